@@ -1,0 +1,268 @@
+"""The domain model: what a sandbox is compiled from.
+
+A `Domain` is plain data (JSON or YAML). Hand-written domains, the offline extractor and the LLM
+extractor all produce this one format; `compile_domain` turns it into a runnable sandbox.
+
+Values inside effects, workflow bindings and conditions are *expressions* in the small language of
+`expr.py` (strings such as ``"order.total - refund"`` or ``"'cancelled'"``); YAML numbers, booleans
+and null are constants. See LANGUAGE.md for the whole tool language.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime", "json"]
+ParamType = Literal["string", "integer", "number", "boolean", "array", "object"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# ---------------------------------------------------------------- provenance and policy
+
+
+class Span(_Strict):
+    """A character span of the source document a part was extracted from."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str = ""
+
+
+class Provenance(_Strict):
+    doc_id: str | None = None
+    source: str | None = None
+    license: str | None = None
+    spans: list[Span] = Field(default_factory=list)
+
+
+class PolicyRule(_Strict):
+    id: str
+    text: str
+    span: Span | None = None
+
+
+# ---------------------------------------------------------------- entities (tables)
+
+
+class FakerSpec(_Strict):
+    """A Faker provider call, e.g. ``{provider: bothify, args: {text: "ORD-####"}}``."""
+
+    provider: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class EntityField(_Strict):
+    name: str
+    type: FieldType = "string"
+    description: str = ""
+    nullable: bool = False
+    unique: bool = False
+    foreign_key: str | None = Field(default=None, description="'table.field' this field refers to")
+    # How seed rows get a value (first that is set wins; default by type and name):
+    faker: str | FakerSpec | None = None
+    values: list[Any] | None = None
+    weights: list[float] | None = None
+    range: tuple[Any, Any] | None = Field(default=None, description="inclusive [min, max] for numbers and dates")
+    default: Any = None
+
+
+class Entity(_Strict):
+    name: str
+    description: str = ""
+    primary_key: str
+    fields: list[EntityField]
+    rows: int = Field(default=20, ge=0, le=1_000_000)
+
+    def field(self, name: str) -> EntityField | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+# ---------------------------------------------------------------- tools and their effects
+
+Expr = Union[str, int, float, bool, None, list, dict]
+"""An expression: a string is parsed by expr.py; other JSON values are constants."""
+
+
+class FindStep(_Strict):
+    """Bind rows of `table` matching `where` (equality, or IN for a list value) and `filter`."""
+
+    find: str = Field(description="table name")
+    as_: str = Field(alias="as")
+    where: dict[str, Expr] = Field(default_factory=dict)
+    filter: str | None = Field(default=None, description="expression over the row bound as `as`")
+    many: bool = False
+    optional: bool = Field(default=False, description="one row: bind null instead of failing when absent")
+    order_by: list[str] = Field(default_factory=list, description="fields; prefix '-' for descending")
+    limit: int | None = Field(default=None, ge=1)
+    error: str | None = Field(default=None, description="message when a required single row is absent")
+
+
+class RequireStep(_Strict):
+    """Fail the call (and roll back) with `message` unless `require` is true."""
+
+    require: str
+    message: str
+
+
+class InsertStep(_Strict):
+    insert: str = Field(description="table name")
+    values: dict[str, Expr]
+    as_: str | None = Field(default=None, alias="as")
+
+
+class UpdateStep(_Strict):
+    """Update the row bound as `row` (a found row, or every row of a found list)."""
+
+    update: str = Field(description="table name")
+    row: str
+    set: dict[str, Expr]
+
+
+class DeleteStep(_Strict):
+    delete: str = Field(description="table name")
+    row: str
+
+
+class LetStep(_Strict):
+    """Bind names to computed values: ``{let: {diff: "new.price - old.price"}}``."""
+
+    let: dict[str, Expr]
+
+
+class ForEachStep(_Strict):
+    for_each: str = Field(description="expression giving a list: a list argument or found rows")
+    as_: str = Field(alias="as")
+    do: list["Step"]
+
+
+class ReturnStep(_Strict):
+    return_: Expr = Field(alias="return")
+
+
+STEP_KINDS = {
+    "find": FindStep, "require": RequireStep, "insert": InsertStep, "update": UpdateStep,
+    "delete": DeleteStep, "let": LetStep, "for_each": ForEachStep, "return": ReturnStep,
+}
+_KIND_OF_MODEL = {model: kind for kind, model in STEP_KINDS.items()}
+
+
+def _step_kind(value: Any) -> str | None:
+    """A step's kind is its one keyword (find, require, ...)."""
+    if isinstance(value, dict):
+        kinds = [k for k in STEP_KINDS if k in value]
+        return kinds[0] if len(kinds) == 1 else None
+    return _KIND_OF_MODEL.get(type(value))
+
+
+Step = Annotated[
+    Union[tuple(Annotated[model, Tag(kind)] for kind, model in STEP_KINDS.items())],
+    Discriminator(
+        _step_kind,
+        custom_error_type="step_kind",
+        custom_error_message="a step needs exactly one of: " + ", ".join(STEP_KINDS),
+    ),
+]
+ForEachStep.model_rebuild()
+
+
+class Parameter(_Strict):
+    name: str
+    type: ParamType = "string"
+    description: str = ""
+    required: bool = True
+    enum: list[Any] | None = None
+    items: "Parameter | None" = Field(default=None, description="element type of an array")
+    default: Any = None
+
+    @model_validator(mode="after")
+    def _array_has_items(self) -> "Parameter":
+        if self.type == "array" and self.items is None:
+            self.items = Parameter(name="item", type="string")
+        return self
+
+
+class ToolSpec(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    description: str = ""
+    kind: Literal["read", "write"] = "read"
+    parameters: list[Parameter] = Field(default_factory=list)
+    effect: list[Step] | None = Field(default=None, description="None only for Python tools")
+    span: Span | None = None
+
+
+# ---------------------------------------------------------------- workflows
+
+
+class Binding(_Strict):
+    """Where a workflow step's argument comes from: exactly one of user / result / const."""
+
+    user: str | None = Field(default=None, description="a key of what the user knows")
+    result: str | None = Field(default=None, description="expression over earlier steps' results")
+    const: Any = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "Binding":
+        given = [k for k in ("user", "result") if getattr(self, k) is not None]
+        if len(given) > 1 or (given and "const" in self.model_fields_set):
+            raise ValueError("a binding takes exactly one of user, result, const")
+        if not given and "const" not in self.model_fields_set:
+            raise ValueError("a binding needs one of user, result, const")
+        return self
+
+
+class WorkflowStep(_Strict):
+    tool: str
+    args: dict[str, Binding] = Field(default_factory=dict)
+    as_: str | None = Field(default=None, alias="as", description="name of this step's result")
+    when: str | None = Field(default=None, description="condition over user knowledge and results")
+    span: Span | None = None
+
+
+class Anchor(_Strict):
+    """The row a task is instantiated on: a table and an optional filter over `row`."""
+
+    table: str
+    filter: str | None = None
+
+
+class Workflow(_Strict):
+    name: str
+    goal: str = Field(description="the user's goal in words; {name} placeholders take user knowledge")
+    anchor: Anchor
+    knows: dict[str, str] = Field(
+        default_factory=dict, description="user knowledge: name -> expression over `row`"
+    )
+    steps: list[WorkflowStep]
+    tells: dict[str, str] = Field(
+        default_factory=dict, description="facts the assistant must tell: name -> expression over results"
+    )
+    category: str = "general"
+    span: Span | None = None
+
+
+# ---------------------------------------------------------------- domain
+
+
+class Domain(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")
+    description: str = ""
+    clock: str = Field(default="2025-01-15T12:00:00", description="the frozen 'now' (ISO 8601)")
+    seed: int = 0
+    entities: list[Entity]
+    tools: list[ToolSpec]
+    workflows: list[Workflow] = Field(default_factory=list)
+    policy: list[PolicyRule] = Field(default_factory=list)
+    provenance: Provenance = Field(default_factory=Provenance)
+
+    def entity(self, name: str) -> Entity | None:
+        return next((e for e in self.entities if e.name == name), None)
+
+    def tool(self, name: str) -> ToolSpec | None:
+        return next((t for t in self.tools if t.name == name), None)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, exclude_none=True, indent=1)
