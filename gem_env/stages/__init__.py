@@ -1,0 +1,1 @@
+"""Pipeline stages: 1 filter, 2 extract, ..."""
