@@ -1,0 +1,225 @@
+"""Compile a `Domain` once: check it, build argument validators and effects, seed the template DB."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
+
+from . import effects as fx
+from .errors import CompileError, ExprError
+from .model import Domain, Parameter, ToolSpec, Workflow
+from .python_tools import PythonTool
+from .seed import seed_rows
+from .tables import INTERNAL_PREFIX, Table, check_entities, quote
+
+COUNTERS_TABLE = f"{INTERNAL_PREFIX}counters"
+_WRITE_STEPS = (fx.Insert, fx.Update, fx.Delete)
+
+
+def _annotation(p: Parameter) -> Any:
+    if p.enum:
+        return Literal[tuple(p.enum)]
+    return {
+        "string": StrictStr, "integer": StrictInt, "number": Union[StrictInt, StrictFloat],
+        "boolean": StrictBool, "object": dict[str, Any],
+        "array": list[_annotation(p.items)] if p.items else list,  # type: ignore[misc]
+    }[p.type]
+
+
+def _validator(spec: ToolSpec) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for p in spec.parameters:
+        ann = _annotation(p)
+        fields[p.name] = (ann, ...) if p.required else (ann | None, p.default)
+    return create_model(f"Args_{spec.name}", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def parameter_schema(p: Parameter) -> dict[str, Any]:
+    s: dict[str, Any] = {"type": p.type}
+    if p.description:
+        s["description"] = p.description
+    if p.enum:
+        s["enum"] = list(p.enum)
+    if p.type == "array" and p.items:
+        s["items"] = parameter_schema(p.items)
+    return s
+
+
+def openai_schema(spec: ToolSpec) -> dict[str, Any]:
+    """The OpenAI function-calling schema of a tool."""
+    return {
+        "type": "function",
+        "function": {
+            "name": spec.name,
+            "description": spec.description,
+            "parameters": {
+                "type": "object",
+                "properties": {p.name: parameter_schema(p) for p in spec.parameters},
+                "required": [p.name for p in spec.parameters if p.required],
+            },
+        },
+    }
+
+
+@dataclass
+class CompiledTool:
+    spec: ToolSpec
+    validator: type[BaseModel]
+    steps: list[fx.Step] | None = None
+    python: PythonTool | None = None
+    schema: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def writes(self) -> bool:
+        return self.spec.kind == "write"
+
+
+def _compile_tool(i: int, spec: ToolSpec, tables: dict[str, Table]) -> CompiledTool:
+    where = f"tools[{i}] ({spec.name})"
+    names = [p.name for p in spec.parameters]
+    if len(set(names)) != len(names):
+        raise CompileError(f"{where}: duplicate parameter names")
+    clash = set(names) & fx.CLOCK_NAMES
+    if clash:
+        raise CompileError(f"{where}: parameter names {sorted(clash)} are reserved")
+    scope = fx.Scope(tables, {n: fx.Binding() for n in names}, f"{where}.effect")
+    steps = fx.compile_steps(spec.effect or [], scope)
+    if spec.kind == "read" and _writes(steps):
+        raise CompileError(f"{where}: a read tool cannot insert, update or delete; declare kind: write")
+    return CompiledTool(spec=spec, validator=_validator(spec), steps=steps, schema=openai_schema(spec))
+
+
+def _writes(steps: Iterable[fx.Step]) -> bool:
+    return any(isinstance(s, _WRITE_STEPS) or (isinstance(s, fx.ForEach) and _writes(s.body)) for s in steps)
+
+
+def _check_workflow(i: int, wf: Workflow, tools: dict[str, CompiledTool], tables: dict[str, Table]) -> None:
+    where = f"workflows[{i}] ({wf.name})"
+    anchor = tables.get(wf.anchor.table)
+    if anchor is None:
+        raise CompileError(f"{where}.anchor: unknown table '{wf.anchor.table}'")
+    row_scope = fx.Scope(tables, {"row": fx.Binding(anchor.name)}, f"{where}.anchor")
+    if wf.anchor.filter:
+        row_scope.expr(wf.anchor.filter)
+    for key, src in wf.knows.items():
+        row_scope.where = f"{where}.knows.{key}"
+        row_scope.expr(src)
+    scope = fx.Scope(tables, {k: fx.Binding() for k in wf.knows}, f"{where}.steps")
+    if not wf.steps:
+        raise CompileError(f"{where}: a workflow needs at least one step")
+    for j, step in enumerate(wf.steps):
+        scope.where = f"{where}.steps[{j}]"
+        tool = tools.get(step.tool)
+        if tool is None:
+            raise CompileError(f"{scope.where}: unknown tool '{step.tool}'")
+        params = {p.name: p for p in tool.spec.parameters}
+        for arg, b in step.args.items():
+            if arg not in params:
+                raise CompileError(f"{scope.where}.args: '{step.tool}' has no parameter '{arg}'")
+            if b.user is not None and b.user not in wf.knows:
+                raise CompileError(f"{scope.where}.args.{arg}: the user does not know '{b.user}'")
+            if b.result is not None:
+                scope.expr(b.result)
+        missing = [p for p, spec in params.items() if spec.required and p not in step.args]
+        if missing:
+            raise CompileError(f"{scope.where}: no binding for required parameter(s) {missing}")
+        if step.when:
+            scope.expr(step.when)
+        if step.as_:
+            scope.names[step.as_] = fx.Binding()
+    for key, src in wf.tells.items():
+        scope.where = f"{where}.tells.{key}"
+        scope.expr(src)
+    try:
+        wf.goal.format(**{k: "" for k in wf.knows})
+    except (KeyError, IndexError, ValueError) as err:
+        raise CompileError(f"{where}.goal: placeholder {err} is not something the user knows") from None
+
+
+@dataclass
+class CompiledDomain:
+    domain: Domain
+    tables: dict[str, Table]
+    tools: dict[str, CompiledTool]
+    template: bytes
+    row_counts: dict[str, int]
+
+    def new_sandbox(self) -> "Sandbox":
+        from .sandbox import Sandbox
+        return Sandbox(self)
+
+    def openai_schemas(self) -> list[dict[str, Any]]:
+        return [t.schema for t in self.tools.values()]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "domain": self.domain.name,
+            "tables": dict(self.row_counts),
+            "rows": sum(self.row_counts.values()),
+            "tools": {"read": sorted(n for n, t in self.tools.items() if not t.writes),
+                      "write": sorted(n for n, t in self.tools.items() if t.writes)},
+            "workflows": [w.name for w in self.domain.workflows],
+            "policy_rules": len(self.domain.policy),
+        }
+
+
+def compile_domain(domain: Domain, *, python_tools: Iterable[PythonTool] = (),
+                   data: dict[str, list[dict]] | None = None, seed: int | None = None) -> CompiledDomain:
+    """Check and compile a domain and build its seeded template database.
+
+    `python_tools` provide tools declared without an effect (or add new ones); `data` gives the rows
+    of some tables directly (an importer's), the rest are seeded with Faker from `seed` (default:
+    the domain's own seed).
+    """
+    tables = check_entities(domain.entities)
+    if data:
+        unknown = set(data) - set(tables)
+        if unknown:
+            raise CompileError(f"data for unknown tables {sorted(unknown)}")
+    py = {t.spec.name: t for t in python_tools}
+    tools: dict[str, CompiledTool] = {}
+    for i, spec in enumerate(domain.tools):
+        if spec.name in tools:
+            raise CompileError(f"tools[{i}]: duplicate tool name '{spec.name}'")
+        if spec.effect is None:
+            if spec.name not in py:
+                raise CompileError(f"tools[{i}] ({spec.name}): no effect and no Python tool of that name")
+            continue
+        tools[spec.name] = _compile_tool(i, spec, tables)
+    for name, tool in py.items():
+        if name in tools:
+            raise CompileError(f"python tool '{name}' clashes with a declared tool")
+        tools[name] = CompiledTool(spec=tool.spec, validator=_validator(tool.spec), python=tool,
+                                   schema=openai_schema(tool.spec))
+    for i, wf in enumerate(domain.workflows):
+        _check_workflow(i, wf, tools, tables)
+    rows = seed_rows(domain, tables, domain.seed if seed is None else seed, data)
+    template, counts = _build_template(tables, rows)
+    return CompiledDomain(domain=domain, tables=tables, tools=tools, template=template, row_counts=counts)
+
+
+def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]]) -> tuple[bytes, dict[str, int]]:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.execute(f"CREATE TABLE {quote(COUNTERS_TABLE)} (prefix TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+        for t in tables.values():
+            conn.execute(t.ddl())
+        conn.execute("BEGIN")
+        counts = {}
+        for name, table_rows in rows.items():
+            t = tables[name]
+            cols = t.columns
+            sql = (f"INSERT INTO {quote(name)} ({', '.join(quote(c) for c in cols)}) "
+                   f"VALUES ({', '.join('?' * len(cols))})")
+            try:
+                encoded = [[t.encode(c, r.get(c)) for c in cols] for r in table_rows]
+                conn.executemany(sql, encoded)
+            except (ExprError, sqlite3.Error) as err:
+                raise CompileError(f"seed data for {name}: {err}") from None
+            counts[name] = len(table_rows)
+        conn.execute("COMMIT")
+        return conn.serialize(), {n: counts[n] for n in tables}
+    finally:
+        conn.close()

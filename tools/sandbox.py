@@ -1,0 +1,207 @@
+"""An episode's sandbox: its own in-memory copy of the template DB, the executor, state and diffs.
+
+`call(tool, args)` is the one path for every tool: validate arguments → run the effect (or the
+Python tool) in a savepoint → a result or an error *as data* → log the call. Nothing a caller
+passes can raise out of `call`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable
+
+from pydantic import ValidationError
+
+from .effects import ToolFailure, run_effect
+from .errors import ExprError
+from .python_tools import SandboxDB, ToolError
+from .tables import quote
+
+if TYPE_CHECKING:
+    from .compiler import CompiledDomain, CompiledTool
+
+
+@dataclass
+class ToolResult:
+    """What one call produced: `value` when ok, else `error` (a message for the agent)."""
+
+    ok: bool
+    value: Any = None
+    error: str | None = None
+
+    def as_data(self) -> Any:
+        return self.value if self.ok else {"error": self.error}
+
+    @property
+    def content(self) -> str:
+        """The tool message text an agent sees."""
+        data = self.as_data()
+        return data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, default=str)
+
+
+@dataclass
+class CallRecord:
+    tool: str
+    arguments: Any
+    ok: bool
+    result: Any
+
+
+def _format_validation(tool: str, err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith(("function-", "lax-", "strict-")))
+        if e["type"] == "extra_forbidden":
+            parts.append(f"unexpected argument '{loc}'")
+        elif e["type"] == "missing":
+            parts.append(f"missing argument '{loc}'")
+        else:
+            parts.append(f"'{loc}': {e['msg']}")
+    return f"invalid arguments for {tool}: " + "; ".join(dict.fromkeys(parts))
+
+
+class Sandbox:
+    """One episode's state and tools. Cheap to create: a copy of the compiled template."""
+
+    def __init__(self, compiled: "CompiledDomain"):
+        self.compiled = compiled
+        self.tables = compiled.tables
+        self.conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self.conn.deserialize(compiled.template)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        clock = dt.datetime.fromisoformat(compiled.domain.clock)
+        self._clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}
+        self.log: list[CallRecord] = []
+        self.db = SandboxDB(self.conn, self.tables)
+
+    # ------------------------------------------------------------ calls
+
+    def call(self, tool: str, arguments: Any = None) -> ToolResult:
+        result = self._execute(tool, {} if arguments is None else arguments)
+        self.log.append(CallRecord(tool, arguments, result.ok, result.as_data()))
+        return result
+
+    def _execute(self, name: str, arguments: Any) -> ToolResult:
+        tool = self.compiled.tools.get(name) if isinstance(name, str) else None
+        if tool is None:
+            known = ", ".join(self.compiled.tools)
+            return ToolResult(False, error=f"unknown tool '{name}'; available tools: {known}")
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments) if arguments.strip() else {}
+            except json.JSONDecodeError as err:
+                return ToolResult(False, error=f"arguments for {name} are not valid JSON: {err.msg}")
+        if not isinstance(arguments, dict):
+            return ToolResult(False, error=f"arguments for {name} must be a JSON object")
+        try:
+            args = tool.validator.model_validate(arguments).__dict__
+        except ValidationError as err:
+            return ToolResult(False, error=_format_validation(name, err))
+        return self._run(tool, args)
+
+    def _run(self, tool: "CompiledTool", args: dict[str, Any]) -> ToolResult:
+        guarded = tool.writes or tool.python is not None
+        if guarded:
+            self.conn.execute("SAVEPOINT gem_call")
+        try:
+            if tool.python is not None:
+                value = tool.python.fn(self.db, **args)
+            else:
+                env = dict(self._clock)
+                env.update(args)
+                value = run_effect(tool.steps, env, self)  # type: ignore[arg-type]
+            json.dumps(value, default=str)
+        except (ToolFailure, ToolError, ExprError) as err:
+            return self._fail(guarded, str(err))
+        except sqlite3.IntegrityError as err:
+            return self._fail(guarded, f"the change breaks a constraint: {err}")
+        except Exception as err:  # a tool bug must not take the episode down
+            return self._fail(guarded, f"{tool.spec.name} failed: {type(err).__name__}: {err}")
+        if guarded:
+            self.conn.execute("RELEASE gem_call")
+        return ToolResult(True, value=value)
+
+    def _fail(self, guarded: bool, message: str) -> ToolResult:
+        if guarded:
+            self.conn.execute("ROLLBACK TO gem_call")
+            self.conn.execute("RELEASE gem_call")
+        return ToolResult(False, error=message)
+
+    # ------------------------------------------------------------ runtime for expressions
+
+    def lookup(self, table: str, key: Any) -> dict | None:
+        t = self.tables[table]
+        row = self.conn.execute(t.by_pk_sql, [key]).fetchone()
+        return t.decode(row) if row else None
+
+    def next_id(self, prefix: str) -> str:
+        """The next free id with this prefix: a counter kept in the DB, skipping ids already used."""
+        from .compiler import COUNTERS_TABLE
+        row = self.conn.execute(f"SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?", [prefix]).fetchone()
+        n = row[0] if row else 0
+        string_keys = [t for t in self.tables.values() if t.fields[t.pk].type == "string"]
+        while True:
+            n += 1
+            candidate = f"{prefix}{n}"
+            if not any(self.conn.execute(f"SELECT 1 FROM {quote(t.name)} WHERE {quote(t.pk)} = ?",
+                                         [candidate]).fetchone() for t in string_keys):
+                break
+        self.conn.execute(f"INSERT OR REPLACE INTO {quote(COUNTERS_TABLE)} (prefix, value) VALUES (?, ?)",
+                          [prefix, n])
+        return candidate
+
+    # ------------------------------------------------------------ state
+
+    def _table_names(self, tables: Iterable[str] | None) -> list[str]:
+        names = sorted(self.tables) if tables is None else sorted(set(tables))
+        unknown = [n for n in names if n not in self.tables]
+        if unknown:
+            raise KeyError(f"unknown tables {unknown}")
+        return names
+
+    def state_hash(self, tables: Iterable[str] | None = None) -> str:
+        """SHA-256 of a canonical dump: tables by name, rows by primary key, raw column values."""
+        h = hashlib.sha256()
+        for name in self._table_names(tables):
+            t = self.tables[name]
+            h.update(f"\x00{name}\x00".encode())
+            rows = self.conn.execute(f"{t.select_sql} ORDER BY {quote(t.pk)}").fetchall()
+            h.update(repr(rows).encode())
+        return h.hexdigest()
+
+    def dump(self, tables: Iterable[str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+        """{table: {key: row}} for a row-level diff."""
+        out = {}
+        for name in self._table_names(tables):
+            t = self.tables[name]
+            out[name] = {str(r[t.pk]): r for r in map(t.decode, self.conn.execute(t.select_sql))}
+        return out
+
+    def snapshot(self) -> bytes:
+        return self.conn.serialize()
+
+    def restore(self, snapshot: bytes) -> None:
+        self.conn.deserialize(snapshot)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def diff_states(before: dict[str, dict[str, dict]], after: dict[str, dict[str, dict]]) -> list[dict[str, Any]]:
+    """Row-level differences between two `Sandbox.dump()`s: added, removed and changed rows."""
+    changes: list[dict[str, Any]] = []
+    for table in sorted(set(before) | set(after)):
+        a, b = before.get(table, {}), after.get(table, {})
+        for key in sorted(set(a) | set(b)):
+            if key not in b:
+                changes.append({"table": table, "key": key, "change": "removed", "row": a[key]})
+            elif key not in a:
+                changes.append({"table": table, "key": key, "change": "added", "row": b[key]})
+            elif a[key] != b[key]:
+                fields = {f: [a[key].get(f), b[key].get(f)] for f in a[key] if a[key].get(f) != b[key].get(f)}
+                changes.append({"table": table, "key": key, "change": "changed", "fields": fields})
+    return changes

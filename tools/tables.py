@@ -1,0 +1,160 @@
+"""Table metadata: DDL, and the codecs between Python values and SQLite columns.
+
+Every identifier that reaches SQL comes from here, i.e. from a schema that was validated first,
+and is double-quoted; values always travel as bound parameters.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .errors import CompileError, ExprError
+from .model import Entity, EntityField
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+INTERNAL_PREFIX = "_gem_"
+_SQL_TYPE = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER",
+             "date": "TEXT", "datetime": "TEXT", "json": "TEXT"}
+
+
+def quote(ident: str) -> str:
+    """Quote an identifier that was already checked against the schema."""
+    if not _IDENT.match(ident):
+        raise CompileError(f"not a valid identifier: {ident!r}")
+    return f'"{ident}"'
+
+
+def _check_type(f: EntityField, value: Any) -> Any:
+    """Check a Python value against a field type and return what SQLite stores."""
+    if value is None:
+        return None
+    t = f.type
+    if t == "json":
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if t == "boolean":
+        if isinstance(value, bool):
+            return int(value)
+    elif t == "integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+    elif t == "number":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+    elif t in ("date", "datetime"):
+        if isinstance(value, str):
+            try:
+                dt.datetime.fromisoformat(value)
+                return value
+            except ValueError:
+                pass
+    elif isinstance(value, str):
+        return value
+    expected = {"date": "an ISO date", "datetime": "an ISO datetime"}.get(t, f"a {t}")
+    raise ExprError(f"field '{f.name}' takes {expected}, not {value!r}")
+
+
+def _decoder(f: EntityField) -> Callable[[Any], Any]:
+    if f.type == "json":
+        return lambda v: None if v is None else json.loads(v)
+    if f.type == "boolean":
+        return lambda v: None if v is None else bool(v)
+    return lambda v: v
+
+
+@dataclass
+class Table:
+    """A compiled entity: quoted names, prepared statements and codecs."""
+
+    entity: Entity
+    fields: dict[str, EntityField] = field(init=False)
+    columns: list[str] = field(init=False)
+    pk: str = field(init=False)
+    select_sql: str = field(init=False)
+    by_pk_sql: str = field(init=False)
+    _decoders: list[tuple[str, Callable[[Any], Any]]] = field(init=False)
+    _plain: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        e = self.entity
+        self.fields = {f.name: f for f in e.fields}
+        self.columns = [f.name for f in e.fields]
+        self.pk = e.primary_key
+        cols = ", ".join(quote(c) for c in self.columns)
+        self.select_sql = f"SELECT {cols} FROM {quote(e.name)}"
+        self.by_pk_sql = f"{self.select_sql} WHERE {quote(self.pk)} = ?"
+        self._decoders = [(f.name, _decoder(f)) for f in e.fields]
+        self._plain = all(f.type not in ("json", "boolean") for f in e.fields)
+
+    @property
+    def name(self) -> str:
+        return self.entity.name
+
+    def ddl(self) -> str:
+        cols = []
+        for f in self.entity.fields:
+            col = f"{quote(f.name)} {_SQL_TYPE[f.type]}"
+            if f.name == self.pk:
+                col += " PRIMARY KEY"
+            elif not f.nullable:
+                col += " NOT NULL"
+            if f.unique and f.name != self.pk:
+                col += " UNIQUE"
+            if f.foreign_key:
+                ref_table, ref_field = f.foreign_key.split(".", 1)
+                col += f" REFERENCES {quote(ref_table)}({quote(ref_field)})"
+            cols.append(col)
+        return f"CREATE TABLE {quote(self.name)} ({', '.join(cols)})"
+
+    def decode(self, row: tuple) -> dict[str, Any]:
+        if self._plain:
+            return dict(zip(self.columns, row))
+        return {name: dec(v) for (name, dec), v in zip(self._decoders, row)}
+
+    def encode(self, name: str, value: Any) -> Any:
+        f = self.fields.get(name)
+        if f is None:
+            raise ExprError(f"table '{self.name}' has no field '{name}'")
+        if value is None and not f.nullable and name != self.pk:
+            raise ExprError(f"field '{name}' of {self.name} cannot be empty")
+        return _check_type(f, value)
+
+    def field_names(self) -> str:
+        return ", ".join(self.columns)
+
+
+def check_entities(entities: list[Entity]) -> dict[str, Table]:
+    """Validate names, keys and foreign keys; return tables by name."""
+    tables: dict[str, Table] = {}
+    for i, e in enumerate(entities):
+        where = f"entities[{i}] ({e.name})"
+        if not _IDENT.match(e.name) or e.name.startswith(INTERNAL_PREFIX):
+            raise CompileError(f"{where}: invalid table name {e.name!r}")
+        if e.name in tables:
+            raise CompileError(f"{where}: duplicate table {e.name!r}")
+        names = [f.name for f in e.fields]
+        for f in e.fields:
+            if not _IDENT.match(f.name):
+                raise CompileError(f"{where}: invalid field name {f.name!r}")
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise CompileError(f"{where}: duplicate fields {sorted(dup)}")
+        if e.primary_key not in names:
+            raise CompileError(f"{where}: primary key {e.primary_key!r} is not one of its fields {names}")
+        tables[e.name] = Table(e)
+    for i, e in enumerate(entities):
+        for f in e.fields:
+            if f.foreign_key is None:
+                continue
+            ref_table, _, ref_field = f.foreign_key.partition(".")
+            ref = tables.get(ref_table)
+            if ref is None or ref_field != ref.pk:
+                raise CompileError(
+                    f"entities[{i}] ({e.name}).{f.name}: foreign key {f.foreign_key!r} must name "
+                    f"'table.primary_key' of a declared table"
+                )
+    return tables
