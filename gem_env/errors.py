@@ -1,0 +1,11 @@
+"""Errors that are the user's to fix; the CLI prints them as one line."""
+from __future__ import annotations
+
+from .tools.errors import CompileError, DomainError
+
+
+class GemError(Exception):
+    """A clear, user-facing problem (bad input, bad configuration)."""
+
+
+UserError = (GemError, DomainError, CompileError, FileNotFoundError)

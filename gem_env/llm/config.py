@@ -1,0 +1,89 @@
+"""Endpoint configuration and the LangChain chat model built from it."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import openai
+from langchain_openai import ChatOpenAI
+from pydantic import BaseModel, ConfigDict, Field
+
+from gem_env.llm.errors import MalformedResponse
+
+DUMMY_API_KEY = "EMPTY"
+
+
+class LLMConfig(BaseModel):
+    """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, SGLang, Ollama, llama.cpp server)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = Field(default=0.0, ge=0.0)
+    seed: int | None = None
+    timeout: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=4, ge=0)
+    retry_base_delay: float = Field(default=0.5, ge=0)
+    retry_max_delay: float = Field(default=20.0, ge=0)
+    max_tokens: int | None = Field(default=None, gt=0)
+    concurrency: int = Field(default=8, ge=1)
+    cache_dir: str | None = None
+
+    def api_key(self) -> str:
+        """The key from ``api_key_env``, or a dummy one: local servers do not check it."""
+        return os.environ.get(self.api_key_env) or DUMMY_API_KEY
+
+    def endpoint(self) -> str:
+        """A short description for error messages."""
+        return f"{self.base_url or 'the default OpenAI endpoint'} (model {self.model!r})"
+
+
+def make_chat_model(cfg: LLMConfig) -> ChatOpenAI:
+    """A ``ChatOpenAI`` for ``cfg`` with its own async HTTP client and no SDK-level retries.
+
+    Retries are ``LLMClient``'s job; broken 200 responses raise ``MalformedResponse`` from an HTTP
+    response hook so that they can be told apart from bugs. The HTTP client is bound to the event
+    loop that first uses it, so build one model per loop.
+    """
+    http_client = openai.DefaultAsyncHttpxClient(  # SDK defaults: pool of 1000 connections
+        timeout=cfg.timeout, event_hooks={"response": [_reject_malformed]}
+    )
+    return ChatOpenAI(
+        model=cfg.model,
+        base_url=cfg.base_url,
+        api_key=cfg.api_key(),
+        temperature=cfg.temperature,
+        seed=cfg.seed,
+        max_tokens=cfg.max_tokens,
+        timeout=cfg.timeout,
+        max_retries=0,
+        use_responses_api=False,  # local servers only speak chat completions
+        http_async_client=http_client,
+    )
+
+
+async def _reject_malformed(response: Any) -> None:
+    """Raise ``MalformedResponse`` for a non-streamed 200 chat completion without usable choices.
+
+    ``response`` is an ``httpx`` or ``httpx2`` response, whichever the installed openai SDK uses.
+    """
+    request = response.request
+    if response.status_code != 200 or not request.url.path.endswith("/chat/completions"):
+        return
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        return
+    await response.aread()
+    body_text = response.text
+    try:
+        body = json.loads(body_text)
+    except ValueError:
+        raise MalformedResponse(f"body is not JSON: {body_text[:80]!r}") from None
+    choices = body.get("choices") if isinstance(body, dict) else None
+    if not choices or not isinstance(choices, list) or not all(
+        isinstance(choice, dict) and isinstance(choice.get("message"), dict) for choice in choices
+    ):
+        keys = sorted(body)[:8] if isinstance(body, dict) else type(body).__name__
+        raise MalformedResponse(f"JSON is not a chat completion with choices (got {keys})")

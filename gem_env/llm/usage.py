@@ -1,0 +1,25 @@
+"""Cost accounting for LLM calls."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Usage(BaseModel):
+    """Calls, cache hits, retries, tokens and seconds; ``a + b`` sums every field.
+
+    ``calls`` counts replies obtained from the endpoint (a cache hit is not a call); ``retries``
+    counts failed attempts that were retried; ``seconds`` is time spent calling the endpoint,
+    excluding the wait for a concurrency slot.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    calls: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(**{name: getattr(self, name) + getattr(other, name) for name in Usage.model_fields})

@@ -1,0 +1,59 @@
+"""Scripted replies for :class:`~gem_env.testing.server.FakeOpenAIServer`."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+FaultKind = Literal["http_500", "http_429", "timeout", "malformed_json", "wrong_schema"]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A plain assistant message."""
+
+    content: str
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call. ``arguments`` given as a str is sent verbatim (it may be invalid JSON)."""
+
+    name: str
+    arguments: dict[str, Any] | str = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ToolCalls:
+    """An assistant message that calls tools, with optional text beside the calls."""
+
+    calls: list[ToolCall]
+    content: str | None = None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A failure instead of a reply.
+
+    - ``http_500``: a 500 with an OpenAI-style error body.
+    - ``http_429``: a 429 with ``Retry-After: retry_after`` (seconds, may be fractional).
+    - ``timeout``: the server stalls ``seconds`` (longer than the client's timeout), then hangs up.
+    - ``malformed_json``: a 200 whose body is not JSON.
+    - ``wrong_schema``: a 200 with valid JSON that is not a chat completion.
+    """
+
+    kind: FaultKind
+    seconds: float = 5.0
+    retry_after: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.kind not in get_args(FaultKind):
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {get_args(FaultKind)}")
+
+
+Reply = Text | ToolCalls | Fault
+
+
+def JSONReply(obj: Any) -> Text:  # noqa: N802 -- reads like the reply classes it builds
+    """A text reply holding ``obj`` serialized as JSON."""
+    return Text(json.dumps(obj))
