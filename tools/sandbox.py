@@ -31,6 +31,8 @@ class ToolResult:
     ok: bool
     value: Any = None
     error: str | None = None
+    error_kind: str | None = None  # unknown_tool | invalid_arguments | refused
+
 
     def as_data(self) -> Any:
         return self.value if self.ok else {"error": self.error}
@@ -88,18 +90,21 @@ class Sandbox:
         tool = self.compiled.tools.get(name) if isinstance(name, str) else None
         if tool is None:
             known = ", ".join(self.compiled.tools)
-            return ToolResult(False, error=f"unknown tool '{name}'; available tools: {known}")
+            return ToolResult(False, error=f"unknown tool '{name}'; available tools: {known}",
+                              error_kind="unknown_tool")
         if isinstance(arguments, str):
             try:
                 arguments = json.loads(arguments) if arguments.strip() else {}
             except json.JSONDecodeError as err:
-                return ToolResult(False, error=f"arguments for {name} are not valid JSON: {err.msg}")
+                return ToolResult(False, error=f"arguments for {name} are not valid JSON: {err.msg}",
+                                  error_kind="invalid_arguments")
         if not isinstance(arguments, dict):
-            return ToolResult(False, error=f"arguments for {name} must be a JSON object")
+            return ToolResult(False, error=f"arguments for {name} must be a JSON object",
+                              error_kind="invalid_arguments")
         try:
             args = tool.validator.model_validate(arguments).__dict__
         except ValidationError as err:
-            return ToolResult(False, error=_format_validation(name, err))
+            return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
         return self._run(tool, args)
 
     def _run(self, tool: "CompiledTool", args: dict[str, Any]) -> ToolResult:
@@ -128,7 +133,7 @@ class Sandbox:
         if guarded:
             self.conn.execute("ROLLBACK TO gem_call")
             self.conn.execute("RELEASE gem_call")
-        return ToolResult(False, error=message)
+        return ToolResult(False, error=message, error_kind="refused")
 
     # ------------------------------------------------------------ runtime for expressions
 

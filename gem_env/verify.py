@@ -1,0 +1,104 @@
+"""Verification: replay a conversation's tool calls in a fresh sandbox and check it against the task.
+
+Verification never trusts what the rollout recorded: it re-executes every tool call from the
+messages in a new copy of the template, compares the replies, and compares the final state with
+the gold replay's. The same function serves rollouts, `gem verify` and the gym reward.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .simulators.scenario import STOP
+from .tasks import Task
+from .tools import CompiledDomain, diff_states
+from .trajectory import Check, Verification
+
+_NUM = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+def _normalise(text: str) -> str:
+    """Lower-case, drop thousands separators and trailing zeros so 1,200.50 matches 1200.5."""
+    def num(m: re.Match) -> str:
+        s = m.group(0).replace(",", "")
+        return s.rstrip("0").rstrip(".") if "." in s else s
+    return _NUM.sub(num, text.lower())
+
+
+def said(value: str, text: str) -> bool:
+    return _normalise(value) in _normalise(text)
+
+
+def tool_calls(messages: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """(message index, tool call) for every assistant tool call, in order."""
+    return [(i, c) for i, m in enumerate(messages) if m.get("role") == "assistant"
+            for c in m.get("tool_calls") or []]
+
+
+def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> Verification:
+    checks: list[Check] = []
+    sandbox = compiled.new_sandbox()
+    try:
+        replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
+        invalid, unexecuted, mismatched = [], [], []
+        for _, call in tool_calls(messages):
+            fn = call.get("function") or {}
+            result = sandbox.call(fn.get("name"), fn.get("arguments") or "{}")
+            if result.error_kind in ("unknown_tool", "invalid_arguments"):
+                invalid.append({"tool": fn.get("name"), "error": result.error})
+            if call.get("id") not in replies:
+                unexecuted.append({"tool": fn.get("name"), "id": call.get("id")})
+            elif replies[call.get("id")] != result.content:
+                mismatched.append({"tool": fn.get("name"), "recorded": replies[call.get("id")],
+                                   "replayed": result.content})
+        checks.append(Check(name="tool_calls_valid", passed=not invalid, evidence=invalid or None))
+        checks.append(Check(name="tool_calls_executed", passed=not unexecuted and not mismatched,
+                            evidence={"unexecuted": unexecuted, "mismatched": mismatched}
+                            if unexecuted or mismatched else None))
+        final_hash = sandbox.state_hash(task.state_tables)
+        state_ok = final_hash == task.expected_state_hash
+        evidence = None
+        if not state_ok:
+            gold = compiled.new_sandbox()
+            for a in task.gold_actions:
+                gold.call(a.tool, a.arguments)
+            evidence = {"diff_vs_gold": diff_states(gold.dump(task.state_tables), sandbox.dump(task.state_tables))}
+            gold.close()
+        checks.append(Check(name="final_state", passed=state_ok, evidence=evidence))
+    finally:
+        sandbox.close()
+    checks.extend(_output_checks(task, messages))
+    checks.append(_ended_check(messages))
+    return Verification(passed=all(c.passed for c in checks), checks=checks)
+
+
+def _output_checks(task: Task, messages: list[dict[str, Any]]) -> list[Check]:
+    missing, ungrounded = [], []
+    for name, value in task.required_outputs.items():
+        first = next((i for i, m in enumerate(messages)
+                      if m.get("role") == "assistant" and said(value, m.get("content") or "")), None)
+        if first is None:
+            missing.append({name: value})
+            continue
+        seen = " ".join(_text(m) for m in messages[:first] if m.get("role") in ("tool", "user"))
+        if not said(value, seen):
+            ungrounded.append({name: value, "said_at": first})
+    return [
+        Check(name="required_outputs", passed=not missing, evidence={"missing": missing} if missing else None),
+        Check(name="outputs_grounded", passed=not ungrounded,
+              evidence={"claimed_without_a_source": ungrounded} if ungrounded else None),
+    ]
+
+
+def _text(m: dict[str, Any]) -> str:
+    c = m.get("content")
+    return c if isinstance(c, str) else json.dumps(c)
+
+
+def _ended_check(messages: list[dict[str, Any]]) -> Check:
+    last = messages[-1] if messages else {}
+    ok = last.get("role") == "user" and STOP in (last.get("content") or "")
+    return Check(name="ended_by_user", passed=ok,
+                 evidence=None if ok else {"last_role": last.get("role"),
+                                           "last_content": (last.get("content") or "")[:200]})
