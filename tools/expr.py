@@ -432,6 +432,30 @@ def _len(v: Any) -> int:
     raise ExprError(f"len() needs a list, object or string, got {_typename(v)}")
 
 
+def _project(v: Any, fields: Any) -> Any:
+    """An object with only `fields` (in that order; absent ones null), or that of every object of a list."""
+    names = [_text(f) for f in _list(fields, "project")]
+    if isinstance(v, list):
+        return [_project(x, names) for x in v]
+    if isinstance(v, dict):
+        return {f: v.get(f) for f in names}
+    raise ExprError(f"project() needs an object or a list of objects, got {_typename(v)}")
+
+
+def _compact(v: Any) -> Any:
+    """An object without its null-valued keys, or that of every object of a list."""
+    if isinstance(v, list):
+        return [_compact(x) for x in v]
+    if isinstance(v, dict):
+        return {k: x for k, x in v.items() if x is not None}
+    raise ExprError(f"compact() needs an object or a list of objects, got {_typename(v)}")
+
+
+def _only_chars(s: Any, allowed: Any) -> bool:
+    chars = set(_text(allowed))
+    return all(c in chars for c in _text(s))
+
+
 def _coalesce(*args: Any) -> Any:
     return next((a for a in args if a is not None), None)
 
@@ -461,7 +485,8 @@ PURE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sorted": _sorted, "unique": _unique, "first": _first, "last": _last, "zip": _zip,
     "keys": lambda d: list(d) if isinstance(d, dict) else _list(d, "keys"),
     "values": lambda d: list(d.values()) if isinstance(d, dict) else _list(d, "values"),
-    "index_by": _index_by, "pick": _pick,
+    "index_by": _index_by, "pick": _pick, "project": _project, "compact": _compact,
+    "only_chars": _only_chars,
     "count_of": lambda v, x: _list(v, "count_of").count(x),
     "contains": lambda a, b: _contains(b, a),
     "startswith": lambda s, p: _text(s).startswith(_text(p)),
