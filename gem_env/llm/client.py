@@ -34,8 +34,9 @@ class LLMClient:
 
     ``usage`` is the running total over all calls; each call also returns its own ``Usage`` so
     callers can account per document. The HTTP client and semaphore belong to one event loop; a
-    client used from a new loop (another ``asyncio.run``) builds fresh ones. An injected ``model``
-    is used as it is.
+    client used from a new loop (another ``asyncio.run``) builds fresh ones, abandoning the old
+    connections. Close it with ``aclose()`` or ``async with`` in the loop that used it last. An
+    injected ``model`` is used as it is.
     """
 
     def __init__(self, cfg: LLMConfig, model: BaseChatModel | None = None) -> None:
@@ -60,10 +61,11 @@ class LLMClient:
         ``bind_tools`` (``tool_choice``, ...) or ``bind`` (``stop``, ...) and are part of the cache key.
         Raises ``LLMUnavailable`` when the endpoint keeps failing, ``LLMRequestRejected`` on a 4xx.
         """
-        key = request_key(self.cfg, messages, tools, params) if self._cache else None
-        if key is not None and self._cache is not None:
+        cache, key = self._cache, None
+        if cache is not None:
             started = time.perf_counter()
-            cached = self._cache.get(key)
+            key = request_key(self.cfg, messages, tools, params)
+            cached = cache.get(key)
             if cached is not None:
                 return cached, self._record(Usage(cache_hits=1, seconds=time.perf_counter() - started))
         model, semaphore = self._bound()
@@ -72,8 +74,8 @@ class LLMClient:
             started = time.perf_counter()
             reply, retries = await self._invoke(runnable, list(messages))
             seconds = time.perf_counter() - started
-        if key is not None and self._cache is not None:
-            self._cache.put(key, reply)
+        if cache is not None and key is not None:
+            cache.put(key, reply)
         tokens = reply.usage_metadata or {}
         usage = Usage(
             calls=1,
@@ -112,6 +114,12 @@ class LLMClient:
             conversation = [*conversation, AIMessage(content=reply.text), HumanMessage(content=reask_message(error))]
         return StructuredResult(value=None, error=error, attempts=attempts, usage=usage)
 
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
     async def aclose(self) -> None:
         """Close the HTTP client and the cache; the client is not usable afterwards."""
         client = getattr(self._model, "http_async_client", None) if self._injected is None else None
@@ -131,28 +139,31 @@ class LLMClient:
 
     async def _invoke(self, runnable: Runnable[Any, Any], messages: list[BaseMessage]) -> tuple[AIMessage, int]:
         """The reply and the number of failed attempts before it."""
-        attempts = self.cfg.max_retries + 1
-        for attempt in range(attempts):
+        attempt = 0
+        while True:
             try:
                 reply = await runnable.ainvoke(messages)
             except Exception as exc:
-                if isinstance(exc, openai.APIStatusError) and not is_transient(exc):
-                    raise LLMRequestRejected(
-                        f"LLM endpoint {self.cfg.endpoint()} rejected the request: {describe(exc)}"
-                    ) from exc
-                if not is_transient(exc):
-                    raise
-                if attempt + 1 == attempts:
-                    raise LLMUnavailable(
-                        f"LLM endpoint {self.cfg.endpoint()} failed {attempts} times; last error: {describe(exc)}"
-                    ) from exc
+                self._raise_unless_retryable(exc, attempt)
                 delay = backoff_delay(attempt, self._rng, self.cfg.retry_base_delay, self.cfg.retry_max_delay, exc)
                 await asyncio.sleep(delay)
-            else:
-                if not isinstance(reply, AIMessage):
-                    raise TypeError(f"chat model returned {type(reply).__name__}, expected AIMessage")
-                return reply, attempt
-        raise AssertionError("unreachable")
+                attempt += 1
+                continue
+            if not isinstance(reply, AIMessage):
+                raise TypeError(f"chat model returned {type(reply).__name__}, expected AIMessage")
+            return reply, attempt
+
+    def _raise_unless_retryable(self, exc: Exception, attempt: int) -> None:
+        if isinstance(exc, openai.APIStatusError) and not is_transient(exc):
+            raise LLMRequestRejected(
+                f"LLM endpoint {self.cfg.endpoint()} rejected the request: {describe(exc)}"
+            ) from exc
+        if not is_transient(exc):
+            raise exc
+        if attempt >= self.cfg.max_retries:
+            raise LLMUnavailable(
+                f"LLM endpoint {self.cfg.endpoint()} failed {attempt + 1} times; last error: {describe(exc)}"
+            ) from exc
 
     def _record(self, usage: Usage) -> Usage:
         self.usage += usage

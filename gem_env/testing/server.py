@@ -195,7 +195,7 @@ def _usage(body: dict[str, Any], reply: Text | ToolCalls) -> dict[str, int]:
         for m in body.get("messages", [])
     )
     message = _message(reply, 0)
-    completion = (message["content"] or "") + json.dumps(message.get("tool_calls", ""))
+    completion = (message["content"] or "") + (json.dumps(message["tool_calls"]) if "tool_calls" in message else "")
     prompt_tokens, completion_tokens = _tokens(prompt), _tokens(completion)
     return {
         "prompt_tokens": prompt_tokens,
