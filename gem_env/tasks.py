@@ -7,7 +7,6 @@ leaves the state unchanged; a read task has facts the assistant must tell).
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from typing import Any, Literal
 
@@ -18,6 +17,7 @@ from .simulators.scenario import Scenario
 from .tools import CompiledDomain, Sandbox, Workflow
 from .tools.errors import ExprError
 from .tools.expr import compile_expr, compile_template
+from .tools.render import render
 
 PERSONAS = [
     "a polite customer who answers questions briefly",
@@ -49,19 +49,6 @@ class Task(BaseModel):
     expected_state_hash: str
     required_outputs: dict[str, str] = Field(default_factory=dict)
     seed: int = 0
-
-
-def render(value: Any) -> str:
-    """How a fact is written when said: numbers without trailing noise, lists comma-joined."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-    if isinstance(value, list):
-        return ", ".join(render(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return "" if value is None else str(value)
 
 
 def resolve_args(step_args: dict, knows: dict[str, Any], env: dict[str, Any], rt: Sandbox) -> dict[str, Any]:
