@@ -1,0 +1,85 @@
+"""Turn an action (the assistant's next message, as a dict or a JSON string) into an OpenAI message.
+
+Accepted forms::
+
+    {"content": "text"}
+    {"content": "...", "tool_calls": [{"name": "get_order", "arguments": {"order_id": "A1"}}]}
+    {"role": "assistant", "content": null,
+     "tool_calls": [{"id": "call_1", "type": "function",
+                     "function": {"name": "get_order", "arguments": "{\\"order_id\\": \\"A1\\"}"}}]}
+
+What cannot be read as a message (malformed JSON, not an object, a call without a name, nothing to
+say) raises `ActionError`. A call of an unknown tool or with wrong arguments is still a message: the
+sandbox answers it with an error, as it would for a model in a rollout.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+
+class ActionError(ValueError):
+    """An action that is not an assistant message; the message says what is wrong."""
+
+
+def _content(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list):  # OpenAI content parts
+        texts = [p.get("text") for p in value if isinstance(p, Mapping) and p.get("type") == "text"]
+        if len(texts) == len(value) and all(isinstance(t, str) for t in texts):
+            return "".join(texts)  # type: ignore[arg-type]
+    raise ActionError("'content' must be a string, null, or a list of text parts")
+
+
+def _tool_call(i: int, raw: Any, default_id: str) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise ActionError(f"tool_calls[{i}] must be an object")
+    fn = raw.get("function", raw)
+    if not isinstance(fn, Mapping):
+        raise ActionError(f"tool_calls[{i}].function must be an object")
+    name = fn.get("name")
+    if not isinstance(name, str) or not name:
+        raise ActionError(f"tool_calls[{i}] needs a 'name' (a non-empty string)")
+    args = fn.get("arguments", {})
+    if args is None:
+        args = {}
+    if not isinstance(args, str):  # a string goes to the sandbox as it is, even if it is not JSON
+        try:
+            args = json.dumps(args, ensure_ascii=False)
+        except (TypeError, ValueError) as err:
+            raise ActionError(f"tool_calls[{i}].arguments cannot be written as JSON: {err}") from None
+    call_id = raw.get("id")
+    if call_id is None:
+        call_id = default_id
+    elif not isinstance(call_id, str) or not call_id:
+        raise ActionError(f"tool_calls[{i}].id must be a non-empty string")
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}
+
+
+def parse_action(action: Any, *, id_prefix: str = "call") -> dict[str, Any]:
+    """The OpenAI assistant message of an action; calls without an id get `{id_prefix}_{i}`."""
+    if isinstance(action, (str, bytes, bytearray)):
+        try:
+            action = json.loads(action)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ActionError(f"action is not valid JSON: {err}") from None
+    if not isinstance(action, Mapping):
+        raise ActionError(f"action must be a JSON object (a message), not {type(action).__name__}")
+    role = action.get("role", "assistant")
+    if role != "assistant":
+        raise ActionError(f"action role must be 'assistant', not {role!r}")
+    content = _content(action.get("content"))
+    raw_calls = action.get("tool_calls") or []
+    if not isinstance(raw_calls, list):
+        raise ActionError("'tool_calls' must be a list")
+    calls = [_tool_call(i, c, f"{id_prefix}_{i}") for i, c in enumerate(raw_calls)]
+    if len({c["id"] for c in calls}) != len(calls):
+        raise ActionError("tool call ids must be unique within a message")
+    if not calls and not (content or "").strip():
+        raise ActionError("empty message: give 'content' text or 'tool_calls'")
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if calls:
+        message["tool_calls"] = calls
+    return message
