@@ -1,0 +1,81 @@
+"""An assistant played by a tool-calling chat model, with the domain policy as its system prompt."""
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+
+from .base import new_usage
+
+AgentChatFn = Callable[[list[BaseMessage], "list[dict[str, Any]] | None"], Awaitable[AIMessage]]
+
+
+def to_langchain(messages: list[dict[str, Any]]) -> list[BaseMessage]:
+    """OpenAI chat messages as LangChain messages; system messages are dropped (the agent has its own).
+
+    Tool calls whose arguments are not a JSON object become ``invalid_tool_calls`` with the raw
+    string, which langchain-openai sends back to the endpoint as it was.
+    """
+    out: list[BaseMessage] = []
+    for m in messages:
+        role, content = m.get("role"), m.get("content") or ""
+        if role == "user":
+            out.append(HumanMessage(content))
+        elif role == "tool":
+            out.append(ToolMessage(content, tool_call_id=m.get("tool_call_id") or ""))
+        elif role == "assistant":
+            calls, invalid = [], []
+            for c in m.get("tool_calls") or []:
+                fn = c.get("function") or {}
+                raw = fn.get("arguments") or ""
+                try:
+                    args = json.loads(raw.strip() or "{}") if isinstance(raw, str) else raw
+                except json.JSONDecodeError as err:
+                    args, error = None, str(err)
+                else:
+                    error = None if isinstance(args, dict) else "arguments are not a JSON object"
+                if error is None:
+                    calls.append({"name": fn.get("name") or "", "args": args, "id": c.get("id"), "type": "tool_call"})
+                else:
+                    invalid.append({"name": fn.get("name"), "args": raw if isinstance(raw, str) else json.dumps(raw),
+                                    "id": c.get("id"), "error": error, "type": "invalid_tool_call"})
+            out.append(AIMessage(content, tool_calls=calls, invalid_tool_calls=invalid))
+    return out
+
+
+def to_openai(reply: AIMessage, first_call: int = 0) -> dict[str, Any]:
+    """An AIMessage as an OpenAI assistant message: its text and its tool calls, invalid ones kept
+    with their raw argument string so that the sandbox answers them with an error. Missing call ids
+    are numbered from ``first_call``."""
+    calls = [(c["id"], c["name"], json.dumps(c["args"], ensure_ascii=False)) for c in reply.tool_calls]
+    calls += [(c.get("id"), c.get("name") or "", c.get("args") or "") for c in reply.invalid_tool_calls]
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text or (None if calls else "")}
+    if calls:
+        message["tool_calls"] = [
+            {"id": cid or f"call_{first_call + i}", "type": "function", "function": {"name": name, "arguments": args}}
+            for i, (cid, name, args) in enumerate(calls)
+        ]
+    return message
+
+
+class LLMAgent:
+    """Calls ``chat_fn(messages, tools)`` once per turn with ``policy`` as the system prompt."""
+
+    def __init__(self, chat_fn: AgentChatFn, tools: list[dict[str, Any]], policy: str, *,
+                 model_name: str | None = None) -> None:
+        self.chat_fn = chat_fn
+        self.tools = tools
+        self.policy = policy
+        self.meta: dict[str, Any] = {"backend": "llm", "model": model_name}
+        self.usage = new_usage()
+
+    async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        reply = await self.chat_fn([SystemMessage(self.policy), *to_langchain(messages)], self.tools or None)
+        tokens = reply.usage_metadata or {}
+        self.usage["calls"] += 1
+        self.usage["prompt_tokens"] += tokens.get("input_tokens", 0)
+        self.usage["completion_tokens"] += tokens.get("output_tokens", 0)
+        made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
+        return to_openai(reply, made)

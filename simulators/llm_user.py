@@ -1,0 +1,98 @@
+"""A user played by a chat model: the scenario as its system prompt, roles flipped."""
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from gem_env.tools.render import render
+from .base import STOP, asks_confirmation, new_usage, strip_reasoning, visible_turns
+from .scenario import Scenario, humanize
+
+UserChatFn = Callable[[list[BaseMessage]], Awaitable[AIMessage]]
+
+GREETING = "Hi! How can I help you today?"
+"""What the model sees as the assistant's first words: chat models need a human turn to answer."""
+
+_AFFIRM = re.compile(r"^\W*(?:yes|yeah|yep|sure|ok|okay|please (?:go ahead|proceed|do)|go ahead|proceed)\b",
+                     re.IGNORECASE)
+
+
+def system_prompt(scenario: Scenario) -> str:
+    """The simulator's brief: persona, goal, knowledge, decisions and the rules of ending."""
+    facts = "\n".join(f"- {humanize(k)}: {render(v)}" for k, v in scenario.knows.items()) or "- (nothing)"
+    opening = ", ".join(humanize(k) for k in scenario.opening if k in scenario.knows)
+    confirm = scenario.decisions.get("confirm", True)
+    lines = [
+        "You are playing a customer talking to a support assistant. Stay in character as the customer.",
+        f"Persona: {scenario.persona}.",
+        f"Your goal: {scenario.goal}.",
+        "What you know:",
+        facts,
+    ]
+    if scenario.unknown:
+        lines.append("You do not know: " + ", ".join(humanize(k) for k in scenario.unknown)
+                     + ". Never invent these; say you don't know.")
+    lines += [
+        "When the assistant asks you to confirm an action, "
+        + ("confirm it." if confirm else "decline: you do not want it done."),
+        "",
+        "Rules:",
+        "- Write only the customer's next message: short and natural. Never write as the assistant.",
+        "- In your first message, state your goal" + (f" and give your {opening}." if opening else "."),
+        "- Reveal any other fact only when the assistant asks for it. Never make up facts.",
+        f"- Only you end the conversation: write a short thanks followed by {STOP} when the assistant "
+        "has told you the outcome of your request, or has said it cannot be done.",
+        f"- Never write {STOP} in a message that confirms an action: wait for the assistant to report "
+        "the result first.",
+        f"- Do not write {STOP} while your goal is still open and possible.",
+    ]
+    return "\n".join(lines)
+
+
+class LLMUser:
+    """Plays the scenario's user through ``chat_fn`` (one chat call: messages -> AIMessage).
+
+    The model sees the assistant's spoken messages as human turns and its own as AI turns; tool
+    calls, tool results and the assistant's reasoning are never shown. An empty reply is retried
+    once, then a polite fallback is used. ``model_name``, ``temperature`` and ``seed`` are recorded
+    in ``meta`` (``chat_fn`` is expected to be configured with them).
+    """
+
+    def __init__(self, chat_fn: UserChatFn, scenario: Scenario, *, model_name: str,
+                 temperature: float = 0.0, seed: int | None = None) -> None:
+        self.chat_fn = chat_fn
+        self.scenario = scenario
+        self.meta: dict[str, Any] = {"backend": "llm", "model": model_name, "temperature": temperature,
+                                     "seed": seed}
+        self.usage = new_usage()
+        self._system = SystemMessage(system_prompt(scenario))
+
+    async def reply(self, messages: list[dict[str, Any]]) -> str:
+        turns = visible_turns(messages)
+        prompt: list[BaseMessage] = [self._system]
+        if not turns or turns[0][0] != "assistant":
+            prompt.append(HumanMessage(GREETING))
+        for role, text in turns:
+            prompt.append(AIMessage(text) if role == "user" else HumanMessage(text or "(no reply)"))
+        text = ""
+        for _ in range(2):
+            text = await self._ask(prompt)
+            if text:
+                break
+        last = next((t for r, t in reversed(turns) if r == "assistant"), None)
+        if not text:
+            return f"Hi, I'd like to {self.scenario.goal}." if last is None else "Sorry, could you say that again?"
+        if STOP in text and last is not None and asks_confirmation(last) and _AFFIRM.match(text):
+            text = text.replace(STOP, "").strip()
+        return text
+
+    async def _ask(self, prompt: list[BaseMessage]) -> str:
+        reply = await self.chat_fn(prompt)
+        tokens = reply.usage_metadata or {}
+        self.usage["calls"] += 1
+        self.usage["prompt_tokens"] += tokens.get("input_tokens", 0)
+        self.usage["completion_tokens"] += tokens.get("output_tokens", 0)
+        return strip_reasoning(reply.text)
