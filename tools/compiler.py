@@ -91,6 +91,17 @@ def _compile_tool(i: int, spec: ToolSpec, tables: dict[str, Table]) -> CompiledT
     return CompiledTool(spec=spec, validator=_validator(spec), steps=steps, schema=openai_schema(spec))
 
 
+def _lookup_fields(steps: Iterable[fx.Step]) -> set[tuple[str, str]]:
+    """(table, field) pairs that finds select on: these get an index in the template."""
+    out: set[tuple[str, str]] = set()
+    for s in steps:
+        if isinstance(s, fx.Find):
+            out |= {(s.table.name, fld) for fld, _ in s.where}
+        elif isinstance(s, fx.ForEach):
+            out |= _lookup_fields(s.body)
+    return out
+
+
 def _writes(steps: Iterable[fx.Step]) -> bool:
     return any(isinstance(s, _WRITE_STEPS) or (isinstance(s, fx.ForEach) and _writes(s.body)) for s in steps)
 
@@ -145,6 +156,7 @@ class CompiledDomain:
     tools: dict[str, CompiledTool]
     template: bytes
     row_counts: dict[str, int]
+    table_hashes: dict[str, str] = field(default_factory=dict)  # of the template, per table
 
     def new_sandbox(self) -> "Sandbox":
         from .sandbox import Sandbox
@@ -196,11 +208,20 @@ def compile_domain(domain: Domain, *, python_tools: Iterable[PythonTool] = (),
     for i, wf in enumerate(domain.workflows):
         _check_workflow(i, wf, tools, tables)
     rows = seed_rows(domain, tables, domain.seed if seed is None else seed, data)
-    template, counts = _build_template(tables, rows)
-    return CompiledDomain(domain=domain, tables=tables, tools=tools, template=template, row_counts=counts)
+    indexed = {(t.name, f.name) for t in tables.values() for f in t.entity.fields if f.foreign_key}
+    for tool in tools.values():
+        indexed |= _lookup_fields(tool.steps or [])
+    indexed = {(t, f) for t, f in indexed if f != tables[t].pk}
+    template, counts = _build_template(tables, rows, sorted(indexed))
+    compiled = CompiledDomain(domain=domain, tables=tables, tools=tools, template=template, row_counts=counts)
+    probe = compiled.new_sandbox()
+    compiled.table_hashes = {name: probe.table_hash(name) for name in tables}
+    probe.close()
+    return compiled
 
 
-def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]]) -> tuple[bytes, dict[str, int]]:
+def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]],
+                    indexed: list[tuple[str, str]]) -> tuple[bytes, dict[str, int]]:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
         conn.execute(f"CREATE TABLE {quote(COUNTERS_TABLE)} (prefix TEXT PRIMARY KEY, value INTEGER NOT NULL)")
@@ -219,6 +240,8 @@ def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]]) -> tu
             except (ExprError, sqlite3.Error) as err:
                 raise CompileError(f"seed data for {name}: {err}") from None
             counts[name] = len(table_rows)
+        for i, (table, fld) in enumerate(indexed):
+            conn.execute(f"CREATE INDEX {quote(f'{INTERNAL_PREFIX}i{i}')} ON {quote(table)} ({quote(fld)})")
         conn.execute("COMMIT")
         return conn.serialize(), {n: counts[n] for n in tables}
     finally:

@@ -26,6 +26,7 @@ class ToolFailure(Exception):
 class Context(Runtime, Protocol):
     conn: sqlite3.Connection
     tables: dict[str, Table]
+    dirty: set[str]
 
 
 class Return(Exception):
@@ -204,6 +205,7 @@ class Insert:
         params = [self.table.encode(c, row[c]) for c in cols]
         sql = (f"INSERT INTO {quote(self.table.name)} ({', '.join(quote(c) for c in cols)}) "
                f"VALUES ({', '.join('?' * len(cols))})")
+        ctx.dirty.add(self.table.name)
         cur = ctx.conn.execute(sql, params)
         if self.auto_pk:
             row[self.table.pk] = cur.lastrowid
@@ -231,6 +233,7 @@ class Update:
     def run(self, env: Env, ctx: Context) -> None:
         target = env[self.row]
         rows = target if isinstance(target, list) else [target]
+        ctx.dirty.add(self.table.name)
         for row in rows:
             if row is None:
                 raise ToolFailure(f"nothing to update: '{self.row}' is empty")
@@ -255,6 +258,7 @@ class Delete:
 
     def run(self, env: Env, ctx: Context) -> None:
         target = env[self.row]
+        ctx.dirty.add(self.table.name)
         for row in target if isinstance(target, list) else [target]:
             if row is not None:
                 ctx.conn.execute(self.sql, [row[self.table.pk]])

@@ -98,9 +98,10 @@ def python_tool(fn: Callable | None = None, *, kind: Literal["read", "write"] = 
 class SandboxDB:
     """Schema-checked, parameterised access to an episode's tables for Python tools."""
 
-    def __init__(self, conn: Any, tables: dict[str, Table]):
+    def __init__(self, conn: Any, tables: dict[str, Table], dirty: set[str]):
         self._conn = conn
         self._tables = tables
+        self._dirty = dirty
 
     def _table(self, name: str) -> Table:
         t = self._tables.get(name)
@@ -125,6 +126,7 @@ class SandboxDB:
 
     def insert(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
         t = self._table(table)
+        self._dirty.add(t.name)
         cols = list(row)
         params = [t.encode(c, row[c]) for c in cols]
         cur = self._conn.execute(
@@ -135,6 +137,7 @@ class SandboxDB:
 
     def update(self, table: str, key: Any, **values: Any) -> dict[str, Any]:
         t = self._table(table)
+        self._dirty.add(t.name)
         if not values:
             raise ExprError("update needs at least one field")
         params = [t.encode(k, v) for k, v in values.items()] + [key]
@@ -147,6 +150,7 @@ class SandboxDB:
 
     def delete(self, table: str, key: Any) -> None:
         t = self._table(table)
+        self._dirty.add(t.name)
         cur = self._conn.execute(f"DELETE FROM {quote(t.name)} WHERE {quote(t.pk)} = ?", [key])
         if cur.rowcount == 0:
             raise ToolError(f"{table} {key!r} not found")

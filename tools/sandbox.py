@@ -77,7 +77,9 @@ class Sandbox:
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
         self._clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}
         self.log: list[CallRecord] = []
-        self.db = SandboxDB(self.conn, self.tables)
+        self.dirty: set[str] = set()  # tables written since their hash was cached
+        self._table_hashes: dict[str, str] = dict(compiled.table_hashes)
+        self.db = SandboxDB(self.conn, self.tables, self.dirty)
 
     # ------------------------------------------------------------ calls
 
@@ -167,14 +169,22 @@ class Sandbox:
             raise KeyError(f"unknown tables {unknown}")
         return names
 
+    def table_hash(self, name: str) -> str:
+        """SHA-256 of one table's canonical text: rows by primary key, each value as SQLite's
+        `quote()` writes it. Cached until a write touches the table."""
+        digest = self._table_hashes.get(name)
+        if digest is None or name in self.dirty:
+            text = self.conn.execute(self.tables[name].canonical_sql).fetchone()[0]
+            digest = hashlib.sha256((text or "").encode()).hexdigest()
+            self._table_hashes[name] = digest
+            self.dirty.discard(name)
+        return digest
+
     def state_hash(self, tables: Iterable[str] | None = None) -> str:
-        """SHA-256 of a canonical dump: tables by name, rows by primary key, raw column values."""
+        """SHA-256 over the chosen tables' hashes (all tables by default), in name order."""
         h = hashlib.sha256()
         for name in self._table_names(tables):
-            t = self.tables[name]
-            h.update(f"\x00{name}\x00".encode())
-            rows = self.conn.execute(f"{t.select_sql} ORDER BY {quote(t.pk)}").fetchall()
-            h.update(repr(rows).encode())
+            h.update(f"{name}\x00{self.table_hash(name)}\n".encode())
         return h.hexdigest()
 
     def dump(self, tables: Iterable[str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
@@ -191,6 +201,7 @@ class Sandbox:
     def restore(self, snapshot: bytes) -> None:
         self.conn.deserialize(snapshot)
         self.conn.execute("PRAGMA foreign_keys = ON")
+        self.dirty.update(self.tables)
 
     def close(self) -> None:
         self.conn.close()
