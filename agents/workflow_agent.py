@@ -23,7 +23,8 @@ _STOPWORDS = frozenset(
     "a an and are as at be by do for from have hi hello i i'd id like is it its me my need of on or our "
     "please the their there this to want we with you your".split()
 )
-_FACT = re.compile(r"\bmy ([a-z][a-z0-9 ]*?) is (.+?)(?=\.(?:\s|$)|$)", re.IGNORECASE | re.MULTILINE)
+# a fact runs to the end of its line or to the ". My" of the next one, so values may hold ". "
+_FACT = re.compile(r"\bmy ([a-z][a-z0-9 ]*?) is (.+?)(?=\.\s+my\s|\.?$)", re.IGNORECASE | re.MULTILINE)
 _YES = re.compile(r"^\W*(?:yes|yeah|yep|sure|ok|okay|confirm|please (?:go ahead|proceed|do)|go ahead|proceed)\b",
                   re.IGNORECASE)
 _NO = re.compile(r"^\W*(?:no|nope|don't|do not|cancel)\b", re.IGNORECASE)

@@ -80,7 +80,10 @@ class ScriptedUser:
 
     def _opening(self, rng: random.Random) -> str:
         facts = [self._fact(k) for k in self.scenario.opening if k in self.scenario.knows]
-        return " ".join([rng.choice(OPENINGS).format(goal=self.scenario.goal), *facts])
+        goal = self.scenario.goal.strip().rstrip(".")
+        # a goal written as a sentence ("Your order ... has not shipped") is said as it is
+        opening = f"Hi! {goal}." if goal[:1].isupper() else rng.choice(OPENINGS).format(goal=goal)
+        return " ".join([opening, *facts])
 
     def _fact(self, key: str) -> str:
         if key in self.scenario.knows:
