@@ -11,7 +11,7 @@ import sys
 
 from ..errors import UserError
 
-SUBCOMMANDS = ["domain"]
+SUBCOMMANDS = ["domain", "synthesize"]
 
 
 def build_parser() -> argparse.ArgumentParser:
