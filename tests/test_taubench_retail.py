@@ -158,10 +158,16 @@ def test_compiles_without_data_and_reads_are_shaped_like_taubench(domain):
         assert again.error == "non-pending order cannot be cancelled"
 
 
-def test_workflows_compile(domain):
+def test_workflows_make_tasks_on_seeded_data(domain):
+    from gem_env.tasks import make_tasks
     assert len(domain.workflows) >= 2
     assert domain.provenance.license and "MIT" in domain.provenance.license
     assert len(domain.policy) >= 10
+    compiled = compile_domain(domain)
+    tasks, rejections = make_tasks(compiled, per_domain=2 * len(domain.workflows))
+    assert not rejections, [r.reason for r in rejections]
+    assert {t.workflow for t in tasks} == {w.name for w in domain.workflows}
+    assert all(t.scenario.knows["order_id"].startswith("#W") for t in tasks)
 
 
 # ---------------------------------------------------------------- the real data
