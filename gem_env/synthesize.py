@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from . import __version__
 from .documents import Document, Rejection
 from .episode import Limits
+from .llm.errors import LLMUnavailable
 from .ordered import ordered_map
 from .rollout import run_rollout
 from .rundir import RunDir
@@ -65,6 +66,18 @@ class Components:
 
 
 async def synthesize_document(doc: Document, cfg: SynthesizeConfig, parts: Components) -> Unit:
+    """One document's unit; a failure inside any stage is recorded as that document's rejection."""
+    try:
+        return await _synthesize_document(doc, cfg, parts)
+    except LLMUnavailable:
+        raise  # the endpoint is down: stop, so that --resume retries this document later
+    except Exception as err:  # noqa: BLE001 - one bad document must not end the run
+        unit = Unit(doc.id)
+        unit.reject("internal", f"{type(err).__name__}: {err}")
+        return unit
+
+
+async def _synthesize_document(doc: Document, cfg: SynthesizeConfig, parts: Components) -> Unit:
     unit = Unit(doc.id)
     started = time.perf_counter()
     llm = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}

@@ -11,7 +11,7 @@ import sys
 
 from ..errors import UserError
 
-SUBCOMMANDS = ["domain", "synthesize"]
+SUBCOMMANDS = ["domain", "synthesize", "verify"]
 
 
 def build_parser() -> argparse.ArgumentParser:
