@@ -231,4 +231,4 @@ def test_gold_replay_matches_taubench(compiled, expected):
     mismatches = replay(compiled, tasks)
     seconds = time.perf_counter() - started
     assert not mismatches, f"{len(mismatches)} of {len(tasks)} tasks differ:\n" + "\n".join(mismatches)
-    assert seconds < 8, f"replaying 115 tasks took {seconds:.1f} s"
+    assert seconds < 15, f"replaying 115 tasks took {seconds:.1f} s"
