@@ -1,0 +1,182 @@
+"""One conversation's state: messages, its own sandbox, limits and why it ended.
+
+Shared by the LangGraph rollout and the gym environment: both drive an `Episode` with `start`,
+`execute` (an assistant message) and `user_turn`. Failures of the user simulator end the episode
+with a recorded reason instead of raising; a malformed assistant message raises `ValueError` so
+that the caller decides (the rollout records `agent_error`, the gym answers with an observation).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .simulators.base import UserSimulator
+from .simulators.scenario import STOP
+from .tasks import Task
+from .tools import CompiledDomain, Domain
+
+Termination = Literal["user_stop", "max_turns", "tool_errors", "agent_error", "user_error"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """``max_turns``: assistant messages an episode may take; ``max_tool_errors``: consecutive
+    failed tool calls before it is cut."""
+
+    max_turns: int = 30
+    max_tool_errors: int = 5
+
+
+def policy_prompt(domain: Domain) -> str:
+    """The assistant's system prompt: its role, how to work, and the domain's policy rules."""
+    lines = [f"You are a customer-support assistant for {domain.name}."
+             + (f" {domain.description.strip()}" if domain.description.strip() else ""),
+             "Help the user with their request using the tools you have. Ask the user for any "
+             "information you need; never guess it. Before any action that changes data, describe it "
+             "and get the user's explicit confirmation (yes). Tell the user the results. If a request "
+             "cannot be done or is outside what your tools allow, say so."]
+    if domain.policy:
+        lines += ["", "Policy:", *(f"- {rule.text}" for rule in domain.policy)]
+    return "\n".join(lines)
+
+
+def normalize_assistant(message: Any, used_ids: set[str]) -> dict[str, Any]:
+    """A clean OpenAI assistant message from what an agent returned, or ``ValueError`` saying why not.
+
+    Arguments given as an object are serialized; missing or repeated call ids get fresh ones
+    (``call_<n>``), which are added to ``used_ids``.
+    """
+    if not isinstance(message, dict):
+        raise ValueError(f"an assistant message must be a dict, not {type(message).__name__}")
+    content = message.get("content")
+    if content is not None and not isinstance(content, str):
+        raise ValueError("assistant content must be a string or null")
+    raw_calls = message.get("tool_calls") or []
+    if not isinstance(raw_calls, list):
+        raise ValueError("tool_calls must be a list")
+    calls = []
+    for call in raw_calls:
+        fn = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
+            raise ValueError(f"a tool call needs function.name: {call!r}"[:200])
+        args = fn.get("arguments")
+        if not isinstance(args, str):
+            args = json.dumps({} if args is None else args, ensure_ascii=False)
+        call_id = call.get("id")
+        if not isinstance(call_id, str) or not call_id or call_id in used_ids:
+            n = len(used_ids)
+            while f"call_{n}" in used_ids:
+                n += 1
+            call_id = f"call_{n}"
+        used_ids.add(call_id)
+        calls.append({"id": call_id, "type": "function", "function": {"name": fn["name"], "arguments": args}})
+    out: dict[str, Any] = {"role": "assistant", "content": content or (None if calls else "")}
+    if calls:
+        out["tool_calls"] = calls
+    return out
+
+
+class Episode:
+    """A task's conversation between a user simulator and an assistant, over a fresh sandbox.
+
+    ``messages`` starts with the system message (the policy). ``turns`` counts assistant messages.
+    The episode is ``done`` once ``termination`` is set: the user's STOP, the turn limit, too many
+    consecutive tool errors, or an agent/user failure (``error`` says what).
+    """
+
+    def __init__(self, task: Task, compiled: CompiledDomain, user: UserSimulator, *,
+                 max_turns: int = 30, max_tool_errors: int = 5, policy: str | None = None) -> None:
+        self.task = task
+        self.compiled = compiled
+        self.user = user
+        self.limits = Limits(max_turns, max_tool_errors)
+        self.sandbox = compiled.new_sandbox()
+        self.policy = policy if policy is not None else policy_prompt(compiled.domain)
+        self.messages: list[dict[str, Any]] = [{"role": "system", "content": self.policy}]
+        self.turns = 0
+        self.tool_calls = 0
+        self.tool_errors = 0
+        self.termination: Termination | None = None
+        self.error: str | None = None
+        self.seconds = {"sandbox": 0.0, "user": 0.0, "agent": 0.0}  # "agent": kept by whoever drives it
+        self._consecutive_errors = 0
+        self._call_ids: set[str] = set()
+
+    @property
+    def done(self) -> bool:
+        return self.termination is not None
+
+    @property
+    def usage(self) -> dict[str, int]:
+        """The user simulator's LLM usage (the assistant's belongs to whoever drives it)."""
+        return dict(self.user.usage)
+
+    async def start(self) -> str:
+        """The user's opening message."""
+        if len(self.messages) > 1:
+            raise RuntimeError("the episode has already started")
+        return await self.user_turn()
+
+    def execute(self, message: Any) -> list[dict[str, Any]]:
+        """Record an assistant message and run its tool calls in the sandbox, in order.
+
+        Returns the tool messages (empty when the message speaks to the user). Raises ``ValueError``
+        for a malformed message, which is then not recorded.
+        """
+        self._check_open()
+        msg = normalize_assistant(message, self._call_ids)
+        self.messages.append(msg)
+        self.turns += 1
+        replies = []
+        for call in msg.get("tool_calls", ()):
+            fn = call["function"]
+            started = time.perf_counter()
+            result = self.sandbox.call(fn["name"], fn["arguments"])
+            self.seconds["sandbox"] += time.perf_counter() - started
+            self.tool_calls += 1
+            if result.ok:
+                self._consecutive_errors = 0
+            else:
+                self.tool_errors += 1
+                self._consecutive_errors += 1
+            replies.append({"role": "tool", "tool_call_id": call["id"], "content": result.content})
+        self.messages.extend(replies)
+        if self._consecutive_errors >= self.limits.max_tool_errors:
+            self.termination = "tool_errors"
+        elif replies and self.turns >= self.limits.max_turns:
+            self.termination = "max_turns"
+        return replies
+
+    async def user_turn(self) -> str:
+        """The user's reply to the conversation so far (appended); "" when the user failed."""
+        self._check_open()
+        started = time.perf_counter()
+        try:
+            text = await self.user.reply(self.messages)
+            if not isinstance(text, str):
+                raise TypeError(f"user simulator returned {type(text).__name__}, not str")
+        except Exception as err:  # noqa: BLE001 -- any failure of the simulator ends the episode
+            self.fail("user_error", err)
+            return ""
+        finally:
+            self.seconds["user"] += time.perf_counter() - started
+        self.messages.append({"role": "user", "content": text})
+        if STOP in text:
+            self.termination = "user_stop"
+        elif self.turns >= self.limits.max_turns:
+            self.termination = "max_turns"
+        return text
+
+    def fail(self, reason: Termination, error: BaseException | str) -> None:
+        """End the episode because a participant failed."""
+        self.termination = reason
+        self.error = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+
+    def close(self) -> None:
+        self.sandbox.close()
+
+    def _check_open(self) -> None:
+        if self.done:
+            raise RuntimeError(f"the episode has ended ({self.termination})")

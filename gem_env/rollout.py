@@ -1,0 +1,153 @@
+"""Rollouts: a LangGraph graph user ⇄ assistant ⇄ tools over an `Episode`, then verification.
+
+The graph is built and compiled once. Its state holds the episode itself (not a copy of the
+messages), so a step costs LangGraph's own bookkeeping and nothing more.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from .agents.base import Assistant
+from .episode import Episode, Limits
+from .simulators.base import UserSimulator
+from .tasks import Task
+from .tools import CompiledDomain
+from .trajectory import Trajectory
+from .verify import verify
+
+
+class _State(TypedDict):
+    episode: Episode
+    agent: Assistant
+    pending: dict[str, Any] | None  # an assistant message whose tool calls are to run
+
+
+async def _user(state: _State) -> dict[str, Any]:
+    await state["episode"].user_turn()
+    return {}
+
+
+async def _assistant(state: _State) -> dict[str, Any]:
+    ep = state["episode"]
+    started = time.perf_counter()
+    try:
+        message = await state["agent"].act(ep.messages)
+    except Exception as err:  # noqa: BLE001 -- LLM unavailable, a bug in the agent: end, don't crash
+        ep.fail("agent_error", err)
+        return {"pending": None}
+    finally:
+        ep.seconds["agent"] += time.perf_counter() - started
+    if isinstance(message, dict) and message.get("tool_calls"):
+        return {"pending": message}
+    _execute(ep, message)
+    return {"pending": None}
+
+
+async def _tools(state: _State) -> dict[str, Any]:
+    _execute(state["episode"], state["pending"])
+    return {"pending": None}
+
+
+def _execute(ep: Episode, message: Any) -> None:
+    try:
+        ep.execute(message)
+    except ValueError as err:
+        ep.fail("agent_error", f"malformed assistant message: {err}")
+
+
+# Routers are coroutines: LangGraph runs a sync router in a thread pool, which would cost a thread
+# hop per step.
+async def _after_assistant(state: _State) -> str:
+    if state["episode"].done:
+        return END
+    return "tools" if state["pending"] is not None else "user"
+
+
+async def _to_assistant(state: _State) -> str:
+    return END if state["episode"].done else "assistant"
+
+
+@cache
+def rollout_graph() -> CompiledStateGraph:
+    """START → user → assistant → (tools → assistant)* → user … → END on STOP or a limit."""
+    g = StateGraph(_State)
+    g.add_node("user", _user)
+    g.add_node("assistant", _assistant)
+    g.add_node("tools", _tools)
+    g.add_edge(START, "user")
+    g.add_conditional_edges("user", _to_assistant, ["assistant", END])
+    g.add_conditional_edges("assistant", _after_assistant, ["tools", "user", END])
+    g.add_conditional_edges("tools", _to_assistant, ["assistant", END])
+    return g.compile()
+
+
+async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, user: UserSimulator, *,
+                      limits: Limits = Limits(), policy: str | None = None, id: str | None = None) -> Trajectory:
+    """One conversation for ``task``, every tool call executed in its own sandbox, then verified.
+
+    ``messages`` start with the policy as the system message. ``meta`` records backends, seeds,
+    why the episode ended, turns, tool calls, LLM usage (the agent's counted as the change of
+    ``agent.usage`` over the rollout: give each concurrent rollout its own agent) and seconds.
+    """
+    started = time.perf_counter()
+    usage_before = dict(agent.usage)
+    ep = Episode(task, compiled, user, max_turns=limits.max_turns, max_tool_errors=limits.max_tool_errors,
+                 policy=policy)
+    try:
+        await rollout_graph().ainvoke({"episode": ep, "agent": agent, "pending": None},
+                                      {"recursion_limit": 4 * limits.max_turns + 10})
+    finally:
+        ep.close()
+    verify_started = time.perf_counter()
+    verification = verify(task, ep.messages, compiled)
+    finished = time.perf_counter()
+    agent_usage = {k: v - usage_before.get(k, 0) for k, v in agent.usage.items()}
+    meta = {
+        "backends": {"agent": agent.meta, "user": user.meta},
+        "seeds": {"task": task.seed, "user": user.meta.get("seed")},
+        "termination": ep.termination,
+        "error": ep.error,
+        "turns": ep.turns,
+        "tool_calls": ep.tool_calls,
+        "tool_errors": ep.tool_errors,
+        "llm": {"agent": agent_usage, "user": ep.usage,
+                **{k: agent_usage.get(k, 0) + ep.usage.get(k, 0) for k in ("calls", "prompt_tokens", "completion_tokens")}},
+        "seconds": {"total": finished - started, "sandbox": ep.seconds["sandbox"],
+                    "agent": ep.seconds["agent"], "user": ep.seconds["user"],
+                    "verify": finished - verify_started},
+    }
+    return Trajectory(id=id or task.id, doc_id=task.doc_id, domain=task.domain, task=task.model_dump(mode="json"),
+                      tools=compiled.openai_schemas(), messages=ep.messages, verification=verification, meta=meta)
+
+
+@dataclass
+class RolloutJob:
+    """What one rollout needs; agents and users are per job (they account usage per episode)."""
+
+    task: Task
+    compiled: CompiledDomain
+    agent: Assistant
+    user: UserSimulator
+    limits: Limits = field(default_factory=Limits)
+    id: str | None = None
+
+
+async def run_rollouts(jobs: Iterable[RolloutJob], concurrency: int = 8) -> list[Trajectory]:
+    """Run jobs with at most ``concurrency`` at once; trajectories in the order of ``jobs``."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(job: RolloutJob) -> Trajectory:
+        async with semaphore:
+            return await run_rollout(job.task, job.compiled, job.agent, job.user, limits=job.limits, id=job.id)
+
+    return list(await asyncio.gather(*(one(job) for job in jobs)))
