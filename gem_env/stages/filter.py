@@ -1,0 +1,275 @@
+"""Stage 1: keep documents that describe a multi-step procedure a tool-using assistant could
+carry out for a user.
+
+Two interchangeable backends return the same `Verdict`:
+
+- `OfflineFilter` scores evidence in the text itself (`textfeatures`) with a logistic model whose
+  weights are written out below, and keeps a document when the score reaches a threshold
+  calibrated on a hand-labelled sample (see ``bench/filter_quality.py``).
+- `LLMFilter` asks a chat model through `gem_env.llm.LLMClient` with a judge prompt.
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from ..documents import Document, Verdict
+from . import textfeatures as tf
+
+if TYPE_CHECKING:
+    from ..llm import LLMClient, Usage
+
+#: Threshold calibrated on the calibration half of bench/data/filter_labels.jsonl (max F1).
+DEFAULT_THRESHOLD = 0.65
+
+# ---------------------------------------------------------------- the offline model
+
+#: Logistic weights: score = sigmoid(BIAS + sum(WEIGHTS[name] * value)), every value in [0, 1].
+#: Positive evidence says "a procedure someone can carry out on a system"; negative evidence
+#: says "reference, narrative, a cheat sheet, or hands-on work in the physical world".
+BIAS = -5.0
+WEIGHTS: dict[str, float] = {
+    "steps": 1.0,             # instruction steps in the main procedure, 5+ -> 1
+    "numbered": 0.8,          # the main procedure is a list numbered from 1
+    "system_actions": 0.7,    # share of those steps acting on a system, service or person
+    "system_steps": 0.8,      # share of the steps naming something a system keeps (order, file)
+    "system_nouns": 2.0,      # such words per 100 words, 6+ -> 1
+    "advice": -1.4,           # the main list sits under "Tips", "Best practices", "Benefits"
+    "instructions": 0.5,      # instruction sentences and items anywhere, 10+ -> 1
+    "sequence": 0.4,          # first / then / next / finally, 3+ -> 1
+    "heading": 0.7,           # "How to ...", "Steps", a title that opens with a verb
+    "conditions": 0.5,        # clauses with only / unless / cannot / must / within / before, 4+ -> 1
+    "fields": 2.7,            # distinct named fields and identifiers, 5+ -> 1
+    "commands": 1.8,          # shell or code command lines, 4+ -> 1
+    "examples": -2.1,         # list items that only introduce a command example (cheat sheet)
+    "tables": -2.3,           # share of lines in tables
+    "physical": -1.0,         # share of the steps that are hands-on (stir, bake, fold)
+    "narrative": -1.5,        # past-tense narrative markers per sentence
+    "dates": -1.0,            # years and month names per 100 words, 3+ -> 1
+    "definitions": -1.5,      # share of sentences that define ("X is a ...")
+}
+
+_FEATURE_PHRASES = {
+    "steps": "{steps} steps", "numbered": "numbered list", "system_actions": "system actions",
+    "instructions": "{instructions} instructions",
+    "sequence": "sequencing words", "system_steps": "steps on a system",
+    "system_nouns": "system vocabulary", "advice": "advice list", "heading": "procedural heading",
+    "conditions": "{strong_conditions} conditions", "fields": "{fields} named fields", "commands": "{code_lines} command lines",
+    "examples": "command cheat sheet", "tables": "tables", "physical": "hands-on steps",
+    "narrative": "past-tense narrative", "dates": "dates", "definitions": "definitions",
+}
+
+
+def _cap(x: float, top: float) -> float:
+    return min(x, top) / top
+
+
+def feature_values(doc: Document) -> tuple[dict[str, float], tf.TextFeatures]:
+    """The model's inputs, each in [0, 1], and the raw counts they came from."""
+    f = tf.features(doc.text)
+    heading = f.procedural_headings + (1 if doc.title and tf.is_procedural_heading(doc.title) else 0)
+    lines = max(1, doc.text.count("\n") + 1)
+    verbs = max(1, f.step_verbs)
+    values = {
+        "steps": _cap(f.step_verbs, 5),
+        "numbered": float(f.numbered and f.step_verbs >= 2),
+        "system_actions": f.system_verbs / verbs if f.step_verbs >= 2 else 0.0,
+        "system_steps": f.system_steps / max(1, f.steps),
+        "system_nouns": _cap(100 * f.system_nouns / max(1, f.words), 6),
+        "advice": float(f.advice),
+        "instructions": _cap(f.instructions, 10),
+        "sequence": _cap(f.sequence_words, 3),
+        "heading": _cap(heading, 1),
+        "conditions": _cap(f.strong_conditions, 4),
+        "fields": _cap(f.fields, 5),
+        "commands": _cap(max(0, f.code_lines - f.example_items), 4),
+        "examples": _cap(f.example_items, 3),
+        "tables": min(1.0, 2 * f.table_lines / lines),
+        "physical": f.physical_verbs / verbs,
+        "narrative": min(1.0, f.past_tense / max(1, f.sentences)),
+        "dates": _cap(100 * f.dates / max(1, f.words), 3),
+        "definitions": f.definitions / max(1, f.sentences),
+    }
+    return values, f
+
+
+class OfflineFilter:
+    """Rules over the text's own structure; no network, deterministic, thousands of docs/s."""
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.threshold = threshold
+
+    def score(self, doc: Document) -> float:
+        values, _ = feature_values(doc)
+        return _sigmoid(BIAS + sum(WEIGHTS[k] * v for k, v in values.items()))
+
+    def judge(self, doc: Document) -> Verdict:
+        values, counts = feature_values(doc)
+        contrib = {k: WEIGHTS[k] * v for k, v in values.items() if v}
+        score = _sigmoid(BIAS + sum(contrib.values()))
+        relevant = score >= self.threshold
+        return Verdict(
+            id=doc.id,
+            relevant=relevant,
+            score=round(score, 4),
+            reason=_reason(contrib, counts, relevant),
+            labels=classify(doc, relevant),
+        )
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _reason(contrib: dict[str, float], counts: tf.TextFeatures, relevant: bool) -> str:
+    """The strongest evidence for the decision, then the strongest against it."""
+    phrase = lambda k: _FEATURE_PHRASES[k].format(**{s: getattr(counts, s) for s in counts.__slots__})  # noqa: E731
+    ranked = sorted(contrib, key=lambda k: -abs(contrib[k]))
+    pro = [phrase(k) for k in ranked if (contrib[k] > 0) == relevant][:3]
+    con = [phrase(k) for k in ranked if (contrib[k] > 0) != relevant][:2]
+    head = ("procedure: " if relevant else "not a procedure: ") + (", ".join(pro) or "little evidence")
+    return head + (f" (against: {', '.join(con)})" if con else "")
+
+
+# ---------------------------------------------------------------- labels
+
+
+def _phrases(spec: str) -> list[str]:
+    """"a b|c d" -> single words a, b and the phrase "c d" (phrases after the first bar)."""
+    words, *phrases = spec.split("|")
+    return words.split() + phrases
+
+
+DOMAINS = tf.Lexicon({name: _phrases(spec) for name, spec in {
+    "banking": "bank banking debit deposit withdrawal wire loan mortgage apy overdraft checking "
+               "savings atm statement|routing number|credit card|card limit",
+    "retail": "order shipping shipment delivery deliver return exchange cart checkout item "
+              "product store coupon|promo code|tracking number",
+    "airline": "flight airline baggage luggage boarding passenger seat cabin fare airport",
+    "travel": "hotel room check-in check-out stay guest itinerary|rental car",
+    "telecom": "mobile sim esim e-sim roaming data carrier signal telecom text call|phone number"
+               "|data plan|phone plan|mobile plan",
+    "health": "appointment clinic doctor patient prescription pharmacy refill medical dentist "
+              "nurse symptom",
+    "software": "install installation package command server file directory config "
+                "configuration sudo apt kernel linux debian terminal shell script git program "
+                "software app",
+    "home": "kitchen recipe cook bake garden gardening clean cleaning furniture oven laundry paint",
+    "library": "library borrow renew renewal hold fine catalogue catalog book|library card"
+               "|loan period",
+    "utility": "meter electricity utility outage energy tariff|meter reading|water bill|gas bill",
+}.items()})
+
+CATEGORIES = tf.Lexicon({name: _phrases(spec) for name, spec in {
+    "account": "password username profile freeze unfreeze suspend membership|authorized user"
+               "|verify identity|add a line|change plan|change your plan|credit limit"
+               "|limit increase|change address|change the address|open an account"
+               "|close an account|close your account",
+    "payment": "payment pay refund charge dispute bill invoice transfer transaction fee redeem "
+               "redemption",
+    "order": "order return exchange shipping cart delivery",
+    "booking": "book booking reservation appointment reschedule flight check-in",
+    "troubleshooting": "troubleshoot troubleshooting error fail failure issue problem fix "
+                       "doesn't won't can't|not working",
+    "policy": "policy agent eligible eligibility terms allowed guideline",
+}.items()})
+
+
+def classify(doc: Document, relevant: bool) -> dict[str, str]:
+    """Domain and task category by keyword lexicons; title words count three times."""
+    domain = _best(DOMAINS, doc) or "general"
+    category = _best(CATEGORIES, doc)
+    if not relevant:
+        category = "policy" if category == "policy" else "reference"
+    return {"domain": domain, "category": category or "how-to"}
+
+
+def _best(lexicon: tf.Lexicon, doc: Document, minimum: int = 2) -> str | None:
+    counts = lexicon.counts(tf.tokens(doc.text).words)
+    for label, n in lexicon.counts(tf.tokens(doc.title).words, weight=3).items():
+        counts[label] = counts.get(label, 0) + n
+    if not counts:
+        return None
+    label = max(counts, key=lambda k: counts[k])  # ties: the label listed first
+    return label if counts[label] >= minimum else None
+
+
+# ---------------------------------------------------------------- the LLM judge
+
+
+class JudgeOutput(BaseModel):
+    """What the judge model must answer, validated before use."""
+
+    relevant: bool = Field(description="true if the document describes a multi-step procedure "
+                                       "a tool-using assistant could carry out for a user")
+    score: float = Field(ge=0.0, le=1.0, description="confidence that `relevant` is true, 0 to 1")
+    reason: str = Field(min_length=3, max_length=300, description="one short sentence: the evidence")
+    domain: str = Field(description="banking, retail, airline, travel, telecom, health, software, "
+                                    "home, library, utility or general")
+    category: str = Field(description="account, payment, order, booking, troubleshooting, how-to, "
+                                      "policy or reference")
+
+
+JUDGE_SYSTEM = """\
+You screen documents for a pipeline that turns written procedures into tool-using agents.
+
+Decide whether the document describes a MULTI-STEP PROCEDURE THAT A TOOL-USING ASSISTANT COULD \
+CARRY OUT FOR A USER: two or more actions toward one goal, performed on a system or service \
+(accounts, orders, bookings, payments, subscriptions, records, settings, software, shell \
+commands), such as a help-centre article, an agent policy with procedures, or troubleshooting \
+that ends in actions on the service.
+
+Relevant (relevant=true), for example:
+- "To cancel an order: 1. Look up the order by its order number. 2. Check it is still pending. \
+3. Cancel it and refund the original payment method."
+- an agent policy: authenticate the user, then modify a reservation only if conditions hold.
+- system administration steps: edit a configuration file, restart the service, check its status.
+
+Not relevant (relevant=false):
+- reference prose: fee tables, product features, definitions, glossaries, specifications.
+- news, announcements, company history, opinion, narrative.
+- lists of independent tips or alternatives, and command cheat sheets of one-line examples.
+- hands-on physical procedures no software could perform (recipes, crafts, sport, first aid).
+
+Judge only from the document. Give `score` as your confidence that the document is relevant \
+(high when relevant=true, low when false). Keep `reason` to one sentence naming the evidence \
+(steps, actions, conditions, fields). Pick `domain` and `category` from the listed values."""
+
+MAX_CHARS = 6000
+
+
+def judge_messages(doc: Document) -> list:
+    """The judge prompt for one document (langchain messages)."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    text = doc.text if len(doc.text) <= MAX_CHARS else doc.text[:MAX_CHARS] + "\n[... truncated]"
+    title = f"Title: {doc.title}\n" if doc.title else ""
+    return [SystemMessage(JUDGE_SYSTEM), HumanMessage(f"{title}Document:\n<<<\n{text}\n>>>")]
+
+
+class LLMFilter:
+    """A chat model as judge, through `gem_env.llm.LLMClient` (structured output, bounded re-ask)."""
+
+    def __init__(self, client: LLMClient, threshold: float = 0.5) -> None:
+        self.client = client
+        self.threshold = threshold
+
+    async def ajudge(self, doc: Document) -> tuple[Verdict, Usage]:
+        result = await self.client.structured(judge_messages(doc), schema=JudgeOutput)
+        out = result.value
+        if out is None:
+            verdict = Verdict(id=doc.id, relevant=False, score=0.0, reason=f"llm: {result.error}",
+                              labels={})
+            return verdict, result.usage
+        relevant = out.relevant and out.score >= self.threshold if out.relevant else False
+        verdict = Verdict(
+            id=doc.id,
+            relevant=relevant,
+            score=out.score,
+            reason=out.reason.strip(),
+            labels={"domain": out.domain.strip().lower() or "general",
+                    "category": out.category.strip().lower() or ("how-to" if relevant else "reference")},
+        )
+        return verdict, result.usage
