@@ -30,6 +30,8 @@ _YES = re.compile(r"^\W*(?:yes|yeah|yep|sure|ok|okay|confirm|please (?:go ahead|
 _NO = re.compile(r"^\W*(?:no|nope|don't|do not|cancel)\b", re.IGNORECASE)
 _INT = re.compile(r"^-?\d+$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_ROW_FIELD = re.compile(r"^row\.(\w+)$")
+_LOOKUP_FIELD = re.compile(r"^lookup\(\s*'(\w+)'.*\)\.(\w+)$")
 
 GREETING = "Hello! How can I help you today?"
 OUT_OF_SCOPE = "I'm sorry, I can't help with that request: it is outside what I can do here."
@@ -50,16 +52,16 @@ def _human(key: str) -> str:
 
 
 def _coerce(value: str, type_: str | None) -> Any:
-    """A value the user said, as the tool parameter it feeds expects (numbers guessed when unbound)."""
+    """A value the user said, typed as the parameter it feeds or the field it came from (else text)."""
     if type_ == "integer" and _INT.match(value):
         return int(value)
-    if type_ in ("number", None) and _NUMBER.match(value):
+    if type_ == "number" and _NUMBER.match(value):
         return int(value) if _INT.match(value) else float(value)
     if type_ == "boolean" and value.lower() in ("yes", "no", "true", "false"):
         return value.lower() in ("yes", "true")
     if type_ == "array":
         return [v.strip() for v in value.split(",") if v.strip()]
-    if type_ == "object":
+    if type_ in ("object", "json"):
         try:
             return json.loads(value)
         except json.JSONDecodeError:
@@ -97,6 +99,20 @@ class _Plan:
     tells: dict[str, Compiled]
 
 
+def _field_type(src: str, anchor: str, compiled: CompiledDomain) -> str | None:
+    """The entity field type of knowledge taken straight from a field (``row.x``, ``lookup('t', ..).x``)."""
+    src = src.strip()
+    if m := _ROW_FIELD.match(src):
+        table, name = anchor, m.group(1)
+    elif m := _LOOKUP_FIELD.match(src):
+        table, name = m.group(1), m.group(2)
+    else:
+        return None
+    entity = compiled.domain.entity(table)
+    found = entity.field(name) if entity else None
+    return found.type if found else None
+
+
 def _plan(wf: Workflow, compiled: CompiledDomain) -> _Plan:
     keys = set(wf.knows)
     types: dict[str, str | None] = {k: None for k in wf.knows}
@@ -120,6 +136,8 @@ def _plan(wf: Workflow, compiled: CompiledDomain) -> _Plan:
         if when is not None:
             needs += sorted(when.names & keys)
         steps.append(_Step(s.tool, compiled.tools[s.tool].writes, args, when, s.as_, list(dict.fromkeys(needs))))
+    for key, src in wf.knows.items():
+        types[key] = types[key] or _field_type(src, wf.anchor.table, compiled)
     return _Plan(wf, _tokens(re.sub(r"\{[^}]*\}", " ", wf.goal)), _tokens(wf.name.replace("_", " ")), types,
                  steps, {k: compile_expr(v) for k, v in wf.tells.items()})
 
