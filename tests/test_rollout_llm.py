@@ -1,0 +1,239 @@
+"""LLM agent against the fake OpenAI server, LLM user with fake chat models: each misbehaviour is
+rejected for the right reason, and failures of the endpoint end the episode without a crash."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+
+from gem_env.agents.llm_agent import LLMAgent, to_langchain, to_openai
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.backends import agent_chat_fn, make_agent
+from gem_env.episode import Limits, policy_prompt
+from gem_env.llm import LLMClient, LLMConfig
+from gem_env.rollout import run_rollout
+from gem_env.simulators.llm_user import GREETING, LLMUser
+from gem_env.simulators.scenario import STOP
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.tasks import Task, make_tasks
+from gem_env.testing import FakeOpenAIServer, Fault, Reply, Text, ToolCall, ToolCalls, ToolFakeChatModel
+from gem_env.tools import CompiledDomain, compile_domain, load_domain
+from gem_env.trajectory import Trajectory
+
+SHOP = Path(__file__).resolve().parent / "data" / "rollout_shop.yaml"
+
+
+@pytest.fixture(scope="module")
+def shop() -> CompiledDomain:
+    return compile_domain(load_domain(SHOP))
+
+
+@pytest.fixture(scope="module")
+def cancel(shop: CompiledDomain) -> Task:
+    tasks, _ = make_tasks(shop, per_domain=3, seed=3)
+    return next(t for t in tasks if t.workflow == "cancel_pending_order")
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAIServer]:
+    """A server whose replies each test sets in ``server.script``."""
+    script: list[Reply] = []
+    srv = FakeOpenAIServer(lambda body: script[min(_assistant_turns(body), len(script) - 1)])
+    srv.script = script  # type: ignore[attr-defined]
+    with srv:
+        yield srv
+
+
+def _assistant_turns(body: dict[str, Any]) -> int:
+    return sum(m["role"] == "assistant" for m in body["messages"])
+
+
+async def roll(server: FakeOpenAIServer, shop: CompiledDomain, task: Task, replies: list[Reply],
+               limits: Limits = Limits(), max_retries: int = 0) -> Trajectory:
+    server.script[:] = replies  # type: ignore[attr-defined]
+    client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=max_retries,
+                                 retry_base_delay=0.0, retry_max_delay=0.0, timeout=5))
+    try:
+        agent = make_agent("llm", shop, client)
+        return await run_rollout(task, shop, agent, ScriptedUser(task.scenario), limits=limits)
+    finally:
+        await client.aclose()
+
+
+def gold_replies(task: Task) -> list[Reply]:
+    calls: list[Reply] = [ToolCalls([ToolCall(a.tool, a.arguments)]) for a in task.gold_actions]
+    return [*calls, Text("Done: " + "; ".join(task.required_outputs.values()) + ".")]
+
+
+async def test_a_correct_agent_is_accepted(server: FakeOpenAIServer, shop: CompiledDomain, cancel: Task) -> None:
+    traj = await roll(server, shop, cancel, gold_replies(cancel))
+    assert traj.verification.passed, traj.verification.failed
+    assert traj.meta["llm"]["agent"]["calls"] == len(cancel.gold_actions) + 1
+    assert traj.meta["llm"]["prompt_tokens"] > 0 and traj.meta["backends"]["agent"] == {"backend": "llm", "model": "fake"}
+    request = server.requests[0]
+    assert request["messages"][0] == {"role": "system", "content": policy_prompt(shop.domain)}
+    assert {t["function"]["name"] for t in request["tools"]} == set(shop.tools)
+
+
+async def test_unknown_tool_is_rejected(server: FakeOpenAIServer, shop: CompiledDomain, cancel: Task) -> None:
+    traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("refund_everything", {})]), *gold_replies(cancel)])
+    assert "unknown tool" in traj.messages[3]["content"]
+    assert traj.verification.failed == ["tool_calls_valid"]
+
+
+async def test_wrong_argument_types_are_rejected(server: FakeOpenAIServer, shop: CompiledDomain, cancel: Task) -> None:
+    traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("get_order", {"order_id": 12345})]),
+                                              *gold_replies(cancel)])
+    assert "invalid arguments" in traj.messages[3]["content"]
+    assert traj.verification.failed == ["tool_calls_valid"]
+
+
+async def test_invalid_json_arguments_are_kept_raw_and_rejected(server: FakeOpenAIServer, shop: CompiledDomain,
+                                                                cancel: Task) -> None:
+    traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("get_order", "{not json")]), *gold_replies(cancel)])
+    assert traj.messages[2]["tool_calls"][0]["function"]["arguments"] == "{not json"
+    assert "not valid JSON" in traj.messages[3]["content"]
+    # the raw string went back to the endpoint on the next request
+    assert server.requests[1]["messages"][2]["tool_calls"][0]["function"]["arguments"] == "{not json"
+    assert "tool_calls_valid" in traj.verification.failed
+
+
+async def test_a_claimed_result_it_never_got_is_rejected(server: FakeOpenAIServer, shop: CompiledDomain,
+                                                         cancel: Task) -> None:
+    traj = await roll(server, shop, cancel, [Text("Your order has been cancelled.")])
+    assert traj.meta["termination"] == "user_stop" and traj.meta["tool_calls"] == 0
+    assert {"final_state", "outputs_grounded"} <= set(traj.verification.failed)
+
+
+async def test_an_agent_that_never_finishes_is_cut(server: FakeOpenAIServer, shop: CompiledDomain, cancel: Task) -> None:
+    order = cancel.scenario.knows["order_id"]
+    traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("get_order", {"order_id": order})])],
+                      limits=Limits(max_turns=6))
+    assert traj.meta["termination"] == "max_turns" and traj.meta["turns"] == 6
+    assert "ended_by_user" in traj.verification.failed
+
+
+async def test_an_agent_whose_calls_keep_failing_is_cut(server: FakeOpenAIServer, shop: CompiledDomain,
+                                                        cancel: Task) -> None:
+    traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("get_order", {"order_id": "ORD-00000"})])],
+                      limits=Limits(max_tool_errors=3))
+    assert traj.meta["termination"] == "tool_errors" and traj.meta["tool_errors"] == 3
+    assert "ended_by_user" in traj.verification.failed
+
+
+@pytest.mark.parametrize("fault", ["http_500", "malformed_json", "wrong_schema"])
+async def test_endpoint_failures_end_the_episode_with_agent_error(server: FakeOpenAIServer, shop: CompiledDomain,
+                                                                  cancel: Task, fault: str) -> None:
+    traj = await roll(server, shop, cancel, [Fault(fault)], max_retries=1)  # type: ignore[arg-type]
+    assert traj.meta["termination"] == "agent_error"
+    assert "LLMUnavailable" in traj.meta["error"]
+    assert len(server.requests) == 2 and not traj.verification.passed
+
+
+def test_message_conversion_keeps_calls_and_raw_invalid_arguments() -> None:
+    messages = [
+        {"role": "system", "content": "ignored: the agent has its own policy"},
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "get_order", "arguments": '{"order_id": "A"}'}},
+            {"id": "c2", "type": "function", "function": {"name": "get_order", "arguments": "{oops"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": '{"status": "pending"}'},
+        {"role": "tool", "tool_call_id": "c2", "content": '{"error": "bad"}'},
+    ]
+    lc = to_langchain(messages)
+    assert [type(m) for m in lc] == [HumanMessage, AIMessage, ToolMessage, ToolMessage]
+    assert lc[1].tool_calls[0]["args"] == {"order_id": "A"} and lc[1].invalid_tool_calls[0]["args"] == "{oops"
+    assert to_openai(lc[1]) == {**messages[2]}
+    reply = AIMessage(content="", tool_calls=[{"name": "f", "args": {}, "id": None}])
+    assert to_openai(reply, first_call=7)["tool_calls"][0]["id"] == "call_7"
+
+
+async def test_llm_agent_sends_policy_and_tools_to_its_chat_function() -> None:
+    seen: list[tuple[list[BaseMessage], Any]] = []
+
+    async def chat(messages: list[BaseMessage], tools: Any) -> AIMessage:
+        seen.append((messages, tools))
+        return AIMessage(content="Hello!", usage_metadata={"input_tokens": 5, "output_tokens": 2, "total_tokens": 7})
+
+    agent = LLMAgent(chat, [{"type": "function", "function": {"name": "f"}}], "POLICY")
+    assert await agent.act([{"role": "user", "content": "hi"}]) == {"role": "assistant", "content": "Hello!"}
+    assert seen[0][0][0] == SystemMessage("POLICY") and seen[0][1][0]["function"]["name"] == "f"
+    assert agent.usage == {"calls": 1, "prompt_tokens": 5, "completion_tokens": 2}
+
+
+# ------------------------------------------------------------------ LLM user
+
+
+def recording(model: ToolFakeChatModel, seen: list[list[BaseMessage]]):
+    async def chat(messages: list[BaseMessage]) -> AIMessage:
+        seen.append(messages)
+        return await model.ainvoke(messages)
+    return chat
+
+
+async def test_llm_user_plays_the_scenario_with_roles_flipped(shop: CompiledDomain, cancel: Task) -> None:
+    knows = cancel.scenario.knows
+    lines = [
+        f"Hi, I'd like to cancel my order. My order id is {knows['order_id']}. My email is {knows['email']}.",
+        f"<think>they want a yes</think>Yes, please go ahead. {STOP}",  # STOP while confirming: dropped
+        f"Thanks, that's all. {STOP}",
+    ]
+    seen: list[list[BaseMessage]] = []
+    user = LLMUser(recording(ToolFakeChatModel(messages=iter(lines)), seen), cancel.scenario,
+                   model_name="fake-user", temperature=0.7, seed=11)
+    traj = await run_rollout(cancel, shop, WorkflowAgent(shop), user)
+    assert traj.verification.passed, traj.verification.failed
+    users = [m["content"] for m in traj.messages if m["role"] == "user"]
+    assert users[1] == "Yes, please go ahead."
+    assert traj.meta["backends"]["user"] == {"backend": "llm", "model": "fake-user", "temperature": 0.7, "seed": 11}
+    assert traj.meta["seeds"]["user"] == 11 and traj.meta["llm"]["user"]["calls"] == 3
+    system, greeting, opening, *rest = seen[-1]
+    assert isinstance(system, SystemMessage) and cancel.scenario.goal in system.content and STOP in system.content
+    assert greeting == HumanMessage(GREETING) and isinstance(opening, AIMessage)
+    assert [type(m) for m in rest] == [HumanMessage, AIMessage, HumanMessage]
+    shown = " ".join(m.content for m in seen[-1])
+    assert '"customer_id"' not in shown and "<think>" not in shown  # no tool results, no reasoning
+
+
+async def test_llm_user_retries_an_empty_reply_then_falls_back() -> None:
+    from gem_env.simulators.scenario import Scenario
+
+    scenario = Scenario(goal="check my order", knows={"order_id": "A1"})
+    calls: list[int] = []
+
+    async def empty(messages: list[BaseMessage]) -> AIMessage:
+        calls.append(1)
+        return AIMessage(content="  ")
+
+    user = LLMUser(empty, scenario, model_name="m")
+    assert await user.reply([]) == "Hi, I'd like to check my order."
+    assert await user.reply([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Which order?"}]) \
+        == "Sorry, could you say that again?"
+    assert len(calls) == 4
+
+
+async def test_user_model_failure_ends_the_episode(shop: CompiledDomain, cancel: Task) -> None:
+    async def down(messages: list[BaseMessage]) -> AIMessage:
+        raise TimeoutError("user endpoint timed out")
+
+    traj = await run_rollout(cancel, shop, WorkflowAgent(shop), LLMUser(down, cancel.scenario, model_name="m"))
+    assert traj.meta["termination"] == "user_error" and "timed out" in traj.meta["error"]
+
+
+def test_chat_fn_adapter_returns_only_the_message(server: FakeOpenAIServer) -> None:
+    import asyncio
+
+    server.script[:] = [Text("pong")]  # type: ignore[attr-defined]
+    client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0))
+
+    async def main() -> AIMessage:
+        try:
+            return await agent_chat_fn(client)([HumanMessage("ping")], None)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(main()).content == "pong"
+    assert server.requests[0]["messages"] == [{"role": "user", "content": "ping"}]
