@@ -1,0 +1,185 @@
+"""Stage 1: the offline filter on the example corpus and on the labelled sample, and the text
+analysis it shares with the extractor."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from gem_env.corpus import iter_documents
+from gem_env.documents import Document
+from gem_env.stages import textfeatures as tf
+from gem_env.stages.filter import DEFAULT_THRESHOLD, OfflineFilter
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "examples" / "corpus"
+SHARED = ROOT.parent / "shared"
+
+
+def example_docs() -> list[Document]:
+    return list(iter_documents([str(CORPUS)]))
+
+
+def is_procedure(doc: Document) -> bool:
+    """Non-procedures live in examples/corpus/reference/ or say ``"kind": "reference"``."""
+    return not doc.id.startswith("reference/") and doc.meta.get("kind") != "reference"
+
+
+# ---------------------------------------------------------------- example corpus
+
+
+def test_example_corpus_has_procedures_and_non_procedures():
+    docs = example_docs()
+    kinds = [is_procedure(d) for d in docs]
+    assert kinds.count(True) >= 20 and 4 <= kinds.count(False) <= 6
+    assert len({d.id.split("/")[0] for d in docs if "/" in d.id}) >= 8  # several businesses
+
+
+@pytest.mark.parametrize("doc", example_docs(), ids=lambda d: d.id)
+def test_filter_keeps_every_procedure_and_drops_the_rest(doc):
+    verdict = OfflineFilter().judge(doc)
+    assert verdict.relevant == is_procedure(doc), verdict.reason
+    assert verdict.id == doc.id
+    assert 0.0 <= verdict.score <= 1.0
+    assert verdict.reason.startswith("procedure: " if verdict.relevant else "not a procedure: ")
+    assert set(verdict.labels) == {"domain", "category"}
+
+
+def test_labels_name_the_business_and_the_task():
+    verdicts = {d.id: OfflineFilter().judge(d) for d in example_docs()}
+    assert verdicts["shop/cancel-an-order.md"].labels == {"domain": "retail", "category": "order"}
+    assert verdicts["clinic/book-an-appointment.md"].labels == {"domain": "health", "category": "booking"}
+    assert verdicts["bank/dispute-a-charge.md"].labels == {"domain": "banking", "category": "payment"}
+    assert verdicts["airline/add-checked-baggage.md"].labels["domain"] == "airline"
+    assert verdicts["reference/larkspur-our-story.md"].labels["category"] == "reference"
+
+
+def test_verdicts_are_deterministic():
+    docs = example_docs()
+    first = [OfflineFilter().judge(d).model_dump() for d in docs]
+    second = [OfflineFilter().judge(d).model_dump() for d in reversed(docs)][::-1]
+    assert first == second
+
+
+def test_threshold_moves_the_decision():
+    doc = next(d for d in example_docs() if d.id == "clinic/reschedule-an-appointment.md")
+    score = OfflineFilter().score(doc)
+    assert OfflineFilter(threshold=score).judge(doc).relevant
+    assert not OfflineFilter(threshold=min(1.0, score + 0.01)).judge(doc).relevant
+
+
+def test_llm_filter_imports_without_an_llm_layer():
+    # LLMFilter is exercised against the test server elsewhere; here: it is importable offline.
+    from gem_env.stages.filter import JudgeOutput, LLMFilter, judge_messages
+
+    messages = judge_messages(Document(id="d", title="T", text="x" * 10_000))
+    assert "MULTI-STEP PROCEDURE" in messages[0].content and "[... truncated]" in messages[1].content
+    assert LLMFilter and JudgeOutput.model_json_schema()["required"]
+
+
+# ---------------------------------------------------------------- the labelled sample
+
+
+def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
+    corpora = SHARED / "corpora"
+    if not corpora.is_dir():
+        pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
+    spec = importlib.util.spec_from_file_location("filter_quality", ROOT / "bench" / "filter_quality.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = [r for r in bench.load_labels() if r["split"] == "test"]
+    docs = bench.load_documents(rows, corpora)
+    flt = OfflineFilter()
+    m = bench.metrics([(flt.score(docs[r["id"]]), r["relevant"]) for r in rows], DEFAULT_THRESHOLD)
+    # measured: precision 0.79, recall 0.79 on the 99 test documents (28 relevant)
+    assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
+
+
+def test_labels_file_holds_ids_and_labels_only():
+    lines = (ROOT / "bench" / "data" / "filter_labels.jsonl").read_text(encoding="utf-8").splitlines()
+    meta, rows = json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]]
+    assert "relevant" in meta and len(rows) == 200
+    assert all(set(r) == {"id", "file", "relevant", "procedure", "split", "rationale"} for r in rows)
+
+
+# ---------------------------------------------------------------- textfeatures
+
+
+def test_segment_steps_numbered_list_with_wrapped_items():
+    text = "# Return an item\n\nIntro.\n\n1. Sign in.\n2. Find the order by its\n   order number.\n3. Select Return.\n"
+    steps = tf.segment_steps(text)
+    assert [(s.number, s.verb) for s in steps] == [(1, "sign"), (2, "find"), (3, "select")]
+    assert steps[1].text == "Find the order by its order number."
+    assert text[steps[1].start:steps[1].end].startswith("Find the order")
+    assert steps[0].section == "Return an item"
+
+
+def test_segment_steps_prefers_a_procedure_over_a_tips_list():
+    text = ("## Tips\n- Keep receipts.\n- Review statements monthly.\n- Use alerts.\n\n"
+            "## How to cancel\n- Open Activity and select the payment.\n- Choose Cancel.\n")
+    assert [s.verb for s in tf.segment_steps(text)] == ["open", "choose"]
+
+
+def test_segment_steps_from_sequencing_prose():
+    text = "First, log in to the portal. Then open Settings. Finally, click Save. It is quick."
+    steps = tf.segment_steps(text)
+    assert [s.marker for s in steps] == ["sequence", "sequence", "sequence"]
+    assert [s.verb for s in steps] == ["log", "open", "click"]
+
+
+def test_leading_verb_finds_instructions_only():
+    assert tf.leading_verb("If the order is pending, cancel it.") == "cancel"
+    assert tf.leading_verb("[Verify Identity] (kb query): Ask for the order ID") == "verify"
+    assert tf.leading_verb("[Shipping Status] (interaction): Ask for the status") == "ask"
+    assert tf.leading_verb("Insufficient funds: Add funds and retry.") == "add"
+    assert tf.leading_verb("Please enter your email address") == "enter"
+    assert tf.leading_verb("Prepare the shot cups.") == "prepare"  # not curated, but has an object
+    for text in ("Cancelled orders are refunded.", "Order number: LG-1", "Order ID", "Annual fee: $20",
+                 "Only the owner can do it."):
+        assert tf.leading_verb(text) is None, text
+
+
+def test_verbs_lemmas_and_kinds():
+    assert tf.verb_lemma("cancelled") == "cancel" and tf.verb_lemma("Refunds") == "refund"
+    assert tf.lemma("orders") == "order"
+    assert tf.action_kind("cancel") == "delete" and tf.action_kind("stir") == "physical"
+    assert tf.action_kind("place") == "create"  # a system kind wins over "physical"
+    system = [set(v) for k, v in tf.VERB_KINDS.items() if k != "physical"]
+    assert sum(len(s) for s in system) == len(set().union(*system)), "system verb kinds overlap"
+
+
+def test_conditions_with_kinds_and_time_windows():
+    text = ("- You can only cancel an order while it is pending.\n"
+            "- Returns must be started within 30 days of delivery.\n"
+            "- Gift cards cannot be returned unless faulty.\n"
+            "- Pay before the due date, within the SEPA zone.\n")
+    kinds = [(c.kind, c.amount, c.unit) for c in tf.conditions(text)]
+    assert kinds == [("only_if", None, None), ("must", None, None), ("within", 30, "day"),
+                     ("cannot", None, None), ("unless", None, None), ("before", None, None)]
+    assert tf.conditions(text)[2].text == "Returns must be started within 30 days of delivery."
+
+
+def test_named_fields():
+    text = ("Enter your order number (like LG-10482), the card's last four digits and your email "
+            "address. Ask for the 'account_class' and press [Verify Identity]; call get_user_details.")
+    fields = {(f.name, f.kind) for f in tf.named_fields(text)}
+    assert fields >= {("order_number", "named"), ("LG-10482", "code"), ("card_last_four_digits", "named"),
+                      ("email_address", "named"), ("account_class", "quoted"),
+                      ("verify_identity", "quoted"), ("get_user_details", "identifier")}
+    assert not any(f.name.startswith(("your_", "the_", "enter_")) for f in tf.named_fields(text))
+
+
+def test_lexicon_matches_longest_phrase_by_lemma():
+    lex = tf.Lexicon({"cannot": ["cannot", "must not"], "must": ["must", "require"]})
+    words = tf.tokens("It must not fail; it requires a PIN and must work.").words
+    assert [label for label, _, _ in lex.matches(words)] == ["cannot", "must", "must"]
+
+
+def test_features_separate_procedures_from_narrative():
+    docs = {d.id: d for d in example_docs()}
+    proc = tf.features(docs["shop/cancel-an-order.md"].text)
+    news = tf.features(docs["reference/harbor-opens-riverside-branch.md"].text)
+    assert proc.numbered and proc.steps == 5 and proc.strong_conditions >= 3 and proc.fields >= 4
+    assert news.steps == 0 and news.past_tense > proc.past_tense and news.dates >= 4
