@@ -546,17 +546,20 @@ def is_advice_heading(title: str) -> bool:
     return bool(_ADVICE_HEADING.search(title))
 
 
+def is_system_word(word: str) -> bool:
+    """Whether a lower-case word names something a system keeps ("orders", "account", "file")."""
+    return word in _SYSTEM_NOUN_SET or (word.endswith("s") and lemma(word) in _SYSTEM_NOUN_SET)
+
+
 def system_mentions(text: str) -> int:
-    """How many words of `text` name something a system keeps (account, orders, file...)."""
-    return sum(1 for w in tokens(text).words if w in _SYSTEM_NOUN_SET
-               or (w.endswith("s") and lemma(w) in _SYSTEM_NOUN_SET))
+    """How many words of `text` name something a system keeps."""
+    return sum(1 for w in tokens(text).words if is_system_word(w))
 
 
 def _mentions_system(words: Sequence[str], spans: Sequence[tuple[int, int]], step: Step) -> bool:
     lo = bisect.bisect_left(spans, (step.start, 0))
     hi = bisect.bisect_left(spans, (step.end, 0))
-    return any(w in _SYSTEM_NOUN_SET or (w.endswith("s") and lemma(w) in _SYSTEM_NOUN_SET)
-               for w in words[lo:hi])
+    return any(is_system_word(w) for w in words[lo:hi])
 
 
 def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -623,9 +626,9 @@ def segment_steps(text: str) -> list[Step]:
 
     The best list run wins: a numbered run starting at 1 first, then a run under a procedural
     heading ("How to cancel"), then runs where most items are instructions, then the most
-    instructions, then the longest. Without a run of two or more
-    items the prose is read as steps: sentences that open with a sequencing word ("First",
-    "Then", "Finally") or an instruction verb, when there are at least two.
+    instructions, then the longest. Without a run of two or more items the prose is read as
+    steps: sentences that open with a sequencing word ("First", "Then", "Finally") or an
+    instruction verb, when there are at least two.
     """
     best, best_key = None, None
     for run in step_lists(text):
