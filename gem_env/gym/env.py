@@ -364,6 +364,10 @@ class ToolUseEnv(gym.Env[str, str]):
         self._spec = value
 
     @property
+    def task(self) -> Task | None:
+        return self.core.task
+
+    @property
     def messages(self) -> list[dict[str, Any]]:
         return self.core.messages
 
