@@ -71,12 +71,17 @@ def load_task_set(path: str | Path) -> tuple[list[Task], dict[str, CompiledDomai
     return tasks, compiled
 
 
+def write_domains(out: str | Path, compiled: dict[str, CompiledDomain]) -> None:
+    """`out/domains/<name>.json` for each domain."""
+    folder = Path(out) / "domains"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, domain in compiled.items():
+        (folder / f"{name}.json").write_text(domain.domain.to_json() + "\n", encoding="utf-8")
+
+
 def write_task_set(out: str | Path, tasks: list[Task], compiled: dict[str, CompiledDomain]) -> Path:
     """Write `out/tasks.jsonl` and `out/domains/<name>.json` (the layout `load_task_set` reads)."""
-    out = Path(out)
-    (out / "domains").mkdir(parents=True, exist_ok=True)
-    for name, domain in compiled.items():
-        (out / "domains" / f"{name}.json").write_text(domain.domain.to_json() + "\n", encoding="utf-8")
-    path = out / "tasks.jsonl"
+    write_domains(out, compiled)
+    path = Path(out) / "tasks.jsonl"
     path.write_text("".join(t.model_dump_json() + "\n" for t in tasks), encoding="utf-8")
     return path

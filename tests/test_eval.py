@@ -1,0 +1,139 @@
+"""pass^k / pass@k estimators, the eval report, and `gem eval` end to end offline."""
+from __future__ import annotations
+
+import json
+from math import isclose
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gem_env.agents.base import new_usage
+from gem_env.cli import main
+from gem_env.evaluate import EvalSettings, build_report, format_table, report_ks, run_eval
+from gem_env.parties import agent_factory, user_factory
+from gem_env.passk import mean_over_tasks, pass_at_k, pass_hat_k
+from gem_env.tasks import make_tasks
+from gem_env.taskset import load_task_set, write_task_set
+from gem_env.tools import compile_domain, load_domain
+from gem_env.trajectory import Check, Trajectory, Verification
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("n, c, k, at_k, hat_k", [
+    (5, 2, 2, 1 - 3 / 10, 1 / 10),        # C(3,2)=3, C(5,2)=10, C(2,2)=1
+    (10, 5, 3, 1 - 10 / 120, 10 / 120),   # C(5,3)=10, C(10,3)=120
+    (10, 3, 1, 0.3, 0.3),                 # k=1: both are the success rate
+    (4, 4, 4, 1.0, 1.0),
+    (4, 0, 2, 0.0, 0.0),
+    (4, 3, 4, 1.0, 0.0),                  # one failure among 4: never all 4 pass
+    (8, 6, 3, 1.0, 20 / 56),              # n-c=2 < k: pass@3 is certain; C(6,3)=20, C(8,3)=56
+])
+def test_estimators_match_hand_computed_values(n: int, c: int, k: int, at_k: float, hat_k: float) -> None:
+    assert isclose(pass_at_k(n, c, k), at_k) and isclose(pass_hat_k(n, c, k), hat_k)
+
+
+def test_estimators_reject_impossible_counts() -> None:
+    with pytest.raises(ValueError):
+        pass_at_k(3, 4, 1)
+    with pytest.raises(ValueError):
+        pass_hat_k(3, 1, 4)
+
+
+def test_mean_over_tasks_averages_per_task_values() -> None:
+    got = mean_over_tasks([(4, 4), (4, 0), (4, 2)], 2)
+    assert isclose(got["pass^2"], (1 + 0 + 1 / 6) / 3)       # C(2,2)/C(4,2) = 1/6
+    assert isclose(got["pass@2"], (1 + 0 + 5 / 6) / 3)       # 1 - C(2,2)/C(4,2)
+    assert mean_over_tasks([(1, 1)], 2) == {}
+    assert report_ks(1) == [1] and report_ks(4) == [1, 2, 4] and report_ks(5) == [1, 2, 4, 5]
+
+
+def _trajectory(task_id: str, domain: str, category: str, passed: bool, **meta: Any) -> Trajectory:
+    checks = [Check(name="final_state", passed=passed)]
+    return Trajectory(id=task_id, domain=domain, task={"id": task_id, "category": category}, tools=[],
+                      messages=[], verification=Verification(passed=passed, checks=checks),
+                      meta={"termination": "user_stop" if passed else "max_turns", "tool_calls": 4,
+                            "tool_errors": 0 if passed else 1, "seconds": {"total": 0.5},
+                            "llm": {"agent": {"calls": 2, "prompt_tokens": 10}, "user": {}}, **meta})
+
+
+def test_report_groups_by_domain_and_category() -> None:
+    pattern = {("a1", "A", "cancel"): [1, 1, 1], ("a2", "A", "modify"): [1, 0, 1], ("b1", "B", "cancel"): [0, 0, 1]}
+    trajectories = [_trajectory(t, d, c, bool(p)) for (t, d, c), ps in pattern.items() for p in ps]
+    report = build_report(trajectories, 3, 1.5)
+    assert report["k"] == [1, 2, 3]
+    overall = report["overall"]
+    assert (overall["tasks"], overall["episodes"], overall["passed"]) == (3, 9, 6)
+    assert isclose(overall["pass^1"], 6 / 9) and isclose(overall["pass^3"], 1 / 3)
+    assert isclose(overall["pass^2"], (1 + 1 / 3 + 0) / 3)    # C(2,2)/C(3,2) = 1/3 for two passes of 3
+    assert isclose(overall["pass@2"], (1 + 1 + 2 / 3) / 3)    # one pass of 3: 1 - C(2,2)/C(3,2)
+    assert isclose(report["by_domain"]["A"]["pass^3"], 0.5) and report["by_domain"]["B"]["passed"] == 1
+    assert isclose(report["by_category"]["cancel"]["pass@3"], 1.0)
+    assert report["terminations"] == {"user_stop": 6, "max_turns": 3}
+    assert report["failed_checks"] == {"final_state": 3}
+    assert report["tool_calls"]["calls"] == 36 and isclose(report["tool_calls"]["error_rate"], 3 / 36)
+    assert report["costs"]["llm"]["agent"] == {"calls": 18, "prompt_tokens": 90}
+    assert {t["task_id"]: t["passed"] for t in report["tasks"]} == {"a1": 3, "a2": 2, "b1": 1}
+    assert "pass^3" in format_table(report) and "domain A" in format_table(report)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    compiled = compile_domain(load_domain(ROOT / "examples" / "domains" / "shop.yaml"))
+    tasks, _ = make_tasks(compiled, per_domain=4, seed=0)
+    out = tmp_path_factory.mktemp("run")
+    write_task_set(out, tasks, {compiled.domain.name: compiled})
+    return out
+
+
+class DoNothing:
+    meta = {"backend": "do-nothing"}
+
+    def __init__(self, _: Any) -> None:
+        self.usage = new_usage()
+
+    async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"role": "assistant", "content": "Okay, noted."}
+
+
+async def test_run_eval_counts_trials_and_failures(run_dir: Path) -> None:
+    tasks, domains = load_task_set(run_dir)
+    settings = EvalSettings(trials=2, concurrency=3, seed=1)
+    make_user = lambda task, seed: user_factory("scripted", seed=seed)(task)  # noqa: E731
+    good, _ = await run_eval(tasks, domains, agent_factory("workflow"), make_user, settings)
+    bad, _ = await run_eval(tasks, domains, DoNothing, make_user, settings)
+    assert [t.id for t in good] == [f"{t.id}#{i}" for t in tasks for i in range(2)]
+    assert all(t.verification.passed for t in good) and not any(t.verification.passed for t in bad)
+    assert build_report(bad, 2, 0.1)["overall"]["pass@2"] == 0.0
+
+
+def test_gem_eval_end_to_end_offline(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "eval"
+    assert main(["eval", str(run_dir / "tasks.jsonl"), "--trials", "3", "--concurrency", "4",
+                 "--limit", "3", "--seed", "7", "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report == json.loads((out / "report.json").read_text())
+    assert report["config"]["trials"] == 3 and report["config"]["limit"] == 3
+    assert report["overall"]["episodes"] == 9 and report["overall"]["pass^3"] == 1.0
+    assert report["terminations"] == {"user_stop": 9} and report["tool_calls"]["errors"] == 0
+    lines = (out / "trajectories.jsonl").read_text().splitlines()
+    assert len(lines) == 9 and (out / "rejected.jsonl").read_text() == ""
+    record = json.loads(lines[0])
+    assert {"id", "domain", "task", "tools", "messages", "verification", "meta"} <= set(record)
+    assert record["meta"]["trial"] == 0 and record["id"].endswith("#0")
+    assert main(["verify", str(out)]) == 0
+    assert "9/9 verdicts confirmed" in capsys.readouterr().out
+
+    assert main(["eval", str(run_dir), "--out", str(out)]) == 2  # existing, non-empty --out
+    assert "not empty" in capsys.readouterr().err
+    assert main(["eval", str(run_dir), "--trials", "0", "--out", str(tmp_path / "x")]) == 2
+    assert main(["eval", str(tmp_path / "missing"), "--out", str(tmp_path / "y")]) == 2
+    assert main(["eval", str(run_dir), "--agent", "llm", "--out", str(tmp_path / "z")]) == 2
+    assert "--model" in capsys.readouterr().err
+
+
+def test_gem_eval_table_output(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["eval", str(run_dir), "--trials", "2", "--out", str(tmp_path / "e")]) == 0
+    text = capsys.readouterr().out
+    assert "pass^2" in text and "domain shop" in text and "terminations: user_stop 8" in text
