@@ -11,7 +11,7 @@ import sys
 
 from ..errors import UserError
 
-SUBCOMMANDS = ["domain", "synthesize", "verify"]
+SUBCOMMANDS = ["domain", "synthesize", "verify", "eval"]
 
 
 def build_parser() -> argparse.ArgumentParser:
