@@ -92,6 +92,7 @@ class Episode:
         self.compiled = compiled
         self.user = user
         self.limits = Limits(max_turns, max_tool_errors)
+        started = time.perf_counter()
         self.sandbox = compiled.new_sandbox()
         self.policy = policy if policy is not None else policy_prompt(compiled.domain)
         self.messages: list[dict[str, Any]] = [{"role": "system", "content": self.policy}]
@@ -100,7 +101,8 @@ class Episode:
         self.tool_errors = 0
         self.termination: Termination | None = None
         self.error: str | None = None
-        self.seconds = {"sandbox": 0.0, "user": 0.0, "agent": 0.0}  # "agent": kept by whoever drives it
+        # "agent" is kept by whoever drives the assistant
+        self.seconds = {"sandbox": time.perf_counter() - started, "user": 0.0, "agent": 0.0}
         self._consecutive_errors = 0
         self._call_ids: set[str] = set()
 

@@ -1,0 +1,222 @@
+"""Rollout speed (prints JSON).
+
+- offline: rollouts per second with the scripted user and the workflow agent, one at a time and
+  at concurrency 8, and the share accepted by verification;
+- overhead: the framework's own time per assistant turn with instant agents (recorded
+  conversations replayed), i.e. rollout time minus sandbox time (episode sandbox, tool calls and
+  the verification replay) minus the agents' time. Target < 2 ms;
+- llm: LLM agents against the fake OpenAI server (a child process, as a real endpoint is) at
+  200 ms latency and concurrency 32: the share of the ideal throughput (every slot always waiting
+  on a reply). Target >= 0.8. The same chat requests are then sent without rollouts: that is the
+  LLM layer's own ceiling on this machine, and `share_of_llm_layer_ceiling` what rollouts keep of it.
+
+Run: python bench/rollout.py [DOMAIN.yaml ...] [--tasks-per-domain 20] [--llm-rollouts 128]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import SystemMessage
+
+from gem_env.agents.llm_agent import to_langchain
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.backends import make_agent
+from gem_env.llm import LLMClient, LLMConfig
+from gem_env.rollout import RolloutJob, run_rollout, run_rollouts
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.tasks import Task, make_tasks
+from gem_env.testing import FakeOpenAIServer, Reply, Text, ToolCall, ToolCalls
+from gem_env.tools import CompiledDomain, compile_domain, load_domain
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load(paths: list[Path], per_domain: int) -> list[tuple[CompiledDomain, Task]]:
+    items = []
+    for path in paths:
+        compiled = compile_domain(load_domain(path))
+        tasks, _ = make_tasks(compiled, per_domain=per_domain, seed=0)
+        items += [(compiled, t) for t in tasks]
+    return items
+
+
+class ReplayAgent:
+    """An instant assistant: the assistant messages of a recorded conversation, in order."""
+
+    meta = {"backend": "replay"}
+
+    def __init__(self, messages: list[dict[str, Any]]) -> None:
+        self.script = [m for m in messages if m["role"] == "assistant"]
+        self.usage = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
+
+    async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        return self.script[sum(m["role"] == "assistant" for m in messages)]
+
+
+class ReplayUser(ReplayAgent):
+    """An instant user: the user messages of a recorded conversation, in order."""
+
+    def __init__(self, messages: list[dict[str, Any]]) -> None:
+        self.script = [m["content"] for m in messages if m["role"] == "user"]
+        self.usage = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
+
+    async def reply(self, messages: list[dict[str, Any]]) -> str:
+        return self.script[sum(m["role"] == "user" for m in messages)]
+
+
+def offline_jobs(items: list[tuple[CompiledDomain, Task]]) -> list[RolloutJob]:
+    return [RolloutJob(t, c, WorkflowAgent(c), ScriptedUser(t.scenario)) for c, t in items]
+
+
+async def bench_offline(items: list[tuple[CompiledDomain, Task]], repeats: int) -> dict[str, Any]:
+    rates: dict[str, list[float]] = {"sequential": [], "concurrency_8": []}
+    accepted = turns = 0
+    for _ in range(repeats):
+        for name, concurrency in (("sequential", 1), ("concurrency_8", 8)):
+            jobs = offline_jobs(items)
+            gc.collect()
+            started = time.perf_counter()
+            trajectories = await run_rollouts(jobs, concurrency=concurrency)
+            rates[name].append(len(jobs) / (time.perf_counter() - started))
+            accepted = sum(t.verification.passed for t in trajectories)
+            turns = sum(t.meta["turns"] for t in trajectories)
+    return {"rollouts": len(items), "accepted": accepted, "assistant_turns": turns,
+            **{f"rollouts_per_s_{k}": round(statistics.median(v), 1) for k, v in rates.items()}}
+
+
+async def bench_overhead(items: list[tuple[CompiledDomain, Task]], repeats: int) -> dict[str, Any]:
+    recorded = [(c, t, tr.messages) for (c, t), tr in zip(items, await run_rollouts(offline_jobs(items), 1))]
+    per_turn, per_rollout, walls = [], [], []
+    for _ in range(repeats):
+        gc.collect()
+        started = time.perf_counter()
+        framework = 0.0
+        turns = 0
+        for compiled, task, messages in recorded:
+            tr = await run_rollout(task, compiled, ReplayAgent(messages), ReplayUser(messages))
+            s = tr.meta["seconds"]
+            framework += s["total"] - s["sandbox"] - s["verify"] - s["agent"] - s["user"]
+            turns += tr.meta["turns"]
+        walls.append(time.perf_counter() - started)
+        per_turn.append(framework / turns * 1000)
+        per_rollout.append(framework / len(recorded) * 1000)
+    return {"rollouts": len(recorded), "assistant_turns": turns,
+            "framework_ms_per_turn": round(statistics.median(per_turn), 3),
+            "framework_ms_per_turn_per_repeat": [round(v, 3) for v in per_turn],
+            "framework_ms_per_rollout": round(statistics.median(per_rollout), 3),
+            "replayed_rollouts_per_s": round(len(recorded) / statistics.median(walls), 1),
+            "target_ms_per_turn": 2.0}
+
+
+# ------------------------------------------------------------------ LLM throughput
+
+
+def correct_agent(items: list[tuple[CompiledDomain, Task]]):
+    """A server reply function playing a correct agent: the task (found by the user's opening)'s
+    gold actions one per request, then its required outputs."""
+    async def openings() -> dict[str, Task]:
+        return {await ScriptedUser(t.scenario).reply([]): t for _, t in items}
+
+    by_opening = asyncio.run(openings())
+
+    def reply(body: dict[str, Any]) -> Reply:
+        messages = body["messages"]
+        task = by_opening[next(m["content"] for m in messages if m["role"] == "user")]
+        done = sum(m["role"] == "tool" for m in messages)
+        if done < len(task.gold_actions):
+            action = task.gold_actions[done]
+            return ToolCalls([ToolCall(action.tool, action.arguments)])
+        return Text("Done: " + "; ".join(task.required_outputs.values()) + ".")
+    return reply
+
+
+def serve(paths: list[Path], per_domain: int, latency: float) -> None:
+    """Child process: serve the correct agent; print the base URL, then wait to be terminated."""
+    with FakeOpenAIServer(correct_agent(load(paths, per_domain)), latency=latency) as server:
+        print(server.base_url, flush=True)
+        threading.Event().wait()
+
+
+async def timed_llm(base_url: str, items: list[tuple[CompiledDomain, Task]], n: int,
+                    concurrency: int) -> dict[str, Any]:
+    """Wall time of ``n`` LLM-agent rollouts, then of the same chat requests sent without rollouts
+    (the LLM layer's own ceiling on this machine)."""
+    cfg = LLMConfig(model="fake-model", base_url=base_url, concurrency=concurrency, timeout=30)
+    client = LLMClient(cfg)
+    try:
+        compiled, task = items[0]
+        await run_rollout(task, compiled, make_agent("llm", compiled, client), ScriptedUser(task.scenario))  # warm-up
+        chosen = [items[i % len(items)] for i in range(n)]
+        jobs = [RolloutJob(t, c, make_agent("llm", c, client), ScriptedUser(t.scenario), id=f"{t.id}.{i}")
+                for i, (c, t) in enumerate(chosen)]
+        started = time.perf_counter()
+        trajectories = await run_rollouts(jobs, concurrency=concurrency)
+        rollout_wall = time.perf_counter() - started
+        prompts = [([SystemMessage(tr.messages[0]["content"]), *to_langchain(tr.messages[1:i])], tr.tools)
+                   for tr in trajectories for i, m in enumerate(tr.messages) if m["role"] == "assistant"]
+        started = time.perf_counter()
+        await asyncio.gather(*(client.chat(messages, tools) for messages, tools in prompts))
+        layer_wall = time.perf_counter() - started
+    finally:
+        await client.aclose()
+    return {"rollout_wall": rollout_wall, "layer_wall": layer_wall, "calls": len(prompts),
+            "accepted": sum(t.verification.passed for t in trajectories)}
+
+
+def bench_llm(paths: list[Path], items: list[tuple[CompiledDomain, Task]], per_domain: int, n: int,
+              concurrency: int, latency: float) -> dict[str, Any]:
+    command = [sys.executable, __file__, *map(str, paths), "--tasks-per-domain", str(per_domain),
+               "--serve", str(latency)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+        try:
+            assert child.stdout is not None
+            base_url = child.stdout.readline().strip()
+            got = asyncio.run(timed_llm(base_url, items, n, concurrency))
+        finally:
+            child.terminate()
+    ideal = got["calls"] * latency / concurrency
+    wall = got["rollout_wall"]
+    return {"rollouts": n, "accepted": got["accepted"], "llm_calls": got["calls"], "latency_s": latency,
+            "concurrency": concurrency, "wall_s": round(wall, 3), "ideal_wall_s": round(ideal, 3),
+            "share_of_ideal": round(ideal / wall, 3), "rollouts_per_s": round(n / wall, 1), "target_share": 0.8,
+            "llm_layer_only_wall_s": round(got["layer_wall"], 3),
+            "llm_layer_only_share_of_ideal": round(ideal / got["layer_wall"], 3),
+            "share_of_llm_layer_ceiling": round(got["layer_wall"] / wall, 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("domains", nargs="*", type=Path,
+                        help="domain files (default: examples/domains/*.yaml)")
+    parser.add_argument("--tasks-per-domain", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--llm-rollouts", type=int, default=128)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--serve", type=float, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    paths = args.domains or sorted((ROOT / "examples" / "domains").glob("*.yaml"))
+    if args.serve is not None:
+        serve(paths, args.tasks_per_domain, args.serve)
+        return
+    items = load(paths, args.tasks_per_domain)
+    print(json.dumps({
+        "domains": [p.stem for p in paths],
+        "offline": asyncio.run(bench_offline(items, args.repeats)),
+        "overhead": asyncio.run(bench_overhead(items, args.repeats)),
+        "llm": bench_llm(paths, items, args.tasks_per_domain, args.llm_rollouts, args.concurrency, args.latency),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
