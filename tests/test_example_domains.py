@@ -239,8 +239,10 @@ def clinic_cases(d: dict[str, dict[str, dict]]) -> list[Case]:
     slots, appts, doctors, patients = d["slots"], list(d["appointments"].values()), d["doctors"], d["patients"]
     rxs = d["prescriptions"].values()
     start = lambda s: f"{s['slot_date']}T{s['start_time']}"  # noqa: E731
+    when = lambda s: (s["doctor_id"], s["slot_date"], s["start_time"])  # noqa: E731
     taken = {a["slot_id"] for a in appts if a["status"] == "scheduled"}
-    free = [s for s in slots.values() if s["status"] == "open" and s["slot_date"] > today and s["slot_id"] not in taken]
+    busy_doctor = {when(slots[t]) for t in taken}
+    free = [s for s in slots.values() if s["status"] == "open" and s["slot_date"] > today and when(s) not in busy_doctor]
     busy = {(slots[a["slot_id"]]["slot_date"], slots[a["slot_id"]]["start_time"], a["patient_id"])
             for a in appts if a["status"] == "scheduled"}
 
@@ -252,7 +254,7 @@ def clinic_cases(d: dict[str, dict[str, dict]]) -> list[Case]:
     past = first(slots.values(), lambda s: s["status"] == "open" and s["slot_date"] < today, "past slot")
     taken_slot = first(slots.values(), lambda s: s["slot_id"] in taken and s["status"] == "open"
                        and s["slot_date"] > today, "taken slot")
-    twin_a, twin_b = next((a, b) for a in free for b in free if a["slot_id"] < b["slot_id"]
+    twin_a, twin_b = next((a, b) for a in free for b in free if a["doctor_id"] < b["doctor_id"]
                           and start(a) == start(b) and can_book(patient, a) and can_book(patient, b))
     closed_doc = first(doctors.values(), lambda doc: not doc["accepting_new_patients"], "closed doctor")
     closed_slot = first(free, lambda s: s["doctor_id"] == closed_doc["doctor_id"], "slot of a closed doctor")
@@ -328,6 +330,8 @@ def clinic_cases(d: dict[str, dict[str, dict]]) -> list[Case]:
                                                           "recently filled prescription")["prescription_id"]},
          "a refill can be requested from"),
         ([], "find_doctors", {"last_name": "Nobody"}, "No doctor matches"),
+        ([], "list_available_slots", {"patient_id": patient["patient_id"]}, "Give a doctor_id or a specialty"),
+        ([], "list_available_slots", {"doctor_id": "DOC-000"}, "No doctor matches DOC-000"),
         ([], "find_patient", {"first_name": patient["first_name"], "last_name": patient["last_name"],
                               "date_of_birth": "1900-01-01"}, "No patient named"),
     ]
