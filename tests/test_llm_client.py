@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +12,15 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from gem_env.llm import LLMClient, LLMConfig, LLMRequestRejected, LLMUnavailable, Usage
-from gem_env.testing import FakeOpenAIServer, Fault, JSONReply, Text, ToolCall, ToolCalls, ToolFakeChatModel
+from gem_env.testing import (
+    FakeOpenAIServer,
+    Fault,
+    JSONReply,
+    Text,
+    ToolCall,
+    ToolCalls,
+    ToolFakeChatModel,
+)
 
 ASK = [HumanMessage("Where is order A1?")]
 FIND_ORDER = {
@@ -60,6 +68,14 @@ async def test_text_reply_with_token_accounting(client_for: ClientFactory) -> No
     assert client.usage == usage
 
 
+async def test_sampling_settings_are_sent(client_for: ClientFactory) -> None:
+    with FakeOpenAIServer([Text("x")]) as server:
+        await client_for(server, temperature=0.3, seed=7, max_tokens=64).chat(ASK, stop=["\n"])
+        sent = server.requests[0]
+    assert (sent["temperature"], sent["seed"], sent["max_tokens"], sent["stop"]) == (0.3, 7, 64, ["\n"])
+    assert "max_completion_tokens" not in sent  # local servers may ignore it
+
+
 async def test_tool_calls_are_parsed_and_tool_schemas_are_sent(client_for: ClientFactory) -> None:
     reply = ToolCalls([ToolCall("find_order", {"order_id": "A1"}), ToolCall("find_order", "{oops")])
     with FakeOpenAIServer([reply]) as server:
@@ -104,7 +120,7 @@ async def test_client_errors_other_than_429_are_not_retried(client_for: ClientFa
     with FakeOpenAIServer([Text("unused")]) as server:
         client = client_for(server, base_url=server.base_url + "/wrong", retry_base_delay=1.0)
         started = time.perf_counter()
-        with pytest.raises(LLMRequestRejected, match="rejected the request: .*404"):
+        with pytest.raises(LLMRequestRejected, match=r"rejected the request: .*404"):
             await client.chat(ASK)
     assert time.perf_counter() - started < 0.5
 
@@ -166,7 +182,9 @@ async def test_structured_adds_the_schema_to_an_existing_system_message(client_f
     assert sent[0]["content"].startswith("You extract refunds.\n\nReply with one JSON object")
 
 
-async def test_cache_answers_repeats_without_http_even_for_a_new_client(tmp_path: Path, client_for: ClientFactory) -> None:
+async def test_cache_answers_repeats_without_http_even_for_a_new_client(
+    tmp_path: Path, client_for: ClientFactory
+) -> None:
     with FakeOpenAIServer([Text("first"), Text("second")]) as server:
         first, _ = await client_for(server, cache_dir=str(tmp_path)).chat(ASK, tools=[FIND_ORDER])
         again, usage = await client_for(server, cache_dir=str(tmp_path)).chat(ASK, tools=[FIND_ORDER])
@@ -218,7 +236,8 @@ def test_a_client_survives_successive_event_loops() -> None:
 
 async def test_injected_fake_chat_model_with_tools_and_structured_output() -> None:
     call = {"name": "find_order", "args": {"order_id": "A1"}, "id": "call_1"}
-    fake = ToolFakeChatModel(messages=iter([AIMessage(content="", tool_calls=[call]), '{"order_id": "A1", "amount": 2}']))
+    replies: list[AIMessage | str] = [AIMessage(content="", tool_calls=[call]), '{"order_id": "A1", "amount": 2}']
+    fake = ToolFakeChatModel(messages=iter(replies))
     client = LLMClient(LLMConfig(model="fake"), model=fake)
     message, _ = await client.chat(ASK, tools=[FIND_ORDER])
     result = await client.structured(ASK, Refund)

@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
-from gem_env.testing import FakeOpenAIServer, Fault, JSONReply, Text, ToolCall, ToolCalls, ToolFakeChatModel
+from gem_env.testing import (
+    FakeOpenAIServer,
+    Fault,
+    JSONReply,
+    Text,
+    ToolCall,
+    ToolCalls,
+    ToolFakeChatModel,
+)
 
 
 def post(server: FakeOpenAIServer, body: dict[str, Any], timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
@@ -72,9 +80,11 @@ def test_stream_sends_the_same_reply_as_server_sent_events() -> None:
 
 
 def test_models_endpoint_lists_the_model() -> None:
-    with FakeOpenAIServer([Text("x")], model="tiny") as server:
-        with urllib.request.urlopen(f"{server.base_url}/models", timeout=5) as response:
-            body = json.loads(response.read())
+    with (
+        FakeOpenAIServer([Text("x")], model="tiny") as server,
+        urllib.request.urlopen(f"{server.base_url}/models", timeout=5) as response,
+    ):
+        body = json.loads(response.read())
     assert [m["id"] for m in body["data"]] == ["tiny"]
 
 

@@ -9,8 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, convert_to_openai_messages
-from langchain_core.messages import message_to_dict, messages_from_dict
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    convert_to_openai_messages,
+    message_to_dict,
+    messages_from_dict,
+)
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from gem_env.llm.config import LLMConfig

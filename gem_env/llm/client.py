@@ -69,19 +69,23 @@ class LLMClient:
             if cached is not None:
                 return cached, self._record(Usage(cache_hits=1, seconds=time.perf_counter() - started))
         model, semaphore = self._bound()
-        runnable = model.bind_tools(tools, **params) if tools else model.bind(**params)
+        runnable: Runnable[Any, Any] = model
+        if tools:
+            runnable = model.bind_tools(tools, **params)
+        elif params:
+            runnable = model.bind(**params)
         async with semaphore:
             started = time.perf_counter()
             reply, retries = await self._invoke(runnable, list(messages))
             seconds = time.perf_counter() - started
         if cache is not None and key is not None:
             cache.put(key, reply)
-        tokens = reply.usage_metadata or {}
+        tokens = reply.usage_metadata
         usage = Usage(
             calls=1,
             retries=retries,
-            prompt_tokens=tokens.get("input_tokens", 0),
-            completion_tokens=tokens.get("output_tokens", 0),
+            prompt_tokens=tokens["input_tokens"] if tokens else 0,
+            completion_tokens=tokens["output_tokens"] if tokens else 0,
             seconds=seconds,
         )
         return reply, self._record(usage)

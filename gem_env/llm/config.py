@@ -7,7 +7,7 @@ from typing import Any
 
 import openai
 from langchain_openai import ChatOpenAI
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from gem_env.llm.errors import MalformedResponse
 
@@ -54,15 +54,24 @@ def make_chat_model(cfg: LLMConfig) -> ChatOpenAI:
     return ChatOpenAI(
         model=cfg.model,
         base_url=cfg.base_url,
-        api_key=cfg.api_key(),
+        api_key=SecretStr(cfg.api_key()),
         temperature=cfg.temperature,
         seed=cfg.seed,
-        max_tokens=cfg.max_tokens,
+        **_token_limit(cfg),
         timeout=cfg.timeout,
         max_retries=0,
         use_responses_api=False,  # local servers only speak chat completions
         http_async_client=http_client,
     )
+
+
+def _token_limit(cfg: LLMConfig) -> dict[str, Any]:
+    """ChatOpenAI sends ``max_completion_tokens``, which some local servers ignore; they get ``max_tokens``."""
+    if cfg.max_tokens is None:
+        return {}
+    if cfg.base_url:
+        return {"extra_body": {"max_tokens": cfg.max_tokens}}
+    return {"max_completion_tokens": cfg.max_tokens}
 
 
 async def _reject_malformed(response: Any) -> None:

@@ -17,7 +17,7 @@ def is_transient(exc: BaseException) -> bool:
 
 def backoff_delay(attempt: int, rng: random.Random, base: float, cap: float, exc: BaseException) -> float:
     """Exponential backoff with equal jitter, never shorter than a server's ``Retry-After``."""
-    ceiling = min(cap, base * 2**attempt)
+    ceiling = min(cap, base * 2.0**attempt)
     delay = ceiling / 2 + rng.uniform(0, ceiling / 2)
     return max(delay, min(cap, _retry_after(exc) or 0.0))
 

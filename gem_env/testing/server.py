@@ -23,7 +23,8 @@ class FakeOpenAIServer:
 
     ``replies`` is either a list consumed one per chat request in arrival order, whose last
     entry repeats once the list is exhausted, or a function from the request body to a reply.
-    Every chat request body is recorded in :attr:`requests`, faults included.
+    Every chat request body is recorded in :attr:`requests`, faults included. From a shell:
+    ``python -m gem_env.testing --latency 0.2 --reply "ok"`` serves until interrupted.
     """
 
     def __init__(
@@ -32,11 +33,13 @@ class FakeOpenAIServer:
         *,
         latency: float = 0.0,
         model: str = "fake-model",
+        port: int = 0,
     ) -> None:
         if not callable(replies) and not replies:
             raise ValueError("FakeOpenAIServer needs at least one reply")
         self.latency = latency
         self.model = model
+        self.port = port  # 0: any free port
         self._replies = replies if callable(replies) else list(replies)
         self._lock = threading.Lock()
         self._requests: list[dict[str, Any]] = []
@@ -50,7 +53,7 @@ class FakeOpenAIServer:
         if self._httpd is not None:
             return self
         self._stopping.clear()
-        self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler, self)
+        self._httpd = _HTTPServer(("127.0.0.1", self.port), _Handler, self)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -111,20 +114,21 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real endpoints do
+    disable_nagle_algorithm = True  # else small header/body writes stall on delayed ACKs
     timeout = 30  # idle keep-alive connections are dropped after this
     server: _HTTPServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 -- stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence the default per-request stderr log."""
 
-    def do_GET(self) -> None:  # noqa: N802 -- stdlib naming
+    def do_GET(self) -> None:
         if self.path.rstrip("/") == "/v1/models":
             model = {"id": self.server.owner.model, "object": "model", "created": 0, "owned_by": "gem-env"}
             self._send_json(200, {"object": "list", "data": [model]})
         else:
             self._send_error(404, f"no route GET {self.path}")
 
-    def do_POST(self) -> None:  # noqa: N802 -- stdlib naming
+    def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path.rstrip("/") != "/v1/chat/completions":
             self._send_error(404, f"no route POST {self.path}")
