@@ -99,6 +99,8 @@ _IRREGULAR = {
     "forgive": "forgiven", "hide": "hidden", "ride": "ridden", "rise": "risen", "stick": "stuck",
     "strike": "struck", "swing": "swung", "sweep": "swept", "sleep": "slept", "feel": "felt",
     "meet": "met", "lose": "lost", "win": "won", "mislay": "mislaid", "log": "logged",
+    "set": "set", "hit": "hit", "let": "let", "cancel": "cancelled", "label": "labelled",
+    "travel": "travelled",
 }
 #: Verbs whose step is a write even though the lexicon calls them communicate or navigate.
 _WRITE_COMMUNICATE = frozenset({"escalate", "notify", "remind", "email", "message", "text"})
@@ -133,7 +135,7 @@ _LAST = ("lopez", "okafor", "smith", "tanaka", "novak", "haddad", "berg", "silva
 #: Owner emails are drawn from a fixed list: as realistic as Faker's and far cheaper to seed.
 OWNER_EMAILS = [f"{f}.{l}@example.com" for l in _LAST for f in _FIRST]
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_'’]*|\d+(?:[.,]\d+)?|[.,;:!?()\[\]]")
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_'’]*|\d+(?:[.,]\d+)?|[.,;:!?()\[\]]|\*\*|\s[-–—]\s")
 _SNAKE_ID = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _TO_VERB = re.compile(r"\bto\s+([a-z]+)\b", re.I)
 _NUMBER = r"\$?\s?(\d[\d,]*(?:\.\d+)?)"
@@ -154,8 +156,13 @@ _FLAG_STOP = frozenset({"of", "customer", "user", "must", "only", "cannot", "req
 _UI_NOUNS = frozenset({"app", "application", "website", "site", "page", "menu", "settings", "setting",
                        "portal", "tab", "screen", "link", "button", "dashboard", "browser", "window",
                        "dialog", "option", "section", "banking", "online"})
-_FRONTED = re.compile(r"\s*(?:for|if|when|once|after|before|to|in|on|while|with|from|during|as)\b[^,.;:]{0,80},\s*",
-                      re.I)
+_FRONTED = re.compile(r"\s*(?:for|if|when|once|after|before|to|in|on|at|while|with|from|during|as|"
+                      r"unless|since|because)\b[^,.;:]{0,80},\s*", re.I)
+_LABEL_LEAD = re.compile(r"\s*(?:\*\*)?[^:.\n]{1,40}?(?:\*\*)?\s*(?::|\s[-–—])\s+")
+_MODAL = re.compile(r"\b(?:must|should|shall|can|cannot|can't|could|may|will|would|needs?\s+to|has\s+to|"
+                    r"have\s+to|(?:is|are)\s+required\s+to|is\s+able\s+to)\s+"
+                    r"(?:(?:not|only|first|also|always|never|then|still|just|usually|now)\s+)*"
+                    r"(?P<be>be\s+)?(?P<verb>[A-Za-z]+)", re.I)
 _BRACES = str.maketrans({"{": "(", "}": ")"})
 _UNIT_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 30, "year": 365}
 
@@ -265,7 +272,7 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     """
     body = text[step.start:step.end]
     tokens = _words(body)
-    verb = step.verb
+    verb = step.verb if step.verb not in _STOP else None  # textfeatures may take "If the ..." for a verb
     pos = -1
     if verb:
         for i, (w, _) in enumerate(tokens):
@@ -274,16 +281,8 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
                 pos = i
                 break
     known = verb is not None
-    if verb is None:  # the first plausible word is the verb: "Maintain sufficient funds"
-        skip = 0
-        fronted = _FRONTED.match(body)
-        if fronted:  # "For ELITE tier, obtain manager approval"
-            skip = next((i for i, (_, at) in enumerate(tokens) if at >= fronted.end()), 0)
-        for i, (w, _) in enumerate(tokens[skip:skip + 3], start=skip):
-            low = w.lower()
-            if low.isalpha() and low not in _STOP and len(low) > 1:
-                verb, pos = _base_form(low), i
-                break
+    if verb is None:
+        verb, pos = _fallback_verb(body, tokens)
     info = StepInfo(step=step, verb=_ident(verb or "handle", 20), known_verb=known)
     # "Use open_bank_account_4821 to open the account": the tool is named, the verb follows "to".
     ids = [m.group(0) for m in _SNAKE_ID.finditer(body)]
@@ -328,6 +327,35 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     if info.verb == "look" and info.particle in {"up", ""}:
         info.kind = "read"
     return info
+
+
+def _fallback_verb(body: str, tokens: list[tuple[str, int]]) -> tuple[str | None, int]:
+    """The action of a step that does not open with a known instruction verb, and its token index.
+
+    Skips a label ("Payment: ...") and a fronted clause ("For ELITE tier, ..."); then takes the
+    verb after a modal ("The agent must first obtain ..." -> obtain; "Basic economy flights cannot
+    be modified" -> modify), else the first content word ("Maintain sufficient funds").
+    """
+    at = 0
+    label = _LABEL_LEAD.match(body)
+    if label:
+        at = label.end()
+    fronted = _FRONTED.match(body, at)
+    if fronted:
+        at = fronted.end()
+    modal = _MODAL.search(body, at, min(len(body), at + 120))
+    if modal:
+        word = modal["verb"].lower()
+        base = (tf.verb_lemma(word) or tf.lemma(word)) if modal["be"] else word
+        if base.isalpha() and base not in _STOP:
+            idx = next((i for i, (_, p) in enumerate(tokens) if p >= modal.start("verb")), -1)
+            return base, idx
+    skip = next((i for i, (_, p) in enumerate(tokens) if p >= at), 0)
+    for i, (w, _) in enumerate(tokens[skip:skip + 3], start=skip):
+        low = w.lower()
+        if low.isalpha() and low not in _STOP and len(low) > 1:
+            return _base_form(low), i
+    return None, -1
 
 
 def _base_form(word: str) -> str:
@@ -497,7 +525,8 @@ class OfflineExtractor:
         steps = steps[: self.max_steps]
         infos = [analyse_step(s, text, tool_line=(how == "tool" and k == len(steps) - 1))
                  for k, s in enumerate(steps)]
-        if not any(i.known_verb for i in infos):
+        numbered = steps[0].marker == "number" and steps[0].number == 1
+        if not numbered and not any(i.known_verb for i in infos):
             return self._reject(doc, "no step opens with an instruction verb")
         promote_action(infos)
         return _Builder(self, doc, verdict, text, infos, truncated).build()
@@ -725,6 +754,9 @@ class _Builder:
         # which step each condition guards: its own step, else a write step it names, else the first write
         step_of: dict[int, int] = {}
         in_step: list[int] = []
+        # a rule outside the steps guards the main write only when it is about what the steps act on
+        topic = {self.noun, plural(self.noun)} | {w for i in writes for w in i.object_words if len(w) > 2}
+        about = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(topic)) + r")\b", re.I)
         for k, entry in enumerate(cond_list):
             inside = next((j for j, i in enumerate(infos)
                            if i.step.start <= entry["start"] < i.step.end or entry["start"] <= i.step.start < entry["end"]),
@@ -735,10 +767,11 @@ class _Builder:
                 low = entry["text"].lower()
                 inside = next((j for j, i in enumerate(infos) if i.kind == "write" and
                                re.search(rf"\b{re.escape(i.verb)}|\b{re.escape(participle(i.verb))}\b", low)), None)
-            if inside is None:
+            if inside is None and about.search(entry["text"]):
                 inside = next((j for j, i in enumerate(infos) if i.kind == "write"), len(infos) - 1)
-            step_of[k] = inside
-        chosen = (in_step + [k for k in range(len(cond_list)) if k not in in_step])[: self.ex.max_conditions]
+            if inside is not None:  # other rules stay policy text only
+                step_of[k] = inside
+        chosen = (in_step + [k for k in step_of if k not in in_step])[: self.ex.max_conditions]
         self.n_conditions = len(chosen) + sum(1 for i in infos if i.verb in _VERIFY_VERBS)
 
         requires: dict[int, list[_Require]] = {j: [] for j in range(len(infos))}
@@ -787,7 +820,8 @@ class _Builder:
                 name = self.add_field("_".join(words) + "_verified",
                                       {"type": "boolean", "description": _clean(info.step.text, 160)},
                                       lambda p: {"values": [True, False], "weights": [round(p, 3), round(1 - p, 3)]})
-                requires[j].append(_Require(f"{{row}}.{name}", _clean(info.step.text), (info.step.start, info.step.end)))
+                requires[j].append(_Require(f"{{row}}.{name}", _clean(f"Not yet done: {info.step.text}"),
+                                            (info.step.start, info.step.end)))
 
         # --- entity
         self._seed_guards()
@@ -826,6 +860,7 @@ class _Builder:
         last_write_as = None
         read_tell: tuple[str, str] | None = None
         new_values: dict[str, str] = {}  # field -> the user's key for the value an earlier step set
+        checked: list[_Require] = []      # preconditions earlier read steps check
         for j, info in enumerate(infos):
             s = info.step
             self.spans.append((s.start, s.end))
@@ -864,12 +899,17 @@ class _Builder:
                     new_values[fname] = pname
             guards = requires[j]
             for r in guards:
-                effect.append({"require": r.expr.replace("{row}", row), "message": r.message})
                 # the anchor filter runs outside a tool call, where now/today are not bound: the
                 # clock is frozen, so its value is written in
                 anchor_conds.append("(" + _at_clock(r.expr.replace("{row}", "row"), self.ex.clock) + ")")
                 if r.span:
                     self.spans.append(r.span)
+            if info.kind == "write":  # what the earlier checks established must still hold
+                guards = [r for r in checked if r.expr not in {g.expr for g in guards}] + guards
+            else:
+                checked += guards
+            for r in guards:
+                effect.append({"require": r.expr.replace("{row}", row), "message": r.message})
             if info.kind == "write":
                 status = statuses[write_seen]
                 prior = VERB_STATUS.get(info.verb, (None, None))[1] if write_seen == 0 else None
