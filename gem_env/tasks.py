@@ -66,7 +66,7 @@ def resolve_args(step_args: dict, knows: dict[str, Any], env: dict[str, Any], rt
 
 def replay_workflow(wf: Workflow, knows: dict[str, Any], sandbox: Sandbox) -> tuple[list[GoldAction], dict[str, Any]]:
     """Run a workflow's steps for this user; the actions taken and the names they bound."""
-    env: dict[str, Any] = dict(knows)
+    env: dict[str, Any] = {**sandbox.clock, **knows}
     actions: list[GoldAction] = []
     for step in wf.steps:
         if step.when and not compile_expr(step.when)(env, sandbox):
@@ -105,7 +105,7 @@ def instantiate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], *, 
     sandbox = compiled.new_sandbox()
     try:
         try:
-            knows = {k: compile_expr(src)({"row": row}, sandbox) for k, src in wf.knows.items()}
+            knows = {k: compile_expr(src)({**sandbox.clock, "row": row}, sandbox) for k, src in wf.knows.items()}
         except ExprError as err:
             return Rejection(id=task_id, stage="tasks", reason=f"user knowledge cannot be derived: {err}")
         if any(v is None or v == "" for v in knows.values()):
@@ -156,7 +156,7 @@ def anchor_rows(compiled: CompiledDomain, wf: Workflow) -> list[dict[str, Any]]:
         keep = []
         for r in rows:
             try:
-                if cond({"row": r}, sandbox):
+                if cond({**sandbox.clock, "row": r}, sandbox):
                     keep.append(r)
             except ExprError:
                 continue

@@ -75,7 +75,8 @@ class Sandbox:
         self.conn.deserialize(compiled.template)
         self.conn.execute("PRAGMA foreign_keys = ON")
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
-        self._clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}
+        self.clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}
+        """The names of the frozen clock that every expression may read."""
         self.log: list[CallRecord] = []
         self.dirty: set[str] = set()  # tables written since their hash was cached
         self._table_hashes: dict[str, str] = dict(compiled.table_hashes)
@@ -117,7 +118,7 @@ class Sandbox:
             if tool.python is not None:
                 value = tool.python.fn(self.db, **args)
             else:
-                env = dict(self._clock)
+                env = dict(self.clock)
                 env.update(args)
                 value = run_effect(tool.steps, env, self)  # type: ignore[arg-type]
             json.dumps(value, default=str)
