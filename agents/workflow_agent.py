@@ -6,6 +6,7 @@ serve any number of episodes and a replayed conversation always gets the same an
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -153,6 +154,8 @@ class WorkflowAgent:
         self.usage = new_usage()
         self._plans = [_plan(wf, compiled) for wf in compiled.domain.workflows]
         self._rt = _NoDatabase()
+        clock = dt.datetime.fromisoformat(compiled.domain.clock)
+        self._clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}  # as the sandbox's
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return self.reply(messages)
@@ -186,7 +189,7 @@ class WorkflowAgent:
         results = _tool_results(messages)
         said = [m.get("content") or "" for m in messages if m.get("role") == "assistant" and not m.get("tool_calls")]
         last = messages[-1] if messages else {}
-        env: dict[str, Any] = dict(known)
+        env: dict[str, Any] = {**self._clock, **known}
         done, wrote = 0, False
         for step in plan.steps:
             missing = [k for k in step.needs if k not in known]
