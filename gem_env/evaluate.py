@@ -155,12 +155,13 @@ def format_table(report: dict[str, Any]) -> str:
     """The report as a few readable lines for a terminal."""
     ks = report["k"]
     cols = [f"pass^{k}" for k in ks] + [f"pass@{ks[-1]}"]
-    head = f"{'':24} {'tasks':>6} {'episodes':>8} {'success':>8} " + " ".join(f"{c:>8}" for c in cols)
-    lines = [head]
+    names = ["all", *(f"domain {n}" for n in report["by_domain"]), *(f"category {n}" for n in report["by_category"])]
+    width = min(max(map(len, names)), 48)
+    lines = [f"{'':{width}} {'tasks':>6} {'episodes':>8} {'success':>8} " + " ".join(f"{c:>8}" for c in cols)]
 
     def row(name: str, g: dict[str, Any]) -> str:
         vals = " ".join(f"{g.get(c, float('nan')):>8.3f}" for c in cols)
-        return f"{name[:24]:24} {g['tasks']:>6} {g['episodes']:>8} {g['success_rate']:>8.1%} {vals}"
+        return f"{name[:width]:{width}} {g['tasks']:>6} {g['episodes']:>8} {g['success_rate']:>8.1%} {vals}"
 
     lines.append(row("all", report["overall"]))
     lines += [row(f"domain {n}", g) for n, g in report["by_domain"].items()]

@@ -37,7 +37,7 @@ class JSONText(Space[str]):
         if max_length < 1:
             raise ValueError(f"max_length must be positive, got {max_length}")
         self.max_length = int(max_length)
-        self.tools = tuple(json.loads(json.dumps(t)) for t in tools)
+        self.tools = tuple(tools)  # shared with the caller, never changed
         super().__init__(dtype=str, seed=seed)
 
     def contains(self, x: Any) -> bool:

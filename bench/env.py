@@ -1,0 +1,143 @@
+"""The gym environment's speed and memory on synthesized domains (prints JSON).
+
+Targets (issue 5): >= 5,000 environment steps/s on one core for tool steps with the offline agent,
+reset < 1 ms, < 1 MiB per live environment with 1,000 environments open. The task set is made by
+`gem synthesize` on the bundled example corpus (offline) in a temporary directory.
+"""
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EPISODES = 600
+LIVE_ENVS = 1000
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def synthesize(out: Path) -> Path:
+    from gem_env.cli import main
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(out)])
+    if code != 0:
+        raise SystemExit(f"gem synthesize failed with status {code}")
+    return out
+
+
+def _per_s(ns: list[int]) -> int:
+    return round(len(ns) / (sum(ns) / 1e9))
+
+
+def speed(run: Path) -> dict:
+    """Episodes with the offline agent; each step timed in wall-clock and in this process's CPU
+    time (on a shared machine the CPU figure is what one core of our own delivers)."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.gym import ToolUseEnv
+
+    env = ToolUseEnv(str(run))
+    agents = {name: WorkflowAgent(d) for name, d in env.core.domains.items()}
+    tasks = env.core.tasks
+    resets, reset_cpu = [], []
+    wall: dict[str, list[int]] = {"tool": [], "user": [], "env": []}
+    cpu: dict[str, list[int]] = {"tool": [], "user": [], "env": []}
+    agent_ns, rewards = 0, []
+    for i in range(EPISODES):
+        task = tasks[i % len(tasks)]
+        t0, c0 = time.perf_counter_ns(), time.process_time_ns()
+        env.reset(seed=i, options={"task_id": task.id})
+        resets.append(time.perf_counter_ns() - t0)
+        reset_cpu.append(time.process_time_ns() - c0)
+        agent = agents[task.domain]
+        while True:
+            a0 = time.perf_counter_ns()
+            action = agent.reply(env.messages)
+            t0, c0 = time.perf_counter_ns(), time.process_time_ns()
+            _, reward, terminated, truncated, info = env.step(action)
+            wall[info["source"]].append(time.perf_counter_ns() - t0)
+            cpu[info["source"]].append(time.process_time_ns() - c0)
+            agent_ns += t0 - a0
+            if terminated or truncated:
+                rewards.append(reward)
+                break
+    env.close()
+    tool, user = wall["tool"], wall["user"]
+    return {
+        "episodes": EPISODES, "tasks": len(tasks), "domains": len(env.core.domains),
+        "mean_reward": round(sum(rewards) / len(rewards), 4),
+        "tool_steps": len(tool),
+        "tool_steps_per_s_cpu": _per_s(cpu["tool"]),
+        "tool_steps_per_s_wall": _per_s(tool),
+        "tool_step_median_us": round(statistics.median(tool) / 1000, 1),
+        "user_steps_per_s_cpu": _per_s(cpu["user"]),
+        "user_steps_per_s_wall": _per_s(user),
+        "all_steps_per_s_wall_with_agent": round((len(tool) + len(user)) / ((sum(tool) + sum(user) + agent_ns) / 1e9)),
+        "reset_ms": {"mean_cpu": round(statistics.mean(reset_cpu) / 1e6, 3),
+                     "mean_wall": round(statistics.mean(resets) / 1e6, 3),
+                     "median_wall": round(statistics.median(resets) / 1e6, 3),
+                     "p99_wall": round(sorted(resets)[int(0.99 * len(resets))] / 1e6, 3)},
+    }
+
+
+def memory(run: Path) -> dict:
+    from gem_env.gym import ToolUseEnv
+
+    def open_envs() -> list[ToolUseEnv]:
+        envs = [ToolUseEnv(str(run)) for _ in range(LIVE_ENVS)]
+        for i, env in enumerate(envs):
+            env.reset(seed=i)
+        gc.collect()
+        return envs
+
+    ToolUseEnv(str(run)).close()  # the task set is loaded and compiled once per process
+    gc.collect()
+    rss0 = rss_bytes()
+    envs = open_envs()
+    rss = rss_bytes() - rss0
+    templates = [len(d.template) for d in envs[0].core.domains.values()]
+    for env in envs:
+        env.close()
+    del envs
+    gc.collect()
+    tracemalloc.start()  # Python objects only: SQLite's own memory is in the RSS figure
+    envs = open_envs()
+    python_bytes, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    for env in envs:
+        env.close()
+    return {"live_envs": LIVE_ENVS,
+            "rss_per_env_kib": round(rss / LIVE_ENVS / 1024, 1),
+            "python_heap_per_env_kib": round(python_bytes / LIVE_ENVS / 1024, 1),
+            "template_db_kib": {"mean": round(statistics.mean(templates) / 1024, 1), "max": max(templates) // 1024}}
+
+
+def main() -> int:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    with tempfile.TemporaryDirectory() as tmp:
+        run = synthesize(Path(tmp) / "run")
+        speed(run)  # warm up
+        result = {"task_set": "gem synthesize examples/corpus (offline)", "speed": speed(run), "memory": memory(run)}
+    s, m = result["speed"], result["memory"]
+    result["load_average"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    result["targets"] = {"tool_steps_per_s_cpu>=5000": s["tool_steps_per_s_cpu"] >= 5000,
+                         "reset_ms_mean_cpu<1": s["reset_ms"]["mean_cpu"] < 1.0,
+                         "rss_per_env_kib<1024": m["rss_per_env_kib"] < 1024}
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
