@@ -82,13 +82,18 @@ def _output_checks(task: Task, messages: list[dict[str, Any]]) -> list[Check]:
             missing.append({name: value})
             continue
         seen = " ".join(_text(m) for m in messages[:first] if m.get("role") in ("tool", "user"))
-        if not said(value, seen):
+        if not any(said(v, seen) for v in _source_forms(value)):
             ungrounded.append({name: value, "said_at": first})
     return [
         Check(name="required_outputs", passed=not missing, evidence={"missing": missing} if missing else None),
         Check(name="outputs_grounded", passed=not ungrounded,
               evidence={"claimed_without_a_source": ungrounded} if ungrounded else None),
     ]
+
+
+def _source_forms(value: str) -> list[str]:
+    """How a said value may appear in a tool result: "yes"/"no" are rendered JSON booleans."""
+    return {"yes": ["yes", "true"], "no": ["no", "false"]}.get(value.lower(), [value])
 
 
 def _text(m: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from ..corpus import iter_documents
 from ..documents import Document, Rejection
 from ..errors import GemError
-from ..parties import agent_factory, user_factory
+from ..backends import make_agent, make_user
 from ..synthesize import Components, SynthesizeConfig, synthesize
 from .options import add_corpus_options, add_llm_options, corpus_kwargs, llm_client, llm_model_config
 
@@ -63,9 +63,8 @@ def _components(args: argparse.Namespace, cfg: SynthesizeConfig) -> tuple[Compon
     user_client = client_for(args.user_model) if cfg.user == "llm" else None
     parts = Components(
         judge=judge, extract=extract,
-        make_agent=agent_factory(cfg.agent, agent_client, args.agent_model or args.model),
-        make_user=user_factory(cfg.user, seed=cfg.seed, client=user_client,
-                               model_name=args.user_model or args.model or "", temperature=args.temperature),
+        make_agent=lambda compiled: make_agent(cfg.agent, compiled, agent_client),
+        make_user=lambda task: make_user(cfg.user, task.scenario, user_client, seed=cfg.seed),
     )
     return parts, clients
 
