@@ -56,7 +56,7 @@ ENTITY_NOUNS = (
     "coupon", "voucher", "reward", "enrollment", "course", "event", "room", "seat", "vehicle",
     "rental", "lease", "permit", "licence", "license", "visa", "passport", "registration",
     "document", "report", "file", "repository", "server", "backup", "container", "job", "case",
-    "check", "cheque", "limit", "budget", "goal", "note", "message", "notification", "setting",
+    "cheque", "limit", "budget", "goal", "note", "message", "notification", "setting",
     "service", "refill", "certificate", "key", "token", "session", "record", "form", "list",
     "page", "project", "task", "car", "phone", "email", "number", "fee", "charge", "balance",
     "purchase", "cart", "gift", "point", "installation", "user", "customer", "member", "guest",
@@ -163,6 +163,11 @@ _MODAL = re.compile(r"\b(?:must|should|shall|can|cannot|can't|could|may|will|wou
                     r"have\s+to|(?:is|are)\s+required\s+to|is\s+able\s+to)\s+"
                     r"(?:(?:not|only|first|also|always|never|then|still|just|usually|now)\s+)*"
                     r"(?P<be>be\s+)?(?P<verb>[A-Za-z]+)", re.I)
+_UI_LABEL = re.compile(r"\*\*(?P<label>[^*\n]{2,40})\*\*|\[(?P<b>[A-Z][^\]\n]{1,40})\](?!\()")
+_TO_SEE = re.compile(r"\bto\s+(?:see|view|check|find|look|review|read)\b", re.I)
+_LABEL_ACTIONS = frozenset({"create", "update", "delete", "transfer", "read"})
+_OPENABLE = frozenset({"account", "ticket", "case", "claim", "dispute", "request", "application", "line",
+                       "loan", "deposit", "subscription", "membership", "policy", "order", "position"})
 _BRACES = str.maketrans({"{": "(", "}": ")"})
 _UNIT_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 30, "year": 365}
 
@@ -213,7 +218,7 @@ def participle(verb: str) -> str:
 def _regular_participle(verb: str) -> str:
     """The past participle: open -> opened, freeze -> frozen, stop -> stopped."""
     if verb in ("freeze", "unfreeze"):
-        return verb[:-3] + "ozen"
+        return verb[:-4] + "ozen"
     if verb in _IRREGULAR:
         return _IRREGULAR[verb]
     if verb.endswith("e"):
@@ -315,7 +320,22 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
             rest = rest[1:]
         info.object_words = _object(rest, 0)
     lk = tf.action_kind(info.verb)
-    if info.object_words and info.object_words[-1] in _UI_NOUNS and not info.tool_id:
+    ui = lk in ("navigate", None) or info.verb in {"open", "press", "hit"}
+    label = _UI_LABEL.search(body) if ui and not info.tool_id else None
+    if label:  # "Tap **Freeze card**": the button names the action
+        words = re.findall(r"[A-Za-z][A-Za-z'-]*", label.group("label") or label.group("b"))
+        action = tf.verb_lemma(words[0]) if words else None
+        if action and tf.action_kind(action) in _LABEL_ACTIONS and not _TO_SEE.search(body):
+            info.verb, lk = action, tf.action_kind(action)
+            info.object_words = [tf.lemma(w.lower()) for w in words[1:] if w.lower() not in _STOP][:3]
+            info.particle = ""
+        else:
+            lk = "navigate"  # "Open **Manage booking**", "Select **Baggage**"
+    elif info.verb in ("sign", "log") and info.particle in ("in", "on", "out", "into", ""):
+        lk = "navigate"  # sign in, log in: getting to the place where the action is
+    elif info.verb == "open" and not (set(info.object_words[-1:]) & _OPENABLE):
+        lk = "navigate"  # "Open the record" (but "Open a savings account" creates one)
+    if info.object_words and info.object_words[-1] in _UI_NOUNS and not info.tool_id and not label:
         lk = "navigate"  # "Open the mobile app", "Select the Settings tab"
     info.lexical_kind = lk
     if lk in ("create", "update", "delete", "transfer", "physical") or info.verb in _WRITE_COMMUNICATE:
@@ -745,11 +765,6 @@ class _Builder:
                     for i in writes]
         first_prior = VERB_STATUS.get(writes[0].verb, (None, None))[1] if writes else None
         produced = set(statuses)
-        initial = first_prior if first_prior and first_prior not in produced else next(
-            s for s in (_INITIAL.get(self.noun, "active"), "active", "pending", "open", "new", "draft",
-                        "requested", "ready") if s not in produced)
-        blocking = next(s for s in ("closed", "suspended", "archived", "expired", "on hold", "locked out")
-                        if s not in produced and s != initial)
 
         # which step each condition guards: its own step, else a write step it names, else the first write
         step_of: dict[int, int] = {}
@@ -774,12 +789,42 @@ class _Builder:
         chosen = (in_step + [k for k in step_of if k not in in_step])[: self.ex.max_conditions]
         self.n_conditions = len(chosen) + sum(1 for i in infos if i.verb in _VERIFY_VERBS)
 
+        # statuses the text names ("Check that the status is `active`. A `cancelled` card cannot be
+        # frozen"): they become the status field's values and preconditions on it, on steps no
+        # earlier write has changed the status for
+        first_write = next((j for j, i in enumerate(infos) if i.kind == "write"), len(infos))
+        self.status_rules: dict[int, tuple[list[str], list[str]]] = {}
+        for k in chosen:
+            if step_of[k] <= first_write:
+                pos, neg = status_values(cond_list[k]["text"], self.noun)
+                if pos or neg:
+                    self.status_rules[k] = ([v for v in pos if v not in produced],
+                                            [v for v in neg if v not in produced])
+        wanted = next((r[0][0] for r in self.status_rules.values() if r[0]), None)
+        initial = wanted or (first_prior if first_prior and first_prior not in produced else next(
+            s for s in (_INITIAL.get(self.noun, "active"), "active", "pending", "open", "new", "draft",
+                        "requested", "ready") if s not in produced))
+        named = {v for pos, neg in self.status_rules.values() for v in pos + neg}
+        blocking = next(s for s in ("closed", "suspended", "archived", "expired", "on hold", "locked out")
+                        if s not in produced and s != initial and s not in named)
+
         requires: dict[int, list[_Require]] = {j: [] for j in range(len(infos))}
         verb_words = {i.verb for i in infos} | {participle(i.verb) for i in infos}
+        extra_statuses: list[str] = []
         for k in sorted(chosen):
             e = cond_list[k]
-            r = self.condition_require(e["text"], e["kinds"], e["amount"], e["unit"], (e["start"], e["end"]),
-                                       verb_words)
+            span = (e["start"], e["end"])
+            if k in self.status_rules:
+                pos, neg = self.status_rules[k]
+                if initial in pos:
+                    r = _Require(f"{{row}}.status in {_list_expr(pos)}", _clean(e["text"]), span)
+                elif neg and initial not in neg:
+                    r = _Require(f"{{row}}.status not in {_list_expr(neg)}", _clean(e["text"]), span)
+                else:
+                    continue
+                extra_statuses += pos + neg
+            else:
+                r = self.condition_require(e["text"], e["kinds"], e["amount"], e["unit"], span, verb_words)
             if r is not None:
                 requires[step_of[k]].append(r)
 
@@ -825,14 +870,14 @@ class _Builder:
 
         # --- entity
         self._seed_guards()
-        status_values = [initial, blocking] + [s for s in dict.fromkeys(statuses) if s not in (initial, blocking)]
-        weights = [16, 2] + [1] * (len(status_values) - 2)
+        states = list(dict.fromkeys([initial, blocking, *statuses, *extra_statuses]))
+        weights = [16, 2] + [1] * (len(states) - 2)
         entity_fields = [
             {"name": self.pk, "type": "string", "faker": {"provider": "bothify", "args": {"text": pattern}},
              "description": f"{self.noun} id"},
             {"name": "owner_email", "type": "string", "values": OWNER_EMAILS,
              "description": f"email of the customer the {self.noun} belongs to"},
-            {"name": "status", "type": "string", "values": status_values, "weights": weights,
+            {"name": "status", "type": "string", "values": states, "weights": weights,
              "description": f"state of the {self.noun}"},
             *[f.spec for f in self.fields.values()],
         ]
@@ -992,6 +1037,55 @@ _INITIAL = {
 }
 
 
+_QUOTED_VALUE = re.compile(r"`([A-Za-z][A-Za-z -]{1,18})`|'([a-z][a-z -]{1,18})'|\"([a-z][a-z -]{1,18})\"|"
+                           r"\*\*([a-z][a-z -]{1,18})\*\*|\b([A-Z]{3,}(?:_[A-Z]+)?)\b")
+_STRONG_POSITIVE = re.compile(r"\b(?:must\s+be|only|should\s+be|status\s+(?:is|of|must\s+be))\W*(?:[\w-]+\W+){0,3}$",
+                              re.I)
+_NEGATION = re.compile(r"\b(?:not|cannot|can't|never|no)\b", re.I)
+_PARENS = re.compile(r"\([^()]*\)")
+
+
+def status_values(clause: str, noun: str) -> tuple[list[str], list[str]]:
+    """Statuses a condition clause allows and forbids.
+
+    "Check that the status is `active`" -> (["active"], []); "A `cancelled` or `expired` card
+    cannot be frozen" -> ([], ["cancelled", "expired"]); "Card must be in ACTIVE status (cannot
+    change PIN on FROZEN, PENDING, or CLOSED cards)" -> (["active"], ["frozen", "pending", "closed"]).
+    Only clauses that speak of a status or of the entity count; ALL-CAPS words only beside "status".
+    A sentence with a negation forbids its values, unless "must be" / "only" / "status is" comes
+    right before one; a negation inside parentheses covers only the values there.
+    """
+    low = clause.lower()
+    if "status" not in low and noun not in low:
+        return [], []
+    pos: list[str] = []
+    neg: list[str] = []
+    for sent in re.split(r"(?<=[.;!?])\s+", clause):
+        parens = [(m.start(), m.end()) for m in _PARENS.finditer(sent)]
+        outside = _PARENS.sub(" ", sent)
+        neg_outside = bool(_NEGATION.search(outside))
+        neg_inside = any(_NEGATION.search(sent[a:b]) for a, b in parens)
+        for m in _QUOTED_VALUE.finditer(sent):
+            caps = m.group(5)
+            if caps and ("status" not in low or len(caps) < 4):
+                continue
+            value = next(g for g in m.groups() if g).lower().replace("_", " ").strip()
+            if value in _STOP or len(value.split()) > 2:
+                continue
+            in_paren = any(a <= m.start() < b for a, b in parens)
+            if in_paren:
+                (neg if neg_inside else pos).append(value)
+            elif neg_outside and not _STRONG_POSITIVE.search(sent[:m.start()]):
+                neg.append(value)
+            else:
+                pos.append(value)
+    return list(dict.fromkeys(pos)), [v for v in dict.fromkeys(neg) if v not in pos]
+
+
+def _list_expr(values: list[str]) -> str:
+    return "[" + ", ".join(repr(v) for v in values) + "]"
+
+
 def _noun_weight(noun: str) -> float:
     return 0.2 if noun in _PEOPLE else 0.3 if noun in _ATTRIBUTES else 1.0
 
@@ -1062,6 +1156,11 @@ def _shift(clock: str, *, days: float = 0, hours: float = 0) -> str:
 
 
 def _goal_phrase(title: str, infos: list[StepInfo], writes: list[StepInfo]) -> str:
+    phrase = _goal_text(title, infos, writes)
+    return re.sub(r"\*\*|__|`", "", phrase)
+
+
+def _goal_text(title: str, infos: list[StepInfo], writes: list[StepInfo]) -> str:
     low = title.lower()
     for lead in ("how to ", "how do i ", "how can i "):
         if low.startswith(lead):
