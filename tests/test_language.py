@@ -308,6 +308,8 @@ def test_python_tool_runs_through_the_same_executor():
     ("upper('a') + lower('B') + str(1.5)", {}, "Ab1.5"), ("int('3') + float('0.5')", {}, 3.5),
     ("startswith('gift_card_1', 'gift_card')", {}, True), ("keys({a: 1})", {}, ["a"]),
     ("first([]) == null and last([1, 2]) == 2", {}, True), ('"it\\"s"', {}, 'it"s'),
+    ("project(rs, ['a'])", {"rs": [{"a": 1, "b": 2}]}, [{"a": 1}]), ("compact({a: null, b: 1})", {}, {"b": 1}),
+    ("only_chars('1+2', '0123456789+')", {}, True), ("only_chars('1;2', '0123456789+')", {}, False),
 ])
 def test_expressions(src, env, expected):
     assert compile_expr(src)(env, None) == expected
