@@ -11,7 +11,7 @@ import pytest
 from gem_env.agents.base import new_usage
 from gem_env.cli import main
 from gem_env.evaluate import EvalSettings, build_report, format_table, report_ks, run_eval
-from gem_env.parties import agent_factory, user_factory
+from gem_env.backends import make_agent, make_user
 from gem_env.passk import mean_over_tasks, pass_at_k, pass_hat_k
 from gem_env.tasks import make_tasks
 from gem_env.taskset import load_task_set, write_task_set
@@ -100,9 +100,9 @@ class DoNothing:
 async def test_run_eval_counts_trials_and_failures(run_dir: Path) -> None:
     tasks, domains = load_task_set(run_dir)
     settings = EvalSettings(trials=2, concurrency=3, seed=1)
-    make_user = lambda task, seed: user_factory("scripted", seed=seed)(task)  # noqa: E731
-    good, _ = await run_eval(tasks, domains, agent_factory("workflow"), make_user, settings)
-    bad, _ = await run_eval(tasks, domains, DoNothing, make_user, settings)
+    user = lambda task, seed: make_user("scripted", task.scenario, seed=seed)  # noqa: E731
+    good, _ = await run_eval(tasks, domains, lambda c: make_agent("workflow", c), user, settings)
+    bad, _ = await run_eval(tasks, domains, DoNothing, user, settings)
     assert [t.id for t in good] == [f"{t.id}#{i}" for t in tasks for i in range(2)]
     assert all(t.verification.passed for t in good) and not any(t.verification.passed for t in bad)
     assert build_report(bad, 2, 0.1)["overall"]["pass@2"] == 0.0
@@ -137,3 +137,19 @@ def test_gem_eval_table_output(run_dir: Path, tmp_path: Path, capsys: pytest.Cap
     assert main(["eval", str(run_dir), "--trials", "2", "--out", str(tmp_path / "e")]) == 0
     text = capsys.readouterr().out
     assert "pass^2" in text and "domain shop" in text and "terminations: user_stop 8" in text
+
+
+def test_gem_eval_with_an_llm_agent_on_the_test_server(run_dir: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    from gem_env.testing import FakeOpenAIServer, Text
+
+    with FakeOpenAIServer([Text("Sorry, I cannot help with that.")]) as server:
+        code = main(["eval", str(run_dir), "--agent", "llm", "--model", "fake", "--base-url", server.base_url,
+                     "--trials", "2", "--limit", "2", "--llm-retries", "0", "--out", str(tmp_path / "e"), "--json"])
+        requests = len(server.requests)
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["overall"]["episodes"] == 4 and report["overall"]["pass@2"] == 0.0
+    assert report["costs"]["llm"]["agent"]["calls"] == requests == 4
+    assert report["config"]["agent_model"] == "fake"
+    assert len((tmp_path / "e" / "rejected.jsonl").read_text().splitlines()) == 4

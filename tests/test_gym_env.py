@@ -320,7 +320,7 @@ def test_llm_agent_episode_against_the_fake_server(run_dir: Path, task_set) -> N
     """A model that calls the gold tools, then tells the results, earns reward 1."""
     from gem_env.agents.llm_agent import LLMAgent
     from gem_env.llm import LLMClient, LLMConfig
-    from gem_env.parties import agent_factory
+    from gem_env.backends import make_agent
 
     tasks, domains = task_set
     task = next(t for t in tasks if t.kind == "write" and t.domain == "shop")
@@ -329,7 +329,7 @@ def test_llm_agent_episode_against_the_fake_server(run_dir: Path, task_set) -> N
     env = make_env(run_dir)
     with FakeOpenAIServer(replies) as server:
         client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0))
-        agent = agent_factory("llm", client, "fake")(domains[task.domain])
+        agent = make_agent("llm", domains[task.domain], client)
         assert isinstance(agent, LLMAgent)
 
         async def act(messages: list[dict[str, Any]]) -> dict[str, Any]:

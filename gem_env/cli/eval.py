@@ -5,13 +5,16 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
 
+from ..agents.base import Assistant
+from ..backends import make_agent, make_user
 from ..episode import Limits
 from ..errors import GemError
 from ..evaluate import EvalSettings, build_report, format_table, run_eval, write_eval
-from ..parties import agent_factory, user_factory
+from ..simulators.base import UserSimulator
+from ..tasks import Task
 from ..taskset import load_task_set
+from ..tools import CompiledDomain
 from .options import add_llm_options, llm_client
 
 
@@ -57,15 +60,17 @@ def run(args: argparse.Namespace) -> int:
     user_model = args.user_model or args.model
     agent_client = llm_client(args, model=agent_model) if args.agent == "llm" else None
     user_client = llm_client(args, model=user_model) if args.user == "llm" else None
-    make_agent = agent_factory("workflow" if args.agent == "offline" else "llm", agent_client, agent_model)
+    backend = "workflow" if args.agent == "offline" else "llm"
 
-    def make_user(task: Any, seed: int) -> Any:
-        return user_factory(args.user, seed=seed, client=user_client, model_name=user_model or "",
-                            temperature=args.temperature)(task)
+    def agent(compiled: CompiledDomain) -> Assistant:
+        return make_agent(backend, compiled, agent_client)
+
+    def user(task: Task, seed: int) -> UserSimulator:  # a model user takes its seed from the endpoint's --seed
+        return make_user(args.user, task.scenario, user_client, seed=seed)
 
     settings = EvalSettings(trials=args.trials, concurrency=args.concurrency, seed=args.seed,
                             limits=Limits(args.max_turns, args.max_tool_errors))
-    trajectories, seconds = asyncio.run(run_eval(tasks, domains, make_agent, make_user, settings))
+    trajectories, seconds = asyncio.run(run_eval(tasks, domains, agent, user, settings))
     config = {"tasks": str(args.tasks), "agent": args.agent, "agent_model": agent_model if args.agent == "llm" else None,
               "user": args.user, "user_model": user_model if args.user == "llm" else None,
               "trials": args.trials, "concurrency": args.concurrency, "limit": args.limit, "seed": args.seed,

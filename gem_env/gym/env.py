@@ -45,7 +45,7 @@ from gymnasium.utils import seeding
 
 from ..episode import Episode
 from ..llm import LLMClient, LLMConfig
-from ..parties import user_factory
+from ..backends import make_user
 from ..simulators.base import UserSimulator
 from ..tasks import Task
 from ..taskset import load_task_set
@@ -88,14 +88,13 @@ def _user_factory(user: str | UserFactory, user_llm: LLMConfig | dict[str, Any] 
     if callable(user):
         return user
     if user == "scripted":
-        return lambda task, seed: user_factory("scripted", seed=seed)(task)
+        return lambda task, seed: make_user("scripted", task.scenario, seed=seed)
     if user == "llm":
         if user_llm is None:
             raise ValueError("user='llm' needs user_llm (an LLMConfig or its fields, e.g. {'model': ...})")
         cfg = user_llm if isinstance(user_llm, LLMConfig) else LLMConfig(**user_llm)
         client = LLMClient(cfg)
-        return lambda task, seed: user_factory("llm", client=client, model_name=cfg.model,
-                                               temperature=cfg.temperature)(task)
+        return lambda task, seed: make_user("llm", task.scenario, client)
     raise ValueError(f"user must be 'scripted', 'llm' or a factory, not {user!r}")
 
 
