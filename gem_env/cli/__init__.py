@@ -12,7 +12,7 @@ import sys
 
 from ..errors import UserError
 
-SUBCOMMANDS = ["domain", "synthesize", "verify", "eval"]
+SUBCOMMANDS = ["domain", "filter", "extract", "synthesize", "verify", "eval"]
 
 
 def build_parser() -> argparse.ArgumentParser:
