@@ -291,6 +291,7 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     info = StepInfo(step=step, verb=_ident(verb or "handle", 20), known_verb=known)
     # "Use open_bank_account_4821 to open the account": the tool is named, the verb follows "to".
     ids = [m.group(0) for m in _SNAKE_ID.finditer(body)]
+    tool_line = tool_line or bool(_TOOL_LINE.match(body))
     if verb in _TOOL_VERBS and not ids and body.rstrip().endswith(":"):  # "Call the tool:" + a code line
         ids = [m.group(0) for m in _SNAKE_ID.finditer(text, step.end, min(len(text), step.end + 200))][:1]
         if ids:
