@@ -1,0 +1,117 @@
+"""`gem filter` and `gem extract` in-process on the example corpus: files, counts, determinism."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gem_env.cli import main
+from gem_env.stages.extract_llm import EXAMPLE_DOMAIN
+from gem_env.testing import FakeOpenAIServer, JSONReply
+from gem_env.tools import load_domain
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "examples" / "corpus"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def tree(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_filter_writes_one_verdict_per_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "verdicts.jsonl"
+    assert main(["filter", str(CORPUS), "--out", str(out)]) == 0
+    verdicts = read_jsonl(out)
+    assert len(verdicts) >= 25
+    assert all(set(v) == {"id", "relevant", "score", "reason", "labels"} for v in verdicts)
+    by_id = {v["id"]: v for v in verdicts}
+    assert by_id["bank/freeze-a-card.md"]["relevant"] and not by_id["reference/banking-glossary.md"]["relevant"]
+    assert f"{len(verdicts)} documents" in capsys.readouterr().err
+
+
+def test_extract_writes_domains_verdicts_rejections_and_manifest(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["extract", str(CORPUS), "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    counts = manifest["counts"]
+    verdicts = read_jsonl(out / "verdicts.jsonl")
+    rejected = read_jsonl(out / "rejected.jsonl")
+    domains = sorted((out / "domains").glob("*.json"))
+    assert counts["documents"] == len(verdicts) and counts["relevant"] == sum(v["relevant"] for v in verdicts)
+    assert counts["extracted"] == len(domains) >= 20
+    assert counts["dropped"] + counts["extract_rejected"] + counts["read_errors"] == len(rejected)
+    assert all(r["stage"] in {"read", "filter", "extract"} and r["reason"] for r in rejected)
+    assert manifest["backend"] == "offline" and manifest["seed"] == 0 and "gem-env" in manifest["versions"]
+    assert manifest["stages"]["extract"]["kept"] == len(domains)
+    for path in domains:
+        domain = load_domain(path)  # each file validates
+        assert domain.provenance.doc_id and domain.workflows
+
+
+def test_extract_is_byte_identical_on_a_second_run(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert main(["extract", str(CORPUS), "--out", str(first)]) == 0
+    assert main(["extract", str(CORPUS), "--out", str(second), "--concurrency", "3"]) == 0
+    assert tree(first) == tree(second)
+    assert main(["extract", str(CORPUS), "--out", str(first)]) == 0  # a rerun into the same directory
+    assert tree(first) == tree(second)
+
+
+def test_seed_and_limit(tmp_path: Path) -> None:
+    assert main(["extract", str(CORPUS), "--out", str(tmp_path / "a"), "--limit", "5", "--seed", "7"]) == 0
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert manifest["counts"]["documents"] == 5 and manifest["seed"] == 7
+    domain = json.loads(next((tmp_path / "a" / "domains").glob("*.json")).read_text())
+    assert domain["seed"] == 7
+
+
+def test_unreadable_lines_are_reported_in_place(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    good = (CORPUS / "bank" / "freeze-a-card.md").read_text()
+    corpus.write_text(json.dumps({"id": "a", "text": good}) + "\n{broken\n" + json.dumps({"id": "b", "body": good})
+                      + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["extract", str(corpus), "--out", str(out)]) == 0
+    rejected = read_jsonl(out / "rejected.jsonl")
+    assert [r["stage"] for r in rejected] == ["read", "read"]
+    assert "c.jsonl:2" in rejected[0]["reason"] and "c.jsonl:3" in rejected[1]["reason"]
+    assert json.loads((out / "manifest.json").read_text())["counts"]["extracted"] == 1
+    out2 = tmp_path / "run2"
+    assert main(["extract", str(corpus), "--out", str(out2), "--text-field", "body"]) == 0
+    assert json.loads((out2 / "manifest.json").read_text())["counts"]["documents"] == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["extract", "no/such/corpus", "--out", "{tmp}/x"], "no such file"),
+    (["extract", str(CORPUS), "--out", "{tmp}/busy"], "not empty"),
+    (["extract", str(CORPUS), "--out", "{tmp}/x", "--concurrency", "0"], "--concurrency"),
+    (["extract", str(CORPUS), "--out", "{tmp}/x", "--backend", "llm", "--model", ""], "--model"),
+])
+def test_user_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
+                                  message: str) -> None:
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("mine")
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("gem: error:") and message in err[0]
+
+
+def test_llm_backend_through_the_cli(tmp_path: Path) -> None:
+    judge = {"relevant": True, "score": 0.9, "reason": "steps", "domain": "retail", "category": "order"}
+
+    def reply(body: dict) -> object:
+        return JSONReply(EXAMPLE_DOMAIN if body["messages"][0]["content"].startswith("You turn") else judge)
+
+    with FakeOpenAIServer(reply) as server:
+        code = main(["extract", str(CORPUS / "shop"), "--out", str(tmp_path / "run"), "--backend", "llm",
+                     "--model", "fake-model", "--base-url", server.base_url, "--cache-dir", ""])
+    assert code == 0
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["backend"] == "llm" and manifest["model"] == "fake-model"
+    assert manifest["counts"]["extracted"] == manifest["counts"]["documents"] >= 4
+    assert manifest["usage"]["calls"] == 2 * manifest["counts"]["documents"]
