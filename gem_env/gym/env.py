@@ -245,8 +245,10 @@ class AsyncToolUseEnv:
         assert ep is not None and ep.done
         if not self._final:
             verification = verify(ep.task, ep.messages, self.domains[ep.task.domain])
-            self._final = {"task_id": ep.task.id, "termination": ep.termination, "error": ep.error,
+            self._final = {"task_id": ep.task.id, "termination": ep.termination,
                            "verification": verification.model_dump(mode="json")}
+            if ep.error is not None:
+                self._final["error"] = ep.error
         return json.loads(json.dumps(self._final))  # a fresh copy: callers keep infos
 
     def _refuse(self, message: str) -> StepResult:
