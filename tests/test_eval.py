@@ -108,7 +108,9 @@ async def test_run_eval_counts_trials_and_failures(run_dir: Path) -> None:
     assert build_report(bad, 2, 0.1)["overall"]["pass@2"] == 0.0
 
 
-def test_gem_eval_end_to_end_offline(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_gem_eval_end_to_end_offline(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GEM_MODEL", raising=False)
     out = tmp_path / "eval"
     assert main(["eval", str(run_dir / "tasks.jsonl"), "--trials", "3", "--concurrency", "4",
                  "--limit", "3", "--seed", "7", "--out", str(out), "--json"]) == 0
