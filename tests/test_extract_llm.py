@@ -195,3 +195,21 @@ async def test_replies_that_are_no_domain_are_rejected(reply: Reply) -> None:
         await llm.aclose()
     assert isinstance(got, Rejection) and got.stage == "extract" and usage.calls == 2
     assert json.dumps(got.model_dump())  # a reason that serialises
+
+
+async def test_checks_in_a_process_pool_reask_and_reject_the_same_way() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    script = Script()
+    cases = ["compile_then_fixed", "never_compiles", "not_json", "ok"]
+    with FakeOpenAIServer(script) as server, ProcessPoolExecutor(1) as pool:
+        llm = client(server)
+        results = [r async for r in process_stream([doc(c) for c in cases], filter=LLMFilter(llm),
+                                                   extractor=LLMExtractor(llm, executor=pool), concurrency=4)]
+        await llm.aclose()
+    stages = {c: r.stage for c, r in zip(cases, results)}
+    assert stages == {"compile_then_fixed": "extracted", "never_compiles": "extract", "not_json": "extracted",
+                      "ok": "extracted"}
+    never = results[1]
+    assert "does not compile" in never.rejection.reason and never.usage.calls == 1 + 3
+    assert results[0].usage.calls == 3 and results[0].domain.provenance.spans

@@ -9,16 +9,19 @@ passes is rejected with the last error as the reason.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from concurrent.futures import Executor
 from typing import Any
 
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import RootModel
 
 from ..documents import Document, Rejection, Verdict
 from ..llm import LLMClient, Usage
 from ..llm.errors import LLMUnavailable
+from ..llm.structured import reask_message
 from ..tools import CompiledDomain, Domain, DomainError, parse_domain
 from .extract_offline import DEFAULT_CLOCK, STAGE, check_domain, domain_slug
 
@@ -216,16 +219,24 @@ class LLMExtractor:
     """
 
     def __init__(self, client: LLMClient, *, max_reasks: int = 2, max_chars: int = 12_000,
-                 clock: str = DEFAULT_CLOCK, seed: int = 0, check_tasks: bool = True) -> None:
+                 clock: str = DEFAULT_CLOCK, seed: int = 0, check_tasks: bool = True,
+                 executor: Executor | None = None) -> None:
         self.client = client
         self.max_reasks = max_reasks
         self.max_chars = max_chars
         self.clock = clock
         self.seed = seed
         self.check_tasks = check_tasks
+        self.executor = executor
 
     async def aextract(self, doc: Document, verdict: Verdict | None = None) -> tuple[Domain | Rejection, Usage]:
-        """The domain, or a `Rejection` (stage ``extract``) with the last error; and the LLM usage."""
+        """The domain, or a `Rejection` (stage ``extract``) with the last error; and the LLM usage.
+
+        With an `executor` (e.g. a process pool) the compile check runs there, off the event loop,
+        so many documents waiting on the model are not held up by one compiling.
+        """
+        if self.executor is not None:
+            return await self._aextract_offloaded(doc)
         built: dict[str, Domain] = {}
 
         def check(draft: DomainDraft) -> str | None:
@@ -245,6 +256,36 @@ class LLMExtractor:
             return Rejection(id=doc.id, stage=STAGE, reason=f"after {result.attempts} attempt(s): {reason[:1000]}",
                              detail={"attempts": result.attempts}), result.usage
         return built["domain"], result.usage
+
+    async def _aextract_offloaded(self, doc: Document) -> tuple[Domain | Rejection, Usage]:
+        """`aextract` with the check in `self.executor`: the same bounded re-ask, driven here."""
+        loop = asyncio.get_running_loop()
+        conversation: list[Any] = extraction_messages(doc, self.max_chars)
+        usage, attempts, reasks = Usage(), 0, self.max_reasks
+        settings = {"clock": self.clock, "seed": self.seed, "check_tasks": self.check_tasks}
+        while True:
+            try:
+                result = await self.client.structured(conversation, DomainDraft, max_reasks=reasks)
+            except LLMUnavailable as err:
+                return Rejection(id=doc.id, stage=STAGE, reason=f"llm unavailable: {err}"), usage
+            usage += result.usage
+            attempts += result.attempts
+            reasks -= result.attempts - 1
+            if result.value is None:
+                error = result.error or "no domain"
+                break
+            data, error = await loop.run_in_executor(self.executor, _finish_in_worker, result.value.root,
+                                                     doc.model_dump(), settings)
+            if data is not None:
+                return Domain.model_validate(data), usage
+            if reasks <= 0:
+                break
+            reasks -= 1
+            reply = json.dumps(result.value.root, ensure_ascii=False)
+            conversation = [*conversation, AIMessage(reply), HumanMessage(reask_message(error or ""))]
+        reason = " ".join(error.split())
+        return Rejection(id=doc.id, stage=STAGE, reason=f"after {attempts} attempt(s): {reason[:1000]}",
+                         detail={"attempts": attempts}), usage
 
     def finish(self, data: dict[str, Any], doc: Document) -> Domain | str:
         """Normalise a model's domain and check it: the `Domain`, or the error to show the model."""
@@ -274,6 +315,16 @@ class LLMExtractor:
             if problem:
                 return problem
         return domain
+
+
+def _finish_in_worker(data: dict[str, Any], doc: dict[str, Any],
+                      settings: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """`LLMExtractor.finish` in another process: the domain as data, or the error."""
+    extractor = LLMExtractor(client=None, **settings)  # type: ignore[arg-type]
+    got = extractor.finish(data, Document.model_validate(doc))
+    if isinstance(got, str):
+        return None, got
+    return got.model_dump(mode="json", by_alias=True, exclude_none=True), None
 
 
 def admission_problem(compiled: CompiledDomain) -> str | None:
