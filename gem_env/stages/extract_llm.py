@@ -13,6 +13,7 @@ import asyncio
 import json
 import re
 from concurrent.futures import Executor
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
@@ -200,6 +201,7 @@ class DomainDraft(RootModel[dict[str, Any]]):
         return COMPACT_SCHEMA
 
 
+@lru_cache(maxsize=1)
 def system_prompt() -> str:
     return SYSTEM.format(max_rows=MAX_ROWS, example_text=EXAMPLE_TEXT,
                          example_domain=json.dumps(EXAMPLE_DOMAIN, separators=(",", ":")))

@@ -951,7 +951,9 @@ class _Builder:
                 if r.span:
                     self.spans.append(r.span)
             if info.kind == "write":  # what the earlier checks established must still hold
-                guards = [r for r in checked if r.expr not in {g.expr for g in guards}] + guards
+                inherited = [r for r in checked if r.expr not in {g.expr for g in guards}
+                             and not (write_seen and "{row}.status" in r.expr)]  # an earlier write moved it
+                guards = inherited + guards
             else:
                 checked += guards
             for r in guards:
