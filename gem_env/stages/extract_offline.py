@@ -168,6 +168,7 @@ _TO_SEE = re.compile(r"\bto\s+(?:see|view|check|find|look|review|read)\b", re.I)
 _LABEL_ACTIONS = frozenset({"create", "update", "delete", "transfer", "read"})
 _OPENABLE = frozenset({"account", "ticket", "case", "claim", "dispute", "request", "application", "line",
                        "loan", "deposit", "subscription", "membership", "policy", "order", "position"})
+_SECRET = re.compile(r"pin$|^pin|password|passcode|cvv|cvc|ssn|security|secret|token|otp|code$")
 _BRACES = str.maketrans({"{": "(", "}": ")"})
 _UNIT_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 30, "year": 365}
 
@@ -849,10 +850,8 @@ class _Builder:
                 name = self.named_field(nf.name, nf.text)
                 if name is None or any(name == s for s, _ in seen):
                     continue
-                if info.kind == "write":
-                    if info.verb not in _UPDATE_FIELD_VERBS:
-                        continue
-                    mode = "set"
+                if info.kind == "write":  # "Update the address" sets it; "confirm with your PIN" checks it
+                    mode = "set" if info.verb in _UPDATE_FIELD_VERBS else "match"
                 elif info.lexical_kind in ("verify", "navigate", "communicate") or not info.known_verb:
                     mode = "match"  # confirm / enter / provide: the user gives it, the tool checks it
                 else:
@@ -868,6 +867,12 @@ class _Builder:
                                       lambda p: {"values": [True, False], "weights": [round(p, 3), round(1 - p, 3)]})
                 requires[j].append(_Require(f"{{row}}.{name}", _clean(f"Not yet done: {info.step.text}"),
                                             (info.step.start, info.step.end)))
+
+        # what the user must give is not shown back by any tool, nor are secrets
+        hidden = {f for params in step_params.values() for f, mode in params if mode == "match"}
+        hidden |= {f for f in self.fields if _SECRET.search(f)}
+        for j, params in step_params.items():
+            step_params[j] = [(f, mode) for f, mode in params if not (mode == "read" and f in hidden)]
 
         # --- entity
         self._seed_guards()
@@ -891,11 +896,13 @@ class _Builder:
             row = "item"
         find = {"find": self.table, "as": row, "where": {self.pk: self.pk},
                 "error": f"No {self.noun} with that id"}
+        shown = {f["name"]: f"{row}.{f['name']}" for f in entity_fields if f["name"] not in hidden}
+        result = {"return": shown}
         id_param = {"name": self.pk, "type": "string", "description": f"the {self.noun} id, e.g. {pattern.replace('#', '0')}"}
         first_mention = re.search(rf"\b{re.escape(self.noun)}", text, re.I)
         tools: list[dict[str, Any]] = [{
             "name": get_name, "kind": "read", "description": f"Look up a {self.noun} by its id.",
-            "parameters": [id_param], "effect": [find, {"return": row}],
+            "parameters": [id_param], "effect": [find, result],
             **({"span": _span(text, first_mention.start(), first_mention.end())} if first_mention else {}),
         }]
         wf_steps: list[dict[str, Any]] = []
@@ -969,7 +976,7 @@ class _Builder:
                                   "message": f"This {self.noun} is {blocking}; it cannot be {done}"})
                 effect.append({"update": self.table, "row": row, "set": {"status": f"'{status}'", **sets}})
                 write_seen += 1
-            effect.append({"return": row})
+            effect.append(result)
             tools.append({
                 "name": name, "kind": info.kind,
                 "description": _clean(f"{s.text}" if len(s.text) <= 200 else s.text[:200], 300)
