@@ -1,19 +1,22 @@
 """Stage 2, offline: a runnable domain from the text's own structure.
 
-The document's main procedure (``textfeatures.segment_steps``) becomes ONE workflow with one
-workflow step per text step, in order, each calling a tool of its own. Everything acts on one main
-entity table, the noun the steps act on (card, order, appointment, ...):
+The document's main procedure (``procedure_steps``: ``textfeatures.segment_steps`` with fallbacks)
+becomes ONE workflow with one workflow step per text step, in order, each calling a tool of its
+own. Everything acts on one main entity table, the noun the steps act on (card, order, ...):
 
-- the table has an id (a Faker ``bothify`` pattern), an owner name and email, the fields the text
-  names, a ``status`` whose seeded values include a starting state on most rows, and one field per
-  condition the text states (a boolean flag, a date for "within N days", a number for "at least N");
+- the table has an id (a Faker ``bothify`` pattern), an owner email, the fields the text names, a
+  ``status`` whose seeded values include a starting state on most rows (and the statuses the text
+  names), and one field per condition the text states (a boolean flag, a date for "within N
+  days", a number for "at least N", the status itself for "only `active` cards");
 - ``get_<entity>`` finds a row by id; each step's tool finds the row, checks its preconditions
-  (``require``, with the text's sentence as the message) and either returns the row (read: look up,
-  check, verify, navigate) or sets ``status`` to the verb's participle (write: freeze -> frozen,
-  cancel -> cancelled, generic -> "<verb>ed");
+  (``require``, with the text's sentence as the message) and the values the user must give ("confirm
+  with your PIN"), then either returns the row (read: look up, check, verify, navigate) or sets
+  ``status`` to the verb's participle (write: freeze -> frozen, cancel -> cancelled, generic ->
+  "<verb>ed"); a UI label names the action ("Tap **Freeze card**"); tools never show back what the
+  user must give, nor secrets;
 - the workflow is anchored on rows where every precondition holds, the user knows the id (and the
-  values the steps ask them to confirm), and the assistant must tell the final status (or, for a
-  read-only procedure, the value looked up).
+  values the steps ask for), and the assistant must tell the final status (or, for a read-only
+  procedure, the value looked up).
 
 So whatever procedure the text describes, the domain compiles and its workflow admits tasks:
 conditions become data the seeded rows satisfy or break, never logic the extractor must get right.
@@ -489,7 +492,9 @@ class _Field:
 
 @dataclass
 class _Require:
-    expr: str          # over the name "{row}" (filled with the bound row name or "row")
+    """A precondition; `expr` names the row "{row}" (the bound name in a tool, "row" in an anchor)."""
+
+    expr: str
     message: str
     span: tuple[int, int] | None
 
