@@ -14,6 +14,8 @@ import asyncio
 import json
 import platform
 import sys
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
@@ -46,34 +48,56 @@ def add_stage_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the extracted domains' data")
     p.add_argument("--concurrency", type=int, default=16, help="documents in flight (default: 16)")
     p.add_argument("--threshold", type=float, default=None, help="filter score to keep a document")
+    p.add_argument("--check-workers", type=int, default=1,
+                   help="llm backend: processes that compile the model's domains off the event loop "
+                        "(0: in the event loop; default: 1)")
     add_corpus_options(p)
     add_llm_options(p)
 
 
-def make_stages(args: argparse.Namespace, *, extract: bool) -> tuple[Any, Any, Any]:
-    """(filter, extractor or None, LLM client or None) for the backend the options name."""
+@dataclass
+class Stages:
+    """The stage-1/2 backends the options name, and what must be closed after the run."""
+
+    filter: Any
+    extractor: Any = None
+    client: Any = None
+    pool: Executor | None = None
+
+    async def aclose(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def make_stages(args: argparse.Namespace, *, extract: bool) -> Stages:
     if args.limit is not None and args.limit < 0:
         raise GemError("--limit must be 0 or more")
     if args.concurrency < 1:
         raise GemError("--concurrency must be at least 1")
+    if args.check_workers < 0:
+        raise GemError("--check-workers must be 0 or more")
     threshold = {} if args.threshold is None else {"threshold": args.threshold}
     if args.backend == "offline":
         from ..stages.extract_offline import OfflineExtractor
         from ..stages.filter import OfflineFilter
-        return OfflineFilter(**threshold), OfflineExtractor(seed=args.seed) if extract else None, None
+        return Stages(OfflineFilter(**threshold), OfflineExtractor(seed=args.seed) if extract else None)
     from ..stages.extract_llm import LLMExtractor
     from ..stages.filter import LLMFilter
     client = llm_client(args)
-    return LLMFilter(client, **threshold), LLMExtractor(client, seed=args.seed) if extract else None, client
+    pool = ProcessPoolExecutor(args.check_workers) if extract and args.check_workers else None
+    extractor = LLMExtractor(client, seed=args.seed, executor=pool) if extract else None
+    return Stages(LLMFilter(client, **threshold), extractor, client, pool)
 
 
 async def iterate(args: argparse.Namespace, *, extract: bool):  # type: ignore[no-untyped-def]
     """Results of stages 1(-2) over the corpus, in input order, with a progress bar on a terminal."""
-    filt, extractor, client = make_stages(args, extract=extract)
+    stages = make_stages(args, extract=extract)
     items = with_read_errors(args.corpus, limit=args.limit, **corpus_kwargs(args))
     bar = _progress("extract" if extract else "filter")
     try:
-        async for result in process_stream(items, filter=filt, extractor=extractor,
+        async for result in process_stream(items, filter=stages.filter, extractor=stages.extractor,
                                            concurrency=args.concurrency):
             if bar is not None:
                 bar.update(1)
@@ -85,8 +109,7 @@ async def iterate(args: argparse.Namespace, *, extract: bool):  # type: ignore[n
     finally:
         if bar is not None:
             bar.close()
-        if client is not None:
-            await client.aclose()
+        await stages.aclose()
 
 
 def _progress(desc: str) -> Any:
