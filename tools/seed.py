@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import threading
 from typing import Any
 
 from faker import Faker
@@ -55,12 +56,23 @@ def _topological(domain: Domain) -> list[Entity]:
     return order
 
 
+_local = threading.local()
+
+
+def _faker(seed: int) -> Faker:
+    """One Faker per thread (building one costs milliseconds), reseeded for every domain."""
+    fake = getattr(_local, "faker", None)
+    if fake is None:
+        fake = _local.faker = Faker("en_US")
+    fake.seed_instance(seed)
+    return fake
+
+
 class _Seeder:
     def __init__(self, domain: Domain, seed: int):
         self.domain = domain
         self.rng = random.Random(seed)
-        self.fake = Faker("en_US")
-        self.fake.seed_instance(seed)
+        self.fake = _faker(seed)
         self.clock = dt.datetime.fromisoformat(domain.clock)
         self.keys: dict[str, list[Any]] = {}
 
