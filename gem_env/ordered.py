@@ -1,7 +1,8 @@
 """Run an async function over a stream with bounded concurrency, yielding results in input order.
 
-Input order keeps outputs byte-identical whatever finishes first; only a window of about
-`concurrency` items is held at once, so a corpus is never loaded whole.
+Input order keeps outputs byte-identical whatever finishes first. A new item starts as soon as any
+running one finishes (a slow item does not stall the others), and at most `buffer` items are
+running or finished-but-waiting at once, so a slow item holds back the output, never memory.
 """
 from __future__ import annotations
 
@@ -12,25 +13,36 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-async def ordered_map(items: Iterable[T], fn: Callable[[T], Awaitable[R]], concurrency: int) -> AsyncIterator[R]:
+async def ordered_map(items: Iterable[T], fn: Callable[[T], Awaitable[R]], concurrency: int,
+                      buffer: int | None = None) -> AsyncIterator[R]:
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
-    pending: list[asyncio.Task[R]] = []
-    it = iter(items)
+    limit = max(concurrency, buffer or 4 * concurrency)
+    source = iter(items)
+    running: dict[asyncio.Future[R], int] = {}
+    finished: dict[int, R] = {}
+    next_in = next_out = 0
     exhausted = False
-    while True:
-        while not exhausted and len(pending) < concurrency:
-            try:
-                item = next(it)
-            except StopIteration:
-                exhausted = True
-                break
-            pending.append(asyncio.ensure_future(fn(item)))
-        if not pending:
-            return
-        try:
-            yield await pending.pop(0)
-        except BaseException:
-            for task in pending:
-                task.cancel()
-            raise
+    try:
+        while True:
+            while not exhausted and len(running) < concurrency and len(running) + len(finished) < limit:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                running[asyncio.ensure_future(fn(item))] = next_in
+                next_in += 1
+            while next_out in finished:
+                yield finished.pop(next_out)
+                next_out += 1
+            if not running:
+                if exhausted:
+                    return
+                continue
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                finished[running.pop(task)] = task.result()
+    finally:
+        for task in running:
+            task.cancel()

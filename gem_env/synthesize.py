@@ -19,11 +19,12 @@ from pydantic import BaseModel
 from . import __version__
 from .documents import Document, Rejection
 from .episode import Limits
-from .llm.errors import LLMUnavailable
+from .llm.errors import LLMRequestRejected
 from .ordered import ordered_map
 from .rollout import run_rollout
 from .rundir import RunDir
 from .stages.extract_offline import domain_slug
+from .stages.process import Extractor, Filter, process_document
 from .tasks import Task, make_tasks
 from .tools import CompiledDomain, CompileError, Domain, compile_domain
 
@@ -59,20 +60,25 @@ class Unit:
 class Components:
     """The stage backends and the rollout parties, built once per run from the config."""
 
-    judge: Callable[[Document], Any]            # async doc -> (Verdict, usage dict)
-    extract: Callable[[Document, Any], Any]     # async (doc, verdict) -> (Domain | Rejection, usage dict)
+    filter: Filter
+    extractor: Extractor
     make_agent: Callable[[CompiledDomain], Any]
     make_user: Callable[[Task], Any]
 
 
-async def synthesize_document(doc: Document, cfg: SynthesizeConfig, parts: Components) -> Unit:
-    """One document's unit; a failure inside any stage is recorded as that document's rejection."""
+async def synthesize_unit(item: Document | Rejection, cfg: SynthesizeConfig, parts: Components) -> Unit:
+    """One input item's unit. An unreadable line or a failure inside any stage becomes a recorded
+    rejection; only an endpoint that refuses every request (`LLMRequestRejected`) stops the run."""
+    if isinstance(item, Rejection):
+        unit = Unit(item.id)
+        unit.reject(item.stage, item.reason)
+        return unit
     try:
-        return await _synthesize_document(doc, cfg, parts)
-    except LLMUnavailable:
-        raise  # the endpoint is down: stop, so that --resume retries this document later
+        return await _synthesize_document(item, cfg, parts)
+    except LLMRequestRejected:
+        raise
     except Exception as err:  # noqa: BLE001 - one bad document must not end the run
-        unit = Unit(doc.id)
+        unit = Unit(item.id)
         unit.reject("internal", f"{type(err).__name__}: {err}")
         return unit
 
@@ -80,19 +86,15 @@ async def synthesize_document(doc: Document, cfg: SynthesizeConfig, parts: Compo
 async def _synthesize_document(doc: Document, cfg: SynthesizeConfig, parts: Components) -> Unit:
     unit = Unit(doc.id)
     started = time.perf_counter()
-    llm = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
-    verdict, usage = await parts.judge(doc)
-    _add(llm, usage)
-    unit.records["verdicts.jsonl"].append({"doc_id": doc.id, **verdict.model_dump()})
-    if not verdict.relevant:
-        unit.reject("filter", verdict.reason, score=verdict.score)
+    stages = await process_document(doc, filter=parts.filter, extractor=parts.extractor)
+    llm = {k: getattr(stages.usage, k) for k in ("calls", "prompt_tokens", "completion_tokens")}
+    if stages.verdict is not None:
+        unit.records["verdicts.jsonl"].append({"doc_id": doc.id, **stages.verdict.model_dump()})
+    if stages.domain is None:
+        r = stages.rejection
+        unit.reject(r.stage, r.reason, **({"detail": r.detail} if r.detail else {}))
         return _finish(unit, started, llm)
-    got, usage = await parts.extract(doc, verdict)
-    _add(llm, usage)
-    if isinstance(got, Rejection):
-        unit.reject(got.stage, got.reason, **({"detail": got.detail} if got.detail else {}))
-        return _finish(unit, started, llm)
-    domain = got.model_copy(update={"name": domain_slug(doc.id), "seed": cfg.seed})
+    domain = stages.domain.model_copy(update={"name": domain_slug(doc.id), "seed": cfg.seed})
     try:
         compiled = compile_domain(domain)
     except CompileError as err:
@@ -135,33 +137,18 @@ def _finish(unit: Unit, started: float, llm: dict[str, int]) -> Unit:
     return unit
 
 
-async def synthesize(documents: Iterable[Document], out: str | Path, cfg: SynthesizeConfig, parts: Components,
-                     *, concurrency: int = 4, resume: bool = False, read_errors: list[Rejection] | None = None,
+async def synthesize(items: Iterable[Document | Rejection], out: str | Path, cfg: SynthesizeConfig,
+                     parts: Components, *, concurrency: int = 4, resume: bool = False,
                      on_unit: Callable[[Unit], None] | None = None) -> dict[str, Any]:
-    """Run the pipeline over a document stream into `out`; returns the manifest.
-
-    `read_errors` is the list the corpus reader appends malformed input to; each is recorded as a
-    rejection (stage "read") as soon as it appears.
-    """
+    """Run the pipeline over a stream of documents (and unreadable lines, as rejections of stage
+    "read", see `stages.process.with_read_errors`) into `out`; returns the manifest."""
     config = cfg.model_dump(mode="json")
-    read_errors = read_errors if read_errors is not None else []
     with RunDir(out, files=FILES, config=config, resume=resume) as run:
-
-        def flush_read_errors() -> None:
-            while read_errors:
-                err = read_errors.pop(0)
-                if err.id not in run.done:
-                    unit = Unit(err.id)
-                    unit.reject("read", err.reason)
-                    run.write_unit(err.id, unit.records)
-
-        todo = (d for d in documents if d.id not in run.done)
-        async for unit in ordered_map(todo, lambda d: synthesize_document(d, cfg, parts), concurrency):
-            flush_read_errors()
+        todo = (item for item in items if item.id not in run.done)
+        async for unit in ordered_map(todo, lambda item: synthesize_unit(item, cfg, parts), concurrency):
             run.write_unit(unit.doc_id, unit.records, unit.domain_file)
             if on_unit:
                 on_unit(unit)
-        flush_read_errors()
         manifest = build_manifest(run, config)
     (Path(out) / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
@@ -191,7 +178,7 @@ def build_manifest(run: RunDir, config: dict[str, Any]) -> dict[str, Any]:
         "python": platform.python_version(),
         "config": config,
         "counts": {
-            "documents": len(verdicts) + by_stage.get("read", 0),
+            "documents": len(run.done) - by_stage.get("read", 0),
             "read_errors": by_stage.get("read", 0),
             "relevant": len(relevant),
             "domains": len(domains),

@@ -6,10 +6,9 @@ import asyncio
 import sys
 from typing import Any
 
-from ..corpus import iter_documents
-from ..documents import Document, Rejection
 from ..errors import GemError
 from ..backends import make_agent, make_user
+from ..stages.process import with_read_errors
 from ..synthesize import Components, SynthesizeConfig, synthesize
 from .options import add_corpus_options, add_llm_options, corpus_kwargs, llm_client, llm_model_config
 
@@ -46,23 +45,16 @@ def _components(args: argparse.Namespace, cfg: SynthesizeConfig) -> tuple[Compon
     if cfg.backend == "offline":
         from ..stages.extract_offline import OfflineExtractor
         from ..stages.filter import OfflineFilter
-        judge_sync, extractor = OfflineFilter(), OfflineExtractor(seed=cfg.seed)
-
-        async def judge(doc: Document) -> Any:
-            return judge_sync.judge(doc), None
-
-        async def extract(doc: Document, verdict: Any) -> Any:
-            return extractor.extract(doc, verdict), None
+        stage_filter, extractor = OfflineFilter(), OfflineExtractor(seed=cfg.seed)
     else:
         from ..stages.extract_llm import LLMExtractor
         from ..stages.filter import LLMFilter
         stage_client = client_for(None)
-        judge = LLMFilter(stage_client).ajudge
-        extract = LLMExtractor(stage_client).aextract
+        stage_filter, extractor = LLMFilter(stage_client), LLMExtractor(stage_client, seed=cfg.seed)
     agent_client = client_for(args.agent_model) if cfg.agent == "llm" else None
     user_client = client_for(args.user_model) if cfg.user == "llm" else None
     parts = Components(
-        judge=judge, extract=extract,
+        filter=stage_filter, extractor=extractor,
         make_agent=lambda compiled: make_agent(cfg.agent, compiled, agent_client),
         make_user=lambda task: make_user(cfg.user, task.scenario, user_client, seed=cfg.seed),
     )
@@ -83,10 +75,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.tasks_per_domain < 1 or args.concurrency < 1:
         raise GemError("--tasks-per-domain and --concurrency must be at least 1")
-    read_errors: list[Rejection] = []
-    docs = iter_documents(args.corpus, on_error=read_errors.append, **corpus_kwargs(args))
-    if args.limit is not None:
-        docs = (d for i, d in zip(range(args.limit), docs))
+    items = with_read_errors(args.corpus, limit=args.limit, **corpus_kwargs(args))
     parts, clients = _components(args, cfg)
     progress = _progress_bar()
 
@@ -96,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
 
     async def main() -> dict[str, Any]:
         try:
-            return await synthesize(docs, args.out, cfg, parts, concurrency=args.concurrency,
-                                    resume=args.resume, on_unit=on_unit, read_errors=read_errors)
+            return await synthesize(items, args.out, cfg, parts, concurrency=args.concurrency,
+                                    resume=args.resume, on_unit=on_unit)
         finally:
             for c in clients:
                 await c.aclose()

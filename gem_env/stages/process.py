@@ -9,12 +9,11 @@ except an endpoint that refuses every request (`LLMRequestRejected`: bad key, un
 ends the run.
 
 `process_stream` runs many documents at once (asyncio, a concurrency limit) and yields their
-results in input order through a bounded reorder buffer, so outputs are byte-identical whatever
-finishes first and memory stays flat whatever the corpus size.
+results in input order (`ordered.ordered_map`), so outputs are byte-identical whatever finishes
+first and memory stays flat whatever the corpus size.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, Union
 
 from ..documents import Document, Rejection, Verdict
+from ..ordered import ordered_map
 from ..llm import Usage
 from ..llm.errors import LLMRequestRejected, LLMUnavailable
 from ..tools import Domain
@@ -118,45 +118,14 @@ async def process_stream(items: Iterable[Item], *, filter: Filter, extractor: Ex
     """`process_document` over `items`, up to `concurrency` at once, results in input order.
 
     `items` may hold `Rejection`s (unreadable input lines) in place: they pass through as results.
-    At most `buffer` (default 4 x concurrency) items are in flight or finished-but-waiting at any
-    time: a slow document holds back the output, never memory.
     """
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    limit = max(concurrency, buffer or 4 * concurrency)
-    source: Iterator[Item] = iter(items)
-    running: dict[asyncio.Future[DocResult], int] = {}
-    finished: dict[int, DocResult] = {}
-    next_in = next_out = 0
-    exhausted = False
-    try:
-        while True:
-            while not exhausted and len(running) < concurrency and len(running) + len(finished) < limit:
-                try:
-                    item = next(source)
-                except StopIteration:
-                    exhausted = True
-                    break
-                if isinstance(item, Rejection):
-                    finished[next_in] = DocResult(doc_id=item.id, rejection=item)
-                else:
-                    task = asyncio.ensure_future(process_document(item, filter=filter, extractor=extractor,
-                                                                  keep_document=keep_document))
-                    running[task] = next_in
-                next_in += 1
-            while next_out in finished:
-                yield finished.pop(next_out)
-                next_out += 1
-            if not running:
-                if exhausted and not finished:
-                    return
-                continue
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                finished[running.pop(task)] = task.result()
-    finally:
-        for task in running:
-            task.cancel()
+    async def one(item: Item) -> DocResult:
+        if isinstance(item, Rejection):
+            return DocResult(doc_id=item.id, rejection=item)
+        return await process_document(item, filter=filter, extractor=extractor, keep_document=keep_document)
+
+    async for result in ordered_map(items, one, concurrency, buffer):
+        yield result
 
 
 def with_read_errors(paths: Iterable[str], *, limit: int | None = None, **fields: Any) -> Iterator[Item]:
