@@ -26,7 +26,7 @@ from .rundir import RunDir
 from .stages.extract_offline import domain_slug
 from .stages.process import Extractor, Filter, process_document
 from .tasks import Task, make_tasks
-from .tools import CompiledDomain, CompileError, Domain, compile_domain
+from .tools import CompiledDomain, CompileError, compile_domain
 
 FILES = ["verdicts.jsonl", "tasks.jsonl", "trajectories.jsonl", "rejected.jsonl", "timings.jsonl"]
 

@@ -188,7 +188,7 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
                     progress = True
                     break
                 reasons[wf.name].append(got.reason)
-    for wf, rows in queues:
+    for wf, _ in queues:
         produced = any(t.workflow == wf.name for t in tasks)
         if not produced:
             why = reasons[wf.name][0] if reasons[wf.name] else "no row matches the workflow's anchor"

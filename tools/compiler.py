@@ -5,7 +5,7 @@ import functools
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Union
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
 
@@ -15,6 +15,9 @@ from .model import Domain, Parameter, ToolSpec, Workflow
 from .python_tools import PythonTool
 from .seed import seed_rows
 from .tables import INTERNAL_PREFIX, Table, check_entities, quote
+
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
 
 COUNTERS_TABLE = f"{INTERNAL_PREFIX}counters"
 _WRITE_STEPS = (fx.Insert, fx.Update, fx.Delete)
