@@ -338,3 +338,13 @@ def test_templates_and_arith():
     assert arith("-(1.5 + 2.5) * 2") == -8.0
     with pytest.raises(ExprError):
         arith("x + 1")
+
+
+def test_state_hash_ignores_float_noise_but_not_values(shop):
+    a, b = shop.new_sandbox(), shop.new_sandbox()
+    oid = pick(a, "pending")
+    a.db.update("orders", oid, total=0.1 + 0.2)
+    b.db.update("orders", oid, total=0.3)
+    assert a.state_hash() == b.state_hash()
+    b.db.update("orders", oid, total=0.31)
+    assert a.state_hash() != b.state_hash()

@@ -171,8 +171,8 @@ class Sandbox:
         return names
 
     def table_hash(self, name: str) -> str:
-        """SHA-256 of one table's canonical text: rows by primary key, each value as SQLite's
-        `quote()` writes it. Cached until a write touches the table."""
+        """SHA-256 of one table's canonical text (`Table.canonical_sql`); cached until a write
+        touches the table."""
         digest = self._table_hashes.get(name)
         if digest is None or name in self.dirty:
             text = self.conn.execute(self.tables[name].canonical_sql).fetchone()[0]

@@ -75,7 +75,10 @@ class Table:
     columns: list[str] = field(init=False)
     pk: str = field(init=False)
     select_sql: str = field(init=False)
-    canonical_sql: str = field(init=False)  # one text for the whole table, for the state hash
+    canonical_sql: str = field(init=False)
+    """One JSON text of the whole table for the state hash: rows by key, built inside SQLite.
+    Numbers are written to 15 significant digits, so float noise from a different order of the
+    same arithmetic does not count as a different state."""
     by_pk_sql: str = field(init=False)
     _decoders: list[tuple[str, Callable[[Any], Any]]] = field(init=False)
     _plain: bool = field(init=False)
@@ -88,9 +91,9 @@ class Table:
         cols = ", ".join(quote(c) for c in self.columns)
         self.select_sql = f"SELECT {cols} FROM {quote(e.name)}"
         self.by_pk_sql = f"{self.select_sql} WHERE {quote(self.pk)} = ?"
-        row_text = " || ',' || ".join(f"quote({quote(c)})" for c in self.columns)
-        self.canonical_sql = (f"SELECT group_concat(r, char(10)) FROM (SELECT {row_text} AS r "
-                              f"FROM {quote(e.name)} ORDER BY {quote(self.pk)})")
+        values = ", ".join(quote(c) for c in self.columns)
+        self.canonical_sql = (f"SELECT json_group_array(json_array({values})) "
+                              f"FROM (SELECT {cols} FROM {quote(e.name)} ORDER BY {quote(self.pk)})")
         self._decoders = [(f.name, _decoder(f)) for f in e.fields]
         self._plain = all(f.type not in ("json", "boolean") for f in e.fields)
 
