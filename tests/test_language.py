@@ -79,6 +79,10 @@ def shop():
                              {"return": "lookup('customers', o.customer_id).email"}], [P("order_id")], "read"),
         tool("clock", [{"return": {"now": "now", "today": "today", "later": "add_days(today, 30)"}}], kind="read"),
         tool("calc", [{"return": "round(arith(expression), 2)"}], [P("expression")], "read"),
+        tool("by_email", [{"find": "customers", "as": "c", "where": {"email": "email"}, "nocase": ["email"]},
+                          {"return": "c.customer_id"}], [P("email")], "read"),
+        tool("by_tag", [{"find": "orders", "as": "os", "many": True, "where": {"tags.0": "tag"}},
+                        {"return": "len(os)"}], [P("tag")], "read"),
         tool("maybe", [{"find": "orders", "as": "o", "where": {"order_id": "order_id"}, "optional": True},
                        {"return": "'none' if o == null else o.status"}], [P("order_id")], "read"),
     )
@@ -348,3 +352,24 @@ def test_state_hash_ignores_float_noise_but_not_values(shop):
     assert a.state_hash() == b.state_hash()
     b.db.update("orders", oid, total=0.31)
     assert a.state_hash() != b.state_hash()
+
+
+def test_nocase_and_json_path_where(shop):
+    sb = shop.new_sandbox()
+    c = next(iter(sb.dump(["customers"])["customers"].values()))
+    assert sb.call("by_email", {"email": c["email"].upper()}).value == c["customer_id"]
+    assert sb.call("by_tag", {"tag": "late"}).value == 0
+    sb.call("cancel", {"order_id": pick(sb, "pending"), "reason": "late"})
+    assert sb.call("by_tag", {"tag": "late"}).value == 1
+    plan = sb.conn.execute("EXPLAIN QUERY PLAN " + shop.tools["by_email"].steps[0]._sql((None,)), ["x"]).fetchall()
+    assert "USING INDEX" in str(plan)  # the nocase lookup has its own index
+
+
+@pytest.mark.parametrize("find, fragment", [
+    ({"find": "orders", "as": "o", "where": {"status": "'x'"}, "nocase": ["total"]}, "not where keys"),
+    ({"find": "orders", "as": "o", "where": {"status.x": "'x'"}}, "needs a json field"),
+    ({"find": "orders", "as": "o", "where": {"tags.x;y": "'x'"}}, "needs a json field"),
+])
+def test_where_key_errors(find, fragment):
+    with pytest.raises(CompileError, match=fragment):
+        compile_domain(domain(tool("bad", [find], kind="read")))

@@ -102,12 +102,12 @@ def _compile_tool(i: int, spec: ToolSpec, tables: dict[str, Table]) -> CompiledT
     return CompiledTool(spec=spec, validator=_validator(spec), steps=steps, schema=openai_schema(spec))
 
 
-def _lookup_fields(steps: Iterable[fx.Step]) -> set[tuple[str, str]]:
-    """(table, field) pairs that finds select on: these get an index in the template."""
-    out: set[tuple[str, str]] = set()
+def _lookup_fields(steps: Iterable[fx.Step]) -> set[tuple[str, str, bool]]:
+    """(table, field, nocase) that finds select on: these get an index in the template."""
+    out: set[tuple[str, str, bool]] = set()
     for s in steps:
         if isinstance(s, fx.Find):
-            out |= {(s.table.name, fld) for fld, _ in s.where}
+            out |= {(s.table.name, fld, nocase) for fld, nocase in s.indexable}
         elif isinstance(s, fx.ForEach):
             out |= _lookup_fields(s.body)
     return out
@@ -219,10 +219,10 @@ def compile_domain(domain: Domain, *, python_tools: Iterable[PythonTool] = (),
     for i, wf in enumerate(domain.workflows):
         _check_workflow(i, wf, tools, tables)
     rows = seed_rows(domain, tables, domain.seed if seed is None else seed, data)
-    indexed = {(t.name, f.name) for t in tables.values() for f in t.entity.fields if f.foreign_key}
+    indexed = {(t.name, f.name, False) for t in tables.values() for f in t.entity.fields if f.foreign_key}
     for tool in tools.values():
         indexed |= _lookup_fields(tool.steps or [])
-    indexed = {(t, f) for t, f in indexed if f != tables[t].pk}
+    indexed = {(t, f, nocase) for t, f, nocase in indexed if nocase or f != tables[t].pk}
     template, counts = _build_template(tables, rows, sorted(indexed))
     compiled = CompiledDomain(domain=domain, tables=tables, tools=tools, template=template, row_counts=counts)
     probe = compiled.new_sandbox()
@@ -232,7 +232,7 @@ def compile_domain(domain: Domain, *, python_tools: Iterable[PythonTool] = (),
 
 
 def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]],
-                    indexed: list[tuple[str, str]]) -> tuple[bytes, dict[str, int]]:
+                    indexed: list[tuple[str, str, bool]]) -> tuple[bytes, dict[str, int]]:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
         conn.execute(f"CREATE TABLE {quote(COUNTERS_TABLE)} (prefix TEXT PRIMARY KEY, value INTEGER NOT NULL)")
@@ -251,8 +251,9 @@ def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]],
             except (ExprError, sqlite3.Error) as err:
                 raise CompileError(f"seed data for {name}: {err}") from None
             counts[name] = len(table_rows)
-        for i, (table, fld) in enumerate(indexed):
-            conn.execute(f"CREATE INDEX {quote(f'{INTERNAL_PREFIX}i{i}')} ON {quote(table)} ({quote(fld)})")
+        for i, (table, fld, nocase) in enumerate(indexed):
+            collate = " COLLATE NOCASE" if nocase else ""
+            conn.execute(f"CREATE INDEX {quote(f'{INTERNAL_PREFIX}i{i}')} ON {quote(table)} ({quote(fld)}{collate})")
         conn.execute("COMMIT")
         return conn.serialize(), {n: counts[n] for n in tables}
     finally:

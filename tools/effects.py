@@ -7,6 +7,7 @@ statements; a failing step raises `ToolFailure`, which the executor turns into `
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -101,10 +102,11 @@ class Find:
     def __init__(self, st: m.FindStep, scope: Scope):
         self.table = t = scope.table(st.find)
         self.as_, self.many, self.optional, self.limit = st.as_, st.many, st.optional, st.limit
-        self.where = []
-        for fld, val in st.where.items():
-            scope.field(t, fld)
-            self.where.append((fld, scope.expr(val)))
+        unknown = set(st.nocase) - set(st.where)
+        if unknown:
+            raise CompileError(f"{scope.where}: nocase names {sorted(unknown)}, which are not where keys")
+        self.where = [_WhereKey(t, key, key in st.nocase, scope.expr(val), scope) for key, val in st.where.items()]
+        self.indexable = [(w.field, w.nocase) for w in self.where if not w.path]
         self.filter = scope.expr(st.filter, {st.as_: Binding(t.name)}) if st.filter else None
         order = []
         for o in st.order_by or [t.pk]:
@@ -120,13 +122,13 @@ class Find:
         sql = self._sql_cache.get(shape)
         if sql is None:
             conds = []
-            for (fld, _), kind in zip(self.where, shape):
+            for w, kind in zip(self.where, shape):
                 if kind == -1:
-                    conds.append(f"{quote(fld)} IS NULL")
+                    conds.append(f"{w.lhs} IS NULL")
                 elif kind is None:
-                    conds.append(f"{quote(fld)} = ?")
+                    conds.append(f"{w.lhs} = ?{w.collate}")
                 else:
-                    conds.append(f"{quote(fld)} IN ({', '.join('?' * kind)})")
+                    conds.append(f"{w.lhs} IN ({', '.join('?' * kind)}){w.collate}")
             sql = self.table.select_sql + (" WHERE " + " AND ".join(conds) if conds else "") + self.order_sql
             if self.limit and not self.filter:
                 sql += f" LIMIT {int(self.limit)}"
@@ -138,16 +140,17 @@ class Find:
     def run(self, env: Env, ctx: Context) -> None:
         params: list = []
         shape = []
-        for fld, expr in self.where:
-            v = expr(env, ctx)
+        for w in self.where:
+            v = w.expr(env, ctx)
+            params.extend(w.lhs_params)
             if v is None:
                 shape.append(-1)
             elif isinstance(v, list):
                 shape.append(len(v))
-                params.extend(self.table.encode(fld, x) for x in v)
+                params.extend(w.encode(x) for x in v)
             else:
                 shape.append(None)
-                params.append(self.table.encode(fld, v))
+                params.append(w.encode(v))
         rows = [self.table.decode(r) for r in ctx.conn.execute(self._sql(tuple(shape)), params)]
         if self.filter:
             keep = []
@@ -164,6 +167,34 @@ class Find:
             env[self.as_] = None
         else:
             raise ToolFailure(self.error(env, ctx))
+
+
+class _WhereKey:
+    """One `where` condition: a field or a path into a json field, its SQL and how values bind."""
+
+    def __init__(self, table: Table, key: str, nocase: bool, expr: Compiled, scope: Scope):
+        self.field, *self.path = key.split(".")
+        scope.field(table, self.field)
+        self.nocase, self.expr = nocase, expr
+        self.collate = " COLLATE NOCASE" if nocase else ""
+        if self.path:
+            if table.fields[self.field].type != "json" or not all(_SEGMENT.match(p) for p in self.path):
+                raise CompileError(f"{scope.where}: '{key}' needs a json field and name segments after it")
+            self.lhs = f"json_extract({quote(self.field)}, ?)"
+            self.lhs_params = ["$" + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in self.path)]
+            self.encode = _scalar
+        else:
+            self.lhs, self.lhs_params = quote(self.field), []
+            self.encode = lambda v: table.encode(self.field, v)
+
+
+_SEGMENT = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*|\d+)$")
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        raise ExprError("a path inside a json field compares with a single value")
+    return value
 
 
 class Require:

@@ -88,11 +88,16 @@ Expr = Union[str, int, float, bool, None, list, dict]
 
 
 class FindStep(_Strict):
-    """Bind rows of `table` matching `where` (equality, or IN for a list value) and `filter`."""
+    """Bind rows of `table` matching `where` (equality, or IN for a list value) and `filter`.
+
+    A `where` key is a field, or a path into a json field (``address.zip``); keys listed in
+    `nocase` compare without regard to (ASCII) case.
+    """
 
     find: str = Field(description="table name")
     as_: str = Field(alias="as")
     where: dict[str, Expr] = Field(default_factory=dict)
+    nocase: list[str] = Field(default_factory=list, description="where keys compared case-insensitively")
     filter: str | None = Field(default=None, description="expression over the row bound as `as`")
     many: bool = False
     optional: bool = Field(default=False, description="one row: bind null instead of failing when absent")
