@@ -38,7 +38,8 @@ def main() -> int:
     sb = compiled.new_sandbox()
     orders = sb.dump(["orders"])["orders"]
     delivered = next(k for k, o in orders.items() if o["status"] == "delivered")
-    user = next(iter(sb.dump(["users"])["users"]))
+    user, first = next(iter(sb.dump(["users"])["users"].items()))
+    email = first["email"]
     address = {"user_id": user, "address1": "1 Main St", "address2": "", "city": "Austin", "state": "TX",
                "country": "USA", "zip": "73301"}
     assert sb.call("get_order_details", {"order_id": delivered}).ok
@@ -56,6 +57,8 @@ def main() -> int:
         "write_call_us": median_us(lambda: sb.call("modify_user_address", address), 5000),
         "failed_call_us": median_us(
             lambda: sb.call("cancel_pending_order", {"order_id": delivered, "reason": "no longer needed"}), 5000),
+        "find_by_email_nocase_us": median_us(
+            lambda: sb.call("find_user_id_by_email", {"email": email.upper()}), 5000),
         "invalid_args_call_us": median_us(lambda: sb.call("get_user_details", {"user_id": 5}), 5000),
         "state_hash_cold_ms": round(median_us(lambda: sb.dirty.update(sb.tables) or sb.state_hash(), 30) / 1000, 2),
         "state_hash_after_write_ms": round(median_us(
