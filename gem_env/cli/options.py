@@ -47,6 +47,3 @@ def llm_client(args: argparse.Namespace, model: str | None = None) -> Any:
     """An `LLMClient` for the endpoint the options name (`model` overrides --model)."""
     from ..llm import LLMClient
     return LLMClient(llm_model_config(args, model))
-
-
-llm_client_from_args = llm_client

@@ -523,7 +523,7 @@ class OfflineExtractor:
         try:
             got = self._extract(doc, verdict)
         except Exception as err:  # a bug must not stop a corpus run; it is reported with the document
-            log.exception("offline extraction failed on %s", doc.id)
+            log.debug("offline extraction failed on %s", doc.id, exc_info=True)  # the rejection says why
             return Rejection(id=doc.id, stage=STAGE, reason=f"internal error: {type(err).__name__}: {err}")
         if isinstance(got, Rejection):
             return got

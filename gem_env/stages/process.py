@@ -103,7 +103,7 @@ async def process_document(doc: Document, *, filter: Filter, extractor: Extracto
     except LLMUnavailable as err:
         out.rejection = Rejection(id=doc.id, stage=stage, reason=f"llm unavailable: {err}")
     except Exception as err:  # one broken document must not end a corpus run
-        log.exception("%s failed on %s", stage, doc.id)
+        log.debug("%s failed on %s", stage, doc.id, exc_info=True)  # the rejection says why
         out.rejection = Rejection(id=doc.id, stage=stage, reason=f"internal error: {type(err).__name__}: {err}")
     out.seconds = time.perf_counter() - started
     return out
