@@ -23,11 +23,16 @@ def _normalise(text: str) -> str:
     def num(m: re.Match) -> str:
         s = m.group(0).replace(",", "")
         return s.rstrip("0").rstrip(".") if "." in s else s
-    return _NUM.sub(num, text.lower())
+    return re.sub(r"\s+", " ", _NUM.sub(num, text.lower()))
 
 
 def said(value: str, text: str) -> bool:
-    return _normalise(value) in _normalise(text)
+    """`value` appears in `text` as whole words ("open" is not said by "open_card_account",
+    nor "12" by "123")."""
+    needle = _normalise(value).strip()
+    if not needle:
+        return False
+    return re.search(rf"(?<![\w.]){re.escape(needle)}(?![\w]|\.\d)", _normalise(text)) is not None
 
 
 def tool_calls(messages: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
