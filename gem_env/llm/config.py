@@ -10,6 +10,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from gem_env.llm.errors import MalformedResponse
+from gem_env.llm.transport import PlainCompletions
 
 DUMMY_API_KEY = "EMPTY"
 
@@ -51,7 +52,7 @@ def make_chat_model(cfg: LLMConfig) -> ChatOpenAI:
     http_client = openai.DefaultAsyncHttpxClient(  # SDK defaults: pool of 1000 connections
         timeout=cfg.timeout, event_hooks={"response": [_reject_malformed]}
     )
-    return ChatOpenAI(
+    model = ChatOpenAI(
         model=cfg.model,
         base_url=cfg.base_url,
         api_key=SecretStr(cfg.api_key()),
@@ -63,6 +64,8 @@ def make_chat_model(cfg: LLMConfig) -> ChatOpenAI:
         use_responses_api=False,  # local servers only speak chat completions
         http_async_client=http_client,
     )
+    model.async_client = PlainCompletions(model.root_async_client)
+    return model
 
 
 def _token_limit(cfg: LLMConfig) -> dict[str, Any]:
