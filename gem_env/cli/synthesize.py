@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from ..errors import GemError
@@ -29,13 +30,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--resume", action="store_true", help="continue a killed run in --out")
+    p.add_argument("--check-workers", type=int, default=1,
+                   help="llm backend: processes that compile the model's domains off the event loop "
+                        "(0: in the event loop; default: 1)")
     add_corpus_options(p)
     add_llm_options(p)
     p.set_defaults(handler=run)
 
 
-def _components(args: argparse.Namespace, cfg: SynthesizeConfig) -> tuple[Components, list[Any]]:
+def _components(args: argparse.Namespace, cfg: SynthesizeConfig) -> tuple[Components, list[Any], Any]:
     clients: list[Any] = []
+    pool = None
 
     def client_for(model: str | None) -> Any:
         c = llm_client(args, model=model)
@@ -50,7 +55,9 @@ def _components(args: argparse.Namespace, cfg: SynthesizeConfig) -> tuple[Compon
         from ..stages.extract_llm import LLMExtractor
         from ..stages.filter import LLMFilter
         stage_client = client_for(None)
-        stage_filter, extractor = LLMFilter(stage_client), LLMExtractor(stage_client, seed=cfg.seed)
+        pool = ProcessPoolExecutor(args.check_workers) if args.check_workers > 0 else None
+        stage_filter = LLMFilter(stage_client)
+        extractor = LLMExtractor(stage_client, seed=cfg.seed, executor=pool)
     agent_client = client_for(args.agent_model) if cfg.agent == "llm" else None
     user_client = client_for(args.user_model) if cfg.user == "llm" else None
     parts = Components(
@@ -58,7 +65,7 @@ def _components(args: argparse.Namespace, cfg: SynthesizeConfig) -> tuple[Compon
         make_agent=lambda compiled: make_agent(cfg.agent, compiled, agent_client),
         make_user=lambda task: make_user(cfg.user, task.scenario, user_client, seed=cfg.seed),
     )
-    return parts, clients
+    return parts, clients, pool
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,10 +80,10 @@ def run(args: argparse.Namespace) -> int:
                                           ("user", args.user_model, (args.user or "") == "llm" or uses_llm)]
                 if used},
     )
-    if args.tasks_per_domain < 1 or args.concurrency < 1:
-        raise GemError("--tasks-per-domain and --concurrency must be at least 1")
+    if args.tasks_per_domain < 1 or args.concurrency < 1 or args.check_workers < 0:
+        raise GemError("--tasks-per-domain and --concurrency must be at least 1, --check-workers at least 0")
     items = with_read_errors(args.corpus, limit=args.limit, **corpus_kwargs(args))
-    parts, clients = _components(args, cfg)
+    parts, clients, pool = _components(args, cfg)
     progress = _progress_bar()
 
     def on_unit(unit: Any) -> None:
@@ -90,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             for c in clients:
                 await c.aclose()
+            if pool is not None:
+                pool.shutdown()
 
     manifest = asyncio.run(main())
     if progress is not None:
