@@ -87,12 +87,14 @@ def _task_id(domain: str, workflow: str, key: str) -> str:
 
 
 def _scenario(wf: Workflow, knows: dict[str, Any], rng: random.Random) -> Scenario:
+    """The user's brief. What the assistant must tell (`tells`) is what the user does not know."""
     goal = compile_template(wf.goal)
     text = goal({k: render(v) for k, v in knows.items()}, None)  # type: ignore[arg-type]
     in_goal = [k for k in knows if "{" + k + "}" in wf.goal]
     rest = [k for k in knows if k not in in_goal]
     volunteered = in_goal + rest[: rng.randint(0, min(1, len(rest)))]
-    return Scenario(persona=rng.choice(PERSONAS), goal=text, knows=knows, opening=volunteered)
+    unknown = [k for k in wf.tells if k not in knows]
+    return Scenario(persona=rng.choice(PERSONAS), goal=text, knows=knows, opening=volunteered, unknown=unknown)
 
 
 def instantiate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], *, seed: int = 0,
