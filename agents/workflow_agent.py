@@ -79,6 +79,9 @@ class _NoDatabase:
     def next_id(self, prefix: str) -> str:
         raise ExprError("the assistant cannot allocate ids")
 
+    def count_rows(self, table: str, where: dict[str, Any]) -> int:
+        raise ExprError("the assistant cannot read the database directly")
+
 
 @dataclass
 class _Step:

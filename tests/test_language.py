@@ -83,6 +83,7 @@ def shop():
                           {"return": "c.customer_id"}], [P("email")], "read"),
         tool("by_tag", [{"find": "orders", "as": "os", "many": True, "where": {"tags.0": "tag"}},
                         {"return": "len(os)"}], [P("tag")], "read"),
+        tool("count_lines", [{"return": "count_rows('lines', {order_id: order_id})"}], [P("order_id")], "read"),
         tool("maybe", [{"find": "orders", "as": "o", "where": {"order_id": "order_id"}, "optional": True},
                        {"return": "'none' if o == null else o.status"}], [P("order_id")], "read"),
     )
@@ -200,6 +201,8 @@ def test_injection_in_values_is_inert(shop):
     ([{"find": "orders", "as": "o"}, {"return": "o.secret"}], "has no field 'secret'"),
     ([{"return": "missing + 1"}], "unknown name(s) ['missing']"),
     ([{"return": "lookup('nope', 1)"}], "unknown table 'nope'"),
+    ([{"return": "count_rows('orders', {nope: 1})"}], "has no field 'nope'"),
+    ([{"return": "count_rows(t, {status: 1})"}], "count_rows() takes a table name in quotes"),
     ([{"return": "exec('1')"}], "unknown function 'exec'"),
     ([{"return": "1 +"}], "unexpected end of expression"),
     ([{"find": "orders", "as": "o"}, {"update": "customers", "row": "o", "set": {"email": "'x'"}}],
@@ -373,3 +376,11 @@ def test_nocase_and_json_path_where(shop):
 def test_where_key_errors(find, fragment):
     with pytest.raises(CompileError, match=fragment):
         compile_domain(domain(tool("bad", [find], kind="read")))
+
+
+def test_count_rows(shop):
+    sb = shop.new_sandbox()
+    oid = pick(sb, "pending")
+    assert sb.call("count_lines", {"order_id": oid}).value == 0
+    sb.call("add_lines", {"order_id": oid, "skus": ["a", "b"], "qtys": [1, 2]})
+    assert sb.call("count_lines", {"order_id": oid}).value == 2

@@ -83,6 +83,8 @@ class Scope:
                 self.field(self.tables[b.table], fld)
         for t in c.tables:
             self.table(t)
+        for t, fld in c.table_fields:
+            self.field(self.tables[t], fld)
         return c
 
 

@@ -25,6 +25,8 @@ class Runtime(Protocol):
 
     def next_id(self, prefix: str) -> str: ...
 
+    def count_rows(self, table: str, where: dict[str, Any]) -> int: ...
+
 
 Fn = Callable[[Env, Runtime], Any]
 
@@ -492,7 +494,7 @@ PURE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "startswith": lambda s, p: _text(s).startswith(_text(p)),
     "date": _date, "add_days": _add_days, "days_between": _days_between, "arith": arith,
 }
-RUNTIME_FUNCTIONS = {"lookup", "next_id"}
+RUNTIME_FUNCTIONS = {"lookup", "next_id", "count_rows"}
 FUNCTIONS = set(PURE_FUNCTIONS) | RUNTIME_FUNCTIONS
 
 # ---------------------------------------------------------------- compile to closures
@@ -558,6 +560,13 @@ def _build_call(name: str, args: list[Fn], node: Node) -> Fn:
             raise ExprError("lookup() takes a table name in quotes and a key: lookup('customers', id)")
         table, key = node.args[0].value, args[1]
         return lambda env, rt: rt.lookup(table, key(env, rt))
+    if name == "count_rows":
+        if (len(node.args) != 2 or node.args[0].op != "const" or not isinstance(node.args[0].value, str)
+                or node.args[1].op != "dict"):
+            raise ExprError("count_rows() takes a table name in quotes and {field: value, ...}: "
+                            "count_rows('orders', {customer_id: row.customer_id})")
+        table, where = node.args[0].value, args[1]
+        return lambda env, rt: rt.count_rows(table, where(env, rt))
     if name == "next_id":
         if len(args) != 1:
             raise ExprError("next_id() takes one prefix")
@@ -583,7 +592,8 @@ class Compiled:
     fn: Fn
     names: set[str]                      # free names it reads
     fields: list[tuple[str, str]]        # (name, field) pairs read as name.field
-    tables: set[str]                     # tables named in lookup()
+    tables: set[str]                     # tables named in lookup() and count_rows()
+    table_fields: list[tuple[str, str]] = field(default_factory=list)  # (table, field) of count_rows()
     source: Any = None
 
     def __call__(self, env: Env, rt: Runtime) -> Any:
@@ -595,8 +605,10 @@ def _walk(node: Node, out: Compiled) -> None:
         out.names.add(node.value)
     elif node.op == "attr" and node.args[0].op == "name":
         out.fields.append((node.args[0].value, node.value))
-    elif node.op == "call" and node.value == "lookup" and node.args and node.args[0].op == "const":
+    elif node.op == "call" and node.value in ("lookup", "count_rows") and node.args and node.args[0].op == "const":
         out.tables.add(node.args[0].value)
+        if node.value == "count_rows" and len(node.args) == 2 and node.args[1].op == "dict":
+            out.table_fields += [(node.args[0].value, k) for k in node.args[1].value]
     for a in node.args:
         _walk(a, out)
 
@@ -615,6 +627,7 @@ def compile_expr(source: Any) -> Compiled:
             out.names |= p.names
             out.fields += p.fields
             out.tables |= p.tables
+            out.table_fields += p.table_fields
         out.fn = lambda env, rt: {k: p.fn(env, rt) for k, p in parts.items()}
     elif isinstance(source, list):
         items = [compile_expr(v) for v in source]
@@ -622,6 +635,7 @@ def compile_expr(source: Any) -> Compiled:
             out.names |= p.names
             out.fields += p.fields
             out.tables |= p.tables
+            out.table_fields += p.table_fields
         out.fn = lambda env, rt: [p.fn(env, rt) for p in items]
     elif source is None or isinstance(source, (bool, int, float)):
         out.fn = lambda env, rt: source
@@ -650,5 +664,6 @@ def compile_template(text: str) -> Compiled:
         out.names |= p.names
         out.fields += p.fields
         out.tables |= p.tables
+        out.table_fields += p.table_fields
     out.fn = lambda env, rt: "".join(p if isinstance(p, str) else _text(p.fn(env, rt)) for p in parts)
     return out

@@ -145,6 +145,14 @@ class Sandbox:
         row = self.conn.execute(t.by_pk_sql, [key]).fetchone()
         return t.decode(row) if row else None
 
+    def count_rows(self, table: str, where: dict[str, Any]) -> int:
+        """How many rows of `table` equal `where` (names were checked when the domain compiled)."""
+        t = self.tables[table]
+        conds = " AND ".join(f"{quote(k)} IS ?" for k in where)
+        sql = f"SELECT count(*) FROM {quote(t.name)}" + (f" WHERE {conds}" if conds else "")
+        params = [None if v is None else t.encode(k, v) for k, v in where.items()]
+        return self.conn.execute(sql, params).fetchone()[0]
+
     def next_id(self, prefix: str) -> str:
         """The next free id with this prefix: a counter kept in the DB, skipping ids already used."""
         from .compiler import COUNTERS_TABLE
