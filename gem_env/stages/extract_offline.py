@@ -348,7 +348,7 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     elif lk in ("read", "verify", "navigate", "communicate"):
         info.kind = "read"
     else:  # a verb outside the lexicon ("maintain", "hire"): a generic action that changes state
-        info.kind = "write" if known or verb else "read"
+        info.kind = "write" if known else "read"
     if info.verb == "look" and info.particle in {"up", ""}:
         info.kind = "read"
     return info
