@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .documents import Document, Rejection
+from .errors import GemError
 
 JSONL_SUFFIXES = (".jsonl", ".json")
 TEXT_SUFFIXES = (".txt", ".md")
@@ -26,7 +27,7 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 log = logging.getLogger(__name__)
 
 
-class CorpusError(ValueError):
+class CorpusError(GemError, ValueError):
     """A corpus path cannot be used (missing, unmatched pattern, unsupported file type)."""
 
 
@@ -45,7 +46,7 @@ def iter_documents(
     (``#3``...) suffix. Malformed lines go to `on_error` (logged as warnings when it is None).
     """
     report = on_error or (lambda r: log.warning("%s", r.reason))
-    files = [f for p in paths for f in _resolve(str(p))]
+    files = corpus_files(paths)
     seen: dict[str, int] = {}
     for path, rel in files:
         if path.suffix.lower() in JSONL_SUFFIXES:
@@ -55,6 +56,11 @@ def iter_documents(
         for doc in docs:
             doc.id = _unique(doc.id, seen)
             yield doc
+
+
+def corpus_files(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, str]]:
+    """The files `paths` name, each with its id-friendly relative path; `CorpusError` if one is unusable."""
+    return [f for p in paths for f in _resolve(str(p))]
 
 
 def _resolve(spec: str) -> list[tuple[Path, str]]:

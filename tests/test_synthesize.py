@@ -136,3 +136,18 @@ def test_run_directory_refuses_foreign_dirs(tmp_path):
     from gem_env.errors import GemError
     with pytest.raises(GemError, match="not a gem run directory"):
         RunDir(tmp_path / "x", files=["a.jsonl"], config={}, resume=True)
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["synthesize", "nothing/here"], "nothing/here: no such file or directory"),
+    (["extract", "nothing/here"], "nothing/here: no such file or directory"),
+    (["synthesize", CORPUS, "--concurrency", "0"], "must be at least 1"),
+    (["synthesize", CORPUS, "--backend", "llm"], "needs --model"),
+])
+def test_user_mistakes_are_one_line_and_leave_nothing(tmp_path, capsys, monkeypatch, argv, fragment):
+    monkeypatch.delenv("GEM_MODEL", raising=False)
+    out = tmp_path / "out"
+    assert main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gem: error:") and fragment in err and err.count("\n") == 1
+    assert not out.exists()

@@ -27,6 +27,7 @@ from ..llm import Usage
 from ..llm.errors import LLMRequestRejected
 from ..stages.extract_offline import domain_slug
 from ..stages.process import DocResult, process_stream, with_read_errors
+from ..corpus import corpus_files
 from .options import add_corpus_options, add_llm_options, corpus_kwargs, llm_client
 
 MANIFEST = "manifest.json"
@@ -163,6 +164,7 @@ def _prepare(out: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
+    corpus_files(args.corpus)  # a bad path fails here, before the output directory is made
     domains_dir = _prepare(out)
     counts = {"inputs": 0, "read_errors": 0, "documents": 0, "relevant": 0, "dropped": 0,
               "extracted": 0, "extract_rejected": 0}

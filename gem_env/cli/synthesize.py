@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import GemError
 from ..backends import make_agent, make_user
+from ..corpus import corpus_files
 from ..stages.process import with_read_errors
 from ..synthesize import Components, SynthesizeConfig, synthesize
 from .options import add_corpus_options, add_llm_options, corpus_kwargs, llm_client, llm_model_config
@@ -82,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.tasks_per_domain < 1 or args.concurrency < 1 or args.check_workers < 0:
         raise GemError("--tasks-per-domain and --concurrency must be at least 1, --check-workers at least 0")
+    corpus_files(args.corpus)  # a bad path fails here, before the run directory is made
     items = with_read_errors(args.corpus, limit=args.limit, **corpus_kwargs(args))
     parts, clients, pool = _components(args, cfg)
     progress = _progress_bar()
