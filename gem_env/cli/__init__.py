@@ -16,7 +16,10 @@ SUBCOMMANDS = ["domain", "filter", "extract", "synthesize", "verify", "eval"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gem", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="gem", description="Text about doing things -> executable tool sandboxes and verified "
+                                "multi-turn tool-use trajectories.",
+        epilog="Start with: gem synthesize examples/corpus --out runs/demo")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
