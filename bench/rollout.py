@@ -10,7 +10,7 @@
   on a reply). Target >= 0.8. The same chat requests are then sent without rollouts: that is the
   LLM layer's own ceiling on this machine, and `share_of_llm_layer_ceiling` what rollouts keep of it.
 
-Run: python bench/rollout.py [DOMAIN.yaml ...] [--tasks-per-domain 20] [--llm-rollouts 128]
+Run: python bench/rollout.py [DOMAIN.yaml ...] [--tasks-per-domain 20] [--llm-rollouts 512]
 """
 from __future__ import annotations
 
