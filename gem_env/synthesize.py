@@ -124,11 +124,9 @@ async def _synthesize_document(doc: Document, cfg: SynthesizeConfig, parts: Comp
     return _finish(unit, started, llm)
 
 
-def _add(total: dict[str, int], usage: Any) -> None:
-    if usage:
-        data = usage if isinstance(usage, dict) else usage.model_dump()
-        for k in total:
-            total[k] += int(data.get(k, 0) or 0)
+def _add(total: dict[str, int], usage: dict[str, Any] | None) -> None:
+    for k in total:
+        total[k] += int((usage or {}).get(k, 0) or 0)
 
 
 def _finish(unit: Unit, started: float, llm: dict[str, int]) -> Unit:

@@ -24,7 +24,6 @@ class Scenario(BaseModel):
     opening: list[str] = Field(default_factory=list)
     unknown: list[str] = Field(default_factory=list)
     decisions: dict[str, Any] = Field(default_factory=lambda: {"confirm": True})
-    expect_refusal: bool = False
 
 
 def humanize(key: str) -> str:

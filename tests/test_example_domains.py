@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 
 import pytest
 
+from gem_env.tasks import replay_workflow
 from gem_env.tools import CompiledDomain, Sandbox, compile_domain, load_domain
 from gem_env.tools import model as m
 from gem_env.tools.expr import compile_expr
@@ -106,24 +107,10 @@ def replay(c: CompiledDomain, wf: m.Workflow, row: dict[str, Any]) -> tuple[Sand
     sandbox = c.new_sandbox()
     knows = {k: compile_expr(src)({"row": row}, sandbox) for k, src in wf.knows.items()}
     assert all(v not in (None, "") for v in knows.values()), knows
-    env: dict[str, Any] = dict(knows)
-    ran: list[str] = []
-    for step in wf.steps:
-        if step.when and not compile_expr(step.when)(env, sandbox):
-            continue
-        args = {}
-        for arg, b in step.args.items():
-            if b.user is not None:
-                args[arg] = knows[b.user]
-            elif b.result is not None:
-                args[arg] = compile_expr(b.result)(env, sandbox)
-            else:
-                args[arg] = b.const
-        result = sandbox.call(step.tool, args)
-        assert result.ok, f"{wf.name} on {row}: {step.tool}({args}) -> {result.error}"
-        ran.append(step.tool)
-        if step.as_:
-            env[step.as_] = result.value
+    actions, env = replay_workflow(wf, knows, sandbox)
+    for a in actions:
+        assert a.ok, f"{wf.name} on {row}: {a.tool}({a.arguments}) -> {a.result}"
+    ran = [a.tool for a in actions]
     return sandbox, ran, env
 
 

@@ -310,7 +310,8 @@ class Let:
 
 
 def _binding_of(source: Any, scope: Scope, element: bool = False) -> Binding:
-    """What a bare name or `first(...)`-free alias carries: rows of a table, or a plain value."""
+    """What a name bound to `source` carries: if `source` is a bare bound name, its rows (or, with
+    `element`, one of its rows); otherwise a plain value."""
     if isinstance(source, str) and source.strip() in scope.names:
         b = scope.names[source.strip()]
         if element and b.many:

@@ -24,6 +24,7 @@ Every tool, workflow step and policy rule carries the span of text it came from.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import logging
@@ -1124,38 +1125,34 @@ def _new_value(fname: str, ftype: str) -> str:
     return f"row.{fname} + ' (updated)'"
 
 
+_FIELD_RULES: list[tuple[re.Pattern[str], dict[str, Any]]] = [(re.compile(p), spec) for p, spec in [
+    (r"date|birth|_on$|day$", {"type": "date"}),
+    (r"amount|balance|total|price|fee|limit|cost|payment", {"type": "number", "range": [5, 2500]}),
+    (r"digits|last_four|last_4|pin$|^pin|cvv",
+     {"type": "string", "faker": {"provider": "numerify", "args": {"text": "####"}}}),
+    (r"zip|postcode|postal", {"type": "string", "faker": "postcode"}),
+    (r"email", {"type": "string", "faker": "email"}),
+    (r"phone", {"type": "string", "faker": {"provider": "numerify", "args": {"text": "555-###-####"}}}),
+    (r"address", {"type": "string", "faker": "street_address"}),
+    (r"name$", {"type": "string", "faker": "name"}),
+    (r"password|token|key$", {"type": "string", "faker": {"provider": "bothify", "args": {"text": "??##??##"}}}),
+    (r"number|_id$|^id_|code|reference|ssn|vin|iban",
+     {"type": "string", "faker": {"provider": "bothify", "args": {"text": "########"}}}),
+    (r"tier|level", {"type": "string", "values": ["basic", "silver", "gold"]}),
+    (r"method", {"type": "string", "values": ["card", "bank transfer", "cash"]}),
+    (r"type$", {"type": "string", "values": ["standard", "premium"]}),
+    (r"reason|note|description", {"type": "string", "faker": "sentence"}),
+]]
+
+
 def _field_spec(name: str) -> dict[str, Any]:
-    """Type and Faker source of a field by its name ("order_number", "date_of_birth", "amount")."""
-    if re.search(r"date|birth|_on$|day$", name):
-        return {"type": "date", "range": ["1960-01-01" if "birth" in name else "2024-01-01", "2025-01-10"]}
-    if re.search(r"amount|balance|total|price|fee|limit|cost|payment", name):
-        return {"type": "number", "range": [5, 2500]}
-    if re.search(r"digits|last_four|last_4", name):
-        return {"type": "string", "faker": {"provider": "numerify", "args": {"text": "####"}}}
-    if re.search(r"pin$|^pin|cvv", name):
-        return {"type": "string", "faker": {"provider": "numerify", "args": {"text": "####"}}}
-    if re.search(r"zip|postcode|postal", name):
-        return {"type": "string", "faker": "postcode"}
-    if re.search(r"email", name):
-        return {"type": "string", "faker": "email"}
-    if re.search(r"phone", name):
-        return {"type": "string", "faker": {"provider": "numerify", "args": {"text": "555-###-####"}}}
-    if re.search(r"address", name):
-        return {"type": "string", "faker": "street_address"}
-    if re.search(r"name$", name):
-        return {"type": "string", "faker": "name"}
-    if re.search(r"password|token|key$", name):
-        return {"type": "string", "faker": {"provider": "bothify", "args": {"text": "??##??##"}}}
-    if re.search(r"number|_id$|^id_|code|reference|ssn|vin|iban", name):
-        return {"type": "string", "faker": {"provider": "bothify", "args": {"text": "########"}}}
-    if re.search(r"tier|level", name):
-        return {"type": "string", "values": ["basic", "silver", "gold"]}
-    if re.search(r"method", name):
-        return {"type": "string", "values": ["card", "bank transfer", "cash"]}
-    if re.search(r"type$", name):
-        return {"type": "string", "values": ["standard", "premium"]}
-    if re.search(r"reason|note|description", name):
-        return {"type": "string", "faker": "sentence"}
+    """Type and Faker source of a field by its name ("order_number", "date_of_birth", "amount"): the
+    first rule whose pattern matches; a date's range depends on whether it is a birth date."""
+    for pattern, spec in _FIELD_RULES:
+        if pattern.search(name):
+            if spec["type"] == "date":
+                return {"type": "date", "range": ["1960-01-01" if "birth" in name else "2024-01-01", "2025-01-10"]}
+            return copy.deepcopy(spec)
     return {"type": "string", "faker": "word"}
 
 
