@@ -121,7 +121,6 @@ class Sandbox:
                 env = dict(self.clock)
                 env.update(args)
                 value = run_effect(tool.steps, env, self)  # type: ignore[arg-type]
-            json.dumps(value, default=str)
         except (ToolFailure, ToolError, ExprError) as err:
             return self._fail(guarded, str(err))
         except sqlite3.IntegrityError as err:
