@@ -38,7 +38,7 @@ _WORKER: Any = None
 
 def _init_worker() -> None:
     global _WORKER
-    from gem_env.stages.extract_offline import OfflineExtractor
+    from gem_env.stages.extract.offline import OfflineExtractor
     from gem_env.stages.filter import OfflineFilter
     _WORKER = (OfflineFilter(), OfflineExtractor())
 
@@ -53,7 +53,7 @@ def _one(doc: Any) -> str:
 
 
 def offline_throughput(corpus: Path, repeats: int = 3) -> dict[str, Any]:
-    from gem_env.corpus import iter_documents
+    from gem_env.io.corpus import iter_documents
 
     docs = list(iter_documents([corpus]))
     _init_worker()
@@ -82,7 +82,7 @@ def offline_throughput(corpus: Path, repeats: int = 3) -> dict[str, Any]:
 
 def _stream(path: str) -> None:
     """Child process: stream a corpus through filter + extract; print peak RSS (MiB) and counts."""
-    from gem_env.stages.extract_offline import OfflineExtractor
+    from gem_env.stages.extract.offline import OfflineExtractor
     from gem_env.stages.filter import OfflineFilter
     from gem_env.stages.process import process_stream, with_read_errors
 
@@ -126,7 +126,7 @@ def _serve(latency: float) -> None:
     """Child process: a fake endpoint that answers the judge and the extractor."""
     import threading
 
-    from gem_env.stages.extract_llm import EXAMPLE_DOMAIN
+    from gem_env.stages.extract.llm import EXAMPLE_DOMAIN
     from gem_env.testing import FakeOpenAIServer, JSONReply
 
     judge = JSONReply({"relevant": True, "score": 0.9, "reason": "numbered steps on an order",
@@ -155,7 +155,7 @@ def fake_server(latency: float) -> Iterator[str]:
 async def _llm_run(base_url: str, docs: list[Any], concurrency: int,
                    executor: Any = None) -> tuple[float, dict[str, int], Any]:
     from gem_env.llm import LLMClient, LLMConfig, Usage
-    from gem_env.stages.extract_llm import LLMExtractor
+    from gem_env.stages.extract.llm import LLMExtractor
     from gem_env.stages.filter import LLMFilter
     from gem_env.stages.process import process_stream
 
@@ -177,7 +177,7 @@ def llm_throughput(n_docs: int, latency: float, concurrency: int, repeats: int =
     from concurrent.futures import ProcessPoolExecutor
 
     from gem_env.documents import Document
-    from gem_env.stages.extract_llm import EXAMPLE_TEXT
+    from gem_env.stages.extract.llm import EXAMPLE_TEXT
 
     docs = [Document(id=f"d{i}", title="Cancel an order", text=f"{EXAMPLE_TEXT}\n\n(copy {i})\n")
             for i in range(n_docs)]

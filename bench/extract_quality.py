@@ -6,7 +6,7 @@
 - ``kept``: on tau2_banking_kb_docs.jsonl and support_policies.jsonl, of the documents the offline
   filter keeps: the share yielding a compiling domain, with >= 1 write tool guarded by a
   precondition (any ``require``, and one from the text rather than the generic status guard),
-  and with >= 1 admitted task (`gem_env.tasks.make_tasks`).
+  and with >= 1 admitted task (`gem_env.stages.tasks.make_tasks`).
 
 Run: python bench/extract_quality.py [--corpora DIR]
 """
@@ -21,11 +21,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from gem_env.corpus import iter_documents
+from gem_env.io.corpus import iter_documents
 from gem_env.documents import Rejection, Verdict
-from gem_env.stages.extract_offline import OfflineExtractor, check_domain
+from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 from gem_env.stages.filter import OfflineFilter
-from gem_env.tasks import make_tasks
+from gem_env.stages.tasks import make_tasks
 from gem_env.tools import Domain
 from gem_env.tools.model import RequireStep
 

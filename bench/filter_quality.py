@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from gem_env.corpus import iter_documents
+from gem_env.io.corpus import iter_documents
 from gem_env.documents import Document
 from gem_env.stages.filter import DEFAULT_THRESHOLD, OfflineFilter
 

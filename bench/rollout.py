@@ -32,9 +32,9 @@ from gem_env.agents.llm_agent import to_langchain
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.backends import make_agent
 from gem_env.llm import LLMClient, LLMConfig
-from gem_env.rollout import RolloutJob, run_rollout, run_rollouts
+from gem_env.stages.ground.rollout import RolloutJob, run_rollout, run_rollouts
 from gem_env.simulators.scripted import ScriptedUser
-from gem_env.tasks import Task, make_tasks
+from gem_env.stages.tasks import Task, make_tasks
 from gem_env.testing import FakeOpenAIServer, Reply, Text, ToolCall, ToolCalls
 from gem_env.tools import CompiledDomain, compile_domain, load_domain
 

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from .agents.base import Assistant
 from .agents.llm_agent import AgentChatFn, LLMAgent
 from .agents.workflow_agent import WorkflowAgent
-from .episode import policy_prompt
+from .stages.ground.episode import policy_prompt
 from .llm import LLMClient
 from .simulators.base import UserSimulator
 from .simulators.llm_user import LLMUser, UserChatFn

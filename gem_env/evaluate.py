@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from .agents.base import Assistant
-from .episode import Limits
+from .stages.ground.episode import Limits
 from .passk import mean_over_tasks
-from .rollout import RolloutJob, run_rollouts
-from .rundir import dumps
+from .stages.ground.rollout import RolloutJob, run_rollouts
+from .io.rundir import dumps
 from .simulators.base import UserSimulator
-from .tasks import Task
-from .taskset import write_domains
+from .stages.tasks import Task
+from .io.taskset import write_domains
 from .tools import CompiledDomain
 from .trajectory import Trajectory
 

@@ -18,14 +18,14 @@ from pydantic import BaseModel
 
 from . import __version__
 from .documents import Document, Rejection
-from .episode import Limits
+from .stages.ground.episode import Limits
 from .llm.errors import LLMRequestRejected
-from .ordered import ordered_map
-from .rollout import run_rollout
-from .rundir import RunDir
-from .stages.extract_offline import domain_slug
+from .engines.ordered import ordered_map
+from .stages.ground.rollout import run_rollout
+from .io.rundir import RunDir
+from .stages.extract.offline import domain_slug
 from .stages.process import Extractor, Filter, process_document
-from .tasks import Task, make_tasks
+from .stages.tasks import Task, make_tasks
 from .tools import CompiledDomain, CompileError, compile_domain
 
 FILES = ["verdicts.jsonl", "tasks.jsonl", "trajectories.jsonl", "rejected.jsonl", "timings.jsonl"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gem_env.cli import main
-from gem_env.stages.extract_llm import EXAMPLE_DOMAIN
+from gem_env.stages.extract.llm import EXAMPLE_DOMAIN
 from gem_env.testing import FakeOpenAIServer, JSONReply
 from gem_env.tools import load_domain
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gem_env.corpus import CorpusError, iter_documents
+from gem_env.io.corpus import CorpusError, iter_documents
 from gem_env.documents import Rejection
 
 
@@ -69,7 +69,7 @@ def test_invalid_utf8_line_is_a_rejection(tmp_path):
 
 def test_default_error_handler_logs_a_warning(tmp_path, caplog):
     f = write_jsonl(tmp_path / "w.jsonl", "oops", {"text": "ok"})
-    with caplog.at_level(logging.WARNING, logger="gem_env.corpus"):
+    with caplog.at_level(logging.WARNING, logger="gem_env.io.corpus"):
         assert [d.text for d in iter_documents([str(f)])] == ["ok"]
     assert f"{f}:1: bad JSON" in caplog.text
 

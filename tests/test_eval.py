@@ -13,8 +13,8 @@ from gem_env.cli import main
 from gem_env.evaluate import EvalSettings, build_report, format_table, report_ks, run_eval
 from gem_env.backends import make_agent, make_user
 from gem_env.passk import mean_over_tasks, pass_at_k, pass_hat_k
-from gem_env.tasks import make_tasks
-from gem_env.taskset import load_task_set, write_task_set
+from gem_env.stages.tasks import make_tasks
+from gem_env.io.taskset import load_task_set, write_task_set
 from gem_env.tools import compile_domain, load_domain
 from gem_env.trajectory import Check, Trajectory, Verification
 

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 
 import pytest
 
-from gem_env.tasks import replay_workflow
+from gem_env.stages.tasks import replay_workflow
 from gem_env.tools import CompiledDomain, Sandbox, compile_domain, load_domain
 from gem_env.tools import model as m
 from gem_env.tools.expr import compile_expr

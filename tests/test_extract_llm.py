@@ -12,7 +12,7 @@ import pytest
 
 from gem_env.documents import Document, Rejection
 from gem_env.llm import LLMClient, LLMConfig
-from gem_env.stages.extract_llm import (EXAMPLE_DOMAIN, EXAMPLE_TEXT, LLMExtractor, extraction_messages,
+from gem_env.stages.extract.llm import (EXAMPLE_DOMAIN, EXAMPLE_TEXT, LLMExtractor, extraction_messages,
                                         locate_spans)
 from gem_env.stages.filter import LLMFilter
 from gem_env.stages.process import process_document, process_stream

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from gem_env.corpus import iter_documents
+from gem_env.io.corpus import iter_documents
 from gem_env.documents import Document, Rejection, Verdict
-from gem_env.stages.extract_offline import (OfflineExtractor, check_domain, domain_slug, participle, plural,
+from gem_env.stages.extract.offline import (OfflineExtractor, check_domain, domain_slug, participle, plural,
                                             status_values)
 from gem_env.stages.filter import OfflineFilter
-from gem_env.tasks import make_tasks
+from gem_env.stages.tasks import make_tasks
 from gem_env.tools import Domain
 from gem_env.tools.model import RequireStep
 

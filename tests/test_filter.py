@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gem_env.corpus import iter_documents
+from gem_env.io.corpus import iter_documents
 from gem_env.documents import Document
-from gem_env.stages import textfeatures as tf
+from gem_env.text import features as tf
 from gem_env.stages.filter import DEFAULT_THRESHOLD, OfflineFilter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,7 +104,7 @@ def test_labels_file_holds_ids_and_labels_only():
     assert all(set(r) == {"id", "file", "relevant", "procedure", "split", "rationale"} for r in rows)
 
 
-# ---------------------------------------------------------------- textfeatures
+# ---------------------------------------------------------------- text.features
 
 
 def test_segment_steps_numbered_list_with_wrapped_items():

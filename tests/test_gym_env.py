@@ -16,8 +16,8 @@ from gymnasium.utils.env_checker import check_env
 
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.gym import ENV_ID, AsyncToolUseEnv, JSONText, ToolUseEnv, parse_action
-from gem_env.tasks import Task, make_tasks
-from gem_env.taskset import load_task_set, write_task_set
+from gem_env.stages.tasks import Task, make_tasks
+from gem_env.io.taskset import load_task_set, write_task_set
 from gem_env.testing import FakeOpenAIServer, Text, ToolCall, ToolCalls
 from gem_env.tools import CompiledDomain, compile_domain, load_domain
 

@@ -12,13 +12,13 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from gem_env.agents.llm_agent import LLMAgent, to_langchain, to_openai
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.backends import agent_chat_fn, make_agent
-from gem_env.episode import Limits, policy_prompt
+from gem_env.stages.ground.episode import Limits, policy_prompt
 from gem_env.llm import LLMClient, LLMConfig
-from gem_env.rollout import run_rollout
+from gem_env.stages.ground.rollout import run_rollout
 from gem_env.simulators.llm_user import GREETING, LLMUser
 from gem_env.simulators.scenario import STOP
 from gem_env.simulators.scripted import ScriptedUser
-from gem_env.tasks import Task, make_tasks
+from gem_env.stages.tasks import Task, make_tasks
 from gem_env.testing import FakeOpenAIServer, Fault, Reply, Text, ToolCall, ToolCalls, ToolFakeChatModel
 from gem_env.tools import CompiledDomain, compile_domain, load_domain
 from gem_env.trajectory import Trajectory

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from gem_env.agents.workflow_agent import OUT_OF_SCOPE, WorkflowAgent, parse_facts
-from gem_env.episode import Episode, Limits
-from gem_env.rollout import RolloutJob, run_rollout, run_rollouts
+from gem_env.stages.ground.episode import Episode, Limits
+from gem_env.stages.ground.rollout import RolloutJob, run_rollout, run_rollouts
 from gem_env.simulators.scenario import STOP
 from gem_env.simulators.scripted import ScriptedUser
-from gem_env.tasks import Task, make_tasks
+from gem_env.stages.tasks import Task, make_tasks
 from gem_env.tools import CompiledDomain, compile_domain, load_domain
 from gem_env.trajectory import Trajectory
 

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import EXAMPLES
 from gem_env.cli import main
-from gem_env.rundir import RunDir
+from gem_env.io.rundir import RunDir
 
 CORPUS = str(EXAMPLES / "corpus")
 OUTPUTS = ["trajectories.jsonl", "tasks.jsonl", "rejected.jsonl", "verdicts.jsonl", "manifest.json"]

@@ -1,9 +1,9 @@
 """Task instantiation and the admission gate."""
 from __future__ import annotations
 
-from gem_env.tasks import Task, make_tasks
+from gem_env.stages.tasks import Task, make_tasks
 from gem_env.tools import compile_domain, parse_domain
-from gem_env.verify import verify
+from gem_env.stages.verify import verify
 from test_language import BASE, P, tool
 
 TOOLS = [

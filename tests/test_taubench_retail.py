@@ -159,7 +159,7 @@ def test_compiles_without_data_and_reads_are_shaped_like_taubench(domain):
 
 
 def test_workflows_make_tasks_on_seeded_data(domain):
-    from gem_env.tasks import make_tasks
+    from gem_env.stages.tasks import make_tasks
     assert len(domain.workflows) >= 2
     assert domain.provenance.license and "MIT" in domain.provenance.license
     assert len(domain.policy) >= 10

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from ..agents.base import Assistant
 from ..backends import make_agent, make_user
-from ..episode import Limits
+from ..stages.ground.episode import Limits
 from ..errors import GemError
 from ..evaluate import EvalSettings, build_report, format_table, run_eval, write_eval
 from ..simulators.base import UserSimulator
-from ..tasks import Task
-from ..taskset import load_task_set
+from ..stages.tasks import Task
+from ..io.taskset import load_task_set
 from ..tools import CompiledDomain
 from .options import add_llm_options, llm_client
 

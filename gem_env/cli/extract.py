@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import __version__
-from ..corpus import CorpusError
+from ..io.corpus import CorpusError
 from ..errors import GemError
 from ..llm import Usage
 from ..llm.errors import LLMRequestRejected
-from ..stages.extract_offline import domain_slug
+from ..stages.extract.offline import domain_slug
 from ..stages.process import DocResult, process_stream, with_read_errors
-from ..corpus import corpus_files
+from ..io.corpus import corpus_files
 from .options import add_corpus_options, add_llm_options, corpus_kwargs, llm_client
 
 MANIFEST = "manifest.json"
@@ -81,10 +81,10 @@ def make_stages(args: argparse.Namespace, *, extract: bool) -> Stages:
         raise GemError("--check-workers must be 0 or more")
     threshold = {} if args.threshold is None else {"threshold": args.threshold}
     if args.backend == "offline":
-        from ..stages.extract_offline import OfflineExtractor
+        from ..stages.extract.offline import OfflineExtractor
         from ..stages.filter import OfflineFilter
         return Stages(OfflineFilter(**threshold), OfflineExtractor(seed=args.seed) if extract else None)
-    from ..stages.extract_llm import LLMExtractor
+    from ..stages.extract.llm import LLMExtractor
     from ..stages.filter import LLMFilter
     client = llm_client(args)
     pool = ProcessPoolExecutor(args.check_workers) if extract and args.check_workers else None

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import GemError
 from ..backends import make_agent, make_user
-from ..corpus import corpus_files
+from ..io.corpus import corpus_files
 from ..stages.process import with_read_errors
 from ..synthesize import Components, SynthesizeConfig, synthesize
 from .options import add_corpus_options, add_llm_options, corpus_kwargs, llm_client, llm_model_config
@@ -49,11 +49,11 @@ def _components(args: argparse.Namespace, cfg: SynthesizeConfig) -> tuple[Compon
         return c
 
     if cfg.backend == "offline":
-        from ..stages.extract_offline import OfflineExtractor
+        from ..stages.extract.offline import OfflineExtractor
         from ..stages.filter import OfflineFilter
         stage_filter, extractor = OfflineFilter(), OfflineExtractor(seed=cfg.seed)
     else:
-        from ..stages.extract_llm import LLMExtractor
+        from ..stages.extract.llm import LLMExtractor
         from ..stages.filter import LLMFilter
         stage_client = client_for(None)
         pool = ProcessPoolExecutor(args.check_workers) if args.check_workers > 0 else None

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import GemError
-from ..rundir import read_jsonl
-from ..tasks import Task
+from ..io.rundir import read_jsonl
+from ..stages.tasks import Task
 from ..tools import CompiledDomain, compile_domain, load_domain
-from ..verify import verify
+from ..stages.verify import verify
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -43,14 +43,14 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 from gymnasium.utils import seeding
 
-from ..episode import Episode
+from ..stages.ground.episode import Episode
 from ..llm import LLMClient, LLMConfig
 from ..backends import make_user
 from ..simulators.base import UserSimulator
-from ..tasks import Task
-from ..taskset import load_task_set
+from ..stages.tasks import Task
+from ..io.taskset import load_task_set
 from ..tools import CompiledDomain
-from ..verify import verify
+from ..stages.verify import verify
 from .actions import ActionError, parse_action
 from .spaces import DEFAULT_MAX_LENGTH, JSONText
 

@@ -3,7 +3,7 @@ carry out for a user.
 
 Two interchangeable backends return the same `Verdict`:
 
-- `OfflineFilter` scores evidence in the text itself (`textfeatures`) with a logistic model whose
+- `OfflineFilter` scores evidence in the text itself (`text.features`) with a logistic model whose
   weights are written out below, and keeps a document when the score reaches a threshold
   calibrated on a hand-labelled sample (see ``bench/filter_quality.py``).
 - `LLMFilter` asks a chat model through `gem_env.llm.LLMClient` with a judge prompt.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from ..documents import Document, Verdict
-from . import textfeatures as tf
+from ..text import features as tf
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, Union
 
 from ..documents import Document, Rejection, Verdict
-from ..ordered import ordered_map
+from ..engines.ordered import ordered_map
 from ..llm import Usage
 from ..llm.errors import LLMRequestRejected, LLMUnavailable
 from ..tools import Domain
@@ -131,7 +131,7 @@ async def process_stream(items: Iterable[Item], *, filter: Filter, extractor: Ex
 def with_read_errors(paths: Iterable[str], *, limit: int | None = None, **fields: Any) -> Iterator[Item]:
     """The documents of `paths` (see `corpus.iter_documents`) with each unreadable line, as a
     `Rejection` of stage ``read``, in its place; at most `limit` documents."""
-    from ..corpus import iter_documents
+    from ..io.corpus import iter_documents
 
     pending: list[Rejection] = []
     count = 0

@@ -10,10 +10,10 @@ import json
 import re
 from typing import Any
 
-from .simulators.scenario import STOP
+from ..simulators.scenario import STOP
 from .tasks import Task
-from .tools import CompiledDomain, diff_states
-from .trajectory import Check, Verification
+from ..tools import CompiledDomain, diff_states
+from ..trajectory import Check, Verification
 
 _NUM = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 

@@ -12,12 +12,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .documents import Rejection
-from .simulators.scenario import Scenario
-from .tools import CompiledDomain, Sandbox, Workflow
-from .tools.errors import ExprError
-from .tools.expr import compile_expr, compile_template
-from .tools.render import render
+from ..documents import Rejection
+from ..simulators.scenario import Scenario
+from ..tools import CompiledDomain, Sandbox, Workflow
+from ..tools.errors import ExprError
+from ..tools.expr import compile_expr, compile_template
+from ..tools.render import render
 
 PERSONAS = [
     "a polite customer who answers questions briefly",

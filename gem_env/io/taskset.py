@@ -5,9 +5,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import GemError
-from .tasks import Task
-from .tools import CompiledDomain, compile_domain, load_domain
+from ..errors import GemError
+from ..stages.tasks import Task
+from ..tools import CompiledDomain, compile_domain, load_domain
 
 DOMAIN_SUFFIXES = (".json", ".yaml", ".yml")
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import GemError
+from ..errors import GemError
 
 PROGRESS = "progress.jsonl"
 CONFIG = "config.json"

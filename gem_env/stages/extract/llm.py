@@ -19,12 +19,12 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import RootModel
 
-from ..documents import Document, Rejection, Verdict
-from ..llm import LLMClient, Usage
-from ..llm.errors import LLMUnavailable
-from ..llm.structured import reask_message
-from ..tools import CompiledDomain, Domain, DomainError, parse_domain
-from .extract_offline import DEFAULT_CLOCK, STAGE, check_domain, domain_slug
+from ...documents import Document, Rejection, Verdict
+from ...llm import LLMClient, Usage
+from ...llm.errors import LLMUnavailable
+from ...llm.structured import reask_message
+from ...tools import CompiledDomain, Domain, DomainError, parse_domain
+from .offline import DEFAULT_CLOCK, STAGE, check_domain, domain_slug
 
 MAX_ROWS = 30
 
@@ -216,7 +216,7 @@ def extraction_messages(doc: Document, max_chars: int = 12_000) -> list[Any]:
 class LLMExtractor:
     """A chat model writes the domain; compiling it (and admitting a task) is the check.
 
-    `check_tasks` also requires each workflow to admit at least one task (`gem_env.tasks`), so a
+    `check_tasks` also requires each workflow to admit at least one task (`gem_env.stages.tasks`), so a
     domain whose anchor matches no row or whose gold actions fail goes back to the model too.
     """
 

@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .simulators.base import UserSimulator
-from .simulators.scenario import STOP
-from .tasks import Task
-from .tools import CompiledDomain, Domain
+from ...simulators.base import UserSimulator
+from ...simulators.scenario import STOP
+from ..tasks import Task
+from ...tools import CompiledDomain, Domain
 
 Termination = Literal["user_stop", "max_turns", "tool_errors", "agent_error", "user_error"]
 

@@ -1,6 +1,6 @@
 """Stage 2, offline: a runnable domain from the text's own structure.
 
-The document's main procedure (``procedure_steps``: ``textfeatures.segment_steps`` with fallbacks)
+The document's main procedure (``procedure_steps``: ``text.features.segment_steps`` with fallbacks)
 becomes ONE workflow with one workflow step per text step, in order, each calling a tool of its
 own. Everything acts on one main entity table, the noun the steps act on (card, order, ...):
 
@@ -37,10 +37,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..documents import Document, Rejection, Verdict
-from ..tools import CompileError, CompiledDomain, Domain, DomainError, compile_domain, parse_domain
-from ..tools.errors import ExprError
-from . import textfeatures as tf
+from ...documents import Document, Rejection, Verdict
+from ...tools import CompileError, CompiledDomain, Domain, DomainError, compile_domain, parse_domain
+from ...tools.errors import ExprError
+from ...text import features as tf
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +282,7 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     """
     body = text[step.start:step.end]
     tokens = _words(body)
-    verb = step.verb if step.verb not in _STOP else None  # textfeatures may take "If the ..." for a verb
+    verb = step.verb if step.verb not in _STOP else None  # text.features may take "If the ..." for a verb
     pos = -1
     if verb:
         for i, (w, _) in enumerate(tokens):
@@ -405,7 +405,7 @@ _TOOL_LINE = re.compile(r"^[ \t*#>-]*(?:\*\*)?(?:tool|function|api|endpoint)s?(?
 def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
     """The main procedure's steps and where they came from.
 
-    ``segment``: `textfeatures.segment_steps` found a run with instructions (or a numbered list);
+    ``segment``: `text.features.segment_steps` found a run with instructions (or a numbered list);
     ``run``: another list run holds the instructions (the first list was conditions);
     ``instructions``: instruction items and sentences anywhere, in text order;
     ``tool``: no steps, but the text documents a tool ("Tool: request_limit_increase_8374"): a

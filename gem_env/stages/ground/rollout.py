@@ -15,13 +15,13 @@ from typing import Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from .agents.base import Assistant
+from ...agents.base import Assistant
 from .episode import Episode, Limits
-from .simulators.base import UserSimulator
-from .tasks import Task
-from .tools import CompiledDomain
-from .trajectory import Trajectory
-from .verify import verify
+from ...simulators.base import UserSimulator
+from ..tasks import Task
+from ...tools import CompiledDomain
+from ...trajectory import Trajectory
+from ..verify import verify
 
 
 class _State(TypedDict):
