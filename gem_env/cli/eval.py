@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 from ..agents.base import Assistant
 from ..backends import make_agent, make_user
@@ -62,11 +63,11 @@ def run(args: argparse.Namespace) -> int:
     user_client = llm_client(args, model=user_model) if args.user == "llm" else None
     backend = "workflow" if args.agent == "offline" else "llm"
 
-    def agent(compiled: CompiledDomain) -> Assistant:
-        return make_agent(backend, compiled, agent_client)
+    def agent(compiled: CompiledDomain, usage: Any) -> Assistant:
+        return make_agent(backend, compiled, agent_client, usage=usage)
 
-    def user(task: Task, seed: int) -> UserSimulator:  # a model user takes its seed from the endpoint's --seed
-        return make_user(args.user, task.scenario, user_client, seed=seed)
+    def user(task: Task, seed: int, usage: Any) -> UserSimulator:  # a model user takes its seed from the endpoint's --seed
+        return make_user(args.user, task.scenario, user_client, seed=seed, usage=usage)
 
     settings = EvalSettings(trials=args.trials, concurrency=args.concurrency, seed=args.seed,
                             limits=Limits(args.max_turns, args.max_tool_errors))
