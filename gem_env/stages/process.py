@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Union
+from typing import Protocol, Union
 
 from ..documents import Document, Rejection, Verdict
 from ..engines.ordered import ordered_map
@@ -126,20 +126,3 @@ async def process_stream(items: Iterable[Item], *, filter: Filter, extractor: Ex
 
     async for result in ordered_map(items, one, concurrency, buffer):
         yield result
-
-
-def with_read_errors(paths: Iterable[str], *, limit: int | None = None, **fields: Any) -> Iterator[Item]:
-    """The documents of `paths` (see `corpus.iter_documents`) with each unreadable line, as a
-    `Rejection` of stage ``read``, in its place; at most `limit` documents."""
-    from ..io.corpus import iter_documents
-
-    pending: list[Rejection] = []
-    count = 0
-    for doc in iter_documents(paths, on_error=pending.append, **fields):
-        if limit is not None and count >= limit:
-            return
-        yield from pending
-        pending.clear()
-        yield doc
-        count += 1
-    yield from pending
