@@ -50,7 +50,7 @@ class RayEngine:
             raise ValueError("concurrency must be at least 1")
         ray = self.ray = _import_ray()
         if not ray.is_initialized():
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
         n = workers or max(1, int(ray.available_resources().get("CPU", 1)))
         per_worker = max(1, -(-concurrency // n))  # documents in flight per actor
         actor = ray.remote(num_cpus=1, max_concurrency=per_worker)(_Worker)
