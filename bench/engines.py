@@ -42,7 +42,7 @@ def same_outputs(a: Path, b: Path) -> bool:
 def per_item_seconds(engine_name: str, n: int) -> float:
     """Wall seconds per item of `n` items that the pipeline only passes through (read rejections)."""
     from gem_env.documents import Rejection
-    from gem_env.engines.base import WorkItem, make_engine
+    from gem_env.engines import WorkItem, make_engine
     from gem_env.pipeline import PipelineConfig, Runtime
 
     items = [WorkItem(Rejection(id=f"line:{i}", stage="read", reason="bench")) for i in range(n)]

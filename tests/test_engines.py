@@ -10,7 +10,7 @@ import pytest
 from conftest import EXAMPLES
 from gem_env.cli import main
 from gem_env.documents import Document, Rejection
-from gem_env.engines.base import WorkItem, make_engine
+from gem_env.engines import WorkItem, make_engine
 from gem_env.pipeline import PipelineConfig, Runtime
 
 CORPUS = EXAMPLES / "corpus"

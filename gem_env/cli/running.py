@@ -68,7 +68,7 @@ def corpus_items(args: argparse.Namespace) -> Iterator[Any]:
 
 def execute(args: argparse.Namespace, cfg: Any, work: Callable[[Any], Any]) -> Any:
     """Build the engine `args` name for `cfg`, run the coroutine `work(engine)`, close the engine."""
-    from ..engines.base import make_engine
+    from ..engines import make_engine
 
     async def main() -> Any:
         try:

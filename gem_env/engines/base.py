@@ -26,18 +26,3 @@ class Engine(Protocol):
     def map(self, items: Iterable[WorkItem]) -> AsyncIterator[Any]: ...
 
     async def aclose(self) -> None: ...
-
-
-ENGINES = ("local", "ray")
-
-
-def make_engine(name: str, cfg: Any, runtime: Any, *, concurrency: int, ray_address: str | None = None,
-                refine: Any = ()) -> Engine:
-    """The engine called `name`, building its pipeline(s) from `cfg` and `runtime`."""
-    if name == "local":
-        from .local import LocalEngine
-        return LocalEngine(cfg, runtime, concurrency=concurrency, refine=refine)
-    if name == "ray":
-        from .ray import RayEngine
-        return RayEngine(cfg, runtime, concurrency=concurrency, address=ray_address, refine=refine)
-    raise ValueError(f"unknown engine {name!r} (one of {', '.join(ENGINES)})")
