@@ -14,6 +14,7 @@ from ..errors import GemError
 from ..evaluate import EvalSettings, build_report, format_table, run_eval, write_eval
 from ..simulators.base import UserSimulator
 from ..stages.tasks import Task
+from ..io.rundir import check_out_path
 from ..io.taskset import load_task_set
 from ..tools import CompiledDomain
 from .options import add_llm_options, llm_client
@@ -45,6 +46,7 @@ def _check(args: argparse.Namespace) -> None:
         if value is not None and value < 1:
             raise GemError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
     out = Path(args.out)
+    check_out_path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise GemError(f"{out} already exists and is not empty; choose a new --out directory")
 

@@ -54,6 +54,9 @@ def _open_out(out: str) -> TextIO:
         raise GemError(f"{path}: is a directory; --out takes a file")
     if path.exists():
         raise GemError(f"{path} already exists; gem filter does not overwrite it: choose a new --out or remove it")
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise GemError(f"{path}: {parent} is a file, not a directory; choose another --out")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return open(path, "x", encoding="utf-8")

@@ -33,15 +33,23 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 continue
 
 
-def check_out_dir(path: Path, *, resume: bool) -> None:
-    """`GemError` (one line) unless `path` can be a run directory: new, empty, or (to resume) a run."""
+def check_out_path(path: Path) -> None:
+    """`GemError` (one line) when an output directory cannot be made at `path`: it is a file, it
+    would be under a file, or its nearest existing parent is not writable."""
+    if path.exists() and not path.is_dir():
+        raise GemError(f"{path}: is a file; --out takes a directory")
     for parent in path.parents:
         if parent.exists() and not parent.is_dir():
             raise GemError(f"{path}: {parent} is a file, not a directory; choose another --out")
         if parent.exists():
+            if not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+                raise GemError(f"{path}: cannot create it, {parent} is not writable; choose another --out")
             break
-    if path.exists() and not path.is_dir():
-        raise GemError(f"{path}: is a file; --out takes a directory")
+
+
+def check_out_dir(path: Path, *, resume: bool) -> None:
+    """`GemError` (one line) unless `path` can be a run directory: new, empty, or (to resume) a run."""
+    check_out_path(path)
     if not path.is_dir() or not any(path.iterdir()):
         if resume and path.is_dir():
             raise GemError(f"{path} is empty: there is no run to resume; drop --resume")
