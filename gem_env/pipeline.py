@@ -105,8 +105,14 @@ class DocState:
     trajectories: list[Any] = field(default_factory=list)
     accepted: list[bool] = field(default_factory=list)
 
+    usage: Any = None  # the stages' own `gem_env.llm.Usage` (retries and cache hits too)
+
     def add_usage(self, usage: Any) -> None:
-        """Add a `gem_env.llm.Usage` or a ``meta.llm`` dict of a trajectory."""
+        """Add a `gem_env.llm.Usage` (of a stage) or a ``meta.llm`` dict (of a trajectory)."""
+        if usage is None:
+            return
+        if not isinstance(usage, dict):
+            self.usage = usage if self.usage is None else self.usage + usage
         get = usage.get if isinstance(usage, dict) else (lambda k, d: getattr(usage, k, d))
         for k in USAGE_KEYS:
             self.llm[k] += int(get(k, 0) or 0)
