@@ -70,3 +70,13 @@ def test_ray_engine_resumes_a_run_the_local_engine_began(ray_local, tmp_path: Pa
 def test_ray_address_needs_the_ray_engine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["extract", str(CORPUS), "--out", str(tmp_path / "x"), "--ray-address", "auto"]) == 2
     assert "--engine ray" in capsys.readouterr().err
+
+
+def test_ray_engine_without_ray_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError, as when not installed
+    assert main(["extract", str(CORPUS / "bank"), "--out", str(tmp_path / "x"), "--engine", "ray"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pip install 'gem-env[ray]'" in err[0]
+    assert not (tmp_path / "x").exists()
