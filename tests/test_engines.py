@@ -1,7 +1,6 @@
 """Engines: the local engine and Ray give byte-identical runs; workers rebuild stages from config."""
 from __future__ import annotations
 
-import asyncio
 import pickle
 from pathlib import Path
 
@@ -80,3 +79,15 @@ def test_ray_engine_without_ray_is_one_line(tmp_path: Path, capsys: pytest.Captu
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "pip install 'gem-env[ray]'" in err[0]
     assert not (tmp_path / "x").exists()
+
+
+async def test_a_lost_ray_worker_leaves_the_document_unfinished(ray_local) -> None:
+    from gem_env.engines.ray import RayEngine
+
+    engine = RayEngine(PipelineConfig(stop="filter"), Runtime(cache_dir=None), concurrency=2, workers=1)
+    try:
+        ray_local.kill(engine.workers[0])
+        units = [u async for u in engine.map([WorkItem(Document(id="d", text="Open the app."), "d")])]
+    finally:
+        engine.workers = []
+    assert units[0].unfinished and "Ray worker failed" in units[0].unfinished
