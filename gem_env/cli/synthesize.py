@@ -10,6 +10,7 @@ from typing import Any
 from ..errors import GemError
 from ..backends import make_agent, make_user
 from ..io.corpus import corpus_files
+from ..progress import Progress
 from ..stages.process import with_read_errors
 from ..synthesize import Components, SynthesizeConfig, synthesize
 from .options import add_corpus_options, add_llm_options, corpus_kwargs, llm_client, llm_model_config
@@ -31,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--resume", action="store_true", help="continue a killed run in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--check-workers", type=int, default=1,
                    help="llm backend: processes that compile the model's domains off the event loop "
                         "(0: in the event loop; default: 1)")
@@ -86,11 +88,11 @@ def run(args: argparse.Namespace) -> int:
     corpus_files(args.corpus)  # a bad path fails here, before the run directory is made
     items = with_read_errors(args.corpus, limit=args.limit, **corpus_kwargs(args))
     parts, clients, pool = _components(args, cfg)
-    progress = _progress_bar()
+    progress = Progress("documents", total=args.limit, quiet=args.quiet)
 
     def on_unit(unit: Any) -> None:
-        if progress is not None:
-            progress.update(1)
+        progress.advance(accepted=len(unit.records["trajectories.jsonl"]),
+                         rejected=len(unit.records["rejected.jsonl"]))
 
     async def main() -> dict[str, Any]:
         try:
@@ -103,17 +105,9 @@ def run(args: argparse.Namespace) -> int:
                 pool.shutdown()
 
     manifest = asyncio.run(main())
-    if progress is not None:
-        progress.close()
+    progress.close()
     _summary(args.out, manifest)
     return 0
-
-
-def _progress_bar() -> Any:
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-    return tqdm(desc="documents", unit="doc", file=sys.stderr)
 
 
 def _summary(out: str, manifest: dict[str, Any]) -> None:
