@@ -12,7 +12,7 @@ import sys
 
 from ..errors import UserError
 
-SUBCOMMANDS = ["domain", "filter", "extract", "synthesize", "verify", "eval", "export"]
+SUBCOMMANDS = ["domain", "filter", "extract", "synthesize", "verify", "eval", "export", "serve"]
 
 
 def build_parser() -> argparse.ArgumentParser:
