@@ -12,7 +12,7 @@ import sys
 
 from ..errors import UserError
 
-SUBCOMMANDS = ["domain", "filter", "extract", "synthesize", "verify", "eval", "export", "serve"]
+SUBCOMMANDS = ["domain", "filter", "extract", "synthesize", "verify", "eval", "export", "serve", "report"]
 
 
 def build_parser() -> argparse.ArgumentParser:
