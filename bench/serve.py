@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -95,10 +96,23 @@ async def bench_sessions(url: str, pid: int, sessions: int, orders: list[str]) -
             "kib_per_session": round((held - before) / sessions / 1024, 1), "isolated": isolated}
 
 
+def bare_sandbox_kib(domain: Path, n: int = 200) -> float:
+    """Memory of a sandbox alone (no MCP session around it), to split the per-session figure."""
+    from gem_env.tools import compile_domain, load_domain
+    compiled = compile_domain(load_domain(domain))
+    before = rss_bytes(os.getpid())
+    sandboxes = [compiled.new_sandbox() for _ in range(n)]
+    kib = (rss_bytes(os.getpid()) - before) / n / 1024
+    for s in sandboxes:
+        s.close()
+    return round(kib, 1)
+
+
 async def main(args: argparse.Namespace) -> dict:
     domain = Path(args.domain)
     orders = pending_orders(domain, max(1, args.sessions))
-    out: dict = {"domain": str(domain), "calls": args.calls}
+    out: dict = {"domain": str(domain), "calls": args.calls, "load_average": os.getloadavg(),
+                 "bare_sandbox_kib": bare_sandbox_kib(domain)}
     out["stdio_calls_per_s"] = round(await bench_stdio(domain, args.calls, orders[0]), 1)
     from mcp import Client
     with http_server(domain, args.sessions) as (url, pid):
