@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from pydantic import ValidationError
 
+from .digest import StateDigest
 from .effects import ToolFailure, run_effect
 from .errors import ExprError
 from .python_tools import SandboxDB, ToolError
@@ -78,8 +79,9 @@ class Sandbox:
         self.clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}
         """The names of the frozen clock that every expression may read."""
         self.log: list[CallRecord] = []
-        self.dirty: set[str] = set()  # tables written since their hash was cached
-        self._table_hashes: dict[str, str] = dict(compiled.table_hashes)
+        self.dirty: set[str] = set()
+        """Tables written since the last state hash (informational: the digest reads SQLite's log)."""
+        self.digest = StateDigest(self.tables, compiled.table_sums)
         self.db = SandboxDB(self.conn, self.tables, self.dirty)
 
     # ------------------------------------------------------------ calls
@@ -178,22 +180,35 @@ class Sandbox:
         return names
 
     def table_hash(self, name: str) -> str:
-        """SHA-256 of one table's canonical text (`Table.canonical_sql`); cached until a write
-        touches the table."""
-        digest = self._table_hashes.get(name)
-        if digest is None or name in self.dirty:
-            text = self.conn.execute(self.tables[name].canonical_sql).fetchone()[0]
-            digest = hashlib.sha256((text or "").encode()).hexdigest()
-            self._table_hashes[name] = digest
-            self.dirty.discard(name)
-        return digest
+        """The digest of one table (`tools.digest`): folded forward from the rows written since the
+        last hash, so it costs O(rows written), not O(rows)."""
+        if name not in self.tables:
+            raise KeyError(f"unknown tables {[name]}")
+        self._fold()
+        return self.digest.table_hex(name)
 
     def state_hash(self, tables: Iterable[str] | None = None) -> str:
-        """SHA-256 over the chosen tables' hashes (all tables by default), in name order."""
+        """SHA-256 over the chosen tables' digests (all tables by default), in name order."""
+        names = self._table_names(tables)
+        self._fold()
         h = hashlib.sha256()
-        for name in self._table_names(tables):
-            h.update(f"{name}\x00{self.table_hash(name)}\n".encode())
+        for name in names:
+            h.update(f"{name}\x00{self.digest.table_hex(name)}\n".encode())
         return h.hexdigest()
+
+    def recomputed_state_hash(self, tables: Iterable[str] | None = None) -> str:
+        """`state_hash` with every table digested from scratch (what the incremental one must equal)."""
+        self.digest.recompute(self.conn)
+        return self.state_hash(tables)
+
+    def _fold(self) -> None:
+        self.digest.fold(self.conn)
+        self.dirty.clear()
+
+    def touched(self) -> dict[str, set[Any]] | None:
+        """Keys written per table since the template (None when unknown, after a `restore`)."""
+        self._fold()
+        return self.digest.touched
 
     def dump(self, tables: Iterable[str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
         """{table: {key: row}} for a row-level diff."""
@@ -209,7 +224,8 @@ class Sandbox:
     def restore(self, snapshot: bytes) -> None:
         self.conn.deserialize(snapshot)
         self.conn.execute("PRAGMA foreign_keys = ON")
-        self.dirty.update(self.tables)
+        self.digest.recompute(self.conn)
+        self.digest.touched = None
 
     def close(self) -> None:
         self.conn.close()

@@ -80,6 +80,8 @@ class Table:
     Numbers are written to 15 significant digits, so float noise from a different order of the
     same arithmetic does not count as a different state."""
     by_pk_sql: str = field(init=False)
+    row_text_sql: str = field(init=False)
+    """One row's canonical text by key, for the incremental state digest (`tools.digest`)."""
     _decoders: list[tuple[str, Callable[[Any], Any]]] = field(init=False)
     _plain: bool = field(init=False)
 
@@ -94,6 +96,7 @@ class Table:
         values = ", ".join(quote(c) for c in self.columns)
         self.canonical_sql = (f"SELECT json_group_array(json_array({values})) "
                               f"FROM (SELECT {cols} FROM {quote(e.name)} ORDER BY {quote(self.pk)})")
+        self.row_text_sql = f"SELECT json_array({values}) FROM {quote(e.name)} WHERE {quote(self.pk)} = ?"
         self._decoders = [(f.name, _decoder(f)) for f in e.fields]
         self._plain = all(f.type not in ("json", "boolean") for f in e.fields)
 
@@ -128,6 +131,8 @@ class Table:
             raise ExprError(f"table '{self.name}' has no field '{name}'")
         if value is None and not f.nullable and name != self.pk:
             raise ExprError(f"field '{name}' of {self.name} cannot be empty")
+        if value is None and name == self.pk and f.type != "integer":
+            raise ExprError(f"the key '{name}' of {self.name} cannot be empty")
         return _check_type(f, value)
 
     def field_names(self) -> str:
