@@ -122,3 +122,44 @@ def test_a_key_changed_after_a_write_in_the_same_fold_is_counted():
     assert sb.call("rekey_order", {"order_id": oid, "new_id": "O-new"}).ok  # then moves it
     assert sb.state_hash() == full_hash(sb)
     assert {oid, "O-new"} <= sb.touched()["orders"]
+
+
+# ---------------------------------------------------------------- scratch sandboxes and bounded diffs
+
+from gem_env.tools.scratch import diff_vs_gold, scratch_sandbox  # noqa: E402
+
+GOLD = [("cancel", {"order_id": ORDER_IDS[0], "fee": 5.0}),
+        ("add", {"order_id": ORDER_IDS[0], "skus": ["a", "b"], "qty": 2})]
+
+
+def full_diff_vs_gold(seq) -> list:
+    gold, conv = COMPILED.new_sandbox(), COMPILED.new_sandbox()
+    for name, args in GOLD:
+        gold.call(name, args)
+    for name, args in seq:
+        conv.call(name, args)
+    return diff_states(gold.dump(), conv.dump())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(calls)
+def test_bounded_diff_equals_the_full_dump_diff(seq):
+    with scratch_sandbox(COMPILED) as conv:
+        for name, args in seq:
+            conv.call(name, args)
+        assert diff_vs_gold(COMPILED, GOLD, conv, COMPILED.tables) == full_diff_vs_gold(seq)
+
+
+def test_a_scratch_sandbox_comes_back_at_the_template_state():
+    initial = COMPILED.new_sandbox()
+    with scratch_sandbox(COMPILED) as sb:
+        first = sb
+        assert sb.call("add", {"order_id": ORDER_IDS[0], "skus": ["x"], "qty": 1}).ok
+        assert sb.call("rekey_order", {"order_id": ORDER_IDS[1], "new_id": "O-moved"}).ok
+        assert sb.state_hash() != initial.state_hash()
+    with scratch_sandbox(COMPILED) as sb:
+        assert sb is first  # pooled, not copied again
+        assert sb.state_hash() == initial.state_hash() == sb.recomputed_state_hash()
+        assert sb.dump() == initial.dump() and sb.log == [] and sb.touched() == {}
+    with scratch_sandbox(COMPILED) as a, scratch_sandbox(COMPILED) as b:
+        assert a is not b  # in use at once: two copies

@@ -15,7 +15,7 @@ from .errors import CompileError, ExprError
 from .model import Domain, Parameter, ToolSpec, Workflow
 from .python_tools import PythonTool
 from .seed import seed_rows
-from .tables import INTERNAL_PREFIX, Table, check_entities, quote
+from .tables import INTERNAL_PREFIX, Table, check_entities, quote, reserve_free_pages
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
@@ -258,6 +258,7 @@ def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]],
             conn.execute(f"CREATE INDEX {quote(f'{INTERNAL_PREFIX}i{i}')} ON {quote(table)} ({quote(fld)}{collate})")
         for ddl in log_ddl(tables):  # after the seed rows: the change log starts empty
             conn.execute(ddl)
+        reserve_free_pages(conn)
         conn.execute("COMMIT")
         return conn.serialize(), {n: counts[n] for n in tables}
     finally:
