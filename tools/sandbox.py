@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Iterable
 from pydantic import ValidationError
 
 from .digest import StateDigest
-from .effects import ToolFailure, run_effect
+from .effects import ToolFailure
 from .errors import ExprError
+from .plan import Plan, plan_for
 from .python_tools import SandboxDB, ToolError
 from .tables import quote
 
@@ -107,13 +108,14 @@ class Sandbox:
         if not isinstance(arguments, dict):
             return ToolResult(False, error=f"arguments for {name} must be a JSON object",
                               error_kind="invalid_arguments")
+        plan = plan_for(tool)
         try:
-            args = tool.validator.model_validate(arguments).__dict__
+            args = plan.arguments(arguments)
         except ValidationError as err:
             return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
-        return self._run(tool, args)
+        return self._run(tool, plan, args)
 
-    def _run(self, tool: "CompiledTool", args: dict[str, Any]) -> ToolResult:
+    def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
         guarded = tool.writes or tool.python is not None
         if guarded:
             self.conn.execute("SAVEPOINT gem_call")
@@ -121,9 +123,7 @@ class Sandbox:
             if tool.python is not None:
                 value = tool.python.fn(self.db, **args)
             else:
-                env = dict(self.clock)
-                env.update(args)
-                value = run_effect(tool.steps, env, self)  # type: ignore[arg-type]
+                value = plan.run({**self.clock, **args}, self)
         except (ToolFailure, ToolError, ExprError) as err:
             return self._fail(guarded, str(err))
         except sqlite3.IntegrityError as err:

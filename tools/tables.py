@@ -58,14 +58,6 @@ def _check_type(f: EntityField, value: Any) -> Any:
     raise ExprError(f"field '{f.name}' takes {expected}, not {value!r}")
 
 
-def _decoder(f: EntityField) -> Callable[[Any], Any]:
-    if f.type == "json":
-        return lambda v: None if v is None else json.loads(v)
-    if f.type == "boolean":
-        return lambda v: None if v is None else bool(v)
-    return lambda v: v
-
-
 @dataclass
 class Table:
     """A compiled entity: quoted names, prepared statements and codecs."""
@@ -83,7 +75,6 @@ class Table:
     row_text_sql: str = field(init=False)
     """One row's canonical text by key, for the incremental state digest (`tools.digest`)."""
     _decoders: list[tuple[str, Callable[[Any], Any]]] = field(init=False)
-    _plain: bool = field(init=False)
 
     def __post_init__(self) -> None:
         e = self.entity
@@ -97,8 +88,8 @@ class Table:
         self.canonical_sql = (f"SELECT json_group_array(json_array({values})) "
                               f"FROM (SELECT {cols} FROM {quote(e.name)} ORDER BY {quote(self.pk)})")
         self.row_text_sql = f"SELECT json_array({values}) FROM {quote(e.name)} WHERE {quote(self.pk)} = ?"
-        self._decoders = [(f.name, _decoder(f)) for f in e.fields]
-        self._plain = all(f.type not in ("json", "boolean") for f in e.fields)
+        self._decoders = [(f.name, json.loads if f.type == "json" else bool)
+                          for f in e.fields if f.type in ("json", "boolean")]
 
     @property
     def name(self) -> str:
@@ -121,9 +112,12 @@ class Table:
         return f"CREATE TABLE {quote(self.name)} ({', '.join(cols)})"
 
     def decode(self, row: tuple) -> dict[str, Any]:
-        if self._plain:
-            return dict(zip(self.columns, row))
-        return {name: dec(v) for (name, dec), v in zip(self._decoders, row)}
+        out = dict(zip(self.columns, row))
+        for name, dec in self._decoders:  # json and boolean fields only
+            v = out[name]
+            if v is not None:
+                out[name] = dec(v)
+        return out
 
     def encode(self, name: str, value: Any) -> Any:
         f = self.fields.get(name)
