@@ -15,12 +15,11 @@ from .errors import CompileError, ExprError
 from .model import Domain, Parameter, ToolSpec, Workflow
 from .python_tools import PythonTool
 from .seed import seed_rows
-from .tables import INTERNAL_PREFIX, Table, check_entities, quote, reserve_free_pages
+from .tables import COUNTERS_TABLE, INTERNAL_PREFIX, Table, check_entities, quote, reserve_free_pages
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
 
-COUNTERS_TABLE = f"{INTERNAL_PREFIX}counters"
 _WRITE_STEPS = (fx.Insert, fx.Update, fx.Delete)
 
 

@@ -20,7 +20,7 @@ from .effects import ToolFailure
 from .errors import ExprError
 from .plan import Plan, plan_for
 from .python_tools import SandboxDB, ToolError
-from .tables import quote
+from .tables import COUNTERS_TABLE, quote
 
 if TYPE_CHECKING:
     from .compiler import CompiledDomain, CompiledTool
@@ -157,7 +157,6 @@ class Sandbox:
 
     def next_id(self, prefix: str) -> str:
         """The next free id with this prefix: a counter kept in the DB, skipping ids already used."""
-        from .compiler import COUNTERS_TABLE
         row = self.conn.execute(f"SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?", [prefix]).fetchone()
         n = row[0] if row else 0
         string_keys = [t for t in self.tables.values() if t.fields[t.pk].type == "string"]

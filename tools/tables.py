@@ -16,6 +16,7 @@ from .model import Entity, EntityField
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 INTERNAL_PREFIX = "_gem_"
+COUNTERS_TABLE = f"{INTERNAL_PREFIX}counters"  # id counters of `Sandbox.next_id`, made by the compiler
 _SQL_TYPE = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER",
              "date": "TEXT", "datetime": "TEXT", "json": "TEXT"}
 

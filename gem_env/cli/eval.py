@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 from ..agents.base import Assistant
 from ..backends import make_agent, make_user
@@ -13,6 +14,7 @@ from ..errors import GemError
 from ..evaluate import EvalSettings, build_report, format_table, run_eval, write_eval
 from ..simulators.base import UserSimulator
 from ..stages.tasks import Task
+from ..io.rundir import check_out_path
 from ..io.taskset import load_task_set
 from ..tools import CompiledDomain
 from .options import add_llm_options, llm_client
@@ -44,6 +46,7 @@ def _check(args: argparse.Namespace) -> None:
         if value is not None and value < 1:
             raise GemError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
     out = Path(args.out)
+    check_out_path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise GemError(f"{out} already exists and is not empty; choose a new --out directory")
 
@@ -62,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
     user_client = llm_client(args, model=user_model) if args.user == "llm" else None
     backend = "workflow" if args.agent == "offline" else "llm"
 
-    def agent(compiled: CompiledDomain) -> Assistant:
-        return make_agent(backend, compiled, agent_client)
+    def agent(compiled: CompiledDomain, usage: Any) -> Assistant:
+        return make_agent(backend, compiled, agent_client, usage=usage)
 
-    def user(task: Task, seed: int) -> UserSimulator:  # a model user takes its seed from the endpoint's --seed
-        return make_user(args.user, task.scenario, user_client, seed=seed)
+    def user(task: Task, seed: int, usage: Any) -> UserSimulator:  # a model user takes its seed from the endpoint's --seed
+        return make_user(args.user, task.scenario, user_client, seed=seed, usage=usage)
 
     settings = EvalSettings(trials=args.trials, concurrency=args.concurrency, seed=args.seed,
                             limits=Limits(args.max_turns, args.max_tool_errors))
