@@ -430,12 +430,10 @@ def _parse_day(x: Any, fn: str) -> dt.date:
 
 
 def _add_business_days(d: Any, n: Any) -> str:
-    """`d` moved by `n` working days (Monday to Friday); a weekend start counts from the next Monday."""
+    """`d` moved by `n` working days (Monday to Friday): Friday + 1 and Saturday + 1 are Monday."""
     day = _parse_day(d, "add_business_days")
     left = int(_num(n, "add_business_days()"))
     step = 1 if left >= 0 else -1
-    while day.weekday() >= 5 and left:
-        day += dt.timedelta(days=step)
     while left:
         day += dt.timedelta(days=step)
         if day.weekday() < 5:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_serializer, model_validator
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime", "json"]
 ParamType = Literal["string", "integer", "number", "boolean", "array", "object"]
@@ -89,6 +89,14 @@ class EntityField(_Strict):
         if "default" in self.model_fields_set and self.default is None:
             self.nullable = True
         return self
+
+    @model_serializer(mode="wrap")
+    def _keep_explicit_null_default(self, handler: Any) -> Any:
+        """An explicit ``default: null`` survives ``exclude_none`` dumps (it changes seeding)."""
+        out = handler(self)
+        if isinstance(out, dict) and "default" in self.model_fields_set and self.default is None:
+            out["default"] = None
+        return out
 
 
 class Entity(_Strict):
