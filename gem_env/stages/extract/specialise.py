@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from ...text import features as tf
 from .archetypes import Archetype
 
-_SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?](?!\d)[^\n.!?]*)*?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
+_CONT = r"\n[ \t]*(?![-*+#>|]|\d+[.)]\s)(?=\S)"  # a wrapped line: not blank, not a list item or heading
+_SENTENCE = re.compile(rf"(?:[^\n.!?]|{_CONT})+(?:[.!?](?!\d)(?:[^\n.!?]|{_CONT})*)*?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
 _QUOTED = re.compile(r"`([^`\n]{1,30})`|'([A-Za-z][^'\n]{0,28})'|\"([A-Za-z][^\"\n]{0,28})\"")
 _ID = re.compile(r"\b([A-Z]{2,5})-(\d{3,8})\b")
 _NEGATION = re.compile(r"\b(?:cannot|can't|can\s+not|not|never|no\s+longer|isn't|aren't)\b", re.I)
@@ -60,16 +61,18 @@ def sentences(text: str) -> list[tuple[int, int, str]]:
     out = []
     for m in _SENTENCE.finditer(text):
         raw = m.group(0)
-        lead = len(raw) - len(raw.lstrip(" \t-*#>0123456789.)"))
-        body = raw[lead:].strip()
+        lead = len(raw) - len(raw.lstrip(" \t\n-*#>0123456789.)"))
+        body = raw[lead:].rstrip()
         if len(body) >= 3:
             start = m.start() + lead
-            out.append((start, start + len(raw[lead:].rstrip()), body))
+            out.append((start, start + len(body), body))
     return out
 
 
 def _words(text: str) -> set[str]:
-    return {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", text)}
+    """Lemmas and the lower-cased words themselves ("pending" stays findable as a status)."""
+    raw = re.findall(r"[A-Za-z]+", text)
+    return {tf.lemma(w) for w in raw} | {w.lower() for w in raw}
 
 
 def _choose(candidates: tuple[str, ...], counts: dict[str, int]) -> str | None:
@@ -80,6 +83,31 @@ def _choose(candidates: tuple[str, ...], counts: dict[str, int]) -> str | None:
 
 def _quoted(sentence: str) -> list[str]:
     return [next(g for g in m.groups() if g).strip().lower() for m in _QUOTED.finditer(sentence)]
+
+
+def _quoted_groups(sentence: str) -> list[tuple[str, list[str]]]:
+    """Runs of two or more quoted values ("`a`, `b` or `c`") with the word just before each run
+    ("a plan (`Basic`, `Plus`)" -> plan)."""
+    groups: list[tuple[str, list[str]]] = []
+    run: list[str] = []
+    label, last_end = "", 0
+    for m in _QUOTED.finditer(sentence):
+        value = next(g for g in m.groups() if g).strip().lower()
+        gap = sentence[last_end:m.start()]
+        if run and not re.fullmatch(r"[\s,;/]*(?:or|and)?[\s,;/]*", gap, re.I):
+            groups.append((label, run))
+            run = []
+        if not run:
+            before = re.findall(r"[A-Za-z]+", sentence[max(0, m.start() - 40):m.start()])
+            label = tf.lemma(before[-1]) if before else ""
+            if label in {"a", "an", "the", "be", "is", "of", "either", "to", "as"} and len(before) > 1:
+                label = tf.lemma(before[-2])
+        if len(value.split()) <= 4 and not _ID.fullmatch(value.upper()):
+            run.append(value)
+        last_end = m.end()
+    if run:
+        groups.append((label, run))
+    return [(lab, vals) for lab, vals in groups if len(vals) >= 2]
 
 
 def specialise(arch: Archetype, text: str) -> Specialisation:
@@ -105,14 +133,18 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
     def found(value: object) -> Found:
         return Found(value, at.start, at.end, at.text)
 
-    if len(quoted) >= 2 and sp.reasons is None and "reason" in words:
-        sp.reasons = found(quoted)
-    elif len(quoted) >= 2 and "status" in words and sp.statuses is None and not negative:
-        sp.statuses = found(quoted)
-    elif len(quoted) >= 2:
-        for f in arch.editable:
-            if f.get("type", "string") == "string" and f["name"].split("_")[0] in words and f["name"] not in sp.enums:
-                sp.enums[f["name"]] = found(quoted)
+    groups = _quoted_groups(s)
+    for label, values in groups:
+        about = {label} if len(groups) > 1 else words | {label}
+        if "reason" in about and sp.reasons is None:
+            sp.reasons = found(values)
+        elif "status" in about and sp.statuses is None and not negative:
+            sp.statuses = found(values)
+        else:
+            for f in arch.editable:
+                if f.get("type", "string") == "string" and f["name"].split("_")[0] in about \
+                        and f["name"] not in sp.enums:
+                    sp.enums[f["name"]] = found(values)
     for m in _ID.finditer(s):
         before = _words(s[:m.start()])
         for noun in (sp.request, sp.main, sp.child, sp.catalog, arch.owner):
