@@ -107,12 +107,23 @@ class ReadTools:
              {"return": f"{k}_row"}], self.span_for(k))
 
     def list_catalog(self) -> dict[str, Any]:
+        """Every catalog entry, optionally narrowed by its first enumerated or yes/no field."""
         k = self.sp.catalog
         shown = _fields(self.entity(self.catalogs))[:4]
+        by = next((f for f in self.a.catalog_fields if f.get("values") or f.get("type") == "boolean"), None)
+        params: list[dict[str, Any]] = []
+        find: dict[str, Any] = {"find": self.catalogs, "as": "all_rows", "many": True}
+        if by is not None:
+            n = by["name"]
+            p = {"name": n, "type": "boolean" if by.get("type") == "boolean" else "string", "required": False,
+                 "description": f"only {self.catalogs} with this {n.replace('_', ' ')}"}
+            if by.get("values"):
+                p["enum"] = list(by["values"])
+            params.append(p)
+            find["filter"] = f"{n} == null or all_rows.{n} == {n}"
         return self._tool(
-            f"list_{self.catalogs}", "read", f"Every {k} on offer (id and main facts).", [],
-            [{"find": self.catalogs, "as": "all_rows", "many": True}, {"return": f"project(all_rows, {shown!r})"}],
-            self.span_for(k))
+            f"list_{self.catalogs}", "read", f"The {self.catalogs} on offer (id and main facts).", params,
+            [find, {"return": f"project(all_rows, {shown!r})"}], self.span_for(k))
 
     def search_catalog(self) -> dict[str, Any]:
         k = self.sp.catalog

@@ -11,6 +11,7 @@ from .service_reads import ReadTools
 from .service_writes import WriteTools
 from .specialise import Found, Specialisation
 
+_RULE = re.compile(r"\b(?:cannot|can't|must|should|only|never|not|don't|make\s+sure|be\s+sure)\b", re.I)
 _TERMINAL = {"cancelled", "closed", "returned", "completed", "resolved"}
 
 
@@ -80,12 +81,14 @@ class ToolKit(ReadTools, WriteTools, Flows):
         return str(got.value) if got else id_pattern(noun or "id")
 
     def span_for(self, *words: str) -> dict[str, Any] | None:
-        """The first sentence using all these words (lemmas), as a span."""
+        """The first sentence using all these words (lemmas), as a span: one that says what is done
+        rather than a rule about it ("cannot", "must", "only") when there is one."""
         want = {tf.lemma(w) for w in words if w}
-        for start, end, text in self.sp.sentences:
-            if want <= _words(text):
-                self.spans.append((start, end))
-                return {"start": start, "end": end, "text": text}
+        hits = [(start, end, text) for start, end, text in self.sp.sentences if want <= _words(text)]
+        plain = [h for h in hits if not _RULE.search(h[2])]
+        for start, end, text in (plain or hits)[:1]:
+            self.spans.append((start, end))
+            return {"start": start, "end": end, "text": text}
         return None
 
     def _id_param(self, noun: str, pk: str) -> dict[str, Any]:
