@@ -545,9 +545,23 @@ def _coalesce(*args: Any) -> Any:
     return next((a for a in args if a is not None), None)
 
 
+MAX_ARITH_CHARS = 1000
+"""Longest string `arith` evaluates: a tool's input is the agent's to choose, its CPU is ours."""
+
+
 def arith(text: Any) -> float | int:
-    """Evaluate a plain arithmetic string: numbers, + - * / % and parentheses only."""
+    """Evaluate a plain arithmetic string: numbers, + - * / % and parentheses only, at most
+    `MAX_ARITH_CHARS` long; anything else is an `ExprError` that names no Python internals."""
     src = _text(text)
+    if len(src) > MAX_ARITH_CHARS:
+        raise ExprError(f"arithmetic expression too long ({len(src)} characters; at most {MAX_ARITH_CHARS})")
+    try:
+        return _arith(src)
+    except RecursionError:
+        raise ExprError("arithmetic expression nested too deeply; split it into smaller parts") from None
+
+
+def _arith(src: str) -> float | int:
     node = parse(src) if src.strip() else None
     allowed = {"const", "neg", "+", "-", "*", "/", "%"}
 

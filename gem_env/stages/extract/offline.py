@@ -67,6 +67,13 @@ class OfflineExtractor:
 
     def extract(self, doc: Document, verdict: Verdict | None = None) -> Domain | Rejection:
         """A domain that compiles, or a `Rejection` (stage ``extract``) saying why not. Never raises."""
+        got = self.extract_compiled(doc, verdict)
+        return got if isinstance(got, Rejection) else got.domain
+
+    def extract_compiled(self, doc: Document, verdict: Verdict | None = None, *,
+                         name: str | None = None) -> CompiledDomain | Rejection:
+        """`extract`, keeping the compile check's result (the pipeline compiles each domain once),
+        the domain named `name` (default: `domain_slug` of the document id)."""
         try:
             got = self._extract(doc, verdict)
         except Exception as err:  # a bug must not stop a corpus run; it is reported with the document
@@ -74,10 +81,12 @@ class OfflineExtractor:
             return Rejection(id=doc.id, stage=STAGE, reason=f"internal error: {type(err).__name__}: {err}")
         if isinstance(got, Rejection):
             return got
-        problem = check_domain(got)
-        if isinstance(problem, str):
-            return Rejection(id=doc.id, stage=STAGE, reason=f"does not compile: {problem}")
-        return got
+        if name is not None and name != got.name:
+            got = got.model_copy(update={"name": name})
+        compiled = check_domain(got)
+        if isinstance(compiled, str):
+            return Rejection(id=doc.id, stage=STAGE, reason=f"does not compile: {compiled}")
+        return compiled
 
     # -- the rules ----------------------------------------------------------------------------
 
