@@ -1,5 +1,11 @@
 """Stage 2, offline: a runnable domain from the text's own structure.
 
+Two paths. A text about a service (scored against the archetypes in ``archetypes.py``: cards,
+accounts, orders, reservations, appointments, lines, loans, utility, payments, profiles, tickets)
+becomes that service's multi-entity domain specialised with the text (``service.py``: its nouns,
+listed values as enums, stated rules as ``require`` steps, ids in its pattern, spans for all of
+it). Any other procedure takes the path below (``procedure.py``), as it always did:
+
 The document's main procedure (``procedure_steps``: ``text.features.segment_steps`` with fallbacks)
 becomes ONE workflow with one workflow step per text step, in order, each calling a tool of its
 own. Everything acts on one main entity table, the noun the steps act on (card, order, ...):
