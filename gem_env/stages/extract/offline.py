@@ -81,11 +81,11 @@ class OfflineExtractor:
         """`extract`, keeping the compile check's result (the pipeline compiles each domain once),
         the domain named `name` (default: `domain_slug` of the document id)."""
         try:
-            got = self._extract(doc, verdict)
+            got = self._extract(doc, verdict, name)
         except Exception as err:  # a bug must not stop a corpus run; it is reported with the document
             log.debug("offline extraction failed on %s", doc.id, exc_info=True)  # the rejection says why
             return Rejection(id=doc.id, stage=STAGE, reason=f"internal error: {type(err).__name__}: {err}")
-        if isinstance(got, Rejection):
+        if isinstance(got, (Rejection, CompiledDomain)):  # a service domain comes compiled (and named)
             return got
         if name is not None and name != got.name:
             got = got.model_copy(update={"name": name})
@@ -99,7 +99,8 @@ class OfflineExtractor:
     def _reject(self, doc: Document, reason: str, **detail: Any) -> Rejection:
         return Rejection(id=doc.id, stage=STAGE, reason=reason, detail=detail)
 
-    def _extract(self, doc: Document, verdict: Verdict | None) -> Domain | Rejection:
+    def _extract(self, doc: Document, verdict: Verdict | None,
+                 name: str | None = None) -> Domain | CompiledDomain | Rejection:
         text = doc.text or ""
         if not text.strip():
             return self._reject(doc, "empty text")
@@ -110,8 +111,8 @@ class OfflineExtractor:
         if self.archetypes:
             arch = service.pick(text, doc.title or "")
             if arch is not None:
-                got = self._from_archetype(arch, doc, verdict, text)
-                if isinstance(got, Domain):
+                got = self._from_archetype(arch, doc, verdict, text, name or domain_slug(doc.id))
+                if isinstance(got, CompiledDomain):
                     return got
                 log.debug("archetype %s did not fit %s: %s", arch.key, doc.id, got)
         steps, how = procedure_steps(text)
@@ -128,8 +129,9 @@ class OfflineExtractor:
         return ProcedureBuilder(self, doc, verdict, text, infos, truncated).build()
 
 
-    def _from_archetype(self, arch: Any, doc: Document, verdict: Verdict | None, text: str) -> Domain | str:
-        """The archetype's domain specialised with the text, if it compiles; else why not."""
+    def _from_archetype(self, arch: Any, doc: Document, verdict: Verdict | None, text: str,
+                        name: str) -> CompiledDomain | str:
+        """The archetype's domain specialised with the text, compiled (once); else why not."""
         built = service.build_service(arch, text, clock=self.clock, rows=self.rows, title=doc.title or "")
         spans = sorted(set(built.pop("spans")))
         title = (doc.title or "").strip()
@@ -137,7 +139,7 @@ class OfflineExtractor:
         description = _clean(title or text.strip().splitlines()[0], 200) + f" ({arch.key} service)"
         if labels.get("domain"):
             description += f" ({labels['domain']})"
-        data = {"name": domain_slug(doc.id), "description": description, "clock": self.clock, "seed": self.seed,
+        data = {"name": name, "description": description, "clock": self.clock, "seed": self.seed,
                 **built,
                 "provenance": {"doc_id": doc.id, "source": doc.source or None, "license": doc.license or None,
                                "spans": [_span(text, a, b) for a, b in spans]}}
@@ -145,8 +147,7 @@ class OfflineExtractor:
             domain = parse_domain(data, origin=f"extracted from {doc.id}")
         except DomainError as err:
             return f"invalid domain: {err}"
-        compiled = check_domain(domain)
-        return compiled if isinstance(compiled, str) else domain
+        return check_domain(domain)
 
 
 def check_domain(domain: Domain) -> CompiledDomain | str:
