@@ -191,9 +191,9 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
                     progress = True
                     break
                 reasons[wf.name].append(got.reason)
-    for wf, _ in queues:
+    for wf, rows in queues:
         produced = any(t.workflow == wf.name for t in tasks)
-        if not produced:
+        if not produced and (reasons[wf.name] or not rows):  # rows never tried (quota filled) are no rejection
             why = reasons[wf.name][0] if reasons[wf.name] else explain_anchor(compiled, wf)
             rejections.append(Rejection(id=f"{compiled.domain.name}.{wf.name}", stage="tasks",
                                         reason=f"workflow {wf.name}: no admissible task: {why}",
