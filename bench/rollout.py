@@ -189,20 +189,22 @@ async def timed_llm(base_url: str, items: list[tuple[CompiledDomain, Task]], n: 
         jobs = [RolloutJob(t, c, make_agent("llm", c, client), ScriptedUser(t.scenario), id=f"{t.id}.{i}")
                 for i, (c, t) in enumerate(chosen)]
         gc.collect()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with PeakRSS() as rss:
             trajectories = await run_rollouts(jobs, concurrency=concurrency)
-        rollout_wall = time.perf_counter() - started
+        rollout_wall, rollout_cpu = time.perf_counter() - started, time.process_time() - cpu
         prompts = [([SystemMessage(tr.messages[0]["content"]), *to_langchain(tr.messages[1:i])], tr.tools)
                    for tr in trajectories for i, m in enumerate(tr.messages) if m["role"] == "assistant"]
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(client.chat(messages, tools) for messages, tools in prompts))
-        layer_wall = time.perf_counter() - started
+        layer_wall, layer_cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         await client.aclose()
     return {"rollout_wall": rollout_wall, "layer_wall": layer_wall, "calls": len(prompts),
             "accepted": sum(t.verification.passed for t in trajectories),
-            "rss_growth_per_live_episode_kib": round((rss.peak - rss.base) / concurrency / 1024, 1)}
+            "rss_growth_per_live_episode_kib": round((rss.peak - rss.base) / concurrency / 1024, 1),
+            "rollout_cpu_ms_per_llm_call": round(rollout_cpu / len(prompts) * 1000, 3),
+            "layer_cpu_ms_per_llm_call": round(layer_cpu / len(prompts) * 1000, 3)}
 
 
 def bench_llm(paths: list[Path], items: list[tuple[CompiledDomain, Task]], per_domain: int, n: int,
@@ -222,6 +224,12 @@ def bench_llm(paths: list[Path], items: list[tuple[CompiledDomain, Task]], per_d
             "concurrency": concurrency, "wall_s": round(wall, 3), "ideal_wall_s": round(ideal, 3),
             "share_of_ideal": round(ideal / wall, 3), "rollouts_per_s": round(n / wall, 1), "target_share": 0.9,
             "rss_growth_per_live_episode_kib": got["rss_growth_per_live_episode_kib"],
+            # this process's CPU per LLM call (client, rollout, sandbox, verification): one core then
+            # caps the share of ideal at 1000 / cpu_ms calls/s over the ideal concurrency / latency
+            "rollout_cpu_ms_per_llm_call": got["rollout_cpu_ms_per_llm_call"],
+            "llm_layer_cpu_ms_per_call": got["layer_cpu_ms_per_llm_call"],
+            "one_core_cap_on_share": round(min(1.0, 1000 / got["rollout_cpu_ms_per_llm_call"]
+                                               / (concurrency / latency)), 3),
             "cpu_count": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
             "llm_layer_only_wall_s": round(got["layer_wall"], 3),
             "llm_layer_only_share_of_ideal": round(ideal / got["layer_wall"], 3),
