@@ -1,0 +1,122 @@
+"""How the offline assistant words things: phrase banks, values as people read them, no internal
+names. Every choice comes from an RNG the caller seeds from the conversation, so a replayed
+conversation gets the same words."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from typing import Any
+
+from gem_env.tools.render import render
+
+ASK = ["Could you give me your {x}?", "What's your {x}, please?", "Happy to help with that. Could you tell me your {x}?",
+       "Sure, I can look into that. What is your {x}?", "I can help. First, could you share your {x}?",
+       "Of course. Can you tell me your {x}?", "Let me check that for you. What's your {x}?",
+       "To find this I'll need a detail from you: what is your {x}?"]
+ASK_MORE = ["Thanks. Could you also give me your {x}?", "Got it. And what's your {x}?",
+            "Thank you. One more thing: what is your {x}?", "Thanks! Could you tell me your {x} as well?"]
+GIVE_UP = ["I'm sorry, I can't continue without your {x}.", "Unfortunately I can't go further without your {x}."]
+CONFIRM = ["Just to confirm: I'll {action}{details}. Shall I go ahead?",
+           "Here's what I'm about to do: {action}{details}. Would you like me to go ahead?",
+           "I can {action}{details} now. Shall I proceed?",
+           "Everything checks out. I'll {action}{details}. Do you want me to go ahead?",
+           "Before I make the change: I'll {action}{details}. Is that okay?"]
+DONE = ["All done.", "Done!", "That's taken care of.", "Everything is set.", "I've completed that for you.",
+        "That went through.", "Great, it's done."]
+FOUND = ["Here's what I found.", "I've checked for you.", "I've looked it up.", "Thanks for waiting.", "Okay, I have it."]
+FACT = ["The {name} is {value}.", "Your {name} is {value}.", "{Name}: {value}.", "The {name} shows {value}."]
+FACT_AFTER_WRITE = ["The {name} is now {value}.", "{Name}: {value}.", "Your {name} is {value}."]
+CLOSE = ["Is there anything else I can help with?", "Anything else I can do for you today?",
+         "Is there anything else you need?", "Can I help with anything else?", "Is there anything else I can do?"]
+DECLINED = ["No problem, I won't make that change. Nothing has been changed.",
+            "Understood, I'll leave it as it is. Nothing was changed.",
+            "Okay, I've stopped there; your account is unchanged."]
+REFUSE = ["I'm sorry, but I can't {action} for you: {reason}", "Unfortunately I'm not able to {action}: {reason}",
+          "I checked, and I can't {action}: {reason}"]
+FAILED = ["I'm sorry, that didn't go through: {error}", "Unfortunately that step failed: {error}"]
+WELCOME = "You're welcome! Have a great day."
+
+_MONEY = re.compile(r"amount|price|balance|limit|fee|total|refund|cost|payment|charge|fare|deposit|credit")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MD = re.compile(r"[`*_]{1,2}([^`*_]+)[`*_]{1,2}")
+_GUIDE = re.compile(r"^(?:check|make sure|verify|confirm|ensure|see|note)\b", re.IGNORECASE)
+
+
+def pick(rng: random.Random, bank: list[str], **values: Any) -> str:
+    text = rng.choice(bank)
+    return text.format(**values, **{k.capitalize(): str(v)[:1].upper() + str(v)[1:] for k, v in values.items()})
+
+
+def words(name: str) -> str:
+    """A field or parameter name in words: `card_id` -> "card ID"."""
+    w = name.replace("_", " ").strip()
+    return re.sub(r"\bid\b", "ID", w)
+
+
+def value_text(name: str, value: Any) -> str:
+    """A value as a person reads it: money with a dollar sign, dates written out."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and _MONEY.search(name.lower()):
+        return f"${value:,.2f}".replace(".00", "") if float(value) == int(value) else f"${value:,.2f}"
+    text = render(value)
+    if isinstance(value, str) and "_" in value and re.fullmatch(r"[a-z0-9_]+", value):
+        return value.replace("_", " ")  # a code in words: "gift_card" -> "gift card"
+    if _ISO_DATE.match(text):
+        try:
+            d = dt.date.fromisoformat(text)
+        except ValueError:
+            return text
+        return f"{d.strftime('%B')} {d.day}, {d.year}"
+    return text
+
+
+def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str:
+    if isinstance(value, bool):
+        n = words(name)
+        return f"Yes, {n} applies." if value else f"No, {n} does not apply."
+    return pick(rng, FACT_AFTER_WRITE if after_write else FACT, name=words(name), value=value_text(name, value))
+
+
+_VERBS = frozenset(
+    "add apply book buy cancel change check close complete create delete dispute enable disable extend file "
+    "freeze increase lower make move open order pay raise reactivate redeem refill register remove renew replace "
+    "report request reschedule reset return schedule send set sign start stop submit switch transfer unfreeze "
+    "unlock update upgrade".split())
+
+
+def action(goal: str, tool: str) -> str:
+    """What a workflow does, as the assistant says it: the goal's headline in the second person when
+    it is a verb phrase ("freeze your debit card"), else the write in words ("update the shipping address")."""
+    head = re.sub(r"\s*\([^)]*\)|\{[^}]*\}", "", goal).split(":")[0].strip().rstrip(".")
+    head = re.sub(r"\bmy\b", "your", head, flags=re.IGNORECASE)
+    first = head.split(" ")[0].lower() if head else ""
+    if first in _VERBS:
+        return head[:1].lower() + head[1:]
+    verb, _, rest = tool.replace("_", " ").partition(" ")
+    return f"{verb} the {rest}" if rest else verb
+
+
+def reason_text(message: str, values: list[str]) -> str:
+    """A rule's text as a reason: markdown dropped, instructions to staff ("Check that ...") left out
+    when the rule also says what is not allowed."""
+    clean = _MD.sub(r"\1", message).strip()
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
+    kept = [s for s in sentences if not _GUIDE.match(s)] or sentences
+    text = " ".join(kept).rstrip(".") + "."
+    text = text[:1].lower() + text[1:] if text[1:2].islower() else text
+    if values:
+        text += " Right now it shows " + " and ".join(values) + "."
+    return text
+
+
+def details(args: dict[str, Any], secret: re.Pattern) -> str:
+    """The values that matter in a confirmation, in words; secrets are never repeated."""
+    parts = []
+    for name, value in args.items():
+        if secret.search(name) or value in (None, "", [], {}):
+            continue
+        if name == "id" or name.endswith("_id"):
+            parts.append(f"{words(name[:-3] if name.endswith('_id') else name)} {render(value)}")
+        else:
+            parts.append(f"{words(name)} {value_text(name, value)}")
+    return f" ({', '.join(parts)})" if parts else ""

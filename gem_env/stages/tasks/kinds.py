@@ -1,0 +1,217 @@
+"""One request of a task, built on a sandbox: complete, refuse, decline or lookup.
+
+Each builder runs the request's gold actions in the sandbox it is given (so a session's later
+requests see the earlier ones' changes) and returns a `Built`, or the reason the row does not
+make this kind of request (the sandbox is then as it was).
+"""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...agents.prechecks import blocking_rule, rule_messages
+from ...simulators.phrases import said_value
+from ...simulators.scenario import Request, user_words
+from ...tools import CompiledDomain, Sandbox, Workflow
+from ...tools.errors import ExprError
+from ...tools.expr import compile_expr, compile_template
+from ...tools.model import FindStep, RequireStep, ReturnStep
+from ...tools.render import render
+from .model import Decline, GoldAction, Refusal
+from .replay import first_write, replay_workflow
+
+SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
+
+
+@dataclass
+class Built:
+    request: Request
+    actions: list[GoldAction]
+    outputs: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    refusal: Refusal | None = None
+    decline: Decline | None = None
+    workflow: str = ""
+    topic: str = "general"
+
+
+def derive_knows(wf: Workflow, row: dict[str, Any], sandbox: Sandbox) -> dict[str, Any] | str:
+    """What the user knows about their row, or why it cannot be derived."""
+    try:
+        knows = {k: compile_expr(src)({**sandbox.clock, "row": row}, sandbox) for k, src in wf.knows.items()}
+    except ExprError as err:
+        return f"user knowledge cannot be derived: {err}"
+    empty = [k for k, v in knows.items() if v is None or v == ""]
+    return f"user knowledge is empty: {empty}" if empty else knows
+
+
+def goal_text(wf: Workflow, knows: dict[str, Any]) -> str:
+    return compile_template(wf.goal)({k: render(v) for k, v in knows.items()}, None)  # type: ignore[arg-type]
+
+
+def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random, *, confirm: bool = True) -> Request:
+    """The user's side: what they know, and what they say up front (an id at most, sometimes nothing)."""
+    ids = [k for k in knows if k.endswith("_id") or k == "id"]
+    opening = ids[:1] if ids and rng.random() < 0.6 else []
+    return Request(kind=kind, goal=goal_text(wf, knows), intent=user_words(wf.goal, knows, said_value), knows=knows,
+                   opening=opening, confirm=confirm)
+
+
+def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
+             rng: random.Random) -> Built | str:
+    """The workflow done for this user: every gold action succeeds and a write changes the state
+    (else the target is already true); a read has facts to tell."""
+    knows = derive_knows(wf, row, sandbox)
+    if isinstance(knows, str):
+        return knows
+    snap, before = sandbox.snapshot(), sandbox.state_hash()
+    try:
+        actions, env = replay_workflow(wf, knows, sandbox)
+        reason = _complete_problem(compiled, wf, actions, env, sandbox, before)
+    except ExprError as err:
+        reason = f"a binding or condition failed: {err}"
+    if isinstance(reason, str):
+        sandbox.restore(snap)
+        return reason
+    return Built(_request("complete", wf, knows, rng), actions, reason,
+                 unknown=[k for k in wf.tells if k not in knows], workflow=wf.name, topic=wf.category)
+
+
+def _complete_problem(compiled: CompiledDomain, wf: Workflow, actions: list[GoldAction], env: dict[str, Any],
+                      sandbox: Sandbox, before: str) -> dict[str, str] | str:
+    failed = next((a for a in actions if not a.ok), None)
+    if failed is not None:
+        err = failed.result.get("error") if isinstance(failed.result, dict) else failed.result
+        return f"gold action {failed.tool} failed: {err}"
+    if not actions:
+        return "no gold action runs for this row"
+    try:
+        outputs = {k: render(compile_expr(src)(env, sandbox)) for k, src in wf.tells.items()}
+    except ExprError as err:
+        return f"a required output cannot be computed: {err}"
+    outputs = {k: v for k, v in outputs.items() if v}
+    writes = any(compiled.tools[a.tool].writes for a in actions)
+    if writes and sandbox.state_hash() == before:
+        return "write task does not change the state"
+    if not writes and not outputs:
+        return "read task has nothing to tell, so doing nothing would pass"
+    return outputs
+
+
+def target_of(args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments that name the record a call touches (its ids), else all but secrets."""
+    ids = {k: v for k, v in args.items() if k == "id" or k.endswith("_id")}
+    return ids or {k: v for k, v in args.items() if not SECRET.search(k)}
+
+
+def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
+           rng: random.Random) -> Built | str:
+    """The user wants the workflow but a rule from the text forbids it for their row: gold is the
+    reads up to the rule, no write; the rule must be visible in what the assistant has read."""
+    knows = derive_knows(wf, row, sandbox)
+    if isinstance(knows, str):
+        return knows
+    snap = sandbox.snapshot()
+    try:
+        actions, _ = replay_workflow(wf, knows, sandbox)
+    except ExprError as err:
+        sandbox.restore(snap)
+        return f"a binding or condition failed: {err}"
+    sandbox.restore(snap)
+    failed = actions[-1] if actions and not actions[-1].ok else None
+    if failed is None:
+        return "no rule stops this workflow for this row"
+    spec = compiled.tools[failed.tool].spec
+    message = failed.result.get("error", "") if isinstance(failed.result, dict) else ""
+    if message not in rule_messages(spec):
+        return f"{failed.tool} fails for a reason that is not a rule: {message}"
+    write = next((s.tool for s in wf.steps if compiled.tools[s.tool].writes), None)
+    if write is None:
+        return "the workflow makes no write to refuse"
+    if spec.kind == "write":
+        gold = actions[:-1]
+        seen = blocking_rule(spec, failed.arguments, [a.result for a in gold], sandbox.clock)
+        if seen is None:
+            return "the rule that stops the write cannot be seen in what was read before it"
+        values = seen[1]
+    else:
+        gold = actions
+        values = _rule_values(spec, message, row)
+    for a in gold:  # the reads again, so later requests of a session see the same sandbox
+        sandbox.call(a.tool, a.arguments)
+    return Built(_request("refuse", wf, knows, rng), gold,
+                 refusal=Refusal(tool=write, target=target_of(failed.arguments), reason=message, values=values),
+                 workflow=wf.name, topic=wf.category)
+
+
+def _rule_values(spec: Any, message: str, row: dict[str, Any]) -> list[str]:
+    step = next((s for s in spec.effect or [] if isinstance(s, RequireStep) and s.message == message), None)
+    fields = re.findall(r"\b[A-Za-z_]\w*\.([A-Za-z_]\w*)\b", step.require) if step else []
+    return list(dict.fromkeys(str(row[f]) for f in fields if row.get(f) not in (None, "")))
+
+
+def decline(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
+            rng: random.Random) -> Built | str:
+    """The user asks for an admissible write and says no when asked to confirm: gold is the reads
+    before the write; the state must stay as it was."""
+    snap = sandbox.snapshot()
+    trial = complete(compiled, wf, row, sandbox, rng)
+    if isinstance(trial, str):
+        return trial
+    sandbox.restore(snap)
+    if not any(compiled.tools[a.tool].writes for a in trial.actions):
+        return "the workflow makes no write to decline"
+    knows = trial.request.knows
+    nxt = first_write(wf, knows, sandbox)
+    sandbox.restore(snap)
+    if nxt is None:
+        return "no write is reached for this row"
+    actions, _ = replay_workflow(wf, knows, sandbox, stop_before_write=True)
+    return Built(_request("decline", wf, knows, rng, confirm=False), actions,
+                 decline=Decline(tool=nxt[0], target=target_of(nxt[1])), workflow=wf.name, topic=wf.category)
+
+
+def lookup_tools(compiled: CompiledDomain) -> dict[str, tuple[str, str]]:
+    """table -> (tool, parameter) for read tools that find one row by its key and check nothing."""
+    out: dict[str, tuple[str, str]] = {}
+    for name, tool in compiled.tools.items():
+        spec = tool.spec
+        steps = spec.effect or []
+        if tool.writes or len(spec.parameters) != 1 or not steps or not isinstance(steps[0], FindStep):
+            continue
+        find, param = steps[0], spec.parameters[0].name
+        table = compiled.tables.get(find.find)
+        if table is None or find.many or find.where != {table.pk: param}:
+            continue
+        if any(not isinstance(s, (FindStep, ReturnStep)) for s in steps):
+            continue
+        out.setdefault(find.find, (name, param))
+    return out
+
+
+def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: Sandbox,
+           rng: random.Random) -> Built | str:
+    """The user asks about one or two facts of their record; the answer must carry them."""
+    found = lookup_tools(compiled).get(table)
+    if found is None:
+        return f"no tool looks up one {table} row by its key"
+    tool, param = found
+    key = row[compiled.tables[table].pk]
+    result = sandbox.call(tool, {param: key})
+    if not result.ok or not isinstance(result.value, dict):
+        return f"{tool} gives no record for {key}"
+    facts = [k for k, v in result.value.items()
+             if k != param and not k.endswith("_id") and not SECRET.search(k) and "email" not in k
+             and isinstance(v, (str, int, float, bool)) and render(v) and len(render(v)) <= 40]
+    if not facts:
+        return f"{tool} returns nothing a user would ask about"
+    asks = sorted(rng.sample(facts, min(len(facts), rng.choice([1, 2]))), key=facts.index)
+    noun = table[:-1] if table.endswith("s") else table
+    knows = {param: key}
+    goal = f"find out the {' and '.join(a.replace('_', ' ') for a in asks)} of {noun} {render(key)}"
+    request = Request(kind="lookup", goal=goal, intent=goal, knows=knows,
+                      opening=[param] if rng.random() < 0.5 else [], asks=asks)
+    return Built(request, [GoldAction(tool=tool, arguments={param: key}, result=result.value)],
+                 {a: render(result.value[a]) for a in asks}, unknown=asks, workflow=f"lookup_{noun}", topic="lookup")
