@@ -84,14 +84,22 @@ _VERBS = frozenset(
     "unlock update upgrade".split())
 
 
-def action(goal: str, tool: str) -> str:
-    """What a workflow does, as the assistant says it: the goal's headline in the second person when
-    it is a verb phrase ("freeze your debit card"), else the write in words ("update the shipping address")."""
-    head = re.sub(r"\s*\([^)]*\)|\{[^}]*\}", "", goal).split(":")[0].strip().rstrip(".")
-    head = re.sub(r"\bmy\b", "your", head, flags=re.IGNORECASE)
-    first = head.split(" ")[0].lower() if head else ""
-    if first in _VERBS:
-        return head[:1].lower() + head[1:]
+def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
+    """What a workflow does, as the assistant says it: the goal's request sentence in the second
+    person with the values the user gave ("move $800 from your savings account ending in 6013 ..."),
+    else the write in words ("update the shipping address")."""
+    from gem_env.simulators.scenario import SENTENCE_BREAK
+
+    known = known or {}
+    text = re.sub(r"\s*\([^)]*\)", "", goal)
+    sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]
+    ask = next((x for x in sentences if x.split(" ")[0].lower() in _VERBS), "")
+    ask = ask.split(":")[0].strip().rstrip(".")
+    if ask and all(m in known for m in re.findall(r"\{(\w+)\}", ask)):
+        ask = re.sub(r"\{(\w+)\}", lambda m: value_text(m.group(1), known[m.group(1)]), ask)
+        ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
+        if " it " not in f" {ask} ":
+            return ask[:1].lower() + ask[1:]
     verb, _, rest = tool.replace("_", " ").partition(" ")
     return f"{verb} the {rest}" if rest else verb
 

@@ -139,6 +139,7 @@ class WorkflowAgent:
         self._plans = [_plan(wf, compiled) for wf in compiled.domain.workflows]
         self._lookups = lookup_plans(compiled)
         self._rt = NoDatabase()
+        self._keys = {name: t.pk for name, t in compiled.tables.items()}
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
         self._clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}  # as the sandbox's
         names = {k for p in self._plans for k in p.workflow.knows} | {lp.param for lp in self._lookups}
@@ -238,12 +239,13 @@ class WorkflowAgent:
                     env[step.as_] = result
                 continue
             if step.writes and confirmed is not True:
-                blocked = blocking_rule(self.compiled.tools[step.tool].spec, args, [r for _, r in results], self._clock)
+                blocked = blocking_rule(self.compiled.tools[step.tool].spec, args, [r for _, r in results], self._clock,
+                                        self._keys)
                 if blocked is not None:
                     return self._failed(plan, step.tool, blocked[0], blocked[1], turn)
                 if confirmed is False:
                     return _say(f"{S.pick(turn.rng, S.DECLINED)} {S.pick(turn.rng, S.CLOSE)}")
-                return _say(S.pick(turn.rng, S.CONFIRM, action=S.action(plan.workflow.goal, step.tool),
+                return _say(S.pick(turn.rng, S.CONFIRM, action=S.action(plan.workflow.goal, step.tool, known),
                                    details=S.details(args, _SECRET)))
             return _call(step.tool, args, turn)
         return self._report(plan, env, wrote, turn)
@@ -258,7 +260,7 @@ class WorkflowAgent:
         close = S.pick(turn.rng, S.CLOSE)
         if error in rule_messages(self.compiled.tools[tool].spec) or values:
             write = next((st.tool for st in plan.steps if st.writes), tool)
-            text = S.pick(turn.rng, S.REFUSE, action=S.action(plan.workflow.goal, write),
+            text = S.pick(turn.rng, S.REFUSE, action=S.action(plan.workflow.goal, write, turn.known),
                           reason=S.reason_text(error, values))
             return _say(f"{text} {close}")
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}")

@@ -66,6 +66,9 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _PRONOUNS = [(re.compile(r"\byou are\b", re.I), "I am"), (re.compile(r"\byour\b", re.I), "my"),
              (re.compile(r"\byours\b", re.I), "mine"), (re.compile(r"\byou've\b", re.I), "I've"),
              (re.compile(r"\byou're\b", re.I), "I'm"), (re.compile(r"\byou\b", re.I), "I")]
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
+_REFERS_BACK = re.compile(r"\b(?:it|them|this|that one)\b", re.IGNORECASE)
+_IDENTITY = re.compile(r"\b(?:you are|i am|born|email is|name is)\b", re.IGNORECASE)
 _IMPERATIVE = re.compile(r"^(?:add|apply|book|buy|cancel|change|check|close|dispute|extend|file|find|freeze|get|"
                          r"increase|lower|make|move|open|order|pay|raise|redeem|refill|remove|renew|replace|report|"
                          r"request|reschedule|reset|return|schedule|send|set|sign|start|stop|submit|switch|transfer|"
@@ -81,9 +84,12 @@ def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) 
     fill = fmt or (lambda k, v: str(v))
     text = _PAREN.sub("", goal)
     text = _PLACEHOLDER.sub(lambda m: fill(m.group(1), knows[m.group(1)]) if m.group(1) in knows else "", text)
-    sentences = [x.strip() for x in re.split(r"(?<=[.!?])\s+", text) if x.strip()]
-    head = next((x for x in sentences if _IMPERATIVE.match(x)), sentences[0] if sentences else "")
-    head = head.split(":")[0].strip().rstrip(".!")
+    sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]
+    ask = next((i for i, x in enumerate(sentences) if _IMPERATIVE.match(x)), 0)
+    chosen = sentences[ask:ask + 1]
+    if chosen and _REFERS_BACK.search(chosen[0]):  # "Report it" needs the sentence saying what "it" is
+        chosen = [x for x in sentences[:ask] if not _IDENTITY.search(x)][-1:] + chosen
+    head = " ".join(x.split(":")[0].strip().rstrip(".!") + "." for x in chosen).rstrip(".")
     for pattern, mine in _PRONOUNS:
         head = pattern.sub(mine, head)
     head = re.sub(r"\s+([,.])", r"\1", re.sub(r"\s+", " ", head)).strip(" ,;-")

@@ -132,7 +132,8 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
         return "the workflow makes no write to refuse"
     if spec.kind == "write":
         gold = actions[:-1]
-        seen = blocking_rule(spec, failed.arguments, [a.result for a in gold], sandbox.clock)
+        keys = {name: t.pk for name, t in compiled.tables.items()}
+        seen = blocking_rule(spec, failed.arguments, [a.result for a in gold], sandbox.clock, keys)
         if seen is None:
             return "the rule that stops the write cannot be seen in what was read before it"
         values = seen[1]
