@@ -47,7 +47,7 @@ def lookup_plans(compiled: CompiledDomain) -> list[LookupPlan]:
             continue
         if any(not isinstance(s, (FindStep, ReturnStep)) for s in steps) or find.find in out:
             continue
-        noun = find.find[:-1] if find.find.endswith("s") else find.find
+        noun = S.singular(find.find)
         returned = next((s.return_ for s in steps if isinstance(s, ReturnStep)), None)
         fields = list(returned) if isinstance(returned, dict) else [f.name for f in entity.fields]
         out[find.find] = LookupPlan(find.find, noun.replace("_", " "), name, param, fields)

@@ -37,6 +37,7 @@ REFUSE = ["I'm sorry, but I can't {action} for you: {reason}", "Unfortunately I'
 FAILED = ["I'm sorry, that didn't go through: {error}", "Unfortunately that step failed: {error}"]
 WELCOME = "You're welcome! Have a great day."
 
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
 _MONEY = re.compile(r"amount|price|balance|limit|fee|total|refund|cost|payment|charge|fare|deposit|credit")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MD = re.compile(r"[`*_]{1,2}([^`*_]+)[`*_]{1,2}")
@@ -88,8 +89,6 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     """What a workflow does, as the assistant says it: the goal's request sentence in the second
     person with the values the user gave ("move $800 from your savings account ending in 6013 ..."),
     else the write in words ("update the shipping address")."""
-    from gem_env.simulators.scenario import SENTENCE_BREAK
-
     known = known or {}
     text = re.sub(r"\s*\([^)]*\)", "", goal)
     sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]
@@ -128,3 +127,12 @@ def details(args: dict[str, Any], secret: re.Pattern) -> str:
         else:
             parts.append(f"{words(name)} {value_text(name, value)}")
     return f" ({', '.join(parts)})" if parts else ""
+
+
+def singular(noun: str) -> str:
+    """"addresses" -> "address", "policies" -> "policy", "cards" -> "card"."""
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    if noun.endswith(("sses", "shes", "ches", "xes")):
+        return noun[:-2]
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun

@@ -26,7 +26,7 @@ ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x
 BRIDGE = ["Thanks! One more thing: ", "Great. Also, ", "Thank you. While I have you, ", "Perfect. There's one more thing: ",
           "Thanks. Another thing: ", "Okay, thanks. Next, "]
 VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name} is {v}."]
-ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
+ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
             "Yes, it's {v}.", "Of course, it's {v}."]
 MANY_FACTS = ["My {a} is {va}, and my {b} is {vb}.", "Sure. My {a} is {va} and my {b} is {vb}.",
               "The {a} is {va}, and the {b} is {vb}."]
@@ -85,3 +85,12 @@ def want_phrase(intent: str) -> tuple[list[str], str]:
 
 def is_negative(text: str) -> bool:
     return bool(_NEGATIVE.search(text))
+
+
+def singular(noun: str) -> str:
+    """"addresses" -> "address", "policies" -> "policy", "cards" -> "card"."""
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    if noun.endswith(("sses", "shes", "ches", "xes")):
+        return noun[:-2]
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun

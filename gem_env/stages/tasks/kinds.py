@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...agents.prechecks import blocking_rule, rule_messages
-from ...simulators.phrases import said_value
+from ...simulators.phrases import said_value, singular
 from ...simulators.scenario import Request, user_words
 from ...tools import CompiledDomain, Sandbox, Workflow
 from ...tools.errors import ExprError
@@ -209,7 +209,7 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     if not facts:
         return f"{tool} returns nothing a user would ask about"
     asks = sorted(rng.sample(facts, min(len(facts), rng.choice([1, 2]))), key=facts.index)
-    noun = table[:-1] if table.endswith("s") else table
+    noun = singular(table).replace("_", " ")
     knows = {param: key}
     goal = f"find out the {' and '.join(a.replace('_', ' ') for a in asks)} of {noun} {render(key)}"
     request = Request(kind="lookup", goal=goal, intent=goal, knows=knows,

@@ -87,7 +87,7 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
     tasks: list[Task] = []
     reasons: dict[str, list[str]] = {wf.name: [] for wf in compiled.domain.workflows}
     plan = _kind_plan(name, kinds, per_domain)
-    completes = plan.count("complete")
+    completes = plan[:per_domain].count("complete")
     if "complete" in kinds:
         tasks += ctx.completes(completes, reasons)
     for kind in [k for k in plan if k != "complete"]:
@@ -112,14 +112,16 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
 
 
 def _kind_plan(domain: str, kinds: Sequence[str], n: int) -> list[str]:
-    """Which kinds to try, in order: a complete task, a session, then the single-request kinds
-    rotated by the domain's name, so a corpus gets every kind."""
-    others = [k for k in ("refuse", "lookup", "decline", "refuse", "lookup") if k in kinds]
-    start = int(hashlib.sha256(domain.encode()).hexdigest(), 16) % max(1, len(others))
+    """Which kinds to try, in order. Half the domains (by name) start with a complete task, all
+    have a session, and the single-request kinds follow in a rotation that starts at a different
+    kind per domain, so a corpus gets every kind in useful shares; complete fills any gap."""
+    h = int(hashlib.sha256(domain.encode()).hexdigest(), 16)
+    others = [k for k in ("refuse", "lookup", "decline") if k in kinds]
+    start = h % max(1, len(others))
     rotated = others[start:] + others[:start]
-    head = [k for k in ("complete", "multi_request") if k in kinds]
-    order = head + list(dict.fromkeys(rotated)) + [k for k in kinds if k not in head and k not in rotated]
-    plan = []
+    head = [k for k in (("complete", "multi_request") if h % 2 == 0 else ("multi_request",)) if k in kinds]
+    order = list(dict.fromkeys(head + rotated + [k for k in kinds if k not in head and k not in rotated]))
+    plan: list[str] = []
     while len(plan) < n + len(order):
         plan += order
     return plan

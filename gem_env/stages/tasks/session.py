@@ -58,7 +58,9 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
         got = K.lookup(ctx.compiled, wf.anchor.table, {ctx.compiled.tables[wf.anchor.table].pk: key}, sandbox, rng)
         return got if isinstance(got, K.Built) else None
     used = {b.workflow for b in built}
-    candidates = ctx.candidates(kind)
+    rows = {str(v) for b in built for v in b.request.knows.values()}
+    # a record an earlier request settled is not asked about again (a declined write done after all)
+    candidates = [c for c in ctx.candidates(kind) if c[0] not in rows]
     candidates.sort(key=lambda c: c[1] in used)  # workflows not yet in the session first (stable)
     for _, _, builder in candidates[:TRIES_PER_REQUEST]:
         got = builder(sandbox, rng)
