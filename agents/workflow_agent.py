@@ -19,11 +19,12 @@ from typing import Any
 from gem_env.tools import CompiledDomain, Workflow
 from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import Compiled, compile_expr
+from gem_env.tools.model import FindStep, ReturnStep
 
 from . import speech as S
 from .base import new_usage
 from .lookup import LookupPlan, lookup_plans, lookup_reply, recognise_lookup
-from .prechecks import NoDatabase, blocking_rule, rule_messages
+from .prechecks import NoDatabase, blocking_rule, records, rule_messages
 from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -55,6 +56,8 @@ class _Step:
     as_: str | None
     needs: list[str]  # user knowledge the step's arguments read
     effect: str  # the tool's effect as JSON: two tools with the same effect and arguments reply the same
+    pure: tuple[str, str, str] | None  # (table, key field, parameter) of a read that only finds one row
+    needed: bool  # whether later steps, conditions or the facts to tell read this step's result
 
 
 @dataclass
@@ -81,6 +84,20 @@ def _field_type(src: str, anchor: str, compiled: CompiledDomain) -> str | None:
     return found.type if found else None
 
 
+def _pure_read(tool: Any, compiled: CompiledDomain) -> tuple[str, str, str] | None:
+    """(table, key, parameter) when a read tool only finds one row by its key and returns it."""
+    steps = tool.spec.effect or []
+    if tool.writes or len(steps) != 2 or not isinstance(steps[0], FindStep) or not isinstance(steps[1], ReturnStep):
+        return None
+    find = steps[0]
+    table = compiled.tables.get(find.find)
+    if table is None or find.many or find.filter or len(find.where) != 1 or table.pk not in find.where:
+        return None
+    param = find.where[table.pk]
+    return (find.find, table.pk, param) if isinstance(param, str) and param in {p.name for p in tool.spec.parameters} \
+        else None
+
+
 def _plan(wf: Workflow, compiled: CompiledDomain) -> _Plan:
     keys = set(wf.knows)
     types: dict[str, str | None] = {k: None for k in wf.knows}
@@ -104,7 +121,18 @@ def _plan(wf: Workflow, compiled: CompiledDomain) -> _Plan:
         when = compile_expr(s.when) if s.when else None
         effect = json.dumps([st.model_dump(by_alias=True) for st in tool.spec.effect or []], sort_keys=True,
                             default=str) if tool.spec.effect is not None else s.tool
-        steps.append(_Step(s.tool, tool.writes, args, when, s.as_, list(dict.fromkeys(needs)), effect))
+        steps.append(_Step(s.tool, tool.writes, args, when, s.as_, list(dict.fromkeys(needs)), effect,
+                           _pure_read(tool, compiled), True))
+    read_later: set[str] = set()
+    for src in wf.tells.values():
+        read_later |= compile_expr(src).names
+    for step, s in reversed(list(zip(steps, wf.steps))):
+        step.needed = bool(step.as_ and step.as_ in read_later)
+        for b in s.args.values():
+            if b.result is not None:
+                read_later |= compile_expr(b.result).names
+        if s.when:
+            read_later |= compile_expr(s.when).names
     for key, src in wf.knows.items():
         found = _field_type(src, wf.anchor.table, compiled)
         types[key] = found if found == "date" else types[key] or found
@@ -228,6 +256,8 @@ class WorkflowAgent:
                 if step.as_:
                     env[step.as_] = same
                 continue
+            if step.pure and not step.needed and _already_read(step.pure, args, [r for _, _, r in called]):
+                continue  # a record this request has read already: reading it again tells nothing new
             if done < len(results):
                 tool, result = results[done]
                 done += 1
@@ -273,6 +303,11 @@ class WorkflowAgent:
                 parts.append(S.fact(turn.rng, key, value, after_write=wrote))
         parts.append(S.pick(turn.rng, S.CLOSE))
         return _say(" ".join(parts))
+
+
+def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: list[Any]) -> bool:
+    _, key, param = pure
+    return any(str(r.get(key)) == str(args.get(param)) for r in records(results))
 
 
 def _say(text: str) -> dict[str, Any]:

@@ -130,6 +130,8 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
     write = next((s.tool for s in wf.steps if compiled.tools[s.tool].writes), None)
     if write is None:
         return "the workflow makes no write to refuse"
+    if any(compiled.tools[a.tool].writes for a in actions[:-1]):
+        return "the rule stops the workflow only after it has written"
     if spec.kind == "write":
         gold = actions[:-1]
         keys = {name: t.pk for name, t in compiled.tables.items()}
