@@ -20,7 +20,7 @@ from ...tools.expr import compile_expr, compile_template
 from ...tools.model import FindStep, RequireStep, ReturnStep
 from ...tools.render import render
 from .model import Decline, GoldAction, Refusal
-from .replay import first_write, replay_workflow
+from .replay import first_write, replay_workflow, resolve_args
 
 SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
 
@@ -115,10 +115,11 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
         return knows
     snap = sandbox.snapshot()
     try:
-        actions, _ = replay_workflow(wf, knows, sandbox)
+        actions, env = replay_workflow(wf, knows, sandbox)
     except ExprError as err:
         sandbox.restore(snap)
         return f"a binding or condition failed: {err}"
+    arguments = _write_arguments(compiled, wf, knows, env, sandbox)
     sandbox.restore(snap)
     failed = actions[-1] if actions and not actions[-1].ok else None
     if failed is None:
@@ -145,8 +146,23 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
     for a in gold:  # the reads again, so later requests of a session see the same sandbox
         sandbox.call(a.tool, a.arguments)
     return Built(_request("refuse", wf, knows, rng), gold,
-                 refusal=Refusal(tool=write, target=target_of(failed.arguments), reason=message, values=values),
+                 refusal=Refusal(tool=write, target=target_of(failed.arguments), reason=message, values=values,
+                                 arguments=failed.arguments if spec.kind == "write" else arguments),
                  workflow=wf.name, topic=wf.category)
+
+
+def _write_arguments(compiled: CompiledDomain, wf: Workflow, knows: dict[str, Any], env: dict[str, Any],
+                     sandbox: Sandbox) -> dict[str, Any]:
+    """The first write step's arguments, as far as what was read before a rule stopped the workflow
+    lets them be worked out."""
+    step = next((s for s in wf.steps if compiled.tools[s.tool].writes), None)
+    out: dict[str, Any] = {}
+    for name, b in (step.args.items() if step else []):
+        try:
+            out[name] = resolve_args({name: b}, knows, env, sandbox)[name]
+        except (ExprError, KeyError):
+            continue
+    return out
 
 
 def _rule_values(spec: Any, message: str, row: dict[str, Any]) -> list[str]:
@@ -173,7 +189,8 @@ def decline(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox
         return "no write is reached for this row"
     actions, _ = replay_workflow(wf, knows, sandbox, stop_before_write=True)
     return Built(_request("decline", wf, knows, rng, confirm=False), actions,
-                 decline=Decline(tool=nxt[0], target=target_of(nxt[1])), workflow=wf.name, topic=wf.category)
+                 decline=Decline(tool=nxt[0], target=target_of(nxt[1]), arguments=nxt[1]), workflow=wf.name,
+                 topic=wf.category)
 
 
 def lookup_tools(compiled: CompiledDomain) -> dict[str, tuple[str, str]]:

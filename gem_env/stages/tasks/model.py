@@ -23,6 +23,7 @@ class Refusal(BaseModel):
 
     tool: str
     target: dict[str, Any] = Field(description="arguments naming the record the write would touch")
+    arguments: dict[str, Any] = Field(default_factory=dict, description="the write's arguments, as far as known")
     reason: str = Field(description="the rule's text")
     values: list[str] = Field(default_factory=list, description="the record values that break the rule")
 
@@ -32,6 +33,7 @@ class Decline(BaseModel):
 
     tool: str
     target: dict[str, Any]
+    arguments: dict[str, Any] = Field(default_factory=dict, description="the write's arguments")
 
 
 class Ambiguity(BaseModel):
