@@ -13,28 +13,51 @@ from gem_env.tools.render import render
 ASK = ["Could you give me your {x}?", "What's your {x}, please?", "Happy to help with that. Could you tell me your {x}?",
        "Sure, I can look into that. What is your {x}?", "I can help. First, could you share your {x}?",
        "Of course. Can you tell me your {x}?", "Let me check that for you. What's your {x}?",
-       "To find this I'll need a detail from you: what is your {x}?"]
+       "To find this I'll need a detail from you: what is your {x}?", "Glad to help. Which {x} is it?",
+       "No problem. May I have your {x}?", "Certainly. Could you confirm your {x} for me?",
+       "I'd be glad to look into it. What's the {x}?", "Let's sort this out. Could you share the {x}?"]
+ASK_FOR = ["I can help you {action}. Could you give me your {x}?", "Sure, I can help you {action}. What's your {x}?",
+           "Happy to help you {action}. First, may I have your {x}?",
+           "Let's {action} together. Could you tell me your {x}?",
+           "I'll help you {action}. To start, what is your {x}?"]
 ASK_MORE = ["Thanks. Could you also give me your {x}?", "Got it. And what's your {x}?",
-            "Thank you. One more thing: what is your {x}?", "Thanks! Could you tell me your {x} as well?"]
-GIVE_UP = ["I'm sorry, I can't continue without your {x}.", "Unfortunately I can't go further without your {x}."]
+            "Thank you. One more thing: what is your {x}?", "Thanks! Could you tell me your {x} as well?",
+            "Great, I've found it. Now, what's your {x}?", "Perfect. Next, could you give me your {x}?",
+            "Thanks for that. Could you share your {x} too?", "Okay. And could you give me the {x}?"]
+GIVE_UP = ["I'm sorry, I can't continue without your {x}.", "Unfortunately I can't go further without your {x}.",
+           "Without your {x} I'm not able to go on, I'm afraid."]
 CONFIRM = ["Just to confirm: I'll {action}{details}. Shall I go ahead?",
            "Here's what I'm about to do: {action}{details}. Would you like me to go ahead?",
            "I can {action}{details} now. Shall I proceed?",
            "Everything checks out. I'll {action}{details}. Do you want me to go ahead?",
-           "Before I make the change: I'll {action}{details}. Is that okay?"]
+           "Before I make the change: I'll {action}{details}. Is that okay?",
+           "All set to {action}{details}. Should I go ahead?",
+           "The next step is to {action}{details}. Would you like me to proceed?",
+           "I'm ready to {action}{details}. Can you confirm you'd like me to do that?",
+           "Thanks, that's everything I need. I'll now {action}{details}. Shall I proceed?"]
 DONE = ["All done.", "Done!", "That's taken care of.", "Everything is set.", "I've completed that for you.",
-        "That went through.", "Great, it's done."]
-FOUND = ["Here's what I found.", "I've checked for you.", "I've looked it up.", "Thanks for waiting.", "Okay, I have it."]
-FACT = ["The {name} is {value}.", "Your {name} is {value}.", "{Name}: {value}.", "The {name} shows {value}."]
-FACT_AFTER_WRITE = ["The {name} is now {value}.", "{Name}: {value}.", "Your {name} is {value}."]
+        "That went through.", "Great, it's done.", "Your request to {action} is complete.",
+        "I've finished: {action}, as you asked.", "Success! The request to {action} went through.",
+        "That's done now.", "It worked."]
+FOUND = ["Here's what I found.", "I've checked for you.", "I've looked it up.", "Thanks for waiting.", "Okay, I have it.",
+         "I've gone through the record.", "Here are the details.", "I pulled that up for you."]
+FACT = ["The {name} is {value}.", "Your {name} is {value}.", "{Name}: {value}.", "The {name} shows {value}.",
+        "It shows the {name} as {value}.", "I can see the {name} is {value}.", "Its {name} is {value}."]
+FACT_AFTER_WRITE = ["The {name} is now {value}.", "{Name}: {value}.", "Your {name} is {value}.",
+                    "The {name} now reads {value}.", "You'll see the {name} as {value}.", "It now shows {name} {value}."]
 CLOSE = ["Is there anything else I can help with?", "Anything else I can do for you today?",
-         "Is there anything else you need?", "Can I help with anything else?", "Is there anything else I can do?"]
+         "Is there anything else you need?", "Can I help with anything else?", "Is there anything else I can do?",
+         "Would you like help with anything else?", "Let me know if there's anything else you need.",
+         "Is there anything else on your mind?"]
 DECLINED = ["No problem, I won't make that change. Nothing has been changed.",
             "Understood, I'll leave it as it is. Nothing was changed.",
-            "Okay, I've stopped there; your account is unchanged."]
+            "Okay, I've stopped there; your account is unchanged.",
+            "That's fine, I haven't changed anything.", "Alright, I'll hold off. Everything stays as it was."]
 REFUSE = ["I'm sorry, but I can't {action} for you: {reason}", "Unfortunately I'm not able to {action}: {reason}",
-          "I checked, and I can't {action}: {reason}"]
-FAILED = ["I'm sorry, that didn't go through: {error}", "Unfortunately that step failed: {error}"]
+          "I checked, and I can't {action}: {reason}", "I'm afraid I can't {action} here. {Reason}",
+          "I looked into it, but our policy doesn't allow me to {action}: {reason}"]
+FAILED = ["I'm sorry, that didn't go through: {error}", "Unfortunately that step failed: {error}",
+          "Something went wrong on our side: {error}"]
 WELCOME = "You're welcome! Have a great day."
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")

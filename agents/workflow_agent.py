@@ -246,7 +246,9 @@ class WorkflowAgent:
             if step.when is not None:
                 missing += [k for k in sorted(step.when.names & set(plan.workflow.knows)) if k not in known]
             if missing:
-                return self._ask(list(dict.fromkeys(missing)), turn)
+                write = next((st.tool for st in plan.steps if st.writes), None)
+                action = S.action(plan.workflow.goal, write, known) if write else ""
+                return self._ask(list(dict.fromkeys(missing)), turn, action)
             if step.when is not None and not step.when(env, self._rt):
                 continue
             args = {name: known[v] if kind == "user" else v(env, self._rt) if kind == "result" else v
@@ -280,11 +282,15 @@ class WorkflowAgent:
             return _call(step.tool, args, turn)
         return self._report(plan, env, wrote, turn)
 
-    def _ask(self, missing: list[str], turn: _Turn) -> dict[str, Any]:
+    def _ask(self, missing: list[str], turn: _Turn, action: str = "") -> dict[str, Any]:
         what = _join([S.words(k) for k in missing])
         if any(what in s and "?" in s for s in turn.said) and turn.last.get("role") == "user":
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.pick(turn.rng, S.CLOSE)}")
-        return _say(S.pick(turn.rng, S.ASK_MORE if turn.said else S.ASK, x=what))
+        if turn.said:
+            return _say(S.pick(turn.rng, S.ASK_MORE, x=what))
+        if action and turn.rng.random() < 0.5:
+            return _say(S.pick(turn.rng, S.ASK_FOR, x=what, action=action))
+        return _say(S.pick(turn.rng, S.ASK, x=what))
 
     def _failed(self, plan: _Plan, tool: str, error: str, values: list[str], turn: _Turn) -> dict[str, Any]:
         close = S.pick(turn.rng, S.CLOSE)
@@ -296,7 +302,8 @@ class WorkflowAgent:
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}")
 
     def _report(self, plan: _Plan, env: dict[str, Any], wrote: bool, turn: _Turn) -> dict[str, Any]:
-        parts = [S.pick(turn.rng, S.DONE if wrote else S.FOUND)]
+        write = next((st.tool for st in plan.steps if st.writes), "")
+        parts = [S.pick(turn.rng, S.DONE if wrote else S.FOUND, action=S.action(plan.workflow.goal, write, turn.known))]
         for key, expr in plan.tells.items():
             value = expr(env, self._rt)
             if value not in (None, "", [], {}):

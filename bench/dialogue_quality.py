@@ -96,13 +96,15 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
     top = openings.most_common(1)[0] if openings else ("", 0)
     first_turns = [next(iter(_spoken(r["messages"], "user")), "") for r in records]
     masked = [_MASK.sub("#", t).lower() for t in first_turns]
-    snake = ids = goal_pasted = same_replies = pairs = 0
+    snake = snake_spoken = ids = goal_pasted = same_replies = pairs = 0
     messages = calls = distinct_tools = chained = 0
     for r, first in zip(records, first_turns):
         domain = r["domain"]
         natural = [m.get("content") or "" for m in r["messages"]
                    if m.get("role") in ("system", "user", "assistant") and isinstance(m.get("content"), str)]
         snake += sum(len(_SNAKE.findall(t)) for t in natural)
+        snake_spoken += sum(len(_SNAKE.findall(m.get("content") or "")) for m in r["messages"]
+                            if m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str))
         ids += sum(t.count(domain) for t in natural)
         goal = (r["task"].get("scenario") or {}).get("goal", "").strip().rstrip(".")
         goal_pasted += bool(goal) and goal.lower() in first.lower()
@@ -124,7 +126,8 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         "user_distinct_2gram_ratio": round(u_distinct / max(1, u_total), 3),
         "top_assistant_opening": top[0], "top_assistant_opening_share": round(top[1] / max(1, len(assistant)), 3),
         "first_user_turns_distinct_after_masking": round(len(set(masked)) / n, 3),
-        "snake_case_in_natural_text": snake, "domain_ids_in_natural_text": ids,
+        "snake_case_in_natural_text": snake, "snake_case_in_user_and_assistant_text": snake_spoken,
+        "domain_ids_in_natural_text": ids,
         "share_first_turns_with_goal_string": round(goal_pasted / n, 3),
         "share_consecutive_identical_tool_replies": round(same_replies / max(1, pairs), 3),
         "mean_messages": round(messages / n, 2), "mean_tool_calls": round(calls / n, 2),
