@@ -159,3 +159,21 @@ def singular(noun: str) -> str:
     if noun.endswith(("sses", "shes", "ches", "xes")):
         return noun[:-2]
     return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
+WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",
+         "There are {n} {nouns} on file: {options}. Could you tell me which {x} you mean?",
+         "I found {n} {nouns}: {options}. Which {x} should I use?"]
+_SHORT = re.compile(r"^[\w$.,:/ -]{1,40}$")
+
+
+def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
+    """Asks which of several records the user means, each named by its key and a detail or two."""
+    noun = words(key[:-3] if key.endswith("_id") else key)
+    options = []
+    for r in records[:6]:
+        extra = [value_text(k, v) for k, v in r.items() if k != key and not k.endswith("_id")
+                 and isinstance(v, (str, int, float)) and not isinstance(v, bool) and _SHORT.match(str(v))][:2]
+        options.append(f"{r.get(key)}" + (f" ({', '.join(extra)})" if extra else ""))
+    text = "; ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
+    return pick(rng, WHICH, n=len(records), nouns=noun + "s", options=text, x=words(key))

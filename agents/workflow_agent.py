@@ -246,6 +246,9 @@ class WorkflowAgent:
             if step.when is not None:
                 missing += [k for k in sorted(step.when.names & set(plan.workflow.knows)) if k not in known]
             if missing:
+                which = _which(missing, [r for _, r in results])
+                if which is not None:
+                    return _say(S.which(turn.rng, *which))
                 write = next((st.tool for st in plan.steps if st.writes), None)
                 action = S.action(plan.workflow.goal, write, known) if write else ""
                 return self._ask(list(dict.fromkeys(missing)), turn, action)
@@ -310,6 +313,25 @@ class WorkflowAgent:
                 parts.append(S.fact(turn.rng, key, value, after_write=wrote))
         parts.append(S.pick(turn.rng, S.CLOSE))
         return _say(" ".join(parts))
+
+
+def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, Any]]] | None:
+    """(key, records) when a list read in this request holds several records told apart by a key
+    the user has not given yet: the assistant asks which one rather than for the key cold."""
+    for key in missing:
+        for value in reversed(results):
+            for recs in _lists(value):
+                if len({str(r.get(key)) for r in recs if r.get(key) not in (None, "")}) >= 2:
+                    return key, recs
+    return None
+
+
+def _lists(value: Any) -> list[list[dict[str, Any]]]:
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [value]
+    if isinstance(value, dict):
+        return [lst for v in value.values() for lst in _lists(v)]
+    return []
 
 
 def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: list[Any]) -> bool:

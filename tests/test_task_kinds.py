@@ -88,6 +88,11 @@ async def test_offline_agent_passes_every_kind(path: Path | None, orders: Compil
         by_kind[traj.task["category"]].append(traj.verification.passed)
     assert {k: sum(v) / len(v) for k, v in by_kind.items()} == {k: 1.0 for k in by_kind}, \
         [(t.task["category"], t.verification.failed) for t in done if not t.verification.passed]
+    if path is not None and path.stem == "shop":  # a customer with several orders: "which one?"
+        which = next(t for t in done if t.task["category"] == "disambiguate")
+        assert [c.passed for c in which.verification.checks if c.name == "asked_which"] == [True]
+        opening = which.messages[1]["content"]
+        assert not any(c in opening for c in which.task["ambiguities"][0]["candidates"])
 
 
 class _DoNothing:

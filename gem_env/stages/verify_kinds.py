@@ -1,9 +1,11 @@
-"""Checks for the task kinds beyond "reach the state, tell the facts": refusals and declines.
+"""Checks for the task kinds beyond "reach the state, tell the facts": refusals, declines and
+ambiguous references.
 
 A refusal passes when no write was made on the refused record and the assistant gave the rule's
 reason (the record values that break it, or most of the rule's words) after reading the record.
 A decline passes when the assistant asked to confirm, the user said no, no write was made on that
-record, and the assistant answered the no.
+record, and the assistant answered the no. A disambiguation passes when, before any write, the
+assistant asked which of the fitting records the user meant.
 """
 from __future__ import annotations
 
@@ -29,7 +31,30 @@ def kind_checks(task: Task, messages: list[dict[str, Any]], compiled: CompiledDo
         checks.append(_refusals(task, messages, compiled))
     if task.declines:
         checks.append(_declines(task, messages, compiled))
+    if task.ambiguities:
+        checks.append(_asked_which(task, messages, compiled))
     return checks
+
+
+def _asked_which(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> Check:
+    """Before any write, the assistant asked which of the fitting records the user meant (a question
+    naming at least two of them)."""
+    from .verify import said
+
+    first_write = next((i for i, m in enumerate(messages) if m.get("role") == "assistant" and any(
+        (compiled.tools.get((c.get("function") or {}).get("name")) or _NoTool).writes
+        for c in m.get("tool_calls") or [])), len(messages))
+    problems = []
+    for a in task.ambiguities:
+        asked = any("?" in (m.get("content") or "") and sum(said(c, m.get("content") or "") for c in a.candidates) >= 2
+                    for m in messages[:first_write] if m.get("role") == "assistant" and not m.get("tool_calls"))
+        if not asked:
+            problems.append({"key": a.key, "candidates": a.candidates})
+    return Check(name="asked_which", passed=not problems, evidence=problems or None)
+
+
+class _NoTool:
+    writes = False
 
 
 def writes_on(messages: list[dict[str, Any]], compiled: CompiledDomain, target: dict[str, Any]) -> list[dict]:

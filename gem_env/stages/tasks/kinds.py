@@ -19,7 +19,7 @@ from ...tools.errors import ExprError
 from ...tools.expr import compile_expr, compile_template
 from ...tools.model import FindStep, RequireStep, ReturnStep
 from ...tools.render import render
-from .model import Decline, GoldAction, Refusal
+from .model import Ambiguity, Decline, GoldAction, Refusal
 from .replay import first_write, replay_workflow, resolve_args
 
 SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
@@ -33,6 +33,7 @@ class Built:
     unknown: list[str] = field(default_factory=list)
     refusal: Refusal | None = None
     decline: Decline | None = None
+    ambiguity: Ambiguity | None = None
     workflow: str = ""
     topic: str = "general"
 
@@ -235,3 +236,47 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
                       opening=[param] if rng.random() < 0.5 else [], asks=asks)
     return Built(request, [GoldAction(tool=tool, arguments={param: key}, result=result.value)],
                  {a: render(result.value[a]) for a in asks}, unknown=asks, workflow=f"lookup_{noun}", topic="lookup")
+
+
+def _lists(value: Any) -> list[list[dict[str, Any]]]:
+    """Lists of records inside a tool result (the result itself, or a field of it)."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [value]
+    if isinstance(value, dict):
+        return [lst for v in value.values() for lst in _lists(v)]
+    return []
+
+
+def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
+                 rng: random.Random) -> Built | str:
+    """A complete request where what the user gives first fits several records (a list read on the
+    way holds two or more), and the user does not say which up front: the assistant must ask."""
+    snap = sandbox.snapshot()
+    built = complete(compiled, wf, row, sandbox, rng)
+    if isinstance(built, str):
+        return built
+    keys = [b.user for s in wf.steps for b in s.args.values() if b.user is not None]
+    for action in built.actions:
+        for records in _lists(action.result):
+            for key in keys:
+                values = [str(r[key]) for r in records if r.get(key) not in (None, "")]
+                if len(set(values)) >= 2 and str(built.request.knows.get(key)) in values \
+                        and key not in _given_before(wf, action, built):
+                    built.request.kind = "disambiguate"
+                    built.request.opening = [k for k in built.request.opening if k != key]
+                    said = {k: v for k, v in built.request.knows.items() if k != key}
+                    built.request.intent = user_words(wf.goal, said, said_value)
+                    built.ambiguity = Ambiguity(key=key, candidates=list(dict.fromkeys(values))[:6])
+                    return built
+    sandbox.restore(snap)
+    return "nothing the user gives fits several records"
+
+
+def _given_before(wf: Workflow, action: GoldAction, built: Built) -> set[str]:
+    """User keys the workflow reads up to and including `action` (the user must give them anyway)."""
+    out: set[str] = set()
+    for step, done in zip(wf.steps, built.actions):
+        out |= {b.user for b in step.args.values() if b.user is not None}
+        if done is action:
+            break
+    return out

@@ -28,7 +28,7 @@ def instantiate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], *, 
     """A one-request task of `kind` on one anchor row, or the reason it is not admitted."""
     table = compiled.tables[wf.anchor.table]
     key = str(row[table.pk])
-    fn = {"complete": K.complete, "refuse": K.refuse, "decline": K.decline}[kind]
+    fn = {"complete": K.complete, "refuse": K.refuse, "decline": K.decline, "disambiguate": K.disambiguate}[kind]
     return _single(compiled, kind, key, lambda sb, rng: fn(compiled, wf, row, sb, rng), seed=seed, doc_id=doc_id,
                    name=wf.name)
 
@@ -116,7 +116,7 @@ def _kind_plan(domain: str, kinds: Sequence[str], n: int) -> list[str]:
     have a session, and the single-request kinds follow in a rotation that starts at a different
     kind per domain, so a corpus gets every kind in useful shares; complete fills any gap."""
     h = int(hashlib.sha256(domain.encode()).hexdigest(), 16)
-    others = [k for k in ("refuse", "lookup", "decline") if k in kinds]
+    others = [k for k in ("refuse", "lookup", "decline", "disambiguate") if k in kinds]
     start = h % max(1, len(others))
     rotated = others[start:] + others[:start]
     head = [k for k in (("complete", "multi_request") if h % 2 == 0 else ("multi_request",)) if k in kinds]
@@ -176,7 +176,8 @@ class _Context:
                 for row in self._table_rows(table):
                     out.append((str(row[pk]), table, lambda sb, rng, t=table, r=row: K.lookup(c, t, r, sb, rng)))
             return out
-        fn = {"refuse": K.refuse, "decline": K.decline, "complete": K.complete}.get(kind)
+        fn = {"refuse": K.refuse, "decline": K.decline, "complete": K.complete,
+              "disambiguate": K.disambiguate}.get(kind)
         if fn is None:
             return []
         for wf in self.workflows:

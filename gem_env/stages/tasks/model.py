@@ -39,7 +39,8 @@ class Decline(BaseModel):
 class Ambiguity(BaseModel):
     """What the user first gave fits several records; the assistant must ask which before writing."""
 
-    candidates: list[str] = Field(description="how each fitting record is told apart, e.g. its id")
+    key: str = Field(description="what tells the records apart (a key the user knows), e.g. order_id")
+    candidates: list[str] = Field(description="the fitting records' values of `key`")
 
 
 class Task(BaseModel):
