@@ -21,7 +21,7 @@ TRIES_PER_REQUEST = 6
 def make_session(ctx: "_Context", taken: set[str]) -> Task | None:
     c = ctx.compiled
     rng = random.Random(f"{ctx.seed}\x00{c.domain.name}\x00session")
-    size = rng.choice([3, 3, 4, 4])
+    size = rng.choice([3, 4, 4])
     tail = ["refuse", "decline", "complete", "lookup", "disambiguate"]
     rng.shuffle(tail)
     sandbox = c.new_sandbox()
