@@ -132,9 +132,9 @@ def reason_text(message: str, values: list[str]) -> str:
     clean = _MD.sub(r"\1", message).strip()
     clean = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), clean)
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
-    kept = [s for s in sentences if not _GUIDE.match(s)] or sentences
-    if len(_content(" ".join(kept))) * 2 < len(_content(clean)):  # the guide sentence was the rule
-        kept = sentences
+    # instructions to staff ("Check that the status is active.") are dropped only when the values
+    # that break the rule are said instead; otherwise the whole rule is the reason
+    kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = " ".join(kept).rstrip(".") + "."
     text = text[:1].lower() + text[1:] if text[1:2].islower() else text
     if values:
@@ -181,6 +181,3 @@ def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
     text = "; ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
     return pick(rng, WHICH, n=len(records), nouns=noun + "s", options=text, x=words(key))
 
-
-def _content(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
