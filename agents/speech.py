@@ -181,3 +181,21 @@ def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
     text = "; ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
     return pick(rng, WHICH, n=len(records), nouns=noun + "s", options=text, x=words(key))
 
+
+
+NOTE = ["This applies to {what}.", "For your records, that's {what}.", "That was for {what}.",
+        "Your reference is {what}.", "This is on {what}."]
+
+
+def record_note(rng: random.Random, result: Any) -> str:
+    """A line naming the record a change touched and who it belongs to, as support replies do."""
+    if not isinstance(result, dict):
+        return ""
+    ident = next(((k, v) for k, v in result.items() if (k == "id" or k.endswith("_id")) and isinstance(v, str)), None)
+    if ident is None:
+        return ""
+    owner = next((v for k, v in result.items() if "email" in k and isinstance(v, str)), None)
+    what = f"{words(ident[0][:-3] if ident[0].endswith('_id') else ident[0])} {ident[1]}"
+    if owner:
+        what += f", registered to {owner}"
+    return pick(rng, NOTE, what=what)

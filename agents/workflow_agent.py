@@ -311,6 +311,12 @@ class WorkflowAgent:
             value = expr(env, self._rt)
             if value not in (None, "", [], {}):
                 parts.append(S.fact(turn.rng, key, value, after_write=wrote))
+        if wrote and turn.rng.random() < 0.6:
+            last = next((r for _, r in reversed(_tool_results(turn.segment))
+                         if isinstance(r, dict) and "error" not in r), None)
+            note = S.record_note(turn.rng, last)
+            if note:
+                parts.append(note)
         parts.append(S.pick(turn.rng, S.CLOSE))
         return _say(" ".join(parts))
 
