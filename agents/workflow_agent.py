@@ -238,6 +238,13 @@ class WorkflowAgent:
         env: dict[str, Any] = {**self._clock, **known}
         done, wrote, called = 0, False, []
         confirmed = _confirmation(turn.segment)
+        first = self._record_first(plan, known)
+        if first is not None:  # look the record up before changing it: it shows what the rules need
+            if not results:
+                return _call(first[0], first[1], turn)
+            if results[0][0] == first[0]:
+                called.append(("", first[1], results[0][1]))
+                done = 1
         for step in plan.steps:
             if step.when is not None and not (step.when.names & set(plan.workflow.knows) - set(known)):
                 if not step.when(env, self._rt):
@@ -284,6 +291,18 @@ class WorkflowAgent:
                                    details=S.details(args, _SECRET)))
             return _call(step.tool, args, turn)
         return self._report(plan, env, wrote, turn)
+
+    def _record_first(self, plan: _Plan, known: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """(lookup tool, arguments) when the request starts with a write on a record the user named
+        by its key and a tool can read that record."""
+        step = plan.steps[0] if plan.steps else None
+        if step is None or not step.writes:
+            return None
+        for lk in self._lookups:
+            source = step.args.get(lk.param)
+            if source is not None and source[0] == "user" and source[1] in known:
+                return lk.tool, {lk.param: known[source[1]]}
+        return None
 
     def _ask(self, missing: list[str], turn: _Turn, action: str = "") -> dict[str, Any]:
         what = _join([S.words(k) for k in missing])

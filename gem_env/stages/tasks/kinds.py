@@ -135,7 +135,7 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
     if any(compiled.tools[a.tool].writes for a in actions[:-1]):
         return "the rule stops the workflow only after it has written"
     if spec.kind == "write":
-        gold = actions[:-1]
+        gold = actions[:-1] or _record_lookup(compiled, failed.arguments, sandbox)
         keys = {name: t.pk for name, t in compiled.tables.items()}
         seen = blocking_rule(spec, failed.arguments, [a.result for a in gold], sandbox.clock, keys)
         if seen is None:
@@ -150,6 +150,16 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
                  refusal=Refusal(tool=write, target=target_of(failed.arguments), reason=message, values=values,
                                  arguments=failed.arguments if spec.kind == "write" else arguments),
                  workflow=wf.name, topic=wf.category)
+
+
+def _record_lookup(compiled: CompiledDomain, args: dict[str, Any], sandbox: Sandbox) -> list[GoldAction]:
+    """A write that comes first: the read of its record an assistant makes before changing it."""
+    for tool, param in lookup_tools(compiled).values():
+        if param in args:
+            result = sandbox.call(tool, {param: args[param]})
+            if result.ok:
+                return [GoldAction(tool=tool, arguments={param: args[param]}, result=result.value)]
+    return []
 
 
 def _write_arguments(compiled: CompiledDomain, wf: Workflow, knows: dict[str, Any], env: dict[str, Any],

@@ -100,14 +100,16 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
         tasks += ctx.completes(per_domain - len(tasks), reasons, skip={t.id for t in tasks})
     rejections = []
     for wf in compiled.domain.workflows:
-        if not any(wf.name in t.workflow.split("+") for t in tasks) and reasons[wf.name]:
-            rejections.append(Rejection(id=f"{name}.{wf.name}", stage="tasks",
-                                        reason=f"workflow {wf.name}: no admissible task: {reasons[wf.name][0]}",
-                                        detail={"tries": len(reasons[wf.name])}))
-        elif not rows[wf.name] and not any(wf.name in t.workflow.split("+") for t in tasks):
-            rejections.append(Rejection(id=f"{name}.{wf.name}", stage="tasks",
-                                        reason=f"workflow {wf.name}: no admissible task: "
-                                               "no row matches the workflow's anchor", detail={"tries": 0}))
+        # the gate (and the extractors that ask it) cares whether the workflow can be done as written
+        done = any(t.category == "complete" and t.workflow == wf.name for t in tasks)
+        if not done and "complete" in kinds:
+            done = bool(ctx.completes(1, reasons, only=wf))
+        if done or "complete" not in kinds:
+            continue
+        why = reasons[wf.name][0] if reasons[wf.name] else "no row matches the workflow's anchor"
+        rejections.append(Rejection(id=f"{name}.{wf.name}", stage="tasks",
+                                    reason=f"workflow {wf.name}: no admissible task: {why}",
+                                    detail={"tries": len(reasons[wf.name])}))
     return tasks[:per_domain], rejections
 
 
@@ -135,10 +137,11 @@ class _Context:
         self.compiled, self.rows, self.seed, self.doc_id, self.max_tries = compiled, rows, seed, doc_id, max_tries
         self.workflows = list(compiled.domain.workflows)
 
-    def completes(self, n: int, reasons: dict[str, list[str]], skip: set[str] = frozenset()) -> list[Task]:
-        """Up to `n` complete tasks, one workflow at a time."""
+    def completes(self, n: int, reasons: dict[str, list[str]], skip: set[str] = frozenset(),
+                  only: Workflow | None = None) -> list[Task]:
+        """Up to `n` complete tasks, one workflow at a time (or of `only`)."""
         out: list[Task] = []
-        queues = [(wf, list(self.rows[wf.name])) for wf in self.workflows]
+        queues = [(wf, list(self.rows[wf.name])) for wf in self.workflows if only is None or wf is only]
         progress = True
         while len(out) < n and progress:
             progress = False
