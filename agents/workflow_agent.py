@@ -22,7 +22,6 @@ from gem_env.tools.expr import Compiled, compile_expr
 from gem_env.tools.model import FindStep, ReturnStep
 
 from . import speech as S
-from .base import new_usage
 from .lookup import LookupPlan, lookup_plans, lookup_reply, recognise_lookup
 from .prechecks import NoDatabase, blocking_rule, records, rule_messages
 from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
@@ -163,7 +162,6 @@ class WorkflowAgent:
     def __init__(self, compiled: CompiledDomain) -> None:
         self.compiled = compiled
         self.meta: dict[str, Any] = {"backend": "workflow"}
-        self.usage = new_usage()
         self._plans = [_plan(wf, compiled) for wf in compiled.domain.workflows]
         self._lookups = lookup_plans(compiled)
         self._rt = NoDatabase()

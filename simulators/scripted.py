@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from . import phrases as P
-from .base import STOP, asks_confirmation, new_usage, visible_turns
+from .base import STOP, asks_confirmation, visible_turns
 from .scenario import Request, Scenario, humanize
 
 _SENTENCE = re.compile(r"(?<=[.?!])\s+")
@@ -37,7 +37,6 @@ class ScriptedUser:
     def __init__(self, scenario: Scenario, *, seed: int = 0) -> None:
         self.scenario = scenario
         self.meta: dict[str, Any] = {"backend": "scripted", "seed": seed}
-        self.usage = new_usage()
         self._seed = f"{seed}\x00{scenario.model_dump_json()}"
         self._session = scenario.session()
         keys = [*scenario.knows, *(k for r in self._session for k in r.knows),

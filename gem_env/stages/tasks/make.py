@@ -16,6 +16,7 @@ from ...documents import Rejection
 from ...tools import CompiledDomain, Sandbox, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr
+from ..anchors import explain_anchor
 from . import kinds as K
 from .build import make_task, task_id
 from .model import KINDS, Task
@@ -106,7 +107,7 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
             done = bool(ctx.completes(1, reasons, only=wf))
         if done or "complete" not in kinds:
             continue
-        why = reasons[wf.name][0] if reasons[wf.name] else "no row matches the workflow's anchor"
+        why = reasons[wf.name][0] if reasons[wf.name] else explain_anchor(compiled, wf)
         rejections.append(Rejection(id=f"{name}.{wf.name}", stage="tasks",
                                     reason=f"workflow {wf.name}: no admissible task: {why}",
                                     detail={"tries": len(reasons[wf.name])}))
