@@ -22,8 +22,9 @@ class LLMRequestRejected(LLMUnavailable):
     """The endpoint refused the request with a 4xx other than 429 (bad key, unknown model, too long)."""
 
 
-class LLMContextExceeded(LLMRequestRejected):
-    """The prompt (plus the tokens asked for) is longer than the model's context.
+class LLMContextExceeded(LLMUnavailable):
+    """The prompt (plus the tokens asked for) is longer than the model's context: a property of
+    one document or conversation, so it rejects that one and never ends a run.
 
     ``context`` is the model's context length in tokens when the server said it, else ``None``.
     """

@@ -23,7 +23,7 @@ from typing import Any, Protocol, Union
 from ..documents import Document, Rejection, Verdict
 from ..engines.ordered import ordered_map
 from ..llm import Usage
-from ..llm.errors import LLMRequestRejected, LLMUnavailable
+from ..llm.errors import LLMContextExceeded, LLMRequestRejected, LLMUnavailable
 from ..tools import Domain
 
 log = logging.getLogger(__name__)
@@ -98,9 +98,13 @@ async def process_document(doc: Document, *, filter: Filter, extractor: Extracto
                 out.rejection = got
             else:
                 out.domain = got
+    except LLMContextExceeded as err:
+        out.usage += err.usage
+        out.rejection = Rejection(id=doc.id, stage=stage, reason=str(err))
     except LLMRequestRejected:
         raise
     except LLMUnavailable as err:
+        out.usage += err.usage  # the calls made before the failure count too
         out.rejection = Rejection(id=doc.id, stage=stage, reason=f"llm unavailable: {err}")
     except Exception as err:  # one broken document must not end a corpus run
         log.debug("%s failed on %s", stage, doc.id, exc_info=True)  # the rejection says why
