@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 from ..agents.base import Assistant
@@ -84,4 +85,15 @@ def run(args: argparse.Namespace) -> int:
         print(format_table(report))
         print(f"report and trajectories in {args.out}/ (report.json, trajectories.jsonl: passed, "
               f"rejected.jsonl: failed; check with `gem verify {args.out}`)")
-    return 0
+    return _infra_status(report)
+
+
+def _infra_status(report: dict) -> int:
+    """1, with one line on stderr, when some episodes ended because the endpoint failed."""
+    infra, total = report["infra_errors"], sum(report["terminations"].values())
+    if not infra["episodes"]:
+        return 0
+    why = "; ".join(f"{n}x {r}" for r, n in infra["reasons"].items())
+    print(f"gem eval: {infra['episodes']} of {total} episodes ended in infra_error (the LLM endpoint failed: "
+          f"{why}); they are left out of pass^k", file=sys.stderr)
+    return 1
