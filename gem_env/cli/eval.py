@@ -59,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
     domains = {name: d for name, d in domains.items() if any(t.domain == name for t in tasks)}
     agent_model = args.agent_model or args.model
     user_model = args.user_model or args.model
-    agent_client = llm_client(args, model=agent_model) if args.agent == "llm" else None
-    user_client = llm_client(args, model=user_model) if args.user == "llm" else None
+    agent_client = llm_client(args, model=agent_model, role="agent") if args.agent == "llm" else None
+    user_client = llm_client(args, model=user_model, role="user") if args.user == "llm" else None
     backend = "workflow" if args.agent == "offline" else "llm"
 
     def agent(compiled: CompiledDomain) -> Assistant:
