@@ -15,6 +15,7 @@ from gem_env.backends import agent_chat_fn, make_agent
 from gem_env.stages.ground.episode import Limits, policy_prompt
 from gem_env.llm import LLMClient, LLMConfig
 from gem_env.stages.ground.rollout import run_rollout
+from gem_env.stages.ground.usage import EpisodeUsage
 from gem_env.simulators.llm_user import GREETING, LLMUser
 from gem_env.simulators.scenario import STOP
 from gem_env.simulators.scripted import ScriptedUser
@@ -56,9 +57,10 @@ async def roll(server: FakeOpenAIServer, shop: CompiledDomain, task: Task, repli
     server.script[:] = replies  # type: ignore[attr-defined]
     client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=max_retries,
                                  retry_base_delay=0.0, retry_max_delay=0.0, timeout=5))
+    usage = EpisodeUsage()
     try:
-        agent = make_agent("llm", shop, client)
-        return await run_rollout(task, shop, agent, ScriptedUser(task.scenario), limits=limits)
+        agent = make_agent("llm", shop, client, usage=usage)
+        return await run_rollout(task, shop, agent, ScriptedUser(task.scenario), limits=limits, usage=usage)
     finally:
         await client.aclose()
 
@@ -186,7 +188,7 @@ async def test_llm_agent_sends_policy_and_tools_to_its_chat_function() -> None:
     agent = LLMAgent(chat, [{"type": "function", "function": {"name": "f"}}], "POLICY")
     assert await agent.act([{"role": "user", "content": "hi"}]) == {"role": "assistant", "content": "Hello!"}
     assert seen[0][0][0] == SystemMessage("POLICY") and seen[0][1][0]["function"]["name"] == "f"
-    assert agent.usage == {"calls": 1, "prompt_tokens": 5, "completion_tokens": 2}
+    assert not hasattr(agent, "usage")  # the episode counts, through the chat function
 
 
 # ------------------------------------------------------------------ LLM user
@@ -214,7 +216,7 @@ async def test_llm_user_plays_the_scenario_with_roles_flipped(shop: CompiledDoma
     users = [m["content"] for m in traj.messages if m["role"] == "user"]
     assert users[1] == "Yes, please go ahead."
     assert traj.meta["backends"]["user"] == {"backend": "llm", "model": "fake-user", "temperature": 0.7, "seed": 11}
-    assert traj.meta["seeds"]["user"] == 11 and traj.meta["llm"]["user"]["calls"] == 3
+    assert traj.meta["seeds"]["user"] == 11 and len(seen) == 3  # counting is the chat function's (backends)
     system, greeting, opening, *rest = seen[-1]
     assert isinstance(system, SystemMessage) and cancel.scenario.goal in system.content and STOP in system.content
     assert greeting == HumanMessage(GREETING) and isinstance(opening, AIMessage)
@@ -258,17 +260,22 @@ async def test_user_endpoint_failure_is_an_infra_error(shop: CompiledDomain, can
     assert traj.meta["termination"] == "infra_error" and "failed 5 times" in traj.meta["error"]
 
 
-def test_chat_fn_adapter_returns_only_the_message(server: FakeOpenAIServer) -> None:
+def test_chat_fn_adapter_returns_the_message_and_counts_into_the_episode(server: FakeOpenAIServer) -> None:
     import asyncio
+
+    from gem_env.stages.ground.usage import EpisodeUsage
 
     server.script[:] = [Text("pong")]  # type: ignore[attr-defined]
     client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0))
+    usage = EpisodeUsage()
 
     async def main() -> AIMessage:
         try:
-            return await agent_chat_fn(client)([HumanMessage("ping")], None)
+            return await agent_chat_fn(client, usage)([HumanMessage("ping")], None)
         finally:
             await client.aclose()
 
     assert asyncio.run(main()).content == "pong"
+    assert usage.agent["calls"] == 1 and usage.agent["prompt_tokens"] > 0 and usage.user["calls"] == 0
+    assert usage.record()["calls"] == 1 and usage.outage is None
     assert server.requests[0]["messages"] == [{"role": "user", "content": "ping"}]
