@@ -52,7 +52,8 @@ def trial_seed(seed: int, task_id: str, trial: int) -> int:
 
 
 async def run_eval(tasks: list[Task], domains: dict[str, CompiledDomain], make_agent: AgentMaker,
-                   make_user: UserMaker, settings: EvalSettings) -> tuple[list[Trajectory], float]:
+                   make_user: UserMaker, settings: EvalSettings,
+                   on_done: Callable[[Trajectory], None] | None = None) -> tuple[list[Trajectory], float]:
     """Every task `settings.trials` times; the trajectories (task-major order) and wall seconds.
 
     A trajectory's id is `<task id>#<trial>`, and `meta["trial"]` holds the trial number.
@@ -66,7 +67,7 @@ async def run_eval(tasks: list[Task], domains: dict[str, CompiledDomain], make_a
 
     jobs = [job(task, trial) for task in tasks for trial in range(settings.trials)]
     started = time.perf_counter()
-    trajectories = await run_rollouts(jobs, concurrency=settings.concurrency)
+    trajectories = await run_rollouts(jobs, concurrency=settings.concurrency, on_done=on_done)
     seconds = time.perf_counter() - started
     for i, t in enumerate(trajectories):
         t.meta["trial"] = i % settings.trials

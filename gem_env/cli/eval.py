@@ -16,6 +16,7 @@ from ..simulators.base import UserSimulator
 from ..stages.tasks import Task
 from ..io.rundir import check_out_path
 from ..io.taskset import load_task_set
+from ..progress import Progress
 from ..tools import CompiledDomain
 from .options import add_llm_options, llm_client
 
@@ -36,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-turns", type=int, default=30)
     p.add_argument("--max-tool-errors", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print the JSON report instead of the table")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_llm_options(p)
     p.set_defaults(handler=run, cache_dir="")  # a response cache would make every trial the same
 
@@ -73,7 +75,12 @@ def run(args: argparse.Namespace) -> int:
 
     settings = EvalSettings(trials=args.trials, concurrency=args.concurrency, seed=args.seed,
                             limits=Limits(args.max_turns, args.max_tool_errors))
-    trajectories, seconds = asyncio.run(run_eval(tasks, domains, agent, user, settings))
+    progress = Progress("episodes", total=len(tasks) * args.trials, quiet=args.quiet)
+    with progress:
+        trajectories, seconds = asyncio.run(run_eval(
+            tasks, domains, agent, user, settings,
+            on_done=lambda t: progress.advance(accepted=int(t.verification.passed),
+                                               rejected=int(not t.verification.passed))))
     config = {"tasks": str(args.tasks), "agent": args.agent, "agent_model": agent_model if args.agent == "llm" else None,
               "user": args.user, "user_model": user_model if args.user == "llm" else None,
               "trials": args.trials, "concurrency": args.concurrency, "limit": args.limit, "seed": args.seed,

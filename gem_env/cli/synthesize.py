@@ -5,7 +5,8 @@ import argparse
 from typing import Any
 
 from ..errors import GemError
-from .running import add_run_options, check_run_options, corpus_items, execute, model_configs, progress_bar
+from ..progress import Progress
+from .running import add_run_options, check_run_options, corpus_items, execute, model_configs
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tasks-per-domain", type=int, default=3)
     p.add_argument("--max-turns", type=int, default=30)
     p.add_argument("--resume", action="store_true", help="continue a killed run in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_run_options(p, concurrency=4)
     p.set_defaults(handler=run)
 
@@ -44,14 +46,15 @@ def run(args: argparse.Namespace) -> int:
     items = corpus_items(args)
     from ..synthesize import run_to_dir
 
-    bar = progress_bar("documents")
-    on_unit = (lambda unit: bar.update(1)) if bar is not None else None
-    try:
+    progress = Progress("documents", total=args.limit, quiet=args.quiet)
+
+    def on_unit(unit: Any) -> None:
+        progress.advance(accepted=len(unit.records.get("trajectories.jsonl", [])),
+                         rejected=len(unit.records.get("rejected.jsonl", [])))
+
+    with progress:
         manifest, outcome = execute(args, cfg, lambda engine: run_to_dir(items, args.out, cfg, engine,
                                                                          resume=args.resume, on_unit=on_unit))
-    finally:
-        if bar is not None:
-            bar.close()
     _summary(args.out, manifest)
     outcome.check()
     return 0

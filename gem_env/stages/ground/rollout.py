@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypedDict
@@ -142,15 +142,20 @@ class RolloutJob:
     usage: EpisodeUsage | None = None
 
 
-async def run_rollouts(jobs: Iterable[RolloutJob], concurrency: int = 8) -> list[Trajectory]:
-    """Run jobs with at most ``concurrency`` at once; trajectories in the order of ``jobs``."""
+async def run_rollouts(jobs: Iterable[RolloutJob], concurrency: int = 8,
+                       on_done: Callable[[Trajectory], None] | None = None) -> list[Trajectory]:
+    """Run jobs with at most ``concurrency`` at once; trajectories in the order of ``jobs``.
+    ``on_done`` (e.g. a progress reporter) sees each trajectory as it finishes."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     semaphore = asyncio.Semaphore(concurrency)
 
     async def one(job: RolloutJob) -> Trajectory:
         async with semaphore:
-            return await run_rollout(job.task, job.compiled, job.agent, job.user, limits=job.limits, id=job.id,
-                                     usage=job.usage)
+            trajectory = await run_rollout(job.task, job.compiled, job.agent, job.user, limits=job.limits,
+                                           id=job.id, usage=job.usage)
+        if on_done is not None:
+            on_done(trajectory)
+        return trajectory
 
     return list(await asyncio.gather(*(one(job) for job in jobs)))
