@@ -23,6 +23,7 @@ import sqlite_utils
 from ..errors import GemError
 from ..io.rundir import read_jsonl
 from ..tools import CompiledDomain, Sandbox, diff_states
+from ..tools.tables import INTERNAL_PREFIX, quote
 from .targets import load_target
 
 
@@ -54,8 +55,20 @@ def _write_state(sandbox: Sandbox, out: Path) -> None:
     target = sqlite3.connect(out)
     try:
         sandbox.conn.backup(target)
+        _drop_internal(target)
     finally:
         target.close()
+
+
+def _drop_internal(conn: sqlite3.Connection) -> None:
+    """Drop the sandbox's own bookkeeping (id counters, the digest's change log and its triggers):
+    a user browsing the file sees the domain's tables and the story tables written below."""
+    internal = conn.execute("SELECT type, name FROM sqlite_master WHERE name LIKE ? ESCAPE '\\' "
+                            "AND type IN ('trigger', 'table') ORDER BY type = 'table'",
+                            [INTERNAL_PREFIX.replace("_", "\\_") + "%"]).fetchall()
+    for kind, name in internal:
+        conn.execute(f"DROP {kind.upper()} IF EXISTS {quote(name)}")
+    conn.commit()
 
 
 def _as_json(value: Any) -> str:
