@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from ...documents import Document
 from ...llm.structured import reask_message
 from ...tools import CompiledDomain, DomainError, parse_domain
-from ..extract.llm import MAX_ROWS, locate_spans
+from ..extract.llm import locate_spans
 from ..extract.offline import DEFAULT_CLOCK, check_domain
 from .format import SynthReply, parse_synth_reply
 from .prompt import synth_messages
@@ -24,6 +24,7 @@ from .replay import Stopped, ground_reply
 
 STAGE = "synthesizer"
 MAX_REASKS = 1
+MAX_ROWS = 1000  # per table: a reply cannot make the sandbox huge (trained targets keep their own sizes)
 
 
 def compile_reply_domain(reply: SynthReply, name: str, doc: Document, seed: int = 0) -> CompiledDomain | str:
