@@ -1,8 +1,11 @@
 """What the synthesizer model is asked: the document (and optionally a category) in, one reply out.
 
 The same messages are the inputs of the SFT pairs `gem export --format synthesizer` writes, so a
-model fine-tuned on them is served exactly as it was trained. The system prompt reuses the domain
-format of the LLM extractor (`stages.extract.llm`) and adds the task and conversation around it.
+model fine-tuned on them is served exactly as it was trained. The system prompt is short on
+purpose: the served model has learnt the format from the targets, so the prompt only names it; the
+long instructions and worked example a model that was *not* fine-tuned needs are in
+`instructed_system_prompt` (the domain format of the LLM extractor plus `example_reply.json`), which
+is what one would prompt a general model with to bootstrap training data.
 """
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ REPLY_FORMAT = f"""\
 conversation in which an assistant carries it out with the tools.
 
 REPLY: one JSON object {{"format": "{FORMAT}", "domain": DOMAIN, "task": TASK, "conversation": TURNS}}
-- DOMAIN: as described under DOMAIN FORMAT below.
+- DOMAIN: a gem-env domain (entities with seed data, tools with declarative effects, workflows, \
+policy), as in a `gem domain` file.
 - TASK: {{"workflow": a workflow name of DOMAIN, "anchor": the primary key of one seed row of the \
 workflow's anchor table that satisfies its filter}}.
 - TURNS: the conversation, alternating user and assistant: {{"role": "user", "content": TEXT}} and \
@@ -34,10 +38,7 @@ workflow's anchor table that satisfies its filter}}.
 asks for what it needs, confirms before any write, calls the tools in the workflow's order and tells \
 the results. The last turn is the user's, ending with {STOP}.
 Every call is executed for real afterwards: replies you write are replaced by the tool's own, and \
-sentences that quote values no tool returned are removed.
-
-DOMAIN FORMAT
-"""
+sentences that quote values no tool returned are removed."""
 
 
 @lru_cache(maxsize=1)
@@ -46,14 +47,20 @@ def example_reply() -> dict[str, Any]:
     return json.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=1)
 def system_prompt() -> str:
+    """What the served synthesizer model is asked with (and trained on)."""
+    return REPLY_FORMAT
+
+
+@lru_cache(maxsize=1)
+def instructed_system_prompt() -> str:
+    """`system_prompt` with the whole domain format and a worked example, for a model not fine-tuned."""
     from ..extract.llm import EXAMPLE_TEXT
     from ..extract.llm import system_prompt as domain_prompt
     domain_format = domain_prompt().split("Reply with the JSON object only.")[0]
     domain_format = domain_format.split("FORMAT\n", 1)[-1]
     example = json.dumps(example_reply(), ensure_ascii=False, separators=(",", ":"))
-    return (f"{REPLY_FORMAT}{domain_format}Reply with the JSON object only.\n\n"
+    return (f"{REPLY_FORMAT}\n\nDOMAIN FORMAT\n{domain_format}Reply with the JSON object only.\n\n"
             f"EXAMPLE\nDocument:\n{EXAMPLE_TEXT}\nReply:\n{example}")
 
 
