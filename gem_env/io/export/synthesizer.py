@@ -126,12 +126,13 @@ def _write_hf(folder: Path, rows: dict[str, list[dict[str, Any]]]) -> None:
         return
     datasets.disable_progress_bars()
     V = datasets.Value
-    feats = datasets.Features({"messages": datasets.List({"role": V("string"), "content": V("string")}),
+    feats = datasets.Features({"messages": datasets.List({"role": V("string"), "content": V("string")}),  # noqa
                                "id": V("string"), "domain": V("string"), "category": V("string"),
                                "doc_id": V("string"), "provenance": V("string")})
-    parts = {name: datasets.Dataset.from_list([{**p, "provenance": json.dumps(p["provenance"], ensure_ascii=False)}
-                                               for p in pairs], features=feats)
-             for name, pairs in rows.items()}
+    def columns(pairs: list[dict[str, Any]]) -> dict[str, list[Any]]:  # column-wise: an empty split works too
+        return {key: [json.dumps(p[key], ensure_ascii=False) if key == "provenance" else p[key] for p in pairs]
+                for key in feats}
+    parts = {name: datasets.Dataset.from_dict(columns(pairs), features=feats) for name, pairs in rows.items()}
     datasets.DatasetDict(parts).save_to_disk(str(folder))
     (folder / "data").mkdir(exist_ok=True)
     for name, ds in parts.items():
