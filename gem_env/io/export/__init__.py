@@ -1,4 +1,5 @@
-"""Export a run's verified trajectories to the formats trainers read: ``openai``, ``sharegpt``, ``hf``.
+"""Export a run's verified trajectories to the formats trainers read: ``openai``, ``sharegpt``, ``hf``,
+``synthesizer`` (document -> whole-episode SFT pairs, which also need the corpus).
 
 ``export_run`` reads ``RUN/trajectories.jsonl`` (and the run's domains, manifest and config for
 provenance), keeps what the selection asks for, splits by domain so that no domain is in two splits,
