@@ -21,7 +21,7 @@ from gem_env.stages.synthesizer.replay import Stopped, ground_reply
 from gem_env.stages.synthesizer.stage import compile_reply_domain
 from gem_env.testing import FakeOpenAIServer, Text
 
-CASES = ["good", "wrong_replies", "unknown_tool", "sandbox_failure", "no_compile", "reask_fixes"]
+CASES = ["good", "wrong_replies", "unknown_tool", "sandbox_failure", "no_compile", "reask_fixes", "untold"]
 
 
 def _reply(case: str) -> dict:
@@ -36,6 +36,8 @@ def _reply(case: str) -> dict:
         turns[4]["calls"][0]["tool"] = "refund_order"
     elif case == "sandbox_failure":  # the imagined reply says it worked; the sandbox refuses
         turns[4]["calls"][0]["arguments"]["order_id"] = "ORD-00000"
+    elif case == "untold":  # the result is never told: verification fails
+        turns[5]["content"] = "Done."
     elif case in ("no_compile", "reask_fixes"):
         reply["domain"]["tools"][0]["effect"][0]["find"] = "shipments"
     return reply
@@ -76,12 +78,13 @@ def test_each_document_is_kept_or_rejected_with_how_far_it_got(synth_run):
     assert rejected["sandbox_failure"]["detail"]["reached"] == "replay"
     assert "cancel_order failed in the sandbox: Order not found" in rejected["sandbox_failure"]["reason"]
     assert rejected["no_compile"]["detail"] == {"reached": "compile", "attempts": 2}
+    assert rejected["untold"]["stage"] == "verify" and "required_outputs" in rejected["untold"]["reason"]
     assert "shipments" in rejected["no_compile"]["reason"]
     calls = {c: sum(1 for b in requests if f"case {c}." in b["messages"][1]["content"]) for c in CASES}
     assert calls == {"good": 1, "wrong_replies": 1, "unknown_tool": 1, "sandbox_failure": 1,
-                     "no_compile": 2, "reask_fixes": 2}  # at most one re-ask, only for parse/compile errors
+                     "no_compile": 2, "reask_fixes": 2, "untold": 1}  # at most one re-ask, only for parse/compile errors
     timings = [t for t in read_jsonl(run / "timings.jsonl") if "document_seconds" in t]
-    assert sum(t["llm"]["calls"] for t in timings) == len(requests) == 8
+    assert sum(t["llm"]["calls"] for t in timings) == len(requests) == 9
     config = json.loads((run / "config.json").read_text())
     assert config["backend"] == "synthesizer" and set(config["models"]) == {"stages"}
 
@@ -103,7 +106,7 @@ def test_kept_trajectories_pass_gem_verify(synth_run, capsys):
     run, _ = synth_run
     assert main(["verify", str(run), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["checked"] == 3 and report["confirmed"] == 3
+    assert report["checked"] == 4 and report["confirmed"] == 4  # the 3 kept and the one verify rejected
 
 
 def test_user_and_agent_options_are_refused_with_the_synthesizer_backend(tmp_path, capsys):
@@ -175,3 +178,15 @@ def test_the_prompt_example_verifies():
     compiled = compile_reply_domain(reply, "cancel_order_help", Document(id="ex", text=EXAMPLE_TEXT))
     _, trajectory = ground_reply(reply, compiled)
     assert trajectory.verification.passed and trajectory.meta["synthesizer"]["repairs"] == []
+
+
+def test_export_writes_a_datasets_dict_when_the_hf_extra_is_there(offline_run, tmp_path):
+    datasets = pytest.importorskip("datasets", reason="the hf extra (datasets) is not installed")
+    out = tmp_path / "sft"
+    assert main(["export", str(offline_run), "--format", "synthesizer", "--out", str(out), "--split", "0.5,0.5",
+                 "--corpus", str(EXAMPLES / "corpus"), "--quiet"]) == 0
+    dd = datasets.load_from_disk(str(out / "hf"))
+    for split in ("train", "test"):
+        rows = list(read_jsonl(out / f"{split}.jsonl"))
+        assert [r["id"] for r in dd[split]] == [r["id"] for r in rows]
+        assert [m["content"] for m in dd[split][0]["messages"]] == [m["content"] for m in rows[0]["messages"]]
