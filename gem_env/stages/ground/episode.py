@@ -17,8 +17,11 @@ from ...simulators.base import UserSimulator
 from ...simulators.scenario import STOP
 from ..tasks import Task
 from ...tools import CompiledDomain, Domain
+from .loops import is_infrastructure, loop_reason
 
-Termination = Literal["user_stop", "max_turns", "tool_errors", "agent_error", "user_error"]
+Termination = Literal["user_stop", "max_turns", "tool_errors", "agent_error", "user_error", "infra_error", "loop"]
+"""``infra_error``: the LLM endpoint failed (not the party's fault; eval leaves it out of pass^k);
+``loop``: the conversation went round in circles (see ``loops.loop_reason``)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,8 @@ class Episode:
             self.termination = "tool_errors"
         elif replies and self.turns >= self.limits.max_turns:
             self.termination = "max_turns"
+        else:
+            self._check_loop()
         return replies
 
     async def user_turn(self) -> str:
@@ -167,7 +172,7 @@ class Episode:
             if not isinstance(text, str):
                 raise TypeError(f"user simulator returned {type(text).__name__}, not str")
         except Exception as err:  # noqa: BLE001 -- any failure of the simulator ends the episode
-            self.fail("user_error", err)
+            self.fail("infra_error" if is_infrastructure(err) else "user_error", err)
             return ""
         finally:
             self.seconds["user"] += time.perf_counter() - started
@@ -176,12 +181,19 @@ class Episode:
             self.termination = "user_stop"
         elif self.turns >= self.limits.max_turns:
             self.termination = "max_turns"
+        else:
+            self._check_loop()
         return text
 
     def fail(self, reason: Termination, error: BaseException | str) -> None:
         """End the episode because a participant failed."""
         self.termination = reason
         self.error = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+
+    def _check_loop(self) -> None:
+        reason = loop_reason(self.messages)
+        if reason is not None:
+            self.fail("loop", reason)
 
     def close(self) -> None:
         self.sandbox.close()
