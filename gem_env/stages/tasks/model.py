@@ -41,6 +41,7 @@ class Ambiguity(BaseModel):
 
     key: str = Field(description="what tells the records apart (a key the user knows), e.g. order_id")
     candidates: list[str] = Field(description="the fitting records' values of `key`")
+    chosen: str = Field(default="", description="the one the user means")
 
 
 class Task(BaseModel):
