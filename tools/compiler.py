@@ -108,13 +108,13 @@ def _lookup_fields(steps: Iterable[fx.Step]) -> set[tuple[str, str, bool]]:
     for s in steps:
         if isinstance(s, fx.Find):
             out |= {(s.table.name, fld, nocase) for fld, nocase in s.indexable}
-        elif isinstance(s, fx.ForEach):
-            out |= _lookup_fields(s.body)
+        else:
+            out |= _lookup_fields(fx.nested_steps(s))
     return out
 
 
 def _writes(steps: Iterable[fx.Step]) -> bool:
-    return any(isinstance(s, _WRITE_STEPS) or (isinstance(s, fx.ForEach) and _writes(s.body)) for s in steps)
+    return any(isinstance(s, _WRITE_STEPS) or _writes(fx.nested_steps(s)) for s in steps)
 
 
 def _check_workflow(i: int, wf: Workflow, tools: dict[str, CompiledTool], tables: dict[str, Table]) -> None:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from .digest import StateDigest
 from .effects import ToolFailure
 from .errors import ExprError
+from .expr import format_id
 from .plan import Plan, plan_for
 from .python_tools import SandboxDB, ToolError
 from .tables import COUNTERS_TABLE, quote
@@ -166,7 +167,7 @@ class Sandbox:
         string_keys = [t for t in self.tables.values() if t.fields[t.pk].type == "string"]
         while True:
             n += 1
-            candidate = f"{prefix}{n}"
+            candidate = format_id(prefix, n)  # 'ORD-' -> ORD-1; 'DSP-#####' -> DSP-10001
             if not any(self.conn.execute(f"SELECT 1 FROM {quote(t.name)} WHERE {quote(t.pk)} = ?",
                                          [candidate]).fetchone() for t in string_keys):
                 break

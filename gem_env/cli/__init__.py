@@ -20,6 +20,9 @@ SUBCOMMANDS = {
     "synthesize": "text -> verified multi-turn tool-use trajectories",
     "verify": "replay a run's trajectories and confirm every verdict",
     "eval": "measure an agent on a task set (pass^k, pass@k)",
+    "export": "export accepted trajectories for training (openai, sharegpt, hf)",
+    "serve": "serve a domain's tools over MCP (a sandbox per client session)",
+    "report": "one self-contained HTML page about a run (funnel, charts, trajectories)",
 }
 
 

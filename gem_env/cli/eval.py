@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from ..simulators.base import UserSimulator
 from ..stages.tasks import Task
 from ..io.rundir import check_out_path
 from ..io.taskset import load_task_set
+from ..progress import Progress
 from ..tools import CompiledDomain
 from .options import add_llm_options, llm_client
 
@@ -36,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-turns", type=int, default=30)
     p.add_argument("--max-tool-errors", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print the JSON report instead of the table")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_llm_options(p)
     p.set_defaults(handler=run, cache_dir="")  # a response cache would make every trial the same
 
@@ -61,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
     domains = {name: d for name, d in domains.items() if any(t.domain == name for t in tasks)}
     agent_model = args.agent_model or args.model
     user_model = args.user_model or args.model
-    agent_client = llm_client(args, model=agent_model) if args.agent == "llm" else None
-    user_client = llm_client(args, model=user_model) if args.user == "llm" else None
+    agent_client = llm_client(args, model=agent_model, role="agent") if args.agent == "llm" else None
+    user_client = llm_client(args, model=user_model, role="user") if args.user == "llm" else None
     backend = "workflow" if args.agent == "offline" else "llm"
 
     def agent(compiled: CompiledDomain, usage: Any) -> Assistant:
@@ -73,7 +76,12 @@ def run(args: argparse.Namespace) -> int:
 
     settings = EvalSettings(trials=args.trials, concurrency=args.concurrency, seed=args.seed,
                             limits=Limits(args.max_turns, args.max_tool_errors))
-    trajectories, seconds = asyncio.run(run_eval(tasks, domains, agent, user, settings))
+    progress = Progress("episodes", total=len(tasks) * args.trials, quiet=args.quiet)
+    with progress:
+        trajectories, seconds = asyncio.run(run_eval(
+            tasks, domains, agent, user, settings,
+            on_done=lambda t: progress.advance(accepted=int(t.verification.passed),
+                                               rejected=int(not t.verification.passed))))
     config = {"tasks": str(args.tasks), "agent": args.agent, "agent_model": agent_model if args.agent == "llm" else None,
               "user": args.user, "user_model": user_model if args.user == "llm" else None,
               "trials": args.trials, "concurrency": args.concurrency, "limit": args.limit, "seed": args.seed,
@@ -87,4 +95,15 @@ def run(args: argparse.Namespace) -> int:
         print(format_table(report))
         print(f"report and trajectories in {args.out}/ (report.json, trajectories.jsonl: passed, "
               f"rejected.jsonl: failed; check with `gem verify {args.out}`)")
-    return 0
+    return _infra_status(report)
+
+
+def _infra_status(report: dict) -> int:
+    """1, with one line on stderr, when some episodes ended because the endpoint failed."""
+    infra, total = report["infra_errors"], sum(report["terminations"].values())
+    if not infra["episodes"]:
+        return 0
+    why = "; ".join(f"{n}x {r}" for r, n in infra["reasons"].items())
+    print(f"gem eval: {infra['episodes']} of {total} episodes ended in infra_error (the LLM endpoint failed: "
+          f"{why}); they are left out of pass^k", file=sys.stderr)
+    return 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypedDict
@@ -17,6 +17,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from ...agents.base import Assistant
 from .episode import Episode, Limits
+from .loops import is_infrastructure
 from .usage import EpisodeUsage
 from ...simulators.base import UserSimulator
 from ..tasks import Task
@@ -42,7 +43,7 @@ async def _assistant(state: _State) -> dict[str, Any]:
     try:
         message = await state["agent"].act(ep.messages)
     except Exception as err:  # noqa: BLE001 -- LLM unavailable, a bug in the agent: end, don't crash
-        ep.fail("agent_error", err)
+        ep.fail("infra_error" if is_infrastructure(err) else "agent_error", err)
         return {"pending": None}
     finally:
         ep.seconds["agent"] += time.perf_counter() - started
@@ -142,15 +143,20 @@ class RolloutJob:
     usage: EpisodeUsage | None = None
 
 
-async def run_rollouts(jobs: Iterable[RolloutJob], concurrency: int = 8) -> list[Trajectory]:
-    """Run jobs with at most ``concurrency`` at once; trajectories in the order of ``jobs``."""
+async def run_rollouts(jobs: Iterable[RolloutJob], concurrency: int = 8,
+                       on_done: Callable[[Trajectory], None] | None = None) -> list[Trajectory]:
+    """Run jobs with at most ``concurrency`` at once; trajectories in the order of ``jobs``.
+    ``on_done`` (e.g. a progress reporter) sees each trajectory as it finishes."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     semaphore = asyncio.Semaphore(concurrency)
 
     async def one(job: RolloutJob) -> Trajectory:
         async with semaphore:
-            return await run_rollout(job.task, job.compiled, job.agent, job.user, limits=job.limits, id=job.id,
-                                     usage=job.usage)
+            trajectory = await run_rollout(job.task, job.compiled, job.agent, job.user, limits=job.limits,
+                                           id=job.id, usage=job.usage)
+        if on_done is not None:
+            on_done(trajectory)
+        return trajectory
 
     return list(await asyncio.gather(*(one(job) for job in jobs)))
