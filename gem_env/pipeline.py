@@ -41,7 +41,7 @@ FILES: dict[str, list[str]] = {
 class PipelineConfig(BaseModel):
     """Everything that decides a run's output (kept in RUN/config.json; a resume must match it)."""
 
-    backend: Literal["offline", "llm"] = "offline"
+    backend: Literal["offline", "llm", "synthesizer"] = "offline"
     filter: Literal["offline", "llm"] | None = None  # None: `backend`
     extract: Literal["offline", "llm"] | None = None  # None: `backend`
     user: Literal["scripted", "llm"] = "scripted"
@@ -68,8 +68,9 @@ class PipelineConfig(BaseModel):
         return data
 
     def stage_backend(self, stage: Literal["filter", "extract"]) -> str:
-        """The backend of the filter or the extractor: its own setting, else `backend`."""
-        return getattr(self, stage) or self.backend
+        """The backend of the filter or the extractor: its own setting, else `backend` (the
+        synthesizer's filter is the offline one)."""
+        return getattr(self, stage) or ("offline" if self.backend == "synthesizer" else self.backend)
 
 
 @dataclass(frozen=True)
@@ -325,26 +326,33 @@ def build_pipeline(cfg: PipelineConfig, runtime: Runtime = Runtime(), *,
 
     pool = None
     threshold = {} if cfg.threshold is None else {"threshold": cfg.threshold}  # the offline filter's
-    if cfg.stage_backend("filter") == "offline":
+    if cfg.backend == "synthesizer" and cfg.stop != "records":
+        raise ValueError("the synthesizer backend runs only the whole pipeline (gem synthesize)")
+    if cfg.stage_backend("filter") == "offline":  # the synthesizer's filter too: no model call
         from .stages.filter import OfflineFilter
         judge: Any = OfflineFilter(**threshold)
     else:
         from .stages.filter import LLMFilter
         judge = LLMFilter(stage_client("filter"))
     extractor: Any = None
-    if cfg.stop != "filter" and cfg.stage_backend("extract") == "offline":
+    if cfg.backend == "synthesizer" or cfg.stop == "filter":
+        pass
+    elif cfg.stage_backend("extract") == "offline":
         from .stages.extract.offline import OfflineExtractor
         extractor = OfflineExtractor(seed=cfg.seed)
-    elif cfg.stop != "filter":
+    else:
         from .stages.extract.llm import LLMExtractor
         if runtime.check_workers > 0:
             from concurrent.futures import ProcessPoolExecutor
             pool = ProcessPoolExecutor(runtime.check_workers)
         extractor = LLMExtractor(stage_client("extract"), seed=cfg.seed, executor=pool)
     stages: list[Stage] = [FilterStage(judge)]
-    if cfg.stop != "filter":
+    if cfg.backend == "synthesizer":  # one model call writes domain, task and dialogue (issue 14)
+        from .stages.synthesizer import SynthesizerStage
+        stages += [SynthesizerStage(client("stages"), seed=cfg.seed), VerifyStage(), *refine, RecordsStage()]
+    elif cfg.stop != "filter":
         stages.append(ExtractStage(extractor))
-    if cfg.stop == "records":
+    if cfg.stop == "records" and cfg.backend != "synthesizer":
         stages += [TasksStage(cfg.tasks_per_domain, cfg.seed),
                    GroundStage(cfg, client("agent") if cfg.agent == "llm" else None,
                                client("user") if cfg.user == "llm" else None),

@@ -152,7 +152,8 @@ def test_gem_eval_with_an_llm_agent_on_the_test_server(run_dir: Path, tmp_path: 
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["overall"]["episodes"] == 4 and report["overall"]["pass@2"] == 0.0
-    assert report["costs"]["llm"]["agent"]["calls"] == requests == 4
+    # one call per assistant turn; a multi_request session brings its next request after each answer
+    assert report["costs"]["llm"]["agent"]["calls"] == requests >= 4
     assert report["config"]["agent_model"] == "fake"
     assert len((tmp_path / "e" / "rejected.jsonl").read_text().splitlines()) == 4
 

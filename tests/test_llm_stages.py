@@ -66,10 +66,11 @@ def test_domains_a_capable_model_writes_admit_tasks_for_every_workflow(tmp_path:
     for name, domain in DOMAINS.items():
         workflows = {w["name"] for w in domain["workflows"]}
         assert len(workflows) >= 2 and len(domain["entities"]) >= 3
-        assert {t["workflow"] for t in tasks if t["doc_id"] == f"{name}.md"} == workflows, name
-        assert {t["task"]["workflow"] for t in accepted if t["doc_id"] == f"{name}.md"} == workflows, name
-    conditional = [t for t in accepted if t["task"]["workflow"] in ("dispute_charge", "change_plan")]
-    assert any(len(t["task"]["gold_actions"]) == 3 for t in conditional)  # a `when` step that ran
+        admitted = {w for t in tasks if t["doc_id"] == f"{name}.md" for w in t["workflow"].split("+")}
+        done = {w for t in accepted if t["doc_id"] == f"{name}.md" for w in t["task"]["workflow"].split("+")}
+        assert admitted == done == workflows, name  # multi-request tasks chain workflows with "+"
+    calls = [[a["tool"] for a in t["task"]["gold_actions"]] for t in accepted]
+    assert any("charge_difference" in c for c in calls)  # a `when` step that ran
 
 
 @pytest.mark.parametrize(("flags", "judged", "extracted", "roles"), [

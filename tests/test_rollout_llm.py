@@ -12,10 +12,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from gem_env.agents.llm_agent import LLMAgent, to_langchain, to_openai
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.backends import agent_chat_fn, make_agent
-from gem_env.stages.ground.episode import Limits, policy_prompt
-from gem_env.llm import LLMClient, LLMConfig
-from gem_env.stages.ground.rollout import run_rollout
 from gem_env.stages.ground.usage import EpisodeUsage
+from gem_env.stages.ground.episode import Limits, policy_prompt
+from gem_env.llm import LLMClient, LLMConfig, Usage
+from gem_env.stages.ground.rollout import run_rollout
 from gem_env.simulators.llm_user import GREETING, LLMUser
 from gem_env.simulators.scenario import STOP
 from gem_env.simulators.scripted import ScriptedUser
@@ -194,9 +194,12 @@ async def test_llm_agent_sends_policy_and_tools_to_its_chat_function() -> None:
 # ------------------------------------------------------------------ LLM user
 
 
-def recording(model: ToolFakeChatModel, seen: list[list[BaseMessage]]):
+def recording(model: ToolFakeChatModel, seen: list[list[BaseMessage]], usage: EpisodeUsage | None = None):
+    """A user chat function over `model` that keeps the prompts and, as `backends` does, counts calls."""
     async def chat(messages: list[BaseMessage]) -> AIMessage:
         seen.append(messages)
+        if usage is not None:
+            usage.add("user", Usage(calls=1))
         return await model.ainvoke(messages)
     return chat
 
@@ -209,9 +212,10 @@ async def test_llm_user_plays_the_scenario_with_roles_flipped(shop: CompiledDoma
         f"Thanks, that's all. {STOP}",
     ]
     seen: list[list[BaseMessage]] = []
-    user = LLMUser(recording(ToolFakeChatModel(messages=iter(lines)), seen), cancel.scenario,
+    usage = EpisodeUsage()
+    user = LLMUser(recording(ToolFakeChatModel(messages=iter(lines)), seen, usage), cancel.scenario,
                    model_name="fake-user", temperature=0.7, seed=11)
-    traj = await run_rollout(cancel, shop, WorkflowAgent(shop), user)
+    traj = await run_rollout(cancel, shop, WorkflowAgent(shop), user, usage=usage)
     assert traj.verification.passed, traj.verification.failed
     users = [m["content"] for m in traj.messages if m["role"] == "user"]
     assert users[1] == "Yes, please go ahead."
@@ -262,8 +266,6 @@ async def test_user_endpoint_failure_is_an_infra_error(shop: CompiledDomain, can
 
 def test_chat_fn_adapter_returns_the_message_and_counts_into_the_episode(server: FakeOpenAIServer) -> None:
     import asyncio
-
-    from gem_env.stages.ground.usage import EpisodeUsage
 
     server.script[:] = [Text("pong")]  # type: ignore[attr-defined]
     client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0))
