@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "tau2_banking_kb_docs.jsonl"
+DEFAULT_CORPUS = next((base / "shared" / "corpora" / "tau2_banking_kb_docs.jsonl" for base in ROOT.parents[:2]
+                       if (base / "shared").is_dir()), ROOT.parent / "shared" / "corpora" / "tau2_banking_kb_docs.jsonl")
 
 
 def parse_args() -> argparse.Namespace:

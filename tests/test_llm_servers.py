@@ -58,7 +58,8 @@ async def test_a_server_that_takes_json_schema_gets_the_schema_strict(client_for
     assert set(rf["json_schema"]["schema"]["required"]) == {"order_id", "amount"}
 
 
-@pytest.mark.parametrize(("support", "mode", "requests"), [("reject_schema", "json_object", 3), ("reject", "none", 4)])
+@pytest.mark.parametrize(("support", "mode", "requests"), [("reject_schema", "json_object", 3), ("reject", "none", 4),
+                                                         ("reject_schema_500", "json_object", 3)])
 async def test_auto_steps_down_once_per_refusal_and_remembers(client_for: ClientFactory, support: str, mode: str,
                                                               requests: int) -> None:
     with FakeOpenAIServer([JSONReply({"order_id": "A1", "amount": 2})], structured=support) as server:  # type: ignore[arg-type]

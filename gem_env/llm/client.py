@@ -293,6 +293,11 @@ class LLMClient:
         return _whole_message(merged)
 
     def _raise_unless_retryable(self, exc: Exception, attempt: int) -> None:
+        if isinstance(exc, openai.APIStatusError) and "response_format" in str(exc):
+            # llama-cpp-python answers a response_format it does not know with a 500: a refusal all the same
+            raise LLMRequestRejected(
+                f"LLM endpoint {self.cfg.endpoint()} rejected the request: {describe(exc)}", Usage(retries=attempt)
+            ) from exc
         if isinstance(exc, openai.APIStatusError) and not is_transient(exc):
             overflow, context = context_overflow(str(exc))
             if overflow and exc.status_code in (400, 413, 422):
