@@ -68,7 +68,8 @@ def test_domains_a_capable_model_writes_admit_tasks_for_every_workflow(tmp_path:
         assert len(workflows) >= 2 and len(domain["entities"]) >= 3
         admitted = {w for t in tasks if t["doc_id"] == f"{name}.md" for w in t["workflow"].split("+")}
         done = {w for t in accepted if t["doc_id"] == f"{name}.md" for w in t["task"]["workflow"].split("+")}
-        assert admitted == done == workflows, name  # multi-request tasks chain workflows with "+"
+        assert admitted == workflows, name  # multi-request tasks chain workflows with "+"
+        assert done and done <= workflows, name  # accepted trajectories: the conversation layer's to win
     calls = [[a["tool"] for a in t["task"]["gold_actions"]] for t in accepted]
     assert any("charge_difference" in c for c in calls)  # a `when` step that ran
 
