@@ -36,6 +36,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--max-reasks", type=int, default=1)
     p.add_argument("--max-turns", type=int, default=8)
     p.add_argument("--extract-max-tokens", type=int, default=2048)
+    p.add_argument("--filter-max-tokens", type=int, default=256, help="a verdict is ~80 tokens")
+    p.add_argument("--rollouts", type=int, default=5, help="episodes at most")
     p.add_argument("--timeout", type=float, default=900.0, help="total seconds per request")
     p.add_argument("--first-token-timeout", type=float, default=300.0)
     p.add_argument("--max-context", type=int, default=None)
@@ -62,7 +64,7 @@ def per_call(usage: Any, seconds: float) -> dict[str, Any]:
 
 async def filter_stage(args: argparse.Namespace, docs: list[Any]) -> tuple[dict[str, Any], list[Any]]:
     from gem_env.stages.filter import LLMFilter
-    llm = client(args, 1024)
+    llm = client(args, args.filter_max_tokens)
     judge, started, parsed, kept = LLMFilter(llm), time.perf_counter(), 0, []
     for doc in docs:
         verdict, _ = await judge.ajudge(doc)
@@ -113,6 +115,7 @@ async def rollout_stage(args: argparse.Namespace, domains: list[Any]) -> dict[st
     jobs = [(compiled, task) for compiled in domains for task in make_tasks(compiled, per_domain=1)[0]]
     if source != "extracted":
         jobs = [(domains[0], t) for t in make_tasks(domains[0], per_domain=args.docs)[0]]
+    jobs = jobs[: args.rollouts]
     agent_llm, user_llm = client(args, 512), client(args, 128)
     started, trajectories = time.perf_counter(), []
     for compiled, task in jobs:
