@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol, Sequence
 from pydantic import BaseModel
 
 from .documents import Document, Rejection, Verdict
-from .llm.errors import LLMRequestRejected, LLMUnavailable
+from .llm.errors import LLMContextExceeded, LLMRequestRejected, LLMUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ class PipelineConfig(BaseModel):
     """Everything that decides a run's output (kept in RUN/config.json; a resume must match it)."""
 
     backend: Literal["offline", "llm", "synthesizer"] = "offline"
+    filter: Literal["offline", "llm"] | None = None  # None: `backend`
+    extract: Literal["offline", "llm"] | None = None  # None: `backend`
     user: Literal["scripted", "llm"] = "scripted"
     agent: Literal["workflow", "llm"] = "workflow"
     seed: int = 0
@@ -60,7 +62,15 @@ class PipelineConfig(BaseModel):
             data.pop("stop")
         if self.threshold is None:
             data.pop("threshold")
+        for stage in ("filter", "extract"):
+            if data[stage] is None:
+                data.pop(stage)
         return data
+
+    def stage_backend(self, stage: Literal["filter", "extract"]) -> str:
+        """The backend of the filter or the extractor: its own setting, else `backend` (the
+        synthesizer's filter is the offline one)."""
+        return getattr(self, stage) or ("offline" if self.backend == "synthesizer" else self.backend)
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,9 @@ class Pipeline:
             try:
                 if not await stage.run(state):
                     break
+            except LLMContextExceeded as err:  # too long for the model: this document's rejection
+                state.unit.reject(stage.name, str(err))
+                break
             except LLMRequestRejected as err:
                 return Unit(item.id, self.files, fatal=str(err))
             except LLMUnavailable as err:
@@ -308,25 +321,31 @@ def build_pipeline(cfg: PipelineConfig, runtime: Runtime = Runtime(), *,
             clients[role] = LLMClient(LLMConfig(**{**cfg.models[role], "cache_dir": runtime.cache_dir}))
         return clients[role]
 
+    def stage_client(stage: str) -> Any:  # runs before the per-stage roles kept "stages"
+        return client(stage if stage in cfg.models else "stages")
+
     pool = None
     threshold = {} if cfg.threshold is None else {"threshold": cfg.threshold}  # the offline filter's
     if cfg.backend == "synthesizer" and cfg.stop != "records":
         raise ValueError("the synthesizer backend runs only the whole pipeline (gem synthesize)")
-    if cfg.backend in ("offline", "synthesizer"):  # the synthesizer's filter is the offline one: no model call
-        from .stages.extract.offline import OfflineExtractor
+    if cfg.stage_backend("filter") == "offline":  # the synthesizer's filter too: no model call
         from .stages.filter import OfflineFilter
         judge: Any = OfflineFilter(**threshold)
-        extractor: Any = OfflineExtractor(seed=cfg.seed) if cfg.stop != "filter" and cfg.backend == "offline" else None
+    else:
+        from .stages.filter import LLMFilter
+        judge = LLMFilter(stage_client("filter"))
+    extractor: Any = None
+    if cfg.backend == "synthesizer" or cfg.stop == "filter":
+        pass
+    elif cfg.stage_backend("extract") == "offline":
+        from .stages.extract.offline import OfflineExtractor
+        extractor = OfflineExtractor(seed=cfg.seed)
     else:
         from .stages.extract.llm import LLMExtractor
-        from .stages.filter import LLMFilter
-        judge = LLMFilter(client("stages"))
-        extractor = None
-        if cfg.stop != "filter":
-            if runtime.check_workers > 0:
-                from concurrent.futures import ProcessPoolExecutor
-                pool = ProcessPoolExecutor(runtime.check_workers)
-            extractor = LLMExtractor(client("stages"), seed=cfg.seed, executor=pool)
+        if runtime.check_workers > 0:
+            from concurrent.futures import ProcessPoolExecutor
+            pool = ProcessPoolExecutor(runtime.check_workers)
+        extractor = LLMExtractor(stage_client("extract"), seed=cfg.seed, executor=pool)
     stages: list[Stage] = [FilterStage(judge)]
     if cfg.backend == "synthesizer":  # one model call writes domain, task and dialogue (issue 14)
         from .stages.synthesizer import SynthesizerStage

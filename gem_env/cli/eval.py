@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-tool-errors", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print the JSON report instead of the table")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    add_llm_options(p)
+    add_llm_options(p, roles=("agent", "user"))
     p.set_defaults(handler=run, cache_dir="")  # a response cache would make every trial the same
 
 

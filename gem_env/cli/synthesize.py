@@ -6,6 +6,7 @@ from typing import Any
 
 from ..errors import GemError
 from ..progress import Progress
+from .options import stage_roles
 from .running import add_run_options, check_run_options, corpus_items, execute, model_configs
 
 
@@ -49,10 +50,11 @@ def config(args: argparse.Namespace) -> Any:
     uses_llm = args.backend == "llm"
     user = args.user or ("llm" if uses_llm else "scripted")
     agent = args.agent or ("llm" if uses_llm else "workflow")
-    roles = [(role, model) for role, model, used in [("stages", None, uses_llm),
-                                                     ("agent", args.agent_model, agent == "llm"),
-                                                     ("user", args.user_model, user == "llm")] if used]
-    return PipelineConfig(backend=args.backend, user=user, agent=agent, seed=args.seed,
+    roles = stage_roles(args) + [(role, model) for role, model, used in [("agent", args.agent_model, agent == "llm"),
+                                                                         ("user", args.user_model, user == "llm")]
+                                 if used]
+    return PipelineConfig(backend=args.backend, filter=args.filter_backend, extract=args.extract_backend,
+                          user=user, agent=agent, seed=args.seed,
                           tasks_per_domain=args.tasks_per_domain, max_turns=args.max_turns,
                           models=model_configs(args, roles))
 

@@ -59,7 +59,7 @@ StepResult = tuple[str, float, bool, bool, dict[str, Any]]
 UserFactory = Callable[[Task, int], UserSimulator]
 """Builds the user simulator of one episode from its task and a seed drawn from `np_random`."""
 
-TERMINATED = frozenset({"user_stop", "tool_errors", "agent_error"})
+TERMINATED = frozenset({"user_stop", "tool_errors", "agent_error", "loop"})
 ENDED_ERROR = "the episode has ended; call reset() to start a new one"
 
 

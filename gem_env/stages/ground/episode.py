@@ -159,7 +159,7 @@ class Episode:
             self.termination = "tool_errors"
         elif replies and self.turns >= self.limits.max_turns:
             self.termination = "max_turns"
-        else:
+        elif replies:  # a spoken message is checked after the user's answer, which comes next
             self._check_loop()
         return replies
 
