@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from ..errors import GemError
-from ..backends import make_agent, make_user
+from ..backends import make_agent, make_task_user
 from ..io.corpus import corpus_files
 from ..stages.process import with_read_errors
 from ..synthesize import Components, SynthesizeConfig, synthesize
@@ -64,7 +64,7 @@ def _components(args: argparse.Namespace, cfg: SynthesizeConfig) -> tuple[Compon
     parts = Components(
         filter=stage_filter, extractor=extractor,
         make_agent=lambda compiled: make_agent(cfg.agent, compiled, agent_client),
-        make_user=lambda task: make_user(cfg.user, task.scenario, user_client, seed=cfg.seed),
+        make_user=lambda task: make_task_user(cfg.user, task, user_client, seed=cfg.seed),
     )
     return parts, clients, pool
 

@@ -45,7 +45,7 @@ from gymnasium.utils import seeding
 
 from ..stages.ground.episode import Episode
 from ..llm import LLMClient, LLMConfig
-from ..backends import make_user
+from ..backends import make_task_user
 from ..simulators.base import UserSimulator
 from ..stages.tasks import Task
 from ..io.taskset import load_task_set
@@ -88,13 +88,13 @@ def _user_factory(user: str | UserFactory, user_llm: LLMConfig | dict[str, Any] 
     if callable(user):
         return user
     if user == "scripted":
-        return lambda task, seed: make_user("scripted", task.scenario, seed=seed)
+        return lambda task, seed: make_task_user("scripted", task, seed=seed)
     if user == "llm":
         if user_llm is None:
             raise ValueError("user='llm' needs user_llm (an LLMConfig or its fields, e.g. {'model': ...})")
         cfg = user_llm if isinstance(user_llm, LLMConfig) else LLMConfig(**user_llm)
         client = LLMClient(cfg)
-        return lambda task, seed: make_user("llm", task.scenario, client)
+        return lambda task, seed: make_task_user("llm", task, client)
     raise ValueError(f"user must be 'scripted', 'llm' or a factory, not {user!r}")
 
 
@@ -193,7 +193,7 @@ class AsyncToolUseEnv:
     def _after_reset(self, task: Task, opening: str) -> tuple[str, dict[str, Any]]:
         info: dict[str, Any] = {"task_id": task.id, "domain": task.domain, "category": task.category,
                                 "tools": self._tools[task.domain], "policy": self.episode.policy,  # type: ignore[union-attr]
-                                "source": "user"}
+                                "source": "user", "tools_now": self.episode.current_tools()}  # type: ignore[union-attr]
         if self.episode.done:  # type: ignore[union-attr]  # the user simulator failed to open
             info.update(self._end_info())
         return self._clip(opening, info), info
@@ -232,7 +232,7 @@ class AsyncToolUseEnv:
     def _finish(self, obs: str, source: str, extra: dict[str, Any] | None = None) -> StepResult:
         ep = self.episode
         assert ep is not None
-        info: dict[str, Any] = {"source": source, "turn": ep.turns, **(extra or {})}
+        info: dict[str, Any] = {"source": source, "turn": ep.turns, "tools_now": ep.current_tools(), **(extra or {})}
         if not ep.done:
             return self._clip(obs, info), 0.0, False, False, info
         info.update(self._end_info())

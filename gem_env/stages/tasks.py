@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from ..documents import Rejection
 from ..simulators.scenario import Scenario
+from .ground.plan import EpisodePlan
 from ..tools import CompiledDomain, Sandbox, Workflow
 from ..tools.errors import ExprError
 from ..tools.expr import compile_expr, compile_template
@@ -49,6 +50,11 @@ class Task(BaseModel):
     expected_state_hash: str
     required_outputs: dict[str, str] = Field(default_factory=dict)
     seed: int = 0
+    # set by refinement (stages/refine): where the variant came from and how its episode differs
+    parent_id: str | None = None
+    ops: list[str] = Field(default_factory=list)
+    plan: EpisodePlan | None = None
+    followups: list[Scenario] = Field(default_factory=list, description="requests the user brings next")
 
 
 def resolve_args(step_args: dict, knows: dict[str, Any], env: dict[str, Any], rt: Sandbox) -> dict[str, Any]:
