@@ -20,6 +20,7 @@ from .base import new_usage
 _TRANSIENT = re.compile(r"temporar|timed? ?out|rate.?limit|too many requests|try again|retry|unavailable \(5",
                         re.IGNORECASE)
 MAX_RETRIES = 3
+YES = "Yes, please go ahead."
 CANNOT = ("I'm sorry, I can't do that right now: the function I need for it isn't available to me at "
           "the moment.")
 
@@ -57,12 +58,24 @@ class RefinedAgent:
             return _call(retry["name"], retry["arguments"], made)
         view = self._view(messages)
         message = self.inner.reply(view)
-        calls = message.get("tool_calls") or []
-        if self.tools is not None and any(c["function"]["name"] not in self.tools for c in calls):
+        if self._lacks_tool(message) or self._would_lack_tool(view, message):
             return {"role": "assistant", "content": CANNOT}
+        calls = message.get("tool_calls") or []
         if calls:
             return {**message, "tool_calls": [{**c, "id": f"call_{made + n}"} for n, c in enumerate(calls)]}
         return message
+
+    def _lacks_tool(self, message: dict[str, Any]) -> bool:
+        calls = message.get("tool_calls") or []
+        return self.tools is not None and any(c["function"]["name"] not in self.tools for c in calls)
+
+    def _would_lack_tool(self, view: list[dict[str, Any]], message: dict[str, Any]) -> bool:
+        """Whether a question (a confirmation) leads, on a yes, to a tool the agent does not have:
+        then say so now rather than ask for a go-ahead it cannot act on."""
+        if self.tools is None or message.get("tool_calls") or "?" not in (message.get("content") or ""):
+            return False
+        probe = self.inner.reply([*view, message, {"role": "user", "content": YES}])
+        return self._lacks_tool(probe)
 
     def _retry(self, messages: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The call to make again when the last replies are transient failures (not too many)."""
