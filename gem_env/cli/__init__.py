@@ -12,7 +12,7 @@ import sys
 
 from ..errors import UserError
 
-SUBCOMMANDS = ["domain", "filter", "extract", "synthesize", "verify", "eval"]
+SUBCOMMANDS = ["domain", "filter", "extract", "synthesize", "refine", "verify", "eval"]
 
 
 def build_parser() -> argparse.ArgumentParser:

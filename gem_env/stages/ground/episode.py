@@ -92,7 +92,8 @@ class Episode:
         self.task = task
         self.compiled = compiled
         self.user = user
-        self.limits = Limits(max_turns, max_tool_errors)
+        # the turn limit is per request: a refined session brings follow-up requests
+        self.limits = Limits(max_turns * (1 + len(task.followups)), max_tool_errors)
         started = time.perf_counter()
         self.sandbox = compiled.new_sandbox()
         self.tools = PlannedTools(self.sandbox, task.plan)  # a refined task's missing tools, faults

@@ -106,7 +106,7 @@ async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, us
                  policy=policy)
     try:
         await rollout_graph().ainvoke({"episode": ep, "agent": agent, "pending": None},
-                                      {"recursion_limit": 4 * limits.max_turns + 10})
+                                      {"recursion_limit": 4 * ep.limits.max_turns + 10})
     finally:
         ep.close()
     verify_started = time.perf_counter()

@@ -39,7 +39,7 @@ class RefineConfig(BaseModel):
     recipes: list[str]
     variants_per_task: int = 1
     seed: int = 0
-    max_turns: int = 120
+    max_turns: int = 30
     max_tool_errors: int = 5
 
 
