@@ -52,6 +52,8 @@ class Context:
     siblings: list[Task]
     rng: random.Random
     derived: dict[str, CompiledDomain] = field(default_factory=dict)
+    pool: dict[str, list[Task]] = field(default_factory=dict)  # admitted tasks per domain (chain)
+    seed: int = 0
 
 
 def start(task: Task, compiled: CompiledDomain) -> Variant:

@@ -1,15 +1,32 @@
-"""`chain`: 2–4 verified requests of one domain in one session, the user bringing the next only
-after the previous is resolved. The gold is the composition, replayed on one sandbox (a later
-request runs on the state the earlier ones left), and verified as one conversation."""
+"""`chain`: 2–4 requests of one domain in one session, the user bringing the next only after the
+previous is resolved. The gold is the composition, replayed on one sandbox (a later request runs
+on the state the earlier ones left), and verified as one conversation.
+
+Requests are the domain's other verified tasks first; when there are too few, more tasks of the
+domain's workflows that pass the admission gate (`make_tasks`) fill the session.
+"""
 from __future__ import annotations
 
+from ..tasks import Task, make_tasks
 from .base import Context, NotApplicable, Part, Variant, compose
+
+POOL = 8
+
+
+def _pool(v: Variant, ctx: Context) -> list[Task]:
+    name = v.compiled.domain.name
+    if name not in ctx.pool:
+        ctx.pool[name], _ = make_tasks(v.compiled, per_domain=POOL, seed=ctx.seed, doc_id=v.task.doc_id)
+    return ctx.pool[name]
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
     want = ctx.rng.choice([3, 4])
     others = [t for t in ctx.siblings if t.id != v.task.id]
     ctx.rng.shuffle(others)
+    extra = [t for t in _pool(v, ctx) if t.id != v.task.id and t.id not in {o.id for o in others}]
+    ctx.rng.shuffle(extra)
+    others += extra
     persona = v.parts[0].scenario.persona
     reasons = []
     for other in others:

@@ -42,11 +42,13 @@ def variant_seed(seed: int, task_id: str, recipe: list[str], n: int) -> str:
 
 
 def refine_task(task: Task, compiled: CompiledDomain, recipe: list[str], *, siblings: list[Task], seed: int,
-                n: int = 0, derived: dict[str, CompiledDomain] | None = None) -> tuple[Task, CompiledDomain]:
+                n: int = 0, derived: dict[str, CompiledDomain] | None = None,
+                pool: dict[str, list[Task]] | None = None) -> tuple[Task, CompiledDomain]:
     """The variant of `task` that `recipe` makes (its number `n` among the task's variants), and
-    the domain it runs on; `NotApplicable` says why there is none."""
+    the domain it runs on; `NotApplicable` says why there is none. `derived` and `pool` are caches
+    (derived domains, admitted tasks per domain) shared by the variants of one domain."""
     ctx = Context(siblings=siblings, rng=random.Random(variant_seed(seed, task.id, recipe, n)),
-                  derived=derived if derived is not None else {})
+                  derived=derived if derived is not None else {}, pool=pool if pool is not None else {}, seed=seed)
     v = start(task, compiled)
     for op in recipe:
         try:

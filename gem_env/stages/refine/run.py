@@ -82,6 +82,7 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
     records: dict[str, list[dict[str, Any]]] = {f: [] for f in FILES}
     used: dict[str, CompiledDomain] = {}
     derived: dict[str, CompiledDomain] = {}
+    pool: dict[str, list[Task]] = {}
     seen: dict[str, str] = {}
     parents = [t for t in tasks if t.id in src.verified and not t.ops]
     limits = Limits(max_turns=cfg.max_turns, max_tool_errors=cfg.max_tool_errors)
@@ -93,7 +94,7 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
                 base = {"doc_id": unit_id, "parent": task.id, "category": "+".join(recipe)}
                 try:
                     variant, vcompiled = refine_task(task, compiled, recipe, siblings=siblings, seed=cfg.seed,
-                                                     n=n, derived=derived)
+                                                     n=n, derived=derived, pool=pool)
                 except NotApplicable as err:
                     records["rejected.jsonl"].append({**base, "stage": "refine", "reason": str(err)})
                     continue
