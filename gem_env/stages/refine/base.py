@@ -15,7 +15,7 @@ from ...tools.render import render
 from ..ground.plan import EpisodePlan
 from ..tasks import GoldAction, Task, replay_workflow
 
-ORDER = ["chain", "pitfall", "distractors", "miss_param", "miss_func", "tool_errors", "long_context"]
+ORDER = ["chain", "pitfall", "distractors", "ambiguity", "miss_param", "miss_func", "tool_errors", "long_context"]
 """Operators apply in this order whatever order they are asked in (structure first, then the
 tool set, then the user's brief, then the environment)."""
 

@@ -26,9 +26,10 @@ def apply(v: Variant, ctx: Context) -> Variant:
     ctx.rng.shuffle(keys)
     wf = workflow(v.compiled, part.workflow)
     for key in keys:
-        scenario = brief(wf, part.knows, part.scenario.persona, withheld=(key,))
+        # the user's whole brief (with what an earlier operator added), less every withheld value
+        scenario = brief(wf, part.scenario.knows, part.scenario.persona, withheld=(*v.plan.withheld, key))
         if facts[key] not in scenario.goal:
             part.scenario = scenario
-            v.plan.withheld = {key: facts[key]}
+            v.plan.withheld = {**v.plan.withheld, key: facts[key]}
             return v
     raise NotApplicable("every needed value stays in the goal's wording")

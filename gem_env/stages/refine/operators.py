@@ -7,14 +7,14 @@ from types import ModuleType
 
 from ...tools import CompiledDomain
 from ..tasks import Task
-from . import chain, distractors, long_context, miss_func, miss_param, pitfall, tool_errors
+from . import ambiguity, chain, distractors, long_context, miss_func, miss_param, pitfall, tool_errors
 from .base import ORDER, Context, NotApplicable, compose, start
 
 OPERATORS: dict[str, ModuleType] = {
-    "chain": chain, "pitfall": pitfall, "distractors": distractors, "miss_param": miss_param,
+    "chain": chain, "pitfall": pitfall, "distractors": distractors, "ambiguity": ambiguity, "miss_param": miss_param,
     "miss_func": miss_func, "tool_errors": tool_errors, "long_context": long_context,
 }
-DEFAULT_RECIPES = ["chain", "chain+pitfall", "chain+distractors", "chain+miss_param", "chain+miss_func",
+DEFAULT_RECIPES = ["chain", "chain+pitfall", "chain+distractors", "chain+ambiguity", "chain+miss_param", "chain+miss_func",
                    "chain+tool_errors", "chain+long_context"]
 """Every operator with `chain`: sessions long enough to teach, each category one harder skill."""
 
