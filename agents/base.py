@@ -10,16 +10,11 @@ class Assistant(Protocol):
     tool messages) and returns the next OpenAI assistant message: ``content`` and/or ``tool_calls``
     (each ``{"id", "type": "function", "function": {"name", "arguments": JSON string}}``).
 
-    ``meta`` records the backend (and model); ``usage`` counts LLM calls and tokens. Agents keep no
-    conversation state between calls, but ``usage`` accumulates: use one agent per episode to
-    account per episode.
+    ``meta`` records the backend (and model). Agents keep no conversation state between calls and
+    count nothing: an LLM agent's chat function counts its calls into the episode's usage (see
+    `gem_env.backends`).
     """
 
     meta: dict[str, Any]
-    usage: dict[str, int]
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]: ...
-
-
-def new_usage() -> dict[str, int]:
-    return {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}

@@ -7,7 +7,6 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from .base import new_usage
 
 AgentChatFn = Callable[[list[BaseMessage], "list[dict[str, Any]] | None"], Awaitable[AIMessage]]
 
@@ -69,13 +68,8 @@ class LLMAgent:
         self.tools = tools
         self.policy = policy
         self.meta: dict[str, Any] = {"backend": "llm", "model": model_name}
-        self.usage = new_usage()
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         reply = await self.chat_fn([SystemMessage(self.policy), *to_langchain(messages)], self.tools or None)
-        tokens = reply.usage_metadata or {}
-        self.usage["calls"] += 1
-        self.usage["prompt_tokens"] += tokens.get("input_tokens", 0)
-        self.usage["completion_tokens"] += tokens.get("output_tokens", 0)
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
         return to_openai(reply, made)

@@ -15,8 +15,6 @@ import json
 import re
 from typing import Any
 
-from .base import new_usage
-
 _TRANSIENT = re.compile(r"temporar|timed? ?out|rate.?limit|too many requests|try again|retry|unavailable \(5",
                         re.IGNORECASE)
 MAX_RETRIES = 3
@@ -41,7 +39,6 @@ class RefinedAgent:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.meta: dict[str, Any] = dict(getattr(inner, "meta", {"backend": "workflow"}))
-        self.usage = getattr(inner, "usage", new_usage())
         self.tools: set[str] | None = None
 
     def set_tools(self, schemas: list[dict[str, Any]]) -> None:

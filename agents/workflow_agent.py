@@ -17,7 +17,6 @@ from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import Compiled, compile_expr
 from gem_env.tools.render import render
 
-from .base import new_usage
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
@@ -154,7 +153,6 @@ class WorkflowAgent:
     def __init__(self, compiled: CompiledDomain) -> None:
         self.compiled = compiled
         self.meta: dict[str, Any] = {"backend": "workflow"}
-        self.usage = new_usage()
         self._plans = [_plan(wf, compiled) for wf in compiled.domain.workflows]
         self._rt = _NoDatabase()
         clock = dt.datetime.fromisoformat(compiled.domain.clock)

@@ -84,7 +84,8 @@ def _stream(path: str) -> None:
     """Child process: stream a corpus through filter + extract; print peak RSS (MiB) and counts."""
     from gem_env.stages.extract.offline import OfflineExtractor
     from gem_env.stages.filter import OfflineFilter
-    from gem_env.stages.process import process_stream, with_read_errors
+    from gem_env.io.corpus import with_read_errors
+    from gem_env.stages.process import process_stream
 
     async def main() -> int:
         n = 0

@@ -8,7 +8,20 @@
   precondition (any ``require``, and one from the text rather than the generic status guard),
   and with >= 1 admitted task (`gem_env.stages.tasks.make_tasks`).
 
-Run: python bench/extract_quality.py [--corpora DIR]
+- ``structure``: over the documents the offline filter keeps from tau2_banking_kb_docs.jsonl,
+  support_policies.jsonl and examples/corpus, per compiled domain: tables, the share with >= 2
+  tables linked by a foreign key (target >= 0.7), parameters per tool (target >= 1.8), enum
+  parameters and ``require`` steps per domain, tools, **no-op tools** (target 0: a write tool that
+  inserts, updates and deletes nothing, or a read tool returning the same expression over the same
+  finds as an earlier tool) and **tools made from a tip or rule** (target 0: the tool's source
+  sentence is a prohibition, advice or a rule about the assistant: "Don't...", "You should...",
+  "make sure", "must not", "cannot").
+- ``taubench_recall``: the first tau-bench's retail and airline policies (``wiki.md``) extracted
+  offline; the share of their real tools (think/calculate left out: 26) that an extracted tool
+  recovers, and of those tools' parameters, by the hand-judged map in
+  ``bench/data/taubench_tool_map.json`` (target >= 0.6).
+
+Run: python bench/extract_quality.py [--corpora DIR] [--external DIR] [--only structure,taubench_recall]
 """
 from __future__ import annotations
 
@@ -27,7 +40,9 @@ from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 from gem_env.stages.filter import OfflineFilter
 from gem_env.stages.tasks import make_tasks
 from gem_env.tools import Domain
-from gem_env.tools.model import RequireStep
+from gem_env.documents import Document
+from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, RequireStep,
+                                 ReturnStep, UpdateStep)
 
 ROOT = Path(__file__).resolve().parents[1]
 STATUS_GUARD = re.compile(r"\.status [!=]= '")
@@ -92,15 +107,148 @@ def kept(path: Path) -> dict[str, Any]:
             "extract_rejections": dict(reasons.most_common(5))}
 
 
+RULE_SENTENCE = re.compile(
+    r"^\W*(?:don'?t|do\s+not|never|always|avoid|remember|note|tip|make\s+sure|be\s+sure|you\s+(?:should|must|"
+    r"can|may|have\s+to|need\s+to)|please)\b|\b(?:should\s+not|must\s+not|cannot|can't|may\s+not)\b", re.I)
+
+
+def _all_steps(steps: list) -> list:
+    out = []
+    for s in steps or []:
+        out.append(s)
+        if isinstance(s, ForEachStep):
+            out += _all_steps(s.do)
+        elif isinstance(s, IfStep):
+            out += _all_steps(s.then) + _all_steps(s.else_)
+    return out
+
+
+def noop_tools(domain: Domain) -> list[str]:
+    """Write tools that change nothing; read tools that repeat an earlier tool's finds and return."""
+    seen: set[str] = set()
+    out = []
+    for t in domain.tools:
+        steps = _all_steps(t.effect or [])
+        if t.kind == "write":
+            if not any(isinstance(s, (InsertStep, UpdateStep, DeleteStep)) for s in steps):
+                out.append(t.name)
+            continue
+        sig = json.dumps([[s.find, sorted(s.where)] for s in steps if isinstance(s, FindStep)]
+                         + [s.return_ for s in steps if isinstance(s, ReturnStep)], sort_keys=True, default=str)
+        if sig in seen:
+            out.append(t.name)
+        seen.add(sig)
+    return out
+
+
+def rule_tools(domain: Domain) -> list[str]:
+    """Tools whose source sentence (span, else description) is a rule, prohibition or tip."""
+    return [t.name for t in domain.tools
+            if RULE_SENTENCE.search((t.span.text if t.span and t.span.text else t.description) or "")]
+
+
+def linked(domain: Domain) -> bool:
+    """>= 2 tables, one referring to another by a foreign key."""
+    return len(domain.entities) >= 2 and any(
+        f.foreign_key and f.foreign_key.split(".")[0] != e.name for e in domain.entities for f in e.fields)
+
+
+def structure(paths: list[Path]) -> dict[str, Any]:
+    f, ex = OfflineFilter(), OfflineExtractor()
+    c: Counter[str] = Counter()
+    per_tool: list[int] = []
+    noop_examples: list[str] = []
+    rule_examples: list[str] = []
+    for doc in iter_documents([str(p) for p in paths]):
+        verdict = f.judge(doc)
+        if not verdict.relevant:
+            continue
+        c["kept"] += 1
+        got = ex.extract(doc, verdict)
+        if isinstance(got, Rejection) or isinstance(check_domain(got), str):
+            continue
+        c["domains"] += 1
+        c["tables"] += len(got.entities)
+        c["linked"] += linked(got)
+        c["tools"] += len(got.tools)
+        c["workflows"] += len(got.workflows)
+        per_tool += [len(t.parameters) for t in got.tools]
+        c["enums"] += sum(1 for t in got.tools for p in t.parameters if p.enum)
+        c["requires"] += sum(1 for t in got.tools for s in _all_steps(t.effect or []) if isinstance(s, RequireStep))
+        noops, rules = noop_tools(got), rule_tools(got)
+        c["noop_tools"] += len(noops)
+        c["rule_tools"] += len(rules)
+        noop_examples += [f"{doc.id}:{n}" for n in noops[:1]]
+        rule_examples += [f"{doc.id}:{n}" for n in rules[:1]]
+    n = max(1, c["domains"])
+    return {"kept": c["kept"], "domains": c["domains"],
+            "tables_per_domain": round(c["tables"] / n, 2),
+            "share_linked_tables": round(c["linked"] / n, 3), "target_linked": 0.7,
+            "tools_per_domain": round(c["tools"] / n, 2),
+            "workflows_per_domain": round(c["workflows"] / n, 2),
+            "params_per_tool": round(sum(per_tool) / max(1, len(per_tool)), 2), "target_params": 1.8,
+            "enum_params_per_domain": round(c["enums"] / n, 2),
+            "requires_per_domain": round(c["requires"] / n, 2),
+            "noop_tools": c["noop_tools"], "rule_tools": c["rule_tools"],
+            "noop_examples": noop_examples[:5], "rule_examples": rule_examples[:5]}
+
+
+def taubench_recall(external: Path) -> dict[str, Any]:
+    spec = json.loads((ROOT / "bench" / "data" / "taubench_tool_map.json").read_text(encoding="utf-8"))
+    aliases: dict[str, list[str]] = spec["aliases"]
+    ex = OfflineExtractor()
+    out: dict[str, Any] = {}
+    hit_tools = total_tools = hit_params = total_params = 0
+    schemas = {}
+    for env in ("retail", "airline"):
+        for t in json.loads((external / "tau-bench-tasks-json" / f"{env}_tool_schemas.json").read_text()):
+            fn = t.get("function", t)
+            schemas[(env, fn["name"])] = list(fn["parameters"]["properties"])
+    for env in ("retail", "airline"):
+        text = (external / "tau-bench" / "tau_bench" / "envs" / env / "wiki.md").read_text(encoding="utf-8")
+        doc = Document(id=f"taubench-{env}", text=text, title=f"{env} agent policy")
+        got = ex.extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="measured"))
+        tools = {} if isinstance(got, Rejection) else {t.name: [p.name for p in t.parameters] for t in got.tools}
+        matched = {}
+        for real, rule in spec[env].items():
+            name = next((n for n in tools if any(re.search(p, n) for p in rule["names"])), None)
+            real_params = schemas[(env, real)]
+            total_tools += 1
+            total_params += len(real_params)
+            if name is None:
+                continue
+            hit_tools += 1
+            found = [p for p in real_params if p in tools[name] or set(aliases.get(p, [])) & set(tools[name])]
+            hit_params += len(found)
+            matched[real] = {"tool": name, "params": f"{len(found)}/{len(real_params)}"}
+        out[env] = {"extracted_tools": sorted(tools), "matched": matched,
+                    "missed": sorted(set(spec[env]) - set(matched))}
+    out["tool_recall"] = round(hit_tools / max(1, total_tools), 3)
+    out["param_recall"] = round(hit_params / max(1, total_params), 3)
+    out["tools"], out["target"] = f"{hit_tools}/{total_tools}", 0.6
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
+    p.add_argument("--external", type=Path, default=ROOT.parent / "shared" / "external" / "taubench")
+    p.add_argument("--only", default="wikihow_steps,kept,structure,taubench_recall")
     args = p.parse_args()
     if not args.corpora.is_dir():
         sys.exit(f"{args.corpora}: not found (the corpora live in ../shared/corpora)")
-    report = {"wikihow_steps": wikihow(args.corpora / "wikihow_goal_steps_1000.jsonl"),
-              "kept": {name: kept(args.corpora / f"{name}.jsonl")
-                       for name in ("tau2_banking_kb_docs", "support_policies")}}
+    parts = set(args.only.split(","))
+    report: dict[str, Any] = {}
+    if "wikihow_steps" in parts:
+        report["wikihow_steps"] = wikihow(args.corpora / "wikihow_goal_steps_1000.jsonl")
+    if "kept" in parts:
+        report["kept"] = {name: kept(args.corpora / f"{name}.jsonl")
+                          for name in ("tau2_banking_kb_docs", "support_policies")}
+    if "structure" in parts:
+        report["structure"] = structure([args.corpora / "tau2_banking_kb_docs.jsonl",
+                                         args.corpora / "support_policies.jsonl", ROOT / "examples" / "corpus"])
+    if "taubench_recall" in parts:
+        report["taubench_recall"] = taubench_recall(args.external)
     print(json.dumps(report, indent=1))
 
 

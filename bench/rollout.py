@@ -104,7 +104,7 @@ async def bench_overhead(items: list[tuple[CompiledDomain, Task]], repeats: int)
         turns = 0
         for compiled, task, messages in recorded:
             tr = await run_rollout(task, compiled, ReplayAgent(messages), ReplayUser(messages))
-            s = tr.meta["seconds"]
+            s = tr.timings
             framework += s["total"] - s["sandbox"] - s["verify"] - s["agent"] - s["user"]
             turns += tr.meta["turns"]
         walls.append(time.perf_counter() - started)

@@ -1,7 +1,8 @@
 """Build the assistant and the user simulator of a rollout from a backend choice.
 
 `agents/` and `simulators/` take a chat function, never an endpoint; this is where an `LLMClient`
-becomes one.
+becomes one, and where each reply's cost is counted into the episode's `EpisodeUsage` (agents and
+simulators count nothing themselves). An endpoint that stops answering is remembered there too.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from .agents.refined import RefinedAgent
 from .agents.workflow_agent import WorkflowAgent
 from .stages.ground.episode import policy_prompt
 from .llm import LLMClient
+from .llm.errors import LLMUnavailable
+from .stages.ground.usage import EpisodeUsage
 from .simulators.base import UserSimulator
 from .simulators.llm_user import LLMUser, UserChatFn
 from .simulators.refined import RefinedUser
@@ -28,50 +31,60 @@ AgentBackend = Literal["workflow", "llm"]
 UserBackend = Literal["scripted", "llm"]
 
 
-def agent_chat_fn(client: LLMClient) -> AgentChatFn:
+async def _counted(client: LLMClient, role: str, usage: EpisodeUsage | None, *args: Any) -> AIMessage:
+    try:
+        reply, cost = await client.chat(*args)
+    except LLMUnavailable as err:
+        if usage is not None and usage.outage is None:
+            usage.outage = err
+        raise
+    if usage is not None:
+        usage.add(role, cost)
+    return reply
+
+
+def agent_chat_fn(client: LLMClient, usage: EpisodeUsage | None = None) -> AgentChatFn:
     async def chat(messages: list[BaseMessage], tools: Sequence[dict[str, Any]] | None) -> AIMessage:
-        reply, _ = await client.chat(messages, tools)
-        return reply
+        return await _counted(client, "agent", usage, messages, tools)
     return chat
 
 
-def user_chat_fn(client: LLMClient) -> UserChatFn:
+def user_chat_fn(client: LLMClient, usage: EpisodeUsage | None = None) -> UserChatFn:
     async def chat(messages: list[BaseMessage]) -> AIMessage:
-        reply, _ = await client.chat(messages)
-        return reply
+        return await _counted(client, "user", usage, messages)
     return chat
 
 
 def make_agent(backend: AgentBackend, compiled: CompiledDomain, client: LLMClient | None = None, *,
-               policy: str | None = None) -> Assistant:
-    """A fresh assistant for one episode."""
+               policy: str | None = None, usage: EpisodeUsage | None = None) -> Assistant:
+    """A fresh assistant for one episode; its LLM calls are counted into `usage`."""
     if backend == "workflow":
         return RefinedAgent(WorkflowAgent(compiled))  # + follow-up requests, retries, missing tools
     if client is None:
         raise ValueError("the llm agent needs an LLMClient")
-    return LLMAgent(agent_chat_fn(client), compiled.openai_schemas(),
+    return LLMAgent(agent_chat_fn(client, usage), compiled.openai_schemas(),
                     policy if policy is not None else policy_prompt(compiled.domain), model_name=client.cfg.model)
 
 
 def make_user(backend: UserBackend, scenario: Scenario, client: LLMClient | None = None, *,
-              seed: int = 0) -> UserSimulator:
-    """A fresh user simulator for one episode."""
+              seed: int = 0, usage: EpisodeUsage | None = None) -> UserSimulator:
+    """A fresh user simulator for one episode; its LLM calls are counted into `usage`."""
     if backend == "scripted":
         return ScriptedUser(scenario, seed=seed)
     if client is None:
         raise ValueError("the llm user needs an LLMClient")
-    return LLMUser(user_chat_fn(client), scenario, model_name=client.cfg.model,
+    return LLMUser(user_chat_fn(client, usage), scenario, model_name=client.cfg.model,
                    temperature=client.cfg.temperature, seed=client.cfg.seed)
 
 
 def make_task_user(backend: UserBackend, task: Task, client: LLMClient | None = None, *,
-                   seed: int = 0) -> UserSimulator:
+                   seed: int = 0, usage: EpisodeUsage | None = None) -> UserSimulator:
     """A fresh user simulator for one episode of `task`; a refined task's user also brings its
     follow-up requests and asks the assistant to retry once a missing tool is back."""
-    first = make_user(backend, task.scenario, client, seed=seed)
+    first = make_user(backend, task.scenario, client, seed=seed, usage=usage)
     plan = task.plan
     if not task.followups and not (plan is not None and plan.hidden):
         return first
     return RefinedUser(first, task.followups,
-                       lambda scenario, n: make_user(backend, scenario, client, seed=seed + n),
+                       lambda scenario, n: make_user(backend, scenario, client, seed=seed + n, usage=usage),
                        retry_on_cannot=plan is not None and bool(plan.hidden), seed=seed)

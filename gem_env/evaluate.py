@@ -20,6 +20,7 @@ from .agents.base import Assistant
 from .stages.ground.episode import Limits
 from .passk import mean_over_tasks
 from .stages.ground.rollout import RolloutJob, run_rollouts
+from .stages.ground.usage import EpisodeUsage
 from .io.rundir import dumps
 from .simulators.base import UserSimulator
 from .stages.tasks import Task
@@ -27,9 +28,10 @@ from .io.taskset import write_domains
 from .tools import CompiledDomain
 from .trajectory import Trajectory
 
-AgentMaker = Callable[[CompiledDomain], Assistant]
-UserMaker = Callable[[Task, int], UserSimulator]
-"""A fresh user simulator for a task and a per-trial seed."""
+AgentMaker = Callable[[CompiledDomain, EpisodeUsage], Assistant]
+"""A fresh assistant for a domain, its LLM calls counted into the episode's usage."""
+UserMaker = Callable[[Task, int, EpisodeUsage], UserSimulator]
+"""A fresh user simulator for a task and a per-trial seed, its LLM calls counted into the episode's usage."""
 
 
 @dataclass(frozen=True)
@@ -50,17 +52,22 @@ def trial_seed(seed: int, task_id: str, trial: int) -> int:
 
 
 async def run_eval(tasks: list[Task], domains: dict[str, CompiledDomain], make_agent: AgentMaker,
-                   make_user: UserMaker, settings: EvalSettings) -> tuple[list[Trajectory], float]:
+                   make_user: UserMaker, settings: EvalSettings,
+                   on_done: Callable[[Trajectory], None] | None = None) -> tuple[list[Trajectory], float]:
     """Every task `settings.trials` times; the trajectories (task-major order) and wall seconds.
 
     A trajectory's id is `<task id>#<trial>`, and `meta["trial"]` holds the trial number.
     """
-    jobs = [RolloutJob(task, domains[task.domain], make_agent(domains[task.domain]),
-                       make_user(task, trial_seed(settings.seed, task.id, trial)), settings.limits,
-                       id=f"{task.id}#{trial}")
-            for task in tasks for trial in range(settings.trials)]
+    def job(task: Task, trial: int) -> RolloutJob:
+        usage = EpisodeUsage()
+        compiled = domains[task.domain]
+        return RolloutJob(task, compiled, make_agent(compiled, usage),
+                          make_user(task, trial_seed(settings.seed, task.id, trial), usage), settings.limits,
+                          id=f"{task.id}#{trial}", usage=usage)
+
+    jobs = [job(task, trial) for task in tasks for trial in range(settings.trials)]
     started = time.perf_counter()
-    trajectories = await run_rollouts(jobs, concurrency=settings.concurrency)
+    trajectories = await run_rollouts(jobs, concurrency=settings.concurrency, on_done=on_done)
     seconds = time.perf_counter() - started
     for i, t in enumerate(trajectories):
         t.meta["trial"] = i % settings.trials
@@ -111,7 +118,7 @@ def _costs(trajectories: list[Trajectory], wall_seconds: float) -> dict[str, Any
     for t in trajectories:
         for party in llm:
             llm[party].update((t.meta.get("llm") or {}).get(party) or {})
-        seconds.update(t.meta.get("seconds") or {})
+        seconds.update(t.timings)
     n = max(len(trajectories), 1)
     return {"llm": {party: dict(sorted(c.items())) for party, c in llm.items()},
             "seconds": {"wall": wall_seconds, "per_episode": seconds.get("total", 0.0) / n,

@@ -30,3 +30,5 @@ class Trajectory(BaseModel):
     messages: list[dict[str, Any]] = Field(description="OpenAI chat format")
     verification: Verification
     meta: dict[str, Any] = Field(default_factory=dict)
+    timings: dict[str, float] = Field(default_factory=dict, exclude=True,
+                                      description="wall-clock seconds; not in the record, so records stay byte-identical")

@@ -19,12 +19,11 @@ class UserSimulator(Protocol):
     """Plays the user. ``reply`` gets the conversation in OpenAI format as the assistant sees it and
     answers with the user's next message; a reply containing ``STOP`` ends the dialogue.
 
-    ``meta`` records the backend (and for models: model, temperature, seed); ``usage`` counts LLM
-    calls and tokens (zeros for offline simulators).
+    ``meta`` records the backend (and for models: model, temperature, seed). Simulators count
+    nothing: an LLM user's chat function counts its calls into the episode's usage.
     """
 
     meta: dict[str, Any]
-    usage: dict[str, int]
 
     async def reply(self, messages: list[dict[str, Any]]) -> str: ...
 
@@ -54,8 +53,4 @@ def asks_confirmation(text: str) -> bool:
     return bool(_CONFIRM.search(text))
 
 
-def new_usage() -> dict[str, int]:
-    return {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
-
-
-__all__ = ["STOP", "UserSimulator", "asks_confirmation", "new_usage", "strip_reasoning", "visible_turns"]
+__all__ = ["STOP", "UserSimulator", "asks_confirmation", "strip_reasoning", "visible_turns"]

@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from gem_env.tools.render import render
-from .base import STOP, asks_confirmation, new_usage, strip_reasoning, visible_turns
+from .base import STOP, asks_confirmation, strip_reasoning, visible_turns
 from .scenario import Scenario, humanize
 
 UserChatFn = Callable[[list[BaseMessage]], Awaitable[AIMessage]]
@@ -67,7 +67,6 @@ class LLMUser:
         self.scenario = scenario
         self.meta: dict[str, Any] = {"backend": "llm", "model": model_name, "temperature": temperature,
                                      "seed": seed}
-        self.usage = new_usage()
         self._system = SystemMessage(system_prompt(scenario))
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
@@ -91,8 +90,4 @@ class LLMUser:
 
     async def _ask(self, prompt: list[BaseMessage]) -> str:
         reply = await self.chat_fn(prompt)
-        tokens = reply.usage_metadata or {}
-        self.usage["calls"] += 1
-        self.usage["prompt_tokens"] += tokens.get("input_tokens", 0)
-        self.usage["completion_tokens"] += tokens.get("output_tokens", 0)
         return strip_reasoning(reply.text)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .base import STOP, new_usage, visible_turns
+from .base import STOP, visible_turns
 from .scenario import Scenario
 
 _CANNOT = re.compile(
@@ -49,14 +49,6 @@ class RefinedUser:
         self.starts: list[int] = []
         self._retried = False
         self._seed = seed
-
-    @property
-    def usage(self) -> dict[str, int]:
-        total = new_usage()
-        for user in self.users:
-            for k, v in (getattr(user, "usage", None) or {}).items():
-                total[k] = total.get(k, 0) + int(v)
-        return total
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
         turns = visible_turns(messages)

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from gem_env.tools.render import render
-from .base import STOP, asks_confirmation, new_usage, visible_turns
+from .base import STOP, asks_confirmation, visible_turns
 from .scenario import Scenario, humanize
 
 _SENTENCE = re.compile(r"(?<=[.?!])\s+")
@@ -43,7 +43,6 @@ class ScriptedUser:
     def __init__(self, scenario: Scenario, *, seed: int = 0) -> None:
         self.scenario = scenario
         self.meta: dict[str, Any] = {"backend": "scripted", "seed": seed}
-        self.usage = new_usage()
         self._seed = f"{seed}\x00{scenario.model_dump_json()}"
         keys = [*scenario.knows, *(k for k in scenario.unknown if k not in scenario.knows)]
         # longest names first, so "new email" is matched before (and instead of) "email"

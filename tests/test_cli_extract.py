@@ -20,7 +20,9 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def tree(path: Path) -> dict[str, bytes]:
-    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    """Every file of a run but its wall-clock timings."""
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*"))
+            if p.is_file() and p.name != "timings.jsonl"}
 
 
 def test_filter_writes_one_verdict_per_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,11 +45,14 @@ def test_extract_writes_domains_verdicts_rejections_and_manifest(tmp_path: Path)
     rejected = read_jsonl(out / "rejected.jsonl")
     domains = sorted((out / "domains").glob("*.json"))
     assert counts["documents"] == len(verdicts) and counts["relevant"] == sum(v["relevant"] for v in verdicts)
-    assert counts["extracted"] == len(domains) >= 20
-    assert counts["dropped"] + counts["extract_rejected"] + counts["read_errors"] == len(rejected)
+    assert counts["domains"] == len(domains) >= 20
+    assert sum(counts["rejected_by_stage"].values()) == len(rejected)
+    assert counts["relevant"] - counts["rejected_by_stage"].get("extract", 0) == len(domains)
     assert all(r["stage"] in {"read", "filter", "extract"} and r["reason"] for r in rejected)
-    assert manifest["backend"] == "offline" and manifest["seed"] == 0 and "gem-env" in manifest["versions"]
-    assert manifest["stages"]["extract"]["kept"] == len(domains)
+    assert manifest["command"] == "extract" and manifest["gem_env"]
+    assert manifest["config"]["backend"] == "offline" and manifest["config"]["seed"] == 0
+    assert manifest["config"]["stop"] == "extract"
+    assert {v["doc_id"] for v in verdicts} == {p["doc_id"] for p in read_jsonl(out / "progress.jsonl")}
     for path in domains:
         domain = load_domain(path)  # each file validates
         assert domain.provenance.doc_id and domain.workflows
@@ -58,14 +63,15 @@ def test_extract_is_byte_identical_on_a_second_run(tmp_path: Path) -> None:
     assert main(["extract", str(CORPUS), "--out", str(first)]) == 0
     assert main(["extract", str(CORPUS), "--out", str(second), "--concurrency", "3"]) == 0
     assert tree(first) == tree(second)
-    assert main(["extract", str(CORPUS), "--out", str(first)]) == 0  # a rerun into the same directory
+    assert main(["extract", str(CORPUS), "--out", str(first)]) == 2  # a run is never overwritten
+    assert main(["extract", str(CORPUS), "--out", str(first), "--resume"]) == 0  # nothing left to do
     assert tree(first) == tree(second)
 
 
 def test_seed_and_limit(tmp_path: Path) -> None:
     assert main(["extract", str(CORPUS), "--out", str(tmp_path / "a"), "--limit", "5", "--seed", "7"]) == 0
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
-    assert manifest["counts"]["documents"] == 5 and manifest["seed"] == 7
+    assert manifest["counts"]["documents"] == 5 and manifest["config"]["seed"] == 7
     domain = json.loads(next((tmp_path / "a" / "domains").glob("*.json")).read_text())
     assert domain["seed"] == 7
 
@@ -80,7 +86,7 @@ def test_unreadable_lines_are_reported_in_place(tmp_path: Path) -> None:
     rejected = read_jsonl(out / "rejected.jsonl")
     assert [r["stage"] for r in rejected] == ["read", "read"]
     assert "c.jsonl:2" in rejected[0]["reason"] and "c.jsonl:3" in rejected[1]["reason"]
-    assert json.loads((out / "manifest.json").read_text())["counts"]["extracted"] == 1
+    assert json.loads((out / "manifest.json").read_text())["counts"]["domains"] == 1
     out2 = tmp_path / "run2"
     assert main(["extract", str(corpus), "--out", str(out2), "--text-field", "body"]) == 0
     assert json.loads((out2 / "manifest.json").read_text())["counts"]["documents"] == 1
@@ -112,6 +118,6 @@ def test_llm_backend_through_the_cli(tmp_path: Path) -> None:
                      "--model", "fake-model", "--base-url", server.base_url, "--cache-dir", ""])
     assert code == 0
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
-    assert manifest["backend"] == "llm" and manifest["model"] == "fake-model"
-    assert manifest["counts"]["extracted"] == manifest["counts"]["documents"] >= 4
-    assert manifest["usage"]["calls"] == 2 * manifest["counts"]["documents"]
+    assert manifest["config"]["backend"] == "llm" and manifest["config"]["models"]["stages"]["model"] == "fake-model"
+    assert manifest["counts"]["domains"] == manifest["counts"]["documents"] >= 4
+    assert manifest["costs"]["llm"]["calls"] == 2 * manifest["counts"]["documents"]

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from gem_env.agents.base import new_usage
 from gem_env.cli import main
 from gem_env.evaluate import EvalSettings, build_report, format_table, report_ks, run_eval
 from gem_env.backends import make_agent, make_user
@@ -54,8 +53,9 @@ def _trajectory(task_id: str, domain: str, category: str, passed: bool, **meta: 
     return Trajectory(id=task_id, domain=domain, task={"id": task_id, "category": category}, tools=[],
                       messages=[], verification=Verification(passed=passed, checks=checks),
                       meta={"termination": "user_stop" if passed else "max_turns", "tool_calls": 4,
-                            "tool_errors": 0 if passed else 1, "seconds": {"total": 0.5},
-                            "llm": {"agent": {"calls": 2, "prompt_tokens": 10}, "user": {}}, **meta})
+                            "tool_errors": 0 if passed else 1,
+                            "llm": {"agent": {"calls": 2, "prompt_tokens": 10}, "user": {}}, **meta},
+                      timings={"total": 0.5})
 
 
 def test_report_groups_by_domain_and_category() -> None:
@@ -90,8 +90,8 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class DoNothing:
     meta = {"backend": "do-nothing"}
 
-    def __init__(self, _: Any) -> None:
-        self.usage = new_usage()
+    def __init__(self, _: Any, usage: Any = None) -> None:
+        pass
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return {"role": "assistant", "content": "Okay, noted."}
@@ -100,8 +100,8 @@ class DoNothing:
 async def test_run_eval_counts_trials_and_failures(run_dir: Path) -> None:
     tasks, domains = load_task_set(run_dir)
     settings = EvalSettings(trials=2, concurrency=3, seed=1)
-    user = lambda task, seed: make_user("scripted", task.scenario, seed=seed)  # noqa: E731
-    good, _ = await run_eval(tasks, domains, lambda c: make_agent("workflow", c), user, settings)
+    user = lambda task, seed, usage: make_user("scripted", task.scenario, seed=seed)  # noqa: E731
+    good, _ = await run_eval(tasks, domains, lambda c, usage: make_agent("workflow", c), user, settings)
     bad, _ = await run_eval(tasks, domains, DoNothing, user, settings)
     assert [t.id for t in good] == [f"{t.id}#{i}" for t in tasks for i in range(2)]
     assert all(t.verification.passed for t in good) and not any(t.verification.passed for t in bad)

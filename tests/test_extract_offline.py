@@ -1,6 +1,7 @@
-"""The offline extractor: every procedure of the example corpus becomes a domain that compiles,
-guards its writes with preconditions, admits tasks and points at the text it came from; odd input
-becomes a Rejection, never an exception."""
+"""The offline extractor's procedure path (service archetypes off; tests/test_extract_services.py
+covers those): every procedure of the example corpus becomes a domain that compiles, guards its
+writes with preconditions, admits tasks and points at the text it came from; odd input becomes a
+Rejection, never an exception."""
 from __future__ import annotations
 
 import json
@@ -25,7 +26,7 @@ RELEVANT = Verdict(id="x", relevant=True, score=1.0, reason="test")
 
 
 def _kept() -> list[tuple[Document, Domain | Rejection]]:
-    f, ex = OfflineFilter(), OfflineExtractor()
+    f, ex = OfflineFilter(), OfflineExtractor(archetypes=False)
     out = []
     for doc in iter_documents([CORPUS]):
         verdict = f.judge(doc)
@@ -112,7 +113,7 @@ def test_conditions_become_typed_preconditions() -> None:
             "Charges under $5 are not eligible.\n\n1. Find the transaction in your account.\n"
             "2. Check that its status is `posted`. Pending charges cannot be disputed.\n"
             "3. Submit the dispute with the transaction ID.\n")
-    domain = OfflineExtractor().extract(Document(id="d", text=text), RELEVANT)
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text), RELEVANT)
     assert isinstance(domain, Domain)
     effects = {t.name: [s.require for s in t.effect if isinstance(s, RequireStep)] for t in domain.tools}
     submit = next(n for n in effects if n.startswith("submit"))
@@ -125,7 +126,7 @@ def test_a_documented_tool_without_steps_still_gives_a_domain() -> None:
     text = ("Procedure for a temporary limit increase.\n\nBefore granting it, verify ALL of the following:\n"
             "1) The account must be OPEN\n2) The account must be at least 60 days old\n\n"
             "Tool: request_limit_increase_8374\nParameters:\n- card_id: the card\n- new_limit: the new limit\n")
-    domain = OfflineExtractor().extract(Document(id="t", text=text), RELEVANT)
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="t", text=text), RELEVANT)
     assert isinstance(domain, Domain), domain
     tool = domain.tool("request_limit_increase_8374")
     assert tool is not None and tool.kind == "write"
@@ -142,7 +143,7 @@ def test_a_documented_tool_without_steps_still_gives_a_domain() -> None:
     ("1. ...\n2. ???\n3. 123\n", "English"),
 ])
 def test_odd_documents_are_rejections_not_exceptions(text: str, why: str) -> None:
-    got = OfflineExtractor().extract(Document(id="odd", text=text), RELEVANT)
+    got = OfflineExtractor(archetypes=False).extract(Document(id="odd", text=text), RELEVANT)
     assert isinstance(got, Rejection)
     assert got.stage == "extract" and why in got.reason
 
@@ -173,7 +174,7 @@ def _wikihow_sample(n: int) -> list[dict]:
 
 
 def test_wikihow_workflows_have_the_given_number_of_steps() -> None:
-    ex = OfflineExtractor()
+    ex = OfflineExtractor(archetypes=False)
     records = _wikihow_sample(200)
     exact = 0
     for rec in records:

@@ -208,7 +208,7 @@ async def test_32_concurrent_calls_overlap(client_for: ClientFactory) -> None:
         started = time.perf_counter()
         await asyncio.gather(*(client.chat([HumanMessage(f"q{i}")]) for i in range(32)))
         elapsed = time.perf_counter() - started
-    assert elapsed < 1.0  # 32 x 0.2 s = 6.4 s one at a time
+    assert elapsed < 3.2  # overlap, not speed: 32 x 0.2 s = 6.4 s one at a time
     assert client.usage.calls == 32
 
 

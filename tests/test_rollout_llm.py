@@ -161,7 +161,7 @@ async def test_llm_agent_sends_policy_and_tools_to_its_chat_function() -> None:
     agent = LLMAgent(chat, [{"type": "function", "function": {"name": "f"}}], "POLICY")
     assert await agent.act([{"role": "user", "content": "hi"}]) == {"role": "assistant", "content": "Hello!"}
     assert seen[0][0][0] == SystemMessage("POLICY") and seen[0][1][0]["function"]["name"] == "f"
-    assert agent.usage == {"calls": 1, "prompt_tokens": 5, "completion_tokens": 2}
+    assert not hasattr(agent, "usage")  # the episode counts, through the chat function
 
 
 # ------------------------------------------------------------------ LLM user
@@ -223,17 +223,22 @@ async def test_user_model_failure_ends_the_episode(shop: CompiledDomain, cancel:
     assert traj.meta["termination"] == "user_error" and "timed out" in traj.meta["error"]
 
 
-def test_chat_fn_adapter_returns_only_the_message(server: FakeOpenAIServer) -> None:
+def test_chat_fn_adapter_returns_the_message_and_counts_into_the_episode(server: FakeOpenAIServer) -> None:
     import asyncio
+
+    from gem_env.stages.ground.usage import EpisodeUsage
 
     server.script[:] = [Text("pong")]  # type: ignore[attr-defined]
     client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0))
+    usage = EpisodeUsage()
 
     async def main() -> AIMessage:
         try:
-            return await agent_chat_fn(client)([HumanMessage("ping")], None)
+            return await agent_chat_fn(client, usage)([HumanMessage("ping")], None)
         finally:
             await client.aclose()
 
     assert asyncio.run(main()).content == "pong"
+    assert usage.agent["calls"] == 1 and usage.agent["prompt_tokens"] > 0 and usage.user["calls"] == 0
+    assert usage.record()["calls"] == 1 and usage.outage is None
     assert server.requests[0]["messages"] == [{"role": "user", "content": "ping"}]

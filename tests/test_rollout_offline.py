@@ -39,7 +39,7 @@ def offline_jobs(compiled: CompiledDomain, tasks: list[Task], limits: Limits = L
 
 def without_timings(traj: Trajectory) -> str:
     data = traj.model_dump(mode="json")
-    data["meta"].pop("seconds")
+    assert "seconds" not in data["meta"] and "timings" not in data and traj.timings["total"] > 0
     return json.dumps(data, sort_keys=True)
 
 
@@ -93,7 +93,7 @@ async def test_messages_are_valid_openai_chat(shop: CompiledDomain, tasks: list[
                     answer = msgs[i + 1 + j]
                     assert answer["role"] == "tool" and answer["tool_call_id"] == call["id"]
         assert traj.tools == shop.openai_schemas()
-        assert Trajectory.model_validate_json(traj.model_dump_json()) == traj
+        assert Trajectory.model_validate_json(traj.model_dump_json()).model_dump() == traj.model_dump()
 
 
 async def test_rollouts_are_deterministic(shop: CompiledDomain, tasks: list[Task]) -> None:

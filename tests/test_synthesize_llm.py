@@ -44,10 +44,42 @@ def test_llm_stages_with_a_broken_endpoint_account_for_every_document(tmp_path):
     assert all(r["stage"] == "filter" and r["reason"].startswith("llm:") for r in rejected)
 
 
-def test_unreachable_endpoint_is_a_recorded_rejection_per_document(tmp_path):
-    args = ["synthesize", SHOP, "--out", str(tmp_path / "r"), "--backend", "llm", "--model", "fake",
-            "--base-url", "http://127.0.0.1:9/v1", "--cache-dir", "", "--llm-retries", "0", "--llm-timeout", "1"]
-    assert main(args) == 0
-    rejected = lines(tmp_path / "r" / "rejected.jsonl")
-    assert rejected and all(r["stage"] == "filter" and "llm unavailable" in r["reason"] for r in rejected)
-    assert len(rejected) == len(lines(tmp_path / "r" / "progress.jsonl"))
+def test_unreachable_endpoint_leaves_documents_to_do_and_resume_does_them(tmp_path, capsys):
+    judge = {"relevant": False, "score": 0.1, "reason": "not a procedure", "domain": "retail", "category": "news"}
+    up = {"on": False}
+
+    def reply(body):
+        return JSONReply(judge) if up["on"] else Fault("http_500")
+
+    with FakeOpenAIServer(reply) as server:
+        args = ["synthesize", SHOP, "--out", str(tmp_path / "r"), "--backend", "llm", "--model", "fake",
+                "--base-url", server.base_url, "--cache-dir", "", "--llm-retries", "0"]
+        assert main(args) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "documents not processed" in err[0] and server.base_url in err[0]
+        assert "rerun with --resume" in err[0]
+        assert lines(tmp_path / "r" / "progress.jsonl") == [] and lines(tmp_path / "r" / "rejected.jsonl") == []
+        up["on"] = True
+        assert main([*args, "--resume"]) == 0
+    done = lines(tmp_path / "r" / "progress.jsonl")
+    assert len(done) >= 4 and len(lines(tmp_path / "r" / "verdicts.jsonl")) == len(done)
+
+
+def test_endpoint_dying_mid_rollout_leaves_the_document_to_do(tmp_path, capsys):
+    up = {"on": False}
+
+    def reply(body):
+        return Text("I'm sorry, I cannot help with that.") if up["on"] else Fault("http_500")
+
+    with FakeOpenAIServer(reply) as server:
+        args = ["synthesize", SHOP, "--out", str(tmp_path / "r"), "--agent", "llm", "--model", "fake",
+                "--base-url", server.base_url, "--cache-dir", "", "--llm-retries", "0", "--tasks-per-domain", "1",
+                "--max-turns", "4", "--limit", "2"]
+        assert main(args) == 1  # filter and extract are offline; the agent's endpoint is down
+        assert "not processed" in capsys.readouterr().err
+        assert lines(tmp_path / "r" / "progress.jsonl") == [] and lines(tmp_path / "r" / "tasks.jsonl") == []
+        up["on"] = True
+        assert main([*args, "--resume"]) == 0
+    rejected = [r for r in lines(tmp_path / "r" / "rejected.jsonl") if r["stage"] == "verify"]
+    assert len(lines(tmp_path / "r" / "progress.jsonl")) == 2 and rejected
+    assert all(r["trajectory"]["meta"]["termination"] != "agent_error" for r in rejected)

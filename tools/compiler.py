@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING, Any, Iterable, Literal, Union
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
 
 from . import effects as fx
+from .digest import log_ddl
 from .errors import CompileError, ExprError
 from .model import Domain, Parameter, ToolSpec, Workflow
 from .python_tools import PythonTool
 from .seed import seed_rows
-from .tables import INTERNAL_PREFIX, Table, check_entities, quote
+from .tables import COUNTERS_TABLE, INTERNAL_PREFIX, Table, check_entities, quote, reserve_free_pages
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
 
-COUNTERS_TABLE = f"{INTERNAL_PREFIX}counters"
 _WRITE_STEPS = (fx.Insert, fx.Update, fx.Delete)
 
 
@@ -108,13 +108,13 @@ def _lookup_fields(steps: Iterable[fx.Step]) -> set[tuple[str, str, bool]]:
     for s in steps:
         if isinstance(s, fx.Find):
             out |= {(s.table.name, fld, nocase) for fld, nocase in s.indexable}
-        elif isinstance(s, fx.ForEach):
-            out |= _lookup_fields(s.body)
+        else:
+            out |= _lookup_fields(fx.nested_steps(s))
     return out
 
 
 def _writes(steps: Iterable[fx.Step]) -> bool:
-    return any(isinstance(s, _WRITE_STEPS) or (isinstance(s, fx.ForEach) and _writes(s.body)) for s in steps)
+    return any(isinstance(s, _WRITE_STEPS) or _writes(fx.nested_steps(s)) for s in steps)
 
 
 def _check_workflow(i: int, wf: Workflow, tools: dict[str, CompiledTool], tables: dict[str, Table]) -> None:
@@ -167,7 +167,7 @@ class CompiledDomain:
     tools: dict[str, CompiledTool]
     template: bytes
     row_counts: dict[str, int]
-    table_hashes: dict[str, str] = field(default_factory=dict)  # of the template, per table
+    table_sums: dict[str, int] = field(default_factory=dict)  # the template's digest, per table
 
     def new_sandbox(self) -> "Sandbox":
         from .sandbox import Sandbox
@@ -226,7 +226,8 @@ def compile_domain(domain: Domain, *, python_tools: Iterable[PythonTool] = (),
     template, counts = _build_template(tables, rows, sorted(indexed))
     compiled = CompiledDomain(domain=domain, tables=tables, tools=tools, template=template, row_counts=counts)
     probe = compiled.new_sandbox()
-    compiled.table_hashes = {name: probe.table_hash(name) for name in tables}
+    probe.digest.recompute(probe.conn)
+    compiled.table_sums = dict(probe.digest.sums)
     probe.close()
     return compiled
 
@@ -254,6 +255,9 @@ def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]],
         for i, (table, fld, nocase) in enumerate(indexed):
             collate = " COLLATE NOCASE" if nocase else ""
             conn.execute(f"CREATE INDEX {quote(f'{INTERNAL_PREFIX}i{i}')} ON {quote(table)} ({quote(fld)}{collate})")
+        for ddl in log_ddl(tables):  # after the seed rows: the change log starts empty
+            conn.execute(ddl)
+        reserve_free_pages(conn)
         conn.execute("COMMIT")
         return conn.serialize(), {n: counts[n] for n in tables}
     finally:

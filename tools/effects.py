@@ -337,6 +337,22 @@ class ForEach:
             _run_all(self.body, env, ctx)
 
 
+class If:
+    """``if: COND, then: [...], else: [...]``: names bound in both branches stay bound after it."""
+
+    def __init__(self, st: m.IfStep, scope: Scope):
+        self.cond = scope.expr(st.if_)
+        then_scope, else_scope = scope.child(f"{scope.where}.then"), scope.child(f"{scope.where}.else")
+        self.then = compile_steps(st.then, then_scope)
+        self.else_ = compile_steps(st.else_, else_scope)
+        for name, b in then_scope.names.items():
+            if name not in scope.names and else_scope.names.get(name) == b:
+                scope.names[name] = b
+
+    def run(self, env: Env, ctx: Context) -> None:
+        _run_all(self.then if self.cond(env, ctx) else self.else_, env, ctx)
+
+
 class ReturnValue:
     def __init__(self, st: m.ReturnStep, scope: Scope):
         self.value = scope.expr(st.return_)
@@ -346,7 +362,17 @@ class ReturnValue:
 
 
 _STEP_CLASSES = {m.FindStep: Find, m.RequireStep: Require, m.InsertStep: Insert, m.UpdateStep: Update,
-                 m.DeleteStep: Delete, m.LetStep: Let, m.ForEachStep: ForEach, m.ReturnStep: ReturnValue}
+                 m.DeleteStep: Delete, m.LetStep: Let, m.ForEachStep: ForEach, m.IfStep: If,
+                 m.ReturnStep: ReturnValue}
+
+
+def nested_steps(step: Step) -> list[Step]:
+    """The steps inside a `for_each` or `if` (empty for other steps)."""
+    if isinstance(step, ForEach):
+        return step.body
+    if isinstance(step, If):
+        return step.then + step.else_
+    return []
 
 
 def compile_steps(steps: list[Any], scope: Scope) -> list[Step]:

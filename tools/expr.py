@@ -41,7 +41,16 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_KEYWORDS = {"and", "or", "not", "in", "if", "else", "true", "false", "null"}
+_KEYWORDS = {"and", "or", "not", "in", "if", "else", "true", "false", "null", "for"}
+
+
+#: what to write instead of syntax from other languages (longest first)
+_SYNTAX_HINTS = [
+    ("&&", "; write 'and'"), ("||", "; write 'or'"), ("!", "; write 'not x' or '!='"),
+    ("=", "; compare with '=='; bind names with a let step"), ("?", "; write 'a if cond else b'"),
+    ("&", "; write 'and'"), ("|", "; write 'or'"), ("$", "; names need no '$'; write the name"),
+    ("`", "; quote strings with ' or \""), (";", "; one expression per value; use several steps"),
+]
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,9 @@ def tokenize(src: str) -> list[Tok]:
     while pos < len(src):
         m = _TOKEN.match(src, pos)
         if not m or m.end() == pos:
-            raise ExprError(f"unexpected character {src[pos:].lstrip()[:1]!r} at {pos} in {src!r}")
+            rest = src[pos:].lstrip()
+            hint = next((h for p, h in _SYNTAX_HINTS if rest.startswith(p)), "")
+            raise ExprError(f"unexpected character {rest[:1]!r} at {pos} in {src!r}{hint}")
         kind = m.lastgroup
         text, start = m.group(kind), m.start(kind)
         if kind == "num":
@@ -163,7 +174,7 @@ class _Parser:
                 self.expect(")")
                 return self.postfix(inner)
             if tok.value == "[":
-                return self.postfix(Node("list", self.items("]")))
+                return self.postfix(self.list_or_comprehension())
             if tok.value == "{":
                 return self.postfix(self.mapping())
         got = "end of expression" if tok.kind == "end" else repr(tok.value)
@@ -181,6 +192,33 @@ class _Parser:
                 return out
             if tok.value != ",":
                 raise ExprError(f"expected ',' or {close!r} at {tok.pos} in {self.src!r}")
+
+    def list_or_comprehension(self) -> Node:
+        """``[a, b]`` or ``[EXPR for NAME in LIST]`` / ``[EXPR for NAME in LIST if COND]``."""
+        if self.peek().kind == "op" and self.peek().value == "]":
+            self.next()
+            return Node("list", [])
+        first = self.expr(0)
+        if not (self.peek().kind == "kw" and self.peek().value == "for"):
+            rest = [first]
+            if self.peek().value == ",":
+                self.next()
+                rest += self.items("]")
+            else:
+                self.expect("]")
+            return Node("list", rest)
+        self.next()
+        var = self.next()
+        if var.kind != "name":
+            raise ExprError(f"expected a name after 'for' at {var.pos} in {self.src!r}")
+        self.expect("in")
+        source = self.expr(_BINARY["if"])  # stops before a trailing `if COND`
+        cond = None
+        if self.peek().kind == "kw" and self.peek().value == "if":
+            self.next()
+            cond = self.expr(0)
+        self.expect("]")
+        return Node("comp", [first, source] + ([cond] if cond is not None else []), var.value)
 
     def mapping(self) -> Node:
         keys, vals = [], []
@@ -384,6 +422,51 @@ def _days_between(a: Any, b: Any) -> int:
         raise ExprError(f"days_between() cannot read {a!r} or {b!r}") from None
 
 
+def _parse_day(x: Any, fn: str) -> dt.date:
+    try:
+        return dt.datetime.fromisoformat(_text(x)).date()
+    except ValueError:
+        raise ExprError(f"{fn}() cannot read the date {x!r}") from None
+
+
+def _add_business_days(d: Any, n: Any) -> str:
+    """`d` moved by `n` working days (Monday to Friday): Friday + 1 and Saturday + 1 are Monday."""
+    day = _parse_day(d, "add_business_days")
+    left = int(_num(n, "add_business_days()"))
+    step = 1 if left >= 0 else -1
+    while left:
+        day += dt.timedelta(days=step)
+        if day.weekday() < 5:
+            left -= step
+    return day.isoformat()
+
+
+def _business_days_between(a: Any, b: Any) -> int:
+    """Working days (Monday to Friday) after `a` up to and including `b`; negative when b < a."""
+    start, end = _parse_day(a, "business_days_between"), _parse_day(b, "business_days_between")
+    sign = 1
+    if end < start:
+        start, end, sign = end, start, -1
+    weeks, extra = divmod((end - start).days, 7)
+    count = weeks * 5 + sum(1 for k in range(1, extra + 1) if (start + dt.timedelta(days=k)).weekday() < 5)
+    return sign * count
+
+
+def _join(v: Any, sep: Any = ", ") -> str:
+    return _text(sep).join(_text(x) for x in _list(v, "join"))
+
+
+def format_id(pattern: str, n: int) -> str:
+    """The `n`-th id of a pattern: ``'DSP-#####'`` -> DSP-10001, DSP-10002, ...; a pattern without
+    ``#`` is a prefix (``'ORD-'`` -> ORD-1). The first run of ``#`` is the number, other ``#`` are kept."""
+    m = re.search(r"#+", pattern)
+    if not m:
+        return f"{pattern}{n}"
+    width = len(m.group(0))
+    number = 10 ** (width - 1) + n if width > 1 else n
+    return pattern[:m.start()] + str(number) + pattern[m.end():]
+
+
 def _sorted(v: Any) -> list:
     try:
         return sorted(_list(v, "sorted"))
@@ -462,9 +545,23 @@ def _coalesce(*args: Any) -> Any:
     return next((a for a in args if a is not None), None)
 
 
+MAX_ARITH_CHARS = 1000
+"""Longest string `arith` evaluates: a tool's input is the agent's to choose, its CPU is ours."""
+
+
 def arith(text: Any) -> float | int:
-    """Evaluate a plain arithmetic string: numbers, + - * / % and parentheses only."""
+    """Evaluate a plain arithmetic string: numbers, + - * / % and parentheses only, at most
+    `MAX_ARITH_CHARS` long; anything else is an `ExprError` that names no Python internals."""
     src = _text(text)
+    if len(src) > MAX_ARITH_CHARS:
+        raise ExprError(f"arithmetic expression too long ({len(src)} characters; at most {MAX_ARITH_CHARS})")
+    try:
+        return _arith(src)
+    except RecursionError:
+        raise ExprError("arithmetic expression nested too deeply; split it into smaller parts") from None
+
+
+def _arith(src: str) -> float | int:
     node = parse(src) if src.strip() else None
     allowed = {"const", "neg", "+", "-", "*", "/", "%"}
 
@@ -493,6 +590,8 @@ PURE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "contains": lambda a, b: _contains(b, a),
     "startswith": lambda s, p: _text(s).startswith(_text(p)),
     "date": _date, "add_days": _add_days, "days_between": _days_between, "arith": arith,
+    "add_business_days": _add_business_days, "business_days_between": _business_days_between,
+    "join": _join,
 }
 RUNTIME_FUNCTIONS = {"lookup", "next_id", "count_rows"}
 FUNCTIONS = set(PURE_FUNCTIONS) | RUNTIME_FUNCTIONS
@@ -549,9 +648,31 @@ def _build(node: Node) -> Fn:
         return lambda env, rt: then(env, rt) if cond(env, rt) else other(env, rt)
     if op == "call":
         return _build_call(node.value, args, node)
+    if op == "comp":
+        return _build_comprehension(node.value, *args)
     binop = _BINOPS[op]
     a, b = args
     return lambda env, rt: binop(a(env, rt), b(env, rt))
+
+
+def _build_comprehension(var: str, elem: Fn, source: Fn, cond: Fn | None = None) -> Fn:
+    """``[elem for var in source if cond]``: `var` is bound for each element in a copy of the env."""
+    def comprehension(env: Env, rt: Runtime) -> list:
+        items = source(env, rt)
+        if items is None:
+            return []
+        if isinstance(items, dict):
+            items = list(items.values())
+        if not isinstance(items, list):
+            raise ExprError(f"'for {var} in ...' needs a list, got {_typename(items)}")
+        inner = dict(env)
+        out = []
+        for item in items:
+            inner[var] = item
+            if cond is None or cond(inner, rt):
+                out.append(elem(inner, rt))
+        return out
+    return comprehension
 
 
 def _build_call(name: str, args: list[Fn], node: Node) -> Fn:
@@ -601,6 +722,16 @@ class Compiled:
 
 
 def _walk(node: Node, out: Compiled) -> None:
+    if node.op == "comp":  # the loop name is local: not a free name, its fields are not checked
+        _walk(node.args[1], out)
+        inner = Compiled(fn=out.fn, names=set(), fields=[], tables=set())
+        for a in [node.args[0], *node.args[2:]]:
+            _walk(a, inner)
+        out.names |= inner.names - {node.value}
+        out.fields += [(n, f) for n, f in inner.fields if n != node.value]
+        out.tables |= inner.tables
+        out.table_fields += inner.table_fields
+        return
     if node.op == "name":
         out.names.add(node.value)
     elif node.op == "attr" and node.args[0].op == "name":
@@ -667,3 +798,25 @@ def compile_template(text: str) -> Compiled:
         out.table_fields += p.table_fields
     out.fn = lambda env, rt: "".join(p if isinstance(p, str) else _text(p.fn(env, rt)) for p in parts)
     return out
+
+
+def substitute(source: str, names: dict[str, str]) -> str:
+    """`source` with every free use of a name in `names` replaced by its expression, parenthesised.
+
+    Field names (after '.'), function names (before '(') and mapping keys (before ':') are left
+    alone. Used to expand a workflow's ``let`` bindings into the expressions that read them.
+    """
+    toks = tokenize(source)
+    out, pos = [], 0
+    for k, tok in enumerate(toks):
+        if tok.kind != "name" or tok.value not in names:
+            continue
+        prev = toks[k - 1] if k else None
+        nxt = toks[k + 1]
+        if (prev is not None and prev.kind == "op" and prev.value == ".") or \
+                (nxt.kind == "op" and nxt.value in ("(", ":")):
+            continue
+        out += [source[pos:tok.pos], "(", names[tok.value], ")"]
+        pos = tok.pos + len(tok.value)
+    out.append(source[pos:])
+    return "".join(out)

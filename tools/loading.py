@@ -48,6 +48,8 @@ def load_domain(path: str | Path) -> Domain:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise DomainError(f"{path}: cannot read: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise DomainError(f"{path}: not UTF-8 text (byte {err.start}); save the domain file as UTF-8") from None
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as err:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_serializer, model_validator
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime", "json"]
 ParamType = Literal["string", "integer", "number", "boolean", "array", "object"]
@@ -25,11 +25,25 @@ class _Strict(BaseModel):
 
 
 class Span(_Strict):
-    """A character span of the source document a part was extracted from."""
+    """A character span of the source document a part was extracted from.
 
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    Offsets may be left out when `text` quotes the document (as the LLM extractor asks for): the
+    extractor, which has the document, locates the quote; a domain file is valid either way.
+    """
+
+    start: int | None = Field(default=None, ge=0)
+    end: int | None = Field(default=None, ge=0)
     text: str = ""
+
+    @model_validator(mode="after")
+    def _offsets_or_quote(self) -> "Span":
+        if (self.start is None) != (self.end is None):
+            raise ValueError("a span gives both start and end, or neither (then text quotes the document)")
+        if self.start is None and not self.text.strip():
+            raise ValueError("a span needs start and end, or text: an exact quote of the document")
+        if self.start is not None and self.end < self.start:  # type: ignore[operator]
+            raise ValueError(f"span end {self.end} is before its start {self.start}")
+        return self
 
 
 class Provenance(_Strict):
@@ -69,6 +83,21 @@ class EntityField(_Strict):
     range: tuple[Any, Any] | None = Field(default=None, description="inclusive [min, max] for numbers and dates")
     default: Any = None
 
+    @model_validator(mode="after")
+    def _explicit_null_default(self) -> "EntityField":
+        """``default: null`` (written out) means: seed and insert null, so the field is nullable."""
+        if "default" in self.model_fields_set and self.default is None:
+            self.nullable = True
+        return self
+
+    @model_serializer(mode="wrap")
+    def _keep_explicit_null_default(self, handler: Any) -> Any:
+        """An explicit ``default: null`` survives ``exclude_none`` dumps (it changes seeding)."""
+        out = handler(self)
+        if isinstance(out, dict) and "default" in self.model_fields_set and self.default is None:
+            out["default"] = None
+        return out
+
 
 class Entity(_Strict):
     name: str
@@ -76,6 +105,15 @@ class Entity(_Strict):
     primary_key: str
     fields: list[EntityField]
     rows: int = Field(default=20, ge=0, le=1_000_000)
+    data: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="explicit seed rows (reference tables: plans, fees, reasons); fields they leave out "
+                    "are generated. With data, `rows` counts extra generated rows and defaults to 0")
+
+    @property
+    def generated_rows(self) -> int:
+        """How many rows Faker makes besides `data`."""
+        return self.rows if (not self.data or "rows" in self.model_fields_set) else 0
 
     def field(self, name: str) -> EntityField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -144,13 +182,22 @@ class ForEachStep(_Strict):
     do: list["Step"]
 
 
+class IfStep(_Strict):
+    """Run `then` when the condition holds, otherwise `else` (may be left out):
+    ``{if: "reason == 'fraud'", then: [{update: cards, row: card, set: {status: "'frozen'"}}]}``."""
+
+    if_: str = Field(alias="if")
+    then: list["Step"]
+    else_: list["Step"] = Field(default_factory=list, alias="else")
+
+
 class ReturnStep(_Strict):
     return_: Expr = Field(alias="return")
 
 
 STEP_KINDS = {
     "find": FindStep, "require": RequireStep, "insert": InsertStep, "update": UpdateStep,
-    "delete": DeleteStep, "let": LetStep, "for_each": ForEachStep, "return": ReturnStep,
+    "delete": DeleteStep, "let": LetStep, "for_each": ForEachStep, "if": IfStep, "return": ReturnStep,
 }
 _KIND_OF_MODEL = {model: kind for kind, model in STEP_KINDS.items()}
 
@@ -172,6 +219,7 @@ Step = Annotated[
     ),
 ]
 ForEachStep.model_rebuild()
+IfStep.model_rebuild()
 
 
 class Parameter(_Strict):
@@ -262,6 +310,14 @@ class Domain(_Strict):
     workflows: list[Workflow] = Field(default_factory=list)
     policy: list[PolicyRule] = Field(default_factory=list)
     provenance: Provenance = Field(default_factory=Provenance)
+    step_groups: dict[str, list[WorkflowStep]] = Field(
+        default_factory=dict, description="named step lists workflows share with {use: NAME}")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_workflow_shorthands(cls, data: Any) -> Any:
+        from .macros import expand_domain  # `use` and `let` steps become plain workflow steps
+        return expand_domain(data)
 
     def entity(self, name: str) -> Entity | None:
         return next((e for e in self.entities if e.name == name), None)

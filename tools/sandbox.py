@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from pydantic import ValidationError
 
-from .effects import ToolFailure, run_effect
+from .digest import StateDigest
+from .effects import ToolFailure
 from .errors import ExprError
+from .expr import format_id
+from .plan import Plan, plan_for
 from .python_tools import SandboxDB, ToolError
-from .tables import quote
+from .tables import COUNTERS_TABLE, quote
 
 if TYPE_CHECKING:
     from .compiler import CompiledDomain, CompiledTool
@@ -78,9 +81,11 @@ class Sandbox:
         self.clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}
         """The names of the frozen clock that every expression may read."""
         self.log: list[CallRecord] = []
-        self.dirty: set[str] = set()  # tables written since their hash was cached
-        self._table_hashes: dict[str, str] = dict(compiled.table_hashes)
+        self.dirty: set[str] = set()
+        """Tables written since the last state hash (informational: the digest reads SQLite's log)."""
+        self.digest = StateDigest(self.tables, compiled.table_sums)
         self.db = SandboxDB(self.conn, self.tables, self.dirty)
+        self._checkpoint: tuple[dict[str, int], dict[str, set[Any]] | None] | None = None
 
     # ------------------------------------------------------------ calls
 
@@ -104,13 +109,14 @@ class Sandbox:
         if not isinstance(arguments, dict):
             return ToolResult(False, error=f"arguments for {name} must be a JSON object",
                               error_kind="invalid_arguments")
+        plan = plan_for(tool)
         try:
-            args = tool.validator.model_validate(arguments).__dict__
+            args = plan.arguments(arguments)
         except ValidationError as err:
             return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
-        return self._run(tool, args)
+        return self._run(tool, plan, args)
 
-    def _run(self, tool: "CompiledTool", args: dict[str, Any]) -> ToolResult:
+    def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
         guarded = tool.writes or tool.python is not None
         if guarded:
             self.conn.execute("SAVEPOINT gem_call")
@@ -118,9 +124,7 @@ class Sandbox:
             if tool.python is not None:
                 value = tool.python.fn(self.db, **args)
             else:
-                env = dict(self.clock)
-                env.update(args)
-                value = run_effect(tool.steps, env, self)  # type: ignore[arg-type]
+                value = plan.run({**self.clock, **args}, self)
         except (ToolFailure, ToolError, ExprError) as err:
             return self._fail(guarded, str(err))
         except sqlite3.IntegrityError as err:
@@ -154,13 +158,12 @@ class Sandbox:
 
     def next_id(self, prefix: str) -> str:
         """The next free id with this prefix: a counter kept in the DB, skipping ids already used."""
-        from .compiler import COUNTERS_TABLE
         row = self.conn.execute(f"SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?", [prefix]).fetchone()
         n = row[0] if row else 0
         string_keys = [t for t in self.tables.values() if t.fields[t.pk].type == "string"]
         while True:
             n += 1
-            candidate = f"{prefix}{n}"
+            candidate = format_id(prefix, n)  # 'ORD-' -> ORD-1; 'DSP-#####' -> DSP-10001
             if not any(self.conn.execute(f"SELECT 1 FROM {quote(t.name)} WHERE {quote(t.pk)} = ?",
                                          [candidate]).fetchone() for t in string_keys):
                 break
@@ -178,22 +181,35 @@ class Sandbox:
         return names
 
     def table_hash(self, name: str) -> str:
-        """SHA-256 of one table's canonical text (`Table.canonical_sql`); cached until a write
-        touches the table."""
-        digest = self._table_hashes.get(name)
-        if digest is None or name in self.dirty:
-            text = self.conn.execute(self.tables[name].canonical_sql).fetchone()[0]
-            digest = hashlib.sha256((text or "").encode()).hexdigest()
-            self._table_hashes[name] = digest
-            self.dirty.discard(name)
-        return digest
+        """The digest of one table (`tools.digest`): folded forward from the rows written since the
+        last hash, so it costs O(rows written), not O(rows)."""
+        if name not in self.tables:
+            raise KeyError(f"unknown tables {[name]}")
+        self._fold()
+        return self.digest.table_hex(name)
 
     def state_hash(self, tables: Iterable[str] | None = None) -> str:
-        """SHA-256 over the chosen tables' hashes (all tables by default), in name order."""
+        """SHA-256 over the chosen tables' digests (all tables by default), in name order."""
+        names = self._table_names(tables)
+        self._fold()
         h = hashlib.sha256()
-        for name in self._table_names(tables):
-            h.update(f"{name}\x00{self.table_hash(name)}\n".encode())
+        for name in names:
+            h.update(f"{name}\x00{self.digest.table_hex(name)}\n".encode())
         return h.hexdigest()
+
+    def recomputed_state_hash(self, tables: Iterable[str] | None = None) -> str:
+        """`state_hash` with every table digested from scratch (what the incremental one must equal)."""
+        self.digest.recompute(self.conn)
+        return self.state_hash(tables)
+
+    def _fold(self) -> None:
+        self.digest.fold(self.conn)
+        self.dirty.clear()
+
+    def touched(self) -> dict[str, set[Any]] | None:
+        """Keys written per table since the template (None when unknown, after a `restore`)."""
+        self._fold()
+        return self.digest.touched
 
     def dump(self, tables: Iterable[str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
         """{table: {key: row}} for a row-level diff."""
@@ -203,13 +219,32 @@ class Sandbox:
             out[name] = {str(r[t.pk]): r for r in map(t.decode, self.conn.execute(t.select_sql))}
         return out
 
+    def checkpoint(self) -> None:
+        """Make the current state the one `rewind` returns to. Opens a transaction that stays open
+        (calls nest their savepoints inside it), so `rewind` costs O(pages written), not O(DB)."""
+        self._fold()
+        self.conn.execute("SAVEPOINT gem_checkpoint")
+        self._checkpoint = (dict(self.digest.sums), self.digest.touched)
+
+    def rewind(self) -> None:
+        """Back to the last `checkpoint`: rows, digest, touched keys and the call log."""
+        if self._checkpoint is None:
+            raise RuntimeError("rewind needs a checkpoint")
+        self.conn.execute("ROLLBACK TO gem_checkpoint")
+        sums, touched = self._checkpoint
+        self.digest.sums = dict(sums)
+        self.digest.touched = None if touched is None else {t: set(k) for t, k in touched.items()}
+        self.log.clear()
+        self.dirty.clear()
+
     def snapshot(self) -> bytes:
         return self.conn.serialize()
 
     def restore(self, snapshot: bytes) -> None:
         self.conn.deserialize(snapshot)
         self.conn.execute("PRAGMA foreign_keys = ON")
-        self.dirty.update(self.tables)
+        self.digest.recompute(self.conn)
+        self.digest.touched = None
 
     def close(self) -> None:
         self.conn.close()

@@ -75,27 +75,114 @@ class _Seeder:
         self.fake = _faker(seed)
         self.clock = dt.datetime.fromisoformat(domain.clock)
         self.keys: dict[str, list[Any]] = {}
+        self.table_rows: dict[str, list[dict[str, Any]]] = {}
+        self.entities = {e.name: e for e in domain.entities}
+        self._index: dict[str, dict[Any, dict[str, Any]]] = {}  # "table.field" -> value -> row
 
     def rows(self, e: Entity) -> list[dict[str, Any]]:
+        """The table's explicit `data` rows (missing fields generated), then its generated rows."""
         out: list[dict[str, Any]] = []
         seen: dict[str, set] = {f.name: set() for f in e.fields if f.unique or f.name == e.primary_key}
-        for i in range(e.rows):
-            row = {}
-            for f in e.fields:
-                value = self.value(e, f, i)
-                if f.name in seen:
-                    tries = 0
-                    while value in seen[f.name]:
-                        tries += 1
-                        if tries > 200:
-                            raise CompileError(f"entities ({e.name}).{f.name}: cannot make {e.rows} unique "
-                                               "values; widen its values/range/faker pattern or lower rows")
-                        value = self.value(e, f, i)
-                    seen[f.name].add(value)
-                row[f.name] = value
-            out.append(row)
+        for i, given in enumerate(e.data):
+            unknown = set(given) - {f.name for f in e.fields}
+            if unknown:
+                raise CompileError(f"entities ({e.name}).data[{i}]: unknown field(s) {sorted(unknown)}; "
+                                   f"fields: {', '.join(f.name for f in e.fields)}")
+            out.append(self._row(e, i, seen, given))
+        for i in range(len(e.data), len(e.data) + e.generated_rows):
+            out.append(self._row(e, i, seen, {}))
         self.keys[e.name] = [r[e.primary_key] for r in out]
+        self.table_rows[e.name] = out
         return out
+
+    def _row(self, e: Entity, i: int, seen: dict[str, set], given: dict[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        parents: list[tuple[Entity, dict[str, Any]]] = []  # rows this one refers to, for consistency
+        for f in e.fields:
+            if f.name in given:
+                value = given[f.name]
+                if f.name in seen and value in seen[f.name]:
+                    raise CompileError(f"entities ({e.name}).data[{i}]: {f.name} {value!r} is not unique")
+            else:
+                value = self._fresh(e, f, i, parents)
+                tries = 0
+                while f.name in seen and value in seen[f.name]:
+                    tries += 1
+                    if tries > 200:
+                        raise CompileError(f"entities ({e.name}).{f.name}: cannot make {e.generated_rows} unique "
+                                           "values; widen its values/range/faker pattern or lower rows")
+                    value = self._fresh(e, f, i, parents)
+            if f.name in seen:
+                seen[f.name].add(value)
+            if f.foreign_key and value is not None:
+                parent = self._parent_row(f.foreign_key, value)
+                if parent is not None:
+                    parents.append(parent)
+            row[f.name] = value
+        return row
+
+    def _fresh(self, e: Entity, f: EntityField, i: int, parents: list[tuple[Entity, dict[str, Any]]]) -> Any:
+        if f.foreign_key and f.values is None and f.range is None:
+            return self._foreign_key(e, f, parents)
+        if f.type in ("date", "datetime") and parents and f.values is None and f.range is None \
+                and f.faker is None and "default" not in f.model_fields_set:
+            start = self._latest_parent_date(parents)
+            if start is not None:
+                return self._between(f, max(start, self.clock - dt.timedelta(days=365)), self.clock)
+        return self.value(e, f, i)
+
+    def _parent_row(self, foreign_key: str, value: Any) -> tuple[Entity, dict[str, Any]] | None:
+        table, key = foreign_key.split(".", 1)
+        parent = self.entities.get(table)
+        index = self._index.get(foreign_key)
+        if index is None:
+            index = self._index[foreign_key] = {}
+            for r in self.table_rows.get(table, []):
+                if isinstance(r.get(key), (str, int, float, bool)):
+                    index.setdefault(r[key], r)
+        row = index.get(value) if isinstance(value, (str, int, float, bool)) else None
+        return (parent, row) if parent is not None and row is not None else None
+
+    def _foreign_key(self, e: Entity, f: EntityField, parents: list[tuple[Entity, dict[str, Any]]]) -> Any:
+        """A key of an existing parent row, consistent with the rows this row already refers to:
+        a card's account belongs to the card's customer, a dispute's card is its transaction's card."""
+        table, key = f.foreign_key.split(".", 1)  # type: ignore[union-attr]
+        candidates = self.table_rows.get(table)
+        if not candidates:
+            if f.nullable:
+                return None
+            raise CompileError(f"entities ({e.name}).{f.name}: refers to {f.foreign_key} which has no rows")
+        known: dict[str, Any] = {}  # "table.field" -> the value the rows referred to so far fix
+        for p_entity, p_row in parents:
+            known[f"{p_entity.name}.{p_entity.primary_key}"] = p_row[p_entity.primary_key]
+            for pf in p_entity.fields:
+                if pf.foreign_key and p_row.get(pf.name) is not None:
+                    known[pf.foreign_key] = p_row[pf.name]
+        if f.foreign_key in known:
+            return known[f.foreign_key]
+        target = self.entities[table]
+        agree = [r for r in candidates
+                 if all(r.get(tf.name) == known[tf.foreign_key] for tf in target.fields
+                        if tf.foreign_key and tf.foreign_key in known)]
+        return self.rng.choice(agree or candidates)[key]
+
+    def _latest_parent_date(self, parents: list[tuple[Entity, dict[str, Any]]]) -> dt.datetime | None:
+        """When the newest of the referred rows began: a row's dates come after its parents'.
+        A parent's beginning is its earliest past date (an account's opening, not its next bill)."""
+        starts = []
+        for p_entity, p_row in parents:
+            past = []
+            for pf in p_entity.fields:
+                if pf.type in ("date", "datetime") and isinstance(p_row.get(pf.name), str):
+                    try:
+                        when = dt.datetime.fromisoformat(p_row[pf.name])
+                    except ValueError:
+                        continue
+                    if when <= self.clock:
+                        past.append(when)
+            if past:
+                starts.append(min(past))
+        return max(starts) if starts else None
 
     def value(self, e: Entity, f: EntityField, i: int) -> Any:
         where = f"entities ({e.name}).{f.name}"
@@ -108,15 +195,10 @@ class _Seeder:
         if f.range is not None:
             return self._in_range(f, where)
         if f.foreign_key:
-            parent_keys = self.keys.get(f.foreign_key.split(".", 1)[0])
-            if not parent_keys:
-                if f.nullable:
-                    return None
-                raise CompileError(f"{where}: refers to {f.foreign_key} which has no rows")
-            return self.rng.choice(parent_keys)
+            return self._foreign_key(e, f, [])
         if f.faker is not None:
             return self._faker(f.faker, where)
-        if f.default is not None:
+        if "default" in f.model_fields_set:  # an explicit default, null included
             return f.default
         return self._by_type(e, f, i)
 
@@ -184,6 +266,7 @@ def seed_rows(domain: Domain, tables: dict[str, Table], seed: int,
         if given and e.name in given:
             rows = given[e.name]
             seeder.keys[e.name] = [r.get(e.primary_key) for r in rows]
+            seeder.table_rows[e.name] = rows
         else:
             rows = seeder.rows(e)
         out[e.name] = rows

@@ -1,4 +1,4 @@
-"""`gem domain check|schema|call`: validate, compile and poke at a domain file."""
+"""`gem domain check|schema|call|dump`: validate, compile and poke at a domain file."""
 from __future__ import annotations
 
 import argparse
@@ -29,9 +29,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     call.add_argument("--seed", type=int, default=None)
     call.set_defaults(handler=_call)
 
+    dump = dsub.add_parser("dump", help="write a seeded sandbox, or a trajectory's final state, to a SQLite "
+                                        "file (open it with sqlite-utils or Datasette)")
+    dump.add_argument("target", help="a domain file or a run directory")
+    dump.add_argument("--task", default=None, help="a task or trajectory id of the run: dump its final state")
+    dump.add_argument("--domain", default=None, help="the domain, when the run holds several (and no --task)")
+    dump.add_argument("--out", required=True, help="the .db file to write (replaced if it exists)")
+    dump.add_argument("--seed", type=int, default=None)
+    dump.set_defaults(handler=_dump)
+
 
 def _compile(path: str, seed: int | None = None) -> CompiledDomain:
     return compile_domain(load_domain(path), seed=seed)
+
+
+def _dump(args: argparse.Namespace) -> int:
+    from ..integrations.sqlite_dump import dump
+    info = dump(args.target, args.out, task=args.task, domain=args.domain, seed=args.seed)
+    print(json.dumps(info, indent=1, ensure_ascii=False))
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 from ..agents.base import Assistant
 from ..backends import make_agent, make_task_user
@@ -13,7 +14,9 @@ from ..errors import GemError
 from ..evaluate import EvalSettings, build_report, format_table, run_eval, write_eval
 from ..simulators.base import UserSimulator
 from ..stages.tasks import Task
+from ..io.rundir import check_out_path
 from ..io.taskset import load_task_set
+from ..progress import Progress
 from ..tools import CompiledDomain
 from .options import add_llm_options, llm_client
 
@@ -34,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-turns", type=int, default=30)
     p.add_argument("--max-tool-errors", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print the JSON report instead of the table")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_llm_options(p)
     p.set_defaults(handler=run, cache_dir="")  # a response cache would make every trial the same
 
@@ -44,6 +48,7 @@ def _check(args: argparse.Namespace) -> None:
         if value is not None and value < 1:
             raise GemError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
     out = Path(args.out)
+    check_out_path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise GemError(f"{out} already exists and is not empty; choose a new --out directory")
 
@@ -62,15 +67,20 @@ def run(args: argparse.Namespace) -> int:
     user_client = llm_client(args, model=user_model) if args.user == "llm" else None
     backend = "workflow" if args.agent == "offline" else "llm"
 
-    def agent(compiled: CompiledDomain) -> Assistant:
-        return make_agent(backend, compiled, agent_client)
+    def agent(compiled: CompiledDomain, usage: Any) -> Assistant:
+        return make_agent(backend, compiled, agent_client, usage=usage)
 
-    def user(task: Task, seed: int) -> UserSimulator:  # a model user takes its seed from the endpoint's --seed
-        return make_task_user(args.user, task, user_client, seed=seed)
+    def user(task: Task, seed: int, usage: Any) -> UserSimulator:  # a model user takes its seed from the endpoint's --seed
+        return make_task_user(args.user, task, user_client, seed=seed, usage=usage)
 
     settings = EvalSettings(trials=args.trials, concurrency=args.concurrency, seed=args.seed,
                             limits=Limits(args.max_turns, args.max_tool_errors))
-    trajectories, seconds = asyncio.run(run_eval(tasks, domains, agent, user, settings))
+    progress = Progress("episodes", total=len(tasks) * args.trials, quiet=args.quiet)
+    with progress:
+        trajectories, seconds = asyncio.run(run_eval(
+            tasks, domains, agent, user, settings,
+            on_done=lambda t: progress.advance(accepted=int(t.verification.passed),
+                                               rejected=int(not t.verification.passed))))
     config = {"tasks": str(args.tasks), "agent": args.agent, "agent_model": agent_model if args.agent == "llm" else None,
               "user": args.user, "user_model": user_model if args.user == "llm" else None,
               "trials": args.trials, "concurrency": args.concurrency, "limit": args.limit, "seed": args.seed,

@@ -58,6 +58,22 @@ def iter_documents(
             yield doc
 
 
+def with_read_errors(paths: Iterable[str | os.PathLike[str]], *, limit: int | None = None,
+                     **fields: Any) -> Iterator[Document | Rejection]:
+    """The documents of `paths` (see `iter_documents`) with each unreadable line, as a `Rejection`
+    of stage ``read``, in its place; at most `limit` documents."""
+    pending: list[Rejection] = []
+    count = 0
+    for doc in iter_documents(paths, on_error=pending.append, **fields):
+        if limit is not None and count >= limit:
+            return
+        yield from pending
+        pending.clear()
+        yield doc
+        count += 1
+    yield from pending
+
+
 def corpus_files(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, str]]:
     """The files `paths` name, each with its id-friendly relative path; `CorpusError` if one is unusable."""
     return [f for p in paths for f in _resolve(str(p))]

@@ -33,21 +33,51 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 continue
 
 
+def check_out_path(path: Path) -> None:
+    """`GemError` (one line) when an output directory cannot be made at `path`: it is a file, it
+    would be under a file, or its nearest existing parent is not writable."""
+    if path.exists() and not path.is_dir():
+        raise GemError(f"{path}: is a file; --out takes a directory")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise GemError(f"{path}: {parent} is a file, not a directory; choose another --out")
+        if parent.exists():
+            if not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+                raise GemError(f"{path}: cannot create it, {parent} is not writable; choose another --out")
+            break
+
+
+def check_out_dir(path: Path, *, resume: bool) -> None:
+    """`GemError` (one line) unless `path` can be a run directory: new, empty, or (to resume) a run."""
+    check_out_path(path)
+    if not path.is_dir() or not any(path.iterdir()):
+        if resume and path.is_dir():
+            raise GemError(f"{path} is empty: there is no run to resume; drop --resume")
+        return
+    is_run = (path / CONFIG).exists() or (path / PROGRESS).exists()
+    if not is_run:
+        raise GemError(f"{path} is not empty and is not a gem run directory; choose a new or empty --out directory")
+    if not resume:
+        raise GemError(f"{path} already holds a run; pass --resume to continue it, or choose a new --out directory")
+
+
 class RunDir:
     def __init__(self, path: str | Path, *, files: Iterable[str], config: dict[str, Any], resume: bool):
         self.path = Path(path)
         self.files = list(files)
-        if self.path.exists() and any(self.path.iterdir()):
-            if not resume:
-                raise GemError(f"{self.path} already holds a run; pass --resume to continue it, "
-                               "or choose a new --out directory")
+        check_out_dir(self.path, resume=resume)
+        if resume and self.path.is_dir() and any(self.path.iterdir()):
             self._check_config(config)
-        self.path.mkdir(parents=True, exist_ok=True)
-        (self.path / "domains").mkdir(exist_ok=True)
-        (self.path / CONFIG).write_text(json.dumps(config, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        self.done = {r["doc_id"] for r in read_jsonl(self.path / PROGRESS)}
-        self._truncate_to_done()
-        self._handles = {name: (self.path / name).open("a", encoding="utf-8") for name in [*self.files, PROGRESS]}
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            (self.path / "domains").mkdir(exist_ok=True)
+            (self.path / CONFIG).write_text(json.dumps(config, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            self.done = {r["doc_id"] for r in read_jsonl(self.path / PROGRESS)}
+            self._truncate_to_done()
+            self._handles = {name: (self.path / name).open("a", encoding="utf-8")
+                             for name in [*self.files, PROGRESS]}
+        except OSError as err:
+            raise GemError(f"{self.path}: cannot write the run directory: {err.strerror or err}") from None
 
     def _check_config(self, config: dict[str, Any]) -> None:
         previous = self.path / CONFIG

@@ -1,7 +1,8 @@
 """Stages 1 and 2 for one document, and for a stream of them in input order.
 
 `process_document` is the unit of work: filter, then (for a relevant document) extract, with the
-LLM usage and wall time of both. It takes either backend of each stage: a filter has ``judge(doc)
+LLM usage and wall time of both — the pipeline's stages (`gem_env.pipeline`) for a caller that
+wants stages 1-2 as data rather than a run directory (benchmarks, tests, notebooks). It takes either backend of each stage: a filter has ``judge(doc)
 -> Verdict`` (offline) or ``async ajudge(doc) -> (Verdict, Usage)`` (LLM); an extractor has
 ``extract(doc, verdict) -> Domain | Rejection`` or ``async aextract(doc, verdict) -> (Domain |
 Rejection, Usage)``. A document never raises: what goes wrong becomes a `Rejection` with its stage,
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Union
 
@@ -73,31 +74,21 @@ class DocResult:
 
 async def process_document(doc: Document, *, filter: Filter, extractor: Extractor | None,
                            keep_document: bool = False) -> DocResult:
-    """Filter `doc` and, when relevant and an `extractor` is given, extract its domain."""
+    """Filter `doc` and, when relevant and an `extractor` is given, extract its domain: the
+    pipeline's own `FilterStage` and `ExtractStage`, with an unavailable endpoint as a rejection."""
+    from ..pipeline import FILES, DocState, ExtractStage, FilterStage, Unit
+    from .extract.offline import domain_slug
+
     started = time.perf_counter()
     out = DocResult(doc_id=doc.id, document=doc if keep_document else None)
+    state = DocState(doc, domain_slug(doc.id), Unit(doc.id, FILES["extract"]))
+    stages = [FilterStage(filter), *([ExtractStage(_Compiling(extractor))] if extractor is not None else [])]
     stage = "filter"
     try:
-        if hasattr(filter, "ajudge"):
-            verdict, usage = await filter.ajudge(doc)  # type: ignore[union-attr]
-            out.usage += usage or Usage()
-        else:
-            verdict = filter.judge(doc)  # type: ignore[union-attr]
-        out.verdict = verdict
-        if not verdict.relevant:
-            out.rejection = Rejection(id=doc.id, stage="filter", reason=verdict.reason,
-                                      detail={"score": verdict.score})
-        elif extractor is not None:
-            stage = "extract"
-            if hasattr(extractor, "aextract"):
-                got, usage = await extractor.aextract(doc, verdict)  # type: ignore[union-attr]
-                out.usage += usage or Usage()
-            else:
-                got = extractor.extract(doc, verdict)  # type: ignore[union-attr]
-            if isinstance(got, Rejection):
-                out.rejection = got
-            else:
-                out.domain = got
+        for step in stages:
+            stage = step.name
+            if not await step.run(state):
+                break
     except LLMRequestRejected:
         raise
     except LLMUnavailable as err:
@@ -105,8 +96,48 @@ async def process_document(doc: Document, *, filter: Filter, extractor: Extracto
     except Exception as err:  # one broken document must not end a corpus run
         log.debug("%s failed on %s", stage, doc.id, exc_info=True)  # the rejection says why
         out.rejection = Rejection(id=doc.id, stage=stage, reason=f"internal error: {type(err).__name__}: {err}")
+    out.verdict, out.usage = state.verdict, state.usage or Usage()
+    if out.rejection is None:
+        if state.compiled is not None:
+            out.domain = state.compiled.domain
+        elif state.unit.records["rejected.jsonl"]:
+            r = state.unit.records["rejected.jsonl"][0]
+            out.rejection = Rejection(id=doc.id, stage=r["stage"], reason=r["reason"], detail=r.get("detail") or {})
     out.seconds = time.perf_counter() - started
     return out
+
+
+class _Compiling:
+    """An extractor with only ``extract``/``aextract`` seen as one that returns compiled domains."""
+
+    def __init__(self, inner: Extractor) -> None:
+        self.inner = inner
+        if hasattr(inner, "aextract_compiled"):
+            self.aextract_compiled = inner.aextract_compiled  # type: ignore[union-attr]
+        elif hasattr(inner, "extract_compiled"):
+            self.extract_compiled = inner.extract_compiled  # type: ignore[union-attr]
+        elif hasattr(inner, "aextract"):
+            self.aextract_compiled = self._acompile
+        else:
+            self.extract_compiled = self._compile
+
+    def _compile(self, doc: Document, verdict: Verdict | None, *, name: str) -> Any:
+        from .extract.offline import check_domain
+        got = self.inner.extract(doc, verdict)  # type: ignore[union-attr]
+        if isinstance(got, Rejection):
+            return got
+        compiled = check_domain(got)
+        return Rejection(id=doc.id, stage="extract", reason=f"does not compile: {compiled}") \
+            if isinstance(compiled, str) else compiled
+
+    async def _acompile(self, doc: Document, verdict: Verdict | None, *, name: str) -> Any:
+        from .extract.offline import check_domain
+        got, usage = await self.inner.aextract(doc, verdict)  # type: ignore[union-attr]
+        if isinstance(got, Rejection):
+            return got, usage
+        compiled = check_domain(got)
+        return (Rejection(id=doc.id, stage="extract", reason=f"does not compile: {compiled}")
+                if isinstance(compiled, str) else compiled), usage
 
 
 Item = Union[Document, Rejection]
@@ -126,20 +157,3 @@ async def process_stream(items: Iterable[Item], *, filter: Filter, extractor: Ex
 
     async for result in ordered_map(items, one, concurrency, buffer):
         yield result
-
-
-def with_read_errors(paths: Iterable[str], *, limit: int | None = None, **fields: Any) -> Iterator[Item]:
-    """The documents of `paths` (see `corpus.iter_documents`) with each unreadable line, as a
-    `Rejection` of stage ``read``, in its place; at most `limit` documents."""
-    from ..io.corpus import iter_documents
-
-    pending: list[Rejection] = []
-    count = 0
-    for doc in iter_documents(paths, on_error=pending.append, **fields):
-        if limit is not None and count >= limit:
-            return
-        yield from pending
-        pending.clear()
-        yield doc
-        count += 1
-    yield from pending

@@ -19,6 +19,7 @@ from ..tools import CompiledDomain, Sandbox, Workflow
 from ..tools.errors import ExprError
 from ..tools.expr import compile_expr, compile_template
 from ..tools.render import render
+from .anchors import explain_anchor
 
 PERSONAS = [
     "a polite customer who answers questions briefly",
@@ -199,7 +200,7 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
     for wf, _ in queues:
         produced = any(t.workflow == wf.name for t in tasks)
         if not produced:
-            why = reasons[wf.name][0] if reasons[wf.name] else "no row matches the workflow's anchor"
+            why = reasons[wf.name][0] if reasons[wf.name] else explain_anchor(compiled, wf)
             rejections.append(Rejection(id=f"{compiled.domain.name}.{wf.name}", stage="tasks",
                                         reason=f"workflow {wf.name}: no admissible task: {why}",
                                         detail={"tries": len(reasons[wf.name])}))

@@ -14,7 +14,8 @@ from ..simulators.scenario import STOP
 from .ground.plan import PlannedTools
 from .refine.checks import variant_checks
 from .tasks import Task
-from ..tools import CompiledDomain, diff_states
+from ..tools import CompiledDomain
+from ..tools.scratch import diff_vs_gold, scratch_sandbox
 from ..trajectory import Check, Verification
 
 _NUM = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -45,8 +46,7 @@ def tool_calls(messages: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]
 
 def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> Verification:
     checks: list[Check] = []
-    sandbox = compiled.new_sandbox()
-    try:
+    with scratch_sandbox(compiled) as sandbox:  # a pooled copy of the template, rewound afterwards
         replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
         invalid, unexecuted, mismatched = [], [], []
         planned = PlannedTools(sandbox, task.plan)
@@ -64,18 +64,13 @@ def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain)
         checks.append(Check(name="tool_calls_executed", passed=not unexecuted and not mismatched,
                             evidence={"unexecuted": unexecuted, "mismatched": mismatched}
                             if unexecuted or mismatched else None))
-        final_hash = sandbox.state_hash(task.state_tables)
+        final_hash = sandbox.state_hash(task.state_tables)  # incremental: O(rows written)
         state_ok = final_hash == task.expected_state_hash
         evidence = None
-        if not state_ok:
-            gold = compiled.new_sandbox()
-            for a in task.gold_actions:
-                gold.call(a.tool, a.arguments)
-            evidence = {"diff_vs_gold": diff_states(gold.dump(task.state_tables), sandbox.dump(task.state_tables))}
-            gold.close()
+        if not state_ok:  # the rows either replay wrote; the gold side is cached per task
+            gold = [(a.tool, a.arguments) for a in task.gold_actions]
+            evidence = {"diff_vs_gold": diff_vs_gold(compiled, gold, sandbox, task.state_tables)}
         checks.append(Check(name="final_state", passed=state_ok, evidence=evidence))
-    finally:
-        sandbox.close()
     checks.extend(_output_checks(task, messages))
     checks.append(_ended_check(messages))
     checks.extend(variant_checks(task, messages))

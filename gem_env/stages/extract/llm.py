@@ -21,7 +21,6 @@ from pydantic import RootModel
 
 from ...documents import Document, Rejection, Verdict
 from ...llm import LLMClient, Usage
-from ...llm.errors import LLMUnavailable
 from ...llm.structured import reask_message
 from ...tools import CompiledDomain, Domain, DomainError, parse_domain
 from .offline import DEFAULT_CLOCK, STAGE, check_domain, domain_slug
@@ -234,42 +233,53 @@ class LLMExtractor:
     async def aextract(self, doc: Document, verdict: Verdict | None = None) -> tuple[Domain | Rejection, Usage]:
         """The domain, or a `Rejection` (stage ``extract``) with the last error; and the LLM usage.
 
+        An endpoint that stays down raises `LLMUnavailable` (the document is not done, not rejected).
+        """
+        got, usage = await self.aextract_compiled(doc, verdict)
+        return (got if isinstance(got, Rejection) else got.domain), usage
+
+    async def aextract_compiled(self, doc: Document, verdict: Verdict | None = None, *,
+                                name: str | None = None) -> tuple[CompiledDomain | Rejection, Usage]:
+        """`aextract`, keeping the compile check's result, the domain named `name` (default:
+        `domain_slug` of the document id).
+
         With an `executor` (e.g. a process pool) the compile check runs there, off the event loop,
-        so many documents waiting on the model are not held up by one compiling.
+        so many documents waiting on the model are not held up by one compiling; the accepted domain
+        is then compiled once more here (a compiled domain does not cross processes).
         """
         if self.executor is not None:
-            return await self._aextract_offloaded(doc)
-        built: dict[str, Domain] = {}
+            got, usage = await self._aextract_offloaded(doc, name)
+            if isinstance(got, Rejection):
+                return got, usage
+            compiled = check_domain(got)
+            if isinstance(compiled, str):
+                return Rejection(id=doc.id, stage=STAGE, reason=f"does not compile: {compiled}"), usage
+            return compiled, usage
+        built: dict[str, CompiledDomain] = {}
 
         def check(draft: DomainDraft) -> str | None:
-            got = self.finish(draft.root, doc)
+            got = self._finish(draft.root, doc, name)
             if isinstance(got, str):
                 return got
-            built["domain"] = got
+            built["compiled"] = got
             return None
 
-        try:
-            result = await self.client.structured(extraction_messages(doc, self.max_chars), DomainDraft,
-                                                  check=check, max_reasks=self.max_reasks)
-        except LLMUnavailable as err:
-            return Rejection(id=doc.id, stage=STAGE, reason=f"llm unavailable: {err}"), Usage()
-        if result.value is None or "domain" not in built:
+        result = await self.client.structured(extraction_messages(doc, self.max_chars), DomainDraft,
+                                              check=check, max_reasks=self.max_reasks)
+        if result.value is None or "compiled" not in built:
             reason = " ".join((result.error or "no domain").split())
             return Rejection(id=doc.id, stage=STAGE, reason=f"after {result.attempts} attempt(s): {reason[:1000]}",
                              detail={"attempts": result.attempts}), result.usage
-        return built["domain"], result.usage
+        return built["compiled"], result.usage
 
-    async def _aextract_offloaded(self, doc: Document) -> tuple[Domain | Rejection, Usage]:
+    async def _aextract_offloaded(self, doc: Document, name: str | None) -> tuple[Domain | Rejection, Usage]:
         """`aextract` with the check in `self.executor`: the same bounded re-ask, driven here."""
         loop = asyncio.get_running_loop()
         conversation: list[Any] = extraction_messages(doc, self.max_chars)
         usage, attempts, reasks = Usage(), 0, self.max_reasks
         settings = {"clock": self.clock, "seed": self.seed, "check_tasks": self.check_tasks}
         while True:
-            try:
-                result = await self.client.structured(conversation, DomainDraft, max_reasks=reasks)
-            except LLMUnavailable as err:
-                return Rejection(id=doc.id, stage=STAGE, reason=f"llm unavailable: {err}"), usage
+            result = await self.client.structured(conversation, DomainDraft, max_reasks=reasks)
             usage += result.usage
             attempts += result.attempts
             reasks -= result.attempts - 1
@@ -277,7 +287,7 @@ class LLMExtractor:
                 error = result.error or "no domain"
                 break
             data, error = await loop.run_in_executor(self.executor, _finish_in_worker, result.value.root,
-                                                     doc.model_dump(), settings)
+                                                     doc.model_dump(), settings, name)
             if data is not None:
                 return Domain.model_validate(data), usage
             if reasks <= 0:
@@ -289,12 +299,16 @@ class LLMExtractor:
         return Rejection(id=doc.id, stage=STAGE, reason=f"after {attempts} attempt(s): {reason[:1000]}",
                          detail={"attempts": attempts}), usage
 
-    def finish(self, data: dict[str, Any], doc: Document) -> Domain | str:
+    def finish(self, data: dict[str, Any], doc: Document, name: str | None = None) -> Domain | str:
         """Normalise a model's domain and check it: the `Domain`, or the error to show the model."""
+        got = self._finish(data, doc, name)
+        return got if isinstance(got, str) else got.domain
+
+    def _finish(self, data: dict[str, Any], doc: Document, name: str | None) -> CompiledDomain | str:
         if not isinstance(data, dict):
             return "the reply must be a JSON object"
         data = dict(data)
-        data["name"] = domain_slug(doc.id)
+        data["name"] = name or domain_slug(doc.id)
         data.setdefault("clock", self.clock)
         data["seed"] = self.seed
         for e in data.get("entities") or []:
@@ -316,14 +330,14 @@ class LLMExtractor:
             problem = admission_problem(compiled)
             if problem:
                 return problem
-        return domain
+        return compiled
 
 
-def _finish_in_worker(data: dict[str, Any], doc: dict[str, Any],
-                      settings: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+def _finish_in_worker(data: dict[str, Any], doc: dict[str, Any], settings: dict[str, Any],
+                      name: str | None = None) -> tuple[dict[str, Any] | None, str | None]:
     """`LLMExtractor.finish` in another process: the domain as data, or the error."""
     extractor = LLMExtractor(client=None, **settings)  # type: ignore[arg-type]
-    got = extractor.finish(data, Document.model_validate(doc))
+    got = extractor.finish(data, Document.model_validate(doc), name)
     if isinstance(got, str):
         return None, got
     return got.model_dump(mode="json", by_alias=True, exclude_none=True), None

@@ -41,6 +41,7 @@ from ...documents import Document, Rejection, Verdict
 from ...tools import CompileError, CompiledDomain, Domain, DomainError, compile_domain, parse_domain
 from ...tools.errors import ExprError
 from ...text import features as tf
+from . import service
 
 log = logging.getLogger(__name__)
 
@@ -508,7 +509,8 @@ class OfflineExtractor:
 
     def __init__(self, *, rows: int = 24, max_steps: int = 50, max_chars: int = 200_000,
                  max_conditions: int = 6, max_fields: int = 8, clock: str = DEFAULT_CLOCK,
-                 seed: int = 0) -> None:
+                 seed: int = 0, archetypes: bool = True) -> None:
+        self.archetypes = archetypes  # try the service archetypes (service.py) before the procedure
         self.rows = rows
         self.max_steps = max_steps
         self.max_chars = max_chars
@@ -521,6 +523,13 @@ class OfflineExtractor:
 
     def extract(self, doc: Document, verdict: Verdict | None = None) -> Domain | Rejection:
         """A domain that compiles, or a `Rejection` (stage ``extract``) saying why not. Never raises."""
+        got = self.extract_compiled(doc, verdict)
+        return got if isinstance(got, Rejection) else got.domain
+
+    def extract_compiled(self, doc: Document, verdict: Verdict | None = None, *,
+                         name: str | None = None) -> CompiledDomain | Rejection:
+        """`extract`, keeping the compile check's result (the pipeline compiles each domain once),
+        the domain named `name` (default: `domain_slug` of the document id)."""
         try:
             got = self._extract(doc, verdict)
         except Exception as err:  # a bug must not stop a corpus run; it is reported with the document
@@ -528,10 +537,12 @@ class OfflineExtractor:
             return Rejection(id=doc.id, stage=STAGE, reason=f"internal error: {type(err).__name__}: {err}")
         if isinstance(got, Rejection):
             return got
-        problem = check_domain(got)
-        if isinstance(problem, str):
-            return Rejection(id=doc.id, stage=STAGE, reason=f"does not compile: {problem}")
-        return got
+        if name is not None and name != got.name:
+            got = got.model_copy(update={"name": name})
+        compiled = check_domain(got)
+        if isinstance(compiled, str):
+            return Rejection(id=doc.id, stage=STAGE, reason=f"does not compile: {compiled}")
+        return compiled
 
     # -- the rules ----------------------------------------------------------------------------
 
@@ -546,6 +557,13 @@ class OfflineExtractor:
             return self._reject(doc, f"text too long ({len(text)} characters > {self.max_chars})")
         if not _is_english(text):
             return self._reject(doc, "not English text (the offline extractor reads English only)")
+        if self.archetypes:
+            arch = service.pick(text, doc.title or "")
+            if arch is not None:
+                got = self._from_archetype(arch, doc, verdict, text)
+                if isinstance(got, Domain):
+                    return got
+                log.debug("archetype %s did not fit %s: %s", arch.key, doc.id, got)
         steps, how = procedure_steps(text)
         if not steps:
             return self._reject(doc, "no procedure: no list of steps, instruction sentences or named tool found")
@@ -558,6 +576,27 @@ class OfflineExtractor:
             return self._reject(doc, "no step opens with an instruction verb")
         promote_action(infos)
         return _Builder(self, doc, verdict, text, infos, truncated).build()
+
+
+    def _from_archetype(self, arch: Any, doc: Document, verdict: Verdict | None, text: str) -> Domain | str:
+        """The archetype's domain specialised with the text, if it compiles; else why not."""
+        built = service.build_service(arch, text, clock=self.clock, rows=self.rows, title=doc.title or "")
+        spans = sorted(set(built.pop("spans")))
+        title = (doc.title or "").strip()
+        labels = verdict.labels if verdict else {}
+        description = _clean(title or text.strip().splitlines()[0], 200) + f" ({arch.key} service)"
+        if labels.get("domain"):
+            description += f" ({labels['domain']})"
+        data = {"name": domain_slug(doc.id), "description": description, "clock": self.clock, "seed": self.seed,
+                **built,
+                "provenance": {"doc_id": doc.id, "source": doc.source or None, "license": doc.license or None,
+                               "spans": [_span(text, a, b) for a, b in spans]}}
+        try:
+            domain = parse_domain(data, origin=f"extracted from {doc.id}")
+        except DomainError as err:
+            return f"invalid domain: {err}"
+        compiled = check_domain(domain)
+        return compiled if isinstance(compiled, str) else domain
 
 
 def check_domain(domain: Domain) -> CompiledDomain | str:

@@ -113,11 +113,6 @@ class Episode:
     def done(self) -> bool:
         return self.termination is not None
 
-    @property
-    def usage(self) -> dict[str, int]:
-        """The user simulator's LLM usage (the assistant's belongs to whoever drives it)."""
-        return dict(self.user.usage)
-
     async def start(self) -> str:
         """The user's opening message."""
         if len(self.messages) > 1:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypedDict
@@ -17,6 +17,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from ...agents.base import Assistant
 from .episode import Episode, Limits
+from .usage import EpisodeUsage
 from ...simulators.base import UserSimulator
 from ..tasks import Task
 from ...tools import CompiledDomain
@@ -93,15 +94,17 @@ def rollout_graph() -> CompiledStateGraph:
 
 
 async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, user: UserSimulator, *,
-                      limits: Limits = Limits(), policy: str | None = None, id: str | None = None) -> Trajectory:
+                      limits: Limits = Limits(), policy: str | None = None, id: str | None = None,
+                      usage: EpisodeUsage | None = None) -> Trajectory:
     """One conversation for ``task``, every tool call executed in its own sandbox, then verified.
 
     ``messages`` start with the policy as the system message. ``meta`` records backends, seeds,
-    why the episode ended, turns, tool calls, LLM usage (the agent's counted as the change of
-    ``agent.usage`` over the rollout: give each concurrent rollout its own agent) and seconds.
+    why the episode ended, turns, tool calls and LLM usage: what the agent's and user's chat
+    functions counted into ``usage`` (see `gem_env.backends`; zeros for offline parties). Wall
+    times go to ``Trajectory.timings``, which is not part of the record.
     """
     started = time.perf_counter()
-    usage_before = dict(agent.usage)
+    usage = usage if usage is not None else EpisodeUsage()
     ep = Episode(task, compiled, user, max_turns=limits.max_turns, max_tool_errors=limits.max_tool_errors,
                  policy=policy)
     try:
@@ -112,7 +115,6 @@ async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, us
     verify_started = time.perf_counter()
     verification = verify(task, ep.messages, compiled)
     finished = time.perf_counter()
-    agent_usage = {k: v - usage_before.get(k, 0) for k, v in agent.usage.items()}
     meta = {
         "backends": {"agent": agent.meta, "user": user.meta},
         "seeds": {"task": task.seed, "user": user.meta.get("seed")},
@@ -121,19 +123,18 @@ async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, us
         "turns": ep.turns,
         "tool_calls": ep.tool_calls,
         "tool_errors": ep.tool_errors,
-        "llm": {"agent": agent_usage, "user": ep.usage,
-                **{k: agent_usage.get(k, 0) + ep.usage.get(k, 0) for k in ("calls", "prompt_tokens", "completion_tokens")}},
-        "seconds": {"total": finished - started, "sandbox": ep.seconds["sandbox"],
-                    "agent": ep.seconds["agent"], "user": ep.seconds["user"],
-                    "verify": finished - verify_started},
+        "llm": usage.record(),
     }
+    timings = {"total": finished - started, "sandbox": ep.seconds["sandbox"], "agent": ep.seconds["agent"],
+               "user": ep.seconds["user"], "verify": finished - verify_started}
     return Trajectory(id=id or task.id, doc_id=task.doc_id, domain=task.domain, task=task.model_dump(mode="json"),
-                      tools=compiled.openai_schemas(), messages=ep.messages, verification=verification, meta=meta)
+                      tools=compiled.openai_schemas(), messages=ep.messages, verification=verification, meta=meta,
+                      timings=timings)
 
 
 @dataclass
 class RolloutJob:
-    """What one rollout needs; agents and users are per job (they account usage per episode)."""
+    """What one rollout needs; agents and users are per job (their chat functions count into `usage`)."""
 
     task: Task
     compiled: CompiledDomain
@@ -141,16 +142,23 @@ class RolloutJob:
     user: UserSimulator
     limits: Limits = field(default_factory=Limits)
     id: str | None = None
+    usage: EpisodeUsage | None = None
 
 
-async def run_rollouts(jobs: Iterable[RolloutJob], concurrency: int = 8) -> list[Trajectory]:
-    """Run jobs with at most ``concurrency`` at once; trajectories in the order of ``jobs``."""
+async def run_rollouts(jobs: Iterable[RolloutJob], concurrency: int = 8,
+                       on_done: Callable[[Trajectory], None] | None = None) -> list[Trajectory]:
+    """Run jobs with at most ``concurrency`` at once; trajectories in the order of ``jobs``.
+    ``on_done`` (e.g. a progress reporter) sees each trajectory as it finishes."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     semaphore = asyncio.Semaphore(concurrency)
 
     async def one(job: RolloutJob) -> Trajectory:
         async with semaphore:
-            return await run_rollout(job.task, job.compiled, job.agent, job.user, limits=job.limits, id=job.id)
+            trajectory = await run_rollout(job.task, job.compiled, job.agent, job.user, limits=job.limits,
+                                           id=job.id, usage=job.usage)
+        if on_done is not None:
+            on_done(trajectory)
+        return trajectory
 
     return list(await asyncio.gather(*(one(job) for job in jobs)))

@@ -110,9 +110,9 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
                 why = _why_rejected(trajectory, variant, src)
                 trajectory.meta["refine"] = {"parent": task.id, "ops": list(recipe), "category": variant.category}
                 record = trajectory.model_dump(mode="json")
-                timing = {k: record["meta"].pop(k) for k in list(record["meta"]) if k.endswith("seconds")}
                 records["timings.jsonl"].append({"doc_id": unit_id, "trajectory": variant.id,
-                                                 "refine_seconds": round(time.perf_counter() - started, 4), **timing})
+                                                 "refine_seconds": round(time.perf_counter() - started, 4),
+                                                 "seconds": trajectory.timings})
                 if why is None:
                     records["tasks.jsonl"].append(variant.model_dump(mode="json"))
                     records["trajectories.jsonl"].append(record)

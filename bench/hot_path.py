@@ -1,0 +1,226 @@
+"""The hot path against its floor, on the τ-bench retail data ×1, ×4 and ×16 (prints JSON).
+
+One process, one run. Each operation is timed for gem-env and for its floor on the same database,
+interleaved over rounds (medians), and reported with the ratio gem/floor:
+
+    read    Sandbox.call(read tool).content   vs  a cached primary-key SELECT + json.dumps of the row
+    write   Sandbox.call(write tool).content  vs  the same UPDATE inside a SAVEPOINT
+    hash    state_hash() after one write      vs  sha256 of the serialized database
+    reset   new_sandbox() + close()           vs  a bare sqlite3 deserialize of the template + close
+    verify  gem_env.stages.verify.verify(...) of a passing cancel conversation (context: its ×16/×1)
+
+×4 and ×16 are copies of every row with suffixed ids. Targets (issue 12): read ≤ 3×, write ≤ 4×,
+hash after one write ≤ 0.2 ms at ×16, verify at ×16 ≤ 1.5× verify at ×1, reset ≤ 1.2×.
+Needs ../shared (the τ-bench data); without it, says so and exits 0.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared").is_dir()), ROOT.parent / "shared")
+"""../shared beside the project (or beside the folder of worktrees it sits in)."""
+sys.path.insert(0, str(ROOT))
+
+
+def median_us(fn: Callable[[], Any], n: int) -> float:
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter_ns()
+        fn()
+        samples.append(time.perf_counter_ns() - t0)
+    return statistics.median(samples) / 1000
+
+
+def median_us_after(setup: Callable[[], Any], fn: Callable[[], Any], n: int) -> float:
+    """Median of `fn` alone, each sample run after an untimed `setup`."""
+    samples = []
+    for _ in range(n):
+        setup()
+        t0 = time.perf_counter_ns()
+        fn()
+        samples.append(time.perf_counter_ns() - t0)
+    return statistics.median(samples) / 1000
+
+
+def interleaved(gem: Callable[[], Any], floor: Callable[[], Any], n: int, rounds: int = 3) -> dict[str, float]:
+    """Medians of per-round medians, gem and floor alternating so machine noise hits both."""
+    g, f = [], []
+    for _ in range(rounds):
+        g.append(median_us(gem, n))
+        f.append(median_us(floor, n))
+    gm, fm = statistics.median(g), statistics.median(f)
+    return {"gem_us": round(gm, 2), "floor_us": round(fm, 2), "ratio": round(gm / fm, 2)}
+
+
+def replicate(rows: dict[str, list[dict]], tables: dict, times: int) -> dict[str, list[dict]]:
+    """`times` copies of every row; copy k > 0 suffixes string keys (and the keys they reference)
+    with `-k` and shifts integer keys past the previous copies."""
+    out: dict[str, list[dict]] = {name: [] for name in rows}
+    for k in range(times):
+        for name, table_rows in rows.items():
+            t = tables[name]
+            keyed = [f.name for f in t.entity.fields if f.name == t.pk or f.foreign_key]
+            span = max((r[t.pk] for r in table_rows), default=0) if t.fields[t.pk].type == "integer" else 0
+            for r in table_rows:
+                r = dict(r)
+                if k:
+                    for f in keyed:
+                        v = r.get(f)
+                        if isinstance(v, str):
+                            r[f] = f"{v}-{k}"
+                        elif isinstance(v, int) and f == t.pk:
+                            r[f] = v + k * span
+                out[name].append(r)
+    return out
+
+
+def floor_read(conn: sqlite3.Connection, table: Any, key: Any) -> Callable[[], str]:
+    sql = table.by_pk_sql  # the same text each time: sqlite3's statement cache keeps it prepared
+    cols = table.columns
+
+    def read() -> str:
+        row = conn.execute(sql, (key,)).fetchone()
+        return json.dumps(dict(zip(cols, row)))
+    return read
+
+
+def floor_write(conn: sqlite3.Connection, sql: str, params: tuple) -> Callable[[], None]:
+    def write() -> None:
+        conn.execute("SAVEPOINT f")
+        conn.execute(sql, params)
+        conn.execute("RELEASE f")
+    return write
+
+
+def cancel_task(compiled: Any, order_id: str) -> tuple[Any, list[dict[str, Any]]]:
+    """A cancel task on `order_id` and a conversation that does exactly its gold actions."""
+    from gem_env.simulators.scenario import STOP
+    from gem_env.stages.tasks import instantiate
+
+    wf = next(w for w in compiled.domain.workflows if w.name == "cancel_pending_order")
+    row = compiled.new_sandbox().dump(["orders"])["orders"][order_id]
+    task = instantiate(compiled, wf, row)
+    if not hasattr(task, "gold_actions"):
+        raise SystemExit(f"cannot make a cancel task on {order_id}: {task}")
+    sb = compiled.new_sandbox()
+    messages: list[dict[str, Any]] = [{"role": "user", "content": task.scenario.goal}]
+    for i, a in enumerate(task.gold_actions):
+        result = sb.call(a.tool, a.arguments)
+        messages.append({"role": "assistant", "content": "", "tool_calls": [
+            {"id": f"c{i}", "type": "function",
+             "function": {"name": a.tool, "arguments": json.dumps(a.arguments)}}]})
+        messages.append({"role": "tool", "tool_call_id": f"c{i}", "content": result.content})
+    sb.close()
+    messages.append({"role": "assistant", "content": "Your order is cancelled."})
+    messages.append({"role": "user", "content": STOP})
+    return task, messages
+
+
+def measure(domain: Any, base_rows: dict[str, list[dict]], times: int, n: int) -> dict[str, Any]:
+    from gem_env.stages.verify import verify
+    from gem_env.tools import compile_domain
+    from gem_env.tools.tables import check_entities
+
+    t0 = time.perf_counter()
+    compiled = compile_domain(domain, data=replicate(base_rows, check_entities(domain.entities), times))
+    compile_s = time.perf_counter() - t0
+    sb = compiled.new_sandbox()
+    users, orders = compiled.tables["users"], compiled.tables["orders"]
+    all_orders = sb.dump(["orders"])["orders"]
+    pending = sorted(k for k, o in all_orders.items() if o["status"] == "pending")
+    delivered = next(k for k, o in all_orders.items() if o["status"] == "delivered")
+    user = next(iter(sb.dump(["users"])["users"]))
+    address = {"user_id": user, "address1": "1 Main St", "address2": "", "city": "Austin", "state": "TX",
+               "country": "USA", "zip": "73301"}
+    addr_json = json.dumps({k: v for k, v in address.items() if k != "user_id"})
+    assert sb.call("get_order_details", {"order_id": delivered}).ok and sb.call("modify_user_address", address).ok
+    floor_conn = sqlite3.connect(":memory:", isolation_level=None)
+    floor_conn.deserialize(compiled.template)
+    upd_users = 'UPDATE "users" SET "address" = ? WHERE "user_id" = ?'
+    upd_orders = 'UPDATE "orders" SET "status" = ? WHERE "order_id" = ?'
+    cancels = iter(pending)
+    keep: list[Any] = []
+
+    def bare_reset() -> None:
+        c = sqlite3.connect(":memory:", isolation_level=None)
+        c.deserialize(compiled.template)
+        c.close()
+
+    out: dict[str, Any] = {"rows": sum(compiled.row_counts.values()), "template_bytes": len(compiled.template),
+                           "compile_with_data_s": round(compile_s, 2)}
+    out["read_get_user_details"] = interleaved(
+        lambda: sb.call("get_user_details", {"user_id": user}).content, floor_read(floor_conn, users, user), n)
+    out["read_get_order_details"] = interleaved(
+        lambda: sb.call("get_order_details", {"order_id": delivered}).content,
+        floor_read(floor_conn, orders, delivered), n)
+    out["write_modify_user_address"] = interleaved(
+        lambda: sb.call("modify_user_address", address).content,
+        floor_write(floor_conn, upd_users, (addr_json, user)), n)
+    cancel_n = min(len(pending) // 4, n // 3)  # each pending order is cancelled once
+    out["write_cancel_pending_order"] = interleaved(
+        lambda: sb.call("cancel_pending_order", {"order_id": next(cancels), "reason": "no longer needed"}).content,
+        floor_write(floor_conn, upd_orders, ("cancelled", pending[0])), cancel_n)
+    write = lambda: sb.call("modify_user_address", address)  # noqa: E731
+    hash_n = max(10, n // 100)
+    gem_hash = [median_us_after(write, sb.state_hash, hash_n * 10) for _ in range(3)]
+    floor_hash = [median_us(lambda: hashlib.sha256(floor_conn.serialize()).hexdigest(), hash_n) for _ in range(3)]
+    gh, fh = statistics.median(gem_hash), statistics.median(floor_hash)
+    out["hash_after_one_write"] = {"gem_us": round(gh, 2), "floor_us": round(fh, 2), "ratio": round(gh / fh, 4)}
+    out["hash_full_recompute_ms"] = round(median_us(sb.recomputed_state_hash, 5) / 1000, 2)
+    out["reset"] = interleaved(lambda: keep.append(compiled.new_sandbox()) or keep.pop().close(), bare_reset,
+                               max(10, n // 20))
+    task, messages = cancel_task(compiled, pending[-1])
+    assert verify(task, messages, compiled).passed, "the gold conversation must verify"
+    fail = messages[:1] + messages[-1:]
+    out["verify_pass_ms"] = round(median_us(lambda: verify(task, messages, compiled), max(10, n // 50)) / 1000, 3)
+    out["verify_fail_with_diff_ms"] = round(median_us(lambda: verify(task, fail, compiled), 5) / 1000, 3)
+    sb.close()
+    floor_conn.close()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", default="1,4,16", help="replication factors, comma-separated")
+    parser.add_argument("-n", type=int, default=3000, help="samples per timed operation and round")
+    opts = parser.parse_args()
+    from gem_env.importers.taubench import RETAIL_DATA, load_retail
+    from gem_env.tools import load_domain
+
+    data_dir = SHARED / RETAIL_DATA
+    if not data_dir.exists():
+        print(json.dumps({"skipped": f"{data_dir} is absent"}))
+        return 0
+    domain = load_domain(ROOT / "examples/domains/tau_retail.yaml")
+    rows = load_retail(data_dir)
+    scales = {f"x{k}": measure(domain, rows, int(k), opts.n) for k in opts.copies.split(",")}
+    result: dict[str, Any] = {"domain": "tau_retail", "python": sys.version.split()[0],
+                              "sqlite": sqlite3.sqlite_version, "scales": scales}
+    big, small = scales.get("x16"), scales.get("x1")
+    if big and small:
+        reads = [big[k]["ratio"] for k in big if k.startswith("read_")]
+        writes = [big[k]["ratio"] for k in big if k.startswith("write_")]
+        result["targets"] = {
+            "read_ratio<=3": [max(reads), max(reads) <= 3],
+            "write_ratio<=4": [max(writes), max(writes) <= 4],
+            "hash_after_one_write_ms_at_x16<=0.2": [round(big["hash_after_one_write"]["gem_us"] / 1000, 3),
+                                                    big["hash_after_one_write"]["gem_us"] <= 200],
+            "verify_x16/x1<=1.5": [round(big["verify_pass_ms"] / small["verify_pass_ms"], 2),
+                                   big["verify_pass_ms"] <= 1.5 * small["verify_pass_ms"]],
+            "reset_ratio<=1.2": [big["reset"]["ratio"], big["reset"]["ratio"] <= 1.2],
+        }
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""A small library of service archetypes the offline extractor specialises with a document.
+
+An archetype is what a real service of that kind keeps and offers: an owner (customer, patient,
+member), the main thing they hold (card, order, reservation, appointment, line, loan, ...), its
+records (transactions, items, flights), what a customer files about them (disputes, returns,
+claims), a catalog (products, plans, doctors) and the operations a real API has on them. It holds
+no text: `service.py` picks nouns among the candidates by what the document says, takes enums,
+rules, id patterns and numbers from the document, and keeps a span for everything it took.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Action:
+    """A status change on the main record: ``cancel`` pending/confirmed -> cancelled."""
+
+    verb: str
+    from_statuses: tuple[str, ...]
+    to_status: str
+    reasons: tuple[str, ...] = ()
+    also_set: tuple[tuple[str, str], ...] = ()   # (field, expression over the row `r`) besides status
+    guard: tuple[str, str] | None = None          # (expression over `r`, message) it also requires
+
+
+@dataclass(frozen=True)
+class Archetype:
+    key: str
+    keywords: dict[str, float]           # word (lemma) -> weight; a document's score is their sum
+    owner: str                           # customer, patient, member, user
+    main: tuple[str, ...]                # noun candidates for the main record, first is the default
+    main_fields: tuple[dict[str, Any], ...]
+    statuses: tuple[str, ...]            # first is the usual state of a seeded record
+    actions: tuple[Action, ...]
+    editable: tuple[dict[str, Any], ...] = ()        # fields update_<main>_<field> changes
+    child: tuple[str, ...] = ()
+    child_fields: tuple[dict[str, Any], ...] = ()
+    child_statuses: tuple[str, ...] = ("posted",)
+    request: tuple[str, ...] = ()        # what the customer files about a child (or the main)
+    request_verb: str = "create"
+    request_reasons: tuple[str, ...] = ()
+    request_on_child: bool = True
+    catalog: tuple[str, ...] = ()        # reference table: products, plans, doctors, flights
+    catalog_fields: tuple[dict[str, Any], ...] = ()
+    book_verb: str | None = None         # book_<main> creates a main record from a catalog entry
+    extras: tuple[str, ...] = field(default_factory=tuple)  # named extra tools, see service.py
+
+
+def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
+    return {"name": name, "type": type, **kw}
+
+
+ARCHETYPES: tuple[Archetype, ...] = (
+    Archetype(
+        key="cards", owner="customer",
+        keywords={"card": 3, "transaction": 2, "dispute": 3, "charge": 2, "statement": 1, "debit": 2,
+                  "credit": 1, "fraud": 2, "freeze": 2, "pin": 1, "merchant": 2, "bank": 1, "limit": 1, "virtual": 1,
+                  "replacement": 1, "reward": 1, "cashback": 1},
+        main=("card",), statuses=("active", "frozen", "closed"),
+        main_fields=(_f("last4", faker={"provider": "numerify", "args": {"text": "####"}},
+                        description="last four digits of the card number"),
+                     _f("card_type", values=["debit", "credit"]),
+                     _f("spending_limit", "number", range=[500, 5000]),
+                     _f("issued_on", "date")),
+        actions=(Action("freeze", ("active",), "frozen", ("lost", "stolen", "suspicious activity")),
+                 Action("unfreeze", ("frozen",), "active"),
+                 Action("close", ("active", "frozen"), "closed", ("no longer needed", "lost", "stolen"))),
+        editable=(_f("spending_limit", "number", description="the new spending limit"),),
+        child=("transaction", "charge"),
+        child_fields=(_f("merchant", faker="company"), _f("amount", "number", range=[2, 400]),
+                      _f("posted_at", "datetime")),
+        child_statuses=("posted", "pending"),
+        request=("dispute",), request_verb="create",
+        request_reasons=("fraud", "duplicate charge", "wrong amount", "item not received"),
+    ),
+    Archetype(
+        key="accounts", owner="customer",
+        keywords={"account": 2, "checking": 3, "savings": 3, "balance": 2, "deposit": 2, "transfer": 2,
+                  "overdraft": 2, "bank": 1, "fee": 1, "withdrawal": 2, "beneficiary": 2, "payee": 2,
+                  "interest": 1, "enrollment": 1, "link": 1, "wallet": 1, "verification": 1},
+        main=("account",), statuses=("open", "frozen", "closed"),
+        main_fields=(_f("account_type", values=["checking", "savings"]),
+                     _f("balance", "number", range=[0, 20000]),
+                     _f("overdraft_protection", "boolean"),
+                     _f("opened_on", "date")),
+        actions=(Action("freeze", ("open",), "frozen", ("suspected fraud", "customer request")),
+                 Action("close", ("open",), "closed", ("no longer needed", "moving bank", "fees"))),
+        editable=(_f("overdraft_protection", "boolean", description="turn overdraft protection on or off"),),
+        child=("transaction",),
+        child_fields=(_f("description", faker="company"), _f("amount", "number", range=[2, 2000]),
+                      _f("posted_at", "datetime")),
+        child_statuses=("posted", "pending"),
+        request=("transfer",), request_verb="create", request_on_child=False,
+        request_reasons=("internal", "external"),
+    ),
+    Archetype(
+        key="orders", owner="customer",
+        keywords={"order": 3, "item": 1, "product": 2, "shipping": 2, "ship": 1, "delivery": 2, "return": 2,
+                  "exchange": 2, "refund": 1, "cart": 2, "package": 1, "retail": 2, "store": 1, "promo": 2,
+                  "price": 1, "stock": 1, "purchase": 1},
+        main=("order",), statuses=("pending", "processed", "delivered", "cancelled"),
+        main_fields=(_f("shipping_address", faker="street_address"), _f("shipping_city", faker="city"),
+                     _f("shipping_zip", faker="postcode"), _f("total", "number", range=[15, 900]),
+                     _f("payment_method", values=["credit card", "gift card", "paypal"]),
+                     _f("placed_on", "date")),
+        actions=(Action("cancel", ("pending",), "cancelled", ("no longer needed", "ordered by mistake")),),
+        editable=(_f("shipping_address", description="the new street address"),
+                  _f("payment_method", description="the new payment method")),
+        child=("item",),
+        child_fields=(_f("product_name", faker="word"), _f("amount", "number", range=[5, 300]),
+                      _f("purchased_at", "datetime")),
+        child_statuses=("ordered", "returned"),
+        request=("return",), request_verb="create",
+        request_reasons=("damaged", "wrong item", "no longer needed"),
+        catalog=("product",),
+        catalog_fields=(_f("name", faker="word"), _f("price", "number", range=[5, 300]),
+                        _f("in_stock", "boolean")),
+    ),
+    Archetype(
+        key="reservations", owner="customer",
+        keywords={"reservation": 3, "booking": 3, "flight": 3, "hotel": 3, "room": 2, "seat": 2,
+                  "baggage": 3, "bag": 2, "passenger": 3, "cabin": 2, "check": 1, "trip": 2, "airline": 3,
+                  "guest": 2, "stay": 1, "fare": 2},
+        main=("reservation", "booking"), statuses=("confirmed", "checked in", "cancelled"),
+        main_fields=(_f("origin", faker="city"), _f("destination", faker="city"),
+                     _f("travel_date", "date", range=["2025-01-20", "2025-03-30"]),
+                     _f("cabin", values=["economy", "premium", "business"]),
+                     _f("bags", "integer", range=[0, 2]), _f("passengers", "integer", range=[1, 4]),
+                     _f("total_paid", "number", range=[90, 2400]), _f("booked_on", "date")),
+        actions=(Action("cancel", ("confirmed",), "cancelled", ("change of plan", "schedule change", "other")),),
+        editable=(_f("bags", "integer", description="the new number of checked bags"),
+                  _f("cabin", description="the new cabin class"),
+                  _f("passengers", "integer", description="the new number of passengers")),
+        request=("claim",), request_verb="create", request_on_child=False,
+        request_reasons=("delayed", "lost baggage", "cancelled by us"),
+        catalog=("flight",),
+        catalog_fields=(_f("origin", faker="city"), _f("destination", faker="city"),
+                        _f("departure_date", "date", range=["2025-01-20", "2025-03-30"]),
+                        _f("price", "number", range=[80, 900]), _f("seats_left", "integer", range=[0, 40])),
+        book_verb="book", extras=("search_catalog",),
+    ),
+    Archetype(
+        key="appointments", owner="patient",
+        keywords={"appointment": 3, "clinic": 3, "doctor": 3, "patient": 3, "prescription": 3, "visit": 2,
+                  "refill": 3, "reschedule": 2, "pharmacy": 2, "medication": 2, "health": 1},
+        main=("appointment", "visit"), statuses=("scheduled", "completed", "cancelled"),
+        main_fields=(_f("starts_at", "datetime", range=["2025-01-16T08:00:00", "2025-02-28T17:00:00"]),
+                     _f("visit_type", values=["check-up", "follow-up", "consultation"]),
+                     _f("booked_on", "date")),
+        actions=(Action("cancel", ("scheduled",), "cancelled", ("feeling better", "conflict", "other")),),
+        editable=(_f("starts_at", "datetime", description="the new start time (ISO)"),),
+        request=("refill",), request_verb="request", request_on_child=False,
+        request_reasons=("running low", "lost medication"),
+        catalog=("doctor",),
+        catalog_fields=(_f("name", faker="name"), _f("specialty", values=["family medicine", "cardiology",
+                                                                          "dermatology"]),
+                        _f("accepting_patients", "boolean")),
+        book_verb="book",
+    ),
+    Archetype(
+        key="lines", owner="customer",
+        keywords={"line": 2, "plan": 3, "phone": 2, "mobile": 3, "sim": 3, "data": 1, "roaming": 3,
+                  "subscription": 3, "billing": 1, "upgrade": 2, "downgrade": 2, "telecom": 3},
+        main=("line", "subscription"), statuses=("active", "suspended", "closed"),
+        main_fields=(_f("phone_number", faker="phone_number"),
+                     _f("plan_name", values=["Basic", "Plus", "Unlimited"]),
+                     _f("monthly_price", "number", range=[10, 90]),
+                     _f("started_on", "date")),
+        actions=(Action("suspend", ("active",), "suspended", ("lost phone", "stolen phone", "travel")),
+                 Action("resume", ("suspended",), "active"),
+                 Action("cancel", ("active", "suspended"), "closed", ("moving", "too expensive", "other"))),
+        editable=(_f("plan_name", description="the new plan"),),
+        child=("bill",),
+        child_fields=(_f("amount", "number", range=[10, 150]), _f("issued_at", "datetime")),
+        child_statuses=("paid", "overdue"),
+        request=("payment_plan",), request_verb="request", request_reasons=("hardship", "billing error"),
+    ),
+    Archetype(
+        key="loans", owner="member",
+        keywords={"library": 3, "loan": 2, "book": 2, "hold": 3, "renew": 3, "borrow": 3, "due": 1,
+                  "branch": 1, "overdue": 2, "title": 1},
+        main=("loan",), statuses=("active", "returned", "overdue"),
+        main_fields=(_f("title", faker="catch_phrase"), _f("due_date", "date", range=["2025-01-10", "2025-02-10"]),
+                     _f("renewals", "integer", range=[0, 2]), _f("borrowed_on", "date")),
+        actions=(Action("renew", ("active",), "active",
+                        also_set=(("due_date", "add_days(r.due_date, 14)"), ("renewals", "r.renewals + 1")),
+                        guard=("r.renewals < 2", "A loan can be renewed twice at most")),
+                 Action("return", ("active", "overdue"), "returned")),
+        request=("hold",), request_verb="place", request_on_child=False, request_reasons=("pickup", "delivery"),
+        catalog=("title",),
+        catalog_fields=(_f("name", faker="catch_phrase"), _f("copies_available", "integer", range=[0, 3])),
+    ),
+    Archetype(
+        key="utility", owner="customer",
+        keywords={"meter": 3, "reading": 2, "utility": 3, "electricity": 3, "gas": 2, "water": 2,
+                  "bill": 2, "payment": 1, "usage": 2, "tariff": 3, "outage": 2},
+        main=("account",), statuses=("active", "in arrears", "closed"),
+        main_fields=(_f("service_address", faker="street_address"), _f("balance_due", "number", range=[0, 600]),
+                     _f("tariff", values=["standard", "economy", "fixed"]), _f("opened_on", "date")),
+        actions=(Action("close", ("active",), "closed", ("moving out", "switching supplier")),),
+        editable=(_f("tariff", description="the new tariff"),),
+        child=("meter_reading", "reading"),
+        child_fields=(_f("value", "integer", range=[1000, 90000]), _f("read_at", "datetime")),
+        child_statuses=("actual", "estimated"),
+        request=("payment_plan",), request_verb="request", request_on_child=False,
+        request_reasons=("hardship", "high bill"),
+    ),
+    Archetype(
+        key="payments", owner="customer",
+        keywords={"payment": 2, "send": 1, "money": 2, "contact": 2, "recipient": 2, "schedule": 2,
+                  "recurring": 3, "split": 2, "qr": 2, "request": 1, "pay": 1, "block": 1, "rent": 1},
+        main=("payment", "transfer"), statuses=("scheduled", "sent", "cancelled"),
+        main_fields=(_f("amount", "number", range=[5, 900]), _f("memo", faker="sentence"),
+                     _f("send_on", "date", range=["2025-01-16", "2025-03-01"]),
+                     _f("frequency", values=["once", "weekly", "monthly"]), _f("created_on", "date")),
+        actions=(Action("cancel", ("scheduled",), "cancelled", ("no longer needed", "wrong amount", "wrong recipient")),),
+        editable=(_f("amount", "number", description="the new amount"),
+                  _f("send_on", "date", description="the new date (YYYY-MM-DD)"),
+                  _f("frequency", description="how often it repeats")),
+        catalog=("contact", "recipient"),
+        catalog_fields=(_f("name", faker="name"), _f("email", faker="email"), _f("verified", "boolean")),
+        book_verb="schedule",
+    ),
+    Archetype(
+        key="profiles", owner="customer",
+        keywords={"username": 3, "password": 3, "login": 2, "log": 1, "sign": 1, "profile": 2, "factor": 2,
+                  "recover": 2, "reset": 2, "phone": 1, "name": 1, "address": 1, "verify": 1, "code": 1},
+        main=("account", "profile"), statuses=("active", "locked", "closed"),
+        main_fields=(_f("username", faker="user_name"), _f("phone_number", faker="phone_number"),
+                     _f("two_factor", "boolean"), _f("failed_logins", "integer", range=[0, 5]),
+                     _f("created_on", "date")),
+        actions=(Action("lock", ("active",), "locked", ("suspicious activity", "customer request")),
+                 Action("unlock", ("locked",), "active", also_set=(("failed_logins", "0"),)),
+                 Action("close", ("active", "locked"), "closed", ("no longer needed", "other"))),
+        editable=(_f("phone_number", description="the new phone number"),
+                  _f("username", description="the new username"),
+                  _f("two_factor", "boolean", description="turn two-factor sign-in on or off")),
+    ),
+    Archetype(
+        key="tickets", owner="customer",
+        keywords={"ticket": 3, "issue": 1, "support": 2, "case": 2, "complaint": 3, "escalate": 2,
+                  "troubleshoot": 2, "password": 2, "login": 2, "reset": 1, "refund": 2, "credit": 1},
+        main=("ticket", "case"), statuses=("open", "waiting", "resolved", "closed"),
+        main_fields=(_f("subject", faker="sentence"), _f("priority", values=["low", "normal", "high"]),
+                     _f("opened_on", "date")),
+        actions=(Action("close", ("open", "waiting", "resolved"), "closed", ("resolved", "duplicate", "no reply")),
+                 Action("reopen", ("resolved", "closed"), "open")),
+        editable=(_f("priority", description="the new priority"),),
+        request=("refund",), request_verb="issue", request_on_child=False,
+        request_reasons=("defective", "late delivery", "goodwill"),
+    ),
+)

@@ -1,0 +1,61 @@
+"""Build a multi-entity domain from an archetype specialised with a document.
+
+Tables: owners (customers) -> main records (cards, orders, ...) -> their records (transactions,
+items) and what customers file (disputes, returns), plus a catalog and a hand-off log. Tools are
+the operations a real API offers, named verb_object with the parameters it takes; reads return
+projections, joined where natural; every write changes a table. Rules the text states become
+`require` steps; listed values become enums; ids follow the text's pattern. Workflows: a lookup,
+each status action, an edit, and filing a request, sharing the identification step.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...text import features as tf
+from .archetypes import Archetype, ARCHETYPES
+from .service_tools import ToolKit
+from .specialise import Specialisation, specialise
+
+MIN_SCORE = 5.0
+
+
+def score(arch: Archetype, text: str, title: str) -> float:
+    """How much the text is about this archetype's service: the weights of the keywords it uses
+    (each once; twice in the title), if it names the main record or its records at all."""
+    words = {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", text)}
+    title_words = {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", title)}
+    nouns = set(arch.main) | set(arch.child) | set(arch.request) | set(arch.catalog)
+    if not nouns & (words | title_words):
+        return 0.0
+    return sum(w * (2 if k in title_words else 1) for k, w in arch.keywords.items() if k in words | title_words)
+
+
+SURE_SCORE = 8.0
+#: words of a text about a service's customers (not a how-to for one's own things)
+SERVICE_CUES = frozenset({"customer", "agent", "account", "online", "app", "website", "support", "policy",
+                          "member", "user", "we", "our", "us", "request", "eligible", "fee", "tool"})
+
+
+def pick(text: str, title: str) -> Archetype | None:
+    """The archetype the text is most about, or None when none scores MIN_SCORE; between MIN_SCORE
+    and SURE_SCORE the text must also read as a service's (three SERVICE_CUES words)."""
+    best = max(ARCHETYPES, key=lambda a: (score(a, text, title), -ARCHETYPES.index(a)))
+    got = score(best, text, title)
+    if got >= SURE_SCORE:
+        return best
+    if got >= MIN_SCORE and len(SERVICE_CUES & {w.lower() for w in re.findall(r"[A-Za-z]+", text)}) >= 3:
+        return best
+    return None
+
+
+def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: str = "") -> dict[str, Any]:
+    """Entities, tools, workflows and policy (domain format, without name/provenance), and the
+    spans of the text they came from (``spans``)."""
+    sp = specialise(arch, text)
+    kit = ToolKit(arch, sp, clock=clock, rows=rows, title=title)
+    return {"entities": kit.entities(), "tools": kit.tools(), "workflows": kit.workflows(),
+            "step_groups": kit.step_groups(), "policy": kit.policy(), "spans": kit.spans}
+
+
+__all__ = ["build_service", "pick", "score", "Specialisation"]

@@ -1,0 +1,135 @@
+"""Workflows of a specialised archetype: a lookup, the status actions, an edit and a request,
+all opening with the shared identification group (find the customer by email)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ...text import features as tf
+
+
+def _list(values: list[str]) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "") + "'" for v in values) + "]"
+
+
+class Flows:
+    """Mixin of `ToolKit` (service_tools.py): step groups and workflows."""
+
+    def step_groups(self) -> dict[str, list[dict[str, Any]]]:
+        return {"identify": [{"tool": f"find_{self.a.owner}_by_email", "args": {"email": {"user": "email"}},
+                              "as": "owner"}]}
+
+    def _email_of_main(self, row: str = "row") -> str:
+        return f"lookup('{self.owners}', {row}.{self.owner_pk}).email"
+
+    def workflows(self) -> list[dict[str, Any]]:
+        out = [self.lookup_flow()]
+        for a, allowed in self.actions()[:2]:
+            out.append(self.action_flow(a, allowed))
+        editable = [f for f in self.a.editable if f"update_{self.sp.main}_{f['name']}" in self.used][:1]
+        out += [self.update_flow(f) for f in editable]
+        if self.requests:
+            out.append(self.request_flow())
+        return sorted(out, key=self._relevance, reverse=True)
+
+    def _relevance(self, wf: dict[str, Any]) -> tuple[int, int]:
+        """What the document is about first: the title's words, then the text's, count for a
+        workflow whose name (verb, object) and tools use them; lookups only when asked for."""
+        words = set(wf["name"].split("_")) | {w for s in wf["steps"] if "tool" in s for w in s["tool"].split("_")}
+        words = {tf.lemma(w) for w in words} - {"get", "find", "by", "email", "detail", "status", self.a.owner}
+        return (len(words & self.title_words), len(words & self.text_words))
+
+    def lookup_flow(self) -> dict[str, Any]:
+        m, pk = self.sp.main, self.main_pk
+        return {"name": f"check_{m}_status", "category": "lookup",
+                "goal": f"find out the status of my {m} {{{pk}}}",
+                "anchor": {"table": self.mains},
+                "knows": {"email": self._email_of_main(), pk: f"row.{pk}"},
+                "steps": [{"use": "identify"},
+                          {"tool": f"get_{m}_details", "args": {pk: {"user": pk}}, "as": "details"}],
+                "tells": {"status": "details.status"}}
+
+    def action_flow(self, a: Any, allowed: list[str]) -> dict[str, Any]:
+        m, pk = self.sp.main, self.main_pk
+        knows = {"email": self._email_of_main(), pk: f"row.{pk}"}
+        args: dict[str, Any] = {pk: {"user": pk}}
+        if a.reasons:
+            knows["reason"] = f"'{a.reasons[0]}'"
+            args["reason"] = {"user": "reason"}
+        conds = [f"row.status in {_list(allowed)}"]
+        if a.guard:
+            conds.append(a.guard[0].replace("r.", "row."))
+        for f in self.sp.blocked_main:
+            status, words = f.value
+            if a.verb in words:
+                conds.append(f"row.status != '{status}'")
+        return {"name": f"{a.verb}_{m}", "category": a.verb,
+                "goal": f"{a.verb} my {m} {{{pk}}}" + (" because of {reason}" if a.reasons else ""),
+                "anchor": {"table": self.mains, "filter": " and ".join(conds)},
+                "knows": knows,
+                "steps": [{"use": "identify"},
+                          {"tool": f"get_{m}_details", "args": {pk: {"user": pk}}, "as": "details"},
+                          {"tool": f"{a.verb}_{m}", "args": args, "as": "done",
+                           "when": f"details.status in {_list(allowed)}"}],
+                "tells": {"status": "done.status"}}
+
+    def update_flow(self, f: dict[str, Any]) -> dict[str, Any]:
+        m, pk, name = self.sp.main, self.main_pk, f["name"]
+        spec = next(x for x in self.entity(self.mains)["fields"] if x["name"] == name)
+        t = spec.get("type", "string")
+        if spec.get("values"):
+            new = f"first([v for v in {_list([str(v) for v in spec['values']])} if v != row.{name}])"
+        elif t in ("integer", "number"):
+            new = f"row.{name} + 1"
+        elif t == "boolean":
+            new = f"not row.{name}"
+        elif t in ("date", "datetime"):
+            new = f"add_days(row.{name}, 7)"
+        else:
+            new = "'42 Elm Street'"
+        conds = [f"row.status in {_list(self.editable_statuses())}"]
+        conds += [f"row.status != '{b.value[0]}'" for b in self.sp.blocked_main]
+        return {"name": f"change_{m}_{name}", "category": "update",
+                "goal": f"change the {name.replace('_', ' ')} of my {m} {{{pk}}} to {{new_{name}}}",
+                "anchor": {"table": self.mains, "filter": " and ".join(conds)},
+                "knows": {"email": self._email_of_main(), pk: f"row.{pk}", f"new_{name}": new},
+                "steps": [{"use": "identify"},
+                          {"tool": f"update_{m}_{name}", "args": {pk: {"user": pk}, name: {"user": f"new_{name}"}},
+                           "as": "changed"}],
+                "tells": {name: f"changed.{name}"}}
+
+    def request_flow(self) -> dict[str, Any]:
+        sp, r = self.sp, self.sp.request
+        on_child = self.a.request_on_child and self.children
+        knows: dict[str, str] = {"reason": f"'{self.reasons[0]}'"}
+        steps: list[dict[str, Any]] = [{"use": "identify"}]
+        if on_child:
+            main_of = f"lookup('{self.mains}', row.{self.main_pk})"
+            knows.update({"email": f"lookup('{self.owners}', {main_of}.{self.owner_pk}).email",
+                          self.main_pk: f"row.{self.main_pk}", self.child_pk: f"row.{self.child_pk}"})
+            conds = [f"count_rows('{self.requests}', {{{self.child_pk}: row.{self.child_pk}}}) == 0"]
+            conds += [f"row.status != '{f.value}'" for f in sp.blocked_child]
+            d = self.child_date()
+            if sp.window_days and d:
+                conds.append(f"days_between(row.{d}, today) <= {int(sp.window_days.value)}")
+            if sp.min_amount and any(f["name"] == "amount" for f in self.a.child_fields):
+                conds.append(f"row.amount >= {sp.min_amount.value}")
+            steps.append({"tool": f"list_{sp.main}_{self.children}", "args": {self.main_pk: {"user": self.main_pk}},
+                          "as": "listed"})
+            target, table = self.child_pk, self.children
+        else:
+            knows.update({"email": self._email_of_main(), self.main_pk: f"row.{self.main_pk}"})
+            conds = [f"row.status in {_list(self.editable_statuses())}",
+                     f"count_rows('{self.requests}', {{{self.main_pk}: row.{self.main_pk}}}) == 0"]
+            steps.append({"tool": f"get_{sp.main}_details", "args": {self.main_pk: {"user": self.main_pk}},
+                          "as": "details"})
+            target, table = self.main_pk, self.mains
+        steps.append({"tool": f"{self.a.request_verb}_{r}", "as": "filed",
+                      "args": {target: {"user": target}, "reason": {"user": "reason"}}})
+        tells = {self.request_pk: f"filed.{self.request_pk}"}
+        if sp.reply_days:
+            tells["reply_by"] = "filed.reply_by"
+        noun = (sp.child if on_child else sp.main).replace("_", " ")
+        return {"name": f"{self.a.request_verb}_{r}", "category": r,
+                "goal": f"{self.a.request_verb} a {r.replace('_', ' ')} for {noun} {{{target}}} because of {{reason}}",
+                "anchor": {"table": table, "filter": " and ".join(conds)},
+                "knows": knows, "steps": steps, "tells": tells}

@@ -1,0 +1,148 @@
+"""Read tools of a specialised archetype: lookups that return projections, joined where natural."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+def _fields(entity: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
+    return [f["name"] for f in entity["fields"] if f["name"] not in skip]
+
+
+class ReadTools:
+    """Mixin of `ToolKit` (service_tools.py): the read tools."""
+
+    def entity(self, name: str) -> dict[str, Any]:
+        if not hasattr(self, "_entities"):
+            self._entities = self.entities()
+        return next(e for e in self._entities if e["name"] == name)
+
+    def read_tools(self) -> list[dict[str, Any]]:
+        out = [self.find_owner_by_email()]
+        if re.search(r"\b(?:zip|postal|postcode)\b", " ".join(t for _, _, t in self.sp.sentences), re.I):
+            out.append(self.find_owner_by_name_zip())
+        out += [self.get_owner_details(), self.get_main_details()]
+        if self.children:
+            out.append(self.list_children())
+        if self.catalogs:
+            out.append(self.get_catalog_details())
+            out.append(self.search_catalog() if "search_catalog" in self.a.extras else self.list_catalog())
+        if self.requests:
+            out.append(self.get_request_status())
+        return out
+
+    def find_owner_by_email(self) -> dict[str, Any]:
+        o, pk = self.a.owner, self.owner_pk
+        return self._tool(
+            f"find_{o}_by_email", "read", f"Find a {o} by email; returns their id, name and {self.mains}.",
+            [{"name": "email", "type": "string", "description": f"the {o}'s email address"}],
+            [{"find": self.owners, "as": o, "where": {"email": "email"}, "nocase": ["email"],
+              "error": f"No {o} with email {{email}}"},
+             {"find": self.mains, "as": "held", "many": True, "where": {pk: f"{o}.{pk}"}},
+             {"return": {pk: f"{o}.{pk}", "first_name": f"{o}.first_name", "last_name": f"{o}.last_name",
+                         self.mains: f"[{{{self.main_pk}: x.{self.main_pk}, status: x.status}} for x in held]"}}],
+            self.span_for(o, "email") or self.span_for("email"))
+
+    def find_owner_by_name_zip(self) -> dict[str, Any]:
+        o, pk = self.a.owner, self.owner_pk
+        return self._tool(
+            f"find_{o}_by_name_zip", "read", f"Find a {o} by first name, last name and zip code.",
+            [{"name": "first_name", "type": "string"}, {"name": "last_name", "type": "string"},
+             {"name": "zip", "type": "string", "description": "zip or postal code"}],
+            [{"find": self.owners, "as": o, "where": {"first_name": "first_name", "last_name": "last_name", "zip": "zip"},
+              "nocase": ["first_name", "last_name"], "error": f"No {o} with that name and zip code"},
+             {"return": {pk: f"{o}.{pk}", "email": f"{o}.email"}}],
+            self.span_for("zip"))
+
+    def get_owner_details(self) -> dict[str, Any]:
+        o, pk = self.a.owner, self.owner_pk
+        shown = _fields(self.entity(self.owners))
+        return self._tool(
+            f"get_{o}_details", "read", f"A {o}'s profile and their {self.mains} with status.",
+            [self._id_param(o, pk)],
+            [{"find": self.owners, "as": o, "where": {pk: pk}, "error": f"No {o} with id {{{pk}}}"},
+             {"find": self.mains, "as": "held", "many": True, "where": {pk: pk}},
+             {"return": {**{f: f"{o}.{f}" for f in shown},
+                         self.mains: f"[{{{self.main_pk}: x.{self.main_pk}, status: x.status}} for x in held]"}}],
+            self.span_for(o, "profile") or self.span_for(o, "account"))
+
+    def get_main_details(self) -> dict[str, Any]:
+        m, pk = self.sp.main, self.main_pk
+        shown = {f: f"{m}_row.{f}" for f in _fields(self.entity(self.mains), ("status_reason",))}
+        effect: list[dict[str, Any]] = [{"find": self.mains, "as": f"{m}_row", "where": {pk: pk},
+                                         "error": f"No {m} with id {{{pk}}}"}]
+        if self.children:
+            d = self.child_date()
+            effect.append({"find": self.children, "as": "recent", "many": True, "where": {pk: pk},
+                           "order_by": [f"-{d}"] if d else [], "limit": 5})
+            keep = [self.child_pk, "status"] + [f["name"] for f in self.a.child_fields][:3]
+            shown[f"recent_{self.children}"] = "[{" + ", ".join(f"{k}: c.{k}" for k in keep) + "} for c in recent]"
+        if self.catalogs and not self.children:
+            shown[self.sp.catalog] = f"project(lookup('{self.catalogs}', {m}_row.{self.catalog_pk}), " \
+                                     f"{_fields(self.entity(self.catalogs))!r})"
+        effect.append({"return": shown})
+        return self._tool(f"get_{m}_details", "read", f"A {m}'s details"
+                          + (f" with its latest {self.children}." if self.children else "."),
+                          [self._id_param(m, pk)], effect, self.span_for(m))
+
+    def list_children(self) -> dict[str, Any]:
+        m, c = self.sp.main, self.sp.child
+        d = self.child_date()
+        keep = [f["name"] for f in self.entity(self.children)["fields"]]
+        return self._tool(
+            f"list_{m}_{self.children}", "read", f"The {self.children} of a {m}, newest first; optionally by status.",
+            [self._id_param(m, self.main_pk),
+             {"name": "status", "type": "string", "enum": list(self.a.child_statuses), "required": False,
+              "description": f"only {self.children} in this status"}],
+            [{"find": self.children, "as": "found", "many": True, "where": {self.main_pk: self.main_pk},
+              "filter": "status == null or found.status == status", "order_by": [f"-{d}"] if d else []},
+             {"return": f"project(found, {keep!r})"}],
+            self.span_for(c) or self.span_for(m, c))
+
+    def get_catalog_details(self) -> dict[str, Any]:
+        k, pk = self.sp.catalog, self.catalog_pk
+        return self._tool(
+            f"get_{k}_details", "read", f"A {k}'s details.", [self._id_param(k, pk)],
+            [{"find": self.catalogs, "as": f"{k}_row", "where": {pk: pk}, "error": f"No {k} with id {{{pk}}}"},
+             {"return": f"{k}_row"}], self.span_for(k))
+
+    def list_catalog(self) -> dict[str, Any]:
+        """Every catalog entry, optionally narrowed by its first enumerated or yes/no field."""
+        k = self.sp.catalog
+        shown = _fields(self.entity(self.catalogs))[:4]
+        by = next((f for f in self.a.catalog_fields if f.get("values") or f.get("type") == "boolean"), None)
+        params: list[dict[str, Any]] = []
+        find: dict[str, Any] = {"find": self.catalogs, "as": "all_rows", "many": True}
+        if by is not None:
+            n = by["name"]
+            p = {"name": n, "type": "boolean" if by.get("type") == "boolean" else "string", "required": False,
+                 "description": f"only {self.catalogs} with this {n.replace('_', ' ')}"}
+            if by.get("values"):
+                p["enum"] = list(by["values"])
+            params.append(p)
+            find["filter"] = f"{n} == null or all_rows.{n} == {n}"
+        return self._tool(
+            f"list_{self.catalogs}", "read", f"The {self.catalogs} on offer (id and main facts).", params,
+            [find, {"return": f"project(all_rows, {shown!r})"}], self.span_for(k))
+
+    def search_catalog(self) -> dict[str, Any]:
+        k = self.sp.catalog
+        date = next((f["name"] for f in self.a.catalog_fields if f["type"] == "date"), None)
+        params = [{"name": "origin", "type": "string", "description": "city of departure"},
+                  {"name": "destination", "type": "string", "description": "city of arrival"}]
+        where: dict[str, Any] = {"origin": "origin", "destination": "destination"}
+        if date:
+            params.append({"name": "date", "type": "string", "required": False, "description": "YYYY-MM-DD"})
+        effect = [{"find": self.catalogs, "as": "hits", "many": True, "where": where,
+                   "nocase": ["origin", "destination"], **({"filter": f"date == null or hits.{date} == date"} if date else {})},
+                  {"return": "hits"}]
+        return self._tool(f"search_{self.catalogs}", "read", f"Search {self.catalogs} by origin, destination and date.",
+                          params, effect, self.span_for(k))
+
+    def get_request_status(self) -> dict[str, Any]:
+        r, pk = self.sp.request, self.request_pk
+        return self._tool(
+            f"get_{r}_status", "read", f"The status of a {r.replace('_', ' ')} and when we reply.",
+            [self._id_param(r, pk)],
+            [{"find": self.requests, "as": f"{r}_row", "where": {pk: pk}, "error": f"No {r.replace('_', ' ')} {{{pk}}}"},
+             {"return": f"compact({r}_row)"}], self.span_for(r))

@@ -1,0 +1,198 @@
+"""The tables and tools of a specialised archetype (see service.py)."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...text import features as tf
+from .archetypes import Action, Archetype
+from .service_flows import Flows
+from .service_reads import ReadTools
+from .service_writes import WriteTools
+from .specialise import Found, Specialisation
+
+_RULE = re.compile(r"\b(?:cannot|can't|must|should|only|never|not|don't|make\s+sure|be\s+sure)\b", re.I)
+_TERMINAL = {"cancelled", "closed", "returned", "completed", "resolved"}
+
+
+def plural(noun: str) -> str:
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    if re.search(r"(?:s|x|ch|sh)$", noun):
+        return noun + "es"
+    return noun + "s"
+
+
+def id_pattern(noun: str) -> str:
+    letters = re.sub(r"[^a-z]", "", noun.lower())
+    code = (letters[0] + re.sub(r"[aeiou]", "", letters[1:]))[:3].upper()
+    return f"{code.ljust(3, 'X')}-#####"
+
+
+def _words(text: str) -> set[str]:
+    return {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", text)}
+
+
+def _list(values: list[str] | tuple[str, ...]) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "") + "'" for v in values) + "]"
+
+
+def _past(verb: str) -> str:
+    irregular = {"freeze": "frozen", "unfreeze": "unfrozen", "close": "closed", "resume": "resumed",
+                 "renew": "renewed", "return": "returned", "reopen": "reopened", "suspend": "suspended"}
+    return irregular.get(verb, verb + ("d" if verb.endswith("e") else "led" if verb.endswith("l") else "ed"))
+
+
+class ToolKit(ReadTools, WriteTools, Flows):
+    """One specialised archetype: its entities, tools (reads, writes), workflows and policy."""
+
+    def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
+        self.a, self.sp, self.clock, self.rows = arch, sp, clock, rows
+        self.title_words = _words(title)
+        self.text_words = {w for _, _, t in sp.sentences for w in _words(t)}
+        self.spans: list[tuple[int, int]] = []
+        o, m = arch.owner, sp.main
+        self.owners, self.owner_pk = plural(o), f"{o}_id"
+        self.mains, self.main_pk = plural(m), f"{m}_id"
+        self.children = plural(sp.child) if sp.child else None
+        self.child_pk = f"{sp.child}_id" if sp.child else None
+        self.requests = plural(sp.request) if sp.request else None
+        self.request_pk = f"{sp.request}_id" if sp.request else None
+        self.catalogs = plural(sp.catalog) if sp.catalog else None
+        self.catalog_pk = f"{sp.catalog}_id" if sp.catalog else None
+        statuses = list(sp.statuses.value) if sp.statuses else list(arch.statuses)  # type: ignore[arg-type]
+        for a in arch.actions:
+            statuses += [s for s in (*a.from_statuses, a.to_status) if s not in statuses]
+        self.statuses = statuses
+        self.reasons = list(sp.reasons.value) if sp.reasons else list(arch.request_reasons)  # type: ignore[arg-type]
+        self.used: set[str] = set()
+        for f in (sp.statuses, sp.reasons):
+            self._cite(f)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _cite(self, found: Found | None) -> None:
+        if found is not None:
+            self.spans.append((found.start, found.end))
+
+    def pattern(self, noun: str | None) -> str:
+        got = self.sp.id_patterns.get(noun or "")
+        self._cite(got)
+        return str(got.value) if got else id_pattern(noun or "id")
+
+    def span_for(self, *words: str) -> dict[str, Any] | None:
+        """The first sentence using all these words (lemmas), as a span: one that says what is done
+        rather than a rule about it ("cannot", "must", "only") when there is one."""
+        want = {tf.lemma(w) for w in words if w}
+        hits = [(start, end, text) for start, end, text in self.sp.sentences if want <= _words(text)]
+        plain = [h for h in hits if not _RULE.search(h[2])]
+        for start, end, text in (plain or hits)[:1]:
+            self.spans.append((start, end))
+            return {"start": start, "end": end, "text": text}
+        return None
+
+    def _id_param(self, noun: str, pk: str) -> dict[str, Any]:
+        example = self.pattern(noun).replace("#", "0")
+        return {"name": pk, "type": "string", "description": f"the {noun.replace('_', ' ')} id, e.g. {example}"}
+
+    def _tool(self, name: str, kind: str, description: str, params: list, effect: list,
+              span: dict | None) -> dict[str, Any]:
+        self.used.add(name)
+        return {"name": name, "kind": kind, "description": description, "parameters": params, "effect": effect,
+                **({"span": span} if span else {})}
+
+    def actions(self) -> list[tuple[Action, list[str]]]:
+        out = []
+        for a in self.a.actions:
+            only = self.sp.only_from.get(a.verb)
+            self._cite(only)
+            allowed = [s for s in (only.value if only else a.from_statuses) if s in self.statuses]  # type: ignore[union-attr]
+            out.append((a, allowed or [self.statuses[0]]))
+        return out
+
+    def editable_statuses(self) -> list[str]:
+        return [s for s in self.statuses if s not in _TERMINAL and s != "frozen" and s != "suspended"] or self.statuses[:1]
+
+    # ------------------------------------------------------------------ entities
+
+    def entities(self) -> list[dict[str, Any]]:
+        a, sp = self.a, self.sp
+        owner = {"name": self.owners, "primary_key": self.owner_pk, "rows": max(6, self.rows // 3),
+                 "fields": [{"name": self.owner_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(a.owner)}}},
+                            {"name": "first_name"}, {"name": "last_name"}, {"name": "email", "unique": True, "faker": "email"},
+                            {"name": "phone"}, {"name": "address"}, {"name": "city"}, {"name": "zip"},
+                            {"name": "member_since", "type": "date"}]}
+        main_fields = [{"name": self.main_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.main)}}},
+                       {"name": self.owner_pk, "foreign_key": f"{self.owners}.{self.owner_pk}"},
+                       {"name": "status", "values": self.statuses,
+                        "weights": [6] + [2 if s not in _TERMINAL else 1 for s in self.statuses[1:]]},
+                       {"name": "status_reason", "default": None}]
+        for f in a.main_fields:
+            f = dict(f)
+            if f["name"] in sp.enums:
+                f["values"] = list(sp.enums[f["name"]].value)  # type: ignore[arg-type]
+                self._cite(sp.enums[f["name"]])
+            main_fields.append(f)
+        if self.catalogs and not self.children:
+            main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
+        out = [owner]
+        if self.catalogs:
+            out.append({"name": self.catalogs, "primary_key": self.catalog_pk, "rows": 12,
+                        "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
+                                                                     "args": {"text": self.pattern(sp.catalog)}}},
+                                   *[dict(f) for f in a.catalog_fields]]})
+        out.append({"name": self.mains, "primary_key": self.main_pk, "rows": self.rows, "fields": main_fields})
+        if self.children:
+            out.append(self._child_entity())
+        if self.requests:
+            on = (self.children, self.child_pk) if (a.request_on_child and self.children) else (self.mains, self.main_pk)
+            out.append({"name": self.requests, "primary_key": self.request_pk, "rows": 4, "fields": [
+                {"name": self.request_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.request)}}},
+                {"name": on[1], "foreign_key": f"{on[0]}.{on[1]}"},
+                {"name": "reason", "values": self.reasons}, {"name": "status", "values": ["open", "under review"]},
+                {"name": "details", "default": None}, {"name": "filed_on", "type": "date"},
+                {"name": "reply_by", "type": "date", "default": None}]})
+        out.append({"name": "handoffs", "primary_key": "handoff_id", "rows": 0, "fields": [
+            {"name": "handoff_id"}, {"name": self.owner_pk, "foreign_key": f"{self.owners}.{self.owner_pk}"},
+            {"name": "summary"}, {"name": "created_at", "type": "datetime"}]})
+        return out
+
+    def _child_entity(self) -> dict[str, Any]:
+        sp = self.sp
+        fields = [{"name": self.child_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.child)}}},
+                  {"name": self.main_pk, "foreign_key": f"{self.mains}.{self.main_pk}"},
+                  {"name": "status", "values": list(self.a.child_statuses), "weights": [3] + [1] * (len(self.a.child_statuses) - 1)}]
+        for f in self.a.child_fields:
+            f = dict(f)
+            if f["type"] in ("date", "datetime") and sp.window_days:
+                days = int(sp.window_days.value)  # type: ignore[arg-type]
+                f["range"] = [_shift(self.clock, -2 * days, f["type"]), _shift(self.clock, 0, f["type"])]
+            fields.append(f)
+        if self.catalogs:
+            fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
+        return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2, "fields": fields}
+
+    def child_date(self) -> str | None:
+        return next((f["name"] for f in self.a.child_fields if f["type"] in ("date", "datetime")), None)
+
+    # ------------------------------------------------------------------ policy
+
+    def policy(self) -> list[dict[str, Any]]:
+        rules = []
+        for start, end, text in self.sp.sentences:
+            if re.search(r"\b(?:only|must|cannot|can't|not|never|within|eligible|required?)\b", text, re.I):
+                rules.append({"id": f"P{len(rules) + 1}", "text": text[:500],
+                              "span": {"start": start, "end": end, "text": text}})
+                self.spans.append((start, end))
+            if len(rules) >= 40:
+                break
+        return rules
+
+    def tools(self) -> list[dict[str, Any]]:
+        return self.read_tools() + self.write_tools()
+
+
+def _shift(clock: str, days: int, kind: str) -> str:
+    import datetime as dt
+    t = dt.datetime.fromisoformat(clock) + dt.timedelta(days=days)
+    return t.date().isoformat() if kind == "date" else t.replace(microsecond=0).isoformat()

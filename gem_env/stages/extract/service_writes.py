@@ -1,0 +1,201 @@
+"""Write tools of a specialised archetype: every one changes a table, guarded by the text's rules."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+def _list(values: list[str] | tuple[str, ...]) -> str:
+    return "[" + ", ".join("'" + str(v).replace("'", "") + "'" for v in values) + "]"
+
+
+def _past(verb: str) -> str:
+    irregular = {"freeze": "frozen", "close": "closed", "return": "returned", "suspend": "suspended"}
+    if verb in irregular:
+        return irregular[verb]
+    return verb + ("d" if verb.endswith("e") else "ed")
+
+
+class WriteTools:
+    """Mixin of `ToolKit` (service_tools.py): the write tools."""
+
+    def write_tools(self) -> list[dict[str, Any]]:
+        out = [self.action_tool(a, allowed) for a, allowed in self.actions()]
+        out += [self.update_tool(f) for f in self.a.editable[:3]]
+        if self.requests:
+            out.append(self.request_tool())
+        if self.a.book_verb and self.catalogs:
+            out.append(self.book_tool())
+        out.append(self.update_owner_address())
+        out.append(self.transfer_to_human())
+        return out
+
+    def _blocked_main(self, verbs: set[str]) -> list[dict[str, Any]]:
+        """``require`` steps for "a `suspended` line cannot change plan" on tools doing those verbs."""
+        out, row = [], f"{self.sp.main}_row"
+        for f in self.sp.blocked_main:
+            status, words = f.value  # type: ignore[misc]
+            if words & verbs:
+                out.append({"require": f"{row}.status != '{status}'", "message": f.text[:300]})
+                self._cite(f)
+        return out
+
+    def action_tool(self, a: Any, allowed: list[str]) -> dict[str, Any]:
+        m, pk, row = self.sp.main, self.main_pk, f"{self.sp.main}_row"
+        params = [self._id_param(m, pk)]
+        sets: dict[str, Any] = {"status": f"'{a.to_status}'"}
+        if a.reasons:
+            params.append({"name": "reason", "type": "string", "enum": list(a.reasons),
+                           "description": f"why the {m} is {_past(a.verb)}"})
+            sets["status_reason"] = "reason"
+        for fld, expr in a.also_set:
+            sets[fld] = re.sub(r"\br\.", f"{row}.", expr)
+        only = self.sp.only_from.get(a.verb)
+        message = only.text[:300] if only else f"Only a {m} that is {' or '.join(allowed)} can be {_past(a.verb)}"
+        effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
+                  {"require": f"{row}.status in {_list(allowed)}", "message": message + f" (this {m} is {{{row}.status}})"},
+                  *self._blocked_main({a.verb}),
+                  *([{"require": re.sub(r"\br\.", f"{row}.", a.guard[0]), "message": a.guard[1]}] if a.guard else []),
+                  {"update": self.mains, "row": row, "set": sets},
+                  {"return": {pk: f"{row}.{pk}", "status": f"{row}.status",
+                              **{fld: f"{row}.{fld}" for fld, _ in a.also_set}}}]
+        return self._tool(f"{a.verb}_{m}", "write", f"{a.verb.capitalize()} a {m} ({' or '.join(allowed)}); "
+                          f"its status becomes {a.to_status}.", params, effect, self.span_for(a.verb, m)
+                          or self.span_for(a.verb))
+
+    def update_tool(self, f: dict[str, Any]) -> dict[str, Any]:
+        m, pk, row = self.sp.main, self.main_pk, f"{self.sp.main}_row"
+        name = f["name"]
+        spec = next((x for x in self.entity(self.mains)["fields"] if x["name"] == name), {})
+        ptype = {"integer": "integer", "number": "number", "boolean": "boolean"}.get(f.get("type", "string"), "string")
+        param = {"name": name, "type": ptype, "description": f.get("description", f"the new {name}")}
+        if spec.get("values") and ptype == "string":
+            param["enum"] = list(spec["values"])
+        editable = self.editable_statuses()
+        effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
+                  {"require": f"{row}.status in {_list(editable)}",
+                   "message": f"A {m} that is {{{row}.status}} cannot be changed"},
+                  *self._blocked_main({"change", "update", "modify", "edit", name.split("_")[0]}),
+                  {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {name.replace('_', ' ')}"}]
+        if ptype in ("integer", "number"):
+            effect.append({"require": f"{name} >= 0", "message": f"The {name.replace('_', ' ')} cannot be negative"})
+        effect += [{"update": self.mains, "row": row, "set": {name: name}},
+                   {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", "status": f"{row}.status"}}]
+        word = name.split("_")[0]
+        return self._tool(f"update_{m}_{name}", "write", f"Change a {m}'s {name.replace('_', ' ')}.",
+                          [self._id_param(m, pk), param], effect,
+                          self.span_for(word, m) or self.span_for(word))
+
+    def request_tool(self) -> dict[str, Any]:
+        sp, r = self.sp, self.sp.request
+        on_child = self.a.request_on_child and self.children
+        noun, pk, table = (sp.child, self.child_pk, self.children) if on_child else (sp.main, self.main_pk, self.mains)
+        row = f"{noun}_row"
+        effect: list[dict[str, Any]] = [{"find": table, "as": row, "where": {pk: pk}, "error": f"No {noun} with id {{{pk}}}"}]
+        if on_child:
+            effect.append({"find": self.mains, "as": f"{sp.main}_row", "where": {self.main_pk: f"{row}.{self.main_pk}"}})
+            effect += self._child_rules(row)
+        else:
+            effect.append({"require": f"{row}.status in {_list(self.editable_statuses())}",
+                           "message": f"A {noun} that is {{{row}.status}} cannot get a {r.replace('_', ' ')}"})
+        effect.append({"require": f"count_rows('{self.requests}', {{{pk}: {pk}}}) == 0",
+                       "message": f"There is already a {r.replace('_', ' ')} for this {noun}"})
+        reply = "null"
+        if sp.reply_days:
+            reply = f"add_business_days(today, {int(sp.reply_days.value)})"  # type: ignore[arg-type]
+            self._cite(sp.reply_days)
+        effect.append({"insert": self.requests, "as": "filed", "values": {
+            self.request_pk: f"next_id('{self.pattern(r)}')", pk: pk, "reason": "reason", "status": "'open'",
+            "details": "details", "filed_on": "today", "reply_by": reply}})
+        result = {self.request_pk: f"filed.{self.request_pk}", "status": "filed.status", "reply_by": "filed.reply_by"}
+        freeze = next((a for a in self.a.actions if a.verb == "freeze"), None)
+        if sp.freeze_on and freeze and sp.freeze_on.value in self.reasons:
+            self._cite(sp.freeze_on)
+            effect.append({"if": f"reason == '{sp.freeze_on.value}'",
+                           "then": [{"update": self.mains, "row": f"{sp.main}_row",
+                                     "set": {"status": f"'{freeze.to_status}'", "status_reason": "reason"}}]})
+            result[f"{sp.main}_status"] = f"{sp.main}_row.status"
+        effect.append({"return": result})
+        params = [self._id_param(noun, pk),
+                  {"name": "reason", "type": "string", "enum": self.reasons, "description": f"why the {r.replace('_', ' ')} is filed"},
+                  {"name": "details", "type": "string", "required": False, "description": "what happened, in words"}]
+        verb = self.a.request_verb
+        return self._tool(f"{verb}_{r}", "write", f"{verb.capitalize()} a {r.replace('_', ' ')} for a {noun}.",
+                          params, effect, self.span_for(r) or self.span_for(verb))
+
+    def _child_rules(self, row: str) -> list[dict[str, Any]]:
+        sp, out = self.sp, []
+        for f in sp.blocked_child:
+            out.append({"require": f"{row}.status != '{f.value}'", "message": f.text[:300]})
+            self._cite(f)
+        d = self.child_date()
+        if sp.window_days and d:
+            out.append({"require": f"days_between({row}.{d}, today) <= {int(sp.window_days.value)}",  # type: ignore[arg-type]
+                        "message": sp.window_days.text[:300]})
+            self._cite(sp.window_days)
+        if sp.min_amount and any(f["name"] == "amount" for f in self.a.child_fields):
+            out.append({"require": f"{row}.amount >= {sp.min_amount.value}", "message": sp.min_amount.text[:300]})
+            self._cite(sp.min_amount)
+        return out
+
+    def book_tool(self) -> dict[str, Any]:
+        m, k, o = self.sp.main, self.sp.catalog, self.a.owner
+        cat_fields = {f["name"]: f for f in self.a.catalog_fields}
+        params = [self._id_param(o, self.owner_pk), self._id_param(k, self.catalog_pk)]
+        values: dict[str, Any] = {self.main_pk: f"next_id('{self.pattern(m)}')", self.owner_pk: self.owner_pk,
+                                  "status": f"'{self.statuses[0]}'", self.catalog_pk: self.catalog_pk}
+        for f in self.a.main_fields:
+            n, t = f["name"], f.get("type", "string")
+            if n in cat_fields:
+                values[n] = f"{k}_row.{n}"
+            elif t in ("number",) and "price" in cat_fields:
+                values[n] = f"{k}_row.price"
+            elif n.endswith("_on"):
+                values[n] = "today"
+            elif t in ("date", "datetime") and any(c["type"] == "date" for c in cat_fields.values()):
+                values[n] = f"{k}_row." + next(c for c, s in cat_fields.items() if s["type"] == "date")
+            else:
+                ptype = {"integer": "integer", "number": "number", "boolean": "boolean"}.get(t, "string")
+                p = {"name": n, "type": ptype, "description": f.get("description", n.replace("_", " "))}
+                if f.get("values"):
+                    p["enum"] = list(f["values"])
+                params.append(p)
+                values[n] = n
+        effect = [{"find": self.owners, "as": f"{o}_row", "where": {self.owner_pk: self.owner_pk},
+                   "error": f"No {o} with id {{{self.owner_pk}}}"},
+                  {"find": self.catalogs, "as": f"{k}_row", "where": {self.catalog_pk: self.catalog_pk},
+                   "error": f"No {k} with id {{{self.catalog_pk}}}"}]
+        avail = next((n for n, f in cat_fields.items() if f.get("type") in ("integer", "boolean")), None)
+        if avail:
+            effect.append({"require": f"{k}_row.{avail}" + (" > 0" if cat_fields[avail]["type"] == "integer" else ""),
+                           "message": f"This {k} is not available ({avail.replace('_', ' ')})"})
+        effect += [{"insert": self.mains, "as": "made", "values": values},
+                   {"return": {self.main_pk: f"made.{self.main_pk}", "status": "made.status"}}]
+        verb = "create" if m.startswith(self.a.book_verb) else self.a.book_verb
+        return self._tool(f"{verb}_{m}", "write", f"{self.a.book_verb.capitalize()} a {m} for a {o}.",
+                          params, effect, self.span_for(self.a.book_verb))
+
+    def update_owner_address(self) -> dict[str, Any]:
+        o, pk = self.a.owner, self.owner_pk
+        row = f"{o}_row"
+        return self._tool(
+            f"update_{o}_address", "write", f"Change a {o}'s postal address.",
+            [self._id_param(o, pk), {"name": "address", "type": "string", "description": "street and number"},
+             {"name": "city", "type": "string"}, {"name": "zip", "type": "string"}],
+            [{"find": self.owners, "as": row, "where": {pk: pk}, "error": f"No {o} with id {{{pk}}}"},
+             {"require": "len(address) > 0 and len(zip) > 0", "message": "An address needs a street and a zip code"},
+             {"update": self.owners, "row": row, "set": {"address": "address", "city": "city", "zip": "zip"}},
+             {"return": f"project({row}, ['{pk}', 'address', 'city', 'zip'])"}],
+            self.span_for("address"))
+
+    def transfer_to_human(self) -> dict[str, Any]:
+        o, pk = self.a.owner, self.owner_pk
+        return self._tool(
+            "transfer_to_human_agent", "write", "Hand the conversation to a human agent with a summary.",
+            [self._id_param(o, pk), {"name": "summary", "type": "string", "description": "the request, in a sentence"}],
+            [{"find": self.owners, "as": f"{o}_row", "where": {pk: pk}, "error": f"No {o} with id {{{pk}}}"},
+             {"insert": "handoffs", "as": "handoff", "values": {"handoff_id": "next_id('HND-####')", pk: pk,
+                                                              "summary": "summary", "created_at": "now"}},
+             {"return": {"handoff_id": "handoff.handoff_id"}}],
+            self.span_for("human") or self.span_for("transfer"))
+

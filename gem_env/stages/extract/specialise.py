@@ -1,0 +1,179 @@
+"""What a document says that specialises an archetype: nouns, enumerations, rules, id patterns.
+
+Everything found keeps the character span of the sentence it came from, so the domain built from
+it can show where each enum, rule and id pattern is in the text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ...text import features as tf
+from .archetypes import Archetype
+
+_CONT = r"\n[ \t]*(?![-*+#>|]|\d+[.)]\s)(?=\S)"  # a wrapped line: not blank, not a list item or heading
+_SENTENCE = re.compile(rf"(?:[^\n.!?]|{_CONT})+(?:[.!?](?!\d)(?:[^\n.!?]|{_CONT})*)*?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
+_QUOTED = re.compile(r"`([^`\n]{1,30})`|'([A-Za-z][^'\n]{0,28})'|\"([A-Za-z][^\"\n]{0,28})\"")
+_ID = re.compile(r"\b([A-Z]{2,5})-(\d{3,8})\b")
+_NEGATION = re.compile(r"\b(?:cannot|can't|can\s+not|not|never|no\s+longer|isn't|aren't)\b", re.I)
+_WINDOW = re.compile(r"\bwithin\s+(\d{1,3})\s+(business\s+|working\s+|calendar\s+)?(day|week|month)s?\b"
+                     r"(?:\s+(?:of|from|after|since)\b)?", re.I)
+_UNDER = re.compile(r"\b(?:under|less\s+than|below)\s+\$\s?(\d[\d,]*(?:\.\d+)?)", re.I)
+_AT_LEAST = re.compile(r"\b(?:at\s+least|minimum\s+of|no\s+less\s+than)\s+\$\s?(\d[\d,]*(?:\.\d+)?)", re.I)
+_OUR_SIDE = re.compile(r"\b(?:we|our\s+team)\b[^.]*\b(?:reply|respond|answer|process|resolve|review|refund|"
+                       r"decide|contact)\w*\b", re.I)
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
+
+
+@dataclass
+class Found:
+    """A fact taken from the text, with the sentence it came from."""
+
+    value: object
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Specialisation:
+    main: str
+    child: str | None
+    request: str | None
+    catalog: str | None
+    sentences: list[tuple[int, int, str]]
+    reasons: Found | None = None
+    statuses: Found | None = None
+    child_statuses: Found | None = None
+    enums: dict[str, Found] = field(default_factory=dict)          # editable field -> values
+    id_patterns: dict[str, Found] = field(default_factory=dict)    # noun -> 'DSP-#####'
+    window_days: Found | None = None                               # request within N days
+    min_amount: Found | None = None
+    blocked_child: list[Found] = field(default_factory=list)      # child statuses a request refuses
+    blocked_main: list[Found] = field(default_factory=list)       # (status, verb lemmas) main refuses
+    only_from: dict[str, Found] = field(default_factory=dict)      # action verb -> allowed statuses
+    reply_days: Found | None = None                                # we reply within N business days
+    freeze_on: Found | None = None                                 # reason that also freezes the main
+
+
+def sentences(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of every sentence and list item, markdown markers left out."""
+    out = []
+    for m in _SENTENCE.finditer(text):
+        raw = m.group(0)
+        lead = len(raw) - len(raw.lstrip(" \t\n-*#>0123456789.)"))
+        body = raw[lead:].rstrip()
+        if len(body) >= 3:
+            start = m.start() + lead
+            out.append((start, start + len(body), body))
+    return out
+
+
+def _words(text: str) -> set[str]:
+    """Lemmas and the lower-cased words themselves ("pending" stays findable as a status)."""
+    raw = re.findall(r"[A-Za-z]+", text)
+    return {tf.lemma(w) for w in raw} | {w.lower() for w in raw}
+
+
+def _choose(candidates: tuple[str, ...], counts: dict[str, int]) -> str | None:
+    if not candidates:
+        return None
+    return max(candidates, key=lambda n: (counts.get(n, 0), -candidates.index(n)))
+
+
+def _quoted(sentence: str) -> list[str]:
+    return [next(g for g in m.groups() if g).strip().lower() for m in _QUOTED.finditer(sentence)]
+
+
+def _quoted_groups(sentence: str) -> list[tuple[str, list[str]]]:
+    """Runs of two or more quoted values ("`a`, `b` or `c`") with the word just before each run
+    ("a plan (`Basic`, `Plus`)" -> plan)."""
+    groups: list[tuple[str, list[str]]] = []
+    run: list[str] = []
+    label, last_end = "", 0
+    for m in _QUOTED.finditer(sentence):
+        value = next(g for g in m.groups() if g).strip().lower()
+        gap = sentence[last_end:m.start()]
+        if run and not re.fullmatch(r"[\s,;/]*(?:or|and)?[\s,;/]*", gap, re.I):
+            groups.append((label, run))
+            run = []
+        if not run:
+            before = re.findall(r"[A-Za-z]+", sentence[max(0, m.start() - 40):m.start()])
+            label = tf.lemma(before[-1]) if before else ""
+            if label in {"a", "an", "the", "be", "is", "of", "either", "to", "as"} and len(before) > 1:
+                label = tf.lemma(before[-2])
+        if len(value.split()) <= 4 and not _ID.fullmatch(value.upper()):
+            run.append(value)
+        last_end = m.end()
+    if run:
+        groups.append((label, run))
+    return [(lab, vals) for lab, vals in groups if len(vals) >= 2]
+
+
+def specialise(arch: Archetype, text: str) -> Specialisation:
+    counts: dict[str, int] = {}
+    for w in re.findall(r"[A-Za-z]+", text):
+        lw = tf.lemma(w)
+        counts[lw] = counts.get(lw, 0) + 1
+    sp = Specialisation(main=_choose(arch.main, counts) or arch.main[0], child=_choose(arch.child, counts),
+                        request=_choose(arch.request, counts), catalog=_choose(arch.catalog, counts),
+                        sentences=sentences(text))
+    for start, end, s in sp.sentences:
+        _read_sentence(arch, sp, Found(None, start, end, s))
+    return sp
+
+
+def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
+    s = at.text
+    low = s.lower()
+    words = _words(s)
+    quoted = [q for q in _quoted(s) if len(q.split()) <= 4 and not _ID.fullmatch(q.upper())]
+    negative = bool(_NEGATION.search(s))
+
+    def found(value: object) -> Found:
+        return Found(value, at.start, at.end, at.text)
+
+    groups = _quoted_groups(s)
+    for label, values in groups:
+        about = {label} if len(groups) > 1 else words | {label}
+        if "reason" in about and sp.reasons is None:
+            sp.reasons = found(values)
+        elif "status" in about and sp.statuses is None and not negative:
+            sp.statuses = found(values)
+        else:
+            for f in arch.editable:
+                if f.get("type", "string") == "string" and f["name"].split("_")[0] in about \
+                        and f["name"] not in sp.enums:
+                    sp.enums[f["name"]] = found(values)
+    for m in _ID.finditer(s):
+        before = _words(s[:m.start()])
+        for noun in (sp.request, sp.main, sp.child, sp.catalog, arch.owner):
+            if noun and noun.split("_")[0] in before and noun not in sp.id_patterns:
+                sp.id_patterns[noun] = found(f"{m.group(1)}-{'#' * len(m.group(2))}")
+                break
+    request_words = {w for w in (sp.request, arch.request_verb) if w} | {tf.lemma(sp.request or "")}
+    about_request = bool(words & request_words) or (sp.request or "") in low
+    w = _WINDOW.search(s)
+    if w and about_request and not _OUR_SIDE.search(s) and sp.window_days is None and " of " in low[w.start():]:
+        sp.window_days = found(int(w.group(1)) * _UNIT_DAYS[w.group(3).lower()])
+    if w and w.group(2) and _OUR_SIDE.search(s) and sp.reply_days is None:
+        sp.reply_days = found(int(w.group(1)) * (_UNIT_DAYS[w.group(3).lower()] if w.group(3).lower() != "day" else 1))
+    for rx in (_UNDER, _AT_LEAST):
+        m = rx.search(s)
+        if m and sp.min_amount is None and (rx is _AT_LEAST or negative or "eligible" in low):
+            sp.min_amount = found(float(m.group(1).replace(",", "")))
+    if negative:
+        child_states = set(arch.child_statuses)
+        for v in (set(quoted) | words) & child_states:
+            if sp.child and set(arch.child) & words and about_request:
+                sp.blocked_child.append(found(v))
+        for v in (set(quoted) | {q for q in words}) & set(arch.statuses):
+            if sp.main in words:
+                sp.blocked_main.append(found((v, words)))
+    if "only" in words and not negative:
+        states = [v for v in quoted if v in set(arch.statuses) | set(sp.statuses.value if sp.statuses else [])]
+        for a in arch.actions:
+            if states and (a.verb in words or tf.lemma(a.to_status) in words or a.to_status in low):
+                sp.only_from.setdefault(a.verb, found(states))
+    if "fraud" in words and "freeze" in words and sp.freeze_on is None:
+        sp.freeze_on = found("fraud")

@@ -1,0 +1,136 @@
+"""`gem export`: each format loads back with its reader, matches the run, and keeps domains apart."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gem_env.cli import main
+from gem_env.io.export import sharegpt
+from gem_env.io.export.records import sft_messages, split_by_domain, Example
+from gem_env.io.rundir import read_jsonl
+
+from conftest import EXAMPLES
+
+jsonschema = pytest.importorskip("jsonschema", reason="jsonschema comes with the serve extra (mcp)")
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "demo"
+    assert main(["synthesize", str(EXAMPLES / "corpus"), "--out", str(out), "--limit", "10", "--quiet"]) == 0
+    return out
+
+
+def _accepted(run: Path) -> dict[str, dict]:
+    return {r["id"]: r for r in read_jsonl(run / "trajectories.jsonl")}
+
+
+def _check_calls(messages: list[dict], tools: list[dict]) -> int:
+    """Every tool call names a tool and its arguments satisfy that tool's JSON schema."""
+    schemas = {t["function"]["name"]: t["function"]["parameters"] for t in tools}
+    n = 0
+    for m in messages:
+        for call in m.get("tool_calls") or []:
+            assert isinstance(call["function"]["arguments"], str) and call["id"]
+            jsonschema.validate(json.loads(call["function"]["arguments"]), schemas[call["function"]["name"]])
+            n += 1
+    ids = {c["id"] for m in messages for c in m.get("tool_calls") or []}
+    assert all(m["tool_call_id"] in ids for m in messages if m["role"] == "tool")
+    return n
+
+
+def _export(run: Path, out: Path, fmt: str, *extra: str) -> None:
+    assert main(["export", str(run), "--format", fmt, "--out", str(out), "--quiet", *extra]) == 0
+
+
+def test_openai_round_trip_with_schemas_provenance_and_domain_splits(run_dir: Path, tmp_path: Path) -> None:
+    _export(run_dir, tmp_path / "oa", "openai", "--split", "0.6,0.2,0.2")
+    accepted = _accepted(run_dir)
+    seen, domains_by_split = set(), {}
+    for split in ("train", "validation", "test"):
+        records = [json.loads(line) for line in (tmp_path / "oa" / f"{split}.jsonl").open()]
+        domains_by_split[split] = {r["domain"] for r in records}
+        for r in records:
+            source = accepted[r["id"]]
+            assert r["messages"] == sft_messages(source["messages"]) and r["messages"][-1]["role"] == "assistant"
+            assert r["tools"] == source["tools"] and _check_calls(r["messages"], r["tools"]) > 0
+            p = r["provenance"]
+            assert p["doc_id"] == source["doc_id"] and p["spans"] and len(p["domain_sha256"]) == 64
+            assert p["verification"]["passed"] is True and p["gem_env_version"] and p["backends"]
+            assert "run" in p["seed"]
+            seen.add(r["id"])
+    assert seen == set(accepted)
+    a, b, c = domains_by_split.values()
+    assert not (a & b or a & c or b & c) and all(domains_by_split.values())
+
+
+def test_sharegpt_is_laid_out_as_llama_factory_reads_it_and_converts_back(run_dir: Path, tmp_path: Path) -> None:
+    _export(run_dir, tmp_path / "sg", "sharegpt")
+    info = json.loads((tmp_path / "sg" / "dataset_info.json").read_text())
+    assert info["gem_train"]["formatting"] == "sharegpt" and info["gem_train"]["columns"]["tools"] == "tools"
+    records = sharegpt.read(tmp_path / "sg" / "train.json")
+    accepted = _accepted(run_dir)
+    assert {r["id"] for r in records} == set(accepted)
+    for r in records:
+        sharegpt.check_layout(r["conversations"])
+        tools = [{"type": "function", "function": t} for t in json.loads(r["tools"])]
+        back = sharegpt.to_openai(r)
+        assert _check_calls(back, tools) > 0
+        original = sft_messages(accepted[r["id"]]["messages"])
+        strip = lambda ms: [(m["role"], m.get("content") or "", [(c["function"]["name"], json.loads(c["function"]["arguments"]))
+                                                                 for c in m.get("tool_calls") or []]) for m in ms]
+        assert strip(back) == strip(original)
+
+
+def test_hf_dataset_dict_loads_back_from_disk_and_parquet(run_dir: Path, tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets", reason="the hf export needs the `hf` extra (datasets)")
+    from gem_env.io.export import hf
+    _export(run_dir, tmp_path / "hf", "hf", "--split", "0.5,0.5")
+    dd = datasets.load_from_disk(str(tmp_path / "hf"))
+    assert set(dd) == {"train", "test"} and not set(dd["train"]["domain"]) & set(dd["test"]["domain"])
+    assert {"messages", "tools", "category", "domain", "doc_id", "provenance"} <= set(dd["train"].column_names)
+    accepted = _accepted(run_dir)
+    for split in dd.values():
+        for row in split:
+            assert hf.to_openai(row) == sft_messages(accepted[row["id"]]["messages"])
+            _check_calls(hf.to_openai(row), json.loads(row["tools"]))
+            assert json.loads(row["provenance"])["trajectory_id"] == row["id"]
+    parquet = datasets.load_dataset("parquet", data_dir=str(tmp_path / "hf" / "data"))
+    assert parquet["train"].num_rows == dd["train"].num_rows
+
+
+def test_categories_and_min_turns_select(run_dir: Path, tmp_path: Path) -> None:
+    accepted = _accepted(run_dir).values()
+    category = next(iter(accepted))["task"]["category"]
+    _export(run_dir, tmp_path / "cat", "openai", "--categories", category)
+    records = [json.loads(line) for line in (tmp_path / "cat" / "train.jsonl").open()]
+    assert records and {r["category"] for r in records} == {category}
+    assert len(records) == sum(1 for r in accepted if r["task"]["category"] == category)
+    _export(run_dir, tmp_path / "long", "openai", "--min-turns", "1000")
+    assert (tmp_path / "long" / "train.jsonl").read_text() == ""
+
+
+def test_split_never_puts_a_domain_in_two_splits() -> None:
+    items = [Example(id=f"{d}-{i}", domain=f"d{d}", category="base", doc_id=None, messages=[], tools=[])
+             for d in range(30) for i in range(d % 4 + 1)]
+    parts = split_by_domain(items, [("train", 0.8), ("validation", 0.1), ("test", 0.1)], seed=3)
+    assert sum(len(v) for v in parts.values()) == len(items)
+    owners = {}
+    for name, exs in parts.items():
+        for ex in exs:
+            assert owners.setdefault(ex.domain, name) == name
+    assert 0.7 < len(parts["train"]) / len(items) < 0.9 and parts["test"] and parts["validation"]
+    assert parts == split_by_domain(items, [("train", 0.8), ("validation", 0.1), ("test", 0.1)], seed=3)
+
+
+def test_bad_input_is_a_clear_error(run_dir: Path, tmp_path: Path, capsys) -> None:
+    assert main(["export", str(tmp_path), "--format", "openai", "--out", str(tmp_path / "x")]) == 2
+    assert "not a run directory" in capsys.readouterr().err
+    assert main(["export", str(run_dir), "--format", "openai", "--out", str(tmp_path / "y"), "--split", "0.5,0.6"]) == 2
+    assert "sum to 1" in capsys.readouterr().err
+    (tmp_path / "z").mkdir()
+    (tmp_path / "z" / "f").write_text("x")
+    assert main(["export", str(run_dir), "--format", "openai", "--out", str(tmp_path / "z")]) == 2
+    assert "not empty" in capsys.readouterr().err

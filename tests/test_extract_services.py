@@ -1,0 +1,104 @@
+"""The offline extractor's service path: documents about a service become multi-entity domains
+(an archetype specialised with the text's nouns, enums, rules and id patterns)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gem_env.documents import Document, Verdict
+from gem_env.io.corpus import iter_documents
+from gem_env.stages.extract import service
+from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+from gem_env.stages.filter import OfflineFilter
+from gem_env.stages.tasks import make_tasks
+from gem_env.tools import Domain
+from gem_env.tools.model import IfStep, InsertStep, RequireStep
+
+ROOT = Path(__file__).resolve().parents[1]
+RELEVANT = Verdict(id="x", relevant=True, score=1.0, reason="test")
+
+
+def extract(path: str) -> tuple[Document, Domain]:
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / path]))
+    got = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(got, Domain), got
+    return doc, got
+
+
+@pytest.fixture(scope="module")
+def kept() -> list[tuple[Document, Domain]]:
+    f, ex = OfflineFilter(), OfflineExtractor()
+    out = []
+    for doc in iter_documents([ROOT / "examples" / "corpus"]):
+        if f.judge(doc).relevant:
+            got = ex.extract(doc, RELEVANT)
+            assert isinstance(got, Domain), (doc.id, got)
+            out.append((doc, got))
+    return out
+
+
+def test_dispute_a_charge_becomes_linked_tables_rules_enums_and_patterns():
+    doc, d = extract("bank/dispute-a-charge.md")
+    names = [e.name for e in d.entities]
+    assert {"customers", "cards", "disputes"} <= set(names)
+    child = d.entity("charges") or d.entity("transactions")
+    assert child is not None and child.field("card_id").foreign_key == "cards.card_id"
+    dispute = d.tool("create_dispute")
+    assert dispute is not None
+    reason = next(p for p in dispute.parameters if p.name == "reason")
+    assert reason.enum == ["fraud", "duplicate charge", "wrong amount", "item not received", "cancelled subscription"]
+    requires = " | ".join(s.require for s in dispute.effect if isinstance(s, RequireStep))
+    assert "<= 60" in requires and ">= 5.0" in requires and "!= 'pending'" in requires
+    insert = next(s for s in dispute.effect if isinstance(s, InsertStep))
+    assert insert.values["dispute_id"] == "next_id('DSP-#####')"
+    assert insert.values["reply_by"] == "add_business_days(today, 10)"
+    assert any(isinstance(s, IfStep) and s.if_ == "reason == 'fraud'" for s in dispute.effect)
+    assert d.workflows[0].name == "create_dispute"  # what the text is about comes first
+    compiled = check_domain(d)
+    tasks, _ = make_tasks(compiled, per_domain=len(d.workflows))
+    gold = next(t for t in tasks if t.workflow == "create_dispute")
+    filed = gold.gold_actions[-1].result
+    assert re.fullmatch(r"DSP-\d{5}", filed["dispute_id"]) and filed["reply_by"]
+
+
+def test_every_service_domain_is_rich_linked_and_admits_every_workflow(kept):
+    services = [(doc, d) for doc, d in kept if "service)" in d.description]
+    assert len(services) >= 0.7 * len(kept)
+    for doc, d in services:
+        assert 8 <= len(d.tools) <= 16, doc.id
+        assert any(f.foreign_key for e in d.entities for f in e.fields), doc.id
+        assert all(re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", t.name) for t in d.tools), doc.id
+        writes = [t for t in d.tools if t.kind == "write"]
+        assert all(any(isinstance(s, (InsertStep,)) or type(s).__name__ in ("UpdateStep", "IfStep")
+                       for s in t.effect) for t in writes), doc.id
+        compiled = check_domain(d)
+        assert not isinstance(compiled, str), (doc.id, compiled)
+        tasks, rejected = make_tasks(compiled, per_domain=2 * len(d.workflows))
+        assert {t.workflow for t in tasks} == {w.name for w in d.workflows}, (doc.id, [r.reason for r in rejected])
+        for span in [t.span for t in d.tools if t.span] + [p.span for p in d.policy] + d.provenance.spans:
+            assert doc.text[span.start:span.end] == span.text
+
+
+def test_statuses_and_plans_come_from_the_text():
+    _, d = extract("telecom/change-your-plan.md")
+    lines = d.entity("lines")
+    assert lines.field("status").values[:3] == ["active", "suspended", "closed"]
+    assert lines.field("plan_name").values == ["basic 5gb", "plus 20gb", "unlimited"]
+    change = d.tool("update_line_plan_name")
+    requires = [s.require for s in change.effect if isinstance(s, RequireStep)]
+    assert "line_row.status != 'suspended'" in requires  # "A suspended line cannot change plan"
+
+
+def test_a_text_that_fits_no_archetype_still_gets_a_domain():
+    text = "# Repot a plant\n\n1. Water the plant a day before.\n2. Lift it out of the pot.\n3. Set it in fresh soil.\n"
+    assert service.pick(text, "Repot a plant") is None
+    got = OfflineExtractor().extract(Document(id="p", text=text), RELEVANT)
+    assert isinstance(got, Domain) and "service)" not in got.description
+
+
+def test_archetype_choice_follows_the_text():
+    assert service.pick("Cancel a pending order before it ships; returns within 30 days.", "Orders").key == "orders"
+    assert service.pick("Book an appointment with a doctor at the clinic.", "Clinic").key == "appointments"
+    assert service.pick("Add checked baggage to your flight reservation.", "Baggage").key == "reservations"

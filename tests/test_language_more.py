@@ -1,0 +1,266 @@
+"""The language features added for multi-entity domains: if steps, comprehensions, business days,
+id patterns, explicit seed rows, consistent seeding, default null, workflow let and step groups,
+quote spans and syntax hints."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from gem_env.tools import CompileError, DomainError, ExprError, compile_domain, parse_domain
+from gem_env.tools.expr import compile_expr, format_id, substitute
+
+CLOCK = "2025-03-05T10:00:00"  # a Wednesday
+
+
+def bank(**extra):
+    """customers -> accounts -> cards -> transactions (-> disputes); reasons is a reference table."""
+    data = {
+        "name": "bank", "clock": CLOCK,
+        "entities": [
+            {"name": "customers", "primary_key": "customer_id", "rows": 6,
+             "fields": [{"name": "customer_id"}, {"name": "email", "unique": True},
+                        {"name": "joined", "type": "date"}]},
+            {"name": "accounts", "primary_key": "account_id", "rows": 12,
+             "fields": [{"name": "account_id"}, {"name": "customer_id", "foreign_key": "customers.customer_id"},
+                        {"name": "opened", "type": "date"}]},
+            {"name": "cards", "primary_key": "card_id", "rows": 20,
+             "fields": [{"name": "card_id", "faker": {"provider": "bothify", "args": {"text": "CRD-#####"}}},
+                        {"name": "account_id", "foreign_key": "accounts.account_id"},
+                        {"name": "customer_id", "foreign_key": "customers.customer_id"},
+                        {"name": "status", "values": ["active"]},
+                        {"name": "frozen_reason", "default": None},
+                        {"name": "issued", "type": "date"}]},
+            {"name": "transactions", "primary_key": "txn_id", "rows": 40,
+             "fields": [{"name": "txn_id", "faker": {"provider": "bothify", "args": {"text": "TX-#####"}}},
+                        {"name": "card_id", "foreign_key": "cards.card_id"},
+                        {"name": "amount", "type": "number", "range": [1, 300]},
+                        {"name": "posted", "type": "datetime"}]},
+            {"name": "reasons", "primary_key": "code",
+             "data": [{"code": "fraud", "label": "I did not make this charge"},
+                      {"code": "wrong_amount", "label": "The amount is wrong"},
+                      {"code": "duplicate"}],
+             "fields": [{"name": "code"}, {"name": "label", "faker": "sentence"}]},
+            {"name": "disputes", "primary_key": "dispute_id", "rows": 0,
+             "fields": [{"name": "dispute_id"}, {"name": "txn_id", "foreign_key": "transactions.txn_id"},
+                        {"name": "reason", "foreign_key": "reasons.code"},
+                        {"name": "reply_by", "type": "date"}]},
+        ],
+        "tools": [
+            {"name": "dispute_charge", "kind": "write",
+             "parameters": [{"name": "txn_id"}, {"name": "reason", "enum": ["fraud", "wrong_amount", "duplicate"]}],
+             "effect": [
+                 {"find": "transactions", "as": "txn", "where": {"txn_id": "txn_id"}},
+                 {"find": "cards", "as": "card", "where": {"card_id": "txn.card_id"}},
+                 {"insert": "disputes", "as": "d",
+                  "values": {"dispute_id": "next_id('DSP-#####')", "txn_id": "txn_id", "reason": "reason",
+                             "reply_by": "add_business_days(today, 10)"}},
+                 {"if": "reason == 'fraud'",
+                  "then": [{"update": "cards", "row": "card", "set": {"status": "'frozen'",
+                                                                       "frozen_reason": "'fraud'"}},
+                           {"let": {"note": "'card frozen'"}}],
+                  "else": [{"let": {"note": "'card unchanged'"}}]},
+                 {"return": {"dispute_id": "d.dispute_id", "reply_by": "d.reply_by", "card": "card.status",
+                             "note": "note"}}]},
+            {"name": "list_card_transactions", "kind": "read", "parameters": [{"name": "card_id"}],
+             "effect": [
+                 {"find": "transactions", "as": "txns", "many": True, "where": {"card_id": "card_id"}},
+                 {"return": {"lines": "[t.txn_id + ': ' + str(t.amount) for t in txns if t.amount >= 5]",
+                             "text": "join([t.txn_id for t in txns], '; ')"}}]},
+        ],
+    }
+    data.update(extra)
+    return parse_domain(data)
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    return compile_domain(bank())
+
+
+def test_explicit_rows_and_default_null(compiled):
+    sb = compiled.new_sandbox()
+    reasons = sb.dump(["reasons"])["reasons"]
+    assert sorted(reasons) == ["duplicate", "fraud", "wrong_amount"]  # exactly the data rows
+    assert reasons["fraud"]["label"] == "I did not make this charge"
+    assert reasons["duplicate"]["label"]  # a field the row leaves out is generated
+    cards = sb.dump(["cards"])["cards"].values()
+    assert all(c["frozen_reason"] is None for c in cards)  # default: null is honoured
+    assert compiled.domain.entity("cards").field("frozen_reason").nullable
+    again = parse_domain(json.loads(compiled.domain.to_json()))  # survives a round trip
+    assert "default" in again.entity("cards").field("frozen_reason").model_fields_set
+    assert "default" not in again.entity("cards").field("card_id").model_fields_set
+
+
+def test_rows_given_with_data_add_generated_rows():
+    d = bank()
+    reasons = d.entity("reasons").model_copy(update={"rows": 2})
+    reasons.model_fields_set.add("rows")
+    assert reasons.generated_rows == 2 and d.entity("reasons").generated_rows == 0
+
+
+def test_data_rows_are_checked():
+    with pytest.raises(CompileError, match=r"reasons\).data\[0\]: unknown field"):
+        entities = bank().model_dump(by_alias=True, exclude_none=True)["entities"]
+        entities[4] = {"name": "reasons", "primary_key": "code", "data": [{"code": "x", "bad": 1}],
+                       "fields": [{"name": "code"}]}
+        compile_domain(bank(entities=entities))
+
+
+def test_seeding_is_consistent_along_foreign_keys_and_dates(compiled):
+    state = compiled.new_sandbox().dump()
+    for card in state["cards"].values():
+        account = state["accounts"][card["account_id"]]
+        assert card["customer_id"] == account["customer_id"]  # the account is the card's owner's
+        assert card["issued"] >= min(account["opened"], state["customers"][card["customer_id"]]["joined"])
+        assert card["issued"] >= account["opened"]
+    for txn in state["transactions"].values():
+        assert txn["posted"][:10] >= state["cards"][txn["card_id"]]["issued"]  # after its parent's date
+        assert txn["posted"] <= CLOCK
+
+
+def test_if_step_id_pattern_and_business_days(compiled):
+    sb = compiled.new_sandbox()
+    txn = next(iter(sb.dump(["transactions"])["transactions"]))
+    out = sb.call("dispute_charge", {"txn_id": txn, "reason": "fraud"}).value
+    assert out["dispute_id"] == "DSP-10001" and out["card"] == "frozen" and out["note"] == "card frozen"
+    assert out["reply_by"] == "2025-03-19"  # ten working days after Wednesday 5 March
+    other = sb.call("dispute_charge", {"txn_id": txn, "reason": "duplicate"}).value
+    assert other["dispute_id"] == "DSP-10002" and other["note"] == "card unchanged"
+
+
+def test_comprehension_and_join(compiled):
+    sb = compiled.new_sandbox()
+    state = sb.dump(["transactions"])["transactions"]
+    card = next(iter(state.values()))["card_id"]
+    out = sb.call("list_card_transactions", {"card_id": card}).value
+    mine = sorted((t for t in state.values() if t["card_id"] == card), key=lambda t: t["txn_id"])
+    assert out["lines"] == [f"{t['txn_id']}: {t['amount']}" for t in mine if t["amount"] >= 5]
+    assert out["text"] == "; ".join(t["txn_id"] for t in mine)
+
+
+@pytest.mark.parametrize("src, env, expected", [
+    ("[x * 2 for x in xs]", {"xs": [1, 2, 3]}, [2, 4, 6]),
+    ("[x for x in xs if x > 1]", {"xs": [1, 2, 3]}, [2, 3]),
+    ("[r.a for r in rows if r.b]", {"rows": [{"a": 1, "b": True}, {"a": 2, "b": False}]}, [1]),
+    ("[x for x in null]", {}, []),
+    ("[a, b]", {"a": 1, "b": 2}, [1, 2]),
+    ("[]", {}, []),
+    ("join(['a', 'b'])", {}, "a, b"),
+    ("add_business_days('2025-03-07', 1)", {}, "2025-03-10"),   # Friday -> Monday
+    ("add_business_days('2025-03-08', 1)", {}, "2025-03-10"),   # Saturday -> Monday
+    ("add_business_days('2025-03-10', -1)", {}, "2025-03-07"),
+    ("business_days_between('2025-03-07', '2025-03-14')", {}, 5),
+    ("business_days_between('2025-03-14', '2025-03-07')", {}, -5),
+    ("business_days_between('2025-03-08', '2025-03-09')", {}, 0),
+])
+def test_new_expressions(src, env, expected):
+    assert compile_expr(src)(env, None) == expected
+
+
+def test_comprehension_name_is_local():
+    c = compile_expr("[t.amount for t in txns if t.amount > limit]")
+    assert c.names == {"txns", "limit"} and c.fields == []
+
+
+def test_business_days_match_a_day_count():
+    start = dt.date(2025, 1, 1)
+    for n in range(0, 30):
+        end = dt.date.fromisoformat(compile_expr(f"add_business_days('{start}', {n})")({}, None))
+        assert compile_expr(f"business_days_between('{start}', '{end}')")({}, None) == n
+
+
+def test_format_id():
+    assert format_id("ORD-", 3) == "ORD-3"
+    assert format_id("DSP-#####", 1) == "DSP-10001"
+    assert format_id("T#-##", 2) == "T2-##"
+
+
+@pytest.mark.parametrize("src, hint", [
+    ("a && b", "write 'and'"), ("a || b", "write 'or'"), ("!a", "write 'not x'"),
+    ("a = 1", "compare with '=='"), ("a ? b : c", "a if cond else b"),
+])
+def test_syntax_errors_say_what_to_write(src, hint):
+    with pytest.raises(ExprError, match=hint):
+        compile_expr(src)
+
+
+def test_if_branches_bind_names_only_when_both_do():
+    bad = {"name": "t", "kind": "read", "parameters": [{"name": "x", "type": "integer"}],
+           "effect": [{"if": "x > 1", "then": [{"let": {"y": 1}}]}, {"return": "y"}]}
+    with pytest.raises(CompileError, match=r"unknown name\(s\) \['y'\]"):
+        compile_domain(bank(tools=[bad]))
+    writes = {"name": "t", "kind": "read", "parameters": [{"name": "card_id"}],
+              "effect": [{"find": "cards", "as": "c", "where": {"card_id": "card_id"}},
+                         {"if": "true", "then": [{"delete": "cards", "row": "c"}]}]}
+    with pytest.raises(CompileError, match="a read tool cannot insert"):
+        compile_domain(bank(tools=[writes]))
+
+
+def workflow_domain(workflows, groups=None):
+    extra = {"workflows": workflows}
+    if groups is not None:
+        extra["step_groups"] = groups
+    return bank(**extra)
+
+
+def test_workflow_let_and_step_groups_expand():
+    groups = {"charges": [{"tool": "list_card_transactions", "args": {"card_id": {"user": "card_id"}},
+                           "as": "listing"}]}
+    wf = {"name": "dispute_first_charge", "goal": "dispute a charge on card {card_id}",
+          "anchor": {"table": "cards"}, "knows": {"card_id": "row.card_id"},
+          "steps": [{"use": "charges", "when": "card_id != ''"},
+                    {"let": {"lines": "listing.lines"}},
+                    {"let": {"first_line": "first(lines)"}},
+                    {"tool": "dispute_charge", "when": "len(lines) > 0",
+                     "args": {"txn_id": {"result": "first_line"}, "reason": {"const": "fraud"}}, "as": "d"}],
+          "tells": {"dispute": "d.dispute_id", "line": "first_line"}}
+    steps = workflow_domain([wf], groups).workflows[0].steps
+    assert [s.tool for s in steps] == ["list_card_transactions", "dispute_charge"]
+    assert steps[0].when == "card_id != ''"
+    assert steps[1].when == "len((listing.lines)) > 0"
+    assert steps[1].args["txn_id"].result == "(first((listing.lines)))"
+    assert workflow_domain([wf], groups).workflows[0].tells["line"] == "(first((listing.lines)))"
+
+
+def test_workflow_let_feeds_arguments():
+    from gem_env.stages.tasks import make_tasks
+    tool = {"name": "card_transactions", "kind": "read", "parameters": [{"name": "card_id"}],
+            "effect": [{"find": "transactions", "as": "txns", "many": True, "where": {"card_id": "card_id"}},
+                       {"return": {"ids": "[t.txn_id for t in txns]"}}]}
+    base = bank()
+    groups = {"verify": [{"tool": "card_transactions", "args": {"card_id": {"user": "card_id"}}, "as": "listing"}]}
+    wf = {"name": "dispute_latest", "goal": "dispute a charge on card {card_id}", "category": "dispute",
+          "anchor": {"table": "cards", "filter": "count_rows('transactions', {card_id: row.card_id}) > 0"},
+          "knows": {"card_id": "row.card_id"},
+          "steps": [{"use": "verify"}, {"let": {"txn": "first(listing.ids)"}},
+                    {"tool": "dispute_charge", "args": {"txn_id": {"result": "txn"}, "reason": {"const": "fraud"}},
+                     "as": "d", "when": "txn != null"}],
+          "tells": {"dispute": "d.dispute_id", "first": "txn"}}
+    data = base.model_dump(by_alias=True, exclude_none=True)
+    data["tools"].append(tool)
+    data.update(workflows=[wf], step_groups=groups)
+    compiled = compile_domain(parse_domain(data))
+    tasks, rejected = make_tasks(compiled, per_domain=2)
+    assert tasks and not rejected
+    assert [a.tool for a in tasks[0].gold_actions] == ["card_transactions", "dispute_charge"]
+    assert tasks[0].gold_actions[1].arguments["txn_id"] == tasks[0].gold_actions[0].result["ids"][0]
+
+
+def test_unknown_step_group_names_the_known_ones():
+    wf = {"name": "w", "goal": "g", "anchor": {"table": "cards"}, "steps": [{"use": "nope"}]}
+    with pytest.raises(DomainError, match="unknown step group 'nope'; step groups: a"):
+        workflow_domain([wf], {"a": []})
+
+
+def test_substitute_leaves_fields_functions_and_keys():
+    assert substitute("x + y.x + x(1) + {x: x}", {"x": "a.b"}) == "(a.b) + y.x + x(1) + {x: (a.b)}"
+
+
+def test_spans_may_be_quotes():
+    d = bank(policy=[{"id": "P1", "text": "Pending charges cannot be disputed.",
+                      "span": {"text": "Pending charges cannot be disputed."}}])
+    assert d.policy[0].span.start is None
+    with pytest.raises(DomainError, match="both start and end, or neither"):
+        bank(policy=[{"id": "P1", "text": "x", "span": {"start": 3}}])

@@ -1,0 +1,183 @@
+"""Compiled tool plans: what a call does, worked out once per tool instead of on every call.
+
+A plan is built from a compiled tool (`CompiledTool`) the first time the tool runs:
+
+- **argument checks**: for parameters of scalar types (string, integer, number, boolean, string
+  enums) a plain-Python check that accepts exactly what the pydantic model accepts. Anything it is
+  not sure of — a wrong type, a missing or extra name, arrays, objects — goes to the pydantic
+  model, so error messages stay the model's.
+- **finds**: the SQL for the common shape (every `where` value a single value) is fixed, each key's
+  value encoder is specialised to its field type, and rows decode through the table's codec. A value
+  that is null or a list takes the general SQL for its shape, as the interpreter does.
+- **every other step** runs as the interpreter's own step object. That is deliberate: the tool
+  language keeps gaining step kinds, and a step this module does not know still runs — slower
+  only in its own setup, never differently. A `Find` whose attributes differ from the ones this
+  module was written against (a new option) also falls back to the interpreter.
+
+The executor (`Sandbox`) stays one for every tool kind, with a savepoint per call and errors as data.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from . import effects as fx
+from .model import Parameter
+
+if TYPE_CHECKING:
+    from .compiler import CompiledTool
+
+Runner = Callable[[dict[str, Any], Any], None]
+
+_FIND_ATTRS = {"table", "as_", "many", "optional", "limit", "where", "indexable", "filter", "order_sql",
+               "error", "_sql_cache"}
+"""The attributes of `effects.Find` this module compiles; a Find with others runs interpreted."""
+_WHERE_ATTRS = {"field", "path", "nocase", "expr", "collate", "lhs", "lhs_params", "encode"}
+
+
+class Plan:
+    """One tool's compiled call: `arguments(raw)` → validated args or None; `run(env, ctx)`."""
+
+    def __init__(self, tool: "CompiledTool"):
+        self.check = _argument_check(tool.spec.parameters)
+        self.validator = tool.validator
+        self.steps = [_compile_step(s) for s in tool.steps or []]
+        self.compiled_steps = sum(1 for s in tool.steps or [] if type(s) is fx.Find and _plannable(s))
+
+    def arguments(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Validated arguments; raises pydantic's ValidationError as the model would."""
+        if self.check is not None:
+            args = self.check(raw)
+            if args is not None:
+                return args
+        return self.validator.model_validate(raw).__dict__
+
+    def run(self, env: dict[str, Any], ctx: Any) -> Any:
+        try:
+            for step in self.steps:
+                step(env, ctx)
+        except fx.Return as r:
+            return r.value
+        return {"ok": True}
+
+
+def plan_for(tool: "CompiledTool") -> Plan:
+    plan = tool.__dict__.get("_plan")
+    if plan is None:
+        plan = tool.__dict__["_plan"] = Plan(tool)
+    return plan
+
+
+# ---------------------------------------------------------------- arguments
+
+_EXACT = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
+
+
+def _argument_check(params: list[Parameter]) -> Callable[[dict[str, Any]], dict[str, Any] | None] | None:
+    """A check that returns the validated arguments, or None when pydantic must decide (and say
+    what is wrong). None when some parameter is not a plain scalar."""
+    specs = []
+    for p in params:
+        if p.type not in _EXACT or not isinstance(p.default, (str, int, float, bool, type(None))):
+            return None
+        if p.enum is not None and not all(type(v) is str for v in p.enum):
+            return None
+        specs.append((p.name, _EXACT[p.type], frozenset(p.enum) if p.enum is not None else None,
+                      p.required, p.default))
+    names = frozenset(p.name for p in params)
+
+    def check(raw: dict[str, Any]) -> dict[str, Any] | None:
+        if not names.issuperset(raw):
+            return None
+        out = {}
+        for name, types, enum, required, default in specs:
+            if name not in raw:
+                if required:
+                    return None
+                out[name] = default
+                continue
+            v = raw[name]
+            if v is None and not required:
+                out[name] = None
+            elif type(v) not in types or (enum is not None and v not in enum):
+                return None
+            else:
+                out[name] = v
+        return out
+    return check
+
+
+# ---------------------------------------------------------------- steps
+
+
+def _compile_step(step: Any) -> Runner:
+    if type(step) is fx.Find and _plannable(step):
+        return _find(step)
+    return step.run
+
+
+def _plannable(find: fx.Find) -> bool:
+    return set(vars(find)) == _FIND_ATTRS and all(set(vars(w)) == _WHERE_ATTRS for w in find.where)
+
+
+def _encoder(find: fx.Find, w: Any) -> Callable[[Any], Any]:
+    """The where value's encoder, with a shortcut for the types SQLite stores as they are."""
+    if w.path:
+        return w.encode
+    ftype = find.table.fields[w.field].type
+    plain = {"string": str, "integer": int}.get(ftype)
+    if plain is None:
+        return w.encode
+    slow = w.encode
+    return lambda v: v if type(v) is plain else slow(v)
+
+
+def _find(find: fx.Find) -> Runner:
+    keys = [(w.expr.fn, tuple(w.lhs_params), _encoder(find, w)) for w in find.where]
+    scalar_sql = find._sql((None,) * len(keys))
+    decode, as_, many, optional, filt, limit = (find.table.decode, find.as_, find.many, find.optional,
+                                                find.filter, find.limit)
+
+    def run(env: dict[str, Any], ctx: Any) -> None:
+        values = [fn(env, ctx) for fn, _, _ in keys]
+        if any(v is None or isinstance(v, list) for v in values):
+            sql, params = _general_shape(find, values)
+        else:
+            sql, params = scalar_sql, []
+            for (_, lhs, enc), v in zip(keys, values):
+                if lhs:
+                    params.extend(lhs)
+                params.append(enc(v))
+        rows = [decode(r) for r in ctx.conn.execute(sql, params)]
+        if filt is not None:
+            keep = []
+            for r in rows:
+                env[as_] = r
+                if filt(env, ctx):
+                    keep.append(r)
+            rows = keep[:limit] if limit else keep
+        if many:
+            env[as_] = rows
+        elif rows:
+            env[as_] = rows[0]
+        elif optional:
+            env[as_] = None
+        else:
+            raise fx.ToolFailure(find.error(env, ctx))
+    return run
+
+
+def _general_shape(find: fx.Find, values: list[Any]) -> tuple[str, list[Any]]:
+    """SQL and parameters when some where value is null (IS NULL) or a list (IN), as `Find.run`."""
+    params: list[Any] = []
+    shape: list[int | None] = []
+    for w, v in zip(find.where, values):
+        params.extend(w.lhs_params)
+        if v is None:
+            shape.append(-1)
+        elif isinstance(v, list):
+            shape.append(len(v))
+            params.extend(w.encode(x) for x in v)
+        else:
+            shape.append(None)
+            params.append(w.encode(v))
+    return find._sql(tuple(shape)), params
