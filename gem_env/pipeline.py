@@ -51,6 +51,7 @@ class PipelineConfig(BaseModel):
     models: dict[str, dict[str, Any]] = {}
     stop: Stop = "records"
     threshold: float | None = None
+    refine: list[str] = []  # recipes for the refine slot (stages/refine), e.g. ["chain+miss_param"]
 
     def output_config(self) -> dict[str, Any]:
         """The config as recorded; ``stop`` and ``threshold`` only when not their defaults, so a
@@ -60,6 +61,8 @@ class PipelineConfig(BaseModel):
             data.pop("stop")
         if self.threshold is None:
             data.pop("threshold")
+        if not self.refine:
+            data.pop("refine")
         return data
 
 
@@ -328,6 +331,10 @@ def build_pipeline(cfg: PipelineConfig, runtime: Runtime = Runtime(), *,
     stages: list[Stage] = [FilterStage(judge)]
     if cfg.stop != "filter":
         stages.append(ExtractStage(extractor))
+    if cfg.refine:
+        from .stages.refine.stage import RefineStage
+        refine = [*refine, RefineStage(cfg, client("agent") if cfg.agent == "llm" else None,
+                                       client("user") if cfg.user == "llm" else None)]
     if cfg.stop == "records":
         stages += [TasksStage(cfg.tasks_per_domain, cfg.seed),
                    GroundStage(cfg, client("agent") if cfg.agent == "llm" else None,

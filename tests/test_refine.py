@@ -186,3 +186,15 @@ async def test_gym_shows_category_and_the_turns_tool_set(taskset: Any, tmp_path:
     assert info["category"] == "miss_func" and task.plan.hidden[0] not in names
     _, _, _, _, info = await env.step({"content": "I'm sorry, I can't do that right now."})
     assert task.plan.hidden[0] in {s["function"]["name"] for s in info["tools_now"]}
+
+
+def test_synthesize_refine_slot(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(out), "--limit", "2",
+                 "--quiet", "--refine", "chain+distractors,miss_func"]) == 0
+    tasks = [json.loads(line) for line in (out / "tasks.jsonl").open()]
+    variants = [t for t in tasks if t["parent_id"]]
+    assert variants and {t["category"] for t in variants} <= {"chain+distractors", "miss_func"}
+    assert any(p.name.endswith("-dx.json") for p in (out / "domains").iterdir())
+    assert main(["verify", str(out)]) == 0
+    assert main(["synthesize", "x", "--out", str(tmp_path / "bad"), "--refine", "nope"]) == 2
