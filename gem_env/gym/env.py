@@ -7,7 +7,9 @@ episodes in one event loop; `ToolUseEnv` is the `gymnasium.Env` over it. Both dr
 API
 - `reset(seed=None, options={"task_id": ...})` picks the task by id, else draws one with
   `np_random`; the observation is the user's opening message. `info`: `task_id`, `domain`,
-  `category`, `tools` (OpenAI function schemas; read-only), `policy` (the system prompt), `source`.
+  `category`, `tools` (OpenAI function schemas; read-only), `policy` (the system prompt), `source`,
+  `tools_now` (the schemas of the tools the assistant has on this turn: a refined task may hide one
+  until the assistant says it cannot do that; every step's `info` has it too).
 - `step(action)`: the assistant's next message, a dict or JSON string (`{"content": ...,
   "tool_calls": [{"name": ..., "arguments": {...}}]}` or the full OpenAI form). With tool calls
   the observation is a JSON list of the tool messages (`{"role": "tool", "tool_call_id", "content"}`)

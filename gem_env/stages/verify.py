@@ -73,7 +73,7 @@ def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain)
         checks.append(Check(name="final_state", passed=state_ok, evidence=evidence))
     checks.extend(_output_checks(task, messages))
     checks.append(_ended_check(messages))
-    checks.extend(variant_checks(task, messages))
+    checks.extend(variant_checks(task, messages, said))
     return Verification(passed=all(c.passed for c in checks), checks=checks)
 
 

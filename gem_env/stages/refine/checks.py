@@ -13,10 +13,12 @@ reward apply them alike:
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from ...trajectory import Check
 from ..tasks import Task
+
+Said = Callable[[str, str], bool]
 
 
 def _calls(messages: list[dict[str, Any]]) -> list[tuple[int, str, dict[str, Any]]]:
@@ -40,9 +42,7 @@ def _values(args: Any) -> list[str]:
     return [str(args)]
 
 
-def _withheld(task: Task, messages: list[dict[str, Any]]) -> Check:
-    from ..verify import said  # verify imports this module
-
+def _withheld(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
     bad = []
     for key, value in task.plan.withheld.items():  # type: ignore[union-attr]
         for i, tool, args in _calls(messages):
@@ -89,22 +89,21 @@ def _retried(task: Task, messages: list[dict[str, Any]]) -> Check:
     return Check(name="retried_after_error", passed=not missing, evidence=missing or None)
 
 
-def _refusals(task: Task, messages: list[dict[str, Any]]) -> Check:
-    from ..verify import said
-
+def _refusals(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
     spoken = " ".join(m.get("content") or "" for m in messages if m.get("role") == "assistant")
     untold = [r for r in task.plan.refusals if not said(r, spoken)]  # type: ignore[union-attr]
     return Check(name="refusal_told", passed=not untold, evidence={"untold": untold} if untold else None)
 
 
-def variant_checks(task: Task, messages: list[dict[str, Any]]) -> list[Check]:
-    """The checks a refined task's plan asks for (none for a plain task)."""
+def variant_checks(task: Task, messages: list[dict[str, Any]], said: Said) -> list[Check]:
+    """The checks a refined task's plan asks for (none for a plain task). `said(value, text)` is
+    verify's test of a value being said (passed in: verify imports this module)."""
     plan = task.plan
     if plan is None:
         return []
     checks = []
     if plan.withheld:
-        checks.append(_withheld(task, messages))
+        checks.append(_withheld(task, messages, said))
     if plan.distractors:
         called = sorted({tool for _, tool, _ in _calls(messages) if tool in plan.distractors})
         checks.append(Check(name="no_distractor_called", passed=not called, evidence=called or None))
@@ -113,5 +112,5 @@ def variant_checks(task: Task, messages: list[dict[str, Any]]) -> list[Check]:
     if plan.faults:
         checks.append(_retried(task, messages))
     if plan.refusals:
-        checks.append(_refusals(task, messages))
+        checks.append(_refusals(task, messages, said))
     return checks

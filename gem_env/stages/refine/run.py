@@ -181,5 +181,7 @@ def build_manifest(run: RunDir, config: dict[str, Any], src: Source) -> dict[str
 
 
 def _short(reason: str) -> str:
-    """A reason without its row-specific tail, so reasons count together."""
-    return reason.split(": ", 2)[0] + (": " + reason.split(": ", 2)[1] if reason.count(": ") >= 1 else "")
+    """A reason without its row-specific detail (what follows its second colon), so reasons count
+    together: "chain: part 2 (x) fails after the earlier parts: {...}" -> "chain: part 2 (x) fails ..."."""
+    head = reason.split(": ")
+    return ": ".join(head[:2])
