@@ -42,8 +42,10 @@ class RefinedAgent:
         self.tools: set[str] | None = None
 
     def set_tools(self, schemas: list[dict[str, Any]]) -> None:
-        """The tools of the current turn (OpenAI schemas)."""
-        self.tools = {s["function"]["name"] for s in schemas}
+        """The tools of the current turn (OpenAI schemas); None when none of the domain's is missing."""
+        names = {s["function"]["name"] for s in schemas}
+        domain = getattr(getattr(self.inner, "compiled", None), "tools", None)
+        self.tools = None if domain is not None and names >= set(domain) else names
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return self.reply(messages)

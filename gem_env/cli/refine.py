@@ -16,7 +16,7 @@ from ..stages.refine.run import RefineConfig, refine_run
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("refine", help="make a run's verified tasks harder, re-ground and re-verify them")
-    p.add_argument("run", help="a run directory written by gem synthesize (or gem refine)")
+    p.add_argument("run", help="a run directory written by gem synthesize (its verified tasks are refined)")
     p.add_argument("--out", required=True, help="new run directory for the variants")
     p.add_argument("--ops", default=",".join(DEFAULT_RECIPES),
                    help="recipes, comma-separated; a recipe is operators joined by '+' (operators: "
