@@ -41,7 +41,7 @@ FILES: dict[str, list[str]] = {
 class PipelineConfig(BaseModel):
     """Everything that decides a run's output (kept in RUN/config.json; a resume must match it)."""
 
-    backend: Literal["offline", "llm"] = "offline"
+    backend: Literal["offline", "llm", "synthesizer"] = "offline"
     user: Literal["scripted", "llm"] = "scripted"
     agent: Literal["workflow", "llm"] = "workflow"
     seed: int = 0
@@ -313,11 +313,13 @@ def build_pipeline(cfg: PipelineConfig, runtime: Runtime = Runtime(), *,
 
     pool = None
     threshold = {} if cfg.threshold is None else {"threshold": cfg.threshold}  # the offline filter's
-    if cfg.backend == "offline":
+    if cfg.backend == "synthesizer" and cfg.stop != "records":
+        raise ValueError("the synthesizer backend runs only the whole pipeline (gem synthesize)")
+    if cfg.backend in ("offline", "synthesizer"):  # the synthesizer's filter is the offline one: no model call
         from .stages.extract.offline import OfflineExtractor
         from .stages.filter import OfflineFilter
         judge: Any = OfflineFilter(**threshold)
-        extractor: Any = OfflineExtractor(seed=cfg.seed) if cfg.stop != "filter" else None
+        extractor: Any = OfflineExtractor(seed=cfg.seed) if cfg.stop != "filter" and cfg.backend == "offline" else None
     else:
         from .stages.extract.llm import LLMExtractor
         from .stages.filter import LLMFilter
@@ -328,14 +330,17 @@ def build_pipeline(cfg: PipelineConfig, runtime: Runtime = Runtime(), *,
                 from concurrent.futures import ProcessPoolExecutor
                 pool = ProcessPoolExecutor(runtime.check_workers)
             extractor = LLMExtractor(client("stages"), seed=cfg.seed, executor=pool)
-    stages: list[Stage] = [FilterStage(judge)]
-    if cfg.stop != "filter":
-        stages.append(ExtractStage(extractor))
     if cfg.refine:
         from .stages.refine.stage import RefineStage
         refine = [*refine, RefineStage(cfg, client("agent") if cfg.agent == "llm" else None,
                                        client("user") if cfg.user == "llm" else None)]
-    if cfg.stop == "records":
+    stages: list[Stage] = [FilterStage(judge)]
+    if cfg.backend == "synthesizer":  # one model call writes domain, task and dialogue (issue 14)
+        from .stages.synthesizer import SynthesizerStage
+        stages += [SynthesizerStage(client("stages"), seed=cfg.seed), VerifyStage(), *refine, RecordsStage()]
+    elif cfg.stop != "filter":
+        stages.append(ExtractStage(extractor))
+    if cfg.stop == "records" and cfg.backend != "synthesizer":
         stages += [TasksStage(cfg.tasks_per_domain, cfg.seed),
                    GroundStage(cfg, client("agent") if cfg.agent == "llm" else None,
                                client("user") if cfg.user == "llm" else None),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from ..errors import GemError
 from ..io.export import FORMATS, Selection, export_run
@@ -13,7 +14,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="export accepted trajectories for training (openai, sharegpt, hf)")
     p.add_argument("run", help="a run directory (gem synthesize/eval --out)")
     p.add_argument("--format", required=True, choices=FORMATS,
-                   help="openai: chat fine-tuning JSONL; sharegpt: LLaMA-Factory; hf: datasets.DatasetDict")
+                   help="openai: chat fine-tuning JSONL; sharegpt: LLaMA-Factory; hf: datasets.DatasetDict; "
+                        "synthesizer: document -> whole-episode SFT pairs (needs --corpus)")
+    p.add_argument("--corpus", nargs="+", default=(),
+                   help="--format synthesizer: the corpus the run was made from (its documents are the inputs)")
     p.add_argument("--out", required=True, help="new directory for the export (one file or folder per split)")
     p.add_argument("--split", default=None,
                    help="fractions of train[,validation][,test] by domain, e.g. 0.8,0.1,0.1 (default: all train)")
@@ -25,15 +29,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
+def _count_lines(path: Path) -> int | None:
+    """The number of trajectories to go through (for the ETA), None when unknown."""
+    if not path.is_file():
+        return None
+    with path.open("rb") as fh:
+        return sum(1 for _ in fh) or None
+
+
 def run(args: argparse.Namespace) -> int:
     if args.min_turns < 0:
         raise GemError("--min-turns must be at least 0")
     categories = frozenset(c.strip() for c in (args.categories or "").split(",") if c.strip())
-    progress = Progress("records", quiet=args.quiet)
+    progress = Progress("records", total=_count_lines(Path(args.run) / "trajectories.jsonl"), quiet=args.quiet)
     with progress:
         summary = export_run(args.run, args.format, args.out, selection=Selection(categories, args.min_turns),
                              split=args.split, seed=args.seed, overwrite=args.overwrite,
-                             on_record=lambda ex: progress.advance(accepted=1))
+                             on_record=lambda ex: progress.advance(accepted=1), corpus=args.corpus)
     print(json.dumps(summary, indent=1))
     if not summary["selected"]:
         print("gem export: no trajectory matched (check --categories and --min-turns)")

@@ -25,11 +25,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="continue a killed run in --out")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_run_options(p, concurrency=4)
+    _with_synthesizer_backend(p)
     p.set_defaults(handler=run)
+
+
+def _with_synthesizer_backend(p: argparse.ArgumentParser) -> None:
+    """`--backend synthesizer` (issue 14): one model call per document, then compile, replay, verify."""
+    for action in p._actions:
+        if action.dest == "backend":
+            action.choices = [*(action.choices or []), "synthesizer"]
+            action.help = (f"{action.help}; synthesizer: one call to a fine-tuned synthesizer model writes "
+                           "domain, task and dialogue, every tool call then executed and verified "
+                           "(offline filter; --user/--agent are not used)")
+        elif action.dest in ("user", "agent", "user_model", "agent_model"):
+            action.help = f"{action.help} (not used by --backend synthesizer)"
 
 
 def config(args: argparse.Namespace) -> Any:
     from ..pipeline import PipelineConfig
+    if args.backend == "synthesizer":
+        if args.user or args.agent or args.user_model or args.agent_model:
+            raise GemError("--user, --agent and their models are not used by --backend synthesizer "
+                           "(its model writes the whole dialogue); leave them out")
+        return PipelineConfig(backend="synthesizer", seed=args.seed, tasks_per_domain=args.tasks_per_domain,
+                              max_turns=args.max_turns, models=model_configs(args, [("stages", None)]))
     uses_llm = args.backend == "llm"
     user = args.user or ("llm" if uses_llm else "scripted")
     agent = args.agent or ("llm" if uses_llm else "workflow")
