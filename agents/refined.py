@@ -1,9 +1,6 @@
 """An offline assistant for refined tasks: wraps a single-request agent (the workflow agent).
 
 What it adds, each worked out again from the conversation on every turn (no hidden state):
-- several requests in one session: the conversation is cut where the user brings a new request
-  (a user message after a spoken answer that asked nothing, which the inner agent recognises as
-  a request of its own), and the inner agent sees only the current request's part;
 - transient tool failures (a timeout, a rate limit, "please retry"): the same call is made again,
   up to `MAX_RETRIES` times, and the inner agent never sees the failed attempt;
 - a tool set that changes by turn (`set_tools`): instead of calling a tool it does not have, it
@@ -33,8 +30,8 @@ def transient(content: Any) -> bool:
 
 
 class RefinedAgent:
-    """``inner`` answers one request: ``reply(messages) -> message`` and ``recognise(text)``
-    (None when the text asks for nothing it knows)."""
+    """``inner`` is the agent wrapped: ``reply(messages) -> message`` (sessions of several requests
+    are its own business)."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -98,7 +95,7 @@ class RefinedAgent:
         return None
 
     def _view(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The current request's part, without transient failures that were retried."""
+        """The conversation without the transient failures that were retried."""
         failed_ids = {m.get("tool_call_id") for m in messages if m.get("role") == "tool" and transient(m.get("content"))}
         kept = []
         for m in messages:
@@ -110,19 +107,7 @@ class RefinedAgent:
                     continue
                 m = {**m, "tool_calls": calls}
             kept.append(m)
-        system = [m for m in kept[:1] if m.get("role") == "system"]
-        return system + kept[self._start(kept):]
-
-    def _start(self, messages: list[dict[str, Any]]) -> int:
-        """Index of the user message that brought the current request (1 for the opening)."""
-        start = next((i for i, m in enumerate(messages) if m.get("role") == "user"), len(messages))
-        for i in range(start + 1, len(messages)):
-            m, before = messages[i], messages[i - 1]
-            if (m.get("role") == "user" and before.get("role") == "assistant" and not before.get("tool_calls")
-                    and "?" not in (before.get("content") or "")
-                    and self.inner.recognise(m.get("content") or "") is not None):
-                start = i
-        return start
+        return kept
 
 
 def _call(name: str, arguments: str, made: int) -> dict[str, Any]:

@@ -101,11 +101,14 @@ async def test_inventing_a_withheld_value_fails(taskset: Any) -> None:
     task, compiled = variant(taskset, "miss_param")
     (key, value), = task.plan.withheld.items()
 
-    class Guesser(RefinedAgent):  # acts as if the user had said the value in the opening
+    action = next(a for a in task.gold_actions if value in json.dumps(a.arguments))
+
+    class Guesser(RefinedAgent):  # opens with the call that takes the value, before anyone gave it
         def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-            first = next(i for i, m in enumerate(messages) if m["role"] == "user")
-            told = {**messages[first], "content": messages[first]["content"] + f" My {key.replace('_', ' ')} is {value}."}
-            return super().reply([*messages[:first], told, *messages[first + 1:]])
+            if not any(m.get("tool_calls") for m in messages):
+                return {"role": "assistant", "content": None, "tool_calls": [{"id": "guess", "type": "function",
+                        "function": {"name": action.tool, "arguments": json.dumps(action.arguments)}}]}
+            return super().reply(messages)
 
     traj = await roll(task, compiled, Guesser(WorkflowAgent(compiled)))
     assert "withheld_value_asked" in traj.verification.failed

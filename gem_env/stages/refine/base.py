@@ -56,6 +56,17 @@ class Context:
     seed: int = 0
 
 
+def refinable(task: Task) -> str | None:
+    """Why a task is not refined, or None: operators work on single requests that are done (the
+    "complete" kind); refusals, declines, lookups and sessions are other lessons already."""
+    if task.ops:
+        return "already a refined variant"
+    if task.category != "complete" or len(task.scenario.requests) > 1 or task.refusals or task.declines \
+            or task.ambiguities:
+        return f"a {task.category} task (only complete single requests are refined)"
+    return None
+
+
 def start(task: Task, compiled: CompiledDomain) -> Variant:
     part = Part(task.workflow, dict(task.scenario.knows), task.scenario)
     return Variant(task=task, compiled=compiled, parts=[part],
@@ -72,8 +83,9 @@ def workflow(compiled: CompiledDomain, name: str) -> Workflow:
 def compose(v: Variant) -> Variant:
     """Replay every part on one sandbox: the session's gold actions, outputs and final state.
 
-    A part expected to be refused must fail with the sandbox's refusal (its reason becomes a
-    required output); every other part must succeed."""
+    A part expected to be refused must fail with the sandbox's refusal (its reason is what the
+    plan's `refusal_told` check looks for; not a required output, since an assistant may know the
+    rule from the policy before any tool says it); every other part must succeed."""
     compiled = v.compiled
     sandbox = compiled.new_sandbox()
     actions: list[GoldAction] = []
@@ -102,8 +114,6 @@ def compose(v: Variant) -> Variant:
     finally:
         sandbox.close()
     writes = any(compiled.tools[a.tool].writes and a.ok for a in actions)
-    for n, reason in enumerate(refusals):
-        outputs[f"refusal_{n + 1}"] = reason
     v.plan.refusals = refusals
     v.task = v.task.model_copy(update={
         "gold_actions": actions, "initial_state_hash": initial, "expected_state_hash": final,

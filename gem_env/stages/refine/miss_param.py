@@ -3,6 +3,8 @@ it is gone from the facts they volunteer and from the goal they state — and th
 asked. The assistant must ask before that call and must not invent it (`withheld_value_asked`)."""
 from __future__ import annotations
 
+import json
+
 from ...tools.render import render
 from .base import Context, NotApplicable, Variant, brief, workflow
 
@@ -15,6 +17,18 @@ def _values(args: object) -> set[str]:
     return {render(args)}
 
 
+def _derivable(value: str, actions: list) -> bool:
+    """Whether a tool returns the value before the first call that takes it (then the assistant
+    may read it there, or must ask which of several): such values are withheld only when no
+    other is."""
+    for a in actions:
+        if value in _values(a.arguments):
+            return False
+        if value in json.dumps(a.result, default=str):
+            return True
+    return False
+
+
 def apply(v: Variant, ctx: Context) -> Variant:
     part = v.parts[0]
     used = set().union(*(_values(a.arguments) for a in v.task.gold_actions)) if v.task.gold_actions else set()
@@ -24,6 +38,7 @@ def apply(v: Variant, ctx: Context) -> Variant:
     if not keys:
         raise NotApplicable("the user volunteers no value that a call needs")
     ctx.rng.shuffle(keys)
+    keys.sort(key=lambda k: _derivable(facts[k], v.task.gold_actions))  # values no tool returns first
     wf = workflow(v.compiled, part.workflow)
     for key in keys:
         # the user's whole brief (with what an earlier operator added), less every withheld value

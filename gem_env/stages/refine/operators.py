@@ -8,7 +8,7 @@ from types import ModuleType
 from ...tools import CompiledDomain
 from ..tasks import Task
 from . import ambiguity, chain, distractors, long_context, miss_func, miss_param, pitfall, tool_errors
-from .base import ORDER, Context, NotApplicable, compose, start
+from .base import ORDER, Context, NotApplicable, compose, refinable, start
 
 OPERATORS: dict[str, ModuleType] = {
     "chain": chain, "pitfall": pitfall, "distractors": distractors, "ambiguity": ambiguity, "miss_param": miss_param,
@@ -47,6 +47,9 @@ def refine_task(task: Task, compiled: CompiledDomain, recipe: list[str], *, sibl
     """The variant of `task` that `recipe` makes (its number `n` among the task's variants), and
     the domain it runs on; `NotApplicable` says why there is none. `derived` and `pool` are caches
     (derived domains, admitted tasks per domain) shared by the variants of one domain."""
+    why = refinable(task)
+    if why is not None:
+        raise NotApplicable(why)
     ctx = Context(siblings=siblings, rng=random.Random(variant_seed(seed, task.id, recipe, n)),
                   derived=derived if derived is not None else {}, pool=pool if pool is not None else {}, seed=seed)
     v = start(task, compiled)

@@ -26,7 +26,7 @@ from ..ground.episode import Limits
 from ..ground.rollout import run_rollout
 from ..tasks import Task
 from . import long_context
-from .base import NotApplicable
+from .base import NotApplicable, refinable
 from .operators import parse_recipes, refine_task
 
 FILES = ["tasks.jsonl", "trajectories.jsonl", "rejected.jsonl", "timings.jsonl"]
@@ -84,7 +84,7 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
     derived: dict[str, CompiledDomain] = {}
     pool: dict[str, list[Task]] = {}
     seen: dict[str, str] = {}
-    parents = [t for t in tasks if t.id in src.verified and not t.ops]
+    parents = [t for t in tasks if t.id in src.verified and refinable(t) is None]
     limits = Limits(max_turns=cfg.max_turns, max_tool_errors=cfg.max_tool_errors)
     for task in parents:
         compiled = src.domains[task.domain]

@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 from ...tools import CompiledDomain
-from .base import NotApplicable
+from .base import NotApplicable, refinable
 from .long_context import check as long_enough
 from .operators import parse_recipes, refine_task
 
@@ -22,7 +22,7 @@ class RefineStage:
 
     def _variants(self, s: Any) -> list[tuple[Any, CompiledDomain, Any]]:
         """(variant, its domain, parent trajectory) for every accepted task and recipe."""
-        parents = [(t, traj) for t, traj, ok in zip(s.tasks, s.trajectories, s.accepted) if ok]
+        parents = [(t, traj) for t, traj, ok in zip(s.tasks, s.trajectories, s.accepted) if ok and refinable(t) is None]
         siblings = [t for t, _ in parents]
         derived: dict[str, CompiledDomain] = {}
         pool: dict[str, list[Any]] = {}
