@@ -61,7 +61,7 @@ StepResult = tuple[str, float, bool, bool, dict[str, Any]]
 UserFactory = Callable[[Task, int], UserSimulator]
 """Builds the user simulator of one episode from its task and a seed drawn from `np_random`."""
 
-TERMINATED = frozenset({"user_stop", "tool_errors", "agent_error"})
+TERMINATED = frozenset({"user_stop", "tool_errors", "agent_error", "loop"})
 ENDED_ERROR = "the episode has ended; call reset() to start a new one"
 
 
@@ -223,6 +223,8 @@ class AsyncToolUseEnv:
                 return self._finish(_error(str(err)), "env", {"error": str(err)})
             return _error(str(err)), 0.0, False, False, {"source": "env", "error": str(err), "turn": ep.turns}
         self._invalid = 0
+        if not replies and ep.done:  # the message itself ended the episode (it went round in circles)
+            return self._finish(_error(ep.error or f"the episode has ended ({ep.termination})"), "env")
         if not replies:
             return None
         return self._finish(json.dumps(replies, ensure_ascii=False), "tool")
