@@ -113,10 +113,10 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
                 records["timings.jsonl"].append({"doc_id": unit_id, "trajectory": variant.id,
                                                  "refine_seconds": round(time.perf_counter() - started, 4),
                                                  "seconds": trajectory.timings})
+                used[vcompiled.domain.name] = vcompiled  # rejected trajectories are replayed by gem verify too
                 if why is None:
                     records["tasks.jsonl"].append(variant.model_dump(mode="json"))
                     records["trajectories.jsonl"].append(record)
-                    used[vcompiled.domain.name] = vcompiled
                 else:
                     records["rejected.jsonl"].append({**base, "stage": "verify", "reason": why,
                                                       "task": variant.id, "trajectory": record})

@@ -65,7 +65,7 @@ class RefineStage:
             s.tasks.append(variant)
             s.trajectories.append(trajectory)
             s.accepted.append(ok)
-            if ok and compiled.domain.name != s.compiled.domain.name:
+            if compiled.domain.name != s.compiled.domain.name:  # gem verify replays rejected ones too
                 domains[compiled.domain.name] = compiled
         if domains:  # derived domains (distractors) are written beside the document's own
             own = [s.unit.domain_file] if s.unit.domain_file else []
