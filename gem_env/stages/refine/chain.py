@@ -2,31 +2,53 @@
 previous is resolved. The gold is the composition, replayed on one sandbox (a later request runs
 on the state the earlier ones left), and verified as one conversation.
 
-Requests are the domain's other verified tasks first; when there are too few, more tasks of the
-domain's workflows that pass the admission gate (`make_tasks`) fill the session.
+Requests are the domain's other verified single requests first; when there are too few, more
+"complete" requests of the domain's workflows that pass the admission gate fill the session.
 """
 from __future__ import annotations
 
+import random
+
 from ...simulators.scenario import Scenario
-from ..tasks import Task, make_tasks
+from ..tasks import anchor_rows
+from ..tasks.kinds import Built, complete
 from .base import Context, NotApplicable, Part, Variant, compose, refinable
 
 POOL = 8
 
 
-def _pool(v: Variant, ctx: Context) -> list[Task]:
+def _pool(v: Variant, ctx: Context) -> list[Part]:
+    """More requests of the domain: the "complete" kind built on rows of every workflow's anchor
+    (each on a fresh sandbox, so each passes the admission gate alone), in seeded order."""
     name = v.compiled.domain.name
     if name not in ctx.pool:
-        ctx.pool[name], _ = make_tasks(v.compiled, per_domain=POOL, seed=ctx.seed, doc_id=v.task.doc_id)
-    return ctx.pool[name]
+        rng = random.Random(f"{ctx.seed}\x00{name}\x00chain")
+        rows = [(wf, row) for wf in v.compiled.domain.workflows for row in anchor_rows(v.compiled, wf)]
+        rng.shuffle(rows)
+        parts = []
+        for wf, row in rows[:POOL * 3]:
+            sandbox = v.compiled.new_sandbox()
+            try:
+                got = complete(v.compiled, wf, row, sandbox, rng)
+            finally:
+                sandbox.close()
+            if isinstance(got, Built):
+                r = got.request
+                parts.append(Part(wf.name, dict(r.knows), Scenario(goal=r.goal, knows=r.knows, opening=r.opening,
+                                                                   unknown=got.unknown, requests=[r])))
+            if len(parts) >= POOL:
+                break
+        ctx.pool[name] = parts  # type: ignore[assignment]
+    return ctx.pool[name]  # type: ignore[return-value]
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
     want = ctx.rng.choice([3, 4])
-    others = [t for t in ctx.siblings if t.id != v.task.id and refinable(t) is None]
+    others = [Part(t.workflow, dict(t.scenario.knows), t.scenario) for t in ctx.siblings
+              if t.id != v.task.id and refinable(t) is None]
     ctx.rng.shuffle(others)
-    extra = [t for t in _pool(v, ctx) if t.id != v.task.id and t.id not in {o.id for o in others}
-             and refinable(t) is None]
+    first = sorted(v.parts[0].knows.items(), key=str)
+    extra = [p for p in _pool(v, ctx) if sorted(p.knows.items(), key=str) != first]
     ctx.rng.shuffle(extra)
     others += extra
     persona = v.parts[0].scenario.persona
@@ -35,7 +57,7 @@ def apply(v: Variant, ctx: Context) -> Variant:
         if len(v.parts) >= want:
             break
         scenario = _naming_changes(other.scenario.model_copy(update={"persona": persona}), v)
-        v.parts.append(Part(other.workflow, dict(other.scenario.knows), scenario))
+        v.parts.append(Part(other.workflow, dict(other.knows), scenario))
         try:
             compose(v)
         except NotApplicable as err:

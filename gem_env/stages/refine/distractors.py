@@ -1,5 +1,5 @@
 """`distractors`: near-duplicate tools — a similar name, the same parameters, a description that
-differs in a few words — that do something else, placed beside the tools the task needs. The
+differs in a few words — that do something else, placed beside each of the domain's tools. The
 right tool must be called; calling a distractor fails the variant (`no_distractor_called`, and a
 write distractor changes nothing, so the final state differs too).
 
