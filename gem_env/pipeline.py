@@ -53,6 +53,7 @@ class PipelineConfig(BaseModel):
     models: dict[str, dict[str, Any]] = {}
     stop: Stop = "records"
     threshold: float | None = None
+    refine: list[str] = []  # recipes for the refine slot (stages/refine), e.g. ["chain+miss_param"]
 
     def output_config(self) -> dict[str, Any]:
         """The config as recorded; ``stop`` and ``threshold`` only when not their defaults, so a
@@ -65,6 +66,8 @@ class PipelineConfig(BaseModel):
         for stage in ("filter", "extract"):
             if data[stage] is None:
                 data.pop(stage)
+        if not self.refine:
+            data.pop("refine")
         return data
 
     def stage_backend(self, stage: Literal["filter", "extract"]) -> str:
@@ -251,7 +254,7 @@ class GroundStage:
         self.cfg, self.agent_client, self.user_client = cfg, agent_client, user_client
 
     async def run(self, s: DocState) -> bool:
-        from .backends import make_agent, make_user
+        from .backends import make_agent, make_task_user
         from .stages.ground.episode import Limits
         from .stages.ground.rollout import run_rollout
         from .stages.ground.usage import EpisodeUsage
@@ -260,7 +263,7 @@ class GroundStage:
         usages = [EpisodeUsage() for _ in s.tasks]
         s.trajectories = list(await asyncio.gather(*(
             run_rollout(task, s.compiled, make_agent(self.cfg.agent, s.compiled, self.agent_client, usage=u),
-                        make_user(self.cfg.user, task.scenario, self.user_client, seed=self.cfg.seed, usage=u),
+                        make_task_user(self.cfg.user, task, self.user_client, seed=self.cfg.seed, usage=u),
                         limits=limits, usage=u)
             for task, u in zip(s.tasks, usages))))
         outage = next((u.outage for u in usages if u.outage is not None), None)
@@ -346,6 +349,10 @@ def build_pipeline(cfg: PipelineConfig, runtime: Runtime = Runtime(), *,
             from concurrent.futures import ProcessPoolExecutor
             pool = ProcessPoolExecutor(runtime.check_workers)
         extractor = LLMExtractor(stage_client("extract"), seed=cfg.seed, executor=pool)
+    if cfg.refine:
+        from .stages.refine.stage import RefineStage
+        refine = [*refine, RefineStage(cfg, client("agent") if cfg.agent == "llm" else None,
+                                       client("user") if cfg.user == "llm" else None)]
     stages: list[Stage] = [FilterStage(judge)]
     if cfg.backend == "synthesizer":  # one model call writes domain, task and dialogue (issue 14)
         from .stages.synthesizer import SynthesizerStage

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..agents.base import Assistant
-from ..backends import make_agent, make_user
+from ..backends import make_agent, make_task_user
 from ..stages.ground.episode import Limits
 from ..errors import GemError
 from ..evaluate import EvalSettings, build_report, format_table, run_eval, write_eval
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         return make_agent(backend, compiled, agent_client, usage=usage)
 
     def user(task: Task, seed: int, usage: Any) -> UserSimulator:  # a model user takes its seed from the endpoint's --seed
-        return make_user(args.user, task.scenario, user_client, seed=seed, usage=usage)
+        return make_task_user(args.user, task, user_client, seed=seed, usage=usage)
 
     settings = EvalSettings(trials=args.trials, concurrency=args.concurrency, seed=args.seed,
                             limits=Limits(args.max_turns, args.max_tool_errors))
