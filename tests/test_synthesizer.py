@@ -190,3 +190,22 @@ def test_export_writes_a_datasets_dict_when_the_hf_extra_is_there(offline_run, t
         rows = list(read_jsonl(out / f"{split}.jsonl"))
         assert [r["id"] for r in dd[split]] == [r["id"] for r in rows]
         assert [m["content"] for m in dd[split][0]["messages"]] == [m["content"] for m in rows[0]["messages"]]
+
+
+def _ground(reply: dict):
+    parsed, error = parse_synth_reply(json.dumps(reply))
+    assert error is None
+    compiled = compile_reply_domain(parsed, "ex", Document(id="ex", text=EXAMPLE_TEXT))
+    return ground_reply(parsed, compiled)
+
+
+def test_invalid_arguments_stop_the_replay_and_a_foreseen_failure_does_not():
+    bad = copy.deepcopy(example_reply())
+    bad["conversation"][1]["calls"][0]["arguments"] = {"order": "ORD-76960"}
+    got = _ground(bad)
+    assert isinstance(got, Stopped) and got.reached == "replay" and "invalid arguments for get_order" in got.reason
+    foreseen = copy.deepcopy(example_reply())
+    foreseen["conversation"][1]["calls"].insert(0, {"tool": "get_order", "arguments": {"order_id": "ORD-00000"},
+                                                    "reply": {"error": "Order not found"}})
+    task, trajectory = _ground(foreseen)
+    assert trajectory.meta["tool_errors"] == 1 and trajectory.verification.passed
