@@ -1,13 +1,17 @@
 """An offline assistant that follows the domain's workflows: deterministic, no model.
 
 It keeps no state between turns: every reply is worked out again from the conversation (which
-workflow the opening asks for, what the user said, what the tools returned), so one agent can
-serve any number of episodes and a replayed conversation always gets the same answers.
+request is open, what the user said, what the tools returned), so one agent can serve any number
+of episodes and a replayed conversation always gets the same answers. A session may hold several
+requests: each ends with the assistant asking whether there is anything else, and the user's next
+message opens the next one.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import random
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -15,71 +19,31 @@ from typing import Any
 from gem_env.tools import CompiledDomain, Workflow
 from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import Compiled, compile_expr
-from gem_env.tools.render import render
+from gem_env.tools.model import FindStep, ReturnStep
 
+from . import speech as S
+from .lookup import LookupPlan, lookup_plans, lookup_reply, recognise_lookup
+from .prechecks import NoDatabase, blocking_rule, records, rule_messages
+from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
     "a an and are as at be by do for from have hi hello i i'd id like is it its me my need of on or our "
     "please the their there this to want we with you your".split()
 )
-# a fact runs to the end of its line or to the ". My" of the next one, so values may hold ". "
-_FACT = re.compile(r"\bmy ([a-z][a-z0-9 ]*?) is (.+?)(?=\.\s+my\s|\.?$)", re.IGNORECASE | re.MULTILINE)
-_YES = re.compile(r"^\W*(?:yes|yeah|yep|sure|ok|okay|confirm|please (?:go ahead|proceed|do)|go ahead|proceed)\b",
-                  re.IGNORECASE)
-_NO = re.compile(r"^\W*(?:no|nope|don't|do not|cancel)\b", re.IGNORECASE)
-_INT = re.compile(r"^-?\d+$")
-_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _ROW_FIELD = re.compile(r"^row\.(\w+)$")
 _LOOKUP_FIELD = re.compile(r"^lookup\(\s*'(\w+)'.*\)\.(\w+)$")
+_CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
+_SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
 
 GREETING = "Hello! How can I help you today?"
 OUT_OF_SCOPE = "I'm sorry, I can't help with that request: it is outside what I can do here."
-ANYTHING_ELSE = "Is there anything else I can help you with?"
 
-
-def parse_facts(text: str) -> dict[str, str]:
-    """What a user states as "my X is Y" sentences: {"x": "Y"} with X in lower case."""
-    return {m.group(1).strip().lower(): m.group(2).strip() for m in _FACT.finditer(text)}
+__all__ = ["GREETING", "OUT_OF_SCOPE", "WorkflowAgent", "parse_facts"]
 
 
 def _tokens(text: str) -> set[str]:
     return set(_WORD.findall(text.lower())) - _STOPWORDS
-
-
-def _human(key: str) -> str:
-    return key.replace("_", " ").strip()
-
-
-def _coerce(value: str, type_: str | None) -> Any:
-    """A value the user said, typed as the parameter it feeds or the field it came from (else text)."""
-    if type_ == "integer" and _INT.match(value):
-        return int(value)
-    if type_ == "number" and _NUMBER.match(value):
-        return int(value) if _INT.match(value) else float(value)
-    if type_ == "boolean" and value.lower() in ("yes", "no", "true", "false"):
-        return value.lower() in ("yes", "true")
-    if type_ == "array":
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if type_ in ("object", "json"):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
-
-
-class _NoDatabase:
-    """The expression runtime the agent offers: it reads results, never the database."""
-
-    def lookup(self, table: str, key: Any) -> dict | None:
-        raise ExprError("the assistant cannot read the database directly")
-
-    def next_id(self, prefix: str) -> str:
-        raise ExprError("the assistant cannot allocate ids")
-
-    def count_rows(self, table: str, where: dict[str, Any]) -> int:
-        raise ExprError("the assistant cannot read the database directly")
 
 
 @dataclass
@@ -89,7 +53,10 @@ class _Step:
     args: dict[str, tuple[str, Any]]  # name -> ("user", key) | ("result", Compiled) | ("const", value)
     when: Compiled | None
     as_: str | None
-    needs: list[str]  # user knowledge the step reads
+    needs: list[str]  # user knowledge the step's arguments read
+    effect: str  # the tool's effect as JSON: two tools with the same effect and arguments reply the same
+    pure: tuple[str, str, str] | None  # (table, key field, parameter) of a read that only finds one row
+    needed: bool  # whether later steps, conditions or the facts to tell read this step's result
 
 
 @dataclass
@@ -116,12 +83,27 @@ def _field_type(src: str, anchor: str, compiled: CompiledDomain) -> str | None:
     return found.type if found else None
 
 
+def _pure_read(tool: Any, compiled: CompiledDomain) -> tuple[str, str, str] | None:
+    """(table, key, parameter) when a read tool only finds one row by its key and returns it."""
+    steps = tool.spec.effect or []
+    if tool.writes or len(steps) != 2 or not isinstance(steps[0], FindStep) or not isinstance(steps[1], ReturnStep):
+        return None
+    find = steps[0]
+    table = compiled.tables.get(find.find)
+    if table is None or find.many or find.filter or len(find.where) != 1 or table.pk not in find.where:
+        return None
+    param = find.where[table.pk]
+    return (find.find, table.pk, param) if isinstance(param, str) and param in {p.name for p in tool.spec.parameters} \
+        else None
+
+
 def _plan(wf: Workflow, compiled: CompiledDomain) -> _Plan:
     keys = set(wf.knows)
     types: dict[str, str | None] = {k: None for k in wf.knows}
     steps = []
     for s in wf.steps:
-        params = {p.name: p.type for p in compiled.tools[s.tool].spec.parameters}
+        tool = compiled.tools[s.tool]
+        params = {p.name: p.type for p in tool.spec.parameters}
         args: dict[str, tuple[str, Any]] = {}
         needs: list[str] = []
         for name, b in s.args.items():
@@ -136,43 +118,80 @@ def _plan(wf: Workflow, compiled: CompiledDomain) -> _Plan:
             else:
                 args[name] = ("const", b.const)
         when = compile_expr(s.when) if s.when else None
-        if when is not None:
-            needs += sorted(when.names & keys)
-        steps.append(_Step(s.tool, compiled.tools[s.tool].writes, args, when, s.as_, list(dict.fromkeys(needs))))
+        effect = json.dumps([st.model_dump(by_alias=True) for st in tool.spec.effect or []], sort_keys=True,
+                            default=str) if tool.spec.effect is not None else s.tool
+        steps.append(_Step(s.tool, tool.writes, args, when, s.as_, list(dict.fromkeys(needs)), effect,
+                           _pure_read(tool, compiled), True))
+    read_later: set[str] = set()
+    for src in wf.tells.values():
+        read_later |= compile_expr(src).names
+    for step, s in reversed(list(zip(steps, wf.steps))):
+        step.needed = bool(step.as_ and step.as_ in read_later)
+        for b in s.args.values():
+            if b.result is not None:
+                read_later |= compile_expr(b.result).names
+        if s.when:
+            read_later |= compile_expr(s.when).names
     for key, src in wf.knows.items():
-        types[key] = types[key] or _field_type(src, wf.anchor.table, compiled)
+        found = _field_type(src, wf.anchor.table, compiled)
+        types[key] = found if found == "date" else types[key] or found
     return _Plan(wf, _tokens(re.sub(r"\{[^}]*\}", " ", wf.goal)), _tokens(wf.name.replace("_", " ")), types,
                  steps, {k: compile_expr(v) for k, v in wf.tells.items()})
 
 
+@dataclass
+class _Turn:
+    """What the assistant knows when it replies: the open request's messages and the user's facts."""
+
+    segment: list[dict[str, Any]]
+    request: str
+    known: dict[str, str]
+    rng: random.Random
+    said: list[str]
+    last: dict[str, Any]
+    calls_made: int
+
+
 class WorkflowAgent:
-    """Recognises the workflow the user wants, asks for what it lacks, runs the steps (checking
-    ``when`` conditions and binding results), asks for a yes/no before every write, and tells the
-    workflow's ``tells`` facts; relays a tool's refusal and says when a request is out of scope."""
+    """Recognises the request (a workflow, or a question about a record), asks only for what the
+    steps that will run need, runs them (checking ``when`` conditions and binding results), checks
+    a write's rules against what it has read, asks once for confirmation before writing, and tells
+    the results in sentences; refuses with the rule's reason, honours a no, and says when a request
+    is out of scope."""
 
     def __init__(self, compiled: CompiledDomain) -> None:
         self.compiled = compiled
         self.meta: dict[str, Any] = {"backend": "workflow"}
         self._plans = [_plan(wf, compiled) for wf in compiled.domain.workflows]
-        self._rt = _NoDatabase()
+        self._lookups = lookup_plans(compiled)
+        self._rt = NoDatabase()
+        self._keys = {name: t.pk for name, t in compiled.tables.items()}
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
         self._clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}  # as the sandbox's
+        names = {k for p in self._plans for k in p.workflow.knows} | {lp.param for lp in self._lookups}
+        self._names = sorted(((S.words(k).lower(), k) for k in names), key=lambda p: -len(p[0]))
+        self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return self.reply(messages)
 
     def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The next assistant message for this conversation."""
-        user_texts = [m.get("content") or "" for m in messages if m.get("role") == "user"]
-        if not user_texts:
+        turn = self._turn(messages)
+        if turn is None:
             return _say(GREETING)
-        plan = self.recognise(user_texts[0])
+        lookup = recognise_lookup(turn.request, self._lookups)
+        plan = None if lookup else self.recognise(turn.request)
+        if lookup is not None:
+            return lookup_reply(lookup, turn, self)
         if plan is None:
+            if THANKS.match(turn.request) and len(turn.said) < len([m for m in messages if m.get("role") == "assistant"]):
+                return _say(S.WELCOME)
             return _say(OUT_OF_SCOPE)
         try:
-            return self._follow(plan, messages, user_texts)
+            return self._follow(plan, turn)
         except ExprError as err:
-            return _say(f"I'm sorry, I can't complete this request: {err}.")
+            return _say(f"I'm sorry, I can't complete this request: {err}. {S.pick(turn.rng, S.CLOSE)}")
 
     def recognise(self, text: str) -> _Plan | None:
         """The workflow whose goal the text covers best (ties: the first); None when nothing overlaps."""
@@ -185,74 +204,188 @@ class WorkflowAgent:
                 best, best_score = plan, score
         return best if best_score[0] or best_score[2] else None
 
-    def _follow(self, plan: _Plan, messages: list[dict[str, Any]], user_texts: list[str]) -> dict[str, Any]:
-        known = _knowledge(plan, user_texts)
-        results = _tool_results(messages)
-        said = [m.get("content") or "" for m in messages if m.get("role") == "assistant" and not m.get("tool_calls")]
-        last = messages[-1] if messages else {}
+    def _turn(self, messages: list[dict[str, Any]]) -> _Turn | None:
+        spoken = [(i, m) for i, m in enumerate(messages) if m.get("role") in ("user", "assistant")
+                  and not m.get("tool_calls") and isinstance(m.get("content"), str)]
+        if not any(m["role"] == "user" for _, m in spoken):
+            return None
+        start = max((i + 1 for i, m in spoken if m["role"] == "assistant" and _CLOSED.search(m["content"])), default=0)
+        segment = messages[start:]
+        request = next((m.get("content") or "" for m in segment if m.get("role") == "user"), "")
+        known: dict[str, str] = {}
+        previous = ""
+        for _, m in spoken:
+            if m["role"] == "assistant":
+                previous = m["content"]
+                continue
+            asked = named_keys(" ".join(s for s in re.split(r"(?<=[.?!])\s+", previous) if s.endswith("?")),
+                               self._names) if previous else []
+            known.update(read_facts(m["content"], self._names, asked))
+        seed = hashlib.sha256(f"{messages[1].get('content') if len(messages) > 1 else ''}\x00{len(messages)}"
+                              .encode()).hexdigest()
+        said = [m.get("content") or "" for m in segment if m.get("role") == "assistant" and not m.get("tool_calls")]
+        made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
+        return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made)
+
+    def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
+        return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
+
+    def _follow(self, plan: _Plan, turn: _Turn) -> dict[str, Any]:
+        known = self.typed(plan.key_types, {k: v for k, v in turn.known.items() if k in plan.workflow.knows})
+        results = _tool_results(turn.segment)
         env: dict[str, Any] = {**self._clock, **known}
-        done, wrote = 0, False
+        done, wrote, called = 0, False, []
+        confirmed = _confirmation(turn.segment)
+        first = self._record_first(plan, known)
+        if first is not None:  # look the record up before changing it: it shows what the rules need
+            if not results:
+                return _call(first[0], first[1], turn)
+            if results[0][0] == first[0]:
+                called.append(("", first[1], results[0][1]))
+                done = 1
         for step in plan.steps:
+            if step.when is not None and not (step.when.names & set(plan.workflow.knows) - set(known)):
+                if not step.when(env, self._rt):
+                    continue
             missing = [k for k in step.needs if k not in known]
+            if step.when is not None:
+                missing += [k for k in sorted(step.when.names & set(plan.workflow.knows)) if k not in known]
             if missing:
-                ask = f"Could you tell me your {_join(_human(k) for k in missing)}?"
-                if ask in said and last.get("role") == "user":
-                    return _say(f"I'm sorry, I can't continue without your {_join(_human(k) for k in missing)}.")
-                return _say(ask)
+                which = _which(missing, [r for _, r in results])
+                if which is not None:
+                    return _say(S.which(turn.rng, *which))
+                write = next((st.tool for st in plan.steps if st.writes), None)
+                action = S.action(plan.workflow.goal, write, known) if write else ""
+                return self._ask(list(dict.fromkeys(missing)), turn, action)
             if step.when is not None and not step.when(env, self._rt):
                 continue
             args = {name: known[v] if kind == "user" else v(env, self._rt) if kind == "result" else v
                     for name, (kind, v) in step.args.items()}
+            same = next((r for e, a, r in called if not step.writes and e == step.effect and a == args), None)
+            if same is not None:  # the same read again would only echo what was read
+                if step.as_:
+                    env[step.as_] = same
+                continue
+            if step.pure and not step.needed and _already_read(step.pure, args, [r for _, _, r in called]):
+                continue  # a record this request has read already: reading it again tells nothing new
             if done < len(results):
                 tool, result = results[done]
                 done += 1
                 if isinstance(result, dict) and set(result) == {"error"}:
-                    return _say(f"I'm sorry, I couldn't complete that: {_human(tool)} failed with: {result['error']}")
+                    return self._failed(plan, tool, result["error"], [], turn)
                 wrote = wrote or step.writes
+                called.append((step.effect, args, result))
                 if step.as_:
                     env[step.as_] = result
                 continue
-            if step.writes:
-                confirm = f"I'm about to {step.tool} with {_args_text(args)}. Shall I proceed? (yes/no)"
-                asked = bool(said) and said[-1] == confirm and last.get("role") == "user"
-                answer = (last.get("content") or "") if asked else ""
-                if not (_YES.match(answer) or _NO.match(answer)):
-                    return _say(confirm)
-                if _NO.match(answer):
-                    return _say(f"Okay, I won't {_human(step.tool)}. Nothing has been changed.")
-            made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
-            return {"role": "assistant", "content": None, "tool_calls": [{
-                "id": f"call_{made}", "type": "function",
-                "function": {"name": step.tool, "arguments": json.dumps(args, ensure_ascii=False)}}]}
-        facts = [(k, render(expr(env, self._rt))) for k, expr in plan.tells.items()]
-        report = "All done." if wrote else "Here is what I found."
-        report += "".join(f" {_human(k).capitalize()}: {v}." for k, v in facts if v)
-        return _say(ANYTHING_ELSE if said and said[-1] == report else report)
+            if step.writes and confirmed is not True:
+                blocked = blocking_rule(self.compiled.tools[step.tool].spec, args, [r for _, r in results], self._clock,
+                                        self._keys)
+                if blocked is not None:
+                    return self._failed(plan, step.tool, blocked[0], blocked[1], turn)
+                if confirmed is False:
+                    return _say(f"{S.pick(turn.rng, S.DECLINED)} {S.pick(turn.rng, S.CLOSE)}")
+                return _say(S.pick(turn.rng, S.CONFIRM, action=S.action(plan.workflow.goal, step.tool, known),
+                                   details=S.details(args, _SECRET)))
+            return _call(step.tool, args, turn)
+        return self._report(plan, env, wrote, turn)
+
+    def _record_first(self, plan: _Plan, known: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """(lookup tool, arguments) when the request starts with a write on a record the user named
+        by its key and a tool can read that record."""
+        step = plan.steps[0] if plan.steps else None
+        if step is None or not step.writes:
+            return None
+        for lk in self._lookups:
+            source = step.args.get(lk.param)
+            if source is not None and source[0] == "user" and source[1] in known:
+                return lk.tool, {lk.param: known[source[1]]}
+        return None
+
+    def _ask(self, missing: list[str], turn: _Turn, action: str = "") -> dict[str, Any]:
+        what = _join([S.words(k) for k in missing])
+        if any(what in s and "?" in s for s in turn.said) and turn.last.get("role") == "user":
+            return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.pick(turn.rng, S.CLOSE)}")
+        if turn.said:
+            return _say(S.pick(turn.rng, S.ASK_MORE, x=what))
+        if action and turn.rng.random() < 0.5:
+            return _say(S.pick(turn.rng, S.ASK_FOR, x=what, action=action))
+        return _say(S.pick(turn.rng, S.ASK, x=what))
+
+    def _failed(self, plan: _Plan, tool: str, error: str, values: list[str], turn: _Turn) -> dict[str, Any]:
+        close = S.pick(turn.rng, S.CLOSE)
+        if error in rule_messages(self.compiled.tools[tool].spec) or values:
+            write = next((st.tool for st in plan.steps if st.writes), tool)
+            text = S.pick(turn.rng, S.REFUSE, action=S.action(plan.workflow.goal, write, turn.known),
+                          reason=S.reason_text(error, values))
+            return _say(f"{text} {close}")
+        return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}")
+
+    def _report(self, plan: _Plan, env: dict[str, Any], wrote: bool, turn: _Turn) -> dict[str, Any]:
+        write = next((st.tool for st in plan.steps if st.writes), "")
+        parts = [S.pick(turn.rng, S.DONE if wrote else S.FOUND, action=S.action(plan.workflow.goal, write, turn.known))]
+        for key, expr in plan.tells.items():
+            value = expr(env, self._rt)
+            if value not in (None, "", [], {}):
+                parts.append(S.fact(turn.rng, key, value, after_write=wrote))
+        if wrote and turn.rng.random() < 0.6:
+            last = next((r for _, r in reversed(_tool_results(turn.segment))
+                         if isinstance(r, dict) and "error" not in r), None)
+            note = S.record_note(turn.rng, last)
+            if note:
+                parts.append(note)
+        parts.append(S.pick(turn.rng, S.CLOSE))
+        return _say(" ".join(parts))
+
+
+def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, Any]]] | None:
+    """(key, records) when a list read in this request holds several records told apart by a key
+    the user has not given yet: the assistant asks which one rather than for the key cold."""
+    for key in missing:
+        for value in reversed(results):
+            for recs in _lists(value):
+                if len({str(r.get(key)) for r in recs if r.get(key) not in (None, "")}) >= 2:
+                    return key, recs
+    return None
+
+
+def _lists(value: Any) -> list[list[dict[str, Any]]]:
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [value]
+    if isinstance(value, dict):
+        return [lst for v in value.values() for lst in _lists(v)]
+    return []
+
+
+def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: list[Any]) -> bool:
+    _, key, param = pure
+    return any(str(r.get(key)) == str(args.get(param)) for r in records(results))
 
 
 def _say(text: str) -> dict[str, Any]:
     return {"role": "assistant", "content": text}
 
 
-def _join(words: Any) -> str:
-    items = list(words)
+def _call(tool: str, args: dict[str, Any], turn: _Turn) -> dict[str, Any]:
+    return {"role": "assistant", "content": None, "tool_calls": [{
+        "id": f"call_{turn.calls_made}", "type": "function",
+        "function": {"name": tool, "arguments": json.dumps(args, ensure_ascii=False)}}]}
+
+
+def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _args_text(args: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={render(v)}" for k, v in args.items()) or "no arguments"
-
-
-def _knowledge(plan: _Plan, user_texts: list[str]) -> dict[str, Any]:
-    """What the user told, keyed by the workflow's knowledge keys, typed for the tools they feed."""
-    names = {_human(k).lower(): k for k in plan.workflow.knows}
-    known: dict[str, Any] = {}
-    for text in user_texts:
-        for name, value in parse_facts(text).items():
-            if name in names:
-                key = names[name]
-                known[key] = _coerce(value, plan.key_types[key])
-    return known
+def _confirmation(segment: list[dict[str, Any]]) -> bool | None:
+    """The user's answer to this request's confirmation question: True, False, or None (not asked
+    or not answered)."""
+    spoken = [m for m in segment if m.get("role") in ("user", "assistant") and not m.get("tool_calls")]
+    answer = None
+    for a, u in zip(spoken, spoken[1:]):
+        if a["role"] == "assistant" and u["role"] == "user" and asks_confirmation(a.get("content") or ""):
+            text = u.get("content") or ""
+            answer = True if YES.match(text) else False if NO.search(text) else answer
+    return answer
 
 
 def _tool_results(messages: list[dict[str, Any]]) -> list[tuple[str, Any]]:

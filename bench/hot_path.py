@@ -1,7 +1,8 @@
 """The hot path against its floor, on the τ-bench retail data ×1, ×4 and ×16 (prints JSON).
 
 One process, one run. Each operation is timed for gem-env and for its floor on the same database,
-interleaved over rounds (medians), and reported with the ratio gem/floor:
+interleaved over rounds (medians of this process's CPU time, so the load of a shared machine does
+not land in one side more than the other), and reported with the ratio gem/floor:
 
     read    Sandbox.call(read tool).content   vs  a cached primary-key SELECT + json.dumps of the row
     write   Sandbox.call(write tool).content  vs  the same UPDATE inside a SAVEPOINT
@@ -34,9 +35,9 @@ sys.path.insert(0, str(ROOT))
 def median_us(fn: Callable[[], Any], n: int) -> float:
     samples = []
     for _ in range(n):
-        t0 = time.perf_counter_ns()
+        t0 = time.process_time_ns()
         fn()
-        samples.append(time.perf_counter_ns() - t0)
+        samples.append(time.process_time_ns() - t0)
     return statistics.median(samples) / 1000
 
 
@@ -45,9 +46,9 @@ def median_us_after(setup: Callable[[], Any], fn: Callable[[], Any], n: int) -> 
     samples = []
     for _ in range(n):
         setup()
-        t0 = time.perf_counter_ns()
+        t0 = time.process_time_ns()
         fn()
-        samples.append(time.perf_counter_ns() - t0)
+        samples.append(time.process_time_ns() - t0)
     return statistics.median(samples) / 1000
 
 

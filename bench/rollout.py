@@ -6,8 +6,8 @@
   conversations replayed), i.e. rollout time minus sandbox time (episode sandbox, tool calls and
   the verification replay) minus the agents' time. Target < 2 ms;
 - llm: LLM agents against the fake OpenAI server (a child process, as a real endpoint is) at
-  200 ms latency and concurrency 32: the share of the ideal throughput (every slot always waiting
-  on a reply). Target >= 0.8. The same chat requests are then sent without rollouts: that is the
+  200 ms latency and 32 and 256 in flight: the share of the ideal throughput (every slot always
+  waiting on a reply), target >= 0.9 (issue 12), and the resident memory each live episode adds. The same chat requests are then sent without rollouts: that is the
   LLM layer's own ceiling on this machine, and `share_of_llm_layer_ceiling` what rollouts keep of it.
 
 Run: python bench/rollout.py [DOMAIN.yaml ...] [--tasks-per-domain 20] [--llm-rollouts 512]
@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -147,6 +148,34 @@ def serve(paths: list[Path], per_domain: int, latency: float) -> None:
         threading.Event().wait()
 
 
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class PeakRSS:
+    """The highest resident set size seen while the rollouts run, sampled every 20 ms."""
+
+    def __init__(self) -> None:
+        self.base = rss_bytes()
+        self.peak = self.base
+        self._task: asyncio.Task | None = None
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_bytes())
+            await asyncio.sleep(0.02)
+
+    def __enter__(self) -> "PeakRSS":
+        self._task = asyncio.get_running_loop().create_task(self._sample())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        self.peak = max(self.peak, rss_bytes())
+
+
 async def timed_llm(base_url: str, items: list[tuple[CompiledDomain, Task]], n: int,
                     concurrency: int) -> dict[str, Any]:
     """Wall time of ``n`` LLM-agent rollouts, then of the same chat requests sent without rollouts
@@ -159,18 +188,23 @@ async def timed_llm(base_url: str, items: list[tuple[CompiledDomain, Task]], n: 
         chosen = [items[i % len(items)] for i in range(n)]
         jobs = [RolloutJob(t, c, make_agent("llm", c, client), ScriptedUser(t.scenario), id=f"{t.id}.{i}")
                 for i, (c, t) in enumerate(chosen)]
-        started = time.perf_counter()
-        trajectories = await run_rollouts(jobs, concurrency=concurrency)
-        rollout_wall = time.perf_counter() - started
+        gc.collect()
+        started, cpu = time.perf_counter(), time.process_time()
+        with PeakRSS() as rss:
+            trajectories = await run_rollouts(jobs, concurrency=concurrency)
+        rollout_wall, rollout_cpu = time.perf_counter() - started, time.process_time() - cpu
         prompts = [([SystemMessage(tr.messages[0]["content"]), *to_langchain(tr.messages[1:i])], tr.tools)
                    for tr in trajectories for i, m in enumerate(tr.messages) if m["role"] == "assistant"]
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(client.chat(messages, tools) for messages, tools in prompts))
-        layer_wall = time.perf_counter() - started
+        layer_wall, layer_cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         await client.aclose()
     return {"rollout_wall": rollout_wall, "layer_wall": layer_wall, "calls": len(prompts),
-            "accepted": sum(t.verification.passed for t in trajectories)}
+            "accepted": sum(t.verification.passed for t in trajectories),
+            "rss_growth_per_live_episode_kib": round((rss.peak - rss.base) / concurrency / 1024, 1),
+            "rollout_cpu_ms_per_llm_call": round(rollout_cpu / len(prompts) * 1000, 3),
+            "layer_cpu_ms_per_llm_call": round(layer_cpu / len(prompts) * 1000, 3)}
 
 
 def bench_llm(paths: list[Path], items: list[tuple[CompiledDomain, Task]], per_domain: int, n: int,
@@ -188,7 +222,15 @@ def bench_llm(paths: list[Path], items: list[tuple[CompiledDomain, Task]], per_d
     wall = got["rollout_wall"]
     return {"rollouts": n, "accepted": got["accepted"], "llm_calls": got["calls"], "latency_s": latency,
             "concurrency": concurrency, "wall_s": round(wall, 3), "ideal_wall_s": round(ideal, 3),
-            "share_of_ideal": round(ideal / wall, 3), "rollouts_per_s": round(n / wall, 1), "target_share": 0.8,
+            "share_of_ideal": round(ideal / wall, 3), "rollouts_per_s": round(n / wall, 1), "target_share": 0.9,
+            "rss_growth_per_live_episode_kib": got["rss_growth_per_live_episode_kib"],
+            # this process's CPU per LLM call (client, rollout, sandbox, verification): one core then
+            # caps the share of ideal at 1000 / cpu_ms calls/s over the ideal concurrency / latency
+            "rollout_cpu_ms_per_llm_call": got["rollout_cpu_ms_per_llm_call"],
+            "llm_layer_cpu_ms_per_call": got["layer_cpu_ms_per_llm_call"],
+            "one_core_cap_on_share": round(min(1.0, 1000 / got["rollout_cpu_ms_per_llm_call"]
+                                               / (concurrency / latency)), 3),
+            "cpu_count": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
             "llm_layer_only_wall_s": round(got["layer_wall"], 3),
             "llm_layer_only_share_of_ideal": round(ideal / got["layer_wall"], 3),
             "share_of_llm_layer_ceiling": round(got["layer_wall"] / wall, 3)}
@@ -202,7 +244,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--llm-rollouts", type=int, default=512,
                         help="enough rollouts that the last wave's tail does not dominate (128 gives ~0.72)")
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", default="32,256", help="rollouts in flight, comma-separated")
+    parser.add_argument("--skip-offline", action="store_true", help="only the LLM throughput")
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--serve", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -211,12 +254,14 @@ def main() -> None:
         serve(paths, args.tasks_per_domain, args.serve)
         return
     items = load(paths, args.tasks_per_domain)
-    print(json.dumps({
-        "domains": [p.stem for p in paths],
-        "offline": asyncio.run(bench_offline(items, args.repeats)),
-        "overhead": asyncio.run(bench_overhead(items, args.repeats)),
-        "llm": bench_llm(paths, items, args.tasks_per_domain, args.llm_rollouts, args.concurrency, args.latency),
-    }, indent=2))
+    out: dict[str, Any] = {"domains": [p.stem for p in paths]}
+    if not args.skip_offline:
+        out["offline"] = asyncio.run(bench_offline(items, args.repeats))
+        out["overhead"] = asyncio.run(bench_overhead(items, args.repeats))
+    for c in (int(x) for x in args.concurrency.split(",")):
+        rollouts = max(args.llm_rollouts, 8 * c)  # enough waves that the last one's tail does not dominate
+        out[f"llm_{c}"] = bench_llm(paths, items, args.tasks_per_domain, rollouts, c, args.latency)
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

@@ -32,8 +32,10 @@ async def _counted(client: LLMClient, role: str, usage: EpisodeUsage | None, *ar
     try:
         reply, cost = await client.chat(*args)
     except LLMUnavailable as err:
-        if usage is not None and usage.outage is None:
-            usage.outage = err
+        if usage is not None:
+            usage.add(role, err.usage)  # what the failed request cost counts too
+            if usage.outage is None:
+                usage.outage = err
         raise
     if usage is not None:
         usage.add(role, cost)

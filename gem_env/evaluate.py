@@ -125,11 +125,34 @@ def _costs(trajectories: list[Trajectory], wall_seconds: float) -> dict[str, Any
                         **{k: seconds[k] for k in ("agent", "user", "sandbox", "verify") if k in seconds}}}
 
 
+INFRA = "infra_error"
+
+
+def infra_errors(trajectories: list[Trajectory]) -> dict[str, Any]:
+    """Episodes that ended because the LLM endpoint failed: how many, and why (first line of each
+    error, most common first). They measure the infrastructure, not the agent."""
+    failed = [t for t in trajectories if t.meta.get("termination") == INFRA]
+    reasons = Counter(_reason(str(t.meta.get("error") or "unknown")) for t in failed)
+    return {"episodes": len(failed), "reasons": dict(reasons.most_common())}
+
+
+def _reason(error: str) -> str:
+    """An endpoint error without its per-request details, so equal causes count together."""
+    line = error.strip().splitlines()[0] if error.strip() else "unknown"
+    return line.split("; last error: ", 1)[-1][:160]
+
+
 def build_report(trajectories: list[Trajectory], trials: int, wall_seconds: float,
                  config: dict[str, Any] | None = None) -> dict[str, Any]:
     """The eval report: overall, per domain and per category pass^k / pass@k, terminations,
-    failed checks, tool errors, costs, and each task's passes."""
+    failed checks, tool errors, costs, and each task's passes.
+
+    Episodes that ended in ``infra_error`` (the endpoint failed) are left out of every score and
+    counted apart under ``infra_errors``; terminations and costs still include them.
+    """
     ks = report_ks(trials)
+    everything = trajectories
+    trajectories = [t for t in trajectories if t.meta.get("termination") != INFRA]
 
     def groups(key: Callable[[Trajectory], str]) -> dict[str, Any]:
         names = sorted({key(t) for t in trajectories})
@@ -150,10 +173,11 @@ def build_report(trajectories: list[Trajectory], trials: int, wall_seconds: floa
         "overall": _group(trajectories, ks),
         "by_domain": groups(lambda t: t.domain),
         "by_category": groups(lambda t: str(t.task.get("category"))),
-        "terminations": dict(Counter(str(t.meta.get("termination")) for t in trajectories).most_common()),
+        "infra_errors": infra_errors(everything),
+        "terminations": dict(Counter(str(t.meta.get("termination")) for t in everything).most_common()),
         "failed_checks": dict(Counter(c for t in trajectories for c in t.verification.failed).most_common()),
         "tool_calls": _tool_stats(trajectories),
-        "costs": _costs(trajectories, wall_seconds),
+        "costs": _costs(everything, wall_seconds),
         "tasks": [{**e, "failed_checks": dict(e["failed_checks"])} for e in per_task.values()],
     }
 
@@ -175,6 +199,10 @@ def format_table(report: dict[str, Any]) -> str:
     lines += [row(f"category {n}", g) for n, g in report["by_category"].items()]
     tc, costs = report["tool_calls"], report["costs"]
     llm = {k: sum(c.get(k, 0) for c in costs["llm"].values()) for k in ("calls", "prompt_tokens", "completion_tokens")}
+    infra = report.get("infra_errors") or {"episodes": 0}
+    if infra["episodes"]:
+        lines.append(f"infrastructure errors: {infra['episodes']} episodes left out of the scores above ("
+                     + "; ".join(f"{n}x {r}" for r, n in infra["reasons"].items()) + ")")
     lines += [
         "terminations: " + ", ".join(f"{k} {v}" for k, v in report["terminations"].items()),
         "failed checks: " + (", ".join(f"{k} {v}" for k, v in report["failed_checks"].items()) or "none"),

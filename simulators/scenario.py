@@ -1,6 +1,7 @@
 """What a simulated user is: the scenario a task gives it."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -9,13 +10,34 @@ STOP = "###STOP###"
 """The token a simulated user sends to end the conversation (as in τ-bench)."""
 
 
+class Request(BaseModel):
+    """One thing the user wants in a session.
+
+    ``kind`` is what the request teaches: ``complete`` (the user wants it done and confirms),
+    ``refuse`` (the user wants it but a rule forbids it), ``decline`` (the user says no at the
+    confirmation), ``lookup`` (the user asks about ``asks`` facts), ``disambiguate`` (what the user
+    says first fits several records). ``intent`` is the want in the user's own words; ``goal`` is
+    the task's wording, for model users and readers, never pasted into a message.
+    """
+
+    kind: str = "complete"
+    goal: str
+    intent: str = ""
+    knows: dict[str, Any] = Field(default_factory=dict)
+    opening: list[str] = Field(default_factory=list)
+    confirm: bool = True
+    asks: list[str] = Field(default_factory=list)
+
+
 class Scenario(BaseModel):
     """A simulated user's brief: who they are, what they want, what they know.
 
     `opening` keys are volunteered in the first message; other `knows` keys are revealed only when
     the assistant asks for them. `decisions` answers the assistant's questions (``confirm: true``
     means "yes" to a confirmation request). `unknown` lists things the user does not know and must
-    not invent (the assistant has to look them up).
+    not invent (the assistant has to look them up). `requests`, when given, are the session's
+    requests in order: the user brings the next one only once the assistant has resolved the one
+    before; `goal`, `knows` and `decisions` then summarise them for a model user.
     """
 
     persona: str = "a customer"
@@ -24,8 +46,54 @@ class Scenario(BaseModel):
     opening: list[str] = Field(default_factory=list)
     unknown: list[str] = Field(default_factory=list)
     decisions: dict[str, Any] = Field(default_factory=lambda: {"confirm": True})
+    requests: list[Request] = Field(default_factory=list)
+
+    def session(self) -> list[Request]:
+        """The requests in order (a scenario without `requests` is one request)."""
+        if self.requests:
+            return self.requests
+        return [Request(goal=self.goal, intent=user_words(self.goal, self.knows), knows=self.knows, opening=self.opening,
+                        confirm=bool(self.decisions.get("confirm", True)))]
 
 
 def humanize(key: str) -> str:
     """`order_id` -> "order id": how users and assistants name a piece of knowledge in words."""
     return key.replace("_", " ").strip()
+
+
+_PAREN = re.compile(r"\s*\([^)]*\)")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_PRONOUNS = [(re.compile(r"\byou are\b", re.I), "I am"), (re.compile(r"\byour\b", re.I), "my"),
+             (re.compile(r"\byours\b", re.I), "mine"), (re.compile(r"\byou've\b", re.I), "I've"),
+             (re.compile(r"\byou're\b", re.I), "I'm"), (re.compile(r"\byou\b", re.I), "I")]
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
+_REFERS_BACK = re.compile(r"\b(?:it|them|this|that one)\b", re.IGNORECASE)
+_IDENTITY = re.compile(r"\b(?:you are|i am|born|email is|name is)\b", re.IGNORECASE)
+_IMPERATIVE = re.compile(r"^(?:add|apply|book|buy|cancel|change|check|close|dispute|extend|file|find|freeze|get|"
+                         r"increase|lower|make|move|open|order|pay|raise|redeem|refill|remove|renew|replace|report|"
+                         r"request|reschedule|reset|return|schedule|send|set|sign|start|stop|submit|switch|transfer|"
+                         r"unfreeze|unlock|update|upgrade|view)\b", re.IGNORECASE)
+
+
+def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) -> str:
+    """A task goal as the user would say what they want: its request (the first sentence that asks
+    for something, the headline before any ':' -- the how-to steps after it are the assistant's
+    business), in the first person ("your card" -> "my card"), placeholders filled with what the
+    user knows as they would write it (`fmt(key, value)`), parenthesised asides dropped."""
+    knows = knows or {}
+    fill = fmt or (lambda k, v: str(v))
+    text = _PAREN.sub("", goal)
+    text = _PLACEHOLDER.sub(lambda m: fill(m.group(1), knows[m.group(1)]) if m.group(1) in knows else "", text)
+    sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]
+    ask = next((i for i, x in enumerate(sentences) if _IMPERATIVE.match(x)), 0)
+    chosen = sentences[ask:ask + 1]
+    if chosen and _REFERS_BACK.search(chosen[0]):  # "Report it" needs the sentence saying what "it" is
+        chosen = [x for x in sentences[:ask] if not _IDENTITY.search(x)][-1:] + chosen
+    head = " ".join(x.split(":")[0].strip().rstrip(".!") + "." for x in chosen).rstrip(".")
+    for pattern, mine in _PRONOUNS:
+        head = pattern.sub(mine, head)
+    head = re.sub(r"\s+([,.])", r"\1", re.sub(r"\s+", " ", head)).strip(" ,;-")
+    first = head.split(" ")[0] if head else ""
+    if first not in ("I", "I'm", "I've", "My") and not first[1:2].isupper():
+        head = head[:1].lower() + head[1:]  # a verb phrase: "Freeze my card" -> "freeze my card"
+    return head or "get some help with my account"

@@ -1,13 +1,13 @@
-"""An offline, deterministic user: templates over its scenario, no model."""
+"""An offline, deterministic user: paraphrase banks over its scenario, no model."""
 from __future__ import annotations
 
 import random
 import re
 from typing import Any
 
-from gem_env.tools.render import render
+from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
-from .scenario import Scenario, humanize
+from .scenario import Request, Scenario, humanize
 
 _SENTENCE = re.compile(r"(?<=[.?!])\s+")
 _REQUEST_START = re.compile(
@@ -15,14 +15,6 @@ _REQUEST_START = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = re.compile(r"\banything else\b|\bsomething else\b", re.IGNORECASE)
-
-OPENINGS = ["Hi, I'd like to {goal}.", "Hello! I want to {goal}.", "Hi there, I need to {goal}."]
-ANSWER_PREFIXES = ["", "Sure. ", "Of course. ", "Okay. "]
-YES = ["Yes, please go ahead.", "Yes, please proceed.", "Yes, that's right, go ahead."]
-NO = ["No, please don't do that.", "No, I've changed my mind, please don't."]
-NUDGES = ["Sorry, I didn't get a reply. Are you still there?", "Hello? I didn't see an answer."]
-DONT_KNOW = ["Sorry, I don't know that.", "I'm not sure, sorry."]
-GOODBYES = ["Thank you for your help.", "Okay, thanks.", "Alright, thanks for letting me know."]
 
 
 def requests(text: str) -> list[str]:
@@ -32,39 +24,57 @@ def requests(text: str) -> list[str]:
 
 
 class ScriptedUser:
-    """Opens with its goal and the ``opening`` facts, answers what it is asked from ``knows``,
-    confirms or declines per ``decisions['confirm']``, and says thanks + STOP once the assistant
-    reports a result or says it cannot help. Never stops in the reply that confirms.
+    """Brings its requests one at a time in its own words (never the task's goal string), answers
+    what it is asked from what it knows (and says so when it does not know: it never invents),
+    confirms or declines per the request, and once the assistant has settled the last request
+    says thanks + STOP. Never stops in the reply that confirms.
 
-    A reply depends only on the conversation: wording varies with an RNG seeded from the scenario,
-    ``seed`` and the turn number.
+    A request counts as settled when the assistant's message asks nothing more of the user, or
+    asks whether there is anything else. A reply depends only on the conversation: wording varies
+    with an RNG seeded from the scenario, ``seed`` and the turn number.
     """
 
     def __init__(self, scenario: Scenario, *, seed: int = 0) -> None:
         self.scenario = scenario
         self.meta: dict[str, Any] = {"backend": "scripted", "seed": seed}
         self._seed = f"{seed}\x00{scenario.model_dump_json()}"
-        keys = [*scenario.knows, *(k for k in scenario.unknown if k not in scenario.knows)]
+        self._session = scenario.session()
+        keys = [*scenario.knows, *(k for r in self._session for k in r.knows),
+                *(k for k in scenario.unknown if k not in scenario.knows)]
         # longest names first, so "new email" is matched before (and instead of) "email"
-        self._names = sorted(((humanize(k).lower(), k) for k in keys), key=lambda p: -len(p[0]))
+        self._names = sorted({(humanize(k).lower(), k) for k in keys}, key=lambda p: (-len(p[0]), p[0]))
+        self._style = P.persona_style(scenario.persona)
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
         turns = visible_turns(messages)
         rng = random.Random(f"{self._seed}\x00{len(turns)}")
-        said = next((text for role, text in reversed(turns) if role == "assistant"), None)
-        if said is None:
-            return self._opening(rng)
+        spoken = [text for role, text in turns if role == "assistant"]
+        if not spoken:
+            return rng.choice(P.GREET[self._style]) + self._opening(self._session[0], rng)
+        said = spoken[-1]
         if not said.strip():
-            return rng.choice(NUDGES)
+            return rng.choice(P.NUDGES)
+        settled = sum(self.settles(t) for t in spoken[:-1])
+        current = self._session[min(settled, len(self._session) - 1)]
+        if self.settles(said):
+            if settled + 1 < len(self._session):
+                body = self._opening(self._session[settled + 1], rng)
+                keep = body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
+                return rng.choice(P.BRIDGE) + (body if keep else body[:1].lower() + body[1:])
+            bank = P.UNDERSTOOD if P.is_negative(said) else P.GOODBYES
+            return f"{rng.choice(bank)} {STOP}"
         asked = self.asked_keys(said)
         if asked:
-            return rng.choice(ANSWER_PREFIXES) + " ".join(self._fact(k) for k in asked)
-        closing = bool(_CLOSING.search(said))
-        if asks_confirmation(said) and not closing:
-            return rng.choice(YES if self.scenario.decisions.get("confirm", True) else NO)
-        if requests(said) and not closing:
-            return rng.choice(DONT_KNOW)
-        return f"{rng.choice(GOODBYES)} {STOP}"
+            return self._facts(asked, current, rng)
+        if asks_confirmation(said):
+            return rng.choice(P.YES if current.confirm else P.NO)
+        return rng.choice(P.DONT_KNOW)
+
+    def settles(self, text: str) -> bool:
+        """Whether an assistant message settles the open request (nothing more is asked of the user)."""
+        if _CLOSING.search(text):
+            return True
+        return not (self.asked_keys(text) or asks_confirmation(text) or requests(text))
 
     def asked_keys(self, text: str) -> list[str]:
         """Keys the assistant asks for, in the order their names first appear in its requests."""
@@ -77,14 +87,36 @@ class ScriptedUser:
                 asked = asked[:m.start()] + "#" * len(name) + asked[m.end():]
         return [k for _, k in sorted(found)]
 
-    def _opening(self, rng: random.Random) -> str:
-        facts = [self._fact(k) for k in self.scenario.opening if k in self.scenario.knows]
-        goal = self.scenario.goal.strip().rstrip(".")
-        # a goal written as a sentence ("Your order ... has not shipped") is said as it is
-        opening = f"Hi! {goal}." if goal[:1].isupper() else rng.choice(OPENINGS).format(goal=goal)
-        return " ".join([opening, *facts])
+    def _opening(self, request: Request, rng: random.Random) -> str:
+        if request.kind == "lookup" and request.asks:
+            param = next(iter(request.knows), "record")
+            noun = humanize(param[:-3] if param.endswith("_id") else param)
+            body = rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in request.asks), noun=noun)
+        else:
+            bank, intent = P.want_phrase(request.intent or "get some help")
+            body = rng.choice(bank).format(x=intent)
+        body = body[:1].upper() + body[1:]
+        facts = [rng.choice(P.VOLUNTEER).format(name=humanize(k), v=P.said_value(k, request.knows[k]))
+                 for k in request.opening if k in request.knows]
+        return " ".join([body, *facts])
 
-    def _fact(self, key: str) -> str:
-        if key in self.scenario.knows:
-            return f"My {humanize(key)} is {render(self.scenario.knows[key])}."
-        return f"I don't know my {humanize(key)}."
+    def _value(self, key: str, current: Request) -> Any:
+        if key in current.knows:
+            return current.knows[key]
+        return self.scenario.knows.get(key)
+
+    def _facts(self, asked: list[str], current: Request, rng: random.Random) -> str:
+        known = [(k, self._value(k, current)) for k in asked if self._value(k, current) is not None]
+        unknown = [k for k in asked if self._value(k, current) is None]
+        parts = []
+        if len(known) == 1 and not unknown:
+            k, v = known[0]
+            parts.append(rng.choice(P.ONE_FACT).format(name=humanize(k), v=P.said_value(k, v)))
+        elif len(known) == 2 and not unknown:
+            (a, va), (b, vb) = known
+            parts.append(rng.choice(P.MANY_FACTS).format(a=humanize(a), va=P.said_value(a, va),
+                                                         b=humanize(b), vb=P.said_value(b, vb)))
+        elif known:
+            parts.append(" ".join(f"My {humanize(k)} is {P.said_value(k, v)}." for k, v in known))
+        parts += [rng.choice(P.DONT_KNOW_FACT).format(name=humanize(k)) for k in unknown]
+        return " ".join(parts)

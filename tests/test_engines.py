@@ -1,7 +1,6 @@
 """Engines: the local engine and Ray give byte-identical runs; workers rebuild stages from config."""
 from __future__ import annotations
 
-import asyncio
 import pickle
 from pathlib import Path
 
@@ -70,3 +69,25 @@ def test_ray_engine_resumes_a_run_the_local_engine_began(ray_local, tmp_path: Pa
 def test_ray_address_needs_the_ray_engine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["extract", str(CORPUS), "--out", str(tmp_path / "x"), "--ray-address", "auto"]) == 2
     assert "--engine ray" in capsys.readouterr().err
+
+
+def test_ray_engine_without_ray_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError, as when not installed
+    assert main(["extract", str(CORPUS / "bank"), "--out", str(tmp_path / "x"), "--engine", "ray"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pip install 'gem-env[ray]'" in err[0]
+    assert not (tmp_path / "x").exists()
+
+
+async def test_a_lost_ray_worker_leaves_the_document_unfinished(ray_local) -> None:
+    from gem_env.engines.ray import RayEngine
+
+    engine = RayEngine(PipelineConfig(stop="filter"), Runtime(cache_dir=None), concurrency=2, workers=1)
+    try:
+        ray_local.kill(engine.workers[0])
+        units = [u async for u in engine.map([WorkItem(Document(id="d", text="Open the app."), "d")])]
+    finally:
+        engine.workers = []
+    assert units[0].unfinished and "Ray worker failed" in units[0].unfinished

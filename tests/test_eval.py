@@ -152,6 +152,35 @@ def test_gem_eval_with_an_llm_agent_on_the_test_server(run_dir: Path, tmp_path: 
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["overall"]["episodes"] == 4 and report["overall"]["pass@2"] == 0.0
-    assert report["costs"]["llm"]["agent"]["calls"] == requests == 4
+    # one call per assistant turn; a multi_request session brings its next request after each answer
+    assert report["costs"]["llm"]["agent"]["calls"] == requests >= 4
     assert report["config"]["agent_model"] == "fake"
     assert len((tmp_path / "e" / "rejected.jsonl").read_text().splitlines()) == 4
+
+
+def test_infra_errors_are_left_out_of_pass_k_and_counted_apart() -> None:
+    ok = [_trajectory("a1", "A", "cancel", True) for _ in range(2)]
+    failed = _trajectory("a1", "A", "cancel", False, termination="agent_error")
+    down = [_trajectory("b1", "A", "cancel", False, termination="infra_error",
+                        error=f"LLMUnavailable: LLM endpoint x failed {n} times; last error: request timed out")
+            for n in (3, 5)]
+    report = build_report([*ok, failed, *down], 3, 1.0)
+    assert report["overall"]["episodes"] == 3 and report["overall"]["tasks"] == 1  # b1 only had infra errors
+    assert isclose(report["overall"]["pass^1"], 2 / 3)
+    assert report["infra_errors"] == {"episodes": 2, "reasons": {"request timed out": 2}}
+    assert report["terminations"]["infra_error"] == 2
+    assert "infrastructure errors: 2 episodes left out" in format_table(report)
+
+
+def test_gem_eval_exits_1_naming_the_infra_errors(run_dir: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture) -> None:
+    from gem_env.testing import FakeOpenAIServer, Fault
+
+    with FakeOpenAIServer([Fault("http_500")]) as server:
+        code = main(["eval", str(run_dir), "--agent", "llm", "--model", "fake", "--base-url", server.base_url,
+                     "--limit", "2", "--llm-retries", "0", "--out", str(tmp_path / "e"), "--json"])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert code == 1 and report["infra_errors"]["episodes"] == 2 and report["overall"]["episodes"] == 0
+    err = [line for line in captured.err.splitlines() if line.startswith("gem eval:")]
+    assert len(err) == 1 and "2 of 2 episodes ended in infra_error" in err[0] and "500" in err[0]

@@ -146,7 +146,7 @@ async def test_prompt_is_compact_and_spans_are_located() -> None:
         system = server.requests[0]["messages"][0]["content"]
         await llm.aclose()
     assert isinstance(got, Domain)
-    assert len(system) < 16_000 and "FindStep" not in system and "cancel_pending_order" in system
+    assert len(system) < 16_000 and "FindStep" not in system and "dispute_charge" in system
     text = doc("x").text
     for span in [t.span for t in got.tools if t.span] + [s.span for s in got.workflows[0].steps if s.span]:
         assert text[span.start:span.end] == span.text

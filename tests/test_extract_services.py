@@ -102,3 +102,14 @@ def test_archetype_choice_follows_the_text():
     assert service.pick("Cancel a pending order before it ships; returns within 30 days.", "Orders").key == "orders"
     assert service.pick("Book an appointment with a doctor at the clinic.", "Clinic").key == "appointments"
     assert service.pick("Add checked baggage to your flight reservation.", "Baggage").key == "reservations"
+
+
+def test_an_archetype_without_requests_or_records_extracts():
+    text = ("# Recover your password\n\nIf you forgot your password, we can reset it. Our support agent "
+            "verifies your account with your username and phone number.\n\n1. Open the app and tap Sign in.\n"
+            "2. Choose Forgot password and enter your username.\n3. Enter the code we text to your phone.\n"
+            "A `locked` account cannot reset its password until we unlock it.\n")
+    assert service.pick(text, "Recover your password").key == "profiles"
+    got = OfflineExtractor().extract(Document(id="pw", text=text, title="Recover your password"), RELEVANT)
+    assert isinstance(got, Domain), got
+    assert "service)" in got.description and got.tool("unlock_account") is not None

@@ -264,3 +264,17 @@ def test_spans_may_be_quotes():
     assert d.policy[0].span.start is None
     with pytest.raises(DomainError, match="both start and end, or neither"):
         bank(policy=[{"id": "P1", "text": "x", "span": {"start": 3}}])
+
+
+def test_the_card_disputes_example_uses_the_language_and_admits_every_workflow():
+    from pathlib import Path
+
+    from gem_env.stages.tasks import make_tasks
+    from gem_env.tools import load_domain
+    d = load_domain(Path(__file__).resolve().parents[1] / "examples" / "domains" / "card_disputes.yaml")
+    c = compile_domain(d)
+    tasks, rejected = make_tasks(c, per_domain=2 * len(d.workflows))
+    assert not rejected and {t.workflow for t in tasks} == {w.name for w in d.workflows}
+    fraud = next(t for t in tasks if t.workflow == "dispute_a_fraudulent_charge")
+    assert fraud.required_outputs["dispute_id"].startswith("DSP-1") and fraud.required_outputs["card_status"] == "frozen"
+    assert [a.tool for a in fraud.gold_actions] == ["find_customer_by_email", "list_card_transactions", "open_dispute"]

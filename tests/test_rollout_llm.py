@@ -12,8 +12,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from gem_env.agents.llm_agent import LLMAgent, to_langchain, to_openai
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.backends import agent_chat_fn, make_agent
+from gem_env.stages.ground.usage import EpisodeUsage
 from gem_env.stages.ground.episode import Limits, policy_prompt
-from gem_env.llm import LLMClient, LLMConfig
+from gem_env.llm import LLMClient, LLMConfig, Usage
 from gem_env.stages.ground.rollout import run_rollout
 from gem_env.simulators.llm_user import GREETING, LLMUser
 from gem_env.simulators.scenario import STOP
@@ -56,9 +57,10 @@ async def roll(server: FakeOpenAIServer, shop: CompiledDomain, task: Task, repli
     server.script[:] = replies  # type: ignore[attr-defined]
     client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=max_retries,
                                  retry_base_delay=0.0, retry_max_delay=0.0, timeout=5))
+    usage = EpisodeUsage()
     try:
-        agent = make_agent("llm", shop, client)
-        return await run_rollout(task, shop, agent, ScriptedUser(task.scenario), limits=limits)
+        agent = make_agent("llm", shop, client, usage=usage)
+        return await run_rollout(task, shop, agent, ScriptedUser(task.scenario), limits=limits, usage=usage)
     finally:
         await client.aclose()
 
@@ -109,11 +111,36 @@ async def test_a_claimed_result_it_never_got_is_rejected(server: FakeOpenAIServe
 
 
 async def test_an_agent_that_never_finishes_is_cut(server: FakeOpenAIServer, shop: CompiledDomain, cancel: Task) -> None:
-    order = cancel.scenario.knows["order_id"]
-    traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("get_order", {"order_id": order})])],
-                      limits=Limits(max_turns=6))
+    calls: list[Reply] = [ToolCalls([ToolCall("get_order", {"order_id": f"ORD-0000{i}"})]) for i in range(8)]
+    traj = await roll(server, shop, cancel, calls, limits=Limits(max_turns=6, max_tool_errors=10))
     assert traj.meta["termination"] == "max_turns" and traj.meta["turns"] == 6
     assert "ended_by_user" in traj.verification.failed
+
+
+async def test_an_agent_repeating_the_same_call_ends_as_a_loop(server: FakeOpenAIServer, shop: CompiledDomain,
+                                                               cancel: Task) -> None:
+    order = cancel.scenario.knows["order_id"]
+    traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("get_order", {"order_id": order})])],
+                      limits=Limits(max_turns=30))
+    assert traj.meta["termination"] == "loop" and traj.meta["turns"] == 3
+    assert "repeated 3 times" in traj.meta["error"] and not traj.verification.passed
+
+
+async def test_two_model_parties_greeting_each_other_end_as_a_loop(server: FakeOpenAIServer, shop: CompiledDomain,
+                                                                   cancel: Task) -> None:
+    hello = "Hello! How can I assist you today?"
+
+    async def parrot(messages: list[BaseMessage]) -> AIMessage:
+        return AIMessage(content=hello)
+
+    server.script[:] = [Text(hello)]  # type: ignore[attr-defined]
+    client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0))
+    try:
+        traj = await run_rollout(cancel, shop, make_agent("llm", shop, client),
+                                 LLMUser(parrot, cancel.scenario, model_name="m"), limits=Limits(max_turns=30))
+    finally:
+        await client.aclose()
+    assert traj.meta["termination"] == "loop" and traj.meta["turns"] <= 3
 
 
 async def test_an_agent_whose_calls_keep_failing_is_cut(server: FakeOpenAIServer, shop: CompiledDomain,
@@ -125,10 +152,10 @@ async def test_an_agent_whose_calls_keep_failing_is_cut(server: FakeOpenAIServer
 
 
 @pytest.mark.parametrize("fault", ["http_500", "malformed_json", "wrong_schema"])
-async def test_endpoint_failures_end_the_episode_with_agent_error(server: FakeOpenAIServer, shop: CompiledDomain,
+async def test_endpoint_failures_end_the_episode_with_infra_error(server: FakeOpenAIServer, shop: CompiledDomain,
                                                                   cancel: Task, fault: str) -> None:
     traj = await roll(server, shop, cancel, [Fault(fault)], max_retries=1)  # type: ignore[arg-type]
-    assert traj.meta["termination"] == "agent_error"
+    assert traj.meta["termination"] == "infra_error"
     assert "LLMUnavailable" in traj.meta["error"]
     assert len(server.requests) == 2 and not traj.verification.passed
 
@@ -167,9 +194,12 @@ async def test_llm_agent_sends_policy_and_tools_to_its_chat_function() -> None:
 # ------------------------------------------------------------------ LLM user
 
 
-def recording(model: ToolFakeChatModel, seen: list[list[BaseMessage]]):
+def recording(model: ToolFakeChatModel, seen: list[list[BaseMessage]], usage: EpisodeUsage | None = None):
+    """A user chat function over `model` that keeps the prompts and, as `backends` does, counts calls."""
     async def chat(messages: list[BaseMessage]) -> AIMessage:
         seen.append(messages)
+        if usage is not None:
+            usage.add("user", Usage(calls=1))
         return await model.ainvoke(messages)
     return chat
 
@@ -182,14 +212,15 @@ async def test_llm_user_plays_the_scenario_with_roles_flipped(shop: CompiledDoma
         f"Thanks, that's all. {STOP}",
     ]
     seen: list[list[BaseMessage]] = []
-    user = LLMUser(recording(ToolFakeChatModel(messages=iter(lines)), seen), cancel.scenario,
+    usage = EpisodeUsage()
+    user = LLMUser(recording(ToolFakeChatModel(messages=iter(lines)), seen, usage), cancel.scenario,
                    model_name="fake-user", temperature=0.7, seed=11)
-    traj = await run_rollout(cancel, shop, WorkflowAgent(shop), user)
+    traj = await run_rollout(cancel, shop, WorkflowAgent(shop), user, usage=usage)
     assert traj.verification.passed, traj.verification.failed
     users = [m["content"] for m in traj.messages if m["role"] == "user"]
     assert users[1] == "Yes, please go ahead."
     assert traj.meta["backends"]["user"] == {"backend": "llm", "model": "fake-user", "temperature": 0.7, "seed": 11}
-    assert traj.meta["seeds"]["user"] == 11 and traj.meta["llm"]["user"]["calls"] == 3
+    assert traj.meta["seeds"]["user"] == 11 and len(seen) == 3  # counting is the chat function's (backends)
     system, greeting, opening, *rest = seen[-1]
     assert isinstance(system, SystemMessage) and cancel.scenario.goal in system.content and STOP in system.content
     assert greeting == HumanMessage(GREETING) and isinstance(opening, AIMessage)
@@ -223,10 +254,18 @@ async def test_user_model_failure_ends_the_episode(shop: CompiledDomain, cancel:
     assert traj.meta["termination"] == "user_error" and "timed out" in traj.meta["error"]
 
 
+async def test_user_endpoint_failure_is_an_infra_error(shop: CompiledDomain, cancel: Task) -> None:
+    from gem_env.llm import LLMUnavailable
+
+    async def down(messages: list[BaseMessage]) -> AIMessage:
+        raise LLMUnavailable("LLM endpoint x failed 5 times; last error: request timed out")
+
+    traj = await run_rollout(cancel, shop, WorkflowAgent(shop), LLMUser(down, cancel.scenario, model_name="m"))
+    assert traj.meta["termination"] == "infra_error" and "failed 5 times" in traj.meta["error"]
+
+
 def test_chat_fn_adapter_returns_the_message_and_counts_into_the_episode(server: FakeOpenAIServer) -> None:
     import asyncio
-
-    from gem_env.stages.ground.usage import EpisodeUsage
 
     server.script[:] = [Text("pong")]  # type: ignore[attr-defined]
     client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0))

@@ -10,6 +10,7 @@ import pytest
 from gem_env.agents.workflow_agent import OUT_OF_SCOPE, WorkflowAgent, parse_facts
 from gem_env.stages.ground.episode import Episode, Limits
 from gem_env.stages.ground.rollout import RolloutJob, run_rollout, run_rollouts
+from gem_env.simulators.base import asks_confirmation
 from gem_env.simulators.scenario import STOP
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.tasks import Task, make_tasks
@@ -28,6 +29,14 @@ def shop() -> CompiledDomain:
 
 @pytest.fixture(scope="module")
 def tasks(shop: CompiledDomain) -> list[Task]:
+    """One request each, so the tests below can bend a scenario."""
+    tasks, rejected = make_tasks(shop, per_domain=9, seed=3, kinds=("complete",))
+    assert len(tasks) == 9 and not rejected
+    return tasks
+
+
+@pytest.fixture(scope="module")
+def every_kind(shop: CompiledDomain) -> list[Task]:
     tasks, rejected = make_tasks(shop, per_domain=9, seed=3)
     assert len(tasks) == 9 and not rejected
     return tasks
@@ -47,14 +56,17 @@ def task_of(tasks: list[Task], workflow: str) -> Task:
     return next(t for t in tasks if t.workflow == workflow)
 
 
-async def test_every_admitted_task_is_accepted(shop: CompiledDomain, tasks: list[Task]) -> None:
+async def test_every_admitted_task_is_accepted(shop: CompiledDomain, tasks: list[Task],
+                                               every_kind: list[Task]) -> None:
+    tasks = tasks + every_kind
     trajectories = await run_rollouts(offline_jobs(shop, tasks), concurrency=4)
     assert [t.id for t in trajectories] == [t.id for t in tasks]
     for traj in trajectories:
         assert traj.verification.passed, (traj.id, traj.verification.failed, traj.messages)
         assert traj.meta["termination"] == "user_stop"
     writes = [t for t in trajectories if t.task["kind"] == "write"]
-    assert writes and all("Shall I proceed? (yes/no)" in json.dumps(t.messages) for t in writes)
+    assert writes and all(any(asks_confirmation(m.get("content") or "") for m in t.messages) for t in writes)
+    assert {t.task["category"] for t in trajectories} >= {"complete", "multi_request"}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
@@ -75,8 +87,8 @@ def _only_boolean_grounding(traj: Trajectory) -> bool:
         v in ("yes", "no") for item in claimed for k, v in item.items() if k != "said_at")
 
 
-async def test_messages_are_valid_openai_chat(shop: CompiledDomain, tasks: list[Task]) -> None:
-    for traj in await run_rollouts(offline_jobs(shop, tasks), concurrency=4):
+async def test_messages_are_valid_openai_chat(shop: CompiledDomain, every_kind: list[Task]) -> None:
+    for traj in await run_rollouts(offline_jobs(shop, every_kind), concurrency=4):
         msgs = traj.messages
         assert msgs[0]["role"] == "system" and msgs[0]["content"]
         assert {m["role"] for m in msgs[1:]} <= {"user", "assistant", "tool"}
@@ -96,9 +108,9 @@ async def test_messages_are_valid_openai_chat(shop: CompiledDomain, tasks: list[
         assert Trajectory.model_validate_json(traj.model_dump_json()).model_dump() == traj.model_dump()
 
 
-async def test_rollouts_are_deterministic(shop: CompiledDomain, tasks: list[Task]) -> None:
-    first = await run_rollouts(offline_jobs(shop, tasks), concurrency=3)
-    second = await run_rollouts(offline_jobs(shop, tasks), concurrency=1)
+async def test_rollouts_are_deterministic(shop: CompiledDomain, every_kind: list[Task]) -> None:
+    first = await run_rollouts(offline_jobs(shop, every_kind), concurrency=3)
+    second = await run_rollouts(offline_jobs(shop, every_kind), concurrency=1)
     assert [without_timings(t) for t in first] == [without_timings(t) for t in second]
 
 
@@ -114,7 +126,7 @@ async def test_max_turns_cuts_the_episode(shop: CompiledDomain, tasks: list[Task
 async def test_declined_confirmation_changes_nothing_and_the_user_still_ends(shop: CompiledDomain,
                                                                             tasks: list[Task]) -> None:
     task = task_of(tasks, "cancel_pending_order")
-    scenario = task.scenario.model_copy(update={"decisions": {"confirm": False}})
+    scenario = task.scenario.model_copy(update={"decisions": {"confirm": False}, "requests": []})
     traj = await run_rollout(task, shop, WorkflowAgent(shop), ScriptedUser(scenario))
     names = [c["function"]["name"] for m in traj.messages for c in m.get("tool_calls", [])]
     assert "cancel_order" not in names
@@ -126,7 +138,7 @@ async def test_user_waits_for_the_result_after_confirming(shop: CompiledDomain, 
     task = task_of(tasks, "change_email")
     traj = await run_rollout(task, shop, WorkflowAgent(shop), ScriptedUser(task.scenario))
     users = [m["content"] for m in traj.messages if m["role"] == "user"]
-    confirm = next(i for i, m in enumerate(traj.messages) if "(yes/no)" in (m.get("content") or ""))
+    confirm = next(i for i, m in enumerate(traj.messages) if asks_confirmation(m.get("content") or ""))
     assert STOP not in traj.messages[confirm + 1]["content"]
     assert sum(STOP in u for u in users) == 1 and STOP in users[-1]
 
@@ -140,16 +152,19 @@ async def test_a_tool_refusal_is_relayed(shop: CompiledDomain, tasks: list[Task]
                  if r["customer_id"] == shipped["customer_id"])
     scenario = task.scenario.model_copy(update={
         "goal": f"cancel my order {shipped['order_id']} because it is no longer needed",
-        "knows": {"order_id": shipped["order_id"], "email": email}, "opening": ["order_id", "email"]})
+        "knows": {"order_id": shipped["order_id"], "email": email}, "opening": ["order_id", "email"], "requests": []})
     traj = await run_rollout(task, shop, WorkflowAgent(shop), ScriptedUser(scenario))
     said = [m["content"] for m in traj.messages if m["role"] == "assistant" and m.get("content")]
-    assert "Only pending orders can be cancelled" in said[-1]
-    assert traj.meta["termination"] == "user_stop" and traj.meta["tool_errors"] == 1
+    # the rule is seen in the order already read, so the assistant refuses without trying the write
+    assert "only pending orders can be cancelled" in said[-1].lower() and "shipped" in said[-1]
+    names = [c["function"]["name"] for m in traj.messages for c in m.get("tool_calls", [])]
+    assert "cancel_order" not in names
+    assert traj.meta["termination"] == "user_stop" and traj.meta["tool_errors"] == 0
 
 
 async def test_out_of_scope_request_is_declined(shop: CompiledDomain, tasks: list[Task]) -> None:
     task = tasks[0]
-    scenario = task.scenario.model_copy(update={"goal": "book a flight to Lisbon", "opening": []})
+    scenario = task.scenario.model_copy(update={"goal": "book a flight to Lisbon", "opening": [], "requests": []})
     traj = await run_rollout(task, shop, WorkflowAgent(shop), ScriptedUser(scenario))
     assert traj.messages[2] == {"role": "assistant", "content": OUT_OF_SCOPE}
     assert traj.meta["termination"] == "user_stop" and traj.meta["tool_calls"] == 0
@@ -158,11 +173,12 @@ async def test_out_of_scope_request_is_declined(shop: CompiledDomain, tasks: lis
 async def test_unknown_knowledge_makes_the_agent_give_up(shop: CompiledDomain, tasks: list[Task]) -> None:
     task = task_of(tasks, "change_email")
     scenario = task.scenario.model_copy(update={
-        "knows": {"new_email": task.scenario.knows["new_email"]}, "unknown": ["email"], "opening": ["new_email"]})
+        "knows": {"new_email": task.scenario.knows["new_email"]}, "unknown": ["email"], "opening": ["new_email"],
+        "requests": []})
     traj = await run_rollout(task, shop, WorkflowAgent(shop), ScriptedUser(scenario))
     contents = [m.get("content") or "" for m in traj.messages]
-    assert any("I don't know my email." in c for c in contents)
-    assert "can't continue without your email" in contents[-2]
+    assert any("don't know my email" in c for c in contents)
+    assert "without your email" in contents[-2]
     assert traj.meta["termination"] == "user_stop"
 
 

@@ -113,3 +113,24 @@ def test_serve_rejects_a_bad_target(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "gem_env", "serve", str(tmp_path / "nope.yaml")],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "no such domain file" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_pool_keeps_a_sandbox_per_session_and_lets_idle_or_surplus_ones_go() -> None:
+    from gem_env.integrations.mcp_server import SandboxPool
+    now = [0.0]
+    pool = SandboxPool(compile_domain(load_domain(SHOP)), max_sessions=2, idle_seconds=100, clock=lambda: now[0])
+    a = pool.get("a")
+    assert pool.get("a") is a and len(pool) == 1
+    a.call("cancel_order", {"order_id": ORDER, "reason": "no longer needed"})
+    b = pool.get("b")
+    assert b is not a and b.dump(["orders"])["orders"][ORDER]["status"] == "pending"
+    pool.get("a")          # a is now the most recent
+    pool.get("c")          # over max_sessions: b, the least recently used, goes
+    assert len(pool) == 2 and pool.get("a") is a
+    now[0] = 150           # everything idle for more than 100 s goes on the next use
+    fresh = pool.get("a")
+    assert fresh is not a and len(pool) == 1
+    assert fresh.dump(["orders"])["orders"][ORDER]["status"] == "pending"
+    pool.reset("a")
+    assert len(pool) == 0
+    pool.close()

@@ -163,3 +163,25 @@ def test_a_scratch_sandbox_comes_back_at_the_template_state():
         assert sb.dump() == initial.dump() and sb.log == [] and sb.touched() == {}
     with scratch_sandbox(COMPILED) as a, scratch_sandbox(COMPILED) as b:
         assert a is not b  # in use at once: two copies
+
+
+def test_only_tables_a_tool_can_write_get_triggers():
+    from gem_env.tools.digest import written_tables
+    declarative = compile_domain(parse_domain(DOMAIN))
+    tools = declarative.tools.values()
+    assert written_tables(declarative.tables, [t.steps for t in tools]) == {"orders", "lines"}
+    assert written_tables(declarative.tables, [t.steps for t in tools] + [None]) == set(declarative.tables)
+    assert written_tables(declarative.tables, [[object()]]) == set(declarative.tables)  # an unknown step kind
+    triggers = {n for (n,) in declarative.new_sandbox().conn.execute(
+        "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")}
+    assert triggers == {"orders", "lines"}
+
+
+def test_writes_after_a_restore_are_still_counted():
+    sb = COMPILED.new_sandbox()
+    assert sb.call("cancel", {"order_id": ORDER_IDS[1], "fee": 1.0}).ok
+    snap = sb.snapshot()
+    sb.restore(snap)
+    assert sb.call("add", {"order_id": ORDER_IDS[1], "skus": ["q"], "qty": 1}).ok
+    assert sb.call("cancel", {"order_id": ORDER_IDS[1], "fee": 2.0}).ok
+    assert sb.state_hash() == full_hash(sb)

@@ -32,23 +32,24 @@ def test_tasks_carry_scenario_gold_and_expected_state():
         {"tool": "get", "args": {"order_id": {"user": "order_id"}}, "as": "order"},
         {"tool": "cancel", "args": {"order_id": {"result": "order.order_id"}}, "when": "order.status == 'pending'",
          "as": "done"}], filter="row.status == 'pending' and today >= '2025-01-01'", tells={"status": "done.status"}))
-    tasks, rejections = make_tasks(c, per_domain=3, seed=1)
+    tasks, rejections = make_tasks(c, per_domain=3, seed=1, kinds=("complete",))
     assert len(tasks) == 3 and not rejections
     t = tasks[0]
+    assert t.category == "complete" and t.topic == "general"
     assert t.kind == "write" and [a.tool for a in t.gold_actions] == ["get", "cancel"]
     assert t.scenario.knows == {"order_id": t.gold_actions[0].arguments["order_id"]}
     assert t.scenario.goal == f"sort out order {t.scenario.knows['order_id']}"
     assert t.scenario.unknown == ["status"] and t.required_outputs == {"status": "cancelled"}
     assert t.expected_state_hash != t.initial_state_hash
     assert Task.model_validate_json(t.model_dump_json()) == t
-    assert make_tasks(c, per_domain=3, seed=1)[0] == tasks  # deterministic
+    assert make_tasks(c, per_domain=3, seed=1, kinds=("complete",))[0] == tasks  # deterministic
     assert verify(t, [{"role": "user", "content": "hi"}], c).passed is False  # doing nothing fails
 
 
 def test_anchor_can_count_child_rows():
     c = compiled(workflow("lines", [{"tool": "cancel", "args": {"order_id": {"user": "order_id"}}}],
                           filter="row.status == 'pending' and count_rows('lines', {order_id: row.order_id}) == 0"))
-    tasks, rejections = make_tasks(c, per_domain=2)
+    tasks, rejections = make_tasks(c, per_domain=2, kinds=("complete",))
     assert len(tasks) == 2 and not rejections
 
 
@@ -60,7 +61,7 @@ def test_gate_rejects_with_reasons():
                  filter="row.status == 'delivered'"),
         workflow("no_rows", [{"tool": "get", "args": {"order_id": {"user": "order_id"}}}], filter="false"),
     )
-    tasks, rejections = make_tasks(c, per_domain=4)
+    tasks, rejections = make_tasks(c, per_domain=4, kinds=("complete",))
     assert not tasks
     reasons = {r.id.split(".")[-1]: r.reason for r in rejections}
     assert "write task does not change the state" in reasons["no_change"]

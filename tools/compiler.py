@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Literal, Union
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
 
 from . import effects as fx
-from .digest import log_ddl
+from .digest import TemplateRows, log_ddl, written_tables
 from .errors import CompileError, ExprError
 from .model import Domain, Parameter, ToolSpec, Workflow
 from .python_tools import PythonTool
@@ -168,6 +168,7 @@ class CompiledDomain:
     template: bytes
     row_counts: dict[str, int]
     table_sums: dict[str, int] = field(default_factory=dict)  # the template's digest, per table
+    template_rows: TemplateRows | None = field(default=None, repr=False, compare=False)
 
     def new_sandbox(self) -> "Sandbox":
         from .sandbox import Sandbox
@@ -223,8 +224,10 @@ def compile_domain(domain: Domain, *, python_tools: Iterable[PythonTool] = (),
     for tool in tools.values():
         indexed |= _lookup_fields(tool.steps or [])
     indexed = {(t, f, nocase) for t, f, nocase in indexed if nocase or f != tables[t].pk}
-    template, counts = _build_template(tables, rows, sorted(indexed))
-    compiled = CompiledDomain(domain=domain, tables=tables, tools=tools, template=template, row_counts=counts)
+    written = written_tables(tables, [None if t.python is not None else t.steps for t in tools.values()])
+    template, counts = _build_template(tables, rows, sorted(indexed), written)
+    compiled = CompiledDomain(domain=domain, tables=tables, tools=tools, template=template, row_counts=counts,
+                              template_rows=TemplateRows(template))
     probe = compiled.new_sandbox()
     probe.digest.recompute(probe.conn)
     compiled.table_sums = dict(probe.digest.sums)
@@ -232,8 +235,8 @@ def compile_domain(domain: Domain, *, python_tools: Iterable[PythonTool] = (),
     return compiled
 
 
-def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]],
-                    indexed: list[tuple[str, str, bool]]) -> tuple[bytes, dict[str, int]]:
+def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]], indexed: list[tuple[str, str, bool]],
+                    written: set[str]) -> tuple[bytes, dict[str, int]]:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
         conn.execute(f"CREATE TABLE {quote(COUNTERS_TABLE)} (prefix TEXT PRIMARY KEY, value INTEGER NOT NULL)")
@@ -255,7 +258,7 @@ def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]],
         for i, (table, fld, nocase) in enumerate(indexed):
             collate = " COLLATE NOCASE" if nocase else ""
             conn.execute(f"CREATE INDEX {quote(f'{INTERNAL_PREFIX}i{i}')} ON {quote(table)} ({quote(fld)}{collate})")
-        for ddl in log_ddl(tables):  # after the seed rows: the change log starts empty
+        for ddl in log_ddl(tables, written):  # after the seed rows: the change log starts empty
             conn.execute(ddl)
         reserve_free_pages(conn)
         conn.execute("COMMIT")

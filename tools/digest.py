@@ -5,23 +5,28 @@ A table's digest is the sum (mod 2**256) of the SHA-256 of each row's canonical 
 different order of the same arithmetic does not count as a different state. A sum is a multiset
 hash: a row can be taken out and put back in O(1), whatever the size of the table.
 
-Which rows changed is recorded inside SQLite itself: triggers on every table log each written key
-once, with the row's image as of the last fold (`NULL`: the row did not exist), into
-`_gem_changes`. Because the log is an ordinary table, a call's `ROLLBACK TO` takes its entries back
-with the write, and a Python tool or a new effect step kind is covered without doing anything.
-`fold` reads the log, moves each logged row's old digest out of the sum and its current one in,
-and empties the log: a state hash after a write costs O(rows written), not O(rows).
+Which rows changed is recorded inside SQLite itself: a trigger on each table a tool can write logs
+every written key once into `_gem_changes`. Because the log is an ordinary table, a call's
+`ROLLBACK TO` takes its entries back with the write, and a Python tool or a new effect step kind is
+covered without doing anything (a domain with either gets triggers on every table). `fold` reads
+the log, moves each logged row's previous digest out of the sum (kept from its last fold, or read
+from the template by key the first time) and its current one in, and empties the log: a state
+hash after a write costs O(rows written), not O(rows).
 
-Measured against SQLite's session extension (bench/hot_path.py, `digest_alternatives`): a
-changeset carries only the changed columns of an updated row, so the full old row must be kept
-elsewhere anyway, and Python's `sqlite3` does not expose sessions (it needs apsw).
+Triggers hold only the key, not the old row: a fresh connection parses every trigger of the schema
+on its first statement (~40 µs per table here), and the old-row image made that 2× longer and
+every write ~5 µs slower. SQLite's session extension (a changeset) would also do, but Python's
+`sqlite3` does not expose it, and a changeset of an UPDATE carries only the changed columns, so the
+full old row would be needed from elsewhere anyway.
 """
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 from typing import Any, Iterable
 
+from . import effects as fx
 from .tables import INTERNAL_PREFIX, Table, quote
 
 LOG_TABLE = f"{INTERNAL_PREFIX}changes"
@@ -37,33 +42,73 @@ def table_codes(tables: dict[str, Table]) -> dict[str, int]:
     return {name: i for i, name in enumerate(sorted(tables))}
 
 
-def log_ddl(tables: dict[str, Table]) -> list[str]:
-    """The change log and its triggers. Identifiers come from the checked schema; the table code is
-    an int the code itself made."""
+def log_ddl(tables: dict[str, Table], written: Iterable[str]) -> list[str]:
+    """The change log and the triggers of the `written` tables. Identifiers come from the checked
+    schema; the table code is an int the code itself made."""
     log = quote(LOG_TABLE)
-    out = [f"CREATE TABLE {log} (tbl INTEGER NOT NULL, key NOT NULL, old TEXT, PRIMARY KEY (tbl, key))"]
-    for name, code in table_codes(tables).items():
-        t = tables[name]
-        pk = quote(t.pk)
-
-        def image(alias: str) -> str:
-            return "json_array(" + ", ".join(f"{alias}.{quote(c)}" for c in t.columns) + ")"
-
-        def logged(alias: str) -> str:
-            return f"EXISTS (SELECT 1 FROM {log} WHERE tbl = {code} AND key = {alias}.{pk})"
-
+    out = [f"CREATE TABLE {log} (tbl INTEGER NOT NULL, key NOT NULL, PRIMARY KEY (tbl, key)) WITHOUT ROWID"]
+    codes = table_codes(tables)
+    for name in sorted(set(written)):
+        code, t, pk = codes[name], tables[name], quote(tables[name].pk)
         trig = f"{INTERNAL_PREFIX}log{code}"
-        out.append(f"CREATE TRIGGER {quote(trig + 'i')} AFTER INSERT ON {quote(name)} "
-                   f"WHEN NOT {logged('NEW')} BEGIN "
-                   f"INSERT INTO {log} VALUES ({code}, NEW.{pk}, NULL); END")
-        out.append(f"CREATE TRIGGER {quote(trig + 'd')} AFTER DELETE ON {quote(name)} "
-                   f"WHEN NOT {logged('OLD')} BEGIN "
-                   f"INSERT INTO {log} VALUES ({code}, OLD.{pk}, {image('OLD')}); END")
-        out.append(f"CREATE TRIGGER {quote(trig + 'u')} AFTER UPDATE ON {quote(name)} "
-                   f"WHEN NOT {logged('OLD')} OR NEW.{pk} IS NOT OLD.{pk} BEGIN "
-                   f"INSERT OR IGNORE INTO {log} VALUES ({code}, OLD.{pk}, {image('OLD')}); "
-                   f"INSERT OR IGNORE INTO {log} VALUES ({code}, NEW.{pk}, NULL); END")
+        add = f"INSERT OR IGNORE INTO {log} VALUES"
+        out.append(f"CREATE TRIGGER {quote(trig + 'i')} AFTER INSERT ON {quote(t.name)} "
+                   f"BEGIN {add} ({code}, NEW.{pk}); END")
+        out.append(f"CREATE TRIGGER {quote(trig + 'd')} AFTER DELETE ON {quote(t.name)} "
+                   f"BEGIN {add} ({code}, OLD.{pk}); END")
+        out.append(f"CREATE TRIGGER {quote(trig + 'u')} AFTER UPDATE ON {quote(t.name)} "
+                   f"BEGIN {add} ({code}, OLD.{pk}), ({code}, NEW.{pk}); END")
     return out
+
+
+_READS = (fx.Find, fx.Require, fx.Let, fx.ReturnValue)
+_WRITES = (fx.Insert, fx.Update, fx.Delete)
+
+
+def written_tables(tables: dict[str, Table], effects: Iterable[list[Any] | None]) -> set[str]:
+    """The tables some tool can write: those of insert/update/delete steps; every table when a tool
+    is Python (`None`) or has a step kind this function does not know."""
+    names: set[str] = set()
+
+    def walk(steps: list[Any]) -> bool:
+        for st in steps:
+            if isinstance(st, _WRITES):
+                names.add(st.table.name)
+            elif isinstance(st, fx.ForEach):
+                if not walk(st.body):
+                    return False
+            elif not isinstance(st, _READS):
+                return False
+        return True
+
+    for steps in effects:
+        if steps is None or not walk(steps):
+            return set(tables)
+    return names
+
+
+class TemplateRows:
+    """The template's rows by key: the "before" of a row's first write in a sandbox. One read-only
+    copy of the template per domain, opened on first use and shared under a lock."""
+
+    def __init__(self, template: bytes):
+        self._template = template
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def digest(self, t: Table, key: Any) -> int:
+        with self._lock:
+            if self._conn is None:
+                self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+                self._conn.deserialize(self._template)
+            row = self._conn.execute(t.row_text_sql, (key,)).fetchone()
+        return row_digest(row[0]) if row else 0
+
+    def __getstate__(self) -> dict[str, Any]:  # a compiled domain may be pickled (to a worker)
+        return {"_template": self._template}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["_template"])  # type: ignore[misc]
 
 
 def table_sum(conn: sqlite3.Connection, t: Table) -> int:
@@ -79,36 +124,54 @@ class StateDigest:
     """One sandbox's per-table sums, folded forward from the change log; and every key written since
     the sandbox left its template (`touched`), which bounds a row diff."""
 
-    def __init__(self, tables: dict[str, Table], sums: dict[str, int]):
+    def __init__(self, tables: dict[str, Table], sums: dict[str, int], template: TemplateRows | None):
         self.tables = tables
         self.names = sorted(tables)
         self.sums = dict(sums)
+        self.template = template
+        """Where a row's digest before its first write comes from; None after a restore, when the
+        state is no longer the template's plus the rows written (tables are then summed anew)."""
+        self.rows: dict[tuple[int, Any], int] = {}
+        """The digest of each written row as of the last fold (0: absent)."""
         self.touched: dict[str, set[Any]] | None = {}
         """Keys written per table since the template; None after a restore (unknown)."""
 
-    def reset(self, sums: dict[str, int]) -> None:
-        self.sums = dict(sums)
-        self.touched = {}
-
     def fold(self, conn: sqlite3.Connection) -> None:
         """Take the logged changes into the sums and empty the log."""
-        entries = conn.execute(f"SELECT tbl, key, old FROM {quote(LOG_TABLE)}").fetchall()
+        entries = conn.execute(f"SELECT tbl, key FROM {quote(LOG_TABLE)}").fetchall()
         if not entries:
             return
-        for code, key, old in entries:
+        if self.template is None:
+            self._resum(conn, {self.names[code] for code, _ in entries})
+            return
+        rows, sums = self.rows, self.sums
+        for code, key in entries:
             name = self.names[code]
-            new = conn.execute(self.tables[name].row_text_sql, (key,)).fetchone()
-            delta = (row_digest(new[0]) if new else 0) - (row_digest(old) if old is not None else 0)
-            self.sums[name] = (self.sums[name] + delta) % MOD
+            t = self.tables[name]
+            old = rows.get((code, key))
+            if old is None:
+                old = self.template.digest(t, key)
+            new = conn.execute(t.row_text_sql, (key,)).fetchone()
+            rows[(code, key)] = new = row_digest(new[0]) if new else 0
+            sums[name] = (sums[name] + new - old) % MOD
             if self.touched is not None:
                 self.touched.setdefault(name, set()).add(key)
         conn.execute(f"DELETE FROM {quote(LOG_TABLE)}")
 
     def recompute(self, conn: sqlite3.Connection) -> None:
-        """Every sum from scratch (after a restore, or to check the incremental ones)."""
+        """Every sum from scratch (to check the incremental ones)."""
         self.fold(conn)
+        self._resum(conn, self.names)
+
+    def forget_template(self, conn: sqlite3.Connection) -> None:
+        """The state was replaced (a restore): sum every table anew, and from now on every table
+        that is written (its rows' previous digests are unknown)."""
+        self.template, self.rows, self.touched = None, {}, None
+        self._resum(conn, self.names)
+
+    def _resum(self, conn: sqlite3.Connection, names: Iterable[str]) -> None:
         conn.execute(f"DELETE FROM {quote(LOG_TABLE)}")
-        for name in self.names:
+        for name in names:
             self.sums[name] = table_sum(conn, self.tables[name])
 
     def table_hex(self, name: str) -> str:

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from .compiler import CompiledDomain, CompiledTool
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+"""`json.dumps(..., ensure_ascii=False, default=str)` without building an encoder per call."""
+
+
 @dataclass
 class ToolResult:
     """What one call produced: `value` when ok, else `error` (a message for the agent)."""
@@ -44,7 +48,7 @@ class ToolResult:
     def content(self) -> str:
         """The tool message text an agent sees."""
         data = self.as_data()
-        return data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, default=str)
+        return data if isinstance(data, str) else _ENCODE(data)
 
 
 @dataclass
@@ -83,9 +87,9 @@ class Sandbox:
         self.log: list[CallRecord] = []
         self.dirty: set[str] = set()
         """Tables written since the last state hash (informational: the digest reads SQLite's log)."""
-        self.digest = StateDigest(self.tables, compiled.table_sums)
+        self.digest = StateDigest(self.tables, compiled.table_sums, compiled.template_rows)
         self.db = SandboxDB(self.conn, self.tables, self.dirty)
-        self._checkpoint: tuple[dict[str, int], dict[str, set[Any]] | None] | None = None
+        self._checkpoint: tuple[dict, dict, dict | None] | None = None
 
     # ------------------------------------------------------------ calls
 
@@ -224,15 +228,17 @@ class Sandbox:
         (calls nest their savepoints inside it), so `rewind` costs O(pages written), not O(DB)."""
         self._fold()
         self.conn.execute("SAVEPOINT gem_checkpoint")
-        self._checkpoint = (dict(self.digest.sums), self.digest.touched)
+        touched = self.digest.touched
+        self._checkpoint = (dict(self.digest.sums), dict(self.digest.rows),
+                            None if touched is None else {t: set(k) for t, k in touched.items()})
 
     def rewind(self) -> None:
         """Back to the last `checkpoint`: rows, digest, touched keys and the call log."""
         if self._checkpoint is None:
             raise RuntimeError("rewind needs a checkpoint")
         self.conn.execute("ROLLBACK TO gem_checkpoint")
-        sums, touched = self._checkpoint
-        self.digest.sums = dict(sums)
+        sums, rows, touched = self._checkpoint
+        self.digest.sums, self.digest.rows = dict(sums), dict(rows)
         self.digest.touched = None if touched is None else {t: set(k) for t, k in touched.items()}
         self.log.clear()
         self.dirty.clear()
@@ -243,8 +249,7 @@ class Sandbox:
     def restore(self, snapshot: bytes) -> None:
         self.conn.deserialize(snapshot)
         self.conn.execute("PRAGMA foreign_keys = ON")
-        self.digest.recompute(self.conn)
-        self.digest.touched = None
+        self.digest.forget_template(self.conn)
 
     def close(self) -> None:
         self.conn.close()

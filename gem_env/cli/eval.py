@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
     domains = {name: d for name, d in domains.items() if any(t.domain == name for t in tasks)}
     agent_model = args.agent_model or args.model
     user_model = args.user_model or args.model
-    agent_client = llm_client(args, model=agent_model) if args.agent == "llm" else None
-    user_client = llm_client(args, model=user_model) if args.user == "llm" else None
+    agent_client = llm_client(args, model=agent_model, role="agent") if args.agent == "llm" else None
+    user_client = llm_client(args, model=user_model, role="user") if args.user == "llm" else None
     backend = "workflow" if args.agent == "offline" else "llm"
 
     def agent(compiled: CompiledDomain, usage: Any) -> Assistant:
@@ -94,4 +95,15 @@ def run(args: argparse.Namespace) -> int:
         print(format_table(report))
         print(f"report and trajectories in {args.out}/ (report.json, trajectories.jsonl: passed, "
               f"rejected.jsonl: failed; check with `gem verify {args.out}`)")
-    return 0
+    return _infra_status(report)
+
+
+def _infra_status(report: dict) -> int:
+    """1, with one line on stderr, when some episodes ended because the endpoint failed."""
+    infra, total = report["infra_errors"], sum(report["terminations"].values())
+    if not infra["episodes"]:
+        return 0
+    why = "; ".join(f"{n}x {r}" for r, n in infra["reasons"].items())
+    print(f"gem eval: {infra['episodes']} of {total} episodes ended in infra_error (the LLM endpoint failed: "
+          f"{why}); they are left out of pass^k", file=sys.stderr)
+    return 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from ..errors import GemError
 from ..io.export import FORMATS, Selection, export_run
@@ -28,11 +29,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
+def _count_lines(path: Path) -> int | None:
+    """The number of trajectories to go through (for the ETA), None when unknown."""
+    if not path.is_file():
+        return None
+    with path.open("rb") as fh:
+        return sum(1 for _ in fh) or None
+
+
 def run(args: argparse.Namespace) -> int:
     if args.min_turns < 0:
         raise GemError("--min-turns must be at least 0")
     categories = frozenset(c.strip() for c in (args.categories or "").split(",") if c.strip())
-    progress = Progress("records", quiet=args.quiet)
+    progress = Progress("records", total=_count_lines(Path(args.run) / "trajectories.jsonl"), quiet=args.quiet)
     with progress:
         summary = export_run(args.run, args.format, args.out, selection=Selection(categories, args.min_turns),
                              split=args.split, seed=args.seed, overwrite=args.overwrite,

@@ -59,10 +59,14 @@ class RayEngine:
         self.concurrency = max(concurrency, n)
 
     async def _run(self, item: WorkItem) -> Unit:
-        k = min(range(len(self.workers)), key=self.in_flight.__getitem__)  # the least busy worker
+        """The item's unit from the least busy worker; a worker (or node) lost on the way leaves the
+        document unfinished, so the run stops sending work and `--resume` retries it."""
+        k = min(range(len(self.workers)), key=self.in_flight.__getitem__)
         self.in_flight[k] += 1
         try:
             return await self.workers[k].run.remote(item)
+        except self.ray.exceptions.RayError as err:
+            return Unit(item.item.id, unfinished=f"a Ray worker failed ({type(err).__name__})")
         finally:
             self.in_flight[k] -= 1
 

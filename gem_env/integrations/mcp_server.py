@@ -17,11 +17,13 @@ Sessions beyond ``max_sessions`` evict the least recently used one.
 from __future__ import annotations
 
 import json
+import time
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
 
 import mcp_types as types
 from mcp.server.lowlevel.server import Server
+from mcp.server.streamable_http_manager import DEFAULT_SESSION_IDLE_TIMEOUT
 from mcp.shared.exceptions import MCPError
 
 from ..tools import CompiledDomain, Sandbox
@@ -31,34 +33,46 @@ STDIO_SESSION = "stdio"
 
 
 class SandboxPool:
-    """One sandbox per session key, least recently used evicted beyond ``max_sessions``."""
+    """One sandbox per session key. The least recently used go beyond ``max_sessions``, and any
+    unused for ``idle_seconds`` (the SDK's own idle timeout for HTTP sessions), so sandboxes of
+    sessions that ended do not pile up."""
 
-    def __init__(self, compiled: CompiledDomain, max_sessions: int = 10_000) -> None:
+    def __init__(self, compiled: CompiledDomain, max_sessions: int = 10_000, *,
+                 idle_seconds: float = 30 * 60, clock: Callable[[], float] = time.monotonic) -> None:
         self.compiled = compiled
         self.max_sessions = max_sessions
-        self._sandboxes: OrderedDict[str, Sandbox] = OrderedDict()
+        self.idle_seconds = idle_seconds
+        self.clock = clock
+        self._sandboxes: OrderedDict[str, tuple[Sandbox, float]] = OrderedDict()  # oldest use first
 
     def get(self, key: str) -> Sandbox:
-        sandbox = self._sandboxes.get(key)
-        if sandbox is None:
-            sandbox = self._sandboxes[key] = self.compiled.new_sandbox()
-            while len(self._sandboxes) > self.max_sessions:
-                _, old = self._sandboxes.popitem(last=False)
-                old.close()
-        else:
-            self._sandboxes.move_to_end(key)
+        now = self.clock()
+        self._expire(lambda used: now - used >= self.idle_seconds)
+        entry = self._sandboxes.pop(key, None)
+        sandbox = entry[0] if entry is not None else self.compiled.new_sandbox()
+        self._sandboxes[key] = (sandbox, now)
+        self._expire(lambda used: len(self._sandboxes) > self.max_sessions)
         return sandbox
+
+    def _expire(self, stale: Callable[[float], bool]) -> None:
+        """Close sandboxes from the least recently used on, while ``stale(last_use)`` holds."""
+        while self._sandboxes:
+            key, (sandbox, used) = next(iter(self._sandboxes.items()))
+            if not stale(used):
+                break
+            del self._sandboxes[key]
+            sandbox.close()
 
     def reset(self, key: str) -> None:
         old = self._sandboxes.pop(key, None)
         if old is not None:
-            old.close()
+            old[0].close()
 
     def __len__(self) -> int:
         return len(self._sandboxes)
 
     def close(self) -> None:
-        for sandbox in self._sandboxes.values():
+        for sandbox, _ in self._sandboxes.values():
             sandbox.close()
         self._sandboxes.clear()
 
@@ -89,7 +103,8 @@ def _mcp_tool(schema: dict[str, Any]) -> types.Tool:
 
 def build_server(compiled: CompiledDomain, *, stdio: bool, max_sessions: int = 10_000) -> tuple[Server, SandboxPool]:
     """The MCP server for a domain and its sandbox pool (exposed for tests and benchmarks)."""
-    pool = SandboxPool(compiled, max_sessions)
+    # over stdio the one session lasts as long as the process; over HTTP, as long as the SDK keeps it
+    pool = SandboxPool(compiled, max_sessions, idle_seconds=float("inf") if stdio else DEFAULT_SESSION_IDLE_TIMEOUT)
     reset_name = "gem_reset" if "reset" in compiled.tools else "reset"
     tools = [_mcp_tool(s) for s in compiled.openai_schemas()]
     tools.append(types.Tool(name=reset_name, description="Discard this session's changes: start again "

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import logging
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -9,24 +12,40 @@ from typing import Any, TypeVar
 
 import openai
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel
 
 from gem_env.llm.cache import ResponseCache, request_key
 from gem_env.llm.config import LLMConfig, make_chat_model
-from gem_env.llm.errors import LLMRequestRejected, LLMUnavailable
+from gem_env.llm.errors import (
+    LLMContextExceeded,
+    LLMRequestRejected,
+    LLMUnavailable,
+    StalledGeneration,
+    context_overflow,
+)
 from gem_env.llm.retry import backoff_delay, describe, is_transient
 from gem_env.llm.structured import (
+    NEXT_MODE,
+    StructuredMode,
     StructuredResult,
     parse_reply,
     reask_message,
+    reply_excerpt,
+    response_format,
     schema_instructions,
     with_instructions,
 )
+from gem_env.llm.toolparse import PARSED_KEY, with_text_tool_calls
 from gem_env.llm.usage import Usage
 
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger("gem_env.llm")
+
+
+class _TooLong(Exception):
+    """A live generation still running when the total timeout came: not retried (it would again)."""
 
 
 class LLMClient:
@@ -48,6 +67,10 @@ class LLMClient:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._model: BaseChatModel | None = None
         self._semaphore: asyncio.Semaphore | None = None
+        self.structured_mode: StructuredMode = "json_schema" if cfg.structured == "auto" else cfg.structured
+        """The ``response_format`` structured calls use now; ``auto`` steps down on a refusal."""
+        self.fallbacks: list[str] = []
+        """Why ``structured_mode`` stepped down, one line per step."""
 
     async def chat(
         self,
@@ -67,19 +90,22 @@ class LLMClient:
             key = request_key(self.cfg, messages, tools, params)
             cached = cache.get(key)
             if cached is not None:
-                return cached, self._record(Usage(cache_hits=1, seconds=time.perf_counter() - started))
+                reply = self._with_parsed_calls(cached, tools)
+                return reply, self._record(Usage(cache_hits=1, seconds=time.perf_counter() - started,
+                                                 **_call_counts(reply)))
         model, semaphore = self._bound()
-        runnable: Runnable[Any, Any] = model
-        if tools:
-            runnable = model.bind_tools(tools, **params)
-        elif params:
-            runnable = model.bind(**params)
+        runnable = self._runnable(model, tools, params)
         async with semaphore:
             started = time.perf_counter()
-            reply, retries = await self._invoke(runnable, list(messages))
+            try:
+                reply, retries = await self._invoke(runnable, list(messages))
+            except LLMUnavailable as err:
+                err.usage = self._record(err.usage + Usage(failed=1, seconds=time.perf_counter() - started))
+                raise
             seconds = time.perf_counter() - started
         if cache is not None and key is not None:
             cache.put(key, reply)
+        reply = self._with_parsed_calls(reply, tools)
         tokens = reply.usage_metadata
         usage = Usage(
             calls=1,
@@ -87,8 +113,29 @@ class LLMClient:
             prompt_tokens=tokens["input_tokens"] if tokens else 0,
             completion_tokens=tokens["output_tokens"] if tokens else 0,
             seconds=seconds,
+            **_call_counts(reply),
         )
         return reply, self._record(usage)
+
+    def _runnable(self, model: BaseChatModel, tools: Sequence[dict[str, Any]] | None,
+                  params: dict[str, Any]) -> Runnable[Any, Any]:
+        """The model bound to ``tools`` and ``params``; ``response_format`` goes in the raw request
+        body, so that langchain-openai does not switch to the SDK's parse helpers."""
+        params = dict(params)
+        if "response_format" in params:
+            extra = dict(getattr(model, "extra_body", None) or {})
+            extra["response_format"] = params.pop("response_format")
+            params["extra_body"] = extra
+        if tools:
+            return model.bind_tools(tools, **params)
+        return model.bind(**params) if params else model
+
+    @staticmethod
+    def _with_parsed_calls(reply: AIMessage, tools: Sequence[dict[str, Any]] | None) -> AIMessage:
+        if not tools:
+            return reply
+        names = {t.get("function", {}).get("name") for t in tools if isinstance(t, dict)}
+        return with_text_tool_calls(reply, {n for n in names if isinstance(n, str)})
 
     async def structured(
         self,
@@ -102,21 +149,71 @@ class LLMClient:
         ``check`` may reject a valid instance by returning an error (e.g. a compile error). Model
         misbehaviour ends in ``value=None`` with the last error; only ``chat``'s errors propagate.
         """
-        conversation = with_instructions(messages, schema_instructions(schema))
+        base = with_instructions(messages, schema_instructions(schema))
+        conversation = base
         usage = Usage()
         attempts = 0
         error: str | None = None
         while attempts <= max_reasks:
-            reply, call_usage = await self.chat(conversation)
+            try:
+                reply, call_usage = await self._structured_call(conversation, schema)
+            except LLMUnavailable as err:
+                err.usage = usage + err.usage
+                raise
             usage += call_usage
             attempts += 1
             value, error = parse_reply(reply.text, schema)
             if value is not None and check is not None:
                 error = check(value)
             if error is None:
-                return StructuredResult(value=value, error=None, attempts=attempts, usage=usage)
-            conversation = [*conversation, AIMessage(content=reply.text), HumanMessage(content=reask_message(error))]
-        return StructuredResult(value=None, error=error, attempts=attempts, usage=usage)
+                return StructuredResult(value=value, error=None, attempts=attempts, usage=usage,
+                                        mode=self.structured_mode)
+            conversation = [*base, AIMessage(content=reply_excerpt(reply.text, error)),
+                            HumanMessage(content=reask_message(error))]
+        return StructuredResult(value=None, error=error, attempts=attempts, usage=usage, mode=self.structured_mode)
+
+    async def _structured_call(self, conversation: list[BaseMessage], schema: type[BaseModel]) -> tuple[AIMessage, Usage]:
+        """One structured request in the current mode; with ``auto``, a refused ``response_format``
+        steps the mode down (json_schema, json_object, none) and the request goes again."""
+        while True:
+            rf = response_format(self.structured_mode, schema)
+            try:
+                return await self.chat(conversation, **({"response_format": rf} if rf else {}))
+            except LLMContextExceeded:
+                raise
+            except LLMRequestRejected as err:
+                if rf is None or self.cfg.structured != "auto":
+                    raise
+                step = NEXT_MODE[self.structured_mode]
+                reason = (f"{self.cfg.endpoint()} refused response_format {self.structured_mode} ({err}); "
+                          f"structured calls use {step} from now on")
+                log.warning("%s", reason)
+                self.fallbacks.append(reason)
+                self.structured_mode = step
+
+    async def context_length(self) -> int | None:
+        """The model's context in tokens: ``max_context``, else what the server's ``/v1/models``
+        says (vLLM's ``max_model_len``, llama.cpp's ``meta.n_ctx``, ...), else None. Asked once."""
+        if self.cfg.max_context is not None:
+            return self.cfg.max_context
+        if not hasattr(self, "_context"):
+            self._context = await self._served_context()
+        return self._context
+
+    async def _served_context(self) -> int | None:
+        model, _ = self._bound()
+        client = getattr(model, "root_async_client", None)
+        if client is None:
+            return None
+        try:
+            listing = await client.models.list()
+        except Exception as exc:  # noqa: BLE001 -- metadata is optional; the request itself will tell
+            log.info("no context length from %s: %s", self.cfg.endpoint(), describe(exc))
+            return None
+        for entry in listing.data:
+            if entry.id == self.cfg.model or len(listing.data) == 1:
+                return _context_of(entry.model_dump())
+        return None
 
     async def __aenter__(self) -> LLMClient:
         return self
@@ -142,11 +239,18 @@ class LLMClient:
         return self._model, self._semaphore
 
     async def _invoke(self, runnable: Runnable[Any, Any], messages: list[BaseMessage]) -> tuple[AIMessage, int]:
-        """The reply and the number of failed attempts before it."""
+        """The reply and the number of failed attempts before it.
+
+        A failed attempt's connection is closed before the next one, so the server stops working
+        on a request nobody waits for; the next waits a jittered backoff.
+        """
         attempt = 0
         while True:
             try:
-                reply = await runnable.ainvoke(messages)
+                streamed = self.cfg.stream and self._injected is None
+                reply = await (self._stream(runnable, messages) if streamed else runnable.ainvoke(messages))
+            except _TooLong as exc:
+                raise LLMUnavailable(f"LLM endpoint {self.cfg.endpoint()}: {exc}", Usage(retries=attempt)) from exc
             except Exception as exc:
                 self._raise_unless_retryable(exc, attempt)
                 delay = backoff_delay(attempt, self._rng, self.cfg.retry_base_delay, self.cfg.retry_max_delay, exc)
@@ -157,18 +261,111 @@ class LLMClient:
                 raise TypeError(f"chat model returned {type(reply).__name__}, expected AIMessage")
             return reply, attempt
 
+    async def _stream(self, runnable: Runnable[Any, Any], messages: list[BaseMessage]) -> AIMessage:
+        """The streamed reply, put together; ``StalledGeneration`` when the first token or a next
+        chunk is late, ``_TooLong`` when a live generation outlasts the total timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.cfg.timeout
+        chunks = runnable.astream(messages).__aiter__()
+        merged: AIMessageChunk | None = None
+        try:
+            while True:
+                started = merged is not None and bool(merged.content or merged.tool_call_chunks)
+                wait = self.cfg.stall_limit() if started else self.cfg.first_token_limit()
+                remaining = max(deadline - loop.time(), 0.0)
+                try:
+                    chunk = await _next_within(chunks, min(wait, remaining))
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    if started and remaining <= wait:
+                        raise _TooLong(f"the reply was still being generated after the total timeout of "
+                                       f"{self.cfg.timeout:g} s; raise --llm-timeout or lower --max-tokens") from None
+                    what = "no chunk for" if started else "no first token within"
+                    raise StalledGeneration(f"{what} {wait:g} s") from None
+                merged = chunk if merged is None else merged + chunk
+        finally:
+            await chunks.aclose()  # closes the HTTP stream: the server stops generating
+        if merged is None:
+            raise StalledGeneration("the stream ended without a chunk")
+        return _whole_message(merged)
+
     def _raise_unless_retryable(self, exc: Exception, attempt: int) -> None:
         if isinstance(exc, openai.APIStatusError) and not is_transient(exc):
+            overflow, context = context_overflow(str(exc))
+            if overflow and exc.status_code in (400, 413, 422):
+                raise LLMContextExceeded(
+                    f"the prompt is longer than the model's context"
+                    f"{f' ({context} tokens)' if context else ''}: {describe(exc)}", context, Usage(retries=attempt)
+                ) from exc
             raise LLMRequestRejected(
-                f"LLM endpoint {self.cfg.endpoint()} rejected the request: {describe(exc)}"
+                f"LLM endpoint {self.cfg.endpoint()} rejected the request: {describe(exc)}", Usage(retries=attempt)
             ) from exc
         if not is_transient(exc):
             raise exc
         if attempt >= self.cfg.max_retries:
             raise LLMUnavailable(
-                f"LLM endpoint {self.cfg.endpoint()} failed {attempt + 1} times; last error: {describe(exc)}"
+                f"LLM endpoint {self.cfg.endpoint()} failed {attempt + 1} times; last error: {describe(exc)}",
+                Usage(retries=attempt),
             ) from exc
 
     def _record(self, usage: Usage) -> Usage:
         self.usage += usage
         return usage
+
+
+async def _next_within(chunks: Any, seconds: float) -> Any:
+    """The next chunk, or ``TimeoutError`` after ``seconds``.
+
+    A chunk that arrived while the event loop was busy elsewhere (compiling a domain, say) is
+    still taken: on time-out the loop gets one short turn to read what is already in the socket.
+    """
+    task = asyncio.ensure_future(chunks.__anext__())
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        done, _ = await asyncio.wait({task}, timeout=min(0.05, seconds / 10 + 0.001))
+    if not done:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, Exception):
+            await task
+        raise TimeoutError
+    return task.result()
+
+
+def _whole_message(merged: AIMessageChunk) -> AIMessage:
+    """The streamed chunks as one message, tool-call arguments parsed strictly (LangChain's
+    partial-JSON parser would turn a cut-off ``{"order_id": "A`` into a valid call)."""
+    calls, invalid = [], []
+    for chunk in merged.tool_call_chunks:
+        raw = chunk.get("args") or ""
+        try:
+            args = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as err:
+            args, error = None, f"arguments are not JSON: {err.msg}"
+        else:
+            error = None if isinstance(args, dict) else "arguments are not a JSON object"
+        if error is None:
+            calls.append({"name": chunk.get("name") or "", "args": args, "id": chunk.get("id"), "type": "tool_call"})
+        else:
+            invalid.append({"name": chunk.get("name"), "args": raw, "id": chunk.get("id"), "error": error,
+                            "type": "invalid_tool_call"})
+    return AIMessage(content=merged.content, tool_calls=calls, invalid_tool_calls=invalid, id=merged.id,
+                     usage_metadata=merged.usage_metadata, response_metadata=merged.response_metadata,
+                     additional_kwargs={k: v for k, v in merged.additional_kwargs.items() if k != "tool_calls"})
+
+
+def _call_counts(reply: AIMessage) -> dict[str, int]:
+    """Tool calls in ``reply``: as the server sent them, and parsed from the text."""
+    parsed = int(reply.response_metadata.get(PARSED_KEY, 0) or 0)
+    total = len(reply.tool_calls) + len(reply.invalid_tool_calls)
+    return {"tool_calls_native": total - parsed, "tool_calls_parsed": parsed}
+
+
+def _context_of(entry: dict[str, Any]) -> int | None:
+    """The context length in a ``/v1/models`` entry, in the fields servers use for it."""
+    meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+    for value in (entry.get("max_model_len"), entry.get("context_length"), entry.get("context_window"),
+                  entry.get("max_context_length"), meta.get("n_ctx"), meta.get("n_ctx_train")):
+        if isinstance(value, int) and value > 0:
+            return value
+    return None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, Literal
 
 import openai
 from langchain_openai import ChatOpenAI
@@ -16,7 +16,16 @@ DUMMY_API_KEY = "EMPTY"
 
 
 class LLMConfig(BaseModel):
-    """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, SGLang, Ollama, llama.cpp server)."""
+    """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, SGLang, Ollama, llama.cpp server).
+
+    Time limits, so that a slow but live generation is not killed and a dead one is: ``connect_timeout``
+    to open a connection; ``first_token_timeout`` from sending the request to the first streamed
+    token (queue wait plus prompt processing; default: ``timeout``); ``stall_timeout`` between two
+    streamed chunks (default: ``first_token_timeout``); ``timeout`` for the whole request. With
+    ``stream`` off the reply comes whole and only ``connect_timeout`` and ``timeout`` apply.
+    ``structured`` picks the ``response_format`` of structured calls (see ``llm.structured``).
+    ``max_context`` is the model's context in tokens, when known better than the server says.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -25,7 +34,13 @@ class LLMConfig(BaseModel):
     api_key_env: str = "OPENAI_API_KEY"
     temperature: float = Field(default=0.0, ge=0.0)
     seed: int | None = None
-    timeout: float = Field(default=60.0, gt=0)
+    timeout: float = Field(default=600.0, gt=0)
+    connect_timeout: float = Field(default=10.0, gt=0)
+    first_token_timeout: float | None = Field(default=None, gt=0)
+    stall_timeout: float | None = Field(default=None, gt=0)
+    stream: bool = True
+    structured: Literal["auto", "json_schema", "json_object", "none"] = "auto"
+    max_context: int | None = Field(default=None, gt=0)
     max_retries: int = Field(default=4, ge=0)
     retry_base_delay: float = Field(default=0.5, ge=0)
     retry_max_delay: float = Field(default=20.0, ge=0)
@@ -36,6 +51,12 @@ class LLMConfig(BaseModel):
     def api_key(self) -> str:
         """The key from ``api_key_env``, or a dummy one: local servers do not check it."""
         return os.environ.get(self.api_key_env) or DUMMY_API_KEY
+
+    def first_token_limit(self) -> float:
+        return min(self.timeout, self.first_token_timeout or self.timeout)
+
+    def stall_limit(self) -> float:
+        return min(self.timeout, self.stall_timeout or self.first_token_limit())
 
     def endpoint(self) -> str:
         """A short description for error messages."""
@@ -49,8 +70,9 @@ def make_chat_model(cfg: LLMConfig) -> ChatOpenAI:
     response hook so that they can be told apart from bugs. The HTTP client is bound to the event
     loop that first uses it, so build one model per loop.
     """
+    timeout = _http_timeout(cfg)
     http_client = openai.DefaultAsyncHttpxClient(  # SDK defaults: pool of 1000 connections
-        timeout=cfg.timeout, event_hooks={"response": [_reject_malformed]}
+        timeout=timeout, event_hooks={"response": [_reject_malformed]}
     )
     model = ChatOpenAI(
         model=cfg.model,
@@ -59,13 +81,23 @@ def make_chat_model(cfg: LLMConfig) -> ChatOpenAI:
         temperature=cfg.temperature,
         seed=cfg.seed,
         **_token_limit(cfg),
-        timeout=cfg.timeout,
+        timeout=timeout,
         max_retries=0,
+        stream_usage=True,  # token counts in streamed replies too
+        stream_chunk_timeout=None,  # LLMClient times first token, stalls and the total itself
         use_responses_api=False,  # local servers only speak chat completions
         http_async_client=http_client,
     )
     model.async_client = PlainCompletions(model.root_async_client)
     return model
+
+
+def _http_timeout(cfg: LLMConfig) -> openai.Timeout:
+    """Transport limits: streamed reads wait at most for the first token or a stall (LLMClient
+    enforces both precisely); a whole reply may take the total."""
+    read = max(cfg.first_token_limit(), cfg.stall_limit()) if cfg.stream else cfg.timeout
+    return openai.Timeout(cfg.timeout, connect=cfg.connect_timeout, read=read + 1.0, write=cfg.connect_timeout + 20,
+                          pool=cfg.timeout)
 
 
 def _token_limit(cfg: LLMConfig) -> dict[str, Any]:

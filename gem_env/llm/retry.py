@@ -5,14 +5,15 @@ import random
 
 import openai
 
-from gem_env.llm.errors import MalformedResponse
+from gem_env.llm.errors import MalformedResponse, StalledGeneration
 
 
 def is_transient(exc: BaseException) -> bool:
     """Timeouts, connection errors, 429, 5xx and broken 200 responses; not other 4xx, not bugs."""
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code == 429 or exc.status_code >= 500
-    return isinstance(exc, openai.APIConnectionError | openai.APIResponseValidationError | MalformedResponse)
+    return isinstance(exc, openai.APIConnectionError | openai.APIResponseValidationError | MalformedResponse
+                                 | StalledGeneration)
 
 
 def backoff_delay(attempt: int, rng: random.Random, base: float, cap: float, exc: BaseException) -> float:
@@ -30,6 +31,8 @@ def describe(exc: BaseException) -> str:
         return "request timed out"
     if isinstance(exc, openai.APIConnectionError):
         return _first_line(f"connection failed: {exc.__cause__ or exc}")
+    if isinstance(exc, StalledGeneration):
+        return _first_line(f"stalled: {exc}")
     if isinstance(exc, MalformedResponse):
         return _first_line(f"malformed response: {exc}")
     return _first_line(f"{type(exc).__name__}: {exc}")

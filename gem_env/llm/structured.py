@@ -1,7 +1,9 @@
-"""Structured output by prompting: the JSON schema goes in the prompt, the reply is parsed and
-validated here, and errors go back to the model verbatim.
+"""Structured output: the JSON schema goes in the prompt and, where the server takes it, in
+``response_format`` (constrained decoding in vLLM, SGLang, llama.cpp, Ollama); the reply is parsed
+and validated here either way, and errors go back to the model verbatim.
 
-``response_format=json_schema`` is not used because many local servers lack it.
+Modes, strongest first: ``json_schema`` (the schema itself), ``json_object`` (any JSON object),
+``none`` (the prompt alone). ``auto`` starts with ``json_schema`` and steps down once per refusal.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from langchain_core.messages import BaseMessage, SystemMessage
 from pydantic import BaseModel, ValidationError
@@ -18,6 +20,14 @@ from gem_env.llm.usage import Usage
 
 M = TypeVar("M", bound=BaseModel)
 
+StructuredMode = Literal["json_schema", "json_object", "none"]
+STRUCTURED_SETTINGS = ("auto", "json_schema", "json_object", "none")
+NEXT_MODE: dict[str, StructuredMode] = {"json_schema": "json_object", "json_object": "none"}
+REASK_CHARS = 4000
+"""Most characters of a rejected reply sent back with a re-ask; past that only the part around
+the error (or the start) goes, so that re-asks do not grow the prompt past the model's context."""
+
+_POSITION = re.compile(r"line (\d+) column (\d+)")
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
 _FENCED = re.compile(r"```[a-zA-Z]*\s*\n(.*?)```", re.DOTALL)
 
@@ -30,6 +40,58 @@ class StructuredResult(Generic[M]):
     error: str | None
     attempts: int
     usage: Usage
+    mode: StructuredMode = "none"
+
+
+def response_schema(schema: type[BaseModel]) -> tuple[dict[str, Any], bool]:
+    """The JSON Schema to constrain decoding with, and whether it may be sent as strict.
+
+    A model class may define ``response_schema()`` to send a looser schema than the one shown in
+    the prompt (a domain is checked by compiling it, not by a schema a grammar engine can hold).
+    """
+    custom = getattr(schema, "response_schema", None)
+    if callable(custom):
+        return custom(), False
+    return _closed(schema.model_json_schema()), True
+
+
+def response_format(mode: StructuredMode, schema: type[BaseModel]) -> dict[str, Any] | None:
+    """The ``response_format`` request field for ``mode``, or None for ``none``."""
+    if mode == "json_object":
+        return {"type": "json_object"}
+    if mode == "json_schema":
+        body, strict = response_schema(schema)
+        name = re.sub(r"[^A-Za-z0-9_-]", "_", schema.__name__)[:64]
+        return {"type": "json_schema", "json_schema": {"name": name, "schema": body, "strict": strict}}
+    return None
+
+
+def _closed(node: Any) -> Any:
+    """``node`` with ``additionalProperties: false`` on every object schema, as strict mode wants."""
+    if isinstance(node, dict):
+        out = {k: _closed(v) for k, v in node.items()}
+        if out.get("type") == "object" and "properties" in out:
+            out.setdefault("additionalProperties", False)
+        return out
+    if isinstance(node, list):
+        return [_closed(v) for v in node]
+    return node
+
+
+def reply_excerpt(text: str, error: str, limit: int = REASK_CHARS) -> str:
+    """The part of a rejected reply a re-ask needs: all of it when short; else the window around
+    the error's line and column when it names one, or the start."""
+    if len(text) <= limit:
+        return text
+    lines = text.splitlines(keepends=True)
+    at = 0
+    if (pos := _POSITION.search(error)) is not None:
+        line, column = int(pos.group(1)), int(pos.group(2))
+        at = sum(len(x) for x in lines[: line - 1]) + column - 1
+    start = max(0, min(at - limit // 2, len(text) - limit))
+    head = f"[... {start} characters omitted ...]\n" if start else ""
+    tail = f"\n[... {len(text) - start - limit} characters omitted ...]" if start + limit < len(text) else ""
+    return head + text[start:start + limit] + tail
 
 
 def schema_instructions(schema: type[BaseModel]) -> str:

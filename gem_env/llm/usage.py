@@ -9,7 +9,9 @@ class Usage(BaseModel):
 
     ``calls`` counts replies obtained from the endpoint (a cache hit is not a call); ``retries``
     counts failed attempts that were retried; ``seconds`` is time spent calling the endpoint,
-    excluding the wait for a concurrency slot.
+    excluding the wait for a concurrency slot. ``failed`` counts requests given up on (after
+    their retries); ``tool_calls_native`` and ``tool_calls_parsed`` count the tool calls of replies
+    as the server sent them and as parsed from their text.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -17,9 +19,12 @@ class Usage(BaseModel):
     calls: int = 0
     cache_hits: int = 0
     retries: int = 0
+    failed: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    tool_calls_native: int = 0
+    tool_calls_parsed: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(**{name: getattr(self, name) + getattr(other, name) for name in Usage.model_fields})

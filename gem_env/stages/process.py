@@ -24,7 +24,7 @@ from typing import Any, Protocol, Union
 from ..documents import Document, Rejection, Verdict
 from ..engines.ordered import ordered_map
 from ..llm import Usage
-from ..llm.errors import LLMRequestRejected, LLMUnavailable
+from ..llm.errors import LLMContextExceeded, LLMRequestRejected, LLMUnavailable
 from ..tools import Domain
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,8 @@ async def process_document(doc: Document, *, filter: Filter, extractor: Extracto
             stage = step.name
             if not await step.run(state):
                 break
+    except LLMContextExceeded as err:  # too long for the model: this document's own rejection
+        out.rejection = Rejection(id=doc.id, stage=stage, reason=str(err))
     except LLMRequestRejected:
         raise
     except LLMUnavailable as err:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..simulators.scenario import STOP
 from .tasks import Task
+from .verify_kinds import kind_checks
 from ..tools import CompiledDomain
 from ..tools.scratch import diff_vs_gold, scratch_sandbox
 from ..trajectory import Check, Verification
@@ -69,26 +70,72 @@ def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain)
             evidence = {"diff_vs_gold": diff_vs_gold(compiled, gold, sandbox, task.state_tables)}
         checks.append(Check(name="final_state", passed=state_ok, evidence=evidence))
     checks.extend(_output_checks(task, messages))
+    checks.extend(kind_checks(task, messages, compiled))
     checks.append(_ended_check(messages))
     return Verification(passed=all(c.passed for c in checks), checks=checks)
 
 
+def spoken(messages: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """(index, text) of the assistant's messages to the user."""
+    return [(i, m.get("content") or "") for i, m in enumerate(messages)
+            if m.get("role") == "assistant" and not m.get("tool_calls") and isinstance(m.get("content"), str)]
+
+
 def _output_checks(task: Task, messages: list[dict[str, Any]]) -> list[Check]:
+    """A required output is told when some assistant message says it after its first source (a tool
+    reply or the user); one said only before any source is a claimed result."""
     missing, ungrounded = [], []
+    said_by = spoken(messages)
     for name, value in task.required_outputs.items():
-        first = next((i for i, m in enumerate(messages)
-                      if m.get("role") == "assistant" and said(value, m.get("content") or "")), None)
-        if first is None:
+        label = name.split(".", 1)[1] if name[:1].isdigit() and "." in name else name
+        mentions = [i for i, text in said_by if tells(label, value, text)]
+        if not mentions:
             missing.append({name: value})
             continue
-        seen = " ".join(_text(m) for m in messages[:first] if m.get("role") in ("tool", "user"))
-        if not any(said(v, seen) for v in _source_forms(value)):
-            ungrounded.append({name: value, "said_at": first})
+        forms = _source_forms(value)
+        source = next((i for i, m in enumerate(messages) if m.get("role") in ("tool", "user")
+                       and any(said(v, _text(m)) for v in forms)), None)
+        if source is None or not any(i > source for i in mentions):
+            ungrounded.append({name: value, "said_at": mentions[0]})
     return [
         Check(name="required_outputs", passed=not missing, evidence={"missing": missing} if missing else None),
         Check(name="outputs_grounded", passed=not ungrounded,
               evidence={"claimed_without_a_source": ungrounded} if ungrounded else None),
     ]
+
+
+_NEGATION = re.compile(r"\b(?:not|no|never|none|cannot|without)\b|n't\b", re.IGNORECASE)
+_SENTENCES = re.compile(r"(?<=[.?!;])\s+|\n+")
+
+
+def tells(name: str, value: str, text: str) -> bool:
+    """Whether `text` tells the output: its value in words, or for a yes/no output, a sentence that
+    names it and says it with that polarity ("it is not eligible" tells eligible = no)."""
+    if value.lower() not in ("yes", "no"):
+        return any(said(form, text) for form in spoken_forms(value))
+    words = [w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in ("is", "has", "can")]
+    for sentence in _SENTENCES.split(text):
+        low = sentence.lower()
+        if words and all(re.search(rf"\b{re.escape(w)}", low) for w in words):
+            if bool(_NEGATION.search(sentence)) == (value.lower() == "no"):
+                return True
+    return False
+
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+
+
+def spoken_forms(value: str) -> list[str]:
+    """Ways a value may be said: as it is, a code in words ("gift_card" as "gift card"), an ISO date
+    written out ("2025-02-27" as "February 27, 2025")."""
+    forms = [value]
+    if "_" in value and re.fullmatch(r"[a-z0-9_]+", value):
+        forms.append(value.replace("_", " "))
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
+    if m and 1 <= int(m.group(2)) <= 12:
+        forms.append(f"{_MONTHS[int(m.group(2)) - 1]} {int(m.group(3))}, {m.group(1)}")
+    return forms
 
 
 def _source_forms(value: str) -> list[str]:

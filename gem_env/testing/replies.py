@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-FaultKind = Literal["http_500", "http_429", "timeout", "malformed_json", "wrong_schema"]
+FaultKind = Literal["http_500", "http_429", "timeout", "malformed_json", "wrong_schema", "context_length", "stall"]
 
 
 @dataclass(frozen=True)
@@ -40,18 +40,36 @@ class Fault:
     - ``timeout``: the server stalls ``seconds`` (longer than the client's timeout), then hangs up.
     - ``malformed_json``: a 200 whose body is not JSON.
     - ``wrong_schema``: a 200 with valid JSON that is not a chat completion.
+    - ``context_length``: a 400 saying the prompt is longer than the model's context (``context``
+      tokens), worded as vLLM and OpenAI word it.
+    - ``stall``: a streamed request gets its headers and first chunk, then nothing for ``seconds``
+      before the server hangs up; a plain request stalls like ``timeout``.
     """
 
     kind: FaultKind
     seconds: float = 5.0
     retry_after: float = 0.05
+    context: int = 8192
 
     def __post_init__(self) -> None:
         if self.kind not in get_args(FaultKind):
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {get_args(FaultKind)}")
 
 
-Reply = Text | ToolCalls | Fault
+@dataclass(frozen=True)
+class Slow:
+    """A reply generated slowly: streamed as ``chunks`` pieces ``delay`` seconds apart.
+
+    A plain (non-streamed) request waits ``chunks * delay`` seconds before the whole reply, as a
+    server does that generates before answering.
+    """
+
+    reply: Text | ToolCalls
+    chunks: int = 10
+    delay: float = 0.1
+
+
+Reply = Text | ToolCalls | Fault | Slow
 
 
 def JSONReply(obj: Any) -> Text:  # noqa: N802 -- reads like the reply classes it builds

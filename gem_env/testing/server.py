@@ -11,11 +11,15 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal, get_args
 
-from gem_env.testing.replies import Fault, Reply, Text, ToolCalls
+from gem_env.testing.replies import Fault, Reply, Slow, Text, ToolCalls
 
 ReplyFn = Callable[[dict[str, Any]], Reply]
+StructuredSupport = Literal["accept", "reject_schema", "reject"]
+"""How the server treats ``response_format``: accept any; refuse ``json_schema`` (but take
+``json_object``); refuse any ``response_format``. Refusals are HTTP 400s, as llama.cpp and older
+vLLM builds answer."""
 
 
 class FakeOpenAIServer:
@@ -25,6 +29,8 @@ class FakeOpenAIServer:
     entry repeats once the list is exhausted, or a function from the request body to a reply.
     Every chat request body is recorded in :attr:`requests`, faults included. From a shell:
     ``python -m gem_env.testing --latency 0.2 --reply "ok"`` serves until interrupted.
+    ``structured`` says which ``response_format`` requests are refused (see `StructuredSupport`);
+    ``context`` is the context length ``/v1/models`` reports (``None``: not reported).
     """
 
     def __init__(
@@ -34,9 +40,15 @@ class FakeOpenAIServer:
         latency: float = 0.0,
         model: str = "fake-model",
         port: int = 0,
+        structured: StructuredSupport = "accept",
+        context: int | None = None,
     ) -> None:
         if not callable(replies) and not replies:
             raise ValueError("FakeOpenAIServer needs at least one reply")
+        if structured not in get_args(StructuredSupport):
+            raise ValueError(f"structured must be one of {get_args(StructuredSupport)}, not {structured!r}")
+        self.structured = structured
+        self.context = context
         self.latency = latency
         self.model = model
         self.port = port  # 0: any free port
@@ -123,7 +135,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/v1/models":
-            model = {"id": self.server.owner.model, "object": "model", "created": 0, "owned_by": "gem-env"}
+            owner = self.server.owner
+            model: dict[str, Any] = {"id": owner.model, "object": "model", "created": 0, "owned_by": "gem-env"}
+            if owner.context is not None:
+                model["max_model_len"] = owner.context  # vLLM's field; llama.cpp says meta.n_ctx_train
             self._send_json(200, {"object": "list", "data": [model]})
         else:
             self._send_error(404, f"no route GET {self.path}")
@@ -145,26 +160,68 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(500, f"reply function failed: {exc!r}")
             return
         owner._sleep(owner.latency)
-        if isinstance(reply, Fault):
-            self._send_fault(reply)
+        refusal = _refusal(owner.structured, body.get("response_format"))
+        if refusal:
+            self._send_error(400, refusal)
+        elif isinstance(reply, Fault):
+            self._send_fault(reply, streamed=bool(body.get("stream")))
+        elif isinstance(reply, Slow) and body.get("stream"):
+            self._send_stream(_chunks(body, reply.reply, index, owner.model, pieces=reply.chunks), reply.delay)
+        elif isinstance(reply, Slow):
+            owner._sleep(reply.chunks * reply.delay)
+            self._send_json(200, _completion(body, reply.reply, index, owner.model))
         elif body.get("stream"):
-            self._send(200, _sse(_chunks(body, reply, index, owner.model)), "text/event-stream")
+            self._send_stream(_chunks(body, reply, index, owner.model), 0.0)
         else:
             self._send_json(200, _completion(body, reply, index, owner.model))
 
-    def _send_fault(self, fault: Fault) -> None:
-        if fault.kind == "http_500":
+    def _send_fault(self, fault: Fault, streamed: bool) -> None:
+        if fault.kind == "stall" and streamed:
+            self._start_stream()
+            self._write_chunk(_sse_event({"id": "chatcmpl-stall", "object": "chat.completion.chunk", "created": 0,
+                                          "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                                       "finish_reason": None}]}))
+            self.server.owner._sleep(fault.seconds)
+            self.close_connection = True  # hang up mid-stream
+        elif fault.kind == "context_length":
+            self._send_error(400, f"This model's maximum context length is {fault.context} tokens. However, you "
+                                  f"requested {fault.context + 1000} tokens. Please reduce the length of the messages.",
+                             "invalid_request_error")
+        elif fault.kind == "http_500":
             self._send_error(500, "injected fault: internal server error", "server_error")
         elif fault.kind == "http_429":
             headers = {"Retry-After": f"{fault.retry_after:g}"}
             self._send_error(429, "injected fault: rate limited", "rate_limit_error", headers)
-        elif fault.kind == "timeout":
+        elif fault.kind in ("timeout", "stall"):
             self.server.owner._sleep(fault.seconds)
             self.close_connection = True  # hang up without answering
         elif fault.kind == "malformed_json":
             self._send(200, b'{"id": "chatcmpl-broken", "choices": [{"message": ', "application/json")
         else:  # wrong_schema
             self._send_json(200, {"object": "list", "data": [], "note": "injected fault: not a chat completion"})
+
+    def _start_stream(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def _write_chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _send_stream(self, chunks: list[dict[str, Any]], delay: float) -> None:
+        """Server-sent events in HTTP chunks, ``delay`` seconds before each content chunk."""
+        self._start_stream()
+        try:
+            for chunk in chunks:
+                if delay and any(c.get("delta", {}).keys() - {"role"} for c in chunk.get("choices", [])):
+                    self.server.owner._sleep(delay)
+                self._write_chunk(_sse_event(chunk))
+            self._write_chunk(b"data: [DONE]\n\n")
+            self._write_chunk(b"")
+        except (BrokenPipeError, ConnectionResetError):  # the client closed the stream: stop generating
+            self.close_connection = True
 
     def _send_error(self, status: int, message: str, kind: str = "invalid_request_error",
                     headers: dict[str, str] | None = None) -> None:
@@ -242,12 +299,29 @@ def _completion(body: dict[str, Any], reply: Text | ToolCalls, index: int, model
     }
 
 
-def _chunks(body: dict[str, Any], reply: Text | ToolCalls, index: int, model: str) -> list[dict[str, Any]]:
-    """The same reply as a chat.completion.chunk sequence (role, content, tool calls, finish, usage)."""
+def _refusal(support: StructuredSupport, response_format: Any) -> str | None:
+    """The 400 message for a ``response_format`` this server refuses, or None."""
+    if not isinstance(response_format, dict) or support == "accept":
+        return None
+    kind = response_format.get("type")
+    if support == "reject" or kind == "json_schema":
+        return f"response_format type {kind!r} is not supported by this server"
+    return None
+
+
+def _pieces(text: str, n: int) -> list[str]:
+    size = max(1, -(-len(text) // max(n, 1)))
+    return [text[i:i + size] for i in range(0, len(text), size)]
+
+
+def _chunks(body: dict[str, Any], reply: Text | ToolCalls, index: int, model: str,
+            pieces: int = 1) -> list[dict[str, Any]]:
+    """The same reply as a chat.completion.chunk sequence (role, content in ``pieces`` parts, tool
+    calls, finish, usage)."""
     message = _message(reply, index)
     deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
     if message["content"]:
-        deltas.append({"content": message["content"]})
+        deltas += [{"content": piece} for piece in _pieces(message["content"], pieces)]
     deltas += [{"tool_calls": [{"index": i, **call}]} for i, call in enumerate(message.get("tool_calls", []))]
     head = {"id": f"chatcmpl-{index}", "object": "chat.completion.chunk", "created": 0,
             "model": body.get("model", model)}
@@ -258,6 +332,5 @@ def _chunks(body: dict[str, Any], reply: Text | ToolCalls, index: int, model: st
     return chunks
 
 
-def _sse(chunks: list[dict[str, Any]]) -> bytes:
-    events = [f"data: {json.dumps(chunk)}\n\n" for chunk in chunks] + ["data: [DONE]\n\n"]
-    return "".join(events).encode()
+def _sse_event(chunk: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(chunk)}\n\n".encode()

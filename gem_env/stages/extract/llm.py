@@ -21,165 +21,143 @@ from pydantic import RootModel
 
 from ...documents import Document, Rejection, Verdict
 from ...llm import LLMClient, Usage
-from ...llm.structured import reask_message
+from ...llm.errors import LLMContextExceeded, LLMUnavailable
+from ...llm.structured import reask_message, reply_excerpt, schema_instructions
+from ...llm.tokens import estimate_tokens
 from ...tools import CompiledDomain, Domain, DomainError, parse_domain
 from .offline import DEFAULT_CLOCK, STAGE, check_domain, domain_slug
 
 MAX_ROWS = 30
+REPLY_TOKENS = 3000
+"""Tokens kept free for the reply when the client sets no ``max_tokens``: a domain of 3-4 tables
+and 4-8 tools is 1,500-3,000 tokens of JSON."""
 
-#: The reply schema shown to the model: the shape of a domain, without pydantic's noise.
-COMPACT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["name", "entities", "tools", "workflows"],
-    "properties": {
-        "name": {"type": "string"},
-        "description": {"type": "string"},
-        "entities": {"type": "array", "items": {
-            "type": "object", "required": ["name", "primary_key", "fields"],
-            "properties": {
-                "name": {"type": "string", "description": "table name, snake_case plural"},
-                "primary_key": {"type": "string"},
-                "rows": {"type": "integer", "maximum": MAX_ROWS},
-                "fields": {"type": "array", "items": {
-                    "type": "object", "required": ["name", "type"],
-                    "properties": {
-                        "name": {"type": "string"},
-                        "type": {"enum": ["string", "integer", "number", "boolean", "date", "datetime", "json"]},
-                        "values": {"type": "array"}, "weights": {"type": "array"},
-                        "range": {"type": "array", "minItems": 2, "maxItems": 2},
-                        "faker": {"description": "provider name, or {provider, args}"},
-                        "foreign_key": {"type": "string", "description": "table.primary_key"},
-                        "nullable": {"type": "boolean"}, "unique": {"type": "boolean"},
-                    }}},
-            }}},
-        "tools": {"type": "array", "items": {
-            "type": "object", "required": ["name", "kind", "parameters", "effect"],
-            "properties": {
-                "name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"},
-                "description": {"type": "string"},
-                "kind": {"enum": ["read", "write"]},
-                "parameters": {"type": "array", "items": {
-                    "type": "object", "required": ["name", "type"],
-                    "properties": {"name": {"type": "string"},
-                                   "type": {"enum": ["string", "integer", "number", "boolean", "array", "object"]},
-                                   "description": {"type": "string"}, "enum": {"type": "array"},
-                                   "required": {"type": "boolean"}}}},
-                "effect": {"type": "array", "description": "steps: find | require | insert | update | delete | let | return"},
-                "span": {"$ref": "#/$defs/span"},
-            }}},
-        "workflows": {"type": "array", "minItems": 1, "items": {
-            "type": "object", "required": ["name", "goal", "anchor", "knows", "steps"],
-            "properties": {
-                "name": {"type": "string"}, "goal": {"type": "string"}, "category": {"type": "string"},
-                "anchor": {"type": "object", "properties": {"table": {"type": "string"}, "filter": {"type": "string"}}},
-                "knows": {"type": "object", "additionalProperties": {"type": "string"}},
-                "steps": {"type": "array", "items": {
-                    "type": "object", "required": ["tool", "args"],
-                    "properties": {"tool": {"type": "string"}, "args": {"type": "object"}, "as": {"type": "string"},
-                                   "when": {"type": "string"}, "span": {"$ref": "#/$defs/span"}}}},
-                "tells": {"type": "object", "additionalProperties": {"type": "string"}},
-            }}},
-        "policy": {"type": "array", "items": {
-            "type": "object", "required": ["id", "text"],
-            "properties": {"id": {"type": "string"}, "text": {"type": "string"}, "span": {"$ref": "#/$defs/span"}}}},
-    },
-    "$defs": {"span": {"type": "object", "required": ["text"],
-                       "properties": {"text": {"type": "string", "description": "an exact quote of the document"}}}},
+#: What the reply must be at least; the format itself is described in the prompt (a full JSON
+#: Schema of a domain is some 20 KB, and even a compact one cost ~1,500 tokens of every request).
+DRAFT_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["entities", "tools", "workflows"],
+    "properties": {"entities": {"type": "array"}, "tools": {"type": "array"}, "workflows": {"type": "array"},
+                   "policy": {"type": "array"}, "description": {"type": "string"}},
 }
 
-#: A worked example (it compiles and admits tasks; a test keeps it so).
+#: A worked example (it compiles and every workflow admits tasks; a test keeps it so).
 EXAMPLE_TEXT = """\
-# Cancel an order
-You can cancel an order while it is still pending.
-1. Look up the order by its order number.
-2. Check that the order status is `pending`. Shipped orders cannot be cancelled.
-3. Cancel the order and give a reason."""
+# Lost cards and disputed charges
+1. Sign in with your email and give the last four digits of the card.
+2. Lost card: we block it at once. If you also saw charges you did not make, we freeze the account too.
+3. To dispute a charge, give its transaction ID (like TX-40917) and a reason: fraud, wrong amount or duplicate.
+4. Pending transactions cannot be disputed and charges under $5 are not eligible; a charge is disputed once.
+5. You get a dispute number like DSP-77031."""
 
 EXAMPLE_DOMAIN: dict[str, Any] = {
-    "name": "cancel_order_help",
-    "description": "Cancelling a pending order",
-    "entities": [{
-        "name": "orders", "primary_key": "order_id", "rows": 24,
-        "fields": [
-            {"name": "order_id", "type": "string", "faker": {"provider": "bothify", "args": {"text": "ORD-#####"}}},
-            {"name": "email", "type": "string", "faker": "email"},
-            {"name": "status", "type": "string", "values": ["pending", "shipped", "cancelled"], "weights": [6, 3, 1]},
-            {"name": "total", "type": "number", "range": [5, 500]},
-            {"name": "cancel_reason", "type": "string", "nullable": True, "default": None},
-        ],
-    }],
-    "tools": [
-        {"name": "get_order", "kind": "read", "description": "Look up an order by its order number.",
-         "parameters": [{"name": "order_id", "type": "string", "description": "e.g. ORD-12345"}],
-         "effect": [{"find": "orders", "as": "order", "where": {"order_id": "order_id"}, "error": "Order not found"},
-                    {"return": "order"}],
-         "span": {"text": "Look up the order by its order number."}},
-        {"name": "cancel_order", "kind": "write", "description": "Cancel a pending order.",
-         "parameters": [{"name": "order_id", "type": "string"},
-                        {"name": "reason", "type": "string", "enum": ["no longer needed", "ordered by mistake"]}],
-         "effect": [{"find": "orders", "as": "order", "where": {"order_id": "order_id"}, "error": "Order not found"},
-                    {"require": "order.status == 'pending'", "message": "Shipped orders cannot be cancelled."},
-                    {"update": "orders", "row": "order", "set": {"status": "'cancelled'", "cancel_reason": "reason"}},
-                    {"return": {"order_id": "order.order_id", "status": "order.status"}}],
-         "span": {"text": "Cancel the order and give a reason."}},
+    "name": "cards_and_disputes",
+    "description": "Blocking lost cards and disputing charges",
+    "entities": [
+        {"name": "accounts", "primary_key": "account_id", "rows": 12, "fields": [
+            {"name": "account_id", "type": "string", "faker": {"provider": "bothify", "args": {"text": "ACC-####"}}},
+            {"name": "email", "type": "string", "faker": "email", "unique": True},
+            {"name": "frozen", "type": "boolean", "values": [False]}]},
+        {"name": "cards", "primary_key": "card_id", "rows": 20, "fields": [
+            {"name": "card_id", "type": "string", "faker": {"provider": "bothify", "args": {"text": "CRD-#####"}}},
+            {"name": "account_id", "type": "string", "foreign_key": "accounts.account_id"},
+            {"name": "last4", "type": "string", "faker": {"provider": "numerify", "args": {"text": "####"}}},
+            {"name": "status", "type": "string", "values": ["active", "blocked"], "weights": [4, 1]}]},
+        {"name": "transactions", "primary_key": "txn_id", "rows": 30, "fields": [
+            {"name": "txn_id", "type": "string", "faker": {"provider": "bothify", "args": {"text": "TX-#####"}}},
+            {"name": "card_id", "type": "string", "foreign_key": "cards.card_id"},
+            {"name": "amount", "type": "number", "range": [1, 400]},
+            {"name": "status", "type": "string", "values": ["posted", "pending"], "weights": [3, 1]}]},
+        {"name": "disputes", "primary_key": "dispute_id", "rows": 0, "fields": [
+            {"name": "dispute_id", "type": "string"},
+            {"name": "txn_id", "type": "string", "foreign_key": "transactions.txn_id"},
+            {"name": "reason", "type": "string", "values": ["fraud", "wrong amount", "duplicate"]},
+            {"name": "status", "type": "string", "default": "open"}]},
     ],
-    "workflows": [{
-        "name": "cancel_pending_order", "category": "cancel",
-        "goal": "cancel my order {order_id}, I no longer need it",
-        "anchor": {"table": "orders", "filter": "row.status == 'pending'"},
-        "knows": {"order_id": "row.order_id"},
-        "steps": [
-            {"tool": "get_order", "args": {"order_id": {"user": "order_id"}}, "as": "order",
-             "span": {"text": "Look up the order by its order number."}},
-            {"tool": "cancel_order", "args": {"order_id": {"result": "order.order_id"},
-                                              "reason": {"const": "no longer needed"}}, "as": "cancelled",
-             "span": {"text": "Cancel the order and give a reason."}},
-        ],
-        "tells": {"status": "cancelled.status"},
-    }],
-    "policy": [{"id": "P1", "text": "Shipped orders cannot be cancelled.",
-                "span": {"text": "Shipped orders cannot be cancelled."}}],
+    "tools": [
+        {"name": "find_card", "kind": "read", "description": "A card by account email and last four digits.",
+         "parameters": [{"name": "email", "type": "string"}, {"name": "last4", "type": "string"}],
+         "effect": [{"find": "accounts", "as": "acct", "where": {"email": "email"}, "nocase": ["email"],
+                     "error": "No account with that email"},
+                    {"find": "cards", "as": "card", "where": {"account_id": "acct.account_id", "last4": "last4"},
+                     "error": "No such card"},
+                    {"return": "project(card, ['card_id', 'last4', 'status'])"}],
+         "span": {"text": "give the last four digits of the card"}},
+        {"name": "block_card", "kind": "write", "description": "Block a lost card; freeze_account also freezes its account.",
+         "parameters": [{"name": "card_id", "type": "string"},
+                        {"name": "freeze_account", "type": "boolean", "required": False, "default": False}],
+         "effect": [{"find": "cards", "as": "card", "where": {"card_id": "card_id"}, "error": "No such card"},
+                    {"require": "card.status == 'active'", "message": "Card {card_id} is already blocked"},
+                    {"update": "cards", "row": "card", "set": {"status": "'blocked'"}},
+                    {"find": "accounts", "as": "acct", "where": {"account_id": "card.account_id"}},
+                    {"update": "accounts", "row": "acct", "set": {"frozen": "acct.frozen or freeze_account"}},
+                    {"return": {"card_id": "card_id", "status": "card.status", "account_frozen": "acct.frozen"}}],
+         "span": {"text": "Lost card: we block it at once."}},
+        {"name": "open_dispute", "kind": "write", "description": "Dispute a posted charge of $5 or more.",
+         "parameters": [{"name": "txn_id", "type": "string"},
+                        {"name": "reason", "type": "string", "enum": ["fraud", "wrong amount", "duplicate"]}],
+         "effect": [{"find": "transactions", "as": "txn", "where": {"txn_id": "txn_id"}, "error": "No such transaction"},
+                    {"require": "txn.status == 'posted'", "message": "Pending transactions cannot be disputed"},
+                    {"require": "txn.amount >= 5", "message": "Charges under $5 are not eligible"},
+                    {"require": "count_rows('disputes', {txn_id: txn_id}) == 0", "message": "Already disputed"},
+                    {"insert": "disputes", "as": "d",
+                     "values": {"dispute_id": "next_id('DSP-')", "txn_id": "txn_id", "reason": "reason"}},
+                    {"return": {"dispute_id": "d.dispute_id", "status": "d.status", "card_id": "txn.card_id"}}],
+         "span": {"text": "Pending transactions cannot be disputed"}},
+    ],
+    "workflows": [
+        {"name": "block_lost_card", "category": "card", "goal": "my card ending {last4} is lost, block it",
+         "anchor": {"table": "cards", "filter": "row.status == 'active'"},
+         "knows": {"email": "lookup('accounts', row.account_id).email", "last4": "row.last4"},
+         "steps": [{"tool": "find_card", "args": {"email": {"user": "email"}, "last4": {"user": "last4"}}, "as": "card"},
+                   {"tool": "block_card", "args": {"card_id": {"result": "card.card_id"}}, "as": "blocked"}],
+         "tells": {"status": "blocked.status"}},
+        {"name": "dispute_charge", "category": "dispute", "goal": "dispute charge {txn_id}: {reason}",
+         "anchor": {"table": "transactions",
+                    "filter": "row.status == 'posted' and row.amount >= 5 and lookup('cards', row.card_id).status == 'active'"},
+         "knows": {"txn_id": "row.txn_id", "reason": "'fraud' if row.amount > 200 else 'wrong amount'"},
+         "steps": [{"tool": "open_dispute", "args": {"txn_id": {"user": "txn_id"}, "reason": {"user": "reason"}},
+                    "as": "dispute"},
+                   {"tool": "block_card", "when": "reason == 'fraud'",
+                    "args": {"card_id": {"result": "dispute.card_id"}, "freeze_account": {"const": True}}}],
+         "tells": {"dispute_id": "dispute.dispute_id"}},
+    ],
+    "policy": [{"id": "P1", "text": "Pending transactions cannot be disputed; charges under $5 are not eligible."}],
 }
 
 SYSTEM = """\
-You turn a help-centre article, policy or how-to guide into an executable tool sandbox: a JSON \
-"domain" with database tables (entities), tools whose effects are small declarative programs over \
-those tables, and one workflow that follows the document's procedure.
+You turn a help-centre article, policy or how-to guide into an executable tool sandbox: one JSON \
+object with tables (entities), tools whose effects are small declarative programs over the tables, \
+workflows (one per distinct request the document serves: usually 2-4) and policy.
 
-FORMAT
-- entities: tables. Each has name, primary_key (one of its fields), rows (at most {max_rows}) and \
-fields {{name, type}}. Types: string integer number boolean date datetime json. Say how seed rows get \
-values: "values" (+ "weights"), "range" [min, max] (numbers, ISO dates), "faker" (a Faker provider such \
-as "email", "name", or {{"provider": "bothify", "args": {{"text": "ORD-#####"}}}} for ids), \
-"foreign_key" "table.key", or "default". Give every primary key a bothify faker pattern.
-- tools: name (snake_case, at most 64 characters), description, kind "read" or "write", parameters \
-[{{name, type, description}}] (types: string integer number boolean array object; "enum" allowed), \
-and effect, a list of steps, each an object with exactly one keyword:
-  {{"find": TABLE, "as": NAME, "where": {{FIELD: EXPR}}, "error": MESSAGE}} binds one row (fails with error if absent; add "many": true for a list, "optional": true for null)
-  {{"require": EXPR, "message": MESSAGE}} fails the call unless EXPR is true: use it for every condition the text states (must, only if, cannot, unless, before, within N days)
-  {{"insert": TABLE, "values": {{FIELD: EXPR}}, "as": NAME}}
-  {{"update": TABLE, "row": NAME, "set": {{FIELD: EXPR}}}}
-  {{"delete": TABLE, "row": NAME}}
-  {{"let": {{NAME: EXPR}}}}
-  {{"return": EXPR}} (an expression, or an object of expressions)
-  A read tool never inserts, updates or deletes. A write tool changes state and should be guarded by require steps.
-- workflows: exactly one, following the document's steps in order, one workflow step per step of \
-the text. anchor {{table, filter}} picks the row a task is built on (filter over "row", true for rows \
-where every require of the workflow holds); knows maps what the user knows to expressions over row \
-(e.g. "row.order_id"); steps [{{tool, args, as}}] where each arg is {{"user": KEY}} (a key of knows), \
-{{"result": EXPR}} (over earlier steps' "as" names) or {{"const": VALUE}}; every required parameter \
-needs an arg; tells maps facts the assistant must say to expressions over results. goal is the \
-user's request in words; {{KEY}} placeholders name knows keys.
-- policy: the document's rules [{{id, text}}].
-- span: on tools, workflow steps and policy rules, {{"text": an exact quote of the document}}.
+entities: tables {{name (plural), primary_key, rows (0-{max_rows}), fields}}; link tables by foreign keys. \
+Field {{name, type}}, type string|integer|number|boolean|date|datetime|json, plus how seed rows get values: \
+"values" [...] (+"weights"), "range" [min, max] (numbers, ISO dates), "faker" (provider, or \
+{{"provider": "bothify", "args": {{"text": "ORD-#####"}}}} for ids in the text's pattern), "foreign_key" \
+"table.key", "default"; "nullable", "unique". Make a table for each thing the text names or identifies \
+(accounts, cards, orders, bookings...), with the statuses and values it lists.
 
-EXPRESSIONS (strings in value positions; never Python)
-- literals 12, 3.5, 'text', true, false, null, [a, b]; string constants need inner quotes: "'cancelled'"
-- names: tool parameters, names bound by find/insert/let, now and today (the frozen clock)
-- row.field, order.status; operators or and not == != < <= > >= in not in + - * / %; a if c else b
-- functions: len count sum min max abs round lower upper str int float coalesce date add_days(d, n) \
-days_between(a, b) contains startswith next_id('ORD-') lookup('table', key)
-- In messages, {{EXPR}} is filled in; do not use braces otherwise.
+tools: {{name (verb_object), description, kind "read"|"write", parameters [{{name, type (string|integer|\
+number|boolean|array|object), description, enum, required, default}}], effect, span}}. The parameters a \
+real API would take. A read never changes rows; a write changes them, guarded by a require for every \
+rule the text states (must, only if, cannot, within N days, under $5). effect steps, one keyword each:
+ {{"find": T, "as": N, "where": {{F: E}}, "nocase": [F], "filter": E, "many": true, "optional": true, \
+"order_by": ["-F"], "limit": 5, "error": MSG}} binds a row (or a list with many)
+ {{"require": E, "message": MSG}}  {{"insert": T, "values": {{F: E}}, "as": N}}  {{"update": T, "row": N, "set": {{F: E}}}}
+ {{"delete": T, "row": N}}  {{"let": {{N: E}}}}  {{"for_each": E, "as": N, "do": [steps]}}  {{"return": E or {{K: E}}}}
+
+E, expressions (strings; never Python): 12 'text' true null [a, b] {{k: v}}; names (parameters, \
+bound names, now, today); x.f, x['k'], xs[0], rows.f (a list of f); or and not == != < <= > >= in, \
+not in, + - * / %, a if c else b. Functions: len sum min max round lower upper str int coalesce sorted \
+unique first last zip keys project(x, ['a', 'b']) pick(rows, field, value) count_of contains \
+startswith date add_days(d, n) days_between(a, b) next_id('DSP-') lookup('table', key) \
+count_rows('table', {{field: value}}). Quote string constants: "'blocked'". In messages {{E}} is filled in.
+
+workflows: {{name, category, goal (the user's request; {{key}} names knows keys), anchor {{table, \
+filter over row}} (rows on which every require and step of the workflow holds), knows {{key: E over \
+row}} (what the user knows), steps [{{tool, args {{param: {{"user": key}} | {{"result": E over earlier \
+"as" names}} | {{"const": v}}}}, "as", "when": E (a conditional step)}}], tells {{key: E over results}} \
+(facts the assistant must say)}}. Give every required parameter an arg.
+policy: [{{id, text}}]. span: {{"text": an exact quote of the document}} on tools, steps and policy.
 
 Reply with the JSON object only.
 
@@ -193,11 +171,16 @@ _WS = re.compile(r"\s+")
 
 
 class DomainDraft(RootModel[dict[str, Any]]):
-    """Any JSON object; `check` validates it as a `Domain`. Shown to the model as `COMPACT_SCHEMA`."""
+    """Any JSON object; `check` validates it as a `Domain`. Shown to the model as `DRAFT_SCHEMA`."""
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
-        return COMPACT_SCHEMA
+        return DRAFT_SCHEMA
+
+    @classmethod
+    def response_schema(cls) -> dict[str, Any]:
+        """What constrained decoding may hold a domain to: a JSON object with these arrays."""
+        return DRAFT_SCHEMA
 
 
 @lru_cache(maxsize=1)
@@ -247,6 +230,30 @@ class LLMExtractor:
         so many documents waiting on the model are not held up by one compiling; the accepted domain
         is then compiled once more here (a compiled domain does not cross processes).
         """
+        too_long = await self.context_problem(doc)
+        if too_long is not None:
+            return Rejection(id=doc.id, stage=STAGE, reason=too_long), Usage()
+        try:
+            return await self._extract_compiled(doc, name)
+        except LLMContextExceeded as err:  # the server's 400: too long for this model
+            return Rejection(id=doc.id, stage=STAGE, reason=str(err)), err.usage
+
+    async def context_problem(self, doc: Document) -> str | None:
+        """Why the document cannot fit the model's context with the prompt and a reply, or None
+        (also when the context is unknown: the server's 400 then says so)."""
+        context = await self.client.context_length()
+        if context is None:
+            return None
+        messages = extraction_messages(doc, self.max_chars)
+        prompt = sum(estimate_tokens(str(m.content)) for m in messages) + estimate_tokens(
+            schema_instructions(DomainDraft))
+        reply = self.client.cfg.max_tokens or REPLY_TOKENS
+        if prompt + reply <= context:
+            return None
+        return (f"longer than the model's context ({context} tokens): the prompt with this document is "
+                f"about {prompt} tokens, and the reply needs up to {reply}")
+
+    async def _extract_compiled(self, doc: Document, name: str | None) -> tuple[CompiledDomain | Rejection, Usage]:
         if self.executor is not None:
             got, usage = await self._aextract_offloaded(doc, name)
             if isinstance(got, Rejection):
@@ -275,11 +282,16 @@ class LLMExtractor:
     async def _aextract_offloaded(self, doc: Document, name: str | None) -> tuple[Domain | Rejection, Usage]:
         """`aextract` with the check in `self.executor`: the same bounded re-ask, driven here."""
         loop = asyncio.get_running_loop()
-        conversation: list[Any] = extraction_messages(doc, self.max_chars)
+        base: list[Any] = extraction_messages(doc, self.max_chars)
+        conversation = base
         usage, attempts, reasks = Usage(), 0, self.max_reasks
         settings = {"clock": self.clock, "seed": self.seed, "check_tasks": self.check_tasks}
         while True:
-            result = await self.client.structured(conversation, DomainDraft, max_reasks=reasks)
+            try:
+                result = await self.client.structured(conversation, DomainDraft, max_reasks=reasks)
+            except LLMUnavailable as err:
+                err.usage = usage + err.usage  # the calls before the failure count too
+                raise
             usage += result.usage
             attempts += result.attempts
             reasks -= result.attempts - 1
@@ -293,8 +305,8 @@ class LLMExtractor:
             if reasks <= 0:
                 break
             reasks -= 1
-            reply = json.dumps(result.value.root, ensure_ascii=False)
-            conversation = [*conversation, AIMessage(reply), HumanMessage(reask_message(error or ""))]
+            reply = reply_excerpt(json.dumps(result.value.root, ensure_ascii=False), error or "")
+            conversation = [*base, AIMessage(reply), HumanMessage(reask_message(error or ""))]
         reason = " ".join(error.split())
         return Rejection(id=doc.id, stage=STAGE, reason=f"after {attempts} attempt(s): {reason[:1000]}",
                          detail={"attempts": attempts}), usage
@@ -318,7 +330,7 @@ class LLMExtractor:
         data["provenance"] = {"doc_id": doc.id, "source": doc.source or None, "license": doc.license or None,
                               "spans": spans}
         if not data.get("workflows"):
-            return "workflows: give exactly one workflow that follows the document's steps"
+            return "workflows: give at least one workflow that follows the document's steps"
         try:
             domain = parse_domain(data, origin="domain")
         except DomainError as err:

@@ -11,7 +11,9 @@ from .service_reads import ReadTools
 from .service_writes import WriteTools
 from .specialise import Found, Specialisation
 
-_RULE = re.compile(r"\b(?:cannot|can't|must|should|only|never|not|don't|make\s+sure|be\s+sure)\b", re.I)
+_RULE = re.compile(r"^\W*(?:don'?t|do\s+not|never|always|avoid|remember|note|tip|please|you\s+(?:should|must|can|may|"
+                   r"have\s+to|need\s+to))\b|\b(?:cannot|can't|must|should|only|never|not|make\s+sure|be\s+sure)\b",
+                   re.I)  # a rule, prohibition or tip (bench/extract_quality.py counts tools cited by one)
 _TERMINAL = {"cancelled", "closed", "returned", "completed", "resolved"}
 
 
@@ -81,12 +83,11 @@ class ToolKit(ReadTools, WriteTools, Flows):
         return str(got.value) if got else id_pattern(noun or "id")
 
     def span_for(self, *words: str) -> dict[str, Any] | None:
-        """The first sentence using all these words (lemmas), as a span: one that says what is done
-        rather than a rule about it ("cannot", "must", "only") when there is one."""
+        """The first sentence using all these words (lemmas) that says what is done, as a span; a
+        rule about the operation ("cannot", "must", "only") is cited by the policy, not the tool."""
         want = {tf.lemma(w) for w in words if w}
         hits = [(start, end, text) for start, end, text in self.sp.sentences if want <= _words(text)]
-        plain = [h for h in hits if not _RULE.search(h[2])]
-        for start, end, text in (plain or hits)[:1]:
+        for start, end, text in [h for h in hits if not _RULE.search(h[2])][:1]:
             self.spans.append((start, end))
             return {"start": start, "end": end, "text": text}
         return None

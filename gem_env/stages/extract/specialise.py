@@ -151,7 +151,7 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
             if noun and noun.split("_")[0] in before and noun not in sp.id_patterns:
                 sp.id_patterns[noun] = found(f"{m.group(1)}-{'#' * len(m.group(2))}")
                 break
-    request_words = {w for w in (sp.request, arch.request_verb) if w} | {tf.lemma(sp.request or "")}
+    request_words = {w for w in (sp.request, arch.request_verb) if w} | ({tf.lemma(sp.request)} if sp.request else set())
     about_request = bool(words & request_words) or (sp.request or "") in low
     w = _WINDOW.search(s)
     if w and about_request and not _OUR_SIDE.search(s) and sp.window_days is None and " of " in low[w.start():]:

@@ -8,6 +8,7 @@ that the caller decides (the rollout records `agent_error`, the gym answers with
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -16,8 +17,11 @@ from ...simulators.base import UserSimulator
 from ...simulators.scenario import STOP
 from ..tasks import Task
 from ...tools import CompiledDomain, Domain
+from .loops import is_infrastructure, loop_reason
 
-Termination = Literal["user_stop", "max_turns", "tool_errors", "agent_error", "user_error"]
+Termination = Literal["user_stop", "max_turns", "tool_errors", "agent_error", "user_error", "infra_error", "loop"]
+"""``infra_error``: the LLM endpoint failed (not the party's fault; eval leaves it out of pass^k);
+``loop``: the conversation went round in circles (see ``loops.loop_reason``)."""
 
 
 @dataclass(frozen=True)
@@ -30,13 +34,24 @@ class Limits:
 
 
 def policy_prompt(domain: Domain) -> str:
-    """The assistant's system prompt: its role, how to work, and the domain's policy rules."""
-    lines = [f"You are a customer-support assistant for {domain.name}."
-             + (f" {domain.description.strip()}" if domain.description.strip() else ""),
-             "Help the user with their request using the tools you have. Ask the user for any "
-             "information you need; never guess it. Before any action that changes data, describe it "
-             "and get the user's explicit confirmation (yes). Tell the user the results. If a request "
-             "cannot be done or is outside what your tools allow, say so."]
+    """The assistant's system prompt, as a real service writes one: who it serves and what with, how
+    to work, and the service's policy. No internal ids: the domain's name never appears."""
+    about = domain.description.strip().rstrip(".")
+    topic = re.search(r"\(([^()]+)\)\s*$", about)
+    service = f"our {topic.group(1).strip()} service" if topic else "our customer service"
+    about = re.sub(r"\s*\([^()]*\)\s*$", "", about)
+    lines = [f"You are a customer support assistant for {service}."
+             + (f" You help customers with requests such as: {about[:1].lower() + about[1:]}." if about else ""),
+             "",
+             "How to work:",
+             "- Use the tools you have to look things up and make changes; never guess a value. Ask the "
+             "customer for the details you need, only those the request needs.",
+             "- Before any change, say in plain words what you will do and for which record, and wait for "
+             "the customer's explicit yes. If they say no, change nothing.",
+             "- If a policy rule does not allow a request, do not make the change: explain which rule applies.",
+             "- Tell the customer the results in plain sentences. Never show tool names, field names or "
+             "internal codes other than the reference numbers they need.",
+             "- Handle one request at a time; when it is settled, ask whether there is anything else."]
     if domain.policy:
         lines += ["", "Policy:", *(f"- {rule.text}" for rule in domain.policy)]
     return "\n".join(lines)
@@ -144,6 +159,8 @@ class Episode:
             self.termination = "tool_errors"
         elif replies and self.turns >= self.limits.max_turns:
             self.termination = "max_turns"
+        else:
+            self._check_loop()
         return replies
 
     async def user_turn(self) -> str:
@@ -155,7 +172,7 @@ class Episode:
             if not isinstance(text, str):
                 raise TypeError(f"user simulator returned {type(text).__name__}, not str")
         except Exception as err:  # noqa: BLE001 -- any failure of the simulator ends the episode
-            self.fail("user_error", err)
+            self.fail("infra_error" if is_infrastructure(err) else "user_error", err)
             return ""
         finally:
             self.seconds["user"] += time.perf_counter() - started
@@ -164,12 +181,19 @@ class Episode:
             self.termination = "user_stop"
         elif self.turns >= self.limits.max_turns:
             self.termination = "max_turns"
+        else:
+            self._check_loop()
         return text
 
     def fail(self, reason: Termination, error: BaseException | str) -> None:
         """End the episode because a participant failed."""
         self.termination = reason
         self.error = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+
+    def _check_loop(self) -> None:
+        reason = loop_reason(self.messages)
+        if reason is not None:
+            self.fail("loop", reason)
 
     def close(self) -> None:
         self.sandbox.close()

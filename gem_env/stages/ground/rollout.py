@@ -17,6 +17,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from ...agents.base import Assistant
 from .episode import Episode, Limits
+from .loops import is_infrastructure
 from .usage import EpisodeUsage
 from ...simulators.base import UserSimulator
 from ..tasks import Task
@@ -42,7 +43,7 @@ async def _assistant(state: _State) -> dict[str, Any]:
     try:
         message = await state["agent"].act(ep.messages)
     except Exception as err:  # noqa: BLE001 -- LLM unavailable, a bug in the agent: end, don't crash
-        ep.fail("agent_error", err)
+        ep.fail("infra_error" if is_infrastructure(err) else "agent_error", err)
         return {"pending": None}
     finally:
         ep.seconds["agent"] += time.perf_counter() - started

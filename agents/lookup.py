@@ -1,0 +1,94 @@
+"""Questions about one record ("what's the status of my card?"): recognised by a question cue and
+the names of the record's fields, answered from one lookup call."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gem_env.tools import CompiledDomain
+from gem_env.tools.model import FindStep, ReturnStep
+
+from . import speech as S
+
+if TYPE_CHECKING:
+    from .workflow_agent import WorkflowAgent, _Turn
+
+_CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
+                  r"do you know what|could you check what|can you check what)\b", re.IGNORECASE)
+
+
+@dataclass
+class LookupPlan:
+    table: str
+    noun: str
+    tool: str
+    param: str
+    fields: list[str]
+
+
+@dataclass
+class Lookup:
+    plan: LookupPlan
+    asks: list[str]
+
+
+def lookup_plans(compiled: CompiledDomain) -> list[LookupPlan]:
+    """One per table that a read tool finds by key without checking anything."""
+    out: dict[str, LookupPlan] = {}
+    for name, tool in compiled.tools.items():
+        spec, steps = tool.spec, tool.spec.effect or []
+        if tool.writes or len(spec.parameters) != 1 or not steps or not isinstance(steps[0], FindStep):
+            continue
+        find, param = steps[0], spec.parameters[0].name
+        table = compiled.tables.get(find.find)
+        entity = compiled.domain.entity(find.find)
+        if table is None or entity is None or find.many or find.where != {table.pk: param}:
+            continue
+        if any(not isinstance(s, (FindStep, ReturnStep)) for s in steps) or find.find in out:
+            continue
+        noun = S.singular(find.find)
+        returned = next((s.return_ for s in steps if isinstance(s, ReturnStep)), None)
+        fields = list(returned) if isinstance(returned, dict) else [f.name for f in entity.fields]
+        out[find.find] = LookupPlan(find.find, noun.replace("_", " "), name, param, fields)
+    return list(out.values())
+
+
+def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
+    """A question about a record: a cue, the record's noun and at least one of its field names."""
+    if not _CUE.search(text):
+        return None
+    low = text.lower()
+    best: Lookup | None = None
+    for plan in plans:
+        if not re.search(rf"\b{re.escape(plan.noun)}", low):
+            continue
+        asks = [f for f in plan.fields if f != plan.param and re.search(rf"\b{re.escape(S.words(f).lower())}\b", low)]
+        if asks and (best is None or len(asks) > len(best.asks)):
+            best = Lookup(plan, asks)
+    return best
+
+
+def lookup_reply(lk: Lookup, turn: "_Turn", agent: "WorkflowAgent") -> dict[str, Any]:
+    from .workflow_agent import _call, _say, _tool_results
+
+    plan = lk.plan
+    if plan.param not in turn.known:
+        return agent._ask([plan.param], turn)
+    results = _tool_results(turn.segment)
+    if not results:
+        param_type = next(p.type for p in agent.compiled.tools[plan.tool].spec.parameters)
+        from .understanding import coerce
+        return _call(plan.tool, {plan.param: coerce(turn.known[plan.param], param_type)}, turn)
+    _, record = results[-1]
+    close = S.pick(turn.rng, S.CLOSE)
+    if not isinstance(record, dict) or set(record) == {"error"}:
+        error = record.get("error") if isinstance(record, dict) else record
+        return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(error), []))} {close}")
+    facts = [S.fact(turn.rng, f, record[f], after_write=False) for f in lk.asks if f in record]
+    if not facts:
+        return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}")
+    key = record.get(plan.param, turn.known[plan.param])
+    opener = turn.rng.choice([f"I've checked {plan.noun} {key}.", f"Here's what I see for {plan.noun} {key}.",
+                              f"I found {plan.noun} {key}.", f"Thanks, I have {plan.noun} {key} here."])
+    return _say(" ".join([opener, *facts, close]))

@@ -1,0 +1,124 @@
+"""A write tool's rules checked against records already read: how an assistant (and the task
+builder, to know a refusal can be seen coming) tells that an action would be refused before
+taking it."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gem_env.tools.errors import ExprError
+from gem_env.tools.expr import compile_expr, compile_template
+from gem_env.tools.model import FindStep, LetStep, RequireStep, ToolSpec
+
+
+class NoDatabase:
+    """The expression runtime offered outside a sandbox: it reads results, never the database."""
+
+    def lookup(self, table: str, key: Any) -> dict | None:
+        raise ExprError("the assistant cannot read the database directly")
+
+    def next_id(self, prefix: str) -> str:
+        raise ExprError("the assistant cannot allocate ids")
+
+    def count_rows(self, table: str, where: dict[str, Any]) -> int:
+        raise ExprError("the assistant cannot read the database directly")
+
+
+def records(results: list[Any]) -> list[dict[str, Any]]:
+    """Every record (dict) in tool results, nested ones included, latest result first."""
+    out: list[dict[str, Any]] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            out.append(value)
+            for v in value.values():
+                if isinstance(v, (dict, list)):
+                    walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for value in reversed(results):
+        walk(value)
+    return out
+
+
+def is_rule(spec: ToolSpec, step: RequireStep) -> bool:
+    """A rule about the data (a status, a date, a limit), not a check of what the user typed (a PIN)."""
+    params = {p.name for p in spec.parameters}
+    try:
+        names = compile_expr(step.require).names
+    except ExprError:
+        return False
+    where_params = {v for s in spec.effect or [] if isinstance(s, FindStep)
+                    for v in s.where.values() if isinstance(v, str)}
+    return not (names & (params - where_params))
+
+
+def rule_messages(spec: ToolSpec) -> list[str]:
+    return [s.message for s in spec.effect or [] if isinstance(s, RequireStep) and is_rule(spec, s)]
+
+
+def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
+                  keys: dict[str, str]) -> tuple[str, list[str]] | None:
+    """(message, the values that break it) of the first rule of `spec` that the records in
+    `results` show this call would break; None when none does or the records do not tell.
+
+    A found row is matched to a record that carries its table's key (`keys`: table -> key field)
+    and the same `where` values; an optional find is never guessed (absence cannot be read)."""
+    env: dict[str, Any] = {**clock, **args}
+    rt = NoDatabase()
+    seen = records(results)
+    for step in spec.effect or []:
+        try:
+            if isinstance(step, FindStep):
+                if step.many or step.filter or step.optional or step.find not in keys:
+                    return None
+                where = {k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.where.items()}
+                row = next((r for r in seen if keys[step.find] in r
+                            and all(k in r and str(r[k]) == str(v) for k, v in where.items())), None)
+                if row is None:
+                    return None
+                env[step.as_] = row
+            elif isinstance(step, LetStep):
+                env.update({k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.let.items()})
+            elif isinstance(step, RequireStep):
+                if is_rule(spec, step) and _fields_known(step.require, env) \
+                        and not compile_expr(step.require)(env, rt):
+                    return _message(step.message, env, rt), _values(step.require, env)
+            else:
+                return None
+        except ExprError:
+            if isinstance(step, RequireStep):
+                continue
+            return None
+    return None
+
+
+def _values(expr: str, env: dict[str, Any]) -> list[str]:
+    """The record values a rule reads (``card.status`` -> the card's status)."""
+    out = []
+    for name, field in re.findall(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b", expr):
+        row = env.get(name)
+        if isinstance(row, dict) and row.get(field) not in (None, ""):
+            out.append(str(row[field]))
+    return list(dict.fromkeys(out))
+
+
+def _fields_known(expr: str, env: dict[str, Any]) -> bool:
+    """Every ``row.field`` the rule reads is in the record read (a missing field is not a "no")."""
+    for name, field in re.findall(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b", expr):
+        row = env.get(name)
+        if isinstance(row, dict) and field not in row:
+            return False
+    return True
+
+
+def _message(message: str, env: dict[str, Any], rt: NoDatabase) -> str:
+    """The rule's message with its {placeholders} filled, as the sandbox would say it."""
+    if "{" not in message:
+        return message
+    try:
+        return str(compile_template(message)(env, rt))  # type: ignore[arg-type]
+    except ExprError:
+        return re.sub(r"\s*\{[^}]*\}", "", message)

@@ -1,0 +1,96 @@
+"""What the offline assistant reads from the user's words: facts, yes/no, and what is asked."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+_FACT = re.compile(r"\bmy ([a-z][a-z0-9 ]*?) is (.+?)(?=\.\s+my\s|\.?$)", re.IGNORECASE | re.MULTILINE)
+_END = (r"(?=,\s*(?:and\s+)?(?:my|the|it's|its)\s|\.\s+(?:my|the|and|it|i|thanks|thank)\b|\.\s+[A-Z][\w ]{0,30}:"
+        r"|[.!]?\s*$|\s+and\s+(?:my|the)\s|;)")
+_FILLER = re.compile(r"^(?:(?:sure|of course|okay|ok|yes|yeah|right|certainly|no problem|yep)[,.!]?\s*)?"
+                     r"(?:(?:it's|it is|that's|that is|that would be|that'd be|i think it's)\s+)?", re.IGNORECASE)
+YES = re.compile(r"^\W*(?:yes|yeah|yep|sure|ok|okay|confirm|correct|absolutely|please (?:go ahead|proceed|do)|"
+                 r"go ahead|proceed|do it|that's fine|sounds good|that works)\b", re.IGNORECASE)
+NO = re.compile(r"^\W*(?:no\b|nope\b|nah\b|actually,? no\b|don't\b|do not\b|cancel\b)|\bchanged my mind\b|"
+                r"\brather not\b|\bhold off\b", re.IGNORECASE)
+CONFIRMING = re.compile(r"shall i (?:go ahead|proceed)|should i (?:go ahead|proceed)|do you want me to|would you like me "
+                        r"to|(?:can|could) you confirm|please confirm|is that (?:ok|okay|correct|right)|\(yes/no\)",
+                        re.IGNORECASE)
+THANKS = re.compile(r"^\W*(?:thanks|thank you|great|perfect|that's all|nothing else|no,? that's)", re.IGNORECASE)
+_INT = re.compile(r"^-?\d+$")
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_MONTHS = {m.lower(): i for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July",
+                                                   "August", "September", "October", "November", "December"], 1)}
+_HUMAN_DATE = re.compile(r"^([A-Za-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+
+
+def parse_facts(text: str) -> dict[str, str]:
+    """What a user states as "my X is Y" sentences: {"x": "Y"} with X in lower case."""
+    return {m.group(1).strip().lower(): m.group(2).strip() for m in _FACT.finditer(text)}
+
+
+def named_keys(text: str, names: list[tuple[str, str]]) -> list[str]:
+    """Keys whose names (longest first) appear in `text`, in the order they appear."""
+    low = text.lower()
+    found: list[tuple[int, str]] = []
+    for name, key in names:
+        m = re.search(rf"\b{re.escape(name)}\b", low)
+        if m:
+            found.append((m.start(), key))
+            low = low[:m.start()] + "#" * len(name) + low[m.end():]
+    return [k for _, k in sorted(found)]
+
+
+def read_facts(text: str, names: list[tuple[str, str]], asked: list[str]) -> dict[str, str]:
+    """Facts in one user message: "<name> is <value>" for any known name, and a bare answer
+    ("It's CRD-1041.") to a question that asked for exactly one thing."""
+    found: dict[str, str] = {}
+    claimed: list[tuple[int, int]] = []  # where names already matched ("first name" claims its "name")
+    for name, key in names:
+        pattern = rf"\b(?:my |the |our )?(?P<n>{re.escape(name)})(?:'s| is| was| are|:| =)\s+(?P<v>.+?){_END}"
+        for m in re.finditer(pattern, text, re.IGNORECASE):
+            if any(a <= m.start("n") < b for a, b in claimed):
+                continue
+            claimed.append((m.start("n"), m.end("n")))
+            found.setdefault(key, m.group("v").strip().strip('"'))
+            break
+    if len(asked) == 1 and asked[0] not in found:
+        bare = _FILLER.sub("", text.strip()).strip()
+        bare = re.sub(r"[.!]$", "", bare).strip().strip('"')  # one stop: a value may end in "."
+        if bare and len(bare) <= 80 and not re.search(r"\b(?:don't know|not sure|no idea)\b", bare, re.IGNORECASE):
+            found[asked[0]] = bare
+    return found
+
+
+def coerce(value: str, type_: str | None) -> Any:
+    """A value the user said, typed as the parameter it feeds or the field it came from (else text):
+    "$1,200.50" is 1200.5 for a number, "March 3, 2025" is 2025-03-03 for a date."""
+    plain = value.replace("$", "").replace(",", "").strip() if type_ in ("integer", "number") else value
+    if type_ == "integer" and _INT.match(plain):
+        return int(plain)
+    if type_ == "number" and _NUMBER.match(plain):
+        return int(plain) if _INT.match(plain) else float(plain)
+    if type_ == "boolean" and value.lower() in ("yes", "no", "true", "false"):
+        return value.lower() in ("yes", "true")
+    if type_ == "array":
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if type_ in ("object", "json"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    if type_ in ("date", "string", None) and (m := _HUMAN_DATE.match(value.strip())):
+        month = _MONTHS.get(m.group(1).lower())
+        if month:
+            try:
+                return dt.date(int(m.group(3)), month, int(m.group(2))).isoformat()
+            except ValueError:
+                return value
+    return value
+
+
+def asks_confirmation(text: str) -> bool:
+    """Whether an assistant message asks the user to confirm an action."""
+    return bool(CONFIRMING.search(text))

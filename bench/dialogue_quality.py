@@ -1,0 +1,184 @@
+"""Issue 9's measure: what the accepted offline trajectories would teach a model (prints JSON).
+
+Runs `gem synthesize` (offline extractor, scripted user, workflow agent) on tau2 banking, the
+support policies (both in ../shared/corpora) and examples/corpus, then reads the accepted
+trajectories: task-kind shares, arguments taken from earlier tool output, distinct-2gram ratios,
+the most common assistant opening, snake_case / domain-id leaks into natural-language text, goal
+strings pasted into first turns, consecutive identical tool replies, and per-trajectory size.
+
+    .venv/bin/python bench/dialogue_quality.py [--run-dir DIR]   # DIR: measure an existing run instead
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import io
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+# ../shared beside the project (a worktree under /work/wt has it two levels up)
+CORPORA = next((p / "shared" / "corpora" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()),
+               ROOT.parent / "shared" / "corpora")
+SOURCES = {
+    "tau2_banking": CORPORA / "tau2_banking_kb_docs.jsonl",
+    "support_policies": CORPORA / "support_policies.jsonl",
+    "examples": ROOT / "examples" / "corpus",
+}
+_WORD = re.compile(r"[a-z0-9$']+(?:[.,][0-9]+)*")
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_MASK = re.compile(r"\b[A-Z]{2,}-?\d+\b|\$?\d[\d,.:/-]*|\S+@\S+")
+_SENTENCE = re.compile(r"(?<=[.?!])\s+")
+
+
+def _ngrams(texts: list[str], n: int = 2) -> tuple[int, int]:
+    total, distinct = 0, set()
+    for t in texts:
+        words = _WORD.findall(t.lower())
+        grams = list(zip(*(words[i:] for i in range(n))))
+        total += len(grams)
+        distinct.update(grams)
+    return len(distinct), total
+
+
+def _opening(text: str) -> str:
+    return " ".join(text.lower().split()[:3])
+
+
+def _spoken(messages: list[dict[str, Any]], role: str) -> list[str]:
+    return [m["content"] for m in messages
+            if m.get("role") == role and isinstance(m.get("content"), str) and m["content"].strip()
+            and not m.get("tool_calls")]
+
+
+def _scalars(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _scalars(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _scalars(v)]
+    if isinstance(value, bool) or value is None:
+        return []
+    return [str(value)]
+
+
+def chained_argument(messages: list[dict[str, Any]]) -> bool:
+    """Whether some tool-call argument is a value first seen in an earlier tool reply (not said by the
+    user or in the system prompt)."""
+    seen_tool: set[str] = set()
+    said = " ".join(m.get("content") or "" for m in messages if m.get("role") in ("user", "system"))
+    for m in messages:
+        if m.get("role") == "tool":
+            try:
+                seen_tool.update(s for s in _scalars(json.loads(m.get("content") or "null")) if len(s) >= 3)
+            except json.JSONDecodeError:
+                pass
+        for call in m.get("tool_calls") or []:
+            try:
+                args = json.loads(call["function"].get("arguments") or "{}")
+            except json.JSONDecodeError:
+                continue
+            if any(s in seen_tool and s not in said for s in _scalars(args) if len(s) >= 3):
+                return True
+    return False
+
+
+def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
+    n = max(1, len(records))
+    kinds = collections.Counter(str(r["task"].get("category")) for r in records)
+    assistant = [t for r in records for t in _spoken(r["messages"], "assistant")]
+    user = [t for r in records for t in _spoken(r["messages"], "user")]
+    openings = collections.Counter(_opening(t) for t in assistant)
+    top = openings.most_common(1)[0] if openings else ("", 0)
+    first_turns = [next(iter(_spoken(r["messages"], "user")), "") for r in records]
+    masked = [_MASK.sub("#", t).lower() for t in first_turns]
+    snake = snake_spoken = ids = goal_pasted = same_replies = pairs = 0
+    messages = calls = distinct_tools = chained = 0
+    for r, first in zip(records, first_turns):
+        domain = r["domain"]
+        natural = [m.get("content") or "" for m in r["messages"]
+                   if m.get("role") in ("system", "user", "assistant") and isinstance(m.get("content"), str)]
+        snake += sum(len(_SNAKE.findall(t)) for t in natural)
+        snake_spoken += sum(len(_SNAKE.findall(m.get("content") or "")) for m in r["messages"]
+                            if m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str))
+        ids += sum(t.count(domain) for t in natural)
+        goal = (r["task"].get("scenario") or {}).get("goal", "").strip().rstrip(".")
+        goal_pasted += bool(goal) and goal.lower() in first.lower()
+        replies = [m.get("content") for m in r["messages"] if m.get("role") == "tool"]
+        pairs += max(0, len(replies) - 1)
+        same_replies += sum(a == b for a, b in zip(replies, replies[1:]))
+        messages += len(r["messages"])
+        tools = [c["function"]["name"] for m in r["messages"] for c in m.get("tool_calls") or []]
+        calls += len(tools)
+        distinct_tools += len(set(tools))
+        chained += chained_argument(r["messages"])
+    a_distinct, a_total = _ngrams(assistant)
+    u_distinct, u_total = _ngrams(user)
+    return {
+        "trajectories": len(records),
+        "kind_share": {k: round(v / n, 3) for k, v in sorted(kinds.items())},
+        "share_with_argument_from_earlier_tool_output": round(chained / n, 3),
+        "assistant_distinct_2gram_ratio": round(a_distinct / max(1, a_total), 3),
+        "user_distinct_2gram_ratio": round(u_distinct / max(1, u_total), 3),
+        "top_assistant_opening": top[0], "top_assistant_opening_share": round(top[1] / max(1, len(assistant)), 3),
+        "first_user_turns_distinct_after_masking": round(len(set(masked)) / n, 3),
+        "snake_case_in_natural_text": snake, "snake_case_in_user_and_assistant_text": snake_spoken,
+        "domain_ids_in_natural_text": ids,
+        "share_first_turns_with_goal_string": round(goal_pasted / n, 3),
+        "share_consecutive_identical_tool_replies": round(same_replies / max(1, pairs), 3),
+        "mean_messages": round(messages / n, 2), "mean_tool_calls": round(calls / n, 2),
+        "mean_distinct_tools": round(distinct_tools / n, 2),
+    }
+
+
+def synthesize(corpus: Path, out: Path) -> dict[str, Any]:
+    from gem_env.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        rc = main(["synthesize", str(corpus), "--out", str(out), "--concurrency", "2"])
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        verify_rc = main(["verify", str(out), "--json"])
+    verified = json.loads(buf.getvalue())
+    manifest = json.loads((out / "manifest.json").read_text())
+    return {"exit_code": rc, "verify_exit_code": verify_rc, "counts": manifest["counts"],
+            "verify_disagreements": len(verified.get("disagreements", []))}
+
+
+def load(run: Path) -> list[dict[str, Any]]:
+    path = run / "trajectories.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--run-dir", type=Path, help="measure this existing run directory only")
+    ap.add_argument("--keep", type=Path, help="keep the run directories under this folder")
+    args = ap.parse_args(argv)
+    if args.run_dir:
+        print(json.dumps(measure(load(args.run_dir)), indent=1))
+        return 0
+    results: dict[str, Any] = {}
+    everything: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = args.keep or Path(tmp)
+        for name, corpus in SOURCES.items():
+            if not corpus.exists():
+                results[name] = {"skipped": f"{corpus} is absent"}
+                continue
+            run = base / name
+            info = synthesize(corpus, run)
+            records = load(run)
+            everything += [r for r in records if name != "examples"]
+            results[name] = {**measure(records), "run": info}
+    results["tau2_banking+support_policies"] = measure(everything)
+    print(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

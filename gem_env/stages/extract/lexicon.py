@@ -1,0 +1,225 @@
+"""Word lists, patterns and small helpers of the offline procedure extractor (offline.py)."""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from ...text import features as tf
+
+# ---------------------------------------------------------------- lexicons
+
+#: Nouns a procedure's steps act on, best first when tied. People (customer, user) are owners.
+ENTITY_NOUNS = (
+    "order", "card", "account", "appointment", "reservation", "booking", "subscription", "payment",
+    "transfer", "claim", "refund", "ticket", "loan", "policy", "profile", "password", "device",
+    "plan", "package", "shipment", "return", "dispute", "statement", "deposit", "transaction",
+    "application", "request", "membership", "flight", "trip", "item", "product", "delivery",
+    "invoice", "bill", "contract", "prescription", "complaint", "address", "pin", "beneficiary",
+    "payee", "alert", "overdraft", "mortgage", "wallet", "line", "sim", "router", "modem",
+    "coupon", "voucher", "reward", "enrollment", "course", "event", "room", "seat", "vehicle",
+    "rental", "lease", "permit", "licence", "license", "visa", "passport", "registration",
+    "document", "report", "file", "repository", "server", "backup", "container", "job", "case",
+    "cheque", "limit", "budget", "goal", "note", "message", "notification", "setting",
+    "service", "refill", "certificate", "key", "token", "session", "record", "form", "list",
+    "page", "project", "task", "car", "phone", "email", "number", "fee", "charge", "balance",
+    "purchase", "cart", "gift", "point", "installation", "user", "customer", "member", "guest",
+    "patient", "passenger",
+)
+_ENTITY_RANK = {n: i for i, n in enumerate(ENTITY_NOUNS)}
+#: Nouns that are usually a field of something else ("card PIN", "account balance"): weak entities.
+_ATTRIBUTES = frozenset({"pin", "password", "address", "email", "number", "balance", "fee", "limit",
+                         "setting", "key", "token", "point", "charge", "note", "list", "page", "form",
+                         "message", "notification", "record", "session", "phone"})
+_PEOPLE = frozenset({"user", "customer", "member", "guest", "patient", "passenger", "agent",
+                     "person", "people", "someone", "team", "staff", "recipient", "owner"})
+
+#: Status a verb leaves behind, and the status it needs before (reversals).
+VERB_STATUS: dict[str, tuple[str, str | None]] = {
+    "freeze": ("frozen", None), "unfreeze": ("active", "frozen"), "lock": ("locked", None),
+    "unlock": ("unlocked", "locked"), "block": ("blocked", None), "unblock": ("unblocked", "blocked"),
+    "activate": ("active", "inactive"), "reactivate": ("active", "inactive"),
+    "deactivate": ("inactive", None), "enable": ("enabled", "disabled"), "disable": ("disabled", None),
+    "suspend": ("suspended", None), "resume": ("resumed", "paused"), "pause": ("paused", None),
+    "restore": ("restored", "suspended"), "reopen": ("reopened", "closed"), "open": ("open", None),
+    "close": ("closed", None), "cancel": ("cancelled", None), "label": ("labelled", None),
+    "travel": ("travelled", None), "unsubscribe": ("unsubscribed", None), "set": ("set", None),
+}
+_IRREGULAR = {
+    "be": "done", "do": "done", "have": "done", "go": "gone", "make": "made", "send": "sent",
+    "pay": "paid", "buy": "bought", "put": "put", "cut": "cut", "build": "built", "write": "written",
+    "get": "obtained", "hold": "held", "keep": "kept", "choose": "chosen", "take": "taken",
+    "find": "found", "give": "given", "begin": "begun", "sell": "sold", "bring": "brought",
+    "leave": "left", "run": "run", "draw": "drawn", "tear": "torn", "hang": "hung", "dig": "dug",
+    "feed": "fed", "spread": "spread", "shake": "shaken", "throw": "thrown", "wear": "worn",
+    "sew": "sewn", "lay": "laid", "light": "lit", "eat": "eaten", "drink": "drunk", "sit": "sat",
+    "stand": "stood", "swim": "swum", "drive": "driven", "grind": "ground", "lend": "lent",
+    "spend": "spent", "split": "split", "reset": "reset", "read": "read", "shut": "shut",
+    "quit": "quit", "upset": "upset", "bind": "bound", "wind": "wound", "teach": "taught",
+    "catch": "caught", "think": "thought", "seek": "sought", "fight": "fought", "tell": "told",
+    "say": "said", "hear": "heard", "know": "known", "show": "shown", "grow": "grown",
+    "blow": "blown", "fly": "flown", "see": "seen", "forget": "forgotten", "rebuild": "rebuilt",
+    "rewrite": "rewritten", "undo": "undone", "redo": "redone", "withdraw": "withdrawn",
+    "forgive": "forgiven", "hide": "hidden", "ride": "ridden", "rise": "risen", "stick": "stuck",
+    "strike": "struck", "swing": "swung", "sweep": "swept", "sleep": "slept", "feel": "felt",
+    "meet": "met", "lose": "lost", "win": "won", "mislay": "mislaid", "log": "logged",
+    "set": "set", "hit": "hit", "let": "let", "cancel": "cancelled", "label": "labelled",
+    "travel": "travelled",
+}
+#: Verbs whose step is a write even though the lexicon calls them communicate or navigate.
+_WRITE_COMMUNICATE = frozenset({"escalate", "notify", "remind", "email", "message", "text"})
+_UPDATE_FIELD_VERBS = frozenset({"update", "change", "edit", "modify", "correct", "replace",
+                                 "rename", "set", "reset", "adjust", "switch"})
+_VERIFY_VERBS = frozenset(tf.VERB_KINDS["verify"]) | {"check"}
+_PARTICLES = frozenset({"up", "in", "out", "on", "off", "down", "over", "back", "through", "away"})
+_TOOL_VERBS = frozenset({"use", "call", "run", "invoke", "execute", "trigger"})
+_STOP = frozenset(
+    "a an the your my our their his her its this that these those any each every some all no "
+    "to for in on at by with from and or but nor so if as than then when while is are was were "
+    "be been being has have had do does did will would can could should may might must it you "
+    "we they he she i me us them not only also just very much more most less least such which "
+    "what who whose where how why same other another own per via into over under about after "
+    "before between during without within until unless because using once there here whether "
+    "both either new up down out off back away again please sure".split()
+)
+_BREAK = frozenset(
+    "to for in on at by with from and or but so if as than then when while via into over under "
+    "about after before between during without within until unless because using once whether "
+    "that which who is are was were be will can should may must has have had do does did would "
+    "could might need needs".split()
+)
+_ENGLISH = frozenset("the a an and or of to in for on with your you is are be it this that if "
+                     "from by as at can will not".split())
+_EXPR_WORDS = frozenset({"and", "or", "not", "in", "if", "else", "true", "false", "null", "now",
+                         "today", "row"})
+_RESERVED_FIELDS = frozenset({"status", "owner_name", "owner_email"})
+_FIRST = ("ana", "ben", "chloe", "david", "elena", "farid", "grace", "hiro", "isla", "jamal", "kim",
+          "luca", "maya", "noah", "olga", "priya")
+_LAST = ("lopez", "okafor", "smith", "tanaka", "novak", "haddad", "berg", "silva")
+#: Owner emails are drawn from a fixed list: as realistic as Faker's and far cheaper to seed.
+OWNER_EMAILS = [f"{f}.{l}@example.com" for l in _LAST for f in _FIRST]
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_'’]*|\d+(?:[.,]\d+)?|[.,;:!?()\[\]]|\*\*|\s[-–—]\s")
+_SNAKE_ID = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_TO_VERB = re.compile(r"\bto\s+([a-z]+)\b", re.I)
+_NUMBER = r"\$?\s?(\d[\d,]*(?:\.\d+)?)"
+_LIMIT = re.compile(
+    r"(?P<op>at\s+least|no\s+less\s+than|minimum(?:\s+of)?|more\s+than|over|greater\s+than|"
+    r"at\s+most|no\s+more\s+than|up\s+to|maximum(?:\s+of)?|less\s+than|under|(?:not|never)\s+exceed|"
+    r"does\s+not\s+exceed|cannot\s+exceed|must\s+not\s+exceed)\s+" + _NUMBER
+    + r"(?P<rest>[^.;:,()]{0,40})", re.I)
+_WITHIN_OF = re.compile(r"\bwithin\b[^.;]*?\b(?:of|from|after|since)\s+(?:the\s+|your\s+|a\s+|an\s+)?"
+                        r"([a-z]+(?:\s+[a-z]+)?)", re.I)
+_AFTER_TRIGGER = re.compile(r"\b(?:only\s+if|only\s+when|only\s+after|if|when|unless|once|after|"
+                            r"provided\s+that|as\s+long\s+as)\b\s+(.*)", re.I | re.S)
+_CANNOT = re.compile(r"\b(?:cannot|can't|can\s+not|must\s+not|mustn't|may\s+not|never|not\s+(?:be\s+)?"
+                     r"(?:allowed|eligible|permitted|possible))\b", re.I)
+_FLAG_STOP = frozenset({"of", "customer", "user", "must", "only", "cannot", "require", "required",
+                        "eligible", "eligibility", "ensure", "need", "able", "following", "allow",
+                        "allowed", "permit", "permitted", "possible", "never", "always", "should"})
+_UI_NOUNS = frozenset({"app", "application", "website", "site", "page", "menu", "settings", "setting",
+                       "portal", "tab", "screen", "link", "button", "dashboard", "browser", "window",
+                       "dialog", "option", "section", "banking", "online"})
+_FRONTED = re.compile(r"\s*(?:for|if|when|once|after|before|to|in|on|at|while|with|from|during|as|"
+                      r"unless|since|because)\b[^,.;:]{0,80},\s*", re.I)
+_LABEL_LEAD = re.compile(r"\s*(?:\*\*)?[^:.\n]{1,40}?(?:\*\*)?\s*(?::|\s[-–—])\s+")
+_MODAL = re.compile(r"\b(?:must|should|shall|can|cannot|can't|could|may|will|would|needs?\s+to|has\s+to|"
+                    r"have\s+to|(?:is|are)\s+required\s+to|is\s+able\s+to)\s+"
+                    r"(?:(?:not|only|first|also|always|never|then|still|just|usually|now)\s+)*"
+                    r"(?P<be>be\s+)?(?P<verb>[A-Za-z]+)", re.I)
+_UI_LABEL = re.compile(r"\*\*(?P<label>[^*\n]{2,40})\*\*|\[(?P<b>[A-Z][^\]\n]{1,40})\](?!\()")
+_TO_SEE = re.compile(r"\bto\s+(?:see|view|check|find|look|review|read)\b", re.I)
+_LABEL_ACTIONS = frozenset({"create", "update", "delete", "transfer", "read"})
+_OPENABLE = frozenset({"account", "ticket", "case", "claim", "dispute", "request", "application", "line",
+                       "loan", "deposit", "subscription", "membership", "policy", "order", "position"})
+_SECRET = re.compile(r"pin$|^pin|password|passcode|cvv|cvc|ssn|security|secret|token|otp|code$")
+_BRACES = str.maketrans({"{": "(", "}": ")"})
+_UNIT_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 30, "year": 365}
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _clean(text: str, limit: int = 300) -> str:
+    """One line of text safe inside a message template (no braces), at most `limit` characters."""
+    s = " ".join(text.split()).translate(_BRACES)
+    return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
+
+
+def _ident(name: str, limit: int = 40) -> str:
+    s = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
+    s = re.sub(r"_+", "_", s)[:limit].rstrip("_")
+    if not s or not s[0].isalpha():
+        s = "x_" + s if s else "x"
+    return s
+
+
+def _unique(name: str, taken: set[str], limit: int = 64) -> str:
+    name = name[:limit]
+    out, n = name, 1
+    while out in taken or out in _EXPR_WORDS:
+        n += 1
+        suffix = f"_{n}"
+        out = name[: limit - len(suffix)] + suffix
+    taken.add(out)
+    return out
+
+
+def plural(noun: str) -> str:
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    if noun.endswith("y") and len(noun) > 1 and noun[-2] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def participle(verb: str) -> str:
+    """The status a verb leaves behind: freeze -> frozen, cancel -> cancelled, submit -> submitted."""
+    if verb in VERB_STATUS:
+        return VERB_STATUS[verb][0]
+    return _regular_participle(verb)
+
+
+def _regular_participle(verb: str) -> str:
+    """The past participle: open -> opened, freeze -> frozen, stop -> stopped."""
+    if verb in ("freeze", "unfreeze"):
+        return verb[:-4] + "ozen"
+    if verb in _IRREGULAR:
+        return _IRREGULAR[verb]
+    if verb.endswith("e"):
+        return verb + "d"
+    if verb.endswith("y") and len(verb) > 1 and verb[-2] not in "aeiou":
+        return verb[:-1] + "ied"
+    vowels = re.findall(r"[aeiou]+", verb)
+    if (len(vowels) == 1 and re.search(r"[^aeiou][aeiou][^aeiouwxy]$", verb)) or verb in {
+            "submit", "commit", "admit", "permit", "transmit", "refer", "transfer", "prefer", "occur",
+            "compel", "expel", "patrol", "control", "enrol"}:
+        return verb + verb[-1] + "ed"
+    return verb + "ed"
+
+
+def _span(text: str, start: int, end: int) -> dict[str, Any]:
+    return {"start": start, "end": end, "text": text[start:end]}
+
+
+def _is_english(text: str) -> bool:
+    words = re.findall(r"[A-Za-z]+", text[:4000])
+    if len(words) < 3:
+        return False
+    letters = sum(1 for c in text[:4000] if c.isalpha())
+    ascii_letters = sum(1 for c in text[:4000] if "a" <= c.lower() <= "z")
+    if letters and ascii_letters / letters < 0.8:
+        return False
+    common = sum(1 for w in words if w.lower() in _ENGLISH)
+    return common / len(words) >= 0.04 or (len(words) < 40 and common >= 1)
+
+
+def domain_slug(doc_id: str) -> str:
+    """A domain (and file) name from a document id: letters, digits, '_' and '-', at most 64."""
+    s = re.sub(r"[^A-Za-z0-9_\-]+", "_", doc_id).strip("_-")
+    if not s or not (s[0].isalpha() or s[0] == "_"):
+        s = "doc_" + s
+    if len(s) > 64:
+        digest = hashlib.sha256(doc_id.encode()).hexdigest()[:10]
+        s = s[:53].rstrip("_-") + "_" + digest
+    return s

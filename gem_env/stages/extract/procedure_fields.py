@@ -1,0 +1,194 @@
+"""The procedure builder's entity fields and the preconditions the text's conditions become."""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ...text import features as tf
+from .lexicon import (_AFTER_TRIGGER, _CANNOT, _ENTITY_RANK, _EXPR_WORDS, _FLAG_STOP, _LIMIT, _PEOPLE,
+    _RESERVED_FIELDS, _STOP, _UNIT_DAYS, _WITHIN_OF, _clean, _ident, _unique)
+from .procedure_values import _field_spec, _noun_weight, _shift
+
+@dataclass
+class _Field:
+    spec: dict[str, Any]
+    #: for a field a precondition reads: the seed keys (values/weights or range) given the share
+    #: of rows that must pass
+    seed: Callable[[float], dict[str, Any]] | None = None
+    named: bool = False  # a field the text names (counted against max_fields)
+
+
+@dataclass
+class _Require:
+    """A precondition; `expr` names the row "{row}" (the bound name in a tool, "row" in an anchor)."""
+
+    expr: str
+    message: str
+    span: tuple[int, int] | None
+
+
+
+class FieldRules:
+    """Mixin of the procedure builder: the entity noun, its fields and the conditions on them."""
+
+    def entity_noun(self) -> str:
+        score: Counter[str] = Counter()
+        for info in self.infos:
+            weight = 3 if info.kind == "write" else 1
+            for w in info.object_words:
+                base = w.split("_")[-1] if "_" in w else w
+                if base in _ENTITY_RANK:
+                    score[base] += weight * _noun_weight(base)
+        title = (self.doc.title or "").lower()
+        for w in re.findall(r"[a-z]+", title):
+            lw = tf.lemma(w)
+            if lw in _ENTITY_RANK:
+                score[lw] += 2 * _noun_weight(lw)
+        if score:
+            return max(score, key=lambda n: (score[n], -_ENTITY_RANK[n]))
+        heads: Counter[str] = Counter()
+        for info in self.infos:
+            if info.object_words:
+                w = info.object_words[-1]
+                if w.isalpha() and len(w) >= 3 and w not in _PEOPLE:
+                    heads[w] += 3 if info.kind == "write" else 1
+        if heads:
+            return _ident(max(heads, key=lambda n: (heads[n], n)), 24)
+        return "request"
+
+    # ---------------------------------------------------------------- fields
+
+    def add_field(self, name: str, spec: dict[str, Any],
+                  seed: Callable[[float], dict[str, Any]] | None = None) -> str:
+        name = _unique(_ident(name), set(self.fields) | _RESERVED_FIELDS | {self.pk}, 40)
+        self.fields[name] = _Field({"name": name, **spec}, seed)
+        return name
+
+    def named_field(self, name: str, description: str) -> str | None:
+        """The entity field for a field the text names ("card's last four digits"), made once;
+        None for the id, status and owner fields every table has, or past `max_fields`."""
+        name = _ident(name)
+        if name in (self.pk, f"{self.noun}_id", "id", "status", "email", "e_mail", "email_address",
+                    "name", "full_name", "owner_name", "owner_email") or name in _EXPR_WORDS:
+            return None
+        if name in self.fields:
+            return name
+        if sum(1 for f in self.fields.values() if f.named) >= self.ex.max_fields:
+            return None
+        self.fields[name] = _Field({"name": name, **_field_spec(name), "description": _clean(description, 80)},
+                                   named=True)
+        return name
+
+    # ---------------------------------------------------------------- conditions
+
+    def condition_require(self, cond_text: str, kinds: set[str], amount: int | None, unit: str | None,
+                          span: tuple[int, int], verb_words: set[str]) -> _Require | None:
+        """A precondition for a condition clause, reading an entity field made for it.
+
+        "within N days" -> a date field and ``days_between(x.date, today) <= N``; "at least N" /
+        "up to $N" -> a number field and a comparison; anything else -> a boolean flag named after
+        the clause ("only if the account is in good standing" -> ``account_good_standing``).
+        The field's seeded values are set later (`_seed_guards`) so that most rows pass.
+        """
+        message = _clean(cond_text)
+        if "within" in kinds and amount and unit in _UNIT_DAYS:
+            m = _WITHIN_OF.search(cond_text)
+            base = m.group(1).split()[-1].lower() if m else self.noun
+            base = _ident(tf.lemma(base) if base.isalpha() else base, 20)
+            if base in self.windows:  # one window per date; further tiers stay policy text
+                return None
+            self.windows.add(base)
+            clock = self.ex.clock
+            if unit in ("minute", "hour"):
+                hours = amount if unit == "hour" else max(1, amount // 60)
+                name = self.add_field(f"{base}_at", {"type": "datetime", "description": f"when the {base} happened"},
+                                      lambda p, h=hours: {"range": [_shift(clock, hours=-math.ceil(h / p)), clock]})
+                return _Require(f"days_between({{row}}.{name}, now) * 24 <= {hours}", message, span)
+            days = max(1, round(amount * _UNIT_DAYS[unit]))
+            name = self.add_field(f"{base}_date", {"type": "date", "description": f"date of the {base}"},
+                                  lambda p, d=days: {"range": [_shift(clock, days=-math.ceil((d + 1) / p) + 1)[:10],
+                                                               clock[:10]]})
+            return _Require(f"days_between({{row}}.{name}, today) <= {days}", message, span)
+        lim = _LIMIT.search(cond_text)
+        if lim:
+            got = self._limit_require(lim, cond_text, message, span)
+            if got is not None:
+                return got
+        # A boolean flag named after the clause: "only if the account is in good standing".
+        negative = bool(_CANNOT.search(cond_text)) and "unless" not in kinds
+        m = _AFTER_TRIGGER.search(cond_text)
+        phrase = m.group(1) if m and len(m.group(1).split()) >= 2 else cond_text
+        cut = _CANNOT.search(phrase) if phrase is cond_text else None
+        if cut and len(phrase[cut.end():].split()) >= 2:  # "Cards cannot be frozen online"
+            phrase = phrase[cut.end():]
+        words = [tf.lemma(w.lower()) for w in re.findall(r"[A-Za-z][A-Za-z]+", phrase)]
+        words = [w for w in words if w not in _STOP and w not in _FLAG_STOP and w not in verb_words
+                 and w != self.noun]
+        name = self.add_field("_".join(dict.fromkeys(words[:3])) or "condition_met",
+                              {"type": "boolean", "description": _clean(cond_text, 160)},
+                              lambda p, bad=negative: {"values": [not bad, bad],
+                                                       "weights": [round(p, 3), round(1 - p, 3)]})
+        return _Require(f"not {{row}}.{name}" if negative else f"{{row}}.{name}", message, span)
+
+    def _limit_require(self, lim: re.Match[str], cond_text: str, message: str,
+                       span: tuple[int, int]) -> _Require | None:
+        op_text = " ".join(lim["op"].lower().split())
+        try:
+            n = float(lim.group(2).replace(",", ""))
+        except ValueError:
+            return None
+        rest = (lim["rest"] or "").lower()
+        if re.match(r"\s*years?\s+(?:old|of\s+age)", rest):
+            name, ftype = "age", "integer"
+        elif "$" in lim.group(0) or re.search(r"\b(?:dollars?|usd|eur|euros?)\b", rest):
+            name, ftype = "amount", "number"
+        else:
+            nouns = [tf.lemma(w) for w in re.findall(r"[a-z]+", rest) if w not in _STOP][:3]
+            if not nouns or nouns[0] in _UNIT_DAYS or nouns[0] in {"percent", "time", "character", "digit"}:
+                return None
+            name, ftype = f"{nouns[-1]}_count", "integer"
+        if _ident(name) in self.fields:  # a second limit on the same quantity stays policy text
+            return None
+        if op_text in ("at least", "no less than", "minimum", "minimum of"):
+            op = ">="
+        elif op_text in ("more than", "over", "greater than"):
+            op = ">"
+        elif op_text in ("less than", "under"):
+            op = "<"
+        else:
+            op = "<="
+        if n <= 0 and op in ("<", "<="):
+            return None
+        integer = ftype == "integer"
+        if integer:
+            n = int(n)
+
+        def seed(p: float, n: float = n, op: str = op, integer: bool = integer) -> dict[str, Any]:
+            if op in (">=", ">"):
+                hi = max(n * 3, n + 10)
+                lo = max(0.0, hi - (hi - n) / p)
+            else:
+                lo = n * 0.1
+                hi = lo + (n - lo) / p
+            if integer:
+                return {"range": [int(lo), max(int(hi), int(lo) + 2)]}
+            return {"range": [round(lo, 2), round(hi, 2)]}
+
+        name = self.add_field(name, {"type": ftype, "description": _clean(cond_text, 160)}, seed)
+        value = repr(float(n)) if ftype == "number" else str(n)
+        return _Require(f"{{row}}.{name} {op} {value}", message, span)
+
+    def _seed_guards(self) -> None:
+        """Seed every guard field so that most rows pass all preconditions together (about 60%)."""
+        guards = [f for f in self.fields.values() if f.seed is not None]
+        if not guards:
+            return
+        p = max(0.8, 0.6 ** (1.0 / len(guards)))
+        for f in guards:
+            f.spec.update(f.seed(p))
+
+    # ---------------------------------------------------------------- build

@@ -1,0 +1,149 @@
+"""Values the procedure builder derives from clauses and names: statuses, new values, field specs, goals."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from typing import Any
+
+from .lexicon import _ATTRIBUTES, _PEOPLE, _STOP
+from .steps import StepInfo
+
+_INITIAL = {
+    "order": "pending", "appointment": "scheduled", "reservation": "confirmed", "booking": "confirmed",
+    "ticket": "open", "case": "open", "claim": "open", "dispute": "open", "complaint": "open",
+    "request": "open", "application": "submitted", "payment": "pending", "transfer": "pending",
+    "transaction": "posted", "shipment": "in transit", "delivery": "scheduled", "return": "requested",
+    "refund": "requested", "flight": "scheduled", "invoice": "unpaid", "bill": "unpaid",
+}
+
+
+_QUOTED_VALUE = re.compile(r"`([A-Za-z][A-Za-z -]{1,18})`|'([a-z][a-z -]{1,18})'|\"([a-z][a-z -]{1,18})\"|"
+                           r"\*\*([a-z][a-z -]{1,18})\*\*|\b([A-Z]{3,}(?:_[A-Z]+)?)\b")
+_STRONG_POSITIVE = re.compile(r"\b(?:must\s+be|only|should\s+be|status\s+(?:is|of|must\s+be))\W*(?:[\w-]+\W+){0,3}$",
+                              re.I)
+_NEGATION = re.compile(r"\b(?:not|cannot|can't|never|no)\b", re.I)
+_PARENS = re.compile(r"\([^()]*\)")
+
+
+def status_values(clause: str, noun: str) -> tuple[list[str], list[str]]:
+    """Statuses a condition clause allows and forbids.
+
+    "Check that the status is `active`" -> (["active"], []); "A `cancelled` or `expired` card
+    cannot be frozen" -> ([], ["cancelled", "expired"]); "Card must be in ACTIVE status (cannot
+    change PIN on FROZEN, PENDING, or CLOSED cards)" -> (["active"], ["frozen", "pending", "closed"]).
+    Only clauses that speak of a status or of the entity count; ALL-CAPS words only beside "status".
+    A sentence with a negation forbids its values, unless "must be" / "only" / "status is" comes
+    right before one; a negation inside parentheses covers only the values there.
+    """
+    low = clause.lower()
+    if "status" not in low and noun not in low:
+        return [], []
+    pos: list[str] = []
+    neg: list[str] = []
+    for sent in re.split(r"(?<=[.;!?])\s+", clause):
+        parens = [(m.start(), m.end()) for m in _PARENS.finditer(sent)]
+        outside = _PARENS.sub(" ", sent)
+        neg_outside = bool(_NEGATION.search(outside))
+        neg_inside = any(_NEGATION.search(sent[a:b]) for a, b in parens)
+        for m in _QUOTED_VALUE.finditer(sent):
+            caps = m.group(5)
+            if caps and ("status" not in low or len(caps) < 4):
+                continue
+            value = next(g for g in m.groups() if g).lower().replace("_", " ").strip()
+            if value in _STOP or len(value.split()) > 2:
+                continue
+            in_paren = any(a <= m.start() < b for a, b in parens)
+            if in_paren:
+                (neg if neg_inside else pos).append(value)
+            elif neg_outside and not _STRONG_POSITIVE.search(sent[:m.start()]):
+                neg.append(value)
+            else:
+                pos.append(value)
+    return list(dict.fromkeys(pos)), [v for v in dict.fromkeys(neg) if v not in pos]
+
+
+def _list_expr(values: list[str]) -> str:
+    return "[" + ", ".join(repr(v) for v in values) + "]"
+
+
+def _noun_weight(noun: str) -> float:
+    return 0.2 if noun in _PEOPLE else 0.3 if noun in _ATTRIBUTES else 1.0
+
+
+def _new_value(fname: str, ftype: str) -> str:
+    """An expression over the anchor row for a new value the user asks for (never the current one)."""
+    if ftype == "integer":
+        return f"row.{fname} + 1"
+    if ftype == "number":
+        return f"row.{fname} + 10"
+    if ftype == "boolean":
+        return f"not row.{fname}"
+    if ftype == "date":
+        return f"add_days(row.{fname}, 7)"
+    if "email" in fname:
+        return "'new.' + row.owner_email"
+    if "address" in fname:
+        return "'742 Evergreen Terrace'"
+    if "phone" in fname:
+        return "'555-0142'"
+    return f"row.{fname} + ' (updated)'"
+
+
+_FIELD_RULES: list[tuple[re.Pattern[str], dict[str, Any]]] = [(re.compile(p), spec) for p, spec in [
+    (r"date|birth|_on$|day$", {"type": "date"}),
+    (r"amount|balance|total|price|fee|limit|cost|payment", {"type": "number", "range": [5, 2500]}),
+    (r"digits|last_four|last_4|pin$|^pin|cvv",
+     {"type": "string", "faker": {"provider": "numerify", "args": {"text": "####"}}}),
+    (r"zip|postcode|postal", {"type": "string", "faker": "postcode"}),
+    (r"email", {"type": "string", "faker": "email"}),
+    (r"phone", {"type": "string", "faker": {"provider": "numerify", "args": {"text": "555-###-####"}}}),
+    (r"address", {"type": "string", "faker": "street_address"}),
+    (r"name$", {"type": "string", "faker": "name"}),
+    (r"password|token|key$", {"type": "string", "faker": {"provider": "bothify", "args": {"text": "??##??##"}}}),
+    (r"number|_id$|^id_|code|reference|ssn|vin|iban",
+     {"type": "string", "faker": {"provider": "bothify", "args": {"text": "########"}}}),
+    (r"tier|level", {"type": "string", "values": ["basic", "silver", "gold"]}),
+    (r"method", {"type": "string", "values": ["card", "bank transfer", "cash"]}),
+    (r"type$", {"type": "string", "values": ["standard", "premium"]}),
+    (r"reason|note|description", {"type": "string", "faker": "sentence"}),
+]]
+
+
+def _field_spec(name: str) -> dict[str, Any]:
+    """Type and Faker source of a field by its name ("order_number", "date_of_birth", "amount"): the
+    first rule whose pattern matches; a date's range depends on whether it is a birth date."""
+    for pattern, spec in _FIELD_RULES:
+        if pattern.search(name):
+            if spec["type"] == "date":
+                return {"type": "date", "range": ["1960-01-01" if "birth" in name else "2024-01-01", "2025-01-10"]}
+            return copy.deepcopy(spec)
+    return {"type": "string", "faker": "word"}
+
+
+def _at_clock(expr: str, clock: str) -> str:
+    """`expr` with the clock names replaced by the frozen clock's value."""
+    expr = re.sub(r"\btoday\b", repr(clock[:10]), expr)
+    return re.sub(r"\bnow\b", repr(clock), expr)
+
+
+def _shift(clock: str, *, days: float = 0, hours: float = 0) -> str:
+    t = dt.datetime.fromisoformat(clock) + dt.timedelta(days=days, hours=hours)
+    return t.replace(microsecond=0).isoformat()
+
+
+def _goal_phrase(title: str, infos: list[StepInfo], writes: list[StepInfo]) -> str:
+    phrase = _goal_text(title, infos, writes)
+    return re.sub(r"\*\*|__|`", "", phrase)
+
+
+def _goal_text(title: str, infos: list[StepInfo], writes: list[StepInfo]) -> str:
+    low = title.lower()
+    for lead in ("how to ", "how do i ", "how can i "):
+        if low.startswith(lead):
+            return title[len(lead):].rstrip("?.! ")
+    main = (writes[-1] if writes else infos[-1]).step.text
+    main = re.split(r"(?<=[.!?])\s", main)[0].rstrip(".!? ")
+    if title and len(title) <= 80:
+        return f"{title.rstrip('?.! ')}: {main[:1].lower() + main[1:]}"
+    return main[:1].lower() + main[1:]

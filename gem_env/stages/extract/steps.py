@@ -1,0 +1,233 @@
+"""Analysis of a procedure's steps: each step's verb, object, kind, named fields and parameters."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ...text import features as tf
+from .lexicon import (_BREAK, _FRONTED, _LABEL_ACTIONS, _LABEL_LEAD, _MODAL, _OPENABLE, _PARTICLES, _SNAKE_ID,
+    _STOP, _TOKEN, _TOOL_VERBS, _TO_SEE, _TO_VERB, _UI_LABEL, _UI_NOUNS, _WRITE_COMMUNICATE, _ident)
+
+# ---------------------------------------------------------------- analysis of one step
+
+
+@dataclass
+class StepInfo:
+    step: tf.Step
+    verb: str                       # lemma (or the step's first word when no verb is known)
+    particle: str = ""
+    kind: str = "read"              # read | write
+    lexical_kind: str | None = None
+    object_words: list[str] = field(default_factory=list)   # lemmas of the object phrase
+    tool_id: str | None = None      # a tool identifier the text names ("open_bank_account_4821")
+    param_ids: list[str] = field(default_factory=list)  # identifiers named beside it ("card_id, new_pin")
+    known_verb: bool = True
+
+
+def _words(text: str) -> list[tuple[str, int]]:
+    return [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
+
+
+def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
+    """Verb, particle, action kind and object of one step.
+
+    `tool_line` marks a line that names a tool ("Tool: request_limit_increase_8374"): the tool's
+    name gives the verb and the identifiers listed after it its parameters.
+    """
+    body = text[step.start:step.end]
+    tokens = _words(body)
+    verb = step.verb if step.verb not in _STOP else None  # text.features may take "If the ..." for a verb
+    pos = -1
+    if verb:
+        for i, (w, _) in enumerate(tokens):
+            low = w.lower()
+            if low == verb or (low[:1].isalpha() and tf.verb_lemma(low) == verb) or tf.lemma(low) == verb:
+                pos = i
+                break
+    known = verb is not None
+    if verb is None:
+        verb, pos = _fallback_verb(body, tokens)
+    info = StepInfo(step=step, verb=_ident(verb or "handle", 20), known_verb=known)
+    # "Use open_bank_account_4821 to open the account": the tool is named, the verb follows "to".
+    ids = [m.group(0) for m in _SNAKE_ID.finditer(body)]
+    tool_line = tool_line or bool(_TOOL_LINE.match(body))
+    if verb in _TOOL_VERBS and not ids and body.rstrip().endswith(":"):  # "Call the tool:" + a code line
+        ids = [m.group(0) for m in _SNAKE_ID.finditer(text, step.end, min(len(text), step.end + 200))][:1]
+        if ids:
+            body = body + " " + ids[0]
+    if tool_line and ids:
+        info.tool_id = ids[0]
+        parts = [p for p in ids[0].split("_") if p.isalpha()]
+        info.verb = tf.verb_lemma(parts[0]) or _ident(parts[0], 20)
+        info.object_words = [tf.lemma(p) for p in parts[1:]][-3:]
+        info.known_verb = tf.verb_lemma(parts[0]) is not None
+        after = text[step.end:step.end + 800]
+        listed = [m.group(0) for m in _SNAKE_ID.finditer(after)]
+        info.param_ids = [i for i in dict.fromkeys(listed) if i != ids[0]][:6]
+    elif verb in _TOOL_VERBS and ids:
+        info.tool_id = ids[0]
+        info.param_ids = list(dict.fromkeys(ids[1:]))[:6]
+        m = _TO_VERB.search(body, body.find(ids[0]))
+        inner = tf.verb_lemma(m.group(1)) if m else None
+        head = tf.verb_lemma(ids[0].split("_")[0])
+        info.verb = inner or head or info.verb
+        after = body[m.end():] if m else body[body.find(ids[0]) + len(ids[0]):]
+        info.object_words = _object(_words(after), 0)
+    else:
+        rest = tokens[pos + 1:] if pos >= 0 else tokens
+        if rest and rest[0][0].lower() in _PARTICLES:
+            info.particle = rest[0][0].lower()
+            rest = rest[1:]
+        info.object_words = _object(rest, 0)
+    lk = tf.action_kind(info.verb)
+    ui = lk in ("navigate", None) or info.verb in {"open", "press", "hit"}
+    label = _UI_LABEL.search(body) if ui and not info.tool_id else None
+    if label:  # "Tap **Freeze card**": the button names the action
+        words = re.findall(r"[A-Za-z][A-Za-z'-]*", label.group("label") or label.group("b"))
+        action = tf.verb_lemma(words[0]) if words else None
+        if action and tf.action_kind(action) in _LABEL_ACTIONS and not _TO_SEE.search(body):
+            info.verb, lk = action, tf.action_kind(action)
+            info.object_words = [tf.lemma(w.lower()) for w in words[1:] if w.lower() not in _STOP][:3]
+            info.particle = ""
+        else:
+            lk = "navigate"  # "Open **Manage booking**", "Select **Baggage**"
+    elif info.verb in ("sign", "log") and info.particle in ("in", "on", "out", "into", ""):
+        lk = "navigate"  # sign in, log in: getting to the place where the action is
+    elif info.verb == "open" and not (set(info.object_words[-1:]) & _OPENABLE):
+        lk = "navigate"  # "Open the record" (but "Open a savings account" creates one)
+    if info.object_words and info.object_words[-1] in _UI_NOUNS and not info.tool_id and not label:
+        lk = "navigate"  # "Open the mobile app", "Select the Settings tab"
+    info.lexical_kind = lk
+    if lk in ("create", "update", "delete", "transfer", "physical") or info.verb in _WRITE_COMMUNICATE:
+        info.kind = "write"
+    elif lk in ("read", "verify", "navigate", "communicate"):
+        info.kind = "read"
+    else:  # a verb outside the lexicon ("maintain", "hire"): a generic action that changes state
+        info.kind = "write" if known else "read"
+    if info.verb == "look" and info.particle in {"up", ""}:
+        info.kind = "read"
+    return info
+
+
+def _fallback_verb(body: str, tokens: list[tuple[str, int]]) -> tuple[str | None, int]:
+    """The action of a step that does not open with a known instruction verb, and its token index.
+
+    Skips a label ("Payment: ...") and a fronted clause ("For ELITE tier, ..."); then takes the
+    verb after a modal ("The agent must first obtain ..." -> obtain; "Basic economy flights cannot
+    be modified" -> modify), else the first content word ("Maintain sufficient funds").
+    """
+    at = 0
+    label = _LABEL_LEAD.match(body)
+    if label:
+        at = label.end()
+    fronted = _FRONTED.match(body, at)
+    if fronted:
+        at = fronted.end()
+    modal = _MODAL.search(body, at, min(len(body), at + 120))
+    if modal:
+        word = modal["verb"].lower()
+        base = (tf.verb_lemma(word) or tf.lemma(word)) if modal["be"] else word
+        if base.isalpha() and base not in _STOP:
+            idx = next((i for i, (_, p) in enumerate(tokens) if p >= modal.start("verb")), -1)
+            return base, idx
+    skip = next((i for i, (_, p) in enumerate(tokens) if p >= at), 0)
+    for i, (w, _) in enumerate(tokens[skip:skip + 3], start=skip):
+        low = w.lower()
+        if low.isalpha() and low not in _STOP and len(low) > 1:
+            return _base_form(low), i
+    return None, -1
+
+
+def _base_form(word: str) -> str:
+    """The base form of a word used as a verb: simplemma's lemma, "-ing" stripped ("funding")."""
+    lem = tf.lemma(word)
+    if lem.endswith("ing") and len(lem) > 5:
+        stem = lem[:-3]
+        return stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem
+    return lem
+
+
+def _instruction(step: tf.Step) -> bool:
+    """A step that opens with a verb, not with an identifier ("wire_transfer_in" is no "wire")."""
+    return bool(step.verb) and not re.match(r"\W*[A-Za-z0-9]+_", step.text)
+
+
+_TOOL_LINE = re.compile(r"^[ \t*#>-]*(?:\*\*)?(?:tool|function|api|endpoint)s?(?:\*\*)?\s*:\s*(?:\*\*)?`?"
+                        r"(?P<id>[a-z][a-z0-9]*(?:_[a-z0-9]+)+)", re.I | re.M)
+
+
+def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
+    """The main procedure's steps and where they came from.
+
+    ``segment``: `text.features.segment_steps` found a run with instructions (or a numbered list);
+    ``run``: another list run holds the instructions (the first list was conditions);
+    ``instructions``: instruction items and sentences anywhere, in text order;
+    ``tool``: no steps, but the text documents a tool ("Tool: request_limit_increase_8374"): a
+    check sentence before it, if any, then the tool.
+    """
+    steps = tf.segment_steps(text)
+    if any(_instruction(s) for s in steps):
+        return steps, "segment"
+    runs = [r for r in tf.step_lists(text) if len(r) >= 2 and sum(1 for s in r if _instruction(s)) >= 2]
+    if runs:
+        return max(runs, key=lambda r: (sum(1 for s in r if _instruction(s)), len(r))), "run"
+    lay = tf.layout(text)
+    found = [i for i in lay.items if _instruction(i)]
+    for a, b in lay.sentences:
+        body = text[a:b]
+        verb = tf.leading_verb(body)
+        if verb:
+            lead = len(body) - len(body.lstrip())
+            found.append(tf.Step(" ".join(body.split()), a + lead, b, "sentence", None, 0, "", verb))
+    found.sort(key=lambda s: s.start)
+    if len(found) >= 2:
+        return found, "instructions"
+    m = _TOOL_LINE.search(text)
+    if m:
+        line_end = text.find("\n", m.start())
+        line_end = len(text) if line_end < 0 else line_end
+        tool = tf.Step(" ".join(text[m.start():line_end].split()), m.start(), line_end, "sentence",
+                       None, 0, "", None)
+        check = [s for s in found if s.end <= m.start() and tf.action_kind(s.verb) in ("verify", "read")]
+        return check[:1] + [tool], "tool"
+    if len(steps) >= 2 and steps[0].marker == "number":
+        return steps, "segment"
+    return [], "none"
+
+
+def promote_action(infos: list[StepInfo]) -> None:
+    """A procedure without a state-changing step still ends in an action the assistant carries out
+    for the user ("Contact support", "Provide the details", "Complete your withdrawal"): the last
+    such step records it. Procedures that only look things up stay read-only."""
+    if any(i.kind == "write" for i in infos):
+        return
+    for info in reversed(infos):
+        if info.lexical_kind in ("navigate", "communicate") or (info.lexical_kind is None and info.known_verb):
+            info.kind = "write"
+            return
+
+
+def _object(tokens: list[tuple[str, int]], start: int) -> list[str]:
+    """Lemmas of the noun phrase after the verb: "the customer's desired account_class selection"
+    -> [customer, desired, account_class, selection]; "status of your order" -> [order, status]."""
+    words: list[str] = []
+    before_of: list[str] = []
+    for w, _ in tokens[start:start + 12]:
+        low = w.lower().replace("’", "'")
+        if low in {"of"} and words and not before_of:
+            before_of, words = words, []
+            continue
+        if not low[:1].isalpha():
+            if words or before_of:
+                break
+            continue
+        if low in _BREAK and (words or before_of):
+            break
+        if low in _STOP:
+            continue
+        low = re.sub(r"'s$|'$", "", low)
+        words.append(tf.lemma(low) if "_" not in low else low)
+        if len(words) >= 4:
+            break
+    out = words + before_of if before_of else words
+    return [w for w in out if w and w not in _STOP][:4]

@@ -1,0 +1,65 @@
+"""A task from one or more built requests: ids, scenario, merged gold and checks."""
+from __future__ import annotations
+
+import hashlib
+import random
+from typing import Any
+
+from ...simulators.scenario import Scenario
+from ...tools import CompiledDomain
+from .kinds import Built
+from .model import Task
+
+PERSONAS = [
+    "a polite customer who answers questions briefly",
+    "a busy person who wants this done quickly",
+    "a careful customer who wants to understand what will happen",
+    "a friendly customer who is not very technical",
+    "a direct customer who gives one piece of information at a time",
+]
+
+
+def task_id(domain: str, workflow: str, key: str) -> str:
+    digest = hashlib.sha256(f"{domain}\x00{workflow}\x00{key}".encode()).hexdigest()[:12]
+    return f"{domain}.{workflow}.{digest}"
+
+
+def session_goal(built: list[Built]) -> str:
+    """The whole session in words, for a model user: each request and the decision it takes."""
+    if len(built) == 1:
+        return built[0].request.goal
+    parts = []
+    for i, b in enumerate(built, 1):
+        r = b.request
+        note = " (when asked to confirm, say no)" if not r.confirm else ""
+        parts.append(f"({i}) {r.goal}{note}")
+    return "One request at a time, bringing up the next only once the previous one is settled: " + "; ".join(parts)
+
+
+def make_task(compiled: CompiledDomain, built: list[Built], *, category: str, key: str, initial: str,
+              final: str, seed: int, doc_id: str | None) -> Task:
+    name = compiled.domain.name
+    workflow = built[0].workflow if len(built) == 1 else "+".join(dict.fromkeys(b.workflow for b in built))
+    tid = task_id(name, workflow if category in ("complete", "general") else f"{category}.{workflow}", key)
+    rng = random.Random(f"{seed}\x00{tid}")
+    knows: dict[str, Any] = {}
+    for b in built:
+        knows.update({k: v for k, v in b.request.knows.items() if k not in knows})
+    outputs: dict[str, str] = {}
+    for i, b in enumerate(built, 1):
+        outputs.update({(k if len(built) == 1 else f"{i}.{k}"): v for k, v in b.outputs.items()})
+    first = built[0].request
+    confirm = all(b.request.confirm for b in built) if len(built) == 1 else True
+    scenario = Scenario(
+        persona=rng.choice(PERSONAS), goal=session_goal(built), knows=knows, opening=first.opening,
+        unknown=list(dict.fromkeys(k for b in built for k in b.unknown if k not in knows)),
+        decisions={"confirm": confirm}, requests=[b.request for b in built])
+    actions = [a for b in built for a in b.actions]
+    writes = any(compiled.tools[a.tool].writes and a.ok for a in actions)
+    return Task(
+        id=tid, domain=name, doc_id=doc_id, workflow=workflow, category=category, topic=built[0].topic,
+        kind="write" if writes else "read", scenario=scenario, gold_actions=actions,
+        state_tables=sorted(compiled.tables), initial_state_hash=initial, expected_state_hash=final,
+        required_outputs=outputs, refusals=[b.refusal for b in built if b.refusal],
+        declines=[b.decline for b in built if b.decline], ambiguities=[b.ambiguity for b in built if b.ambiguity],
+        seed=seed)

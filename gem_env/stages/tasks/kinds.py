@@ -1,0 +1,292 @@
+"""One request of a task, built on a sandbox: complete, refuse, decline or lookup.
+
+Each builder runs the request's gold actions in the sandbox it is given (so a session's later
+requests see the earlier ones' changes) and returns a `Built`, or the reason the row does not
+make this kind of request (the sandbox is then as it was).
+"""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...agents.prechecks import blocking_rule, rule_messages
+from ...simulators.phrases import said_value, singular
+from ...simulators.scenario import Request, user_words
+from ...tools import CompiledDomain, Sandbox, Workflow
+from ...tools.errors import ExprError
+from ...tools.expr import compile_expr, compile_template
+from ...tools.model import FindStep, RequireStep, ReturnStep
+from ...tools.render import render
+from .model import Ambiguity, Decline, GoldAction, Refusal
+from .replay import first_write, replay_workflow, resolve_args
+
+SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
+
+
+@dataclass
+class Built:
+    request: Request
+    actions: list[GoldAction]
+    outputs: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    refusal: Refusal | None = None
+    decline: Decline | None = None
+    ambiguity: Ambiguity | None = None
+    workflow: str = ""
+    topic: str = "general"
+
+
+def derive_knows(wf: Workflow, row: dict[str, Any], sandbox: Sandbox) -> dict[str, Any] | str:
+    """What the user knows about their row, or why it cannot be derived."""
+    try:
+        knows = {k: compile_expr(src)({**sandbox.clock, "row": row}, sandbox) for k, src in wf.knows.items()}
+    except ExprError as err:
+        return f"user knowledge cannot be derived: {err}"
+    empty = [k for k, v in knows.items() if v is None or v == ""]
+    return f"user knowledge is empty: {empty}" if empty else knows
+
+
+def goal_text(wf: Workflow, knows: dict[str, Any]) -> str:
+    return compile_template(wf.goal)({k: render(v) for k, v in knows.items()}, None)  # type: ignore[arg-type]
+
+
+def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random, *, confirm: bool = True) -> Request:
+    """The user's side: what they know, and what they say up front (an id at most, sometimes nothing)."""
+    ids = [k for k in knows if k.endswith("_id") or k == "id"]
+    opening = ids[:1] if ids and rng.random() < 0.6 else []
+    return Request(kind=kind, goal=goal_text(wf, knows), intent=user_words(wf.goal, knows, said_value), knows=knows,
+                   opening=opening, confirm=confirm)
+
+
+def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
+             rng: random.Random) -> Built | str:
+    """The workflow done for this user: every gold action succeeds and a write changes the state
+    (else the target is already true); a read has facts to tell."""
+    knows = derive_knows(wf, row, sandbox)
+    if isinstance(knows, str):
+        return knows
+    snap, before = sandbox.snapshot(), sandbox.state_hash()
+    try:
+        actions, env = replay_workflow(wf, knows, sandbox)
+        reason = _complete_problem(compiled, wf, actions, env, sandbox, before)
+    except ExprError as err:
+        reason = f"a binding or condition failed: {err}"
+    if isinstance(reason, str):
+        sandbox.restore(snap)
+        return reason
+    return Built(_request("complete", wf, knows, rng), actions, reason,
+                 unknown=[k for k in wf.tells if k not in knows], workflow=wf.name, topic=wf.category)
+
+
+def _complete_problem(compiled: CompiledDomain, wf: Workflow, actions: list[GoldAction], env: dict[str, Any],
+                      sandbox: Sandbox, before: str) -> dict[str, str] | str:
+    failed = next((a for a in actions if not a.ok), None)
+    if failed is not None:
+        err = failed.result.get("error") if isinstance(failed.result, dict) else failed.result
+        return f"gold action {failed.tool} failed: {err}"
+    if not actions:
+        return "no gold action runs for this row"
+    try:
+        outputs = {k: render(compile_expr(src)(env, sandbox)) for k, src in wf.tells.items()}
+    except ExprError as err:
+        return f"a required output cannot be computed: {err}"
+    outputs = {k: v for k, v in outputs.items() if v}
+    writes = any(compiled.tools[a.tool].writes for a in actions)
+    if writes and sandbox.state_hash() == before:
+        return "write task does not change the state"
+    if not writes and not outputs:
+        return "read task has nothing to tell, so doing nothing would pass"
+    return outputs
+
+
+def target_of(args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments that name the record a call touches (its ids), else all but secrets."""
+    ids = {k: v for k, v in args.items() if k == "id" or k.endswith("_id")}
+    return ids or {k: v for k, v in args.items() if not SECRET.search(k)}
+
+
+def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
+           rng: random.Random) -> Built | str:
+    """The user wants the workflow but a rule from the text forbids it for their row: gold is the
+    reads up to the rule, no write; the rule must be visible in what the assistant has read."""
+    knows = derive_knows(wf, row, sandbox)
+    if isinstance(knows, str):
+        return knows
+    snap = sandbox.snapshot()
+    try:
+        actions, env = replay_workflow(wf, knows, sandbox)
+    except ExprError as err:
+        sandbox.restore(snap)
+        return f"a binding or condition failed: {err}"
+    arguments = _write_arguments(compiled, wf, knows, env, sandbox)
+    sandbox.restore(snap)
+    failed = actions[-1] if actions and not actions[-1].ok else None
+    if failed is None:
+        return "no rule stops this workflow for this row"
+    spec = compiled.tools[failed.tool].spec
+    message = failed.result.get("error", "") if isinstance(failed.result, dict) else ""
+    if message not in rule_messages(spec):
+        return f"{failed.tool} fails for a reason that is not a rule: {message}"
+    write = next((s.tool for s in wf.steps if compiled.tools[s.tool].writes), None)
+    if write is None:
+        return "the workflow makes no write to refuse"
+    if any(compiled.tools[a.tool].writes for a in actions[:-1]):
+        return "the rule stops the workflow only after it has written"
+    if spec.kind == "write":
+        gold = actions[:-1] or _record_lookup(compiled, failed.arguments, sandbox)
+        keys = {name: t.pk for name, t in compiled.tables.items()}
+        seen = blocking_rule(spec, failed.arguments, [a.result for a in gold], sandbox.clock, keys)
+        if seen is None:
+            return "the rule that stops the write cannot be seen in what was read before it"
+        values = seen[1]
+    else:
+        gold = actions
+        values = _rule_values(spec, message, row)
+    for a in gold:  # the reads again, so later requests of a session see the same sandbox
+        sandbox.call(a.tool, a.arguments)
+    return Built(_request("refuse", wf, knows, rng), gold,
+                 refusal=Refusal(tool=write, target=target_of(failed.arguments), reason=message, values=values,
+                                 arguments=failed.arguments if spec.kind == "write" else arguments),
+                 workflow=wf.name, topic=wf.category)
+
+
+def _record_lookup(compiled: CompiledDomain, args: dict[str, Any], sandbox: Sandbox) -> list[GoldAction]:
+    """A write that comes first: the read of its record an assistant makes before changing it."""
+    for tool, param in lookup_tools(compiled).values():
+        if param in args:
+            result = sandbox.call(tool, {param: args[param]})
+            if result.ok:
+                return [GoldAction(tool=tool, arguments={param: args[param]}, result=result.value)]
+    return []
+
+
+def _write_arguments(compiled: CompiledDomain, wf: Workflow, knows: dict[str, Any], env: dict[str, Any],
+                     sandbox: Sandbox) -> dict[str, Any]:
+    """The first write step's arguments, as far as what was read before a rule stopped the workflow
+    lets them be worked out."""
+    step = next((s for s in wf.steps if compiled.tools[s.tool].writes), None)
+    out: dict[str, Any] = {}
+    for name, b in (step.args.items() if step else []):
+        try:
+            out[name] = resolve_args({name: b}, knows, env, sandbox)[name]
+        except (ExprError, KeyError):
+            continue
+    return out
+
+
+def _rule_values(spec: Any, message: str, row: dict[str, Any]) -> list[str]:
+    step = next((s for s in spec.effect or [] if isinstance(s, RequireStep) and s.message == message), None)
+    fields = re.findall(r"\b[A-Za-z_]\w*\.([A-Za-z_]\w*)\b", step.require) if step else []
+    return list(dict.fromkeys(str(row[f]) for f in fields if row.get(f) not in (None, "")))
+
+
+def decline(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
+            rng: random.Random) -> Built | str:
+    """The user asks for an admissible write and says no when asked to confirm: gold is the reads
+    before the write; the state must stay as it was."""
+    snap = sandbox.snapshot()
+    trial = complete(compiled, wf, row, sandbox, rng)
+    if isinstance(trial, str):
+        return trial
+    sandbox.restore(snap)
+    if not any(compiled.tools[a.tool].writes for a in trial.actions):
+        return "the workflow makes no write to decline"
+    knows = trial.request.knows
+    nxt = first_write(wf, knows, sandbox)
+    sandbox.restore(snap)
+    if nxt is None:
+        return "no write is reached for this row"
+    actions, _ = replay_workflow(wf, knows, sandbox, stop_before_write=True)
+    return Built(_request("decline", wf, knows, rng, confirm=False), actions,
+                 decline=Decline(tool=nxt[0], target=target_of(nxt[1]), arguments=nxt[1]), workflow=wf.name,
+                 topic=wf.category)
+
+
+def lookup_tools(compiled: CompiledDomain) -> dict[str, tuple[str, str]]:
+    """table -> (tool, parameter) for read tools that find one row by its key and check nothing."""
+    out: dict[str, tuple[str, str]] = {}
+    for name, tool in compiled.tools.items():
+        spec = tool.spec
+        steps = spec.effect or []
+        if tool.writes or len(spec.parameters) != 1 or not steps or not isinstance(steps[0], FindStep):
+            continue
+        find, param = steps[0], spec.parameters[0].name
+        table = compiled.tables.get(find.find)
+        if table is None or find.many or find.where != {table.pk: param}:
+            continue
+        if any(not isinstance(s, (FindStep, ReturnStep)) for s in steps):
+            continue
+        out.setdefault(find.find, (name, param))
+    return out
+
+
+def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: Sandbox,
+           rng: random.Random) -> Built | str:
+    """The user asks about one or two facts of their record; the answer must carry them."""
+    found = lookup_tools(compiled).get(table)
+    if found is None:
+        return f"no tool looks up one {table} row by its key"
+    tool, param = found
+    key = row[compiled.tables[table].pk]
+    result = sandbox.call(tool, {param: key})
+    if not result.ok or not isinstance(result.value, dict):
+        return f"{tool} gives no record for {key}"
+    facts = [k for k, v in result.value.items()
+             if k != param and not k.endswith("_id") and not SECRET.search(k) and "email" not in k
+             and isinstance(v, (str, int, float, bool)) and render(v) and len(render(v)) <= 40]
+    if not facts:
+        return f"{tool} returns nothing a user would ask about"
+    asks = sorted(rng.sample(facts, min(len(facts), rng.choice([1, 2]))), key=facts.index)
+    noun = singular(table).replace("_", " ")
+    knows = {param: key}
+    goal = f"find out the {' and '.join(a.replace('_', ' ') for a in asks)} of {noun} {render(key)}"
+    request = Request(kind="lookup", goal=goal, intent=goal, knows=knows,
+                      opening=[param] if rng.random() < 0.5 else [], asks=asks)
+    return Built(request, [GoldAction(tool=tool, arguments={param: key}, result=result.value)],
+                 {a: render(result.value[a]) for a in asks}, unknown=asks, workflow=f"lookup_{noun}", topic="lookup")
+
+
+def _lists(value: Any) -> list[list[dict[str, Any]]]:
+    """Lists of records inside a tool result (the result itself, or a field of it)."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [value]
+    if isinstance(value, dict):
+        return [lst for v in value.values() for lst in _lists(v)]
+    return []
+
+
+def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
+                 rng: random.Random) -> Built | str:
+    """A complete request where what the user gives first fits several records (a list read on the
+    way holds two or more), and the user does not say which up front: the assistant must ask."""
+    snap = sandbox.snapshot()
+    built = complete(compiled, wf, row, sandbox, rng)
+    if isinstance(built, str):
+        return built
+    keys = [b.user for s in wf.steps for b in s.args.values() if b.user is not None]
+    for action in built.actions:
+        for records in _lists(action.result):
+            for key in keys:
+                values = [str(r[key]) for r in records if r.get(key) not in (None, "")]
+                if len(set(values)) >= 2 and str(built.request.knows.get(key)) in values \
+                        and key not in _given_before(wf, action, built):
+                    built.request.kind = "disambiguate"
+                    built.request.opening = [k for k in built.request.opening if k != key]
+                    said = {k: v for k, v in built.request.knows.items() if k != key}
+                    built.request.intent = user_words(wf.goal, said, said_value)
+                    built.ambiguity = Ambiguity(key=key, candidates=list(dict.fromkeys(values))[:6])
+                    return built
+    sandbox.restore(snap)
+    return "nothing the user gives fits several records"
+
+
+def _given_before(wf: Workflow, action: GoldAction, built: Built) -> set[str]:
+    """User keys the workflow reads up to and including `action` (the user must give them anyway)."""
+    out: set[str] = set()
+    for step, done in zip(wf.steps, built.actions):
+        out |= {b.user for b in step.args.values() if b.user is not None}
+        if done is action:
+            break
+    return out

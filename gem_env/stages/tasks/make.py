@@ -1,0 +1,203 @@
+"""Making a domain's tasks: every kind through the admission gate, spread over workflows.
+
+A task is admitted only if its gold actions run as the kind says in a fresh sandbox (a complete
+write changes the state, so its target is not already true; a refusal is stopped by a rule the
+assistant can see; a declined write would have succeeded), and a conversation that does nothing
+fails verification (a state to reach, facts to tell, a reason to give or a confirmation to ask).
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ...documents import Rejection
+from ...tools import CompiledDomain, Sandbox, Workflow
+from ...tools.errors import ExprError
+from ...tools.expr import compile_expr
+from ..anchors import explain_anchor
+from . import kinds as K
+from .build import make_task, task_id
+from .model import KINDS, Task
+
+Builder = Callable[[Sandbox, random.Random], "K.Built | str"]
+
+
+def instantiate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], *, seed: int = 0,
+                doc_id: str | None = None, kind: str = "complete") -> Task | Rejection:
+    """A one-request task of `kind` on one anchor row, or the reason it is not admitted."""
+    table = compiled.tables[wf.anchor.table]
+    key = str(row[table.pk])
+    fn = {"complete": K.complete, "refuse": K.refuse, "decline": K.decline, "disambiguate": K.disambiguate}[kind]
+    return _single(compiled, kind, key, lambda sb, rng: fn(compiled, wf, row, sb, rng), seed=seed, doc_id=doc_id,
+                   name=wf.name)
+
+
+def _single(compiled: CompiledDomain, kind: str, key: str, builder: Builder, *, seed: int,
+            doc_id: str | None, name: str) -> Task | Rejection:
+    rng = random.Random(f"{seed}\x00{compiled.domain.name}\x00{kind}\x00{name}\x00{key}")
+    sandbox = compiled.new_sandbox()
+    try:
+        initial = sandbox.state_hash()
+        built = builder(sandbox, rng)
+        if isinstance(built, str):
+            tid = task_id(compiled.domain.name, name if kind == "complete" else f"{kind}.{name}", key)
+            return Rejection(id=tid, stage="tasks", reason=built)
+        return make_task(compiled, [built], category=kind, key=key, initial=initial,
+                         final=sandbox.state_hash(), seed=seed, doc_id=doc_id)
+    finally:
+        sandbox.close()
+
+
+def anchor_rows(compiled: CompiledDomain, wf: Workflow, *, matching: bool = True) -> list[dict[str, Any]]:
+    """The rows a workflow can be instantiated on (or, `matching=False`, the rows its anchor filter
+    leaves out: where refusals are found), in key order."""
+    sandbox = compiled.new_sandbox()
+    try:
+        pk = compiled.tables[wf.anchor.table].pk
+        rows = sorted(sandbox.dump([wf.anchor.table])[wf.anchor.table].values(), key=lambda r: str(r[pk]))
+        if not wf.anchor.filter:
+            return rows if matching else []
+        cond = compile_expr(wf.anchor.filter)
+        keep = []
+        for r in rows:
+            try:
+                ok = bool(cond({**sandbox.clock, "row": r}, sandbox))
+            except ExprError:
+                ok = False
+            if ok == matching:
+                keep.append(r)
+        return keep
+    finally:
+        sandbox.close()
+
+
+def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_id: str | None = None,
+               max_tries: int = 8, kinds: Sequence[str] = KINDS) -> tuple[list[Task], list[Rejection]]:
+    """Up to `per_domain` admitted tasks: one `complete` task per workflow first (round-robin), then
+    the other kinds in a rotation that starts at a different kind for each domain."""
+    name = compiled.domain.name
+    rng = random.Random(f"{seed}\x00{name}")
+    rows = {}
+    for wf in compiled.domain.workflows:
+        got = anchor_rows(compiled, wf)
+        rng.shuffle(got)
+        rows[wf.name] = got[:max_tries]
+    ctx = _Context(compiled, rows, seed, doc_id, max_tries)
+    tasks: list[Task] = []
+    reasons: dict[str, list[str]] = {wf.name: [] for wf in compiled.domain.workflows}
+    plan = _kind_plan(name, kinds, per_domain)
+    completes = plan[:per_domain].count("complete")
+    if "complete" in kinds:
+        tasks += ctx.completes(completes, reasons)
+    for kind in [k for k in plan if k != "complete"]:
+        if len(tasks) >= per_domain:
+            break
+        task = ctx.make(kind, taken={t.id for t in tasks})
+        if task is not None:
+            tasks.append(task)
+    if "complete" in kinds and len(tasks) < per_domain:
+        tasks += ctx.completes(per_domain - len(tasks), reasons, skip={t.id for t in tasks})
+    rejections = []
+    for wf in compiled.domain.workflows:
+        # the gate (and the extractors that ask it) cares whether the workflow can be done as written
+        done = any(t.category == "complete" and t.workflow == wf.name for t in tasks)
+        if not done and "complete" in kinds:
+            done = bool(ctx.completes(1, reasons, only=wf))
+        if done or "complete" not in kinds:
+            continue
+        why = reasons[wf.name][0] if reasons[wf.name] else explain_anchor(compiled, wf)
+        rejections.append(Rejection(id=f"{name}.{wf.name}", stage="tasks",
+                                    reason=f"workflow {wf.name}: no admissible task: {why}",
+                                    detail={"tries": len(reasons[wf.name])}))
+    return tasks[:per_domain], rejections
+
+
+def _kind_plan(domain: str, kinds: Sequence[str], n: int) -> list[str]:
+    """Which kinds to try, in order. Half the domains (by name) start with a complete task, all
+    have a session, and the single-request kinds follow in a rotation that starts at a different
+    kind per domain, so a corpus gets every kind in useful shares; complete fills any gap."""
+    h = int(hashlib.sha256(domain.encode()).hexdigest(), 16)
+    others = [k for k in ("refuse", "lookup", "decline", "disambiguate") if k in kinds]
+    start = h % max(1, len(others))
+    rotated = others[start:] + others[:start]
+    head = [k for k in (("complete", "multi_request") if h % 2 == 0 else ("multi_request",)) if k in kinds]
+    order = list(dict.fromkeys(head + rotated + [k for k in kinds if k not in head and k not in rotated]))
+    plan: list[str] = []
+    while len(plan) < n + len(order):
+        plan += order
+    return plan
+
+
+class _Context:
+    """One domain's candidates for each kind, tried in a fixed order."""
+
+    def __init__(self, compiled: CompiledDomain, rows: dict[str, list[dict[str, Any]]], seed: int,
+                 doc_id: str | None, max_tries: int) -> None:
+        self.compiled, self.rows, self.seed, self.doc_id, self.max_tries = compiled, rows, seed, doc_id, max_tries
+        self.workflows = list(compiled.domain.workflows)
+
+    def completes(self, n: int, reasons: dict[str, list[str]], skip: set[str] = frozenset(),
+                  only: Workflow | None = None) -> list[Task]:
+        """Up to `n` complete tasks, one workflow at a time (or of `only`)."""
+        out: list[Task] = []
+        queues = [(wf, list(self.rows[wf.name])) for wf in self.workflows if only is None or wf is only]
+        progress = True
+        while len(out) < n and progress:
+            progress = False
+            for wf, rows in queues:
+                while rows and len(out) < n:
+                    got = instantiate(self.compiled, wf, rows.pop(0), seed=self.seed, doc_id=self.doc_id)
+                    if isinstance(got, Task) and got.id not in skip:
+                        out.append(got)
+                        progress = True
+                        break
+                    if isinstance(got, Rejection):
+                        reasons[wf.name].append(got.reason)
+        return out
+
+    def make(self, kind: str, taken: set[str]) -> Task | None:
+        if kind == "multi_request":
+            from .session import make_session
+            return make_session(self, taken)
+        for key, name, builder in self.candidates(kind):
+            got = _single(self.compiled, kind, key, builder, seed=self.seed, doc_id=self.doc_id, name=name)
+            if isinstance(got, Task) and got.id not in taken:
+                return got
+        return None
+
+    def candidates(self, kind: str) -> list[tuple[str, str, Builder]]:
+        """(row key, name, builder) to try for a single-request kind."""
+        c = self.compiled
+        out: list[tuple[str, str, Builder]] = []
+        if kind == "lookup":
+            tables = list(dict.fromkeys([wf.anchor.table for wf in self.workflows] + sorted(K.lookup_tools(c))))
+            for table in tables:
+                if table not in K.lookup_tools(c):
+                    continue
+                pk = c.tables[table].pk
+                for row in self._table_rows(table):
+                    out.append((str(row[pk]), table, lambda sb, rng, t=table, r=row: K.lookup(c, t, r, sb, rng)))
+            return out
+        fn = {"refuse": K.refuse, "decline": K.decline, "complete": K.complete,
+              "disambiguate": K.disambiguate}.get(kind)
+        if fn is None:
+            return []
+        for wf in self.workflows:
+            pk = c.tables[wf.anchor.table].pk
+            rows = list(self.rows[wf.name])
+            if kind == "refuse":
+                rows = anchor_rows(c, wf, matching=False)[: self.max_tries] + rows
+            for row in rows:
+                out.append((str(row[pk]), wf.name, lambda sb, rng, w=wf, r=row, f=fn: f(c, w, r, sb, rng)))
+        return out
+
+    def _table_rows(self, table: str) -> list[dict[str, Any]]:
+        sandbox = self.compiled.new_sandbox()
+        try:
+            pk = self.compiled.tables[table].pk
+            rows = sorted(sandbox.dump([table])[table].values(), key=lambda r: str(r[pk]))
+        finally:
+            sandbox.close()
+        return rows[: self.max_tries]

@@ -1,0 +1,63 @@
+"""The task record: a scenario for the user, gold actions, and what verification checks."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ...simulators.scenario import Scenario
+
+KINDS = ("complete", "refuse", "decline", "lookup", "disambiguate", "multi_request")
+"""Task categories this stage makes; later stages (refinement) may add their own strings."""
+
+
+class GoldAction(BaseModel):
+    tool: str
+    arguments: dict[str, Any]
+    ok: bool = True
+    result: Any = None
+
+
+class Refusal(BaseModel):
+    """A write the assistant must not make, and the rule it must give as the reason."""
+
+    tool: str
+    target: dict[str, Any] = Field(description="arguments naming the record the write would touch")
+    arguments: dict[str, Any] = Field(default_factory=dict, description="the write's arguments, as far as known")
+    reason: str = Field(description="the rule's text")
+    values: list[str] = Field(default_factory=list, description="the record values that break the rule")
+
+
+class Decline(BaseModel):
+    """A write the user turns down at the confirmation."""
+
+    tool: str
+    target: dict[str, Any]
+    arguments: dict[str, Any] = Field(default_factory=dict, description="the write's arguments")
+
+
+class Ambiguity(BaseModel):
+    """What the user first gave fits several records; the assistant must ask which before writing."""
+
+    key: str = Field(description="what tells the records apart (a key the user knows), e.g. order_id")
+    candidates: list[str] = Field(description="the fitting records' values of `key`")
+
+
+class Task(BaseModel):
+    id: str
+    domain: str
+    doc_id: str | None = None
+    workflow: str
+    category: str = Field(default="complete", description="the task kind (see KINDS), or a later stage's")
+    topic: str = Field(default="general", description="the workflow's own category (cancel, modify, ...)")
+    kind: Literal["read", "write"]
+    scenario: Scenario
+    gold_actions: list[GoldAction]
+    state_tables: list[str] = Field(description="tables whose final state verification compares")
+    initial_state_hash: str
+    expected_state_hash: str
+    required_outputs: dict[str, str] = Field(default_factory=dict)
+    refusals: list[Refusal] = Field(default_factory=list)
+    declines: list[Decline] = Field(default_factory=list)
+    ambiguities: list[Ambiguity] = Field(default_factory=list)
+    seed: int = 0

@@ -1,0 +1,118 @@
+"""Checks for the task kinds beyond "reach the state, tell the facts": refusals, declines and
+ambiguous references.
+
+A refusal passes when no write was made on the refused record and the assistant gave the rule's
+reason (the record values that break it, or most of the rule's words) after reading the record.
+A decline passes when the assistant asked to confirm, the user said no, no write was made on that
+record, and the assistant answered the no. A disambiguation passes when, before any write, the
+assistant asked which of the fitting records the user meant.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..simulators.base import asks_confirmation
+from ..tools import CompiledDomain
+from ..trajectory import Check
+from .tasks import Task
+
+_NO = re.compile(r"^\W*(?:no\b|nope\b|nah\b|actually,? no\b|don't\b|do not\b)|\bchanged my mind\b|\brather not\b|"
+                 r"\bhold off\b|\bdon't (?:do|go ahead|proceed)\b|\bnot (?:now|go ahead)\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset("a an and are as at be by can cannot for from has have if in is it its may must no not "
+                       "of on or only that the their then this to was were when which will with you your".split())
+
+
+def kind_checks(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[Check]:
+    checks = []
+    if task.refusals:
+        checks.append(_refusals(task, messages, compiled))
+    if task.declines:
+        checks.append(_declines(task, messages, compiled))
+    if task.ambiguities:
+        checks.append(_asked_which(task, messages, compiled))
+    return checks
+
+
+def _asked_which(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> Check:
+    """Before any write, the assistant asked which of the fitting records the user meant (a question
+    naming at least two of them)."""
+    from .verify import said
+
+    first_write = next((i for i, m in enumerate(messages) if m.get("role") == "assistant" and any(
+        (compiled.tools.get((c.get("function") or {}).get("name")) or _NoTool).writes
+        for c in m.get("tool_calls") or [])), len(messages))
+    problems = []
+    for a in task.ambiguities:
+        asked = any("?" in (m.get("content") or "") and sum(said(c, m.get("content") or "") for c in a.candidates) >= 2
+                    for m in messages[:first_write] if m.get("role") == "assistant" and not m.get("tool_calls"))
+        if not asked:
+            problems.append({"key": a.key, "candidates": a.candidates})
+    return Check(name="asked_which", passed=not problems, evidence=problems or None)
+
+
+class _NoTool:
+    writes = False
+
+
+def writes_on(messages: list[dict[str, Any]], compiled: CompiledDomain, target: dict[str, Any]) -> list[dict]:
+    """Write calls whose arguments name the target record."""
+    out = []
+    for m in messages:
+        for call in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
+            fn = call.get("function") or {}
+            tool = compiled.tools.get(fn.get("name"))
+            if tool is None or not tool.writes:
+                continue
+            try:
+                args = json.loads(fn.get("arguments") or "{}")
+            except (TypeError, json.JSONDecodeError):
+                continue
+            if isinstance(args, dict) and all(str(args.get(k)) == str(v) for k, v in target.items()):
+                out.append({"tool": fn.get("name"), "arguments": args})
+    return out
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 2}
+
+
+def gives_reason(reason: str, values: list[str], text: str) -> bool:
+    """The rule's reason is in `text`: a value that breaks it, or at least half the rule's words."""
+    from .verify import said
+
+    if any(said(v, text) for v in values):
+        return True
+    rule = content_words(reason)
+    return bool(rule) and len(rule & content_words(text)) * 2 >= len(rule)
+
+
+def _refusals(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> Check:
+    first_call = next((i for i, m in enumerate(messages) if m.get("role") == "tool"), len(messages))
+    problems = []
+    for r in task.refusals:
+        made = writes_on(messages, compiled, r.target)
+        told = any(gives_reason(r.reason, r.values, m.get("content") or "") for m in messages[first_call:]
+                   if m.get("role") == "assistant" and not m.get("tool_calls"))
+        if made or not told:
+            problems.append({"tool": r.tool, "target": r.target, "writes_made": made, "reason_told": told})
+    return Check(name="refused_with_reason", passed=not problems, evidence=problems or None)
+
+
+def _declines(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> Check:
+    problems = []
+    spoken = [(i, m) for i, m in enumerate(messages) if m.get("role") in ("assistant", "user")
+              and not m.get("tool_calls") and isinstance(m.get("content"), str)]
+    answered_no = False
+    for (i, a), (j, u), (_, after) in zip(spoken, spoken[1:], spoken[2:]):
+        if (a["role"], u["role"], after["role"]) == ("assistant", "user", "assistant") \
+                and asks_confirmation(a["content"]) and _NO.search(u["content"]):
+            answered_no = True
+    for d in task.declines:
+        made = writes_on(messages, compiled, d.target)
+        if made or not answered_no:
+            problems.append({"tool": d.tool, "target": d.target, "writes_made": made,
+                             "confirmation_declined_and_answered": answered_no})
+    return Check(name="decline_honoured", passed=not problems, evidence=problems or None)

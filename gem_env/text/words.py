@@ -1,0 +1,166 @@
+"""Tokens, lemmas and verbs: the word-level passes of the text analysis (features.py)."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from typing import NamedTuple
+
+import simplemma
+
+from .lexicons import (
+    ACTION_VERBS, CONDITION_PHRASES, FIELD_HEADS, STANDALONE_FIELDS, SYSTEM_NOUNS, _FRONTED_CLAUSE,
+    _LABEL, _LEAD_INS, _NOT_VERBS, _OBJECT_STARTERS, _TOKEN, _WORD,
+)
+
+
+class Tokens(NamedTuple):
+    """The words and numbers of a text: `words` lower-cased (curly apostrophes straightened),
+    `spans` their (start, end) offsets. "card's" and "e-mail" are one token each."""
+
+    words: list[str]
+    spans: list[tuple[int, int]]
+
+
+@lru_cache(maxsize=16)
+def tokens(text: str) -> Tokens:
+    """Tokenise `text` once (cached for the last few texts)."""
+    spans = [m.span() for m in _TOKEN.finditer(text)]
+    low = text.lower()
+    if len(low) != len(text):  # a character whose lower case is longer: lower word by word
+        words = [text[a:b].lower() for a, b in spans]
+    else:
+        words = [low[a:b] for a, b in spans]
+    if "’" in text:
+        words = [w.replace("’", "'") for w in words]
+    return Tokens(words, spans)
+
+
+_INFLECTED = ("s", "ed", "ing", "d")
+
+
+class Lexicon:
+    """Labelled phrases matched over words, longest phrase first, by word or by lemma.
+
+    ``Lexicon({"cannot": ["cannot", "must not"], "must": ["must", "require"]})`` finds "must not"
+    as ``cannot`` and "requires" (simplemma lemma "require") as ``must``. Only words with a
+    regular inflection ending (-s, -ed, -ing, -d) are lemmatised, which keeps matching fast.
+    Matches never overlap.
+    """
+
+    def __init__(self, groups: dict[str, Iterable[str]], *, lemmas: bool = True) -> None:
+        self.lemmas = lemmas
+        self._index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for label, phrases in groups.items():
+            for phrase in phrases:
+                words = tuple(phrase.lower().split())
+                self._index.setdefault(words[0], []).append((words, label))
+        for entries in self._index.values():
+            entries.sort(key=lambda e: -len(e[0]))
+
+    def _key(self, word: str) -> str | None:
+        if word in self._index:
+            return word
+        if self.lemmas and word.endswith(_INFLECTED):
+            base = lemma(word)
+            return base if base in self._index else None
+        return None
+
+    def matches(self, words: Sequence[str]) -> Iterator[tuple[str, int, int]]:
+        """(label, index of the first word, index after the last) of each match, left to right."""
+        n, end = len(words), 0
+        for i in [i for i, w in enumerate(words) if self._key(w)]:
+            if i < end:
+                continue
+            for phrase, label in self._index[self._key(words[i])]:  # type: ignore[index]
+                k = len(phrase)
+                if i + k <= n and all(words[i + j] == phrase[j] or self._key(words[i + j]) == phrase[j]
+                                      for j in range(1, k)):
+                    end = i + k
+                    yield label, i, end
+                    break
+
+    def counts(self, words: Sequence[str], weight: int = 1) -> dict[str, int]:
+        """How often each label matched, times `weight`."""
+        out: dict[str, int] = {}
+        for label, _, _ in self.matches(words):
+            out[label] = out.get(label, 0) + weight
+        return out
+
+
+_CONDITIONS = Lexicon(CONDITION_PHRASES)
+_STANDALONE = Lexicon({"field": STANDALONE_FIELDS})
+_FIELD_HEAD_SET = frozenset(FIELD_HEADS)
+_SYSTEM_NOUN_SET = frozenset(SYSTEM_NOUNS)
+
+
+# ---------------------------------------------------------------- words and verbs
+
+
+@lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    """simplemma's English lemma of `word`, lower-cased ("orders" -> "order")."""
+    return simplemma.lemmatize(word.lower(), lang="en").lower()
+
+
+@lru_cache(maxsize=65536)
+def verb_lemma(word: str) -> str | None:
+    """The action-verb lemma of any inflection of `word` ("cancelled" -> "cancel"), else None."""
+    low = word.lower()
+    if low in ACTION_VERBS:
+        return low
+    lem = lemma(low)
+    # simplemma sometimes keeps a doubled consonant or a stray "e" ("cancell", "mixe").
+    for cand in (lem, lem[:-1]):
+        if cand in ACTION_VERBS:
+            return cand
+    return None
+
+
+def action_kind(verb: str | None) -> str | None:
+    """What a verb lemma asks for: create, update, delete, transfer, read, verify, communicate,
+    navigate or physical; None for verbs outside the lexicon."""
+    return ACTION_VERBS.get(verb or "")
+
+
+def leading_verb(sentence: str) -> str | None:
+    """The lemma of the verb an instruction opens with, or None when `sentence` is no instruction.
+
+    Skips lead-ins ("Please", "Then,", "Proactively"), a fronted clause ending in a comma ("If the
+    order is pending, cancel it"; "To add a user, open Settings") and, failing that, a label
+    ending in a colon ("[Verify Identity] (kb query): Ask for..."; "Insufficient funds: Add
+    funds"). The verb must be in its base form ("Cancelled", "Opens" are not instructions) and
+    not a label itself ("Order number: ...", "Order ID"). Curated action verbs count on their own;
+    any other base-form word counts when an object follows it ("Prepare the cups").
+    """
+    s = sentence.lstrip(" \t*_>\"'`([")
+    verb = _opening_verb(s)
+    if verb is None:
+        label = _LABEL.match(s)
+        if label:
+            verb = _opening_verb(s[label.end():])
+    return verb
+
+
+def _opening_verb(s: str) -> str | None:
+    clause = _FRONTED_CLAUSE.match(s)
+    if clause:
+        s = s[clause.end():]
+    words = _WORD.findall(s[:80])
+    i = 0
+    while i < min(len(words), 2) and (words[i].lower() in _LEAD_INS or words[i].lower().endswith("ly")):
+        i += 1
+    if i >= len(words):
+        return None
+    word = words[i]
+    low = word.lower()
+    nxt = words[i + 1].lower() if i + 1 < len(words) else ""
+    after = s[s.find(word) + len(word):].lstrip()
+    if low in _NOT_VERBS or after[:1] in {":", "(", "=", "]"} or nxt in FIELD_HEADS \
+            or nxt in {"is", "are", "was", "has", "will", "can", "may", "of", "fee", "fees", "limits"}:
+        return None
+    if low in ACTION_VERBS:
+        return low
+    if nxt in _OBJECT_STARTERS and word[:1].isupper() and lemma(low) == low \
+            and not low.endswith(("ly", "ing", "ed")):
+        return low
+    return None
