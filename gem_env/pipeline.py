@@ -312,11 +312,15 @@ def build_pipeline(cfg: PipelineConfig, runtime: Runtime = Runtime(), *,
     threshold = {} if cfg.threshold is None else {"threshold": cfg.threshold}  # the offline filter's
     if cfg.backend == "synthesizer" and cfg.stop != "records":
         raise ValueError("the synthesizer backend runs only the whole pipeline (gem synthesize)")
-    if cfg.backend in ("offline", "synthesizer"):  # the synthesizer's filter is the offline one: no model call
+    if cfg.backend == "synthesizer":  # its one model call sees every document (pre-filter with gem filter)
+        from .stages.synthesizer import Unfiltered
+        judge: Any = Unfiltered()
+        extractor: Any = None
+    elif cfg.backend == "offline":
         from .stages.extract.offline import OfflineExtractor
         from .stages.filter import OfflineFilter
-        judge: Any = OfflineFilter(**threshold)
-        extractor: Any = OfflineExtractor(seed=cfg.seed) if cfg.stop != "filter" and cfg.backend == "offline" else None
+        judge = OfflineFilter(**threshold)
+        extractor = OfflineExtractor(seed=cfg.seed) if cfg.stop != "filter" else None
     else:
         from .stages.extract.llm import LLMExtractor
         from .stages.filter import LLMFilter
