@@ -331,13 +331,16 @@ def build_pipeline(cfg: PipelineConfig, runtime: Runtime = Runtime(), *,
     threshold = {} if cfg.threshold is None else {"threshold": cfg.threshold}  # the offline filter's
     if cfg.backend == "synthesizer" and cfg.stop != "records":
         raise ValueError("the synthesizer backend runs only the whole pipeline (gem synthesize)")
-    if cfg.stage_backend("filter") == "offline":  # the synthesizer's filter too: no model call
+    extractor: Any = None
+    if cfg.backend == "synthesizer":  # its one model call sees every document (pre-filter with gem filter)
+        from .stages.synthesizer import Unfiltered
+        judge: Any = Unfiltered()
+    elif cfg.stage_backend("filter") == "offline":
         from .stages.filter import OfflineFilter
-        judge: Any = OfflineFilter(**threshold)
+        judge = OfflineFilter(**threshold)
     else:
         from .stages.filter import LLMFilter
         judge = LLMFilter(stage_client("filter"))
-    extractor: Any = None
     if cfg.backend == "synthesizer" or cfg.stop == "filter":
         pass
     elif cfg.stage_backend("extract") == "offline":

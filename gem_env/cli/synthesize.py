@@ -37,7 +37,7 @@ def _with_synthesizer_backend(p: argparse.ArgumentParser) -> None:
             action.choices = [*(action.choices or []), "synthesizer"]
             action.help = (f"{action.help}; synthesizer: one call to a fine-tuned synthesizer model writes "
                            "domain, task and dialogue, every tool call then executed and verified "
-                           "(offline filter; --user/--agent are not used)")
+                           "(no filter: every document goes to the model; --user/--agent are not used)")
         elif action.dest in ("user", "agent", "user_model", "agent_model"):
             action.help = f"{action.help} (not used by --backend synthesizer)"
 
