@@ -14,7 +14,7 @@ ASK = ["Could you give me your {x}?", "What's your {x}, please?", "Happy to help
        "Sure, I can look into that. What is your {x}?", "I can help. First, could you share your {x}?",
        "Of course. Can you tell me your {x}?", "Let me check that for you. What's your {x}?",
        "To find this I'll need a detail from you: what is your {x}?", "Glad to help. Which {x} is it?",
-       "No problem. May I have your {x}?", "Certainly. Could you confirm your {x} for me?",
+       "No problem. May I have your {x}?", "Certainly. Could you tell me your {x}?",
        "I'd be glad to look into it. What's the {x}?", "Let's sort this out. Could you share the {x}?"]
 ASK_FOR = ["I can help you {action}. Could you give me your {x}?", "Sure, I can help you {action}. What's your {x}?",
            "Happy to help you {action}. First, may I have your {x}?",

@@ -37,24 +37,20 @@ def kind_checks(task: Task, messages: list[dict[str, Any]], compiled: CompiledDo
 
 
 def _asked_which(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> Check:
-    """Before any write, the assistant asked which of the fitting records the user meant (a question
-    naming at least two of them)."""
+    """Before the write on the record the user meant, the assistant asked which of the fitting
+    records it was (a question naming at least two of them)."""
     from .verify import said
 
-    first_write = next((i for i, m in enumerate(messages) if m.get("role") == "assistant" and any(
-        (compiled.tools.get((c.get("function") or {}).get("name")) or _NoTool).writes
-        for c in m.get("tool_calls") or [])), len(messages))
     problems = []
     for a in task.ambiguities:
+        target = {a.key: a.chosen} if a.chosen else {}
+        writes = [i for i, m in enumerate(messages) if m.get("role") == "assistant" and writes_on([m], compiled, target)]
+        until = writes[0] if writes else len(messages)
         asked = any("?" in (m.get("content") or "") and sum(said(c, m.get("content") or "") for c in a.candidates) >= 2
-                    for m in messages[:first_write] if m.get("role") == "assistant" and not m.get("tool_calls"))
+                    for m in messages[:until] if m.get("role") == "assistant" and not m.get("tool_calls"))
         if not asked:
-            problems.append({"key": a.key, "candidates": a.candidates})
+            problems.append({"key": a.key, "candidates": a.candidates, "before_message": until})
     return Check(name="asked_which", passed=not problems, evidence=problems or None)
-
-
-class _NoTool:
-    writes = False
 
 
 def writes_on(messages: list[dict[str, Any]], compiled: CompiledDomain, target: dict[str, Any]) -> list[dict]:

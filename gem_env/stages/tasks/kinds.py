@@ -276,7 +276,9 @@ def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sa
                     built.request.opening = [k for k in built.request.opening if k != key]
                     said = {k: v for k, v in built.request.knows.items() if k != key}
                     built.request.intent = user_words(wf.goal, said, said_value)
-                    built.ambiguity = Ambiguity(key=key, candidates=list(dict.fromkeys(values))[:6])
+                    chosen = str(built.request.knows[key])
+                    candidates = [v for v in dict.fromkeys(values) if v != chosen][:5] + [chosen]
+                    built.ambiguity = Ambiguity(key=key, candidates=sorted(candidates), chosen=chosen)
                     return built
     sandbox.restore(snap)
     return "nothing the user gives fits several records"

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ...simulators.scenario import Scenario
+from ..ground.plan import EpisodePlan
 
 KINDS = ("complete", "refuse", "decline", "lookup", "disambiguate", "multi_request")
 """Task categories this stage makes; later stages (refinement) may add their own strings."""
@@ -41,6 +42,7 @@ class Ambiguity(BaseModel):
 
     key: str = Field(description="what tells the records apart (a key the user knows), e.g. order_id")
     candidates: list[str] = Field(description="the fitting records' values of `key`")
+    chosen: str = Field(default="", description="the one the user means")
 
 
 class Task(BaseModel):
@@ -61,3 +63,8 @@ class Task(BaseModel):
     declines: list[Decline] = Field(default_factory=list)
     ambiguities: list[Ambiguity] = Field(default_factory=list)
     seed: int = 0
+    # set by refinement (stages/refine): where the variant came from and how its episode differs
+    parent_id: str | None = None
+    ops: list[str] = Field(default_factory=list)
+    plan: EpisodePlan | None = None
+    followups: list[Scenario] = Field(default_factory=list, description="requests the user brings next")

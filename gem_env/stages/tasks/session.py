@@ -74,6 +74,7 @@ def _say_new_keys(built: list[K.Built]) -> None:
     known: dict[str, object] = {}
     for b in built:
         r = b.request
-        changed = [k for k, v in r.knows.items() if k in known and known[k] != v]
+        hidden = b.ambiguity.key if b.ambiguity else None  # the user lets the assistant ask which
+        changed = [k for k, v in r.knows.items() if k in known and known[k] != v and k != hidden]
         r.opening = list(dict.fromkeys([*r.opening, *changed]))
         known.update(r.knows)
