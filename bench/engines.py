@@ -26,7 +26,8 @@ def synthesize(corpus: Path, out: Path, limit: int, engine: str) -> float:
     from gem_env.cli import main
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
-        code = main(["synthesize", str(corpus), "--out", str(out), "--limit", str(limit), "--engine", engine])
+        code = main(["synthesize", str(corpus), "--out", str(out), "--limit", str(limit), "--engine", engine,
+                     "--quiet"])
     if code != 0:
         raise SystemExit(f"gem synthesize --engine {engine} exited {code}")
     return time.perf_counter() - started

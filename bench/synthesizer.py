@@ -125,7 +125,11 @@ def costs(manifest: dict[str, Any], seconds: float) -> dict[str, Any]:
     llm, verified = manifest["costs"]["llm"], manifest["counts"]["trajectories_accepted"]
     tokens = llm["prompt_tokens"] + llm["completion_tokens"]
     per = (lambda x: round(x / verified, 2)) if verified else (lambda x: None)
-    return {"verified": verified, "calls": llm["calls"], "prompt_tokens": llm["prompt_tokens"],
+    made = verified + manifest["counts"]["trajectories_rejected"]
+    return {"verified": verified, "trajectories": made,
+            "per_trajectory": {"calls": round(llm["calls"] / made, 2) if made else None,
+                               "tokens": round(tokens / made, 2) if made else None},
+            "calls": llm["calls"], "prompt_tokens": llm["prompt_tokens"],
             "completion_tokens": llm["completion_tokens"], "wall_seconds": round(seconds, 2),
             "per_verified": {"calls": per(llm["calls"]), "prompt_tokens": per(llm["prompt_tokens"]),
                              "completion_tokens": per(llm["completion_tokens"]), "tokens": per(tokens),
@@ -143,7 +147,13 @@ def compare(pipeline: dict[str, Any], synth: dict[str, Any]) -> dict[str, Any]:
         a, b = synth["per_verified"][key], pipeline["per_verified"][key]
         return round(a / b, 3) if a is not None and b else None
     calls, tokens = ratio("calls"), ratio("tokens")
+
+    def conservative(key: str) -> float | None:  # against the pipeline's cost per trajectory made, failed ones too
+        a, b = synth["per_verified"][key], pipeline["per_trajectory"][key]
+        return round(a / b, 3) if a is not None and b else None
     return {"calls_ratio": calls, "tokens_ratio": tokens, "wall_ratio": ratio("wall_seconds"),
+            "vs_pipeline_per_trajectory_made": {"calls_ratio": conservative("calls"),
+                                                "tokens_ratio": conservative("tokens")},
             "targets_met": {"calls_ratio <= 1/3": calls is not None and calls <= 1 / 3,
                             "tokens_ratio <= 1/2": tokens is not None and tokens <= 1 / 2}}
 

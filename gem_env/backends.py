@@ -13,6 +13,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from .agents.base import Assistant
 from .agents.llm_agent import AgentChatFn, LLMAgent
+from .agents.refined import RefinedAgent
 from .agents.workflow_agent import WorkflowAgent
 from .stages.ground.episode import policy_prompt
 from .llm import LLMClient
@@ -20,8 +21,10 @@ from .llm.errors import LLMUnavailable
 from .stages.ground.usage import EpisodeUsage
 from .simulators.base import UserSimulator
 from .simulators.llm_user import LLMUser, UserChatFn
+from .simulators.refined import RefinedUser
 from .simulators.scenario import Scenario
 from .simulators.scripted import ScriptedUser
+from .stages.tasks import Task
 from .tools import CompiledDomain
 
 AgentBackend = Literal["workflow", "llm"]
@@ -58,7 +61,7 @@ def make_agent(backend: AgentBackend, compiled: CompiledDomain, client: LLMClien
                policy: str | None = None, usage: EpisodeUsage | None = None) -> Assistant:
     """A fresh assistant for one episode; its LLM calls are counted into `usage`."""
     if backend == "workflow":
-        return WorkflowAgent(compiled)
+        return RefinedAgent(WorkflowAgent(compiled))  # + follow-up requests, retries, missing tools
     if client is None:
         raise ValueError("the llm agent needs an LLMClient")
     return LLMAgent(agent_chat_fn(client, usage), compiled.openai_schemas(),
@@ -74,3 +77,16 @@ def make_user(backend: UserBackend, scenario: Scenario, client: LLMClient | None
         raise ValueError("the llm user needs an LLMClient")
     return LLMUser(user_chat_fn(client, usage), scenario, model_name=client.cfg.model,
                    temperature=client.cfg.temperature, seed=client.cfg.seed)
+
+
+def make_task_user(backend: UserBackend, task: Task, client: LLMClient | None = None, *,
+                   seed: int = 0, usage: EpisodeUsage | None = None) -> UserSimulator:
+    """A fresh user simulator for one episode of `task`; a refined task's user also brings its
+    follow-up requests and asks the assistant to retry once a missing tool is back."""
+    first = make_user(backend, task.scenario, client, seed=seed, usage=usage)
+    plan = task.plan
+    if not task.followups and not (plan is not None and plan.hidden):
+        return first
+    return RefinedUser(first, task.followups,
+                       lambda scenario, n: make_user(backend, scenario, client, seed=seed + n, usage=usage),
+                       retry_on_cannot=plan is not None and bool(plan.hidden), seed=seed)

@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol, Sequence
 from pydantic import BaseModel
 
 from .documents import Document, Rejection, Verdict
-from .llm.errors import LLMRequestRejected, LLMUnavailable
+from .llm.errors import LLMContextExceeded, LLMRequestRejected, LLMUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ class PipelineConfig(BaseModel):
     """Everything that decides a run's output (kept in RUN/config.json; a resume must match it)."""
 
     backend: Literal["offline", "llm", "synthesizer"] = "offline"
+    filter: Literal["offline", "llm"] | None = None  # None: `backend`
+    extract: Literal["offline", "llm"] | None = None  # None: `backend`
     user: Literal["scripted", "llm"] = "scripted"
     agent: Literal["workflow", "llm"] = "workflow"
     seed: int = 0
@@ -51,6 +53,7 @@ class PipelineConfig(BaseModel):
     models: dict[str, dict[str, Any]] = {}
     stop: Stop = "records"
     threshold: float | None = None
+    refine: list[str] = []  # recipes for the refine slot (stages/refine), e.g. ["chain+miss_param"]
 
     def output_config(self) -> dict[str, Any]:
         """The config as recorded; ``stop`` and ``threshold`` only when not their defaults, so a
@@ -60,7 +63,17 @@ class PipelineConfig(BaseModel):
             data.pop("stop")
         if self.threshold is None:
             data.pop("threshold")
+        for stage in ("filter", "extract"):
+            if data[stage] is None:
+                data.pop(stage)
+        if not self.refine:
+            data.pop("refine")
         return data
+
+    def stage_backend(self, stage: Literal["filter", "extract"]) -> str:
+        """The backend of the filter or the extractor: its own setting, else `backend` (the
+        synthesizer backend has neither: `build_pipeline` gives it no filter and no extractor)."""
+        return getattr(self, stage) or ("offline" if self.backend == "synthesizer" else self.backend)
 
 
 @dataclass(frozen=True)
@@ -146,6 +159,9 @@ class Pipeline:
             try:
                 if not await stage.run(state):
                     break
+            except LLMContextExceeded as err:  # too long for the model: this document's rejection
+                state.unit.reject(stage.name, str(err))
+                break
             except LLMRequestRejected as err:
                 return Unit(item.id, self.files, fatal=str(err))
             except LLMUnavailable as err:
@@ -238,7 +254,7 @@ class GroundStage:
         self.cfg, self.agent_client, self.user_client = cfg, agent_client, user_client
 
     async def run(self, s: DocState) -> bool:
-        from .backends import make_agent, make_user
+        from .backends import make_agent, make_task_user
         from .stages.ground.episode import Limits
         from .stages.ground.rollout import run_rollout
         from .stages.ground.usage import EpisodeUsage
@@ -247,7 +263,7 @@ class GroundStage:
         usages = [EpisodeUsage() for _ in s.tasks]
         s.trajectories = list(await asyncio.gather(*(
             run_rollout(task, s.compiled, make_agent(self.cfg.agent, s.compiled, self.agent_client, usage=u),
-                        make_user(self.cfg.user, task.scenario, self.user_client, seed=self.cfg.seed, usage=u),
+                        make_task_user(self.cfg.user, task, self.user_client, seed=self.cfg.seed, usage=u),
                         limits=limits, usage=u)
             for task, u in zip(s.tasks, usages))))
         outage = next((u.outage for u in usages if u.outage is not None), None)
@@ -308,25 +324,38 @@ def build_pipeline(cfg: PipelineConfig, runtime: Runtime = Runtime(), *,
             clients[role] = LLMClient(LLMConfig(**{**cfg.models[role], "cache_dir": runtime.cache_dir}))
         return clients[role]
 
+    def stage_client(stage: str) -> Any:  # runs before the per-stage roles kept "stages"
+        return client(stage if stage in cfg.models else "stages")
+
     pool = None
     threshold = {} if cfg.threshold is None else {"threshold": cfg.threshold}  # the offline filter's
     if cfg.backend == "synthesizer" and cfg.stop != "records":
         raise ValueError("the synthesizer backend runs only the whole pipeline (gem synthesize)")
-    if cfg.backend in ("offline", "synthesizer"):  # the synthesizer's filter is the offline one: no model call
-        from .stages.extract.offline import OfflineExtractor
+    extractor: Any = None
+    if cfg.backend == "synthesizer":  # its one model call sees every document (pre-filter with gem filter)
+        from .stages.synthesizer import Unfiltered
+        judge: Any = Unfiltered()
+    elif cfg.stage_backend("filter") == "offline":
         from .stages.filter import OfflineFilter
-        judge: Any = OfflineFilter(**threshold)
-        extractor: Any = OfflineExtractor(seed=cfg.seed) if cfg.stop != "filter" and cfg.backend == "offline" else None
+        judge = OfflineFilter(**threshold)
+    else:
+        from .stages.filter import LLMFilter
+        judge = LLMFilter(stage_client("filter"))
+    if cfg.backend == "synthesizer" or cfg.stop == "filter":
+        pass
+    elif cfg.stage_backend("extract") == "offline":
+        from .stages.extract.offline import OfflineExtractor
+        extractor = OfflineExtractor(seed=cfg.seed)
     else:
         from .stages.extract.llm import LLMExtractor
-        from .stages.filter import LLMFilter
-        judge = LLMFilter(client("stages"))
-        extractor = None
-        if cfg.stop != "filter":
-            if runtime.check_workers > 0:
-                from concurrent.futures import ProcessPoolExecutor
-                pool = ProcessPoolExecutor(runtime.check_workers)
-            extractor = LLMExtractor(client("stages"), seed=cfg.seed, executor=pool)
+        if runtime.check_workers > 0:
+            from concurrent.futures import ProcessPoolExecutor
+            pool = ProcessPoolExecutor(runtime.check_workers)
+        extractor = LLMExtractor(stage_client("extract"), seed=cfg.seed, executor=pool)
+    if cfg.refine:
+        from .stages.refine.stage import RefineStage
+        refine = [*refine, RefineStage(cfg, client("agent") if cfg.agent == "llm" else None,
+                                       client("user") if cfg.user == "llm" else None)]
     stages: list[Stage] = [FilterStage(judge)]
     if cfg.backend == "synthesizer":  # one model call writes domain, task and dialogue (issue 14)
         from .stages.synthesizer import SynthesizerStage

@@ -118,6 +118,6 @@ def test_llm_backend_through_the_cli(tmp_path: Path) -> None:
                      "--model", "fake-model", "--base-url", server.base_url, "--cache-dir", ""])
     assert code == 0
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
-    assert manifest["config"]["backend"] == "llm" and manifest["config"]["models"]["stages"]["model"] == "fake-model"
+    assert manifest["config"]["backend"] == "llm" and manifest["config"]["models"]["extract"]["model"] == "fake-model"
     assert manifest["counts"]["domains"] == manifest["counts"]["documents"] >= 4
     assert manifest["costs"]["llm"]["calls"] == 2 * manifest["counts"]["documents"]

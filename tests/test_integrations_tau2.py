@@ -65,9 +65,12 @@ async def test_verifiers_environment(tau2_run: Path) -> None:
     from verifiers.clients import OpenAIChatCompletionsClient
     from gem_env.integrations.verifiers_env import load_environment
     from gem_env.testing import FakeOpenAIServer
-    from test_verifiers_env import workflow_policy
+    from gem_env.io.taskset import load_task_set
+    from test_verifiers_env import _run_verdicts, workflow_policy
+    tasks, _ = load_task_set(tau2_run)
     env = load_environment(tasks=tau2_run, limit=4)
     with FakeOpenAIServer(workflow_policy(tau2_run)) as server:
         client = OpenAIChatCompletionsClient(AsyncOpenAI(base_url=server.base_url, api_key="test"))
         results = await env.evaluate(client, model="fake", num_examples=4, on_progress=lambda *a, **k: None)
-    assert [o["reward"] for o in results["outputs"]] == [1.0] * 4
+    verdicts = _run_verdicts(tau2_run)
+    assert [o["reward"] for o in results["outputs"]] == [float(verdicts[t.id]) for t in tasks[:4]]

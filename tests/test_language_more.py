@@ -271,10 +271,11 @@ def test_the_card_disputes_example_uses_the_language_and_admits_every_workflow()
 
     from gem_env.stages.tasks import make_tasks
     from gem_env.tools import load_domain
-    d = load_domain(Path(__file__).resolve().parents[1] / "examples" / "domains" / "card_disputes.yaml")
+    d = load_domain(Path(__file__).resolve().parents[1] / "examples" / "domains" / "language" / "card_disputes.yaml")
     c = compile_domain(d)
-    tasks, rejected = make_tasks(c, per_domain=2 * len(d.workflows))
-    assert not rejected and {t.workflow for t in tasks} == {w.name for w in d.workflows}
-    fraud = next(t for t in tasks if t.workflow == "dispute_a_fraudulent_charge")
+    tasks, rejected = make_tasks(c, per_domain=4 * len(d.workflows))
+    assert not rejected and {w for t in tasks for w in t.workflow.split("+")} == {w.name for w in d.workflows}
+    fraud = next(t for t in tasks if t.workflow == "dispute_a_fraudulent_charge" and t.kind == "write"
+                 and t.category not in ("decline", "refusal", "multi_request"))
     assert fraud.required_outputs["dispute_id"].startswith("DSP-1") and fraud.required_outputs["card_status"] == "frozen"
-    assert [a.tool for a in fraud.gold_actions] == ["find_customer_by_email", "list_card_transactions", "open_dispute"]
+    assert [a.tool for a in fraud.gold_actions] == ["find_customer_by_email", "open_dispute"]

@@ -58,7 +58,8 @@ async def test_a_server_that_takes_json_schema_gets_the_schema_strict(client_for
     assert set(rf["json_schema"]["schema"]["required"]) == {"order_id", "amount"}
 
 
-@pytest.mark.parametrize(("support", "mode", "requests"), [("reject_schema", "json_object", 3), ("reject", "none", 4)])
+@pytest.mark.parametrize(("support", "mode", "requests"), [("reject_schema", "json_object", 3), ("reject", "none", 4),
+                                                         ("reject_schema_500", "json_object", 3)])
 async def test_auto_steps_down_once_per_refusal_and_remembers(client_for: ClientFactory, support: str, mode: str,
                                                               requests: int) -> None:
     with FakeOpenAIServer([JSONReply({"order_id": "A1", "amount": 2})], structured=support) as server:  # type: ignore[arg-type]
@@ -212,3 +213,14 @@ async def test_usage_keeps_the_calls_made_before_a_failure(client_for: ClientFac
     usage = caught.value.usage
     assert usage.calls == 1 and usage.prompt_tokens > 0 and usage.failed == 1 and usage.retries == 1
     assert client.usage.calls == 1 and client.usage.failed == 1
+
+
+async def test_clients_of_one_endpoint_share_its_concurrency(client_for: ClientFactory) -> None:
+    import asyncio
+
+    with FakeOpenAIServer([Text("ok")], latency=0.15) as server:
+        agent, user = client_for(server, concurrency=2), client_for(server, concurrency=2)
+        started = time.perf_counter()
+        await asyncio.gather(*(c.chat([HumanMessage(f"q{i}")]) for i in range(3) for c in (agent, user)))
+        elapsed = time.perf_counter() - started
+    assert elapsed >= 0.45  # six requests, two at a time on the server: three waves

@@ -55,7 +55,7 @@ async def test_the_refine_slot_runs_between_verify_and_records() -> None:
     assert [s.name for s in pipeline.stages][-3:] == ["verify", "refine", "records"]
     unit = await pipeline.run(Document(id="bank/freeze", text=FREEZE), "bank_freeze")
     assert refine.seen == [2] and unit.records["trajectories.jsonl"] == []
-    assert [r["stage"] for r in unit.records["rejected.jsonl"]] == ["verify", "verify"]
+    assert [r["stage"] for r in unit.records["rejected.jsonl"] if r["stage"] != "tasks"] == ["verify", "verify"]
 
 
 async def test_colliding_slugs_get_distinct_names_once(monkeypatch: pytest.MonkeyPatch) -> None:

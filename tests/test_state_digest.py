@@ -172,6 +172,10 @@ def test_only_tables_a_tool_can_write_get_triggers():
     assert written_tables(declarative.tables, [t.steps for t in tools]) == {"orders", "lines"}
     assert written_tables(declarative.tables, [t.steps for t in tools] + [None]) == set(declarative.tables)
     assert written_tables(declarative.tables, [[object()]]) == set(declarative.tables)  # an unknown step kind
+    branchy = compile_domain(parse_domain({**BASE, "tools": [tool("maybe_add", [
+        {"if": "qty > 0", "then": [{"insert": "lines", "values": {"order_id": "order_id", "sku": "'x'", "qty": "qty"}}],
+         "else": []}], [P("order_id"), P("qty", "integer")])]}))
+    assert written_tables(branchy.tables, [t.steps for t in branchy.tools.values()]) == {"lines"}
     triggers = {n for (n,) in declarative.new_sandbox().conn.execute(
         "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")}
     assert triggers == {"orders", "lines"}

@@ -153,7 +153,12 @@ def test_export_round_trip_targets_compile_and_verify(offline_run, tmp_path):
     docs = {d.id: d for d in iter_documents([EXAMPLES / "corpus"])}
     accepted = list(read_jsonl(offline_run / "trajectories.jsonl"))
     pairs = {s: list(read_jsonl(out / f"{s}.jsonl")) for s in ("train", "test")}
-    assert sum(map(len, pairs.values())) == len(accepted) > 0 and not list(read_jsonl(out / "skipped.jsonl"))
+    skipped = list(read_jsonl(out / "skipped.jsonl"))
+    assert sum(map(len, pairs.values())) + len(skipped) == len(accepted) and sum(map(len, pairs.values())) >= 4
+    nameable = {"complete", "refuse", "decline", "disambiguate"}
+    by_id = {t["id"]: t for t in accepted}
+    assert all(by_id[s["id"]]["task"]["category"] not in nameable for s in skipped)  # sessions, lookups
+    assert all("is not one workflow on one row" in s["reason"] for s in skipped)
     assert not {p["domain"] for p in pairs["train"]} & {p["domain"] for p in pairs["test"]}
     for pair in pairs["train"] + pairs["test"]:
         system, user, assistant = pair["messages"]
@@ -190,3 +195,22 @@ def test_export_writes_a_datasets_dict_when_the_hf_extra_is_there(offline_run, t
         rows = list(read_jsonl(out / f"{split}.jsonl"))
         assert [r["id"] for r in dd[split]] == [r["id"] for r in rows]
         assert [m["content"] for m in dd[split][0]["messages"]] == [m["content"] for m in rows[0]["messages"]]
+
+
+def _ground(reply: dict):
+    parsed, error = parse_synth_reply(json.dumps(reply))
+    assert error is None
+    compiled = compile_reply_domain(parsed, "ex", Document(id="ex", text=EXAMPLE_TEXT))
+    return ground_reply(parsed, compiled)
+
+
+def test_invalid_arguments_stop_the_replay_and_a_foreseen_failure_does_not():
+    bad = copy.deepcopy(example_reply())
+    bad["conversation"][1]["calls"][0]["arguments"] = {"order": "ORD-76960"}
+    got = _ground(bad)
+    assert isinstance(got, Stopped) and got.reached == "replay" and "invalid arguments for get_order" in got.reason
+    foreseen = copy.deepcopy(example_reply())
+    foreseen["conversation"][1]["calls"].insert(0, {"tool": "get_order", "arguments": {"order_id": "ORD-00000"},
+                                                    "reply": {"error": "Order not found"}})
+    task, trajectory = _ground(foreseen)
+    assert trajectory.meta["tool_errors"] == 1 and trajectory.verification.passed

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from gem_env.cli import main
+from gem_env.io.rundir import read_jsonl
 from gem_env.io.taskset import load_task_set
 
 from conftest import EXAMPLES
@@ -48,14 +49,28 @@ async def _evaluate(env, server: FakeOpenAIServer, n: int):
     return await env.evaluate(client, model="fake-model", num_examples=n, max_concurrent=2, on_progress=lambda *a, **k: None)
 
 
+def _run_verdicts(run: Path) -> dict[str, bool]:
+    """task id -> whether `gem synthesize` accepted its trajectory."""
+    verdicts = {t["task"]["id"]: True for t in read_jsonl(run / "trajectories.jsonl")}
+    for r in read_jsonl(run / "rejected.jsonl"):
+        if isinstance(r.get("trajectory"), dict):
+            verdicts.setdefault(r["trajectory"]["task"]["id"], False)
+    return verdicts
+
+
 async def test_rollouts_against_the_test_server_are_rewarded_by_verification(run_dir: Path) -> None:
-    env = load_environment(tasks=run_dir, limit=4)
-    assert env.eval_dataset.num_rows == 4
+    """The workflow agent behind an OpenAI-compatible endpoint, driven by verifiers, earns exactly
+    the verdicts `gem synthesize` gave the same agent and user on the same tasks."""
+    tasks, _ = load_task_set(run_dir)
+    env = load_environment(tasks=run_dir, limit=6)
+    assert env.eval_dataset.num_rows == 6
     with FakeOpenAIServer(workflow_policy(run_dir)) as server:
-        results = await _evaluate(env, server, 4)
+        results = await _evaluate(env, server, 6)
         assert server.requests and all(r.get("tools") for r in server.requests)
     outputs = results["outputs"]
-    assert [o["reward"] for o in outputs] == [1.0] * 4
+    verdicts = _run_verdicts(run_dir)
+    expected = [float(verdicts[t.id]) for t in tasks[:6]]
+    assert [o["reward"] for o in outputs] == expected and 1.0 in expected
     completion = outputs[0]["completion"]
     roles = [m["role"] if isinstance(m, dict) else m.role for m in completion]
     assert "tool" in roles and roles.count("user") >= 1
@@ -63,7 +78,7 @@ async def test_rollouts_against_the_test_server_are_rewarded_by_verification(run
 
 async def test_a_model_that_does_nothing_gets_no_reward(run_dir: Path) -> None:
     tasks, _ = load_task_set(run_dir)
-    write = next(t for t in tasks if t.kind == "write")
+    write = next(t for t in tasks if t.kind == "write" and not t.declines)
     env = load_environment(tasks=run_dir, domain=write.domain, limit=1)
     with FakeOpenAIServer([Text("Sorry, I cannot help with that.")]) as server:
         results = await _evaluate(env, server, 1)

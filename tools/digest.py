@@ -77,6 +77,9 @@ def written_tables(tables: dict[str, Table], effects: Iterable[list[Any] | None]
             elif isinstance(st, fx.ForEach):
                 if not walk(st.body):
                     return False
+            elif isinstance(st, fx.If):
+                if not (walk(st.then) and walk(st.else_)):
+                    return False
             elif not isinstance(st, _READS):
                 return False
         return True

@@ -18,9 +18,10 @@ SUBCOMMANDS = {
     "filter": "judge which documents describe a procedure an assistant could carry out",
     "extract": "filter a corpus and extract a runnable domain from each procedure",
     "synthesize": "text -> verified multi-turn tool-use trajectories",
+    "refine": "make a run's verified tasks harder, re-ground and re-verify them",
     "verify": "replay a run's trajectories and confirm every verdict",
     "eval": "measure an agent on a task set (pass^k, pass@k)",
-    "export": "export accepted trajectories for training (openai, sharegpt, hf)",
+    "export": "export accepted trajectories for training (openai, sharegpt, hf, synthesizer)",
     "serve": "serve a domain's tools over MCP (a sandbox per client session)",
     "report": "one self-contained HTML page about a run (funnel, charts, trajectories)",
 }

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..agents.base import Assistant
-from ..backends import make_agent, make_user
+from ..backends import make_agent, make_task_user
 from ..stages.ground.episode import Limits
 from ..errors import GemError
 from ..evaluate import EvalSettings, build_report, format_table, run_eval, write_eval
@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-tool-errors", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print the JSON report instead of the table")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    add_llm_options(p)
+    add_llm_options(p, roles=("agent", "user"))
     p.set_defaults(handler=run, cache_dir="")  # a response cache would make every trial the same
 
 
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         return make_agent(backend, compiled, agent_client, usage=usage)
 
     def user(task: Task, seed: int, usage: Any) -> UserSimulator:  # a model user takes its seed from the endpoint's --seed
-        return make_user(args.user, task.scenario, user_client, seed=seed, usage=usage)
+        return make_task_user(args.user, task, user_client, seed=seed, usage=usage)
 
     settings = EvalSettings(trials=args.trials, concurrency=args.concurrency, seed=args.seed,
                             limits=Limits(args.max_turns, args.max_tool_errors))

@@ -11,7 +11,7 @@ from ..progress import Progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="export accepted trajectories for training (openai, sharegpt, hf)")
+    p = sub.add_parser("export", help="export accepted trajectories for training (openai, sharegpt, hf, synthesizer)")
     p.add_argument("run", help="a run directory (gem synthesize/eval --out)")
     p.add_argument("--format", required=True, choices=FORMATS,
                    help="openai: chat fine-tuning JSONL; sharegpt: LLaMA-Factory; hf: datasets.DatasetDict; "

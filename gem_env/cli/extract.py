@@ -17,6 +17,7 @@ import sys
 from typing import Any
 
 from ..errors import GemError
+from .options import stage_backends, stage_roles
 from .running import add_run_options, check_run_options, corpus_items, execute, model_configs, progress_bar
 
 
@@ -38,11 +39,12 @@ def add_stage_options(p: argparse.ArgumentParser) -> None:
 def stage_config(args: argparse.Namespace, stop: str) -> Any:
     from ..pipeline import PipelineConfig
     check_run_options(args)
-    if args.threshold is not None and args.backend != "offline":
+    filter_backend, extract_backend = stage_backends(args)
+    if args.threshold is not None and filter_backend != "offline":
         raise GemError("--threshold applies to the offline filter only")
-    roles = [("stages", None)] if args.backend == "llm" else []
-    return PipelineConfig(backend=args.backend, seed=args.seed, stop=stop, threshold=args.threshold,
-                          models=model_configs(args, roles))
+    return PipelineConfig(backend=args.backend, filter=args.filter_backend, extract=args.extract_backend,
+                          seed=args.seed, stop=stop, threshold=args.threshold,
+                          models=model_configs(args, stage_roles(args, extract=stop != "filter")))
 
 
 def run(args: argparse.Namespace) -> int:

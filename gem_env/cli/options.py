@@ -24,7 +24,34 @@ def corpus_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 DEFAULT_MAX_TOKENS = {"filter": 1024, "extract": 4096, "agent": 1024, "user": 256}
 
 
-def add_llm_options(p: argparse.ArgumentParser, roles: tuple[str, ...] = ("agent", "user")) -> None:
+def add_stage_backend_options(p: argparse.ArgumentParser) -> None:
+    """--filter and --extract, each offline or llm with its own model; --backend sets both."""
+    g = p.add_argument_group("stage backends (--backend is the shorthand for both)")
+    g.add_argument("--filter", dest="filter_backend", choices=["offline", "llm"], default=None,
+                   help="stage 1, the relevance filter (default: --backend)")
+    g.add_argument("--extract", dest="extract_backend", choices=["offline", "llm"], default=None,
+                   help="stage 2, the domain extractor (default: --backend)")
+    g.add_argument("--filter-model", default=None, help="model of an LLM filter (default: --model)")
+    g.add_argument("--extract-model", default=None, help="model of an LLM extractor (default: --model)")
+
+
+def stage_backends(args: argparse.Namespace) -> tuple[str, str]:
+    """The filter's and the extractor's backend: their own option, else --backend."""
+    backend = getattr(args, "backend", "offline")
+    return (getattr(args, "filter_backend", None) or backend, getattr(args, "extract_backend", None) or backend)
+
+
+def stage_roles(args: argparse.Namespace, *, extract: bool = True) -> list[tuple[str, str | None]]:
+    """The (role, model) of each stage that uses a model: ``filter`` and ``extract``."""
+    filter_backend, extract_backend = stage_backends(args)
+    roles = [("filter", getattr(args, "filter_model", None))] if filter_backend == "llm" else []
+    if extract and extract_backend == "llm":
+        roles.append(("extract", getattr(args, "extract_model", None)))
+    return roles
+
+
+def add_llm_options(p: argparse.ArgumentParser,
+                    roles: tuple[str, ...] = ("filter", "extract", "agent", "user")) -> None:
     g = p.add_argument_group("LLM endpoint (any OpenAI-compatible server)")
     g.add_argument("--model", default=os.environ.get("GEM_MODEL"), help="model name (env GEM_MODEL)")
     g.add_argument("--base-url", default=os.environ.get("GEM_BASE_URL"),

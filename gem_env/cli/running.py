@@ -9,7 +9,7 @@ import sys
 from typing import Any, Callable, Iterator
 
 from ..errors import GemError
-from .options import add_corpus_options, add_llm_options, corpus_kwargs, llm_model_config
+from .options import add_corpus_options, add_llm_options, add_stage_backend_options, corpus_kwargs, llm_model_config
 
 
 def add_run_options(p: argparse.ArgumentParser, *, concurrency: int) -> None:
@@ -28,6 +28,7 @@ def add_run_options(p: argparse.ArgumentParser, *, concurrency: int) -> None:
     p.add_argument("--ray-address", default=None,
                    help="with --engine ray: the cluster to join, e.g. ray://head:10001 or auto "
                         "(default: start a local Ray)")
+    add_stage_backend_options(p)
     add_corpus_options(p)
     add_llm_options(p)
 
@@ -45,7 +46,7 @@ def check_run_options(args: argparse.Namespace) -> None:
 
 def model_configs(args: argparse.Namespace, roles: list[tuple[str, str | None]]) -> dict[str, dict[str, Any]]:
     """The endpoint settings of each role that uses a model, as recorded in config.json."""
-    return {role: llm_model_config(args, model).model_dump(mode="json", exclude={"cache_dir"})
+    return {role: llm_model_config(args, model, role).model_dump(mode="json", exclude={"cache_dir"})
             for role, model in roles}
 
 

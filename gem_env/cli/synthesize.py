@@ -6,6 +6,7 @@ from typing import Any
 
 from ..errors import GemError
 from ..progress import Progress
+from .options import stage_roles
 from .running import add_run_options, check_run_options, corpus_items, execute, model_configs
 
 
@@ -19,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--agent-model", default=None, help="model for an LLM agent (default: --model)")
     p.add_argument("--tasks-per-domain", type=int, default=3)
     p.add_argument("--max-turns", type=int, default=30)
+    p.add_argument("--refine", nargs="?", const="default", default=None, metavar="OPS",
+                   help="also make harder variants of the verified tasks (stage 4; recipes as in gem refine "
+                        "--ops; without OPS: every operator with chain)")
     p.add_argument("--resume", action="store_true", help="continue a killed run in --out")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_run_options(p, concurrency=4)
@@ -33,7 +37,7 @@ def _with_synthesizer_backend(p: argparse.ArgumentParser) -> None:
             action.choices = [*(action.choices or []), "synthesizer"]
             action.help = (f"{action.help}; synthesizer: one call to a fine-tuned synthesizer model writes "
                            "domain, task and dialogue, every tool call then executed and verified "
-                           "(offline filter; --user/--agent are not used)")
+                           "(no filter: every document goes to the model; --user/--agent are not used)")
         elif action.dest in ("user", "agent", "user_model", "agent_model"):
             action.help = f"{action.help} (not used by --backend synthesizer)"
 
@@ -49,12 +53,23 @@ def config(args: argparse.Namespace) -> Any:
     uses_llm = args.backend == "llm"
     user = args.user or ("llm" if uses_llm else "scripted")
     agent = args.agent or ("llm" if uses_llm else "workflow")
-    roles = [(role, model) for role, model, used in [("stages", None, uses_llm),
-                                                     ("agent", args.agent_model, agent == "llm"),
-                                                     ("user", args.user_model, user == "llm")] if used]
-    return PipelineConfig(backend=args.backend, user=user, agent=agent, seed=args.seed,
+    roles = stage_roles(args) + [(role, model) for role, model, used in [("agent", args.agent_model, agent == "llm"),
+                                                                         ("user", args.user_model, user == "llm")]
+                                 if used]
+    return PipelineConfig(backend=args.backend, filter=args.filter_backend, extract=args.extract_backend,
+                          user=user, agent=agent, seed=args.seed,
                           tasks_per_domain=args.tasks_per_domain, max_turns=args.max_turns,
-                          models=model_configs(args, roles))
+                          models=model_configs(args, roles), refine=_recipes(args.refine))
+
+
+def _recipes(ops: str | None) -> list[str]:
+    if ops is None:
+        return []
+    from ..stages.refine.operators import DEFAULT_RECIPES, parse_recipes
+    try:
+        return ["+".join(r) for r in parse_recipes(",".join(DEFAULT_RECIPES) if ops == "default" else ops)]
+    except ValueError as err:
+        raise GemError(f"--refine: {err}") from None
 
 
 def run(args: argparse.Namespace) -> int:

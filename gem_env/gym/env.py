@@ -7,7 +7,9 @@ episodes in one event loop; `ToolUseEnv` is the `gymnasium.Env` over it. Both dr
 API
 - `reset(seed=None, options={"task_id": ...})` picks the task by id, else draws one with
   `np_random`; the observation is the user's opening message. `info`: `task_id`, `domain`,
-  `category`, `tools` (OpenAI function schemas; read-only), `policy` (the system prompt), `source`.
+  `category`, `tools` (OpenAI function schemas; read-only), `policy` (the system prompt), `source`,
+  `tools_now` (the schemas of the tools the assistant has on this turn: a refined task may hide one
+  until the assistant says it cannot do that; every step's `info` has it too).
 - `step(action)`: the assistant's next message, a dict or JSON string (`{"content": ...,
   "tool_calls": [{"name": ..., "arguments": {...}}]}` or the full OpenAI form). With tool calls
   the observation is a JSON list of the tool messages (`{"role": "tool", "tool_call_id", "content"}`)
@@ -45,7 +47,7 @@ from gymnasium.utils import seeding
 
 from ..stages.ground.episode import Episode
 from ..llm import LLMClient, LLMConfig
-from ..backends import make_user
+from ..backends import make_task_user
 from ..simulators.base import UserSimulator
 from ..stages.tasks import Task
 from ..io.taskset import load_task_set
@@ -59,7 +61,7 @@ StepResult = tuple[str, float, bool, bool, dict[str, Any]]
 UserFactory = Callable[[Task, int], UserSimulator]
 """Builds the user simulator of one episode from its task and a seed drawn from `np_random`."""
 
-TERMINATED = frozenset({"user_stop", "tool_errors", "agent_error"})
+TERMINATED = frozenset({"user_stop", "tool_errors", "agent_error", "loop"})
 ENDED_ERROR = "the episode has ended; call reset() to start a new one"
 
 
@@ -88,13 +90,13 @@ def _user_factory(user: str | UserFactory, user_llm: LLMConfig | dict[str, Any] 
     if callable(user):
         return user
     if user == "scripted":
-        return lambda task, seed: make_user("scripted", task.scenario, seed=seed)
+        return lambda task, seed: make_task_user("scripted", task, seed=seed)
     if user == "llm":
         if user_llm is None:
             raise ValueError("user='llm' needs user_llm (an LLMConfig or its fields, e.g. {'model': ...})")
         cfg = user_llm if isinstance(user_llm, LLMConfig) else LLMConfig(**user_llm)
         client = LLMClient(cfg)
-        return lambda task, seed: make_user("llm", task.scenario, client)
+        return lambda task, seed: make_task_user("llm", task, client)
     raise ValueError(f"user must be 'scripted', 'llm' or a factory, not {user!r}")
 
 
@@ -193,7 +195,7 @@ class AsyncToolUseEnv:
     def _after_reset(self, task: Task, opening: str) -> tuple[str, dict[str, Any]]:
         info: dict[str, Any] = {"task_id": task.id, "domain": task.domain, "category": task.category,
                                 "tools": self._tools[task.domain], "policy": self.episode.policy,  # type: ignore[union-attr]
-                                "source": "user"}
+                                "source": "user", "tools_now": self.episode.current_tools()}  # type: ignore[union-attr]
         if self.episode.done:  # type: ignore[union-attr]  # the user simulator failed to open
             info.update(self._end_info())
         return self._clip(opening, info), info
@@ -221,6 +223,8 @@ class AsyncToolUseEnv:
                 return self._finish(_error(str(err)), "env", {"error": str(err)})
             return _error(str(err)), 0.0, False, False, {"source": "env", "error": str(err), "turn": ep.turns}
         self._invalid = 0
+        if not replies and ep.done:  # the message itself ended the episode (it went round in circles)
+            return self._finish(_error(ep.error or f"the episode has ended ({ep.termination})"), "env")
         if not replies:
             return None
         return self._finish(json.dumps(replies, ensure_ascii=False), "tool")
@@ -232,7 +236,7 @@ class AsyncToolUseEnv:
     def _finish(self, obs: str, source: str, extra: dict[str, Any] | None = None) -> StepResult:
         ep = self.episode
         assert ep is not None
-        info: dict[str, Any] = {"source": source, "turn": ep.turns, **(extra or {})}
+        info: dict[str, Any] = {"source": source, "turn": ep.turns, "tools_now": ep.current_tools(), **(extra or {})}
         if not ep.done:
             return self._clip(obs, info), 0.0, False, False, info
         info.update(self._end_info())

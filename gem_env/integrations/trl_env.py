@@ -11,7 +11,8 @@ its JSON schema, each running the call through the same `Episode` as the gym env
 ``trl_dataset(RUN, domain=...)`` gives the matching rows (``prompt`` and ``task_id``).
 
 There are no user turns inside TRL's tool loop, so ``reset`` states the whole request at once: the
-user's goal and everything the user knows. ``get_reward(completion=None)`` replays the episode
+user's goal(s) and everything the user knows; tasks judged on the user's replies (a declined
+confirmation, a question of which record) are left out. ``get_reward(completion=None)`` replays the episode
 through `verify` and returns 1.0 when every check passes except ``ended_by_user`` (no simulated user
 closes a TRL rollout); pass the model's final answer as ``completion`` so that the facts a read task
 must tell can be checked.
@@ -47,9 +48,18 @@ def python_type(schema: dict[str, Any]) -> Any:
 
 
 def request_text(task: Task) -> str:
-    """The user's whole request in one message: the goal and every fact the user knows."""
-    facts = "; ".join(f"{humanize(k)}: {v}" for k, v in task.scenario.knows.items())
-    return f"{task.scenario.goal.rstrip('.')}." + (f" Details: {facts}." if facts else "")
+    """The user's whole session in one message: each request's goal and the facts the user knows."""
+    parts = []
+    for request in task.scenario.session():
+        facts = "; ".join(f"{humanize(k)}: {v}" for k, v in request.knows.items())
+        parts.append(f"{request.goal.rstrip('.')}." + (f" Details: {facts}." if facts else ""))
+    return " ".join(parts) if len(parts) == 1 else " ".join(f"({i}) {p}" for i, p in enumerate(parts, 1))
+
+
+def needs_user_turns(task: Task) -> bool:
+    """Tasks that verification judges on the user's replies (a declined confirmation, a question
+    of which record): they cannot be played in TRL's loop, which has no user turns."""
+    return bool(task.declines or task.ambiguities)
 
 
 def _docstring(fn: dict[str, Any]) -> str:
@@ -149,7 +159,7 @@ def _domain_tasks(tasks: str | Path, domain: str | None) -> tuple[list[Task], Co
         domain = next(iter(compiled))
     if domain not in compiled:
         raise GemError(f"{tasks} has no tasks for domain {domain!r}")
-    return [t for t in all_tasks if t.domain == domain], compiled[domain]
+    return [t for t in all_tasks if t.domain == domain and not needs_user_turns(t)], compiled[domain]
 
 
 def trl_environment(tasks: str | Path, domain: str | None = None, *, max_tool_errors: int = 5) -> type[GemTRLEnvironment]:

@@ -37,8 +37,10 @@ from ..tools import CompiledDomain
 UserFactory = Callable[[Task], UserSimulator]
 
 
-def scripted_user(task: Task) -> UserSimulator:
-    return ScriptedUser(task.scenario, seed=task.seed)
+def scripted_user(seed: int = 0) -> UserFactory:
+    """The offline scripted user, seeded as `gem synthesize --seed` seeds it (so a rollout with the
+    workflow agent replays the synthesis run's conversation)."""
+    return lambda task: ScriptedUser(task.scenario, seed=seed)
 
 
 def _run(coro: Any) -> Any:
@@ -92,7 +94,7 @@ def build_dataset(tasks: list[Task], domains: dict[str, CompiledDomain], make_us
 class GemToolUseEnv(vf.MultiTurnEnv):
     """User simulator ⇄ model ⇄ sandbox, one `Episode` per rollout, rewarded by `verify`."""
 
-    def __init__(self, tasks: list[Task], domains: dict[str, CompiledDomain], *, make_user: UserFactory = scripted_user,
+    def __init__(self, tasks: list[Task], domains: dict[str, CompiledDomain], *, make_user: UserFactory,
                  max_turns: int = 30, max_tool_errors: int = 5, **kwargs: Any) -> None:
         self.gem_tasks = {t.id: t for t in tasks}
         self.gem_domains = domains
@@ -140,13 +142,15 @@ class GemToolUseEnv(vf.MultiTurnEnv):
 
 
 def load_environment(tasks: str | Path = "runs/demo", *, domain: str | None = None, limit: int | None = None,
-                     max_turns: int = 30, max_tool_errors: int = 5, make_user: UserFactory = scripted_user,
-                     **kwargs: Any) -> GemToolUseEnv:
-    """The environment over a run directory or tasks.jsonl (optionally one domain, the first ``limit`` tasks)."""
+                     max_turns: int = 30, max_tool_errors: int = 5, seed: int = 0,
+                     make_user: UserFactory | None = None, **kwargs: Any) -> GemToolUseEnv:
+    """The environment over a run directory or tasks.jsonl (optionally one domain, the first ``limit``
+    tasks). ``make_user`` builds each rollout's user simulator (default: the scripted user with ``seed``)."""
     all_tasks, domains = load_task_set(tasks)
     chosen = [t for t in all_tasks if domain is None or t.domain == domain][:limit]
     if not chosen:
         raise ValueError(f"{tasks}: no tasks" + (f" for domain {domain!r}" if domain else ""))
     used = {t.domain for t in chosen}
-    return GemToolUseEnv(chosen, {n: d for n, d in domains.items() if n in used}, make_user=make_user,
+    return GemToolUseEnv(chosen, {n: d for n, d in domains.items() if n in used},
+                         make_user=make_user or scripted_user(seed),
                          max_turns=max_turns, max_tool_errors=max_tool_errors, **kwargs)

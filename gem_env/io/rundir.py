@@ -99,10 +99,9 @@ class RunDir:
             os.replace(tmp, path)
 
     def write_unit(self, doc_id: str, records: dict[str, list[dict[str, Any]]],
-                   domain: tuple[str, str] | None = None) -> None:
+                   domain: tuple[str, str] | list[tuple[str, str]] | None = None) -> None:
         """Write one unit's records (file name -> records), its domain file, then mark it done."""
-        if domain is not None:
-            name, text = domain
+        for name, text in [domain] if isinstance(domain, tuple) else domain or []:  # one (name, text) or a list
             (self.path / "domains" / name).write_text(text, encoding="utf-8")
         for name, recs in records.items():
             fh = self._handles[name]

@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import random
+import weakref
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -235,7 +236,8 @@ class LLMClient:
         if self._loop is not loop or self._model is None or self._semaphore is None:
             self._loop = loop
             self._model = self._injected or make_chat_model(self.cfg)
-            self._semaphore = asyncio.Semaphore(self.cfg.concurrency)
+            self._semaphore = _endpoint_slots(loop, self.cfg) if self._injected is None else \
+                asyncio.Semaphore(self.cfg.concurrency)
         return self._model, self._semaphore
 
     async def _invoke(self, runnable: Runnable[Any, Any], messages: list[BaseMessage]) -> tuple[AIMessage, int]:
@@ -291,6 +293,11 @@ class LLMClient:
         return _whole_message(merged)
 
     def _raise_unless_retryable(self, exc: Exception, attempt: int) -> None:
+        if isinstance(exc, openai.APIStatusError) and "response_format" in str(exc):
+            # llama-cpp-python answers a response_format it does not know with a 500: a refusal all the same
+            raise LLMRequestRejected(
+                f"LLM endpoint {self.cfg.endpoint()} rejected the request: {describe(exc)}", Usage(retries=attempt)
+            ) from exc
         if isinstance(exc, openai.APIStatusError) and not is_transient(exc):
             overflow, context = context_overflow(str(exc))
             if overflow and exc.status_code in (400, 413, 422):
@@ -330,6 +337,21 @@ async def _next_within(chunks: Any, seconds: float) -> Any:
             await task
         raise TimeoutError
     return task.result()
+
+
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _endpoint_slots(loop: asyncio.AbstractEventLoop, cfg: LLMConfig) -> asyncio.Semaphore:
+    """The semaphore of ``cfg``'s endpoint in ``loop``: clients of one server (the agent, the user
+    and the stages on one vLLM, say) share ``concurrency`` requests in flight, as the server sees
+    them. The first client of an endpoint sets the limit."""
+    slots = _SLOTS.setdefault(loop, {})
+    key = cfg.base_url or "openai"
+    if key not in slots:
+        slots[key] = asyncio.Semaphore(cfg.concurrency)
+    return slots[key]
 
 
 def _whole_message(merged: AIMessageChunk) -> AIMessage:

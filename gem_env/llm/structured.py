@@ -98,7 +98,7 @@ def schema_instructions(schema: type[BaseModel]) -> str:
     return (
         "Reply with one JSON object that conforms to the JSON Schema below, and nothing else "
         "(no prose, no code fences).\n"
-        + json.dumps(schema.model_json_schema(), indent=1)
+        + json.dumps(schema.model_json_schema(), separators=(",", ":"))
     )
 
 

@@ -2,7 +2,7 @@
 
 Models differ and tokenizer files cannot be fetched at run time, so counts are estimated: a run of
 letters is a token per 5 letters (at least one), digits go in threes, a run of punctuation a token
-per 2 characters. On English prose and on JSON this lands at or a little above
+per 3 characters (JSON's `":"` and `"},{"` are one or two tokens). On English prose and on JSON this lands at or a little above
 what BPE tokenizers (Llama, Qwen, GPT) count, which is the safe side for a budget.
 """
 from __future__ import annotations
@@ -19,5 +19,5 @@ def estimate_tokens(text: str) -> int:
         if piece[0].isdigit():
             total += 1
         else:
-            total += -(-len(piece) // (5 if piece[0].isalpha() else 2))
+            total += -(-len(piece) // (5 if piece[0].isalpha() else 3))
     return total

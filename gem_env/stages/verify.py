@@ -11,6 +11,8 @@ import re
 from typing import Any
 
 from ..simulators.scenario import STOP
+from .ground.plan import PlannedTools
+from .refine.checks import variant_checks
 from .tasks import Task
 from .verify_kinds import kind_checks
 from .verify_text import said
@@ -29,9 +31,10 @@ def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain)
     with scratch_sandbox(compiled) as sandbox:  # a pooled copy of the template, rewound afterwards
         replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
         invalid, unexecuted, mismatched = [], [], []
-        for _, call in tool_calls(messages):
+        planned = PlannedTools(sandbox, task.plan)
+        for i, call in tool_calls(messages):
             fn = call.get("function") or {}
-            result = sandbox.call(fn.get("name"), fn.get("arguments") or "{}")
+            result = planned.call(fn.get("name"), fn.get("arguments") or "{}", messages[:i])
             if result.error_kind in ("unknown_tool", "invalid_arguments"):
                 invalid.append({"tool": fn.get("name"), "error": result.error})
             if call.get("id") not in replies:
@@ -53,6 +56,7 @@ def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain)
     checks.extend(_output_checks(task, messages))
     checks.extend(kind_checks(task, messages, compiled))
     checks.append(_ended_check(messages))
+    checks.extend(variant_checks(task, messages, said))
     return Verification(passed=all(c.passed for c in checks), checks=checks)
 
 

@@ -16,10 +16,11 @@ from typing import Any, Literal, get_args
 from gem_env.testing.replies import Fault, Reply, Slow, Text, ToolCalls
 
 ReplyFn = Callable[[dict[str, Any]], Reply]
-StructuredSupport = Literal["accept", "reject_schema", "reject"]
+StructuredSupport = Literal["accept", "reject_schema", "reject", "reject_schema_500"]
 """How the server treats ``response_format``: accept any; refuse ``json_schema`` (but take
 ``json_object``); refuse any ``response_format``. Refusals are HTTP 400s, as llama.cpp and older
-vLLM builds answer."""
+vLLM builds answer, except ``reject_schema_500``: a 500 naming the field, as llama-cpp-python's
+server answers ``json_schema``."""
 
 
 class FakeOpenAIServer:
@@ -162,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner._sleep(owner.latency)
         refusal = _refusal(owner.structured, body.get("response_format"))
         if refusal:
-            self._send_error(400, refusal)
+            self._send_error(500 if owner.structured == "reject_schema_500" else 400, refusal)
         elif isinstance(reply, Fault):
             self._send_fault(reply, streamed=bool(body.get("stream")))
         elif isinstance(reply, Slow) and body.get("stream"):

@@ -55,7 +55,7 @@ def write(out: Path, splits: dict[str, Iterable[Example]], *, run: RunInfo,
 def sft_pair(ex: Example, record: dict[str, Any], documents: dict[str, Any],
              anchors: "_AnchorFinder") -> dict[str, Any] | str:
     """One SFT pair, or why this trajectory cannot be one."""
-    from ...stages.synthesizer.format import dump_target, target_domain, target_from_messages
+    from ...stages.synthesizer.format import FORMAT, TASK_KINDS, dump_target, target_domain, target_from_messages
     from ...stages.synthesizer.prompt import synth_chat
     doc = documents.get(ex.doc_id or "")
     if doc is None:
@@ -64,10 +64,13 @@ def sft_pair(ex: Example, record: dict[str, Any], documents: dict[str, Any],
     task = record.get("task") or {}
     if domain is None or not record.get("messages"):
         return "the run has no domain file or messages for this trajectory"
-    anchor = anchors.find(ex.domain, task.get("workflow"), task.get("id"))
+    kind = task.get("category") or "complete"
+    if kind not in TASK_KINDS:
+        return f"a {kind!r} task is not one workflow on one row, which is all {FORMAT} can name"
+    anchor = anchors.find(ex.domain, task.get("workflow"), kind, task.get("id"))
     if anchor is None:
         return "its task is not on a seed row of its workflow's anchor (a refined variant?)"
-    target = target_from_messages(target_domain(domain), task["workflow"], anchor, record["messages"])
+    target = target_from_messages(target_domain(domain), task["workflow"], anchor, record["messages"], kind)
     category = ex.category if _asks_category(ex.id) else None
     messages = [*synth_chat(doc, category), {"role": "assistant", "content": dump_target(target)}]
     return {"messages": messages, "id": ex.id, "domain": ex.domain, "category": ex.category,
@@ -80,22 +83,23 @@ def _asks_category(record_id: str) -> bool:
 
 
 class _AnchorFinder:
-    """The anchor key of a task: the seed row of its workflow's anchor whose task id is the task's."""
+    """The anchor key of a task: the seed row its task id was made from (`stages.tasks.build.task_id`)."""
 
     def __init__(self, run: RunInfo) -> None:
         self.run = run
-        self._keys: dict[tuple[str, str], dict[str, str]] = {}
+        self._keys: dict[tuple[str, str, str], dict[str, Any]] = {}
 
-    def find(self, domain: str, workflow: str | None, task_id: str | None) -> Any:
+    def find(self, domain: str, workflow: str | None, kind: str, task_id: str | None) -> Any:
         if workflow is None or task_id is None:
             return None
-        if (domain, workflow) not in self._keys:
-            self._keys[(domain, workflow)] = self._task_ids(domain, workflow)
-        return self._keys[(domain, workflow)].get(task_id)
+        if (domain, workflow, kind) not in self._keys:
+            self._keys[(domain, workflow, kind)] = self._task_ids(domain, workflow, kind)
+        return self._keys[(domain, workflow, kind)].get(task_id)
 
-    def _task_ids(self, domain: str, workflow: str) -> dict[str, Any]:
+    def _task_ids(self, domain: str, workflow: str, kind: str) -> dict[str, Any]:
         from ...stages.extract.offline import check_domain
-        from ...stages.tasks import _task_id, anchor_rows  # the id scheme tasks are made with
+        from ...stages.tasks import anchor_rows
+        from ...stages.tasks.build import task_id
         from ...tools import parse_domain
         compiled = check_domain(parse_domain(self.run.domains[domain]))
         if isinstance(compiled, str):
@@ -104,7 +108,9 @@ class _AnchorFinder:
         if wf is None:
             return {}
         pk = compiled.tables[wf.anchor.table].pk
-        return {_task_id(domain, workflow, str(r[pk])): r[pk] for r in anchor_rows(compiled, wf)}
+        name = workflow if kind == "complete" else f"{kind}.{workflow}"
+        rows = anchor_rows(compiled, wf, matching=kind != "refuse")
+        return {task_id(domain, name, str(r[pk])): r[pk] for r in rows}
 
 
 def _documents(corpus: Iterable[str]) -> dict[str, Any]:

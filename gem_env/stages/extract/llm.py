@@ -44,22 +44,17 @@ DRAFT_SCHEMA: dict[str, Any] = {
 EXAMPLE_TEXT = """\
 # Lost cards and disputed charges
 1. Sign in with your email and give the last four digits of the card.
-2. Lost card: we block it at once. If you also saw charges you did not make, we freeze the account too.
+2. Lost card: we block it at once.
 3. To dispute a charge, give its transaction ID (like TX-40917) and a reason: fraud, wrong amount or duplicate.
+   For fraud we also block the card.
 4. Pending transactions cannot be disputed and charges under $5 are not eligible; a charge is disputed once.
 5. You get a dispute number like DSP-77031."""
 
 EXAMPLE_DOMAIN: dict[str, Any] = {
-    "name": "cards_and_disputes",
-    "description": "Blocking lost cards and disputing charges",
     "entities": [
-        {"name": "accounts", "primary_key": "account_id", "rows": 12, "fields": [
-            {"name": "account_id", "type": "string", "faker": {"provider": "bothify", "args": {"text": "ACC-####"}}},
-            {"name": "email", "type": "string", "faker": "email", "unique": True},
-            {"name": "frozen", "type": "boolean", "values": [False]}]},
         {"name": "cards", "primary_key": "card_id", "rows": 20, "fields": [
-            {"name": "card_id", "type": "string", "faker": {"provider": "bothify", "args": {"text": "CRD-#####"}}},
-            {"name": "account_id", "type": "string", "foreign_key": "accounts.account_id"},
+            {"name": "card_id", "type": "string"},
+            {"name": "email", "type": "string", "faker": "email"},
             {"name": "last4", "type": "string", "faker": {"provider": "numerify", "args": {"text": "####"}}},
             {"name": "status", "type": "string", "values": ["active", "blocked"], "weights": [4, 1]}]},
         {"name": "transactions", "primary_key": "txn_id", "rows": 30, "fields": [
@@ -67,30 +62,25 @@ EXAMPLE_DOMAIN: dict[str, Any] = {
             {"name": "card_id", "type": "string", "foreign_key": "cards.card_id"},
             {"name": "amount", "type": "number", "range": [1, 400]},
             {"name": "status", "type": "string", "values": ["posted", "pending"], "weights": [3, 1]}]},
-        {"name": "disputes", "primary_key": "dispute_id", "rows": 0, "fields": [
+        {"name": "disputes", "primary_key": "dispute_id", "fields": [
             {"name": "dispute_id", "type": "string"},
             {"name": "txn_id", "type": "string", "foreign_key": "transactions.txn_id"},
-            {"name": "reason", "type": "string", "values": ["fraud", "wrong amount", "duplicate"]},
+            {"name": "reason", "type": "string"},
             {"name": "status", "type": "string", "default": "open"}]},
     ],
     "tools": [
-        {"name": "find_card", "kind": "read", "description": "A card by account email and last four digits.",
+        {"name": "find_card", "kind": "read", "description": "A card by email and last four digits.",
          "parameters": [{"name": "email", "type": "string"}, {"name": "last4", "type": "string"}],
-         "effect": [{"find": "accounts", "as": "acct", "where": {"email": "email"}, "nocase": ["email"],
-                     "error": "No account with that email"},
-                    {"find": "cards", "as": "card", "where": {"account_id": "acct.account_id", "last4": "last4"},
+         "effect": [{"find": "cards", "as": "card", "where": {"email": "email", "last4": "last4"}, "nocase": ["email"],
                      "error": "No such card"},
-                    {"return": "project(card, ['card_id', 'last4', 'status'])"}],
+                    {"return": "project(card, ['card_id', 'status'])"}],
          "span": {"text": "give the last four digits of the card"}},
-        {"name": "block_card", "kind": "write", "description": "Block a lost card; freeze_account also freezes its account.",
-         "parameters": [{"name": "card_id", "type": "string"},
-                        {"name": "freeze_account", "type": "boolean", "required": False, "default": False}],
+        {"name": "block_card", "kind": "write", "description": "Block a card.",
+         "parameters": [{"name": "card_id", "type": "string"}],
          "effect": [{"find": "cards", "as": "card", "where": {"card_id": "card_id"}, "error": "No such card"},
                     {"require": "card.status == 'active'", "message": "Card {card_id} is already blocked"},
                     {"update": "cards", "row": "card", "set": {"status": "'blocked'"}},
-                    {"find": "accounts", "as": "acct", "where": {"account_id": "card.account_id"}},
-                    {"update": "accounts", "row": "acct", "set": {"frozen": "acct.frozen or freeze_account"}},
-                    {"return": {"card_id": "card_id", "status": "card.status", "account_frozen": "acct.frozen"}}],
+                    {"return": {"card_id": "card_id", "status": "card.status"}}],
          "span": {"text": "Lost card: we block it at once."}},
         {"name": "open_dispute", "kind": "write", "description": "Dispute a posted charge of $5 or more.",
          "parameters": [{"name": "txn_id", "type": "string"},
@@ -100,14 +90,14 @@ EXAMPLE_DOMAIN: dict[str, Any] = {
                     {"require": "txn.amount >= 5", "message": "Charges under $5 are not eligible"},
                     {"require": "count_rows('disputes', {txn_id: txn_id}) == 0", "message": "Already disputed"},
                     {"insert": "disputes", "as": "d",
-                     "values": {"dispute_id": "next_id('DSP-')", "txn_id": "txn_id", "reason": "reason"}},
-                    {"return": {"dispute_id": "d.dispute_id", "status": "d.status", "card_id": "txn.card_id"}}],
+                     "values": {"dispute_id": "next_id('DSP-#####')", "txn_id": "txn_id", "reason": "reason"}},
+                    {"return": {"dispute_id": "d.dispute_id", "card_id": "txn.card_id"}}],
          "span": {"text": "Pending transactions cannot be disputed"}},
     ],
     "workflows": [
         {"name": "block_lost_card", "category": "card", "goal": "my card ending {last4} is lost, block it",
          "anchor": {"table": "cards", "filter": "row.status == 'active'"},
-         "knows": {"email": "lookup('accounts', row.account_id).email", "last4": "row.last4"},
+         "knows": {"email": "row.email", "last4": "row.last4"},
          "steps": [{"tool": "find_card", "args": {"email": {"user": "email"}, "last4": {"user": "last4"}}, "as": "card"},
                    {"tool": "block_card", "args": {"card_id": {"result": "card.card_id"}}, "as": "blocked"}],
          "tells": {"status": "blocked.status"}},
@@ -117,8 +107,7 @@ EXAMPLE_DOMAIN: dict[str, Any] = {
          "knows": {"txn_id": "row.txn_id", "reason": "'fraud' if row.amount > 200 else 'wrong amount'"},
          "steps": [{"tool": "open_dispute", "args": {"txn_id": {"user": "txn_id"}, "reason": {"user": "reason"}},
                     "as": "dispute"},
-                   {"tool": "block_card", "when": "reason == 'fraud'",
-                    "args": {"card_id": {"result": "dispute.card_id"}, "freeze_account": {"const": True}}}],
+                   {"tool": "block_card", "when": "reason == 'fraud'", "args": {"card_id": {"result": "dispute.card_id"}}}],
          "tells": {"dispute_id": "dispute.dispute_id"}},
     ],
     "policy": [{"id": "P1", "text": "Pending transactions cannot be disputed; charges under $5 are not eligible."}],
@@ -126,38 +115,40 @@ EXAMPLE_DOMAIN: dict[str, Any] = {
 
 SYSTEM = """\
 You turn a help-centre article, policy or how-to guide into an executable tool sandbox: one JSON \
-object with tables (entities), tools whose effects are small declarative programs over the tables, \
-workflows (one per distinct request the document serves: usually 2-4) and policy.
+object with tables (entities), tools whose effects are declarative programs over the tables, \
+workflows (one per request the document serves, usually 2-4) and policy.
 
-entities: tables {{name (plural), primary_key, rows (0-{max_rows}), fields}}; link tables by foreign keys. \
-Field {{name, type}}, type string|integer|number|boolean|date|datetime|json, plus how seed rows get values: \
-"values" [...] (+"weights"), "range" [min, max] (numbers, ISO dates), "faker" (provider, or \
-{{"provider": "bothify", "args": {{"text": "ORD-#####"}}}} for ids in the text's pattern), "foreign_key" \
-"table.key", "default"; "nullable", "unique". Make a table for each thing the text names or identifies \
-(accounts, cards, orders, bookings...), with the statuses and values it lists.
+entities: {{name (plural), primary_key, rows (0-{max_rows} generated), fields, data}}: a table for each \
+thing the text names or identifies, linked by foreign keys. field {{name, type (string integer number \
+boolean date datetime json), and how rows get values: "values" [..] (+"weights"), "range" [min, max] \
+(numbers, ISO dates), "faker" (provider, or {{"provider": "bothify", "args": {{"text": "ORD-#####"}}}}), \
+"foreign_key" "table.key", "default", "nullable", "unique"}}. "data": [{{field: value}}] gives a \
+reference table's rows (plans, fees, reasons).
 
-tools: {{name (verb_object), description, kind "read"|"write", parameters [{{name, type (string|integer|\
-number|boolean|array|object), description, enum, required, default}}], effect, span}}. The parameters a \
-real API would take. A read never changes rows; a write changes them, guarded by a require for every \
-rule the text states (must, only if, cannot, within N days, under $5). effect steps, one keyword each:
+tools: {{name (verb_object), description, kind "read"|"write", parameters [{{name, type (string integer \
+number boolean array object), description, enum, required, default}}], effect, span}}, with the \
+parameters a real API takes. A read changes nothing; a write has a require for every rule the text \
+states (must, only if, cannot, within N days, under $5). effect steps:
  {{"find": T, "as": N, "where": {{F: E}}, "nocase": [F], "filter": E, "many": true, "optional": true, \
-"order_by": ["-F"], "limit": 5, "error": MSG}} binds a row (or a list with many)
+"order_by": ["-F"], "limit": 5, "error": MSG}} one row, or a list with many
  {{"require": E, "message": MSG}}  {{"insert": T, "values": {{F: E}}, "as": N}}  {{"update": T, "row": N, "set": {{F: E}}}}
- {{"delete": T, "row": N}}  {{"let": {{N: E}}}}  {{"for_each": E, "as": N, "do": [steps]}}  {{"return": E or {{K: E}}}}
+ {{"delete": T, "row": N}}  {{"let": {{N: E}}}}  {{"if": E, "then": [..], "else": [..]}}  {{"for_each": E, "as": N, "do": [..]}}
+ {{"return": E}} (E or {{key: E}})
 
-E, expressions (strings; never Python): 12 'text' true null [a, b] {{k: v}}; names (parameters, \
-bound names, now, today); x.f, x['k'], xs[0], rows.f (a list of f); or and not == != < <= > >= in, \
-not in, + - * / %, a if c else b. Functions: len sum min max round lower upper str int coalesce sorted \
-unique first last zip keys project(x, ['a', 'b']) pick(rows, field, value) count_of contains \
-startswith date add_days(d, n) days_between(a, b) next_id('DSP-') lookup('table', key) \
-count_rows('table', {{field: value}}). Quote string constants: "'blocked'". In messages {{E}} is filled in.
+E, expressions (strings, never Python): 12 'text' true null [a, b] {{k: v}}; names (parameters, bound \
+names, now, today); x.f x['k'] xs[0] rows.f; or and not == != < <= > >= in, not in, + - * / %, \
+a if c else b, [E for x in xs if c]. Functions: len sum min max round lower upper str int coalesce \
+sorted unique first last join zip project(x, ['a', 'b']) pick(rows, field, value) count_of contains \
+startswith date add_days(d, n) days_between(a, b) add_business_days(d, n) business_days_between(a, b) \
+next_id('DSP-#####') lookup('table', key) count_rows('table', {{field: value}}). Quote string \
+constants: "'blocked'". In a message {{E}} is filled in.
 
-workflows: {{name, category, goal (the user's request; {{key}} names knows keys), anchor {{table, \
-filter over row}} (rows on which every require and step of the workflow holds), knows {{key: E over \
-row}} (what the user knows), steps [{{tool, args {{param: {{"user": key}} | {{"result": E over earlier \
-"as" names}} | {{"const": v}}}}, "as", "when": E (a conditional step)}}], tells {{key: E over results}} \
-(facts the assistant must say)}}. Give every required parameter an arg.
-policy: [{{id, text}}]. span: {{"text": an exact quote of the document}} on tools, steps and policy.
+workflows: {{name, category, goal ({{key}} names a knows key), anchor {{table, filter over row}} (rows on \
+which every require and step holds), knows {{key: E over row}} (what the user knows), steps [{{tool, \
+args {{param: {{"user": key}} | {{"result": E over earlier "as" names}} | {{"const": v}}}}, as, when: E}} \
+(when makes a conditional step) | {{"let": {{N: E}}}} | {{"use": group}}], tells {{key: E}} (facts the \
+assistant must say)}}; "step_groups": {{group: [steps]}} at the top shares steps. Every required parameter needs an arg.
+policy: [{{id, text}}]. span {{"text": exact quote}} on tools, steps and policy.
 
 Reply with the JSON object only.
 

@@ -275,7 +275,8 @@ class ProcedureBuilder(FieldRules):
                                   "message": f"This {self.noun} is {blocking}; it cannot be {done}"})
                 effect.append({"update": self.table, "row": row, "set": {"status": f"'{status}'", **sets}})
                 write_seen += 1
-            effect.append(result)
+            effect.append(result if info.kind == "write" else
+                          _read_result(row, self.pk, read_field, [a for a in args if a != self.pk], bool(guards)))
             tools.append({
                 "name": name, "kind": info.kind,
                 "description": _clean(f"{s.text}" if len(s.text) <= 200 else s.text[:200], 300)
@@ -335,3 +336,17 @@ class ProcedureBuilder(FieldRules):
             return parse_domain(data, origin=f"extracted from {doc.id}")
         except DomainError as err:
             return Rejection(id=doc.id, stage=STAGE, reason=f"invalid domain: {err}")
+
+
+def _read_result(row: str, pk: str, read_field: str | None, confirmed: list[str], checked: bool) -> dict[str, Any]:
+    """What a read step returns: the record's id and status, the value it looks up, and what it
+    confirmed ("the PIN matches"), not the whole record again (`get_<entity>` does that)."""
+    out: dict[str, Any] = {pk: f"{row}.{pk}", "status": f"{row}.status"}
+    if read_field:
+        out[read_field] = f"{row}.{read_field}"
+    for name in confirmed:
+        out[f"{name}_confirmed"] = True
+    if checked and not confirmed:
+        out["conditions_met"] = True
+    return {"return": out}
+

@@ -164,10 +164,10 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
             sp.min_amount = found(float(m.group(1).replace(",", "")))
     if negative:
         child_states = set(arch.child_statuses)
-        for v in (set(quoted) | words) & child_states:
+        for v in sorted((set(quoted) | words) & child_states):  # sorted: set order varies by process
             if sp.child and set(arch.child) & words and about_request:
                 sp.blocked_child.append(found(v))
-        for v in (set(quoted) | {q for q in words}) & set(arch.statuses):
+        for v in sorted((set(quoted) | words) & set(arch.statuses)):
             if sp.main in words:
                 sp.blocked_main.append(found((v, words)))
     if "only" in words and not negative:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from ...simulators.base import UserSimulator
 from ...simulators.scenario import STOP
 from ..tasks import Task
+from .plan import PlannedTools, tool_schemas
 from ...tools import CompiledDomain, Domain
 from .loops import is_infrastructure, loop_reason
 
@@ -106,9 +107,11 @@ class Episode:
         self.task = task
         self.compiled = compiled
         self.user = user
-        self.limits = Limits(max_turns, max_tool_errors)
+        # the turn limit is per request: a refined session brings follow-up requests
+        self.limits = Limits(max_turns * (1 + len(task.followups)), max_tool_errors)
         started = time.perf_counter()
         self.sandbox = compiled.new_sandbox()
+        self.tools = PlannedTools(self.sandbox, task.plan)  # a refined task's missing tools, faults
         self.policy = policy if policy is not None else policy_prompt(compiled.domain)
         self.messages: list[dict[str, Any]] = [{"role": "system", "content": self.policy}]
         self.turns = 0
@@ -145,7 +148,7 @@ class Episode:
         for call in msg.get("tool_calls", ()):
             fn = call["function"]
             started = time.perf_counter()
-            result = self.sandbox.call(fn["name"], fn["arguments"])
+            result = self.tools.call(fn["name"], fn["arguments"], self.messages[:-1])
             self.seconds["sandbox"] += time.perf_counter() - started
             self.tool_calls += 1
             if result.ok:
@@ -159,9 +162,13 @@ class Episode:
             self.termination = "tool_errors"
         elif replies and self.turns >= self.limits.max_turns:
             self.termination = "max_turns"
-        else:
+        elif replies:  # a spoken message is checked after the user's answer, which comes next
             self._check_loop()
         return replies
+
+    def current_tools(self) -> list[dict[str, Any]]:
+        """The OpenAI schemas of the tools the assistant has now (a refined task may hide some)."""
+        return tool_schemas(self.compiled, self.tools.available(self.messages))
 
     async def user_turn(self) -> str:
         """The user's reply to the conversation so far (appended); "" when the user failed."""

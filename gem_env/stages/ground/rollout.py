@@ -40,6 +40,9 @@ async def _user(state: _State) -> dict[str, Any]:
 async def _assistant(state: _State) -> dict[str, Any]:
     ep = state["episode"]
     started = time.perf_counter()
+    set_tools = getattr(state["agent"], "set_tools", None)
+    if set_tools is not None:  # the tool set may change by turn (a refined task's missing tool)
+        set_tools(ep.current_tools())
     try:
         message = await state["agent"].act(ep.messages)
     except Exception as err:  # noqa: BLE001 -- LLM unavailable, a bug in the agent: end, don't crash
@@ -107,7 +110,7 @@ async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, us
                  policy=policy)
     try:
         await rollout_graph().ainvoke({"episode": ep, "agent": agent, "pending": None},
-                                      {"recursion_limit": 4 * limits.max_turns + 10})
+                                      {"recursion_limit": 4 * ep.limits.max_turns + 10})
     finally:
         ep.close()
     verify_started = time.perf_counter()

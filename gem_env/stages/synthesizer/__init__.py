@@ -8,7 +8,7 @@
 """
 from .format import FORMAT, SynthReply, parse_synth_reply, target_from_messages
 from .replay import Stopped, ground_reply
-from .stage import SynthesizerStage
+from .stage import SynthesizerStage, Unfiltered
 
 __all__ = ["FORMAT", "Stopped", "SynthReply", "SynthesizerStage", "ground_reply", "parse_synth_reply",
-           "target_from_messages"]
+           "target_from_messages", "Unfiltered"]

@@ -13,7 +13,9 @@ and the format of that export's targets (see docs/synthesizer.md)::
        {"role": "assistant", "content": "Your order ORD-53918 is cancelled."},
        {"role": "user", "content": "Thanks! ###STOP###"}]}
 
-``task.anchor`` is the primary key of the anchor row the task is instantiated on. ``reply`` is what
+``task.anchor`` is the primary key of the anchor row the task is instantiated on; ``task.kind``
+(default ``complete``; or ``refuse``, ``decline``, ``disambiguate``) the kind of request, as
+`stages.tasks` makes them (a refusal's row is one the anchor's filter leaves out). ``reply`` is what
 the tool answered (in a target) or what the model imagines it answers (in a model's reply); the
 backend never trusts it: every call is executed and its reply replaced by the real one.
 """
@@ -39,9 +41,14 @@ class Turn(BaseModel):
     calls: list[Call] = Field(default_factory=list)
 
 
+#: Task kinds a reply can name: one workflow on one anchor row (`stages.tasks.instantiate`).
+TASK_KINDS = ("complete", "refuse", "decline", "disambiguate")
+
+
 class TaskRef(BaseModel):
     workflow: str
     anchor: str | int | float
+    kind: Literal["complete", "refuse", "decline", "disambiguate"] = "complete"
 
 
 class SynthReply(BaseModel):
@@ -92,7 +99,7 @@ def tool_reply_data(content: Any) -> Any:
 
 
 def target_from_messages(domain: dict[str, Any], workflow: str, anchor: Any,
-                         messages: list[dict[str, Any]]) -> dict[str, Any]:
+                         messages: list[dict[str, Any]], kind: str = "complete") -> dict[str, Any]:
     """The reply a perfect synthesizer would write for a verified trajectory (its OpenAI messages)."""
     replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
     turns: list[dict[str, Any]] = []
@@ -107,8 +114,8 @@ def target_from_messages(domain: dict[str, Any], workflow: str, anchor: Any,
             if calls:
                 turn["calls"] = calls
             turns.append(turn)
-    return {"format": FORMAT, "domain": domain, "task": {"workflow": workflow, "anchor": anchor},
-            "conversation": turns}
+    task = {"workflow": workflow, "anchor": anchor, **({"kind": kind} if kind != "complete" else {})}
+    return {"format": FORMAT, "domain": domain, "task": task, "conversation": turns}
 
 
 def dump_target(target: dict[str, Any]) -> str:

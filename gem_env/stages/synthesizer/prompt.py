@@ -31,7 +31,9 @@ REPLY: one JSON object {{"format": "{FORMAT}", "domain": DOMAIN, "task": TASK, "
 - DOMAIN: a gem-env domain (entities with seed data, tools with declarative effects, workflows, \
 policy), as in a `gem domain` file.
 - TASK: {{"workflow": a workflow name of DOMAIN, "anchor": the primary key of one seed row of the \
-workflow's anchor table that satisfies its filter}}.
+workflow's anchor table that satisfies its filter, "kind": "complete" (the default; or "refuse": a \
+row the filter leaves out, whose request a rule forbids; "decline": the user says no at the \
+confirmation; "disambiguate": the user's first details fit several records)}}.
 - TURNS: the conversation, alternating user and assistant: {{"role": "user", "content": TEXT}} and \
 {{"role": "assistant", "content": TEXT or null, "calls": [{{"tool": NAME, "arguments": {{...}}, \
 "reply": what the tool returns}}]}}. The user states their request and answers questions; the assistant \

@@ -53,11 +53,13 @@ def find_task(compiled: CompiledDomain, ref: TaskRef, *, seed: int = 0, doc_id: 
         names = [w.name for w in compiled.domain.workflows]
         return Stopped("task", f"the reply names workflow {ref.workflow!r}, which the domain lacks (has {names})")
     pk = compiled.tables[wf.anchor.table].pk
-    row = next((r for r in anchor_rows(compiled, wf) if str(r[pk]) == str(ref.anchor)), None)
+    matching = ref.kind != "refuse"  # a refusal is built on a row the anchor's filter leaves out
+    row = next((r for r in anchor_rows(compiled, wf, matching=matching) if str(r[pk]) == str(ref.anchor)), None)
     if row is None:
-        return Stopped("task", f"no row of {wf.anchor.table} with {pk} = {ref.anchor!r} satisfies the anchor "
-                               f"of workflow {wf.name!r}")
-    task = instantiate(compiled, wf, row, seed=seed, doc_id=doc_id)
+        fits = "satisfies" if matching else "is left out by"
+        return Stopped("task", f"no row of {wf.anchor.table} with {pk} = {ref.anchor!r} {fits} the anchor "
+                               f"of workflow {wf.name!r} (task kind {ref.kind})")
+    task = instantiate(compiled, wf, row, seed=seed, doc_id=doc_id, kind=ref.kind)
     if isinstance(task, Rejection):
         return Stopped("task", f"task not admitted: {task.reason}", {"task": task.id})
     return task

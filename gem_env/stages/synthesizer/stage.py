@@ -13,7 +13,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage
 
-from ...documents import Document
+from ...documents import Document, Verdict
 from ...llm.structured import reask_message
 from ...tools import CompiledDomain, DomainError, parse_domain
 from ..extract.llm import locate_spans
@@ -48,6 +48,16 @@ def compile_reply_domain(reply: SynthReply, name: str, doc: Document, seed: int 
     except (DomainError, ValueError) as err:
         return "; ".join(line for line in str(err).splitlines() if line.strip())
     return check_domain(domain)
+
+
+class Unfiltered:
+    """The synthesizer backend's filter: every document goes to the model, which was trained to
+    write an episode for what the pipeline's filter kept. A separate filter (`gem filter`, then the
+    kept documents) is the way to spare calls on a corpus with much that is not a procedure."""
+
+    def judge(self, doc: Document) -> Verdict:
+        return Verdict(id=doc.id, relevant=True, score=1.0, reason="not filtered: the synthesizer backend "
+                       "asks its model about every document")
 
 
 class SynthesizerStage:

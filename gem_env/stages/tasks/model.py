@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ...simulators.scenario import Scenario
+from ..ground.plan import EpisodePlan
 
 KINDS = ("complete", "refuse", "decline", "lookup", "disambiguate", "multi_request")
 """Task categories this stage makes; later stages (refinement) may add their own strings."""
@@ -62,3 +63,8 @@ class Task(BaseModel):
     declines: list[Decline] = Field(default_factory=list)
     ambiguities: list[Ambiguity] = Field(default_factory=list)
     seed: int = 0
+    # set by refinement (stages/refine): where the variant came from and how its episode differs
+    parent_id: str | None = None
+    ops: list[str] = Field(default_factory=list)
+    plan: EpisodePlan | None = None
+    followups: list[Scenario] = Field(default_factory=list, description="requests the user brings next")

@@ -1,0 +1,103 @@
+"""An episode plan: how a refined task's environment differs from its domain's plain sandbox.
+
+The plan is data recorded in the task (seeded when the task was refined), and every tool call of
+an episode — and of its replay in `verify` — goes through `PlannedTools`, so a replay meets the
+same missing tools, the same injected failures and the same long replies. The executor
+(`Sandbox.call`) knows nothing of plans.
+
+- ``hidden``: tools absent from the tool set until the assistant has said it cannot do something
+  and the user has answered (BFCL's missed function). A call before that is an unknown tool.
+- ``faults``: the n-th call of a tool fails with a transient error and changes nothing.
+- ``context_rows``: successful object replies carry that many other records of ``context_table``
+  (real rows of the episode's state), so replies are long (BFCL's long context).
+- ``withheld`` / ``distractors`` / ``refusals``: what the refined task's own checks look at.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ...simulators.refined import says_cannot
+from ...tools import CompiledDomain, Sandbox, ToolResult
+
+
+class Fault(BaseModel):
+    tool: str
+    call: int = Field(default=1, ge=1, description="which call of the tool fails (1 = the first)")
+    error: str
+
+
+class EpisodePlan(BaseModel):
+    hidden: list[str] = Field(default_factory=list)
+    faults: list[Fault] = Field(default_factory=list)
+    context_table: str | None = None
+    context_rows: int = 0
+    withheld: dict[str, str] = Field(default_factory=dict, description="user knowledge key -> its value")
+    distractors: list[str] = Field(default_factory=list)
+    refusals: list[str] = Field(default_factory=list, description="reasons the assistant must tell")
+
+    def unlocked(self, history: list[dict[str, Any]]) -> bool:
+        """Hidden tools are there once a user message follows an assistant's "I cannot"."""
+        said = False
+        for m in history:
+            if m.get("role") == "assistant" and not m.get("tool_calls") and says_cannot(m.get("content") or ""):
+                said = True
+            elif said and m.get("role") == "user":
+                return True
+        return False
+
+    def available(self, tools: list[str], history: list[dict[str, Any]]) -> list[str]:
+        """The tool names of the current turn, in the domain's order."""
+        if not self.hidden or self.unlocked(history):
+            return list(tools)
+        return [t for t in tools if t not in self.hidden]
+
+
+class PlannedTools:
+    """A sandbox seen through a plan; `call` takes the conversation before the call."""
+
+    def __init__(self, sandbox: Sandbox, plan: EpisodePlan | None) -> None:
+        self.sandbox = sandbox
+        self.plan = plan
+        self.counts: dict[str, int] = {}
+
+    def available(self, history: list[dict[str, Any]]) -> list[str]:
+        names = list(self.sandbox.compiled.tools)
+        return names if self.plan is None else self.plan.available(names, history)
+
+    def call(self, tool: Any, arguments: Any, history: list[dict[str, Any]]) -> ToolResult:
+        plan = self.plan
+        if plan is None:
+            return self.sandbox.call(tool, arguments)
+        if isinstance(tool, str) and tool in plan.hidden and not plan.unlocked(history):
+            known = ", ".join(self.available(history))
+            return ToolResult(False, error=f"unknown tool '{tool}'; available tools: {known}",
+                              error_kind="unknown_tool")
+        if isinstance(tool, str):
+            self.counts[tool] = self.counts.get(tool, 0) + 1
+            fault = next((f for f in plan.faults if f.tool == tool and f.call == self.counts[tool]), None)
+            if fault is not None:
+                return ToolResult(False, error=fault.error, error_kind="transient")
+        result = self.sandbox.call(tool, arguments)
+        if result.ok and plan.context_rows and plan.context_table and isinstance(result.value, dict):
+            return ToolResult(True, value={**result.value, "related_records": self._context(result.value)})
+        return result
+
+    def _context(self, value: dict[str, Any]) -> list[dict[str, Any]]:
+        """Other records of the context table, rotating with the number of calls so far."""
+        table = self.plan.context_table  # type: ignore[union-attr]
+        rows = list(self.sandbox.dump([table])[table].values())  # type: ignore[list-item]
+        own = json.dumps(value, sort_keys=True, default=str)
+        rows = [r for r in rows if json.dumps(r, sort_keys=True, default=str) != own]
+        if not rows:
+            return []
+        shift = sum(self.counts.values()) % len(rows)
+        rows = rows[shift:] + rows[:shift]
+        return rows[: self.plan.context_rows]  # type: ignore[union-attr]
+
+
+def tool_schemas(compiled: CompiledDomain, names: list[str]) -> list[dict[str, Any]]:
+    """The OpenAI schemas of the named tools."""
+    return [compiled.tools[n].schema for n in names if n in compiled.tools]

@@ -1,0 +1,147 @@
+"""What operators share: the variant being built, the context they may draw on, and replaying
+several requests on one sandbox to get a composed gold."""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...simulators.scenario import Scenario, humanize
+from ...tools import CompiledDomain, Workflow
+from ...tools.errors import ExprError
+from ...tools.expr import compile_expr, compile_template
+from ...tools.render import render
+from ..ground.plan import EpisodePlan
+from ..tasks import GoldAction, Task, replay_workflow
+
+ORDER = ["chain", "pitfall", "distractors", "ambiguity", "miss_param", "miss_func", "tool_errors", "long_context"]
+"""Operators apply in this order whatever order they are asked in (structure first, then the
+tool set, then the user's brief, then the environment)."""
+
+
+class NotApplicable(Exception):
+    """The operator cannot make this task harder; the message says why (it is recorded)."""
+
+
+@dataclass
+class Part:
+    """One request of a session: its workflow, what the user knows, and the user's brief."""
+
+    workflow: str
+    knows: dict[str, Any]
+    scenario: Scenario
+    expect_refusal: bool = False
+
+
+@dataclass
+class Variant:
+    """A task being refined and the domain it runs on (operators may derive a new domain)."""
+
+    task: Task
+    compiled: CompiledDomain
+    parts: list[Part]
+    plan: EpisodePlan = field(default_factory=EpisodePlan)
+    ops: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    """What an operator may use besides the task: the domain's other verified tasks and a seeded RNG."""
+
+    siblings: list[Task]
+    rng: random.Random
+    derived: dict[str, CompiledDomain] = field(default_factory=dict)
+    pool: dict[str, list[Task]] = field(default_factory=dict)  # admitted tasks per domain (chain)
+    seed: int = 0
+
+
+def refinable(task: Task) -> str | None:
+    """Why a task is not refined, or None: operators work on single requests that are done (the
+    "complete" kind); refusals, declines, lookups and sessions are other lessons already."""
+    if task.ops:
+        return "already a refined variant"
+    if task.category != "complete" or len(task.scenario.requests) > 1 or task.refusals or task.declines \
+            or task.ambiguities:
+        return f"a {task.category} task (only complete single requests are refined)"
+    return None
+
+
+def start(task: Task, compiled: CompiledDomain) -> Variant:
+    part = Part(task.workflow, dict(task.scenario.knows), task.scenario)
+    return Variant(task=task, compiled=compiled, parts=[part],
+                   plan=task.plan.model_copy(deep=True) if task.plan else EpisodePlan())
+
+
+def workflow(compiled: CompiledDomain, name: str) -> Workflow:
+    wf = next((w for w in compiled.domain.workflows if w.name == name), None)
+    if wf is None:
+        raise NotApplicable(f"workflow {name} is not in domain {compiled.domain.name}")
+    return wf
+
+
+def compose(v: Variant) -> Variant:
+    """Replay every part on one sandbox: the session's gold actions, outputs and final state.
+
+    A part expected to be refused must fail with the sandbox's refusal (its reason is what the
+    plan's `refusal_told` check looks for; not a required output, since an assistant may know the
+    rule from the policy before any tool says it); every other part must succeed."""
+    compiled = v.compiled
+    sandbox = compiled.new_sandbox()
+    actions: list[GoldAction] = []
+    outputs: dict[str, str] = {}
+    refusals: list[str] = []
+    try:
+        initial = sandbox.state_hash()
+        for n, part in enumerate(v.parts):
+            wf = workflow(compiled, part.workflow)
+            try:
+                got, env = replay_workflow(wf, part.knows, sandbox)
+            except ExprError as err:
+                raise NotApplicable(f"part {n + 1} ({part.workflow}): a binding failed: {err}") from None
+            failed = next((a for a in got if not a.ok), None)
+            if part.expect_refusal:
+                if failed is None:
+                    raise NotApplicable(f"part {n + 1} ({part.workflow}) is not refused on this state")
+                refusals.append(str(failed.result.get("error")))
+            elif failed is not None:
+                raise NotApplicable(f"part {n + 1} ({part.workflow}) fails after the earlier parts: "
+                                    f"{failed.result}")
+            else:
+                outputs.update(_outputs(wf, env, sandbox, n))
+            actions += got
+        final = sandbox.state_hash()
+    finally:
+        sandbox.close()
+    writes = any(compiled.tools[a.tool].writes and a.ok for a in actions)
+    v.plan.refusals = refusals
+    v.task = v.task.model_copy(update={
+        "gold_actions": actions, "initial_state_hash": initial, "expected_state_hash": final,
+        "required_outputs": outputs, "kind": "write" if writes else "read", "domain": compiled.domain.name,
+        "state_tables": sorted(compiled.tables)})
+    return v
+
+
+def _outputs(wf: Workflow, env: dict[str, Any], sandbox: Any, n: int) -> dict[str, str]:
+    out = {}
+    for k, src in wf.tells.items():
+        try:
+            value = render(compile_expr(src)(env, sandbox))
+        except ExprError:
+            continue
+        if value:
+            out[k if n == 0 else f"{k}_{n + 1}"] = value
+    return out
+
+
+def brief(wf: Workflow, knows: dict[str, Any], persona: str, *, withheld: tuple[str, ...] = ()) -> Scenario:
+    """A user's brief for a request: the goal in words, every known fact volunteered except
+    `withheld` ones (which also leave the goal: a parenthesis holding one goes, else its name)."""
+    goal = wf.goal
+    for key in withheld:
+        goal = re.sub(r"\s*\([^()]*\{" + re.escape(key) + r"\}[^()]*\)", "", goal)
+        goal = goal.replace("{" + key + "}", "my " + humanize(key))
+    text = compile_template(goal)({k: render(v) for k, v in knows.items()}, None)  # type: ignore[arg-type]
+    unknown = [k for k in wf.tells if k not in knows]
+    return Scenario(persona=persona, goal=text, knows=knows,
+                    opening=[k for k in knows if k not in withheld], unknown=unknown)

@@ -1,0 +1,116 @@
+"""Verification checks of refined tasks, added to `verify`'s own for tasks that carry a plan.
+
+Each looks only at the conversation and the task's plan, so `gem verify`, rollouts and the gym
+reward apply them alike:
+- ``withheld_value_asked``: a withheld value is used in a call only after the user said it (or a
+  tool returned it), and the user said it in answer to a question — never invented;
+- ``no_distractor_called``: none of the near-duplicate tools was called;
+- ``no_absent_tool_called``: no call to a missing tool before it was there (the assistant said it
+  could not, and the user answered);
+- ``retried_after_error``: every injected failure was met and followed by a call of the same tool;
+- ``refusal_told``: the reason of every refused request was told to the user.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from ...trajectory import Check
+from ..tasks import Task
+
+Said = Callable[[str, str], bool]
+
+
+def _calls(messages: list[dict[str, Any]]) -> list[tuple[int, str, dict[str, Any]]]:
+    out = []
+    for i, m in enumerate(messages):
+        for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
+            fn = c.get("function") or {}
+            try:
+                args = json.loads(fn.get("arguments") or "{}")
+            except (TypeError, json.JSONDecodeError):
+                args = {}
+            out.append((i, str(fn.get("name")), args if isinstance(args, dict) else {}))
+    return out
+
+
+def _values(args: Any) -> list[str]:
+    if isinstance(args, dict):
+        return [v for x in args.values() for v in _values(x)]
+    if isinstance(args, list):
+        return [v for x in args for v in _values(x)]
+    return [str(args)]
+
+
+def _withheld(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
+    bad = []
+    for key, value in task.plan.withheld.items():  # type: ignore[union-attr]
+        for i, tool, args in _calls(messages):
+            if value not in _values(args):
+                continue
+            told = next((j for j, m in enumerate(messages[:i]) if m.get("role") in ("user", "tool")
+                         and said(value, _text(m))), None)
+            if told is None:
+                bad.append({"key": key, "tool": tool, "why": "used before anyone gave it"})
+            elif messages[told].get("role") == "user" and not _asked_before(messages, told):
+                bad.append({"key": key, "tool": tool, "why": "the user gave it without being asked"})
+            break
+    return Check(name="withheld_value_asked", passed=not bad, evidence=bad or None)
+
+
+def _asked_before(messages: list[dict[str, Any]], index: int) -> bool:
+    """Whether the assistant's last spoken message before `index` asked something."""
+    for m in reversed(messages[:index]):
+        if m.get("role") == "assistant" and not m.get("tool_calls"):
+            return "?" in (m.get("content") or "")
+    return False
+
+
+def _text(m: dict[str, Any]) -> str:
+    c = m.get("content")
+    return c if isinstance(c, str) else json.dumps(c)
+
+
+def _hidden(task: Task, messages: list[dict[str, Any]]) -> Check:
+    plan = task.plan
+    early = [{"tool": tool, "message": i} for i, tool, _ in _calls(messages)
+             if tool in plan.hidden and not plan.unlocked(messages[:i])]  # type: ignore[union-attr]
+    return Check(name="no_absent_tool_called", passed=not early, evidence=early or None)
+
+
+def _retried(task: Task, messages: list[dict[str, Any]]) -> Check:
+    calls = _calls(messages)
+    missing = []
+    for fault in task.plan.faults:  # type: ignore[union-attr]
+        positions = [n for n, (_, tool, _) in enumerate(calls) if tool == fault.tool]
+        if len(positions) <= fault.call:
+            missing.append({"tool": fault.tool, "why": "the failure was not met" if len(positions) < fault.call
+                            else "no retry after the failure"})
+    return Check(name="retried_after_error", passed=not missing, evidence=missing or None)
+
+
+def _refusals(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
+    spoken = " ".join(m.get("content") or "" for m in messages if m.get("role") == "assistant")
+    untold = [r for r in task.plan.refusals if not said(r, spoken)]  # type: ignore[union-attr]
+    return Check(name="refusal_told", passed=not untold, evidence={"untold": untold} if untold else None)
+
+
+def variant_checks(task: Task, messages: list[dict[str, Any]], said: Said) -> list[Check]:
+    """The checks a refined task's plan asks for (none for a plain task). `said(value, text)` is
+    verify's test of a value being said (passed in: verify imports this module)."""
+    plan = task.plan
+    if plan is None:
+        return []
+    checks = []
+    if plan.withheld:
+        checks.append(_withheld(task, messages, said))
+    if plan.distractors:
+        called = sorted({tool for _, tool, _ in _calls(messages) if tool in plan.distractors})
+        checks.append(Check(name="no_distractor_called", passed=not called, evidence=called or None))
+    if plan.hidden:
+        checks.append(_hidden(task, messages))
+    if plan.faults:
+        checks.append(_retried(task, messages))
+    if plan.refusals:
+        checks.append(_refusals(task, messages, said))
+    return checks

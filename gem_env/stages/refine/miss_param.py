@@ -1,0 +1,50 @@
+"""`miss_param` (BFCL's missing parameter): the user's opening leaves out a value a call needs —
+it is gone from the facts they volunteer and from the goal they state — and they give it only when
+asked. The assistant must ask before that call and must not invent it (`withheld_value_asked`)."""
+from __future__ import annotations
+
+import json
+
+from ...tools.render import render
+from .base import Context, NotApplicable, Variant, brief, workflow
+
+
+def _values(args: object) -> set[str]:
+    if isinstance(args, dict):
+        return {v for x in args.values() for v in _values(x)}
+    if isinstance(args, list):
+        return {v for x in args for v in _values(x)}
+    return {render(args)}
+
+
+def _derivable(value: str, actions: list) -> bool:
+    """Whether a tool returns the value before the first call that takes it (then the assistant
+    may read it there, or must ask which of several): such values are withheld only when no
+    other is."""
+    for a in actions:
+        if value in _values(a.arguments):
+            return False
+        if value in json.dumps(a.result, default=str):
+            return True
+    return False
+
+
+def apply(v: Variant, ctx: Context) -> Variant:
+    part = v.parts[0]
+    used = set().union(*(_values(a.arguments) for a in v.task.gold_actions)) if v.task.gold_actions else set()
+    facts = {k: render(part.knows[k]) for k in part.scenario.opening if k in part.knows}
+    keys = [k for k, value in facts.items()
+            if value in used and sum(1 for other in facts.values() if other == value) == 1]
+    if not keys:
+        raise NotApplicable("the user volunteers no value that a call needs")
+    ctx.rng.shuffle(keys)
+    keys.sort(key=lambda k: _derivable(facts[k], v.task.gold_actions))  # values no tool returns first
+    wf = workflow(v.compiled, part.workflow)
+    for key in keys:
+        # the user's whole brief (with what an earlier operator added), less every withheld value
+        scenario = brief(wf, part.scenario.knows, part.scenario.persona, withheld=(*v.plan.withheld, key))
+        if facts[key] not in scenario.goal:
+            part.scenario = scenario
+            v.plan.withheld = {**v.plan.withheld, key: facts[key]}
+            return v
+    raise NotApplicable("every needed value stays in the goal's wording")

@@ -1,0 +1,70 @@
+"""The operators by name, and how a recipe (operators joined by "+") turns a task into a variant."""
+from __future__ import annotations
+
+import hashlib
+import random
+from types import ModuleType
+
+from ...tools import CompiledDomain
+from ..tasks import Task
+from . import ambiguity, chain, distractors, long_context, miss_func, miss_param, pitfall, tool_errors
+from .base import ORDER, Context, NotApplicable, compose, refinable, start
+
+OPERATORS: dict[str, ModuleType] = {
+    "chain": chain, "pitfall": pitfall, "distractors": distractors, "ambiguity": ambiguity, "miss_param": miss_param,
+    "miss_func": miss_func, "tool_errors": tool_errors, "long_context": long_context,
+}
+DEFAULT_RECIPES = ["chain", "chain+pitfall", "chain+distractors", "chain+ambiguity", "chain+miss_param", "chain+miss_func",
+                   "chain+tool_errors", "chain+long_context"]
+"""Every operator with `chain`: sessions long enough to teach, each category one harder skill."""
+
+
+def parse_recipes(text: str) -> list[list[str]]:
+    """"miss_param,chain+distractors" -> [["miss_param"], ["chain", "distractors"]], each in `ORDER`."""
+    recipes = []
+    for item in (x.strip() for x in text.split(",")):
+        if not item:
+            continue
+        ops = [o.strip() for o in item.split("+") if o.strip()]
+        unknown = [o for o in ops if o not in OPERATORS]
+        if unknown:
+            raise ValueError(f"unknown operator(s) {', '.join(unknown)}; known: {', '.join(ORDER)}")
+        if len(set(ops)) != len(ops):
+            raise ValueError(f"an operator is repeated in {item!r}")
+        recipes.append(sorted(ops, key=ORDER.index))
+    if not recipes:
+        raise ValueError("no operators given")
+    return recipes
+
+
+def variant_seed(seed: int, task_id: str, recipe: list[str], n: int) -> str:
+    return f"{seed}\x00{task_id}\x00{'+'.join(recipe)}\x00{n}"
+
+
+def refine_task(task: Task, compiled: CompiledDomain, recipe: list[str], *, siblings: list[Task], seed: int,
+                n: int = 0, derived: dict[str, CompiledDomain] | None = None,
+                pool: dict[str, list[Task]] | None = None) -> tuple[Task, CompiledDomain]:
+    """The variant of `task` that `recipe` makes (its number `n` among the task's variants), and
+    the domain it runs on; `NotApplicable` says why there is none. `derived` and `pool` are caches
+    (derived domains, admitted tasks per domain) shared by the variants of one domain."""
+    why = refinable(task)
+    if why is not None:
+        raise NotApplicable(why)
+    ctx = Context(siblings=siblings, rng=random.Random(variant_seed(seed, task.id, recipe, n)),
+                  derived=derived if derived is not None else {}, pool=pool if pool is not None else {}, seed=seed)
+    v = start(task, compiled)
+    for op in recipe:
+        try:
+            v = OPERATORS[op].apply(v, ctx)
+        except NotApplicable as err:
+            raise NotApplicable(f"{op}: {err}") from None
+        v.ops.append(op)
+    v = compose(v)
+    name = "+".join(recipe)
+    digest = hashlib.sha256(variant_seed(seed, task.id, recipe, n).encode()).hexdigest()[:8]
+    variant = v.task.model_copy(update={
+        "id": f"{task.id}~{name}~{digest}", "parent_id": task.id, "ops": list(recipe), "category": name,
+        "scenario": v.parts[0].scenario, "followups": [p.scenario for p in v.parts[1:]],
+        "plan": v.plan, "seed": seed,
+    })
+    return variant, v.compiled

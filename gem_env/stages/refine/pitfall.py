@@ -1,0 +1,48 @@
+"""`pitfall`: mid-session the user asks for something the domain's rules forbid for their row (a
+workflow whose precondition fails there); the assistant must not do it, must tell the reason,
+and completes the rest of the session. The refused request's reason is a required output and the
+final state is the one without it."""
+from __future__ import annotations
+
+from typing import Any
+
+from ...tools import CompiledDomain, Workflow
+from ...tools.errors import ExprError
+from ...tools.expr import compile_expr
+from .base import Context, NotApplicable, Part, Variant, brief, compose
+
+MAX_TRIES = 40
+
+
+def _candidates(compiled: CompiledDomain, ctx: Context) -> list[tuple[Workflow, dict[str, Any]]]:
+    """(workflow, user knowledge) for rows of every workflow's anchor table, in seeded order."""
+    sandbox = compiled.new_sandbox()
+    out = []
+    try:
+        for wf in compiled.domain.workflows:
+            table = wf.anchor.table
+            for row in sandbox.dump([table])[table].values():
+                try:
+                    knows = {k: compile_expr(src)({**sandbox.clock, "row": row}, sandbox) for k, src in wf.knows.items()}
+                except ExprError:
+                    continue
+                if all(val not in (None, "") for val in knows.values()):
+                    out.append((wf, knows))
+    finally:
+        sandbox.close()
+    ctx.rng.shuffle(out)
+    return out[:MAX_TRIES]
+
+
+def apply(v: Variant, ctx: Context) -> Variant:
+    persona = v.parts[0].scenario.persona
+    for wf, knows in _candidates(v.compiled, ctx):
+        part = Part(wf.name, knows, brief(wf, knows, persona), expect_refusal=True)
+        v.parts.insert(1, part)
+        try:
+            compose(v)
+        except NotApplicable:
+            v.parts.pop(1)
+            continue
+        return v
+    raise NotApplicable("no request of this domain is refused on the session's state")

@@ -1,0 +1,187 @@
+"""Refine a run: every verified task, every recipe, N variants each — built, rolled out again in a
+sandbox, verified again; a variant that does not verify is dropped with its reason.
+
+The output is a run directory like `gem synthesize`'s (tasks.jsonl holds the verified variants,
+trajectories.jsonl their conversations, rejected.jsonl every variant that could not be made or
+did not verify, domains/ the parents' and derived domains), written one document (unit) at a time,
+so `--resume` and byte-identical reruns work the same way.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ...backends import make_agent, make_task_user
+from ...errors import GemError
+from ...io.rundir import RunDir, read_jsonl
+from ...io.taskset import load_task_set
+from ...tools import CompiledDomain
+from ..ground.episode import Limits
+from ..ground.rollout import run_rollout
+from ..tasks import Task
+from . import long_context
+from .base import NotApplicable, refinable
+from .operators import parse_recipes, refine_task
+
+FILES = ["tasks.jsonl", "trajectories.jsonl", "rejected.jsonl", "timings.jsonl"]
+
+
+class RefineConfig(BaseModel):
+    """Everything that decides a refined run's output (RUN/config.json; resume must match)."""
+
+    source: str
+    recipes: list[str]
+    variants_per_task: int = 1
+    seed: int = 0
+    max_turns: int = 30
+    max_tool_errors: int = 5
+
+
+@dataclass
+class Source:
+    """The run being refined: its tasks by unit, their domains, and what their rollouts looked like."""
+
+    units: dict[str, list[Task]]
+    domains: dict[str, CompiledDomain]
+    verified: set[str]
+    reply_sizes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # task id -> tool messages
+    shapes: dict[str, dict[str, float]] = field(default_factory=dict)  # task id -> complexity
+
+
+def shape(messages: list[dict[str, Any]]) -> dict[str, float]:
+    """Messages, tool calls and distinct tools of one conversation."""
+    calls = [c["function"]["name"] for m in messages if m.get("role") == "assistant" for c in m.get("tool_calls") or []]
+    return {"messages": len(messages), "tool_calls": len(calls), "distinct_tools": len(set(calls))}
+
+
+def load_source(path: str | Path) -> Source:
+    path = Path(path)
+    if not (path / "trajectories.jsonl").exists():
+        raise GemError(f"{path}: not a run directory (no trajectories.jsonl)")
+    tasks, domains = load_task_set(path)
+    src = Source(units={}, domains=domains, verified=set())
+    for record in read_jsonl(path / "trajectories.jsonl"):
+        task_id = record["task"]["id"]
+        if record["verification"]["passed"] and task_id not in src.verified:
+            src.verified.add(task_id)
+            src.reply_sizes[task_id] = [m for m in record["messages"] if m.get("role") == "tool"]
+            src.shapes[task_id] = shape(record["messages"])
+    for t in tasks:
+        src.units.setdefault(t.doc_id or t.domain, []).append(t)
+    return src
+
+
+async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineConfig) -> dict[str, Any]:
+    """One unit's records (file -> records) and the domains its variants run on."""
+    records: dict[str, list[dict[str, Any]]] = {f: [] for f in FILES}
+    used: dict[str, CompiledDomain] = {}
+    derived: dict[str, CompiledDomain] = {}
+    pool: dict[str, list[Task]] = {}
+    seen: dict[str, str] = {}
+    parents = [t for t in tasks if t.id in src.verified and refinable(t) is None]
+    limits = Limits(max_turns=cfg.max_turns, max_tool_errors=cfg.max_tool_errors)
+    for task in parents:
+        compiled = src.domains[task.domain]
+        siblings = [t for t in parents if t.domain == task.domain]
+        for recipe in parse_recipes(",".join(cfg.recipes)):
+            for n in range(cfg.variants_per_task):
+                base = {"doc_id": unit_id, "parent": task.id, "category": "+".join(recipe)}
+                try:
+                    variant, vcompiled = refine_task(task, compiled, recipe, siblings=siblings, seed=cfg.seed,
+                                                     n=n, derived=derived, pool=pool)
+                except NotApplicable as err:
+                    records["rejected.jsonl"].append({**base, "stage": "refine", "reason": str(err)})
+                    continue
+                key = variant.model_copy(update={"id": ""}).model_dump_json()
+                if key in seen:
+                    records["rejected.jsonl"].append({**base, "stage": "refine",
+                                                      "reason": f"duplicate of {seen[key]}"})
+                    continue
+                seen[key] = variant.id
+                started = time.perf_counter()
+                trajectory = await run_rollout(variant, vcompiled, make_agent("workflow", vcompiled),
+                                               make_task_user("scripted", variant, seed=cfg.seed), limits=limits)
+                why = _why_rejected(trajectory, variant, src)
+                trajectory.meta["refine"] = {"parent": task.id, "ops": list(recipe), "category": variant.category}
+                record = trajectory.model_dump(mode="json")
+                records["timings.jsonl"].append({"doc_id": unit_id, "trajectory": variant.id,
+                                                 "refine_seconds": round(time.perf_counter() - started, 4),
+                                                 "seconds": trajectory.timings})
+                used[vcompiled.domain.name] = vcompiled  # rejected trajectories are replayed by gem verify too
+                if why is None:
+                    records["tasks.jsonl"].append(variant.model_dump(mode="json"))
+                    records["trajectories.jsonl"].append(record)
+                else:
+                    records["rejected.jsonl"].append({**base, "stage": "verify", "reason": why,
+                                                      "task": variant.id, "trajectory": record})
+    return {"records": records, "domains": used}
+
+
+def _why_rejected(trajectory: Any, variant: Task, src: Source) -> str | None:
+    if not trajectory.verification.passed:
+        return "failed: " + ", ".join(trajectory.verification.failed)
+    if "long_context" in variant.ops:
+        return long_context.check(trajectory.messages, src.reply_sizes.get(variant.parent_id or ""))
+    return None
+
+
+async def refine_run(source: str | Path, out: str | Path, cfg: RefineConfig, *, resume: bool = False,
+                     on_unit: Any = None) -> dict[str, Any]:
+    """Refine every unit of `source` into `out`; returns the manifest."""
+    src = load_source(source)
+    config = cfg.model_dump(mode="json")
+    with RunDir(out, files=FILES, config=config, resume=resume) as run:
+        for unit_id, tasks in src.units.items():
+            if unit_id in run.done:
+                continue
+            got = await refine_unit(unit_id, tasks, src, cfg)
+            for name, compiled in sorted(got["domains"].items()):
+                (run.path / "domains" / f"{name}.json").write_text(compiled.domain.to_json() + "\n", encoding="utf-8")
+            run.write_unit(unit_id, got["records"])
+            if on_unit is not None:
+                on_unit(unit_id, got["records"])
+        manifest = build_manifest(run, config, src)
+    (Path(out) / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
+    keys = ("messages", "tool_calls", "distinct_tools")
+    return {f"mean_{k}": round(sum(r[k] for r in rows) / len(rows), 2) if rows else 0.0 for k in keys}
+
+
+def build_manifest(run: RunDir, config: dict[str, Any], src: Source) -> dict[str, Any]:
+    """Per recipe: variants tried, verified, and the reasons for the rest; complexity before/after."""
+    accepted = list(run.records("trajectories.jsonl"))
+    rejected = list(run.records("rejected.jsonl"))
+    by_recipe: dict[str, dict[str, Any]] = {}
+    for t in accepted:
+        g = by_recipe.setdefault(t["task"]["category"], {"tried": 0, "verified": 0, "reasons": Counter()})
+        g["tried"] += 1
+        g["verified"] += 1
+    for r in rejected:
+        g = by_recipe.setdefault(r["category"], {"tried": 0, "verified": 0, "reasons": Counter()})
+        g["tried"] += 1
+        g["reasons"][f"{r['stage']}: {_short(r['reason'])}"] += 1
+    parents = sorted({t["task"]["parent_id"] for t in accepted})
+    return {
+        "config": config,
+        "counts": {"parents": len(parents), "variants_verified": len(accepted), "variants_rejected": len(rejected)},
+        "by_recipe": {k: {**v, "verified_share": round(v["verified"] / v["tried"], 3) if v["tried"] else 0.0,
+                          "reasons": dict(v["reasons"].most_common())} for k, v in sorted(by_recipe.items())},
+        "before": _mean([src.shapes[p] for p in parents if p in src.shapes]),
+        "after": _mean([shape(t["messages"]) for t in accepted]),
+    }
+
+
+def _short(reason: str) -> str:
+    """A reason without its row-specific detail (what follows its second colon), so reasons count
+    together: "chain: part 2 (x) fails after the earlier parts: {...}" -> "chain: part 2 (x) fails ..."."""
+    head = reason.split(": ")
+    return ": ".join(head[:2])

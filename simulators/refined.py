@@ -1,0 +1,68 @@
+"""A user for refined tasks: brings follow-up requests one at a time and reacts to a missing tool.
+
+Wraps any user simulator (scripted or LLM). It steps in at two moments only:
+- the current request is resolved (the inner user would say goodbye) and follow-up requests
+  remain: instead of the goodbye it thanks the assistant and brings the next request, voiced by
+  a fresh user for that request's scenario who sees only its own part of the conversation;
+- the task withholds a tool until the assistant admits it cannot do something (`says_cannot`),
+  and the assistant just did: the user asks it to try again (the tool is there from this reply on).
+"""
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .base import STOP, visible_turns
+from .scenario import Scenario
+
+_CANNOT = re.compile(
+    r"\b(?:can(?:'|no)t|cannot|unable to|not able to|don't have (?:a|any) (?:way|tool)|"
+    r"isn't available|is not available|not available to me)\b", re.IGNORECASE)
+RETRY = ["It should work now. Could you please try again?", "I think that's available again now, "
+         "could you try once more?", "Please try again, it should be possible now."]
+NEXT = ["Thanks! There's one more thing.", "Great, thank you. I also need something else.",
+        "Thank you. While I have you, one more request."]
+
+
+def says_cannot(text: str) -> bool:
+    """Whether an assistant message says it cannot do (part of) what was asked."""
+    return bool(_CANNOT.search(text))
+
+
+class RefinedUser:
+    """``first`` plays the opening request; ``make(scenario, index)`` builds the user of each
+    follow-up. ``retry_on_cannot``: answer the assistant's first "I cannot" with a request to retry.
+
+    Each follow-up user sees the conversation from the message that brought its request
+    (``starts`` keeps those indices), so it answers only for its own part.
+    """
+
+    def __init__(self, first: Any, followups: list[Scenario], make: Callable[[Scenario, int], Any], *,
+                 retry_on_cannot: bool = False, seed: int = 0) -> None:
+        self.users = [first]
+        self.followups = list(followups)
+        self.make = make
+        self.retry_on_cannot = retry_on_cannot
+        self.meta: dict[str, Any] = {**getattr(first, "meta", {}), "refined": True}
+        self.starts: list[int] = []
+        self._retried = False
+        self._seed = seed
+
+    async def reply(self, messages: list[dict[str, Any]]) -> str:
+        turns = visible_turns(messages)
+        last = next((text for role, text in reversed(turns) if role == "assistant"), None)
+        rng = random.Random(f"{self._seed}\x00{len(turns)}")
+        if self.retry_on_cannot and not self._retried and last is not None and says_cannot(last):
+            self._retried = True
+            return rng.choice(RETRY)
+        start = self.starts[-1] if self.starts else 0
+        text = await self.users[-1].reply(messages[start:])
+        if STOP in text and len(self.users) <= len(self.followups):
+            user = self.make(self.followups[len(self.users) - 1], len(self.users))
+            self.users.append(user)
+            self.starts.append(len(messages))
+            opening = await user.reply([])
+            return f"{rng.choice(NEXT)} {opening}"
+        return text

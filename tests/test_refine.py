@@ -1,0 +1,203 @@
+"""Stage 4, refinement: every operator makes verified variants with the offline agent, and the
+agents that each variant is there to catch fail it."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gem_env.agents.refined import RefinedAgent
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.backends import make_agent, make_task_user
+from gem_env.cli import main
+from gem_env.gym.env import AsyncToolUseEnv
+from gem_env.io.taskset import load_task_set
+from gem_env.stages.ground.episode import Limits
+from gem_env.stages.ground.rollout import run_rollout
+from gem_env.stages.refine.base import ORDER, NotApplicable
+from gem_env.stages.refine.operators import parse_recipes, refine_task
+from gem_env.stages.refine.run import RefineConfig, refine_run
+from gem_env.stages.tasks import Task
+from gem_env.tools import CompiledDomain
+
+ROOT = Path(__file__).resolve().parents[1]
+LIMITS = Limits(max_turns=12)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("refine") / "base"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(out), "--limit", "3"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def taskset(run: Path) -> tuple[list[Task], dict[str, CompiledDomain]]:
+    return load_task_set(run)
+
+
+def variant(taskset: Any, recipe: str, index: int = 0) -> tuple[Task, CompiledDomain]:
+    tasks, domains = taskset
+    for task in tasks[index:] + tasks[:index]:
+        siblings = [t for t in tasks if t.domain == task.domain]
+        try:
+            return refine_task(task, domains[task.domain], parse_recipes(recipe)[0], siblings=siblings, seed=0)
+        except NotApplicable:
+            continue
+    raise AssertionError(f"no task takes {recipe}")
+
+
+async def roll(task: Task, compiled: CompiledDomain, agent: Any) -> Any:
+    return await run_rollout(task, compiled, agent, make_task_user("scripted", task, seed=1), limits=LIMITS)
+
+
+@pytest.mark.parametrize("recipe", [*ORDER, "chain+pitfall+distractors+miss_param+miss_func+tool_errors+long_context"])
+async def test_offline_agent_passes_every_operator(taskset: Any, recipe: str) -> None:
+    task, compiled = variant(taskset, recipe)
+    assert task.parent_id and task.ops == parse_recipes(recipe)[0] and task.category == "+".join(task.ops)
+    traj = await roll(task, compiled, make_agent("workflow", compiled))
+    assert traj.verification.passed, (traj.verification.failed, traj.messages)
+    checks = {c.name for c in traj.verification.checks}
+    expected = {"distractors": "no_distractor_called", "miss_param": "withheld_value_asked",
+                "miss_func": "no_absent_tool_called", "tool_errors": "retried_after_error",
+                "pitfall": "refusal_told"}
+    assert {expected[o] for o in task.ops if o in expected} <= checks
+
+
+@pytest.mark.parametrize("recipe", [*ORDER, "chain+miss_param+tool_errors"])
+async def test_a_do_nothing_agent_fails(taskset: Any, recipe: str) -> None:
+    class Idle:
+        meta: dict[str, Any] = {"backend": "idle"}
+        usage: dict[str, int] = {}
+
+        async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+            return {"role": "assistant", "content": "I see. Anything else?"}
+
+    task, compiled = variant(taskset, recipe)
+    traj = await roll(task, compiled, Idle())
+    assert not traj.verification.passed
+
+
+async def test_calling_a_distractor_fails(taskset: Any) -> None:
+    task, compiled = variant(taskset, "distractors")
+    distractor_of = {d: t for d in task.plan.distractors for t in compiled.tools if d != t and t in d}
+
+    class Careless(RefinedAgent):
+        def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+            out = super().reply(messages)
+            for call in out.get("tool_calls") or []:
+                swap = next((d for d, t in distractor_of.items() if t == call["function"]["name"]), None)
+                call["function"]["name"] = swap or call["function"]["name"]
+            return out
+
+    traj = await roll(task, compiled, Careless(WorkflowAgent(compiled)))
+    assert "no_distractor_called" in traj.verification.failed
+
+
+async def test_inventing_a_withheld_value_fails(taskset: Any) -> None:
+    task, compiled = variant(taskset, "miss_param")
+    (key, value), = task.plan.withheld.items()
+
+    action = next(a for a in task.gold_actions if value in json.dumps(a.arguments))
+
+    class Guesser(RefinedAgent):  # opens with the call that takes the value, before anyone gave it
+        def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+            if not any(m.get("tool_calls") for m in messages):
+                return {"role": "assistant", "content": None, "tool_calls": [{"id": "guess", "type": "function",
+                        "function": {"name": action.tool, "arguments": json.dumps(action.arguments)}}]}
+            return super().reply(messages)
+
+    traj = await roll(task, compiled, Guesser(WorkflowAgent(compiled)))
+    assert "withheld_value_asked" in traj.verification.failed
+    assert traj.verification.checks[-1].evidence[0]["why"] == "used before anyone gave it"
+
+
+async def test_calling_an_absent_tool_fails(taskset: Any) -> None:
+    task, compiled = variant(taskset, "miss_func")
+    traj = await roll(task, compiled, WorkflowAgent(compiled))  # does not look at the turn's tool set
+    assert {"no_absent_tool_called", "tool_calls_valid"} <= set(traj.verification.failed)
+
+
+async def test_never_retrying_fails(taskset: Any) -> None:
+    task, compiled = variant(taskset, "tool_errors")
+    traj = await roll(task, compiled, WorkflowAgent(compiled))  # gives up on the first error
+    assert "retried_after_error" in traj.verification.failed
+
+
+async def test_refused_request_must_not_change_state(taskset: Any) -> None:
+    task, compiled = variant(taskset, "pitfall")
+    assert task.plan.refusals and task.followups
+    assert any(not a.ok for a in task.gold_actions)
+    traj = await roll(task, compiled, make_agent("workflow", compiled))
+    assert traj.verification.passed
+    said = " ".join(m.get("content") or "" for m in traj.messages if m["role"] == "assistant")
+    assert task.plan.refusals[0] in said
+
+
+def test_recipes_are_checked() -> None:
+    assert parse_recipes("miss_param, long_context+chain") == [["miss_param"], ["chain", "long_context"]]
+    for bad in ("", "nope", "chain+chain"):
+        with pytest.raises(ValueError):
+            parse_recipes(bad)
+
+
+async def test_refined_run_reruns_byte_identical_and_resumes(run: Path, tmp_path: Path) -> None:
+    cfg = RefineConfig(source=str(run), recipes=["chain+miss_param", "tool_errors+long_context"])
+    first = await refine_run(run, tmp_path / "a", cfg)
+    await refine_run(run, tmp_path / "b", cfg)
+    files = ["tasks.jsonl", "trajectories.jsonl", "rejected.jsonl", "manifest.json"]
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert first["counts"]["variants_verified"] > 0
+    # a run killed after its first unit, with a torn line: resume ends where a full run does
+    shutil.copytree(tmp_path / "a", tmp_path / "c")
+    progress = (tmp_path / "c" / "progress.jsonl").read_text().splitlines(keepends=True)
+    (tmp_path / "c" / "progress.jsonl").write_text(progress[0])
+    with (tmp_path / "c" / "trajectories.jsonl").open("a") as fh:
+        fh.write('{"torn": ')
+    await refine_run(run, tmp_path / "c", cfg, resume=True)
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "c" / name).read_bytes(), name
+
+
+def test_cli_refine_then_verify_and_eval(run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "refined"
+    assert main(["refine", str(run), "--out", str(out), "--ops", "chain+distractors,miss_func"]) == 0
+    records = [json.loads(line) for line in (out / "trajectories.jsonl").open()]
+    assert records and all(r["task"]["parent_id"] and r["meta"]["refine"]["ops"] for r in records)
+    assert main(["verify", str(out)]) == 0
+    assert main(["eval", str(out), "--out", str(tmp_path / "eval"), "--json"]) == 0
+    report = json.loads((tmp_path / "eval" / "report.json").read_text())
+    assert set(report["by_category"]) == {"chain+distractors", "miss_func"}
+    assert all(g["pass^1"] == 1.0 for g in report["by_category"].values())
+
+
+def test_cli_refine_bad_input(run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["refine", str(run), "--out", str(tmp_path / "x"), "--ops", "chain+nope"]) == 2
+    assert "unknown operator" in capsys.readouterr().err
+    assert main(["refine", str(tmp_path / "missing"), "--out", str(tmp_path / "y")]) == 2
+
+
+async def test_gym_shows_category_and_the_turns_tool_set(taskset: Any, tmp_path: Path) -> None:
+    task, compiled = variant(taskset, "miss_func")
+    env = AsyncToolUseEnv([task], domains={task.domain: compiled})
+    _, info = await env.reset(seed=0)
+    names = {s["function"]["name"] for s in info["tools_now"]}
+    assert info["category"] == "miss_func" and task.plan.hidden[0] not in names
+    _, _, _, _, info = await env.step({"content": "I'm sorry, I can't do that right now."})
+    assert task.plan.hidden[0] in {s["function"]["name"] for s in info["tools_now"]}
+
+
+def test_synthesize_refine_slot(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(out), "--limit", "2",
+                 "--quiet", "--refine", "chain+distractors,miss_func"]) == 0
+    tasks = [json.loads(line) for line in (out / "tasks.jsonl").open()]
+    variants = [t for t in tasks if t["parent_id"]]
+    assert variants and {t["category"] for t in variants} <= {"chain+distractors", "miss_func"}
+    assert any(p.name.endswith("-dx.json") for p in (out / "domains").iterdir())
+    assert main(["verify", str(out)]) == 0
+    assert main(["synthesize", "x", "--out", str(tmp_path / "bad"), "--refine", "nope"]) == 2
