@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.model import FindStep, ReturnStep
 
 from . import speech as S
-from .messages import _call, _say, _tool_results
-
-if TYPE_CHECKING:
-    from .workflow_agent import WorkflowAgent, _Turn
+from .messages import call as _call, say as _say, tool_results as _tool_results
 
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
                   r"do you know what|could you check what|can you check what)\b", re.IGNORECASE)
@@ -70,7 +67,8 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
     return best
 
 
-def lookup_reply(lk: Lookup, turn: "_Turn", agent: "WorkflowAgent") -> dict[str, Any]:
+def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
+    """The answer to a question about a record: ask for its key, read it, tell the facts asked."""
     plan = lk.plan
     if plan.param not in turn.known:
         return agent._ask([plan.param], turn)

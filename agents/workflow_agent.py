@@ -22,8 +22,8 @@ from gem_env.tools.expr import Compiled, compile_expr
 from gem_env.tools.model import FindStep, ReturnStep
 
 from . import speech as S
+from .messages import call as _call, say as _say, tool_results as _tool_results
 from .lookup import LookupPlan, lookup_plans, lookup_reply, recognise_lookup
-from .messages import _call, _say, _tool_results
 from .prechecks import NoDatabase, blocking_rule, records, rule_messages
 from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
 
@@ -215,13 +215,15 @@ class WorkflowAgent:
         request = next((m.get("content") or "" for m in segment if m.get("role") == "user"), "")
         known: dict[str, str] = {}
         previous = ""
-        for _, m in spoken:
+        for i, m in spoken:
             if m["role"] == "assistant":
                 previous = m["content"]
                 continue
             asked = named_keys(" ".join(s for s in re.split(r"(?<=[.?!])\s+", previous) if s.endswith("?")),
                                self._names) if previous else []
-            known.update(read_facts(m["content"], self._names, asked))
+            facts = read_facts(m["content"], self._names, asked)
+            # who the user is carries over between requests; which record a request is about does not
+            known.update({k: v for k, v in facts.items() if i >= start or not (k == "id" or k.endswith("_id"))})
         seed = hashlib.sha256(f"{messages[1].get('content') if len(messages) > 1 else ''}\x00{len(messages)}"
                               .encode()).hexdigest()
         said = [m.get("content") or "" for m in segment if m.get("role") == "assistant" and not m.get("tool_calls")]

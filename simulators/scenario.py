@@ -79,10 +79,13 @@ def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) 
     """A task goal as the user would say what they want: its request (the first sentence that asks
     for something, the headline before any ':' -- the how-to steps after it are the assistant's
     business), in the first person ("your card" -> "my card"), placeholders filled with what the
-    user knows as they would write it (`fmt(key, value)`), parenthesised asides dropped."""
+    user knows as they would write it (`fmt(key, value)`) except record ids, parenthesised asides
+    dropped."""
     knows = knows or {}
     fill = fmt or (lambda k, v: str(v))
     text = _PAREN.sub("", goal)
+    # record ids are left for the assistant to ask for (or for the opening to give as a fact)
+    text = re.sub(r"\s*\{(?:\w+_id|id)\}", "", text)
     text = _PLACEHOLDER.sub(lambda m: fill(m.group(1), knows[m.group(1)]) if m.group(1) in knows else "", text)
     sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]
     ask = next((i for i, x in enumerate(sentences) if _IMPERATIVE.match(x)), 0)

@@ -14,12 +14,11 @@ from ..simulators.scenario import STOP
 from .ground.plan import PlannedTools
 from .refine.checks import variant_checks
 from .tasks import Task
-from .said import said  # `verify.said` is used by other stages too
 from .verify_kinds import kind_checks
+from .verify_text import said
 from ..tools import CompiledDomain
 from ..tools.scratch import diff_vs_gold, scratch_sandbox
 from ..trajectory import Check, Verification
-
 
 def tool_calls(messages: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
     """(message index, tool call) for every assistant tool call, in order."""

@@ -1,5 +1,4 @@
-"""Whether a value was said in a text, as whole words and numbers (used by verify and its kinds;
-kept apart so that neither imports the other back)."""
+"""Whether a value is said in a text: shared by verification's checks."""
 from __future__ import annotations
 
 import re
