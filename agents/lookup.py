@@ -10,6 +10,7 @@ from gem_env.tools import CompiledDomain
 from gem_env.tools.model import FindStep, ReturnStep
 
 from . import speech as S
+from .messages import _call, _say, _tool_results
 
 if TYPE_CHECKING:
     from .workflow_agent import WorkflowAgent, _Turn
@@ -70,8 +71,6 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
 
 
 def lookup_reply(lk: Lookup, turn: "_Turn", agent: "WorkflowAgent") -> dict[str, Any]:
-    from .workflow_agent import _call, _say, _tool_results
-
     plan = lk.plan
     if plan.param not in turn.known:
         return agent._ask([plan.param], turn)

@@ -23,6 +23,7 @@ from gem_env.tools.model import FindStep, ReturnStep
 
 from . import speech as S
 from .lookup import LookupPlan, lookup_plans, lookup_reply, recognise_lookup
+from .messages import _call, _say, _tool_results
 from .prechecks import NoDatabase, blocking_rule, records, rule_messages
 from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
 
@@ -362,16 +363,6 @@ def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: lis
     return any(str(r.get(key)) == str(args.get(param)) for r in records(results))
 
 
-def _say(text: str) -> dict[str, Any]:
-    return {"role": "assistant", "content": text}
-
-
-def _call(tool: str, args: dict[str, Any], turn: _Turn) -> dict[str, Any]:
-    return {"role": "assistant", "content": None, "tool_calls": [{
-        "id": f"call_{turn.calls_made}", "type": "function",
-        "function": {"name": tool, "arguments": json.dumps(args, ensure_ascii=False)}}]}
-
-
 def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -386,19 +377,3 @@ def _confirmation(segment: list[dict[str, Any]]) -> bool | None:
             text = u.get("content") or ""
             answer = True if YES.match(text) else False if NO.search(text) else answer
     return answer
-
-
-def _tool_results(messages: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-    """(tool, decoded result) of every answered tool call, in call order."""
-    replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
-    out = []
-    for m in messages:
-        for call in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
-            if call.get("id") in replies:
-                content = replies[call["id"]]
-                try:
-                    value = json.loads(content)
-                except (TypeError, json.JSONDecodeError):
-                    value = content
-                out.append(((call.get("function") or {}).get("name", ""), value))
-    return out

@@ -72,7 +72,7 @@ class PipelineConfig(BaseModel):
 
     def stage_backend(self, stage: Literal["filter", "extract"]) -> str:
         """The backend of the filter or the extractor: its own setting, else `backend` (the
-        synthesizer's filter is the offline one)."""
+        synthesizer backend has neither: `build_pipeline` gives it no filter and no extractor)."""
         return getattr(self, stage) or ("offline" if self.backend == "synthesizer" else self.backend)
 
 

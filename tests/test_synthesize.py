@@ -58,8 +58,8 @@ def test_outputs_and_records(run):
 def test_gem_verify_confirms_every_verdict(run, capsys):
     assert main(["verify", str(run)]) == 0
     out = capsys.readouterr().out
-    n = len(lines(run / "trajectories.jsonl"))
-    assert out.startswith(f"{n}/{n} verdicts confirmed")
+    n = len(lines(run / "trajectories.jsonl")) + sum("trajectory" in r for r in lines(run / "rejected.jsonl"))
+    assert out.startswith(f"{n}/{n} verdicts confirmed")  # accepted and rejected trajectories alike
 
 
 def test_verify_catches_a_tampered_trajectory(run, tmp_path, capsys):

@@ -82,14 +82,22 @@ def test_a_run_with_several_domains_needs_one_named(run_dir: Path) -> None:
         trl_environment(run_dir)
 
 
-def test_trl_own_schema_extraction_where_installed(run_dir: Path, write_task) -> None:
-    pytest.importorskip("trl", reason="TRL is not installed (it pulls a GPU build of torch); the contract "
-                                      "is checked above without it")
+def test_trl_schema_extraction_where_installed(run_dir: Path, write_task) -> None:
+    """TRL turns each public method into a tool schema with transformers' `get_json_schema`; where it
+    is installed, that schema must equal the domain's own (names, types, enums, required)."""
+    pytest.importorskip("transformers", reason="transformers (which TRL uses to read tool methods) is not "
+                                               "installed; the contract is checked above without it")
     from transformers.utils import get_json_schema
     env = trl_environment(run_dir, write_task.domain)()
     _, domains = load_task_set(run_dir)
     schemas = {s["function"]["name"]: s["function"] for s in domains[write_task.domain].openai_schemas()}
     for name, method in tool_methods(env).items():
         got = get_json_schema(method)["function"]
-        assert got["name"] == name
-        assert set(got["parameters"]["properties"]) == set(schemas[name]["parameters"]["properties"])
+        want = schemas[name]["parameters"]
+        assert got["name"] == name and got["description"].startswith(schemas[name]["description"].strip()[:40])
+        assert set(got["parameters"].get("required", [])) == set(want.get("required", []))
+        for arg, spec in want["properties"].items():
+            mine = got["parameters"]["properties"][arg]
+            assert mine["type"] == spec["type"] and mine.get("enum") == spec.get("enum")
+            # transformers needs a description per argument: ours, else the argument's name in words
+            assert mine.get("description") == (spec.get("description") or arg.replace("_", " "))

@@ -14,8 +14,8 @@ from the template by key the first time) and its current one in, and empties the
 hash after a write costs O(rows written), not O(rows).
 
 Triggers hold only the key, not the old row: a fresh connection parses every trigger of the schema
-on its first statement (~40 µs per table here), and the old-row image made that 2× longer and
-every write ~5 µs slower. SQLite's session extension (a changeset) would also do, but Python's
+on its first statement (~18 µs per written table here), and an old-row image in the trigger made
+that twice as long and every row write ~5 µs slower. SQLite's session extension (a changeset) would also do, but Python's
 `sqlite3` does not expose it, and a changeset of an UPDATE carries only the changed columns, so the
 full old row would be needed from elsewhere anyway.
 """

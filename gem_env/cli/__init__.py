@@ -21,7 +21,7 @@ SUBCOMMANDS = {
     "refine": "make a run's verified tasks harder, re-ground and re-verify them",
     "verify": "replay a run's trajectories and confirm every verdict",
     "eval": "measure an agent on a task set (pass^k, pass@k)",
-    "export": "export accepted trajectories for training (openai, sharegpt, hf)",
+    "export": "export accepted trajectories for training (openai, sharegpt, hf, synthesizer)",
     "serve": "serve a domain's tools over MCP (a sandbox per client session)",
     "report": "one self-contained HTML page about a run (funnel, charts, trajectories)",
 }

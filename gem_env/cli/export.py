@@ -1,4 +1,4 @@
-"""`gem export RUN --format openai|sharegpt|hf --out DIR`: verified trajectories as training data."""
+"""`gem export RUN --format openai|sharegpt|hf|synthesizer --out DIR`: verified trajectories as training data."""
 from __future__ import annotations
 
 import argparse

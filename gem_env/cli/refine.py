@@ -4,11 +4,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from ..errors import GemError
+from ..progress import Progress
 from ..stages.refine.base import ORDER
 from ..stages.refine.operators import DEFAULT_RECIPES, parse_recipes
 from ..stages.refine.run import RefineConfig, refine_run
@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-turns", type=int, default=30, help="assistant messages per request of a session")
     p.add_argument("--resume", action="store_true", help="continue a killed run in --out")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(handler=run)
 
 
@@ -46,13 +47,13 @@ def config_from(args: argparse.Namespace) -> RefineConfig:
 def run(args: argparse.Namespace) -> int:
     cfg = config_from(args)
 
-    def progress(unit_id: str, records: dict[str, Any]) -> None:
-        if sys.stderr.isatty():
-            print(f"\r{unit_id[:60]:60} +{len(records['trajectories.jsonl'])} verified", end="", file=sys.stderr)
+    bar = Progress("units", quiet=args.quiet)
 
-    manifest = asyncio.run(refine_run(args.run, args.out, cfg, resume=args.resume, on_unit=progress))
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    def progress(unit_id: str, records: dict[str, Any]) -> None:
+        bar.advance(accepted=len(records.get("trajectories.jsonl", [])), rejected=len(records.get("rejected.jsonl", [])))
+
+    with bar:
+        manifest = asyncio.run(refine_run(args.run, args.out, cfg, resume=args.resume, on_unit=progress))
     if args.json:
         print(json.dumps(manifest, indent=1))
         return 0

@@ -8,7 +8,7 @@ row the conversation added, removed or changed, against the seeded state) and ``
 The state is copied with SQLite's backup API, so the file has the sandbox's own schema (primary
 keys, foreign keys, indexes). The extra tables are written with sqlite-utils, which infers their
 columns from the records; measured against the compiler's prepared statements (bench/sqlite_utils_fit.py)
-it is 2-3x slower to build a template and ~8x slower per read, so the compiler and the per-call path
+it is 2-3x slower to build a template and 6-10x slower per read, so the compiler and the per-call path
 stay on plain sqlite3 and sqlite-utils is used here, where convenience counts and speed does not.
 """
 from __future__ import annotations

@@ -14,29 +14,11 @@ from ..simulators.scenario import STOP
 from .ground.plan import PlannedTools
 from .refine.checks import variant_checks
 from .tasks import Task
+from .said import said  # `verify.said` is used by other stages too
 from .verify_kinds import kind_checks
 from ..tools import CompiledDomain
 from ..tools.scratch import diff_vs_gold, scratch_sandbox
 from ..trajectory import Check, Verification
-
-_NUM = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
-
-
-def _normalise(text: str) -> str:
-    """Lower-case, drop thousands separators and trailing zeros so 1,200.50 matches 1200.5."""
-    def num(m: re.Match) -> str:
-        s = m.group(0).replace(",", "")
-        return s.rstrip("0").rstrip(".") if "." in s else s
-    return re.sub(r"\s+", " ", _NUM.sub(num, text.lower()))
-
-
-def said(value: str, text: str) -> bool:
-    """`value` appears in `text` as whole words ("open" is not said by "open_card_account",
-    nor "12" by "123")."""
-    needle = _normalise(value).strip()
-    if not needle:
-        return False
-    return re.search(rf"(?<![\w.]){re.escape(needle)}(?![\w]|\.\d)", _normalise(text)) is not None
 
 
 def tool_calls(messages: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:

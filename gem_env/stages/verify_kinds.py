@@ -16,6 +16,7 @@ from typing import Any
 from ..simulators.base import asks_confirmation
 from ..tools import CompiledDomain
 from ..trajectory import Check
+from .said import said
 from .tasks import Task
 
 _NO = re.compile(r"^\W*(?:no\b|nope\b|nah\b|actually,? no\b|don't\b|do not\b)|\bchanged my mind\b|\brather not\b|"
@@ -39,7 +40,6 @@ def kind_checks(task: Task, messages: list[dict[str, Any]], compiled: CompiledDo
 def _asked_which(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> Check:
     """Before the write on the record the user meant, the assistant asked which of the fitting
     records it was (a question naming at least two of them)."""
-    from .verify import said
 
     problems = []
     for a in task.ambiguities:
@@ -77,7 +77,6 @@ def content_words(text: str) -> set[str]:
 
 def gives_reason(reason: str, values: list[str], text: str) -> bool:
     """The rule's reason is in `text`: a value that breaks it, or at least half the rule's words."""
-    from .verify import said
 
     if any(said(v, text) for v in values):
         return True

@@ -1,0 +1,33 @@
+"""Assistant messages and tool results as data; shared by the workflow agent and its lookups
+(kept apart so that neither imports the other back)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _say(text: str) -> dict[str, Any]:
+    return {"role": "assistant", "content": text}
+
+
+def _call(tool: str, args: dict[str, Any], turn: Any) -> dict[str, Any]:
+    """One tool call; `turn.calls_made` numbers its id."""
+    return {"role": "assistant", "content": None, "tool_calls": [{
+        "id": f"call_{turn.calls_made}", "type": "function",
+        "function": {"name": tool, "arguments": json.dumps(args, ensure_ascii=False)}}]}
+
+
+def _tool_results(messages: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """(tool, decoded result) of every answered tool call, in call order."""
+    replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
+    out = []
+    for m in messages:
+        for call in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
+            if call.get("id") in replies:
+                content = replies[call["id"]]
+                try:
+                    value = json.loads(content)
+                except (TypeError, json.JSONDecodeError):
+                    value = content
+                out.append(((call.get("function") or {}).get("name", ""), value))
+    return out
