@@ -149,7 +149,9 @@ async def main() -> None:
         if len(docs) >= args.docs:
             break
     filtered, kept = await filter_stage(args, docs)
+    print(json.dumps({"filter": filtered}), file=sys.stderr, flush=True)  # a slow model: stage by stage
     extracted, domains = await extract_stage(args, kept)
+    print(json.dumps({"extract": extracted}), file=sys.stderr, flush=True)
     rollouts = await rollout_stage(args, domains)
     print(json.dumps({"model": args.model, "base_url": args.base_url, "corpus": Path(args.corpus).name,
                       "filter": filtered, "extract": extracted, "rollouts": rollouts}, indent=1))
