@@ -122,6 +122,23 @@ def compose(v: Variant) -> Variant:
     return v
 
 
+def say_changes(v: Variant) -> Variant:
+    """A later request about other records says up front what differs from the requests before it
+    ("my other card, CRD-..."), so nothing is carried over from them by mistake. Run again after
+    an operator inserts a request, since what came before has changed."""
+    known: dict[str, Any] = {}
+    for n, part in enumerate(v.parts):
+        changed = [k for k, val in part.knows.items() if k in known and known[k] != val]
+        known.update(part.knows)
+        if n == 0 or not changed:
+            continue
+        s = part.scenario
+        requests = [r.model_copy(update={"opening": list(dict.fromkeys([*r.opening, *changed]))}) for r in s.requests]
+        part.scenario = s.model_copy(update={"opening": list(dict.fromkeys([*s.opening, *changed])),
+                                             "requests": requests})
+    return v
+
+
 def _outputs(wf: Workflow, env: dict[str, Any], sandbox: Any, n: int) -> dict[str, str]:
     out = {}
     for k, src in wf.tells.items():
@@ -130,7 +147,7 @@ def _outputs(wf: Workflow, env: dict[str, Any], sandbox: Any, n: int) -> dict[st
         except ExprError:
             continue
         if value:
-            out[k if n == 0 else f"{k}_{n + 1}"] = value
+            out[k if n == 0 else f"{n + 1}.{k}"] = value  # "2.status": the form verify reads
     return out
 
 

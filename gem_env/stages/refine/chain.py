@@ -1,9 +1,11 @@
-"""`chain`: 2–4 requests of one domain in one session, the user bringing the next only after the
-previous is resolved. The gold is the composition, replayed on one sandbox (a later request runs
+"""`chain`: 2–6 requests of one domain in one session, the user bringing the next only after the
+previous is resolved (5–6 wanted: long sessions over several of the domain's workflows). The gold is the composition, replayed on one sandbox (a later request runs
 on the state the earlier ones left), and verified as one conversation.
 
 Requests are the domain's other verified single requests first; when there are too few, more
 "complete" requests of the domain's workflows that pass the admission gate fill the session.
+The next request is picked greedily: a workflow the session has not used yet first (more of the
+domain's tools), then one about the same customer (a record the earlier requests named).
 """
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ import random
 from ...simulators.scenario import Scenario
 from ..tasks import anchor_rows
 from ..tasks.kinds import Built, complete
-from .base import Context, NotApplicable, Part, Variant, compose, refinable
+from .base import Context, NotApplicable, Part, Variant, compose, refinable, say_changes
 
-POOL = 8
+POOL = 16
+MAX_FAILED = 12
+"""Candidates that fail to compose before the chain stops growing (each try replays the session)."""
 
 
 def _pool(v: Variant, ctx: Context) -> list[Part]:
@@ -26,7 +30,7 @@ def _pool(v: Variant, ctx: Context) -> list[Part]:
         rows = [(wf, row) for wf in v.compiled.domain.workflows for row in anchor_rows(v.compiled, wf)]
         rng.shuffle(rows)
         parts = []
-        for wf, row in rows[:POOL * 3]:
+        for wf, row in rows[:POOL * 4]:
             sandbox = v.compiled.new_sandbox()
             try:
                 got = complete(v.compiled, wf, row, sandbox, rng)
@@ -43,7 +47,7 @@ def _pool(v: Variant, ctx: Context) -> list[Part]:
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
-    want = ctx.rng.choice([3, 4])
+    want = ctx.rng.choice([5, 6])
     others = [Part(t.workflow, dict(t.scenario.knows), t.scenario) for t in ctx.siblings
               if t.id != v.task.id and refinable(t) is None]
     ctx.rng.shuffle(others)
@@ -52,11 +56,11 @@ def apply(v: Variant, ctx: Context) -> Variant:
     ctx.rng.shuffle(extra)
     others += extra
     persona = v.parts[0].scenario.persona
-    reasons = []
-    for other in others:
-        if len(v.parts) >= want:
-            break
-        scenario = _naming_changes(other.scenario.model_copy(update={"persona": persona}), v)
+    reasons: list[str] = []
+    while len(v.parts) < want and others and len(reasons) < MAX_FAILED:
+        other = min(others, key=lambda p: _rank(p, v))
+        others.remove(other)
+        scenario = other.scenario.model_copy(update={"persona": persona})
         v.parts.append(Part(other.workflow, dict(other.knows), scenario))
         try:
             compose(v)
@@ -66,16 +70,14 @@ def apply(v: Variant, ctx: Context) -> Variant:
     if len(v.parts) < 2:
         raise NotApplicable("no other task of the domain composes with this one"
                             + (f": {reasons[0]}" if reasons else " (no siblings)"))
-    return v
+    return say_changes(v)
 
 
-def _naming_changes(scenario: Scenario, v: Variant) -> Scenario:
-    """A later request about other records says up front what differs from the earlier ones
-    ("my other card, CRD-..."), so nothing is carried over from the request before by mistake."""
-    known: dict[str, object] = {}
-    for part in v.parts:
-        known.update(part.knows)
-    changed = [k for k, val in scenario.knows.items() if k in known and known[k] != val]
-    opening = list(dict.fromkeys([*scenario.opening, *changed]))
-    requests = [r.model_copy(update={"opening": list(dict.fromkeys([*r.opening, *changed]))}) for r in scenario.requests]
-    return scenario.model_copy(update={"opening": opening, "requests": requests})
+def _rank(candidate: Part, v: Variant) -> tuple[int, int, int]:
+    """Lower is better: not a request the session already has, a workflow it has not used, the same
+    customer (a value the session already named); `min` is stable, so ties keep the seeded order."""
+    used = [p.workflow for p in v.parts]
+    named = {str(val) for p in v.parts for val in p.knows.values()}
+    same = sum(str(val) in named for val in candidate.knows.values())
+    repeat = any(p.knows == candidate.knows and p.workflow == candidate.workflow for p in v.parts)
+    return (int(repeat), used.count(candidate.workflow), int(same == 0))
