@@ -3,6 +3,7 @@ agents that each variant is there to catch fail it."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -201,3 +202,19 @@ def test_synthesize_refine_slot(tmp_path: Path) -> None:
     assert any(p.name.endswith("-dx.json") for p in (out / "domains").iterdir())
     assert main(["verify", str(out)]) == 0
     assert main(["synthesize", "x", "--out", str(tmp_path / "bad"), "--refine", "nope"]) == 2
+
+
+@pytest.mark.parametrize("recipe", ["chain", "chain+pitfall"])
+def test_chain_is_long_varied_and_says_what_changed(taskset: Any, recipe: str) -> None:
+    """A session of several distinct requests; a later request's outputs are named "2.status" (the
+    form verify strips), and a request about other records says what differs up front."""
+    task, compiled = variant(taskset, recipe)
+    parts = [task.scenario, *task.followups]
+    assert len(parts) >= 4 and len({(p.goal, str(sorted(p.knows.items()))) for p in parts}) == len(parts)
+    numbered = [k for k in task.required_outputs if re.fullmatch(r"\d+\.\w+", k)]
+    assert numbered and all(k in numbered or "." not in k for k in task.required_outputs)
+    known: dict[str, Any] = {}
+    for p in parts:
+        changed = {k for k, v in p.knows.items() if k in known and known[k] != v}
+        assert changed <= set(p.opening), (changed, p.opening)
+        known.update(p.knows)
