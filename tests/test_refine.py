@@ -218,3 +218,23 @@ def test_chain_is_long_varied_and_says_what_changed(taskset: Any, recipe: str) -
         changed = {k for k, v in p.knows.items() if k in known and known[k] != v}
         assert changed <= set(p.opening), (changed, p.opening)
         known.update(p.knows)
+
+
+async def test_chain_reads_with_lookups_of_other_tables(taskset: Any) -> None:
+    """Lookups join a chain when they call a tool the session has not; their facts are read on the
+    state the earlier requests left, and the offline agent still passes the session."""
+    tasks, _ = taskset
+    found = None
+    for index in range(len(tasks)):
+        task, compiled = variant(taskset, "chain", index)
+        kinds = [r.kind for p in task.followups for r in p.requests]
+        if "lookup" in kinds:
+            found = (task, compiled)
+            break
+    assert found is not None, "no chain of the example corpus has a lookup"
+    task, compiled = found
+    parts = [task.scenario, *task.followups]
+    n, asked = next((n, p.requests[0]) for n, p in enumerate(parts) if p.requests[0].kind == "lookup")
+    assert asked.asks and all(f"{n + 1}.{a}" in task.required_outputs for a in asked.asks)
+    traj = await roll(task, compiled, make_agent("workflow", compiled))
+    assert traj.verification.passed, traj.verification.failed

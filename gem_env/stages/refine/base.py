@@ -32,6 +32,8 @@ class Part:
     knows: dict[str, Any]
     scenario: Scenario
     expect_refusal: bool = False
+    lookup: tuple[str, str, list[str]] | None = None
+    """For a lookup request (no workflow): the read tool, its key parameter, the facts asked."""
 
 
 @dataclass
@@ -94,6 +96,11 @@ def compose(v: Variant) -> Variant:
     try:
         initial = sandbox.state_hash()
         for n, part in enumerate(v.parts):
+            if part.lookup is not None:
+                got, told = _replay_lookup(part, sandbox, n)
+                actions += got
+                outputs.update(told)
+                continue
             wf = workflow(compiled, part.workflow)
             try:
                 got, env = replay_workflow(wf, part.knows, sandbox)
@@ -120,6 +127,19 @@ def compose(v: Variant) -> Variant:
         "required_outputs": outputs, "kind": "write" if writes else "read", "domain": compiled.domain.name,
         "state_tables": sorted(compiled.tables)})
     return v
+
+
+def _replay_lookup(part: Part, sandbox: Any, n: int) -> tuple[list[GoldAction], dict[str, str]]:
+    """A lookup on the session's state so far: the asked facts as they are now are its outputs."""
+    tool, param, asks = part.lookup  # type: ignore[misc]
+    result = sandbox.call(tool, {param: part.knows[param]})
+    if not result.ok or not isinstance(result.value, dict):
+        raise NotApplicable(f"part {n + 1} ({part.workflow}) finds no record after the earlier parts")
+    told = {a: render(result.value.get(a)) for a in asks}
+    if not all(told.values()):
+        raise NotApplicable(f"part {n + 1} ({part.workflow}) has nothing to tell after the earlier parts")
+    action = GoldAction(tool=tool, arguments={param: part.knows[param]}, result=result.value)
+    return [action], {k if n == 0 else f"{n + 1}.{k}": val for k, val in told.items()}
 
 
 def say_changes(v: Variant) -> Variant:

@@ -1,22 +1,25 @@
-"""`chain`: 2–6 requests of one domain in one session, the user bringing the next only after the
-previous is resolved (5–6 wanted: long sessions over several of the domain's workflows). The gold is the composition, replayed on one sandbox (a later request runs
+"""`chain`: 2–7 requests of one domain in one session, the user bringing the next only after the
+previous is resolved (6–7 wanted: long sessions over several of the domain's workflows). The gold is the composition, replayed on one sandbox (a later request runs
 on the state the earlier ones left), and verified as one conversation.
 
 Requests are the domain's other verified single requests first; when there are too few, more
 "complete" requests of the domain's workflows that pass the admission gate fill the session.
-The next request is picked greedily: a workflow the session has not used yet first (more of the
-domain's tools), then one about the same customer (a record the earlier requests named).
+Lookups of the domain's tables ("what is the status of transfer TRN-...?") join the candidates.
+The next request is picked greedily: one calling a tool the session has not yet, then a workflow
+it has not used, then one about the same customer (a record the earlier requests named).
 """
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from ...simulators.scenario import Scenario
 from ..tasks import anchor_rows
-from ..tasks.kinds import Built, complete
+from ..tasks.kinds import Built, complete, lookup, lookup_tools
 from .base import Context, NotApplicable, Part, Variant, compose, refinable, say_changes
 
 POOL = 16
+LOOKUPS_PER_TABLE = 3
 MAX_FAILED = 12
 """Candidates that fail to compose before the chain stops growing (each try replays the session)."""
 
@@ -42,12 +45,33 @@ def _pool(v: Variant, ctx: Context) -> list[Part]:
                                                                    unknown=got.unknown, requests=[r])))
             if len(parts) >= POOL:
                 break
-        ctx.pool[name] = parts  # type: ignore[assignment]
+        ctx.pool[name] = parts + _lookups(v, rng)  # type: ignore[assignment]
     return ctx.pool[name]  # type: ignore[return-value]
 
 
+def _lookups(v: Variant, rng: random.Random) -> list[Part]:
+    """Lookup requests ("what is the status of transfer TRN-...?") on rows of every table a read
+    tool finds one row of: sessions then read with more of the domain's tools."""
+    compiled, parts = v.compiled, []
+    sandbox = compiled.new_sandbox()
+    try:
+        for table, (tool, param) in sorted(lookup_tools(compiled).items()):
+            rows = list(sandbox.dump([table])[table].values())
+            rng.shuffle(rows)
+            for row in rows[:LOOKUPS_PER_TABLE]:
+                got = lookup(compiled, table, row, sandbox, rng)
+                if isinstance(got, Built):
+                    r = got.request
+                    parts.append(Part(got.workflow, dict(r.knows), Scenario(
+                        goal=r.goal, knows=r.knows, opening=r.opening, unknown=got.unknown, requests=[r]),
+                        lookup=(tool, param, list(r.asks))))
+    finally:
+        sandbox.close()
+    return parts
+
+
 def apply(v: Variant, ctx: Context) -> Variant:
-    want = ctx.rng.choice([5, 6])
+    want = ctx.rng.choice([6, 7])
     others = [Part(t.workflow, dict(t.scenario.knows), t.scenario) for t in ctx.siblings
               if t.id != v.task.id and refinable(t) is None]
     ctx.rng.shuffle(others)
@@ -60,8 +84,8 @@ def apply(v: Variant, ctx: Context) -> Variant:
     while len(v.parts) < want and others and len(reasons) < MAX_FAILED:
         other = min(others, key=lambda p: _rank(p, v))
         others.remove(other)
-        scenario = other.scenario.model_copy(update={"persona": persona})
-        v.parts.append(Part(other.workflow, dict(other.knows), scenario))
+        v.parts.append(replace(other, knows=dict(other.knows),
+                               scenario=other.scenario.model_copy(update={"persona": persona})))
         try:
             compose(v)
         except NotApplicable as err:
@@ -73,11 +97,20 @@ def apply(v: Variant, ctx: Context) -> Variant:
     return say_changes(v)
 
 
-def _rank(candidate: Part, v: Variant) -> tuple[int, int, int]:
-    """Lower is better: not a request the session already has, a workflow it has not used, the same
+def _rank(candidate: Part, v: Variant) -> tuple[int, int, int, int]:
+    """Lower is better: not a request the session already has, one that calls a tool the session
+    has not (a lookup of another table counts only then), a workflow it has not used, the same
     customer (a value the session already named); `min` is stable, so ties keep the seeded order."""
     used = [p.workflow for p in v.parts]
     named = {str(val) for p in v.parts for val in p.knows.values()}
     same = sum(str(val) in named for val in candidate.knows.values())
     repeat = any(p.knows == candidate.knows and p.workflow == candidate.workflow for p in v.parts)
-    return (int(repeat), used.count(candidate.workflow), int(same == 0))
+    seen = set().union(*(_tools(p, v) for p in v.parts))
+    return (int(repeat), int(not _tools(candidate, v) - seen), used.count(candidate.workflow), int(same == 0))
+
+
+def _tools(part: Part, v: Variant) -> set[str]:
+    if part.lookup is not None:
+        return {part.lookup[0]}
+    wf = next((w for w in v.compiled.domain.workflows if w.name == part.workflow), None)
+    return {s.tool for s in wf.steps} if wf else set()
