@@ -1,5 +1,5 @@
-"""`chain`: 2–7 requests of one domain in one session, the user bringing the next only after the
-previous is resolved (6–7 wanted: long sessions over several of the domain's workflows). The gold is the composition, replayed on one sandbox (a later request runs
+"""`chain`: 2–8 requests of one domain in one session, the user bringing the next only after the
+previous is resolved (7–8 wanted: long sessions over several of the domain's workflows). The gold is the composition, replayed on one sandbox (a later request runs
 on the state the earlier ones left), and verified as one conversation.
 
 Requests are the domain's other verified single requests first; when there are too few, more
@@ -71,7 +71,7 @@ def _lookups(v: Variant, rng: random.Random) -> list[Part]:
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
-    want = ctx.rng.choice([6, 7])
+    want = ctx.rng.choice([7, 8])
     others = [Part(t.workflow, dict(t.scenario.knows), t.scenario) for t in ctx.siblings
               if t.id != v.task.id and refinable(t) is None]
     ctx.rng.shuffle(others)
