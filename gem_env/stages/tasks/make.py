@@ -161,11 +161,18 @@ class _Context:
         if kind == "multi_request":
             from .session import make_session
             return make_session(self, taken)
+        first: Task | None = None
+        scanned = 0
         for key, name, builder in self.candidates(kind):
             got = _single(self.compiled, kind, key, builder, seed=self.seed, doc_id=self.doc_id, name=name)
             if isinstance(got, Task) and got.id not in taken:
-                return got
-        return None
+                if kind != "lookup" or len(got.gold_actions) > 1:
+                    return got  # a lookup that finds the record's id from who the user is comes first
+                first = first or got
+            scanned += first is not None
+            if scanned > self.max_tries:
+                break
+        return first
 
     def candidates(self, kind: str) -> list[tuple[str, str, Builder]]:
         """(row key, name, builder) to try for a single-request kind."""
