@@ -25,7 +25,7 @@ from . import speech as S
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .ids import id_from_results
 from .lookup import LookupPlan, finder_tools, lookup_plans, lookup_reply, recognise_lookup
-from .prechecks import NoDatabase, blocking_rule, records, rule_messages
+from .prechecks import NoDatabase, blocking_rule, is_rule_message, records
 from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -325,7 +325,7 @@ class WorkflowAgent:
 
     def _failed(self, plan: _Plan, tool: str, error: str, values: list[str], turn: _Turn) -> dict[str, Any]:
         close = S.pick(turn.rng, S.CLOSE)
-        if error in rule_messages(self.compiled.tools[tool].spec) or values:
+        if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             write = next((st.tool for st in plan.steps if st.writes), tool)
             text = S.pick(turn.rng, S.REFUSE, action=S.action(plan.workflow.goal, write, turn.known),
                           reason=S.reason_text(error, values))

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...agents.prechecks import blocking_rule, rule_messages
+from ...agents.prechecks import blocking_rule, is_rule_message
 from ...agents.ids import id_from_results
 from ...agents.lookup import finder_tools
 from ...simulators.phrases import said_value, singular
@@ -153,7 +153,7 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
         return "no rule stops this workflow for this row"
     spec = compiled.tools[failed.tool].spec
     message = failed.result.get("error", "") if isinstance(failed.result, dict) else ""
-    if message not in rule_messages(spec):
+    if not is_rule_message(spec, message):
         return f"{failed.tool} fails for a reason that is not a rule: {message}"
     write = next((s.tool for s in wf.steps if compiled.tools[s.tool].writes), None)
     if write is None:

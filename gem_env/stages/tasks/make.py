@@ -122,6 +122,9 @@ def _kind_plan(domain: str, kinds: Sequence[str], n: int) -> list[str]:
     others = [k for k in ("refuse", "lookup", "decline", "disambiguate") if k in kinds]
     start = h % max(1, len(others))
     rotated = others[start:] + others[:start]
+    if "lookup" in rotated and h // 8 % 2 == 0:
+        # half the domains ask about a record first: a rule broken is common, asking who owns what is not
+        rotated = ["lookup"] + [k for k in rotated if k != "lookup"]
     head = [k for k in (("complete", "multi_request") if h % 2 == 0 else ("multi_request",)) if k in kinds]
     order = list(dict.fromkeys(head + rotated + [k for k in kinds if k not in head and k not in rotated]))
     plan: list[str] = []
@@ -195,7 +198,7 @@ class _Context:
             pk = c.tables[wf.anchor.table].pk
             rows = list(self.rows[wf.name])
             if kind == "refuse":
-                rows = anchor_rows(c, wf, matching=False)[: self.max_tries] + rows
+                rows = anchor_rows(c, wf, matching=False)[: 3 * self.max_tries] + rows
             for row in rows:
                 out.append((str(row[pk]), wf.name, lambda sb, rng, w=wf, r=row, f=fn: f(c, w, r, sb, rng)))
         return out
