@@ -274,7 +274,7 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     request = Request(kind="lookup", goal=goal, intent=goal, knows=knows,
                       opening=[param] if rng.random() < 0.5 else [], asks=asks)
     actions = [GoldAction(tool=tool, arguments={param: key}, result=result.value)]
-    found = _found_by_finder(compiled, table, row, param, key, sandbox)
+    found = _found_by_finder(compiled, table, sandbox.lookup(table, key) or row, param, key, sandbox)
     if found is not None:  # the user names themselves, not the record: the assistant finds its id
         request.knows, request.opening = dict(found.arguments), list(found.arguments)
         own = any(f.table == table for f in finder_tools(compiled))
