@@ -120,6 +120,22 @@ class Find:
         self._sql_cache: dict[tuple, str] = {}
         scope.names[st.as_] = Binding(t.name, st.many)
 
+    def bind(self, values: list[Any]) -> tuple[str, list[Any]]:
+        """The SQL and parameters for these where values: a null is IS NULL, a list is IN (...)."""
+        params: list[Any] = []
+        shape: list[int | None] = []
+        for w, v in zip(self.where, values):
+            params.extend(w.lhs_params)
+            if v is None:
+                shape.append(-1)
+            elif isinstance(v, list):
+                shape.append(len(v))
+                params.extend(w.encode(x) for x in v)
+            else:
+                shape.append(None)
+                params.append(w.encode(v))
+        return self._sql(tuple(shape)), params
+
     def _sql(self, shape: tuple) -> str:
         sql = self._sql_cache.get(shape)
         if sql is None:
@@ -140,20 +156,8 @@ class Find:
         return sql
 
     def run(self, env: Env, ctx: Context) -> None:
-        params: list = []
-        shape = []
-        for w in self.where:
-            v = w.expr(env, ctx)
-            params.extend(w.lhs_params)
-            if v is None:
-                shape.append(-1)
-            elif isinstance(v, list):
-                shape.append(len(v))
-                params.extend(w.encode(x) for x in v)
-            else:
-                shape.append(None)
-                params.append(w.encode(v))
-        rows = [self.table.decode(r) for r in ctx.conn.execute(self._sql(tuple(shape)), params)]
+        sql, params = self.bind([w.expr(env, ctx) for w in self.where])
+        rows = [self.table.decode(r) for r in ctx.conn.execute(sql, params)]
         if self.filter:
             keep = []
             for r in rows:

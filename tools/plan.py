@@ -140,7 +140,7 @@ def _find(find: fx.Find) -> Runner:
     def run(env: dict[str, Any], ctx: Any) -> None:
         values = [fn(env, ctx) for fn, _, _ in keys]
         if any(v is None or isinstance(v, list) for v in values):
-            sql, params = _general_shape(find, values)
+            sql, params = find.bind(values)
         else:
             sql, params = scalar_sql, []
             for (_, lhs, enc), v in zip(keys, values):
@@ -164,20 +164,3 @@ def _find(find: fx.Find) -> Runner:
         else:
             raise fx.ToolFailure(find.error(env, ctx))
     return run
-
-
-def _general_shape(find: fx.Find, values: list[Any]) -> tuple[str, list[Any]]:
-    """SQL and parameters when some where value is null (IS NULL) or a list (IN), as `Find.run`."""
-    params: list[Any] = []
-    shape: list[int | None] = []
-    for w, v in zip(find.where, values):
-        params.extend(w.lhs_params)
-        if v is None:
-            shape.append(-1)
-        elif isinstance(v, list):
-            shape.append(len(v))
-            params.extend(w.encode(x) for x in v)
-        else:
-            shape.append(None)
-            params.append(w.encode(v))
-    return find._sql(tuple(shape)), params

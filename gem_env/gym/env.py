@@ -101,11 +101,17 @@ def _user_factory(user: str | UserFactory, user_llm: LLMConfig | dict[str, Any] 
 
 
 def _tool_union(domains: dict[str, CompiledDomain]) -> list[dict[str, Any]]:
-    seen: dict[str, dict[str, Any]] = {}
+    """Every distinct tool schema of the domains, in domain-name order (a tool that several domains
+    share with the same schema appears once). Compared as dicts: no JSON encoding per env."""
+    union: list[dict[str, Any]] = []
+    by_name: dict[str, list[dict[str, Any]]] = {}
     for name in sorted(domains):
         for schema in domains[name].openai_schemas():
-            seen.setdefault(json.dumps(schema, sort_keys=True), schema)
-    return list(seen.values())
+            same_name = by_name.setdefault(schema["function"]["name"], [])
+            if schema not in same_name:
+                same_name.append(schema)
+                union.append(schema)
+    return union
 
 
 def _error(message: str) -> str:

@@ -335,7 +335,7 @@ class ProcedureBuilder(FieldRules):
         try:
             return parse_domain(data, origin=f"extracted from {doc.id}")
         except DomainError as err:
-            return Rejection(id=doc.id, stage=STAGE, reason=f"invalid domain: {err}")
+            return Rejection(id=doc.id, stage="extract", reason=f"invalid domain: {err}")
 
 
 def _read_result(row: str, pk: str, read_field: str | None, confirmed: list[str], checked: bool) -> dict[str, Any]:

@@ -19,24 +19,45 @@ def loop_reason(messages: list[dict[str, Any]]) -> str | None:
 
     A loop is the same stretch of 1-6 messages three times running at the end (calls with the same
     arguments and the same results included), or a party saying the same thing three times in a
-    row with no tool call in between (nothing was done while it repeated itself).
+    row with no tool call in between (nothing was done while it repeated itself). Only the tail is
+    read, so checking after every message costs the same at any conversation length.
     """
-    turns = [m for m in messages if m.get("role") != "system"]
-    sigs = [_signature(m) for m in turns]
+    tail = _tail(messages, REPEATS * MAX_CYCLE)
+    sigs = [_signature(m) for m in tail]
     for k in range(1, MAX_CYCLE + 1):
         if len(sigs) >= REPEATS * k and all(sigs[-k:] == sigs[len(sigs) - (i + 1) * k:len(sigs) - i * k]
                                             for i in range(1, REPEATS)):
             return f"the last {k} message(s) repeated {REPEATS} times"
     for role in ("user", "assistant"):
-        said = [i for i, m in enumerate(turns) if m.get("role") == role and not m.get("tool_calls")]
-        if len(said) < REPEATS:
-            continue
-        last = said[-REPEATS:]
-        texts = {_text(turns[i]) for i in last}
-        acted = any(turns[i].get("tool_calls") for i in range(last[0], len(turns)))
-        if len(texts) == 1 and "" not in texts and not acted:
-            return f"the {role} said the same thing {REPEATS} times in a row: {next(iter(texts))[:80]!r}"
+        texts = _last_said_without_acting(messages, role)
+        if len(texts) == REPEATS and len(set(texts)) == 1 and texts[0]:
+            return f"the {role} said the same thing {REPEATS} times in a row: {texts[0][:80]!r}"
     return None
+
+
+def _tail(messages: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """The last `n` messages that are not the system prompt, oldest first."""
+    out: list[dict[str, Any]] = []
+    for m in reversed(messages):
+        if len(out) == n:
+            break
+        if m.get("role") != "system":
+            out.append(m)
+    return out[::-1]
+
+
+def _last_said_without_acting(messages: list[dict[str, Any]], role: str) -> list[str]:
+    """The texts of `role`'s last `REPEATS` plain messages, walking back from the end; fewer when a
+    tool call comes first (something was done in between)."""
+    texts: list[str] = []
+    for m in reversed(messages):
+        if m.get("tool_calls"):
+            break
+        if m.get("role") == role:
+            texts.append(_text(m))
+            if len(texts) == REPEATS:
+                break
+    return texts
 
 
 def is_infrastructure(error: BaseException) -> bool:
