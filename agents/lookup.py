@@ -10,6 +10,7 @@ from gem_env.tools import CompiledDomain
 from gem_env.tools.model import FindStep, ReturnStep
 
 from . import speech as S
+from .ids import id_from_results
 from .messages import call as _call, say as _say, tool_results as _tool_results
 
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
@@ -52,6 +53,33 @@ def lookup_plans(compiled: CompiledDomain) -> list[LookupPlan]:
     return list(out.values())
 
 
+@dataclass
+class Finder:
+    """A read that finds one row of `table` by something a person knows (`field`, e.g. an email),
+    not by its key: its result can give the ids the person's records go by."""
+
+    tool: str
+    param: str
+    table: str
+    field: str
+
+
+def finder_tools(compiled: CompiledDomain) -> list[Finder]:
+    out: list[Finder] = []
+    for name, tool in compiled.tools.items():
+        spec, steps = tool.spec, tool.spec.effect or []
+        if tool.writes or len(spec.parameters) != 1 or not steps or not isinstance(steps[0], FindStep):
+            continue
+        find, param = steps[0], spec.parameters[0].name
+        table = compiled.tables.get(find.find)
+        if table is None or find.many or len(find.where) != 1 or param.endswith("_id") or param == "id":
+            continue
+        field, source = next(iter(find.where.items()))
+        if source == param and field != table.pk:
+            out.append(Finder(name, param, find.find, field))
+    return out
+
+
 def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
     """A question about a record: a cue, the record's noun and at least one of its field names."""
     if not _CUE.search(text):
@@ -70,13 +98,23 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
 def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     """The answer to a question about a record: ask for its key, read it, tell the facts asked."""
     plan = lk.plan
-    if plan.param not in turn.known:
-        return agent._ask([plan.param], turn)
     results = _tool_results(turn.segment)
+    if plan.param not in turn.known:  # a read by who the user is may give the record's id
+        finder = next((f for f in agent._finders if f.param in turn.known), None)
+        if finder is None:
+            return agent._ask([plan.param], turn)
+        if not results:
+            return _call(finder.tool, {finder.param: turn.known[finder.param]}, turn)
+        key = id_from_results(plan.param, [results[0][1]])
+        if key is None:
+            return agent._ask([plan.param], turn)
+        turn.known[plan.param] = key
+    results = [r for r in results if r[0] == plan.tool]
     if not results:
         param_type = next(p.type for p in agent.compiled.tools[plan.tool].spec.parameters)
         from .understanding import coerce
-        return _call(plan.tool, {plan.param: coerce(turn.known[plan.param], param_type)}, turn)
+        value = turn.known[plan.param]
+        return _call(plan.tool, {plan.param: coerce(value, param_type) if isinstance(value, str) else value}, turn)
     _, record = results[-1]
     close = S.pick(turn.rng, S.CLOSE)
     if not isinstance(record, dict) or set(record) == {"error"}:

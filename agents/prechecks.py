@@ -59,6 +59,16 @@ def rule_messages(spec: ToolSpec) -> list[str]:
     return [s.message for s in spec.effect or [] if isinstance(s, RequireStep) and is_rule(spec, s)]
 
 
+def is_rule_message(spec: ToolSpec, message: str) -> bool:
+    """Whether an error is one of the tool's rules, its `{...}` placeholders filled in
+    ("A card that is frozen cannot be changed" for "A card that is {card_row.status} cannot be changed")."""
+    for template in rule_messages(spec):
+        parts = re.split(r"\{[^{}]*\}", template)
+        if re.fullmatch(".+?".join(re.escape(p) for p in parts), message, flags=re.DOTALL):
+            return True
+    return False
+
+
 def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
                   keys: dict[str, str]) -> tuple[str, list[str]] | None:
     """(message, the values that break it) of the first rule of `spec` that the records in

@@ -23,8 +23,9 @@ from gem_env.tools.model import FindStep, ReturnStep
 
 from . import speech as S
 from .messages import call as _call, say as _say, tool_results as _tool_results
-from .lookup import LookupPlan, lookup_plans, lookup_reply, recognise_lookup
-from .prechecks import NoDatabase, blocking_rule, records, rule_messages
+from .ids import id_from_results
+from .lookup import LookupPlan, finder_tools, lookup_plans, lookup_reply, recognise_lookup
+from .prechecks import NoDatabase, blocking_rule, is_rule_message, records
 from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -40,7 +41,7 @@ _SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security",
 GREETING = "Hello! How can I help you today?"
 OUT_OF_SCOPE = "I'm sorry, I can't help with that request: it is outside what I can do here."
 
-__all__ = ["GREETING", "OUT_OF_SCOPE", "WorkflowAgent", "parse_facts"]
+__all__ = ["GREETING", "OUT_OF_SCOPE", "WorkflowAgent", "parse_facts", "id_from_results"]
 
 
 def _tokens(text: str) -> set[str]:
@@ -165,11 +166,13 @@ class WorkflowAgent:
         self.meta: dict[str, Any] = {"backend": "workflow"}
         self._plans = [_plan(wf, compiled) for wf in compiled.domain.workflows]
         self._lookups = lookup_plans(compiled)
+        self._finders = finder_tools(compiled)
         self._rt = NoDatabase()
         self._keys = {name: t.pk for name, t in compiled.tables.items()}
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
         self._clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}  # as the sandbox's
-        names = {k for p in self._plans for k in p.workflow.knows} | {lp.param for lp in self._lookups}
+        names = {k for p in self._plans for k in p.workflow.knows} | {lp.param for lp in self._lookups} \
+            | {f.param for f in self._finders}
         self._names = sorted(((S.words(k).lower(), k) for k in names), key=lambda p: -len(p[0]))
         self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
 
@@ -253,6 +256,11 @@ class WorkflowAgent:
             missing = [k for k in step.needs if k not in known]
             if step.when is not None:
                 missing += [k for k in sorted(step.when.names & set(plan.workflow.knows)) if k not in known]
+            for k in [k for k in missing if k not in known]:  # an id an earlier result gives
+                value = id_from_results(k, [r for _, r in results[:done]])
+                if value is not None:
+                    known[k] = env[k] = value
+            missing = [k for k in missing if k not in known]
             if missing:
                 which = _which(missing, [r for _, r in results])
                 if which is not None:
@@ -317,7 +325,7 @@ class WorkflowAgent:
 
     def _failed(self, plan: _Plan, tool: str, error: str, values: list[str], turn: _Turn) -> dict[str, Any]:
         close = S.pick(turn.rng, S.CLOSE)
-        if error in rule_messages(self.compiled.tools[tool].spec) or values:
+        if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             write = next((st.tool for st in plan.steps if st.writes), tool)
             text = S.pick(turn.rng, S.REFUSE, action=S.action(plan.workflow.goal, write, turn.known),
                           reason=S.reason_text(error, values))

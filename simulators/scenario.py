@@ -27,6 +27,7 @@ class Request(BaseModel):
     opening: list[str] = Field(default_factory=list)
     confirm: bool = True
     asks: list[str] = Field(default_factory=list)
+    about: str = Field(default="", description="what a lookup asks about when no key the user knows names it")
 
 
 class Scenario(BaseModel):

@@ -90,7 +90,7 @@ class ScriptedUser:
     def _opening(self, request: Request, rng: random.Random) -> str:
         if request.kind == "lookup" and request.asks:
             param = next(iter(request.knows), "record")
-            noun = humanize(param[:-3] if param.endswith("_id") else param)
+            noun = request.about or humanize(param[:-3] if param.endswith("_id") else param)
             body = rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in request.asks), noun=noun)
         else:
             bank, intent = P.want_phrase(request.intent or "get some help")

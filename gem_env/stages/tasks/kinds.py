@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...agents.prechecks import blocking_rule, rule_messages
+from ...agents.prechecks import blocking_rule, is_rule_message
+from ...agents.ids import id_from_results
+from ...agents.lookup import finder_tools
 from ...simulators.phrases import said_value, singular
 from ...simulators.scenario import Request, user_words
 from ...tools import CompiledDomain, Sandbox, Workflow
@@ -52,12 +54,36 @@ def goal_text(wf: Workflow, knows: dict[str, Any]) -> str:
     return compile_template(wf.goal)({k: render(v) for k, v in knows.items()}, None)  # type: ignore[arg-type]
 
 
-def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random, *, confirm: bool = True) -> Request:
-    """The user's side: what they know, and what they say up front (an id at most, sometimes nothing)."""
-    ids = [k for k in knows if k.endswith("_id") or k == "id"]
+def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random, actions: list[GoldAction], *,
+             confirm: bool = True) -> Request:
+    """The user's side: what they know, and what they say up front (an id at most, sometimes nothing).
+    A record id that an earlier read finds from what the user does know (their customer id, from
+    their email) is not theirs to know: the assistant takes it from that read's result."""
+    chained, pinned = chained_ids(wf, knows, actions)
+    said = {k: v for k, v in knows.items() if k not in chained}
+    ids = [k for k in said if k.endswith("_id") or k == "id"]
     opening = ids[:1] if ids and rng.random() < 0.6 else []
-    return Request(kind=kind, goal=goal_text(wf, knows), intent=user_words(wf.goal, knows, said_value), knows=knows,
+    opening += [k for k in pinned if k not in opening]
+    return Request(kind=kind, goal=goal_text(wf, knows), intent=user_words(wf.goal, said, said_value), knows=said,
                    opening=opening, confirm=confirm)
+
+
+def chained_ids(wf: Workflow, knows: dict[str, Any], actions: list[GoldAction]) -> tuple[list[str], list[str]]:
+    """(ids the assistant finds in the results read before their first use, ids it would find
+    wrong there and the user must therefore say up front)."""
+    chained: list[str] = []
+    pinned: list[str] = []
+    for key, value in knows.items():
+        params = {name for s in wf.steps for name, b in s.args.items() if b.user == key}
+        first = next((i for i, a in enumerate(actions)
+                      if any(str(a.arguments.get(p)) == str(value) for p in params)), None)
+        if first is None:
+            continue
+        found = id_from_results(key, [a.result for a in actions[:first]])
+        if found is None:
+            continue
+        (chained if str(found) == str(value) else pinned).append(key)
+    return chained, pinned
 
 
 def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
@@ -76,7 +102,7 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
     if isinstance(reason, str):
         sandbox.restore(snap)
         return reason
-    return Built(_request("complete", wf, knows, rng), actions, reason,
+    return Built(_request("complete", wf, knows, rng, actions), actions, reason,
                  unknown=[k for k in wf.tells if k not in knows], workflow=wf.name, topic=wf.category)
 
 
@@ -127,7 +153,7 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
         return "no rule stops this workflow for this row"
     spec = compiled.tools[failed.tool].spec
     message = failed.result.get("error", "") if isinstance(failed.result, dict) else ""
-    if message not in rule_messages(spec):
+    if not is_rule_message(spec, message):
         return f"{failed.tool} fails for a reason that is not a rule: {message}"
     write = next((s.tool for s in wf.steps if compiled.tools[s.tool].writes), None)
     if write is None:
@@ -146,7 +172,7 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
         values = _rule_values(spec, message, row)
     for a in gold:  # the reads again, so later requests of a session see the same sandbox
         sandbox.call(a.tool, a.arguments)
-    return Built(_request("refuse", wf, knows, rng), gold,
+    return Built(_request("refuse", wf, knows, rng, gold), gold,
                  refusal=Refusal(tool=write, target=target_of(failed.arguments), reason=message, values=values,
                                  arguments=failed.arguments if spec.kind == "write" else arguments),
                  workflow=wf.name, topic=wf.category)
@@ -193,13 +219,15 @@ def decline(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox
     sandbox.restore(snap)
     if not any(compiled.tools[a.tool].writes for a in trial.actions):
         return "the workflow makes no write to decline"
-    knows = trial.request.knows
+    knows = derive_knows(wf, row, sandbox)
+    if isinstance(knows, str):
+        return knows
     nxt = first_write(wf, knows, sandbox)
     sandbox.restore(snap)
     if nxt is None:
         return "no write is reached for this row"
     actions, _ = replay_workflow(wf, knows, sandbox, stop_before_write=True)
-    return Built(_request("decline", wf, knows, rng, confirm=False), actions,
+    return Built(_request("decline", wf, knows, rng, actions, confirm=False), actions,
                  decline=Decline(tool=nxt[0], target=target_of(nxt[1]), arguments=nxt[1]), workflow=wf.name,
                  topic=wf.category)
 
@@ -240,12 +268,38 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
         return f"{tool} returns nothing a user would ask about"
     asks = sorted(rng.sample(facts, min(len(facts), rng.choice([1, 2]))), key=facts.index)
     noun = singular(table).replace("_", " ")
-    knows = {param: key}
-    goal = f"find out the {' and '.join(a.replace('_', ' ') for a in asks)} of {noun} {render(key)}"
+    knows: dict[str, Any] = {param: key}
+    facts_of = ' and '.join(a.replace('_', ' ') for a in asks)
+    goal = f"find out the {facts_of} of {noun} {render(key)}"
     request = Request(kind="lookup", goal=goal, intent=goal, knows=knows,
                       opening=[param] if rng.random() < 0.5 else [], asks=asks)
-    return Built(request, [GoldAction(tool=tool, arguments={param: key}, result=result.value)],
-                 {a: render(result.value[a]) for a in asks}, unknown=asks, workflow=f"lookup_{noun}", topic="lookup")
+    actions = [GoldAction(tool=tool, arguments={param: key}, result=result.value)]
+    found = _found_by_finder(compiled, table, sandbox.lookup(table, key) or row, param, key, sandbox)
+    if found is not None:  # the user names themselves, not the record: the assistant finds its id
+        request.knows, request.opening = dict(found.arguments), list(found.arguments)
+        own = any(f.table == table for f in finder_tools(compiled))
+        request.about = f"{noun} profile" if own else noun
+        request.intent = f"find out the {facts_of} of my {request.about}"
+        actions.insert(0, found)
+    return Built(request, actions, {a: render(result.value[a]) for a in asks}, unknown=asks,
+                 workflow=f"lookup_{noun}", topic="lookup")
+
+
+def _found_by_finder(compiled: CompiledDomain, table: str, row: dict[str, Any], param: str, key: Any,
+                     sandbox: Sandbox) -> GoldAction | None:
+    """A read by what the row's owner knows (their email) whose result gives exactly this row's key."""
+    for finder in finder_tools(compiled):
+        owner: dict[str, Any] | None = row if finder.table == table else None
+        owner_pk = compiled.tables[finder.table].pk
+        if owner is None and row.get(owner_pk) not in (None, ""):
+            owner = sandbox.lookup(finder.table, row[owner_pk])
+        value = owner.get(finder.field) if owner else None
+        if value in (None, ""):
+            continue
+        result = sandbox.call(finder.tool, {finder.param: value})
+        if result.ok and str(id_from_results(param, [result.value])) == str(key):
+            return GoldAction(tool=finder.tool, arguments={finder.param: value}, result=result.value)
+    return None
 
 
 def _lists(value: Any) -> list[list[dict[str, Any]]]:

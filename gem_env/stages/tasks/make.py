@@ -122,6 +122,9 @@ def _kind_plan(domain: str, kinds: Sequence[str], n: int) -> list[str]:
     others = [k for k in ("refuse", "lookup", "decline", "disambiguate") if k in kinds]
     start = h % max(1, len(others))
     rotated = others[start:] + others[:start]
+    if "lookup" in rotated and h // 8 % 2 == 0:
+        # half the domains ask about a record first: a rule broken is common, asking who owns what is not
+        rotated = ["lookup"] + [k for k in rotated if k != "lookup"]
     head = [k for k in (("complete", "multi_request") if h % 2 == 0 else ("multi_request",)) if k in kinds]
     order = list(dict.fromkeys(head + rotated + [k for k in kinds if k not in head and k not in rotated]))
     plan: list[str] = []
@@ -161,11 +164,18 @@ class _Context:
         if kind == "multi_request":
             from .session import make_session
             return make_session(self, taken)
+        first: Task | None = None
+        scanned = 0
         for key, name, builder in self.candidates(kind):
             got = _single(self.compiled, kind, key, builder, seed=self.seed, doc_id=self.doc_id, name=name)
             if isinstance(got, Task) and got.id not in taken:
-                return got
-        return None
+                if kind != "lookup" or len(got.gold_actions) > 1:
+                    return got  # a lookup that finds the record's id from who the user is comes first
+                first = first or got
+            scanned += first is not None
+            if scanned > self.max_tries:
+                break
+        return first
 
     def candidates(self, kind: str) -> list[tuple[str, str, Builder]]:
         """(row key, name, builder) to try for a single-request kind."""
@@ -188,7 +198,7 @@ class _Context:
             pk = c.tables[wf.anchor.table].pk
             rows = list(self.rows[wf.name])
             if kind == "refuse":
-                rows = anchor_rows(c, wf, matching=False)[: self.max_tries] + rows
+                rows = anchor_rows(c, wf, matching=False)[: 3 * self.max_tries] + rows
             for row in rows:
                 out.append((str(row[pk]), wf.name, lambda sb, rng, w=wf, r=row, f=fn: f(c, w, r, sb, rng)))
         return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
+from ...agents.lookup import finder_tools
 from . import kinds as K
 from .build import make_task
 from .model import Task
@@ -61,12 +62,17 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     rows = {str(v) for b in built for v in b.request.knows.values()}
     # a record an earlier request settled is not asked about again (a declined write done after all)
     candidates = [c for c in ctx.candidates(kind) if c[0] not in rows]
-    candidates.sort(key=lambda c: c[1] in used)  # workflows not yet in the session first (stable)
+    own = {f.table for f in finder_tools(ctx.compiled)} if kind == "lookup" else set()
+    # workflows not yet in the session first (stable); questions about the user's own profile first
+    candidates.sort(key=lambda c: (c[1] in used, c[1] not in own))
+    first: K.Built | None = None
     for _, _, builder in candidates[:TRIES_PER_REQUEST]:
         got = builder(sandbox, rng)
         if isinstance(got, K.Built):
-            return got
-    return None
+            if kind != "lookup" or len(got.actions) > 1:
+                return got
+            first = first or got  # a lookup only reads: trying another leaves the sandbox as it was
+    return first
 
 
 def _say_new_keys(built: list[K.Built]) -> None:

@@ -1,0 +1,28 @@
+"""Ids the assistant takes from earlier results, and rule errors with their placeholders filled in."""
+from agents.ids import id_from_results
+from agents.prechecks import is_rule_message
+from gem_env.tools.model import ToolSpec
+
+
+def test_an_id_a_finder_returns_is_taken_from_it():
+    found = {"customer_id": "CST-1", "cards": [{"card_id": "CRD-1", "status": "active"}]}
+    assert id_from_results("customer_id", [found]) == "CST-1"
+    assert id_from_results("card_id", [found]) == "CRD-1"
+
+
+def test_several_candidates_or_a_non_id_give_nothing():
+    found = {"customer_id": "CST-1", "cards": [{"card_id": "CRD-1"}, {"card_id": "CRD-2"}]}
+    assert id_from_results("card_id", [found]) is None
+    assert id_from_results("status", [{"status": "active"}]) is None
+    assert id_from_results("customer_id", [{"customer_id": "CST-1"}, {"customer_id": "CST-2"}]) is None
+
+
+def test_a_rule_error_matches_its_template():
+    spec = ToolSpec.model_validate({
+        "name": "update_card", "description": "", "kind": "write",
+        "parameters": [{"name": "card_id", "type": "string", "description": "", "required": True}],
+        "effect": [{"find": "cards", "as": "card_row", "where": {"card_id": "card_id"}},
+                   {"require": "card_row.status in ['active']", "message": "A card that is {card_row.status} cannot be changed"}],
+    })
+    assert is_rule_message(spec, "A card that is frozen cannot be changed")
+    assert not is_rule_message(spec, "No card with id CRD-9")
