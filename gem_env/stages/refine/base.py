@@ -106,6 +106,9 @@ def compose(v: Variant) -> Variant:
                 got, env = replay_workflow(wf, part.knows, sandbox)
             except ExprError as err:
                 raise NotApplicable(f"part {n + 1} ({part.workflow}): a binding failed: {err}") from None
+            except KeyError as err:  # the user finds this id through a lookup first (a chained id)
+                raise NotApplicable(f"part {n + 1} ({part.workflow}): the user does not know {err} "
+                                    "(it comes from an earlier tool result)") from None
             failed = next((a for a in got if not a.ok), None)
             if part.expect_refusal:
                 if failed is None:
@@ -175,7 +178,8 @@ def brief(wf: Workflow, knows: dict[str, Any], persona: str, *, withheld: tuple[
     """A user's brief for a request: the goal in words, every known fact volunteered except
     `withheld` ones (which also leave the goal: a parenthesis holding one goes, else its name)."""
     goal = wf.goal
-    for key in withheld:
+    unsaid = [k for k in re.findall(r"\{(\w+)\}", goal) if k not in knows]  # found by a lookup first
+    for key in (*withheld, *unsaid):
         goal = re.sub(r"\s*\([^()]*\{" + re.escape(key) + r"\}[^()]*\)", "", goal)
         goal = goal.replace("{" + key + "}", "my " + humanize(key))
     text = compile_template(goal)({k: render(v) for k, v in knows.items()}, None)  # type: ignore[arg-type]

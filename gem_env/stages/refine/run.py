@@ -98,6 +98,10 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
                 except NotApplicable as err:
                     records["rejected.jsonl"].append({**base, "stage": "refine", "reason": str(err)})
                     continue
+                except Exception as err:  # noqa: BLE001 - one task the operators trip on must not end the run
+                    records["rejected.jsonl"].append({**base, "stage": "refine",
+                                                      "reason": f"internal error: {type(err).__name__}: {err}"})
+                    continue
                 key = variant.model_copy(update={"id": ""}).model_dump_json()
                 if key in seen:
                     records["rejected.jsonl"].append({**base, "stage": "refine",
