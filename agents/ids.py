@@ -18,7 +18,7 @@ def id_from_results(key: str, results: list[Any]) -> Any:
     values: list[Any] = []
     for result in results:
         own = [result[key]] if isinstance(result, dict) and isinstance(result.get(key), (str, int)) else []
-        for recs in _lists(result):
+        for recs in record_lists(result):
             own += [r[key] for r in recs if isinstance(r.get(key), (str, int))]
         for v in own:
             if str(v) not in found:
@@ -27,10 +27,10 @@ def id_from_results(key: str, results: list[Any]) -> Any:
     return values[0] if len(values) == 1 else None
 
 
-def _lists(value: Any) -> list[list[dict[str, Any]]]:
+def record_lists(value: Any) -> list[list[dict[str, Any]]]:
     """Lists of records inside a tool result (the result itself, or a field of it)."""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         return [value]
     if isinstance(value, dict):
-        return [lst for v in value.values() for lst in _lists(v)]
+        return [lst for v in value.values() for lst in record_lists(v)]
     return []

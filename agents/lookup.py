@@ -32,15 +32,22 @@ class Lookup:
     asks: list[str]
 
 
+def _single_key_reads(compiled: CompiledDomain) -> list[tuple[str, list[Any], str]]:
+    """(tool, its steps, its one parameter) for every read tool of one parameter whose first step
+    finds rows: the tools a lookup or a finder can be."""
+    out = []
+    for name, tool in compiled.tools.items():
+        spec, steps = tool.spec, tool.spec.effect or []
+        if not tool.writes and len(spec.parameters) == 1 and steps and isinstance(steps[0], FindStep):
+            out.append((name, steps, spec.parameters[0].name))
+    return out
+
+
 def lookup_plans(compiled: CompiledDomain) -> list[LookupPlan]:
     """One per table that a read tool finds by key without checking anything."""
     out: dict[str, LookupPlan] = {}
-    for name, tool in compiled.tools.items():
-        spec, steps = tool.spec, tool.spec.effect or []
-        if tool.writes or len(spec.parameters) != 1 or not steps or not isinstance(steps[0], FindStep):
-            continue
-        find, param = steps[0], spec.parameters[0].name
-        table = compiled.tables.get(find.find)
+    for name, steps, param in _single_key_reads(compiled):
+        find, table = steps[0], compiled.tables.get(steps[0].find)
         entity = compiled.domain.entity(find.find)
         if table is None or entity is None or find.many or find.where != {table.pk: param}:
             continue
@@ -66,12 +73,8 @@ class Finder:
 
 def finder_tools(compiled: CompiledDomain) -> list[Finder]:
     out: list[Finder] = []
-    for name, tool in compiled.tools.items():
-        spec, steps = tool.spec, tool.spec.effect or []
-        if tool.writes or len(spec.parameters) != 1 or not steps or not isinstance(steps[0], FindStep):
-            continue
-        find, param = steps[0], spec.parameters[0].name
-        table = compiled.tables.get(find.find)
+    for name, steps, param in _single_key_reads(compiled):
+        find, table = steps[0], compiled.tables.get(steps[0].find)
         if table is None or find.many or len(find.where) != 1 or param.endswith("_id") or param == "id":
             continue
         field, source = next(iter(find.where.items()))

@@ -23,8 +23,8 @@ from gem_env.tools.model import FindStep, ReturnStep
 
 from . import speech as S
 from .messages import call as _call, say as _say, tool_results as _tool_results
-from .ids import id_from_results
-from .lookup import LookupPlan, finder_tools, lookup_plans, lookup_reply, recognise_lookup
+from .ids import id_from_results, record_lists
+from .lookup import finder_tools, lookup_plans, lookup_reply, recognise_lookup
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, records
 from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
 
@@ -354,18 +354,10 @@ def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, 
     the user has not given yet: the assistant asks which one rather than for the key cold."""
     for key in missing:
         for value in reversed(results):
-            for recs in _lists(value):
+            for recs in record_lists(value):
                 if len({str(r.get(key)) for r in recs if r.get(key) not in (None, "")}) >= 2:
                     return key, recs
     return None
-
-
-def _lists(value: Any) -> list[list[dict[str, Any]]]:
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return [value]
-    if isinstance(value, dict):
-        return [lst for v in value.values() for lst in _lists(v)]
-    return []
 
 
 def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: list[Any]) -> bool:

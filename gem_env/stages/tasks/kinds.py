@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...agents.prechecks import blocking_rule, is_rule_message
-from ...agents.ids import id_from_results
+from ...agents.ids import id_from_results, record_lists
 from ...agents.lookup import finder_tools
 from ...simulators.phrases import said_value, singular
 from ...simulators.scenario import Request, user_words
@@ -302,15 +302,6 @@ def _found_by_finder(compiled: CompiledDomain, table: str, row: dict[str, Any], 
     return None
 
 
-def _lists(value: Any) -> list[list[dict[str, Any]]]:
-    """Lists of records inside a tool result (the result itself, or a field of it)."""
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return [value]
-    if isinstance(value, dict):
-        return [lst for v in value.values() for lst in _lists(v)]
-    return []
-
-
 def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
                  rng: random.Random) -> Built | str:
     """A complete request where what the user gives first fits several records (a list read on the
@@ -321,7 +312,7 @@ def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sa
         return built
     keys = [b.user for s in wf.steps for b in s.args.values() if b.user is not None]
     for action in built.actions:
-        for records in _lists(action.result):
+        for records in record_lists(action.result):
             for key in keys:
                 values = [str(r[key]) for r in records if r.get(key) not in (None, "")]
                 if len(set(values)) >= 2 and str(built.request.knows.get(key)) in values \
