@@ -19,7 +19,7 @@ from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _SECRET, _STOP, _UPDATE
 from .steps import StepInfo
 from .procedure_values import _INITIAL, _list_expr, status_values
 from .procedure_fields import FieldRules, _Field, _Require
-from .procedure_tools import ProcedureTools
+from .procedure_tools import NOT_STARTED, ProcedureTools, read_result
 
 if TYPE_CHECKING:
     from .offline import OfflineExtractor
@@ -44,6 +44,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self._settle_statuses(conditions, step_of, chosen)
         requires = self._requires(conditions, step_of, chosen)
         step_params = self._step_params(requires)
+        self._progress_steps(requires, step_params)
         entity = self._entity()
         tools, workflow = self._tools_and_workflow(entity, requires, step_params)
         policy = self._policy(conditions)
@@ -228,6 +229,28 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                               lambda p: {"values": [True, False], "weights": [round(p, 3), round(1 - p, 3)]})
         return _Require(f"{{row}}.{name}", _clean(f"Not yet done: {info.step.text}"),
                         (info.step.start, info.step.end))
+
+    def _progress_steps(self, requires: dict[int, list[_Require]],
+                        step_params: dict[int, list[tuple[str, str]]]) -> None:
+        """Read steps that would return what an earlier read step returned ("Check the list
+        above", "Ask the customer") record instead that they are done: the record's `progress`
+        moves to them, in the text's order. The first such read stays a read (it finds the record)."""
+        seen: set[str] = set()
+        self.progress: set[int] = set()
+        for j, info in enumerate(self.infos):
+            if info.kind != "read":
+                continue
+            params = step_params[j]
+            reads = [f for f, mode in params if mode == "read"]
+            signature = repr(read_result("row", self.pk, reads[-1] if reads else None,
+                                         [f for f, mode in params if mode == "match"], bool(requires[j])))
+            if signature in seen:
+                self.progress.add(j)
+            seen.add(signature)
+        if self.progress:
+            self.progress_field = self.add_field("progress", {
+                "type": "string", "values": [NOT_STARTED],
+                "description": f"the last of the procedure's steps done for the {self.noun}"})
 
     # ---------------------------------------------------------------- entity, policy, domain
 

@@ -11,6 +11,8 @@ from .procedure_fields import _Require
 from .procedure_values import _at_clock, _goal_phrase, _new_value
 from .steps import StepInfo
 
+NOT_STARTED = "not started"
+
 
 @dataclass
 class _Flow:
@@ -26,6 +28,7 @@ class _Flow:
     read_tell: tuple[str, str] | None = None
     new_values: dict[str, str] = field(default_factory=dict)  # field -> the user's key for a value set earlier
     checked: list[_Require] = field(default_factory=list)      # preconditions earlier read steps check
+    progress: str = NOT_STARTED  # the step a progress step must follow
 
 
 @dataclass
@@ -82,6 +85,7 @@ class ProcedureTools:
         s = info.step
         self.spans.append((s.start, s.end))
         name = self._tool_name(info)
+        progress = j in self.progress
         call = _Call(params=[self.id_param], effect=[self.find], args={self.pk: {"user": self.pk}})
         for fname, mode in params:
             self._add_param(flow, call, fname, mode)
@@ -99,20 +103,24 @@ class ProcedureTools:
             flow.checked += guards
         for r in guards:
             call.effect.append({"require": r.expr.replace("{row}", self.row), "message": r.message})
+        description = _clean(f"{s.text}" if len(s.text) <= 200 else s.text[:200], 300)
         if info.kind == "write":
             self._status_update(flow, call, info)
-        call.effect.append(self.result if info.kind == "write" else
-                           _read_result(self.row, self.pk, call.read_field,
-                                        [a for a in call.args if a != self.pk], bool(guards)))
+            description += f" Sets the {self.noun}'s status to '{self.statuses[flow.write_seen - 1]}'."
+            call.effect.append(self.result)
+        elif progress:
+            description += self._progress_update(flow, call, name)
+        else:
+            call.effect.append(read_result(self.row, self.pk, call.read_field,
+                                            [a for a in call.args if a != self.pk], bool(guards)))
         flow.tools.append({
-            "name": name, "kind": info.kind,
-            "description": _clean(f"{s.text}" if len(s.text) <= 200 else s.text[:200], 300)
-                           + ("" if info.kind == "read" else
-                              f" Sets the {self.noun}'s status to '{self.statuses[flow.write_seen - 1]}'."),
+            "name": name, "kind": "write" if progress else info.kind, "description": description,
             "parameters": call.params, "effect": call.effect, "span": _span(self.text, s.start, s.end),
         })
         as_name = f"r{j + 1}"
         flow.steps.append({"tool": name, "args": call.args, "as": as_name, "span": _span(self.text, s.start, s.end)})
+        if progress:  # its result has no status for the workflow to tell
+            return
         flow.last_as = as_name
         if info.kind == "write":
             flow.last_write_as = as_name
@@ -157,6 +165,21 @@ class ProcedureTools:
         call.effect.append({"update": self.table, "row": self.row, "set": {"status": f"'{status}'", **call.sets}})
         flow.write_seen += 1
 
+    def _progress_update(self, flow: _Flow, call: _Call, name: str) -> str:
+        """A step with nothing of its own to read records that it is done, after the one before it;
+        it returns the new progress and what it confirmed. Returns the description's addition."""
+        step = name.replace("_", " ")
+        order = "this step comes first" if flow.progress == NOT_STARTED else f"this step comes right after '{flow.progress}'"
+        call.effect += [
+            {"require": f"{self.row}.{self.progress_field} == '{flow.progress}'",
+             "message": f"Out of order: {order}"},
+            {"update": self.table, "row": self.row, "set": {self.progress_field: f"'{step}'"}},
+            {"return": {self.pk: f"{self.row}.{self.pk}", self.progress_field: f"{self.row}.{self.progress_field}",
+                        **{f"{a}_confirmed": True for a in call.args if a != self.pk}}},
+        ]
+        flow.progress = step
+        return f" Records the step as done: the {self.noun}'s progress becomes '{step}'."
+
     def _workflow(self, flow: _Flow) -> dict[str, Any]:
         infos, writes = self.infos, self.writes
         if flow.last_write_as:
@@ -180,7 +203,7 @@ class ProcedureTools:
         }
 
 
-def _read_result(row: str, pk: str, read_field: str | None, confirmed: list[str], checked: bool) -> dict[str, Any]:
+def read_result(row: str, pk: str, read_field: str | None, confirmed: list[str], checked: bool) -> dict[str, Any]:
     """What a read step returns: the record's id and status, the value it looks up, and what it
     confirmed ("the PIN matches"), not the whole record again (`get_<entity>` does that)."""
     out: dict[str, Any] = {pk: f"{row}.{pk}", "status": f"{row}.status"}
