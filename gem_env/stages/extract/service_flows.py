@@ -58,10 +58,7 @@ class Flows:
         conds = [f"row.status in {_list(allowed)}"]
         if a.guard:
             conds.append(a.guard[0].replace("r.", "row."))
-        for f in self.sp.blocked_main:
-            status, words = f.value
-            if a.verb in words:
-                conds.append(f"row.status != '{status}'")
+        conds += [f"row.status != '{f.value[0]}'" for f in self.blocked_statuses({a.verb}, allowed)]
         return {"name": f"{a.verb}_{m}", "category": a.verb,
                 "goal": f"{a.verb} my {m} {{{pk}}}" + (" because of {reason}" if a.reasons else ""),
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},
@@ -86,8 +83,9 @@ class Flows:
             new = f"add_days(row.{name}, 7)"
         else:
             new = "'42 Elm Street'"
-        conds = [f"row.status in {_list(self.editable_statuses())}"]
-        conds += [f"row.status != '{b.value[0]}'" for b in self.sp.blocked_main]
+        editable = self.editable_statuses()
+        conds = [f"row.status in {_list(editable)}"]
+        conds += [f"row.status != '{b.value[0]}'" for b in self.blocked_statuses(self.update_verbs(name), editable)]
         return {"name": f"change_{m}_{name}", "category": "update",
                 "goal": f"change the {name.replace('_', ' ')} of my {m} {{{pk}}} to {{new_{name}}}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},
