@@ -59,16 +59,36 @@ class ProcedureTools:
         flow = _Flow(knows={self.pk: f"row.{self.pk}", "email": "row.owner_email"},
                      anchor_conds=[f"row.status == '{self.initial}'"])
         flow.tools.append(self._get_tool())
+        flow.tools.append(self._find_by_email_tool())
         for j, info in enumerate(self.infos):
             self._step_tool(flow, j, info, requires[j], step_params[j])
         return flow.tools, self._workflow(flow)
 
-    def _get_tool(self) -> dict[str, Any]:
+    def _noun_span(self) -> dict[str, Any]:
+        """The span of the text's first mention of the entity (the lookups' provenance), if any."""
         first_mention = re.search(rf"\b{re.escape(self.noun)}", self.text, re.I)
+        return {"span": _span(self.text, first_mention.start(), first_mention.end())} if first_mention else {}
+
+    def _get_tool(self) -> dict[str, Any]:
         return {
             "name": self.get_name, "kind": "read", "description": f"Look up a {self.noun} by its id.",
-            "parameters": [self.id_param], "effect": [self.find, self.result],
-            **({"span": _span(self.text, first_mention.start(), first_mention.end())} if first_mention else {}),
+            "parameters": [self.id_param], "effect": [self.find, self.result], **self._noun_span(),
+        }
+
+    def _find_by_email_tool(self) -> dict[str, Any]:
+        """The customer's records by their email: how a real service finds the record when the
+        customer does not know its id (the id and status of each, not the whole record)."""
+        found = f"{self.row}_list"
+        shown = [self.pk, "status"]
+        return {
+            "name": _unique(f"find_{self.table}_by_email", self.tool_names), "kind": "read",
+            "description": f"List the {plural_words(self.table)} of the customer with this email (id and status of each).",
+            "parameters": [{"name": "email", "type": "string", "description": "the customer's email address"}],
+            "effect": [{"find": self.table, "as": found, "many": True, "where": {"owner_email": "email"},
+                        "nocase": ["owner_email"], "order_by": [self.pk]},
+                       {"require": f"len({found}) > 0", "message": f"No {plural_words(self.table)} for that email"},
+                       {"return": {self.table: f"project({found}, {shown!r})"}}],
+            **self._noun_span(),
         }
 
     def _tool_name(self, info: StepInfo) -> str:
@@ -201,6 +221,10 @@ class ProcedureTools:
             "knows": flow.knows, "steps": flow.steps, "tells": tells,
             "span": _span(self.text, first.start, last.end),
         }
+
+
+def plural_words(table: str) -> str:
+    return table.replace("_", " ")
 
 
 def read_result(row: str, pk: str, read_field: str | None, confirmed: list[str], checked: bool) -> dict[str, Any]:
