@@ -134,3 +134,12 @@ def test_a_membership_text_maps_to_subscriptions_by_its_subject():
     refused = sandbox.call("freeze_membership", {"membership_id": used_up, "reason": "travel"})
     assert not refused.ok and "more than twice" in refused.error
     assert service.pick("Cancel your phone line or change its plan; roaming costs extra.", "Phone line").key == "lines"
+
+
+def test_id_patterns_of_one_domain_differ():
+    """"member" and "membership" both start MMB: the later noun's ids get a longer prefix."""
+    doc = next(d for d in iter_documents([ROOT / "examples" / "corpus" / "more-businesses.jsonl"])
+               if d.id == "gym-freeze-membership")
+    d = OfflineExtractor().extract(doc, RELEVANT)
+    prefixes = [e.fields[0].faker.args["text"].split("-")[0] for e in d.entities if e.fields[0].faker]
+    assert len(prefixes) == len(set(prefixes)) >= 3, prefixes
