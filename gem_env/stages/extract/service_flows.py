@@ -48,6 +48,14 @@ class Flows:
                           {"tool": f"get_{m}_details", "args": {pk: {"user": pk}}, "as": "details"}],
                 "tells": {"status": "details.status"}}
 
+    def _unblocked(self, verbs: set[str] | None, allowed: list[str]) -> list[str]:
+        """Anchor conditions keeping rows the text's rules on those verbs (None: any verb) allow."""
+        out = [f"row.{fld} != '{value}'" for fld, value, _ in (b.value for b in self.blocked_rules(verbs, allowed))]
+        d = self.sp.deadline
+        if d is not None and (verbs is None or verbs & d.value[2]):
+            out.append(f"days_between(today, row.{d.value[0]}) >= {d.value[1]}")
+        return out
+
     def action_flow(self, a: Any, allowed: list[str]) -> dict[str, Any]:
         m, pk = self.sp.main, self.main_pk
         knows = {"email": self._email_of_main(), pk: f"row.{pk}"}
@@ -58,7 +66,7 @@ class Flows:
         conds = [f"row.status in {_list(allowed)}"]
         if a.guard:
             conds.append(a.guard[0].replace("r.", "row."))
-        conds += [f"row.status != '{f.value[0]}'" for f in self.blocked_statuses({a.verb}, allowed)]
+        conds += self._unblocked({a.verb}, allowed)
         return {"name": f"{a.verb}_{m}", "category": a.verb,
                 "goal": f"{a.verb} my {m} {{{pk}}}" + (" because of {reason}" if a.reasons else ""),
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},
@@ -85,7 +93,7 @@ class Flows:
             new = "'42 Elm Street'"
         editable = self.editable_statuses()
         conds = [f"row.status in {_list(editable)}"]
-        conds += [f"row.status != '{b.value[0]}'" for b in self.blocked_statuses(self.update_verbs(name), editable)]
+        conds += self._unblocked(None, editable)
         return {"name": f"change_{m}_{name}", "category": "update",
                 "goal": f"change the {name.replace('_', ' ')} of my {m} {{{pk}}} to {{new_{name}}}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},

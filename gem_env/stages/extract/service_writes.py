@@ -16,6 +16,9 @@ def _past(verb: str) -> str:
     return verb + ("d" if verb.endswith("e") else "ed")
 
 
+_UPDATE_VERBS = {"change", "update", "modify", "modification", "edit", "amend"}
+
+
 class WriteTools:
     """Mixin of `ToolKit` (service_tools.py): the write tools."""
 
@@ -30,19 +33,28 @@ class WriteTools:
         out.append(self.transfer_to_human())
         return out
 
-    def blocked_statuses(self, verbs: set[str], allowed: list[str]) -> list[Any]:
-        """The text's "a `suspended` line cannot change plan" rules for tools doing those verbs
-        (found facts, value ``(status, words)``); never one that would refuse every status the tool
-        allows (a sentence that merely mentions it beside a negation: "is it still active?")."""
+    def blocked_rules(self, verbs: set[str] | None, allowed: list[str]) -> list[Any]:
+        """The text's "a `suspended` line cannot change plan" rules (found facts, value ``(field,
+        value, verb lemmas)``) for tools doing those verbs (None: any verb); never a status rule that
+        would refuse every status the tool allows (a sentence that merely mentions it beside a
+        negation: "is it still active?")."""
         return [f for f in self.sp.blocked_main
-                if f.value[1] & verbs and set(allowed) - {f.value[0]}]
+                if (verbs is None or f.value[2] & verbs)
+                and not (f.value[0] == "status" and not set(allowed) - {f.value[1]})]
 
     def _blocked_main(self, verbs: set[str], allowed: list[str]) -> list[dict[str, Any]]:
-        """``require`` steps for `blocked_statuses`."""
+        """``require`` steps for `blocked_rules` and "changes until 48 hours before check-in" on
+        tools doing those verbs."""
         out, row = [], f"{self.sp.main}_row"
-        for f in self.blocked_statuses(verbs, allowed):
-            out.append({"require": f"{row}.status != '{f.value[0]}'", "message": f.text[:300]})
+        for f in self.blocked_rules(verbs, allowed):
+            fld, value, _ = f.value  # type: ignore[misc]
+            out.append({"require": f"{row}.{fld} != '{value}'", "message": f.text[:300]})
             self._cite(f)
+        d = self.sp.deadline
+        if d is not None and d.value[2] & verbs:  # type: ignore[index]
+            fld, days, _ = d.value  # type: ignore[misc]
+            out.append({"require": f"days_between(today, {row}.{fld}) >= {days}", "message": d.text[:300]})
+            self._cite(d)
         return out
 
     def action_tool(self, a: Any, allowed: list[str]) -> dict[str, Any]:
@@ -78,10 +90,6 @@ class WriteTools:
         self._cite(limit)
         return [{"require": f"{row}.{counter} < {limit.value}", "message": limit.text[:300]}]
 
-    @staticmethod
-    def update_verbs(field_name: str) -> set[str]:
-        return {"change", "update", "modify", "edit", field_name.split("_")[0]}
-
     def update_tool(self, f: dict[str, Any]) -> dict[str, Any]:
         m, pk, row = self.sp.main, self.main_pk, f"{self.sp.main}_row"
         name = f["name"]
@@ -94,7 +102,7 @@ class WriteTools:
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {_list(editable)}",
                    "message": f"A {m} that is {{{row}.status}} cannot be changed"},
-                  *self._blocked_main(self.update_verbs(name), editable),
+                  *self._blocked_main(_UPDATE_VERBS | {name.split("_")[0]}, editable),
                   {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {name.replace('_', ' ')}"}]
         if ptype in ("integer", "number"):
             effect.append({"require": f"{name} >= 0", "message": f"The {name.replace('_', ' ')} cannot be negative"})
