@@ -207,3 +207,15 @@ def test_steps_with_nothing_to_read_record_progress_in_order() -> None:
     assert sandbox.call(third, {key: record}).ok
     tasks, _ = make_tasks(compiled, per_domain=2, kinds=("complete",))
     assert tasks
+
+
+def test_a_procedure_domain_finds_the_customers_records_by_email() -> None:
+    text = "# Close an account\n\n1. Find the account.\n2. Close the account.\n"
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="c", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    sandbox = check_domain(domain).new_sandbox()
+    rows = sandbox.dump()["accounts"]
+    email = next(iter(rows.values()))["owner_email"]
+    listed = sandbox.call("find_accounts_by_email", {"email": email.upper()}).value["accounts"]
+    assert {r["account_id"] for r in listed} == {k for k, r in rows.items() if r["owner_email"] == email}
+    assert not sandbox.call("find_accounts_by_email", {"email": "nobody@example.org"}).ok
