@@ -219,3 +219,14 @@ def test_a_procedure_domain_finds_the_customers_records_by_email() -> None:
     listed = sandbox.call("find_accounts_by_email", {"email": email.upper()}).value["accounts"]
     assert {r["account_id"] for r in listed} == {k for k, r in rows.items() if r["owner_email"] == email}
     assert not sandbox.call("find_accounts_by_email", {"email": "nobody@example.org"}).ok
+
+
+def test_an_abbreviated_label_is_not_the_steps_verb() -> None:
+    """"[N/A] (communication): Respond ..." acts by its text's verb, not by "N"."""
+    text = ("Actions:\n- [Pull up Account] (interaction): Ask for the full name.\n"
+            "- [N/A] (communication): Respond with the information to the customer in natural language\n"
+            "- [Update Account] (interaction): Remove the service.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="n", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    names = [s.tool for s in domain.workflows[0].steps]
+    assert names[1].startswith("respond") and not any(len(p) == 1 for n in names for p in n.split("_")), names
