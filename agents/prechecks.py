@@ -23,6 +23,9 @@ class NoDatabase:
     def count_rows(self, table: str, where: dict[str, Any]) -> int:
         raise ExprError("the assistant cannot read the database directly")
 
+    def rows(self, table: str, where: dict[str, Any]) -> list[dict]:
+        raise ExprError("the assistant cannot read the database directly")
+
 
 def records(results: list[Any]) -> list[dict[str, Any]]:
     """Every record (dict) in tool results, nested ones included, latest result first."""

@@ -84,6 +84,7 @@ def shop():
         tool("by_tag", [{"find": "orders", "as": "os", "many": True, "where": {"tags.0": "tag"}},
                         {"return": "len(os)"}], [P("tag")], "read"),
         tool("count_lines", [{"return": "count_rows('lines', {order_id: order_id})"}], [P("order_id")], "read"),
+        tool("line_skus", [{"return": "[x.sku for x in rows('lines', {order_id: order_id})]"}], [P("order_id")], "read"),
         tool("maybe", [{"find": "orders", "as": "o", "where": {"order_id": "order_id"}, "optional": True},
                        {"return": "'none' if o == null else o.status"}], [P("order_id")], "read"),
     )
@@ -203,6 +204,9 @@ def test_injection_in_values_is_inert(shop):
     ([{"return": "lookup('nope', 1)"}], "unknown table 'nope'"),
     ([{"return": "count_rows('orders', {nope: 1})"}], "has no field 'nope'"),
     ([{"return": "count_rows(t, {status: 1})"}], "count_rows() takes a table name in quotes"),
+    ([{"return": "rows('orders', {nope: 1})"}], "has no field 'nope'"),
+    ([{"return": "rows('nope', {status: 1})"}], "unknown table 'nope'"),
+    ([{"return": "rows('orders', status)"}], "rows() takes a table name in quotes"),
     ([{"return": "exec('1')"}], "unknown function 'exec'"),
     ([{"return": "1 +"}], "unexpected end of expression"),
     ([{"find": "orders", "as": "o"}, {"update": "customers", "row": "o", "set": {"email": "'x'"}}],
@@ -384,3 +388,13 @@ def test_count_rows(shop):
     assert sb.call("count_lines", {"order_id": oid}).value == 0
     sb.call("add_lines", {"order_id": oid, "skus": ["a", "b"], "qtys": [1, 2]})
     assert sb.call("count_lines", {"order_id": oid}).value == 2
+
+
+def test_rows_reads_matching_rows_in_key_order(shop):
+    sb = shop.new_sandbox()
+    oid = pick(sb, "pending")
+    assert sb.call("line_skus", {"order_id": oid}).value == []
+    sb.call("add_lines", {"order_id": oid, "skus": ["b", "a"], "qtys": [1, 2]})
+    got = sb.call("line_skus", {"order_id": oid}).value
+    assert sorted(got) == ["a", "b"] and len(got) == 2
+    assert sb.call("line_skus", {"order_id": "no such order"}).value == []

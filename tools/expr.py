@@ -27,6 +27,8 @@ class Runtime(Protocol):
 
     def count_rows(self, table: str, where: dict[str, Any]) -> int: ...
 
+    def rows(self, table: str, where: dict[str, Any]) -> list[dict]: ...
+
 
 Fn = Callable[[Env, Runtime], Any]
 
@@ -593,7 +595,7 @@ PURE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "add_business_days": _add_business_days, "business_days_between": _business_days_between,
     "join": _join,
 }
-RUNTIME_FUNCTIONS = {"lookup", "next_id", "count_rows"}
+RUNTIME_FUNCTIONS = {"lookup", "next_id", "count_rows", "rows"}
 FUNCTIONS = set(PURE_FUNCTIONS) | RUNTIME_FUNCTIONS
 
 # ---------------------------------------------------------------- compile to closures
@@ -681,12 +683,14 @@ def _build_call(name: str, args: list[Fn], node: Node) -> Fn:
             raise ExprError("lookup() takes a table name in quotes and a key: lookup('customers', id)")
         table, key = node.args[0].value, args[1]
         return lambda env, rt: rt.lookup(table, key(env, rt))
-    if name == "count_rows":
+    if name in ("count_rows", "rows"):
         if (len(node.args) != 2 or node.args[0].op != "const" or not isinstance(node.args[0].value, str)
                 or node.args[1].op != "dict"):
-            raise ExprError("count_rows() takes a table name in quotes and {field: value, ...}: "
-                            "count_rows('orders', {customer_id: row.customer_id})")
+            raise ExprError(f"{name}() takes a table name in quotes and {{field: value, ...}}: "
+                            f"{name}('orders', {{customer_id: row.customer_id}})")
         table, where = node.args[0].value, args[1]
+        if name == "rows":
+            return lambda env, rt: rt.rows(table, where(env, rt))
         return lambda env, rt: rt.count_rows(table, where(env, rt))
     if name == "next_id":
         if len(args) != 1:
@@ -713,8 +717,8 @@ class Compiled:
     fn: Fn
     names: set[str]                      # free names it reads
     fields: list[tuple[str, str]]        # (name, field) pairs read as name.field
-    tables: set[str]                     # tables named in lookup() and count_rows()
-    table_fields: list[tuple[str, str]] = field(default_factory=list)  # (table, field) of count_rows()
+    tables: set[str]                     # tables named in lookup(), count_rows() and rows()
+    table_fields: list[tuple[str, str]] = field(default_factory=list)  # (table, field) of count_rows() and rows()
     source: Any = None
 
     def __call__(self, env: Env, rt: Runtime) -> Any:
@@ -736,9 +740,9 @@ def _walk(node: Node, out: Compiled) -> None:
         out.names.add(node.value)
     elif node.op == "attr" and node.args[0].op == "name":
         out.fields.append((node.args[0].value, node.value))
-    elif node.op == "call" and node.value in ("lookup", "count_rows") and node.args and node.args[0].op == "const":
+    elif node.op == "call" and node.value in ("lookup", "count_rows", "rows") and node.args and node.args[0].op == "const":
         out.tables.add(node.args[0].value)
-        if node.value == "count_rows" and len(node.args) == 2 and node.args[1].op == "dict":
+        if node.value in ("count_rows", "rows") and len(node.args) == 2 and node.args[1].op == "dict":
             out.table_fields += [(node.args[0].value, k) for k in node.args[1].value]
     for a in node.args:
         _walk(a, out)

@@ -160,6 +160,17 @@ class Sandbox:
         params = [None if v is None else t.encode(k, v) for k, v in where.items()]
         return self.conn.execute(sql, params).fetchone()[0]
 
+    ROWS_LIMIT = 50
+
+    def rows(self, table: str, where: dict[str, Any]) -> list[dict]:
+        """The rows of `table` equal to `where`, in key order, at most `ROWS_LIMIT` (a bounded read)."""
+        t = self.tables[table]
+        conds = " AND ".join(f"{quote(k)} IS ?" for k in where)
+        sql = (t.select_sql + (f" WHERE {conds}" if conds else "")
+               + f" ORDER BY {quote(t.pk)} LIMIT {self.ROWS_LIMIT}")
+        params = [None if v is None else t.encode(k, v) for k, v in where.items()]
+        return [t.decode(r) for r in self.conn.execute(sql, params).fetchall()]
+
     def next_id(self, prefix: str) -> str:
         """The next free id with this prefix: a counter kept in the DB, skipping ids already used."""
         row = self.conn.execute(f"SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?", [prefix]).fetchone()
