@@ -26,6 +26,20 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Move:
+    """An amount moved from one main record to another (money between accounts, points between
+    cards): the `amount_field` of both changes and a `record` row of the move is inserted. The tool
+    is `<verb>_<obj>` (transfer_funds) taking the two ids, the amount and an optional reference."""
+
+    verb: str                            # transfer
+    obj: str                             # funds
+    record: str                          # the table of moves, singular: transfer
+    amount_field: str                    # balance
+    from_statuses: tuple[str, ...]       # a source must be in one of them (open)
+    to_statuses: tuple[str, ...]         # so must a destination
+
+
+@dataclass(frozen=True)
 class Archetype:
     key: str
     keywords: dict[str, float]           # word (lemma) -> weight; a document's score is their sum
@@ -46,6 +60,7 @@ class Archetype:
     catalog_fields: tuple[dict[str, Any], ...] = ()
     book_verb: str | None = None         # book_<main> creates a main record from a catalog entry
     extras: tuple[str, ...] = field(default_factory=tuple)  # named extra tools, see service.py
+    move: Move | None = None             # an amount moved between two main records
 
 
 def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
@@ -95,8 +110,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         child_fields=(_f("description", faker="company"), _f("amount", "number", range=[2, 2000]),
                       _f("posted_at", "datetime")),
         child_statuses=("posted", "pending"),
-        request=("transfer",), request_verb="create", request_on_child=False,
-        request_reasons=("internal", "external"),
+        move=Move("transfer", "funds", "transfer", "balance", ("open",), ("open",)),
     ),
     Archetype(
         key="orders", owner="customer",

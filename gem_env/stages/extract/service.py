@@ -26,6 +26,7 @@ def score(arch: Archetype, text: str, title: str) -> float:
     words = {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", text)}
     title_words = {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", title)}
     nouns = set(arch.main) | set(arch.child) | set(arch.request) | set(arch.catalog)
+    nouns |= {arch.move.record} if arch.move else set()
     if not nouns & (words | title_words):
         return 0.0
     return sum(w * (2 if k in title_words else 1) for k, w in arch.keywords.items() if k in words | title_words)

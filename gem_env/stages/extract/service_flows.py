@@ -29,6 +29,8 @@ class Flows:
         out += [self.update_flow(f) for f in editable]
         if self.requests:
             out.append(self.request_flow())
+        if self.moves:
+            out.append(self.move_flow())
         return sorted(out, key=self._relevance, reverse=True)
 
     def _relevance(self, wf: dict[str, Any]) -> tuple[int, int]:

@@ -7,6 +7,7 @@ from typing import Any
 from ...text import features as tf
 from .archetypes import Action, Archetype
 from .service_flows import Flows
+from .service_moves import Moves
 from .service_reads import ReadTools
 from .service_writes import WriteTools
 from .specialise import Found, Specialisation
@@ -51,7 +52,7 @@ def _past(verb: str) -> str:
     return irregular.get(verb, verb + ("d" if verb.endswith("e") else "led" if verb.endswith("l") else "ed"))
 
 
-class ToolKit(ReadTools, WriteTools, Flows):
+class ToolKit(ReadTools, WriteTools, Flows, Moves):
     """One specialised archetype: its entities, tools (reads, writes), workflows and policy."""
 
     def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
@@ -68,6 +69,7 @@ class ToolKit(ReadTools, WriteTools, Flows):
         self.request_pk = f"{sp.request}_id" if sp.request else None
         self.catalogs = plural(sp.catalog) if sp.catalog else None
         self.catalog_pk = f"{sp.catalog}_id" if sp.catalog else None
+        self.moves = plural(arch.move.record) if arch.move else None
         statuses = list(sp.statuses.value) if sp.statuses else list(arch.statuses)  # type: ignore[arg-type]
         for a in arch.actions:
             statuses += [s for s in (*a.from_statuses, a.to_status) if s not in statuses]
@@ -77,7 +79,7 @@ class ToolKit(ReadTools, WriteTools, Flows):
         for f in (sp.statuses, sp.reasons):
             self._cite(f)
         self.patterns: dict[str, str] = {}
-        for noun in (o, m, sp.child, sp.request, sp.catalog):
+        for noun in (o, m, sp.child, sp.request, sp.catalog, arch.move.record if arch.move else None):
             if noun and noun not in self.patterns:
                 found = sp.id_patterns.get(noun)
                 self.patterns[noun] = str(found.value) if found else id_pattern(noun, frozenset(self.patterns.values()))
@@ -164,6 +166,8 @@ class ToolKit(ReadTools, WriteTools, Flows):
                 {"name": "reason", "values": self.reasons}, {"name": "status", "values": ["open", "under review"]},
                 {"name": "details", "default": None}, {"name": "filed_on", "type": "date"},
                 {"name": "reply_by", "type": "date", "default": None}]})
+        if self.moves:
+            out.append(self.move_entity())
         out.append({"name": "handoffs", "primary_key": "handoff_id", "rows": 0, "fields": [
             {"name": "handoff_id"}, {"name": self.owner_pk, "foreign_key": f"{self.owners}.{self.owner_pk}"},
             {"name": "summary"}, {"name": "created_at", "type": "datetime"}]})

@@ -37,6 +37,8 @@ class WriteTools:
             out.append(self.request_tool())
         if self.a.book_verb and self.catalogs:
             out.append(self.book_tool())
+        if self.moves:
+            out.append(self.move_tool())
         out.append(self.update_owner_address())
         out.append(self.transfer_to_human())
         return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...text import features as tf
 from .archetypes import Archetype
@@ -28,6 +29,11 @@ _BEFORE = re.compile(r"\b(?:until|up\s+to|no\s+later\s+than)\s+(\d{1,3})\s+(hour
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 _MORE_THAN = re.compile(r"\b(?:more\s+than|over)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
 _TIMES = {"once": 1, "twice": 2}
+_MONEY = r"\$\s?(\d[\d,]*(?:\.\d+)?)"
+_PER_DAY = re.compile(rf"{_MONEY}\s+(?:per|a|each)\s+(?:calendar\s+)?day\b|\bdaily\s+(?:\w+\s+)?limit\s+"
+                      rf"(?:is\s+|of\s+)?{_MONEY}", re.I)
+_TO_OTHERS = re.compile(r"\b(?:other\s+people|someone\s+else|others|another\s+person|other\s+customers|"
+                        r"external|other\s+banks?|third[-\s]part(?:y|ies))\b", re.I)
 
 
 @dataclass
@@ -61,6 +67,8 @@ class Specialisation:
     reply_days: Found | None = None                                # we reply within N business days
     freeze_on: Found | None = None                                 # reason that also freezes the main
     times_limit: dict[str, Found] = field(default_factory=dict)    # action verb -> at most N times
+    move_cap: Found | None = None                                  # a move cannot exceed the amount field
+    daily_limit: Found | None = None                               # (amount, to others only): per day
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:
@@ -199,6 +207,26 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
                 sp.times_limit.setdefault(a.verb, found(n))
     if "fraud" in words and "freeze" in words and sp.freeze_on is None:
         sp.freeze_on = found("fraud")
+    if arch.move is not None:
+        _read_move(arch, sp, s, words, negative, found)
+
+
+def _read_move(arch: Archetype, sp: Specialisation, s: str, words: set[str], negative: bool, found: Any) -> None:
+    """"The amount cannot be more than the available balance", "Transfers to other people are
+    limited to $5,000 per day", "Transfers can only come from an account that is `open`"."""
+    move = arch.move
+    assert move is not None
+    cap = re.search(rf"\b(?:more|greater|higher|larger)\s+than\s+(?:the\s+|your\s+|its\s+)?(?:\w+\s+)?"
+                    rf"{move.amount_field}\b|\bexceeds?\s+(?:the\s+|your\s+)?(?:\w+\s+)?{move.amount_field}\b", s, re.I)
+    if cap and negative and "amount" in words and sp.move_cap is None:
+        sp.move_cap = found(move.amount_field)
+    limit = _PER_DAY.search(s)
+    if limit and (move.verb in words or "limit" in words) and sp.daily_limit is None:
+        amount = float((limit.group(1) or limit.group(2)).replace(",", ""))
+        sp.daily_limit = found((amount, bool(_TO_OTHERS.search(s))))
+    states = [v for v in _quoted(s) if v in set(arch.statuses)]
+    if "only" in words and not negative and states and move.verb in words:
+        sp.only_from.setdefault(move.verb, found(states))
 
 
 def _blocked_values(arch: Archetype, sp: Specialisation, subject: str, words: set[str], refused: set[str],
