@@ -353,8 +353,10 @@ class WorkflowAgent:
 
 def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, Any]]] | None:
     """(key, records) when a list read in this request holds several records told apart by a key
-    the user has not given yet: the assistant asks which one rather than for the key cold."""
-    for key in missing:
+    the user has not given yet: the assistant asks which one rather than for the key cold. Only a
+    key naming a record (``*_id``) is asked this way: an amount the user wants to move is not one
+    of the amounts listed."""
+    for key in [k for k in missing if k.endswith("_id")]:
         for value in reversed(results):
             for recs in record_lists(value):
                 if len({str(r.get(key)) for r in recs if r.get(key) not in (None, "")}) >= 2:

@@ -38,14 +38,13 @@ class Moves:
         only = sp.only_from.get(mv.verb)
         out = [{"require": f"source_{m}_id != destination_{m}_id", "message": f"The source and destination {m}s must differ"},
                {"require": f"{src}.status in {_list(allowed)}",
-                "message": (only.text[:300] if only else f"Only a {m} that is {' or '.join(allowed)} can send money")
-                + f" (this {m} is {{{src}.status}})"},
+                "message": only.text[:300] if only else f"Only a {m} that is {' or '.join(allowed)} can send money"},
                {"require": f"{dst}.status in {_list(mv.to_statuses)}",
                 "message": f"The destination {m} is {{{dst}.status}} and cannot receive money"},
                {"require": "amount > 0", "message": "The amount must be more than zero"}]
         cap = sp.move_cap.text[:300] if sp.move_cap else f"The amount cannot be more than the {fld} of the source {m}"
         self._cite(sp.move_cap)
-        out.append({"require": f"amount <= {src}.{fld}", "message": cap + f" (the {fld} is {{{src}.{fld}}})"})
+        out.append({"require": f"amount <= {src}.{fld}", "message": cap})
         if sp.daily_limit is not None:
             limit, to_others = sp.daily_limit.value  # type: ignore[misc]
             self._cite(sp.daily_limit)
