@@ -167,3 +167,62 @@ def test_rules_on_any_listed_field_and_deadlines_before_a_date():
     suspend = [s.require for s in extract("telecom/change-your-plan.md")[1].tool("suspend_line").effect
                if isinstance(s, RequireStep)]
     assert not any("!= 'suspended'" in r for r in suspend)  # the plan-change rule is not the suspension's
+
+
+def _open_pair(accounts: dict) -> tuple[dict, dict]:
+    """Two open accounts of one customer, the first holding the larger balance."""
+    by_owner: dict[str, list[dict]] = {}
+    for a in sorted(accounts.values(), key=lambda r: r["account_id"]):
+        if a["status"] == "open":
+            by_owner.setdefault(a["customer_id"], []).append(a)
+    pair = next(sorted(v, key=lambda r: -r["balance"])[:2] for v in by_owner.values() if len(v) >= 2)
+    return pair[0], pair[1]
+
+
+def test_a_transfer_moves_money_between_accounts_under_the_texts_rules():
+    doc, d = extract("bank/transfer-money.md")
+    assert d.tool("create_transfer") is None
+    tool = d.tool("transfer_funds")
+    assert [p.name for p in tool.parameters] == ["source_account_id", "destination_account_id", "amount", "reference"]
+    messages = [s.message for s in tool.effect if isinstance(s, RequireStep)]
+    assert "The amount cannot be more than the available balance of the source account." in messages
+    assert "Transfers to other people are limited to $5,000 per day." in messages
+    assert any(m.startswith("Transfers can only come from") for m in messages)
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    accounts = sb.dump(["accounts"])["accounts"]
+    src, dst = _open_pair(accounts)
+    moved = sb.call("transfer_funds", {"source_account_id": src["account_id"],
+                                       "destination_account_id": dst["account_id"], "amount": 100})
+    assert moved.ok, moved.error
+    assert re.fullmatch(r"TRNS-\d{5}", moved.value["transfer_id"])
+    after = sb.dump(["accounts", "transfers"])
+    assert after["accounts"][src["account_id"]]["balance"] == round(src["balance"] - 100, 2)
+    assert after["accounts"][dst["account_id"]]["balance"] == round(dst["balance"] + 100, 2)
+    assert len(after["transfers"]) == 1
+    too_much = sb.call("transfer_funds", {"source_account_id": src["account_id"],
+                                          "destination_account_id": dst["account_id"], "amount": src["balance"]})
+    assert not too_much.ok and "available balance" in too_much.error
+    stranger = next(a for a in accounts.values() if a["customer_id"] != src["customer_id"] and a["status"] == "open")
+    to_other = {"source_account_id": src["account_id"], "destination_account_id": stranger["account_id"]}
+    assert src["balance"] > 5200  # the daily limit to other people, counted over the day's transfers
+    assert sb.call("transfer_funds", {**to_other, "amount": 4000}).ok
+    refused = sb.call("transfer_funds", {**to_other, "amount": 1001})
+    assert not refused.ok and "$5,000 per day" in refused.error
+    assert sb.call("transfer_funds", {**to_other, "amount": 1000}).ok
+    frozen = next(a for a in accounts.values() if a["status"] != "open")
+    stopped = sb.call("transfer_funds", {"source_account_id": frozen["account_id"],
+                                         "destination_account_id": dst["account_id"], "amount": 1})
+    assert not stopped.ok and "only come from" in stopped.error
+
+
+def test_the_transfer_workflow_admits_complete_refuse_decline_and_sessions():
+    _, d = extract("bank/transfer-money.md")
+    compiled = check_domain(d)
+    tasks, rejected = make_tasks(compiled, per_domain=12, kinds=("complete", "refuse", "decline", "multi_request"))
+    kinds = {t.category for t in tasks if t.workflow == "transfer_funds" or "transfer_funds" in t.id}
+    assert {"complete", "refuse", "decline", "multi_request"} <= kinds, [r.reason for r in rejected]
+    gold = next(t for t in tasks if t.category == "complete" and t.workflow == "transfer_funds")
+    call = gold.gold_actions[-1]
+    assert call.tool == "transfer_funds" and call.arguments["amount"] % 100 == 0
+    assert call.arguments["source_account_id"] != call.arguments["destination_account_id"]
