@@ -9,6 +9,10 @@ def _list(values: list[str] | tuple[str, ...]) -> str:
     return "[" + ", ".join("'" + str(v).replace("'", "") + "'" for v in values) + "]"
 
 
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
 class Moves:
     """Mixin of `ToolKit` (service_tools.py): what `self.a.move` declares."""
 
@@ -38,7 +42,7 @@ class Moves:
         only = sp.only_from.get(mv.verb)
         out = [{"require": f"source_{m}_id != destination_{m}_id", "message": f"The source and destination {m}s must differ"},
                {"require": f"{src}.status in {_list(allowed)}",
-                "message": only.text[:300] if only else f"Only a {m} that is {' or '.join(allowed)} can send money"},
+                "message": only.text[:300] if only else f"Only {_a(m)} that is {' or '.join(allowed)} can send money"},
                {"require": f"{dst}.status in {_list(mv.to_statuses)}",
                 "message": f"The destination {m} is {{{dst}.status}} and cannot receive money"},
                {"require": "amount > 0", "message": "The amount must be more than zero"}]
@@ -84,18 +88,22 @@ class Moves:
                           params, effect, self.span_for(mv.verb, m) or self.span_for(mv.verb))
 
     def move_flow(self) -> dict[str, Any]:
-        """The user moves a round sum (half the source's amount field, in hundreds, at least 100)
-        from one of their records to another of theirs that can receive it."""
+        """The user moves a round sum (half the source's amount field, within a per-day limit on
+        every move, in hundreds, at least 100) from one of their records to another of theirs that
+        can receive it."""
         mv, m, pk, fld = self.a.move, self.sp.main, self.main_pk, self.a.move.amount_field
         others = (f"[a.{pk} for a in rows('{self.mains}', {{{self.owner_pk}: row.{self.owner_pk}}}) "
                   f"if a.{pk} != row.{pk} and a.status in {_list(mv.to_statuses)}]")
         allowed = self._source_statuses()
+        half = f"row.{fld} / 2"
+        if self.sp.daily_limit is not None and not self.sp.daily_limit.value[1]:  # a limit on every move
+            half = f"min({half}, {self.sp.daily_limit.value[0]:g})"
         return {"name": f"{mv.verb}_{mv.obj}", "category": mv.verb,
                 "goal": f"{mv.verb} {{amount}} from my {m} {{source_{m}_id}} to my other {m} {{destination_{m}_id}}",
                 "anchor": {"table": self.mains,
                            "filter": f"row.status in {_list(allowed)} and row.{fld} >= 100 and len({others}) > 0"},
                 "knows": {"email": self._email_of_main(), f"source_{m}_id": f"row.{pk}",
-                          f"destination_{m}_id": f"first({others})", "amount": f"max(100, int(row.{fld} / 200) * 100)"},
+                          f"destination_{m}_id": f"first({others})", "amount": f"max(100, int({half} / 100) * 100)"},
                 "steps": [{"use": "identify"},
                           {"tool": f"get_{m}_details", "args": {pk: {"user": f"source_{m}_id"}}, "as": "details"},
                           {"tool": f"{mv.verb}_{mv.obj}", "as": "moved",
