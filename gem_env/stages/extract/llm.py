@@ -140,7 +140,7 @@ names, now, today); x.f x['k'] xs[0] rows.f; or and not == != < <= > >= in, not 
 a if c else b, [E for x in xs if c]. Functions: len sum min max round lower upper str int coalesce \
 sorted unique first last join zip project(x, ['a', 'b']) pick(rows, field, value) count_of contains \
 startswith date add_days(d, n) days_between(a, b) add_business_days(d, n) business_days_between(a, b) \
-next_id('DSP-#####') lookup('table', key) count_rows('table', {{field: value}}). Quote string \
+next_id('DSP-#####') lookup('table', key) count_rows('table', {{field: value}}) rows('table', {{field: value}}). Quote string \
 constants: "'blocked'". In a message {{E}} is filled in.
 
 workflows: {{name, category, goal ({{key}} names a knows key), anchor {{table, filter over row}} (rows on \
