@@ -224,3 +224,11 @@ async def test_clients_of_one_endpoint_share_its_concurrency(client_for: ClientF
         await asyncio.gather(*(c.chat([HumanMessage(f"q{i}")]) for i in range(3) for c in (agent, user)))
         elapsed = time.perf_counter() - started
     assert elapsed >= 0.45  # six requests, two at a time on the server: three waves
+
+
+async def test_a_request_streams_only_when_a_first_token_or_stall_limit_is_tighter(client_for: ClientFactory) -> None:
+    with FakeOpenAIServer([Text("whole"), Text("streamed"), Text("off")]) as server:
+        assert (await client_for(server, timeout=10).chat(ASK))[0].text == "whole"
+        assert (await client_for(server, timeout=10, stall_timeout=2).chat(ASK))[0].text == "streamed"
+        assert (await client_for(server, timeout=10, stall_timeout=2, stream=False).chat(ASK))[0].text == "off"
+    assert [bool(r.get("stream")) for r in server.requests] == [False, True, False]

@@ -249,7 +249,7 @@ class LLMClient:
         attempt = 0
         while True:
             try:
-                streamed = self.cfg.stream and self._injected is None
+                streamed = self.cfg.streams() and self._injected is None
                 reply = await (self._stream(runnable, messages) if streamed else runnable.ainvoke(messages))
             except _TooLong as exc:
                 raise LLMUnavailable(f"LLM endpoint {self.cfg.endpoint()}: {exc}", Usage(retries=attempt)) from exc
