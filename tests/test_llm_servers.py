@@ -232,3 +232,27 @@ async def test_a_request_streams_only_when_a_first_token_or_stall_limit_is_tight
         assert (await client_for(server, timeout=10, stall_timeout=2).chat(ASK))[0].text == "streamed"
         assert (await client_for(server, timeout=10, stall_timeout=2, stream=False).chat(ASK))[0].text == "off"
     assert [bool(r.get("stream")) for r in server.requests] == [False, True, False]
+
+
+async def test_requests_in_flight_are_spread_over_connection_pool_shards(client_for: ClientFactory) -> None:
+    import asyncio
+
+    from gem_env.llm.client import SHARD_CONNECTIONS, shards
+
+    assert shards(1) == shards(SHARD_CONNECTIONS) == 1 and shards(SHARD_CONNECTIONS + 1) == 2
+    with FakeOpenAIServer([Text(f"r{i}") for i in range(48)], latency=0.3) as server:
+        client = client_for(server, concurrency=48)
+        peaks: list[list[int]] = []
+
+        async def sample() -> None:
+            while True:
+                peaks.append(list(client._in_flight))
+                await asyncio.sleep(0.05)
+
+        sampler = asyncio.ensure_future(sample())
+        replies = await asyncio.gather(*(client.chat(ASK) for _ in range(48)))
+        sampler.cancel()
+    assert sorted(m.text for m, _ in replies) == sorted(f"r{i}" for i in range(48))
+    assert len(client._models) == 2 and client._in_flight == [0, 0]
+    peaks = [p for p in peaks if p]  # samples before the first request bound the models are empty
+    assert max(p[0] for p in peaks) == max(p[1] for p in peaks) == 24  # least busy first: an even split
