@@ -240,8 +240,9 @@ async def test_requests_in_flight_are_spread_over_connection_pool_shards(client_
     from gem_env.llm.client import SHARD_CONNECTIONS, shards
 
     assert shards(1) == shards(SHARD_CONNECTIONS) == 1 and shards(SHARD_CONNECTIONS + 1) == 2
-    with FakeOpenAIServer([Text(f"r{i}") for i in range(48)], latency=0.3) as server:
-        client = client_for(server, concurrency=48)
+    n = 2 * SHARD_CONNECTIONS
+    with FakeOpenAIServer([Text(f"r{i}") for i in range(n)], latency=0.3) as server:
+        client = client_for(server, concurrency=n)
         peaks: list[list[int]] = []
 
         async def sample() -> None:
@@ -250,9 +251,9 @@ async def test_requests_in_flight_are_spread_over_connection_pool_shards(client_
                 await asyncio.sleep(0.05)
 
         sampler = asyncio.ensure_future(sample())
-        replies = await asyncio.gather(*(client.chat(ASK) for _ in range(48)))
+        replies = await asyncio.gather(*(client.chat(ASK) for _ in range(n)))
         sampler.cancel()
-    assert sorted(m.text for m, _ in replies) == sorted(f"r{i}" for i in range(48))
+    assert sorted(m.text for m, _ in replies) == sorted(f"r{i}" for i in range(n))
     assert len(client._models) == 2 and client._in_flight == [0, 0]
     peaks = [p for p in peaks if p]  # samples before the first request bound the models are empty
-    assert max(p[0] for p in peaks) == max(p[1] for p in peaks) == 24  # least busy first: an even split
+    assert max(p[0] for p in peaks) == max(p[1] for p in peaks) == SHARD_CONNECTIONS  # least busy first
