@@ -18,11 +18,12 @@ from ...simulators.scenario import STOP
 from ..tasks import Task
 from .plan import PlannedTools, tool_schemas
 from ...tools import CompiledDomain, Domain
-from .loops import is_infrastructure, loop_reason
+from ...tools.scratch import give_back, take_sandbox
+from .loops import LoopWatch, is_infrastructure
 
 Termination = Literal["user_stop", "max_turns", "tool_errors", "agent_error", "user_error", "infra_error", "loop"]
 """``infra_error``: the LLM endpoint failed (not the party's fault; eval leaves it out of pass^k);
-``loop``: the conversation went round in circles (see ``loops.loop_reason``)."""
+``loop``: the conversation went round in circles (see ``loops.LoopWatch``)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ class Episode:
         # the turn limit is per request: a refined session brings follow-up requests
         self.limits = Limits(max_turns * (1 + len(task.followups)), max_tool_errors)
         started = time.perf_counter()
-        self.sandbox = compiled.new_sandbox()
+        self.sandbox = take_sandbox(compiled)  # pooled per domain: handed back by `close`
+        self._sandbox_open = True
         self.tools = PlannedTools(self.sandbox, task.plan)  # a refined task's missing tools, faults
         self.policy = policy if policy is not None else policy_prompt(compiled.domain)
         self.messages: list[dict[str, Any]] = [{"role": "system", "content": self.policy}]
@@ -123,6 +125,7 @@ class Episode:
         self.seconds = {"sandbox": time.perf_counter() - started, "user": 0.0, "agent": 0.0}
         self._consecutive_errors = 0
         self._call_ids: set[str] = set()
+        self._loops = LoopWatch()
 
     @property
     def done(self) -> bool:
@@ -198,12 +201,15 @@ class Episode:
         self.error = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
 
     def _check_loop(self) -> None:
-        reason = loop_reason(self.messages)
+        reason = self._loops.reason(self.messages)
         if reason is not None:
             self.fail("loop", reason)
 
     def close(self) -> None:
-        self.sandbox.close()
+        """Hand the sandbox back to the domain's pool (once: a second close does nothing)."""
+        if self._sandbox_open:
+            self._sandbox_open = False
+            give_back(self.compiled, self.sandbox)
 
     def _check_open(self) -> None:
         if self.done:
