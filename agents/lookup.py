@@ -127,6 +127,4 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}")
     key = record.get(plan.param, turn.known[plan.param])
-    opener = turn.rng.choice([f"I've checked {plan.noun} {key}.", f"Here's what I see for {plan.noun} {key}.",
-                              f"I found {plan.noun} {key}.", f"Thanks, I have {plan.noun} {key} here."])
-    return _say(" ".join([opener, *facts, close]))
+    return _say(" ".join([S.looked(turn.rng, plan.noun, key), *facts, close]))

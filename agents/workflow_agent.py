@@ -190,7 +190,7 @@ class WorkflowAgent:
             return lookup_reply(lookup, turn, self)
         if plan is None:
             if THANKS.match(turn.request) and len(turn.said) < len([m for m in messages if m.get("role") == "assistant"]):
-                return _say(S.WELCOME)
+                return _say(S.pick(turn.rng, S.WELCOME))
             return _say(OUT_OF_SCOPE)
         try:
             return self._follow(plan, turn)
@@ -295,9 +295,8 @@ class WorkflowAgent:
                 if blocked is not None:
                     return self._failed(plan, step.tool, blocked[0], blocked[1], turn)
                 if confirmed is False:
-                    return _say(f"{S.pick(turn.rng, S.DECLINED)} {S.pick(turn.rng, S.CLOSE)}")
-                return _say(S.pick(turn.rng, S.CONFIRM, action=S.action(plan.workflow.goal, step.tool, known),
-                                   details=S.details(args, _SECRET)))
+                    return _say(f"{S.declined(turn.rng)} {S.pick(turn.rng, S.CLOSE)}")
+                return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, step.tool, known), args, _SECRET))
             return _call(step.tool, args, turn)
         return self._report(plan, env, wrote, turn)
 
@@ -314,7 +313,7 @@ class WorkflowAgent:
         return None
 
     def _ask(self, missing: list[str], turn: _Turn, action: str = "") -> dict[str, Any]:
-        what = _join([S.words(k) for k in missing])
+        what = S.asked_for(missing)
         if any(what in s and "?" in s for s in turn.said) and turn.last.get("role") == "user":
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.pick(turn.rng, S.CLOSE)}")
         if turn.said:
@@ -327,26 +326,24 @@ class WorkflowAgent:
         close = S.pick(turn.rng, S.CLOSE)
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             write = next((st.tool for st in plan.steps if st.writes), tool)
-            text = S.pick(turn.rng, S.REFUSE, action=S.action(plan.workflow.goal, write, turn.known),
-                          reason=S.reason_text(error, values))
+            text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, turn.known), error, values)
             return _say(f"{text} {close}")
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}")
 
     def _report(self, plan: _Plan, env: dict[str, Any], wrote: bool, turn: _Turn) -> dict[str, Any]:
         write = next((st.tool for st in plan.steps if st.writes), "")
-        parts = [S.pick(turn.rng, S.DONE if wrote else S.FOUND, action=S.action(plan.workflow.goal, write, turn.known))]
+        facts = []
         for key, expr in plan.tells.items():
             value = expr(env, self._rt)
             if value not in (None, "", [], {}):
-                parts.append(S.fact(turn.rng, key, value, after_write=wrote))
+                facts.append(S.fact(turn.rng, key, value, after_write=wrote))
+        note = ""
         if wrote and turn.rng.random() < 0.6:
             last = next((r for _, r in reversed(_tool_results(turn.segment))
                          if isinstance(r, dict) and "error" not in r), None)
             note = S.record_note(turn.rng, last)
-            if note:
-                parts.append(note)
-        parts.append(S.pick(turn.rng, S.CLOSE))
-        return _say(" ".join(parts))
+        what = S.action(plan.workflow.goal, write, turn.known) if write else ""
+        return _say(S.report(turn.rng, wrote, what, facts, note))
 
 
 def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, Any]]] | None:
@@ -363,10 +360,6 @@ def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, 
 def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: list[Any]) -> bool:
     _, key, param = pure
     return any(str(r.get(key)) == str(args.get(param)) for r in records(results))
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _confirmation(segment: list[dict[str, Any]]) -> bool | None:

@@ -5,6 +5,8 @@ import random
 import re
 from typing import Any
 
+from gem_env.tools.render import smooth
+
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
 from .scenario import Request, Scenario, humanize
@@ -15,6 +17,12 @@ _REQUEST_START = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = re.compile(r"\banything else\b|\bsomething else\b", re.IGNORECASE)
+_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def in_words(text: str) -> str:
+    """Free text as a person writes it: codes in words ("because of annual_fee" -> "... annual fee")."""
+    return _CODE.sub(lambda m: m.group(0).replace("_", " "), text)
 
 
 def requests(text: str) -> list[str]:
@@ -50,7 +58,10 @@ class ScriptedUser:
         rng = random.Random(f"{self._seed}\x00{len(turns)}")
         spoken = [text for role, text in turns if role == "assistant"]
         if not spoken:
-            return rng.choice(P.GREET[self._style]) + self._opening(self._session[0], rng)
+            greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True)
+            if greet.endswith(", ") and not re.match(r"I\b|I'", body):
+                body = body[:1].lower() + body[1:]
+            return greet + body
         said = spoken[-1]
         if not said.strip():
             return rng.choice(P.NUDGES)
@@ -60,9 +71,9 @@ class ScriptedUser:
             if settled + 1 < len(self._session):
                 body = self._opening(self._session[settled + 1], rng)
                 keep = body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
-                return rng.choice(P.BRIDGE) + (body if keep else body[:1].lower() + body[1:])
-            bank = P.UNDERSTOOD if P.is_negative(said) else P.GOODBYES
-            return f"{rng.choice(bank)} {STOP}"
+                bridge = P.BRIDGE_AFTER_NO if P.is_negative(said) else P.BRIDGE
+                return rng.choice(bridge) + (body if keep else body[:1].lower() + body[1:])
+            return f"{rng.choice(self._goodbyes(said, current))} {STOP}"
         asked = self.asked_keys(said)
         if asked:
             return self._facts(asked, current, rng)
@@ -87,18 +98,28 @@ class ScriptedUser:
                 asked = asked[:m.start()] + "#" * len(name) + asked[m.end():]
         return [k for _, k in sorted(found)]
 
-    def _opening(self, request: Request, rng: random.Random) -> str:
+    @staticmethod
+    def _goodbyes(said: str, current: Request) -> list[str]:
+        """A close that fits how the last request ended: refused, declined by the user, or done."""
+        if P.is_negative(said):
+            return P.UNDERSTOOD
+        return P.AFTER_DECLINE if not current.confirm else P.GOODBYES
+
+    def _opening(self, request: Request, rng: random.Random, *, first: bool = False) -> str:
+        """A request in the user's words, the facts they volunteer after it and, on the first turn,
+        a sentence of the persona's own before it."""
         if request.kind == "lookup" and request.asks:
             param = next(iter(request.knows), "record")
             noun = request.about or humanize(param[:-3] if param.endswith("_id") else param)
             body = rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in request.asks), noun=noun)
         else:
-            bank, intent = P.want_phrase(request.intent or "get some help")
+            bank, intent = P.want_phrase(in_words(request.intent or "get some help"))
             body = rng.choice(bank).format(x=intent)
-        body = body[:1].upper() + body[1:]
+        body = smooth(body[:1].upper() + body[1:])
         facts = [rng.choice(P.VOLUNTEER).format(name=humanize(k), v=P.said_value(k, request.knows[k]))
                  for k in request.opening if k in request.knows]
-        return " ".join([body, *facts])
+        context = rng.choice(P.CONTEXT[self._style]) if first else ""
+        return " ".join(p for p in (context, body, *facts) if p)
 
     def _value(self, key: str, current: Request) -> Any:
         if key in current.knows:
