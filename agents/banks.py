@@ -15,9 +15,8 @@ ACK = ["Sure.", "Of course.", "Happy to help.", "I can help with that.", "Certai
 ASK_Q = ["Could you give me {x}?", "What's {x}, please?", "Could you tell me {x}?", "May I have {x}?",
          "Can you share {x}?", "What is {x}?", "Could you let me know {x}?", "Would you mind telling me {x}?",
          "Can you tell me {x}?", "Could you share {x} with me?", "What's {x}?"]
-ASK_WHY = ["", "", "First, I need to find the right record.", "I just need one detail first.",
-           "To pull this up I'll need a detail from you.", "Let me find you in our system.",
-           "I'll need to look you up first.", "That's the first thing I need."]
+ASK_WHY = ["", "", "", "", "", "First, I need to find the right record.", "I just need one detail first.",
+           "Let me find you in our system.", "I'll need to look you up first."]
 ASK = (ACK, ASK_WHY, ASK_Q)
 ASK_FOR = (["I can help you {action}.", "Sure, I can {action} for you.", "Happy to help you {action}.",
             "Let's {action}.", "I'll help you {action}.", "No problem, we can {action} together.",
@@ -25,7 +24,7 @@ ASK_FOR = (["I can help you {action}.", "Sure, I can {action} for you.", "Happy 
            ASK_WHY, ASK_Q)
 ASK_MORE = (["Thanks.", "Got it.", "Thank you.", "Great.", "Perfect.", "Okay.", "Thanks for that.", "Understood.",
              "Noted.", "Great, thanks.", "Lovely, thank you.", "Thanks, that helps."],
-            ["", "", "I've found it.", "One more thing.", "Almost there.", "Nearly done.", "Just one more detail."],
+            ["", "", "", "", "One more thing.", "Almost there.", "Just one more detail."],
             ["Could you also give me {x}?", "And what's {x}?", "What is {x}?", "Could you tell me {x} as well?",
              "Now, what's {x}?", "Next, could you give me {x}?", "Could you share {x} too?", "And could you give me {x}?",
              "What would you like {x} to be?", "Can you also tell me {x}?"])
@@ -33,12 +32,14 @@ GIVE_UP = ["I'm sorry, I can't continue without {x}.", "Unfortunately I can't go
            "Without {x} I'm not able to go on, I'm afraid.", "I'm afraid I need {x} to do this, so I'll stop here.",
            "I can't finish this without {x}, sorry."]
 
-CONFIRM_LEAD = ["", "", "Thanks, that's everything I need.", "Everything checks out.", "Okay, I have what I need.",
-                "Great, I've got all the details.", "All right.", "Thanks for bearing with me.",
-                "I've checked the details.", "Good, that all lines up.", "Here's the plan."]
+CONFIRM_LEAD = ["", "", "", "", "", "Thanks, that's everything I need.", "Everything checks out.", "Okay.",
+                "Great, I've got all the details.", "All right.", "I've checked the details.", "Good, that lines up."]
 CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "I can {action} now.", "The next step is to {action}.",
                 "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I make the change: I'll {action}.",
                 "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
+DESCRIBE = ["That's the {noun} with {fields}.", "For reference, the {noun} shows {fields}.",
+            "I have the {noun} here: {fields}.", "The {noun} I found has {fields}.", "It's the one with {fields}."]
+BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay {first}.", "Right, {first}."]
 QUESTION = ["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I go ahead with that?",
             "Do you want me to go ahead?", "Do you want me to do that now?", "Would you like me to proceed?",
             "Would you like me to go ahead?", "Can you confirm you'd like me to do that?", "Could you confirm that's right?",
@@ -55,13 +56,12 @@ FOUND = ["Here's what I found.", "I've checked for you.", "I've looked it up.", 
          "I've gone through the record.", "Here are the details.", "I pulled that up for you.", "I've got it here.",
          "Let me read that out for you.", "That's in front of me now.", "I checked our records.", "Here you go.",
          "I've had a look."]
-CLOSE = ["Is there anything else I can help with?", "Anything else I can do for you today?",
-         "Is there anything else you need?", "Can I help with anything else?", "Is there anything else I can do?",
-         "Would you like help with anything else?", "Let me know if there's anything else you need.",
-         "Is there anything else on your mind?", "Anything else today?", "Is there anything else I can look into?",
-         "Can I do anything else for you?", "If there's anything else, just let me know.",
-         "Is there anything else I should check?", "Is there anything else you'd like to sort out?",
-         "Happy to help with anything else, too.", "Anything else while I have you?"]
+# short closes weigh more: a real agent says "Anything else?" far more often than a full sentence
+CLOSE = ["Anything else?", "Anything else?", "Anything else today?", "Anything else I can do?",
+         "Anything else I can help with?", "Is there anything else?", "Is there anything else I can do?",
+         "Can I help with anything else?", "Anything else you need?", "Anything else on your list?",
+         "Let me know if there's anything else.", "Need anything else?", "Anything else while I have you?",
+         "Is there anything else I can help you with today?", "Would you like help with anything else?"]
 DECLINED = ["No problem, I won't make that change.", "Understood, I'll leave it as it is.",
             "Okay, I've stopped there.", "That's fine, I haven't changed anything.", "Alright, I'll hold off.",
             "Sure, I'll leave things as they are.", "Of course, I won't go ahead.", "Okay, no changes then.",

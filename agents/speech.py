@@ -8,7 +8,7 @@ import random
 import re
 from typing import Any
 
-from gem_env.tools.render import counted, is_count, render, singular, smooth, spoken, words
+from gem_env.tools.render import counted, date_words, is_count, render, singular, smooth, spoken, words
 
 from . import banks as B
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
@@ -20,7 +20,7 @@ __all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
 _MD = re.compile(r"[`*_]{1,2}([^`*_]+)[`*_]{1,2}")
 _GUIDE = re.compile(r"^(?:check|make sure|verify|confirm|ensure|see|note)\b", re.IGNORECASE)
-_PERSONAL = re.compile(r"email|name|phone|address|birth|pin|password|passcode|zip|postcode|ssn|username")
+_PERSONAL = re.compile(r"email|name|phone|address|birth|pin|password|passcode|zip|postcode|ssn|username|city|country")
 value_text = spoken
 
 
@@ -113,12 +113,46 @@ def declined(rng: random.Random) -> str:
     return pick(rng, (B.DECLINED, B.UNCHANGED))
 
 
-def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern) -> str:
+def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
+            seen: list[dict[str, Any]] | None = None) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
-    action has not said yet, and a yes/no question on its own."""
+    action has not said yet, what the record read shows (`seen`: records read so far, so the user
+    can tell it is the right one), and a yes/no question on its own."""
+    seen = seen or []
+    first = next((r["first_name"] for r in seen if isinstance(r.get("first_name"), str)), None)
+    lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
     body = pick(rng, (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
     extra = details(args, secret, said=what)
-    return " ".join(p for p in (body, extra, rng.choice(B.QUESTION)) if p)
+    described = describe(rng, args, seen, secret)
+    return " ".join(p for p in (lead, body, extra, described, rng.choice(B.QUESTION)) if p)
+
+
+_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}")
+
+
+def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern) -> str:
+    """A sentence on the record a call targets, from what was read: up to three short facts of it
+    that the call does not set ("the transaction with merchant Cox Ltd, amount $55.10 and status pending")."""
+    for name, value in args.items():
+        if not (name == "id" or name.endswith("_id")):
+            continue
+        record = next((r for r in seen if r.get(name) == value and len(r) > 2), None)
+        if record is None:
+            continue
+        fields = []
+        for k, v in record.items():
+            if k in args or k == "id" or k.endswith("_id") or secret.search(k) or isinstance(v, (bool, dict, list)) \
+                    or v in (None, "") or not _SHORT.match(str(v)):
+                continue
+            text = spoken(k, v)
+            m = _DATETIME.match(text)
+            fields.append(f"{words(k)} {date_words(m.group(1)) if m else text}")
+            if len(fields) == 3:
+                break
+        if fields:
+            noun = words(name[:-3]) if name.endswith("_id") else "record"
+            return pick(rng, B.DESCRIBE, noun=noun, fields=_join(fields))
+    return ""
 
 
 def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:

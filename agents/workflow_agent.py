@@ -296,7 +296,8 @@ class WorkflowAgent:
                     return self._failed(plan, step.tool, blocked[0], blocked[1], turn)
                 if confirmed is False:
                     return _say(f"{S.declined(turn.rng)} {S.pick(turn.rng, S.CLOSE)}")
-                return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, step.tool, known), args, _SECRET))
+                return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, step.tool, known), args, _SECRET,
+                                      records([r for _, r in results])))
             return _call(step.tool, args, turn)
         return self._report(plan, env, wrote, turn)
 

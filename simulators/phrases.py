@@ -24,12 +24,16 @@ GREET = {
 # a sentence of the persona's own, before the request: generic words only, so it never reads as
 # (or changes) what the user wants
 CONTEXT = {
-    "polite": ["", "", "I hope you're well.", "Thank you for your time.", "I'd appreciate your help."],
-    "busy": ["", "", "I only have a minute.", "I'm between meetings.", "I'm in a bit of a rush."],
+    "polite": ["", "", "I hope you're well.", "Thank you for your time.", "I'd appreciate your help.",
+               "Sorry to trouble you.", "I hope this is the right place to ask."],
+    "busy": ["", "", "I only have a minute.", "I'm between meetings.", "I'm in a bit of a rush.",
+             "Need this sorted fast.", "Keeping it short."],
     "careful": ["", "", "I want to get this right.", "I'd like to understand this properly.",
-                "I've read the help pages but I'm still unsure."],
-    "friendly": ["", "", "Hope your day's going well!", "First time using this chat.", "Thanks in advance!"],
-    "direct": ["", "", ""],
+                "I've read the help pages but I'm still unsure.", "I'd like to go step by step.",
+                "Please bear with me."],
+    "friendly": ["", "", "Hope your day's going well!", "First time using this chat.", "Thanks in advance!",
+                 "You're a lifesaver for being here.", "Hope you can help me out."],
+    "direct": ["", "", "", "Straight to it."],
 }
 WANT = ["I'd like to {x}.", "I need to {x}.", "can you help me {x}?", "I want to {x}, please.",
         "I'm hoping to {x}.", "could you help me {x}?", "I'm trying to {x}.", "I was wondering if you could help me {x}.",

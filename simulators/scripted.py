@@ -20,6 +20,16 @@ _CLOSING = re.compile(r"\banything else\b|\bsomething else\b", re.IGNORECASE)
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
+def own_records(text: str, knows: dict[str, Any]) -> str:
+    """"a dispute for transaction because ..." -> "... for my transaction ...": a record whose id
+    the intent leaves out (the user gives it when asked) is the user's own."""
+    for key in knows:
+        if key.endswith("_id") and len(key) > 3:
+            noun = re.escape(humanize(key[:-3]))
+            text = re.sub(rf"\b(for|on|of|from|to|with|about) ({noun})\b", r"\1 my \2", text)
+    return text
+
+
 def in_words(text: str) -> str:
     """Free text as a person writes it: codes in words ("because of annual_fee" -> "... annual fee")."""
     return _CODE.sub(lambda m: m.group(0).replace("_", " "), text)
@@ -113,7 +123,7 @@ class ScriptedUser:
             noun = request.about or humanize(param[:-3] if param.endswith("_id") else param)
             body = rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in request.asks), noun=noun)
         else:
-            bank, intent = P.want_phrase(in_words(request.intent or "get some help"))
+            bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
         facts = [rng.choice(P.VOLUNTEER).format(name=humanize(k), v=P.said_value(k, request.knows[k]))
