@@ -29,7 +29,7 @@ ASK_MORE = (["Thanks.", "Got it.", "Thank you.", "Great.", "Perfect.", "Okay.", 
              "Now, what's {x}?", "Next, could you give me {x}?", "Could you share {x} too?", "And could you give me {x}?",
              "What would you like {x} to be?", "Can you also tell me {x}?"])
 GIVE_UP = ["I'm sorry, I can't continue without {x}.", "Unfortunately I can't go further without {x}.",
-           "Without {x} I'm not able to go on, I'm afraid.", "I'm afraid I need {x} to do this, so I'll stop here.",
+           "I'm not able to go on without {x}, I'm afraid.", "I'm afraid I can't do this without {x}, so I'll stop here.",
            "I can't finish this without {x}, sorry."]
 
 CONFIRM_LEAD = ["", "", "", "", "", "Thanks, that's everything I need.", "Everything checks out.", "Okay.",

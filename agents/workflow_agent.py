@@ -20,6 +20,7 @@ from gem_env.tools import CompiledDomain, Workflow
 from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import Compiled, compile_expr
 from gem_env.tools.model import FindStep, ReturnStep
+from gem_env.tools.render import code_for
 
 from . import speech as S
 from .messages import call as _call, say as _say, tool_results as _tool_results
@@ -272,6 +273,7 @@ class WorkflowAgent:
                 continue
             args = {name: known[v] if kind == "user" else v(env, self._rt) if kind == "result" else v
                     for name, (kind, v) in step.args.items()}
+            args = _as_codes(args, self.compiled.tools[step.tool].spec)
             same = next((r for e, a, r in called if not step.writes and e == step.effect and a == args), None)
             if same is not None:  # the same read again would only echo what was read
                 if step.as_:
@@ -356,6 +358,12 @@ def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, 
                 if len({str(r.get(key)) for r in recs if r.get(key) not in (None, "")}) >= 2:
                     return key, recs
     return None
+
+
+def _as_codes(args: dict[str, Any], spec: Any) -> dict[str, Any]:
+    """A choice the user said in words ("annual fee") as the tool takes it ("annual_fee")."""
+    choices = {p.name: p.enum for p in spec.parameters if p.enum}
+    return {k: code_for(v, choices[k]) if k in choices else v for k, v in args.items()}
 
 
 def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: list[Any]) -> bool:

@@ -88,9 +88,9 @@ _VERBS = frozenset(
 
 
 def said_value(key: str, value: Any) -> str:
-    """A value as a person writes it ("March 3, 2025", "$1,200.50"); codes stay as they are, since
-    the assistant must pass them back exactly."""
-    return spoken(key, value, codes_in_words=False)
+    """A value as a person writes it ("March 3, 2025", "$1,200.50", "annual fee" for the code
+    "annual_fee": the assistant maps a choice said in words back to the code its tool takes)."""
+    return spoken(key, value)
 
 
 def persona_style(persona: str) -> str:

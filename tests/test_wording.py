@@ -17,7 +17,7 @@ from gem_env.simulators.scenario import Scenario
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.verify import tells
 from gem_env.stages.verify_kinds import _NO as VERIFY_NO
-from gem_env.tools.render import counted, is_count, smooth, spoken
+from gem_env.tools.render import code_for, counted, is_count, smooth, spoken
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 SECRET = re.compile(r"pin|password")
@@ -32,9 +32,10 @@ def test_values_are_said_as_people_write_them(name: str, value: object, said: st
     assert spoken(name, value) == said
 
 
-def test_codes_stay_exact_when_the_listener_must_type_them_back() -> None:
-    assert P.said_value("method", "gift_card") == "gift_card"
-    assert P.said_value("amount", 12.5) == "$12.50"
+def test_a_choice_said_in_words_maps_back_to_its_code() -> None:
+    assert P.said_value("reason", "annual_fee") == "annual fee" and P.said_value("amount", 12.5) == "$12.50"
+    assert code_for("Annual fee", ["annual_fee", "fraud"]) == "annual_fee"
+    assert code_for("fraud", ["annual_fee", "fraud"]) == "fraud" and code_for("other", ["fraud"]) == "other"
 
 
 def test_counts_agree_with_their_number() -> None:

@@ -62,6 +62,14 @@ def spoken(name: str, value: Any, *, codes_in_words: bool = True) -> str:
     return date_words(text)
 
 
+def code_for(said: Any, choices: list[Any]) -> Any:
+    """The choice a value said in words stands for ("annual fee" -> "annual_fee"); else the value."""
+    if not isinstance(said, str) or said in choices:
+        return said
+    low = said.strip().lower()
+    return next((c for c in choices if isinstance(c, str) and c.replace("_", " ").lower() == low), said)
+
+
 def words(name: str) -> str:
     """A field or parameter name in words: `card_id` -> "card ID"."""
     return re.sub(r"\bid\b", "ID", name.replace("_", " ").strip())
