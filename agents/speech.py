@@ -94,8 +94,8 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     clean = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), clean)
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
-    text = " ".join(kept).rstrip(".") + "."
-    text = text[:1].lower() + text[1:] if text[1:2].islower() else text
+    text = smooth(" ".join(kept).rstrip(".") + ".")
+    text = text[:1].lower() + text[1:] if re.match(r"[A-Z][a-z]*\b", text) and not text.startswith("I ") else text
     if values:
         said = " and ".join(spoken("", v) for v in values)
         text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows {said}.")
@@ -141,7 +141,8 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
             continue
         fields = []
         for k, v in record.items():
-            if k in args or k == "id" or k.endswith("_id") or secret.search(k) or isinstance(v, (bool, dict, list)) \
+            if k in args or k == "id" or k.endswith("_id") or secret.search(k) or re.search(r"\d", k) \
+                    or isinstance(v, (bool, dict, list)) \
                     or v in (None, "") or not _SHORT.match(str(v)):
                 continue
             text = spoken(k, v)
@@ -160,7 +161,7 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
     out secrets and what `said` already says."""
     ids, others = [], []
     for name, value in args.items():
-        if secret.search(name) or value in (None, "", [], {}):
+        if secret.search(name) or value in (None, "", [], {}) or isinstance(value, bool) and "turn " in said:
             continue
         text = render(value) if name == "id" or name.endswith("_id") else spoken(name, value)
         if text and text in said:

@@ -35,6 +35,8 @@ CONTEXT = {
                  "You're a lifesaver for being here.", "Hope you can help me out."],
     "direct": ["", "", "", "Straight to it."],
 }
+# how a first message may end; each starts "Thanks"/"Thank" so the assistant reads where a fact ends
+SIGN_OFF = ["", "", "", "Thanks.", "Thank you.", "Thanks so much.", "Thanks a lot!", "Thank you in advance."]
 WANT = ["I'd like to {x}.", "I need to {x}.", "can you help me {x}?", "I want to {x}, please.",
         "I'm hoping to {x}.", "could you help me {x}?", "I'm trying to {x}.", "I was wondering if you could help me {x}.",
         "I'd like some help to {x}.", "is it possible to {x}?", "please help me {x}.", "I've been meaning to {x}.",
@@ -57,6 +59,7 @@ BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. 
 VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The {name}'s {v}.", "My {name}: {v}."]
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
             "Yes, it's {v}.", "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
+YES_NO_FACT = ["It's {v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure, it's {v}."]
 MANY_FACTS = ["My {a} is {va}, and my {b} is {vb}.", "Sure. My {a} is {va} and my {b} is {vb}.",
               "The {a} is {va}, and the {b} is {vb}.", "Of course. The {a} is {va} and the {b} is {vb}."]
 DONT_KNOW_FACT = ["I don't know my {name}, sorry.", "Sorry, I don't know my {name}.", "I'm afraid I don't know my {name}.",
@@ -77,7 +80,7 @@ UNDERSTOOD = ["Oh, I see. Thanks for explaining.", "Okay, I understand. Thanks a
 AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks. I'll think it over.",
                  "Thanks, I'll come back if I change my mind.", "Perfect, thanks for not rushing me.",
                  "Okay, thanks. That's everything."]
-_NEGATIVE = re.compile(r"\b(?:sorry|can't|cannot|unable|not able|unfortunately|won't|didn't go through|isn't possible"
+_NEGATIVE = re.compile(r"\b(?:sorry|can't|cannot|unable|not able|unfortunately|didn't go through|isn't possible"
                        r"|doesn't allow|not possible|went wrong|didn't work|failed)\b", re.I)
 _VERBS = frozenset(
     "add apply ask book buy cancel change check choose close complete confirm contact create delete dispute download "

@@ -69,7 +69,7 @@ class ScriptedUser:
         spoken = [text for role, text in turns if role == "assistant"]
         if not spoken:
             greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True)
-            if greet.endswith(", ") and not re.match(r"I\b|I'", body):
+            if greet.rstrip().endswith((",", ":")) and not re.match(r"I\b|I'", body):
                 body = body[:1].lower() + body[1:]
             return greet + body
         said = spoken[-1]
@@ -111,9 +111,9 @@ class ScriptedUser:
     @staticmethod
     def _goodbyes(said: str, current: Request) -> list[str]:
         """A close that fits how the last request ended: refused, declined by the user, or done."""
-        if P.is_negative(said):
-            return P.UNDERSTOOD
-        return P.AFTER_DECLINE if not current.confirm else P.GOODBYES
+        if not current.confirm and current.kind != "refuse":
+            return P.AFTER_DECLINE
+        return P.UNDERSTOOD if P.is_negative(said) else P.GOODBYES
 
     def _opening(self, request: Request, rng: random.Random, *, first: bool = False) -> str:
         """A request in the user's words, the facts they volunteer after it and, on the first turn,
@@ -128,8 +128,8 @@ class ScriptedUser:
         body = smooth(body[:1].upper() + body[1:])
         facts = [rng.choice(P.VOLUNTEER).format(name=humanize(k), v=P.said_value(k, request.knows[k]))
                  for k in request.opening if k in request.knows]
-        context = rng.choice(P.CONTEXT[self._style]) if first else ""
-        return " ".join(p for p in (context, body, *facts) if p)
+        context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
+        return " ".join(p for p in (context, body, *facts, sign_off) if p)
 
     def _value(self, key: str, current: Request) -> Any:
         if key in current.knows:
@@ -142,7 +142,8 @@ class ScriptedUser:
         parts = []
         if len(known) == 1 and not unknown:
             k, v = known[0]
-            parts.append(rng.choice(P.ONE_FACT).format(name=humanize(k), v=P.said_value(k, v)))
+            bank = P.ONE_FACT if not isinstance(v, bool) else P.YES_NO_FACT  # a bare "yes." reads as assent
+            parts.append(rng.choice(bank).format(name=humanize(k), v=P.said_value(k, v)))
         elif len(known) == 2 and not unknown:
             (a, va), (b, vb) = known
             parts.append(rng.choice(P.MANY_FACTS).format(a=humanize(a), va=P.said_value(a, va),
