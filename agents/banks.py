@@ -10,7 +10,7 @@ from __future__ import annotations
 
 ACK = ["Sure.", "Of course.", "Happy to help.", "I can help with that.", "Certainly.", "No problem.", "Glad to help.",
        "Let's get that sorted.", "I'd be glad to look into it.", "Absolutely.", "Okay.", "Thanks for reaching out.",
-       "I can take care of that.", "Let me help you with that.", "Right, let's see.", "Good question.",
+       "I can take care of that.", "Let me help you with that.", "Right, let's see.",
        "Thanks for getting in touch.", "I'll look into it right away."]
 ASK_Q = ["Could you give me {x}?", "What's {x}, please?", "Could you tell me {x}?", "May I have {x}?",
          "Can you share {x}?", "What is {x}?", "Could you let me know {x}?", "Would you mind telling me {x}?",
@@ -73,8 +73,9 @@ REFUSE_LEAD = ["I'm sorry, but", "Unfortunately,", "I checked, and", "I looked i
 REFUSE_BODY = ["I can't {action}.", "I'm not able to {action}.", "I can't {action} for you.",
                "our policy doesn't allow me to {action}.", "this isn't possible right now: I can't {action}.",
                "I'm unable to {action}.", "we can't {action} at the moment."]
-REFUSE_WHY = ["The rule is: {reason}", "The reason: {reason}", "{Reason}", "Our policy says {reason}",
-              "Here's why: {reason}", "That's because {reason}", "Per our rules, {reason}"]
+# the rule is quoted as it is written, as a sentence of its own or after a colon
+REFUSE_WHY = ["The rule is: {Reason}", "The reason: {Reason}", "{Reason}", "Our policy says: {Reason}",
+              "Here's why: {Reason}", "Per our rules: {Reason}", "That's down to this rule: {Reason}"]
 FAILED = ["I'm sorry, that didn't go through: {error}", "Unfortunately that step failed: {error}",
           "Something went wrong on our side: {error}", "That didn't work, I'm afraid: {error}",
           "The system turned that down: {error}"]

@@ -85,9 +85,11 @@ def finder_tools(compiled: CompiledDomain) -> list[Finder]:
 
 def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
     """A question about a record: a cue, the record's noun and at least one of its field names."""
-    if not _CUE.search(text):
+    cue = _CUE.search(text)
+    if not cue:
         return None
-    low = text.lower()
+    # the fields asked are those named in the question, not in the facts said around it
+    low = re.split(r"(?<=[.?!])\s+", text[cue.start():])[0].lower()
     best: Lookup | None = None
     for plan in plans:
         if not re.search(rf"\b{re.escape(plan.noun)}", low):

@@ -95,7 +95,6 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
-    text = text[:1].lower() + text[1:] if re.match(r"[A-Z][a-z]*\b", text) and not text.startswith("I ") else text
     if values:
         said = " and ".join(spoken("", v) for v in values)
         text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows {said}.")

@@ -16,7 +16,7 @@ __all__ = ["said_value", "singular", "persona_style", "want_phrase", "is_negativ
 
 GREET = {
     "polite": ["Hello, ", "Good morning. ", "Hi, ", "Hello there. ", "Good afternoon, ", "Hi, good evening. "],
-    "busy": ["Hi, quick one: ", "Hey. ", "Hi. ", "", "Quick question: ", "Hi, in a hurry here. "],
+    "busy": ["Hi, quick one: ", "Hey. ", "Hi. ", "", "Quick question: ", "Hi, "],
     "careful": ["Hello. ", "Hi, ", "Good afternoon. ", "Hello, I hope you can help. ", "Good morning, "],
     "friendly": ["Hi there! ", "Hey there, ", "Hello! ", "Hi! ", "Hey! ", "Hiya! "],
     "direct": ["", "Hi. ", "Hello. ", "Hey. "],

@@ -40,7 +40,8 @@ def policy_prompt(domain: Domain) -> str:
     in the policy text that are none of this service's tools are said in words."""
     about = domain.description.strip().rstrip(".")
     topics = re.findall(r"\(([^()]+)\)", about)
-    service = f"our {topics[-1].strip()} service" if topics else "our customer service"
+    topic = topics[-1].strip() if topics else ""
+    service = f"our {topic} service" if topic and topic.lower() not in _GENERIC_TOPICS else "our customer service"
     about = re.sub(r"^(?:internal|external|faq|policy|guide)\s*:\s*", "", re.sub(r"\s*\([^()]*\)", "", about),
                    flags=re.IGNORECASE).strip()
     lines = [f"You are the customer support assistant of {service}."
@@ -61,6 +62,7 @@ def policy_prompt(domain: Domain) -> str:
     return "\n".join(lines)
 
 
+_GENERIC_TOPICS = frozenset({"general", "misc", "other", "faq", "internal", "policy"})
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
