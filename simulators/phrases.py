@@ -63,7 +63,7 @@ YES_NO_FACT = ["It's {v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure, it
 MANY_FACTS = ["My {a} is {va}, and my {b} is {vb}.", "Sure. My {a} is {va} and my {b} is {vb}.",
               "The {a} is {va}, and the {b} is {vb}.", "Of course. The {a} is {va} and the {b} is {vb}."]
 DONT_KNOW_FACT = ["I don't know my {name}, sorry.", "Sorry, I don't know my {name}.", "I'm afraid I don't know my {name}.",
-                  "I don't have my {name} to hand, sorry."]
+                  "Hmm, I don't know my {name} offhand."]
 YES = ["Yes, please go ahead.", "Yes, go ahead.", "Sure, do it.", "Yes please.", "That's fine, go ahead.",
        "Yep, sounds good.", "Okay, please proceed.", "Yes, that's right. Go ahead.", "Yes, that's correct.",
        "Sure, go for it.", "Yes, please do.", "Okay, do it.", "Absolutely, go ahead."]

@@ -52,10 +52,12 @@ class ScriptedUser:
     with an RNG seeded from the scenario, ``seed`` and the turn number.
     """
 
-    def __init__(self, scenario: Scenario, *, seed: int = 0) -> None:
+    def __init__(self, scenario: Scenario, *, seed: int = 0, voice: str = "") -> None:
+        """`voice` tells apart users with the same brief (a task's id): two documents that yield
+        the same scenario still get two people, each of whom words things the same on every run."""
         self.scenario = scenario
         self.meta: dict[str, Any] = {"backend": "scripted", "seed": seed}
-        self._seed = f"{seed}\x00{scenario.model_dump_json()}"
+        self._seed = f"{seed}\x00{voice}\x00{scenario.model_dump_json()}"
         self._session = scenario.session()
         keys = [*scenario.knows, *(k for r in self._session for k in r.knows),
                 *(k for k in scenario.unknown if k not in scenario.knows)]
