@@ -120,7 +120,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     seen = seen or []
     first = next((r["first_name"] for r in seen if isinstance(r.get("first_name"), str)), None)
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
-    body = pick(rng, (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
+    body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
     extra = details(args, secret, said=what)
     described = describe(rng, args, seen, secret)
     return " ".join(p for p in (lead, body, extra, described, rng.choice(B.QUESTION)) if p)
@@ -195,7 +195,7 @@ _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "It's {c} in total."
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.",
          "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
-         "We have the {name} as {v}.", "The record lists the {name} as {v}.", "Its {name} is {v}."]
+         "We have the {name} as {v}.", "The record lists the {name} as {v}."]
 _FACT_AFTER = ["The {name} is now {v}.", "{Name}: {v}.", "Your {name} is {v}.", "The {name} now reads {v}.",
                "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."]
 _MONEY_FACT = ["The {name} comes to {v}.", "That's {v} for the {name}.", "The {name} stands at {v}.",
@@ -242,14 +242,19 @@ def _yes_no(rng: random.Random, name: str, value: bool) -> str:
     return pick(rng, _ON if value else _OFF, name=words(name))
 
 
-def report(rng: random.Random, wrote: bool, what: str, facts: list[str], note: str = "") -> str:
+def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "") -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found,
-    the facts, the record it touched, and the close."""
+    the facts the opening has not said yet, the record it touched (unless already named), and the close."""
     if wrote and what.split(" ")[0] in _VERBS | {"turn"} and rng.random() < 0.6:
         opener = pick(rng, B.DONE_SAID, past=past(what))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND)
-    return " ".join(p for p in (opener, *facts, note, pick(rng, CLOSE)) if p)
+    told = [fact(rng, k, v, after_write=wrote) for k, v in facts
+            if isinstance(v, bool) or spoken(k, v) not in opener]
+    said = " ".join([opener, *told])
+    if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
+        note = ""
+    return " ".join(p for p in (opener, *told, note, pick(rng, CLOSE)) if p)
 
 
 def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:

@@ -339,7 +339,7 @@ class WorkflowAgent:
         for key, expr in plan.tells.items():
             value = expr(env, self._rt)
             if value not in (None, "", [], {}):
-                facts.append(S.fact(turn.rng, key, value, after_write=wrote))
+                facts.append((key, value))
         note = ""
         if wrote and turn.rng.random() < 0.6:
             last = next((r for _, r in reversed(_tool_results(turn.segment))

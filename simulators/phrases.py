@@ -58,7 +58,7 @@ BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. 
 # each starts "My"/"The" so the assistant reads where the value before it ends
 VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The {name}'s {v}.", "My {name}: {v}."]
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
-            "Yes, it's {v}.", "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
+            "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
 YES_NO_FACT = ["It's {v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure, it's {v}."]
 MANY_FACTS = ["My {a} is {va}, and my {b} is {vb}.", "Sure. My {a} is {va} and my {b} is {vb}.",
               "The {a} is {va}, and the {b} is {vb}.", "Of course. The {a} is {va} and the {b} is {vb}."]
