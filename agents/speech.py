@@ -191,6 +191,8 @@ _STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's sho
            "The {name} reads {v}.", "{Name}: {v}.", "Right now it's {v}."]
 _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has changed to {v}.",
                  "The {name} now reads {v}.", "It now shows as {v}."]
+_WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "The record says {n} {v}."]
+_WHEN_SINCE = ["{N} {v}.", "That's {n} {v}.", "The record shows {n} {v}."]
 _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "It's {c} in total.", "I can see {c}."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.",
@@ -221,6 +223,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
     v = spoken(name, value)
     if is_count(name, value):
         return pick(rng, _COUNT_ONE if value == 1 else _COUNT, c=counted(name, value))
+    if re.search(r"_(?:on|at|since)$", low) and v != render(value):  # a date field named for its event
+        return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=n.replace(" at", " on"), v=v)
     if low.endswith(("status", "state")):
         return pick(rng, _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
     if v.startswith("$") and not after_write:

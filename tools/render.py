@@ -110,6 +110,7 @@ def smooth(text: str) -> str:
     """Grammar that filled-in templates get wrong: "a account" -> "an account", "because of lost"
     -> "because it was lost", "change the overdraft protection to yes" -> "turn on the overdraft
     protection", doubled spaces and spaces before punctuation."""
+    text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", r"because it's \1 ", text)
     text = re.sub(r"\b(?:because of|due to) (\w+)\b",
                   lambda m: f"because it was {m.group(1)}" if _PARTICIPLE.match(m.group(1)) else m.group(0), text)
     text = _TO_BOOLEAN.sub(lambda m: f"{m.group(1)}turn {'on' if m.group(3).lower() in ('yes', 'true') else 'off'} "
