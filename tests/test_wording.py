@@ -48,6 +48,7 @@ def test_counts_agree_with_their_number() -> None:
     ("A account that is frozen cannot be changed.", "An account that is frozen cannot be changed."),
     ("file a claim because of lost", "file a claim because it was lost"),
     ("open a dispute because of fraud", "open a dispute because of fraud"),
+    ("cancel my order because of no longer needed", "cancel my order because it's no longer needed"),
     ("I want to change the overdraft protection of my account to yes.",
      "I want to turn on the overdraft protection of my account."),
     ("set the autopay to false", "turn off the autopay"),
@@ -97,6 +98,19 @@ def test_facts_read_by_their_meaning() -> None:
     for seed in range(20):
         text = S.fact(random.Random(seed), "refund_method", "credit_card", after_write=True)
         assert tells("refund_method", "credit_card", text) and not SNAKE.search(text)
+
+
+def test_a_date_named_for_its_event_reads_as_one() -> None:
+    for seed in range(10):
+        text = S.fact(random.Random(seed), "placed_on", "2024-08-07", after_write=False)
+        assert "placed on August 7, 2024" in text and tells("placed_on", "2024-08-07", text), text
+
+
+def test_a_report_says_each_value_once() -> None:
+    for seed in range(30):
+        text = S.report(random.Random(seed), True, "change the spending limit of your card CRD-1 to $500",
+                        [("spending_limit", 500), ("dispute_id", "DSP-9")], "For your records, that's card CRD-1.")
+        assert text.count("$500") == 1 and text.count("CRD-1") == 1 and "DSP-9" in text, text
 
 
 def test_a_refusal_cites_the_rule_in_words() -> None:
