@@ -253,12 +253,16 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
         opener = pick(rng, B.DONE_SAID, past=past(what))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND)
-    told = [fact(rng, k, v, after_write=wrote) for k, v in facts
-            if isinstance(v, bool) or spoken(k, v) not in opener]
+    told = [fact(rng, k, v, after_write=wrote) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))]
     said = " ".join([opener, *told])
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
     return " ".join(p for p in (opener, *told, note, pick(rng, CLOSE)) if p)
+
+
+def _says(text: str, value: str) -> bool:
+    """`value` is in `text` as whole words ("open" is not said by "opened")."""
+    return bool(value) and re.search(rf"(?<![\w.]){re.escape(value)}(?![\w]|\.\d)", text) is not None
 
 
 def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:

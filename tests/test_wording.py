@@ -113,6 +113,12 @@ def test_a_report_says_each_value_once() -> None:
         assert text.count("$500") == 1 and text.count("CRD-1") == 1 and "DSP-9" in text, text
 
 
+def test_a_value_inside_another_word_is_still_told() -> None:
+    for seed in range(30):
+        text = S.report(random.Random(seed), True, "open the bank account", [("status", "open")])
+        assert tells("status", "open", text), text
+
+
 def test_a_refusal_cites_the_rule_in_words() -> None:
     for seed in range(20):
         text = S.refuse(random.Random(seed), "change the limit of your card CRD-1",
