@@ -19,6 +19,14 @@ def _past(verb: str) -> str:
 _UPDATE_VERBS = {"change", "update", "modify", "modification", "edit", "amend"}
 
 
+def _label(name: str, ptype: str) -> str:
+    """How a message names a field: a count of things is "number of guests", not "guests"."""
+    words = name.replace("_", " ")
+    if ptype == "integer" and words.endswith("s") and not words.endswith("ss"):
+        return f"number of {words}"
+    return words
+
+
 class WriteTools:
     """Mixin of `ToolKit` (service_tools.py): the write tools."""
 
@@ -85,9 +93,9 @@ class WriteTools:
                   {"require": f"{row}.status in {_list(editable)}",
                    "message": f"A {m} that is {{{row}.status}} cannot be changed"},
                   *self._blocked_main(_UPDATE_VERBS | {name.split("_")[0]}),
-                  {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {name.replace('_', ' ')}"}]
+                  {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {_label(name, ptype)}"}]
         if ptype in ("integer", "number"):
-            effect.append({"require": f"{name} >= 0", "message": f"The {name.replace('_', ' ')} cannot be negative"})
+            effect.append({"require": f"{name} >= 0", "message": f"The {_label(name, ptype)} cannot be negative"})
         effect += [{"update": self.mains, "row": row, "set": {name: name}},
                    {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", "status": f"{row}.status"}}]
         word = name.split("_")[0]
