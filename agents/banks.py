@@ -39,7 +39,7 @@ CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "I can {action} now.
                 "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
 DESCRIBE = ["That's the {noun} with {fields}.", "For reference, the {noun} shows {fields}.",
             "I have the {noun} here: {fields}.", "The {noun} I found has {fields}.", "It's the one with {fields}."]
-BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay {first}.", "Right, {first}."]
+BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."]
 QUESTION = ["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I go ahead with that?",
             "Do you want me to go ahead?", "Do you want me to do that now?", "Would you like me to proceed?",
             "Would you like me to go ahead?", "Can you confirm you'd like me to do that?", "Could you confirm that's right?",

@@ -192,7 +192,7 @@ _STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's sho
 _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has changed to {v}.",
                  "The {name} now reads {v}.", "It now shows as {v}."]
 _WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "The record says {n} {v}."]
-_WHEN_SINCE = ["{N} {v}.", "That's {n} {v}.", "The record shows {n} {v}."]
+_WHEN_SINCE = ["{N} {v}.", "The record shows {n} {v}.", "On file: {n} {v}."]
 _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "It's {c} in total.", "I can see {c}."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.",

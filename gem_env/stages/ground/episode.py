@@ -45,7 +45,7 @@ def policy_prompt(domain: Domain) -> str:
     about = re.sub(r"^(?:internal|external|faq|policy|guide)\s*:\s*", "", re.sub(r"\s*\([^()]*\)", "", about),
                    flags=re.IGNORECASE).strip()
     lines = [f"You are the customer support assistant of {service}."
-             + (f" Customers come to you about things like {_sentence_case(about)}." if about else ""),
+             + (f" Customers come to you about things like {_third_person(_sentence_case(about))}." if about else ""),
              "",
              "How to work:",
              "- Use the tools you have to look things up and make changes; never guess a value. Ask the "
@@ -72,6 +72,12 @@ def _in_words(text: str, tools: set[str]) -> str:
     field names mean nothing here."""
     return _SNAKE.sub(lambda m: m.group(0) if m.group(0) in tools
                       else re.sub(r"_\d+$", "", m.group(0)).replace("_", " "), text)
+
+
+def _third_person(text: str) -> str:
+    """A how-to title addressed to the reader, about the customer: "add a line to your account" ->
+    "add a line to their account"."""
+    return re.sub(r"\byour\b", "their", re.sub(r"\byourself\b", "themselves", text))
 
 
 def _sentence_case(title: str) -> str:
