@@ -146,7 +146,7 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
                 continue
             text = spoken(k, v)
             m = _DATETIME.match(text)
-            fields.append(f"{words(k)} {date_words(m.group(1)) if m else text}")
+            fields.append(counted(k, v) if is_count(k, v) else f"{words(k)} {date_words(m.group(1)) if m else text}")
             if len(fields) == 3:
                 break
         if fields:

@@ -52,6 +52,9 @@ def test_counts_agree_with_their_number() -> None:
     ("I want to change the overdraft protection of my account to yes.",
      "I want to turn on the overdraft protection of my account."),
     ("set the autopay to false", "turn off the autopay"),
+    ("change the bags of your booking BKN-1 to 1", "change your booking BKN-1 to 1 bag"),
+    ("I'd like to change the number of passengers of my booking to 4.", "I'd like to change my booking to 4 passengers."),
+    ("change the status of my order to 3", "change the status of my order to 3"),
     ("a user, a hour , a FAQ", "a user, an hour, a FAQ"),
 ])
 def test_smooth_fixes_what_filled_templates_get_wrong(text: str, fixed: str) -> None:

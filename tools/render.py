@@ -106,15 +106,22 @@ _TO_BOOLEAN = re.compile(r"(^|\b(?:to|and|I'll|will|can|I've) )(?:change|set|upd
                          re.IGNORECASE)
 
 
+_COUNT_TO = re.compile(r"\b(change|set|update) the (?:number of )?(\w+) of ((?:your|my) [^.,;?!]+?) to (\d+)\b",
+                       re.IGNORECASE)
+
+
 def smooth(text: str) -> str:
     """Grammar that filled-in templates get wrong: "a account" -> "an account", "because of lost"
     -> "because it was lost", "change the overdraft protection to yes" -> "turn on the overdraft
-    protection", doubled spaces and spaces before punctuation."""
+    protection", "change the bags of my booking to 1" -> "change my booking to 1 bag", doubled
+    spaces and spaces before punctuation."""
     text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", r"because it's \1 ", text)
     text = re.sub(r"\b(?:because of|due to) (\w+)\b",
                   lambda m: f"because it was {m.group(1)}" if _PARTICIPLE.match(m.group(1)) else m.group(0), text)
     text = _TO_BOOLEAN.sub(lambda m: f"{m.group(1)}turn {'on' if m.group(3).lower() in ('yes', 'true') else 'off'} "
                                      f"{m.group(2)}", text)
+    text = _COUNT_TO.sub(lambda m: f"{m.group(1)} {m.group(3)} to {counted(m.group(2), int(m.group(4)))}"
+                         if singular(m.group(2)) != m.group(2) else m.group(0), text)
     text = re.sub(r"\b([Aa]n?) (\w+)", _article, text)
     return re.sub(r"\s+([,.?!])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
 
