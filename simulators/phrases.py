@@ -12,7 +12,7 @@ from typing import Any
 
 from gem_env.tools.render import singular, spoken
 
-__all__ = ["said_value", "singular", "persona_style", "want_phrase", "is_negative"]
+__all__ = ["fact_said", "said_value", "singular", "persona_style", "want_phrase", "is_negative"]
 
 GREET = {
     "polite": ["Hello, ", "Good morning. ", "Hi, ", "Hello there. ", "Good afternoon, ", "Hi, good evening. "],
@@ -94,6 +94,17 @@ def said_value(key: str, value: Any) -> str:
     """A value as a person writes it ("March 3, 2025", "$1,200.50", "annual fee" for the code
     "annual_fee": the assistant maps a choice said in words back to the code its tool takes)."""
     return spoken(key, value)
+
+
+_MINE = re.compile(r"email|name|phone|address|birth|_id$|^id$|pin|password|zip|city|state|country|username|number")
+
+
+def fact_said(template: str, key: str, value: Any, name: str) -> str:
+    """A fact sentence: "my email" for what is the user's own, "the reason" for what is not."""
+    text = template.format(name=name, v=said_value(key, value))
+    if _MINE.search(key):
+        return text
+    return re.sub(rf"\b([Mm])y (?={re.escape(name)}\b)", lambda m: "The " if m.group(1) == "M" else "the ", text)
 
 
 def persona_style(persona: str) -> str:

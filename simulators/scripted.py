@@ -128,7 +128,7 @@ class ScriptedUser:
             bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
-        facts = [rng.choice(P.VOLUNTEER).format(name=humanize(k), v=P.said_value(k, request.knows[k]))
+        facts = [P.fact_said(rng.choice(P.VOLUNTEER), k, request.knows[k], humanize(k))
                  for k in request.opening if k in request.knows]
         context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
         return " ".join(p for p in (context, body, *facts, sign_off) if p)
@@ -145,12 +145,12 @@ class ScriptedUser:
         if len(known) == 1 and not unknown:
             k, v = known[0]
             bank = P.ONE_FACT if not isinstance(v, bool) else P.YES_NO_FACT  # a bare "yes." reads as assent
-            parts.append(rng.choice(bank).format(name=humanize(k), v=P.said_value(k, v)))
+            parts.append(P.fact_said(rng.choice(bank), k, v, humanize(k)))
         elif len(known) == 2 and not unknown:
             (a, va), (b, vb) = known
             parts.append(rng.choice(P.MANY_FACTS).format(a=humanize(a), va=P.said_value(a, va),
                                                          b=humanize(b), vb=P.said_value(b, vb)))
         elif known:
-            parts.append(" ".join(f"My {humanize(k)} is {P.said_value(k, v)}." for k, v in known))
+            parts.append(" ".join(P.fact_said("My {name} is {v}.", k, v, humanize(k)) for k, v in known))
         parts += [rng.choice(P.DONT_KNOW_FACT).format(name=humanize(k)) for k in unknown]
         return " ".join(parts)

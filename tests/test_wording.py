@@ -38,6 +38,11 @@ def test_a_choice_said_in_words_maps_back_to_its_code() -> None:
     assert code_for("fraud", ["annual_fee", "fraud"]) == "fraud" and code_for("other", ["fraud"]) == "other"
 
 
+def test_the_user_owns_their_email_but_not_the_reason() -> None:
+    assert P.fact_said("My {name} is {v}.", "reason", "damaged", "reason") == "The reason is damaged."
+    assert P.fact_said("Sure, my {name} is {v}.", "email", "a@b.example", "email") == "Sure, my email is a@b.example."
+
+
 def test_counts_agree_with_their_number() -> None:
     assert counted("passengers", 4) == "4 passengers" and counted("bags", 1) == "1 bag"
     assert is_count("passengers", 4) and not is_count("status", 4) and not is_count("total", 4)
