@@ -14,14 +14,13 @@ from . import banks as B
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
 __all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "WELCOME", "action", "asked_for",
-           "confirm", "declined", "fact", "pick", "reason_text", "record_note", "refuse", "report", "singular",
-           "value_text", "which", "words"]
+           "confirm", "declined", "describe", "details", "fact", "looked", "past", "pick", "reason_text", "record_note",
+           "refuse", "report", "singular", "which", "words"]
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
 _MD = re.compile(r"[`*_]{1,2}([^`*_]+)[`*_]{1,2}")
 _GUIDE = re.compile(r"^(?:check|make sure|verify|confirm|ensure|see|note)\b", re.IGNORECASE)
 _PERSONAL = re.compile(r"email|name|phone|address|birth|pin|password|passcode|zip|postcode|ssn|username|city|country")
-value_text = spoken
 
 
 def pick(rng: random.Random, bank: list[str] | tuple[list[str], ...], **values: Any) -> str:
