@@ -37,13 +37,16 @@ class Limits:
 
 def policy_prompt(domain: Domain) -> str:
     """The assistant's system prompt, as a real service writes one: who it serves and what with, how
-    to work, and the service's policy. No internal ids: the domain's name never appears."""
+    to work, and the service's policy. No internal ids: the domain's name never appears, and names
+    in the policy text that are none of this service's tools are said in words."""
     about = domain.description.strip().rstrip(".")
-    topic = re.search(r"\(([^()]+)\)\s*$", about)
-    service = f"our {topic.group(1).strip()} service" if topic else "our customer service"
-    about = re.sub(r"\s*\([^()]*\)\s*$", "", about)
-    lines = [f"You are a customer support assistant for {service}."
-             + (f" You help customers with requests such as: {about[:1].lower() + about[1:]}." if about else ""),
+    topics = re.findall(r"\(([^()]+)\)", about)
+    topic = topics[-1].strip() if topics else ""
+    service = f"our {topic} service" if topic and topic.lower() not in _GENERIC_TOPICS else "our customer service"
+    about = re.sub(r"^(?:internal|external|faq|policy|guide)\s*:\s*", "", re.sub(r"\s*\([^()]*\)", "", about),
+                   flags=re.IGNORECASE).strip()
+    lines = [f"You are the customer support assistant of {service}."
+             + (f" Customers come to you about things like {_third_person(_sentence_case(about))}." if about else ""),
              "",
              "How to work:",
              "- Use the tools you have to look things up and make changes; never guess a value. Ask the "
@@ -55,8 +58,36 @@ def policy_prompt(domain: Domain) -> str:
              "internal codes other than the reference numbers they need.",
              "- Handle one request at a time; when it is settled, ask whether there is anything else."]
     if domain.policy:
-        lines += ["", "Policy:", *(f"- {rule.text}" for rule in domain.policy)]
+        tools = {t.name for t in domain.tools}
+        lines += ["", "Policy:", *(f"- {_in_words(rule.text, tools)}" for rule in domain.policy)]
     return "\n".join(lines)
+
+
+_GENERIC_TOPICS = frozenset({"general", "misc", "other", "faq", "internal", "policy"})
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def _in_words(text: str, tools: set[str]) -> str:
+    """Policy text with names that are not this service's tools in words ("account_class" ->
+    "account class", "open_bank_account_4821" -> "open bank account"): the source's own tool and
+    field names mean nothing here."""
+    return _SNAKE.sub(lambda m: m.group(0) if m.group(0) in tools
+                      else re.sub(r"_\d+$", "", m.group(0)).replace("_", " "), text)
+
+
+def _third_person(text: str) -> str:
+    """A how-to title addressed to the reader, about the customer: "add a line to your account" ->
+    "add a line to their account"."""
+    return re.sub(r"\byour\b", "their", re.sub(r"\byourself\b", "themselves", text))
+
+
+def _sentence_case(title: str) -> str:
+    """"Opening Personal Checking Accounts" -> "opening personal checking accounts" (acronyms kept)."""
+    words = title.split()
+    titled = len(words) > 1 and sum(w[:1].isupper() for w in words) * 2 > len(words)
+    if not titled:
+        return title[:1].lower() + title[1:] if title[1:2].islower() else title
+    return " ".join(w if w.isupper() else w.lower() for w in words)
 
 
 def normalize_assistant(message: Any, used_ids: set[str]) -> dict[str, Any]:
