@@ -8,7 +8,7 @@ import random
 import re
 from typing import Any
 
-from gem_env.tools.render import counted, date_words, is_count, render, singular, smooth, spoken, words
+from gem_env.tools.render import counted, is_count, render, singular, smooth, spoken, when_words, words
 
 from . import banks as B
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
@@ -95,7 +95,7 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
     if values:
-        said = " and ".join(spoken("", v) for v in values)
+        said = " and ".join(when_words(spoken("", v)) for v in values)
         text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows {said}.")
     return smooth(text)
 
@@ -125,9 +125,6 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     return " ".join(p for p in (lead, body, extra, described, rng.choice(B.QUESTION)) if p)
 
 
-_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}")
-
-
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern) -> str:
     """A sentence on the record a call targets, from what was read: up to three short facts of it
     that the call does not set ("the transaction with merchant Cox Ltd, amount $55.10 and status pending")."""
@@ -144,8 +141,7 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
                     or v in (None, "") or not _SHORT.match(str(v)):
                 continue
             text = spoken(k, v)
-            m = _DATETIME.match(text)
-            fields.append(counted(k, v) if is_count(k, v) else f"{words(k)} {date_words(m.group(1)) if m else text}")
+            fields.append(counted(k, v) if is_count(k, v) else f"{words(k)} {when_words(text)}")
             if len(fields) == 3:
                 break
         if fields:

@@ -140,3 +140,12 @@ def test_the_user_closes_in_keeping_with_how_the_request_ended() -> None:
                {"role": "assistant", "content": "I'm sorry, but I can't cancel the order. Is there anything else?"}]
     reply = asyncio.run(user.reply(refused))
     assert any(reply.startswith(u) for u in P.UNDERSTOOD), reply
+
+
+def test_a_record_is_described_to_the_minute_but_typed_values_stay_exact():
+    from gem_env.tools.render import date_words, when_words
+    assert when_words("2024-12-08T17:19:13") == "December 8, 2024 at 5:19 pm"
+    assert when_words("2025-01-02T00:05:00") == "January 2, 2025 at 12:05 am"
+    assert when_words("2025-03-03") == "March 3, 2025" == date_words("2025-03-03")
+    assert date_words("2024-12-08T17:19:13") == "2024-12-08T17:19:13"  # a value to type back keeps its seconds
+    assert when_words("2025-13-40T10:00:00") == "2025-13-40T10:00:00"

@@ -10,6 +10,7 @@ from typing import Any
 _MONEY = re.compile(r"amount|price|balance|limit|fee|total|refund|cost|payment|charge|fare|deposit|salary|income")
 _NOT_MONEY = re.compile(r"count|number|days|months|years|percent|rate|score|points|miles|quantity|nights")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$")
 _CODE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"]
@@ -38,6 +39,18 @@ def is_money(name: str, value: Any) -> bool:
 def money(value: float) -> str:
     """$1,200.50; whole amounts without cents ($5,500)."""
     return f"${value:,.0f}" if float(value) == int(value) else f"${value:,.2f}"
+
+
+def when_words(text: str) -> str:
+    """A date or an ISO date-time written out to the minute ("2025-03-03T17:05:00" -> "March 3, 2025
+    at 5:05 pm"), for values said to describe a record, never for values to be typed back."""
+    m = _ISO_DATETIME.match(text)
+    if m is None:
+        return date_words(text)
+    day, hour = date_words(m.group(1)), int(m.group(2))
+    if day == m.group(1) or hour > 23:
+        return text
+    return f"{day} at {hour % 12 or 12}:{m.group(3)} {'am' if hour < 12 else 'pm'}"
 
 
 def date_words(text: str) -> str:
