@@ -41,9 +41,9 @@ def apply(v: Variant, ctx: Context) -> Variant:
     wf = workflow(v.compiled, part.workflow)
     table = wf.anchor.table
     pk = v.compiled.tables[table].pk
-    key = next((k for k, src in wf.knows.items() if src.strip() == f"row.{pk}" and k in part.scenario.opening), None)
+    key = next((k for k, src in wf.knows.items() if src.strip() == f"row.{pk}" and k in part.knows), None)
     if key is None:
-        raise NotApplicable("the user does not identify the record by its key")
+        raise NotApplicable("the user does not know the record's key")
     value = render(part.knows[key])
     used = set().union(*(_values(a.arguments) for a in v.task.gold_actions))
     if value not in used:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...agents.ids import id_from_results
 from ...simulators.scenario import Scenario, humanize
 from ...tools import CompiledDomain, Workflow
 from ...tools.errors import ExprError
@@ -15,9 +16,11 @@ from ...tools.render import render
 from ..ground.plan import EpisodePlan
 from ..tasks import GoldAction, Task, replay_workflow
 
-ORDER = ["chain", "pitfall", "distractors", "ambiguity", "miss_param", "miss_func", "tool_errors", "long_context"]
+ORDER = ["chain", "pitfall", "distractors", "ambiguity", "miss_param", "miss_func", "tool_errors", "long_context",
+         "paraphrase"]
 """Operators apply in this order whatever order they are asked in (structure first, then the
-tool set, then the user's brief, then the environment)."""
+tool set, then the user's brief, then the environment; `paraphrase`, an LLM pass over the
+rolled-out conversation, last)."""
 
 
 class NotApplicable(Exception):
@@ -34,6 +37,9 @@ class Part:
     expect_refusal: bool = False
     lookup: tuple[str, str, list[str]] | None = None
     """For a lookup request (no workflow): the read tool, its key parameter, the facts asked."""
+    finder: tuple[str, dict[str, Any]] | None = None
+    """For a lookup that starts from who the user is: the read (and its arguments, e.g. their
+    email) whose result holds the record's key."""
 
 
 @dataclass
@@ -133,16 +139,24 @@ def compose(v: Variant) -> Variant:
 
 
 def _replay_lookup(part: Part, sandbox: Any, n: int) -> tuple[list[GoldAction], dict[str, str]]:
-    """A lookup on the session's state so far: the asked facts as they are now are its outputs."""
+    """A lookup on the session's state so far: the asked facts as they are now are its outputs.
+    One that starts from who the user is reads the record's key from the finder's result first."""
     tool, param, asks = part.lookup  # type: ignore[misc]
-    result = sandbox.call(tool, {param: part.knows[param]})
-    if not result.ok or not isinstance(result.value, dict):
+    actions: list[GoldAction] = []
+    key = part.knows.get(param)
+    if part.finder is not None:
+        finder, args = part.finder
+        found = sandbox.call(finder, args)
+        key = id_from_results(param, [found.value]) if found.ok else None
+        actions.append(GoldAction(tool=finder, arguments=dict(args), result=found.value if found.ok else {}))
+    result = sandbox.call(tool, {param: key}) if key not in (None, "") else None
+    if result is None or not result.ok or not isinstance(result.value, dict):
         raise NotApplicable(f"part {n + 1} ({part.workflow}) finds no record after the earlier parts")
     told = {a: render(result.value.get(a)) for a in asks}
     if not all(told.values()):
         raise NotApplicable(f"part {n + 1} ({part.workflow}) has nothing to tell after the earlier parts")
-    action = GoldAction(tool=tool, arguments={param: part.knows[param]}, result=result.value)
-    return [action], {k if n == 0 else f"{n + 1}.{k}": val for k, val in told.items()}
+    actions.append(GoldAction(tool=tool, arguments={param: key}, result=result.value))
+    return actions, {k if n == 0 else f"{n + 1}.{k}": val for k, val in told.items()}
 
 
 def say_changes(v: Variant) -> Variant:

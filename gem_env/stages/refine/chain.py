@@ -1,10 +1,12 @@
-"""`chain`: 2–8 requests of one domain in one session, the user bringing the next only after the
-previous is resolved (7–8 wanted: long sessions over several of the domain's workflows). The gold is the composition, replayed on one sandbox (a later request runs
+"""`chain`: 2–10 requests of one domain in one session, the user bringing the next only after the
+previous is resolved (7–8 wanted: long sessions over several of the domain's workflows; up to
+`MAX_PARTS` while another request calls a tool the session has not). The gold is the composition, replayed on one sandbox (a later request runs
 on the state the earlier ones left), and verified as one conversation.
 
 Requests are the domain's other verified single requests first; when there are too few, more
 "complete" requests of the domain's workflows that pass the admission gate fill the session.
-Lookups of the domain's tables ("what is the status of transfer TRN-...?") join the candidates.
+Lookups of the domain's tables ("what is the status of transfer TRN-...?", or "...of my profile" from the
+user's email, read with a finder first) join the candidates.
 The next request is picked greedily: one calling a tool the session has not yet, then a workflow
 it has not used, then one about the same customer (a record the earlier requests named).
 """
@@ -19,6 +21,7 @@ from ..tasks.kinds import Built, complete, lookup, lookup_tools
 from .base import Context, NotApplicable, Part, Variant, compose, refinable, say_changes
 
 POOL = 16
+MAX_PARTS = 10
 LOOKUPS_PER_TABLE = 3
 MAX_FAILED = 12
 """Candidates that fail to compose before the chain stops growing (each try replays the session)."""
@@ -60,13 +63,14 @@ def _lookups(v: Variant, rng: random.Random) -> list[Part]:
             rng.shuffle(rows)
             for row in rows[:LOOKUPS_PER_TABLE]:
                 got = lookup(compiled, table, row, sandbox, rng)
-                # a lookup that starts from who the user is (their email) takes two reads; a chain's
-                # lookup replays one read by the record's key, so it takes only those that know it
-                if isinstance(got, Built) and param in got.request.knows:
-                    r = got.request
-                    parts.append(Part(got.workflow, dict(r.knows), Scenario(
-                        goal=r.goal, knows=r.knows, opening=r.opening, unknown=got.unknown, requests=[r]),
-                        lookup=(tool, param, list(r.asks))))
+                if not isinstance(got, Built):
+                    continue
+                r = got.request
+                # one that starts from who the user is (their email) reads the key with a finder first
+                finder = None if param in r.knows else (got.actions[0].tool, dict(got.actions[0].arguments))
+                parts.append(Part(got.workflow, dict(r.knows), Scenario(
+                    goal=r.goal, knows=r.knows, opening=r.opening, unknown=got.unknown, requests=[r]),
+                    lookup=(tool, param, list(r.asks)), finder=finder))
     finally:
         sandbox.close()
     return parts
@@ -83,8 +87,10 @@ def apply(v: Variant, ctx: Context) -> Variant:
     others += extra
     persona = v.parts[0].scenario.persona
     reasons: list[str] = []
-    while len(v.parts) < want and others and len(reasons) < MAX_FAILED:
+    while others and len(reasons) < MAX_FAILED:
         other = min(others, key=lambda p: _rank(p, v))
+        if len(v.parts) >= want and (len(v.parts) >= MAX_PARTS or _rank(other, v)[:2] != (0, 0)):
+            break  # past the length wanted, only a request calling a tool the session has not joins
         others.remove(other)
         v.parts.append(replace(other, knows=dict(other.knows),
                                scenario=other.scenario.model_copy(update={"persona": persona})))
@@ -113,6 +119,6 @@ def _rank(candidate: Part, v: Variant) -> tuple[int, int, int, int]:
 
 def _tools(part: Part, v: Variant) -> set[str]:
     if part.lookup is not None:
-        return {part.lookup[0]}
+        return {part.lookup[0], *([part.finder[0]] if part.finder else [])}
     wf = next((w for w in v.compiled.domain.workflows if w.name == part.workflow), None)
     return {s.tool for s in wf.steps} if wf else set()

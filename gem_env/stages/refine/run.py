@@ -27,7 +27,8 @@ from ..ground.rollout import run_rollout
 from ..tasks import Task
 from . import long_context
 from .base import NotApplicable, refinable
-from .operators import parse_recipes, refine_task
+from .operators import AFTER_ROLLOUT, parse_recipes, refine_task
+from .paraphrase import paraphrase_trajectory
 
 FILES = ["tasks.jsonl", "trajectories.jsonl", "rejected.jsonl", "timings.jsonl"]
 
@@ -41,6 +42,8 @@ class RefineConfig(BaseModel):
     seed: int = 0
     max_turns: int = 30
     max_tool_errors: int = 5
+    paraphrase_model: str | None = None
+    """The model of `paraphrase` (recipes naming it need an LLM client)."""
 
 
 @dataclass
@@ -77,8 +80,10 @@ def load_source(path: str | Path) -> Source:
     return src
 
 
-async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineConfig) -> dict[str, Any]:
-    """One unit's records (file -> records) and the domains its variants run on."""
+async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineConfig,
+                      client: Any = None) -> dict[str, Any]:
+    """One unit's records (file -> records) and the domains its variants run on; `client` is the
+    LLM of recipes with `paraphrase`."""
     records: dict[str, list[dict[str, Any]]] = {f: [] for f in FILES}
     used: dict[str, CompiledDomain] = {}
     derived: dict[str, CompiledDomain] = {}
@@ -112,6 +117,8 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
                 trajectory = await run_rollout(variant, vcompiled, make_agent("workflow", vcompiled),
                                                make_task_user("scripted", variant, seed=cfg.seed), limits=limits)
                 why = _why_rejected(trajectory, variant, src)
+                if why is None and AFTER_ROLLOUT & set(recipe):
+                    why = await paraphrase_trajectory(trajectory, variant, vcompiled, client)
                 trajectory.meta["refine"] = {"parent": task.id, "ops": list(recipe), "category": variant.category}
                 record = trajectory.model_dump(mode="json")
                 records["timings.jsonl"].append({"doc_id": unit_id, "trajectory": variant.id,
@@ -136,15 +143,16 @@ def _why_rejected(trajectory: Any, variant: Task, src: Source) -> str | None:
 
 
 async def refine_run(source: str | Path, out: str | Path, cfg: RefineConfig, *, resume: bool = False,
-                     on_unit: Any = None) -> dict[str, Any]:
-    """Refine every unit of `source` into `out`; returns the manifest."""
+                     on_unit: Any = None, client: Any = None) -> dict[str, Any]:
+    """Refine every unit of `source` into `out`; returns the manifest. `client` is the LLM of
+    recipes with `paraphrase`."""
     src = load_source(source)
     config = cfg.model_dump(mode="json")
     with RunDir(out, files=FILES, config=config, resume=resume) as run:
         for unit_id, tasks in src.units.items():
             if unit_id in run.done:
                 continue
-            got = await refine_unit(unit_id, tasks, src, cfg)
+            got = await refine_unit(unit_id, tasks, src, cfg, client)
             for name, compiled in sorted(got["domains"].items()):
                 (run.path / "domains" / f"{name}.json").write_text(compiled.domain.to_json() + "\n", encoding="utf-8")
             run.write_unit(unit_id, got["records"])
