@@ -62,9 +62,23 @@ def measure(corpus: Path, tmp: Path, limit: int) -> dict:
         "complexity_before": recipes["before"],
         "complexity_after_single_ops": single["after"],
         "complexity_after_recipes": recipes["after"],
+        "domain_tools_of_refined": _domain_tools(tmp / "recipes"),
         "confirmed_by_verify": round(verified["confirmed"] / max(1, verified["checked"]), 3),
         "offline_agent_pass^1_by_category": {k: round(g.get("pass^1", 0.0), 3) for k, g in report["by_category"].items()},
     }
+
+
+def _domain_tools(run: Path) -> dict:
+    """How many tools the refined trajectories' domains have (distractors not counted): the
+    ceiling of their distinct tools. A domain with fewer than 9 cannot reach 8.6 on its own."""
+    from gem_env.io.taskset import load_task_set
+
+    tasks, domains = load_task_set(run)
+    counts = [len(set(domains[t.domain].tools) - set(t.plan.distractors if t.plan else [])) for t in tasks]
+    if not counts:
+        return {}
+    return {"mean": round(sum(counts) / len(counts), 2),
+            "share_of_trajectories_in_domains_under_9_tools": round(sum(c < 9 for c in counts) / len(counts), 3)}
 
 
 def main() -> int:

@@ -195,6 +195,9 @@ def brief(wf: Workflow, knows: dict[str, Any], persona: str, *, withheld: tuple[
     unsaid = [k for k in re.findall(r"\{(\w+)\}", goal) if k not in knows]  # found by a lookup first
     for key in (*withheld, *unsaid):
         goal = re.sub(r"\s*\([^()]*\{" + re.escape(key) + r"\}[^()]*\)", "", goal)
+        noun = re.sub(r"\s+(?:id|number|code)$", "", humanize(key))  # "account {account_id}": "my account"
+        goal = re.sub(rf"\b(?:(my|the|your)\s+)?{re.escape(noun)}\s+\{{{re.escape(key)}\}}",
+                      lambda m: f"{m.group(1) or 'my'} {noun}", goal)
         goal = goal.replace("{" + key + "}", "my " + humanize(key))
     text = compile_template(goal)({k: render(v) for k, v in knows.items()}, None)  # type: ignore[arg-type]
     unknown = [k for k in wf.tells if k not in knows]

@@ -35,8 +35,11 @@ def _candidates(compiled: CompiledDomain, ctx: Context) -> list[tuple[Workflow, 
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
+    """Requests calling a tool the session has not come first (the refusal is real tool use too)."""
     persona = v.parts[0].scenario.persona
-    for wf, knows in _candidates(v.compiled, ctx):
+    used = {a.tool for a in v.task.gold_actions}
+    candidates = sorted(_candidates(v.compiled, ctx), key=lambda c: not {s.tool for s in c[0].steps} - used)
+    for wf, knows in candidates:
         part = Part(wf.name, knows, brief(wf, knows, persona), expect_refusal=True)
         v.parts.insert(1, part)
         try:

@@ -10,7 +10,8 @@ from typing import Any
 from ...tools import CompiledDomain
 from .base import NotApplicable, refinable
 from .long_context import check as long_enough
-from .operators import parse_recipes, refine_task
+from .operators import AFTER_ROLLOUT, parse_recipes, refine_task
+from .paraphrase import paraphrase_trajectory
 
 
 class RefineStage:
@@ -62,6 +63,11 @@ class RefineStage:
             s.add_usage(trajectory.meta["llm"])
             ok = trajectory.verification.passed and (
                 "long_context" not in variant.ops or long_enough(trajectory.messages, parent.messages) is None)
+            if ok and AFTER_ROLLOUT & set(variant.ops):  # the user's words by whichever model the run has
+                why = await paraphrase_trajectory(trajectory, variant, compiled, self.user_client or self.agent_client)
+                if why is not None:
+                    s.unit.reject("refine", why, task=variant.id, category=variant.category)
+                    continue
             s.tasks.append(variant)
             s.trajectories.append(trajectory)
             s.accepted.append(ok)
