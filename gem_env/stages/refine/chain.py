@@ -20,34 +20,37 @@ from ..tasks import anchor_rows
 from ..tasks.kinds import Built, complete, lookup, lookup_tools
 from .base import Context, NotApplicable, Part, Variant, compose, refinable, say_changes
 
-POOL = 16
+POOL = 400
+"""Most anchor rows a domain's pool of requests is built on."""
 MAX_PARTS = 10
-LOOKUPS_PER_TABLE = 3
+LOOKUPS_PER_TABLE = 40
+"""Rows per table to build lookups on: enough that one is often about the session's own customer."""
 MAX_FAILED = 12
 """Candidates that fail to compose before the chain stops growing (each try replays the session)."""
 
 
 def _pool(v: Variant, ctx: Context) -> list[Part]:
     """More requests of the domain: the "complete" kind built on rows of every workflow's anchor
-    (each on a fresh sandbox, so each passes the admission gate alone), in seeded order."""
+    (each on the initial state, so each passes the admission gate alone), in seeded order — every
+    row, so that most customers have a request of most workflows and a session can stay with one."""
     name = v.compiled.domain.name
     if name not in ctx.pool:
         rng = random.Random(f"{ctx.seed}\x00{name}\x00chain")
         rows = [(wf, row) for wf in v.compiled.domain.workflows for row in anchor_rows(v.compiled, wf)]
         rng.shuffle(rows)
         parts = []
-        for wf, row in rows[:POOL * 4]:
-            sandbox = v.compiled.new_sandbox()
-            try:
+        sandbox = v.compiled.new_sandbox()
+        try:
+            initial = sandbox.snapshot()
+            for wf, row in rows[:POOL]:
                 got = complete(v.compiled, wf, row, sandbox, rng)
-            finally:
-                sandbox.close()
-            if isinstance(got, Built):
-                r = got.request
-                parts.append(Part(wf.name, dict(r.knows), Scenario(goal=r.goal, knows=r.knows, opening=r.opening,
-                                                                   unknown=got.unknown, requests=[r])))
-            if len(parts) >= POOL:
-                break
+                sandbox.restore(initial)
+                if isinstance(got, Built):
+                    r = got.request
+                    parts.append(Part(wf.name, dict(r.knows), Scenario(
+                        goal=r.goal, knows=r.knows, opening=r.opening, unknown=got.unknown, requests=[r])))
+        finally:
+            sandbox.close()
         ctx.pool[name] = parts + _lookups(v, rng)  # type: ignore[assignment]
     return ctx.pool[name]  # type: ignore[return-value]
 
