@@ -176,3 +176,12 @@ def test_rewrite_checks_name_what_changed() -> None:
 def test_paraphrase_needs_a_model(base_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["refine", str(base_run), "--out", str(tmp_path / "x"), "--ops", "chain+paraphrase"]) == 2
     assert "needs an LLM" in capsys.readouterr().err
+
+
+def test_synthesize_refine_slot_records_paraphrase_without_a_model(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(out), "--limit", "1",
+                 "--quiet", "--refine", "paraphrase"]) == 0
+    rejected = [r for r in _records(out / "rejected.jsonl") if r.get("category") == "paraphrase"]
+    assert rejected and all("needs an LLM backend" in r["reason"] for r in rejected)
+    assert not any(t.get("parent_id") for t in _records(out / "tasks.jsonl"))
