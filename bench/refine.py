@@ -4,7 +4,8 @@ For each corpus (tau2 banking KB, support policies; `--limit` documents each): `
 then `gem refine` twice — every operator alone (is each operator's verified share >= 0.5?) and the
 default recipes (every operator with chain: do the refined means reach GEM's 46 messages, 16.3 tool
 calls, 8.6 distinct tools?) — then `gem verify` on the refined run and `gem eval` of the offline
-agent on it (pass^1 per category >= 0.95). Needs ../shared.
+agent on it (pass^1 per category >= 0.95). `domain_tools_of_refined` is the ceiling of distinct
+tools: the domains' tools, and those a request reaches. Needs ../shared.
 
     python bench/refine.py [--limit 60] [--corpora ../shared/corpora]
 """
@@ -69,16 +70,26 @@ def measure(corpus: Path, tmp: Path, limit: int) -> dict:
 
 
 def _domain_tools(run: Path) -> dict:
-    """How many tools the refined trajectories' domains have (distractors not counted): the
-    ceiling of their distinct tools. A domain with fewer than 9 cannot reach 8.6 on its own."""
+    """The ceiling of the refined trajectories' distinct tools (distractors not counted): the
+    tools of their domains, and those a request can reach (a workflow's steps, a lookup by key, a
+    finder by email). A tool no workflow uses is never called by a refined session."""
+    from gem_env.agents.lookup import finder_tools
     from gem_env.io.taskset import load_task_set
+    from gem_env.stages.tasks.kinds import lookup_tools
 
     tasks, domains = load_task_set(run)
-    counts = [len(set(domains[t.domain].tools) - set(t.plan.distractors if t.plan else [])) for t in tasks]
-    if not counts:
+    tools, reachable = [], []
+    for t in tasks:
+        compiled, dx = domains[t.domain], set(t.plan.distractors if t.plan else [])
+        reach = {s.tool for w in compiled.domain.workflows for s in w.steps}
+        reach |= {tool for tool, _ in lookup_tools(compiled).values()} | {f.tool for f in finder_tools(compiled)}
+        tools.append(len(set(compiled.tools) - dx))
+        reachable.append(len(reach - dx))
+    if not tasks:
         return {}
-    return {"mean": round(sum(counts) / len(counts), 2),
-            "share_of_trajectories_in_domains_under_9_tools": round(sum(c < 9 for c in counts) / len(counts), 3)}
+    return {"mean_domain_tools": round(sum(tools) / len(tasks), 2),
+            "mean_reachable_tools": round(sum(reachable) / len(tasks), 2),
+            "share_in_domains_under_9_tools": round(sum(c < 9 for c in tools) / len(tasks), 3)}
 
 
 def main() -> int:
