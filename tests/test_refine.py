@@ -239,3 +239,27 @@ async def test_chain_reads_with_lookups_of_other_tables(taskset: Any) -> None:
     assert asked.asks and all(f"{n + 1}.{a}" in task.required_outputs for a in asked.asks)
     traj = await roll(task, compiled, make_agent("workflow", compiled))
     assert traj.verification.passed, traj.verification.failed
+
+
+async def test_chain_takes_lookups_that_start_from_the_users_email(taskset: Any) -> None:
+    """A lookup the user asks about their own record by email joins a chain: the gold reads the
+    record's key with the finder first, and the offline agent passes the session."""
+    tasks, _ = taskset
+    for index in range(len(tasks)):
+        task, compiled = variant(taskset, "chain", index)
+        parts = [task.scenario, *task.followups]
+        found = next((n for n, p in enumerate(parts) if p.requests and p.requests[0].kind == "lookup"
+                      and set(p.requests[0].knows) == {"email"}), None)
+        if found is not None:
+            break
+    assert found is not None, "no chain of the example corpus has a lookup from the user's email"
+    email = parts[found].requests[0].knows["email"]
+    asks = parts[found].requests[0].asks
+    gold = task.gold_actions
+    # the finder by email, then the read by the key its result holds, whose reply holds the facts asked
+    pairs = [(a, b) for a, b in zip(gold, gold[1:]) if a.arguments == {"email": email}
+             and all(str(v) in json.dumps(a.result) for v in b.arguments.values())
+             and isinstance(b.result, dict) and set(asks) <= set(b.result)]
+    assert pairs, [(a.tool, a.arguments) for a in gold]
+    traj = await roll(task, compiled, make_agent("workflow", compiled))
+    assert traj.verification.passed, traj.verification.failed
