@@ -263,3 +263,26 @@ async def test_chain_takes_lookups_that_start_from_the_users_email(taskset: Any)
     assert pairs, [(a.tool, a.arguments) for a in gold]
     traj = await roll(task, compiled, make_agent("workflow", compiled))
     assert traj.verification.passed, traj.verification.failed
+
+
+@pytest.mark.parametrize("recipe", ["miss_param", "ambiguity"])
+async def test_withholding_applies_when_the_user_volunteers_nothing(taskset: Any, recipe: str) -> None:
+    """A parent whose user opens with only what they want still gets the variant: a value they
+    know is withheld (gone from the goal's words, given only when asked) and the rest volunteered."""
+    tasks, domains = taskset
+    quiet = [t for t in tasks if not t.scenario.opening and not t.ops and t.category == "complete"]
+    assert quiet, "no task of the example corpus opens without facts"
+    made = []
+    for task in quiet:
+        try:
+            made.append(refine_task(task, domains[task.domain], [recipe], siblings=tasks, seed=0))
+        except NotApplicable:
+            continue
+    assert len(made) * 2 >= len(quiet), f"{recipe} applies to {len(made)} of {len(quiet)} quiet tasks"
+    variant_task, compiled = made[0]
+    (key, value), = variant_task.plan.withheld.items()
+    assert key not in variant_task.scenario.opening and value not in variant_task.scenario.goal
+    assert variant_task.scenario.opening
+    traj = await roll(variant_task, compiled, make_agent("workflow", compiled))
+    assert traj.verification.passed, traj.verification.failed
+    assert "withheld_value_asked" in {c.name for c in traj.verification.checks}
