@@ -1,7 +1,8 @@
 """Issue 10's measure: stage 4 on real text, offline (prints JSON).
 
 For each corpus (tau2 banking KB, support policies; `--limit` documents each): `gem synthesize`,
-then `gem refine` twice — every operator alone (is each operator's verified share >= 0.5?) and the
+then `gem refine` twice — every operator alone (is each operator's verified share >= 0.5 of the
+tasks it applies to? `verified_share_of_all` also counts those it does not apply to) and the
 default recipes (every operator with chain: do the refined means reach GEM's 46 messages, 16.3 tool
 calls, 8.6 distinct tools?) — then `gem verify` on the refined run and `gem eval` of the offline
 agent on it (pass^1 per category >= 0.95). `domain_tools_of_refined` is the ceiling of distinct
@@ -56,7 +57,9 @@ def measure(corpus: Path, tmp: Path, limit: int) -> dict:
     return {
         "documents": limit,
         "parent_tasks": recipes["counts"]["parents"],
-        "per_operator": {k: {"tried": g["tried"], "verified": g["verified"], "verified_share": g["verified_share"],
+        "per_operator": {k: {"tried": g["tried"], "verified": g["verified"], "not_applicable": g["not_applicable"],
+                             "verified_share": g["verified_share"],
+                             "verified_share_of_all": g["verified_share_of_all"],
                              "reasons": g["reasons"]} for k, g in single["by_recipe"].items()},
         "per_recipe": {k: {"tried": g["tried"], "verified": g["verified"]} for k, g in recipes["by_recipe"].items()},
         "verified_variants_per_second": round(n / (single_s + recipes_s), 2),

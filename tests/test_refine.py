@@ -286,3 +286,38 @@ async def test_withholding_applies_when_the_user_volunteers_nothing(taskset: Any
     traj = await roll(variant_task, compiled, make_agent("workflow", compiled))
     assert traj.verification.passed, traj.verification.failed
     assert "withheld_value_asked" in {c.name for c in traj.verification.checks}
+
+
+async def test_tasks_an_operator_does_not_apply_to_are_counted_apart(run: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tried` counts the tasks an operator applies to; those it does not are `not_applicable`
+    (stage ``not_applicable`` in rejected.jsonl), and `verified_share_of_all` still counts them."""
+    from gem_env.stages.refine import pitfall
+    from gem_env.stages.refine.base import DoesNotApply
+
+    def no_refusal(v: Any, ctx: Any) -> Any:
+        raise DoesNotApply("no request of this domain is refused on the session's state")
+    monkeypatch.setattr(pitfall, "apply", no_refusal)
+    manifest = await refine_run(run, tmp_path / "out", RefineConfig(source=str(run), recipes=["pitfall", "chain"]))
+    rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").open()]
+    g, chain = manifest["by_recipe"]["pitfall"], manifest["by_recipe"]["chain"]
+    assert g["tried"] == 0 and g["verified"] == 0 and g["verified_share_of_all"] == 0.0
+    assert g["not_applicable"] == chain["tried"] + chain["not_applicable"] > 0
+    assert all(r["stage"] == "not_applicable" for r in rejected if r["category"] == "pitfall")
+    assert "not_applicable: pitfall: no request" in next(iter(g["reasons"]))
+
+
+def test_a_parent_whose_id_the_user_finds_by_lookup_is_refined(taskset: Any) -> None:
+    """The replay takes the ids the user does not know from the parent's gold (the assistant
+    finds them by a lookup first), so such a parent gets variants rather than a rejection."""
+    from gem_env.stages.refine.base import task_part
+
+    tasks, domains = taskset
+    task = next(t for t in tasks if t.category == "complete" and not t.ops and "card_id" in t.scenario.knows)
+    card = task.scenario.knows["card_id"]
+    knows = {k: v for k, v in task.scenario.knows.items() if k != "card_id"}  # the user does not know it
+    chained = task.model_copy(update={"scenario": task.scenario.model_copy(update={
+        "knows": knows, "opening": [k for k in task.scenario.opening if k in knows]})})
+    assert task_part(chained, domains[task.domain]).found == {"card_id": card}
+    got, _ = refine_task(chained, domains[task.domain], ["tool_errors"], siblings=tasks, seed=0)
+    assert got.gold_actions == task.gold_actions and "card_id" not in got.scenario.knows

@@ -27,6 +27,12 @@ class NotApplicable(Exception):
     """The operator cannot make this task harder; the message says why (it is recorded)."""
 
 
+class DoesNotApply(NotApplicable):
+    """The task lacks what the operator works on (no value to withhold, no tool call, a table too
+    small): not a failed variant. Counted apart from the variants tried; a variant the operator
+    set out to make and could not (a part that does not compose) is a plain `NotApplicable`."""
+
+
 @dataclass
 class Part:
     """One request of a session: its workflow, what the user knows, and the user's brief."""
@@ -37,6 +43,9 @@ class Part:
     expect_refusal: bool = False
     lookup: tuple[str, str, list[str]] | None = None
     """For a lookup request (no workflow): the read tool, its key parameter, the facts asked."""
+    found: dict[str, Any] = field(default_factory=dict)
+    """Values the replay needs that the user does not know: ids the assistant finds by a lookup
+    first (see `found_ids`)."""
     finder: tuple[str, dict[str, Any]] | None = None
     """For a lookup that starts from who the user is: the read (and its arguments, e.g. their
     email) whose result holds the record's key."""
@@ -75,8 +84,29 @@ def refinable(task: Task) -> str | None:
     return None
 
 
+def found_ids(wf: Workflow | None, knows: dict[str, Any], actions: list[GoldAction]) -> dict[str, Any]:
+    """The values a workflow's steps take from the user that this user does not know (an id the
+    assistant finds by a lookup first), as the verified gold actions passed them."""
+    out: dict[str, Any] = {}
+    for step in wf.steps if wf else []:
+        for name, b in step.args.items():
+            if b.user is None or b.user in knows or b.user in out:
+                continue
+            action = next((a for a in actions if a.tool == step.tool and name in a.arguments), None)
+            if action is not None:
+                out[b.user] = action.arguments[name]
+    return out
+
+
+def task_part(task: Task, compiled: CompiledDomain) -> Part:
+    """A verified single-request task as a part of a session."""
+    wf = next((w for w in compiled.domain.workflows if w.name == task.workflow), None)
+    knows = dict(task.scenario.knows)
+    return Part(task.workflow, knows, task.scenario, found=found_ids(wf, knows, task.gold_actions))
+
+
 def start(task: Task, compiled: CompiledDomain) -> Variant:
-    part = Part(task.workflow, dict(task.scenario.knows), task.scenario)
+    part = task_part(task, compiled)
     return Variant(task=task, compiled=compiled, parts=[part],
                    plan=task.plan.model_copy(deep=True) if task.plan else EpisodePlan())
 
@@ -109,7 +139,7 @@ def compose(v: Variant) -> Variant:
                 continue
             wf = workflow(compiled, part.workflow)
             try:
-                got, env = replay_workflow(wf, part.knows, sandbox)
+                got, env = replay_workflow(wf, {**part.found, **part.knows}, sandbox)
             except ExprError as err:
                 raise NotApplicable(f"part {n + 1} ({part.workflow}): a binding failed: {err}") from None
             except KeyError as err:  # the user finds this id through a lookup first (a chained id)

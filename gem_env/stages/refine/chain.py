@@ -18,7 +18,7 @@ from dataclasses import replace
 from ...simulators.scenario import Scenario
 from ..tasks import anchor_rows
 from ..tasks.kinds import Built, complete, lookup, lookup_tools
-from .base import Context, NotApplicable, Part, Variant, compose, refinable, say_changes
+from .base import Context, NotApplicable, Part, Variant, compose, found_ids, refinable, say_changes, task_part
 
 POOL = 400
 """Most anchor rows a domain's pool of requests is built on."""
@@ -48,7 +48,8 @@ def _pool(v: Variant, ctx: Context) -> list[Part]:
                 if isinstance(got, Built):
                     r = got.request
                     parts.append(Part(wf.name, dict(r.knows), Scenario(
-                        goal=r.goal, knows=r.knows, opening=r.opening, unknown=got.unknown, requests=[r])))
+                        goal=r.goal, knows=r.knows, opening=r.opening, unknown=got.unknown, requests=[r]),
+                        found=found_ids(wf, r.knows, got.actions)))
         finally:
             sandbox.close()
         ctx.pool[name] = parts + _lookups(v, rng)  # type: ignore[assignment]
@@ -81,8 +82,7 @@ def _lookups(v: Variant, rng: random.Random) -> list[Part]:
 
 def apply(v: Variant, ctx: Context) -> Variant:
     want = ctx.rng.choice([7, 8])
-    others = [Part(t.workflow, dict(t.scenario.knows), t.scenario) for t in ctx.siblings
-              if t.id != v.task.id and refinable(t) is None]
+    others = [task_part(t, v.compiled) for t in ctx.siblings if t.id != v.task.id and refinable(t) is None]
     ctx.rng.shuffle(others)
     first = sorted(v.parts[0].knows.items(), key=str)
     extra = [p for p in _pool(v, ctx) if sorted(p.knows.items(), key=str) != first]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from ...tools.render import render
-from .base import Context, NotApplicable, Variant, brief, workflow
+from .base import Context, DoesNotApply, NotApplicable, Variant, brief, workflow
 
 
 def _values(args: object) -> set[str]:
@@ -40,7 +40,7 @@ def apply(v: Variant, ctx: Context) -> Variant:
     keys = [k for k, value in facts.items()
             if value in used and sum(1 for other in facts.values() if other == value) == 1]
     if not keys:
-        raise NotApplicable("the user knows no value that a call needs")
+        raise DoesNotApply("the user knows no value that a call needs")
     ctx.rng.shuffle(keys)
     # values the user volunteers first (the opening loses one), then values no tool returns first
     keys.sort(key=lambda k: (k not in part.scenario.opening, _derivable(facts[k], v.task.gold_actions)))

@@ -60,7 +60,7 @@ def refine_task(task: Task, compiled: CompiledDomain, recipe: list[str], *, sibl
         try:
             v = OPERATORS[op].apply(v, ctx)
         except NotApplicable as err:
-            raise NotApplicable(f"{op}: {err}") from None
+            raise type(err)(f"{op}: {err}") from None
         v.ops.append(op)
     v = compose(v)
     name = "+".join(recipe)

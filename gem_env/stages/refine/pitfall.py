@@ -9,7 +9,7 @@ from typing import Any
 from ...tools import CompiledDomain, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr
-from .base import Context, NotApplicable, Part, Variant, brief, compose, say_changes
+from .base import Context, DoesNotApply, NotApplicable, Part, Variant, brief, compose, say_changes
 
 MAX_TRIES = 40
 
@@ -48,4 +48,4 @@ def apply(v: Variant, ctx: Context) -> Variant:
             v.parts.pop(1)
             continue
         return say_changes(v)
-    raise NotApplicable("no request of this domain is refused on the session's state")
+    raise DoesNotApply("no request of this domain is refused on the session's state")

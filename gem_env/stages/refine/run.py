@@ -26,7 +26,7 @@ from ..ground.episode import Limits
 from ..ground.rollout import run_rollout
 from ..tasks import Task
 from . import long_context
-from .base import NotApplicable, refinable
+from .base import DoesNotApply, NotApplicable, refinable
 from .operators import AFTER_ROLLOUT, parse_recipes, refine_task
 from .paraphrase import paraphrase_trajectory
 
@@ -101,7 +101,8 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
                     variant, vcompiled = refine_task(task, compiled, recipe, siblings=siblings, seed=cfg.seed,
                                                      n=n, derived=derived, pool=pool)
                 except NotApplicable as err:
-                    records["rejected.jsonl"].append({**base, "stage": "refine", "reason": str(err)})
+                    stage = "not_applicable" if isinstance(err, DoesNotApply) else "refine"
+                    records["rejected.jsonl"].append({**base, "stage": stage, "reason": str(err)})
                     continue
                 except Exception as err:  # noqa: BLE001 - one task the operators trip on must not end the run
                     records["rejected.jsonl"].append({**base, "stage": "refine",
@@ -169,23 +170,29 @@ def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
 
 
 def build_manifest(run: RunDir, config: dict[str, Any], src: Source) -> dict[str, Any]:
-    """Per recipe: variants tried, verified, and the reasons for the rest; complexity before/after."""
+    """Per recipe: variants tried (the tasks it applies to), verified, and the reasons for the
+    rest; tasks it does not apply to apart (`verified_share_of_all` counts them too);
+    complexity before/after."""
     accepted = list(run.records("trajectories.jsonl"))
     rejected = list(run.records("rejected.jsonl"))
     by_recipe: dict[str, dict[str, Any]] = {}
+
+    def group(name: str) -> dict[str, Any]:
+        return by_recipe.setdefault(name, {"tried": 0, "verified": 0, "not_applicable": 0, "reasons": Counter()})
     for t in accepted:
-        g = by_recipe.setdefault(t["task"]["category"], {"tried": 0, "verified": 0, "reasons": Counter()})
+        g = group(t["task"]["category"])
         g["tried"] += 1
         g["verified"] += 1
     for r in rejected:
-        g = by_recipe.setdefault(r["category"], {"tried": 0, "verified": 0, "reasons": Counter()})
-        g["tried"] += 1
+        g = group(r["category"])
+        g["not_applicable" if r["stage"] == "not_applicable" else "tried"] += 1
         g["reasons"][f"{r['stage']}: {_short(r['reason'])}"] += 1
     parents = sorted({t["task"]["parent_id"] for t in accepted})
     return {
         "config": config,
         "counts": {"parents": len(parents), "variants_verified": len(accepted), "variants_rejected": len(rejected)},
         "by_recipe": {k: {**v, "verified_share": round(v["verified"] / v["tried"], 3) if v["tried"] else 0.0,
+                          "verified_share_of_all": round(v["verified"] / (v["tried"] + v["not_applicable"]), 3),
                           "reasons": dict(v["reasons"].most_common())} for k, v in sorted(by_recipe.items())},
         "before": _mean([src.shapes[p] for p in parents if p in src.shapes]),
         "after": _mean([shape(t["messages"]) for t in accepted]),

@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 from ...tools import CompiledDomain
-from .base import NotApplicable, refinable
+from .base import DoesNotApply, NotApplicable, refinable
 from .long_context import check as long_enough
 from .operators import AFTER_ROLLOUT, parse_recipes, refine_task
 from .paraphrase import paraphrase_trajectory
@@ -34,7 +34,8 @@ class RefineStage:
                     variant, compiled = refine_task(task, s.compiled, recipe, siblings=siblings, seed=self.cfg.seed,
                                                     derived=derived, pool=pool)
                 except NotApplicable as err:
-                    s.unit.reject("refine", str(err), task=task.id, category="+".join(recipe))
+                    s.unit.reject("not_applicable" if isinstance(err, DoesNotApply) else "refine", str(err),
+                                  task=task.id, category="+".join(recipe))
                     continue
                 out.append((variant, compiled, trajectory))
         return out
