@@ -143,7 +143,8 @@ def test_paraphrase_rewrites_user_turns_and_verifies_again(tmp_path: Path, base_
         users = [m["content"] for m in t["messages"] if m["role"] == "user"]
         assert all(u.startswith("Honestly, ") for u in users)
         parent = parents[t["task"]["parent_id"]]
-        assert [m for m in t["messages"] if m["role"] != "user"] == [m for m in parent["messages"] if m["role"] != "user"]
+        others = [m for m in t["messages"] if m["role"] != "user"]
+        assert others == [m for m in parent["messages"] if m["role"] != "user"]
         assert users[-1].endswith(STOP) and t["meta"]["paraphrase"]["model"] == "fake"
     assert main(["verify", str(out)]) == 0
 

@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     for name, g in manifest["by_recipe"].items():
         top = next(iter(g["reasons"]), "")
         na = f" ({g['not_applicable']} not applicable)" if g["not_applicable"] else ""
-        print(f"  {name:40} {g['verified']:5}/{g['tried']:<5} verified{na}" + (f"   most common drop: {top}" if top else ""))
+        drop = f"   most common drop: {top}" if top else ""
+        print(f"  {name:40} {g['verified']:5}/{g['tried']:<5} verified{na}{drop}")
     b, a = manifest["before"], manifest["after"]
     print(f"  per trajectory: messages {b['mean_messages']} -> {a['mean_messages']}, tool calls "
           f"{b['mean_tool_calls']} -> {a['mean_tool_calls']}, distinct tools {b['mean_distinct_tools']} -> "

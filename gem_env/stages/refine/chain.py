@@ -1,7 +1,8 @@
 """`chain`: 2–10 requests of one domain in one session, the user bringing the next only after the
 previous is resolved (7–8 wanted: long sessions over several of the domain's workflows; up to
-`MAX_PARTS` while another request calls a tool the session has not). The gold is the composition, replayed on one sandbox (a later request runs
-on the state the earlier ones left), and verified as one conversation.
+`MAX_PARTS` while another request calls a tool the session has not). The gold is the
+composition, replayed on one sandbox (a later request runs on the state the earlier ones left),
+and verified as one conversation.
 
 Requests are the domain's other verified single requests first; when there are too few, more
 "complete" requests of the domain's workflows that pass the admission gate fill the session.

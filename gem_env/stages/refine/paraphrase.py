@@ -85,7 +85,8 @@ def _transcript(messages: list[dict[str, Any]]) -> str:
     return json.dumps(lines, ensure_ascii=False, indent=0)
 
 
-async def paraphrase(task: Task, messages: list[dict[str, Any]], client: Any) -> tuple[list[dict[str, Any]] | None, str]:
+async def paraphrase(task: Task, messages: list[dict[str, Any]],
+                     client: Any) -> tuple[list[dict[str, Any]] | None, str]:
     """The conversation with the user's turns rewritten (None and the reason when the model's
     rewrite fails the checks) and the rewrite's outcome in words."""
     users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
