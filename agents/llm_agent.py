@@ -60,7 +60,12 @@ def to_openai(reply: AIMessage, first_call: int = 0) -> dict[str, Any]:
 
 
 class LLMAgent:
-    """Calls ``chat_fn(messages, tools)`` once per turn with ``policy`` as the system prompt."""
+    """Calls ``chat_fn(messages, tools)`` once per turn with ``policy`` as the system prompt.
+
+    ``tools`` are the domain's schemas; the episode may narrow them turn by turn (`set_tools`: a
+    refined task's missing function is not offered until it appears), and the model is offered
+    only the tools of the current turn.
+    """
 
     def __init__(self, chat_fn: AgentChatFn, tools: list[dict[str, Any]], policy: str, *,
                  model_name: str | None = None) -> None:
@@ -68,8 +73,13 @@ class LLMAgent:
         self.tools = tools
         self.policy = policy
         self.meta: dict[str, Any] = {"backend": "llm", "model": model_name}
+        self.tools_now: list[dict[str, Any]] = list(tools)
+
+    def set_tools(self, schemas: list[dict[str, Any]]) -> None:
+        """The tools of the current turn (OpenAI schemas), as the episode offers them."""
+        self.tools_now = list(schemas)
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        reply = await self.chat_fn([SystemMessage(self.policy), *to_langchain(messages)], self.tools or None)
+        reply = await self.chat_fn([SystemMessage(self.policy), *to_langchain(messages)], self.tools_now or None)
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
         return to_openai(reply, made)

@@ -58,6 +58,8 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str]) -> dic
             break
     if len(asked) == 1 and asked[0] not in found:
         bare = _FILLER.sub("", text.strip()).strip()
+        if not bare and YES.match(text):  # "Yes." to "may I have your new overdraft protection?"
+            bare = "yes"
         bare = re.sub(r"[.!]$", "", bare).strip().strip('"')  # one stop: a value may end in "."
         if bare and len(bare) <= 80 and not re.search(r"\b(?:don't know|not sure|no idea)\b", bare, re.IGNORECASE):
             found[asked[0]] = bare

@@ -1,10 +1,12 @@
 """Issue 10's measure: stage 4 on real text, offline (prints JSON).
 
 For each corpus (tau2 banking KB, support policies; `--limit` documents each): `gem synthesize`,
-then `gem refine` twice — every operator alone (is each operator's verified share >= 0.5?) and the
+then `gem refine` twice — every operator alone (is each operator's verified share >= 0.5 of the
+tasks it applies to? `verified_share_of_all` also counts those it does not apply to) and the
 default recipes (every operator with chain: do the refined means reach GEM's 46 messages, 16.3 tool
 calls, 8.6 distinct tools?) — then `gem verify` on the refined run and `gem eval` of the offline
-agent on it (pass^1 per category >= 0.95). Needs ../shared.
+agent on it (pass^1 per category >= 0.95). `domain_tools_of_refined` is the ceiling of distinct
+tools: the domains' tools, and those a request reaches. Needs ../shared.
 
     python bench/refine.py [--limit 60] [--corpora ../shared/corpora]
 """
@@ -55,16 +57,42 @@ def measure(corpus: Path, tmp: Path, limit: int) -> dict:
     return {
         "documents": limit,
         "parent_tasks": recipes["counts"]["parents"],
-        "per_operator": {k: {"tried": g["tried"], "verified": g["verified"], "verified_share": g["verified_share"],
+        "per_operator": {k: {"tried": g["tried"], "verified": g["verified"], "not_applicable": g["not_applicable"],
+                             "verified_share": g["verified_share"],
+                             "verified_share_of_all": g["verified_share_of_all"],
                              "reasons": g["reasons"]} for k, g in single["by_recipe"].items()},
         "per_recipe": {k: {"tried": g["tried"], "verified": g["verified"]} for k, g in recipes["by_recipe"].items()},
         "verified_variants_per_second": round(n / (single_s + recipes_s), 2),
         "complexity_before": recipes["before"],
         "complexity_after_single_ops": single["after"],
         "complexity_after_recipes": recipes["after"],
+        "domain_tools_of_refined": _domain_tools(tmp / "recipes"),
         "confirmed_by_verify": round(verified["confirmed"] / max(1, verified["checked"]), 3),
         "offline_agent_pass^1_by_category": {k: round(g.get("pass^1", 0.0), 3) for k, g in report["by_category"].items()},
     }
+
+
+def _domain_tools(run: Path) -> dict:
+    """The ceiling of the refined trajectories' distinct tools (distractors not counted): the
+    tools of their domains, and those a request can reach (a workflow's steps, a lookup by key, a
+    finder by email). A tool no workflow uses is never called by a refined session."""
+    from gem_env.agents.lookup import finder_tools
+    from gem_env.io.taskset import load_task_set
+    from gem_env.stages.tasks.kinds import lookup_tools
+
+    tasks, domains = load_task_set(run)
+    tools, reachable = [], []
+    for t in tasks:
+        compiled, dx = domains[t.domain], set(t.plan.distractors if t.plan else [])
+        reach = {s.tool for w in compiled.domain.workflows for s in w.steps}
+        reach |= {tool for tool, _ in lookup_tools(compiled).values()} | {f.tool for f in finder_tools(compiled)}
+        tools.append(len(set(compiled.tools) - dx))
+        reachable.append(len(reach - dx))
+    if not tasks:
+        return {}
+    return {"mean_domain_tools": round(sum(tools) / len(tasks), 2),
+            "mean_reachable_tools": round(sum(reachable) / len(tasks), 2),
+            "share_in_domains_under_9_tools": round(sum(c < 9 for c in tools) / len(tasks), 3)}
 
 
 def main() -> int:

@@ -239,3 +239,85 @@ async def test_chain_reads_with_lookups_of_other_tables(taskset: Any) -> None:
     assert asked.asks and all(f"{n + 1}.{a}" in task.required_outputs for a in asked.asks)
     traj = await roll(task, compiled, make_agent("workflow", compiled))
     assert traj.verification.passed, traj.verification.failed
+
+
+async def test_chain_takes_lookups_that_start_from_the_users_email(taskset: Any) -> None:
+    """A lookup the user asks about their own record by email joins a chain: the gold reads the
+    record's key with the finder first, and the offline agent passes the session."""
+    tasks, _ = taskset
+    for index in range(len(tasks)):
+        task, compiled = variant(taskset, "chain", index)
+        parts = [task.scenario, *task.followups]
+        found = next((n for n, p in enumerate(parts) if p.requests and p.requests[0].kind == "lookup"
+                      and set(p.requests[0].knows) == {"email"}), None)
+        if found is not None:
+            break
+    assert found is not None, "no chain of the example corpus has a lookup from the user's email"
+    email = parts[found].requests[0].knows["email"]
+    asks = parts[found].requests[0].asks
+    gold = task.gold_actions
+    # the finder by email, then the read by the key its result holds, whose reply holds the facts asked
+    pairs = [(a, b) for a, b in zip(gold, gold[1:]) if a.arguments == {"email": email}
+             and all(str(v) in json.dumps(a.result) for v in b.arguments.values())
+             and isinstance(b.result, dict) and set(asks) <= set(b.result)]
+    assert pairs, [(a.tool, a.arguments) for a in gold]
+    traj = await roll(task, compiled, make_agent("workflow", compiled))
+    assert traj.verification.passed, traj.verification.failed
+
+
+@pytest.mark.parametrize("recipe", ["miss_param", "ambiguity"])
+async def test_withholding_applies_when_the_user_volunteers_nothing(taskset: Any, recipe: str) -> None:
+    """A parent whose user opens with only what they want still gets the variant: a value they
+    know is withheld (gone from the goal's words, given only when asked) and the rest volunteered."""
+    tasks, domains = taskset
+    quiet = [t for t in tasks if not t.scenario.opening and not t.ops and t.category == "complete"]
+    assert quiet, "no task of the example corpus opens without facts"
+    made = []
+    for task in quiet:
+        try:
+            made.append(refine_task(task, domains[task.domain], [recipe], siblings=tasks, seed=0))
+        except NotApplicable:
+            continue
+    assert len(made) * 2 >= len(quiet), f"{recipe} applies to {len(made)} of {len(quiet)} quiet tasks"
+    variant_task, compiled = made[0]
+    (key, value), = variant_task.plan.withheld.items()
+    assert key not in variant_task.scenario.opening and value not in variant_task.scenario.goal
+    assert variant_task.scenario.opening
+    traj = await roll(variant_task, compiled, make_agent("workflow", compiled))
+    assert traj.verification.passed, traj.verification.failed
+    assert "withheld_value_asked" in {c.name for c in traj.verification.checks}
+
+
+async def test_tasks_an_operator_does_not_apply_to_are_counted_apart(run: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tried` counts the tasks an operator applies to; those it does not are `not_applicable`
+    (stage ``not_applicable`` in rejected.jsonl), and `verified_share_of_all` still counts them."""
+    from gem_env.stages.refine import pitfall
+    from gem_env.stages.refine.base import DoesNotApply
+
+    def no_refusal(v: Any, ctx: Any) -> Any:
+        raise DoesNotApply("no request of this domain is refused on the session's state")
+    monkeypatch.setattr(pitfall, "apply", no_refusal)
+    manifest = await refine_run(run, tmp_path / "out", RefineConfig(source=str(run), recipes=["pitfall", "chain"]))
+    rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").open()]
+    g, chain = manifest["by_recipe"]["pitfall"], manifest["by_recipe"]["chain"]
+    assert g["tried"] == 0 and g["verified"] == 0 and g["verified_share_of_all"] == 0.0
+    assert g["not_applicable"] == chain["tried"] + chain["not_applicable"] > 0
+    assert all(r["stage"] == "not_applicable" for r in rejected if r["category"] == "pitfall")
+    assert "not_applicable: pitfall: no request" in next(iter(g["reasons"]))
+
+
+def test_a_parent_whose_id_the_user_finds_by_lookup_is_refined(taskset: Any) -> None:
+    """The replay takes the ids the user does not know from the parent's gold (the assistant
+    finds them by a lookup first), so such a parent gets variants rather than a rejection."""
+    from gem_env.stages.refine.base import task_part
+
+    tasks, domains = taskset
+    task = next(t for t in tasks if t.category == "complete" and not t.ops and "card_id" in t.scenario.knows)
+    card = task.scenario.knows["card_id"]
+    knows = {k: v for k, v in task.scenario.knows.items() if k != "card_id"}  # the user does not know it
+    chained = task.model_copy(update={"scenario": task.scenario.model_copy(update={
+        "knows": knows, "opening": [k for k in task.scenario.opening if k in knows]})})
+    assert task_part(chained, domains[task.domain]).found == {"card_id": card}
+    got, _ = refine_task(chained, domains[task.domain], ["tool_errors"], siblings=tasks, seed=0)
+    assert got.gold_actions == task.gold_actions and "card_id" not in got.scenario.knows

@@ -10,7 +10,8 @@ from typing import Any
 from ..errors import GemError
 from ..progress import Progress
 from ..stages.refine.base import ORDER
-from ..stages.refine.operators import DEFAULT_RECIPES, parse_recipes
+from ..stages.refine.operators import AFTER_ROLLOUT, DEFAULT_RECIPES, parse_recipes
+from .options import add_llm_options, llm_client
 from ..stages.refine.run import RefineConfig, refine_run
 
 
@@ -27,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="continue a killed run in --out")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    add_llm_options(p, roles=())  # the model of `paraphrase`
     p.set_defaults(handler=run)
 
 
@@ -40,8 +42,11 @@ def config_from(args: argparse.Namespace) -> RefineConfig:
             raise GemError(f"--{name.replace('_', '-')} must be at least 1, not {getattr(args, name)}")
     if Path(args.out).resolve() == Path(args.run).resolve():
         raise GemError("--out must be a new directory, not the run being refined")
+    llm = any(op in AFTER_ROLLOUT for r in recipes for op in r.split("+"))
+    if llm and not args.model:
+        raise GemError("--ops: paraphrase needs an LLM: give --model (and --base-url for a local server)")
     return RefineConfig(source=str(args.run), recipes=recipes, variants_per_task=args.variants_per_task,
-                        seed=args.seed, max_turns=args.max_turns)
+                        seed=args.seed, max_turns=args.max_turns, paraphrase_model=args.model if llm else None)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,8 +57,17 @@ def run(args: argparse.Namespace) -> int:
     def progress(unit_id: str, records: dict[str, Any]) -> None:
         bar.advance(accepted=len(records.get("trajectories.jsonl", [])), rejected=len(records.get("rejected.jsonl", [])))
 
+    client = llm_client(args) if cfg.paraphrase_model else None
+
+    async def refine() -> dict[str, Any]:
+        try:
+            return await refine_run(args.run, args.out, cfg, resume=args.resume, on_unit=progress, client=client)
+        finally:
+            if client is not None:
+                await client.aclose()
+
     with bar:
-        manifest = asyncio.run(refine_run(args.run, args.out, cfg, resume=args.resume, on_unit=progress))
+        manifest = asyncio.run(refine())
     if args.json:
         print(json.dumps(manifest, indent=1))
         return 0
@@ -62,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
           f"verified, {c['variants_rejected']} dropped (reasons in rejected.jsonl)")
     for name, g in manifest["by_recipe"].items():
         top = next(iter(g["reasons"]), "")
-        print(f"  {name:40} {g['verified']:5}/{g['tried']:<5} verified" + (f"   most common drop: {top}" if top else ""))
+        na = f" ({g['not_applicable']} not applicable)" if g["not_applicable"] else ""
+        drop = f"   most common drop: {top}" if top else ""
+        print(f"  {name:40} {g['verified']:5}/{g['tried']:<5} verified{na}{drop}")
     b, a = manifest["before"], manifest["after"]
     print(f"  per trajectory: messages {b['mean_messages']} -> {a['mean_messages']}, tool calls "
           f"{b['mean_tool_calls']} -> {a['mean_tool_calls']}, distinct tools {b['mean_distinct_tools']} -> "

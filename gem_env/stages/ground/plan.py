@@ -9,7 +9,7 @@ same missing tools, the same injected failures and the same long replies. The ex
   and the user has answered (BFCL's missed function). A call before that is an unknown tool.
 - ``faults``: the n-th call of a tool fails with a transient error and changes nothing.
 - ``context_rows``: successful object replies carry that many other records of ``context_table``
-  (real rows of the episode's state), so replies are long (BFCL's long context).
+  (real rows of the episode's state, keyed by their id), so replies are long (BFCL's long context).
 - ``withheld`` / ``distractors`` / ``refusals``: what the refined task's own checks look at.
 """
 from __future__ import annotations
@@ -82,8 +82,14 @@ class PlannedTools:
                 return ToolResult(False, error=fault.error, error_kind="transient")
         result = self.sandbox.call(tool, arguments)
         if result.ok and plan.context_rows and plan.context_table and isinstance(result.value, dict):
-            return ToolResult(True, value={**result.value, "related_records": self._context(result.value)})
+            return ToolResult(True, value={**result.value, "related_records": self._keyed(self._context(result.value))})
         return result
+
+    def _keyed(self, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Context rows by their key: beside the reply's own lists (a customer's accounts, the
+        matches of a search), not another list of the same shape to pick a record from."""
+        pk = self.sandbox.compiled.tables[self.plan.context_table].pk  # type: ignore[union-attr,index]
+        return {str(r.get(pk)): r for r in rows}
 
     def _context(self, value: dict[str, Any]) -> list[dict[str, Any]]:
         """Other records of the context table, rotating with the number of calls so far."""

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from ...tools.render import render
-from .base import Context, NotApplicable, Variant, brief, workflow
+from .base import Context, DoesNotApply, NotApplicable, Variant, brief, workflow
 from .miss_param import _values
 
 
@@ -41,13 +41,13 @@ def apply(v: Variant, ctx: Context) -> Variant:
     wf = workflow(v.compiled, part.workflow)
     table = wf.anchor.table
     pk = v.compiled.tables[table].pk
-    key = next((k for k, src in wf.knows.items() if src.strip() == f"row.{pk}" and k in part.scenario.opening), None)
+    key = next((k for k, src in wf.knows.items() if src.strip() == f"row.{pk}" and k in part.knows), None)
     if key is None:
-        raise NotApplicable("the user does not identify the record by its key")
+        raise DoesNotApply("the user does not know the record's key")
     value = render(part.knows[key])
     used = set().union(*(_values(a.arguments) for a in v.task.gold_actions))
     if value not in used:
-        raise NotApplicable("no call takes the record's key")
+        raise DoesNotApply("no call takes the record's key")
     sandbox = v.compiled.new_sandbox()
     try:
         row = sandbox.lookup(table, part.knows[key])
@@ -55,7 +55,7 @@ def apply(v: Variant, ctx: Context) -> Variant:
         sandbox.close()
     shared = _shared_attributes(v, table, row or {})
     if not shared:
-        raise NotApplicable(f"no attribute of the {table} record is shared by other records")
+        raise DoesNotApply(f"no attribute of the {table} record is shared by other records")
     field, attr, _ = ctx.rng.choice(shared)
     noun = table[:-1] if table.endswith("s") else table
     attr_key = f"{noun}_{field}" if not field.startswith(noun) else field

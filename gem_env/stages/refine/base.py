@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...agents.ids import id_from_results
 from ...simulators.scenario import Scenario, humanize
 from ...tools import CompiledDomain, Workflow
 from ...tools.errors import ExprError
@@ -15,13 +16,21 @@ from ...tools.render import render
 from ..ground.plan import EpisodePlan
 from ..tasks import GoldAction, Task, replay_workflow
 
-ORDER = ["chain", "pitfall", "distractors", "ambiguity", "miss_param", "miss_func", "tool_errors", "long_context"]
+ORDER = ["chain", "pitfall", "distractors", "ambiguity", "miss_param", "miss_func", "tool_errors", "long_context",
+         "paraphrase"]
 """Operators apply in this order whatever order they are asked in (structure first, then the
-tool set, then the user's brief, then the environment)."""
+tool set, then the user's brief, then the environment; `paraphrase`, an LLM pass over the
+rolled-out conversation, last)."""
 
 
 class NotApplicable(Exception):
     """The operator cannot make this task harder; the message says why (it is recorded)."""
+
+
+class DoesNotApply(NotApplicable):
+    """The task lacks what the operator works on (no value to withhold, no tool call, a table too
+    small): not a failed variant. Counted apart from the variants tried; a variant the operator
+    set out to make and could not (a part that does not compose) is a plain `NotApplicable`."""
 
 
 @dataclass
@@ -34,6 +43,12 @@ class Part:
     expect_refusal: bool = False
     lookup: tuple[str, str, list[str]] | None = None
     """For a lookup request (no workflow): the read tool, its key parameter, the facts asked."""
+    found: dict[str, Any] = field(default_factory=dict)
+    """Values the replay needs that the user does not know: ids the assistant finds by a lookup
+    first (see `found_ids`)."""
+    finder: tuple[str, dict[str, Any]] | None = None
+    """For a lookup that starts from who the user is: the read (and its arguments, e.g. their
+    email) whose result holds the record's key."""
 
 
 @dataclass
@@ -69,8 +84,29 @@ def refinable(task: Task) -> str | None:
     return None
 
 
+def found_ids(wf: Workflow | None, knows: dict[str, Any], actions: list[GoldAction]) -> dict[str, Any]:
+    """The values a workflow's steps take from the user that this user does not know (an id the
+    assistant finds by a lookup first), as the verified gold actions passed them."""
+    out: dict[str, Any] = {}
+    for step in wf.steps if wf else []:
+        for name, b in step.args.items():
+            if b.user is None or b.user in knows or b.user in out:
+                continue
+            action = next((a for a in actions if a.tool == step.tool and name in a.arguments), None)
+            if action is not None:
+                out[b.user] = action.arguments[name]
+    return out
+
+
+def task_part(task: Task, compiled: CompiledDomain) -> Part:
+    """A verified single-request task as a part of a session."""
+    wf = next((w for w in compiled.domain.workflows if w.name == task.workflow), None)
+    knows = dict(task.scenario.knows)
+    return Part(task.workflow, knows, task.scenario, found=found_ids(wf, knows, task.gold_actions))
+
+
 def start(task: Task, compiled: CompiledDomain) -> Variant:
-    part = Part(task.workflow, dict(task.scenario.knows), task.scenario)
+    part = task_part(task, compiled)
     return Variant(task=task, compiled=compiled, parts=[part],
                    plan=task.plan.model_copy(deep=True) if task.plan else EpisodePlan())
 
@@ -103,7 +139,7 @@ def compose(v: Variant) -> Variant:
                 continue
             wf = workflow(compiled, part.workflow)
             try:
-                got, env = replay_workflow(wf, part.knows, sandbox)
+                got, env = replay_workflow(wf, {**part.found, **part.knows}, sandbox)
             except ExprError as err:
                 raise NotApplicable(f"part {n + 1} ({part.workflow}): a binding failed: {err}") from None
             except KeyError as err:  # the user finds this id through a lookup first (a chained id)
@@ -133,16 +169,24 @@ def compose(v: Variant) -> Variant:
 
 
 def _replay_lookup(part: Part, sandbox: Any, n: int) -> tuple[list[GoldAction], dict[str, str]]:
-    """A lookup on the session's state so far: the asked facts as they are now are its outputs."""
+    """A lookup on the session's state so far: the asked facts as they are now are its outputs.
+    One that starts from who the user is reads the record's key from the finder's result first."""
     tool, param, asks = part.lookup  # type: ignore[misc]
-    result = sandbox.call(tool, {param: part.knows[param]})
-    if not result.ok or not isinstance(result.value, dict):
+    actions: list[GoldAction] = []
+    key = part.knows.get(param)
+    if part.finder is not None:
+        finder, args = part.finder
+        found = sandbox.call(finder, args)
+        key = id_from_results(param, [found.value]) if found.ok else None
+        actions.append(GoldAction(tool=finder, arguments=dict(args), result=found.value if found.ok else {}))
+    result = sandbox.call(tool, {param: key}) if key not in (None, "") else None
+    if result is None or not result.ok or not isinstance(result.value, dict):
         raise NotApplicable(f"part {n + 1} ({part.workflow}) finds no record after the earlier parts")
     told = {a: render(result.value.get(a)) for a in asks}
     if not all(told.values()):
         raise NotApplicable(f"part {n + 1} ({part.workflow}) has nothing to tell after the earlier parts")
-    action = GoldAction(tool=tool, arguments={param: part.knows[param]}, result=result.value)
-    return [action], {k if n == 0 else f"{n + 1}.{k}": val for k, val in told.items()}
+    actions.append(GoldAction(tool=tool, arguments={param: key}, result=result.value))
+    return actions, {k if n == 0 else f"{n + 1}.{k}": val for k, val in told.items()}
 
 
 def say_changes(v: Variant) -> Variant:
@@ -181,6 +225,9 @@ def brief(wf: Workflow, knows: dict[str, Any], persona: str, *, withheld: tuple[
     unsaid = [k for k in re.findall(r"\{(\w+)\}", goal) if k not in knows]  # found by a lookup first
     for key in (*withheld, *unsaid):
         goal = re.sub(r"\s*\([^()]*\{" + re.escape(key) + r"\}[^()]*\)", "", goal)
+        noun = re.sub(r"\s+(?:id|number|code)$", "", humanize(key))  # "account {account_id}": "my account"
+        goal = re.sub(rf"\b(?:(my|the|your)\s+)?{re.escape(noun)}\s+\{{{re.escape(key)}\}}",
+                      lambda m: f"{m.group(1) or 'my'} {noun}", goal)
         goal = goal.replace("{" + key + "}", "my " + humanize(key))
     text = compile_template(goal)({k: render(v) for k, v in knows.items()}, None)  # type: ignore[arg-type]
     unknown = [k for k in wf.tells if k not in knows]

@@ -1,10 +1,13 @@
-"""`chain`: 2–8 requests of one domain in one session, the user bringing the next only after the
-previous is resolved (7–8 wanted: long sessions over several of the domain's workflows). The gold is the composition, replayed on one sandbox (a later request runs
-on the state the earlier ones left), and verified as one conversation.
+"""`chain`: 2–10 requests of one domain in one session, the user bringing the next only after the
+previous is resolved (7–8 wanted: long sessions over several of the domain's workflows; up to
+`MAX_PARTS` while another request calls a tool the session has not). The gold is the
+composition, replayed on one sandbox (a later request runs on the state the earlier ones left),
+and verified as one conversation.
 
 Requests are the domain's other verified single requests first; when there are too few, more
 "complete" requests of the domain's workflows that pass the admission gate fill the session.
-Lookups of the domain's tables ("what is the status of transfer TRN-...?") join the candidates.
+Lookups of the domain's tables ("what is the status of transfer TRN-...?", or "...of my profile" from the
+user's email, read with a finder first) join the candidates.
 The next request is picked greedily: one calling a tool the session has not yet, then a workflow
 it has not used, then one about the same customer (a record the earlier requests named).
 """
@@ -16,35 +19,40 @@ from dataclasses import replace
 from ...simulators.scenario import Scenario
 from ..tasks import anchor_rows
 from ..tasks.kinds import Built, complete, lookup, lookup_tools
-from .base import Context, NotApplicable, Part, Variant, compose, refinable, say_changes
+from .base import Context, NotApplicable, Part, Variant, compose, found_ids, refinable, say_changes, task_part
 
-POOL = 16
-LOOKUPS_PER_TABLE = 3
+POOL = 400
+"""Most anchor rows a domain's pool of requests is built on."""
+MAX_PARTS = 10
+LOOKUPS_PER_TABLE = 40
+"""Rows per table to build lookups on: enough that one is often about the session's own customer."""
 MAX_FAILED = 12
 """Candidates that fail to compose before the chain stops growing (each try replays the session)."""
 
 
 def _pool(v: Variant, ctx: Context) -> list[Part]:
     """More requests of the domain: the "complete" kind built on rows of every workflow's anchor
-    (each on a fresh sandbox, so each passes the admission gate alone), in seeded order."""
+    (each on the initial state, so each passes the admission gate alone), in seeded order — every
+    row, so that most customers have a request of most workflows and a session can stay with one."""
     name = v.compiled.domain.name
     if name not in ctx.pool:
         rng = random.Random(f"{ctx.seed}\x00{name}\x00chain")
         rows = [(wf, row) for wf in v.compiled.domain.workflows for row in anchor_rows(v.compiled, wf)]
         rng.shuffle(rows)
         parts = []
-        for wf, row in rows[:POOL * 4]:
-            sandbox = v.compiled.new_sandbox()
-            try:
+        sandbox = v.compiled.new_sandbox()
+        try:
+            initial = sandbox.snapshot()
+            for wf, row in rows[:POOL]:
                 got = complete(v.compiled, wf, row, sandbox, rng)
-            finally:
-                sandbox.close()
-            if isinstance(got, Built):
-                r = got.request
-                parts.append(Part(wf.name, dict(r.knows), Scenario(goal=r.goal, knows=r.knows, opening=r.opening,
-                                                                   unknown=got.unknown, requests=[r])))
-            if len(parts) >= POOL:
-                break
+                sandbox.restore(initial)
+                if isinstance(got, Built):
+                    r = got.request
+                    parts.append(Part(wf.name, dict(r.knows), Scenario(
+                        goal=r.goal, knows=r.knows, opening=r.opening, unknown=got.unknown, requests=[r]),
+                        found=found_ids(wf, r.knows, got.actions)))
+        finally:
+            sandbox.close()
         ctx.pool[name] = parts + _lookups(v, rng)  # type: ignore[assignment]
     return ctx.pool[name]  # type: ignore[return-value]
 
@@ -60,13 +68,14 @@ def _lookups(v: Variant, rng: random.Random) -> list[Part]:
             rng.shuffle(rows)
             for row in rows[:LOOKUPS_PER_TABLE]:
                 got = lookup(compiled, table, row, sandbox, rng)
-                # a lookup that starts from who the user is (their email) takes two reads; a chain's
-                # lookup replays one read by the record's key, so it takes only those that know it
-                if isinstance(got, Built) and param in got.request.knows:
-                    r = got.request
-                    parts.append(Part(got.workflow, dict(r.knows), Scenario(
-                        goal=r.goal, knows=r.knows, opening=r.opening, unknown=got.unknown, requests=[r]),
-                        lookup=(tool, param, list(r.asks))))
+                if not isinstance(got, Built):
+                    continue
+                r = got.request
+                # one that starts from who the user is (their email) reads the key with a finder first
+                finder = None if param in r.knows else (got.actions[0].tool, dict(got.actions[0].arguments))
+                parts.append(Part(got.workflow, dict(r.knows), Scenario(
+                    goal=r.goal, knows=r.knows, opening=r.opening, unknown=got.unknown, requests=[r]),
+                    lookup=(tool, param, list(r.asks)), finder=finder))
     finally:
         sandbox.close()
     return parts
@@ -74,8 +83,7 @@ def _lookups(v: Variant, rng: random.Random) -> list[Part]:
 
 def apply(v: Variant, ctx: Context) -> Variant:
     want = ctx.rng.choice([7, 8])
-    others = [Part(t.workflow, dict(t.scenario.knows), t.scenario) for t in ctx.siblings
-              if t.id != v.task.id and refinable(t) is None]
+    others = [task_part(t, v.compiled) for t in ctx.siblings if t.id != v.task.id and refinable(t) is None]
     ctx.rng.shuffle(others)
     first = sorted(v.parts[0].knows.items(), key=str)
     extra = [p for p in _pool(v, ctx) if sorted(p.knows.items(), key=str) != first]
@@ -83,8 +91,10 @@ def apply(v: Variant, ctx: Context) -> Variant:
     others += extra
     persona = v.parts[0].scenario.persona
     reasons: list[str] = []
-    while len(v.parts) < want and others and len(reasons) < MAX_FAILED:
+    while others and len(reasons) < MAX_FAILED:
         other = min(others, key=lambda p: _rank(p, v))
+        if len(v.parts) >= want and (len(v.parts) >= MAX_PARTS or _rank(other, v)[:2] != (0, 0)):
+            break  # past the length wanted, only a request calling a tool the session has not joins
         others.remove(other)
         v.parts.append(replace(other, knows=dict(other.knows),
                                scenario=other.scenario.model_copy(update={"persona": persona})))
@@ -113,6 +123,6 @@ def _rank(candidate: Part, v: Variant) -> tuple[int, int, int, int]:
 
 def _tools(part: Part, v: Variant) -> set[str]:
     if part.lookup is not None:
-        return {part.lookup[0]}
+        return {part.lookup[0], *([part.finder[0]] if part.finder else [])}
     wf = next((w for w in v.compiled.domain.workflows if w.name == part.workflow), None)
     return {s.tool for s in wf.steps} if wf else set()

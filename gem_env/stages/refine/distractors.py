@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 from ...tools import CompileError, CompiledDomain, ToolSpec, compile_domain
-from .base import Context, NotApplicable, Variant
+from .base import Context, DoesNotApply, Variant
 
 _NAMES = ["{name}_legacy", "{name}_request", "preview_{name}", "{name}_v1", "bulk_{name}"]
 _WRITE_NOTE = (" Legacy endpoint: files the request for manual review by the back office; it does not "
@@ -53,7 +53,7 @@ def derived_domain(compiled: CompiledDomain, ctx: Context) -> tuple[CompiledDoma
             taken.add(extra.name)
             tools.append(extra)
     if len(tools) == len(domain.tools):
-        raise NotApplicable("no tool of the domain can get a distractor (python tools only)")
+        raise DoesNotApply("no tool of the domain can get a distractor (python tools only)")
     try:
         derived = compile_domain(domain.model_copy(update={"name": name, "tools": tools}))
     except CompileError:  # a kept validating step needed a name a dropped step bound
@@ -68,6 +68,6 @@ def derived_domain(compiled: CompiledDomain, ctx: Context) -> tuple[CompiledDoma
 
 def apply(v: Variant, ctx: Context) -> Variant:
     if not v.task.gold_actions:
-        raise NotApplicable("the task calls no tools")
+        raise DoesNotApply("the task calls no tools")
     v.compiled, v.plan.distractors = derived_domain(v.compiled, ctx)
     return v

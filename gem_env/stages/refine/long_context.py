@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Context, NotApplicable, Variant, workflow
+from .base import Context, DoesNotApply, Variant, workflow
 
 MIN_GROWTH = 4.0
 ROWS = 12
@@ -16,7 +16,7 @@ def apply(v: Variant, ctx: Context) -> Variant:
     table = workflow(v.compiled, v.parts[0].workflow).anchor.table
     rows = v.compiled.row_counts.get(table, 0)
     if rows < 4:
-        raise NotApplicable(f"table {table} has {rows} rows: too few for long replies")
+        raise DoesNotApply(f"table {table} has {rows} rows: too few for long replies")
     v.plan.context_table = table
     v.plan.context_rows = min(ROWS, rows - 1)
     return v

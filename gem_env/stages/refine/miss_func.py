@@ -4,14 +4,14 @@ said so and the user answers (asking it to try again), the tool is there and the
 The episode plan holds the hidden tool; `no_absent_tool_called` checks the order."""
 from __future__ import annotations
 
-from .base import Context, NotApplicable, Variant
+from .base import Context, DoesNotApply, Variant
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
     tools = v.compiled.tools
     needed = list(dict.fromkeys(a.tool for a in v.task.gold_actions if a.ok))
     if not needed:
-        raise NotApplicable("the task calls no tools")
+        raise DoesNotApply("the task calls no tools")
     writes = [t for t in needed if tools[t].writes]
     # the tool that does what the user asked (the write) is the one to miss; else any step's
     pick = writes[0] if writes else ctx.rng.choice(needed)

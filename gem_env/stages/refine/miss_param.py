@@ -1,12 +1,16 @@
 """`miss_param` (BFCL's missing parameter): the user's opening leaves out a value a call needs —
 it is gone from the facts they volunteer and from the goal they state — and they give it only when
-asked. The assistant must ask before that call and must not invent it (`withheld_value_asked`)."""
+asked. The assistant must ask before that call and must not invent it (`withheld_value_asked`).
+
+A value the user volunteers is withheld first; when they volunteer none (an opening that says only
+what they want), a value they know is withheld from the goal's wording, and the facts they do not
+withhold are volunteered, so the opening still lacks exactly what a call needs."""
 from __future__ import annotations
 
 import json
 
 from ...tools.render import render
-from .base import Context, NotApplicable, Variant, brief, workflow
+from .base import Context, DoesNotApply, NotApplicable, Variant, brief, workflow
 
 
 def _values(args: object) -> set[str]:
@@ -32,13 +36,14 @@ def _derivable(value: str, actions: list) -> bool:
 def apply(v: Variant, ctx: Context) -> Variant:
     part = v.parts[0]
     used = set().union(*(_values(a.arguments) for a in v.task.gold_actions)) if v.task.gold_actions else set()
-    facts = {k: render(part.knows[k]) for k in part.scenario.opening if k in part.knows}
+    facts = {k: render(val) for k, val in part.knows.items()}
     keys = [k for k, value in facts.items()
             if value in used and sum(1 for other in facts.values() if other == value) == 1]
     if not keys:
-        raise NotApplicable("the user volunteers no value that a call needs")
+        raise DoesNotApply("the user knows no value that a call needs")
     ctx.rng.shuffle(keys)
-    keys.sort(key=lambda k: _derivable(facts[k], v.task.gold_actions))  # values no tool returns first
+    # values the user volunteers first (the opening loses one), then values no tool returns first
+    keys.sort(key=lambda k: (k not in part.scenario.opening, _derivable(facts[k], v.task.gold_actions)))
     wf = workflow(v.compiled, part.workflow)
     for key in keys:
         # the user's whole brief (with what an earlier operator added), less every withheld value

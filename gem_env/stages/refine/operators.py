@@ -17,6 +17,9 @@ OPERATORS: dict[str, ModuleType] = {
 DEFAULT_RECIPES = ["chain", "chain+pitfall", "chain+distractors", "chain+ambiguity", "chain+miss_param", "chain+miss_func",
                    "chain+tool_errors", "chain+long_context"]
 """Every operator with `chain`: sessions long enough to teach, each category one harder skill."""
+AFTER_ROLLOUT = {"paraphrase"}
+"""Passes over a variant's verified conversation (LLM only, see `paraphrase`): named in a recipe
+and its category, applied by whoever rolls the variant out."""
 
 
 def parse_recipes(text: str) -> list[list[str]]:
@@ -26,7 +29,7 @@ def parse_recipes(text: str) -> list[list[str]]:
         if not item:
             continue
         ops = [o.strip() for o in item.split("+") if o.strip()]
-        unknown = [o for o in ops if o not in OPERATORS]
+        unknown = [o for o in ops if o not in OPERATORS and o not in AFTER_ROLLOUT]
         if unknown:
             raise ValueError(f"unknown operator(s) {', '.join(unknown)}; known: {', '.join(ORDER)}")
         if len(set(ops)) != len(ops):
@@ -53,11 +56,11 @@ def refine_task(task: Task, compiled: CompiledDomain, recipe: list[str], *, sibl
     ctx = Context(siblings=siblings, rng=random.Random(variant_seed(seed, task.id, recipe, n)),
                   derived=derived if derived is not None else {}, pool=pool if pool is not None else {}, seed=seed)
     v = start(task, compiled)
-    for op in recipe:
+    for op in (o for o in recipe if o not in AFTER_ROLLOUT):
         try:
             v = OPERATORS[op].apply(v, ctx)
         except NotApplicable as err:
-            raise NotApplicable(f"{op}: {err}") from None
+            raise type(err)(f"{op}: {err}") from None
         v.ops.append(op)
     v = compose(v)
     name = "+".join(recipe)

@@ -9,7 +9,7 @@ from typing import Any
 from ...tools import CompiledDomain, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr
-from .base import Context, NotApplicable, Part, Variant, brief, compose, say_changes
+from .base import Context, DoesNotApply, NotApplicable, Part, Variant, brief, compose, say_changes
 
 MAX_TRIES = 40
 
@@ -35,8 +35,11 @@ def _candidates(compiled: CompiledDomain, ctx: Context) -> list[tuple[Workflow, 
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
+    """Requests calling a tool the session has not come first (the refusal is real tool use too)."""
     persona = v.parts[0].scenario.persona
-    for wf, knows in _candidates(v.compiled, ctx):
+    used = {a.tool for a in v.task.gold_actions}
+    candidates = sorted(_candidates(v.compiled, ctx), key=lambda c: not {s.tool for s in c[0].steps} - used)
+    for wf, knows in candidates:
         part = Part(wf.name, knows, brief(wf, knows, persona), expect_refusal=True)
         v.parts.insert(1, part)
         try:
@@ -45,4 +48,4 @@ def apply(v: Variant, ctx: Context) -> Variant:
             v.parts.pop(1)
             continue
         return say_changes(v)
-    raise NotApplicable("no request of this domain is refused on the session's state")
+    raise DoesNotApply("no request of this domain is refused on the session's state")

@@ -26,8 +26,9 @@ from ..ground.episode import Limits
 from ..ground.rollout import run_rollout
 from ..tasks import Task
 from . import long_context
-from .base import NotApplicable, refinable
-from .operators import parse_recipes, refine_task
+from .base import DoesNotApply, NotApplicable, refinable
+from .operators import AFTER_ROLLOUT, parse_recipes, refine_task
+from .paraphrase import paraphrase_trajectory
 
 FILES = ["tasks.jsonl", "trajectories.jsonl", "rejected.jsonl", "timings.jsonl"]
 
@@ -41,6 +42,8 @@ class RefineConfig(BaseModel):
     seed: int = 0
     max_turns: int = 30
     max_tool_errors: int = 5
+    paraphrase_model: str | None = None
+    """The model of `paraphrase` (recipes naming it need an LLM client)."""
 
 
 @dataclass
@@ -77,8 +80,10 @@ def load_source(path: str | Path) -> Source:
     return src
 
 
-async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineConfig) -> dict[str, Any]:
-    """One unit's records (file -> records) and the domains its variants run on."""
+async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineConfig,
+                      client: Any = None) -> dict[str, Any]:
+    """One unit's records (file -> records) and the domains its variants run on; `client` is the
+    LLM of recipes with `paraphrase`."""
     records: dict[str, list[dict[str, Any]]] = {f: [] for f in FILES}
     used: dict[str, CompiledDomain] = {}
     derived: dict[str, CompiledDomain] = {}
@@ -96,7 +101,8 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
                     variant, vcompiled = refine_task(task, compiled, recipe, siblings=siblings, seed=cfg.seed,
                                                      n=n, derived=derived, pool=pool)
                 except NotApplicable as err:
-                    records["rejected.jsonl"].append({**base, "stage": "refine", "reason": str(err)})
+                    stage = "not_applicable" if isinstance(err, DoesNotApply) else "refine"
+                    records["rejected.jsonl"].append({**base, "stage": stage, "reason": str(err)})
                     continue
                 except Exception as err:  # noqa: BLE001 - one task the operators trip on must not end the run
                     records["rejected.jsonl"].append({**base, "stage": "refine",
@@ -112,6 +118,8 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
                 trajectory = await run_rollout(variant, vcompiled, make_agent("workflow", vcompiled),
                                                make_task_user("scripted", variant, seed=cfg.seed), limits=limits)
                 why = _why_rejected(trajectory, variant, src)
+                if why is None and AFTER_ROLLOUT & set(recipe):
+                    why = await paraphrase_trajectory(trajectory, variant, vcompiled, client)
                 trajectory.meta["refine"] = {"parent": task.id, "ops": list(recipe), "category": variant.category}
                 record = trajectory.model_dump(mode="json")
                 records["timings.jsonl"].append({"doc_id": unit_id, "trajectory": variant.id,
@@ -136,15 +144,16 @@ def _why_rejected(trajectory: Any, variant: Task, src: Source) -> str | None:
 
 
 async def refine_run(source: str | Path, out: str | Path, cfg: RefineConfig, *, resume: bool = False,
-                     on_unit: Any = None) -> dict[str, Any]:
-    """Refine every unit of `source` into `out`; returns the manifest."""
+                     on_unit: Any = None, client: Any = None) -> dict[str, Any]:
+    """Refine every unit of `source` into `out`; returns the manifest. `client` is the LLM of
+    recipes with `paraphrase`."""
     src = load_source(source)
     config = cfg.model_dump(mode="json")
     with RunDir(out, files=FILES, config=config, resume=resume) as run:
         for unit_id, tasks in src.units.items():
             if unit_id in run.done:
                 continue
-            got = await refine_unit(unit_id, tasks, src, cfg)
+            got = await refine_unit(unit_id, tasks, src, cfg, client)
             for name, compiled in sorted(got["domains"].items()):
                 (run.path / "domains" / f"{name}.json").write_text(compiled.domain.to_json() + "\n", encoding="utf-8")
             run.write_unit(unit_id, got["records"])
@@ -161,23 +170,29 @@ def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
 
 
 def build_manifest(run: RunDir, config: dict[str, Any], src: Source) -> dict[str, Any]:
-    """Per recipe: variants tried, verified, and the reasons for the rest; complexity before/after."""
+    """Per recipe: variants tried (the tasks it applies to), verified, and the reasons for the
+    rest; tasks it does not apply to apart (`verified_share_of_all` counts them too);
+    complexity before/after."""
     accepted = list(run.records("trajectories.jsonl"))
     rejected = list(run.records("rejected.jsonl"))
     by_recipe: dict[str, dict[str, Any]] = {}
+
+    def group(name: str) -> dict[str, Any]:
+        return by_recipe.setdefault(name, {"tried": 0, "verified": 0, "not_applicable": 0, "reasons": Counter()})
     for t in accepted:
-        g = by_recipe.setdefault(t["task"]["category"], {"tried": 0, "verified": 0, "reasons": Counter()})
+        g = group(t["task"]["category"])
         g["tried"] += 1
         g["verified"] += 1
     for r in rejected:
-        g = by_recipe.setdefault(r["category"], {"tried": 0, "verified": 0, "reasons": Counter()})
-        g["tried"] += 1
+        g = group(r["category"])
+        g["not_applicable" if r["stage"] == "not_applicable" else "tried"] += 1
         g["reasons"][f"{r['stage']}: {_short(r['reason'])}"] += 1
     parents = sorted({t["task"]["parent_id"] for t in accepted})
     return {
         "config": config,
         "counts": {"parents": len(parents), "variants_verified": len(accepted), "variants_rejected": len(rejected)},
         "by_recipe": {k: {**v, "verified_share": round(v["verified"] / v["tried"], 3) if v["tried"] else 0.0,
+                          "verified_share_of_all": round(v["verified"] / (v["tried"] + v["not_applicable"]), 3),
                           "reasons": dict(v["reasons"].most_common())} for k, v in sorted(by_recipe.items())},
         "before": _mean([src.shapes[p] for p in parents if p in src.shapes]),
         "after": _mean([shape(t["messages"]) for t in accepted]),

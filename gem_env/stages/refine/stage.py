@@ -8,9 +8,10 @@ import asyncio
 from typing import Any
 
 from ...tools import CompiledDomain
-from .base import NotApplicable, refinable
+from .base import DoesNotApply, NotApplicable, refinable
 from .long_context import check as long_enough
-from .operators import parse_recipes, refine_task
+from .operators import AFTER_ROLLOUT, parse_recipes, refine_task
+from .paraphrase import paraphrase_trajectory
 
 
 class RefineStage:
@@ -33,7 +34,8 @@ class RefineStage:
                     variant, compiled = refine_task(task, s.compiled, recipe, siblings=siblings, seed=self.cfg.seed,
                                                     derived=derived, pool=pool)
                 except NotApplicable as err:
-                    s.unit.reject("refine", str(err), task=task.id, category="+".join(recipe))
+                    s.unit.reject("not_applicable" if isinstance(err, DoesNotApply) else "refine", str(err),
+                                  task=task.id, category="+".join(recipe))
                     continue
                 out.append((variant, compiled, trajectory))
         return out
@@ -62,6 +64,11 @@ class RefineStage:
             s.add_usage(trajectory.meta["llm"])
             ok = trajectory.verification.passed and (
                 "long_context" not in variant.ops or long_enough(trajectory.messages, parent.messages) is None)
+            if ok and AFTER_ROLLOUT & set(variant.ops):  # the user's words by whichever model the run has
+                why = await paraphrase_trajectory(trajectory, variant, compiled, self.user_client or self.agent_client)
+                if why is not None:
+                    s.unit.reject("refine", why, task=variant.id, category=variant.category)
+                    continue
             s.tasks.append(variant)
             s.trajectories.append(trajectory)
             s.accepted.append(ok)

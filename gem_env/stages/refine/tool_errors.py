@@ -5,7 +5,7 @@ chosen with the variant's seed and recorded in its plan, so a replay meets the s
 from __future__ import annotations
 
 from ..ground.plan import Fault
-from .base import Context, NotApplicable, Variant
+from .base import Context, DoesNotApply, Variant
 
 ERRORS = [
     "503 Service Unavailable: the service is temporarily unavailable; please try again.",
@@ -17,7 +17,7 @@ ERRORS = [
 def apply(v: Variant, ctx: Context) -> Variant:
     needed = list(dict.fromkeys(a.tool for a in v.task.gold_actions if a.ok))
     if not needed:
-        raise NotApplicable("the task calls no tools")
+        raise DoesNotApply("the task calls no tools")
     picks = ctx.rng.sample(needed, k=min(len(needed), ctx.rng.choice([1, 2])))
     v.plan.faults = [Fault(tool=t, call=1, error=ctx.rng.choice(ERRORS)) for t in picks]
     return v

@@ -1,0 +1,188 @@
+"""Refinement with an LLM, against the local test server: the LLM agent is offered only the
+current turn's tools (a missing function appears once it is back); `paraphrase` rewrites the
+user's turns and keeps every value, or the variant is rejected with the reason."""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gem_env.backends import make_agent, make_task_user
+from gem_env.cli import main
+from gem_env.io.taskset import load_task_set
+from gem_env.llm.client import LLMClient, LLMConfig
+from gem_env.stages.ground.episode import Limits
+from gem_env.stages.ground.rollout import run_rollout
+from gem_env.stages.ground.usage import EpisodeUsage
+from gem_env.stages.refine.base import NotApplicable
+from gem_env.stages.refine.operators import parse_recipes, refine_task
+from gem_env.stages.refine.paraphrase import turn_problems
+from gem_env.stages.tasks import Task
+from gem_env.simulators.scenario import STOP
+from gem_env.testing import FakeOpenAIServer, JSONReply, Reply, Text, ToolCall, ToolCalls
+from gem_env.tools import CompiledDomain
+
+ROOT = Path(__file__).resolve().parents[1]
+CANNOT = "I'm sorry, I can't do that right now: the function I need isn't available to me yet."
+
+
+@pytest.fixture(scope="module")
+def taskset(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Task], dict[str, CompiledDomain]]:
+    out = tmp_path_factory.mktemp("refine_llm") / "base"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(out), "--limit", "3"]) == 0
+    return load_task_set(out)
+
+
+def miss_func_variant(taskset: Any) -> tuple[Task, CompiledDomain]:
+    tasks, domains = taskset
+    for task in tasks:
+        try:
+            return refine_task(task, domains[task.domain], parse_recipes("miss_func")[0],
+                               siblings=[t for t in tasks if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+    raise AssertionError("no task takes miss_func")
+
+
+def _offered(body: dict[str, Any]) -> set[str]:
+    return {t["function"]["name"] for t in body.get("tools") or []}
+
+
+def model_that_waits_for(task: Task) -> Any:
+    """A scripted model: while the missing tool is not offered it says it cannot; once offered,
+    it makes the gold calls one per turn, then tells the results."""
+    hidden = set(task.plan.hidden)
+
+    def reply(body: dict[str, Any]) -> Reply:
+        if not hidden <= _offered(body):
+            return Text(CANNOT)
+        made = sum(1 for m in body["messages"] if m["role"] == "assistant" and m.get("tool_calls"))
+        if made < len(task.gold_actions):
+            action = task.gold_actions[made]
+            return ToolCalls([ToolCall(action.tool, action.arguments)])
+        return Text("Done: " + "; ".join(task.required_outputs.values()) + ".")
+    return reply
+
+
+@pytest.fixture
+def episode_server(taskset: Any) -> Iterator[tuple[FakeOpenAIServer, Task, CompiledDomain]]:
+    task, compiled = miss_func_variant(taskset)
+    with FakeOpenAIServer(model_that_waits_for(task)) as server:
+        yield server, task, compiled
+
+
+async def test_llm_agent_is_offered_the_turns_tools(episode_server: Any) -> None:
+    server, task, compiled = episode_server
+    client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0, timeout=5))
+    usage = EpisodeUsage()
+    try:
+        agent = make_agent("llm", compiled, client, usage=usage)
+        traj = await run_rollout(task, compiled, agent, make_task_user("scripted", task, seed=1),
+                                 limits=Limits(max_turns=12), usage=usage)
+    finally:
+        await client.aclose()
+    offered = [_offered(body) for body in server.requests]
+    hidden = set(task.plan.hidden)
+    assert offered[0] and not hidden & offered[0], "the missing tool was offered before it appeared"
+    assert hidden <= offered[-1] and set(compiled.tools) == offered[-1]
+    assert traj.verification.passed, (traj.verification.failed, traj.messages)
+    assert "no_absent_tool_called" in {c.name for c in traj.verification.checks}
+
+
+# ------------------------------------------------------------------ paraphrase
+
+
+@pytest.fixture(scope="module")
+def base_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("paraphrase") / "base"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(out), "--limit", "1",
+                 "--quiet"]) == 0
+    return out
+
+
+def _customer_turns(body: dict[str, Any]) -> list[str]:
+    """The customer's messages of the transcript the paraphrase prompt shows."""
+    text = next(m["content"] for m in body["messages"] if m["content"].startswith("The conversation"))
+    lines = json.loads(text[text.index("\n") + 1:])
+    return [line["customer"] for line in lines if "customer" in line]
+
+
+def rewrite(turns: list[str]) -> list[str]:
+    """A rewrite that keeps every value: a new voice around the same words."""
+    return [f"Honestly, {t[:1].lower()}{t[1:]}" for t in turns]
+
+
+def drop_a_value(turns: list[str]) -> list[str]:
+    """A rewrite whose first message loses its email address."""
+    return [re.sub(r"\S+@\S+", "my usual address", t) for t in turns]
+
+
+def paraphrase_with(tmp_path: Path, base_run: Path, reply: Any) -> tuple[Path, FakeOpenAIServer]:
+    out = tmp_path / "para"
+    with FakeOpenAIServer(reply) as server:
+        assert main(["refine", str(base_run), "--out", str(out), "--ops", "paraphrase", "--quiet", "--model", "fake",
+                     "--base-url", server.base_url, "--cache-dir", "", "--llm-retries", "0"]) == 0
+    return out, server
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.open()]
+
+
+def test_paraphrase_rewrites_user_turns_and_verifies_again(tmp_path: Path, base_run: Path) -> None:
+    out, server = paraphrase_with(tmp_path, base_run, lambda body: JSONReply({"turns": rewrite(_customer_turns(body))}))
+    got = _records(out / "trajectories.jsonl")
+    assert got and server.requests
+    parents = {t["task"]["id"]: t for t in _records(base_run / "trajectories.jsonl")}
+    for t in got:
+        assert t["task"]["category"] == "paraphrase" and t["verification"]["passed"]
+        users = [m["content"] for m in t["messages"] if m["role"] == "user"]
+        assert all(u.startswith("Honestly, ") for u in users)
+        parent = parents[t["task"]["parent_id"]]
+        others = [m for m in t["messages"] if m["role"] != "user"]
+        assert others == [m for m in parent["messages"] if m["role"] != "user"]
+        assert users[-1].endswith(STOP) and t["meta"]["paraphrase"]["model"] == "fake"
+    assert main(["verify", str(out)]) == 0
+
+
+def test_a_rewrite_that_drops_a_value_is_rejected_with_its_reason(tmp_path: Path, base_run: Path) -> None:
+    out, server = paraphrase_with(tmp_path, base_run,
+                                  lambda body: JSONReply({"turns": drop_a_value(_customer_turns(body))}))
+    rejected = [r for r in _records(out / "rejected.jsonl") if r["category"] == "paraphrase"]
+    dropped = [r for r in rejected if "drops the email" in r["reason"]]
+    assert dropped and not (out / "trajectories.jsonl").read_text().strip()
+    assert len(server.requests) == 2 * len(rejected)  # asked once more with the error, then rejected
+    assert "drops the email" in server.requests[1]["messages"][-1]["content"]
+
+
+def test_a_reply_that_is_not_json_is_rejected(tmp_path: Path, base_run: Path) -> None:
+    out, _ = paraphrase_with(tmp_path, base_run, lambda body: Text("Sure! Here is the rewrite: hello there"))
+    rejected = [r for r in _records(out / "rejected.jsonl") if r["category"] == "paraphrase"]
+    assert rejected and all("rewrite was rejected" in r["reason"] for r in rejected)
+    assert not (out / "trajectories.jsonl").read_text().strip()
+
+
+def test_rewrite_checks_name_what_changed() -> None:
+    values = {"email": "ana@example.com", "card_id": "CRD-12345"}
+    original = ["Hi, my email is ana@example.com.", "Yes, please."]
+    assert turn_problems(original, ["Hey there, ana@example.com here.", "Sure, go ahead."], values) is None
+    assert "got 1" in turn_problems(original, ["one"], values)
+    assert "message 2 adds the card id 'CRD-12345'" in turn_problems(original, [original[0], "Yes, CRD-12345."], values)
+
+
+def test_paraphrase_needs_a_model(base_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["refine", str(base_run), "--out", str(tmp_path / "x"), "--ops", "chain+paraphrase"]) == 2
+    assert "needs an LLM" in capsys.readouterr().err
+
+
+def test_synthesize_refine_slot_records_paraphrase_without_a_model(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(out), "--limit", "1",
+                 "--quiet", "--refine", "paraphrase"]) == 0
+    rejected = [r for r in _records(out / "rejected.jsonl") if r.get("category") == "paraphrase"]
+    assert rejected and all("needs an LLM backend" in r["reason"] for r in rejected)
+    assert not any(t.get("parent_id") for t in _records(out / "tasks.jsonl"))
