@@ -70,7 +70,7 @@ _PRONOUNS = [(re.compile(r"\byou are\b", re.I), "I am"), (re.compile(r"\byour\b"
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
 _REFERS_BACK = re.compile(r"\b(?:it|them|this|that one)\b", re.IGNORECASE)
 _IDENTITY = re.compile(r"\b(?:you are|i am|born|email is|name is)\b", re.IGNORECASE)
-_IMPERATIVE = re.compile(r"^(?:add|apply|book|buy|cancel|change|check|close|dispute|extend|file|find|freeze|get|"
+_IMPERATIVE = re.compile(r"^(?:add|apply|ask|book|buy|cancel|change|check|close|dispute|extend|file|find|freeze|get|"
                          r"increase|lower|make|move|open|order|pay|raise|redeem|refill|remove|renew|replace|report|"
                          r"request|reschedule|reset|return|schedule|send|set|sign|start|stop|submit|switch|transfer|"
                          r"unfreeze|unlock|update|upgrade|view)\b", re.IGNORECASE)
