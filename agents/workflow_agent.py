@@ -175,6 +175,7 @@ class WorkflowAgent:
             | {f.param for f in self._finders}
         self._names = sorted(((S.words(k).lower(), k) for k in names), key=lambda p: -len(p[0]))
         self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
+        self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return self.reply(messages)
@@ -224,7 +225,7 @@ class WorkflowAgent:
                 continue
             asked = named_keys(" ".join(s for s in re.split(r"(?<=[.?!])\s+", previous) if s.endswith("?")),
                                self._names) if previous else []
-            facts = read_facts(m["content"], self._names, asked)
+            facts = read_facts(m["content"], self._names, asked, self._booleans)
             # who the user is carries over between requests; which record a request is about does not
             known.update({k: v for k, v in facts.items() if i >= start or not (k == "id" or k.endswith("_id"))})
         seed = hashlib.sha256(f"{messages[1].get('content') if len(messages) > 1 else ''}\x00{len(messages)}"

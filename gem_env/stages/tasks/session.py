@@ -93,13 +93,10 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     own = {f.table for f in finder_tools(ctx.compiled)} if kind == "lookup" else set()
     # tools the session has not used yet first (stable); questions about the user's own profile first
     candidates.sort(key=lambda c: (-len(_tools(ctx, c[1]) - used), c[1] not in own))
-    written = {str(v) for b in built for a in b.actions if ctx.compiled.tools[a.tool].writes and a.ok
-               for k, v in a.arguments.items() if k == "id" or k.endswith("_id")}
     first: tuple[str, K.Built] | None = None
     for key, _, builder in candidates[:TRIES_PER_REQUEST]:
         got = builder(sandbox, rng)
-        # no refusing or declining a write on a record this session has changed: that write was made
-        if isinstance(got, K.Built) and not _on_written(got, written):
+        if isinstance(got, K.Built) and not _held_write_made(ctx, [*built, got]):
             if kind != "lookup" or len(got.actions) > 1:
                 first = (key, got)
                 break
@@ -127,9 +124,12 @@ def _lookup_after(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Ra
     return got if isinstance(got, K.Built) else None
 
 
-def _on_written(got: K.Built, written: set[str]) -> bool:
-    held = got.refusal or got.decline
-    return held is not None and any(str(v) in written for v in held.target.values())
+def _held_write_made(ctx: "_Context", built: list[K.Built]) -> bool:
+    """Whether some request's write names the record a refusal or decline holds back (all of its
+    target's arguments): verification would count it as the held write made."""
+    writes = [a.arguments for b in built for a in b.actions if ctx.compiled.tools[a.tool].writes and a.ok]
+    held = [x.target for b in built for x in (b.refusal, b.decline) if x is not None]
+    return any(all(str(args.get(k)) == str(v) for k, v in target.items()) for target in held for args in writes)
 
 
 def _tools(ctx: "_Context", name: str) -> set[str]:

@@ -1,0 +1,128 @@
+"""Sessions of one customer, yes/no answers as boolean values, and the model user's scenario
+contract (the open request only, the next one once the previous is settled)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
+
+from gem_env.agents.understanding import coerce, read_facts
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.simulators.llm_user import LLMUser, current_request, system_prompt
+from gem_env.simulators.scenario import STOP
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.ground.rollout import run_rollout
+from gem_env.stages.tasks import Task, make_tasks
+from gem_env.stages.tasks.owners import Owners
+from gem_env.tools import CompiledDomain, compile_domain, load_domain
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "domains"
+
+
+@pytest.fixture(scope="module", params=["bank", "clinic", "shop"])
+def domain(request: pytest.FixtureRequest) -> tuple[CompiledDomain, list[Task]]:
+    compiled = compile_domain(load_domain(EXAMPLES / f"{request.param}.yaml"))
+    sessions = []
+    for seed in range(3):
+        sessions += [t for t in make_tasks(compiled, per_domain=6, seed=seed)[0] if t.category == "multi_request"]
+    return compiled, sessions
+
+
+def test_a_session_stays_with_one_customer(domain: tuple[CompiledDomain, list[Task]]) -> None:
+    compiled, sessions = domain
+    owners = Owners(compiled)
+    assert sessions
+    for task in sessions:
+        people = set()
+        for action in task.gold_actions:
+            for key, value in action.arguments.items():
+                table = next((t for t, c in compiled.tables.items() if c.pk == key), None)
+                row = owners.rows.get(table, {}).get(str(value)) if table else None
+                owner = owners.of(table, row) if row else None
+                if owner is not None:
+                    people.add(owner)
+        assert len(people) == 1, (task.id, people)
+        assert len(task.scenario.requests) >= 3
+
+
+def test_no_refusal_or_decline_of_a_write_the_session_made(domain: tuple[CompiledDomain, list[Task]]) -> None:
+    compiled, sessions = domain
+    for task in sessions:
+        writes = [a.arguments for a in task.gold_actions if compiled.tools[a.tool].writes and a.ok]
+        for held in [x.target for x in [*task.refusals, *task.declines]]:
+            assert not [w for w in writes if all(str(w.get(k)) == str(v) for k, v in held.items())], task.id
+
+
+def test_owners_follow_foreign_keys_to_the_person() -> None:
+    compiled = compile_domain(load_domain(EXAMPLES / "clinic.yaml"))
+    owners = Owners(compiled)
+    assert owners.people == {"patients"}  # found by name and birth date, though it refers to a doctor
+    refill = next(iter(owners.rows["refill_requests"].values()), None) or {}
+    prescription = owners.rows["prescriptions"][str(refill["prescription_id"])] if refill else \
+        next(iter(owners.rows["prescriptions"].values()))
+    assert owners.of("prescriptions", prescription) == ("patients", str(prescription["patient_id"]))
+    assert owners.of("doctors", next(iter(owners.rows["doctors"].values()))) is None  # nobody's: anyone may ask
+
+
+@pytest.mark.parametrize("answer,value", [("Sure.", True), ("Yes please.", True), ("yes", True),
+                                          ("Please don't.", False), ("No, thanks.", False),
+                                          ("Sure, it's no.", False), ("It's yes.", True)])
+def test_a_yes_or_no_answers_a_question_for_a_boolean(answer: str, value: bool) -> None:
+    names = [("overdraft protection", "overdraft")]
+    facts = read_facts(answer, names, ["overdraft"], frozenset({"overdraft"}))
+    assert coerce(facts["overdraft"], "boolean") is value
+
+
+def test_a_yes_or_no_is_no_value_for_other_questions() -> None:
+    names = [("email", "email")]
+    assert read_facts("Sure.", names, ["email"], frozenset({"overdraft"})) == {}
+    assert read_facts("I don't know.", [("overdraft protection", "o")], ["o"], frozenset({"o"})) == {}
+
+
+async def test_a_model_user_is_given_one_request_at_a_time(domain: tuple[CompiledDomain, list[Task]]) -> None:
+    """The model user (a fake chat model that speaks as the scripted user would) sees only the
+    open request's goal; the next appears once the assistant has settled the one before."""
+    compiled, sessions = domain
+    task = sessions[0]
+    requests = task.scenario.requests
+    scripted = ScriptedUser(task.scenario)
+    shown: list[tuple[str, str]] = []
+
+    async def chat(messages: list[BaseMessage]) -> AIMessage:
+        system = messages[0]
+        assert isinstance(system, SystemMessage)
+        line = await scripted.reply(_conversation(messages))
+        shown.append((system.content, line))
+        return AIMessage(content=line)
+
+    traj = await run_rollout(task, compiled, WorkflowAgent(compiled), LLMUser(chat, task.scenario, model_name="f"))
+    assert traj.verification.passed, traj.verification.failed
+    on = [next(i for i, r in enumerate(requests) if f"{r.goal}." in prompt) for prompt, _ in shown]
+    assert on == sorted(on) and set(on) == set(range(len(requests)))  # each in turn, none skipped
+    for (prompt, line), i in zip(shown, on):
+        assert not [r.goal for r in requests[i + 1:] if r.goal not in requests[i].goal and r.goal in prompt]
+        assert ("decline" in prompt) == (not requests[i].confirm)
+        assert (f"never write {STOP}" in prompt) == (i < len(requests) - 1)
+    assert STOP in shown[-1][1]
+
+
+def _conversation(messages: list[BaseMessage]) -> list[dict[str, Any]]:
+    """The model's prompt back as the conversation a scripted user reads (roles flipped back)."""
+    out = [{"role": "system", "content": ""}]
+    for m in messages[2:]:  # the system prompt and the greeting the model is shown
+        out.append({"role": "user" if isinstance(m, AIMessage) else "assistant", "content": m.content})
+    return out
+
+
+def test_the_open_request_moves_on_when_the_assistant_settles_it() -> None:
+    compiled = compile_domain(load_domain(EXAMPLES / "shop.yaml"))
+    task = next(t for t in make_tasks(compiled, per_domain=6, seed=0)[0] if t.category == "multi_request")
+    turns = [("user", "hi"), ("assistant", "Which order is it?"), ("user", "ORD-1")]
+    assert current_request(task.scenario, turns) == 0
+    turns += [("assistant", "Done, it is cancelled. Is there anything else I can help with?")]
+    assert current_request(task.scenario, turns) == 1
+    assert task.scenario.requests[1].goal in system_prompt(task.scenario, 1)
+    assert task.scenario.requests[1].goal not in system_prompt(task.scenario, 0) \
+        or task.scenario.requests[1].goal in task.scenario.requests[0].goal
