@@ -23,7 +23,7 @@ from gem_env.tools.model import FindStep, ReturnStep
 
 from . import speech as S
 from .messages import call as _call, say as _say, tool_results as _tool_results
-from .ids import id_from_results, record_lists
+from .ids import id_by_description, id_from_results, record_lists
 from .lookup import finder_tools, lookup_plans, lookup_reply, recognise_lookup
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, records
 from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
@@ -153,6 +153,11 @@ class _Turn:
     last: dict[str, Any]
     calls_made: int
 
+    @property
+    def user_text(self) -> str:
+        """What the user has said in the open request."""
+        return " ".join(m.get("content") or "" for m in self.segment if m.get("role") == "user")
+
 
 class WorkflowAgent:
     """Recognises the request (a workflow, or a question about a record), asks only for what the
@@ -259,6 +264,8 @@ class WorkflowAgent:
                 missing += [k for k in sorted(step.when.names & set(plan.workflow.knows)) if k not in known]
             for k in [k for k in missing if k not in known]:  # an id an earlier result gives
                 value = id_from_results(k, [r for _, r in results[:done]])
+                if value is None:  # or the one record there the user's words single out
+                    value = id_by_description(k, [r for _, r in results[:done]], turn.user_text)
                 if value is not None:
                     known[k] = env[k] = value
             missing = [k for k in missing if k not in known]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...agents.prechecks import blocking_rule, is_rule_message
-from ...agents.ids import id_from_results, record_lists
+from ...agents.ids import distinguishing, id_by_description, id_from_results, record_lists
 from ...agents.lookup import finder_tools
 from ...simulators.phrases import said_value, singular
 from ...simulators.scenario import Request, user_words
@@ -55,17 +55,54 @@ def goal_text(wf: Workflow, knows: dict[str, Any]) -> str:
 
 
 def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random, actions: list[GoldAction], *,
-             confirm: bool = True) -> Request:
+             confirm: bool = True, describe: bool = True) -> Request:
     """The user's side: what they know, and what they say up front (an id at most, sometimes nothing).
     A record id that an earlier read finds from what the user does know (their customer id, from
-    their email) is not theirs to know: the assistant takes it from that read's result."""
+    their email) is not theirs to know: the assistant takes it from that read's result. One of
+    several records such a read lists the user names by what only it has ("my credit card"), when
+    `describe` and the assistant's rule (`id_by_description`) picks it out from that."""
     chained, pinned = chained_ids(wf, knows, actions)
     said = {k: v for k, v in knows.items() if k not in chained}
+    described = described_ids(wf, said, actions) if describe else {}
+    for key, (name, value) in described.items():
+        del said[key]
+        said[name] = value
     ids = [k for k in said if k.endswith("_id") or k == "id"]
     opening = ids[:1] if ids and rng.random() < 0.6 else []
     opening += [k for k in pinned if k not in opening]
+    opening += [name for name, _ in described.values()]
     return Request(kind=kind, goal=goal_text(wf, knows), intent=user_words(wf.goal, said, said_value), knows=said,
                    opening=opening, confirm=confirm)
+
+
+def described_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction]) -> dict[str, tuple[str, str]]:
+    """{id key: (field, value)} for ids the user can give as a description of their record: a list
+    read before the id's first use holds several records, and a value only theirs singles it out
+    under the assistant's rule, with everything else the user says around it."""
+    out: dict[str, tuple[str, str]] = {}
+    for key, value in said.items():
+        if not (key == "id" or key.endswith("_id")):
+            continue
+        first = _first_use(wf, key, value, actions)
+        results = [a.result for a in actions[:first]] if first is not None else []
+        record = next((r for res in reversed(results) for recs in record_lists(res) for r in recs
+                       if str(r.get(key)) == str(value)), None)
+        if record is None or id_from_results(key, results) is not None:
+            continue
+        recs = next(recs for res in reversed(results) for recs in record_lists(res) if record in recs)
+        rest = " ".join(said_value(k, v) for k, v in said.items() if k != key)
+        names = sorted((d for d in distinguishing(record, recs, key) if d[0] not in said), key=lambda d: d[0] == "status")
+        for name, text in names:
+            if str(id_by_description(key, results, f"{rest} {text}")) == str(value):
+                out[key] = (name, text)
+                break
+    return out
+
+
+def _first_use(wf: Workflow, key: str, value: Any, actions: list[GoldAction]) -> int | None:
+    params = {name for s in wf.steps for name, b in s.args.items() if b.user == key}
+    return next((i for i, a in enumerate(actions) if any(str(a.arguments.get(p)) == str(value) for p in params)),
+                None)
 
 
 def chained_ids(wf: Workflow, knows: dict[str, Any], actions: list[GoldAction]) -> tuple[list[str], list[str]]:
@@ -74,9 +111,7 @@ def chained_ids(wf: Workflow, knows: dict[str, Any], actions: list[GoldAction]) 
     chained: list[str] = []
     pinned: list[str] = []
     for key, value in knows.items():
-        params = {name for s in wf.steps for name, b in s.args.items() if b.user == key}
-        first = next((i for i, a in enumerate(actions)
-                      if any(str(a.arguments.get(p)) == str(value) for p in params)), None)
+        first = _first_use(wf, key, value, actions)
         if first is None:
             continue
         found = id_from_results(key, [a.result for a in actions[:first]])
@@ -87,7 +122,7 @@ def chained_ids(wf: Workflow, knows: dict[str, Any], actions: list[GoldAction]) 
 
 
 def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
-             rng: random.Random) -> Built | str:
+             rng: random.Random, describe: bool = True) -> Built | str:
     """The workflow done for this user: every gold action succeeds and a write changes the state
     (else the target is already true); a read has facts to tell."""
     knows = derive_knows(wf, row, sandbox)
@@ -102,7 +137,7 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
     if isinstance(reason, str):
         sandbox.restore(snap)
         return reason
-    return Built(_request("complete", wf, knows, rng, actions), actions, reason,
+    return Built(_request("complete", wf, knows, rng, actions, describe=describe), actions, reason,
                  unknown=[k for k in wf.tells if k not in knows], workflow=wf.name, topic=wf.category)
 
 
@@ -307,7 +342,7 @@ def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sa
     """A complete request where what the user gives first fits several records (a list read on the
     way holds two or more), and the user does not say which up front: the assistant must ask."""
     snap = sandbox.snapshot()
-    built = complete(compiled, wf, row, sandbox, rng)
+    built = complete(compiled, wf, row, sandbox, rng, describe=False)
     if isinstance(built, str):
         return built
     keys = [b.user for s in wf.steps for b in s.args.values() if b.user is not None]
@@ -315,11 +350,14 @@ def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sa
         for records in record_lists(action.result):
             for key in keys:
                 values = [str(r[key]) for r in records if r.get(key) not in (None, "")]
+                said = {k: v for k, v in built.request.knows.items() if k != key}
+                picked = id_by_description(key, [a.result for a in built.actions],
+                                           " ".join(said_value(k, v) for k, v in said.items()))
                 if len(set(values)) >= 2 and str(built.request.knows.get(key)) in values \
-                        and key not in _given_before(wf, action, built):
+                        and key not in _given_before(wf, action, built) and picked is None:
+                    # (what the user does say must not single one out: the assistant would not ask)
                     built.request.kind = "disambiguate"
                     built.request.opening = [k for k in built.request.opening if k != key]
-                    said = {k: v for k, v in built.request.knows.items() if k != key}
                     built.request.intent = user_words(wf.goal, said, said_value)
                     chosen = str(built.request.knows[key])
                     candidates = [v for v in dict.fromkeys(values) if v != chosen][:5] + [chosen]

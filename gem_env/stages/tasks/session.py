@@ -95,8 +95,12 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     candidates.sort(key=lambda c: (-len(_tools(ctx, c[1]) - used), c[1] not in own))
     first: tuple[str, K.Built] | None = None
     for key, _, builder in candidates[:TRIES_PER_REQUEST]:
+        snap = sandbox.snapshot()
         got = builder(sandbox, rng)
-        if isinstance(got, K.Built) and not _held_write_made(ctx, [*built, got]):
+        if isinstance(got, K.Built) and _held_write_made(ctx, [*built, got]):
+            sandbox.restore(snap)  # a complete request's write is undone with it
+            continue
+        if isinstance(got, K.Built):
             if kind != "lookup" or len(got.actions) > 1:
                 first = (key, got)
                 break
