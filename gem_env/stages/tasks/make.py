@@ -142,6 +142,7 @@ class _Context:
         self.compiled, self.rows, self.seed, self.doc_id, self.max_tries = compiled, rows, seed, doc_id, max_tries
         self.workflows = list(compiled.domain.workflows)
         self.owners = Owners(compiled)
+        self.session_owners: set[Owner] = set()  # customers a session has been made with
         self._anchored: dict[tuple[str, bool], list[dict[str, Any]]] = {}
 
     def completes(self, n: int, reasons: dict[str, list[str]], skip: set[str] = frozenset(),

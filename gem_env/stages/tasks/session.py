@@ -29,17 +29,20 @@ def make_session(ctx: "_Context", taken: set[str]) -> Task | None:
     rng = random.Random(f"{ctx.seed}\x00{c.domain.name}\x00session")
     tail = ["refuse", "decline", "complete", "lookup", "disambiguate"]
     rng.shuffle(tail)
-    best: tuple[tuple[int, int], Task] | None = None
-    for owner in _owners(ctx, rng)[:OWNERS_TRIED]:
+    best: tuple[tuple[int, int], Task, Owner] | None = None
+    for owner in [o for o in _owners(ctx, rng) if o not in ctx.session_owners][:OWNERS_TRIED]:
         task = _session(ctx, owner, ["complete", "lookup_after", *tail], random.Random(rng.random()))
         if task is None or task.id in taken:
             continue
         score = (len(task.scenario.requests), len({a.tool for a in task.gold_actions}))
         if best is None or score > best[0]:
-            best = (score, task)
+            best = (score, task, owner)
         if score[0] >= SIZE:
             break
-    return best[1] if best else None
+    if best is None:
+        return None
+    ctx.session_owners.add(best[2])
+    return best[1]
 
 
 def _owners(ctx: "_Context", rng: random.Random) -> list[Owner]:
