@@ -249,7 +249,11 @@ def clinic_cases(d: dict[str, dict[str, dict]]) -> list[Case]:
                      and (closed_slot["slot_date"], closed_slot["start_time"], p["patient_id"]) not in busy,
                      "patient of another doctor")
     movable = [a for a in appts if a["status"] == "scheduled" and days(now, start(slots[a["slot_id"]])) >= 1]
-    appt = first(movable, lambda a: a["reschedule_count"] < 2, "reschedulable appointment")
+    def taken_elsewhere(a: dict) -> bool:  # its doctor has another open future slot someone holds
+        return any(s["doctor_id"] == slots[a["slot_id"]]["doctor_id"] and s["slot_id"] in taken
+                   and s["slot_id"] != a["slot_id"] and s["status"] == "open" and s["slot_date"] > today
+                   for s in slots.values())
+    appt = first(movable, lambda a: a["reschedule_count"] < 2 and taken_elsewhere(a), "reschedulable appointment")
     doc = slots[appt["slot_id"]]["doctor_id"]
     late = first(appts, lambda a: a["status"] == "scheduled" and days(now, start(slots[a["slot_id"]])) < 1,
                  "appointment starting within 24 hours")

@@ -102,6 +102,17 @@ def test_archetype_choice_follows_the_text():
     assert service.pick("Cancel a pending order before it ships; returns within 30 days.", "Orders").key == "orders"
     assert service.pick("Book an appointment with a doctor at the clinic.", "Clinic").key == "appointments"
     assert service.pick("Add checked baggage to your flight reservation.", "Baggage").key == "reservations"
+    assert service.pick("Change the room type or the number of guests of your hotel reservation.",
+                        "Modify a stay").key == "stays"
+
+
+def test_a_refused_act_is_not_read_as_a_status():
+    _, d = extract("shop/return-an-item.md")  # "Final-sale items and gift cards cannot be returned."
+    messages = [s.message for t in d.tools for s in t.effect if isinstance(s, RequireStep)]
+    assert not any("Final-sale" in m for m in messages)
+    _, d = extract("bank/dispute-a-charge.md")  # "Pending transactions cannot be disputed"
+    requires = [s.require for s in d.tool("create_dispute").effect if isinstance(s, RequireStep)]
+    assert any("!= 'pending'" in r for r in requires)
 
 
 def test_an_archetype_without_requests_or_records_extracts():

@@ -279,3 +279,22 @@ def test_the_card_disputes_example_uses_the_language_and_admits_every_workflow()
                  and t.category not in ("decline", "refusal", "multi_request"))
     assert fraud.required_outputs["dispute_id"].startswith("DSP-1") and fraud.required_outputs["card_status"] == "frozen"
     assert [a.tool for a in fraud.gold_actions] == ["find_customer_by_email", "open_dispute"]
+
+
+def test_a_persons_name_and_email_agree():
+    domain = parse_domain({
+        "name": "people", "clock": CLOCK,
+        "entities": [{"name": "customers", "primary_key": "customer_id", "rows": 30,
+                      "fields": [{"name": "customer_id"}, {"name": "first_name"}, {"name": "last_name"},
+                                 {"name": "full_name"}, {"name": "email", "faker": "email", "unique": True},
+                                 {"name": "backup_email", "values": ["ops@example.com"]}]}],
+        "tools": [], "workflows": []})
+    rows = compile_domain(domain).new_sandbox().dump()["customers"].values()
+    emails = [r["email"] for r in rows]
+    assert len(set(emails)) == 30
+    for r in rows:
+        first, last = r["first_name"].lower(), r["last_name"].lower()
+        assert r["full_name"] == f"{r['first_name']} {r['last_name']}"
+        local = r["email"].split("@")[0].rstrip("0123456789")
+        assert last in local and (first in local or local.startswith(first[0])), r
+        assert r["backup_email"] == "ops@example.com"  # listed values are kept as they are

@@ -31,7 +31,8 @@ LIMITS = Limits(max_turns=12)
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("refine") / "base"
-    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(out), "--limit", "3"]) == 0
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(out),
+                 "--tasks-per-domain", "6"]) == 0
     return out
 
 

@@ -178,7 +178,7 @@ async def test_unknown_knowledge_makes_the_agent_give_up(shop: CompiledDomain, t
     traj = await run_rollout(task, shop, WorkflowAgent(shop), ScriptedUser(scenario))
     contents = [m.get("content") or "" for m in traj.messages]
     assert any("don't know my email" in c for c in contents)
-    assert "without your email" in contents[-2]
+    assert "without your email" in contents[-2].lower()
     assert traj.meta["termination"] == "user_stop"
 
 

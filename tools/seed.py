@@ -30,6 +30,12 @@ _BY_NAME = [  # (field-name pattern, faker provider) for string fields without a
 ]
 
 
+_FIRST, _LAST = re.compile(r"(^|_)first_?name$"), re.compile(r"(^|_)last_?name$")
+_FULL = re.compile(r"^(full_?)?name$|^(customer|holder|owner|member|patient|passenger|user|account_holder)_name$")
+_EMAIL = re.compile(r"(^|_)email(_address)?$")
+_PERSON_PROVIDERS = {"first_name", "last_name", "name", "email", "safe_email", "free_email"}
+
+
 def _topological(domain: Domain) -> list[Entity]:
     order: list[Entity] = []
     done: set[str] = set()
@@ -119,7 +125,38 @@ class _Seeder:
                 if parent is not None:
                     parents.append(parent)
             row[f.name] = value
+        self._agree_person(e, row, given, seen)
         return row
+
+    def _agree_person(self, e: Entity, row: dict[str, Any], given: dict[str, Any], seen: dict[str, set]) -> None:
+        """A person's generated full name and email follow their generated first and last name
+        (grace.novak@… is Grace Novak), as a real customer table's would."""
+        fields = {f.name: f for f in e.fields if f.type == "string" and f.name not in given
+                  and f.values is None and not f.foreign_key
+                  and (f.faker is None or (isinstance(f.faker, str) and f.faker in _PERSON_PROVIDERS))}
+        first = next((row[n] for n in fields if _FIRST.search(n) and isinstance(row[n], str)), None)
+        last = next((row[n] for n in fields if _LAST.search(n) and isinstance(row[n], str)), None)
+        full = next((n for n in fields if _FULL.search(n)), None)
+        if first is None or last is None:
+            if full is None or not isinstance(row[full], str) or len(row[full].split()) != 2:
+                return
+            first, last = row[full].split()
+        elif full is not None:
+            row[full] = f"{first} {last}"
+        for name in fields:
+            if _EMAIL.search(name) and isinstance(row[name], str) and "@" in row[name]:
+                row[name] = self._email_for(first, last, row[name].rsplit("@", 1)[1], seen.get(name))
+
+    def _email_for(self, first: str, last: str, host: str, taken: set | None) -> str:
+        first, last = (re.sub(r"[^a-z]", "", s.lower()) or "user" for s in (first, last))
+        local = self.rng.choice([f"{first}.{last}", f"{first}{last}", f"{first[0]}{last}", f"{first}_{last}"])
+        email, n = f"{local}@{host}", 1
+        while taken is not None and email in taken:
+            n += 1
+            email = f"{local}{n}@{host}"
+        if taken is not None:
+            taken.add(email)
+        return email
 
     def _fresh(self, e: Entity, f: EntityField, i: int, parents: list[tuple[Entity, dict[str, Any]]]) -> Any:
         if f.foreign_key and f.values is None and f.range is None:

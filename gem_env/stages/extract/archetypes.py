@@ -52,6 +52,9 @@ def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
     return {"name": name, "type": type, **kw}
 
 
+_PRODUCTS = ("wireless earbuds", "running shoes", "coffee grinder", "desk lamp", "backpack", "phone case",
+             "water bottle", "yoga mat", "rain jacket", "blender", "bluetooth speaker", "office chair")
+
 ARCHETYPES: tuple[Archetype, ...] = (
     Archetype(
         key="cards", owner="customer",
@@ -109,20 +112,20 @@ ARCHETYPES: tuple[Archetype, ...] = (
         editable=(_f("shipping_address", description="the new street address"),
                   _f("payment_method", description="the new payment method")),
         child=("item",),
-        child_fields=(_f("product_name", faker="word"), _f("amount", "number", range=[5, 300]),
+        child_fields=(_f("product_name", values=list(_PRODUCTS)), _f("amount", "number", range=[5, 300]),
                       _f("purchased_at", "datetime")),
         child_statuses=("ordered", "returned"),
         request=("return",), request_verb="create",
         request_reasons=("damaged", "wrong item", "no longer needed"),
         catalog=("product",),
-        catalog_fields=(_f("name", faker="word"), _f("price", "number", range=[5, 300]),
+        catalog_fields=(_f("name", values=list(_PRODUCTS)), _f("price", "number", range=[5, 300]),
                         _f("in_stock", "boolean")),
     ),
     Archetype(
         key="reservations", owner="customer",
-        keywords={"reservation": 3, "booking": 3, "flight": 3, "hotel": 3, "room": 2, "seat": 2,
+        keywords={"reservation": 3, "booking": 3, "flight": 3, "seat": 2,
                   "baggage": 3, "bag": 2, "passenger": 3, "cabin": 2, "check": 1, "trip": 2, "airline": 3,
-                  "guest": 2, "stay": 1, "fare": 2},
+                  "fare": 2},
         main=("reservation", "booking"), statuses=("confirmed", "checked in", "cancelled"),
         main_fields=(_f("origin", faker="city"), _f("destination", faker="city"),
                      _f("travel_date", "date", range=["2025-01-20", "2025-03-30"]),
@@ -140,6 +143,29 @@ ARCHETYPES: tuple[Archetype, ...] = (
                         _f("departure_date", "date", range=["2025-01-20", "2025-03-30"]),
                         _f("price", "number", range=[80, 900]), _f("seats_left", "integer", range=[0, 40])),
         book_verb="book", extras=("search_catalog",),
+    ),
+    Archetype(
+        key="stays", owner="guest",
+        keywords={"hotel": 4, "room": 3, "guest": 3, "stay": 2, "night": 2, "suite": 2, "deluxe": 2,
+                  "inn": 2, "resort": 2, "reservation": 2, "booking": 1, "check": 1, "confirmation": 1},
+        main=("reservation", "booking", "stay"), statuses=("confirmed", "checked in", "cancelled"),
+        main_fields=(_f("check_in", "date", range=["2025-01-20", "2025-03-30"]),
+                     _f("nights", "integer", range=[1, 7]),
+                     _f("room_type", values=["standard", "deluxe", "suite"]),
+                     _f("guests", "integer", range=[1, 4]),
+                     _f("rate", values=["flexible", "non-refundable"]),
+                     _f("total_paid", "number", range=[90, 2400]), _f("booked_on", "date")),
+        actions=(Action("cancel", ("confirmed",), "cancelled", ("change of plan", "found another hotel", "other")),),
+        editable=(_f("room_type", description="the new room type"),
+                  _f("guests", "integer", description="the new number of guests"),
+                  _f("nights", "integer", description="the new number of nights")),
+        request=("complaint",), request_verb="file", request_on_child=False,
+        request_reasons=("noise", "cleanliness", "billing error"),
+        catalog=("room",),
+        catalog_fields=(_f("room_type", values=["standard", "deluxe", "suite"]),
+                        _f("nightly_rate", "number", range=[70, 450]),
+                        _f("rooms_left", "integer", range=[0, 12])),
+        book_verb="book",
     ),
     Archetype(
         key="appointments", owner="patient",

@@ -22,6 +22,7 @@ _UNDER = re.compile(r"\b(?:under|less\s+than|below)\s+\$\s?(\d[\d,]*(?:\.\d+)?)"
 _AT_LEAST = re.compile(r"\b(?:at\s+least|minimum\s+of|no\s+less\s+than)\s+\$\s?(\d[\d,]*(?:\.\d+)?)", re.I)
 _OUR_SIDE = re.compile(r"\b(?:we|our\s+team)\b[^.]*\b(?:reply|respond|answer|process|resolve|review|refund|"
                        r"decide|contact)\w*\b", re.I)
+_PASSIVE = re.compile(r"\b(?:cannot|can't|can\s+not|not|never)\s+(?:be|been|get)\s+`?([a-z]+)", re.I)
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 
 
@@ -163,11 +164,13 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
         if m and sp.min_amount is None and (rx is _AT_LEAST or negative or "eligible" in low):
             sp.min_amount = found(float(m.group(1).replace(",", "")))
     if negative:
-        child_states = set(arch.child_statuses)
+        # "cannot be returned" names the refused act, not a status of what is refused
+        acts = {m.group(1).lower() for m in _PASSIVE.finditer(s)}
+        child_states = set(arch.child_statuses) - acts
         for v in sorted((set(quoted) | words) & child_states):  # sorted: set order varies by process
             if sp.child and set(arch.child) & words and about_request:
                 sp.blocked_child.append(found(v))
-        for v in sorted((set(quoted) | words) & set(arch.statuses)):
+        for v in sorted((set(quoted) | words) & (set(arch.statuses) - acts)):
             if sp.main in words:
                 sp.blocked_main.append(found((v, words)))
     if "only" in words and not negative:
