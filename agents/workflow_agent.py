@@ -13,7 +13,7 @@ import hashlib
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gem_env.tools import CompiledDomain, Workflow
@@ -152,6 +152,7 @@ class _Turn:
     said: list[str]
     last: dict[str, Any]
     calls_made: int
+    before: list[tuple[str, dict[str, Any], Any]] = field(default_factory=list)  # reads still true
 
     @property
     def user_text(self) -> str:
@@ -237,7 +238,28 @@ class WorkflowAgent:
                               .encode()).hexdigest()
         said = [m.get("content") or "" for m in segment if m.get("role") == "assistant" and not m.get("tool_calls")]
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
-        return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made)
+        return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
+                     self._reads_since_write(messages[:start]))
+
+    def _reads_since_write(self, messages: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], Any]]:
+        """(tool, arguments, result) of the reads after the last write in `messages`: what an
+        earlier request of the session read that is still so."""
+        replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
+        out: list[tuple[str, dict[str, Any], Any]] = []
+        for m in messages:
+            for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
+                fn = c.get("function") or {}
+                tool = self.compiled.tools.get(fn.get("name"))
+                if tool is None or tool.writes:
+                    out.clear()
+                    continue
+                try:
+                    args, result = json.loads(fn.get("arguments") or "{}"), json.loads(replies.get(c.get("id")) or "")
+                except (TypeError, json.JSONDecodeError):
+                    continue
+                if not (isinstance(result, dict) and set(result) == {"error"}):
+                    out.append((fn["name"], args, result))
+        return out
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
@@ -263,14 +285,15 @@ class WorkflowAgent:
             if step.when is not None:
                 missing += [k for k in sorted(step.when.names & set(plan.workflow.knows)) if k not in known]
             for k in [k for k in missing if k not in known]:  # an id an earlier result gives
-                value = id_from_results(k, [r for _, r in results[:done]])
+                read = [r for _, _, r in called]
+                value = id_from_results(k, read)
                 if value is None:  # or the one record there the user's words single out
-                    value = id_by_description(k, [r for _, r in results[:done]], turn.user_text)
+                    value = id_by_description(k, read, turn.user_text)
                 if value is not None:
                     known[k] = env[k] = value
             missing = [k for k in missing if k not in known]
             if missing:
-                which = _which(missing, [r for _, r in results])
+                which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
                 if which is not None:
                     return _say(S.which(turn.rng, *which))
                 write = next((st.tool for st in plan.steps if st.writes), None)
@@ -281,6 +304,10 @@ class WorkflowAgent:
             args = {name: known[v] if kind == "user" else v(env, self._rt) if kind == "result" else v
                     for name, (kind, v) in step.args.items()}
             same = next((r for e, a, r in called if not step.writes and e == step.effect and a == args), None)
+            if same is None and not step.writes:  # or what an earlier request read, unchanged since
+                same = next((r for t, a, r in reversed(turn.before) if t == step.tool and a == args), None)
+                if same is not None:
+                    called.append((step.effect, args, same))
             if same is not None:  # the same read again would only echo what was read
                 if step.as_:
                     env[step.as_] = same
