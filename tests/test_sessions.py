@@ -126,3 +126,21 @@ def test_the_open_request_moves_on_when_the_assistant_settles_it() -> None:
     assert task.scenario.requests[1].goal in system_prompt(task.scenario, 1)
     assert task.scenario.requests[1].goal not in system_prompt(task.scenario, 0) \
         or task.scenario.requests[1].goal in task.scenario.requests[0].goal
+
+
+async def test_a_session_reads_again_only_what_a_write_may_have_changed(
+        domain: tuple[CompiledDomain, list[Task]]) -> None:
+    compiled, sessions = domain
+    for task in sessions:
+        traj = await run_rollout(task, compiled, WorkflowAgent(compiled), ScriptedUser(task.scenario))
+        assert traj.verification.passed, traj.verification.failed
+        reads: set[str] = set()
+        for m in traj.messages:
+            for c in m.get("tool_calls") or []:
+                fn = c["function"]
+                if compiled.tools[fn["name"]].writes:
+                    reads.clear()
+                    continue
+                call = f"{fn['name']}{fn['arguments']}"
+                assert call not in reads, (task.id, call)  # read before, and nothing written since
+                reads.add(call)
