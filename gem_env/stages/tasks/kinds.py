@@ -55,15 +55,17 @@ def goal_text(wf: Workflow, knows: dict[str, Any]) -> str:
 
 
 def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random, actions: list[GoldAction], *,
-             confirm: bool = True, describe: bool = True) -> Request:
+             confirm: bool = True, describe: bool = True, then: GoldAction | None = None) -> Request:
     """The user's side: what they know, and what they say up front (an id at most, sometimes nothing).
     A record id that an earlier read finds from what the user does know (their customer id, from
     their email) is not theirs to know: the assistant takes it from that read's result. One of
     several records such a read lists the user names by what only it has ("my credit card"), when
-    `describe` and the assistant's rule (`id_by_description`) picks it out from that."""
-    chained, pinned = chained_ids(wf, knows, actions)
+    `describe` and the assistant's rule (`id_by_description`) picks it out from that. `then` is
+    the write a refused or declined request stops at: the ids it takes count as used there."""
+    planned = [*actions, then] if then is not None else actions
+    chained, pinned = chained_ids(wf, knows, planned)
     said = {k: v for k, v in knows.items() if k not in chained}
-    described = described_ids(wf, said, actions) if describe else {}
+    described = described_ids(wf, said, planned) if describe else {}
     for key, (name, value) in described.items():
         del said[key]
         said[name] = value
@@ -207,7 +209,8 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
         values = _rule_values(spec, message, row)
     for a in gold:  # the reads again, so later requests of a session see the same sandbox
         sandbox.call(a.tool, a.arguments)
-    return Built(_request("refuse", wf, knows, rng, gold), gold,
+    held = GoldAction(tool=write, arguments=failed.arguments if spec.kind == "write" else arguments)
+    return Built(_request("refuse", wf, knows, rng, gold, then=held), gold,
                  refusal=Refusal(tool=write, target=target_of(failed.arguments), reason=message, values=values,
                                  arguments=failed.arguments if spec.kind == "write" else arguments),
                  workflow=wf.name, topic=wf.category)
@@ -262,7 +265,8 @@ def decline(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox
     if nxt is None:
         return "no write is reached for this row"
     actions, _ = replay_workflow(wf, knows, sandbox, stop_before_write=True)
-    return Built(_request("decline", wf, knows, rng, actions, confirm=False), actions,
+    held = GoldAction(tool=nxt[0], arguments=nxt[1])
+    return Built(_request("decline", wf, knows, rng, actions, confirm=False, then=held), actions,
                  decline=Decline(tool=nxt[0], target=target_of(nxt[1]), arguments=nxt[1]), workflow=wf.name,
                  topic=wf.category)
 
