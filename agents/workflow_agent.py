@@ -325,8 +325,8 @@ class WorkflowAgent:
                     env[step.as_] = result
                 continue
             if step.writes and confirmed is not True:
-                blocked = blocking_rule(self.compiled.tools[step.tool].spec, args, [r for _, r in results], self._clock,
-                                        self._keys)
+                seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
+                blocked = blocking_rule(self.compiled.tools[step.tool].spec, args, seen, self._clock, self._keys)
                 if blocked is not None:
                     return self._failed(plan, step.tool, blocked[0], blocked[1], turn)
                 if confirmed is False:
