@@ -144,3 +144,52 @@ async def test_a_session_reads_again_only_what_a_write_may_have_changed(
                 call = f"{fn['name']}{fn['arguments']}"
                 assert call not in reads, (task.id, call)  # read before, and nothing written since
                 reads.add(call)
+
+
+SHOPLET = {
+    "name": "shoplet", "description": "Order help for a small shop (retail)", "clock": "2025-03-01T10:00:00",
+    "entities": [
+        {"name": "customers", "primary_key": "customer_id", "rows": 4,
+         "fields": [{"name": "customer_id", "faker": {"provider": "bothify", "args": {"text": "C-####"}}},
+                    {"name": "email", "unique": True, "faker": "email"}]},
+        {"name": "orders", "primary_key": "order_id", "rows": 16,
+         "fields": [{"name": "order_id", "faker": {"provider": "bothify", "args": {"text": "O-####"}}},
+                    {"name": "customer_id", "foreign_key": "customers.customer_id"},
+                    {"name": "status", "values": ["pending", "delivered"]}]}],
+    "tools": [
+        {"name": "find_customer_by_email", "kind": "read", "parameters": [{"name": "email", "type": "string"}],
+         "effect": [{"find": "customers", "as": "c", "where": {"email": "email"}},
+                    {"find": "orders", "as": "held", "where": {"customer_id": "c.customer_id"}, "many": True},
+                    {"return": {"customer_id": "c.customer_id",
+                                "orders": "project(held, ['order_id', 'status'])"}}]},
+        {"name": "cancel_order", "kind": "write", "parameters": [{"name": "order_id", "type": "string"}],
+         "effect": [{"find": "orders", "as": "o", "where": {"order_id": "order_id"}},
+                    {"require": "o.status == 'pending'",
+                     "message": "Only pending orders can be cancelled (this order is {o.status})"},
+                    {"update": "orders", "row": "o", "set": {"status": "'cancelled'"}},
+                    {"return": {"order_id": "o.order_id", "status": "'cancelled'"}}]}],
+    "workflows": [{
+        "name": "cancel_order", "goal": "Cancel your order {order_id}",
+        "anchor": {"table": "orders", "filter": "row.status == 'pending'"},
+        "knows": {"email": "lookup('customers', row.customer_id).email", "order_id": "row.order_id"},
+        "steps": [{"tool": "find_customer_by_email", "args": {"email": {"user": "email"}}, "as": "me"},
+                  {"tool": "cancel_order", "args": {"order_id": {"user": "order_id"}}, "as": "done"}],
+        "tells": {"status": "done.status"}}]}
+
+
+async def test_a_rule_seen_in_an_earlier_request_stops_the_write() -> None:
+    """A refusal after a declined request: the agent reuses the earlier read of the customer (no
+    write since) and must still see there that the order is not pending, so it never calls the write."""
+    from gem_env.tools import parse_domain
+
+    compiled = compile_domain(parse_domain(SHOPLET))
+    found = []
+    for seed in range(6):
+        for t in make_tasks(compiled, per_domain=6, seed=seed)[0]:
+            kinds = [r.kind for r in t.scenario.requests]
+            if t.category == "multi_request" and ("decline", "refuse") in zip(kinds, kinds[1:]):
+                found.append(t)
+    assert found
+    for task in found:
+        traj = await run_rollout(task, compiled, WorkflowAgent(compiled), ScriptedUser(task.scenario))
+        assert traj.verification.passed, traj.verification.failed
