@@ -38,7 +38,8 @@ class Scenario(BaseModel):
     means "yes" to a confirmation request). `unknown` lists things the user does not know and must
     not invent (the assistant has to look them up). `requests`, when given, are the session's
     requests in order: the user brings the next one only once the assistant has resolved the one
-    before; `goal`, `knows` and `decisions` then summarise them for a model user.
+    before; `goal`, `knows` and `decisions` then summarise them for readers (a model user, like the
+    scripted one, is given the open request only).
     """
 
     persona: str = "a customer"

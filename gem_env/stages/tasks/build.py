@@ -25,7 +25,7 @@ def task_id(domain: str, workflow: str, key: str) -> str:
 
 
 def session_goal(built: list[Built]) -> str:
-    """The whole session in words, for a model user: each request and the decision it takes."""
+    """The whole session in words, for readers of the task: each request and the decision it takes."""
     if len(built) == 1:
         return built[0].request.goal
     parts = []
