@@ -133,10 +133,20 @@ def _lookup_after(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Ra
 
 def _held_write_made(ctx: "_Context", built: list[K.Built]) -> bool:
     """Whether some request's write names the record a refusal or decline holds back (all of its
-    target's arguments): verification would count it as the held write made."""
-    writes = [a.arguments for b in built for a in b.actions if ctx.compiled.tools[a.tool].writes and a.ok]
+    target's arguments), which verification would count as the held write made; or a request before
+    a "which one?" request wrote on the record the user means, which would count as writing before
+    asking."""
+    def writes(requests: list[K.Built]) -> list[dict]:
+        return [a.arguments for b in requests for a in b.actions if ctx.compiled.tools[a.tool].writes and a.ok]
+
+    def names(args: dict, target: dict) -> bool:
+        return all(str(args.get(k)) == str(v) for k, v in target.items())
+
     held = [x.target for b in built for x in (b.refusal, b.decline) if x is not None]
-    return any(all(str(args.get(k)) == str(v) for k, v in target.items()) for target in held for args in writes)
+    if any(names(args, target) for target in held for args in writes(built)):
+        return True
+    return any(names(args, {b.ambiguity.key: b.ambiguity.chosen}) for i, b in enumerate(built) if b.ambiguity
+               for args in writes(built[:i]))
 
 
 def _tools(ctx: "_Context", name: str) -> set[str]:
