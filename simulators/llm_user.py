@@ -27,8 +27,7 @@ def system_prompt(scenario: Scenario, current: int = 0) -> str:
     later requests are not shown until the ones before them are settled."""
     session = scenario.session()
     request = session[min(current, len(session) - 1)]
-    knows = {**{k: v for r in session[:current] for k, v in r.knows.items()}, **request.knows} \
-        if scenario.requests else scenario.knows
+    knows = {**scenario.knows, **request.knows} if scenario.requests else scenario.knows
     facts = "\n".join(f"- {humanize(k)}: {render(v)}" for k, v in knows.items()) or "- (nothing)"
     opening = ", ".join(humanize(k) for k in request.opening if k in knows)
     unknown = [k for k in [*scenario.unknown, *request.asks] if k not in knows]

@@ -193,3 +193,13 @@ async def test_a_rule_seen_in_an_earlier_request_stops_the_write() -> None:
     for task in found:
         traj = await run_rollout(task, compiled, WorkflowAgent(compiled), ScriptedUser(task.scenario))
         assert traj.verification.passed, traj.verification.failed
+
+
+def test_a_session_gives_the_user_only_facts_its_requests_agree_on(
+        domain: tuple[CompiledDomain, list[Task]]) -> None:
+    """Another request's record id is not the user's answer while this request is open."""
+    _, sessions = domain
+    for task in sessions:
+        for key, value in task.scenario.knows.items():
+            assert all(r.knows[key] == value for r in task.scenario.requests if key in r.knows), (task.id, key)
+        assert "email" in task.scenario.knows or "first_name" in task.scenario.knows  # who they are stays
