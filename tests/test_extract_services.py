@@ -124,3 +124,16 @@ def test_an_archetype_without_requests_or_records_extracts():
     got = OfflineExtractor().extract(Document(id="pw", text=text, title="Recover your password"), RELEVANT)
     assert isinstance(got, Domain), got
     assert "service)" in got.description and got.tool("unlock_account") is not None
+
+
+def test_rules_on_any_listed_field_and_deadlines_before_a_date():
+    _, d = extract("hotel/modify-a-reservation.md")
+    assert d.entity("reservations").field("room_type").values == ["standard", "deluxe", "suite"]
+    for name in ("update_reservation_guests", "cancel_reservation"):
+        requires = [s.require for s in d.tool(name).effect if isinstance(s, RequireStep)]
+        assert "reservation_row.rate != 'non-refundable'" in requires, name  # "Non-refundable rates cannot be ..."
+    requires = [s.require for s in d.tool("update_reservation_guests").effect if isinstance(s, RequireStep)]
+    assert "days_between(today, reservation_row.check_in) >= 2" in requires  # "until 48 hours before check-in"
+    suspend = [s.require for s in extract("telecom/change-your-plan.md")[1].tool("suspend_line").effect
+               if isinstance(s, RequireStep)]
+    assert not any("!= 'suspended'" in r for r in suspend)  # the plan-change rule is not the suspension's

@@ -48,6 +48,15 @@ class Flows:
                           {"tool": f"get_{m}_details", "args": {pk: {"user": pk}}, "as": "details"}],
                 "tells": {"status": "details.status"}}
 
+    def _unblocked(self, verbs: set[str] | None) -> list[str]:
+        """Anchor conditions keeping rows the text's rules on those verbs (None: any verb) allow."""
+        out = [f"row.{fld} != '{value}'" for fld, value, words in (b.value for b in self.sp.blocked_main)
+               if verbs is None or verbs & words]
+        d = self.sp.deadline
+        if d is not None and (verbs is None or verbs & d.value[2]):
+            out.append(f"days_between(today, row.{d.value[0]}) >= {d.value[1]}")
+        return out
+
     def action_flow(self, a: Any, allowed: list[str]) -> dict[str, Any]:
         m, pk = self.sp.main, self.main_pk
         knows = {"email": self._email_of_main(), pk: f"row.{pk}"}
@@ -58,10 +67,7 @@ class Flows:
         conds = [f"row.status in {_list(allowed)}"]
         if a.guard:
             conds.append(a.guard[0].replace("r.", "row."))
-        for f in self.sp.blocked_main:
-            status, words = f.value
-            if a.verb in words:
-                conds.append(f"row.status != '{status}'")
+        conds += self._unblocked({a.verb})
         return {"name": f"{a.verb}_{m}", "category": a.verb,
                 "goal": f"{a.verb} my {m} {{{pk}}}" + (" because of {reason}" if a.reasons else ""),
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},
@@ -87,7 +93,7 @@ class Flows:
         else:
             new = "'42 Elm Street'"
         conds = [f"row.status in {_list(self.editable_statuses())}"]
-        conds += [f"row.status != '{b.value[0]}'" for b in self.sp.blocked_main]
+        conds += self._unblocked(None)
         return {"name": f"change_{m}_{name}", "category": "update",
                 "goal": f"change the {name.replace('_', ' ')} of my {m} {{{pk}}} to {{new_{name}}}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},

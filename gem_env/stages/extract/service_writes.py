@@ -16,6 +16,17 @@ def _past(verb: str) -> str:
     return verb + ("d" if verb.endswith("e") else "ed")
 
 
+_UPDATE_VERBS = {"change", "update", "modify", "modification", "edit", "amend"}
+
+
+def _label(name: str, ptype: str) -> str:
+    """How a message names a field: a count of things is "number of guests", not "guests"."""
+    words = name.replace("_", " ")
+    if ptype == "integer" and words.endswith("s") and not words.endswith("ss"):
+        return f"number of {words}"
+    return words
+
+
 class WriteTools:
     """Mixin of `ToolKit` (service_tools.py): the write tools."""
 
@@ -31,13 +42,19 @@ class WriteTools:
         return out
 
     def _blocked_main(self, verbs: set[str]) -> list[dict[str, Any]]:
-        """``require`` steps for "a `suspended` line cannot change plan" on tools doing those verbs."""
+        """``require`` steps for "a `suspended` line cannot change plan" and "changes until 48 hours
+        before check-in" on tools doing those verbs."""
         out, row = [], f"{self.sp.main}_row"
         for f in self.sp.blocked_main:
-            status, words = f.value  # type: ignore[misc]
+            fld, value, words = f.value  # type: ignore[misc]
             if words & verbs:
-                out.append({"require": f"{row}.status != '{status}'", "message": f.text[:300]})
+                out.append({"require": f"{row}.{fld} != '{value}'", "message": f.text[:300]})
                 self._cite(f)
+        d = self.sp.deadline
+        if d is not None and d.value[2] & verbs:  # type: ignore[index]
+            fld, days, _ = d.value  # type: ignore[misc]
+            out.append({"require": f"days_between(today, {row}.{fld}) >= {days}", "message": d.text[:300]})
+            self._cite(d)
         return out
 
     def action_tool(self, a: Any, allowed: list[str]) -> dict[str, Any]:
@@ -75,10 +92,10 @@ class WriteTools:
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {_list(editable)}",
                    "message": f"A {m} that is {{{row}.status}} cannot be changed"},
-                  *self._blocked_main({"change", "update", "modify", "edit", name.split("_")[0]}),
-                  {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {name.replace('_', ' ')}"}]
+                  *self._blocked_main(_UPDATE_VERBS | {name.split("_")[0]}),
+                  {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {_label(name, ptype)}"}]
         if ptype in ("integer", "number"):
-            effect.append({"require": f"{name} >= 0", "message": f"The {name.replace('_', ' ')} cannot be negative"})
+            effect.append({"require": f"{name} >= 0", "message": f"The {_label(name, ptype)} cannot be negative"})
         effect += [{"update": self.mains, "row": row, "set": {name: name}},
                    {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", "status": f"{row}.status"}}]
         word = name.split("_")[0]

@@ -23,6 +23,8 @@ _AT_LEAST = re.compile(r"\b(?:at\s+least|minimum\s+of|no\s+less\s+than)\s+\$\s?(
 _OUR_SIDE = re.compile(r"\b(?:we|our\s+team)\b[^.]*\b(?:reply|respond|answer|process|resolve|review|refund|"
                        r"decide|contact)\w*\b", re.I)
 _PASSIVE = re.compile(r"\b(?:cannot|can't|can\s+not|not|never)\s+(?:be|been|get)\s+`?([a-z]+)", re.I)
+_BEFORE = re.compile(r"\b(?:until|up\s+to|no\s+later\s+than)\s+(\d{1,3})\s+(hour|day)s?\s+before\s+"
+                     r"(?:the\s+|your\s+|its\s+)?([a-z]+(?:[-\s][a-z]+)?)", re.I)
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 
 
@@ -51,7 +53,8 @@ class Specialisation:
     window_days: Found | None = None                               # request within N days
     min_amount: Found | None = None
     blocked_child: list[Found] = field(default_factory=list)      # child statuses a request refuses
-    blocked_main: list[Found] = field(default_factory=list)       # (status, verb lemmas) main refuses
+    blocked_main: list[Found] = field(default_factory=list)       # (field, value, verb lemmas) main refuses
+    deadline: Found | None = None                                  # (date field, days, verb lemmas): until N before
     only_from: dict[str, Found] = field(default_factory=dict)      # action verb -> allowed statuses
     reply_days: Found | None = None                                # we reply within N business days
     freeze_on: Found | None = None                                 # reason that also freezes the main
@@ -73,7 +76,8 @@ def sentences(text: str) -> list[tuple[int, int, str]]:
 def _words(text: str) -> set[str]:
     """Lemmas and the lower-cased words themselves ("pending" stays findable as a status)."""
     raw = re.findall(r"[A-Za-z]+", text)
-    return {tf.lemma(w) for w in raw} | {w.lower() for w in raw}
+    verbs = {v for v in map(tf.verb_lemma, raw) if v}  # "cancelled" -> "cancel", where lemma keeps "cancell"
+    return {tf.lemma(w) for w in raw} | {w.lower() for w in raw} | verbs
 
 
 def _choose(candidates: tuple[str, ...], counts: dict[str, int]) -> str | None:
@@ -170,9 +174,15 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
         for v in sorted((set(quoted) | words) & child_states):  # sorted: set order varies by process
             if sp.child and set(arch.child) & words and about_request:
                 sp.blocked_child.append(found(v))
+        neg = _NEGATION.search(s)
+        refused = _words(s[neg.end():])  # type: ignore[union-attr]  # the verbs of what is refused
         for v in sorted((set(quoted) | words) & (set(arch.statuses) - acts)):
             if sp.main in words:
-                sp.blocked_main.append(found((v, words)))
+                sp.blocked_main.append(found(("status", v, refused)))
+        _blocked_values(arch, sp, low[:neg.start()], words, refused, found)  # type: ignore[union-attr]
+    d = _BEFORE.search(s)
+    if d and sp.deadline is None:
+        _read_deadline(arch, sp, d, words, found)
     if "only" in words and not negative:
         states = [v for v in quoted if v in set(arch.statuses) | set(sp.statuses.value if sp.statuses else [])]
         for a in arch.actions:
@@ -180,3 +190,28 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
                 sp.only_from.setdefault(a.verb, found(states))
     if "fraud" in words and "freeze" in words and sp.freeze_on is None:
         sp.freeze_on = found("fraud")
+
+
+def _blocked_values(arch: Archetype, sp: Specialisation, subject: str, words: set[str], refused: set[str],
+                    found: Any) -> None:
+    """"Non-refundable rates cannot be modified": a value of one of the main record's listed fields,
+    named before the negation together with the field, blocks the verbs of the sentence."""
+    for f in arch.main_fields:
+        values = sp.enums[f["name"]].value if f["name"] in sp.enums else f.get("values")
+        if not values or f["name"].split("_")[0] not in words:
+            continue
+        for v in values:
+            if re.search(rf"(?<![\w-]){re.escape(str(v).lower())}(?![\w-])", subject):
+                sp.blocked_main.append(found((f["name"], v, refused)))
+
+
+def _read_deadline(arch: Archetype, sp: Specialisation, m: re.Match, words: set[str], found: Any) -> None:
+    """"Changes are possible until 48 hours before check-in": a date field of the main record the
+    verbs of the sentence must stay N days ahead of."""
+    said = re.sub(r"[-\s]+", "_", m.group(3).lower())
+    for f in arch.main_fields:
+        if f.get("type") in ("date", "datetime") and (f["name"] == said or f["name"].split("_")[0] == said.split("_")[0]):
+            n = int(m.group(1))
+            days = -(-n // 24) if m.group(2).lower() == "hour" else n
+            sp.deadline = found((f["name"], days, words))
+            return
