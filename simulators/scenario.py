@@ -28,6 +28,9 @@ class Request(BaseModel):
     confirm: bool = True
     asks: list[str] = Field(default_factory=list)
     about: str = Field(default="", description="what a lookup asks about when no key the user knows names it")
+    found: dict[str, Any] = Field(default_factory=dict, description=(
+        "record ids the assistant finds in tool results (the user does not know them): for replaying "
+        "the request's workflow, never said by the user"))
 
 
 class Scenario(BaseModel):
@@ -49,6 +52,7 @@ class Scenario(BaseModel):
     unknown: list[str] = Field(default_factory=list)
     decisions: dict[str, Any] = Field(default_factory=lambda: {"confirm": True})
     requests: list[Request] = Field(default_factory=list)
+    found: dict[str, Any] = Field(default_factory=dict, description="the requests' `found`, merged")
 
     def session(self) -> list[Request]:
         """The requests in order (a scenario without `requests` is one request)."""

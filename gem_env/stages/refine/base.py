@@ -70,7 +70,7 @@ def refinable(task: Task) -> str | None:
 
 
 def start(task: Task, compiled: CompiledDomain) -> Variant:
-    part = Part(task.workflow, dict(task.scenario.knows), task.scenario)
+    part = Part(task.workflow, {**task.scenario.found, **task.scenario.knows}, task.scenario)  # ids found too
     return Variant(task=task, compiled=compiled, parts=[part],
                    plan=task.plan.model_copy(deep=True) if task.plan else EpisodePlan())
 

@@ -74,7 +74,7 @@ def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random,
     opening += [k for k in pinned if k not in opening]
     opening += [name for name, _ in described.values()]
     return Request(kind=kind, goal=goal_text(wf, knows), intent=user_words(wf.goal, said, said_value), knows=said,
-                   opening=opening, confirm=confirm)
+                   opening=opening, confirm=confirm, found={k: v for k, v in knows.items() if k not in said})
 
 
 def described_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction]) -> dict[str, tuple[str, str]]:
