@@ -93,8 +93,10 @@ def described_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction])
             continue
         recs = next(recs for res in reversed(results) for recs in record_lists(res) if record in recs)
         rest = " ".join(said_value(k, v) for k, v in said.items() if k != key)
-        names = sorted((d for d in distinguishing(record, recs, key) if d[0] not in said), key=lambda d: d[0] == "status")
-        for name, text in names:
+        noun = key[:-3] if key.endswith("_id") else key
+        names = sorted(((f if f.startswith(noun) else f"{noun}_{f}", v) for f, v in distinguishing(record, recs, key)),
+                       key=lambda d: d[0].endswith("status"))
+        for name, text in [d for d in names if d[0] not in said]:  # "card_status": "my card status is frozen"
             if str(id_by_description(key, results, f"{rest} {text}")) == str(value):
                 out[key] = (name, text)
                 break
