@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from gem_env.cli import main
+from gem_env.stages.extract.offline import OfflineExtractor
 from gem_env.stages.extract.llm import EXAMPLE_DOMAIN
 from gem_env.testing import FakeOpenAIServer, JSONReply
 from gem_env.tools import load_domain
@@ -72,8 +73,10 @@ def test_seed_and_limit(tmp_path: Path) -> None:
     assert main(["extract", str(CORPUS), "--out", str(tmp_path / "a"), "--limit", "5", "--seed", "7"]) == 0
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert manifest["counts"]["documents"] == 5 and manifest["config"]["seed"] == 7
-    domain = json.loads(next((tmp_path / "a" / "domains").glob("*.json")).read_text())
-    assert domain["seed"] == 7
+    seeds = {d["provenance"]["doc_id"]: d["seed"] for d in
+             (json.loads(p.read_text()) for p in (tmp_path / "a" / "domains").glob("*.json"))}
+    assert seeds and all(s == OfflineExtractor(seed=7).document_seed(doc) for doc, s in seeds.items())
+    assert len(set(seeds.values())) == len(seeds)  # each document's records are its own
 
 
 def test_unreadable_lines_are_reported_in_place(tmp_path: Path) -> None:

@@ -196,7 +196,7 @@ async def test_gym_shows_category_and_the_turns_tool_set(taskset: Any, tmp_path:
 def test_synthesize_refine_slot(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(out), "--limit", "2",
-                 "--quiet", "--refine", "chain+distractors,miss_func"]) == 0
+                 "--tasks-per-domain", "6", "--quiet", "--refine", "chain+distractors,miss_func"]) == 0
     tasks = [json.loads(line) for line in (out / "tasks.jsonl").open()]
     variants = [t for t in tasks if t["parent_id"]]
     assert variants and {t["category"] for t in variants} <= {"chain+distractors", "miss_func"}

@@ -327,7 +327,8 @@ class ProcedureBuilder(FieldRules):
         if self.truncated:
             description += f" [first {self.ex.max_steps} steps]"
         data = {
-            "name": domain_name, "description": description, "clock": self.ex.clock, "seed": self.ex.seed,
+            "name": domain_name, "description": description, "clock": self.ex.clock,
+            "seed": self.ex.document_seed(self.doc.id),
             "entities": [entity], "tools": tools, "workflows": [workflow], "policy": policy,
             "provenance": {"doc_id": doc.id, "source": doc.source or None, "license": doc.license or None,
                            "spans": [_span(text, a, b) for a, b in spans]},
