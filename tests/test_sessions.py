@@ -203,3 +203,36 @@ def test_a_session_gives_the_user_only_facts_its_requests_agree_on(
         for key, value in task.scenario.knows.items():
             assert all(r.knows[key] == value for r in task.scenario.requests if key in r.knows), (task.id, key)
         assert "email" in task.scenario.knows or "first_name" in task.scenario.knows  # who they are stays
+
+
+async def test_the_model_user_contract_holds_over_an_openai_endpoint() -> None:
+    """The same contract through the real client path (`make_user("llm", ...)`) against the local
+    test server: each request body's system prompt holds the open request only."""
+    import asyncio
+
+    from gem_env.backends import make_user
+    from gem_env.llm import LLMClient, LLMConfig
+    from gem_env.testing import FakeOpenAIServer, Text
+
+    compiled = compile_domain(load_domain(EXAMPLES / "shop.yaml"))
+    task = next(t for t in make_tasks(compiled, per_domain=6, seed=0)[0] if t.category == "multi_request")
+    requests = task.scenario.requests
+    scripted = ScriptedUser(task.scenario)
+    prompts: list[str] = []
+
+    def answer(body: dict[str, Any]) -> Text:
+        system, _greeting, *turns = body["messages"]
+        prompts.append(system["content"])
+        conversation = [{"role": "system", "content": ""}] + [
+            {"role": "user" if m["role"] == "assistant" else "assistant", "content": m["content"]} for m in turns]
+        return Text(asyncio.run(scripted.reply(conversation)))
+
+    with FakeOpenAIServer(answer) as srv:
+        client = LLMClient(LLMConfig(model="fake-user", base_url=srv.base_url, max_retries=0, timeout=10))
+        try:
+            traj = await run_rollout(task, compiled, WorkflowAgent(compiled), make_user("llm", task.scenario, client))
+        finally:
+            await client.aclose()
+    assert traj.verification.passed, traj.verification.failed
+    on = [next(i for i, r in enumerate(requests) if f"{r.goal}." in p) for p in prompts]
+    assert on == sorted(on) and set(on) == set(range(len(requests)))
