@@ -25,7 +25,7 @@ from . import speech as S
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .ids import id_by_description, id_from_results, record_lists
 from .lookup import finder_tools, lookup_plans, lookup_reply, recognise_lookup
-from .prechecks import NoDatabase, blocking_rule, is_rule_message, records
+from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_write, records
 from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -239,27 +239,7 @@ class WorkflowAgent:
         said = [m.get("content") or "" for m in segment if m.get("role") == "assistant" and not m.get("tool_calls")]
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
-                     self._reads_since_write(messages[:start]))
-
-    def _reads_since_write(self, messages: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], Any]]:
-        """(tool, arguments, result) of the reads after the last write in `messages`: what an
-        earlier request of the session read that is still so."""
-        replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
-        out: list[tuple[str, dict[str, Any], Any]] = []
-        for m in messages:
-            for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
-                fn = c.get("function") or {}
-                tool = self.compiled.tools.get(fn.get("name"))
-                if tool is None or tool.writes:
-                    out.clear()
-                    continue
-                try:
-                    args, result = json.loads(fn.get("arguments") or "{}"), json.loads(replies.get(c.get("id")) or "")
-                except (TypeError, json.JSONDecodeError):
-                    continue
-                if not (isinstance(result, dict) and set(result) == {"error"}):
-                    out.append((fn["name"], args, result))
-        return out
+                     reads_since_write(messages[:start], self.compiled))
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
