@@ -46,8 +46,10 @@ def make_session(ctx: "_Context", taken: set[str]) -> Task | None:
 
 
 def _owners(ctx: "_Context", rng: random.Random) -> list[Owner]:
-    """Customers by how many of the domain's workflows they have a record for (most first; ties
-    in a seeded order)."""
+    """Customers by how many of the domain's workflows they have a record to do for (a session
+    starts with one done), then a record refused or declined for, most first; ties in a seeded
+    order."""
+    can: dict[Owner, set[str]] = {}
     covered: dict[Owner, set[str]] = {}
     for wf in ctx.workflows:
         for matching in (True, False):
@@ -55,9 +57,10 @@ def _owners(ctx: "_Context", rng: random.Random) -> list[Owner]:
                 owner = ctx.owners.of(wf.anchor.table, row)
                 if owner is not None:
                     covered.setdefault(owner, set()).add(f"{wf.name}:{matching}")
+                    can.setdefault(owner, set()).update([wf.name] if matching else [])
     order = sorted(covered)
     rng.shuffle(order)
-    return sorted(order, key=lambda o: -len(covered[o]))
+    return sorted(order, key=lambda o: (-len(can.get(o, ())), -len(covered[o])))
 
 
 def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random) -> Task | None:
