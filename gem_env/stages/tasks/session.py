@@ -30,14 +30,17 @@ def make_session(ctx: "_Context", taken: set[str]) -> Task | None:
     tail = ["refuse", "decline", "complete", "lookup", "disambiguate"]
     rng.shuffle(tail)
     best: tuple[tuple[int, int], Task, Owner] | None = None
-    for owner in [o for o in _owners(ctx, rng) if o not in ctx.session_owners][:OWNERS_TRIED]:
+    made = 0
+    # the first few customers that make a session at all (a customer with one record may not)
+    for owner in [o for o in _owners(ctx, rng) if o not in ctx.session_owners][:4 * OWNERS_TRIED]:
         task = _session(ctx, owner, ["complete", "lookup_after", *tail], random.Random(rng.random()))
         if task is None or task.id in taken:
             continue
+        made += 1
         score = (len(task.scenario.requests), len({a.tool for a in task.gold_actions}))
         if best is None or score > best[0]:
             best = (score, task, owner)
-        if score[0] >= SIZE:
+        if score[0] >= SIZE or made >= OWNERS_TRIED:
             break
     if best is None:
         return None
@@ -46,10 +49,8 @@ def make_session(ctx: "_Context", taken: set[str]) -> Task | None:
 
 
 def _owners(ctx: "_Context", rng: random.Random) -> list[Owner]:
-    """Customers by how many of the domain's workflows they have a record to do for (a session
-    starts with one done), then a record refused or declined for, most first; ties in a seeded
-    order."""
-    can: dict[Owner, set[str]] = {}
+    """Customers by how many of the domain's workflows they have a record for (most first; ties
+    in a seeded order)."""
     covered: dict[Owner, set[str]] = {}
     for wf in ctx.workflows:
         for matching in (True, False):
@@ -57,10 +58,9 @@ def _owners(ctx: "_Context", rng: random.Random) -> list[Owner]:
                 owner = ctx.owners.of(wf.anchor.table, row)
                 if owner is not None:
                     covered.setdefault(owner, set()).add(f"{wf.name}:{matching}")
-                    can.setdefault(owner, set()).update([wf.name] if matching else [])
     order = sorted(covered)
     rng.shuffle(order)
-    return sorted(order, key=lambda o: (-len(can.get(o, ())), -len(covered[o])))
+    return sorted(order, key=lambda o: -len(covered[o]))
 
 
 def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random) -> Task | None:
@@ -69,7 +69,7 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
     try:
         initial = sandbox.state_hash()
         built: list[K.Built] = []
-        rows: set[str] = set()  # the records requests so far were about
+        rows: set[str] = set()  # "workflow:record" of the requests so far
         for kind in kinds:
             if len(built) >= SIZE:
                 break
@@ -88,19 +88,19 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
 
 def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random.Random,
           owner: Owner, rows: set[str]) -> K.Built | None:
-    """The session's next request of `kind`; `rows` (the records asked about so far) grows by its
-    record."""
+    """The session's next request of `kind`; `rows` ("workflow:record" asked about so far) grows
+    by its own."""
     if kind == "lookup_after":
         return _lookup_after(ctx, built, sandbox, rng)
     used = {a.tool for b in built for a in b.actions}
-    rows |= {str(v) for b in built for v in b.request.knows.values()}
-    # a record an earlier request settled is not asked about again (a declined write done after all)
-    candidates = [c for c in ctx.candidates(kind, owner) if c[0] not in rows]
+    # a record an earlier request of the same workflow settled is not asked about again (a declined
+    # write done after all); another workflow may take it up (a held write made is checked below)
+    candidates = [c for c in ctx.candidates(kind, owner) if f"{c[1]}:{c[0]}" not in rows]
     own = {f.table for f in finder_tools(ctx.compiled)} if kind == "lookup" else set()
     # tools the session has not used yet first (stable); questions about the user's own profile first
     candidates.sort(key=lambda c: (-len(_tools(ctx, c[1]) - used), c[1] not in own))
     first: tuple[str, K.Built] | None = None
-    for key, _, builder in candidates[:TRIES_PER_REQUEST]:
+    for key, name, builder in candidates[:TRIES_PER_REQUEST]:
         snap = sandbox.snapshot()
         got = builder(sandbox, rng)
         if isinstance(got, K.Built) and _held_write_made(ctx, [*built, got]):
@@ -108,9 +108,9 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
             continue
         if isinstance(got, K.Built):
             if kind != "lookup" or len(got.actions) > 1:
-                first = (key, got)
+                first = (f"{name}:{key}", got)
                 break
-            first = first or (key, got)  # a lookup only reads: trying another leaves the sandbox as it was
+            first = first or (f"{name}:{key}", got)  # a lookup only reads: trying another leaves the sandbox as it was
     if first is None:
         return None
     rows.add(first[0])
