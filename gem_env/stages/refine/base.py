@@ -70,7 +70,8 @@ def refinable(task: Task) -> str | None:
 
 
 def start(task: Task, compiled: CompiledDomain) -> Variant:
-    part = Part(task.workflow, {**task.scenario.found, **task.scenario.knows}, task.scenario)  # ids found too
+    knows = {**task.scenario.found, **task.scenario.knows}  # the ids the assistant finds too: when an operator
+    part = Part(task.workflow, knows, task.scenario.model_copy(update={"knows": knows}))  # hides them, the user knows
     return Variant(task=task, compiled=compiled, parts=[part],
                    plan=task.plan.model_copy(deep=True) if task.plan else EpisodePlan())
 
