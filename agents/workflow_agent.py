@@ -311,7 +311,9 @@ class WorkflowAgent:
                     return self._failed(plan, step.tool, blocked[0], blocked[1], turn)
                 if confirmed is False:
                     return _say(f"{S.pick(turn.rng, S.DECLINED)} {S.pick(turn.rng, S.CLOSE)}")
-                return _say(S.pick(turn.rng, S.CONFIRM, action=S.action(plan.workflow.goal, step.tool, known),
+                writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
+                main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
+                return _say(S.pick(turn.rng, S.CONFIRM, action=S.action(plan.workflow.goal, main, known),
                                    details=S.details(args, _SECRET)))
             return _call(step.tool, args, turn)
         return self._report(plan, env, wrote, turn)

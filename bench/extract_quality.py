@@ -11,7 +11,8 @@
 - ``structure``: over the documents the offline filter keeps from tau2_banking_kb_docs.jsonl,
   support_policies.jsonl and examples/corpus, per compiled domain: tables, the share with >= 2
   tables linked by a foreign key (target >= 0.7), parameters per tool (target >= 1.8), enum
-  parameters and ``require`` steps per domain, tools, **no-op tools** (target 0: a write tool that
+  parameters and ``require`` steps per domain, tools (also by path: service archetype or
+  procedure fallback), **no-op tools** (target 0: a write tool that
   inserts, updates and deletes nothing, or a read tool returning the same expression over the same
   finds as an earlier tool) and **tools made from a tip or rule** (target 0: the tool's source
   sentence is a prohibition, advice or a rule about the assistant: "Don't...", "You should...",
@@ -171,6 +172,9 @@ def structure(paths: list[Path]) -> dict[str, Any]:
         c["tables"] += len(got.entities)
         c["linked"] += linked(got)
         c["tools"] += len(got.tools)
+        path = "service" if " service)" in got.description else "procedure"
+        c[f"{path}_domains"] += 1
+        c[f"{path}_tools"] += len(got.tools)
         c["workflows"] += len(got.workflows)
         per_tool += [len(t.parameters) for t in got.tools]
         c["enums"] += sum(1 for t in got.tools for p in t.parameters if p.enum)
@@ -185,6 +189,9 @@ def structure(paths: list[Path]) -> dict[str, Any]:
             "tables_per_domain": round(c["tables"] / n, 2),
             "share_linked_tables": round(c["linked"] / n, 3), "target_linked": 0.7,
             "tools_per_domain": round(c["tools"] / n, 2),
+            "tools_per_domain_by_path": {p: round(c[f"{p}_tools"] / max(1, c[f"{p}_domains"]), 2)
+                                         for p in ("service", "procedure")},
+            "domains_by_path": {p: c[f"{p}_domains"] for p in ("service", "procedure")},
             "workflows_per_domain": round(c["workflows"] / n, 2),
             "params_per_tool": round(sum(per_tool) / max(1, len(per_tool)), 2), "target_params": 1.8,
             "enum_params_per_domain": round(c["enums"] / n, 2),

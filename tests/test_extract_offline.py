@@ -181,3 +181,52 @@ def test_wikihow_workflows_have_the_given_number_of_steps() -> None:
         got = ex.extract(Document(id=rec["id"], text=rec["text"], title=rec.get("title", "")), RELEVANT)
         exact += isinstance(got, Domain) and len(got.workflows[0].steps) == len(rec["steps"])
     assert exact / len(records) >= 0.9
+
+
+def test_steps_with_nothing_to_read_record_progress_in_order() -> None:
+    """Read steps that would return what an earlier one did become progress writes (no no-op tools),
+    one workflow step each (the text's step count kept), done in the text's order."""
+    text = ("# Add a service\n\n1. Pull up the account.\n2. Ask the customer how they heard about it.\n"
+            "3. Ask the oracle for the plan.\n4. Update the account.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="p", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    assert len(domain.workflows[0].steps) == 4
+    by_step = [domain.tool(s.tool) for s in domain.workflows[0].steps]
+    assert [t.kind for t in by_step] == ["read", "write", "write", "write"]
+    returns = [json.dumps(t.effect[-1].return_, sort_keys=True) for t in by_step if t.kind == "read"]
+    assert len(returns) == len(set(returns))
+    compiled = check_domain(domain)
+    sandbox = compiled.new_sandbox()
+    key = domain.entities[0].primary_key
+    record = next(iter(sandbox.dump()[domain.entities[0].name]))
+    third, second = by_step[2].name, by_step[1].name
+    before = sandbox.state_hash()
+    out_of_order = sandbox.call(third, {key: record})
+    assert not out_of_order.ok and "Out of order" in out_of_order.error and sandbox.state_hash() == before
+    assert sandbox.call(second, {key: record}).value["progress"] == second.replace("_", " ")
+    assert sandbox.call(third, {key: record}).ok
+    tasks, _ = make_tasks(compiled, per_domain=2, kinds=("complete",))
+    assert tasks
+
+
+def test_a_procedure_domain_finds_the_customers_records_by_email() -> None:
+    text = "# Close an account\n\n1. Find the account.\n2. Close the account.\n"
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="c", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    sandbox = check_domain(domain).new_sandbox()
+    rows = sandbox.dump()["accounts"]
+    email = next(iter(rows.values()))["owner_email"]
+    listed = sandbox.call("find_accounts_by_email", {"email": email.upper()}).value["accounts"]
+    assert {r["account_id"] for r in listed} == {k for k, r in rows.items() if r["owner_email"] == email}
+    assert not sandbox.call("find_accounts_by_email", {"email": "nobody@example.org"}).ok
+
+
+def test_an_abbreviated_label_is_not_the_steps_verb() -> None:
+    """"[N/A] (communication): Respond ..." acts by its text's verb, not by "N"."""
+    text = ("Actions:\n- [Pull up Account] (interaction): Ask for the full name.\n"
+            "- [N/A] (communication): Respond with the information to the customer in natural language\n"
+            "- [Update Account] (interaction): Remove the service.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="n", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    names = [s.tool for s in domain.workflows[0].steps]
+    assert names[1].startswith("respond") and not any(len(p) == 1 for n in names for p in n.split("_")), names

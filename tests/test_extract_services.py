@@ -126,6 +126,36 @@ def test_an_archetype_without_requests_or_records_extracts():
     assert "service)" in got.description and got.tool("unlock_account") is not None
 
 
+def test_a_membership_text_maps_to_subscriptions_by_its_subject():
+    """"Freeze your gym membership" shares "freeze" and "charged" with cards; what it is about is a
+    membership, and its "not more than twice a year" rule guards the freeze by the count it keeps."""
+    doc = next(d for d in iter_documents([ROOT / "examples" / "corpus" / "more-businesses.jsonl"])
+               if d.id == "gym-freeze-membership")
+    assert service.score(service.ARCHETYPES[0], doc.text, doc.title) > 0  # cards does score
+    assert service.pick(doc.text, doc.title).key == "subscriptions"
+    d = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(d, Domain) and d.entity("memberships") is not None
+    freeze = d.tool("freeze_membership")
+    requires = [s.require for s in freeze.effect if isinstance(s, RequireStep)]
+    assert "membership_row.freezes_this_year < 2" in requires
+    compiled = check_domain(d)
+    sandbox = compiled.new_sandbox()
+    used_up = next(k for k, r in sandbox.dump()["memberships"].items()
+                   if r["status"] == "active" and r["freezes_this_year"] == 2)
+    refused = sandbox.call("freeze_membership", {"membership_id": used_up, "reason": "travel"})
+    assert not refused.ok and "more than twice" in refused.error
+    assert service.pick("Cancel your phone line or change its plan; roaming costs extra.", "Phone line").key == "lines"
+
+
+def test_id_patterns_of_one_domain_differ():
+    """"member" and "membership" both start MMB: the later noun's ids get a longer prefix."""
+    doc = next(d for d in iter_documents([ROOT / "examples" / "corpus" / "more-businesses.jsonl"])
+               if d.id == "gym-freeze-membership")
+    d = OfflineExtractor().extract(doc, RELEVANT)
+    prefixes = [e.fields[0].faker.args["text"].split("-")[0] for e in d.entities if e.fields[0].faker]
+    assert len(prefixes) == len(set(prefixes)) >= 3, prefixes
+
+
 def test_rules_on_any_listed_field_and_deadlines_before_a_date():
     _, d = extract("hotel/modify-a-reservation.md")
     assert d.entity("reservations").field("room_type").values == ["standard", "deluxe", "suite"]

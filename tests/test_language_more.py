@@ -221,7 +221,9 @@ def test_workflow_let_and_step_groups_expand():
     assert steps[0].when == "card_id != ''"
     assert steps[1].when == "len((listing.lines)) > 0"
     assert steps[1].args["txn_id"].result == "(first((listing.lines)))"
-    assert workflow_domain([wf], groups).workflows[0].tells["line"] == "(first((listing.lines)))"
+    tells = workflow_domain([wf], groups).workflows[0].tells  # listing is bound by a conditional step
+    assert tells["line"] == "((first((listing.lines)))) if listing != null else null"
+    assert tells["dispute"] == "(d.dispute_id) if d != null else null"
 
 
 def test_workflow_let_feeds_arguments():
@@ -279,6 +281,31 @@ def test_the_card_disputes_example_uses_the_language_and_admits_every_workflow()
                  and t.category not in ("decline", "refusal", "multi_request"))
     assert fraud.required_outputs["dispute_id"].startswith("DSP-1") and fraud.required_outputs["card_status"] == "frozen"
     assert [a.tool for a in fraud.gold_actions] == ["find_customer_by_email", "open_dispute"]
+
+
+def test_a_name_bound_in_a_skipped_step_leaves_its_output_untold():
+    """A step skipped by its `when` binds its `as` name to null; a `tells` entry reading it tells
+    nothing for that row (left out), the other entries still do, and the task is still made."""
+    from gem_env.stages.tasks import make_tasks
+    tool = {"name": "card_transactions", "kind": "read", "parameters": [{"name": "card_id"}],
+            "effect": [{"find": "transactions", "as": "txns", "many": True, "where": {"card_id": "card_id"}},
+                       {"return": {"ids": "[t.txn_id for t in txns]", "count": "len(txns)"}}]}
+    wf = {"name": "dispute_big", "goal": "dispute a big charge on card {card_id}", "category": "dispute",
+          "anchor": {"table": "cards", "filter": "count_rows('transactions', {card_id: row.card_id}) > 0"},
+          "knows": {"card_id": "row.card_id"},
+          "steps": [{"tool": "card_transactions", "args": {"card_id": {"user": "card_id"}}, "as": "listing"},
+                    {"tool": "dispute_charge", "args": {"txn_id": {"result": "first(listing.ids)"},
+                                                        "reason": {"const": "duplicate"}},
+                     "as": "d", "when": "listing.count > 1000"}],  # never true: always skipped
+          "tells": {"dispute": "d.dispute_id", "charges": "listing.count"}}
+    data = bank().model_dump(by_alias=True, exclude_none=True)
+    data["tools"].append(tool)
+    data["workflows"] = [wf]
+    compiled = compile_domain(parse_domain(data))
+    tasks, rejected = make_tasks(compiled, per_domain=2, kinds=("complete",))
+    assert tasks, rejected
+    assert [a.tool for a in tasks[0].gold_actions] == ["card_transactions"]
+    assert set(tasks[0].required_outputs) == {"charges"}
 
 
 def test_a_persons_name_and_email_agree():

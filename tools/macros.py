@@ -7,6 +7,10 @@ Both are expanded into plain workflow steps before validation, so everything tha
   and-ed into each of them);
 - ``{let: {name: EXPR}}`` binds a name for the steps after it: its expression is substituted into
   their ``result`` bindings, ``when`` conditions, and the workflow's ``tells``.
+
+A step skipped by its ``when`` binds its ``as`` name to null (the runners do that); a ``tells``
+entry reading a name that only such steps bind is made null-safe here (``(EXPR) if NAME != null
+else null``), so that output is simply not told when the step did not run.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ import copy
 from typing import Any
 
 from .errors import ExprError
-from .expr import substitute
+from .expr import compile_expr, substitute
 
 _MAX_DEPTH = 8
 
@@ -47,9 +51,29 @@ def _expand_workflow(wf: dict[str, Any], groups: dict[str, Any]) -> dict[str, An
         plain.append(_substituted_step(step, lets, where) if lets else step)
     out = dict(wf)
     out["steps"] = plain
-    if lets and isinstance(wf.get("tells"), dict):
-        out["tells"] = {k: _sub(v, lets, where) if isinstance(v, str) else v for k, v in wf["tells"].items()}
+    if isinstance(wf.get("tells"), dict):
+        maybe_null = _conditional_names(plain)
+        out["tells"] = {k: _null_safe(_sub(v, lets, where), maybe_null) if isinstance(v, str) else v
+                        for k, v in wf["tells"].items()}
     return out
+
+
+def _conditional_names(steps: list[Any]) -> set[str]:
+    """`as` names bound only by steps with a `when` (null when those steps are skipped)."""
+    bound = [(s["as"], bool(s.get("when"))) for s in steps if isinstance(s, dict) and isinstance(s.get("as"), str)]
+    return {name for name, _ in bound} - {name for name, conditional in bound if not conditional}
+
+
+def _null_safe(src: str, maybe_null: set[str]) -> str:
+    """`src` guarded against each name it reads that may be null (unchanged if it does not parse:
+    the compiler reports that)."""
+    try:
+        names = compile_expr(src).names & maybe_null
+    except ExprError:
+        return src
+    for name in sorted(names):
+        src = f"({src}) if {name} != null else null"
+    return src
 
 
 def _inline_groups(steps: list[Any], groups: dict[str, Any], where: str, depth: int) -> list[Any]:

@@ -1,7 +1,8 @@
 """Stage 2, offline: a runnable domain from the text's own structure.
 
 Two paths. A text about a service (scored against the archetypes in ``archetypes.py``: cards,
-accounts, orders, reservations, appointments, lines, loans, utility, payments, profiles, tickets)
+accounts, orders, reservations, appointments, lines, subscriptions, loans, utility, payments,
+profiles, tickets; what the title is about decides between those the text qualifies for)
 becomes that service's multi-entity domain specialised with the text (``service.py``: its nouns,
 listed values as enums, stated rules as ``require`` steps, ids in its pattern, spans for all of
 it). Any other procedure takes the path below (``procedure.py``), as it always did:
@@ -14,12 +15,14 @@ own. Everything acts on one main entity table, the noun the steps act on (card, 
   ``status`` whose seeded values include a starting state on most rows (and the statuses the text
   names), and one field per condition the text states (a boolean flag, a date for "within N
   days", a number for "at least N", the status itself for "only `active` cards");
-- ``get_<entity>`` finds a row by id; each step's tool finds the row, checks its preconditions
-  (``require``, with the text's sentence as the message) and the values the user must give ("confirm
-  with your PIN"), then either returns the row (read: look up, check, verify, navigate) or sets
-  ``status`` to the verb's participle (write: freeze -> frozen, cancel -> cancelled, generic ->
-  "<verb>ed"); a UI label names the action ("Tap **Freeze card**"); tools never show back what the
-  user must give, nor secrets;
+- ``get_<entity>`` finds a row by id, ``find_<entities>_by_email`` lists the customer's rows; each
+  step's tool finds the row, checks its preconditions (``require``, with the text's sentence as the
+  message) and the values the user must give ("confirm with your PIN"), then either returns what it
+  looks up (read: look up, check, verify, navigate) or sets ``status`` to the verb's participle
+  (write: freeze -> frozen, cancel -> cancelled, generic -> "<verb>ed"); a read step that would
+  return what an earlier one did ("Ask the customer", "Review the terms") records instead that it is
+  done, in order, on the row's ``progress`` (no tool repeats another); a UI label names the action
+  ("Tap **Freeze card**"); tools never show back what the user must give, nor secrets;
 - the workflow is anchored on rows where every precondition holds, the user knows the id (and the
   values the steps ask for), and the assistant must tell the final status (or, for a read-only
   procedure, the value looked up).

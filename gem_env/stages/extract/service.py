@@ -31,6 +31,17 @@ def score(arch: Archetype, text: str, title: str) -> float:
     return sum(w * (2 if k in title_words else 1) for k, w in arch.keywords.items() if k in words | title_words)
 
 
+TITLE_SUBJECT = 4.0
+
+
+def rank(arch: Archetype, text: str, title: str) -> float:
+    """`score`, plus TITLE_SUBJECT when the title names the archetype's main record: what the text
+    is about decides between archetypes ("Freeze your gym membership" is about a membership, whatever
+    verb it shares with cards), but not whether the text is a service's at all."""
+    title_words = {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", title)}
+    return score(arch, text, title) + (TITLE_SUBJECT if set(arch.main) & title_words else 0.0)
+
+
 SURE_SCORE = 8.0
 #: words of a text about a service's customers (not a how-to for one's own things)
 SERVICE_CUES = frozenset({"customer", "agent", "account", "online", "app", "website", "support", "policy",
@@ -38,15 +49,15 @@ SERVICE_CUES = frozenset({"customer", "agent", "account", "online", "app", "webs
 
 
 def pick(text: str, title: str) -> Archetype | None:
-    """The archetype the text is most about, or None when none scores MIN_SCORE; between MIN_SCORE
-    and SURE_SCORE the text must also read as a service's (three SERVICE_CUES words)."""
-    best = max(ARCHETYPES, key=lambda a: (score(a, text, title), -ARCHETYPES.index(a)))
-    got = score(best, text, title)
-    if got >= SURE_SCORE:
-        return best
-    if got >= MIN_SCORE and len(SERVICE_CUES & {w.lower() for w in re.findall(r"[A-Za-z]+", text)}) >= 3:
-        return best
-    return None
+    """The archetype the text is most about (`rank`) among those it qualifies for: a `score` of
+    SURE_SCORE, or of MIN_SCORE when the text also reads as a service's (three SERVICE_CUES words);
+    None when it qualifies for none."""
+    service_like = len(SERVICE_CUES & {w.lower() for w in re.findall(r"[A-Za-z]+", text)}) >= 3
+    qualified = [a for a in ARCHETYPES
+                 if (got := score(a, text, title)) >= SURE_SCORE or (got >= MIN_SCORE and service_like)]
+    if not qualified:
+        return None
+    return max(qualified, key=lambda a: (rank(a, text, title), -ARCHETYPES.index(a)))
 
 
 def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: str = "") -> dict[str, Any]:
@@ -58,4 +69,4 @@ def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: s
             "step_groups": kit.step_groups(), "policy": kit.policy(), "spans": kit.spans}
 
 
-__all__ = ["build_service", "pick", "score", "Specialisation"]
+__all__ = ["build_service", "pick", "rank", "score", "Specialisation"]

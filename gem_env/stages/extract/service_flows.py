@@ -48,10 +48,9 @@ class Flows:
                           {"tool": f"get_{m}_details", "args": {pk: {"user": pk}}, "as": "details"}],
                 "tells": {"status": "details.status"}}
 
-    def _unblocked(self, verbs: set[str] | None) -> list[str]:
+    def _unblocked(self, verbs: set[str] | None, allowed: list[str]) -> list[str]:
         """Anchor conditions keeping rows the text's rules on those verbs (None: any verb) allow."""
-        out = [f"row.{fld} != '{value}'" for fld, value, words in (b.value for b in self.sp.blocked_main)
-               if verbs is None or verbs & words]
+        out = [f"row.{fld} != '{value}'" for fld, value, _ in (b.value for b in self.blocked_rules(verbs, allowed))]
         d = self.sp.deadline
         if d is not None and (verbs is None or verbs & d.value[2]):
             out.append(f"days_between(today, row.{d.value[0]}) >= {d.value[1]}")
@@ -67,7 +66,7 @@ class Flows:
         conds = [f"row.status in {_list(allowed)}"]
         if a.guard:
             conds.append(a.guard[0].replace("r.", "row."))
-        conds += self._unblocked({a.verb})
+        conds += self._unblocked({a.verb}, allowed)
         return {"name": f"{a.verb}_{m}", "category": a.verb,
                 "goal": f"{a.verb} my {m} {{{pk}}}" + (" because of {reason}" if a.reasons else ""),
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},
@@ -92,8 +91,9 @@ class Flows:
             new = f"add_days(row.{name}, 7)"
         else:
             new = "'42 Elm Street'"
-        conds = [f"row.status in {_list(self.editable_statuses())}"]
-        conds += self._unblocked(None)
+        editable = self.editable_statuses()
+        conds = [f"row.status in {_list(editable)}"]
+        conds += self._unblocked(None, editable)
         return {"name": f"change_{m}_{name}", "category": "update",
                 "goal": f"change the {name.replace('_', ' ')} of my {m} {{{pk}}} to {{new_{name}}}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},

@@ -25,10 +25,16 @@ def plural(noun: str) -> str:
     return noun + "s"
 
 
-def id_pattern(noun: str) -> str:
+def id_pattern(noun: str, taken: frozenset[str] = frozenset()) -> str:
+    """``CRD-#####`` from "card": the first letter and consonants; longer when an earlier noun of
+    the domain has that code ("member" MMB-, "membership" MMBR-)."""
     letters = re.sub(r"[^a-z]", "", noun.lower())
-    code = (letters[0] + re.sub(r"[aeiou]", "", letters[1:]))[:3].upper()
-    return f"{code.ljust(3, 'X')}-#####"
+    stem = letters[0] + re.sub(r"[aeiou]", "", letters[1:])
+    for n in range(3, len(stem) + 1):
+        code = stem[:n].upper().ljust(3, "X")
+        if f"{code}-#####" not in taken:
+            return f"{code}-#####"
+    return f"{stem.upper().ljust(3, 'X')}{len(taken)}-#####"
 
 
 def _words(text: str) -> set[str]:
@@ -70,6 +76,11 @@ class ToolKit(ReadTools, WriteTools, Flows):
         self.used: set[str] = set()
         for f in (sp.statuses, sp.reasons):
             self._cite(f)
+        self.patterns: dict[str, str] = {}
+        for noun in (o, m, sp.child, sp.request, sp.catalog):
+            if noun and noun not in self.patterns:
+                found = sp.id_patterns.get(noun)
+                self.patterns[noun] = str(found.value) if found else id_pattern(noun, frozenset(self.patterns.values()))
 
     # ------------------------------------------------------------------ helpers
 
@@ -80,7 +91,7 @@ class ToolKit(ReadTools, WriteTools, Flows):
     def pattern(self, noun: str | None) -> str:
         got = self.sp.id_patterns.get(noun or "")
         self._cite(got)
-        return str(got.value) if got else id_pattern(noun or "id")
+        return self.patterns.get(noun or "") or id_pattern(noun or "id")
 
     def span_for(self, *words: str) -> dict[str, Any] | None:
         """The first sentence using all these words (lemmas) that says what is done, as a span; a

@@ -41,15 +41,23 @@ class WriteTools:
         out.append(self.transfer_to_human())
         return out
 
-    def _blocked_main(self, verbs: set[str]) -> list[dict[str, Any]]:
-        """``require`` steps for "a `suspended` line cannot change plan" and "changes until 48 hours
-        before check-in" on tools doing those verbs."""
+    def blocked_rules(self, verbs: set[str] | None, allowed: list[str]) -> list[Any]:
+        """The text's "a `suspended` line cannot change plan" rules (found facts, value ``(field,
+        value, verb lemmas)``) for tools doing those verbs (None: any verb); never a status rule that
+        would refuse every status the tool allows (a sentence that merely mentions it beside a
+        negation: "is it still active?")."""
+        return [f for f in self.sp.blocked_main
+                if (verbs is None or f.value[2] & verbs)
+                and not (f.value[0] == "status" and not set(allowed) - {f.value[1]})]
+
+    def _blocked_main(self, verbs: set[str], allowed: list[str]) -> list[dict[str, Any]]:
+        """``require`` steps for `blocked_rules` and "changes until 48 hours before check-in" on
+        tools doing those verbs."""
         out, row = [], f"{self.sp.main}_row"
-        for f in self.sp.blocked_main:
-            fld, value, words = f.value  # type: ignore[misc]
-            if words & verbs:
-                out.append({"require": f"{row}.{fld} != '{value}'", "message": f.text[:300]})
-                self._cite(f)
+        for f in self.blocked_rules(verbs, allowed):
+            fld, value, _ = f.value  # type: ignore[misc]
+            out.append({"require": f"{row}.{fld} != '{value}'", "message": f.text[:300]})
+            self._cite(f)
         d = self.sp.deadline
         if d is not None and d.value[2] & verbs:  # type: ignore[index]
             fld, days, _ = d.value  # type: ignore[misc]
@@ -71,14 +79,24 @@ class WriteTools:
         message = only.text[:300] if only else f"Only a {m} that is {' or '.join(allowed)} can be {_past(a.verb)}"
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {_list(allowed)}", "message": message + f" (this {m} is {{{row}.status}})"},
-                  *self._blocked_main({a.verb}),
+                  *self._blocked_main({a.verb}, allowed),
                   *([{"require": re.sub(r"\br\.", f"{row}.", a.guard[0]), "message": a.guard[1]}] if a.guard else []),
+                  *self._times_limit(a, row),
                   {"update": self.mains, "row": row, "set": sets},
                   {"return": {pk: f"{row}.{pk}", "status": f"{row}.status",
                               **{fld: f"{row}.{fld}" for fld, _ in a.also_set}}}]
         return self._tool(f"{a.verb}_{m}", "write", f"{a.verb.capitalize()} a {m} ({' or '.join(allowed)}); "
                           f"its status becomes {a.to_status}.", params, effect, self.span_for(a.verb, m)
                           or self.span_for(a.verb))
+
+    def _times_limit(self, a: Any, row: str) -> list[dict[str, Any]]:
+        """"Not more than twice a year": the counter the action increments stays under the text's N."""
+        limit = self.sp.times_limit.get(a.verb)
+        counter = next((fld for fld, expr in a.also_set if re.fullmatch(rf"r\.{fld} \+ 1", expr)), None)
+        if limit is None or counter is None:
+            return []
+        self._cite(limit)
+        return [{"require": f"{row}.{counter} < {limit.value}", "message": limit.text[:300]}]
 
     def update_tool(self, f: dict[str, Any]) -> dict[str, Any]:
         m, pk, row = self.sp.main, self.main_pk, f"{self.sp.main}_row"
@@ -92,7 +110,7 @@ class WriteTools:
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {_list(editable)}",
                    "message": f"A {m} that is {{{row}.status}} cannot be changed"},
-                  *self._blocked_main(_UPDATE_VERBS | {name.split("_")[0]}),
+                  *self._blocked_main(_UPDATE_VERBS | {name.split("_")[0]}, editable),
                   {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {_label(name, ptype)}"}]
         if ptype in ("integer", "number"):
             effect.append({"require": f"{name} >= 0", "message": f"The {_label(name, ptype)} cannot be negative"})
@@ -165,6 +183,8 @@ class WriteTools:
             n, t = f["name"], f.get("type", "string")
             if n in cat_fields:
                 values[n] = f"{k}_row.{n}"
+            elif "default" in f:  # a new record starts from it (no freezes used, nothing due)
+                continue
             elif t in ("number",) and "price" in cat_fields:
                 values[n] = f"{k}_row.price"
             elif n.endswith("_on"):

@@ -26,6 +26,8 @@ _PASSIVE = re.compile(r"\b(?:cannot|can't|can\s+not|not|never)\s+(?:be|been|get)
 _BEFORE = re.compile(r"\b(?:until|up\s+to|no\s+later\s+than)\s+(\d{1,3})\s+(hour|day)s?\s+before\s+"
                      r"(?:the\s+|your\s+|its\s+)?([a-z]+(?:[-\s][a-z]+)?)", re.I)
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
+_MORE_THAN = re.compile(r"\b(?:more\s+than|over)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
+_TIMES = {"once": 1, "twice": 2}
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Specialisation:
     only_from: dict[str, Found] = field(default_factory=dict)      # action verb -> allowed statuses
     reply_days: Found | None = None                                # we reply within N business days
     freeze_on: Found | None = None                                 # reason that also freezes the main
+    times_limit: dict[str, Found] = field(default_factory=dict)    # action verb -> at most N times
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:
@@ -188,6 +191,12 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
         for a in arch.actions:
             if states and (a.verb in words or tf.lemma(a.to_status) in words or a.to_status in low):
                 sp.only_from.setdefault(a.verb, found(states))
+    times = _MORE_THAN.search(s)
+    if times and negative:  # "You cannot freeze a membership more than twice in a calendar year"
+        n = int(times.group(2)) if times.group(2) else _TIMES[times.group(1).lower()]
+        for a in arch.actions:
+            if a.verb in words and a.also_set:
+                sp.times_limit.setdefault(a.verb, found(n))
     if "fraud" in words and "freeze" in words and sp.freeze_on is None:
         sp.freeze_on = found("fraud")
 

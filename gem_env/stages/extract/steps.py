@@ -37,6 +37,8 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     body = text[step.start:step.end]
     tokens = _words(body)
     verb = step.verb if step.verb not in _STOP else None  # text.features may take "If the ..." for a verb
+    if verb is not None and len(verb) < 2:  # "[N/A] (communication): Respond ...": an abbreviation
+        verb = None
     pos = -1
     if verb:
         for i, (w, _) in enumerate(tokens):

@@ -31,6 +31,8 @@ def replay_workflow(wf: Workflow, knows: dict[str, Any], sandbox: Sandbox, *,
     actions: list[GoldAction] = []
     for step in wf.steps:
         if step.when and not compile_expr(step.when)(env, sandbox):
+            if step.as_:  # a skipped step's name is null (docs/tool-language.md)
+                env[step.as_] = None
             continue
         if stop_before_write and sandbox.compiled.tools[step.tool].writes:
             break
@@ -50,6 +52,8 @@ def first_write(wf: Workflow, knows: dict[str, Any], sandbox: Sandbox) -> tuple[
     env: dict[str, Any] = {**sandbox.clock, **knows}
     for step in wf.steps:
         if step.when and not compile_expr(step.when)(env, sandbox):
+            if step.as_:
+                env[step.as_] = None
             continue
         args = resolve_args(step.args, knows, env, sandbox)
         if sandbox.compiled.tools[step.tool].writes:

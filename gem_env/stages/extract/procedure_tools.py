@@ -1,0 +1,240 @@
+"""The procedure builder's tools and workflow: a get tool, then one tool and one workflow step per
+step of the text, each with its parameters, preconditions and result."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .lexicon import VERB_STATUS, _EXPR_WORDS, _clean, _ident, _regular_participle, _span, _unique
+from .procedure_fields import _Require
+from .procedure_values import _at_clock, _goal_phrase, _new_value
+from .steps import StepInfo
+
+NOT_STARTED = "not started"
+
+
+@dataclass
+class _Flow:
+    """What the workflow has gathered so far, step by step."""
+
+    knows: dict[str, str]
+    anchor_conds: list[str]
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    write_seen: int = 0
+    last_as: str | None = None
+    last_write_as: str | None = None
+    read_tell: tuple[str, str] | None = None
+    new_values: dict[str, str] = field(default_factory=dict)  # field -> the user's key for a value set earlier
+    checked: list[_Require] = field(default_factory=list)      # preconditions earlier read steps check
+    progress: str = NOT_STARTED  # the step a progress step must follow
+
+
+@dataclass
+class _Call:
+    """One step's tool as it is being made: parameters, effect, workflow args, set fields."""
+
+    params: list[dict[str, Any]]
+    effect: list[dict[str, Any]]
+    args: dict[str, Any]
+    sets: dict[str, Any] = field(default_factory=dict)
+    read_field: str | None = None
+
+
+class ProcedureTools:
+    """Mixin of the procedure builder (procedure.py): its tools and its one workflow."""
+
+    def _tools_and_workflow(self, entity: dict[str, Any], requires: dict[int, list[_Require]],
+                            step_params: dict[int, list[tuple[str, str]]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        self.row = _ident(self.noun, 30)
+        if self.row in _EXPR_WORDS or self.row == self.pk:
+            self.row = "item"
+        self.find = {"find": self.table, "as": self.row, "where": {self.pk: self.pk},
+                     "error": f"No {self.noun} with that id"}
+        self.result = {"return": {f["name"]: f"{self.row}.{f['name']}" for f in entity["fields"]
+                                  if f["name"] not in self.hidden}}
+        self.id_param = {"name": self.pk, "type": "string",
+                         "description": f"the {self.noun} id, e.g. {self.pattern.replace('#', '0')}"}
+        flow = _Flow(knows={self.pk: f"row.{self.pk}", "email": "row.owner_email"},
+                     anchor_conds=[f"row.status == '{self.initial}'"])
+        flow.tools.append(self._get_tool())
+        flow.tools.append(self._find_by_email_tool())
+        for j, info in enumerate(self.infos):
+            self._step_tool(flow, j, info, requires[j], step_params[j])
+        return flow.tools, self._workflow(flow)
+
+    def _noun_span(self) -> dict[str, Any]:
+        """The span of the text's first mention of the entity (the lookups' provenance), if any."""
+        first_mention = re.search(rf"\b{re.escape(self.noun)}", self.text, re.I)
+        return {"span": _span(self.text, first_mention.start(), first_mention.end())} if first_mention else {}
+
+    def _get_tool(self) -> dict[str, Any]:
+        return {
+            "name": self.get_name, "kind": "read", "description": f"Look up a {self.noun} by its id.",
+            "parameters": [self.id_param], "effect": [self.find, self.result], **self._noun_span(),
+        }
+
+    def _find_by_email_tool(self) -> dict[str, Any]:
+        """The customer's records by their email: how a real service finds the record when the
+        customer does not know its id (the id and status of each, not the whole record)."""
+        found = f"{self.row}_list"
+        shown = [self.pk, "status"]
+        return {
+            "name": _unique(f"find_{self.table}_by_email", self.tool_names), "kind": "read",
+            "description": f"List the {plural_words(self.table)} of the customer with this email (id and status of each).",
+            "parameters": [{"name": "email", "type": "string", "description": "the customer's email address"}],
+            "effect": [{"find": self.table, "as": found, "many": True, "where": {"owner_email": "email"},
+                        "nocase": ["owner_email"], "order_by": [self.pk]},
+                       {"require": f"len({found}) > 0", "message": f"No {plural_words(self.table)} for that email"},
+                       {"return": {self.table: f"project({found}, {shown!r})"}}],
+            **self._noun_span(),
+        }
+
+    def _tool_name(self, info: StepInfo) -> str:
+        if info.tool_id and len(info.tool_id) <= 64:
+            base = info.tool_id
+        else:
+            obj = [w for w in info.object_words if w][-2:] or [self.noun]
+            base = "_".join([info.verb] + ([info.particle] if info.particle else []) + obj)
+        return _unique(_ident(base, 60), self.tool_names)
+
+    def _step_tool(self, flow: _Flow, j: int, info: StepInfo, guards: list[_Require],
+                   params: list[tuple[str, str]]) -> None:
+        """One step: its tool (parameters, preconditions, update, result) and its workflow step."""
+        s = info.step
+        self.spans.append((s.start, s.end))
+        name = self._tool_name(info)
+        progress = j in self.progress
+        call = _Call(params=[self.id_param], effect=[self.find], args={self.pk: {"user": self.pk}})
+        for fname, mode in params:
+            self._add_param(flow, call, fname, mode)
+        for r in guards:
+            # the anchor filter runs outside a tool call, where now/today are not bound: the
+            # clock is frozen, so its value is written in
+            flow.anchor_conds.append("(" + _at_clock(r.expr.replace("{row}", "row"), self.ex.clock) + ")")
+            if r.span:
+                self.spans.append(r.span)
+        if info.kind == "write":  # what the earlier checks established must still hold
+            inherited = [r for r in flow.checked if r.expr not in {g.expr for g in guards}
+                         and not (flow.write_seen and "{row}.status" in r.expr)]  # an earlier write moved it
+            guards = inherited + guards
+        else:
+            flow.checked += guards
+        for r in guards:
+            call.effect.append({"require": r.expr.replace("{row}", self.row), "message": r.message})
+        description = _clean(f"{s.text}" if len(s.text) <= 200 else s.text[:200], 300)
+        if info.kind == "write":
+            self._status_update(flow, call, info)
+            description += f" Sets the {self.noun}'s status to '{self.statuses[flow.write_seen - 1]}'."
+            call.effect.append(self.result)
+        elif progress:
+            description += self._progress_update(flow, call, name)
+        else:
+            call.effect.append(read_result(self.row, self.pk, call.read_field,
+                                            [a for a in call.args if a != self.pk], bool(guards)))
+        flow.tools.append({
+            "name": name, "kind": "write" if progress else info.kind, "description": description,
+            "parameters": call.params, "effect": call.effect, "span": _span(self.text, s.start, s.end),
+        })
+        as_name = f"r{j + 1}"
+        flow.steps.append({"tool": name, "args": call.args, "as": as_name, "span": _span(self.text, s.start, s.end)})
+        if progress:  # its result has no status for the workflow to tell
+            return
+        flow.last_as = as_name
+        if info.kind == "write":
+            flow.last_write_as = as_name
+        else:
+            flow.read_tell = (as_name, call.read_field or "status")
+
+    def _add_param(self, flow: _Flow, call: _Call, fname: str, mode: str) -> None:
+        """A field the step reads (returned), checks (a parameter matched against the record) or sets
+        (a `new_` parameter)."""
+        ftype = self.fields[fname].spec.get("type", "string")
+        ptype = {"integer": "integer", "number": "number", "boolean": "boolean"}.get(ftype, "string")
+        words = fname.replace("_", " ")
+        if mode == "read":
+            call.read_field = fname
+        elif mode == "match":
+            call.params.append({"name": fname, "type": ptype, "description": f"the {words} the user gives"})
+            call.effect.append({"require": f"{self.row}.{fname} == {fname}",
+                                "message": f"The {words} does not match our records"})
+            key = flow.new_values.get(fname)
+            if key is None:
+                key = fname
+                flow.knows.setdefault(fname, f"row.{fname}")
+            call.args[fname] = {"user": key}
+        else:
+            pname = f"new_{fname}"[:40]
+            call.params.append({"name": pname, "type": ptype, "description": f"the new {words}"})
+            call.sets[fname] = pname
+            flow.knows.setdefault(pname, _new_value(fname, ftype))
+            call.args[pname] = {"user": pname}
+            flow.new_values[fname] = pname
+
+    def _status_update(self, flow: _Flow, call: _Call, info: StepInfo) -> None:
+        """A write step's status guards (not blocked; the status its verb needs first) and update."""
+        status = self.statuses[flow.write_seen]
+        prior = VERB_STATUS.get(info.verb, (None, None))[1] if flow.write_seen == 0 else None
+        if prior and prior == self.initial:
+            call.effect.insert(1, {"require": f"{self.row}.status == '{prior}'",
+                                   "message": f"Only a {prior} {self.noun} can be {status}"})
+        done = _regular_participle(info.verb) + (f" {info.particle}" if info.particle else "")
+        call.effect.insert(1, {"require": f"{self.row}.status != '{self.blocking}'",
+                               "message": f"This {self.noun} is {self.blocking}; it cannot be {done}"})
+        call.effect.append({"update": self.table, "row": self.row, "set": {"status": f"'{status}'", **call.sets}})
+        flow.write_seen += 1
+
+    def _progress_update(self, flow: _Flow, call: _Call, name: str) -> str:
+        """A step with nothing of its own to read records that it is done, after the one before it;
+        it returns the new progress and what it confirmed. Returns the description's addition."""
+        step = name.replace("_", " ")
+        order = "this step comes first" if flow.progress == NOT_STARTED else f"this step comes right after '{flow.progress}'"
+        call.effect += [
+            {"require": f"{self.row}.{self.progress_field} == '{flow.progress}'",
+             "message": f"Out of order: {order}"},
+            {"update": self.table, "row": self.row, "set": {self.progress_field: f"'{step}'"}},
+            {"return": {self.pk: f"{self.row}.{self.pk}", self.progress_field: f"{self.row}.{self.progress_field}",
+                        **{f"{a}_confirmed": True for a in call.args if a != self.pk}}},
+        ]
+        flow.progress = step
+        return f" Records the step as done: the {self.noun}'s progress becomes '{step}'."
+
+    def _workflow(self, flow: _Flow) -> dict[str, Any]:
+        infos, writes = self.infos, self.writes
+        if flow.last_write_as:
+            tells = {"status": f"{flow.last_write_as}.status"}
+        else:
+            as_name, fname = flow.read_tell or (flow.last_as, "status")
+            tells = {fname: f"{as_name}.{fname}"}
+        title = (self.doc.title or "").strip()
+        phrase = _goal_phrase(title, infos, writes)
+        goal = _clean(f"{phrase} ({self.noun} {{{self.pk}}})".replace("{" + self.pk + "}", "\x00"), 400)
+        goal = goal.replace("\x00", "{" + self.pk + "}")
+        wf_name = _ident(writes[-1].verb + "_" + self.noun if writes else f"{infos[-1].verb}_{self.noun}", 50)
+        category = (self.verdict.labels.get("category") if self.verdict else None) or (
+            writes[-1].lexical_kind if writes else "lookup") or "general"
+        first, last = infos[0].step, infos[-1].step
+        return {
+            "name": wf_name, "goal": goal, "category": category,
+            "anchor": {"table": self.table, "filter": " and ".join(flow.anchor_conds)},
+            "knows": flow.knows, "steps": flow.steps, "tells": tells,
+            "span": _span(self.text, first.start, last.end),
+        }
+
+
+def plural_words(table: str) -> str:
+    return table.replace("_", " ")
+
+
+def read_result(row: str, pk: str, read_field: str | None, confirmed: list[str], checked: bool) -> dict[str, Any]:
+    """What a read step returns: the record's id and status, the value it looks up, and what it
+    confirmed ("the PIN matches"), not the whole record again (`get_<entity>` does that)."""
+    out: dict[str, Any] = {pk: f"{row}.{pk}", "status": f"{row}.status"}
+    if read_field:
+        out[read_field] = f"{row}.{read_field}"
+    for name in confirmed:
+        out[f"{name}_confirmed"] = True
+    if checked and not confirmed:
+        out["conditions_met"] = True
+    return {"return": out}
