@@ -85,9 +85,11 @@ def finder_tools(compiled: CompiledDomain) -> list[Finder]:
 
 def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
     """A question about a record: a cue, the record's noun and at least one of its field names."""
-    if not _CUE.search(text):
+    cue = _CUE.search(text)
+    if not cue:
         return None
-    low = text.lower()
+    # the fields asked are those named in the question, not in the facts said around it
+    low = re.split(r"(?<=[.?!])\s+", text[cue.start():])[0].lower()
     best: Lookup | None = None
     for plan in plans:
         if not re.search(rf"\b{re.escape(plan.noun)}", low):
@@ -130,6 +132,4 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}")
     key = record.get(plan.param, turn.known[plan.param])
-    opener = turn.rng.choice([f"I've checked {plan.noun} {key}.", f"Here's what I see for {plan.noun} {key}.",
-                              f"I found {plan.noun} {key}.", f"Thanks, I have {plan.noun} {key} here."])
-    return _say(" ".join([opener, *facts, close]))
+    return _say(" ".join([S.looked(turn.rng, plan.noun, key), *facts, close]))

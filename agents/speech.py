@@ -1,104 +1,64 @@
-"""How the offline assistant words things: phrase banks, values as people read them, no internal
+"""How the offline assistant words things: paraphrase banks (`banks.py`) filled with the task's own
+values and nouns, results in sentences, values as people read them (`tools/render.py`), no internal
 names. Every choice comes from an RNG the caller seeds from the conversation, so a replayed
 conversation gets the same words."""
 from __future__ import annotations
 
-import datetime as dt
 import random
 import re
 from typing import Any
 
-from gem_env.tools.render import render
+from gem_env.tools.render import counted, is_count, render, singular, smooth, spoken, when_words, words
 
-ASK = ["Could you give me your {x}?", "What's your {x}, please?", "Happy to help with that. Could you tell me your {x}?",
-       "Sure, I can look into that. What is your {x}?", "I can help. First, could you share your {x}?",
-       "Of course. Can you tell me your {x}?", "Let me check that for you. What's your {x}?",
-       "To find this I'll need a detail from you: what is your {x}?", "Glad to help. Which {x} is it?",
-       "No problem. May I have your {x}?", "Certainly. Could you tell me your {x}?",
-       "I'd be glad to look into it. What's the {x}?", "Let's sort this out. Could you share the {x}?"]
-ASK_FOR = ["I can help you {action}. Could you give me your {x}?", "Sure, I can help you {action}. What's your {x}?",
-           "Happy to help you {action}. First, may I have your {x}?",
-           "Let's {action} together. Could you tell me your {x}?",
-           "I'll help you {action}. To start, what is your {x}?"]
-ASK_MORE = ["Thanks. Could you also give me your {x}?", "Got it. And what's your {x}?",
-            "Thank you. One more thing: what is your {x}?", "Thanks! Could you tell me your {x} as well?",
-            "Great, I've found it. Now, what's your {x}?", "Perfect. Next, could you give me your {x}?",
-            "Thanks for that. Could you share your {x} too?", "Okay. And could you give me the {x}?"]
-GIVE_UP = ["I'm sorry, I can't continue without your {x}.", "Unfortunately I can't go further without your {x}.",
-           "Without your {x} I'm not able to go on, I'm afraid."]
-CONFIRM = ["Just to confirm: I'll {action}{details}. Shall I go ahead?",
-           "Here's what I'm about to do: {action}{details}. Would you like me to go ahead?",
-           "I can {action}{details} now. Shall I proceed?",
-           "Everything checks out. I'll {action}{details}. Do you want me to go ahead?",
-           "Before I make the change: I'll {action}{details}. Is that okay?",
-           "All set to {action}{details}. Should I go ahead?",
-           "The next step is to {action}{details}. Would you like me to proceed?",
-           "I'm ready to {action}{details}. Can you confirm you'd like me to do that?",
-           "Thanks, that's everything I need. I'll now {action}{details}. Shall I proceed?"]
-DONE = ["All done.", "Done!", "That's taken care of.", "Everything is set.", "I've completed that for you.",
-        "That went through.", "Great, it's done.", "Your request to {action} is complete.",
-        "I've finished: {action}, as you asked.", "Success! The request to {action} went through.",
-        "That's done now.", "It worked."]
-FOUND = ["Here's what I found.", "I've checked for you.", "I've looked it up.", "Thanks for waiting.", "Okay, I have it.",
-         "I've gone through the record.", "Here are the details.", "I pulled that up for you."]
-FACT = ["The {name} is {value}.", "Your {name} is {value}.", "{Name}: {value}.", "The {name} shows {value}.",
-        "It shows the {name} as {value}.", "I can see the {name} is {value}.", "Its {name} is {value}."]
-FACT_AFTER_WRITE = ["The {name} is now {value}.", "{Name}: {value}.", "Your {name} is {value}.",
-                    "The {name} now reads {value}.", "You'll see the {name} as {value}.", "It now shows {name} {value}."]
-CLOSE = ["Is there anything else I can help with?", "Anything else I can do for you today?",
-         "Is there anything else you need?", "Can I help with anything else?", "Is there anything else I can do?",
-         "Would you like help with anything else?", "Let me know if there's anything else you need.",
-         "Is there anything else on your mind?"]
-DECLINED = ["No problem, I won't make that change. Nothing has been changed.",
-            "Understood, I'll leave it as it is. Nothing was changed.",
-            "Okay, I've stopped there; your account is unchanged.",
-            "That's fine, I haven't changed anything.", "Alright, I'll hold off. Everything stays as it was."]
-REFUSE = ["I'm sorry, but I can't {action} for you: {reason}", "Unfortunately I'm not able to {action}: {reason}",
-          "I checked, and I can't {action}: {reason}", "I'm afraid I can't {action} here. {Reason}",
-          "I looked into it, but our policy doesn't allow me to {action}: {reason}"]
-FAILED = ["I'm sorry, that didn't go through: {error}", "Unfortunately that step failed: {error}",
-          "Something went wrong on our side: {error}"]
-WELCOME = "You're welcome! Have a great day."
+from . import banks as B
+from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
+
+__all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "WELCOME", "action", "asked_for",
+           "confirm", "declined", "describe", "details", "fact", "looked", "past", "pick", "reason_text", "record_note",
+           "refuse", "report", "singular", "which", "words"]
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
-_MONEY = re.compile(r"amount|price|balance|limit|fee|total|refund|cost|payment|charge|fare|deposit|credit")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MD = re.compile(r"[`*_]{1,2}([^`*_]+)[`*_]{1,2}")
 _GUIDE = re.compile(r"^(?:check|make sure|verify|confirm|ensure|see|note)\b", re.IGNORECASE)
+_PERSONAL = re.compile(r"email|name|phone|address|birth|pin|password|passcode|zip|postcode|ssn|username|city|country")
 
 
-def pick(rng: random.Random, bank: list[str], **values: Any) -> str:
-    text = rng.choice(bank)
-    return text.format(**values, **{k.capitalize(): str(v)[:1].upper() + str(v)[1:] for k, v in values.items()})
+def pick(rng: random.Random, bank: list[str] | tuple[list[str], ...], **values: Any) -> str:
+    """One alternative of `bank` (of each part, joined, for a composed bank), filled in; `{Name}`
+    is the value with a capital letter."""
+    parts = [rng.choice(part) for part in bank] if isinstance(bank, tuple) else [rng.choice(bank)]
+    fill = {**values, **{k.capitalize(): str(v)[:1].upper() + str(v)[1:] for k, v in values.items()}}
+    text = " ".join(p.format(**fill) for p in parts if p)
+    return smooth(text[:1].upper() + text[1:])
 
 
-def words(name: str) -> str:
-    """A field or parameter name in words: `card_id` -> "card ID"."""
-    w = name.replace("_", " ").strip()
-    return re.sub(r"\bid\b", "ID", w)
+def asked_for(keys: list[str]) -> str:
+    """What the assistant asks for, with the determiner a person would use: "your email and the reason"."""
+    named = [f"{'your' if _PERSONAL.search(k) or k.endswith('_id') or k == 'id' else 'the'} {words(k)}" for k in keys]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
-def value_text(name: str, value: Any) -> str:
-    """A value as a person reads it: money with a dollar sign, dates written out."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and _MONEY.search(name.lower()):
-        return f"${value:,.2f}".replace(".00", "") if float(value) == int(value) else f"${value:,.2f}"
-    text = render(value)
-    if isinstance(value, str) and "_" in value and re.fullmatch(r"[a-z0-9_]+", value):
-        return value.replace("_", " ")  # a code in words: "gift_card" -> "gift card"
-    if _ISO_DATE.match(text):
-        try:
-            d = dt.date.fromisoformat(text)
-        except ValueError:
-            return text
-        return f"{d.strftime('%B')} {d.day}, {d.year}"
-    return text
+_IRREGULAR = {"buy": "bought", "freeze": "frozen", "make": "made", "pay": "paid", "send": "sent", "set": "set",
+              "reset": "reset", "get": "got", "put": "put", "take": "taken", "give": "given", "hold": "held",
+              "unfreeze": "unfrozen", "withdraw": "withdrawn", "draw": "drawn", "sign": "signed", "lower": "lowered",
+              "open": "opened", "cancel": "cancelled", "refill": "refilled", "upgrade": "upgraded"}
 
 
-def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str:
-    if isinstance(value, bool):
-        n = words(name)
-        return f"Yes, {n} applies." if value else f"No, {n} does not apply."
-    return pick(rng, FACT_AFTER_WRITE if after_write else FACT, name=words(name), value=value_text(name, value))
+def past(phrase: str) -> str:
+    """"change the limit to $500" -> "changed the limit to $500" (the first verb, past participle)."""
+    verb, _, rest = phrase.partition(" ")
+    low = verb.lower()
+    if low in _IRREGULAR:
+        done = _IRREGULAR[low]
+    elif low.endswith("e"):
+        done = low + "d"
+    elif low.endswith("y") and low[-2:-1] not in "aeiou":
+        done = low[:-1] + "ied"
+    elif re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", low) or low in ("submit", "transfer", "commit", "refer"):
+        done = low + low[-1] + "ed"
+    else:
+        done = low + "ed"
+    return f"{done} {rest}".strip()
 
 
 _VERBS = frozenset(
@@ -118,56 +78,186 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     ask = next((x for x in sentences if x.split(" ")[0].lower() in _VERBS), "")
     ask = ask.split(":")[0].strip().rstrip(".")
     if ask and all(m in known for m in re.findall(r"\{(\w+)\}", ask)):
-        ask = re.sub(r"\{(\w+)\}", lambda m: value_text(m.group(1), known[m.group(1)]), ask)
+        ask = re.sub(r"\{(\w+)\}", lambda m: spoken(m.group(1), known[m.group(1)]), ask)
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
         if " it " not in f" {ask} ":
-            return ask[:1].lower() + ask[1:]
+            return smooth(ask[:1].lower() + ask[1:])
     verb, _, rest = tool.replace("_", " ").partition(" ")
     return f"{verb} the {rest}" if rest else verb
 
 
-def reason_text(message: str, values: list[str]) -> str:
-    """A rule's text as a reason: markdown dropped, instructions to staff ("Check that ...") left out
-    when the rule also says what is not allowed."""
+def reason_text(message: str, values: list[str], rng: random.Random | None = None) -> str:
+    """A rule's text as a reason: markdown dropped, codes in words, instructions to staff ("Check
+    that ...") left out when the values that break the rule are said instead."""
     clean = _MD.sub(r"\1", message).strip()
     clean = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), clean)
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
-    # instructions to staff ("Check that the status is active.") are dropped only when the values
-    # that break the rule are said instead; otherwise the whole rule is the reason
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
-    text = " ".join(kept).rstrip(".") + "."
-    text = text[:1].lower() + text[1:] if text[1:2].islower() else text
+    text = smooth(" ".join(kept).rstrip(".") + ".")
     if values:
-        text += " Right now it shows " + " and ".join(values) + "."
-    return text
+        said = " and ".join(when_words(spoken("", v)) for v in values)
+        text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows {said}.")
+    return smooth(text)
 
 
-def details(args: dict[str, Any], secret: re.Pattern) -> str:
-    """The values that matter in a confirmation, in words; secrets are never repeated."""
-    parts = []
+def refuse(rng: random.Random, what: str, error: str, values: list[str]) -> str:
+    """A refusal that names the action and cites the rule (and the values that break it)."""
+    lead, body = rng.choice(B.REFUSE_LEAD), rng.choice(B.REFUSE_BODY).format(action=what)
+    reason = reason_text(error, values, rng)
+    return f"{smooth(f'{lead} {body}')} {pick(rng, B.REFUSE_WHY, reason=reason)}"
+
+
+def declined(rng: random.Random) -> str:
+    return pick(rng, (B.DECLINED, B.UNCHANGED))
+
+
+def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
+            seen: list[dict[str, Any]] | None = None) -> str:
+    """The confirmation before a write: what will happen in words, the values that matter that the
+    action has not said yet, what the record read shows (`seen`: records read so far, so the user
+    can tell it is the right one), and a yes/no question on its own."""
+    seen = seen or []
+    first = next((r["first_name"] for r in seen if isinstance(r.get("first_name"), str)), None)
+    lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
+    body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
+    extra = details(args, secret, said=what)
+    described = describe(rng, args, seen, secret)
+    return " ".join(p for p in (lead, body, extra, described, rng.choice(B.QUESTION)) if p)
+
+
+def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern) -> str:
+    """A sentence on the record a call targets, from what was read: up to three short facts of it
+    that the call does not set ("the transaction with merchant Cox Ltd, amount $55.10 and status pending")."""
     for name, value in args.items():
-        if secret.search(name) or value in (None, "", [], {}):
+        if not (name == "id" or name.endswith("_id")):
+            continue
+        record = next((r for r in seen if r.get(name) == value and len(r) > 2), None)
+        if record is None:
+            continue
+        fields = []
+        for k, v in record.items():
+            if k in args or k == "id" or k.endswith("_id") or secret.search(k) or re.search(r"\d", k) \
+                    or isinstance(v, (bool, dict, list)) \
+                    or v in (None, "") or not _SHORT.match(str(v)):
+                continue
+            text = spoken(k, v)
+            fields.append(counted(k, v) if is_count(k, v) else f"{words(k)} {when_words(text)}")
+            if len(fields) == 3:
+                break
+        if fields:
+            noun = words(name[:-3]) if name.endswith("_id") else "record"
+            return pick(rng, B.DESCRIBE, noun=noun, fields=_join(fields))
+    return ""
+
+
+def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
+    """The values of a call in a sentence ("This is for card CRD-1, with 4 passengers."), leaving
+    out secrets and what `said` already says."""
+    ids, others = [], []
+    for name, value in args.items():
+        if secret.search(name) or value in (None, "", [], {}) or isinstance(value, bool) and "turn " in said:
+            continue
+        text = render(value) if name == "id" or name.endswith("_id") else spoken(name, value)
+        if text and text in said:
             continue
         if name == "id" or name.endswith("_id"):
-            parts.append(f"{words(name[:-3] if name.endswith('_id') else name)} {render(value)}")
+            ids.append(f"{words(name[:-3]) if name.endswith('_id') else 'record'} {text}")
+        elif is_count(name, value):
+            others.append(counted(name, value))
         else:
-            parts.append(f"{words(name)} {value_text(name, value)}")
-    return f" ({', '.join(parts)})" if parts else ""
+            others.append(f"the {words(name)} set to {text}" if isinstance(value, (int, float)) else
+                          f'the {words(name)} "{text}"')
+    if not ids and not others:
+        return ""
+    head = f"This is for {_join(ids)}" if ids else "That's with"
+    tail = (", with " if ids else " ") + _join(others) if others else ""
+    return smooth(f"{head}{tail}.")
 
 
-def singular(noun: str) -> str:
-    """"addresses" -> "address", "policies" -> "policy", "cards" -> "card"."""
-    if noun.endswith("ies"):
-        return noun[:-3] + "y"
-    if noun.endswith(("sses", "shes", "ches", "xes")):
-        return noun[:-2]
-    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",
-         "There are {n} {nouns} on file: {options}. Could you tell me which {x} you mean?",
-         "I found {n} {nouns}: {options}. Which {x} should I use?"]
-_SHORT = re.compile(r"^[\w$.,:/ -]{1,40}$")
+_ID_AFTER = ["Your {noun} number is {v}.", "The reference for your {noun} is {v}.", "It's logged as {noun} {v}.",
+             "Your new {noun} is {v}; keep that handy.", "You can quote {noun} {v} if you need to follow up.",
+             "The {noun} ID is {v}."]
+_ID = ["The {noun} is {v}.", "That's {noun} {v}.", "It's {noun} {v}.", "The {noun} ID is {v}."]
+_STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's showing as {v}.",
+           "The {name} reads {v}.", "{Name}: {v}.", "Right now it's {v}."]
+_STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has changed to {v}.",
+                 "The {name} now reads {v}.", "It now shows as {v}."]
+_WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "The record says {n} {v}."]
+_WHEN_SINCE = ["{N} {v}.", "The record shows {n} {v}.", "On file: {n} {v}."]
+_COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "It's {c} in total.", "I can see {c}."]
+_COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
+_FACT = ["The {name} is {v}.", "Your {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.",
+         "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
+         "We have the {name} as {v}.", "The record lists the {name} as {v}."]
+_FACT_AFTER = ["The {name} is now {v}.", "{Name}: {v}.", "Your {name} is {v}.", "The {name} now reads {v}.",
+               "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."]
+_MONEY_FACT = ["The {name} comes to {v}.", "That's {v} for the {name}.", "The {name} stands at {v}.",
+               "The {name} is {v}."]
+_YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
+        "I can confirm {subject} {be} {rest}."]
+_NO = ["No, {subject} {be} not {rest}.", "{Subject} {be} not {rest}, I'm afraid.",
+       "I checked: {subject} {be} not {rest}."]
+_ON = ["{Name} is on.", "Yes, {name} is turned on.", "{Name} is active on this one.", "You have {name} switched on."]
+_OFF = ["{Name} is not on.", "No, {name} isn't turned on.", "{Name} is not active on this one.",
+        "You don't have {name} switched on."]
+
+
+def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str:
+    """One fact in a sentence that fits what the field means: a new record's number, a status, an
+    amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value."""
+    n, low = words(name), name.lower()
+    if isinstance(value, bool):
+        return _yes_no(rng, name, value)
+    if low == "id" or low.endswith("_id"):
+        noun = words(name[:-3]) if low.endswith("_id") else "reference"
+        return pick(rng, _ID_AFTER if after_write else _ID, noun=noun, v=render(value))
+    v = spoken(name, value)
+    if is_count(name, value):
+        return pick(rng, _COUNT_ONE if value == 1 else _COUNT, c=counted(name, value))
+    if re.search(r"_(?:on|at|since)$", low) and v != render(value):  # a date field named for its event
+        return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=n.replace(" at", " on"), v=v)
+    if low.endswith(("status", "state")):
+        return pick(rng, _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
+    if v.startswith("$") and not after_write:
+        return pick(rng, _MONEY_FACT, name=n, v=v)
+    return pick(rng, _FACT_AFTER if after_write else _FACT, name=n, v=v)
+
+
+def _yes_no(rng: random.Random, name: str, value: bool) -> str:
+    """A yes/no fact that names the field and says its polarity ("it is not eligible")."""
+    head, _, rest = name.partition("_")
+    if head in ("is", "has", "can") and rest:
+        be = {"is": "is", "has": "has", "can": "can"}[head]
+        if head == "has" and not value:
+            be, rest_words = "does", f"have {words(rest)}"
+        else:
+            rest_words = words(rest)
+        bank = _YES if value else _NO
+        return pick(rng, bank, subject="it", be=be, rest=rest_words)
+    return pick(rng, _ON if value else _OFF, name=words(name))
+
+
+def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "") -> str:
+    """A result told in sentences: what was done (in words, with its values) or what was found,
+    the facts the opening has not said yet, the record it touched (unless already named), and the close."""
+    if wrote and what.split(" ")[0] in _VERBS | {"turn"} and rng.random() < 0.6:
+        opener = pick(rng, B.DONE_SAID, past=past(what))
+    else:
+        opener = pick(rng, B.DONE if wrote else B.FOUND)
+    told = [fact(rng, k, v, after_write=wrote) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))]
+    said = " ".join([opener, *told])
+    if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
+        note = ""
+    return " ".join(p for p in (opener, *told, note, pick(rng, CLOSE)) if p)
+
+
+def _says(text: str, value: str) -> bool:
+    """`value` is in `text` as whole words ("open" is not said by "opened")."""
+    return bool(value) and re.search(rf"(?<![\w.]){re.escape(value)}(?![\w]|\.\d)", text) is not None
 
 
 def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
@@ -175,16 +265,14 @@ def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
     noun = words(key[:-3] if key.endswith("_id") else key)
     options = []
     for r in records[:6]:
-        extra = [value_text(k, v) for k, v in r.items() if k != key and not k.endswith("_id")
+        extra = [spoken(k, v) for k, v in r.items() if k != key and not k.endswith("_id")
                  and isinstance(v, (str, int, float)) and not isinstance(v, bool) and _SHORT.match(str(v))][:2]
         options.append(f"{r.get(key)}" + (f" ({', '.join(extra)})" if extra else ""))
     text = "; ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
-    return pick(rng, WHICH, n=len(records), nouns=noun + "s", options=text, x=words(key))
+    return pick(rng, B.WHICH, n=len(records), nouns=noun + "s", options=text, x=words(key))
 
 
-
-NOTE = ["This applies to {what}.", "For your records, that's {what}.", "That was for {what}.",
-        "Your reference is {what}.", "This is on {what}."]
+_SHORT = re.compile(r"^[\w$.,:/ -]{1,40}$")
 
 
 def record_note(rng: random.Random, result: Any) -> str:
@@ -198,4 +286,9 @@ def record_note(rng: random.Random, result: Any) -> str:
     what = f"{words(ident[0][:-3] if ident[0].endswith('_id') else ident[0])} {ident[1]}"
     if owner:
         what += f", registered to {owner}"
-    return pick(rng, NOTE, what=what)
+    return pick(rng, B.NOTE, what=what)
+
+
+def looked(rng: random.Random, noun: str, key: Any) -> str:
+    """The opening of an answer about one record ("Here's what I see for card CRD-1041.")."""
+    return pick(rng, B.LOOKED, what=f"{noun} {render(key)}")

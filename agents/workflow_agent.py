@@ -20,6 +20,7 @@ from gem_env.tools import CompiledDomain, Workflow
 from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import Compiled, compile_expr
 from gem_env.tools.model import FindStep, ReturnStep
+from gem_env.tools.render import code_for
 
 from . import speech as S
 from .messages import call as _call, say as _say, tool_results as _tool_results
@@ -197,7 +198,7 @@ class WorkflowAgent:
             return lookup_reply(lookup, turn, self)
         if plan is None:
             if THANKS.match(turn.request) and len(turn.said) < len([m for m in messages if m.get("role") == "assistant"]):
-                return _say(S.WELCOME)
+                return _say(S.pick(turn.rng, S.WELCOME))
             return _say(OUT_OF_SCOPE)
         try:
             return self._follow(plan, turn)
@@ -283,6 +284,7 @@ class WorkflowAgent:
                 continue
             args = {name: known[v] if kind == "user" else v(env, self._rt) if kind == "result" else v
                     for name, (kind, v) in step.args.items()}
+            args = _as_codes(args, self.compiled.tools[step.tool].spec)
             same = next((r for e, a, r in called if not step.writes and e == step.effect and a == args), None)
             if same is None and not step.writes:  # or what an earlier request read, unchanged since
                 same = next((r for t, a, r in reversed(turn.before) if t == step.tool and a == args), None)
@@ -310,11 +312,11 @@ class WorkflowAgent:
                 if blocked is not None:
                     return self._failed(plan, step.tool, blocked[0], blocked[1], turn)
                 if confirmed is False:
-                    return _say(f"{S.pick(turn.rng, S.DECLINED)} {S.pick(turn.rng, S.CLOSE)}")
+                    return _say(f"{S.declined(turn.rng)} {S.pick(turn.rng, S.CLOSE)}")
                 writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
                 main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
-                return _say(S.pick(turn.rng, S.CONFIRM, action=S.action(plan.workflow.goal, main, known),
-                                   details=S.details(args, _SECRET)))
+                return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
+                                      records([r for _, r in results])))
             return _call(step.tool, args, turn)
         return self._report(plan, env, wrote, turn)
 
@@ -331,7 +333,7 @@ class WorkflowAgent:
         return None
 
     def _ask(self, missing: list[str], turn: _Turn, action: str = "") -> dict[str, Any]:
-        what = _join([S.words(k) for k in missing])
+        what = S.asked_for(missing)
         if any(what in s and "?" in s for s in turn.said) and turn.last.get("role") == "user":
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.pick(turn.rng, S.CLOSE)}")
         if turn.said:
@@ -344,26 +346,24 @@ class WorkflowAgent:
         close = S.pick(turn.rng, S.CLOSE)
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             write = next((st.tool for st in plan.steps if st.writes), tool)
-            text = S.pick(turn.rng, S.REFUSE, action=S.action(plan.workflow.goal, write, turn.known),
-                          reason=S.reason_text(error, values))
+            text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, turn.known), error, values)
             return _say(f"{text} {close}")
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}")
 
     def _report(self, plan: _Plan, env: dict[str, Any], wrote: bool, turn: _Turn) -> dict[str, Any]:
         write = next((st.tool for st in plan.steps if st.writes), "")
-        parts = [S.pick(turn.rng, S.DONE if wrote else S.FOUND, action=S.action(plan.workflow.goal, write, turn.known))]
+        facts = []
         for key, expr in plan.tells.items():
             value = expr(env, self._rt)
             if value not in (None, "", [], {}):
-                parts.append(S.fact(turn.rng, key, value, after_write=wrote))
+                facts.append((key, value))
+        note = ""
         if wrote and turn.rng.random() < 0.6:
             last = next((r for _, r in reversed(_tool_results(turn.segment))
                          if isinstance(r, dict) and "error" not in r), None)
             note = S.record_note(turn.rng, last)
-            if note:
-                parts.append(note)
-        parts.append(S.pick(turn.rng, S.CLOSE))
-        return _say(" ".join(parts))
+        what = S.action(plan.workflow.goal, write, turn.known) if write else ""
+        return _say(S.report(turn.rng, wrote, what, facts, note))
 
 
 def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, Any]]] | None:
@@ -377,13 +377,15 @@ def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, 
     return None
 
 
+def _as_codes(args: dict[str, Any], spec: Any) -> dict[str, Any]:
+    """A choice the user said in words ("annual fee") as the tool takes it ("annual_fee")."""
+    choices = {p.name: p.enum for p in spec.parameters if p.enum}
+    return {k: code_for(v, choices[k]) if k in choices else v for k, v in args.items()}
+
+
 def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: list[Any]) -> bool:
     _, key, param = pure
     return any(str(r.get(key)) == str(args.get(param)) for r in records(results))
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _confirmation(segment: list[dict[str, Any]]) -> bool | None:

@@ -69,10 +69,11 @@ def make_agent(backend: AgentBackend, compiled: CompiledDomain, client: LLMClien
 
 
 def make_user(backend: UserBackend, scenario: Scenario, client: LLMClient | None = None, *,
-              seed: int = 0, usage: EpisodeUsage | None = None) -> UserSimulator:
-    """A fresh user simulator for one episode; its LLM calls are counted into `usage`."""
+              seed: int = 0, usage: EpisodeUsage | None = None, voice: str = "") -> UserSimulator:
+    """A fresh user simulator for one episode; its LLM calls are counted into `usage`. `voice`
+    (a task id) gives the scripted user its own wording when two tasks share a scenario."""
     if backend == "scripted":
-        return ScriptedUser(scenario, seed=seed)
+        return ScriptedUser(scenario, seed=seed, voice=voice)
     if client is None:
         raise ValueError("the llm user needs an LLMClient")
     return LLMUser(user_chat_fn(client, usage), scenario, model_name=client.cfg.model,
@@ -83,7 +84,7 @@ def make_task_user(backend: UserBackend, task: Task, client: LLMClient | None = 
                    seed: int = 0, usage: EpisodeUsage | None = None) -> UserSimulator:
     """A fresh user simulator for one episode of `task`; a refined task's user also brings its
     follow-up requests and asks the assistant to retry once a missing tool is back."""
-    first = make_user(backend, task.scenario, client, seed=seed, usage=usage)
+    first = make_user(backend, task.scenario, client, seed=seed, usage=usage, voice=task.id)
     plan = task.plan
     if not task.followups and not (plan is not None and plan.hidden):
         return first

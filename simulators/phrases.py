@@ -1,69 +1,110 @@
-"""The scripted user's words: paraphrase banks per intent, and values written as people write them."""
+"""The scripted user's words: paraphrase banks per intent and persona; values are written as people
+write them by `tools/render.py`, the one home the assistant's wording shares.
+
+Contracts the conversation relies on: a `YES` answer starts with a word the assistant reads as yes,
+a `NO` answer says no in words it reads as no, and a fact is said as "<name> is <value>" (or as a
+bare value when exactly one thing was asked), so the assistant can read it back exactly.
+"""
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
-from gem_env.tools.render import render
+from gem_env.tools.render import singular, spoken
+
+__all__ = ["fact_said", "said_value", "singular", "persona_style", "want_phrase", "is_negative"]
 
 GREET = {
-    "polite": ["Hello, ", "Good morning. ", "Hi, ", "Hello there. "],
-    "busy": ["Hi, quick one: ", "Hey. ", "Hi. ", ""],
-    "careful": ["Hello. ", "Hi, ", "Good afternoon. "],
-    "friendly": ["Hi there! ", "Hey there, ", "Hello! ", "Hi! "],
-    "direct": ["", "Hi. ", "Hello. "],
+    "polite": ["Hello, ", "Good morning. ", "Hi, ", "Hello there. ", "Good afternoon, ", "Hi, good evening. "],
+    "busy": ["Hi, quick one: ", "Hey. ", "Hi. ", "", "Quick question: ", "Hi, "],
+    "careful": ["Hello. ", "Hi, ", "Good afternoon. ", "Hello, I hope you can help. ", "Good morning, "],
+    "friendly": ["Hi there! ", "Hey there, ", "Hello! ", "Hi! ", "Hey! ", "Hiya! "],
+    "direct": ["", "Hi. ", "Hello. ", "Hey. "],
 }
+# a sentence of the persona's own, before the request: generic words only, so it never reads as
+# (or changes) what the user wants
+CONTEXT = {
+    "polite": ["", "", "I hope you're well.", "Thank you for your time.", "I'd appreciate your help.",
+               "Sorry to trouble you.", "I hope this is the right place to ask."],
+    "busy": ["", "", "I only have a minute.", "I'm between meetings.", "I'm in a bit of a rush.",
+             "Need this sorted fast.", "Keeping it short."],
+    "careful": ["", "", "I want to get this right.", "I'd like to understand this properly.",
+                "I've read the help pages but I'm still unsure.", "I'd like to go step by step.",
+                "Please bear with me."],
+    "friendly": ["", "", "Hope your day's going well!", "First time using this chat.", "Thanks in advance!",
+                 "You're a lifesaver for being here.", "Hope you can help me out."],
+    "direct": ["", "", "", "Straight to it."],
+}
+# how a first message may end; each starts "Thanks"/"Thank" so the assistant reads where a fact ends
+SIGN_OFF = ["", "", "", "Thanks.", "Thank you.", "Thanks so much.", "Thanks a lot!", "Thank you in advance."]
 WANT = ["I'd like to {x}.", "I need to {x}.", "can you help me {x}?", "I want to {x}, please.",
         "I'm hoping to {x}.", "could you help me {x}?", "I'm trying to {x}.", "I was wondering if you could help me {x}.",
-        "I'd like some help to {x}."]
+        "I'd like some help to {x}.", "is it possible to {x}?", "please help me {x}.", "I've been meaning to {x}.",
+        "I'm looking to {x}.", "I'd love to {x} today.", "I need your help to {x}.",
+        "I would like to {x}, if that's possible."]
 ABOUT = ["I have a question about {x}.", "I need some help with {x}.", "I'm calling about {x}.",
-         "can you help me with {x}?"]
-SAY = ["{x}.", "{x}, and I need some help.", "{x}. Can you help?"]
+         "can you help me with {x}?", "I'm getting in touch about {x}.", "it's about {x}."]
+SAY = ["{x}.", "{x}, and I need some help.", "{x}. Can you help?", "{x}. What can you do?"]
 ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x} on my {noun}.",
              "what's the {x} for my {noun}?", "can you tell me the {x} of my {noun}?",
-             "I would like to know the {x} of my {noun}, please."]
+             "I would like to know the {x} of my {noun}, please.", "could you tell me what the {x} of my {noun} is?",
+             "can you tell me the {x} on my {noun}, please?", "I'd like to know what the {x} of my {noun} is."]
 BRIDGE = ["Thanks! One more thing: ", "Great. Also, ", "Thank you. While I have you, ", "Perfect. There's one more thing: ",
-          "Thanks. Another thing: ", "Okay, thanks. Next, "]
-VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name} is {v}."]
+          "Thanks. Another thing: ", "Okay, thanks. Next, ", "Brilliant. Also, ", "Lovely, thanks. Separately, ",
+          "Thanks for that. There's another thing: ", "Good. And one more: "]
+BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. Separately, ",
+                   "Alright, never mind that one. Next, ", "I see. In that case, something else: ",
+                   "That's a pity, but okay. Also, "]
+# each starts "My"/"The" so the assistant reads where the value before it ends
+VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The {name}'s {v}.", "My {name}: {v}."]
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
-            "Yes, it's {v}.", "Of course, it's {v}."]
+            "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
+YES_NO_FACT = ["It's {v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure, it's {v}."]
 MANY_FACTS = ["My {a} is {va}, and my {b} is {vb}.", "Sure. My {a} is {va} and my {b} is {vb}.",
-              "The {a} is {va}, and the {b} is {vb}."]
-DONT_KNOW_FACT = ["I don't know my {name}, sorry.", "Sorry, I don't know my {name}.", "I'm afraid I don't know my {name}."]
+              "The {a} is {va}, and the {b} is {vb}.", "Of course. The {a} is {va} and the {b} is {vb}."]
+DONT_KNOW_FACT = ["I don't know my {name}, sorry.", "Sorry, I don't know my {name}.", "I'm afraid I don't know my {name}.",
+                  "Hmm, I don't know my {name} offhand."]
 YES = ["Yes, please go ahead.", "Yes, go ahead.", "Sure, do it.", "Yes please.", "That's fine, go ahead.",
-       "Yep, sounds good.", "Okay, please proceed.", "Yes, that's right. Go ahead."]
+       "Yep, sounds good.", "Okay, please proceed.", "Yes, that's right. Go ahead.", "Yes, that's correct.",
+       "Sure, go for it.", "Yes, please do.", "Okay, do it.", "Absolutely, go ahead."]
 NO = ["No, please don't.", "Actually, no. I've changed my mind.", "No, leave it as it is.", "No thanks, not right now.",
-      "No, I'd rather not."]
+      "No, I'd rather not.", "Actually, I'd rather hold off.", "No, don't do that after all.", "No. Let's leave it, thanks."]
 NUDGES = ["Sorry, I didn't get a reply. Are you still there?", "Hello? I didn't see an answer."]
 DONT_KNOW = ["Sorry, I don't know that.", "I'm not sure, sorry.", "I don't know, I'm afraid."]
 GOODBYES = ["Thanks, that's all I needed.", "Great, thank you!", "Perfect, thanks for your help.", "That's everything, thanks.",
-            "Okay, thank you. Bye!", "Got it, thanks a lot.", "Wonderful, thanks.", "Thanks so much, have a good day."]
+            "Okay, thank you. Bye!", "Got it, thanks a lot.", "Wonderful, thanks.", "Thanks so much, have a good day.",
+            "That's it for me. Thanks!", "Brilliant, cheers.", "All good, thank you.", "Nothing else, thanks. Bye."]
 UNDERSTOOD = ["Oh, I see. Thanks for explaining.", "Okay, I understand. Thanks anyway.", "That's a shame, but thanks.",
-              "Alright, thanks for letting me know."]
-_NEGATIVE = re.compile(r"\b(?:sorry|can't|cannot|unable|not able|unfortunately|won't|didn't go through)\b", re.I)
-_MONEY = re.compile(r"amount|price|balance|limit|fee|total|refund|cost|payment|charge|fare|deposit")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+              "Alright, thanks for letting me know.", "Fair enough. Thanks for checking.",
+              "Hmm, okay. I'll look into it myself then. Thanks.", "I see, that makes sense. Thank you."]
+AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks. I'll think it over.",
+                 "Thanks, I'll come back if I change my mind.", "Perfect, thanks for not rushing me.",
+                 "Okay, thanks. That's everything."]
+_NEGATIVE = re.compile(r"\b(?:sorry|can't|cannot|unable|not able|unfortunately|didn't go through|isn't possible"
+                       r"|doesn't allow|not possible|went wrong|didn't work|failed)\b", re.I)
 _VERBS = frozenset(
     "add apply ask book buy cancel change check choose close complete confirm contact create delete dispute download "
-    "enable disable extend file find fix freeze get join link make move open order pay raise reactivate receive "
+    "enable disable extend file find fix freeze get join know learn link make move open order pay raise reactivate receive "
     "redeem refill register remove renew rent replace report request reschedule reset return schedule see send "
-    "set setup sign sort start stop submit switch transfer unfreeze unlock update upgrade upload use verify view "
-    "withdraw".split())
+    "set setup sign sort start stop submit switch transfer turn unfreeze unlock update upgrade upload use verify "
+    "view withdraw".split())
 
 
 def said_value(key: str, value: Any) -> str:
-    """A value as a person writes it: "March 3, 2025", "$1,200.50"."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and _MONEY.search(key.lower()):
-        return f"${value:,.2f}".replace(".00", "") if float(value) == int(value) else f"${value:,.2f}"
-    text = render(value)
-    if _ISO_DATE.match(text):
-        try:
-            d = dt.date.fromisoformat(text)
-        except ValueError:
-            return text
-        return f"{d.strftime('%B')} {d.day}, {d.year}"
-    return text
+    """A value as a person writes it ("March 3, 2025", "$1,200.50", "annual fee" for the code
+    "annual_fee": the assistant maps a choice said in words back to the code its tool takes)."""
+    return spoken(key, value)
+
+
+_MINE = re.compile(r"email|name|phone|address|birth|_id$|^id$|pin|password|zip|city|state|country|username|number")
+
+
+def fact_said(template: str, key: str, value: Any, name: str) -> str:
+    """A fact sentence: "my email" for what is the user's own, "the reason" for what is not."""
+    text = template.format(name=name, v=said_value(key, value))
+    if _MINE.search(key):
+        return text
+    return re.sub(rf"\b([Mm])y (?={re.escape(name)}\b)", lambda m: "The " if m.group(1) == "M" else "the ", text)
 
 
 def persona_style(persona: str) -> str:
@@ -78,6 +119,8 @@ def want_phrase(intent: str) -> tuple[list[str], str]:
     first = intent.split(" ")[0] if intent else ""
     if first in ("my", "I", "i", "I'm", "I've"):
         return SAY, intent[:1].upper() + intent[1:]
+    if first == "know":  # "I'm trying to know the status" reads wrong; "find out" fits every bank
+        return WANT, "find out" + intent[4:]
     if first.lower() in _VERBS and first.islower():
         return WANT, intent
     return ABOUT, intent
@@ -85,12 +128,3 @@ def want_phrase(intent: str) -> tuple[list[str], str]:
 
 def is_negative(text: str) -> bool:
     return bool(_NEGATIVE.search(text))
-
-
-def singular(noun: str) -> str:
-    """"addresses" -> "address", "policies" -> "policy", "cards" -> "card"."""
-    if noun.endswith("ies"):
-        return noun[:-3] + "y"
-    if noun.endswith(("sses", "shes", "ches", "xes")):
-        return noun[:-2]
-    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun

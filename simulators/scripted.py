@@ -5,6 +5,8 @@ import random
 import re
 from typing import Any
 
+from gem_env.tools.render import smooth
+
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
 from .scenario import Request, Scenario, humanize
@@ -15,6 +17,22 @@ _REQUEST_START = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = re.compile(r"\banything else\b|\bsomething else\b", re.IGNORECASE)
+_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def own_records(text: str, knows: dict[str, Any]) -> str:
+    """"a dispute for transaction because ..." -> "... for my transaction ...": a record whose id
+    the intent leaves out (the user gives it when asked) is the user's own."""
+    for key in knows:
+        if key.endswith("_id") and len(key) > 3:
+            noun = re.escape(humanize(key[:-3]))
+            text = re.sub(rf"\b(for|on|of|from|to|with|about) ({noun})\b", r"\1 my \2", text)
+    return text
+
+
+def in_words(text: str) -> str:
+    """Free text as a person writes it: codes in words ("because of annual_fee" -> "... annual fee")."""
+    return _CODE.sub(lambda m: m.group(0).replace("_", " "), text)
 
 
 def requests(text: str) -> list[str]:
@@ -34,10 +52,12 @@ class ScriptedUser:
     with an RNG seeded from the scenario, ``seed`` and the turn number.
     """
 
-    def __init__(self, scenario: Scenario, *, seed: int = 0) -> None:
+    def __init__(self, scenario: Scenario, *, seed: int = 0, voice: str = "") -> None:
+        """`voice` tells apart users with the same brief (a task's id): two documents that yield
+        the same scenario still get two people, each of whom words things the same on every run."""
         self.scenario = scenario
         self.meta: dict[str, Any] = {"backend": "scripted", "seed": seed}
-        self._seed = f"{seed}\x00{scenario.model_dump_json()}"
+        self._seed = f"{seed}\x00{voice}\x00{scenario.model_dump_json()}"
         self._session = scenario.session()
         keys = [*scenario.knows, *(k for r in self._session for k in r.knows),
                 *(k for k in scenario.unknown if k not in scenario.knows)]
@@ -50,7 +70,10 @@ class ScriptedUser:
         rng = random.Random(f"{self._seed}\x00{len(turns)}")
         spoken = [text for role, text in turns if role == "assistant"]
         if not spoken:
-            return rng.choice(P.GREET[self._style]) + self._opening(self._session[0], rng)
+            greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True)
+            if greet.rstrip().endswith((",", ":")) and not re.match(r"I\b|I'", body):
+                body = body[:1].lower() + body[1:]
+            return greet + body
         said = spoken[-1]
         if not said.strip():
             return rng.choice(P.NUDGES)
@@ -60,9 +83,9 @@ class ScriptedUser:
             if settled + 1 < len(self._session):
                 body = self._opening(self._session[settled + 1], rng)
                 keep = body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
-                return rng.choice(P.BRIDGE) + (body if keep else body[:1].lower() + body[1:])
-            bank = P.UNDERSTOOD if P.is_negative(said) else P.GOODBYES
-            return f"{rng.choice(bank)} {STOP}"
+                bridge = P.BRIDGE_AFTER_NO if P.is_negative(said) else P.BRIDGE
+                return rng.choice(bridge) + (body if keep else body[:1].lower() + body[1:])
+            return f"{rng.choice(self._goodbyes(said, current))} {STOP}"
         asked = self.asked_keys(said)
         if asked:
             return self._facts(asked, current, rng)
@@ -87,18 +110,28 @@ class ScriptedUser:
                 asked = asked[:m.start()] + "#" * len(name) + asked[m.end():]
         return [k for _, k in sorted(found)]
 
-    def _opening(self, request: Request, rng: random.Random) -> str:
+    @staticmethod
+    def _goodbyes(said: str, current: Request) -> list[str]:
+        """A close that fits how the last request ended: refused, declined by the user, or done."""
+        if not current.confirm and current.kind != "refuse":
+            return P.AFTER_DECLINE
+        return P.UNDERSTOOD if P.is_negative(said) else P.GOODBYES
+
+    def _opening(self, request: Request, rng: random.Random, *, first: bool = False) -> str:
+        """A request in the user's words, the facts they volunteer after it and, on the first turn,
+        a sentence of the persona's own before it."""
         if request.kind == "lookup" and request.asks:
             param = next(iter(request.knows), "record")
             noun = request.about or humanize(param[:-3] if param.endswith("_id") else param)
             body = rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in request.asks), noun=noun)
         else:
-            bank, intent = P.want_phrase(request.intent or "get some help")
+            bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))
             body = rng.choice(bank).format(x=intent)
-        body = body[:1].upper() + body[1:]
-        facts = [rng.choice(P.VOLUNTEER).format(name=humanize(k), v=P.said_value(k, request.knows[k]))
+        body = smooth(body[:1].upper() + body[1:])
+        facts = [P.fact_said(rng.choice(P.VOLUNTEER), k, request.knows[k], humanize(k))
                  for k in request.opening if k in request.knows]
-        return " ".join([body, *facts])
+        context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
+        return " ".join(p for p in (context, body, *facts, sign_off) if p)
 
     def _value(self, key: str, current: Request) -> Any:
         if key in current.knows:
@@ -111,12 +144,13 @@ class ScriptedUser:
         parts = []
         if len(known) == 1 and not unknown:
             k, v = known[0]
-            parts.append(rng.choice(P.ONE_FACT).format(name=humanize(k), v=P.said_value(k, v)))
+            bank = P.ONE_FACT if not isinstance(v, bool) else P.YES_NO_FACT  # a bare "yes." reads as assent
+            parts.append(P.fact_said(rng.choice(bank), k, v, humanize(k)))
         elif len(known) == 2 and not unknown:
             (a, va), (b, vb) = known
             parts.append(rng.choice(P.MANY_FACTS).format(a=humanize(a), va=P.said_value(a, va),
                                                          b=humanize(b), vb=P.said_value(b, vb)))
         elif known:
-            parts.append(" ".join(f"My {humanize(k)} is {P.said_value(k, v)}." for k, v in known))
+            parts.append(" ".join(P.fact_said("My {name} is {v}.", k, v, humanize(k)) for k, v in known))
         parts += [rng.choice(P.DONT_KNOW_FACT).format(name=humanize(k)) for k in unknown]
         return " ".join(parts)

@@ -224,3 +224,36 @@ async def test_clients_of_one_endpoint_share_its_concurrency(client_for: ClientF
         await asyncio.gather(*(c.chat([HumanMessage(f"q{i}")]) for i in range(3) for c in (agent, user)))
         elapsed = time.perf_counter() - started
     assert elapsed >= 0.45  # six requests, two at a time on the server: three waves
+
+
+async def test_a_request_streams_only_when_a_first_token_or_stall_limit_is_tighter(client_for: ClientFactory) -> None:
+    with FakeOpenAIServer([Text("whole"), Text("streamed"), Text("off")]) as server:
+        assert (await client_for(server, timeout=10).chat(ASK))[0].text == "whole"
+        assert (await client_for(server, timeout=10, stall_timeout=2).chat(ASK))[0].text == "streamed"
+        assert (await client_for(server, timeout=10, stall_timeout=2, stream=False).chat(ASK))[0].text == "off"
+    assert [bool(r.get("stream")) for r in server.requests] == [False, True, False]
+
+
+async def test_requests_in_flight_are_spread_over_connection_pool_shards(client_for: ClientFactory) -> None:
+    import asyncio
+
+    from gem_env.llm.client import SHARD_CONNECTIONS, shards
+
+    assert shards(1) == shards(SHARD_CONNECTIONS) == 1 and shards(SHARD_CONNECTIONS + 1) == 2
+    n = 2 * SHARD_CONNECTIONS
+    with FakeOpenAIServer([Text(f"r{i}") for i in range(n)], latency=0.3) as server:
+        client = client_for(server, concurrency=n)
+        peaks: list[list[int]] = []
+
+        async def sample() -> None:
+            while True:
+                peaks.append(list(client._in_flight))
+                await asyncio.sleep(0.05)
+
+        sampler = asyncio.ensure_future(sample())
+        replies = await asyncio.gather(*(client.chat(ASK) for _ in range(n)))
+        sampler.cancel()
+    assert sorted(m.text for m, _ in replies) == sorted(f"r{i}" for i in range(n))
+    assert len(client._models) == 2 and client._in_flight == [0, 0]
+    peaks = [p for p in peaks if p]  # samples before the first request bound the models are empty
+    assert max(p[0] for p in peaks) == max(p[1] for p in peaks) == SHARD_CONNECTIONS  # least busy first

@@ -1,5 +1,5 @@
 """`loop_reason`: a conversation going round in circles is told from one that makes progress."""
-from gem_env.stages.ground.loops import loop_reason
+from gem_env.stages.ground.loops import LoopWatch, loop_reason
 
 
 def say(role: str, text: str) -> dict:
@@ -35,3 +35,15 @@ def test_the_same_words_with_a_tool_call_between_are_not_a_loop() -> None:
     msgs = [say("assistant", "One moment."), call("a"), say("assistant", "One moment."),
             say("assistant", "One moment.")]
     assert loop_reason(msgs) is None
+
+
+def test_a_watch_over_a_growing_conversation_says_what_a_fresh_check_says() -> None:
+    stretch = [call("get_order", '{"id": 1}'), {"role": "tool", "tool_call_id": "c", "content": "{}"},
+               say("assistant", "Anything else?"), say("user", "Check it again.")]
+    talk = [say("assistant", "Hello! How can I help?"), say("user", "hm")] * 3
+    msgs = [say("system", "s")] + [say("user", "hi"), call("a")] + stretch * 3 + talk
+    watch = LoopWatch()
+    verdicts = [watch.reason(msgs[:n]) for n in range(1, len(msgs) + 1)]
+    assert verdicts == [loop_reason(msgs[:n]) for n in range(1, len(msgs) + 1)]
+    assert any(verdicts) and not all(verdicts)
+    assert watch.reason(msgs[:3]) == loop_reason(msgs[:3])  # a shorter conversation: it starts again

@@ -244,3 +244,24 @@ async def test_episode_can_be_driven_step_by_step(shop: CompiledDomain, tasks: l
 def test_fact_parsing_reads_the_scripted_templates() -> None:
     text = "Hi! Send it to my home. My address is 12 Main St. Apt 4. My email is a.b@c.org."
     assert parse_facts(text) == {"address": "12 Main St. Apt 4", "email": "a.b@c.org"}
+
+
+def test_an_episode_hands_its_sandbox_back_once_at_the_template_state(shop: CompiledDomain, tasks: list[Task]) -> None:
+    from gem_env.tools.scratch import _state
+
+    template = shop.new_sandbox()
+    task = next(t for t in tasks if any(shop.tools[a.tool].writes for a in t.gold_actions))
+    first = Episode(task, shop, ScriptedUser(task.scenario, seed=0))
+    for action in task.gold_actions:
+        first.tools.call(action.tool, action.arguments, first.messages)
+    assert first.sandbox.state_hash() != template.state_hash()
+    first.close()
+    first.close()  # a second close must not pool the same sandbox twice
+    pool = _state(shop).pool
+    assert pool.count(first.sandbox) == 1
+    second = Episode(task, shop, ScriptedUser(task.scenario, seed=0))
+    assert second.sandbox is first.sandbox  # reused: schema parsed and statements prepared already
+    assert second.sandbox.state_hash() == template.state_hash() == second.sandbox.recomputed_state_hash()
+    assert second.sandbox.dump() == template.dump() and second.sandbox.log == []
+    second.close()
+    template.close()

@@ -134,8 +134,9 @@ def _encoder(find: fx.Find, w: Any) -> Callable[[Any], Any]:
 def _find(find: fx.Find) -> Runner:
     keys = [(w.expr.fn, tuple(w.lhs_params), _encoder(find, w)) for w in find.where]
     scalar_sql = find._sql((None,) * len(keys))
-    decode, as_, many, optional, filt, limit = (find.table.decode, find.as_, find.many, find.optional,
-                                                find.filter, find.limit)
+    as_, many, optional, filt, limit = find.as_, find.many, find.optional, find.filter, find.limit
+    decode = _row_decoder(find.table)
+    one = not many and filt is None  # the SQL says LIMIT 1: fetch one row, not a list of them
 
     def run(env: dict[str, Any], ctx: Any) -> None:
         values = [fn(env, ctx) for fn, _, _ in keys]
@@ -147,6 +148,15 @@ def _find(find: fx.Find) -> Runner:
                 if lhs:
                     params.extend(lhs)
                 params.append(enc(v))
+        if one:
+            row = ctx.conn.execute(sql, params).fetchone()
+            if row is not None:
+                env[as_] = decode(row)
+            elif optional:
+                env[as_] = None
+            else:
+                raise fx.ToolFailure(find.error(env, ctx))
+            return
         rows = [decode(r) for r in ctx.conn.execute(sql, params)]
         if filt is not None:
             keep = []
@@ -164,3 +174,11 @@ def _find(find: fx.Find) -> Runner:
         else:
             raise fx.ToolFailure(find.error(env, ctx))
     return run
+
+
+def _row_decoder(table: Any) -> Callable[[tuple], dict[str, Any]]:
+    """`table.decode`, or the plain dict of the row when no field needs decoding."""
+    if table._decoders:
+        return table.decode
+    columns = table.columns
+    return lambda row: dict(zip(columns, row))

@@ -1,8 +1,19 @@
-"""How a value is written when said to a user: shared by task outputs and the agents that tell them."""
+"""How a value is written when said to a person: one home for the wording that task outputs, the
+offline assistant and the scripted user share (agents and simulators may not import each other)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from typing import Any
+
+_MONEY = re.compile(r"amount|price|balance|limit|fee|total|refund|cost|payment|charge|fare|deposit|salary|income")
+_NOT_MONEY = re.compile(r"count|number|days|months|years|percent|rate|score|points|miles|quantity|nights")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$")
+_CODE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
 
 
 def render(value: Any) -> str:
@@ -16,3 +27,121 @@ def render(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return "" if value is None else str(value)
+
+
+def is_money(name: str, value: Any) -> bool:
+    """Whether a number is an amount of money, read from its field's name ("spending_limit")."""
+    low = name.lower()
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and bool(_MONEY.search(low)) and not _NOT_MONEY.search(low)
+
+
+def money(value: float) -> str:
+    """$1,200.50; whole amounts without cents ($5,500)."""
+    return f"${value:,.0f}" if float(value) == int(value) else f"${value:,.2f}"
+
+
+def when_words(text: str) -> str:
+    """A date or an ISO date-time written out to the minute ("2025-03-03T17:05:00" -> "March 3, 2025
+    at 5:05 pm"), for values said to describe a record, never for values to be typed back."""
+    m = _ISO_DATETIME.match(text)
+    if m is None:
+        return date_words(text)
+    day, hour = date_words(m.group(1)), int(m.group(2))
+    if day == m.group(1) or hour > 23:
+        return text
+    return f"{day} at {hour % 12 or 12}:{m.group(3)} {'am' if hour < 12 else 'pm'}"
+
+
+def date_words(text: str) -> str:
+    """An ISO date written out ("2025-03-03" -> "March 3, 2025"); anything else as it is."""
+    if not _ISO_DATE.match(text):
+        return text
+    try:
+        d = dt.date.fromisoformat(text)
+    except ValueError:
+        return text
+    return f"{_MONTHS[d.month - 1]} {d.day}, {d.year}"
+
+
+def spoken(name: str, value: Any, *, codes_in_words: bool = True) -> str:
+    """A value as a person says it: money with a dollar sign, dates written out, and (unless the
+    listener must type it back exactly) a code in words ("gift_card" -> "gift card")."""
+    if is_money(name, value):
+        return money(value)
+    text = render(value)
+    if codes_in_words and isinstance(value, str) and _CODE.fullmatch(value):
+        return value.replace("_", " ")
+    return date_words(text)
+
+
+def code_for(said: Any, choices: list[Any]) -> Any:
+    """The choice a value said in words stands for ("annual fee" -> "annual_fee"); else the value."""
+    if not isinstance(said, str) or said in choices:
+        return said
+    low = said.strip().lower()
+    return next((c for c in choices if isinstance(c, str) and c.replace("_", " ").lower() == low), said)
+
+
+def words(name: str) -> str:
+    """A field or parameter name in words: `card_id` -> "card ID"."""
+    return re.sub(r"\bid\b", "ID", name.replace("_", " ").strip())
+
+
+def singular(noun: str) -> str:
+    """"addresses" -> "address", "policies" -> "policy", "cards" -> "card"."""
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    if noun.endswith(("sses", "shes", "ches", "xes")):
+        return noun[:-2]
+    return noun[:-1] if noun.endswith("s") and not noun.endswith(("ss", "us", "is")) else noun
+
+
+def is_count(name: str, value: Any) -> bool:
+    """Whether a whole number counts things its field names in the plural ("passengers", "bags")."""
+    last = name.lower().replace("_", " ").split()[-1] if name.strip() else ""
+    return isinstance(value, int) and not isinstance(value, bool) and not is_money(name, value) \
+        and last.endswith("s") and singular(last) != last
+
+
+def counted(name: str, value: int) -> str:
+    """"4 passengers", "1 bag": a count with its noun in the right number."""
+    noun = name.replace("_", " ").strip()
+    return f"{value} {singular(noun) if value == 1 else noun}"
+
+
+_PARTICIPLE = re.compile(r"^(?:\w+ed|lost|stolen|broken|gone|missing|late|wrong|overcharged|unauthori[sz]ed|"
+                         r"expired|closed|frozen|damaged|unused)$", re.IGNORECASE)
+_VOWEL_SOUND = re.compile(r"^(?!one\b|once\b|eu|uni|use|usu|uti|ura|ure|uro)(?:[aeiou]|hour|honest|honor)", re.IGNORECASE)
+
+
+_TO_BOOLEAN = re.compile(r"(^|\b(?:to|and|I'll|will|can|I've) )(?:change|set|update|switch) (the [^.,;?!]+?) to (yes|no|true|false)\b",
+                         re.IGNORECASE)
+
+
+_COUNT_TO = re.compile(r"\b(change|set|update) the (?:number of )?(\w+) of ((?:your|my) [^.,;?!]+?) to (\d+)\b",
+                       re.IGNORECASE)
+
+
+def smooth(text: str) -> str:
+    """Grammar that filled-in templates get wrong: "a account" -> "an account", "because of lost"
+    -> "because it was lost", "change the overdraft protection to yes" -> "turn on the overdraft
+    protection", "change the bags of my booking to 1" -> "change my booking to 1 bag", doubled
+    spaces and spaces before punctuation."""
+    text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", r"because it's \1 ", text)
+    text = re.sub(r"\b(?:because of|due to) (\w+)\b",
+                  lambda m: f"because it was {m.group(1)}" if _PARTICIPLE.match(m.group(1)) else m.group(0), text)
+    text = _TO_BOOLEAN.sub(lambda m: f"{m.group(1)}turn {'on' if m.group(3).lower() in ('yes', 'true') else 'off'} "
+                                     f"{m.group(2)}", text)
+    text = _COUNT_TO.sub(lambda m: f"{m.group(1)} {m.group(3)} to {counted(m.group(2), int(m.group(4)))}"
+                         if singular(m.group(2)) != m.group(2) else m.group(0), text)
+    text = re.sub(r"\b([Aa]n?) (\w+)", _article, text)
+    return re.sub(r"\s+([,.?!])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
+
+
+def _article(m: re.Match) -> str:
+    article, word = m.group(1), m.group(2)
+    if not word[:1].isalpha() or word.isupper():
+        return m.group(0)
+    want = "an" if _VOWEL_SOUND.match(word) else "a"
+    return f"{want if article.islower() else want.capitalize()} {word}"

@@ -59,29 +59,43 @@ def _forget(key: int) -> None:
         sb.close()
 
 
-@contextmanager
-def scratch_sandbox(compiled: "CompiledDomain") -> Iterator[Sandbox]:
-    """A sandbox at the template's state, returned to the pool (rewound) afterwards. Do not keep it."""
+def take_sandbox(compiled: "CompiledDomain") -> Sandbox:
+    """A sandbox at the template's state, from the domain's pool when one is there: a pooled one has
+    its schema parsed and its statements prepared already, which a fresh copy pays again on its
+    first calls (~0.3 ms). Hand it back with `give_back` (or close it)."""
     st = _state(compiled)
     with st.lock:
         sb = st.pool.pop() if st.pool else None
     if sb is None:
         sb = compiled.new_sandbox()
         sb.checkpoint()
+    return sb
+
+
+def give_back(compiled: "CompiledDomain", sb: Sandbox) -> None:
+    """Rewind `sb` to the template and keep it for the next `take_sandbox` (or close it when the
+    pool is full or it cannot rewind). The caller must not use `sb` afterwards."""
+    try:
+        sb.rewind()
+    except Exception:  # a sandbox that cannot rewind (restored, closed) is not reused
+        sb.close()
+        return
+    st = _state(compiled)
+    with st.lock:
+        if len(st.pool) < POOL_SIZE:
+            st.pool.append(sb)
+            return
+    sb.close()
+
+
+@contextmanager
+def scratch_sandbox(compiled: "CompiledDomain") -> Iterator[Sandbox]:
+    """A sandbox at the template's state, returned to the pool (rewound) afterwards. Do not keep it."""
+    sb = take_sandbox(compiled)
     try:
         yield sb
     finally:
-        try:
-            sb.rewind()
-        except Exception:  # a sandbox that cannot rewind is not reused
-            sb.close()
-        else:
-            with st.lock:
-                if len(st.pool) < POOL_SIZE:
-                    st.pool.append(sb)
-                    sb = None
-            if sb is not None:
-                sb.close()
+        give_back(compiled, sb)
 
 
 def written_rows(sandbox: Sandbox, touched: dict[str, set[Any]], tables: Iterable[str]) -> Rows:

@@ -149,7 +149,7 @@ class _Seeder:
 
     def _email_for(self, first: str, last: str, host: str, taken: set | None) -> str:
         first, last = (re.sub(r"[^a-z]", "", s.lower()) or "user" for s in (first, last))
-        local = self.rng.choice([f"{first}.{last}", f"{first}{last}", f"{first[0]}{last}", f"{first}_{last}"])
+        local = self.rng.choice([f"{first}.{last}", f"{first}{last}", f"{first[0]}{last}", f"{first}{last[0]}"])
         email, n = f"{local}@{host}", 1
         while taken is not None and email in taken:
             n += 1

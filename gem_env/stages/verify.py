@@ -17,6 +17,7 @@ from .tasks import Task
 from .verify_kinds import kind_checks
 from .verify_text import said
 from ..tools import CompiledDomain
+from ..tools.render import date_words
 from ..tools.scratch import diff_vs_gold, scratch_sandbox
 from ..trajectory import Check, Verification
 
@@ -107,19 +108,15 @@ def tells(name: str, value: str, text: str) -> bool:
     return False
 
 
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"]
-
-
 def spoken_forms(value: str) -> list[str]:
     """Ways a value may be said: as it is, a code in words ("gift_card" as "gift card"), an ISO date
     written out ("2025-02-27" as "February 27, 2025")."""
     forms = [value]
     if "_" in value and re.fullmatch(r"[a-z0-9_]+", value):
         forms.append(value.replace("_", " "))
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
-    if m and 1 <= int(m.group(2)) <= 12:
-        forms.append(f"{_MONTHS[int(m.group(2)) - 1]} {int(m.group(3))}, {m.group(1)}")
+    written = date_words(value)
+    if written != value:
+        forms.append(written)
     return forms
 
 

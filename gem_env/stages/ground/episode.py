@@ -18,11 +18,12 @@ from ...simulators.scenario import STOP
 from ..tasks import Task
 from .plan import PlannedTools, tool_schemas
 from ...tools import CompiledDomain, Domain
-from .loops import is_infrastructure, loop_reason
+from ...tools.scratch import give_back, take_sandbox
+from .loops import LoopWatch, is_infrastructure
 
 Termination = Literal["user_stop", "max_turns", "tool_errors", "agent_error", "user_error", "infra_error", "loop"]
 """``infra_error``: the LLM endpoint failed (not the party's fault; eval leaves it out of pass^k);
-``loop``: the conversation went round in circles (see ``loops.loop_reason``)."""
+``loop``: the conversation went round in circles (see ``loops.LoopWatch``)."""
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,16 @@ class Limits:
 
 def policy_prompt(domain: Domain) -> str:
     """The assistant's system prompt, as a real service writes one: who it serves and what with, how
-    to work, and the service's policy. No internal ids: the domain's name never appears."""
+    to work, and the service's policy. No internal ids: the domain's name never appears, and names
+    in the policy text that are none of this service's tools are said in words."""
     about = domain.description.strip().rstrip(".")
-    topic = re.search(r"\(([^()]+)\)\s*$", about)
-    service = f"our {topic.group(1).strip()} service" if topic else "our customer service"
-    about = re.sub(r"\s*\([^()]*\)\s*$", "", about)
-    lines = [f"You are a customer support assistant for {service}."
-             + (f" You help customers with requests such as: {about[:1].lower() + about[1:]}." if about else ""),
+    topics = re.findall(r"\(([^()]+)\)", about)
+    topic = topics[-1].strip() if topics else ""
+    service = f"our {topic} service" if topic and topic.lower() not in _GENERIC_TOPICS else "our customer service"
+    about = re.sub(r"^(?:internal|external|faq|policy|guide)\s*:\s*", "", re.sub(r"\s*\([^()]*\)", "", about),
+                   flags=re.IGNORECASE).strip()
+    lines = [f"You are the customer support assistant of {service}."
+             + (f" Customers come to you about things like {_third_person(_sentence_case(about))}." if about else ""),
              "",
              "How to work:",
              "- Use the tools you have to look things up and make changes; never guess a value. Ask the "
@@ -54,8 +58,36 @@ def policy_prompt(domain: Domain) -> str:
              "internal codes other than the reference numbers they need.",
              "- Handle one request at a time; when it is settled, ask whether there is anything else."]
     if domain.policy:
-        lines += ["", "Policy:", *(f"- {rule.text}" for rule in domain.policy)]
+        tools = {t.name for t in domain.tools}
+        lines += ["", "Policy:", *(f"- {_in_words(rule.text, tools)}" for rule in domain.policy)]
     return "\n".join(lines)
+
+
+_GENERIC_TOPICS = frozenset({"general", "misc", "other", "faq", "internal", "policy"})
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def _in_words(text: str, tools: set[str]) -> str:
+    """Policy text with names that are not this service's tools in words ("account_class" ->
+    "account class", "open_bank_account_4821" -> "open bank account"): the source's own tool and
+    field names mean nothing here."""
+    return _SNAKE.sub(lambda m: m.group(0) if m.group(0) in tools
+                      else re.sub(r"_\d+$", "", m.group(0)).replace("_", " "), text)
+
+
+def _third_person(text: str) -> str:
+    """A how-to title addressed to the reader, about the customer: "add a line to your account" ->
+    "add a line to their account"."""
+    return re.sub(r"\byour\b", "their", re.sub(r"\byourself\b", "themselves", text))
+
+
+def _sentence_case(title: str) -> str:
+    """"Opening Personal Checking Accounts" -> "opening personal checking accounts" (acronyms kept)."""
+    words = title.split()
+    titled = len(words) > 1 and sum(w[:1].isupper() for w in words) * 2 > len(words)
+    if not titled:
+        return title[:1].lower() + title[1:] if title[1:2].islower() else title
+    return " ".join(w if w.isupper() else w.lower() for w in words)
 
 
 def normalize_assistant(message: Any, used_ids: set[str]) -> dict[str, Any]:
@@ -110,7 +142,8 @@ class Episode:
         # the turn limit is per request: a refined session brings follow-up requests
         self.limits = Limits(max_turns * (1 + len(task.followups)), max_tool_errors)
         started = time.perf_counter()
-        self.sandbox = compiled.new_sandbox()
+        self.sandbox = take_sandbox(compiled)  # pooled per domain: handed back by `close`
+        self._sandbox_open = True
         self.tools = PlannedTools(self.sandbox, task.plan)  # a refined task's missing tools, faults
         self.policy = policy if policy is not None else policy_prompt(compiled.domain)
         self.messages: list[dict[str, Any]] = [{"role": "system", "content": self.policy}]
@@ -123,6 +156,7 @@ class Episode:
         self.seconds = {"sandbox": time.perf_counter() - started, "user": 0.0, "agent": 0.0}
         self._consecutive_errors = 0
         self._call_ids: set[str] = set()
+        self._loops = LoopWatch()
 
     @property
     def done(self) -> bool:
@@ -198,12 +232,15 @@ class Episode:
         self.error = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
 
     def _check_loop(self) -> None:
-        reason = loop_reason(self.messages)
+        reason = self._loops.reason(self.messages)
         if reason is not None:
             self.fail("loop", reason)
 
     def close(self) -> None:
-        self.sandbox.close()
+        """Hand the sandbox back to the domain's pool (once: a second close does nothing)."""
+        if self._sandbox_open:
+            self._sandbox_open = False
+            give_back(self.compiled, self.sandbox)
 
     def _check_open(self) -> None:
         if self.done:

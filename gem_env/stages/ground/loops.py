@@ -7,7 +7,6 @@ fault) from a party that misbehaved.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 REPEATS = 3
@@ -22,39 +21,61 @@ def loop_reason(messages: list[dict[str, Any]]) -> str | None:
     row with no tool call in between (nothing was done while it repeated itself). Only the tail is
     read, so checking after every message costs the same at any conversation length.
     """
-    tail = _tail(messages, REPEATS * MAX_CYCLE)
-    sigs = [_signature(m) for m in tail]
-    for k in range(1, MAX_CYCLE + 1):
-        if len(sigs) >= REPEATS * k and all(sigs[-k:] == sigs[len(sigs) - (i + 1) * k:len(sigs) - i * k]
-                                            for i in range(1, REPEATS)):
-            return f"the last {k} message(s) repeated {REPEATS} times"
-    for role in ("user", "assistant"):
-        texts = _last_said_without_acting(messages, role)
-        if len(texts) == REPEATS and len(set(texts)) == 1 and texts[0]:
-            return f"the {role} said the same thing {REPEATS} times in a row: {texts[0][:80]!r}"
-    return None
+    return LoopWatch().reason(messages)
 
 
-def _tail(messages: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
-    """The last `n` messages that are not the system prompt, oldest first."""
-    out: list[dict[str, Any]] = []
-    for m in reversed(messages):
+class LoopWatch:
+    """`loop_reason` for a conversation that only grows: each message's signature is made once,
+    when it is first seen, instead of on every check (an episode checks after every step)."""
+
+    def __init__(self) -> None:
+        self._sigs: list[Signature | None] = []
+        """One per message so far, by position; None for the system prompt."""
+
+    def reason(self, messages: list[dict[str, Any]]) -> str | None:
+        sigs = self._sigs
+        if len(sigs) > len(messages):  # not the conversation it was watching: start again
+            sigs.clear()
+        for m in messages[len(sigs):]:
+            sigs.append(None if m.get("role") == "system" else _signature(m))
+        tail = _tail(sigs, REPEATS * MAX_CYCLE)
+        n = len(tail)
+        for k in range(1, MAX_CYCLE + 1):
+            if n >= REPEATS * k and all(tail[-k:] == tail[n - (i + 1) * k:n - i * k] for i in range(1, REPEATS)):
+                return f"the last {k} message(s) repeated {REPEATS} times"
+        for role in ("user", "assistant"):
+            texts = _last_said_without_acting(sigs, role)
+            if len(texts) == REPEATS and len(set(texts)) == 1 and texts[0]:
+                return f"the {role} said the same thing {REPEATS} times in a row: {texts[0][:80]!r}"
+        return None
+
+
+Signature = tuple[Any, str, tuple[str, ...]]
+"""A message as the loop check compares it: role, its text normalised, its calls with arguments."""
+
+
+def _tail(sigs: list[Signature | None], n: int) -> list[Signature]:
+    """The last `n` signatures that are not the system prompt's, oldest first."""
+    out: list[Signature] = []
+    for s in reversed(sigs):
         if len(out) == n:
             break
-        if m.get("role") != "system":
-            out.append(m)
+        if s is not None:
+            out.append(s)
     return out[::-1]
 
 
-def _last_said_without_acting(messages: list[dict[str, Any]], role: str) -> list[str]:
+def _last_said_without_acting(sigs: list[Signature | None], role: str) -> list[str]:
     """The texts of `role`'s last `REPEATS` plain messages, walking back from the end; fewer when a
     tool call comes first (something was done in between)."""
     texts: list[str] = []
-    for m in reversed(messages):
-        if m.get("tool_calls"):
+    for s in reversed(sigs):
+        if s is None:
+            continue
+        if s[2]:
             break
-        if m.get("role") == role:
-            texts.append(_text(m))
+        if s[0] == role:
+            texts.append(s[1])
             if len(texts) == REPEATS:
                 break
     return texts
@@ -77,7 +98,7 @@ def _text(message: dict[str, Any]) -> str:
     return " ".join(content.split()).lower() if isinstance(content, str) else ""
 
 
-def _signature(message: dict[str, Any]) -> str:
-    calls = [(c.get("function") or {}).get("name", "") + (c.get("function") or {}).get("arguments", "")
-             for c in message.get("tool_calls") or []]
-    return json.dumps([message.get("role"), _text(message), calls])
+def _signature(message: dict[str, Any]) -> Signature:
+    calls = tuple((c.get("function") or {}).get("name", "") + (c.get("function") or {}).get("arguments", "")
+                  for c in message.get("tool_calls") or [])
+    return message.get("role"), _text(message), calls

@@ -1,0 +1,95 @@
+"""The offline assistant's paraphrase banks, one per speech act.
+
+A bank is a list of alternatives, or a tuple of such lists whose picks are joined (a lead, a body,
+a question): the parts multiply, so two conversations rarely word a turn alike. Contracts the
+conversation relies on (tests hold them): every `CLOSE` asks whether there is "anything else" (it
+ends a request), every `QUESTION` asks to confirm in words the user and the agent both recognise,
+and no part of a confirmation or a report asks the user for a fact.
+"""
+from __future__ import annotations
+
+ACK = ["Sure.", "Of course.", "Happy to help.", "I can help with that.", "Certainly.", "No problem.", "Glad to help.",
+       "Let's get that sorted.", "I'd be glad to look into it.", "Absolutely.", "Okay.", "Thanks for reaching out.",
+       "I can take care of that.", "Let me help you with that.", "Right, let's see.",
+       "Thanks for getting in touch.", "I'll look into it right away."]
+ASK_Q = ["Could you give me {x}?", "What's {x}, please?", "Could you tell me {x}?", "May I have {x}?",
+         "Can you share {x}?", "What is {x}?", "Could you let me know {x}?", "Would you mind telling me {x}?",
+         "Can you tell me {x}?", "Could you share {x} with me?", "What's {x}?"]
+ASK_WHY = ["", "", "", "", "", "First, I need to find the right record.", "I just need one detail first.",
+           "Let me find you in our system.", "I'll need to look you up first."]
+ASK = (ACK, ASK_WHY, ASK_Q)
+ASK_FOR = (["I can help you {action}.", "Sure, I can {action} for you.", "Happy to help you {action}.",
+            "Let's {action}.", "I'll help you {action}.", "No problem, we can {action} together.",
+            "Of course, I can take care of that: {action}.", "Okay, you'd like to {action}. I can do that."],
+           ASK_WHY, ASK_Q)
+ASK_MORE = (["Thanks.", "Got it.", "Thank you.", "Great.", "Perfect.", "Okay.", "Thanks for that.", "Understood.",
+             "Noted.", "Great, thanks.", "Lovely, thank you.", "Thanks, that helps."],
+            ["", "", "", "", "One more thing.", "Almost there.", "Just one more detail."],
+            ["Could you also give me {x}?", "And what's {x}?", "What is {x}?", "Could you tell me {x} as well?",
+             "Now, what's {x}?", "Next, could you give me {x}?", "Could you share {x} too?", "And could you give me {x}?",
+             "What would you like {x} to be?", "Can you also tell me {x}?"])
+GIVE_UP = ["I'm sorry, I can't continue without {x}.", "Unfortunately I can't go further without {x}.",
+           "I'm not able to go on without {x}, I'm afraid.", "I'm afraid I can't do this without {x}, so I'll stop here.",
+           "I can't finish this without {x}, sorry."]
+
+CONFIRM_LEAD = ["", "", "", "", "", "Thanks, that's everything I need.", "Everything checks out.", "Okay.",
+                "Great, I've got all the details.", "All right.", "I've checked the details.", "Good, that lines up."]
+CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "I can {action} now.", "The next step is to {action}.",
+                "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I make the change: I'll {action}.",
+                "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
+DESCRIBE = ["That's the {noun} with {fields}.", "For reference, the {noun} shows {fields}.",
+            "I have the {noun} here: {fields}.", "The {noun} I found has {fields}.", "It's the one with {fields}."]
+BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."]
+QUESTION = ["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I go ahead with that?",
+            "Do you want me to go ahead?", "Do you want me to do that now?", "Would you like me to proceed?",
+            "Would you like me to go ahead?", "Can you confirm you'd like me to do that?", "Could you confirm that's right?",
+            "Is that okay with you?", "Is that correct?", "Please confirm and I'll take care of it.", "Is that right?",
+            "Shall I go ahead and do it?", "Would you like me to make the change?"]
+
+DONE = ["All done.", "Done!", "That's taken care of.", "Everything is set.", "That went through.", "Great, it's done.",
+        "That's done now.", "It worked.", "Good news: that's complete.", "That's all sorted.", "Finished!",
+        "The change is in.", "Okay, that's processed.", "Success, it's gone through.", "There we go.",
+        "I've finished that for you.", "You're all set."]
+DONE_SAID = ["I've {past}.", "I've just {past}.", "Done: I've {past}.", "All set. I've {past}.",
+             "That's complete: I've {past}.", "Good news, I've {past}.", "It's gone through; I've {past}."]
+FOUND = ["Here's what I found.", "I've checked for you.", "I've looked it up.", "Thanks for waiting.", "Okay, I have it.",
+         "I've gone through the record.", "Here are the details.", "I pulled that up for you.", "I've got it here.",
+         "Let me read that out for you.", "That's in front of me now.", "I checked our records.", "Here you go.",
+         "I've had a look."]
+# short closes weigh more: a real agent says "Anything else?" far more often than a full sentence
+CLOSE = ["Anything else?", "Anything else?", "Anything else today?", "Anything else I can do?",
+         "Anything else I can help with?", "Is there anything else?", "Is there anything else I can do?",
+         "Can I help with anything else?", "Anything else you need?", "Anything else on your list?",
+         "Let me know if there's anything else.", "Need anything else?", "Anything else while I have you?",
+         "Is there anything else I can help you with today?", "Would you like help with anything else?"]
+DECLINED = ["No problem, I won't make that change.", "Understood, I'll leave it as it is.",
+            "Okay, I've stopped there.", "That's fine, I haven't changed anything.", "Alright, I'll hold off.",
+            "Sure, I'll leave things as they are.", "Of course, I won't go ahead.", "Okay, no changes then.",
+            "Got it, I'll cancel that step.", "That's completely fine."]
+UNCHANGED = ["Nothing has been changed.", "Your account is unchanged.", "Everything stays as it was.",
+             "No change was made.", "It all stays exactly as it was.", "", "You can come back to it any time."]
+REFUSE_LEAD = ["I'm sorry, but", "Unfortunately,", "I checked, and", "I looked into it, and", "I'm afraid",
+               "I've gone through this, and", "Sorry,", "I wish I could help here, but", "Having checked,"]
+REFUSE_BODY = ["I can't {action}.", "I'm not able to {action}.", "I can't {action} for you.",
+               "our policy doesn't allow me to {action}.", "this isn't possible right now: I can't {action}.",
+               "I'm unable to {action}.", "we can't {action} at the moment."]
+# the rule is quoted as it is written, as a sentence of its own or after a colon
+REFUSE_WHY = ["The rule is: {Reason}", "The reason: {Reason}", "{Reason}", "Our policy says: {Reason}",
+              "Here's why: {Reason}", "Per our rules: {Reason}", "That's down to this rule: {Reason}"]
+FAILED = ["I'm sorry, that didn't go through: {error}", "Unfortunately that step failed: {error}",
+          "Something went wrong on our side: {error}", "That didn't work, I'm afraid: {error}",
+          "The system turned that down: {error}"]
+WELCOME = ["You're welcome! Have a great day.", "My pleasure. Take care!", "Glad I could help. Have a good one!",
+           "You're very welcome. Bye for now!", "Happy to help. Have a lovely day."]
+SHOWS = ["Right now it shows {values}.", "At the moment it's {values}.", "Our records show it as {values}.",
+         "This one is currently {values}.", "It's listed as {values} right now."]
+WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",
+         "There are {n} {nouns} on file: {options}. Could you tell me which {x} you mean?",
+         "I found {n} {nouns}: {options}. Which {x} should I use?",
+         "You have {n} {nouns}: {options}. Which {x} do you mean?",
+         "I see {n} {nouns} under your name: {options}. Could you tell me the {x} of the one you mean?",
+         "There's more than one here, {n} {nouns}: {options}. Which {x} should I go with?"]
+NOTE = ["This applies to {what}.", "For your records, that's {what}.", "That was for {what}.",
+        "Your reference is {what}.", "This is on {what}.", "It's recorded against {what}."]
+LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
+          "I've pulled up {what}.", "Looking at {what} now.", "I have {what} open.", "Okay, {what} is in front of me."]

@@ -1,0 +1,151 @@
+"""How values and speech acts are worded (tools/render.py, agents/speech.py, simulators/phrases.py),
+and the contracts the two sides rely on to understand each other."""
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+
+import pytest
+
+from gem_env.agents import banks as B
+from gem_env.agents import speech as S
+from gem_env.agents.understanding import CONFIRMING, NO, YES, read_facts
+from gem_env.simulators import phrases as P
+from gem_env.simulators.base import asks_confirmation
+from gem_env.simulators.scenario import Scenario
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.verify import tells
+from gem_env.stages.verify_kinds import _NO as VERIFY_NO
+from gem_env.tools.render import code_for, counted, is_count, smooth, spoken
+
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+SECRET = re.compile(r"pin|password")
+
+
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("spending_limit", 4438.89, "$4,438.89"), ("amount", 5500, "$5,500"), ("credit_score", 720, "720"),
+    ("due_date", "2025-03-03", "March 3, 2025"), ("method", "gift_card", "gift card"), ("passengers", 4, "4"),
+    ("eligible", True, "yes"), ("note", None, ""),
+])
+def test_values_are_said_as_people_write_them(name: str, value: object, said: str) -> None:
+    assert spoken(name, value) == said
+
+
+def test_a_choice_said_in_words_maps_back_to_its_code() -> None:
+    assert P.said_value("reason", "annual_fee") == "annual fee" and P.said_value("amount", 12.5) == "$12.50"
+    assert code_for("Annual fee", ["annual_fee", "fraud"]) == "annual_fee"
+    assert code_for("fraud", ["annual_fee", "fraud"]) == "fraud" and code_for("other", ["fraud"]) == "other"
+
+
+def test_the_user_owns_their_email_but_not_the_reason() -> None:
+    assert P.fact_said("My {name} is {v}.", "reason", "damaged", "reason") == "The reason is damaged."
+    assert P.fact_said("Sure, my {name} is {v}.", "email", "a@b.example", "email") == "Sure, my email is a@b.example."
+
+
+def test_counts_agree_with_their_number() -> None:
+    assert counted("passengers", 4) == "4 passengers" and counted("bags", 1) == "1 bag"
+    assert is_count("passengers", 4) and not is_count("status", 4) and not is_count("total", 4)
+    assert not is_count("passengers", True)
+
+
+@pytest.mark.parametrize(("text", "fixed"), [
+    ("A account that is frozen cannot be changed.", "An account that is frozen cannot be changed."),
+    ("file a claim because of lost", "file a claim because it was lost"),
+    ("open a dispute because of fraud", "open a dispute because of fraud"),
+    ("cancel my order because of no longer needed", "cancel my order because it's no longer needed"),
+    ("I want to change the overdraft protection of my account to yes.",
+     "I want to turn on the overdraft protection of my account."),
+    ("set the autopay to false", "turn off the autopay"),
+    ("change the bags of your booking BKN-1 to 1", "change your booking BKN-1 to 1 bag"),
+    ("I'd like to change the number of passengers of my booking to 4.", "I'd like to change my booking to 4 passengers."),
+    ("change the status of my order to 3", "change the status of my order to 3"),
+    ("a user, a hour , a FAQ", "a user, an hour, a FAQ"),
+])
+def test_smooth_fixes_what_filled_templates_get_wrong(text: str, fixed: str) -> None:
+    assert smooth(text) == fixed
+
+
+def test_every_close_ends_a_request_and_every_question_asks_to_confirm() -> None:
+    assert all("anything else" in c.lower() for c in B.CLOSE)
+    assert all(CONFIRMING.search(q) and asks_confirmation(q) for q in B.QUESTION)
+
+
+def test_user_answers_are_read_as_meant() -> None:
+    assert all(YES.match(y) for y in P.YES)
+    assert all(not YES.match(n) and NO.search(n) and VERIFY_NO.search(n) for n in P.NO)
+    names = [("order id", "order_id"), ("email", "email")]
+    for template in P.VOLUNTEER:
+        text = "I'd like to cancel my order. " + template.format(name="order id", v="ORD-1") + " " + \
+            template.format(name="email", v="a@b.example")
+        assert read_facts(text, names, []) == {"order_id": "ORD-1", "email": "a@b.example"}, template
+
+
+def test_a_confirmation_asks_for_no_fact_and_names_the_values() -> None:
+    user = ScriptedUser(Scenario(goal="change the limit", knows={"card_id": "CRD-1", "spending_limit": 500}))
+    for seed in range(40):
+        text = S.confirm(random.Random(seed), "change the spending limit of your card CRD-1 to $500",
+                         {"card_id": "CRD-1", "spending_limit": 500, "pin": "1234", "passengers": 2}, SECRET)
+        assert asks_confirmation(text) and not user.asked_keys(text), text
+        assert "1234" not in text and "2 passengers" in text and text.count("CRD-1") == 1
+        assert "(" not in text and not SNAKE.search(text)
+
+
+@pytest.mark.parametrize(("name", "value"), [("is_eligible", True), ("is_eligible", False),
+                                             ("overdraft_protection", True), ("has_overdraft", False)])
+def test_yes_no_facts_are_told_with_their_polarity(name: str, value: bool) -> None:
+    for seed in range(20):
+        text = S.fact(random.Random(seed), name, value, after_write=False)
+        assert tells(name, "yes" if value else "no", text), text
+
+
+def test_facts_read_by_their_meaning() -> None:
+    rng = random.Random(0)
+    assert "4 passengers" in S.fact(rng, "passengers", 4, after_write=False)
+    assert "DSP-1" in S.fact(rng, "dispute_id", "DSP-1", after_write=True)
+    for seed in range(20):
+        text = S.fact(random.Random(seed), "refund_method", "credit_card", after_write=True)
+        assert tells("refund_method", "credit_card", text) and not SNAKE.search(text)
+
+
+def test_a_date_named_for_its_event_reads_as_one() -> None:
+    for seed in range(10):
+        text = S.fact(random.Random(seed), "placed_on", "2024-08-07", after_write=False)
+        assert "placed on August 7, 2024" in text and tells("placed_on", "2024-08-07", text), text
+
+
+def test_a_report_says_each_value_once() -> None:
+    for seed in range(30):
+        text = S.report(random.Random(seed), True, "change the spending limit of your card CRD-1 to $500",
+                        [("spending_limit", 500), ("dispute_id", "DSP-9")], "For your records, that's card CRD-1.")
+        assert text.count("$500") == 1 and text.count("CRD-1") == 1 and "DSP-9" in text, text
+
+
+def test_a_value_inside_another_word_is_still_told() -> None:
+    for seed in range(30):
+        text = S.report(random.Random(seed), True, "open the bank account", [("status", "open")])
+        assert tells("status", "open", text), text
+
+
+def test_a_refusal_cites_the_rule_in_words() -> None:
+    for seed in range(20):
+        text = S.refuse(random.Random(seed), "change the limit of your card CRD-1",
+                        "A card that is past_due cannot be changed.", ["past_due"])
+        assert "an card" not in text.lower() and "past due" in text and not SNAKE.search(text)
+
+
+def test_the_user_closes_in_keeping_with_how_the_request_ended() -> None:
+    user = ScriptedUser(Scenario(goal="cancel my order", knows={"order_id": "ORD-1"}))
+    refused = [{"role": "user", "content": "Hi"},
+               {"role": "assistant", "content": "I'm sorry, but I can't cancel the order. Is there anything else?"}]
+    reply = asyncio.run(user.reply(refused))
+    assert any(reply.startswith(u) for u in P.UNDERSTOOD), reply
+
+
+def test_a_record_is_described_to_the_minute_but_typed_values_stay_exact():
+    from gem_env.tools.render import date_words, when_words
+    assert when_words("2024-12-08T17:19:13") == "December 8, 2024 at 5:19 pm"
+    assert when_words("2025-01-02T00:05:00") == "January 2, 2025 at 12:05 am"
+    assert when_words("2025-03-03") == "March 3, 2025" == date_words("2025-03-03")
+    assert date_words("2024-12-08T17:19:13") == "2024-12-08T17:19:13"  # a value to type back keeps its seconds
+    assert when_words("2025-13-40T10:00:00") == "2025-13-40T10:00:00"
