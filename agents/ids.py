@@ -1,6 +1,7 @@
 """Record ids an assistant can take from what its tools returned instead of asking for them."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -34,3 +35,41 @@ def record_lists(value: Any) -> list[list[dict[str, Any]]]:
     if isinstance(value, dict):
         return [lst for v in value.values() for lst in record_lists(v)]
     return []
+
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def distinguishing(record: dict[str, Any], records: list[dict[str, Any]], key: str) -> list[tuple[str, str]]:
+    """(field, value) of `record`'s own words that no other record of `records` shares: what a
+    person can name it by ("the one ending 4411", "my credit card"). Ids and dates are left out."""
+    out = []
+    for field, value in record.items():
+        if field == key or field == "id" or field.endswith("_id") or not isinstance(value, str):
+            continue
+        if len(value.strip()) < 2 or _ISO.match(value) or len(value) > 40:
+            continue
+        if sum(str(r.get(field)).lower() == value.lower() for r in records) == 1:
+            out.append((field, value))
+    return out
+
+
+def id_by_description(key: str, results: list[Any], text: str) -> Any:
+    """The id `key` of the one record, in a list of earlier results holding several, that the
+    user's words single out by a value only it has (said as a whole word), or None.
+
+    The assistant takes the id from it instead of asking which one; the task builder lets the user
+    describe a record instead of giving its id only when this rule finds it, so both use it."""
+    low = text.lower()
+    for result in reversed(results):
+        for recs in record_lists(result):
+            if len({str(r.get(key)) for r in recs if isinstance(r.get(key), (str, int))}) < 2:
+                continue
+            hits = [r for r in recs if any(_says(value, low) for _, value in distinguishing(r, recs, key))]
+            if len(hits) == 1 and isinstance(hits[0].get(key), (str, int)):
+                return hits[0][key]
+    return None
+
+
+def _says(value: str, low: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(value.lower())}(?![\w-])", low) is not None

@@ -108,9 +108,12 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
         finder = next((f for f in agent._finders if f.param in turn.known), None)
         if finder is None:
             return agent._ask([plan.param], turn)
-        if not results:
-            return _call(finder.tool, {finder.param: turn.known[finder.param]}, turn)
-        key = id_from_results(plan.param, [results[0][1]])
+        args = {finder.param: turn.known[finder.param]}
+        # who the user is, as an earlier request of the session read it (nothing written since)
+        found = next((r for t, a, r in reversed(turn.before) if t == finder.tool and a == args), None)
+        if found is None and not results:
+            return _call(finder.tool, args, turn)
+        key = id_from_results(plan.param, [results[0][1] if found is None else found])
         if key is None:
             return agent._ask([plan.param], turn)
         turn.known[plan.param] = key

@@ -1,11 +1,13 @@
 """A write tool's rules checked against records already read: how an assistant (and the task
 builder, to know a refusal can be seen coming) tells that an action would be refused before
-taking it."""
+taking it; and which earlier reads are still true (none is, past a write)."""
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
+from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import compile_expr, compile_template
 from gem_env.tools.model import FindStep, LetStep, RequireStep, ToolSpec
@@ -135,3 +137,24 @@ def _message(message: str, env: dict[str, Any], rt: NoDatabase) -> str:
         return str(compile_template(message)(env, rt))  # type: ignore[arg-type]
     except ExprError:
         return re.sub(r"\s*\{[^}]*\}", "", message)
+
+
+def reads_since_write(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[tuple[str, dict[str, Any], Any]]:
+    """(tool, arguments, result) of the reads after the last write in `messages`: what an
+    earlier request of the session read that is still so."""
+    replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
+    out: list[tuple[str, dict[str, Any], Any]] = []
+    for m in messages:
+        for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
+            fn = c.get("function") or {}
+            tool = compiled.tools.get(fn.get("name"))
+            if tool is None or tool.writes:
+                out.clear()
+                continue
+            try:
+                args, result = json.loads(fn.get("arguments") or "{}"), json.loads(replies.get(c.get("id")) or "")
+            except (TypeError, json.JSONDecodeError):
+                continue
+            if not (isinstance(result, dict) and set(result) == {"error"}):
+                out.append((fn["name"], args, result))
+    return out

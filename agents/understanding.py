@@ -43,9 +43,11 @@ def named_keys(text: str, names: list[tuple[str, str]]) -> list[str]:
     return [k for _, k in sorted(found)]
 
 
-def read_facts(text: str, names: list[tuple[str, str]], asked: list[str]) -> dict[str, str]:
+def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
+               booleans: frozenset[str] = frozenset()) -> dict[str, str]:
     """Facts in one user message: "<name> is <value>" for any known name, and a bare answer
-    ("It's CRD-1041.") to a question that asked for exactly one thing."""
+    ("It's CRD-1041.") to a question that asked for exactly one thing; when that thing is a yes/no
+    value (one of `booleans`), a bare "yes", "sure" or "please don't" is the answer."""
     found: dict[str, str] = {}
     claimed: list[tuple[int, int]] = []  # where names already matched ("first name" claims its "name")
     for name, key in names:
@@ -56,10 +58,14 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str]) -> dic
             claimed.append((m.start("n"), m.end("n")))
             found.setdefault(key, m.group("v").strip().strip('"'))
             break
+    if len(asked) == 1 and asked[0] in booleans and asked[0] not in found:
+        # "Sure, it's no." says no: the words after the filler first, then the whole reply
+        answer = yes_or_no(_FILLER.sub("", text.strip()))
+        answer = yes_or_no(text) if answer is None else answer
+        if answer is not None:
+            found[asked[0]] = "yes" if answer else "no"
     if len(asked) == 1 and asked[0] not in found:
         bare = _FILLER.sub("", text.strip()).strip()
-        if not bare and YES.match(text):  # "Yes." to "may I have your new overdraft protection?"
-            bare = "yes"
         bare = re.sub(r"[.!]$", "", bare).strip().strip('"')  # one stop: a value may end in "."
         if bare and len(bare) <= 80 and not re.search(r"\b(?:don't know|not sure|no idea)\b", bare, re.IGNORECASE):
             found[asked[0]] = bare
@@ -74,8 +80,8 @@ def coerce(value: str, type_: str | None) -> Any:
         return int(plain)
     if type_ == "number" and _NUMBER.match(plain):
         return int(plain) if _INT.match(plain) else float(plain)
-    if type_ == "boolean" and value.lower() in ("yes", "no", "true", "false"):
-        return value.lower() in ("yes", "true")
+    if type_ == "boolean" and (answer := yes_or_no(value)) is not None:
+        return answer
     if type_ == "array":
         return [v.strip() for v in value.split(",") if v.strip()]
     if type_ in ("object", "json"):
@@ -91,6 +97,16 @@ def coerce(value: str, type_: str | None) -> Any:
             except ValueError:
                 return value
     return value
+
+
+def yes_or_no(text: str) -> bool | None:
+    """A yes/no answer as a boolean ("true"/"false" too), or None when the text is neither."""
+    low = text.strip().lower().rstrip(".!")
+    if low in ("true", "false"):
+        return low == "true"
+    if NO.search(text) or re.match(r"^\W*(?:please )?(?:don't|do not)\b", text, re.IGNORECASE):
+        return False
+    return True if YES.match(text) or re.match(r"^\W*(?:yes|please)\W*$", text, re.IGNORECASE) else None
 
 
 def asks_confirmation(text: str) -> bool:

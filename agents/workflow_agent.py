@@ -13,7 +13,7 @@ import hashlib
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gem_env.tools import CompiledDomain, Workflow
@@ -24,9 +24,9 @@ from gem_env.tools.render import code_for
 
 from . import speech as S
 from .messages import call as _call, say as _say, tool_results as _tool_results
-from .ids import id_from_results, record_lists
+from .ids import id_by_description, id_from_results, record_lists
 from .lookup import finder_tools, lookup_plans, lookup_reply, recognise_lookup
-from .prechecks import NoDatabase, blocking_rule, is_rule_message, records
+from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_write, records
 from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -153,6 +153,12 @@ class _Turn:
     said: list[str]
     last: dict[str, Any]
     calls_made: int
+    before: list[tuple[str, dict[str, Any], Any]] = field(default_factory=list)  # reads still true
+
+    @property
+    def user_text(self) -> str:
+        """What the user has said in the open request."""
+        return " ".join(m.get("content") or "" for m in self.segment if m.get("role") == "user")
 
 
 class WorkflowAgent:
@@ -176,6 +182,7 @@ class WorkflowAgent:
             | {f.param for f in self._finders}
         self._names = sorted(((S.words(k).lower(), k) for k in names), key=lambda p: -len(p[0]))
         self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
+        self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return self.reply(messages)
@@ -225,14 +232,15 @@ class WorkflowAgent:
                 continue
             asked = named_keys(" ".join(s for s in re.split(r"(?<=[.?!])\s+", previous) if s.endswith("?")),
                                self._names) if previous else []
-            facts = read_facts(m["content"], self._names, asked)
+            facts = read_facts(m["content"], self._names, asked, self._booleans)
             # who the user is carries over between requests; which record a request is about does not
             known.update({k: v for k, v in facts.items() if i >= start or not (k == "id" or k.endswith("_id"))})
         seed = hashlib.sha256(f"{messages[1].get('content') if len(messages) > 1 else ''}\x00{len(messages)}"
                               .encode()).hexdigest()
         said = [m.get("content") or "" for m in segment if m.get("role") == "assistant" and not m.get("tool_calls")]
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
-        return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made)
+        return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
+                     reads_since_write(messages[:start], self.compiled))
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
@@ -258,12 +266,15 @@ class WorkflowAgent:
             if step.when is not None:
                 missing += [k for k in sorted(step.when.names & set(plan.workflow.knows)) if k not in known]
             for k in [k for k in missing if k not in known]:  # an id an earlier result gives
-                value = id_from_results(k, [r for _, r in results[:done]])
+                read = [r for _, _, r in called]
+                value = id_from_results(k, read)
+                if value is None:  # or the one record there the user's words single out
+                    value = id_by_description(k, read, turn.user_text)
                 if value is not None:
                     known[k] = env[k] = value
             missing = [k for k in missing if k not in known]
             if missing:
-                which = _which(missing, [r for _, r in results])
+                which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
                 if which is not None:
                     return _say(S.which(turn.rng, *which))
                 write = next((st.tool for st in plan.steps if st.writes), None)
@@ -275,6 +286,10 @@ class WorkflowAgent:
                     for name, (kind, v) in step.args.items()}
             args = _as_codes(args, self.compiled.tools[step.tool].spec)
             same = next((r for e, a, r in called if not step.writes and e == step.effect and a == args), None)
+            if same is None and not step.writes:  # or what an earlier request read, unchanged since
+                same = next((r for t, a, r in reversed(turn.before) if t == step.tool and a == args), None)
+                if same is not None:
+                    called.append((step.effect, args, same))
             if same is not None:  # the same read again would only echo what was read
                 if step.as_:
                     env[step.as_] = same
@@ -292,8 +307,8 @@ class WorkflowAgent:
                     env[step.as_] = result
                 continue
             if step.writes and confirmed is not True:
-                blocked = blocking_rule(self.compiled.tools[step.tool].spec, args, [r for _, r in results], self._clock,
-                                        self._keys)
+                seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
+                blocked = blocking_rule(self.compiled.tools[step.tool].spec, args, seen, self._clock, self._keys)
                 if blocked is not None:
                     return self._failed(plan, step.tool, blocked[0], blocked[1], turn)
                 if confirmed is False:

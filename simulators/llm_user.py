@@ -1,4 +1,4 @@
-"""A user played by a chat model: the scenario as its system prompt, roles flipped."""
+"""A user played by a chat model: the scenario's open request as its system prompt, roles flipped."""
 from __future__ import annotations
 
 import re
@@ -10,6 +10,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from gem_env.tools.render import render
 from .base import STOP, asks_confirmation, strip_reasoning, visible_turns
 from .scenario import Scenario, humanize
+from .scripted import ScriptedUser
 
 UserChatFn = Callable[[list[BaseMessage]], Awaitable[AIMessage]]
 
@@ -20,36 +21,54 @@ _AFFIRM = re.compile(r"^\W*(?:yes|yeah|yep|sure|ok|okay|please (?:go ahead|proce
                      re.IGNORECASE)
 
 
-def system_prompt(scenario: Scenario) -> str:
-    """The simulator's brief: persona, goal, knowledge, decisions and the rules of ending."""
-    facts = "\n".join(f"- {humanize(k)}: {render(v)}" for k, v in scenario.knows.items()) or "- (nothing)"
-    opening = ", ".join(humanize(k) for k in scenario.opening if k in scenario.knows)
-    confirm = scenario.decisions.get("confirm", True)
+def system_prompt(scenario: Scenario, current: int = 0) -> str:
+    """The simulator's brief for the session's `current` request: persona, that request's goal,
+    what the user knows for it, its decision and the rules of ending. The scripted user's contract:
+    later requests are not shown until the ones before them are settled."""
+    session = scenario.session()
+    request = session[min(current, len(session) - 1)]
+    knows = {**scenario.knows, **request.knows} if scenario.requests else scenario.knows
+    facts = "\n".join(f"- {humanize(k)}: {render(v)}" for k, v in knows.items()) or "- (nothing)"
+    opening = ", ".join(humanize(k) for k in request.opening if k in knows)
+    unknown = [k for k in [*scenario.unknown, *request.asks] if k not in knows]
+    last = current >= len(session) - 1
     lines = [
         "You are playing a customer talking to a support assistant. Stay in character as the customer.",
         f"Persona: {scenario.persona}.",
-        f"Your goal: {scenario.goal}.",
+        f"Your goal: {request.goal}." if current == 0 else
+        f"Your earlier requests are settled. Now bring up your next one in your next message: {request.goal}.",
         "What you know:",
         facts,
     ]
-    if scenario.unknown:
-        lines.append("You do not know: " + ", ".join(humanize(k) for k in scenario.unknown)
+    if unknown:
+        lines.append("You do not know: " + ", ".join(humanize(k) for k in dict.fromkeys(unknown))
                      + ". Never invent these; say you don't know.")
     lines += [
         "When the assistant asks you to confirm an action, "
-        + ("confirm it." if confirm else "decline: you do not want it done."),
+        + ("confirm it." if request.confirm else "decline: you do not want it done."),
         "",
         "Rules:",
         "- Write only the customer's next message: short and natural. Never write as the assistant.",
-        "- In your first message, state your goal" + (f" and give your {opening}." if opening else "."),
+        "- When you bring up this request, say what you want in your own words"
+        + (f" and give your {opening}." if opening else "."),
         "- Reveal any other fact only when the assistant asks for it. Never make up facts.",
         f"- Only you end the conversation: write a short thanks followed by {STOP} when the assistant "
-        "has told you the outcome of your request, or has said it cannot be done.",
+        "has told you the outcome of your request, or has said it cannot be done." if last else
+        f"- You have another request after this one: once this one is settled, say only a short thanks "
+        f"and wait; never write {STOP}.",
         f"- Never write {STOP} in a message that confirms an action: wait for the assistant to report "
         "the result first.",
         f"- Do not write {STOP} while your goal is still open and possible.",
     ]
     return "\n".join(lines)
+
+
+def current_request(scenario: Scenario, turns: list[tuple[str, str]]) -> int:
+    """Which of the session's requests the user is on: one more for each assistant message that
+    settled the one before (the scripted user's rule), the last message included."""
+    tracker = ScriptedUser(scenario)
+    settled = sum(tracker.settles(text) for role, text in turns if role == "assistant")
+    return min(settled, len(scenario.session()) - 1)
 
 
 class LLMUser:
@@ -67,11 +86,11 @@ class LLMUser:
         self.scenario = scenario
         self.meta: dict[str, Any] = {"backend": "llm", "model": model_name, "temperature": temperature,
                                      "seed": seed}
-        self._system = SystemMessage(system_prompt(scenario))
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
         turns = visible_turns(messages)
-        prompt: list[BaseMessage] = [self._system]
+        current = current_request(self.scenario, turns)
+        prompt: list[BaseMessage] = [SystemMessage(system_prompt(self.scenario, current))]
         if not turns or turns[0][0] != "assistant":
             prompt.append(HumanMessage(GREETING))
         for role, text in turns:
@@ -83,7 +102,8 @@ class LLMUser:
                 break
         last = next((t for r, t in reversed(turns) if r == "assistant"), None)
         if not text:
-            return f"Hi, I'd like to {self.scenario.goal}." if last is None else "Sorry, could you say that again?"
+            goal = self.scenario.session()[current].goal
+            return f"Hi, I'd like to {goal}." if last is None else "Sorry, could you say that again?"
         if STOP in text and last is not None and asks_confirmation(last) and _AFFIRM.match(text):
             text = text.replace(STOP, "").strip()
         return text

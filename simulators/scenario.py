@@ -28,6 +28,9 @@ class Request(BaseModel):
     confirm: bool = True
     asks: list[str] = Field(default_factory=list)
     about: str = Field(default="", description="what a lookup asks about when no key the user knows names it")
+    found: dict[str, Any] = Field(default_factory=dict, description=(
+        "record ids the assistant finds in tool results (the user does not know them): for replaying "
+        "the request's workflow, never said by the user"))
 
 
 class Scenario(BaseModel):
@@ -38,7 +41,8 @@ class Scenario(BaseModel):
     means "yes" to a confirmation request). `unknown` lists things the user does not know and must
     not invent (the assistant has to look them up). `requests`, when given, are the session's
     requests in order: the user brings the next one only once the assistant has resolved the one
-    before; `goal`, `knows` and `decisions` then summarise them for a model user.
+    before; `goal`, `knows` and `decisions` then summarise them for readers (a model user, like the
+    scripted one, is given the open request only).
     """
 
     persona: str = "a customer"
@@ -48,6 +52,7 @@ class Scenario(BaseModel):
     unknown: list[str] = Field(default_factory=list)
     decisions: dict[str, Any] = Field(default_factory=lambda: {"confirm": True})
     requests: list[Request] = Field(default_factory=list)
+    found: dict[str, Any] = Field(default_factory=dict, description="the requests' `found`, merged")
 
     def session(self) -> list[Request]:
         """The requests in order (a scenario without `requests` is one request)."""
@@ -70,7 +75,7 @@ _PRONOUNS = [(re.compile(r"\byou are\b", re.I), "I am"), (re.compile(r"\byour\b"
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
 _REFERS_BACK = re.compile(r"\b(?:it|them|this|that one)\b", re.IGNORECASE)
 _IDENTITY = re.compile(r"\b(?:you are|i am|born|email is|name is)\b", re.IGNORECASE)
-_IMPERATIVE = re.compile(r"^(?:add|apply|book|buy|cancel|change|check|close|dispute|extend|file|find|freeze|get|"
+_IMPERATIVE = re.compile(r"^(?:add|apply|ask|book|buy|cancel|change|check|close|dispute|extend|file|find|freeze|get|"
                          r"increase|lower|make|move|open|order|pay|raise|redeem|refill|remove|renew|replace|report|"
                          r"request|reschedule|reset|return|schedule|send|set|sign|start|stop|submit|switch|transfer|"
                          r"unfreeze|unlock|update|upgrade|view)\b", re.IGNORECASE)

@@ -1,5 +1,5 @@
 """Ids the assistant takes from earlier results, and rule errors with their placeholders filled in."""
-from agents.ids import id_from_results
+from agents.ids import distinguishing, id_by_description, id_from_results
 from agents.prechecks import is_rule_message
 from gem_env.tools.model import ToolSpec
 
@@ -26,3 +26,23 @@ def test_a_rule_error_matches_its_template():
     })
     assert is_rule_message(spec, "A card that is frozen cannot be changed")
     assert not is_rule_message(spec, "No card with id CRD-9")
+
+
+CARDS = {"customer_id": "CST-1", "cards": [
+    {"card_id": "CRD-1", "card_type": "debit", "last4": "4411", "status": "active"},
+    {"card_id": "CRD-2", "card_type": "credit", "last4": "9012", "status": "active"},
+    {"card_id": "CRD-3", "card_type": "credit", "last4": "3456", "status": "frozen"}]}
+
+
+def test_a_record_the_user_singles_out_gives_its_id():
+    assert id_by_description("card_id", [CARDS], "Please freeze my card ending 4411, it was stolen") == "CRD-1"
+    assert id_by_description("card_id", [CARDS], "my debit card") == "CRD-1"
+    assert id_by_description("card_id", [CARDS], "the frozen one") == "CRD-3"
+
+
+def test_words_that_fit_several_records_or_none_give_nothing():
+    assert id_by_description("card_id", [CARDS], "my credit card") is None  # two are credit
+    assert id_by_description("card_id", [CARDS], "my active card") is None
+    assert id_by_description("card_id", [CARDS], "card 44110") is None  # a whole value, not part of one
+    assert id_by_description("card_id", [CARDS], "my debit card ending 9012") is None  # two records fit
+    assert ("status", "active") not in distinguishing(CARDS["cards"][0], CARDS["cards"], "card_id")

@@ -169,13 +169,15 @@ def test_verification_takes_a_later_mention_and_booleans_by_meaning(orders: Comp
     assert outputs(convo("It is not eligible.", before="It is pending."))["outputs_grounded"] is False
 
 
-def test_a_model_user_gets_the_whole_session(order_tasks: list[Task]) -> None:
+def test_a_model_user_gets_the_open_request_only(order_tasks: list[Task]) -> None:
     sessions = [t for t in order_tasks if t.category == "multi_request"]
     assert sessions
     for session in sessions:
-        prompt = system_prompt(session.scenario)
-        assert all(r.goal in prompt for r in session.scenario.requests)
-        assert ("say no" in prompt) == any(not r.confirm for r in session.scenario.requests)
+        requests = session.scenario.requests
+        for i, r in enumerate(requests):
+            prompt = system_prompt(session.scenario, i)
+            assert r.goal in prompt and ("decline" in prompt) == (not r.confirm)
+            assert not [x.goal for x in requests[i + 1:] if x.goal in prompt and x.goal not in r.goal]
 
 
 async def test_an_llm_agent_is_held_to_the_same_contract(orders: CompiledDomain, order_tasks: list[Task]) -> None:

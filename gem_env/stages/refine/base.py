@@ -101,8 +101,10 @@ def found_ids(wf: Workflow | None, knows: dict[str, Any], actions: list[GoldActi
 def task_part(task: Task, compiled: CompiledDomain) -> Part:
     """A verified single-request task as a part of a session."""
     wf = next((w for w in compiled.domain.workflows if w.name == task.workflow), None)
-    knows = dict(task.scenario.knows)
-    return Part(task.workflow, knows, task.scenario, found=found_ids(wf, knows, task.gold_actions))
+    # the ids the assistant finds are known to the user too: when an operator hides them, the user says them
+    knows = {**task.scenario.found, **task.scenario.knows}
+    scenario = task.scenario.model_copy(update={"knows": knows})
+    return Part(task.workflow, knows, scenario, found=found_ids(wf, knows, task.gold_actions))
 
 
 def start(task: Task, compiled: CompiledDomain) -> Variant:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from typing import Any
 
@@ -25,7 +26,7 @@ def task_id(domain: str, workflow: str, key: str) -> str:
 
 
 def session_goal(built: list[Built]) -> str:
-    """The whole session in words, for a model user: each request and the decision it takes."""
+    """The whole session in words, for readers of the task: each request and the decision it takes."""
     if len(built) == 1:
         return built[0].request.goal
     parts = []
@@ -36,15 +37,27 @@ def session_goal(built: list[Built]) -> str:
     return "One request at a time, bringing up the next only once the previous one is settled: " + "; ".join(parts)
 
 
+def shared_knows(built: list[Built]) -> dict[str, Any]:
+    """What the user knows across the session: facts every request that has them agrees on (who
+    they are). A fact of one request's record (its id, its status) differs between requests and is
+    only the user's while that request is open, so it is not given as the session's."""
+    seen: dict[str, set[str]] = {}
+    for b in built:
+        for k, v in b.request.knows.items():
+            seen.setdefault(k, set()).add(json.dumps(v, sort_keys=True, default=str))
+    knows: dict[str, Any] = {}
+    for b in built:
+        knows.update({k: v for k, v in b.request.knows.items() if k not in knows and len(seen[k]) == 1})
+    return knows
+
+
 def make_task(compiled: CompiledDomain, built: list[Built], *, category: str, key: str, initial: str,
               final: str, seed: int, doc_id: str | None) -> Task:
     name = compiled.domain.name
     workflow = built[0].workflow if len(built) == 1 else "+".join(dict.fromkeys(b.workflow for b in built))
     tid = task_id(name, workflow if category in ("complete", "general") else f"{category}.{workflow}", key)
     rng = random.Random(f"{seed}\x00{tid}")
-    knows: dict[str, Any] = {}
-    for b in built:
-        knows.update({k: v for k, v in b.request.knows.items() if k not in knows})
+    knows = shared_knows(built)
     outputs: dict[str, str] = {}
     for i, b in enumerate(built, 1):
         outputs.update({(k if len(built) == 1 else f"{i}.{k}"): v for k, v in b.outputs.items()})
@@ -53,7 +66,8 @@ def make_task(compiled: CompiledDomain, built: list[Built], *, category: str, ke
     scenario = Scenario(
         persona=rng.choice(PERSONAS), goal=session_goal(built), knows=knows, opening=first.opening,
         unknown=list(dict.fromkeys(k for b in built for k in b.unknown if k not in knows)),
-        decisions={"confirm": confirm}, requests=[b.request for b in built])
+        decisions={"confirm": confirm}, requests=[b.request for b in built],
+        found={k: v for b in reversed(built) for k, v in b.request.found.items()})
     actions = [a for b in built for a in b.actions]
     writes = any(compiled.tools[a.tool].writes and a.ok for a in actions)
     return Task(

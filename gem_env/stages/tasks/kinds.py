@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...agents.prechecks import blocking_rule, is_rule_message
-from ...agents.ids import id_from_results, record_lists
+from ...agents.ids import distinguishing, id_by_description, id_from_results, record_lists
 from ...agents.lookup import finder_tools
 from ...simulators.phrases import said_value, singular
 from ...simulators.scenario import Request, user_words
@@ -55,17 +55,58 @@ def goal_text(wf: Workflow, knows: dict[str, Any]) -> str:
 
 
 def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random, actions: list[GoldAction], *,
-             confirm: bool = True) -> Request:
+             confirm: bool = True, describe: bool = True, then: GoldAction | None = None) -> Request:
     """The user's side: what they know, and what they say up front (an id at most, sometimes nothing).
     A record id that an earlier read finds from what the user does know (their customer id, from
-    their email) is not theirs to know: the assistant takes it from that read's result."""
-    chained, pinned = chained_ids(wf, knows, actions)
+    their email) is not theirs to know: the assistant takes it from that read's result. One of
+    several records such a read lists the user names by what only it has ("my credit card"), when
+    `describe` and the assistant's rule (`id_by_description`) picks it out from that. `then` is
+    the write a refused or declined request stops at: the ids it takes count as used there."""
+    planned = [*actions, then] if then is not None else actions
+    chained, pinned = chained_ids(wf, knows, planned)
     said = {k: v for k, v in knows.items() if k not in chained}
+    described = described_ids(wf, said, planned) if describe else {}
+    for key, (name, value) in described.items():
+        del said[key]
+        said[name] = value
     ids = [k for k in said if k.endswith("_id") or k == "id"]
     opening = ids[:1] if ids and rng.random() < 0.6 else []
     opening += [k for k in pinned if k not in opening]
+    opening += [name for name, _ in described.values()]
     return Request(kind=kind, goal=goal_text(wf, knows), intent=user_words(wf.goal, said, said_value), knows=said,
-                   opening=opening, confirm=confirm)
+                   opening=opening, confirm=confirm, found={k: v for k, v in knows.items() if k not in said})
+
+
+def described_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction]) -> dict[str, tuple[str, str]]:
+    """{id key: (field, value)} for ids the user can give as a description of their record: a list
+    read before the id's first use holds several records, and a value only theirs singles it out
+    under the assistant's rule, with everything else the user says around it."""
+    out: dict[str, tuple[str, str]] = {}
+    for key, value in said.items():
+        if not (key == "id" or key.endswith("_id")):
+            continue
+        first = _first_use(wf, key, value, actions)
+        results = [a.result for a in actions[:first]] if first is not None else []
+        record = next((r for res in reversed(results) for recs in record_lists(res) for r in recs
+                       if str(r.get(key)) == str(value)), None)
+        if record is None or id_from_results(key, results) is not None:
+            continue
+        recs = next(recs for res in reversed(results) for recs in record_lists(res) if record in recs)
+        rest = " ".join(said_value(k, v) for k, v in said.items() if k != key)
+        noun = key[:-3] if key.endswith("_id") else key
+        names = sorted(((f if f.startswith(noun) else f"{noun}_{f}", v) for f, v in distinguishing(record, recs, key)),
+                       key=lambda d: d[0].endswith("status"))
+        for name, text in [d for d in names if d[0] not in said]:  # "card_status": "my card status is frozen"
+            if str(id_by_description(key, results, f"{rest} {text}")) == str(value):
+                out[key] = (name, text)
+                break
+    return out
+
+
+def _first_use(wf: Workflow, key: str, value: Any, actions: list[GoldAction]) -> int | None:
+    params = {name for s in wf.steps for name, b in s.args.items() if b.user == key}
+    return next((i for i, a in enumerate(actions) if any(str(a.arguments.get(p)) == str(value) for p in params)),
+                None)
 
 
 def chained_ids(wf: Workflow, knows: dict[str, Any], actions: list[GoldAction]) -> tuple[list[str], list[str]]:
@@ -74,9 +115,7 @@ def chained_ids(wf: Workflow, knows: dict[str, Any], actions: list[GoldAction]) 
     chained: list[str] = []
     pinned: list[str] = []
     for key, value in knows.items():
-        params = {name for s in wf.steps for name, b in s.args.items() if b.user == key}
-        first = next((i for i, a in enumerate(actions)
-                      if any(str(a.arguments.get(p)) == str(value) for p in params)), None)
+        first = _first_use(wf, key, value, actions)
         if first is None:
             continue
         found = id_from_results(key, [a.result for a in actions[:first]])
@@ -87,7 +126,7 @@ def chained_ids(wf: Workflow, knows: dict[str, Any], actions: list[GoldAction]) 
 
 
 def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
-             rng: random.Random) -> Built | str:
+             rng: random.Random, describe: bool = True) -> Built | str:
     """The workflow done for this user: every gold action succeeds and a write changes the state
     (else the target is already true); a read has facts to tell."""
     knows = derive_knows(wf, row, sandbox)
@@ -102,7 +141,7 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
     if isinstance(reason, str):
         sandbox.restore(snap)
         return reason
-    return Built(_request("complete", wf, knows, rng, actions), actions, reason,
+    return Built(_request("complete", wf, knows, rng, actions, describe=describe), actions, reason,
                  unknown=[k for k in wf.tells if k not in knows], workflow=wf.name, topic=wf.category)
 
 
@@ -172,7 +211,8 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
         values = _rule_values(spec, message, row)
     for a in gold:  # the reads again, so later requests of a session see the same sandbox
         sandbox.call(a.tool, a.arguments)
-    return Built(_request("refuse", wf, knows, rng, gold), gold,
+    held = GoldAction(tool=write, arguments=failed.arguments if spec.kind == "write" else arguments)
+    return Built(_request("refuse", wf, knows, rng, gold, then=held), gold,
                  refusal=Refusal(tool=write, target=target_of(failed.arguments), reason=message, values=values,
                                  arguments=failed.arguments if spec.kind == "write" else arguments),
                  workflow=wf.name, topic=wf.category)
@@ -227,7 +267,8 @@ def decline(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox
     if nxt is None:
         return "no write is reached for this row"
     actions, _ = replay_workflow(wf, knows, sandbox, stop_before_write=True)
-    return Built(_request("decline", wf, knows, rng, actions, confirm=False), actions,
+    held = GoldAction(tool=nxt[0], arguments=nxt[1])
+    return Built(_request("decline", wf, knows, rng, actions, confirm=False, then=held), actions,
                  decline=Decline(tool=nxt[0], target=target_of(nxt[1]), arguments=nxt[1]), workflow=wf.name,
                  topic=wf.category)
 
@@ -307,7 +348,7 @@ def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sa
     """A complete request where what the user gives first fits several records (a list read on the
     way holds two or more), and the user does not say which up front: the assistant must ask."""
     snap = sandbox.snapshot()
-    built = complete(compiled, wf, row, sandbox, rng)
+    built = complete(compiled, wf, row, sandbox, rng, describe=False)
     if isinstance(built, str):
         return built
     keys = [b.user for s in wf.steps for b in s.args.values() if b.user is not None]
@@ -315,11 +356,14 @@ def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sa
         for records in record_lists(action.result):
             for key in keys:
                 values = [str(r[key]) for r in records if r.get(key) not in (None, "")]
+                said = {k: v for k, v in built.request.knows.items() if k != key}
+                picked = id_by_description(key, [a.result for a in built.actions],
+                                           " ".join(said_value(k, v) for k, v in said.items()))
                 if len(set(values)) >= 2 and str(built.request.knows.get(key)) in values \
-                        and key not in _given_before(wf, action, built):
+                        and key not in _given_before(wf, action, built) and picked is None:
+                    # (what the user does say must not single one out: the assistant would not ask)
                     built.request.kind = "disambiguate"
                     built.request.opening = [k for k in built.request.opening if k != key]
-                    said = {k: v for k, v in built.request.knows.items() if k != key}
                     built.request.intent = user_words(wf.goal, said, said_value)
                     chosen = str(built.request.knows[key])
                     candidates = [v for v in dict.fromkeys(values) if v != chosen][:5] + [chosen]

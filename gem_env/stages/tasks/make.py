@@ -20,6 +20,7 @@ from ..anchors import explain_anchor
 from . import kinds as K
 from .build import make_task, task_id
 from .model import KINDS, Task
+from .owners import Owner, Owners
 
 Builder = Callable[[Sandbox, random.Random], "K.Built | str"]
 
@@ -140,6 +141,9 @@ class _Context:
                  doc_id: str | None, max_tries: int) -> None:
         self.compiled, self.rows, self.seed, self.doc_id, self.max_tries = compiled, rows, seed, doc_id, max_tries
         self.workflows = list(compiled.domain.workflows)
+        self.owners = Owners(compiled)
+        self.session_owners: set[Owner] = set()  # customers a session has been made with
+        self._anchored: dict[tuple[str, bool], list[dict[str, Any]]] = {}
 
     def completes(self, n: int, reasons: dict[str, list[str]], skip: set[str] = frozenset(),
                   only: Workflow | None = None) -> list[Task]:
@@ -177,8 +181,9 @@ class _Context:
                 break
         return first
 
-    def candidates(self, kind: str) -> list[tuple[str, str, Builder]]:
-        """(row key, name, builder) to try for a single-request kind."""
+    def candidates(self, kind: str, owner: Owner | None = None) -> list[tuple[str, str, Builder]]:
+        """(row key, name, builder) to try for a single-request kind; with `owner`, over every row
+        that person may ask about (else over the few rows drawn for the domain)."""
         c = self.compiled
         out: list[tuple[str, str, Builder]] = []
         if kind == "lookup":
@@ -187,7 +192,7 @@ class _Context:
                 if table not in K.lookup_tools(c):
                     continue
                 pk = c.tables[table].pk
-                for row in self._table_rows(table):
+                for row in self._owned(table, self._table_rows(table, owner is not None), owner):
                     out.append((str(row[pk]), table, lambda sb, rng, t=table, r=row: K.lookup(c, t, r, sb, rng)))
             return out
         fn = {"refuse": K.refuse, "decline": K.decline, "complete": K.complete,
@@ -196,18 +201,23 @@ class _Context:
             return []
         for wf in self.workflows:
             pk = c.tables[wf.anchor.table].pk
-            rows = list(self.rows[wf.name])
+            rows = list(self.rows[wf.name]) if owner is None else self.anchored(wf, True)
             if kind == "refuse":
-                rows = anchor_rows(c, wf, matching=False)[: 3 * self.max_tries] + rows
-            for row in rows:
+                blocked = self.anchored(wf, False)
+                rows = (blocked[: 3 * self.max_tries] if owner is None else blocked) + rows
+            for row in self._owned(wf.anchor.table, rows, owner):
                 out.append((str(row[pk]), wf.name, lambda sb, rng, w=wf, r=row, f=fn: f(c, w, r, sb, rng)))
         return out
 
-    def _table_rows(self, table: str) -> list[dict[str, Any]]:
-        sandbox = self.compiled.new_sandbox()
-        try:
-            pk = self.compiled.tables[table].pk
-            rows = sorted(sandbox.dump([table])[table].values(), key=lambda r: str(r[pk]))
-        finally:
-            sandbox.close()
-        return rows[: self.max_tries]
+    def anchored(self, wf: Workflow, matching: bool) -> list[dict[str, Any]]:
+        """`anchor_rows`, worked out once per workflow."""
+        if (wf.name, matching) not in self._anchored:
+            self._anchored[(wf.name, matching)] = anchor_rows(self.compiled, wf, matching=matching)
+        return self._anchored[(wf.name, matching)]
+
+    def _owned(self, table: str, rows: list[dict[str, Any]], owner: Owner | None) -> list[dict[str, Any]]:
+        return rows if owner is None else [r for r in rows if self.owners.allows(owner, table, r)]
+
+    def _table_rows(self, table: str, every: bool = False) -> list[dict[str, Any]]:
+        rows = sorted(self.owners.rows.get(table, {}).values(), key=lambda r: str(r[self.compiled.tables[table].pk]))
+        return rows if every else rows[: self.max_tries]

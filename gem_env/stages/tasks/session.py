@@ -1,4 +1,4 @@
-"""multi_request: a session of 2-4 requests in one domain, on one sandbox, in order.
+"""multi_request: a session of 2-4 requests of one customer in one domain, on one sandbox, in order.
 
 Later requests see the earlier ones' changes (a lookup after a change reads the new values), and
 the user brings each only once the one before is settled.
@@ -12,67 +12,153 @@ from ...agents.lookup import finder_tools
 from . import kinds as K
 from .build import make_task
 from .model import Task
+from .owners import Owner
 
 if TYPE_CHECKING:
     from .make import _Context
 
 TRIES_PER_REQUEST = 6
+OWNERS_TRIED = 4
+SIZE = 4
 
 
 def make_session(ctx: "_Context", taken: set[str]) -> Task | None:
+    """The longest session (then the one using most distinct tools) of the few customers with
+    records for most workflows; None when no customer has two requests to make."""
     c = ctx.compiled
     rng = random.Random(f"{ctx.seed}\x00{c.domain.name}\x00session")
-    size = rng.choice([3, 4, 4])
     tail = ["refuse", "decline", "complete", "lookup", "disambiguate"]
     rng.shuffle(tail)
+    best: tuple[tuple[int, int], Task, Owner] | None = None
+    made = 0
+    # the first few customers that make a session at all (a customer with one record may not)
+    for owner in [o for o in _owners(ctx, rng) if o not in ctx.session_owners][:4 * OWNERS_TRIED]:
+        task = _session(ctx, owner, ["complete", "lookup_after", *tail], random.Random(rng.random()))
+        if task is None or task.id in taken:
+            continue
+        made += 1
+        score = (len(task.scenario.requests), len({a.tool for a in task.gold_actions}))
+        if best is None or score > best[0]:
+            best = (score, task, owner)
+        if score[0] >= SIZE or made >= OWNERS_TRIED:
+            break
+    if best is None:
+        return None
+    ctx.session_owners.add(best[2])
+    return best[1]
+
+
+def _owners(ctx: "_Context", rng: random.Random) -> list[Owner]:
+    """Customers by how many of the domain's workflows they have a record for (most first; ties
+    in a seeded order)."""
+    covered: dict[Owner, set[str]] = {}
+    for wf in ctx.workflows:
+        for matching in (True, False):
+            for row in ctx.anchored(wf, matching):
+                owner = ctx.owners.of(wf.anchor.table, row)
+                if owner is not None:
+                    covered.setdefault(owner, set()).add(f"{wf.name}:{matching}")
+    order = sorted(covered)
+    rng.shuffle(order)
+    return sorted(order, key=lambda o: -len(covered[o]))
+
+
+def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random) -> Task | None:
+    c = ctx.compiled
     sandbox = c.new_sandbox()
     try:
         initial = sandbox.state_hash()
         built: list[K.Built] = []
-        for kind in ["complete", "lookup_after", *tail]:
-            if len(built) >= size:
+        rows: set[str] = set()  # "workflow:record" of the requests so far
+        for kind in kinds:
+            if len(built) >= SIZE:
                 break
-            got = _next(ctx, kind, built, sandbox, rng)
+            got = _next(ctx, kind, built, sandbox, rng, owner, rows)
             if got is not None:
                 built.append(got)
         if len(built) < 2:
             return None
         _say_new_keys(built)
         key = "|".join(f"{b.request.kind}:{b.workflow}:{sorted(b.request.knows.items())}" for b in built)
-        task = make_task(c, built, category="multi_request", key=key, initial=initial,
+        return make_task(c, built, category="multi_request", key=key, initial=initial,
                          final=sandbox.state_hash(), seed=ctx.seed, doc_id=ctx.doc_id)
-        return None if task.id in taken else task
     finally:
         sandbox.close()
 
 
-def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random.Random) -> K.Built | None:
+def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random.Random,
+          owner: Owner, rows: set[str]) -> K.Built | None:
+    """The session's next request of `kind`; `rows` ("workflow:record" asked about so far) grows
+    by its own."""
     if kind == "lookup_after":
-        prev = built[-1] if built else None
-        wf = next((w for w in ctx.workflows if prev and w.name == prev.workflow), None)
-        if wf is None or wf.anchor.table not in K.lookup_tools(ctx.compiled):
-            return None
-        tool, param = K.lookup_tools(ctx.compiled)[wf.anchor.table]
-        key = next((v for k, v in prev.request.knows.items() if k == param), None)
-        if key is None:
-            return None
-        got = K.lookup(ctx.compiled, wf.anchor.table, {ctx.compiled.tables[wf.anchor.table].pk: key}, sandbox, rng)
-        return got if isinstance(got, K.Built) else None
-    used = {b.workflow for b in built}
-    rows = {str(v) for b in built for v in b.request.knows.values()}
-    # a record an earlier request settled is not asked about again (a declined write done after all)
-    candidates = [c for c in ctx.candidates(kind) if c[0] not in rows]
+        return _lookup_after(ctx, built, sandbox, rng)
+    used = {a.tool for b in built for a in b.actions}
+    # a record an earlier request of the same workflow settled is not asked about again (a declined
+    # write done after all); another workflow may take it up (a held write made is checked below)
+    candidates = [c for c in ctx.candidates(kind, owner) if f"{c[1]}:{c[0]}" not in rows]
     own = {f.table for f in finder_tools(ctx.compiled)} if kind == "lookup" else set()
-    # workflows not yet in the session first (stable); questions about the user's own profile first
-    candidates.sort(key=lambda c: (c[1] in used, c[1] not in own))
-    first: K.Built | None = None
-    for _, _, builder in candidates[:TRIES_PER_REQUEST]:
+    # tools the session has not used yet first (stable); questions about the user's own profile first
+    candidates.sort(key=lambda c: (-len(_tools(ctx, c[1]) - used), c[1] not in own))
+    first: tuple[str, K.Built] | None = None
+    for key, name, builder in candidates[:TRIES_PER_REQUEST]:
+        snap = sandbox.snapshot()
         got = builder(sandbox, rng)
+        if isinstance(got, K.Built) and _held_write_made(ctx, [*built, got]):
+            sandbox.restore(snap)  # a complete request's write is undone with it
+            continue
         if isinstance(got, K.Built):
             if kind != "lookup" or len(got.actions) > 1:
-                return got
-            first = first or got  # a lookup only reads: trying another leaves the sandbox as it was
-    return first
+                first = (f"{name}:{key}", got)
+                break
+            first = first or (f"{name}:{key}", got)  # a lookup only reads: trying another leaves the sandbox as it was
+    if first is None:
+        return None
+    rows.add(first[0])
+    return first[1]
+
+
+def _lookup_after(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Random) -> K.Built | None:
+    """A question about the record the previous request changed ("what's its status now?"); none
+    after a request that changed nothing, whose record the user has just been told about."""
+    prev = built[-1] if built else None
+    wf = next((w for w in ctx.workflows if prev and w.name == prev.workflow), None)
+    if prev is None or wf is None or wf.anchor.table not in K.lookup_tools(ctx.compiled):
+        return None
+    if not any(ctx.compiled.tools[a.tool].writes and a.ok for a in prev.actions):
+        return None
+    tool, param = K.lookup_tools(ctx.compiled)[wf.anchor.table]
+    key = next((v for k, v in prev.request.knows.items() if k == param), None)
+    if key is None:
+        return None
+    got = K.lookup(ctx.compiled, wf.anchor.table, {ctx.compiled.tables[wf.anchor.table].pk: key}, sandbox, rng)
+    return got if isinstance(got, K.Built) else None
+
+
+def _held_write_made(ctx: "_Context", built: list[K.Built]) -> bool:
+    """Whether some request's write names the record a refusal or decline holds back (all of its
+    target's arguments), which verification would count as the held write made; or a request before
+    a "which one?" request wrote on the record the user means, which would count as writing before
+    asking."""
+    def writes(requests: list[K.Built]) -> list[dict]:
+        return [a.arguments for b in requests for a in b.actions if ctx.compiled.tools[a.tool].writes and a.ok]
+
+    def names(args: dict, target: dict) -> bool:
+        return all(str(args.get(k)) == str(v) for k, v in target.items())
+
+    held = [x.target for b in built for x in (b.refusal, b.decline) if x is not None]
+    if any(names(args, target) for target in held for args in writes(built)):
+        return True
+    return any(names(args, {b.ambiguity.key: b.ambiguity.chosen}) for i, b in enumerate(built) if b.ambiguity
+               for args in writes(built[:i]))
+
+
+def _tools(ctx: "_Context", name: str) -> set[str]:
+    """The tools a candidate request of workflow (or looked-up table) `name` may call."""
+    wf = next((w for w in ctx.workflows if w.name == name), None)
+    if wf is not None:
+        return {s.tool for s in wf.steps}
+    found = K.lookup_tools(ctx.compiled).get(name)
+    return {found[0]} if found else set()
 
 
 def _say_new_keys(built: list[K.Built]) -> None:

@@ -1,0 +1,74 @@
+"""Whose record a row is: the person a support session is with.
+
+A session stays with one customer, as a real support chat does: every request in it is about
+a record of that customer's (or about a shared record nobody owns, such as a catalogue row).
+A row's owner is found by following foreign keys up to a person table: a table a read tool finds
+one row of by what a person knows (their email, their name and birth date), or, in a domain
+without such a tool, a table that refers to no other (the record a session there is about).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ...tools import CompiledDomain
+from ...tools.model import FindStep
+
+Owner = tuple[str, str]
+"""(person table, key of the person's row)."""
+
+
+class Owners:
+    """Owners of the rows of one compiled domain's initial data."""
+
+    def __init__(self, compiled: CompiledDomain) -> None:
+        self.compiled = compiled
+        sandbox = compiled.new_sandbox()
+        try:
+            self.rows = sandbox.dump()
+        finally:
+            sandbox.close()
+        self.refs = {name: [(f.name, *f.foreign_key.split(".", 1)) for f in t.entity.fields if f.foreign_key]
+                     for name, t in compiled.tables.items()}
+        self.people = _found_by_who(compiled) or {name for name, refs in self.refs.items() if not refs}
+
+    def of(self, table: str, row: dict[str, Any], depth: int = 0) -> Owner | None:
+        """The owner of `row` of `table`, or None for a row no person owns."""
+        pk = self.compiled.tables[table].pk
+        if table in self.people:
+            return table, str(row.get(pk))
+        if depth > len(self.compiled.tables):
+            return None  # a cycle of references: no person at its end
+        for field, parent, key in self.refs.get(table, []):
+            value = row.get(field)
+            if value in (None, ""):
+                continue
+            found = self._row(parent, key, value)
+            if found is not None:
+                owner = self.of(parent, found, depth + 1)
+                if owner is not None:
+                    return owner
+        return None
+
+    def _row(self, table: str, key: str, value: Any) -> dict[str, Any] | None:
+        rows = self.rows.get(table, {})
+        if key == self.compiled.tables[table].pk and str(value) in rows:
+            return rows[str(value)]
+        return next((r for r in rows.values() if str(r.get(key)) == str(value)), None)
+
+    def allows(self, owner: Owner, table: str, row: dict[str, Any]) -> bool:
+        """Whether a session with `owner` may be about this row (theirs, or nobody's)."""
+        found = self.of(table, row)
+        return found is None or found == owner
+
+
+def _found_by_who(compiled: CompiledDomain) -> set[str]:
+    """Tables a read tool finds one row of, first thing, by fields other than its key."""
+    out = set()
+    for tool in compiled.tools.values():
+        find = next((s for s in tool.spec.effect or [] if isinstance(s, FindStep)), None)
+        if tool.writes or find is None or find.many:
+            continue
+        table = compiled.tables.get(find.find)
+        if table is not None and find.where and table.pk not in find.where:
+            out.add(find.find)
+    return out

@@ -1,0 +1,238 @@
+"""Sessions of one customer, yes/no answers as boolean values, and the model user's scenario
+contract (the open request only, the next one once the previous is settled)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
+
+from gem_env.agents.understanding import coerce, read_facts
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.simulators.llm_user import LLMUser, current_request, system_prompt
+from gem_env.simulators.scenario import STOP
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.ground.rollout import run_rollout
+from gem_env.stages.tasks import Task, make_tasks
+from gem_env.stages.tasks.owners import Owners
+from gem_env.tools import CompiledDomain, compile_domain, load_domain
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "domains"
+
+
+@pytest.fixture(scope="module", params=["bank", "clinic", "shop"])
+def domain(request: pytest.FixtureRequest) -> tuple[CompiledDomain, list[Task]]:
+    compiled = compile_domain(load_domain(EXAMPLES / f"{request.param}.yaml"))
+    sessions = []
+    for seed in range(3):
+        sessions += [t for t in make_tasks(compiled, per_domain=6, seed=seed)[0] if t.category == "multi_request"]
+    return compiled, sessions
+
+
+def test_a_session_stays_with_one_customer(domain: tuple[CompiledDomain, list[Task]]) -> None:
+    compiled, sessions = domain
+    owners = Owners(compiled)
+    assert sessions
+    for task in sessions:
+        people = set()
+        for action in task.gold_actions:
+            for key, value in action.arguments.items():
+                table = next((t for t, c in compiled.tables.items() if c.pk == key), None)
+                row = owners.rows.get(table, {}).get(str(value)) if table else None
+                owner = owners.of(table, row) if row else None
+                if owner is not None:
+                    people.add(owner)
+        assert len(people) == 1, (task.id, people)
+        assert len(task.scenario.requests) >= 3
+
+
+def test_no_refusal_or_decline_of_a_write_the_session_made(domain: tuple[CompiledDomain, list[Task]]) -> None:
+    compiled, sessions = domain
+    for task in sessions:
+        writes = [a.arguments for a in task.gold_actions if compiled.tools[a.tool].writes and a.ok]
+        for held in [x.target for x in [*task.refusals, *task.declines]]:
+            assert not [w for w in writes if all(str(w.get(k)) == str(v) for k, v in held.items())], task.id
+
+
+def test_owners_follow_foreign_keys_to_the_person() -> None:
+    compiled = compile_domain(load_domain(EXAMPLES / "clinic.yaml"))
+    owners = Owners(compiled)
+    assert owners.people == {"patients"}  # found by name and birth date, though it refers to a doctor
+    refill = next(iter(owners.rows["refill_requests"].values()), None) or {}
+    prescription = owners.rows["prescriptions"][str(refill["prescription_id"])] if refill else \
+        next(iter(owners.rows["prescriptions"].values()))
+    assert owners.of("prescriptions", prescription) == ("patients", str(prescription["patient_id"]))
+    assert owners.of("doctors", next(iter(owners.rows["doctors"].values()))) is None  # nobody's: anyone may ask
+
+
+@pytest.mark.parametrize("answer,value", [("Sure.", True), ("Yes please.", True), ("yes", True),
+                                          ("Please don't.", False), ("No, thanks.", False),
+                                          ("Sure, it's no.", False), ("It's yes.", True)])
+def test_a_yes_or_no_answers_a_question_for_a_boolean(answer: str, value: bool) -> None:
+    names = [("overdraft protection", "overdraft")]
+    facts = read_facts(answer, names, ["overdraft"], frozenset({"overdraft"}))
+    assert coerce(facts["overdraft"], "boolean") is value
+
+
+def test_a_yes_or_no_is_no_value_for_other_questions() -> None:
+    names = [("email", "email")]
+    assert read_facts("Sure.", names, ["email"], frozenset({"overdraft"})) == {}
+    assert read_facts("I don't know.", [("overdraft protection", "o")], ["o"], frozenset({"o"})) == {}
+
+
+async def test_a_model_user_is_given_one_request_at_a_time(domain: tuple[CompiledDomain, list[Task]]) -> None:
+    """The model user (a fake chat model that speaks as the scripted user would) sees only the
+    open request's goal; the next appears once the assistant has settled the one before."""
+    compiled, sessions = domain
+    task = sessions[0]
+    requests = task.scenario.requests
+    scripted = ScriptedUser(task.scenario)
+    shown: list[tuple[str, str]] = []
+
+    async def chat(messages: list[BaseMessage]) -> AIMessage:
+        system = messages[0]
+        assert isinstance(system, SystemMessage)
+        line = await scripted.reply(_conversation(messages))
+        shown.append((system.content, line))
+        return AIMessage(content=line)
+
+    traj = await run_rollout(task, compiled, WorkflowAgent(compiled), LLMUser(chat, task.scenario, model_name="f"))
+    assert traj.verification.passed, traj.verification.failed
+    on = [next(i for i, r in enumerate(requests) if f"{r.goal}." in prompt) for prompt, _ in shown]
+    assert on == sorted(on) and set(on) == set(range(len(requests)))  # each in turn, none skipped
+    for (prompt, line), i in zip(shown, on):
+        assert not [r.goal for r in requests[i + 1:] if r.goal not in requests[i].goal and r.goal in prompt]
+        assert ("decline" in prompt) == (not requests[i].confirm)
+        assert (f"never write {STOP}" in prompt) == (i < len(requests) - 1)
+    assert STOP in shown[-1][1]
+
+
+def _conversation(messages: list[BaseMessage]) -> list[dict[str, Any]]:
+    """The model's prompt back as the conversation a scripted user reads (roles flipped back)."""
+    out = [{"role": "system", "content": ""}]
+    for m in messages[2:]:  # the system prompt and the greeting the model is shown
+        out.append({"role": "user" if isinstance(m, AIMessage) else "assistant", "content": m.content})
+    return out
+
+
+def test_the_open_request_moves_on_when_the_assistant_settles_it() -> None:
+    compiled = compile_domain(load_domain(EXAMPLES / "shop.yaml"))
+    task = next(t for t in make_tasks(compiled, per_domain=6, seed=0)[0] if t.category == "multi_request")
+    turns = [("user", "hi"), ("assistant", "Which order is it?"), ("user", "ORD-1")]
+    assert current_request(task.scenario, turns) == 0
+    turns += [("assistant", "Done, it is cancelled. Is there anything else I can help with?")]
+    assert current_request(task.scenario, turns) == 1
+    assert task.scenario.requests[1].goal in system_prompt(task.scenario, 1)
+    assert task.scenario.requests[1].goal not in system_prompt(task.scenario, 0) \
+        or task.scenario.requests[1].goal in task.scenario.requests[0].goal
+
+
+async def test_a_session_reads_again_only_what_a_write_may_have_changed(
+        domain: tuple[CompiledDomain, list[Task]]) -> None:
+    compiled, sessions = domain
+    for task in sessions:
+        traj = await run_rollout(task, compiled, WorkflowAgent(compiled), ScriptedUser(task.scenario))
+        assert traj.verification.passed, traj.verification.failed
+        reads: set[str] = set()
+        for m in traj.messages:
+            for c in m.get("tool_calls") or []:
+                fn = c["function"]
+                if compiled.tools[fn["name"]].writes:
+                    reads.clear()
+                    continue
+                call = f"{fn['name']}{fn['arguments']}"
+                assert call not in reads, (task.id, call)  # read before, and nothing written since
+                reads.add(call)
+
+
+SHOPLET = {
+    "name": "shoplet", "description": "Order help for a small shop (retail)", "clock": "2025-03-01T10:00:00",
+    "entities": [
+        {"name": "customers", "primary_key": "customer_id", "rows": 4,
+         "fields": [{"name": "customer_id", "faker": {"provider": "bothify", "args": {"text": "C-####"}}},
+                    {"name": "email", "unique": True, "faker": "email"}]},
+        {"name": "orders", "primary_key": "order_id", "rows": 16,
+         "fields": [{"name": "order_id", "faker": {"provider": "bothify", "args": {"text": "O-####"}}},
+                    {"name": "customer_id", "foreign_key": "customers.customer_id"},
+                    {"name": "status", "values": ["pending", "delivered"]}]}],
+    "tools": [
+        {"name": "find_customer_by_email", "kind": "read", "parameters": [{"name": "email", "type": "string"}],
+         "effect": [{"find": "customers", "as": "c", "where": {"email": "email"}},
+                    {"find": "orders", "as": "held", "where": {"customer_id": "c.customer_id"}, "many": True},
+                    {"return": {"customer_id": "c.customer_id",
+                                "orders": "project(held, ['order_id', 'status'])"}}]},
+        {"name": "cancel_order", "kind": "write", "parameters": [{"name": "order_id", "type": "string"}],
+         "effect": [{"find": "orders", "as": "o", "where": {"order_id": "order_id"}},
+                    {"require": "o.status == 'pending'",
+                     "message": "Only pending orders can be cancelled (this order is {o.status})"},
+                    {"update": "orders", "row": "o", "set": {"status": "'cancelled'"}},
+                    {"return": {"order_id": "o.order_id", "status": "'cancelled'"}}]}],
+    "workflows": [{
+        "name": "cancel_order", "goal": "Cancel your order {order_id}",
+        "anchor": {"table": "orders", "filter": "row.status == 'pending'"},
+        "knows": {"email": "lookup('customers', row.customer_id).email", "order_id": "row.order_id"},
+        "steps": [{"tool": "find_customer_by_email", "args": {"email": {"user": "email"}}, "as": "me"},
+                  {"tool": "cancel_order", "args": {"order_id": {"user": "order_id"}}, "as": "done"}],
+        "tells": {"status": "done.status"}}]}
+
+
+async def test_a_rule_seen_in_an_earlier_request_stops_the_write() -> None:
+    """A refusal after a declined request: the agent reuses the earlier read of the customer (no
+    write since) and must still see there that the order is not pending, so it never calls the write."""
+    from gem_env.tools import parse_domain
+
+    compiled = compile_domain(parse_domain(SHOPLET))
+    found = []
+    for seed in range(6):
+        for t in make_tasks(compiled, per_domain=6, seed=seed)[0]:
+            kinds = [r.kind for r in t.scenario.requests]
+            if t.category == "multi_request" and ("decline", "refuse") in zip(kinds, kinds[1:]):
+                found.append(t)
+    assert found
+    for task in found:
+        traj = await run_rollout(task, compiled, WorkflowAgent(compiled), ScriptedUser(task.scenario))
+        assert traj.verification.passed, traj.verification.failed
+
+
+def test_a_session_gives_the_user_only_facts_its_requests_agree_on(
+        domain: tuple[CompiledDomain, list[Task]]) -> None:
+    """Another request's record id is not the user's answer while this request is open."""
+    _, sessions = domain
+    for task in sessions:
+        for key, value in task.scenario.knows.items():
+            assert all(r.knows[key] == value for r in task.scenario.requests if key in r.knows), (task.id, key)
+        assert "email" in task.scenario.knows or "first_name" in task.scenario.knows  # who they are stays
+
+
+async def test_the_model_user_contract_holds_over_an_openai_endpoint() -> None:
+    """The same contract through the real client path (`make_user("llm", ...)`) against the local
+    test server: each request body's system prompt holds the open request only."""
+    import asyncio
+
+    from gem_env.backends import make_user
+    from gem_env.llm import LLMClient, LLMConfig
+    from gem_env.testing import FakeOpenAIServer, Text
+
+    compiled = compile_domain(load_domain(EXAMPLES / "shop.yaml"))
+    task = next(t for t in make_tasks(compiled, per_domain=6, seed=0)[0] if t.category == "multi_request")
+    requests = task.scenario.requests
+    scripted = ScriptedUser(task.scenario)
+    prompts: list[str] = []
+
+    def answer(body: dict[str, Any]) -> Text:
+        system, _greeting, *turns = body["messages"]
+        prompts.append(system["content"])
+        conversation = [{"role": "system", "content": ""}] + [
+            {"role": "user" if m["role"] == "assistant" else "assistant", "content": m["content"]} for m in turns]
+        return Text(asyncio.run(scripted.reply(conversation)))
+
+    with FakeOpenAIServer(answer) as srv:
+        client = LLMClient(LLMConfig(model="fake-user", base_url=srv.base_url, max_retries=0, timeout=10))
+        try:
+            traj = await run_rollout(task, compiled, WorkflowAgent(compiled), make_user("llm", task.scenario, client))
+        finally:
+            await client.aclose()
+    assert traj.verification.passed, traj.verification.failed
+    on = [next(i for i, r in enumerate(requests) if f"{r.goal}." in p) for p in prompts]
+    assert on == sorted(on) and set(on) == set(range(len(requests)))
