@@ -23,10 +23,11 @@ class Flows:
 
     def workflows(self) -> list[dict[str, Any]]:
         out = [self.lookup_flow()]
-        for a, allowed in self.actions()[:2]:
+        for a, allowed in self.actions()[:3]:
             out.append(self.action_flow(a, allowed))
-        editable = [f for f in self.a.editable if f"update_{self.sp.main}_{f['name']}" in self.used][:1]
+        editable = [f for f in self.a.editable if f"update_{self.sp.main}_{f['name']}" in self.used][:2]
         out += [self.update_flow(f) for f in editable]
+        out.append(self.address_flow())
         if self.requests:
             out.append(self.request_flow())
         if self.moves:
@@ -39,6 +40,19 @@ class Flows:
         words = set(wf["name"].split("_")) | {w for s in wf["steps"] if "tool" in s for w in s["tool"].split("_")}
         words = {tf.lemma(w) for w in words} - {"get", "find", "by", "email", "detail", "status", self.a.owner}
         return (len(words & self.title_words), len(words & self.text_words))
+
+    def address_flow(self) -> dict[str, Any]:
+        """The customer moves house: found by email, their id taken from that reply."""
+        o, pk = self.a.owner, self.owner_pk
+        return {"name": f"change_{o}_address", "category": "update",
+                "goal": "change my address to {address}, {city} {zip}",
+                "anchor": {"table": self.owners},
+                "knows": {"email": "row.email", "address": "'42 Elm Street'", "city": "row.city", "zip": "row.zip"},
+                "steps": [{"use": "identify"},
+                          {"tool": f"update_{o}_address", "as": "moved",
+                           "args": {pk: {"result": f"owner.{pk}"}, "address": {"user": "address"},
+                                    "city": {"user": "city"}, "zip": {"user": "zip"}}}],
+                "tells": {"address": "moved.address"}}
 
     def lookup_flow(self) -> dict[str, Any]:
         m, pk = self.sp.main, self.main_pk
