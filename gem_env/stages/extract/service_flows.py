@@ -27,7 +27,7 @@ class Flows:
             out.append(self.action_flow(a, allowed))
         editable = [f for f in self.a.editable if f"update_{self.sp.main}_{f['name']}" in self.used][:2]
         out += [self.update_flow(f) for f in editable]
-        out.append(self.address_flow())
+        out += [self.address_flow(), self.handoff_flow()]
         if self.requests:
             out.append(self.request_flow())
         if self.moves:
@@ -53,6 +53,19 @@ class Flows:
                            "args": {pk: {"result": f"owner.{pk}"}, "address": {"user": "address"},
                                     "city": {"user": "city"}, "zip": {"user": "zip"}}}],
                 "tells": {"address": "moved.address"}}
+
+    def handoff_flow(self) -> dict[str, Any]:
+        """The customer asks for a person: the assistant hands over with the request in a sentence."""
+        o, pk = self.a.owner, self.owner_pk
+        return {"name": "talk_to_a_person", "category": "handoff",
+                "goal": "speak to a person about {summary}",
+                "anchor": {"table": self.owners},
+                "knows": {"email": "row.email", "summary": f"'a charge on my {self.sp.main} I do not recognise'"
+                          if self.a.key == "cards" else f"'a question about my {self.sp.main}'"},
+                "steps": [{"use": "identify"},
+                          {"tool": "transfer_to_human_agent", "as": "handed",
+                           "args": {pk: {"result": f"owner.{pk}"}, "summary": {"user": "summary"}}}],
+                "tells": {"handoff_id": "handed.handoff_id"}}
 
     def lookup_flow(self) -> dict[str, Any]:
         m, pk = self.sp.main, self.main_pk
