@@ -64,7 +64,7 @@ def past(phrase: str) -> str:
 _VERBS = frozenset(
     "add apply book buy cancel change check close complete create delete dispute enable disable extend file "
     "freeze increase lower make move open order pay raise reactivate redeem refill register remove renew replace "
-    "report request reschedule reset return schedule send set sign speak start stop submit switch transfer unfreeze "
+    "report request reschedule reset return schedule send set sign pass start stop submit switch transfer unfreeze "
     "unlock update upgrade".split())
 
 

@@ -86,7 +86,7 @@ _VERBS = frozenset(
     "add apply ask book buy cancel change check choose close complete confirm contact create delete dispute download "
     "enable disable extend file find fix freeze get join know learn link make move open order pay raise reactivate receive "
     "redeem refill register remove renew rent replace report request reschedule reset return schedule see send "
-    "set setup sign sort speak start stop submit switch transfer turn unfreeze unlock update upgrade upload use verify "
+    "set setup sign sort pass start stop submit switch transfer turn unfreeze unlock update upgrade upload use verify "
     "view withdraw".split())
 
 

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 from ..errors import GemError
+from ..backends import make_task_user
 from ..io.taskset import load_task_set
 from ..simulators.scenario import humanize
-from ..simulators.scripted import ScriptedUser
 from ..stages.ground.episode import Episode
 from ..stages.tasks import Task
 from ..stages.verify import verify
@@ -119,7 +119,7 @@ class GemTRLEnvironment:
             raise ValueError(f"unknown task_id {task_id!r} for domain {self.compiled.domain.name}")
         if self._episode is not None:
             self._episode.close()
-        user = ScriptedUser(task.scenario, seed=task.seed)
+        user = make_task_user("scripted", task, seed=task.seed)
         self._episode = Episode(task, self.compiled, user, max_turns=10**6, max_tool_errors=self.max_tool_errors)
         text = request_text(task)
         self._episode.messages.append({"role": "user", "content": text})

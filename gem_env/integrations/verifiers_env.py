@@ -26,9 +26,9 @@ import verifiers as vf
 from datasets import Dataset
 from verifiers.types import ToolMessage, UserMessage
 
+from ..backends import make_task_user
 from ..io.taskset import load_task_set
 from ..simulators.base import UserSimulator
-from ..simulators.scripted import ScriptedUser
 from ..stages.ground.episode import Episode, policy_prompt
 from ..stages.tasks import Task
 from ..stages.verify import verify
@@ -40,7 +40,7 @@ UserFactory = Callable[[Task], UserSimulator]
 def scripted_user(seed: int = 0) -> UserFactory:
     """The offline scripted user, seeded as `gem synthesize --seed` seeds it (so a rollout with the
     workflow agent replays the synthesis run's conversation)."""
-    return lambda task: ScriptedUser(task.scenario, seed=seed)
+    return lambda task: make_task_user("scripted", task, seed=seed)
 
 
 def _run(coro: Any) -> Any:

@@ -55,13 +55,15 @@ class Flows:
                 "tells": {"address": "moved.address"}}
 
     def handoff_flow(self) -> dict[str, Any]:
-        """The customer asks for a person: the assistant hands over with the request in a sentence."""
-        o, pk = self.a.owner, self.owner_pk
+        """The customer asks for a person to take their question about one of their records: the
+        assistant hands over with the request in a sentence that names the record."""
+        o, pk, m = self.a.owner, self.owner_pk, self.sp.main
+        mine = f"first([a.{self.main_pk} for a in rows('{self.mains}', {{{pk}: row.{pk}}})])"
+        topic = "a charge on my card I do not recognise" if self.a.key == "cards" else f"a question about my {m}"
         return {"name": "talk_to_a_person", "category": "handoff",
-                "goal": "speak to a person about {summary}",
-                "anchor": {"table": self.owners},
-                "knows": {"email": "row.email", "summary": f"'a charge on my {self.sp.main} I do not recognise'"
-                          if self.a.key == "cards" else f"'a question about my {self.sp.main}'"},
+                "goal": f"pass my question about my {m} {{{self.main_pk}}} to a person",
+                "anchor": {"table": self.owners, "filter": f"{mine} != null"},
+                "knows": {"email": "row.email", self.main_pk: mine, "summary": f"'{topic} ' + {mine}"},
                 "steps": [{"use": "identify"},
                           {"tool": "transfer_to_human_agent", "as": "handed",
                            "args": {pk: {"result": f"owner.{pk}"}, "summary": {"user": "summary"}}}],
