@@ -9,6 +9,7 @@ import pytest
 from gem_env.cli import main
 from gem_env.io.rundir import read_jsonl
 from gem_env.io.taskset import load_task_set
+from gem_env.stages.ground.episode import policy_prompt
 
 from conftest import EXAMPLES
 
@@ -30,12 +31,14 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def workflow_policy(run: Path):
-    """A 'model' behind the test server: the offline workflow agent of the domain whose tools it is given."""
+    """A 'model' behind the test server: the offline workflow agent of the domain whose policy and
+    tools it is given (two domains of one kind of service can offer the same tools)."""
     _, domains = load_task_set(run)
-    by_tools = {frozenset(d.tools): d for d in domains.values()}
+    by_prompt = {(policy_prompt(d.domain), frozenset(d.tools)): d for d in domains.values()}
 
     def reply(body: dict) -> object:
-        compiled = by_tools[frozenset(t["function"]["name"] for t in body.get("tools") or [])]
+        system = next(m["content"] for m in body["messages"] if m["role"] == "system")
+        compiled = by_prompt[(system, frozenset(t["function"]["name"] for t in body.get("tools") or []))]
         message = WorkflowAgent(compiled).reply(body["messages"])
         if message.get("tool_calls"):
             return ToolCalls([ToolCall(c["function"]["name"], json.loads(c["function"]["arguments"]))
