@@ -123,8 +123,8 @@ def _kind_plan(domain: str, kinds: Sequence[str], n: int) -> list[str]:
     others = [k for k in ("refuse", "lookup", "decline", "disambiguate") if k in kinds]
     start = h % max(1, len(others))
     rotated = others[start:] + others[:start]
-    if "lookup" in rotated and h // 8 % 2 == 0:
-        # half the domains ask about a record first: a rule broken is common, asking who owns what is not
+    if "lookup" in rotated and h // 8 % 3 == 0:
+        # a third of the domains ask about a record first: a rule broken is common, asking who owns what is not
         rotated = ["lookup"] + [k for k in rotated if k != "lookup"]
     head = [k for k in (("complete", "multi_request") if h % 2 == 0 else ("multi_request",)) if k in kinds]
     order = list(dict.fromkeys(head + rotated + [k for k in kinds if k not in head and k not in rotated]))
