@@ -81,11 +81,7 @@ class Flows:
 
     def _unblocked(self, verbs: set[str] | None, allowed: list[str]) -> list[str]:
         """Anchor conditions keeping rows the text's rules on those verbs (None: any verb) allow."""
-        out = [f"row.{fld} != '{value}'" for fld, value, _ in (b.value for b in self.blocked_rules(verbs, allowed))]
-        d = self.sp.deadline
-        if d is not None and (verbs is None or verbs & d.value[2]):
-            out.append(f"days_between(today, row.{d.value[0]}) >= {d.value[1]}")
-        return out
+        return [cond for cond, _ in self.rule_conditions("row", verbs, allowed)]
 
     def action_flow(self, a: Any, allowed: list[str]) -> dict[str, Any]:
         m, pk = self.sp.main, self.main_pk

@@ -52,19 +52,22 @@ class WriteTools:
                 if (verbs is None or f.value[2] & verbs)
                 and not (f.value[0] == "status" and not set(allowed) - {f.value[1]})]
 
-    def _blocked_main(self, verbs: set[str], allowed: list[str]) -> list[dict[str, Any]]:
-        """``require`` steps for `blocked_rules` and "changes until 48 hours before check-in" on
-        tools doing those verbs."""
-        out, row = [], f"{self.sp.main}_row"
-        for f in self.blocked_rules(verbs, allowed):
-            fld, value, _ = f.value  # type: ignore[misc]
-            out.append({"require": f"{row}.{fld} != '{value}'", "message": f.text[:300]})
-            self._cite(f)
+    def rule_conditions(self, row: str, verbs: set[str] | None, allowed: list[str]) -> list[tuple[str, Any]]:
+        """(condition over `row`, the text it came from) for `blocked_rules` and "changes until 48
+        hours before check-in", on tools doing those verbs (None: any verb): a tool's `require`
+        steps and a workflow's anchor are the same conditions."""
+        out = [(f"{row}.{f.value[0]} != '{f.value[1]}'", f) for f in self.blocked_rules(verbs, allowed)]
         d = self.sp.deadline
-        if d is not None and d.value[2] & verbs:  # type: ignore[index]
-            fld, days, _ = d.value  # type: ignore[misc]
-            out.append({"require": f"days_between(today, {row}.{fld}) >= {days}", "message": d.text[:300]})
-            self._cite(d)
+        if d is not None and (verbs is None or d.value[2] & verbs):  # type: ignore[index]
+            out.append((f"days_between(today, {row}.{d.value[0]}) >= {d.value[1]}", d))  # type: ignore[index]
+        return out
+
+    def _blocked_main(self, verbs: set[str], allowed: list[str]) -> list[dict[str, Any]]:
+        """``require`` steps for the text's rules on tools doing those verbs."""
+        out = []
+        for cond, found in self.rule_conditions(f"{self.sp.main}_row", verbs, allowed):
+            out.append({"require": cond, "message": found.text[:300]})
+            self._cite(found)
         return out
 
     def action_tool(self, a: Any, allowed: list[str]) -> dict[str, Any]:
