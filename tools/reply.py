@@ -38,9 +38,6 @@ ENCODE = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":")
 """The one encoding of tool replies: compact, as SQLite's JSON functions write."""
 
 _PLAIN = ("string", "integer", "number", "date", "datetime")
-_SAFE_KEY = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_- ")
-_ABSENT = '$."\x01"'
-"""A json_remove path no object here has (keys with control characters are never compacted)."""
 
 
 _FIND_ATTRS = {"table", "as_", "many", "optional", "limit", "where", "indexable", "filter", "order_sql",
@@ -68,16 +65,46 @@ class Encoded:
 
 
 class _Source:
-    def __init__(self, find: fx.Find, alias: str, sql: str):
-        self.find, self.alias, self.sql = find, alias, sql
+    """A find of the tail: its table alias, and the WHERE ... ORDER BY ... LIMIT of its rows."""
+
+    def __init__(self, find: fx.Find, alias: str, clauses: str):
+        self.find, self.alias, self.clauses = find, alias, clauses
         self.table: Table = find.table
+        self.used: set[str] = set()
+        """The columns read so far; a many-row subquery selects only these."""
+
+    def select(self) -> str:
+        cols = [c for c in self.table.columns if c in self.used] or [self.table.pk]
+        return f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(self.table.name)}{self.clauses}"
+
+
+class Json:
+    """A value's JSON text as an SQL expression: `parts` concatenated (a `str` part is constant text,
+    an `Sql` part an expression), and `null` an SQL condition true when the value is null (None:
+    never null)."""
+
+    def __init__(self, parts: list[Any], null: str | None = None):
+        self.parts, self.null = parts, null
+
+
+class Sql(str):
+    """An SQL expression part of a `Json`."""
+
+
+class Wrap:
+    """A `Json` part: `inner` rendered as an SQL expression between `before` and `after`."""
+
+    def __init__(self, before: str, inner: Json, after: str):
+        self.before, self.inner, self.after = before, inner, after
 
 
 class SqlReply:
     """The compiled tail: `run(env, ctx)` → `Encoded`, or None when the interpreter must answer."""
 
     def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue):
-        self.params: list[Getter] = []
+        self.values: list[Any] = []
+        """Bound parameters: constants as they are, None where a getter fills the value per call."""
+        self.getters: list[tuple[int, Getter]] = []
         self.sources: dict[str, _Source] = {}
         singles: list[_Source] = []
         for find in finds:
@@ -85,48 +112,71 @@ class SqlReply:
             if not find.many:
                 singles.append(src)
             self.sources[find.as_] = src
-        value, _ = self._value(ret.value.source)
-        self.sql = f"SELECT json_quote({value})" + (
-            " FROM " + ", ".join(f"({s.sql}) AS {s.alias}" for s in singles) if singles else "")
+        text = self._sql(self._value(ret.value.source))
+        self.sql = f"SELECT {text}" + (
+            " FROM " + ", ".join(f"({s.select()}) AS {s.alias}" for s in singles) if singles else "")
 
     def run(self, env: dict[str, Any], ctx: Any) -> Encoded | None:
+        params = self.values[:]
         try:
-            params = [get(env, ctx) for get in self.params]
+            for i, get in self.getters:
+                params[i] = get(env, ctx)
             row = ctx.conn.execute(self.sql, params).fetchone()
         except (_Fallback, ExprError, sqlite3.Error):
             return None
         return None if row is None else Encoded(row[0])
 
-    # ------------------------------------------------------------ finds
+    # ------------------------------------------------------------ parameters and text
 
     def _param(self, get: Getter) -> str:
-        self.params.append(get)
-        return f"?{len(self.params)}"
+        self.values.append(None)
+        self.getters.append((len(self.values) - 1, get))
+        return f"?{len(self.values)}"
 
     def _const(self, value: Any) -> str:
-        return self._param(lambda env, ctx: value)
+        self.values.append(value)
+        return f"?{len(self.values)}"
+
+    def _sql(self, value: Json) -> str:
+        """The concatenation, adjacent constant parts bound as one parameter."""
+        out: list[str] = []
+        text = ""
+        for part in value.parts:
+            if isinstance(part, str) and not isinstance(part, Sql):
+                text += part
+                continue
+            if text:
+                out.append(self._const(text))
+                text = ""
+            out.append(part.before + self._sql(part.inner) + part.after if isinstance(part, Wrap) else part)
+        if text or not out:
+            out.append(self._const(text))
+        return " || ".join(out)
+
+    # ------------------------------------------------------------ finds
 
     def _source(self, find: fx.Find) -> _Source:
         if not known_find(find) or find.filter is not None or (find.optional and not find.many):
             raise Unsupported("a filter or an optional single find")
         conds = [self._where(find, w) for w in find.where]
-        sql = find.table.select_sql + (" WHERE " + " AND ".join(conds) if conds else "") + find.order_sql
+        clauses = (" WHERE " + " AND ".join(conds) if conds else "") + find.order_sql
         if not find.many:
-            sql += " LIMIT 1"
+            clauses += " LIMIT 1"
         elif find.limit:
-            sql += f" LIMIT {int(find.limit)}"
-        return _Source(find, f"t{len(self.sources)}", sql)
+            clauses += f" LIMIT {int(find.limit)}"
+        return _Source(find, f"t{len(self.sources)}", clauses)
 
     def _where(self, find: fx.Find, w: Any) -> str:
         if w.path or w.lhs_params:
             raise Unsupported("a path into a json field")
         node = _node(w.expr.source)
         if not _names(node) & set(self.sources):
-            return f"{w.lhs} = {self._param(_where_value(w))}{w.collate}"
+            return f"{w.lhs} = {self._param(_where_value(w, find.table))}{w.collate}"
         ref = self._column_ref(node)
         if ref is None or find.many is False:
             raise Unsupported("a single find keyed on another find's row")
         src, fld = ref
+        src.used.add(fld)
         ftype = find.table.fields[w.field].type
         if ftype not in _PLAIN or src.table.fields[fld].type != ftype:
             raise Unsupported("a key of another type")
@@ -142,70 +192,63 @@ class SqlReply:
 
     # ------------------------------------------------------------ values
 
-    def _value(self, source: Any) -> tuple[str, bool]:
-        """SQL for a JSON-able value, and whether it can be SQL NULL."""
+    def _value(self, source: Any) -> Json:
         if isinstance(source, Node):
             return self._node_value(source)
         if isinstance(source, dict):
-            return self._object({str(k): v for k, v in source.items()}), False
+            return self._object({str(k): v for k, v in source.items()})
         if isinstance(source, list):
-            return "json_array(" + ", ".join(self._value(v)[0] for v in source) + ")", False
+            return _array([self._value(v) for v in source])
         return self._node_value(_node(source))
 
-    def _node_value(self, node: Node) -> tuple[str, bool]:
+    def _node_value(self, node: Node) -> Json:
         if node.op == "const":
-            return _constant(self, node.value)
+            return Json([ENCODE(node.value)], "1" if node.value is None else None)
         if not _names(node) & set(self.sources):
-            return self._evaluated(node), True
+            return self._evaluated(node)
         if node.op == "dict":
-            return self._object(dict(zip(node.value, node.args))), False
+            return self._object(dict(zip(node.value, node.args)))
         if node.op == "list":
-            return "json_array(" + ", ".join(self._node_value(a)[0] for a in node.args) + ")", False
+            return _array([self._node_value(a) for a in node.args])
         if node.op == "name":
             src = self.sources[node.value]
             if src.find.many:
-                return self._aggregate(src, "json_group_array", _row_object(self, src, None, False)), False
-            return _row_object(self, src, None, False), False
+                return self._aggregate(src, _row_object(src, None, False))
+            return _row_object(src, None, False)
         if node.op == "attr" and node.args[0].op == "name" and node.value in self.sources[node.args[0].value].table.fields:
             src = self.sources[node.args[0].value]
-            col = _decoded(src.table, node.value, src.alias if not src.find.many else None)
             if src.find.many:
-                return self._aggregate(src, "json_group_array", col), False
-            return col, _nullable(src.table, node.value)
+                return self._aggregate(src, _column(src, node.value))
+            return _column(src, node.value)
         if node.op == "call" and node.value == "compact" and len(node.args) == 1 and node.args[0].op == "dict":
             inner = node.args[0]
-            return self._object(dict(zip(inner.value, inner.args)), compact=True), False
+            return self._object(dict(zip(inner.value, inner.args)), compact=True)
         if node.op == "call" and node.value in ("project", "compact", "index_by"):
-            return self._rows_value(node), False
+            return self._rows_value(node)
         raise Unsupported(f"{node.op} over found rows")
 
-    def _evaluated(self, node: Node) -> str:
-        """A sub-expression that reads no row of the tail: its closure's value as one JSON parameter."""
+    def _evaluated(self, node: Node) -> Json:
+        """A sub-expression that reads no row of the tail: its closure's value, encoded, as one
+        parameter."""
         if _calls(node, "next_id"):
             raise Unsupported("next_id in a reply")
         fn = _build(node)
+        ref = self._param(lambda env, ctx: ENCODE(fn(env, ctx)))
+        return Json([Sql(ref)], f"{ref} = 'null'")
 
-        def get(env: dict[str, Any], ctx: Any) -> str | None:
-            value = fn(env, ctx)
-            return None if value is None else ENCODE(value)
-        return f"json({self._param(get)})"
-
-    def _object(self, items: dict[str, Any], compact: bool = False) -> str:
+    def _object(self, items: dict[str, Any], compact: bool = False) -> Json:
         """`items`: key → a parsed node or a structured source (a YAML mapping or list)."""
-        parts, removals = [], []
-        for key, item in items.items():
-            sql, nullable = self._value(item)
-            parts.append(f"{self._const(key)}, {sql}")
-            if compact and nullable:
-                removals.append((key, sql))
-        obj = "json_object(" + ", ".join(parts) + ")"
-        return _compacted(self, obj, removals) if compact else obj
+        return _object({key: self._value(item) for key, item in items.items()}, compact)
 
-    def _aggregate(self, src: _Source, fn: str, element: str, key: str | None = None) -> str:
-        args = f"{key}, {element}" if key else element
-        return f"json((SELECT {fn}({args}) FROM ({src.sql})))"
+    def _aggregate(self, src: _Source, element: Json, key: str | None = None) -> Json:
+        """A JSON array (or, with `key`, object) of `element` over the rows of a many-row find."""
+        item = self._sql(element)
+        if key is None:
+            return Json([Sql(f"(SELECT '[' || coalesce(group_concat({item}, ','), '') || ']' FROM ({src.select()}))")])
+        return Json([Sql(f"(SELECT '{{' || coalesce(group_concat(json_quote({key}) || ':' || {item}, ','), '') "
+                         f"|| '}}' FROM ({src.select()}))")])
 
-    def _rows_value(self, node: Node) -> str:
+    def _rows_value(self, node: Node) -> Json:
         """project / compact / index_by over a many-row find of the tail."""
         index_key = index_value = None
         if node.value == "index_by":
@@ -217,7 +260,7 @@ class SqlReply:
             node = node.args[0]
         src, fields, compact = self._rows(node)
         if index_key is None:
-            return self._aggregate(src, "json_group_array", _row_object(self, src, fields, compact))
+            return self._aggregate(src, _row_object(src, fields, compact))
         t = src.table
         unique_text = index_key in t.fields and t.fields[index_key].type == "string" and (
             index_key == t.pk or (t.fields[index_key].unique and not t.fields[index_key].nullable))
@@ -225,9 +268,10 @@ class SqlReply:
                 index_value is not None and (index_value not in t.fields
                                              or (fields is not None and index_value not in fields))):
             raise Unsupported("index_by on a key that is not a unique text field of the rows")
-        element = (_decoded(t, index_value, None) if index_value is not None
-                   else _row_object(self, src, fields, compact))
-        return self._aggregate(src, "json_group_object", element, key=quote(index_key))
+        element = (_column(src, index_value) if index_value is not None
+                   else _row_object(src, fields, compact))
+        src.used.add(index_key)
+        return self._aggregate(src, element, key=quote(index_key))
 
     def _rows(self, node: Node) -> tuple[_Source, list[str] | None, bool]:
         """(source, projected fields or None for all, compacted) of a row-set expression."""
@@ -250,65 +294,75 @@ class _Fallback(Exception):
     """These values need the interpreter."""
 
 
-def _where_value(w: Any) -> Getter:
+def _where_value(w: Any, table: Table) -> Getter:
+    """The where value, encoded for its column; `_Fallback` on null or a list (the interpreter's
+    IS NULL / IN (...) shapes). A bare name of a text or integer column skips the closure and the
+    general encoder when the value already has the column's type."""
     expr, encode = w.expr, w.encode
+    node = _node(expr.source)
+    plain = {"string": str, "integer": int}.get(table.fields[w.field].type)
+    if node.op == "name" and plain is not None:
+        name = node.value
+
+        def get_name(env: dict[str, Any], ctx: Any) -> Any:
+            value = env.get(name)
+            if type(value) is plain:
+                return value
+            if value is None or isinstance(value, list):
+                raise _Fallback
+            return encode(expr(env, ctx))
+        return get_name
 
     def get(env: dict[str, Any], ctx: Any) -> Any:
         value = expr(env, ctx)
         if value is None or isinstance(value, list):
-            raise _Fallback  # IS NULL / IN (...): the interpreter's other SQL shapes
+            raise _Fallback
         return encode(value)
     return get
 
 
-def _constant(reply: SqlReply, value: Any) -> tuple[str, bool]:
-    if value is None:
-        return "NULL", True
-    if isinstance(value, bool):
-        return ("json('true')" if value else "json('false')"), False
-    return reply._const(value), False
-
-
-def _decoded(t: Table, fld: str, alias: str | None) -> str:
-    """A column as the interpreter decodes it: json text as JSON, a boolean as true/false."""
-    col = f"{alias}.{quote(fld)}" if alias else quote(fld)
+def _column(src: _Source, fld: str) -> Json:
+    """A column's JSON text as the interpreter decodes it: json text as it is stored (compact, as
+    `Table.encode` wrote it), a boolean as true/false, anything else quoted by SQLite."""
+    t = src.table
+    src.used.add(fld)
+    col = quote(fld) if src.find.many else f"{src.alias}.{quote(fld)}"
+    null = f"{col} IS NULL" if t.fields[fld].nullable and fld != t.pk else None
     ftype = t.fields[fld].type
     if ftype == "json":
-        return f"json({col})"
+        return Json([Sql(f"coalesce({col}, 'null')")], null)
     if ftype == "boolean":
-        return f"CASE WHEN {col} IS NULL THEN NULL WHEN {col} THEN json('true') ELSE json('false') END"
-    return col
+        return Json([Sql(f"CASE WHEN {col} IS NULL THEN 'null' WHEN {col} THEN 'true' ELSE 'false' END")], null)
+    return Json([Sql(f"json_quote({col})")], null)
 
 
-def _row_object(reply: SqlReply, src: _Source, fields: list[str] | None, compact: bool) -> str:
-    t = src.table
-    alias = None if src.find.many else src.alias
-    names = t.columns if fields is None else fields
-    obj = "json_object(" + ", ".join(f"{reply._const(f)}, {_decoded(t, f, alias)}" for f in names) + ")"
-    if not compact:
-        return obj
-    return _compacted(reply, obj, [(f, _decoded(t, f, alias)) for f in names if _nullable(t, f)])
+def _row_object(src: _Source, fields: list[str] | None, compact: bool) -> Json:
+    names = src.table.columns if fields is None else fields
+    return _object({f: _column(src, f) for f in names}, compact)
 
 
-def _nullable(t: Table, fld: str) -> bool:
-    """Whether the column can hold NULL (the DDL says NOT NULL otherwise; a key is never null)."""
-    return t.fields[fld].nullable and fld != t.pk
+def _object(members: dict[str, Json], compact: bool) -> Json:
+    """A JSON object; with `compact`, without the members whose value is null."""
+    if not compact or all(v.null is None for v in members.values()):
+        parts: list[Any] = ["{"]
+        for i, (key, v) in enumerate(members.items()):
+            parts += [("," if i else "") + ENCODE(key) + ":", *v.parts]
+        return Json(parts + ["}"])
+    parts = []  # each member with a leading comma; the first comma is cut off
+    for key, v in members.items():
+        member = ["," + ENCODE(key) + ":", *v.parts]
+        if v.null is None:
+            parts += member
+        else:
+            parts.append(Wrap(f"CASE WHEN {v.null} THEN '' ELSE ", Json(member), " END"))
+    return Json(["{", Wrap("substr(", Json(parts), ", 2)"), "}"])
 
 
-def _compacted(reply: SqlReply, obj: str, nullable: list[tuple[str, str]]) -> str:
-    """`obj` without the members whose value is null (`compact`)."""
-    if not nullable:
-        return obj
-    if not all(set(key) <= _SAFE_KEY for key, _ in nullable):
-        raise Unsupported("compact of a key that a JSON path cannot name plainly")
-    absent = reply._const(_ABSENT)
-    paths = [f"CASE WHEN {sql} IS NULL THEN {reply._const(_member_path(key))} ELSE {absent} END"
-             for key, sql in nullable]
-    return f"json_remove({obj}, {', '.join(paths)})"
-
-
-def _member_path(key: str) -> str:
-    return '$."' + key + '"'
+def _array(items: list[Json]) -> Json:
+    parts: list[Any] = ["["]
+    for i, v in enumerate(items):
+        parts += ([","] if i else []) + v.parts
+    return Json(parts + ["]"])
 
 
 def _node(source: Any) -> Node:
