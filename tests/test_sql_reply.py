@@ -69,6 +69,8 @@ def check_sequence(compiled: Any, calls: int, seed: int) -> int:
     names = sorted(n for n, t in compiled.tools.items() if t.steps is not None)
     fast, slow = compiled.new_sandbox(), compiled.new_sandbox()
     answered = 0
+    ok_calls: dict[str, int] = {}
+    built: dict[str, int] = {}
     for _ in range(calls):
         name = rng.choice(names)
         args = arguments(rng, compiled.tools[name].spec, pool)
@@ -78,7 +80,11 @@ def check_sequence(compiled: Any, calls: int, seed: int) -> int:
         assert (a.ok, a.error, a.error_kind) == (b.ok, b.error, b.error_kind), (name, args)
         assert a.value == b.value and a.content == b.content, (name, args)
         answered += a.ok and a._text is not None
+        ok_calls[name] = ok_calls.get(name, 0) + a.ok
+        built[name] = built.get(name, 0) + (a.ok and a._text is not None)
     assert fast.state_hash() == slow.state_hash() == fast.recomputed_state_hash()
+    silent = [n for n, k in ok_calls.items() if k >= 3 and not built[n] and plan_for(compiled.tools[n]).reply]
+    assert not silent, f"statements that never answered (an SQL error falls back silently): {silent}"
     return answered
 
 
@@ -95,6 +101,23 @@ def test_sql_replies_equal_the_interpreter_on_taubench_retail():
         pytest.skip(f"τ-bench data not found at {data} (../shared is absent on this machine)")
     compiled = compile_domain(load_domain(ROOT / "examples" / "domains" / "tau_retail.yaml"), data=load_retail(data))
     assert check_sequence(compiled, calls=1500, seed=3) > 300  # the statement answered many of them
+
+
+def test_sql_replies_equal_the_interpreter_on_extracted_domains(tmp_path):
+    """The domains `gem extract` makes from the example corpus (finds + returns of every shape it
+    writes: comprehensions over found rows, filters, projections)."""
+    import contextlib
+    import io
+    import json
+    from gem_env.cli import main
+    from gem_env.tools import parse_domain
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["extract", str(ROOT / "examples" / "corpus"), "--out", str(tmp_path / "run")]) == 0
+    answered = 0
+    for i, path in enumerate(sorted((tmp_path / "run" / "domains").glob("*.json"))):
+        compiled = compile_domain(parse_domain(json.loads(path.read_text())))
+        answered += check_sequence(compiled, calls=120, seed=i)
+    assert answered > 200
 
 
 def test_the_retail_reads_are_built_in_sql():

@@ -2,21 +2,22 @@
 builds the reply's JSON text, so Python does no per-row or per-field work on the way out.
 
 A tool's effect usually ends ``find ...; find ...; return {...}``. That tail is compiled once into
-a ``SELECT json_quote(...)`` whose single-row finds are derived tables in its FROM clause and whose
-many-row finds are correlated scalar subqueries (``json_group_array`` / ``json_group_object``);
-``project``, ``compact`` and ``index_by`` over found rows, field reads, object and list literals
-become ``json_object`` / ``json_remove`` / ``json_array``. Any sub-expression that reads no row of
-the tail (arguments, clock, names bound by earlier steps, `lookup(...)`) is evaluated by its
-ordinary closure and bound as one JSON parameter, so its meaning is the interpreter's by
-construction. Identifiers come from the checked schema (quoted); every value and key is a bound
-parameter.
+one SELECT whose single-row finds are derived tables in its FROM clause and whose many-row finds
+are correlated scalar subqueries (a filter of `==`/`!=`/`and`/`or`/`not` becomes their WHERE).
+Field reads, object and list literals, comprehensions over found rows, `project`, `compact` and
+`index_by` become JSON text concatenated in SQLite (`||`, `group_concat`, `json_quote`; json_object
+would parse its JSON arguments again). Any sub-expression that reads no row of the tail
+(arguments, clock, names bound by earlier steps, `lookup(...)`) is evaluated by its ordinary
+closure and bound as one encoded parameter, so its meaning is the interpreter's by construction.
+Identifiers come from the checked schema (quoted); every value and key is a bound parameter.
 
 The statement stands in for the interpreter only where the answer is the same:
-- a shape it does not know (filters, optional single finds, paths into json fields, arithmetic on
-  row fields, ...) raises `Unsupported` at compile time and those steps stay interpreted;
-- at run time a where value that is null or a list, a parameter whose closure fails, a single find
-  that matches no row, or an SQLite error returns None, and the interpreted steps run instead — so
-  the error an agent sees is the interpreter's own.
+- a shape it does not know (optional single finds, paths into json fields, arithmetic on row
+  fields, ...) raises `Unsupported` at compile time and those steps stay interpreted;
+- at run time a where value that is null or a list, a compared value of another type than its
+  field, a parameter whose closure fails, a single find that matches no row, or an SQLite error
+  returns None, and the interpreted steps run instead — so the error an agent sees is the
+  interpreter's own.
 
 What differs: SQLite writes a REAL with 15 significant digits (0.1 + 0.2 reads 0.3), the same
 noise-blind rule as the state digest. The texts are compact JSON, like every other tool reply.
@@ -67,11 +68,18 @@ class Encoded:
 class _Source:
     """A find of the tail: its table alias, and the WHERE ... ORDER BY ... LIMIT of its rows."""
 
-    def __init__(self, find: fx.Find, alias: str, clauses: str):
+    def __init__(self, find: fx.Find, alias: str | None, clauses: str, used: set[str] | None = None):
         self.find, self.alias, self.clauses = find, alias, clauses
         self.table: Table = find.table
-        self.used: set[str] = set()
+        self.many = find.many and alias is not None
+        """Rows (a list) rather than one row: False for a single find and for the loop variable of
+        a comprehension over rows (one row, read inside the rows' subquery: `alias` None)."""
+        self.used: set[str] = set() if used is None else used
         """The columns read so far; a many-row subquery selects only these."""
+
+    def row(self) -> "_Source":
+        """One of these rows, as a comprehension's loop variable sees it."""
+        return _Source(self.find, None, self.clauses, self.used)
 
     def select(self) -> str:
         cols = [c for c in self.table.columns if c in self.used] or [self.table.pk]
@@ -156,9 +164,11 @@ class SqlReply:
     # ------------------------------------------------------------ finds
 
     def _source(self, find: fx.Find) -> _Source:
-        if not known_find(find) or find.filter is not None or (find.optional and not find.many):
-            raise Unsupported("a filter or an optional single find")
+        if not known_find(find) or (find.optional and not find.many) or (find.filter is not None and not find.many):
+            raise Unsupported("an optional single find or a filter on one")
         conds = [self._where(find, w) for w in find.where]
+        if find.filter is not None:
+            conds.append(f"({self._condition(_node(find.filter.source), find.as_, find.table)})")
         clauses = (" WHERE " + " AND ".join(conds) if conds else "") + find.order_sql
         if not find.many:
             clauses += " LIMIT 1"
@@ -182,11 +192,32 @@ class SqlReply:
             raise Unsupported("a key of another type")
         return f"{w.lhs} IS {src.alias}.{quote(fld)}{w.collate}"
 
+    def _condition(self, node: Node, row: str, t: Table) -> str:
+        """A filter as SQL: `and`, `or`, `not`, and `==` / `!=` between a text or number field of
+        the row and a value that reads no row; anything else reading no row is evaluated as a whole."""
+        if row not in _names(node):
+            fn = _build(node)
+            return self._param(lambda env, ctx: 1 if fn(env, ctx) else 0)
+        if node.op in ("and", "or"):
+            a, b = (self._condition(x, row, t) for x in node.args)
+            return f"({a} {node.op.upper()} {b})"
+        if node.op == "not":
+            return f"NOT ({self._condition(node.args[0], row, t)})"
+        if node.op in ("==", "!="):
+            field, other = node.args if node.args[0].op == "attr" else node.args[::-1]
+            if (field.op == "attr" and field.args[0].op == "name" and field.args[0].value == row
+                    and field.value in t.fields and row not in _names(other)):
+                ftype = t.fields[field.value].type
+                if ftype in _PLAIN:
+                    value = self._param(_comparable(_build(other), str if ftype in ("string", "date", "datetime") else float))
+                    return f"{quote(field.value)} {'IS' if node.op == '==' else 'IS NOT'} {value}"
+        raise Unsupported("a filter this module does not translate")
+
     def _column_ref(self, node: Node) -> tuple[_Source, str] | None:
         """`name.field` of a single row of the tail, as (source, field)."""
         if node.op == "attr" and node.args[0].op == "name":
             src = self.sources.get(node.args[0].value)
-            if src is not None and not src.find.many and node.value in src.table.fields:
+            if src is not None and not src.many and node.value in src.table.fields:
                 return src, node.value
         return None
 
@@ -212,20 +243,52 @@ class SqlReply:
             return _array([self._node_value(a) for a in node.args])
         if node.op == "name":
             src = self.sources[node.value]
-            if src.find.many:
+            if src.many:
                 return self._aggregate(src, _row_object(src, None, False))
             return _row_object(src, None, False)
         if node.op == "attr" and node.args[0].op == "name" and node.value in self.sources[node.args[0].value].table.fields:
             src = self.sources[node.args[0].value]
-            if src.find.many:
+            if src.many:
                 return self._aggregate(src, _column(src, node.value))
             return _column(src, node.value)
+        if node.op == "comp" and len(node.args) == 2:
+            return self._comprehension(node)
+        if (node.op == "call" and node.value in ("project", "compact") and node.args and node.args[0].op == "name"
+                and not self.sources[node.args[0].value].many):
+            return self._single_row(node)
         if node.op == "call" and node.value == "compact" and len(node.args) == 1 and node.args[0].op == "dict":
             inner = node.args[0]
             return self._object(dict(zip(inner.value, inner.args)), compact=True)
         if node.op == "call" and node.value in ("project", "compact", "index_by"):
             return self._rows_value(node)
         raise Unsupported(f"{node.op} over found rows")
+
+    def _comprehension(self, node: Node) -> Json:
+        """``[ELEM for VAR in ROWS]`` over a many-row find: ELEM once per row, inside its subquery."""
+        elem, source = node.args
+        src = self.sources.get(source.value) if source.op == "name" else None
+        if src is None or not src.many:
+            raise Unsupported("a comprehension over something other than found rows")
+        shadowed = self.sources.get(node.value)
+        self.sources[node.value] = src.row()
+        try:
+            element = self._node_value(elem)
+        finally:
+            if shadowed is None:
+                del self.sources[node.value]
+            else:
+                self.sources[node.value] = shadowed
+        return self._aggregate(src, element)
+
+    def _single_row(self, node: Node) -> Json:
+        """project(ROW, [names]) / compact(ROW) of one found row."""
+        src = self.sources[node.args[0].value]
+        if node.value == "compact" and len(node.args) == 1:
+            return _row_object(src, None, True)
+        if len(node.args) == 2 and node.args[1].op == "list" and all(
+                a.op == "const" and type(a.value) is str and a.value in src.table.fields for a in node.args[1].args):
+            return _row_object(src, [a.value for a in node.args[1].args], False)
+        raise Unsupported("project of names the row does not have")
 
     def _evaluated(self, node: Node) -> Json:
         """A sub-expression that reads no row of the tail: its closure's value, encoded, as one
@@ -275,7 +338,7 @@ class SqlReply:
 
     def _rows(self, node: Node) -> tuple[_Source, list[str] | None, bool]:
         """(source, projected fields or None for all, compacted) of a row-set expression."""
-        if node.op == "name" and node.value in self.sources and self.sources[node.value].find.many:
+        if node.op == "name" and node.value in self.sources and self.sources[node.value].many:
             return self.sources[node.value], None, False
         if node.op == "call" and node.value == "compact" and len(node.args) == 1:
             src, fields, _ = self._rows(node.args[0])
@@ -321,12 +384,23 @@ def _where_value(w: Any, table: Table) -> Getter:
     return get
 
 
+def _comparable(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
+    """A filter's compared value as a parameter, when SQLite compares it as Python would: None, or
+    text against a text field, a number (not a boolean) against a number field."""
+    def get(env: dict[str, Any], ctx: Any) -> Any:
+        value = fn(env, ctx)
+        if value is None or (type(value) is str if kind is str else type(value) in (int, float)):
+            return value
+        raise _Fallback
+    return get
+
+
 def _column(src: _Source, fld: str) -> Json:
     """A column's JSON text as the interpreter decodes it: json text as it is stored (compact, as
     `Table.encode` wrote it), a boolean as true/false, anything else quoted by SQLite."""
     t = src.table
     src.used.add(fld)
-    col = quote(fld) if src.find.many else f"{src.alias}.{quote(fld)}"
+    col = f"{src.alias}.{quote(fld)}" if src.alias and not src.many else quote(fld)
     null = f"{col} IS NULL" if t.fields[fld].nullable and fld != t.pk else None
     ftype = t.fields[fld].type
     if ftype == "json":
