@@ -24,19 +24,16 @@ noise-blind rule as the state digest. The texts are compact JSON, like every oth
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any, Callable
 
 from . import effects as fx
 from .errors import ExprError
 from .expr import Node, _build, parse
+from .jsontext import ENCODE, Json, RowSource, Sql, Wrap, column, json_array, json_object, row_object
 from .tables import Table, quote
 
 Getter = Callable[[dict[str, Any], Any], Any]
-
-ENCODE = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":")).encode
-"""The one encoding of tool replies: compact, as SQLite's JSON functions write."""
 
 _PLAIN = ("string", "integer", "number", "date", "datetime")
 
@@ -65,47 +62,6 @@ class Encoded:
         self.text = text
 
 
-class _Source:
-    """A find of the tail: its table alias, and the WHERE ... ORDER BY ... LIMIT of its rows."""
-
-    def __init__(self, find: fx.Find, alias: str | None, clauses: str, used: set[str] | None = None):
-        self.find, self.alias, self.clauses = find, alias, clauses
-        self.table: Table = find.table
-        self.many = find.many and alias is not None
-        """Rows (a list) rather than one row: False for a single find and for the loop variable of
-        a comprehension over rows (one row, read inside the rows' subquery: `alias` None)."""
-        self.used: set[str] = set() if used is None else used
-        """The columns read so far; a many-row subquery selects only these."""
-
-    def row(self) -> "_Source":
-        """One of these rows, as a comprehension's loop variable sees it."""
-        return _Source(self.find, None, self.clauses, self.used)
-
-    def select(self) -> str:
-        cols = [c for c in self.table.columns if c in self.used] or [self.table.pk]
-        return f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(self.table.name)}{self.clauses}"
-
-
-class Json:
-    """A value's JSON text as an SQL expression: `parts` concatenated (a `str` part is constant text,
-    an `Sql` part an expression), and `null` an SQL condition true when the value is null (None:
-    never null)."""
-
-    def __init__(self, parts: list[Any], null: str | None = None):
-        self.parts, self.null = parts, null
-
-
-class Sql(str):
-    """An SQL expression part of a `Json`."""
-
-
-class Wrap:
-    """A `Json` part: `inner` rendered as an SQL expression between `before` and `after`."""
-
-    def __init__(self, before: str, inner: Json, after: str):
-        self.before, self.inner, self.after = before, inner, after
-
-
 class SqlReply:
     """The compiled tail: `run(env, ctx)` → `Encoded`, or None when the interpreter must answer."""
 
@@ -113,8 +69,8 @@ class SqlReply:
         self.values: list[Any] = []
         """Bound parameters: constants as they are, None where a getter fills the value per call."""
         self.getters: list[tuple[int, Getter]] = []
-        self.sources: dict[str, _Source] = {}
-        singles: list[_Source] = []
+        self.sources: dict[str, RowSource] = {}
+        singles: list[RowSource] = []
         for find in finds:
             src = self._source(find)
             if not find.many:
@@ -163,7 +119,7 @@ class SqlReply:
 
     # ------------------------------------------------------------ finds
 
-    def _source(self, find: fx.Find) -> _Source:
+    def _source(self, find: fx.Find) -> RowSource:
         if not known_find(find) or (find.optional and not find.many) or (find.filter is not None and not find.many):
             raise Unsupported("an optional single find or a filter on one")
         conds = [self._where(find, w) for w in find.where]
@@ -174,7 +130,7 @@ class SqlReply:
             clauses += " LIMIT 1"
         elif find.limit:
             clauses += f" LIMIT {int(find.limit)}"
-        return _Source(find, f"t{len(self.sources)}", clauses)
+        return RowSource(find, f"t{len(self.sources)}", clauses)
 
     def _where(self, find: fx.Find, w: Any) -> str:
         if w.path or w.lhs_params:
@@ -213,7 +169,7 @@ class SqlReply:
                     return f"{quote(field.value)} {'IS' if node.op == '==' else 'IS NOT'} {value}"
         raise Unsupported("a filter this module does not translate")
 
-    def _column_ref(self, node: Node) -> tuple[_Source, str] | None:
+    def _column_ref(self, node: Node) -> tuple[RowSource, str] | None:
         """`name.field` of a single row of the tail, as (source, field)."""
         if node.op == "attr" and node.args[0].op == "name":
             src = self.sources.get(node.args[0].value)
@@ -229,7 +185,7 @@ class SqlReply:
         if isinstance(source, dict):
             return self._object({str(k): v for k, v in source.items()})
         if isinstance(source, list):
-            return _array([self._value(v) for v in source])
+            return json_array([self._value(v) for v in source])
         return self._node_value(_node(source))
 
     def _node_value(self, node: Node) -> Json:
@@ -240,17 +196,17 @@ class SqlReply:
         if node.op == "dict":
             return self._object(dict(zip(node.value, node.args)))
         if node.op == "list":
-            return _array([self._node_value(a) for a in node.args])
+            return json_array([self._node_value(a) for a in node.args])
         if node.op == "name":
             src = self.sources[node.value]
             if src.many:
-                return self._aggregate(src, _row_object(src, None, False))
-            return _row_object(src, None, False)
+                return self._aggregate(src, row_object(src, None, False))
+            return row_object(src, None, False)
         if node.op == "attr" and node.args[0].op == "name" and node.value in self.sources[node.args[0].value].table.fields:
             src = self.sources[node.args[0].value]
             if src.many:
-                return self._aggregate(src, _column(src, node.value))
-            return _column(src, node.value)
+                return self._aggregate(src, column(src, node.value))
+            return column(src, node.value)
         if node.op == "comp" and len(node.args) == 2:
             return self._comprehension(node)
         if (node.op == "call" and node.value in ("project", "compact") and node.args and node.args[0].op == "name"
@@ -284,10 +240,10 @@ class SqlReply:
         """project(ROW, [names]) / compact(ROW) of one found row."""
         src = self.sources[node.args[0].value]
         if node.value == "compact" and len(node.args) == 1:
-            return _row_object(src, None, True)
+            return row_object(src, None, True)
         if len(node.args) == 2 and node.args[1].op == "list" and all(
                 a.op == "const" and type(a.value) is str and a.value in src.table.fields for a in node.args[1].args):
-            return _row_object(src, [a.value for a in node.args[1].args], False)
+            return row_object(src, [a.value for a in node.args[1].args], False)
         raise Unsupported("project of names the row does not have")
 
     def _evaluated(self, node: Node) -> Json:
@@ -301,9 +257,9 @@ class SqlReply:
 
     def _object(self, items: dict[str, Any], compact: bool = False) -> Json:
         """`items`: key → a parsed node or a structured source (a YAML mapping or list)."""
-        return _object({key: self._value(item) for key, item in items.items()}, compact)
+        return json_object({key: self._value(item) for key, item in items.items()}, compact)
 
-    def _aggregate(self, src: _Source, element: Json, key: str | None = None) -> Json:
+    def _aggregate(self, src: RowSource, element: Json, key: str | None = None) -> Json:
         """A JSON array (or, with `key`, object) of `element` over the rows of a many-row find."""
         item = self._sql(element)
         if key is None:
@@ -323,7 +279,7 @@ class SqlReply:
             node = node.args[0]
         src, fields, compact = self._rows(node)
         if index_key is None:
-            return self._aggregate(src, _row_object(src, fields, compact))
+            return self._aggregate(src, row_object(src, fields, compact))
         t = src.table
         unique_text = index_key in t.fields and t.fields[index_key].type == "string" and (
             index_key == t.pk or (t.fields[index_key].unique and not t.fields[index_key].nullable))
@@ -331,12 +287,12 @@ class SqlReply:
                 index_value is not None and (index_value not in t.fields
                                              or (fields is not None and index_value not in fields))):
             raise Unsupported("index_by on a key that is not a unique text field of the rows")
-        element = (_column(src, index_value) if index_value is not None
-                   else _row_object(src, fields, compact))
+        element = (column(src, index_value) if index_value is not None
+                   else row_object(src, fields, compact))
         src.used.add(index_key)
         return self._aggregate(src, element, key=quote(index_key))
 
-    def _rows(self, node: Node) -> tuple[_Source, list[str] | None, bool]:
+    def _rows(self, node: Node) -> tuple[RowSource, list[str] | None, bool]:
         """(source, projected fields or None for all, compacted) of a row-set expression."""
         if node.op == "name" and node.value in self.sources and self.sources[node.value].many:
             return self.sources[node.value], None, False
@@ -393,50 +349,6 @@ def _comparable(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
             return value
         raise _Fallback
     return get
-
-
-def _column(src: _Source, fld: str) -> Json:
-    """A column's JSON text as the interpreter decodes it: json text as it is stored (compact, as
-    `Table.encode` wrote it), a boolean as true/false, anything else quoted by SQLite."""
-    t = src.table
-    src.used.add(fld)
-    col = f"{src.alias}.{quote(fld)}" if src.alias and not src.many else quote(fld)
-    null = f"{col} IS NULL" if t.fields[fld].nullable and fld != t.pk else None
-    ftype = t.fields[fld].type
-    if ftype == "json":
-        return Json([Sql(f"coalesce({col}, 'null')")], null)
-    if ftype == "boolean":
-        return Json([Sql(f"CASE WHEN {col} IS NULL THEN 'null' WHEN {col} THEN 'true' ELSE 'false' END")], null)
-    return Json([Sql(f"json_quote({col})")], null)
-
-
-def _row_object(src: _Source, fields: list[str] | None, compact: bool) -> Json:
-    names = src.table.columns if fields is None else fields
-    return _object({f: _column(src, f) for f in names}, compact)
-
-
-def _object(members: dict[str, Json], compact: bool) -> Json:
-    """A JSON object; with `compact`, without the members whose value is null."""
-    if not compact or all(v.null is None for v in members.values()):
-        parts: list[Any] = ["{"]
-        for i, (key, v) in enumerate(members.items()):
-            parts += [("," if i else "") + ENCODE(key) + ":", *v.parts]
-        return Json(parts + ["}"])
-    parts = []  # each member with a leading comma; the first comma is cut off
-    for key, v in members.items():
-        member = ["," + ENCODE(key) + ":", *v.parts]
-        if v.null is None:
-            parts += member
-        else:
-            parts.append(Wrap(f"CASE WHEN {v.null} THEN '' ELSE ", Json(member), " END"))
-    return Json(["{", Wrap("substr(", Json(parts), ", 2)"), "}"])
-
-
-def _array(items: list[Json]) -> Json:
-    parts: list[Any] = ["["]
-    for i, v in enumerate(items):
-        parts += ([","] if i else []) + v.parts
-    return Json(parts + ["]"])
 
 
 def _node(source: Any) -> Node:

@@ -19,8 +19,9 @@ from .effects import ToolFailure
 from .errors import ExprError
 from .expr import format_id
 from .plan import Plan, plan_for
+from .jsontext import ENCODE
 from .python_tools import SandboxDB, ToolError
-from .reply import ENCODE, Encoded
+from .reply import Encoded
 from .tables import COUNTERS_TABLE, quote
 
 if TYPE_CHECKING:
