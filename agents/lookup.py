@@ -94,10 +94,22 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
     for plan in plans:
         if not re.search(rf"\b{re.escape(plan.noun)}", low):
             continue
-        asks = [f for f in plan.fields if f != plan.param and re.search(rf"\b{re.escape(S.words(f).lower())}\b", low)]
+        asks = _named_fields([f for f in plan.fields if f != plan.param], low)
         if asks and (best is None or len(asks) > len(best.asks)):
             best = Lookup(plan, asks)
     return best
+
+
+def _named_fields(fields: list[str], text: str) -> list[str]:
+    """The fields a question names, in the record's order: longest names first, each taking its
+    words out of the text, so "room type" names the room type and not also the room."""
+    named: set[str] = set()
+    for f in sorted(fields, key=lambda f: -len(S.words(f))):
+        pattern = rf"\b{re.escape(S.words(f).lower())}\b"
+        if re.search(pattern, text):
+            named.add(f)
+            text = re.sub(pattern, " ", text)
+    return [f for f in fields if f in named]
 
 
 def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
