@@ -43,6 +43,8 @@ def _single(compiled: CompiledDomain, kind: str, key: str, builder: Builder, *, 
     try:
         initial = sandbox.state_hash()
         built = builder(sandbox, rng)
+        if not isinstance(built, str):
+            built = K.authenticate(compiled, [built], sandbox) or built
         if isinstance(built, str):
             tid = task_id(compiled.domain.name, name if kind == "complete" else f"{kind}.{name}", key)
             return Rejection(id=tid, stage="tasks", reason=built)

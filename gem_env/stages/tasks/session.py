@@ -25,8 +25,8 @@ TRIES_PER_REQUEST = 6
 OWNERS_TRIED = 4
 SIZE = 4
 FOLLOW_ON = {  # what a customer asks next, after a request of the task's defining kind
-    "complete": ["lookup_after", "lookup", "lookup"],
-    "lookup": ["lookup", "lookup"],
+    "complete": ["lookup_after", "lookup", "complete", "lookup"],
+    "lookup": ["lookup", "complete", "lookup_after", "lookup"],
     "refuse": ["complete", "lookup_after", "lookup"],
     "decline": ["complete", "lookup_after", "lookup"],
     "disambiguate": ["lookup_after", "complete", "lookup"],
@@ -85,7 +85,7 @@ def grow_session(ctx: "_Context", kind: str, first: Candidate, taken: set[str]) 
     row = ctx.owners.rows.get(table, {}).get(key)
     owner = ctx.owners.of(table, row) if row is not None else None
     then = [k for k in FOLLOW_ON.get(kind, []) if k.removesuffix("_after") in ctx.kinds]
-    if owner is None or not then:
+    if owner is None or not then or "multi_request" not in ctx.kinds:  # sessions not asked for
         return None
     rng = random.Random(f"{ctx.seed}\x00{ctx.compiled.domain.name}\x00{kind}\x00{name}\x00{key}")
     task = _session(ctx, owner, then, rng, first=first, category=kind)
@@ -112,7 +112,7 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
             got = _next(ctx, kind, built, sandbox, rng, owner, rows)
             if got is not None:
                 built.append(got)
-        if len(built) < 2:
+        if len(built) < 2 or K.authenticate(c, built, sandbox) is not None:
             return None
         _say_new_keys(built)
         key = "|".join(f"{b.request.kind}:{b.workflow}:{sorted(b.request.knows.items())}" for b in built)
