@@ -25,12 +25,13 @@ TRIES_PER_REQUEST = 6
 OWNERS_TRIED = 4
 SIZE = 4
 FOLLOW_ON = {  # what a customer asks next, after a request of the task's defining kind
-    "complete": ["lookup_after", "lookup", "complete", "lookup"],
-    "lookup": ["lookup", "complete", "lookup_after", "lookup"],
-    "refuse": ["complete", "lookup_after", "lookup"],
-    "decline": ["complete", "lookup_after", "lookup"],
-    "disambiguate": ["lookup_after", "complete", "lookup"],
+    "complete": ["lookup_after", "lookup", "complete", "lookup", "lookup"],
+    "lookup": ["lookup", "complete", "lookup_after", "lookup", "lookup"],
+    "refuse": ["complete", "lookup_after", "lookup", "lookup", "complete"],
+    "decline": ["complete", "lookup_after", "lookup", "lookup", "complete"],
+    "disambiguate": ["lookup_after", "complete", "lookup", "lookup"],
 }
+"""(a session stops at SIZE requests; the later entries stand in when an earlier one finds nothing)"""
 Candidate = tuple[str, str, Callable[..., "K.Built | str"]]
 """(row key, workflow or looked-up table, builder): one request to try."""
 
