@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import filter_quality as fq  # noqa: E402
 
-from gem_env.stages.filter import FEATURES, feature_values  # noqa: E402
+from gem_env.stages.filter import EVIDENCE_AGAINST, FEATURES, feature_values  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS_PY = ROOT / "gem_env" / "stages" / "filter_weights.py"
@@ -55,7 +55,28 @@ def training_rows() -> list[dict]:
     return rows
 
 
-def fit(xs: list[list[float]], ys: list[int], l2: float, iterations: int = 25) -> list[float]:
+def fit(xs: list[list[float]], ys: list[int], l2: float) -> list[float]:
+    """Sign-constrained fit: each feature's weight stays on the side `EVIDENCE_AGAINST` gives it.
+
+    Fit, drop the feature whose weight is furthest on the wrong side, refit, until none is; a
+    dropped feature gets weight 0 (collinear features, e.g. interface steps and their share,
+    otherwise trade signs and the reasons would cite evidence backwards).
+    """
+    signs = [-1.0 if name in EVIDENCE_AGAINST else 1.0 for name in FEATURES]
+    active = list(range(len(signs)))
+    while True:
+        w = fit_unconstrained([[x[j] for j in active] for x in xs], ys, l2)
+        wrong = [(signs[j] * w[1 + k], k) for k, j in enumerate(active) if signs[j] * w[1 + k] < 0]
+        if not wrong:
+            break
+        del active[min(wrong)[1]]
+    full = [w[0]] + [0.0] * len(signs)
+    for k, j in enumerate(active):
+        full[1 + j] = w[1 + k]
+    return full
+
+
+def fit_unconstrained(xs: list[list[float]], ys: list[int], l2: float, iterations: int = 25) -> list[float]:
     """Newton's method for L2-regularised logistic regression; w[0] is the (free) bias."""
     n = len(xs[0]) + 1
     w = [0.0] * n

@@ -73,6 +73,12 @@ FEATURES: dict[str, tuple[str, str]] = {
     "long_steps": ("mean words per step, 60+ -> 1 (an article, not a procedure)", "paragraph steps"),
 }
 
+#: Features that are evidence against relevance; every other one is evidence for it. Training keeps
+#: each weight on its side (a feature whose fitted weight would flip is left out, weight 0), so a
+#: reason never cites, say, "3 interface steps" against a procedure.
+EVIDENCE_AGAINST = frozenset({"advice", "examples", "tables", "physical", "physical_nouns", "narrative",
+                              "dates", "numbered_physical", "money", "long_steps"})
+
 #: Trained weights (bench/train_filter.py on v1 + v2 of the hand labels), committed as data.
 BIAS, WEIGHTS, DEFAULT_THRESHOLD = filter_weights.BIAS, filter_weights.WEIGHTS, filter_weights.THRESHOLD
 
@@ -152,9 +158,13 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
+#: Evidence weaker than this (in log-odds) is not cited in a reason.
+MIN_CITED = 0.15
+
+
 def _reason(contrib: dict[str, float], counts: dict[str, int], relevant: bool) -> str:
     """The strongest evidence for the decision, then the strongest against it."""
-    ranked = sorted(contrib, key=lambda k: -abs(contrib[k]))
+    ranked = sorted((k for k in contrib if abs(contrib[k]) >= MIN_CITED), key=lambda k: -abs(contrib[k]))
     pro = [FEATURES[k][1].format(**counts) for k in ranked if (contrib[k] > 0) == relevant][:3]
     con = [FEATURES[k][1].format(**counts) for k in ranked if (contrib[k] > 0) != relevant][:2]
     head = ("procedure: " if relevant else "not a procedure: ") + (", ".join(pro) or "little evidence")
