@@ -93,3 +93,6 @@ NOTE = ["This applies to {what}.", "For your records, that's {what}.", "That was
         "Your reference is {what}.", "This is on {what}.", "It's recorded against {what}."]
 LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
           "I've pulled up {what}.", "Looking at {what} now.", "I have {what} open.", "Okay, {what} is in front of me."]
+# before a sentence of the service's own text; most of the time it stands alone
+GUIDE_LEAD = ["", "", "", "Just so you know,", "Good to know:", "For what it's worth,", "As a heads-up,",
+              "One thing to keep in mind:", "Also,"]

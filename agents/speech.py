@@ -112,17 +112,34 @@ def declined(rng: random.Random) -> str:
 
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
-            seen: list[dict[str, Any]] | None = None) -> str:
+            seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
-    can tell it is the right one), and a yes/no question on its own."""
+    can tell it is the right one), what the service's text says about a fee or a refund for it
+    (`guidance`), and a yes/no question on its own."""
     seen = seen or []
     first = next((r["first_name"] for r in seen if isinstance(r.get("first_name"), str)), None)
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
     body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
     extra = details(args, secret, said=what)
     described = describe(rng, args, seen, secret)
-    return " ".join(p for p in (lead, body, extra, described, rng.choice(B.QUESTION)) if p)
+    told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)])
+    return " ".join(p for p in (lead, body, extra, described, told, rng.choice(B.QUESTION)) if p)
+
+
+_COSTS = re.compile(r"\b(?:fees?|charged?|refund(?:ed)?|cost)\b", re.IGNORECASE)
+_LOWER_START = re.compile(r"^(?:The|We|We'll|You|You'll|Your|If|Once|When|After|It|This|Each|All|Any|A|An)\b")
+
+
+def guide(rng: random.Random, sentences: list[str]) -> str:
+    """One of the service's own sentences (already in the agent's voice), sometimes led in."""
+    if not sentences:
+        return ""
+    sentence = rng.choice(sentences)
+    lead = rng.choice(B.GUIDE_LEAD)
+    if lead and _LOWER_START.match(sentence):
+        return f"{lead} {sentence[:1].lower()}{sentence[1:]}"
+    return sentence
 
 
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern) -> str:
@@ -188,6 +205,7 @@ _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has chan
                  "The {name} now reads {v}.", "It now shows as {v}."]
 _WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "The record says {n} {v}."]
 _WHEN_SINCE = ["{N} {v}.", "The record shows {n} {v}.", "On file: {n} {v}."]
+_BY = ["{N} by: {v}.", "The {n} date is {v}.", "The {n} deadline is {v}.", "The date for the {n} is {v}."]
 _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "It's {c} in total.", "I can see {c}."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.",
@@ -218,6 +236,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
     v = spoken(name, value)
     if is_count(name, value):
         return pick(rng, _COUNT_ONE if value == 1 else _COUNT, c=counted(name, value))
+    if low.endswith("_by") and v != render(value):  # "reply_by": a deadline
+        return pick(rng, _BY, n=n[:-3], v=v)
     if re.search(r"_(?:on|at|since)$", low) and v != render(value):  # a date field named for its event
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=n.replace(" at", " on"), v=v)
     if low.endswith(("status", "state")):
@@ -241,9 +261,11 @@ def _yes_no(rng: random.Random, name: str, value: bool) -> str:
     return pick(rng, _ON if value else _OFF, name=words(name))
 
 
-def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "") -> str:
+def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
+           guidance: list[str] | None = None) -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found,
-    the facts the opening has not said yet, the record it touched (unless already named), and the close."""
+    the facts the opening has not said yet, the record it touched (unless already named), what
+    the service's text says happens next (`guidance`, after a change), and the close."""
     if wrote and what.split(" ")[0] in _VERBS | {"turn"} and rng.random() < 0.6:
         opener = pick(rng, B.DONE_SAID, past=past(what))
     else:
@@ -252,7 +274,8 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     said = " ".join([opener, *told])
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
-    return " ".join(p for p in (opener, *told, note, pick(rng, CLOSE)) if p)
+    after = guide(rng, [g for g in guidance or [] if not _COSTS.search(g)]) if wrote else ""
+    return " ".join(p for p in (opener, *told, note, after, pick(rng, CLOSE)) if p)
 
 
 def _says(text: str, value: str) -> bool:

@@ -23,6 +23,7 @@ from gem_env.tools.model import FindStep, ReturnStep
 from gem_env.tools.render import code_for
 
 from . import speech as S
+from .guidance import Guidance
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .ids import id_by_description, id_from_results, record_lists
 from .lookup import finder_tools, lookup_plans, lookup_reply, recognise_lookup
@@ -183,6 +184,7 @@ class WorkflowAgent:
         self._names = sorted(((S.words(k).lower(), k) for k in names), key=lambda p: -len(p[0]))
         self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
         self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
+        self._guidance = Guidance(compiled)
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return self.reply(messages)
@@ -316,7 +318,7 @@ class WorkflowAgent:
                 writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
                 main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
                 return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
-                                      records([r for _, r in results])))
+                                      records([r for _, r in results]), self._guide(plan, main, {**known, **args})))
             return _call(step.tool, args, turn)
         return self._report(plan, env, wrote, turn)
 
@@ -363,7 +365,11 @@ class WorkflowAgent:
                          if isinstance(r, dict) and "error" not in r), None)
             note = S.record_note(turn.rng, last)
         what = S.action(plan.workflow.goal, write, turn.known) if write else ""
-        return _say(S.report(turn.rng, wrote, what, facts, note))
+        return _say(S.report(turn.rng, wrote, what, facts, note, self._guide(plan, write, {**turn.known, **env})))
+
+    def _guide(self, plan: _Plan, write: str, values: dict[str, Any]) -> list[str]:
+        """What the service's text says about this request's change (fees, timing, next steps)."""
+        return self._guidance.about(plan.workflow, write, S.singular(plan.workflow.anchor.table), values)
 
 
 def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, Any]]] | None:
