@@ -96,3 +96,12 @@ LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {wha
 # before a sentence of the service's own text; most of the time it stands alone
 GUIDE_LEAD = ["", "", "", "Just so you know,", "Good to know:", "For what it's worth,", "As a heads-up,",
               "One thing to keep in mind:", "Also,"]
+# a yes/no setting is asked as one, so a "yes" or "no, leave it off" answers it
+ASK_ON_OFF = ["Should {x} be on or off?", "Do you want {x} on or off?", "Would you like {x} switched on, or off?",
+              "Shall I set {x} to on, or to off?", "Is {x} meant to be on or off?"]
+# said after the question: why the assistant needs what it asked for
+WHY_PERSONAL = ["", "", "That's how I find your records.", "I'll use it to pull up your profile.",
+                "It lets me find you in our system.", "I use that to look up your details.",
+                "That way I can see your records.", "It's so I can locate your profile."]
+WHY_RECORD = ["", "That way I work on the right {noun}.", "It makes sure I pick the right {noun}.",
+              "I'll use it to open the right {noun}.", "That tells me exactly which {noun} you mean."]

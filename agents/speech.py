@@ -13,7 +13,7 @@ from gem_env.tools.render import counted, is_count, render, singular, smooth, sp
 from . import banks as B
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
-__all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "WELCOME", "action", "asked_for",
+__all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "WELCOME", "action", "ask", "asked_for",
            "confirm", "declined", "describe", "details", "fact", "looked", "past", "pick", "reason_text", "record_note",
            "refuse", "report", "singular", "which", "words"]
 
@@ -36,6 +36,36 @@ def asked_for(keys: list[str]) -> str:
     """What the assistant asks for, with the determiner a person would use: "your email and the reason"."""
     named = [f"{'your' if _PERSONAL.search(k) or k.endswith('_id') or k == 'id' else 'the'} {words(k)}" for k in keys]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: frozenset[str]) -> str:
+    """The question for what the request still needs: a yes/no setting as an on-or-off question
+    (never "what's the new overdraft protection?"), a fact about the user with why it is needed,
+    the first question of a request led in by what the assistant will do (`action`), a later one
+    (`more`) by thanks."""
+    what = asked_for(keys)
+    if len(keys) == 1 and keys[0] in booleans:
+        lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=action) if action \
+            else pick(rng, B.ACK)
+        return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what)}"
+    why = _why(rng, keys)
+    if more:
+        text = pick(rng, B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], x=what)
+    elif action and rng.random() < 0.5:
+        text = pick(rng, B.ASK_FOR if not why else B.ASK_FOR[:1] + B.ASK_FOR[2:], x=what, action=action)
+    else:
+        text = pick(rng, B.ASK if not why else B.ASK[:1] + B.ASK[2:], x=what)
+    return f"{text} {why}".strip()
+
+
+def _why(rng: random.Random, keys: list[str]) -> str:
+    """Why the facts asked for are needed, when the assistant can say it truly: who the user is
+    finds their records, a record's number picks the right one."""
+    if all(_PERSONAL.search(k) and not k.startswith("new_") for k in keys):
+        return rng.choice(B.WHY_PERSONAL)
+    if len(keys) == 1 and keys[0].endswith("_id"):
+        return pick(rng, B.WHY_RECORD, noun=words(keys[0][:-3]))
+    return ""
 
 
 _IRREGULAR = {"buy": "bought", "freeze": "frozen", "make": "made", "pay": "paid", "send": "sent", "set": "set",
@@ -76,13 +106,16 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     text = re.sub(r"\s*\([^)]*\)", "", goal)
     sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]
     ask = next((x for x in sentences if x.split(" ")[0].lower() in _VERBS), "")
-    ask = ask.split(":")[0].strip().rstrip(".")
+    ask = re.split(r":\s", ask)[0].strip().rstrip(".:")  # "...: add details" ends it; "17:05" does not
     if ask and all(m in known for m in re.findall(r"\{(\w+)\}", ask)):
-        ask = re.sub(r"\{(\w+)\}", lambda m: spoken(m.group(1), known[m.group(1)]), ask)
+        ask = re.sub(r"\{(\w+)\}", lambda m: when_words(spoken(m.group(1), known[m.group(1)])), ask)
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
         if " it " not in f" {ask} ":
             return smooth(ask[:1].lower() + ask[1:])
     verb, _, rest = tool.replace("_", " ").partition(" ")
+    if re.match(r"(?:to|into|with|from|for|on) ", rest):  # "transfer_to_human_agent": it is the user who moves
+        head, _, noun = rest.partition(" ")
+        return smooth(f"{verb} you {head} a {noun}")
     return f"{verb} the {rest}" if rest else verb
 
 
@@ -149,8 +182,8 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         if not (name == "id" or name.endswith("_id")):
             continue
         record = next((r for r in seen if r.get(name) == value and len(r) > 2), None)
-        if record is None:
-            continue
+        if record is None or any(k in record for k in ("first_name", "last_name", "full_name")):
+            continue  # a person is not described to themselves by their own name
         fields = []
         for k, v in record.items():
             if k in args or k == "id" or k.endswith("_id") or secret.search(k) or re.search(r"\d", k) \
@@ -175,7 +208,7 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
         if secret.search(name) or value in (None, "", [], {}) or isinstance(value, bool) and "turn " in said:
             continue
         text = render(value) if name == "id" or name.endswith("_id") else spoken(name, value)
-        if text and text in said:
+        if text and (text in said or when_words(text) in said):
             continue
         if name == "id" or name.endswith("_id"):
             ids.append(f"{words(name[:-3]) if name.endswith('_id') else 'record'} {text}")
@@ -205,7 +238,8 @@ _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has chan
                  "The {name} now reads {v}.", "It now shows as {v}."]
 _WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "The record says {n} {v}."]
 _WHEN_SINCE = ["{N} {v}.", "The record shows {n} {v}.", "On file: {n} {v}."]
-_BY = ["{N} by: {v}.", "The {n} date is {v}.", "The {n} deadline is {v}.", "The date for the {n} is {v}."]
+_BY = ["{N} by: {v}.", "{N} by {v}.", "The {n} is due by {v}.", "The {n} should come by {v}."]
+_BY_VERB = ["It {n} by {v}.", "{N} by: {v}.", "It should {base} by {v}.", "Expect it to {base} by {v}."]
 _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "It's {c} in total.", "I can see {c}."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.",
@@ -237,7 +271,10 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
     if is_count(name, value):
         return pick(rng, _COUNT_ONE if value == 1 else _COUNT, c=counted(name, value))
     if low.endswith("_by") and v != render(value):  # "reply_by": a deadline
-        return pick(rng, _BY, n=n[:-3], v=v)
+        head = n[:-3]
+        if head.endswith("s") and " " not in head and not head.endswith("ss"):  # "arrives_by": a verb
+            return pick(rng, _BY_VERB, n=head, base=head[:-1], v=v)
+        return pick(rng, _BY, n=head, v=v)
     if re.search(r"_(?:on|at|since)$", low) and v != render(value):  # a date field named for its event
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=n.replace(" at", " on"), v=v)
     if low.endswith(("status", "state")):

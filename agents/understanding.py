@@ -72,6 +72,20 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
     return found
 
 
+def reason_given(text: str, choices: list[Any]) -> Any:
+    """The one choice the user gave as their reason in a "because ..." clause ("cancel it because
+    it's no longer needed" -> "no_longer_needed"), else None: a reason said in the opening is not
+    asked for again."""
+    found = []
+    for choice in choices:
+        if not isinstance(choice, str) or not choice.strip():
+            continue
+        said = re.escape(choice.replace("_", " ").lower())
+        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a)*\s+{said}\b", text.lower()):
+            found.append(choice)
+    return found[0] if len(found) == 1 else None
+
+
 def coerce(value: str, type_: str | None) -> Any:
     """A value the user said, typed as the parameter it feeds or the field it came from (else text):
     "$1,200.50" is 1200.5 for a number, "March 3, 2025" is 2025-03-03 for a date."""

@@ -28,7 +28,7 @@ from .messages import call as _call, say as _say, tool_results as _tool_results
 from .ids import id_by_description, id_from_results, record_lists
 from .lookup import finder_tools, lookup_plans, lookup_reply, recognise_lookup
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_write, records
-from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
+from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts, reason_given
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
@@ -47,7 +47,8 @@ __all__ = ["GREETING", "OUT_OF_SCOPE", "WorkflowAgent", "parse_facts", "id_from_
 
 
 def _tokens(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower())) - _STOPWORDS
+    """Content words, each singular ("1 bag" asks for what "the bags" names)."""
+    return {S.singular(w) for w in _WORD.findall(text.lower())} - _STOPWORDS
 
 
 @dataclass
@@ -249,6 +250,7 @@ class WorkflowAgent:
 
     def _follow(self, plan: _Plan, turn: _Turn) -> dict[str, Any]:
         known = self.typed(plan.key_types, {k: v for k, v in turn.known.items() if k in plan.workflow.knows})
+        known.update(self._reasons(plan, known, turn.user_text))
         results = _tool_results(turn.segment)
         env: dict[str, Any] = {**self._clock, **known}
         done, wrote, called = 0, False, []
@@ -322,6 +324,17 @@ class WorkflowAgent:
             return _call(step.tool, args, turn)
         return self._report(plan, env, wrote, turn)
 
+    def _reasons(self, plan: _Plan, known: dict[str, Any], text: str) -> dict[str, Any]:
+        """Choices the user already gave in a "because ..." clause, for keys not known yet."""
+        found: dict[str, Any] = {}
+        for step in plan.steps:
+            for p in self.compiled.tools[step.tool].spec.parameters:
+                source = step.args.get(p.name)
+                if p.enum and source and source[0] == "user" and source[1] not in known:
+                    if (choice := reason_given(text, p.enum)) is not None:
+                        found[source[1]] = choice
+        return found
+
     def _record_first(self, plan: _Plan, known: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """(lookup tool, arguments) when the request starts with a write on a record the user named
         by its key and a tool can read that record."""
@@ -338,11 +351,7 @@ class WorkflowAgent:
         what = S.asked_for(missing)
         if any(what in s and "?" in s for s in turn.said) and turn.last.get("role") == "user":
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.pick(turn.rng, S.CLOSE)}")
-        if turn.said:
-            return _say(S.pick(turn.rng, S.ASK_MORE, x=what))
-        if action and turn.rng.random() < 0.5:
-            return _say(S.pick(turn.rng, S.ASK_FOR, x=what, action=action))
-        return _say(S.pick(turn.rng, S.ASK, x=what))
+        return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans))
 
     def _failed(self, plan: _Plan, tool: str, error: str, values: list[str], turn: _Turn) -> dict[str, Any]:
         close = S.pick(turn.rng, S.CLOSE)
