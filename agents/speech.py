@@ -176,28 +176,51 @@ def guide(rng: random.Random, sentences: list[str]) -> str:
 
 
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern) -> str:
-    """A sentence on the record a call targets, from what was read: up to three short facts of it
-    that the call does not set ("the transaction with merchant Cox Ltd, amount $55.10 and status pending")."""
+    """A sentence on the record a call targets, from what was read, so the user can tell it is the
+    right one: a noun phrase built from up to three of its short facts that the call does not set
+    ("your active debit card ending in 4782, with a $1,398.61 spending limit")."""
     for name, value in args.items():
         if not (name == "id" or name.endswith("_id")):
             continue
         record = next((r for r in seen if r.get(name) == value and len(r) > 2), None)
         if record is None or any(k in record for k in ("first_name", "last_name", "full_name")):
             continue  # a person is not described to themselves by their own name
-        fields = []
-        for k, v in record.items():
-            if k in args or k == "id" or k.endswith("_id") or secret.search(k) or re.search(r"\d", k) \
-                    or isinstance(v, (bool, dict, list)) \
-                    or v in (None, "") or not _SHORT.match(str(v)):
-                continue
-            text = spoken(k, v)
-            fields.append(counted(k, v) if is_count(k, v) else f"{words(k)} {when_words(text)}")
-            if len(fields) == 3:
-                break
-        if fields:
+        facts = [(k, v) for k, v in record.items()
+                 if not (k in args or k == "id" or k.endswith("_id") or secret.search(k)
+                         or isinstance(v, (bool, dict, list)) or v in (None, "") or not _SHORT.match(str(v))
+                         or re.search(r"\d", k) and not _LAST_DIGITS.search(k))][:3]
+        if facts:
             noun = words(name[:-3]) if name.endswith("_id") else "record"
-            return pick(rng, B.DESCRIBE, noun=noun, fields=_join(fields))
+            return pick(rng, B.DESCRIBE, phrase=record_phrase(noun, facts))
     return ""
+
+
+_LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")
+
+
+def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
+    """A record as a noun phrase: a status or a kind before the noun, last digits and dates after
+    it, amounts and other facts in a "with" clause ("active debit card ending in 4782, opened on
+    March 3, 2025, with a $1,398.61 spending limit")."""
+    before, digits, dates, extra = [], [], [], []
+    for k, v in facts:
+        low, text = k.lower(), spoken(k, v)
+        if low.endswith(("status", "state", "type", "kind")) and len(text.split()) <= 2:
+            before.append(text)
+        elif _LAST_DIGITS.search(low):
+            digits.append(f"ending in {text}")
+        elif re.search(r"_(?:on|at|date)$", low) and text != render(v):
+            dates.append(f"{words(k).replace(' at', ' on').replace(' date', ' on')} {when_words(text)}")
+        elif is_count(k, v):
+            extra.append(counted(k, v))
+        elif text.startswith("$"):
+            extra.append(f"a {text} {words(k)}" if low not in ("amount", "total", "price") else f"{text} in total"
+                         if low == "total" else f"an amount of {text}" if low == "amount" else f"a price of {text}")
+        else:
+            extra.append(f"{words(k)} {when_words(text)}")
+    head = " ".join([*before, noun, *digits])
+    rest = dates + ([f"with {_join(extra)}"] if extra else [])
+    return ", ".join([head, *rest])
 
 
 def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
