@@ -28,7 +28,8 @@ from .messages import call as _call, say as _say, tool_results as _tool_results
 from .ids import id_by_description, id_from_results, record_lists
 from .lookup import finder_tools, lookup_plans, lookup_reply, recognise_lookup
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_write, records
-from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts, reason_given
+from .understanding import (NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts, read_facts,
+                            reason_given)
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
@@ -251,6 +252,8 @@ class WorkflowAgent:
     def _follow(self, plan: _Plan, turn: _Turn) -> dict[str, Any]:
         known = self.typed(plan.key_types, {k: v for k, v in turn.known.items() if k in plan.workflow.knows})
         known.update(self._reasons(plan, known, turn.user_text))
+        said = goal_values(plan.workflow.goal, turn.request, known)  # what the opening already asked for
+        known.update(self.typed(plan.key_types, {k: v for k, v in said.items() if k in plan.workflow.knows}))
         results = _tool_results(turn.segment)
         env: dict[str, Any] = {**self._clock, **known}
         done, wrote, called = 0, False, []
