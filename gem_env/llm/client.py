@@ -232,6 +232,9 @@ class LLMClient:
             client = getattr(model, "http_async_client", None)
             if client is not None:
                 await client.aclose()
+            close_transport = getattr(model, "aclose_transport", None)
+            if close_transport is not None:
+                await close_transport()
         if self._cache is not None:
             self._cache.close()
 

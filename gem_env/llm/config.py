@@ -1,16 +1,13 @@
 """Endpoint configuration and the LangChain chat model built from it."""
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Literal
 
 import openai
-from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from gem_env.llm.errors import MalformedResponse
-from gem_env.llm.transport import PlainCompletions
+from gem_env.llm.transport import PlainCompletions, RawChatOpenAI, RawHTTP, completion_from_text
 
 DUMMY_API_KEY = "EMPTY"
 
@@ -70,7 +67,7 @@ class LLMConfig(BaseModel):
         return f"{self.base_url or 'the default OpenAI endpoint'} (model {self.model!r})"
 
 
-def make_chat_model(cfg: LLMConfig) -> ChatOpenAI:
+def make_chat_model(cfg: LLMConfig) -> RawChatOpenAI:
     """A ``ChatOpenAI`` for ``cfg`` with its own async HTTP client and no SDK-level retries.
 
     Retries are ``LLMClient``'s job; broken 200 responses raise ``MalformedResponse`` from an HTTP
@@ -81,7 +78,7 @@ def make_chat_model(cfg: LLMConfig) -> ChatOpenAI:
     http_client = openai.DefaultAsyncHttpxClient(  # SDK defaults: pool of 1000 connections
         timeout=timeout, event_hooks={"response": [_reject_malformed]}
     )
-    model = ChatOpenAI(
+    model = RawChatOpenAI(
         model=cfg.model,
         base_url=cfg.base_url,
         api_key=SecretStr(cfg.api_key()),
@@ -96,6 +93,8 @@ def make_chat_model(cfg: LLMConfig) -> ChatOpenAI:
         http_async_client=http_client,
     )
     model.async_client = PlainCompletions(model.root_async_client)
+    model.use_raw(RawHTTP(str(model.root_async_client.base_url), cfg.api_key(), cfg.connect_timeout, cfg.timeout,
+                          model.root_async_client._make_status_error_from_response))
     return model
 
 
@@ -127,14 +126,4 @@ async def _reject_malformed(response: Any) -> None:
     if response.headers.get("content-type", "").startswith("text/event-stream"):
         return
     await response.aread()
-    body_text = response.text
-    try:
-        body = json.loads(body_text)
-    except ValueError:
-        raise MalformedResponse(f"body is not JSON: {body_text[:80]!r}") from None
-    choices = body.get("choices") if isinstance(body, dict) else None
-    if not choices or not isinstance(choices, list) or not all(
-        isinstance(choice, dict) and isinstance(choice.get("message"), dict) for choice in choices
-    ):
-        keys = sorted(body)[:8] if isinstance(body, dict) else type(body).__name__
-        raise MalformedResponse(f"JSON is not a chat completion with choices (got {keys})")
+    completion_from_text(response.text)

@@ -8,12 +8,24 @@ walk.
 """
 from __future__ import annotations
 
+import asyncio
+import json
+import ssl
+import urllib.parse
 from typing import Any
 
+import httpx2
+import openai
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatResult
+from langchain_openai import ChatOpenAI
 from openai import AsyncStream, NotGiven, Omit, not_given
 from openai._base_client import make_request_options
 from openai.resources.chat.completions import AsyncCompletions
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from pydantic import PrivateAttr
+
+from gem_env.llm.errors import MalformedResponse
 
 
 class PlainCompletions(AsyncCompletions):
@@ -30,3 +42,139 @@ class PlainCompletions(AsyncCompletions):
             stream=bool(body.get("stream")),
             stream_cls=AsyncStream[ChatCompletionChunk],
         )
+
+
+class RawHTTP:
+    """JSON POSTs to one origin over HTTP/1.1 keep-alive connections of our own (asyncio streams).
+
+    A non-streamed chat call through the SDK walks httpx, httpcore (whose pool polls every open
+    connection on each request), the SDK's response wrappers and a thread hop for the result; at
+    hundreds of calls a second that was most of a rollout's CPU. Here a request is one socket
+    write of headers and body and a read of the response; errors are the SDK's own exception
+    types, so retries and error messages do not change. One instance per event loop.
+    """
+
+    def __init__(self, base_url: str, api_key: str, connect_timeout: float, timeout: float,
+                 status_error: Any) -> None:
+        url = urllib.parse.urlsplit(base_url)
+        self.https = url.scheme == "https"
+        self.host = url.hostname or "localhost"
+        self.port = url.port or (443 if self.https else 80)
+        self.base_url, self.prefix = base_url.rstrip("/"), url.path.rstrip("/")
+        self.auth = f"Authorization: Bearer {api_key}\r\n" if api_key else ""
+        self.netloc = url.netloc
+        self.connect_timeout, self.timeout = connect_timeout, timeout
+        self.status_error = status_error
+        """The SDK client's own mapping of an error response to its exception type."""
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def post_json(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        head = (f"POST {self.prefix}{path} HTTP/1.1\r\nHost: {self.netloc}\r\n{self.auth}"
+                f"Content-Type: application/json\r\nAccept: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        for reused in (True, False):
+            conn = self.idle.pop() if reused and self.idle else None
+            if conn is None and reused:
+                continue
+            try:
+                status, headers, data = await self._exchange(conn, head + body)
+                break
+            except (OSError, asyncio.IncompleteReadError, ValueError) as err:
+                if not reused:  # a kept connection the server closed meanwhile gets one fresh try
+                    raise openai.APIConnectionError(message=f"connection error: {err}", request=self._request(path)) from err
+            except TimeoutError as err:
+                raise openai.APITimeoutError(request=self._request(path)) from err
+        if status != 200:
+            raise self.status_error(httpx2.Response(status, headers=headers, content=data, request=self._request(path)))
+        return completion_from_text(data.decode("utf-8", "replace"))
+
+    async def _exchange(self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None, request: bytes
+                        ) -> tuple[int, list[tuple[str, str]], bytes]:
+        if conn is None:
+            conn = await asyncio.wait_for(asyncio.open_connection(
+                self.host, self.port, ssl=ssl.create_default_context() if self.https else None), self.connect_timeout)
+        reader, writer = conn
+        keep = False
+        try:
+            async with asyncio.timeout(self.timeout):
+                writer.write(request)
+                status, headers, data, keep = await _read_response(reader)
+        finally:
+            if keep:
+                self.idle.append(conn)
+            else:
+                writer.close()
+        return status, headers, data
+
+    def _request(self, path: str) -> Any:
+        return httpx2.Request("POST", self.base_url + path)
+
+    async def aclose(self) -> None:
+        while self.idle:
+            self.idle.pop()[1].close()
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, list[tuple[str, str]], bytes, bool]:
+    """(status, headers, body, whether the connection can be kept) of one HTTP/1.1 response."""
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    version, status = head[0].split(" ", 2)[:2]
+    headers = [tuple(p.strip() for p in line.split(":", 1)) for line in head[1:] if ":" in line]
+    fields = {k.lower(): v for k, v in headers}
+    if "content-length" in fields:
+        data = await reader.readexactly(int(fields["content-length"]))
+    elif fields.get("transfer-encoding", "").lower() == "chunked":
+        parts = []
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            parts.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+        await reader.readuntil(b"\r\n")
+        data = b"".join(parts)
+    else:
+        return int(status), headers, await reader.read(), False
+    keep = fields.get("connection", "").lower() != "close" and version == "HTTP/1.1"
+    return int(status), headers, data, keep
+
+
+def completion_from_text(text: str) -> dict[str, Any]:
+    """A 200 chat completion's body, or ``MalformedResponse`` when it has no usable choices."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise MalformedResponse(f"body is not JSON: {text[:80]!r}") from None
+    choices = body.get("choices") if isinstance(body, dict) else None
+    if not choices or not isinstance(choices, list) or not all(
+        isinstance(choice, dict) and isinstance(choice.get("message"), dict) for choice in choices
+    ):
+        keys = sorted(body)[:8] if isinstance(body, dict) else type(body).__name__
+        raise MalformedResponse(f"JSON is not a chat completion with choices (got {keys})")
+    return body
+
+
+_SDK_ONLY = ("response_format", "extra_headers", "extra_query", "timeout")
+"""Request options the SDK path handles (parsed structured output, per-request HTTP settings)."""
+
+
+class RawChatOpenAI(ChatOpenAI):
+    """`ChatOpenAI` whose plain (not streamed, no ``response_format``) calls go over `RawHTTP`, and
+    whose result is made in the event loop's thread (the SDK path hands it to a thread pool)."""
+
+    _raw: RawHTTP | None = PrivateAttr(default=None)
+
+    def use_raw(self, raw: RawHTTP) -> None:
+        self._raw = raw
+
+    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                         run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        if self.streaming or self._raw is None:
+            return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        payload = self._get_request_payload(messages, stop=stop, **kwargs)
+        if any(k in payload for k in _SDK_ONLY) or payload.get("stream"):
+            return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        body = {k: v for k, v in payload.items() if k != "stream" and not isinstance(v, (NotGiven, Omit))}
+        body.update(body.pop("extra_body", None) or {})  # what the SDK merges into the JSON body
+        return self._create_chat_result(await self._raw.post_json("/chat/completions", body), {})
+
+    async def aclose_transport(self) -> None:
+        if self._raw is not None:
+            await self._raw.aclose()
