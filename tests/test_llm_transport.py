@@ -1,0 +1,59 @@
+"""The raw HTTP path of non-streamed chat calls (`gem_env.llm.transport.RawHTTP`): connections are
+kept and reused, a kept connection that died is replaced without a failed attempt, and a reply
+that does not come in time is the SDK's timeout error, retried like any other."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+
+from gem_env.llm import LLMClient, LLMConfig
+from gem_env.llm import transport
+from gem_env.testing import FakeOpenAIServer, Fault, Text, ToolCall, ToolCalls
+
+ASK = [HumanMessage("Where is order A1?")]
+
+
+def plain_client(server: FakeOpenAIServer, **overrides: Any) -> LLMClient:
+    settings = {"model": "fake-model", "base_url": server.base_url, "timeout": 2.0, "retry_base_delay": 0.01,
+                "stream": False, **overrides}
+    cfg = LLMConfig(**settings)
+    assert not cfg.streams()
+    return LLMClient(cfg)
+
+
+async def test_sequential_calls_share_one_connection(monkeypatch) -> None:
+    opened = []
+    real = asyncio.open_connection
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        opened.append(args)
+        return await real(*args, **kwargs)
+    monkeypatch.setattr(transport.asyncio, "open_connection", counting)
+    call = ToolCalls([ToolCall("find_order", {"order_id": "A1"})])
+    with FakeOpenAIServer([Text("one"), call, Text("three")]) as server:
+        async with plain_client(server) as client:
+            replies = [(await client.chat(ASK))[0] for _ in range(3)]
+    assert [r.content for r in replies[::2]] == ["one", "three"]
+    assert replies[1].tool_calls[0]["args"] == {"order_id": "A1"}
+    assert len(opened) == 1
+
+
+async def test_a_kept_connection_that_died_is_replaced_without_a_failed_attempt() -> None:
+    with FakeOpenAIServer([Text("one"), Text("two")]) as server:
+        async with plain_client(server) as client:
+            await client.chat(ASK)
+            (model,) = client._models
+            for _, writer in model._raw.idle:
+                writer.transport.abort()  # as when the server closes an idle connection
+            reply, usage = await client.chat(ASK)
+    assert reply.content == "two" and usage.retries == 0
+
+
+async def test_a_reply_that_does_not_come_in_time_is_retried() -> None:
+    with FakeOpenAIServer([Fault("timeout", seconds=1.0), Text("recovered")]) as server:
+        async with plain_client(server, timeout=0.4) as client:
+            reply, usage = await client.chat(ASK)
+        assert len(server.requests) == 2
+    assert reply.content == "recovered" and usage.retries == 1
