@@ -23,12 +23,14 @@ from gem_env.tools.model import FindStep, ReturnStep
 from gem_env.tools.render import code_for
 
 from . import speech as S
+from .guidance import Guidance
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import candidate_ids, listed, read_prefix
 from .ids import id_by_description, id_from_results, record_lists
 from .lookup import auth_finder, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_write, records
-from .understanding import NO, THANKS, YES, asks_confirmation, coerce, named_keys, parse_facts, read_facts
+from .understanding import (NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts, read_facts,
+                            reason_given)
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
@@ -47,7 +49,8 @@ __all__ = ["GREETING", "OUT_OF_SCOPE", "WorkflowAgent", "parse_facts", "id_from_
 
 
 def _tokens(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower())) - _STOPWORDS
+    """Content words, each singular ("1 bag" asks for what "the bags" names)."""
+    return {S.singular(w) for w in _WORD.findall(text.lower())} - _STOPWORDS
 
 
 @dataclass
@@ -195,6 +198,7 @@ class WorkflowAgent:
         self._names = sorted(((S.words(k).lower(), k) for k in names), key=lambda p: -len(p[0]))
         self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
         self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
+        self._guidance = Guidance(compiled)
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return self.reply(messages)
@@ -261,6 +265,9 @@ class WorkflowAgent:
 
     def _follow(self, plan: _Plan, turn: _Turn) -> dict[str, Any]:
         known = self.typed(plan.key_types, {k: v for k, v in turn.known.items() if k in plan.workflow.knows})
+        known.update(self._reasons(plan, known, turn.user_text))
+        said = goal_values(plan.workflow.goal, turn.request, known)  # what the opening already asked for
+        known.update(self.typed(plan.key_types, {k: v for k, v in said.items() if k in plan.workflow.knows}))
         results = _tool_results(turn.segment)
         env: dict[str, Any] = {**self._clock, **known}
         done, wrote, called = 0, False, []
@@ -363,7 +370,7 @@ class WorkflowAgent:
                 writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
                 main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
                 return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
-                                      records([r for _, r in results])))
+                                      records([r for _, r in results]), self._guide(plan, main, {**known, **args})))
             return _call(step.tool, args, turn)
         return self._report(plan, env, wrote, turn)
 
@@ -408,6 +415,17 @@ class WorkflowAgent:
             entries.append((self._effects[lk.tool], args, prior))
         return entries, used, None
 
+    def _reasons(self, plan: _Plan, known: dict[str, Any], text: str) -> dict[str, Any]:
+        """Choices the user already gave in a "because ..." clause, for keys not known yet."""
+        found: dict[str, Any] = {}
+        for step in plan.steps:
+            for p in self.compiled.tools[step.tool].spec.parameters:
+                source = step.args.get(p.name)
+                if p.enum and source and source[0] == "user" and source[1] not in known:
+                    if (choice := reason_given(text, p.enum)) is not None:
+                        found[source[1]] = choice
+        return found
+
     def _record_first(self, plan: _Plan, known: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """(lookup tool, arguments) when the request starts with a write on a record the user named
         by its key and a tool can read that record."""
@@ -424,11 +442,7 @@ class WorkflowAgent:
         what = S.asked_for(missing)
         if any(what in s and "?" in s for s in turn.said) and turn.last.get("role") == "user":
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.pick(turn.rng, S.CLOSE)}")
-        if turn.said:
-            return _say(S.pick(turn.rng, S.ASK_MORE, x=what))
-        if action and turn.rng.random() < 0.5:
-            return _say(S.pick(turn.rng, S.ASK_FOR, x=what, action=action))
-        return _say(S.pick(turn.rng, S.ASK, x=what))
+        return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans))
 
     def _failed(self, plan: _Plan, tool: str, error: str, values: list[str], turn: _Turn) -> dict[str, Any]:
         close = S.pick(turn.rng, S.CLOSE)
@@ -451,7 +465,11 @@ class WorkflowAgent:
                          if isinstance(r, dict) and "error" not in r), None)
             note = S.record_note(turn.rng, last)
         what = S.action(plan.workflow.goal, write, turn.known) if write else ""
-        return _say(S.report(turn.rng, wrote, what, facts, note))
+        return _say(S.report(turn.rng, wrote, what, facts, note, self._guide(plan, write, {**turn.known, **env})))
+
+    def _guide(self, plan: _Plan, write: str, values: dict[str, Any]) -> list[str]:
+        """What the service's text says about this request's change (fees, timing, next steps)."""
+        return self._guidance.about(plan.workflow, write, S.singular(plan.workflow.anchor.table), values)
 
 
 def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, Any]]] | None:
