@@ -57,3 +57,13 @@ async def test_a_reply_that_does_not_come_in_time_is_retried() -> None:
             reply, usage = await client.chat(ASK)
         assert len(server.requests) == 2
     assert reply.content == "recovered" and usage.retries == 1
+
+
+async def test_a_server_hanging_up_on_a_kept_connection_is_a_failed_attempt() -> None:
+    """Not mistaken for a connection that died while idle: the request reached the server."""
+    with FakeOpenAIServer([Text("one"), Fault("timeout", seconds=0.3), Text("three")]) as server:
+        async with plain_client(server) as client:
+            await client.chat(ASK)
+            reply, usage = await client.chat(ASK)
+        assert len(server.requests) == 3
+    assert reply.content == "three" and usage.retries == 1

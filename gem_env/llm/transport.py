@@ -73,18 +73,12 @@ class RawHTTP:
         head = (f"POST {self.prefix}{path} HTTP/1.1\r\nHost: {self.netloc}\r\n{self.auth}"
                 f"Content-Type: application/json\r\nAccept: application/json\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n").encode()
-        for reused in (True, False):
-            conn = self.idle.pop() if reused and self.idle else None
-            if conn is None and reused:
-                continue
-            try:
-                status, headers, data = await self._exchange(conn, head + body)
-                break
-            except (OSError, asyncio.IncompleteReadError, ValueError) as err:
-                if not reused:  # a kept connection the server closed meanwhile gets one fresh try
-                    raise openai.APIConnectionError(message=f"connection error: {err}", request=self._request(path)) from err
-            except TimeoutError as err:
-                raise openai.APITimeoutError(request=self._request(path)) from err
+        try:
+            status, headers, data = await self._exchange(self._kept(), head + body)
+        except (OSError, asyncio.IncompleteReadError, ValueError) as err:
+            raise openai.APIConnectionError(message=f"connection error: {err}", request=self._request(path)) from err
+        except TimeoutError as err:
+            raise openai.APITimeoutError(request=self._request(path)) from err
         if status != 200:
             raise self.status_error(httpx2.Response(status, headers=headers, content=data, request=self._request(path)))
         return completion_from_text(data.decode("utf-8", "replace"))
@@ -106,6 +100,16 @@ class RawHTTP:
             else:
                 writer.close()
         return status, headers, data
+
+    def _kept(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        """An idle connection the server has not closed meanwhile (its hang-up has been read by
+        the event loop), or None for a new one."""
+        while self.idle:
+            reader, writer = self.idle.pop()
+            if not reader.at_eof() and not writer.is_closing():
+                return reader, writer
+            writer.close()
+        return None
 
     def _request(self, path: str) -> Any:
         return httpx2.Request("POST", self.base_url + path)
