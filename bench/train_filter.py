@@ -1,6 +1,6 @@
 """Train the offline filter's logistic model on the hand labels v1 + v2 and write its weights.
 
-    python bench/train_filter.py [--shared DIR] [--dry-run]    # JSON summary on stdout
+    python bench/train_filter.py [--shared DIR] [--write]    # JSON summary on stdout
 
 Data: bench/data/filter_labels.jsonl (v1, 200 documents) and filter_labels_v2.jsonl (v2, 120), all
 of both — never v3, which bench/filter_quality.py scores once as the held-out sample. v1 was
@@ -12,7 +12,9 @@ Model: L2-regularised logistic regression over `gem_env.stages.filter.FEATURES` 
 [0, 1]), fitted by Newton's method in plain Python — deterministic, no dependency. The L2
 strength is chosen by 5-fold cross-validation (folds by sha1 of the id); the threshold is the
 one with the best F1 on the out-of-fold scores, so neither is set on the documents it is fitted
-on. The weights go to gem_env/stages/filter_weights.py (committed; the filter reads only that).
+on. With ``--write`` the weights go to gem_env/stages/filter_weights.py (committed; the filter
+reads only that); without it (as `make bench` runs it) the script only reports. Training is
+deterministic: the same labels and features give a byte-identical file.
 """
 from __future__ import annotations
 
@@ -170,7 +172,7 @@ def main() -> int:
     import argparse
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--shared", type=Path, default=fq.SHARED)
-    p.add_argument("--dry-run", action="store_true", help="report only; do not write the weights")
+    p.add_argument("--write", action="store_true", help="write gem_env/stages/filter_weights.py")
     args = p.parse_args()
     corpora = args.shared / "corpora"
     if not corpora.is_dir():
@@ -195,7 +197,7 @@ def main() -> int:
                "out_of_fold": oof_metrics, "fitted": fitted,
                "cv_f1_by_l2": {str(k): v[0]["f1"] for k, v in by_l2.items()},
                "weights": {n: round(v, 3) for n, v in zip(names, w[1:])}, "bias": round(w[0], 3)}
-    if not args.dry_run:
+    if args.write:
         write_weights(w, threshold, summary)
     print(json.dumps(summary, indent=1))
     return 0

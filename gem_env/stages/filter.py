@@ -70,7 +70,7 @@ FEATURES: dict[str, tuple[str, str]] = {
     "tool_actions": ("agent-console actions and tool names, 3+ -> 1", "{tool_actions} tool actions"),
     "game": ("game-world words per 100 words, 3+ -> 1", "a game"),
     "money": ("amounts and percentages per 100 words, 5+ -> 1", "amounts and rates"),
-    "long_steps": ("mean words per step, 60+ -> 1 (an article, not a procedure)", "paragraph steps"),
+    "long_steps": ("mean words per step, 60+ -> 1 (an article, not a procedure)", "{step_words}-word steps"),
 }
 
 #: Features that are evidence against relevance; every other one is evidence for it. Training keeps

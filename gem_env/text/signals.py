@@ -53,10 +53,10 @@ PHYSICAL_NOUNS = (
     "stitch", "sew", "bake", "cook", "wash", "boil", "soak", "weather", "rain", "sun", "wild",
     "woods", "camp", "baby", "child", "friend", "partner", "feel", "emotion",
 )
-_UI = Lexicon({"ui": UI_NOUNS})
+#: One pass over the words counts both vocabularies (they share no word).
+_VOCABULARY = Lexicon({"ui": UI_NOUNS, "physical": PHYSICAL_NOUNS})
 _UI_WORDS = frozenset(UI_NOUNS)
 _WORD = re.compile(r"[a-z][a-z'-]*")
-_PHYSICAL = Lexicon({"physical": PHYSICAL_NOUNS})
 
 #: A named control: "Select *Save*", "choose 'Cancel'", "click the [Send] button", "Open Activity".
 _TARGET = re.compile(r"\"[^\"\n]{1,30}\"|'[^'\n]{1,30}'|\*\*[^*\n]{1,30}\*\*|\[[^\]\n]{1,40}\]"
@@ -90,13 +90,13 @@ class MachineSignals:
 
 def machine_signals(text: str) -> MachineSignals:
     """Every count above, from the cached `layout` and `tokens` passes of `text`."""
-    lay, words = layout(text), tokens(text).words
+    lay, vocabulary = layout(text), _VOCABULARY.counts(tokens(text).words)
     prose = [text[a:b].strip() for a, b in lay.sentences]
     instructions = [i.text for i in lay.items if i.verb] + [s for s in prose if leading_verb(s)]
     steps = segment_steps(text)
     runs = [[i for i in run if i.verb] for run in step_lists(text) if not is_advice_heading(run[0].section)]
     return MachineSignals(
-        ui_nouns=sum(1 for _ in _UI.matches(words)),
+        ui_nouns=vocabulary.get("ui", 0),
         ui_steps=sum(1 for s in instructions if _is_ui_step(s)),
         ui_run=max([sum(1 for i in run if _is_ui_step(i.text)) for run in runs]
                    + [sum(1 for s in prose if _is_ui_step(s))]),
@@ -108,7 +108,7 @@ def machine_signals(text: str) -> MachineSignals:
         tool_actions=len(set(_BRACKET_ACTION.findall(text)) | _tool_names(text)),
         command_runs=_command_runs(text),
         game_words=len(_GAME.findall(text)),
-        physical_nouns=sum(1 for _ in _PHYSICAL.matches(words)),
+        physical_nouns=vocabulary.get("physical", 0),
         money=len(_MONEY.findall(text)),
         step_words=round(sum(len(s.text.split()) for s in steps) / len(steps)) if steps else 0,
     )

@@ -122,6 +122,7 @@ def action_kind(verb: str | None) -> str | None:
     return ACTION_VERBS.get(verb or "")
 
 
+@lru_cache(maxsize=8192)
 def leading_verb(sentence: str) -> str | None:
     """The lemma of the verb an instruction opens with, or None when `sentence` is no instruction.
 
