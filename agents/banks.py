@@ -37,8 +37,9 @@ CONFIRM_LEAD = ["", "", "", "", "", "Thanks, that's everything I need.", "Everyt
 CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "I can {action} now.", "The next step is to {action}.",
                 "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I make the change: I'll {action}.",
                 "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
-DESCRIBE = ["That's the {noun} with {fields}.", "For reference, the {noun} shows {fields}.",
-            "I have the {noun} here: {fields}.", "The {noun} I found has {fields}.", "It's the one with {fields}."]
+DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "I have the {phrase} here.",
+            "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
+            "It's the {phrase}, for reference."]
 BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."]
 QUESTION = ["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I go ahead with that?",
             "Do you want me to go ahead?", "Do you want me to do that now?", "Would you like me to proceed?",
@@ -93,3 +94,15 @@ NOTE = ["This applies to {what}.", "For your records, that's {what}.", "That was
         "Your reference is {what}.", "This is on {what}.", "It's recorded against {what}."]
 LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
           "I've pulled up {what}.", "Looking at {what} now.", "I have {what} open.", "Okay, {what} is in front of me."]
+# before a sentence of the service's own text; most of the time it stands alone
+GUIDE_LEAD = ["", "", "", "Just so you know,", "Good to know:", "For what it's worth,", "As a heads-up,",
+              "One thing to keep in mind:", "Also,"]
+# a yes/no setting is asked as one, so a "yes" or "no, leave it off" answers it
+ASK_ON_OFF = ["Should {x} be on or off?", "Do you want {x} on or off?", "Would you like {x} switched on, or off?",
+              "Shall I set {x} to on, or to off?", "Is {x} meant to be on or off?"]
+# said after the question: why the assistant needs what it asked for
+WHY_PERSONAL = ["", "", "That's how I find your records.", "I'll use it to pull up your profile.",
+                "It lets me find you in our system.", "I use that to look up your details.",
+                "That way I can see your records.", "It's so I can locate your profile."]
+WHY_RECORD = ["", "That way I work on the right {noun}.", "It makes sure I pick the right {noun}.",
+              "I'll use it to open the right {noun}.", "That tells me exactly which {noun} you mean."]

@@ -13,7 +13,7 @@ from gem_env.tools.render import counted, is_count, render, singular, smooth, sp
 from . import banks as B
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
-__all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "WELCOME", "action", "asked_for",
+__all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "WELCOME", "action", "ask", "asked_for",
            "confirm", "declined", "describe", "details", "fact", "looked", "past", "pick", "reason_text", "record_note",
            "refuse", "report", "singular", "which", "words"]
 
@@ -36,6 +36,36 @@ def asked_for(keys: list[str]) -> str:
     """What the assistant asks for, with the determiner a person would use: "your email and the reason"."""
     named = [f"{'your' if _PERSONAL.search(k) or k.endswith('_id') or k == 'id' else 'the'} {words(k)}" for k in keys]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: frozenset[str]) -> str:
+    """The question for what the request still needs: a yes/no setting as an on-or-off question
+    (never "what's the new overdraft protection?"), a fact about the user with why it is needed,
+    the first question of a request led in by what the assistant will do (`action`), a later one
+    (`more`) by thanks."""
+    what = asked_for(keys)
+    if len(keys) == 1 and keys[0] in booleans:
+        lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=action) if action \
+            else pick(rng, B.ACK)
+        return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what)}"
+    why = _why(rng, keys)
+    if more:
+        text = pick(rng, B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], x=what)
+    elif action and rng.random() < 0.5:
+        text = pick(rng, B.ASK_FOR if not why else B.ASK_FOR[:1] + B.ASK_FOR[2:], x=what, action=action)
+    else:
+        text = pick(rng, B.ASK if not why else B.ASK[:1] + B.ASK[2:], x=what)
+    return f"{text} {why}".strip()
+
+
+def _why(rng: random.Random, keys: list[str]) -> str:
+    """Why the facts asked for are needed, when the assistant can say it truly: who the user is
+    finds their records, a record's number picks the right one."""
+    if all(_PERSONAL.search(k) and not k.startswith("new_") for k in keys):
+        return rng.choice(B.WHY_PERSONAL)
+    if len(keys) == 1 and keys[0].endswith("_id"):
+        return pick(rng, B.WHY_RECORD, noun=words(keys[0][:-3]))
+    return ""
 
 
 _IRREGULAR = {"buy": "bought", "freeze": "frozen", "make": "made", "pay": "paid", "send": "sent", "set": "set",
@@ -76,13 +106,16 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     text = re.sub(r"\s*\([^)]*\)", "", goal)
     sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]
     ask = next((x for x in sentences if x.split(" ")[0].lower() in _VERBS), "")
-    ask = ask.split(":")[0].strip().rstrip(".")
+    ask = re.split(r":\s", ask)[0].strip().rstrip(".:")  # "...: add details" ends it; "17:05" does not
     if ask and all(m in known for m in re.findall(r"\{(\w+)\}", ask)):
-        ask = re.sub(r"\{(\w+)\}", lambda m: spoken(m.group(1), known[m.group(1)]), ask)
+        ask = re.sub(r"\{(\w+)\}", lambda m: when_words(spoken(m.group(1), known[m.group(1)])), ask)
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
         if " it " not in f" {ask} ":
             return smooth(ask[:1].lower() + ask[1:])
     verb, _, rest = tool.replace("_", " ").partition(" ")
+    if re.match(r"(?:to|into|with|from|for|on) ", rest):  # "transfer_to_human_agent": it is the user who moves
+        head, _, noun = rest.partition(" ")
+        return smooth(f"{verb} you {head} a {noun}")
     return f"{verb} the {rest}" if rest else verb
 
 
@@ -112,42 +145,82 @@ def declined(rng: random.Random) -> str:
 
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
-            seen: list[dict[str, Any]] | None = None) -> str:
+            seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
-    can tell it is the right one), and a yes/no question on its own."""
+    can tell it is the right one), what the service's text says about a fee or a refund for it
+    (`guidance`), and a yes/no question on its own."""
     seen = seen or []
     first = next((r["first_name"] for r in seen if isinstance(r.get("first_name"), str)), None)
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
     body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
     extra = details(args, secret, said=what)
     described = describe(rng, args, seen, secret)
-    return " ".join(p for p in (lead, body, extra, described, rng.choice(B.QUESTION)) if p)
+    told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)])
+    return " ".join(p for p in (lead, body, extra, described, told, rng.choice(B.QUESTION)) if p)
+
+
+_COSTS = re.compile(r"\b(?:fees?|charged?|refund(?:ed)?|cost)\b", re.IGNORECASE)
+_LOWER_START = re.compile(r"^(?:The|We|We'll|You|You'll|Your|If|Once|When|After|It|This|Each|All|Any|A|An)\b")
+
+
+def guide(rng: random.Random, sentences: list[str]) -> str:
+    """One of the service's own sentences (already in the agent's voice), sometimes led in."""
+    if not sentences:
+        return ""
+    sentence = rng.choice(sentences)
+    lead = rng.choice(B.GUIDE_LEAD)
+    if lead and _LOWER_START.match(sentence):
+        return f"{lead} {sentence[:1].lower()}{sentence[1:]}"
+    return sentence
 
 
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern) -> str:
-    """A sentence on the record a call targets, from what was read: up to three short facts of it
-    that the call does not set ("the transaction with merchant Cox Ltd, amount $55.10 and status pending")."""
+    """A sentence on the record a call targets, from what was read, so the user can tell it is the
+    right one: a noun phrase built from up to three of its short facts that the call does not set
+    ("your active debit card ending in 4782, with a $1,398.61 spending limit")."""
     for name, value in args.items():
         if not (name == "id" or name.endswith("_id")):
             continue
         record = next((r for r in seen if r.get(name) == value and len(r) > 2), None)
-        if record is None:
-            continue
-        fields = []
-        for k, v in record.items():
-            if k in args or k == "id" or k.endswith("_id") or secret.search(k) or re.search(r"\d", k) \
-                    or isinstance(v, (bool, dict, list)) \
-                    or v in (None, "") or not _SHORT.match(str(v)):
-                continue
-            text = spoken(k, v)
-            fields.append(counted(k, v) if is_count(k, v) else f"{words(k)} {when_words(text)}")
-            if len(fields) == 3:
-                break
-        if fields:
+        if record is None or any(k in record for k in ("first_name", "last_name", "full_name")):
+            continue  # a person is not described to themselves by their own name
+        facts = [(k, v) for k, v in record.items()
+                 if not (k in args or k == "id" or k.endswith("_id") or secret.search(k)
+                         or isinstance(v, (bool, dict, list)) or v in (None, "") or not _SHORT.match(str(v))
+                         or re.search(r"\d", k) and not _LAST_DIGITS.search(k))][:3]
+        if facts:
             noun = words(name[:-3]) if name.endswith("_id") else "record"
-            return pick(rng, B.DESCRIBE, noun=noun, fields=_join(fields))
+            return pick(rng, B.DESCRIBE, phrase=record_phrase(noun, facts))
     return ""
+
+
+_LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")
+
+
+def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
+    """A record as a noun phrase: a status or a kind before the noun, last digits and dates after
+    it, amounts and other facts in a "with" clause ("active debit card ending in 4782, opened on
+    March 3, 2025, with a $1,398.61 spending limit")."""
+    before, digits, dates, extra = [], [], [], []
+    for k, v in facts:
+        low, text = k.lower(), spoken(k, v)
+        if low.endswith(("status", "state", "type", "kind")) and len(text.split()) <= 2:
+            before.append(text)
+        elif _LAST_DIGITS.search(low):
+            digits.append(f"ending in {text}")
+        elif re.search(r"_(?:on|at|date)$", low) and text != render(v):
+            dates.append(f"{words(k).replace(' at', ' on').replace(' date', ' on')} {when_words(text)}")
+        elif is_count(k, v):
+            extra.append(counted(k, v))
+        elif text.startswith("$"):
+            extra.append(f"a {text} {words(k)}" if low not in ("amount", "total", "price") else f"{text} in total"
+                         if low == "total" else f"an amount of {text}" if low == "amount" else f"a price of {text}")
+        else:
+            extra.append(f"{words(k)} {when_words(text)}")
+    head = " ".join([*before, noun, *digits])
+    rest = dates + ([f"with {_join(extra)}"] if extra else [])
+    return ", ".join([head, *rest])
 
 
 def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
@@ -158,7 +231,7 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
         if secret.search(name) or value in (None, "", [], {}) or isinstance(value, bool) and "turn " in said:
             continue
         text = render(value) if name == "id" or name.endswith("_id") else spoken(name, value)
-        if text and text in said:
+        if text and (text in said or when_words(text) in said):
             continue
         if name == "id" or name.endswith("_id"):
             ids.append(f"{words(name[:-3]) if name.endswith('_id') else 'record'} {text}")
@@ -188,6 +261,8 @@ _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has chan
                  "The {name} now reads {v}.", "It now shows as {v}."]
 _WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "The record says {n} {v}."]
 _WHEN_SINCE = ["{N} {v}.", "The record shows {n} {v}.", "On file: {n} {v}."]
+_BY = ["{N} by: {v}.", "{N} by {v}.", "The {n} is due by {v}.", "The {n} should come by {v}."]
+_BY_VERB = ["It {n} by {v}.", "{N} by: {v}.", "It should {base} by {v}.", "Expect it to {base} by {v}."]
 _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "It's {c} in total.", "I can see {c}."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.",
@@ -218,6 +293,11 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
     v = spoken(name, value)
     if is_count(name, value):
         return pick(rng, _COUNT_ONE if value == 1 else _COUNT, c=counted(name, value))
+    if low.endswith("_by") and v != render(value):  # "reply_by": a deadline
+        head = n[:-3]
+        if head.endswith("s") and " " not in head and not head.endswith("ss"):  # "arrives_by": a verb
+            return pick(rng, _BY_VERB, n=head, base=head[:-1], v=v)
+        return pick(rng, _BY, n=head, v=v)
     if re.search(r"_(?:on|at|since)$", low) and v != render(value):  # a date field named for its event
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=n.replace(" at", " on"), v=v)
     if low.endswith(("status", "state")):
@@ -241,9 +321,11 @@ def _yes_no(rng: random.Random, name: str, value: bool) -> str:
     return pick(rng, _ON if value else _OFF, name=words(name))
 
 
-def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "") -> str:
+def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
+           guidance: list[str] | None = None) -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found,
-    the facts the opening has not said yet, the record it touched (unless already named), and the close."""
+    the facts the opening has not said yet, the record it touched (unless already named), what
+    the service's text says happens next (`guidance`, after a change), and the close."""
     if wrote and what.split(" ")[0] in _VERBS | {"turn"} and rng.random() < 0.6:
         opener = pick(rng, B.DONE_SAID, past=past(what))
     else:
@@ -252,7 +334,8 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     said = " ".join([opener, *told])
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
-    return " ".join(p for p in (opener, *told, note, pick(rng, CLOSE)) if p)
+    after = guide(rng, [g for g in guidance or [] if not _COSTS.search(g)]) if wrote else ""
+    return " ".join(p for p in (opener, *told, note, after, pick(rng, CLOSE)) if p)
 
 
 def _says(text: str, value: str) -> bool:

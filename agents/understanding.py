@@ -72,6 +72,44 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
     return found
 
 
+_GOAL_SLOT = re.compile(r"\{(\w+)\}")
+_VALUE_END = (r"(?=[.?!;](?:\s|$)|,?\s+(?:today|please|if|thanks|thank|so|because|and i)\b|$)")  # "May 2, 2025" goes on
+
+
+def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
+    """Values the user's words give for the goal's placeholders, read by the goal's own wording
+    ("change the amount of my payment to $891.73" against "change the amount of my payment
+    {payment_id} to {new_amount}" -> {"new_amount": "$891.73"}): what the opening said is not asked
+    again. Record ids, which the user gives as facts, and keys already known are left out."""
+    sentence = re.split(r"(?<=[.!?])\s+", re.sub(r"\s*\([^)]*\)", "", goal).strip())[0].rstrip(".!?")
+    sentence = re.sub(r"\s*\{(?:\w+_id|id)\}", "", sentence)
+    slots = _GOAL_SLOT.findall(sentence)
+    if not slots or any(k in known for k in slots) or len(slots) > 2:
+        return {}
+    parts = []
+    for token in re.findall(r"\{\w+\}|[^\s{}]+", sentence):
+        slot = _GOAL_SLOT.fullmatch(token)
+        parts.append(rf"(?P<{slot.group(1)}>.+?)" if slot else "(?:my|your)" if token.lower() in ("my", "your")
+                     else re.escape(token))
+    pattern = r"\b" + r"\s+".join(parts)
+    m = re.search(pattern + _VALUE_END, text, re.IGNORECASE)
+    return {k: v.strip().strip('"') for k, v in m.groupdict().items() if v and v.strip()} if m else {}
+
+
+def reason_given(text: str, choices: list[Any]) -> Any:
+    """The one choice the user gave as their reason in a "because ..." clause ("cancel it because
+    it's no longer needed" -> "no_longer_needed"), else None: a reason said in the opening is not
+    asked for again."""
+    found = []
+    for choice in choices:
+        if not isinstance(choice, str) or not choice.strip():
+            continue
+        said = re.escape(choice.replace("_", " ").lower())
+        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a)*\s+{said}\b", text.lower()):
+            found.append(choice)
+    return found[0] if len(found) == 1 else None
+
+
 def coerce(value: str, type_: str | None) -> Any:
     """A value the user said, typed as the parameter it feeds or the field it came from (else text):
     "$1,200.50" is 1200.5 for a number, "March 3, 2025" is 2025-03-03 for a date."""

@@ -5,6 +5,8 @@ support policies (both in ../shared/corpora) and examples/corpus, then reads the
 trajectories: task-kind shares, arguments taken from earlier tool output, distinct-2gram ratios,
 the most common assistant opening, snake_case / domain-id leaks into natural-language text, goal
 strings pasted into first turns, consecutive identical tool replies, and per-trajectory size.
+For context, τ-bench's few-shot trajectories' assistant distinct-2gram beside ours at the same pool
+size (a pooled ratio falls as the pool grows; the target stays the pooled figure).
 
     .venv/bin/python bench/dialogue_quality.py [--run-dir DIR]   # DIR: measure an existing run instead
 """
@@ -15,6 +17,7 @@ import collections
 import contextlib
 import io
 import json
+import random
 import re
 import sys
 import tempfile
@@ -22,9 +25,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+SHARED = next((p / "shared" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()),
+              ROOT.parent / "shared")
 # ../shared beside the project (a worktree under /work/wt has it two levels up)
-CORPORA = next((p / "shared" / "corpora" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()),
-               ROOT.parent / "shared" / "corpora")
+CORPORA = SHARED / "corpora"
+# τ-bench's own few-shot trajectories (written by a strong model): the peer for distinct-2gram
+PEER_FEW_SHOT = SHARED / "external" / "taubench" / "tau-bench" / "few_shot_data"
 SOURCES = {
     "tau2_banking": CORPORA / "tau2_banking_kb_docs.jsonl",
     "support_policies": CORPORA / "support_policies.jsonl",
@@ -135,6 +141,38 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def peer_distinct_2gram() -> dict[str, Any]:
+    """Assistant distinct-2gram of τ-bench's few-shot trajectories, and how many trajectories that
+    pool holds: a pooled ratio falls as the pool grows, so ours is compared at the same size."""
+    texts, count = [], 0
+    for path in sorted(PEER_FEW_SHOT.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            count += 1
+            texts += [ln[len("assistant: "):] for ln in json.loads(line)["messages_display"].split("\n")
+                      if ln.startswith("assistant: ") and ln != "assistant: None"]
+    distinct, total = _ngrams(texts)
+    return {"trajectories": count, "assistant_distinct_2gram_ratio": round(distinct / max(1, total), 3)}
+
+
+def distinct_2gram_at_size(records: list[dict[str, Any]], size: int, samples: int = 20) -> float:
+    """Mean pooled assistant distinct-2gram over `samples` seeded draws of `size` trajectories."""
+    rng = random.Random(0)
+    ratios = []
+    for _ in range(samples):
+        pool = rng.sample(records, min(size, len(records)))
+        distinct, total = _ngrams([t for r in pool for t in _spoken(r["messages"], "assistant")])
+        ratios.append(distinct / max(1, total))
+    return round(sum(ratios) / len(ratios), 3)
+
+
+def peer_context(records: list[dict[str, Any]]) -> dict[str, Any]:
+    if not PEER_FEW_SHOT.is_dir() or not records:
+        return {}
+    peer = peer_distinct_2gram()
+    peer["ours_at_the_same_size"] = distinct_2gram_at_size(records, peer["trajectories"])
+    return {"peer_tau_bench_few_shot": peer}
+
+
 def synthesize(corpus: Path, out: Path) -> dict[str, Any]:
     from gem_env.cli import main
 
@@ -160,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="keep the run directories under this folder")
     args = ap.parse_args(argv)
     if args.run_dir:
-        print(json.dumps(measure(load(args.run_dir)), indent=1))
+        records = load(args.run_dir)
+        print(json.dumps({**measure(records), **peer_context(records)}, indent=1))
         return 0
     results: dict[str, Any] = {}
     everything: list[dict[str, Any]] = []
@@ -175,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             records = load(run)
             everything += [r for r in records if name != "examples"]
             results[name] = {**measure(records), "run": info}
-    results["tau2_banking+support_policies"] = measure(everything)
+    results["tau2_banking+support_policies"] = {**measure(everything), **peer_context(everything)}
     print(json.dumps(results, indent=1))
     return 0
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from gem_env.tools.render import singular, spoken
 
-__all__ = ["fact_said", "said_value", "singular", "persona_style", "want_phrase", "is_negative"]
+__all__ = ["fact_said", "is_own", "said_value", "singular", "persona_style", "want_phrase", "is_negative"]
 
 GREET = {
     "polite": ["Hello, ", "Good morning. ", "Hi, ", "Hello there. ", "Good afternoon, ", "Hi, good evening. "],
@@ -55,11 +55,20 @@ BRIDGE = ["Thanks! One more thing: ", "Great. Also, ", "Thank you. While I have 
 BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. Separately, ",
                    "Alright, never mind that one. Next, ", "I see. In that case, something else: ",
                    "That's a pity, but okay. Also, "]
+# a record described by what only it has (an opening key that is not an id): each starts "It"/"I"/"The"
+# so the assistant reads where the value before it ends, and keeps "<name> is <value>" so it reads the fact
+DESCRIBE = ["It's the one whose {name} is {v}.", "I mean the one where the {name} is {v}.",
+            "It's the one where the {name} is {v}.", "The {name} is {v}, if that helps tell it apart.",
+            "I mean the one whose {name} is {v}."]
 # each starts "My"/"The" so the assistant reads where the value before it ends
 VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The {name}'s {v}.", "My {name}: {v}."]
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
             "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
-YES_NO_FACT = ["It's {v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure, it's {v}."]
+# a yes/no setting answered as people do: the first word says yes or no
+SETTING_ON = ["Yes, turn it on.", "Yes, on please.", "Yes, I'd like it on.", "Yes please, switch it on.",
+              "Yes, I want it on."]
+SETTING_OFF = ["No, turn it off.", "No, off please.", "No, I'd like it off.", "No, switch it off please.",
+               "No, I don't want it."]
 MANY_FACTS = ["My {a} is {va}, and my {b} is {vb}.", "Sure. My {a} is {va} and my {b} is {vb}.",
               "The {a} is {va}, and the {b} is {vb}.", "Of course. The {a} is {va} and the {b} is {vb}."]
 DONT_KNOW_FACT = ["I don't know my {name}, sorry.", "Sorry, I don't know my {name}.", "I'm afraid I don't know my {name}.",
@@ -97,6 +106,11 @@ def said_value(key: str, value: Any) -> str:
 
 
 _MINE = re.compile(r"email|name|phone|address|birth|_id$|^id$|pin|password|zip|city|state|country|username|number")
+
+
+def is_own(key: str) -> bool:
+    """Whether a fact is the user's own (their email, their new address), said as "my ..."."""
+    return bool(_MINE.search(key)) or key.startswith("new_")
 
 
 def fact_said(template: str, key: str, value: Any, name: str) -> str:

@@ -98,7 +98,7 @@ def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) 
     chosen = sentences[ask:ask + 1]
     if chosen and _REFERS_BACK.search(chosen[0]):  # "Report it" needs the sentence saying what "it" is
         chosen = [x for x in sentences[:ask] if not _IDENTITY.search(x)][-1:] + chosen
-    head = " ".join(x.split(":")[0].strip().rstrip(".!") + "." for x in chosen).rstrip(".")
+    head = " ".join(re.split(r":(?:\s|$)", x)[0].strip().rstrip(".!") + "." for x in chosen).rstrip(".")
     for pattern, mine in _PRONOUNS:
         head = pattern.sub(mine, head)
     head = re.sub(r"\s+([,.])", r"\1", re.sub(r"\s+", " ", head)).strip(" ,;-")

@@ -128,10 +128,24 @@ class ScriptedUser:
             bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
-        facts = [P.fact_said(rng.choice(P.VOLUNTEER), k, request.knows[k], humanize(k))
-                 for k in request.opening if k in request.knows]
+        facts = [self._volunteered(k, request.knows[k], body, rng) for k in request.opening if k in request.knows]
         context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
         return " ".join(p for p in (context, body, *facts, sign_off) if p)
+
+    @staticmethod
+    def _volunteered(key: str, value: Any, intent: str, rng: random.Random) -> str:
+        """A fact said up front. A key named for the record the request is about ("order_status"
+        when the request says "my order") describes that record ("It's the one whose order status is
+        pending."); a value
+        the request already gives as its reason is not said twice; anything else is "my <name> is <value>"."""
+        said = P.said_value(key, value)
+        head = key.split("_")[0]
+        if "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_")) \
+                and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
+            return rng.choice(P.DESCRIBE).format(name=humanize(key), v=said)
+        if said and re.search(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
+            return ""  # the reason the request gives ("... because it was lost")
+        return P.fact_said(rng.choice(P.VOLUNTEER), key, value, humanize(key))
 
     def _value(self, key: str, current: Request) -> Any:
         if key in current.knows:
@@ -144,8 +158,10 @@ class ScriptedUser:
         parts = []
         if len(known) == 1 and not unknown:
             k, v = known[0]
-            bank = P.ONE_FACT if not isinstance(v, bool) else P.YES_NO_FACT  # a bare "yes." reads as assent
-            parts.append(P.fact_said(rng.choice(bank), k, v, humanize(k)))
+            if isinstance(v, bool):  # a setting: yes/no first, never a bare "yes." that reads as assent
+                parts.append(rng.choice(P.SETTING_ON if v else P.SETTING_OFF))
+            else:
+                parts.append(P.fact_said(rng.choice(P.ONE_FACT), k, v, humanize(k)))
         elif len(known) == 2 and not unknown:
             (a, va), (b, vb) = known
             parts.append(rng.choice(P.MANY_FACTS).format(a=humanize(a), va=P.said_value(a, va),

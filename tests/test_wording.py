@@ -10,7 +10,7 @@ import pytest
 
 from gem_env.agents import banks as B
 from gem_env.agents import speech as S
-from gem_env.agents.understanding import CONFIRMING, NO, YES, read_facts
+from gem_env.agents.understanding import CONFIRMING, NO, YES, goal_values, read_facts, reason_given
 from gem_env.simulators import phrases as P
 from gem_env.simulators.base import asks_confirmation
 from gem_env.simulators.scenario import Scenario
@@ -149,3 +149,55 @@ def test_a_record_is_described_to_the_minute_but_typed_values_stay_exact():
     assert when_words("2025-03-03") == "March 3, 2025" == date_words("2025-03-03")
     assert date_words("2024-12-08T17:19:13") == "2024-12-08T17:19:13"  # a value to type back keeps its seconds
     assert when_words("2025-13-40T10:00:00") == "2025-13-40T10:00:00"
+
+
+def test_a_yes_no_setting_is_asked_as_one_and_answered_in_words() -> None:
+    names, booleans = [("new overdraft protection", "new_overdraft_protection")], frozenset({"new_overdraft_protection"})
+    user = ScriptedUser(Scenario(goal="change it", knows={"new_overdraft_protection": False}))
+    for seed in range(30):
+        rng = random.Random(seed)
+        question = S.ask(rng, ["new_overdraft_protection"], bool(seed % 2), "change the overdraft protection", booleans)
+        assert re.search(r"\bon\b.*\boff\b", question) and not asks_confirmation(question), question
+        assert user.asked_keys(question) == ["new_overdraft_protection"]
+        answer = asyncio.run(user.reply([{"role": "system", "content": "s"}, {"role": "user", "content": "hi"},
+                                         {"role": "assistant", "content": question}]))
+        assert read_facts(answer, names, ["new_overdraft_protection"], booleans) == {"new_overdraft_protection": "no"}
+
+
+def test_an_ask_for_who_the_user_is_says_why_and_still_asks() -> None:
+    user = ScriptedUser(Scenario(goal="x", knows={"email": "a@b.example", "card_id": "CRD-1"}))
+    for seed in range(30):
+        for keys in (["email"], ["card_id"]):
+            text = S.ask(random.Random(seed), keys, False, "", frozenset())
+            assert user.asked_keys(text) == keys and not user.settles(text), text
+
+
+def test_what_the_opening_said_is_read_and_not_asked_again() -> None:
+    goal = "change the spending limit of my card {card_id} to {new_spending_limit}"
+    said = "Hi! Could you help me change the spending limit of my card to $2,774.57, if that's possible?"
+    assert goal_values(goal, said, {}) == {"new_spending_limit": "$2,774.57"}
+    assert goal_values("change the send on of my payment {payment_id} to {new_send_on}",
+                       "I'd like to change the send on of my payment to February 2, 2025. Thanks.", {}) \
+        == {"new_send_on": "February 2, 2025"}
+    assert goal_values(goal, "I want to change my card", {}) == {}
+    assert reason_given("cancel my order because it's no longer needed", ["no_longer_needed", "other"]) \
+        == "no_longer_needed"
+    assert reason_given("move money to my other account", ["other", "fraud"]) is None  # not a reason clause
+
+
+def test_a_record_is_described_as_a_person_would() -> None:
+    assert S.record_phrase("card", [("status", "active"), ("card_type", "debit"), ("last4", "4782")]) \
+        == "active debit card ending in 4782"
+    assert S.record_phrase("payment", [("status", "scheduled"), ("amount", 362.12), ("send_on", "2025-01-17")]) \
+        == "scheduled payment, send on January 17, 2025, with an amount of $362.12"
+    person = S.describe(random.Random(1), {"customer_id": "C-1"},
+                        [{"customer_id": "C-1", "first_name": "Ann", "last_name": "Lee"}], SECRET)
+    assert person == ""
+
+
+def test_smooth_keeps_a_reason_that_is_more_than_a_participle() -> None:
+    assert smooth("freeze it because of suspected fraud.") == "freeze it because of suspected fraud."
+    assert smooth("return it because of ordered by mistake.") == "return it because it was ordered by mistake."
+    assert S.action("Book the slot that starts at {t}: bring your card", "book_slot", {"t": "2025-03-02T17:05:00"}) \
+        == "book the slot that starts at March 2, 2025 at 5:05 pm"
+    assert S.action("x", "transfer_to_human_agent") == "transfer you to a human agent"

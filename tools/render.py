@@ -129,7 +129,8 @@ def smooth(text: str) -> str:
     protection", "change the bags of my booking to 1" -> "change my booking to 1 bag", doubled
     spaces and spaces before punctuation."""
     text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", r"because it's \1 ", text)
-    text = re.sub(r"\b(?:because of|due to) (\w+)\b",
+    # only a participle that ends the reason: "because of suspected fraud" stays as it is
+    text = re.sub(r"\b(?:because of|due to) (\w+)\b(?=[.,;:!?)]|\s+(?:and|or|but|so|now|by|in|at|on|to|from|during|after|before|twice)\b|$)",
                   lambda m: f"because it was {m.group(1)}" if _PARTICIPLE.match(m.group(1)) else m.group(0), text)
     text = _TO_BOOLEAN.sub(lambda m: f"{m.group(1)}turn {'on' if m.group(3).lower() in ('yes', 'true') else 'off'} "
                                      f"{m.group(2)}", text)

@@ -165,3 +165,8 @@ def _opening_verb(s: str) -> str | None:
             and not low.endswith(("ly", "ing", "ed")):
         return low
     return None
+
+
+def indefinite(noun: str) -> str:
+    """`noun` with its indefinite article by spelling: "an account", "a card"."""
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun

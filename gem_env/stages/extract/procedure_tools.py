@@ -10,6 +10,7 @@ from .lexicon import VERB_STATUS, _EXPR_WORDS, _clean, _ident, _regular_particip
 from .procedure_fields import _Require
 from .procedure_values import _at_clock, _goal_phrase, _new_value
 from .steps import StepInfo
+from ...text.words import indefinite
 
 NOT_STARTED = "not started"
 
@@ -178,7 +179,7 @@ class ProcedureTools:
         prior = VERB_STATUS.get(info.verb, (None, None))[1] if flow.write_seen == 0 else None
         if prior and prior == self.initial:
             call.effect.insert(1, {"require": f"{self.row}.status == '{prior}'",
-                                   "message": f"Only a {prior} {self.noun} can be {status}"})
+                                   "message": f"Only {indefinite(prior)} {self.noun} can be {status}"})
         done = _regular_participle(info.verb) + (f" {info.particle}" if info.particle else "")
         call.effect.insert(1, {"require": f"{self.row}.status != '{self.blocking}'",
                                "message": f"This {self.noun} is {self.blocking}; it cannot be {done}"})

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...text.words import indefinite
+
 
 def _list(values: list[str] | tuple[str, ...]) -> str:
     return "[" + ", ".join("'" + str(v).replace("'", "") + "'" for v in values) + "]"
-
-
-def _a(noun: str) -> str:
-    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 class Moves:
@@ -42,7 +40,7 @@ class Moves:
         only = sp.only_from.get(mv.verb)
         out = [{"require": f"source_{m}_id != destination_{m}_id", "message": f"The source and destination {m}s must differ"},
                {"require": f"{src}.status in {_list(allowed)}",
-                "message": only.text[:300] if only else f"Only {_a(m)} that is {' or '.join(allowed)} can send money"},
+                "message": only.text[:300] if only else f"Only {indefinite(m)} that is {' or '.join(allowed)} can send money"},
                {"require": f"{dst}.status in {_list(mv.to_statuses)}",
                 "message": f"The destination {m} is {{{dst}.status}} and cannot receive money"},
                {"require": "amount > 0", "message": "The amount must be more than zero"}]

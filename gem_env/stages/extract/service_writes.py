@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ...text.words import indefinite
+
 
 def _list(values: list[str] | tuple[str, ...]) -> str:
     return "[" + ", ".join("'" + str(v).replace("'", "") + "'" for v in values) + "]"
@@ -81,7 +83,7 @@ class WriteTools:
         for fld, expr in a.also_set:
             sets[fld] = re.sub(r"\br\.", f"{row}.", expr)
         only = self.sp.only_from.get(a.verb)
-        message = only.text[:300] if only else f"Only a {m} that is {' or '.join(allowed)} can be {_past(a.verb)}"
+        message = only.text[:300] if only else f"Only {indefinite(m)} that is {' or '.join(allowed)} can be {_past(a.verb)}"
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {_list(allowed)}", "message": message + f" (this {m} is {{{row}.status}})"},
                   *self._blocked_main({a.verb}, allowed),
@@ -114,7 +116,7 @@ class WriteTools:
         editable = self.editable_statuses()
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {_list(editable)}",
-                   "message": f"A {m} that is {{{row}.status}} cannot be changed"},
+                   "message": f"{indefinite(m).capitalize()} that is {{{row}.status}} cannot be changed"},
                   *self._blocked_main(_UPDATE_VERBS | {name.split("_")[0]}, editable),
                   {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {_label(name, ptype)}"}]
         if ptype in ("integer", "number"):
@@ -137,7 +139,7 @@ class WriteTools:
             effect += self._child_rules(row)
         else:
             effect.append({"require": f"{row}.status in {_list(self.editable_statuses())}",
-                           "message": f"A {noun} that is {{{row}.status}} cannot get a {r.replace('_', ' ')}"})
+                           "message": f"{indefinite(noun).capitalize()} that is {{{row}.status}} cannot get a {r.replace('_', ' ')}"})
         effect.append({"require": f"count_rows('{self.requests}', {{{pk}: {pk}}}) == 0",
                        "message": f"There is already a {r.replace('_', ' ')} for this {noun}"})
         reply = "null"

@@ -56,6 +56,8 @@ def policy_prompt(domain: Domain) -> str:
              "- If a policy rule does not allow a request, do not make the change: explain which rule applies.",
              "- Tell the customer the results in plain sentences. Never show tool names, field names or "
              "internal codes other than the reference numbers they need.",
+             "- When you confirm or finish a change, say what the policy says happens next (timing, fees, "
+             "refunds), in your own words and nothing more than it says.",
              "- Handle one request at a time; when it is settled, ask whether there is anything else."]
     if domain.policy:
         tools = {t.name for t in domain.tools}

@@ -1,0 +1,124 @@
+"""What the service's own text says happens around a change — timing, fees, next steps — in the
+assistant's voice.
+
+The compiled domain keeps the sentences it was built from (its policy rules and the provenance
+spans). A sentence is kept for a workflow when it tells an outcome (a time frame, a fee, a refund,
+something "we" do or "you" receive), is about that workflow's action, and reads as a statement to
+the customer once rewritten from the document's voice into the agent's ("We give you a dispute
+number and reply within 10 business days" -> "We'll give you a dispute number and reply within 10
+business days"). Rules that can block the change ("must", "cannot", "only") are the refusals'
+business, instructions to staff are dropped, and a sentence that applies only in one case ("For
+fraud we also ...") is said only when the request's own values name that case. Nothing is added
+that the text does not say: the rewrite changes person and tense, never content.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gem_env.tools import CompiledDomain, Workflow
+from gem_env.tools.render import smooth
+
+_OUTCOME = re.compile(
+    r"\bwithin \d+|\b\d+\s*(?:business |working |calendar )?(?:days?|hours?|weeks?|months?)\b|\bfees?\b|\brefund"
+    r"|\bcredit(?:ed)?\b|\bwe(?:'ll| will)\b|\byou(?:'ll| will)\b|\byou (?:receive|get|see)\b|\bwe (?:also |then )?"
+    r"(?:give|send|email|reply|respond|notify|review|contact|freeze|issue|process|credit|refund|mail|replace|keep"
+    r"|investigate|charge|ship|waive|deliver|call|text|hold|release|post|apply)\b"
+    r"|\bconfirmation\b|\bnotif", re.IGNORECASE)
+# a rule that can block the change, a question, or a note to staff: not an outcome to tell
+_RULE = re.compile(r"\b(?:must|cannot|can't|can not|only|not eligible|eligibility|required|requirement|never|do not"
+                   r"|don't|prohibited|not allowed|should|ensure|verify|important|note:|agent|internal|escalat"
+                   r"|tell them|ask them|they|them|their|representative|example|advise|incorrect|invalid|error)\b|\?|(?-i: AND )| - |'s\b"
+                   r"|\bof you\b", re.IGNORECASE)
+_IMPERATIVE = re.compile(
+    r"^(?:add|apply|ask|call|check|choose|click|complete|confirm|contact|enter|find|follow|go|keep|log|make|monitor"
+    r"|navigate|note|open|pay|place|provide|review|select|send|share|sign|submit|tap|tell|update|upload|use|visit"
+    r"|wait|record|document|offer|inform|explain|process|escalate|transfer)\b", re.IGNORECASE)
+_NOISE = re.compile(r"\b[A-Z]{2,}-\d+\b|\[[^\]]*\]|\{[^}]*\}|\b[a-z]+_[a-z_]+\b|\w*[a-z]\d\w*|\([^)]*,[^)]*\)|https?://|\||\btool\b",
+                    re.IGNORECASE)
+_PAREN = re.compile(r"\s*\((?:for example|e\.g\.|for instance|such as|see)\b[^)]*\)", re.IGNORECASE)
+_MARKUP = re.compile(r"[*`#>_]{1,3}")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_CUSTOMER = re.compile(r"\b(?:the|a) (?:customer|cardholder|account ?holder|member|client|user|guest|patient|caller)"
+                       r"\b|\bcustomers\b", re.IGNORECASE)
+_WE_VERB = re.compile(r"(^|, |\band |\bfor [a-z ]{1,30} )([Ww])e (also |then |usually |typically |normally )?(?!will\b|'ll\b|are\b|were\b|have\b|had\b"
+                      r"|can\b|could\b|may\b|might\b|do\b|did\b|would\b|should\b|need\b)([a-z]+)\b")
+_YOU_VERB = {"is": "are", "was": "were", "has": "have", "does": "do"}
+_CONDITION = re.compile(r"^(?:for|with|on) ([^,]{1,40}?)(?:,\s*|\s+(?=we\b|you\b|the\b|it\b|your\b))",
+                        re.IGNORECASE)
+_LABEL = re.compile(r"^([A-Z][A-Za-z -]{2,40}):\s+(\S.*)$")
+_GENERIC = frozenset("update change set edit modify create make add get".split())
+_HANDOFF = re.compile(r"human|agent|person|escalat|representative")
+_MAX = 180
+
+
+def _roots(name: str, entity: str) -> list[str]:
+    """The words a sentence must carry to be about an action named `name` ("close_account" ->
+    ["clos"]; "update_card_spending_limit" on cards -> ["spending", "limit"]): its verb, or what
+    a generic verb changes, each without a final "e" so "closed" and "closure" match "close"."""
+    words = [w for w in name.lower().split("_") if w]
+    if not words:
+        return []
+    if words[0] not in _GENERIC:
+        picked = words[:1]
+    else:
+        picked = [w for w in words[1:] if w != entity and len(w) >= 4] or words[1:]
+    return [w[:-1] if w.endswith("e") and len(w) > 4 else w for w in picked]
+
+
+def voice(sentence: str) -> str | None:
+    """The sentence as the agent says it to the customer, or None when it cannot be said as a
+    plain statement (an instruction, a rule, markup, a note to staff)."""
+    text = _PAREN.sub("", _MARKUP.sub("", sentence)).strip().rstrip(":;,")
+    if len(text.split()) < 6 or len(text) > _MAX or _NOISE.search(text) or _IMPERATIVE.match(text):
+        return None
+    if m := _LABEL.match(text):  # "Early closure fee: $100 if closed within 90 days"
+        label, rest = m.group(1).strip(), m.group(2).strip()
+        if not re.match(r"[$\d]", rest) or ":" in rest:
+            return None
+        text = f"The {label[:1].lower() + label[1:]} is {rest}"
+    text = _CUSTOMER.sub("you", text)
+    text = re.sub(r"\byou (is|was|has|does)\b", lambda m: f"you {_YOU_VERB[m.group(1)]}", text)
+    text = re.sub(r"\byou ([a-z]+[^s])s\b", r"you \1", text)  # "you receives" -> "you receive"
+    if _RULE.search(text):
+        return None
+    text = re.sub(r"\b([Ww])e will\b", r"\1e'll", text)
+    text = _WE_VERB.sub(lambda m: f"{m.group(1)}{m.group(2)}e'll {m.group(3) or ''}{m.group(4)}", text)
+    text = text[:1].upper() + text[1:]
+    return smooth(text if text.endswith((".", "!")) else text + ".")
+
+
+class Guidance:
+    """The outcome sentences of a domain's text, found once, handed out per workflow and request."""
+
+    def __init__(self, compiled: CompiledDomain) -> None:
+        domain = compiled.domain
+        texts = [p.text for p in domain.policy] + [s.text for s in domain.provenance.spans if s.text]
+        texts += [t.span.text for t in domain.tools if t.span is not None and t.span.text]
+        seen: dict[str, tuple[str, set[str]]] = {}  # sentence -> (as said, its words)
+        for text in texts:
+            for raw in _SENTENCES.split(text):
+                raw = " ".join(raw.split())
+                if raw.lower() in seen or not _OUTCOME.search(raw) or not re.match(r"[A-Z].*[.!]$", raw):
+                    continue
+                said = voice(raw)
+                if said is not None:
+                    seen[raw.lower()] = (said, set(re.findall(r"[a-z]+", raw.lower())))
+        self._sentences = list(seen.values())
+
+    def about(self, workflow: Workflow, write: str, entity: str, values: dict[str, Any]) -> list[str]:
+        """The sentences about this workflow's write (none for a hand-off to a person): each carries
+        the write's verb (or what a generic verb changes), and a sentence for one case only ("For
+        fraud we'll also ...") is kept when the request's values name that case."""
+        if not write or _HANDOFF.search(write):
+            return []
+        roots = _roots(write, entity)
+        said = " ".join(str(v).lower() for v in values.values() if isinstance(v, (str, int, float)))
+        out = []
+        for sentence, words in self._sentences:
+            if not roots or not all(any(w.startswith(r) for w in words) for r in roots):
+                continue
+            if (m := _CONDITION.match(sentence)) and m.group(1).lower() not in said:
+                continue
+            out.append(sentence)
+        return out

@@ -1,0 +1,72 @@
+"""The service's own sentences about a change (timing, fees, next steps) in the agent's voice."""
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from gem_env.agents import speech as S
+from gem_env.agents.guidance import Guidance, voice
+from gem_env.tools import compile_domain, parse_domain
+from test_language import BASE, P, tool
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("We give you a dispute number (for example `DSP-77031`) and reply within 10 business days.",
+     "We'll give you a dispute number and reply within 10 business days."),
+    ("The status changes to cancelled at once and we refund the full total to the original payment.",
+     "The status changes to cancelled at once and we'll refund the full total to the original payment."),
+    ("**Early closure fee**: $100 if closed within 90 days", "The early closure fee is $100 if closed within 90 days."),
+    ("The customer receives a confirmation email within 2 business days.",
+     "You receive a confirmation email within 2 business days."),
+])
+def test_a_sentence_is_said_in_the_agents_voice_with_nothing_added(text: str, said: str) -> None:
+    assert voice(text) == said
+
+
+@pytest.mark.parametrize("text", [
+    "Submit the transfer and monitor status until completion within 2 business days.",  # an instruction
+    "Pending transactions cannot be disputed; wait until they post.",  # a rule: the refusals' business
+    "If the annual fee posted recently, advise that a full refund may be available.",  # a note to staff
+    "Use the get_pending_orders tool to check within 3 days.",  # tool names
+    "Fees apply.",  # too short to say anything
+])
+def test_instructions_rules_and_fragments_are_not_said(text: str) -> None:
+    assert voice(text) is None
+
+
+DOMAIN = {**BASE, "tools": [
+    tool("get_order", [{"find": "orders", "as": "o", "where": {"order_id": "order_id"}}, {"return": "o"}],
+         [P("order_id")], "read"),
+    tool("cancel_order", [{"find": "orders", "as": "o", "where": {"order_id": "order_id"}},
+                          {"update": "orders", "row": "o", "set": {"status": "'cancelled'"}},
+                          {"return": {"order_id": "o.order_id", "status": "'cancelled'"}}],
+         [P("order_id"), P("reason")]),
+], "workflows": [{
+    "name": "cancel_order", "goal": "cancel my order {order_id} because of {reason}",
+    "anchor": {"table": "orders"}, "knows": {"order_id": "row.order_id", "reason": "'fraud'"},
+    "steps": [{"tool": "cancel_order", "args": {"order_id": {"user": "order_id"}, "reason": {"user": "reason"}}}]}],
+    "policy": [{"id": "P1", "text": "Once cancelled, we refund the order within 5 business days."},
+               {"id": "P2", "text": "For fraud we also close the card and send you a new one within 3 days."},
+               {"id": "P3", "text": "Deliveries usually arrive within 4 business days."}]}
+
+
+def test_a_workflow_gets_the_sentences_about_its_own_change_and_its_own_case() -> None:
+    compiled = compile_domain(parse_domain(DOMAIN))
+    workflow = compiled.domain.workflows[0]
+    guide = Guidance(compiled)
+    said = guide.about(workflow, "cancel_order", "order", {"reason": "lost"})
+    assert said == ["Once cancelled, we'll refund the order within 5 business days."]  # not deliveries, not fraud
+    assert len(guide.about(workflow, "cancel_order", "order", {"reason": "fraud"})) == 1  # P2 is about closing
+    assert guide.about(workflow, "transfer_to_human_agent", "order", {}) == []
+
+
+def test_fees_are_said_before_the_change_and_next_steps_after() -> None:
+    fee, later = "The cancellation fee is $10.", "We'll email you within 2 days."
+    for seed in range(20):
+        rng = random.Random(seed)
+        asked = S.confirm(rng, "cancel your order", {"order_id": "ORD-1"}, re.compile("pin"), [], [fee, later])
+        done = S.report(random.Random(seed), True, "cancel your order", [], "", [fee, later])
+        assert "$10" in asked and "email you" not in asked
+        assert "email you" in done and "$10" not in done
