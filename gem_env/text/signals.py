@@ -8,9 +8,12 @@ What separated the filter's mistakes on the hand-labelled samples (bench/data/fi
   Cards > Virtual", "click the [Send Link] button", "call get_user_details" — an imperative verb
   aimed at a named control, a navigation path, a tool call;
 - a run of shell lines is a procedure; one example line under "- List all keys:" is a cheat sheet;
-- fee and rate pages are dense in amounts, percentages and "Available: Yes" facts;
+- a title or heading that names a task ("How do I stop a recurring payment?", "Setting up bill
+  pay") heads a procedure; fee and rate pages are dense in amounts and percentages;
 - hands-on articles name food, fabric, plants, bodies and animals, and their steps are paragraphs;
-- game walkthroughs name the game's world (level, battle, character), which is a machine too.
+- game walkthroughs name the game (Pokémon, Wii, a video game, battles, quests): a machine too.
+
+Which of these counts weighs how much is learned (bench/train_filter.py), not set here.
 
 Every count is over the cached `layout` and `tokens` passes, so it stays cheap.
 """
