@@ -5,8 +5,8 @@
 Data: bench/data/filter_labels.jsonl (v1, 200 documents) and filter_labels_v2.jsonl (v2, 120), all
 of both — never v3, which bench/filter_quality.py scores once as the held-out sample. v1 was
 labelled under a narrower criterion ("a procedure a tool-using assistant could carry out");
-`V1_UNDER_PUBLISHED_CRITERION` lists the three v1 documents whose label differs under the
-published one that v2 and v3 use, with the reason.
+`V1_UNDER_PUBLISHED_CRITERION` lists the v1 documents whose label differs under the published
+one that v2, v3 and v4 use, with the reason.
 
 Model: L2-regularised logistic regression over `gem_env.stages.filter.FEATURES` (every input in
 [0, 1]), fitted by Newton's method in plain Python — deterministic, no dependency. The L2
@@ -44,6 +44,16 @@ V1_UNDER_PUBLISHED_CRITERION = {
                                                      "(v1 excluded games)"),
     "openpi:Get-a-Prize-from-Wendell-(Animal-Crossing-City-Folk-for-Wii)": (
         True, "a video-game walkthrough operates the game (v1 excluded games)"),
+    # v1 counted "troubleshooting that ends in actions on the service"; under the published
+    # criterion as v3 and v4 read it, a list of independent causes and quick fixes is not one
+    # multi-step operation (v3's near-twin doc_everyone_pay_qr_transfers_005 is labelled so).
+    "tau2-banking-kb:doc_everyone_pay_qr_transfers_006": (
+        False, "causes of a failed QR transfer and independent fixes (lower the amount, wait for "
+               "the cap, keep the app open), not one operation"),
+    "tau2-banking-kb:doc_everyone_pay_user_blocking_003": (
+        False, "a security FAQ; its last answer lists three independent remedies"),
+    "tau2-banking-kb:doc_everyone_pay_split-the-bill_006": (
+        False, "reasons a member has not paid, things to look at, and alternative next steps"),
 }
 
 
@@ -53,7 +63,8 @@ def training_rows() -> list[dict]:
     for r in fq.load_labels(fq.LABELS):
         relevant = V1_UNDER_PUBLISHED_CRITERION.get(r["id"], (r["relevant"], ""))[0]
         rows.append({"id": r["id"], "file": r["file"], "relevant": relevant})
-    rows += [{"id": r["id"], "file": r["file"], "relevant": r["relevant"]} for r in fq.load_labels(fq.LABELS_V2)]
+    for path in (fq.LABELS_V2, fq.LABELS_V3):
+        rows += [{"id": r["id"], "file": r["file"], "relevant": r["relevant"]} for r in fq.load_labels(path)]
     return rows
 
 

@@ -11,7 +11,15 @@ What separated the filter's mistakes on the hand-labelled samples (bench/data/fi
 - a title or heading that names a task ("How do I stop a recurring payment?", "Setting up bill
   pay") heads a procedure; fee and rate pages are dense in amounts and percentages;
 - hands-on articles name food, fabric, plants, bodies and animals, and their steps are paragraphs;
-- game walkthroughs name the game (Pokémon, Wii, a video game, battles, quests): a machine too.
+- game walkthroughs name the game (Pokémon, Wii, a video game, battles, quests): a machine too;
+- an agent policy directs the agent about the user ("you have to authenticate the user", "you
+  should transfer the user to a human agent") in long bullets that would otherwise read as an
+  article's paragraphs;
+- a setup in the shell chains its commands: a later line reuses a path or file an earlier one
+  named ("mount /dev/sdb1 /mnt/foo", "cd /mnt/foo", "umount /dev/sdb1"), where a list of
+  independent example commands does not;
+- an information page's list items are statements ("The bonus is additive"), a procedure's are
+  instructions.
 
 Which of these counts weighs how much is learned (bench/train_filter.py), not set here.
 
@@ -71,6 +79,14 @@ _MONEY = re.compile(r"\$\s?\d|\d(?:\.\d+)?\s?%|\b\d+(?:\.\d+)?\s?(?:percent|doll
 _HOW_DO_I = re.compile(r"^(?:how\s+(?:do|can|should)\s+(?:i|we|you)\b|how\s+to\b)", re.I)
 #: Verb kinds that change or move something; reading, advising and hands-on verbs are left out.
 _TASK_KINDS = frozenset({"create", "update", "delete", "transfer", "verify", "navigate"})
+#: An instruction to an agent (the reader) in a sentence that names the user it serves.
+_DIRECTIVE = re.compile(r"\b(?:you|agents?|the assistant)\s+(?:should|must|have to|need to|can|"
+                        r"may|are (?:not )?allowed to|will need to)\b", re.I)
+_SERVED = re.compile(r"\bthe (?:user|customer|caller|client)s?\b(?!-)", re.I)
+_SENTENCE = re.compile(r"[^.!?\n]+")
+#: A command line's prompt or quoting, stripped before its words are read.
+_PROMPT = re.compile(r"^\s*(?:[$#]\s*|`)")
+_SUBCOMMAND = re.compile(r"\s*(?:;|&&|\|\|?)\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +105,10 @@ class MachineSignals:
     physical_nouns: int
     money: int           # amounts and percentages
     step_words: int      # mean words per step of the main procedure
+    agent_directives: int  # sentences instructing an agent about the user it serves
+    chained_commands: int  # command lines reusing a path or file an earlier command line named
+    statement_items: int   # list items that state something rather than instruct
+    list_items: int        # all list items
 
 
 def machine_signals(text: str) -> MachineSignals:
@@ -114,6 +134,10 @@ def machine_signals(text: str) -> MachineSignals:
         physical_nouns=vocabulary.get("physical", 0),
         money=len(_MONEY.findall(text)),
         step_words=round(sum(len(s.text.split()) for s in steps) / len(steps)) if steps else 0,
+        agent_directives=sum(1 for s in _SENTENCE.findall(text) if _DIRECTIVE.search(s) and _SERVED.search(s)),
+        chained_commands=_chained_commands(text),
+        statement_items=sum(1 for i in lay.items if not i.verb),
+        list_items=len(lay.items),
     )
 
 
@@ -160,6 +184,26 @@ def _words(s: str) -> list[str]:
 def _tool_names(text: str) -> set[str]:
     """snake_case names that open with an action verb: tool calls ("get_user_details")."""
     return {m.group(0) for m in _SNAKE_NAME.finditer(text) if verb_lemma(m.group(1))}
+
+
+def _chained_commands(text: str) -> int:
+    """Command lines (or `;`/`&&`/pipe parts of one) reusing a path or file name that an earlier
+    command named: "mount -o loop disk.img old" ... "umount disk.img". Only arguments with a `/`
+    or a `.` count (not subcommands such as `git lfs`), and never tldr's `{{placeholders}}`."""
+    seen: set[str] = set()
+    chained = 0
+    for line in text.splitlines():
+        if not _CODE_LINE.match(line):
+            continue
+        for part in _SUBCOMMAND.split(_PROMPT.sub("", line).strip("` ")):
+            words = part.split()
+            if words[:1] == ["sudo"]:
+                words = words[1:]
+            args = {w.strip("\"'") for w in words[1:] if not w.startswith("-") and "{{" not in w
+                    and ("/" in w or "." in w.strip(".")) and len(w) > 2}
+            chained += bool(args & seen)
+            seen |= args
+    return chained
 
 
 def _command_runs(text: str) -> int:
