@@ -134,7 +134,7 @@ def machine_signals(text: str) -> MachineSignals:
         physical_nouns=vocabulary.get("physical", 0),
         money=len(_MONEY.findall(text)),
         step_words=round(sum(len(s.text.split()) for s in steps) / len(steps)) if steps else 0,
-        agent_directives=sum(1 for s in _SENTENCE.findall(text) if _DIRECTIVE.search(s) and _SERVED.search(s)),
+        agent_directives=_agent_directives(text),
         chained_commands=_chained_commands(text),
         statement_items=sum(1 for i in lay.items if not i.verb),
         list_items=len(lay.items),
@@ -184,6 +184,13 @@ def _words(s: str) -> list[str]:
 def _tool_names(text: str) -> set[str]:
     """snake_case names that open with an action verb: tool calls ("get_user_details")."""
     return {m.group(0) for m in _SNAKE_NAME.finditer(text) if verb_lemma(m.group(1))}
+
+
+def _agent_directives(text: str) -> int:
+    """Sentences instructing an agent (`_DIRECTIVE`) that name the user it serves (`_SERVED`)."""
+    if not _DIRECTIVE.search(text):  # most texts: one scan, no sentence split
+        return 0
+    return sum(1 for s in _SENTENCE.findall(text) if _DIRECTIVE.search(s) and _SERVED.search(s))
 
 
 def _chained_commands(text: str) -> int:
