@@ -164,6 +164,7 @@ class _Turn:
     calls_made: int
     before: list[tuple[str, dict[str, Any], Any]] = field(default_factory=list)  # reads still true
     earlier: set[str] = field(default_factory=set)  # tools called before the open request
+    own: set[str] = field(default_factory=set)  # keys the user gave in the open request (others carry over)
 
     @property
     def user_text(self) -> str:
@@ -241,6 +242,7 @@ class WorkflowAgent:
         segment = messages[start:]
         request = next((m.get("content") or "" for m in segment if m.get("role") == "user"), "")
         known: dict[str, str] = {}
+        own: set[str] = set()  # keys the user gave in the open request
         previous = ""
         for i, m in spoken:
             if m["role"] == "assistant":
@@ -251,6 +253,7 @@ class WorkflowAgent:
             facts = read_facts(m["content"], self._names, asked, self._booleans)
             # who the user is carries over between requests; which record a request is about does not
             known.update({k: v for k, v in facts.items() if i >= start or not (k == "id" or k.endswith("_id"))})
+            own.update(facts if i >= start else ())
         seed = hashlib.sha256(f"{messages[1].get('content') if len(messages) > 1 else ''}\x00{len(messages)}"
                               .encode()).hexdigest()
         said = [m.get("content") or "" for m in segment if m.get("role") == "assistant" and not m.get("tool_calls")]
@@ -258,14 +261,15 @@ class WorkflowAgent:
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
-                     reads_since_write(messages[:start], self.compiled), earlier)
+                     reads_since_write(messages[:start], self.compiled), earlier, own)
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
 
     def _follow(self, plan: _Plan, turn: _Turn) -> dict[str, Any]:
         known = self.typed(plan.key_types, {k: v for k, v in turn.known.items() if k in plan.workflow.knows})
-        known.update(self._reasons(plan, known, turn.user_text))
+        # a reason given in this request's words wins over one carried over from an earlier request
+        known.update(self._reasons(plan, {k: v for k, v in known.items() if k in turn.own}, turn.user_text))
         said = goal_values(plan.workflow.goal, turn.request, known)  # what the opening already asked for
         known.update(self.typed(plan.key_types, {k: v for k, v in said.items() if k in plan.workflow.knows}))
         results = _tool_results(turn.segment)
