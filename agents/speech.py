@@ -98,6 +98,9 @@ _VERBS = frozenset(
     "unlock update upgrade".split())
 
 
+_UNSAID = re.compile(r"\s+(?:(?:to|as|for|from|on|at|by|with|because of|due to)\s+\{(?P<key>\w+)\}|\{(?P<id>\w+_id|id)\})")
+
+
 def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     """What a workflow does, as the assistant says it: the goal's request sentence in the second
     person with the values the user gave ("move $800 from your savings account ending in 6013 ..."),
@@ -107,6 +110,9 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]
     ask = next((x for x in sentences if x.split(" ")[0].lower() in _VERBS), "")
     ask = re.split(r":\s", ask)[0].strip().rstrip(".:")  # "...: add details" ends it; "17:05" does not
+    # what the user has not said yet is left out with its preposition ("... to {new_limit}"), or,
+    # for a record's number, on its own
+    ask = _UNSAID.sub(lambda m: m.group(0) if (m.group("key") or m.group("id")) in known else "", ask)
     if ask and all(m in known for m in re.findall(r"\{(\w+)\}", ask)):
         ask = re.sub(r"\{(\w+)\}", lambda m: when_words(spoken(m.group(1), known[m.group(1)])), ask)
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
@@ -209,7 +215,7 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
             before.append(text)
         elif _LAST_DIGITS.search(low):
             digits.append(f"ending in {text}")
-        elif re.search(r"_(?:on|at|date)$", low) and text != render(v):
+        elif re.search(r"_(?:on|at|date)$", low) and when_words(text) != render(v):
             dates.append(f"{words(k).replace(' at', ' on').replace(' date', ' on')} {when_words(text)}")
         elif is_count(k, v):
             extra.append(counted(k, v))
@@ -263,6 +269,8 @@ _WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "Th
 _WHEN_SINCE = ["{N} {v}.", "The record shows {n} {v}.", "On file: {n} {v}."]
 _BY = ["{N} by: {v}.", "{N} by {v}.", "The {n} is due by {v}.", "The {n} should come by {v}."]
 _BY_VERB = ["It {n} by {v}.", "{N} by: {v}.", "It should {base} by {v}.", "Expect it to {base} by {v}."]
+_IT_DOES = ["It {n} {v}.", "The record says it {n} {v}.", "According to the record, it {n} {v}.",
+            "I can see it {n} {v}."]
 _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "It's {c} in total.", "I can see {c}."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.",
@@ -298,6 +306,9 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
         if head.endswith("s") and " " not in head and not head.endswith("ss"):  # "arrives_by": a verb
             return pick(rng, _BY_VERB, n=head, base=head[:-1], v=v)
         return pick(rng, _BY, n=head, v=v)
+    head = low.split("_")[0]
+    if re.search(r"_(?:on|at|by)$", low) and head.endswith("s") and not head.endswith("ss") and "_" in low:
+        return pick(rng, _IT_DOES, n=n, v=v)  # "starts_at": "It starts at ..."
     if re.search(r"_(?:on|at|since)$", low) and v != render(value):  # a date field named for its event
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=n.replace(" at", " on"), v=v)
     if low.endswith(("status", "state")):

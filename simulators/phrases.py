@@ -96,7 +96,8 @@ _VERBS = frozenset(
     "enable disable extend file find fix freeze get join know learn link make move open order pay raise reactivate receive "
     "redeem refill register remove renew rent replace report request reschedule reset return schedule see send "
     "set setup sign sort pass start stop submit switch transfer turn unfreeze unlock update upgrade upload use verify "
-    "view withdraw".split())
+    "view withdraw place suspend activate deactivate exchange track pause resume claim reserve block unblock "
+    "increase decrease lower waive deposit enroll subscribe unsubscribe top split".split())
 
 
 def said_value(key: str, value: Any) -> str:
