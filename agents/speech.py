@@ -14,7 +14,7 @@ from . import banks as B
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
 __all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "WELCOME", "action", "ask", "asked_for",
-           "confirm", "declined", "describe", "details", "fact", "looked", "past", "pick", "reason_text", "record_note",
+           "confirm", "declined", "describe", "details", "fact", "facts_told", "looked", "past", "pick", "reason_text", "record_note",
            "refuse", "report", "singular", "which", "words"]
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
@@ -341,12 +341,25 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
         opener = pick(rng, B.DONE_SAID, past=past(what))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND)
-    told = [fact(rng, k, v, after_write=wrote) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))]
+    told = facts_told(rng, [(k, v) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))],
+                      after_write=wrote)
     said = " ".join([opener, *told])
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
     after = guide(rng, [g for g in guidance or [] if not _COSTS.search(g)]) if wrote else ""
     return " ".join(p for p in (opener, *told, note, after, pick(rng, CLOSE)) if p)
+
+
+def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool) -> list[str]:
+    """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
+    worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.")."""
+    plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
+             and not is_count(k, v) and not re.search(r"_(?:on|at|by|since)$", k)]
+    if len(facts) == 2 and len(plain) == 2 and rng.random() < 0.5:
+        (a, va), (b, vb) = plain
+        return [pick(rng, B.TWO_FACTS_AFTER if after_write else B.TWO_FACTS, a=words(a), b=words(b),
+                     va=spoken(a, va), vb=spoken(b, vb))]
+    return [fact(rng, k, v, after_write=after_write) for k, v in facts]
 
 
 def _says(text: str, value: str) -> bool:

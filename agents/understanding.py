@@ -84,7 +84,7 @@ def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
     sentence = re.split(r"(?<=[.!?])\s+", re.sub(r"\s*\([^)]*\)", "", goal).strip())[0].rstrip(".!?")
     sentence = re.sub(r"\s*\{(?:\w+_id|id)\}", "", sentence)
     slots = _GOAL_SLOT.findall(sentence)
-    if not slots or any(k in known for k in slots) or len(slots) > 2:
+    if not slots or any(k in known for k in slots) or len(slots) > 3:
         return {}
     parts = []
     for token in re.findall(r"\{\w+\}|[^\s{}]+", sentence):

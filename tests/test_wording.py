@@ -201,3 +201,11 @@ def test_smooth_keeps_a_reason_that_is_more_than_a_participle() -> None:
     assert S.action("Book the slot that starts at {t}: bring your card", "book_slot", {"t": "2025-03-02T17:05:00"}) \
         == "book the slot that starts at March 2, 2025 at 5:05 pm"
     assert S.action("x", "transfer_to_human_agent") == "transfer you to a human agent"
+
+
+def test_a_description_in_the_opening_is_read_as_the_fact_it_states() -> None:
+    names = [("from last4", "from_last4"), ("order status", "order_status")]
+    for template in P.DESCRIBE:
+        text = "I'd like to move $800 from my checking account. " + template.format(name="from last4", v="5305") + \
+            " Thanks."
+        assert read_facts(text, names, []) == {"from_last4": "5305"}, template
