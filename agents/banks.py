@@ -99,7 +99,7 @@ GUIDE_LEAD = ["", "", "", "Just so you know,", "Good to know:", "For what it's w
               "One thing to keep in mind:", "Also,"]
 # a yes/no setting is asked as one, so a "yes" or "no, leave it off" answers it
 ASK_ON_OFF = ["Should {x} be on or off?", "Do you want {x} on or off?", "Would you like {x} switched on, or off?",
-              "Shall I set {x} to on, or to off?", "Is {x} meant to be on or off?"]
+              "Would you like {x} on, or off?", "Is {x} meant to be on or off?"]
 # said after the question: why the assistant needs what it asked for
 WHY_PERSONAL = ["", "", "That's how I find your records.", "I'll use it to pull up your profile.",
                 "It lets me find you in our system.", "I use that to look up your details.",

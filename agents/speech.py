@@ -243,6 +243,8 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
             ids.append(f"{words(name[:-3]) if name.endswith('_id') else 'record'} {text}")
         elif is_count(name, value):
             others.append(counted(name, value))
+        elif _NOTE.search(name):  # free text the user gave: what a colleague will read
+            others.append(f'a note saying "{text}"')
         else:
             others.append(f"the {words(name)} set to {text}" if isinstance(value, (int, float)) else
                           f'the {words(name)} "{text}"')
@@ -251,6 +253,9 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
     head = f"This is for {_join(ids)}" if ids else "That's with"
     tail = (", with " if ids else " ") + _join(others) if others else ""
     return smooth(f"{head}{tail}.")
+
+
+_NOTE = re.compile(r"summary|note|comment|message|description|details")
 
 
 def _join(items: list[str]) -> str:
