@@ -58,7 +58,7 @@ BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. 
 # a record described by what only it has (an opening key that is not an id): each starts "It"/"I"/"The"
 # so the assistant reads where the value before it ends, and keeps "<name> is <value>" so it reads the fact
 DESCRIBE = ["It's the one whose {name} is {v}.", "I mean the one where the {name} is {v}.",
-            "It's the one where the {name} is {v}.", "On that one, the {name} is {v}.",
+            "It's the one where the {name} is {v}.", "The one I mean: the {name} is {v}.",
             "I mean the one whose {name} is {v}."]
 # each starts "My"/"The" so the assistant reads where the value before it ends
 VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The {name}'s {v}.", "My {name}: {v}."]

@@ -204,8 +204,8 @@ def test_smooth_keeps_a_reason_that_is_more_than_a_participle() -> None:
 
 
 def test_a_description_in_the_opening_is_read_as_the_fact_it_states() -> None:
-    names = [("from last4", "from_last4"), ("order status", "order_status")]
+    names = [("from last4", "from_last4"), ("card id", "card_id")]
     for template in P.DESCRIBE:
-        text = "I'd like to move $800 from my checking account. " + template.format(name="from last4", v="5305") + \
-            " Thanks."
-        assert read_facts(text, names, []) == {"from_last4": "5305"}, template
+        text = "I'd like to move $800 from my checking account. My card id is CRD-1. " + \
+            template.format(name="from last4", v="5305") + " Thanks."
+        assert read_facts(text, names, []) == {"card_id": "CRD-1", "from_last4": "5305"}, template
