@@ -38,16 +38,18 @@ def record_lists(value: Any) -> list[list[dict[str, Any]]]:
 
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\(\)")
 
 
 def distinguishing(record: dict[str, Any], records: list[dict[str, Any]], key: str) -> list[tuple[str, str]]:
     """(field, value) of `record`'s own words that no other record of `records` shares: what a
-    person can name it by ("the one ending 4411", "my credit card"). Ids and dates are left out."""
+    person can name it by ("the one ending 4411", "my credit card"). Ids, dates and code are left out."""
     out = []
     for field, value in record.items():
         if field == key or field == "id" or field.endswith("_id") or not isinstance(value, str):
             continue
-        if len(value.strip()) < 2 or _ISO.match(value) or len(value) > 40:
+        # a value written as code ("check_status_bar()") is not how a person names a record
+        if len(value.strip()) < 2 or _ISO.match(value) or len(value) > 40 or _CODE.search(value):
             continue
         if sum(str(r.get(field)).lower() == value.lower() for r in records) == 1:
             out.append((field, value))

@@ -83,6 +83,28 @@ def finder_tools(compiled: CompiledDomain) -> list[Finder]:
     return out
 
 
+def auth_finder(compiled: CompiledDomain) -> Finder | None:
+    """The read a support agent starts a session with, to know who it is talking to (find the
+    customer by their email): the domain's first finder, or None."""
+    found = finder_tools(compiled)
+    return found[0] if found else None
+
+
+def reaches(compiled: CompiledDomain, table: str, target: str) -> bool:
+    """Whether rows of `table` belong to a row of `target` by a chain of foreign keys (a card to
+    its account to its customer), or are `target` rows themselves."""
+    seen, todo = set(), [table]
+    while todo:
+        name = todo.pop()
+        if name == target:
+            return True
+        if name in seen or name not in compiled.tables:
+            continue
+        seen.add(name)
+        todo += [f.foreign_key.split(".", 1)[0] for f in compiled.tables[name].entity.fields if f.foreign_key]
+    return False
+
+
 def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
     """A question about a record: a cue, the record's noun and at least one of its field names."""
     cue = _CUE.search(text)
@@ -94,16 +116,33 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
     for plan in plans:
         if not re.search(rf"\b{re.escape(plan.noun)}", low):
             continue
-        asks = [f for f in plan.fields if f != plan.param and re.search(rf"\b{re.escape(S.words(f).lower())}\b", low)]
+        asks = _named_fields([f for f in plan.fields if f != plan.param], low)
         if asks and (best is None or len(asks) > len(best.asks)):
             best = Lookup(plan, asks)
     return best
+
+
+def _named_fields(fields: list[str], text: str) -> list[str]:
+    """The fields a question names, in the record's order: longest names first, each taking its
+    words out of the text, so "room type" names the room type and not also the room."""
+    named: set[str] = set()
+    for f in sorted(fields, key=lambda f: -len(S.words(f))):
+        pattern = rf"\b{re.escape(S.words(f).lower())}\b"
+        if re.search(pattern, text):
+            named.add(f)
+            text = re.sub(pattern, " ", text)
+    return [f for f in fields if f in named]
 
 
 def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     """The answer to a question about a record: ask for its key, read it, tell the facts asked."""
     plan = lk.plan
     results = _tool_results(turn.segment)
+    auth = agent.authentication(plan.table, turn)  # who the customer is, first
+    if isinstance(auth, str):
+        return agent._ask([auth], turn)
+    if auth is not None and not results:
+        return _call(auth[0], auth[1], turn)
     if plan.param not in turn.known:  # a read by who the user is may give the record's id
         finder = next((f for f in agent._finders if f.param in turn.known), None)
         if finder is None:

@@ -26,7 +26,7 @@ from . import speech as S
 from .guidance import Guidance
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .ids import id_by_description, id_from_results, record_lists
-from .lookup import finder_tools, lookup_plans, lookup_reply, recognise_lookup
+from .lookup import auth_finder, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_write, records
 from .understanding import (NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts, read_facts,
                             reason_given)
@@ -103,6 +103,13 @@ def _pure_read(tool: Any, compiled: CompiledDomain) -> tuple[str, str, str] | No
         else None
 
 
+def _effect(name: str, tool: Any) -> str:
+    """A tool's effect as JSON: two tools with the same effect and arguments reply the same."""
+    if tool.spec.effect is None:
+        return name
+    return json.dumps([st.model_dump(by_alias=True) for st in tool.spec.effect], sort_keys=True, default=str)
+
+
 def _plan(wf: Workflow, compiled: CompiledDomain) -> _Plan:
     keys = set(wf.knows)
     types: dict[str, str | None] = {k: None for k in wf.knows}
@@ -124,9 +131,7 @@ def _plan(wf: Workflow, compiled: CompiledDomain) -> _Plan:
             else:
                 args[name] = ("const", b.const)
         when = compile_expr(s.when) if s.when else None
-        effect = json.dumps([st.model_dump(by_alias=True) for st in tool.spec.effect or []], sort_keys=True,
-                            default=str) if tool.spec.effect is not None else s.tool
-        steps.append(_Step(s.tool, tool.writes, args, when, s.as_, list(dict.fromkeys(needs)), effect,
+        steps.append(_Step(s.tool, tool.writes, args, when, s.as_, list(dict.fromkeys(needs)), _effect(s.tool, tool),
                            _pure_read(tool, compiled), True))
     read_later: set[str] = set()
     for src in wf.tells.values():
@@ -157,6 +162,7 @@ class _Turn:
     last: dict[str, Any]
     calls_made: int
     before: list[tuple[str, dict[str, Any], Any]] = field(default_factory=list)  # reads still true
+    earlier: set[str] = field(default_factory=set)  # tools called before the open request
 
     @property
     def user_text(self) -> str:
@@ -177,6 +183,8 @@ class WorkflowAgent:
         self._plans = [_plan(wf, compiled) for wf in compiled.domain.workflows]
         self._lookups = lookup_plans(compiled)
         self._finders = finder_tools(compiled)
+        self._auth = auth_finder(compiled)
+        self._effects = {name: _effect(name, tool) for name, tool in compiled.tools.items()}
         self._rt = NoDatabase()
         self._keys = {name: t.pk for name, t in compiled.tables.items()}
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
@@ -243,8 +251,10 @@ class WorkflowAgent:
                               .encode()).hexdigest()
         said = [m.get("content") or "" for m in segment if m.get("role") == "assistant" and not m.get("tool_calls")]
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
+        earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
+                   for c in m.get("tool_calls") or []}
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
-                     reads_since_write(messages[:start], self.compiled))
+                     reads_since_write(messages[:start], self.compiled), earlier)
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
@@ -256,13 +266,22 @@ class WorkflowAgent:
         env: dict[str, Any] = {**self._clock, **known}
         done, wrote, called = 0, False, []
         confirmed = _confirmation(turn.segment)
+        authed: list[tuple[str, dict[str, Any], Any]] = []  # who the customer is: for reuse only, not ids
+        auth = self.authentication(plan.workflow.anchor.table, turn)
+        if isinstance(auth, str):
+            return self._ask([auth], turn)
+        if auth is not None:
+            if not results:
+                return _call(auth[0], auth[1], turn)
+            authed.append((self._effects[auth[0]], auth[1], results[0][1]))
+            done = 1
         first = self._record_first(plan, known)
         if first is not None:  # look the record up before changing it: it shows what the rules need
-            if not results:
+            if done >= len(results):
                 return _call(first[0], first[1], turn)
-            if results[0][0] == first[0]:
-                called.append(("", first[1], results[0][1]))
-                done = 1
+            if results[done][0] == first[0]:
+                called.append(("", first[1], results[done][1]))
+                done += 1
         for step in plan.steps:
             if step.when is not None and not (step.when.names & set(plan.workflow.knows) - set(known)):
                 if not step.when(env, self._rt):
@@ -291,6 +310,10 @@ class WorkflowAgent:
                     for name, (kind, v) in step.args.items()}
             args = _as_codes(args, self.compiled.tools[step.tool].spec)
             same = next((r for e, a, r in called if not step.writes and e == step.effect and a == args), None)
+            if same is None and not step.writes:  # or the customer found at the start
+                same = next((r for e, a, r in authed if e == step.effect and a == args), None)
+                if same is not None:
+                    called.append((step.effect, args, same))
             if same is None and not step.writes:  # or what an earlier request read, unchanged since
                 same = next((r for t, a, r in reversed(turn.before) if t == step.tool and a == args), None)
                 if same is not None:
@@ -324,6 +347,17 @@ class WorkflowAgent:
                                       records([r for _, r in results]), self._guide(plan, main, {**known, **args})))
             return _call(step.tool, args, turn)
         return self._report(plan, env, wrote, turn)
+
+    def authentication(self, table: str, turn: _Turn) -> tuple[str, dict[str, Any]] | str | None:
+        """(finder, arguments) to find who the customer is before the first request about a record
+        of theirs (a support chat starts so), the key to ask for first when they have not given it,
+        or None (done already, or the record is nobody's)."""
+        f = self._auth
+        if f is None or f.tool in turn.earlier or not reaches(self.compiled, table, f.table):
+            return None
+        if f.param not in turn.known:
+            return f.param
+        return f.tool, {f.param: turn.known[f.param]}
 
     def _opening_values(self, plan: _Plan, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
         """What the user already said that the request needs, so it is not asked again: a choice

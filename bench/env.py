@@ -6,6 +6,10 @@ reset < 1 ms, < 1 MiB per live environment with 1,000 environments open. The tas
 `tool_steps_per_s_cpu` is what a trainer's step costs (env.step with tool calls, its CPU alone);
 `agent_reply_us_cpu` is the scripted agent that drives the episodes here, which a trainer's policy
 replaces. Issue 12 asks >= 37.5k tool steps/s.
+`replayed`: the same episodes stepped again with the actions recorded the first time (same seeds,
+so the same user replies), no agent in between: the env's own step, back to back. Between the
+agent's steps above, the agent's ~1 ms of Python leaves the CPU caches cold for the next tool call;
+here they are warm, as in a trainer that batches env steps.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 EPISODES = 600
@@ -57,6 +62,7 @@ def speed(run: Path) -> dict:
     wall: dict[str, list[int]] = {"tool": [], "user": [], "env": []}
     cpu: dict[str, list[int]] = {"tool": [], "user": [], "env": []}
     agent_ns, agent_cpu, agent_replies, rewards = 0, 0, 0, []
+    recorded: list[list[dict]] = []
     for i in range(EPISODES):
         task = tasks[i % len(tasks)]
         t0, c0 = time.perf_counter_ns(), time.process_time_ns()
@@ -64,9 +70,11 @@ def speed(run: Path) -> dict:
         resets.append(time.perf_counter_ns() - t0)
         reset_cpu.append(time.process_time_ns() - c0)
         agent = agents[task.domain]
+        recorded.append([])
         while True:
             a0, ac0 = time.perf_counter_ns(), time.process_time_ns()
             action = agent.reply(env.messages)
+            recorded[-1].append(action)
             t0, c0 = time.perf_counter_ns(), time.process_time_ns()
             agent_cpu += c0 - ac0
             agent_replies += 1
@@ -77,6 +85,7 @@ def speed(run: Path) -> dict:
             if terminated or truncated:
                 rewards.append(reward)
                 break
+    replayed = replay(env, tasks, recorded)
     env.close()
     tool, user = wall["tool"], wall["user"]
     return {
@@ -92,11 +101,28 @@ def speed(run: Path) -> dict:
         # policy replaces it): its CPU per reply
         "agent_reply_us_cpu": round(agent_cpu / agent_replies / 1000, 1),
         "all_steps_per_s_wall_with_agent": round((len(tool) + len(user)) / ((sum(tool) + sum(user) + agent_ns) / 1e9)),
+        "replayed": replayed,
         "reset_ms": {"mean_cpu": round(statistics.mean(reset_cpu) / 1e6, 3),
                      "mean_wall": round(statistics.mean(resets) / 1e6, 3),
                      "median_wall": round(statistics.median(resets) / 1e6, 3),
                      "p99_wall": round(sorted(resets)[int(0.99 * len(resets))] / 1e6, 3)},
     }
+
+
+def replay(env: Any, tasks: list, recorded: list[list[dict]]) -> dict:
+    """The episodes again with their recorded actions: the env's own tool step, CPU time."""
+    cpu: list[int] = []
+    same = True
+    for i, actions in enumerate(recorded):
+        env.reset(seed=i, options={"task_id": tasks[i % len(tasks)].id})
+        for action in actions:
+            c0 = time.process_time_ns()
+            _, _, terminated, truncated, info = env.step(action)
+            if info["source"] == "tool":
+                cpu.append(time.process_time_ns() - c0)
+        same = same and (terminated or truncated)
+    return {"tool_steps": len(cpu), "tool_steps_per_s_cpu": _per_s(cpu),
+            "tool_step_median_us_cpu": round(statistics.median(cpu) / 1000, 1), "episodes_ended_alike": same}
 
 
 def memory(run: Path) -> dict:

@@ -10,8 +10,13 @@ recall are reported on the ``test`` half, both at that threshold and at the one 
 
 ``published_criterion`` reports the same on a second, fresh sample labelled under the published
 pipeline's criterion ("multi-step operations involving the use of an app, website, computer or
-other machine"; bench/data/filter_labels_v2.jsonl, criterion written in its first line): the
-filter was tuned on its ``calib`` half only; ``test`` is the held-out half.
+other machine"; bench/data/filter_labels_v2.jsonl, criterion written in its first line).
+
+Since the filter became a model trained by bench/train_filter.py, v1 and v2 (both halves) are its
+training data: their figures are kept, with the same definitions, for reference only.
+``held_out_v3`` is the figure to read: bench/data/filter_labels_v3.jsonl, 156 documents labelled
+under the published criterion and committed before the model was trained, never used to train or
+tune it. Its mistakes are counted per corpus file but not named, so that nobody tunes on them.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 LABELS = ROOT / "bench" / "data" / "filter_labels.jsonl"
 LABELS_V2 = ROOT / "bench" / "data" / "filter_labels_v2.jsonl"
+LABELS_V3 = ROOT / "bench" / "data" / "filter_labels_v3.jsonl"
 SPEED_CORPUS = "tau2_banking_kb_docs.jsonl"
 
 
@@ -90,6 +96,23 @@ def published_criterion(corpora: Path) -> dict:
             "calibrated_threshold_on_calib": calibrate(half["calib"]), "calib_errors": wrong}
 
 
+def held_out(corpora: Path) -> dict:
+    """P/R/F1 on v3, the sample the model never saw, at the shipped threshold; counts per file."""
+    rows = load_labels(LABELS_V3)
+    docs = load_documents(rows, corpora)
+    flt = OfflineFilter()
+    scored = [(r, flt.score(docs[r["id"]])) for r in rows if r["id"] in docs]
+    m = metrics([(s, r["relevant"]) for r, s in scored], DEFAULT_THRESHOLD)
+    per_file = {}
+    for name in sorted({r["file"] for r, _ in scored}):
+        f = metrics([(s, r["relevant"]) for r, s in scored if r["file"] == name], DEFAULT_THRESHOLD)
+        per_file[name] = {k: f[k] for k in ("tp", "fp", "fn", "tn")}
+    sure = metrics([(s, r["relevant"]) for r, s in scored if not r.get("doubtful")], DEFAULT_THRESHOLD)
+    return {"n": len(scored), "missing": len(rows) - len(scored), "threshold": DEFAULT_THRESHOLD,
+            "precision": m["precision"], "recall": m["recall"], "f1": m["f1"], "target_f1": 0.9,
+            "all": m, "per_file": per_file, "without_doubtful_labels": sure}
+
+
 def main() -> int:
     import argparse
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -134,6 +157,8 @@ def main() -> int:
     }
     report["docs_per_s"] = report["speed"]["docs_per_s_cpu"]
     report["published_criterion"] = published_criterion(corpora)
+    report["training_data"] = "v1 and v2 (both halves) train the model (bench/train_filter.py); their figures are in-sample"
+    report["held_out_v3"] = held_out(corpora)
     print(json.dumps(report, indent=1))
     return 0
 

@@ -11,7 +11,8 @@ import pytest
 from gem_env.io.corpus import iter_documents
 from gem_env.documents import Document
 from gem_env.text import features as tf
-from gem_env.stages.filter import DEFAULT_THRESHOLD, OfflineFilter
+from gem_env.text.signals import is_task_title, machine_signals
+from gem_env.stages.filter import DEFAULT_THRESHOLD, EVIDENCE_AGAINST, FEATURES, WEIGHTS, OfflineFilter
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "examples" / "corpus"
@@ -82,22 +83,80 @@ def test_llm_filter_imports_without_an_llm_layer():
 # ---------------------------------------------------------------- the labelled sample
 
 
+def _load_bench(name: str):
+    """A script of bench/ as a module (bench/ is no package)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    return module
+
+
+def test_the_model_has_a_weight_for_every_feature_on_its_designed_side():
+    assert set(WEIGHTS) == set(FEATURES) and EVIDENCE_AGAINST <= set(FEATURES)
+    for name, w in WEIGHTS.items():
+        assert (w <= 0) if name in EVIDENCE_AGAINST else (w >= 0), (name, w)
+
+
+def test_training_keeps_each_weight_on_its_side_and_is_deterministic():
+    train = _load_bench("train_filter")
+    names = list(FEATURES)
+    ui, tables = names.index("ui_run"), names.index("tables")
+    xs, ys = [], []
+    for k in range(40):  # ui_run says "relevant"; tables says "relevant" too here, against its design
+        x = [0.0] * len(names)
+        x[ui] = x[tables] = float(k % 2)
+        x[names.index("steps")] = (k % 5) / 4
+        xs.append(x)
+        ys.append(k % 2 if k % 7 else 1 - k % 2)
+    w = train.fit(xs, ys, 0.3)
+    assert w == train.fit(xs, ys, 0.3)
+    assert w[1 + ui] > 0 and w[1 + tables] == 0.0
+
 def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
-    spec = importlib.util.spec_from_file_location("filter_quality", ROOT / "bench" / "filter_quality.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _load_bench("filter_quality")
     rows = [r for r in bench.load_labels() if r["split"] == "test"]
     docs = bench.load_documents(rows, corpora)
     flt = OfflineFilter()
     m = bench.metrics([(flt.score(docs[r["id"]]), r["relevant"]) for r in rows], DEFAULT_THRESHOLD)
-    # measured: precision 0.79, recall 0.79 on the 99 test documents (28 relevant)
+    # measured: precision 0.815, recall 0.786 on the 99 test documents (28 relevant); v1 is
+    # training data of the model since bench/train_filter.py, so this guards against regressions only
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_labels_file_holds_ids_and_labels_only():
+def test_held_out_v3_sample_stays_above_its_floor():
+    corpora = SHARED / "corpora"
+    if not corpora.is_dir():
+        pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
+    bench = _load_bench("filter_quality")
+    v3 = bench.held_out(corpora)
+    # measured once, after training on v1 + v2 only: P 0.805, R 0.868, F1 0.835 (156 documents)
+    assert v3["missing"] == 0 and v3["f1"] >= 0.78, v3
+
+
+def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
+    data = ROOT / "bench" / "data"
+    samples = {}
+    for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl"):
+        lines = (data / name).read_text(encoding="utf-8").splitlines()
+        samples[name] = (json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]])
+    meta3, rows3 = samples["filter_labels_v3.jsonl"]
+    assert meta3["criterion"] == samples["filter_labels_v2.jsonl"][0]["criterion"]
+    assert len(rows3) >= 150 and all(set(r) <= {"id", "file", "relevant", "doubtful", "reason"} for r in rows3)
+    assert all(r["reason"] and isinstance(r["relevant"], bool) for r in rows3)
+    ids = [{r["id"] for r in rows} for _, rows in samples.values()]
+    assert not (ids[0] & ids[1]) and not (ids[0] & ids[2]) and not (ids[1] & ids[2])
+
+
+def test_v1_labels_file_holds_ids_and_labels_only():
     lines = (ROOT / "bench" / "data" / "filter_labels.jsonl").read_text(encoding="utf-8").splitlines()
     meta, rows = json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]]
     assert "relevant" in meta and len(rows) == 200
@@ -183,3 +242,26 @@ def test_features_separate_procedures_from_narrative():
     news = tf.features(docs["reference/harbor-opens-riverside-branch.md"].text)
     assert proc.numbered and proc.steps == 5 and proc.strong_conditions >= 3 and proc.fields >= 4
     assert news.steps == 0 and news.past_tense > proc.past_tense and news.dates >= 4
+
+
+# ---------------------------------------------------------------- text.signals
+
+
+def test_task_titles():
+    for title in ("How do I stop a recurring payment?", "Automatic Sweep: Setting Up Your Sweep Program",
+                  "Canceling a payment", "Cancel an order", "Closing an account"):
+        assert is_task_title(title), title
+    for title in ("Understanding fees", "Reading Your Sustainability Impact Report", "Bronze Account features",
+                  "Why hasn't my group member paid yet?"):
+        assert not is_task_title(title), title
+
+
+def test_machine_signals_tell_interface_steps_tools_and_commands_from_hands_on_text():
+    app = machine_signals("## Cancel a payment\n- Open Activity and select the payment.\n- Choose Cancel.\n"
+                          "- Click the [Send Link] button and call get_user_details.\n\n"
+                          "Then run:\n\n    # mkdir a\n    # cd a\n")
+    assert app.ui_run == 3 and app.tool_actions == 2 and app.command_runs == 1 and app.task_sections == 1
+    cook = machine_signals("1. Pour the milk into a bowl.\n2. Whisk in the sugar and the eggs.\n3. Bake in the oven.\n")
+    assert cook.ui_run == 0 and cook.tool_actions == 0 and cook.physical_nouns >= 5
+    game = machine_signals("How to Get a Golden Shovel in Animal Crossing\n1. Talk to the villager.\n2. Win the battle.")
+    assert game.game_words >= 2

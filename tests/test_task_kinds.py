@@ -63,13 +63,20 @@ def test_every_kind_is_made_and_records_what_it_checks(order_tasks: list[Task]) 
     kinds = collections.Counter(t.category for t in order_tasks)
     assert set(kinds) == {"complete", "refuse", "decline", "lookup", "multi_request"}, kinds
     refuse = next(t for t in order_tasks if t.category == "refuse")
+    # the defining request comes first; the customer's follow-on requests (if any) only read here
+    assert refuse.scenario.requests[0].kind == "refuse"
     assert refuse.expected_state_hash == refuse.initial_state_hash and refuse.kind == "read"
     assert refuse.refusals[0].tool == "cancel_order" and refuse.refusals[0].values == ["delivered"]
-    assert [a.tool for a in refuse.gold_actions] == ["get_order"]  # the rule is seen in what was read
+    assert refuse.gold_actions[0].tool == "get_order"  # the rule is seen in what was read
+    assert all(a.tool == "get_order" for a in refuse.gold_actions)
     decline = next(t for t in order_tasks if t.category == "decline")
-    assert decline.expected_state_hash == decline.initial_state_hash and not decline.scenario.requests[0].confirm
+    assert decline.scenario.requests[0].kind == "decline" and not decline.scenario.requests[0].confirm
+    assert decline.declines[0].tool == "cancel_order"
+    assert any(len(t.scenario.requests) > 1 for t in order_tasks if t.category != "multi_request")
     lookup = next(t for t in order_tasks if t.category == "lookup")
-    assert lookup.required_outputs and set(lookup.required_outputs) <= {"status", "total", "placed"}
+    asked = {k.split(".", 1)[-1] for k in lookup.required_outputs}  # "2.status": the session's second request's
+    assert lookup.required_outputs and asked <= {"status", "total", "placed"}
+    assert lookup.scenario.requests[0].kind == "lookup"
     session = next(t for t in order_tasks if t.category == "multi_request")
     assert 2 <= len(session.scenario.requests) <= 4
     assert all(re.match(r"\d\.", k) for k in session.required_outputs)

@@ -22,26 +22,28 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import effects as fx
 from .model import Parameter
+from .reply import SqlReply, compile_reply, known_find
 
 if TYPE_CHECKING:
     from .compiler import CompiledTool
 
 Runner = Callable[[dict[str, Any], Any], None]
 
-_FIND_ATTRS = {"table", "as_", "many", "optional", "limit", "where", "indexable", "filter", "order_sql",
-               "error", "_sql_cache"}
-"""The attributes of `effects.Find` this module compiles; a Find with others runs interpreted."""
-_WHERE_ATTRS = {"field", "path", "nocase", "expr", "collate", "lhs", "lhs_params", "encode"}
-
-
 class Plan:
-    """One tool's compiled call: `arguments(raw)` → validated args or None; `run(env, ctx)`."""
+    """One tool's compiled call: `arguments(raw)` → validated args; `run(env, ctx)` → its reply."""
 
     def __init__(self, tool: "CompiledTool"):
         self.check = _argument_check(tool.spec.parameters)
         self.validator = tool.validator
-        self.steps = [_compile_step(s) for s in tool.steps or []]
-        self.compiled_steps = sum(1 for s in tool.steps or [] if type(s) is fx.Find and _plannable(s))
+        steps = tool.steps or []
+        tail = compile_reply(steps)
+        self.reply: SqlReply | None = tail[1] if tail else None
+        """The closing finds and return as one statement that writes the reply (`tools.reply`)."""
+        self.steps = [_compile_step(s) for s in steps]
+        split = tail[0] if tail else len(steps)
+        self.head, self.tail = self.steps[:split], self.steps[split:]
+        """`tail`: what the statement replaces, run when it cannot answer (a null key, no row)."""
+        self.compiled_steps = sum(1 for s in steps if type(s) is fx.Find and known_find(s))
 
     def arguments(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Validated arguments; raises pydantic's ValidationError as the model would."""
@@ -52,8 +54,15 @@ class Plan:
         return self.validator.model_validate(raw).__dict__
 
     def run(self, env: dict[str, Any], ctx: Any) -> Any:
+        """The reply: a value, or `Encoded` JSON text when the statement built it."""
         try:
-            for step in self.steps:
+            for step in self.head:
+                step(env, ctx)
+            if self.reply is not None:
+                out = self.reply.run(env, ctx)
+                if out is not None:
+                    return out
+            for step in self.tail:
                 step(env, ctx)
         except fx.Return as r:
             return r.value
@@ -110,13 +119,9 @@ def _argument_check(params: list[Parameter]) -> Callable[[dict[str, Any]], dict[
 
 
 def _compile_step(step: Any) -> Runner:
-    if type(step) is fx.Find and _plannable(step):
+    if type(step) is fx.Find and known_find(step):
         return _find(step)
     return step.run
-
-
-def _plannable(find: fx.Find) -> bool:
-    return set(vars(find)) == _FIND_ATTRS and all(set(vars(w)) == _WHERE_ATTRS for w in find.where)
 
 
 def _encoder(find: fx.Find, w: Any) -> Callable[[Any], Any]:

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
 from pydantic import ValidationError
@@ -21,42 +20,73 @@ from .errors import ExprError
 from .expr import format_id
 from .plan import Plan, plan_for
 from .python_tools import SandboxDB, ToolError
+from .reply import ENCODE, Encoded
 from .tables import COUNTERS_TABLE, quote
 
 if TYPE_CHECKING:
     from .compiler import CompiledDomain, CompiledTool
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
-"""`json.dumps(..., ensure_ascii=False, default=str)` without building an encoder per call."""
+_UNSET: Any = object()
 
 
-@dataclass
 class ToolResult:
-    """What one call produced: `value` when ok, else `error` (a message for the agent)."""
+    """What one call produced: `value` when ok, else `error` (a message for the agent).
 
-    ok: bool
-    value: Any = None
-    error: str | None = None
-    error_kind: str | None = None  # unknown_tool | invalid_arguments | refused
+    A reply built inside SQLite (`tools.reply`) arrives as its JSON `text`; `value` is decoded
+    from it only when someone asks, so a call whose reply only travels as text never parses it."""
 
+    __slots__ = ("ok", "_value", "error", "error_kind", "_text")
+
+    def __init__(self, ok: bool, value: Any = None, error: str | None = None,
+                 error_kind: str | None = None, text: str | None = None):
+        self.ok, self.error, self.error_kind = ok, error, error_kind  # error_kind: unknown_tool | invalid_arguments | refused
+        self._value = _UNSET if text is not None else value
+        self._text = text
+
+    @property
+    def value(self) -> Any:
+        if self._value is _UNSET:
+            self._value = json.loads(self._text)
+        return self._value
 
     def as_data(self) -> Any:
         return self.value if self.ok else {"error": self.error}
 
     @property
     def content(self) -> str:
-        """The tool message text an agent sees."""
+        """The tool message text an agent sees: compact JSON, or a string reply as it is."""
+        if self.ok and self._text is not None and not self._text.startswith('"'):
+            return self._text
         data = self.as_data()
-        return data if isinstance(data, str) else _ENCODE(data)
+        return data if isinstance(data, str) else ENCODE(data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ToolResult) and (self.ok, self.value, self.error, self.error_kind) == (
+            other.ok, other.value, other.error, other.error_kind)
+
+    def __repr__(self) -> str:
+        return f"ToolResult(ok={self.ok!r}, value={self.value!r}, error={self.error!r}, error_kind={self.error_kind!r})"
 
 
-@dataclass
 class CallRecord:
-    tool: str
-    arguments: Any
-    ok: bool
-    result: Any
+    """One logged call; `result` is the call's data (decoded on first read)."""
+
+    __slots__ = ("tool", "arguments", "ok", "_result")
+
+    def __init__(self, tool: str, arguments: Any, ok: bool, result: Any):
+        self.tool, self.arguments, self.ok, self._result = tool, arguments, ok, result
+
+    @property
+    def result(self) -> Any:
+        return self._result.as_data() if isinstance(self._result, ToolResult) else self._result
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CallRecord) and (self.tool, self.arguments, self.ok, self.result) == (
+            other.tool, other.arguments, other.ok, other.result)
+
+    def __repr__(self) -> str:
+        return f"CallRecord(tool={self.tool!r}, arguments={self.arguments!r}, ok={self.ok!r}, result={self.result!r})"
 
 
 def _format_validation(tool: str, err: ValidationError) -> str:
@@ -95,7 +125,7 @@ class Sandbox:
 
     def call(self, tool: str, arguments: Any = None) -> ToolResult:
         result = self._execute(tool, {} if arguments is None else arguments)
-        self.log.append(CallRecord(tool, arguments, result.ok, result.as_data()))
+        self.log.append(CallRecord(tool, arguments, result.ok, result))
         return result
 
     def _execute(self, name: str, arguments: Any) -> ToolResult:
@@ -137,6 +167,8 @@ class Sandbox:
             return self._fail(guarded, f"{tool.spec.name} failed: {type(err).__name__}: {err}")
         if guarded:
             self.conn.execute("RELEASE gem_call")
+        if type(value) is Encoded:
+            return ToolResult(True, text=value.text)
         return ToolResult(True, value=value)
 
     def _fail(self, guarded: bool, message: str) -> ToolResult:
@@ -264,6 +296,17 @@ class Sandbox:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def same_reply(recorded: Any, replayed: str) -> bool:
+    """Whether a recorded tool message is the replayed reply: the same text, or the same JSON
+    written with other spacing (runs recorded before replies were compact JSON)."""
+    if recorded == replayed:
+        return True
+    try:
+        return isinstance(recorded, str) and json.loads(recorded) == json.loads(replayed)
+    except json.JSONDecodeError:
+        return False
 
 
 def diff_states(before: dict[str, dict[str, dict]], after: dict[str, dict[str, dict]]) -> list[dict[str, Any]]:

@@ -3,9 +3,10 @@ carry out for a user.
 
 Two interchangeable backends return the same `Verdict`:
 
-- `OfflineFilter` scores evidence in the text itself (`text.features`) with a logistic model whose
-  weights are written out below, and keeps a document when the score reaches a threshold
-  calibrated on a hand-labelled sample (see ``bench/filter_quality.py``).
+- `OfflineFilter` scores evidence in the text itself (`text.features`, `text.signals`) with a
+  logistic model over the hand-made features in `FEATURES`; its weights and threshold are data
+  (`filter_weights.py`), trained by ``bench/train_filter.py`` on the hand-labelled samples v1 + v2
+  and measured by ``bench/filter_quality.py`` on v3, which it never saw.
 - `LLMFilter` asks a chat model through `gem_env.llm.LLMClient` with a judge prompt.
 """
 from __future__ import annotations
@@ -17,87 +18,116 @@ from pydantic import BaseModel, Field
 
 from ..documents import Document, Verdict
 from ..text import features as tf
+from ..text.signals import is_task_title, machine_signals
+from . import filter_weights
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
 
     from ..llm import LLMClient, Usage
 
-#: Calibrated (max F1) on the calib half of bench/data/filter_labels.jsonl; on the test half it
-#: gives precision 0.79 and recall 0.79 (``python bench/filter_quality.py``).
-DEFAULT_THRESHOLD = 0.65
-
 # ---------------------------------------------------------------- the offline model
 
-#: Logistic weights: score = sigmoid(BIAS + sum(WEIGHTS[name] * value)), every value in [0, 1].
-#: Positive evidence says "a procedure someone can carry out on a system"; negative evidence
-#: says "reference, narrative, a cheat sheet, or hands-on work in the physical world".
-BIAS = -5.0
-WEIGHTS: dict[str, float] = {
-    "steps": 1.0,             # instruction steps in the main procedure, 5+ -> 1
-    "numbered": 0.8,          # the main procedure is a list numbered from 1
-    "system_actions": 0.7,    # share of those steps acting on a system, service or person
-    "system_steps": 0.8,      # share of the steps naming something a system keeps (order, file)
-    "system_nouns": 2.0,      # such words per 100 words, 6+ -> 1
-    "advice": -1.4,           # the main list sits under "Tips", "Best practices", "Benefits"
-    "instructions": 0.5,      # instruction sentences and items anywhere, 10+ -> 1
-    "sequence": 0.4,          # first / then / next / finally, 3+ -> 1
-    "heading": 0.7,           # "How to ...", "Steps", a title that opens with a verb
-    "conditions": 0.5,        # clauses with only / unless / cannot / must / within / before, 4+ -> 1
-    "fields": 2.7,            # distinct named fields and identifiers, 5+ -> 1
-    "commands": 1.8,          # shell or code command lines, 4+ -> 1
-    "examples": -2.1,         # list items that only introduce a command example (cheat sheet)
-    "tables": -2.3,           # share of lines in tables
-    "physical": -1.0,         # share of the steps that are hands-on (stir, bake, fold)
-    "narrative": -1.5,        # past-tense narrative markers per sentence
-    "dates": -1.0,            # years and month names per 100 words, 3+ -> 1
-    "definitions": -1.5,      # share of sentences that define ("X is a ...")
+#: The model's inputs, each scaled to [0, 1]: what it measures, and how a reason names it (fields
+#: of `TextFeatures` / `MachineSignals` in braces). Positive evidence says "steps someone carries
+#: out on a machine (an app, a site, a shell, a game, a device)"; negative evidence says
+#: "reference, narrative, a cheat sheet, advice, or hands-on work without a machine".
+FEATURES: dict[str, tuple[str, str]] = {
+    "steps": ("instruction steps in the main procedure, 5+ -> 1", "{steps} steps"),
+    "system_actions": ("share of those steps acting on a system, service or person", "system actions"),
+    "system_steps": ("share of the steps naming something a system keeps", "steps on a system"),
+    "system_nouns": ("such words per 100 words, 6+ -> 1", "system vocabulary"),
+    "advice": ("the main list sits under Tips / Best practices / Benefits", "advice list"),
+    "sequence": ("first / then / next / finally, 3+ -> 1", "sequencing words"),
+    "heading": ("How to ..., Steps, a title that opens with a verb", "procedural heading"),
+    "conditions": ("only / unless / cannot / must / within / before clauses, 4+ -> 1",
+                   "{strong_conditions} conditions"),
+    "fields": ("distinct named fields and identifiers, 5+ -> 1", "{fields} named fields"),
+    "commands": ("shell or code lines that are not cheat-sheet examples, 4+ -> 1",
+                 "{code_lines} command lines"),
+    "command_runs": ("runs of 2+ command lines in a row, 2+ -> 1", "command sequences"),
+    "examples": ("list items that only introduce a command example", "command cheat sheet"),
+    "tables": ("share of lines in tables", "tables"),
+    "physical": ("share of the steps that are hands-on verbs (stir, bake, fold)", "hands-on steps"),
+    "physical_nouns": ("food, fabric, plants, bodies, animals per 100 words, 5+ -> 1",
+                       "physical-world vocabulary"),
+    "narrative": ("past-tense narrative markers per sentence", "past-tense narrative"),
+    "dates": ("years and month names per 100 words, 3+ -> 1", "dates"),
+    "ui_nouns": ("interface nouns (button, menu, screen, app) per 100 words, 4+ -> 1",
+                 "interface vocabulary"),
+    "ui_steps": ("instructions operating a named control (Select Save), 3+ -> 1",
+                 "{ui_steps} interface steps"),
+    "ui_share": ("share of the instructions that operate a named control", "mostly interface steps"),
+    "ui_run": ("interface steps in one list or paragraph, 2+ -> 1", "{ui_run} interface steps in a row"),
+    "machine_run": ("instructions on a system or a control in one list, 3+ -> 1",
+                    "{machine_run} steps on a machine in a row"),
+    "numbered_system": ("a numbered procedure whose steps name a system", "numbered steps on a system"),
+    "numbered_physical": ("a numbered procedure of hands-on steps", "numbered hands-on steps"),
+    "operate_run": ("instructions that change or move something in one list, 3+ -> 1",
+                    "{operate_run} operating steps in a row"),
+    "task_sections": ("headings naming a task over instruction items, 2+ -> 1", "task sections"),
+    "task_title": ("the title names a task (How do I ..., Setting up ..., Cancel ...)", "task title"),
+    "tool_actions": ("agent-console actions and tool names, 3+ -> 1", "{tool_actions} tool actions"),
+    "game": ("game-world words per 100 words, 3+ -> 1", "a game"),
+    "money": ("amounts and percentages per 100 words, 5+ -> 1", "amounts and rates"),
+    "long_steps": ("mean words per step, 60+ -> 1 (an article, not a procedure)", "paragraph steps"),
 }
 
-#: How a reason names each feature; fields of `TextFeatures` in braces.
-_PHRASES = {
-    "steps": "{steps} steps", "numbered": "numbered list", "system_actions": "system actions",
-    "system_steps": "steps on a system", "system_nouns": "system vocabulary",
-    "advice": "advice list", "instructions": "{instructions} instructions",
-    "sequence": "sequencing words", "heading": "procedural heading",
-    "conditions": "{strong_conditions} conditions", "fields": "{fields} named fields",
-    "commands": "{code_lines} command lines", "examples": "command cheat sheet",
-    "tables": "tables", "physical": "hands-on steps", "narrative": "past-tense narrative",
-    "dates": "dates", "definitions": "definitions",
-}
+#: Features that are evidence against relevance; every other one is evidence for it. Training keeps
+#: each weight on its side (a feature whose fitted weight would flip is left out, weight 0), so a
+#: reason never cites, say, "3 interface steps" against a procedure.
+EVIDENCE_AGAINST = frozenset({"advice", "examples", "tables", "physical", "physical_nouns", "narrative",
+                              "dates", "numbered_physical", "money", "long_steps"})
+
+#: Trained weights (bench/train_filter.py on v1 + v2 of the hand labels), committed as data.
+BIAS, WEIGHTS, DEFAULT_THRESHOLD = filter_weights.BIAS, filter_weights.WEIGHTS, filter_weights.THRESHOLD
 
 
 def _cap(x: float, top: float) -> float:
     return min(x, top) / top
 
 
-def feature_values(doc: Document) -> tuple[dict[str, float], tf.TextFeatures]:
+def feature_values(doc: Document) -> tuple[dict[str, float], dict[str, int]]:
     """The model's inputs, each in [0, 1], and the raw counts they came from."""
-    f = tf.features(doc.text)
+    f, m = tf.features(doc.text), machine_signals(doc.text)
     heading = f.procedural_headings + (1 if doc.title and tf.is_procedural_heading(doc.title) else 0)
     lines = max(1, doc.text.count("\n") + 1)
-    verbs = max(1, f.step_verbs)
+    verbs, words, sents = max(1, f.step_verbs), max(1, f.words), max(1, f.sentences)
     values = {
         "steps": _cap(f.step_verbs, 5),
-        "numbered": float(f.numbered and f.step_verbs >= 2),
         "system_actions": f.system_verbs / verbs if f.step_verbs >= 2 else 0.0,
         "system_steps": f.system_steps / max(1, f.steps),
-        "system_nouns": _cap(100 * f.system_nouns / max(1, f.words), 6),
+        "system_nouns": _cap(100 * f.system_nouns / words, 6),
         "advice": float(f.advice),
-        "instructions": _cap(f.instructions, 10),
         "sequence": _cap(f.sequence_words, 3),
         "heading": _cap(heading, 1),
         "conditions": _cap(f.strong_conditions, 4),
         "fields": _cap(f.fields, 5),
         "commands": _cap(max(0, f.code_lines - f.example_items), 4),
+        "command_runs": _cap(m.command_runs, 2),
         "examples": _cap(f.example_items, 3),
         "tables": min(1.0, 2 * f.table_lines / lines),
         "physical": f.physical_verbs / verbs,
-        "narrative": min(1.0, f.past_tense / max(1, f.sentences)),
-        "dates": _cap(100 * f.dates / max(1, f.words), 3),
-        "definitions": f.definitions / max(1, f.sentences),
+        "physical_nouns": _cap(100 * m.physical_nouns / words, 5),
+        "narrative": min(1.0, f.past_tense / sents),
+        "dates": _cap(100 * f.dates / words, 3),
+        "ui_nouns": _cap(100 * m.ui_nouns / words, 4),
+        "ui_steps": _cap(m.ui_steps, 3),
+        "ui_share": m.ui_steps / max(1, f.instructions),
+        "ui_run": _cap(m.ui_run, 2),
+        "machine_run": _cap(m.machine_run, 3),
+        "numbered_system": float(f.numbered) * f.system_steps / max(1, f.steps),
+        "numbered_physical": float(f.numbered) * max(f.physical_verbs / verbs, _cap(100 * m.physical_nouns / words, 5)),
+        "operate_run": _cap(m.operate_run, 3),
+        "task_sections": _cap(m.task_sections, 2),
+        "task_title": float(bool(doc.title) and is_task_title(doc.title)),
+        "tool_actions": _cap(m.tool_actions, 3),
+        "game": _cap(100 * m.game_words / words, 3),
+        "money": _cap(100 * m.money / words, 5),
+        "long_steps": _cap(m.step_words, 60),
     }
-    return values, f
+    counts = {name: getattr(f, name) for name in f.__slots__} | {name: getattr(m, name) for name in m.__slots__}
+    return values, counts
 
 
 class OfflineFilter:
@@ -128,12 +158,15 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def _reason(contrib: dict[str, float], counts: tf.TextFeatures, relevant: bool) -> str:
+#: Evidence weaker than this (in log-odds) is not cited in a reason.
+MIN_CITED = 0.15
+
+
+def _reason(contrib: dict[str, float], counts: dict[str, int], relevant: bool) -> str:
     """The strongest evidence for the decision, then the strongest against it."""
-    fields = {name: getattr(counts, name) for name in counts.__slots__}
-    ranked = sorted(contrib, key=lambda k: -abs(contrib[k]))
-    pro = [_PHRASES[k].format(**fields) for k in ranked if (contrib[k] > 0) == relevant][:3]
-    con = [_PHRASES[k].format(**fields) for k in ranked if (contrib[k] > 0) != relevant][:2]
+    ranked = sorted((k for k in contrib if abs(contrib[k]) >= MIN_CITED), key=lambda k: -abs(contrib[k]))
+    pro = [FEATURES[k][1].format(**counts) for k in ranked if (contrib[k] > 0) == relevant][:3]
+    con = [FEATURES[k][1].format(**counts) for k in ranked if (contrib[k] > 0) != relevant][:2]
     head = ("procedure: " if relevant else "not a procedure: ") + (", ".join(pro) or "little evidence")
     return head + (f" (against: {', '.join(con)})" if con else "")
 

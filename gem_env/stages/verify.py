@@ -18,6 +18,7 @@ from .verify_kinds import kind_checks
 from .verify_text import said
 from ..tools import CompiledDomain
 from ..tools.render import date_words
+from ..tools.sandbox import same_reply
 from ..tools.scratch import diff_vs_gold, scratch_sandbox
 from ..trajectory import Check, Verification
 
@@ -40,7 +41,7 @@ def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain)
                 invalid.append({"tool": fn.get("name"), "error": result.error})
             if call.get("id") not in replies:
                 unexecuted.append({"tool": fn.get("name"), "id": call.get("id")})
-            elif replies[call.get("id")] != result.content:
+            elif not same_reply(replies[call.get("id")], result.content):
                 mismatched.append({"tool": fn.get("name"), "recorded": replies[call.get("id")],
                                    "replayed": result.content})
         checks.append(Check(name="tool_calls_valid", passed=not invalid, evidence=invalid or None))

@@ -13,7 +13,7 @@ from typing import Any
 
 from ...agents.prechecks import blocking_rule, is_rule_message
 from ...agents.ids import distinguishing, id_by_description, id_from_results, record_lists
-from ...agents.lookup import finder_tools
+from ...agents.lookup import auth_finder, finder_tools, reaches
 from ...simulators.phrases import said_value, singular
 from ...simulators.scenario import Request, user_words
 from ...tools import CompiledDomain, Sandbox, Workflow
@@ -38,6 +38,7 @@ class Built:
     ambiguity: Ambiguity | None = None
     workflow: str = ""
     topic: str = "general"
+    record: tuple[str, dict[str, Any]] | None = None  # (table, row) the request is about
 
 
 def derive_knows(wf: Workflow, row: dict[str, Any], sandbox: Sandbox) -> dict[str, Any] | str:
@@ -142,7 +143,8 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
         sandbox.restore(snap)
         return reason
     return Built(_request("complete", wf, knows, rng, actions, describe=describe), actions, reason,
-                 unknown=[k for k in wf.tells if k not in knows], workflow=wf.name, topic=wf.category)
+                 unknown=[k for k in wf.tells if k not in knows], workflow=wf.name, topic=wf.category,
+                 record=(wf.anchor.table, row))
 
 
 def _complete_problem(compiled: CompiledDomain, wf: Workflow, actions: list[GoldAction], env: dict[str, Any],
@@ -215,7 +217,7 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
     return Built(_request("refuse", wf, knows, rng, gold, then=held), gold,
                  refusal=Refusal(tool=write, target=target_of(failed.arguments), reason=message, values=values,
                                  arguments=failed.arguments if spec.kind == "write" else arguments),
-                 workflow=wf.name, topic=wf.category)
+                 workflow=wf.name, topic=wf.category, record=(wf.anchor.table, row))
 
 
 def _record_lookup(compiled: CompiledDomain, args: dict[str, Any], sandbox: Sandbox) -> list[GoldAction]:
@@ -270,7 +272,7 @@ def decline(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox
     held = GoldAction(tool=nxt[0], arguments=nxt[1])
     return Built(_request("decline", wf, knows, rng, actions, confirm=False, then=held), actions,
                  decline=Decline(tool=nxt[0], target=target_of(nxt[1]), arguments=nxt[1]), workflow=wf.name,
-                 topic=wf.category)
+                 topic=wf.category, record=(wf.anchor.table, row))
 
 
 def lookup_tools(compiled: CompiledDomain) -> dict[str, tuple[str, str]]:
@@ -323,7 +325,7 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
         request.intent = f"find out the {facts_of} of my {request.about}"
         actions.insert(0, found)
     return Built(request, actions, {a: render(result.value[a]) for a in asks}, unknown=asks,
-                 workflow=f"lookup_{noun}", topic="lookup")
+                 workflow=f"lookup_{noun}", topic="lookup", record=(table, row))
 
 
 def _found_by_finder(compiled: CompiledDomain, table: str, row: dict[str, Any], param: str, key: Any,
@@ -381,3 +383,49 @@ def _given_before(wf: Workflow, action: GoldAction, built: Built) -> set[str]:
         if done is action:
             break
     return out
+
+
+def authenticate(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> str | None:
+    """The session starts, as a support chat does, by finding who the customer is: before the
+    first request whose record belongs to a customer the domain's finder finds (by their email),
+    that read goes into the gold and what it is found by into what the user knows. The assistant
+    makes the same read at the same point (`WorkflowAgent`). The reason, when the user cannot be
+    found so."""
+    finder = auth_finder(compiled)
+    if finder is None:
+        return None
+    for b in built:
+        if b.record is None or not reaches(compiled, b.record[0], finder.table):
+            continue
+        if any(a.tool == finder.tool for a in b.actions[:1]) and finder.param in b.request.knows:
+            return None  # the request itself starts there
+        person = _linked_row(compiled, sandbox, *b.record, finder.table)
+        value = person.get(finder.field) if person else None
+        if value in (None, "") or b.request.knows.get(finder.param, value) != value:
+            return f"the customer cannot be found by {finder.param}"
+        b.request.knows[finder.param] = value
+        result = sandbox.call(finder.tool, {finder.param: value})
+        b.actions.insert(0, GoldAction(tool=finder.tool, arguments={finder.param: value}, ok=result.ok,
+                                       result=result.as_data()))
+        return None if result.ok else f"{finder.tool} does not find the customer"
+    return None
+
+
+def _linked_row(compiled: CompiledDomain, sandbox: Sandbox, table: str, row: dict[str, Any], target: str,
+                depth: int = 0) -> dict[str, Any] | None:
+    """The row of `target` that `row` belongs to along foreign keys, or None."""
+    if table == target:
+        return row
+    if depth > len(compiled.tables):
+        return None
+    for f in compiled.tables[table].entity.fields:
+        if not f.foreign_key or row.get(f.name) in (None, ""):
+            continue
+        parent, key = f.foreign_key.split(".", 1)
+        if parent not in compiled.tables:
+            continue
+        found = sandbox.rows(parent, {key: row[f.name]})[:1]
+        up = _linked_row(compiled, sandbox, parent, found[0], target, depth + 1) if found else None
+        if up is not None:
+            return up
+    return None

@@ -21,6 +21,7 @@ from . import kinds as K
 from .build import make_task, task_id
 from .model import KINDS, Task
 from .owners import Owner, Owners
+from .session import Candidate, grow_session, make_session
 
 Builder = Callable[[Sandbox, random.Random], "K.Built | str"]
 
@@ -42,6 +43,8 @@ def _single(compiled: CompiledDomain, kind: str, key: str, builder: Builder, *, 
     try:
         initial = sandbox.state_hash()
         built = builder(sandbox, rng)
+        if not isinstance(built, str):
+            built = K.authenticate(compiled, [built], sandbox) or built
         if isinstance(built, str):
             tid = task_id(compiled.domain.name, name if kind == "complete" else f"{kind}.{name}", key)
             return Rejection(id=tid, stage="tasks", reason=built)
@@ -85,7 +88,7 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
         got = anchor_rows(compiled, wf)
         rng.shuffle(got)
         rows[wf.name] = got[:max_tries]
-    ctx = _Context(compiled, rows, seed, doc_id, max_tries)
+    ctx = _Context(compiled, rows, seed, doc_id, max_tries, kinds)
     tasks: list[Task] = []
     reasons: dict[str, list[str]] = {wf.name: [] for wf in compiled.domain.workflows}
     plan = _kind_plan(name, kinds, per_domain)
@@ -103,9 +106,9 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
     rejections = []
     for wf in compiled.domain.workflows:
         # the gate (and the extractors that ask it) cares whether the workflow can be done as written
-        done = any(t.category == "complete" and t.workflow == wf.name for t in tasks)
+        done = any(t.category == "complete" and t.workflow.split("+")[0] == wf.name for t in tasks)
         if not done and "complete" in kinds:
-            done = bool(ctx.completes(1, reasons, only=wf))
+            done = bool(ctx.completes(1, reasons, only=wf, grow=False))
         if done or "complete" not in kinds:
             continue
         why = reasons[wf.name][0] if reasons[wf.name] else explain_anchor(compiled, wf)
@@ -138,16 +141,18 @@ class _Context:
     """One domain's candidates for each kind, tried in a fixed order."""
 
     def __init__(self, compiled: CompiledDomain, rows: dict[str, list[dict[str, Any]]], seed: int,
-                 doc_id: str | None, max_tries: int) -> None:
+                 doc_id: str | None, max_tries: int, kinds: Sequence[str] = KINDS) -> None:
         self.compiled, self.rows, self.seed, self.doc_id, self.max_tries = compiled, rows, seed, doc_id, max_tries
+        self.kinds = set(kinds)  # the kinds asked for: a session's follow-on requests are of these only
         self.workflows = list(compiled.domain.workflows)
         self.owners = Owners(compiled)
         self.session_owners: set[Owner] = set()  # customers a session has been made with
         self._anchored: dict[tuple[str, bool], list[dict[str, Any]]] = {}
 
     def completes(self, n: int, reasons: dict[str, list[str]], skip: set[str] = frozenset(),
-                  only: Workflow | None = None) -> list[Task]:
-        """Up to `n` complete tasks, one workflow at a time (or of `only`)."""
+                  only: Workflow | None = None, grow: bool = True) -> list[Task]:
+        """Up to `n` complete tasks, one workflow at a time (or of `only`), each in a session with
+        the same customer's follow-on requests where they have some (`grow`)."""
         out: list[Task] = []
         queues = [(wf, list(self.rows[wf.name])) for wf in self.workflows if only is None or wf is only]
         progress = True
@@ -155,9 +160,13 @@ class _Context:
             progress = False
             for wf, rows in queues:
                 while rows and len(out) < n:
-                    got = instantiate(self.compiled, wf, rows.pop(0), seed=self.seed, doc_id=self.doc_id)
+                    row = rows.pop(0)
+                    got = instantiate(self.compiled, wf, row, seed=self.seed, doc_id=self.doc_id)
                     if isinstance(got, Task) and got.id not in skip:
-                        out.append(got)
+                        key = str(row[self.compiled.tables[wf.anchor.table].pk])
+                        grown = grow_session(self, "complete", (key, wf.name, lambda sb, rng, w=wf, r=row:
+                                             K.complete(self.compiled, w, r, sb, rng)), skip) if grow else None
+                        out.append(grown or got)
                         progress = True
                         break
                     if isinstance(got, Rejection):
@@ -165,21 +174,26 @@ class _Context:
         return out
 
     def make(self, kind: str, taken: set[str]) -> Task | None:
+        """A task of `kind`: its defining request on one of the drawn rows, in a session with more of
+        that customer's requests when they have more to ask (else on its own)."""
         if kind == "multi_request":
-            from .session import make_session
             return make_session(self, taken)
-        first: Task | None = None
+        first: tuple[Task, Candidate] | None = None
         scanned = 0
-        for key, name, builder in self.candidates(kind):
+        for candidate in self.candidates(kind):
+            key, name, builder = candidate
             got = _single(self.compiled, kind, key, builder, seed=self.seed, doc_id=self.doc_id, name=name)
             if isinstance(got, Task) and got.id not in taken:
                 if kind != "lookup" or len(got.gold_actions) > 1:
-                    return got  # a lookup that finds the record's id from who the user is comes first
-                first = first or got
+                    first = (got, candidate)  # a lookup that finds the record's id from who the user is comes first
+                    break
+                first = first or (got, candidate)
             scanned += first is not None
             if scanned > self.max_tries:
                 break
-        return first
+        if first is None:
+            return None
+        return grow_session(self, kind, first[1], taken) or first[0]
 
     def candidates(self, kind: str, owner: Owner | None = None) -> list[tuple[str, str, Builder]]:
         """(row key, name, builder) to try for a single-request kind; with `owner`, over every row

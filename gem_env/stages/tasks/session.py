@@ -1,11 +1,15 @@
-"""multi_request: a session of 2-4 requests of one customer in one domain, on one sandbox, in order.
+"""Sessions: 2-4 requests of one customer in one domain, on one sandbox, in order.
 
 Later requests see the earlier ones' changes (a lookup after a change reads the new values), and
-the user brings each only once the one before is settled.
+the user brings each only once the one before is settled. A `multi_request` task is a session of
+mixed requests; a task of another kind is its defining request (a refusal, a decline, a "which
+one?", a question, a change) followed by more of the same customer's requests, as a real support
+chat goes on after its first matter -- the task keeps the defining kind.
 """
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ...agents.lookup import finder_tools
@@ -20,6 +24,16 @@ if TYPE_CHECKING:
 TRIES_PER_REQUEST = 6
 OWNERS_TRIED = 4
 SIZE = 4
+FOLLOW_ON = {  # what a customer asks next, after a request of the task's defining kind
+    "complete": ["lookup_after", "lookup", "complete", "lookup", "lookup"],
+    "lookup": ["lookup", "complete", "lookup_after", "lookup", "lookup"],
+    "refuse": ["complete", "lookup_after", "lookup", "lookup", "complete"],
+    "decline": ["complete", "lookup_after", "lookup", "lookup", "complete"],
+    "disambiguate": ["lookup_after", "complete", "lookup", "lookup"],
+}
+"""(a session stops at SIZE requests; the later entries stand in when an earlier one finds nothing)"""
+Candidate = tuple[str, str, Callable[..., "K.Built | str"]]
+"""(row key, workflow or looked-up table, builder): one request to try."""
 
 
 def make_session(ctx: "_Context", taken: set[str]) -> Task | None:
@@ -63,24 +77,47 @@ def _owners(ctx: "_Context", rng: random.Random) -> list[Owner]:
     return sorted(order, key=lambda o: -len(covered[o]))
 
 
-def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random) -> Task | None:
+def grow_session(ctx: "_Context", kind: str, first: Candidate, taken: set[str]) -> Task | None:
+    """A task of `kind` whose first request is `first` (row key, workflow or table, builder), with
+    the same customer's follow-on requests; None when the row has no owner or nothing follows."""
+    key, name, _ = first
+    wf = next((w for w in ctx.workflows if w.name == name), None)
+    table = wf.anchor.table if wf is not None else name
+    row = ctx.owners.rows.get(table, {}).get(key)
+    owner = ctx.owners.of(table, row) if row is not None else None
+    then = [k for k in FOLLOW_ON.get(kind, []) if k.removesuffix("_after") in ctx.kinds]
+    if owner is None or not then or "multi_request" not in ctx.kinds:  # sessions not asked for
+        return None
+    rng = random.Random(f"{ctx.seed}\x00{ctx.compiled.domain.name}\x00{kind}\x00{name}\x00{key}")
+    task = _session(ctx, owner, then, rng, first=first, category=kind)
+    return None if task is None or task.id in taken else task
+
+
+def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random, *,
+             first: Candidate | None = None, category: str = "multi_request") -> Task | None:
     c = ctx.compiled
     sandbox = c.new_sandbox()
     try:
         initial = sandbox.state_hash()
         built: list[K.Built] = []
         rows: set[str] = set()  # "workflow:record" of the requests so far
+        if first is not None:
+            got = first[2](sandbox, rng)
+            if isinstance(got, str):
+                return None
+            built.append(got)
+            rows.add(f"{first[1]}:{first[0]}")
         for kind in kinds:
             if len(built) >= SIZE:
                 break
             got = _next(ctx, kind, built, sandbox, rng, owner, rows)
             if got is not None:
                 built.append(got)
-        if len(built) < 2:
+        if len(built) < 2 or K.authenticate(c, built, sandbox) is not None:
             return None
         _say_new_keys(built)
         key = "|".join(f"{b.request.kind}:{b.workflow}:{sorted(b.request.knows.items())}" for b in built)
-        return make_task(c, built, category="multi_request", key=key, initial=initial,
+        return make_task(c, built, category=category, key=key, initial=initial,
                          final=sandbox.state_hash(), seed=ctx.seed, doc_id=ctx.doc_id)
     finally:
         sandbox.close()

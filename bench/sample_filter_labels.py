@@ -1,0 +1,93 @@
+"""Draw the fresh filter sample v3 (ids only) and show its documents for hand labelling.
+
+    python bench/sample_filter_labels.py [--shared DIR]            # the sampled ids, JSON lines
+    python bench/sample_filter_labels.py --show [--chars N]        # their text, for reading
+
+The sample is stratified by corpus (the counts in `STRATA`), drawn with a fixed seed from
+../shared/corpora, leaving out every id already in filter_labels.jsonl (v1) and
+filter_labels_v2.jsonl (v2). The text is only printed for the labeller to read; it is never
+written into the project. The labels themselves are written by hand into
+bench/data/filter_labels_v3.jsonl.
+"""
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+DATA = ROOT / "bench" / "data"
+SEED = 20261131
+#: Documents per corpus file: v2's proportions scaled to ~150; proc2pddl has only 5 unused left.
+STRATA = {
+    "debian_docs_sections.jsonl": 28,
+    "support_policies.jsonl": 18,
+    "tau2_banking_kb_docs.jsonl": 42,
+    "tldr_pages_en.jsonl": 21,
+    "wikihow_goal_steps_1000.jsonl": 21,
+    "wikihow_openpi_procedures.jsonl": 21,
+    "wikihow_proc2pddl.jsonl": 5,
+}
+
+
+def used_ids() -> set[str]:
+    """Ids labelled in v1 or v2."""
+    ids: set[str] = set()
+    for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl"):
+        with (DATA / name).open(encoding="utf-8") as f:
+            ids.update(row["id"] for row in map(json.loads, f) if "id" in row)
+    return ids
+
+
+def sample(corpora: Path) -> list[dict]:
+    """[{id, file}] — per file, a seeded draw from the sorted unused ids."""
+    rng = random.Random(SEED)
+    taken = used_ids()
+    rows: list[dict] = []
+    for name, count in STRATA.items():
+        with (corpora / name).open(encoding="utf-8") as f:
+            ids = sorted({rec["id"] for rec in map(json.loads, f)} - taken)
+        if len(ids) < count:
+            raise SystemExit(f"{name}: {len(ids)} unused ids, {count} wanted")
+        rows += [{"id": i, "file": name} for i in rng.sample(ids, count)]
+    return rows
+
+
+def show(rows: list[dict], corpora: Path, chars: int) -> None:
+    """Print each sampled document's title and opening text for reading."""
+    wanted = {r["id"]: r["file"] for r in rows}
+    texts: dict[str, dict] = {}
+    for name in STRATA:
+        with (corpora / name).open(encoding="utf-8") as f:
+            texts.update({rec["id"]: rec for rec in map(json.loads, f) if rec["id"] in wanted})
+    for n, row in enumerate(rows, 1):
+        rec = texts[row["id"]]
+        text = rec.get("text", "")
+        cut = text[:chars] + (f"\n[... {len(text) - chars} more chars]" if len(text) > chars else "")
+        print(f"===== {n} {row['id']} | {rec.get('title', '')}\n{cut}\n")
+
+
+def main() -> int:
+    import argparse
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--shared", type=Path, default=SHARED)
+    p.add_argument("--show", action="store_true", help="print the documents' text for reading")
+    p.add_argument("--chars", type=int, default=1500)
+    args = p.parse_args()
+    corpora = args.shared / "corpora"
+    if not corpora.is_dir():
+        print(f"{corpora} not found: the sample is drawn from ../shared/corpora", file=sys.stderr)
+        return 1
+    rows = sample(corpora)
+    if args.show:
+        show(rows, corpora, args.chars)
+    else:
+        for row in rows:
+            print(json.dumps(row))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

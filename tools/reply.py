@@ -1,0 +1,476 @@
+"""SQL-built replies: a tool's closing finds and its `return`, run as one SQLite statement that
+builds the reply's JSON text, so Python does no per-row or per-field work on the way out.
+
+A tool's effect usually ends ``find ...; find ...; return {...}``. That tail is compiled once into
+one SELECT whose single-row finds are derived tables in its FROM clause and whose many-row finds
+are correlated scalar subqueries (a filter of `==`/`!=`/`and`/`or`/`not` becomes their WHERE).
+Field reads, object and list literals, comprehensions over found rows, `project`, `compact` and
+`index_by` become JSON text concatenated in SQLite (`||`, `group_concat`, `json_quote`; json_object
+would parse its JSON arguments again). Any sub-expression that reads no row of the tail
+(arguments, clock, names bound by earlier steps, `lookup(...)`) is evaluated by its ordinary
+closure and bound as one encoded parameter, so its meaning is the interpreter's by construction.
+Identifiers come from the checked schema (quoted); every value and key is a bound parameter.
+
+The statement stands in for the interpreter only where the answer is the same:
+- a shape it does not know (optional single finds, paths into json fields, arithmetic on row
+  fields, ...) raises `Unsupported` at compile time and those steps stay interpreted;
+- at run time a where value that is null or a list, a compared value of another type than its
+  field, a parameter whose closure fails, a single find that matches no row, or an SQLite error
+  returns None, and the interpreted steps run instead — so the error an agent sees is the
+  interpreter's own.
+
+What differs: SQLite writes a REAL with 15 significant digits (0.1 + 0.2 reads 0.3), the same
+noise-blind rule as the state digest. The texts are compact JSON, like every other tool reply.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any, Callable
+
+from . import effects as fx
+from .errors import ExprError
+from .expr import Node, _build, parse
+from .tables import Table, quote
+
+Getter = Callable[[dict[str, Any], Any], Any]
+
+ENCODE = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":")).encode
+"""The one encoding of tool replies: compact, as SQLite's JSON functions write."""
+
+_PLAIN = ("string", "integer", "number", "date", "datetime")
+
+
+_FIND_ATTRS = {"table", "as_", "many", "optional", "limit", "where", "indexable", "filter", "order_sql",
+               "error", "_sql_cache"}
+"""The attributes of `effects.Find` compiled here and in `tools.plan`; a Find with others (a new
+option) runs interpreted."""
+_WHERE_ATTRS = {"field", "path", "nocase", "expr", "collate", "lhs", "lhs_params", "encode"}
+
+
+def known_find(find: fx.Find) -> bool:
+    return set(vars(find)) == _FIND_ATTRS and all(set(vars(w)) == _WHERE_ATTRS for w in find.where)
+
+
+class Unsupported(Exception):
+    """This shape stays interpreted."""
+
+
+class Encoded:
+    """A reply already encoded as JSON text."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+class _Source:
+    """A find of the tail: its table alias, and the WHERE ... ORDER BY ... LIMIT of its rows."""
+
+    def __init__(self, find: fx.Find, alias: str | None, clauses: str, used: set[str] | None = None):
+        self.find, self.alias, self.clauses = find, alias, clauses
+        self.table: Table = find.table
+        self.many = find.many and alias is not None
+        """Rows (a list) rather than one row: False for a single find and for the loop variable of
+        a comprehension over rows (one row, read inside the rows' subquery: `alias` None)."""
+        self.used: set[str] = set() if used is None else used
+        """The columns read so far; a many-row subquery selects only these."""
+
+    def row(self) -> "_Source":
+        """One of these rows, as a comprehension's loop variable sees it."""
+        return _Source(self.find, None, self.clauses, self.used)
+
+    def select(self) -> str:
+        cols = [c for c in self.table.columns if c in self.used] or [self.table.pk]
+        return f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(self.table.name)}{self.clauses}"
+
+
+class Json:
+    """A value's JSON text as an SQL expression: `parts` concatenated (a `str` part is constant text,
+    an `Sql` part an expression), and `null` an SQL condition true when the value is null (None:
+    never null)."""
+
+    def __init__(self, parts: list[Any], null: str | None = None):
+        self.parts, self.null = parts, null
+
+
+class Sql(str):
+    """An SQL expression part of a `Json`."""
+
+
+class Wrap:
+    """A `Json` part: `inner` rendered as an SQL expression between `before` and `after`."""
+
+    def __init__(self, before: str, inner: Json, after: str):
+        self.before, self.inner, self.after = before, inner, after
+
+
+class SqlReply:
+    """The compiled tail: `run(env, ctx)` → `Encoded`, or None when the interpreter must answer."""
+
+    def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue):
+        self.values: list[Any] = []
+        """Bound parameters: constants as they are, None where a getter fills the value per call."""
+        self.getters: list[tuple[int, Getter]] = []
+        self.sources: dict[str, _Source] = {}
+        singles: list[_Source] = []
+        for find in finds:
+            src = self._source(find)
+            if not find.many:
+                singles.append(src)
+            self.sources[find.as_] = src
+        text = self._sql(self._value(ret.value.source))
+        self.sql = f"SELECT {text}" + (
+            " FROM " + ", ".join(f"({s.select()}) AS {s.alias}" for s in singles) if singles else "")
+
+    def run(self, env: dict[str, Any], ctx: Any) -> Encoded | None:
+        params = self.values[:]
+        try:
+            for i, get in self.getters:
+                params[i] = get(env, ctx)
+            row = ctx.conn.execute(self.sql, params).fetchone()
+        except (_Fallback, ExprError, sqlite3.Error):
+            return None
+        return None if row is None else Encoded(row[0])
+
+    # ------------------------------------------------------------ parameters and text
+
+    def _param(self, get: Getter) -> str:
+        self.values.append(None)
+        self.getters.append((len(self.values) - 1, get))
+        return f"?{len(self.values)}"
+
+    def _const(self, value: Any) -> str:
+        self.values.append(value)
+        return f"?{len(self.values)}"
+
+    def _sql(self, value: Json) -> str:
+        """The concatenation, adjacent constant parts bound as one parameter."""
+        out: list[str] = []
+        text = ""
+        for part in value.parts:
+            if isinstance(part, str) and not isinstance(part, Sql):
+                text += part
+                continue
+            if text:
+                out.append(self._const(text))
+                text = ""
+            out.append(part.before + self._sql(part.inner) + part.after if isinstance(part, Wrap) else part)
+        if text or not out:
+            out.append(self._const(text))
+        return " || ".join(out)
+
+    # ------------------------------------------------------------ finds
+
+    def _source(self, find: fx.Find) -> _Source:
+        if not known_find(find) or (find.optional and not find.many) or (find.filter is not None and not find.many):
+            raise Unsupported("an optional single find or a filter on one")
+        conds = [self._where(find, w) for w in find.where]
+        if find.filter is not None:
+            conds.append(f"({self._condition(_node(find.filter.source), find.as_, find.table)})")
+        clauses = (" WHERE " + " AND ".join(conds) if conds else "") + find.order_sql
+        if not find.many:
+            clauses += " LIMIT 1"
+        elif find.limit:
+            clauses += f" LIMIT {int(find.limit)}"
+        return _Source(find, f"t{len(self.sources)}", clauses)
+
+    def _where(self, find: fx.Find, w: Any) -> str:
+        if w.path or w.lhs_params:
+            raise Unsupported("a path into a json field")
+        node = _node(w.expr.source)
+        if not _names(node) & set(self.sources):
+            return f"{w.lhs} = {self._param(_where_value(w, find.table))}{w.collate}"
+        ref = self._column_ref(node)
+        if ref is None or find.many is False:
+            raise Unsupported("a single find keyed on another find's row")
+        src, fld = ref
+        src.used.add(fld)
+        ftype = find.table.fields[w.field].type
+        if ftype not in _PLAIN or src.table.fields[fld].type != ftype:
+            raise Unsupported("a key of another type")
+        return f"{w.lhs} IS {src.alias}.{quote(fld)}{w.collate}"
+
+    def _condition(self, node: Node, row: str, t: Table) -> str:
+        """A filter as SQL: `and`, `or`, `not`, and `==` / `!=` between a text or number field of
+        the row and a value that reads no row; anything else reading no row is evaluated as a whole."""
+        if row not in _names(node):
+            fn = _build(node)
+            return self._param(lambda env, ctx: 1 if fn(env, ctx) else 0)
+        if node.op in ("and", "or"):
+            a, b = (self._condition(x, row, t) for x in node.args)
+            return f"({a} {node.op.upper()} {b})"
+        if node.op == "not":
+            return f"NOT ({self._condition(node.args[0], row, t)})"
+        if node.op in ("==", "!="):
+            field, other = node.args if node.args[0].op == "attr" else node.args[::-1]
+            if (field.op == "attr" and field.args[0].op == "name" and field.args[0].value == row
+                    and field.value in t.fields and row not in _names(other)):
+                ftype = t.fields[field.value].type
+                if ftype in _PLAIN:
+                    value = self._param(_comparable(_build(other), str if ftype in ("string", "date", "datetime") else float))
+                    return f"{quote(field.value)} {'IS' if node.op == '==' else 'IS NOT'} {value}"
+        raise Unsupported("a filter this module does not translate")
+
+    def _column_ref(self, node: Node) -> tuple[_Source, str] | None:
+        """`name.field` of a single row of the tail, as (source, field)."""
+        if node.op == "attr" and node.args[0].op == "name":
+            src = self.sources.get(node.args[0].value)
+            if src is not None and not src.many and node.value in src.table.fields:
+                return src, node.value
+        return None
+
+    # ------------------------------------------------------------ values
+
+    def _value(self, source: Any) -> Json:
+        if isinstance(source, Node):
+            return self._node_value(source)
+        if isinstance(source, dict):
+            return self._object({str(k): v for k, v in source.items()})
+        if isinstance(source, list):
+            return _array([self._value(v) for v in source])
+        return self._node_value(_node(source))
+
+    def _node_value(self, node: Node) -> Json:
+        if node.op == "const":
+            return Json([ENCODE(node.value)], "1" if node.value is None else None)
+        if not _names(node) & set(self.sources):
+            return self._evaluated(node)
+        if node.op == "dict":
+            return self._object(dict(zip(node.value, node.args)))
+        if node.op == "list":
+            return _array([self._node_value(a) for a in node.args])
+        if node.op == "name":
+            src = self.sources[node.value]
+            if src.many:
+                return self._aggregate(src, _row_object(src, None, False))
+            return _row_object(src, None, False)
+        if node.op == "attr" and node.args[0].op == "name" and node.value in self.sources[node.args[0].value].table.fields:
+            src = self.sources[node.args[0].value]
+            if src.many:
+                return self._aggregate(src, _column(src, node.value))
+            return _column(src, node.value)
+        if node.op == "comp" and len(node.args) == 2:
+            return self._comprehension(node)
+        if (node.op == "call" and node.value in ("project", "compact") and node.args and node.args[0].op == "name"
+                and not self.sources[node.args[0].value].many):
+            return self._single_row(node)
+        if node.op == "call" and node.value == "compact" and len(node.args) == 1 and node.args[0].op == "dict":
+            inner = node.args[0]
+            return self._object(dict(zip(inner.value, inner.args)), compact=True)
+        if node.op == "call" and node.value in ("project", "compact", "index_by"):
+            return self._rows_value(node)
+        raise Unsupported(f"{node.op} over found rows")
+
+    def _comprehension(self, node: Node) -> Json:
+        """``[ELEM for VAR in ROWS]`` over a many-row find: ELEM once per row, inside its subquery."""
+        elem, source = node.args
+        src = self.sources.get(source.value) if source.op == "name" else None
+        if src is None or not src.many:
+            raise Unsupported("a comprehension over something other than found rows")
+        shadowed = self.sources.get(node.value)
+        self.sources[node.value] = src.row()
+        try:
+            element = self._node_value(elem)
+        finally:
+            if shadowed is None:
+                del self.sources[node.value]
+            else:
+                self.sources[node.value] = shadowed
+        return self._aggregate(src, element)
+
+    def _single_row(self, node: Node) -> Json:
+        """project(ROW, [names]) / compact(ROW) of one found row."""
+        src = self.sources[node.args[0].value]
+        if node.value == "compact" and len(node.args) == 1:
+            return _row_object(src, None, True)
+        if len(node.args) == 2 and node.args[1].op == "list" and all(
+                a.op == "const" and type(a.value) is str and a.value in src.table.fields for a in node.args[1].args):
+            return _row_object(src, [a.value for a in node.args[1].args], False)
+        raise Unsupported("project of names the row does not have")
+
+    def _evaluated(self, node: Node) -> Json:
+        """A sub-expression that reads no row of the tail: its closure's value, encoded, as one
+        parameter."""
+        if _calls(node, "next_id"):
+            raise Unsupported("next_id in a reply")
+        fn = _build(node)
+        ref = self._param(lambda env, ctx: ENCODE(fn(env, ctx)))
+        return Json([Sql(ref)], f"{ref} = 'null'")
+
+    def _object(self, items: dict[str, Any], compact: bool = False) -> Json:
+        """`items`: key → a parsed node or a structured source (a YAML mapping or list)."""
+        return _object({key: self._value(item) for key, item in items.items()}, compact)
+
+    def _aggregate(self, src: _Source, element: Json, key: str | None = None) -> Json:
+        """A JSON array (or, with `key`, object) of `element` over the rows of a many-row find."""
+        item = self._sql(element)
+        if key is None:
+            return Json([Sql(f"(SELECT '[' || coalesce(group_concat({item}, ','), '') || ']' FROM ({src.select()}))")])
+        return Json([Sql(f"(SELECT '{{' || coalesce(group_concat(json_quote({key}) || ':' || {item}, ','), '') "
+                         f"|| '}}' FROM ({src.select()}))")])
+
+    def _rows_value(self, node: Node) -> Json:
+        """project / compact / index_by over a many-row find of the tail."""
+        index_key = index_value = None
+        if node.value == "index_by":
+            if not 2 <= len(node.args) <= 3 or any(a.op != "const" or type(a.value) is not str
+                                                     for a in node.args[1:]):
+                raise Unsupported("index_by with computed names")
+            index_key = node.args[1].value
+            index_value = node.args[2].value if len(node.args) == 3 else None
+            node = node.args[0]
+        src, fields, compact = self._rows(node)
+        if index_key is None:
+            return self._aggregate(src, _row_object(src, fields, compact))
+        t = src.table
+        unique_text = index_key in t.fields and t.fields[index_key].type == "string" and (
+            index_key == t.pk or (t.fields[index_key].unique and not t.fields[index_key].nullable))
+        if not unique_text or (fields is not None and index_key not in fields) or (
+                index_value is not None and (index_value not in t.fields
+                                             or (fields is not None and index_value not in fields))):
+            raise Unsupported("index_by on a key that is not a unique text field of the rows")
+        element = (_column(src, index_value) if index_value is not None
+                   else _row_object(src, fields, compact))
+        src.used.add(index_key)
+        return self._aggregate(src, element, key=quote(index_key))
+
+    def _rows(self, node: Node) -> tuple[_Source, list[str] | None, bool]:
+        """(source, projected fields or None for all, compacted) of a row-set expression."""
+        if node.op == "name" and node.value in self.sources and self.sources[node.value].many:
+            return self.sources[node.value], None, False
+        if node.op == "call" and node.value == "compact" and len(node.args) == 1:
+            src, fields, _ = self._rows(node.args[0])
+            return src, fields, True
+        if node.op == "call" and node.value == "project" and len(node.args) == 2 and node.args[1].op == "list":
+            src, fields, compact = self._rows(node.args[0])
+            names = [a.value for a in node.args[1].args]
+            if compact or not all(type(n) is str and n in src.table.fields for n in names) or (
+                    fields is not None and not set(names) <= set(fields)):
+                raise Unsupported("project of names the rows do not have")
+            return src, names, False
+        raise Unsupported("a row set this module does not build")
+
+
+class _Fallback(Exception):
+    """These values need the interpreter."""
+
+
+def _where_value(w: Any, table: Table) -> Getter:
+    """The where value, encoded for its column; `_Fallback` on null or a list (the interpreter's
+    IS NULL / IN (...) shapes). A bare name of a text or integer column skips the closure and the
+    general encoder when the value already has the column's type."""
+    expr, encode = w.expr, w.encode
+    node = _node(expr.source)
+    plain = {"string": str, "integer": int}.get(table.fields[w.field].type)
+    if node.op == "name" and plain is not None:
+        name = node.value
+
+        def get_name(env: dict[str, Any], ctx: Any) -> Any:
+            value = env.get(name)
+            if type(value) is plain:
+                return value
+            if value is None or isinstance(value, list):
+                raise _Fallback
+            return encode(expr(env, ctx))
+        return get_name
+
+    def get(env: dict[str, Any], ctx: Any) -> Any:
+        value = expr(env, ctx)
+        if value is None or isinstance(value, list):
+            raise _Fallback
+        return encode(value)
+    return get
+
+
+def _comparable(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
+    """A filter's compared value as a parameter, when SQLite compares it as Python would: None, or
+    text against a text field, a number (not a boolean) against a number field."""
+    def get(env: dict[str, Any], ctx: Any) -> Any:
+        value = fn(env, ctx)
+        if value is None or (type(value) is str if kind is str else type(value) in (int, float)):
+            return value
+        raise _Fallback
+    return get
+
+
+def _column(src: _Source, fld: str) -> Json:
+    """A column's JSON text as the interpreter decodes it: json text as it is stored (compact, as
+    `Table.encode` wrote it), a boolean as true/false, anything else quoted by SQLite."""
+    t = src.table
+    src.used.add(fld)
+    col = f"{src.alias}.{quote(fld)}" if src.alias and not src.many else quote(fld)
+    null = f"{col} IS NULL" if t.fields[fld].nullable and fld != t.pk else None
+    ftype = t.fields[fld].type
+    if ftype == "json":
+        return Json([Sql(f"coalesce({col}, 'null')")], null)
+    if ftype == "boolean":
+        return Json([Sql(f"CASE WHEN {col} IS NULL THEN 'null' WHEN {col} THEN 'true' ELSE 'false' END")], null)
+    return Json([Sql(f"json_quote({col})")], null)
+
+
+def _row_object(src: _Source, fields: list[str] | None, compact: bool) -> Json:
+    names = src.table.columns if fields is None else fields
+    return _object({f: _column(src, f) for f in names}, compact)
+
+
+def _object(members: dict[str, Json], compact: bool) -> Json:
+    """A JSON object; with `compact`, without the members whose value is null."""
+    if not compact or all(v.null is None for v in members.values()):
+        parts: list[Any] = ["{"]
+        for i, (key, v) in enumerate(members.items()):
+            parts += [("," if i else "") + ENCODE(key) + ":", *v.parts]
+        return Json(parts + ["}"])
+    parts = []  # each member with a leading comma; the first comma is cut off
+    for key, v in members.items():
+        member = ["," + ENCODE(key) + ":", *v.parts]
+        if v.null is None:
+            parts += member
+        else:
+            parts.append(Wrap(f"CASE WHEN {v.null} THEN '' ELSE ", Json(member), " END"))
+    return Json(["{", Wrap("substr(", Json(parts), ", 2)"), "}"])
+
+
+def _array(items: list[Json]) -> Json:
+    parts: list[Any] = ["["]
+    for i, v in enumerate(items):
+        parts += ([","] if i else []) + v.parts
+    return Json(parts + ["]"])
+
+
+def _node(source: Any) -> Node:
+    if isinstance(source, str):
+        return parse(source)
+    if source is None or isinstance(source, (bool, int, float)):
+        return Node("const", value=source)
+    raise Unsupported("a structured value inside an expression")
+
+
+def _names(node: Node) -> set[str]:
+    if node.op == "name":
+        return {node.value}
+    if node.op == "comp":
+        return set().union(*(_names(a) for a in node.args)) - {node.value}
+    return set().union(*(_names(a) for a in node.args)) if node.args else set()
+
+
+def _calls(node: Node, fn: str) -> bool:
+    return (node.op == "call" and node.value == fn) or any(_calls(a, fn) for a in node.args)
+
+
+def compile_reply(steps: list[Any]) -> tuple[int, SqlReply] | None:
+    """(index of the first step the statement replaces, the statement) for the longest tail of
+    finds + return it can build; None when the effect does not end in one with at least one find
+    (a return of bound values alone is cheaper encoded in Python)."""
+    if not steps or type(steps[-1]) is not fx.ReturnValue:
+        return None
+    first = len(steps) - 1
+    while first > 0 and type(steps[first - 1]) is fx.Find:
+        first -= 1
+    for start in range(first, len(steps) - 1):
+        try:
+            return start, SqlReply(list(steps[start:-1]), steps[-1])
+        except (Unsupported, ExprError):
+            continue
+    return None
