@@ -98,7 +98,18 @@ _VERBS = frozenset(
     "unlock update upgrade".split())
 
 
-_UNSAID = re.compile(r"\s+(?:(?:to|as|for|from|on|at|by|with|because of|due to)\s+\{(?P<key>\w+)\}|\{(?P<id>\w+_id|id)\})")
+_UNSAID = re.compile(r"\s+(?:(?:to|as|for|from|on|at|by|with|because of|due to)\s+\{(?P<key>\w+)\}"
+                     r"|(?:(?P<det>my|your|the|an?|this|that)\s+)?(?P<noun>\w+)\s+\{(?P<id>\w+_id|id)\})")
+
+
+def _unsaid(m: re.Match, known: dict[str, Any]) -> str:
+    """A placeholder the user has not filled yet, left out: with its preposition ("to {new_limit}"),
+    or a record's number after its noun ("for transaction {transaction_id}" -> "for the transaction")."""
+    if (m.group("key") or m.group("id")) in known:
+        return m.group(0)
+    if m.group("key"):
+        return ""
+    return f" {m.group('det') or 'the'} {m.group('noun')}"
 
 
 def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
@@ -112,7 +123,7 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     ask = re.split(r":\s", ask)[0].strip().rstrip(".:")  # "...: add details" ends it; "17:05" does not
     # what the user has not said yet is left out with its preposition ("... to {new_limit}"), or,
     # for a record's number, on its own
-    ask = _UNSAID.sub(lambda m: m.group(0) if (m.group("key") or m.group("id")) in known else "", ask)
+    ask = _UNSAID.sub(lambda m: _unsaid(m, known), ask)
     if ask and all(m in known for m in re.findall(r"\{(\w+)\}", ask)):
         ask = re.sub(r"\{(\w+)\}", lambda m: when_words(spoken(m.group(1), known[m.group(1)])), ask)
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")

@@ -417,7 +417,8 @@ class WorkflowAgent:
             last = next((r for _, r in reversed(_tool_results(turn.segment))
                          if isinstance(r, dict) and "error" not in r), None)
             note = S.record_note(turn.rng, last)
-        what = S.action(plan.workflow.goal, write, turn.known) if write else ""
+        said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
+        what = S.action(plan.workflow.goal, write, said) if write else ""
         return _say(S.report(turn.rng, wrote, what, facts, note, self._guide(plan, write, {**turn.known, **env})))
 
     def _guide(self, plan: _Plan, write: str, values: dict[str, Any]) -> list[str]:

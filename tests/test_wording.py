@@ -209,3 +209,10 @@ def test_a_description_in_the_opening_is_read_as_the_fact_it_states() -> None:
         text = "I'd like to move $800 from my checking account. My card id is CRD-1. " + \
             template.format(name="from last4", v="5305") + " Thanks."
         assert read_facts(text, names, []) == {"card_id": "CRD-1", "from_last4": "5305"}, template
+
+
+def test_an_action_leaves_out_what_the_user_has_not_said_yet() -> None:
+    goal = "create a dispute for transaction {transaction_id} because of {reason}"
+    assert S.action(goal, "create_dispute", {}) == "create a dispute for the transaction"
+    assert S.action(goal, "create_dispute", {"reason": "fraud"}) == "create a dispute for the transaction because of fraud"
+    assert S.action("change the limit of my card {card_id} to {new_limit}", "x", {}) == "change the limit of your card"
