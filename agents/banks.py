@@ -92,8 +92,11 @@ WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",
          "There's more than one here, {n} {nouns}: {options}. Which {x} should I go with?"]
 NOTE = ["This applies to {what}.", "For your records, that's {what}.", "That was for {what}.",
         "Your reference is {what}.", "This is on {what}.", "It's recorded against {what}."]
+# the start of an answer about one record; sometimes none, and the facts come first
 LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
-          "I've pulled up {what}.", "Looking at {what} now.", "I have {what} open.", "Okay, {what} is in front of me."]
+          "I've pulled up {what}.", "Looking at {what} now.", "I have {what} open.", "Okay, {what} is in front of me.",
+          "I've opened {what}.", "I'm looking at {what}.", "Thanks for waiting; I have {what}.", "Got it, {what} is open.",
+          "I've got {what} here.", "Right, I have {what}.", "Sure. I've looked at {what}.", "", "", ""]
 # before a sentence of the service's own text; most of the time it stands alone
 GUIDE_LEAD = ["", "", "", "Just so you know,", "Good to know:", "For what it's worth,", "As a heads-up,",
               "One thing to keep in mind:", "Also,"]

@@ -171,4 +171,4 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}")
     key = record.get(plan.param, turn.known[plan.param])
-    return _say(" ".join([S.looked(turn.rng, plan.noun, key), *facts, close]))
+    return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, key), *facts, close] if p))

@@ -412,6 +412,10 @@ def record_note(rng: random.Random, result: Any) -> str:
     return pick(rng, B.NOTE, what=what)
 
 
+_PERSON = re.compile(r"^(?:customer|member|user|patient|guest|client|account holder|cardholder|profile)s?$")
+
+
 def looked(rng: random.Random, noun: str, key: Any) -> str:
-    """The opening of an answer about one record ("Here's what I see for card CRD-1041.")."""
-    return pick(rng, B.LOOKED, what=f"{noun} {render(key)}")
+    """The opening of an answer about one record ("Here's what I see for card CRD-1041."; a
+    person's own record is "your profile", not its internal number), or nothing."""
+    return pick(rng, B.LOOKED, what="your profile" if _PERSON.match(noun) else f"{noun} {render(key)}")
