@@ -242,7 +242,7 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
 
 def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
     """The values of a call in a sentence ("This is for card CRD-1, with 4 passengers."), leaving
-    out secrets and what `said` already says."""
+    out secrets, what `said` already says, and the user's own customer number."""
     ids, others = [], []
     for name, value in args.items():
         if secret.search(name) or value in (None, "", [], {}) or isinstance(value, bool) and "turn " in said:
@@ -251,7 +251,8 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
         if text and (text in said or when_words(text) in said):
             continue
         if name == "id" or name.endswith("_id"):
-            ids.append(f"{words(name[:-3]) if name.endswith('_id') else 'record'} {text}")
+            if not _PERSON.match(words(name[:-3]).lower() if name.endswith("_id") else ""):  # the user knows who they are
+                ids.append(f"{words(name[:-3]) if name.endswith('_id') else 'record'} {text}")
         elif is_count(name, value):
             others.append(counted(name, value))
         elif _NOTE.search(name):  # free text the user gave: what a colleague will read
@@ -261,7 +262,8 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
                           f'the {words(name)} "{text}"')
     if not ids and not others:
         return ""
-    head = f"This is for {_join(ids)}" if ids else "That's with"
+    notes_only = all(o.startswith("a note saying") for o in others)
+    head = f"This is for {_join(ids)}" if ids else "I'll include" if notes_only else "That's with"
     tail = (", with " if ids else " ") + _join(others) if others else ""
     return smooth(f"{head}{tail}.")
 
