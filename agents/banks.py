@@ -37,7 +37,7 @@ CONFIRM_LEAD = ["", "", "", "", "", "Thanks, that's everything I need.", "Everyt
 CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "I can {action} now.", "The next step is to {action}.",
                 "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I make the change: I'll {action}.",
                 "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
-DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "I have the {phrase} here.",
+DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "Here's the {phrase}.",
             "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
             "It's the {phrase}, for reference."]
 BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."]

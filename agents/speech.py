@@ -347,6 +347,10 @@ def _yes_no(rng: random.Random, name: str, value: bool) -> str:
             rest_words = words(rest)
         bank = _YES if value else _NO
         return pick(rng, bank, subject="it", be=be, rest=rest_words)
+    parts = name.lower().split("_")
+    if len(parts) >= 2 and parts[-1].endswith("ed") and parts[-1] not in ("needed", "required"):  # "identity_verified"
+        subject = f"the {' '.join(parts[:-1])}"
+        return pick(rng, _YES if value else _NO, subject=subject, be="is", rest=parts[-1])
     return pick(rng, _ON if value else _OFF, name=words(name))
 
 

@@ -151,8 +151,9 @@ def want_phrase(intent: str) -> tuple[list[str], str]:
         return SAY, intent[:1].upper() + intent[1:]
     if first == "know":  # "I'm trying to know the status" reads wrong; "find out" fits every bank
         return WANT, "find out" + intent[4:]
-    if first.lower() in _VERBS and first.islower():
-        return WANT, intent
+    second = intent.split(" ")[1] if " " in intent else ""
+    if first.islower() and (first in _VERBS or second in ("my", "the", "a", "an", "your", "our")):
+        return WANT, intent  # a verb phrase: "lock my account"
     return ABOUT, intent
 
 

@@ -92,7 +92,8 @@ def test_a_confirmation_asks_for_no_fact_and_names_the_values() -> None:
 
 
 @pytest.mark.parametrize(("name", "value"), [("is_eligible", True), ("is_eligible", False),
-                                             ("overdraft_protection", True), ("has_overdraft", False)])
+                                             ("overdraft_protection", True), ("has_overdraft", False),
+                                             ("identity_verified", True), ("identity_verified", False)])
 def test_yes_no_facts_are_told_with_their_polarity(name: str, value: bool) -> None:
     for seed in range(20):
         text = S.fact(random.Random(seed), name, value, after_write=False)
