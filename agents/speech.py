@@ -58,10 +58,13 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
     return f"{text} {why}".strip()
 
 
+_IDENTITY = re.compile(r"email|phone|birth|name|username|ssn|pin|passcode|password")
+
+
 def _why(rng: random.Random, keys: list[str]) -> str:
     """Why the facts asked for are needed, when the assistant can say it truly: who the user is
     finds their records, a record's number picks the right one."""
-    if all(_PERSONAL.search(k) and not k.startswith("new_") for k in keys):
+    if all(_IDENTITY.search(k) and not k.startswith("new_") for k in keys):
         return rng.choice(B.WHY_PERSONAL)
     if len(keys) == 1 and keys[0].endswith("_id"):
         return pick(rng, B.WHY_RECORD, noun=words(keys[0][:-3]))

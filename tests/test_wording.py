@@ -181,6 +181,11 @@ def test_what_the_opening_said_is_read_and_not_asked_again() -> None:
                        "I'd like to change the send on of my payment to February 2, 2025. Thanks.", {}) \
         == {"new_send_on": "February 2, 2025"}
     assert goal_values(goal, "I want to change my card", {}) == {}
+    assert goal_values("change my address to {address}, {city} {zip}", "I'm hoping to change my address to "
+                       "42 Elm Street, Jeremymouth 24112.", {}) == {"address": "42 Elm Street", "city": "Jeremymouth",
+                                                                     "zip": "24112"}
+    assert goal_values("change my address to {address}, {city} {zip}", "change my address to 42 Elm Street, "
+                       "East Mary 43227.", {}) == {}  # "East" + "Mary 43227", or "East Mary" + "43227"?
     assert reason_given("cancel my order because it's no longer needed", ["no_longer_needed", "other"]) \
         == "no_longer_needed"
     assert reason_given("move money to my other account", ["other", "fraud"]) is None  # not a reason clause
