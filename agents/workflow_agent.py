@@ -25,6 +25,7 @@ from gem_env.tools.render import code_for
 from . import speech as S
 from .guidance import Guidance
 from .messages import call as _call, say as _say, tool_results as _tool_results
+from .candidates import candidate_ids, listed, read_prefix
 from .ids import id_by_description, id_from_results, record_lists
 from .lookup import auth_finder, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_write, records
@@ -187,6 +188,9 @@ class WorkflowAgent:
         self._effects = {name: _effect(name, tool) for name, tool in compiled.tools.items()}
         self._rt = NoDatabase()
         self._keys = {name: t.pk for name, t in compiled.tables.items()}
+        self._by_key: dict[str, Any] = {}  # record key -> the lookup reading one record by it
+        for lp in self._lookups:
+            self._by_key.setdefault(self._keys[lp.table], lp)
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
         self._clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}  # as the sandbox's
         names = {k for p in self._plans for k in p.workflow.knows} | {lp.param for lp in self._lookups} \
@@ -296,8 +300,28 @@ class WorkflowAgent:
                     value = id_by_description(k, read, turn.user_text)
                 if value is not None:
                     known[k] = env[k] = value
+            opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
+            for k in [k for k in step.needs if k == "id" or k.endswith("_id")]:
+                got = self._open(k, called, results[done:], turn.before)
+                if got is None or (k in known and not got[1]):
+                    continue
+                entries, used, nxt = got
+                if nxt is not None:
+                    if k not in known and used == len(results) - done:
+                        return _call(self._by_key[k].tool, {self._by_key[k].param: nxt}, turn)
+                    continue
+                done += used
+                opened[k] = [r for _, _, r in entries]
+                value = id_by_description(k, [opened[k]], turn.user_text) if k not in known else None
+                if value is not None:
+                    known[k] = env[k] = value
+                # the record meant is read; the others do not name what the next steps take
+                called += [e for e in entries if k in known and str(e[2].get(k)) == str(known[k])]
             missing = [k for k in missing if k not in known]
             if missing:
+                asked = next((k for k in missing if k in opened), None)
+                if asked is not None:  # none of the records opened is the one described
+                    return _say(S.which(turn.rng, asked, opened[asked]))
                 which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
                 if which is not None:
                     return _say(S.which(turn.rng, *which))
@@ -358,6 +382,36 @@ class WorkflowAgent:
         if f.param not in turn.known:
             return f.param
         return f.tool, {f.param: turn.known[f.param]}
+
+    def _candidates(self, key: str, called: list[tuple[str, dict[str, Any], Any]]) -> tuple[Any, list[Any]] | None:
+        """(lookup plan, ids) of the listed records to open one by one to find the `key` the user
+        means, or None (no list of several, too many, or no tool reads one by `key`)."""
+        lk = self._by_key.get(key)
+        recs = listed(key, [r for _, _, r in called]) if lk is not None else None
+        ids = candidate_ids(key, recs) if recs else []
+        return (lk, ids) if ids else None
+
+    def _open(self, key: str, called: list[tuple[str, dict[str, Any], Any]], ahead: list[tuple[str, Any]],
+              before: list[tuple[str, dict[str, Any], Any]]) -> tuple[list[Any], int, Any] | None:
+        """The listed records opened so far to find the `key` the user means ((effect, arguments,
+        record) each; one an earlier request read, unchanged since, is not read again), how many
+        of the results `ahead` they took, and the id to open next (None when all are open); None
+        when there is nothing to open."""
+        found = self._candidates(key, called)
+        if found is None:
+            return None
+        lk, ids = found
+        entries: list[tuple[str, dict[str, Any], Any]] = []
+        used = 0
+        for i in ids:
+            args = {lk.param: i}
+            prior = next((r for t, a, r in reversed(before) if t == lk.tool and a == args), None)
+            if prior is None and used < len(ahead) and read_prefix(key, [i], lk.tool, ahead[used:used + 1]):
+                prior, used = ahead[used][1], used + 1
+            if prior is None:
+                return entries, used, i
+            entries.append((self._effects[lk.tool], args, prior))
+        return entries, used, None
 
     def _opening_values(self, plan: _Plan, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
         """What the user already said that the request needs, so it is not asked again: a choice

@@ -58,8 +58,8 @@ def test_dispute_a_charge_becomes_linked_tables_rules_enums_and_patterns():
     assert d.workflows[0].name == "create_dispute"  # what the text is about comes first
     compiled = check_domain(d)
     tasks, _ = make_tasks(compiled, per_domain=len(d.workflows))
-    gold = next(t for t in tasks if t.workflow == "create_dispute")
-    filed = gold.gold_actions[-1].result
+    gold = next(t for t in tasks if t.workflow.split("+")[0] == "create_dispute")  # first of a session
+    filed = next(a.result for a in gold.gold_actions if a.tool == "create_dispute")
     assert re.fullmatch(r"DSP-\d{5}", filed["dispute_id"]) and filed["reply_by"]
 
 
@@ -220,9 +220,9 @@ def test_the_transfer_workflow_admits_complete_refuse_decline_and_sessions():
     _, d = extract("bank/transfer-money.md")
     compiled = check_domain(d)
     tasks, rejected = make_tasks(compiled, per_domain=12, kinds=("complete", "refuse", "decline", "multi_request"))
-    kinds = {t.category for t in tasks if t.workflow == "transfer_funds" or "transfer_funds" in t.id}
+    kinds = {t.category for t in tasks if "transfer_funds" in t.workflow.split("+") or "transfer_funds" in t.id}
     assert {"complete", "refuse", "decline", "multi_request"} <= kinds, [r.reason for r in rejected]
-    gold = next(t for t in tasks if t.category == "complete" and t.workflow == "transfer_funds")
-    call = gold.gold_actions[-1]
+    gold = next(t for t in tasks if t.category == "complete" and t.workflow.split("+")[0] == "transfer_funds")
+    call = next(a for a in gold.gold_actions if a.tool == "transfer_funds")  # the session's first request's
     assert call.tool == "transfer_funds" and call.arguments["amount"] % 100 == 0
     assert call.arguments["source_account_id"] != call.arguments["destination_account_id"]

@@ -312,10 +312,11 @@ async def test_tasks_an_operator_does_not_apply_to_are_counted_apart(run: Path, 
 def test_a_parent_whose_id_the_user_finds_by_lookup_is_refined(taskset: Any) -> None:
     """The replay takes the ids the user does not know from the parent's gold (the assistant
     finds them by a lookup first), so such a parent gets variants rather than a rejection."""
-    from gem_env.stages.refine.base import task_part
+    from gem_env.stages.refine.base import start, task_part
 
     tasks, domains = taskset
-    task = next(t for t in tasks if t.category == "complete" and not t.ops and "card_id" in t.scenario.knows)
+    parent = next(t for t in tasks if t.category == "complete" and not t.ops and "card_id" in t.scenario.session()[0].knows)
+    task = start(parent, domains[parent.domain]).task  # a session's first request, as the task operators refine
     card = task.scenario.knows["card_id"]
     knows = {k: v for k, v in task.scenario.knows.items() if k != "card_id"}  # the user does not know it
     chained = task.model_copy(update={"scenario": task.scenario.model_copy(update={

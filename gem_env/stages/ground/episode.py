@@ -141,8 +141,9 @@ class Episode:
         self.task = task
         self.compiled = compiled
         self.user = user
-        # the turn limit is per request: a refined session brings follow-up requests
-        self.limits = Limits(max_turns * (1 + len(task.followups)), max_tool_errors)
+        # the turn limit is per request: a session's requests, a refined session's follow-up requests
+        requests = max(1, len(task.scenario.requests)) + len(task.followups)
+        self.limits = Limits(max_turns * requests, max_tool_errors)
         started = time.perf_counter()
         self.sandbox = take_sandbox(compiled)  # pooled per domain: handed back by `close`
         self._sandbox_open = True

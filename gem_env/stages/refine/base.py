@@ -75,12 +75,13 @@ class Context:
 
 def refinable(task: Task) -> str | None:
     """Why a task is not refined, or None: operators work on single requests that are done (the
-    "complete" kind); refusals, declines, lookups and sessions are other lessons already."""
+    "complete" kind: its first request, when the customer goes on to ask more -- see `task_part`);
+    refusals, declines, lookups and mixed sessions are other lessons already."""
     if task.ops:
         return "already a refined variant"
-    if task.category != "complete" or len(task.scenario.requests) > 1 or task.refusals or task.declines \
-            or task.ambiguities:
-        return f"a {task.category} task (only complete single requests are refined)"
+    first = task.scenario.requests[0].kind if task.scenario.requests else "complete"
+    if task.category != "complete" or first != "complete" or task.refusals or task.declines or task.ambiguities:
+        return f"a {task.category} task (only complete requests are refined)"
     return None
 
 
@@ -99,18 +100,30 @@ def found_ids(wf: Workflow | None, knows: dict[str, Any], actions: list[GoldActi
 
 
 def task_part(task: Task, compiled: CompiledDomain) -> Part:
-    """A verified single-request task as a part of a session."""
-    wf = next((w for w in compiled.domain.workflows if w.name == task.workflow), None)
+    """A verified task's request as a part of a session: a session task's first request alone
+    (the customer's follow-on requests are not what an operator makes harder)."""
+    scenario = task.scenario
+    name = task.workflow
+    if len(scenario.requests) > 1:
+        req, name = scenario.requests[0], task.workflow.split("+")[0]
+        scenario = Scenario(persona=scenario.persona, goal=req.goal, knows=req.knows, opening=req.opening,
+                            unknown=[k for k in scenario.unknown if k not in req.knows],
+                            decisions={"confirm": req.confirm}, requests=[req], found=req.found)
+    wf = next((w for w in compiled.domain.workflows if w.name == name), None)
     # the ids the assistant finds are known to the user too: when an operator hides them, the user says them
-    knows = {**task.scenario.found, **task.scenario.knows}
-    scenario = task.scenario.model_copy(update={"knows": knows})
-    return Part(task.workflow, knows, scenario, found=found_ids(wf, knows, task.gold_actions))
+    knows = {**scenario.found, **scenario.knows}
+    scenario = scenario.model_copy(update={"knows": knows})
+    return Part(name, knows, scenario, found=found_ids(wf, knows, task.gold_actions))
 
 
 def start(task: Task, compiled: CompiledDomain) -> Variant:
     part = task_part(task, compiled)
-    return Variant(task=task, compiled=compiled, parts=[part],
-                   plan=task.plan.model_copy(deep=True) if task.plan else EpisodePlan())
+    v = Variant(task=task, compiled=compiled, parts=[part],
+                plan=task.plan.model_copy(deep=True) if task.plan else EpisodePlan())
+    if len(task.scenario.requests) > 1:  # the first request's own gold, outputs and state
+        v.task = task.model_copy(update={"workflow": part.workflow, "scenario": part.scenario})
+        v = compose(v)
+    return v
 
 
 def workflow(compiled: CompiledDomain, name: str) -> Workflow:

@@ -22,6 +22,7 @@ from ...tools.expr import compile_expr, compile_template
 from ...tools.model import FindStep, RequireStep, ReturnStep
 from ...tools.render import render
 from .model import Ambiguity, Decline, GoldAction, Refusal
+from .opened import add_reads, description, opened_ids, picked as picked_by_details
 from .replay import first_write, replay_workflow, resolve_args
 
 SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
@@ -56,17 +57,28 @@ def goal_text(wf: Workflow, knows: dict[str, Any]) -> str:
 
 
 def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random, actions: list[GoldAction], *,
-             confirm: bool = True, describe: bool = True, then: GoldAction | None = None) -> Request:
+             sandbox: Sandbox, before: bytes | None = None, confirm: bool = True, describe: bool = True,
+             then: GoldAction | None = None) -> Request:
     """The user's side: what they know, and what they say up front (an id at most, sometimes nothing).
     A record id that an earlier read finds from what the user does know (their customer id, from
     their email) is not theirs to know: the assistant takes it from that read's result. One of
-    several records such a read lists the user names by what only it has ("my credit card"), when
-    `describe` and the assistant's rule (`id_by_description`) picks it out from that. `then` is
-    the write a refused or declined request stops at: the ids it takes count as used there."""
+    several records such a read lists the user names by what only it has ("my credit card"), or,
+    when the list does not tell them apart, by what the assistant sees opening each of them ("my
+    savings account"), when `describe` and the assistant's rule (`id_by_description`) picks it out
+    from that; the opening reads join the gold (`actions`). `then` is the write a refused or
+    declined request stops at: the ids it takes count as used there."""
     planned = [*actions, then] if then is not None else actions
     chained, pinned = chained_ids(wf, knows, planned)
     said = {k: v for k, v in knows.items() if k not in chained}
     described = described_ids(wf, said, planned) if describe else {}
+    opened = opened_ids(wf, {k: v for k, v in said.items() if k not in described and k not in pinned}, planned,
+                        sandbox, before)
+    facts = " ".join(said_value(k, v) for k, v in said.items() if not (k == "id" or k.endswith("_id")))
+    if describe:
+        for key, (_, reads) in opened.items():
+            got = description(key, said[key], reads, f"{user_words(wf.goal, said, said_value)} {facts}")
+            if got is not None:
+                described[key] = got
     for key, (name, value) in described.items():
         del said[key]
         said[name] = value
@@ -74,7 +86,16 @@ def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random,
     opening = ids[:1] if ids and rng.random() < 0.6 else []
     opening += [k for k in pinned if k not in opening]
     opening += [name for name, _ in described.values()]
-    return Request(kind=kind, goal=goal_text(wf, knows), intent=user_words(wf.goal, said, said_value), knows=said,
+    intent = user_words(wf.goal, said, said_value)
+    words = " ".join([intent, *(said_value(k, v) for k, v in said.items() if not (k == "id" or k.endswith("_id")))])
+    for key in list(opened):
+        if key in opening:
+            del opened[key]  # said up front: nothing to open
+        elif key not in described and picked_by_details(key, opened[key][1], words) not in (None, said[key]):
+            opening.append(key)  # the assistant would take another record from the user's words
+            del opened[key]
+    add_reads(actions, opened)
+    return Request(kind=kind, goal=goal_text(wf, knows), intent=intent, knows=said,
                    opening=opening, confirm=confirm, found={k: v for k, v in knows.items() if k not in said})
 
 
@@ -142,7 +163,8 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
     if isinstance(reason, str):
         sandbox.restore(snap)
         return reason
-    return Built(_request("complete", wf, knows, rng, actions, describe=describe), actions, reason,
+    return Built(_request("complete", wf, knows, rng, actions, sandbox=sandbox, before=snap, describe=describe),
+                 actions, reason,
                  unknown=[k for k in wf.tells if k not in knows], workflow=wf.name, topic=wf.category,
                  record=(wf.anchor.table, row))
 
@@ -214,7 +236,7 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
     for a in gold:  # the reads again, so later requests of a session see the same sandbox
         sandbox.call(a.tool, a.arguments)
     held = GoldAction(tool=write, arguments=failed.arguments if spec.kind == "write" else arguments)
-    return Built(_request("refuse", wf, knows, rng, gold, then=held), gold,
+    return Built(_request("refuse", wf, knows, rng, gold, sandbox=sandbox, then=held), gold,
                  refusal=Refusal(tool=write, target=target_of(failed.arguments), reason=message, values=values,
                                  arguments=failed.arguments if spec.kind == "write" else arguments),
                  workflow=wf.name, topic=wf.category, record=(wf.anchor.table, row))
@@ -270,7 +292,7 @@ def decline(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox
         return "no write is reached for this row"
     actions, _ = replay_workflow(wf, knows, sandbox, stop_before_write=True)
     held = GoldAction(tool=nxt[0], arguments=nxt[1])
-    return Built(_request("decline", wf, knows, rng, actions, confirm=False, then=held), actions,
+    return Built(_request("decline", wf, knows, rng, actions, sandbox=sandbox, confirm=False, then=held), actions,
                  decline=Decline(tool=nxt[0], target=target_of(nxt[1]), arguments=nxt[1]), workflow=wf.name,
                  topic=wf.category, record=(wf.anchor.table, row))
 
@@ -359,8 +381,13 @@ def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sa
             for key in keys:
                 values = [str(r[key]) for r in records if r.get(key) not in (None, "")]
                 said = {k: v for k, v in built.request.knows.items() if k != key}
-                picked = id_by_description(key, [a.result for a in built.actions],
-                                           " ".join(said_value(k, v) for k, v in said.items()))
+                text = " ".join(said_value(k, v) for k, v in said.items())
+                picked = id_by_description(key, [a.result for a in built.actions], text)
+                if picked is None and str(built.request.knows.get(key)) in values:  # or the records opened
+                    opened = opened_ids(wf, {key: built.request.knows[key]}, built.actions, sandbox, snap)
+                    reads = opened[key][1] if key in opened else []
+                    picked = picked_by_details(key, reads, f"{user_words(wf.goal, said, said_value)} {text}") \
+                        if reads else None
                 if len(set(values)) >= 2 and str(built.request.knows.get(key)) in values \
                         and key not in _given_before(wf, action, built) and picked is None:
                     # (what the user does say must not single one out: the assistant would not ask)

@@ -1,0 +1,87 @@
+"""The task side of an assistant opening a customer's listed records one by one to find the one
+they mean (`agents.candidates`): which ids get opened, what the user can say to describe theirs,
+and the reads that go into the gold."""
+from __future__ import annotations
+
+from typing import Any
+
+from ...agents.candidates import candidate_ids, listed
+from ...agents.ids import distinguishing, id_by_description
+from ...agents.lookup import lookup_plans
+from ...tools import Sandbox, Workflow
+from .model import GoldAction
+
+Opened = dict[str, tuple[int, list[GoldAction]]]
+"""{id key: (index of its first use in the gold, the reads that open each listed record)}."""
+
+
+def _is_id(key: str) -> bool:
+    return key == "id" or key.endswith("_id")
+
+
+def first_use(wf: Workflow, key: str, value: Any, actions: list[GoldAction]) -> int | None:
+    params = {name for s in wf.steps for name, b in s.args.items() if b.user == key}
+    return next((i for i, a in enumerate(actions) if any(str(a.arguments.get(p)) == str(value) for p in params)),
+                None)
+
+
+def opened_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction], sandbox: Sandbox,
+               before: bytes | None = None) -> Opened:
+    """The ids the user has not given that the assistant will look for by opening each record of
+    a short list read before the id's first use, with those reads (on the state `before` the
+    request's own changes, when given)."""
+    compiled = sandbox.compiled
+    by_key: dict[str, Any] = {}
+    for lp in lookup_plans(compiled):
+        by_key.setdefault(compiled.tables[lp.table].pk, lp)
+    out: Opened = {}
+    now = sandbox.snapshot() if before is not None else None
+    try:
+        if before is not None:
+            sandbox.restore(before)
+        for key, value in said.items():
+            first = first_use(wf, key, value, actions) if _is_id(key) and key in by_key else None
+            recs = listed(key, [a.result for a in actions[:first]]) if first is not None else None
+            ids = candidate_ids(key, recs) if recs else []
+            if str(value) not in {str(i) for i in ids}:
+                continue
+            lk = by_key[key]
+            reads = []
+            for i in ids:
+                got = sandbox.call(lk.tool, {lk.param: i})
+                if not got.ok or not isinstance(got.value, dict):
+                    break
+                reads.append(GoldAction(tool=lk.tool, arguments={lk.param: i}, result=got.value))
+            if len(reads) == len(ids):
+                out[key] = (first, reads)  # type: ignore[assignment]
+    finally:
+        if now is not None:
+            sandbox.restore(now)
+    return out
+
+
+def picked(key: str, reads: list[GoldAction], text: str) -> Any:
+    """The id the assistant takes from the opened records by the user's words, or None."""
+    return id_by_description(key, [[a.result for a in reads]], text)
+
+
+def description(key: str, value: Any, reads: list[GoldAction], text: str) -> tuple[str, str] | None:
+    """(field, value) the user can describe their record by, among the opened ones ("account
+    type: savings"), that the assistant's rule picks out with everything else the user says."""
+    details = [a.result for a in reads]
+    mine = next((d for d in details if str(d.get(key)) == str(value)), None)
+    if mine is None:
+        return None
+    noun = key[:-3] if key.endswith("_id") else key
+    names = sorted(((f if f.startswith(noun) else f"{noun}_{f}", v) for f, v in distinguishing(mine, details, key)),
+                   key=lambda d: d[0].endswith("status"))
+    for name, said in names:
+        if str(picked(key, reads, f"{text} {said}")) == str(value):
+            return name, said
+    return None
+
+
+def add_reads(actions: list[GoldAction], opened: Opened) -> None:
+    """The opening reads into the gold, each set before the first use of the id it finds."""
+    for first, reads in sorted(opened.values(), key=lambda o: -o[0]):
+        actions[first:first] = reads
