@@ -130,7 +130,10 @@ def is_own(key: str) -> bool:
 
 
 def fact_said(template: str, key: str, value: Any, name: str) -> str:
-    """A fact sentence: "my email" for what is the user's own, "the reason" for what is not."""
+    """A fact sentence: "my email" for what is the user's own, "the reason" for what is not; a
+    name of several words is never contracted ("the order status's pending" reads wrong)."""
+    if " " in name.strip() and re.search(r"\{name\}(?:'s|:)", template):
+        template = re.sub(r"\{name\}(?:'s|:)", "{name} is", template)
     text = template.format(name=name, v=said_value(key, value))
     if _MINE.search(key):
         return text
