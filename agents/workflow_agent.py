@@ -268,10 +268,7 @@ class WorkflowAgent:
 
     def _follow(self, plan: _Plan, turn: _Turn) -> dict[str, Any]:
         known = self.typed(plan.key_types, {k: v for k, v in turn.known.items() if k in plan.workflow.knows})
-        # a reason given in this request's words wins over one carried over from an earlier request
-        known.update(self._reasons(plan, {k: v for k, v in known.items() if k in turn.own}, turn.user_text))
-        said = goal_values(plan.workflow.goal, turn.request, known)  # what the opening already asked for
-        known.update(self.typed(plan.key_types, {k: v for k, v in said.items() if k in plan.workflow.knows}))
+        known.update(self._opening_values(plan, known, turn))
         results = _tool_results(turn.segment)
         env: dict[str, Any] = {**self._clock, **known}
         done, wrote, called = 0, False, []
@@ -419,15 +416,24 @@ class WorkflowAgent:
             entries.append((self._effects[lk.tool], args, prior))
         return entries, used, None
 
-    def _reasons(self, plan: _Plan, known: dict[str, Any], text: str) -> dict[str, Any]:
-        """Choices the user already gave in a "because ..." clause, for keys not known yet."""
-        found: dict[str, Any] = {}
+    def _opening_values(self, plan: _Plan, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
+        """What the user already said that the request needs, so it is not asked again: a choice
+        given in a "because ..." clause, and values the opening words as the goal does ("change the
+        amount of my payment to $891.73"). A choice must be one the tool takes."""
+        choices: dict[str, list[Any]] = {}
         for step in plan.steps:
             for p in self.compiled.tools[step.tool].spec.parameters:
                 source = step.args.get(p.name)
-                if p.enum and source and source[0] == "user" and source[1] not in known:
-                    if (choice := reason_given(text, p.enum)) is not None:
-                        found[source[1]] = choice
+                if p.enum and source and source[0] == "user":
+                    choices[source[1]] = p.enum
+        found: dict[str, Any] = {}
+        for key, enum in choices.items():  # this request's own reason wins over one carried over
+            if key not in turn.own and (choice := reason_given(turn.user_text, enum)) is not None:
+                found[key] = choice
+        said = goal_values(plan.workflow.goal, turn.request, {**known, **found})
+        for key, value in self.typed(plan.key_types, said).items():
+            if key in plan.workflow.knows and (key not in choices or code_for(value, choices[key]) in choices[key]):
+                found[key] = value
         return found
 
     def _record_first(self, plan: _Plan, known: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -468,7 +474,8 @@ class WorkflowAgent:
             last = next((r for _, r in reversed(_tool_results(turn.segment))
                          if isinstance(r, dict) and "error" not in r), None)
             note = S.record_note(turn.rng, last)
-        what = S.action(plan.workflow.goal, write, turn.known) if write else ""
+        said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
+        what = S.action(plan.workflow.goal, write, said) if write else ""
         return _say(S.report(turn.rng, wrote, what, facts, note, self._guide(plan, write, {**turn.known, **env})))
 
     def _guide(self, plan: _Plan, write: str, values: dict[str, Any]) -> list[str]:
