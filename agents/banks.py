@@ -37,7 +37,7 @@ CONFIRM_LEAD = ["", "", "", "", "", "Thanks, that's everything I need.", "Everyt
 CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "I can {action} now.", "The next step is to {action}.",
                 "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I make the change: I'll {action}.",
                 "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
-DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "I have the {phrase} here.",
+DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "Here's the {phrase}.",
             "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
             "It's the {phrase}, for reference."]
 BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."]
@@ -92,17 +92,26 @@ WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",
          "There's more than one here, {n} {nouns}: {options}. Which {x} should I go with?"]
 NOTE = ["This applies to {what}.", "For your records, that's {what}.", "That was for {what}.",
         "Your reference is {what}.", "This is on {what}.", "It's recorded against {what}."]
+# the start of an answer about one record; sometimes none, and the facts come first
 LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
-          "I've pulled up {what}.", "Looking at {what} now.", "I have {what} open.", "Okay, {what} is in front of me."]
+          "I've pulled up {what}.", "Looking at {what} now.", "I have {what} open.", "Okay, {what} is in front of me.",
+          "I've opened {what}.", "I'm looking at {what}.", "Thanks for waiting; I have {what}.", "Got it, {what} is open.",
+          "I've got {what} here.", "Right, I have {what}.", "Sure. I've looked at {what}.", "", "", ""]
 # before a sentence of the service's own text; most of the time it stands alone
 GUIDE_LEAD = ["", "", "", "Just so you know,", "Good to know:", "For what it's worth,", "As a heads-up,",
               "One thing to keep in mind:", "Also,"]
 # a yes/no setting is asked as one, so a "yes" or "no, leave it off" answers it
 ASK_ON_OFF = ["Should {x} be on or off?", "Do you want {x} on or off?", "Would you like {x} switched on, or off?",
-              "Shall I set {x} to on, or to off?", "Is {x} meant to be on or off?"]
+              "Would you like {x} on, or off?", "Is {x} meant to be on or off?"]
 # said after the question: why the assistant needs what it asked for
 WHY_PERSONAL = ["", "", "That's how I find your records.", "I'll use it to pull up your profile.",
                 "It lets me find you in our system.", "I use that to look up your details.",
                 "That way I can see your records.", "It's so I can locate your profile."]
 WHY_RECORD = ["", "That way I work on the right {noun}.", "It makes sure I pick the right {noun}.",
               "I'll use it to open the right {noun}.", "That tells me exactly which {noun} you mean."]
+# two facts of one record in one sentence (the values stay whole, each after its name or before "as")
+TWO_FACTS = ["The {a} is {va} and the {b} is {vb}.", "It lists {va} as the {a} and {vb} as the {b}.",
+             "I can see {va} for the {a}, and {vb} for the {b}.", "The {a} on file is {va}; the {b} is {vb}.",
+             "You have {va} as the {a}, with {vb} as the {b}.", "It shows the {a} as {va} and the {b} as {vb}."]
+TWO_FACTS_AFTER = ["The {a} is now {va} and the {b} is {vb}.", "It now shows {va} as the {a} and {vb} as the {b}.",
+                   "The {a} reads {va}, and the {b} {vb}."]

@@ -167,8 +167,8 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     if not isinstance(record, dict) or set(record) == {"error"}:
         error = record.get("error") if isinstance(record, dict) else record
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(error), []))} {close}")
-    facts = [S.fact(turn.rng, f, record[f], after_write=False) for f in lk.asks if f in record]
+    facts = S.facts_told(turn.rng, [(f, record[f]) for f in lk.asks if f in record], after_write=False)
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}")
     key = record.get(plan.param, turn.known[plan.param])
-    return _say(" ".join([S.looked(turn.rng, plan.noun, key), *facts, close]))
+    return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, key), *facts, close] if p))

@@ -14,7 +14,7 @@ from . import banks as B
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
 __all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "WELCOME", "action", "ask", "asked_for",
-           "confirm", "declined", "describe", "details", "fact", "looked", "past", "pick", "reason_text", "record_note",
+           "confirm", "declined", "describe", "details", "fact", "facts_told", "looked", "past", "pick", "reason_text", "record_note",
            "refuse", "report", "singular", "which", "words"]
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
@@ -58,10 +58,13 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
     return f"{text} {why}".strip()
 
 
+_IDENTITY = re.compile(r"email|phone|birth|name|username|ssn|pin|passcode|password")
+
+
 def _why(rng: random.Random, keys: list[str]) -> str:
     """Why the facts asked for are needed, when the assistant can say it truly: who the user is
     finds their records, a record's number picks the right one."""
-    if all(_PERSONAL.search(k) and not k.startswith("new_") for k in keys):
+    if all(_IDENTITY.search(k) and not k.startswith("new_") for k in keys):
         return rng.choice(B.WHY_PERSONAL)
     if len(keys) == 1 and keys[0].endswith("_id"):
         return pick(rng, B.WHY_RECORD, noun=words(keys[0][:-3]))
@@ -98,6 +101,20 @@ _VERBS = frozenset(
     "unlock update upgrade".split())
 
 
+_UNSAID = re.compile(r"\s+(?:(?:to|as|for|from|on|at|by|with|because of|due to)\s+\{(?P<key>\w+)\}"
+                     r"|(?:(?P<det>my|your|the|an?|this|that)\s+)?(?P<noun>\w+)\s+\{(?P<id>\w+_id|id)\})")
+
+
+def _unsaid(m: re.Match, known: dict[str, Any]) -> str:
+    """A placeholder the user has not filled yet, left out: with its preposition ("to {new_limit}"),
+    or a record's number after its noun ("for transaction {transaction_id}" -> "for the transaction")."""
+    if (m.group("key") or m.group("id")) in known:
+        return m.group(0)
+    if m.group("key"):
+        return ""
+    return f" {m.group('det') or 'the'} {m.group('noun')}"
+
+
 def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     """What a workflow does, as the assistant says it: the goal's request sentence in the second
     person with the values the user gave ("move $800 from your savings account ending in 6013 ..."),
@@ -107,6 +124,9 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]
     ask = next((x for x in sentences if x.split(" ")[0].lower() in _VERBS), "")
     ask = re.split(r":\s", ask)[0].strip().rstrip(".:")  # "...: add details" ends it; "17:05" does not
+    # what the user has not said yet is left out with its preposition ("... to {new_limit}"), or,
+    # for a record's number, on its own
+    ask = _UNSAID.sub(lambda m: _unsaid(m, known), ask)
     if ask and all(m in known for m in re.findall(r"\{(\w+)\}", ask)):
         ask = re.sub(r"\{(\w+)\}", lambda m: when_words(spoken(m.group(1), known[m.group(1)])), ask)
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
@@ -209,7 +229,7 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
             before.append(text)
         elif _LAST_DIGITS.search(low):
             digits.append(f"ending in {text}")
-        elif re.search(r"_(?:on|at|date)$", low) and text != render(v):
+        elif re.search(r"_(?:on|at|date)$", low) and when_words(text) != render(v):
             dates.append(f"{words(k).replace(' at', ' on').replace(' date', ' on')} {when_words(text)}")
         elif is_count(k, v):
             extra.append(counted(k, v))
@@ -225,7 +245,7 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
 
 def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
     """The values of a call in a sentence ("This is for card CRD-1, with 4 passengers."), leaving
-    out secrets and what `said` already says."""
+    out secrets, what `said` already says, and the user's own customer number."""
     ids, others = [], []
     for name, value in args.items():
         if secret.search(name) or value in (None, "", [], {}) or isinstance(value, bool) and "turn " in said:
@@ -234,17 +254,24 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
         if text and (text in said or when_words(text) in said):
             continue
         if name == "id" or name.endswith("_id"):
-            ids.append(f"{words(name[:-3]) if name.endswith('_id') else 'record'} {text}")
+            if not _PERSON.match(words(name[:-3]).lower() if name.endswith("_id") else ""):  # the user knows who they are
+                ids.append(f"{words(name[:-3]) if name.endswith('_id') else 'record'} {text}")
         elif is_count(name, value):
             others.append(counted(name, value))
+        elif _NOTE.search(name):  # free text the user gave: what a colleague will read
+            others.append(f'a note saying "{text}"')
         else:
             others.append(f"the {words(name)} set to {text}" if isinstance(value, (int, float)) else
                           f'the {words(name)} "{text}"')
     if not ids and not others:
         return ""
-    head = f"This is for {_join(ids)}" if ids else "That's with"
+    notes_only = all(o.startswith("a note saying") for o in others)
+    head = f"This is for {_join(ids)}" if ids else "I'll include" if notes_only else "That's with"
     tail = (", with " if ids else " ") + _join(others) if others else ""
     return smooth(f"{head}{tail}.")
+
+
+_NOTE = re.compile(r"summary|note|comment|message|description|details")
 
 
 def _join(items: list[str]) -> str:
@@ -263,6 +290,8 @@ _WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "Th
 _WHEN_SINCE = ["{N} {v}.", "The record shows {n} {v}.", "On file: {n} {v}."]
 _BY = ["{N} by: {v}.", "{N} by {v}.", "The {n} is due by {v}.", "The {n} should come by {v}."]
 _BY_VERB = ["It {n} by {v}.", "{N} by: {v}.", "It should {base} by {v}.", "Expect it to {base} by {v}."]
+_IT_DOES = ["It {n} {v}.", "The record says it {n} {v}.", "According to the record, it {n} {v}.",
+            "I can see it {n} {v}."]
 _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "It's {c} in total.", "I can see {c}."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.",
@@ -298,6 +327,9 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
         if head.endswith("s") and " " not in head and not head.endswith("ss"):  # "arrives_by": a verb
             return pick(rng, _BY_VERB, n=head, base=head[:-1], v=v)
         return pick(rng, _BY, n=head, v=v)
+    head = low.split("_")[0]
+    if re.search(r"_(?:on|at|by)$", low) and head.endswith("s") and not head.endswith("ss") and "_" in low:
+        return pick(rng, _IT_DOES, n=n, v=v)  # "starts_at": "It starts at ..."
     if re.search(r"_(?:on|at|since)$", low) and v != render(value):  # a date field named for its event
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=n.replace(" at", " on"), v=v)
     if low.endswith(("status", "state")):
@@ -318,6 +350,10 @@ def _yes_no(rng: random.Random, name: str, value: bool) -> str:
             rest_words = words(rest)
         bank = _YES if value else _NO
         return pick(rng, bank, subject="it", be=be, rest=rest_words)
+    parts = name.lower().split("_")
+    if len(parts) >= 2 and parts[-1].endswith("ed") and parts[-1] not in ("needed", "required"):  # "identity_verified"
+        subject = f"the {' '.join(parts[:-1])}"
+        return pick(rng, _YES if value else _NO, subject=subject, be="is", rest=parts[-1])
     return pick(rng, _ON if value else _OFF, name=words(name))
 
 
@@ -330,12 +366,25 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
         opener = pick(rng, B.DONE_SAID, past=past(what))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND)
-    told = [fact(rng, k, v, after_write=wrote) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))]
+    told = facts_told(rng, [(k, v) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))],
+                      after_write=wrote)
     said = " ".join([opener, *told])
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
     after = guide(rng, [g for g in guidance or [] if not _COSTS.search(g)]) if wrote else ""
     return " ".join(p for p in (opener, *told, note, after, pick(rng, CLOSE)) if p)
+
+
+def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool) -> list[str]:
+    """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
+    worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.")."""
+    plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
+             and not is_count(k, v) and not re.search(r"_(?:on|at|by|since)$", k)]
+    if len(facts) == 2 and len(plain) == 2 and rng.random() < 0.5:
+        (a, va), (b, vb) = plain
+        return [pick(rng, B.TWO_FACTS_AFTER if after_write else B.TWO_FACTS, a=words(a), b=words(b),
+                     va=spoken(a, va), vb=spoken(b, vb))]
+    return [fact(rng, k, v, after_write=after_write) for k, v in facts]
 
 
 def _says(text: str, value: str) -> bool:
@@ -372,6 +421,10 @@ def record_note(rng: random.Random, result: Any) -> str:
     return pick(rng, B.NOTE, what=what)
 
 
+_PERSON = re.compile(r"^(?:customer|member|user|patient|guest|client|account holder|cardholder|profile)s?$")
+
+
 def looked(rng: random.Random, noun: str, key: Any) -> str:
-    """The opening of an answer about one record ("Here's what I see for card CRD-1041.")."""
-    return pick(rng, B.LOOKED, what=f"{noun} {render(key)}")
+    """The opening of an answer about one record ("Here's what I see for card CRD-1041."; a
+    person's own record is "your profile", not its internal number), or nothing."""
+    return pick(rng, B.LOOKED, what="your profile" if _PERSON.match(noun) else f"{noun} {render(key)}")

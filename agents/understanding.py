@@ -80,20 +80,27 @@ def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
     """Values the user's words give for the goal's placeholders, read by the goal's own wording
     ("change the amount of my payment to $891.73" against "change the amount of my payment
     {payment_id} to {new_amount}" -> {"new_amount": "$891.73"}): what the opening said is not asked
-    again. Record ids, which the user gives as facts, and keys already known are left out."""
+    again. Record ids, which the user gives as facts, and keys already known are left out; two
+    values side by side are read only when the words split between them one way."""
     sentence = re.split(r"(?<=[.!?])\s+", re.sub(r"\s*\([^)]*\)", "", goal).strip())[0].rstrip(".!?")
     sentence = re.sub(r"\s*\{(?:\w+_id|id)\}", "", sentence)
     slots = _GOAL_SLOT.findall(sentence)
-    if not slots or any(k in known for k in slots) or len(slots) > 2:
+    if not slots or any(k in known for k in slots) or len(slots) > 3:
         return {}
-    parts = []
+    pattern = r"\b"
     for token in re.findall(r"\{\w+\}|[^\s{}]+", sentence):
         slot = _GOAL_SLOT.fullmatch(token)
-        parts.append(rf"(?P<{slot.group(1)}>.+?)" if slot else "(?:my|your)" if token.lower() in ("my", "your")
-                     else re.escape(token))
-    pattern = r"\b" + r"\s+".join(parts)
+        part = rf"(?P<{slot.group(1)}>.+?)" if slot else "(?:my|your)" if token.lower() in ("my", "your") \
+            else re.escape(token)
+        gap = "" if pattern == r"\b" else r"\s*" if re.fullmatch(r"\W+", token) else r"\s+"
+        pattern += gap + part
     m = re.search(pattern + _VALUE_END, text, re.IGNORECASE)
-    return {k: v.strip().strip('"') for k, v in m.groupdict().items() if v and v.strip()} if m else {}
+    if m is None:
+        return {}
+    for a, b in re.findall(r"\{(\w+)\}\s+\{(\w+)\}", sentence):  # "{city} {zip}": only one way to split
+        if len(f"{m.group(a)} {m.group(b)}".split()) != 2:
+            return {}
+    return {k: v.strip().strip('"') for k, v in m.groupdict().items() if v and v.strip()}
 
 
 def reason_given(text: str, choices: list[Any]) -> Any:

@@ -164,6 +164,7 @@ class _Turn:
     calls_made: int
     before: list[tuple[str, dict[str, Any], Any]] = field(default_factory=list)  # reads still true
     earlier: set[str] = field(default_factory=set)  # tools called before the open request
+    own: set[str] = field(default_factory=set)  # keys the user gave in the open request (others carry over)
 
     @property
     def user_text(self) -> str:
@@ -241,6 +242,7 @@ class WorkflowAgent:
         segment = messages[start:]
         request = next((m.get("content") or "" for m in segment if m.get("role") == "user"), "")
         known: dict[str, str] = {}
+        own: set[str] = set()  # keys the user gave in the open request
         previous = ""
         for i, m in spoken:
             if m["role"] == "assistant":
@@ -251,6 +253,7 @@ class WorkflowAgent:
             facts = read_facts(m["content"], self._names, asked, self._booleans)
             # who the user is carries over between requests; which record a request is about does not
             known.update({k: v for k, v in facts.items() if i >= start or not (k == "id" or k.endswith("_id"))})
+            own.update(facts if i >= start else ())
         seed = hashlib.sha256(f"{messages[1].get('content') if len(messages) > 1 else ''}\x00{len(messages)}"
                               .encode()).hexdigest()
         said = [m.get("content") or "" for m in segment if m.get("role") == "assistant" and not m.get("tool_calls")]
@@ -258,16 +261,14 @@ class WorkflowAgent:
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
-                     reads_since_write(messages[:start], self.compiled), earlier)
+                     reads_since_write(messages[:start], self.compiled), earlier, own)
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
 
     def _follow(self, plan: _Plan, turn: _Turn) -> dict[str, Any]:
         known = self.typed(plan.key_types, {k: v for k, v in turn.known.items() if k in plan.workflow.knows})
-        known.update(self._reasons(plan, known, turn.user_text))
-        said = goal_values(plan.workflow.goal, turn.request, known)  # what the opening already asked for
-        known.update(self.typed(plan.key_types, {k: v for k, v in said.items() if k in plan.workflow.knows}))
+        known.update(self._opening_values(plan, known, turn))
         results = _tool_results(turn.segment)
         env: dict[str, Any] = {**self._clock, **known}
         done, wrote, called = 0, False, []
@@ -415,15 +416,24 @@ class WorkflowAgent:
             entries.append((self._effects[lk.tool], args, prior))
         return entries, used, None
 
-    def _reasons(self, plan: _Plan, known: dict[str, Any], text: str) -> dict[str, Any]:
-        """Choices the user already gave in a "because ..." clause, for keys not known yet."""
-        found: dict[str, Any] = {}
+    def _opening_values(self, plan: _Plan, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
+        """What the user already said that the request needs, so it is not asked again: a choice
+        given in a "because ..." clause, and values the opening words as the goal does ("change the
+        amount of my payment to $891.73"). A choice must be one the tool takes."""
+        choices: dict[str, list[Any]] = {}
         for step in plan.steps:
             for p in self.compiled.tools[step.tool].spec.parameters:
                 source = step.args.get(p.name)
-                if p.enum and source and source[0] == "user" and source[1] not in known:
-                    if (choice := reason_given(text, p.enum)) is not None:
-                        found[source[1]] = choice
+                if p.enum and source and source[0] == "user":
+                    choices[source[1]] = p.enum
+        found: dict[str, Any] = {}
+        for key, enum in choices.items():  # this request's own reason wins over one carried over
+            if key not in turn.own and (choice := reason_given(turn.user_text, enum)) is not None:
+                found[key] = choice
+        said = goal_values(plan.workflow.goal, turn.request, {**known, **found})
+        for key, value in self.typed(plan.key_types, said).items():
+            if key in plan.workflow.knows and (key not in choices or code_for(value, choices[key]) in choices[key]):
+                found[key] = value
         return found
 
     def _record_first(self, plan: _Plan, known: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -464,7 +474,8 @@ class WorkflowAgent:
             last = next((r for _, r in reversed(_tool_results(turn.segment))
                          if isinstance(r, dict) and "error" not in r), None)
             note = S.record_note(turn.rng, last)
-        what = S.action(plan.workflow.goal, write, turn.known) if write else ""
+        said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
+        what = S.action(plan.workflow.goal, write, said) if write else ""
         return _say(S.report(turn.rng, wrote, what, facts, note, self._guide(plan, write, {**turn.known, **env})))
 
     def _guide(self, plan: _Plan, write: str, values: dict[str, Any]) -> list[str]:

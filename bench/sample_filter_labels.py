@@ -1,13 +1,12 @@
-"""Draw the fresh filter sample v3 (ids only) and show its documents for hand labelling.
+"""Draw a fresh filter sample (ids only) and show its documents for hand labelling.
 
-    python bench/sample_filter_labels.py [--shared DIR]            # the sampled ids, JSON lines
-    python bench/sample_filter_labels.py --show [--chars N]        # their text, for reading
+    python bench/sample_filter_labels.py [--draw 4] [--shared DIR]   # the sampled ids, JSON lines
+    python bench/sample_filter_labels.py --show [--chars N]          # their text, for reading
 
-The sample is stratified by corpus (the counts in `STRATA`), drawn with a fixed seed from
-../shared/corpora, leaving out every id already in filter_labels.jsonl (v1) and
-filter_labels_v2.jsonl (v2). The text is only printed for the labeller to read; it is never
-written into the project. The labels themselves are written by hand into
-bench/data/filter_labels_v3.jsonl.
+Each draw (`DRAWS`) is stratified by corpus, made with its own fixed seed from ../shared/corpora,
+and leaves out every id already in an earlier label file, so draw N is reproducible. The text is
+only printed for the labeller to read; it is never written into the project. The labels
+themselves are written by hand into bench/data/filter_labels_v<N>.jsonl.
 """
 from __future__ import annotations
 
@@ -19,34 +18,40 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DATA = ROOT / "bench" / "data"
-SEED = 20261131
-#: Documents per corpus file: v2's proportions scaled to ~150; proc2pddl has only 5 unused left.
-STRATA = {
-    "debian_docs_sections.jsonl": 28,
-    "support_policies.jsonl": 18,
-    "tau2_banking_kb_docs.jsonl": 42,
-    "tldr_pages_en.jsonl": 21,
-    "wikihow_goal_steps_1000.jsonl": 21,
-    "wikihow_openpi_procedures.jsonl": 21,
-    "wikihow_proc2pddl.jsonl": 5,
+#: Per draw: its seed, the label files it must not repeat, and documents per corpus file.
+#: v3: v2's proportions scaled to ~150 (proc2pddl had only 5 unused left). v4: v3's proportions
+#: scaled to ~160 with the 5 proc2pddl and 17 of the support policies moved to the larger
+#: corpora, because only 1 support policy and no proc2pddl document were left unused.
+DRAWS = {
+    3: {"seed": 20261131, "prior": ("filter_labels.jsonl", "filter_labels_v2.jsonl"),
+        "strata": {"debian_docs_sections.jsonl": 28, "support_policies.jsonl": 18,
+                   "tau2_banking_kb_docs.jsonl": 42, "tldr_pages_en.jsonl": 21,
+                   "wikihow_goal_steps_1000.jsonl": 21, "wikihow_openpi_procedures.jsonl": 21,
+                   "wikihow_proc2pddl.jsonl": 5}},
+    4: {"seed": 20261201,
+        "prior": ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl"),
+        "strata": {"debian_docs_sections.jsonl": 38, "support_policies.jsonl": 1,
+                   "tau2_banking_kb_docs.jsonl": 52, "tldr_pages_en.jsonl": 22,
+                   "wikihow_goal_steps_1000.jsonl": 25, "wikihow_openpi_procedures.jsonl": 25}},
 }
 
 
-def used_ids() -> set[str]:
-    """Ids labelled in v1 or v2."""
+def used_ids(prior: tuple[str, ...]) -> set[str]:
+    """Ids labelled in the earlier label files."""
     ids: set[str] = set()
-    for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl"):
+    for name in prior:
         with (DATA / name).open(encoding="utf-8") as f:
             ids.update(row["id"] for row in map(json.loads, f) if "id" in row)
     return ids
 
 
-def sample(corpora: Path) -> list[dict]:
+def sample(corpora: Path, draw: int) -> list[dict]:
     """[{id, file}] — per file, a seeded draw from the sorted unused ids."""
-    rng = random.Random(SEED)
-    taken = used_ids()
+    spec = DRAWS[draw]
+    rng = random.Random(spec["seed"])
+    taken = used_ids(spec["prior"])
     rows: list[dict] = []
-    for name, count in STRATA.items():
+    for name, count in spec["strata"].items():
         with (corpora / name).open(encoding="utf-8") as f:
             ids = sorted({rec["id"] for rec in map(json.loads, f)} - taken)
         if len(ids) < count:
@@ -59,7 +64,7 @@ def show(rows: list[dict], corpora: Path, chars: int) -> None:
     """Print each sampled document's title and opening text for reading."""
     wanted = {r["id"]: r["file"] for r in rows}
     texts: dict[str, dict] = {}
-    for name in STRATA:
+    for name in sorted({r["file"] for r in rows}):
         with (corpora / name).open(encoding="utf-8") as f:
             texts.update({rec["id"]: rec for rec in map(json.loads, f) if rec["id"] in wanted})
     for n, row in enumerate(rows, 1):
@@ -73,14 +78,15 @@ def main() -> int:
     import argparse
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--shared", type=Path, default=SHARED)
+    p.add_argument("--draw", type=int, choices=sorted(DRAWS), default=max(DRAWS))
     p.add_argument("--show", action="store_true", help="print the documents' text for reading")
     p.add_argument("--chars", type=int, default=1500)
     args = p.parse_args()
     corpora = args.shared / "corpora"
     if not corpora.is_dir():
-        print(f"{corpora} not found: the sample is drawn from ../shared/corpora", file=sys.stderr)
-        return 1
-    rows = sample(corpora)
+        print(json.dumps({"skipped": f"{corpora} not found: the sample is drawn from ../shared/corpora"}))
+        return 0
+    rows = sample(corpora, args.draw)
     if args.show:
         show(rows, corpora, args.chars)
     else:

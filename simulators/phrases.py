@@ -45,20 +45,27 @@ WANT = ["I'd like to {x}.", "I need to {x}.", "can you help me {x}?", "I want to
 ABOUT = ["I have a question about {x}.", "I need some help with {x}.", "I'm calling about {x}.",
          "can you help me with {x}?", "I'm getting in touch about {x}.", "it's about {x}."]
 SAY = ["{x}.", "{x}, and I need some help.", "{x}. Can you help?", "{x}. What can you do?"]
+# each has a cue the assistant reads as a question about a record ("could you tell me", "what's the", ...)
 ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x} on my {noun}.",
              "what's the {x} for my {noun}?", "can you tell me the {x} of my {noun}?",
              "I would like to know the {x} of my {noun}, please.", "could you tell me what the {x} of my {noun} is?",
-             "can you tell me the {x} on my {noun}, please?", "I'd like to know what the {x} of my {noun} is."]
-BRIDGE = ["Thanks! One more thing: ", "Great. Also, ", "Thank you. While I have you, ", "Perfect. There's one more thing: ",
-          "Thanks. Another thing: ", "Okay, thanks. Next, ", "Brilliant. Also, ", "Lovely, thanks. Separately, ",
-          "Thanks for that. There's another thing: ", "Good. And one more: "]
+             "can you tell me the {x} on my {noun}, please?", "I'd like to know what the {x} of my {noun} is.",
+             "can you tell me what the {x} on my {noun} is?", "could you check what the {x} on my {noun} is?",
+             "do you know what the {x} of my {noun} is?", "what's the {x} on my {noun} at the moment?",
+             "what is the {x} listed on my {noun}?", "I would like to know the {x} you have for my {noun}.",
+             "can you check what my {noun} has as the {x}?", "I'd like to know the {x} that's on my {noun}."]
+_BRIDGE_THANKS = ["Thanks!", "Great.", "Thank you.", "Perfect.", "Okay, thanks.", "Brilliant.", "Lovely, thanks.", "Good.",
+                  "Thanks for that.", "Cheers.", "That's great."]
+_BRIDGE_NEXT = ["One more thing: ", "Also, ", "While I have you, ", "There's one more thing: ", "Another thing: ", "Next, ",
+                "Separately, ", "And one more: ", "I've got another question too: ", "Before I go, "]
+BRIDGE = [f"{a} {b}" for a in _BRIDGE_THANKS for b in _BRIDGE_NEXT]
 BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. Separately, ",
                    "Alright, never mind that one. Next, ", "I see. In that case, something else: ",
                    "That's a pity, but okay. Also, "]
 # a record described by what only it has (an opening key that is not an id): each starts "It"/"I"/"The"
 # so the assistant reads where the value before it ends, and keeps "<name> is <value>" so it reads the fact
 DESCRIBE = ["It's the one whose {name} is {v}.", "I mean the one where the {name} is {v}.",
-            "It's the one where the {name} is {v}.", "The {name} is {v}, if that helps tell it apart.",
+            "It's the one where the {name} is {v}.", "The one I mean: the {name} is {v}.",
             "I mean the one whose {name} is {v}."]
 # each starts "My"/"The" so the assistant reads where the value before it ends
 VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The {name}'s {v}.", "My {name}: {v}."]
@@ -73,16 +80,24 @@ MANY_FACTS = ["My {a} is {va}, and my {b} is {vb}.", "Sure. My {a} is {va} and m
               "The {a} is {va}, and the {b} is {vb}.", "Of course. The {a} is {va} and the {b} is {vb}."]
 DONT_KNOW_FACT = ["I don't know my {name}, sorry.", "Sorry, I don't know my {name}.", "I'm afraid I don't know my {name}.",
                   "Hmm, I don't know my {name} offhand."]
-YES = ["Yes, please go ahead.", "Yes, go ahead.", "Sure, do it.", "Yes please.", "That's fine, go ahead.",
-       "Yep, sounds good.", "Okay, please proceed.", "Yes, that's right. Go ahead.", "Yes, that's correct.",
-       "Sure, go for it.", "Yes, please do.", "Okay, do it.", "Absolutely, go ahead."]
-NO = ["No, please don't.", "Actually, no. I've changed my mind.", "No, leave it as it is.", "No thanks, not right now.",
-      "No, I'd rather not.", "Actually, I'd rather hold off.", "No, don't do that after all.", "No. Let's leave it, thanks."]
+# a yes to a confirmation: each starts with a word the assistant reads as yes
+_YES_START = ["Yes,", "Yeah,", "Yep,", "Sure,", "Okay,", "Absolutely,", "Correct,", "That's fine,",
+              "Sounds good,", "Ok,"]
+_YES_TAIL = ["go ahead.", "please go ahead.", "do it.", "that's right.", "that's the one.", "please proceed.", "go for it.",
+             "that's what I want.", "let's do that.", "thanks."]
+YES = [f"{a} {b}" for a in _YES_START for b in _YES_TAIL]
+# a no to a confirmation: each starts with a word the assistant (and the verifier) reads as no
+_NO_START = ["No,", "No thanks,", "Actually, no,", "Nope,", "No, sorry,"]
+_NO_TAIL = ["please don't.", "leave it as it is.", "not right now.", "I've changed my mind.", "I'd rather hold off.",
+            "let's leave it.", "I'll think it over first.", "don't change anything.", "not today."]
+NO = [f"{a} {b}" for a in _NO_START for b in _NO_TAIL]
 NUDGES = ["Sorry, I didn't get a reply. Are you still there?", "Hello? I didn't see an answer."]
 DONT_KNOW = ["Sorry, I don't know that.", "I'm not sure, sorry.", "I don't know, I'm afraid."]
-GOODBYES = ["Thanks, that's all I needed.", "Great, thank you!", "Perfect, thanks for your help.", "That's everything, thanks.",
-            "Okay, thank you. Bye!", "Got it, thanks a lot.", "Wonderful, thanks.", "Thanks so much, have a good day.",
-            "That's it for me. Thanks!", "Brilliant, cheers.", "All good, thank you.", "Nothing else, thanks. Bye."]
+_BYE_START = ["Thanks,", "Thank you,", "Great, thanks,", "Perfect, thank you,", "Brilliant, cheers,", "Lovely, thanks,",
+              "Wonderful, thanks,", "Okay, thanks,", "Got it, thanks,", "All good, thank you,"]
+_BYE_TAIL = ["that's all I needed.", "that's everything.", "that's it for me.", "nothing else today.", "have a good day.",
+             "bye!", "I'm all set.", "that sorts it.", "take care."]
+GOODBYES = [f"{a} {b}" for a in _BYE_START for b in _BYE_TAIL]
 UNDERSTOOD = ["Oh, I see. Thanks for explaining.", "Okay, I understand. Thanks anyway.", "That's a shame, but thanks.",
               "Alright, thanks for letting me know.", "Fair enough. Thanks for checking.",
               "Hmm, okay. I'll look into it myself then. Thanks.", "I see, that makes sense. Thank you."]
@@ -96,7 +111,8 @@ _VERBS = frozenset(
     "enable disable extend file find fix freeze get join know learn link make move open order pay raise reactivate receive "
     "redeem refill register remove renew rent replace report request reschedule reset return schedule see send "
     "set setup sign sort pass start stop submit switch transfer turn unfreeze unlock update upgrade upload use verify "
-    "view withdraw".split())
+    "view withdraw place suspend activate deactivate exchange track pause resume claim reserve block unblock "
+    "increase decrease lower waive deposit enroll subscribe unsubscribe top split".split())
 
 
 def said_value(key: str, value: Any) -> str:
@@ -114,7 +130,10 @@ def is_own(key: str) -> bool:
 
 
 def fact_said(template: str, key: str, value: Any, name: str) -> str:
-    """A fact sentence: "my email" for what is the user's own, "the reason" for what is not."""
+    """A fact sentence: "my email" for what is the user's own, "the reason" for what is not; a
+    name of several words is never contracted ("the order status's pending" reads wrong)."""
+    if " " in name.strip() and re.search(r"\{name\}(?:'s|:)", template):
+        template = re.sub(r"\{name\}(?:'s|:)", "{name} is", template)
     text = template.format(name=name, v=said_value(key, value))
     if _MINE.search(key):
         return text
@@ -135,8 +154,9 @@ def want_phrase(intent: str) -> tuple[list[str], str]:
         return SAY, intent[:1].upper() + intent[1:]
     if first == "know":  # "I'm trying to know the status" reads wrong; "find out" fits every bank
         return WANT, "find out" + intent[4:]
-    if first.lower() in _VERBS and first.islower():
-        return WANT, intent
+    second = intent.split(" ")[1] if " " in intent else ""
+    if first.islower() and (first in _VERBS or second in ("my", "the", "a", "an", "your", "our")):
+        return WANT, intent  # a verb phrase: "lock my account"
     return ABOUT, intent
 
 

@@ -31,6 +31,8 @@ class Request(BaseModel):
     found: dict[str, Any] = Field(default_factory=dict, description=(
         "record ids the assistant finds in tool results (the user does not know them): for replaying "
         "the request's workflow, never said by the user"))
+    anchor: str = Field(default="", description=(
+        "the key of the row the request was made on (its workflow's anchor, or the table looked up)"))
 
 
 class Scenario(BaseModel):

@@ -23,10 +23,13 @@ _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 def own_records(text: str, knows: dict[str, Any]) -> str:
     """"a dispute for transaction because ..." -> "... for my transaction ...": a record whose id
     the intent leaves out (the user gives it when asked) is the user's own."""
+    values = [str(v).replace("_", " ") for v in knows.values() if isinstance(v, str)]
     for key in knows:
         if key.endswith("_id") and len(key) > 3:
             noun = re.escape(humanize(key[:-3]))
-            text = re.sub(rf"\b(for|on|of|from|to|with|about) ({noun})\b", r"\1 my \2", text)
+            text = re.sub(rf"\b(for|on|of|from|to|with|about) ({noun})\b(?P<rest>[^.,;?!]*)",
+                          lambda m: m.group(0) if any(f"{m.group(2)}{m.group('rest')}".startswith(v) for v in values)
+                          else f"{m.group(1)} my {m.group(2)}{m.group('rest')}", text)
     return text
 
 

@@ -12,7 +12,8 @@ from gem_env.io.corpus import iter_documents
 from gem_env.documents import Document
 from gem_env.text import features as tf
 from gem_env.text.signals import is_task_title, machine_signals
-from gem_env.stages.filter import DEFAULT_THRESHOLD, EVIDENCE_AGAINST, FEATURES, WEIGHTS, OfflineFilter
+from gem_env.stages.filter import (DEFAULT_THRESHOLD, EVIDENCE_AGAINST, FEATURES, WEIGHTS, OfflineFilter,
+                                   feature_values)
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "examples" / "corpus"
@@ -127,33 +128,35 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     docs = bench.load_documents(rows, corpora)
     flt = OfflineFilter()
     m = bench.metrics([(flt.score(docs[r["id"]]), r["relevant"]) for r in rows], DEFAULT_THRESHOLD)
-    # measured: precision 0.815, recall 0.786 on the 99 test documents (28 relevant); v1 is
+    # measured: precision 0.742, recall 0.821 on the 99 test documents (28 relevant); v1 is
     # training data of the model since bench/train_filter.py, so this guards against regressions only
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_held_out_v3_sample_stays_above_its_floor():
+def test_held_out_v4_sample_stays_above_its_floor():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
     bench = _load_bench("filter_quality")
-    v3 = bench.held_out(corpora)
-    # measured once, after training on v1 + v2 only: P 0.805, R 0.868, F1 0.835 (156 documents)
-    assert v3["missing"] == 0 and v3["f1"] >= 0.78, v3
+    v4 = bench.held_out(corpora)
+    # measured once, after training on v1 + v2 + v3 only: P 0.586, R 0.68, F1 0.63 (163 documents,
+    # 25 relevant) — below the 0.9 target; this floor guards against regressions only
+    assert v4["missing"] == 0 and v4["f1"] >= 0.58, v4
 
 
 def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
     data = ROOT / "bench" / "data"
     samples = {}
-    for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl"):
+    for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl", "filter_labels_v4.jsonl"):
         lines = (data / name).read_text(encoding="utf-8").splitlines()
         samples[name] = (json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]])
-    meta3, rows3 = samples["filter_labels_v3.jsonl"]
-    assert meta3["criterion"] == samples["filter_labels_v2.jsonl"][0]["criterion"]
-    assert len(rows3) >= 150 and all(set(r) <= {"id", "file", "relevant", "doubtful", "reason"} for r in rows3)
-    assert all(r["reason"] and isinstance(r["relevant"], bool) for r in rows3)
+    for name, size in (("filter_labels_v3.jsonl", 150), ("filter_labels_v4.jsonl", 160)):
+        meta, rows = samples[name]
+        assert meta["criterion"] == samples["filter_labels_v2.jsonl"][0]["criterion"]
+        assert len(rows) >= size and all(set(r) <= {"id", "file", "relevant", "doubtful", "reason"} for r in rows)
+        assert all(r["reason"] and isinstance(r["relevant"], bool) for r in rows)
     ids = [{r["id"] for r in rows} for _, rows in samples.values()]
-    assert not (ids[0] & ids[1]) and not (ids[0] & ids[2]) and not (ids[1] & ids[2])
+    assert all(not (a & b) for n, a in enumerate(ids) for b in ids[n + 1:])
 
 
 def test_v1_labels_file_holds_ids_and_labels_only():
@@ -265,3 +268,23 @@ def test_machine_signals_tell_interface_steps_tools_and_commands_from_hands_on_t
     assert cook.ui_run == 0 and cook.tool_actions == 0 and cook.physical_nouns >= 5
     game = machine_signals("How to Get a Golden Shovel in Animal Crossing\n1. Talk to the villager.\n2. Win the battle.")
     assert game.game_words >= 2
+
+
+def test_machine_signals_for_agent_policies_shell_setups_and_information_pages():
+    policy = ("- At the beginning, you have to authenticate the user by locating their user id, even when the "
+              "user already gives it; this has to be done every time, before any other action is taken.\n"
+              "- You should transfer the user to a human agent if the request is out of scope.\n"
+              "- Generally, you can only take action on pending or delivered orders.\n")
+    assert machine_signals(policy).agent_directives == 2
+    assert machine_signals("There are tricks you can use to gain super-user rights.").agent_directives == 0
+    values, counts = feature_values(Document(id="p", text=policy * 2))
+    assert counts["step_words"] >= 15 and values["long_steps"] == 0.0 and values["agent_policy"] == 1.0
+    chained = machine_signals("# mount -t auto /dev/sdb1 /mnt/foo\n# cd /mnt/foo\n# dd if=/dev/zero of=junk\n"
+                              "# sync\n# umount /dev/sdb1\n")
+    independent = machine_signals("$ dd if=/dev/zero of=5kb.file bs=1k\n$ dd if=/dev/urandom of=7mb.file bs=1M\n"
+                                  "$ touch zero.file\n- List tracked files:\n`git lfs ls-files {{path/to/file}}`\n"
+                                  "- Push them:\n`git lfs push {{path/to/file}}`\n")
+    assert chained.chained_commands == 2 and independent.chained_commands == 0
+    info = machine_signals("## Fees\n- The fee is $5.\n- The bonus is additive.\n- Limits apply daily.\n"
+                           "## How to redeem\n- Open Rewards and select Redeem.\n")
+    assert (info.statement_items, info.list_items) == (3, 4)

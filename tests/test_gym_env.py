@@ -32,7 +32,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tasks, compiled = [], {}
     for name in DOMAINS:
         c = compile_domain(load_domain(ROOT / "examples" / "domains" / f"{name}.yaml"))
-        made, _ = make_tasks(c, per_domain=4, seed=0)
+        made, _ = make_tasks(c, per_domain=4, seed=0, kinds=("complete", "refuse", "decline", "lookup", "disambiguate"))
         tasks += made
         compiled[c.domain.name] = c
     write_task_set(out, tasks, compiled)

@@ -244,7 +244,7 @@ def test_workflow_let_feeds_arguments():
     data["tools"].append(tool)
     data.update(workflows=[wf], step_groups=groups)
     compiled = compile_domain(parse_domain(data))
-    tasks, rejected = make_tasks(compiled, per_domain=2)
+    tasks, rejected = make_tasks(compiled, per_domain=2, kinds=("complete",))
     assert tasks and not rejected
     assert [a.tool for a in tasks[0].gold_actions] == ["card_transactions", "dispute_charge"]
     assert tasks[0].gold_actions[1].arguments["txn_id"] == tasks[0].gold_actions[0].result["ids"][0]
@@ -275,7 +275,7 @@ def test_the_card_disputes_example_uses_the_language_and_admits_every_workflow()
     from gem_env.tools import load_domain
     d = load_domain(Path(__file__).resolve().parents[1] / "examples" / "domains" / "language" / "card_disputes.yaml")
     c = compile_domain(d)
-    tasks, rejected = make_tasks(c, per_domain=4 * len(d.workflows))
+    tasks, rejected = make_tasks(c, per_domain=4 * len(d.workflows), kinds=("complete", "refuse", "decline", "lookup", "disambiguate"))
     assert not rejected and {w for t in tasks for w in t.workflow.split("+")} == {w.name for w in d.workflows}
     fraud = next(t for t in tasks if t.workflow == "dispute_a_fraudulent_charge" and t.kind == "write"
                  and t.category not in ("decline", "refusal", "multi_request"))

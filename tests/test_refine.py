@@ -315,12 +315,13 @@ def test_a_parent_whose_id_the_user_finds_by_lookup_is_refined(taskset: Any) -> 
     from gem_env.stages.refine.base import start, task_part
 
     tasks, domains = taskset
-    parent = next(t for t in tasks if t.category == "complete" and not t.ops and "card_id" in t.scenario.session()[0].knows)
+    parent = next(t for t in tasks if t.category == "complete" and not t.ops
+                  and "card_id" in {**t.scenario.session()[0].knows, **t.scenario.session()[0].found})
     task = start(parent, domains[parent.domain]).task  # a session's first request, as the task operators refine
     card = task.scenario.knows["card_id"]
     knows = {k: v for k, v in task.scenario.knows.items() if k != "card_id"}  # the user does not know it
     chained = task.model_copy(update={"scenario": task.scenario.model_copy(update={
-        "knows": knows, "opening": [k for k in task.scenario.opening if k in knows]})})
+        "knows": knows, "opening": [k for k in task.scenario.opening if k in knows], "found": {}})})
     assert task_part(chained, domains[task.domain]).found == {"card_id": card}
     got, _ = refine_task(chained, domains[task.domain], ["tool_errors"], siblings=tasks, seed=0)
     assert got.gold_actions == task.gold_actions and "card_id" not in got.scenario.knows

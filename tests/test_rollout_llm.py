@@ -34,7 +34,7 @@ def shop() -> CompiledDomain:
 
 @pytest.fixture(scope="module")
 def cancel(shop: CompiledDomain) -> Task:
-    tasks, _ = make_tasks(shop, per_domain=3, seed=3)
+    tasks, _ = make_tasks(shop, per_domain=3, seed=3, kinds=("complete",))  # single requests
     return next(t for t in tasks if t.workflow == "cancel_pending_order")
 
 

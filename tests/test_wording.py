@@ -92,7 +92,8 @@ def test_a_confirmation_asks_for_no_fact_and_names_the_values() -> None:
 
 
 @pytest.mark.parametrize(("name", "value"), [("is_eligible", True), ("is_eligible", False),
-                                             ("overdraft_protection", True), ("has_overdraft", False)])
+                                             ("overdraft_protection", True), ("has_overdraft", False),
+                                             ("identity_verified", True), ("identity_verified", False)])
 def test_yes_no_facts_are_told_with_their_polarity(name: str, value: bool) -> None:
     for seed in range(20):
         text = S.fact(random.Random(seed), name, value, after_write=False)
@@ -180,6 +181,11 @@ def test_what_the_opening_said_is_read_and_not_asked_again() -> None:
                        "I'd like to change the send on of my payment to February 2, 2025. Thanks.", {}) \
         == {"new_send_on": "February 2, 2025"}
     assert goal_values(goal, "I want to change my card", {}) == {}
+    assert goal_values("change my address to {address}, {city} {zip}", "I'm hoping to change my address to "
+                       "42 Elm Street, Jeremymouth 24112.", {}) == {"address": "42 Elm Street", "city": "Jeremymouth",
+                                                                     "zip": "24112"}
+    assert goal_values("change my address to {address}, {city} {zip}", "change my address to 42 Elm Street, "
+                       "East Mary 43227.", {}) == {}  # "East" + "Mary 43227", or "East Mary" + "43227"?
     assert reason_given("cancel my order because it's no longer needed", ["no_longer_needed", "other"]) \
         == "no_longer_needed"
     assert reason_given("move money to my other account", ["other", "fraud"]) is None  # not a reason clause
@@ -201,3 +207,18 @@ def test_smooth_keeps_a_reason_that_is_more_than_a_participle() -> None:
     assert S.action("Book the slot that starts at {t}: bring your card", "book_slot", {"t": "2025-03-02T17:05:00"}) \
         == "book the slot that starts at March 2, 2025 at 5:05 pm"
     assert S.action("x", "transfer_to_human_agent") == "transfer you to a human agent"
+
+
+def test_a_description_in_the_opening_is_read_as_the_fact_it_states() -> None:
+    names = [("from last4", "from_last4"), ("card id", "card_id")]
+    for template in P.DESCRIBE:
+        text = "I'd like to move $800 from my checking account. My card id is CRD-1. " + \
+            template.format(name="from last4", v="5305") + " Thanks."
+        assert read_facts(text, names, []) == {"card_id": "CRD-1", "from_last4": "5305"}, template
+
+
+def test_an_action_leaves_out_what_the_user_has_not_said_yet() -> None:
+    goal = "create a dispute for transaction {transaction_id} because of {reason}"
+    assert S.action(goal, "create_dispute", {}) == "create a dispute for the transaction"
+    assert S.action(goal, "create_dispute", {"reason": "fraud"}) == "create a dispute for the transaction because of fraud"
+    assert S.action("change the limit of my card {card_id} to {new_limit}", "x", {}) == "change the limit of your card"

@@ -5,8 +5,8 @@ Two interchangeable backends return the same `Verdict`:
 
 - `OfflineFilter` scores evidence in the text itself (`text.features`, `text.signals`) with a
   logistic model over the hand-made features in `FEATURES`; its weights and threshold are data
-  (`filter_weights.py`), trained by ``bench/train_filter.py`` on the hand-labelled samples v1 + v2
-  and measured by ``bench/filter_quality.py`` on v3, which it never saw.
+  (`filter_weights.py`), trained by ``bench/train_filter.py`` on the hand-labelled samples
+  v1 + v2 + v3 and measured by ``bench/filter_quality.py`` on v4, which it never saw.
 - `LLMFilter` asks a chat model through `gem_env.llm.LLMClient` with a judge prompt.
 """
 from __future__ import annotations
@@ -70,16 +70,23 @@ FEATURES: dict[str, tuple[str, str]] = {
     "tool_actions": ("agent-console actions and tool names, 3+ -> 1", "{tool_actions} tool actions"),
     "game": ("game-world words per 100 words, 3+ -> 1", "a game"),
     "money": ("amounts and percentages per 100 words, 5+ -> 1", "amounts and rates"),
-    "long_steps": ("mean words per step, 60+ -> 1 (an article, not a procedure)", "paragraph steps"),
+    "long_steps": ("mean words per step, 60+ -> 1 (an article, not a procedure), unless the text "
+                   "directs an agent (agent_policy)", "{step_words}-word steps"),
+    "agent_policy": ("sentences instructing an agent about the user it serves, 4+ -> 1",
+                     "{agent_directives} instructions to an agent"),
+    "chained_commands": ("command lines reusing a path an earlier one named, 3+ -> 1",
+                         "{chained_commands} chained commands"),
+    "statements": ("share of the list items that state rather than instruct (4+ items)",
+                   "{statement_items} of {list_items} items are statements"),
 }
 
 #: Features that are evidence against relevance; every other one is evidence for it. Training keeps
 #: each weight on its side (a feature whose fitted weight would flip is left out, weight 0), so a
 #: reason never cites, say, "3 interface steps" against a procedure.
 EVIDENCE_AGAINST = frozenset({"advice", "examples", "tables", "physical", "physical_nouns", "narrative",
-                              "dates", "numbered_physical", "money", "long_steps"})
+                              "dates", "numbered_physical", "money", "long_steps", "statements"})
 
-#: Trained weights (bench/train_filter.py on v1 + v2 of the hand labels), committed as data.
+#: Trained weights (bench/train_filter.py on v1 + v2 + v3 of the hand labels), committed as data.
 BIAS, WEIGHTS, DEFAULT_THRESHOLD = filter_weights.BIAS, filter_weights.WEIGHTS, filter_weights.THRESHOLD
 
 
@@ -93,6 +100,7 @@ def feature_values(doc: Document) -> tuple[dict[str, float], dict[str, int]]:
     heading = f.procedural_headings + (1 if doc.title and tf.is_procedural_heading(doc.title) else 0)
     lines = max(1, doc.text.count("\n") + 1)
     verbs, words, sents = max(1, f.step_verbs), max(1, f.words), max(1, f.sentences)
+    agent_policy = _cap(m.agent_directives, 4)
     values = {
         "steps": _cap(f.step_verbs, 5),
         "system_actions": f.system_verbs / verbs if f.step_verbs >= 2 else 0.0,
@@ -124,7 +132,11 @@ def feature_values(doc: Document) -> tuple[dict[str, float], dict[str, int]]:
         "tool_actions": _cap(m.tool_actions, 3),
         "game": _cap(100 * m.game_words / words, 3),
         "money": _cap(100 * m.money / words, 5),
-        "long_steps": _cap(m.step_words, 60),
+        # an agent policy's bullets are long because each carries its conditions: not an article
+        "long_steps": _cap(m.step_words, 60) * (1.0 - agent_policy),
+        "agent_policy": agent_policy,
+        "chained_commands": _cap(m.chained_commands, 3),
+        "statements": m.statement_items / m.list_items if m.list_items >= 4 else 0.0,
     }
     counts = {name: getattr(f, name) for name in f.__slots__} | {name: getattr(m, name) for name in m.__slots__}
     return values, counts

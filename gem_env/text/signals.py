@@ -8,9 +8,20 @@ What separated the filter's mistakes on the hand-labelled samples (bench/data/fi
   Cards > Virtual", "click the [Send Link] button", "call get_user_details" — an imperative verb
   aimed at a named control, a navigation path, a tool call;
 - a run of shell lines is a procedure; one example line under "- List all keys:" is a cheat sheet;
-- fee and rate pages are dense in amounts, percentages and "Available: Yes" facts;
+- a title or heading that names a task ("How do I stop a recurring payment?", "Setting up bill
+  pay") heads a procedure; fee and rate pages are dense in amounts and percentages;
 - hands-on articles name food, fabric, plants, bodies and animals, and their steps are paragraphs;
-- game walkthroughs name the game's world (level, battle, character), which is a machine too.
+- game walkthroughs name the game (Pokémon, Wii, a video game, battles, quests): a machine too;
+- an agent policy directs the agent about the user ("you have to authenticate the user", "you
+  should transfer the user to a human agent") in long bullets that would otherwise read as an
+  article's paragraphs;
+- a setup in the shell chains its commands: a later line reuses a path or file an earlier one
+  named ("mount /dev/sdb1 /mnt/foo", "cd /mnt/foo", "umount /dev/sdb1"), where a list of
+  independent example commands does not;
+- an information page's list items are statements ("The bonus is additive"), a procedure's are
+  instructions.
+
+Which of these counts weighs how much is learned (bench/train_filter.py), not set here.
 
 Every count is over the cached `layout` and `tokens` passes, so it stays cheap.
 """
@@ -53,10 +64,10 @@ PHYSICAL_NOUNS = (
     "stitch", "sew", "bake", "cook", "wash", "boil", "soak", "weather", "rain", "sun", "wild",
     "woods", "camp", "baby", "child", "friend", "partner", "feel", "emotion",
 )
-_UI = Lexicon({"ui": UI_NOUNS})
+#: One pass over the words counts both vocabularies (they share no word).
+_VOCABULARY = Lexicon({"ui": UI_NOUNS, "physical": PHYSICAL_NOUNS})
 _UI_WORDS = frozenset(UI_NOUNS)
 _WORD = re.compile(r"[a-z][a-z'-]*")
-_PHYSICAL = Lexicon({"physical": PHYSICAL_NOUNS})
 
 #: A named control: "Select *Save*", "choose 'Cancel'", "click the [Send] button", "Open Activity".
 _TARGET = re.compile(r"\"[^\"\n]{1,30}\"|'[^'\n]{1,30}'|\*\*[^*\n]{1,30}\*\*|\[[^\]\n]{1,40}\]"
@@ -68,6 +79,14 @@ _MONEY = re.compile(r"\$\s?\d|\d(?:\.\d+)?\s?%|\b\d+(?:\.\d+)?\s?(?:percent|doll
 _HOW_DO_I = re.compile(r"^(?:how\s+(?:do|can|should)\s+(?:i|we|you)\b|how\s+to\b)", re.I)
 #: Verb kinds that change or move something; reading, advising and hands-on verbs are left out.
 _TASK_KINDS = frozenset({"create", "update", "delete", "transfer", "verify", "navigate"})
+#: An instruction to an agent (the reader) in a sentence that names the user it serves.
+_DIRECTIVE = re.compile(r"\b(?:you|agents?|the assistant)\s+(?:should|must|have to|need to|can|"
+                        r"may|are (?:not )?allowed to|will need to)\b", re.I)
+_SERVED = re.compile(r"\bthe (?:user|customer|caller|client)s?\b(?!-)", re.I)
+_SENTENCE = re.compile(r"[^.!?\n]+")
+#: A command line's prompt or quoting, stripped before its words are read.
+_PROMPT = re.compile(r"^\s*(?:[$#]\s*|`)")
+_SUBCOMMAND = re.compile(r"\s*(?:;|&&|\|\|?)\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +105,21 @@ class MachineSignals:
     physical_nouns: int
     money: int           # amounts and percentages
     step_words: int      # mean words per step of the main procedure
+    agent_directives: int  # sentences instructing an agent about the user it serves
+    chained_commands: int  # command lines reusing a path or file an earlier command line named
+    statement_items: int   # list items that state something rather than instruct
+    list_items: int        # all list items
 
 
 def machine_signals(text: str) -> MachineSignals:
     """Every count above, from the cached `layout` and `tokens` passes of `text`."""
-    lay, words = layout(text), tokens(text).words
+    lay, vocabulary = layout(text), _VOCABULARY.counts(tokens(text).words)
     prose = [text[a:b].strip() for a, b in lay.sentences]
     instructions = [i.text for i in lay.items if i.verb] + [s for s in prose if leading_verb(s)]
     steps = segment_steps(text)
     runs = [[i for i in run if i.verb] for run in step_lists(text) if not is_advice_heading(run[0].section)]
     return MachineSignals(
-        ui_nouns=sum(1 for _ in _UI.matches(words)),
+        ui_nouns=vocabulary.get("ui", 0),
         ui_steps=sum(1 for s in instructions if _is_ui_step(s)),
         ui_run=max([sum(1 for i in run if _is_ui_step(i.text)) for run in runs]
                    + [sum(1 for s in prose if _is_ui_step(s))]),
@@ -108,9 +131,13 @@ def machine_signals(text: str) -> MachineSignals:
         tool_actions=len(set(_BRACKET_ACTION.findall(text)) | _tool_names(text)),
         command_runs=_command_runs(text),
         game_words=len(_GAME.findall(text)),
-        physical_nouns=sum(1 for _ in _PHYSICAL.matches(words)),
+        physical_nouns=vocabulary.get("physical", 0),
         money=len(_MONEY.findall(text)),
         step_words=round(sum(len(s.text.split()) for s in steps) / len(steps)) if steps else 0,
+        agent_directives=_agent_directives(text),
+        chained_commands=_chained_commands(text),
+        statement_items=sum(1 for i in lay.items if not i.verb),
+        list_items=len(lay.items),
     )
 
 
@@ -157,6 +184,33 @@ def _words(s: str) -> list[str]:
 def _tool_names(text: str) -> set[str]:
     """snake_case names that open with an action verb: tool calls ("get_user_details")."""
     return {m.group(0) for m in _SNAKE_NAME.finditer(text) if verb_lemma(m.group(1))}
+
+
+def _agent_directives(text: str) -> int:
+    """Sentences instructing an agent (`_DIRECTIVE`) that name the user it serves (`_SERVED`)."""
+    if not _DIRECTIVE.search(text):  # most texts: one scan, no sentence split
+        return 0
+    return sum(1 for s in _SENTENCE.findall(text) if _DIRECTIVE.search(s) and _SERVED.search(s))
+
+
+def _chained_commands(text: str) -> int:
+    """Command lines (or `;`/`&&`/pipe parts of one) reusing a path or file name that an earlier
+    command named: "mount -o loop disk.img old" ... "umount disk.img". Only arguments with a `/`
+    or a `.` count (not subcommands such as `git lfs`), and never tldr's `{{placeholders}}`."""
+    seen: set[str] = set()
+    chained = 0
+    for line in text.splitlines():
+        if not _CODE_LINE.match(line):
+            continue
+        for part in _SUBCOMMAND.split(_PROMPT.sub("", line).strip("` ")):
+            words = part.split()
+            if words[:1] == ["sudo"]:
+                words = words[1:]
+            args = {w.strip("\"'") for w in words[1:] if not w.startswith("-") and "{{" not in w
+                    and ("/" in w or "." in w.strip(".")) and len(w) > 2}
+            chained += bool(args & seen)
+            seen |= args
+    return chained
 
 
 def _command_runs(text: str) -> int:

@@ -38,6 +38,11 @@ def tokens(text: str) -> Tokens:
 _INFLECTED = ("s", "ed", "ing", "d")
 
 
+_UNSEEN = object()
+#: Distinct words a `Lexicon` remembers the key of before it starts over (bounds its memory).
+_KEY_MEMO = 50_000
+
+
 class Lexicon:
     """Labelled phrases matched over words, longest phrase first, by word or by lemma.
 
@@ -56,6 +61,7 @@ class Lexicon:
                 self._index.setdefault(words[0], []).append((words, label))
         for entries in self._index.values():
             entries.sort(key=lambda e: -len(e[0]))
+        self._keys: dict[str, str | None] = {}  # word -> its key, memoised (bounded, see _keys_of)
 
     def _key(self, word: str) -> str | None:
         if word in self._index:
@@ -65,15 +71,27 @@ class Lexicon:
             return base if base in self._index else None
         return None
 
+    def _keys_of(self, words: Sequence[str]) -> list[str | None]:
+        """Each word's key (itself or its lemma if indexed, else None), through the memo."""
+        memo = self._keys
+        if len(memo) > _KEY_MEMO:
+            memo.clear()
+        keys = [memo.get(w, _UNSEEN) for w in words]
+        for i, key in enumerate(keys):
+            if key is _UNSEEN:
+                keys[i] = memo[words[i]] = self._key(words[i])
+        return keys  # type: ignore[return-value]
+
     def matches(self, words: Sequence[str]) -> Iterator[tuple[str, int, int]]:
         """(label, index of the first word, index after the last) of each match, left to right."""
         n, end = len(words), 0
-        for i in [i for i, w in enumerate(words) if self._key(w)]:
+        keys = self._keys_of(words)
+        for i in [i for i, key in enumerate(keys) if key]:
             if i < end:
                 continue
-            for phrase, label in self._index[self._key(words[i])]:  # type: ignore[index]
+            for phrase, label in self._index[keys[i]]:  # type: ignore[index]
                 k = len(phrase)
-                if i + k <= n and all(words[i + j] == phrase[j] or self._key(words[i + j]) == phrase[j]
+                if i + k <= n and all(words[i + j] == phrase[j] or keys[i + j] == phrase[j]
                                       for j in range(1, k)):
                     end = i + k
                     yield label, i, end
@@ -122,6 +140,7 @@ def action_kind(verb: str | None) -> str | None:
     return ACTION_VERBS.get(verb or "")
 
 
+@lru_cache(maxsize=8192)
 def leading_verb(sentence: str) -> str | None:
     """The lemma of the verb an instruction opens with, or None when `sentence` is no instruction.
 

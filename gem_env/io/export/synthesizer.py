@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -67,14 +68,39 @@ def sft_pair(ex: Example, record: dict[str, Any], documents: dict[str, Any],
     kind = task.get("category") or "complete"
     if kind not in TASK_KINDS:
         return f"a {kind!r} task is not one workflow on one row, which is all {FORMAT} can name"
-    anchor = anchors.find(ex.domain, task.get("workflow"), kind, task.get("id"))
+    workflow, anchor, messages = _first_request(task, record["messages"])
     if anchor is None:
+        anchor = anchors.find(ex.domain, workflow, kind, task.get("id"))
+    if anchor is None or messages is None:
         return "its task is not on a seed row of its workflow's anchor (a refined variant?)"
-    target = target_from_messages(target_domain(domain), task["workflow"], anchor, record["messages"], kind)
+    target = target_from_messages(target_domain(domain), workflow, anchor, messages, kind)
     category = ex.category if _asks_category(ex.id) else None
     messages = [*synth_chat(doc, category), {"role": "assistant", "content": dump_target(target)}]
     return {"messages": messages, "id": ex.id, "domain": ex.domain, "category": ex.category,
             "doc_id": ex.doc_id, "provenance": ex.provenance}
+
+
+def _first_request(task: dict[str, Any], messages: list[dict[str, Any]]) -> tuple[str, Any, Any]:
+    """(workflow, anchor key or None, messages) of what the target names: a task's one request, or
+    the first request of a session of the task's kind (the customer's follow-on requests are left
+    out: the conversation ends where the assistant closes that request, with the user's stop)."""
+    from ...simulators.scenario import STOP
+    requests = (task.get("scenario") or {}).get("requests") or []
+    if len(requests) <= 1:
+        return task.get("workflow"), None, messages
+    first = requests[0]
+    if first.get("kind") != task.get("category") or not first.get("anchor"):
+        return task.get("workflow"), None, None
+    close = next((i for i, m in enumerate(messages) if m.get("role") == "assistant" and not m.get("tool_calls")
+                  and _CLOSES.search(m.get("content") or "")), None)
+    if close is None:
+        return task.get("workflow"), None, None
+    cut = [*messages[:close + 1], {"role": "user", "content": STOP}]
+    return str(task.get("workflow", "")).split("+")[0], first["anchor"], cut
+
+
+_CLOSES = re.compile(r"\banything else\b", re.IGNORECASE)
+"""How an assistant closes one request of a session (the offline agent's and the scripted user's cue)."""
 
 
 def _asks_category(record_id: str) -> bool:

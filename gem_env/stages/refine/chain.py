@@ -50,7 +50,7 @@ def _pool(v: Variant, ctx: Context) -> list[Part]:
                     r = got.request
                     parts.append(Part(wf.name, dict(r.knows), Scenario(
                         goal=r.goal, knows=r.knows, opening=r.opening, unknown=got.unknown, requests=[r]),
-                        found=found_ids(wf, r.knows, got.actions)))
+                        found={**found_ids(wf, r.knows, got.actions), **r.found}))  # the request's own first
         finally:
             sandbox.close()
         ctx.pool[name] = parts + _lookups(v, rng)  # type: ignore[assignment]

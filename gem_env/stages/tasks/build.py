@@ -61,6 +61,9 @@ def make_task(compiled: CompiledDomain, built: list[Built], *, category: str, ke
     outputs: dict[str, str] = {}
     for i, b in enumerate(built, 1):
         outputs.update({(k if len(built) == 1 else f"{i}.{k}"): v for k, v in b.outputs.items()})
+    for b in built:  # the row each request was made on, by its key
+        if b.record is not None:
+            b.request.anchor = str(b.record[1].get(compiled.tables[b.record[0]].pk))
     first = built[0].request
     confirm = all(b.request.confirm for b in built) if len(built) == 1 else True
     scenario = Scenario(
