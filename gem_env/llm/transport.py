@@ -1,10 +1,13 @@
-"""Chat completions sent as the plain JSON LangChain already built.
+"""How chat requests reach the endpoint, with less client CPU than the SDK's defaults.
 
-The openai SDK walks every request through a recursive TypedDict transform (aliases, dates, files)
-that chat requests do not need; with a growing history and a dozen tool schemas it cost ~5 ms of
-CPU per call, the largest part of a rollout's client time at high concurrency. `PlainCompletions`
-keeps everything else of the SDK — HTTP client, auth, errors, response parsing — and skips that
-walk.
+- `RawChatOpenAI` + `RawHTTP`: a plain (not streamed, no ``response_format``) chat call is one
+  JSON POST over a kept HTTP/1.1 connection of our own, its result made in the event loop's thread.
+- `PlainCompletions`: what still goes through the SDK (streamed and structured calls) is sent as
+  the plain JSON LangChain already built. The SDK walks every request through a recursive
+  TypedDict transform (aliases, dates, files) that chat requests do not need; with a growing
+  history and a dozen tool schemas it cost ~5 ms of CPU per call.
+
+Errors are the SDK's exception types either way, so retries and messages do not depend on the path.
 """
 from __future__ import annotations
 
@@ -14,7 +17,6 @@ import ssl
 import urllib.parse
 from typing import Any
 
-import httpx2
 import openai
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatResult
@@ -26,6 +28,11 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import PrivateAttr
 
 from gem_env.llm.errors import MalformedResponse
+
+try:  # the HTTP library of the installed openai SDK: its errors wrap that library's requests
+    import httpx2
+except ImportError:  # pragma: no cover -- older SDKs use httpx
+    import httpx as httpx2  # type: ignore[no-redef]
 
 
 class PlainCompletions(AsyncCompletions):
