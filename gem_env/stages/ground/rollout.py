@@ -1,4 +1,5 @@
-"""Rollouts: a LangGraph graph user ⇄ assistant ⇄ tools over an `Episode`, then verification.
+"""Rollouts: a LangGraph graph user ⇄ assistant (its tool calls run within its step) over an
+`Episode`, then verification.
 
 The graph is built and compiled once. Its state holds the episode itself (not a copy of the
 messages), so a step costs LangGraph's own bookkeeping and nothing more.
@@ -29,7 +30,7 @@ from ..verify import verify
 class _State(TypedDict):
     episode: Episode
     agent: Assistant
-    pending: dict[str, Any] | None  # an assistant message whose tool calls are to run
+    called: bool  # the last assistant message called tools: the assistant speaks again
 
 
 async def _user(state: _State) -> dict[str, Any]:
@@ -38,6 +39,8 @@ async def _user(state: _State) -> dict[str, Any]:
 
 
 async def _assistant(state: _State) -> dict[str, Any]:
+    """The agent's next message, recorded, and its tool calls run in the same step (a step of its
+    own for the calls cost LangGraph's bookkeeping once more per tool turn)."""
     ep = state["episode"]
     started = time.perf_counter()
     set_tools = getattr(state["agent"], "set_tools", None)
@@ -47,18 +50,11 @@ async def _assistant(state: _State) -> dict[str, Any]:
         message = await state["agent"].act(ep.messages)
     except Exception as err:  # noqa: BLE001 -- LLM unavailable, a bug in the agent: end, don't crash
         ep.fail("infra_error" if is_infrastructure(err) else "agent_error", err)
-        return {"pending": None}
+        return {"called": False}
     finally:
         ep.seconds["agent"] += time.perf_counter() - started
-    if isinstance(message, dict) and message.get("tool_calls"):
-        return {"pending": message}
     _execute(ep, message)
-    return {"pending": None}
-
-
-async def _tools(state: _State) -> dict[str, Any]:
-    _execute(state["episode"], state["pending"])
-    return {"pending": None}
+    return {"called": isinstance(message, dict) and bool(message.get("tool_calls"))}
 
 
 def _execute(ep: Episode, message: Any) -> None:
@@ -73,7 +69,7 @@ def _execute(ep: Episode, message: Any) -> None:
 async def _after_assistant(state: _State) -> str:
     if state["episode"].done:
         return END
-    return "tools" if state["pending"] is not None else "user"
+    return "assistant" if state["called"] else "user"
 
 
 async def _to_assistant(state: _State) -> str:
@@ -82,15 +78,13 @@ async def _to_assistant(state: _State) -> str:
 
 @cache
 def rollout_graph() -> CompiledStateGraph:
-    """START → user → assistant → (tools → assistant)* → user … → END on STOP or a limit."""
+    """START → user → assistant (its tool calls run) → assistant* → user … → END on STOP or a limit."""
     g = StateGraph(_State)
     g.add_node("user", _user)
     g.add_node("assistant", _assistant)
-    g.add_node("tools", _tools)
     g.add_edge(START, "user")
     g.add_conditional_edges("user", _to_assistant, ["assistant", END])
-    g.add_conditional_edges("assistant", _after_assistant, ["tools", "user", END])
-    g.add_conditional_edges("tools", _to_assistant, ["assistant", END])
+    g.add_conditional_edges("assistant", _after_assistant, ["assistant", "user", END])
     return g.compile()
 
 
@@ -109,7 +103,7 @@ async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, us
     ep = Episode(task, compiled, user, max_turns=limits.max_turns, max_tool_errors=limits.max_tool_errors,
                  policy=policy)
     try:
-        await rollout_graph().ainvoke({"episode": ep, "agent": agent, "pending": None},
+        await rollout_graph().ainvoke({"episode": ep, "agent": agent, "called": False},
                                       {"recursion_limit": 4 * ep.limits.max_turns + 10})
     finally:
         ep.close()
