@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import random
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from gem_env.tools import CompiledDomain, Workflow
+from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
-from gem_env.tools.expr import Compiled, compile_expr
-from gem_env.tools.model import FindStep, ReturnStep
 from gem_env.tools.render import code_for
 
 from . import speech as S
+from .plans import Plan, compile_plan, content_words, tool_effect
 from .guidance import Guidance
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import candidate_ids, listed, read_prefix
@@ -32,13 +30,6 @@ from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_w
 from .understanding import (NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts, read_facts,
                             reason_given)
 
-_WORD = re.compile(r"[a-z0-9]+")
-_STOPWORDS = frozenset(
-    "a an and are as at be by do for from have hi hello i i'd id like is it its me my need of on or our "
-    "please the their there this to want we with you your".split()
-)
-_ROW_FIELD = re.compile(r"^row\.(\w+)$")
-_LOOKUP_FIELD = re.compile(r"^lookup\(\s*'(\w+)'.*\)\.(\w+)$")
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
 _SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
 
@@ -46,109 +37,6 @@ GREETING = "Hello! How can I help you today?"
 OUT_OF_SCOPE = "I'm sorry, I can't help with that request: it is outside what I can do here."
 
 __all__ = ["GREETING", "OUT_OF_SCOPE", "WorkflowAgent", "parse_facts", "id_from_results"]
-
-
-def _tokens(text: str) -> set[str]:
-    """Content words, each singular ("1 bag" asks for what "the bags" names)."""
-    return {S.singular(w) for w in _WORD.findall(text.lower())} - _STOPWORDS
-
-
-@dataclass
-class _Step:
-    tool: str
-    writes: bool
-    args: dict[str, tuple[str, Any]]  # name -> ("user", key) | ("result", Compiled) | ("const", value)
-    when: Compiled | None
-    as_: str | None
-    needs: list[str]  # user knowledge the step's arguments read
-    effect: str  # the tool's effect as JSON: two tools with the same effect and arguments reply the same
-    pure: tuple[str, str, str] | None  # (table, key field, parameter) of a read that only finds one row
-    needed: bool  # whether later steps, conditions or the facts to tell read this step's result
-
-
-@dataclass
-class _Plan:
-    workflow: Workflow
-    goal_tokens: set[str]
-    name_tokens: set[str]
-    key_types: dict[str, str | None]
-    steps: list[_Step]
-    tells: dict[str, Compiled]
-
-
-def _field_type(src: str, anchor: str, compiled: CompiledDomain) -> str | None:
-    """The entity field type of knowledge taken straight from a field (``row.x``, ``lookup('t', ..).x``)."""
-    src = src.strip()
-    if m := _ROW_FIELD.match(src):
-        table, name = anchor, m.group(1)
-    elif m := _LOOKUP_FIELD.match(src):
-        table, name = m.group(1), m.group(2)
-    else:
-        return None
-    entity = compiled.domain.entity(table)
-    found = entity.field(name) if entity else None
-    return found.type if found else None
-
-
-def _pure_read(tool: Any, compiled: CompiledDomain) -> tuple[str, str, str] | None:
-    """(table, key, parameter) when a read tool only finds one row by its key and returns it."""
-    steps = tool.spec.effect or []
-    if tool.writes or len(steps) != 2 or not isinstance(steps[0], FindStep) or not isinstance(steps[1], ReturnStep):
-        return None
-    find = steps[0]
-    table = compiled.tables.get(find.find)
-    if table is None or find.many or find.filter or len(find.where) != 1 or table.pk not in find.where:
-        return None
-    param = find.where[table.pk]
-    return (find.find, table.pk, param) if isinstance(param, str) and param in {p.name for p in tool.spec.parameters} \
-        else None
-
-
-def _effect(name: str, tool: Any) -> str:
-    """A tool's effect as JSON: two tools with the same effect and arguments reply the same."""
-    if tool.spec.effect is None:
-        return name
-    return json.dumps([st.model_dump(by_alias=True) for st in tool.spec.effect], sort_keys=True, default=str)
-
-
-def _plan(wf: Workflow, compiled: CompiledDomain) -> _Plan:
-    keys = set(wf.knows)
-    types: dict[str, str | None] = {k: None for k in wf.knows}
-    steps = []
-    for s in wf.steps:
-        tool = compiled.tools[s.tool]
-        params = {p.name: p.type for p in tool.spec.parameters}
-        args: dict[str, tuple[str, Any]] = {}
-        needs: list[str] = []
-        for name, b in s.args.items():
-            if b.user is not None:
-                args[name] = ("user", b.user)
-                needs.append(b.user)
-                types[b.user] = types[b.user] or params[name]
-            elif b.result is not None:
-                expr = compile_expr(b.result)
-                args[name] = ("result", expr)
-                needs += sorted(expr.names & keys)
-            else:
-                args[name] = ("const", b.const)
-        when = compile_expr(s.when) if s.when else None
-        steps.append(_Step(s.tool, tool.writes, args, when, s.as_, list(dict.fromkeys(needs)), _effect(s.tool, tool),
-                           _pure_read(tool, compiled), True))
-    read_later: set[str] = set()
-    for src in wf.tells.values():
-        read_later |= compile_expr(src).names
-    for step, s in reversed(list(zip(steps, wf.steps))):
-        step.needed = bool(step.as_ and step.as_ in read_later)
-        for b in s.args.values():
-            if b.result is not None:
-                read_later |= compile_expr(b.result).names
-        if s.when:
-            read_later |= compile_expr(s.when).names
-    for key, src in wf.knows.items():
-        found = _field_type(src, wf.anchor.table, compiled)
-        types[key] = found if found == "date" else types[key] or found
-    return _Plan(wf, _tokens(re.sub(r"\{[^}]*\}", " ", wf.goal)), _tokens(wf.name.replace("_", " ")), types,
-                 steps, {k: compile_expr(v) for k, v in wf.tells.items()})
 
 
 @dataclass
@@ -182,11 +70,11 @@ class WorkflowAgent:
     def __init__(self, compiled: CompiledDomain) -> None:
         self.compiled = compiled
         self.meta: dict[str, Any] = {"backend": "workflow"}
-        self._plans = [_plan(wf, compiled) for wf in compiled.domain.workflows]
+        self._plans = [compile_plan(wf, compiled) for wf in compiled.domain.workflows]
         self._lookups = lookup_plans(compiled)
         self._finders = finder_tools(compiled)
         self._auth = auth_finder(compiled)
-        self._effects = {name: _effect(name, tool) for name, tool in compiled.tools.items()}
+        self._effects = {name: tool_effect(name, tool) for name, tool in compiled.tools.items()}
         self._rt = NoDatabase()
         self._keys = {name: t.pk for name, t in compiled.tables.items()}
         self._by_key: dict[str, Any] = {}  # record key -> the lookup reading one record by it
@@ -222,9 +110,9 @@ class WorkflowAgent:
         except ExprError as err:
             return _say(f"I'm sorry, I can't complete this request: {err}. {S.pick(turn.rng, S.CLOSE)}")
 
-    def recognise(self, text: str) -> _Plan | None:
+    def recognise(self, text: str) -> Plan | None:
         """The workflow whose goal the text covers best (ties: the first); None when nothing overlaps."""
-        words = _tokens(text)
+        words = content_words(text)
         best, best_score = None, (0, 0.0, 0)
         for plan in self._plans:
             overlap = len(words & plan.goal_tokens)
@@ -266,7 +154,7 @@ class WorkflowAgent:
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
 
-    def _follow(self, plan: _Plan, turn: _Turn) -> dict[str, Any]:
+    def _follow(self, plan: Plan, turn: _Turn) -> dict[str, Any]:
         known = self.typed(plan.key_types, {k: v for k, v in turn.known.items() if k in plan.workflow.knows})
         known.update(self._opening_values(plan, known, turn))
         results = _tool_results(turn.segment)
@@ -416,7 +304,7 @@ class WorkflowAgent:
             entries.append((self._effects[lk.tool], args, prior))
         return entries, used, None
 
-    def _opening_values(self, plan: _Plan, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
+    def _opening_values(self, plan: Plan, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
         """What the user already said that the request needs, so it is not asked again: a choice
         given in a "because ..." clause, and values the opening words as the goal does ("change the
         amount of my payment to $891.73"). A choice must be one the tool takes."""
@@ -436,7 +324,7 @@ class WorkflowAgent:
                 found[key] = value
         return found
 
-    def _record_first(self, plan: _Plan, known: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    def _record_first(self, plan: Plan, known: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """(lookup tool, arguments) when the request starts with a write on a record the user named
         by its key and a tool can read that record."""
         step = plan.steps[0] if plan.steps else None
@@ -454,7 +342,7 @@ class WorkflowAgent:
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.pick(turn.rng, S.CLOSE)}")
         return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans))
 
-    def _failed(self, plan: _Plan, tool: str, error: str, values: list[str], turn: _Turn) -> dict[str, Any]:
+    def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn) -> dict[str, Any]:
         close = S.pick(turn.rng, S.CLOSE)
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             write = next((st.tool for st in plan.steps if st.writes), tool)
@@ -462,7 +350,7 @@ class WorkflowAgent:
             return _say(f"{text} {close}")
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}")
 
-    def _report(self, plan: _Plan, env: dict[str, Any], wrote: bool, turn: _Turn) -> dict[str, Any]:
+    def _report(self, plan: Plan, env: dict[str, Any], wrote: bool, turn: _Turn) -> dict[str, Any]:
         write = next((st.tool for st in plan.steps if st.writes), "")
         facts = []
         for key, expr in plan.tells.items():
@@ -478,7 +366,7 @@ class WorkflowAgent:
         what = S.action(plan.workflow.goal, write, said) if write else ""
         return _say(S.report(turn.rng, wrote, what, facts, note, self._guide(plan, write, {**turn.known, **env})))
 
-    def _guide(self, plan: _Plan, write: str, values: dict[str, Any]) -> list[str]:
+    def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""
         return self._guidance.about(plan.workflow, write, S.singular(plan.workflow.anchor.table), values)
 
