@@ -67,3 +67,17 @@ async def test_a_server_hanging_up_on_a_kept_connection_is_a_failed_attempt() ->
             reply, usage = await client.chat(ASK)
         assert len(server.requests) == 3
     assert reply.content == "three" and usage.retries == 1
+
+
+def test_a_proxied_endpoint_keeps_the_sdk_client(monkeypatch) -> None:
+    """Our own connections do not go through a proxy: where the environment sets one for the
+    endpoint, every call takes the SDK's client, which honours it."""
+    from gem_env.llm.config import make_chat_model
+    cfg = LLMConfig(model="m", base_url="http://models.internal:8000/v1", stream=False)
+    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert make_chat_model(cfg)._raw is not None
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
+    assert make_chat_model(cfg)._raw is None
+    monkeypatch.setenv("NO_PROXY", "models.internal")
+    assert make_chat_model(cfg)._raw is not None

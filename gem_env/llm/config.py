@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import urllib.parse
+import urllib.request
 from typing import Any, Literal
 
 import openai
@@ -93,9 +95,18 @@ def make_chat_model(cfg: LLMConfig) -> RawChatOpenAI:
         http_async_client=http_client,
     )
     model.async_client = PlainCompletions(model.root_async_client)
-    model.use_raw(RawHTTP(str(model.root_async_client.base_url), cfg.api_key(), cfg.connect_timeout, cfg.timeout,
-                          model.root_async_client._make_status_error_from_response))
+    base_url = str(model.root_async_client.base_url)
+    if not _proxied(base_url):  # the SDK's client honours HTTP(S)_PROXY; our own connections do not
+        model.use_raw(RawHTTP(base_url, cfg.api_key(), cfg.connect_timeout, cfg.timeout,
+                              model.root_async_client._make_status_error_from_response))
     return model
+
+
+def _proxied(url: str) -> bool:
+    """Whether the environment routes requests to `url` through a proxy (``HTTPS_PROXY`` and the
+    like, minus ``NO_PROXY``)."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(parts.hostname or "")
 
 
 def _http_timeout(cfg: LLMConfig) -> openai.Timeout:
