@@ -48,8 +48,12 @@ def _pool(v: Variant, ctx: Context) -> list[Part]:
                 sandbox.restore(initial)
                 if isinstance(got, Built):
                     r = got.request
-                    parts.append(Part(wf.name, dict(r.knows), Scenario(
-                        goal=r.goal, knows=r.knows, opening=r.opening, unknown=got.unknown, requests=[r]),
+                    # as for a sibling task (`task_part`): the user knows the ids the assistant finds too,
+                    # and says one up front when it differs from the session's (`say_changes`), since
+                    # earlier requests may have changed what their description of the record matches
+                    knows = {**r.found, **r.knows}
+                    parts.append(Part(wf.name, dict(knows), Scenario(
+                        goal=r.goal, knows=knows, opening=r.opening, unknown=got.unknown, requests=[r]),
                         found={**found_ids(wf, r.knows, got.actions), **r.found}))  # the request's own first
         finally:
             sandbox.close()
