@@ -73,7 +73,8 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
 
 
 _GOAL_SLOT = re.compile(r"\{(\w+)\}")
-_VALUE_END = (r"(?=[.?!;](?:\s|$)|,?\s+(?:today|please|if|thanks|thank|so|because|and i)\b|$)")  # "May 2, 2025" goes on
+# "May 2, 2025" goes on, and so does "Apt. 357": a period ends the value only before a new sentence
+_VALUE_END = (r"(?=[?!;](?:\s|$)|\.(?:\s+(?=[A-Z\"'])|\s*$)|,?\s+(?:today|please|if|thanks|thank|so|because|and i)\b|$)")
 
 
 def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:

@@ -88,19 +88,20 @@ def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) 
     for something, the headline before any ':' -- the how-to steps after it are the assistant's
     business), in the first person ("your card" -> "my card"), placeholders filled with what the
     user knows as they would write it (`fmt(key, value)`) except record ids, parenthesised asides
-    dropped."""
+    dropped. Sentences are told apart on the goal before its values go in, so a value holding a
+    period ("Apt. 357") or a colon stays whole."""
     knows = knows or {}
     fill = fmt or (lambda k, v: str(v))
     text = _PAREN.sub("", goal)
     # record ids are left for the assistant to ask for (or for the opening to give as a fact)
     text = re.sub(r"\s*\{(?:\w+_id|id)\}", "", text)
-    text = _PLACEHOLDER.sub(lambda m: fill(m.group(1), knows[m.group(1)]) if m.group(1) in knows else "", text)
-    sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]
+    sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]  # before filling: "Apt. 357" is one value
     ask = next((i for i, x in enumerate(sentences) if _IMPERATIVE.match(x)), 0)
     chosen = sentences[ask:ask + 1]
     if chosen and _REFERS_BACK.search(chosen[0]):  # "Report it" needs the sentence saying what "it" is
         chosen = [x for x in sentences[:ask] if not _IDENTITY.search(x)][-1:] + chosen
     head = " ".join(re.split(r":(?:\s|$)", x)[0].strip().rstrip(".!") + "." for x in chosen).rstrip(".")
+    head = _PLACEHOLDER.sub(lambda m: fill(m.group(1), knows[m.group(1)]) if m.group(1) in knows else "", head)
     for pattern, mine in _PRONOUNS:
         head = pattern.sub(mine, head)
     head = re.sub(r"\s+([,.])", r"\1", re.sub(r"\s+", " ", head)).strip(" ,;-")

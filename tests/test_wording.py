@@ -222,3 +222,37 @@ def test_an_action_leaves_out_what_the_user_has_not_said_yet() -> None:
     assert S.action(goal, "create_dispute", {}) == "create a dispute for the transaction"
     assert S.action(goal, "create_dispute", {"reason": "fraud"}) == "create a dispute for the transaction because of fraud"
     assert S.action("change the limit of my card {card_id} to {new_limit}", "x", {}) == "change the limit of your card"
+
+
+def test_a_value_holding_a_period_is_said_and_read_whole() -> None:
+    """"Apt. 357" is one value: the user's words keep it, and the agent reads it to the end, while a
+    period before a new sentence still ends a value."""
+    from gem_env.simulators.scenario import user_words
+    goal = "Change the shipping address of your order {order_id} to {new_shipping_address}. Then wait."
+    said = user_words(goal, {"new_shipping_address": "05847 Lyons Villages Apt. 357"})
+    assert said == "change the shipping address of my order to 05847 Lyons Villages Apt. 357"
+    wording = "change the shipping address of my order {order_id} to {new_shipping_address}"
+    assert goal_values(wording, f"Hi. Please {said}. It's the one I mean.", {}) == \
+        {"new_shipping_address": "05847 Lyons Villages Apt. 357"}
+
+
+def test_an_edited_text_field_gets_a_value_of_its_own_kind() -> None:
+    """The new value of a free-text field is another record's value of that field (a shipping
+    address for a shipping address, a phone number for a phone number), not one street address for
+    every field."""
+    from pathlib import Path
+
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor
+    from gem_env.stages.tasks import make_tasks
+    from gem_env.tools.compiler import compile_domain
+    corpus = Path(__file__).resolve().parents[1] / "examples" / "corpus"
+    doc = next(d for d in iter_documents([corpus]) if "change-shipping-address" in d.id)
+    compiled = compile_domain(OfflineExtractor().extract(doc))
+    sandbox = compiled.new_sandbox()
+    addresses = {r["shipping_address"] for r in sandbox.dump(["orders"])["orders"].values()}
+    sandbox.close()
+    tasks, _ = make_tasks(compiled, per_domain=6)
+    new = [r.knows["new_shipping_address"] for t in tasks for r in t.scenario.requests
+           if "new_shipping_address" in r.knows]
+    assert new and all(v in addresses and v != "42 Elm Street" for v in new), new

@@ -116,8 +116,8 @@ class Flows:
             new = f"not row.{name}"
         elif t in ("date", "datetime"):
             new = f"add_days(row.{name}, 7)"
-        else:
-            new = "'42 Elm Street'"
+        else:  # a value of the field's own kind (a phone number for a phone number): the next record's
+            new = f"first([r.{name} for r in rows('{self.mains}', {{}}) if r.{pk} > row.{pk} and r.{name} != row.{name}])"
         editable = self.editable_statuses()
         conds = [f"row.status in {_list(editable)}"]
         conds += self._unblocked(None, editable)
