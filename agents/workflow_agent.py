@@ -30,7 +30,6 @@ from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_w
 from .understanding import (NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts, read_facts,
                             reason_given)
 
-_SENTENCES = re.compile(r"(?<=[.?!])\s+")
 _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b", re.IGNORECASE)
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
 _SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
@@ -115,7 +114,7 @@ class WorkflowAgent:
     def recognise(self, text: str) -> Plan | None:
         """The workflow whose goal the text covers best (ties: the first); None when nothing overlaps.
         A sentence saying which record ("I mean the one whose status is locked") is not the request."""
-        words = content_words(" ".join(s for s in _SENTENCES.split(text) if not _WHICH_ONE.search(s)))
+        words = content_words(" ".join(s for s in S.SENTENCE_BREAK.split(text) if not _WHICH_ONE.search(s)))
         best, best_score = None, (0, 0.0, 0)
         for plan in self._plans:
             overlap = len(words & plan.goal_tokens)
@@ -139,7 +138,7 @@ class WorkflowAgent:
             if m["role"] == "assistant":
                 previous = m["content"]
                 continue
-            asked = named_keys(" ".join(s for s in re.split(r"(?<=[.?!])\s+", previous) if s.endswith("?")),
+            asked = named_keys(" ".join(s for s in S.SENTENCE_BREAK.split(previous) if s.endswith("?")),
                                self._names) if previous else []
             facts = read_facts(m["content"], self._names, asked, self._booleans)
             # who the user is carries over between requests; which record a request is about does not
