@@ -4,31 +4,39 @@ Standard library only, so tests and users can check an LLM setup without a real 
 
     with FakeOpenAIServer([Text("hello")], latency=0.2) as server:
         cfg = LLMConfig(model="fake", base_url=server.base_url)
+
+It serves from one asyncio event loop in a background thread: a request waiting out its latency is
+a sleeping coroutine, not a thread with its own stack, so hundreds in flight cost little memory
+and CPU (the threaded server it replaced took ~1 GB and most of a core at 256 in flight, and was
+what bounded the rollout benchmark).
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
+from gem_env.testing.bodies import StructuredSupport, chunk_bodies, completion_body, refusal_of, sse_event
 from gem_env.testing.replies import Fault, Reply, Slow, Text, ToolCalls
 
 ReplyFn = Callable[[dict[str, Any]], Reply]
-StructuredSupport = Literal["accept", "reject_schema", "reject", "reject_schema_500"]
-"""How the server treats ``response_format``: accept any; refuse ``json_schema`` (but take
-``json_object``); refuse any ``response_format``. Refusals are HTTP 400s, as llama.cpp and older
-vLLM builds answer, except ``reject_schema_500``: a 500 naming the field, as llama-cpp-python's
-server answers ``json_schema``."""
+IDLE_TIMEOUT = 30.0
+"""Seconds an idle keep-alive connection is kept open."""
+REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error"}
+
+__all__ = ["FakeOpenAIServer", "ReplyFn", "StructuredSupport"]
 
 
 class FakeOpenAIServer:
     """Serves ``POST /v1/chat/completions`` (plain or SSE stream) and ``GET /v1/models``.
 
     ``replies`` is either a list consumed one per chat request in arrival order, whose last
-    entry repeats once the list is exhausted, or a function from the request body to a reply.
-    Every chat request body is recorded in :attr:`requests`, faults included. From a shell:
+    entry repeats once the list is exhausted, or a function from the request body to a reply
+    (called in the server's event loop, so it should be quick). Every chat request body is
+    recorded in :attr:`requests`, faults included. From a shell:
     ``python -m gem_env.testing --latency 0.2 --reply "ok"`` serves until interrupted.
     ``structured`` says which ``response_format`` requests are refused (see `StructuredSupport`);
     ``context`` is the context length ``/v1/models`` reports (``None``: not reported).
@@ -56,32 +64,34 @@ class FakeOpenAIServer:
         self._replies = replies if callable(replies) else list(replies)
         self._lock = threading.Lock()
         self._requests: list[dict[str, Any]] = []
-        self._stopping = threading.Event()
-        self._httpd: _HTTPServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._bound_port: int | None = None
+        self._stop: asyncio.Event | None = None
 
     # lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> FakeOpenAIServer:
-        if self._httpd is not None:
+        if self._thread is not None:
             return self
-        self._stopping.clear()
-        self._httpd = _HTTPServer(("127.0.0.1", self.port), _Handler, self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        ready: dict[str, Any] = {}
+        started = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(ready, started), daemon=True)
         self._thread.start()
+        started.wait()
+        if "error" in ready:
+            self._thread.join()
+            self._thread = None
+            raise ready["error"]
         return self
 
     def stop(self) -> None:
-        if self._httpd is None:
+        if self._thread is None:
             return
-        self._stopping.set()  # wakes handlers sleeping on latency or a timeout fault
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        assert self._thread is not None
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)  # ends sleeps on latency or a timeout fault
         self._thread.join()
-        self._httpd = self._thread = None
+        self._thread = self._loop = self._stop = self._bound_port = None
 
     def __enter__(self) -> FakeOpenAIServer:
         return self.start()
@@ -91,9 +101,9 @@ class FakeOpenAIServer:
 
     @property
     def base_url(self) -> str:
-        if self._httpd is None:
+        if self._bound_port is None:
             raise RuntimeError("FakeOpenAIServer is not running; call start() or use it in a with block")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self._bound_port}/v1"
 
     @property
     def requests(self) -> list[dict[str, Any]]:
@@ -101,7 +111,37 @@ class FakeOpenAIServer:
         with self._lock:
             return list(self._requests)
 
-    # request handling (runs in the handler threads) ----------------------------------------
+    # the event loop's thread -----------------------------------------------------------------
+
+    def _run(self, ready: dict[str, Any], started: threading.Event) -> None:
+        asyncio.run(self._serve(ready, started))
+
+    async def _serve(self, ready: dict[str, Any], started: threading.Event) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        connections: set[asyncio.Task[None]] = set()
+
+        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            connections.add(task)
+            try:
+                await _Connection(self, reader, writer).serve()
+            finally:
+                connections.discard(task)
+
+        try:
+            server = await asyncio.start_server(on_connect, "127.0.0.1", self.port, backlog=1024)
+        except OSError as err:
+            ready["error"] = err
+            started.set()
+            return
+        self._bound_port = server.sockets[0].getsockname()[1]
+        started.set()
+        await self._stop.wait()
+        server.close()
+        for task in list(connections):
+            task.cancel()
+        await asyncio.gather(*connections, return_exceptions=True)
 
     def _next_reply(self, body: dict[str, Any]) -> tuple[int, Reply]:
         with self._lock:
@@ -111,227 +151,151 @@ class FakeOpenAIServer:
                 return index, self._replies[min(index, len(self._replies) - 1)]
         return index, self._replies(body)
 
-    def _sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            self._stopping.wait(seconds)
 
+class _Connection:
+    """One client connection: HTTP/1.1 requests read and answered in turn, kept alive between."""
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
+    def __init__(self, owner: FakeOpenAIServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.owner, self.reader, self.writer = owner, reader, writer
+        self.keep_alive = True
 
-    def __init__(self, address: tuple[str, int], handler: type[_Handler], owner: FakeOpenAIServer):
-        self.owner = owner
-        super().__init__(address, handler)
+    async def serve(self) -> None:
+        try:
+            while self.keep_alive:
+                request = await self._read_request()
+                if request is None:
+                    break
+                method, path, raw = request
+                await self._answer(method, path.rstrip("/"), raw)
+                await self.writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+            pass  # the client hung up or sent something that is not HTTP: drop the connection
+        finally:
+            self.writer.close()
 
+    async def _read_request(self) -> tuple[str, str, bytes] | None:
+        try:
+            head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT)
+        except (asyncio.IncompleteReadError, TimeoutError):
+            return None
+        lines = head.decode("latin-1").split("\r\n")
+        method, path, version = (lines[0].split(" ", 2) + ["", ""])[:3]
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        closes = headers.get("connection", "").lower() == "close"
+        self.keep_alive = version == "HTTP/1.1" and not closes
+        raw = await self.reader.readexactly(int(headers.get("content-length") or 0))
+        return method, path, raw
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as real endpoints do
-    disable_nagle_algorithm = True  # else small header/body writes stall on delayed ACKs
-    timeout = 30  # idle keep-alive connections are dropped after this
-    server: _HTTPServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default per-request stderr log."""
-
-    def do_GET(self) -> None:
-        if self.path.rstrip("/") == "/v1/models":
-            owner = self.server.owner
-            model: dict[str, Any] = {"id": owner.model, "object": "model", "created": 0, "owned_by": "gem-env"}
-            if owner.context is not None:
-                model["max_model_len"] = owner.context  # vLLM's field; llama.cpp says meta.n_ctx_train
-            self._send_json(200, {"object": "list", "data": [model]})
+    async def _answer(self, method: str, path: str, raw: bytes) -> None:
+        if method == "GET" and path == "/v1/models":
+            self._models()
+        elif method == "POST" and path == "/v1/chat/completions":
+            await self._chat(raw)
         else:
-            self._send_error(404, f"no route GET {self.path}")
+            self._error(404, f"no route {method} {path}")
 
-    def do_POST(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.path.rstrip("/") != "/v1/chat/completions":
-            self._send_error(404, f"no route POST {self.path}")
-            return
+    def _models(self) -> None:
+        owner = self.owner
+        model: dict[str, Any] = {"id": owner.model, "object": "model", "created": 0, "owned_by": "gem-env"}
+        if owner.context is not None:
+            model["max_model_len"] = owner.context  # vLLM's field; llama.cpp says meta.n_ctx_train
+        self._json(200, {"object": "list", "data": [model]})
+
+    async def _chat(self, raw: bytes) -> None:
         try:
             body = json.loads(raw)
         except ValueError:
-            self._send_error(400, "request body is not JSON")
+            self._error(400, "request body is not JSON")
             return
-        owner = self.server.owner
+        owner = self.owner
         try:
             index, reply = owner._next_reply(body)
         except Exception as exc:  # a broken reply function must show up in the test, not hang it
-            self._send_error(500, f"reply function failed: {exc!r}")
+            self._error(500, f"reply function failed: {exc!r}")
             return
-        owner._sleep(owner.latency)
-        refusal = _refusal(owner.structured, body.get("response_format"))
-        if refusal:
-            self._send_error(500 if owner.structured == "reject_schema_500" else 400, refusal)
+        await self._sleep(owner.latency)
+        refused = refusal_of(owner.structured, body.get("response_format"))
+        streamed = bool(body.get("stream"))
+        if refused:
+            self._error(500 if owner.structured == "reject_schema_500" else 400, refused)
         elif isinstance(reply, Fault):
-            self._send_fault(reply, streamed=bool(body.get("stream")))
-        elif isinstance(reply, Slow) and body.get("stream"):
-            self._send_stream(_chunks(body, reply.reply, index, owner.model, pieces=reply.chunks), reply.delay)
+            await self._fault(reply, streamed)
+        elif isinstance(reply, Slow) and streamed:
+            await self._stream(chunk_bodies(body, reply.reply, index, owner.model, pieces=reply.chunks), reply.delay)
         elif isinstance(reply, Slow):
-            owner._sleep(reply.chunks * reply.delay)
-            self._send_json(200, _completion(body, reply.reply, index, owner.model))
-        elif body.get("stream"):
-            self._send_stream(_chunks(body, reply, index, owner.model), 0.0)
+            await self._sleep(reply.chunks * reply.delay)
+            self._json(200, completion_body(body, reply.reply, index, owner.model))
+        elif streamed:
+            await self._stream(chunk_bodies(body, reply, index, owner.model), 0.0)
         else:
-            self._send_json(200, _completion(body, reply, index, owner.model))
+            self._json(200, completion_body(body, reply, index, owner.model))
 
-    def _send_fault(self, fault: Fault, streamed: bool) -> None:
+    async def _fault(self, fault: Fault, streamed: bool) -> None:
         if fault.kind == "stall" and streamed:
             self._start_stream()
-            self._write_chunk(_sse_event({"id": "chatcmpl-stall", "object": "chat.completion.chunk", "created": 0,
-                                          "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                                       "finish_reason": None}]}))
-            self.server.owner._sleep(fault.seconds)
-            self.close_connection = True  # hang up mid-stream
+            self._chunk(sse_event({"id": "chatcmpl-stall", "object": "chat.completion.chunk", "created": 0,
+                                   "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                                "finish_reason": None}]}))
+            await self.writer.drain()
+            await self._sleep(fault.seconds)
+            self.keep_alive = False  # hang up mid-stream
         elif fault.kind == "context_length":
-            self._send_error(400, f"This model's maximum context length is {fault.context} tokens. However, you "
-                                  f"requested {fault.context + 1000} tokens. Please reduce the length of the messages.",
-                             "invalid_request_error")
+            self._error(400, f"This model's maximum context length is {fault.context} tokens. However, you "
+                             f"requested {fault.context + 1000} tokens. Please reduce the length of the messages.")
         elif fault.kind == "http_500":
-            self._send_error(500, "injected fault: internal server error", "server_error")
+            self._error(500, "injected fault: internal server error", "server_error")
         elif fault.kind == "http_429":
-            headers = {"Retry-After": f"{fault.retry_after:g}"}
-            self._send_error(429, "injected fault: rate limited", "rate_limit_error", headers)
+            self._error(429, "injected fault: rate limited", "rate_limit_error",
+                        {"Retry-After": f"{fault.retry_after:g}"})
         elif fault.kind in ("timeout", "stall"):
-            self.server.owner._sleep(fault.seconds)
-            self.close_connection = True  # hang up without answering
+            await self._sleep(fault.seconds)
+            self.keep_alive = False  # hang up without answering
         elif fault.kind == "malformed_json":
             self._send(200, b'{"id": "chatcmpl-broken", "choices": [{"message": ', "application/json")
         else:  # wrong_schema
-            self._send_json(200, {"object": "list", "data": [], "note": "injected fault: not a chat completion"})
+            self._json(200, {"object": "list", "data": [], "note": "injected fault: not a chat completion"})
 
-    def _start_stream(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-
-    def _write_chunk(self, data: bytes) -> None:
-        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-        self.wfile.flush()
-
-    def _send_stream(self, chunks: list[dict[str, Any]], delay: float) -> None:
+    async def _stream(self, chunks: list[dict[str, Any]], delay: float) -> None:
         """Server-sent events in HTTP chunks, ``delay`` seconds before each content chunk."""
         self._start_stream()
-        try:
-            for chunk in chunks:
-                if delay and any(c.get("delta", {}).keys() - {"role"} for c in chunk.get("choices", [])):
-                    self.server.owner._sleep(delay)
-                self._write_chunk(_sse_event(chunk))
-            self._write_chunk(b"data: [DONE]\n\n")
-            self._write_chunk(b"")
-        except (BrokenPipeError, ConnectionResetError):  # the client closed the stream: stop generating
-            self.close_connection = True
+        for chunk in chunks:
+            if delay and any(c.get("delta", {}).keys() - {"role"} for c in chunk.get("choices", [])):
+                await self.writer.drain()
+                await self._sleep(delay)
+            self._chunk(sse_event(chunk))
+        self._chunk(b"data: [DONE]\n\n")
+        self._chunk(b"")
 
-    def _send_error(self, status: int, message: str, kind: str = "invalid_request_error",
-                    headers: dict[str, str] | None = None) -> None:
+    async def _sleep(self, seconds: float) -> None:
+        """Wait ``seconds``, or less when the server stops meanwhile."""
+        if seconds > 0:
+            assert self.owner._stop is not None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.owner._stop.wait(), seconds)
+
+    # writing ---------------------------------------------------------------------------------
+
+    def _start_stream(self) -> None:
+        self._head(200, [("Content-Type", "text/event-stream"), ("Transfer-Encoding", "chunked")])
+
+    def _chunk(self, data: bytes) -> None:
+        self.writer.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def _error(self, status: int, message: str, kind: str = "invalid_request_error",
+               headers: dict[str, str] | None = None) -> None:
         body = {"error": {"message": message, "type": kind, "code": status}}
         self._send(status, json.dumps(body).encode(), "application/json", headers)
 
-    def _send_json(self, status: int, obj: Any) -> None:
+    def _json(self, status: int, obj: Any) -> None:
         self._send(status, json.dumps(obj).encode(), "application/json")
 
-    def _send(self, status: int, payload: bytes, content_type: str,
-              headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
+    def _send(self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        fields = [("Content-Type", content_type), ("Content-Length", str(len(payload))), *(headers or {}).items()]
+        self._head(status, fields)
+        self.writer.write(payload)
 
-
-# response bodies ------------------------------------------------------------------------------
-
-
-def _tokens(text: str) -> int:
-    """Rough token count: four characters a token."""
-    return max(1, len(text) // 4)
-
-
-def _usage(body: dict[str, Any], reply: Text | ToolCalls) -> dict[str, int]:
-    prompt = "".join(
-        m["content"] if isinstance(m.get("content"), str) else json.dumps(m.get("content"))
-        for m in body.get("messages", [])
-    )
-    message = _message(reply, 0)
-    completion = (message["content"] or "") + (json.dumps(message["tool_calls"]) if "tool_calls" in message else "")
-    prompt_tokens, completion_tokens = _tokens(prompt), _tokens(completion)
-    return {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
-    }
-
-
-def _message(reply: Text | ToolCalls, index: int) -> dict[str, Any]:
-    if isinstance(reply, Text):
-        return {"role": "assistant", "content": reply.content}
-    calls = [
-        {
-            "id": f"call_{index}_{i}",
-            "type": "function",
-            "function": {
-                "name": call.name,
-                "arguments": call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments),
-            },
-        }
-        for i, call in enumerate(reply.calls)
-    ]
-    return {"role": "assistant", "content": reply.content, "tool_calls": calls}
-
-
-def _finish_reason(reply: Text | ToolCalls) -> str:
-    return "tool_calls" if isinstance(reply, ToolCalls) else "stop"
-
-
-def _completion(body: dict[str, Any], reply: Text | ToolCalls, index: int, model: str) -> dict[str, Any]:
-    return {
-        "id": f"chatcmpl-{index}",
-        "object": "chat.completion",
-        "created": 0,
-        "model": body.get("model", model),
-        "choices": [
-            {"index": 0, "message": _message(reply, index), "finish_reason": _finish_reason(reply), "logprobs": None}
-        ],
-        "usage": _usage(body, reply),
-    }
-
-
-def _refusal(support: StructuredSupport, response_format: Any) -> str | None:
-    """The 400 message for a ``response_format`` this server refuses, or None."""
-    if not isinstance(response_format, dict) or support == "accept":
-        return None
-    kind = response_format.get("type")
-    if support == "reject" or kind == "json_schema":
-        return f"response_format type {kind!r} is not supported by this server"
-    return None
-
-
-def _pieces(text: str, n: int) -> list[str]:
-    size = max(1, -(-len(text) // max(n, 1)))
-    return [text[i:i + size] for i in range(0, len(text), size)]
-
-
-def _chunks(body: dict[str, Any], reply: Text | ToolCalls, index: int, model: str,
-            pieces: int = 1) -> list[dict[str, Any]]:
-    """The same reply as a chat.completion.chunk sequence (role, content in ``pieces`` parts, tool
-    calls, finish, usage)."""
-    message = _message(reply, index)
-    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
-    if message["content"]:
-        deltas += [{"content": piece} for piece in _pieces(message["content"], pieces)]
-    deltas += [{"tool_calls": [{"index": i, **call}]} for i, call in enumerate(message.get("tool_calls", []))]
-    head = {"id": f"chatcmpl-{index}", "object": "chat.completion.chunk", "created": 0,
-            "model": body.get("model", model)}
-    chunks = [{**head, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
-    chunks.append({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": _finish_reason(reply)}]})
-    if (body.get("stream_options") or {}).get("include_usage"):
-        chunks.append({**head, "choices": [], "usage": _usage(body, reply)})
-    return chunks
-
-
-def _sse_event(chunk: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(chunk)}\n\n".encode()
+    def _head(self, status: int, fields: list[tuple[str, str]]) -> None:
+        if not self.keep_alive:
+            fields = [*fields, ("Connection", "close")]
+        lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}", *(f"{k}: {v}" for k, v in fields)]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
