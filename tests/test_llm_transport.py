@@ -81,3 +81,24 @@ def test_a_proxied_endpoint_keeps_the_sdk_client(monkeypatch) -> None:
     assert make_chat_model(cfg)._raw is None
     monkeypatch.setenv("NO_PROXY", "models.internal")
     assert make_chat_model(cfg)._raw is not None
+
+
+FIND = {"type": "function", "function": {"name": "find_order", "description": "Find an order.",
+                                         "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}}}}
+CANCEL = {"type": "function", "function": {"name": "cancel_order", "description": "Cancel an order.",
+                                           "parameters": {"type": "object", "properties": {}}}}
+
+
+async def test_tool_schemas_are_bound_and_encoded_once_and_sent_as_given() -> None:
+    with FakeOpenAIServer([Text("ok")]) as server:
+        async with plain_client(server) as client:
+            for tools in ([FIND, CANCEL], [FIND, CANCEL], [FIND]):  # equal lists, then a narrower one
+                await client.chat(ASK, tools)
+            (model,) = client._models
+            encoded = model._raw._encoded_tools
+        sent = server.requests
+    assert [[t["function"]["name"] for t in body["tools"]] for body in sent] == [
+        ["find_order", "cancel_order"], ["find_order", "cancel_order"], ["find_order"]]
+    assert sent[0]["tools"][0] == FIND and sent[0]["messages"] == [{"role": "user", "content": "Where is order A1?"}]
+    assert sent[0] == sent[1] and sent[2]["model"] == "fake-model"
+    assert len(client._tool_bindings) == 2 and len(encoded) == 2  # one binding and one encoding per schema set

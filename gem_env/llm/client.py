@@ -43,6 +43,8 @@ from gem_env.llm.usage import Usage
 
 M = TypeVar("M", bound=BaseModel)
 log = logging.getLogger("gem_env.llm")
+TOOL_BINDINGS = 512
+"""Bound (model, tool schemas) runnables kept per client; all are dropped when it fills up."""
 
 
 class _TooLong(Exception):
@@ -67,6 +69,7 @@ class LLMClient:
         self._rng = random.Random(cfg.seed or 0)  # backoff jitter, never the global RNG
         self._loop: asyncio.AbstractEventLoop | None = None
         self._models: list[BaseChatModel] = []
+        self._tool_bindings: dict[tuple[int, ...], tuple[BaseChatModel, tuple[dict[str, Any], ...], Runnable[Any, Any]]] = {}
         self._in_flight: list[int] = []
         self._semaphore: asyncio.Semaphore | None = None
         self.structured_mode: StructuredMode = "json_schema" if cfg.structured == "auto" else cfg.structured
@@ -131,9 +134,27 @@ class LLMClient:
             extra = dict(getattr(model, "extra_body", None) or {})
             extra["response_format"] = params.pop("response_format")
             params["extra_body"] = extra
+        if tools and not params:
+            return self._bound_to_tools(model, tools)
         if tools:
             return model.bind_tools(tools, **params)
         return model.bind(**params) if params else model
+
+    def _bound_to_tools(self, model: BaseChatModel, tools: Sequence[dict[str, Any]]) -> Runnable[Any, Any]:
+        """``model.bind_tools(tools)``, made once per model and set of schema objects.
+
+        An agent sends the same schema dicts every turn; binding converts each one again and hands
+        the request a new list, so its encoding could not be reused either (`RawHTTP` keeps the
+        encoded text of a bound list). Keyed by the schemas' identity, which the entry keeps alive."""
+        key = (id(model), *map(id, tools))
+        hit = self._tool_bindings.get(key)
+        if hit is not None and hit[0] is model and all(a is b for a, b in zip(hit[1], tools)):
+            return hit[2]
+        if len(self._tool_bindings) >= TOOL_BINDINGS:
+            self._tool_bindings.clear()
+        runnable = model.bind_tools(tools)
+        self._tool_bindings[key] = (model, tuple(tools), runnable)
+        return runnable
 
     @staticmethod
     def _with_parsed_calls(reply: AIMessage, tools: Sequence[dict[str, Any]] | None) -> AIMessage:

@@ -51,6 +51,10 @@ class PlainCompletions(AsyncCompletions):
         )
 
 
+ENCODED_TOOL_LISTS = 256
+"""Encoded tools lists kept per connection owner; all are dropped when it fills up."""
+
+
 class RawHTTP:
     """JSON POSTs to one origin over HTTP/1.1 keep-alive connections of our own (asyncio streams).
 
@@ -74,9 +78,11 @@ class RawHTTP:
         self.status_error = status_error
         """The SDK client's own mapping of an error response to its exception type."""
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self._encoded_tools: dict[int, tuple[list[Any], str]] = {}
+        """id of a tools list -> (the list, kept alive so the id stays its own; its JSON text)."""
 
     async def post_json(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        body = self._encode(payload)
         head = (f"POST {self.prefix}{path} HTTP/1.1\r\nHost: {self.netloc}\r\n{self.auth}"
                 f"Content-Type: application/json\r\nAccept: application/json\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n").encode()
@@ -89,6 +95,20 @@ class RawHTTP:
         if status != 200:
             raise self.status_error(httpx2.Response(status, headers=headers, content=data, request=self._request(path)))
         return completion_from_text(data.decode("utf-8", "replace"))
+
+    def _encode(self, payload: dict[str, Any]) -> bytes:
+        """The JSON body; a ``tools`` list seen before (one bound runnable's) reuses its encoding,
+        which for a dozen schemas was most of the encoding of a short conversation."""
+        tools = payload.get("tools")
+        if not isinstance(tools, list) or not tools:
+            return _dumps(payload).encode()
+        hit = self._encoded_tools.get(id(tools))
+        if hit is None or hit[0] is not tools:
+            if len(self._encoded_tools) >= ENCODED_TOOL_LISTS:
+                self._encoded_tools.clear()
+            hit = self._encoded_tools[id(tools)] = (tools, _dumps(tools))
+        rest = _dumps({k: v for k, v in payload.items() if k != "tools"})
+        return f'{rest[:-1]}{"," if len(rest) > 2 else ""}"tools":{hit[1]}}}'.encode()
 
     async def _exchange(self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None, request: bytes
                         ) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -124,6 +144,10 @@ class RawHTTP:
     async def aclose(self) -> None:
         while self.idle:
             self.idle.pop()[1].close()
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, list[tuple[str, str]], bytes, bool]:
