@@ -4,7 +4,8 @@
   at concurrency 8, and the share accepted by verification;
 - overhead: the framework's own time per assistant turn with instant agents (recorded
   conversations replayed), i.e. rollout time minus sandbox time (episode sandbox, tool calls and
-  the verification replay) minus the agents' time. Target < 2 ms;
+  the verification replay) minus the agents' time. Target < 2 ms. The same loop run as a
+  LangGraph graph (as rollouts were until issue 12, round 3), interleaved: what LangGraph adds;
 - llm: LLM agents against the fake OpenAI server (a child process, as a real endpoint is) at
   200 ms latency and 32 and 256 in flight: the share of the ideal throughput (every slot always
   waiting on a reply), target >= 0.9 (issue 12), and the resident memory each live episode adds. The same chat requests are then sent without rollouts: that is the
@@ -25,14 +26,17 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from functools import cache
+from typing import Any, TypedDict
 
 from langchain_core.messages import SystemMessage
+from langgraph.graph import END, START, StateGraph
 
 from gem_env.agents.llm_agent import to_langchain
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.backends import make_agent
 from gem_env.llm import LLMClient, LLMConfig
+from gem_env.stages.ground import rollout as rollout_module
 from gem_env.stages.ground.rollout import RolloutJob, run_rollout, run_rollouts
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.tasks import Task, make_tasks
@@ -95,28 +99,89 @@ async def bench_offline(items: list[tuple[CompiledDomain, Task]], repeats: int) 
             **{f"rollouts_per_s_{k}": round(statistics.median(v), 1) for k, v in rates.items()}}
 
 
+class _State(TypedDict):
+    episode: Any
+    agent: Any
+    called: bool
+
+
+async def _user(state: _State) -> dict[str, Any]:
+    await state["episode"].user_turn()
+    return {}
+
+
+async def _assistant(state: _State) -> dict[str, Any]:
+    return {"called": await rollout_module.assistant_turn(state["episode"], state["agent"])}
+
+
+async def _after_assistant(state: _State) -> str:  # coroutines: LangGraph runs sync routers in threads
+    return END if state["episode"].done else "assistant" if state["called"] else "user"
+
+
+async def _to_assistant(state: _State) -> str:
+    return END if state["episode"].done else "assistant"
+
+
+@cache
+def langgraph_rollout() -> Any:
+    """The same conversation loop as `rollout.converse`, as the LangGraph graph rollouts used to run:
+    START → user → assistant (its tool calls run) → assistant* → user … → END."""
+    g = StateGraph(_State)
+    g.add_node("user", _user)
+    g.add_node("assistant", _assistant)
+    g.add_edge(START, "user")
+    g.add_conditional_edges("user", _to_assistant, ["assistant", END])
+    g.add_conditional_edges("assistant", _after_assistant, ["assistant", "user", END])
+    return g.compile()
+
+
+async def converse_in_langgraph(ep: Any, agent: Any) -> None:
+    await langgraph_rollout().ainvoke({"episode": ep, "agent": agent, "called": False},
+                                      {"recursion_limit": 4 * ep.limits.max_turns + 10})
+
+
 async def bench_overhead(items: list[tuple[CompiledDomain, Task]], repeats: int) -> dict[str, Any]:
+    """The framework's time per turn of rollouts (a plain loop) and, interleaved repeat by repeat,
+    of the same loop as a LangGraph graph: the difference is what LangGraph would cost."""
     recorded = [(c, t, tr.messages) for (c, t), tr in zip(items, await run_rollouts(offline_jobs(items), 1))]
-    per_turn, per_rollout, walls = [], [], []
+    plain_loop = rollout_module.converse
+    runs: dict[str, list[tuple[float, float, float, int]]] = {"plain": [], "graph": []}
     for _ in range(repeats):
-        gc.collect()
-        started = time.perf_counter()
-        framework = 0.0
-        turns = 0
-        for compiled, task, messages in recorded:
-            tr = await run_rollout(task, compiled, ReplayAgent(messages), ReplayUser(messages))
-            s = tr.timings
-            framework += s["total"] - s["sandbox"] - s["verify"] - s["agent"] - s["user"]
-            turns += tr.meta["turns"]
-        walls.append(time.perf_counter() - started)
-        per_turn.append(framework / turns * 1000)
-        per_rollout.append(framework / len(recorded) * 1000)
-    return {"rollouts": len(recorded), "assistant_turns": turns,
-            "framework_ms_per_turn": round(statistics.median(per_turn), 3),
-            "framework_ms_per_turn_per_repeat": [round(v, 3) for v in per_turn],
-            "framework_ms_per_rollout": round(statistics.median(per_rollout), 3),
-            "replayed_rollouts_per_s": round(len(recorded) / statistics.median(walls), 1),
-            "target_ms_per_turn": 2.0}
+        runs["plain"].append(await framework_time(recorded))
+        try:
+            rollout_module.converse = converse_in_langgraph
+            runs["graph"].append(await framework_time(recorded))
+        finally:
+            rollout_module.converse = plain_loop
+    per_turn = {k: [framework / turns * 1000 for framework, _, _, turns in v] for k, v in runs.items()}
+    median = {k: statistics.median(v) for k, v in per_turn.items()}
+    cpu = {k: statistics.median(c for _, _, c, _ in v) for k, v in runs.items()}
+    return {"rollouts": len(recorded), "assistant_turns": runs["plain"][0][3],
+            "framework_ms_per_turn": round(median["plain"], 3),
+            "framework_ms_per_turn_per_repeat": [round(v, 3) for v in per_turn["plain"]],
+            "framework_ms_per_rollout": round(statistics.median(f / len(recorded) * 1000
+                                                                for f, _, _, _ in runs["plain"]), 3),
+            "replayed_rollouts_per_s": round(len(recorded) / statistics.median(w for _, w, _, _ in runs["plain"]), 1),
+            "target_ms_per_turn": 2.0,
+            "langgraph_framework_ms_per_turn": round(median["graph"], 3),
+            "langgraph_ms_per_turn": round(median["graph"] - median["plain"], 3),
+            # CPU rather than wall time: on a shared machine the wall time of a step includes waits
+            "langgraph_share_of_replayed_rollout_cpu": round(1 - cpu["plain"] / cpu["graph"], 3)}
+
+
+async def framework_time(recorded: list[tuple[CompiledDomain, Task, list[dict[str, Any]]]]
+                         ) -> tuple[float, float, float, int]:
+    """(framework seconds, wall seconds, CPU seconds, assistant turns) of replaying ``recorded`` once."""
+    gc.collect()
+    started, cpu = time.perf_counter(), time.process_time()
+    framework = 0.0
+    turns = 0
+    for compiled, task, messages in recorded:
+        tr = await run_rollout(task, compiled, ReplayAgent(messages), ReplayUser(messages))
+        s = tr.timings
+        framework += s["total"] - s["sandbox"] - s["verify"] - s["agent"] - s["user"]
+        turns += tr.meta["turns"]
+    return framework, time.perf_counter() - started, time.process_time() - cpu, turns
 
 
 # ------------------------------------------------------------------ LLM throughput

@@ -1,20 +1,11 @@
-"""Rollouts: a LangGraph graph user ⇄ assistant (its tool calls run within its step) over an
-`Episode`, then verification.
-
-The graph is built and compiled once. Its state holds the episode itself (not a copy of the
-messages), so a step costs LangGraph's own bookkeeping and nothing more.
-"""
+"""Rollouts: user ⇄ assistant (its tool calls run within its turn) over an `Episode`, then
+verification."""
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, TypedDict
-
-from langgraph.graph import END, START, StateGraph
-from langgraph.graph.state import CompiledStateGraph
 
 from ...agents.base import Assistant
 from .episode import Episode, Limits
@@ -27,65 +18,37 @@ from ...trajectory import Trajectory
 from ..verify import verify
 
 
-class _State(TypedDict):
-    episode: Episode
-    agent: Assistant
-    called: bool  # the last assistant message called tools: the assistant speaks again
+async def converse(ep: Episode, agent: Assistant) -> None:
+    """user → assistant (its tool calls run) → assistant* → user … until STOP or a limit ends ``ep``.
+
+    A plain loop: run as a LangGraph graph of the same two steps, LangGraph's own bookkeeping
+    cost ~2.3 ms a turn, 94% of the framework's time and two thirds of a replayed rollout's CPU
+    (`bench/rollout.py`, ``overhead``); the episode's limits already bound the loop."""
+    while not ep.done:
+        await ep.user_turn()
+        while not ep.done and await assistant_turn(ep, agent):
+            pass
 
 
-async def _user(state: _State) -> dict[str, Any]:
-    await state["episode"].user_turn()
-    return {}
-
-
-async def _assistant(state: _State) -> dict[str, Any]:
-    """The agent's next message, recorded, and its tool calls run in the same step (a step of its
-    own for the calls cost LangGraph's bookkeeping once more per tool turn)."""
-    ep = state["episode"]
+async def assistant_turn(ep: Episode, agent: Assistant) -> bool:
+    """The agent's next message, recorded, and its tool calls run; whether it called tools (then
+    the assistant speaks again)."""
     started = time.perf_counter()
-    set_tools = getattr(state["agent"], "set_tools", None)
+    set_tools = getattr(agent, "set_tools", None)
     if set_tools is not None:  # the tool set may change by turn (a refined task's missing tool)
         set_tools(ep.current_tools())
     try:
-        message = await state["agent"].act(ep.messages)
+        message = await agent.act(ep.messages)
     except Exception as err:  # noqa: BLE001 -- LLM unavailable, a bug in the agent: end, don't crash
         ep.fail("infra_error" if is_infrastructure(err) else "agent_error", err)
-        return {"called": False}
+        return False
     finally:
         ep.seconds["agent"] += time.perf_counter() - started
-    _execute(ep, message)
-    return {"called": isinstance(message, dict) and bool(message.get("tool_calls"))}
-
-
-def _execute(ep: Episode, message: Any) -> None:
     try:
         ep.execute(message)
     except ValueError as err:
         ep.fail("agent_error", f"malformed assistant message: {err}")
-
-
-# Routers are coroutines: LangGraph runs a sync router in a thread pool, which would cost a thread
-# hop per step.
-async def _after_assistant(state: _State) -> str:
-    if state["episode"].done:
-        return END
-    return "assistant" if state["called"] else "user"
-
-
-async def _to_assistant(state: _State) -> str:
-    return END if state["episode"].done else "assistant"
-
-
-@cache
-def rollout_graph() -> CompiledStateGraph:
-    """START → user → assistant (its tool calls run) → assistant* → user … → END on STOP or a limit."""
-    g = StateGraph(_State)
-    g.add_node("user", _user)
-    g.add_node("assistant", _assistant)
-    g.add_edge(START, "user")
-    g.add_conditional_edges("user", _to_assistant, ["assistant", END])
-    g.add_conditional_edges("assistant", _after_assistant, ["assistant", "user", END])
-    return g.compile()
+    return isinstance(message, dict) and bool(message.get("tool_calls"))
 
 
 async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, user: UserSimulator, *,
@@ -103,8 +66,7 @@ async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, us
     ep = Episode(task, compiled, user, max_turns=limits.max_turns, max_tool_errors=limits.max_tool_errors,
                  policy=policy)
     try:
-        await rollout_graph().ainvoke({"episode": ep, "agent": agent, "called": False},
-                                      {"recursion_limit": 4 * ep.limits.max_turns + 10})
+        await converse(ep, agent)
     finally:
         ep.close()
     verify_started = time.perf_counter()
