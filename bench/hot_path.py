@@ -6,6 +6,7 @@ not land in one side more than the other), and reported with the ratio gem/floor
 
     read    Sandbox.call(read tool).content   vs  a cached primary-key SELECT + json.dumps of the row
     write   Sandbox.call(write tool).content  vs  the same UPDATE inside a SAVEPOINT
+            (and, for modify_user_address, vs every statement the call runs, run bare)
     hash    state_hash() after one write      vs  sha256 of the serialized database
     reset   new_sandbox() + close()           vs  a bare sqlite3 deserialize of the template + close
     verify  gem_env.stages.verify.verify(...) of a passing cancel conversation (context: its ×16/×1)
@@ -102,6 +103,26 @@ def floor_write(conn: sqlite3.Connection, sql: str, params: tuple) -> Callable[[
     return write
 
 
+def traced_statements(sb: Any, call: Callable[[], Any]) -> list[str]:
+    """The SQL statements ``call`` runs on ``sb``'s connection, literals inlined, in order. A trigger
+    program's start is reported with its statement's text again; those repeats are dropped."""
+    seen: list[str] = []
+    sb.conn.set_trace_callback(lambda sql: seen.append(sql) if not seen or seen[-1] != sql else None)
+    try:
+        call()
+    finally:
+        sb.conn.set_trace_callback(None)
+    return seen
+
+
+def floor_statements(conn: sqlite3.Connection, statements: list[str]) -> Callable[[], None]:
+    """The same statements run bare (each text stays prepared in sqlite3's statement cache)."""
+    def run() -> None:
+        for sql in statements:
+            conn.execute(sql).fetchall()
+    return run
+
+
 def cancel_task(compiled: Any, order_id: str) -> tuple[Any, list[dict[str, Any]]]:
     """A cancel task on `order_id` and a conversation that does exactly its gold actions."""
     from gem_env.simulators.scenario import STOP
@@ -166,6 +187,13 @@ def measure(domain: Any, base_rows: dict[str, list[dict]], times: int, n: int) -
     out["write_modify_user_address"] = interleaved(
         lambda: sb.call("modify_user_address", address).content,
         floor_write(floor_conn, upd_users, (addr_json, user)), n)
+    # the floor above is one UPDATE; the tool's call runs more statements (find the row, update it,
+    # build the reply): the same statements bare, beside it (the target stays on the one-UPDATE floor)
+    statements = traced_statements(sb, lambda: sb.call("modify_user_address", address))
+    out["write_modify_user_address_same_statements"] = {
+        **interleaved(lambda: sb.call("modify_user_address", address).content,
+                      floor_statements(floor_conn, statements), n),
+        "statements": len(statements)}
     cancel_n = min(len(pending) // 4, n // 3)  # each pending order is cancelled once
     out["write_cancel_pending_order"] = interleaved(
         lambda: sb.call("cancel_pending_order", {"order_id": next(cancels), "reason": "no longer needed"}).content,
