@@ -191,6 +191,28 @@ async def test_llm_agent_sends_policy_and_tools_to_its_chat_function() -> None:
     assert not hasattr(agent, "usage")  # the episode counts, through the chat function
 
 
+async def test_llm_agent_converts_only_new_messages_and_notices_another_conversation() -> None:
+    seen: list[list[BaseMessage]] = []
+
+    async def chat(messages: list[BaseMessage], tools: Any) -> AIMessage:
+        seen.append(list(messages))
+        return AIMessage(content="ok")
+
+    agent = LLMAgent(chat, [], "POLICY")
+    talk: list[dict[str, Any]] = [{"role": "user", "content": "hi"}]
+    for text in ("and one more", "thanks"):
+        talk.append(await agent.act(talk))
+        talk.append({"role": "user", "content": text})
+    await agent.act(talk)
+    other = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"},
+             {"role": "user", "content": "a new episode, as long as the last turn above"}]
+    await agent.act(other)
+    await agent.act(other[:1])
+    assert [m[1:] for m in seen] == [to_langchain(talk[:1]), to_langchain(talk[:3]), to_langchain(talk),
+                                     to_langchain(other), to_langchain(other[:1])]
+    assert seen[0][1] is seen[2][1] and seen[3][1] is not seen[2][1]  # kept between turns, not across episodes
+
+
 # ------------------------------------------------------------------ LLM user
 
 
