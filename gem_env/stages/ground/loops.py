@@ -40,8 +40,10 @@ class LoopWatch:
             sigs.append(None if m.get("role") == "system" else _signature(m))
         tail = _tail(sigs, REPEATS * MAX_CYCLE)
         n = len(tail)
-        for k in range(1, MAX_CYCLE + 1):
-            if n >= REPEATS * k and all(tail[-k:] == tail[n - (i + 1) * k:n - i * k] for i in range(1, REPEATS)):
+        for k in range(1, min(MAX_CYCLE, n // REPEATS) + 1):
+            # a cycle of k repeats the last message k back: most steps stop at that one comparison
+            if tail[-1] == tail[-1 - k] and all(tail[-k:] == tail[n - (i + 1) * k:n - i * k]
+                                                for i in range(1, REPEATS)):
                 return f"the last {k} message(s) repeated {REPEATS} times"
         for role in ("user", "assistant"):
             texts = _last_said_without_acting(sigs, role)
