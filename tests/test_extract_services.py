@@ -115,6 +115,21 @@ def test_who_may_use_an_account_is_a_service_of_its_own():
     assert got.entity("users").field("role").values == ["viewer", "editor", "admin"]
 
 
+def test_a_buy_now_pay_later_page_is_a_plan_with_installments():
+    """BNPL pages (late fees, terms, autopay) were one table of screens; they are plans of installments
+    a customer can cancel, pay automatically, or ask to extend, and a paid-off plan no longer changes."""
+    text = ("# BNPL Gold: Late fees and autopay\n\nEach installment is due every two weeks. A late fee applies "
+            "when an installment is not paid by its due date.\n1. Open your plan in the app.\n"
+            "2. Turn on autopay so installments are paid on time.\n3. If you cannot pay, request an extension.\n")
+    assert service.pick(text, "BNPL Gold: Late fees and autopay").key == "installments"
+    got = OfflineExtractor().extract(Document(id="i", text=text, title="BNPL Gold: Late fees and autopay"), RELEVANT)
+    assert isinstance(got, Domain), got
+    assert {"cancel_plan", "request_extension", "update_plan_autopay"} <= {t.name for t in got.tools}
+    assert got.entity("installments").field("plan_id").foreign_key == "plans.plan_id"
+    requires = [s.require for s in got.tool("update_plan_autopay").effect if isinstance(s, RequireStep)]
+    assert any("'active'" in r for r in requires), requires
+
+
 def test_seeded_free_text_reads_like_what_people_write():
     """A memo or a ticket subject holds what people write there, never Faker's lorem-ipsum sentences."""
     from gem_env.stages.extract.archetypes import ARCHETYPES
