@@ -95,10 +95,28 @@ async def test_tool_schemas_are_bound_and_encoded_once_and_sent_as_given() -> No
             for tools in ([FIND, CANCEL], [FIND, CANCEL], [FIND]):  # equal lists, then a narrower one
                 await client.chat(ASK, tools)
             (model,) = client._models
-            encoded = model._raw._encoded_tools
+            encoded = model._raw._encoded_parts
         sent = server.requests
     assert [[t["function"]["name"] for t in body["tools"]] for body in sent] == [
         ["find_order", "cancel_order"], ["find_order", "cancel_order"], ["find_order"]]
     assert sent[0]["tools"][0] == FIND and sent[0]["messages"] == [{"role": "user", "content": "Where is order A1?"}]
     assert sent[0] == sent[1] and sent[2]["model"] == "fake-model"
-    assert len(client._tool_bindings) == 2 and len(encoded) == 2  # one binding and one encoding per schema set
+    assert len(client._tool_bindings) == 2  # one binding per schema set
+    assert sum(isinstance(obj, list) for obj, _ in encoded.values()) == 2  # one encoding per bound list
+
+
+def test_message_dicts_match_langchain_openai_and_are_made_once_per_message() -> None:
+    from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
+    from langchain_openai import ChatOpenAI
+
+    history = [SystemMessage("POLICY"), HumanMessage("cancel A1"),
+               AIMessage("", tool_calls=[{"name": "find_order", "args": {"order_id": "A1"}, "id": "c1"}]),
+               ToolMessage('{"status": "pending"}', tool_call_id="c1"), AIMessage("Cancel it?")]
+    expected = ChatOpenAI(model="m", api_key="k")._get_request_payload(history)["messages"]
+    dicts = transport.MessageDicts()
+    first = dicts(history)
+    assert first == expected
+    again = dicts([*history, HumanMessage("yes")])
+    assert all(a is b for a, b in zip(first, again)) and again[-1] == {"role": "user", "content": "yes"}
+    history[1].content = "cancel A2"  # replaced content is converted again
+    assert dicts(history)[1]["content"] == "cancel A2"

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import ssl
 import urllib.parse
 from typing import Any
 
 import openai
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 from langchain_openai import ChatOpenAI
+from langchain_openai.chat_models.base import _convert_from_v1_to_chat_completions, _convert_message_to_dict
 from openai import AsyncStream, NotGiven, Omit, not_given
 from openai._base_client import make_request_options
 from openai.resources.chat.completions import AsyncCompletions
@@ -51,8 +53,8 @@ class PlainCompletions(AsyncCompletions):
         )
 
 
-ENCODED_TOOL_LISTS = 256
-"""Encoded tools lists kept per connection owner; all are dropped when it fills up."""
+ENCODED_PARTS = 8192
+"""Encoded tools lists and message dicts kept per `RawHTTP`; all are dropped when it fills up."""
 
 
 class RawHTTP:
@@ -78,8 +80,8 @@ class RawHTTP:
         self.status_error = status_error
         """The SDK client's own mapping of an error response to its exception type."""
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-        self._encoded_tools: dict[int, tuple[list[Any], str]] = {}
-        """id of a tools list -> (the list, kept alive so the id stays its own; its JSON text)."""
+        self._encoded_parts: dict[int, tuple[Any, str]] = {}
+        """id of a tools list or message dict -> (it, kept alive so the id stays its own; its JSON)."""
 
     async def post_json(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         body = self._encode(payload)
@@ -97,18 +99,27 @@ class RawHTTP:
         return completion_from_text(data.decode("utf-8", "replace"))
 
     def _encode(self, payload: dict[str, Any]) -> bytes:
-        """The JSON body; a ``tools`` list seen before (one bound runnable's) reuses its encoding,
-        which for a dozen schemas was most of the encoding of a short conversation."""
-        tools = payload.get("tools")
-        if not isinstance(tools, list) or not tools:
+        """The JSON body. A ``tools`` list or a message dict seen before (a bound runnable's list,
+        `MessageDicts`' dicts) reuses its encoding: a conversation's history and a dozen tool
+        schemas were most of what each turn encoded again."""
+        kept = {k: payload[k] for k in ("messages", "tools") if isinstance(payload.get(k), list)}
+        if not kept:
             return _dumps(payload).encode()
-        hit = self._encoded_tools.get(id(tools))
-        if hit is None or hit[0] is not tools:
-            if len(self._encoded_tools) >= ENCODED_TOOL_LISTS:
-                self._encoded_tools.clear()
-            hit = self._encoded_tools[id(tools)] = (tools, _dumps(tools))
-        rest = _dumps({k: v for k, v in payload.items() if k != "tools"})
-        return f'{rest[:-1]}{"," if len(rest) > 2 else ""}"tools":{hit[1]}}}'.encode()
+        parts = [_dumps({k: v for k, v in payload.items() if k not in kept})[1:-1]]
+        if "messages" in kept:
+            parts.append('"messages":[' + ",".join(map(self._encoded, kept["messages"])) + "]")
+        if "tools" in kept:
+            parts.append('"tools":' + self._encoded(kept["tools"]))
+        return ("{" + ",".join(p for p in parts if p) + "}").encode()
+
+    def _encoded(self, obj: Any) -> str:
+        """The JSON text of ``obj``, kept by identity (with ``obj``, so the id stays its own)."""
+        hit = self._encoded_parts.get(id(obj))
+        if hit is None or hit[0] is not obj:
+            if len(self._encoded_parts) >= ENCODED_PARTS:
+                self._encoded_parts.clear()
+            hit = self._encoded_parts[id(obj)] = (obj, _dumps(obj))
+        return hit[1]
 
     async def _exchange(self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None, request: bytes
                         ) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -186,6 +197,34 @@ def completion_from_text(text: str) -> dict[str, Any]:
     return body
 
 
+_O_SERIES = re.compile(r"^o\d")
+"""Models whose system messages langchain-openai sends as "developer" messages."""
+KEPT_MESSAGES = 8192
+
+
+class MessageDicts:
+    """LangChain messages as the chat-completions dicts langchain-openai makes of them, each made
+    once per message object: an agent sends the same history objects every turn (`LLMAgent`), and
+    converting them all again grew with the conversation's square. A message whose content was
+    replaced is converted again."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[BaseMessage, Any, dict[str, Any]]] = {}
+
+    def __call__(self, messages: list[BaseMessage]) -> list[dict[str, Any]]:
+        out = []
+        for m in messages:
+            hit = self._kept.get(id(m))
+            if hit is None or hit[0] is not m or hit[1] is not m.content:
+                if len(self._kept) >= KEPT_MESSAGES:
+                    self._kept.clear()
+                converted = _convert_message_to_dict(
+                    _convert_from_v1_to_chat_completions(m) if isinstance(m, AIMessage) else m)
+                hit = self._kept[id(m)] = (m, m.content, converted)
+            out.append(hit[2])
+        return out
+
+
 _SDK_ONLY = ("response_format", "extra_headers", "extra_query", "timeout")
 """Request options the SDK path handles (parsed structured output, per-request HTTP settings)."""
 
@@ -195,6 +234,7 @@ class RawChatOpenAI(ChatOpenAI):
     whose result is made in the event loop's thread (the SDK path hands it to a thread pool)."""
 
     _raw: RawHTTP | None = PrivateAttr(default=None)
+    _dicts: MessageDicts = PrivateAttr(default_factory=lambda: MessageDicts())
 
     def use_raw(self, raw: RawHTTP) -> None:
         self._raw = raw
@@ -203,7 +243,11 @@ class RawChatOpenAI(ChatOpenAI):
                          run_manager: Any = None, **kwargs: Any) -> ChatResult:
         if self.streaming or self._raw is None:
             return await super()._agenerate(messages, stop, run_manager, **kwargs)
-        payload = self._get_request_payload(messages, stop=stop, **kwargs)
+        payload = self._get_request_payload([], stop=stop, **kwargs)
+        if "messages" in payload and not _O_SERIES.match(self.model_name or ""):
+            payload["messages"] = self._dicts(messages)
+        else:  # the Responses API, or a model whose system role langchain-openai renames
+            payload = self._get_request_payload(messages, stop=stop, **kwargs)
         if any(k in payload for k in _SDK_ONLY) or payload.get("stream"):
             return await super()._agenerate(messages, stop, run_manager, **kwargs)
         body = {k: v for k, v in payload.items() if k != "stream" and not isinstance(v, (NotGiven, Omit))}
