@@ -157,3 +157,14 @@ def test_tool_fake_chat_model_accepts_tools_and_replies_with_tool_calls() -> Non
     bound = model.bind_tools([{"type": "function", "function": {"name": "find_order", "parameters": {}}}])
     assert bound.invoke([HumanMessage("where is A1?")]).tool_calls[0]["name"] == "find_order"
     assert bound.invoke([HumanMessage("thanks")]).content == "done"
+
+
+def test_a_reply_function_may_run_an_event_loop_of_its_own() -> None:
+    import asyncio
+
+    async def shout(text: str) -> str:
+        return text.upper()
+
+    with FakeOpenAIServer(lambda body: Text(asyncio.run(shout(body["messages"][-1]["content"])))) as server:
+        status, _, raw = post(server, chat_body("loop in a loop"))
+    assert status == 200 and json.loads(raw)["choices"][0]["message"]["content"] == "LOOP IN A LOOP"

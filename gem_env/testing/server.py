@@ -35,7 +35,7 @@ class FakeOpenAIServer:
 
     ``replies`` is either a list consumed one per chat request in arrival order, whose last
     entry repeats once the list is exhausted, or a function from the request body to a reply
-    (called in the server's event loop, so it should be quick). Every chat request body is
+    (called in a worker thread). Every chat request body is
     recorded in :attr:`requests`, faults included. From a shell:
     ``python -m gem_env.testing --latency 0.2 --reply "ok"`` serves until interrupted.
     ``structured`` says which ``response_format`` requests are refused (see `StructuredSupport`);
@@ -126,6 +126,8 @@ class FakeOpenAIServer:
             connections.add(task)
             try:
                 await _Connection(self, reader, writer).serve()
+            except asyncio.CancelledError:
+                pass  # the server is stopping; the connection is closed
             finally:
                 connections.discard(task)
 
@@ -143,13 +145,15 @@ class FakeOpenAIServer:
             task.cancel()
         await asyncio.gather(*connections, return_exceptions=True)
 
-    def _next_reply(self, body: dict[str, Any]) -> tuple[int, Reply]:
+    async def _next_reply(self, body: dict[str, Any]) -> tuple[int, Reply]:
+        """The request's index and reply. A reply function runs in a worker thread, as it did in
+        the threaded server: it may block or run an event loop of its own (``asyncio.run``)."""
         with self._lock:
             index = len(self._requests)
             self._requests.append(body)
             if not callable(self._replies):
                 return index, self._replies[min(index, len(self._replies) - 1)]
-        return index, self._replies(body)
+        return index, await asyncio.to_thread(self._replies, body)
 
 
 class _Connection:
@@ -209,7 +213,7 @@ class _Connection:
             return
         owner = self.owner
         try:
-            index, reply = owner._next_reply(body)
+            index, reply = await owner._next_reply(body)
         except Exception as exc:  # a broken reply function must show up in the test, not hang it
             self._error(500, f"reply function failed: {exc!r}")
             return
