@@ -105,7 +105,10 @@ async def test_tool_schemas_are_bound_and_encoded_once_and_sent_as_given() -> No
     assert sum(isinstance(obj, list) for obj, _ in encoded.values()) == 2  # one encoding per bound list
 
 
-def test_message_dicts_match_langchain_openai_and_are_made_once_per_message() -> None:
+def test_message_json_matches_langchain_openai_and_is_made_once_per_live_message() -> None:
+    import gc
+    import json
+
     from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
     from langchain_openai import ChatOpenAI
 
@@ -113,10 +116,13 @@ def test_message_dicts_match_langchain_openai_and_are_made_once_per_message() ->
                AIMessage("", tool_calls=[{"name": "find_order", "args": {"order_id": "A1"}, "id": "c1"}]),
                ToolMessage('{"status": "pending"}', tool_call_id="c1"), AIMessage("Cancel it?")]
     expected = ChatOpenAI(model="m", api_key="k")._get_request_payload(history)["messages"]
-    dicts = transport.MessageDicts()
-    first = dicts(history)
-    assert first == expected
-    again = dicts([*history, HumanMessage("yes")])
-    assert all(a is b for a, b in zip(first, again)) and again[-1] == {"role": "user", "content": "yes"}
-    history[1].content = "cancel A2"  # replaced content is converted again
-    assert dicts(history)[1]["content"] == "cancel A2"
+    encode = transport.MessageJSON()
+    assert json.loads(encode(history)) == expected
+    kept = dict(encode._kept)
+    assert json.loads(encode([*history, HumanMessage("yes")]))[-1] == {"role": "user", "content": "yes"}
+    assert all(encode._kept[k] is v for k, v in kept.items())  # not made again
+    history[1].content = "cancel A2"  # replaced content is made again
+    assert json.loads(encode(history))[1]["content"] == "cancel A2"
+    del history, expected, kept
+    gc.collect()
+    assert not encode._kept  # nothing kept once the messages are gone

@@ -16,6 +16,7 @@ import json
 import re
 import ssl
 import urllib.parse
+import weakref
 from typing import Any
 
 import openai
@@ -53,8 +54,8 @@ class PlainCompletions(AsyncCompletions):
         )
 
 
-ENCODED_PARTS = 8192
-"""Encoded tools lists and message dicts kept per `RawHTTP`; all are dropped when it fills up."""
+ENCODED_PARTS = 256
+"""Encoded tools lists kept per `RawHTTP`; all are dropped when it fills up."""
 
 
 class RawHTTP:
@@ -81,10 +82,13 @@ class RawHTTP:
         """The SDK client's own mapping of an error response to its exception type."""
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         self._encoded_parts: dict[int, tuple[Any, str]] = {}
-        """id of a tools list or message dict -> (it, kept alive so the id stays its own; its JSON)."""
+        """id of a tools list -> (the list, kept alive so the id stays its own; its JSON text)."""
 
-    async def post_json(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        body = self._encode(payload)
+    async def post_json(self, path: str, payload: dict[str, Any], messages_json: str | None = None
+                        ) -> dict[str, Any]:
+        """``payload`` POSTed as JSON; ``messages_json``, when given, is its ``messages`` already
+        encoded (`MessageJSON`)."""
+        body = self._encode(payload, messages_json)
         head = (f"POST {self.prefix}{path} HTTP/1.1\r\nHost: {self.netloc}\r\n{self.auth}"
                 f"Content-Type: application/json\r\nAccept: application/json\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n").encode()
@@ -98,18 +102,20 @@ class RawHTTP:
             raise self.status_error(httpx2.Response(status, headers=headers, content=data, request=self._request(path)))
         return completion_from_text(data.decode("utf-8", "replace"))
 
-    def _encode(self, payload: dict[str, Any]) -> bytes:
-        """The JSON body. A ``tools`` list or a message dict seen before (a bound runnable's list,
-        `MessageDicts`' dicts) reuses its encoding: a conversation's history and a dozen tool
-        schemas were most of what each turn encoded again."""
-        kept = {k: payload[k] for k in ("messages", "tools") if isinstance(payload.get(k), list)}
-        if not kept:
+    def _encode(self, payload: dict[str, Any], messages_json: str | None) -> bytes:
+        """The JSON body. A ``tools`` list seen before (a bound runnable's) reuses its encoding:
+        a dozen tool schemas were most of what each turn encoded again."""
+        tools = payload.get("tools")
+        tools = tools if isinstance(tools, list) and tools else None
+        if tools is None and messages_json is None:
             return _dumps(payload).encode()
-        parts = [_dumps({k: v for k, v in payload.items() if k not in kept})[1:-1]]
-        if "messages" in kept:
-            parts.append('"messages":[' + ",".join(map(self._encoded, kept["messages"])) + "]")
-        if "tools" in kept:
-            parts.append('"tools":' + self._encoded(kept["tools"]))
+        parts = [_dumps({k: v for k, v in payload.items() if k not in ("tools", "messages")})[1:-1]]
+        if messages_json is not None:
+            parts.append('"messages":' + messages_json)
+        elif "messages" in payload:
+            parts.append('"messages":' + _dumps(payload["messages"]))
+        if tools is not None:
+            parts.append('"tools":' + self._encoded(tools))
         return ("{" + ",".join(p for p in parts if p) + "}").encode()
 
     def _encoded(self, obj: Any) -> str:
@@ -199,30 +205,33 @@ def completion_from_text(text: str) -> dict[str, Any]:
 
 _O_SERIES = re.compile(r"^o\d")
 """Models whose system messages langchain-openai sends as "developer" messages."""
-KEPT_MESSAGES = 8192
 
 
-class MessageDicts:
-    """LangChain messages as the chat-completions dicts langchain-openai makes of them, each made
-    once per message object: an agent sends the same history objects every turn (`LLMAgent`), and
-    converting them all again grew with the conversation's square. A message whose content was
-    replaced is converted again."""
+class MessageJSON:
+    """The JSON text of LangChain messages as langchain-openai makes chat-completions dicts of them,
+    made once per message object while it lives (weakly kept): an agent sends the same history
+    objects every turn (`LLMAgent`), and converting and encoding them all again grew with the
+    conversation's square. A message whose content was replaced is made again."""
 
     def __init__(self) -> None:
-        self._kept: dict[int, tuple[BaseMessage, Any, dict[str, Any]]] = {}
+        self._kept: dict[int, tuple[weakref.ref[BaseMessage], Any, str]] = {}
 
-    def __call__(self, messages: list[BaseMessage]) -> list[dict[str, Any]]:
-        out = []
-        for m in messages:
-            hit = self._kept.get(id(m))
-            if hit is None or hit[0] is not m or hit[1] is not m.content:
-                if len(self._kept) >= KEPT_MESSAGES:
-                    self._kept.clear()
-                converted = _convert_message_to_dict(
-                    _convert_from_v1_to_chat_completions(m) if isinstance(m, AIMessage) else m)
-                hit = self._kept[id(m)] = (m, m.content, converted)
-            out.append(hit[2])
-        return out
+    def __call__(self, messages: list[BaseMessage]) -> str:
+        return "[" + ",".join(map(self._one, messages)) + "]"
+
+    def _one(self, m: BaseMessage) -> str:
+        hit = self._kept.get(id(m))
+        if hit is None or hit[0]() is not m or hit[1] is not m.content:
+            converted = _convert_message_to_dict(
+                _convert_from_v1_to_chat_completions(m) if isinstance(m, AIMessage) else m)
+            hit = self._kept[id(m)] = (weakref.ref(m, self._forget(id(m))), m.content, _dumps(converted))
+        return hit[2]
+
+    def _forget(self, key: int) -> Any:
+        def forget(ref: weakref.ref[BaseMessage]) -> None:
+            if key in self._kept and self._kept[key][0] is ref:
+                del self._kept[key]
+        return forget
 
 
 _SDK_ONLY = ("response_format", "extra_headers", "extra_query", "timeout")
@@ -234,7 +243,7 @@ class RawChatOpenAI(ChatOpenAI):
     whose result is made in the event loop's thread (the SDK path hands it to a thread pool)."""
 
     _raw: RawHTTP | None = PrivateAttr(default=None)
-    _dicts: MessageDicts = PrivateAttr(default_factory=lambda: MessageDicts())
+    _messages_json: MessageJSON = PrivateAttr(default_factory=lambda: MessageJSON())
 
     def use_raw(self, raw: RawHTTP) -> None:
         self._raw = raw
@@ -244,15 +253,16 @@ class RawChatOpenAI(ChatOpenAI):
         if self.streaming or self._raw is None:
             return await super()._agenerate(messages, stop, run_manager, **kwargs)
         payload = self._get_request_payload([], stop=stop, **kwargs)
+        messages_json = None
         if "messages" in payload and not _O_SERIES.match(self.model_name or ""):
-            payload["messages"] = self._dicts(messages)
+            messages_json = self._messages_json(messages)
         else:  # the Responses API, or a model whose system role langchain-openai renames
             payload = self._get_request_payload(messages, stop=stop, **kwargs)
         if any(k in payload for k in _SDK_ONLY) or payload.get("stream"):
             return await super()._agenerate(messages, stop, run_manager, **kwargs)
         body = {k: v for k, v in payload.items() if k != "stream" and not isinstance(v, (NotGiven, Omit))}
         body.update(body.pop("extra_body", None) or {})  # what the SDK merges into the JSON body
-        return self._create_chat_result(await self._raw.post_json("/chat/completions", body), {})
+        return self._create_chat_result(await self._raw.post_json("/chat/completions", body, messages_json), {})
 
     async def aclose_transport(self) -> None:
         if self._raw is not None:
