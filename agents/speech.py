@@ -47,31 +47,35 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
     if len(keys) == 1 and keys[0] in booleans:
         lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=action) if action \
             else pick(rng, B.ACK)
-        return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what)}"
-    why = _why(rng, keys)
+        return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what.replace('the new ', 'the '))}".strip()
+    why = _why(rng, keys, action)
     if more:
         text = pick(rng, B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], x=what)
     elif action and rng.random() < 0.5:
-        text = pick(rng, B.ASK_FOR if not why else B.ASK_FOR[:1] + B.ASK_FOR[2:], x=what, action=action)
+        text = pick(rng, B.ASK_FOR, x=what, action=action)
     else:
-        text = pick(rng, B.ASK if not why else B.ASK[:1] + B.ASK[2:], x=what)
+        text = pick(rng, B.ASK, x=what)
     return f"{text} {why}".strip()
 
 
 _IDENTITY = re.compile(r"email|phone|birth|name|username|ssn|pin|passcode|password")
+_OWN_RECORD = re.compile(r"\byour (?:other )?((?:[a-z]+ ){0,2}?[a-z]+?)(?= [A-Z]{2,}-\d|[.,;]|\s+(?:to|from|for|on|with|because|and|by)\b|$)")
 
 
-def _why(rng: random.Random, keys: list[str]) -> str:
+def _why(rng: random.Random, keys: list[str], action: str = "") -> str:
     """Why the facts asked for are needed, when the assistant can say it truly: who the user is
-    finds their records, a record's number picks the right one."""
+    finds their records (the one the request names: "your card"), a record's number picks the
+    right one."""
     if all(_IDENTITY.search(k) and not k.startswith("new_") for k in keys):
-        return rng.choice(B.WHY_PERSONAL)
+        own = _OWN_RECORD.search(action)
+        records = f"your {own.group(1)}" if own and not _PERSON.match(own.group(1)) else "your records"
+        return pick(rng, B.WHY_PERSONAL, records=records) if rng.random() < 0.7 else ""
     if len(keys) == 1 and keys[0].endswith("_id"):
         return pick(rng, B.WHY_RECORD, noun=words(keys[0][:-3]))
     return ""
 
 
-_IRREGULAR = {"buy": "bought", "freeze": "frozen", "make": "made", "pay": "paid", "send": "sent", "set": "set",
+_IRREGULAR = {"go": "gone", "choose": "chosen", "give": "given", "buy": "bought", "freeze": "frozen", "make": "made", "pay": "paid", "send": "sent", "set": "set",
               "reset": "reset", "get": "got", "put": "put", "take": "taken", "give": "given", "hold": "held",
               "unfreeze": "unfrozen", "withdraw": "withdrawn", "draw": "drawn", "sign": "signed", "lower": "lowered",
               "open": "opened", "cancel": "cancelled", "refill": "refilled", "upgrade": "upgraded"}
@@ -98,7 +102,12 @@ _VERBS = frozenset(
     "add apply book buy cancel change check close complete create delete dispute enable disable extend file "
     "freeze increase lower make move open order pay raise reactivate redeem refill register remove renew replace "
     "report request reschedule reset return schedule send set sign pass start stop submit switch transfer unfreeze "
-    "unlock update upgrade".split())
+    "unlock update upgrade lock block unblock enroll activate deactivate claim link unlink enter provide save assign "
+    "select choose download upload refresh confirm follow use pause resume".split())
+# what the document says the customer receives is, said by the service, what it gives them
+_THEIRS = {"receive": "send you", "get": "give you", "obtain": "give you"}
+# a step only the customer can take (watching their screen, waiting): not said as the agent's
+_ONLY_THEIRS = re.compile(r"^(?:watch|see|wait|look|notice|hear|check|read|visit|log|tap|click)\b")
 
 
 _UNSAID = re.compile(r"\s+(?:(?:to|as|for|from|on|at|by|with|because of|due to)\s+\{(?P<key>\w+)\}"
@@ -132,31 +141,75 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
         if " it " not in f" {ask} ":
             return smooth(ask[:1].lower() + ask[1:])
-    verb, _, rest = tool.replace("_", " ").partition(" ")
+    step = _procedure_step(text)
+    if step:
+        return smooth(step)
+    verb, _, rest = re.sub(r"_\d+\b", "", tool).replace("_", " ").partition(" ")
+    if verb in _THEIRS:
+        return smooth(f"{_THEIRS[verb]} the {rest}")
     if re.match(r"(?:to|into|with|from|for|on) ", rest):  # "transfer_to_human_agent": it is the user who moves
         head, _, noun = rest.partition(" ")
         return smooth(f"{verb} you {head} a {noun}")
+    if verb not in _VERBS:  # "immediately_add", "process_appear": not something to say the agent does
+        return "go ahead with this step"
     return f"{verb} the {rest}" if rest else verb
 
 
-def reason_text(message: str, values: list[str], rng: random.Random | None = None) -> str:
+def _procedure_step(goal: str) -> str:
+    """The step a how-to guide's goal names after its title ("User Blocking: choose the option to
+    block the user and confirm" -> "choose the option to block the user and confirm"), as the agent
+    says it: what the customer receives as what the service sends them; a step only the customer
+    can take (watching for an email) is left out (empty)."""
+    head = SENTENCE_BREAK.split(goal.strip())[0] if goal.strip() else ""
+    if ": " not in head:
+        return ""
+    clause = head.rsplit(": ", 1)[1]
+    # one step, one verb: "enter the details and select ..." is said as its first step
+    clause = re.split(r"[,;]\s|\s(?:if|when|so that|in order to|as|once|or)\s|\s+\{|\sand (?=[a-z]+\b(?! (?:of|in|for|to)\b))",
+                      clause)[0].strip().rstrip(".")
+    verb, _, rest = clause.partition(" ")
+    if not rest or not re.fullmatch(r"[a-z]+", verb) or _ONLY_THEIRS.match(clause) or re.search(r"[{_\d]", clause):
+        return ""
+    if verb in _THEIRS:
+        return f"{_THEIRS[verb]} {rest}"
+    if verb not in _VERBS:
+        return ""
+    return re.sub(r"\bmy\b", "your", clause)
+
+
+def reason_text(message: str, values: list[str], rng: random.Random | None = None,
+                named: list[tuple[str, Any]] | None = None) -> str:
     """A rule's text as a reason: markdown dropped, codes in words, instructions to staff ("Check
-    that ...") left out when the values that break the rule are said instead."""
+    that ...") left out when the values that break the rule are said instead, each for what its
+    field means when the field is known (`named`: "It already has 2 renewals", not "It's 2")."""
     clean = _MD.sub(r"\1", message).strip()
     clean = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), clean)
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
+    if named and rng:
+        return smooth(" ".join([text, *(_breaking(rng, k, v) for k, v in named)]))
     if values:
         said = " and ".join(when_words(spoken("", v)) for v in values)
         text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows {said}.")
     return smooth(text)
 
 
-def refuse(rng: random.Random, what: str, error: str, values: list[str]) -> str:
+def _breaking(rng: random.Random, name: str, value: Any) -> str:
+    """A record value that breaks a rule, said for what its field means: a status as what the record
+    is, a count as how many it already has, anything else as a fact ("The balance comes to $40")."""
+    if name.lower().endswith(("status", "state")) and isinstance(value, str):
+        return pick(rng, B.SHOWS, values=when_words(spoken(name, value)))
+    if is_count(name, value):
+        return pick(rng, B.ALREADY, c=counted(name, value))
+    return fact(rng, name, value, after_write=False)
+
+
+def refuse(rng: random.Random, what: str, error: str, values: list[str],
+           named: list[tuple[str, Any]] | None = None) -> str:
     """A refusal that names the action and cites the rule (and the values that break it)."""
     lead, body = rng.choice(B.REFUSE_LEAD), rng.choice(B.REFUSE_BODY).format(action=what)
-    reason = reason_text(error, values, rng)
+    reason = reason_text(error, values, rng, named)
     return f"{smooth(f'{lead} {body}')} {pick(rng, B.REFUSE_WHY, reason=reason)}"
 
 
