@@ -47,7 +47,7 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
     if len(keys) == 1 and keys[0] in booleans:
         lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=action) if action \
             else pick(rng, B.ACK)
-        return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what.replace('the new ', 'the '))}".strip()
+        return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what)}".strip()
     why = _why(rng, keys, action)
     if more:
         text = pick(rng, B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], x=what)

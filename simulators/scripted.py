@@ -65,10 +65,7 @@ class ScriptedUser:
         keys = [*scenario.knows, *(k for r in self._session for k in r.knows),
                 *(k for k in scenario.unknown if k not in scenario.knows)]
         # longest names first, so "new email" is matched before (and instead of) "email"
-        names = {(humanize(k).lower(), k) for k in keys}
-        # "the overdraft protection" asks for a new value too, when no other fact goes by that name
-        names |= {(humanize(k[4:]).lower(), k) for k in keys if k.startswith("new_") and k[4:] not in keys}
-        self._names = sorted(names, key=lambda p: (-len(p[0]), p[0]))
+        self._names = sorted({(humanize(k).lower(), k) for k in keys}, key=lambda p: (-len(p[0]), p[0]))
         self._style = P.persona_style(scenario.persona)
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
