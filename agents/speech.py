@@ -33,8 +33,10 @@ def pick(rng: random.Random, bank: list[str] | tuple[list[str], ...], **values: 
 
 
 def asked_for(keys: list[str]) -> str:
-    """What the assistant asks for, with the determiner a person would use: "your email and the reason"."""
-    named = [f"{'your' if _PERSONAL.search(k) or k.endswith('_id') or k == 'id' else 'the'} {words(k)}" for k in keys]
+    """What the assistant asks for, with the determiner a person would use: "your email and the reason";
+    free text the user writes is "a short summary"."""
+    named = [f"a short {words(k)}" if _NOTE.fullmatch(k) else
+             f"{'your' if _PERSONAL.search(k) or k.endswith('_id') or k == 'id' else 'the'} {words(k)}" for k in keys]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
@@ -339,8 +341,8 @@ _STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's sho
            "The {name} reads {v}.", "{Name}: {v}.", "Right now it's {v}."]
 _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has changed to {v}.",
                  "The {name} now reads {v}.", "It now shows as {v}."]
-_WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "The record says {n} {v}."]
-_WHEN_SINCE = ["{N} {v}.", "The record shows {n} {v}.", "On file: {n} {v}."]
+_WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "According to the record, it was {n} {v}."]
+_WHEN_SINCE = ["{N} {v}.", "On file: {n} {v}."]
 _BY = ["{N} by: {v}.", "{N} by {v}.", "The {n} is due by {v}.", "The {n} should come by {v}."]
 _BY_VERB = ["It {n} by {v}.", "{N} by: {v}.", "It should {base} by {v}.", "Expect it to {base} by {v}."]
 _IT_DOES = ["It {n} {v}.", "The record says it {n} {v}.", "According to the record, it {n} {v}.",
