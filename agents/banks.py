@@ -104,6 +104,6 @@ WHY_RECORD = ["", "That way I work on the right {noun}.", "It makes sure I pick 
 # two facts of one record in one sentence (the values stay whole, each after its name or before "as")
 TWO_FACTS = ["The {a} is {va} and the {b} is {vb}.", "It lists {va} as the {a} and {vb} as the {b}.",
              "I can see {va} for the {a}, and {vb} for the {b}.", "The {a} on file is {va}; the {b} is {vb}.",
-             "You have {va} as the {a}, with {vb} as the {b}.", "It shows the {a} as {va} and the {b} as {vb}."]
+             "It shows the {a} as {va} and the {b} as {vb}."]
 TWO_FACTS_AFTER = ["The {a} is now {va} and the {b} is {vb}.", "It now shows {va} as the {a} and {vb} as the {b}.",
                    "The {a} reads {va}, and the {b} {vb}."]

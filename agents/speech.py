@@ -47,14 +47,14 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
     (`more`) by thanks."""
     what = asked_for(keys)
     if len(keys) == 1 and keys[0] in booleans:
-        lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=action) if action \
+        lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=brief(action)) if action \
             else pick(rng, B.ACK)
         return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what)}".strip()
     why = _why(rng, keys, action)
     if more:
         text = pick(rng, B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], x=what)
     elif action and rng.random() < 0.5:
-        text = pick(rng, B.ASK_FOR, x=what, action=action)
+        text = pick(rng, B.ASK_FOR, x=what, action=brief(action))
     else:
         text = pick(rng, B.ASK, x=what)
     return f"{text} {why}".strip()
@@ -155,6 +155,19 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     if verb not in _VERBS:  # "immediately_add", "process_appear": not something to say the agent does
         return "go ahead with this step"
     return f"{verb} the {rest}" if rest else verb
+
+
+_DETAIL = re.compile(r"\s+(?:because|due to|so that|as)\b.*$|\s+[A-Z]{2,}\d*-\d+\b.*$")
+
+
+def brief(what: str) -> str:
+    """An action without its record numbers and reasons ("freeze your account ACC-1 because of
+    fraud" -> "freeze your account"): how it is named before the confirmation has said it in full,
+    and after, once it is done. A dangling preposition goes with what it led to."""
+    short = _DETAIL.sub("", what).strip()
+    short = re.sub(r"\s+(?:for|of|to|from|on|with|about)\s*$", "", short)
+    short = re.sub(r"\b(for|of|on|to|from|about) ([a-z]+)$", r"\1 the \2", short)  # "for transaction" -> "for the transaction"
+    return short if len(short.split()) >= 2 else what
 
 
 def _procedure_step(goal: str) -> str:
@@ -418,7 +431,7 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     the facts the opening has not said yet, the record it touched (unless already named), what
     the service's text says happens next (`guidance`, after a change), and the close."""
     if wrote and what.split(" ")[0] in _VERBS | {"turn"} and rng.random() < 0.6:
-        opener = pick(rng, B.DONE_SAID, past=past(what))
+        opener = pick(rng, B.DONE_SAID, past=past(brief(what)))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND)
     told = facts_told(rng, [(k, v) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))],

@@ -93,3 +93,14 @@ def test_an_ask_gives_no_reason_it_does_not_have() -> None:
         assert not re.search(r"look you up|find the right record|find you in our system|one detail first", text), text
         who = S.ask(random.Random(seed), ["email"], False, "freeze your card CRD-1", frozenset())
         assert "records" not in who and ("your card" in who or who.endswith("?")), who
+
+
+def test_the_full_action_is_said_once_at_the_confirmation() -> None:
+    what = "freeze your account ACC-1 because of suspected fraud"
+    assert S.brief(what) == "freeze your account"
+    assert S.brief("create a dispute for transaction TRN-9 because of fraud") == "create a dispute for the transaction"
+    for seed in range(30):
+        done = S.report(random.Random(seed), True, what, [("status", "frozen")])
+        assert "ACC-1" not in done and "because" not in done, done
+        lead = S.ask(random.Random(seed), ["reason"], False, what, frozenset())
+        assert "ACC-1" not in lead, lead
