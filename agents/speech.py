@@ -105,9 +105,10 @@ _VERBS = frozenset(
     "freeze increase lower make move open order pay raise reactivate redeem refill register remove renew replace "
     "report request reschedule reset return schedule send set sign pass start stop submit switch transfer unfreeze "
     "unlock update upgrade lock block unblock enroll activate deactivate claim link unlink enter provide save assign "
-    "select choose download upload refresh confirm follow use pause resume".split())
+    "select choose download upload refresh confirm follow use pause resume place".split())
 # what the document says the customer receives is, said by the service, what it gives them
 _THEIRS = {"receive": "send you", "get": "give you", "obtain": "give you"}
+_NOT_VERBS = frozenset("system customer user agent internal auto manual".split())
 # a step only the customer can take (watching their screen, waiting): not said as the agent's
 _ONLY_THEIRS = re.compile(r"^(?:watch|see|wait|look|notice|hear|check|read|visit|log|tap|click)\b")
 
@@ -142,7 +143,7 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
         ask = re.sub(r"\{(\w+)\}", lambda m: when_words(spoken(m.group(1), known[m.group(1)])), ask)
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
         if " it " not in f" {ask} ":
-            return smooth(ask[:1].lower() + ask[1:])
+            return smooth(_MOMENT.sub(_moment, ask[:1].lower() + ask[1:]))
     step = _procedure_step(text)
     if step:
         return smooth(step)
@@ -152,7 +153,7 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     if re.match(r"(?:to|into|with|from|for|on) ", rest):  # "transfer_to_human_agent": it is the user who moves
         head, _, noun = rest.partition(" ")
         return smooth(f"{verb} you {head} a {noun}")
-    if verb not in _VERBS:  # "immediately_add", "process_appear": not something to say the agent does
+    if verb.endswith("ly") or verb in _NOT_VERBS or _ONLY_THEIRS.match(verb):  # "immediately_add", "watch_screen"
         return "go ahead with this step"
     return f"{verb} the {rest}" if rest else verb
 
@@ -168,6 +169,15 @@ def brief(what: str) -> str:
     short = re.sub(r"\s+(?:for|of|to|from|on|with|about)\s*$", "", short)
     short = re.sub(r"\b(for|of|on|to|from|about) ([a-z]+)$", r"\1 the \2", short)  # "for transaction" -> "for the transaction"
     return short if len(short.split()) >= 2 else what
+
+
+_MOMENT = re.compile(r"\bthe (\w+?)(s?) (on|at) of\b")
+
+
+def _moment(m: re.Match) -> str:
+    """"the send on of" -> "the send date of", "the starts at of" -> "the start time of": a field
+    named for the moment something happens, as a noun."""
+    return f"the {m.group(1)} {'date' if m.group(3) == 'on' else 'time'} of"
 
 
 def _procedure_step(goal: str) -> str:

@@ -81,9 +81,14 @@ def test_a_guide_step_is_said_as_the_service_would() -> None:
     assert S.action("Adding authorized users", "receive_invitation") == "send you the invitation"
     assert S.action("Adding users: receive the invitation by email", "enter_detail") == "send you the invitation by email"
     # a step only the customer can take, or a tool name that starts with no verb, is not put in the agent's mouth
-    said = S.action("Promo: watch for an on-screen confirmation", "process_appear")
-    assert not re.search(r"\b(?:watch|process the appear|receive)\b", said), said
+    said = S.action("Promo: watch for an on-screen confirmation", "watch_screen")
+    assert not re.search(r"\b(?:watch|receive)\b", said), said
+    assert S.action("Blocking: review your list", "immediately_add") == said
     assert S.past(said).startswith("gone ")
+    # a field named for a moment is said as a noun
+    assert S.action("change the send on of my payment {payment_id} to {new_send_on}", "update_payment",
+                    {"payment_id": "PAY-1", "new_send_on": "2025-02-02"}) \
+        == "change the send date of your payment PAY-1 to February 2, 2025"
     assert "4821" not in S.action("Internal: use open_bank_account_4821 to open the account", "open_bank_account_4821")
 
 
