@@ -52,12 +52,20 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
         return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what)}".strip()
     why = _why(rng, keys, action)
     if more:
-        text = pick(rng, B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], x=what)
+        text = pick(rng, _asks(B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], what), x=what)
     elif action and rng.random() < 0.5:
-        text = pick(rng, B.ASK_FOR, x=what, action=brief(action))
+        text = pick(rng, _asks(B.ASK_FOR, what), x=what, action=brief(action))
     else:
-        text = pick(rng, B.ASK, x=what)
+        text = pick(rng, _asks(B.ASK, what), x=what)
     return f"{text} {why}".strip()
+
+
+def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
+    """The bank's questions that fit `what`: "what's a short summary?" asks nothing, so something
+    the user is to write ("a short summary") is asked for with "give me" / "tell me" only."""
+    if not what.startswith("a "):
+        return bank
+    return (*bank[:-1], [q for q in bank[-1] if not q.lower().startswith(("what", "and what", "now, what"))])
 
 
 _IDENTITY = re.compile(r"email|phone|birth|name|username|ssn|pin|passcode|password")

@@ -109,3 +109,9 @@ def test_the_full_action_is_said_once_at_the_confirmation() -> None:
         assert "ACC-1" not in done and "because" not in done, done
         lead = S.ask(random.Random(seed), ["reason"], False, what, frozenset())
         assert "ACC-1" not in lead, lead
+
+
+def test_free_text_is_asked_for_as_something_to_write() -> None:
+    for seed in range(40):
+        text = S.ask(random.Random(seed), ["summary"], bool(seed % 2), "pass your question to a person", frozenset())
+        assert "a short summary" in text and not re.search(r"(?i)what(?:'s| is) a short", text), text
