@@ -479,12 +479,14 @@ def _says(text: str, value: str) -> bool:
 
 
 def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
-    """Asks which of several records the user means, each named by its key and a detail or two."""
+    """Asks which of several records the user means, each named by its key and a detail or two (last
+    digits as "ending in 4411", so a bare number is not read as a count or an amount)."""
     noun = words(key[:-3] if key.endswith("_id") else key)
     options = []
     for r in records[:6]:
-        extra = [spoken(k, v) for k, v in r.items() if k != key and not k.endswith("_id")
-                 and isinstance(v, (str, int, float)) and not isinstance(v, bool) and _SHORT.match(str(v))][:2]
+        extra = [f"ending in {v}" if _LAST_DIGITS.search(k) else when_words(spoken(k, v)) for k, v in r.items()
+                 if k != key and not k.endswith("_id") and isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                 and _SHORT.match(str(v))][:2]
         options.append(f"{r.get(key)}" + (f" ({', '.join(extra)})" if extra else ""))
     text = "; ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
     return pick(rng, B.WHICH, n=len(records), nouns=noun + "s", options=text, x=words(key))

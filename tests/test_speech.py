@@ -115,3 +115,9 @@ def test_free_text_is_asked_for_as_something_to_write() -> None:
     for seed in range(40):
         text = S.ask(random.Random(seed), ["summary"], bool(seed % 2), "pass your question to a person", frozenset())
         assert "a short summary" in text and not re.search(r"(?i)what(?:'s| is) a short", text), text
+
+
+def test_which_one_says_what_a_bare_number_is() -> None:
+    text = S.which(random.Random(0), "card_id", [{"card_id": "CRD-1", "status": "active", "last4": "9199"},
+                                                 {"card_id": "CRD-2", "status": "frozen", "last4": "0078"}])
+    assert "CRD-1 (active, ending in 9199)" in text and "ending in 0078" in text, text
