@@ -146,14 +146,29 @@ _LOWER_START = re.compile(r"^(?:The|We|We'll|You|You'll|Your|If|Once|When|After|
 
 
 def guide(rng: random.Random, sentences: list[str]) -> str:
-    """One of the service's own sentences (already in the agent's voice), sometimes led in."""
+    """One of the service's own sentences (already in the agent's voice), sometimes led in. A
+    sentence that is one row of a table ("The early closure fee is $15 if closed within 30 days",
+    "... $25 if closed within 60 days") is said with its rows together, so no tier is told alone."""
     if not sentences:
         return ""
-    sentence = rng.choice(sentences)
+    sentence = _with_rows(rng.choice(sentences), sentences)
     lead = rng.choice(B.GUIDE_LEAD)
     if lead and _LOWER_START.match(sentence):
         return f"{lead} {sentence[:1].lower()}{sentence[1:]}"
     return sentence
+
+
+_ROW_HEAD = 5  # words two rows of one table share ("The early closure fee is")
+
+
+def _with_rows(sentence: str, sentences: list[str]) -> str:
+    """`sentence` with the other rows of its table (up to four), joined on what they share."""
+    head = sentence.split()[:_ROW_HEAD]
+    rows = [x for x in sentences if x.split()[:_ROW_HEAD] == head]
+    if not 2 <= len(rows) <= 4 or len(head) < _ROW_HEAD:
+        return sentence
+    tails = [" ".join(x.split()[_ROW_HEAD:]).rstrip(".") for x in rows]
+    return f"{' '.join(head)} {_join(tails)}."
 
 
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern) -> str:

@@ -121,3 +121,11 @@ def test_which_one_says_what_a_bare_number_is() -> None:
     text = S.which(random.Random(0), "card_id", [{"card_id": "CRD-1", "status": "active", "last4": "9199"},
                                                  {"card_id": "CRD-2", "status": "frozen", "last4": "0078"}])
     assert "CRD-1 (active, ending in 9199)" in text and "ending in 0078" in text, text
+
+
+def test_a_row_of_a_fee_table_is_never_told_alone() -> None:
+    rows = [f"The early closure fee is ${fee} if closed within {days} days." for fee, days in ((15, 30), (25, 60), (50, 90))]
+    for seed in range(20):
+        said = S.guide(random.Random(seed), [*rows, "Standard transfers typically complete in 2 business days."])
+        if "closure fee" in said:
+            assert all(f"${fee} if closed within {days} days" in said for fee, days in ((15, 30), (25, 60), (50, 90))), said
