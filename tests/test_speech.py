@@ -129,3 +129,10 @@ def test_a_row_of_a_fee_table_is_never_told_alone() -> None:
         said = S.guide(random.Random(seed), [*rows, "Standard transfers typically complete in 2 business days."])
         if "closure fee" in said:
             assert all(f"${fee} if closed within {days} days" in said for fee, days in ((15, 30), (25, 60), (50, 90))), said
+
+
+def test_a_confirmation_does_not_tack_a_word_onto_the_reason() -> None:
+    for seed in range(60):
+        said = S.confirm(random.Random(seed), "freeze your card CRD-1 because it was lost", {"card_id": "CRD-1"},
+                         re.compile("pin"))
+        assert "lost now" not in said, said
