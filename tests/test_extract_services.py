@@ -130,6 +130,17 @@ def test_a_buy_now_pay_later_page_is_a_plan_with_installments():
     assert any("'active'" in r for r in requires), requires
 
 
+def test_dispute_reasons_are_why_a_customer_files_not_another_fields_codes():
+    from gem_env.stages.extract.archetypes import ARCHETYPES
+    from gem_env.stages.extract.specialise import specialise
+    cards = next(a for a in ARCHETYPES if a.key == "cards")
+    codes = ("Dispute a card charge.\n- Use for NEW cards (issue_reason = 'new_account' or 'first_card').\n"
+             "- Close reasons: 'annual_fee', 'not_using_card'.\n")
+    assert specialise(cards, codes).reasons is None
+    said = "Dispute a card charge.\n1. Choose a reason: `fraud`, `wrong amount` or `cancelled subscription`.\n"
+    assert specialise(cards, said).reasons.value == ["fraud", "wrong amount", "cancelled subscription"]
+
+
 def test_seeded_free_text_reads_like_what_people_write():
     """A memo or a ticket subject holds what people write there, never Faker's lorem-ipsum sentences."""
     from gem_env.stages.extract.archetypes import ARCHETYPES
