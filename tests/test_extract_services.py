@@ -130,6 +130,29 @@ def test_a_buy_now_pay_later_page_is_a_plan_with_installments():
     assert any("'active'" in r for r in requires), requires
 
 
+def test_dispute_reasons_are_why_a_customer_files_not_another_fields_codes():
+    from gem_env.stages.extract.archetypes import ARCHETYPES
+    from gem_env.stages.extract.specialise import specialise
+    cards = next(a for a in ARCHETYPES if a.key == "cards")
+    codes = ("Dispute a card charge.\n- Use for NEW cards (issue_reason = 'new_account' or 'first_card').\n"
+             "- Close reasons: 'annual_fee', 'not_using_card'.\n")
+    assert specialise(cards, codes).reasons is None
+    said = "Dispute a card charge.\n1. Choose a reason: `fraud`, `wrong amount` or `cancelled subscription`.\n"
+    assert specialise(cards, said).reasons.value == ["fraud", "wrong amount", "cancelled subscription"]
+
+
+def test_customers_of_different_services_give_different_reasons():
+    """The reason a user states is one of the service's reasons chosen by its title, not always the
+    first (a corpus where every customer disputes 'because of fraud')."""
+    said = set()
+    for title in ("Dispute a charge", "Report a card charge", "Charge disputes", "Disputing a transaction"):
+        text = f"# {title}\n\n1. Open the card.\n2. Find the charge.\n3. Dispute the charge with a reason.\n"
+        got = OfflineExtractor().extract(Document(id=title, text=text, title=title), RELEVANT)
+        assert isinstance(got, Domain), got
+        said |= {w.knows["reason"] for w in got.workflows if w.name == "create_dispute"}
+    assert len(said) > 1, said
+
+
 def test_seeded_free_text_reads_like_what_people_write():
     """A memo or a ticket subject holds what people write there, never Faker's lorem-ipsum sentences."""
     from gem_env.stages.extract.archetypes import ARCHETYPES
