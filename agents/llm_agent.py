@@ -90,6 +90,11 @@ class LLMAgent:
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
         return to_openai(reply, made)
 
+    def end_conversation(self) -> None:
+        """Drop what was kept of the finished conversation (a rollout calls this when it ends):
+        jobs made up front keep their agents until the last rollout finishes."""
+        self._converted, self._seen, self._last = [], 0, None
+
     def _history(self, messages: list[dict[str, Any]]) -> list[BaseMessage]:
         """``to_langchain(messages)``, converting only what was appended since the last turn; a
         conversation that is not the continuation of the last one is converted afresh."""

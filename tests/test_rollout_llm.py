@@ -60,7 +60,9 @@ async def roll(server: FakeOpenAIServer, shop: CompiledDomain, task: Task, repli
     usage = EpisodeUsage()
     try:
         agent = make_agent("llm", shop, client, usage=usage)
-        return await run_rollout(task, shop, agent, ScriptedUser(task.scenario), limits=limits, usage=usage)
+        traj = await run_rollout(task, shop, agent, ScriptedUser(task.scenario), limits=limits, usage=usage)
+        assert not agent._converted  # type: ignore[attr-defined]  # the finished conversation is let go
+        return traj
     finally:
         await client.aclose()
 
@@ -211,6 +213,8 @@ async def test_llm_agent_converts_only_new_messages_and_notices_another_conversa
     assert [m[1:] for m in seen] == [to_langchain(talk[:1]), to_langchain(talk[:3]), to_langchain(talk),
                                      to_langchain(other), to_langchain(other[:1])]
     assert seen[0][1] is seen[2][1] and seen[3][1] is not seen[2][1]  # kept between turns, not across episodes
+    agent.end_conversation()
+    assert agent._converted == [] and agent._last is None
 
 
 # ------------------------------------------------------------------ LLM user

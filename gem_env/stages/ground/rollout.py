@@ -69,6 +69,9 @@ async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, us
         await converse(ep, agent)
     finally:
         ep.close()
+        end_conversation = getattr(agent, "end_conversation", None)
+        if end_conversation is not None:  # an agent that keeps per-conversation state lets it go
+            end_conversation()
     verify_started = time.perf_counter()
     verification = verify(task, ep.messages, compiled)
     finished = time.perf_counter()
