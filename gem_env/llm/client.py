@@ -43,7 +43,7 @@ from gem_env.llm.usage import Usage
 
 M = TypeVar("M", bound=BaseModel)
 log = logging.getLogger("gem_env.llm")
-TOOL_BINDINGS = 512
+TOOL_BINDINGS = 128
 """Bound (model, tool schemas) runnables kept per client; all are dropped when it fills up."""
 
 

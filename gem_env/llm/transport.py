@@ -54,7 +54,7 @@ class PlainCompletions(AsyncCompletions):
         )
 
 
-ENCODED_PARTS = 256
+ENCODED_PARTS = 128
 """Encoded tools lists kept per `RawHTTP`; all are dropped when it fills up."""
 
 
