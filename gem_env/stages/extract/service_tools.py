@@ -15,7 +15,7 @@ from .specialise import Found, Specialisation
 _RULE = re.compile(r"^\W*(?:don'?t|do\s+not|never|always|avoid|remember|note|tip|please|you\s+(?:should|must|can|may|"
                    r"have\s+to|need\s+to))\b|\b(?:cannot|can't|must|should|only|never|not|make\s+sure|be\s+sure)\b",
                    re.I)  # a rule, prohibition or tip (bench/extract_quality.py counts tools cited by one)
-_TERMINAL = {"cancelled", "closed", "returned", "completed", "resolved"}
+_TERMINAL = {"cancelled", "closed", "returned", "completed", "resolved", "paid off"}
 
 
 def plural(noun: str) -> str:
@@ -57,7 +57,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves):
 
     def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
         self.a, self.sp, self.clock, self.rows = arch, sp, clock, rows
-        self.title_words = _words(title)
+        self.title, self.title_words = title, _words(title)
         self.text_words = {w for _, _, t in sp.sentences for w in _words(t)}
         self.spans: list[tuple[int, int]] = []
         o, m = arch.owner, sp.main

@@ -126,6 +126,10 @@ def _quoted_groups(sentence: str) -> list[tuple[str, list[str]]]:
     return [(lab, vals) for lab, vals in groups if len(vals) >= 2]
 
 
+#: another field's reason ("issue_reason = 'new_account'"): not why a customer files a request
+_OTHER_REASON = re.compile(r"\b[a-z]+_reason\b", re.I)
+
+
 def specialise(arch: Archetype, text: str) -> Specialisation:
     counts: dict[str, int] = {}
     for w in re.findall(r"[A-Za-z]+", text):
@@ -152,7 +156,8 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
     groups = _quoted_groups(s)
     for label, values in groups:
         about = {label} if len(groups) > 1 else words | {label}
-        if "reason" in about and sp.reasons is None:
+        if "reason" in about and sp.reasons is None and not _OTHER_REASON.search(s) \
+                and not any("_" in v for v in values):
             sp.reasons = found(values)
         elif "status" in about and sp.statuses is None and not negative:
             sp.statuses = found(values)
