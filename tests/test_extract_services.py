@@ -151,6 +151,9 @@ def test_customers_of_different_services_give_different_reasons():
         assert isinstance(got, Domain), got
         said |= {w.knows["reason"] for w in got.workflows if w.name == "create_dispute"}
     assert len(said) > 1, said
+    hotel = [OfflineExtractor().extract(Document(id=t, text=f"# {t}\n\nCancel your hotel reservation online.\n",
+                                                 title=t), RELEVANT) for t in ("Cancelling your stay", "Modify a reservation")]
+    assert all(w.knows.get("reason") != "'other'" for d in hotel for w in d.workflows), "'because of other'"
 
 
 def test_seeded_free_text_reads_like_what_people_write():

@@ -87,7 +87,8 @@ class Flows:
     def _said_reason(self, reasons: Any) -> str:
         """The reason this service's customers give: one of the listed reasons chosen by the title
         (stable), so a corpus's customers do not all say the first one ('because of fraud')."""
-        return reasons[zlib.crc32(f"{self.title}|{reasons}".encode()) % len(reasons)]
+        said = [r for r in reasons if r != "other"] or list(reasons)  # "because of other" says nothing
+        return said[zlib.crc32(f"{self.title}|{reasons}".encode()) % len(said)]
 
     def action_flow(self, a: Any, allowed: list[str]) -> dict[str, Any]:
         m, pk = self.sp.main, self.main_pk
