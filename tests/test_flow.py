@@ -17,3 +17,31 @@ def test_a_date_time_is_said_in_words_and_the_verifier_takes_that_form() -> None
     assert "March 2, 2025 at 5:00 pm" in spoken_forms(value)
     assert tells("starts_at", value, "Your visit starts on March 2, 2025 at 5:00 pm.")
     assert not tells("starts_at", value, "Your visit starts on March 2, 2025 at 6:00 pm.")
+
+
+PAYMENT_TEXT = """# Order Issue / Status Payment Method
+
+The customer believes the payment method is wrong.  Valid payment methods are credit card, debit card and PayPal.  The customer may want to change their payment method.
+
+Actions:
+- [Pull up Account] (interaction): Get Full Name or Account ID for [Pull up Account]
+- [Shipping Status] (interaction): Find out whether the item has already shipped.
+    - If the item is 'Order Received' or 'In Transit', then you can change the payment method immediately (go to the next step).
+    - If the item is 'Out for Delivery' or 'Delivered' then the new payment method only applies to future orders.
+- [Update Order] (interaction): Change the payment method
+"""
+
+
+def test_values_that_lead_to_a_field_are_not_its_choices() -> None:
+    """'If the item is 'In Transit', you can change the payment method' names shipping states, not
+    payment methods (abcd's Status Payment Method gave 'change the payment method to in transit')."""
+    from gem_env.documents import Document, Verdict
+    from gem_env.stages.extract.offline import OfflineExtractor
+    from gem_env.tools import Domain
+
+    doc = Document(id="abcd:payment", source="test", title="Order Issue / Status Payment Method", text=PAYMENT_TEXT)
+    got = OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="test"))
+    assert isinstance(got, Domain), got
+    choices = [v for t in got.tools for p in t.parameters if "payment" in p.name for v in p.enum or []]
+    choices += [v for e in got.entities for f in e.fields if "payment" in f.name for v in f.values or []]
+    assert not {"order received", "in transit", "out for delivery", "delivered"} & set(choices), choices
