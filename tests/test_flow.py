@@ -4,6 +4,11 @@ sessions of one customer, records opened before a refusal and searched one by on
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from gem_env.agents import speech as S
 from gem_env.stages.verify import spoken_forms, tells
@@ -45,3 +50,52 @@ def test_values_that_lead_to_a_field_are_not_its_choices() -> None:
     choices = [v for t in got.tools for p in t.parameters if "payment" in p.name for v in p.enum or []]
     choices += [v for e in got.entities for f in e.fields if "payment" in f.name for v in f.values or []]
     assert not {"order received", "in transit", "out for delivery", "delivered"} & set(choices), choices
+
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = next((p / "shared" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()), ROOT.parent / "shared")
+CORPORA = SHARED / "corpora"
+
+
+def corpus_domains(corpus: str, ids: list[str]) -> list[Any]:
+    """Compiled offline domains of the documents `ids` of a shared corpus (skips when it is absent)."""
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    from gem_env.tools import Domain
+
+    path = CORPORA / corpus
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the third-party corpora live beside the project in ../shared")
+    out = []
+    for doc in iter_documents([path]):
+        if doc.id in ids:
+            got = OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="test"))
+            assert isinstance(got, Domain), got
+            out.append((doc.id, check_domain(got)))
+    assert len(out) == len(ids)
+    return out
+
+
+def test_a_refusal_or_decline_opening_leaves_the_rules_condition_to_the_assistant() -> None:
+    """'Change the spending limit of my card. The card status is frozen.' recites the reason the
+    assistant is to find in the record; the user describes the record otherwise (or the assistant
+    asks which one)."""
+    from gem_env.stages.tasks import make_tasks
+    from gem_env.tools.model import RequireStep
+
+    held = 0
+    for doc_id, compiled in corpus_domains("tau2_banking_kb_docs.jsonl", [
+            "tau2-banking-kb:doc_business_credit_cards_business_bronze_rewards_card_005",
+            "tau2-banking-kb:doc_business_checking_accounts_sky_blue_005",
+            "tau2-banking-kb:doc_business_savings_accounts_silver_plus_saver_001"]):
+        for seed in range(2):
+            for task in make_tasks(compiled, per_domain=3, seed=seed, doc_id=doc_id)[0]:
+                for request, tool in zip([r for r in task.scenario.requests if r.kind in ("refuse", "decline")],
+                                         [x.tool for x in [*task.refusals, *task.declines]]):
+                    held += 1
+                    rules = " ".join(s.require for s in compiled.tools[tool].spec.effect if isinstance(s, RequireStep))
+                    fields = set(re.findall(r"\b[A-Za-z_]\w*\.([A-Za-z_]\w*)\b", rules))
+                    said = [k for k in request.opening if any(k == f or k.endswith(f"_{f}") for f in fields)]
+                    assert not said, (task.id, request.opening, fields)
+    assert held >= 3

@@ -66,17 +66,19 @@ def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random,
     when the list does not tell them apart, by what the assistant sees opening each of them ("my
     savings account"), when `describe` and the assistant's rule (`id_by_description`) picks it out
     from that; the opening reads join the gold (`actions`). `then` is the write a refused or
-    declined request stops at: the ids it takes count as used there."""
+    declined request stops at: the ids it takes count as used there. A record is never described by
+    a field the request is about (`unsaid_fields`)."""
     planned = [*actions, then] if then is not None else actions
     chained, pinned = chained_ids(wf, knows, planned)
     said = {k: v for k, v in knows.items() if k not in chained}
-    described = described_ids(wf, said, planned) if describe else {}
+    avoid = unsaid_fields(sandbox.compiled, wf, kind)
+    described = described_ids(wf, said, planned, avoid) if describe else {}
     opened = opened_ids(wf, {k: v for k, v in said.items() if k not in described and k not in pinned}, planned,
                         sandbox, before)
     facts = " ".join(said_value(k, v) for k, v in said.items() if not (k == "id" or k.endswith("_id")))
     if describe:
         for key, (_, reads) in opened.items():
-            got = description(key, said[key], reads, f"{user_words(wf.goal, said, said_value)} {facts}")
+            got = description(key, said[key], reads, f"{user_words(wf.goal, said, said_value)} {facts}", avoid)
             if got is not None:
                 described[key] = got
     for key, (name, value) in described.items():
@@ -99,7 +101,24 @@ def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random,
                    opening=opening, confirm=confirm, found={k: v for k, v in knows.items() if k not in said})
 
 
-def described_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction]) -> dict[str, tuple[str, str]]:
+def unsaid_fields(compiled: CompiledDomain, wf: Workflow, kind: str) -> frozenset[str]:
+    """Fields a user does not describe their record by: what the request asks to be told ("the
+    status of my card. It's the one whose status is active" answers itself) and, in a refusal or
+    a decline, the fields the write's rules and the workflow's anchor read -- the condition the
+    assistant is to find in the record ("change my card's limit. The card status is closed."
+    would recite the reason for the refusal)."""
+    exprs = list(wf.tells.values())
+    if kind in ("refuse", "decline"):
+        exprs.append(wf.anchor.filter or "")
+        for step in wf.steps:
+            tool = compiled.tools.get(step.tool)
+            if tool is not None and tool.writes:
+                exprs += [s.require for s in tool.spec.effect or [] if isinstance(s, RequireStep)]
+    return frozenset(f for e in exprs for f in re.findall(r"\b[A-Za-z_]\w*\.([A-Za-z_]\w*)\b", e or ""))
+
+
+def described_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction],
+                  avoid: frozenset[str] = frozenset()) -> dict[str, tuple[str, str]]:
     """{id key: (field, value)} for ids the user can give as a description of their record: a list
     read before the id's first use holds several records, and a value only theirs singles it out
     under the assistant's rule, with everything else the user says around it."""
@@ -116,8 +135,8 @@ def described_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction])
         recs = next(recs for res in reversed(results) for recs in record_lists(res) if record in recs)
         rest = " ".join(said_value(k, v) for k, v in said.items() if k != key)
         noun = key[:-3] if key.endswith("_id") else key
-        names = sorted(((f if f.startswith(noun) else f"{noun}_{f}", v) for f, v in distinguishing(record, recs, key)),
-                       key=lambda d: d[0].endswith("status"))
+        names = sorted(((f if f.startswith(noun) else f"{noun}_{f}", v) for f, v in distinguishing(record, recs, key)
+                        if f not in avoid), key=lambda d: d[0].endswith("status"))
         for name, text in [d for d in names if d[0] not in said]:  # "card_status": "my card status is frozen"
             if str(id_by_description(key, results, f"{rest} {text}")) == str(value):
                 out[key] = (name, text)
