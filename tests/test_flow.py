@@ -99,3 +99,36 @@ def test_a_refusal_or_decline_opening_leaves_the_rules_condition_to_the_assistan
                     said = [k for k in request.opening if any(k == f or k.endswith(f"_{f}") for f in fields)]
                     assert not said, (task.id, request.opening, fields)
     assert held >= 3
+
+
+def referrers(owners: Any, table: str, row: dict[str, Any]) -> set[Any]:
+    """The owners of the rows that point to `row` by a foreign key."""
+    key = str(row[owners.compiled.tables[table].pk])
+    return {owners.of(child, r) for child, refs in owners.refs.items() for field, parent, _ in refs if parent == table
+            for r in owners.rows.get(child, {}).values() if str(r.get(field)) == key} - {None}
+
+
+def test_a_session_asks_only_about_records_of_its_customer() -> None:
+    """A payee row belongs to nobody by a foreign key of its own, but the payments pointing to it
+    are someone's: a session with another customer does not ask about it ("the name of my contact
+    CNT-05123", a contact only another customer's payments go to)."""
+    from gem_env.stages.tasks import make_tasks
+    from gem_env.stages.tasks.owners import Owners
+
+    checked = 0
+    for doc_id, compiled in corpus_domains("tau2_banking_kb_docs.jsonl", [
+            "tau2-banking-kb:doc_everyone_pay_everyone_pay_001",
+            "tau2-banking-kb:doc_business_checking_accounts_world_blue_004"]):
+        owners = Owners(compiled)
+        keyed = {t.pk: name for name, t in compiled.tables.items()}
+        for seed in range(2):
+            for task in make_tasks(compiled, per_domain=3, seed=seed, doc_id=doc_id)[0]:
+                rows = [(keyed[k], owners.rows[keyed[k]][str(v)]) for a in task.gold_actions
+                        for k, v in a.arguments.items() if k in keyed and str(v) in owners.rows.get(keyed[k], {})]
+                people = {owners.of(t, r) for t, r in rows} - {None}
+                assert len(people) <= 1, (task.id, people)
+                for table, row in rows:
+                    users = referrers(owners, table, row) if owners.of(table, row) is None else set()
+                    checked += bool(users)
+                    assert not users or people & users, (task.id, table, row, people, users)
+    assert checked
