@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gem_env.tools import CompiledDomain
-from gem_env.tools.model import FindStep, ReturnStep
+from gem_env.tools.model import FindStep, RequireStep, ReturnStep
+from gem_env.tools.render import when_words
 
 from . import speech as S
 from .ids import id_from_results
@@ -46,18 +47,34 @@ def _single_key_reads(compiled: CompiledDomain) -> list[tuple[str, list[Any], st
 def lookup_plans(compiled: CompiledDomain) -> list[LookupPlan]:
     """One per table that a read tool finds by key without checking anything."""
     out: dict[str, LookupPlan] = {}
+    for plan in _key_reads(compiled):
+        out.setdefault(plan.table, plan)
+    return list(out.values())
+
+
+def record_reader(compiled: CompiledDomain, table: str) -> LookupPlan | None:
+    """The read that opens one record of `table` by its key, checking nothing, and returns the most
+    of it (an order's details with its items, not its returns summary), or None."""
+    plans = [p for p in _key_reads(compiled, derived=True) if p.table == table]
+    return max(plans, key=lambda p: len(p.fields)) if plans else None
+
+
+def _key_reads(compiled: CompiledDomain, derived: bool = False) -> list[LookupPlan]:
+    """Every read tool that finds one row by its key without checking anything, in tool order:
+    returning what it finds (or, `derived`, also what it works out from it: totals, nested items)."""
+    out: list[LookupPlan] = []
     for name, steps, param in _single_key_reads(compiled):
         find, table = steps[0], compiled.tables.get(steps[0].find)
         entity = compiled.domain.entity(find.find)
         if table is None or entity is None or find.many or find.where != {table.pk: param}:
             continue
-        if any(not isinstance(s, (FindStep, ReturnStep)) for s in steps) or find.find in out:
+        if any(isinstance(s, RequireStep) or not (derived or isinstance(s, (FindStep, ReturnStep))) for s in steps):
             continue
         noun = S.singular(find.find)
         returned = next((s.return_ for s in steps if isinstance(s, ReturnStep)), None)
         fields = list(returned) if isinstance(returned, dict) else [f.name for f in entity.fields]
-        out[find.find] = LookupPlan(find.find, noun.replace("_", " "), name, param, fields)
-    return list(out.values())
+        out.append(LookupPlan(find.find, noun.replace("_", " "), name, param, fields))
+    return out
 
 
 @dataclass
@@ -134,6 +151,12 @@ def _named_fields(fields: list[str], text: str) -> list[str]:
     return [f for f in fields if f in named]
 
 
+def described(value: Any) -> Any:
+    """A record's value as it is said to describe it: a date-time to the minute in words
+    ("March 2, 2025 at 5:00 pm"), never as the ISO string the record holds."""
+    return when_words(value) if isinstance(value, str) else value
+
+
 def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     """The answer to a question about a record: ask for its key, read it, tell the facts asked."""
     plan = lk.plan
@@ -167,7 +190,7 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     if not isinstance(record, dict) or set(record) == {"error"}:
         error = record.get("error") if isinstance(record, dict) else record
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(error), []))} {close}")
-    facts = S.facts_told(turn.rng, [(f, record[f]) for f in lk.asks if f in record], after_write=False)
+    facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False)
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}")
     key = record.get(plan.param, turn.known[plan.param])

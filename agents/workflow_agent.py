@@ -25,8 +25,9 @@ from .guidance import Guidance
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import candidate_ids, listed, read_prefix
 from .ids import id_by_description, id_from_results, record_lists
-from .lookup import auth_finder, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
-from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_write, records
+from .lookup import auth_finder, described, record_reader, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
+from .prechecks import (NoDatabase, blocking_rule, is_rule_message, opened, reads_since_write, records,
+                        rule_records)
 from .understanding import (NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts, read_facts,
                             reason_given)
 
@@ -214,10 +215,10 @@ class WorkflowAgent:
             if missing:
                 asked = next((k for k in missing if k in opened), None)
                 if asked is not None:  # none of the records opened is the one described
-                    return _say(S.which(turn.rng, asked, opened[asked]))
+                    return _say(S.which(turn.rng, asked, [_described(r) for r in opened[asked]]))
                 which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
                 if which is not None:
-                    return _say(S.which(turn.rng, *which))
+                    return _say(S.which(turn.rng, which[0], [_described(r) for r in which[1]]))
                 write = next((st.tool for st in plan.steps if st.writes), None)
                 action = S.action(plan.workflow.goal, write, known) if write else ""
                 return self._ask(list(dict.fromkeys(missing)), turn, action)
@@ -241,6 +242,9 @@ class WorkflowAgent:
                 continue
             if step.pure and not step.needed and _already_read(step.pure, args, [r for _, _, r in called]):
                 continue  # a record this request has read already: reading it again tells nothing new
+            if step.writes and done < len(results) and self._opens(step.tool, args, results[done]):
+                called.append((self._effects[results[done][0]], {}, results[done][1]))  # read before refusing
+                done += 1
             if done < len(results):
                 tool, result = results[done]
                 done += 1
@@ -255,6 +259,9 @@ class WorkflowAgent:
                 seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
                 blocked = blocking_rule(self.compiled.tools[step.tool].spec, args, seen, self._clock, self._keys)
                 if blocked is not None:
+                    unread = self._unopened(step.tool, args, called, turn)
+                    if unread is not None:  # see the condition in the record itself, then refuse
+                        return _call(*unread, turn)
                     return self._failed(plan, step.tool, blocked[0], blocked[1], turn)
                 if confirmed is False:
                     return _say(f"{S.declined(turn.rng)} {S.pick(turn.rng, S.CLOSE)}")
@@ -305,6 +312,27 @@ class WorkflowAgent:
                 return entries, used, i
             entries.append((self._effects[lk.tool], args, prior))
         return entries, used, None
+
+    def _unopened(self, write: str, args: dict[str, Any], called: list[tuple[str, dict[str, Any], Any]],
+                  turn: _Turn) -> tuple[str, dict[str, Any]] | None:
+        """(read, arguments) opening a record the write's rules read that this request has seen
+        only in a list's summary (not read by itself, here or earlier with nothing written since),
+        or None."""
+        for table, key in rule_records(self.compiled.tools[write].spec, args, self._keys):
+            reader = record_reader(self.compiled, table)
+            seen = [r for _, _, r in called] + [r for _, _, r in turn.before]
+            if reader is not None and not opened(seen, self._keys[table], key):
+                return reader.tool, {reader.param: key}
+        return None
+
+    def _opens(self, write: str, args: dict[str, Any], result: tuple[str, Any]) -> bool:
+        """Whether `result` is the read `_unopened` makes before the write."""
+        tool, record = result
+        for table, key in rule_records(self.compiled.tools[write].spec, args, self._keys):
+            reader = record_reader(self.compiled, table)
+            if reader is not None and reader.tool == tool != write and opened([record], self._keys[table], key):
+                return True
+        return False
 
     def _opening_values(self, plan: Plan, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
         """What the user already said that the request needs, so it is not asked again: a choice
@@ -358,7 +386,7 @@ class WorkflowAgent:
         for key, expr in plan.tells.items():
             value = expr(env, self._rt)
             if value not in (None, "", [], {}):
-                facts.append((key, value))
+                facts.append((key, described(value)))
         note = ""
         if wrote and turn.rng.random() < 0.6:
             last = next((r for _, r in reversed(_tool_results(turn.segment))
@@ -384,6 +412,11 @@ def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, 
                 if len({str(r.get(key)) for r in recs if r.get(key) not in (None, "")}) >= 2:
                     return key, recs
     return None
+
+
+def _described(record: Any) -> Any:
+    """A record as its values are said when listing it (date-times in words)."""
+    return {k: described(v) for k, v in record.items()} if isinstance(record, dict) else record
 
 
 def _as_codes(args: dict[str, Any], spec: Any) -> dict[str, Any]:

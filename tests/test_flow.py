@@ -3,6 +3,7 @@ accepted so by the verifier, openings that leave a rule's condition for the assi
 sessions of one customer, records opened before a refusal and searched one by one in a lookup."""
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
@@ -11,13 +12,14 @@ from typing import Any
 import pytest
 
 from gem_env.agents import speech as S
+from gem_env.agents.lookup import described
 from gem_env.stages.verify import spoken_forms, tells
 
 
 def test_a_date_time_is_said_in_words_and_the_verifier_takes_that_form() -> None:
     value = "2025-03-02T17:00:00"
     for seed in range(10):
-        sentence = S.fact(random.Random(seed), "starts_at", value, after_write=False)
+        sentence = " ".join(S.facts_told(random.Random(seed), [("starts_at", described(value))], after_write=False))
         assert "March 2, 2025 at 5:00 pm" in sentence and "T17" not in sentence, sentence
     assert "March 2, 2025 at 5:00 pm" in spoken_forms(value)
     assert tells("starts_at", value, "Your visit starts on March 2, 2025 at 5:00 pm.")
@@ -132,3 +134,36 @@ def test_a_session_asks_only_about_records_of_its_customer() -> None:
                     checked += bool(users)
                     assert not users or people & users, (task.id, table, row, people, users)
     assert checked
+
+
+async def test_the_assistant_opens_the_record_before_it_refuses() -> None:
+    """A customer's list shows each record's status; a support agent still opens the record and
+    sees the rule's condition there before saying no (the gold makes the same read)."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+    from gem_env.stages.tasks import make_tasks
+    from gem_env.agents.lookup import record_reader
+    from gem_env.tools import compile_domain, load_domain
+
+    checked = 0
+    domains = [compile_domain(load_domain(ROOT / "examples" / "domains" / "shop.yaml"))]
+    domains += [c for _, c in corpus_domains("tau2_banking_kb_docs.jsonl", [
+        "tau2-banking-kb:doc_bank_accounts_bank_accounts_(general)_037",
+        "tau2-banking-kb:doc_credit_cards_platinum_rewards_card_004"])]  # lists show each card's status
+    for compiled in domains:
+        tasks = [t for seed in range(3) for t in make_tasks(compiled, per_domain=4, seed=seed)[0] if t.refusals]
+        done = await run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
+                                   for t in tasks], concurrency=2)
+        for task, traj in zip(tasks, done):
+            assert traj.verification.passed, traj.verification.failed
+            for refusal in task.refusals:
+                key, value, table = next((k, v, t) for k, v in refusal.target.items() for t, c in compiled.tables.items()
+                                         if c.pk == k and record_reader(compiled, t) is not None)
+                opened = {(record_reader(compiled, table).tool, str(value))}
+                calls = [(c["function"]["name"], str(json.loads(c["function"]["arguments"]).get(key)))
+                         for m in traj.messages for c in m.get("tool_calls") or []]
+                gold = [(a.tool, str(a.arguments.get(key))) for a in task.gold_actions]
+                assert opened & set(calls) and opened & set(gold), (task.id, calls)
+                checked += 1
+    assert checked >= 3

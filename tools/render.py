@@ -66,14 +66,13 @@ def date_words(text: str) -> str:
 
 def spoken(name: str, value: Any, *, codes_in_words: bool = True) -> str:
     """A value as a person says it: money with a dollar sign, dates written out, and (unless the
-    listener must type it back exactly) a code in words ("gift_card" -> "gift card") and a date-time
-    to the minute ("March 2, 2025 at 5:00 pm")."""
+    listener must type it back exactly) a code in words ("gift_card" -> "gift card")."""
     if is_money(name, value):
         return money(value)
     text = render(value)
     if codes_in_words and isinstance(value, str) and _CODE.fullmatch(value):
         return value.replace("_", " ")
-    return when_words(text) if codes_in_words else date_words(text)
+    return date_words(text)
 
 
 def code_for(said: Any, choices: list[Any]) -> Any:

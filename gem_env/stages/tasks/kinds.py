@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...agents.prechecks import blocking_rule, is_rule_message
+from ...agents.prechecks import blocking_rule, is_rule_message, opened as opened_record, rule_records
 from ...agents.ids import distinguishing, id_by_description, id_from_results, record_lists
-from ...agents.lookup import auth_finder, finder_tools, reaches
+from ...agents.lookup import auth_finder, finder_tools, reaches, record_reader
 from ...simulators.phrases import said_value, singular
 from ...simulators.scenario import Request, user_words
 from ...tools import CompiledDomain, Sandbox, Workflow
@@ -249,6 +249,7 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
         if seen is None:
             return "the rule that stops the write cannot be seen in what was read before it"
         values = seen[1]
+        gold = gold + _unopened_records(compiled, spec, failed.arguments, gold, sandbox)
     else:
         gold = actions
         values = _rule_values(spec, message, row)
@@ -269,6 +270,22 @@ def _record_lookup(compiled: CompiledDomain, args: dict[str, Any], sandbox: Sand
             if result.ok:
                 return [GoldAction(tool=tool, arguments={param: args[param]}, result=result.value)]
     return []
+
+
+def _unopened_records(compiled: CompiledDomain, spec: Any, args: dict[str, Any], gold: list[GoldAction],
+                      sandbox: Sandbox) -> list[GoldAction]:
+    """Reads of the records a refused write's rules read that the gold has seen only in a list: the
+    assistant opens each to see the condition for itself before refusing (as `WorkflowAgent` does)."""
+    keys = {name: t.pk for name, t in compiled.tables.items()}
+    out = []
+    for table, key in rule_records(spec, args, keys):
+        reader = record_reader(compiled, table)
+        if reader is None or opened_record([a.result for a in gold], keys[table], key):
+            continue
+        result = sandbox.call(reader.tool, {reader.param: key})
+        if result.ok:
+            out.append(GoldAction(tool=reader.tool, arguments={reader.param: key}, result=result.value))
+    return out
 
 
 def _write_arguments(compiled: CompiledDomain, wf: Workflow, knows: dict[str, Any], env: dict[str, Any],
