@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...agents.prechecks import blocking_rule, is_rule_message, opened as opened_record, rule_records
+from ...agents.candidates import candidate_ids, listed
 from ...agents.ids import distinguishing, id_by_description, id_from_results, record_lists
 from ...agents.lookup import auth_finder, finder_tools, reaches, record_reader
 from ...simulators.phrases import said_value, singular
@@ -376,12 +377,21 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
                       opening=[param] if rng.random() < 0.5 else [], asks=asks)
     actions = [GoldAction(tool=tool, arguments={param: key}, result=result.value)]
     found = _found_by_finder(compiled, table, sandbox.lookup(table, key) or row, param, key, sandbox)
+    searched = None if found is not None else _found_by_search(
+        compiled, table, sandbox.lookup(table, key) or row, (tool, param, key), sandbox,
+        f"find out the {facts_of} of my {noun}", frozenset(asks))
     if found is not None:  # the user names themselves, not the record: the assistant finds its id
         request.knows, request.opening = dict(found.arguments), list(found.arguments)
         own = any(f.table == table for f in finder_tools(compiled))
         request.about = f"{noun} profile" if own else noun
         request.intent = f"find out the {facts_of} of my {request.about}"
         actions.insert(0, found)
+    elif searched is not None:  # ... and describes the record among theirs: the assistant opens each
+        finder, reads, (name, value) = searched
+        request.knows = {**finder.arguments, name: value}
+        request.opening, request.about = [*finder.arguments, name], noun
+        request.intent = f"find out the {facts_of} of my {noun}"
+        actions = [finder, *reads]
     return Built(request, actions, {a: render(result.value[a]) for a in asks}, unknown=asks,
                  workflow=f"lookup_{noun}", topic="lookup", record=(table, row))
 
@@ -400,6 +410,32 @@ def _found_by_finder(compiled: CompiledDomain, table: str, row: dict[str, Any], 
         result = sandbox.call(finder.tool, {finder.param: value})
         if result.ok and str(id_from_results(param, [result.value])) == str(key):
             return GoldAction(tool=finder.tool, arguments={finder.param: value}, result=result.value)
+    return None
+
+
+def _found_by_search(compiled: CompiledDomain, table: str, row: dict[str, Any], read: tuple[str, str, Any],
+                     sandbox: Sandbox, intent: str, asks: frozenset[str]) -> tuple[GoldAction, list[GoldAction],
+                                                                                 tuple[str, str]] | None:
+    """(read by who the owner is, the reads opening each record it lists, what the user describes
+    theirs by) when that read lists several records of `table`, few enough to open one by one (as
+    `agents.candidates`), and one value only this record has, not among the facts asked, picks it out."""
+    tool, param, key = read
+    for finder in finder_tools(compiled):
+        owner = _linked_row(compiled, sandbox, table, row, finder.table)
+        value = owner.get(finder.field) if owner else None
+        if value in (None, ""):
+            continue
+        result = sandbox.call(finder.tool, {finder.param: value})
+        recs = listed(param, [result.value]) if result.ok else None
+        ids = candidate_ids(param, recs) if recs else []
+        if str(key) not in {str(i) for i in ids}:
+            continue
+        reads = [GoldAction(tool=tool, arguments={param: i}, result=sandbox.call(tool, {param: i}).value) for i in ids]
+        if not all(isinstance(a.result, dict) and "error" not in a.result for a in reads):
+            continue
+        said = description(param, key, reads, intent, asks)
+        if said is not None:
+            return GoldAction(tool=finder.tool, arguments={finder.param: value}, result=result.value), reads, said
     return None
 
 
