@@ -3,6 +3,7 @@ accepted so by the verifier, openings that leave a rule's condition for the assi
 sessions of one customer, records opened before a refusal and searched one by one in a lookup."""
 from __future__ import annotations
 
+import collections
 import json
 import random
 import re
@@ -167,3 +168,32 @@ async def test_the_assistant_opens_the_record_before_it_refuses() -> None:
                 assert opened & set(calls) and opened & set(gold), (task.id, calls)
                 checked += 1
     assert checked >= 3
+
+
+async def test_a_lookup_finds_the_record_the_customer_describes_by_opening_each() -> None:
+    """'What's the cabin on my booking? It's the one from Kiddchester.': the assistant finds the
+    customer by email and opens each of their bookings until the description picks one, as a
+    support agent does, instead of asking for an id the customer does not have."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.io.corpus import iter_documents
+    from gem_env.documents import Verdict
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+    from gem_env.stages.tasks import make_tasks
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "airline" / "add-checked-baggage.md"]))
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    tasks = [t for seed in range(3) for t in make_tasks(compiled, per_domain=3, seed=seed)[0]]
+    described = [(t, r) for t in tasks for r in t.scenario.requests
+                 if r.kind == "lookup" and r.about and not any(k == "id" or k.endswith("_id") for k in r.knows)
+                 and len(r.knows) >= 2]
+    assert described, "no lookup describes its record"
+    done = await run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
+                               for t in {t.id: t for t, _ in described}.values()], concurrency=2)
+    for traj in done:
+        assert traj.verification.passed, traj.verification.failed
+    for task, request in described:
+        opened = collections.Counter(a.tool for a in {json.dumps(a.model_dump(), sort_keys=True): a
+                                                     for a in task.gold_actions}.values())
+        assert max(opened.values()) >= 2, (task.id, opened)  # several records of theirs opened one by one
