@@ -243,7 +243,7 @@ class WorkflowAgent:
             if step.pure and not step.needed and _already_read(step.pure, args, [r for _, _, r in called]):
                 continue  # a record this request has read already: reading it again tells nothing new
             if step.writes and done < len(results) and self._opens(step.tool, args, results[done]):
-                called.append((self._effects[results[done][0]], {}, results[done][1]))  # read before refusing
+                called.append((self._effects[results[done][0]], {}, results[done][1]))  # read before the write
                 done += 1
             if done < len(results):
                 tool, result = results[done]
@@ -256,12 +256,12 @@ class WorkflowAgent:
                     env[step.as_] = result
                 continue
             if step.writes and confirmed is not True:
+                unread = self._unopened(step.tool, args, called, turn)
+                if unread is not None:  # check the rules on the record itself, not a list's summary
+                    return _call(*unread, turn)
                 seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
                 blocked = blocking_rule(self.compiled.tools[step.tool].spec, args, seen, self._clock, self._keys)
                 if blocked is not None:
-                    unread = self._unopened(step.tool, args, called, turn)
-                    if unread is not None:  # see the condition in the record itself, then refuse
-                        return _call(*unread, turn)
                     return self._failed(plan, step.tool, blocked[0], blocked[1], turn)
                 if confirmed is False:
                     return _say(f"{S.declined(turn.rng)} {S.pick(turn.rng, S.CLOSE)}")

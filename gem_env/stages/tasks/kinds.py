@@ -183,6 +183,7 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
     if isinstance(reason, str):
         sandbox.restore(snap)
         return reason
+    _open_before_write(compiled, actions, sandbox, snap)
     return Built(_request("complete", wf, knows, rng, actions, sandbox=sandbox, before=snap, describe=describe),
                  actions, reason,
                  unknown=[k for k in wf.tells if k not in knows], workflow=wf.name, topic=wf.category,
@@ -275,8 +276,9 @@ def _record_lookup(compiled: CompiledDomain, args: dict[str, Any], sandbox: Sand
 
 def _unopened_records(compiled: CompiledDomain, spec: Any, args: dict[str, Any], gold: list[GoldAction],
                       sandbox: Sandbox) -> list[GoldAction]:
-    """Reads of the records a refused write's rules read that the gold has seen only in a list: the
-    assistant opens each to see the condition for itself before refusing (as `WorkflowAgent` does)."""
+    """Reads of the records a write's rules read that the gold has seen only in a list: the assistant
+    opens each to check the rules on the record itself before it offers or refuses the change (as
+    `WorkflowAgent` does)."""
     keys = {name: t.pk for name, t in compiled.tables.items()}
     out = []
     for table, key in rule_records(spec, args, keys):
@@ -287,6 +289,21 @@ def _unopened_records(compiled: CompiledDomain, spec: Any, args: dict[str, Any],
         if result.ok:
             out.append(GoldAction(tool=reader.tool, arguments={reader.param: key}, result=result.value))
     return out
+
+
+def _open_before_write(compiled: CompiledDomain, actions: list[GoldAction], sandbox: Sandbox, before: bytes) -> None:
+    """The reads of the records the first write's rules read, where the gold has seen them only in
+    a list, set before that write (read on the state `before` the request's changes)."""
+    at = next((i for i, a in enumerate(actions) if compiled.tools[a.tool].writes), None)
+    if at is None:
+        return
+    now = sandbox.snapshot()
+    sandbox.restore(before)
+    try:
+        actions[at:at] = _unopened_records(compiled, compiled.tools[actions[at].tool].spec, actions[at].arguments,
+                                           actions[:at], sandbox)
+    finally:
+        sandbox.restore(now)
 
 
 def _write_arguments(compiled: CompiledDomain, wf: Workflow, knows: dict[str, Any], env: dict[str, Any],
@@ -328,6 +345,7 @@ def decline(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox
     if nxt is None:
         return "no write is reached for this row"
     actions, _ = replay_workflow(wf, knows, sandbox, stop_before_write=True)
+    actions += _unopened_records(compiled, compiled.tools[nxt[0]].spec, nxt[1], actions, sandbox)
     held = GoldAction(tool=nxt[0], arguments=nxt[1])
     return Built(_request("decline", wf, knows, rng, actions, sandbox=sandbox, confirm=False, then=held), actions,
                  decline=Decline(tool=nxt[0], target=target_of(nxt[1]), arguments=nxt[1]), workflow=wf.name,
