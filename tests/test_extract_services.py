@@ -91,6 +91,64 @@ def test_statuses_and_plans_come_from_the_text():
     assert "line_row.status != 'suspended'" in requires  # "A suspended line cannot change plan"
 
 
+def test_a_banking_app_procedure_is_read_as_the_service_it_is_about():
+    """A bank app's click path ("open Settings, choose the payment, tap Cancel") is a service's text,
+    not a how-to for one's own things: it gets the service's domain, not one table of UI steps."""
+    text = ("# Canceling a payment\n\n1. Open your Rho-Bank dashboard and go to Settings.\n"
+            "2. Choose the payment you want to stop.\n3. Tap Cancel payment and confirm.\n"
+            "A payment that was already sent cannot be cancelled; ask for the money back instead.\n")
+    assert service.pick(text, "Canceling a payment").key == "payments"
+    assert service.pick(text.replace("Rho-Bank dashboard", "notebook").replace("Settings", "the back page"),
+                        "Canceling a payment") is None
+
+
+def test_who_may_use_an_account_is_a_service_of_its_own():
+    """Blocking people or giving them a role is the access service's (users with roles, block,
+    unblock, remove), not a table of the app's screens ("select the option", status 'selected')."""
+    text = ("# Blocking and unblocking users\n\n1. Open the user's profile in the app.\n"
+            "2. Select Block user and confirm.\nA blocked user cannot send you payment requests. "
+            "To unblock, open Settings > Privacy > Blocked users and tap Unblock.\n")
+    assert service.pick(text, "Blocking and unblocking users").key == "access"
+    got = OfflineExtractor().extract(Document(id="b", text=text, title="Blocking and unblocking users"), RELEVANT)
+    assert isinstance(got, Domain), got
+    assert {"block_user", "unblock_user"} <= {t.name for t in got.tools}
+    assert got.entity("users").field("role").values == ["viewer", "editor", "admin"]
+
+
+def test_a_buy_now_pay_later_page_is_a_plan_with_installments():
+    """BNPL pages (late fees, terms, autopay) were one table of screens; they are plans of installments
+    a customer can cancel, pay automatically, or ask to extend, and a paid-off plan no longer changes."""
+    text = ("# BNPL Gold: Late fees and autopay\n\nEach installment is due every two weeks. A late fee applies "
+            "when an installment is not paid by its due date.\n1. Open your plan in the app.\n"
+            "2. Turn on autopay so installments are paid on time.\n3. If you cannot pay, request an extension.\n")
+    assert service.pick(text, "BNPL Gold: Late fees and autopay").key == "installments"
+    got = OfflineExtractor().extract(Document(id="i", text=text, title="BNPL Gold: Late fees and autopay"), RELEVANT)
+    assert isinstance(got, Domain), got
+    assert {"cancel_plan", "request_extension", "update_plan_autopay"} <= {t.name for t in got.tools}
+    assert got.entity("installments").field("plan_id").foreign_key == "plans.plan_id"
+    requires = [s.require for s in got.tool("update_plan_autopay").effect if isinstance(s, RequireStep)]
+    assert any("'active'" in r for r in requires), requires
+
+
+def test_dispute_reasons_are_why_a_customer_files_not_another_fields_codes():
+    from gem_env.stages.extract.archetypes import ARCHETYPES
+    from gem_env.stages.extract.specialise import specialise
+    cards = next(a for a in ARCHETYPES if a.key == "cards")
+    codes = ("Dispute a card charge.\n- Use for NEW cards (issue_reason = 'new_account' or 'first_card').\n"
+             "- Close reasons: 'annual_fee', 'not_using_card'.\n")
+    assert specialise(cards, codes).reasons is None
+    said = "Dispute a card charge.\n1. Choose a reason: `fraud`, `wrong amount` or `cancelled subscription`.\n"
+    assert specialise(cards, said).reasons.value == ["fraud", "wrong amount", "cancelled subscription"]
+
+
+def test_seeded_free_text_reads_like_what_people_write():
+    """A memo or a ticket subject holds what people write there, never Faker's lorem-ipsum sentences."""
+    from gem_env.stages.extract.archetypes import ARCHETYPES
+    for arch in ARCHETYPES:
+        for f in arch.main_fields + arch.child_fields + arch.catalog_fields:
+            assert f.get("faker") != "sentence", (arch.key, f["name"])
+
+
 def test_a_text_that_fits_no_archetype_still_gets_a_domain():
     text = "# Repot a plant\n\n1. Water the plant a day before.\n2. Lift it out of the pot.\n3. Set it in fresh soil.\n"
     assert service.pick(text, "Repot a plant") is None

@@ -67,6 +67,20 @@ def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
     return {"name": name, "type": type, **kw}
 
 
+def _pick(values: tuple[str, ...]) -> dict[str, Any]:
+    """A Faker source choosing among values people write in such a field (a memo, a subject line):
+    free text in the schema, never lorem ipsum in the data."""
+    return {"provider": "random_element", "args": {"elements": list(values)}}
+
+
+_MEMOS = ("Rent", "Dinner split", "Utilities", "Birthday gift", "Gym membership", "Car repair", "Concert tickets",
+          "Groceries", "Babysitting", "Phone bill", "Book club dues", "Holiday trip share", "Internet bill",
+          "Piano lessons", "Cleaning service", "Movie night", "Team lunch", "Wedding gift")
+_SUBJECTS = ("Card declined at checkout", "Cannot sign in to the app", "Refund not received yet",
+             "Wrong item delivered", "Parcel marked delivered but missing", "Charged twice for one order",
+             "Reset email not arriving", "App closes on launch", "Question about my bill",
+             "Order arrived damaged", "Cannot update my address", "Promo code not applied")
+
 _PRODUCTS = ("wireless earbuds", "running shoes", "coffee grinder", "desk lamp", "backpack", "phone case",
              "water bottle", "yoga mat", "rain jacket", "blender", "bluetooth speaker", "office chair")
 
@@ -273,12 +287,12 @@ ARCHETYPES: tuple[Archetype, ...] = (
         keywords={"payment": 2, "send": 1, "money": 2, "contact": 2, "recipient": 2, "schedule": 2,
                   "recurring": 3, "split": 2, "qr": 2, "request": 1, "pay": 1, "block": 1, "rent": 1},
         main=("payment", "transfer"), statuses=("scheduled", "sent", "cancelled"),
-        main_fields=(_f("amount", "number", range=[5, 900]), _f("memo", faker="sentence"),
-                     _f("send_on", "date", range=["2025-01-16", "2025-03-01"]),
+        main_fields=(_f("amount", "number", range=[5, 900]), _f("memo", faker=_pick(_MEMOS)),
+                     _f("send_date", "date", range=["2025-01-16", "2025-03-01"]),
                      _f("frequency", values=["once", "weekly", "monthly"]), _f("created_on", "date")),
         actions=(Action("cancel", ("scheduled",), "cancelled", ("no longer needed", "wrong amount", "wrong recipient")),),
         editable=(_f("amount", "number", description="the new amount"),
-                  _f("send_on", "date", description="the new date (YYYY-MM-DD)"),
+                  _f("send_date", "date", description="the new date (YYYY-MM-DD)"),
                   _f("frequency", description="how often it repeats")),
         catalog=("contact", "recipient"),
         catalog_fields=(_f("name", faker="name"), _f("email", faker="email"), _f("verified", "boolean")),
@@ -300,11 +314,41 @@ ARCHETYPES: tuple[Archetype, ...] = (
                   _f("two_factor", "boolean", description="turn two-factor sign-in on or off")),
     ),
     Archetype(
+        key="installments", owner="customer",
+        keywords={"bnpl": 3, "installment": 3, "financing": 3, "apr": 2, "autopay": 2, "repayment": 2,
+                  "term": 1, "late": 1, "plan": 1, "due": 1, "purchase": 1, "promotional": 1, "checkout": 1},
+        main=("plan",), statuses=("active", "paid off", "cancelled"),
+        main_fields=(_f("merchant", faker="company"), _f("purchase_amount", "number", range=[120, 3000]),
+                     _f("term", values=["3 months", "6 months", "12 months"]),
+                     _f("payment_frequency", values=["biweekly", "monthly"]), _f("autopay", "boolean"),
+                     _f("late_fees", "number", range=[0, 40], default=0), _f("started_on", "date")),
+        actions=(Action("cancel", ("active",), "cancelled", ("no longer needed", "other")),),
+        editable=(_f("autopay", "boolean", description="turn automatic payments on or off"),
+                  _f("payment_frequency", description="how often you pay")),
+        child=("installment",),
+        child_fields=(_f("amount", "number", range=[20, 500]),
+                      _f("due_date", "date", range=["2025-01-20", "2025-04-30"])),
+        child_statuses=("scheduled", "paid", "late"),
+        request=("extension",), request_verb="request", request_reasons=("hardship", "billing error"),
+    ),
+    Archetype(
+        key="access", owner="customer",
+        keywords={"authorized": 3, "permission": 3, "role": 2, "access": 2, "invite": 2, "invitation": 2,
+                  "block": 2, "unblock": 3, "admin": 2, "viewer": 2, "revoke": 2, "user": 1},
+        main=("user", "member", "contact"), statuses=("active", "blocked", "removed"),
+        main_fields=(_f("full_name", faker="name"), _f("email", faker="email"),
+                     _f("role", values=["viewer", "editor", "admin"]), _f("added_on", "date")),
+        actions=(Action("block", ("active",), "blocked", ("spam", "unknown sender", "harassment")),
+                 Action("unblock", ("blocked",), "active"),
+                 Action("remove", ("active", "blocked"), "removed", ("no longer needed", "left the business"))),
+        editable=(_f("role", description="the new role"),),
+    ),
+    Archetype(
         key="tickets", owner="customer",
         keywords={"ticket": 3, "issue": 1, "support": 2, "case": 2, "complaint": 3, "escalate": 2,
                   "troubleshoot": 2, "password": 2, "login": 2, "reset": 1, "refund": 2, "credit": 1},
         main=("ticket", "case"), statuses=("open", "waiting", "resolved", "closed"),
-        main_fields=(_f("subject", faker="sentence"), _f("priority", values=["low", "normal", "high"]),
+        main_fields=(_f("subject", faker=_pick(_SUBJECTS)), _f("priority", values=["low", "normal", "high"]),
                      _f("opened_on", "date")),
         actions=(Action("close", ("open", "waiting", "resolved"), "closed", ("resolved", "duplicate", "no reply")),
                  Action("reopen", ("resolved", "closed"), "open")),

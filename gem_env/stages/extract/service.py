@@ -46,7 +46,8 @@ def rank(arch: Archetype, text: str, title: str) -> float:
 SURE_SCORE = 8.0
 #: words of a text about a service's customers (not a how-to for one's own things)
 SERVICE_CUES = frozenset({"customer", "agent", "account", "online", "app", "website", "support", "policy",
-                          "member", "user", "we", "our", "us", "request", "eligible", "fee", "tool"})
+                          "member", "user", "we", "our", "us", "request", "eligible", "fee", "tool",
+                          "settings", "dashboard", "portal", "bank", "banking"})
 
 
 def pick(text: str, title: str) -> Archetype | None:

@@ -15,7 +15,7 @@ from .specialise import Found, Specialisation
 _RULE = re.compile(r"^\W*(?:don'?t|do\s+not|never|always|avoid|remember|note|tip|please|you\s+(?:should|must|can|may|"
                    r"have\s+to|need\s+to))\b|\b(?:cannot|can't|must|should|only|never|not|make\s+sure|be\s+sure)\b",
                    re.I)  # a rule, prohibition or tip (bench/extract_quality.py counts tools cited by one)
-_TERMINAL = {"cancelled", "closed", "returned", "completed", "resolved"}
+_TERMINAL = {"cancelled", "closed", "returned", "completed", "resolved", "paid off"}
 
 
 def plural(noun: str) -> str:

@@ -127,6 +127,10 @@ def _quoted_groups(sentence: str) -> list[tuple[str, list[str], int]]:
     return [(lab, vals, at) for lab, vals, at in groups if len(vals) >= 2]
 
 
+#: another field's reason ("issue_reason = 'new_account'"): not why a customer files a request
+_OTHER_REASON = re.compile(r"\b[a-z]+_reason\b", re.I)
+
+
 def specialise(arch: Archetype, text: str) -> Specialisation:
     counts: dict[str, int] = {}
     for w in re.findall(r"[A-Za-z]+", text):
@@ -157,7 +161,8 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
         # named only after the run is what the values lead to ("if the item is 'in transit', you
         # can change the payment method"), not its choices
         named = {label} if len(groups) > 1 else _words(s[:start]) | {label}
-        if "reason" in about and sp.reasons is None:
+        if "reason" in about and sp.reasons is None and not _OTHER_REASON.search(s) \
+                and not any("_" in v for v in values):
             sp.reasons = found(values)
         elif "status" in about and sp.statuses is None and not negative:
             sp.statuses = found(values)
