@@ -206,12 +206,12 @@ def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[st
     key = id_from_results(plan.param, [listing])
     if key is not None:
         return key, []
-    got = agent._open(plan.param, [("", args, listing)], results[0 if found is not None else 1:], turn.before)
+    got = agent.records.open(plan.param, [("", args, listing)], results[0 if found is not None else 1:], turn.before)
     if got is None:
         return agent._ask([plan.param], turn)
     entries, _, nxt = got
     if nxt is not None:
-        reader = agent._by_key[plan.param]
+        reader = agent.records.by_key[plan.param]
         return _call(reader.tool, {reader.param: nxt}, turn)
     opened = [r for _, _, r in entries]
     key = id_by_description(plan.param, [opened], turn.user_text)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ...agents.lookup import finder_tools
 from . import kinds as K
+from . import lookups as L
 from .build import make_task
 from .model import Task
 from .owners import Owner
@@ -173,7 +174,7 @@ def _lookup_after(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Ra
     key = next((v for k, v in prev.request.knows.items() if k == param), None)
     if key is None:
         return None
-    got = K.lookup(ctx.compiled, wf.anchor.table, {ctx.compiled.tables[wf.anchor.table].pk: key}, sandbox, rng)
+    got = L.lookup(ctx.compiled, wf.anchor.table, {ctx.compiled.tables[wf.anchor.table].pk: key}, sandbox, rng)
     return got if isinstance(got, K.Built) else None
 
 
