@@ -203,7 +203,10 @@ def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[st
     if found is None and not results:
         return _call(finder.tool, args, turn)
     listing = results[0][1] if found is None else found
+    # the only record of theirs, or the one their words single out in the list itself
     key = id_from_results(plan.param, [listing])
+    if key is None:
+        key = id_by_description(plan.param, [listing], turn.user_text)
     if key is not None:
         return key, []
     got = agent.records.open(plan.param, [("", args, listing)], results[0 if found is not None else 1:], turn.before)

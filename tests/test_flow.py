@@ -197,3 +197,26 @@ async def test_a_lookup_finds_the_record_the_customer_describes_by_opening_each(
         opened = collections.Counter(a.tool for a in {json.dumps(a.model_dump(), sort_keys=True): a
                                                      for a in task.gold_actions}.values())
         assert max(opened.values()) >= 2, (task.id, opened)  # several records of theirs opened one by one
+
+
+def test_a_lookup_opens_only_the_record_the_list_already_singles_out() -> None:
+    """'My account, the one that is closed': the customer's list shows each account's status, so
+    the assistant opens that account alone, not every account of theirs."""
+    from gem_env.stages.tasks.lookups import lookup
+
+    (doc_id, compiled), = corpus_domains("tau2_banking_kb_docs.jsonl", ["tau2-banking-kb:doc_bank_accounts_bank_accounts_(general)_001"])
+    singled = 0
+    for seed, row in [(s, r) for s in range(4) for r in compiled.new_sandbox().dump(["accounts"])["accounts"].values()]:
+        sandbox = compiled.new_sandbox()
+        try:
+            built = lookup(compiled, "accounts", row, sandbox, random.Random(seed))
+        finally:
+            sandbox.close()
+        if isinstance(built, str) or not built.request.about or "account_id" in built.request.knows:
+            continue
+        described = next((v for k, v in built.request.knows.items() if k.startswith("account_")), None)
+        listing = built.actions[0].result.get("accounts", [])
+        if described is not None and sum(described in map(str, r.values()) for r in listing) == 1:
+            singled += 1
+            assert [a.arguments for a in built.actions[1:]] == [{"account_id": row["account_id"]}], built.actions
+    assert singled

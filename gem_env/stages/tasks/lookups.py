@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 from ...agents.candidates import candidate_ids, listed
-from ...agents.ids import id_from_results
+from ...agents.ids import id_by_description, id_from_results
 from ...agents.lookup import finder_tools
 from ...simulators.phrases import singular
 from ...simulators.scenario import Request
@@ -100,6 +100,9 @@ def _found_by_search(compiled: CompiledDomain, table: str, row: dict[str, Any], 
         if not all(isinstance(a.result, dict) and "error" not in a.result for a in reads):
             continue
         said = description(param, key, reads, intent, asks)
-        if said is not None:
-            return GoldAction(tool=finder.tool, arguments={finder.param: value}, result=result.value), reads, said
+        if said is None:
+            continue
+        if str(id_by_description(param, [result.value], f"{intent} {said[1]}")) == str(key):
+            reads = [a for a in reads if str(a.arguments[param]) == str(key)]  # the list shows which: open that one
+        return GoldAction(tool=finder.tool, arguments={finder.param: value}, result=result.value), reads, said
     return None
