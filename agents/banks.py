@@ -8,23 +8,20 @@ and no part of a confirmation or a report asks the user for a fact.
 """
 from __future__ import annotations
 
-ACK = ["Sure.", "Of course.", "Happy to help.", "I can help with that.", "Certainly.", "No problem.", "Glad to help.",
-       "Let's get that sorted.", "I'd be glad to look into it.", "Absolutely.", "Okay.", "Thanks for reaching out.",
-       "I can take care of that.", "Let me help you with that.", "Right, let's see.",
-       "Thanks for getting in touch.", "I'll look into it right away."]
+# most asks need no lead-in: a concise agent just asks (the empty entries weigh that)
+ACK = ["", "", "", "", "", "", "Sure.", "Of course.", "Happy to help.", "I can help with that.", "Certainly.",
+       "No problem.", "Let's get that sorted.", "Absolutely.", "Okay.", "I can take care of that.", "Right, let's see."]
 ASK_Q = ["Could you give me {x}?", "What's {x}, please?", "Could you tell me {x}?", "May I have {x}?",
          "Can you share {x}?", "What is {x}?", "Could you let me know {x}?", "Would you mind telling me {x}?",
          "Can you tell me {x}?", "Could you share {x} with me?", "What's {x}?"]
-ASK_WHY = ["", "", "", "", "", "First, I need to find the right record.", "I just need one detail first.",
-           "Let me find you in our system.", "I'll need to look you up first."]
-ASK = (ACK, ASK_WHY, ASK_Q)
+ASK = (ACK, ASK_Q)
 ASK_FOR = (["I can help you {action}.", "Sure, I can {action} for you.", "Happy to help you {action}.",
-            "Let's {action}.", "I'll help you {action}.", "No problem, we can {action} together.",
+            "Let's {action}.", "I'll help you {action}.", "No problem, I can {action}.",
             "Of course, I can take care of that: {action}.", "Okay, you'd like to {action}. I can do that."],
-           ASK_WHY, ASK_Q)
+           ASK_Q)
 ASK_MORE = (["Thanks.", "Got it.", "Thank you.", "Great.", "Perfect.", "Okay.", "Thanks for that.", "Understood.",
              "Noted.", "Great, thanks.", "Lovely, thank you.", "Thanks, that helps."],
-            ["", "", "", "", "One more thing.", "Almost there.", "Just one more detail."],
+            ["", "", "", "", "", "", "Almost there."],
             ["Could you also give me {x}?", "And what's {x}?", "What is {x}?", "Could you tell me {x} as well?",
              "Now, what's {x}?", "Next, could you give me {x}?", "Could you share {x} too?", "And could you give me {x}?",
              "What would you like {x} to be?", "Can you also tell me {x}?"])
@@ -32,21 +29,17 @@ GIVE_UP = ["I'm sorry, I can't continue without {x}.", "Unfortunately I can't go
            "I'm not able to go on without {x}, I'm afraid.", "I'm afraid I can't do this without {x}, so I'll stop here.",
            "I can't finish this without {x}, sorry."]
 
-CONFIRM_LEAD = ["", "", "", "", "", "Thanks, that's everything I need.", "Everything checks out.", "Okay.",
-                "Great, I've got all the details.", "All right.", "I've checked the details.", "Good, that lines up."]
-CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "I can {action} now.", "The next step is to {action}.",
+CONFIRM_LEAD = ["", "", "", "", "", "", "", "", "", "Thanks.", "Okay.", "All right.", "Good, that lines up."]
+CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "The next step is to {action}.",
                 "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I make the change: I'll {action}.",
                 "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
 DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "Here's the {phrase}.",
             "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
             "It's the {phrase}, for reference."]
 BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."]
-QUESTION = ["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I go ahead with that?",
-            "Do you want me to go ahead?", "Do you want me to do that now?", "Would you like me to proceed?",
-            "Would you like me to go ahead?", "Can you confirm you'd like me to do that?", "Could you confirm that's right?",
-            "Is that okay with you?", "Is that correct?", "Please confirm and I'll take care of it.", "Is that right?",
-            "Shall I go ahead and do it?", "Would you like me to make the change?"]
-
+QUESTION = ["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I proceed?",
+            "Do you want me to go ahead?", "Would you like me to proceed?", "Is that right?", "Is that correct?",
+            "Is that okay?", "Can you confirm?", "Please confirm."]
 DONE = ["All done.", "Done!", "That's taken care of.", "Everything is set.", "That went through.", "Great, it's done.",
         "That's done now.", "It worked.", "Good news: that's complete.", "That's all sorted.", "Finished!",
         "The change is in.", "Okay, that's processed.", "Success, it's gone through.", "There we go.",
@@ -58,11 +51,8 @@ FOUND = ["Here's what I found.", "I've checked for you.", "I've looked it up.", 
          "Let me read that out for you.", "That's in front of me now.", "I checked our records.", "Here you go.",
          "I've had a look."]
 # short closes weigh more: a real agent says "Anything else?" far more often than a full sentence
-CLOSE = ["Anything else?", "Anything else?", "Anything else today?", "Anything else I can do?",
-         "Anything else I can help with?", "Is there anything else?", "Is there anything else I can do?",
-         "Can I help with anything else?", "Anything else you need?", "Anything else on your list?",
-         "Let me know if there's anything else.", "Need anything else?", "Anything else while I have you?",
-         "Is there anything else I can help you with today?", "Would you like help with anything else?"]
+CLOSE = ["Anything else?", "Anything else?", "Anything else?", "Anything else?", "Anything else today?",
+         "Anything else I can do?", "Need anything else?", "Anything else I can help with?", "Is there anything else?"]
 DECLINED = ["No problem, I won't make that change.", "Understood, I'll leave it as it is.",
             "Okay, I've stopped there.", "That's fine, I haven't changed anything.", "Alright, I'll hold off.",
             "Sure, I'll leave things as they are.", "Of course, I won't go ahead.", "Okay, no changes then.",
@@ -84,6 +74,8 @@ WELCOME = ["You're welcome! Have a great day.", "My pleasure. Take care!", "Glad
            "You're very welcome. Bye for now!", "Happy to help. Have a lovely day."]
 SHOWS = ["Right now it shows {values}.", "At the moment it's {values}.", "Our records show it as {values}.",
          "This one is currently {values}.", "It's listed as {values} right now."]
+# a count that has reached a rule's limit ("It already has 2 renewals.")
+ALREADY = ["It already has {c}.", "It's had {c} already.", "It shows {c} already."]
 WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",
          "There are {n} {nouns} on file: {options}. Could you tell me which {x} you mean?",
          "I found {n} {nouns}: {options}. Which {x} should I use?",
@@ -95,7 +87,7 @@ NOTE = ["This applies to {what}.", "For your records, that's {what}.", "That was
 # the start of an answer about one record; sometimes none, and the facts come first
 LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
           "I've pulled up {what}.", "Looking at {what} now.", "I have {what} open.", "Okay, {what} is in front of me.",
-          "I've opened {what}.", "I'm looking at {what}.", "Thanks for waiting; I have {what}.", "Got it, {what} is open.",
+          "I've opened {what}.", "I'm looking at {what}.", "Thanks for waiting; I have {what}.",
           "I've got {what} here.", "Right, I have {what}.", "Sure. I've looked at {what}.", "", "", ""]
 # before a sentence of the service's own text; most of the time it stands alone
 GUIDE_LEAD = ["", "", "", "Just so you know,", "Good to know:", "For what it's worth,", "As a heads-up,",
@@ -103,15 +95,15 @@ GUIDE_LEAD = ["", "", "", "Just so you know,", "Good to know:", "For what it's w
 # a yes/no setting is asked as one, so a "yes" or "no, leave it off" answers it
 ASK_ON_OFF = ["Should {x} be on or off?", "Do you want {x} on or off?", "Would you like {x} switched on, or off?",
               "Would you like {x} on, or off?", "Is {x} meant to be on or off?"]
-# said after the question: why the assistant needs what it asked for
-WHY_PERSONAL = ["", "", "That's how I find your records.", "I'll use it to pull up your profile.",
-                "It lets me find you in our system.", "I use that to look up your details.",
-                "That way I can see your records.", "It's so I can locate your profile."]
+# said after the question: why the assistant needs it, in the request's own terms (`{records}`: what
+# the request is about, "your card"; "your records" when it names none)
+WHY_PERSONAL = ["", "", "That's how I find {records}.", "I'll use it to pull up {records}.",
+                "It lets me find {records}.", "I need it to look up {records}.", "That way I can see {records}."]
 WHY_RECORD = ["", "That way I work on the right {noun}.", "It makes sure I pick the right {noun}.",
               "I'll use it to open the right {noun}.", "That tells me exactly which {noun} you mean."]
 # two facts of one record in one sentence (the values stay whole, each after its name or before "as")
 TWO_FACTS = ["The {a} is {va} and the {b} is {vb}.", "It lists {va} as the {a} and {vb} as the {b}.",
              "I can see {va} for the {a}, and {vb} for the {b}.", "The {a} on file is {va}; the {b} is {vb}.",
-             "You have {va} as the {a}, with {vb} as the {b}.", "It shows the {a} as {va} and the {b} as {vb}."]
+             "It shows the {a} as {va} and the {b} as {vb}."]
 TWO_FACTS_AFTER = ["The {a} is now {va} and the {b} is {vb}.", "It now shows {va} as the {a} and {vb} as the {b}.",
                    "The {a} reads {va}, and the {b} {vb}."]

@@ -29,11 +29,12 @@ _OUTCOME = re.compile(
 _RULE = re.compile(r"\b(?:must|cannot|can't|can not|only|not eligible|eligibility|required|requirement|never|do not"
                    r"|don't|prohibited|not allowed|should|ensure|verify|important|note:|agent|internal|escalat"
                    r"|tell them|ask them|they|them|their|representative|example|advise|incorrect|invalid|error)\b|\?|(?-i: AND )| - |'s\b"
-                   r"|\bof you\b", re.IGNORECASE)
+                   r"|\bof you\b|\byou wants?\b|\bstep \d", re.IGNORECASE)
 _IMPERATIVE = re.compile(
     r"^(?:add|apply|ask|call|check|choose|click|complete|confirm|contact|enter|find|follow|go|keep|log|make|monitor"
     r"|navigate|note|open|pay|place|provide|review|select|send|share|sign|submit|tap|tell|update|upload|use|visit"
-    r"|wait|record|document|offer|inform|explain|process|escalate|transfer)\b", re.IGNORECASE)
+    r"|wait|await|record|document|offer|inform|explain|process|escalate|transfer|set|save|watch|download|enable|disable"
+    r"|turn|schedule|consider|remember|expect|look|try|be|avoid|encourage|request|earn)\b", re.IGNORECASE)
 _NOISE = re.compile(r"\b[A-Z]{2,}-\d+\b|\[[^\]]*\]|\{[^}]*\}|\b[a-z]+_[a-z_]+\b|\w*[a-z]\d\w*|\([^)]*,[^)]*\)|https?://|\||\btool\b",
                     re.IGNORECASE)
 _PAREN = re.compile(r"\s*\((?:for example|e\.g\.|for instance|such as|see)\b[^)]*\)", re.IGNORECASE)
@@ -50,6 +51,9 @@ _LABEL = re.compile(r"^([A-Z][A-Za-z -]{2,40}):\s+(\S.*)$")
 _GENERIC = frozenset("update change set edit modify create make add get".split())
 _HANDOFF = re.compile(r"human|agent|person|escalat|representative")
 _MAX = 180
+# a sentence, or a list item without its full stop ("Early closure fee: $15 if closed within 30 days")
+_STATEMENT = re.compile(r"^[A-Z].*[^:;,\s]$")
+_TITLE = re.compile(r"^(?:[A-Z0-9][\w'’-]*\s+(?:(?:a|an|the|of|by|for|and|or|to|in|on|with)\s+)*)+[A-Z0-9][\w'’-]*$")
 
 
 def _roots(name: str, entity: str) -> list[str]:
@@ -66,11 +70,36 @@ def _roots(name: str, entity: str) -> list[str]:
     return [w[:-1] if w.endswith("e") and len(w) > 4 else w for w in picked]
 
 
+# a note to staff that says what to tell the customer: what follows is said to them
+_TELL = re.compile(r"^(?P<case>(?:if|when|once|after)\b[^,]{3,80},\s*)?(?:then\s+)?(?:inform|tell|let|remind|explain to"
+                   r"|notify|assure|reassure) (?:the )?(?:customer|user|caller|member|cardholder|client)(?: know)?"
+                   r"(?: that)?\s+(?P<said>[a-z].+)$", re.IGNORECASE)
+
+
+def _told(text: str) -> str:
+    """"If already shipped, tell the customer you can add a credit back to their account" -> "If
+    already shipped, I can add a credit back to your account": the staff member's "you will" / "you
+    can" becomes the agent's "I'll" / "I can", the customer's "they" becomes "you". Any other "you"
+    (whose?) leaves the sentence as it was, to be dropped as an instruction."""
+    m = _TELL.match(text)
+    if m is None:
+        return text
+    said = re.sub(r"\byou(?: will|'ll)\b", "I'll", m.group("said"))
+    said = re.sub(r"\byou (can|could|may)\b", r"I \1", said)
+    if re.search(r"\byou\b", said, re.IGNORECASE):
+        return text
+    said = re.sub(r"\btheir\b", "your", re.sub(r"\b(?:they|them)\b", "you", said))
+    said = re.sub(r"\byou (is|was|has|does)\b", lambda w: f"you {_YOU_VERB[w.group(1)]}", said)
+    case = m.group("case") or ""
+    return f"{case[:1].upper()}{case[1:]}{said if case else said[:1].upper() + said[1:]}"
+
+
 def voice(sentence: str) -> str | None:
     """The sentence as the agent says it to the customer, or None when it cannot be said as a
     plain statement (an instruction, a rule, markup, a note to staff)."""
-    text = _PAREN.sub("", _MARKUP.sub("", sentence)).strip().rstrip(":;,")
-    if len(text.split()) < 6 or len(text) > _MAX or _NOISE.search(text) or _IMPERATIVE.match(text):
+    text = _told(_PAREN.sub("", _MARKUP.sub("", sentence)).strip().rstrip(":;,"))
+    if len(text.split()) < 6 or len(text) > _MAX or _NOISE.search(text) or _IMPERATIVE.match(text) \
+            or _TITLE.match(text):
         return None
     if m := _LABEL.match(text):  # "Early closure fee: $100 if closed within 90 days"
         label, rest = m.group(1).strip(), m.group(2).strip()
@@ -88,23 +117,34 @@ def voice(sentence: str) -> str | None:
     return smooth(text if text.endswith((".", "!")) else text + ".")
 
 
+def _outcomes(texts: list[str]) -> list[tuple[str, set[str]]]:
+    """(as said, the words of the source sentence) of each outcome sentence in `texts`, once."""
+    seen: dict[str, tuple[str, set[str]]] = {}
+    for text in texts:
+        for raw in _SENTENCES.split(text):
+            raw = " ".join(raw.split())
+            if raw.lower() in seen or not _OUTCOME.search(raw) or not _STATEMENT.match(raw):
+                continue
+            said = voice(raw)
+            if said is not None:
+                seen[raw.lower()] = (said, set(re.findall(r"[a-z]+", raw.lower())))
+    return list(seen.values())
+
+
 class Guidance:
     """The outcome sentences of a domain's text, found once, handed out per workflow and request."""
 
     def __init__(self, compiled: CompiledDomain) -> None:
         domain = compiled.domain
         texts = [p.text for p in domain.policy] + [s.text for s in domain.provenance.spans if s.text]
-        texts += [t.span.text for t in domain.tools if t.span is not None and t.span.text]
-        seen: dict[str, tuple[str, set[str]]] = {}  # sentence -> (as said, its words)
-        for text in texts:
-            for raw in _SENTENCES.split(text):
-                raw = " ".join(raw.split())
-                if raw.lower() in seen or not _OUTCOME.search(raw) or not re.match(r"[A-Z].*[.!]$", raw):
-                    continue
-                said = voice(raw)
-                if said is not None:
-                    seen[raw.lower()] = (said, set(re.findall(r"[a-z]+", raw.lower())))
-        self._sentences = list(seen.values())
+        self._sentences = _outcomes(texts)
+        # a tool's own source text is about that tool whatever verbs it uses ("Block takes effect ...")
+        self._own = {t.name: [said for said, _ in _outcomes([t.span.text])] for t in domain.tools
+                     if t.span is not None and t.span.text}
+        known = {said for said, _ in self._sentences}
+        self._sentences += [(said, words) for said, words in _outcomes([t.span.text for t in domain.tools
+                                                                        if t.span is not None and t.span.text])
+                            if said not in known]
 
     def about(self, workflow: Workflow, write: str, entity: str, values: dict[str, Any]) -> list[str]:
         """The sentences about this workflow's write (none for a hand-off to a person): each carries
@@ -114,9 +154,10 @@ class Guidance:
             return []
         roots = _roots(write, entity)
         said = " ".join(str(v).lower() for v in values.values() if isinstance(v, (str, int, float)))
+        own = self._own.get(write, [])
         out = []
         for sentence, words in self._sentences:
-            if not roots or not all(any(w.startswith(r) for w in words) for r in roots):
+            if sentence not in own and (not roots or not all(any(w.startswith(r) for w in words) for r in roots)):
                 continue
             if (m := _CONDITION.match(sentence)) and m.group(1).lower() not in said:
                 continue

@@ -75,9 +75,10 @@ def is_rule_message(spec: ToolSpec, message: str) -> bool:
 
 
 def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
-                  keys: dict[str, str]) -> tuple[str, list[str]] | None:
-    """(message, the values that break it) of the first rule of `spec` that the records in
-    `results` show this call would break; None when none does or the records do not tell.
+                  keys: dict[str, str]) -> tuple[str, list[str], list[tuple[str, Any]]] | None:
+    """(message, the values that break it, the same as (field, value) pairs so they can be said for
+    what they mean) of the first rule of `spec` that the records in `results` show this call would
+    break; None when none does or the records do not tell.
 
     A found row is matched to a record that carries its table's key (`keys`: table -> key field)
     and the same `where` values; an optional find is never guessed (absence cannot be read)."""
@@ -100,7 +101,8 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
             elif isinstance(step, RequireStep):
                 if is_rule(spec, step) and _fields_known(step.require, env) \
                         and not compile_expr(step.require)(env, rt):
-                    return _message(step.message, env, rt), _values(step.require, env)
+                    named = _named_values(step.require, env)
+                    return _message(step.message, env, rt), list(dict.fromkeys(str(v) for _, v in named)), named
             else:
                 return None
         except ExprError:
@@ -131,14 +133,14 @@ def opened(results: list[Any], pk: str, key: Any) -> bool:
     return any(isinstance(r, dict) and str(r.get(pk)) == str(key) for r in results)
 
 
-def _values(expr: str, env: dict[str, Any]) -> list[str]:
-    """The record values a rule reads (``card.status`` -> the card's status)."""
-    out = []
+def _named_values(expr: str, env: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(field, value) of the record values a rule reads (``card.status`` -> ("status", "frozen"))."""
+    out: dict[str, Any] = {}
     for name, field in re.findall(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b", expr):
         row = env.get(name)
         if isinstance(row, dict) and row.get(field) not in (None, ""):
-            out.append(str(row[field]))
-    return list(dict.fromkeys(out))
+            out.setdefault(field, row[field])
+    return list(out.items())
 
 
 def _fields_known(expr: str, env: dict[str, Any]) -> bool:

@@ -11,13 +11,13 @@ from typing import Any
 from gem_env.tools.render import counted, is_count, render, singular, smooth, spoken, when_words, words
 
 from . import banks as B
+from .actions import SENTENCE_BREAK, VERBS, action, brief, past
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
-__all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "WELCOME", "action", "ask", "asked_for",
-           "confirm", "declined", "describe", "details", "fact", "facts_told", "looked", "past", "pick", "reason_text", "record_note",
+__all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "SENTENCE_BREAK", "WELCOME", "action", "ask",
+           "asked_for", "brief", "confirm", "declined", "describe", "details", "fact", "facts_told", "looked", "past", "pick", "reason_text", "record_note",
            "refuse", "report", "singular", "which", "words"]
 
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
 _MD = re.compile(r"[`*_]{1,2}([^`*_]+)[`*_]{1,2}")
 _GUIDE = re.compile(r"^(?:check|make sure|verify|confirm|ensure|see|note)\b", re.IGNORECASE)
 _PERSONAL = re.compile(r"email|name|phone|address|birth|pin|password|passcode|zip|postcode|ssn|username|city|country")
@@ -33,8 +33,10 @@ def pick(rng: random.Random, bank: list[str] | tuple[list[str], ...], **values: 
 
 
 def asked_for(keys: list[str]) -> str:
-    """What the assistant asks for, with the determiner a person would use: "your email and the reason"."""
-    named = [f"{'your' if _PERSONAL.search(k) or k.endswith('_id') or k == 'id' else 'the'} {words(k)}" for k in keys]
+    """What the assistant asks for, with the determiner a person would use: "your email and the reason";
+    free text the user writes is "a short summary"."""
+    named = [f"a short {words(k)}" if _NOTE.fullmatch(k) else
+             f"{'your' if _PERSONAL.search(k) or k.endswith('_id') or k == 'id' else 'the'} {words(k)}" for k in keys]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
@@ -45,118 +47,77 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
     (`more`) by thanks."""
     what = asked_for(keys)
     if len(keys) == 1 and keys[0] in booleans:
-        lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=action) if action \
+        lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=brief(action)) if action \
             else pick(rng, B.ACK)
-        return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what)}"
-    why = _why(rng, keys)
+        return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what)}".strip()
+    why = _why(rng, keys, action)
     if more:
-        text = pick(rng, B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], x=what)
+        text = pick(rng, _asks(B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], what), x=what)
     elif action and rng.random() < 0.5:
-        text = pick(rng, B.ASK_FOR if not why else B.ASK_FOR[:1] + B.ASK_FOR[2:], x=what, action=action)
+        text = pick(rng, _asks(B.ASK_FOR, what), x=what, action=brief(action))
     else:
-        text = pick(rng, B.ASK if not why else B.ASK[:1] + B.ASK[2:], x=what)
+        text = pick(rng, _asks(B.ASK, what), x=what)
     return f"{text} {why}".strip()
 
 
+def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
+    """The bank's questions that fit `what`: "what's a short summary?" asks nothing, so something
+    the user is to write ("a short summary") is asked for with "give me" / "tell me" only."""
+    if not what.startswith("a "):
+        return bank
+    return (*bank[:-1], [q for q in bank[-1] if not q.lower().startswith(("what", "and what", "now, what"))])
+
+
 _IDENTITY = re.compile(r"email|phone|birth|name|username|ssn|pin|passcode|password")
+_OWN_RECORD = re.compile(r"\byour (?:other )?((?:[a-z]+ ){0,2}?[a-z]+?)(?= [A-Z]{2,}-\d|[.,;]|\s+(?:to|from|for|on|with|because|and|by)\b|$)")
 
 
-def _why(rng: random.Random, keys: list[str]) -> str:
+def _why(rng: random.Random, keys: list[str], action: str = "") -> str:
     """Why the facts asked for are needed, when the assistant can say it truly: who the user is
-    finds their records, a record's number picks the right one."""
+    finds their records (the one the request names: "your card"), a record's number picks the
+    right one."""
     if all(_IDENTITY.search(k) and not k.startswith("new_") for k in keys):
-        return rng.choice(B.WHY_PERSONAL)
+        own = _OWN_RECORD.search(action)
+        records = f"your {own.group(1)}" if own and not _PERSON.match(own.group(1)) else "your records"
+        return pick(rng, B.WHY_PERSONAL, records=records) if rng.random() < 0.7 else ""
     if len(keys) == 1 and keys[0].endswith("_id"):
         return pick(rng, B.WHY_RECORD, noun=words(keys[0][:-3]))
     return ""
 
 
-_IRREGULAR = {"buy": "bought", "freeze": "frozen", "make": "made", "pay": "paid", "send": "sent", "set": "set",
-              "reset": "reset", "get": "got", "put": "put", "take": "taken", "give": "given", "hold": "held",
-              "unfreeze": "unfrozen", "withdraw": "withdrawn", "draw": "drawn", "sign": "signed", "lower": "lowered",
-              "open": "opened", "cancel": "cancelled", "refill": "refilled", "upgrade": "upgraded"}
-
-
-def past(phrase: str) -> str:
-    """"change the limit to $500" -> "changed the limit to $500" (the first verb, past participle)."""
-    verb, _, rest = phrase.partition(" ")
-    low = verb.lower()
-    if low in _IRREGULAR:
-        done = _IRREGULAR[low]
-    elif low.endswith("e"):
-        done = low + "d"
-    elif low.endswith("y") and low[-2:-1] not in "aeiou":
-        done = low[:-1] + "ied"
-    elif re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", low) or low in ("submit", "transfer", "commit", "refer"):
-        done = low + low[-1] + "ed"
-    else:
-        done = low + "ed"
-    return f"{done} {rest}".strip()
-
-
-_VERBS = frozenset(
-    "add apply book buy cancel change check close complete create delete dispute enable disable extend file "
-    "freeze increase lower make move open order pay raise reactivate redeem refill register remove renew replace "
-    "report request reschedule reset return schedule send set sign pass start stop submit switch transfer unfreeze "
-    "unlock update upgrade".split())
-
-
-_UNSAID = re.compile(r"\s+(?:(?:to|as|for|from|on|at|by|with|because of|due to)\s+\{(?P<key>\w+)\}"
-                     r"|(?:(?P<det>my|your|the|an?|this|that)\s+)?(?P<noun>\w+)\s+\{(?P<id>\w+_id|id)\})")
-
-
-def _unsaid(m: re.Match, known: dict[str, Any]) -> str:
-    """A placeholder the user has not filled yet, left out: with its preposition ("to {new_limit}"),
-    or a record's number after its noun ("for transaction {transaction_id}" -> "for the transaction")."""
-    if (m.group("key") or m.group("id")) in known:
-        return m.group(0)
-    if m.group("key"):
-        return ""
-    return f" {m.group('det') or 'the'} {m.group('noun')}"
-
-
-def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
-    """What a workflow does, as the assistant says it: the goal's request sentence in the second
-    person with the values the user gave ("move $800 from your savings account ending in 6013 ..."),
-    else the write in words ("update the shipping address")."""
-    known = known or {}
-    text = re.sub(r"\s*\([^)]*\)", "", goal)
-    sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]
-    ask = next((x for x in sentences if x.split(" ")[0].lower() in _VERBS), "")
-    ask = re.split(r":\s", ask)[0].strip().rstrip(".:")  # "...: add details" ends it; "17:05" does not
-    # what the user has not said yet is left out with its preposition ("... to {new_limit}"), or,
-    # for a record's number, on its own
-    ask = _UNSAID.sub(lambda m: _unsaid(m, known), ask)
-    if ask and all(m in known for m in re.findall(r"\{(\w+)\}", ask)):
-        ask = re.sub(r"\{(\w+)\}", lambda m: when_words(spoken(m.group(1), known[m.group(1)])), ask)
-        ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
-        if " it " not in f" {ask} ":
-            return smooth(ask[:1].lower() + ask[1:])
-    verb, _, rest = tool.replace("_", " ").partition(" ")
-    if re.match(r"(?:to|into|with|from|for|on) ", rest):  # "transfer_to_human_agent": it is the user who moves
-        head, _, noun = rest.partition(" ")
-        return smooth(f"{verb} you {head} a {noun}")
-    return f"{verb} the {rest}" if rest else verb
-
-
-def reason_text(message: str, values: list[str], rng: random.Random | None = None) -> str:
+def reason_text(message: str, values: list[str], rng: random.Random | None = None,
+                named: list[tuple[str, Any]] | None = None) -> str:
     """A rule's text as a reason: markdown dropped, codes in words, instructions to staff ("Check
-    that ...") left out when the values that break the rule are said instead."""
+    that ...") left out when the values that break the rule are said instead, each for what its
+    field means when the field is known (`named`: "It already has 2 renewals", not "It's 2")."""
     clean = _MD.sub(r"\1", message).strip()
     clean = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), clean)
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
+    if named and rng:
+        return smooth(" ".join([text, *(_breaking(rng, k, v) for k, v in named)]))
     if values:
         said = " and ".join(when_words(spoken("", v)) for v in values)
         text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows {said}.")
     return smooth(text)
 
 
-def refuse(rng: random.Random, what: str, error: str, values: list[str]) -> str:
+def _breaking(rng: random.Random, name: str, value: Any) -> str:
+    """A record value that breaks a rule, said for what its field means: a status as what the record
+    is, a count as how many it already has, anything else as a fact ("The balance comes to $40")."""
+    if name.lower().endswith(("status", "state")) and isinstance(value, str):
+        return pick(rng, B.SHOWS, values=when_words(spoken(name, value)))
+    if is_count(name, value):
+        return pick(rng, B.ALREADY, c=counted(name, value))
+    return fact(rng, name, value, after_write=False)
+
+
+def refuse(rng: random.Random, what: str, error: str, values: list[str],
+           named: list[tuple[str, Any]] | None = None) -> str:
     """A refusal that names the action and cites the rule (and the values that break it)."""
     lead, body = rng.choice(B.REFUSE_LEAD), rng.choice(B.REFUSE_BODY).format(action=what)
-    reason = reason_text(error, values, rng)
+    reason = reason_text(error, values, rng, named)
     return f"{smooth(f'{lead} {body}')} {pick(rng, B.REFUSE_WHY, reason=reason)}"
 
 
@@ -185,14 +146,29 @@ _LOWER_START = re.compile(r"^(?:The|We|We'll|You|You'll|Your|If|Once|When|After|
 
 
 def guide(rng: random.Random, sentences: list[str]) -> str:
-    """One of the service's own sentences (already in the agent's voice), sometimes led in."""
+    """One of the service's own sentences (already in the agent's voice), sometimes led in. A
+    sentence that is one row of a table ("The early closure fee is $15 if closed within 30 days",
+    "... $25 if closed within 60 days") is said with its rows together, so no tier is told alone."""
     if not sentences:
         return ""
-    sentence = rng.choice(sentences)
+    sentence = _with_rows(rng.choice(sentences), sentences)
     lead = rng.choice(B.GUIDE_LEAD)
     if lead and _LOWER_START.match(sentence):
         return f"{lead} {sentence[:1].lower()}{sentence[1:]}"
     return sentence
+
+
+_ROW_HEAD = 5  # words two rows of one table share ("The early closure fee is")
+
+
+def _with_rows(sentence: str, sentences: list[str]) -> str:
+    """`sentence` with the other rows of its table (up to four), joined on what they share."""
+    head = sentence.split()[:_ROW_HEAD]
+    rows = [x for x in sentences if x.split()[:_ROW_HEAD] == head]
+    if not 2 <= len(rows) <= 4 or len(head) < _ROW_HEAD:
+        return sentence
+    tails = [" ".join(x.split()[_ROW_HEAD:]).rstrip(".") for x in rows]
+    return f"{' '.join(head)} {_join(tails)}."
 
 
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern) -> str:
@@ -286,8 +262,8 @@ _STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's sho
            "The {name} reads {v}.", "{Name}: {v}.", "Right now it's {v}."]
 _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has changed to {v}.",
                  "The {name} now reads {v}.", "It now shows as {v}."]
-_WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "The record says {n} {v}."]
-_WHEN_SINCE = ["{N} {v}.", "The record shows {n} {v}.", "On file: {n} {v}."]
+_WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "According to the record, it was {n} {v}."]
+_WHEN_SINCE = ["{N} {v}.", "On file: {n} {v}."]
 _BY = ["{N} by: {v}.", "{N} by {v}.", "The {n} is due by {v}.", "The {n} should come by {v}."]
 _BY_VERB = ["It {n} by {v}.", "{N} by: {v}.", "It should {base} by {v}.", "Expect it to {base} by {v}."]
 _IT_DOES = ["It {n} {v}.", "The record says it {n} {v}.", "According to the record, it {n} {v}.",
@@ -362,8 +338,8 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     """A result told in sentences: what was done (in words, with its values) or what was found,
     the facts the opening has not said yet, the record it touched (unless already named), what
     the service's text says happens next (`guidance`, after a change), and the close."""
-    if wrote and what.split(" ")[0] in _VERBS | {"turn"} and rng.random() < 0.6:
-        opener = pick(rng, B.DONE_SAID, past=past(what))
+    if wrote and what.split(" ")[0] in VERBS | {"turn"} and rng.random() < 0.6:
+        opener = pick(rng, B.DONE_SAID, past=past(brief(what)))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND)
     told = facts_told(rng, [(k, v) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))],
@@ -393,12 +369,14 @@ def _says(text: str, value: str) -> bool:
 
 
 def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
-    """Asks which of several records the user means, each named by its key and a detail or two."""
+    """Asks which of several records the user means, each named by its key and a detail or two (last
+    digits as "ending in 4411", so a bare number is not read as a count or an amount)."""
     noun = words(key[:-3] if key.endswith("_id") else key)
     options = []
     for r in records[:6]:
-        extra = [spoken(k, v) for k, v in r.items() if k != key and not k.endswith("_id")
-                 and isinstance(v, (str, int, float)) and not isinstance(v, bool) and _SHORT.match(str(v))][:2]
+        extra = [f"ending in {v}" if _LAST_DIGITS.search(k) else when_words(spoken(k, v)) for k, v in r.items()
+                 if k != key and not k.endswith("_id") and isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                 and _SHORT.match(str(v))][:2]
         options.append(f"{r.get(key)}" + (f" ({', '.join(extra)})" if extra else ""))
     text = "; ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
     return pick(rng, B.WHICH, n=len(records), nouns=noun + "s", options=text, x=words(key))

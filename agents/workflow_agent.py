@@ -268,7 +268,7 @@ class WorkflowAgent:
         seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
         blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys)
         if blocked is not None:
-            return self._failed(plan, tool, blocked[0], blocked[1], turn)
+            return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])
         if declined:
             return _say(f"{S.declined(turn.rng)} {S.pick(turn.rng, S.CLOSE)}")
         writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
@@ -325,11 +325,12 @@ class WorkflowAgent:
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.pick(turn.rng, S.CLOSE)}")
         return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans))
 
-    def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn) -> dict[str, Any]:
+    def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
+                named: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
         close = S.pick(turn.rng, S.CLOSE)
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             write = next((st.tool for st in plan.steps if st.writes), tool)
-            text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, turn.known), error, values)
+            text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, turn.known), error, values, named)
             return _say(f"{text} {close}")
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}")
 

@@ -6,7 +6,8 @@ trajectories: task-kind shares, arguments taken from earlier tool output, distin
 the most common assistant opening, snake_case / domain-id leaks into natural-language text, goal
 strings pasted into first turns, consecutive identical tool replies, and per-trajectory size.
 For context, τ-bench's few-shot trajectories' assistant distinct-2gram beside ours at the same pool
-size (a pooled ratio falls as the pool grows; the target stays the pooled figure).
+size (a pooled ratio falls as the pool grows; the target stays the pooled figure), and what the
+assistant's bigrams are made of (the 50 most common, their share, the share of distinct ones with a digit).
 
     .venv/bin/python bench/dialogue_quality.py [--run-dir DIR]   # DIR: measure an existing run instead
 """
@@ -173,6 +174,24 @@ def peer_context(records: list[dict[str, Any]]) -> dict[str, Any]:
     return {"peer_tau_bench_few_shot": peer}
 
 
+def bigram_context(records: list[dict[str, Any]], top: int = 50) -> dict[str, Any]:
+    """What the assistant's bigrams are made of (context, not a metric): the most common ones, the
+    share of all bigrams they make, and the share of distinct bigrams holding a digit (ids, values)."""
+    counts: collections.Counter[tuple[str, ...]] = collections.Counter()
+    for r in records:
+        for t in _spoken(r["messages"], "assistant"):
+            words = _WORD.findall(t.lower())
+            counts.update(zip(words, words[1:]))
+    total = sum(counts.values())
+    if not total:
+        return {}
+    common = counts.most_common(top)
+    return {"assistant_top_bigrams": [[" ".join(k), v] for k, v in common],
+            "assistant_top_bigrams_share": round(sum(v for _, v in common) / total, 3),
+            "assistant_distinct_bigrams_with_a_digit": round(
+                sum(any(c.isdigit() for w in k for c in w) for k in counts) / len(counts), 3)}
+
+
 def synthesize(corpus: Path, out: Path) -> dict[str, Any]:
     from gem_env.cli import main
 
@@ -199,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.run_dir:
         records = load(args.run_dir)
-        print(json.dumps({**measure(records), **peer_context(records)}, indent=1))
+        print(json.dumps({**measure(records), **peer_context(records), **bigram_context(records)}, indent=1))
         return 0
     results: dict[str, Any] = {}
     everything: list[dict[str, Any]] = []
@@ -214,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
             records = load(run)
             everything += [r for r in records if name != "examples"]
             results[name] = {**measure(records), "run": info}
-    results["tau2_banking+support_policies"] = {**measure(everything), **peer_context(everything)}
+    results["tau2_banking+support_policies"] = {**measure(everything), **peer_context(everything),
+                                                **bigram_context(everything)}
     print(json.dumps(results, indent=1))
     return 0
 

@@ -141,6 +141,21 @@ def test_dispute_reasons_are_why_a_customer_files_not_another_fields_codes():
     assert specialise(cards, said).reasons.value == ["fraud", "wrong amount", "cancelled subscription"]
 
 
+def test_customers_of_different_services_give_different_reasons():
+    """The reason a user states is one of the service's reasons chosen by its title, not always the
+    first (a corpus where every customer disputes 'because of fraud')."""
+    said = set()
+    for title in ("Dispute a charge", "Report a card charge", "Charge disputes", "Disputing a transaction"):
+        text = f"# {title}\n\n1. Open the card.\n2. Find the charge.\n3. Dispute the charge with a reason.\n"
+        got = OfflineExtractor().extract(Document(id=title, text=text, title=title), RELEVANT)
+        assert isinstance(got, Domain), got
+        said |= {w.knows["reason"] for w in got.workflows if w.name == "create_dispute"}
+    assert len(said) > 1, said
+    hotel = [OfflineExtractor().extract(Document(id=t, text=f"# {t}\n\nCancel your hotel reservation online.\n",
+                                                 title=t), RELEVANT) for t in ("Cancelling your stay", "Modify a reservation")]
+    assert all(w.knows.get("reason") != "'other'" for d in hotel for w in d.workflows), "'because of other'"
+
+
 def test_seeded_free_text_reads_like_what_people_write():
     """A memo or a ticket subject holds what people write there, never Faker's lorem-ipsum sentences."""
     from gem_env.stages.extract.archetypes import ARCHETYPES

@@ -70,3 +70,26 @@ def test_fees_are_said_before_the_change_and_next_steps_after() -> None:
         done = S.report(random.Random(seed), True, "cancel your order", [], "", [fee, later])
         assert "$10" in asked and "email you" not in asked
         assert "email you" in done and "$10" not in done
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("Inform the customer that the refund takes 5 to 7 business days.", "The refund takes 5 to 7 business days."),
+    ("If already shipped, tell the customer you can add a credit back to their account for the shipping fee.",
+     "If already shipped, I can add a credit back to your account for the shipping fee."),
+    ("Let the customer know that to reset, you will be sending a special code to their email.",
+     "To reset, I'll be sending a special code to your email."),
+    ("If a frozen card is not unfrozen within 90 days, the customer will receive a reminder notification",
+     "If a frozen card is not unfrozen within 90 days, you will receive a reminder notification."),
+])
+def test_what_staff_are_told_to_say_is_said_to_the_customer(text: str, said: str) -> None:
+    assert voice(text) == said
+
+
+@pytest.mark.parametrize("text", [
+    "Tell the customer you cannot get their password, but you can generate a new one for them.",  # a rule
+    "Tell the customer you checked with the team and it takes 3 days.",  # whose "you"? not said
+    "Available APY Bonuses by Eligible Business Credit Card Fees",  # a heading
+    "Watch for an on-screen or email confirmation within 2 days.",  # the customer's own step
+])
+def test_what_staff_are_told_is_said_only_when_it_is_a_plain_statement(text: str) -> None:
+    assert voice(text) is None

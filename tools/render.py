@@ -97,17 +97,46 @@ def singular(noun: str) -> str:
     return noun[:-1] if noun.endswith("s") and not noun.endswith(("ss", "us", "is")) else noun
 
 
+# words that may follow a counted noun in a field's name: "freezes_this_year", "seats_left"
+_COUNT_AFTER = frozenset("this last per so far year month week day today left remaining used taken total".split())
+
+
+def _count_noun(name: str) -> tuple[str, str] | None:
+    """(the counted noun in the plural, what follows it) that a field named for a count carries:
+    "passengers" -> ("passengers", ""), "freezes_this_year" -> ("freezes", "this year"),
+    "renewal_count" -> ("renewals", ""), "number_of_guests" -> ("guests", ""); a "new" in front
+    is the request's wording, not part of what is counted. None when the name counts nothing."""
+    parts = [w for w in name.lower().replace("_", " ").split() if w]
+    if parts[:1] == ["new"]:
+        parts = parts[1:]
+    if parts[:2] == ["number", "of"]:
+        parts = parts[2:]
+    if len(parts) >= 2 and parts[-1] == "count":
+        head = parts[-2]
+        plural = head[:-1] + "ies" if head.endswith("y") and head[-2:-1] not in "aeiou" else head + "s"
+        return " ".join([*parts[:-2], plural]), ""
+    for i, w in enumerate(parts):
+        if w.endswith("s") and singular(w) != w and all(x in _COUNT_AFTER for x in parts[i + 1:]):
+            return " ".join(parts[:i + 1]), " ".join(parts[i + 1:])
+    return None
+
+
 def is_count(name: str, value: Any) -> bool:
-    """Whether a whole number counts things its field names in the plural ("passengers", "bags")."""
-    last = name.lower().replace("_", " ").split()[-1] if name.strip() else ""
+    """Whether a whole number counts things its field names in the plural ("passengers", "bags",
+    "freezes_this_year", "renewal_count")."""
     return isinstance(value, int) and not isinstance(value, bool) and not is_money(name, value) \
-        and last.endswith("s") and singular(last) != last
+        and bool(name.strip()) and _count_noun(name) is not None
 
 
 def counted(name: str, value: int) -> str:
-    """"4 passengers", "1 bag": a count with its noun in the right number."""
-    noun = name.replace("_", " ").strip()
-    return f"{value} {singular(noun) if value == 1 else noun}"
+    """"4 passengers", "1 bag", "2 freezes this year": a count with its noun in the right number."""
+    found = _count_noun(name)
+    if found is None:
+        return f"{value} {name.replace('_', ' ').strip()}"
+    noun, after = found
+    head, _, last = noun.rpartition(" ")
+    said = f"{head} {singular(last)}".strip() if value == 1 else noun
+    return f"{value} {said} {after}".strip()
 
 
 _PARTICIPLE = re.compile(r"^(?:\w+ed|lost|stolen|broken|gone|missing|late|wrong|overcharged|unauthori[sz]ed|"

@@ -57,7 +57,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves):
 
     def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
         self.a, self.sp, self.clock, self.rows = arch, sp, clock, rows
-        self.title_words = _words(title)
+        self.title, self.title_words = title, _words(title)
         self.text_words = {w for _, _, t in sp.sentences for w in _words(t)}
         self.spans: list[tuple[int, int]] = []
         o, m = arch.owner, sp.main

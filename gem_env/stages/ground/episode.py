@@ -42,10 +42,12 @@ def policy_prompt(domain: Domain) -> str:
     about = domain.description.strip().rstrip(".")
     topics = re.findall(r"\(([^()]+)\)", about)
     topic = topics[-1].strip() if topics else ""
-    service = f"our {topic} service" if topic and topic.lower() not in _GENERIC_TOPICS else "our customer service"
+    service = f" for our {topic} service" if topic and topic.lower() not in _GENERIC_TOPICS else ""
     about = re.sub(r"^(?:internal|external|faq|policy|guide)\s*:\s*", "", re.sub(r"\s*\([^()]*\)", "", about),
                    flags=re.IGNORECASE).strip()
-    lines = [f"You are the customer support assistant of {service}."
+    # a guide's title ("Bronze Saver Account: Adding authorized users") reads as one topic with a dash
+    about = re.sub(r"\s*:\s+", " \u2014 ", about)
+    lines = [f"You are a customer support assistant{service}."
              + (f" Customers come to you about things like {_third_person(_sentence_case(about))}." if about else ""),
              "",
              "How to work:",

@@ -1,0 +1,138 @@
+"""What an action is called when the assistant says it: the goal's request in the second person
+with the values the user gave ("move $800 from your savings account ..."), a how-to guide's step
+as the service's own (what the customer receives is what the service sends them), a tool's name
+in words as the last resort; in brief once it has been said in full, and in the past once done."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gem_env.tools.render import smooth, spoken, when_words
+
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
+
+
+_IRREGULAR = {"go": "gone", "choose": "chosen", "buy": "bought", "freeze": "frozen", "make": "made", "pay": "paid",
+              "send": "sent", "set": "set",
+              "reset": "reset", "get": "got", "put": "put", "take": "taken", "give": "given", "hold": "held",
+              "unfreeze": "unfrozen", "withdraw": "withdrawn", "draw": "drawn", "sign": "signed", "lower": "lowered",
+              "open": "opened", "cancel": "cancelled", "refill": "refilled", "upgrade": "upgraded"}
+
+
+def past(phrase: str) -> str:
+    """"change the limit to $500" -> "changed the limit to $500" (the first verb, past participle)."""
+    verb, _, rest = phrase.partition(" ")
+    low = verb.lower()
+    if low in _IRREGULAR:
+        done = _IRREGULAR[low]
+    elif low.endswith("e"):
+        done = low + "d"
+    elif low.endswith("y") and low[-2:-1] not in "aeiou":
+        done = low[:-1] + "ied"
+    elif re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", low) or low in ("submit", "transfer", "commit", "refer"):
+        done = low + low[-1] + "ed"
+    else:
+        done = low + "ed"
+    return f"{done} {rest}".strip()
+
+
+VERBS = frozenset(
+    "add apply book buy cancel change check close complete create delete dispute enable disable extend file "
+    "freeze increase lower make move open order pay raise reactivate redeem refill register remove renew replace "
+    "report request reschedule reset return schedule send set sign pass start stop submit switch transfer unfreeze "
+    "unlock update upgrade lock block unblock enroll activate deactivate claim link unlink enter provide save assign "
+    "select choose download upload refresh confirm follow use pause resume place".split())
+# what the document says the customer receives is, said by the service, what it gives them
+_THEIRS = {"receive": "send you", "get": "give you", "obtain": "give you"}
+_NOTVERBS = frozenset("system customer user agent internal auto manual".split())
+# a step only the customer can take (watching their screen, waiting): not said as the agent's
+_ONLY_THEIRS = re.compile(r"^(?:watch|see|wait|look|notice|hear|check|read|visit|log|tap|click)\b")
+
+
+_UNSAID = re.compile(r"\s+(?:(?:to|as|for|from|on|at|by|with|because of|due to)\s+\{(?P<key>\w+)\}"
+                     r"|(?:(?P<det>my|your|the|an?|this|that)\s+)?(?P<noun>\w+)\s+\{(?P<id>\w+_id|id)\})")
+
+
+def _unsaid(m: re.Match, known: dict[str, Any]) -> str:
+    """A placeholder the user has not filled yet, left out: with its preposition ("to {new_limit}"),
+    or a record's number after its noun ("for transaction {transaction_id}" -> "for the transaction")."""
+    if (m.group("key") or m.group("id")) in known:
+        return m.group(0)
+    if m.group("key"):
+        return ""
+    return f" {m.group('det') or 'the'} {m.group('noun')}"
+
+
+def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
+    """What a workflow does, as the assistant says it: the goal's request sentence in the second
+    person with the values the user gave ("move $800 from your savings account ending in 6013 ..."),
+    else the write in words ("update the shipping address")."""
+    known = known or {}
+    text = re.sub(r"\s*\([^)]*\)", "", goal)
+    sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]
+    ask = next((x for x in sentences if x.split(" ")[0].lower() in VERBS), "")
+    ask = re.split(r":\s", ask)[0].strip().rstrip(".:")  # "...: add details" ends it; "17:05" does not
+    # what the user has not said yet is left out with its preposition ("... to {new_limit}"), or,
+    # for a record's number, on its own
+    ask = _UNSAID.sub(lambda m: _unsaid(m, known), ask)
+    if ask and all(m in known for m in re.findall(r"\{(\w+)\}", ask)):
+        ask = re.sub(r"\{(\w+)\}", lambda m: when_words(spoken(m.group(1), known[m.group(1)])), ask)
+        ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
+        if " it " not in f" {ask} ":
+            return smooth(_MOMENT.sub(_moment, ask[:1].lower() + ask[1:]))
+    step = _procedure_step(text)
+    if step:
+        return smooth(step)
+    verb, _, rest = re.sub(r"_\d+\b", "", tool).replace("_", " ").partition(" ")
+    if verb in _THEIRS:
+        return smooth(f"{_THEIRS[verb]} the {rest}")
+    if re.match(r"(?:to|into|with|from|for|on) ", rest):  # "transfer_to_human_agent": it is the user who moves
+        head, _, noun = rest.partition(" ")
+        return smooth(f"{verb} you {head} a {noun}")
+    if verb.endswith("ly") or verb in _NOTVERBS or _ONLY_THEIRS.match(verb):  # "immediately_add", "watch_screen"
+        return "go ahead with this step"
+    return f"{verb} the {rest}" if rest else verb
+
+
+_DETAIL = re.compile(r"\s+(?:because|due to|so that|as)\b.*$|\s+[A-Z]{2,}\d*-\d+\b.*$")
+
+
+def brief(what: str) -> str:
+    """An action without its record numbers and reasons ("freeze your account ACC-1 because of
+    fraud" -> "freeze your account"): how it is named before the confirmation has said it in full,
+    and after, once it is done. A dangling preposition goes with what it led to."""
+    short = _DETAIL.sub("", what).strip()
+    short = re.sub(r"\s+(?:for|of|to|from|on|with|about)\s*$", "", short)
+    short = re.sub(r"\b(for|of|on|to|from|about) ([a-z]+)$", r"\1 the \2", short)  # "for transaction" -> "for the transaction"
+    return short if len(short.split()) >= 2 else what
+
+
+_MOMENT = re.compile(r"\bthe (\w+?)(s?) (on|at) of\b")
+
+
+def _moment(m: re.Match) -> str:
+    """"the send on of" -> "the send date of", "the starts at of" -> "the start time of": a field
+    named for the moment something happens, as a noun."""
+    return f"the {m.group(1)} {'date' if m.group(3) == 'on' else 'time'} of"
+
+
+def _procedure_step(goal: str) -> str:
+    """The step a how-to guide's goal names after its title ("User Blocking: choose the option to
+    block the user and confirm" -> "choose the option to block the user and confirm"), as the agent
+    says it: what the customer receives as what the service sends them; a step only the customer
+    can take (watching for an email) is left out (empty)."""
+    head = SENTENCE_BREAK.split(goal.strip())[0] if goal.strip() else ""
+    if ": " not in head:
+        return ""
+    clause = head.rsplit(": ", 1)[1]
+    # one step, one verb: "enter the details and select ..." is said as its first step
+    clause = re.split(r"[,;]\s|\s(?:if|when|so that|in order to|as|once|or)\s|\s+\{|\sand (?=[a-z]+\b(?! (?:of|in|for|to)\b))",
+                      clause)[0].strip().rstrip(".")
+    verb, _, rest = clause.partition(" ")
+    if not rest or not re.fullmatch(r"[a-z]+", verb) or _ONLY_THEIRS.match(clause) or re.search(r"[{_\d]", clause):
+        return ""
+    if verb in _THEIRS:
+        return f"{_THEIRS[verb]} {rest}"
+    if verb not in VERBS:
+        return ""
+    return re.sub(r"\bmy\b", "your", clause)

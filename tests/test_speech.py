@@ -1,0 +1,138 @@
+"""What reads badly in the offline assistant's words, each fixed and held: a count that breaks a rule
+said for what it counts, counts in the right number, a how-to guide's step said as the service's
+(never the document's first person or a tool name's leftovers), asks that give only true reasons."""
+from __future__ import annotations
+
+import random
+import re
+
+from gem_env.agents import speech as S
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+from gem_env.stages.tasks import make_tasks
+from gem_env.tools import compile_domain, parse_domain
+from gem_env.tools.render import counted, is_count
+from test_language import P, tool
+
+LOANS = {"name": "library", "description": "Loans at a public library", "clock": "2025-03-01T10:00:00",
+         "entities": [
+             {"name": "members", "primary_key": "member_id", "rows": 4,
+              "fields": [{"name": "member_id"}, {"name": "email", "unique": True}]},
+             {"name": "loans", "primary_key": "loan_id", "rows": 10,
+              "fields": [{"name": "loan_id", "faker": {"provider": "bothify", "args": {"text": "LN-####"}}},
+                         {"name": "member_id", "foreign_key": "members.member_id"},
+                         {"name": "status", "values": ["active"]},
+                         {"name": "renewals", "type": "integer", "values": [0, 2]}]}],
+         "tools": [
+             tool("get_loan", [{"find": "loans", "as": "l", "where": {"loan_id": "loan_id"}}, {"return": "l"}],
+                  [P("loan_id")], "read"),
+             tool("renew_loan", [{"find": "loans", "as": "l", "where": {"loan_id": "loan_id"}},
+                                 {"require": "l.renewals < 2", "message": "A loan can be renewed twice at most."},
+                                 {"update": "loans", "row": "l", "set": {"renewals": "l.renewals + 1"}},
+                                 {"return": {"loan_id": "l.loan_id", "renewals": "l.renewals"}}], [P("loan_id")])],
+         "workflows": [{
+             "name": "renew_loan", "goal": "Renew your loan (loan {loan_id})", "anchor": {"table": "loans"},
+             "knows": {"loan_id": "row.loan_id"},
+             "steps": [{"tool": "get_loan", "args": {"loan_id": {"user": "loan_id"}}, "as": "loan"},
+                       {"tool": "renew_loan", "args": {"loan_id": {"user": "loan_id"}}, "as": "done"}]}]}
+
+
+async def test_a_refusal_says_what_a_count_at_its_limit_counts() -> None:
+    compiled = compile_domain(parse_domain(LOANS))
+    tasks = [t for seed in range(3) for t in make_tasks(compiled, per_domain=6, seed=seed)[0]
+             if t.category == "refuse"]
+    assert tasks, "the loans domain makes a refusal"
+    done = await run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
+                               for t in tasks], concurrency=2)
+    for traj in done:
+        assert traj.verification.passed, traj.verification.failed
+        refusal = next(m["content"] for m in traj.messages if m["role"] == "assistant" and m.get("content")
+                       and "twice at most" in m["content"])
+        assert "2 renewals" in refusal and not re.search(r"\b(?:it's|currently|as|shows) 2\.", refusal), refusal
+
+
+def test_a_refusal_says_each_breaking_value_for_what_it_means() -> None:
+    for seed in range(20):
+        rng = random.Random(seed)
+        count = S.refuse(rng, "freeze your membership", "You cannot freeze a membership more than twice a year.",
+                         ["2"], [("freezes_this_year", 2)])
+        assert "2 freezes this year" in count, count
+        money = S.refuse(rng, "transfer the funds", "The balance must cover the amount.", ["40.5"], [("balance", 40.5)])
+        assert "$40.50" in money and "balance" in money.split("amount.")[-1], money
+
+
+def test_counts_named_by_their_field_agree_with_their_number() -> None:
+    assert counted("new_guests", 4) == "4 guests" and counted("new_guests", 1) == "1 guest"
+    assert counted("freezes_this_year", 1) == "1 freeze this year" and counted("seats_left", 3) == "3 seats left"
+    assert counted("renewal_count", 2) == "2 renewals" and counted("number_of_nights", 1) == "1 night"
+    assert is_count("freezes_this_year", 2) and is_count("renewal_count", 0)
+    assert not is_count("status", 2) and not is_count("balance", 2) and not is_count("address", 2)
+    for seed in range(10):
+        said = S.details({"booking_id": "BK-1", "new_guests": 4}, re.compile("pin"), said="change your booking")
+        assert "4 guests" in said and "guests is" not in said, said
+        assert "2 freezes this year" in S.fact(random.Random(seed), "freezes_this_year", 2, after_write=False)
+
+
+def test_a_guide_step_is_said_as_the_service_would() -> None:
+    goal = "User Blocking: Complete Guide: choose the option to block the user and confirm (profile {profile_id})"
+    assert S.action(goal, "immediately_add") == "choose the option to block the user"
+    # what the customer receives is what the service sends them, never "I'll receive the invitation"
+    assert S.action("Adding authorized users", "receive_invitation") == "send you the invitation"
+    assert S.action("Adding users: receive the invitation by email", "enter_detail") == "send you the invitation by email"
+    # a step only the customer can take, or a tool name that starts with no verb, is not put in the agent's mouth
+    said = S.action("Promo: watch for an on-screen confirmation", "watch_screen")
+    assert not re.search(r"\b(?:watch|receive)\b", said), said
+    assert S.action("Blocking: review your list", "immediately_add") == said
+    assert S.past(said).startswith("gone ")
+    # a field named for a moment is said as a noun
+    assert S.action("change the send on of my payment {payment_id} to {new_send_on}", "update_payment",
+                    {"payment_id": "PAY-1", "new_send_on": "2025-02-02"}) \
+        == "change the send date of your payment PAY-1 to February 2, 2025"
+    assert "4821" not in S.action("Internal: use open_bank_account_4821 to open the account", "open_bank_account_4821")
+
+
+def test_an_ask_gives_no_reason_it_does_not_have() -> None:
+    for seed in range(40):
+        text = S.ask(random.Random(seed), ["summary"], False, "pass your question to a person", frozenset())
+        assert not re.search(r"look you up|find the right record|find you in our system|one detail first", text), text
+        who = S.ask(random.Random(seed), ["email"], False, "freeze your card CRD-1", frozenset())
+        assert "records" not in who and ("your card" in who or who.endswith("?")), who
+
+
+def test_the_full_action_is_said_once_at_the_confirmation() -> None:
+    what = "freeze your account ACC-1 because of suspected fraud"
+    assert S.brief(what) == "freeze your account"
+    assert S.brief("create a dispute for transaction TRN-9 because of fraud") == "create a dispute for the transaction"
+    for seed in range(30):
+        done = S.report(random.Random(seed), True, what, [("status", "frozen")])
+        assert "ACC-1" not in done and "because" not in done, done
+        lead = S.ask(random.Random(seed), ["reason"], False, what, frozenset())
+        assert "ACC-1" not in lead, lead
+
+
+def test_free_text_is_asked_for_as_something_to_write() -> None:
+    for seed in range(40):
+        text = S.ask(random.Random(seed), ["summary"], bool(seed % 2), "pass your question to a person", frozenset())
+        assert "a short summary" in text and not re.search(r"(?i)what(?:'s| is) a short", text), text
+
+
+def test_which_one_says_what_a_bare_number_is() -> None:
+    text = S.which(random.Random(0), "card_id", [{"card_id": "CRD-1", "status": "active", "last4": "9199"},
+                                                 {"card_id": "CRD-2", "status": "frozen", "last4": "0078"}])
+    assert "CRD-1 (active, ending in 9199)" in text and "ending in 0078" in text, text
+
+
+def test_a_row_of_a_fee_table_is_never_told_alone() -> None:
+    rows = [f"The early closure fee is ${fee} if closed within {days} days." for fee, days in ((15, 30), (25, 60), (50, 90))]
+    for seed in range(20):
+        said = S.guide(random.Random(seed), [*rows, "Standard transfers typically complete in 2 business days."])
+        if "closure fee" in said:
+            assert all(f"${fee} if closed within {days} days" in said for fee, days in ((15, 30), (25, 60), (50, 90))), said
+
+
+def test_a_confirmation_does_not_tack_a_word_onto_the_reason() -> None:
+    for seed in range(60):
+        said = S.confirm(random.Random(seed), "freeze your card CRD-1 because it was lost", {"card_id": "CRD-1"},
+                         re.compile("pin"))
+        assert "lost now" not in said, said
