@@ -180,7 +180,12 @@ async def test_process_document_with_an_offline_filter_and_llm_extractor() -> No
 
     with FakeOpenAIServer([JSONReply(good_domain())]) as server:
         llm = client(server)
-        procedure = Document(id="p", text="# Cancel an order\n\n" + EXAMPLE_TEXT)
+        # a procedure on a service, as its heading says (the prompt's EXAMPLE_TEXT under that heading
+        # is mostly statements, which the filter trained on v1-v4 scores 0.28: a close call)
+        procedure = Document(id="p", text="# Cancel an order\n\n1. Sign in to your account and open Orders.\n"
+                             "2. Select the order by its order number (like ORD-1042).\n"
+                             "3. Click Cancel order and choose a reason.\n"
+                             "4. Confirm; the refund goes to the original payment method.\n")
         result = await process_document(procedure, filter=OfflineFilter(), extractor=LLMExtractor(llm))
         await llm.aclose()
     assert result.verdict is not None and result.verdict.relevant

@@ -133,30 +133,50 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_held_out_v4_sample_stays_above_its_floor():
+def test_held_out_v5_sample_stays_above_its_floor():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
     bench = _load_bench("filter_quality")
-    v4 = bench.held_out(corpora)
-    # measured once, after training on v1 + v2 + v3 only: P 0.586, R 0.68, F1 0.63 (163 documents,
-    # 25 relevant) — below the 0.9 target; this floor guards against regressions only
-    assert v4["missing"] == 0 and v4["f1"] >= 0.58, v4
+    v5 = bench.held_out(corpora)
+    # measured once, after training on v1 to v4 only: P 0.698, R 0.75, F1 0.723 (165 documents, 40
+    # relevant; 0.852 without the 30 doubtful labels) — below the 0.9 target; a regression floor only
+    assert v5["missing"] == 0 and v5["f1"] >= 0.68, v5
+
+
+def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
+    bench = _load_bench("filter_quality")
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    labels_a = [True, True, False, False, False, False, True, False]
+    labels_b = [True, False, False, False, False, False, True, True]
+    for path, labels in ((first, labels_a), (second, labels_b)):
+        rows = [{"_meta": {}}] + [{"id": f"d{k}", "relevant": v} for k, v in enumerate(labels)]
+        path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    out = bench.labeller_agreement(first, second)
+    # 6 of 8 agree; each labeller says relevant 3 times: chance 3/8*3/8 + 5/8*5/8 = 34/64
+    assert out["agreement"] == 0.75 and out["cohen_kappa"] == round((0.75 - 34 / 64) / (1 - 34 / 64), 3)
+    assert out["second_vs_first"]["tp"] == 2 and out["second_vs_first"]["f1"] == round(2 / 3, 3)
+    assert bench.labeller_agreement(first, first)["cohen_kappa"] == 1.0
 
 
 def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
     data = ROOT / "bench" / "data"
     samples = {}
-    for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl", "filter_labels_v4.jsonl"):
+    for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl", "filter_labels_v4.jsonl",
+                 "filter_labels_v5.jsonl"):
         lines = (data / name).read_text(encoding="utf-8").splitlines()
         samples[name] = (json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]])
-    for name, size in (("filter_labels_v3.jsonl", 150), ("filter_labels_v4.jsonl", 160)):
+    for name, size in (("filter_labels_v3.jsonl", 150), ("filter_labels_v4.jsonl", 160),
+                       ("filter_labels_v5.jsonl", 160)):
         meta, rows = samples[name]
         assert meta["criterion"] == samples["filter_labels_v2.jsonl"][0]["criterion"]
         assert len(rows) >= size and all(set(r) <= {"id", "file", "relevant", "doubtful", "reason"} for r in rows)
         assert all(r["reason"] and isinstance(r["relevant"], bool) for r in rows)
     ids = [{r["id"] for r in rows} for _, rows in samples.values()]
     assert all(not (a & b) for n, a in enumerate(ids) for b in ids[n + 1:])
+    second = [json.loads(x) for x in (data / "filter_labels_v4_second.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    assert {r["id"] for r in second} == {r["id"] for r in samples["filter_labels_v4.jsonl"][1]}
+    assert all(r["reason"] and isinstance(r["relevant"], bool) for r in second)
 
 
 def test_v1_labels_file_holds_ids_and_labels_only():

@@ -21,10 +21,20 @@ JUDGE = {"relevant": True, "score": 0.9, "reason": "numbered steps on an account
 DOMAINS = {"cards": EXAMPLE_DOMAIN, "subscriptions": json.loads((DATA / "subscriptions.json").read_text())}
 
 
-def corpus(tmp_path: Path, long: bool = False) -> Path:
+#: The cards example as an app procedure (EXAMPLE_TEXT is mostly statements, which the offline
+#: filter trained on v1-v4 scores below its threshold: a close call it may drop).
+CARDS_IN_THE_APP = """# Dispute a card charge
+1. Sign in with your email and open Cards.
+2. Select the card by the last four digits of its number.
+3. Select the charge by its transaction ID (like TX-40917) and click Dispute.
+4. Choose a reason (fraud, wrong amount or duplicate) and click Submit to get a dispute number like DSP-77031.
+"""
+
+
+def corpus(tmp_path: Path, long: bool = False, in_the_app: bool = False) -> Path:
     folder = tmp_path / "corpus"
     folder.mkdir()
-    (folder / "cards.md").write_text(EXAMPLE_TEXT + "\n")
+    (folder / "cards.md").write_text((CARDS_IN_THE_APP if in_the_app else EXAMPLE_TEXT) + "\n")
     (folder / "subscriptions.md").write_text((DATA / "subscriptions.md").read_text())
     if long:
         (folder / "long.md").write_text("# A very long manual\n\n" + "Press the button to save the file. " * 2000)
@@ -83,7 +93,8 @@ def test_domains_a_capable_model_writes_admit_tasks_for_every_workflow(tmp_path:
 def test_each_stage_has_its_own_backend(tmp_path: Path, flags: list[str], judged: bool, extracted: bool,
                                         roles: set[str]) -> None:
     with FakeOpenAIServer(reply) as server:
-        code = main(["extract", str(corpus(tmp_path)), "--out", str(tmp_path / "run"), *flags, *llm_args(server)])
+        code = main(["extract", str(corpus(tmp_path, in_the_app=True)), "--out", str(tmp_path / "run"), *flags,
+                     *llm_args(server)])
         requests = server.requests
     assert code == 0
     assert any(not is_extraction(r) for r in requests) == judged

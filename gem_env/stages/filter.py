@@ -6,7 +6,7 @@ Two interchangeable backends return the same `Verdict`:
 - `OfflineFilter` scores evidence in the text itself (`text.features`, `text.signals`) with a
   logistic model over the hand-made features in `FEATURES`; its weights and threshold are data
   (`filter_weights.py`), trained by ``bench/train_filter.py`` on the hand-labelled samples
-  v1 + v2 + v3 and measured by ``bench/filter_quality.py`` on v4, which it never saw.
+  v1 to v4 and measured by ``bench/filter_quality.py`` on v5, which it never saw.
 - `LLMFilter` asks a chat model through `gem_env.llm.LLMClient` with a judge prompt.
 """
 from __future__ import annotations
@@ -86,7 +86,7 @@ FEATURES: dict[str, tuple[str, str]] = {
 EVIDENCE_AGAINST = frozenset({"advice", "examples", "tables", "physical", "physical_nouns", "narrative",
                               "dates", "numbered_physical", "money", "long_steps", "statements"})
 
-#: Trained weights (bench/train_filter.py on v1 + v2 + v3 of the hand labels), committed as data.
+#: Trained weights (bench/train_filter.py on v1 to v4 of the hand labels), committed as data.
 BIAS, WEIGHTS, DEFAULT_THRESHOLD = filter_weights.BIAS, filter_weights.WEIGHTS, filter_weights.THRESHOLD
 
 
