@@ -1,20 +1,30 @@
-"""Reading a customer's records one by one to find the one they describe.
+"""Reading a customer's records one by one: to find the one they describe, and to see a record
+itself before changing it.
 
 A list read (the customer's accounts: ids and statuses) often does not tell which record the user
 means ("my savings account"); a support agent then opens each listed record until it sees the one
 described, and asks which only when the details do not settle it. The offline agent does this
 for a record id it lacks when the list holds at most `MOST` records and a tool reads one record by
 that id; the task builder uses the same functions, so the gold, what the user says and what the
-agent reads agree.
+agent reads agree. Before a change, the agent likewise opens the record the write's rules read
+when it has seen it only in a list's summary (`Records.unopened`).
 """
 from __future__ import annotations
 
 from typing import Any
 
+from gem_env.tools import CompiledDomain
+
 from .ids import record_lists
+from .lookup import lookup_plans, record_reader
+from .plans import tool_effect
+from .prechecks import opened, rule_records
 
 MOST = 4
 """Records an agent opens one by one; a longer list is asked about instead."""
+
+Read = tuple[str, dict[str, Any], Any]
+"""(tool effect or name, arguments, result) of a read made."""
 
 
 def listed(key: str, results: list[Any]) -> list[dict[str, Any]] | None:
@@ -41,3 +51,63 @@ def read_prefix(key: str, ids: list[Any], tool: str, results: list[tuple[str, An
             break
         out.append(result)
     return out
+
+
+class Records:
+    """The offline agent's reads of single records of one compiled domain."""
+
+    def __init__(self, compiled: CompiledDomain) -> None:
+        self.compiled = compiled
+        self.keys = {name: t.pk for name, t in compiled.tables.items()}
+        self.effects = {name: tool_effect(name, tool) for name, tool in compiled.tools.items()}
+        self.by_key: dict[str, Any] = {}  # record key -> the lookup reading one record by it
+        for lp in lookup_plans(compiled):
+            self.by_key.setdefault(self.keys[lp.table], lp)
+
+    def candidates(self, key: str, called: list[Read]) -> tuple[Any, list[Any]] | None:
+        """(lookup plan, ids) of the listed records to open one by one to find the `key` the user
+        means, or None (no list of several, too many, or no tool reads one by `key`)."""
+        lk = self.by_key.get(key)
+        recs = listed(key, [r for _, _, r in called]) if lk is not None else None
+        ids = candidate_ids(key, recs) if recs else []
+        return (lk, ids) if ids else None
+
+    def open(self, key: str, called: list[Read], ahead: list[tuple[str, Any]],
+             before: list[Read]) -> tuple[list[Read], int, Any] | None:
+        """The listed records opened so far to find the `key` the user means ((effect, arguments,
+        record) each; one an earlier request read, unchanged since, is not read again), how many
+        of the results `ahead` they took, and the id to open next (None when all are open); None
+        when there is nothing to open."""
+        found = self.candidates(key, called)
+        if found is None:
+            return None
+        lk, ids = found
+        entries: list[Read] = []
+        used = 0
+        for i in ids:
+            args = {lk.param: i}
+            prior = next((r for t, a, r in reversed(before) if t == lk.tool and a == args), None)
+            if prior is None and used < len(ahead) and read_prefix(key, [i], lk.tool, ahead[used:used + 1]):
+                prior, used = ahead[used][1], used + 1
+            if prior is None:
+                return entries, used, i
+            entries.append((self.effects[lk.tool], args, prior))
+        return entries, used, None
+
+    def unopened(self, write: str, args: dict[str, Any], seen: list[Any]) -> tuple[str, dict[str, Any]] | None:
+        """(read, arguments) opening a record the write's rules read that the results `seen` hold
+        only in a list's summary (not read by itself), or None."""
+        for table, key in rule_records(self.compiled.tools[write].spec, args, self.keys):
+            reader = record_reader(self.compiled, table)
+            if reader is not None and not opened(seen, self.keys[table], key):
+                return reader.tool, {reader.param: key}
+        return None
+
+    def opens(self, write: str, args: dict[str, Any], result: tuple[str, Any]) -> bool:
+        """Whether `result` ((tool, record)) is the read `unopened` makes before the write."""
+        tool, record = result
+        for table, key in rule_records(self.compiled.tools[write].spec, args, self.keys):
+            reader = record_reader(self.compiled, table)
+            if reader is not None and reader.tool == tool != write and opened([record], self.keys[table], key):
+                return True
+        return False

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from gem_env.tools import CompiledDomain
-from gem_env.tools.model import FindStep, ReturnStep
+from gem_env.tools.model import FindStep, RequireStep, ReturnStep
+from gem_env.tools.render import when_words
 
 from . import speech as S
-from .ids import id_from_results
+from .ids import id_by_description, id_from_results
 from .messages import call as _call, say as _say, tool_results as _tool_results
 
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
@@ -46,18 +47,34 @@ def _single_key_reads(compiled: CompiledDomain) -> list[tuple[str, list[Any], st
 def lookup_plans(compiled: CompiledDomain) -> list[LookupPlan]:
     """One per table that a read tool finds by key without checking anything."""
     out: dict[str, LookupPlan] = {}
+    for plan in _key_reads(compiled):
+        out.setdefault(plan.table, plan)
+    return list(out.values())
+
+
+def record_reader(compiled: CompiledDomain, table: str) -> LookupPlan | None:
+    """The read that opens one record of `table` by its key, checking nothing, and returns the most
+    of it (an order's details with its items, not its returns summary), or None."""
+    plans = [p for p in _key_reads(compiled, derived=True) if p.table == table]
+    return max(plans, key=lambda p: len(p.fields)) if plans else None
+
+
+def _key_reads(compiled: CompiledDomain, derived: bool = False) -> list[LookupPlan]:
+    """Every read tool that finds one row by its key without checking anything, in tool order:
+    returning what it finds (or, `derived`, also what it works out from it: totals, nested items)."""
+    out: list[LookupPlan] = []
     for name, steps, param in _single_key_reads(compiled):
         find, table = steps[0], compiled.tables.get(steps[0].find)
         entity = compiled.domain.entity(find.find)
         if table is None or entity is None or find.many or find.where != {table.pk: param}:
             continue
-        if any(not isinstance(s, (FindStep, ReturnStep)) for s in steps) or find.find in out:
+        if any(isinstance(s, RequireStep) or not (derived or isinstance(s, (FindStep, ReturnStep))) for s in steps):
             continue
         noun = S.singular(find.find)
         returned = next((s.return_ for s in steps if isinstance(s, ReturnStep)), None)
         fields = list(returned) if isinstance(returned, dict) else [f.name for f in entity.fields]
-        out[find.find] = LookupPlan(find.find, noun.replace("_", " "), name, param, fields)
-    return list(out.values())
+        out.append(LookupPlan(find.find, noun.replace("_", " "), name, param, fields))
+    return out
 
 
 @dataclass
@@ -134,8 +151,16 @@ def _named_fields(fields: list[str], text: str) -> list[str]:
     return [f for f in fields if f in named]
 
 
+def described(value: Any) -> Any:
+    """A record's value as it is said to describe it: a date-time to the minute in words
+    ("March 2, 2025 at 5:00 pm"), never as the ISO string the record holds."""
+    return when_words(value) if isinstance(value, str) else value
+
+
 def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
-    """The answer to a question about a record: ask for its key, read it, tell the facts asked."""
+    """The answer to a question about a record: find who the customer is, find the record (its key
+    given, the only one they have, or the one they describe among theirs, opened one by one), read
+    it and tell the facts asked."""
     plan = lk.plan
     results = _tool_results(turn.segment)
     auth = agent.authentication(plan.table, turn)  # who the customer is, first
@@ -143,32 +168,56 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
         return agent._ask([auth], turn)
     if auth is not None and not results:
         return _call(auth[0], auth[1], turn)
+    opened: list[Any] = []
     if plan.param not in turn.known:  # a read by who the user is may give the record's id
-        finder = next((f for f in agent._finders if f.param in turn.known), None)
-        if finder is None:
-            return agent._ask([plan.param], turn)
-        args = {finder.param: turn.known[finder.param]}
-        # who the user is, as an earlier request of the session read it (nothing written since)
-        found = next((r for t, a, r in reversed(turn.before) if t == finder.tool and a == args), None)
-        if found is None and not results:
-            return _call(finder.tool, args, turn)
-        key = id_from_results(plan.param, [results[0][1] if found is None else found])
-        if key is None:
-            return agent._ask([plan.param], turn)
-        turn.known[plan.param] = key
-    results = [r for r in results if r[0] == plan.tool]
-    if not results:
+        found = _find_record(plan, turn, agent, results)
+        if not isinstance(found, tuple):
+            return found
+        turn.known[plan.param], opened = found
+    key = turn.known[plan.param]
+    mine = [r for t, r in results if t == plan.tool]
+    record = next((r for r in [*opened, *mine] if isinstance(r, dict) and str(r.get(plan.param)) == str(key)), None)
+    if record is None and not (mine and isinstance(mine[-1], dict) and set(mine[-1]) == {"error"}):
         param_type = next(p.type for p in agent.compiled.tools[plan.tool].spec.parameters)
         from .understanding import coerce
-        value = turn.known[plan.param]
-        return _call(plan.tool, {plan.param: coerce(value, param_type) if isinstance(value, str) else value}, turn)
-    _, record = results[-1]
+        return _call(plan.tool, {plan.param: coerce(key, param_type) if isinstance(key, str) else key}, turn)
     close = S.pick(turn.rng, S.CLOSE)
-    if not isinstance(record, dict) or set(record) == {"error"}:
-        error = record.get("error") if isinstance(record, dict) else record
-        return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(error), []))} {close}")
-    facts = S.facts_told(turn.rng, [(f, record[f]) for f in lk.asks if f in record], after_write=False)
+    if record is None:
+        return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(mine[-1]['error']), []))} {close}")
+    facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False)
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}")
-    key = record.get(plan.param, turn.known[plan.param])
-    return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, key), *facts, close] if p))
+    return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key)), *facts, close] if p))
+
+
+def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[str, Any]]) -> Any:
+    """(the record's key, the records opened to find it) from a read by who the user is: the one
+    record of theirs it lists, or the one the user describes among the few it lists, opened one by
+    one as for a change; else the next message (a read to make, or a question)."""
+    finder = next((f for f in agent._finders if f.param in turn.known), None)
+    if finder is None:
+        return agent._ask([plan.param], turn)
+    args = {finder.param: turn.known[finder.param]}
+    # who the user is, as an earlier request of the session read it (nothing written since)
+    found = next((r for t, a, r in reversed(turn.before) if t == finder.tool and a == args), None)
+    if found is None and not results:
+        return _call(finder.tool, args, turn)
+    listing = results[0][1] if found is None else found
+    # the only record of theirs, or the one their words single out in the list itself
+    key = id_from_results(plan.param, [listing])
+    if key is None:
+        key = id_by_description(plan.param, [listing], turn.user_text)
+    if key is not None:
+        return key, []
+    got = agent.records.open(plan.param, [("", args, listing)], results[0 if found is not None else 1:], turn.before)
+    if got is None:
+        return agent._ask([plan.param], turn)
+    entries, _, nxt = got
+    if nxt is not None:
+        reader = agent.records.by_key[plan.param]
+        return _call(reader.tool, {reader.param: nxt}, turn)
+    opened = [r for _, _, r in entries]
+    key = id_by_description(plan.param, [opened], turn.user_text)
+    if key is None:
+        return _say(S.which(turn.rng, plan.param, [{k: described(v) for k, v in r.items()} for r in opened]))
+    return key, opened

@@ -112,6 +112,27 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
     return None
 
 
+def rule_records(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> list[tuple[str, Any]]:
+    """(table, key) of the records a write's rules read, found by their key from its arguments
+    ("update_limit(card_id=C1)" finds card C1 before its rules): what an assistant opens to see
+    the condition for itself rather than trusting a list's summary of it."""
+    out: list[tuple[str, Any]] = []
+    for step in spec.effect or []:
+        if isinstance(step, RequireStep):
+            break
+        if not isinstance(step, FindStep) or step.many or step.find not in keys:
+            continue
+        source = step.where.get(keys[step.find]) if len(step.where) == 1 else None
+        if isinstance(source, str) and args.get(source) not in (None, ""):
+            out.append((step.find, args[source]))
+    return out
+
+
+def opened(results: list[Any], pk: str, key: Any) -> bool:
+    """Whether a read returned the record `key` itself (not as an item of a list)."""
+    return any(isinstance(r, dict) and str(r.get(pk)) == str(key) for r in results)
+
+
 def _named_values(expr: str, env: dict[str, Any]) -> list[tuple[str, Any]]:
     """(field, value) of the record values a rule reads (``card.status`` -> ("status", "frozen"))."""
     out: dict[str, Any] = {}

@@ -20,12 +20,12 @@ from gem_env.tools.errors import ExprError
 from gem_env.tools.render import code_for
 
 from . import speech as S
-from .plans import Plan, compile_plan, content_words, tool_effect
+from .plans import Plan, compile_plan, content_words
 from .guidance import Guidance
 from .messages import call as _call, say as _say, tool_results as _tool_results
-from .candidates import candidate_ids, listed, read_prefix
+from .candidates import Records
 from .ids import id_by_description, id_from_results, record_lists
-from .lookup import auth_finder, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
+from .lookup import auth_finder, described, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_write, records
 from .understanding import (NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts, read_facts,
                             reason_given)
@@ -75,12 +75,8 @@ class WorkflowAgent:
         self._lookups = lookup_plans(compiled)
         self._finders = finder_tools(compiled)
         self._auth = auth_finder(compiled)
-        self._effects = {name: tool_effect(name, tool) for name, tool in compiled.tools.items()}
         self._rt = NoDatabase()
-        self._keys = {name: t.pk for name, t in compiled.tables.items()}
-        self._by_key: dict[str, Any] = {}  # record key -> the lookup reading one record by it
-        for lp in self._lookups:
-            self._by_key.setdefault(self._keys[lp.table], lp)
+        self.records = Records(compiled)
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
         self._clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}  # as the sandbox's
         names = {k for p in self._plans for k in p.workflow.knows} | {lp.param for lp in self._lookups} \
@@ -170,7 +166,7 @@ class WorkflowAgent:
         if auth is not None:
             if not results:
                 return _call(auth[0], auth[1], turn)
-            authed.append((self._effects[auth[0]], auth[1], results[0][1]))
+            authed.append((self.records.effects[auth[0]], auth[1], results[0][1]))
             done = 1
         first = self._record_first(plan, known)
         if first is not None:  # look the record up before changing it: it shows what the rules need
@@ -195,13 +191,13 @@ class WorkflowAgent:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
             for k in [k for k in step.needs if k == "id" or k.endswith("_id")]:
-                got = self._open(k, called, results[done:], turn.before)
+                got = self.records.open(k, called, results[done:], turn.before)
                 if got is None or (k in known and not got[1]):
                     continue
                 entries, used, nxt = got
                 if nxt is not None:
                     if k not in known and used == len(results) - done:
-                        return _call(self._by_key[k].tool, {self._by_key[k].param: nxt}, turn)
+                        return _call(self.records.by_key[k].tool, {self.records.by_key[k].param: nxt}, turn)
                     continue
                 done += used
                 opened[k] = [r for _, _, r in entries]
@@ -214,10 +210,10 @@ class WorkflowAgent:
             if missing:
                 asked = next((k for k in missing if k in opened), None)
                 if asked is not None:  # none of the records opened is the one described
-                    return _say(S.which(turn.rng, asked, opened[asked]))
+                    return _say(S.which(turn.rng, asked, [_described(r) for r in opened[asked]]))
                 which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
                 if which is not None:
-                    return _say(S.which(turn.rng, *which))
+                    return _say(S.which(turn.rng, which[0], [_described(r) for r in which[1]]))
                 write = next((st.tool for st in plan.steps if st.writes), None)
                 action = S.action(plan.workflow.goal, write, known) if write else ""
                 return self._ask(list(dict.fromkeys(missing)), turn, action)
@@ -241,6 +237,9 @@ class WorkflowAgent:
                 continue
             if step.pure and not step.needed and _already_read(step.pure, args, [r for _, _, r in called]):
                 continue  # a record this request has read already: reading it again tells nothing new
+            if step.writes and done < len(results) and self.records.opens(step.tool, args, results[done]):
+                called.append((self.records.effects[results[done][0]], {}, results[done][1]))  # read before the write
+                done += 1
             if done < len(results):
                 tool, result = results[done]
                 done += 1
@@ -252,18 +251,30 @@ class WorkflowAgent:
                     env[step.as_] = result
                 continue
             if step.writes and confirmed is not True:
-                seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
-                blocked = blocking_rule(self.compiled.tools[step.tool].spec, args, seen, self._clock, self._keys)
-                if blocked is not None:
-                    return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2])
-                if confirmed is False:
-                    return _say(f"{S.declined(turn.rng)} {S.pick(turn.rng, S.CLOSE)}")
-                writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
-                main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
-                return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
-                                      records([r for _, r in results]), self._guide(plan, main, {**known, **args})))
+                return self._before_write(plan, step.tool, args, (called, results, done), confirmed is False, known, turn)
             return _call(step.tool, args, turn)
         return self._report(plan, env, wrote, turn)
+
+    def _before_write(self, plan: Plan, tool: str, args: dict[str, Any],
+                      read: tuple[list[tuple[str, dict[str, Any], Any]], list[tuple[str, Any]], int], declined: bool,
+                      known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
+        """What comes before a write: open the record its rules read (seen only in a list so far),
+        refuse by a rule the records show, honour the user's no, or ask to confirm. `read` is (the
+        reads this request matched to its steps, all its results, how many of them are matched)."""
+        called, results, done = read
+        unread = self.records.unopened(tool, args, [r for _, _, r in called] + [r for _, _, r in turn.before])
+        if unread is not None:  # check the rules on the record itself, not a list's summary
+            return _call(*unread, turn)
+        seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
+        blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys)
+        if blocked is not None:
+            return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])
+        if declined:
+            return _say(f"{S.declined(turn.rng)} {S.pick(turn.rng, S.CLOSE)}")
+        writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
+        main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
+        return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
+                              records([r for _, r in results]), self._guide(plan, main, {**known, **args})))
 
     def authentication(self, table: str, turn: _Turn) -> tuple[str, dict[str, Any]] | str | None:
         """(finder, arguments) to find who the customer is before the first request about a record
@@ -275,36 +286,6 @@ class WorkflowAgent:
         if f.param not in turn.known:
             return f.param
         return f.tool, {f.param: turn.known[f.param]}
-
-    def _candidates(self, key: str, called: list[tuple[str, dict[str, Any], Any]]) -> tuple[Any, list[Any]] | None:
-        """(lookup plan, ids) of the listed records to open one by one to find the `key` the user
-        means, or None (no list of several, too many, or no tool reads one by `key`)."""
-        lk = self._by_key.get(key)
-        recs = listed(key, [r for _, _, r in called]) if lk is not None else None
-        ids = candidate_ids(key, recs) if recs else []
-        return (lk, ids) if ids else None
-
-    def _open(self, key: str, called: list[tuple[str, dict[str, Any], Any]], ahead: list[tuple[str, Any]],
-              before: list[tuple[str, dict[str, Any], Any]]) -> tuple[list[Any], int, Any] | None:
-        """The listed records opened so far to find the `key` the user means ((effect, arguments,
-        record) each; one an earlier request read, unchanged since, is not read again), how many
-        of the results `ahead` they took, and the id to open next (None when all are open); None
-        when there is nothing to open."""
-        found = self._candidates(key, called)
-        if found is None:
-            return None
-        lk, ids = found
-        entries: list[tuple[str, dict[str, Any], Any]] = []
-        used = 0
-        for i in ids:
-            args = {lk.param: i}
-            prior = next((r for t, a, r in reversed(before) if t == lk.tool and a == args), None)
-            if prior is None and used < len(ahead) and read_prefix(key, [i], lk.tool, ahead[used:used + 1]):
-                prior, used = ahead[used][1], used + 1
-            if prior is None:
-                return entries, used, i
-            entries.append((self._effects[lk.tool], args, prior))
-        return entries, used, None
 
     def _opening_values(self, plan: Plan, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
         """What the user already said that the request needs, so it is not asked again: a choice
@@ -359,7 +340,7 @@ class WorkflowAgent:
         for key, expr in plan.tells.items():
             value = expr(env, self._rt)
             if value not in (None, "", [], {}):
-                facts.append((key, value))
+                facts.append((key, described(value)))
         note = ""
         if wrote and turn.rng.random() < 0.6:
             last = next((r for _, r in reversed(_tool_results(turn.segment))
@@ -385,6 +366,11 @@ def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, 
                 if len({str(r.get(key)) for r in recs if r.get(key) not in (None, "")}) >= 2:
                     return key, recs
     return None
+
+
+def _described(record: Any) -> Any:
+    """A record as its values are said when listing it (date-times in words)."""
+    return {k: described(v) for k, v in record.items()} if isinstance(record, dict) else record
 
 
 def _as_codes(args: dict[str, Any], spec: Any) -> dict[str, Any]:

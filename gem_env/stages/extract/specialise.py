@@ -101,19 +101,20 @@ def _quoted(sentence: str) -> list[str]:
     return [next(g for g in m.groups() if g).strip().lower() for m in _QUOTED.finditer(sentence)]
 
 
-def _quoted_groups(sentence: str) -> list[tuple[str, list[str]]]:
+def _quoted_groups(sentence: str) -> list[tuple[str, list[str], int]]:
     """Runs of two or more quoted values ("`a`, `b` or `c`") with the word just before each run
-    ("a plan (`Basic`, `Plus`)" -> plan)."""
-    groups: list[tuple[str, list[str]]] = []
+    ("a plan (`Basic`, `Plus`)" -> plan) and where the run starts."""
+    groups: list[tuple[str, list[str], int]] = []
     run: list[str] = []
-    label, last_end = "", 0
+    label, last_end, start = "", 0, 0
     for m in _QUOTED.finditer(sentence):
         value = next(g for g in m.groups() if g).strip().lower()
         gap = sentence[last_end:m.start()]
         if run and not re.fullmatch(r"[\s,;/]*(?:or|and)?[\s,;/]*", gap, re.I):
-            groups.append((label, run))
+            groups.append((label, run, start))
             run = []
         if not run:
+            start = m.start()
             before = re.findall(r"[A-Za-z]+", sentence[max(0, m.start() - 40):m.start()])
             label = tf.lemma(before[-1]) if before else ""
             if label in {"a", "an", "the", "be", "is", "of", "either", "to", "as"} and len(before) > 1:
@@ -122,8 +123,8 @@ def _quoted_groups(sentence: str) -> list[tuple[str, list[str]]]:
             run.append(value)
         last_end = m.end()
     if run:
-        groups.append((label, run))
-    return [(lab, vals) for lab, vals in groups if len(vals) >= 2]
+        groups.append((label, run, start))
+    return [(lab, vals, at) for lab, vals, at in groups if len(vals) >= 2]
 
 
 #: another field's reason ("issue_reason = 'new_account'"): not why a customer files a request
@@ -154,8 +155,12 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
         return Found(value, at.start, at.end, at.text)
 
     groups = _quoted_groups(s)
-    for label, values in groups:
+    for label, values, start in groups:
         about = {label} if len(groups) > 1 else words | {label}
+        # a field's choices follow its name ("payment methods are `card` or `paypal`"); a field
+        # named only after the run is what the values lead to ("if the item is 'in transit', you
+        # can change the payment method"), not its choices
+        named = {label} if len(groups) > 1 else _words(s[:start]) | {label}
         if "reason" in about and sp.reasons is None and not _OTHER_REASON.search(s) \
                 and not any("_" in v for v in values):
             sp.reasons = found(values)
@@ -163,7 +168,7 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
             sp.statuses = found(values)
         else:
             for f in arch.editable:
-                if f.get("type", "string") == "string" and f["name"].split("_")[0] in about \
+                if f.get("type", "string") == "string" and f["name"].split("_")[0] in named \
                         and f["name"] not in sp.enums:
                     sp.enums[f["name"]] = found(values)
     for m in _ID.finditer(s):

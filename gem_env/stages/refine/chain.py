@@ -18,7 +18,8 @@ from dataclasses import replace
 
 from ...simulators.scenario import Scenario
 from ..tasks import anchor_rows
-from ..tasks.kinds import Built, complete, lookup, lookup_tools
+from ..tasks.kinds import Built, complete, lookup_tools
+from ..tasks.lookups import lookup
 from .base import Context, NotApplicable, Part, Variant, compose, found_ids, refinable, say_changes, task_part
 
 POOL = 400

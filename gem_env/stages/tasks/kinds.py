@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...agents.prechecks import blocking_rule, is_rule_message
+from ...agents.prechecks import blocking_rule, is_rule_message, opened as opened_record, rule_records
 from ...agents.ids import distinguishing, id_by_description, id_from_results, record_lists
-from ...agents.lookup import auth_finder, finder_tools, reaches
-from ...simulators.phrases import said_value, singular
+from ...agents.lookup import auth_finder, reaches, record_reader
+from ...simulators.phrases import said_value
 from ...simulators.scenario import Request, user_words
 from ...tools import CompiledDomain, Sandbox, Workflow
 from ...tools.errors import ExprError
@@ -66,17 +66,19 @@ def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random,
     when the list does not tell them apart, by what the assistant sees opening each of them ("my
     savings account"), when `describe` and the assistant's rule (`id_by_description`) picks it out
     from that; the opening reads join the gold (`actions`). `then` is the write a refused or
-    declined request stops at: the ids it takes count as used there."""
+    declined request stops at: the ids it takes count as used there. A record is never described by
+    a field the request is about (`unsaid_fields`)."""
     planned = [*actions, then] if then is not None else actions
     chained, pinned = chained_ids(wf, knows, planned)
     said = {k: v for k, v in knows.items() if k not in chained}
-    described = described_ids(wf, said, planned) if describe else {}
+    avoid = unsaid_fields(sandbox.compiled, wf, kind)
+    described = described_ids(wf, said, planned, avoid) if describe else {}
     opened = opened_ids(wf, {k: v for k, v in said.items() if k not in described and k not in pinned}, planned,
                         sandbox, before)
     facts = " ".join(said_value(k, v) for k, v in said.items() if not (k == "id" or k.endswith("_id")))
     if describe:
         for key, (_, reads) in opened.items():
-            got = description(key, said[key], reads, f"{user_words(wf.goal, said, said_value)} {facts}")
+            got = description(key, said[key], reads, f"{user_words(wf.goal, said, said_value)} {facts}", avoid)
             if got is not None:
                 described[key] = got
     for key, (name, value) in described.items():
@@ -99,7 +101,24 @@ def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random,
                    opening=opening, confirm=confirm, found={k: v for k, v in knows.items() if k not in said})
 
 
-def described_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction]) -> dict[str, tuple[str, str]]:
+def unsaid_fields(compiled: CompiledDomain, wf: Workflow, kind: str) -> frozenset[str]:
+    """Fields a user does not describe their record by: what the request asks to be told ("the
+    status of my card. It's the one whose status is active" answers itself) and, in a refusal or
+    a decline, the fields the write's rules and the workflow's anchor read -- the condition the
+    assistant is to find in the record ("change my card's limit. The card status is closed."
+    would recite the reason for the refusal)."""
+    exprs = list(wf.tells.values())
+    if kind in ("refuse", "decline"):
+        exprs.append(wf.anchor.filter or "")
+        for step in wf.steps:
+            tool = compiled.tools.get(step.tool)
+            if tool is not None and tool.writes:
+                exprs += [s.require for s in tool.spec.effect or [] if isinstance(s, RequireStep)]
+    return frozenset(f for e in exprs for f in re.findall(r"\b[A-Za-z_]\w*\.([A-Za-z_]\w*)\b", e or ""))
+
+
+def described_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction],
+                  avoid: frozenset[str] = frozenset()) -> dict[str, tuple[str, str]]:
     """{id key: (field, value)} for ids the user can give as a description of their record: a list
     read before the id's first use holds several records, and a value only theirs singles it out
     under the assistant's rule, with everything else the user says around it."""
@@ -116,8 +135,8 @@ def described_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction])
         recs = next(recs for res in reversed(results) for recs in record_lists(res) if record in recs)
         rest = " ".join(said_value(k, v) for k, v in said.items() if k != key)
         noun = key[:-3] if key.endswith("_id") else key
-        names = sorted(((f if f.startswith(noun) else f"{noun}_{f}", v) for f, v in distinguishing(record, recs, key)),
-                       key=lambda d: d[0].endswith("status"))
+        names = sorted(((f if f.startswith(noun) else f"{noun}_{f}", v) for f, v in distinguishing(record, recs, key)
+                        if f not in avoid), key=lambda d: d[0].endswith("status"))
         for name, text in [d for d in names if d[0] not in said]:  # "card_status": "my card status is frozen"
             if str(id_by_description(key, results, f"{rest} {text}")) == str(value):
                 out[key] = (name, text)
@@ -163,6 +182,7 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
     if isinstance(reason, str):
         sandbox.restore(snap)
         return reason
+    _open_before_write(compiled, actions, sandbox, snap)
     return Built(_request("complete", wf, knows, rng, actions, sandbox=sandbox, before=snap, describe=describe),
                  actions, reason,
                  unknown=[k for k in wf.tells if k not in knows], workflow=wf.name, topic=wf.category,
@@ -230,6 +250,7 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
         if seen is None:
             return "the rule that stops the write cannot be seen in what was read before it"
         values = seen[1]
+        gold = gold + _unopened_records(compiled, spec, failed.arguments, gold, sandbox)
     else:
         gold = actions
         values = _rule_values(spec, message, row)
@@ -250,6 +271,38 @@ def _record_lookup(compiled: CompiledDomain, args: dict[str, Any], sandbox: Sand
             if result.ok:
                 return [GoldAction(tool=tool, arguments={param: args[param]}, result=result.value)]
     return []
+
+
+def _unopened_records(compiled: CompiledDomain, spec: Any, args: dict[str, Any], gold: list[GoldAction],
+                      sandbox: Sandbox) -> list[GoldAction]:
+    """Reads of the records a write's rules read that the gold has seen only in a list: the assistant
+    opens each to check the rules on the record itself before it offers or refuses the change (as
+    `WorkflowAgent` does)."""
+    keys = {name: t.pk for name, t in compiled.tables.items()}
+    out = []
+    for table, key in rule_records(spec, args, keys):
+        reader = record_reader(compiled, table)
+        if reader is None or opened_record([a.result for a in gold], keys[table], key):
+            continue
+        result = sandbox.call(reader.tool, {reader.param: key})
+        if result.ok:
+            out.append(GoldAction(tool=reader.tool, arguments={reader.param: key}, result=result.value))
+    return out
+
+
+def _open_before_write(compiled: CompiledDomain, actions: list[GoldAction], sandbox: Sandbox, before: bytes) -> None:
+    """The reads of the records the first write's rules read, where the gold has seen them only in
+    a list, set before that write (read on the state `before` the request's changes)."""
+    at = next((i for i, a in enumerate(actions) if compiled.tools[a.tool].writes), None)
+    if at is None:
+        return
+    now = sandbox.snapshot()
+    sandbox.restore(before)
+    try:
+        actions[at:at] = _unopened_records(compiled, compiled.tools[actions[at].tool].spec, actions[at].arguments,
+                                           actions[:at], sandbox)
+    finally:
+        sandbox.restore(now)
 
 
 def _write_arguments(compiled: CompiledDomain, wf: Workflow, knows: dict[str, Any], env: dict[str, Any],
@@ -291,6 +344,7 @@ def decline(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox
     if nxt is None:
         return "no write is reached for this row"
     actions, _ = replay_workflow(wf, knows, sandbox, stop_before_write=True)
+    actions += _unopened_records(compiled, compiled.tools[nxt[0]].spec, nxt[1], actions, sandbox)
     held = GoldAction(tool=nxt[0], arguments=nxt[1])
     return Built(_request("decline", wf, knows, rng, actions, sandbox=sandbox, confirm=False, then=held), actions,
                  decline=Decline(tool=nxt[0], target=target_of(nxt[1]), arguments=nxt[1]), workflow=wf.name,
@@ -313,58 +367,6 @@ def lookup_tools(compiled: CompiledDomain) -> dict[str, tuple[str, str]]:
             continue
         out.setdefault(find.find, (name, param))
     return out
-
-
-def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: Sandbox,
-           rng: random.Random) -> Built | str:
-    """The user asks about one or two facts of their record; the answer must carry them."""
-    found = lookup_tools(compiled).get(table)
-    if found is None:
-        return f"no tool looks up one {table} row by its key"
-    tool, param = found
-    key = row[compiled.tables[table].pk]
-    result = sandbox.call(tool, {param: key})
-    if not result.ok or not isinstance(result.value, dict):
-        return f"{tool} gives no record for {key}"
-    facts = [k for k, v in result.value.items()
-             if k != param and not k.endswith("_id") and not SECRET.search(k) and "email" not in k
-             and isinstance(v, (str, int, float, bool)) and render(v) and len(render(v)) <= 40]
-    if not facts:
-        return f"{tool} returns nothing a user would ask about"
-    asks = sorted(rng.sample(facts, min(len(facts), rng.choice([1, 2]))), key=facts.index)
-    noun = singular(table).replace("_", " ")
-    knows: dict[str, Any] = {param: key}
-    facts_of = ' and '.join(a.replace('_', ' ') for a in asks)
-    goal = f"find out the {facts_of} of {noun} {render(key)}"
-    request = Request(kind="lookup", goal=goal, intent=goal, knows=knows,
-                      opening=[param] if rng.random() < 0.5 else [], asks=asks)
-    actions = [GoldAction(tool=tool, arguments={param: key}, result=result.value)]
-    found = _found_by_finder(compiled, table, sandbox.lookup(table, key) or row, param, key, sandbox)
-    if found is not None:  # the user names themselves, not the record: the assistant finds its id
-        request.knows, request.opening = dict(found.arguments), list(found.arguments)
-        own = any(f.table == table for f in finder_tools(compiled))
-        request.about = f"{noun} profile" if own else noun
-        request.intent = f"find out the {facts_of} of my {request.about}"
-        actions.insert(0, found)
-    return Built(request, actions, {a: render(result.value[a]) for a in asks}, unknown=asks,
-                 workflow=f"lookup_{noun}", topic="lookup", record=(table, row))
-
-
-def _found_by_finder(compiled: CompiledDomain, table: str, row: dict[str, Any], param: str, key: Any,
-                     sandbox: Sandbox) -> GoldAction | None:
-    """A read by what the row's owner knows (their email) whose result gives exactly this row's key."""
-    for finder in finder_tools(compiled):
-        owner: dict[str, Any] | None = row if finder.table == table else None
-        owner_pk = compiled.tables[finder.table].pk
-        if owner is None and row.get(owner_pk) not in (None, ""):
-            owner = sandbox.lookup(finder.table, row[owner_pk])
-        value = owner.get(finder.field) if owner else None
-        if value in (None, ""):
-            continue
-        result = sandbox.call(finder.tool, {finder.param: value})
-        if result.ok and str(id_from_results(param, [result.value])) == str(key):
-            return GoldAction(tool=finder.tool, arguments={finder.param: value}, result=result.value)
-    return None
 
 
 def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
@@ -426,7 +428,7 @@ def authenticate(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox)
             continue
         if any(a.tool == finder.tool for a in b.actions[:1]) and finder.param in b.request.knows:
             return None  # the request itself starts there
-        person = _linked_row(compiled, sandbox, *b.record, finder.table)
+        person = linked_row(compiled, sandbox, *b.record, finder.table)
         value = person.get(finder.field) if person else None
         if value in (None, "") or b.request.knows.get(finder.param, value) != value:
             return f"the customer cannot be found by {finder.param}"
@@ -438,7 +440,7 @@ def authenticate(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox)
     return None
 
 
-def _linked_row(compiled: CompiledDomain, sandbox: Sandbox, table: str, row: dict[str, Any], target: str,
+def linked_row(compiled: CompiledDomain, sandbox: Sandbox, table: str, row: dict[str, Any], target: str,
                 depth: int = 0) -> dict[str, Any] | None:
     """The row of `target` that `row` belongs to along foreign keys, or None."""
     if table == target:
@@ -452,7 +454,7 @@ def _linked_row(compiled: CompiledDomain, sandbox: Sandbox, table: str, row: dic
         if parent not in compiled.tables:
             continue
         found = sandbox.rows(parent, {key: row[f.name]})[:1]
-        up = _linked_row(compiled, sandbox, parent, found[0], target, depth + 1) if found else None
+        up = linked_row(compiled, sandbox, parent, found[0], target, depth + 1) if found else None
         if up is not None:
             return up
     return None

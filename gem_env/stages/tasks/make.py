@@ -18,6 +18,7 @@ from ...tools.errors import ExprError
 from ...tools.expr import compile_expr
 from ..anchors import explain_anchor
 from . import kinds as K
+from . import lookups as L
 from .build import make_task, task_id
 from .model import KINDS, Task
 from .owners import Owner, Owners
@@ -207,7 +208,7 @@ class _Context:
                     continue
                 pk = c.tables[table].pk
                 for row in self._owned(table, self._table_rows(table, owner is not None), owner):
-                    out.append((str(row[pk]), table, lambda sb, rng, t=table, r=row: K.lookup(c, t, r, sb, rng)))
+                    out.append((str(row[pk]), table, lambda sb, rng, t=table, r=row: L.lookup(c, t, r, sb, rng)))
             return out
         fn = {"refuse": K.refuse, "decline": K.decline, "complete": K.complete,
               "disambiguate": K.disambiguate}.get(kind)

@@ -65,16 +65,18 @@ def picked(key: str, reads: list[GoldAction], text: str) -> Any:
     return id_by_description(key, [[a.result for a in reads]], text)
 
 
-def description(key: str, value: Any, reads: list[GoldAction], text: str) -> tuple[str, str] | None:
+def description(key: str, value: Any, reads: list[GoldAction], text: str,
+                avoid: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """(field, value) the user can describe their record by, among the opened ones ("account
-    type: savings"), that the assistant's rule picks out with everything else the user says."""
+    type: savings"), that the assistant's rule picks out with everything else the user says; never
+    by an `avoid` field."""
     details = [a.result for a in reads]
     mine = next((d for d in details if str(d.get(key)) == str(value)), None)
     if mine is None:
         return None
     noun = key[:-3] if key.endswith("_id") else key
-    names = sorted(((f if f.startswith(noun) else f"{noun}_{f}", v) for f, v in distinguishing(mine, details, key)),
-                   key=lambda d: d[0].endswith("status"))
+    names = sorted(((f if f.startswith(noun) else f"{noun}_{f}", v) for f, v in distinguishing(mine, details, key)
+                    if f not in avoid), key=lambda d: d[0].endswith("status"))
     for name, said in names:
         if str(picked(key, reads, f"{text} {said}")) == str(value):
             return name, said

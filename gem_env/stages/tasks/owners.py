@@ -30,6 +30,7 @@ class Owners:
         self.refs = {name: [(f.name, *f.foreign_key.split(".", 1)) for f in t.entity.fields if f.foreign_key]
                      for name, t in compiled.tables.items()}
         self.people = _found_by_who(compiled) or {name for name, refs in self.refs.items() if not refs}
+        self._referrers: dict[str, dict[str, set[Owner]]] = {}  # table -> key -> owners of rows referring to it
 
     def of(self, table: str, row: dict[str, Any], depth: int = 0) -> Owner | None:
         """The owner of `row` of `table`, or None for a row no person owns."""
@@ -56,9 +57,33 @@ class Owners:
         return next((r for r in rows.values() if str(r.get(key)) == str(value)), None)
 
     def allows(self, owner: Owner, table: str, row: dict[str, Any]) -> bool:
-        """Whether a session with `owner` may be about this row (theirs, or nobody's)."""
+        """Whether a session with `owner` may be about this row: theirs, or nobody's that no other
+        person's records point to (a payee that someone else's payments go to is theirs, not this
+        customer's to ask about; one this customer's payments go to is)."""
         found = self.of(table, row)
-        return found is None or found == owner
+        if found is not None:
+            return found == owner
+        users = self.referred_by(table, row)
+        return not users or owner in users
+
+    def referred_by(self, table: str, row: dict[str, Any]) -> set[Owner]:
+        """The owners of the rows that refer to `row` by a foreign key."""
+        if table not in self._referrers:
+            self._referrers[table] = self._index_referrers(table)
+        return self._referrers[table].get(str(row.get(self.compiled.tables[table].pk)), set())
+
+    def _index_referrers(self, table: str) -> dict[str, set[Owner]]:
+        pk = self.compiled.tables[table].pk
+        out: dict[str, set[Owner]] = {}
+        for child, refs in self.refs.items():
+            for field, parent, key in refs:
+                if parent != table or key != pk:
+                    continue
+                for r in self.rows.get(child, {}).values():
+                    owner = self.of(child, r) if r.get(field) not in (None, "") else None
+                    if owner is not None:
+                        out.setdefault(str(r[field]), set()).add(owner)
+        return out
 
 
 def _found_by_who(compiled: CompiledDomain) -> set[str]:

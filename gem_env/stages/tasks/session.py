@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ...agents.lookup import finder_tools
 from . import kinds as K
+from . import lookups as L
 from .build import make_task
 from .model import Task
 from .owners import Owner
@@ -137,6 +138,7 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     # tools the session has not used yet first (stable); questions about the user's own profile first
     candidates.sort(key=lambda c: (-len(_tools(ctx, c[1]) - used), c[1] not in own))
     first: tuple[str, K.Built] | None = None
+    best = (-1, False)
     for key, name, builder in candidates[:TRIES_PER_REQUEST]:
         snap = sandbox.snapshot()
         got = builder(sandbox, rng)
@@ -144,10 +146,15 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
             sandbox.restore(snap)  # a complete request's write is undone with it
             continue
         if isinstance(got, K.Built):
-            if kind != "lookup" or len(got.actions) > 1:
+            if kind != "lookup":
                 first = (f"{name}:{key}", got)
                 break
-            first = first or (f"{name}:{key}", got)  # a lookup only reads: trying another leaves the sandbox as it was
+            # a lookup only reads: trying another leaves the sandbox as it was. The one bringing the
+            # most tools the session has not used wins, then one that finds the record from who the
+            # user is (more than the read itself) over one whose key the user just says
+            score = (len({a.tool for a in got.actions} - used), len(got.actions) > 1)
+            if score > best:
+                best, first = score, (f"{name}:{key}", got)
     if first is None:
         return None
     rows.add(first[0])
@@ -167,7 +174,7 @@ def _lookup_after(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Ra
     key = next((v for k, v in prev.request.knows.items() if k == param), None)
     if key is None:
         return None
-    got = K.lookup(ctx.compiled, wf.anchor.table, {ctx.compiled.tables[wf.anchor.table].pk: key}, sandbox, rng)
+    got = L.lookup(ctx.compiled, wf.anchor.table, {ctx.compiled.tables[wf.anchor.table].pk: key}, sandbox, rng)
     return got if isinstance(got, K.Built) else None
 
 

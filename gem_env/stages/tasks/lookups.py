@@ -1,0 +1,108 @@
+"""Questions about a record of the customer's ("what's the balance of my savings account?"): the
+read answering it, and how the assistant gets to the record -- its key said, the only one the
+customer has, or the one they describe among theirs, opened one by one."""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from ...agents.candidates import candidate_ids, listed
+from ...agents.ids import id_by_description, id_from_results
+from ...agents.lookup import finder_tools
+from ...simulators.phrases import singular
+from ...simulators.scenario import Request
+from ...tools import CompiledDomain, Sandbox
+from ...tools.render import render
+from .kinds import SECRET, Built, linked_row, lookup_tools
+from .model import GoldAction
+from .opened import description
+
+
+def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: Sandbox,
+           rng: random.Random) -> Built | str:
+    """The user asks about one or two facts of their record; the answer must carry them."""
+    found = lookup_tools(compiled).get(table)
+    if found is None:
+        return f"no tool looks up one {table} row by its key"
+    tool, param = found
+    key = row[compiled.tables[table].pk]
+    result = sandbox.call(tool, {param: key})
+    if not result.ok or not isinstance(result.value, dict):
+        return f"{tool} gives no record for {key}"
+    facts = [k for k, v in result.value.items()
+             if k != param and not k.endswith("_id") and not SECRET.search(k) and "email" not in k
+             and isinstance(v, (str, int, float, bool)) and render(v) and len(render(v)) <= 40]
+    if not facts:
+        return f"{tool} returns nothing a user would ask about"
+    asks = sorted(rng.sample(facts, min(len(facts), rng.choice([1, 2]))), key=facts.index)
+    noun = singular(table).replace("_", " ")
+    knows: dict[str, Any] = {param: key}
+    facts_of = ' and '.join(a.replace('_', ' ') for a in asks)
+    goal = f"find out the {facts_of} of {noun} {render(key)}"
+    request = Request(kind="lookup", goal=goal, intent=goal, knows=knows,
+                      opening=[param] if rng.random() < 0.5 else [], asks=asks)
+    actions = [GoldAction(tool=tool, arguments={param: key}, result=result.value)]
+    found = _found_by_finder(compiled, table, sandbox.lookup(table, key) or row, param, key, sandbox)
+    searched = None if found is not None else _found_by_search(
+        compiled, table, sandbox.lookup(table, key) or row, (tool, param, key), sandbox,
+        f"find out the {facts_of} of my {noun}", frozenset(asks))
+    if found is not None:  # the user names themselves, not the record: the assistant finds its id
+        request.knows, request.opening = dict(found.arguments), list(found.arguments)
+        own = any(f.table == table for f in finder_tools(compiled))
+        request.about = f"{noun} profile" if own else noun
+        request.intent = f"find out the {facts_of} of my {request.about}"
+        actions.insert(0, found)
+    elif searched is not None:  # ... and describes the record among theirs: the assistant opens each
+        finder, reads, (name, value) = searched
+        request.knows = {**finder.arguments, name: value}
+        request.opening, request.about = [*finder.arguments, name], noun
+        request.intent = f"find out the {facts_of} of my {noun}"
+        actions = [finder, *reads]
+    return Built(request, actions, {a: render(result.value[a]) for a in asks}, unknown=asks,
+                 workflow=f"lookup_{noun}", topic="lookup", record=(table, row))
+
+
+def _found_by_finder(compiled: CompiledDomain, table: str, row: dict[str, Any], param: str, key: Any,
+                     sandbox: Sandbox) -> GoldAction | None:
+    """A read by what the row's owner knows (their email) whose result gives exactly this row's key."""
+    for finder in finder_tools(compiled):
+        owner: dict[str, Any] | None = row if finder.table == table else None
+        owner_pk = compiled.tables[finder.table].pk
+        if owner is None and row.get(owner_pk) not in (None, ""):
+            owner = sandbox.lookup(finder.table, row[owner_pk])
+        value = owner.get(finder.field) if owner else None
+        if value in (None, ""):
+            continue
+        result = sandbox.call(finder.tool, {finder.param: value})
+        if result.ok and str(id_from_results(param, [result.value])) == str(key):
+            return GoldAction(tool=finder.tool, arguments={finder.param: value}, result=result.value)
+    return None
+
+
+def _found_by_search(compiled: CompiledDomain, table: str, row: dict[str, Any], read: tuple[str, str, Any],
+                     sandbox: Sandbox, intent: str, asks: frozenset[str]) -> tuple[GoldAction, list[GoldAction],
+                                                                                 tuple[str, str]] | None:
+    """(read by who the owner is, the reads opening each record it lists, what the user describes
+    theirs by) when that read lists several records of `table`, few enough to open one by one (as
+    `agents.candidates`), and one value only this record has, not among the facts asked, picks it out."""
+    tool, param, key = read
+    for finder in finder_tools(compiled):
+        owner = linked_row(compiled, sandbox, table, row, finder.table)
+        value = owner.get(finder.field) if owner else None
+        if value in (None, ""):
+            continue
+        result = sandbox.call(finder.tool, {finder.param: value})
+        recs = listed(param, [result.value]) if result.ok else None
+        ids = candidate_ids(param, recs) if recs else []
+        if str(key) not in {str(i) for i in ids}:
+            continue
+        reads = [GoldAction(tool=tool, arguments={param: i}, result=sandbox.call(tool, {param: i}).value) for i in ids]
+        if not all(isinstance(a.result, dict) and "error" not in a.result for a in reads):
+            continue
+        said = description(param, key, reads, intent, asks)
+        if said is None:
+            continue
+        if str(id_by_description(param, [result.value], f"{intent} {said[1]}")) == str(key):
+            reads = [a for a in reads if str(a.arguments[param]) == str(key)]  # the list shows which: open that one
+        return GoldAction(tool=finder.tool, arguments={finder.param: value}, result=result.value), reads, said
+    return None

@@ -1,0 +1,222 @@
+"""The task and flow side of a conversation as a reader meets it: values said as people say them and
+accepted so by the verifier, openings that leave a rule's condition for the assistant to find,
+sessions of one customer, records opened before a refusal and searched one by one in a lookup."""
+from __future__ import annotations
+
+import collections
+import json
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gem_env.agents import speech as S
+from gem_env.agents.lookup import described
+from gem_env.stages.verify import spoken_forms, tells
+
+
+def test_a_date_time_is_said_in_words_and_the_verifier_takes_that_form() -> None:
+    value = "2025-03-02T17:00:00"
+    for seed in range(10):
+        sentence = " ".join(S.facts_told(random.Random(seed), [("starts_at", described(value))], after_write=False))
+        assert "March 2, 2025 at 5:00 pm" in sentence and "T17" not in sentence, sentence
+    assert "March 2, 2025 at 5:00 pm" in spoken_forms(value)
+    assert tells("starts_at", value, "Your visit starts on March 2, 2025 at 5:00 pm.")
+    assert not tells("starts_at", value, "Your visit starts on March 2, 2025 at 6:00 pm.")
+
+
+PAYMENT_TEXT = """# Order Issue / Status Payment Method
+
+The customer believes the payment method is wrong.  Valid payment methods are credit card, debit card and PayPal.  The customer may want to change their payment method.
+
+Actions:
+- [Pull up Account] (interaction): Get Full Name or Account ID for [Pull up Account]
+- [Shipping Status] (interaction): Find out whether the item has already shipped.
+    - If the item is 'Order Received' or 'In Transit', then you can change the payment method immediately (go to the next step).
+    - If the item is 'Out for Delivery' or 'Delivered' then the new payment method only applies to future orders.
+- [Update Order] (interaction): Change the payment method
+"""
+
+
+def test_values_that_lead_to_a_field_are_not_its_choices() -> None:
+    """'If the item is 'In Transit', you can change the payment method' names shipping states, not
+    payment methods (abcd's Status Payment Method gave 'change the payment method to in transit')."""
+    from gem_env.documents import Document, Verdict
+    from gem_env.stages.extract.offline import OfflineExtractor
+    from gem_env.tools import Domain
+
+    doc = Document(id="abcd:payment", source="test", title="Order Issue / Status Payment Method", text=PAYMENT_TEXT)
+    got = OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="test"))
+    assert isinstance(got, Domain), got
+    choices = [v for t in got.tools for p in t.parameters if "payment" in p.name for v in p.enum or []]
+    choices += [v for e in got.entities for f in e.fields if "payment" in f.name for v in f.values or []]
+    assert not {"order received", "in transit", "out for delivery", "delivered"} & set(choices), choices
+
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = next((p / "shared" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()), ROOT.parent / "shared")
+CORPORA = SHARED / "corpora"
+
+
+def corpus_domains(corpus: str, ids: list[str]) -> list[Any]:
+    """Compiled offline domains of the documents `ids` of a shared corpus (skips when it is absent)."""
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    from gem_env.tools import Domain
+
+    path = CORPORA / corpus
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the third-party corpora live beside the project in ../shared")
+    out = []
+    for doc in iter_documents([path]):
+        if doc.id in ids:
+            got = OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="test"))
+            assert isinstance(got, Domain), got
+            out.append((doc.id, check_domain(got)))
+    assert len(out) == len(ids)
+    return out
+
+
+def test_a_refusal_or_decline_opening_leaves_the_rules_condition_to_the_assistant() -> None:
+    """'Change the spending limit of my card. The card status is frozen.' recites the reason the
+    assistant is to find in the record; the user describes the record otherwise (or the assistant
+    asks which one)."""
+    from gem_env.stages.tasks import make_tasks
+    from gem_env.tools.model import RequireStep
+
+    held = 0
+    for doc_id, compiled in corpus_domains("tau2_banking_kb_docs.jsonl", [
+            "tau2-banking-kb:doc_business_credit_cards_business_bronze_rewards_card_005",
+            "tau2-banking-kb:doc_business_checking_accounts_sky_blue_005",
+            "tau2-banking-kb:doc_business_savings_accounts_silver_plus_saver_001"]):
+        for seed in range(2):
+            for task in make_tasks(compiled, per_domain=3, seed=seed, doc_id=doc_id)[0]:
+                for request, tool in zip([r for r in task.scenario.requests if r.kind in ("refuse", "decline")],
+                                         [x.tool for x in [*task.refusals, *task.declines]]):
+                    held += 1
+                    rules = " ".join(s.require for s in compiled.tools[tool].spec.effect if isinstance(s, RequireStep))
+                    fields = set(re.findall(r"\b[A-Za-z_]\w*\.([A-Za-z_]\w*)\b", rules))
+                    said = [k for k in request.opening if any(k == f or k.endswith(f"_{f}") for f in fields)]
+                    assert not said, (task.id, request.opening, fields)
+    assert held >= 3
+
+
+def referrers(owners: Any, table: str, row: dict[str, Any]) -> set[Any]:
+    """The owners of the rows that point to `row` by a foreign key."""
+    key = str(row[owners.compiled.tables[table].pk])
+    return {owners.of(child, r) for child, refs in owners.refs.items() for field, parent, _ in refs if parent == table
+            for r in owners.rows.get(child, {}).values() if str(r.get(field)) == key} - {None}
+
+
+def test_a_session_asks_only_about_records_of_its_customer() -> None:
+    """A payee row belongs to nobody by a foreign key of its own, but the payments pointing to it
+    are someone's: a session with another customer does not ask about it ("the name of my contact
+    CNT-05123", a contact only another customer's payments go to)."""
+    from gem_env.stages.tasks import make_tasks
+    from gem_env.stages.tasks.owners import Owners
+
+    checked = 0
+    for doc_id, compiled in corpus_domains("tau2_banking_kb_docs.jsonl", [
+            "tau2-banking-kb:doc_everyone_pay_everyone_pay_001",
+            "tau2-banking-kb:doc_business_checking_accounts_world_blue_004"]):
+        owners = Owners(compiled)
+        keyed = {t.pk: name for name, t in compiled.tables.items()}
+        for seed in range(2):
+            for task in make_tasks(compiled, per_domain=3, seed=seed, doc_id=doc_id)[0]:
+                rows = [(keyed[k], owners.rows[keyed[k]][str(v)]) for a in task.gold_actions
+                        for k, v in a.arguments.items() if k in keyed and str(v) in owners.rows.get(keyed[k], {})]
+                people = {owners.of(t, r) for t, r in rows} - {None}
+                assert len(people) <= 1, (task.id, people)
+                for table, row in rows:
+                    users = referrers(owners, table, row) if owners.of(table, row) is None else set()
+                    checked += bool(users)
+                    assert not users or people & users, (task.id, table, row, people, users)
+    assert checked
+
+
+async def test_the_assistant_opens_the_record_before_it_refuses() -> None:
+    """A customer's list shows each record's status; a support agent still opens the record and
+    sees the rule's condition there before saying no (the gold makes the same read)."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+    from gem_env.stages.tasks import make_tasks
+    from gem_env.agents.lookup import record_reader
+    from gem_env.tools import compile_domain, load_domain
+
+    checked = 0
+    domains = [compile_domain(load_domain(ROOT / "examples" / "domains" / "shop.yaml"))]
+    domains += [c for _, c in corpus_domains("tau2_banking_kb_docs.jsonl", [
+        "tau2-banking-kb:doc_bank_accounts_bank_accounts_(general)_037",
+        "tau2-banking-kb:doc_credit_cards_platinum_rewards_card_004"])]  # lists show each card's status
+    for compiled in domains:
+        tasks = [t for seed in range(3) for t in make_tasks(compiled, per_domain=4, seed=seed)[0] if t.refusals]
+        done = await run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
+                                   for t in tasks], concurrency=2)
+        for task, traj in zip(tasks, done):
+            assert traj.verification.passed, traj.verification.failed
+            for refusal in task.refusals:
+                key, value, table = next((k, v, t) for k, v in refusal.target.items() for t, c in compiled.tables.items()
+                                         if c.pk == k and record_reader(compiled, t) is not None)
+                opened = {(record_reader(compiled, table).tool, str(value))}
+                calls = [(c["function"]["name"], str(json.loads(c["function"]["arguments"]).get(key)))
+                         for m in traj.messages for c in m.get("tool_calls") or []]
+                gold = [(a.tool, str(a.arguments.get(key))) for a in task.gold_actions]
+                assert opened & set(calls) and opened & set(gold), (task.id, calls)
+                checked += 1
+    assert checked >= 3
+
+
+async def test_a_lookup_finds_the_record_the_customer_describes_by_opening_each() -> None:
+    """'What's the cabin on my booking? It's the one from Kiddchester.': the assistant finds the
+    customer by email and opens each of their bookings until the description picks one, as a
+    support agent does, instead of asking for an id the customer does not have."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.io.corpus import iter_documents
+    from gem_env.documents import Verdict
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+    from gem_env.stages.tasks import make_tasks
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "airline" / "add-checked-baggage.md"]))
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    tasks = [t for seed in range(3) for t in make_tasks(compiled, per_domain=3, seed=seed)[0]]
+    described = [(t, r) for t in tasks for r in t.scenario.requests
+                 if r.kind == "lookup" and r.about and not any(k == "id" or k.endswith("_id") for k in r.knows)
+                 and len(r.knows) >= 2]
+    assert described, "no lookup describes its record"
+    done = await run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
+                               for t in {t.id: t for t, _ in described}.values()], concurrency=2)
+    for traj in done:
+        assert traj.verification.passed, traj.verification.failed
+    for task, request in described:
+        opened = collections.Counter(a.tool for a in {json.dumps(a.model_dump(), sort_keys=True): a
+                                                     for a in task.gold_actions}.values())
+        assert max(opened.values()) >= 2, (task.id, opened)  # several records of theirs opened one by one
+
+
+def test_a_lookup_opens_only_the_record_the_list_already_singles_out() -> None:
+    """'My account, the one that is closed': the customer's list shows each account's status, so
+    the assistant opens that account alone, not every account of theirs."""
+    from gem_env.stages.tasks.lookups import lookup
+
+    (doc_id, compiled), = corpus_domains("tau2_banking_kb_docs.jsonl", ["tau2-banking-kb:doc_bank_accounts_bank_accounts_(general)_001"])
+    singled = 0
+    for seed, row in [(s, r) for s in range(4) for r in compiled.new_sandbox().dump(["accounts"])["accounts"].values()]:
+        sandbox = compiled.new_sandbox()
+        try:
+            built = lookup(compiled, "accounts", row, sandbox, random.Random(seed))
+        finally:
+            sandbox.close()
+        if isinstance(built, str) or not built.request.about or "account_id" in built.request.knows:
+            continue
+        described = next((v for k, v in built.request.knows.items() if k.startswith("account_")), None)
+        listing = built.actions[0].result.get("accounts", [])
+        if described is not None and sum(described in map(str, r.values()) for r in listing) == 1:
+            singled += 1
+            assert [a.arguments for a in built.actions[1:]] == [{"account_id": row["account_id"]}], built.actions
+    assert singled
