@@ -307,7 +307,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
     if re.search(r"_(?:on|at|by)$", low) and head.endswith("s") and not head.endswith("ss") and "_" in low:
         return pick(rng, _IT_DOES, n=n, v=v)  # "starts_at": "It starts at ..."
     if re.search(r"_(?:on|at|since)$", low) and v != render(value):  # a date field named for its event
-        return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=n.replace(" at", " on"), v=v)
+        said = low.replace("_", " ").replace(" at", " on")  # "It was placed on ...", not "date placed"
+        return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=said, v=v)
     if low.endswith(("status", "state")):
         return pick(rng, _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
     if v.startswith("$") and not after_write:

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from gem_env.tools.render import plain_words
+
 STOP = "###STOP###"
 """The token a simulated user sends to end the conversation (as in τ-bench)."""
 
@@ -66,7 +68,7 @@ class Scenario(BaseModel):
 
 def humanize(key: str) -> str:
     """`order_id` -> "order id": how users and assistants name a piece of knowledge in words."""
-    return key.replace("_", " ").strip()
+    return plain_words(key)
 
 
 _PAREN = re.compile(r"\s*\([^)]*\)")

@@ -256,3 +256,16 @@ def test_an_edited_text_field_gets_a_value_of_its_own_kind() -> None:
     new = [r.knows["new_shipping_address"] for t in tasks for r in t.scenario.requests
            if "new_shipping_address" in r.knows]
     assert new and all(v in addresses and v != "42 Elm Street" for v in new), new
+
+
+def test_a_moment_field_is_named_as_people_name_it() -> None:
+    """'what the filed on on my dispute is' read as a field name; people say 'the date filed'. The
+    user, the task's goal and the agent's reading use the same name, and a date still reads
+    'It was filed on ...' when the agent tells it."""
+    from gem_env.simulators.scenario import humanize
+    from gem_env.tools.render import words
+    assert words("filed_on") == humanize("filed_on") == "date filed"
+    assert words("posted_at") == "time posted" and words("member_since") == "member since"
+    assert words("send_on") == "send on" and words("card_id") == "card ID"  # not a past participle
+    text = S.fact(random.Random(0), "filed_on", "2024-08-15", after_write=False)
+    assert "filed on August 15, 2024" in text and "date filed" not in text, text

@@ -84,8 +84,18 @@ def code_for(said: Any, choices: list[Any]) -> Any:
 
 
 def words(name: str) -> str:
-    """A field or parameter name in words: `card_id` -> "card ID"."""
-    return re.sub(r"\bid\b", "ID", name.replace("_", " ").strip())
+    """A field or parameter name in words: `card_id` -> "card ID", `filed_on` -> "date filed"."""
+    return re.sub(r"\bid\b", "ID", plain_words(name))
+
+
+def plain_words(name: str) -> str:
+    """`order_id` -> "order id"; a moment named by what happened then, as people name it:
+    `filed_on` -> "date filed", `posted_at` -> "time posted"."""
+    said = name.replace("_", " ").strip()
+    return _MOMENT_FIELD.sub(lambda m: f"{'date' if m.group(2) == 'on' else 'time'} {m.group(1)}", said)
+
+
+_MOMENT_FIELD = re.compile(r"^(\w+ed) (on|at)$")
 
 
 def singular(noun: str) -> str:

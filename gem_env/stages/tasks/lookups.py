@@ -12,7 +12,7 @@ from ...agents.lookup import finder_tools
 from ...simulators.phrases import singular
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
-from ...tools.render import render
+from ...tools.render import render, words
 from .kinds import SECRET, Built, linked_row, lookup_tools
 from .model import GoldAction
 from .opened import description
@@ -37,7 +37,7 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     asks = sorted(rng.sample(facts, min(len(facts), rng.choice([1, 2]))), key=facts.index)
     noun = singular(table).replace("_", " ")
     knows: dict[str, Any] = {param: key}
-    facts_of = ' and '.join(a.replace('_', ' ') for a in asks)
+    facts_of = ' and '.join(words(a) for a in asks)
     goal = f"find out the {facts_of} of {noun} {render(key)}"
     request = Request(kind="lookup", goal=goal, intent=goal, knows=knows,
                       opening=[param] if rng.random() < 0.5 else [], asks=asks)
