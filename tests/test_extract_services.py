@@ -27,6 +27,12 @@ def extract(path: str) -> tuple[Document, Domain]:
     return doc, got
 
 
+def extract_text(title: str, text: str) -> Domain:
+    got = OfflineExtractor().extract(Document(id=title, text=text, title=title), RELEVANT)
+    assert isinstance(got, Domain), got
+    return got
+
+
 @pytest.fixture(scope="module")
 def kept() -> list[tuple[Document, Domain]]:
     f, ex = OfflineFilter(), OfflineExtractor()
@@ -109,8 +115,7 @@ def test_who_may_use_an_account_is_a_service_of_its_own():
             "2. Select Block user and confirm.\nA blocked user cannot send you payment requests. "
             "To unblock, open Settings > Privacy > Blocked users and tap Unblock.\n")
     assert service.pick(text, "Blocking and unblocking users").key == "access"
-    got = OfflineExtractor().extract(Document(id="b", text=text, title="Blocking and unblocking users"), RELEVANT)
-    assert isinstance(got, Domain), got
+    got = extract_text("Blocking and unblocking users", text)
     assert {"block_user", "unblock_user"} <= {t.name for t in got.tools}
     assert got.entity("users").field("role").values == ["viewer", "editor", "admin"]
 
@@ -122,8 +127,7 @@ def test_a_buy_now_pay_later_page_is_a_plan_with_installments():
             "when an installment is not paid by its due date.\n1. Open your plan in the app.\n"
             "2. Turn on autopay so installments are paid on time.\n3. If you cannot pay, request an extension.\n")
     assert service.pick(text, "BNPL Gold: Late fees and autopay").key == "installments"
-    got = OfflineExtractor().extract(Document(id="i", text=text, title="BNPL Gold: Late fees and autopay"), RELEVANT)
-    assert isinstance(got, Domain), got
+    got = extract_text("BNPL Gold: Late fees and autopay", text)
     assert {"cancel_plan", "request_extension", "update_plan_autopay"} <= {t.name for t in got.tools}
     assert got.entity("installments").field("plan_id").foreign_key == "plans.plan_id"
     requires = [s.require for s in got.tool("update_plan_autopay").effect if isinstance(s, RequireStep)]
@@ -147,12 +151,10 @@ def test_customers_of_different_services_give_different_reasons():
     said = set()
     for title in ("Dispute a charge", "Report a card charge", "Charge disputes", "Disputing a transaction"):
         text = f"# {title}\n\n1. Open the card.\n2. Find the charge.\n3. Dispute the charge with a reason.\n"
-        got = OfflineExtractor().extract(Document(id=title, text=text, title=title), RELEVANT)
-        assert isinstance(got, Domain), got
-        said |= {w.knows["reason"] for w in got.workflows if w.name == "create_dispute"}
+        said |= {w.knows["reason"] for w in extract_text(title, text).workflows if w.name == "create_dispute"}
     assert len(said) > 1, said
-    hotel = [OfflineExtractor().extract(Document(id=t, text=f"# {t}\n\nCancel your hotel reservation online.\n",
-                                                 title=t), RELEVANT) for t in ("Cancelling your stay", "Modify a reservation")]
+    hotel = [extract_text(t, f"# {t}\n\nCancel your hotel reservation online.\n")
+             for t in ("Cancelling your stay", "Modify a reservation")]
     assert all(w.knows.get("reason") != "'other'" for d in hotel for w in d.workflows), "'because of other'"
 
 
