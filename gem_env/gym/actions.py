@@ -18,6 +18,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+"""`json.dumps(value, ensure_ascii=False)` without building an encoder per call."""
+
 
 class ActionError(ValueError):
     """An action that is not an assistant message; the message says what is wrong."""
@@ -33,26 +36,29 @@ def _content(value: Any) -> str | None:
     raise ActionError("'content' must be a string, null, or a list of text parts")
 
 
-def _tool_call(i: int, raw: Any, default_id: str) -> dict[str, Any]:
-    if not isinstance(raw, Mapping):
+def _is_object(value: Any) -> bool:
+    """A JSON object: a dict (checked first: the ABC check costs more than the rest of a call)."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+def _tool_call(i: int, raw: Any, id_prefix: str) -> dict[str, Any]:
+    if not _is_object(raw):
         raise ActionError(f"tool_calls[{i}] must be an object")
     fn = raw.get("function", raw)
-    if not isinstance(fn, Mapping):
+    if fn is not raw and not _is_object(fn):
         raise ActionError(f"tool_calls[{i}].function must be an object")
     name = fn.get("name")
     if not isinstance(name, str) or not name:
         raise ActionError(f"tool_calls[{i}] needs a 'name' (a non-empty string)")
     args = fn.get("arguments", {})
-    if args is None:
-        args = {}
     if not isinstance(args, str):  # a string goes to the sandbox as it is, even if it is not JSON
         try:
-            args = json.dumps(args, ensure_ascii=False)
+            args = _ENCODE({} if args is None else args)
         except (TypeError, ValueError) as err:
             raise ActionError(f"tool_calls[{i}].arguments cannot be written as JSON: {err}") from None
     call_id = raw.get("id")
     if call_id is None:
-        call_id = default_id
+        call_id = f"{id_prefix}_{i}"
     elif not isinstance(call_id, str) or not call_id:
         raise ActionError(f"tool_calls[{i}].id must be a non-empty string")
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}
@@ -65,7 +71,7 @@ def parse_action(action: Any, *, id_prefix: str = "call") -> dict[str, Any]:
             action = json.loads(action)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise ActionError(f"action is not valid JSON: {err}") from None
-    if not isinstance(action, Mapping):
+    if not _is_object(action):
         raise ActionError(f"action must be a JSON object (a message), not {type(action).__name__}")
     role = action.get("role", "assistant")
     if role != "assistant":
@@ -74,8 +80,8 @@ def parse_action(action: Any, *, id_prefix: str = "call") -> dict[str, Any]:
     raw_calls = action.get("tool_calls") or []
     if not isinstance(raw_calls, list):
         raise ActionError("'tool_calls' must be a list")
-    calls = [_tool_call(i, c, f"{id_prefix}_{i}") for i, c in enumerate(raw_calls)]
-    if len({c["id"] for c in calls}) != len(calls):
+    calls = [_tool_call(i, c, id_prefix) for i, c in enumerate(raw_calls)]
+    if len(calls) > 1 and len({c["id"] for c in calls}) != len(calls):
         raise ActionError("tool call ids must be unique within a message")
     if not calls and not (content or "").strip():
         raise ActionError("empty message: give 'content' text or 'tool_calls'")

@@ -118,6 +118,16 @@ def _error(message: str) -> str:
     return json.dumps({"error": message}, ensure_ascii=False)
 
 
+_string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes for a str
+
+
+def _tool_observation(replies: list[dict[str, Any]]) -> str:
+    """`json.dumps(replies, ensure_ascii=False)` of the step's tool messages, written directly: their
+    keys are fixed and their values strings (the content is the tool's reply text as it is)."""
+    return "[" + ", ".join(f'{{"role": "tool", "tool_call_id": {_string(r["tool_call_id"])}, '
+                           f'"content": {_string(r["content"])}}}' for r in replies) + "]"
+
+
 class AsyncToolUseEnv:
     """The environment's core, with coroutine `reset` and `step` (see the module docstring).
 
@@ -233,7 +243,7 @@ class AsyncToolUseEnv:
             return self._finish(_error(ep.error or f"the episode has ended ({ep.termination})"), "env")
         if not replies:
             return None
-        return self._finish(json.dumps(replies, ensure_ascii=False), "tool")
+        return self._finish(_tool_observation(replies), "tool")
 
     async def _user_reply(self) -> StepResult:
         text = await self.episode.user_turn()  # type: ignore[union-attr]
@@ -242,7 +252,9 @@ class AsyncToolUseEnv:
     def _finish(self, obs: str, source: str, extra: dict[str, Any] | None = None) -> StepResult:
         ep = self.episode
         assert ep is not None
-        info: dict[str, Any] = {"source": source, "turn": ep.turns, "tools_now": ep.current_tools(), **(extra or {})}
+        info: dict[str, Any] = {"source": source, "turn": ep.turns, "tools_now": ep.current_tools()}
+        if extra:
+            info.update(extra)
         if not ep.done:
             return self._clip(obs, info), 0.0, False, False, info
         info.update(self._end_info())

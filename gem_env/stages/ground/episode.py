@@ -150,6 +150,8 @@ class Episode:
         self.sandbox = take_sandbox(compiled)  # pooled per domain: handed back by `close`
         self._sandbox_open = True
         self.tools = PlannedTools(self.sandbox, task.plan)  # a refined task's missing tools, faults
+        self._all_tools = None if self.tools.may_hide else tool_schemas(compiled, self.tools.available([]))
+        """The schemas of every turn when no tool is ever hidden (made once, not per step)."""
         self.policy = policy if policy is not None else policy_prompt(compiled.domain)
         self.messages: list[dict[str, Any]] = [{"role": "system", "content": self.policy}]
         self.turns = 0
@@ -184,10 +186,13 @@ class Episode:
         self.messages.append(msg)
         self.turns += 1
         replies = []
-        for call in msg.get("tool_calls", ()):
+        calls = msg.get("tool_calls", ())
+        # the conversation before this message, copied only for a plan that reads it
+        history = self.messages[:-1] if calls and self.tools.plan is not None else self.messages
+        for call in calls:
             fn = call["function"]
             started = time.perf_counter()
-            result = self.tools.call(fn["name"], fn["arguments"], self.messages[:-1])
+            result = self.tools.call(fn["name"], fn["arguments"], history)
             self.seconds["sandbox"] += time.perf_counter() - started
             self.tool_calls += 1
             if result.ok:
@@ -207,6 +212,8 @@ class Episode:
 
     def current_tools(self) -> list[dict[str, Any]]:
         """The OpenAI schemas of the tools the assistant has now (a refined task may hide some)."""
+        if self._all_tools is not None:
+            return list(self._all_tools)
         return tool_schemas(self.compiled, self.tools.available(self.messages))
 
     async def user_turn(self) -> str:

@@ -29,16 +29,22 @@ class LoopWatch:
     when it is first seen, instead of on every check (an episode checks after every step)."""
 
     def __init__(self) -> None:
-        self._sigs: list[Signature | None] = []
-        """One per message so far, by position; None for the system prompt."""
+        self._seen = 0
+        """Messages of the conversation signed so far (the system prompt included)."""
+        self._said: list[Signature] = []
+        """The signatures of those messages, the system prompt left out, oldest first."""
 
     def reason(self, messages: list[dict[str, Any]]) -> str | None:
-        sigs = self._sigs
-        if len(sigs) > len(messages):  # not the conversation it was watching: start again
-            sigs.clear()
-        for m in messages[len(sigs):]:
-            sigs.append(None if m.get("role") == "system" else _signature(m))
-        tail = _tail(sigs, REPEATS * MAX_CYCLE)
+        said = self._said
+        if self._seen > len(messages):  # not the conversation it was watching: start again
+            self._seen = 0
+            said.clear()
+        for i in range(self._seen, len(messages)):
+            m = messages[i]
+            if m.get("role") != "system":
+                said.append(_signature(m))
+        self._seen = len(messages)
+        tail = said[-REPEATS * MAX_CYCLE:]
         n = len(tail)
         for k in range(1, min(MAX_CYCLE, n // REPEATS) + 1):
             # a cycle of k repeats the last message k back: most steps stop at that one comparison
@@ -46,7 +52,7 @@ class LoopWatch:
                                                 for i in range(1, REPEATS)):
                 return f"the last {k} message(s) repeated {REPEATS} times"
         for role in ("user", "assistant"):
-            texts = _last_said_without_acting(sigs, role)
+            texts = _last_said_without_acting(said, role)
             if len(texts) == REPEATS and len(set(texts)) == 1 and texts[0]:
                 return f"the {role} said the same thing {REPEATS} times in a row: {texts[0][:80]!r}"
         return None
@@ -56,24 +62,11 @@ Signature = tuple[Any, str, tuple[str, ...]]
 """A message as the loop check compares it: role, its text normalised, its calls with arguments."""
 
 
-def _tail(sigs: list[Signature | None], n: int) -> list[Signature]:
-    """The last `n` signatures that are not the system prompt's, oldest first."""
-    out: list[Signature] = []
-    for s in reversed(sigs):
-        if len(out) == n:
-            break
-        if s is not None:
-            out.append(s)
-    return out[::-1]
-
-
-def _last_said_without_acting(sigs: list[Signature | None], role: str) -> list[str]:
+def _last_said_without_acting(sigs: list[Signature], role: str) -> list[str]:
     """The texts of `role`'s last `REPEATS` plain messages, walking back from the end; fewer when a
     tool call comes first (something was done in between)."""
     texts: list[str] = []
     for s in reversed(sigs):
-        if s is None:
-            continue
         if s[2]:
             break
         if s[0] == role:

@@ -63,6 +63,11 @@ class PlannedTools:
         self.plan = plan
         self.counts: dict[str, int] = {}
 
+    @property
+    def may_hide(self) -> bool:
+        """Whether the tool set can differ between turns (the plan hides tools until unlocked)."""
+        return self.plan is not None and bool(self.plan.hidden)
+
     def available(self, history: list[dict[str, Any]]) -> list[str]:
         names = list(self.sandbox.compiled.tools)
         return names if self.plan is None else self.plan.available(names, history)
