@@ -9,7 +9,8 @@ replaces. Issue 12 asks >= 37.5k tool steps/s.
 `replayed`: the same episodes stepped again with the actions recorded the first time (same seeds,
 so the same user replies), no agent in between: the env's own step, back to back. Between the
 agent's steps above, the agent's ~1 ms of Python leaves the CPU caches cold for the next tool call;
-here they are warm, as in a trainer that batches env steps.
+here they are warm, as in a trainer that batches env steps. `replayed.split_us_wall` parts each
+replayed tool step into its sandbox calls (as the episode clocks them) and the env's own work.
 """
 from __future__ import annotations
 
@@ -110,19 +111,35 @@ def speed(run: Path) -> dict:
 
 
 def replay(env: Any, tasks: list, recorded: list[list[dict]]) -> dict:
-    """The episodes again with their recorded actions: the env's own tool step, CPU time."""
+    """The episodes again with their recorded actions: the env's own tool step, CPU time.
+
+    `split_us_wall`: each tool step's wall time apart into the sandbox calls (what the episode
+    itself clocks around `tools.call`) and the rest, the env's own work around them."""
     cpu: list[int] = []
+    wall: list[int] = []
+    sandbox: list[int] = []
     same = True
     for i, actions in enumerate(recorded):
         env.reset(seed=i, options={"task_id": tasks[i % len(tasks)].id})
+        seconds = env.core.episode.seconds
         for action in actions:
-            c0 = time.process_time_ns()
+            s0 = seconds["sandbox"]
+            c0, t0 = time.process_time_ns(), time.perf_counter_ns()
             _, _, terminated, truncated, info = env.step(action)
+            t1, c1 = time.perf_counter_ns(), time.process_time_ns()
             if info["source"] == "tool":
-                cpu.append(time.process_time_ns() - c0)
+                cpu.append(c1 - c0)
+                wall.append(t1 - t0)
+                sandbox.append(round((seconds["sandbox"] - s0) * 1e9))
         same = same and (terminated or truncated)
+    own = [w - s for w, s in zip(wall, sandbox)]
     return {"tool_steps": len(cpu), "tool_steps_per_s_cpu": _per_s(cpu),
-            "tool_step_median_us_cpu": round(statistics.median(cpu) / 1000, 1), "episodes_ended_alike": same}
+            "tool_step_median_us_cpu": round(statistics.median(cpu) / 1000, 1),
+            "split_us_wall": {"step_mean": round(statistics.mean(wall) / 1000, 1),
+                              "sandbox_calls_mean": round(statistics.mean(sandbox) / 1000, 1),
+                              "env_own_mean": round(statistics.mean(own) / 1000, 1),
+                              "env_own_median": round(statistics.median(own) / 1000, 1)},
+            "episodes_ended_alike": same}
 
 
 def memory(run: Path) -> dict:
