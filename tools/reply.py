@@ -65,19 +65,27 @@ class Encoded:
 class SqlReply:
     """The compiled tail: `run(env, ctx)` → `Encoded`, or None when the interpreter must answer."""
 
-    def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue):
+    def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue, target: fx.Find | None = None):
+        """With `target`, the reply is a RETURNING clause of an UPDATE of `target`'s row
+        (`tools.writeplan`): that row's columns are read from the table being updated, and the
+        other finds must be many-row ones (a RETURNING clause has no FROM)."""
         self.values: list[Any] = []
         """Bound parameters: constants as they are, None where a getter fills the value per call."""
         self.getters: list[tuple[int, Getter]] = []
         self.sources: dict[str, RowSource] = {}
+        if target is not None:
+            self.sources[target.as_] = RowSource(target, quote(target.table.name), "")
         singles: list[RowSource] = []
         for find in finds:
+            if target is not None and (not find.many or find.table is target.table):
+                raise Unsupported("a single find, or a find of the updated table, in a RETURNING clause")
             src = self._source(find)
             if not find.many:
                 singles.append(src)
             self.sources[find.as_] = src
-        text = self._sql(self._value(ret.value.source))
-        self.sql = f"SELECT {text}" + (
+        self.text = self._sql(self._value(ret.value.source))
+        """The reply's JSON text as one SQL expression."""
+        self.sql = f"SELECT {self.text}" + (
             " FROM " + ", ".join(f"({s.select()}) AS {s.alias}" for s in singles) if singles else "")
 
     def run(self, env: dict[str, Any], ctx: Any) -> Encoded | None:
