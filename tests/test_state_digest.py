@@ -98,7 +98,7 @@ def test_incremental_digest_equals_full_recomputation(seq, hash_now):
 
 def test_the_compiled_write_is_in_the_property_test():
     from gem_env.tools.plan import plan_for
-    assert plan_for(COMPILED.tools["deliver"]).write is not None
+    assert plan_for(COMPILED.tools["deliver"]).single is not None
 
 
 def test_a_write_and_its_undo_give_back_the_template_digest():

@@ -61,15 +61,20 @@ class Program:
 class Plan(Program):
     """One tool's compiled call: `arguments(raw)` → validated args; `run(env, ctx)` → its reply.
 
-    `write`: the opening find → require … → update as one statement (`tools.writeplan`), tried
-    first; when it writes nothing, the step-by-step program answers."""
+    `single`: the whole call as one statement (`tools.writeplan`: the opening find → require … →
+    update, with the reply in its RETURNING clause). One statement is atomic by itself, so the
+    executor runs it before opening the call's savepoint. `write`: the same opening as one
+    statement, the rest as steps, tried first inside the savepoint. When either writes nothing,
+    the step-by-step program answers."""
 
     def __init__(self, tool: "CompiledTool"):
         steps = tool.steps or []
         super().__init__(steps)
         self.check = _argument_check(tool.spec.parameters)
         self.validator = tool.validator
-        self.write: WriteHead | None = compile_write(steps, lambda rest: Program(rest).run)
+        head = compile_write(steps, lambda rest: Program(rest).run)
+        self.single: WriteHead | None = head if head is not None and head.rest is None else None
+        self.write: WriteHead | None = head if head is not None and head.rest is not None else None
         self.compiled_steps = sum(1 for s in steps if type(s) is fx.Find and known_find(s))
 
     def arguments(self, raw: dict[str, Any]) -> dict[str, Any]:

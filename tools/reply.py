@@ -24,6 +24,7 @@ noise-blind rule as the state digest. The texts are compact JSON, like every oth
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any, Callable
 
@@ -39,7 +40,7 @@ _PLAIN = ("string", "integer", "number", "date", "datetime")
 
 
 _FIND_ATTRS = {"table", "as_", "many", "optional", "limit", "where", "indexable", "filter", "order_sql",
-               "error", "_sql_cache"}
+               "order_fields", "error", "_sql_cache"}
 """The attributes of `effects.Find` compiled here and in `tools.plan`; a Find with others (a new
 option) runs interpreted."""
 _WHERE_ATTRS = {"field", "path", "nocase", "expr", "collate", "lhs", "lhs_params", "encode"}
@@ -260,7 +261,10 @@ class SqlReply:
         if _calls(node, "next_id"):
             raise Unsupported("next_id in a reply")
         fn = _build(node)
-        ref = self._param(lambda env, ctx: ENCODE(fn(env, ctx)))
+        if node.op == "attr" and node.args[0].op == "name":
+            ref = self._param(_field_text(node.args[0].value, node.value, fn))
+        else:
+            ref = self._param(lambda env, ctx: ENCODE(fn(env, ctx)))
         return Json([Sql(ref)], f"{ref} = 'null'")
 
     def _object(self, items: dict[str, Any], compact: bool = False) -> Json:
@@ -346,6 +350,22 @@ def _where_value(w: Any, table: Table) -> Getter:
             raise _Fallback
         return encode(value)
     return get
+
+
+def _field_text(name: str, fld: str, fn: Getter) -> Getter:
+    """`name.field`'s JSON text: read straight from a bound row (a text value through the string
+    encoder alone, as ENCODE does for a str), else the general closure."""
+    def get(env: dict[str, Any], ctx: Any) -> str:
+        row = env.get(name)
+        if type(row) is dict:
+            value = row.get(fld)
+            return _STRING_TEXT(value) if type(value) is str else ENCODE(value)
+        return ENCODE(fn(env, ctx))
+    return get
+
+
+_STRING_TEXT = json.encoder.encode_basestring
+"""What ENCODE (ensure_ascii=False) writes for a str."""
 
 
 def _comparable(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:

@@ -23,6 +23,7 @@ from .jsontext import ENCODE
 from .python_tools import SandboxDB, ToolError
 from .reply import Encoded
 from .tables import COUNTERS_TABLE, quote
+from .writeplan import MISS
 
 if TYPE_CHECKING:
     from .compiler import CompiledDomain, CompiledTool
@@ -152,6 +153,10 @@ class Sandbox:
         return self._run(tool, plan, args)
 
     def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
+        if plan.single is not None:  # one statement: atomic without a savepoint of its own
+            out = plan.single.run({**self.clock, **args}, self)
+            if out is not MISS:
+                return ToolResult(True, text=out.text)
         guarded = tool.writes or tool.python is not None
         if guarded:
             self.conn.execute("SAVEPOINT gem_call")
