@@ -1,8 +1,10 @@
 """An episode's sandbox: its own in-memory copy of the template DB, the executor, state and diffs.
 
 `call(tool, args)` is the one path for every tool: validate arguments → run the effect (or the
-Python tool) in a savepoint → a result or an error *as data* → log the call. Nothing a caller
-passes can raise out of `call`.
+Python tool) in a savepoint → a result or an error *as data* → log the call. A call whose plan is
+one statement (`tools.writeplan`) runs it without the savepoint: a statement is atomic by itself,
+and when it writes nothing the steps run in the savepoint as usual. Nothing a caller passes can
+raise out of `call`.
 """
 from __future__ import annotations
 
