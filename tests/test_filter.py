@@ -128,20 +128,21 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     docs = bench.load_documents(rows, corpora)
     flt = OfflineFilter()
     m = bench.metrics([(flt.score(docs[r["id"]]), r["relevant"]) for r in rows], DEFAULT_THRESHOLD)
-    # measured: precision 0.742, recall 0.821 on the 99 test documents (28 relevant); v1 is
+    # measured (round 2): precision 0.742, recall 0.821 on the 99 test documents (28 relevant); v1 is
     # training data of the model since bench/train_filter.py, so this guards against regressions only
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_held_out_v5_sample_stays_above_its_floor():
+def test_held_out_v6_sample_stays_above_its_floor():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
     bench = _load_bench("filter_quality")
-    v5 = bench.held_out(corpora)
-    # measured once, after training on v1 to v4 only: P 0.698, R 0.75, F1 0.723 (165 documents, 40
-    # relevant; 0.852 without the 30 doubtful labels) — below the 0.9 target; a regression floor only
-    assert v5["missing"] == 0 and v5["f1"] >= 0.68, v5
+    v6 = bench.held_out(corpora)
+    # measured once, after training on v1 to v5 only: P 0.76, R 0.809, F1 0.784 (165 documents, 47
+    # relevant; 0.921 without the 38 doubtful labels) — below the 0.9 target; a regression floor only
+    # (v5 scored 0.723 when it was held out, round 3)
+    assert v6["missing"] == 0 and v6["f1"] >= 0.75, v6
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
