@@ -45,6 +45,14 @@ DRAWS = {
                    "tau2_banking_kb_docs.jsonl": {"Internal:": 15, "": 75},
                    "tldr_pages_en.jsonl": 4,
                    "wikihow_goal_steps_1000.jsonl": 8, "wikihow_openpi_procedures.jsonl": 8}},
+    # v6: v5's strata (40 relevant of 165 there) with a new seed, leaving out v1-v5.
+    6: {"seed": 20261203,
+        "prior": ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl",
+                  "filter_labels_v4.jsonl", "filter_labels_v5.jsonl"),
+        "strata": {"debian_docs_sections.jsonl": 55,
+                   "tau2_banking_kb_docs.jsonl": {"Internal:": 15, "": 75},
+                   "tldr_pages_en.jsonl": 4,
+                   "wikihow_goal_steps_1000.jsonl": 8, "wikihow_openpi_procedures.jsonl": 8}},
 }
 
 

@@ -1,22 +1,24 @@
-"""Train the offline filter's logistic model on the hand labels v1 to v4 and write its weights.
+"""Train the offline filter's logistic model on the hand labels v1 to v5 and write its weights.
 
     python bench/train_filter.py [--shared DIR] [--write]    # JSON summary on stdout
 
 Data: bench/data/filter_labels.jsonl (v1, 200 documents), filter_labels_v2.jsonl (v2, 120) and
-filter_labels_v3.jsonl (v3, 156; held out in round 1) and filter_labels_v4.jsonl (v4, 163; held out
-in round 2), each scored once and then training data — never v5, which bench/filter_quality.py
-scores once as the held-out sample (nor v4_second, a second labelling of v4 used only to measure
-the labellers' agreement). v1 was
+filter_labels_v3.jsonl (v3, 156; held out in round 1), filter_labels_v4.jsonl (v4, 163; held out
+in round 2) and filter_labels_v5.jsonl (v5, 165; held out in round 3), each scored once and then
+training data — never v6, which bench/filter_quality.py scores once as the held-out sample (nor
+v4_second, a second labelling of v4 used only to measure the labellers' agreement). v1 was
 labelled under a narrower criterion ("a procedure a tool-using assistant could carry out");
 `V1_UNDER_PUBLISHED_CRITERION` lists the v1 documents whose label differs under the published
 one that v2-v5 use, with the reason.
 
 Model: L2-regularised logistic regression over `gem_env.stages.filter.FEATURES` (every input in
-[0, 1]), fitted by Newton's method in plain Python — deterministic, no dependency. The L2
-strength is chosen by 5-fold cross-validation (folds by sha1 of the id); the threshold is the
-one with the best F1 on the out-of-fold scores, so neither is set on the documents it is fitted
-on. The chosen L2 is written with the weights, so bench/filter_quality.py can report the same
-out-of-fold figures. With ``--write`` the weights go to gem_env/stages/filter_weights.py (committed; the filter
+[0, 1], each weight kept on its designed side) plus one free weight per word the instructions use
+(`gem_env.text.signals.instruction_words`, present or not; only words in `MIN_DOCS` or more
+training documents), fitted by Newton's method with numpy (already installed with gymnasium) —
+deterministic. The two L2 strengths are chosen by 5-fold cross-validation (folds by sha1 of the
+id; each fold's vocabulary from its own training part); the threshold is the one with the best
+F1 on the out-of-fold scores, so none is set on the documents it is fitted on. The chosen L2s are
+written with the weights, so bench/filter_quality.py can report the same out-of-fold figures. With ``--write`` the weights go to gem_env/stages/filter_weights.py (committed; the filter
 reads only that); without it (as `make bench` runs it) the script only reports. Training is
 deterministic: the same labels and features give a byte-identical file.
 """
@@ -24,20 +26,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import sys
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import filter_quality as fq  # noqa: E402
 
 from gem_env.stages.filter import EVIDENCE_AGAINST, FEATURES, feature_values  # noqa: E402
+from gem_env.text.signals import instruction_words  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS_PY = ROOT / "gem_env" / "stages" / "filter_weights.py"
-L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+L2_GRID = (0.3, 1.0)
+#: L2 of the word weights: a word is weak evidence, so it is held closer to 0 than a feature.
+L2_WORDS_GRID = (3.0, 10.0)
 FOLDS = 5
+#: A word gets a weight only when it occurs in the instructions of this many training documents.
+MIN_DOCS = 3
 
 #: v1 labels that differ under the published criterion ("multi-step operations involving the use
 #: of an app, website, computer or other machine"), which v2, v3 and v4 are labelled under.
@@ -72,122 +80,134 @@ V1_UNDER_PUBLISHED_CRITERION = {
 
 
 def training_rows() -> list[dict]:
-    """v1 (published-criterion labels) + v2 + v3 + v4, each {id, file, relevant}."""
+    """v1 (published-criterion labels) + v2 + v3 + v4 + v5, each {id, file, relevant}."""
     rows = []
     for r in fq.load_labels(fq.LABELS):
         relevant = V1_UNDER_PUBLISHED_CRITERION.get(r["id"], (r["relevant"], ""))[0]
         rows.append({"id": r["id"], "file": r["file"], "relevant": relevant})
-    for path in (fq.LABELS_V2, fq.LABELS_V3, fq.LABELS_V4):
+    for path in (fq.LABELS_V2, fq.LABELS_V3, fq.LABELS_V4, fq.LABELS_V5):
         rows += [{"id": r["id"], "file": r["file"], "relevant": r["relevant"]} for r in fq.load_labels(path)]
     return rows
 
 
-def fit(xs: list[list[float]], ys: list[int], l2: float) -> list[float]:
-    """Sign-constrained fit: each feature's weight stays on the side `EVIDENCE_AGAINST` gives it.
+class Data:
+    """The training matrix: hand features (`FEATURES` order) and each document's instruction words."""
+
+    def __init__(self, rows: list[dict], docs: dict) -> None:
+        names = list(FEATURES)
+        self.rows = rows
+        self.features = np.array([[feature_values(docs[r["id"]])[0][k] for k in names] for r in rows])
+        self.words = [instruction_words(docs[r["id"]].text) for r in rows]
+        self.ys = np.array([int(r["relevant"]) for r in rows], dtype=float)
+
+    def vocabulary(self, index: list[int]) -> list[str]:
+        """Words in the instructions of `MIN_DOCS` or more of the documents in `index`, sorted."""
+        df: dict[str, int] = {}
+        for i in index:
+            for w in self.words[i]:
+                df[w] = df.get(w, 0) + 1
+        return sorted(w for w, n in df.items() if n >= MIN_DOCS)
+
+    def matrix(self, vocabulary: list[str]) -> np.ndarray:
+        """Hand features, then one 0/1 column per vocabulary word."""
+        col = {w: j for j, w in enumerate(vocabulary)}
+        lexical = np.zeros((len(self.rows), len(vocabulary)))
+        for i, words in enumerate(self.words):
+            for w in words & col.keys():
+                lexical[i, col[w]] = 1.0
+        return np.hstack([self.features, lexical])
+
+
+def fit(xs, ys, l2: float, l2_words: float = 1.0) -> list[float]:
+    """Sign-constrained fit: each hand feature's weight (the first ``len(FEATURES)`` columns) stays
+    on the side `EVIDENCE_AGAINST` gives it; word weights (any further columns) are free.
 
     Fit, drop the feature whose weight is furthest on the wrong side, refit, until none is; a
     dropped feature gets weight 0 (collinear features, e.g. interface steps and their share,
     otherwise trade signs and the reasons would cite evidence backwards).
     """
+    x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     signs = [-1.0 if name in EVIDENCE_AGAINST else 1.0 for name in FEATURES]
-    active = list(range(len(signs)))
+    penalty = np.array([l2] * len(signs) + [l2_words] * (x.shape[1] - len(signs)))
+    active = list(range(x.shape[1]))
+    w = np.zeros(1 + len(active))
     while True:
-        w = fit_unconstrained([[x[j] for j in active] for x in xs], ys, l2)
-        wrong = [(signs[j] * w[1 + k], k) for k, j in enumerate(active) if signs[j] * w[1 + k] < 0]
+        w = fit_unconstrained(x[:, active], y, penalty[active], start=w)
+        wrong = [(signs[j] * w[1 + k], k) for k, j in enumerate(active)
+                 if j < len(signs) and signs[j] * w[1 + k] < 0]
         if not wrong:
             break
-        del active[min(wrong)[1]]
-    full = [w[0]] + [0.0] * len(signs)
+        drop = min(wrong)[1]
+        del active[drop]
+        w = np.delete(w, 1 + drop)  # the refit starts from the fit it refines
+    full = [float(w[0])] + [0.0] * x.shape[1]
     for k, j in enumerate(active):
-        full[1 + j] = w[1 + k]
+        full[1 + j] = float(w[1 + k])
     return full
 
 
-def fit_unconstrained(xs: list[list[float]], ys: list[int], l2: float, iterations: int = 25) -> list[float]:
+def fit_unconstrained(x: np.ndarray, y: np.ndarray, penalty: np.ndarray, iterations: int = 30,
+                      start: np.ndarray | None = None) -> np.ndarray:
     """Newton's method for L2-regularised logistic regression; w[0] is the (free) bias."""
-    n = len(xs[0]) + 1
-    w = [0.0] * n
-    rows = [[1.0] + x for x in xs]
+    rows = np.hstack([np.ones((len(x), 1)), x])
+    ridge = np.diag(np.concatenate([[1e-9], penalty]))
+    w = np.zeros(rows.shape[1]) if start is None else start.copy()
     for _ in range(iterations):
-        grad = [l2 * w[j] if j else 0.0 for j in range(n)]
-        hess = [[(l2 if i == j and i else 0.0) for j in range(n)] for i in range(n)]
-        for row, y in zip(rows, ys):
-            p = _sigmoid(sum(a * b for a, b in zip(w, row)))
-            g, h = p - y, max(p * (1 - p), 1e-9)
-            for i in range(n):
-                if row[i]:
-                    grad[i] += g * row[i]
-                    hi, ri = hess[i], h * row[i]
-                    for j in range(n):
-                        if row[j]:
-                            hi[j] += ri * row[j]
-        step = _solve([r[:] for r in hess], grad)
-        w = [a - b for a, b in zip(w, step)]
-        if max(abs(s) for s in step) < 1e-8:
+        p = 1.0 / (1.0 + np.exp(-np.clip(rows @ w, -60.0, 60.0)))
+        grad = rows.T @ (p - y) + ridge @ w
+        hess = (rows * np.maximum(p * (1 - p), 1e-9)[:, None]).T @ rows + ridge
+        step = np.linalg.solve(hess, grad)
+        w = w - step
+        if np.abs(step).max() < 1e-7:
             break
     return w
 
 
-def _solve(a: list[list[float]], b: list[float]) -> list[float]:
-    """Gaussian elimination with partial pivoting (a is overwritten); a tiny ridge keeps it regular."""
-    n = len(b)
-    b = b[:]
-    for i in range(n):
-        a[i][i] += 1e-9
-    for c in range(n):
-        p = max(range(c, n), key=lambda r: abs(a[r][c]))
-        a[c], a[p], b[c], b[p] = a[p], a[c], b[p], b[c]
-        for r in range(c + 1, n):
-            f = a[r][c] / a[c][c]
-            if f:
-                a[r] = [x - f * y for x, y in zip(a[r], a[c])]
-                b[r] -= f * b[c]
-    x = [0.0] * n
-    for r in range(n - 1, -1, -1):
-        x[r] = (b[r] - sum(a[r][k] * x[k] for k in range(r + 1, n))) / a[r][r]
-    return x
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
-
-
-def score(w: list[float], x: list[float]) -> float:
-    return _sigmoid(w[0] + sum(a * b for a, b in zip(w[1:], x)))
+def score(w: list[float], x) -> float:
+    z = w[0] + float(np.dot(w[1:], x))
+    return float(1.0 / (1.0 + np.exp(-max(-60.0, min(60.0, z)))))
 
 
 def fold_of(doc_id: str) -> int:
     return hashlib.sha1(doc_id.encode()).digest()[0] % FOLDS
 
 
-def out_of_fold(rows: list[dict], xs: list[list[float]], ys: list[int], l2: float) -> list[float]:
-    """Each document scored by the model fitted on the other folds."""
-    folds = [fold_of(r["id"]) for r in rows]
-    scores = [0.0] * len(rows)
+def out_of_fold(data: Data, l2: float, l2_words: float) -> list[float]:
+    """Each document scored by the model fitted on the other folds (vocabulary included)."""
+    folds = [fold_of(r["id"]) for r in data.rows]
+    scores = [0.0] * len(data.rows)
     for k in range(FOLDS):
         train = [i for i, f in enumerate(folds) if f != k]
-        w = fit([xs[i] for i in train], [ys[i] for i in train], l2)
+        x = data.matrix(data.vocabulary(train))
+        w = fit(x[train], data.ys[train], l2, l2_words)
         for i, f in enumerate(folds):
             if f == k:
-                scores[i] = score(w, xs[i])
+                scores[i] = score(w, x[i])
     return scores
 
 
-def write_weights(w: list[float], threshold: float, summary: dict) -> None:
+def write_weights(w: list[float], vocabulary: list[str], threshold: float, summary: dict) -> None:
     names = list(FEATURES)
+    words = {word: round(v, 3) for word, v in zip(vocabulary, w[1 + len(names):]) if round(v, 3)}
     lines = [
         '"""Weights of the offline filter\'s logistic model. Generated by bench/train_filter.py',
-        "(L2-regularised logistic regression on the hand labels v1 + v2 + v3 + v4); do not edit by hand.",
+        "(L2-regularised logistic regression on the hand labels v1 to v5); do not edit by hand.",
         "",
-        f"Trained on {summary['n']} documents ({summary['positives']} relevant), L2 = {summary['l2']};",
+        f"Trained on {summary['n']} documents ({summary['positives']} relevant), L2 = {summary['l2']} "
+        f"(features), {summary['l2_words']} (words);",
         f"5-fold out-of-fold F1 {summary['out_of_fold']['f1']} (P {summary['out_of_fold']['precision']}, "
         f"R {summary['out_of_fold']['recall']}) at the threshold below.",
         '"""',
         f"BIAS = {round(w[0], 3)}",
         f"L2 = {summary['l2']}",
+        f"L2_WORDS = {summary['l2_words']}",
         f"THRESHOLD = {threshold}",
         "WEIGHTS: dict[str, float] = {",
         *[f'    "{name}": {round(v, 3)},' for name, v in zip(names, w[1:])],
+        "}",
+        "#: Learned weight of each word the instructions use (gem_env.text.signals.instruction_words).",
+        "WORDS: dict[str, float] = {",
+        *[f"    {json.dumps(word)}: {v}," for word, v in words.items()],
         "}",
         "",
     ]
@@ -206,25 +226,28 @@ def main() -> int:
         return 0
     rows = training_rows()
     docs = fq.load_documents(rows, corpora)
-    rows = [r for r in rows if r["id"] in docs]
-    names = list(FEATURES)
-    xs = [[feature_values(docs[r["id"]])[0][k] for k in names] for r in rows]
-    ys = [int(r["relevant"]) for r in rows]
+    data = Data([r for r in rows if r["id"] in docs], docs)
+    labels = list(map(bool, data.ys))
     by_l2 = {}
     for l2 in L2_GRID:
-        oof = out_of_fold(rows, xs, ys, l2)
-        t = fq.calibrate(list(zip(oof, map(bool, ys))))
-        by_l2[l2] = (fq.metrics(list(zip(oof, map(bool, ys))), t), t)
-    l2 = max(L2_GRID, key=lambda v: (by_l2[v][0]["f1"], v))
-    oof_metrics, threshold = by_l2[l2]
-    w = fit(xs, ys, l2)
-    fitted = fq.metrics([(score(w, x), bool(y)) for x, y in zip(xs, ys)], threshold)
-    summary = {"n": len(rows), "positives": sum(ys), "l2": l2, "threshold": threshold,
-               "out_of_fold": oof_metrics, "fitted": fitted,
-               "cv_f1_by_l2": {str(k): v[0]["f1"] for k, v in by_l2.items()},
-               "weights": {n: round(v, 3) for n, v in zip(names, w[1:])}, "bias": round(w[0], 3)}
+        for l2_words in L2_WORDS_GRID:
+            oof = out_of_fold(data, l2, l2_words)
+            t = fq.calibrate(list(zip(oof, labels)))
+            by_l2[l2, l2_words] = (fq.metrics(list(zip(oof, labels)), t), t)
+    l2, l2_words = max(by_l2, key=lambda v: (by_l2[v][0]["f1"], v))
+    oof_metrics, threshold = by_l2[l2, l2_words]
+    vocabulary = data.vocabulary(list(range(len(data.rows))))
+    x = data.matrix(vocabulary)
+    w = fit(x, data.ys, l2, l2_words)
+    fitted = fq.metrics([(score(w, xi), y) for xi, y in zip(x, labels)], threshold)
+    names = list(FEATURES)
+    summary = {"n": len(data.rows), "positives": int(data.ys.sum()), "l2": l2, "l2_words": l2_words,
+               "threshold": threshold, "out_of_fold": oof_metrics, "fitted": fitted,
+               "cv_f1_by_l2": {f"{a}/{b}": v[0]["f1"] for (a, b), v in by_l2.items()},
+               "weights": {n: round(v, 3) for n, v in zip(names, w[1:])}, "bias": round(w[0], 3),
+               "words": len(vocabulary)}
     if args.write:
-        write_weights(w, threshold, summary)
+        write_weights(w, vocabulary, threshold, summary)
     print(json.dumps(summary, indent=1))
     return 0
 

@@ -11,8 +11,8 @@ import pytest
 from gem_env.io.corpus import iter_documents
 from gem_env.documents import Document
 from gem_env.text import features as tf
-from gem_env.text.signals import is_task_title, machine_signals
-from gem_env.stages.filter import (DEFAULT_THRESHOLD, EVIDENCE_AGAINST, FEATURES, WEIGHTS, OfflineFilter,
+from gem_env.text.signals import instruction_words, is_task_title, machine_signals
+from gem_env.stages.filter import (DEFAULT_THRESHOLD, EVIDENCE_AGAINST, FEATURES, WEIGHTS, WORDS, OfflineFilter,
                                    feature_values)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,20 +128,21 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     docs = bench.load_documents(rows, corpora)
     flt = OfflineFilter()
     m = bench.metrics([(flt.score(docs[r["id"]]), r["relevant"]) for r in rows], DEFAULT_THRESHOLD)
-    # measured: precision 0.742, recall 0.821 on the 99 test documents (28 relevant); v1 is
+    # measured (round 2): precision 0.742, recall 0.821 on the 99 test documents (28 relevant); v1 is
     # training data of the model since bench/train_filter.py, so this guards against regressions only
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_held_out_v5_sample_stays_above_its_floor():
+def test_held_out_v6_sample_stays_above_its_floor():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
     bench = _load_bench("filter_quality")
-    v5 = bench.held_out(corpora)
-    # measured once, after training on v1 to v4 only: P 0.698, R 0.75, F1 0.723 (165 documents, 40
-    # relevant; 0.852 without the 30 doubtful labels) — below the 0.9 target; a regression floor only
-    assert v5["missing"] == 0 and v5["f1"] >= 0.68, v5
+    v6 = bench.held_out(corpora)
+    # measured once, after training on v1 to v5 only: P 0.76, R 0.809, F1 0.784 (165 documents, 47
+    # relevant; 0.921 without the 38 doubtful labels) — below the 0.9 target; a regression floor only
+    # (v5 scored 0.723 when it was held out, round 3)
+    assert v6["missing"] == 0 and v6["f1"] >= 0.75, v6
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
@@ -163,11 +164,11 @@ def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
     data = ROOT / "bench" / "data"
     samples = {}
     for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl", "filter_labels_v4.jsonl",
-                 "filter_labels_v5.jsonl"):
+                 "filter_labels_v5.jsonl", "filter_labels_v6.jsonl"):
         lines = (data / name).read_text(encoding="utf-8").splitlines()
         samples[name] = (json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]])
     for name, size in (("filter_labels_v3.jsonl", 150), ("filter_labels_v4.jsonl", 160),
-                       ("filter_labels_v5.jsonl", 160)):
+                       ("filter_labels_v5.jsonl", 160), ("filter_labels_v6.jsonl", 160)):
         meta, rows = samples[name]
         assert meta["criterion"] == samples["filter_labels_v2.jsonl"][0]["criterion"]
         assert len(rows) >= size and all(set(r) <= {"id", "file", "relevant", "doubtful", "reason"} for r in rows)
@@ -308,3 +309,28 @@ def test_machine_signals_for_agent_policies_shell_setups_and_information_pages()
     info = machine_signals("## Fees\n- The fee is $5.\n- The bonus is additive.\n- Limits apply daily.\n"
                            "## How to redeem\n- Open Rewards and select Redeem.\n")
     assert (info.statement_items, info.list_items) == (3, 4)
+
+
+def test_instruction_words_are_the_words_of_the_instructions_only():
+    text = ("## Fees\nThe fee is $5 per transfer.\n\n## Steps\n1. Open Settings > Payments.\n"
+            "2. Tap Enable and confirm.\n")
+    assert instruction_words(text) == {"open", "settings", ">", "payments", "tap", "enable", "and", "confirm"}
+    assert instruction_words("Interest is paid monthly. Rates may change.") == frozenset()
+
+
+def test_reasons_cite_the_wording_on_the_side_it_pulls(monkeypatch):
+    """The instructions' wording is cited as evidence for a decision only when its summed weight
+    pulls that way, naming words that pull that way."""
+    import gem_env.stages.filter as flt
+    doc = Document(id="w", text="1. Open the app.\n2. Tap Transfers and select the account.\n3. Submit it.\n")
+    monkeypatch.setattr(flt, "WORDS", {"tap": 2.0, "transfers": 1.0, "submit": -0.5})
+    for_it = OfflineFilter(threshold=0.0).judge(doc)
+    assert for_it.relevant and "instructions worded 'tap', 'transfers'" in for_it.reason.split(" (against")[0]
+    monkeypatch.setattr(flt, "WORDS", {"tap": -3.0, "open": 0.4})
+    against = OfflineFilter(threshold=1.0).judge(doc)
+    assert not against.relevant and "instructions worded 'tap'" in against.reason.split(" (against")[0]
+    assert "'open'" not in against.reason
+
+
+def test_word_weights_are_learned_data():
+    assert WORDS and all(isinstance(w, str) and w == w.lower() and v for w, v in WORDS.items())

@@ -4,9 +4,11 @@ carry out for a user.
 Two interchangeable backends return the same `Verdict`:
 
 - `OfflineFilter` scores evidence in the text itself (`text.features`, `text.signals`) with a
-  logistic model over the hand-made features in `FEATURES`; its weights and threshold are data
-  (`filter_weights.py`), trained by ``bench/train_filter.py`` on the hand-labelled samples
-  v1 to v4 and measured by ``bench/filter_quality.py`` on v5, which it never saw.
+  logistic model over the hand-made features in `FEATURES` plus learned weights for the words its
+  instructions use (`text.signals.instruction_words`: "tap", "settings", ">" for an app; "stir",
+  "soil" against); weights and threshold are data (`filter_weights.py`), trained by
+  ``bench/train_filter.py`` on the hand-labelled samples v1 to v5 and measured by
+  ``bench/filter_quality.py`` on v6, which it never saw.
 - `LLMFilter` asks a chat model through `gem_env.llm.LLMClient` with a judge prompt.
 """
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from ..documents import Document, Verdict
 from ..text import features as tf
-from ..text.signals import is_task_title, machine_signals
+from ..text.signals import instruction_words, is_task_title, machine_signals
 from . import filter_weights
 
 if TYPE_CHECKING:
@@ -86,8 +88,10 @@ FEATURES: dict[str, tuple[str, str]] = {
 EVIDENCE_AGAINST = frozenset({"advice", "examples", "tables", "physical", "physical_nouns", "narrative",
                               "dates", "numbered_physical", "money", "long_steps", "statements"})
 
-#: Trained weights (bench/train_filter.py on v1 to v4 of the hand labels), committed as data.
+#: Trained weights (bench/train_filter.py on v1 to v5 of the hand labels), committed as data.
 BIAS, WEIGHTS, DEFAULT_THRESHOLD = filter_weights.BIAS, filter_weights.WEIGHTS, filter_weights.THRESHOLD
+#: Learned weight of each word an instruction may use (unlisted words weigh 0).
+WORDS: dict[str, float] = filter_weights.WORDS
 
 
 def _cap(x: float, top: float) -> float:
@@ -150,18 +154,20 @@ class OfflineFilter:
 
     def score(self, doc: Document) -> float:
         values, _ = feature_values(doc)
-        return _sigmoid(BIAS + sum(WEIGHTS[k] * v for k, v in values.items()))
+        words = sum(WORDS.get(w, 0.0) for w in instruction_words(doc.text))
+        return _sigmoid(BIAS + words + sum(WEIGHTS[k] * v for k, v in values.items()))
 
     def judge(self, doc: Document) -> Verdict:
         values, counts = feature_values(doc)
         contrib = {k: WEIGHTS[k] * v for k, v in values.items() if v}
-        score = _sigmoid(BIAS + sum(contrib.values()))
+        wording = {w: WORDS[w] for w in instruction_words(doc.text) if w in WORDS}
+        score = _sigmoid(BIAS + sum(contrib.values()) + sum(wording.values()))
         relevant = score >= self.threshold
         return Verdict(
             id=doc.id,
             relevant=relevant,
             score=round(score, 4),
-            reason=_reason(contrib, counts, relevant),
+            reason=_reason(contrib, counts, relevant, wording),
             labels=classify(doc, relevant),
         )
 
@@ -174,11 +180,20 @@ def _sigmoid(x: float) -> float:
 MIN_CITED = 0.15
 
 
-def _reason(contrib: dict[str, float], counts: dict[str, int], relevant: bool) -> str:
-    """The strongest evidence for the decision, then the strongest against it."""
+def _reason(contrib: dict[str, float], counts: dict[str, int], relevant: bool,
+            wording: dict[str, float]) -> str:
+    """The strongest evidence for the decision, then the strongest against it. The instructions'
+    wording counts as one piece of evidence, on the side its summed weight falls, citing the
+    words that pull that way."""
+    described = {k: FEATURES[k][1].format(**counts) for k in contrib}
+    total = sum(wording.values())
+    if wording and abs(total) >= MIN_CITED:
+        side = sorted((w for w in wording if (wording[w] > 0) == (total > 0)), key=lambda w: (-abs(wording[w]), w))
+        contrib = contrib | {"wording": total}
+        described["wording"] = "instructions worded " + ", ".join(f"'{w}'" for w in side[:3])
     ranked = sorted((k for k in contrib if abs(contrib[k]) >= MIN_CITED), key=lambda k: -abs(contrib[k]))
-    pro = [FEATURES[k][1].format(**counts) for k in ranked if (contrib[k] > 0) == relevant][:3]
-    con = [FEATURES[k][1].format(**counts) for k in ranked if (contrib[k] > 0) != relevant][:2]
+    pro = [described[k] for k in ranked if (contrib[k] > 0) == relevant][:3]
+    con = [described[k] for k in ranked if (contrib[k] > 0) != relevant][:2]
     head = ("procedure: " if relevant else "not a procedure: ") + (", ".join(pro) or "little evidence")
     return head + (f" (against: {', '.join(con)})" if con else "")
 

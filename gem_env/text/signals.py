@@ -115,7 +115,7 @@ def machine_signals(text: str) -> MachineSignals:
     """Every count above, from the cached `layout` and `tokens` passes of `text`."""
     lay, vocabulary = layout(text), _VOCABULARY.counts(tokens(text).words)
     prose = [text[a:b].strip() for a, b in lay.sentences]
-    instructions = [i.text for i in lay.items if i.verb] + [s for s in prose if leading_verb(s)]
+    instructions = instruction_lines(text)
     steps = segment_steps(text)
     runs = [[i for i in run if i.verb] for run in step_lists(text) if not is_advice_heading(run[0].section)]
     return MachineSignals(
@@ -139,6 +139,24 @@ def machine_signals(text: str) -> MachineSignals:
         statement_items=sum(1 for i in lay.items if not i.verb),
         list_items=len(lay.items),
     )
+
+
+def instruction_lines(text: str) -> list[str]:
+    """The text's instructions: list items and prose sentences that open with a verb."""
+    lay = layout(text)
+    prose = (text[a:b].strip() for a, b in lay.sentences)
+    return [i.text for i in lay.items if i.verb] + [s for s in prose if leading_verb(s)]
+
+
+#: A word of an instruction, or a navigation arrow ("Settings > Payments").
+_INSTRUCTION_WORD = re.compile(r"[a-z][a-z0-9_'-]*|[>»→]")
+
+
+def instruction_words(text: str) -> frozenset[str]:
+    """The distinct lower-case words of the text's instructions: what the filter's learned
+    wording weights (`filter_weights.WORDS`) read — "tap", "settings", ">" on the side of an app,
+    "stir", "soil" against it."""
+    return frozenset(w for line in instruction_lines(text) for w in _INSTRUCTION_WORD.findall(line.lower()))
 
 
 def is_task_title(title: str) -> bool:
