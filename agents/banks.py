@@ -93,6 +93,9 @@ LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {wha
 GUIDE_LEAD = ["", "", "", "Just so you know,", "Good to know:", "For what it's worth,", "As a heads-up,",
               "One thing to keep in mind:", "Also,"]
 # a yes/no setting is asked as one, so a "yes" or "no, leave it off" answers it
+# a count is asked as a number of things ("{n}": "how many bags"), never "what's the new bags?"
+ASK_COUNT = ["{N} should {record} have?", "{N} would you like on {record}?", "{N} do you need?",
+             "{N} should it be?", "{N} would you like?", "And {n} should it be?"]
 ASK_ON_OFF = ["Should {x} be on or off?", "Do you want {x} on or off?", "Would you like {x} switched on, or off?",
               "Would you like {x} on, or off?", "Is {x} meant to be on or off?"]
 # said after the question: why the assistant needs it, in the request's own terms (`{records}`: what

@@ -40,12 +40,18 @@ def asked_for(keys: list[str]) -> str:
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
-def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: frozenset[str]) -> str:
+def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: frozenset[str],
+        counts: dict[str, str] | None = None) -> str:
     """The question for what the request still needs: a yes/no setting as an on-or-off question
-    (never "what's the new overdraft protection?"), a fact about the user with why it is needed,
-    the first question of a request led in by what the assistant will do (`action`), a later one
-    (`more`) by thanks."""
+    (never "what's the new overdraft protection?"), a count as how many (`counts`: key -> "how
+    many bags"), a fact about the user with why it is needed, the first question of a request led
+    in by what the assistant will do (`action`), a later one (`more`) by thanks."""
     what = asked_for(keys)
+    if len(keys) == 1 and keys[0] in (counts or {}):
+        own = _OWN_RECORD.search(action)
+        record = f"your {own.group(1)}" if own and not _PERSON.match(own.group(1)) else "it"
+        bank = B.ASK_COUNT if record != "it" else [q for q in B.ASK_COUNT if "{record}" not in q]
+        return pick(rng, bank, n=counts[keys[0]], record=record)  # type: ignore[index]
     if len(keys) == 1 and keys[0] in booleans:
         lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=brief(action)) if action \
             else pick(rng, B.ACK)

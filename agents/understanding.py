@@ -118,12 +118,17 @@ def reason_given(text: str, choices: list[Any]) -> Any:
     return found[0] if len(found) == 1 else None
 
 
+_COUNTED = re.compile(r"^(\d+) [a-z][a-z ]*$", re.IGNORECASE)
+
+
 def coerce(value: str, type_: str | None) -> Any:
     """A value the user said, typed as the parameter it feeds or the field it came from (else text):
     "$1,200.50" is 1200.5 for a number, "March 3, 2025" is 2025-03-03 for a date."""
     plain = value.replace("$", "").replace(",", "").strip() if type_ in ("integer", "number") else value
     if type_ == "integer" and _INT.match(plain):
         return int(plain)
+    if type_ == "integer" and (m := _COUNTED.match(plain)):  # "3 bags": a count said with its noun
+        return int(m.group(1))
     if type_ == "number" and _NUMBER.match(plain):
         return int(plain) if _INT.match(plain) else float(plain)
     if type_ == "boolean" and (answer := yes_or_no(value)) is not None:

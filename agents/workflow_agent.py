@@ -17,7 +17,7 @@ from typing import Any
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
-from gem_env.tools.render import code_for
+from gem_env.tools.render import code_for, how_many
 
 from . import speech as S
 from .plans import Plan, compile_plan, content_words
@@ -75,6 +75,7 @@ class WorkflowAgent:
         self._lookups = lookup_plans(compiled)
         self._finders = finder_tools(compiled)
         self._auth = auth_finder(compiled)
+        self._kept = frozenset([self._auth.tool] if self._auth else [])  # who the customer is
         self._rt = NoDatabase()
         self.records = Records(compiled)
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
@@ -84,6 +85,9 @@ class WorkflowAgent:
         self._names = sorted(((S.words(k).lower(), k) for k in names), key=lambda p: -len(p[0]))
         self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
         self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
+        self._counts = _count_asks({k: t for p in self._plans for k, t in p.key_types.items()})
+        # "how many bags" asks for the new bags (and is matched before the "bags" inside it)
+        self._names = sorted([*self._names, *((q, k) for k, q in self._counts.items())], key=lambda p: -len(p[0]))
         self._guidance = Guidance(compiled)
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -147,7 +151,7 @@ class WorkflowAgent:
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
-                     reads_since_write(messages[:start], self.compiled), earlier, own)
+                     reads_since_write(messages[:start], self.compiled, self._kept), earlier, own)
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
@@ -321,9 +325,10 @@ class WorkflowAgent:
 
     def _ask(self, missing: list[str], turn: _Turn, action: str = "") -> dict[str, Any]:
         what = S.asked_for(missing)
-        if any(what in s and "?" in s for s in turn.said) and turn.last.get("role") == "user":
+        asked = [what] + [self._counts[k] for k in missing[:1] if len(missing) == 1 and k in self._counts]
+        if any(a in s.lower() and "?" in s for s in turn.said for a in asked) and turn.last.get("role") == "user":
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.pick(turn.rng, S.CLOSE)}")
-        return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans))
+        return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans, self._counts))
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
                 named: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
@@ -394,3 +399,11 @@ def _confirmation(segment: list[dict[str, Any]]) -> bool | None:
             text = u.get("content") or ""
             answer = True if YES.match(text) else False if NO.search(text) else answer
     return answer
+
+
+def _count_asks(key_types: dict[str, str | None]) -> dict[str, str]:
+    """Whole-number keys that count things, by the question that asks them ("new_bags" -> "how many
+    bags"); a question two keys would share asks for neither."""
+    asks = {k: q for k, t in key_types.items() if t == "integer" and (q := how_many(k)) is not None}
+    shared = {q for q in asks.values() if list(asks.values()).count(q) > 1}
+    return {k: q for k, q in asks.items() if q not in shared}

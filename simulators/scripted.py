@@ -5,7 +5,7 @@ import random
 import re
 from typing import Any
 
-from gem_env.tools.render import smooth
+from gem_env.tools.render import counted, how_many, is_count, smooth
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
@@ -66,6 +66,10 @@ class ScriptedUser:
                 *(k for k in scenario.unknown if k not in scenario.knows)]
         # longest names first, so "new email" is matched before (and instead of) "email"
         self._names = sorted({(humanize(k).lower(), k) for k in keys}, key=lambda p: (-len(p[0]), p[0]))
+        values = {k: v for r in [scenario, *self._session] for k, v in r.knows.items()}
+        asks = [(how_many(k), k) for k, v in values.items() if is_count(k, v)]  # "how many bags" asks the new bags
+        self._names = sorted([*self._names, *((q, k) for q, k in asks if [a for a, _ in asks].count(q) == 1)],
+                             key=lambda p: (-len(p[0]), p[0]))
         self._style = P.persona_style(scenario.persona)
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
@@ -163,6 +167,9 @@ class ScriptedUser:
             k, v = known[0]
             if isinstance(v, bool):  # a setting: yes/no first, never a bare "yes." that reads as assent
                 parts.append(rng.choice(P.SETTING_ON if v else P.SETTING_OFF))
+            elif is_count(k, v):  # a number of things: "3 bags", never "the new bags is 3"
+                c = counted(k, v)
+                parts.append(rng.choice(P.COUNT_FACT).format(c=c, C=c[:1].upper() + c[1:]))
             else:
                 parts.append(P.fact_said(rng.choice(P.ONE_FACT), k, v, humanize(k)))
         elif len(known) == 2 and not unknown:

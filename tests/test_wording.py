@@ -269,3 +269,22 @@ def test_a_moment_field_is_named_as_people_name_it() -> None:
     assert words("send_on") == "send on" and words("card_id") == "card ID"  # not a past participle
     text = S.fact(random.Random(0), "filed_on", "2024-08-15", after_write=False)
     assert "filed on August 15, 2024" in text and "date filed" not in text, text
+
+
+def test_a_count_is_asked_how_many_and_answered_as_a_number_of_things() -> None:
+    """Never "what's the new guests?" / "The new guests is 4": the ask, the user's answer and the
+    agent's reading of it agree on "how many guests" / "4 guests"."""
+    from gem_env.agents.understanding import coerce
+    from gem_env.tools.render import how_many
+    assert how_many("new_guests") == "how many guests" and how_many("email") is None
+    names, counts = [("how many guests", "new_guests"), ("new guests", "new_guests")], {"new_guests": "how many guests"}
+    user = ScriptedUser(Scenario(goal="change it", knows={"new_guests": 4}))
+    for seed in range(30):
+        question = S.ask(random.Random(seed), ["new_guests"], bool(seed % 2), "change your reservation", frozenset(),
+                         counts)
+        assert question.lower().startswith(("how many guests", "and how many guests")), question
+        assert user.asked_keys(question) == ["new_guests"]
+        answer = asyncio.run(user.reply([{"role": "system", "content": "s"}, {"role": "user", "content": "hi"},
+                                         {"role": "assistant", "content": question}]))
+        assert "4 guests" in answer and "new guests" not in answer, answer
+        assert coerce(read_facts(answer, names, ["new_guests"])["new_guests"], "integer") == 4, answer

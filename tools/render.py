@@ -131,6 +131,13 @@ def _count_noun(name: str) -> tuple[str, str] | None:
     return None
 
 
+def how_many(name: str) -> str | None:
+    """The question a count field is asked by, in words both sides of a conversation recognise:
+    "new_guests" -> "how many guests" (never "what's the new guests?"); None when it counts nothing."""
+    found = _count_noun(name)
+    return f"how many {' '.join(found).strip()}" if found else None
+
+
 def is_count(name: str, value: Any) -> bool:
     """Whether a whole number counts things its field names in the plural ("passengers", "bags",
     "freezes_this_year", "renewal_count")."""
