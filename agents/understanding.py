@@ -113,12 +113,12 @@ def reason_given(text: str, choices: list[Any]) -> Any:
         if not isinstance(choice, str) or not choice.strip():
             continue
         said = re.escape(choice.replace("_", " ").lower())
-        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a)*\s+{said}\b", text.lower()):
+        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an)*\s+{said}\b", text.lower()):
             found.append(choice)
     return found[0] if len(found) == 1 else None
 
 
-_COUNTED = re.compile(r"^(\d+) [a-z][a-z ]*$", re.IGNORECASE)
+_COUNTED = re.compile(r"^(\d+) [a-z][^\d]*$", re.IGNORECASE)
 
 
 def coerce(value: str, type_: str | None) -> Any:

@@ -69,7 +69,8 @@ DESCRIBE = ["It's the one whose {name} is {v}.", "I mean the one where the {name
             "I mean the one whose {name} is {v}."]
 # each starts "My"/"The" so the assistant reads where the value before it ends
 # a count said as a number of things: "3 bags", never "the new bags is 3" (`{c}`: "3 bags")
-COUNT_FACT = ["{c}.", "{C}, please.", "Let's make it {c}.", "I'd like {c}.", "{C} would be great.", "{C} should do it."]
+# (it leads, so the assistant reads the number whatever follows)
+COUNT_FACT = ["{C}.", "{C}, please.", "{C} would be great.", "{C} should do it.", "{C}, thanks.", "{C} is what I need."]
 VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The {name}'s {v}.", "My {name}: {v}."]
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
             "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]

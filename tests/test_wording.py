@@ -266,7 +266,10 @@ def test_a_moment_field_is_named_as_people_name_it() -> None:
     from gem_env.tools.render import words
     assert words("filed_on") == humanize("filed_on") == "date filed"
     assert words("posted_at") == "time posted" and words("member_since") == "member since"
-    assert words("send_on") == "send on" and words("card_id") == "card ID"  # not a past participle
+    assert words("send_on") == "send date" and words("starts_at") == "start time" and words("card_id") == "card ID"
+    for name in ("filed_on", "send_on", "starts_at"):  # one rule names a moment, in a field's name or a goal
+        said = S.action(f"change the {name.replace('_', ' ')} of my payment {{payment_id}}", "x", {"payment_id": "P-1"})
+        assert f"the {words(name)} of your payment" in said, said
     text = S.fact(random.Random(0), "filed_on", "2024-08-15", after_write=False)
     assert "filed on August 15, 2024" in text and "date filed" not in text, text
 
@@ -288,3 +291,27 @@ def test_a_count_is_asked_how_many_and_answered_as_a_number_of_things() -> None:
                                          {"role": "assistant", "content": question}]))
         assert "4 guests" in answer and "new guests" not in answer, answer
         assert coerce(read_facts(answer, names, ["new_guests"])["new_guests"], "integer") == 4, answer
+
+
+@pytest.mark.parametrize(("text", "fixed"), [
+    ("I'll cancel it because of wrong amount.", "I'll cancel it because of a wrong amount."),
+    ("freeze my card because of lost today", "freeze my card because it was lost today"),
+    ("because of unknown sender, please", "because of an unknown sender, please"),
+    ("because of suspected fraud.", "because of suspected fraud."),  # a mass noun takes no article
+    ("because of suspicious activity.", "because of suspicious activity."),
+    ("because of fees.", "because of fees."),
+    ("because of moving bank.", "because of moving bank."),
+    ("because of the delay.", "because of the delay."),
+])
+def test_a_reason_said_as_a_choice_reads_as_words_in_context(text: str, fixed: str) -> None:
+    assert smooth(text) == fixed
+
+
+def test_a_reason_with_an_article_is_still_read_back_as_the_choice() -> None:
+    said = smooth("I'd like to dispute it because of wrong amount.")
+    assert reason_given(said, ["wrong_amount", "fraud"]) == "wrong_amount"
+
+
+def test_digits_in_a_field_name_are_read_as_words() -> None:
+    from gem_env.tools.render import words
+    assert words("card_last4") == "card last four digits" and words("address_line2") == "address line 2"
