@@ -15,7 +15,7 @@ from .actions import SENTENCE_BREAK, VERBS, action, brief, past
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
 __all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "SENTENCE_BREAK", "WELCOME", "action", "ask",
-           "asked_for", "brief", "confirm", "declined", "describe", "details", "fact", "facts_told", "looked", "past", "pick", "reason_text", "record_note",
+           "asked_for", "brief", "close", "confirm", "declined", "describe", "details", "fact", "facts_told", "looked", "past", "pick", "reason_text", "record_note",
            "refuse", "report", "singular", "which", "words"]
 
 _MD = re.compile(r"[`*_]{1,2}([^`*_]+)[`*_]{1,2}")
@@ -341,10 +341,10 @@ def _yes_no(rng: random.Random, name: str, value: bool) -> str:
 
 
 def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
-           guidance: list[str] | None = None) -> str:
+           guidance: list[str] | None = None, *, going_on: bool = False) -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found,
     the facts the opening has not said yet, the record it touched (unless already named), what
-    the service's text says happens next (`guidance`, after a change), and the close."""
+    the service's text says happens next (`guidance`, after a change), and the close (`close`)."""
     if wrote and what.split(" ")[0] in VERBS | {"turn"} and rng.random() < 0.6:
         opener = pick(rng, B.DONE_SAID, past=past(brief(what)))
     else:
@@ -355,7 +355,13 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
     after = guide(rng, [g for g in guidance or [] if not _COSTS.search(g)]) if wrote else ""
-    return " ".join(p for p in (opener, *told, note, after, pick(rng, CLOSE)) if p)
+    return " ".join(p for p in (opener, *told, note, after, close(rng, going_on)) if p)
+
+
+def close(rng: random.Random, going_on: bool) -> str:
+    """The question that ends a request ("Anything else?"); none when the user has said they have
+    several things (`going_on`): a concise agent does not ask what it has been told."""
+    return "" if going_on else pick(rng, CLOSE)
 
 
 def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool) -> list[str]:

@@ -160,6 +160,10 @@ def yes_or_no(text: str) -> bool | None:
     return True if YES.match(text) or re.match(r"^\W*(?:yes|please)\W*$", text, re.IGNORECASE) else None
 
 
+GOING_ON = re.compile(r"\b(?:a few|a couple of|several|some) (?:more |other )?things\b", re.IGNORECASE)
+"""How a user says at the start that the session has several requests ("I've got a few things")."""
+
+
 def asks_confirmation(text: str) -> bool:
     """Whether an assistant message asks the user to confirm an action."""
     return bool(CONFIRMING.search(text))

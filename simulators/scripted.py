@@ -17,6 +17,8 @@ _REQUEST_START = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = re.compile(r"\banything else\b|\bsomething else\b", re.IGNORECASE)
+ANNOUNCED = 0.6
+"""The share of sessions with several requests whose user says so at the start (others just go on)."""
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
@@ -78,6 +80,8 @@ class ScriptedUser:
         spoken = [text for role, text in turns if role == "assistant"]
         if not spoken:
             greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True)
+            if len(self._session) > 1 and rng.random() < ANNOUNCED:  # before the request, whose facts end it
+                body = f"{rng.choice(P.SEVERAL)} {body}"
             if greet.rstrip().endswith((",", ":")) and not re.match(r"I\b|I'", body):
                 body = body[:1].lower() + body[1:]
             return greet + body

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 
-from gem_env.agents.understanding import coerce, read_facts
+from gem_env.agents.understanding import GOING_ON, coerce, read_facts
 from gem_env.agents.lookup import auth_finder
 from gem_env.cli import main
 from gem_env.agents.prechecks import reads_since_write
@@ -173,6 +173,24 @@ def test_who_the_customer_is_is_found_once_a_session(airline_run: Path) -> None:
         assert len(finds) == len(set(finds)), (traj["task"]["id"], finds)
         wrote_then_went_on += any(compiled.tools[f["name"]].writes for f in calls[:-1])
     assert wrote_then_went_on  # sessions with a write before a later request were looked at
+
+
+def test_a_user_who_said_they_have_several_things_is_not_asked_for_anything_else(airline_run: Path) -> None:
+    """A concise agent does not ask "anything else?" after each request when the user said at the
+    start there are several; the requests still end where they did (every one verified)."""
+    announced = unannounced = 0
+    for line in (airline_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        users = [m["content"] for m in traj["messages"] if m["role"] == "user"]
+        said = " ".join(m["content"] for m in traj["messages"] if m["role"] == "assistant" and m.get("content"))
+        if GOING_ON.search(users[0]):
+            announced += 1
+            assert "anything else" not in said.lower() and len(users) > 3, traj["task"]["id"]
+        elif len(traj["task"]["scenario"]["requests"]) > 1:
+            unannounced += 1
+            assert "anything else" in said.lower()
+        assert traj["verification"]["passed"]
+    assert announced and unannounced
 
 
 def test_a_write_reply_is_patched_into_the_customer_read_and_a_new_record_forgets_it(airline_run: Path) -> None:

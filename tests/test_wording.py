@@ -315,3 +315,9 @@ def test_a_reason_with_an_article_is_still_read_back_as_the_choice() -> None:
 def test_digits_in_a_field_name_are_read_as_words() -> None:
     from gem_env.tools.render import words
     assert words("card_last4") == "card last four digits" and words("address_line2") == "address line 2"
+
+
+def test_a_user_saying_they_have_several_things_is_understood() -> None:
+    from gem_env.agents.understanding import GOING_ON
+    assert all(GOING_ON.search(x) for x in P.SEVERAL)
+    assert not GOING_ON.search("I'd like to cancel my booking. Thanks.")
