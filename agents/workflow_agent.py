@@ -174,8 +174,9 @@ class WorkflowAgent:
         confirmed = _confirmation(turn.segment)
         authed: list[tuple[str, dict[str, Any], Any]] = []  # who the customer is: for reuse only, not ids
         auth = self.authentication(plan.workflow.anchor.table, turn)
-        if isinstance(auth, str):
-            return self._ask([auth], turn)
+        if isinstance(auth, str):  # asked with what it is for: "That's how I find your card."
+            write = next((st.tool for st in plan.steps if st.writes), None)
+            return self._ask([auth], turn, S.action(plan.workflow.goal, write, {}) if write else "")  # no values yet
         if auth is not None:
             if not results:
                 return _call(auth[0], auth[1], turn)
