@@ -5,7 +5,7 @@ import random
 import re
 from typing import Any
 
-from gem_env.tools.render import counted, how_many, is_count, smooth
+from gem_env.tools.render import agree, counted, how_many, is_count, smooth
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
@@ -139,7 +139,7 @@ class ScriptedUser:
             bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
-        facts = [self._volunteered(k, request.knows[k], body, rng) for k in request.opening if k in request.knows]
+        facts = [agree(self._volunteered(k, request.knows[k], body, rng)) for k in request.opening if k in request.knows]
         context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
         return " ".join(p for p in (context, body, *facts, sign_off) if p)
 

@@ -321,3 +321,11 @@ def test_a_user_saying_they_have_several_things_is_understood() -> None:
     from gem_env.agents.understanding import GOING_ON
     assert all(GOING_ON.search(x) for x in P.SEVERAL)
     assert not GOING_ON.search("I'd like to cancel my booking. Thanks.")
+
+
+def test_a_plural_name_takes_are() -> None:
+    from gem_env.tools.render import agree
+    assert agree("The card last four digits is 7939.") == "The card last four digits are 7939."
+    assert agree("It's the one whose last four digits is 1234.") == "It's the one whose last four digits are 1234."
+    for same in ("The status is open.", "The address is 1 Elm St.", "The number of bags is 3.", "My email is a@b.example"):
+        assert agree(same) == same

@@ -194,7 +194,7 @@ def smooth(text: str) -> str:
                                      f"{m.group(2)}", text)
     text = _COUNT_TO.sub(lambda m: f"{m.group(1)} {m.group(3)} to {counted(m.group(2), int(m.group(4)))}"
                          if singular(m.group(2)) != m.group(2) else m.group(0), text)
-    text = re.sub(r"\b([Aa]n?) (\w+)", _article, text)
+    text = agree(re.sub(r"\b([Aa]n?) (\w+)", _article, text))
     return re.sub(r"\s+([,.?!])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
 
 
@@ -214,6 +214,16 @@ def _a_reason(m: re.Match) -> str:
             or first.endswith("ing") or singular(head) != head or _MASS.match(head.lower()):
         return m.group(0)
     return f"{m.group(1)} {'an' if _VOWEL_SOUND.match(first) else 'a'} {first} {head}"
+
+
+# "the card last four digits is" -> "are": a name of up to four words after the/my/your whose last
+# word is a plural (a consonant before the "s": not "status", "address", "gas"), and no "of" in it
+_PLURAL_IS = re.compile(r"\b((?:[Tt]he|[Mm]y|[Yy]our|whose) (?:(?!of\b)[a-z]+ ){0,3}[a-z]*[b-df-hj-np-rtv-z]s) is\b")
+
+
+def agree(text: str) -> str:
+    """A plural name takes "are": "the last four digits is 7939" -> "the last four digits are 7939"."""
+    return _PLURAL_IS.sub(r"\1 are", text)
 
 
 def _article(m: re.Match) -> str:
