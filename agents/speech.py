@@ -41,11 +41,12 @@ def asked_for(keys: list[str]) -> str:
 
 
 def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: frozenset[str],
-        counts: dict[str, str] | None = None) -> str:
+        counts: dict[str, str] | None = None, *, lead: bool = True) -> str:
     """The question for what the request still needs: a yes/no setting as an on-or-off question
     (never "what's the new overdraft protection?"), a count as how many (`counts`: key -> "how
     many bags"), a fact about the user with why it is needed, the first question of a request led
-    in by what the assistant will do (`action`), a later one (`more`) by thanks."""
+    in by what the assistant will do (`action`, unless not to `lead`: then it only says why), a
+    later one (`more`) by thanks."""
     what = asked_for(keys)
     if len(keys) == 1 and keys[0] in (counts or {}):
         own = _OWN_RECORD.search(action)
@@ -59,7 +60,7 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
     why = _why(rng, keys, action)
     if more:
         text = pick(rng, _asks(B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], what), x=what)
-    elif action and rng.random() < 0.5:
+    elif action and lead and rng.random() < 0.5:
         text = pick(rng, _asks(B.ASK_FOR, what), x=what, action=brief(action))
     else:
         text = pick(rng, _asks(B.ASK, what), x=what)

@@ -176,7 +176,7 @@ class WorkflowAgent:
         auth = self.authentication(plan.workflow.anchor.table, turn)
         if isinstance(auth, str):  # asked with what it is for: "That's how I find your card."
             write = next((st.tool for st in plan.steps if st.writes), None)
-            return self._ask([auth], turn, S.action(plan.workflow.goal, write, {}) if write else "")  # no values yet
+            return self._ask([auth], turn, S.action(plan.workflow.goal, write, {}) if write else "", lead=False)
         if auth is not None:
             if not results:
                 return _call(auth[0], auth[1], turn)
@@ -333,12 +333,12 @@ class WorkflowAgent:
                 return lk.tool, {lk.param: known[source[1]]}
         return None
 
-    def _ask(self, missing: list[str], turn: _Turn, action: str = "") -> dict[str, Any]:
+    def _ask(self, missing: list[str], turn: _Turn, action: str = "", lead: bool = True) -> dict[str, Any]:
         what = S.asked_for(missing)
         asked = [what] + [self._counts[k] for k in missing[:1] if len(missing) == 1 and k in self._counts]
         if any(a in s.lower() and "?" in s for s in turn.said for a in asked) and turn.last.get("role") == "user":
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.close(turn.rng, turn.going_on)}".strip())
-        return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans, self._counts))
+        return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans, self._counts, lead=lead))
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
                 named: list[tuple[str, Any]] | None = None) -> dict[str, Any]:

@@ -329,3 +329,14 @@ def test_a_plural_name_takes_are() -> None:
     assert agree("It's the one whose last four digits is 1234.") == "It's the one whose last four digits are 1234."
     for same in ("The status is open.", "The address is 1 Elm St.", "The number of bags is 3.", "My email is a@b.example"):
         assert agree(same) == same
+
+
+def test_the_ask_for_who_the_customer_is_says_why_in_the_requests_terms() -> None:
+    """"What's your email? That's how I find your card." — the action gives the why, not a lead-in
+    that repeats what the confirmation will say in full."""
+    whys = 0
+    for seed in range(40):
+        question = S.ask(random.Random(seed), ["email"], False, "freeze your card", frozenset(), lead=False)
+        assert "freeze" not in question and "your records" not in question, question
+        whys += "your card" in question
+    assert whys > 10
