@@ -345,7 +345,8 @@ class WorkflowAgent:
         close = S.close(turn.rng, turn.going_on)
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             write = next((st.tool for st in plan.steps if st.writes), tool)
-            text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, turn.known), error, values, named)
+            said = self.typed(plan.key_types, turn.known)  # "3 bags" is said as the 3 it stands for
+            text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, said), error, values, named)
             return _say(f"{text} {close}".strip())
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}".strip())
 

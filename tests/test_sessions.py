@@ -193,6 +193,21 @@ def test_a_user_who_said_they_have_several_things_is_not_asked_for_anything_else
     assert announced and unannounced
 
 
+def test_a_refusal_names_the_action_in_the_goals_words(airline_run: Path) -> None:
+    """"I can't change your booking to 3 bags", never the write tool's name in words ("update the
+    booking bags"): a count the user said as "3 bags" is the 3 the goal's wording takes."""
+    refusals = 0
+    for line in (airline_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        compiled = compile_domain(load_domain(airline_run / "domains" / f"{traj['task']['domain']}.json"))
+        named = [" the ".join(n.split("_", 1)).replace("_", " ") for n, t in compiled.tools.items() if t.writes]
+        for m in traj["messages"]:
+            if m["role"] == "assistant" and m.get("content"):
+                assert not [n for n in named if n in m["content"]], m["content"]
+        refusals += bool(traj["task"]["refusals"])
+    assert refusals
+
+
 def test_a_write_reply_is_patched_into_the_customer_read_and_a_new_record_forgets_it(airline_run: Path) -> None:
     compiled = compile_domain(load_domain(next((airline_run / "domains").glob("*.json"))))
     finder = auth_finder(compiled)
