@@ -315,10 +315,22 @@ class WorkflowAgent:
         for key, enum in choices.items():  # this request's own reason wins over one carried over
             if key not in turn.own and (choice := reason_given(turn.user_text, enum)) is not None:
                 found[key] = choice
-        said = goal_values(plan.workflow.goal, turn.request, {**known, **found})
+        # what this request's words say wins over a value carried over from an earlier request
+        own = {k: v for k, v in known.items() if k in turn.own}
+        said = {**goal_values(plan.workflow.goal, turn.request, {**own, **found}), **self._counts_said(plan, turn)}
         for key, value in self.typed(plan.key_types, said).items():
             if key in plan.workflow.knows and (key not in choices or code_for(value, choices[key]) in choices[key]):
                 found[key] = value
+        return found
+
+    def _counts_said(self, plan: Plan, turn: _Turn) -> dict[str, str]:
+        """Counts the request says as a number of things ("change my booking to 3 bags")."""
+        found = {}
+        for key, question in self._counts.items():
+            noun = question.removeprefix("how many ")
+            m = re.search(rf"\bto (\d+) (?:{re.escape(noun)}|{re.escape(S.singular(noun))})\b", turn.request)
+            if key in plan.workflow.knows and key not in turn.own and m:
+                found[key] = m.group(1)
         return found
 
     def _record_first(self, plan: Plan, known: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:

@@ -147,8 +147,8 @@ class ScriptedUser:
     def _volunteered(key: str, value: Any, intent: str, rng: random.Random) -> str:
         """A fact said up front. A key named for the record the request is about ("order_status"
         when the request says "my order") describes that record ("It's the one whose order status is
-        pending."); a value
-        the request already gives as its reason is not said twice; anything else is "my <name> is <value>"."""
+        pending."); a value the request already gives (as its reason, or a count: "to 3 bags") is not
+        said twice; anything else is "my <name> is <value>"."""
         said = P.said_value(key, value)
         head = key.split("_")[0]
         if "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_")) \
@@ -156,6 +156,8 @@ class ScriptedUser:
             return rng.choice(P.DESCRIBE).format(name=humanize(key), v=said)
         if said and re.search(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
             return ""  # the reason the request gives ("... because it was lost")
+        if is_count(key, value) and re.search(rf"\b{re.escape(counted(key, value))}\b", intent):
+            return ""  # a count the request already says ("... to 3 bags"): never "the new bags is 3"
         return P.fact_said(rng.choice(P.VOLUNTEER), key, value, humanize(key))
 
     def _value(self, key: str, current: Request) -> Any:

@@ -3,6 +3,7 @@ contract (the open request only, the next one once the previous is settled)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,25 @@ def test_a_refusal_names_the_action_in_the_goals_words(airline_run: Path) -> Non
                 assert not [n for n in named if n in m["content"]], m["content"]
         refusals += bool(traj["task"]["refusals"])
     assert refusals
+
+
+def test_a_count_the_request_says_is_neither_repeated_nor_asked(airline_run: Path) -> None:
+    """"change my booking to 1 bag" is read as the 1 it says: the user does not add "The new bags
+    is 1." and the agent does not ask how many (a count from an earlier request never wins)."""
+    said = 0
+    for line in (airline_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        assert traj["verification"]["passed"]
+        spoken = [(m["role"], m["content"]) for m in traj["messages"] if m["role"] in ("user", "assistant")
+                  and m.get("content") and not m.get("tool_calls")]
+        for (role, text), (_, reply) in zip(spoken, spoken[1:]):
+            if role != "user":
+                continue
+            assert not re.search(r"\bnew bags (?:is|are)\b", text), text
+            if re.search(r"\bto \d+ bags?\b", text):
+                said += 1
+                assert "how many" not in reply.lower(), (text, reply)
+    assert said
 
 
 def test_a_write_reply_is_patched_into_the_customer_read_and_a_new_record_forgets_it(airline_run: Path) -> None:
