@@ -158,8 +158,6 @@ class ScriptedUser:
             return ""  # the reason the request gives ("... because it was lost")
         if is_count(key, value) and re.search(rf"\b{re.escape(counted(key, value))}\b", intent):
             return ""  # a count the request already says ("... to 3 bags"): never "the new bags is 3"
-        if said and re.search(rf"(?<![\w$-]){re.escape(said)}(?![\w-]|\.\d)", intent):
-            return ""  # a value the request already says ("transfer $700 ..."): never "The amount is $700."
         return P.fact_said(rng.choice(P.VOLUNTEER), key, value, humanize(key))
 
     def _value(self, key: str, current: Request) -> Any:

@@ -340,11 +340,3 @@ def test_the_ask_for_who_the_customer_is_says_why_in_the_requests_terms() -> Non
         assert "freeze" not in question and "your records" not in question, question
         whys += "your card" in question
     assert whys > 10
-
-
-def test_a_value_the_request_already_says_is_not_volunteered_again() -> None:
-    """"I'd like to transfer $700 ... The amount is $700." says it twice; the second goes."""
-    rng = random.Random(0)
-    assert ScriptedUser._volunteered("amount", 700, "I'd like to transfer $700 to my other account.", rng) == ""
-    assert ScriptedUser._volunteered("new_bags", 1, "Please change my booking to 1 bag.", rng) == ""
-    assert "$7,000" in ScriptedUser._volunteered("amount", 7000, "I'd like to transfer $700 to my other account.", rng)
