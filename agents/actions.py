@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gem_env.tools.render import smooth, spoken, when_words
+from gem_env.tools.render import moment, smooth, spoken, when_words
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
 
@@ -107,13 +107,13 @@ def brief(what: str) -> str:
     return short if len(short.split()) >= 2 else what
 
 
-_MOMENT = re.compile(r"\bthe (\w+?)(s?) (on|at) of\b")
+_MOMENT = re.compile(r"\bthe ([a-z]+) (on|at) of\b")
 
 
 def _moment(m: re.Match) -> str:
     """"the send on of" -> "the send date of", "the starts at of" -> "the start time of": a field
-    named for the moment something happens, as a noun."""
-    return f"the {m.group(1)} {'date' if m.group(3) == 'on' else 'time'} of"
+    named for the moment something happens, as a noun (`tools.render.moment`, the one rule)."""
+    return f"the {moment(m.group(1), m.group(2))} of"
 
 
 def _procedure_step(goal: str) -> str:

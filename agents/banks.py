@@ -29,7 +29,7 @@ GIVE_UP = ["I'm sorry, I can't continue without {x}.", "Unfortunately I can't go
            "I'm not able to go on without {x}, I'm afraid.", "I'm afraid I can't do this without {x}, so I'll stop here.",
            "I can't finish this without {x}, sorry."]
 
-CONFIRM_LEAD = ["", "", "", "", "", "", "", "", "", "Thanks.", "Okay.", "All right.", "Good, that lines up."]
+CONFIRM_LEAD = ["", "", "", "", "", "", "", "", "", "Thanks.", "Okay.", "All right."]
 CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "The next step is to {action}.",
                 "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I make the change: I'll {action}.",
                 "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
@@ -93,6 +93,9 @@ LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {wha
 GUIDE_LEAD = ["", "", "", "Just so you know,", "Good to know:", "For what it's worth,", "As a heads-up,",
               "One thing to keep in mind:", "Also,"]
 # a yes/no setting is asked as one, so a "yes" or "no, leave it off" answers it
+# a count is asked as a number of things ("{n}": "how many bags"), never "what's the new bags?"
+ASK_COUNT = ["{N} should {record} have?", "{N} would you like on {record}?", "{N} do you need?",
+             "{N} should it be?", "{N} would you like?", "And {n} should it be?"]
 ASK_ON_OFF = ["Should {x} be on or off?", "Do you want {x} on or off?", "Would you like {x} switched on, or off?",
               "Would you like {x} on, or off?", "Is {x} meant to be on or off?"]
 # said after the question: why the assistant needs it, in the request's own terms (`{records}`: what

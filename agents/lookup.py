@@ -181,12 +181,12 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
         param_type = next(p.type for p in agent.compiled.tools[plan.tool].spec.parameters)
         from .understanding import coerce
         return _call(plan.tool, {plan.param: coerce(key, param_type) if isinstance(key, str) else key}, turn)
-    close = S.pick(turn.rng, S.CLOSE)
+    close = S.close(turn.rng, turn.going_on)
     if record is None:
-        return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(mine[-1]['error']), []))} {close}")
+        return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(mine[-1]['error']), []))} {close}".strip())
     facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False)
     if not facts:
-        return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}")
+        return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
     return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key)), *facts, close] if p))
 
 

@@ -1,6 +1,6 @@
 """A write tool's rules checked against records already read: how an assistant (and the task
 builder, to know a refusal can be seen coming) tells that an action would be refused before
-taking it; and which earlier reads are still true (none is, past a write)."""
+taking it; and which earlier reads are still true."""
 from __future__ import annotations
 
 import json
@@ -162,22 +162,48 @@ def _message(message: str, env: dict[str, Any], rt: NoDatabase) -> str:
         return re.sub(r"\s*\{[^}]*\}", "", message)
 
 
-def reads_since_write(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[tuple[str, dict[str, Any], Any]]:
-    """(tool, arguments, result) of the reads after the last write in `messages`: what an
-    earlier request of the session read that is still so."""
+def reads_since_write(messages: list[dict[str, Any]], compiled: CompiledDomain,
+                      keep: frozenset[str] = frozenset()) -> list[tuple[str, dict[str, Any], Any]]:
+    """(tool, arguments, result) of the reads in `messages` that are still true: those after the
+    last write, and the reads of the tools in `keep` (who the customer is: a support agent does not
+    look them up again after each change) as the writes since have left them — each write's reply
+    patched into the records it names. A write that may have added a record such a read lists is
+    not in the list: that read is forgotten."""
     replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
     out: list[tuple[str, dict[str, Any], Any]] = []
     for m in messages:
         for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
             fn = c.get("function") or {}
             tool = compiled.tools.get(fn.get("name"))
-            if tool is None or tool.writes:
-                out.clear()
-                continue
             try:
                 args, result = json.loads(fn.get("arguments") or "{}"), json.loads(replies.get(c.get("id")) or "")
             except (TypeError, json.JSONDecodeError):
+                args, result = {}, None
+            if tool is None or tool.writes:
+                out[:] = [(t, a, r) for t, a, r in out if t in keep and _patched(r, result)]
                 continue
-            if not (isinstance(result, dict) and set(result) == {"error"}):
+            if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
                 out.append((fn["name"], args, result))
     return out
+
+
+def _patched(read: Any, reply: Any) -> bool:
+    """Patch a write's `reply` into the records of `read` it names (in place); False when `read`
+    may be stale past repair: the reply names no record, or a new one of a kind `read` lists."""
+    if not isinstance(reply, dict) or set(reply) == {"error"}:
+        return isinstance(reply, dict)  # a failed write changed nothing
+    key = next((k for k in reply if k == "id" or k.endswith("_id")), None)
+    if key is None:
+        return False
+    found = [d for d in _records_in(read) if d.get(key) == reply[key]]
+    for d in found:
+        d.update({k: v for k, v in reply.items() if k in d})
+    return bool(found) or not any(key in d for d in _records_in(read))
+
+
+def _records_in(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, list):
+        return [d for x in value for d in _records_in(x)]
+    if isinstance(value, dict):
+        return [value] + [d for x in value.values() for d in _records_in(x)]
+    return []

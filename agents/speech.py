@@ -15,7 +15,7 @@ from .actions import SENTENCE_BREAK, VERBS, action, brief, past
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
 __all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "SENTENCE_BREAK", "WELCOME", "action", "ask",
-           "asked_for", "brief", "confirm", "declined", "describe", "details", "fact", "facts_told", "looked", "past", "pick", "reason_text", "record_note",
+           "asked_for", "brief", "close", "confirm", "declined", "describe", "details", "fact", "facts_told", "looked", "past", "pick", "reason_text", "record_note",
            "refuse", "report", "singular", "which", "words"]
 
 _MD = re.compile(r"[`*_]{1,2}([^`*_]+)[`*_]{1,2}")
@@ -40,12 +40,19 @@ def asked_for(keys: list[str]) -> str:
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
-def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: frozenset[str]) -> str:
+def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: frozenset[str],
+        counts: dict[str, str] | None = None, *, lead: bool = True) -> str:
     """The question for what the request still needs: a yes/no setting as an on-or-off question
-    (never "what's the new overdraft protection?"), a fact about the user with why it is needed,
-    the first question of a request led in by what the assistant will do (`action`), a later one
-    (`more`) by thanks."""
+    (never "what's the new overdraft protection?"), a count as how many (`counts`: key -> "how
+    many bags"), a fact about the user with why it is needed, the first question of a request led
+    in by what the assistant will do (`action`, unless not to `lead`: then it only says why), a
+    later one (`more`) by thanks."""
     what = asked_for(keys)
+    if len(keys) == 1 and keys[0] in (counts or {}):
+        own = _OWN_RECORD.search(action)
+        record = f"your {own.group(1)}" if own and not _PERSON.match(own.group(1)) else "it"
+        bank = B.ASK_COUNT if record != "it" else [q for q in B.ASK_COUNT if "{record}" not in q]
+        return pick(rng, bank, n=counts[keys[0]], record=record)  # type: ignore[index]
     if len(keys) == 1 and keys[0] in booleans:
         lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=brief(action)) if action \
             else pick(rng, B.ACK)
@@ -53,7 +60,7 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
     why = _why(rng, keys, action)
     if more:
         text = pick(rng, _asks(B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], what), x=what)
-    elif action and rng.random() < 0.5:
+    elif action and lead and rng.random() < 0.5:
         text = pick(rng, _asks(B.ASK_FOR, what), x=what, action=brief(action))
     else:
         text = pick(rng, _asks(B.ASK, what), x=what)
@@ -335,10 +342,10 @@ def _yes_no(rng: random.Random, name: str, value: bool) -> str:
 
 
 def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
-           guidance: list[str] | None = None) -> str:
+           guidance: list[str] | None = None, *, going_on: bool = False) -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found,
     the facts the opening has not said yet, the record it touched (unless already named), what
-    the service's text says happens next (`guidance`, after a change), and the close."""
+    the service's text says happens next (`guidance`, after a change), and the close (`close`)."""
     if wrote and what.split(" ")[0] in VERBS | {"turn"} and rng.random() < 0.6:
         opener = pick(rng, B.DONE_SAID, past=past(brief(what)))
     else:
@@ -349,7 +356,13 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
     after = guide(rng, [g for g in guidance or [] if not _COSTS.search(g)]) if wrote else ""
-    return " ".join(p for p in (opener, *told, note, after, pick(rng, CLOSE)) if p)
+    return " ".join(p for p in (opener, *told, note, after, close(rng, going_on)) if p)
+
+
+def close(rng: random.Random, going_on: bool) -> str:
+    """The question that ends a request ("Anything else?"); none when the user has said they have
+    several things (`going_on`): a concise agent does not ask what it has been told."""
+    return "" if going_on else pick(rng, CLOSE)
 
 
 def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool) -> list[str]:

@@ -113,9 +113,12 @@ def reason_given(text: str, choices: list[Any]) -> Any:
         if not isinstance(choice, str) or not choice.strip():
             continue
         said = re.escape(choice.replace("_", " ").lower())
-        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a)*\s+{said}\b", text.lower()):
+        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an)*\s+{said}\b", text.lower()):
             found.append(choice)
     return found[0] if len(found) == 1 else None
+
+
+_COUNTED = re.compile(r"^(\d+) [a-z][^\d]*$", re.IGNORECASE)
 
 
 def coerce(value: str, type_: str | None) -> Any:
@@ -124,6 +127,8 @@ def coerce(value: str, type_: str | None) -> Any:
     plain = value.replace("$", "").replace(",", "").strip() if type_ in ("integer", "number") else value
     if type_ == "integer" and _INT.match(plain):
         return int(plain)
+    if type_ == "integer" and (m := _COUNTED.match(plain)):  # "3 bags": a count said with its noun
+        return int(m.group(1))
     if type_ == "number" and _NUMBER.match(plain):
         return int(plain) if _INT.match(plain) else float(plain)
     if type_ == "boolean" and (answer := yes_or_no(value)) is not None:
@@ -153,6 +158,10 @@ def yes_or_no(text: str) -> bool | None:
     if NO.search(text) or re.match(r"^\W*(?:please )?(?:don't|do not)\b", text, re.IGNORECASE):
         return False
     return True if YES.match(text) or re.match(r"^\W*(?:yes|please)\W*$", text, re.IGNORECASE) else None
+
+
+GOING_ON = re.compile(r"\b(?:a few|a couple of|several|some) (?:more |other )?things\b", re.IGNORECASE)
+"""How a user says at the start that the session has several requests ("I've got a few things")."""
 
 
 def asks_confirmation(text: str) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
-from gem_env.tools.render import code_for
+from gem_env.tools.render import code_for, how_many
 
 from . import speech as S
 from .plans import Plan, compile_plan, content_words
@@ -27,11 +27,17 @@ from .candidates import Records
 from .ids import id_by_description, id_from_results, record_lists
 from .lookup import auth_finder, described, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_write, records
-from .understanding import (NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts, read_facts,
-                            reason_given)
+from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts,
+                            read_facts, reason_given)
 
 _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b", re.IGNORECASE)
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
+
+
+def _settled(text: str, going_on: bool) -> bool:
+    """Whether an assistant message ended a request: it asked whether there is anything else, or,
+    in a session the user said has several things (no such question then), it asks nothing."""
+    return bool(_CLOSED.search(text)) or going_on and "?" not in text and not asks_confirmation(text)
 _SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
 
 GREETING = "Hello! How can I help you today?"
@@ -54,6 +60,7 @@ class _Turn:
     before: list[tuple[str, dict[str, Any], Any]] = field(default_factory=list)  # reads still true
     earlier: set[str] = field(default_factory=set)  # tools called before the open request
     own: set[str] = field(default_factory=set)  # keys the user gave in the open request (others carry over)
+    going_on: bool = False  # the user said at the start they have several things: no "anything else?"
 
     @property
     def user_text(self) -> str:
@@ -75,6 +82,7 @@ class WorkflowAgent:
         self._lookups = lookup_plans(compiled)
         self._finders = finder_tools(compiled)
         self._auth = auth_finder(compiled)
+        self._kept = frozenset([self._auth.tool] if self._auth else [])  # who the customer is
         self._rt = NoDatabase()
         self.records = Records(compiled)
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
@@ -84,6 +92,9 @@ class WorkflowAgent:
         self._names = sorted(((S.words(k).lower(), k) for k in names), key=lambda p: -len(p[0]))
         self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
         self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
+        self._counts = _count_asks({k: t for p in self._plans for k, t in p.key_types.items()})
+        # "how many bags" asks for the new bags (and is matched before the "bags" inside it)
+        self._names = sorted([*self._names, *((q, k) for k, q in self._counts.items())], key=lambda p: -len(p[0]))
         self._guidance = Guidance(compiled)
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -105,7 +116,7 @@ class WorkflowAgent:
         try:
             return self._follow(plan, turn)
         except ExprError as err:
-            return _say(f"I'm sorry, I can't complete this request: {err}. {S.pick(turn.rng, S.CLOSE)}")
+            return _say(f"I'm sorry, I can't complete this request: {err}. {S.close(turn.rng, turn.going_on)}".strip())
 
     def recognise(self, text: str) -> Plan | None:
         """The workflow whose goal the text covers best (ties: the first); None when nothing overlaps.
@@ -124,7 +135,9 @@ class WorkflowAgent:
                   and not m.get("tool_calls") and isinstance(m.get("content"), str)]
         if not any(m["role"] == "user" for _, m in spoken):
             return None
-        start = max((i + 1 for i, m in spoken if m["role"] == "assistant" and _CLOSED.search(m["content"])), default=0)
+        going_on = bool(GOING_ON.search(next(m["content"] for _, m in spoken if m["role"] == "user")))
+        start = max((i + 1 for i, m in spoken if m["role"] == "assistant" and _settled(m["content"], going_on)),
+                    default=0)
         segment = messages[start:]
         request = next((m.get("content") or "" for m in segment if m.get("role") == "user"), "")
         known: dict[str, str] = {}
@@ -147,7 +160,7 @@ class WorkflowAgent:
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
-                     reads_since_write(messages[:start], self.compiled), earlier, own)
+                     reads_since_write(messages[:start], self.compiled, self._kept), earlier, own, going_on)
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
@@ -161,8 +174,9 @@ class WorkflowAgent:
         confirmed = _confirmation(turn.segment)
         authed: list[tuple[str, dict[str, Any], Any]] = []  # who the customer is: for reuse only, not ids
         auth = self.authentication(plan.workflow.anchor.table, turn)
-        if isinstance(auth, str):
-            return self._ask([auth], turn)
+        if isinstance(auth, str):  # asked with what it is for: "That's how I find your card."
+            write = next((st.tool for st in plan.steps if st.writes), None)
+            return self._ask([auth], turn, S.action(plan.workflow.goal, write, {}) if write else "", lead=False)
         if auth is not None:
             if not results:
                 return _call(auth[0], auth[1], turn)
@@ -270,7 +284,7 @@ class WorkflowAgent:
         if blocked is not None:
             return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])
         if declined:
-            return _say(f"{S.declined(turn.rng)} {S.pick(turn.rng, S.CLOSE)}")
+            return _say(f"{S.declined(turn.rng)} {S.close(turn.rng, turn.going_on)}".strip())
         writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
         main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
@@ -301,10 +315,22 @@ class WorkflowAgent:
         for key, enum in choices.items():  # this request's own reason wins over one carried over
             if key not in turn.own and (choice := reason_given(turn.user_text, enum)) is not None:
                 found[key] = choice
-        said = goal_values(plan.workflow.goal, turn.request, {**known, **found})
+        # what this request's words say wins over a value carried over from an earlier request
+        own = {k: v for k, v in known.items() if k in turn.own}
+        said = {**goal_values(plan.workflow.goal, turn.request, {**own, **found}), **self._counts_said(plan, turn)}
         for key, value in self.typed(plan.key_types, said).items():
             if key in plan.workflow.knows and (key not in choices or code_for(value, choices[key]) in choices[key]):
                 found[key] = value
+        return found
+
+    def _counts_said(self, plan: Plan, turn: _Turn) -> dict[str, str]:
+        """Counts the request says as a number of things ("change my booking to 3 bags")."""
+        found = {}
+        for key, question in self._counts.items():
+            noun = question.removeprefix("how many ")
+            m = re.search(rf"\bto (\d+) (?:{re.escape(noun)}|{re.escape(S.singular(noun))})\b", turn.request)
+            if key in plan.workflow.knows and key not in turn.own and m:
+                found[key] = m.group(1)
         return found
 
     def _record_first(self, plan: Plan, known: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -319,20 +345,22 @@ class WorkflowAgent:
                 return lk.tool, {lk.param: known[source[1]]}
         return None
 
-    def _ask(self, missing: list[str], turn: _Turn, action: str = "") -> dict[str, Any]:
+    def _ask(self, missing: list[str], turn: _Turn, action: str = "", lead: bool = True) -> dict[str, Any]:
         what = S.asked_for(missing)
-        if any(what in s and "?" in s for s in turn.said) and turn.last.get("role") == "user":
-            return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.pick(turn.rng, S.CLOSE)}")
-        return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans))
+        asked = [what] + [self._counts[k] for k in missing[:1] if len(missing) == 1 and k in self._counts]
+        if any(a in s.lower() and "?" in s for s in turn.said for a in asked) and turn.last.get("role") == "user":
+            return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.close(turn.rng, turn.going_on)}".strip())
+        return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans, self._counts, lead=lead))
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
                 named: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
-        close = S.pick(turn.rng, S.CLOSE)
+        close = S.close(turn.rng, turn.going_on)
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             write = next((st.tool for st in plan.steps if st.writes), tool)
-            text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, turn.known), error, values, named)
-            return _say(f"{text} {close}")
-        return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}")
+            said = self.typed(plan.key_types, turn.known)  # "3 bags" is said as the 3 it stands for
+            text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, said), error, values, named)
+            return _say(f"{text} {close}".strip())
+        return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}".strip())
 
     def _report(self, plan: Plan, env: dict[str, Any], wrote: bool, turn: _Turn) -> dict[str, Any]:
         write = next((st.tool for st in plan.steps if st.writes), "")
@@ -348,7 +376,8 @@ class WorkflowAgent:
             note = S.record_note(turn.rng, last)
         said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
         what = S.action(plan.workflow.goal, write, said) if write else ""
-        return _say(S.report(turn.rng, wrote, what, facts, note, self._guide(plan, write, {**turn.known, **env})))
+        return _say(S.report(turn.rng, wrote, what, facts, note, self._guide(plan, write, {**turn.known, **env}),
+                             going_on=turn.going_on))
 
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""
@@ -394,3 +423,11 @@ def _confirmation(segment: list[dict[str, Any]]) -> bool | None:
             text = u.get("content") or ""
             answer = True if YES.match(text) else False if NO.search(text) else answer
     return answer
+
+
+def _count_asks(key_types: dict[str, str | None]) -> dict[str, str]:
+    """Whole-number keys that count things, by the question that asks them ("new_bags" -> "how many
+    bags"); a question two keys would share asks for neither."""
+    asks = {k: q for k, t in key_types.items() if t == "integer" and (q := how_many(k)) is not None}
+    shared = {q for q in asks.values() if list(asks.values()).count(q) > 1}
+    return {k: q for k, q in asks.items() if q not in shared}

@@ -68,6 +68,14 @@ DESCRIBE = ["It's the one whose {name} is {v}.", "I mean the one where the {name
             "It's the one where the {name} is {v}.", "The one I mean: the {name} is {v}.",
             "I mean the one whose {name} is {v}."]
 # each starts "My"/"The" so the assistant reads where the value before it ends
+# said before the first request of a session with several, so the assistant knows more is coming
+# (it then asks no "anything else?" between them); each names "a few/a couple of ... things"
+SEVERAL = ["I've got a few things to sort out today.", "I have a couple of things today, if that's okay.",
+           "I've got a few things I need help with.", "I have a few things to go through, if you have a minute.",
+           "I have a couple of things to sort out."]
+# a count said as a number of things: "3 bags", never "the new bags is 3" (`{c}`: "3 bags")
+# (it leads, so the assistant reads the number whatever follows)
+COUNT_FACT = ["{C}.", "{C}, please.", "{C} would be great.", "{C} should do it.", "{C}, thanks.", "{C} is what I need."]
 VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The {name}'s {v}.", "My {name}: {v}."]
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
             "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]

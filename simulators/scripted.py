@@ -5,7 +5,7 @@ import random
 import re
 from typing import Any
 
-from gem_env.tools.render import smooth
+from gem_env.tools.render import agree, counted, how_many, is_count, smooth
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
@@ -17,6 +17,8 @@ _REQUEST_START = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = re.compile(r"\banything else\b|\bsomething else\b", re.IGNORECASE)
+ANNOUNCED = 0.6
+"""The share of sessions with several requests whose user says so at the start (others just go on)."""
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
@@ -66,6 +68,10 @@ class ScriptedUser:
                 *(k for k in scenario.unknown if k not in scenario.knows)]
         # longest names first, so "new email" is matched before (and instead of) "email"
         self._names = sorted({(humanize(k).lower(), k) for k in keys}, key=lambda p: (-len(p[0]), p[0]))
+        values = {k: v for r in [scenario, *self._session] for k, v in r.knows.items()}
+        asks = [(how_many(k), k) for k, v in values.items() if is_count(k, v)]  # "how many bags" asks the new bags
+        self._names = sorted([*self._names, *((q, k) for q, k in asks if [a for a, _ in asks].count(q) == 1)],
+                             key=lambda p: (-len(p[0]), p[0]))
         self._style = P.persona_style(scenario.persona)
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
@@ -74,6 +80,8 @@ class ScriptedUser:
         spoken = [text for role, text in turns if role == "assistant"]
         if not spoken:
             greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True)
+            if len(self._session) > 1 and rng.random() < ANNOUNCED:  # before the request, whose facts end it
+                body = f"{rng.choice(P.SEVERAL)} {body}"
             if greet.rstrip().endswith((",", ":")) and not re.match(r"I\b|I'", body):
                 body = body[:1].lower() + body[1:]
             return greet + body
@@ -131,7 +139,7 @@ class ScriptedUser:
             bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
-        facts = [self._volunteered(k, request.knows[k], body, rng) for k in request.opening if k in request.knows]
+        facts = [agree(self._volunteered(k, request.knows[k], body, rng)) for k in request.opening if k in request.knows]
         context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
         return " ".join(p for p in (context, body, *facts, sign_off) if p)
 
@@ -139,8 +147,8 @@ class ScriptedUser:
     def _volunteered(key: str, value: Any, intent: str, rng: random.Random) -> str:
         """A fact said up front. A key named for the record the request is about ("order_status"
         when the request says "my order") describes that record ("It's the one whose order status is
-        pending."); a value
-        the request already gives as its reason is not said twice; anything else is "my <name> is <value>"."""
+        pending."); a value the request already gives (as its reason, or a count: "to 3 bags") is not
+        said twice; anything else is "my <name> is <value>"."""
         said = P.said_value(key, value)
         head = key.split("_")[0]
         if "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_")) \
@@ -148,6 +156,8 @@ class ScriptedUser:
             return rng.choice(P.DESCRIBE).format(name=humanize(key), v=said)
         if said and re.search(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
             return ""  # the reason the request gives ("... because it was lost")
+        if is_count(key, value) and re.search(rf"\b{re.escape(counted(key, value))}\b", intent):
+            return ""  # a count the request already says ("... to 3 bags"): never "the new bags is 3"
         return P.fact_said(rng.choice(P.VOLUNTEER), key, value, humanize(key))
 
     def _value(self, key: str, current: Request) -> Any:
@@ -163,6 +173,9 @@ class ScriptedUser:
             k, v = known[0]
             if isinstance(v, bool):  # a setting: yes/no first, never a bare "yes." that reads as assent
                 parts.append(rng.choice(P.SETTING_ON if v else P.SETTING_OFF))
+            elif is_count(k, v):  # a number of things: "3 bags", never "the new bags is 3"
+                c = counted(k, v)
+                parts.append(rng.choice(P.COUNT_FACT).format(c=c, C=c[:1].upper() + c[1:]))
             else:
                 parts.append(P.fact_said(rng.choice(P.ONE_FACT), k, v, humanize(k)))
         elif len(known) == 2 and not unknown:

@@ -189,3 +189,72 @@ def test_synthesize_refine_slot_records_paraphrase_without_a_model(tmp_path: Pat
     rejected = [r for r in _records(out / "rejected.jsonl") if r.get("category") == "paraphrase"]
     assert rejected and all("needs an LLM backend" in r["reason"] for r in rejected)
     assert not any(t.get("parent_id") for t in _records(out / "tasks.jsonl"))
+
+
+# ------------------------------------------------------------------ paraphrase_agent
+
+
+def _agent_turns(body: dict[str, Any]) -> list[str]:
+    """The agent's messages of the transcript the assistant-side prompt shows."""
+    text = next(m["content"] for m in body["messages"] if m["content"].startswith("The conversation"))
+    lines = json.loads(text[text.index("\n") + 1:])
+    return [line["agent"] for line in lines if "agent" in line]
+
+
+def _assistant_said(t: dict[str, Any]) -> list[str]:
+    return [m["content"] for m in t["messages"] if m["role"] == "assistant" and not m.get("tool_calls")]
+
+
+def agent_paraphrase_with(tmp_path: Path, base_run: Path, reply: Any) -> tuple[Path, FakeOpenAIServer]:
+    out = tmp_path / "para_agent"
+    with FakeOpenAIServer(reply) as server:
+        assert main(["refine", str(base_run), "--out", str(out), "--ops", "paraphrase_agent", "--quiet", "--model",
+                     "fake", "--base-url", server.base_url, "--cache-dir", "", "--llm-retries", "0"]) == 0
+    return out, server
+
+
+def test_paraphrase_agent_rewrites_the_assistant_and_verifies_again(tmp_path: Path, base_run: Path) -> None:
+    out, server = agent_paraphrase_with(
+        tmp_path, base_run, lambda body: JSONReply({"turns": [f"Right then. {t}" for t in _agent_turns(body)]}))
+    got = _records(out / "trajectories.jsonl")
+    assert got and server.requests
+    for t in got:
+        assert t["verification"]["passed"] and t["meta"]["paraphrase_agent"]["rewritten"], t["meta"]
+        assert all(s.startswith("Right then. ") for s in _assistant_said(t))
+        assert not any(u.startswith("Right then") for u in (m["content"] for m in t["messages"] if m["role"] == "user"))
+    assert main(["verify", str(out)]) == 0
+
+
+def test_an_agent_rewrite_that_drops_a_value_is_rejected_and_the_original_kept(tmp_path: Path, base_run: Path) -> None:
+    """A rewrite that no longer says the record's id (a required value, said after its source) is
+    re-asked with the error, then not used: the original turns stay and the variant is kept."""
+    def drop(body: dict[str, Any]) -> Reply:
+        return JSONReply({"turns": [re.sub(r"\b[A-Z]{2,}-\d+\b", "that one", t) for t in _agent_turns(body)]})
+    out, server = agent_paraphrase_with(tmp_path, base_run, drop)
+    got = _records(out / "trajectories.jsonl")
+    assert got
+    for t in got:
+        meta = t["meta"]["paraphrase_agent"]
+        assert not meta["rewritten"] and meta["outcome"].startswith("original kept: ") and "drops the" in meta["outcome"]
+        assert t["verification"]["passed"] and not any("that one" in s for s in _assistant_said(t))
+    assert len(server.requests) == 2 * len(got)  # asked once more with the error
+    assert "drops the" in server.requests[1]["messages"][-1]["content"]
+
+
+def test_an_agent_rewrite_that_is_not_json_keeps_the_original(tmp_path: Path, base_run: Path) -> None:
+    out, _ = agent_paraphrase_with(tmp_path, base_run, lambda body: Text("Sure! Here is a friendlier version."))
+    got = _records(out / "trajectories.jsonl")
+    assert got and all(not t["meta"]["paraphrase_agent"]["rewritten"] for t in got)
+    assert all("rewrite was rejected" in t["meta"]["paraphrase_agent"]["outcome"] for t in got)
+
+
+def test_agent_rewrite_checks_name_what_changed() -> None:
+    from gem_env.stages.refine.paraphrase_agent import turn_problems as agent_problems
+    values = {"card_id": "CRD-12345", "value 5500": "5500"}
+    original = ["What's your card ID?", "Your new limit is $5,500 on card CRD-12345."]
+    assert agent_problems(original, ["Which card ID is it?", "Card CRD-12345 now has a $5,500 limit."], values,
+                          ["bank_limits"]) is None
+    said = agent_problems(original, ["Give me the card ID.", "Done for CRD-12345 via update_limit in bank_limits."],
+                          values, ["bank_limits"])
+    assert "message 1 no longer asks" in said and "drops the value 5500" in said
+    assert "names internals: bank_limits, update_limit" in said

@@ -2,13 +2,18 @@
 contract (the open request only, the next one once the previous is settled)."""
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 
-from gem_env.agents.understanding import coerce, read_facts
+from gem_env.agents.understanding import GOING_ON, coerce, read_facts
+from gem_env.agents.lookup import auth_finder
+from gem_env.cli import main
+from gem_env.agents.prechecks import reads_since_write
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.simulators.llm_user import LLMUser, current_request, system_prompt
 from gem_env.simulators.scenario import STOP
@@ -18,7 +23,8 @@ from gem_env.stages.tasks import Task, make_tasks
 from gem_env.stages.tasks.owners import Owners
 from gem_env.tools import CompiledDomain, compile_domain, load_domain
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "domains"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "domains"
 
 
 @pytest.fixture(scope="module", params=["bank", "clinic", "shop"])
@@ -144,6 +150,105 @@ async def test_a_session_reads_again_only_what_a_write_may_have_changed(
                 call = f"{fn['name']}{fn['arguments']}"
                 assert call not in reads, (task.id, call)  # read before, and nothing written since
                 reads.add(call)
+
+
+@pytest.fixture(scope="module")
+def airline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An offline run over the airline documents: a domain whose agent finds the customer by email."""
+    out = tmp_path_factory.mktemp("airline") / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "airline"), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_who_the_customer_is_is_found_once_a_session(airline_run: Path) -> None:
+    """A support agent remembers who it is talking to: after a write it does not find the customer
+    by their email again (the write's reply is patched into what it read)."""
+    wrote_then_went_on = 0
+    for line in (airline_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        compiled = compile_domain(load_domain(airline_run / "domains" / f"{traj['task']['domain']}.json"))
+        finder = auth_finder(compiled)
+        assert finder is not None and traj["verification"]["passed"]
+        calls = [c["function"] for m in traj["messages"] for c in m.get("tool_calls") or []]
+        finds = [f["arguments"] for f in calls if f["name"] == finder.tool]
+        assert len(finds) == len(set(finds)), (traj["task"]["id"], finds)
+        wrote_then_went_on += any(compiled.tools[f["name"]].writes for f in calls[:-1])
+    assert wrote_then_went_on  # sessions with a write before a later request were looked at
+
+
+def test_a_user_who_said_they_have_several_things_is_not_asked_for_anything_else(airline_run: Path) -> None:
+    """A concise agent does not ask "anything else?" after each request when the user said at the
+    start there are several; the requests still end where they did (every one verified)."""
+    announced = unannounced = 0
+    for line in (airline_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        users = [m["content"] for m in traj["messages"] if m["role"] == "user"]
+        said = " ".join(m["content"] for m in traj["messages"] if m["role"] == "assistant" and m.get("content"))
+        if GOING_ON.search(users[0]):
+            announced += 1
+            assert "anything else" not in said.lower() and len(users) > 3, traj["task"]["id"]
+        elif len(traj["task"]["scenario"]["requests"]) > 1:
+            unannounced += 1
+            assert "anything else" in said.lower()
+        assert traj["verification"]["passed"]
+    assert announced and unannounced
+
+
+def test_a_refusal_names_the_action_in_the_goals_words(airline_run: Path) -> None:
+    """"I can't change your booking to 3 bags", never the write tool's name in words ("update the
+    booking bags"): a count the user said as "3 bags" is the 3 the goal's wording takes."""
+    refusals = 0
+    for line in (airline_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        compiled = compile_domain(load_domain(airline_run / "domains" / f"{traj['task']['domain']}.json"))
+        named = [" the ".join(n.split("_", 1)).replace("_", " ") for n, t in compiled.tools.items() if t.writes]
+        for m in traj["messages"]:
+            if m["role"] == "assistant" and m.get("content"):
+                assert not [n for n in named if n in m["content"]], m["content"]
+        refusals += bool(traj["task"]["refusals"])
+    assert refusals
+
+
+def test_a_count_the_request_says_is_neither_repeated_nor_asked(airline_run: Path) -> None:
+    """"change my booking to 1 bag" is read as the 1 it says: the user does not add "The new bags
+    is 1." and the agent does not ask how many (a count from an earlier request never wins)."""
+    said = 0
+    for line in (airline_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        assert traj["verification"]["passed"]
+        spoken = [(m["role"], m["content"]) for m in traj["messages"] if m["role"] in ("user", "assistant")
+                  and m.get("content") and not m.get("tool_calls")]
+        for (role, text), (_, reply) in zip(spoken, spoken[1:]):
+            if role != "user":
+                continue
+            assert not re.search(r"\bnew bags (?:is|are)\b", text), text
+            if re.search(r"\bto \d+ bags?\b", text):
+                said += 1
+                assert "how many" not in reply.lower(), (text, reply)
+    assert said
+
+
+def test_a_write_reply_is_patched_into_the_customer_read_and_a_new_record_forgets_it(airline_run: Path) -> None:
+    compiled = compile_domain(load_domain(next((airline_run / "domains").glob("*.json"))))
+    finder = auth_finder(compiled)
+    write = next(n for n, t in compiled.tools.items() if t.writes)
+
+    def messages(reply: dict[str, Any]) -> list[dict[str, Any]]:
+        calls = [(finder.tool, {finder.param: "a@b.example"},
+                  {"customer_id": "C-1", "bookings": [{"booking_id": "BKN-1", "status": "confirmed"}]}),
+                 (write, {}, reply)]
+        out = []
+        for n, (tool, args, result) in enumerate(calls):
+            out.append({"role": "assistant", "content": None, "tool_calls": [
+                {"id": f"c{n}", "type": "function", "function": {"name": tool, "arguments": json.dumps(args)}}]})
+            out.append({"role": "tool", "tool_call_id": f"c{n}", "content": json.dumps(result)})
+        return out
+
+    kept = frozenset({finder.tool})
+    [(tool, _, read)] = reads_since_write(messages({"booking_id": "BKN-1", "status": "cancelled"}), compiled, kept)
+    assert tool == finder.tool and read["bookings"] == [{"booking_id": "BKN-1", "status": "cancelled"}]
+    assert reads_since_write(messages({"booking_id": "BKN-2", "status": "confirmed"}), compiled, kept) == []  # new
+    assert reads_since_write(messages({"booking_id": "BKN-1", "status": "cancelled"}), compiled) == []  # none kept
 
 
 SHOPLET = {

@@ -266,6 +266,77 @@ def test_a_moment_field_is_named_as_people_name_it() -> None:
     from gem_env.tools.render import words
     assert words("filed_on") == humanize("filed_on") == "date filed"
     assert words("posted_at") == "time posted" and words("member_since") == "member since"
-    assert words("send_on") == "send on" and words("card_id") == "card ID"  # not a past participle
+    assert words("send_on") == "send date" and words("starts_at") == "start time" and words("card_id") == "card ID"
+    for name in ("filed_on", "send_on", "starts_at"):  # one rule names a moment, in a field's name or a goal
+        said = S.action(f"change the {name.replace('_', ' ')} of my payment {{payment_id}}", "x", {"payment_id": "P-1"})
+        assert f"the {words(name)} of your payment" in said, said
     text = S.fact(random.Random(0), "filed_on", "2024-08-15", after_write=False)
     assert "filed on August 15, 2024" in text and "date filed" not in text, text
+
+
+def test_a_count_is_asked_how_many_and_answered_as_a_number_of_things() -> None:
+    """Never "what's the new guests?" / "The new guests is 4": the ask, the user's answer and the
+    agent's reading of it agree on "how many guests" / "4 guests"."""
+    from gem_env.agents.understanding import coerce
+    from gem_env.tools.render import how_many
+    assert how_many("new_guests") == "how many guests" and how_many("email") is None
+    names, counts = [("how many guests", "new_guests"), ("new guests", "new_guests")], {"new_guests": "how many guests"}
+    user = ScriptedUser(Scenario(goal="change it", knows={"new_guests": 4}))
+    for seed in range(30):
+        question = S.ask(random.Random(seed), ["new_guests"], bool(seed % 2), "change your reservation", frozenset(),
+                         counts)
+        assert question.lower().startswith(("how many guests", "and how many guests")), question
+        assert user.asked_keys(question) == ["new_guests"]
+        answer = asyncio.run(user.reply([{"role": "system", "content": "s"}, {"role": "user", "content": "hi"},
+                                         {"role": "assistant", "content": question}]))
+        assert "4 guests" in answer and "new guests" not in answer, answer
+        assert coerce(read_facts(answer, names, ["new_guests"])["new_guests"], "integer") == 4, answer
+
+
+@pytest.mark.parametrize(("text", "fixed"), [
+    ("I'll cancel it because of wrong amount.", "I'll cancel it because of a wrong amount."),
+    ("freeze my card because of lost today", "freeze my card because it was lost today"),
+    ("because of unknown sender, please", "because of an unknown sender, please"),
+    ("because of suspected fraud.", "because of suspected fraud."),  # a mass noun takes no article
+    ("because of suspicious activity.", "because of suspicious activity."),
+    ("because of fees.", "because of fees."),
+    ("because of moving bank.", "because of moving bank."),
+    ("because of the delay.", "because of the delay."),
+])
+def test_a_reason_said_as_a_choice_reads_as_words_in_context(text: str, fixed: str) -> None:
+    assert smooth(text) == fixed
+
+
+def test_a_reason_with_an_article_is_still_read_back_as_the_choice() -> None:
+    said = smooth("I'd like to dispute it because of wrong amount.")
+    assert reason_given(said, ["wrong_amount", "fraud"]) == "wrong_amount"
+
+
+def test_digits_in_a_field_name_are_read_as_words() -> None:
+    from gem_env.tools.render import words
+    assert words("card_last4") == "card last four digits" and words("address_line2") == "address line 2"
+
+
+def test_a_user_saying_they_have_several_things_is_understood() -> None:
+    from gem_env.agents.understanding import GOING_ON
+    assert all(GOING_ON.search(x) for x in P.SEVERAL)
+    assert not GOING_ON.search("I'd like to cancel my booking. Thanks.")
+
+
+def test_a_plural_name_takes_are() -> None:
+    from gem_env.tools.render import agree
+    assert agree("The card last four digits is 7939.") == "The card last four digits are 7939."
+    assert agree("It's the one whose last four digits is 1234.") == "It's the one whose last four digits are 1234."
+    for same in ("The status is open.", "The address is 1 Elm St.", "The number of bags is 3.", "My email is a@b.example"):
+        assert agree(same) == same
+
+
+def test_the_ask_for_who_the_customer_is_says_why_in_the_requests_terms() -> None:
+    """"What's your email? That's how I find your card." — the action gives the why, not a lead-in
+    that repeats what the confirmation will say in full."""
+    whys = 0
+    for seed in range(40):
+        question = S.ask(random.Random(seed), ["email"], False, "freeze your card", frozenset(), lead=False)
+        assert "freeze" not in question and "your records" not in question, question
+        whys += "your card" in question
+    assert whys > 10

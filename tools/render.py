@@ -89,13 +89,24 @@ def words(name: str) -> str:
 
 
 def plain_words(name: str) -> str:
-    """`order_id` -> "order id"; a moment named by what happened then, as people name it:
-    `filed_on` -> "date filed", `posted_at` -> "time posted"."""
+    """`order_id` -> "order id", `card_last4` -> "card last four digits"; a moment named by what happens then, as people name it (see
+    `moment`): `filed_on` -> "date filed", `starts_at` -> "start time"."""
     said = name.replace("_", " ").strip()
-    return _MOMENT_FIELD.sub(lambda m: f"{'date' if m.group(2) == 'on' else 'time'} {m.group(1)}", said)
+    # digits glued to a word are read apart ("address2" -> "address 2"); "last4" is the card's last four digits
+    said = re.sub(r"\blast ?(?:4|four)\b", "last four digits", said)
+    said = re.sub(r"\b([a-z]+)(\d+)\b", r"\1 \2", said)
+    m = _MOMENT_FIELD.match(said)
+    return moment(m.group(1), m.group(2)) if m else said
 
 
-_MOMENT_FIELD = re.compile(r"^(\w+ed) (on|at)$")
+_MOMENT_FIELD = re.compile(r"^([a-z]+) (on|at)$")
+
+
+def moment(word: str, prep: str) -> str:
+    """The one rule for a moment named by what happens at it, in a field's name or a sentence:
+    ("filed", "on") -> "date filed", ("starts", "at") -> "start time", ("send", "on") -> "send date"."""
+    noun = "date" if prep == "on" else "time"
+    return f"{noun} {word}" if word.endswith("ed") else f"{singular(word)} {noun}"
 
 
 def singular(noun: str) -> str:
@@ -129,6 +140,13 @@ def _count_noun(name: str) -> tuple[str, str] | None:
         if w.endswith("s") and singular(w) != w and all(x in _COUNT_AFTER for x in parts[i + 1:]):
             return " ".join(parts[:i + 1]), " ".join(parts[i + 1:])
     return None
+
+
+def how_many(name: str) -> str | None:
+    """The question a count field is asked by, in words both sides of a conversation recognise:
+    "new_guests" -> "how many guests" (never "what's the new guests?"); None when it counts nothing."""
+    found = _count_noun(name)
+    return f"how many {' '.join(found).strip()}" if found else None
 
 
 def is_count(name: str, value: Any) -> bool:
@@ -169,14 +187,43 @@ def smooth(text: str) -> str:
     spaces and spaces before punctuation."""
     text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", r"because it's \1 ", text)
     # only a participle that ends the reason: "because of suspected fraud" stays as it is
-    text = re.sub(r"\b(?:because of|due to) (\w+)\b(?=[.,;:!?)]|\s+(?:and|or|but|so|now|by|in|at|on|to|from|during|after|before|twice)\b|$)",
+    text = re.sub(rf"\b(?:because of|due to) (\w+)\b(?={_REASON_END})",
                   lambda m: f"because it was {m.group(1)}" if _PARTICIPLE.match(m.group(1)) else m.group(0), text)
+    text = re.sub(rf"\b(because of|due to) (\w+) (\w+)\b(?={_REASON_END})", _a_reason, text)
     text = _TO_BOOLEAN.sub(lambda m: f"{m.group(1)}turn {'on' if m.group(3).lower() in ('yes', 'true') else 'off'} "
                                      f"{m.group(2)}", text)
     text = _COUNT_TO.sub(lambda m: f"{m.group(1)} {m.group(3)} to {counted(m.group(2), int(m.group(4)))}"
                          if singular(m.group(2)) != m.group(2) else m.group(0), text)
-    text = re.sub(r"\b([Aa]n?) (\w+)", _article, text)
+    text = agree(re.sub(r"\b([Aa]n?) (\w+)", _article, text))
     return re.sub(r"\s+([,.?!])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
+
+
+# where a reason said as a choice ends: "because of a wrong amount." / "... today" / "... and"
+_REASON_END = r"[.,;:!?)]|\s+(?:and|or|but|so|now|today|please|by|in|at|on|to|from|during|after|before|twice)\b|$"
+# heads of a reason that take no article: a mass noun ("suspected fraud") or a kind of one
+_MASS = re.compile(r"(?:fraud|activity|medication|damage|information|access|weather|service|spam|abuse|misuse|use|"
+                   r"travel|work|mail|goodwill|traffic|debt|income|money|\w+ness|\w+ship|\w+ment|\w+ism|\w+ing)$")
+
+
+def _a_reason(m: re.Match) -> str:
+    """"because of wrong amount" -> "because of a wrong amount": a choice of two words whose head
+    is one countable thing takes an article (a word before it and the words stay as they were, so
+    the choice is still read back whole)."""
+    first, head = m.group(2), m.group(3)
+    if first.lower() in ("a", "an", "the", "my", "your", "our", "their", "it", "this", "that", "its", "no", "not") \
+            or first.endswith("ing") or singular(head) != head or _MASS.match(head.lower()):
+        return m.group(0)
+    return f"{m.group(1)} {'an' if _VOWEL_SOUND.match(first) else 'a'} {first} {head}"
+
+
+# "the card last four digits is" -> "are": a name of up to four words after the/my/your whose last
+# word is a plural (a consonant before the "s": not "status", "address", "gas"), and no "of" in it
+_PLURAL_IS = re.compile(r"\b((?:[Tt]he|[Mm]y|[Yy]our|whose) (?:(?!of\b)[a-z]+ ){0,3}[a-z]*[b-df-hj-np-rtv-z]s) is\b")
+
+
+def agree(text: str) -> str:
+    """A plural name takes "are": "the last four digits is 7939" -> "the last four digits are 7939"."""
+    return _PLURAL_IS.sub(r"\1 are", text)
 
 
 def _article(m: re.Match) -> str:

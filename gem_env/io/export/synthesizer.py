@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -84,23 +83,21 @@ def _first_request(task: dict[str, Any], messages: list[dict[str, Any]]) -> tupl
     """(workflow, anchor key or None, messages) of what the target names: a task's one request, or
     the first request of a session of the task's kind (the customer's follow-on requests are left
     out: the conversation ends where the assistant closes that request, with the user's stop)."""
-    from ...simulators.scenario import STOP
+    from ...simulators.scenario import STOP, Scenario
+    from ...simulators.scripted import ScriptedUser
     requests = (task.get("scenario") or {}).get("requests") or []
     if len(requests) <= 1:
         return task.get("workflow"), None, messages
     first = requests[0]
     if first.get("kind") != task.get("category") or not first.get("anchor"):
         return task.get("workflow"), None, None
+    settles = ScriptedUser(Scenario.model_validate(task["scenario"])).settles  # where the user moved on
     close = next((i for i, m in enumerate(messages) if m.get("role") == "assistant" and not m.get("tool_calls")
-                  and _CLOSES.search(m.get("content") or "")), None)
+                  and settles(m.get("content") or "")), None)
     if close is None:
         return task.get("workflow"), None, None
     cut = [*messages[:close + 1], {"role": "user", "content": STOP}]
     return str(task.get("workflow", "")).split("+")[0], first["anchor"], cut
-
-
-_CLOSES = re.compile(r"\banything else\b", re.IGNORECASE)
-"""How an assistant closes one request of a session (the offline agent's and the scripted user's cue)."""
 
 
 def _asks_category(record_id: str) -> bool:

@@ -60,7 +60,8 @@ def policy_prompt(domain: Domain) -> str:
              "internal codes other than the reference numbers they need.",
              "- When you confirm or finish a change, say what the policy says happens next (timing, fees, "
              "refunds), in your own words and nothing more than it says.",
-             "- Handle one request at a time; when it is settled, ask whether there is anything else."]
+             "- Handle one request at a time; when it is settled, ask whether there is anything else, unless "
+             "the customer has said they have more to go through."]
     if domain.policy:
         tools = {t.name for t in domain.tools}
         lines += ["", "Policy:", *(f"- {_in_words(rule.text, tools)}" for rule in domain.policy)]

@@ -17,10 +17,10 @@ from ..ground.plan import EpisodePlan
 from ..tasks import GoldAction, Task, replay_workflow
 
 ORDER = ["chain", "pitfall", "distractors", "ambiguity", "miss_param", "miss_func", "tool_errors", "long_context",
-         "paraphrase"]
+         "paraphrase", "paraphrase_agent"]
 """Operators apply in this order whatever order they are asked in (structure first, then the
-tool set, then the user's brief, then the environment; `paraphrase`, an LLM pass over the
-rolled-out conversation, last)."""
+tool set, then the user's brief, then the environment; `paraphrase` and `paraphrase_agent`, LLM
+passes over the rolled-out conversation, last)."""
 
 
 class NotApplicable(Exception):

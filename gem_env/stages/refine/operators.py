@@ -4,10 +4,13 @@ from __future__ import annotations
 import hashlib
 import random
 from types import ModuleType
+from typing import Any
 
 from ...tools import CompiledDomain
 from ..tasks import Task
 from . import ambiguity, chain, distractors, long_context, miss_func, miss_param, pitfall, tool_errors
+from .paraphrase import paraphrase_trajectory
+from .paraphrase_agent import paraphrase_agent_trajectory
 from .base import ORDER, Context, NotApplicable, compose, refinable, start
 
 OPERATORS: dict[str, ModuleType] = {
@@ -17,9 +20,20 @@ OPERATORS: dict[str, ModuleType] = {
 DEFAULT_RECIPES = ["chain", "chain+pitfall", "chain+distractors", "chain+ambiguity", "chain+miss_param", "chain+miss_func",
                    "chain+tool_errors", "chain+long_context"]
 """Every operator with `chain`: sessions long enough to teach, each category one harder skill."""
-AFTER_ROLLOUT = {"paraphrase"}
-"""Passes over a variant's verified conversation (LLM only, see `paraphrase`): named in a recipe
-and its category, applied by whoever rolls the variant out."""
+AFTER_ROLLOUT = {"paraphrase": paraphrase_trajectory, "paraphrase_agent": paraphrase_agent_trajectory}
+"""Passes over a variant's verified conversation (LLM only: `paraphrase` the user's turns,
+`paraphrase_agent` the assistant's): named in a recipe and its category, applied by whoever rolls
+the variant out (`after_rollout`)."""
+
+
+async def after_rollout(trajectory: Any, variant: Task, compiled: CompiledDomain, client: Any) -> str | None:
+    """The variant's passes over its verified conversation, in `ORDER`; the first reason to reject
+    it, or None."""
+    for op in (o for o in ORDER if o in AFTER_ROLLOUT and o in variant.ops):
+        why = await AFTER_ROLLOUT[op](trajectory, variant, compiled, client)
+        if why is not None:
+            return why
+    return None
 
 
 def parse_recipes(text: str) -> list[list[str]]:

@@ -52,7 +52,7 @@ def task_values(task: Task) -> dict[str, str]:
     return {k: v for k, v in values.items() if v.strip() and v.lower() not in ("true", "false", "yes", "no")}
 
 
-def _says(value: str, text: str) -> bool:
+def says(value: str, text: str) -> bool:
     return any(said(form, text) for form in spoken_forms(value))
 
 
@@ -66,7 +66,7 @@ def turn_problems(original: list[str], rewritten: list[str], values: dict[str, s
         if old and not new.strip():
             problems.append(f"message {n} is empty")
         for key, value in sorted(values.items()):
-            before, after = _says(value, old), _says(value, new)
+            before, after = says(value, old), says(value, new)
             if before and not after:
                 problems.append(f"message {n} drops the {key.replace('_', ' ')} {value!r}")
             elif after and not before:

@@ -27,8 +27,7 @@ from ..ground.rollout import run_rollout
 from ..tasks import Task
 from . import long_context
 from .base import DoesNotApply, NotApplicable, refinable
-from .operators import AFTER_ROLLOUT, parse_recipes, refine_task
-from .paraphrase import paraphrase_trajectory
+from .operators import after_rollout, parse_recipes, refine_task
 
 FILES = ["tasks.jsonl", "trajectories.jsonl", "rejected.jsonl", "timings.jsonl"]
 
@@ -43,7 +42,7 @@ class RefineConfig(BaseModel):
     max_turns: int = 30
     max_tool_errors: int = 5
     paraphrase_model: str | None = None
-    """The model of `paraphrase` (recipes naming it need an LLM client)."""
+    """The model of `paraphrase` and `paraphrase_agent` (recipes naming them need an LLM client)."""
 
 
 @dataclass
@@ -118,8 +117,8 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
                 trajectory = await run_rollout(variant, vcompiled, make_agent("workflow", vcompiled),
                                                make_task_user("scripted", variant, seed=cfg.seed), limits=limits)
                 why = _why_rejected(trajectory, variant, src)
-                if why is None and AFTER_ROLLOUT & set(recipe):
-                    why = await paraphrase_trajectory(trajectory, variant, vcompiled, client)
+                if why is None:
+                    why = await after_rollout(trajectory, variant, vcompiled, client)
                 trajectory.meta["refine"] = {"parent": task.id, "ops": list(recipe), "category": variant.category}
                 record = trajectory.model_dump(mode="json")
                 records["timings.jsonl"].append({"doc_id": unit_id, "trajectory": variant.id,

@@ -10,8 +10,7 @@ from typing import Any
 from ...tools import CompiledDomain
 from .base import DoesNotApply, NotApplicable, refinable
 from .long_context import check as long_enough
-from .operators import AFTER_ROLLOUT, parse_recipes, refine_task
-from .paraphrase import paraphrase_trajectory
+from .operators import after_rollout, parse_recipes, refine_task
 
 
 class RefineStage:
@@ -64,8 +63,8 @@ class RefineStage:
             s.add_usage(trajectory.meta["llm"])
             ok = trajectory.verification.passed and (
                 "long_context" not in variant.ops or long_enough(trajectory.messages, parent.messages) is None)
-            if ok and AFTER_ROLLOUT & set(variant.ops):  # the user's words by whichever model the run has
-                why = await paraphrase_trajectory(trajectory, variant, compiled, self.user_client or self.agent_client)
+            if ok:  # the recipe's rewrites, by whichever model the run has
+                why = await after_rollout(trajectory, variant, compiled, self.user_client or self.agent_client)
                 if why is not None:
                     s.unit.reject("refine", why, task=variant.id, category=variant.category)
                     continue
