@@ -274,6 +274,14 @@ def test_a_moment_field_is_named_as_people_name_it() -> None:
     assert "filed on August 15, 2024" in text and "date filed" not in text, text
 
 
+def test_a_deadline_field_is_named_as_a_date_and_an_agent_field_as_who() -> None:
+    """'Your reply by is January 29, 2025.' read a deadline's name as a noun: it is the
+    'reply-by date'; 'approved_by' names a person and stays 'approved by'."""
+    from gem_env.tools.render import words
+    assert words("reply_by") == "reply-by date" and words("due_by") == "due date"
+    assert words("approved_by") == "approved by" and words("card_id") == "card ID"
+
+
 def test_a_count_is_asked_how_many_and_answered_as_a_number_of_things() -> None:
     """Never "what's the new guests?" / "The new guests is 4": the ask, the user's answer and the
     agent's reading of it agree on "how many guests" / "4 guests"."""

@@ -99,12 +99,18 @@ def plain_words(name: str) -> str:
     return moment(m.group(1), m.group(2)) if m else said
 
 
-_MOMENT_FIELD = re.compile(r"^([a-z]+) (on|at)$")
+_MOMENT_FIELD = re.compile(r"^([a-z]+) (on|at|by)$")
 
 
 def moment(word: str, prep: str) -> str:
     """The one rule for a moment named by what happens at it, in a field's name or a sentence:
-    ("filed", "on") -> "date filed", ("starts", "at") -> "start time", ("send", "on") -> "send date"."""
+    ("filed", "on") -> "date filed", ("starts", "at") -> "start time", ("send", "on") -> "send date";
+    a deadline: ("reply", "by") -> "reply-by date", ("due", "by") -> "due date" ("approved by" names
+    a person: left as it is)."""
+    if prep == "by":
+        if word.endswith("ed"):
+            return f"{word} by"
+        return "due date" if word == "due" else f"{word}-by date"
     noun = "date" if prep == "on" else "time"
     return f"{noun} {word}" if word.endswith("ed") else f"{singular(word)} {noun}"
 
