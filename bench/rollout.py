@@ -24,6 +24,8 @@ import asyncio
 import gc
 import json
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from functools import cache
@@ -182,6 +184,15 @@ async def framework_time(recorded: list[tuple[CompiledDomain, Task, list[dict[st
     return framework, time.perf_counter() - started, time.process_time() - cpu, turns
 
 
+def llm_in_own_process(paths: list[Path], per_domain: int, n: int, concurrency: int, latency: float,
+                       gc_mode: str) -> dict[str, Any]:
+    """`bench_llm` in a fresh process: a run's resident-memory growth must not start from the
+    heap an earlier run left behind."""
+    command = [sys.executable, __file__, *map(str, paths), "--tasks-per-domain", str(per_domain),
+               "--latency", str(latency), "--one-llm", f"{n}:{concurrency}:{gc_mode}"]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("domains", nargs="*", type=Path,
@@ -196,12 +207,18 @@ def main() -> None:
     parser.add_argument("--gc", default="default,tuned",
                         help=f"GC settings of the LLM runs, comma-separated ({', '.join(GC_MODES)})")
     parser.add_argument("--serve", type=float, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--one-llm", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     paths = args.domains or sorted((ROOT / "examples" / "domains").glob("*.yaml"))
     if args.serve is not None:
         serve(load(paths, args.tasks_per_domain), args.serve, args.gc)
         return
     items = load(paths, args.tasks_per_domain)
+    if args.one_llm is not None:
+        rollouts, concurrency, mode = args.one_llm.split(":")
+        got = bench_llm(paths, items, args.tasks_per_domain, int(rollouts), int(concurrency), args.latency, mode)
+        print(json.dumps(got))
+        return
     out: dict[str, Any] = {"domains": [p.stem for p in paths]}
     if not args.skip_offline:
         out["offline"] = asyncio.run(bench_offline(items, args.repeats))
@@ -210,7 +227,7 @@ def main() -> None:
         rollouts = max(args.llm_rollouts, 8 * c)  # enough waves that the last one's tail does not dominate
         for mode in args.gc.split(","):
             key = f"llm_{c}" if mode == "default" else f"llm_{c}_gc_{mode}"
-            out[key] = bench_llm(paths, items, args.tasks_per_domain, rollouts, c, args.latency, mode)
+            out[key] = llm_in_own_process(paths, args.tasks_per_domain, rollouts, c, args.latency, mode)
     print(json.dumps(out, indent=2))
 
 
