@@ -106,6 +106,32 @@ class PeakRSS:
         self.peak = max(self.peak, rss_bytes())
 
 
+class RecordedAssistant:
+    """An instant assistant: a recorded conversation's assistant messages, in order."""
+
+    meta = {"backend": "replay"}
+
+    def __init__(self, messages: list[dict[str, Any]]) -> None:
+        self.script = [m for m in messages if m["role"] == "assistant"]
+
+    async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        return self.script[sum(m["role"] == "assistant" for m in messages)]
+
+
+async def replayed(jobs: list[RolloutJob], trajectories: list[Any], server_pid: int) -> tuple[Phase, int]:
+    """The same rollouts again with the assistant replayed instantly (the scripted user, sandbox
+    and verification as before, no LLM layer): their CPU, and the LLM calls they stand for."""
+    sample = list(zip(jobs, trajectories))[:REPLAYED]
+    with Phase(server_pid) as phase:
+        for job, tr in sample:
+            await run_rollout(job.task, job.compiled, RecordedAssistant(tr.messages), ScriptedUser(job.task.scenario))
+    return phase, sum(m["role"] == "assistant" for _, tr in sample for m in tr.messages)
+
+
+REPLAYED = 128
+"""Rollouts replayed without the LLM to split the client's CPU (a sample: replaying is not free)."""
+
+
 class Phase:
     """Wall time, this process's CPU, its cyclic GC's CPU and the server's CPU over a ``with`` block."""
 
@@ -133,9 +159,10 @@ class Phase:
 
 
 async def timed_llm(base_url: str, server_pid: int, items: Items, n: int, concurrency: int, gc_mode: str
-                    ) -> tuple[Phase, Phase, list[Any], int, float]:
+                    ) -> tuple[Phase, Phase, tuple[Phase, int], int, float, list[Any]]:
     """``n`` LLM-agent rollouts, then the same chat requests sent without rollouts (the LLM layer's
-    own ceiling on this machine): both phases, the trajectories, the requests and the RSS growth."""
+    own ceiling on this machine): both phases, a replay without the LLM (`replayed`), the
+    requests, the RSS growth and the trajectories."""
     cfg = LLMConfig(model="fake-model", base_url=base_url, concurrency=concurrency, timeout=30)
     client = LLMClient(cfg)
     try:
@@ -147,6 +174,7 @@ async def timed_llm(base_url: str, server_pid: int, items: Items, n: int, concur
         gc.collect()
         with rollout_gc(gc_mode), Phase(server_pid) as rollouts, PeakRSS() as rss:
             trajectories = await run_rollouts(jobs, concurrency=concurrency)
+        replay = await replayed(jobs, trajectories, server_pid)
         prompts = [([SystemMessage(tr.messages[0]["content"]), *to_langchain(tr.messages[1:i])], tr.tools)
                    for tr in trajectories for i, m in enumerate(tr.messages) if m["role"] == "assistant"]
         gc.collect()
@@ -154,7 +182,7 @@ async def timed_llm(base_url: str, server_pid: int, items: Items, n: int, concur
             await asyncio.gather(*(client.chat(messages, tools) for messages, tools in prompts))
     finally:
         await client.aclose()
-    return rollouts, layer, trajectories, len(prompts), (rss.peak - rss.base) / concurrency
+    return rollouts, layer, replay, len(prompts), (rss.peak - rss.base) / concurrency, trajectories
 
 
 def bench_llm(paths: list[Path], items: Items, per_domain: int, n: int, concurrency: int, latency: float,
@@ -165,7 +193,7 @@ def bench_llm(paths: list[Path], items: Items, per_domain: int, n: int, concurre
         try:
             assert child.stdout is not None
             base_url = child.stdout.readline().strip()
-            rollouts, layer, trajectories, calls, rss = asyncio.run(
+            rollouts, layer, replay, calls, rss, trajectories = asyncio.run(
                 timed_llm(base_url, child.pid, items, n, concurrency, gc_mode))
         finally:
             child.terminate()
@@ -175,33 +203,33 @@ def bench_llm(paths: list[Path], items: Items, per_domain: int, n: int, concurre
             "wall_s": round(rollouts.wall, 3), "ideal_wall_s": round(ideal, 3),
             "share_of_ideal": round(ideal / rollouts.wall, 3), "rollouts_per_s": round(n / rollouts.wall, 1),
             "target_share": 0.9, "rss_growth_per_live_episode_kib": round(rss / 1024, 1),
-            "cpu_budget": cpu_budget(rollouts, layer, trajectories, calls, concurrency, latency),
+            "cpu_budget": cpu_budget(rollouts, layer, replay, calls, concurrency, latency),
             "cpu_count": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
             "llm_layer_only_wall_s": round(layer.wall, 3),
             "llm_layer_only_share_of_ideal": round(ideal / layer.wall, 3),
             "share_of_llm_layer_ceiling": round(layer.wall / rollouts.wall, 3)}
 
 
-def cpu_budget(rollouts: Phase, layer: Phase, trajectories: list[Any], calls: int, concurrency: int,
+def cpu_budget(rollouts: Phase, layer: Phase, replay: tuple[Phase, int], calls: int, concurrency: int,
                latency: float) -> dict[str, Any]:
     """Where the CPU of one LLM call goes, in ms, against what 0.9 of the ideal allows: each process
     runs on one core at most, so 0.9 × concurrency / latency calls a second leave each side
     1000 / that ms a call (less on a machine shared with other work).
 
-    The sandbox, user and verification share is their wall time (synchronous code, so CPU on a
-    core of its own; more when the machine preempts it); the LLM layer and rollout loop are the
-    rest. ``llm_layer_only_ms_per_call`` is the same requests sent again outside rollouts, with
+    The sandbox, user, verification and loop share is the CPU of the same rollouts replayed without
+    the LLM (`replayed`); the LLM layer and agent are the rest. ``llm_layer_only_ms_per_call`` is the same requests sent again outside rollouts, with
     fresh message objects (nothing encoded yet): an upper bound for the layer's share."""
     per_call = 1000 / calls
     allowed = 1000 / (0.9 * concurrency / latency)
     client = rollouts.cpu * per_call
-    local = sum(t.timings["sandbox"] + t.timings["user"] + t.timings["verify"] for t in trajectories) * per_call
+    replay_phase, replay_calls = replay
+    local = replay_phase.cpu * 1000 / max(replay_calls, 1)
     server = rollouts.server * per_call
     return {
         "allowed_ms_per_call_each_side_for_0_9": round(allowed, 3),
         "client_ms_per_call": round(client, 3),
-        "client_sandbox_user_verify_ms_per_call": round(local, 3),
-        "client_llm_layer_and_loop_ms_per_call": round(client - local, 3),
+        "client_sandbox_user_verify_loop_ms_per_call": round(local, 3),
+        "client_llm_layer_and_agent_ms_per_call": round(client - local, 3),
         "client_gc_ms_per_call": round(rollouts.gc_cpu * per_call, 3),
         "client_gc_share_of_cpu": round(rollouts.gc_cpu / rollouts.cpu, 3) if rollouts.cpu else 0.0,
         "client_cores_used": round(rollouts.cpu / rollouts.wall, 3),
