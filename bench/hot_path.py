@@ -6,7 +6,8 @@ not land in one side more than the other), and reported with the ratio gem/floor
 
     read    Sandbox.call(read tool).content   vs  a cached primary-key SELECT + json.dumps of the row
     write   Sandbox.call(write tool).content  vs  the same UPDATE inside a SAVEPOINT
-            (and, for modify_user_address, vs every statement the call runs, run bare)
+            (and, for modify_user_address, vs every statement the call runs, run bare; and the
+            floor's UPDATE as SAVEPOINT/RELEASE, BEGIN/COMMIT, autocommit, autocommit RETURNING)
     hash    state_hash() after one write      vs  sha256 of the serialized database
     reset   new_sandbox() + close()           vs  a bare sqlite3 deserialize of the template + close
     verify  gem_env.stages.verify.verify(...) of a passing cancel conversation (context: its ×16/×1)
@@ -103,6 +104,21 @@ def floor_write(conn: sqlite3.Connection, sql: str, params: tuple) -> Callable[[
     return write
 
 
+def transaction_forms(conn: sqlite3.Connection, sql: str, params: tuple, n: int) -> dict[str, float]:
+    """The floor's UPDATE in each way a call could make it one transaction (µs, medians): what the
+    executor's choice costs. A one-statement call runs it in autocommit (`tools.writeplan`)."""
+    def wrapped(begin: str, end: str) -> Callable[[], None]:
+        def run() -> None:
+            conn.execute(begin)
+            conn.execute(sql, params)
+            conn.execute(end)
+        return run
+    forms = {"savepoint_release": wrapped("SAVEPOINT f", "RELEASE f"), "begin_commit": wrapped("BEGIN", "COMMIT"),
+             "autocommit": lambda: conn.execute(sql, params),
+             "autocommit_returning": lambda: conn.execute(sql + " RETURNING 1", params).fetchall()}
+    return {name: round(median_us(fn, n), 2) for name, fn in forms.items()}
+
+
 def traced_statements(sb: Any, call: Callable[[], Any]) -> list[str]:
     """The SQL statements ``call`` runs on ``sb``'s connection, literals inlined, in order. A trigger
     program's start is reported with its statement's text again; those repeats are dropped."""
@@ -194,6 +210,7 @@ def measure(domain: Any, base_rows: dict[str, list[dict]], times: int, n: int) -
         **interleaved(lambda: sb.call("modify_user_address", address).content,
                       floor_statements(floor_conn, statements), n),
         "statements": len(statements)}
+    out["write_transaction_forms_us"] = transaction_forms(floor_conn, upd_users, (addr_json, user), n)
     cancel_n = min(len(pending) // 4, n // 3)  # each pending order is cancelled once
     out["write_cancel_pending_order"] = interleaved(
         lambda: sb.call("cancel_pending_order", {"order_id": next(cancels), "reason": "no longer needed"}).content,

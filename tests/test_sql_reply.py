@@ -23,16 +23,17 @@ SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared").is_dir()), R
 
 @contextmanager
 def interpreted(compiled: Any) -> Iterator[None]:
-    """Every tool of `compiled` without its SQL reply, for the duration."""
+    """Every tool of `compiled` without its SQL reply (nor a compiled write, which may build one),
+    for the duration."""
     plans = [plan_for(t) for t in compiled.tools.values() if t.steps is not None]
-    saved = [p.reply for p in plans]
+    saved = [(p.reply, p.single, p.write) for p in plans]
     for p in plans:
-        p.reply = None
+        p.reply = p.single = p.write = None
     try:
         yield
     finally:
-        for p, r in zip(plans, saved):
-            p.reply = r
+        for p, (reply, single, write) in zip(plans, saved):
+            p.reply, p.single, p.write = reply, single, write
 
 
 def value_pool(compiled: Any) -> dict[str, list[Any]]:

@@ -39,6 +39,13 @@ DOMAIN = {**BASE, "tools": [
     tool("add", [{"for_each": "skus", "as": "s",
                   "do": [{"insert": "lines", "values": {"order_id": "order_id", "sku": "s", "qty": "qty"}}]}],
          [P("order_id"), P("skus", "array", items=P("s")), P("qty", "integer")]),
+    # find → require → update of the found row: runs as one UPDATE … RETURNING (tools.writeplan)
+    tool("deliver", [{"find": "orders", "as": "o", "where": {"order_id": "order_id"}},
+                     {"require": "o.status == 'pending'", "message": "order {o.order_id} is {o.status}"},
+                     {"update": "orders", "row": "o", "set": {"status": "'delivered'", "tags": "tags"}},
+                     {"find": "lines", "as": "ls", "many": True, "where": {"order_id": "o.order_id"}},
+                     {"return": {"order": "o", "lines": "ls"}}],
+         [P("order_id"), P("tags", "array", items=P("tag"))]),
     tool("drop", [{"find": "lines", "as": "ls", "many": True, "where": {"order_id": "order_id"}},
                   {"delete": "lines", "row": "ls"}], [P("order_id")]),
     tool("drop_order", [{"find": "lines", "as": "ls", "many": True, "where": {"order_id": "order_id"}},
@@ -55,6 +62,8 @@ calls = st.lists(st.one_of(
     st.tuples(st.just("add"), st.fixed_dictionaries({"order_id": order_ids, "skus": st.lists(st.text(max_size=3), max_size=3),
                                                       "qty": st.integers(-3, 3)})),
     st.tuples(st.sampled_from(["drop", "drop_order"]), st.fixed_dictionaries({"order_id": order_ids})),
+    st.tuples(st.just("deliver"), st.fixed_dictionaries({"order_id": order_ids,
+                                                          "tags": st.lists(st.text(max_size=2), max_size=2)})),
     st.tuples(st.just("rekey_order"), st.fixed_dictionaries({"order_id": order_ids, "new_id": order_ids})),
 ), max_size=12)
 
@@ -85,6 +94,11 @@ def test_incremental_digest_equals_full_recomputation(seq, hash_now):
     assert touched is not None
     full_diff = diff_states(template.dump(), sb.dump())
     assert {(c["table"], c["key"]) for c in full_diff} <= {(t, str(k)) for t, keys in touched.items() for k in keys}
+
+
+def test_the_compiled_write_is_in_the_property_test():
+    from gem_env.tools.plan import plan_for
+    assert plan_for(COMPILED.tools["deliver"]).single is not None
 
 
 def test_a_write_and_its_undo_give_back_the_template_digest():

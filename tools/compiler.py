@@ -102,15 +102,27 @@ def _compile_tool(i: int, spec: ToolSpec, tables: dict[str, Table]) -> CompiledT
     return CompiledTool(spec=spec, validator=_validator(spec), steps=steps, schema=openai_schema(spec))
 
 
-def _lookup_fields(steps: Iterable[fx.Step]) -> set[tuple[str, str, bool]]:
-    """(table, field, nocase) that finds select on: these get an index in the template."""
-    out: set[tuple[str, str, bool]] = set()
+def _lookup_fields(steps: Iterable[fx.Step]) -> set[tuple[str, tuple[str, ...], bool]]:
+    """(table, columns, nocase) that finds select on: these get an index in the template. A find
+    on one exact key ordered by other fields gets (key, *order fields), which also serves the key
+    alone and spares SQLite a sort of the matching rows."""
+    out: set[tuple[str, tuple[str, ...], bool]] = set()
     for s in steps:
         if isinstance(s, fx.Find):
-            out |= {(s.table.name, fld, nocase) for fld, nocase in s.indexable}
+            out |= {(s.table.name, (fld,), nocase) for fld, nocase in s.indexable}
+            if len(s.where) == 1 and s.indexable == [(s.where[0].field, False)] and s.order_fields != [s.table.pk]:
+                out.add((s.table.name, (s.where[0].field, *s.order_fields), False))
         else:
             out |= _lookup_fields(fx.nested_steps(s))
     return out
+
+
+def _indexes(tables: dict[str, Table], wanted: set[tuple[str, tuple[str, ...], bool]]) -> list[tuple[str, tuple[str, ...], bool]]:
+    """The indexes to build: not one on a table's key alone (it has one), nor one whose columns
+    begin another's (that one serves it), in a fixed order."""
+    wanted = {(t, cols, nocase) for t, cols, nocase in wanted if nocase or cols != (tables[t].pk,)}
+    return sorted(w for w in wanted if not any(
+        o[0] == w[0] and o[2] == w[2] and len(o[1]) > len(w[1]) and o[1][:len(w[1])] == w[1] for o in wanted))
 
 
 def _writes(steps: Iterable[fx.Step]) -> bool:
@@ -220,12 +232,11 @@ def compile_domain(domain: Domain, *, python_tools: Iterable[PythonTool] = (),
     for i, wf in enumerate(domain.workflows):
         _check_workflow(i, wf, tools, tables)
     rows = seed_rows(domain, tables, domain.seed if seed is None else seed, data)
-    indexed = {(t.name, f.name, False) for t in tables.values() for f in t.entity.fields if f.foreign_key}
+    wanted = {(t.name, (f.name,), False) for t in tables.values() for f in t.entity.fields if f.foreign_key}
     for tool in tools.values():
-        indexed |= _lookup_fields(tool.steps or [])
-    indexed = {(t, f, nocase) for t, f, nocase in indexed if nocase or f != tables[t].pk}
+        wanted |= _lookup_fields(tool.steps or [])
     written = written_tables(tables, [None if t.python is not None else t.steps for t in tools.values()])
-    template, counts = _build_template(tables, rows, sorted(indexed), written)
+    template, counts = _build_template(tables, rows, _indexes(tables, wanted), written)
     compiled = CompiledDomain(domain=domain, tables=tables, tools=tools, template=template, row_counts=counts,
                               template_rows=TemplateRows(template))
     probe = compiled.new_sandbox()
@@ -235,7 +246,7 @@ def compile_domain(domain: Domain, *, python_tools: Iterable[PythonTool] = (),
     return compiled
 
 
-def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]], indexed: list[tuple[str, str, bool]],
+def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]], indexed: list[tuple[str, tuple[str, ...], bool]],
                     written: set[str]) -> tuple[bytes, dict[str, int]]:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
@@ -255,9 +266,10 @@ def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]], index
             except (ExprError, sqlite3.Error) as err:
                 raise CompileError(f"seed data for {name}: {err}") from None
             counts[name] = len(table_rows)
-        for i, (table, fld, nocase) in enumerate(indexed):
+        for i, (table, cols, nocase) in enumerate(indexed):
             collate = " COLLATE NOCASE" if nocase else ""
-            conn.execute(f"CREATE INDEX {quote(f'{INTERNAL_PREFIX}i{i}')} ON {quote(table)} ({quote(fld)}{collate})")
+            columns = ", ".join(quote(c) + collate for c in cols)
+            conn.execute(f"CREATE INDEX {quote(f'{INTERNAL_PREFIX}i{i}')} ON {quote(table)} ({columns})")
         for ddl in log_ddl(tables, written):  # after the seed rows: the change log starts empty
             conn.execute(ddl)
         reserve_free_pages(conn)

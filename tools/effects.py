@@ -116,6 +116,7 @@ class Find:
             scope.field(t, o.lstrip("-"))
             order.append(f"{quote(o.lstrip('-'))}{' DESC' if desc else ''}")
         self.order_sql = " ORDER BY " + ", ".join(order)
+        self.order_fields = [o.lstrip("-") for o in st.order_by or [t.pk]]
         self.error = scope.expr(st.error or f"{t.name} not found", template=True)
         self._sql_cache: dict[tuple, str] = {}
         scope.names[st.as_] = Binding(t.name, st.many)
@@ -230,20 +231,25 @@ class Insert:
                                "(use next_id('PREFIX') for a new id)")
         if st.as_:
             scope.names[st.as_] = Binding(t.name)
+        self.cols = [fld for fld, _ in self.values] + [fld for fld, _ in self.defaults]
+        missing = [f.name for f in t.entity.fields if f.name not in self.cols and not f.nullable
+                   and not (self.auto_pk and f.name == t.pk)]
+        self.missing = f"field '{missing[0]}' of {t.name} needs a value" if missing else None
+        """The refusal of every run when a required field gets no value (said after the values
+        are computed, as their own errors come first)."""
+        self.sql = (f"INSERT INTO {quote(t.name)} ({', '.join(quote(c) for c in self.cols)}) "
+                    f"VALUES ({', '.join('?' * len(self.cols))})")
 
     def run(self, env: Env, ctx: Context) -> None:
         row = {fld: expr(env, ctx) for fld, expr in self.values}
         for fld, default in self.defaults:
             row[fld] = default
-        cols = list(row)
-        for f in self.table.entity.fields:
-            if f.name not in row and not f.nullable and not (self.auto_pk and f.name == self.table.pk):
-                raise ToolFailure(f"field '{f.name}' of {self.table.name} needs a value")
-        params = [self.table.encode(c, row[c]) for c in cols]
-        sql = (f"INSERT INTO {quote(self.table.name)} ({', '.join(quote(c) for c in cols)}) "
-               f"VALUES ({', '.join('?' * len(cols))})")
+        if self.missing is not None:
+            raise ToolFailure(self.missing)
+        encode = self.table.encode
+        params = [encode(c, row[c]) for c in self.cols]
         ctx.dirty.add(self.table.name)
-        cur = ctx.conn.execute(sql, params)
+        cur = ctx.conn.execute(self.sql, params)
         if self.auto_pk:
             row[self.table.pk] = cur.lastrowid
         if self.as_:

@@ -23,19 +23,18 @@ from typing import TYPE_CHECKING, Any, Callable
 from . import effects as fx
 from .model import Parameter
 from .reply import SqlReply, compile_reply, known_find
+from .writeplan import MISS, WriteHead, compile_write
 
 if TYPE_CHECKING:
     from .compiler import CompiledTool
 
 Runner = Callable[[dict[str, Any], Any], None]
 
-class Plan:
-    """One tool's compiled call: `arguments(raw)` → validated args; `run(env, ctx)` → its reply."""
+class Program:
+    """Compiled steps: `run(env, ctx)` → the reply (a value, or `Encoded` JSON text when a
+    statement built it)."""
 
-    def __init__(self, tool: "CompiledTool"):
-        self.check = _argument_check(tool.spec.parameters)
-        self.validator = tool.validator
-        steps = tool.steps or []
+    def __init__(self, steps: list[Any]):
         tail = compile_reply(steps)
         self.reply: SqlReply | None = tail[1] if tail else None
         """The closing finds and return as one statement that writes the reply (`tools.reply`)."""
@@ -43,18 +42,8 @@ class Plan:
         split = tail[0] if tail else len(steps)
         self.head, self.tail = self.steps[:split], self.steps[split:]
         """`tail`: what the statement replaces, run when it cannot answer (a null key, no row)."""
-        self.compiled_steps = sum(1 for s in steps if type(s) is fx.Find and known_find(s))
-
-    def arguments(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """Validated arguments; raises pydantic's ValidationError as the model would."""
-        if self.check is not None:
-            args = self.check(raw)
-            if args is not None:
-                return args
-        return self.validator.model_validate(raw).__dict__
 
     def run(self, env: dict[str, Any], ctx: Any) -> Any:
-        """The reply: a value, or `Encoded` JSON text when the statement built it."""
         try:
             for step in self.head:
                 step(env, ctx)
@@ -67,6 +56,41 @@ class Plan:
         except fx.Return as r:
             return r.value
         return {"ok": True}
+
+
+class Plan(Program):
+    """One tool's compiled call: `arguments(raw)` → validated args; `run(env, ctx)` → its reply.
+
+    `single`: the whole call as one statement (`tools.writeplan`: the opening find → require … →
+    update, with the reply in its RETURNING clause). One statement is atomic by itself, so the
+    executor runs it before opening the call's savepoint. `write`: the same opening as one
+    statement, the rest as steps, tried first inside the savepoint. When either writes nothing,
+    the step-by-step program answers."""
+
+    def __init__(self, tool: "CompiledTool"):
+        steps = tool.steps or []
+        super().__init__(steps)
+        self.check = _argument_check(tool.spec.parameters)
+        self.validator = tool.validator
+        head = compile_write(steps, lambda rest: Program(rest).run)
+        self.single: WriteHead | None = head if head is not None and head.rest is None else None
+        self.write: WriteHead | None = head if head is not None and head.rest is not None else None
+        self.compiled_steps = sum(1 for s in steps if type(s) is fx.Find and known_find(s))
+
+    def arguments(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Validated arguments; raises pydantic's ValidationError as the model would."""
+        if self.check is not None:
+            args = self.check(raw)
+            if args is not None:
+                return args
+        return self.validator.model_validate(raw).__dict__
+
+    def run(self, env: dict[str, Any], ctx: Any) -> Any:
+        if self.write is not None:
+            out = self.write.run(env, ctx)
+            if out is not MISS:
+                return out
+        return super().run(env, ctx)
 
 
 def plan_for(tool: "CompiledTool") -> Plan:

@@ -24,6 +24,7 @@ noise-blind rule as the state digest. The texts are compact JSON, like every oth
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any, Callable
 
@@ -39,7 +40,7 @@ _PLAIN = ("string", "integer", "number", "date", "datetime")
 
 
 _FIND_ATTRS = {"table", "as_", "many", "optional", "limit", "where", "indexable", "filter", "order_sql",
-               "error", "_sql_cache"}
+               "order_fields", "error", "_sql_cache"}
 """The attributes of `effects.Find` compiled here and in `tools.plan`; a Find with others (a new
 option) runs interpreted."""
 _WHERE_ATTRS = {"field", "path", "nocase", "expr", "collate", "lhs", "lhs_params", "encode"}
@@ -65,19 +66,27 @@ class Encoded:
 class SqlReply:
     """The compiled tail: `run(env, ctx)` → `Encoded`, or None when the interpreter must answer."""
 
-    def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue):
+    def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue, target: fx.Find | None = None):
+        """With `target`, the reply is a RETURNING clause of an UPDATE of `target`'s row
+        (`tools.writeplan`): that row's columns are read from the table being updated, and the
+        other finds must be many-row ones (a RETURNING clause has no FROM)."""
         self.values: list[Any] = []
         """Bound parameters: constants as they are, None where a getter fills the value per call."""
         self.getters: list[tuple[int, Getter]] = []
         self.sources: dict[str, RowSource] = {}
+        if target is not None:
+            self.sources[target.as_] = RowSource(target, quote(target.table.name), "")
         singles: list[RowSource] = []
         for find in finds:
+            if target is not None and (not find.many or find.table is target.table):
+                raise Unsupported("a single find, or a find of the updated table, in a RETURNING clause")
             src = self._source(find)
             if not find.many:
                 singles.append(src)
             self.sources[find.as_] = src
-        text = self._sql(self._value(ret.value.source))
-        self.sql = f"SELECT {text}" + (
+        self.text = self._sql(self._value(ret.value.source))
+        """The reply's JSON text as one SQL expression."""
+        self.sql = f"SELECT {self.text}" + (
             " FROM " + ", ".join(f"({s.select()}) AS {s.alias}" for s in singles) if singles else "")
 
     def run(self, env: dict[str, Any], ctx: Any) -> Encoded | None:
@@ -252,7 +261,10 @@ class SqlReply:
         if _calls(node, "next_id"):
             raise Unsupported("next_id in a reply")
         fn = _build(node)
-        ref = self._param(lambda env, ctx: ENCODE(fn(env, ctx)))
+        if node.op == "attr" and node.args[0].op == "name":
+            ref = self._param(_field_text(node.args[0].value, node.value, fn))
+        else:
+            ref = self._param(lambda env, ctx: ENCODE(fn(env, ctx)))
         return Json([Sql(ref)], f"{ref} = 'null'")
 
     def _object(self, items: dict[str, Any], compact: bool = False) -> Json:
@@ -338,6 +350,22 @@ def _where_value(w: Any, table: Table) -> Getter:
             raise _Fallback
         return encode(value)
     return get
+
+
+def _field_text(name: str, fld: str, fn: Getter) -> Getter:
+    """`name.field`'s JSON text: read straight from a bound row (a text value through the string
+    encoder alone, as ENCODE does for a str), else the general closure."""
+    def get(env: dict[str, Any], ctx: Any) -> str:
+        row = env.get(name)
+        if type(row) is dict:
+            value = row.get(fld)
+            return _STRING_TEXT(value) if type(value) is str else ENCODE(value)
+        return ENCODE(fn(env, ctx))
+    return get
+
+
+_STRING_TEXT = json.encoder.encode_basestring
+"""What ENCODE (ensure_ascii=False) writes for a str."""
 
 
 def _comparable(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:

@@ -1,8 +1,10 @@
 """An episode's sandbox: its own in-memory copy of the template DB, the executor, state and diffs.
 
 `call(tool, args)` is the one path for every tool: validate arguments → run the effect (or the
-Python tool) in a savepoint → a result or an error *as data* → log the call. Nothing a caller
-passes can raise out of `call`.
+Python tool) in a savepoint → a result or an error *as data* → log the call. A call whose plan is
+one statement (`tools.writeplan`) runs it without the savepoint: a statement is atomic by itself,
+and when it writes nothing the steps run in the savepoint as usual. Nothing a caller passes can
+raise out of `call`.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from .jsontext import ENCODE
 from .python_tools import SandboxDB, ToolError
 from .reply import Encoded
 from .tables import COUNTERS_TABLE, quote
+from .writeplan import MISS
 
 if TYPE_CHECKING:
     from .compiler import CompiledDomain, CompiledTool
@@ -152,6 +155,10 @@ class Sandbox:
         return self._run(tool, plan, args)
 
     def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
+        if plan.single is not None:  # one statement: atomic without a savepoint of its own
+            out = plan.single.run({**self.clock, **args}, self)
+            if out is not MISS:
+                return ToolResult(True, text=out.text)
         guarded = tool.writes or tool.python is not None
         if guarded:
             self.conn.execute("SAVEPOINT gem_call")

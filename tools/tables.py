@@ -28,13 +28,18 @@ def quote(ident: str) -> str:
     return f'"{ident}"'
 
 
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""How a json field is stored: `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`, with
+the encoder made once (json.dumps with options builds a new one per call)."""
+
+
 def _check_type(f: EntityField, value: Any) -> Any:
     """Check a Python value against a field type and return what SQLite stores."""
     if value is None:
         return None
     t = f.type
     if t == "json":
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _JSON_TEXT(value)
     if t == "boolean":
         if isinstance(value, bool):
             return int(value)
