@@ -7,11 +7,15 @@
   the verification replay) minus the agents' time. Target < 2 ms. The same loop run as a
   LangGraph graph (as rollouts were until issue 12, round 3), interleaved: what LangGraph adds;
 - llm: LLM agents against the fake OpenAI server (a child process, as a real endpoint is) at
-  200 ms latency and 32 and 256 in flight: the share of the ideal throughput (every slot always
-  waiting on a reply), target >= 0.9 (issue 12), and the resident memory each live episode adds. The same chat requests are then sent without rollouts: that is the
-  LLM layer's own ceiling on this machine, and `share_of_llm_layer_ceiling` what rollouts keep of it.
+  200 ms latency and 32 and 256 in flight (`rollout_llm`): the share of the ideal throughput
+  (every slot always waiting on a reply), target >= 0.9 (issue 12), the resident memory each live
+  episode adds, and ``cpu_budget``: the CPU of one LLM call in this process (the LLM layer, the
+  rest, the cyclic GC) and in the server, against what 0.9 of the ideal allows each. The same chat
+  requests are then sent without rollouts: that is the LLM layer's own ceiling on this machine,
+  and `share_of_llm_layer_ceiling` what rollouts keep of it. ``--gc default,tuned`` runs each
+  concurrency with both GC settings (`gem_env.stages.ground.gc_tuning`).
 
-Run: python bench/rollout.py [DOMAIN.yaml ...] [--tasks-per-domain 20] [--llm-rollouts 512]
+Run: python bench/rollout.py [DOMAIN.yaml ...] [--tasks-per-domain 20] [--llm-rollouts 512] [--gc default,tuned]
 """
 from __future__ import annotations
 
@@ -19,29 +23,25 @@ import argparse
 import asyncio
 import gc
 import json
-import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from functools import cache
 from typing import Any, TypedDict
 
-from langchain_core.messages import SystemMessage
 from langgraph.graph import END, START, StateGraph
 
-from gem_env.agents.llm_agent import to_langchain
 from gem_env.agents.workflow_agent import WorkflowAgent
-from gem_env.backends import make_agent
-from gem_env.llm import LLMClient, LLMConfig
 from gem_env.stages.ground import rollout as rollout_module
 from gem_env.stages.ground.rollout import RolloutJob, run_rollout, run_rollouts
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.tasks import Task, make_tasks
-from gem_env.testing import FakeOpenAIServer, Reply, Text, ToolCall, ToolCalls
 from gem_env.tools import CompiledDomain, compile_domain, load_domain
+
+from rollout_llm import bench_llm, serve  # bench/ is on sys.path when this runs as a script
+from gem_env.stages.ground.gc_tuning import GC_MODES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -184,121 +184,13 @@ async def framework_time(recorded: list[tuple[CompiledDomain, Task, list[dict[st
     return framework, time.perf_counter() - started, time.process_time() - cpu, turns
 
 
-# ------------------------------------------------------------------ LLM throughput
-
-
-def correct_agent(items: list[tuple[CompiledDomain, Task]]):
-    """A server reply function playing a correct agent: the task (found by the user's opening)'s
-    gold actions one per request, then its required outputs."""
-    async def openings() -> dict[str, Task]:
-        return {await ScriptedUser(t.scenario).reply([]): t for _, t in items}
-
-    by_opening = asyncio.run(openings())
-
-    def reply(body: dict[str, Any]) -> Reply:
-        messages = body["messages"]
-        task = by_opening[next(m["content"] for m in messages if m["role"] == "user")]
-        done = sum(m["role"] == "tool" for m in messages)
-        if done < len(task.gold_actions):
-            action = task.gold_actions[done]
-            return ToolCalls([ToolCall(action.tool, action.arguments)])
-        return Text("Done: " + "; ".join(task.required_outputs.values()) + ".")
-    return reply
-
-
-def serve(paths: list[Path], per_domain: int, latency: float) -> None:
-    """Child process: serve the correct agent; print the base URL, then wait to be terminated."""
-    with FakeOpenAIServer(correct_agent(load(paths, per_domain)), latency=latency) as server:
-        print(server.base_url, flush=True)
-        threading.Event().wait()
-
-
-def rss_bytes() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-class PeakRSS:
-    """The highest resident set size seen while the rollouts run, sampled every 20 ms."""
-
-    def __init__(self) -> None:
-        self.base = rss_bytes()
-        self.peak = self.base
-        self._task: asyncio.Task | None = None
-
-    async def _sample(self) -> None:
-        while True:
-            self.peak = max(self.peak, rss_bytes())
-            await asyncio.sleep(0.02)
-
-    def __enter__(self) -> "PeakRSS":
-        self._task = asyncio.get_running_loop().create_task(self._sample())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
-        self.peak = max(self.peak, rss_bytes())
-
-
-async def timed_llm(base_url: str, items: list[tuple[CompiledDomain, Task]], n: int,
-                    concurrency: int) -> dict[str, Any]:
-    """Wall time of ``n`` LLM-agent rollouts, then of the same chat requests sent without rollouts
-    (the LLM layer's own ceiling on this machine)."""
-    cfg = LLMConfig(model="fake-model", base_url=base_url, concurrency=concurrency, timeout=30)
-    client = LLMClient(cfg)
-    try:
-        compiled, task = items[0]
-        await run_rollout(task, compiled, make_agent("llm", compiled, client), ScriptedUser(task.scenario))  # warm-up
-        chosen = [items[i % len(items)] for i in range(n)]
-        jobs = [RolloutJob(t, c, make_agent("llm", c, client), ScriptedUser(t.scenario), id=f"{t.id}.{i}")
-                for i, (c, t) in enumerate(chosen)]
-        gc.collect()
-        started, cpu = time.perf_counter(), time.process_time()
-        with PeakRSS() as rss:
-            trajectories = await run_rollouts(jobs, concurrency=concurrency)
-        rollout_wall, rollout_cpu = time.perf_counter() - started, time.process_time() - cpu
-        prompts = [([SystemMessage(tr.messages[0]["content"]), *to_langchain(tr.messages[1:i])], tr.tools)
-                   for tr in trajectories for i, m in enumerate(tr.messages) if m["role"] == "assistant"]
-        started, cpu = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(client.chat(messages, tools) for messages, tools in prompts))
-        layer_wall, layer_cpu = time.perf_counter() - started, time.process_time() - cpu
-    finally:
-        await client.aclose()
-    return {"rollout_wall": rollout_wall, "layer_wall": layer_wall, "calls": len(prompts),
-            "accepted": sum(t.verification.passed for t in trajectories),
-            "rss_growth_per_live_episode_kib": round((rss.peak - rss.base) / concurrency / 1024, 1),
-            "rollout_cpu_ms_per_llm_call": round(rollout_cpu / len(prompts) * 1000, 3),
-            "layer_cpu_ms_per_llm_call": round(layer_cpu / len(prompts) * 1000, 3)}
-
-
-def bench_llm(paths: list[Path], items: list[tuple[CompiledDomain, Task]], per_domain: int, n: int,
-              concurrency: int, latency: float) -> dict[str, Any]:
+def llm_in_own_process(paths: list[Path], per_domain: int, n: int, concurrency: int, latency: float,
+                       gc_mode: str) -> dict[str, Any]:
+    """`bench_llm` in a fresh process: a run's resident-memory growth must not start from the
+    heap an earlier run left behind."""
     command = [sys.executable, __file__, *map(str, paths), "--tasks-per-domain", str(per_domain),
-               "--serve", str(latency)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
-        try:
-            assert child.stdout is not None
-            base_url = child.stdout.readline().strip()
-            got = asyncio.run(timed_llm(base_url, items, n, concurrency))
-        finally:
-            child.terminate()
-    ideal = got["calls"] * latency / concurrency
-    wall = got["rollout_wall"]
-    return {"rollouts": n, "accepted": got["accepted"], "llm_calls": got["calls"], "latency_s": latency,
-            "concurrency": concurrency, "wall_s": round(wall, 3), "ideal_wall_s": round(ideal, 3),
-            "share_of_ideal": round(ideal / wall, 3), "rollouts_per_s": round(n / wall, 1), "target_share": 0.9,
-            "rss_growth_per_live_episode_kib": got["rss_growth_per_live_episode_kib"],
-            # this process's CPU per LLM call (client, rollout, sandbox, verification): one core then
-            # caps the share of ideal at 1000 / cpu_ms calls/s over the ideal concurrency / latency
-            "rollout_cpu_ms_per_llm_call": got["rollout_cpu_ms_per_llm_call"],
-            "llm_layer_cpu_ms_per_call": got["layer_cpu_ms_per_llm_call"],
-            "one_core_cap_on_share": round(min(1.0, 1000 / got["rollout_cpu_ms_per_llm_call"]
-                                               / (concurrency / latency)), 3),
-            "cpu_count": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
-            "llm_layer_only_wall_s": round(got["layer_wall"], 3),
-            "llm_layer_only_share_of_ideal": round(ideal / got["layer_wall"], 3),
-            "share_of_llm_layer_ceiling": round(got["layer_wall"] / wall, 3)}
+               "--latency", str(latency), "--one-llm", f"{n}:{concurrency}:{gc_mode}"]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 
 
 def main() -> None:
@@ -312,20 +204,30 @@ def main() -> None:
     parser.add_argument("--concurrency", default="32,256", help="rollouts in flight, comma-separated")
     parser.add_argument("--skip-offline", action="store_true", help="only the LLM throughput")
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--gc", default="default,tuned",
+                        help=f"GC settings of the LLM runs, comma-separated ({', '.join(GC_MODES)})")
     parser.add_argument("--serve", type=float, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--one-llm", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     paths = args.domains or sorted((ROOT / "examples" / "domains").glob("*.yaml"))
     if args.serve is not None:
-        serve(paths, args.tasks_per_domain, args.serve)
+        serve(load(paths, args.tasks_per_domain), args.serve, args.gc)
         return
     items = load(paths, args.tasks_per_domain)
+    if args.one_llm is not None:
+        rollouts, concurrency, mode = args.one_llm.split(":")
+        got = bench_llm(paths, items, args.tasks_per_domain, int(rollouts), int(concurrency), args.latency, mode)
+        print(json.dumps(got))
+        return
     out: dict[str, Any] = {"domains": [p.stem for p in paths]}
     if not args.skip_offline:
         out["offline"] = asyncio.run(bench_offline(items, args.repeats))
         out["overhead"] = asyncio.run(bench_overhead(items, args.repeats))
     for c in (int(x) for x in args.concurrency.split(",")):
         rollouts = max(args.llm_rollouts, 8 * c)  # enough waves that the last one's tail does not dominate
-        out[f"llm_{c}"] = bench_llm(paths, items, args.tasks_per_domain, rollouts, c, args.latency)
+        for mode in args.gc.split(","):
+            key = f"llm_{c}" if mode == "default" else f"llm_{c}_gc_{mode}"
+            out[key] = llm_in_own_process(paths, args.tasks_per_domain, rollouts, c, args.latency, mode)
     print(json.dumps(out, indent=2))
 
 

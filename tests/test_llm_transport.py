@@ -4,12 +4,15 @@ that does not come in time is the SDK's timeout error, retried like any other.""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import HumanMessage
 
 from gem_env.llm import LLMClient, LLMConfig
 from gem_env.llm import transport
+from gem_env.llm.config import make_chat_model
 from gem_env.testing import FakeOpenAIServer, Fault, Text, ToolCall, ToolCalls
 
 ASK = [HumanMessage("Where is order A1?")]
@@ -126,3 +129,56 @@ def test_message_json_matches_langchain_openai_and_is_made_once_per_live_message
     del history, expected, kept
     gc.collect()
     assert not encode._kept  # nothing kept once the messages are gone
+
+
+class _Seen(BaseCallbackHandler):
+    """Records the chat-model runs LangChain reports."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def on_chat_model_start(self, serialized: Any, messages: Any, **kwargs: Any) -> None:
+        self.runs += 1
+
+
+async def test_an_unobserved_call_skips_langchains_run_but_returns_the_same_message(monkeypatch) -> None:
+    direct = []
+    real = transport.RawChatOpenAI.ainvoke_direct
+
+    async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        direct.append(1)
+        return await real(self, *args, **kwargs)
+    monkeypatch.setattr(transport.RawChatOpenAI, "ainvoke_direct", counted)
+    call = ToolCalls([ToolCall("find_order", {"order_id": "A1"})], content="Looking.")
+    with FakeOpenAIServer([call]) as server:
+        model = make_chat_model(LLMConfig(model="fake-model", base_url=server.base_url, stream=False))
+        bound = model.bind_tools([FIND])
+        fast = await transport.ainvoke(bound, ASK)
+        assert direct == [1]
+        full = await bound.ainvoke(ASK)
+        await model.aclose_transport()
+    def fields(m: Any) -> dict[str, Any]:  # ids aside: the server numbers them by request
+        text = json.dumps({f: getattr(m, f) for f in ("content", "tool_calls", "invalid_tool_calls", "usage_metadata",
+                                                       "response_metadata")}, sort_keys=True)
+        return json.loads(text.replace("chatcmpl-1", "chatcmpl-0").replace("call_1_0", "call_0_0"))
+    assert fields(fast) == fields(full)
+    assert fast.id and fast.id.startswith("lc_run--") and full.id and full.id.startswith("lc_run--")
+    assert fast.response_metadata["finish_reason"] == "tool_calls"
+
+
+async def test_a_model_with_callbacks_or_a_parent_runs_callbacks_takes_langchains_path() -> None:
+    from langchain_core.runnables import RunnableLambda
+
+    own, parents = _Seen(), _Seen()
+    with FakeOpenAIServer([Text("ok")]) as server:
+        model = make_chat_model(LLMConfig(model="fake-model", base_url=server.base_url, stream=False))
+        assert model.unobserved()
+        async def inside_a_parent_run(messages: Any) -> Any:
+            return await transport.ainvoke(model, messages)
+        await RunnableLambda(inside_a_parent_run).ainvoke(ASK, {"callbacks": [parents]})
+        model.callbacks = [own]
+        assert not model.unobserved()
+        async with LLMClient(LLMConfig(model="fake-model", stream=False), model=model) as client:
+            reply, _ = await client.chat(ASK)
+        await model.aclose_transport()
+    assert reply.content == "ok" and own.runs == 1 and parents.runs == 1

@@ -1,6 +1,7 @@
 """The fake OpenAI-compatible server, spoken to over plain HTTP."""
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
@@ -100,6 +101,17 @@ def test_reply_function_sees_the_request_and_requests_are_recorded() -> None:
         _, _, raw = post(server, chat_body("echo me"))
         assert server.requests == [chat_body("echo me")]
     assert json.loads(raw)["choices"][0]["message"]["content"] == "ECHO ME"
+
+
+def test_a_coroutine_reply_function_runs_on_the_servers_loop_and_recording_can_be_off() -> None:
+    async def reply(body: dict[str, Any]) -> Text:
+        asyncio.get_running_loop()  # raises in a worker thread
+        return Text(body["messages"][-1]["content"].upper())
+    with FakeOpenAIServer(reply, record=False) as server:
+        replies = [json.loads(post(server, chat_body(text))[2]) for text in ("one", "two")]
+        assert server.requests == []
+    assert [(r["id"], r["choices"][0]["message"]["content"]) for r in replies] == [("chatcmpl-0", "ONE"),
+                                                                                ("chatcmpl-1", "TWO")]
 
 
 @pytest.mark.parametrize("kind, status", [("http_500", 500), ("http_429", 429)])

@@ -39,6 +39,7 @@ from gem_env.llm.structured import (
     with_instructions,
 )
 from gem_env.llm.toolparse import PARSED_KEY, with_text_tool_calls
+from gem_env.llm.transport import ainvoke
 from gem_env.llm.usage import Usage
 
 M = TypeVar("M", bound=BaseModel)
@@ -289,7 +290,7 @@ class LLMClient:
         while True:
             try:
                 streamed = self.cfg.streams() and self._injected is None
-                reply = await (self._stream(runnable, messages) if streamed else runnable.ainvoke(messages))
+                reply = await (self._stream(runnable, messages) if streamed else ainvoke(runnable, messages))
             except _TooLong as exc:
                 raise LLMUnavailable(f"LLM endpoint {self.cfg.endpoint()}: {exc}", Usage(retries=attempt)) from exc
             except Exception as exc:

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, get_args
 
 from gem_env.testing.bodies import StructuredSupport, chunk_bodies, completion_body, refusal_of, sse_event
 from gem_env.testing.replies import Fault, Reply, Slow, Text, ToolCalls
 
-ReplyFn = Callable[[dict[str, Any]], Reply]
+ReplyFn = Callable[[dict[str, Any]], Reply] | Callable[[dict[str, Any]], Awaitable[Reply]]
 IDLE_TIMEOUT = 30.0
 """Seconds an idle keep-alive connection is kept open."""
 REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error"}
@@ -34,9 +35,11 @@ class FakeOpenAIServer:
     """Serves ``POST /v1/chat/completions`` (plain or SSE stream) and ``GET /v1/models``.
 
     ``replies`` is either a list consumed one per chat request in arrival order, whose last
-    entry repeats once the list is exhausted, or a function from the request body to a reply
-    (called in a worker thread). Every chat request body is
-    recorded in :attr:`requests`, faults included. From a shell:
+    entry repeats once the list is exhausted, or a function from the request body to a reply:
+    a plain function is called in a worker thread (it may block), a coroutine function is awaited
+    on the server's event loop (no thread hop per request). Every chat request body is
+    recorded in :attr:`requests`, faults included, unless ``record`` is off (a long benchmark:
+    the kept bodies would grow the server's memory and its garbage collections). From a shell:
     ``python -m gem_env.testing --latency 0.2 --reply "ok"`` serves until interrupted.
     ``structured`` says which ``response_format`` requests are refused (see `StructuredSupport`);
     ``context`` is the context length ``/v1/models`` reports (``None``: not reported).
@@ -51,6 +54,7 @@ class FakeOpenAIServer:
         port: int = 0,
         structured: StructuredSupport = "accept",
         context: int | None = None,
+        record: bool = True,
     ) -> None:
         if not callable(replies) and not replies:
             raise ValueError("FakeOpenAIServer needs at least one reply")
@@ -64,6 +68,8 @@ class FakeOpenAIServer:
         self._replies = replies if callable(replies) else list(replies)
         self._lock = threading.Lock()
         self._requests: list[dict[str, Any]] = []
+        self._record = record
+        self._count = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._bound_port: int | None = None
@@ -107,7 +113,8 @@ class FakeOpenAIServer:
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """The JSON bodies of all chat completion requests so far, in arrival order."""
+        """The JSON bodies of all chat completion requests so far, in arrival order (none when
+        ``record`` is off)."""
         with self._lock:
             return list(self._requests)
 
@@ -146,13 +153,17 @@ class FakeOpenAIServer:
         await asyncio.gather(*connections, return_exceptions=True)
 
     async def _next_reply(self, body: dict[str, Any]) -> tuple[int, Reply]:
-        """The request's index and reply. A reply function runs in a worker thread, as it did in
-        the threaded server: it may block or run an event loop of its own (``asyncio.run``)."""
+        """The request's index and reply. A plain reply function runs in a worker thread, as it did
+        in the threaded server: it may block or run an event loop of its own (``asyncio.run``)."""
         with self._lock:
-            index = len(self._requests)
-            self._requests.append(body)
+            index = self._count
+            self._count += 1
+            if self._record:
+                self._requests.append(body)
             if not callable(self._replies):
                 return index, self._replies[min(index, len(self._replies) - 1)]
+        if inspect.iscoroutinefunction(self._replies):
+            return index, await self._replies(body)
         return index, await asyncio.to_thread(self._replies, body)
 
 

@@ -1,0 +1,240 @@
+"""The LLM part of `bench/rollout.py`: LLM-agent rollouts against the fake OpenAI server (a child
+process, as a real endpoint is), with where each process's CPU goes.
+
+The served model replays the workflow agent's own conversations: for the task a conversation opens
+with, the recorded assistant message at that point (`recorded_agent`). So it paces its requests
+like a real agent (asks, confirms, one step at a time) and its acceptance means what the workflow
+agent's does offline, while the server does only a lookup per request.
+"""
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import SystemMessage
+
+from gem_env.agents.llm_agent import to_langchain
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.backends import make_agent
+from gem_env.stages.ground.gc_tuning import GC_MODES, rollout_gc
+from gem_env.llm import LLMClient, LLMConfig
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.ground.rollout import RolloutJob, run_rollout, run_rollouts
+from gem_env.stages.tasks import Task
+from gem_env.testing import FakeOpenAIServer, Reply, Text, ToolCall, ToolCalls
+from gem_env.tools import CompiledDomain
+
+Items = list[tuple[CompiledDomain, Task]]
+SERVED_BY = Path(__file__).with_name("rollout.py")
+
+
+def recorded_agent(items: Items):
+    """A server reply function playing the workflow agent: each task's offline conversation
+    (workflow agent ⇄ scripted user) is recorded once; a request gets the recorded assistant
+    message that follows as many assistant messages as the request holds."""
+    async def record() -> dict[str, list[dict[str, Any]]]:
+        script = {}
+        for compiled, task in items:
+            tr = await run_rollout(task, compiled, WorkflowAgent(compiled), ScriptedUser(task.scenario))
+            opening = next(m["content"] for m in tr.messages if m["role"] == "user")
+            script.setdefault(opening, [m for m in tr.messages if m["role"] == "assistant"])
+        return script
+
+    script = asyncio.run(record())
+
+    async def reply(body: dict[str, Any]) -> Reply:  # a lookup: on the server's loop, no thread hop
+        messages = body["messages"]
+        turns = script[next(m["content"] for m in messages if m["role"] == "user")]
+        done = sum(m["role"] == "assistant" for m in messages)
+        if done >= len(turns):
+            return Text("Is there anything else I can help you with?")
+        message = turns[done]
+        calls = [ToolCall(c["function"]["name"], c["function"]["arguments"]) for c in message.get("tool_calls") or []]
+        return ToolCalls(calls, message.get("content")) if calls else Text(message.get("content") or "")
+    return reply
+
+
+def serve(items: Items, latency: float, gc_mode: str) -> None:
+    """Child process: serve the recorded agent; print the base URL, then wait to be terminated."""
+    reply = recorded_agent(items)
+    with FakeOpenAIServer(reply, latency=latency, record=False) as server:
+        with rollout_gc(gc_mode):
+            print(server.base_url, flush=True)
+            threading.Event().wait()
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class PeakRSS:
+    """The highest resident set size seen while the rollouts run, sampled every 20 ms."""
+
+    def __init__(self) -> None:
+        self.base = rss_bytes()
+        self.peak = self.base
+        self._task: asyncio.Task | None = None
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_bytes())
+            await asyncio.sleep(0.02)
+
+    def __enter__(self) -> "PeakRSS":
+        self._task = asyncio.get_running_loop().create_task(self._sample())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        self.peak = max(self.peak, rss_bytes())
+
+
+class RecordedAssistant:
+    """An instant assistant: a recorded conversation's assistant messages, in order."""
+
+    meta = {"backend": "replay"}
+
+    def __init__(self, messages: list[dict[str, Any]]) -> None:
+        self.script = [m for m in messages if m["role"] == "assistant"]
+
+    async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        return self.script[sum(m["role"] == "assistant" for m in messages)]
+
+
+async def replayed(jobs: list[RolloutJob], trajectories: list[Any], server_pid: int) -> tuple[Phase, int]:
+    """The same rollouts again with the assistant replayed instantly (the scripted user, sandbox
+    and verification as before, no LLM layer): their CPU, and the LLM calls they stand for."""
+    sample = list(zip(jobs, trajectories))[:REPLAYED]
+    with Phase(server_pid) as phase:
+        for job, tr in sample:
+            await run_rollout(job.task, job.compiled, RecordedAssistant(tr.messages), ScriptedUser(job.task.scenario))
+    return phase, sum(m["role"] == "assistant" for _, tr in sample for m in tr.messages)
+
+
+REPLAYED = 128
+"""Rollouts replayed without the LLM to split the client's CPU (a sample: replaying is not free)."""
+
+
+class Phase:
+    """Wall time, this process's CPU, its cyclic GC's CPU and the server's CPU over a ``with`` block."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.gc_cpu = 0.0
+        self._gc_started = 0.0
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_started = time.process_time()
+        else:
+            self.gc_cpu += time.process_time() - self._gc_started
+
+    def __enter__(self) -> "Phase":
+        gc.callbacks.append(self._on_gc)
+        self.server = cpu_seconds(self.server_pid)
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+        self.server = cpu_seconds(self.server_pid) - self.server
+        gc.callbacks.remove(self._on_gc)
+
+
+async def timed_llm(base_url: str, server_pid: int, items: Items, n: int, concurrency: int, gc_mode: str
+                    ) -> tuple[Phase, Phase, tuple[Phase, int], int, float, list[Any]]:
+    """``n`` LLM-agent rollouts, then the same chat requests sent without rollouts (the LLM layer's
+    own ceiling on this machine): both phases, a replay without the LLM (`replayed`), the
+    requests, the RSS growth and the trajectories."""
+    cfg = LLMConfig(model="fake-model", base_url=base_url, concurrency=concurrency, timeout=30)
+    client = LLMClient(cfg)
+    try:
+        compiled, task = items[0]
+        await run_rollout(task, compiled, make_agent("llm", compiled, client), ScriptedUser(task.scenario))  # warm-up
+        chosen = [items[i % len(items)] for i in range(n)]
+        jobs = [RolloutJob(t, c, make_agent("llm", c, client), ScriptedUser(t.scenario), id=f"{t.id}.{i}")
+                for i, (c, t) in enumerate(chosen)]
+        gc.collect()
+        with rollout_gc(gc_mode), Phase(server_pid) as rollouts, PeakRSS() as rss:
+            trajectories = await run_rollouts(jobs, concurrency=concurrency)
+        replay = await replayed(jobs, trajectories, server_pid)
+        prompts = [([SystemMessage(tr.messages[0]["content"]), *to_langchain(tr.messages[1:i])], tr.tools)
+                   for tr in trajectories for i, m in enumerate(tr.messages) if m["role"] == "assistant"]
+        gc.collect()
+        with rollout_gc(gc_mode), Phase(server_pid) as layer:
+            await asyncio.gather(*(client.chat(messages, tools) for messages, tools in prompts))
+    finally:
+        await client.aclose()
+    return rollouts, layer, replay, len(prompts), (rss.peak - rss.base) / concurrency, trajectories
+
+
+def bench_llm(paths: list[Path], items: Items, per_domain: int, n: int, concurrency: int, latency: float,
+              gc_mode: str) -> dict[str, Any]:
+    command = [sys.executable, str(SERVED_BY), *map(str, paths), "--tasks-per-domain", str(per_domain),
+               "--serve", str(latency), "--gc", gc_mode]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+        try:
+            assert child.stdout is not None
+            base_url = child.stdout.readline().strip()
+            rollouts, layer, replay, calls, rss, trajectories = asyncio.run(
+                timed_llm(base_url, child.pid, items, n, concurrency, gc_mode))
+        finally:
+            child.terminate()
+    ideal = calls * latency / concurrency
+    return {"rollouts": n, "accepted": sum(t.verification.passed for t in trajectories), "llm_calls": calls,
+            "latency_s": latency, "concurrency": concurrency, "gc": gc_mode,
+            "wall_s": round(rollouts.wall, 3), "ideal_wall_s": round(ideal, 3),
+            "share_of_ideal": round(ideal / rollouts.wall, 3), "rollouts_per_s": round(n / rollouts.wall, 1),
+            "target_share": 0.9, "rss_growth_per_live_episode_kib": round(rss / 1024, 1),
+            "cpu_budget": cpu_budget(rollouts, layer, replay, calls, concurrency, latency),
+            "cpu_count": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
+            "llm_layer_only_wall_s": round(layer.wall, 3),
+            "llm_layer_only_share_of_ideal": round(ideal / layer.wall, 3),
+            "share_of_llm_layer_ceiling": round(layer.wall / rollouts.wall, 3)}
+
+
+def cpu_budget(rollouts: Phase, layer: Phase, replay: tuple[Phase, int], calls: int, concurrency: int,
+               latency: float) -> dict[str, Any]:
+    """Where the CPU of one LLM call goes, in ms, against what 0.9 of the ideal allows: each process
+    runs on one core at most, so 0.9 × concurrency / latency calls a second leave each side
+    1000 / that ms a call (less on a machine shared with other work).
+
+    The sandbox, user, verification and loop share is the CPU of the same rollouts replayed without
+    the LLM (`replayed`); the LLM layer and agent are the rest. ``llm_layer_only_ms_per_call`` is the same requests sent again outside rollouts, with
+    fresh message objects (nothing encoded yet): an upper bound for the layer's share."""
+    per_call = 1000 / calls
+    allowed = 1000 / (0.9 * concurrency / latency)
+    client = rollouts.cpu * per_call
+    replay_phase, replay_calls = replay
+    local = replay_phase.cpu * 1000 / max(replay_calls, 1)
+    server = rollouts.server * per_call
+    return {
+        "allowed_ms_per_call_each_side_for_0_9": round(allowed, 3),
+        "client_ms_per_call": round(client, 3),
+        "client_sandbox_user_verify_loop_ms_per_call": round(local, 3),
+        "client_llm_layer_and_agent_ms_per_call": round(client - local, 3),
+        "client_gc_ms_per_call": round(rollouts.gc_cpu * per_call, 3),
+        "client_gc_share_of_cpu": round(rollouts.gc_cpu / rollouts.cpu, 3) if rollouts.cpu else 0.0,
+        "client_cores_used": round(rollouts.cpu / rollouts.wall, 3),
+        "llm_layer_only_ms_per_call": round(layer.cpu * per_call, 3),
+        "server_ms_per_request": round(server, 3),
+        "server_cores_used": round(rollouts.server / rollouts.wall, 3),
+        "one_core_cap_on_share": round(min(1.0, allowed * 0.9 / max(client, server)), 3),
+    }
