@@ -308,6 +308,7 @@ def test_a_count_is_asked_how_many_and_answered_as_a_number_of_things() -> None:
     ("because of suspected fraud.", "because of suspected fraud."),  # a mass noun takes no article
     ("because of suspicious activity.", "because of suspicious activity."),
     ("because of fees.", "because of fees."),
+    ("close my account because of fees today.", "close my account because of fees today."),  # not "a fees today"
     ("because of moving bank.", "because of moving bank."),
     ("because of the delay.", "because of the delay."),
 ])

@@ -205,7 +205,8 @@ def smooth(text: str) -> str:
 
 
 # where a reason said as a choice ends: "because of a wrong amount." / "... today" / "... and"
-_REASON_END = r"[.,;:!?)]|\s+(?:and|or|but|so|now|today|please|by|in|at|on|to|from|during|after|before|twice)\b|$"
+_REASON_END_WORDS = "and or but so now today please by in at on to from during after before twice".split()
+_REASON_END = rf"[.,;:!?)]|\s+(?:{'|'.join(_REASON_END_WORDS)})\b|$"
 # heads of a reason that take no article: a mass noun ("suspected fraud") or a kind of one
 _MASS = re.compile(r"(?:fraud|activity|medication|damage|information|access|weather|service|spam|abuse|misuse|use|"
                    r"travel|work|mail|goodwill|traffic|debt|income|money|\w+ness|\w+ship|\w+ment|\w+ism|\w+ing)$")
@@ -217,7 +218,8 @@ def _a_reason(m: re.Match) -> str:
     the choice is still read back whole)."""
     first, head = m.group(2), m.group(3)
     if first.lower() in ("a", "an", "the", "my", "your", "our", "their", "it", "this", "that", "its", "no", "not") \
-            or first.endswith("ing") or singular(head) != head or _MASS.match(head.lower()):
+            or first.endswith("ing") or singular(head) != head or _MASS.match(head.lower()) \
+            or head.lower() in _REASON_END_WORDS:  # "because of fees today": the reason is one word
         return m.group(0)
     return f"{m.group(1)} {'an' if _VOWEL_SOUND.match(first) else 'a'} {first} {head}"
 
