@@ -306,7 +306,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
     if is_count(name, value):
         return pick(rng, _COUNT_ONE if value == 1 else _COUNT, c=counted(name, value))
     if low.endswith("_by") and v != render(value):  # "reply_by": a deadline
-        head = n[:-3]
+        head = words(name[:-3])  # "reply_by" -> "reply" (the field's own name reads "reply-by date")
         if head.endswith("s") and " " not in head and not head.endswith("ss"):  # "arrives_by": a verb
             return pick(rng, _BY_VERB, n=head, base=head[:-1], v=v)
         return pick(rng, _BY, n=head, v=v)

@@ -280,6 +280,8 @@ def test_a_deadline_field_is_named_as_a_date_and_an_agent_field_as_who() -> None
     from gem_env.tools.render import words
     assert words("reply_by") == "reply-by date" and words("due_by") == "due date"
     assert words("approved_by") == "approved by" and words("card_id") == "card ID"
+    told = [S.fact(random.Random(i), "reply_by", "2025-01-29", after_write=False) for i in range(8)]
+    assert all("January 29, 2025" in t and "by d" not in t for t in told), told
 
 
 def test_a_count_is_asked_how_many_and_answered_as_a_number_of_things() -> None:
