@@ -338,6 +338,8 @@ def _yes_no(rng: random.Random, name: str, value: bool) -> str:
     if len(parts) >= 2 and parts[-1].endswith("ed") and parts[-1] not in ("needed", "required"):  # "identity_verified"
         subject = f"the {' '.join(parts[:-1])}"
         return pick(rng, _YES if value else _NO, subject=subject, be="is", rest=parts[-1])
+    if len(parts) >= 2 and parts[0].endswith("ing"):  # "accepting_patients": "it is not accepting patients"
+        return pick(rng, _YES if value else _NO, subject="it", be="is", rest=words(name))
     return pick(rng, _ON if value else _OFF, name=words(name))
 
 

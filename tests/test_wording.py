@@ -100,6 +100,15 @@ def test_yes_no_facts_are_told_with_their_polarity(name: str, value: bool) -> No
         assert tells(name, "yes" if value else "no", text), text
 
 
+def test_a_yes_no_named_by_what_the_record_is_doing_reads_as_a_sentence() -> None:
+    """Not 'Accepting patients is not active on this one.'"""
+    for seed in range(20):
+        for value in (True, False):
+            text = S.fact(random.Random(seed), "accepting_patients", value, after_write=False)
+            assert "is accepting patients" in text or "is not accepting patients" in text, text
+            assert "active on this one" not in text and tells("accepting_patients", "yes" if value else "no", text)
+
+
 def test_facts_read_by_their_meaning() -> None:
     rng = random.Random(0)
     assert "4 passengers" in S.fact(rng, "passengers", 4, after_write=False)
