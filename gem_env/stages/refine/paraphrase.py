@@ -65,13 +65,20 @@ def turn_problems(original: list[str], rewritten: list[str], values: dict[str, s
     for n, (old, new) in enumerate(zip(original, rewritten), start=1):
         if old and not new.strip():
             problems.append(f"message {n} is empty")
-        for key, value in sorted(values.items()):
-            before, after = says(value, old), says(value, new)
-            if before and not after:
-                problems.append(f"message {n} drops the {key.replace('_', ' ')} {value!r}")
-            elif after and not before:
-                problems.append(f"message {n} adds the {key.replace('_', ' ')} {value!r}, which it did not say")
+        problems += value_problems(n, old, new, values)
     return "; ".join(problems) or None
+
+
+def value_problems(n: int, old: str, new: str, values: dict[str, str]) -> list[str]:
+    """The values message `n`'s rewrite dropped or added (customer and agent rewrites alike)."""
+    problems = []
+    for key, value in sorted(values.items()):
+        before, after = says(value, old), says(value, new)
+        if before and not after:
+            problems.append(f"message {n} drops the {key.replace('_', ' ')} {value!r}")
+        elif after and not before:
+            problems.append(f"message {n} adds the {key.replace('_', ' ')} {value!r}, which it did not say")
+    return problems
 
 
 def _transcript(messages: list[dict[str, Any]]) -> str:

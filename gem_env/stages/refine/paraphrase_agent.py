@@ -28,7 +28,7 @@ from ...simulators.scenario import STOP
 from ...tools.render import render
 from ..tasks import Task
 from ..verify import verify
-from .paraphrase import says, task_values
+from .paraphrase import task_values, value_problems
 
 MAX_REASKS = 1
 SYSTEM = """You rewrite the support agent's side of a customer support conversation so it reads as a
@@ -86,12 +86,7 @@ def turn_problems(original: list[str], rewritten: list[str], values: dict[str, s
             continue
         if ("?" in old) != ("?" in new):
             problems.append(f"message {n} {'no longer asks' if '?' in old else 'asks'} a question")
-        for key, value in sorted(values.items()):
-            before, after = says(value, old), says(value, new)
-            if before and not after:
-                problems.append(f"message {n} drops the {key.replace('_', ' ')} {value!r}")
-            elif after and not before:
-                problems.append(f"message {n} adds the {key.replace('_', ' ')} {value!r}, which it did not say")
+        problems += value_problems(n, old, new, values)
         added = set(_SNAKE.findall(new)) - set(_SNAKE.findall(old))
         added = sorted(added | {name for name in internal if name in new and name not in old})
         if added:
