@@ -275,7 +275,7 @@ _BY = ["{N} by: {v}.", "{N} by {v}.", "The {n} is due by {v}.", "The {n} should 
 _BY_VERB = ["It {n} by {v}.", "{N} by: {v}.", "It should {base} by {v}.", "Expect it to {base} by {v}."]
 _IT_DOES = ["It {n} {v}.", "The record says it {n} {v}.", "According to the record, it {n} {v}.",
             "I can see it {n} {v}."]
-_COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "It's {c} in total.", "I can see {c}."]
+_COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "The record shows {c}.", "I can see {c}."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.",
          "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",

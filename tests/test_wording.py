@@ -109,6 +109,14 @@ def test_a_yes_no_named_by_what_the_record_is_doing_reads_as_a_sentence() -> Non
             assert "active on this one" not in text and tells("accepting_patients", "yes" if value else "no", text)
 
 
+def test_a_count_with_words_after_its_noun_reads_as_a_sentence() -> None:
+    """Not 'It's 24 seats left in total.' / 'It's 2 freezes this year in total.'"""
+    for seed in range(30):
+        for name, value in (("seats_left", 24), ("freezes_this_year", 2)):
+            text = S.fact(random.Random(seed), name, value, after_write=False)
+            assert "in total" not in text and str(value) in text, text
+
+
 def test_facts_read_by_their_meaning() -> None:
     rng = random.Random(0)
     assert "4 passengers" in S.fact(rng, "passengers", 4, after_write=False)
