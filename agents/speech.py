@@ -125,7 +125,15 @@ def refuse(rng: random.Random, what: str, error: str, values: list[str],
     """A refusal that names the action and cites the rule (and the values that break it)."""
     lead, body = rng.choice(B.REFUSE_LEAD), rng.choice(B.REFUSE_BODY).format(action=what)
     reason = reason_text(error, values, rng, named)
-    return f"{smooth(f'{lead} {body}')} {pick(rng, B.REFUSE_WHY, reason=reason)}"
+    why = pick(rng, B.REFUSE_WHY, reason=reason, after_colon=_after_colon(reason))
+    return f"{smooth(f'{lead} {body}')} {why}"
+
+
+def _after_colon(sentence: str) -> str:
+    """A rule quoted after a colon goes on in lower case: "The rule is: a card that is frozen ..."
+    (only an article is lowered, never a name or an acronym)."""
+    first, _, rest = sentence.partition(" ")
+    return f"{first.lower()} {rest}" if first in ("A", "An", "The") and rest else sentence
 
 
 def declined(rng: random.Random) -> str:

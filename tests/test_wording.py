@@ -117,6 +117,13 @@ def test_a_count_with_words_after_its_noun_reads_as_a_sentence() -> None:
             assert "in total" not in text and str(value) in text, text
 
 
+def test_a_rule_quoted_after_a_colon_goes_on_in_lower_case() -> None:
+    said = [S.refuse(random.Random(seed), "change your card", "A card that is frozen cannot be changed.", ["frozen"])
+            for seed in range(40)]
+    assert not any(re.search(r": A card", t) for t in said), said
+    assert any(": a card that is frozen" in t for t in said) and any("A card that is frozen" in t for t in said)
+
+
 def test_facts_read_by_their_meaning() -> None:
     rng = random.Random(0)
     assert "4 passengers" in S.fact(rng, "passengers", 4, after_write=False)
