@@ -136,7 +136,8 @@ async def test_refused_request_must_not_change_state(taskset: Any) -> None:
     traj = await roll(task, compiled, make_agent("workflow", compiled))
     assert traj.verification.passed
     said = " ".join(m.get("content") or "" for m in traj.messages if m["role"] == "assistant")
-    assert task.plan.refusals[0] in said
+    rule = task.plan.refusals[0]  # quoted after a colon, the rule's leading article is lower case
+    assert rule in said or f"{rule[:1].lower()}{rule[1:]}" in said, said
 
 
 def test_recipes_are_checked() -> None:
