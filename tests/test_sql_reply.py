@@ -64,22 +64,30 @@ def arguments(rng: random.Random, spec: Any, pool: dict[str, list[Any]]) -> dict
     return out
 
 
-def check_sequence(compiled: Any, calls: int, seed: int) -> int:
-    rng = random.Random(seed)
+def paired_calls(compiled: Any, rng: random.Random, calls: int, slow_path: Any,
+                 pair: tuple[Any, Any]) -> Iterator[tuple[str, dict, Any]]:
+    """`calls` random calls made on both sandboxes of `pair`, the second inside `slow_path(compiled)`,
+    each pair of results asserted equal (outcome, value, reply text); yields (tool, args, result)."""
     pool = value_pool(compiled)
     names = sorted(n for n, t in compiled.tools.items() if t.steps is not None)
-    fast, slow = compiled.new_sandbox(), compiled.new_sandbox()
-    answered = 0
-    ok_calls: dict[str, int] = {}
-    built: dict[str, int] = {}
+    fast, slow = pair
     for _ in range(calls):
         name = rng.choice(names)
         args = arguments(rng, compiled.tools[name].spec, pool)
         a = fast.call(name, args)
-        with interpreted(compiled):
+        with slow_path(compiled):
             b = slow.call(name, args)
         assert (a.ok, a.error, a.error_kind) == (b.ok, b.error, b.error_kind), (name, args)
         assert a.value == b.value and a.content == b.content, (name, args)
+        yield name, args, a
+
+
+def check_sequence(compiled: Any, calls: int, seed: int) -> int:
+    fast, slow = compiled.new_sandbox(), compiled.new_sandbox()
+    answered = 0
+    ok_calls: dict[str, int] = {}
+    built: dict[str, int] = {}
+    for name, _, a in paired_calls(compiled, random.Random(seed), calls, interpreted, (fast, slow)):
         answered += a.ok and a._text is not None
         ok_calls[name] = ok_calls.get(name, 0) + a.ok
         built[name] = built.get(name, 0) + (a.ok and a._text is not None)

@@ -16,7 +16,7 @@ from gem_env.tools.plan import plan_for
 from gem_env.tools.writeplan import MISS
 
 from test_language import BASE, P, tool
-from test_sql_reply import arguments, value_pool
+from test_sql_reply import paired_calls
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAINS = sorted((ROOT / "examples" / "domains").glob("*.yaml"))
@@ -51,23 +51,13 @@ class Counting:
 
 def check_sequence(compiled: Any, calls: int, seed: int) -> dict[str, int]:
     """Run the same random calls with and without compiled writes; {tool: calls it answered}."""
-    rng = random.Random(seed)
-    pool = value_pool(compiled)
-    names = sorted(n for n, t in compiled.tools.items() if t.steps is not None)
     writes = {n: (kind, Counting(getattr(plan_for(t), kind))) for n, t in compiled.tools.items()
               for kind in ("single", "write") if t.steps is not None and getattr(plan_for(t), kind) is not None}
     for n, (kind, c) in writes.items():
         setattr(plan_for(compiled.tools[n]), kind, c)
     fast, slow = compiled.new_sandbox(), compiled.new_sandbox()
     try:
-        for _ in range(calls):
-            name = rng.choice(names)
-            args = arguments(rng, compiled.tools[name].spec, pool)
-            a = fast.call(name, args)
-            with step_by_step(compiled):
-                b = slow.call(name, args)
-            assert (a.ok, a.error, a.error_kind) == (b.ok, b.error, b.error_kind), (name, args)
-            assert a.value == b.value and a.content == b.content, (name, args)
+        for name, args, _ in paired_calls(compiled, random.Random(seed), calls, step_by_step, (fast, slow)):
             if name in writes:
                 assert fast.state_hash() == slow.state_hash(), (name, args)
     finally:
