@@ -101,7 +101,7 @@ class SqlReply:
 
     # ------------------------------------------------------------ parameters and text
 
-    def _param(self, get: Getter) -> str:
+    def param(self, get: Getter) -> str:
         self.values.append(None)
         self.getters.append((len(self.values) - 1, get))
         return f"?{len(self.values)}"
@@ -133,7 +133,7 @@ class SqlReply:
             raise Unsupported("an optional single find or a filter on one")
         conds = [self._where(find, w) for w in find.where]
         if find.filter is not None:
-            conds.append(f"({self._condition(_node(find.filter.source), find.as_, find.table)})")
+            conds.append(f"({self.condition(expr_node(find.filter.source), find.as_, find.table)})")
         clauses = (" WHERE " + " AND ".join(conds) if conds else "") + find.order_sql
         if not find.many:
             clauses += " LIMIT 1"
@@ -144,9 +144,9 @@ class SqlReply:
     def _where(self, find: fx.Find, w: Any) -> str:
         if w.path or w.lhs_params:
             raise Unsupported("a path into a json field")
-        node = _node(w.expr.source)
+        node = expr_node(w.expr.source)
         if not _names(node) & set(self.sources):
-            return f"{w.lhs} = {self._param(_where_value(w, find.table))}{w.collate}"
+            return f"{w.lhs} = {self.param(where_value(w, find.table))}{w.collate}"
         ref = self._column_ref(node)
         if ref is None or find.many is False:
             raise Unsupported("a single find keyed on another find's row")
@@ -157,24 +157,24 @@ class SqlReply:
             raise Unsupported("a key of another type")
         return f"{w.lhs} IS {src.alias}.{quote(fld)}{w.collate}"
 
-    def _condition(self, node: Node, row: str, t: Table) -> str:
+    def condition(self, node: Node, row: str, t: Table) -> str:
         """A filter as SQL: `and`, `or`, `not`, and `==` / `!=` between a text or number field of
         the row and a value that reads no row; anything else reading no row is evaluated as a whole."""
         if row not in _names(node):
             fn = _build(node)
-            return self._param(lambda env, ctx: 1 if fn(env, ctx) else 0)
+            return self.param(lambda env, ctx: 1 if fn(env, ctx) else 0)
         if node.op in ("and", "or"):
-            a, b = (self._condition(x, row, t) for x in node.args)
+            a, b = (self.condition(x, row, t) for x in node.args)
             return f"({a} {node.op.upper()} {b})"
         if node.op == "not":
-            return f"NOT ({self._condition(node.args[0], row, t)})"
+            return f"NOT ({self.condition(node.args[0], row, t)})"
         if node.op in ("==", "!="):
             field, other = node.args if node.args[0].op == "attr" else node.args[::-1]
             if (field.op == "attr" and field.args[0].op == "name" and field.args[0].value == row
                     and field.value in t.fields and row not in _names(other)):
                 ftype = t.fields[field.value].type
                 if ftype in _PLAIN:
-                    value = self._param(_comparable(_build(other), str if ftype in ("string", "date", "datetime") else float))
+                    value = self.param(_comparable(_build(other), str if ftype in ("string", "date", "datetime") else float))
                     return f"{quote(field.value)} {'IS' if node.op == '==' else 'IS NOT'} {value}"
         raise Unsupported("a filter this module does not translate")
 
@@ -195,7 +195,7 @@ class SqlReply:
             return self._object({str(k): v for k, v in source.items()})
         if isinstance(source, list):
             return json_array([self._value(v) for v in source])
-        return self._node_value(_node(source))
+        return self._node_value(expr_node(source))
 
     def _node_value(self, node: Node) -> Json:
         if node.op == "const":
@@ -258,13 +258,13 @@ class SqlReply:
     def _evaluated(self, node: Node) -> Json:
         """A sub-expression that reads no row of the tail: its closure's value, encoded, as one
         parameter."""
-        if _calls(node, "next_id"):
+        if calls_fn(node, "next_id"):
             raise Unsupported("next_id in a reply")
         fn = _build(node)
         if node.op == "attr" and node.args[0].op == "name":
-            ref = self._param(_field_text(node.args[0].value, node.value, fn))
+            ref = self.param(_field_text(node.args[0].value, node.value, fn))
         else:
-            ref = self._param(lambda env, ctx: ENCODE(fn(env, ctx)))
+            ref = self.param(lambda env, ctx: ENCODE(fn(env, ctx)))
         return Json([Sql(ref)], f"{ref} = 'null'")
 
     def _object(self, items: dict[str, Any], compact: bool = False) -> Json:
@@ -325,12 +325,12 @@ class _Fallback(Exception):
     """These values need the interpreter."""
 
 
-def _where_value(w: Any, table: Table) -> Getter:
+def where_value(w: Any, table: Table) -> Getter:
     """The where value, encoded for its column; `_Fallback` on null or a list (the interpreter's
     IS NULL / IN (...) shapes). A bare name of a text or integer column skips the closure and the
     general encoder when the value already has the column's type."""
     expr, encode = w.expr, w.encode
-    node = _node(expr.source)
+    node = expr_node(expr.source)
     plain = {"string": str, "integer": int}.get(table.fields[w.field].type)
     if node.op == "name" and plain is not None:
         name = node.value
@@ -379,7 +379,7 @@ def _comparable(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
     return get
 
 
-def _node(source: Any) -> Node:
+def expr_node(source: Any) -> Node:
     if isinstance(source, str):
         return parse(source)
     if source is None or isinstance(source, (bool, int, float)):
@@ -395,8 +395,8 @@ def _names(node: Node) -> set[str]:
     return set().union(*(_names(a) for a in node.args)) if node.args else set()
 
 
-def _calls(node: Node, fn: str) -> bool:
-    return (node.op == "call" and node.value == fn) or any(_calls(a, fn) for a in node.args)
+def calls_fn(node: Node, fn: str) -> bool:
+    return (node.op == "call" and node.value == fn) or any(calls_fn(a, fn) for a in node.args)
 
 
 def compile_reply(steps: list[Any]) -> tuple[int, SqlReply] | None:

@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 from . import effects as fx
 from .expr import Node
-from .reply import Encoded, SqlReply, Unsupported, _calls, _node, _where_value, known_find
+from .reply import Encoded, SqlReply, Unsupported, calls_fn, expr_node, where_value, known_find
 from .tables import Table, quote
 
 MISS: Any = object()
@@ -58,8 +58,8 @@ class WriteHead:
         tail = steps[n_requires + 2:]
         self.stmt = SqlReply(tail[:-1], tail[-1], target=find) if rest is None else _Parameters()
         stmt = self.stmt
-        where = [f"{w.lhs} = {stmt._param(_where_value(w, self.table))}{w.collate}" for w in find.where]
-        where += [stmt._condition(_node(r.cond.source), find.as_, self.table) for r in steps[1:n_requires + 1]]
+        where = [f"{w.lhs} = {stmt.param(where_value(w, self.table))}{w.collate}" for w in find.where]
+        where += [stmt.condition(expr_node(r.cond.source), find.as_, self.table) for r in steps[1:n_requires + 1]]
         self.set_slots: list[int] = []
         """Where each updated value goes in the parameters (filled per call, encoded for its column)."""
         for _ in self.sets:
@@ -160,7 +160,7 @@ def _calls_any(source: Any, fns: tuple[str, ...]) -> bool:
     if isinstance(source, list):
         return any(_calls_any(v, fns) for v in source)
     try:
-        node = source if isinstance(source, Node) else _node(source)
+        node = source if isinstance(source, Node) else expr_node(source)
     except Exception:  # noqa: BLE001 — unparseable here: assume the worst
         return True
-    return any(_calls(node, fn) for fn in fns)
+    return any(calls_fn(node, fn) for fn in fns)
