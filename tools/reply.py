@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 from . import effects as fx
 from .errors import ExprError
-from .expr import Node, _build, parse
+from .expr import Node, build, parse
 from .jsontext import ENCODE, Json, RowSource, Sql, Wrap, column, json_array, json_object, row_object
 from .tables import Table, quote
 
@@ -161,7 +161,7 @@ class SqlReply:
         """A filter as SQL: `and`, `or`, `not`, and `==` / `!=` between a text or number field of
         the row and a value that reads no row; anything else reading no row is evaluated as a whole."""
         if row not in _names(node):
-            fn = _build(node)
+            fn = build(node)
             return self.param(lambda env, ctx: 1 if fn(env, ctx) else 0)
         if node.op in ("and", "or"):
             a, b = (self.condition(x, row, t) for x in node.args)
@@ -174,7 +174,7 @@ class SqlReply:
                     and field.value in t.fields and row not in _names(other)):
                 ftype = t.fields[field.value].type
                 if ftype in _PLAIN:
-                    value = self.param(_comparable(_build(other), str if ftype in ("string", "date", "datetime") else float))
+                    value = self.param(_comparable(build(other), str if ftype in ("string", "date", "datetime") else float))
                     return f"{quote(field.value)} {'IS' if node.op == '==' else 'IS NOT'} {value}"
         raise Unsupported("a filter this module does not translate")
 
@@ -260,7 +260,7 @@ class SqlReply:
         parameter."""
         if calls_fn(node, "next_id"):
             raise Unsupported("next_id in a reply")
-        fn = _build(node)
+        fn = build(node)
         if node.op == "attr" and node.args[0].op == "name":
             ref = self.param(_field_text(node.args[0].value, node.value, fn))
         else:
