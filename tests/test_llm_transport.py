@@ -108,6 +108,25 @@ async def test_tool_schemas_are_bound_and_encoded_once_and_sent_as_given() -> No
     assert sum(isinstance(obj, list) for obj, _ in encoded.values()) == 2  # one encoding per bound list
 
 
+async def test_shards_share_one_transport_message_cache_and_tool_encoding() -> None:
+    """Requests spread over the shards (the least busy one each time) still reuse one encoding
+    of each message and of the tools list: a turn is not encoded again because it went elsewhere."""
+    with FakeOpenAIServer([Text("ok")], latency=0.05) as server:
+        async with plain_client(server, concurrency=32) as client:
+            history = [*ASK, HumanMessage("and order A2?")]
+            await asyncio.gather(*(client.chat(history, [FIND, CANCEL]) for _ in range(12)))
+            models = client._models
+            assert len(models) > 1
+            assert all(m._raw is models[0]._raw and m._messages_json is models[0]._messages_json for m in models)
+            used = {model_id for _, per_model in client._tool_bindings.values() for model_id in per_model}
+            encoded = models[0]._raw._encoded_parts
+        sent = server.requests
+    assert len(used) > 1  # the calls did go to several shards
+    assert sum(isinstance(obj, list) for obj, _ in encoded.values()) == 1
+    assert len(models[0]._messages_json._kept) == 2
+    assert all(body == sent[0] for body in sent) and sent[0]["tools"] == [FIND, CANCEL]
+
+
 def test_message_json_matches_langchain_openai_and_is_made_once_per_live_message() -> None:
     import gc
     import json

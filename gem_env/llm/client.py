@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableBinding
 from pydantic import BaseModel
 
 from gem_env.llm.cache import ResponseCache, request_key
@@ -45,7 +45,7 @@ from gem_env.llm.usage import Usage
 M = TypeVar("M", bound=BaseModel)
 log = logging.getLogger("gem_env.llm")
 TOOL_BINDINGS = 128
-"""Bound (model, tool schemas) runnables kept per client; all are dropped when it fills up."""
+"""Tool schema sets bound per client (each for every shard); all are dropped when it fills up."""
 
 
 class _TooLong(Exception):
@@ -70,7 +70,8 @@ class LLMClient:
         self._rng = random.Random(cfg.seed or 0)  # backoff jitter, never the global RNG
         self._loop: asyncio.AbstractEventLoop | None = None
         self._models: list[BaseChatModel] = []
-        self._tool_bindings: dict[tuple[int, ...], tuple[BaseChatModel, tuple[dict[str, Any], ...], Runnable[Any, Any]]] = {}
+        self._tool_bindings: dict[tuple[int, ...], tuple[tuple[dict[str, Any], ...], dict[int, Runnable[Any, Any]]]] = {}
+        """schema ids -> (the schemas, kept alive; the binding per shard model id): `_bound_to_tools`."""
         self._in_flight: list[int] = []
         self._semaphore: asyncio.Semaphore | None = None
         self.structured_mode: StructuredMode = "json_schema" if cfg.structured == "auto" else cfg.structured
@@ -142,19 +143,26 @@ class LLMClient:
         return model.bind(**params) if params else model
 
     def _bound_to_tools(self, model: BaseChatModel, tools: Sequence[dict[str, Any]]) -> Runnable[Any, Any]:
-        """``model.bind_tools(tools)``, made once per model and set of schema objects.
+        """``model.bind_tools(tools)``, made once per set of schema objects and shared by the shards.
 
         An agent sends the same schema dicts every turn; binding converts each one again and hands
         the request a new list, so its encoding could not be reused either (`RawHTTP` keeps the
-        encoded text of a bound list). Keyed by the schemas' identity, which the entry keeps alive."""
-        key = (id(model), *map(id, tools))
+        encoded text of a bound list). The other shards get the first binding's converted list
+        (the shards are one configuration), so it is converted and encoded once, not per shard.
+        Keyed by the schemas' identity, which the entry keeps alive."""
+        key = tuple(map(id, tools))
         hit = self._tool_bindings.get(key)
-        if hit is not None and hit[0] is model and all(a is b for a, b in zip(hit[1], tools)):
-            return hit[2]
-        if len(self._tool_bindings) >= TOOL_BINDINGS:
-            self._tool_bindings.clear()
-        runnable = model.bind_tools(tools)
-        self._tool_bindings[key] = (model, tuple(tools), runnable)
+        if hit is None or not all(a is b for a, b in zip(hit[0], tools)):
+            if len(self._tool_bindings) >= TOOL_BINDINGS:
+                self._tool_bindings.clear()
+            hit = self._tool_bindings[key] = (tuple(tools), {})
+        per_model = hit[1]
+        runnable = per_model.get(id(model))
+        if runnable is None:
+            first = next(iter(per_model.values()), None)
+            runnable = model.bind_tools(tools) if not isinstance(first, RunnableBinding) else \
+                RunnableBinding(bound=model, kwargs=first.kwargs)
+            per_model[id(model)] = runnable
         return runnable
 
     @staticmethod
@@ -275,9 +283,12 @@ class LLMClient:
                 self._models = [self._injected]
                 self._semaphore = asyncio.Semaphore(self.cfg.concurrency)
             else:
-                self._models = [make_chat_model(self.cfg) for _ in range(shards(self.cfg.concurrency))]
+                first = make_chat_model(self.cfg)
+                self._models = [first, *(make_chat_model(self.cfg, share_with=first)
+                                         for _ in range(shards(self.cfg.concurrency) - 1))]
                 self._semaphore = _endpoint_slots(loop, self.cfg)
             self._in_flight = [0] * len(self._models)
+            self._tool_bindings.clear()
         return self._models, self._semaphore
 
     async def _invoke(self, runnable: Runnable[Any, Any], messages: list[BaseMessage]) -> tuple[AIMessage, int]:

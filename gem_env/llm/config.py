@@ -69,12 +69,13 @@ class LLMConfig(BaseModel):
         return f"{self.base_url or 'the default OpenAI endpoint'} (model {self.model!r})"
 
 
-def make_chat_model(cfg: LLMConfig) -> RawChatOpenAI:
+def make_chat_model(cfg: LLMConfig, share_with: RawChatOpenAI | None = None) -> RawChatOpenAI:
     """A ``ChatOpenAI`` for ``cfg`` with its own async HTTP client and no SDK-level retries.
 
     Retries are ``LLMClient``'s job; broken 200 responses raise ``MalformedResponse`` from an HTTP
     response hook so that they can be told apart from bugs. The HTTP client is bound to the event
-    loop that first uses it, so build one model per loop.
+    loop that first uses it, so build one model per loop. A model made ``share_with`` another
+    sends its plain calls over that one's connections and encodings (`RawChatOpenAI.share_raw`).
     """
     timeout = _http_timeout(cfg)
     http_client = openai.DefaultAsyncHttpxClient(  # SDK defaults: pool of 1000 connections
@@ -96,7 +97,9 @@ def make_chat_model(cfg: LLMConfig) -> RawChatOpenAI:
     )
     model.async_client = PlainCompletions(model.root_async_client)
     base_url = str(model.root_async_client.base_url)
-    if not _proxied(base_url):  # the SDK's client honours HTTP(S)_PROXY; our own connections do not
+    if share_with is not None:
+        model.share_raw(share_with)
+    elif not _proxied(base_url):  # the SDK's client honours HTTP(S)_PROXY; our own connections do not
         model.use_raw(RawHTTP(base_url, cfg.api_key(), cfg.connect_timeout, cfg.timeout,
                               model.root_async_client._make_status_error_from_response))
     return model

@@ -263,6 +263,14 @@ class RawChatOpenAI(ChatOpenAI):
     def use_raw(self, raw: RawHTTP) -> None:
         self._raw = raw
 
+    def share_raw(self, other: RawChatOpenAI) -> None:
+        """Send plain calls over ``other``'s `RawHTTP` and encode messages with its `MessageJSON`.
+
+        `LLMClient` spreads requests over several models (its shards) for the SDK's connection
+        pools; with a cache each, a conversation whose turns went to different shards had its whole
+        history converted and encoded again almost every turn."""
+        self._raw, self._messages_json = other._raw, other._messages_json
+
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                          run_manager: Any = None, **kwargs: Any) -> ChatResult:
         if self.streaming or self._raw is None:
