@@ -120,11 +120,19 @@ class RecordedAssistant:
 
 async def replayed(jobs: list[RolloutJob], trajectories: list[Any], server_pid: int) -> tuple[Phase, int]:
     """The same rollouts again with the assistant replayed instantly (the scripted user, sandbox
-    and verification as before, no LLM layer): their CPU, and the LLM calls they stand for."""
+    and verification as before, no LLM layer): their CPU, and the LLM calls they stand for.
+    ``phase.parts`` sums the replays' own timings (sandbox, user, verify, the rest): one at a
+    time, their wall time is this process's CPU."""
     sample = list(zip(jobs, trajectories))[:REPLAYED]
+    parts = dict.fromkeys(("sandbox", "user", "verify", "total"), 0.0)
     with Phase(server_pid) as phase:
         for job, tr in sample:
-            await run_rollout(job.task, job.compiled, RecordedAssistant(tr.messages), ScriptedUser(job.task.scenario))
+            again = await run_rollout(job.task, job.compiled, RecordedAssistant(tr.messages),
+                                      ScriptedUser(job.task.scenario))
+            for k in parts:
+                parts[k] += again.timings[k]
+    total = parts.pop("total")
+    phase.parts = {**parts, "loop": total - sum(parts.values())}
     return phase, sum(m["role"] == "assistant" for _, tr in sample for m in tr.messages)
 
 
@@ -139,6 +147,8 @@ class Phase:
         self.server_pid = server_pid
         self.gc_cpu = 0.0
         self._gc_started = 0.0
+        self.parts: dict[str, float] = {}
+        """Seconds per part of the work, when the block measured them (`replayed`)."""
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
@@ -229,6 +239,8 @@ def cpu_budget(rollouts: Phase, layer: Phase, replay: tuple[Phase, int], calls: 
         "allowed_ms_per_call_each_side_for_0_9": round(allowed, 3),
         "client_ms_per_call": round(client, 3),
         "client_sandbox_user_verify_loop_ms_per_call": round(local, 3),
+        **{f"client_{part}_ms_per_call": round(seconds * 1000 / max(replay_calls, 1), 3)
+           for part, seconds in replay_phase.parts.items()},
         "client_llm_layer_and_agent_ms_per_call": round(client - local, 3),
         "client_gc_ms_per_call": round(rollouts.gc_cpu * per_call, 3),
         "client_gc_share_of_cpu": round(rollouts.gc_cpu / rollouts.cpu, 3) if rollouts.cpu else 0.0,

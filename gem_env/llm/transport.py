@@ -24,6 +24,7 @@ import weakref
 from typing import Any
 
 import openai
+import orjson
 from langchain_core.globals import get_debug, get_llm_cache
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
@@ -179,7 +180,13 @@ class RawHTTP:
 
 
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON text, non-ASCII kept. orjson writes it ~10x faster than ``json`` (most of a
+    request's encoding CPU); what orjson refuses (non-string keys, integers beyond 64 bits) goes
+    through ``json``, which writes the same JSON values."""
+    try:
+        return orjson.dumps(obj).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, list[tuple[str, str]], bytes, bool]:
@@ -206,7 +213,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, list[tuple[
 def completion_from_text(text: str) -> dict[str, Any]:
     """A 200 chat completion's body, or ``MalformedResponse`` when it has no usable choices."""
     try:
-        body = json.loads(text)
+        body = _loads(text)
     except ValueError:
         raise MalformedResponse(f"body is not JSON: {text[:80]!r}") from None
     choices = body.get("choices") if isinstance(body, dict) else None
@@ -216,6 +223,14 @@ def completion_from_text(text: str) -> dict[str, Any]:
         keys = sorted(body)[:8] if isinstance(body, dict) else type(body).__name__
         raise MalformedResponse(f"JSON is not a chat completion with choices (got {keys})")
     return body
+
+
+def _loads(text: str) -> Any:
+    """``json.loads``, through orjson first (``json`` also takes ``NaN`` and the like)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 _O_SERIES = re.compile(r"^o\d")
