@@ -80,6 +80,8 @@ class LLMAgent:
         converting the whole history every turn grew with its square (6% of a rollout's CPU)."""
         self._seen = 0
         self._last: dict[str, Any] | None = None
+        self._calls_made = 0
+        """Tool calls in the assistant messages of those ``_seen`` messages (`to_openai`'s numbering)."""
 
     def set_tools(self, schemas: list[dict[str, Any]]) -> None:
         """The tools of the current turn (OpenAI schemas), as the episode offers them."""
@@ -87,20 +89,21 @@ class LLMAgent:
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         reply = await self.chat_fn([self._system, *self._history(messages)], self.tools_now or None)
-        made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
-        return to_openai(reply, made)
+        return to_openai(reply, self._calls_made)
 
     def end_conversation(self) -> None:
         """Drop what was kept of the finished conversation (a rollout calls this when it ends):
         jobs made up front keep their agents until the last rollout finishes."""
-        self._converted, self._seen, self._last = [], 0, None
+        self._converted, self._seen, self._last, self._calls_made = [], 0, None, 0
 
     def _history(self, messages: list[dict[str, Any]]) -> list[BaseMessage]:
         """``to_langchain(messages)``, converting only what was appended since the last turn; a
         conversation that is not the continuation of the last one is converted afresh."""
         if len(messages) < self._seen or (self._seen and messages[self._seen - 1] is not self._last):
-            self._converted, self._seen = [], 0
-        self._converted += to_langchain(messages[self._seen:])
+            self.end_conversation()
+        new = messages[self._seen:]
+        self._converted += to_langchain(new)
+        self._calls_made += sum(len(m.get("tool_calls") or []) for m in new if m.get("role") == "assistant")
         self._seen = len(messages)
         self._last = messages[-1] if messages else None
         return self._converted

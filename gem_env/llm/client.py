@@ -167,8 +167,8 @@ class LLMClient:
 
     @staticmethod
     def _with_parsed_calls(reply: AIMessage, tools: Sequence[dict[str, Any]] | None) -> AIMessage:
-        if not tools:
-            return reply
+        if not tools or reply.tool_calls or reply.invalid_tool_calls or not isinstance(reply.content, str):
+            return reply  # nothing to parse: the tool names are not needed
         names = {t.get("function", {}).get("name") for t in tools if isinstance(t, dict)}
         return with_text_tool_calls(reply, {n for n in names if isinstance(n, str)})
 
