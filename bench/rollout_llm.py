@@ -121,8 +121,9 @@ class RecordedAssistant:
 async def replayed(jobs: list[RolloutJob], trajectories: list[Any], server_pid: int) -> tuple[Phase, int]:
     """The same rollouts again with the assistant replayed instantly (the scripted user, sandbox
     and verification as before, no LLM layer): their CPU, and the LLM calls they stand for.
-    ``phase.parts`` sums the replays' own timings (sandbox, user, verify, the rest): one at a
-    time, their wall time is this process's CPU."""
+    ``phase.parts`` splits the phase's CPU by the replays' own timings (sandbox, user, verify,
+    the rest): run one at a time, their wall times are in the proportions of their CPU (not
+    equal to it on a loaded machine, where a step's wall time includes waits for a core)."""
     sample = list(zip(jobs, trajectories))[:REPLAYED]
     parts = dict.fromkeys(("sandbox", "user", "verify", "total"), 0.0)
     with Phase(server_pid) as phase:
@@ -132,7 +133,8 @@ async def replayed(jobs: list[RolloutJob], trajectories: list[Any], server_pid: 
             for k in parts:
                 parts[k] += again.timings[k]
     total = parts.pop("total")
-    phase.parts = {**parts, "loop": total - sum(parts.values())}
+    parts["loop"] = total - sum(parts.values())
+    phase.parts = {k: phase.cpu * v / total for k, v in parts.items()} if total else {}
     return phase, sum(m["role"] == "assistant" for _, tr in sample for m in tr.messages)
 
 

@@ -184,3 +184,25 @@ def test_gem_eval_exits_1_naming_the_infra_errors(run_dir: Path, tmp_path: Path,
     assert code == 1 and report["infra_errors"]["episodes"] == 2 and report["overall"]["episodes"] == 0
     err = [line for line in captured.err.splitlines() if line.startswith("gem eval:")]
     assert len(err) == 1 and "2 of 2 episodes ended in infra_error" in err[0] and "500" in err[0]
+
+
+def test_gem_eval_runs_model_rollouts_with_the_tuned_gc_and_restores_it(run_dir: Path, tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture) -> None:
+    import gc
+
+    from gem_env.stages.ground.gc_tuning import GEN0
+    from gem_env.testing import FakeOpenAIServer, Text
+
+    seen: list[int] = []
+
+    def reply(body: dict) -> Text:  # runs in this process: sees its GC settings during the run
+        seen.append(gc.get_threshold()[0])
+        return Text("Sorry, I cannot help with that.")
+
+    before = gc.get_threshold()
+    with FakeOpenAIServer(reply) as server:
+        assert main(["eval", str(run_dir), "--agent", "llm", "--model", "fake", "--base-url", server.base_url,
+                     "--limit", "1", "--llm-retries", "0", "--out", str(tmp_path / "e"), "--json"]) == 0
+    assert seen and set(seen) == {GEN0}
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    capsys.readouterr()

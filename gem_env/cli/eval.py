@@ -11,6 +11,7 @@ from typing import Any
 from ..agents.base import Assistant
 from ..backends import make_agent, make_task_user
 from ..stages.ground.episode import Limits
+from ..stages.ground.gc_tuning import EVAL_GC, rollout_gc
 from ..errors import GemError
 from ..evaluate import EvalSettings, build_report, format_table, run_eval, write_eval
 from ..simulators.base import UserSimulator
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     settings = EvalSettings(trials=args.trials, concurrency=args.concurrency, seed=args.seed,
                             limits=Limits(args.max_turns, args.max_tool_errors))
     progress = Progress("episodes", total=len(tasks) * args.trials, quiet=args.quiet)
-    with progress:
+    with progress, rollout_gc(EVAL_GC if "llm" in (args.agent, args.user) else "default"):
         trajectories, seconds = asyncio.run(run_eval(
             tasks, domains, agent, user, settings,
             on_done=lambda t: progress.advance(accepted=int(t.verification.passed),
