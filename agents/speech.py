@@ -8,6 +8,7 @@ import random
 import re
 from typing import Any
 
+from gem_env.tools.referring import role
 from gem_env.tools.render import counted, is_count, render, singular, smooth, spoken, when_words, words
 
 from . import banks as B
@@ -210,9 +211,10 @@ _LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")
 
 
 def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
-    """A record as a noun phrase: a status or a kind before the noun, last digits and dates after
-    it, amounts and other facts in a "with" clause ("active debit card ending in 4782, opened on
-    March 3, 2025, with a $1,398.61 spending limit")."""
+    """A record as a noun phrase: a status or a kind before the noun; last digits, places and
+    names after it as a person points at a thing (`tools.referring`), then dates; amounts and other
+    facts in a "with" clause ("active debit card ending in 4782, opened on March 3, 2025, with a
+    $1,398.61 spending limit"; "confirmed booking from Yuberg to West Anthony")."""
     before, digits, dates, extra = [], [], [], []
     for k, v in facts:
         low, text = k.lower(), spoken(k, v)
@@ -227,6 +229,8 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
         elif text.startswith("$"):
             extra.append(f"a {text} {words(k)}" if low not in ("amount", "total", "price") else f"{text} in total"
                          if low == "total" else f"an amount of {text}" if low == "amount" else f"a price of {text}")
+        elif role(low) is not None:  # "from Lake Jacob", "at Miller Ltd"
+            digits.append(f"{role(low)} {text}")
         else:
             extra.append(f"{words(k)} {when_words(text)}")
     head = " ".join([*before, noun, *digits])
