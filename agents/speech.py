@@ -324,7 +324,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
         return pick(rng, _BY, n=head, v=v)
     head = low.split("_")[0]
     if re.search(r"_(?:on|at|by)$", low) and head.endswith("s") and not head.endswith("ss") and "_" in low:
-        return pick(rng, _IT_DOES, n=n, v=v)  # "starts_at": "It starts at ..."
+        return pick(rng, _IT_DOES, n=low.replace("_", " "), v=v)  # "starts_at": "It starts at ...", not "It start time"
     if re.search(r"_(?:on|at|since)$", low) and v != render(value):  # a date field named for its event
         said = low.replace("_", " ").replace(" at", " on")  # "It was placed on ...", not "date placed"
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=said, v=v)

@@ -26,6 +26,7 @@ _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _MONTHS = {m.lower(): i for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July",
                                                    "August", "September", "October", "November", "December"], 1)}
 _HUMAN_DATE = re.compile(r"^([A-Za-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_HUMAN_TIME = re.compile(r"^(.+?),?\s+at\s+(\d{1,2}):(\d{2})\s*([ap])\.?m\.?$", re.IGNORECASE)
 
 
 def parse_facts(text: str) -> dict[str, str]:
@@ -145,7 +146,8 @@ _COUNTED = re.compile(r"^(\d+) [a-z][^\d]*$", re.IGNORECASE)
 
 def coerce(value: str, type_: str | None) -> Any:
     """A value the user said, typed as the parameter it feeds or the field it came from (else text):
-    "$1,200.50" is 1200.5 for a number, "March 3, 2025" is 2025-03-03 for a date."""
+    "$1,200.50" is 1200.5 for a number, "March 3, 2025" is 2025-03-03 for a date, "March 3, 2025
+    at 5:05 pm" is 2025-03-03T17:05:00 for a date-time."""
     plain = value.replace("$", "").replace(",", "").strip() if type_ in ("integer", "number") else value
     if type_ == "integer" and _INT.match(plain):
         return int(plain)
@@ -162,14 +164,24 @@ def coerce(value: str, type_: str | None) -> Any:
             return json.loads(value)
         except json.JSONDecodeError:
             return value
-    if type_ in ("date", "string", None) and (m := _HUMAN_DATE.match(value.strip())):
-        month = _MONTHS.get(m.group(1).lower())
-        if month:
-            try:
-                return dt.date(int(m.group(3)), month, int(m.group(2))).isoformat()
-            except ValueError:
-                return value
+    if type_ == "datetime" and (t := _HUMAN_TIME.match(value.strip())):
+        day, hour = _iso_day(t.group(1)), int(t.group(2)) % 12 + (12 if t.group(4).lower() == "p" else 0)
+        return f"{day}T{hour:02d}:{t.group(3)}:00" if day and int(t.group(3)) < 60 else value
+    if type_ in ("date", "string", None):
+        return _iso_day(value) or value
     return value
+
+
+def _iso_day(said: str) -> str | None:
+    """"March 3, 2025" -> "2025-03-03"; None for anything else."""
+    m = _HUMAN_DATE.match(said.strip())
+    month = _MONTHS.get(m.group(1).lower()) if m else None
+    if not month:
+        return None
+    try:
+        return dt.date(int(m.group(3)), month, int(m.group(2))).isoformat()
+    except ValueError:
+        return None
 
 
 def yes_or_no(text: str) -> bool | None:

@@ -3,6 +3,7 @@ and the assistant and read back by the assistant."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -69,3 +70,46 @@ def test_the_assistant_describes_a_record_with_the_same_roles() -> None:
         == "confirmed booking from Yuberg to West Anthony"
     assert S.record_phrase("transaction", [("status", "posted"), ("merchant", "Brown Ltd"), ("amount", 262.16)]) \
         == "posted transaction at Brown Ltd, with an amount of $262.16"
+
+
+def test_a_time_on_the_minute_is_said_in_words_and_typed_back_exactly() -> None:
+    """A new start time is said as people say it, and the assistant turns it back into the value
+    its tool takes; a time with seconds stays as the record holds it (it could not be typed back)."""
+    from gem_env.agents.understanding import coerce
+    from gem_env.tools.render import spoken
+    said = spoken("new_starts_at", "2025-02-14T12:19:00")
+    assert said == "February 14, 2025 at 12:19 pm"
+    assert coerce(said, "datetime") == "2025-02-14T12:19:00"
+    assert coerce("March 3, 2025 at 12:05 am", "datetime") == "2025-03-03T00:05:00"
+    assert spoken("x", "2025-02-14T12:19:32") == "2025-02-14T12:19:32"
+
+
+def test_seeded_date_times_are_on_the_minute(tmp_path) -> None:
+    from gem_env.tools import compile_domain, load_domain
+    path = tmp_path / "visits.yaml"
+    path.write_text("""name: visits
+clock: "2025-03-05T10:00:00"
+entities:
+  - name: patients
+    primary_key: patient_id
+    rows: 5
+    fields: [{name: patient_id}, {name: joined_at, type: datetime}]
+  - name: visits
+    primary_key: visit_id
+    rows: 20
+    fields:
+      - {name: visit_id}
+      - {name: patient_id, foreign_key: patients.patient_id}
+      - {name: starts_at, type: datetime}
+      - {name: ends_at, type: datetime, range: ["2025-03-01T00:00:00", "2025-04-01T00:00:00"]}
+tools: []
+""")
+    compiled = compile_domain(load_domain(path))
+    times = [v for rows in compiled.new_sandbox().dump().values() for r in rows.values() for v in r.values()
+             if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", v)]
+    assert len(times) == 45 and all(t.endswith(":00") for t in times)
+
+
+def test_a_field_named_for_what_happens_then_reads_as_a_verb() -> None:
+    said = S.fact(random.Random(0), "starts_at", "2025-02-14T12:19:00", after_write=True)
+    assert "starts at February 14, 2025 at 12:19 pm" in said and "start time February" not in said
