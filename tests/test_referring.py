@@ -113,3 +113,13 @@ tools: []
 def test_a_field_named_for_what_happens_then_reads_as_a_verb() -> None:
     said = S.fact(random.Random(0), "starts_at", "2025-02-14T12:19:00", after_write=True)
     assert "starts at February 14, 2025 at 12:19 pm" in said and "start time February" not in said
+
+
+def test_a_record_s_dates_are_said_as_what_happened_then() -> None:
+    """"starting February 23, 2025 at 5:37 pm", not "start time February 23, 2025 at 5:37 pm"."""
+    assert S.record_phrase("visit", [("status", "scheduled"), ("starts_at", "2025-02-23T17:37:00")]) \
+        == "scheduled visit, starting February 23, 2025 at 5:37 pm"
+    assert S.record_phrase("bill", [("status", "paid"), ("issued_at", "2024-11-21T08:32:00"), ("amount", 118.5)]) \
+        == "paid bill, issued on November 21, 2024 at 8:32 am, with an amount of $118.50"
+    assert S.record_phrase("flight", [("arrives_at", "2025-01-02T09:00:00")]) == "flight, arriving January 2, 2025 at 9:00 am"
+    assert S.record_phrase("stay", [("check_in", "2025-01-28")]) == "stay, check in on January 28, 2025"
