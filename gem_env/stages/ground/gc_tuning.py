@@ -11,8 +11,9 @@ It changes the whole process: cycles among frozen objects are only freed after `
 on exit), and garbage cycles made during the batch wait longer, so the peak memory can be higher
 (`bench/rollout.py` measured the same growth per live episode either way). Reference counting
 frees everything else as usual. ``gem eval`` runs its batch with an LLM party in ``EVAL_GC``: the
-same rollouts measured at 256 in flight spent 0.1 ms less GC CPU a call (7.8% -> 0.9% of the
-client) and 20% less client CPU in all (1.46 -> 1.17 ms a call, load 6). ``gem synthesize`` keeps
+same rollouts measured at 256 in flight spent 0.1 ms less GC CPU a call (8-11% -> 1% of the
+client) and 6-20% less client CPU in all (1.27 -> 1.19 and 1.46 -> 1.17 ms a call in two runs at
+load 5-8). ``gem synthesize`` keeps
 the default: documents stream through it (nothing worth freezing at the start) and a document's
 rollouts are a handful, not a batch of hundreds.
 """
