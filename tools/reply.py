@@ -66,10 +66,13 @@ class Encoded:
 class SqlReply:
     """The compiled tail: `run(env, ctx)` → `Encoded`, or None when the interpreter must answer."""
 
-    def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue, target: fx.Find | None = None):
+    def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue, target: fx.Find | None = None,
+                 keyed: fx.Find | None = None):
         """With `target`, the reply is a RETURNING clause of an UPDATE of `target`'s row
         (`tools.writeplan`): that row's columns are read from the table being updated, and the
-        other finds must be many-row ones (a RETURNING clause has no FROM)."""
+        other finds must be many-row ones (a RETURNING clause has no FROM). With `keyed`, the row
+        an earlier find bound to `keyed.as_` is read again from its table by its key (the caller
+        knows the stored row is the bound one), instead of encoding its fields in Python."""
         self.values: list[Any] = []
         """Bound parameters: constants as they are, None where a getter fills the value per call."""
         self.getters: list[tuple[int, Getter]] = []
@@ -77,6 +80,10 @@ class SqlReply:
         if target is not None:
             self.sources[target.as_] = RowSource(target, quote(target.table.name), "")
         singles: list[RowSource] = []
+        if keyed is not None:
+            key = self.param(_row_key(keyed.as_, keyed.table.pk))
+            singles.append(RowSource(keyed, "t0", f" WHERE {quote(keyed.table.pk)} = {key}"))
+            self.sources[keyed.as_] = singles[0]
         for find in finds:
             if target is not None and (not find.many or find.table is target.table):
                 raise Unsupported("a single find, or a find of the updated table, in a RETURNING clause")
@@ -349,6 +356,15 @@ def where_value(w: Any, table: Table) -> Getter:
         if value is None or isinstance(value, list):
             raise _Fallback
         return encode(value)
+    return get
+
+
+def _row_key(name: str, pk: str) -> Getter:
+    def get(env: dict[str, Any], ctx: Any) -> Any:
+        row = env.get(name)
+        if type(row) is not dict:
+            raise _Fallback
+        return row.get(pk)
     return get
 
 

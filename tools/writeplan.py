@@ -123,7 +123,7 @@ def compile_write(steps: list[Any], program: Callable[[list[Any]], Callable[[dic
                 return WriteHead(find, guards, update, None, None, tail)
             except Unsupported:
                 pass
-        return WriteHead(find, guards, update, program(middle) if middle else None, program(tail))
+        return WriteHead(find, guards, update, program(middle) if middle else None, _rest(find, update, tail, program))
     except (Unsupported, ExprError):
         return None
 
@@ -259,6 +259,27 @@ def _reads_fields(node: Node, name: str, changed: set[str]) -> bool:
     if node.op == "comp" and node.value == name:  # its own name hides the row inside it
         return _reads_fields(node.args[1], name, changed)
     return all(_reads_fields(a, name, changed) for a in node.args)
+
+
+def _rest(find: fx.Find, update: fx.Update, tail: list[Any],
+          program: Callable[[list[Any]], Callable[[dict, Any], Any]]) -> Callable[[dict, Any], Any]:
+    """The steps after the update; when they are finds and a return, their statement reads the
+    updated row from its table by key (it reads back as bound: see `_reply_fits`), so its fields
+    are not encoded in Python. The steps answer when the statement cannot."""
+    steps = program(tail)
+    if (not tail or type(tail[-1]) is not fx.ReturnValue or any(type(s) is not fx.Find for s in tail[:-1])
+            or any(s.as_ == find.as_ for s in tail[:-1])
+            or any(find.table.fields[f].type not in _EXACT_READBACK for f, _ in update.set)):
+        return steps
+    try:
+        reply = SqlReply(tail[:-1], tail[-1], keyed=find)
+    except (Unsupported, ExprError):
+        return steps
+
+    def run(env: dict[str, Any], ctx: Any) -> Any:
+        out = reply.run(env, ctx)
+        return out if out is not None else steps(env, ctx)
+    return run
 
 
 def _reply_fits(find: fx.Find, update: fx.Update, tail: list[Any]) -> bool:
