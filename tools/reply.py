@@ -183,7 +183,23 @@ class SqlReply:
                 if ftype in _PLAIN:
                     value = self.param(_comparable(_build(other), str if ftype in ("string", "date", "datetime") else float))
                     return f"{quote(field.value)} {'IS' if node.op == '==' else 'IS NOT'} {value}"
+        if node.op in ("in", "not in"):
+            sql = self._contains(node.args[0], node.args[1], row, t)
+            return sql if node.op == "in" else f"NOT {sql}"
         raise Unsupported("a filter this module does not translate")
+
+    def _contains(self, a: Node, b: Node, row: str, t: Table) -> str:
+        """`a in b` with one side a field of the row: text `in` a text field (a substring), or a
+        text or number field `in` a list of values of its kind. Never NULL, so `not` stays exact."""
+        fa, fb = _row_field(a, row, t), _row_field(b, row, t)
+        if fb is not None and row not in _names(a) and t.fields[fb].type in ("string", "date", "datetime"):
+            value = self.param(_typed(_build(a), str))
+            return f"coalesce(instr({quote(fb)}, {value}) > 0, 0)"
+        if fa is not None and row not in _names(b) and t.fields[fa].type in _PLAIN:
+            kind = str if t.fields[fa].type in ("string", "date", "datetime") else float
+            value = self.param(_list_of(_build(b), kind))
+            return f"coalesce({quote(fa)} IN (SELECT value FROM json_each({value})), 0)"
+        raise Unsupported("an 'in' this module does not translate")
 
     def _column_ref(self, node: Node) -> tuple[RowSource, str] | None:
         """`name.field` of a single row of the tail, as (source, field)."""
@@ -382,6 +398,33 @@ def _field_text(name: str, fld: str, fn: Getter) -> Getter:
 
 _STRING_TEXT = json.encoder.encode_basestring
 """What ENCODE (ensure_ascii=False) writes for a str."""
+
+
+def _row_field(node: Node, row: str, t: Table) -> str | None:
+    if node.op == "attr" and node.args[0].op == "name" and node.args[0].value == row and node.value in t.fields:
+        return node.value
+    return None
+
+
+def _typed(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
+    def get(env: dict[str, Any], ctx: Any) -> Any:
+        value = fn(env, ctx)
+        if type(value) is not kind:
+            raise _Fallback
+        return value
+    return get
+
+
+def _list_of(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
+    """A list compared with `in`, as JSON text, when every item is text (kind str) or a number
+    (kind float; not a boolean), so SQLite's `IN` finds what Python's `in` finds."""
+    def get(env: dict[str, Any], ctx: Any) -> str:
+        value = fn(env, ctx)
+        if type(value) is not list or not all(
+                type(v) is str if kind is str else type(v) in (int, float) for v in value):
+            raise _Fallback
+        return ENCODE(value)
+    return get
 
 
 def _comparable(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:

@@ -36,6 +36,7 @@ from typing import Any, Callable
 from . import effects as fx
 from .errors import ExprError
 from .expr import _PLACEHOLDER, Node, parse
+from .loopplan import names_read, step_expressions
 from .reply import Encoded, SqlReply, Unsupported, calls_fn, expr_node, where_value, known_find
 from .tables import Table, quote
 
@@ -105,9 +106,10 @@ class _Parameters(SqlReply):
         self.values, self.getters, self.sources = [], [], {}
 
 
-def compile_write(steps: list[Any], program: Callable[[list[Any]], Callable[[dict, Any], Any]]) -> WriteHead | None:
+def compile_write(steps: list[Any], program: Callable[..., Callable[[dict, Any], Any]]) -> WriteHead | None:
     """The statement for an effect that opens with a find of one row and later updates that row,
-    or None for any other shape. `program(steps)` compiles the steps run after the statement."""
+    or None for any other shape. `program(steps, later)` compiles the steps run after the
+    statement (`later`: the names read after them, None when unknown)."""
     if not steps or type(steps[0]) is not fx.Find:
         return None
     find = steps[0]
@@ -123,7 +125,9 @@ def compile_write(steps: list[Any], program: Callable[[list[Any]], Callable[[dic
                 return WriteHead(find, guards, update, None, None, tail)
             except Unsupported:
                 pass
-        return WriteHead(find, guards, update, program(middle) if middle else None, _rest(find, update, tail, program))
+        later = names_read(tail)
+        return WriteHead(find, guards, update, program(middle, later) if middle else None,
+                         _rest(find, update, tail, program))
     except (Unsupported, ExprError):
         return None
 
@@ -205,31 +209,12 @@ def _check_middle(step: Any, find: fx.Find, changed: set[str]) -> None:
         raise Unsupported("a return, or a step kind this module does not know, before the update")
     if getattr(step, "table", None) is find.table:
         raise Unsupported("a step on the updated table before the update")
-    for source, template in _sources(step):
-        for node in _expressions(source, template):
+    for e, template in step_expressions(step) or []:
+        for node in _expressions(e.source, template):
             if _reads_table(node, find.table.name) or not _reads_fields(node, find.as_, changed):
                 raise Unsupported("a step that reads the updated table or an updated field")
     for inner in fx.nested_steps(step):
         _check_middle(inner, find, changed)
-
-
-def _sources(step: Any) -> list[tuple[Any, bool]]:
-    """(expression source, is a message template) of every expression of one step."""
-    t = type(step)
-    if t is fx.Find:
-        return ([(w.expr.source, False) for w in step.where] + [(step.error.source, True)]
-                + ([(step.filter.source, False)] if step.filter is not None else []))
-    if t is fx.Require:
-        return [(step.cond.source, False), (step.message.source, True)]
-    if t is fx.Let:
-        return [(e.source, False) for _, e in step.items]
-    if t in (fx.ForEach, fx.If):
-        return [((step.items if t is fx.ForEach else step.cond).source, False)]
-    if t is fx.Insert:
-        return [(e.source, False) for _, e in step.values]
-    if t is fx.Update:
-        return [(e.source, False) for _, e in step.set]
-    return []
 
 
 def _expressions(source: Any, template: bool) -> list[Node]:
