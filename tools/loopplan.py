@@ -15,9 +15,10 @@ loop's shape:
   with the fields it reads, so its meaning is the interpreter's by construction;
 - each step of the body writes its own table, only an insert may write the looped table (it runs
   last), and nothing the body binds is read after the loop.
-At run time the loop answers only when every statement succeeds and no row of an update is
-matched by two loop rows (the steps would update it twice, reading their own write); otherwise its
-statements are rolled back and the interpreted loop runs, so errors are the interpreter's own.
+At run time the loop answers only when no two loop rows pick the same rows to update (the steps
+would update them twice, reading their own write; checked on the found rows before any statement)
+and every statement succeeds; otherwise its statements are rolled back and the interpreted loop
+runs, so errors are the interpreter's own.
 """
 from __future__ import annotations
 
@@ -37,10 +38,6 @@ _RAW = _COPY + ("date", "datetime")
 _RUNTIME = ("lookup", "rows", "count_rows", "next_id")
 
 
-class LoopFallback(Exception):
-    """The interpreted loop must answer."""
-
-
 class _Statement(SqlReply):
     """Parameters and condition translation of `SqlReply` for one statement of a loop; ?1 is the
     loop rows' keys."""
@@ -50,8 +47,11 @@ class _Statement(SqlReply):
 
 
 class _Unit:
-    def __init__(self, stmt: _Statement, sql: str, table: str):
+    def __init__(self, stmt: _Statement, sql: str, table: str, join: list[tuple[str, bool]] | None = None):
         self.stmt, self.sql, self.table = stmt, sql, table
+        self.join = join
+        """An update's loop-row fields that pick the rows it updates: two loop rows with the same
+        values would update one row twice, each reading the other's write (the steps answer)."""
 
 
 Evaluator = Callable[[dict, Any, tuple], Any]
@@ -75,6 +75,10 @@ class SetLoop:
             return False
         if not rows:
             return True
+        if any(u.join is not None and len({tuple(_folded(r.get(f), nocase) for f, nocase in u.join)
+                                           for r in rows}) < len(rows) for u in self.units):
+            self.loop.run(env, ctx)
+            return False
         keys = ENCODE([r[self.pk] for r in rows])
         guarded = len(self.units) > 1  # one statement is atomic by itself
         if guarded:
@@ -101,6 +105,11 @@ class SetLoop:
         for c, per_row in self.counters.items():
             env[c] = counts[c] + per_row * len(rows)
         return True
+
+
+def _folded(value: Any, nocase: bool) -> Any:
+    """A key as a NOCASE comparison sees it, or coarser (`lower` folds more than ASCII)."""
+    return value.lower() if nocase and type(value) is str else value
 
 
 def compile_loop(loop: fx.ForEach, source: fx.Find, later_names: set[str]) -> SetLoop:
@@ -162,16 +171,12 @@ def _increment(source: Any, name: str) -> int:
     raise Unsupported("a let in a loop that is not a counter")
 
 
-def _rows(t: Table, used: list[str], dup: list[str] | None = None) -> str:
+def _rows(t: Table, used: list[str]) -> str:
     """The loop's rows (?1: their keys as a JSON array, in loop order): `_n`, the index, and the
-    `used` columns as `_gem_s<i>`; with `dup`, `_dup`: how many rows share those columns."""
+    `used` columns as `_gem_s<i>`."""
     cols = "".join(f", t.{quote(c)} AS {_alias(k)}" for k, c in enumerate(used))
-    rows = (f"SELECT j.key AS _n{cols} FROM json_each(?1) AS j "
+    return (f"SELECT j.key AS _n{cols} FROM json_each(?1) AS j "
             f"JOIN {quote(t.name)} AS t ON t.{quote(t.pk)} = j.value")
-    if dup is None:
-        return rows
-    part = ", ".join(_alias(used.index(c)) for c in dup)
-    return f"SELECT *, count(*) OVER ({'PARTITION BY ' + part if part else ''}) AS _dup FROM ({rows})"
 
 
 def _alias(k: int) -> str:
@@ -241,7 +246,7 @@ def _update(find: fx.Find, update: fx.Update, t: Table, var: str, avoid: set[str
     """``find X (many) … ; update X set …`` for every loop row as one UPDATE … FROM."""
     t2, x = find.table, find.as_
     if (not known_find(find) or not find.many or find.limit or update.row != x or update.table is not t2
-            or t2 is t or any(f.startswith(INTERNAL_PREFIX) or f in ("_n", "_dup") for f in t2.fields)):
+            or t2 is t or any(f.startswith(INTERNAL_PREFIX) or f == "_n" for f in t2.fields)):
         raise Unsupported("an update in a loop of a shape this module does not run")
     stmt, used, conds, join = _Statement(), [], [], []
     name = quote(t2.name)
@@ -253,7 +258,7 @@ def _update(find: fx.Find, update: fx.Update, t: Table, var: str, avoid: set[str
             if read not in t.fields or t.fields[read].type != t2.fields[w.field].type:
                 raise Unsupported("a key of another type")
             conds.append(f"{name}.{quote(w.field)} IS s.{_use(used, t, read)}{w.collate}")
-            join.append(read)
+            join.append((read, w.nocase))
         elif w.expr.names & (avoid | {var}) or _calls_runtime(w.expr.source):
             raise Unsupported("a key that changes per row")
         else:
@@ -273,10 +278,10 @@ def _update(find: fx.Find, update: fx.Update, t: Table, var: str, avoid: set[str
             raise Unsupported("an updated value this module does not compute per row")
         args = [f"{name}.{quote(_raw(t2, f))}" for f in xf] + [f"s.{_use(used, t, f)}" for f in vf]
         evaluators.append(_evaluator(e, fld, t2, x, xf, var, vf))
-        sets.append(f"{quote(fld)} = gem_eval({len(evaluators) - 1}, s._dup{''.join(', ' + a for a in args)})")
-    sql = (f"UPDATE {name} SET {', '.join(sets)} FROM ({_rows(t, used, join)}) AS s "
+        sets.append(f"{quote(fld)} = gem_eval({len(evaluators) - 1}{''.join(', ' + a for a in args)})")
+    sql = (f"UPDATE {name} SET {', '.join(sets)} FROM ({_rows(t, used)}) AS s "
            f"WHERE {' AND '.join(conds) if conds else '1'}")
-    return _Unit(stmt, sql, t2.name)
+    return _Unit(stmt, sql, t2.name, join)
 
 
 def _evaluator(e: Any, fld: str, t2: Table, x: str, xf: list[str], var: str, vf: list[str]) -> Evaluator:
@@ -284,11 +289,9 @@ def _evaluator(e: Any, fld: str, t2: Table, x: str, xf: list[str], var: str, vf:
     nx = len(xf)
 
     def evaluate(env: dict[str, Any], ctx: Any, args: tuple) -> Any:
-        if args[0] > 1:
-            raise LoopFallback("two loop rows update one row")
         scope = dict(env)
-        scope[x] = dict(zip(xf, args[1:1 + nx]))
-        scope[var] = dict(zip(vf, args[1 + nx:]))
+        scope[x] = dict(zip(xf, args[:nx]))
+        scope[var] = dict(zip(vf, args[nx:]))
         return t2.encode(fld, e(scope, ctx))
     return evaluate
 
