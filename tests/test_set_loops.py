@@ -173,3 +173,29 @@ def test_the_retail_refunds_run_as_statements_and_equal_the_steps():
     assert count.answered >= 25 and count.fell_back == 0 and len([o for o in chosen if o in gift]) >= 5
     refunded = [k for k, m in sb.dump(["payment_methods"])["payment_methods"].items() if "gift_card" in k]
     assert refunded  # the gift cards whose balance the refunds raised: checked equal in same_calls
+
+
+def test_a_lookup_guard_makes_the_bank_card_writes_one_statement_equal_to_the_steps():
+    """freeze_card / unfreeze_card check the card's owner with lookup('accounts', card.account_id):
+    an EXISTS in the UPDATE's WHERE; the owner, a wrong member and a card in the wrong state all
+    answer as the steps do."""
+    from test_write_plan import Counting
+    compiled = compile_domain(load_domain(ROOT / "examples" / "domains" / "bank.yaml"))
+    heads = {n: Counting(plan_for(compiled.tools[n]).single) for n in ("freeze_card", "unfreeze_card")}
+    assert all(c.head is not None and "EXISTS (SELECT 1 FROM" in c.head.sql for c in heads.values())
+    sb = compiled.new_sandbox()
+    accounts = sb.dump(["accounts"])["accounts"]
+    calls = []
+    for card_id, card in list(sb.dump(["cards"])["cards"].items())[:25]:
+        owner = accounts[card["account_id"]]["customer_id"]
+        calls += [(name, {"customer_id": who, "card_id": card_id})
+                  for name in ("freeze_card", "freeze_card", "unfreeze_card") for who in (owner, "MBR-000000")]
+    for n, c in heads.items():
+        plan_for(compiled.tools[n]).single = c
+    try:
+        same_calls(compiled, calls)
+    finally:
+        for n, c in heads.items():
+            plan_for(compiled.tools[n]).single = c.head
+    assert heads["freeze_card"].answered >= 5 and heads["unfreeze_card"].answered >= 5, \
+        {n: c.answered for n, c in heads.items()}

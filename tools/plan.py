@@ -79,7 +79,7 @@ class Plan(Program):
         super().__init__(steps)
         self.check = _argument_check(tool.spec.parameters)
         self.validator = tool.validator
-        head = compile_write(steps, lambda rest, later=frozenset(): Program(rest, later).run)
+        head = compile_write(steps, lambda rest, later=frozenset(): Program(rest, later).run, tool.tables)
         self.single: WriteHead | None = head if head is not None and head.rest is None else None
         self.write: WriteHead | None = head if head is not None and head.rest is not None else None
         self.compiled_steps = sum(1 for s in steps if type(s) is fx.Find and known_find(s))

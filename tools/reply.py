@@ -66,6 +66,10 @@ class Encoded:
 class SqlReply:
     """The compiled tail: `run(env, ctx)` → `Encoded`, or None when the interpreter must answer."""
 
+    tables: dict[str, Table] = {}
+    """The domain's tables by name, when known: a condition may then read another table by key
+    (`lookup`)."""
+
     def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue, target: fx.Find | None = None,
                  keyed: fx.Find | None = None):
         """With `target`, the reply is a RETURNING clause of an UPDATE of `target`'s row
@@ -183,10 +187,36 @@ class SqlReply:
                 if ftype in _PLAIN:
                     value = self.param(_comparable(_build(other), str if ftype in ("string", "date", "datetime") else float))
                     return f"{quote(field.value)} {'IS' if node.op == '==' else 'IS NOT'} {value}"
+        if node.op in ("==", "!="):
+            looked = self._lookup_compare(node, row, t)
+            if looked is not None:
+                return looked
         if node.op in ("in", "not in"):
             sql = self._contains(node.args[0], node.args[1], row, t)
             return sql if node.op == "in" else f"NOT {sql}"
         raise Unsupported("a filter this module does not translate")
+
+    def _lookup_compare(self, node: Node, row: str, t: Table) -> str | None:
+        """``lookup('T', KEY).field == VALUE`` (or !=), KEY a field of the row or a value that reads
+        no row: true only when that row of T exists and compares so, as the step finds it (a
+        missing row is an error there: false here, and the steps answer)."""
+        for look, other in (node.args, node.args[::-1]):
+            call = look.args[0] if look.op == "attr" and look.args else None
+            if call is None or call.op != "call" or call.value != "lookup" or len(call.args) != 2:
+                continue
+            t2 = self.tables.get(call.args[0].value) if call.args[0].op == "const" else None
+            if t2 is None or t2.name == t.name or look.value not in t2.fields or row in _names(other):
+                return None
+            ftype = t2.fields[look.value].type
+            field = _row_field(call.args[1], row, t)
+            if ftype not in _PLAIN or (field is None and row in _names(call.args[1])):
+                return None
+            key = (f"{quote(t.name)}.{quote(field)}" if field is not None
+                   else self.param(_build(call.args[1])))
+            value = self.param(_comparable(_build(other), str if ftype in ("string", "date", "datetime") else float))
+            return (f"EXISTS (SELECT 1 FROM {quote(t2.name)} WHERE {quote(t2.pk)} = {key} "
+                    f"AND {quote(look.value)} {'IS' if node.op == '==' else 'IS NOT'} {value})")
+        return None
 
     def _contains(self, a: Node, b: Node, row: str, t: Table) -> str:
         """`a in b` with one side a field of the row: text `in` a text field (a substring), or a

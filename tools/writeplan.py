@@ -54,13 +54,14 @@ class WriteHead:
 
     def __init__(self, find: fx.Find, guards: list[fx.Require], update: fx.Update,
                  middle: Callable[[dict, Any], Any] | None, rest: Callable[[dict, Any], Any] | None,
-                 tail: list[Any] | None = None):
+                 tail: list[Any] | None = None, tables: dict[str, Table] | None = None):
         self.table: Table = find.table
         self.as_ = find.as_
         self.sets = update.set
         self.middle, self.rest = middle, rest
         self.stmt = SqlReply(tail[:-1], tail[-1], target=find) if tail is not None else _Parameters()
         stmt = self.stmt
+        stmt.tables = tables or {}
         where = [f"{w.lhs} = {stmt.param(where_value(w, self.table))}{w.collate}" for w in find.where]
         where += [stmt.condition(expr_node(r.cond.source), find.as_, self.table) for r in guards]
         self.set_slots: list[int] = []
@@ -106,7 +107,8 @@ class _Parameters(SqlReply):
         self.values, self.getters, self.sources = [], [], {}
 
 
-def compile_write(steps: list[Any], program: Callable[..., Callable[[dict, Any], Any]]) -> WriteHead | None:
+def compile_write(steps: list[Any], program: Callable[..., Callable[[dict, Any], Any]],
+                  tables: dict[str, Table] | None = None) -> WriteHead | None:
     """The statement for an effect that opens with a find of one row and later updates that row,
     or None for any other shape. `program(steps, later)` compiles the steps run after the
     statement (`later`: the names read after them, None when unknown)."""
@@ -119,15 +121,15 @@ def compile_write(steps: list[Any], program: Callable[..., Callable[[dict, Any],
     update, before, tail = steps[u], steps[1:u], steps[u + 1:]
     try:
         _check_head(find, update)
-        guards, middle = _split_guards(find, update, before)
+        guards, middle = _split_guards(find, update, before, tables or {})
         if not middle and _reply_fits(find, update, tail):
             try:
-                return WriteHead(find, guards, update, None, None, tail)
+                return WriteHead(find, guards, update, None, None, tail, tables)
             except Unsupported:
                 pass
         later = names_read(tail)
         return WriteHead(find, guards, update, program(middle, later) if middle else None,
-                         _rest(find, update, tail, program))
+                         _rest(find, update, tail, program), tables=tables)
     except (Unsupported, ExprError):
         return None
 
@@ -149,7 +151,8 @@ def _check_head(find: fx.Find, update: fx.Update) -> None:
         raise Unsupported("an updated value that reads the row")
 
 
-def _split_guards(find: fx.Find, update: fx.Update, before: list[Any]) -> tuple[list[fx.Require], list[Any]]:
+def _split_guards(find: fx.Find, update: fx.Update, before: list[Any],
+                  tables: dict[str, Table]) -> tuple[list[fx.Require], list[Any]]:
     """The steps between the find and the update, as (guards: requires written into the
     statement's WHERE, middle: the others, run in order after the statement).
 
@@ -161,6 +164,7 @@ def _split_guards(find: fx.Find, update: fx.Update, before: list[Any]) -> tuple[
     middle: list[Any] = []
     bound: set[str] = set()
     probe = _Parameters()
+    probe.tables = tables
     for step in before:
         if type(step) is fx.Require and not step.cond.names & bound and _translates(probe, step, find):
             guards.append(step)
