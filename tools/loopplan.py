@@ -27,7 +27,8 @@ from typing import Any, Callable
 from . import effects as fx
 from .expr import Node
 from .jsontext import ENCODE
-from .reply import SqlReply, Unsupported, calls_fn, expr_node, known_find, where_value
+from .conditions import Conditions, Unsupported, calls_fn, expr_node
+from .reply import known_find, where_value
 from .tables import INTERNAL_PREFIX, Table, quote
 
 _COPY = ("string", "integer", "number")
@@ -38,12 +39,12 @@ _RAW = _COPY + ("date", "datetime")
 _RUNTIME = ("lookup", "rows", "count_rows", "next_id")
 
 
-class _Statement(SqlReply):
-    """Parameters and condition translation of `SqlReply` for one statement of a loop; ?1 is the
-    loop rows' keys."""
+class _Statement(Conditions):
+    """Parameters and condition translation for one statement of a loop; ?1 is the loop rows' keys."""
 
-    def __init__(self) -> None:  # noqa: D107 — no reply to build
-        self.values, self.getters, self.sources = [None], [], {}
+    def __init__(self) -> None:
+        super().__init__()
+        self.values.append(None)
 
 
 class _Unit:

@@ -26,18 +26,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Callable
+from typing import Any
 
 from . import effects as fx
 from .errors import ExprError
-from .expr import Node, _build, parse
+from .conditions import PLAIN, Conditions, Fallback, Getter, Unsupported, calls_fn, expr_node, names_of
+from .expr import Node, _build
 from .jsontext import ENCODE, Json, RowSource, Sql, Wrap, column, json_array, json_object, row_object
 from .tables import Table, quote
-
-Getter = Callable[[dict[str, Any], Any], Any]
-
-_PLAIN = ("string", "integer", "number", "date", "datetime")
-
 
 _FIND_ATTRS = {"table", "as_", "many", "optional", "limit", "where", "indexable", "filter", "order_sql",
                "order_fields", "error", "_sql_cache"}
@@ -50,10 +46,6 @@ def known_find(find: fx.Find) -> bool:
     return set(vars(find)) == _FIND_ATTRS and all(set(vars(w)) == _WHERE_ATTRS for w in find.where)
 
 
-class Unsupported(Exception):
-    """This shape stays interpreted."""
-
-
 class Encoded:
     """A reply already encoded as JSON text."""
 
@@ -63,12 +55,8 @@ class Encoded:
         self.text = text
 
 
-class SqlReply:
+class SqlReply(Conditions):
     """The compiled tail: `run(env, ctx)` → `Encoded`, or None when the interpreter must answer."""
-
-    tables: dict[str, Table] = {}
-    """The domain's tables by name, when known: a condition may then read another table by key
-    (`lookup`)."""
 
     def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue, target: fx.Find | None = None,
                  keyed: fx.Find | None = None):
@@ -106,16 +94,11 @@ class SqlReply:
             for i, get in self.getters:
                 params[i] = get(env, ctx)
             row = ctx.conn.execute(self.sql, params).fetchone()
-        except (_Fallback, ExprError, sqlite3.Error):
+        except (Fallback, ExprError, sqlite3.Error):
             return None
         return None if row is None else Encoded(row[0])
 
     # ------------------------------------------------------------ parameters and text
-
-    def param(self, get: Getter) -> str:
-        self.values.append(None)
-        self.getters.append((len(self.values) - 1, get))
-        return f"?{len(self.values)}"
 
     def _const(self, value: Any) -> str:
         self.values.append(value)
@@ -156,7 +139,7 @@ class SqlReply:
         if w.path or w.lhs_params:
             raise Unsupported("a path into a json field")
         node = expr_node(w.expr.source)
-        if not _names(node) & set(self.sources):
+        if not names_of(node) & set(self.sources):
             return f"{w.lhs} = {self.param(where_value(w, find.table))}{w.collate}"
         ref = self._column_ref(node)
         if ref is None or find.many is False:
@@ -164,72 +147,9 @@ class SqlReply:
         src, fld = ref
         src.used.add(fld)
         ftype = find.table.fields[w.field].type
-        if ftype not in _PLAIN or src.table.fields[fld].type != ftype:
+        if ftype not in PLAIN or src.table.fields[fld].type != ftype:
             raise Unsupported("a key of another type")
         return f"{w.lhs} IS {src.alias}.{quote(fld)}{w.collate}"
-
-    def condition(self, node: Node, row: str, t: Table) -> str:
-        """A filter as SQL: `and`, `or`, `not`, and `==` / `!=` between a text or number field of
-        the row and a value that reads no row; anything else reading no row is evaluated as a whole."""
-        if row not in _names(node):
-            fn = _build(node)
-            return self.param(lambda env, ctx: 1 if fn(env, ctx) else 0)
-        if node.op in ("and", "or"):
-            a, b = (self.condition(x, row, t) for x in node.args)
-            return f"({a} {node.op.upper()} {b})"
-        if node.op == "not":
-            return f"NOT ({self.condition(node.args[0], row, t)})"
-        if node.op in ("==", "!="):
-            field, other = node.args if node.args[0].op == "attr" else node.args[::-1]
-            if (field.op == "attr" and field.args[0].op == "name" and field.args[0].value == row
-                    and field.value in t.fields and row not in _names(other)):
-                ftype = t.fields[field.value].type
-                if ftype in _PLAIN:
-                    value = self.param(_comparable(_build(other), str if ftype in ("string", "date", "datetime") else float))
-                    return f"{quote(field.value)} {'IS' if node.op == '==' else 'IS NOT'} {value}"
-        if node.op in ("==", "!="):
-            looked = self._lookup_compare(node, row, t)
-            if looked is not None:
-                return looked
-        if node.op in ("in", "not in"):
-            sql = self._contains(node.args[0], node.args[1], row, t)
-            return sql if node.op == "in" else f"NOT {sql}"
-        raise Unsupported("a filter this module does not translate")
-
-    def _lookup_compare(self, node: Node, row: str, t: Table) -> str | None:
-        """``lookup('T', KEY).field == VALUE`` (or !=), KEY a field of the row or a value that reads
-        no row: true only when that row of T exists and compares so, as the step finds it (a
-        missing row is an error there: false here, and the steps answer)."""
-        for look, other in (node.args, node.args[::-1]):
-            call = look.args[0] if look.op == "attr" and look.args else None
-            if call is None or call.op != "call" or call.value != "lookup" or len(call.args) != 2:
-                continue
-            t2 = self.tables.get(call.args[0].value) if call.args[0].op == "const" else None
-            if t2 is None or t2.name == t.name or look.value not in t2.fields or row in _names(other):
-                return None
-            ftype = t2.fields[look.value].type
-            field = _row_field(call.args[1], row, t)
-            if ftype not in _PLAIN or (field is None and row in _names(call.args[1])):
-                return None
-            key = (f"{quote(t.name)}.{quote(field)}" if field is not None
-                   else self.param(_build(call.args[1])))
-            value = self.param(_comparable(_build(other), str if ftype in ("string", "date", "datetime") else float))
-            return (f"EXISTS (SELECT 1 FROM {quote(t2.name)} WHERE {quote(t2.pk)} = {key} "
-                    f"AND {quote(look.value)} {'IS' if node.op == '==' else 'IS NOT'} {value})")
-        return None
-
-    def _contains(self, a: Node, b: Node, row: str, t: Table) -> str:
-        """`a in b` with one side a field of the row: text `in` a text field (a substring), or a
-        text or number field `in` a list of values of its kind. Never NULL, so `not` stays exact."""
-        fa, fb = _row_field(a, row, t), _row_field(b, row, t)
-        if fb is not None and row not in _names(a) and t.fields[fb].type in ("string", "date", "datetime"):
-            value = self.param(_typed(_build(a), str))
-            return f"coalesce(instr({quote(fb)}, {value}) > 0, 0)"
-        if fa is not None and row not in _names(b) and t.fields[fa].type in _PLAIN:
-            kind = str if t.fields[fa].type in ("string", "date", "datetime") else float
-            value = self.param(_list_of(_build(b), kind))
-            return f"coalesce({quote(fa)} IN (SELECT value FROM json_each({value})), 0)"
-        raise Unsupported("an 'in' this module does not translate")
 
     def _column_ref(self, node: Node) -> tuple[RowSource, str] | None:
         """`name.field` of a single row of the tail, as (source, field)."""
@@ -253,7 +173,7 @@ class SqlReply:
     def _node_value(self, node: Node) -> Json:
         if node.op == "const":
             return Json([ENCODE(node.value)], "1" if node.value is None else None)
-        if not _names(node) & set(self.sources):
+        if not names_of(node) & set(self.sources):
             return self._evaluated(node)
         if node.op == "dict":
             return self._object(dict(zip(node.value, node.args)))
@@ -374,12 +294,8 @@ class SqlReply:
         raise Unsupported("a row set this module does not build")
 
 
-class _Fallback(Exception):
-    """These values need the interpreter."""
-
-
 def where_value(w: Any, table: Table) -> Getter:
-    """The where value, encoded for its column; `_Fallback` on null or a list (the interpreter's
+    """The where value, encoded for its column; `Fallback` on null or a list (the interpreter's
     IS NULL / IN (...) shapes). A bare name of a text or integer column skips the closure and the
     general encoder when the value already has the column's type."""
     expr, encode = w.expr, w.encode
@@ -393,14 +309,14 @@ def where_value(w: Any, table: Table) -> Getter:
             if type(value) is plain:
                 return value
             if value is None or isinstance(value, list):
-                raise _Fallback
+                raise Fallback
             return encode(expr(env, ctx))
         return get_name
 
     def get(env: dict[str, Any], ctx: Any) -> Any:
         value = expr(env, ctx)
         if value is None or isinstance(value, list):
-            raise _Fallback
+            raise Fallback
         return encode(value)
     return get
 
@@ -409,7 +325,7 @@ def _row_key(name: str, pk: str) -> Getter:
     def get(env: dict[str, Any], ctx: Any) -> Any:
         row = env.get(name)
         if type(row) is not dict:
-            raise _Fallback
+            raise Fallback
         return row.get(pk)
     return get
 
@@ -428,64 +344,6 @@ def _field_text(name: str, fld: str, fn: Getter) -> Getter:
 
 _STRING_TEXT = json.encoder.encode_basestring
 """What ENCODE (ensure_ascii=False) writes for a str."""
-
-
-def _row_field(node: Node, row: str, t: Table) -> str | None:
-    if node.op == "attr" and node.args[0].op == "name" and node.args[0].value == row and node.value in t.fields:
-        return node.value
-    return None
-
-
-def _typed(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
-    def get(env: dict[str, Any], ctx: Any) -> Any:
-        value = fn(env, ctx)
-        if type(value) is not kind:
-            raise _Fallback
-        return value
-    return get
-
-
-def _list_of(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
-    """A list compared with `in`, as JSON text, when every item is text (kind str) or a number
-    (kind float; not a boolean), so SQLite's `IN` finds what Python's `in` finds."""
-    def get(env: dict[str, Any], ctx: Any) -> str:
-        value = fn(env, ctx)
-        if type(value) is not list or not all(
-                type(v) is str if kind is str else type(v) in (int, float) for v in value):
-            raise _Fallback
-        return ENCODE(value)
-    return get
-
-
-def _comparable(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
-    """A filter's compared value as a parameter, when SQLite compares it as Python would: None, or
-    text against a text field, a number (not a boolean) against a number field."""
-    def get(env: dict[str, Any], ctx: Any) -> Any:
-        value = fn(env, ctx)
-        if value is None or (type(value) is str if kind is str else type(value) in (int, float)):
-            return value
-        raise _Fallback
-    return get
-
-
-def expr_node(source: Any) -> Node:
-    if isinstance(source, str):
-        return parse(source)
-    if source is None or isinstance(source, (bool, int, float)):
-        return Node("const", value=source)
-    raise Unsupported("a structured value inside an expression")
-
-
-def _names(node: Node) -> set[str]:
-    if node.op == "name":
-        return {node.value}
-    if node.op == "comp":
-        return set().union(*(_names(a) for a in node.args)) - {node.value}
-    return set().union(*(_names(a) for a in node.args)) if node.args else set()
-
-
-def calls_fn(node: Node, fn: str) -> bool:
-    return (node.op == "call" and node.value == fn) or any(calls_fn(a, fn) for a in node.args)
 
 
 def compile_reply(steps: list[Any]) -> tuple[int, SqlReply] | None:

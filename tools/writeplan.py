@@ -37,6 +37,7 @@ from . import effects as fx
 from .errors import ExprError
 from .expr import _PLACEHOLDER, Node, parse
 from .loopplan import names_read, step_expressions
+from .conditions import Conditions
 from .reply import Encoded, SqlReply, Unsupported, calls_fn, expr_node, where_value, known_find
 from .tables import Table, quote
 
@@ -100,11 +101,8 @@ class WriteHead:
         return self.rest(env, ctx)
 
 
-class _Parameters(SqlReply):
-    """The parameter list and condition translation of `SqlReply`, without a reply."""
-
-    def __init__(self) -> None:  # noqa: D107 — no reply to build
-        self.values, self.getters, self.sources = [], [], {}
+class _Parameters(Conditions):
+    """The parameter list and condition translation, without a reply."""
 
 
 def compile_write(steps: list[Any], program: Callable[..., Callable[[dict, Any], Any]],
@@ -181,7 +179,7 @@ def _split_guards(find: fx.Find, update: fx.Update, before: list[Any],
     return guards, middle
 
 
-def _translates(probe: SqlReply, require: fx.Require, find: fx.Find) -> bool:
+def _translates(probe: Conditions, require: fx.Require, find: fx.Find) -> bool:
     if _calls_any(require.cond.source, ("next_id",)):
         return False  # it writes: never evaluated before a statement that may fall back
     n = len(probe.values)
