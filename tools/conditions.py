@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .expr import Node, _build, parse
+from .expr import Node, build, parse
 from .jsontext import ENCODE
 from .tables import Table, quote
 
@@ -52,7 +52,7 @@ class Conditions:
         """A filter as SQL: `and`, `or`, `not`, and `==` / `!=` between a text or number field of
         the row and a value that reads no row; anything else reading no row is evaluated as a whole."""
         if row not in names_of(node):
-            fn = _build(node)
+            fn = build(node)
             return self.param(lambda env, ctx: 1 if fn(env, ctx) else 0)
         if node.op in ("and", "or"):
             a, b = (self.condition(x, row, t) for x in node.args)
@@ -65,7 +65,7 @@ class Conditions:
                     and field.value in t.fields and row not in names_of(other)):
                 ftype = t.fields[field.value].type
                 if ftype in PLAIN:
-                    value = self.param(_comparable(_build(other), str if ftype in ("string", "date", "datetime") else float))
+                    value = self.param(_comparable(build(other), str if ftype in ("string", "date", "datetime") else float))
                     return f"{quote(field.value)} {'IS' if node.op == '==' else 'IS NOT'} {value}"
         if node.op in ("==", "!="):
             looked = self._lookup_compare(node, row, t)
@@ -92,8 +92,8 @@ class Conditions:
             if ftype not in PLAIN or (field is None and row in names_of(call.args[1])):
                 return None
             key = (f"{quote(t.name)}.{quote(field)}" if field is not None
-                   else self.param(_build(call.args[1])))
-            value = self.param(_comparable(_build(other), str if ftype in ("string", "date", "datetime") else float))
+                   else self.param(build(call.args[1])))
+            value = self.param(_comparable(build(other), str if ftype in ("string", "date", "datetime") else float))
             return (f"EXISTS (SELECT 1 FROM {quote(t2.name)} WHERE {quote(t2.pk)} = {key} "
                     f"AND {quote(look.value)} {'IS' if node.op == '==' else 'IS NOT'} {value})")
         return None
@@ -103,11 +103,11 @@ class Conditions:
         text or number field `in` a list of values of its kind. Never NULL, so `not` stays exact."""
         fa, fb = _row_field(a, row, t), _row_field(b, row, t)
         if fb is not None and row not in names_of(a) and t.fields[fb].type in ("string", "date", "datetime"):
-            value = self.param(_typed(_build(a), str))
+            value = self.param(_typed(build(a), str))
             return f"coalesce(instr({quote(fb)}, {value}) > 0, 0)"
         if fa is not None and row not in names_of(b) and t.fields[fa].type in PLAIN:
             kind = str if t.fields[fa].type in ("string", "date", "datetime") else float
-            value = self.param(_list_of(_build(b), kind))
+            value = self.param(_list_of(build(b), kind))
             return f"coalesce({quote(fa)} IN (SELECT value FROM json_each({value})), 0)"
         raise Unsupported("an 'in' this module does not translate")
 

@@ -31,7 +31,7 @@ from typing import Any
 from . import effects as fx
 from .errors import ExprError
 from .conditions import PLAIN, Conditions, Fallback, Getter, Unsupported, calls_fn, expr_node, names_of
-from .expr import Node, _build
+from .expr import Node, build
 from .jsontext import ENCODE, Json, RowSource, Sql, Wrap, column, json_array, json_object, row_object
 from .tables import Table, quote
 
@@ -233,7 +233,7 @@ class SqlReply(Conditions):
         parameter."""
         if calls_fn(node, "next_id"):
             raise Unsupported("next_id in a reply")
-        fn = _build(node)
+        fn = build(node)
         if node.op == "attr" and node.args[0].op == "name":
             ref = self.param(_field_text(node.args[0].value, node.value, fn))
         else:
