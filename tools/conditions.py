@@ -4,7 +4,7 @@ that is true only where the interpreter's condition is true, for the statements 
 
 Translated: `and`, `or`, `not`; `==` / `!=` between a text or number field of the row and a value
 that reads no row; `lookup('T', KEY).field == / != VALUE` (an EXISTS on T by key); `'text' in
-row.field` (a substring) and `row.field in LIST`. Never NULL, so `not` stays exact. Anything that
+row.field` (a substring). Never NULL, so `not` stays exact. Anything that
 reads no row is evaluated by its own closure and bound as one parameter. A value of another type
 than the comparison needs raises `Fallback` at run time, and the interpreted steps answer.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .expr import Node, build, parse
-from .jsontext import ENCODE
 from .tables import Table, quote
 
 Getter = Callable[[dict[str, Any], Any], Any]
@@ -99,16 +98,14 @@ class Conditions:
         return None
 
     def _contains(self, a: Node, b: Node, row: str, t: Table) -> str:
-        """`a in b` with one side a field of the row: text `in` a text field (a substring), or a
-        text or number field `in` a list of values of its kind. Never NULL, so `not` stays exact."""
-        fa, fb = _row_field(a, row, t), _row_field(b, row, t)
+        """`TEXT in row.field` of a text field (a substring). Never NULL, so `not` stays exact.
+
+        `row.field in LIST` is not translated: a list needs `json_each`, and SQLite 3.40 crashes
+        preparing a statement that uses it on a connection after `deserialize` (`Sandbox.restore`)."""
+        fb = _row_field(b, row, t)
         if fb is not None and row not in names_of(a) and t.fields[fb].type in ("string", "date", "datetime"):
             value = self.param(_typed(build(a), str))
             return f"coalesce(instr({quote(fb)}, {value}) > 0, 0)"
-        if fa is not None and row not in names_of(b) and t.fields[fa].type in PLAIN:
-            kind = str if t.fields[fa].type in ("string", "date", "datetime") else float
-            value = self.param(_list_of(build(b), kind))
-            return f"coalesce({quote(fa)} IN (SELECT value FROM json_each({value})), 0)"
         raise Unsupported("an 'in' this module does not translate")
 
 def _row_field(node: Node, row: str, t: Table) -> str | None:
@@ -123,18 +120,6 @@ def _typed(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
         if type(value) is not kind:
             raise Fallback
         return value
-    return get
-
-
-def _list_of(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
-    """A list compared with `in`, as JSON text, when every item is text (kind str) or a number
-    (kind float; not a boolean), so SQLite's `IN` finds what Python's `in` finds."""
-    def get(env: dict[str, Any], ctx: Any) -> str:
-        value = fn(env, ctx)
-        if type(value) is not list or not all(
-                type(v) is str if kind is str else type(v) in (int, float) for v in value):
-            raise Fallback
-        return ENCODE(value)
     return get
 
 

@@ -1,6 +1,6 @@
 """Set-based loops: a `for_each` over rows found earlier runs as a few statements over all of them,
 
-    INSERT INTO t (…) SELECT … FROM json_each(<the rows' keys, in order>) JOIN <their table> …
+    INSERT INTO t (…) SELECT … FROM (VALUES (0, key0), (1, key1), …) JOIN <the rows' table> …
     UPDATE t2 SET f = … FROM (<the same rows>) AS s WHERE t2.key IS s.field AND … AND <filter>
 
 instead of one round of steps per row. Chosen when the tool's plan is built (`tools.plan`), by the
@@ -26,7 +26,6 @@ from typing import Any, Callable
 
 from . import effects as fx
 from .expr import Node
-from .jsontext import ENCODE
 from .conditions import Conditions, Unsupported, calls_fn, expr_node
 from .reply import known_find, where_value
 from .tables import INTERNAL_PREFIX, Table, quote
@@ -39,20 +38,26 @@ _RAW = _COPY + ("date", "datetime")
 _RUNTIME = ("lookup", "rows", "count_rows", "next_id")
 
 
-class _Statement(Conditions):
-    """Parameters and condition translation for one statement of a loop; ?1 is the loop rows' keys."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values.append(None)
+_KEYS = "\x00keys\x00"
+"""Where a statement's text lists the loop rows: `(index, ?key)` per row, made per row count."""
 
 
 class _Unit:
-    def __init__(self, stmt: _Statement, sql: str, table: str, join: list[tuple[str, bool]] | None = None):
-        self.stmt, self.sql, self.table = stmt, sql, table
-        self.join = join
+    def __init__(self, stmt: Conditions, sql: str, table: str, join: list[tuple[str, bool]] | None = None):
+        self.stmt, self.table, self.join = stmt, table, join
+        self.template = sql
+        self.texts: dict[int, str] = {}
+        """The statement's text per number of loop rows (their keys are its last parameters)."""
         """An update's loop-row fields that pick the rows it updates: two loop rows with the same
         values would update one row twice, each reading the other's write (the steps answer)."""
+
+    def sql(self, n: int) -> str:
+        text = self.texts.get(n)
+        if text is None:
+            base = len(self.stmt.values)
+            rows = ", ".join(f"({i}, ?{base + i + 1})" for i in range(n))
+            text = self.texts[n] = self.template.replace(_KEYS, rows)
+        return text
 
 
 Evaluator = Callable[[dict, Any, tuple], Any]
@@ -80,7 +85,7 @@ class SetLoop:
                                            for r in rows}) < len(rows) for u in self.units):
             self.loop.run(env, ctx)
             return False
-        keys = ENCODE([r[self.pk] for r in rows])
+        keys = [r[self.pk] for r in rows]
         guarded = len(self.units) > 1  # one statement is atomic by itself
         if guarded:
             ctx.conn.execute("SAVEPOINT gem_loop")
@@ -88,10 +93,9 @@ class SetLoop:
         try:
             for unit in self.units:
                 params = unit.stmt.values[:]
-                params[0] = keys
                 for i, get in unit.stmt.getters:
                     params[i] = get(env, ctx)
-                ctx.conn.execute(unit.sql, params)
+                ctx.conn.execute(unit.sql(len(keys)), params + keys)
                 ctx.dirty.add(unit.table)
         except Exception:  # noqa: BLE001 — nothing of the loop stays; the steps say what is wrong
             if guarded:
@@ -173,11 +177,12 @@ def _increment(source: Any, name: str) -> int:
 
 
 def _rows(t: Table, used: list[str]) -> str:
-    """The loop's rows (?1: their keys as a JSON array, in loop order): `_n`, the index, and the
-    `used` columns as `_gem_s<i>`."""
+    """The loop's rows by key, in loop order: `_n`, the index, and the `used` columns as
+    `_gem_s<i>`. (Not `json_each` over a JSON list of keys: SQLite 3.40 crashes preparing a
+    statement that uses it on a connection after `deserialize`, which `Sandbox.restore` does.)"""
     cols = "".join(f", t.{quote(c)} AS {_alias(k)}" for k, c in enumerate(used))
-    return (f"SELECT j.key AS _n{cols} FROM json_each(?1) AS j "
-            f"JOIN {quote(t.name)} AS t ON t.{quote(t.pk)} = j.value")
+    return (f"SELECT j.column1 AS _n{cols} FROM (VALUES {_KEYS}) AS j "
+            f"JOIN {quote(t.name)} AS t ON t.{quote(t.pk)} = j.column2")
 
 
 def _alias(k: int) -> str:
@@ -203,7 +208,7 @@ def _field_of(node: Node, var: str) -> str | None:
     return None
 
 
-def _once(stmt: _Statement, e: Any, encode: Callable[[Any], Any], avoid: set[str]) -> str:
+def _once(stmt: Conditions, e: Any, encode: Callable[[Any], Any], avoid: set[str]) -> str:
     """A value that reads nothing the loop changes: evaluated once per call, encoded."""
     if e.names & avoid or _calls_runtime(e.source):
         raise Unsupported("a value that changes per row, or reads the database")
@@ -220,7 +225,7 @@ def _insert(step: fx.Insert, t: Table, var: str, counters: dict[str, int], posit
     target = step.table
     if step.as_ or step.missing is not None:
         raise Unsupported("an insert that binds its row, or that always fails")
-    stmt, used, exprs = _Statement(), [], []
+    stmt, used, exprs = Conditions(), [], []
     for fld, e in step.values:
         node = expr_node(e.source)
         read = _field_of(node, var)
@@ -249,7 +254,7 @@ def _update(find: fx.Find, update: fx.Update, t: Table, var: str, avoid: set[str
     if (not known_find(find) or not find.many or find.limit or update.row != x or update.table is not t2
             or t2 is t or any(f.startswith(INTERNAL_PREFIX) or f == "_n" for f in t2.fields)):
         raise Unsupported("an update in a loop of a shape this module does not run")
-    stmt, used, conds, join = _Statement(), [], [], []
+    stmt, used, conds, join = Conditions(), [], [], []
     name = quote(t2.name)
     for w in find.where:
         if w.path or w.lhs_params:
