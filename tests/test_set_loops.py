@@ -216,3 +216,25 @@ def test_loops_still_run_after_a_restore():
             again = sb.call("w", {"order_id": order_id})
             assert (first.ok, first.content) == (again.ok, again.content)
     assert count.answered >= 2
+
+
+@pytest.mark.parametrize("cond, translated", [
+    ("o.status in ['pending', 'delivered']", True),
+    ("not (o.status in ['pending'])", True),
+    ("o.total in [10, 12.5]", True),
+    ("'pend' in o.status", True),
+    ("o.status in [1, 'pending']", False),     # mixed kinds: Python's == and SQLite's differ
+    ("o.total in [true]", False),              # a boolean equals 1 in Python
+    ("o.status in statuses", False),           # a list per call would need json_each
+])
+def test_which_in_conditions_guard_the_statement(cond, translated):
+    effect = [{"find": "orders", "as": "o", "where": {"order_id": "order_id"}},
+              {"require": cond, "message": "no"},
+              {"update": "orders", "row": "o", "set": {"placed": "'2025-01-01'"}}, {"return": "o.status"}]
+    compiled = compile_domain(parse_domain({**BASE, "tools": [tool("w", effect, [P("order_id"),
+                                                                                  P("statuses", "array", items={"name": "s", "type": "string"})])]}))
+    plan = plan_for(compiled.tools["w"])
+    head = plan.single or plan.write  # an untranslated require runs as a step after the statement
+    assert head is not None and (" IN (" in head.sql or "instr(" in head.sql) == translated
+    orders = list(compiled.new_sandbox().dump(["orders"])["orders"])
+    same_calls(compiled, [("w", {"order_id": o, "statuses": ["pending"]}) for o in orders] * 2)

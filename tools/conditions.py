@@ -42,6 +42,10 @@ class Conditions:
     def __init__(self) -> None:
         self.values, self.getters = [], []
 
+    def const(self, value: Any) -> str:
+        self.values.append(value)
+        return f"?{len(self.values)}"
+
     def param(self, get: Getter) -> str:
         self.values.append(None)
         self.getters.append((len(self.values) - 1, get))
@@ -98,14 +102,20 @@ class Conditions:
         return None
 
     def _contains(self, a: Node, b: Node, row: str, t: Table) -> str:
-        """`TEXT in row.field` of a text field (a substring). Never NULL, so `not` stays exact.
-
-        `row.field in LIST` is not translated: a list needs `json_each`, and SQLite 3.40 crashes
-        preparing a statement that uses it on a connection after `deserialize` (`Sandbox.restore`)."""
-        fb = _row_field(b, row, t)
+        """`TEXT in row.field` of a text field (a substring), or `row.field in [constants]` of
+        the field's kind (text, or numbers that are not booleans). Never NULL, so `not` stays
+        exact. A list computed per call is not translated: it would need `json_each`, and SQLite
+        3.40 crashes preparing a statement that uses it on a connection after `deserialize`
+        (`Sandbox.restore`)."""
+        fa, fb = _row_field(a, row, t), _row_field(b, row, t)
         if fb is not None and row not in names_of(a) and t.fields[fb].type in ("string", "date", "datetime"):
             value = self.param(_typed(build(a), str))
             return f"coalesce(instr({quote(fb)}, {value}) > 0, 0)"
+        if fa is not None and b.op == "list" and b.args and t.fields[fa].type in PLAIN:
+            text = t.fields[fa].type in ("string", "date", "datetime")
+            items = [x.value for x in b.args if x.op == "const"]
+            if len(items) == len(b.args) and all(type(v) is str if text else type(v) in (int, float) for v in items):
+                return f"coalesce({quote(fa)} IN ({', '.join(self.const(v) for v in items)}), 0)"
         raise Unsupported("an 'in' this module does not translate")
 
 def _row_field(node: Node, row: str, t: Table) -> str | None:

@@ -100,10 +100,6 @@ class SqlReply(Conditions):
 
     # ------------------------------------------------------------ parameters and text
 
-    def _const(self, value: Any) -> str:
-        self.values.append(value)
-        return f"?{len(self.values)}"
-
     def _sql(self, value: Json) -> str:
         """The concatenation, adjacent constant parts bound as one parameter."""
         out: list[str] = []
@@ -113,11 +109,11 @@ class SqlReply(Conditions):
                 text += part
                 continue
             if text:
-                out.append(self._const(text))
+                out.append(self.const(text))
                 text = ""
             out.append(part.before + self._sql(part.inner) + part.after if isinstance(part, Wrap) else part)
         if text or not out:
-            out.append(self._const(text))
+            out.append(self.const(text))
         return " || ".join(out)
 
     # ------------------------------------------------------------ finds
