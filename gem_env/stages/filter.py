@@ -156,13 +156,14 @@ class OfflineFilter:
 
     def score(self, doc: Document) -> float:
         values, _ = feature_values(doc)
-        words = sum(WORDS.get(w, 0.0) for w in instruction_words(doc.text))
+        words = sum(WORDS.get(w, 0.0) for w in sorted(instruction_words(doc.text)))
         return _sigmoid(BIAS + words + sum(WEIGHTS[k] * v for k, v in values.items()))
 
     def judge(self, doc: Document) -> Verdict:
         values, counts = feature_values(doc)
         contrib = {k: WEIGHTS[k] * v for k, v in values.items() if v}
-        wording = {w: WORDS[w] for w in instruction_words(doc.text) if w in WORDS}
+        # sorted: a frozenset's order follows the per-process string hash, and float sums follow it
+        wording = {w: WORDS[w] for w in sorted(instruction_words(doc.text)) if w in WORDS}
         score = _sigmoid(BIAS + sum(contrib.values()) + sum(wording.values()))
         relevant = score >= self.threshold
         return Verdict(
