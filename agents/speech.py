@@ -301,6 +301,9 @@ _OFF = ["{Name} is not on.", "No, {name} isn't turned on.", "{Name} is not activ
         "You don't have {name} switched on."]
 
 
+_DATE_SAID = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}\b")
+
+
 def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str:
     """One fact in a sentence that fits what the field means: a new record's number, a status, an
     amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value."""
@@ -311,17 +314,19 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
         noun = words(name[:-3]) if low.endswith("_id") else "reference"
         return pick(rng, _ID_AFTER if after_write else _ID, noun=noun, v=render(value))
     v = spoken(name, value)
+    # a date, given as the record holds it or already in words ("described" values are)
+    dated = v != render(value) or _DATE_SAID.match(v) is not None
     if is_count(name, value):
         return pick(rng, _COUNT_ONE if value == 1 else _COUNT, c=counted(name, value))
-    if low.endswith("_by") and v != render(value):  # "reply_by": a deadline
+    if low.endswith("_by") and dated:  # "reply_by": a deadline
         head = words(name[:-3])  # "reply_by" -> "reply" (the field's own name reads "reply-by date")
         if head.endswith("s") and " " not in head and not head.endswith("ss"):  # "arrives_by": a verb
             return pick(rng, _BY_VERB, n=head, base=head[:-1], v=v)
         return pick(rng, _BY, n=head, v=v)
     head = low.split("_")[0]
     if re.search(r"_(?:on|at|by)$", low) and head.endswith("s") and not head.endswith("ss") and "_" in low:
-        return pick(rng, _IT_DOES, n=n, v=v)  # "starts_at": "It starts at ..."
-    if re.search(r"_(?:on|at|since)$", low) and v != render(value):  # a date field named for its event
+        return pick(rng, _IT_DOES, n=low.replace("_", " "), v=v)  # "starts_at": "It starts at ..."
+    if re.search(r"_(?:on|at|since)$", low) and dated:  # a date field named for its event
         said = low.replace("_", " ").replace(" at", " on")  # "It was placed on ...", not "date placed"
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=said, v=v)
     if low.endswith(("status", "state")):

@@ -74,7 +74,7 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
 
 _GOAL_SLOT = re.compile(r"\{(\w+)\}")
 # "May 2, 2025" goes on, and so does "Apt. 357": a period ends the value only before a new sentence
-_VALUE_END = (r"(?=[?!;](?:\s|$)|\.(?:\s+(?=[A-Z\"'])|\s*$)|,?\s+(?:today|please|if|thanks|thank|so|because|and i)\b|$)")
+_VALUE_END = (r"(?=[?!;](?:\s|$)|\.(?:\s+(?=[A-Z\"'])|\s*$)|,?\s+(?:today|please|if|thanks|thank|so|because|and i|instead)\b|$)")
 
 
 def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
@@ -91,7 +91,7 @@ def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
     pattern = r"\b"
     for token in re.findall(r"\{\w+\}|[^\s{}]+", sentence):
         slot = _GOAL_SLOT.fullmatch(token)
-        part = rf"(?P<{slot.group(1)}>.+?)" if slot else "(?:my|your)" if token.lower() in ("my", "your") \
+        part = rf"(?P<{slot.group(1)}>.+?)" if slot else "(?:my|your)(?: other)?" if token.lower() in ("my", "your") \
             else re.escape(token)
         gap = "" if pattern == r"\b" else r"\s*" if re.fullmatch(r"\W+", token) else r"\s+"
         pattern += gap + part
