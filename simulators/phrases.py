@@ -92,6 +92,8 @@ COUNT_FACT = ["{C}.", "{C}, please.", "{C} would be great.", "{C} should do it."
 VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The {name}'s {v}.", "My {name}: {v}."]
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
             "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
+# a note the user writes in their own words, a sentence of its own ("I wanted to ... but was told no ...")
+OWN_WORDS = ["{v}.", "Sure. {v}.", "Okay. {v}.", "Of course. {v}.", "Yes. {v}."]
 # a yes/no setting answered as people do: the first word says yes or no
 SETTING_ON = ["Yes, turn it on.", "Yes, on please.", "Yes, I'd like it on.", "Yes please, switch it on.",
               "Yes, I want it on."]

@@ -203,6 +203,8 @@ class ScriptedUser:
             k, v = known[0]
             if isinstance(v, bool):  # a setting: yes/no first, never a bare "yes." that reads as assent
                 parts.append(rng.choice(P.SETTING_ON if v else P.SETTING_OFF))
+            elif isinstance(v, str) and re.match(r"I\b", v):  # a note in their own words: said as it is
+                parts.append(rng.choice(P.OWN_WORDS).format(v=v))
             elif is_count(k, v):  # a number of things: "3 bags", never "the new bags is 3"
                 c = counted(k, v)
                 parts.append(rng.choice(P.COUNT_FACT).format(c=c, C=c[:1].upper() + c[1:]))
