@@ -153,7 +153,21 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     extra = details(args, secret, said=what)
     described = describe(rng, args, seen, secret)
     told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)])
-    return " ".join(p for p in (lead, body, extra, described, told, rng.choice(B.QUESTION)) if p)
+    return " ".join(p for p in (lead, body, extra, described, told, question(rng, what)) if p)
+
+
+# verbs whose object an "it" names plainly ("close it", "freeze it"; not "pass it", "transfer it")
+_IT_VERBS = frozenset("freeze unfreeze close cancel change update renew block unblock remove reschedule submit "
+                      "suspend replace lock unlock reactivate extend return delete dispute upgrade downgrade".split())
+
+
+def question(rng: random.Random, what: str) -> str:
+    """The yes/no question closing a confirmation: half the time in the action's own verb ("Do
+    you want me to freeze it?") where "it" names its object plainly, else a plain one."""
+    verb = what.split(" ", 1)[0].lower()
+    if verb in _IT_VERBS and rng.random() < 0.5:
+        return pick(rng, B.QUESTION_VERB, verb=verb)
+    return rng.choice(B.QUESTION)
 
 
 _COSTS = re.compile(r"\b(?:fees?|charged?|refund(?:ed)?|cost)\b", re.IGNORECASE)
@@ -407,7 +421,10 @@ def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
                  if k != key and not k.endswith("_id") and isinstance(v, (str, int, float)) and not isinstance(v, bool)
                  and _SHORT.match(str(v))][:2]
         options.append(f"{r.get(key)}" + (f" ({', '.join(extra)})" if extra else ""))
-    text = "; ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
+    if len(records) > len(options):  # the count said is the count listed: "... and 2 more"
+        text = f"{'; '.join(options)} and {len(records) - len(options)} more"
+    else:
+        text = "; ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
     return pick(rng, B.WHICH, n=len(records), nouns=noun + "s", options=text, x=words(key))
 
 

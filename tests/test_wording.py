@@ -69,6 +69,11 @@ def test_smooth_fixes_what_filled_templates_get_wrong(text: str, fixed: str) -> 
 def test_every_close_ends_a_request_and_every_question_asks_to_confirm() -> None:
     assert all("anything else" in c.lower() for c in B.CLOSE)
     assert all(CONFIRMING.search(q) and asks_confirmation(q) for q in B.QUESTION)
+    asked = {S.question(random.Random(seed), "freeze your card CRD-1 because it was stolen") for seed in range(40)}
+    assert all(CONFIRMING.search(q) and asks_confirmation(q) for q in asked)
+    assert any("freeze it" in q for q in asked) and any(q in B.QUESTION for q in asked), asked
+    # "it" only where it names the action's object plainly: never "pass it" for "pass your question to a person"
+    assert all("pass it" not in S.question(random.Random(seed), "pass your question to a person") for seed in range(20))
 
 
 def test_user_answers_are_read_as_meant() -> None:
