@@ -235,7 +235,8 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
         elif _LAST_DIGITS.search(low):
             digits.append(f"ending in {text}")
         elif re.search(r"_(?:on|at|date)$", low) and when_words(text) != render(v):
-            dates.append(f"{words(k).replace(' at', ' on').replace(' date', ' on')} {when_words(text)}")
+            # the field's own words, its event's "on" ("issued_at" -> "issued on"; never "time issued ...")
+            dates.append(f"{k.lower().replace('_', ' ').replace(' at', ' on').replace(' date', ' on')} {when_words(text)}")
         elif is_count(k, v):
             extra.append(counted(k, v))
         elif text.startswith("$"):
