@@ -183,7 +183,8 @@ class ScriptedUser:
         head = key.split("_")[0]
         if "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_")) \
                 and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
-            return rng.choice(P.DESCRIBE).format(name=humanize(key), v=said)
+            # "the one" is the record: named without its noun ("the one whose origin is ...")
+            return agree(rng.choice(P.DESCRIBE).format(name=humanize(key[len(head) + 1:]), v=said))
         if said and re.search(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
             return ""  # the reason the request gives ("... because it was lost")
         if is_count(key, value) and re.search(rf"\b{re.escape(counted(key, value))}\b", intent):

@@ -392,3 +392,22 @@ def test_a_handoff_after_a_setback_says_what_happened_in_the_customers_words(air
             assert any(notes[0] in json.loads(a).values() for a in calls), traj["task"]["id"]
             assert traj["verification"]["passed"]
     assert seen
+
+
+def test_a_report_does_not_name_again_the_record_its_confirmation_named(airline_run: Path, bank_run: Path) -> None:
+    """"I'll cancel your booking BKN-1 ... Should I proceed?" -> "Done. Your reference is booking
+    BKN-1." said the record twice in two turns: the note naming it is left out."""
+    from gem_env.agents import banks as B
+    notes = [re.compile(re.escape(n).replace(re.escape("{what}"), r"(?P<what>[^.]+?)")) for n in B.NOTE]
+    reports = 0
+    for line in [*(airline_run / "trajectories.jsonl").open(), *(bank_run / "trajectories.jsonl").open()]:
+        msgs = json.loads(line)["messages"]
+        texts = [m["content"] for m in msgs if m["role"] == "assistant" and m.get("content")]
+        for before, after in zip(texts, texts[1:]):
+            if not re.search(r"proceed|go ahead|confirm|is that", before, re.IGNORECASE):
+                continue
+            reports += 1
+            for m in (m for note in notes for m in note.finditer(after)):
+                ids = re.findall(r"\b[A-Z][A-Z0-9]*-\d+\b", m.group("what"))
+                assert not ids or not all(i in before for i in ids), (before, after)
+    assert reports  # confirmations with the reply after them were looked at
