@@ -151,10 +151,3 @@ def test_which_says_as_many_records_as_it_counts() -> None:
     two = _S.which(_random.Random(0), "card_id", cards[:2])
     assert "CRD-00000 (active) and CRD-00001 (active)" in two and "more" not in two, two
 
-
-def test_a_record_is_described_by_its_dates_as_events() -> None:
-    """"the paid bill, time issued January 14, 2025" read a moment's name as a noun: a date
-    describing a record is its event ("issued on ...", "filed on ...")."""
-    from gem_env.agents.speech import record_phrase
-    said = record_phrase("bill", [("status", "paid"), ("issued_at", "2025-01-14T05:32:00"), ("filed_on", "2025-01-02")])
-    assert said == "paid bill, issued on January 14, 2025 at 5:32 am, filed on January 2, 2025", said

@@ -442,12 +442,3 @@ def test_the_same_want_again_names_the_other_record() -> None:
         assert "my other booking to 3 bags" in second and second[:1].isupper(), second
         assert goal_values("change my booking {booking_id} to {new_bags}", second, {}) == {"new_bags": "3 bags"}, second
 
-
-def test_the_one_meant_is_described_without_its_noun_again() -> None:
-    """"I mean the one whose booking origin is Heathmouth" named the record twice; "the one" is
-    the booking: "the one whose origin is Heathmouth", "the one whose last four digits are 3077"."""
-    for seed in range(10):
-        said = ScriptedUser._volunteered("booking_origin", "Heathmouth", "Change my booking to 3 bags.", random.Random(seed))
-        assert "origin is Heathmouth" in said and "booking origin" not in said, said
-        said = ScriptedUser._volunteered("card_last4", "3077", "Freeze my card.", random.Random(seed))
-        assert "last four digits are 3077" in said and "card last" not in said, said
