@@ -70,10 +70,14 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
 
 def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
     """The bank's questions that fit `what`: "what's a short summary?" asks nothing, so something
-    the user is to write ("a short summary") is asked for with "give me" / "tell me" only."""
-    if not what.startswith("a "):
-        return bank
-    return (*bank[:-1], [q for q in bank[-1] if not q.lower().startswith(("what", "and what", "now, what"))])
+    the user is to write ("a short summary") is asked for with "give me" / "tell me" only; a record's
+    ID names a record that exists, so it is never "what would you like your account ID to be?"."""
+    questions = bank[-1]
+    if what.startswith("a "):
+        questions = [q for q in questions if not q.lower().startswith(("what", "and what", "now, what"))]
+    if what.endswith(" ID"):
+        questions = [q for q in questions if "to be?" not in q]
+    return bank if questions == bank[-1] else (*bank[:-1], questions)
 
 
 _IDENTITY = re.compile(r"email|phone|birth|name|username|ssn|pin|passcode|password")

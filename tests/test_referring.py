@@ -123,3 +123,11 @@ def test_a_record_s_dates_are_said_as_what_happened_then() -> None:
         == "paid bill, issued on November 21, 2024 at 8:32 am, with an amount of $118.50"
     assert S.record_phrase("flight", [("arrives_at", "2025-01-02T09:00:00")]) == "flight, arriving January 2, 2025 at 9:00 am"
     assert S.record_phrase("stay", [("check_in", "2025-01-28")]) == "stay, check in on January 28, 2025"
+
+
+def test_a_record_id_is_asked_for_never_as_a_value_to_choose() -> None:
+    asked = {S.ask(random.Random(seed), ["destination_account_id"], True, "transfer money", frozenset())
+             for seed in range(200)}
+    assert asked and not any("to be?" in q for q in asked)
+    assert any("to be?" in S.ask(random.Random(seed), ["new_nickname"], True, "rename it", frozenset())
+               for seed in range(200))
