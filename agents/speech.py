@@ -226,6 +226,7 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
 
 
 _LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")
+_DURATION = re.compile(r"\b(?:minute|hour|night|day|week|month|year)s?$")
 _EVENT = re.compile(r"^(?P<verb>[a-z]+)_(?:on|at|date)$")
 
 
@@ -256,6 +257,8 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
             digits.append(f"ending in {text}")
         elif isinstance(v, str) and when_words(v) != v:  # an ISO date or time
             dates.append(f"{_when_phrase(low)} {when_words(v)}")
+        elif is_count(k, v) and _DURATION.search(counted(k, v)):  # "for 4 nights", not "with 4 nights"
+            dates.append(f"for {counted(k, v)}")
         elif is_count(k, v):
             extra.append(counted(k, v))
         elif text.startswith("$"):
