@@ -131,3 +131,8 @@ def test_a_record_id_is_asked_for_never_as_a_value_to_choose() -> None:
     assert asked and not any("to be?" in q for q in asked)
     assert any("to be?" in S.ask(random.Random(seed), ["new_nickname"], True, "rename it", frozenset())
                for seed in range(200))
+
+
+def test_a_stay_s_length_is_said_with_for() -> None:
+    assert S.record_phrase("reservation", [("status", "confirmed"), ("nights", 5), ("guests", 2)]) \
+        == "confirmed reservation, for 5 nights, with 2 guests"
