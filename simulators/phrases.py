@@ -80,6 +80,8 @@ BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. 
 # assistant reads where the value before it ends
 REFER = ["It's the {ref}.", "I mean the {ref}.", "That's the {ref}.", "I'm talking about the {ref}.",
          "It's my {ref}.", "I mean my {ref}."]
+# the other record the request's record is on ("It's on my frozen card."), pointed at the same way
+ON_RECORD = ["It's on my {ref}.", "That's on my {ref}."]
 # the same when two facts have the same role ("from ... to ..."): "<name> is <value>", which names the field
 DESCRIBE = ["It's the one whose {name} is {v}.", "I mean the one where the {name} is {v}.",
             "It's the one where the {name} is {v}.", "I mean the one whose {name} is {v}."]

@@ -193,13 +193,19 @@ class ScriptedUser:
     def _volunteered(key: str, value: Any, intent: str, rng: random.Random, opening: list[str]) -> str:
         """A fact said up front. A key named for the record the request is about ("booking_origin"
         when the request says "my booking") points at that record as a person would ("It's the one
-        from Lake Jacob."); a value the request already gives (as its reason, or a count: "to 3
-        bags") is not said twice; anything else is "my <name> is <value>"."""
+        from Lake Jacob."); one named for another record points at that one ("It's on my frozen
+        card."); a value the request already gives (as its reason, a count: "to 3 bags", or the new
+        value: "to $1,164.14") is not said twice; anything else is "my <name> is <value>"."""
         said = P.said_value(key, value)
         head = key.split("_")[0]
-        if "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_")) \
-                and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
+        described = "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_"))
+        if described and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
             return _pointed_at(key, head, said, intent, rng, opening)
+        if key.startswith("new_") and said and re.search(rf"\bto {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
+            return ""  # the new value the request already says ("... to $1,164.14"): never "The new limit is $1,164.14."
+        ref = reference(field_of(key, head), said, humanize(head)) if described else ""
+        if ref and " whose " not in ref:  # the record it is on: "It's on my frozen card.", not "The card status is frozen."
+            return rng.choice(P.ON_RECORD).format(ref=ref)
         if said and re.search(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
             return ""  # the reason the request gives ("... because it was lost")
         if is_count(key, value) and re.search(rf"\b{re.escape(counted(key, value))}\b", intent):

@@ -136,3 +136,20 @@ def test_a_record_id_is_asked_for_never_as_a_value_to_choose() -> None:
 def test_a_stay_s_length_is_said_with_for() -> None:
     assert S.record_phrase("reservation", [("status", "confirmed"), ("nights", 5), ("guests", 2)]) \
         == "confirmed reservation, for 5 nights, with 2 guests"
+
+
+def test_the_user_points_at_the_record_a_request_s_record_is_on() -> None:
+    """"It's on my frozen card.", not "The card status is frozen.", for a dispute of a transaction."""
+    from gem_env.simulators.scripted import ScriptedUser
+    said = {ScriptedUser._volunteered("card_status", "frozen", "Create a dispute for my transaction.",
+                                      random.Random(seed), ["card_status"]) for seed in range(20)}
+    assert said == {"It's on my frozen card.", "That's on my frozen card."}
+    assert ScriptedUser._volunteered("card_last4", "8225", "Dispute my transaction.", random.Random(0),
+                                     ["card_last4"]).endswith("on my card ending in 8225.")
+
+
+def test_the_new_value_a_request_says_is_not_said_again() -> None:
+    from gem_env.simulators.scripted import ScriptedUser
+    intent = "Change the spending limit of my card to $1,164.14."
+    assert ScriptedUser._volunteered("new_spending_limit", 1164.14, intent, random.Random(0), []) == ""
+    assert ScriptedUser._volunteered("new_spending_limit", 900, intent, random.Random(0), []) != ""
