@@ -40,6 +40,8 @@ BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, 
 QUESTION = ["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I proceed?",
             "Do you want me to go ahead?", "Would you like me to proceed?", "Is that right?", "Is that correct?",
             "Is that okay?", "Can you confirm?", "Please confirm."]
+QUESTION_VERB = ["Do you want me to {verb} it?", "Would you like me to {verb} it now?", "Shall I go ahead and {verb} it?",
+                 "Should I go ahead and {verb} it?", "Do you want me to {verb} it now?", "Would you like me to {verb} it?"]
 DONE = ["All done.", "Done!", "That's taken care of.", "Everything is set.", "That went through.", "Great, it's done.",
         "That's done now.", "It worked.", "Good news: that's complete.", "That's all sorted.", "Finished!",
         "The change is in.", "Okay, that's processed.", "Success, it's gone through.", "There we go.",

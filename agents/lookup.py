@@ -15,7 +15,7 @@ from .ids import id_by_description, id_from_results
 from .messages import call as _call, say as _say, tool_results as _tool_results
 
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
-                  r"do you know what|could you check what|can you check what)\b", re.IGNORECASE)
+                  r"do you know (?:what|if|whether)|could you check (?:what|if|whether)|can you check what)\b", re.IGNORECASE)
 
 
 @dataclass

@@ -70,10 +70,14 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
 
 def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
     """The bank's questions that fit `what`: "what's a short summary?" asks nothing, so something
-    the user is to write ("a short summary") is asked for with "give me" / "tell me" only."""
-    if not what.startswith("a "):
-        return bank
-    return (*bank[:-1], [q for q in bank[-1] if not q.lower().startswith(("what", "and what", "now, what"))])
+    the user is to write ("a short summary") is asked for with "give me" / "tell me" only; a record's
+    ID names a record that exists, so it is never "what would you like your account ID to be?"."""
+    questions = bank[-1]
+    if what.startswith("a "):
+        questions = [q for q in questions if not q.lower().startswith(("what", "and what", "now, what"))]
+    if what.endswith(" ID"):
+        questions = [q for q in questions if "to be?" not in q]
+    return bank if questions == bank[-1] else (*bank[:-1], questions)
 
 
 _IDENTITY = re.compile(r"email|phone|birth|name|username|ssn|pin|passcode|password")
@@ -154,7 +158,21 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     extra = details(args, secret, said=what)
     described = describe(rng, args, seen, secret)
     told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)])
-    return " ".join(p for p in (lead, body, extra, described, told, rng.choice(B.QUESTION)) if p)
+    return " ".join(p for p in (lead, body, extra, described, told, question(rng, what)) if p)
+
+
+# verbs whose object an "it" names plainly ("close it", "freeze it"; not "pass it", "transfer it")
+_IT_VERBS = frozenset("freeze unfreeze close cancel change update renew block unblock remove reschedule submit "
+                      "suspend replace lock unlock reactivate extend return delete dispute upgrade downgrade".split())
+
+
+def question(rng: random.Random, what: str) -> str:
+    """The yes/no question closing a confirmation: half the time in the action's own verb ("Do
+    you want me to freeze it?") where "it" names its object plainly, else a plain one."""
+    verb = what.split(" ", 1)[0].lower()
+    if verb in _IT_VERBS and rng.random() < 0.5:
+        return pick(rng, B.QUESTION_VERB, verb=verb)
+    return rng.choice(B.QUESTION)
 
 
 _COSTS = re.compile(r"\b(?:fees?|charged?|refund(?:ed)?|cost)\b", re.IGNORECASE)
@@ -208,6 +226,7 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
 
 
 _LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")
+_DURATION = re.compile(r"\b(?:minute|hour|night|day|week|month|year)s?$")
 _EVENT = re.compile(r"^(?P<verb>[a-z]+)_(?:on|at|date)$")
 
 
@@ -238,6 +257,8 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
             digits.append(f"ending in {text}")
         elif isinstance(v, str) and when_words(v) != v:  # an ISO date or time
             dates.append(f"{_when_phrase(low)} {when_words(v)}")
+        elif is_count(k, v) and _DURATION.search(counted(k, v)):  # "for 4 nights", not "with 4 nights"
+            dates.append(f"for {counted(k, v)}")
         elif is_count(k, v):
             extra.append(counted(k, v))
         elif text.startswith("$"):
@@ -319,6 +340,9 @@ _OFF = ["{Name} is not on.", "No, {name} isn't turned on.", "{Name} is not activ
         "You don't have {name} switched on."]
 
 
+_DATE_SAID = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}\b")
+
+
 def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str:
     """One fact in a sentence that fits what the field means: a new record's number, a status, an
     amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value."""
@@ -329,17 +353,19 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
         noun = words(name[:-3]) if low.endswith("_id") else "reference"
         return pick(rng, _ID_AFTER if after_write else _ID, noun=noun, v=render(value))
     v = spoken(name, value)
+    # a date, given as the record holds it or already in words ("described" values are)
+    dated = v != render(value) or _DATE_SAID.match(v) is not None
     if is_count(name, value):
         return pick(rng, _COUNT_ONE if value == 1 else _COUNT, c=counted(name, value))
-    if low.endswith("_by") and v != render(value):  # "reply_by": a deadline
+    if low.endswith("_by") and dated:  # "reply_by": a deadline
         head = words(name[:-3])  # "reply_by" -> "reply" (the field's own name reads "reply-by date")
         if head.endswith("s") and " " not in head and not head.endswith("ss"):  # "arrives_by": a verb
             return pick(rng, _BY_VERB, n=head, base=head[:-1], v=v)
         return pick(rng, _BY, n=head, v=v)
     head = low.split("_")[0]
     if re.search(r"_(?:on|at|by)$", low) and head.endswith("s") and not head.endswith("ss") and "_" in low:
-        return pick(rng, _IT_DOES, n=low.replace("_", " "), v=v)  # "starts_at": "It starts at ...", not "It start time"
-    if re.search(r"_(?:on|at|since)$", low) and v != render(value):  # a date field named for its event
+        return pick(rng, _IT_DOES, n=low.replace("_", " "), v=v)  # "starts_at": "It starts at ..."
+    if re.search(r"_(?:on|at|since)$", low) and dated:  # a date field named for its event
         said = low.replace("_", " ").replace(" at", " on")  # "It was placed on ...", not "date placed"
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=said, v=v)
     if low.endswith(("status", "state")):
@@ -420,7 +446,10 @@ def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
                  if k != key and not k.endswith("_id") and isinstance(v, (str, int, float)) and not isinstance(v, bool)
                  and _SHORT.match(str(v))][:2]
         options.append(f"{r.get(key)}" + (f" ({', '.join(extra)})" if extra else ""))
-    text = "; ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
+    if len(records) > len(options):  # the count said is the count listed: "... and 2 more"
+        text = f"{'; '.join(options)} and {len(records) - len(options)} more"
+    else:
+        text = "; ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
     return pick(rng, B.WHICH, n=len(records), nouns=noun + "s", options=text, x=words(key))
 
 

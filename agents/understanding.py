@@ -21,6 +21,7 @@ CONFIRMING = re.compile(r"shall i (?:go ahead|proceed)|should i (?:go ahead|proc
                         r"to|(?:can|could) you confirm|please confirm|is that (?:ok|okay|correct|right)|\(yes/no\)",
                         re.IGNORECASE)
 THANKS = re.compile(r"^\W*(?:thanks|thank you|great|perfect|that's all|nothing else|no,? that's)", re.IGNORECASE)
+_FREE_TEXT = re.compile(r"summary|note|comment|message|description|details")
 _INT = re.compile(r"^-?\d+$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _MONTHS = {m.lower(): i for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July",
@@ -72,7 +73,8 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
     if len(asked) == 1 and asked[0] not in found:
         bare = _FILLER.sub("", text.strip()).strip()
         bare = re.sub(r"[.!]$", "", bare).strip().strip('"')  # one stop: a value may end in "."
-        if bare and len(bare) <= 80 and not re.search(r"\b(?:don't know|not sure|no idea)\b", bare, re.IGNORECASE):
+        longest = 200 if _FREE_TEXT.search(asked[0]) else 80  # a note is a sentence or two; anything else is short
+        if bare and len(bare) <= longest and not re.search(r"\b(?:don't know|not sure|no idea)\b", bare, re.IGNORECASE):
             found[asked[0]] = bare
     return found
 
@@ -97,7 +99,7 @@ def _referenced(text: str, names: list[tuple[str, str]]) -> dict[str, str]:
 
 _GOAL_SLOT = re.compile(r"\{(\w+)\}")
 # "May 2, 2025" goes on, and so does "Apt. 357": a period ends the value only before a new sentence
-_VALUE_END = (r"(?=[?!;](?:\s|$)|\.(?:\s+(?=[A-Z\"'])|\s*$)|,?\s+(?:today|please|if|thanks|thank|so|because|and i)\b|$)")
+_VALUE_END = (r"(?=[?!;](?:\s|$)|\.(?:\s+(?=[A-Z\"'])|\s*$)|,?\s+(?:today|please|if|thanks|thank|so|because|and i|instead)\b|$)")
 
 
 def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
@@ -114,7 +116,7 @@ def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
     pattern = r"\b"
     for token in re.findall(r"\{\w+\}|[^\s{}]+", sentence):
         slot = _GOAL_SLOT.fullmatch(token)
-        part = rf"(?P<{slot.group(1)}>.+?)" if slot else "(?:my|your)" if token.lower() in ("my", "your") \
+        part = rf"(?P<{slot.group(1)}>.+?)" if slot else "(?:my|your)(?: other)?" if token.lower() in ("my", "your") \
             else re.escape(token)
         gap = "" if pattern == r"\b" else r"\s*" if re.fullmatch(r"\W+", token) else r"\s+"
         pattern += gap + part

@@ -31,7 +31,7 @@ from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, coerce
                             read_facts, reason_given)
 
 # a sentence that points at a record ("I mean the one whose status is locked", "It's the booking from Lake Jacob")
-_WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) (?:the|my)\b",
+_WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) (?:on )?(?:the|my)\b",
                         re.IGNORECASE)
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
 
@@ -376,6 +376,8 @@ class WorkflowAgent:
             last = next((r for _, r in reversed(_tool_results(turn.segment))
                          if isinstance(r, dict) and "error" not in r), None)
             note = S.record_note(turn.rng, last)
+            if _repeats(note, turn.said):
+                note = ""  # the confirmation just named that record: not said again
         said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
         what = S.action(plan.workflow.goal, write, said) if write else ""
         return _say(S.report(turn.rng, wrote, what, facts, note, self._guide(plan, write, {**turn.known, **env}),
@@ -433,3 +435,9 @@ def _count_asks(key_types: dict[str, str | None]) -> dict[str, str]:
     asks = {k: q for k, t in key_types.items() if t == "integer" and (q := how_many(k)) is not None}
     shared = {q for q in asks.values() if list(asks.values()).count(q) > 1}
     return {k: q for k, q in asks.items() if q not in shared}
+
+
+def _repeats(note: str, said: list[str]) -> bool:
+    """Whether every record id `note` names is in what the assistant said this request."""
+    ids = re.findall(r"\b[A-Z][A-Z0-9]*-\d+\b", note)
+    return bool(ids) and all(re.search(rf"\b{re.escape(i)}\b", " ".join(said)) for i in ids)

@@ -6,8 +6,9 @@ not land in one side more than the other), and reported with the ratio gem/floor
 
     read    Sandbox.call(read tool).content   vs  a cached primary-key SELECT + json.dumps of the row
     write   Sandbox.call(write tool).content  vs  the same UPDATE inside a SAVEPOINT
-            (and, for modify_user_address, vs every statement the call runs, run bare; and the
-            floor's UPDATE as SAVEPOINT/RELEASE, BEGIN/COMMIT, autocommit, autocommit RETURNING)
+            (and, as context, vs every statement the call runs, run bare — for modify_user_address
+            and cancel_pending_order; and the floor's UPDATE as SAVEPOINT/RELEASE, BEGIN/COMMIT,
+            autocommit, autocommit RETURNING)
     hash    state_hash() after one write      vs  sha256 of the serialized database
     reset   new_sandbox() + close()           vs  a bare sqlite3 deserialize of the template + close
     verify  gem_env.stages.verify.verify(...) of a passing cancel conversation (context: its ×16/×1)
@@ -139,6 +140,19 @@ def floor_statements(conn: sqlite3.Connection, statements: list[str]) -> Callabl
     return run
 
 
+def statements_undone(conn: sqlite3.Connection, statements: list[str], n: int, rounds: int = 3) -> float:
+    """Median µs of `statements` run bare, each sample inside a savepoint rolled back after it
+    (untimed). `gem_eval` (a set-based loop's callback into Python) is a stub returning its first
+    argument: the floor does not compute the refund in Python."""
+    conn.create_function("gem_eval", -1, lambda *args: args[1] if len(args) > 1 else None)
+    conn.execute("SAVEPOINT undo")
+    run = floor_statements(conn, statements)
+    medians = [median_us_after(lambda: conn.execute("ROLLBACK TO undo"), run, n) for _ in range(rounds)]
+    conn.execute("ROLLBACK TO undo")
+    conn.execute("RELEASE undo")
+    return round(statistics.median(medians), 2)
+
+
 def cancel_task(compiled: Any, order_id: str) -> tuple[Any, list[dict[str, Any]]]:
     """A cancel task on `order_id` and a conversation that does exactly its gold actions."""
     from gem_env.simulators.scenario import STOP
@@ -215,6 +229,14 @@ def measure(domain: Any, base_rows: dict[str, list[dict]], times: int, n: int) -
     out["write_cancel_pending_order"] = interleaved(
         lambda: sb.call("cancel_pending_order", {"order_id": next(cancels), "reason": "no longer needed"}).content,
         floor_write(floor_conn, upd_orders, ("cancelled", pending[0])), cancel_n)
+    # context: the statements one cancel runs (the refund loop, the reply), run bare, each sample
+    # taken back afterwards (untimed) so the same order is cancelled again
+    statements = traced_statements(sb, lambda: sb.call(
+        "cancel_pending_order", {"order_id": next(cancels), "reason": "no longer needed"}))
+    bare = statements_undone(floor_conn, statements, cancel_n)
+    gem = out["write_cancel_pending_order"]["gem_us"]
+    out["write_cancel_pending_order_same_statements"] = {
+        "gem_us": gem, "floor_us": bare, "ratio": round(gem / bare, 2), "statements": len(statements)}
     write = lambda: sb.call("modify_user_address", address)  # noqa: E731
     hash_n = max(10, n // 100)
     gem_hash = [median_us_after(write, sb.state_hash, hash_n * 10) for _ in range(3)]

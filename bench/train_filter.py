@@ -1,15 +1,16 @@
-"""Train the offline filter's logistic model on the hand labels v1 to v5 and write its weights.
+"""Train the offline filter's logistic model on the hand labels v1 to v6 and write its weights.
 
     python bench/train_filter.py [--shared DIR] [--write]    # JSON summary on stdout
 
 Data: bench/data/filter_labels.jsonl (v1, 200 documents), filter_labels_v2.jsonl (v2, 120) and
 filter_labels_v3.jsonl (v3, 156; held out in round 1), filter_labels_v4.jsonl (v4, 163; held out
-in round 2) and filter_labels_v5.jsonl (v5, 165; held out in round 3), each scored once and then
-training data — never v6, which bench/filter_quality.py scores once as the held-out sample (nor
-v4_second, a second labelling of v4 used only to measure the labellers' agreement). v1 was
+in round 2), filter_labels_v5.jsonl (v5, 165; held out in round 3) and filter_labels_v6.jsonl
+(v6, 165; held out in round 5), each scored once and then training data — never v7, which
+bench/filter_quality.py scores once as the held-out sample (nor v4_second, a second labelling of
+v4 used only to measure the labellers' agreement). v1 was
 labelled under a narrower criterion ("a procedure a tool-using assistant could carry out");
 `V1_UNDER_PUBLISHED_CRITERION` lists the v1 documents whose label differs under the published
-one that v2-v5 use, with the reason.
+one that v2-v6 use, with the reason.
 
 Model: L2-regularised logistic regression over `gem_env.stages.filter.FEATURES` (every input in
 [0, 1], each weight kept on its designed side) plus one free weight per word the instructions use
@@ -80,12 +81,12 @@ V1_UNDER_PUBLISHED_CRITERION = {
 
 
 def training_rows() -> list[dict]:
-    """v1 (published-criterion labels) + v2 + v3 + v4 + v5, each {id, file, relevant}."""
+    """v1 (published-criterion labels) + v2 to v6, each {id, file, relevant}."""
     rows = []
     for r in fq.load_labels(fq.LABELS):
         relevant = V1_UNDER_PUBLISHED_CRITERION.get(r["id"], (r["relevant"], ""))[0]
         rows.append({"id": r["id"], "file": r["file"], "relevant": relevant})
-    for path in (fq.LABELS_V2, fq.LABELS_V3, fq.LABELS_V4, fq.LABELS_V5):
+    for path in (fq.LABELS_V2, fq.LABELS_V3, fq.LABELS_V4, fq.LABELS_V5, fq.LABELS_V6):
         rows += [{"id": r["id"], "file": r["file"], "relevant": r["relevant"]} for r in fq.load_labels(path)]
     return rows
 
@@ -148,19 +149,45 @@ def fit(xs, ys, l2: float, l2_words: float = 1.0) -> list[float]:
 
 def fit_unconstrained(x: np.ndarray, y: np.ndarray, penalty: np.ndarray, iterations: int = 30,
                       start: np.ndarray | None = None) -> np.ndarray:
-    """Newton's method for L2-regularised logistic regression; w[0] is the (free) bias."""
+    """Newton's method for L2-regularised logistic regression; w[0] is the (free) bias.
+
+    Each Newton step solves (H + ridge) step = grad exactly; with more columns than rows (the word
+    columns) it is solved through the rows (`_newton_step`), which gives the same step far faster.
+    """
     rows = np.hstack([np.ones((len(x), 1)), x])
-    ridge = np.diag(np.concatenate([[1e-9], penalty]))
+    ridge = np.concatenate([[1e-9], penalty])
+    gram = (x / penalty) @ x.T if x.shape[1] > len(x) else None  # X R^-1 X^T, fixed per fit
     w = np.zeros(rows.shape[1]) if start is None else start.copy()
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-np.clip(rows @ w, -60.0, 60.0)))
-        grad = rows.T @ (p - y) + ridge @ w
-        hess = (rows * np.maximum(p * (1 - p), 1e-9)[:, None]).T @ rows + ridge
-        step = np.linalg.solve(hess, grad)
+        grad = rows.T @ (p - y) + ridge * w
+        d = np.maximum(p * (1 - p), 1e-9)
+        if gram is None:
+            step = np.linalg.solve((rows * d[:, None]).T @ rows + np.diag(ridge), grad)
+        else:
+            step = _newton_step(x, penalty, gram, d, grad)
         w = w - step
         if np.abs(step).max() < 1e-7:
             break
     return w
+
+
+def _newton_step(x: np.ndarray, penalty: np.ndarray, gram: np.ndarray, d: np.ndarray,
+                 grad: np.ndarray) -> np.ndarray:
+    """The Newton step for [bias, weights] when the weights outnumber the rows: the weight block
+    A = X^T D X + R is inverted by Woodbury through an n x n system, the bias by its Schur
+    complement."""
+    root = np.sqrt(d)
+    inner = np.eye(len(x)) + root[:, None] * gram * root[None, :]
+
+    def solve_a(v: np.ndarray) -> np.ndarray:  # A^-1 v
+        rv = v / penalty
+        return rv - (x.T @ (root * np.linalg.solve(inner, root * (x @ rv)))) / penalty
+
+    cross = x.T @ d  # X^T D 1
+    a_grad, a_cross = solve_a(grad[1:]), solve_a(cross)
+    bias = (grad[0] - cross @ a_grad) / (d.sum() + 1e-9 - cross @ a_cross)
+    return np.concatenate([[bias], a_grad - a_cross * bias])
 
 
 def score(w: list[float], x) -> float:
@@ -191,7 +218,7 @@ def write_weights(w: list[float], vocabulary: list[str], threshold: float, summa
     words = {word: round(v, 3) for word, v in zip(vocabulary, w[1 + len(names):]) if round(v, 3)}
     lines = [
         '"""Weights of the offline filter\'s logistic model. Generated by bench/train_filter.py',
-        "(L2-regularised logistic regression on the hand labels v1 to v5); do not edit by hand.",
+        "(L2-regularised logistic regression on the hand labels v1 to v6); do not edit by hand.",
         "",
         f"Trained on {summary['n']} documents ({summary['positives']} relevant), L2 = {summary['l2']} "
         f"(features), {summary['l2_words']} (words);",

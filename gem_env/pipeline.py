@@ -42,7 +42,7 @@ class PipelineConfig(BaseModel):
     """Everything that decides a run's output (kept in RUN/config.json; a resume must match it)."""
 
     backend: Literal["offline", "llm", "synthesizer"] = "offline"
-    filter: Literal["offline", "llm"] | None = None  # None: `backend`
+    filter: Literal["offline", "llm", "banded"] | None = None  # None: `backend`; banded: offline + LLM near the threshold
     extract: Literal["offline", "llm"] | None = None  # None: `backend`
     user: Literal["scripted", "llm"] = "scripted"
     agent: Literal["workflow", "llm"] = "workflow"
@@ -338,6 +338,10 @@ def build_pipeline(cfg: PipelineConfig, runtime: Runtime = Runtime(), *,
     elif cfg.stage_backend("filter") == "offline":
         from .stages.filter import OfflineFilter
         judge = OfflineFilter(**threshold)
+    elif cfg.stage_backend("filter") == "banded":  # without a model the band keeps the offline verdict
+        from .stages.filter import BandedFilter, LLMFilter, OfflineFilter
+        has_model = "filter" in cfg.models or "stages" in cfg.models
+        judge = BandedFilter(OfflineFilter(**threshold), LLMFilter(stage_client("filter")) if has_model else None)
     else:
         from .stages.filter import LLMFilter
         judge = LLMFilter(stage_client("filter"))

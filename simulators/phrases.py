@@ -44,6 +44,9 @@ WANT = ["I'd like to {x}.", "I need to {x}.", "can you help me {x}?", "I want to
         "I would like to {x}, if that's possible."]
 ABOUT = ["I have a question about {x}.", "I need some help with {x}.", "I'm calling about {x}.",
          "can you help me with {x}?", "I'm getting in touch about {x}.", "it's about {x}."]
+# the same want as a request before, for another record ("my other booking")
+AGAIN = ["in that case, could you {x} instead?", "then could you {x} instead?", "how about this: can you {x}?",
+         "then I'd like to {x} instead.", "in that case, please {x}.", "okay, then can you {x}?"]
 SAY = ["{x}.", "{x}, and I need some help.", "{x}. Can you help?", "{x}. What can you do?"]
 # each has a cue the assistant reads as a question about a record ("could you tell me", "what's the", ...)
 ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x} on my {noun}.",
@@ -54,11 +57,21 @@ ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x
              "do you know what the {x} of my {noun} is?", "what's the {x} on my {noun} at the moment?",
              "what is the {x} listed on my {noun}?", "I would like to know the {x} you have for my {noun}.",
              "can you check what my {noun} has as the {x}?", "I'd like to know the {x} that's on my {noun}."]
+# a yes/no fact asked as a question of the record: "if my doctor is accepting patients" (a state named
+# by what the record does), "whether overdraft protection is on for my account" (a setting)
+WHETHER_DOING = ["if my {noun} is {state}", "whether my {noun} is {state}", "if my {noun} is {state} at the moment"]
+WHETHER_VERB = ["if my {noun} {state}", "whether my {noun} {state}"]  # "is_active": "if my account is active"
+WHETHER_ON = ["whether {state} is on for my {noun}", "if my {noun} has {state} turned on", "if {state} is on for my {noun}"]
+ASK_YES_NO = ["could you tell me {whether}?", "can you tell me {whether}?", "I'd like to know {whether}.",
+              "do you know {whether}?", "could you check {whether}?", "I would like to know {whether}, please."]
+ASK_FACTS_AND = ["could you tell me the {x} of my {noun}, and {whether}?", "I'd like to know the {x} of my {noun}, and {whether}.",
+                 "can you tell me the {x} of my {noun} and {whether}?"]
 _BRIDGE_THANKS = ["Thanks!", "Great.", "Thank you.", "Perfect.", "Okay, thanks.", "Brilliant.", "Lovely, thanks.", "Good.",
                   "Thanks for that.", "Cheers.", "That's great."]
 _BRIDGE_NEXT = ["One more thing: ", "Also, ", "While I have you, ", "There's one more thing: ", "Another thing: ", "Next, ",
                 "Separately, ", "And one more: ", "I've got another question too: ", "Before I go, "]
 BRIDGE = [f"{a} {b}" for a in _BRIDGE_THANKS for b in _BRIDGE_NEXT]
+BRIDGE_AGAIN = ["Okay. ", "I see. ", "Fair enough. ", "Alright. ", "Understood. ", "Right. "]
 BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. Separately, ",
                    "Alright, never mind that one. Next, ", "I see. In that case, something else: ",
                    "That's a pity, but okay. Also, "]
@@ -67,6 +80,8 @@ BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. 
 # assistant reads where the value before it ends
 REFER = ["It's the {ref}.", "I mean the {ref}.", "That's the {ref}.", "I'm talking about the {ref}.",
          "It's my {ref}.", "I mean my {ref}."]
+# the other record the request's record is on ("It's on my frozen card."), pointed at the same way
+ON_RECORD = ["It's on my {ref}.", "That's on my {ref}."]
 # the same when two facts have the same role ("from ... to ..."): "<name> is <value>", which names the field
 DESCRIBE = ["It's the one whose {name} is {v}.", "I mean the one where the {name} is {v}.",
             "It's the one where the {name} is {v}.", "I mean the one whose {name} is {v}."]
@@ -82,6 +97,8 @@ COUNT_FACT = ["{C}.", "{C}, please.", "{C} would be great.", "{C} should do it."
 VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The {name}'s {v}.", "My {name}: {v}."]
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
             "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
+# a note the user writes in their own words, a sentence of its own ("I wanted to ... but was told no ...")
+OWN_WORDS = ["{v}.", "Sure. {v}.", "Okay. {v}.", "Of course. {v}.", "Yes. {v}."]
 # a yes/no setting answered as people do: the first word says yes or no
 SETTING_ON = ["Yes, turn it on.", "Yes, on please.", "Yes, I'd like it on.", "Yes please, switch it on.",
               "Yes, I want it on."]

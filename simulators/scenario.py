@@ -30,6 +30,8 @@ class Request(BaseModel):
     confirm: bool = True
     asks: list[str] = Field(default_factory=list)
     about: str = Field(default="", description="what a lookup asks about when no key the user knows names it")
+    yes_no: list[str] = Field(default_factory=list, description=(
+        "the `asks` whose answer is yes or no: asked as a question of the record (\"is my doctor accepting patients?\")"))
     found: dict[str, Any] = Field(default_factory=dict, description=(
         "record ids the assistant finds in tool results (the user does not know them): for replaying "
         "the request's workflow, never said by the user"))
@@ -73,6 +75,8 @@ def humanize(key: str) -> str:
 
 _PAREN = re.compile(r"\s*\([^)]*\)")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_BARE_RECORD = re.compile(r"\b(for|on|of|from|to|with|about|in|into|at) ([a-z]+) \{(\w+)_id\}", re.IGNORECASE)
+"""a preposition, then the record's noun alone, then its id: "for charge {charge_id}" (the noun is the id's own)"""
 _PRONOUNS = [(re.compile(r"\byou are\b", re.I), "I am"), (re.compile(r"\byour\b", re.I), "my"),
              (re.compile(r"\byours\b", re.I), "mine"), (re.compile(r"\byou've\b", re.I), "I've"),
              (re.compile(r"\byou're\b", re.I), "I'm"), (re.compile(r"\byou\b", re.I), "I")]
@@ -95,7 +99,10 @@ def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) 
     knows = knows or {}
     fill = fmt or (lambda k, v: str(v))
     text = _PAREN.sub("", goal)
-    # record ids are left for the assistant to ask for (or for the opening to give as a fact)
+    # record ids are left for the assistant to ask for (or for the opening to give as a fact); the
+    # record they named is the user's own: "a dispute for transaction {transaction_id}" -> "... for my transaction"
+    text = _BARE_RECORD.sub(lambda m: m.group(0) if m.group(2) != m.group(3).rsplit("_", 1)[-1]
+                            else f"{m.group(1)} my {m.group(2)}", text)
     text = re.sub(r"\s*\{(?:\w+_id|id)\}", "", text)
     sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]  # before filling: "Apt. 357" is one value
     ask = next((i for i, x in enumerate(sentences) if _IMPERATIVE.match(x)), 0)

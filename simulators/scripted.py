@@ -107,9 +107,10 @@ class ScriptedUser:
         current = self._session[min(settled, len(self._session) - 1)]
         if self.settles(said):
             if settled + 1 < len(self._session):
-                body = self._opening(self._session[settled + 1], rng)
-                keep = body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
-                bridge = P.BRIDGE_AFTER_NO if P.is_negative(said) else P.BRIDGE
+                again = self._asked_before(settled + 1)
+                body = self._opening(self._session[settled + 1], rng, again=again)
+                keep = again or body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
+                bridge = P.BRIDGE_AGAIN if again else P.BRIDGE_AFTER_NO if P.is_negative(said) else P.BRIDGE
                 return rng.choice(bridge) + (body if keep else body[:1].lower() + body[1:])
             return f"{rng.choice(self._goodbyes(said, current))} {STOP}"
         asked = self.asked_keys(said)
@@ -143,15 +144,24 @@ class ScriptedUser:
             return P.AFTER_DECLINE
         return P.UNDERSTOOD if P.is_negative(said) else P.GOODBYES
 
-    def _opening(self, request: Request, rng: random.Random, *, first: bool = False) -> str:
+    def _asked_before(self, index: int) -> bool:
+        """Whether an earlier request of the session wanted the same thing in the same words (the
+        same change on another record, after the first was refused or declined)."""
+        said = [own_records(in_words(r.intent), r.knows) for r in self._session[:index + 1] if r.kind != "lookup"]
+        return len(said) > 1 and said[-1] in said[:-1] and self._session[index].kind != "lookup"
+
+    def _opening(self, request: Request, rng: random.Random, *, first: bool = False, again: bool = False) -> str:
         """A request in the user's words, the facts they volunteer after it and, on the first turn,
-        a sentence of the persona's own before it."""
+        a sentence of the persona's own before it; one asked before, about another record, as such
+        ("In that case, could you change my other booking to 3 bags instead?")."""
         if request.kind == "lookup" and request.asks:
             param = next(iter(request.knows), "record")
             noun = request.about or humanize(param[:-3] if param.endswith("_id") else param)
-            body = rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in request.asks), noun=noun)
+            body = self._question(request, noun, rng)
         else:
             bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))
+            if again and bank is P.WANT and re.search(r"\bmy\b", intent):
+                bank, intent = P.AGAIN, re.sub(r"\bmy\b", "my other", intent, count=1)
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
         opening = [k for k in request.opening if k in request.knows]
@@ -160,16 +170,42 @@ class ScriptedUser:
         return " ".join(p for p in (context, body, *facts, sign_off) if p)
 
     @staticmethod
+    def _question(request: Request, noun: str, rng: random.Random) -> str:
+        """A lookup in the user's words: the facts asked by name ("the status of my order"), a yes/no
+        one as a question of the record ("... if my doctor is accepting patients", "... whether
+        overdraft protection is on for my account"), never "the accepting patients of my doctor"."""
+        plain = [a for a in request.asks if a not in request.yes_no]
+        states = [humanize(a) for a in request.asks if a in request.yes_no]
+        if not states:
+            return rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in plain), noun=noun)
+
+        def whether(said: str) -> str:
+            head = said.split()[0]
+            bank = P.WHETHER_VERB if head in ("is", "has", "can") else P.WHETHER_DOING if head.endswith("ing") \
+                else P.WHETHER_ON
+            return rng.choice(bank).format(noun=noun, state=said)
+        whether = " and ".join(whether(said) for said in states)
+        if not plain:
+            return rng.choice(P.ASK_YES_NO).format(whether=whether)
+        return rng.choice(P.ASK_FACTS_AND).format(x=" and ".join(humanize(a) for a in plain), noun=noun, whether=whether)
+
+    @staticmethod
     def _volunteered(key: str, value: Any, intent: str, rng: random.Random, opening: list[str]) -> str:
         """A fact said up front. A key named for the record the request is about ("booking_origin"
         when the request says "my booking") points at that record as a person would ("It's the one
-        from Lake Jacob."); a value the request already gives (as its reason, or a count: "to 3
-        bags") is not said twice; anything else is "my <name> is <value>"."""
+        from Lake Jacob."); one named for another record points at that one ("It's on my frozen
+        card."); a value the request already gives (as its reason, a count: "to 3 bags", or the new
+        value: "to $1,164.14") is not said twice; anything else is "my <name> is <value>"."""
         said = P.said_value(key, value)
         head = key.split("_")[0]
-        if "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_")) \
-                and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
+        described = "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_"))
+        if described and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
             return _pointed_at(key, head, said, intent, rng, opening)
+        if key.startswith("new_") and said and re.search(rf"\bto {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
+            return ""  # the new value the request already says ("... to $1,164.14"): never "The new limit is $1,164.14."
+        ref = reference(field_of(key, head), said, humanize(head)) if described else ""
+        if ref and " whose " not in ref:  # the record it is on: "It's on my frozen card.", not "The card status is frozen."
+            return rng.choice(P.ON_RECORD).format(ref=ref)
         if said and re.search(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
             return ""  # the reason the request gives ("... because it was lost")
         if is_count(key, value) and re.search(rf"\b{re.escape(counted(key, value))}\b", intent):
@@ -189,6 +225,8 @@ class ScriptedUser:
             k, v = known[0]
             if isinstance(v, bool):  # a setting: yes/no first, never a bare "yes." that reads as assent
                 parts.append(rng.choice(P.SETTING_ON if v else P.SETTING_OFF))
+            elif isinstance(v, str) and re.match(r"I\b", v):  # a note in their own words: said as it is
+                parts.append(rng.choice(P.OWN_WORDS).format(v=v))
             elif is_count(k, v):  # a number of things: "3 bags", never "the new bags is 3"
                 c = counted(k, v)
                 parts.append(rng.choice(P.COUNT_FACT).format(c=c, C=c[:1].upper() + c[1:]))

@@ -133,16 +133,16 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_held_out_v6_sample_stays_above_its_floor():
+def test_held_out_v7_sample_stays_above_its_floor():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
     bench = _load_bench("filter_quality")
-    v6 = bench.held_out(corpora)
-    # measured once, after training on v1 to v5 only: P 0.76, R 0.809, F1 0.784 (165 documents, 47
-    # relevant; 0.921 without the 38 doubtful labels) — below the 0.9 target; a regression floor only
-    # (v5 scored 0.723 when it was held out, round 3)
-    assert v6["missing"] == 0 and v6["f1"] >= 0.75, v6
+    v7 = bench.held_out(corpora)
+    # measured once, after training on v1 to v6 only: P 0.593, R 0.923, F1 0.722 (251 documents, 52
+    # relevant; 0.825 without the 57 doubtful labels) — below the 0.9 target; a regression floor only
+    # (v6 scored 0.784 when it was held out, round 5; v5 0.723, round 3)
+    assert v7["missing"] == 0 and v7["n"] == 251 and v7["f1"] >= 0.70, v7
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):

@@ -123,3 +123,33 @@ def test_a_record_s_dates_are_said_as_what_happened_then() -> None:
         == "paid bill, issued on November 21, 2024 at 8:32 am, with an amount of $118.50"
     assert S.record_phrase("flight", [("arrives_at", "2025-01-02T09:00:00")]) == "flight, arriving January 2, 2025 at 9:00 am"
     assert S.record_phrase("stay", [("check_in", "2025-01-28")]) == "stay, check in on January 28, 2025"
+
+
+def test_a_record_id_is_asked_for_never_as_a_value_to_choose() -> None:
+    asked = {S.ask(random.Random(seed), ["destination_account_id"], True, "transfer money", frozenset())
+             for seed in range(200)}
+    assert asked and not any("to be?" in q for q in asked)
+    assert any("to be?" in S.ask(random.Random(seed), ["new_nickname"], True, "rename it", frozenset())
+               for seed in range(200))
+
+
+def test_a_stay_s_length_is_said_with_for() -> None:
+    assert S.record_phrase("reservation", [("status", "confirmed"), ("nights", 5), ("guests", 2)]) \
+        == "confirmed reservation, for 5 nights, with 2 guests"
+
+
+def test_the_user_points_at_the_record_a_request_s_record_is_on() -> None:
+    """"It's on my frozen card.", not "The card status is frozen.", for a dispute of a transaction."""
+    from gem_env.simulators.scripted import ScriptedUser
+    said = {ScriptedUser._volunteered("card_status", "frozen", "Create a dispute for my transaction.",
+                                      random.Random(seed), ["card_status"]) for seed in range(20)}
+    assert said == {"It's on my frozen card.", "That's on my frozen card."}
+    assert ScriptedUser._volunteered("card_last4", "8225", "Dispute my transaction.", random.Random(0),
+                                     ["card_last4"]).endswith("on my card ending in 8225.")
+
+
+def test_the_new_value_a_request_says_is_not_said_again() -> None:
+    from gem_env.simulators.scripted import ScriptedUser
+    intent = "Change the spending limit of my card to $1,164.14."
+    assert ScriptedUser._volunteered("new_spending_limit", 1164.14, intent, random.Random(0), []) == ""
+    assert ScriptedUser._volunteered("new_spending_limit", 900, intent, random.Random(0), []) != ""

@@ -176,11 +176,21 @@ def test_who_the_customer_is_is_found_once_a_session(airline_run: Path) -> None:
     assert wrote_then_went_on  # sessions with a write before a later request were looked at
 
 
-def test_a_user_who_said_they_have_several_things_is_not_asked_for_anything_else(airline_run: Path) -> None:
+@pytest.fixture(scope="module")
+def bank_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An offline run over the bank documents (more sessions, to see both kinds of opening)."""
+    out = tmp_path_factory.mktemp("bank") / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_a_user_who_said_they_have_several_things_is_not_asked_for_anything_else(airline_run: Path,
+                                                                                   bank_run: Path) -> None:
     """A concise agent does not ask "anything else?" after each request when the user said at the
     start there are several; the requests still end where they did (every one verified)."""
     announced = unannounced = 0
-    for line in (airline_run / "trajectories.jsonl").open():
+    lines = [*(airline_run / "trajectories.jsonl").open(), *(bank_run / "trajectories.jsonl").open()]
+    for line in lines:
         traj = json.loads(line)
         users = [m["content"] for m in traj["messages"] if m["role"] == "user"]
         said = " ".join(m["content"] for m in traj["messages"] if m["role"] == "assistant" and m.get("content"))
@@ -341,3 +351,63 @@ async def test_the_model_user_contract_holds_over_an_openai_endpoint() -> None:
     assert traj.verification.passed, traj.verification.failed
     on = [next(i for i, r in enumerate(requests) if f"{r.goal}." in p) for p in prompts]
     assert on == sorted(on) and set(on) == set(range(len(requests)))
+
+
+def test_a_session_brings_tools_it_has_not_used() -> None:
+    """A request using only tools the session has used gives its place to a later kind's when one
+    can still take it, a refused or declined write counts as no new tool, and a question about the
+    record just changed is not asked with the read the session already made: over the example
+    domains' tasks the gold uses more distinct tools than it did before (5.72)."""
+    from gem_env.stages.tasks.session import _tools
+    from types import SimpleNamespace
+    counts = []
+    for name in ("bank", "clinic", "shop"):
+        compiled = compile_domain(load_domain(EXAMPLES / f"{name}.yaml"))
+        ctx = SimpleNamespace(workflows=list(compiled.domain.workflows), compiled=compiled)
+        for wf in ctx.workflows:
+            writes = {s.tool for s in wf.steps if compiled.tools[s.tool].writes}
+            assert not _tools(ctx, wf.name, "decline") & writes and _tools(ctx, wf.name) >= writes
+        for seed in range(3):
+            counts += [len({a.tool for a in t.gold_actions}) for t in make_tasks(compiled, per_domain=6, seed=seed)[0]]
+    assert sum(counts) / len(counts) >= 5.85, sum(counts) / len(counts)
+
+
+def test_a_handoff_after_a_setback_says_what_happened_in_the_customers_words(airline_run: Path) -> None:
+    """After a refused or declined request, the summary the customer gives a colleague is what
+    they wanted and what stopped it ("I wanted to freeze my card ... but was told no because it's
+    closed"), not the seed's "a question about my booking ..."; the agent writes it as they said it."""
+    from gem_env.stages.tasks.kinds import NOTE
+    seen = 0
+    for line in (airline_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        reqs = traj["task"]["scenario"]["requests"]
+        for prev, cur in zip(reqs, reqs[1:]):
+            notes = [v for k, v in cur["knows"].items() if NOTE.search(k) and isinstance(v, str)]
+            if cur["kind"] != "complete" or prev["kind"] not in ("refuse", "decline") or not notes:
+                continue
+            seen += 1
+            opener = "I wanted to " if prev["kind"] == "refuse" else "I was going to "
+            assert notes[0].startswith(opener) and prev["intent"].split()[0] in notes[0], (notes, prev["intent"])
+            calls = [c["function"]["arguments"] for m in traj["messages"] for c in m.get("tool_calls") or []]
+            assert any(notes[0] in json.loads(a).values() for a in calls), traj["task"]["id"]
+            assert traj["verification"]["passed"]
+    assert seen
+
+
+def test_a_report_does_not_name_again_the_record_its_confirmation_named(airline_run: Path, bank_run: Path) -> None:
+    """"I'll cancel your booking BKN-1 ... Should I proceed?" -> "Done. Your reference is booking
+    BKN-1." said the record twice in two turns: the note naming it is left out."""
+    from gem_env.agents import banks as B
+    notes = [re.compile(re.escape(n).replace(re.escape("{what}"), r"(?P<what>[^.]+?)")) for n in B.NOTE]
+    reports = 0
+    for line in [*(airline_run / "trajectories.jsonl").open(), *(bank_run / "trajectories.jsonl").open()]:
+        msgs = json.loads(line)["messages"]
+        texts = [m["content"] for m in msgs if m["role"] == "assistant" and m.get("content")]
+        for before, after in zip(texts, texts[1:]):
+            if not re.search(r"proceed|go ahead|confirm|is that", before, re.IGNORECASE):
+                continue
+            reports += 1
+            for m in (m for note in notes for m in note.finditer(after)):
+                ids = re.findall(r"\b[A-Z][A-Z0-9]*-\d+\b", m.group("what"))
+                assert not ids or not all(i in before for i in ids), (before, after)
+    assert reports  # confirmations with the reply after them were looked at

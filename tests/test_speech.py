@@ -136,3 +136,18 @@ def test_a_confirmation_does_not_tack_a_word_onto_the_reason() -> None:
         said = S.confirm(random.Random(seed), "freeze your card CRD-1 because it was lost", {"card_id": "CRD-1"},
                          re.compile("pin"))
         assert "lost now" not in said, said
+
+
+def test_which_says_as_many_records_as_it_counts() -> None:
+    """"There's more than one here, 8 cards: <six of them>" read as if six were all: the ones not
+    listed are counted ("... and 2 more")."""
+    import random as _random
+
+    from gem_env.agents import speech as _S
+    cards = [{"card_id": f"CRD-{i:05d}", "status": "active"} for i in range(8)]
+    for seed in range(6):
+        said = _S.which(_random.Random(seed), "card_id", cards)
+        assert "8 cards" in said and "and 2 more" in said and "CRD-00005" in said, said
+    two = _S.which(_random.Random(0), "card_id", cards[:2])
+    assert "CRD-00000 (active) and CRD-00001 (active)" in two and "more" not in two, two
+

@@ -8,10 +8,12 @@ import random
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
+from unittest import mock
 
 import pytest
 
 from gem_env.tools import compile_domain, load_domain
+from gem_env.tools.loopplan import SetLoop
 from gem_env.tools.plan import plan_for
 from gem_env.tools.reply import compile_reply
 
@@ -23,14 +25,15 @@ SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared").is_dir()), R
 
 @contextmanager
 def interpreted(compiled: Any) -> Iterator[None]:
-    """Every tool of `compiled` without its SQL reply (nor a compiled write, which may build one),
-    for the duration."""
+    """Every tool of `compiled` without its SQL reply (nor a compiled write, which may build one,
+    nor a set-based loop), for the duration."""
     plans = [plan_for(t) for t in compiled.tools.values() if t.steps is not None]
     saved = [(p.reply, p.single, p.write) for p in plans]
     for p in plans:
         p.reply = p.single = p.write = None
     try:
-        yield
+        with mock.patch.object(SetLoop, "__call__", lambda self, env, ctx: self.loop.run(env, ctx)):
+            yield
     finally:
         for p, (reply, single, write) in zip(plans, saved):
             p.reply, p.single, p.write = reply, single, write

@@ -69,6 +69,11 @@ def test_smooth_fixes_what_filled_templates_get_wrong(text: str, fixed: str) -> 
 def test_every_close_ends_a_request_and_every_question_asks_to_confirm() -> None:
     assert all("anything else" in c.lower() for c in B.CLOSE)
     assert all(CONFIRMING.search(q) and asks_confirmation(q) for q in B.QUESTION)
+    asked = {S.question(random.Random(seed), "freeze your card CRD-1 because it was stolen") for seed in range(40)}
+    assert all(CONFIRMING.search(q) and asks_confirmation(q) for q in asked)
+    assert any("freeze it" in q for q in asked) and any(q in B.QUESTION for q in asked), asked
+    # "it" only where it names the action's object plainly: never "pass it" for "pass your question to a person"
+    assert all("pass it" not in S.question(random.Random(seed), "pass your question to a person") for seed in range(20))
 
 
 def test_user_answers_are_read_as_meant() -> None:
@@ -289,7 +294,7 @@ def test_a_moment_field_is_named_as_people_name_it() -> None:
     from gem_env.simulators.scenario import humanize
     from gem_env.tools.render import words
     assert words("filed_on") == humanize("filed_on") == "date filed"
-    assert words("posted_at") == "time posted" and words("member_since") == "member since"
+    assert words("posted_at") == "time posted" and words("member_since") == "member-since date"
     assert words("send_on") == "send date" and words("starts_at") == "start time" and words("card_id") == "card ID"
     for name in ("filed_on", "send_on", "starts_at"):  # one rule names a moment, in a field's name or a goal
         said = S.action(f"change the {name.replace('_', ' ')} of my payment {{payment_id}}", "x", {"payment_id": "P-1"})
@@ -375,3 +380,65 @@ def test_the_ask_for_who_the_customer_is_says_why_in_the_requests_terms() -> Non
         assert "freeze" not in question and "your records" not in question, question
         whys += "your card" in question
     assert whys > 10
+
+
+def test_a_record_named_by_its_id_alone_is_the_users_own() -> None:
+    """"a dispute for transaction {transaction_id}" without the id is "a dispute for my
+    transaction", never "for transaction because"; a noun with its own determiner, or a verb
+    before the id, is left as it was."""
+    from gem_env.simulators.scenario import user_words
+    assert user_words("Create a dispute for transaction {transaction_id} because of {reason}.", {"reason": "fraud"}) \
+        == "create a dispute for my transaction because of fraud"
+    assert user_words("Start a return for item {item_id}.", {}) == "start a return for my item"
+    assert user_words("Freeze your card {card_id}.", {}) == "freeze my card"
+    assert user_words("Cancel {order_id} today.", {}) == "cancel today"
+
+
+def test_a_date_already_in_words_is_told_as_the_event_it_names() -> None:
+    """A lookup describes a record's dates in words before telling them; the field still reads as
+    its event ("It was filed on ...", "Member since ..."), never as a noun ("We have the member
+    since as November 3, 2024", "It start time ...")."""
+    told = {n: [S.fact(random.Random(i), n, v, after_write=False) for i in range(12)]
+            for n, v in [("member_since", "November 3, 2024"), ("filed_on", "December 6, 2024"),
+                         ("starts_at", "March 3, 2025 at 5:05 pm")]}
+    assert all(t.lower().startswith(("member since", "on file: member since")) for t in told["member_since"]), told
+    assert all("filed on December 6, 2024" in t and "date filed" not in t for t in told["filed_on"]), told
+    assert all("starts at March 3, 2025" in t for t in told["starts_at"]), told
+
+
+def test_a_yes_no_fact_is_asked_as_a_question_of_the_record() -> None:
+    """Never "the accepting patients of my doctor": a yes/no fact is asked "is my doctor accepting
+    patients?" (or "whether overdraft protection is on"), every one of them, with the plain facts
+    by name; and the agent still reads the question as a lookup of those fields."""
+    from gem_env.agents.lookup import _CUE, _named_fields
+    from gem_env.simulators.scenario import Request
+    for asks in (["name", "accepting_patients"], ["accepting_patients"], ["overdraft_protection", "is_active"]):
+        request = Request(kind="lookup", goal="g", knows={"doctor_id": "D-1"}, asks=asks,
+                          yes_no=[a for a in asks if a != "name"])
+        for seed in range(12):
+            said = ScriptedUser._question(request, "doctor", random.Random(seed))
+            assert "the accepting patients" not in said and "the overdraft protection" not in said, said
+            assert _CUE.search(said) and _named_fields(asks, said.lower()) == asks, said
+            if "accepting_patients" in asks:
+                assert "my doctor is accepting patients" in said, said
+
+
+def test_the_same_want_again_names_the_other_record() -> None:
+    """After a refusal, a second request for the same change on another record is not the first
+    one's words again: "Then could you change my other booking to 3 bags instead?"."""
+    import asyncio
+
+    from gem_env.simulators.scenario import Request
+    want = "change my booking to 3 bags"
+    scenario = Scenario(goal="g", requests=[
+        Request(kind="refuse", goal="g", intent=want, knows={"email": "a@b.c"}),
+        Request(kind="complete", goal="g", intent=want, knows={"email": "a@b.c"})])
+    for seed in range(12):
+        user = ScriptedUser(scenario, seed=seed)
+        first = asyncio.run(user.reply([{"role": "system", "content": "s"}]))
+        refused = "Sorry, I can't change that booking: a booking that is cancelled cannot be changed."
+        second = asyncio.run(user.reply([{"role": "system", "content": "s"}, {"role": "user", "content": first},
+                                         {"role": "assistant", "content": refused}]))
+        assert "my other booking to 3 bags" in second and second[:1].isupper(), second
+        assert goal_values("change my booking {booking_id} to {new_bags}", second, {}) == {"new_bags": "3 bags"}, second
+

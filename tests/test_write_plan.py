@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from contextlib import contextmanager
+from unittest import mock
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -13,6 +14,7 @@ import pytest
 
 from gem_env.tools import compile_domain, load_domain, parse_domain
 from gem_env.tools.plan import plan_for
+from gem_env.tools.loopplan import SetLoop
 from gem_env.tools.writeplan import MISS
 
 from test_language import BASE, P, tool
@@ -25,13 +27,15 @@ SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared").is_dir()), R
 
 @contextmanager
 def step_by_step(compiled: Any) -> Iterator[None]:
-    """Every tool of `compiled` without its compiled write, for the duration."""
+    """Every tool of `compiled` without its compiled write and with its loops run step by step
+    (`tools.loopplan`), for the duration."""
     plans = [plan_for(t) for t in compiled.tools.values() if t.steps is not None]
     saved = [(p.single, p.write) for p in plans]
     for p in plans:
         p.single = p.write = None
     try:
-        yield
+        with mock.patch.object(SetLoop, "__call__", lambda self, env, ctx: self.loop.run(env, ctx)):
+            yield
     finally:
         for p, (single, write) in zip(plans, saved):
             p.single, p.write = single, write

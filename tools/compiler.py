@@ -81,6 +81,8 @@ class CompiledTool:
     steps: list[fx.Step] | None = None
     python: PythonTool | None = None
     schema: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict, repr=False)
+    """The domain's tables, for plans that read another table in SQL (`lookup` in a condition)."""
 
     @property
     def writes(self) -> bool:
@@ -99,7 +101,8 @@ def _compile_tool(i: int, spec: ToolSpec, tables: dict[str, Table]) -> CompiledT
     steps = fx.compile_steps(spec.effect or [], scope)
     if spec.kind == "read" and _writes(steps):
         raise CompileError(f"{where}: a read tool cannot insert, update or delete; declare kind: write")
-    return CompiledTool(spec=spec, validator=_validator(spec), steps=steps, schema=openai_schema(spec))
+    return CompiledTool(spec=spec, validator=_validator(spec), steps=steps, schema=openai_schema(spec),
+                        tables=tables)
 
 
 def _lookup_fields(steps: Iterable[fx.Step]) -> set[tuple[str, tuple[str, ...], bool]]:

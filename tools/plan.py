@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import effects as fx
 from .model import Parameter
-from .reply import SqlReply, compile_reply, known_find
+from .errors import ExprError
+from .loopplan import SetLoop, compile_loop, names_read
+from .reply import SqlReply, Unsupported, compile_reply, known_find
 from .writeplan import MISS, WriteHead, compile_write
 
 if TYPE_CHECKING:
@@ -34,11 +36,16 @@ class Program:
     """Compiled steps: `run(env, ctx)` → the reply (a value, or `Encoded` JSON text when a
     statement built it)."""
 
-    def __init__(self, steps: list[Any]):
+    def __init__(self, steps: list[Any], later: set[str] | None = frozenset()):
+        """`later`: the names read after these steps (None: unknown)."""
         tail = compile_reply(steps)
         self.reply: SqlReply | None = tail[1] if tail else None
         """The closing finds and return as one statement that writes the reply (`tools.reply`)."""
         self.steps = [_compile_step(s) for s in steps]
+        for i, step in enumerate(steps):
+            loop = _set_loop(steps, i, later) if type(step) is fx.ForEach else None
+            if loop is not None:
+                self.steps[i] = loop
         split = tail[0] if tail else len(steps)
         self.head, self.tail = self.steps[:split], self.steps[split:]
         """`tail`: what the statement replaces, run when it cannot answer (a null key, no row)."""
@@ -72,7 +79,7 @@ class Plan(Program):
         super().__init__(steps)
         self.check = _argument_check(tool.spec.parameters)
         self.validator = tool.validator
-        head = compile_write(steps, lambda rest: Program(rest).run)
+        head = compile_write(steps, lambda rest, later=frozenset(): Program(rest, later).run, tool.tables)
         self.single: WriteHead | None = head if head is not None and head.rest is None else None
         self.write: WriteHead | None = head if head is not None and head.rest is not None else None
         self.compiled_steps = sum(1 for s in steps if type(s) is fx.Find and known_find(s))
@@ -146,6 +153,24 @@ def _compile_step(step: Any) -> Runner:
     if type(step) is fx.Find and known_find(step):
         return _find(step)
     return step.run
+
+
+def _set_loop(steps: list[Any], i: int, later: set[str] | None) -> SetLoop | None:
+    """`steps[i]` (a for_each) as statements over all its rows (`tools.loopplan`), when it loops
+    over the rows of a find with only lets and requires between them."""
+    loop, j = steps[i], i - 1
+    while j >= 0 and type(steps[j]) in (fx.Let, fx.Require):
+        j -= 1
+    after = names_read(steps[i + 1:])
+    if j < 0 or type(steps[j]) is not fx.Find or later is None or after is None:
+        return None
+    source = steps[j]
+    if any(source.as_ in {n for n, _ in s.items} for s in steps[j + 1:i] if type(s) is fx.Let):
+        return None
+    try:
+        return compile_loop(loop, source, after | set(later))
+    except (Unsupported, ExprError):
+        return None
 
 
 def _encoder(find: fx.Find, w: Any) -> Callable[[Any], Any]:

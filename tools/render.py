@@ -94,7 +94,7 @@ def words(name: str) -> str:
 
 def plain_words(name: str) -> str:
     """`order_id` -> "order id", `card_last4` -> "card last four digits"; a moment named by what happens then, as people name it (see
-    `moment`): `filed_on` -> "date filed", `starts_at` -> "start time"."""
+    `moment`): `filed_on` -> "date filed", `starts_at` -> "start time", `member_since` -> "member-since date"."""
     said = name.replace("_", " ").strip()
     # digits glued to a word are read apart ("address2" -> "address 2"); "last4" is the card's last four digits
     said = re.sub(r"\blast ?(?:4|four)\b", "last four digits", said)
@@ -103,14 +103,17 @@ def plain_words(name: str) -> str:
     return moment(m.group(1), m.group(2)) if m else said
 
 
-_MOMENT_FIELD = re.compile(r"^([a-z]+) (on|at|by)$")
+_MOMENT_FIELD = re.compile(r"^([a-z]+) (on|at|by|since)$")
 
 
 def moment(word: str, prep: str) -> str:
     """The one rule for a moment named by what happens at it, in a field's name or a sentence:
     ("filed", "on") -> "date filed", ("starts", "at") -> "start time", ("send", "on") -> "send date";
     a deadline: ("reply", "by") -> "reply-by date", ("due", "by") -> "due date" ("approved by" names
-    a person: left as it is)."""
+    a person: left as it is); a start named by what has held since: ("member", "since") -> "member-since
+    date" (never "the member since")."""
+    if prep == "since":
+        return f"{word}-since date"
     if prep == "by":
         if word.endswith("ed"):
             return f"{word} by"

@@ -26,18 +26,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Callable
+from typing import Any
 
 from . import effects as fx
 from .errors import ExprError
-from .expr import Node, build, parse
+from .conditions import PLAIN, Conditions, Fallback, Getter, Unsupported, calls_fn, expr_node, names_of
+from .expr import Node, build
 from .jsontext import ENCODE, Json, RowSource, Sql, Wrap, column, json_array, json_object, row_object
 from .tables import Table, quote
-
-Getter = Callable[[dict[str, Any], Any], Any]
-
-_PLAIN = ("string", "integer", "number", "date", "datetime")
-
 
 _FIND_ATTRS = {"table", "as_", "many", "optional", "limit", "where", "indexable", "filter", "order_sql",
                "order_fields", "error", "_sql_cache"}
@@ -50,10 +46,6 @@ def known_find(find: fx.Find) -> bool:
     return set(vars(find)) == _FIND_ATTRS and all(set(vars(w)) == _WHERE_ATTRS for w in find.where)
 
 
-class Unsupported(Exception):
-    """This shape stays interpreted."""
-
-
 class Encoded:
     """A reply already encoded as JSON text."""
 
@@ -63,13 +55,16 @@ class Encoded:
         self.text = text
 
 
-class SqlReply:
+class SqlReply(Conditions):
     """The compiled tail: `run(env, ctx)` → `Encoded`, or None when the interpreter must answer."""
 
-    def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue, target: fx.Find | None = None):
+    def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue, target: fx.Find | None = None,
+                 keyed: fx.Find | None = None):
         """With `target`, the reply is a RETURNING clause of an UPDATE of `target`'s row
         (`tools.writeplan`): that row's columns are read from the table being updated, and the
-        other finds must be many-row ones (a RETURNING clause has no FROM)."""
+        other finds must be many-row ones (a RETURNING clause has no FROM). With `keyed`, the row
+        an earlier find bound to `keyed.as_` is read again from its table by its key (the caller
+        knows the stored row is the bound one), instead of encoding its fields in Python."""
         self.values: list[Any] = []
         """Bound parameters: constants as they are, None where a getter fills the value per call."""
         self.getters: list[tuple[int, Getter]] = []
@@ -77,6 +72,10 @@ class SqlReply:
         if target is not None:
             self.sources[target.as_] = RowSource(target, quote(target.table.name), "")
         singles: list[RowSource] = []
+        if keyed is not None:
+            key = self.param(_row_key(keyed.as_, keyed.table.pk))
+            singles.append(RowSource(keyed, "t0", f" WHERE {quote(keyed.table.pk)} = {key}"))
+            self.sources[keyed.as_] = singles[0]
         for find in finds:
             if target is not None and (not find.many or find.table is target.table):
                 raise Unsupported("a single find, or a find of the updated table, in a RETURNING clause")
@@ -95,20 +94,11 @@ class SqlReply:
             for i, get in self.getters:
                 params[i] = get(env, ctx)
             row = ctx.conn.execute(self.sql, params).fetchone()
-        except (_Fallback, ExprError, sqlite3.Error):
+        except (Fallback, ExprError, sqlite3.Error):
             return None
         return None if row is None else Encoded(row[0])
 
     # ------------------------------------------------------------ parameters and text
-
-    def param(self, get: Getter) -> str:
-        self.values.append(None)
-        self.getters.append((len(self.values) - 1, get))
-        return f"?{len(self.values)}"
-
-    def _const(self, value: Any) -> str:
-        self.values.append(value)
-        return f"?{len(self.values)}"
 
     def _sql(self, value: Json) -> str:
         """The concatenation, adjacent constant parts bound as one parameter."""
@@ -119,11 +109,11 @@ class SqlReply:
                 text += part
                 continue
             if text:
-                out.append(self._const(text))
+                out.append(self.const(text))
                 text = ""
             out.append(part.before + self._sql(part.inner) + part.after if isinstance(part, Wrap) else part)
         if text or not out:
-            out.append(self._const(text))
+            out.append(self.const(text))
         return " || ".join(out)
 
     # ------------------------------------------------------------ finds
@@ -145,7 +135,7 @@ class SqlReply:
         if w.path or w.lhs_params:
             raise Unsupported("a path into a json field")
         node = expr_node(w.expr.source)
-        if not _names(node) & set(self.sources):
+        if not names_of(node) & set(self.sources):
             return f"{w.lhs} = {self.param(where_value(w, find.table))}{w.collate}"
         ref = self._column_ref(node)
         if ref is None or find.many is False:
@@ -153,30 +143,9 @@ class SqlReply:
         src, fld = ref
         src.used.add(fld)
         ftype = find.table.fields[w.field].type
-        if ftype not in _PLAIN or src.table.fields[fld].type != ftype:
+        if ftype not in PLAIN or src.table.fields[fld].type != ftype:
             raise Unsupported("a key of another type")
         return f"{w.lhs} IS {src.alias}.{quote(fld)}{w.collate}"
-
-    def condition(self, node: Node, row: str, t: Table) -> str:
-        """A filter as SQL: `and`, `or`, `not`, and `==` / `!=` between a text or number field of
-        the row and a value that reads no row; anything else reading no row is evaluated as a whole."""
-        if row not in _names(node):
-            fn = build(node)
-            return self.param(lambda env, ctx: 1 if fn(env, ctx) else 0)
-        if node.op in ("and", "or"):
-            a, b = (self.condition(x, row, t) for x in node.args)
-            return f"({a} {node.op.upper()} {b})"
-        if node.op == "not":
-            return f"NOT ({self.condition(node.args[0], row, t)})"
-        if node.op in ("==", "!="):
-            field, other = node.args if node.args[0].op == "attr" else node.args[::-1]
-            if (field.op == "attr" and field.args[0].op == "name" and field.args[0].value == row
-                    and field.value in t.fields and row not in _names(other)):
-                ftype = t.fields[field.value].type
-                if ftype in _PLAIN:
-                    value = self.param(_comparable(build(other), str if ftype in ("string", "date", "datetime") else float))
-                    return f"{quote(field.value)} {'IS' if node.op == '==' else 'IS NOT'} {value}"
-        raise Unsupported("a filter this module does not translate")
 
     def _column_ref(self, node: Node) -> tuple[RowSource, str] | None:
         """`name.field` of a single row of the tail, as (source, field)."""
@@ -200,7 +169,7 @@ class SqlReply:
     def _node_value(self, node: Node) -> Json:
         if node.op == "const":
             return Json([ENCODE(node.value)], "1" if node.value is None else None)
-        if not _names(node) & set(self.sources):
+        if not names_of(node) & set(self.sources):
             return self._evaluated(node)
         if node.op == "dict":
             return self._object(dict(zip(node.value, node.args)))
@@ -321,12 +290,8 @@ class SqlReply:
         raise Unsupported("a row set this module does not build")
 
 
-class _Fallback(Exception):
-    """These values need the interpreter."""
-
-
 def where_value(w: Any, table: Table) -> Getter:
-    """The where value, encoded for its column; `_Fallback` on null or a list (the interpreter's
+    """The where value, encoded for its column; `Fallback` on null or a list (the interpreter's
     IS NULL / IN (...) shapes). A bare name of a text or integer column skips the closure and the
     general encoder when the value already has the column's type."""
     expr, encode = w.expr, w.encode
@@ -340,15 +305,24 @@ def where_value(w: Any, table: Table) -> Getter:
             if type(value) is plain:
                 return value
             if value is None or isinstance(value, list):
-                raise _Fallback
+                raise Fallback
             return encode(expr(env, ctx))
         return get_name
 
     def get(env: dict[str, Any], ctx: Any) -> Any:
         value = expr(env, ctx)
         if value is None or isinstance(value, list):
-            raise _Fallback
+            raise Fallback
         return encode(value)
+    return get
+
+
+def _row_key(name: str, pk: str) -> Getter:
+    def get(env: dict[str, Any], ctx: Any) -> Any:
+        row = env.get(name)
+        if type(row) is not dict:
+            raise Fallback
+        return row.get(pk)
     return get
 
 
@@ -366,37 +340,6 @@ def _field_text(name: str, fld: str, fn: Getter) -> Getter:
 
 _STRING_TEXT = json.encoder.encode_basestring
 """What ENCODE (ensure_ascii=False) writes for a str."""
-
-
-def _comparable(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
-    """A filter's compared value as a parameter, when SQLite compares it as Python would: None, or
-    text against a text field, a number (not a boolean) against a number field."""
-    def get(env: dict[str, Any], ctx: Any) -> Any:
-        value = fn(env, ctx)
-        if value is None or (type(value) is str if kind is str else type(value) in (int, float)):
-            return value
-        raise _Fallback
-    return get
-
-
-def expr_node(source: Any) -> Node:
-    if isinstance(source, str):
-        return parse(source)
-    if source is None or isinstance(source, (bool, int, float)):
-        return Node("const", value=source)
-    raise Unsupported("a structured value inside an expression")
-
-
-def _names(node: Node) -> set[str]:
-    if node.op == "name":
-        return {node.value}
-    if node.op == "comp":
-        return set().union(*(_names(a) for a in node.args)) - {node.value}
-    return set().union(*(_names(a) for a in node.args)) if node.args else set()
-
-
-def calls_fn(node: Node, fn: str) -> bool:
-    return (node.op == "call" and node.value == fn) or any(calls_fn(a, fn) for a in node.args)
 
 
 def compile_reply(steps: list[Any]) -> tuple[int, SqlReply] | None:

@@ -115,6 +115,9 @@ class Sandbox:
         self.conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self.conn.deserialize(compiled.template)
         self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.create_function("gem_eval", -1, self._evaluate)
+        self.evaluating: tuple[dict[str, Any], list[Any]] | None = None
+        """(env, evaluators) of the set-based loop statement running now (`tools.loopplan`)."""
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
         self.clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}
         """The names of the frozen clock that every expression may read."""
@@ -186,6 +189,13 @@ class Sandbox:
         return ToolResult(False, error=message, error_kind="refused")
 
     # ------------------------------------------------------------ runtime for expressions
+
+    def _evaluate(self, slot: int, *args: Any) -> Any:
+        """`gem_eval(slot, ...)` in a loop's statement: its value computed by the step's closure."""
+        if self.evaluating is None:
+            raise RuntimeError("gem_eval outside a loop statement")
+        env, evaluators = self.evaluating
+        return evaluators[slot](env, self, args)
 
     def lookup(self, table: str, key: Any) -> dict | None:
         t = self.tables[table]

@@ -34,7 +34,10 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from . import effects as fx
-from .expr import Node
+from .errors import ExprError
+from .expr import _PLACEHOLDER, Node, parse
+from .loopplan import names_read, step_expressions
+from .conditions import Conditions
 from .reply import Encoded, SqlReply, Unsupported, calls_fn, expr_node, where_value, known_find
 from .tables import Table, quote
 
@@ -46,27 +49,29 @@ _READS_DB = ("lookup", "rows", "count_rows")
 
 
 class WriteHead:
-    """The opening find → requires → update as one statement; `rest` runs the remaining steps
-    (None when the statement also writes the reply)."""
+    """The opening find → guards → update as one statement; then `middle` (the steps that stood
+    between the find and the update, moved after it) and `rest` (the steps after the update; None
+    when the statement also writes the reply)."""
 
-    def __init__(self, steps: list[Any], n_requires: int, rest: Callable[[dict, Any], Any] | None):
-        find, update = steps[0], steps[n_requires + 1]
+    def __init__(self, find: fx.Find, guards: list[fx.Require], update: fx.Update,
+                 middle: Callable[[dict, Any], Any] | None, rest: Callable[[dict, Any], Any] | None,
+                 tail: list[Any] | None = None, tables: dict[str, Table] | None = None):
         self.table: Table = find.table
         self.as_ = find.as_
         self.sets = update.set
-        self.rest = rest
-        tail = steps[n_requires + 2:]
-        self.stmt = SqlReply(tail[:-1], tail[-1], target=find) if rest is None else _Parameters()
+        self.middle, self.rest = middle, rest
+        self.stmt = SqlReply(tail[:-1], tail[-1], target=find) if tail is not None else _Parameters()
         stmt = self.stmt
+        stmt.tables = tables or {}
         where = [f"{w.lhs} = {stmt.param(where_value(w, self.table))}{w.collate}" for w in find.where]
-        where += [stmt.condition(expr_node(r.cond.source), find.as_, self.table) for r in steps[1:n_requires + 1]]
+        where += [stmt.condition(expr_node(r.cond.source), find.as_, self.table) for r in guards]
         self.set_slots: list[int] = []
         """Where each updated value goes in the parameters (filled per call, encoded for its column)."""
         for _ in self.sets:
             stmt.values.append(None)
             self.set_slots.append(len(stmt.values) - 1)
         sets = ", ".join(f"{quote(f)} = ?{i + 1}" for (f, _), i in zip(self.sets, self.set_slots))
-        returning = stmt.text if rest is None else ", ".join(quote(c) for c in self.table.columns)
+        returning = stmt.text if tail is not None else ", ".join(quote(c) for c in self.table.columns)
         self.sql = (f"UPDATE {quote(self.table.name)} SET {sets} WHERE {' AND '.join(where)} "
                     f"RETURNING {returning}")
 
@@ -91,55 +96,177 @@ class WriteHead:
         row = t.decode(rows[0])
         row.update(new)  # the row as the interpreter's update leaves it (values as computed)
         env[self.as_] = row
+        if self.middle is not None:
+            self.middle(env, ctx)
         return self.rest(env, ctx)
 
 
-class _Parameters(SqlReply):
-    """The parameter list and condition translation of `SqlReply`, without a reply."""
-
-    def __init__(self) -> None:  # noqa: D107 — no reply to build
-        self.values, self.getters, self.sources = [], [], {}
+class _Parameters(Conditions):
+    """The parameter list and condition translation, without a reply."""
 
 
-def compile_write(steps: list[Any], rest_program: Callable[[list[Any]], Callable[[dict, Any], Any]]) -> WriteHead | None:
-    """The statement for an effect that opens with find → require … → update of the found row,
-    or None for any other shape. `rest_program(steps)` compiles the steps after the update."""
+def compile_write(steps: list[Any], program: Callable[..., Callable[[dict, Any], Any]],
+                  tables: dict[str, Table] | None = None) -> WriteHead | None:
+    """The statement for an effect that opens with a find of one row and later updates that row,
+    or None for any other shape. `program(steps, later)` compiles the steps run after the
+    statement (`later`: the names read after them, None when unknown)."""
     if not steps or type(steps[0]) is not fx.Find:
         return None
-    n = 0
-    while n + 1 < len(steps) and type(steps[n + 1]) is fx.Require:
-        n += 1
-    if n + 1 >= len(steps) or type(steps[n + 1]) is not fx.Update:
+    find = steps[0]
+    u = next((i for i, s in enumerate(steps) if type(s) is fx.Update and s.row == find.as_), None)
+    if u is None:
         return None
+    update, before, tail = steps[u], steps[1:u], steps[u + 1:]
     try:
-        _check_head(steps[0], steps[1:n + 1], steps[n + 1])
-        tail = steps[n + 2:]
-        if _reply_fits(steps[0], steps[n + 1], tail):
+        _check_head(find, update)
+        guards, middle = _split_guards(find, update, before, tables or {})
+        if not middle and _reply_fits(find, update, tail):
             try:
-                return WriteHead(steps, n, None)
+                return WriteHead(find, guards, update, None, None, tail, tables)
             except Unsupported:
                 pass
-        return WriteHead(steps, n, rest_program(tail))
-    except Unsupported:
+        later = names_read(tail)
+        return WriteHead(find, guards, update, program(middle, later) if middle else None,
+                         _rest(find, update, tail, program), tables=tables)
+    except (Unsupported, ExprError):
         return None
 
 
-def _check_head(find: fx.Find, requires: list[fx.Require], update: fx.Update) -> None:
+def _check_head(find: fx.Find, update: fx.Update) -> None:
     t = find.table
     if not known_find(find) or find.many or find.optional or find.filter is not None:
         raise Unsupported("a find of many rows, an optional one or a filtered one")
-    if update.table is not t or update.row != find.as_:
+    if update.table is not t:
         raise Unsupported("an update of another row")
     if any(w.path or w.lhs_params for w in find.where):
         raise Unsupported("a path into a json field")
     if not any(not w.nocase and (w.field == t.pk or (t.fields[w.field].unique and not t.fields[w.field].nullable))
                for w in find.where):
         raise Unsupported("a find that may match more than one row")
-    before = [w.expr.source for w in find.where] + [r.cond.source for r in requires]
-    if any(_calls_any(s, ("next_id",)) for s in before + [e.source for _, e in update.set]):
+    if any(_calls_any(s, ("next_id",)) for s in [w.expr.source for w in find.where] + [e.source for _, e in update.set]):
         raise Unsupported("next_id before the statement")
     if any(find.as_ in e.names for _, e in update.set):
         raise Unsupported("an updated value that reads the row")
+
+
+def _split_guards(find: fx.Find, update: fx.Update, before: list[Any],
+                  tables: dict[str, Table]) -> tuple[list[fx.Require], list[Any]]:
+    """The steps between the find and the update, as (guards: requires written into the
+    statement's WHERE, middle: the others, run in order after the statement).
+
+    A require becomes a guard when it translates and reads no name an earlier middle step binds:
+    a false guard writes nothing and the steps answer, so only a true one counts, and then its
+    step would have passed too. The middle may run after the update because it reads neither the
+    updated table nor the updated fields of the row, and the updated values read nothing it binds."""
+    guards: list[fx.Require] = []
+    middle: list[Any] = []
+    bound: set[str] = set()
+    probe = _Parameters()
+    probe.tables = tables
+    for step in before:
+        if type(step) is fx.Require and not step.cond.names & bound and _translates(probe, step, find):
+            guards.append(step)
+            continue
+        middle.append(step)
+        bound |= _binds(step)
+    if find.as_ in bound:
+        raise Unsupported("a middle step that binds the row's name again")
+    if any(e.names & bound for _, e in update.set):
+        raise Unsupported("an updated value that reads a name the middle binds")
+    changed = {f for f, _ in update.set}
+    for step in middle:
+        _check_middle(step, find, changed)
+    return guards, middle
+
+
+def _translates(probe: Conditions, require: fx.Require, find: fx.Find) -> bool:
+    if _calls_any(require.cond.source, ("next_id",)):
+        return False  # it writes: never evaluated before a statement that may fall back
+    n = len(probe.values)
+    try:
+        probe.condition(expr_node(require.cond.source), find.as_, find.table)
+        return True
+    except (Unsupported, ExprError):
+        del probe.values[n:]
+        return False
+
+
+def _binds(step: Any) -> set[str]:
+    """The names a step (and any step inside it) binds."""
+    names = {step.as_} if getattr(step, "as_", None) else set()
+    if type(step) is fx.Let:
+        names |= {n for n, _ in step.items}
+    for inner in fx.nested_steps(step):
+        names |= _binds(inner)
+    return names
+
+
+_MIDDLE = (fx.Find, fx.Require, fx.Let, fx.ForEach, fx.If, fx.Insert, fx.Update, fx.Delete)
+
+
+def _check_middle(step: Any, find: fx.Find, changed: set[str]) -> None:
+    """A middle step may move after the update: it touches no row of the updated table, reads
+    the row only as `row.field` of fields the update leaves alone, and returns nothing."""
+    if type(step) not in _MIDDLE:
+        raise Unsupported("a return, or a step kind this module does not know, before the update")
+    if getattr(step, "table", None) is find.table:
+        raise Unsupported("a step on the updated table before the update")
+    for e, template in step_expressions(step) or []:
+        for node in _expressions(e.source, template):
+            if _reads_table(node, find.table.name) or not _reads_fields(node, find.as_, changed):
+                raise Unsupported("a step that reads the updated table or an updated field")
+    for inner in fx.nested_steps(step):
+        _check_middle(inner, find, changed)
+
+
+def _expressions(source: Any, template: bool) -> list[Node]:
+    if template:
+        return [parse(m.group(1)) for m in _PLACEHOLDER.finditer(source)] if isinstance(source, str) else []
+    if isinstance(source, dict):
+        return [n for v in source.values() for n in _expressions(v, False)]
+    if isinstance(source, list):
+        return [n for v in source for n in _expressions(v, False)]
+    return [expr_node(source)]
+
+
+def _reads_table(node: Node, table: str) -> bool:
+    """Whether `node` reads `table` through lookup / rows / count_rows (or may: a computed name)."""
+    if node.op == "call" and node.value in _READS_DB and (
+            not node.args or node.args[0].op != "const" or node.args[0].value == table):
+        return True
+    return any(_reads_table(a, table) for a in node.args)
+
+
+def _reads_fields(node: Node, name: str, changed: set[str]) -> bool:
+    """Whether `name` appears only as `name.field` of a field not in `changed`."""
+    if node.op == "attr" and node.args[0].op == "name" and node.args[0].value == name:
+        return node.value not in changed
+    if node.op == "name" and node.value == name:
+        return False
+    if node.op == "comp" and node.value == name:  # its own name hides the row inside it
+        return _reads_fields(node.args[1], name, changed)
+    return all(_reads_fields(a, name, changed) for a in node.args)
+
+
+def _rest(find: fx.Find, update: fx.Update, tail: list[Any],
+          program: Callable[[list[Any]], Callable[[dict, Any], Any]]) -> Callable[[dict, Any], Any]:
+    """The steps after the update; when they are finds and a return, their statement reads the
+    updated row from its table by key (it reads back as bound: see `_reply_fits`), so its fields
+    are not encoded in Python. The steps answer when the statement cannot."""
+    steps = program(tail)
+    if (not tail or type(tail[-1]) is not fx.ReturnValue or any(type(s) is not fx.Find for s in tail[:-1])
+            or any(s.as_ == find.as_ for s in tail[:-1])
+            or any(find.table.fields[f].type not in _EXACT_READBACK for f, _ in update.set)):
+        return steps
+    try:
+        reply = SqlReply(tail[:-1], tail[-1], keyed=find)
+    except (Unsupported, ExprError):
+        return steps
+
+    def run(env: dict[str, Any], ctx: Any) -> Any:
+        out = reply.run(env, ctx)
+        return out if out is not None else steps(env, ctx)
+    return run
 
 
 def _reply_fits(find: fx.Find, update: fx.Update, tail: list[Any]) -> bool:

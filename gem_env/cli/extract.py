@@ -40,7 +40,7 @@ def stage_config(args: argparse.Namespace, stop: str) -> Any:
     from ..pipeline import PipelineConfig
     check_run_options(args)
     filter_backend, extract_backend = stage_backends(args)
-    if args.threshold is not None and filter_backend != "offline":
+    if args.threshold is not None and filter_backend not in ("offline", "banded"):
         raise GemError("--threshold applies to the offline filter only")
     return PipelineConfig(backend=args.backend, filter=args.filter_backend, extract=args.extract_backend,
                           seed=args.seed, stop=stop, threshold=args.threshold,

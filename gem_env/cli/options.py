@@ -27,8 +27,9 @@ DEFAULT_MAX_TOKENS = {"filter": 1024, "extract": 4096, "agent": 1024, "user": 25
 def add_stage_backend_options(p: argparse.ArgumentParser) -> None:
     """--filter and --extract, each offline or llm with its own model; --backend sets both."""
     g = p.add_argument_group("stage backends (--backend is the shorthand for both)")
-    g.add_argument("--filter", dest="filter_backend", choices=["offline", "llm"], default=None,
-                   help="stage 1, the relevance filter (default: --backend)")
+    g.add_argument("--filter", dest="filter_backend", choices=["offline", "llm", "banded"], default=None,
+                   help="stage 1, the relevance filter (default: --backend); banded: offline, with "
+                        "the documents scored near the threshold judged by the model")
     g.add_argument("--extract", dest="extract_backend", choices=["offline", "llm"], default=None,
                    help="stage 2, the domain extractor (default: --backend)")
     g.add_argument("--filter-model", default=None, help="model of an LLM filter (default: --model)")
@@ -44,7 +45,10 @@ def stage_backends(args: argparse.Namespace) -> tuple[str, str]:
 def stage_roles(args: argparse.Namespace, *, extract: bool = True) -> list[tuple[str, str | None]]:
     """The (role, model) of each stage that uses a model: ``filter`` and ``extract``."""
     filter_backend, extract_backend = stage_backends(args)
-    roles = [("filter", getattr(args, "filter_model", None))] if filter_backend == "llm" else []
+    # banded: the model judges the uncertain band only when one is given; without, it runs offline
+    model = getattr(args, "filter_model", None) or getattr(args, "model", None)
+    banded = filter_backend == "banded" and model
+    roles = [("filter", getattr(args, "filter_model", None))] if filter_backend == "llm" or banded else []
     if extract and extract_backend == "llm":
         roles.append(("extract", getattr(args, "extract_model", None)))
     return roles

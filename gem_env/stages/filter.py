@@ -7,9 +7,11 @@ Two interchangeable backends return the same `Verdict`:
   logistic model over the hand-made features in `FEATURES` plus learned weights for the words its
   instructions use (`text.signals.instruction_words`: "tap", "settings", ">" for an app; "stir",
   "soil" against); weights and threshold are data (`filter_weights.py`), trained by
-  ``bench/train_filter.py`` on the hand-labelled samples v1 to v5 and measured by
-  ``bench/filter_quality.py`` on v6, which it never saw.
+  ``bench/train_filter.py`` on the hand-labelled samples v1 to v6 and measured by
+  ``bench/filter_quality.py`` on v7, which it never saw.
 - `LLMFilter` asks a chat model through `gem_env.llm.LLMClient` with a judge prompt.
+- `BandedFilter` is the offline filter with the documents it scores near its threshold (the
+  uncertain band) sent to an `LLMFilter` when a model is configured (``--filter banded``).
 """
 from __future__ import annotations
 
@@ -88,7 +90,7 @@ FEATURES: dict[str, tuple[str, str]] = {
 EVIDENCE_AGAINST = frozenset({"advice", "examples", "tables", "physical", "physical_nouns", "narrative",
                               "dates", "numbered_physical", "money", "long_steps", "statements"})
 
-#: Trained weights (bench/train_filter.py on v1 to v5 of the hand labels), committed as data.
+#: Trained weights (bench/train_filter.py on v1 to v6 of the hand labels), committed as data.
 BIAS, WEIGHTS, DEFAULT_THRESHOLD = filter_weights.BIAS, filter_weights.WEIGHTS, filter_weights.THRESHOLD
 #: Learned weight of each word an instruction may use (unlisted words weigh 0).
 WORDS: dict[str, float] = filter_weights.WORDS
@@ -154,13 +156,14 @@ class OfflineFilter:
 
     def score(self, doc: Document) -> float:
         values, _ = feature_values(doc)
-        words = sum(WORDS.get(w, 0.0) for w in instruction_words(doc.text))
+        words = sum(WORDS.get(w, 0.0) for w in sorted(instruction_words(doc.text)))
         return _sigmoid(BIAS + words + sum(WEIGHTS[k] * v for k, v in values.items()))
 
     def judge(self, doc: Document) -> Verdict:
         values, counts = feature_values(doc)
         contrib = {k: WEIGHTS[k] * v for k, v in values.items() if v}
-        wording = {w: WORDS[w] for w in instruction_words(doc.text) if w in WORDS}
+        # sorted: a frozenset's order follows the per-process string hash, and float sums follow it
+        wording = {w: WORDS[w] for w in sorted(instruction_words(doc.text)) if w in WORDS}
         score = _sigmoid(BIAS + sum(contrib.values()) + sum(wording.values()))
         relevant = score >= self.threshold
         return Verdict(
@@ -338,3 +341,48 @@ class LLMFilter:
             labels={"domain": out.domain.strip().lower() or "general", "category": category},
         )
         return verdict, result.usage
+
+
+# ---------------------------------------------------------------- the uncertain band
+
+#: Half-width of the uncertain band, in log-odds around the threshold: an offline score this close
+#: to the threshold is a coin toss the model's own mistakes cluster in (bench/filter_quality.py
+#: reports the share of documents and of out-of-fold errors inside it).
+BAND = 1.0
+
+
+def in_band(score: float, threshold: float = DEFAULT_THRESHOLD, band: float = BAND) -> bool:
+    """Whether an offline score lies within `band` log-odds of the threshold."""
+    return abs(_logit(score) - _logit(threshold)) < band
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+class BandedFilter:
+    """The offline filter, with the documents it is unsure of sent to a chat model.
+
+    Every document is scored offline; one whose score lies in the uncertain band (`in_band`) is
+    judged by `llm` when one is given, and its verdict says so ("uncertain offline (0.41): ...").
+    Without a model the band keeps the offline verdict, so offline runs are unchanged.
+    """
+
+    def __init__(self, offline: OfflineFilter | None = None, llm: LLMFilter | None = None,
+                 band: float = BAND) -> None:
+        self.offline, self.llm, self.band = offline or OfflineFilter(), llm, band
+
+    def judge(self, doc: Document) -> Verdict:
+        """The offline verdict (what the band falls back to without a model)."""
+        return self.offline.judge(doc)
+
+    async def ajudge(self, doc: Document) -> tuple[Verdict, Usage]:
+        from ..llm import Usage
+
+        verdict = self.offline.judge(doc)
+        if self.llm is None or not in_band(verdict.score, self.offline.threshold, self.band):
+            return verdict, Usage()
+        judged, usage = await self.llm.ajudge(doc)
+        reason = f"uncertain offline ({verdict.score:.2f}): {judged.reason}"
+        return judged.model_copy(update={"reason": reason[:300]}), usage

@@ -166,13 +166,20 @@ def chained_ids(wf: Workflow, knows: dict[str, Any], actions: list[GoldAction]) 
     return chained, pinned
 
 
+NOTE = re.compile(r"summary|note|comment|message|description|details")
+"""a field of free text the user writes for whoever reads the record next"""
+
+
 def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
-             rng: random.Random, describe: bool = True) -> Built | str:
+             rng: random.Random, describe: bool = True, note: str | None = None) -> Built | str:
     """The workflow done for this user: every gold action succeeds and a write changes the state
-    (else the target is already true); a read has facts to tell."""
+    (else the target is already true); a read has facts to tell. `note`, when given, is what the
+    user writes in a free-text field (`NOTE`) in their own words, in place of the seed's text."""
     knows = derive_knows(wf, row, sandbox)
     if isinstance(knows, str):
         return knows
+    if note:
+        knows = {k: note if NOTE.search(k) and isinstance(v, str) else v for k, v in knows.items()}
     snap, before = sandbox.snapshot(), sandbox.state_hash()
     try:
         actions, env = replay_workflow(wf, knows, sandbox)

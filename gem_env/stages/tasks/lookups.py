@@ -40,7 +40,8 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     facts_of = ' and '.join(words(a) for a in asks)
     goal = f"find out the {facts_of} of {noun} {render(key)}"
     request = Request(kind="lookup", goal=goal, intent=goal, knows=knows,
-                      opening=[param] if rng.random() < 0.5 else [], asks=asks)
+                      opening=[param] if rng.random() < 0.5 else [], asks=asks,
+                      yes_no=[a for a in asks if isinstance(result.value[a], bool)])
     actions = [GoldAction(tool=tool, arguments={param: key}, result=result.value)]
     found = _found_by_finder(compiled, table, sandbox.lookup(table, key) or row, param, key, sandbox)
     searched = None if found is not None else _found_by_search(

@@ -221,7 +221,7 @@ class _Context:
                 blocked = self.anchored(wf, False)
                 rows = (blocked[: 3 * self.max_tries] if owner is None else blocked) + rows
             for row in self._owned(wf.anchor.table, rows, owner):
-                out.append((str(row[pk]), wf.name, lambda sb, rng, w=wf, r=row, f=fn: f(c, w, r, sb, rng)))
+                out.append((str(row[pk]), wf.name, lambda sb, rng, w=wf, r=row, f=fn, **kw: f(c, w, r, sb, rng, **kw)))
         return out
 
     def anchored(self, wf: Workflow, matching: bool) -> list[dict[str, Any]]:

@@ -9,10 +9,13 @@ chat goes on after its first matter -- the task keeps the defining kind.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ...agents.lookup import finder_tools
+from ...simulators.scripted import in_words
+from ...tools.render import smooth, spoken
 from . import kinds as K
 from . import lookups as L
 from .build import make_task
@@ -108,12 +111,19 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
                 return None
             built.append(got)
             rows.add(f"{first[1]}:{first[0]}")
-        for kind in kinds:
+        for i, kind in enumerate(kinds):
             if len(built) >= SIZE:
                 break
+            snap, asked = sandbox.snapshot(), set(rows)
             got = _next(ctx, kind, built, sandbox, rng, owner, rows)
-            if got is not None:
-                built.append(got)
+            if got is None:
+                continue
+            spare = len(kinds) - i - 1 > SIZE - len(built) - 1  # a later kind can still fill this place
+            if spare and not _new_tools(ctx, [*built, got]) - _new_tools(ctx, built):
+                sandbox.restore(snap)  # a request using only tools the session has used: a later kind's instead
+                rows.intersection_update(asked)
+                continue
+            built.append(got)
         if len(built) < 2 or K.authenticate(c, built, sandbox) is not None:
             return None
         _say_new_keys(built)
@@ -135,13 +145,17 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     # write done after all); another workflow may take it up (a held write made is checked below)
     candidates = [c for c in ctx.candidates(kind, owner) if f"{c[1]}:{c[0]}" not in rows]
     own = {f.table for f in finder_tools(ctx.compiled)} if kind == "lookup" else set()
-    # tools the session has not used yet first (stable); questions about the user's own profile first
-    candidates.sort(key=lambda c: (-len(_tools(ctx, c[1]) - used), c[1] not in own))
+    said = {"note": note} if kind == "complete" and (note := _what_happened(built)) else {}
+    # tools the session has not used yet first (stable), and after a request that did not go the
+    # customer's way, one where they can say so (a handoff's summary) as if it brought one more;
+    # questions about the user's own profile first
+    candidates.sort(key=lambda c: (-len(_tools(ctx, c[1], kind) - used) - bool(said and _takes_note(ctx, c[1])),
+                                   c[1] not in own))
     first: tuple[str, K.Built] | None = None
     best = (-1, False)
     for key, name, builder in candidates[:TRIES_PER_REQUEST]:
         snap = sandbox.snapshot()
-        got = builder(sandbox, rng)
+        got = builder(sandbox, rng, **said)
         if isinstance(got, K.Built) and _held_write_made(ctx, [*built, got]):
             sandbox.restore(snap)  # a complete request's write is undone with it
             continue
@@ -161,9 +175,30 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     return first[1]
 
 
+def _what_happened(built: list[K.Built]) -> str | None:
+    """What the customer would write in a note for whoever reads their next request (a handoff's
+    summary), when the request before did not go their way: what they wanted, in their words, and
+    what stopped it ("I wanted to freeze my card because it was stolen but was told no because it's
+    closed"); None after a request that went through."""
+    prev = built[-1].request if built else None
+    if prev is None or prev.kind not in ("refuse", "decline") or not prev.intent:
+        return None
+    want = smooth(in_words(prev.intent))
+    if prev.kind == "decline":
+        return f"I was going to {want} but want to talk it over with someone first"
+    refusal = built[-1].refusal
+    # the state that stopped it, when the rule names one in words ("closed"; not a count or a date)
+    why = next((spoken("", v) for v in (refusal.values if refusal else []) if re.fullmatch(r"[a-z][a-z _]*", str(v))),
+               None)
+    return f"I wanted to {want} but was told no because it's {why}" if why else \
+        f"I wanted to {want} but was told it can't be done"
+
+
 def _lookup_after(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Random) -> K.Built | None:
     """A question about the record the previous request changed ("what's its status now?"); none
-    after a request that changed nothing, whose record the user has just been told about."""
+    after a request that changed nothing, whose record the user has just been told about, and none
+    when the session has already used the tool that reads it (the next kind's request, which
+    prefers tools not yet used, takes its place)."""
     prev = built[-1] if built else None
     wf = next((w for w in ctx.workflows if prev and w.name == prev.workflow), None)
     if prev is None or wf is None or wf.anchor.table not in K.lookup_tools(ctx.compiled):
@@ -172,8 +207,8 @@ def _lookup_after(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Ra
         return None
     tool, param = K.lookup_tools(ctx.compiled)[wf.anchor.table]
     key = next((v for k, v in prev.request.knows.items() if k == param), None)
-    if key is None:
-        return None
+    if key is None or any(a.tool == tool for b in built for a in b.actions):
+        return None  # the session has read that record with this tool: a question of another kind brings more
     got = L.lookup(ctx.compiled, wf.anchor.table, {ctx.compiled.tables[wf.anchor.table].pk: key}, sandbox, rng)
     return got if isinstance(got, K.Built) else None
 
@@ -196,13 +231,26 @@ def _held_write_made(ctx: "_Context", built: list[K.Built]) -> bool:
                for args in writes(built[:i]))
 
 
-def _tools(ctx: "_Context", name: str) -> set[str]:
-    """The tools a candidate request of workflow (or looked-up table) `name` may call."""
+def _tools(ctx: "_Context", name: str, kind: str = "complete") -> set[str]:
+    """The tools a candidate request of workflow (or looked-up table) `name` may call (a refused or
+    declined one never calls its writes)."""
     wf = next((w for w in ctx.workflows if w.name == name), None)
     if wf is not None:
-        return {s.tool for s in wf.steps}
+        held = kind in ("refuse", "decline")
+        return {s.tool for s in wf.steps if not (held and ctx.compiled.tools[s.tool].writes)}
     found = K.lookup_tools(ctx.compiled).get(name)
     return {found[0]} if found else set()
+
+
+def _new_tools(ctx: "_Context", built: list[K.Built]) -> set[str]:
+    """The tools the requests' gold calls."""
+    return {a.tool for b in built for a in b.actions}
+
+
+def _takes_note(ctx: "_Context", name: str) -> bool:
+    """Whether workflow `name` has the user write free text (`K.NOTE`: a summary, a note)."""
+    wf = next((w for w in ctx.workflows if w.name == name), None)
+    return wf is not None and any(K.NOTE.search(k) for k in wf.knows)
 
 
 def _say_new_keys(built: list[K.Built]) -> None:
