@@ -51,9 +51,15 @@ class Plan:
     tells: dict[str, Compiled]
 
 
+_MOVED_DATE = re.compile(r"^add_(?:business_)?days\((.+),[^,()]+\)$")
+
+
 def _field_type(src: str, anchor: str, compiled: CompiledDomain) -> str | None:
-    """The entity field type of knowledge taken straight from a field (``row.x``, ``lookup('t', ..).x``)."""
+    """The entity field type of knowledge taken straight from a field (``row.x``, ``lookup('t', ..).x``),
+    or a date moved from one (``add_days(row.x, 7)``)."""
     src = src.strip()
+    if m := _MOVED_DATE.match(src):
+        return _field_type(m.group(1), anchor, compiled)
     if m := _ROW_FIELD.match(src):
         table, name = anchor, m.group(1)
     elif m := _LOOKUP_FIELD.match(src):
@@ -121,6 +127,6 @@ def compile_plan(wf: Workflow, compiled: CompiledDomain) -> Plan:
             read_later |= compile_expr(s.when).names
     for key, src in wf.knows.items():
         found = _field_type(src, wf.anchor.table, compiled)
-        types[key] = found if found == "date" else types[key] or found
+        types[key] = found if found in ("date", "datetime") else types[key] or found
     return Plan(wf, content_words(re.sub(r"\{[^}]*\}", " ", wf.goal)), content_words(wf.name.replace("_", " ")), types,
                  steps, {k: compile_expr(v) for k, v in wf.tells.items()})

@@ -8,7 +8,8 @@ import random
 import re
 from typing import Any
 
-from gem_env.tools.render import counted, is_count, render, singular, smooth, spoken, when_words, words
+from gem_env.tools.referring import role
+from gem_env.tools.render import counted, is_count, plain_words, render, singular, smooth, spoken, when_words, words
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
@@ -69,10 +70,14 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
 
 def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
     """The bank's questions that fit `what`: "what's a short summary?" asks nothing, so something
-    the user is to write ("a short summary") is asked for with "give me" / "tell me" only."""
-    if not what.startswith("a "):
-        return bank
-    return (*bank[:-1], [q for q in bank[-1] if not q.lower().startswith(("what", "and what", "now, what"))])
+    the user is to write ("a short summary") is asked for with "give me" / "tell me" only; a record's
+    ID names a record that exists, so it is never "what would you like your account ID to be?"."""
+    questions = bank[-1]
+    if what.startswith("a "):
+        questions = [q for q in questions if not q.lower().startswith(("what", "and what", "now, what"))]
+    if what.endswith(" ID"):
+        questions = [q for q in questions if "to be?" not in q]
+    return bank if questions == bank[-1] else (*bank[:-1], questions)
 
 
 _IDENTITY = re.compile(r"email|phone|birth|name|username|ssn|pin|passcode|password")
@@ -207,12 +212,27 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
 
 
 _LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")
+_EVENT = re.compile(r"^(?P<verb>[a-z]+)_(?:on|at|date)$")
+
+
+def _when_phrase(field: str) -> str:
+    """What comes before a record's date in a description: "booked on", "starting" (starts_at),
+    "due on", or the field's words + "on" ("check in on")."""
+    m = _EVENT.match(field)
+    verb = m.group("verb") if m else ""
+    if verb.endswith("s") and not verb.endswith("ss"):  # "starts" -> "starting", "arrives" -> "arriving"
+        base = verb[:-1]
+        return f"{base[:-1] if base.endswith('e') and not base.endswith('ee') else base}ing"
+    if verb:
+        return f"{verb} on"
+    return f"{plain_words(field)} on"
 
 
 def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
-    """A record as a noun phrase: a status or a kind before the noun, last digits and dates after
-    it, amounts and other facts in a "with" clause ("active debit card ending in 4782, opened on
-    March 3, 2025, with a $1,398.61 spending limit")."""
+    """A record as a noun phrase: a status or a kind before the noun; last digits, places and
+    names after it as a person points at a thing (`tools.referring`), then dates; amounts and other
+    facts in a "with" clause ("active debit card ending in 4782, opened on March 3, 2025, with a
+    $1,398.61 spending limit"; "confirmed booking from Yuberg to West Anthony")."""
     before, digits, dates, extra = [], [], [], []
     for k, v in facts:
         low, text = k.lower(), spoken(k, v)
@@ -220,13 +240,15 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
             before.append(text)
         elif _LAST_DIGITS.search(low):
             digits.append(f"ending in {text}")
-        elif re.search(r"_(?:on|at|date)$", low) and when_words(text) != render(v):
-            dates.append(f"{words(k).replace(' at', ' on').replace(' date', ' on')} {when_words(text)}")
+        elif isinstance(v, str) and when_words(v) != v:  # an ISO date or time
+            dates.append(f"{_when_phrase(low)} {when_words(v)}")
         elif is_count(k, v):
             extra.append(counted(k, v))
         elif text.startswith("$"):
             extra.append(f"a {text} {words(k)}" if low not in ("amount", "total", "price") else f"{text} in total"
                          if low == "total" else f"an amount of {text}" if low == "amount" else f"a price of {text}")
+        elif role(low) is not None:  # "from Lake Jacob", "at Miller Ltd"
+            digits.append(f"{role(low)} {text}")
         else:
             extra.append(f"{words(k)} {when_words(text)}")
     head = " ".join([*before, noun, *digits])
@@ -320,7 +342,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
         return pick(rng, _BY, n=head, v=v)
     head = low.split("_")[0]
     if re.search(r"_(?:on|at|by)$", low) and head.endswith("s") and not head.endswith("ss") and "_" in low:
-        return pick(rng, _IT_DOES, n=n, v=v)  # "starts_at": "It starts at ..."
+        return pick(rng, _IT_DOES, n=low.replace("_", " "), v=v)  # "starts_at": "It starts at ...", not "It start time"
     if re.search(r"_(?:on|at|since)$", low) and v != render(value):  # a date field named for its event
         said = low.replace("_", " ").replace(" at", " on")  # "It was placed on ...", not "date placed"
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=said, v=v)

@@ -6,8 +6,10 @@ import json
 import re
 from typing import Any
 
+from gem_env.tools.referring import field_of, referenced_value, role
+
 _FACT = re.compile(r"\bmy ([a-z][a-z0-9 ]*?) is (.+?)(?=\.\s+my\s|\.?$)", re.IGNORECASE | re.MULTILINE)
-_END = (r"(?=,\s*(?:and\s+)?(?:my|the|it's|its)\s|\.\s+(?:my|the|and|it|i|thanks|thank)\b|\.\s+[A-Z][\w ]{0,30}:"
+_END = (r"(?=,\s*(?:and\s+)?(?:my|the|it's|its)\s|\.\s+(?:my|the|and|it|i|that|thanks|thank)\b|\.\s+[A-Z][\w ]{0,30}:"
         r"|[.!]?\s*$|\s+and\s+(?:my|the)\s|;)")
 _FILLER = re.compile(r"^(?:(?:sure|of course|okay|ok|yes|yeah|right|certainly|no problem|yep)[,.!]?\s*)?"
                      r"(?:(?:it's|it is|that's|that is|that would be|that'd be|i think it's)\s+)?", re.IGNORECASE)
@@ -24,6 +26,7 @@ _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _MONTHS = {m.lower(): i for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July",
                                                    "August", "September", "October", "November", "December"], 1)}
 _HUMAN_DATE = re.compile(r"^([A-Za-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_HUMAN_TIME = re.compile(r"^(.+?),?\s+at\s+(\d{1,2}):(\d{2})\s*([ap])\.?m\.?$", re.IGNORECASE)
 
 
 def parse_facts(text: str) -> dict[str, str]:
@@ -45,7 +48,8 @@ def named_keys(text: str, names: list[tuple[str, str]]) -> list[str]:
 
 def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
                booleans: frozenset[str] = frozenset()) -> dict[str, str]:
-    """Facts in one user message: "<name> is <value>" for any known name, and a bare answer
+    """Facts in one user message: "<name> is <value>" for any known name, a record pointed at by
+    one of its values ("the one ending in 5305" for a last-four-digits key), and a bare answer
     ("It's CRD-1041.") to a question that asked for exactly one thing; when that thing is a yes/no
     value (one of `booleans`), a bare "yes", "sure" or "please don't" is the answer."""
     found: dict[str, str] = {}
@@ -58,6 +62,7 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
             claimed.append((m.start("n"), m.end("n")))
             found.setdefault(key, m.group("v").strip().strip('"'))
             break
+    found.update({k: v for k, v in _referenced(text, names).items() if k not in found})
     if len(asked) == 1 and asked[0] in booleans and asked[0] not in found:
         # "Sure, it's no." says no: the words after the filler first, then the whole reply
         answer = yes_or_no(_FILLER.sub("", text.strip()))
@@ -69,6 +74,24 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
         bare = re.sub(r"[.!]$", "", bare).strip().strip('"')  # one stop: a value may end in "."
         if bare and len(bare) <= 80 and not re.search(r"\b(?:don't know|not sure|no idea)\b", bare, re.IGNORECASE):
             found[asked[0]] = bare
+    return found
+
+
+def _referenced(text: str, names: list[tuple[str, str]]) -> dict[str, str]:
+    """Values of keys the user pointed at a record by ("It's the booking from Lake Jacob."): read
+    for a role only one known key has, so "from" is never given to two fields."""
+    by_role: dict[str, set[str]] = {}
+    for _, key in names:
+        prep = role(field_of(key, key.split("_")[0]))
+        if prep is not None and "_" in key and not key.endswith("_id"):
+            by_role.setdefault(prep, set()).add(key)
+    found = {}
+    for keys in by_role.values():
+        if len(keys) == 1:
+            key = next(iter(keys))
+            value = referenced_value(field_of(key, key.split("_")[0]), text)
+            if value is not None:
+                found[key] = value
     return found
 
 
@@ -123,7 +146,8 @@ _COUNTED = re.compile(r"^(\d+) [a-z][^\d]*$", re.IGNORECASE)
 
 def coerce(value: str, type_: str | None) -> Any:
     """A value the user said, typed as the parameter it feeds or the field it came from (else text):
-    "$1,200.50" is 1200.5 for a number, "March 3, 2025" is 2025-03-03 for a date."""
+    "$1,200.50" is 1200.5 for a number, "March 3, 2025" is 2025-03-03 for a date, "March 3, 2025
+    at 5:05 pm" is 2025-03-03T17:05:00 for a date-time."""
     plain = value.replace("$", "").replace(",", "").strip() if type_ in ("integer", "number") else value
     if type_ == "integer" and _INT.match(plain):
         return int(plain)
@@ -140,14 +164,24 @@ def coerce(value: str, type_: str | None) -> Any:
             return json.loads(value)
         except json.JSONDecodeError:
             return value
-    if type_ in ("date", "string", None) and (m := _HUMAN_DATE.match(value.strip())):
-        month = _MONTHS.get(m.group(1).lower())
-        if month:
-            try:
-                return dt.date(int(m.group(3)), month, int(m.group(2))).isoformat()
-            except ValueError:
-                return value
+    if type_ == "datetime" and (t := _HUMAN_TIME.match(value.strip())):
+        day, hour = _iso_day(t.group(1)), int(t.group(2)) % 12 + (12 if t.group(4).lower() == "p" else 0)
+        return f"{day}T{hour:02d}:{t.group(3)}:00" if day and int(t.group(3)) < 60 else value
+    if type_ in ("date", "string", None):
+        return _iso_day(value) or value
     return value
+
+
+def _iso_day(said: str) -> str | None:
+    """"March 3, 2025" -> "2025-03-03"; None for anything else."""
+    m = _HUMAN_DATE.match(said.strip())
+    month = _MONTHS.get(m.group(1).lower()) if m else None
+    if not month:
+        return None
+    try:
+        return dt.date(int(m.group(3)), month, int(m.group(2))).isoformat()
+    except ValueError:
+        return None
 
 
 def yes_or_no(text: str) -> bool | None:

@@ -30,7 +30,9 @@ from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_w
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts,
                             read_facts, reason_given)
 
-_WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b", re.IGNORECASE)
+# a sentence that points at a record ("I mean the one whose status is locked", "It's the booking from Lake Jacob")
+_WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) (?:the|my)\b",
+                        re.IGNORECASE)
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
 
 

@@ -62,11 +62,14 @@ BRIDGE = [f"{a} {b}" for a in _BRIDGE_THANKS for b in _BRIDGE_NEXT]
 BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. Separately, ",
                    "Alright, never mind that one. Next, ", "I see. In that case, something else: ",
                    "That's a pity, but okay. Also, "]
-# a record described by what only it has (an opening key that is not an id): each starts "It"/"I"/"The"
-# so the assistant reads where the value before it ends, and keeps "<name> is <value>" so it reads the fact
+# a record described by what only it has (an opening key that is not an id), as a person points at it
+# (`{ref}`: "booking from Lake Jacob", "one ending in 8225"); each starts "It"/"I"/"That" so the
+# assistant reads where the value before it ends
+REFER = ["It's the {ref}.", "I mean the {ref}.", "That's the {ref}.", "I'm talking about the {ref}.",
+         "It's my {ref}.", "I mean my {ref}."]
+# the same when two facts have the same role ("from ... to ..."): "<name> is <value>", which names the field
 DESCRIBE = ["It's the one whose {name} is {v}.", "I mean the one where the {name} is {v}.",
-            "It's the one where the {name} is {v}.", "The one I mean: the {name} is {v}.",
-            "I mean the one whose {name} is {v}."]
+            "It's the one where the {name} is {v}.", "I mean the one whose {name} is {v}."]
 # each starts "My"/"The" so the assistant reads where the value before it ends
 # said before the first request of a session with several, so the assistant knows more is coming
 # (it then asks no "anything else?" between them); each names "a few/a couple of ... things"

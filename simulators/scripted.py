@@ -5,6 +5,7 @@ import random
 import re
 from typing import Any
 
+from gem_env.tools.referring import field_of, reference, role
 from gem_env.tools.render import agree, counted, how_many, is_count, smooth
 
 from . import phrases as P
@@ -44,6 +45,20 @@ def requests(text: str) -> list[str]:
     """The sentences of an assistant message that ask the user for something."""
     return [s for s in _SENTENCE.split(text.strip())
             if s.rstrip().endswith("?") or _REQUEST_START.match(s.strip())]
+
+
+def _pointed_at(key: str, head: str, said: str, intent: str, rng: random.Random, opening: list[str]) -> str:
+    """"It's the booking from Lake Jacob." for `key` = booking_origin; the noun only when the request
+    names the record with it ("my booking"), else "the one ...". Two opening facts with the same
+    role ("from ... to ...") keep the "<name> is <value>" form, which says which field is meant."""
+    field = field_of(key, head)
+    prep = role(field)
+    if prep is not None and sum(role(field_of(k, k.split("_")[0])) == prep for k in opening) > 1:
+        return rng.choice(P.DESCRIBE).format(name=humanize(key), v=said)
+    own = re.search(rf"\b(?:my|the|your) {re.escape(head)}\b", intent, re.IGNORECASE) is not None
+    noun = humanize(head) if own and rng.random() < 0.5 else "one"
+    frames = P.REFER if noun != "one" else [f for f in P.REFER if " my " not in f]
+    return rng.choice(frames).format(ref=reference(field, said, noun))
 
 
 class ScriptedUser:
@@ -139,21 +154,22 @@ class ScriptedUser:
             bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
-        facts = [agree(self._volunteered(k, request.knows[k], body, rng)) for k in request.opening if k in request.knows]
+        opening = [k for k in request.opening if k in request.knows]
+        facts = [agree(self._volunteered(k, request.knows[k], body, rng, opening)) for k in opening]
         context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
         return " ".join(p for p in (context, body, *facts, sign_off) if p)
 
     @staticmethod
-    def _volunteered(key: str, value: Any, intent: str, rng: random.Random) -> str:
-        """A fact said up front. A key named for the record the request is about ("order_status"
-        when the request says "my order") describes that record ("It's the one whose order status is
-        pending."); a value the request already gives (as its reason, or a count: "to 3 bags") is not
-        said twice; anything else is "my <name> is <value>"."""
+    def _volunteered(key: str, value: Any, intent: str, rng: random.Random, opening: list[str]) -> str:
+        """A fact said up front. A key named for the record the request is about ("booking_origin"
+        when the request says "my booking") points at that record as a person would ("It's the one
+        from Lake Jacob."); a value the request already gives (as its reason, or a count: "to 3
+        bags") is not said twice; anything else is "my <name> is <value>"."""
         said = P.said_value(key, value)
         head = key.split("_")[0]
         if "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_")) \
                 and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
-            return rng.choice(P.DESCRIBE).format(name=humanize(key), v=said)
+            return _pointed_at(key, head, said, intent, rng, opening)
         if said and re.search(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
             return ""  # the reason the request gives ("... because it was lost")
         if is_count(key, value) and re.search(rf"\b{re.escape(counted(key, value))}\b", intent):

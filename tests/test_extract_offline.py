@@ -230,3 +230,18 @@ def test_an_abbreviated_label_is_not_the_steps_verb() -> None:
     assert isinstance(domain, Domain), domain
     names = [s.tool for s in domain.workflows[0].steps]
     assert names[1].startswith("respond") and not any(len(p) == 1 for n in names for p in n.split("_")), names
+
+
+def test_what_happens_after_the_steps_is_not_a_tool() -> None:
+    """"Your redemption will process and appear on your account" says what follows; it is no step
+    the assistant takes, so no `process_appear` tool."""
+    text = ("# Redeem points\n\n## Redemption Steps\n1. Go to Rewards in your account and select Redeem.\n"
+            "2. Choose your redemption amount (at or above the minimum).\n3. Review the calculated value and confirm.\n"
+            "4. Your redemption will process and appear on your account once completed.\n")
+    got = OfflineExtractor().extract(Document(id="redeem", text=text),
+                                     Verdict(id="redeem", relevant=True, score=1.0, reason="test"))
+    assert not isinstance(got, Rejection), got
+    domain = getattr(got, "domain", got)  # a service domain comes compiled
+    names = [t.name for t in domain.tools]
+    assert names and not any("appear" in n or n.startswith("process") for n in names), names
+    assert len(domain.workflows[0].steps) >= 2

@@ -12,6 +12,7 @@ _NOT_MONEY = re.compile(r"count|number|days|months|years|percent|rate|score|poin
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$")
 _CODE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
+_ON_THE_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::00)?$")
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"]
 
@@ -65,13 +66,16 @@ def date_words(text: str) -> str:
 
 
 def spoken(name: str, value: Any, *, codes_in_words: bool = True) -> str:
-    """A value as a person says it: money with a dollar sign, dates written out, and (unless the
-    listener must type it back exactly) a code in words ("gift_card" -> "gift card")."""
+    """A value as a person says it: money with a dollar sign, dates (and date-times on the minute)
+    written out, and (unless the listener must type it back exactly) a code in words ("gift_card"
+    -> "gift card")."""
     if is_money(name, value):
         return money(value)
     text = render(value)
     if codes_in_words and isinstance(value, str) and _CODE.fullmatch(value):
         return value.replace("_", " ")
+    if _ON_THE_MINUTE.match(text):  # said to the minute, it is still the exact value
+        return when_words(text)
     return date_words(text)
 
 

@@ -256,7 +256,8 @@ class _Seeder:
     def _between(self, f: EntityField, a: dt.datetime, b: dt.datetime) -> str:
         seconds = max(0, int((b - a).total_seconds()))
         t = a + dt.timedelta(seconds=self.rng.randint(0, seconds))
-        return t.date().isoformat() if f.type == "date" else t.replace(microsecond=0).isoformat()
+        # to the minute: a time people say ("5:05 pm") and can type back, as records show it
+        return t.date().isoformat() if f.type == "date" else t.replace(second=0, microsecond=0).isoformat()
 
     def _faker(self, spec: str | FakerSpec, where: str) -> Any:
         provider, args = (spec, {}) if isinstance(spec, str) else (spec.provider, spec.args)

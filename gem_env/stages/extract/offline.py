@@ -45,7 +45,7 @@ from .lexicon import _clean, _is_english, _span
 # re-exported: callers and tests import these from here
 from .lexicon import domain_slug, participle, plural  # noqa: F401
 from .procedure_values import status_values  # noqa: F401
-from .steps import analyse_step, procedure_steps, promote_action  # noqa: F401
+from .steps import analyse_step, is_outcome, procedure_steps, promote_action  # noqa: F401
 from .procedure import ProcedureBuilder
 from . import service
 
@@ -125,6 +125,7 @@ class OfflineExtractor:
                     return got
                 log.debug("archetype %s did not fit %s: %s", arch.key, doc.id, got)
         steps, how = procedure_steps(text)
+        steps = [s for s in steps if not is_outcome(s)] or steps
         if not steps:
             return self._reject(doc, "no procedure: no list of steps, instruction sentences or named tool found")
         truncated = len(steps) > self.max_steps

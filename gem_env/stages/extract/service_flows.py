@@ -6,6 +6,7 @@ import zlib
 from typing import Any
 
 from ...text import features as tf
+from ...tools.render import plain_words
 
 
 def _list(values: list[str]) -> str:
@@ -129,7 +130,7 @@ class Flows:
         conds = [f"row.status in {_list(editable)}"]
         conds += self._unblocked(None, editable)
         return {"name": f"change_{m}_{name}", "category": "update",
-                "goal": f"change the {name.replace('_', ' ')} of my {m} {{{pk}}} to {{new_{name}}}",
+                "goal": f"change the {plain_words(name)} of my {m} {{{pk}}} to {{new_{name}}}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},
                 "knows": {"email": self._email_of_main(), pk: f"row.{pk}", f"new_{name}": new},
                 "steps": [{"use": "identify"},

@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 from ...text.words import indefinite
+from ...tools.render import plain_words
 
 
 def _list(values: list[str] | tuple[str, ...]) -> str:
@@ -124,7 +125,7 @@ class WriteTools:
         effect += [{"update": self.mains, "row": row, "set": {name: name}},
                    {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", "status": f"{row}.status"}}]
         word = name.split("_")[0]
-        return self._tool(f"update_{m}_{name}", "write", f"Change a {m}'s {name.replace('_', ' ')}.",
+        return self._tool(f"update_{m}_{name}", "write", f"Change {indefinite(m)}'s {plain_words(name)}.",
                           [self._id_param(m, pk), param], effect,
                           self.span_for(word, m) or self.span_for(word))
 
@@ -223,7 +224,7 @@ class WriteTools:
         o, pk = self.a.owner, self.owner_pk
         row = f"{o}_row"
         return self._tool(
-            f"update_{o}_address", "write", f"Change a {o}'s postal address.",
+            f"update_{o}_address", "write", f"Change {indefinite(o)}'s postal address.",
             [self._id_param(o, pk), {"name": "address", "type": "string", "description": "street and number"},
              {"name": "city", "type": "string"}, {"name": "zip", "type": "string"}],
             [{"find": self.owners, "as": row, "where": {pk: pk}, "error": f"No {o} with id {{{pk}}}"},

@@ -154,6 +154,17 @@ def _instruction(step: tf.Step) -> bool:
     return bool(step.verb) and not re.match(r"\W*[A-Za-z0-9]+_", step.text)
 
 
+# "Your redemption will process and appear on your account once completed.": what follows the steps
+_OUTCOME = re.compile(r"^\W*(?:your|the|this|that|it|its|their|they|these|those)\b(?:(?!\b(?:agent|you)\b)[^.;:]){0,80}?"
+                      r"\b(?:will|'ll)\s+(?:then\s+|now\s+|automatically\s+|usually\s+)?(?:be\s+)?[a-z]+", re.IGNORECASE)
+
+
+def is_outcome(step: tf.Step) -> bool:
+    """A list item that says what happens after the steps, to something other than the reader
+    ("Your redemption will process and appear on your account"): not a step, so not a tool."""
+    return not step.verb and bool(_OUTCOME.match(step.text))
+
+
 _TOOL_LINE = re.compile(r"^[ \t*#>-]*(?:\*\*)?(?:tool|function|api|endpoint)s?(?:\*\*)?\s*:\s*(?:\*\*)?`?"
                         r"(?P<id>[a-z][a-z0-9]*(?:_[a-z0-9]+)+)", re.I | re.M)
 

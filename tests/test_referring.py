@@ -1,0 +1,133 @@
+"""A record pointed at as a person points at it ("the booking from Lake Jacob"), said by the user
+and the assistant and read back by the assistant."""
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from gem_env.agents import speech as S
+from gem_env.agents.understanding import read_facts
+from gem_env.simulators import phrases as P
+from gem_env.simulators.scripted import _pointed_at
+from gem_env.tools.referring import field_of, reference, referenced_value, role
+
+
+@pytest.mark.parametrize("field, value, noun, said", [
+    ("origin", "Port Amandaburgh", "booking", "booking from Port Amandaburgh"),
+    ("destination", "Lake Jacob", "one", "one to Lake Jacob"),
+    ("last4", "8225", "card", "card ending in 8225"),
+    ("merchant", "Norris and Sons", "one", "one at Norris and Sons"),
+    ("product_name", "desk lamp", "item", "item called desk lamp"),
+    ("status", "scheduled", "visit", "scheduled visit"),
+    ("visit_type", "follow-up", "one", "follow-up one"),
+    ("status", "checked in", "booking", "booking that's checked in"),
+    ("model", "iPhone 14", "device", "device whose model is iPhone 14"),
+])
+def test_a_record_is_pointed_at_by_the_role_of_its_value(field: str, value: str, noun: str, said: str) -> None:
+    assert reference(field, value, noun) == said
+
+
+def test_a_role_is_a_whole_word_of_the_field_name() -> None:
+    assert role("spending_limit") is None  # not "ending"
+    assert role("total") is None           # not "to"
+    assert role("card_last_four") == role("from_last4") == "ending in"
+    assert field_of("booking_origin", "booking") == "origin"
+    assert field_of("origin", "booking") == "origin"
+
+
+def test_every_frame_the_user_points_with_is_read_back_as_the_fact() -> None:
+    names = [("from last4", "from_last4"), ("card id", "card_id")]
+    for frame in P.REFER:
+        for noun in ("card", "one"):
+            if noun == "one" and " my " in frame:
+                continue
+            text = "I'd like to move $800 from my checking account. My card id is CRD-1. " + \
+                frame.format(ref=reference("last4", "5305", noun)) + " Thanks."
+            assert referenced_value("last4", text) == "5305", text
+            assert read_facts(text, names, []) == {"card_id": "CRD-1", "from_last4": "5305"}, text
+
+
+def test_a_role_two_known_keys_share_is_not_guessed() -> None:
+    """"from" could be either field: the assistant asks instead of choosing one."""
+    names = [("from last4", "from_last4"), ("to last4", "to_last4")]
+    assert read_facts("Please move $50. It's the one ending in 5305.", names, []) == {}
+
+
+def test_the_user_points_at_a_record_in_words_and_names_the_field_only_when_a_role_repeats() -> None:
+    rng = random.Random(3)
+    said = {_pointed_at("booking_origin", "booking", "Lake Jacob", "cancel my booking", rng, ["booking_origin"])
+            for _ in range(40)}
+    assert said and all("from Lake Jacob" in s and "whose" not in s and "origin" not in s for s in said)
+    assert any("booking from" in s for s in said) and any("one from" in s for s in said)
+    both = _pointed_at("from_last4", "from", "5305", "move money", rng, ["from_last4", "to_last4"])
+    assert "from last four digits is 5305" in both
+
+
+def test_the_assistant_describes_a_record_with_the_same_roles() -> None:
+    assert S.record_phrase("booking", [("status", "confirmed"), ("origin", "Yuberg"), ("destination", "West Anthony")]) \
+        == "confirmed booking from Yuberg to West Anthony"
+    assert S.record_phrase("transaction", [("status", "posted"), ("merchant", "Brown Ltd"), ("amount", 262.16)]) \
+        == "posted transaction at Brown Ltd, with an amount of $262.16"
+
+
+def test_a_time_on_the_minute_is_said_in_words_and_typed_back_exactly() -> None:
+    """A new start time is said as people say it, and the assistant turns it back into the value
+    its tool takes; a time with seconds stays as the record holds it (it could not be typed back)."""
+    from gem_env.agents.understanding import coerce
+    from gem_env.tools.render import spoken
+    said = spoken("new_starts_at", "2025-02-14T12:19:00")
+    assert said == "February 14, 2025 at 12:19 pm"
+    assert coerce(said, "datetime") == "2025-02-14T12:19:00"
+    assert coerce("March 3, 2025 at 12:05 am", "datetime") == "2025-03-03T00:05:00"
+    assert spoken("x", "2025-02-14T12:19:32") == "2025-02-14T12:19:32"
+
+
+def test_seeded_date_times_are_on_the_minute(tmp_path) -> None:
+    from gem_env.tools import compile_domain, load_domain
+    path = tmp_path / "visits.yaml"
+    path.write_text("""name: visits
+clock: "2025-03-05T10:00:00"
+entities:
+  - name: patients
+    primary_key: patient_id
+    rows: 5
+    fields: [{name: patient_id}, {name: joined_at, type: datetime}]
+  - name: visits
+    primary_key: visit_id
+    rows: 20
+    fields:
+      - {name: visit_id}
+      - {name: patient_id, foreign_key: patients.patient_id}
+      - {name: starts_at, type: datetime}
+      - {name: ends_at, type: datetime, range: ["2025-03-01T00:00:00", "2025-04-01T00:00:00"]}
+tools: []
+""")
+    compiled = compile_domain(load_domain(path))
+    times = [v for rows in compiled.new_sandbox().dump().values() for r in rows.values() for v in r.values()
+             if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", v)]
+    assert len(times) == 45 and all(t.endswith(":00") for t in times)
+
+
+def test_a_field_named_for_what_happens_then_reads_as_a_verb() -> None:
+    said = S.fact(random.Random(0), "starts_at", "2025-02-14T12:19:00", after_write=True)
+    assert "starts at February 14, 2025 at 12:19 pm" in said and "start time February" not in said
+
+
+def test_a_record_s_dates_are_said_as_what_happened_then() -> None:
+    """"starting February 23, 2025 at 5:37 pm", not "start time February 23, 2025 at 5:37 pm"."""
+    assert S.record_phrase("visit", [("status", "scheduled"), ("starts_at", "2025-02-23T17:37:00")]) \
+        == "scheduled visit, starting February 23, 2025 at 5:37 pm"
+    assert S.record_phrase("bill", [("status", "paid"), ("issued_at", "2024-11-21T08:32:00"), ("amount", 118.5)]) \
+        == "paid bill, issued on November 21, 2024 at 8:32 am, with an amount of $118.50"
+    assert S.record_phrase("flight", [("arrives_at", "2025-01-02T09:00:00")]) == "flight, arriving January 2, 2025 at 9:00 am"
+    assert S.record_phrase("stay", [("check_in", "2025-01-28")]) == "stay, check in on January 28, 2025"
+
+
+def test_a_record_id_is_asked_for_never_as_a_value_to_choose() -> None:
+    asked = {S.ask(random.Random(seed), ["destination_account_id"], True, "transfer money", frozenset())
+             for seed in range(200)}
+    assert asked and not any("to be?" in q for q in asked)
+    assert any("to be?" in S.ask(random.Random(seed), ["new_nickname"], True, "rename it", frozenset())
+               for seed in range(200))

@@ -1,0 +1,62 @@
+"""How a person points at one of their records by a value only it has: "the booking from
+Port Amandaburgh", "the card ending in 8225", "the scheduled visit", never "the one whose booking
+origin is Port Amandaburgh".
+
+Shared by the scripted user (who describes the record it means) and the offline assistant (who
+says which record it is about to change), since agents and simulators may not import each other.
+"""
+from __future__ import annotations
+
+import re
+
+# the preposition English uses to name a thing by this kind of value (first match wins); each a
+# whole word of the snake_case field name ("spending_limit" is not "ending")
+_ROLES: list[tuple[re.Pattern[str], str]] = [(re.compile(rf"(?<![a-z])(?:{p})(?![a-z])"), prep) for p, prep in [
+    (r"last_?(?:4|four)|ending|suffix", "ending in"),
+    (r"origin|from|departure|source|pickup", "from"),
+    (r"destination|to|arrival|dropoff", "to"),
+    (r"merchant|vendor|store|shop|payee|seller|retailer|restaurant|hotel|venue", "at"),
+    (r"city|location|branch|region|country", "in"),
+    (r"name|title|nickname|label", "called"),
+    (r"doctor|provider|agent|contact|instructor|trainer|technician", "with"),
+    (r"subject|topic|description|summary|note|memo", "about"),
+]]
+# a value that reads as a word describing the thing (an enum: "scheduled", "follow-up", "checked in");
+# said as it is, so the record's own value is found in the words
+_STATE = re.compile(r"status|state")
+_ADJECTIVE = re.compile(r"^[a-z][a-z-]*(?: [a-z][a-z-]*)?$")
+
+
+def field_of(key: str, noun: str) -> str:
+    """The field part of a key named for its record: ("booking_origin", "booking") -> "origin"."""
+    head = noun.replace(" ", "_") + "_"
+    return key[len(head):] if key.startswith(head) and len(key) > len(head) else key
+
+
+def role(field: str) -> str | None:
+    """The preposition that names a thing by this field's value ("origin" -> "from"), or None."""
+    return next((prep for p, prep in _ROLES if p.search(field)), None)
+
+
+def reference(field: str, value: str, noun: str) -> str:
+    """The words after "the" that single out a `noun` by `field` = `value`: "booking from Lake
+    Jacob", "scheduled visit", "card ending in 8225"; a field with no role and a value that is
+    not a describing word reads "card whose status is frozen"."""
+    prep = role(field)
+    if prep is None and _ADJECTIVE.match(value):
+        # "the cancelled booking", but "the booking that's checked in"
+        return f"{noun} that's {value}" if " " in value and _STATE.search(field) else f"{value} {noun}"
+    if prep is None:
+        return f"{noun} whose {field.replace('_', ' ')} is {value}"
+    return f"{noun} {prep} {value}"
+
+
+def referenced_value(field: str, text: str) -> str | None:
+    """The value a reference in `text` gives for `field` ("It's the one ending in 5305." -> "5305"
+    for a last-four-digits field); None unless exactly one reference with the field's role is there."""
+    prep = role(field)
+    if prep is None:
+        return None
+    pattern = rf"\b(?:the|my) (?:[\w-]+ ){{1,3}}?{re.escape(prep)} (?P<v>[^.?!;,]+?)(?=[.?!;,](?:\s|$)|$)"
+    found = [m.group("v").strip() for m in re.finditer(pattern, text, re.IGNORECASE)]
+    return found[0] if len(found) == 1 else None
