@@ -10,7 +10,9 @@ replaces. Issue 12 asks >= 37.5k tool steps/s.
 so the same user replies), no agent in between: the env's own step, back to back. Between the
 agent's steps above, the agent's ~1 ms of Python leaves the CPU caches cold for the next tool call;
 here they are warm, as in a trainer that batches env steps. `replayed.split_us_wall` parts each
-replayed tool step into its sandbox calls (as the episode clocks them) and the env's own work.
+replayed tool step into its sandbox calls (as the episode clocks them) and the env's own work;
+`replayed.per_tool` says which tools the sandbox time goes to (and what the same calls cost back to
+back), `replayed.phases_us_cpu` what the env's own CPU per tool step is spent on.
 """
 from __future__ import annotations
 
