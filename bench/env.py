@@ -10,7 +10,9 @@ replaces. Issue 12 asks >= 37.5k tool steps/s.
 so the same user replies), no agent in between: the env's own step, back to back. Between the
 agent's steps above, the agent's ~1 ms of Python leaves the CPU caches cold for the next tool call;
 here they are warm, as in a trainer that batches env steps. `replayed.split_us_wall` parts each
-replayed tool step into its sandbox calls (as the episode clocks them) and the env's own work.
+replayed tool step into its sandbox calls (as the episode clocks them) and the env's own work;
+`replayed.per_tool` says which tools the sandbox time goes to (and what the same calls cost back to
+back), `replayed.phases_us_cpu` what the env's own CPU per tool step is spent on.
 """
 from __future__ import annotations
 
@@ -87,6 +89,8 @@ def speed(run: Path) -> dict:
                 rewards.append(reward)
                 break
     replayed = replay(env, tasks, recorded)
+    replayed["per_tool"] = per_tool(env, tasks, recorded)
+    replayed["phases_us_cpu"] = phases(env, tasks, recorded)
     env.close()
     tool, user = wall["tool"], wall["user"]
     return {
@@ -140,6 +144,154 @@ def replay(env: Any, tasks: list, recorded: list[list[dict]]) -> dict:
                               "env_own_mean": round(statistics.mean(own) / 1000, 1),
                               "env_own_median": round(statistics.median(own) / 1000, 1)},
             "episodes_ended_alike": same}
+
+
+def _episodes(env: Any, tasks: list, recorded: list[list[dict]]):
+    """Each recorded episode again from its reset: (episode number, its actions) in order."""
+    for i, actions in enumerate(recorded):
+        env.reset(seed=i, options={"task_id": tasks[i % len(tasks)].id})
+        yield i, actions
+
+
+def per_tool(env: Any, tasks: list, recorded: list[list[dict]], top: int = 5) -> dict:
+    """Where the sandbox time of the replayed tool steps goes, by tool name: the CPU of each
+    `tools.call` plus its reply text (`ToolResult.content`, what the step sends on), clocked by a
+    wrapper in a pass of its own (so the clocks do not weigh on the steps/s above). The top tools by
+    total time, then the totals of read and write tools. `back_to_back`: the same calls with the
+    same arguments on the same states, run one after another on a pooled sandbox with nothing in
+    between (no user turns, no verification, no env): what the calls cost with warm CPU caches."""
+    clocks: dict[str, list[int]] = {}
+    kinds: dict[str, list[int]] = {"read": [0, 0], "write": [0, 0], "unknown": [0, 0]}
+    episodes: list[tuple[Any, list[tuple[Any, Any]]]] = []
+    for _, actions in _episodes(env, tasks, recorded):
+        ep = env.core.episode
+        tools, real = ep.tools, ep.tools.call
+        compiled = ep.compiled.tools
+        episodes.append((ep.compiled, []))
+
+        def timed(tool: Any, arguments: Any, history: list, real=real, compiled=compiled,
+                  made=episodes[-1][1]) -> Any:
+            made.append((tool, arguments))
+            c0 = time.process_time_ns()
+            result = real(tool, arguments, history)
+            result.content  # noqa: B018 -- the reply text is part of the call's cost
+            spent = time.process_time_ns() - c0
+            clock = clocks.setdefault(str(tool), [0, 0])
+            clock[0] += 1
+            clock[1] += spent
+            kind = kinds[("write" if compiled[tool].writes else "read") if tool in compiled else "unknown"]
+            kind[0] += 1
+            kind[1] += spent
+            return result
+
+        tools.call = timed
+        for action in actions:
+            env.step(action)
+    calls = sum(c for c, _ in clocks.values())
+    total = sum(t for _, t in clocks.values())
+    ranked = sorted(clocks.items(), key=lambda kv: -kv[1][1])[:top]
+    warm = _back_to_back(episodes)
+    return {"calls": calls, "us_per_call_cpu": round(total / calls / 1000, 1),
+            "us_per_call_cpu_back_to_back": round(sum(t for _, t in warm.values()) / calls / 1000, 1),
+            "top_by_total_cpu": [{"tool": name, "calls": c, "total_ms": round(t / 1e6, 1),
+                                  "us_per_call": round(t / c / 1000, 1), "share": round(t / total, 3),
+                                  "us_per_call_back_to_back": round(warm[name][1] / c / 1000, 1)}
+                                 for name, (c, t) in ranked],
+            "by_kind": {k: {"calls": c, "us_per_call": round(t / c / 1000, 1), "share": round(t / total, 3)}
+                        for k, (c, t) in kinds.items() if c}}
+
+
+def _back_to_back(episodes: list[tuple[Any, list[tuple[Any, Any]]]], rounds: int = 3) -> dict[str, list[int]]:
+    """Each episode's calls again on a sandbox at the template's state, best of `rounds` passes."""
+    from gem_env.tools.scratch import give_back, take_sandbox
+
+    best: dict[str, list[int]] = {}
+    for _ in range(rounds):
+        clocks: dict[str, list[int]] = {}
+        for compiled, calls in episodes:
+            sandbox = take_sandbox(compiled)
+            for tool, arguments in calls:
+                c0 = time.process_time_ns()
+                sandbox.call(tool, arguments).content  # noqa: B018 -- as in the episode's clock
+                clock = clocks.setdefault(str(tool), [0, 0])
+                clock[0] += 1
+                clock[1] += time.process_time_ns() - c0
+            give_back(compiled, sandbox)
+        if not best or sum(t for _, t in clocks.values()) < sum(t for _, t in best.values()):
+            best = clocks
+    return best
+
+
+def phases(env: Any, tasks: list, recorded: list[list[dict]]) -> dict:
+    """The env's own CPU per tool step, without the sandbox: the episodes replayed once to record
+    each call's result, then again with the calls answered from that record (best of 3 passes).
+    Parts of it clocked alone on the same inputs: the action parse, the loop check at the tool
+    steps, writing the observation, and `ToolResult.content` (the sandbox's reply as text, encoded
+    on first read when the tool did not build it in SQL: the sandbox's work, done in the step);
+    `rest` is the remainder (recording the messages, the info, reward and termination, clipping)."""
+    from gem_env.gym.actions import parse_action
+    from gem_env.gym.env import _tool_observation
+    from gem_env.stages.ground.loops import LoopWatch
+
+    answers: dict[int, list] = {}
+    finals: dict[int, tuple[list, list[int]]] = {}
+    for i, actions in _episodes(env, tasks, recorded):
+        ep, seen, at = env.core.episode, answers.setdefault(i, []), []
+        real = ep.tools.call
+        ep.tools.call = lambda t, a, h, real=real, seen=seen: seen.append(real(t, a, h)) or seen[-1]
+        for action in actions:
+            if env.step(action)[4]["source"] == "tool":
+                at.append(len(ep.messages))
+        finals[i] = (ep.messages, at)
+    own = min(_stubbed_pass(env, tasks, recorded, answers) for _ in range(3))
+    tool_actions = [a for acts in recorded for a in acts if isinstance(a, dict) and a.get("tool_calls")]
+    parse = _clock_each(parse_action, tool_actions)
+    replies, loop_ns, loop_n = [], 0, 0
+    for msgs, at in finals.values():
+        watch = LoopWatch()
+        for n in at:  # the step's assistant message and tool replies end at n
+            j = n
+            while msgs[j - 1]["role"] == "tool":
+                j -= 1
+            replies.append(msgs[j:n])
+            watch.reason(msgs[:j - 1])  # what earlier steps signed
+            step = msgs[:n]
+            c0 = time.process_time_ns()
+            watch.reason(step)
+            loop_ns += time.process_time_ns() - c0
+            loop_n += 1
+    observation = _clock_each(_tool_observation, replies)
+    reply_text = _clock_each(lambda r: r.content, [r for seen in answers.values() for r in seen])
+    loop = round(loop_ns / loop_n / 1000, 2)
+    return {"env_own_sandbox_answered_from_record": own, "action_parse": parse, "loop_check": loop,
+            "observation": observation, "reply_text_of_result": reply_text,
+            "rest": round(own - parse - loop - observation - reply_text, 2)}
+
+
+def _stubbed_pass(env: Any, tasks: list, recorded: list[list[dict]], answers: dict[int, list]) -> float:
+    spent, steps = 0, 0
+    for i, actions in _episodes(env, tasks, recorded):
+        replay_answers = iter(answers[i])
+        env.core.episode.tools.call = lambda t, a, h, it=replay_answers: next(it)
+        for action in actions:
+            c0 = time.process_time_ns()
+            info = env.step(action)[4]
+            if info["source"] == "tool":
+                spent += time.process_time_ns() - c0
+                steps += 1
+    return round(spent / steps / 1000, 2)
+
+
+def _clock_each(fn: Any, inputs: list, rounds: int = 3) -> float:
+    """CPU µs per call of `fn` over `inputs`, best of `rounds` passes."""
+    best = None
+    for _ in range(rounds):
+        c0 = time.process_time_ns()
+        for x in inputs:
+            fn(x)
+        spent = time.process_time_ns() - c0
+        best = spent if best is None else min(best, spent)
+    return round(best / len(inputs) / 1000, 2)
 
 
 def memory(run: Path) -> dict:

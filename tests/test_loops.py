@@ -47,3 +47,42 @@ def test_a_watch_over_a_growing_conversation_says_what_a_fresh_check_says() -> N
     assert verdicts == [loop_reason(msgs[:n]) for n in range(1, len(msgs) + 1)]
     assert any(verdicts) and not all(verdicts)
     assert watch.reason(msgs[:3]) == loop_reason(msgs[:3])  # a shorter conversation: it starts again
+
+
+def _spelled_out(msgs: list[dict]) -> str | None:
+    """The loop rule read straight from its docstring, over the whole conversation: the reference
+    the incremental watch must agree with."""
+    said = [(m.get("role"), " ".join((m.get("content") or "").split()).lower(),
+             tuple(c["function"]["name"] + c["function"]["arguments"] for c in m.get("tool_calls") or []))
+            for m in msgs if m.get("role") != "system"]
+    for k in range(1, 7):
+        if len(said) >= 3 * k and said[-k:] == said[-2 * k:-k] == said[-3 * k:len(said) - 2 * k]:
+            return f"the last {k} message(s) repeated 3 times"
+    for role in ("user", "assistant"):
+        texts: list[str] = []
+        for r, text, calls in reversed(said):
+            if calls or len(texts) == 3:
+                break
+            if r == role:
+                texts.append(text)
+        if len(texts) == 3 and texts[0] and len(set(texts)) == 1:
+            return f"the {role} said the same thing 3 times in a row: {texts[0][:80]!r}"
+    return None
+
+
+def test_the_watch_agrees_with_the_rule_spelled_out_on_random_conversations() -> None:
+    import random
+    rng = random.Random(7)
+    pool = [say("user", "ok"), say("user", "OK "), say("user", "no"), say("assistant", "Done."),
+            say("assistant", ""), call("a"), call("a", '{"x": 1}'), call("b"),
+            {"role": "tool", "tool_call_id": "c", "content": "{}"},
+            {"role": "tool", "tool_call_id": "c", "content": "[1]"}]
+    found = 0
+    for _ in range(300):
+        msgs = [say("system", "s")] + [rng.choice(pool) for _ in range(rng.randint(0, 40))]
+        watch = LoopWatch()
+        for n in range(1, len(msgs) + 1):
+            expected = _spelled_out(msgs[:n])
+            assert watch.reason(msgs[:n]) == expected, msgs[:n]
+            found += expected is not None
+    assert found > 50  # the pool is small enough that loops of both kinds occur

@@ -27,8 +27,7 @@ class ActionError(ValueError):
 
 
 def _content(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
+    """Content parts joined into one text (a string or None is taken as it is, before the call)."""
     if isinstance(value, list):  # OpenAI content parts
         texts = [p.get("text") for p in value if isinstance(p, Mapping) and p.get("type") == "text"]
         if len(texts) == len(value) and all(isinstance(t, str) for t in texts):
@@ -36,16 +35,11 @@ def _content(value: Any) -> str | None:
     raise ActionError("'content' must be a string, null, or a list of text parts")
 
 
-def _is_object(value: Any) -> bool:
-    """A JSON object: a dict (checked first: the ABC check costs more than the rest of a call)."""
-    return type(value) is dict or isinstance(value, Mapping)
-
-
 def _tool_call(i: int, raw: Any, id_prefix: str) -> dict[str, Any]:
-    if not _is_object(raw):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise ActionError(f"tool_calls[{i}] must be an object")
     fn = raw.get("function", raw)
-    if fn is not raw and not _is_object(fn):
+    if fn is not raw and type(fn) is not dict and not isinstance(fn, Mapping):
         raise ActionError(f"tool_calls[{i}].function must be an object")
     name = fn.get("name")
     if not isinstance(name, str) or not name:
@@ -71,12 +65,14 @@ def parse_action(action: Any, *, id_prefix: str = "call") -> dict[str, Any]:
             action = json.loads(action)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise ActionError(f"action is not valid JSON: {err}") from None
-    if not _is_object(action):
+    if type(action) is not dict and not isinstance(action, Mapping):  # the ABC check costs most
         raise ActionError(f"action must be a JSON object (a message), not {type(action).__name__}")
     role = action.get("role", "assistant")
     if role != "assistant":
         raise ActionError(f"action role must be 'assistant', not {role!r}")
-    content = _content(action.get("content"))
+    content = action.get("content")
+    if content is not None and not isinstance(content, str):
+        content = _content(content)
     raw_calls = action.get("tool_calls") or []
     if not isinstance(raw_calls, list):
         raise ActionError("'tool_calls' must be a list")

@@ -227,7 +227,7 @@ class AsyncToolUseEnv:
         ep = self.episode
         if ep is None:
             raise ResetNeeded("call reset() before step()")
-        if ep.done:
+        if ep.termination is not None:  # done (read directly: this is every step's path)
             return self._refuse(ENDED_ERROR)
         try:
             message = parse_action(action)
@@ -239,11 +239,11 @@ class AsyncToolUseEnv:
                 return self._finish(_error(str(err)), "env", {"error": str(err)})
             return _error(str(err)), 0.0, False, False, {"source": "env", "error": str(err), "turn": ep.turns}
         self._invalid = 0
-        if not replies and ep.done:  # the message itself ended the episode (it went round in circles)
+        if replies:
+            return self._finish(_tool_observation(replies), "tool")
+        if ep.termination is not None:  # the message itself ended the episode (it went round in circles)
             return self._finish(_error(ep.error or f"the episode has ended ({ep.termination})"), "env")
-        if not replies:
-            return None
-        return self._finish(_tool_observation(replies), "tool")
+        return None
 
     async def _user_reply(self) -> StepResult:
         text = await self.episode.user_turn()  # type: ignore[union-attr]
@@ -255,7 +255,7 @@ class AsyncToolUseEnv:
         info: dict[str, Any] = {"source": source, "turn": ep.turns, "tools_now": ep.current_tools()}
         if extra:
             info.update(extra)
-        if not ep.done:
+        if ep.termination is None:
             return self._clip(obs, info), 0.0, False, False, info
         info.update(self._end_info())
         terminated = ep.termination in TERMINATED

@@ -44,36 +44,40 @@ class LoopWatch:
             if m.get("role") != "system":
                 said.append(_signature(m))
         self._seen = len(messages)
-        tail = said[-REPEATS * MAX_CYCLE:]
-        n = len(tail)
-        for k in range(1, min(MAX_CYCLE, n // REPEATS) + 1):
-            # a cycle of k repeats the last message k back: most steps stop at that one comparison
-            if tail[-1] == tail[-1 - k] and all(tail[-k:] == tail[n - (i + 1) * k:n - i * k]
-                                                for i in range(1, REPEATS)):
-                return f"the last {k} message(s) repeated {REPEATS} times"
-        for role in ("user", "assistant"):
-            texts = _last_said_without_acting(said, role)
-            if len(texts) == REPEATS and len(set(texts)) == 1 and texts[0]:
-                return f"the {role} said the same thing {REPEATS} times in a row: {texts[0][:80]!r}"
-        return None
+        return (_cycle(said) or _said_again(said)) if said else None
 
 
 Signature = tuple[Any, str, tuple[str, ...]]
 """A message as the loop check compares it: role, its text normalised, its calls with arguments."""
 
 
-def _last_said_without_acting(sigs: list[Signature], role: str) -> list[str]:
-    """The texts of `role`'s last `REPEATS` plain messages, walking back from the end; fewer when a
-    tool call comes first (something was done in between)."""
-    texts: list[str] = []
-    for s in reversed(sigs):
-        if s[2]:
+def _cycle(said: list[Signature]) -> str | None:
+    """The last k (1-6) signatures `REPEATS` times running at the end, read in place (no tail copy)."""
+    end, last = len(said), said[-1]
+    for k in range(1, min(MAX_CYCLE, min(end, REPEATS * MAX_CYCLE) // REPEATS) + 1):
+        # a cycle of k repeats the last message k back: most steps stop at that one comparison
+        if last == said[-1 - k] and all(said[end - k:] == said[end - (i + 1) * k:end - i * k]
+                                        for i in range(1, REPEATS)):
+            return f"the last {k} message(s) repeated {REPEATS} times"
+    return None
+
+
+def _said_again(said: list[Signature]) -> str | None:
+    """A party's last `REPEATS` plain messages all the same non-empty text, with no tool call in
+    between: walking back from the end once for both parties, up to the first message with calls."""
+    texts: dict[Any, list[str]] = {"user": [], "assistant": []}
+    for role, text, calls in reversed(said):
+        if calls:
             break
-        if s[0] == role:
-            texts.append(s[1])
-            if len(texts) == REPEATS:
+        got = texts.get(role)
+        if got is not None and len(got) < REPEATS:
+            got.append(text)
+            if len(texts["user"]) == len(texts["assistant"]) == REPEATS:
                 break
-    return texts
+    for role, got in texts.items():
+        if len(got) == REPEATS and got[0] and got.count(got[0]) == REPEATS:
+            return f"the {role} said the same thing {REPEATS} times in a row: {got[0][:80]!r}"
+    return None
 
 
 def is_infrastructure(error: BaseException) -> bool:
@@ -94,6 +98,10 @@ def _text(message: dict[str, Any]) -> str:
 
 
 def _signature(message: dict[str, Any]) -> Signature:
-    calls = tuple((c.get("function") or {}).get("name", "") + (c.get("function") or {}).get("arguments", "")
-                  for c in message.get("tool_calls") or [])
-    return message.get("role"), _text(message), calls
+    calls = message.get("tool_calls")
+    return message.get("role"), _text(message), tuple([_call_text(c) for c in calls]) if calls else ()
+
+
+def _call_text(call: dict[str, Any]) -> str:
+    fn = call.get("function") or {}
+    return fn.get("name", "") + fn.get("arguments", "")
