@@ -248,13 +248,13 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
     names after it as a person points at a thing (`tools.referring`), then dates; amounts and other
     facts in a "with" clause ("active debit card ending in 4782, opened on March 3, 2025, with a
     $1,398.61 spending limit"; "confirmed booking from Yuberg to West Anthony")."""
-    before, digits, dates, extra = [], [], [], []
+    before, after, dates, extra = [], [], [], []
     for k, v in facts:
         low, text = k.lower(), spoken(k, v)
         if low.endswith(("status", "state", "type", "kind")) and len(text.split()) <= 2:
             before.append(text)
-        elif _LAST_DIGITS.search(low):
-            digits.append(f"ending in {text}")
+        elif (prep := role(low)) is not None and not (text.startswith("$") or is_count(k, v) or when_words(text) != text):
+            after.append(f"{prep} {text}")  # "ending in 4782", "from Lake Jacob", "at Miller Ltd"
         elif isinstance(v, str) and when_words(v) != v:  # an ISO date or time
             dates.append(f"{_when_phrase(low)} {when_words(v)}")
         elif is_count(k, v) and _DURATION.search(counted(k, v)):  # "for 4 nights", not "with 4 nights"
@@ -264,11 +264,9 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
         elif text.startswith("$"):
             extra.append(f"a {text} {words(k)}" if low not in ("amount", "total", "price") else f"{text} in total"
                          if low == "total" else f"an amount of {text}" if low == "amount" else f"a price of {text}")
-        elif role(low) is not None:  # "from Lake Jacob", "at Miller Ltd"
-            digits.append(f"{role(low)} {text}")
         else:
             extra.append(f"{words(k)} {when_words(text)}")
-    head = " ".join([*before, noun, *digits])
+    head = " ".join([*before, noun, *after])
     rest = dates + ([f"with {_join(extra)}"] if extra else [])
     return ", ".join([head, *rest])
 

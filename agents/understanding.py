@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from gem_env.tools.referring import field_of, referenced_value, role
@@ -82,19 +83,24 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
 def _referenced(text: str, names: list[tuple[str, str]]) -> dict[str, str]:
     """Values of keys the user pointed at a record by ("It's the booking from Lake Jacob."): read
     for a role only one known key has, so "from" is never given to two fields."""
-    by_role: dict[str, set[str]] = {}
-    for _, key in names:
-        prep = role(field_of(key, key.split("_")[0]))
-        if prep is not None and "_" in key and not key.endswith("_id"):
-            by_role.setdefault(prep, set()).add(key)
     found = {}
-    for keys in by_role.values():
-        if len(keys) == 1:
-            key = next(iter(keys))
-            value = referenced_value(field_of(key, key.split("_")[0]), text)
-            if value is not None:
-                found[key] = value
+    for key in _one_key_per_role(tuple(k for _, k in names)):
+        value = referenced_value(field_of(key), text)
+        if value is not None:
+            found[key] = value
     return found
+
+
+@lru_cache(maxsize=256)
+def _one_key_per_role(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys whose role (`tools.referring`) no other key of an agent's vocabulary shares; the
+    vocabulary is fixed per agent, so this is worked out once, not on every user turn."""
+    by_role: dict[str, list[str]] = {}
+    for key in keys:
+        prep = role(field_of(key))
+        if prep is not None and "_" in key and not key.endswith("_id"):
+            by_role.setdefault(prep, []).append(key)
+    return tuple(ks[0] for ks in by_role.values() if len(set(ks)) == 1)
 
 
 _GOAL_SLOT = re.compile(r"\{(\w+)\}")

@@ -53,7 +53,7 @@ def _pointed_at(key: str, head: str, said: str, intent: str, rng: random.Random,
     role ("from ... to ...") keep the "<name> is <value>" form, which says which field is meant."""
     field = field_of(key, head)
     prep = role(field)
-    if prep is not None and sum(role(field_of(k, k.split("_")[0])) == prep for k in opening) > 1:
+    if prep is not None and sum(role(field_of(k)) == prep for k in opening) > 1:
         return rng.choice(P.DESCRIBE).format(name=humanize(key), v=said)
     own = re.search(rf"\b(?:my|the|your) {re.escape(head)}\b", intent, re.IGNORECASE) is not None
     noun = humanize(head) if own and rng.random() < 0.5 else "one"

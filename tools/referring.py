@@ -12,7 +12,7 @@ import re
 # the preposition English uses to name a thing by this kind of value (first match wins); each a
 # whole word of the snake_case field name ("spending_limit" is not "ending")
 _ROLES: list[tuple[re.Pattern[str], str]] = [(re.compile(rf"(?<![a-z])(?:{p})(?![a-z])"), prep) for p, prep in [
-    (r"last_?(?:4|four)|ending|suffix", "ending in"),
+    (r"last_?(?:4|four|digits)|ending|suffix", "ending in"),
     (r"origin|from|departure|source|pickup", "from"),
     (r"destination|to|arrival|dropoff", "to"),
     (r"merchant|vendor|store|shop|payee|seller|retailer|restaurant|hotel|venue", "at"),
@@ -27,9 +27,10 @@ _STATE = re.compile(r"status|state")
 _ADJECTIVE = re.compile(r"^[a-z][a-z-]*(?: [a-z][a-z-]*)?$")
 
 
-def field_of(key: str, noun: str) -> str:
-    """The field part of a key named for its record: ("booking_origin", "booking") -> "origin"."""
-    head = noun.replace(" ", "_") + "_"
+def field_of(key: str, noun: str | None = None) -> str:
+    """The field part of a key named for its record: ("booking_origin", "booking") -> "origin";
+    without a noun, the key's first word is taken for it ("from_last4" -> "last4")."""
+    head = (noun if noun is not None else key.split("_")[0]).replace(" ", "_") + "_"
     return key[len(head):] if key.startswith(head) and len(key) > len(head) else key
 
 
