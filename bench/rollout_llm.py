@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import os
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from langchain_core.messages import SystemMessage
 from gem_env.agents.llm_agent import to_langchain
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.backends import make_agent
-from gem_env.stages.ground.gc_tuning import GC_MODES, rollout_gc
+from gem_env.stages.ground.gc_tuning import rollout_gc
 from gem_env.llm import LLMClient, LLMConfig
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.ground.rollout import RolloutJob, run_rollout, run_rollouts

@@ -22,7 +22,7 @@ from typing import Any, get_args
 import orjson
 
 from gem_env.testing.bodies import StructuredSupport, chunk_bodies, completion_body, refusal_of, sse_event
-from gem_env.testing.replies import Fault, Reply, Slow, Text, ToolCalls
+from gem_env.testing.replies import Fault, Reply, Slow
 
 ReplyFn = Callable[[dict[str, Any]], Reply] | Callable[[dict[str, Any]], Awaitable[Reply]]
 IDLE_TIMEOUT = 30.0

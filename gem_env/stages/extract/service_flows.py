@@ -59,7 +59,7 @@ class Flows:
     def handoff_flow(self) -> dict[str, Any]:
         """The customer asks for a person to take their question about one of their records: the
         assistant hands over with the request in a sentence that names the record."""
-        o, pk, m = self.a.owner, self.owner_pk, self.sp.main
+        pk, m = self.owner_pk, self.sp.main
         mine = f"first([a.{self.main_pk} for a in rows('{self.mains}', {{{pk}: row.{pk}}})])"
         topic = "a charge on my card I do not recognise" if self.a.key == "cards" else f"a question about my {m}"
         return {"name": "talk_to_a_person", "category": "handoff",
