@@ -179,12 +179,12 @@ class ScriptedUser:
         if not states:
             return rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in plain), noun=noun)
 
-        def whether(said: str) -> str:
+        def one_state(said: str) -> str:
             head = said.split()[0]
             bank = P.WHETHER_VERB if head in ("is", "has", "can") else P.WHETHER_DOING if head.endswith("ing") \
                 else P.WHETHER_ON
             return rng.choice(bank).format(noun=noun, state=said)
-        whether = " and ".join(whether(said) for said in states)
+        whether = " and ".join(one_state(said) for said in states)
         if not plain:
             return rng.choice(P.ASK_YES_NO).format(whether=whether)
         return rng.choice(P.ASK_FACTS_AND).format(x=" and ".join(humanize(a) for a in plain), noun=noun, whether=whether)
