@@ -65,26 +65,29 @@ class WriteHead:
         stmt.tables = tables or {}
         where = [f"{w.lhs} = {stmt.param(where_value(w, self.table))}{w.collate}" for w in find.where]
         where += [stmt.condition(expr_node(r.cond.source), find.as_, self.table) for r in guards]
-        self.set_slots: list[int] = []
-        """Where each updated value goes in the parameters (filled per call, encoded for its column)."""
-        for _ in self.sets:
+        self.setters: list[tuple[int, Any, Callable[[Any], Any]]] = []
+        """(slot, value closure, the column's encoder) per updated field: where each updated value
+        goes in the parameters, filled per call."""
+        for f, e in self.sets:
             stmt.values.append(None)
-            self.set_slots.append(len(stmt.values) - 1)
-        sets = ", ".join(f"{quote(f)} = ?{i + 1}" for (f, _), i in zip(self.sets, self.set_slots))
+            self.setters.append((len(stmt.values) - 1, e.fn, self.table.encoder(f)))
+        sets = ", ".join(f"{quote(f)} = ?{i + 1}" for (f, _), (i, _, _) in zip(self.sets, self.setters))
         returning = stmt.text if tail is not None else ", ".join(quote(c) for c in self.table.columns)
         self.sql = (f"UPDATE {quote(self.table.name)} SET {sets} WHERE {' AND '.join(where)} "
                     f"RETURNING {returning}")
 
     def run(self, env: dict[str, Any], ctx: Any) -> Any:
         """The reply, or `MISS` when nothing was written (the interpreted steps must answer)."""
-        stmt, t = self.stmt, self.table
-        params = stmt.values[:]
+        t = self.table
+        params = self.stmt.values[:]
+        new = []
         try:
-            for i, get in stmt.getters:
+            for i, get in self.stmt.getters:
                 params[i] = get(env, ctx)
-            new = [(f, e(env, ctx)) for f, e in self.sets]
-            for i, (f, v) in zip(self.set_slots, new):
-                params[i] = t.encode(f, v)
+            for i, fn, encode in self.setters:
+                v = fn(env, ctx)
+                new.append(v)
+                params[i] = encode(v)
             rows = ctx.conn.execute(self.sql, params).fetchall()
         except Exception:  # noqa: BLE001 — nothing was written; the interpreted steps say what is wrong
             return MISS
@@ -94,7 +97,7 @@ class WriteHead:
         if self.rest is None:
             return Encoded(rows[0][0])
         row = t.decode(rows[0])
-        row.update(new)  # the row as the interpreter's update leaves it (values as computed)
+        row.update(zip([f for f, _ in self.sets], new))  # the row as the interpreter's update leaves it
         env[self.as_] = row
         if self.middle is not None:
             self.middle(env, ctx)
