@@ -48,6 +48,13 @@ class ToolResult:
         self._value = _UNSET if text is not None else value
         self._text = text
 
+    @classmethod
+    def of_text(cls, text: str) -> "ToolResult":
+        """A successful result whose reply is JSON text (what a compiled statement wrote)."""
+        r = cls.__new__(cls)
+        r.ok, r.error, r.error_kind, r._value, r._text = True, None, None, _UNSET, text
+        return r
+
     @property
     def value(self) -> Any:
         if self._value is _UNSET:
@@ -141,6 +148,16 @@ class Sandbox:
             known = ", ".join(self.compiled.tools)
             return ToolResult(False, error=f"unknown tool '{name}'; available tools: {known}",
                               error_kind="unknown_tool")
+        if type(arguments) is dict:  # the common case first: a call whose plan is one statement
+            plan = tool.__dict__.get("_plan") or plan_for(tool)
+            single = plan.single
+            if single is not None and plan.check is not None:
+                args = plan.check(arguments)
+                if args is not None:
+                    out = single.run({**self.clock, **args}, self)
+                    if out is not MISS:
+                        return ToolResult.of_text(out.text)
+                    return self._run(tool, plan, args, single_tried=True)
         if isinstance(arguments, str):
             try:
                 arguments = json.loads(arguments) if arguments.strip() else {}
@@ -157,8 +174,8 @@ class Sandbox:
             return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
         return self._run(tool, plan, args)
 
-    def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
-        if plan.single is not None:  # one statement: atomic without a savepoint of its own
+    def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any], single_tried: bool = False) -> ToolResult:
+        if plan.single is not None and not single_tried:  # one statement: atomic without a savepoint
             out = plan.single.run({**self.clock, **args}, self)
             if out is not MISS:
                 return ToolResult(True, text=out.text)

@@ -70,7 +70,7 @@ class WriteHead:
         goes in the parameters, filled per call."""
         for f, e in self.sets:
             stmt.values.append(None)
-            self.setters.append((len(stmt.values) - 1, e.fn, self.table.encoder(f)))
+            self.setters.append((len(stmt.values) - 1, _reader(e.source) or e.fn, self.table.encoder(f)))
         sets = ", ".join(f"{quote(f)} = ?{i + 1}" for (f, _), (i, _, _) in zip(self.sets, self.setters))
         returning = stmt.text if tail is not None else ", ".join(quote(c) for c in self.table.columns)
         self.sql = (f"UPDATE {quote(self.table.name)} SET {sets} WHERE {' AND '.join(where)} "
@@ -102,6 +102,40 @@ class WriteHead:
         if self.middle is not None:
             self.middle(env, ctx)
         return self.rest(env, ctx)
+
+
+def _reader(source: Any) -> Callable[[dict, Any], Any] | None:
+    """An updated value that only reads names — a name, or an object or list of names and
+    constants — as one closure indexing the call's names, or None for any other expression. A
+    missing name raises KeyError: nothing is written and the steps answer with their own error."""
+    if isinstance(source, dict):
+        items = [(str(k), _reader(v)) for k, v in source.items()]
+        if any(r is None for _, r in items):
+            return None
+        names = [(k, getattr(r, "name", None)) for k, r in items]
+        if all(n is not None for _, n in names):
+            return lambda env, ctx: {k: env[n] for k, n in names}
+        return lambda env, ctx: {k: r(env, ctx) for k, r in items}
+    if isinstance(source, list):
+        readers = [_reader(v) for v in source]
+        if any(r is None for r in readers):
+            return None
+        return lambda env, ctx: [r(env, ctx) for r in readers]
+    try:
+        node = expr_node(source)
+    except (Unsupported, ExprError):
+        return None
+    if node.op == "const":
+        value = node.value
+        return lambda env, ctx: value
+    if node.op != "name":
+        return None
+    name = node.value
+
+    def read(env: dict, ctx: Any) -> Any:
+        return env[name]
+    read.name = name  # type: ignore[attr-defined]
+    return read
 
 
 class _Parameters(Conditions):
