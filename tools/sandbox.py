@@ -148,17 +148,7 @@ class Sandbox:
             known = ", ".join(self.compiled.tools)
             return ToolResult(False, error=f"unknown tool '{name}'; available tools: {known}",
                               error_kind="unknown_tool")
-        if type(arguments) is dict:  # the common case first: a call whose plan is one statement
-            plan = tool.__dict__.get("_plan") or plan_for(tool)
-            single = plan.single
-            if single is not None and plan.check is not None:
-                args = plan.check(arguments)
-                if args is not None:
-                    out = single.run({**self.clock, **args}, self)
-                    if out is not MISS:
-                        return ToolResult.of_text(out.text)
-                    return self._run(tool, plan, args, single_tried=True)
-        if isinstance(arguments, str):
+        if isinstance(arguments, str):  # as a model writes them
             try:
                 arguments = json.loads(arguments) if arguments.strip() else {}
             except json.JSONDecodeError as err:
@@ -167,18 +157,19 @@ class Sandbox:
         if not isinstance(arguments, dict):
             return ToolResult(False, error=f"arguments for {name} must be a JSON object",
                               error_kind="invalid_arguments")
-        plan = plan_for(tool)
+        plan = tool.__dict__.get("_plan") or plan_for(tool)
         try:
             args = plan.arguments(arguments)
         except ValidationError as err:
             return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
-        return self._run(tool, plan, args)
-
-    def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any], single_tried: bool = False) -> ToolResult:
-        if plan.single is not None and not single_tried:  # one statement: atomic without a savepoint
+        if plan.single is not None:  # one statement: atomic without a savepoint of its own
             out = plan.single.run({**self.clock, **args}, self)
             if out is not MISS:
-                return ToolResult(True, text=out.text)
+                return ToolResult.of_text(out.text)
+        return self._run(tool, plan, args)
+
+    def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
+        """The steps (or the Python tool) in the call's savepoint; `plan.single` has had its try."""
         guarded = tool.writes or tool.python is not None
         if guarded:
             self.conn.execute("SAVEPOINT gem_call")
