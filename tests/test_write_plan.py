@@ -163,3 +163,26 @@ def test_an_address_write_built_in_sql_drops_null_members_as_compact_does():
     methods = a.value["payment_methods"]
     assert methods and all("brand" not in m and "last_four" not in m for m in methods.values())
     assert fast.state_hash() == slow.state_hash() == fast.recomputed_state_hash()
+
+
+def test_a_write_reads_back_only_the_fields_read_later_and_the_whole_row_when_the_steps_answer():
+    """The statement returns just the key and the fields the later steps read; when the reply's
+    statement cannot answer (a null where value: the steps' IS NULL), the steps get the whole row
+    as the update left it, and answer as the steps alone do."""
+    effect = [UPDATE_WRITE, {"update": "orders", "row": "o", "set": {"status": "'delivered'"}},
+              {"find": "lines", "as": "ls", "many": True, "where": {"order_id": "o.order_id", "sku": "sku"}},
+              {"return": {"id": "o.order_id", "total": "o.total", "placed": "o.placed", "status": "o.status",
+                          "skus": "ls.sku", "all": "count_rows('lines', {})"}}]
+    params = [P("order_id"), P("sku", required=False)]
+    compiled = compile_domain(parse_domain({**BASE, "tools": [tool("w", effect, params)]}))
+    head = plan_for(compiled.tools["w"]).write
+    assert head is not None and head.reply is not None
+    assert head.sql.endswith('RETURNING "order_id"')  # count_rows: not in RETURNING; o.order_id: the key
+    fast, slow = compiled.new_sandbox(), compiled.new_sandbox()
+    order_ids = list(fast.dump(["orders"])["orders"])
+    for order_id, sku in [(order_ids[0], "A-1"), (order_ids[1], None), ("nope", None)]:
+        a = fast.call("w", {"order_id": order_id, "sku": sku})
+        with interpreted(compiled):
+            b = slow.call("w", {"order_id": order_id, "sku": sku})
+        assert (a.ok, a.error, a.content) == (b.ok, b.error, b.content), (order_id, sku)
+    assert a.error == "no order nope" and fast.state_hash() == slow.state_hash()
