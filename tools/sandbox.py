@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any, Iterable
 from pydantic import ValidationError
 
 from .digest import StateDigest
-from .effects import ToolFailure
+from .effects import ToolFailure, run_effect
 from .errors import ExprError
 from .expr import format_id
 from .plan import Plan, plan_for
 from .jsontext import ENCODE
+from .loopplan import StepByStep
 from .python_tools import SandboxDB, ToolError
 from .reply import Encoded
 from .tables import COUNTERS_TABLE, quote
@@ -123,6 +124,8 @@ class Sandbox:
         self.conn.deserialize(compiled.template)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.create_function("gem_eval", -1, self._evaluate)
+        self.restartable = False
+        """Whether a set-based loop may ask for the call again step by step (`_steps`)."""
         self.evaluating: tuple[dict[str, Any], list[Any]] | None = None
         """(env, evaluators) of the set-based loop statement running now (`tools.loopplan`)."""
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
@@ -177,7 +180,7 @@ class Sandbox:
             if tool.python is not None:
                 value = tool.python.fn(self.db, **args)
             else:
-                value = plan.run({**self.clock, **args}, self)
+                value = self._steps(tool, plan, args, guarded)
         except (ToolFailure, ToolError, ExprError) as err:
             return self._fail(guarded, str(err))
         except sqlite3.IntegrityError as err:
@@ -189,6 +192,19 @@ class Sandbox:
         if type(value) is Encoded:
             return ToolResult(True, text=value.text)
         return ToolResult(True, value=value)
+
+    def _steps(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any], guarded: bool) -> Any:
+        """The plan's run; when a set-based loop of it fails after writing (`StepByStep`), the
+        call's writes are undone and its steps run again from the start, one by one."""
+        self.restartable = guarded
+        try:
+            return plan.run({**self.clock, **args}, self)
+        except StepByStep:
+            self.restartable = False
+            self.conn.execute("ROLLBACK TO gem_call")
+            return run_effect(tool.steps or [], {**self.clock, **args}, self)
+        finally:
+            self.restartable = False
 
     def _fail(self, guarded: bool, message: str) -> ToolResult:
         if guarded:
