@@ -290,7 +290,7 @@ class WorkflowAgent:
         writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
         main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
-                              records([r for _, r in results]), self._guide(plan, main, {**known, **args})))
+                              records([r for _, r in results] + [r for _, _, r in turn.before]), self._guide(plan, main, {**known, **args})))
 
     def authentication(self, table: str, turn: _Turn) -> tuple[str, dict[str, Any]] | str | None:
         """(finder, arguments) to find who the customer is before the first request about a record
