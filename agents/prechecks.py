@@ -276,6 +276,20 @@ def reads_since_write(messages: list[dict[str, Any]], compiled: CompiledDomain,
     return out
 
 
+def read_before_last_write(messages: list[dict[str, Any]], compiled: CompiledDomain,
+                           reads: list[tuple[str, dict[str, Any], Any]]) -> set[int]:
+    """The `id()`s of the results in `reads` (what `reads_since_write` kept) that were read before
+    the last write in `messages`: still true by the write's footprint, but a careful agent opens
+    such a record again before changing it — the session has changed things since it looked."""
+    def writes(m: dict[str, Any]) -> bool:
+        return m.get("role") == "assistant" and any(
+            getattr(compiled.tools.get((c.get("function") or {}).get("name")), "writes", True)
+            for c in m.get("tool_calls") or [])
+    last = max((i for i, m in enumerate(messages) if writes(m)), default=-1)
+    after = {(t, json.dumps(a, sort_keys=True)) for t, a, _ in reads_since_write(messages[last + 1:], compiled)}
+    return {id(r) for t, a, r in reads if (t, json.dumps(a, sort_keys=True)) not in after}
+
+
 def _still_true(scope: tuple[set[str], tuple[str, Any] | None] | None, read: Any, reply: Any,
                 changed: Footprint | None, keys: dict[str, str]) -> bool:
     """Whether `read` (by a tool of `scope`) holds after a write with footprint `changed` and
