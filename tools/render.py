@@ -212,7 +212,8 @@ def smooth(text: str) -> str:
 
 
 # where a reason said as a choice ends: "because of a wrong amount." / "... today" / "... and"
-_REASON_END_WORDS = "and or but so now today please by in at on to from during after before twice".split()
+_REASON_END_WORDS = ("and or but so now today please by in at on to from during after before twice instead too also "
+                     "again anyway then first").split()
 _REASON_END = rf"[.,;:!?)]|\s+(?:{'|'.join(_REASON_END_WORDS)})\b|$"
 # heads of a reason that take no article: a mass noun ("suspected fraud") or a kind of one
 _MASS = re.compile(r"(?:fraud|activity|medication|damage|information|access|weather|service|spam|abuse|misuse|use|"
