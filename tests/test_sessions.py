@@ -494,3 +494,12 @@ def test_a_question_across_the_customers_records_is_answered_with_the_one_that_h
         messages[i]["content"] = f"Your line {wrong} has the {m.group(2)} {m.group(3)}. For comparison, {values}."
         assert verify(task, messages, compiled).failed == ["named_the_most"]
     assert asked
+
+
+def test_a_user_does_not_give_their_email_again_in_a_later_request(airline_run: Path) -> None:
+    """Who the user is, said once in a session, is not volunteered again with each request."""
+    for line in (airline_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        said = [m["content"] for m in traj["messages"] if m["role"] == "user" and "@" in (m.get("content") or "")]
+        emails = [e for text in said for e in re.findall(r"[\w.+-]+@[\w-]+\.\w+", text)]
+        assert len(emails) == len(set(emails)), (traj["id"], said)
