@@ -11,7 +11,7 @@ import pytest
 from gem_env.io.corpus import iter_documents
 from gem_env.documents import Document
 from gem_env.text import features as tf
-from gem_env.text.signals import instruction_words, is_task_title, machine_signals
+from gem_env.text.signals import instruction_words, is_question_title, is_task_title, machine_signals
 from gem_env.stages.filter import (DEFAULT_THRESHOLD, EVIDENCE_AGAINST, FEATURES, WEIGHTS, WORDS, OfflineFilter,
                                    feature_values)
 
@@ -133,16 +133,16 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_held_out_v7_sample_stays_above_its_floor():
+def test_held_out_v8_sample_is_scored_when_labelled():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
     bench = _load_bench("filter_quality")
-    v7 = bench.held_out(corpora)
-    # measured once, after training on v1 to v6 only: P 0.593, R 0.923, F1 0.722 (251 documents, 52
-    # relevant; 0.825 without the 57 doubtful labels) — below the 0.9 target; a regression floor only
-    # (v6 scored 0.784 when it was held out, round 5; v5 0.723, round 3)
-    assert v7["missing"] == 0 and v7["n"] == 251 and v7["f1"] >= 0.70, v7
+    v8 = bench.held_out(corpora)
+    if "skipped" in v8:
+        pytest.skip(v8["skipped"])
+    # v8 is scored once, after training on v1 to v7; a regression floor only
+    assert v8["missing"] == 0 and v8["n"] == 251 and v8["f1"] >= 0.70, v8
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
@@ -278,6 +278,14 @@ def test_task_titles():
     for title in ("Understanding fees", "Reading Your Sustainability Impact Report", "Bronze Account features",
                   "Why hasn't my group member paid yet?"):
         assert not is_task_title(title), title
+
+
+def test_question_titles_ask_about_a_fact_not_a_task():
+    for title in ("Why was I charged a transfer fee on my Gold Account?", "User Roles: What Can Each Role Access?",
+                  "Can I pay with a foreign card?"):
+        assert is_question_title(title), title
+    for title in ("How do I stop a recurring payment?", "How to add a payee", "Setting up bill pay", "Whatever"):
+        assert not is_question_title(title), title
 
 
 def test_machine_signals_tell_interface_steps_tools_and_commands_from_hands_on_text():
