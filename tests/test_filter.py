@@ -141,8 +141,10 @@ def test_held_out_v8_sample_is_scored_when_labelled():
     v8 = bench.held_out(corpora)
     if "skipped" in v8:
         pytest.skip(v8["skipped"])
-    # v8 is scored once, after training on v1 to v7; a regression floor only
-    assert v8["missing"] == 0 and v8["n"] == 251 and v8["f1"] >= 0.70, v8
+    # measured once, after training on v1 to v7 only: P 0.723, R 0.694, F1 0.708 (251 documents, 49
+    # relevant, labelled blind by a separate labeller; 0.794 without the 36 doubtful labels) — below
+    # the 0.9 target; a regression floor only (v7 scored 0.722 when it was held out, v6 0.784)
+    assert v8["missing"] == 0 and v8["n"] == 251 and v8["f1"] >= 0.66, v8
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
@@ -164,11 +166,13 @@ def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
     data = ROOT / "bench" / "data"
     samples = {}
     for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl", "filter_labels_v4.jsonl",
-                 "filter_labels_v5.jsonl", "filter_labels_v6.jsonl"):
+                 "filter_labels_v5.jsonl", "filter_labels_v6.jsonl", "filter_labels_v7.jsonl",
+                 "filter_labels_v8.jsonl"):
         lines = (data / name).read_text(encoding="utf-8").splitlines()
         samples[name] = (json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]])
     for name, size in (("filter_labels_v3.jsonl", 150), ("filter_labels_v4.jsonl", 160),
-                       ("filter_labels_v5.jsonl", 160), ("filter_labels_v6.jsonl", 160)):
+                       ("filter_labels_v5.jsonl", 160), ("filter_labels_v6.jsonl", 160),
+                       ("filter_labels_v7.jsonl", 250), ("filter_labels_v8.jsonl", 250)):
         meta, rows = samples[name]
         assert meta["criterion"] == samples["filter_labels_v2.jsonl"][0]["criterion"]
         assert len(rows) >= size and all(set(r) <= {"id", "file", "relevant", "doubtful", "reason"} for r in rows)
@@ -178,6 +182,20 @@ def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
     second = [json.loads(x) for x in (data / "filter_labels_v4_second.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
     assert {r["id"] for r in second} == {r["id"] for r in samples["filter_labels_v4.jsonl"][1]}
     assert all(r["reason"] and isinstance(r["relevant"], bool) for r in second)
+    second_v7 = [json.loads(x) for x in (data / "filter_labels_v7_second.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    assert {r["id"] for r in second_v7} <= {r["id"] for r in samples["filter_labels_v7.jsonl"][1]}
+
+
+def test_v7_label_decisions_are_exactly_where_the_two_labellers_disagree():
+    train = _load_bench("train_filter")
+    bench = _load_bench("filter_quality")
+    first = {r["id"]: r["relevant"] for r in bench.load_labels(bench.LABELS_V7)}
+    second = {r["id"]: r["relevant"] for r in bench.load_labels(bench.LABELS_V7_SECOND)}
+    disagreed = {i for i in first.keys() & second.keys() if first[i] != second[i]}
+    assert set(train.V7_AFTER_SECOND_OPINION) == disagreed
+    kept = {r["id"]: r["relevant"] for r in train.training_rows()}
+    for doc_id, (relevant, reason) in train.V7_AFTER_SECOND_OPINION.items():
+        assert reason and (doc_id not in kept if relevant is None else kept[doc_id] == relevant)
 
 
 def test_v1_labels_file_holds_ids_and_labels_only():
