@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from gem_env.tools.referring import field_of, reference, role
-from gem_env.tools.render import agree, counted, how_many, is_count, smooth
+from gem_env.tools.render import agree, counted, how_many, is_count, plural, smooth
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
@@ -174,6 +174,8 @@ class ScriptedUser:
         """A lookup in the user's words: the facts asked by name ("the status of my order"), a yes/no
         one as a question of the record ("... if my doctor is accepting patients", "... whether
         overdraft protection is on for my account"), never "the accepting patients of my doctor"."""
+        if request.compare:
+            return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))
         plain = [a for a in request.asks if a not in request.yes_no]
         states = [humanize(a) for a in request.asks if a in request.yes_no]
         if not states:

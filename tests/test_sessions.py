@@ -19,6 +19,7 @@ from gem_env.simulators.llm_user import LLMUser, current_request, system_prompt
 from gem_env.simulators.scenario import STOP
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.ground.rollout import run_rollout
+from gem_env.stages.verify import verify
 from gem_env.stages.tasks import Task, make_tasks
 from gem_env.stages.tasks.owners import Owners
 from gem_env.tools import CompiledDomain, compile_domain, load_domain
@@ -411,3 +412,85 @@ def test_a_report_does_not_name_again_the_record_its_confirmation_named(airline_
                 ids = re.findall(r"\b[A-Z][A-Z0-9]*-\d+\b", m.group("what"))
                 assert not ids or not all(i in before for i in ids), (before, after)
     assert reports  # confirmations with the reply after them were looked at
+
+
+def _called(calls: list[tuple[str, dict[str, Any], Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for n, (tool, args, result) in enumerate(calls):
+        out.append({"role": "assistant", "content": None, "tool_calls": [
+            {"id": f"c{n}", "type": "function", "function": {"name": tool, "arguments": json.dumps(args)}}]})
+        out.append({"role": "tool", "tool_call_id": f"c{n}", "content": json.dumps(result)})
+    return out
+
+
+def test_a_write_leaves_the_reads_of_other_records_true_and_patches_its_own(airline_run: Path) -> None:
+    """After cancelling one booking the agent still knows the others it opened (it does not open
+    them again), and the cancelled one as the reply says; a read of a table the write changed
+    otherwise (a list a new record may join) is forgotten."""
+    compiled = compile_domain(load_domain(next((airline_run / "domains").glob("*.json"))))
+    booking = {"customer_id": "C-1", "status": "confirmed", "origin": "Yuberg", "bags": 1}
+    reads = [("get_booking_details", {"booking_id": b}, {"booking_id": b, **booking}) for b in ("BKN-1", "BKN-2")]
+    cancel = ("cancel_booking", {"booking_id": "BKN-1", "reason": "schedule change"},
+              {"booking_id": "BKN-1", "status": "cancelled"})
+    after = reads_since_write(_called([*reads, cancel]), compiled)
+    assert [(a["booking_id"], r["status"]) for _, a, r in after] == [("BKN-1", "cancelled"), ("BKN-2", "confirmed")]
+    # a reply that does not say a field the write set (status) leaves that record unknown
+    quiet = (*cancel[:2], {"booking_id": "BKN-1"})
+    assert [a["booking_id"] for _, a, _ in reads_since_write(_called([*reads, quiet]), compiled)] == ["BKN-2"]
+    # a failed write changed nothing
+    failed = (*cancel[:2], {"error": "Only a booking that is confirmed can be canceled"})
+    assert len(reads_since_write(_called([*reads, failed]), compiled)) == 2
+
+
+def test_a_write_forgets_a_read_that_depends_on_what_it_added() -> None:
+    """Booking a slot adds an appointment: the slots listed as free before are no longer known."""
+    compiled = compile_domain(load_domain(EXAMPLES / "clinic.yaml"))
+    slots = ("list_available_slots", {"doctor_id": "DOC-1", "patient_id": "PAT-1"},
+             {"slots": [{"slot_id": "SLT-1", "date": "2025-04-08"}, {"slot_id": "SLT-2", "date": "2025-04-09"}]})
+    book = ("book_appointment", {"patient_id": "PAT-1", "slot_id": "SLT-1", "reason": "checkup"},
+            {"appointment_id": "APT-1", "status": "scheduled"})
+    assert reads_since_write(_called([slots]), compiled) != []
+    assert reads_since_write(_called([slots, book]), compiled) == []
+
+
+@pytest.fixture(scope="module")
+def telecom_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("telecom") / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "telecom"), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_a_question_across_the_customers_records_is_answered_with_the_one_that_has_the_most(telecom_run: Path) -> None:
+    """"Which of my lines has the lowest monthly price?": the assistant opens (or remembers) each
+    line the profile lists and names the one with the lowest price and that price; an answer
+    naming another line fails verification."""
+    asked = 0
+    for line in (telecom_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        texts = [m.get("content") or "" for m in traj["messages"]]
+        at = next((i for i, t in enumerate(texts) if traj["messages"][i]["role"] == "user" and "which of my" in t), None)
+        if at is None:
+            continue
+        asked += 1
+        m = re.search(r"which of my (\w+) has the (highest|lowest) ([a-z ]+?)[?.]", texts[at])
+        assert m, texts[at]
+        answer = next(t for i, t in enumerate(texts) if i > at and traj["messages"][i]["role"] == "assistant" and t)
+        task = Task.model_validate(traj["task"])
+        compiled = compile_domain(load_domain(telecom_run / "domains" / f"{task.domain}.json"))
+        opened = [json.loads(x["content"]) for x in traj["messages"][:at + 20] if x["role"] == "tool"]
+        field = m.group(3).replace(" ", "_")
+        key = f"{m.group(1)[:-1]}_id"
+        records = {r[key]: r[field] for r in opened if isinstance(r, dict) and field in r and key in r}
+        best = (max if m.group(2) == "highest" else min)(records, key=records.get)
+        assert best in answer and len(records) >= 2, (answer, records)
+        assert verify(task, traj["messages"], compiled).passed
+        wrong = next(k for k in records if k != best)
+        messages = [dict(x) for x in traj["messages"]]
+        i = next(i for i in range(at + 1, len(messages)) if messages[i]["role"] == "assistant" and messages[i].get("content"))
+        messages[i]["content"] = f"Your line {wrong} has the {m.group(2)} {m.group(3)}. Anything else?"
+        assert "required_outputs" in verify(task, messages, compiled).failed
+        # every value listed, the wrong one called the lowest: not an answer either
+        values = ", ".join(f"{k} has {v}" for k, v in records.items())
+        messages[i]["content"] = f"Your line {wrong} has the {m.group(2)} {m.group(3)}. For comparison, {values}."
+        assert verify(task, messages, compiled).failed == ["named_the_most"]
+    assert asked
