@@ -97,6 +97,7 @@ class ScriptedUser:
             greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True)
             if len(self._session) > 1 and rng.random() < ANNOUNCED:  # before the request, whose facts end it
                 body = f"{rng.choice(P.SEVERAL)} {body}"
+                greet = "Hi, " if "quick" in greet.lower() else greet  # not "Quick question: I've got a few things"
             if greet.rstrip().endswith((",", ":")) and not re.match(r"I\b|I'", body):
                 body = body[:1].lower() + body[1:]
             return greet + body

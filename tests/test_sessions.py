@@ -2,6 +2,7 @@
 contract (the open request only, the next one once the previous is settled)."""
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -503,3 +504,14 @@ def test_a_user_does_not_give_their_email_again_in_a_later_request(airline_run: 
         said = [m["content"] for m in traj["messages"] if m["role"] == "user" and "@" in (m.get("content") or "")]
         emails = [e for text in said for e in re.findall(r"[\w.+-]+@[\w-]+\.\w+", text)]
         assert len(emails) == len(set(emails)), (traj["id"], said)
+
+
+def test_an_opening_announcing_several_things_is_not_called_a_quick_question() -> None:
+    from gem_env.simulators import phrases as P
+    from gem_env.simulators.scenario import Request, Scenario
+    requests = [Request(goal="cancel my order", intent="cancel my order"), Request(goal="x", intent="check my order")]
+    for seed in range(200):
+        user = ScriptedUser(Scenario(persona="a busy customer", goal="g", requests=requests), seed=seed)
+        first = asyncio.run(user.reply([{"role": "system", "content": "s"}]))
+        if any(s in first for s in P.SEVERAL):
+            assert "quick" not in first.lower(), first
