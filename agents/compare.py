@@ -84,4 +84,5 @@ def _told(rng: Any, cmp: Comparison, best: dict[str, Any], others: list[dict[str
     others_said = ", ".join(said[:-1]) + f" and {said[-1]}" if len(said) > 1 else said[0]
     lead = S.pick(rng, B.COMPARED, what=f"your {plan.noun} {best[plan.param]}", most=cmp.most, field=words(field),
                   value=spoken(field, best[field]), n=len(others) + 1, nouns=plural(plan.noun))
-    return f"{lead} {S.pick(rng, B.COMPARED_OTHERS, others=others_said)}"
+    bank = B.COMPARED_OTHERS if len(others) > 1 else [x for x in B.COMPARED_OTHERS if "others:" not in x]
+    return f"{lead} {S.pick(rng, bank, others=others_said)}"

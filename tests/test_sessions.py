@@ -2,6 +2,7 @@
 contract (the open request only, the next one once the previous is settled)."""
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -494,3 +495,23 @@ def test_a_question_across_the_customers_records_is_answered_with_the_one_that_h
         messages[i]["content"] = f"Your line {wrong} has the {m.group(2)} {m.group(3)}. For comparison, {values}."
         assert verify(task, messages, compiled).failed == ["named_the_most"]
     assert asked
+
+
+def test_a_user_does_not_give_their_email_again_in_a_later_request(airline_run: Path) -> None:
+    """Who the user is, said once in a session, is not volunteered again with each request."""
+    for line in (airline_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        said = [m["content"] for m in traj["messages"] if m["role"] == "user" and "@" in (m.get("content") or "")]
+        emails = [e for text in said for e in re.findall(r"[\w.+-]+@[\w-]+\.\w+", text)]
+        assert len(emails) == len(set(emails)), (traj["id"], said)
+
+
+def test_an_opening_announcing_several_things_is_not_called_a_quick_question() -> None:
+    from gem_env.simulators import phrases as P
+    from gem_env.simulators.scenario import Request, Scenario
+    requests = [Request(goal="cancel my order", intent="cancel my order"), Request(goal="x", intent="check my order")]
+    for seed in range(200):
+        user = ScriptedUser(Scenario(persona="a busy customer", goal="g", requests=requests), seed=seed)
+        first = asyncio.run(user.reply([{"role": "system", "content": "s"}]))
+        if any(s in first for s in P.SEVERAL):
+            assert "quick" not in first.lower(), first
