@@ -233,6 +233,11 @@ def _own_key(record: dict[str, Any]) -> str | None:
 
 _LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")
 _DURATION = re.compile(r"\b(?:minute|hour|night|day|week|month|year)s?$")
+_EVENT_NOUNS = {"birth": "born on", "expiry": "expiring on", "expiration": "expiring on", "renewal": "renewing on",
+                "delivery": "delivered on", "payment": "paid on", "purchase": "bought on", "send": "to be sent on",
+                "pay": "to be paid on", "ship": "shipping on"}
+_MOVING = frozenset("travel start end depart arrive leave return visit stay".split())
+_PHRASAL = re.compile(r"^(check|move|pick|sign|log|hand|set|start|end|turn)_(in|out|up|off|over|back)$")
 _EVENT = re.compile(r"^(?P<verb>[a-z]+)_(?:on|at|date)$")
 
 
@@ -244,9 +249,24 @@ def _when_phrase(field: str) -> str:
     if verb.endswith("s") and not verb.endswith("ss"):  # "starts" -> "starting", "arrives" -> "arriving"
         base = verb[:-1]
         return f"{base[:-1] if base.endswith('e') and not base.endswith('ee') else base}ing"
+    if verb in _EVENT_NOUNS:  # "birth_date" -> "born on", "expiry_date" -> "expiring on"
+        return _EVENT_NOUNS[verb]
+    if verb in _MOVING:  # "travel_date" -> "traveling on", "start_date" -> "starting on"
+        return f"{_ing(verb)} on"
     if verb:
         return f"{verb} on"
+    phrasal = _PHRASAL.match(field)
+    if phrasal:  # "check_in" -> "checking in on", "move_out" -> "moving out on", "set_up" -> "setting up on"
+        return f"{_ing(phrasal.group(1))} {phrasal.group(2)} on"
     return f"{plain_words(field)} on"
+
+
+def _ing(verb: str) -> str:
+    if verb.endswith("e") and not verb.endswith("ee"):
+        return verb[:-1] + "ing"
+    if re.fullmatch(r"[^aeiou][aeiou][^aeiouwxy]", verb):  # "set" -> "setting", "log" -> "logging"
+        return verb + verb[-1] + "ing"
+    return verb + "ing"
 
 
 def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 import re
 
+import pytest
+
 from gem_env.agents import speech as S
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.simulators.scripted import ScriptedUser
@@ -166,3 +168,12 @@ def test_a_yes_no_fact_about_a_person_says_they() -> None:
         said = S.fact(random.Random(seed), "has_insurance", False, after_write=False, person=True).lower()
         assert "they do not have insurance" in said, said
     assert "it is not accepting patients" in S.fact(random.Random(0), "accepting_patients", False, after_write=False).lower()
+
+
+@pytest.mark.parametrize(("field", "said"), [
+    ("check_in", "checking in on"), ("move_out", "moving out on"), ("travel_date", "traveling on"),
+    ("birth_date", "born on"), ("expiry_date", "expiring on"), ("send_on", "to be sent on"), ("booked_on", "booked on"), ("starts_at", "starting"),
+])
+def test_a_records_date_is_said_as_the_event_it_marks(field: str, said: str) -> None:
+    from gem_env.agents.speech import _when_phrase
+    assert _when_phrase(field) == said
