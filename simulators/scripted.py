@@ -157,7 +157,8 @@ class ScriptedUser:
         """A request in the user's words, the facts they volunteer after it and, on the first turn,
         a sentence of the persona's own before it; one asked before, about another record, as such
         ("In that case, could you change my other booking to 3 bags instead?"). Who they are (their
-        email), once `told` in the session, is not said again."""
+        own email), once `told` in the session, is not said again, unless the request also gives
+        another person's email (which alone could be taken for theirs)."""
         if request.kind == "lookup" and request.asks:
             param = next(iter(request.knows), "record")
             noun = request.about or humanize(param[:-3] if param.endswith("_id") else param)
@@ -168,8 +169,10 @@ class ScriptedUser:
                 bank, intent = P.AGAIN, re.sub(r"\bmy\b", "my other", intent, count=1)
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
-        opening = [k for k in request.opening if k in request.knows
-                   and not ("email" in k and re.search(rf"(?<![\w.@-]){re.escape(str(request.knows[k]))}(?![\w@-])", told))]
+        # their own email once told is not said again, unless another email in the request could be taken for it
+        told_email = "email" in request.knows and not any("email" in k for k in request.opening if k != "email") \
+            and re.search(rf"(?<![\w.@-]){re.escape(str(request.knows['email']))}(?![\w@-])", told) is not None
+        opening = [k for k in request.opening if k in request.knows and not (k == "email" and told_email)]
         facts = [agree(self._volunteered(k, request.knows[k], body, rng, opening)) for k in opening]
         context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
         return " ".join(p for p in (context, body, *facts, sign_off) if p)

@@ -515,3 +515,21 @@ def test_an_opening_announcing_several_things_is_not_called_a_quick_question() -
         first = asyncio.run(user.reply([{"role": "system", "content": "s"}]))
         if any(s in first for s in P.SEVERAL):
             assert "quick" not in first.lower(), first
+
+
+def test_a_user_says_their_email_again_beside_another_persons() -> None:
+    """Their own email is not repeated, unless the request also gives another person's email
+    (which the assistant would otherwise take for theirs)."""
+    from gem_env.simulators.scenario import Request, Scenario
+    own, other = "lisa@example.com", "melissa@example.org"
+    first = Request(goal="block my user", intent="block my user", knows={"email": own}, opening=["email"])
+    plain = Request(kind="lookup", goal="g", intent="g", knows={"email": own}, opening=["email"], asks=["zip"],
+                    about="customer profile")
+    other_person = Request(kind="lookup", goal="g", intent="g", knows={"email": own, "user_email": other},
+                           opening=["email", "user_email"], asks=["full_name"], about="user")
+    for second, repeats in ((plain, False), (other_person, True)):
+        user = ScriptedUser(Scenario(persona="a customer", goal="g", requests=[first, second]), seed=0)
+        opening = asyncio.run(user.reply([{"role": "system", "content": "s"}]))
+        reply = asyncio.run(user.reply([{"role": "system", "content": "s"}, {"role": "user", "content": opening},
+                                        {"role": "assistant", "content": "Done. Anything else?"}]))
+        assert (own in reply) == repeats, reply
