@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import operator
 import os
 import re
 import ssl
@@ -237,6 +238,9 @@ _O_SERIES = re.compile(r"^o\d")
 """Models whose system messages langchain-openai sends as "developer" messages."""
 
 
+_CONTENT = operator.attrgetter("content")
+
+
 class MessageJSON:
     """The JSON text of LangChain messages as langchain-openai makes chat-completions dicts of them,
     made once per message object while it lives (weakly kept): an agent sends the same history
@@ -254,7 +258,7 @@ class MessageJSON:
 
     def __call__(self, messages: list[BaseMessage]) -> str:
         ids = tuple(map(id, messages))
-        contents = tuple(m.content for m in messages)
+        contents = tuple(map(_CONTENT, messages))
         done, head = self._kept_prefix(messages, ids, contents)
         text = head + "".join(("," if i else "[") + self._one(messages[i]) for i in range(done, len(messages)))
         if messages and done < len(messages):
