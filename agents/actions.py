@@ -50,7 +50,8 @@ _ONLY_THEIRS = re.compile(r"^(?:watch|see|wait|look|notice|hear|check|read|visit
 
 
 _UNSAID = re.compile(r"\s+(?:(?:to|as|for|from|on|at|by|with|because of|due to)\s+\{(?P<key>\w+)\}"
-                     r"|(?:(?P<det>my|your|the|an?|this|that)\s+)?(?P<noun>\w+)\s+\{(?P<id>\w+_id|id)\})")
+                     r"|(?:(?P<det>my|your|the|an?|this|that)\s+(?P<mod>(?:other|new|old|second|current|main)\s+)?)?"
+                     r"(?P<noun>\w+)\s+\{(?P<id>\w+_id|id)\})")
 
 
 def _unsaid(m: re.Match, known: dict[str, Any]) -> str:
@@ -60,7 +61,7 @@ def _unsaid(m: re.Match, known: dict[str, Any]) -> str:
         return m.group(0)
     if m.group("key"):
         return ""
-    return f" {m.group('det') or 'the'} {m.group('noun')}"
+    return f" {m.group('det') or 'the'} {m.group('mod') or ''}{m.group('noun')}"
 
 
 def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:

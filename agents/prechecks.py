@@ -10,7 +10,8 @@ from typing import Any
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import compile_expr, compile_template
-from gem_env.tools.model import FindStep, LetStep, RequireStep, ToolSpec
+from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep, ReturnStep,
+                                 ToolSpec, UpdateStep)
 
 
 class NoDatabase:
@@ -162,13 +163,98 @@ def _message(message: str, env: dict[str, Any], rt: NoDatabase) -> str:
         return re.sub(r"\s*\{[^}]*\}", "", message)
 
 
+ANY = object()
+"""In a write's footprint: rows of the table the write may change other than by their key."""
+
+
+Footprint = dict[str, tuple[set[Any], set[str]]]
+"""Per table a write may change: (the keys of the rows it changes, or `ANY`; the fields it sets)."""
+
+
+def footprint(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> Footprint | None:
+    """The records a write may change, per table: the keys of rows it updates or deletes after
+    finding them by their key from its arguments, or `ANY` (rows found otherwise, inside a loop or
+    a branch, or inserted), with the fields it sets; None when the tool has no declared effect."""
+    if spec.effect is None:
+        return None
+    found: dict[str, Any] = {}
+    out: Footprint = {}
+
+    def walk(steps: list[Any], nested: bool) -> None:
+        for st in steps:
+            if isinstance(st, FindStep):
+                source = st.where.get(keys.get(st.find, "")) if len(st.where) == 1 and not st.many else None
+                known = not nested and isinstance(source, str) and args.get(source) not in (None, "")
+                found[st.as_] = args[source] if known else ANY
+            elif isinstance(st, (UpdateStep, DeleteStep)):
+                table, fields = (st.update, set(st.set)) if isinstance(st, UpdateStep) else (st.delete, set())
+                rows, sets = out.setdefault(table, (set(), set()))
+                rows.add(found.get(st.row, ANY) if isinstance(st, UpdateStep) else ANY)
+                sets.update(fields)
+            elif isinstance(st, InsertStep):
+                out.setdefault(st.insert, (set(), set()))[0].add(ANY)
+            elif isinstance(st, ForEachStep):
+                walk(st.do, True)
+            elif isinstance(st, IfStep):
+                walk(st.then, True)
+                walk(st.else_, True)
+
+    walk(list(spec.effect), False)
+    return out
+
+
+def read_scope(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> tuple[set[str], tuple[str, Any] | None] | None:
+    """The tables a read's reply depends on (found rows, and tables its expressions look up), and
+    the (table, key) of the one record it opens by its key from its arguments, if it opens one;
+    None when the tool has no declared effect."""
+    if spec.effect is None:
+        return None
+    tables: set[str] = set()
+    opens: list[tuple[str, Any]] = []
+
+    def exprs(values: Any) -> None:
+        for v in values if isinstance(values, (list, tuple)) else [values]:
+            if isinstance(v, str):
+                try:
+                    tables.update(compile_expr(v).tables)
+                except ExprError:
+                    pass
+
+    def walk(steps: list[Any], nested: bool) -> None:
+        for st in steps:
+            if isinstance(st, FindStep):
+                tables.add(st.find)
+                exprs([*st.where.values(), st.filter])
+                source = st.where.get(keys.get(st.find, "")) if len(st.where) == 1 and not st.many else None
+                if not nested and not opens and isinstance(source, str) and args.get(source) not in (None, ""):
+                    opens.append((st.find, args[source]))
+            elif isinstance(st, LetStep):
+                exprs(list(st.let.values()))
+            elif isinstance(st, RequireStep):
+                exprs(st.require)
+            elif isinstance(st, ReturnStep):
+                exprs(st.return_)
+            elif isinstance(st, ForEachStep):
+                exprs(st.for_each)
+                walk(st.do, True)
+            elif isinstance(st, IfStep):
+                exprs(st.if_)
+                walk(st.then, True)
+                walk(st.else_, True)
+
+    walk(list(spec.effect), False)
+    return tables, (opens[0] if opens else None)
+
+
 def reads_since_write(messages: list[dict[str, Any]], compiled: CompiledDomain,
                       keep: frozenset[str] = frozenset()) -> list[tuple[str, dict[str, Any], Any]]:
-    """(tool, arguments, result) of the reads in `messages` that are still true: those after the
-    last write, and the reads of the tools in `keep` (who the customer is: a support agent does not
-    look them up again after each change) as the writes since have left them — each write's reply
-    patched into the records it names. A write that may have added a record such a read lists is
-    not in the list: that read is forgotten."""
+    """(tool, arguments, result) of the reads in `messages` that are still true, as the writes
+    since have left them: a write's reply is patched into the records it names, and a read that
+    holds a record the write may have changed otherwise is forgotten — as is a read listing
+    records of a kind the write may add to. A support agent remembers the booking it opened before
+    cancelling another; it does not open it again. The reads of the tools in `keep` (who the
+    customer is) follow the older, list-level rule: kept while the reply patches them."""
+    keys = {name: t.pk for name, t in compiled.tables.items()}
     replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
     out: list[tuple[str, dict[str, Any], Any]] = []
     for m in messages:
@@ -180,11 +266,60 @@ def reads_since_write(messages: list[dict[str, Any]], compiled: CompiledDomain,
             except (TypeError, json.JSONDecodeError):
                 args, result = {}, None
             if tool is None or tool.writes:
-                out[:] = [(t, a, r) for t, a, r in out if t in keep and _patched(r, result)]
+                changed = footprint(tool.spec, args, keys) if tool is not None else None
+                out[:] = [(t, a, r) for t, a, r in out
+                          if (_patched(r, result) if t in keep else
+                              _still_true(read_scope(compiled.tools[t].spec, a, keys), r, result, changed, keys))]
                 continue
             if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
                 out.append((fn["name"], args, result))
     return out
+
+
+def read_before_last_write(messages: list[dict[str, Any]], compiled: CompiledDomain,
+                           reads: list[tuple[str, dict[str, Any], Any]]) -> set[int]:
+    """The `id()`s of the results in `reads` (what `reads_since_write` kept) that were read before
+    the last write in `messages`: still true by the write's footprint, but a careful agent opens
+    such a record again before changing it — the session has changed things since it looked."""
+    def writes(m: dict[str, Any]) -> bool:
+        return m.get("role") == "assistant" and any(
+            getattr(compiled.tools.get((c.get("function") or {}).get("name")), "writes", True)
+            for c in m.get("tool_calls") or [])
+    last = max((i for i, m in enumerate(messages) if writes(m)), default=-1)
+    after = {(t, json.dumps(a, sort_keys=True)) for t, a, _ in reads_since_write(messages[last + 1:], compiled)}
+    return {id(r) for t, a, r in reads if (t, json.dumps(a, sort_keys=True)) not in after}
+
+
+def _still_true(scope: tuple[set[str], tuple[str, Any] | None] | None, read: Any, reply: Any,
+                changed: Footprint | None, keys: dict[str, str]) -> bool:
+    """Whether `read` (by a tool of `scope`) holds after a write with footprint `changed` and
+    `reply`: the write changed no table the read depends on, or only other records of the one
+    table of the one record it opens, or that record itself with the reply saying every field it
+    set (patched into `read` in place)."""
+    if isinstance(reply, dict) and set(reply) == {"error"}:
+        return True  # a failed write changed nothing
+    if changed is None or scope is None:
+        return False
+    tables, opened = scope
+    touched = set(changed) & tables
+    if not touched:
+        return True
+    if opened is None or touched != {opened[0]} or not isinstance(read, dict):
+        return False
+    rows, fields = changed[opened[0]]
+    if ANY in rows:
+        return False
+    pk = keys[opened[0]]
+    return str(opened[1]) not in {str(k) for k in rows} or _patch_one(read, reply, pk, fields)
+
+
+def _patch_one(record: dict[str, Any], reply: Any, pk: str, fields: set[str]) -> bool:
+    """Patch the write's `reply` into `record` when the reply is that record and says every field
+    the write set that the record shows; False otherwise (the record may be stale)."""
+    if not isinstance(reply, dict) or str(reply.get(pk)) != str(record[pk]) or (fields & set(record)) - set(reply):
+        return False
+    record.update({k: v for k, v in reply.items() if k in record})
+    return True
 
 
 def _patched(read: Any, reply: Any) -> bool:

@@ -212,7 +212,7 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
     for name, value in args.items():
         if not (name == "id" or name.endswith("_id")):
             continue
-        record = next((r for r in seen if r.get(name) == value and len(r) > 2), None)
+        record = next((r for r in seen if r.get(name) == value and len(r) > 2 and _own_key(r) == name), None)
         if record is None or any(k in record for k in ("first_name", "last_name", "full_name")):
             continue  # a person is not described to themselves by their own name
         facts = [(k, v) for k, v in record.items()
@@ -223,6 +223,12 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
             noun = words(name[:-3]) if name.endswith("_id") else "record"
             return pick(rng, B.DESCRIBE, phrase=record_phrase(noun, facts))
     return ""
+
+
+def _own_key(record: dict[str, Any]) -> str | None:
+    """The record's own id field: its first id-like field (an item's "item_id", not the
+    "order_id" it also holds), so an order is not described by one of its items."""
+    return next((k for k in record if k == "id" or k.endswith("_id")), None)
 
 
 _LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")

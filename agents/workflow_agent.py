@@ -26,7 +26,7 @@ from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import Records
 from .ids import id_by_description, id_from_results, record_lists
 from .lookup import auth_finder, described, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
-from .prechecks import NoDatabase, blocking_rule, is_rule_message, reads_since_write, records
+from .prechecks import NoDatabase, blocking_rule, is_rule_message, read_before_last_write, reads_since_write, records
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts,
                             read_facts, reason_given)
 
@@ -63,6 +63,7 @@ class _Turn:
     earlier: set[str] = field(default_factory=set)  # tools called before the open request
     own: set[str] = field(default_factory=set)  # keys the user gave in the open request (others carry over)
     going_on: bool = False  # the user said at the start they have several things: no "anything else?"
+    stale: set[int] = field(default_factory=set)  # id()s of the `before` results read before the last write
 
     @property
     def user_text(self) -> str:
@@ -161,8 +162,9 @@ class WorkflowAgent:
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
+        before = reads_since_write(messages[:start], self.compiled, self._kept)
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
-                     reads_since_write(messages[:start], self.compiled, self._kept), earlier, own, going_on)
+                     before, earlier, own, going_on, read_before_last_write(messages[:start], self.compiled, before))
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
@@ -253,7 +255,7 @@ class WorkflowAgent:
                 continue
             if step.pure and not step.needed and _already_read(step.pure, args, [r for _, _, r in called]):
                 continue  # a record this request has read already: reading it again tells nothing new
-            if step.writes and done < len(results) and self.records.opens(step.tool, args, results[done]):
+            while step.writes and done < len(results) and self.records.opens(step.tool, args, results[done]):
                 called.append((self.records.effects[results[done][0]], {}, results[done][1]))  # read before the write
                 done += 1
             if done < len(results):
@@ -278,8 +280,9 @@ class WorkflowAgent:
         refuse by a rule the records show, honour the user's no, or ask to confirm. `read` is (the
         reads this request matched to its steps, all its results, how many of them are matched)."""
         called, results, done = read
-        unread = self.records.unopened(tool, args, [r for _, _, r in called] + [r for _, _, r in turn.before])
-        if unread is not None:  # check the rules on the record itself, not a list's summary
+        looked = [r for _, _, r in called] + [r for _, _, r in turn.before]
+        unread = self.records.unopened(tool, args, [r for r in looked if id(r) not in turn.stale])
+        if unread is not None:  # check the rules on the record itself as it is now, not a list's summary
             return _call(*unread, turn)
         seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
         blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys)
@@ -290,7 +293,7 @@ class WorkflowAgent:
         writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
         main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
-                              records([r for _, r in results]), self._guide(plan, main, {**known, **args})))
+                              records([r for _, r in results] + [r for _, _, r in turn.before]), self._guide(plan, main, {**known, **args})))
 
     def authentication(self, table: str, turn: _Turn) -> tuple[str, dict[str, Any]] | str | None:
         """(finder, arguments) to find who the customer is before the first request about a record

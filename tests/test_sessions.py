@@ -411,3 +411,42 @@ def test_a_report_does_not_name_again_the_record_its_confirmation_named(airline_
                 ids = re.findall(r"\b[A-Z][A-Z0-9]*-\d+\b", m.group("what"))
                 assert not ids or not all(i in before for i in ids), (before, after)
     assert reports  # confirmations with the reply after them were looked at
+
+
+def _called(calls: list[tuple[str, dict[str, Any], Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for n, (tool, args, result) in enumerate(calls):
+        out.append({"role": "assistant", "content": None, "tool_calls": [
+            {"id": f"c{n}", "type": "function", "function": {"name": tool, "arguments": json.dumps(args)}}]})
+        out.append({"role": "tool", "tool_call_id": f"c{n}", "content": json.dumps(result)})
+    return out
+
+
+def test_a_write_leaves_the_reads_of_other_records_true_and_patches_its_own(airline_run: Path) -> None:
+    """After cancelling one booking the agent still knows the others it opened (it does not open
+    them again), and the cancelled one as the reply says; a read of a table the write changed
+    otherwise (a list a new record may join) is forgotten."""
+    compiled = compile_domain(load_domain(next((airline_run / "domains").glob("*.json"))))
+    booking = {"customer_id": "C-1", "status": "confirmed", "origin": "Yuberg", "bags": 1}
+    reads = [("get_booking_details", {"booking_id": b}, {"booking_id": b, **booking}) for b in ("BKN-1", "BKN-2")]
+    cancel = ("cancel_booking", {"booking_id": "BKN-1", "reason": "schedule change"},
+              {"booking_id": "BKN-1", "status": "cancelled"})
+    after = reads_since_write(_called([*reads, cancel]), compiled)
+    assert [(a["booking_id"], r["status"]) for _, a, r in after] == [("BKN-1", "cancelled"), ("BKN-2", "confirmed")]
+    # a reply that does not say a field the write set (status) leaves that record unknown
+    quiet = (*cancel[:2], {"booking_id": "BKN-1"})
+    assert [a["booking_id"] for _, a, _ in reads_since_write(_called([*reads, quiet]), compiled)] == ["BKN-2"]
+    # a failed write changed nothing
+    failed = (*cancel[:2], {"error": "Only a booking that is confirmed can be canceled"})
+    assert len(reads_since_write(_called([*reads, failed]), compiled)) == 2
+
+
+def test_a_write_forgets_a_read_that_depends_on_what_it_added() -> None:
+    """Booking a slot adds an appointment: the slots listed as free before are no longer known."""
+    compiled = compile_domain(load_domain(EXAMPLES / "clinic.yaml"))
+    slots = ("list_available_slots", {"doctor_id": "DOC-1", "patient_id": "PAT-1"},
+             {"slots": [{"slot_id": "SLT-1", "date": "2025-04-08"}, {"slot_id": "SLT-2", "date": "2025-04-09"}]})
+    book = ("book_appointment", {"patient_id": "PAT-1", "slot_id": "SLT-1", "reason": "checkup"},
+            {"appointment_id": "APT-1", "status": "scheduled"})
+    assert reads_since_write(_called([slots]), compiled) != []
+    assert reads_since_write(_called([slots, book]), compiled) == []

@@ -151,3 +151,8 @@ def test_which_says_as_many_records_as_it_counts() -> None:
     two = _S.which(_random.Random(0), "card_id", cards[:2])
     assert "CRD-00000 (active) and CRD-00001 (active)" in two and "more" not in two, two
 
+
+
+def test_a_record_not_named_yet_keeps_the_word_that_tells_it_apart() -> None:
+    goal = "transfer {amount} from my account {source_account_id} to my other account {destination_account_id}"
+    assert S.action(goal, "transfer_funds", {"amount": 1100}) == "transfer $1,100 from your account to your other account"

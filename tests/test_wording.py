@@ -342,6 +342,14 @@ def test_a_count_is_asked_how_many_and_answered_as_a_number_of_things() -> None:
     ("close my account because of fees today.", "close my account because of fees today."),  # not "a fees today"
     ("because of moving bank.", "because of moving bank."),
     ("because of the delay.", "because of the delay."),
+    ("cancel it because of conflict.", "cancel it because of a conflict."),  # one countable thing
+    ("because of injury today", "because of an injury today"),
+    ("because of billing error.", "because of a billing error."),  # a gerund naming a kind of error
+    ("because of change of plan.", "because of a change of plan."),
+    ("because of relocation.", "because of relocation."),
+    ("because of other.", "because of other."),
+    ("close my other account because of fees instead?", "close my other account because of fees instead?"),
+    ("close it because of conflict instead?", "close it because of a conflict instead?"),
 ])
 def test_a_reason_said_as_a_choice_reads_as_words_in_context(text: str, fixed: str) -> None:
     assert smooth(text) == fixed

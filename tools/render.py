@@ -200,9 +200,9 @@ def smooth(text: str) -> str:
     spaces and spaces before punctuation."""
     text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", r"because it's \1 ", text)
     # only a participle that ends the reason: "because of suspected fraud" stays as it is
-    text = re.sub(rf"\b(?:because of|due to) (\w+)\b(?={_REASON_END})",
-                  lambda m: f"because it was {m.group(1)}" if _PARTICIPLE.match(m.group(1)) else m.group(0), text)
+    text = re.sub(rf"\b(because of|due to) (\w+)\b(?={_REASON_END})", _one_word_reason, text)
     text = re.sub(rf"\b(because of|due to) (\w+) (\w+)\b(?={_REASON_END})", _a_reason, text)
+    text = re.sub(rf"\b(because of|due to) (\w+) (of \w+)\b(?={_REASON_END})", _a_reason, text)
     text = _TO_BOOLEAN.sub(lambda m: f"{m.group(1)}turn {'on' if m.group(3).lower() in ('yes', 'true') else 'off'} "
                                      f"{m.group(2)}", text)
     text = _COUNT_TO.sub(lambda m: f"{m.group(1)} {m.group(3)} to {counted(m.group(2), int(m.group(4)))}"
@@ -212,11 +212,34 @@ def smooth(text: str) -> str:
 
 
 # where a reason said as a choice ends: "because of a wrong amount." / "... today" / "... and"
-_REASON_END_WORDS = "and or but so now today please by in at on to from during after before twice".split()
+_REASON_END_WORDS = ("and or but so now today please by in at on to from during after before twice instead too also "
+                     "again anyway then first").split()
 _REASON_END = rf"[.,;:!?)]|\s+(?:{'|'.join(_REASON_END_WORDS)})\b|$"
 # heads of a reason that take no article: a mass noun ("suspected fraud") or a kind of one
 _MASS = re.compile(r"(?:fraud|activity|medication|damage|information|access|weather|service|spam|abuse|misuse|use|"
-                   r"travel|work|mail|goodwill|traffic|debt|income|money|\w+ness|\w+ship|\w+ment|\w+ism|\w+ing)$")
+                   r"travel|work|mail|goodwill|traffic|debt|income|money|health|age|maintenance|"
+                   r"\w+ness|\w+ship|\w+ment|\w+ism|\w+ing|\w+tion|\w+sion|\w+ance|\w+ence|\w+ity)$")
+
+
+# words that are not a thing a reason can be one of: "because of other" stays as it is
+_NOT_A_THING = frozenset("a an the my your our their it this that its no not other others another me you us them "
+                         "something nothing anything everything".split())
+# gerunds that name a kind of thing before a noun ("a billing error"), unlike "moving bank"
+_NOUN_GERUNDS = frozenset("billing shipping booking parking banking pricing scheduling processing charging "
+                          "routing loading rounding".split())
+
+
+def _one_word_reason(m: re.Match) -> str:
+    """"because of lost" -> "because it was lost"; "because of conflict" -> "because of a conflict"
+    (one countable thing); a mass noun or a plural stays as it is ("because of fraud", "fees")."""
+    word = m.group(2)
+    if _PARTICIPLE.match(word):
+        return f"because it was {word}"
+    low = word.lower()
+    if low in _NOT_A_THING or not word.isalpha() or not word.islower() or singular(low) != low \
+            or _MASS.match(low) or low in _REASON_END_WORDS:
+        return m.group(0)
+    return f"{m.group(1)} {'an' if _VOWEL_SOUND.match(word) else 'a'} {word}"
 
 
 def _a_reason(m: re.Match) -> str:
@@ -225,7 +248,8 @@ def _a_reason(m: re.Match) -> str:
     the choice is still read back whole)."""
     first, head = m.group(2), m.group(3)
     if first.lower() in ("a", "an", "the", "my", "your", "our", "their", "it", "this", "that", "its", "no", "not") \
-            or first.endswith("ing") or singular(head) != head or _MASS.match(head.lower()) \
+            or first.endswith("ing") and first.lower() not in _NOUN_GERUNDS \
+            or singular(head) != head or _MASS.match(head.lower()) and not head.startswith("of ") \
             or head.lower() in _REASON_END_WORDS:  # "because of fees today": the reason is one word
         return m.group(0)
     return f"{m.group(1)} {'an' if _VOWEL_SOUND.match(first) else 'a'} {first} {head}"
