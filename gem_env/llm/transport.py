@@ -11,6 +11,10 @@
   history and a dozen tool schemas it cost ~5 ms of CPU per call.
 
 Errors are the SDK's exception types either way, so retries and messages do not depend on the path.
+
+uvloop was measured as the event loop (round 6: 256 LLM rollouts in flight, asyncio and uvloop
+interleaved in one process): client CPU 0.956 vs 0.979 ms a call, share of the ideal no better, so
+it is not a dependency; the loop's own work is a few percent of a call.
 """
 from __future__ import annotations
 
