@@ -87,6 +87,11 @@ WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",
 NOTE = ["This applies to {what}.", "For your records, that's {what}.", "That was for {what}.",
         "Your reference is {what}.", "This is on {what}.", "It's recorded against {what}."]
 # the start of an answer about one record; sometimes none, and the facts come first
+COMPARED = ["Of your {n} {nouns}, {what} has the {most} {field}: {value}.", "{What} has the {most} {field}, at {value}.",
+            "It's {what}: its {field} is {value}, the {most} of your {n} {nouns}.",
+            "I've checked your {n} {nouns}; {what} has the {most} {field}, with {value}.",
+            "Looking across your {n} {nouns}, the {most} {field} is on {what}: {value}."]
+COMPARED_OTHERS = ["For comparison, {others}.", "The others: {others}.", "Beside it, {others}.", "{Others}."]
 LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
           "I've pulled up {what}.", "Looking at {what} now.", "I have {what} open.", "Okay, {what} is in front of me.",
           "I've opened {what}.", "I'm looking at {what}.", "Thanks for waiting; I have {what}.",

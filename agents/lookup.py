@@ -133,13 +133,13 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
     for plan in plans:
         if not re.search(rf"\b{re.escape(plan.noun)}", low):
             continue
-        asks = _named_fields([f for f in plan.fields if f != plan.param], low)
+        asks = named_fields([f for f in plan.fields if f != plan.param], low)
         if asks and (best is None or len(asks) > len(best.asks)):
             best = Lookup(plan, asks)
     return best
 
 
-def _named_fields(fields: list[str], text: str) -> list[str]:
+def named_fields(fields: list[str], text: str) -> list[str]:
     """The fields a question names, in the record's order: longest names first, each taking its
     words out of the text, so "room type" names the room type and not also the room."""
     named: set[str] = set()

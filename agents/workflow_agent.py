@@ -24,6 +24,7 @@ from .plans import Plan, compile_plan, content_words
 from .guidance import Guidance
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import Records
+from .compare import comparison_reply, recognise_comparison
 from .ids import id_by_description, id_from_results, record_lists
 from .lookup import auth_finder, described, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, read_before_last_write, reads_since_write, records
@@ -108,6 +109,9 @@ class WorkflowAgent:
         turn = self._turn(messages)
         if turn is None:
             return _say(GREETING)
+        comparison = recognise_comparison(turn.request, self._lookups)
+        if comparison is not None:
+            return comparison_reply(comparison, turn, self)
         lookup = recognise_lookup(turn.request, self._lookups)
         plan = None if lookup else self.recognise(turn.request)
         if lookup is not None:

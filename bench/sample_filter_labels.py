@@ -68,6 +68,15 @@ DRAWS = {
         "more": {"seed": 20261205,
                  "strata": {"debian_docs_sections.jsonl": 35,
                             "tau2_banking_kb_docs.jsonl": 50}}},
+    # v8: v7's strata and sizes (debian 95, banking 145, tldr 3, goal-steps 4, openpi 4) with a new
+    # seed, leaving out v1-v7. No "Internal:" banking page is left unused, so banking is one stratum.
+    8: {"seed": 20261206,
+        "prior": ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl",
+                  "filter_labels_v4.jsonl", "filter_labels_v5.jsonl", "filter_labels_v6.jsonl",
+                  "filter_labels_v7.jsonl"),
+        "strata": {"debian_docs_sections.jsonl": 95, "tau2_banking_kb_docs.jsonl": 145,
+                   "tldr_pages_en.jsonl": 3,
+                   "wikihow_goal_steps_1000.jsonl": 4, "wikihow_openpi_procedures.jsonl": 4}},
 }
 
 

@@ -57,6 +57,10 @@ ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x
              "do you know what the {x} of my {noun} is?", "what's the {x} on my {noun} at the moment?",
              "what is the {x} listed on my {noun}?", "I would like to know the {x} you have for my {noun}.",
              "can you check what my {noun} has as the {x}?", "I'd like to know the {x} that's on my {noun}."]
+# a question across the user's records: which one has the most or least of something
+ASK_WHICH = ["which of my {nouns} has the {most} {x}?", "could you tell me which of my {nouns} has the {most} {x}?",
+             "I'd like to know which of my {nouns} has the {most} {x}.", "can you check which of my {nouns} has the {most} {x}?",
+             "do you know which of my {nouns} has the {most} {x}?", "I'm trying to work out which of my {nouns} has the {most} {x}."]
 # a yes/no fact asked as a question of the record: "if my doctor is accepting patients" (a state named
 # by what the record does), "whether overdraft protection is on for my account" (a setting)
 WHETHER_DOING = ["if my {noun} is {state}", "whether my {noun} is {state}", "if my {noun} is {state} at the moment"]

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from gem_env.tools.referring import field_of, reference, role
-from gem_env.tools.render import agree, counted, how_many, is_count, smooth
+from gem_env.tools.render import agree, counted, how_many, is_count, plural, smooth
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
@@ -101,6 +101,7 @@ class ScriptedUser:
             greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True)
             if len(self._session) > 1 and rng.random() < ANNOUNCED:  # before the request, whose facts end it
                 body = f"{rng.choice(P.SEVERAL)} {body}"
+                greet = "Hi, " if "quick" in greet.lower() else greet  # not "Quick question: I've got a few things"
             if greet.rstrip().endswith((",", ":")) and not re.match(r"I\b|I'", body):
                 body = body[:1].lower() + body[1:]
             return greet + body
@@ -112,7 +113,8 @@ class ScriptedUser:
         if self.settles(said):
             if settled + 1 < len(self._session):
                 again = self._asked_before(settled + 1)
-                body = self._opening(self._session[settled + 1], rng, again=again)
+                told = " ".join(text for role, text in turns if role == "user")
+                body = self._opening(self._session[settled + 1], rng, again=again, told=told)
                 keep = again or body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
                 bridge = P.BRIDGE_AGAIN if again else P.BRIDGE_AFTER_NO if P.is_negative(said) else P.BRIDGE
                 return rng.choice(bridge) + (body if keep else body[:1].lower() + body[1:])
@@ -162,10 +164,12 @@ class ScriptedUser:
         said = [own_records(in_words(r.intent), r.knows) for r in self._session[:index + 1] if r.kind != "lookup"]
         return len(said) > 1 and said[-1] in said[:-1] and self._session[index].kind != "lookup"
 
-    def _opening(self, request: Request, rng: random.Random, *, first: bool = False, again: bool = False) -> str:
+    def _opening(self, request: Request, rng: random.Random, *, first: bool = False, again: bool = False,
+                 told: str = "") -> str:
         """A request in the user's words, the facts they volunteer after it and, on the first turn,
         a sentence of the persona's own before it; one asked before, about another record, as such
-        ("In that case, could you change my other booking to 3 bags instead?")."""
+        ("In that case, could you change my other booking to 3 bags instead?"). Who they are (their
+        email), once `told` in the session, is not said again."""
         if request.kind == "lookup" and request.asks:
             param = next(iter(request.knows), "record")
             noun = request.about or humanize(param[:-3] if param.endswith("_id") else param)
@@ -176,7 +180,8 @@ class ScriptedUser:
                 bank, intent = P.AGAIN, re.sub(r"\bmy\b", "my other", intent, count=1)
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
-        opening = [k for k in request.opening if k in request.knows]
+        opening = [k for k in request.opening if k in request.knows
+                   and not ("email" in k and re.search(rf"(?<![\w.@-]){re.escape(str(request.knows[k]))}(?![\w@-])", told))]
         facts = [agree(self._volunteered(k, request.knows[k], body, rng, opening)) for k in opening]
         context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
         return " ".join(p for p in (context, body, *facts, sign_off) if p)
@@ -186,6 +191,8 @@ class ScriptedUser:
         """A lookup in the user's words: the facts asked by name ("the status of my order"), a yes/no
         one as a question of the record ("... if my doctor is accepting patients", "... whether
         overdraft protection is on for my account"), never "the accepting patients of my doctor"."""
+        if request.compare:
+            return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))
         plain = [a for a in request.asks if a not in request.yes_no]
         states = [humanize(a) for a in request.asks if a in request.yes_no]
         if not states:

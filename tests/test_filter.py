@@ -11,7 +11,7 @@ import pytest
 from gem_env.io.corpus import iter_documents
 from gem_env.documents import Document
 from gem_env.text import features as tf
-from gem_env.text.signals import instruction_words, is_task_title, machine_signals
+from gem_env.text.signals import instruction_words, is_question_title, is_task_title, machine_signals
 from gem_env.stages.filter import (DEFAULT_THRESHOLD, EVIDENCE_AGAINST, FEATURES, WEIGHTS, WORDS, OfflineFilter,
                                    feature_values)
 
@@ -133,16 +133,18 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_held_out_v7_sample_stays_above_its_floor():
+def test_held_out_v8_sample_is_scored_when_labelled():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
     bench = _load_bench("filter_quality")
-    v7 = bench.held_out(corpora)
-    # measured once, after training on v1 to v6 only: P 0.593, R 0.923, F1 0.722 (251 documents, 52
-    # relevant; 0.825 without the 57 doubtful labels) — below the 0.9 target; a regression floor only
-    # (v6 scored 0.784 when it was held out, round 5; v5 0.723, round 3)
-    assert v7["missing"] == 0 and v7["n"] == 251 and v7["f1"] >= 0.70, v7
+    v8 = bench.held_out(corpora)
+    if "skipped" in v8:
+        pytest.skip(v8["skipped"])
+    # measured once, after training on v1 to v7 only: P 0.723, R 0.694, F1 0.708 (251 documents, 49
+    # relevant, labelled blind by a separate labeller; 0.794 without the 36 doubtful labels) — below
+    # the 0.9 target; a regression floor only (v7 scored 0.722 when it was held out, v6 0.784)
+    assert v8["missing"] == 0 and v8["n"] == 251 and v8["f1"] >= 0.66, v8
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
@@ -164,11 +166,13 @@ def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
     data = ROOT / "bench" / "data"
     samples = {}
     for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl", "filter_labels_v4.jsonl",
-                 "filter_labels_v5.jsonl", "filter_labels_v6.jsonl"):
+                 "filter_labels_v5.jsonl", "filter_labels_v6.jsonl", "filter_labels_v7.jsonl",
+                 "filter_labels_v8.jsonl"):
         lines = (data / name).read_text(encoding="utf-8").splitlines()
         samples[name] = (json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]])
     for name, size in (("filter_labels_v3.jsonl", 150), ("filter_labels_v4.jsonl", 160),
-                       ("filter_labels_v5.jsonl", 160), ("filter_labels_v6.jsonl", 160)):
+                       ("filter_labels_v5.jsonl", 160), ("filter_labels_v6.jsonl", 160),
+                       ("filter_labels_v7.jsonl", 250), ("filter_labels_v8.jsonl", 250)):
         meta, rows = samples[name]
         assert meta["criterion"] == samples["filter_labels_v2.jsonl"][0]["criterion"]
         assert len(rows) >= size and all(set(r) <= {"id", "file", "relevant", "doubtful", "reason"} for r in rows)
@@ -178,6 +182,20 @@ def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
     second = [json.loads(x) for x in (data / "filter_labels_v4_second.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
     assert {r["id"] for r in second} == {r["id"] for r in samples["filter_labels_v4.jsonl"][1]}
     assert all(r["reason"] and isinstance(r["relevant"], bool) for r in second)
+    second_v7 = [json.loads(x) for x in (data / "filter_labels_v7_second.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    assert {r["id"] for r in second_v7} <= {r["id"] for r in samples["filter_labels_v7.jsonl"][1]}
+
+
+def test_v7_label_decisions_are_exactly_where_the_two_labellers_disagree():
+    train = _load_bench("train_filter")
+    bench = _load_bench("filter_quality")
+    first = {r["id"]: r["relevant"] for r in bench.load_labels(bench.LABELS_V7)}
+    second = {r["id"]: r["relevant"] for r in bench.load_labels(bench.LABELS_V7_SECOND)}
+    disagreed = {i for i in first.keys() & second.keys() if first[i] != second[i]}
+    assert set(train.V7_AFTER_SECOND_OPINION) == disagreed
+    kept = {r["id"]: r["relevant"] for r in train.training_rows()}
+    for doc_id, (relevant, reason) in train.V7_AFTER_SECOND_OPINION.items():
+        assert reason and (doc_id not in kept if relevant is None else kept[doc_id] == relevant)
 
 
 def test_v1_labels_file_holds_ids_and_labels_only():
@@ -278,6 +296,14 @@ def test_task_titles():
     for title in ("Understanding fees", "Reading Your Sustainability Impact Report", "Bronze Account features",
                   "Why hasn't my group member paid yet?"):
         assert not is_task_title(title), title
+
+
+def test_question_titles_ask_about_a_fact_not_a_task():
+    for title in ("Why was I charged a transfer fee on my Gold Account?", "User Roles: What Can Each Role Access?",
+                  "Can I pay with a foreign card?"):
+        assert is_question_title(title), title
+    for title in ("How do I stop a recurring payment?", "How to add a payee", "Setting up bill pay", "Whatever"):
+        assert not is_question_title(title), title
 
 
 def test_machine_signals_tell_interface_steps_tools_and_commands_from_hands_on_text():

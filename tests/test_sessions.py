@@ -2,6 +2,7 @@
 contract (the open request only, the next one once the previous is settled)."""
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -19,6 +20,7 @@ from gem_env.simulators.llm_user import LLMUser, current_request, system_prompt
 from gem_env.simulators.scenario import STOP
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.ground.rollout import run_rollout
+from gem_env.stages.verify import verify
 from gem_env.stages.tasks import Task, make_tasks
 from gem_env.stages.tasks.owners import Owners
 from gem_env.tools import CompiledDomain, compile_domain, load_domain
@@ -450,3 +452,66 @@ def test_a_write_forgets_a_read_that_depends_on_what_it_added() -> None:
             {"appointment_id": "APT-1", "status": "scheduled"})
     assert reads_since_write(_called([slots]), compiled) != []
     assert reads_since_write(_called([slots, book]), compiled) == []
+
+
+@pytest.fixture(scope="module")
+def telecom_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("telecom") / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "telecom"), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_a_question_across_the_customers_records_is_answered_with_the_one_that_has_the_most(telecom_run: Path) -> None:
+    """"Which of my lines has the lowest monthly price?": the assistant opens (or remembers) each
+    line the profile lists and names the one with the lowest price and that price; an answer
+    naming another line fails verification."""
+    asked = 0
+    for line in (telecom_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        texts = [m.get("content") or "" for m in traj["messages"]]
+        at = next((i for i, t in enumerate(texts) if traj["messages"][i]["role"] == "user" and "which of my" in t), None)
+        if at is None:
+            continue
+        asked += 1
+        m = re.search(r"which of my (\w+) has the (highest|lowest) ([a-z ]+?)[?.]", texts[at])
+        assert m, texts[at]
+        answer = next(t for i, t in enumerate(texts) if i > at and traj["messages"][i]["role"] == "assistant" and t)
+        task = Task.model_validate(traj["task"])
+        compiled = compile_domain(load_domain(telecom_run / "domains" / f"{task.domain}.json"))
+        opened = [json.loads(x["content"]) for x in traj["messages"][:at + 20] if x["role"] == "tool"]
+        field = m.group(3).replace(" ", "_")
+        key = f"{m.group(1)[:-1]}_id"
+        records = {r[key]: r[field] for r in opened if isinstance(r, dict) and field in r and key in r}
+        best = (max if m.group(2) == "highest" else min)(records, key=records.get)
+        assert best in answer and len(records) >= 2, (answer, records)
+        assert verify(task, traj["messages"], compiled).passed
+        wrong = next(k for k in records if k != best)
+        messages = [dict(x) for x in traj["messages"]]
+        i = next(i for i in range(at + 1, len(messages)) if messages[i]["role"] == "assistant" and messages[i].get("content"))
+        messages[i]["content"] = f"Your line {wrong} has the {m.group(2)} {m.group(3)}. Anything else?"
+        assert "required_outputs" in verify(task, messages, compiled).failed
+        # every value listed, the wrong one called the lowest: not an answer either
+        values = ", ".join(f"{k} has {v}" for k, v in records.items())
+        messages[i]["content"] = f"Your line {wrong} has the {m.group(2)} {m.group(3)}. For comparison, {values}."
+        assert verify(task, messages, compiled).failed == ["named_the_most"]
+    assert asked
+
+
+def test_a_user_does_not_give_their_email_again_in_a_later_request(airline_run: Path) -> None:
+    """Who the user is, said once in a session, is not volunteered again with each request."""
+    for line in (airline_run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        said = [m["content"] for m in traj["messages"] if m["role"] == "user" and "@" in (m.get("content") or "")]
+        emails = [e for text in said for e in re.findall(r"[\w.+-]+@[\w-]+\.\w+", text)]
+        assert len(emails) == len(set(emails)), (traj["id"], said)
+
+
+def test_an_opening_announcing_several_things_is_not_called_a_quick_question() -> None:
+    from gem_env.simulators import phrases as P
+    from gem_env.simulators.scenario import Request, Scenario
+    requests = [Request(goal="cancel my order", intent="cancel my order"), Request(goal="x", intent="check my order")]
+    for seed in range(200):
+        user = ScriptedUser(Scenario(persona="a busy customer", goal="g", requests=requests), seed=seed)
+        first = asyncio.run(user.reply([{"role": "system", "content": "s"}]))
+        if any(s in first for s in P.SEVERAL):
+            assert "quick" not in first.lower(), first

@@ -418,7 +418,7 @@ def test_a_yes_no_fact_is_asked_as_a_question_of_the_record() -> None:
     """Never "the accepting patients of my doctor": a yes/no fact is asked "is my doctor accepting
     patients?" (or "whether overdraft protection is on"), every one of them, with the plain facts
     by name; and the agent still reads the question as a lookup of those fields."""
-    from gem_env.agents.lookup import _CUE, _named_fields
+    from gem_env.agents.lookup import _CUE, named_fields
     from gem_env.simulators.scenario import Request
     for asks in (["name", "accepting_patients"], ["accepting_patients"], ["overdraft_protection", "is_active"]):
         request = Request(kind="lookup", goal="g", knows={"doctor_id": "D-1"}, asks=asks,
@@ -426,7 +426,7 @@ def test_a_yes_no_fact_is_asked_as_a_question_of_the_record() -> None:
         for seed in range(12):
             said = ScriptedUser._question(request, "doctor", random.Random(seed))
             assert "the accepting patients" not in said and "the overdraft protection" not in said, said
-            assert _CUE.search(said) and _named_fields(asks, said.lower()) == asks, said
+            assert _CUE.search(said) and named_fields(asks, said.lower()) == asks, said
             if "accepting_patients" in asks:
                 assert "my doctor is accepting patients" in said, said
 

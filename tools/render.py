@@ -131,6 +131,19 @@ def singular(noun: str) -> str:
     return noun[:-1] if noun.endswith("s") and not noun.endswith(("ss", "us", "is")) else noun
 
 
+def plural(noun: str) -> str:
+    """"account" -> "accounts", "policy" -> "policies", "address" -> "addresses": of a phrase, its
+    last word ("gift card" -> "gift cards")."""
+    head, _, last = noun.rpartition(" ")
+    if last.endswith("y") and last[-2:-1] not in "aeiou":
+        last = last[:-1] + "ies"
+    elif last.endswith(("s", "sh", "ch", "x", "z")):
+        last += "es"
+    else:
+        last += "s"
+    return f"{head} {last}".strip()
+
+
 # words that may follow a counted noun in a field's name: "freezes_this_year", "seats_left"
 _COUNT_AFTER = frozenset("this last per so far year month week day today left remaining used taken total".split())
 
@@ -146,9 +159,7 @@ def _count_noun(name: str) -> tuple[str, str] | None:
     if parts[:2] == ["number", "of"]:
         parts = parts[2:]
     if len(parts) >= 2 and parts[-1] == "count":
-        head = parts[-2]
-        plural = head[:-1] + "ies" if head.endswith("y") and head[-2:-1] not in "aeiou" else head + "s"
-        return " ".join([*parts[:-2], plural]), ""
+        return " ".join([*parts[:-2], plural(parts[-2])]), ""
     for i, w in enumerate(parts):
         if w.endswith("s") and singular(w) != w and all(x in _COUNT_AFTER for x in parts[i + 1:]):
             return " ".join(parts[:i + 1]), " ".join(parts[i + 1:])

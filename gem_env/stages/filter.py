@@ -7,8 +7,8 @@ Two interchangeable backends return the same `Verdict`:
   logistic model over the hand-made features in `FEATURES` plus learned weights for the words its
   instructions use (`text.signals.instruction_words`: "tap", "settings", ">" for an app; "stir",
   "soil" against); weights and threshold are data (`filter_weights.py`), trained by
-  ``bench/train_filter.py`` on the hand-labelled samples v1 to v6 and measured by
-  ``bench/filter_quality.py`` on v7, which it never saw.
+  ``bench/train_filter.py`` on the hand-labelled samples v1 to v7 and measured by
+  ``bench/filter_quality.py`` on v8, which it never saw.
 - `LLMFilter` asks a chat model through `gem_env.llm.LLMClient` with a judge prompt.
 - `BandedFilter` is the offline filter with the documents it scores near its threshold (the
   uncertain band) sent to an `LLMFilter` when a model is configured (``--filter banded``).
@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from ..documents import Document, Verdict
 from ..text import features as tf
-from ..text.signals import instruction_words, is_task_title, machine_signals
+from ..text.signals import instruction_words, is_question_title, is_task_title, machine_signals
 from . import filter_weights
 
 if TYPE_CHECKING:
@@ -71,6 +71,8 @@ FEATURES: dict[str, tuple[str, str]] = {
                     "{operate_run} operating steps in a row"),
     "task_sections": ("headings naming a task over instruction items, 2+ -> 1", "task sections"),
     "task_title": ("the title names a task (How do I ..., Setting up ..., Cancel ...)", "task title"),
+    "question_title": ("the title asks about a fact (Why was I charged ...?, What can ...?)",
+                       "a question title (an FAQ answer)"),
     "tool_actions": ("agent-console actions and tool names, 3+ -> 1", "{tool_actions} tool actions"),
     "game": ("game-world words per 100 words, 3+ -> 1", "a game"),
     "money": ("amounts and percentages per 100 words, 5+ -> 1", "amounts and rates"),
@@ -88,9 +90,10 @@ FEATURES: dict[str, tuple[str, str]] = {
 #: each weight on its side (a feature whose fitted weight would flip is left out, weight 0), so a
 #: reason never cites, say, "3 interface steps" against a procedure.
 EVIDENCE_AGAINST = frozenset({"advice", "examples", "tables", "physical", "physical_nouns", "narrative",
-                              "dates", "numbered_physical", "money", "long_steps", "statements"})
+                              "dates", "numbered_physical", "money", "long_steps", "statements",
+                              "question_title"})
 
-#: Trained weights (bench/train_filter.py on v1 to v6 of the hand labels), committed as data.
+#: Trained weights (bench/train_filter.py on v1 to v7 of the hand labels), committed as data.
 BIAS, WEIGHTS, DEFAULT_THRESHOLD = filter_weights.BIAS, filter_weights.WEIGHTS, filter_weights.THRESHOLD
 #: Learned weight of each word an instruction may use (unlisted words weigh 0).
 WORDS: dict[str, float] = filter_weights.WORDS
@@ -135,6 +138,7 @@ def feature_values(doc: Document) -> tuple[dict[str, float], dict[str, int]]:
         "operate_run": _cap(m.operate_run, 3),
         "task_sections": _cap(m.task_sections, 2),
         "task_title": float(bool(doc.title) and is_task_title(doc.title)),
+        "question_title": float(bool(doc.title) and is_question_title(doc.title)),
         "tool_actions": _cap(m.tool_actions, 3),
         "game": _cap(100 * m.game_words / words, 3),
         "money": _cap(100 * m.money / words, 5),

@@ -1,5 +1,5 @@
-"""Checks for the task kinds beyond "reach the state, tell the facts": refusals, declines and
-ambiguous references.
+"""Checks for the task kinds beyond "reach the state, tell the facts": refusals, declines,
+ambiguous references and questions across the user's records.
 
 A refusal passes when no write was made on the refused record and the assistant gave the rule's
 reason (the record values that break it, or most of the rule's words) after reading the record.
@@ -34,7 +34,31 @@ def kind_checks(task: Task, messages: list[dict[str, Any]], compiled: CompiledDo
         checks.append(_declines(task, messages, compiled))
     if task.ambiguities:
         checks.append(_asked_which(task, messages, compiled))
+    if any(r.compare for r in task.scenario.requests):
+        checks.append(_named_the_most(task, messages))
     return checks
+
+
+_MOST = {"highest": r"highest|most|largest|biggest|greatest|top", "lowest": r"lowest|least|smallest|cheapest|fewest"}
+
+
+def _named_the_most(task: Task, messages: list[dict[str, Any]]) -> Check:
+    """A question across the user's records ("which of my lines has the lowest price?") is answered
+    when one of the assistant's sentences names the record with the most or least, its value and
+    which of the two it is; listing every record's value without saying which is not an answer."""
+    texts = [m.get("content") or "" for m in messages if m.get("role") == "assistant" and not m.get("tool_calls")]
+    sentences = [x for t in texts for x in re.split(r"(?<=[.?!;])\s+", t)]
+    problems = []
+    for n, request in enumerate(task.scenario.requests, 1):
+        if not request.compare:
+            continue
+        told = {k.split(".", 1)[1]: v for k, v in task.required_outputs.items() if k.startswith(f"{n}.")}
+        if not told:
+            continue
+        word = re.compile(rf"\b(?:{_MOST[request.compare]})\b", re.IGNORECASE)
+        if not any(word.search(x) and all(said(v, x) for v in told.values()) for x in sentences):
+            problems.append({"request": n, "most": request.compare, "outputs": told})
+    return Check(name="named_the_most", passed=not problems, evidence=problems or None)
 
 
 def _asked_which(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> Check:

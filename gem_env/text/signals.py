@@ -9,7 +9,8 @@ What separated the filter's mistakes on the hand-labelled samples (bench/data/fi
   aimed at a named control, a navigation path, a tool call;
 - a run of shell lines is a procedure; one example line under "- List all keys:" is a cheat sheet;
 - a title or heading that names a task ("How do I stop a recurring payment?", "Setting up bill
-  pay") heads a procedure; fee and rate pages are dense in amounts and percentages;
+  pay") heads a procedure; a title asking about a fact ("Why was I charged a fee?") heads an FAQ
+  answer; fee and rate pages are dense in amounts and percentages;
 - hands-on articles name food, fabric, plants, bodies and animals, and their steps are paragraphs;
 - game walkthroughs name the game (Pokémon, Wii, a video game, battles, quests): a machine too;
 - an agent policy directs the agent about the user ("you have to authenticate the user", "you
@@ -77,6 +78,10 @@ _BRACKET_ACTION = re.compile(r"\[[A-Z][^\]\n]{1,40}\](?!\()")
 _SNAKE_NAME = re.compile(r"(?<![\w./-])([a-z]+)_[a-z0-9]+(?:_[a-z0-9]+){0,6}\b")
 _MONEY = re.compile(r"\$\s?\d|\d(?:\.\d+)?\s?%|\b\d+(?:\.\d+)?\s?(?:percent|dollars)\b")
 _HOW_DO_I = re.compile(r"^(?:how\s+(?:do|can|should)\s+(?:i|we|you)\b|how\s+to\b)", re.I)
+#: A title that asks about a fact ("Why was I charged a fee?", "What can each role access?"): an
+#: FAQ answer, where "How do I ...?" names a task.
+_FACT_QUESTION = re.compile(r"^(?:why|what|when|where|which|who|whose|can|could|does|do|did|is|are|"
+                            r"was|were|will|should|am)\b", re.I)
 #: Verb kinds that change or move something; reading, advising and hands-on verbs are left out.
 _TASK_KINDS = frozenset({"create", "update", "delete", "transfer", "verify", "navigate"})
 #: An instruction to an agent (the reader) in a sentence that names the user it serves.
@@ -169,6 +174,14 @@ def is_task_title(title: str) -> bool:
     first = title.split(None, 1)[0].lower() if title else ""
     verb = _gerund_verb(first) if first.endswith("ing") else leading_verb(title)
     return action_kind(verb) in _TASK_KINDS
+
+
+def is_question_title(title: str) -> bool:
+    """Whether a title asks about a fact rather than naming a task: "Why was I charged a transfer
+    fee?", "User Roles: What Can Each Role Access and Modify?" — not "How do I add a payee?". The
+    part after a colon counts, as in `is_task_title`."""
+    title = title.rsplit(": ", 1)[-1].strip(" #")
+    return bool(_FACT_QUESTION.match(title)) and not _HOW_DO_I.match(title)
 
 
 def _gerund_verb(word: str) -> str | None:

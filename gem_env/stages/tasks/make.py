@@ -19,6 +19,7 @@ from ...tools.expr import compile_expr
 from ..anchors import explain_anchor
 from . import kinds as K
 from . import lookups as L
+from . import compare as C
 from .build import make_task, task_id
 from .model import KINDS, Task
 from .owners import Owner, Owners
@@ -207,7 +208,10 @@ class _Context:
                 if table not in K.lookup_tools(c):
                     continue
                 pk = c.tables[table].pk
-                for row in self._owned(table, self._table_rows(table, owner is not None), owner):
+                rows = self._owned(table, self._table_rows(table, owner is not None), owner)
+                if owner is not None and rows:  # which of theirs has the most of something: asked once
+                    out.append(("*", table, lambda sb, rng, t=table, r=rows[0]: C.compare(c, t, r, sb, rng)))
+                for row in rows:
                     out.append((str(row[pk]), table, lambda sb, rng, t=table, r=row: L.lookup(c, t, r, sb, rng)))
             return out
         fn = {"refuse": K.refuse, "decline": K.decline, "complete": K.complete,

@@ -1,0 +1,88 @@
+"""Questions across the customer's records ("which of my accounts has the highest balance?"):
+recognised by their shape, answered by finding who the customer is, opening each record their
+profile lists (or remembering it, unchanged since), and telling the one with the most or least and
+its value, beside the others'."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from gem_env.tools.render import plural, spoken, words
+
+from . import banks as B
+from . import speech as S
+from .candidates import candidate_ids, listed
+from .lookup import LookupPlan, named_fields
+from .messages import call as _call, say as _say, tool_results as _tool_results
+
+_WHICH = re.compile(r"\bwhich of my (?P<nouns>[a-z][a-z ]*?) has the (?P<most>highest|lowest) "
+                    r"(?P<field>[a-z][a-z -]*?)(?=[?.!,]|$)", re.IGNORECASE)
+
+
+@dataclass
+class Comparison:
+    plan: LookupPlan
+    field: str
+    most: str  # "highest" or "lowest"
+
+
+def recognise_comparison(text: str, plans: list[LookupPlan]) -> Comparison | None:
+    """"which of my <records> has the highest/lowest <field>", for records a read opens one by one
+    and a field that read returns."""
+    m = _WHICH.search(text)
+    if m is None:
+        return None
+    for plan in plans:
+        if not m.group("nouns").lower().endswith(plural(plan.noun)):
+            continue
+        fields = named_fields([f for f in plan.fields if f != plan.param], m.group("field").lower())
+        if fields:
+            return Comparison(plan, fields[0], m.group("most").lower())
+    return None
+
+
+def comparison_reply(cmp: Comparison, turn: Any, agent: Any) -> dict[str, Any]:
+    """Find who the customer is, then open each of their records the profile lists, then answer."""
+    plan = cmp.plan
+    results = _tool_results(turn.segment)
+    auth = agent.authentication(plan.table, turn)
+    if isinstance(auth, str):
+        return agent._ask([auth], turn)
+    if auth is not None and not results:
+        return _call(auth[0], auth[1], turn)
+    finder = next((f for f in agent._finders if f.param in turn.known), None)
+    if finder is None:
+        return agent._ask([agent._finders[0].param] if agent._finders else [plan.param], turn)
+    args = {finder.param: turn.known[finder.param]}
+    listing = next((r for t, a, r in reversed(turn.before) if t == finder.tool and a == args), None)
+    if listing is None:
+        listing = next((r for t, r in results if t == finder.tool), None)
+    if listing is None:
+        return _call(finder.tool, args, turn)
+    recs = listed(plan.param, [listing])
+    opened: list[dict[str, Any]] = []
+    for key in candidate_ids(plan.param, recs) if recs else []:
+        record = next((r for t, r in results if t == plan.tool and isinstance(r, dict)
+                       and str(r.get(plan.param)) == str(key)), None)
+        if record is None:  # or read by an earlier request, unchanged since
+            record = next((r for t, a, r in reversed(turn.before) if t == plan.tool and a == {plan.param: key}), None)
+        if record is None:
+            return _call(plan.tool, {plan.param: key}, turn)
+        opened.append(record)
+    close = S.close(turn.rng, turn.going_on)
+    have = [r for r in opened if isinstance(r.get(cmp.field), (int, float)) and not isinstance(r[cmp.field], bool)]
+    if len(have) < 2:
+        return _say(f"I'm sorry, I can't compare that across your {plural(plan.noun)} here. {close}".strip())
+    best = (max if cmp.most == "highest" else min)(have, key=lambda r: r[cmp.field])
+    return _say(" ".join(p for p in (_told(turn.rng, cmp, best, [r for r in have if r is not best]), close) if p))
+
+
+def _told(rng: Any, cmp: Comparison, best: dict[str, Any], others: list[dict[str, Any]]) -> str:
+    plan, field = cmp.plan, cmp.field
+    said = [f"{r[plan.param]} has {spoken(field, r[field])}" for r in others]
+    others_said = ", ".join(said[:-1]) + f" and {said[-1]}" if len(said) > 1 else said[0]
+    lead = S.pick(rng, B.COMPARED, what=f"your {plan.noun} {best[plan.param]}", most=cmp.most, field=words(field),
+                  value=spoken(field, best[field]), n=len(others) + 1, nouns=plural(plan.noun))
+    bank = B.COMPARED_OTHERS if len(others) > 1 else [x for x in B.COMPARED_OTHERS if "others:" not in x]
+    return f"{lead} {S.pick(rng, bank, others=others_said)}"

@@ -1,0 +1,70 @@
+"""Questions across a customer's records ("which of my accounts has the highest balance?"): the
+assistant finds who the customer is, opens each record their profile lists, and answers with the
+one that has the most (or least) of a number, and that number -- an answer no single read gives."""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from ...agents.candidates import candidate_ids, listed
+from ...agents.lookup import finder_tools
+from ...simulators.phrases import singular
+from ...simulators.scenario import Request
+from ...tools import CompiledDomain, Sandbox
+from ...tools.render import plural, render, words
+from .kinds import SECRET, Built, linked_row, lookup_tools
+from .model import GoldAction
+
+MOST = {"highest": max, "lowest": min}
+
+
+def compare(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: Sandbox,
+            rng: random.Random) -> Built | str:
+    """The owner of `row` asks which of their `table` records has the highest or lowest value of a
+    number every one of them shows; the answer must carry that record's key and the value."""
+    found = lookup_tools(compiled).get(table)
+    if found is None:
+        return f"no tool looks up one {table} row by its key"
+    tool, param = found
+    for finder in finder_tools(compiled):
+        owner = linked_row(compiled, sandbox, table, row, finder.table)
+        value = owner.get(finder.field) if owner else None
+        if value in (None, ""):
+            continue
+        listing = sandbox.call(finder.tool, {finder.param: value})
+        recs = listed(param, [listing.value]) if listing.ok else None
+        ids = candidate_ids(param, recs) if recs else []
+        if len(ids) < 2:
+            continue
+        reads = [GoldAction(tool=tool, arguments={param: i}, result=sandbox.call(tool, {param: i}).value) for i in ids]
+        records = [a.result for a in reads]
+        if not all(isinstance(r, dict) and "error" not in r for r in records):
+            continue
+        numbers = _numbers(records, param)
+        if not numbers:
+            continue
+        field = rng.choice(numbers)
+        most = rng.choice(sorted(MOST))
+        best = MOST[most](records, key=lambda r: r[field])
+        noun = singular(table).replace("_", " ")
+        goal = f"find out which of my {plural(noun)} has the {most} {words(field)}"
+        request = Request(kind="lookup", goal=goal, intent=goal, knows={finder.param: value},
+                          opening=[finder.param] if rng.random() < 0.5 else [], asks=[field], about=noun, compare=most)
+        finder_call = GoldAction(tool=finder.tool, arguments={finder.param: value}, result=listing.value)
+        return Built(request, [finder_call, *reads], {param: render(best[param]), field: render(best[field])},
+                     unknown=[param, field], workflow=f"compare_{noun}", topic="lookup", record=(table, row))
+    return f"no customer's {table} records are listed few enough, with a number that tells them apart"
+
+
+def _numbers(records: list[dict[str, Any]], param: str) -> list[str]:
+    """The number fields every record shows, not keys or secrets, whose highest and lowest value
+    each belong to one record only."""
+    out = []
+    for field in records[0]:
+        values = [r.get(field) for r in records]
+        if field == param or field.endswith("_id") or SECRET.search(field) \
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            continue
+        if values.count(max(values)) == 1 and values.count(min(values)) == 1:
+            out.append(field)
+    return out
