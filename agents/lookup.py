@@ -184,7 +184,8 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     close = S.close(turn.rng, turn.going_on)
     if record is None:
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(mine[-1]['error']), []))} {close}".strip())
-    facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False)
+    facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False,
+                         person=bool(S.PEOPLE.match(plan.noun)))
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
     return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key)), *facts, close] if p))

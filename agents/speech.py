@@ -233,6 +233,11 @@ def _own_key(record: dict[str, Any]) -> str | None:
 
 _LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")
 _DURATION = re.compile(r"\b(?:minute|hour|night|day|week|month|year)s?$")
+_EVENT_NOUNS = {"birth": "born on", "expiry": "expiring on", "expiration": "expiring on", "renewal": "renewing on",
+                "delivery": "delivered on", "payment": "paid on", "purchase": "bought on", "send": "to be sent on",
+                "pay": "to be paid on", "ship": "shipping on"}
+_MOVING = frozenset("travel start end depart arrive leave return visit stay".split())
+_PHRASAL = re.compile(r"^(check|move|pick|sign|log|hand|set|start|end|turn)_(in|out|up|off|over|back)$")
 _EVENT = re.compile(r"^(?P<verb>[a-z]+)_(?:on|at|date)$")
 
 
@@ -244,9 +249,24 @@ def _when_phrase(field: str) -> str:
     if verb.endswith("s") and not verb.endswith("ss"):  # "starts" -> "starting", "arrives" -> "arriving"
         base = verb[:-1]
         return f"{base[:-1] if base.endswith('e') and not base.endswith('ee') else base}ing"
+    if verb in _EVENT_NOUNS:  # "birth_date" -> "born on", "expiry_date" -> "expiring on"
+        return _EVENT_NOUNS[verb]
+    if verb in _MOVING:  # "travel_date" -> "traveling on", "start_date" -> "starting on"
+        return f"{_ing(verb)} on"
     if verb:
         return f"{verb} on"
+    phrasal = _PHRASAL.match(field)
+    if phrasal:  # "check_in" -> "checking in on", "move_out" -> "moving out on", "set_up" -> "setting up on"
+        return f"{_ing(phrasal.group(1))} {phrasal.group(2)} on"
     return f"{plain_words(field)} on"
+
+
+def _ing(verb: str) -> str:
+    if verb.endswith("e") and not verb.endswith("ee"):
+        return verb[:-1] + "ing"
+    if re.fullmatch(r"[^aeiou][aeiou][^aeiouwxy]", verb):  # "set" -> "setting", "log" -> "logging"
+        return verb + verb[-1] + "ing"
+    return verb + "ing"
 
 
 def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
@@ -347,12 +367,12 @@ _OFF = ["{Name} is not on.", "No, {name} isn't turned on.", "{Name} is not activ
 _DATE_SAID = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}\b")
 
 
-def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str:
+def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, person: bool = False) -> str:
     """One fact in a sentence that fits what the field means: a new record's number, a status, an
     amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value."""
     n, low = words(name), name.lower()
     if isinstance(value, bool):
-        return _yes_no(rng, name, value)
+        return _yes_no(rng, name, value, person)
     if low == "id" or low.endswith("_id"):
         noun = words(name[:-3]) if low.endswith("_id") else "reference"
         return pick(rng, _ID_AFTER if after_write else _ID, noun=noun, v=render(value))
@@ -379,23 +399,25 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool) -> str
     return pick(rng, _FACT_AFTER if after_write else _FACT, name=n, v=v)
 
 
-def _yes_no(rng: random.Random, name: str, value: bool) -> str:
-    """A yes/no fact that names the field and says its polarity ("it is not eligible")."""
+def _yes_no(rng: random.Random, name: str, value: bool, person: bool = False) -> str:
+    """A yes/no fact that names the field and says its polarity ("it is not eligible"; of a person,
+    "they are not accepting patients")."""
+    it, is_ = ("they", "are") if person else ("it", "is")
     head, _, rest = name.partition("_")
     if head in ("is", "has", "can") and rest:
-        be = {"is": "is", "has": "has", "can": "can"}[head]
+        be = {"is": is_, "has": "have" if person else "has", "can": "can"}[head]
         if head == "has" and not value:
-            be, rest_words = "does", f"have {words(rest)}"
+            be, rest_words = "do" if person else "does", f"have {words(rest)}"
         else:
             rest_words = words(rest)
         bank = _YES if value else _NO
-        return pick(rng, bank, subject="it", be=be, rest=rest_words)
+        return pick(rng, bank, subject=it, be=be, rest=rest_words)
     parts = name.lower().split("_")
     if len(parts) >= 2 and parts[-1].endswith("ed") and parts[-1] not in ("needed", "required"):  # "identity_verified"
         subject = f"the {' '.join(parts[:-1])}"
         return pick(rng, _YES if value else _NO, subject=subject, be="is", rest=parts[-1])
     if len(parts) >= 2 and parts[0].endswith("ing"):  # "accepting_patients": "it is not accepting patients"
-        return pick(rng, _YES if value else _NO, subject="it", be="is", rest=words(name))
+        return pick(rng, _YES if value else _NO, subject=it, be=is_, rest=words(name))
     return pick(rng, _ON if value else _OFF, name=words(name))
 
 
@@ -423,7 +445,7 @@ def close(rng: random.Random, going_on: bool) -> str:
     return "" if going_on else pick(rng, CLOSE)
 
 
-def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool) -> list[str]:
+def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool, person: bool = False) -> list[str]:
     """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
     worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.")."""
     plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
@@ -432,7 +454,7 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
         (a, va), (b, vb) = plain
         return [pick(rng, B.TWO_FACTS_AFTER if after_write else B.TWO_FACTS, a=words(a), b=words(b),
                      va=spoken(a, va), vb=spoken(b, vb))]
-    return [fact(rng, k, v, after_write=after_write) for k, v in facts]
+    return [fact(rng, k, v, after_write=after_write, person=person) for k, v in facts]
 
 
 def _says(text: str, value: str) -> bool:
@@ -474,6 +496,10 @@ def record_note(rng: random.Random, result: Any) -> str:
     return pick(rng, B.NOTE, what=what)
 
 
+# people a record may be about, told of as "they" ("they are not accepting patients")
+PEOPLE = re.compile(r"^(?:doctor|dentist|physician|nurse|therapist|provider|agent|advisor|adviser|stylist|trainer|"
+                    r"instructor|tutor|coach|technician|driver|host|landlord|tenant|member|customer|patient|guest|"
+                    r"client|user|employee|staff member)$")
 _PERSON = re.compile(r"^(?:customer|member|user|patient|guest|client|account holder|cardholder|profile)s?$")
 
 

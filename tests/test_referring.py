@@ -122,7 +122,7 @@ def test_a_record_s_dates_are_said_as_what_happened_then() -> None:
     assert S.record_phrase("bill", [("status", "paid"), ("issued_at", "2024-11-21T08:32:00"), ("amount", 118.5)]) \
         == "paid bill, issued on November 21, 2024 at 8:32 am, with an amount of $118.50"
     assert S.record_phrase("flight", [("arrives_at", "2025-01-02T09:00:00")]) == "flight, arriving January 2, 2025 at 9:00 am"
-    assert S.record_phrase("stay", [("check_in", "2025-01-28")]) == "stay, check in on January 28, 2025"
+    assert S.record_phrase("stay", [("check_in", "2025-01-28")]) == "stay, checking in on January 28, 2025"
 
 
 def test_a_record_id_is_asked_for_never_as_a_value_to_choose() -> None:

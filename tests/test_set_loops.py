@@ -238,3 +238,32 @@ def test_which_in_conditions_guard_the_statement(cond, translated):
     assert head is not None and (" IN (" in head.sql or "instr(" in head.sql) == translated
     orders = list(compiled.new_sandbox().dump(["orders"])["orders"])
     same_calls(compiled, [("w", {"order_id": o, "statuses": ["pending"]}) for o in orders] * 2)
+
+
+def test_a_loop_statement_failing_after_another_wrote_runs_the_call_again_step_by_step():
+    """The loop's update of the orders runs first and writes; its insert then refuses a value (a
+    text for an integer column): inside a call the loop keeps no savepoint of its own, so the call
+    is undone and runs again step by step — the steps' error, and nothing written."""
+    body = [{"insert": "lines", "values": {"order_id": "o.order_id", "sku": "l.sku", "qty": "qty"}},
+            {"find": "orders", "as": "same", "where": {"order_id": "l.order_id"}, "many": True},
+            {"update": "orders", "row": "same", "set": {"status": "'refunded'"}}]
+    compiled = loop_domain([REFUND[0], REFUND[1], REFUND[2], {"for_each": "ls", "as": "l", "do": body},
+                            REFUND[4]], [P("order_id"), P("qty", "number")])
+    loop = next(s for s in plan_for(compiled.tools["w"]).steps if isinstance(s, SetLoop))
+    assert [u.table for u in loop.units] == ["orders", "lines"]
+    sb = compiled.new_sandbox()
+    lines = sb.dump(["lines"])["lines"].values()
+    single = sorted(o for o in {x["order_id"] for x in lines}
+                    if sum(x["order_id"] == o for x in lines) == 1)
+    before = sb.state_hash()
+    ran: list[str] = []
+    sb.conn.set_trace_callback(ran.append)
+    with LoopCount() as count:
+        out = sb.call("w", {"order_id": single[0], "qty": 1.5})
+    sb.conn.set_trace_callback(None)
+    assert not out.ok and "qty" in out.error and count.fell_back == 1 and sb.state_hash() == before
+    assert not any("gem_loop" in sql for sql in ran)
+    assert ran.count("ROLLBACK TO gem_call") == 2  # the first run undone, then the steps' refusal
+    calls = [("w", {"order_id": o, "qty": q}) for o in single[:3] for q in (1.5, 2)]
+    count = same_calls(compiled, calls)
+    assert count.answered >= 1

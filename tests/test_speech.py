@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 import re
 
+import pytest
+
 from gem_env.agents import speech as S
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.simulators.scripted import ScriptedUser
@@ -156,3 +158,22 @@ def test_which_says_as_many_records_as_it_counts() -> None:
 def test_a_record_not_named_yet_keeps_the_word_that_tells_it_apart() -> None:
     goal = "transfer {amount} from my account {source_account_id} to my other account {destination_account_id}"
     assert S.action(goal, "transfer_funds", {"amount": 1100}) == "transfer $1,100 from your account to your other account"
+
+
+def test_a_yes_no_fact_about_a_person_says_they() -> None:
+    import random
+    for seed in range(10):
+        said = S.fact(random.Random(seed), "accepting_patients", False, after_write=False, person=True).lower()
+        assert "they are not accepting patients" in said and " it " not in f" {said} ", said
+        said = S.fact(random.Random(seed), "has_insurance", False, after_write=False, person=True).lower()
+        assert "they do not have insurance" in said, said
+    assert "it is not accepting patients" in S.fact(random.Random(0), "accepting_patients", False, after_write=False).lower()
+
+
+@pytest.mark.parametrize(("field", "said"), [
+    ("check_in", "checking in on"), ("move_out", "moving out on"), ("travel_date", "traveling on"),
+    ("birth_date", "born on"), ("expiry_date", "expiring on"), ("send_on", "to be sent on"), ("booked_on", "booked on"), ("starts_at", "starting"),
+])
+def test_a_records_date_is_said_as_the_event_it_marks(field: str, said: str) -> None:
+    from gem_env.agents.speech import _when_phrase
+    assert _when_phrase(field) == said

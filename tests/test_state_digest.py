@@ -203,3 +203,28 @@ def test_writes_after_a_restore_are_still_counted():
     assert sb.call("add", {"order_id": ORDER_IDS[1], "skus": ["q"], "qty": 1}).ok
     assert sb.call("cancel", {"order_id": ORDER_IDS[1], "fee": 2.0}).ok
     assert sb.state_hash() == full_hash(sb)
+
+
+def test_the_reused_c_encoder_writes_what_json_dumps_writes():
+    """`tables.compact_json` keeps one C encoder; its text is the ordinary encoder's, and what it
+    cannot write raises as json.dumps raises."""
+    import datetime as dt
+    import json
+
+    import pytest
+
+    from gem_env.tools.tables import compact_json
+
+    fast, plain = compact_json(), json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    lenient = compact_json(default=str)
+    values = ["a\"b\n\x01é☃", 1, 1.0, 0.1 + 0.2, 1e300, float("nan"), True, None, "",
+              [1, {"a": [None, False]}], {"x": {1: 2, None: 3, 1.5: 4, True: 5}}, [], {}]
+    for v in values:
+        assert fast(v) == plain(v) == lenient(v)
+    assert lenient({"d": dt.date(2024, 5, 1)}) == '{"d":"2024-05-01"}'
+    with pytest.raises(TypeError):
+        fast({"d": dt.date(2024, 5, 1)})
+    loop: list = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="Circular"):
+        fast(loop)

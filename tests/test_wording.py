@@ -224,7 +224,7 @@ def test_a_record_is_described_as_a_person_would() -> None:
     assert S.record_phrase("card", [("status", "active"), ("card_type", "debit"), ("last4", "4782")]) \
         == "active debit card ending in 4782"
     assert S.record_phrase("payment", [("status", "scheduled"), ("amount", 362.12), ("send_on", "2025-01-17")]) \
-        == "scheduled payment, send on January 17, 2025, with an amount of $362.12"
+        == "scheduled payment, to be sent on January 17, 2025, with an amount of $362.12"
     person = S.describe(random.Random(1), {"customer_id": "C-1"},
                         [{"customer_id": "C-1", "first_name": "Ann", "last_name": "Lee"}], SECRET)
     assert person == ""

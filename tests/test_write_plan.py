@@ -4,6 +4,7 @@ gives the same ok/error, the same value and reply text, and the same state and d
 compiled write switched off; and the compiled write really answers (it does not always fall back)."""
 from __future__ import annotations
 
+import json
 import random
 from contextlib import contextmanager
 from unittest import mock
@@ -18,7 +19,7 @@ from gem_env.tools.loopplan import SetLoop
 from gem_env.tools.writeplan import MISS
 
 from test_language import BASE, P, tool
-from test_sql_reply import paired_calls
+from test_sql_reply import interpreted, paired_calls
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAINS = sorted((ROOT / "examples" / "domains").glob("*.yaml"))
@@ -140,3 +141,48 @@ def test_a_refused_compiled_write_says_what_the_steps_say_and_writes_nothing():
     assert again.error == f"order {pending} is delivered"
     assert sb.dump(["orders"])["orders"][pending]["total"] == 5
     assert sb.state_hash() != before and sb.state_hash() == sb.recomputed_state_hash()
+
+
+def test_an_address_write_built_in_sql_drops_null_members_as_compact_does():
+    """modify_user_address's reply is one statement; its payment methods are compact objects of
+    scalar columns (json_object + json_patch). Seeded gift cards have no brand or last four: those
+    members are left out, exactly as the steps leave them out, and the arguments as JSON text (as
+    a model writes them) take the same statement."""
+    compiled = compile_domain(load_domain(ROOT / "examples" / "domains" / "tau_retail.yaml"))
+    head = plan_for(compiled.tools["modify_user_address"]).single
+    assert "json_patch('{}', json_object(" in head.sql
+    fast, slow = compiled.new_sandbox(), compiled.new_sandbox()
+    user = next(iter(fast.dump(["users"])["users"]))
+    args = {"user_id": user, "address1": "1 Main St", "address2": "", "city": "Austin", "state": "TX",
+            "country": "USA", "zip": "73301"}
+    a = fast.call("modify_user_address", json.dumps(args))
+    with interpreted(compiled):
+        b = slow.call("modify_user_address", args)
+    assert a._text is not None and b._text is None  # built by the statement / by the steps
+    assert a.content == b.content and a.value == b.value
+    methods = a.value["payment_methods"]
+    assert methods and all("brand" not in m and "last_four" not in m for m in methods.values())
+    assert fast.state_hash() == slow.state_hash() == fast.recomputed_state_hash()
+
+
+def test_a_write_reads_back_only_the_fields_read_later_and_the_whole_row_when_the_steps_answer():
+    """The statement returns just the key and the fields the later steps read; when the reply's
+    statement cannot answer (a null where value: the steps' IS NULL), the steps get the whole row
+    as the update left it, and answer as the steps alone do."""
+    effect = [UPDATE_WRITE, {"update": "orders", "row": "o", "set": {"status": "'delivered'"}},
+              {"find": "lines", "as": "ls", "many": True, "where": {"order_id": "o.order_id", "sku": "sku"}},
+              {"return": {"id": "o.order_id", "total": "o.total", "placed": "o.placed", "status": "o.status",
+                          "skus": "ls.sku", "all": "count_rows('lines', {})"}}]
+    params = [P("order_id"), P("sku", required=False)]
+    compiled = compile_domain(parse_domain({**BASE, "tools": [tool("w", effect, params)]}))
+    head = plan_for(compiled.tools["w"]).write
+    assert head is not None and head.reply is not None
+    assert head.sql.endswith('RETURNING "order_id"')  # count_rows: not in RETURNING; o.order_id: the key
+    fast, slow = compiled.new_sandbox(), compiled.new_sandbox()
+    order_ids = list(fast.dump(["orders"])["orders"])
+    for order_id, sku in [(order_ids[0], "A-1"), (order_ids[1], None), ("nope", None)]:
+        a = fast.call("w", {"order_id": order_id, "sku": sku})
+        with interpreted(compiled):
+            b = slow.call("w", {"order_id": order_id, "sku": sku})
+        assert (a.ok, a.error, a.content) == (b.ok, b.error, b.content), (order_id, sku)
+    assert a.error == "no order nope" and fast.state_hash() == slow.state_hash()

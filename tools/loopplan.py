@@ -18,7 +18,9 @@ loop's shape:
 At run time the loop answers only when no two loop rows pick the same rows to update (the steps
 would update them twice, reading their own write; checked on the found rows before any statement)
 and every statement succeeds; otherwise its statements are rolled back and the interpreted loop
-runs, so errors are the interpreter's own.
+runs, so errors are the interpreter's own. Inside a sandbox call (which has its own savepoint) a
+statement that fails after another wrote asks for the whole call again, step by step
+(`StepByStep`), instead of the loop keeping a savepoint of its own on every run.
 """
 from __future__ import annotations
 
@@ -63,6 +65,12 @@ class _Unit:
 Evaluator = Callable[[dict, Any, tuple], Any]
 
 
+class StepByStep(Exception):
+    """A set-based loop failed after one of its statements wrote: the call that ran it must undo
+    its writes and run again from its start, step by step (raised only where `ctx.restartable`
+    says the caller does that, so the loop needs no savepoint of its own)."""
+
+
 class SetLoop:
     """Called as a step: the loop as statements; the interpreted loop runs when they cannot answer."""
 
@@ -86,22 +94,27 @@ class SetLoop:
             self.loop.run(env, ctx)
             return False
         keys = [r[self.pk] for r in rows]
-        guarded = len(self.units) > 1  # one statement is atomic by itself
+        restart = getattr(ctx, "restartable", False)
+        guarded = len(self.units) > 1 and not restart  # one statement is atomic by itself
         if guarded:
             ctx.conn.execute("SAVEPOINT gem_loop")
         ctx.evaluating = (env, self.evaluators)
+        wrote = False
         try:
             for unit in self.units:
                 params = unit.stmt.values[:]
                 for i, get in unit.stmt.getters:
                     params[i] = get(env, ctx)
                 ctx.conn.execute(unit.sql(len(keys)), params + keys)
+                wrote = True
                 ctx.dirty.add(unit.table)
         except Exception:  # noqa: BLE001 — nothing of the loop stays; the steps say what is wrong
+            ctx.evaluating = None
+            if wrote and restart:
+                raise StepByStep from None
             if guarded:
                 ctx.conn.execute("ROLLBACK TO gem_loop")
                 ctx.conn.execute("RELEASE gem_loop")
-            ctx.evaluating = None
             self.loop.run(env, ctx)
             return False
         ctx.evaluating = None

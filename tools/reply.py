@@ -32,7 +32,7 @@ from . import effects as fx
 from .errors import ExprError
 from .conditions import PLAIN, Conditions, Fallback, Getter, Unsupported, calls_fn, expr_node, names_of
 from .expr import Node, build
-from .jsontext import ENCODE, Json, RowSource, Sql, Wrap, column, json_array, json_object, row_object
+from .jsontext import ENCODE, Call, Json, RowSource, Sql, Wrap, column, json_array, json_object, row_object
 from .tables import Table, quote
 
 _FIND_ATTRS = {"table", "as_", "many", "optional", "limit", "where", "indexable", "filter", "order_sql",
@@ -111,10 +111,19 @@ class SqlReply(Conditions):
             if text:
                 out.append(self.const(text))
                 text = ""
-            out.append(part.before + self._sql(part.inner) + part.after if isinstance(part, Wrap) else part)
+            out.append(self._part(part))
         if text or not out:
             out.append(self.const(text))
         return " || ".join(out)
+
+    def _part(self, part: Any) -> str:
+        """One non-constant part of a `Json` as SQL."""
+        if isinstance(part, Wrap):
+            return part.before + self._sql(part.inner) + part.after
+        if isinstance(part, Call):
+            args = (self._sql(a) if isinstance(a, Json) else self._part(a) for a in part.args)
+            return f"{part.fn}({', '.join(args)})"
+        return part
 
     # ------------------------------------------------------------ finds
 

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any, Iterable
 from pydantic import ValidationError
 
 from .digest import StateDigest
-from .effects import ToolFailure
+from .effects import ToolFailure, run_effect
 from .errors import ExprError
 from .expr import format_id
 from .plan import Plan, plan_for
 from .jsontext import ENCODE
+from .loopplan import StepByStep
 from .python_tools import SandboxDB, ToolError
 from .reply import Encoded
 from .tables import COUNTERS_TABLE, quote
@@ -47,6 +48,13 @@ class ToolResult:
         self.ok, self.error, self.error_kind = ok, error, error_kind  # error_kind: unknown_tool | invalid_arguments | refused
         self._value = _UNSET if text is not None else value
         self._text = text
+
+    @classmethod
+    def of_text(cls, text: str) -> "ToolResult":
+        """A successful result whose reply is JSON text (what a compiled statement wrote)."""
+        r = cls.__new__(cls)
+        r.ok, r.error, r.error_kind, r._value, r._text = True, None, None, _UNSET, text
+        return r
 
     @property
     def value(self) -> Any:
@@ -116,6 +124,8 @@ class Sandbox:
         self.conn.deserialize(compiled.template)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.create_function("gem_eval", -1, self._evaluate)
+        self.restartable = False
+        """Whether a set-based loop may ask for the call again step by step (`_steps`)."""
         self.evaluating: tuple[dict[str, Any], list[Any]] | None = None
         """(env, evaluators) of the set-based loop statement running now (`tools.loopplan`)."""
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
@@ -141,7 +151,7 @@ class Sandbox:
             known = ", ".join(self.compiled.tools)
             return ToolResult(False, error=f"unknown tool '{name}'; available tools: {known}",
                               error_kind="unknown_tool")
-        if isinstance(arguments, str):
+        if isinstance(arguments, str):  # as a model writes them
             try:
                 arguments = json.loads(arguments) if arguments.strip() else {}
             except json.JSONDecodeError as err:
@@ -150,18 +160,19 @@ class Sandbox:
         if not isinstance(arguments, dict):
             return ToolResult(False, error=f"arguments for {name} must be a JSON object",
                               error_kind="invalid_arguments")
-        plan = plan_for(tool)
+        plan = tool.__dict__.get("_plan") or plan_for(tool)
         try:
             args = plan.arguments(arguments)
         except ValidationError as err:
             return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
-        return self._run(tool, plan, args)
-
-    def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
         if plan.single is not None:  # one statement: atomic without a savepoint of its own
             out = plan.single.run({**self.clock, **args}, self)
             if out is not MISS:
-                return ToolResult(True, text=out.text)
+                return ToolResult.of_text(out.text)
+        return self._run(tool, plan, args)
+
+    def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
+        """The steps (or the Python tool) in the call's savepoint; `plan.single` has had its try."""
         guarded = tool.writes or tool.python is not None
         if guarded:
             self.conn.execute("SAVEPOINT gem_call")
@@ -169,7 +180,7 @@ class Sandbox:
             if tool.python is not None:
                 value = tool.python.fn(self.db, **args)
             else:
-                value = plan.run({**self.clock, **args}, self)
+                value = self._steps(tool, plan, args, guarded)
         except (ToolFailure, ToolError, ExprError) as err:
             return self._fail(guarded, str(err))
         except sqlite3.IntegrityError as err:
@@ -181,6 +192,19 @@ class Sandbox:
         if type(value) is Encoded:
             return ToolResult(True, text=value.text)
         return ToolResult(True, value=value)
+
+    def _steps(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any], guarded: bool) -> Any:
+        """The plan's run; when a set-based loop of it fails after writing (`StepByStep`), the
+        call's writes are undone and its steps run again from the start, one by one."""
+        self.restartable = guarded
+        try:
+            return plan.run({**self.clock, **args}, self)
+        except StepByStep:
+            self.restartable = False
+            self.conn.execute("ROLLBACK TO gem_call")
+            return run_effect(tool.steps or [], {**self.clock, **args}, self)
+        finally:
+            self.restartable = False
 
     def _fail(self, guarded: bool, message: str) -> ToolResult:
         if guarded:

@@ -55,36 +55,48 @@ class WriteHead:
 
     def __init__(self, find: fx.Find, guards: list[fx.Require], update: fx.Update,
                  middle: Callable[[dict, Any], Any] | None, rest: Callable[[dict, Any], Any] | None,
-                 tail: list[Any] | None = None, tables: dict[str, Table] | None = None):
+                 tail: list[Any] | None = None, tables: dict[str, Table] | None = None,
+                 reply: SqlReply | None = None, columns: list[str] | None = None):
+        """`reply`: the rest's finds and return as one statement reading the updated row by key
+        (`rest` answers when it cannot). `columns`: the only fields of the row the middle and
+        the rest read (None: any) — the statement returns and decodes just these, and when
+        `reply` cannot answer, the whole row is read again before `rest` runs."""
         self.table: Table = find.table
         self.as_ = find.as_
         self.sets = update.set
-        self.middle, self.rest = middle, rest
+        self.updated = [f for f, _ in update.set]
+        self.middle, self.rest, self.reply = middle, rest, reply
+        self.columns = self.table.columns if columns is None else columns
+        self.partial = columns is not None
+        self.decode = _row_decoder(self.table, self.columns)
         self.stmt = SqlReply(tail[:-1], tail[-1], target=find) if tail is not None else _Parameters()
         stmt = self.stmt
         stmt.tables = tables or {}
         where = [f"{w.lhs} = {stmt.param(where_value(w, self.table))}{w.collate}" for w in find.where]
         where += [stmt.condition(expr_node(r.cond.source), find.as_, self.table) for r in guards]
-        self.set_slots: list[int] = []
-        """Where each updated value goes in the parameters (filled per call, encoded for its column)."""
-        for _ in self.sets:
+        self.setters: list[tuple[int, Any, Callable[[Any], Any]]] = []
+        """(slot, value closure, the column's encoder) per updated field: where each updated value
+        goes in the parameters, filled per call."""
+        for f, e in self.sets:
             stmt.values.append(None)
-            self.set_slots.append(len(stmt.values) - 1)
-        sets = ", ".join(f"{quote(f)} = ?{i + 1}" for (f, _), i in zip(self.sets, self.set_slots))
-        returning = stmt.text if tail is not None else ", ".join(quote(c) for c in self.table.columns)
+            self.setters.append((len(stmt.values) - 1, _reader(e.source) or e.fn, self.table.encoder(f)))
+        sets = ", ".join(f"{quote(f)} = ?{i + 1}" for (f, _), (i, _, _) in zip(self.sets, self.setters))
+        returning = stmt.text if tail is not None else ", ".join(quote(c) for c in self.columns)
         self.sql = (f"UPDATE {quote(self.table.name)} SET {sets} WHERE {' AND '.join(where)} "
                     f"RETURNING {returning}")
 
     def run(self, env: dict[str, Any], ctx: Any) -> Any:
         """The reply, or `MISS` when nothing was written (the interpreted steps must answer)."""
-        stmt, t = self.stmt, self.table
-        params = stmt.values[:]
+        t = self.table
+        params = self.stmt.values[:]
+        new = []
         try:
-            for i, get in stmt.getters:
+            for i, get in self.stmt.getters:
                 params[i] = get(env, ctx)
-            new = [(f, e(env, ctx)) for f, e in self.sets]
-            for i, (f, v) in zip(self.set_slots, new):
-                params[i] = t.encode(f, v)
+            for i, fn, encode in self.setters:
+                v = fn(env, ctx)
+                new.append(v)
+                params[i] = encode(v)
             rows = ctx.conn.execute(self.sql, params).fetchall()
         except Exception:  # noqa: BLE001 — nothing was written; the interpreted steps say what is wrong
             return MISS
@@ -93,12 +105,70 @@ class WriteHead:
         ctx.dirty.add(t.name)
         if self.rest is None:
             return Encoded(rows[0][0])
-        row = t.decode(rows[0])
-        row.update(new)  # the row as the interpreter's update leaves it (values as computed)
+        row = self.decode(rows[0])
+        row.update(zip(self.updated, new))  # the row as the interpreter's update leaves it
         env[self.as_] = row
         if self.middle is not None:
             self.middle(env, ctx)
+        if self.reply is not None:
+            out = self.reply.run(env, ctx)
+            if out is not None:
+                return out
+            if self.partial:  # the steps may read any field: the whole row, as the update left it
+                row = ctx.lookup(t.name, row[t.pk])
+                row.update(zip(self.updated, new))
+                env[self.as_] = row
         return self.rest(env, ctx)
+
+
+def _row_decoder(t: Table, columns: list[str]) -> Callable[[tuple], dict[str, Any]]:
+    """`t.decode` for a row of `columns` (the table's, or some of them in any order)."""
+    if columns == t.columns:
+        return t.decode
+    decoders = [(c, dec) for c, dec in t._decoders if c in columns]
+
+    def decode(row: tuple) -> dict[str, Any]:
+        out = dict(zip(columns, row))
+        for name, dec in decoders:
+            v = out[name]
+            if v is not None:
+                out[name] = dec(v)
+        return out
+    return decode
+
+
+def _reader(source: Any) -> Callable[[dict, Any], Any] | None:
+    """An updated value that only reads names — a name, or an object or list of names and
+    constants — as one closure indexing the call's names, or None for any other expression. A
+    missing name raises KeyError: nothing is written and the steps answer with their own error."""
+    if isinstance(source, dict):
+        items = [(str(k), _reader(v)) for k, v in source.items()]
+        if any(r is None for _, r in items):
+            return None
+        names = [(k, getattr(r, "name", None)) for k, r in items]
+        if all(n is not None for _, n in names):
+            return lambda env, ctx: {k: env[n] for k, n in names}
+        return lambda env, ctx: {k: r(env, ctx) for k, r in items}
+    if isinstance(source, list):
+        readers = [_reader(v) for v in source]
+        if any(r is None for r in readers):
+            return None
+        return lambda env, ctx: [r(env, ctx) for r in readers]
+    try:
+        node = expr_node(source)
+    except (Unsupported, ExprError):
+        return None
+    if node.op == "const":
+        value = node.value
+        return lambda env, ctx: value
+    if node.op != "name":
+        return None
+    name = node.value
+
+    def read(env: dict, ctx: Any) -> Any:
+        return env[name]
+    read.name = name  # type: ignore[attr-defined]
+    return read
 
 
 class _Parameters(Conditions):
@@ -126,8 +196,10 @@ def compile_write(steps: list[Any], program: Callable[..., Callable[[dict, Any],
             except Unsupported:
                 pass
         later = names_read(tail)
-        return WriteHead(find, guards, update, program(middle, later) if middle else None,
-                         _rest(find, update, tail, program), tables=tables)
+        reply = _keyed_reply(find, update, tail)
+        read_after = middle + (tail if reply is None else tail[:-1])  # the steps that read the bound row
+        return WriteHead(find, guards, update, program(middle, later) if middle else None, program(tail),
+                         tables=tables, reply=reply, columns=_columns_read(find, read_after))
     except (Unsupported, ExprError):
         return None
 
@@ -248,25 +320,57 @@ def _reads_fields(node: Node, name: str, changed: set[str]) -> bool:
     return all(_reads_fields(a, name, changed) for a in node.args)
 
 
-def _rest(find: fx.Find, update: fx.Update, tail: list[Any],
-          program: Callable[[list[Any]], Callable[[dict, Any], Any]]) -> Callable[[dict, Any], Any]:
-    """The steps after the update; when they are finds and a return, their statement reads the
-    updated row from its table by key (it reads back as bound: see `_reply_fits`), so its fields
-    are not encoded in Python. The steps answer when the statement cannot."""
-    steps = program(tail)
+def _keyed_reply(find: fx.Find, update: fx.Update, tail: list[Any]) -> SqlReply | None:
+    """The steps after the update as one statement, when they are finds and a return: it reads
+    the updated row from its table by key (it reads back as bound: see `_reply_fits`), so its
+    fields are not encoded in Python. None for any other rest."""
     if (not tail or type(tail[-1]) is not fx.ReturnValue or any(type(s) is not fx.Find for s in tail[:-1])
             or any(s.as_ == find.as_ for s in tail[:-1])
             or any(find.table.fields[f].type not in _EXACT_READBACK for f, _ in update.set)):
-        return steps
+        return None
     try:
-        reply = SqlReply(tail[:-1], tail[-1], keyed=find)
+        return SqlReply(tail[:-1], tail[-1], keyed=find)
     except (Unsupported, ExprError):
-        return steps
+        return None
 
-    def run(env: dict[str, Any], ctx: Any) -> Any:
-        out = reply.run(env, ctx)
-        return out if out is not None else steps(env, ctx)
-    return run
+
+def _columns_read(find: fx.Find, steps: list[Any]) -> list[str] | None:
+    """The key and the fields of the found row that `steps` read (as `row.field`, of fields of its
+    table), in table order; None when they may read more: the row as a whole, a field it does not
+    have, a step that binds its name again or writes it, or a step this module does not know.
+    A keyed reply's `return` is not among `steps`: `SqlReply` reads the row's fields from its table
+    (its closures evaluate only what reads none of its rows), and the steps that answer when it
+    cannot get the whole row (`WriteHead.run`)."""
+    t, name, fields = find.table, find.as_, set()
+    for step in steps:
+        if name in _binds(step) or getattr(step, "row", None) == name:
+            return None
+        exprs = step_expressions(step)
+        if exprs is None:
+            return None
+        for e, template in exprs:
+            for node in _expressions(e.source, template):
+                if not _field_reads(node, name, fields):
+                    return None
+        inner = _columns_read(find, fx.nested_steps(step))
+        if inner is None:
+            return None
+        fields |= set(inner)
+    if not fields <= set(t.columns):
+        return None
+    return [c for c in t.columns if c in fields or c == t.pk]
+
+
+def _field_reads(node: Node, name: str, out: set[str]) -> bool:
+    """Add the fields `node` reads of `name` to `out`; False when it reads `name` otherwise."""
+    if node.op == "attr" and node.args[0].op == "name" and node.args[0].value == name:
+        out.add(node.value)
+        return True
+    if node.op == "name" and node.value == name:
+        return False
+    if node.op == "comp" and node.value == name:  # its own name hides the row inside it
+        return _field_reads(node.args[1], name, out)
+    return all(_field_reads(a, name, out) for a in node.args)
 
 
 def _reply_fits(find: fx.Find, update: fx.Update, tail: list[Any]) -> bool:
