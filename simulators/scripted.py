@@ -88,6 +88,10 @@ class ScriptedUser:
         self._names = sorted([*self._names, *((q, k) for q, k in asks if [a for a, _ in asks].count(q) == 1)],
                              key=lambda p: (-len(p[0]), p[0]))
         self._style = P.persona_style(scenario.persona)
+        self._asked: dict[str, tuple[str, ...]] = {}
+        self._settled: dict[str, bool] = {}
+        """`asked_keys` and `settles` per assistant text: every reply counts the requests settled
+        so far, so without them each earlier message was read again on every turn."""
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
         turns = visible_turns(messages)
@@ -124,12 +128,20 @@ class ScriptedUser:
 
     def settles(self, text: str) -> bool:
         """Whether an assistant message settles the open request (nothing more is asked of the user)."""
-        if _CLOSING.search(text):
-            return True
-        return not (self.asked_keys(text) or asks_confirmation(text) or requests(text))
+        settled = self._settled.get(text)
+        if settled is None:
+            settled = self._settled[text] = bool(_CLOSING.search(text)) or not (
+                self.asked_keys(text) or asks_confirmation(text) or requests(text))
+        return settled
 
     def asked_keys(self, text: str) -> list[str]:
         """Keys the assistant asks for, in the order their names first appear in its requests."""
+        keys = self._asked.get(text)
+        if keys is None:
+            keys = self._asked[text] = tuple(self._keys_in(text))
+        return list(keys)
+
+    def _keys_in(self, text: str) -> list[str]:
         asked = " ".join(requests(text)).lower()
         found: list[tuple[int, str]] = []
         for name, key in self._names:

@@ -150,6 +150,25 @@ def test_message_json_matches_langchain_openai_and_is_made_once_per_live_message
     assert not encode._kept  # nothing kept once the messages are gone
 
 
+def test_message_json_starts_a_grown_list_from_its_kept_prefix_and_only_from_the_same_messages() -> None:
+    import json
+
+    from langchain_core.messages import AIMessage, SystemMessage
+
+    encode = transport.MessageJSON()
+    system, ask, answer = SystemMessage("POLICY"), HumanMessage("cancel A1"), AIMessage("Cancel it?")
+    first = encode([system, ask])
+    assert len(encode._lists) == 1
+    grown = encode([system, ask, answer])
+    assert grown.startswith(first[:-1] + ",") and len(encode._lists) == 1  # the longer list replaced it
+    assert json.loads(grown) == json.loads(transport.MessageJSON()([system, ask, answer]))
+    other = encode([system, HumanMessage("cancel A2"), answer])  # same length, another message inside
+    assert json.loads(other)[1]["content"] == "cancel A2"
+    ask.content = "cancel A3"  # replaced content inside a kept list
+    assert json.loads(encode([system, ask, answer, HumanMessage("yes")]))[1]["content"] == "cancel A3"
+    assert encode([]) == "[]"
+
+
 class _Seen(BaseCallbackHandler):
     """Records the chat-model runs LangChain reports."""
 

@@ -38,7 +38,7 @@ from gem_env.llm.structured import (
     schema_instructions,
     with_instructions,
 )
-from gem_env.llm.toolparse import PARSED_KEY, with_text_tool_calls
+from gem_env.llm.toolparse import PARSED_KEY, may_hold_calls, with_text_tool_calls
 from gem_env.llm.transport import ainvoke
 from gem_env.llm.usage import Usage
 
@@ -167,7 +167,7 @@ class LLMClient:
 
     @staticmethod
     def _with_parsed_calls(reply: AIMessage, tools: Sequence[dict[str, Any]] | None) -> AIMessage:
-        if not tools or reply.tool_calls or reply.invalid_tool_calls or not isinstance(reply.content, str):
+        if not tools or reply.tool_calls or reply.invalid_tool_calls or not may_hold_calls(reply.content):
             return reply  # nothing to parse: the tool names are not needed
         names = {t.get("function", {}).get("name") for t in tools if isinstance(t, dict)}
         return with_text_tool_calls(reply, {n for n in names if isinstance(n, str)})

@@ -28,7 +28,7 @@ _ARG_KEYS = ("arguments", "parameters", "args", "input", "tool_input")
 def with_text_tool_calls(reply: AIMessage, tool_names: Collection[str]) -> AIMessage:
     """``reply`` with the calls written in its text made real, or ``reply`` itself when it already
     has tool calls or its text holds none."""
-    if reply.tool_calls or reply.invalid_tool_calls or not isinstance(reply.content, str):
+    if reply.tool_calls or reply.invalid_tool_calls or not may_hold_calls(reply.content):
         return reply
     calls, rest = parse_text_tool_calls(reply.content, tool_names)
     if not calls:
@@ -38,6 +38,12 @@ def with_text_tool_calls(reply: AIMessage, tool_names: Collection[str]) -> AIMes
     return AIMessage(content=rest, tool_calls=valid, invalid_tool_calls=invalid, id=reply.id,
                      usage_metadata=reply.usage_metadata,
                      response_metadata={**reply.response_metadata, PARSED_KEY: len(calls)})
+
+
+def may_hold_calls(content: object) -> bool:
+    """Whether a reply's content could hold a call written as text: every form has a JSON object
+    in it, so plain prose (most replies) is not parsed at all."""
+    return isinstance(content, str) and "{" in content
 
 
 def parse_text_tool_calls(text: str, tool_names: Collection[str]) -> tuple[list[dict[str, Any]], str]:

@@ -11,6 +11,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from ...simulators.base import UserSimulator
@@ -39,7 +40,15 @@ def policy_prompt(domain: Domain) -> str:
     """The assistant's system prompt, as a real service writes one: who it serves and what with, how
     to work, and the service's policy. No internal ids: the domain's name never appears, and names
     in the policy text that are none of this service's tools are said in words."""
-    about = domain.description.strip().rstrip(".")
+    return _policy_prompt(domain.description, tuple(rule.text for rule in domain.policy),
+                          frozenset(t.name for t in domain.tools))
+
+
+@lru_cache(maxsize=256)
+def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[str]) -> str:
+    """`policy_prompt` of what it reads of a domain: made once per domain, not per episode (every
+    episode and every LLM agent asks for it)."""
+    about = description.strip().rstrip(".")
     topics = re.findall(r"\(([^()]+)\)", about)
     topic = topics[-1].strip() if topics else ""
     service = f" for our {topic} service" if topic and topic.lower() not in _GENERIC_TOPICS else ""
@@ -62,9 +71,8 @@ def policy_prompt(domain: Domain) -> str:
              "refunds), in your own words and nothing more than it says.",
              "- Handle one request at a time; when it is settled, ask whether there is anything else, unless "
              "the customer has said they have more to go through."]
-    if domain.policy:
-        tools = {t.name for t in domain.tools}
-        lines += ["", "Policy:", *(f"- {_in_words(rule.text, tools)}" for rule in domain.policy)]
+    if rules:
+        lines += ["", "Policy:", *(f"- {_in_words(rule, tools)}" for rule in rules)]
     return "\n".join(lines)
 
 
@@ -72,7 +80,7 @@ _GENERIC_TOPICS = frozenset({"general", "misc", "other", "faq", "internal", "pol
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
-def _in_words(text: str, tools: set[str]) -> str:
+def _in_words(text: str, tools: frozenset[str]) -> str:
     """Policy text with names that are not this service's tools in words ("account_class" ->
     "account class", "open_bank_account_4821" -> "open bank account"): the source's own tool and
     field names mean nothing here."""
