@@ -154,12 +154,17 @@ async def test_a_session_reads_again_only_what_a_write_may_have_changed(
                 reads.add(call)
 
 
+def _synthesized(factory: pytest.TempPathFactory, corpus: str) -> Path:
+    """An offline run over one folder of the example corpus."""
+    out = factory.mktemp(corpus) / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / corpus), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
 @pytest.fixture(scope="module")
 def airline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An offline run over the airline documents: a domain whose agent finds the customer by email."""
-    out = tmp_path_factory.mktemp("airline") / "run"
-    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "airline"), "--out", str(out), "--quiet"]) == 0
-    return out
+    return _synthesized(tmp_path_factory, "airline")
 
 
 def test_who_the_customer_is_is_found_once_a_session(airline_run: Path) -> None:
@@ -456,9 +461,8 @@ def test_a_write_forgets_a_read_that_depends_on_what_it_added() -> None:
 
 @pytest.fixture(scope="module")
 def telecom_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("telecom") / "run"
-    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "telecom"), "--out", str(out), "--quiet"]) == 0
-    return out
+    """An offline run over the telecom documents: customers with several lines, each with a price."""
+    return _synthesized(tmp_path_factory, "telecom")
 
 
 def test_a_question_across_the_customers_records_is_answered_with_the_one_that_has_the_most(telecom_run: Path) -> None:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ...agents.candidates import candidate_ids, listed
-from ...agents.lookup import finder_tools
 from ...simulators.phrases import singular
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
 from ...tools.render import plural, render, words
-from .kinds import SECRET, Built, linked_row, lookup_tools
+from .kinds import SECRET, Built, lookup_tools
+from .lookups import owner_listings
 from .model import GoldAction
 
 MOST = {"highest": max, "lowest": min}
@@ -26,14 +25,7 @@ def compare(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: 
     if found is None:
         return f"no tool looks up one {table} row by its key"
     tool, param = found
-    for finder in finder_tools(compiled):
-        owner = linked_row(compiled, sandbox, table, row, finder.table)
-        value = owner.get(finder.field) if owner else None
-        if value in (None, ""):
-            continue
-        listing = sandbox.call(finder.tool, {finder.param: value})
-        recs = listed(param, [listing.value]) if listing.ok else None
-        ids = candidate_ids(param, recs) if recs else []
+    for finder_call, ids in owner_listings(compiled, table, row, param, sandbox):
         if len(ids) < 2:
             continue
         reads = [GoldAction(tool=tool, arguments={param: i}, result=sandbox.call(tool, {param: i}).value) for i in ids]
@@ -48,9 +40,9 @@ def compare(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: 
         best = MOST[most](records, key=lambda r: r[field])
         noun = singular(table).replace("_", " ")
         goal = f"find out which of my {plural(noun)} has the {most} {words(field)}"
-        request = Request(kind="lookup", goal=goal, intent=goal, knows={finder.param: value},
-                          opening=[finder.param] if rng.random() < 0.5 else [], asks=[field], about=noun, compare=most)
-        finder_call = GoldAction(tool=finder.tool, arguments={finder.param: value}, result=listing.value)
+        request = Request(kind="lookup", goal=goal, intent=goal, knows=dict(finder_call.arguments),
+                          opening=list(finder_call.arguments) if rng.random() < 0.5 else [], asks=[field], about=noun,
+                          compare=most)
         return Built(request, [finder_call, *reads], {param: render(best[param]), field: render(best[field])},
                      unknown=[param, field], workflow=f"compare_{noun}", topic="lookup", record=(table, row))
     return f"no customer's {table} records are listed few enough, with a number that tells them apart"

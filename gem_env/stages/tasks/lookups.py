@@ -4,6 +4,7 @@ customer has, or the one they describe among theirs, opened one by one."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from typing import Any
 
 from ...agents.candidates import candidate_ids, listed
@@ -87,14 +88,7 @@ def _found_by_search(compiled: CompiledDomain, table: str, row: dict[str, Any], 
     theirs by) when that read lists several records of `table`, few enough to open one by one (as
     `agents.candidates`), and one value only this record has, not among the facts asked, picks it out."""
     tool, param, key = read
-    for finder in finder_tools(compiled):
-        owner = linked_row(compiled, sandbox, table, row, finder.table)
-        value = owner.get(finder.field) if owner else None
-        if value in (None, ""):
-            continue
-        result = sandbox.call(finder.tool, {finder.param: value})
-        recs = listed(param, [result.value]) if result.ok else None
-        ids = candidate_ids(param, recs) if recs else []
+    for finder, ids in owner_listings(compiled, table, row, param, sandbox):
         if str(key) not in {str(i) for i in ids}:
             continue
         reads = [GoldAction(tool=tool, arguments={param: i}, result=sandbox.call(tool, {param: i}).value) for i in ids]
@@ -103,7 +97,23 @@ def _found_by_search(compiled: CompiledDomain, table: str, row: dict[str, Any], 
         said = description(param, key, reads, intent, asks)
         if said is None:
             continue
-        if str(id_by_description(param, [result.value], f"{intent} {said[1]}")) == str(key):
+        if str(id_by_description(param, [finder.result], f"{intent} {said[1]}")) == str(key):
             reads = [a for a in reads if str(a.arguments[param]) == str(key)]  # the list shows which: open that one
-        return GoldAction(tool=finder.tool, arguments={finder.param: value}, result=result.value), reads, said
+        return finder, reads, said
     return None
+
+
+def owner_listings(compiled: CompiledDomain, table: str, row: dict[str, Any], param: str,
+                   sandbox: Sandbox) -> Iterator[tuple[GoldAction, list[Any]]]:
+    """(the read by who the row's owner is, the `param` ids of the records it lists) for each such
+    read that lists several records, few enough to open one by one (as `agents.candidates`)."""
+    for finder in finder_tools(compiled):
+        owner = linked_row(compiled, sandbox, table, row, finder.table)
+        value = owner.get(finder.field) if owner else None
+        if value in (None, ""):
+            continue
+        result = sandbox.call(finder.tool, {finder.param: value})
+        recs = listed(param, [result.value]) if result.ok else None
+        ids = candidate_ids(param, recs) if recs else []
+        if ids:
+            yield GoldAction(tool=finder.tool, arguments={finder.param: value}, result=result.value), ids
