@@ -59,7 +59,7 @@ DECLINED = ["No problem, I won't make that change.", "Understood, I'll leave it 
             "Okay, I've stopped there.", "That's fine, I haven't changed anything.", "Alright, I'll hold off.",
             "Sure, I'll leave things as they are.", "Of course, I won't go ahead.", "Okay, no changes then.",
             "Got it, I'll cancel that step.", "That's completely fine."]
-UNCHANGED = ["Nothing has been changed.", "Your account is unchanged.", "Everything stays as it was.",
+UNCHANGED = ["Nothing has been changed.", "Your records are unchanged.", "Everything stays as it was.",
              "No change was made.", "It all stays exactly as it was.", "", "You can come back to it any time."]
 REFUSE_LEAD = ["I'm sorry, but", "Unfortunately,", "I checked, and", "I looked into it, and", "I'm afraid",
                "I've gone through this, and", "Sorry,", "I wish I could help here, but", "Having checked,"]
