@@ -18,13 +18,10 @@ from gem_env.tools import CompiledDomain
 from .ids import record_lists
 from .lookup import lookup_plans, record_reader
 from .plans import tool_effect
-from .prechecks import opened, rule_records
+from .prechecks import Read, opened, rule_records
 
 MOST = 4
 """Records an agent opens one by one; a longer list is asked about instead."""
-
-Read = tuple[str, dict[str, Any], Any]
-"""(tool effect or name, arguments, result) of a read made."""
 
 
 def listed(key: str, results: list[Any]) -> list[dict[str, Any]] | None:

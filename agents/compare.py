@@ -13,7 +13,7 @@ from gem_env.tools.render import plural, spoken, words
 from . import banks as B
 from . import speech as S
 from .candidates import candidate_ids, listed
-from .lookup import LookupPlan, named_fields
+from .lookup import LookupPlan, named_fields, owner_listing
 from .messages import call as _call, say as _say, tool_results as _tool_results
 
 _WHICH = re.compile(r"\bwhich of my (?P<nouns>[a-z][a-z ]*?) has the (?P<most>highest|lowest) "
@@ -51,16 +51,10 @@ def comparison_reply(cmp: Comparison, turn: Any, agent: Any) -> dict[str, Any]:
         return agent._ask([auth], turn)
     if auth is not None and not results:
         return _call(auth[0], auth[1], turn)
-    finder = next((f for f in agent._finders if f.param in turn.known), None)
-    if finder is None:
-        return agent._ask([agent._finders[0].param] if agent._finders else [plan.param], turn)
-    args = {finder.param: turn.known[finder.param]}
-    listing = next((r for t, a, r in reversed(turn.before) if t == finder.tool and a == args), None)
-    if listing is None:
-        listing = next((r for t, r in results if t == finder.tool), None)
-    if listing is None:
-        return _call(finder.tool, args, turn)
-    recs = listed(plan.param, [listing])
+    got = owner_listing(turn, agent, results, agent._finders[0].param if agent._finders else plan.param)
+    if not isinstance(got, tuple):
+        return got
+    recs = listed(plan.param, [got[1]])
     opened: list[dict[str, Any]] = []
     for key in candidate_ids(plan.param, recs) if recs else []:
         record = next((r for t, r in results if t == plan.tool and isinstance(r, dict)

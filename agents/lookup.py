@@ -191,26 +191,35 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key)), *facts, close] if p))
 
 
+def owner_listing(turn: Any, agent: Any, results: list[tuple[str, Any]], key: str) -> Any:
+    """(the finder's arguments, what it returned, whether an earlier request read it) for the read
+    by who the user is (their email), as an earlier request of the session read it (nothing
+    written since) or as this one did; else the next message (that read, or asking for `key`)."""
+    finder = next((f for f in agent._finders if f.param in turn.known), None)
+    if finder is None:
+        return agent._ask([key], turn)
+    args = {finder.param: turn.known[finder.param]}
+    found = next((r for t, a, r in reversed(turn.before) if t == finder.tool and a == args), None)
+    if found is None and not results:
+        return _call(finder.tool, args, turn)
+    return args, results[0][1] if found is None else found, found is not None
+
+
 def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[str, Any]]) -> Any:
     """(the record's key, the records opened to find it) from a read by who the user is: the one
     record of theirs it lists, or the one the user describes among the few it lists, opened one by
     one as for a change; else the next message (a read to make, or a question)."""
-    finder = next((f for f in agent._finders if f.param in turn.known), None)
-    if finder is None:
-        return agent._ask([plan.param], turn)
-    args = {finder.param: turn.known[finder.param]}
-    # who the user is, as an earlier request of the session read it (nothing written since)
-    found = next((r for t, a, r in reversed(turn.before) if t == finder.tool and a == args), None)
-    if found is None and not results:
-        return _call(finder.tool, args, turn)
-    listing = results[0][1] if found is None else found
+    got = owner_listing(turn, agent, results, plan.param)
+    if not isinstance(got, tuple):
+        return got
+    args, listing, earlier = got
     # the only record of theirs, or the one their words single out in the list itself
     key = id_from_results(plan.param, [listing])
     if key is None:
         key = id_by_description(plan.param, [listing], turn.user_text)
     if key is not None:
         return key, []
-    got = agent.records.open(plan.param, [("", args, listing)], results[0 if found is not None else 1:], turn.before)
+    got = agent.records.open(plan.param, [("", args, listing)], results[0 if earlier else 1:], turn.before)
     if got is None:
         return agent._ask([plan.param], turn)
     entries, _, nxt = got

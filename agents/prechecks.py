@@ -113,6 +113,13 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
     return None
 
 
+def found_by_key(step: FindStep, args: dict[str, Any], keys: dict[str, str]) -> Any:
+    """The key a find looks its one row up by, when it is an argument of the call (`find cards
+    where card_id = card_id`); None otherwise."""
+    source = step.where.get(keys.get(step.find, "")) if len(step.where) == 1 and not step.many else None
+    return args.get(source) if isinstance(source, str) and args.get(source) not in (None, "") else None
+
+
 def rule_records(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> list[tuple[str, Any]]:
     """(table, key) of the records a write's rules read, found by their key from its arguments
     ("update_limit(card_id=C1)" finds card C1 before its rules): what an assistant opens to see
@@ -121,11 +128,9 @@ def rule_records(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> 
     for step in spec.effect or []:
         if isinstance(step, RequireStep):
             break
-        if not isinstance(step, FindStep) or step.many or step.find not in keys:
-            continue
-        source = step.where.get(keys[step.find]) if len(step.where) == 1 else None
-        if isinstance(source, str) and args.get(source) not in (None, ""):
-            out.append((step.find, args[source]))
+        key = found_by_key(step, args, keys) if isinstance(step, FindStep) else None
+        if key is not None:
+            out.append((step.find, key))
     return out
 
 
@@ -183,9 +188,8 @@ def footprint(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> Foo
     def walk(steps: list[Any], nested: bool) -> None:
         for st in steps:
             if isinstance(st, FindStep):
-                source = st.where.get(keys.get(st.find, "")) if len(st.where) == 1 and not st.many else None
-                known = not nested and isinstance(source, str) and args.get(source) not in (None, "")
-                found[st.as_] = args[source] if known else ANY
+                key = None if nested else found_by_key(st, args, keys)
+                found[st.as_] = ANY if key is None else key
             elif isinstance(st, (UpdateStep, DeleteStep)):
                 table, fields = (st.update, set(st.set)) if isinstance(st, UpdateStep) else (st.delete, set())
                 rows, sets = out.setdefault(table, (set(), set()))
@@ -225,9 +229,9 @@ def read_scope(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> tu
             if isinstance(st, FindStep):
                 tables.add(st.find)
                 exprs([*st.where.values(), st.filter])
-                source = st.where.get(keys.get(st.find, "")) if len(st.where) == 1 and not st.many else None
-                if not nested and not opens and isinstance(source, str) and args.get(source) not in (None, ""):
-                    opens.append((st.find, args[source]))
+                key = None if nested or opens else found_by_key(st, args, keys)
+                if key is not None:
+                    opens.append((st.find, key))
             elif isinstance(st, LetStep):
                 exprs(list(st.let.values()))
             elif isinstance(st, RequireStep):
@@ -246,17 +250,29 @@ def read_scope(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> tu
     return tables, (opens[0] if opens else None)
 
 
+Read = tuple[str, dict[str, Any], Any]
+"""(tool effect or name, arguments, result) of a read made."""
+
+
 def reads_since_write(messages: list[dict[str, Any]], compiled: CompiledDomain,
-                      keep: frozenset[str] = frozenset()) -> list[tuple[str, dict[str, Any], Any]]:
-    """(tool, arguments, result) of the reads in `messages` that are still true, as the writes
-    since have left them: a write's reply is patched into the records it names, and a read that
-    holds a record the write may have changed otherwise is forgotten — as is a read listing
-    records of a kind the write may add to. A support agent remembers the booking it opened before
-    cancelling another; it does not open it again. The reads of the tools in `keep` (who the
-    customer is) follow the older, list-level rule: kept while the reply patches them."""
+                      keep: frozenset[str] = frozenset()) -> list[Read]:
+    """The reads in `messages` that are still true (`memory`)."""
+    return memory(messages, compiled, keep)[0]
+
+
+def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
+           keep: frozenset[str] = frozenset()) -> tuple[list[Read], set[int]]:
+    """The reads in `messages` that are still true, as the writes since have left them, and the
+    `id()`s of their results read before the last write. A write's reply is patched into the
+    records it names; a read holding a record the write may have changed otherwise is forgotten, as
+    is a read listing records of a kind the write may add to. A support agent remembers the booking
+    it opened before cancelling another; it does not open it again, but it looks again at a record
+    read before the session's last change before changing it. The reads of the tools in `keep` (who
+    the customer is) follow the older, list-level rule: kept while the reply patches them."""
     keys = {name: t.pk for name, t in compiled.tables.items()}
     replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
-    out: list[tuple[str, dict[str, Any], Any]] = []
+    out: list[Read] = []
+    fresh = 0  # out[fresh:] were read after the last write
     for m in messages:
         for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
             fn = c.get("function") or {}
@@ -270,24 +286,11 @@ def reads_since_write(messages: list[dict[str, Any]], compiled: CompiledDomain,
                 out[:] = [(t, a, r) for t, a, r in out
                           if (_patched(r, result) if t in keep else
                               _still_true(read_scope(compiled.tools[t].spec, a, keys), r, result, changed, keys))]
+                fresh = len(out)
                 continue
             if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
                 out.append((fn["name"], args, result))
-    return out
-
-
-def read_before_last_write(messages: list[dict[str, Any]], compiled: CompiledDomain,
-                           reads: list[tuple[str, dict[str, Any], Any]]) -> set[int]:
-    """The `id()`s of the results in `reads` (what `reads_since_write` kept) that were read before
-    the last write in `messages`: still true by the write's footprint, but a careful agent opens
-    such a record again before changing it — the session has changed things since it looked."""
-    def writes(m: dict[str, Any]) -> bool:
-        return m.get("role") == "assistant" and any(
-            getattr(compiled.tools.get((c.get("function") or {}).get("name")), "writes", True)
-            for c in m.get("tool_calls") or [])
-    last = max((i for i, m in enumerate(messages) if writes(m)), default=-1)
-    after = {(t, json.dumps(a, sort_keys=True)) for t, a, _ in reads_since_write(messages[last + 1:], compiled)}
-    return {id(r) for t, a, r in reads if (t, json.dumps(a, sort_keys=True)) not in after}
+    return out, {id(r) for _, _, r in out[:fresh]}
 
 
 def _still_true(scope: tuple[set[str], tuple[str, Any] | None] | None, read: Any, reply: Any,

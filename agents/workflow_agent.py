@@ -27,7 +27,7 @@ from .candidates import Records
 from .compare import comparison_reply, recognise_comparison
 from .ids import id_by_description, id_from_results, record_lists
 from .lookup import auth_finder, described, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
-from .prechecks import NoDatabase, blocking_rule, is_rule_message, read_before_last_write, reads_since_write, records
+from .prechecks import NoDatabase, blocking_rule, is_rule_message, memory, records
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts,
                             read_facts, reason_given)
 
@@ -166,9 +166,9 @@ class WorkflowAgent:
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
-        before = reads_since_write(messages[:start], self.compiled, self._kept)
+        before, stale = memory(messages[:start], self.compiled, self._kept)
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
-                     before, earlier, own, going_on, read_before_last_write(messages[:start], self.compiled, before))
+                     before, earlier, own, going_on, stale)
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
@@ -297,7 +297,8 @@ class WorkflowAgent:
         writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
         main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
-                              records([r for _, r in results] + [r for _, _, r in turn.before]), self._guide(plan, main, {**known, **args})))
+                              records([r for _, r in results] + [r for _, _, r in turn.before]),
+                              self._guide(plan, main, {**known, **args})))
 
     def authentication(self, table: str, turn: _Turn) -> tuple[str, dict[str, Any]] | str | None:
         """(finder, arguments) to find who the customer is before the first request about a record

@@ -10,7 +10,6 @@ from unittest import mock
 import pytest
 
 from gem_env.tools import compile_domain, load_domain, parse_domain
-from gem_env.tools import effects as fx
 from gem_env.tools.loopplan import SetLoop
 from gem_env.tools.plan import plan_for
 
