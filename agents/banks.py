@@ -36,6 +36,8 @@ CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}
 DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "Here's the {phrase}.",
             "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
             "It's the {phrase}, for reference."]
+# what the call will change, as the record shows it before ("Right now, the cabin is business.")
+NOW = ["Right now, {x}.", "At the moment, {x}.", "Currently, {x}.", "As it stands, {x}."]
 BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."]
 QUESTION = ["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I proceed?",
             "Do you want me to go ahead?", "Would you like me to proceed?", "Is that right?", "Is that correct?",

@@ -208,7 +208,8 @@ def _with_rows(sentence: str, sentences: list[str]) -> str:
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern) -> str:
     """A sentence on the record a call targets, from what was read, so the user can tell it is the
     right one: a noun phrase built from up to three of its short facts that the call does not set
-    ("your active debit card ending in 4782, with a $1,398.61 spending limit")."""
+    ("your active debit card ending in 4782, with a $1,398.61 spending limit"), then what a field
+    the call sets holds now ("Right now, the cabin is business.")."""
     for name, value in args.items():
         if not (name == "id" or name.endswith("_id")):
             continue
@@ -219,10 +220,30 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
                  if not (k in args or k == "id" or k.endswith("_id") or secret.search(k)
                          or isinstance(v, (bool, dict, list)) or v in (None, "") or not _SHORT.match(str(v))
                          or re.search(r"\d", k) and not _LAST_DIGITS.search(k))][:3]
-        if facts:
-            noun = words(name[:-3]) if name.endswith("_id") else "record"
-            return pick(rng, B.DESCRIBE, phrase=record_phrase(noun, facts))
+        noun = words(name[:-3]) if name.endswith("_id") else "record"
+        phrase = pick(rng, B.DESCRIBE, phrase=record_phrase(noun, facts)) if facts else ""
+        return " ".join(p for p in (phrase, _now(rng, args, record, secret)) if p)
     return ""
+
+
+def _now(rng: random.Random, args: dict[str, Any], record: dict[str, Any], secret: re.Pattern) -> str:
+    """What the one plain field the call sets shows before it, when the record read holds another
+    value ("Right now, the plan name is Basic."): the user sees the change from what to what."""
+    changed = [(k, record[k]) for k, v in args.items()
+               if not (k == "id" or k.endswith("_id") or secret.search(k)) and k in record
+               and not isinstance(record[k], (bool, dict, list)) and record[k] not in (None, "")
+               and _SHORT.match(str(record[k])) and render(record[k]) != render(v)]
+    if len(changed) != 1:
+        return ""
+    name, value = changed[0]
+    v = spoken(name, value)
+    if is_count(name, value):
+        said = f"it has {counted(name, value)}"
+    elif _DATE_SAID.match(v):  # a date or a moment: when it is set for
+        said = f"it's set for {v}"
+    else:
+        said = f"the {words(name)} is {v}"
+    return pick(rng, B.NOW, x=said)
 
 
 def _own_key(record: dict[str, Any]) -> str | None:
@@ -399,6 +420,9 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, person
     return pick(rng, _FACT_AFTER if after_write else _FACT, name=n, v=v)
 
 
+_STATE_PREPOSITIONS = frozenset({"in", "on", "out", "under", "over", "at", "off"})
+
+
 def _yes_no(rng: random.Random, name: str, value: bool, person: bool = False) -> str:
     """A yes/no fact that names the field and says its polarity ("it is not eligible"; of a person,
     "they are not accepting patients")."""
@@ -416,7 +440,8 @@ def _yes_no(rng: random.Random, name: str, value: bool, person: bool = False) ->
     if len(parts) >= 2 and parts[-1].endswith("ed") and parts[-1] not in ("needed", "required"):  # "identity_verified"
         subject = f"the {' '.join(parts[:-1])}"
         return pick(rng, _YES if value else _NO, subject=subject, be="is", rest=parts[-1])
-    if len(parts) >= 2 and parts[0].endswith("ing"):  # "accepting_patients": "it is not accepting patients"
+    if len(parts) >= 2 and (parts[0].endswith("ing") or parts[0] in _STATE_PREPOSITIONS):
+        # "accepting_patients": "it is not accepting patients"; "in_stock": "it is in stock"
         return pick(rng, _YES if value else _NO, subject=it, be=is_, rest=words(name))
     return pick(rng, _ON if value else _OFF, name=words(name))
 

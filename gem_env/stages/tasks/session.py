@@ -29,11 +29,11 @@ TRIES_PER_REQUEST = 6
 OWNERS_TRIED = 4
 SIZE = 4
 FOLLOW_ON = {  # what a customer asks next, after a request of the task's defining kind
-    "complete": ["lookup_after", "lookup", "complete", "lookup", "lookup"],
-    "lookup": ["lookup", "complete", "lookup_after", "lookup", "lookup"],
-    "refuse": ["complete", "lookup_after", "lookup", "lookup", "complete"],
-    "decline": ["complete", "lookup_after", "lookup", "lookup", "complete"],
-    "disambiguate": ["lookup_after", "complete", "lookup", "lookup"],
+    "complete": ["lookup_after", "complete", "lookup", "complete", "lookup"],
+    "lookup": ["lookup", "complete", "lookup_after", "complete", "lookup"],
+    "refuse": ["complete", "lookup_after", "complete", "lookup", "lookup"],
+    "decline": ["complete", "lookup_after", "complete", "lookup", "lookup"],
+    "disambiguate": ["lookup_after", "complete", "lookup", "complete", "lookup"],
 }
 """(a session stops at SIZE requests; the later entries stand in when an earlier one finds nothing)"""
 Candidate = tuple[str, str, Callable[..., "K.Built | str"]]
@@ -148,9 +148,10 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     said = {"note": note} if kind == "complete" and (note := _what_happened(built)) else {}
     # tools the session has not used yet first (stable), and after a request that did not go the
     # customer's way, one where they can say so (a handoff's summary) as if it brought one more;
-    # questions about the user's own profile first
+    # questions about the service's records before the user's own profile (people seldom ask
+    # a service their own name)
     candidates.sort(key=lambda c: (-len(_tools(ctx, c[1], kind) - used) - bool(said and _takes_note(ctx, c[1])),
-                                   c[1] not in own))
+                                   c[1] in own))
     first: tuple[str, K.Built] | None = None
     best = (-1, False)
     for key, name, builder in candidates[:TRIES_PER_REQUEST]:
