@@ -146,19 +146,28 @@ def declined(rng: random.Random) -> str:
 
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
-            seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None) -> str:
+            seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
+            same_terms: bool = False) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what the service's text says about a fee or a refund for it
-    (`guidance`), and a yes/no question on its own."""
+    (`guidance`; or, when it was told earlier in the chat, `same_terms`: that it still holds), and a
+    yes/no question on its own."""
     seen = seen or []
     first = next((r["first_name"] for r in seen if isinstance(r.get("first_name"), str)), None)
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
     body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
     extra = details(args, secret, said=what)
     described = describe(rng, args, seen, secret)
-    told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)])
+    told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)]) or (rng.choice(B.SAME_TERMS) if same_terms else "")
     return " ".join(p for p in (lead, body, extra, described, told, question(rng, what)) if p)
+
+
+def told_before(sentence: str, told: str) -> bool:
+    """Whether the service's `sentence` was said earlier in the chat, alone or as one row of its
+    table said with the others (`guide` joins rows on their first words)."""
+    head = " ".join(sentence.split()[:_ROW_HEAD]).lower()
+    return head in told.lower()
 
 
 # verbs whose object an "it" names plainly ("close it", "freeze it"; not "pass it", "transfer it")

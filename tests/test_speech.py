@@ -201,3 +201,17 @@ def test_a_confirmation_says_what_the_field_holds_before_the_change() -> None:
                                                                      "starts_at": "2025-02-09T10:00:00"})
         for args in ({"membership_id": "MMBR-1", "plan_name": "Basic"}, {"membership_id": "MMBR-1", "tier": "gold"}):
             assert not re.search(r"Right now|At the moment|Currently|As it stands", said(args)), said(args)
+
+
+def test_a_fee_told_earlier_in_the_chat_is_not_read_out_again() -> None:
+    """The second account closed in one chat gets "the same fees apply", not the fee table again."""
+    fees = ["The early closure fee is $20 if closed within 60 days.", "The early closure fee is $35 if closed within 90 days."]
+    first = S.confirm(random.Random(0), "close your account ACC-1", {"account_id": "ACC-1"}, re.compile("pin"),
+                      guidance=fees)
+    assert "$20 if closed within 60 days" in first and "$35" in first
+    assert all(S.told_before(f, f"Okay. {first}") for f in fees)
+    assert not S.told_before("The late fee is $5.", first)
+    for seed in range(6):
+        again = S.confirm(random.Random(seed), "close your account ACC-2", {"account_id": "ACC-2"}, re.compile("pin"),
+                          guidance=[], same_terms=True)
+        assert "$20" not in again and re.search(r"fees I mentioned|terms I mentioned", again), again
