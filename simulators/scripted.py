@@ -252,8 +252,10 @@ class ScriptedUser:
             elif is_count(k, v):  # a number of things: "3 bags", never "the new bags is 3"
                 c = counted(k, v)
                 parts.append(rng.choice(P.COUNT_FACT).format(c=c, C=c[:1].upper() + c[1:]))
-            else:
-                parts.append(P.fact_said(rng.choice(P.ONE_FACT), k, v, humanize(k)))
+            else:  # words starting lower case ("a question about my order") never open the message bare
+                bank = [t for t in P.ONE_FACT if not t.startswith("{v}")] \
+                    if isinstance(v, str) and re.match(r"[a-z]+ ", v) else P.ONE_FACT
+                parts.append(P.fact_said(rng.choice(bank), k, v, humanize(k)))
         elif len(known) == 2 and not unknown:
             (a, va), (b, vb) = known
             parts.append(rng.choice(P.MANY_FACTS).format(a=humanize(a), va=P.said_value(a, va),

@@ -480,3 +480,12 @@ def test_a_customer_moves_to_a_real_address_and_never_asks_their_own_name() -> N
                 home = (r.knows["address"], r.knows["city"], r.knows["zip"])
                 assert home in homes and homes[home] != r.knows.get("email"), home
     assert moves and asked
+
+
+def test_a_note_the_user_gives_never_opens_their_message_in_lower_case() -> None:
+    """Asked for a short summary, the user never answers "a question about my order ORD-1." bare."""
+    for seed in range(30):
+        user = ScriptedUser(Scenario(goal="x", knows={"summary": "a question about my order ORD-1"}), seed=seed)
+        answer = asyncio.run(user.reply([{"role": "system", "content": "s"}, {"role": "user", "content": "hi"},
+                                         {"role": "assistant", "content": "Could you give me a short summary?"}]))
+        assert "a question about my order ORD-1" in answer and answer[:1].isupper(), answer
