@@ -66,6 +66,7 @@ DECLINED = ["No problem, I won't make that change.", "Understood, I'll leave it 
             "Got it, I'll cancel that step.", "That's completely fine."]
 UNCHANGED = ["Nothing has been changed.", "Your records are unchanged.", "Everything stays as it was.",
              "No change was made.", "It all stays exactly as it was.", "", "You can come back to it any time."]
+LATER = ["", "", "You can come back to it any time.", "If you change your mind, just let me know."]
 REFUSE_LEAD = ["I'm sorry, but", "Unfortunately,", "I checked, and", "I looked into it, and", "I'm afraid",
                "I've gone through this, and", "Sorry,", "I wish I could help here, but", "Having checked,"]
 REFUSE_BODY = ["I can't {action}.", "I'm not able to {action}.", "I can't {action} for you.",

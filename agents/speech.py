@@ -142,7 +142,10 @@ def _after_colon(sentence: str) -> str:
 
 
 def declined(rng: random.Random) -> str:
-    return pick(rng, (B.DECLINED, B.UNCHANGED))
+    """The user said no: the assistant holds off, and says nothing changed unless it just did."""
+    held = rng.choice(B.DECLINED)
+    after = B.LATER if re.search(r"\b(?:change|leave|as it is|as they are)", held) else B.UNCHANGED
+    return smooth(" ".join(p for p in (held, rng.choice(after)) if p))
 
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
