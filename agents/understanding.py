@@ -112,18 +112,30 @@ def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
     """Values the user's words give for the goal's placeholders, read by the goal's own wording
     ("change the amount of my payment to $891.73" against "change the amount of my payment
     {payment_id} to {new_amount}" -> {"new_amount": "$891.73"}): what the opening said is not asked
-    again. Record ids, which the user gives as facts, and keys already known are left out; two
-    values side by side are read only when the words split between them one way."""
-    sentence = re.split(r"(?<=[.!?])\s+", re.sub(r"\s*\([^)]*\)", "", goal).strip())[0].rstrip(".!?")
+    again. Each sentence of the goal is read so ("You are {first_name} .... Cancel your appointment
+    on {appointment_date} ..."). Record ids, which the user gives as facts, and keys already known
+    are left out; two values side by side are read only when the words split between them one way."""
+    found: dict[str, str] = {}
+    for sentence in _GOAL_SENTENCE.split(re.sub(r"\s*\([^)]*\)", "", goal).strip()):
+        found.update({k: v for k, v in _sentence_values(sentence.rstrip(".!?"), text, known).items() if k not in found})
+    return found
+
+
+# a sentence ends at . ! ? before a capital, not after a title ("Dr. {doctor_last_name}")
+_GOAL_SENTENCE = re.compile(r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<=[.!?])\s+(?=[A-Z{])")
+
+
+def _sentence_values(sentence: str, text: str, known: dict[str, Any]) -> dict[str, str]:
+    """`goal_values` for one sentence of the goal."""
     sentence = re.sub(r"\s*\{(?:\w+_id|id)\}", "", sentence)
     slots = _GOAL_SLOT.findall(sentence)
-    if not slots or any(k in known for k in slots) or len(slots) > 3:
-        return {}
+    if not slots or any(k in known for k in slots) or len(slots) > 3 or sentence.startswith("{"):
+        return {}  # (a value leading its sentence has no words before it to say where it starts)
     pattern = r"\b"
     for token in re.findall(r"\{\w+\}|[^\s{}]+", sentence):
         slot = _GOAL_SLOT.fullmatch(token)
         part = rf"(?P<{slot.group(1)}>.+?)" if slot else "(?:my|your)(?: other)?" if token.lower() in ("my", "your") \
-            else re.escape(token)
+            else "(?:you|I)" if token.lower() == "you" else re.escape(token)
         gap = "" if pattern == r"\b" else r"\s*" if re.fullmatch(r"\W+", token) else r"\s+"
         pattern += gap + part
     m = re.search(pattern + _VALUE_END, text, re.IGNORECASE)

@@ -489,3 +489,15 @@ def test_a_note_the_user_gives_never_opens_their_message_in_lower_case() -> None
         answer = asyncio.run(user.reply([{"role": "system", "content": "s"}, {"role": "user", "content": "hi"},
                                          {"role": "assistant", "content": "Could you give me a short summary?"}]))
         assert "a question about my order ORD-1" in answer and answer[:1].isupper(), answer
+
+
+def test_every_sentence_of_the_goal_is_read_and_a_title_ends_none() -> None:
+    """The request is often the goal's second sentence, after who the user is; "Dr. {name}" is one
+    sentence, and a sentence opening with a value says nothing of where the value starts."""
+    goal = ("You are {first_name} {last_name}, born {date_of_birth}. Cancel your appointment on {appointment_date} "
+            "at {appointment_time}; you have a schedule conflict.")
+    said = "Hi. Is it possible to cancel my appointment on April 23, 2025 at 09:00; I have a schedule conflict?"
+    assert goal_values(goal, said, {}) == {"appointment_date": "April 23, 2025", "appointment_time": "09:00"}
+    goal = "You are {first_name}. Book the earliest appointment with your doctor, Dr. {doctor_last_name}, for a checkup."
+    said = "Hi! I'm hoping to book the earliest appointment with my doctor, Dr. Davis, for a checkup."
+    assert goal_values(goal, said, {}) == {"doctor_last_name": "Davis"}
