@@ -144,6 +144,10 @@ def test_held_out_v9_sample_is_scored_when_labelled():
     rows = bench.load_labels(bench.LABELS_V9)
     assert v9["missing"] == 0 and v9["n"] == len(rows) and v9["all"]["tp"] + v9["all"]["fn"] == sum(
         r["relevant"] for r in rows), v9
+    # measured once, after training on v1 to v8 only: P 0.692, R 0.587, F1 0.635 (293 documents, 46
+    # relevant, labelled blind by a separate labeller; 0.807 without the 42 doubtful labels) — below
+    # the 0.9 target; a regression floor only (v8 scored 0.708 when it was held out, v7 0.722)
+    assert v9["f1"] >= 0.6, v9
 
 
 def test_v8_is_training_data_and_v9_never_is():
