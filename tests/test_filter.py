@@ -133,18 +133,30 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_held_out_v8_sample_is_scored_when_labelled():
+def test_held_out_v9_sample_is_scored_when_labelled():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
     bench = _load_bench("filter_quality")
-    v8 = bench.held_out(corpora)
-    if "skipped" in v8:
-        pytest.skip(v8["skipped"])
-    # measured once, after training on v1 to v7 only: P 0.723, R 0.694, F1 0.708 (251 documents, 49
-    # relevant, labelled blind by a separate labeller; 0.794 without the 36 doubtful labels) — below
-    # the 0.9 target; a regression floor only (v7 scored 0.722 when it was held out, v6 0.784)
-    assert v8["missing"] == 0 and v8["n"] == 251 and v8["f1"] >= 0.66, v8
+    v9 = bench.held_out(corpora)
+    if "skipped" in v9:
+        pytest.skip(v9["skipped"])
+    rows = bench.load_labels(bench.LABELS_V9)
+    assert v9["missing"] == 0 and v9["n"] == len(rows) and v9["all"]["tp"] + v9["all"]["fn"] == sum(
+        r["relevant"] for r in rows), v9
+    # measured once, after training on v1 to v8 only: P 0.692, R 0.587, F1 0.635 (293 documents, 46
+    # relevant, labelled blind by a separate labeller; 0.807 without the 42 doubtful labels) — below
+    # the 0.9 target; a regression floor only (v8 scored 0.708 when it was held out, v7 0.722)
+    assert v9["f1"] >= 0.6, v9
+
+
+def test_v8_is_training_data_and_v9_never_is():
+    train = _load_bench("train_filter")
+    bench = _load_bench("filter_quality")
+    trained = {r["id"] for r in train.training_rows()}
+    assert {r["id"] for r in bench.load_labels(bench.LABELS_V8)} <= trained
+    if bench.LABELS_V9.is_file():
+        assert not trained & {r["id"] for r in bench.load_labels(bench.LABELS_V9)}
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
@@ -167,7 +179,9 @@ def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
     samples = {}
     for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl", "filter_labels_v4.jsonl",
                  "filter_labels_v5.jsonl", "filter_labels_v6.jsonl", "filter_labels_v7.jsonl",
-                 "filter_labels_v8.jsonl"):
+                 "filter_labels_v8.jsonl", "filter_labels_v9.jsonl"):
+        if not (data / name).is_file():  # v9 lands from the labeller's branch
+            continue
         lines = (data / name).read_text(encoding="utf-8").splitlines()
         samples[name] = (json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]])
     for name, size in (("filter_labels_v3.jsonl", 150), ("filter_labels_v4.jsonl", 160),

@@ -7,8 +7,8 @@ Two interchangeable backends return the same `Verdict`:
   logistic model over the hand-made features in `FEATURES` plus learned weights for the words its
   instructions use (`text.signals.instruction_words`: "tap", "settings", ">" for an app; "stir",
   "soil" against); weights and threshold are data (`filter_weights.py`), trained by
-  ``bench/train_filter.py`` on the hand-labelled samples v1 to v7 and measured by
-  ``bench/filter_quality.py`` on v8, which it never saw.
+  ``bench/train_filter.py`` on the hand-labelled samples v1 to v8 and measured by
+  ``bench/filter_quality.py`` on v9, which it never saw.
 - `LLMFilter` asks a chat model through `gem_env.llm.LLMClient` with a judge prompt.
 - `BandedFilter` is the offline filter with the documents it scores near its threshold (the
   uncertain band) sent to an `LLMFilter` when a model is configured (``--filter banded``).
@@ -93,7 +93,7 @@ EVIDENCE_AGAINST = frozenset({"advice", "examples", "tables", "physical", "physi
                               "dates", "numbered_physical", "money", "long_steps", "statements",
                               "question_title"})
 
-#: Trained weights (bench/train_filter.py on v1 to v7 of the hand labels), committed as data.
+#: Trained weights (bench/train_filter.py on v1 to v8 of the hand labels), committed as data.
 BIAS, WEIGHTS, DEFAULT_THRESHOLD = filter_weights.BIAS, filter_weights.WEIGHTS, filter_weights.THRESHOLD
 #: Learned weight of each word an instruction may use (unlisted words weigh 0).
 WORDS: dict[str, float] = filter_weights.WORDS
