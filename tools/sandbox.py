@@ -25,7 +25,7 @@ from .jsontext import ENCODE
 from .loopplan import StepByStep
 from .python_tools import SandboxDB, ToolError
 from .reply import Encoded
-from .tables import COUNTERS_TABLE, quote
+from .runtime_sql import runtime_sql
 from .writeplan import MISS
 
 if TYPE_CHECKING:
@@ -124,6 +124,8 @@ class Sandbox:
         self.conn.deserialize(compiled.template)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.create_function("gem_eval", -1, self._evaluate)
+        self.sql = runtime_sql(compiled)
+        """The statements of `next_id`, `count_rows` and `rows`, built once per domain."""
         self.restartable = False
         """Whether a set-based loop may ask for the call again step by step (`_steps`)."""
         self.evaluating: tuple[dict[str, Any], list[Any]] | None = None
@@ -228,36 +230,28 @@ class Sandbox:
 
     def count_rows(self, table: str, where: dict[str, Any]) -> int:
         """How many rows of `table` equal `where` (names were checked when the domain compiled)."""
-        t = self.tables[table]
-        conds = " AND ".join(f"{quote(k)} IS ?" for k in where)
-        sql = f"SELECT count(*) FROM {quote(t.name)}" + (f" WHERE {conds}" if conds else "")
-        params = [None if v is None else t.encode(k, v) for k, v in where.items()]
-        return self.conn.execute(sql, params).fetchone()[0]
+        sql = self.sql.count_sql(table, tuple(where))
+        return self.conn.execute(sql, self.sql.params(self.tables[table], where)).fetchone()[0]
 
     ROWS_LIMIT = 50
 
     def rows(self, table: str, where: dict[str, Any]) -> list[dict]:
         """The rows of `table` equal to `where`, in key order, at most `ROWS_LIMIT` (a bounded read)."""
         t = self.tables[table]
-        conds = " AND ".join(f"{quote(k)} IS ?" for k in where)
-        sql = (t.select_sql + (f" WHERE {conds}" if conds else "")
-               + f" ORDER BY {quote(t.pk)} LIMIT {self.ROWS_LIMIT}")
-        params = [None if v is None else t.encode(k, v) for k, v in where.items()]
-        return [t.decode(r) for r in self.conn.execute(sql, params).fetchall()]
+        sql = self.sql.rows_sql(table, tuple(where), self.ROWS_LIMIT)
+        return [t.decode(r) for r in self.conn.execute(sql, self.sql.params(t, where)).fetchall()]
 
     def next_id(self, prefix: str) -> str:
         """The next free id with this prefix: a counter kept in the DB, skipping ids already used."""
-        row = self.conn.execute(f"SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?", [prefix]).fetchone()
+        sql, conn = self.sql, self.conn
+        row = conn.execute(sql.counter_sql, [prefix]).fetchone()
         n = row[0] if row else 0
-        string_keys = [t for t in self.tables.values() if t.fields[t.pk].type == "string"]
         while True:
             n += 1
             candidate = format_id(prefix, n)  # 'ORD-' -> ORD-1; 'DSP-#####' -> DSP-10001
-            if not any(self.conn.execute(f"SELECT 1 FROM {quote(t.name)} WHERE {quote(t.pk)} = ?",
-                                         [candidate]).fetchone() for t in string_keys):
+            if sql.taken_sql is None or not conn.execute(sql.taken_sql, [candidate]).fetchone()[0]:
                 break
-        self.conn.execute(f"INSERT OR REPLACE INTO {quote(COUNTERS_TABLE)} (prefix, value) VALUES (?, ?)",
-                          [prefix, n])
+        conn.execute(sql.set_counter_sql, [prefix, n])
         return candidate
 
     # ------------------------------------------------------------ state
