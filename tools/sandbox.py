@@ -24,6 +24,7 @@ from .plan import Plan, plan_for
 from .jsontext import ENCODE
 from .loopplan import StepByStep
 from .python_tools import SandboxDB, ToolError
+from . import read_cache
 from .reply import Encoded
 from .runtime_sql import runtime_sql
 from .writeplan import MISS
@@ -139,6 +140,14 @@ class Sandbox:
         self.digest = StateDigest(self.tables, compiled.table_sums, compiled.template_rows)
         self.db = SandboxDB(self.conn, self.tables, self.dirty)
         self._checkpoint: tuple[dict, dict, dict | None] | None = None
+        self.cache = read_cache.domain_cache(compiled)
+        self._names = sorted(self.tables)
+        self.version = 0
+        """The version of the whole state (0: the template's); `versions` per table."""
+        self.versions = dict.fromkeys(self._names, 0)
+        self._changes = self.conn.total_changes
+        """The connection's count of changed rows that the versions account for."""
+        self._checkpoint_versions: tuple[int, dict[str, int]] = (0, dict(self.versions))
 
     # ------------------------------------------------------------ calls
 
@@ -167,11 +176,46 @@ class Sandbox:
             args = plan.arguments(arguments)
         except ValidationError as err:
             return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
+        changes = self.conn.total_changes
+        if changes != self._changes:  # SQL run on the connection directly: a state of its own
+            self._unknown_state()
+        reads = read_cache.scope(tool) if read_cache.enabled() else None
+        if reads is not None:
+            key = (name, read_cache.argument_key(args), tuple([self.versions[t] for t in reads]))
+            kept = self.cache.get(key)
+            if kept is not None:
+                return ToolResult.of_text(kept[1]) if kept[0] else ToolResult(False, error=kept[1], error_kind=kept[2])
+            result = self._answer(tool, plan, args)
+            entry = read_cache.entry_of(result)
+            if entry is not None:
+                self.cache.put(key, entry)
+            return result
+        result = self._answer(tool, plan, args)
+        if self.conn.total_changes != changes:
+            self._changed(tool, args)
+        return result
+
+    def _answer(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
         if plan.single is not None:  # one statement: atomic without a savepoint of its own
             out = plan.single.run({**self.clock, **args}, self)
             if out is not MISS:
                 return ToolResult.of_text(out.text)
         return self._run(tool, plan, args)
+
+    # ------------------------------------------------------------ state versions (`tools.read_cache`)
+
+    def _changed(self, tool: "CompiledTool", args: dict[str, Any]) -> None:
+        """A call changed the state: the tables it may write take the version of this history."""
+        self.version = v = self.cache.step(self.version, tool.spec.name, read_cache.argument_key(args))
+        for t in read_cache.writes_of(tool, self._names):
+            self.versions[t] = v
+        self._changes = self.conn.total_changes
+
+    def _unknown_state(self) -> None:
+        """A change no call accounts for: every table gets a version no other sandbox has."""
+        self.version = v = self.cache.fresh()
+        self.versions = dict.fromkeys(self._names, v)
+        self._changes = self.conn.total_changes
 
     def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
         """The steps (or the Python tool) in the call's savepoint; `plan.single` has had its try."""
@@ -282,11 +326,17 @@ class Sandbox:
 
     def recomputed_state_hash(self, tables: Iterable[str] | None = None) -> str:
         """`state_hash` with every table digested from scratch (what the incremental one must equal)."""
+        known = self.conn.total_changes == self._changes
         self.digest.recompute(self.conn)
+        if known:
+            self._changes = self.conn.total_changes
         return self.state_hash(tables)
 
     def _fold(self) -> None:
-        self.digest.fold(self.conn)
+        known = self.conn.total_changes == self._changes
+        self.digest.fold(self.conn)  # empties the change log: a change of no state
+        if known:
+            self._changes = self.conn.total_changes
         self.dirty.clear()
 
     def touched(self) -> dict[str, set[Any]] | None:
@@ -310,6 +360,7 @@ class Sandbox:
         touched = self.digest.touched
         self._checkpoint = (dict(self.digest.sums), dict(self.digest.rows),
                             None if touched is None else {t: set(k) for t, k in touched.items()})
+        self._checkpoint_versions = (self.version, dict(self.versions))
 
     def rewind(self) -> None:
         """Back to the last `checkpoint`: rows, digest, touched keys and the call log."""
@@ -321,6 +372,9 @@ class Sandbox:
         self.digest.touched = None if touched is None else {t: set(k) for t, k in touched.items()}
         self.log.clear()
         self.dirty.clear()
+        self.version, versions = self._checkpoint_versions
+        self.versions = dict(versions)
+        self._changes = self.conn.total_changes
 
     def snapshot(self) -> bytes:
         return self.conn.serialize()
@@ -329,6 +383,7 @@ class Sandbox:
         self.conn.deserialize(snapshot)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.digest.forget_template(self.conn)
+        self._unknown_state()
 
     def close(self) -> None:
         self.conn.close()
