@@ -140,15 +140,12 @@ def writes_of(tool: "CompiledTool", all_tables: list[str]) -> tuple[str, ...]:
 # ---------------------------------------------------------------- keys and versions
 
 
-def argument_key(args: dict[str, Any]) -> Any:
-    """The validated arguments as an exact, hashable key: scalars with their types (1, 1.0 and
-    True are equal in Python, not in a reply), else the JSON text in argument order."""
-    try:
-        key = tuple(args.values())
-        hash(key)
-    except TypeError:
-        return ENCODE(args)
-    return key, tuple(map(type, key))
+def argument_key(args: dict[str, Any]) -> tuple[tuple, tuple]:
+    """The validated arguments as an exact key: the values with their types (1, 1.0 and True are
+    equal in Python, not in a reply). Unhashable when a value is a list or an object: `step`
+    keys those by their JSON text, `get` and `put` keep nothing for them."""
+    values = tuple(args.values())
+    return values, tuple(map(type, values))
 
 
 class DomainCache:
@@ -159,31 +156,36 @@ class DomainCache:
         self.bytes = 0
         self.hits = 0
         self.misses = 0
-        self.steps: OrderedDict[Any, int] = OrderedDict()
+        self.steps: dict[Any, int] = {}
         self._fresh = itertools.count(1)
         self.lock = threading.Lock()
 
     def step(self, previous: int, tool: str, args: Any) -> int:
-        """The version after `tool(args)` changed a state of version `previous` (interned)."""
+        """The version after `tool(args)` (`argument_key`) changed a state of version `previous`,
+        interned. Without a lock: two threads making the same step at once agree through
+        `setdefault`, and a table emptied when full only means a known history gets a new version."""
         key = (previous, tool, args)
-        with self.lock:
+        try:
             got = self.steps.get(key)
-            if got is None:
-                got = self.steps[key] = next(self._fresh)
-                if len(self.steps) > MAX_ENTRIES:
-                    self.steps.popitem(last=False)  # a forgotten history gets a new version later
-            else:
-                self.steps.move_to_end(key)
+        except TypeError:  # a list or object argument: its JSON text, in argument order
+            key = (previous, tool, ENCODE(list(args[0])) + repr(args[1]))
+            got = self.steps.get(key)
+        if got is None:
+            if len(self.steps) >= MAX_ENTRIES:
+                self.steps.clear()
+            got = self.steps.setdefault(key, next(self._fresh))
         return got
 
     def fresh(self) -> int:
         """A version no other state has."""
-        with self.lock:
-            return next(self._fresh)
+        return next(self._fresh)
 
     def get(self, key: Any) -> tuple[Any, ...] | None:
         with self.lock:
-            got = self.replies.get(key)
+            try:
+                got = self.replies.get(key)
+            except TypeError:  # a list or object argument: not kept
+                return None
             if got is None:
                 self.misses += 1
                 return None
@@ -194,7 +196,10 @@ class DomainCache:
     def put(self, key: Any, entry: tuple[Any, ...]) -> None:
         size = len(entry[1] or "")
         with self.lock:
-            if key in self.replies:
+            try:
+                if key in self.replies:
+                    return
+            except TypeError:
                 return
             self.replies[key] = entry
             self.bytes += size

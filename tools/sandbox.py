@@ -191,8 +191,8 @@ class Sandbox:
                 self.cache.put(key, entry)
             return result
         result = self._answer(tool, plan, args)
-        if self.conn.total_changes != changes:
-            self._changed(tool, args)
+        if self.conn.total_changes != changes and read_cache.enabled():  # (off: the next read
+            self._changed(tool, args)                         # with it on meets an unknown state)
         return result
 
     def _answer(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
