@@ -1,8 +1,9 @@
 """The SQL of the sandbox's runtime functions (`next_id`, `count_rows`, `rows`), built once per domain.
 
-`next_id('HND-####')` used to build its statements on every call and ask each table with a string
-key in a statement of its own whether the candidate id is taken (six statements in the example
-shop); here the counter's two statements and one taken-anywhere check are fixed per domain, and
+`next_id('HND-####')` used to build its statements on every call, read the counter and write it in
+two, and ask each table with a string key in a statement of its own whether the candidate id is
+taken (eight statements in the example shop); here it moves the counter on in one statement and
+asks in one (a third only when the candidate was taken), fixed per domain, and
 the `count_rows` / `rows` statements are kept per (table, fields asked). Every identifier comes
 from the domain's own validated tables; values are always bound parameters.
 """
@@ -18,7 +19,9 @@ class RuntimeSql:
 
     def __init__(self, tables: dict[str, Table]):
         self.tables = tables
-        self.counter_sql = f"SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?"
+        self.bump_sql = (f"INSERT INTO {quote(COUNTERS_TABLE)} (prefix, value) VALUES (?, 1) "
+                         "ON CONFLICT (prefix) DO UPDATE SET value = value + 1 RETURNING value")
+        """The counter moved on by one (made at 1), returning the number to try first."""
         self.set_counter_sql = f"INSERT OR REPLACE INTO {quote(COUNTERS_TABLE)} (prefix, value) VALUES (?, ?)"
         string_keys = [t for t in tables.values() if t.fields[t.pk].type == "string"]
         self.taken_sql = ("SELECT " + " OR ".join(

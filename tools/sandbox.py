@@ -288,14 +288,14 @@ class Sandbox:
     def next_id(self, prefix: str) -> str:
         """The next free id with this prefix: a counter kept in the DB, skipping ids already used."""
         sql, conn = self.sql, self.conn
-        row = conn.execute(sql.counter_sql, [prefix]).fetchone()
-        n = row[0] if row else 0
+        n = first = conn.execute(sql.bump_sql, [prefix]).fetchone()[0]
         while True:
-            n += 1
             candidate = format_id(prefix, n)  # 'ORD-' -> ORD-1; 'DSP-#####' -> DSP-10001
             if sql.taken_sql is None or not conn.execute(sql.taken_sql, [candidate]).fetchone()[0]:
                 break
-        conn.execute(sql.set_counter_sql, [prefix, n])
+            n += 1
+        if n != first:
+            conn.execute(sql.set_counter_sql, [prefix, n])
         return candidate
 
     # ------------------------------------------------------------ state
