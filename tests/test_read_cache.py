@@ -183,3 +183,4 @@ def test_off_means_nothing_is_kept():
         sb.call("get", {"order_id": order})
     c = read_cache.domain_cache(compiled)
     assert not c.replies and c.hits == 0
+

@@ -27,6 +27,7 @@ import itertools
 import json
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -209,17 +210,19 @@ class DomainCache:
 
 
 _CACHES: dict[int, DomainCache] = {}
+"""By `id` of the compiled domain, forgotten with it (as `tools.scratch` keeps its pools)."""
 _CACHES_LOCK = threading.Lock()
 
 
 def domain_cache(compiled: "CompiledDomain") -> DomainCache:
-    made = compiled.__dict__.get("_read_cache")
+    key = id(compiled)
+    made = _CACHES.get(key)
     if made is None:
         with _CACHES_LOCK:
-            made = compiled.__dict__.get("_read_cache")
+            made = _CACHES.get(key)
             if made is None:
-                made = compiled.__dict__["_read_cache"] = DomainCache()
-                _CACHES[id(made)] = made
+                made = _CACHES[key] = DomainCache()
+                weakref.finalize(compiled, _CACHES.pop, key, None)
     return made
 
 

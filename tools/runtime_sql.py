@@ -9,6 +9,7 @@ from the domain's own validated tables; values are always bound parameters.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from .tables import COUNTERS_TABLE, Table, quote
@@ -53,9 +54,14 @@ class RuntimeSql:
         return [None if v is None else table.encode(k, v) for k, v in where.items()]
 
 
+_MADE: dict[int, RuntimeSql] = {}
+
+
 def runtime_sql(compiled: Any) -> RuntimeSql:
-    """The domain's `RuntimeSql`, made on first use and kept on the compiled domain."""
-    made = compiled.__dict__.get("_runtime_sql")
+    """The domain's `RuntimeSql`, made on first use and forgotten with the domain."""
+    key = id(compiled)
+    made = _MADE.get(key)
     if made is None:
-        made = compiled.__dict__["_runtime_sql"] = RuntimeSql(compiled.tables)
+        made = _MADE.setdefault(key, RuntimeSql(compiled.tables))
+        weakref.finalize(compiled, _MADE.pop, key, None)
     return made
