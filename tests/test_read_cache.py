@@ -5,6 +5,7 @@ state hashes taken in between, every call gives the same ok/error, the same repl
 and the same state digest as with the cache off; and it keeps what it may only."""
 from __future__ import annotations
 
+import json
 import random
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,8 +59,11 @@ def run_pair(compiled: Any, seed: int, calls: int, pokes: bool = True) -> tuple[
     for i in range(calls):
         name = rng.choice(names)
         args = arguments(rng, compiled.tools[name].spec, pool) if name in compiled.tools else {}
-        if rng.random() < 0.1:
+        roll = rng.random()
+        if roll < 0.1:
             args = rng.choice(['{"bad json', "[1]", {**args, "extra": 1}])
+        elif roll < 0.5:  # as a model writes them: JSON text, in one spelling or another
+            args = json.dumps(args, ensure_ascii=rng.random() < 0.5, indent=rng.choice([None, 1]))
         with cache(True):
             a = cached.call(name, args)
         with cache(False):

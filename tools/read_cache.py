@@ -157,6 +157,7 @@ class DomainCache:
         self.bytes = 0
         self.hits = 0
         self.misses = 0
+        """Replies worked out by a call because none was kept (counted by the sandbox)."""
         self.steps: dict[Any, int] = {}
         self._fresh = itertools.count(1)
         self.lock = threading.Lock()
@@ -188,7 +189,6 @@ class DomainCache:
             except TypeError:  # a list or object argument: not kept
                 return None
             if got is None:
-                self.misses += 1
                 return None
             self.replies.move_to_end(key)
             self.hits += 1

@@ -102,6 +102,11 @@ class CallRecord:
         return f"CallRecord(tool={self.tool!r}, arguments={self.arguments!r}, ok={self.ok!r}, result={self.result!r})"
 
 
+def _kept(entry: tuple[Any, ...]) -> ToolResult:
+    """A fresh result from a kept reply (`tools.read_cache.entry_of`)."""
+    return ToolResult.of_text(entry[1]) if entry[0] else ToolResult(False, error=entry[1], error_kind=entry[2])
+
+
 def _format_validation(tool: str, err: ValidationError) -> str:
     parts = []
     for e in err.errors():
@@ -162,6 +167,24 @@ class Sandbox:
             known = ", ".join(self.compiled.tools)
             return ToolResult(False, error=f"unknown tool '{name}'; available tools: {known}",
                               error_kind="unknown_tool")
+        if self.conn.total_changes != self._changes:  # SQL run on the connection directly
+            self._unknown_state()
+        reads = read_cache.scope(tool) if read_cache.enabled() else None
+        if reads is not None:
+            return self._read(tool, arguments, tuple([self.versions[t] for t in reads]))
+        parsed = self._arguments(tool, arguments)
+        if type(parsed) is ToolResult:
+            return parsed
+        plan, args = parsed
+        changes = self.conn.total_changes
+        result = self._answer(tool, plan, args)
+        if self.conn.total_changes != changes and read_cache.enabled():  # (off: the next read
+            self._changed(tool, args)                         # with it on meets an unknown state)
+        return result
+
+    def _arguments(self, tool: "CompiledTool", arguments: Any) -> tuple[Plan, dict[str, Any]] | ToolResult:
+        """The tool's plan and its validated arguments, or the error saying what is wrong with them."""
+        name = tool.spec.name
         if isinstance(arguments, str):  # as a model writes them
             try:
                 arguments = json.loads(arguments) if arguments.strip() else {}
@@ -173,26 +196,36 @@ class Sandbox:
                               error_kind="invalid_arguments")
         plan = tool.__dict__.get("_plan") or plan_for(tool)
         try:
-            args = plan.arguments(arguments)
+            return plan, plan.arguments(arguments)
         except ValidationError as err:
             return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
-        changes = self.conn.total_changes
-        if changes != self._changes:  # SQL run on the connection directly: a state of its own
-            self._unknown_state()
-        reads = read_cache.scope(tool) if read_cache.enabled() else None
-        if reads is not None:
-            key = (name, read_cache.argument_key(args), tuple([self.versions[t] for t in reads]))
-            kept = self.cache.get(key)
-            if kept is not None:
-                return ToolResult.of_text(kept[1]) if kept[0] else ToolResult(False, error=kept[1], error_kind=kept[2])
+
+    def _read(self, tool: "CompiledTool", arguments: Any, versions: tuple[int, ...]) -> ToolResult:
+        """A read whose reply is kept (`tools.read_cache`): looked up by the arguments' JSON text as
+        given (no parsing, no validation: the same text validates the same), then by the validated
+        arguments (another spelling of the same ones)."""
+        name = tool.spec.name
+        text_key = (name, arguments, versions) if type(arguments) is str else None
+        kept = self.cache.get(text_key) if text_key is not None else None
+        if kept is not None:
+            return _kept(kept)
+        parsed = self._arguments(tool, arguments)
+        if type(parsed) is ToolResult:
+            return parsed
+        plan, args = parsed
+        key = (name, read_cache.argument_key(args), versions)
+        kept = self.cache.get(key)
+        if kept is None:
+            self.cache.misses += 1
             result = self._answer(tool, plan, args)
-            entry = read_cache.entry_of(result)
-            if entry is not None:
-                self.cache.put(key, entry)
-            return result
-        result = self._answer(tool, plan, args)
-        if self.conn.total_changes != changes and read_cache.enabled():  # (off: the next read
-            self._changed(tool, args)                         # with it on meets an unknown state)
+            kept = read_cache.entry_of(result)
+            if kept is None:
+                return result
+            self.cache.put(key, kept)
+        else:
+            result = _kept(kept)
+        if text_key is not None:
+            self.cache.put(text_key, kept)
         return result
 
     def _answer(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
