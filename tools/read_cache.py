@@ -18,7 +18,7 @@ else has. A change the sandbox cannot account for (SQL run on its connection dir
 gives every table a fresh version of its own.
 
 Bounded: at most `MAX_ENTRIES` replies and `MAX_BYTES` of reply text per domain (least recently used
-first out). `configure(enabled=False)` (or `GEM_ENV_READ_CACHE=0` in the environment) turns it off;
+first out; a domain's cache goes with the compiled domain), and as many interned versions. `configure(enabled=False)` (or `GEM_ENV_READ_CACHE=0` in the environment) turns it off;
 replies, errors and states are the same either way (tests/test_read_cache.py).
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from .compiler import CompiledDomain, CompiledTool
 
 MAX_ENTRIES = 4096
-MAX_BYTES = 8 << 20
+MAX_BYTES = 2 << 20
 _TABLE_FUNCTIONS = ("lookup", "count_rows", "rows")
 
 _settings = {"enabled": os.environ.get("GEM_ENV_READ_CACHE", "1") != "0"}
