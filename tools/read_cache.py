@@ -44,16 +44,17 @@ MAX_ENTRIES = 4096
 MAX_BYTES = 2 << 20
 _TABLE_FUNCTIONS = ("lookup", "count_rows", "rows")
 
-_settings = {"enabled": os.environ.get("GEM_ENV_READ_CACHE", "1") != "0"}
+SETTINGS = {"enabled": os.environ.get("GEM_ENV_READ_CACHE", "1") != "0"}
+"""Read directly by the sandbox on every call; change it with `configure`."""
 
 
 def configure(*, enabled: bool) -> None:
     """Turn the cache on or off for this process (`clear` drops what it keeps)."""
-    _settings["enabled"] = bool(enabled)
+    SETTINGS["enabled"] = bool(enabled)
 
 
 def enabled() -> bool:
-    return _settings["enabled"]
+    return SETTINGS["enabled"]
 
 
 # ---------------------------------------------------------------- which tables a read depends on
@@ -162,15 +163,15 @@ class DomainCache:
         self._fresh = itertools.count(1)
         self.lock = threading.Lock()
 
-    def step(self, previous: int, tool: str, args: Any) -> int:
-        """The version after `tool(args)` (`argument_key`) changed a state of version `previous`,
-        interned. Without a lock: two threads making the same step at once agree through
-        `setdefault`, and a table emptied when full only means a known history gets a new version."""
-        key = (previous, tool, args)
+    def step(self, key: tuple[int, str, tuple, tuple]) -> int:
+        """The version after a call changed the state: `key` is (the version before, the tool, its
+        `argument_key`), interned. Without a lock: two threads making the same step at once agree
+        through `setdefault`, and a table emptied when full only means a known history gets a new
+        version."""
         try:
             got = self.steps.get(key)
         except TypeError:  # a list or object argument: its JSON text, in argument order
-            key = (previous, tool, ENCODE(list(args[0])) + repr(args[1]))
+            key = (key[0], key[1], ENCODE(list(key[2])) + repr(key[3]))
             got = self.steps.get(key)
         if got is None:
             if len(self.steps) >= MAX_ENTRIES:

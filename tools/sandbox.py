@@ -167,19 +167,20 @@ class Sandbox:
             known = ", ".join(self.compiled.tools)
             return ToolResult(False, error=f"unknown tool '{name}'; available tools: {known}",
                               error_kind="unknown_tool")
-        if self.conn.total_changes != self._changes:  # SQL run on the connection directly
-            self._unknown_state()
-        reads = read_cache.scope(tool) if read_cache.enabled() else None
-        if reads is not None:
-            return self._read(tool, arguments, tuple([self.versions[t] for t in reads]))
+        caching = read_cache.SETTINGS["enabled"]  # (off: no versions kept; when it is on again,
+        if caching:                                 # the first call meets an unknown state)
+            if self.conn.total_changes != self._changes:  # SQL run on the connection directly
+                self._unknown_state()
+            reads = read_cache.scope(tool)
+            if reads is not None:
+                return self._read(tool, arguments, tuple([self.versions[t] for t in reads]))
         parsed = self._arguments(tool, arguments)
         if type(parsed) is ToolResult:
             return parsed
         plan, args = parsed
-        changes = self.conn.total_changes
         result = self._answer(tool, plan, args)
-        if self.conn.total_changes != changes and read_cache.enabled():  # (off: the next read
-            self._changed(tool, args)                         # with it on meets an unknown state)
+        if caching and self.conn.total_changes != self._changes:
+            self._changed(tool, args)
         return result
 
     def _arguments(self, tool: "CompiledTool", arguments: Any) -> tuple[Plan, dict[str, Any]] | ToolResult:
@@ -239,8 +240,9 @@ class Sandbox:
 
     def _changed(self, tool: "CompiledTool", args: dict[str, Any]) -> None:
         """A call changed the state: the tables it may write take the version of this history."""
-        self.version = v = self.cache.step(self.version, tool.spec.name, read_cache.argument_key(args))
-        for t in read_cache.writes_of(tool, self._names):
+        values = tuple(args.values())  # `read_cache.argument_key`, made here in one tuple
+        self.version = v = self.cache.step((self.version, tool.spec.name, values, tuple(map(type, values))))
+        for t in tool.__dict__.get("_write_scope") or read_cache.writes_of(tool, self._names):
             self.versions[t] = v
         self._changes = self.conn.total_changes
 
