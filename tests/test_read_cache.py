@@ -188,3 +188,20 @@ def test_off_means_nothing_is_kept():
     c = read_cache.domain_cache(compiled)
     assert not c.replies and c.hits == 0
 
+
+
+def test_writes_with_the_cache_off_are_not_forgotten_by_a_checkpoint():
+    compiled = compile_domain(parse_domain(DOMAIN))
+    read_cache.clear()
+    template = compiled.new_sandbox()
+    order = sorted(template.dump(["orders"])["orders"])[0]
+    with cache(True):
+        assert template.call("get", {"order_id": order}).value["status"] != "cancelled"  # kept
+    sb = compiled.new_sandbox()
+    with cache(False):
+        sb.call("cancel", {"order_id": order})
+        sb.checkpoint()
+        sb.call("add_line", {"order_id": order})
+        sb.rewind()
+    with cache(True):
+        assert sb.call("get", {"order_id": order}).value["status"] == "cancelled"

@@ -395,6 +395,8 @@ class Sandbox:
         touched = self.digest.touched
         self._checkpoint = (dict(self.digest.sums), dict(self.digest.rows),
                             None if touched is None else {t: set(k) for t, k in touched.items()})
+        if self.conn.total_changes != self._changes:  # written with the read cache off: versions
+            self._unknown_state()                     # that `rewind` brings back must be this state's
         self._checkpoint_versions = (self.version, dict(self.versions))
 
     def rewind(self) -> None:
