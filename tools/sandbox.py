@@ -24,8 +24,9 @@ from .plan import Plan, plan_for
 from .jsontext import ENCODE
 from .loopplan import StepByStep
 from .python_tools import SandboxDB, ToolError
+from . import read_cache
 from .reply import Encoded
-from .tables import COUNTERS_TABLE, quote
+from .runtime_sql import runtime_sql
 from .writeplan import MISS
 
 if TYPE_CHECKING:
@@ -101,6 +102,11 @@ class CallRecord:
         return f"CallRecord(tool={self.tool!r}, arguments={self.arguments!r}, ok={self.ok!r}, result={self.result!r})"
 
 
+def _kept(entry: tuple[Any, ...]) -> ToolResult:
+    """A fresh result from a kept reply (`tools.read_cache.entry_of`)."""
+    return ToolResult.of_text(entry[1]) if entry[0] else ToolResult(False, error=entry[1], error_kind=entry[2])
+
+
 def _format_validation(tool: str, err: ValidationError) -> str:
     parts = []
     for e in err.errors():
@@ -124,6 +130,8 @@ class Sandbox:
         self.conn.deserialize(compiled.template)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.create_function("gem_eval", -1, self._evaluate)
+        self.sql = runtime_sql(compiled)
+        """The statements of `next_id`, `count_rows` and `rows`, built once per domain."""
         self.restartable = False
         """Whether a set-based loop may ask for the call again step by step (`_steps`)."""
         self.evaluating: tuple[dict[str, Any], list[Any]] | None = None
@@ -137,6 +145,14 @@ class Sandbox:
         self.digest = StateDigest(self.tables, compiled.table_sums, compiled.template_rows)
         self.db = SandboxDB(self.conn, self.tables, self.dirty)
         self._checkpoint: tuple[dict, dict, dict | None] | None = None
+        self.cache = read_cache.domain_cache(compiled)
+        self._names = sorted(self.tables)
+        self.version = 0
+        """The version of the whole state (0: the template's); `versions` per table."""
+        self.versions = dict.fromkeys(self._names, 0)
+        self._changes = self.conn.total_changes
+        """The connection's count of changed rows that the versions account for."""
+        self._checkpoint_versions: tuple[int, dict[str, int]] = (0, dict(self.versions))
 
     # ------------------------------------------------------------ calls
 
@@ -151,6 +167,25 @@ class Sandbox:
             known = ", ".join(self.compiled.tools)
             return ToolResult(False, error=f"unknown tool '{name}'; available tools: {known}",
                               error_kind="unknown_tool")
+        caching = read_cache.SETTINGS["enabled"]  # (off: no versions kept; when it is on again,
+        if caching:                                 # the first call meets an unknown state)
+            if self.conn.total_changes != self._changes:  # SQL run on the connection directly
+                self._unknown_state()
+            reads = read_cache.scope(tool)
+            if reads is not None:
+                return self._read(tool, arguments, tuple([self.versions[t] for t in reads]))
+        parsed = self._arguments(tool, arguments)
+        if type(parsed) is ToolResult:
+            return parsed
+        plan, args = parsed
+        result = self._answer(tool, plan, args)
+        if caching and self.conn.total_changes != self._changes:
+            self._changed(tool, args)
+        return result
+
+    def _arguments(self, tool: "CompiledTool", arguments: Any) -> tuple[Plan, dict[str, Any]] | ToolResult:
+        """The tool's plan and its validated arguments, or the error saying what is wrong with them."""
+        name = tool.spec.name
         if isinstance(arguments, str):  # as a model writes them
             try:
                 arguments = json.loads(arguments) if arguments.strip() else {}
@@ -162,14 +197,60 @@ class Sandbox:
                               error_kind="invalid_arguments")
         plan = tool.__dict__.get("_plan") or plan_for(tool)
         try:
-            args = plan.arguments(arguments)
+            return plan, plan.arguments(arguments)
         except ValidationError as err:
             return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
+
+    def _read(self, tool: "CompiledTool", arguments: Any, versions: tuple[int, ...]) -> ToolResult:
+        """A read whose reply is kept (`tools.read_cache`): looked up by the arguments' JSON text as
+        given (no parsing, no validation: the same text validates the same), then by the validated
+        arguments (another spelling of the same ones)."""
+        name = tool.spec.name
+        text_key = (name, arguments, versions) if type(arguments) is str else None
+        kept = self.cache.get(text_key) if text_key is not None else None
+        if kept is not None:
+            return _kept(kept)
+        parsed = self._arguments(tool, arguments)
+        if type(parsed) is ToolResult:
+            return parsed
+        plan, args = parsed
+        key = (name, read_cache.argument_key(args), versions)
+        kept = self.cache.get(key)
+        if kept is None:
+            self.cache.misses += 1
+            result = self._answer(tool, plan, args)
+            kept = read_cache.entry_of(result)
+            if kept is None:
+                return result
+            self.cache.put(key, kept)
+        else:
+            result = _kept(kept)
+        if text_key is not None:
+            self.cache.put(text_key, kept)
+        return result
+
+    def _answer(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
         if plan.single is not None:  # one statement: atomic without a savepoint of its own
             out = plan.single.run({**self.clock, **args}, self)
             if out is not MISS:
                 return ToolResult.of_text(out.text)
         return self._run(tool, plan, args)
+
+    # ------------------------------------------------------------ state versions (`tools.read_cache`)
+
+    def _changed(self, tool: "CompiledTool", args: dict[str, Any]) -> None:
+        """A call changed the state: the tables it may write take the version of this history."""
+        values = tuple(args.values())  # `read_cache.argument_key`, made here in one tuple
+        self.version = v = self.cache.step((self.version, tool.spec.name, values, tuple(map(type, values))))
+        for t in tool.__dict__.get("_write_scope") or read_cache.writes_of(tool, self._names):
+            self.versions[t] = v
+        self._changes = self.conn.total_changes
+
+    def _unknown_state(self) -> None:
+        """A change no call accounts for: every table gets a version no other sandbox has."""
+        self.version = v = self.cache.fresh()
+        self.versions = dict.fromkeys(self._names, v)
+        self._changes = self.conn.total_changes
 
     def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
         """The steps (or the Python tool) in the call's savepoint; `plan.single` has had its try."""
@@ -228,36 +309,28 @@ class Sandbox:
 
     def count_rows(self, table: str, where: dict[str, Any]) -> int:
         """How many rows of `table` equal `where` (names were checked when the domain compiled)."""
-        t = self.tables[table]
-        conds = " AND ".join(f"{quote(k)} IS ?" for k in where)
-        sql = f"SELECT count(*) FROM {quote(t.name)}" + (f" WHERE {conds}" if conds else "")
-        params = [None if v is None else t.encode(k, v) for k, v in where.items()]
-        return self.conn.execute(sql, params).fetchone()[0]
+        sql = self.sql.count_sql(table, tuple(where))
+        return self.conn.execute(sql, self.sql.params(self.tables[table], where)).fetchone()[0]
 
     ROWS_LIMIT = 50
 
     def rows(self, table: str, where: dict[str, Any]) -> list[dict]:
         """The rows of `table` equal to `where`, in key order, at most `ROWS_LIMIT` (a bounded read)."""
         t = self.tables[table]
-        conds = " AND ".join(f"{quote(k)} IS ?" for k in where)
-        sql = (t.select_sql + (f" WHERE {conds}" if conds else "")
-               + f" ORDER BY {quote(t.pk)} LIMIT {self.ROWS_LIMIT}")
-        params = [None if v is None else t.encode(k, v) for k, v in where.items()]
-        return [t.decode(r) for r in self.conn.execute(sql, params).fetchall()]
+        sql = self.sql.rows_sql(table, tuple(where), self.ROWS_LIMIT)
+        return [t.decode(r) for r in self.conn.execute(sql, self.sql.params(t, where)).fetchall()]
 
     def next_id(self, prefix: str) -> str:
         """The next free id with this prefix: a counter kept in the DB, skipping ids already used."""
-        row = self.conn.execute(f"SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?", [prefix]).fetchone()
-        n = row[0] if row else 0
-        string_keys = [t for t in self.tables.values() if t.fields[t.pk].type == "string"]
+        sql, conn = self.sql, self.conn
+        n = first = conn.execute(sql.bump_sql, [prefix]).fetchone()[0]
         while True:
-            n += 1
             candidate = format_id(prefix, n)  # 'ORD-' -> ORD-1; 'DSP-#####' -> DSP-10001
-            if not any(self.conn.execute(f"SELECT 1 FROM {quote(t.name)} WHERE {quote(t.pk)} = ?",
-                                         [candidate]).fetchone() for t in string_keys):
+            if sql.taken_sql is None or not conn.execute(sql.taken_sql, [candidate]).fetchone()[0]:
                 break
-        self.conn.execute(f"INSERT OR REPLACE INTO {quote(COUNTERS_TABLE)} (prefix, value) VALUES (?, ?)",
-                          [prefix, n])
+            n += 1
+        if n != first:
+            conn.execute(sql.set_counter_sql, [prefix, n])
         return candidate
 
     # ------------------------------------------------------------ state
@@ -288,11 +361,17 @@ class Sandbox:
 
     def recomputed_state_hash(self, tables: Iterable[str] | None = None) -> str:
         """`state_hash` with every table digested from scratch (what the incremental one must equal)."""
+        known = self.conn.total_changes == self._changes
         self.digest.recompute(self.conn)
+        if known:
+            self._changes = self.conn.total_changes
         return self.state_hash(tables)
 
     def _fold(self) -> None:
-        self.digest.fold(self.conn)
+        known = self.conn.total_changes == self._changes
+        self.digest.fold(self.conn)  # empties the change log: a change of no state
+        if known:
+            self._changes = self.conn.total_changes
         self.dirty.clear()
 
     def touched(self) -> dict[str, set[Any]] | None:
@@ -316,6 +395,9 @@ class Sandbox:
         touched = self.digest.touched
         self._checkpoint = (dict(self.digest.sums), dict(self.digest.rows),
                             None if touched is None else {t: set(k) for t, k in touched.items()})
+        if self.conn.total_changes != self._changes:  # written with the read cache off: versions
+            self._unknown_state()                     # that `rewind` brings back must be this state's
+        self._checkpoint_versions = (self.version, dict(self.versions))
 
     def rewind(self) -> None:
         """Back to the last `checkpoint`: rows, digest, touched keys and the call log."""
@@ -327,6 +409,9 @@ class Sandbox:
         self.digest.touched = None if touched is None else {t: set(k) for t, k in touched.items()}
         self.log.clear()
         self.dirty.clear()
+        self.version, versions = self._checkpoint_versions
+        self.versions = dict(versions)
+        self._changes = self.conn.total_changes
 
     def snapshot(self) -> bytes:
         return self.conn.serialize()
@@ -335,6 +420,7 @@ class Sandbox:
         self.conn.deserialize(snapshot)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.digest.forget_template(self.conn)
+        self._unknown_state()
 
     def close(self) -> None:
         self.conn.close()
