@@ -20,6 +20,7 @@ from ..tasks import Task
 from .plan import PlannedTools, tool_schemas
 from ...tools import CompiledDomain, Domain
 from ...tools.scratch import give_back, take_sandbox
+from ..verify_reuse import RecordedCall, RecordingSandbox
 from .loops import LoopWatch, is_infrastructure
 
 Termination = Literal["user_stop", "max_turns", "tool_errors", "agent_error", "user_error", "infra_error", "loop"]
@@ -158,7 +159,9 @@ class Episode:
         started = time.perf_counter()
         self.sandbox = take_sandbox(compiled)  # pooled per domain: handed back by `close`
         self._sandbox_open = True
-        self.tools = PlannedTools(self.sandbox, task.plan)  # a refined task's missing tools, faults
+        # a refined task's missing tools, faults; every call recorded for verification to reuse
+        self.recording = RecordingSandbox(self.sandbox)
+        self.tools = PlannedTools(self.recording, task.plan)  # type: ignore[arg-type]
         self._all_tools = None if self.tools.may_hide else tool_schemas(compiled, self.tools.available([]))
         """The schemas of every turn when no tool is ever hidden (made once, not per step)."""
         self.policy = policy if policy is not None else policy_prompt(compiled.domain)
@@ -173,6 +176,11 @@ class Episode:
         self._consecutive_errors = 0
         self._call_ids: set[str] = set()
         self._loops = LoopWatch()
+
+    @property
+    def recorded_calls(self) -> list[RecordedCall]:
+        """The sandbox calls so far with their results (`verify(..., recorded=)` reuses the reads)."""
+        return self.recording.calls
 
     @property
     def done(self) -> bool:
