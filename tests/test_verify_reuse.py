@@ -52,7 +52,7 @@ def domains() -> list[tuple[CompiledDomain, list[Task]]]:
 
 
 async def episode(task: Task, compiled: CompiledDomain) -> Episode:
-    ep = Episode(task, compiled, ScriptedUser(task.scenario))
+    ep = Episode(task, compiled, ScriptedUser(task.scenario), record_calls=True)
     try:
         await converse(ep, RefinedAgent(WorkflowAgent(compiled)))
     finally:
@@ -85,6 +85,10 @@ async def test_reuse_gives_the_full_replays_verdicts_and_evidence(domains: Any) 
             ep = await episode(task, compiled)
             verdicts.append(same_verdicts(task, ep.messages, compiled, ep))
     assert sum(verdicts) > len(verdicts) // 2 and Counting.reused_in_all > len(verdicts)
+    compiled, tasks = domains[0]
+    unrecorded = Episode(tasks[0], compiled, ScriptedUser(tasks[0].scenario))  # as the gym makes one
+    assert unrecorded.recorded_calls is None
+    unrecorded.close()
 
 
 async def test_planned_episodes_faults_hidden_tools_long_replies(domains: Any) -> None:

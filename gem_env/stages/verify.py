@@ -1,8 +1,10 @@
 """Verification: replay a conversation's tool calls in a fresh sandbox and check it against the task.
 
-Verification never trusts what the rollout recorded: it re-executes every tool call from the
+Verification never trusts what the conversation says: it replays every tool call from the
 messages in a new copy of the template, compares the replies, and compares the final state with
-the gold replay's. The same function serves rollouts, `gem verify` and the gym reward.
+the gold replay's. A rollout hands over its episode's own sandbox calls: a read whose tool,
+arguments and state digest match the episode's is not run again (`verify_reuse`; every write is).
+The same function serves rollouts, `gem verify` and the gym reward.
 """
 from __future__ import annotations
 

@@ -149,7 +149,8 @@ class Episode:
     """
 
     def __init__(self, task: Task, compiled: CompiledDomain, user: UserSimulator, *,
-                 max_turns: int = 30, max_tool_errors: int = 5, policy: str | None = None) -> None:
+                 max_turns: int = 30, max_tool_errors: int = 5, policy: str | None = None,
+                 record_calls: bool = False) -> None:
         self.task = task
         self.compiled = compiled
         self.user = user
@@ -159,9 +160,10 @@ class Episode:
         started = time.perf_counter()
         self.sandbox = take_sandbox(compiled)  # pooled per domain: handed back by `close`
         self._sandbox_open = True
-        # a refined task's missing tools, faults; every call recorded for verification to reuse
-        self.recording = RecordingSandbox(self.sandbox)
-        self.tools = PlannedTools(self.recording, task.plan)  # type: ignore[arg-type]
+        # every call recorded for verification to reuse, when asked (a rollout asks; the gym's
+        # steps need not pay for it): `recorded_calls`
+        self.recording = RecordingSandbox(self.sandbox) if record_calls else None
+        self.tools = PlannedTools(self.recording or self.sandbox, task.plan)  # type: ignore[arg-type]
         self._all_tools = None if self.tools.may_hide else tool_schemas(compiled, self.tools.available([]))
         """The schemas of every turn when no tool is ever hidden (made once, not per step)."""
         self.policy = policy if policy is not None else policy_prompt(compiled.domain)
@@ -178,9 +180,10 @@ class Episode:
         self._loops = LoopWatch()
 
     @property
-    def recorded_calls(self) -> list[RecordedCall]:
-        """The sandbox calls so far with their results (`verify(..., recorded=)` reuses the reads)."""
-        return self.recording.calls
+    def recorded_calls(self) -> list[RecordedCall] | None:
+        """The sandbox calls so far with their results, when ``record_calls`` (`verify(...,
+        recorded=)` reuses the reads); None otherwise."""
+        return None if self.recording is None else self.recording.calls
 
     @property
     def done(self) -> bool:

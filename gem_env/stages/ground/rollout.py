@@ -64,7 +64,7 @@ async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, us
     started = time.perf_counter()
     usage = usage if usage is not None else EpisodeUsage()
     ep = Episode(task, compiled, user, max_turns=limits.max_turns, max_tool_errors=limits.max_tool_errors,
-                 policy=policy)
+                 policy=policy, record_calls=True)
     try:
         await converse(ep, agent)
     finally:
