@@ -36,6 +36,11 @@ CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}
 DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "Here's the {phrase}.",
             "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
             "It's the {phrase}, for reference."]
+# a fee or refund the service's text sets, told earlier in the chat, holding again
+SAME_TERMS = ["The same fees I mentioned earlier apply here too.", "As before, the fees I mentioned apply.",
+              "The terms I mentioned earlier apply to this one too."]
+# what the call will change, as the record shows it before ("Right now, the cabin is business.")
+NOW = ["Right now, {x}.", "At the moment, {x}.", "Currently, {x}.", "As it stands, {x}."]
 BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."]
 QUESTION = ["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I proceed?",
             "Do you want me to go ahead?", "Would you like me to proceed?", "Is that right?", "Is that correct?",
@@ -44,7 +49,7 @@ QUESTION_VERB = ["Do you want me to {verb} it?", "Would you like me to {verb} it
                  "Should I go ahead and {verb} it?", "Do you want me to {verb} it now?", "Would you like me to {verb} it?"]
 DONE = ["All done.", "Done!", "That's taken care of.", "Everything is set.", "That went through.", "Great, it's done.",
         "That's done now.", "It worked.", "Good news: that's complete.", "That's all sorted.", "Finished!",
-        "The change is in.", "Okay, that's processed.", "Success, it's gone through.", "There we go.",
+        "That has gone through now.", "Okay, that's processed.", "Success, it's gone through.", "There we go.",
         "I've finished that for you.", "You're all set."]
 DONE_SAID = ["I've {past}.", "I've just {past}.", "Done: I've {past}.", "All set. I've {past}.",
              "That's complete: I've {past}.", "Good news, I've {past}.", "It's gone through; I've {past}."]

@@ -146,19 +146,28 @@ def declined(rng: random.Random) -> str:
 
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
-            seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None) -> str:
+            seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
+            same_terms: bool = False) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what the service's text says about a fee or a refund for it
-    (`guidance`), and a yes/no question on its own."""
+    (`guidance`; or, when it was told earlier in the chat, `same_terms`: that it still holds), and a
+    yes/no question on its own."""
     seen = seen or []
     first = next((r["first_name"] for r in seen if isinstance(r.get("first_name"), str)), None)
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
     body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
     extra = details(args, secret, said=what)
     described = describe(rng, args, seen, secret)
-    told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)])
+    told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)]) or (rng.choice(B.SAME_TERMS) if same_terms else "")
     return " ".join(p for p in (lead, body, extra, described, told, question(rng, what)) if p)
+
+
+def told_before(sentence: str, told: str) -> bool:
+    """Whether the service's `sentence` was said earlier in the chat, alone or as one row of its
+    table said with the others (`guide` joins rows on their first words)."""
+    head = " ".join(sentence.split()[:_ROW_HEAD]).lower()
+    return head in told.lower()
 
 
 # verbs whose object an "it" names plainly ("close it", "freeze it"; not "pass it", "transfer it")
@@ -208,7 +217,8 @@ def _with_rows(sentence: str, sentences: list[str]) -> str:
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern) -> str:
     """A sentence on the record a call targets, from what was read, so the user can tell it is the
     right one: a noun phrase built from up to three of its short facts that the call does not set
-    ("your active debit card ending in 4782, with a $1,398.61 spending limit")."""
+    ("your active debit card ending in 4782, with a $1,398.61 spending limit"), then what a field
+    the call sets holds now ("Right now, the cabin is business.")."""
     for name, value in args.items():
         if not (name == "id" or name.endswith("_id")):
             continue
@@ -219,10 +229,30 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
                  if not (k in args or k == "id" or k.endswith("_id") or secret.search(k)
                          or isinstance(v, (bool, dict, list)) or v in (None, "") or not _SHORT.match(str(v))
                          or re.search(r"\d", k) and not _LAST_DIGITS.search(k))][:3]
-        if facts:
-            noun = words(name[:-3]) if name.endswith("_id") else "record"
-            return pick(rng, B.DESCRIBE, phrase=record_phrase(noun, facts))
+        noun = words(name[:-3]) if name.endswith("_id") else "record"
+        phrase = pick(rng, B.DESCRIBE, phrase=record_phrase(noun, facts)) if facts else ""
+        return " ".join(p for p in (phrase, _now(rng, args, record, secret)) if p)
     return ""
+
+
+def _now(rng: random.Random, args: dict[str, Any], record: dict[str, Any], secret: re.Pattern) -> str:
+    """What the one plain field the call sets shows before it, when the record read holds another
+    value ("Right now, the plan name is Basic."): the user sees the change from what to what."""
+    changed = [(k, record[k]) for k, v in args.items()
+               if not (k == "id" or k.endswith("_id") or secret.search(k)) and k in record
+               and not isinstance(record[k], (bool, dict, list)) and record[k] not in (None, "")
+               and _SHORT.match(str(record[k])) and render(record[k]) != render(v)]
+    if len(changed) != 1:
+        return ""
+    name, value = changed[0]
+    v = spoken(name, value)
+    if is_count(name, value):
+        said = f"it has {counted(name, value)}"
+    elif _DATE_SAID.match(v):  # a date or a moment: when it is set for
+        said = f"it's set for {v}"
+    else:
+        said = f"the {words(name)} is {v}"
+    return pick(rng, B.NOW, x=said)
 
 
 def _own_key(record: dict[str, Any]) -> str | None:
@@ -399,6 +429,9 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, person
     return pick(rng, _FACT_AFTER if after_write else _FACT, name=n, v=v)
 
 
+_STATE_PREPOSITIONS = frozenset({"in", "on", "out", "under", "over", "at", "off"})
+
+
 def _yes_no(rng: random.Random, name: str, value: bool, person: bool = False) -> str:
     """A yes/no fact that names the field and says its polarity ("it is not eligible"; of a person,
     "they are not accepting patients")."""
@@ -416,7 +449,8 @@ def _yes_no(rng: random.Random, name: str, value: bool, person: bool = False) ->
     if len(parts) >= 2 and parts[-1].endswith("ed") and parts[-1] not in ("needed", "required"):  # "identity_verified"
         subject = f"the {' '.join(parts[:-1])}"
         return pick(rng, _YES if value else _NO, subject=subject, be="is", rest=parts[-1])
-    if len(parts) >= 2 and parts[0].endswith("ing"):  # "accepting_patients": "it is not accepting patients"
+    if len(parts) >= 2 and (parts[0].endswith("ing") or parts[0] in _STATE_PREPOSITIONS):
+        # "accepting_patients": "it is not accepting patients"; "in_stock": "it is in stock"
         return pick(rng, _YES if value else _NO, subject=it, be=is_, rest=words(name))
     return pick(rng, _ON if value else _OFF, name=words(name))
 

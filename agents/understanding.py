@@ -129,10 +129,24 @@ def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
     m = re.search(pattern + _VALUE_END, text, re.IGNORECASE)
     if m is None:
         return {}
+    found = m.groupdict()
     for a, b in re.findall(r"\{(\w+)\}\s+\{(\w+)\}", sentence):  # "{city} {zip}": only one way to split
-        if len(f"{m.group(a)} {m.group(b)}".split()) != 2:
+        split = _one_split(f"{found[a]} {found[b]}".split())
+        if split is None:
             return {}
-    return {k: v.strip().strip('"') for k, v in m.groupdict().items() if v and v.strip()}
+        found[a], found[b] = split
+    return {k: v.strip().strip('"') for k, v in found.items() if v and v.strip()}
+
+
+def _one_split(words: list[str]) -> tuple[str, str] | None:
+    """Two values said side by side, split where words end and numbers begin ("East Mary 43227":
+    "East Mary" and "43227"), or the only way two words split; None when neither says where."""
+    if len(words) == 2:
+        return words[0], words[1]
+    digits = [any(ch.isdigit() for ch in w) for w in words]
+    cuts = [i for i in range(1, len(words))
+            if set(digits[:i]) == {digits[0]} and set(digits[i:]) == {not digits[0]}]
+    return (" ".join(words[:cuts[0]]), " ".join(words[cuts[0]:])) if len(cuts) == 1 else None
 
 
 def reason_given(text: str, choices: list[Any]) -> Any:

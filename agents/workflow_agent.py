@@ -65,6 +65,7 @@ class _Turn:
     own: set[str] = field(default_factory=set)  # keys the user gave in the open request (others carry over)
     going_on: bool = False  # the user said at the start they have several things: no "anything else?"
     stale: set[int] = field(default_factory=set)  # id()s of the `before` results read before the last write
+    told: str = ""  # all the assistant has said in the conversation
 
     @property
     def user_text(self) -> str:
@@ -168,7 +169,8 @@ class WorkflowAgent:
                    for c in m.get("tool_calls") or []}
         before, stale = memory(messages[:start], self.compiled, self._kept)
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
-                     before, earlier, own, going_on, stale)
+                     before, earlier, own, going_on, stale,
+                     told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"))
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
@@ -296,9 +298,11 @@ class WorkflowAgent:
             return _say(f"{S.declined(turn.rng)} {S.close(turn.rng, turn.going_on)}".strip())
         writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
         main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
+        guidance = self._guide(plan, main, {**known, **args})
+        fresh = [g for g in guidance if not S.told_before(g, turn.told)]
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
                               records([r for _, r in results] + [r for _, _, r in turn.before]),
-                              self._guide(plan, main, {**known, **args})))
+                              fresh, same_terms=len(fresh) < len(guidance)))
 
     def authentication(self, table: str, turn: _Turn) -> tuple[str, dict[str, Any]] | str | None:
         """(finder, arguments) to find who the customer is before the first request about a record
@@ -388,8 +392,8 @@ class WorkflowAgent:
                 note = ""  # the confirmation just named that record: not said again
         said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
         what = S.action(plan.workflow.goal, write, said) if write else ""
-        return _say(S.report(turn.rng, wrote, what, facts, note, self._guide(plan, write, {**turn.known, **env}),
-                             going_on=turn.going_on))
+        guidance = [g for g in self._guide(plan, write, {**turn.known, **env}) if not S.told_before(g, turn.told)]
+        return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on))
 
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""

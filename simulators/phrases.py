@@ -46,7 +46,7 @@ ABOUT = ["I have a question about {x}.", "I need some help with {x}.", "I'm call
          "can you help me with {x}?", "I'm getting in touch about {x}.", "it's about {x}."]
 # the same want as a request before, for another record ("my other booking")
 AGAIN = ["in that case, could you {x} instead?", "then could you {x} instead?", "how about this: can you {x}?",
-         "then I'd like to {x} instead.", "in that case, please {x}.", "okay, then can you {x}?"]
+         "then I'd like to {x} instead.", "in that case, please {x}.", "so can you {x} instead?"]
 SAY = ["{x}.", "{x}, and I need some help.", "{x}. Can you help?", "{x}. What can you do?"]
 # each has a cue the assistant reads as a question about a record ("could you tell me", "what's the", ...)
 ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x} on my {noun}.",

@@ -493,7 +493,9 @@ def test_a_question_across_the_customers_records_is_answered_with_the_one_that_h
         messages = [dict(x) for x in traj["messages"]]
         i = next(i for i in range(at + 1, len(messages)) if messages[i]["role"] == "assistant" and messages[i].get("content"))
         messages[i]["content"] = f"Your line {wrong} has the {m.group(2)} {m.group(3)}. Anything else?"
-        assert "required_outputs" in verify(task, messages, compiled).failed
+        # (the line's id and price may have been told earlier in the session, so only the wrong
+        # line named as the lowest is sure to fail)
+        assert "named_the_most" in verify(task, messages, compiled).failed
         # every value listed, the wrong one called the lowest: not an answer either
         values = ", ".join(f"{k} has {v}" for k, v in records.items())
         messages[i]["content"] = f"Your line {wrong} has the {m.group(2)} {m.group(3)}. For comparison, {values}."

@@ -177,3 +177,41 @@ def test_a_yes_no_fact_about_a_person_says_they() -> None:
 def test_a_records_date_is_said_as_the_event_it_marks(field: str, said: str) -> None:
     from gem_env.agents.speech import _when_phrase
     assert _when_phrase(field) == said
+
+
+def test_a_yes_no_state_named_by_a_preposition_reads_as_one() -> None:
+    """'in_stock' is a state: "it is in stock", never "In stock is on"."""
+    for seed in range(8):
+        said = S.fact(random.Random(seed), "in_stock", False, after_write=False).lower()
+        assert "it is not in stock" in said and " on." not in said, said
+
+
+def test_a_confirmation_says_what_the_field_holds_before_the_change() -> None:
+    """The user sees the change from what to what ("Right now, the plan name is Basic."); a count
+    says what the record has, a moment when it is set for, and a field the record does not show,
+    or already shows the new value, adds nothing."""
+    seen = [{"membership_id": "MMBR-1", "status": "active", "plan_name": "Basic", "bags": 1,
+             "starts_at": "2025-02-07T12:19:00"}]
+    for seed in range(8):
+        def said(args: dict) -> str:
+            return S.confirm(random.Random(seed), "change it", args, re.compile("pin"), seen=seen)
+        assert "the plan name is Basic." in said({"membership_id": "MMBR-1", "plan_name": "Standard"})
+        assert "it has 1 bag." in said({"membership_id": "MMBR-1", "bags": 2})
+        assert "it's set for February 7, 2025 at 12:19 pm." in said({"membership_id": "MMBR-1",
+                                                                     "starts_at": "2025-02-09T10:00:00"})
+        for args in ({"membership_id": "MMBR-1", "plan_name": "Basic"}, {"membership_id": "MMBR-1", "tier": "gold"}):
+            assert not re.search(r"Right now|At the moment|Currently|As it stands", said(args)), said(args)
+
+
+def test_a_fee_told_earlier_in_the_chat_is_not_read_out_again() -> None:
+    """The second account closed in one chat gets "the same fees apply", not the fee table again."""
+    fees = ["The early closure fee is $20 if closed within 60 days.", "The early closure fee is $35 if closed within 90 days."]
+    first = S.confirm(random.Random(0), "close your account ACC-1", {"account_id": "ACC-1"}, re.compile("pin"),
+                      guidance=fees)
+    assert "$20 if closed within 60 days" in first and "$35" in first
+    assert all(S.told_before(f, f"Okay. {first}") for f in fees)
+    assert not S.told_before("The late fee is $5.", first)
+    for seed in range(6):
+        again = S.confirm(random.Random(seed), "close your account ACC-2", {"account_id": "ACC-2"}, re.compile("pin"),
+                          guidance=[], same_terms=True)
+        assert "$20" not in again and re.search(r"fees I mentioned|terms I mentioned", again), again

@@ -44,12 +44,15 @@ class Flows:
         return (len(words & self.title_words), len(words & self.text_words))
 
     def address_flow(self) -> dict[str, Any]:
-        """The customer moves house: found by email, their id taken from that reply."""
+        """The customer moves house (to the next customer's address, a real one of its kind): found by
+        email, their id taken from that reply."""
         o, pk = self.a.owner, self.owner_pk
+        moved = {f: f"first([r.{f} for r in rows('{self.owners}', {{}}) if r.{pk} > row.{pk} and r.city != row.city])"
+                 for f in ("address", "city", "zip")}
         return {"name": f"change_{o}_address", "category": "update",
                 "goal": "change my address to {address}, {city} {zip}",
-                "anchor": {"table": self.owners},
-                "knows": {"email": "row.email", "address": "'42 Elm Street'", "city": "row.city", "zip": "row.zip"},
+                "anchor": {"table": self.owners, "filter": f"{moved['address']} != null"},
+                "knows": {"email": "row.email", **moved},
                 "steps": [{"use": "identify"},
                           {"tool": f"update_{o}_address", "as": "moved",
                            "args": {pk: {"result": f"owner.{pk}"}, "address": {"user": "address"},
@@ -61,7 +64,7 @@ class Flows:
         assistant hands over with the request in a sentence that names the record."""
         pk, m = self.owner_pk, self.sp.main
         mine = f"first([a.{self.main_pk} for a in rows('{self.mains}', {{{pk}: row.{pk}}})])"
-        topic = "a charge on my card I do not recognise" if self.a.key == "cards" else f"a question about my {m}"
+        topic = "a charge I do not recognise on my card" if self.a.key == "cards" else f"a question about my {m}"
         return {"name": "talk_to_a_person", "category": "handoff",
                 "goal": f"pass my question about my {m} {{{self.main_pk}}} to a person",
                 "anchor": {"table": self.owners, "filter": f"{mine} != null"},
@@ -118,8 +121,10 @@ class Flows:
         t = spec.get("type", "string")
         if spec.get("values"):
             new = f"first([v for v in {_list([str(v) for v in spec['values']])} if v != row.{name}])"
-        elif t in ("integer", "number"):
+        elif t == "integer":
             new = f"row.{name} + 1"
+        elif t == "number":  # a round figure about a quarter up ($4,841.73 -> $6,100), as people ask
+            new = f"int(row.{name} * 1.25 / 100) * 100 + 100 if row.{name} >= 100 else round(row.{name} * 1.25 + 1, 2)"
         elif t == "boolean":
             new = f"not row.{name}"
         elif t in ("date", "datetime"):

@@ -19,6 +19,10 @@ from .model import GoldAction
 from .opened import description
 
 
+_OWN_NAMES = frozenset({"first_name", "last_name", "full_name"})
+"""A person's names: people do not ask a service what their own name is."""
+
+
 def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: Sandbox,
            rng: random.Random) -> Built | str:
     """The user asks about one or two facts of their record; the answer must carry them."""
@@ -32,7 +36,7 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
         return f"{tool} gives no record for {key}"
     facts = [k for k, v in result.value.items()
              if k != param and not k.endswith("_id") and not SECRET.search(k) and "email" not in k
-             and isinstance(v, (str, int, float, bool)) and render(v) and len(render(v)) <= 40]
+             and k not in _OWN_NAMES and isinstance(v, (str, int, float, bool)) and render(v) and len(render(v)) <= 40]
     if not facts:
         return f"{tool} returns nothing a user would ask about"
     asks = sorted(rng.sample(facts, min(len(facts), rng.choice([1, 2]))), key=facts.index)

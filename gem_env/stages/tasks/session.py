@@ -29,11 +29,11 @@ TRIES_PER_REQUEST = 6
 OWNERS_TRIED = 4
 SIZE = 4
 FOLLOW_ON = {  # what a customer asks next, after a request of the task's defining kind
-    "complete": ["lookup_after", "lookup", "complete", "lookup", "lookup"],
-    "lookup": ["lookup", "complete", "lookup_after", "lookup", "lookup"],
-    "refuse": ["complete", "lookup_after", "lookup", "lookup", "complete"],
-    "decline": ["complete", "lookup_after", "lookup", "lookup", "complete"],
-    "disambiguate": ["lookup_after", "complete", "lookup", "lookup"],
+    "complete": ["lookup_after", "complete", "lookup", "complete", "lookup"],
+    "lookup": ["lookup", "complete", "lookup_after", "complete", "lookup"],
+    "refuse": ["complete", "lookup_after", "complete", "lookup", "lookup"],
+    "decline": ["complete", "lookup_after", "complete", "lookup", "lookup"],
+    "disambiguate": ["lookup_after", "complete", "lookup", "complete", "lookup"],
 }
 """(a session stops at SIZE requests; the later entries stand in when an earlier one finds nothing)"""
 Candidate = tuple[str, str, Callable[..., "K.Built | str"]]
@@ -146,11 +146,16 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     candidates = [c for c in ctx.candidates(kind, owner) if f"{c[1]}:{c[0]}" not in rows]
     own = {f.table for f in finder_tools(ctx.compiled)} if kind == "lookup" else set()
     said = {"note": note} if kind == "complete" and (note := _what_happened(built)) else {}
-    # tools the session has not used yet first (stable), and after a request that did not go the
-    # customer's way, one where they can say so (a handoff's summary) as if it brought one more;
-    # questions about the user's own profile first
-    candidates.sort(key=lambda c: (-len(_tools(ctx, c[1], kind) - used) - bool(said and _takes_note(ctx, c[1])),
-                                   c[1] not in own))
+    # tools the session has not used yet first (stable); a request where the customer writes a
+    # note (a handoff's summary) counts only after a request that did not go their way, where they
+    # have something to say, and then as if it brought one more;
+    # questions about the service's records before the user's own profile (people seldom ask
+    # a service their own name)
+    def rank(c: Candidate) -> tuple[int, bool]:
+        note = _takes_note(ctx, c[1])
+        new = len(_tools(ctx, c[1], kind) - used) if said or not note else 0
+        return -new - bool(said and note), c[1] in own
+    candidates.sort(key=rank)
     first: tuple[str, K.Built] | None = None
     best = (-1, False)
     for key, name, builder in candidates[:TRIES_PER_REQUEST]:
