@@ -157,7 +157,9 @@ def test_a_read_on_another_state_or_with_other_arguments_runs() -> None:
         recording = RecordingSandbox(episode_sandbox)
         recording.call("list_cards", read)
         recording.call("freeze_card", freeze)
-        (first, write), template_digest = recording.calls, compiled.new_sandbox().state_hash()
+        first, write = recording.calls
+    with scratch_sandbox(compiled) as fresh:
+        template_digest = fresh.state_hash()
     assert first.digest == template_digest and write.digest is None and first.result.ok
     forged = [replace(first, result=ToolResult(True, value={"forged": 1})), write]
 
