@@ -13,9 +13,12 @@
   rest, the cyclic GC) and in the server, against what 0.9 of the ideal allows each. The same chat
   requests are then sent without rollouts: that is the LLM layer's own ceiling on this machine,
   and `share_of_llm_layer_ceiling` what rollouts keep of it. ``--gc default,tuned`` runs each
-  concurrency with both GC settings (`gem_env.stages.ground.gc_tuning`).
+  concurrency with both GC settings (`gem_env.stages.ground.gc_tuning`). ``--processes 2`` runs
+  each concurrency again with the rollouts split over that many client processes
+  (`gem_env.engines.processes`; keys ``llm_<c>_p<n>``): the client's CPU then spans cores.
 
 Run: python bench/rollout.py [DOMAIN.yaml ...] [--tasks-per-domain 20] [--llm-rollouts 512] [--gc default,tuned]
+     [--processes 2]
 """
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.tasks import Task, make_tasks
 from gem_env.tools import CompiledDomain, compile_domain, load_domain
 
-from rollout_llm import bench_llm, serve  # bench/ is on sys.path when this runs as a script
+from rollout_llm import bench_llm, bench_llm_processes, serve  # bench/ is on sys.path when this runs as a script
 from gem_env.stages.ground.gc_tuning import GC_MODES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,11 +188,11 @@ async def framework_time(recorded: list[tuple[CompiledDomain, Task, list[dict[st
 
 
 def llm_in_own_process(paths: list[Path], per_domain: int, n: int, concurrency: int, latency: float,
-                       gc_mode: str) -> dict[str, Any]:
-    """`bench_llm` in a fresh process: a run's resident-memory growth must not start from the
-    heap an earlier run left behind."""
+                       gc_mode: str, processes: int = 1) -> dict[str, Any]:
+    """`bench_llm` (or `bench_llm_processes`) in a fresh process: a run's resident-memory growth
+    must not start from the heap an earlier run left behind."""
     command = [sys.executable, __file__, *map(str, paths), "--tasks-per-domain", str(per_domain),
-               "--latency", str(latency), "--one-llm", f"{n}:{concurrency}:{gc_mode}"]
+               "--latency", str(latency), "--one-llm", f"{n}:{concurrency}:{gc_mode}:{processes}"]
     return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 
 
@@ -206,6 +209,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--gc", default="default,tuned",
                         help=f"GC settings of the LLM runs, comma-separated ({', '.join(GC_MODES)})")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="also run each concurrency with the rollouts split over this many client processes")
     parser.add_argument("--serve", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--one-llm", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -215,8 +220,12 @@ def main() -> None:
         return
     items = load(paths, args.tasks_per_domain)
     if args.one_llm is not None:
-        rollouts, concurrency, mode = args.one_llm.split(":")
-        got = bench_llm(paths, items, args.tasks_per_domain, int(rollouts), int(concurrency), args.latency, mode)
+        rollouts, concurrency, mode, processes = args.one_llm.split(":")
+        if int(processes) > 1:
+            got = bench_llm_processes(paths, args.tasks_per_domain, int(rollouts), int(concurrency), args.latency,
+                                      mode, int(processes))
+        else:
+            got = bench_llm(paths, items, args.tasks_per_domain, int(rollouts), int(concurrency), args.latency, mode)
         print(json.dumps(got))
         return
     out: dict[str, Any] = {"domains": [p.stem for p in paths]}
@@ -228,6 +237,9 @@ def main() -> None:
         for mode in args.gc.split(","):
             key = f"llm_{c}" if mode == "default" else f"llm_{c}_gc_{mode}"
             out[key] = llm_in_own_process(paths, args.tasks_per_domain, rollouts, c, args.latency, mode)
+            if args.processes > 1:
+                out[f"{key}_p{args.processes}"] = llm_in_own_process(paths, args.tasks_per_domain, rollouts, c,
+                                                                     args.latency, mode, args.processes)
     print(json.dumps(out, indent=2))
 
 

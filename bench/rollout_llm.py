@@ -15,6 +15,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +26,14 @@ from langchain_core.messages import SystemMessage
 from gem_env.agents.llm_agent import to_langchain
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.backends import make_agent
+from gem_env.engines.processes import run_rollouts_in_processes
 from gem_env.stages.ground.gc_tuning import rollout_gc
 from gem_env.llm import LLMClient, LLMConfig
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.ground.rollout import RolloutJob, run_rollout, run_rollouts
-from gem_env.stages.tasks import Task
+from gem_env.stages.tasks import Task, make_tasks
 from gem_env.testing import FakeOpenAIServer, Reply, Text, ToolCall, ToolCalls
-from gem_env.tools import CompiledDomain
+from gem_env.tools import CompiledDomain, compile_domain, load_domain
 
 Items = list[tuple[CompiledDomain, Task]]
 SERVED_BY = Path(__file__).with_name("rollout.py")
@@ -251,3 +255,65 @@ def cpu_budget(rollouts: Phase, layer: Phase, replay: tuple[Phase, int], calls: 
         "server_cores_used": round(rollouts.server / rollouts.wall, 3),
         "one_core_cap_on_share": round(min(1.0, allowed * 0.9 / max(client, server)), 3),
     }
+
+
+@asynccontextmanager
+async def llm_jobs(base_url: str, paths: list[Path], per_domain: int, n: int, concurrency: int,
+                   gc_mode: str) -> AsyncIterator[list[Any]]:
+    """The jobs of `timed_llm`, built in a worker process (`gem_env.engines.processes`): its own
+    client, one warm-up rollout, and the worker's GC setting over its rollouts."""
+    items = []
+    for path in paths:
+        compiled = compile_domain(load_domain(path))
+        items += [(compiled, t) for t in make_tasks(compiled, per_domain=per_domain, seed=0)[0]]
+    client = LLMClient(LLMConfig(model="fake-model", base_url=base_url, concurrency=concurrency, timeout=30))
+    try:
+        compiled, task = items[0]
+        await run_rollout(task, compiled, make_agent("llm", compiled, client), ScriptedUser(task.scenario))
+        chosen = [items[i % len(items)] for i in range(n)]
+        jobs = [RolloutJob(t, c, make_agent("llm", c, client), ScriptedUser(t.scenario), id=f"{t.id}.{i}")
+                for i, (c, t) in enumerate(chosen)]
+        gc.collect()
+        with rollout_gc(gc_mode):
+            yield jobs
+    finally:
+        await client.aclose()
+
+
+def bench_llm_processes(paths: list[Path], per_domain: int, n: int, concurrency: int, latency: float,
+                        gc_mode: str, workers: int) -> dict[str, Any]:
+    """`bench_llm` with the rollouts split over ``workers`` client processes (the server in one
+    more): share of the ideal, client CPU a call summed over the workers, server CPU a request
+    (over the workers' start-up too: one warm-up rollout each), memory per live episode."""
+    command = [sys.executable, str(SERVED_BY), *map(str, paths), "--tasks-per-domain", str(per_domain),
+               "--serve", str(latency), "--gc", gc_mode]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+        try:
+            assert child.stdout is not None
+            base_url = child.stdout.readline().strip()
+            server = cpu_seconds(child.pid)
+            run = run_rollouts_in_processes(partial(llm_jobs, base_url, paths, per_domain, n, concurrency, gc_mode),
+                                            workers=workers, concurrency=concurrency)
+            server = cpu_seconds(child.pid) - server
+        finally:
+            child.terminate()
+    calls = sum(m["role"] == "assistant" for t in run.trajectories for m in t.messages)
+    ideal = calls * latency / concurrency
+    allowed = 1000 / (0.9 * concurrency / latency)
+    client = run.cpu_s * 1000 / calls
+    return {"rollouts": n, "accepted": sum(t.verification.passed for t in run.trajectories), "llm_calls": calls,
+            "latency_s": latency, "concurrency": concurrency, "gc": gc_mode, "client_processes": workers,
+            "wall_s": round(run.wall_s, 3), "ideal_wall_s": round(ideal, 3),
+            "share_of_ideal": round(ideal / run.wall_s, 3), "rollouts_per_s": round(n / run.wall_s, 1),
+            "target_share": 0.9,
+            "rss_growth_per_live_episode_kib": round(sum(w.max_rss_growth_bytes for w in run.workers)
+                                                     / concurrency / 1024, 1),
+            "cpu_budget": {
+                "allowed_ms_per_call_each_process_for_0_9": round(allowed * workers, 3),
+                "client_ms_per_call": round(client, 3),
+                "client_cores_used": round(run.cpu_s / run.wall_s, 3),
+                "client_worker_cpu_s": [round(w.cpu_s, 3) for w in run.workers],
+                "server_ms_per_request": round(server * 1000 / calls, 3),
+                "server_cores_used": round(server / run.wall_s, 3),
+                "cores_needed_for_0_9": round(0.9 * concurrency / latency * (client + server * 1000 / calls) / 1000, 3)},
+            "cpu_count": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2)}

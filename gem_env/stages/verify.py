@@ -1,8 +1,10 @@
 """Verification: replay a conversation's tool calls in a fresh sandbox and check it against the task.
 
-Verification never trusts what the rollout recorded: it re-executes every tool call from the
+Verification never trusts what the conversation says: it replays every tool call from the
 messages in a new copy of the template, compares the replies, and compares the final state with
-the gold replay's. The same function serves rollouts, `gem verify` and the gym reward.
+the gold replay's. A rollout hands over its episode's own sandbox calls: a read whose tool,
+arguments and state digest match the episode's is not run again (`verify_reuse`; every write is).
+The same function serves rollouts, `gem verify` and the gym reward.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from .ground.plan import PlannedTools
 from .refine.checks import variant_checks
 from .tasks import Task
 from .verify_kinds import kind_checks
+from .verify_reuse import RecordedCall, ReusingSandbox
 from .verify_text import said
 from ..tools import CompiledDomain
 from ..tools.render import date_words, when_words
@@ -28,12 +31,16 @@ def tool_calls(messages: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]
             for c in m.get("tool_calls") or []]
 
 
-def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> Verification:
+def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain,
+           recorded: list[RecordedCall] | None = None) -> Verification:
+    """``recorded``: the episode's own sandbox calls (`Episode.recorded_calls`); the replay reuses
+    the results of its reads where the state digest matches (`verify_reuse`), same verdicts."""
     checks: list[Check] = []
     with scratch_sandbox(compiled) as sandbox:  # a pooled copy of the template, rewound afterwards
         replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
         invalid, unexecuted, mismatched = [], [], []
-        planned = PlannedTools(sandbox, task.plan)
+        tools = sandbox if recorded is None else ReusingSandbox(sandbox, recorded)
+        planned = PlannedTools(tools, task.plan)  # type: ignore[arg-type]
         for i, call in tool_calls(messages):
             fn = call.get("function") or {}
             result = planned.call(fn.get("name"), fn.get("arguments") or "{}", messages[:i])

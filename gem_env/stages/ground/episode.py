@@ -20,6 +20,7 @@ from ..tasks import Task
 from .plan import PlannedTools, tool_schemas
 from ...tools import CompiledDomain, Domain
 from ...tools.scratch import give_back, take_sandbox
+from ..verify_reuse import RecordedCall, RecordingSandbox
 from .loops import LoopWatch, is_infrastructure
 
 Termination = Literal["user_stop", "max_turns", "tool_errors", "agent_error", "user_error", "infra_error", "loop"]
@@ -148,7 +149,8 @@ class Episode:
     """
 
     def __init__(self, task: Task, compiled: CompiledDomain, user: UserSimulator, *,
-                 max_turns: int = 30, max_tool_errors: int = 5, policy: str | None = None) -> None:
+                 max_turns: int = 30, max_tool_errors: int = 5, policy: str | None = None,
+                 record_calls: bool = False) -> None:
         self.task = task
         self.compiled = compiled
         self.user = user
@@ -158,7 +160,10 @@ class Episode:
         started = time.perf_counter()
         self.sandbox = take_sandbox(compiled)  # pooled per domain: handed back by `close`
         self._sandbox_open = True
-        self.tools = PlannedTools(self.sandbox, task.plan)  # a refined task's missing tools, faults
+        # every call recorded for verification to reuse, when asked (a rollout asks; the gym's
+        # steps need not pay for it): `recorded_calls`
+        self.recording = RecordingSandbox(self.sandbox) if record_calls else None
+        self.tools = PlannedTools(self.recording or self.sandbox, task.plan)  # type: ignore[arg-type]
         self._all_tools = None if self.tools.may_hide else tool_schemas(compiled, self.tools.available([]))
         """The schemas of every turn when no tool is ever hidden (made once, not per step)."""
         self.policy = policy if policy is not None else policy_prompt(compiled.domain)
@@ -173,6 +178,12 @@ class Episode:
         self._consecutive_errors = 0
         self._call_ids: set[str] = set()
         self._loops = LoopWatch()
+
+    @property
+    def recorded_calls(self) -> list[RecordedCall] | None:
+        """The sandbox calls so far with their results, when ``record_calls`` (`verify(...,
+        recorded=)` reuses the reads); None otherwise."""
+        return None if self.recording is None else self.recording.calls
 
     @property
     def done(self) -> bool:

@@ -64,7 +64,7 @@ async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, us
     started = time.perf_counter()
     usage = usage if usage is not None else EpisodeUsage()
     ep = Episode(task, compiled, user, max_turns=limits.max_turns, max_tool_errors=limits.max_tool_errors,
-                 policy=policy)
+                 policy=policy, record_calls=True)
     try:
         await converse(ep, agent)
     finally:
@@ -73,7 +73,7 @@ async def run_rollout(task: Task, compiled: CompiledDomain, agent: Assistant, us
         if end_conversation is not None:  # an agent that keeps per-conversation state lets it go
             end_conversation()
     verify_started = time.perf_counter()
-    verification = verify(task, ep.messages, compiled)
+    verification = verify(task, ep.messages, compiled, recorded=ep.recorded_calls)
     finished = time.perf_counter()
     meta = {
         "backends": {"agent": agent.meta, "user": user.meta},
