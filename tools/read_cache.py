@@ -27,7 +27,6 @@ import itertools
 import json
 import os
 import threading
-import weakref
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +35,7 @@ from .digest import written_tables
 from .expr import _PLACEHOLDER
 from .expr_syntax import Node, parse
 from .jsontext import ENCODE
+from .per_domain import PerDomain
 
 if TYPE_CHECKING:
     from .compiler import CompiledDomain, CompiledTool
@@ -210,26 +210,16 @@ class DomainCache:
                 self.bytes -= len(old[1] or "")
 
 
-_CACHES: dict[int, DomainCache] = {}
-"""By `id` of the compiled domain, forgotten with it (as `tools.scratch` keeps its pools)."""
-_CACHES_LOCK = threading.Lock()
+_CACHES: PerDomain[DomainCache] = PerDomain(lambda compiled: DomainCache())
 
 
 def domain_cache(compiled: "CompiledDomain") -> DomainCache:
-    key = id(compiled)
-    made = _CACHES.get(key)
-    if made is None:
-        with _CACHES_LOCK:
-            made = _CACHES.get(key)
-            if made is None:
-                made = _CACHES[key] = DomainCache()
-                weakref.finalize(compiled, _CACHES.pop, key, None)
-    return made
+    return _CACHES.get(compiled)
 
 
 def stats() -> dict[str, Any]:
     """What the caches of this process hold: replies, their text in bytes, hits and misses."""
-    caches = list(_CACHES.values())
+    caches = _CACHES.values()
     return {"enabled": enabled(), "domains": len(caches),
             "replies": sum(len(c.replies) for c in caches), "bytes": sum(c.bytes for c in caches),
             "hits": sum(c.hits for c in caches), "misses": sum(c.misses for c in caches),
@@ -238,7 +228,7 @@ def stats() -> dict[str, Any]:
 
 def clear() -> None:
     """Drop every kept reply (and the counts), e.g. between two timed passes of a bench."""
-    for c in list(_CACHES.values()):
+    for c in _CACHES.values():
         with c.lock:
             c.replies.clear()
             c.bytes = c.hits = c.misses = 0

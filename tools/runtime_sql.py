@@ -9,9 +9,9 @@ from the domain's own validated tables; values are always bound parameters.
 """
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
+from .per_domain import PerDomain
 from .tables import COUNTERS_TABLE, Table, quote
 
 
@@ -54,14 +54,9 @@ class RuntimeSql:
         return [None if v is None else table.encode(k, v) for k, v in where.items()]
 
 
-_MADE: dict[int, RuntimeSql] = {}
+_MADE: PerDomain[RuntimeSql] = PerDomain(lambda compiled: RuntimeSql(compiled.tables))
 
 
 def runtime_sql(compiled: Any) -> RuntimeSql:
     """The domain's `RuntimeSql`, made on first use and forgotten with the domain."""
-    key = id(compiled)
-    made = _MADE.get(key)
-    if made is None:
-        made = _MADE.setdefault(key, RuntimeSql(compiled.tables))
-        weakref.finalize(compiled, _MADE.pop, key, None)
-    return made
+    return _MADE.get(compiled)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import threading
-import weakref
 from collections import OrderedDict
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from .per_domain import PerDomain
 from .sandbox import Sandbox, diff_states
 
 if TYPE_CHECKING:
@@ -37,26 +37,13 @@ class _DomainScratch:
         self.lock = threading.Lock()
 
 
-_STATE: dict[int, _DomainScratch] = {}
-_STATE_LOCK = threading.Lock()
-
-
-def _state(compiled: "CompiledDomain") -> _DomainScratch:
-    key = id(compiled)
-    st = _STATE.get(key)
-    if st is None:
-        with _STATE_LOCK:
-            st = _STATE.get(key)
-            if st is None:
-                st = _STATE[key] = _DomainScratch()
-                weakref.finalize(compiled, _forget, key)
-    return st
-
-
-def _forget(key: int) -> None:
-    st = _STATE.pop(key, None)
-    for sb in st.pool if st else ():
+def _close_pool(st: _DomainScratch) -> None:
+    for sb in st.pool:
         sb.close()
+
+
+_STATE: PerDomain[_DomainScratch] = PerDomain(lambda compiled: _DomainScratch(), _close_pool)
+_state = _STATE.get
 
 
 def take_sandbox(compiled: "CompiledDomain") -> Sandbox:
