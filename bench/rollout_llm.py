@@ -15,8 +15,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -200,18 +200,24 @@ async def timed_llm(base_url: str, server_pid: int, items: Items, n: int, concur
     return rollouts, layer, replay, len(prompts), (rss.peak - rss.base) / concurrency, trajectories
 
 
-def bench_llm(paths: list[Path], items: Items, per_domain: int, n: int, concurrency: int, latency: float,
-              gc_mode: str) -> dict[str, Any]:
+@contextmanager
+def served_model(paths: list[Path], per_domain: int, latency: float, gc_mode: str) -> Iterator[tuple[str, int]]:
+    """The scripted model server in a process of its own: (its base URL, its pid), stopped after."""
     command = [sys.executable, str(SERVED_BY), *map(str, paths), "--tasks-per-domain", str(per_domain),
                "--serve", str(latency), "--gc", gc_mode]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
         try:
             assert child.stdout is not None
-            base_url = child.stdout.readline().strip()
-            rollouts, layer, replay, calls, rss, trajectories = asyncio.run(
-                timed_llm(base_url, child.pid, items, n, concurrency, gc_mode))
+            yield child.stdout.readline().strip(), child.pid
         finally:
             child.terminate()
+
+
+def bench_llm(paths: list[Path], items: Items, per_domain: int, n: int, concurrency: int, latency: float,
+              gc_mode: str) -> dict[str, Any]:
+    with served_model(paths, per_domain, latency, gc_mode) as (base_url, pid):
+        rollouts, layer, replay, calls, rss, trajectories = asyncio.run(
+            timed_llm(base_url, pid, items, n, concurrency, gc_mode))
     ideal = calls * latency / concurrency
     return {"rollouts": n, "accepted": sum(t.verification.passed for t in trajectories), "llm_calls": calls,
             "latency_s": latency, "concurrency": concurrency, "gc": gc_mode,
@@ -285,18 +291,11 @@ def bench_llm_processes(paths: list[Path], per_domain: int, n: int, concurrency:
     """`bench_llm` with the rollouts split over ``workers`` client processes (the server in one
     more): share of the ideal, client CPU a call summed over the workers, server CPU a request
     (over the workers' start-up too: one warm-up rollout each), memory per live episode."""
-    command = [sys.executable, str(SERVED_BY), *map(str, paths), "--tasks-per-domain", str(per_domain),
-               "--serve", str(latency), "--gc", gc_mode]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
-        try:
-            assert child.stdout is not None
-            base_url = child.stdout.readline().strip()
-            server = cpu_seconds(child.pid)
-            run = run_rollouts_in_processes(partial(llm_jobs, base_url, paths, per_domain, n, concurrency, gc_mode),
-                                            workers=workers, concurrency=concurrency)
-            server = cpu_seconds(child.pid) - server
-        finally:
-            child.terminate()
+    with served_model(paths, per_domain, latency, gc_mode) as (base_url, pid):
+        server = cpu_seconds(pid)
+        run = run_rollouts_in_processes(partial(llm_jobs, base_url, paths, per_domain, n, concurrency, gc_mode),
+                                        workers=workers, concurrency=concurrency)
+        server = cpu_seconds(pid) - server
     calls = sum(m["role"] == "assistant" for t in run.trajectories for m in t.messages)
     ideal = calls * latency / concurrency
     allowed = 1000 / (0.9 * concurrency / latency)
