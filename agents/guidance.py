@@ -42,6 +42,10 @@ _MARKUP = re.compile(r"[*`#>_]{1,3}")
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 _CUSTOMER = re.compile(r"\b(?:the|a) (?:customer|cardholder|account ?holder|member|client|user|guest|patient|caller)"
                        r"\b|\bcustomers\b", re.IGNORECASE)
+# an eligibility requirement ("The customer has no checking accounts closed in the past 6 months"): a
+# condition checked before the change, not something that happens
+_REQUIREMENT = re.compile(r"^(?:the |an? )?(?:customer|cardholder|account ?holder|member|client|applicant|user)(?:'s)?"
+                          r"(?: \w+)? (?:is|has|does|meets|holds|exceeds|was|had)\b", re.IGNORECASE)
 _WE_VERB = re.compile(r"(^|, |\band |\bfor [a-z ]{1,30} )([Ww])e (also |then |usually |typically |normally )?(?!will\b|'ll\b|are\b|were\b|have\b|had\b"
                       r"|can\b|could\b|may\b|might\b|do\b|did\b|would\b|should\b|need\b)([a-z]+)\b")
 _YOU_VERB = {"is": "are", "was": "were", "has": "have", "does": "do"}
@@ -106,6 +110,8 @@ def voice(sentence: str) -> str | None:
         if not re.match(r"[$\d]", rest) or ":" in rest:
             return None
         text = f"The {label[:1].lower() + label[1:]} is {rest}"
+    if _REQUIREMENT.match(text):
+        return None
     text = _CUSTOMER.sub("you", text)
     text = re.sub(r"\byou (is|was|has|does)\b", lambda m: f"you {_YOU_VERB[m.group(1)]}", text)
     text = re.sub(r"\byou ([a-z]+[^s])s\b", r"you \1", text)  # "you receives" -> "you receive"

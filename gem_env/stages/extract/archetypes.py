@@ -40,6 +40,16 @@ class Move:
 
 
 @dataclass(frozen=True)
+class Opening:
+    """A new main record of a named product, for an owner the text's eligibility rules allow
+    (service_opening.py): ``open_account`` of a "Navy Blue Business Checking"."""
+
+    verb: str                            # open, issue
+    kind_field: str                      # the main field a product sets (account_type)
+    goal: str                            # how a customer asks: "open a new"
+
+
+@dataclass(frozen=True)
 class Archetype:
     key: str
     keywords: dict[str, float]           # word (lemma) -> weight; a document's score is their sum
@@ -61,6 +71,7 @@ class Archetype:
     book_verb: str | None = None         # book_<main> creates a main record from a catalog entry
     extras: tuple[str, ...] = field(default_factory=tuple)  # named extra tools, see service.py
     move: Move | None = None             # an amount moved between two main records
+    opening: Opening | None = None       # a new main record of a product the text names
 
 
 def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
@@ -106,6 +117,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         child_statuses=("posted", "pending"),
         request=("dispute",), request_verb="create",
         request_reasons=("fraud", "duplicate charge", "wrong amount", "item not received"),
+        opening=Opening("issue", "card_type", "apply for a new"),
     ),
     Archetype(
         key="accounts", owner="customer",
@@ -125,6 +137,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                       _f("posted_at", "datetime")),
         child_statuses=("posted", "pending"),
         move=Move("transfer", "funds", "transfer", "balance", ("open",), ("open",)),
+        opening=Opening("open", "account_type", "open a new"),
     ),
     Archetype(
         key="orders", owner="customer",

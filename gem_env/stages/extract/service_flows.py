@@ -34,6 +34,8 @@ class Flows:
             out.append(self.request_flow())
         if self.moves:
             out.append(self.move_flow())
+        if self.opening():
+            out.append(self.open_flow())
         return sorted(out, key=self._relevance, reverse=True)
 
     def _relevance(self, wf: dict[str, Any]) -> tuple[int, int]:

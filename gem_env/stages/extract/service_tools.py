@@ -8,6 +8,7 @@ from ...text import features as tf
 from .archetypes import Action, Archetype
 from .service_flows import Flows
 from .service_moves import Moves
+from .service_opening import Openings
 from .service_reads import ReadTools
 from .service_writes import WriteTools
 from .specialise import Found, Specialisation
@@ -52,7 +53,7 @@ def _past(verb: str) -> str:
     return irregular.get(verb, verb + ("d" if verb.endswith("e") else "led" if verb.endswith("l") else "ed"))
 
 
-class ToolKit(ReadTools, WriteTools, Flows, Moves):
+class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings):
     """One specialised archetype: its entities, tools (reads, writes), workflows and policy."""
 
     def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
@@ -135,7 +136,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves):
                  "fields": [{"name": self.owner_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(a.owner)}}},
                             {"name": "first_name"}, {"name": "last_name"}, {"name": "email", "unique": True, "faker": "email"},
                             {"name": "phone"}, {"name": "address"}, {"name": "city"}, {"name": "zip"},
-                            {"name": "member_since", "type": "date"}]}
+                            {"name": "member_since", "type": "date"}, *self.owner_rule_fields()]}
         main_fields = [{"name": self.main_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.main)}}},
                        {"name": self.owner_pk, "foreign_key": f"{self.owners}.{self.owner_pk}"},
                        {"name": "status", "values": self.statuses,
@@ -147,10 +148,12 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves):
                 f["values"] = list(sp.enums[f["name"]].value)  # type: ignore[arg-type]
                 self._cite(sp.enums[f["name"]])
             main_fields.append(f)
-        if self.catalogs and not self.children:
+        if self.catalogs and (not self.children or self.opening()):
             main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         out = [owner]
-        if self.catalogs:
+        if self.opening():
+            out.append(self.product_entity())
+        elif self.catalogs:
             out.append({"name": self.catalogs, "primary_key": self.catalog_pk, "rows": 12,
                         "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
                                                                      "args": {"text": self.pattern(sp.catalog)}}},
@@ -184,7 +187,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves):
                 days = int(sp.window_days.value)  # type: ignore[arg-type]
                 f["range"] = [_shift(self.clock, -2 * days, f["type"]), _shift(self.clock, 0, f["type"])]
             fields.append(f)
-        if self.catalogs:
+        if self.catalogs and not self.opening():
             fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2, "fields": fields}
 

@@ -42,6 +42,8 @@ class WriteTools:
             out.append(self.book_tool())
         if self.moves:
             out.append(self.move_tool())
+        if self.opening():
+            out.append(self.open_tool())
         out.append(self.update_owner_address())
         out.append(self.transfer_to_human())
         return out

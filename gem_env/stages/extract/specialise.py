@@ -69,6 +69,8 @@ class Specialisation:
     times_limit: dict[str, Found] = field(default_factory=dict)    # action verb -> at most N times
     move_cap: Found | None = None                                  # a move cannot exceed the amount field
     daily_limit: Found | None = None                               # (amount, to others only): per day
+    products: Found | None = None                                  # product names a new main is opened as
+    eligibility: list[Found] = field(default_factory=list)        # (rule kind, numbers...) for opening one
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:

@@ -1,0 +1,247 @@
+"""Opening a new main record from a named product, under the eligibility rules the text states.
+
+Many service texts are about getting something new: "Internal: Opening Business Checking Accounts",
+"Green Rewards Card: Apply for a Sustainable Business Credit Card". Such a text names its products
+(the title's, and others it lists) and says who may have one: "The customer is at least 18 years
+old", "does not exceed 4 personal checking accounts", "has no accounts with status CLOSED", "a
+balance of at least $500", "a minimum FICO threshold of 690". Those become a `products` reference
+table seeded with the named products, the owner fields the rules read (`verified`, `date_of_birth`,
+`credit_score`), an `open_<main>` tool whose `require` steps are the rules (each citing its
+sentence), and a workflow whose anchor keeps the owners the rules allow (the others are where
+refusals come from). A text that names no product, or does not speak of opening or applying, gets
+none of it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from .specialise import Found, Specialisation
+
+_CUES = re.compile(r"\b(?:open(?:ing|s|ed)?|apply(?:ing)?|applies|application|applicants?|sign(?:ing)? up|enrol(?:l)?(?:ing|ment)?)\b",
+                   re.I)
+_SUFFIX = r"(?:Account|Card|Checking|Savings|Saver)"
+_NAME = re.compile(rf"\b((?:[A-Z][A-Za-z]+[ -]){{1,3}}{_SUFFIX})\b")
+#: words that make a name generic ("Business Credit Card", "Personal Checking Account")
+_GENERIC = frozenset("business personal credit debit checking savings saver account accounts card cards bank "
+                     "virtual the your a an new existing internal opening open how what why our this each any "
+                     "employee company corporate joint student secured old saved expired invalid no lost stolen damaged "
+                     "replacement default primary other first physical".split())
+# "account_class options include Navy Blue, Cobalt Blue, True Blue, etc."
+_OPTIONS = re.compile(r"\boptions\s+(?:include|are)\s*:?\s+([^.\n(]+)", re.I)
+_ITEMS = re.compile(r"\s*(?:,|;|\bor\b|\band\b)\s*")
+_VERIFIED = re.compile(r"\b(?:customer|identity|applicant|member)\b[^.]{0,40}\b(?:is|be|are|been)\s+verified\b", re.I)
+_AGE = re.compile(r"\bat\s+least\s+(1[6-9]|2[01])\s+years\s+(?:old|of\s+age)\b|\b(1[6-9]|2[01])\s+years\s+of\s+age\s+or\s+older\b",
+                  re.I)
+_SCORE = re.compile(r"\b(?:FICO|credit\s+score)\b[^.\d]{0,40}?\$?\s?([3-8]\d{2})\b", re.I)
+_MAX_COUNT = re.compile(r"\b(?:does\s+not\s+exceed|not\s+exceed|cannot\s+have\s+more\s+than|no\s+more\s+than|at\s+most|"
+                        r"fewer\s+than|maximum\s+of)\s+(\d{1,2})\s+((?:[a-z]+\s+){0,3}?)(accounts?|cards?)\b", re.I)
+_NO_STATUS = re.compile(r"\bno\s+(?:[a-z]+\s+){0,2}(?:accounts?|cards?)\s+(?:with\s+status\s+)?`?(closed|frozen|suspended)\b",
+                        re.I)
+_MIN_BALANCE = re.compile(r"\bbalance\s+of\s+at\s+least\s+\$\s?(\d[\d,]*(?:\.\d+)?)", re.I)
+
+
+def _product_names(text: str, title: str) -> list[str]:
+    """The products a text names: its title's subject first ("Green Rewards Card: Apply ..."), then
+    names ending in Account/Card/Checking/Savings/Saver that carry a word of their own ("Navy Blue
+    Business Checking", not "Business Credit Card")."""
+    out: list[str] = []
+    head = re.split(r"\s*(?::|\s-\s|—|\|)\s*", re.sub(r"^(?:Internal|FAQ):\s*", "", title.strip()))[0]
+    # a name in the text counts mid-sentence ("a Navy Blue Business Checking account"), not where any
+    # word is capitalised (a heading, a list item's first words: "Expired Card")
+    inside = [m.group(1) for m in _NAME.finditer(text) if re.search(r"[a-z,('\"“]$", text[:m.start()].rstrip())]
+    listed = [item for m in _OPTIONS.finditer(text) for item in _ITEMS.split(m.group(1))]
+    for cand in [head] + inside + listed:
+        cand = " ".join(re.sub(r"[\s,;.]*\b(?:etc|and so on)\b.*$", "", cand).split()).strip(" '\"“”")
+        words = cand.lower().replace("-", " ").split()
+        own = cand in listed and re.fullmatch(r"(?:[A-Z][A-Za-z]+ ?){1,4}", cand) is not None
+        if not (own or re.search(rf"{_SUFFIX}$", cand)) or len(words) > 5 or all(w in _GENERIC for w in words):
+            continue
+        lead = 0
+        while lead < len(words) - 1 and words[lead] in _GENERIC - {"business", "personal"}:
+            lead += 1  # "The Navy Blue Account" -> "Navy Blue Account"
+        name = " ".join(cand.split()[lead:])
+        if name.lower() not in (n.lower() for n in out):
+            out.append(name)
+    return out[:6]
+
+
+def read_opening(sp: Specialisation, text: str, title: str, kind_values: tuple[str, ...]) -> None:
+    """Fill `sp.products` and `sp.eligibility` when the text is about opening or applying for a
+    named product (and make the products the catalog)."""
+    if not _CUES.search(title + "\n" + text):
+        return
+    names = _product_names(text, title)
+    if not names:
+        return
+    sp.catalog = "product"
+    sp.products = Found(names, 0, 0, "")
+    for start, end, s in sp.sentences:
+        def found(value: object) -> Found:
+            return Found(value, start, end, s)
+        if _VERIFIED.search(s):
+            sp.eligibility.append(found(("verified",)))
+        if m := _AGE.search(s):
+            sp.eligibility.append(found(("min_age", int(m.group(1) or m.group(2)))))
+        if m := _SCORE.search(s):
+            sp.eligibility.append(found(("min_score", int(m.group(1)))))
+        if m := _MAX_COUNT.search(s):
+            n = int(m.group(1))
+            kind = next((k for k in kind_values if k in m.group(2).lower()), None)
+            sp.eligibility.append(found(("max_count", n, kind)))
+        if m := _NO_STATUS.search(s):
+            sp.eligibility.append(found(("no_status", m.group(1).lower())))
+        if m := _MIN_BALANCE.search(s):
+            sp.eligibility.append(found(("min_balance", float(m.group(1).replace(",", "")))))
+    kept: dict[str, Found] = {}
+    for f in sp.eligibility:  # the first sentence stating a kind of rule (a summary repeats the list)
+        kept.setdefault(f.value[0], f)  # type: ignore[index]
+    sp.eligibility = list(kept.values())
+
+
+class Openings:
+    """Mixin of `ToolKit` (service_tools.py): the product table, the owner fields the rules read,
+    the `open_<main>` tool and its workflow."""
+
+    def opening(self) -> bool:
+        return self.a.opening is not None and self.sp.products is not None
+
+    def _kind_field(self) -> str:
+        return self.a.opening.kind_field
+
+    def _kind_of(self, name: str) -> str:
+        """A product's kind from its name ("Bronze Saver Account": savings), else the one the title
+        names ("Opening Personal Checking Accounts"), else the text's most mentioned."""
+        values = next(f["values"] for f in self.a.main_fields if f["name"] == self._kind_field())
+
+        def named(text: str) -> list[str]:
+            low = text.lower()
+            return [v for v in values if v in low or (v == "savings" and "saver" in low)]
+        counts = {v: sum(t.lower().count(v) for _, _, t in self.sp.sentences) for v in values}
+        return (named(name) or named(self.title) or [max(values, key=lambda v: (counts[v], -values.index(v)))])[0]
+
+    def product_entity(self) -> dict[str, Any]:
+        kind = self._kind_field()
+        values = next(f["values"] for f in self.a.main_fields if f["name"] == kind)
+        self._cite_title_products()
+        return {"name": self.catalogs, "primary_key": self.catalog_pk,
+                "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
+                                                              "args": {"text": self.pattern(self.sp.catalog)}}},
+                           {"name": "name"}, {"name": kind, "values": list(values)}],
+                "data": [{"name": n, kind: self._kind_of(n)} for n in self.sp.products.value]}
+
+    def _cite_title_products(self) -> None:
+        for name in self.sp.products.value:
+            hit = next(((s, e) for s, e, t in self.sp.sentences if name in t), None)
+            if hit:
+                self.spans.append(hit)
+
+    def owner_rule_fields(self) -> list[dict[str, Any]]:
+        """The owner fields the eligibility rules read, seeded so some owners pass and some do not."""
+        if not self.opening():
+            return []
+        kinds = {f.value[0] for f in self.sp.eligibility}
+        out = []
+        if "verified" in kinds:
+            out.append({"name": "verified", "type": "boolean", "values": [True, False], "weights": [4, 1]})
+        if "min_age" in kinds:
+            out.append({"name": "date_of_birth", "type": "date", "range": ["1950-01-01", _shift_years(self.clock, -16)]})
+        if "min_score" in kinds:
+            n = next(f.value[1] for f in self.sp.eligibility if f.value[0] == "min_score")
+            out.append({"name": "credit_score", "type": "integer", "range": [max(300, n - 120), min(850, n + 130)]})
+        return out
+
+    def eligibility(self, row: str) -> list[tuple[str, str, Found]]:
+        """(condition over the owner `row`, the message an assistant tells, the rule found) of each rule."""
+        m, mains, opk = self.sp.main, self.mains, self.owner_pk
+        plural = mains.replace("_", " ")
+        out = []
+        for f in self.sp.eligibility:
+            rule = f.value
+            if rule[0] == "verified":
+                out.append((f"{row}.verified", f"A new {m} needs the customer's identity to be verified", f))
+            elif rule[0] == "min_age":
+                out.append((f"{row}.date_of_birth <= '{_shift_years(self.clock, -rule[1])}'",
+                            f"A new {m} needs the customer to be at least {rule[1]} years old", f))
+            elif rule[0] == "min_score":
+                out.append((f"{row}.credit_score >= {rule[1]}", f"A new {m} needs a credit score of at least {rule[1]}", f))
+            elif rule[0] == "max_count":
+                kind = f", {self._kind_field()}: '{rule[2]}'" if rule[2] else ""
+                held = f"{rule[2]} {plural}" if rule[2] else plural
+                out.append((f"count_rows('{mains}', {{{opk}: {row}.{opk}{kind}}}) < {rule[1]}",
+                            f"A customer can hold at most {rule[1]} {held}", f))
+            elif rule[0] == "no_status" and rule[1] in self.statuses:
+                out.append((f"count_rows('{mains}', {{{opk}: {row}.{opk}, status: '{rule[1]}'}}) == 0",
+                            f"A new {m} cannot be opened for a customer with {'an' if rule[1][0] in 'aeiou' else 'a'} {rule[1]} {m}", f))
+            elif rule[0] == "min_balance" and any(x["name"] == "balance" for x in self.a.main_fields):
+                first = self.statuses[0]
+                out.append((f"len([x for x in rows('{mains}', {{{opk}: {row}.{opk}}}) if x.status == '{first}' and "
+                            f"x.balance >= {rule[1]}]) > 0",
+                            f"A new {m} needs an existing {first} {m} with a balance of at least ${rule[1]:,.0f}", f))
+        return out
+
+    def open_tool(self) -> dict[str, Any]:
+        m, o, k = self.sp.main, self.a.owner, self.sp.catalog
+        kind = self._kind_field()
+        values: dict[str, Any] = {self.main_pk: f"next_id('{self.pattern(m)}')", self.owner_pk: self.owner_pk,
+                                  "status": f"'{self.statuses[0]}'", self.catalog_pk: self.catalog_pk,
+                                  kind: f"{k}_row.{kind}"}
+        for f in self.a.main_fields:
+            n, t = f["name"], f.get("type", "string")
+            if n in values:
+                continue
+            if n.endswith("_on"):
+                values[n] = "today"
+            elif t == "boolean":
+                values[n] = False
+            elif t in ("number", "integer"):
+                values[n] = f["range"][0] if n.endswith("limit") and f.get("range") else 0
+            elif "faker" in f:  # a card's last four digits: made by the bank, never asked for
+                values[n] = f"str(1000 + count_rows('{self.mains}', {{}}))"
+        effect: list[dict[str, Any]] = [
+            {"find": self.owners, "as": f"{o}_row", "where": {self.owner_pk: self.owner_pk},
+             "error": f"No {o} with id {{{self.owner_pk}}}"},
+            {"find": self.catalogs, "as": f"{k}_row", "where": {self.catalog_pk: self.catalog_pk},
+             "error": f"No {k} with id {{{self.catalog_pk}}}"}]
+        for cond, message, found in self.eligibility(f"{o}_row"):
+            effect.append({"require": cond, "message": message})
+            self._cite(found)
+        effect += [{"insert": self.mains, "as": "made", "values": values},
+                   {"return": {self.main_pk: f"made.{self.main_pk}", "status": "made.status",
+                               k: f"{k}_row.name", kind: f"made.{kind}"}}]
+        verb = self.a.opening.verb
+        return self._tool(f"{verb}_{m}", "write", f"{verb.capitalize()} a new {m} of one of our {self.catalogs} "
+                          f"for a {o}, if they are eligible.",
+                          [self._id_param(o, self.owner_pk), self._id_param(k, self.catalog_pk)], effect,
+                          self.span_for(verb, m) or self.span_for(verb))
+
+    def open_flow(self) -> dict[str, Any]:
+        m, o, opk, k = self.sp.main, self.a.owner, self.owner_pk, self.sp.catalog
+        verb = self.a.opening.verb
+        product = self.sp.products.value[0]
+        conds = [cond for cond, _, _ in self.eligibility("row")]
+        pick = f"first([p.{self.catalog_pk} for p in offered if lower(p.name) == lower(product_name)])"
+        noun = "" if re.search(rf"{_SUFFIX}$", product) else f" {m}"  # "open a new Navy Blue account"
+        return {"name": f"{verb}_{m}", "category": verb,
+                "goal": f"{self.a.opening.goal} {{product_name}}{noun}",
+                "anchor": {"table": self.owners, **({"filter": " and ".join(conds)} if conds else {})},
+                "knows": {"email": "row.email", "product_name": f"'{product}'"},
+                "steps": [{"use": "identify"},
+                          {"tool": f"list_{self.catalogs}", "args": {}, "as": "offered"},
+                          {"tool": f"get_{o}_details", "args": {opk: {"result": f"owner.{opk}"}}, "as": "profile"},
+                          {"tool": f"{verb}_{m}", "as": "opened",
+                           "args": {opk: {"result": f"owner.{opk}"}, self.catalog_pk: {"result": pick}}}],
+                "tells": {self.main_pk: f"opened.{self.main_pk}"}}
+
+
+def _shift_years(clock: str, years: int) -> str:
+    """The date `years` from the clock's (Feb 29 -> Feb 28): who was born on or before it is that old."""
+    d = dt.datetime.fromisoformat(clock).date()
+    try:
+        return d.replace(year=d.year + years).isoformat()
+    except ValueError:
+        return d.replace(year=d.year + years, day=28).isoformat()
+
+
+__all__ = ["Openings", "read_opening"]
