@@ -19,8 +19,12 @@ from typing import Any
 
 from .specialise import Found, Specialisation
 
-_CUES = re.compile(r"\b(?:open(?:ing|s|ed)?|apply(?:ing)?|applies|application|applicants?|sign(?:ing)? up|enrol(?:l)?(?:ing|ment)?)\b",
-                   re.I)
+# the title is about getting one ("Opening Business Checking Accounts", "Apply for ..."), or the text says
+# to open or apply for one; not "Account status is OPEN" or "opened on"
+_TITLE_CUES = re.compile(r"\b(?:open(?:ing)?|apply(?:ing)?|application|get(?:ting)? started|sign(?:ing)? up|enrol(?:l)?(?:ing|ment)?)\b",
+                         re.I)
+_TEXT_CUES = re.compile(r"\b(?:open(?:ing)?|apply(?:ing)?\s+for|request(?:ing)?)\s+(?:a|an|your|the|one|new)\b[^.\n]{0,40}?"
+                        r"\b(?:account|card)s?\b|\bcard\s+application\b|\bapplication\s+for\b", re.I)
 _SUFFIX = r"(?:Account|Card|Checking|Savings|Saver)"
 _NAME = re.compile(rf"\b((?:[A-Z][A-Za-z]+[ -]){{1,3}}{_SUFFIX})\b")
 #: words that make a name generic ("Business Credit Card", "Personal Checking Account")
@@ -31,6 +35,9 @@ _GENERIC = frozenset("business personal credit debit checking savings saver acco
 # "account_class options include Navy Blue, Cobalt Blue, True Blue, etc."
 _OPTIONS = re.compile(r"\boptions\s+(?:include|are)\s*:?\s+([^.\n(]+)", re.I)
 _ITEMS = re.compile(r"\s*(?:,|;|\bor\b|\band\b)\s*")
+#: words of a phrase, not a product's name ("Tips When Viewing Card", "Full Credit Card")
+_PHRASE_WORDS = frozenset("when with for to of from in on at how what why where tips tip full view viewing my "
+                          "using use adding add manage managing".split())
 _VERIFIED = re.compile(r"\b(?:customer|identity|applicant|member)\b[^.]{0,40}\b(?:is|be|are|been)\s+verified\b", re.I)
 _AGE = re.compile(r"\bat\s+least\s+(1[6-9]|2[01])\s+years\s+(?:old|of\s+age)\b|\b(1[6-9]|2[01])\s+years\s+of\s+age\s+or\s+older\b",
                   re.I)
@@ -56,21 +63,22 @@ def _product_names(text: str, title: str) -> list[str]:
         cand = " ".join(re.sub(r"[\s,;.]*\b(?:etc|and so on)\b.*$", "", cand).split()).strip(" '\"“”")
         words = cand.lower().replace("-", " ").split()
         own = cand in listed and re.fullmatch(r"(?:[A-Z][A-Za-z]+ ?){1,4}", cand) is not None
-        if not (own or re.search(rf"{_SUFFIX}$", cand)) or len(words) > 5 or all(w in _GENERIC for w in words):
+        if not (own or re.search(rf"{_SUFFIX}$", cand)) or len(words) > 5 or all(w in _GENERIC for w in words) \
+                or _PHRASE_WORDS & set(words):
             continue
         lead = 0
         while lead < len(words) - 1 and words[lead] in _GENERIC - {"business", "personal"}:
             lead += 1  # "The Navy Blue Account" -> "Navy Blue Account"
         name = " ".join(cand.split()[lead:])
-        if name.lower() not in (n.lower() for n in out):
-            out.append(name)
+        if not any(n.lower() == name.lower() or n.lower().startswith(name.lower() + " ") for n in out):
+            out.append(name)  # "Gold Saver" after "Gold Saver Account" is the same product
     return out[:6]
 
 
 def read_opening(sp: Specialisation, text: str, title: str, kind_values: tuple[str, ...]) -> None:
     """Fill `sp.products` and `sp.eligibility` when the text is about opening or applying for a
     named product (and make the products the catalog)."""
-    if not _CUES.search(title + "\n" + text):
+    if not (_TITLE_CUES.search(title) or _TEXT_CUES.search(text)):
         return
     names = _product_names(text, title)
     if not names:
@@ -93,7 +101,8 @@ def read_opening(sp: Specialisation, text: str, title: str, kind_values: tuple[s
         if m := _NO_STATUS.search(s):
             sp.eligibility.append(found(("no_status", m.group(1).lower())))
         if m := _MIN_BALANCE.search(s):
-            sp.eligibility.append(found(("min_balance", float(m.group(1).replace(",", "")))))
+            kind = next((k for k in kind_values if k in s[:m.start()].lower()), None)
+            sp.eligibility.append(found(("min_balance", float(m.group(1).replace(",", "")), kind)))
     kept: dict[str, Found] = {}
     for f in sp.eligibility:  # the first sentence stating a kind of rule (a summary repeats the list)
         kept.setdefault(f.value[0], f)  # type: ignore[index]
@@ -175,10 +184,12 @@ class Openings:
                 out.append((f"count_rows('{mains}', {{{opk}: {row}.{opk}, status: '{rule[1]}'}}) == 0",
                             f"A new {m} cannot be opened for a customer with {'an' if rule[1][0] in 'aeiou' else 'a'} {rule[1]} {m}", f))
             elif rule[0] == "min_balance" and any(x["name"] == "balance" for x in self.a.main_fields):
-                first = self.statuses[0]
-                out.append((f"len([x for x in rows('{mains}', {{{opk}: {row}.{opk}}}) if x.status == '{first}' and "
+                first, kind = self.statuses[0], rule[2]
+                of_kind = f" and x.{self._kind_field()} == '{kind}'" if kind else ""
+                out.append((f"len([x for x in rows('{mains}', {{{opk}: {row}.{opk}}}) if x.status == '{first}'{of_kind} and "
                             f"x.balance >= {rule[1]}]) > 0",
-                            f"A new {m} needs an existing {first} {m} with a balance of at least ${rule[1]:,.0f}", f))
+                            f"A new {m} needs an existing {first} {kind + ' ' if kind else ''}{m} with a balance of at "
+                            f"least ${rule[1]:,.0f}", f))
         return out
 
     def open_tool(self) -> dict[str, Any]:

@@ -1,0 +1,127 @@
+"""Opening a new account or card from a product the text names, under the eligibility rules the
+text states (`gem_env.stages.extract.service_opening`)."""
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+from gem_env.agents.guidance import voice
+from gem_env.agents.speech import confirm
+from gem_env.documents import Document, Verdict
+from gem_env.io.corpus import iter_documents
+from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+from gem_env.stages.extract.service_opening import _product_names
+from gem_env.stages.tasks import make_tasks
+from gem_env.tools import Domain
+from gem_env.tools.model import RequireStep
+
+ROOT = Path(__file__).resolve().parents[1]
+RELEVANT = Verdict(id="x", relevant=True, score=1.0, reason="test")
+CUTOFF = "2007-01-15"  # 18 years before the offline extractor's clock (2025-01-15)
+
+
+def _savings() -> Domain:
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "open-a-savings-account.md"]))
+    got = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(got, Domain), got
+    return got
+
+
+def test_the_products_and_rules_of_the_text_become_a_table_owner_fields_and_an_open_tool():
+    d = _savings()
+    products = d.entity("products")
+    assert [r["name"] for r in products.data] == ["Harbor Everyday Saver Account", "Harbor Goal Saver Account"]
+    assert {r["account_type"] for r in products.data} == {"savings"}
+    assert {"verified", "date_of_birth"} <= {f.name for f in d.entity("customers").fields}
+    assert d.entity("accounts").field("product_id").foreign_key == "products.product_id"
+    tool = d.tool("open_account")
+    assert [p.name for p in tool.parameters] == ["customer_id", "product_id"]
+    rules = {s.message: s.require for s in tool.effect if isinstance(s, RequireStep)}
+    assert rules == {
+        "A new account needs the customer to be at least 18 years old": f"customer_row.date_of_birth <= '{CUTOFF}'",
+        "A new account needs the customer's identity to be verified": "customer_row.verified",
+        "A customer can hold at most 3 savings accounts":
+            "count_rows('accounts', {customer_id: customer_row.customer_id, account_type: 'savings'}) < 3",
+        "A new account needs an existing open checking account with a balance of at least $100":
+            "len([x for x in rows('accounts', {customer_id: customer_row.customer_id}) if x.status == 'open' and "
+            "x.account_type == 'checking' and x.balance >= 100.0]) > 0"}
+    cited = {(s.start, s.end) for s in d.provenance.spans}
+    text = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "open-a-savings-account.md"])).text
+    for sentence in ("You must be at least 18 years old.", "You cannot have more than 3 savings accounts with us."):
+        at = text.index(sentence)
+        assert any(s <= at < e for s, e in cited), sentence
+    flow = next(w for w in d.workflows if w.name == "open_account")
+    assert flow.goal == "open a new {product_name}"
+
+
+def test_the_open_tool_refuses_exactly_the_customers_a_rule_leaves_out():
+    compiled = check_domain(_savings())
+    sb = compiled.new_sandbox()
+    data = sb.dump(["customers", "accounts", "products"])
+    product = next(iter(data["products"]))
+    seen_ok = seen_refused = 0
+    for cid, c in sorted(data["customers"].items()):
+        held = [a for a in data["accounts"].values() if a["customer_id"] == cid]
+        expected = [m for m, ok in (
+            ("at least 18 years old", c["date_of_birth"] <= CUTOFF),
+            ("identity to be verified", bool(c["verified"])),
+            ("at most 3 savings accounts", sum(a["account_type"] == "savings" for a in held) < 3),
+            ("balance of at least $100", any(a["status"] == "open" and a["account_type"] == "checking"
+                                             and a["balance"] >= 100 for a in held))) if not ok]
+        snap = sb.snapshot()
+        got = sb.call("open_account", {"customer_id": cid, "product_id": product})
+        if expected:
+            seen_refused += 1
+            assert not got.ok and expected[0] in got.error, (cid, expected, got.error)
+        else:
+            seen_ok += 1
+            assert got.ok, got.error
+            made = sb.dump(["accounts"])["accounts"][got.value["account_id"]]
+            assert made == {**made, "customer_id": cid, "status": "open", "account_type": "savings",
+                            "balance": 0, "product_id": product, "opened_on": "2025-01-15"}
+            assert got.value["product"] == data["products"][product]["name"]
+        sb.restore(snap)
+    assert seen_ok and seen_refused
+
+
+def test_opening_is_a_task_of_every_kind_and_a_refusal_names_the_rule():
+    compiled = check_domain(_savings())
+    tasks, _ = make_tasks(compiled, per_domain=12, kinds=("complete", "refuse", "decline", "multi_request"))
+    kinds = {t.category for t in tasks if t.workflow.split("+")[0] == "open_account"}
+    assert {"complete", "refuse", "decline"} <= kinds
+    refused = next(t for t in tasks if t.category == "refuse" and t.workflow.split("+")[0] == "open_account")
+    assert refused.refusals[0].tool == "open_account" and refused.refusals[0].reason.startswith("A new account needs")
+
+
+def test_no_products_without_opening_words_or_product_names():
+    freeze = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
+    d = OfflineExtractor().extract(freeze, RELEVANT)
+    assert isinstance(d, Domain) and d.entity("products") is None and d.tool("issue_card") is None
+    plain = ("To open a checking or savings account at the bank:\n1. Verify the customer.\n2. Check the balance "
+             "of their accounts and the first deposit.\n3. Open the account and transfer the deposit.\n"
+             "The customer must be at least 18 years old.")
+    d = OfflineExtractor().extract(Document(id="p", title="Opening checking accounts", text=plain), RELEVANT)
+    assert isinstance(d, Domain) and d.tool("freeze_account") is not None and d.entity("products") is None
+
+
+def test_product_names_are_the_texts_own_not_generic_or_heading_words():
+    text = ("## Expired Card\nReplace it. Apply for a Green Rewards Card or a Business Credit Card today.\n"
+            "Personal checking account_class options include Navy Blue, Cobalt Blue, True Blue, etc.")
+    assert _product_names(text, "Platinum Rewards Card: Elite Business Credit Card Application") == [
+        "Platinum Rewards Card", "Green Rewards Card", "Navy Blue", "Cobalt Blue", "True Blue"]
+
+
+def test_an_eligibility_requirement_is_not_read_out_as_what_happens():
+    assert voice("The customer has no checking accounts closed for cause in the past 6 months.") is None
+    assert voice("We send the card within 7 business days.") == "We'll send the card within 7 business days."
+
+
+def test_a_catalog_entry_is_not_described_as_the_customers_own():
+    product = {"product_id": "PRD-1", "name": "Harbor Goal Saver Account", "account_type": "savings"}
+    account = {"account_id": "ACC-1", "customer_id": "CST-1", "status": "open", "account_type": "savings"}
+    said = confirm(random.Random(3), "open a new Harbor Goal Saver Account",
+                   {"customer_id": "CST-1", "product_id": "PRD-1"}, re.compile("pin"), [product])
+    assert "product called" not in said and "your savings product" not in said
+    said = confirm(random.Random(3), "close your account ACC-1", {"account_id": "ACC-1"}, re.compile("pin"), [account])
+    assert "open savings account" in said
