@@ -99,7 +99,9 @@ def test_a_refusal_or_decline_opening_leaves_the_rules_condition_to_the_assistan
                     held += 1
                     rules = " ".join(s.require for s in compiled.tools[tool].spec.effect if isinstance(s, RequireStep))
                     fields = set(re.findall(r"\b[A-Za-z_]\w*\.([A-Za-z_]\w*)\b", rules))
-                    said = [k for k in request.opening if any(k == f or k.endswith(f"_{f}") for f in fields)]
+                    # the value a change asks for ("new_overdraft_protection") is the request itself
+                    said = [k for k in request.opening if not k.startswith("new_")
+                            and any(k == f or k.endswith(f"_{f}") for f in fields)]
                     assert not said, (task.id, request.opening, fields)
     assert held >= 3
 

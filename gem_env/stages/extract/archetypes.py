@@ -42,7 +42,7 @@ class Move:
 @dataclass(frozen=True)
 class Opening:
     """A new main record of a named product, for an owner the text's eligibility rules allow
-    (service_opening.py): ``open_account`` of a "Navy Blue Business Checking"."""
+    (service_products.py): ``open_account`` of a "Navy Blue Business Checking"."""
 
     verb: str                            # open, issue
     kind_field: str                      # the main field a product sets (account_type)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ...text import features as tf
 from .archetypes import Archetype, ARCHETYPES
-from .service_opening import read_opening
+from .service_products import read_products
 from .service_tools import ToolKit
 from .specialise import Specialisation, specialise
 
@@ -69,7 +69,7 @@ def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: s
     sp = specialise(arch, text)
     if arch.opening is not None:
         kinds = next(f["values"] for f in arch.main_fields if f["name"] == arch.opening.kind_field)
-        read_opening(sp, text, title, tuple(kinds))
+        read_products(sp, text, title, tuple(kinds))
     kit = ToolKit(arch, sp, clock=clock, rows=rows, title=title)
     return {"entities": kit.entities(), "tools": kit.tools(), "workflows": kit.workflows(),
             "step_groups": kit.step_groups(), "policy": kit.policy(), "spans": kit.spans}

@@ -36,6 +36,8 @@ class Flows:
             out.append(self.move_flow())
         if self.opening():
             out.append(self.open_flow())
+        if self.products() and (asked := self.facts_flow()) is not None:
+            out.append(asked)
         return sorted(out, key=self._relevance, reverse=True)
 
     def _relevance(self, wf: dict[str, Any]) -> tuple[int, int]:

@@ -8,7 +8,7 @@ from ...text import features as tf
 from .archetypes import Action, Archetype
 from .service_flows import Flows
 from .service_moves import Moves
-from .service_opening import Openings
+from .service_products import Openings
 from .service_reads import ReadTools
 from .service_writes import WriteTools
 from .specialise import Found, Specialisation
@@ -148,10 +148,10 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings):
                 f["values"] = list(sp.enums[f["name"]].value)  # type: ignore[arg-type]
                 self._cite(sp.enums[f["name"]])
             main_fields.append(f)
-        if self.catalogs and (not self.children or self.opening()):
+        if self.catalogs and (not self.children or self.products()):
             main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         out = [owner]
-        if self.opening():
+        if self.products():
             out.append(self.product_entity())
         elif self.catalogs:
             out.append({"name": self.catalogs, "primary_key": self.catalog_pk, "rows": 12,
@@ -187,7 +187,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings):
                 days = int(sp.window_days.value)  # type: ignore[arg-type]
                 f["range"] = [_shift(self.clock, -2 * days, f["type"]), _shift(self.clock, 0, f["type"])]
             fields.append(f)
-        if self.catalogs and not self.opening():
+        if self.catalogs and not self.products():
             fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2, "fields": fields}
 

@@ -71,6 +71,8 @@ class Specialisation:
     daily_limit: Found | None = None                               # (amount, to others only): per day
     products: Found | None = None                                  # product names a new main is opened as
     eligibility: list[Found] = field(default_factory=list)        # (rule kind, numbers...) for opening one
+    product_facts: dict[str, Found] = field(default_factory=dict)  # field -> the title product's figure
+    opens: bool = False                                            # the text speaks of opening one
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:

@@ -1,5 +1,5 @@
 """Opening a new account or card from a product the text names, under the eligibility rules the
-text states (`gem_env.stages.extract.service_opening`)."""
+text states (`gem_env.stages.extract.service_products`)."""
 from __future__ import annotations
 
 import random
@@ -11,7 +11,7 @@ from gem_env.agents.speech import confirm
 from gem_env.documents import Document, Verdict
 from gem_env.io.corpus import iter_documents
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
-from gem_env.stages.extract.service_opening import _product_names
+from gem_env.stages.extract.service_products import _product_names
 from gem_env.stages.tasks import make_tasks
 from gem_env.tools import Domain
 from gem_env.tools.model import RequireStep
@@ -125,3 +125,31 @@ def test_a_catalog_entry_is_not_described_as_the_customers_own():
     assert "product called" not in said and "your savings product" not in said
     said = confirm(random.Random(3), "close your account ACC-1", {"account_id": "ACC-1"}, re.compile("pin"), [account])
     assert "open savings account" in said
+
+
+def test_the_title_products_facts_are_its_rows_and_a_question_the_agent_answers():
+    import asyncio
+
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+    from gem_env.stages.tasks.make import instantiate
+    from gem_env.stages.verify import verify
+
+    d = _savings()
+    rows = d.entity("products").data
+    assert rows[0] | {"annual_percentage_yield": "2.25%", "monthly_fee": "$0", "minimum_opening_deposit": "$25"} == rows[0]
+    assert all(rows[1][f] is None for f in ("annual_percentage_yield", "monthly_fee", "minimum_opening_deposit"))
+    flow = next(w for w in d.workflows if w.name == "ask_about_product")
+    assert flow.goal == "find out the annual percentage yield and the monthly fee of the {product_name}"
+    c = check_domain(d)
+    task = instantiate(c, flow, next(r for r in c.new_sandbox().dump(["products"])["products"].values()
+                                     if r["name"] == "Harbor Everyday Saver Account"))
+    assert task.required_outputs == {"annual_percentage_yield": "2.25%", "monthly_fee": "$0"}
+    tasks, _ = make_tasks(c, per_domain=20, seed=0)
+    jobs = [RolloutJob(t, c, WorkflowAgent(c), ScriptedUser(t.scenario)) for t in [task, *tasks]]
+    done = asyncio.run(run_rollouts(jobs, concurrency=4))
+    failed = [(t.id, v.failed) for t, r in zip([task, *tasks], done) if not (v := verify(t, r.messages, c)).passed]
+    assert len(tasks) >= 15 and not failed, failed
+    said = " ".join(m.get("content") or "" for m in done[0].messages if m["role"] == "assistant")
+    assert "2.25%" in said and "$0" in said

@@ -1,15 +1,20 @@
-"""Opening a new main record from a named product, under the eligibility rules the text states.
+"""The products a service text names: their facts, and opening a new main record of one under the
+eligibility rules the text states.
 
-Many service texts are about getting something new: "Internal: Opening Business Checking Accounts",
-"Green Rewards Card: Apply for a Sustainable Business Credit Card". Such a text names its products
-(the title's, and others it lists) and says who may have one: "The customer is at least 18 years
-old", "does not exceed 4 personal checking accounts", "has no accounts with status CLOSED", "a
-balance of at least $500", "a minimum FICO threshold of 690". Those become a `products` reference
-table seeded with the named products, the owner fields the rules read (`verified`, `date_of_birth`,
-`credit_score`), an `open_<main>` tool whose `require` steps are the rules (each citing its
-sentence), and a workflow whose anchor keeps the owners the rules allow (the others are where
-refusals come from). A text that names no product, or does not speak of opening or applying, gets
-none of it.
+Many service texts are about a product or about getting one: "Green Rewards Card: Apply for a
+Sustainable Business Credit Card", "Internal: Opening Business Checking Accounts". Such a text
+names its products (the title's, and others it lists), states their facts in a table or a list
+("| Annual fee | $100.00 |", "- Minimum opening deposit: $1,000") and says who may have one: "The
+customer is at least 18 years old", "does not exceed 4 personal checking accounts", "has no
+accounts with status CLOSED", "a balance of at least $500", "a minimum FICO threshold of 690".
+
+Those become a `products` reference table seeded with the named products and the facts of the
+title's product (as the text writes them), a workflow asking about two of those facts; and, when
+the text speaks of opening or applying, the owner fields the rules read (`verified`,
+`date_of_birth`, `credit_score`), an `open_<main>` tool whose `require` steps are the rules (each
+citing its sentence) and a workflow whose anchor keeps the owners the rules allow (the others are
+where refusals come from). A text that names no product, or neither states facts nor speaks of
+opening, gets none of it.
 """
 from __future__ import annotations
 
@@ -75,16 +80,49 @@ def _product_names(text: str, title: str) -> list[str]:
     return out[:6]
 
 
-def read_opening(sp: Specialisation, text: str, title: str, kind_values: tuple[str, ...]) -> None:
-    """Fill `sp.products` and `sp.eligibility` when the text is about opening or applying for a
-    named product (and make the products the catalog)."""
-    if not (_TITLE_CUES.search(title) or _TEXT_CUES.search(text)):
-        return
+# "| Annual fee | $100.00 |" and "- Minimum opening deposit: $1,000": a fact of the text's product
+_FACT = re.compile(r"^[ \t]*(?:\|[ \t]*(?P<cell>[A-Za-z][^|\n]{2,50}?)[ \t]*\||[-*][ \t]+(?P<item>[A-Z][A-Za-z ()/-]{2,50}?):)"
+                   r"[ \t]*(?P<value>\$?[ \t]?\d[\d,]*(?:\.\d+)?%?)[ \t]*(?:\||\.?[ \t]*$)", re.M)
+_ACRONYMS = {"apy": "annual_percentage_yield", "apr": "annual_percentage_rate"}
+MAX_FACTS = 6
+
+
+def _facts(text: str) -> dict[str, Found]:
+    """Field name -> the value as the text writes it, of each labelled figure (the first of a label)."""
+    out: dict[str, Found] = {}
+    for m in _FACT.finditer(text):
+        label = m.group("cell") or m.group("item")
+        words = re.findall(r"[a-z]+", re.sub(r"\([^)]*\)", "", label).lower())
+        cut = next((i for i, w in enumerate(words) if i and w in _TRAILING), len(words))
+        words = words[:min(cut, 4)]  # "purchase APR on carried balances" -> purchase_apr
+        name = _ACRONYMS.get("_".join(words), "_".join(words))
+        if not words or words[-1] in ("card", "account") or name in out or name in _RESERVED:
+            continue
+        out[name] = Found(m.group("value").replace(" ", ""), m.start(), m.end(), m.group(0).strip())
+        if len(out) == MAX_FACTS:
+            break
+    return out
+
+
+_RESERVED = frozenset({"name", "product_id", "status"})
+#: where a label's name ends: the words that start its qualification
+_TRAILING = frozenset("on upon for of per to in at with by from and or the a you your can if when".split())
+
+
+def read_products(sp: Specialisation, text: str, title: str, kind_values: tuple[str, ...]) -> None:
+    """Fill `sp.products`, `sp.product_facts`, `sp.opens` and `sp.eligibility`, and make the products
+    the catalog, when the text names products and states their facts or speaks of opening one."""
     names = _product_names(text, title)
-    if not names:
+    opens = bool(_TITLE_CUES.search(title) or _TEXT_CUES.search(text))
+    facts = _facts(text) if names else {}
+    if not names or not (opens or facts):
         return
     sp.catalog = "product"
     sp.products = Found(names, 0, 0, "")
+    sp.product_facts = facts
+    sp.opens = opens
+    if not opens:
+        return
     for start, end, s in sp.sentences:
         def found(value: object) -> Found:
             return Found(value, start, end, s)
@@ -113,8 +151,12 @@ class Openings:
     """Mixin of `ToolKit` (service_tools.py): the product table, the owner fields the rules read,
     the `open_<main>` tool and its workflow."""
 
-    def opening(self) -> bool:
+    def products(self) -> bool:
+        """Whether the text's products are the catalog."""
         return self.a.opening is not None and self.sp.products is not None
+
+    def opening(self) -> bool:
+        return self.products() and self.sp.opens
 
     def _kind_field(self) -> str:
         return self.a.opening.kind_field
@@ -134,11 +176,35 @@ class Openings:
         kind = self._kind_field()
         values = next(f["values"] for f in self.a.main_fields if f["name"] == kind)
         self._cite_title_products()
+        facts = self.sp.product_facts
+        for f in facts.values():
+            self._cite(f)
+        names = self.sp.products.value
         return {"name": self.catalogs, "primary_key": self.catalog_pk,
                 "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
                                                               "args": {"text": self.pattern(self.sp.catalog)}}},
-                           {"name": "name"}, {"name": kind, "values": list(values)}],
-                "data": [{"name": n, kind: self._kind_of(n)} for n in self.sp.products.value]}
+                           {"name": "name"}, {"name": kind, "values": list(values)},
+                           *[{"name": f, "default": None} for f in facts]],
+                # the facts the text states are its title product's; another product's are not known
+                "data": [{"name": n, kind: self._kind_of(n), **{f: (v.value if i == 0 else None) for f, v in facts.items()}}
+                         for i, n in enumerate(names)]}
+
+    def facts_flow(self) -> dict[str, Any] | None:
+        """A question about two facts of the title's product ("the annual fee and the annual
+        percentage yield of the Green Rewards Card"), answered from its details."""
+        asked = list(self.sp.product_facts)[:2]
+        if not asked:
+            return None
+        k, product = self.sp.catalog, self.sp.products.value[0]
+        pick = f"first([p.{self.catalog_pk} for p in offered if lower(p.name) == lower(product_name)])"
+        said = " and the ".join(f.replace("_", " ") for f in asked)
+        return {"name": f"ask_about_{k}", "category": "lookup",
+                "goal": f"find out the {said} of the {{product_name}}",
+                "anchor": {"table": self.catalogs, "filter": f"row.name == '{product}'"},
+                "knows": {"product_name": "row.name"},
+                "steps": [{"tool": f"list_{self.catalogs}", "args": {}, "as": "offered"},
+                          {"tool": f"get_{k}_details", "args": {self.catalog_pk: {"result": pick}}, "as": "details"}],
+                "tells": {f: f"details.{f}" for f in asked}}
 
     def _cite_title_products(self) -> None:
         for name in self.sp.products.value:
@@ -255,4 +321,4 @@ def _shift_years(clock: str, years: int) -> str:
         return d.replace(year=d.year + years, day=28).isoformat()
 
 
-__all__ = ["Openings", "read_opening"]
+__all__ = ["Openings", "read_products"]
