@@ -228,8 +228,8 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         record = next((r for r in seen if r.get(name) == value and len(r) > 2 and _own_key(r) == name), None)
         if record is None or any(k in record for k in ("first_name", "last_name", "full_name")):
             continue  # a person is not described to themselves by their own name
-        if not any(k != name and (k == "id" or k.endswith("_id")) for k in record):
-            continue  # a catalog entry (a product, a flight) holds no one's id: it is not "your" anything
+        if "name" in record and not any(k != name and (k == "id" or k.endswith("_id")) for k in record):
+            continue  # a named catalog entry (a product) holds no one's id: it is not "your" anything
         facts = [(k, v) for k, v in record.items()
                  if not (k in args or k == "id" or k.endswith("_id") or secret.search(k)
                          or isinstance(v, (bool, dict, list)) or v in (None, "") or not _SHORT.match(str(v))

@@ -272,8 +272,8 @@ async def test_withholding_applies_when_the_user_volunteers_nothing(taskset: Any
     know is withheld (gone from the goal's words, given only when asked) and the rest volunteered."""
     tasks, domains = taskset
     complete = [t for t in tasks if not t.ops and t.category == "complete"]
-    quiet = [t for t in complete if not t.scenario.opening] or [  # else: the same tasks, opened quietly
-        t.model_copy(update={"scenario": t.scenario.model_copy(update={"opening": []})}) for t in complete]
+    quiet = [t.model_copy(update={"scenario": t.scenario.model_copy(update={"opening": []})})  # opened quietly
+             for t in complete]
     assert quiet, "no complete task in the example corpus"
     made = []
     for task in quiet:

@@ -153,3 +153,12 @@ def test_the_title_products_facts_are_its_rows_and_a_question_the_agent_answers(
     assert len(tasks) >= 15 and not failed, failed
     said = " ".join(m.get("content") or "" for m in done[0].messages if m["role"] == "assistant")
     assert "2.25%" in said and "$0" in said
+
+
+def test_a_domain_with_product_rows_written_out_and_read_back_seeds_the_same_sandbox():
+    from gem_env.tools.compiler import compile_domain
+    d = _savings()
+    again = Domain.model_validate_json(d.to_json())
+    assert again.entity("products").rows == 0
+    first, second = check_domain(d).new_sandbox(), compile_domain(again).new_sandbox()
+    assert first.state_hash() == second.state_hash()

@@ -110,10 +110,18 @@ class Entity(_Strict):
         description="explicit seed rows (reference tables: plans, fees, reasons); fields they leave out "
                     "are generated. With data, `rows` counts extra generated rows and defaults to 0")
 
+    @model_validator(mode="after")
+    def _no_generated_rows_beside_data(self) -> "Entity":
+        """With `data` and no `rows`, none are generated: made explicit, so a domain written out and
+        read back (which then sets `rows`) seeds the same table."""
+        if self.data and "rows" not in self.model_fields_set:
+            self.rows = 0
+        return self
+
     @property
     def generated_rows(self) -> int:
         """How many rows Faker makes besides `data`."""
-        return self.rows if (not self.data or "rows" in self.model_fields_set) else 0
+        return self.rows
 
     def field(self, name: str) -> EntityField | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -294,7 +294,7 @@ class Openings:
                           self.span_for(verb, m) or self.span_for(verb))
 
     def open_flow(self) -> dict[str, Any]:
-        m, o, opk, k = self.sp.main, self.a.owner, self.owner_pk, self.sp.catalog
+        m, o, opk = self.sp.main, self.a.owner, self.owner_pk
         verb = self.a.opening.verb
         product = self.sp.products.value[0]
         conds = [cond for cond, _, _ in self.eligibility("row")]
