@@ -229,7 +229,7 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         if record is None or any(k in record for k in ("first_name", "last_name", "full_name")):
             continue  # a person is not described to themselves by their own name
         if "name" in record and not any(k != name and (k == "id" or k.endswith("_id")) for k in record):
-            continue  # a named catalog entry (a product) holds no one's id: it is not "your" anything
+            return _terms(record)  # a named catalog entry (a product) is no one's: its terms, not "your ..."
         facts = [(k, v) for k, v in record.items()
                  if not (k in args or k == "id" or k.endswith("_id") or secret.search(k)
                          or isinstance(v, (bool, dict, list)) or v in (None, "") or not _SHORT.match(str(v))
@@ -238,6 +238,17 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         phrase = pick(rng, B.DESCRIBE, phrase=record_phrase(noun, facts)) if facts else ""
         return " ".join(p for p in (phrase, _now(rng, args, record, secret)) if p)
     return ""
+
+
+def _terms(entry: dict[str, Any]) -> str:
+    """What a catalog entry's figures say before one is taken ("The Harbor Everyday Saver Account has
+    an annual percentage yield of 2.25% and a monthly fee of $0."), or nothing without figures."""
+    figures = [(k, v) for k, v in entry.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+               and re.search(r"\d", str(v)) and not (k == "id" or k.endswith("_id"))][:3]
+    if not figures:
+        return ""
+    said = [f"{'an' if words(k)[:1] in 'aeiou' else 'a'} {words(k)} of {spoken(k, v)}" for k, v in figures]
+    return f"The {entry['name']} has {_join(said)}."
 
 
 def _now(rng: random.Random, args: dict[str, Any], record: dict[str, Any], secret: re.Pattern) -> str:

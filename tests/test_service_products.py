@@ -123,6 +123,10 @@ def test_a_catalog_entry_is_not_described_as_the_customers_own():
     said = confirm(random.Random(3), "open a new Harbor Goal Saver Account",
                    {"customer_id": "CST-1", "product_id": "PRD-1"}, re.compile("pin"), [product])
     assert "product called" not in said and "your savings product" not in said
+    priced = {**product, "annual_percentage_yield": "2.25%", "monthly_fee": "$0", "minimum_opening_deposit": None}
+    said = confirm(random.Random(3), "open a new Harbor Goal Saver Account",
+                   {"customer_id": "CST-1", "product_id": "PRD-1"}, re.compile("pin"), [priced])
+    assert "The Harbor Goal Saver Account has an annual percentage yield of 2.25% and a monthly fee of $0." in said
     said = confirm(random.Random(3), "close your account ACC-1", {"account_id": "ACC-1"}, re.compile("pin"), [account])
     assert "open savings account" in said
 
