@@ -15,6 +15,10 @@ ASK_Q = ["Could you give me {x}?", "What's {x}, please?", "Could you tell me {x}
          "Can you share {x}?", "What is {x}?", "Could you let me know {x}?", "Would you mind telling me {x}?",
          "Can you tell me {x}?", "Could you share {x} with me?", "What's {x}?"]
 ASK = (ACK, ASK_Q)
+# what the user is to write themselves (a summary, a note): asked to be written, never "tell me a short summary"
+ASK_NOTE = ["Could you give me {x}?", "Could you write me {x} of what it's about?", "Would you mind writing {x}?",
+            "In a sentence or two, could you give me {x}?", "Could you jot down {x} for me?",
+            "I'll need {x} of what it's about."]
 ASK_FOR = (["I can help you {action}.", "Sure, I can {action} for you.", "Happy to help you {action}.",
             "Let's {action}.", "I'll help you {action}.", "No problem, I can {action}.",
             "Of course, I can take care of that: {action}.", "Okay, you'd like to {action}. I can do that."],
@@ -31,7 +35,7 @@ GIVE_UP = ["I'm sorry, I can't continue without {x}.", "Unfortunately I can't go
 
 CONFIRM_LEAD = ["", "", "", "", "", "", "", "", "", "Thanks.", "Okay.", "All right."]
 CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "The next step is to {action}.",
-                "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I make the change: I'll {action}.",
+                "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I go ahead: I'll {action}.",
                 "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
 DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "Here's the {phrase}.",
             "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",

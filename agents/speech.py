@@ -70,11 +70,11 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
 
 def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
     """The bank's questions that fit `what`: "what's a short summary?" asks nothing, so something
-    the user is to write ("a short summary") is asked for with "give me" / "tell me" only; a record's
+    the user is to write ("a short summary") is asked for as what it is about (`B.ASK_NOTE`); a record's
     ID names a record that exists, so it is never "what would you like your account ID to be?"."""
     questions = bank[-1]
     if what.startswith("a "):
-        questions = [q for q in questions if not q.lower().startswith(("what", "and what", "now, what"))]
+        questions = B.ASK_NOTE
     if what.endswith(" ID"):
         questions = [q for q in questions if "to be?" not in q]
     return bank if questions == bank[-1] else (*bank[:-1], questions)

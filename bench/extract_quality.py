@@ -16,7 +16,9 @@
   inserts, updates and deletes nothing, or a read tool returning the same expression over the same
   finds as an earlier tool) and **tools made from a tip or rule** (target 0: the tool's source
   sentence is a prohibition, advice or a rule about the assistant: "Don't...", "You should...",
-  "make sure", "must not", "cannot").
+  "make sure", "must not", "cannot"); ``text_products``: domains with a products table of the text's
+  own products, with the title product's figures, with an ``open_``/``issue_`` tool, and the
+  eligibility rules those tools carry.
 - ``taubench_recall``: the first tau-bench's retail and airline policies (``wiki.md``) extracted
   offline; the share of their real tools (think/calculate left out: 26) that an extracted tool
   recovers, and of those tools' parameters, by the hand-judged map in
@@ -179,6 +181,13 @@ def structure(paths: list[Path]) -> dict[str, Any]:
         per_tool += [len(t.parameters) for t in got.tools]
         c["enums"] += sum(1 for t in got.tools for p in t.parameters if p.enum)
         c["requires"] += sum(1 for t in got.tools for s in _all_steps(t.effect or []) if isinstance(s, RequireStep))
+        products = got.entity("products")
+        if products is not None and products.data:  # the text's own products (service_products.py)
+            c["product_domains"] += 1
+            c["product_facts"] += any(len(r) > 2 and any(v is not None for v in r.values()) for r in products.data[:1])
+            opener = next((t for t in got.tools if t.name.startswith(("open_", "issue_"))), None)
+            c["open_tools"] += opener is not None
+            c["eligibility_rules"] += sum(1 for s in (opener.effect if opener else []) if isinstance(s, RequireStep))
         noops, rules = noop_tools(got), rule_tools(got)
         c["noop_tools"] += len(noops)
         c["rule_tools"] += len(rules)
@@ -197,6 +206,8 @@ def structure(paths: list[Path]) -> dict[str, Any]:
             "enum_params_per_domain": round(c["enums"] / n, 2),
             "requires_per_domain": round(c["requires"] / n, 2),
             "noop_tools": c["noop_tools"], "rule_tools": c["rule_tools"],
+            "text_products": {"domains": c["product_domains"], "with_facts": c["product_facts"],
+                              "with_open_tool": c["open_tools"], "eligibility_rules": c["eligibility_rules"]},
             "noop_examples": noop_examples[:5], "rule_examples": rule_examples[:5]}
 
 
