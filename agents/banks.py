@@ -18,7 +18,7 @@ ASK = (ACK, ASK_Q)
 # what the user is to write themselves (a summary, a note): asked to be written, never "tell me a short summary"
 ASK_NOTE = ["Could you give me {x}?", "Could you write me {x} of what it's about?", "Would you mind writing {x}?",
             "In a sentence or two, could you give me {x}?", "Could you jot down {x} for me?",
-            "I'll need {x} of what it's about."]
+            "Could I have {x} of what it's about?"]
 ASK_FOR = (["I can help you {action}.", "Sure, I can {action} for you.", "Happy to help you {action}.",
             "Let's {action}.", "I'll help you {action}.", "No problem, I can {action}.",
             "Of course, I can take care of that: {action}.", "Okay, you'd like to {action}. I can do that."],

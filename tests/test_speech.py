@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from gem_env.agents import banks as B
 from gem_env.agents import speech as S
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.simulators.scripted import ScriptedUser
@@ -215,3 +216,9 @@ def test_a_fee_told_earlier_in_the_chat_is_not_read_out_again() -> None:
         again = S.confirm(random.Random(seed), "close your account ACC-2", {"account_id": "ACC-2"}, re.compile("pin"),
                           guidance=[], same_terms=True)
         assert "$20" not in again and re.search(r"fees I mentioned|terms I mentioned", again), again
+
+
+def test_every_ask_for_something_to_write_is_a_question() -> None:
+    """The agent reads the user's next message as the answer only after a question: an ask worded
+    as a statement ("I'll need a short summary.") once made it read the summary as a new request."""
+    assert all(q.endswith("?") and "{x}" in q for q in B.ASK_NOTE)

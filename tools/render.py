@@ -88,8 +88,13 @@ def code_for(said: Any, choices: list[Any]) -> Any:
 
 
 def words(name: str) -> str:
-    """A field or parameter name in words: `card_id` -> "card ID", `filed_on` -> "date filed"."""
-    return re.sub(r"\bid\b", "ID", plain_words(name))
+    """A field or parameter name in words: `card_id` -> "card ID", `filed_on` -> "date filed",
+    `purchase_apr` -> "purchase APR"."""
+    return _ACRONYM.sub(lambda m: m.group(0).upper(), plain_words(name))
+
+
+#: short names written in capitals wherever they stand in a field's name
+_ACRONYM = re.compile(r"\b(?:id|apr|apy|atm|pin|fico|sms|url|vat|iban|ach)\b")
 
 
 def plain_words(name: str) -> str:
