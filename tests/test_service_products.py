@@ -110,6 +110,8 @@ def test_product_names_are_the_texts_own_not_generic_or_heading_words():
             "Personal checking account_class options include Navy Blue, Cobalt Blue, True Blue, etc.")
     assert _product_names(text, "Platinum Rewards Card: Elite Business Credit Card Application") == [
         "Platinum Rewards Card", "Green Rewards Card", "Navy Blue", "Cobalt Blue", "True Blue"]
+    assert _product_names("", "Getting Started with Cobalt Blue Business Checking") == ["Cobalt Blue Business Checking"]
+    assert _product_names("", "Green Rewards Card: Apply for a Sustainable Business Credit Card") == ["Green Rewards Card"]
 
 
 def test_an_eligibility_requirement_is_not_read_out_as_what_happens():

@@ -64,7 +64,9 @@ def _product_names(text: str, title: str) -> list[str]:
     # word is capitalised (a heading, a list item's first words: "Expired Card")
     inside = [m.group(1) for m in _NAME.finditer(text) if re.search(r"[a-z,('\"“]$", text[:m.start()].rstrip())]
     listed = [item for m in _OPTIONS.finditer(text) for item in _ITEMS.split(m.group(1))]
-    for cand in [head] + inside + listed:
+    # a title whose subject is no product name: one it holds ("Getting Started with Cobalt Blue Business Checking")
+    titled = [] if re.search(rf"{_SUFFIX}$", head) else [m.group(1) for m in _NAME.finditer(title)]
+    for cand in [head] + titled + inside + listed:
         cand = " ".join(re.sub(r"[\s,;.]*\b(?:etc|and so on)\b.*$", "", cand).split()).strip(" '\"“”")
         words = cand.lower().replace("-", " ").split()
         own = cand in listed and re.fullmatch(r"(?:[A-Z][A-Za-z]+ ?){1,4}", cand) is not None
