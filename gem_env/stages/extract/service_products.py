@@ -55,31 +55,36 @@ _MIN_BALANCE = re.compile(r"\bbalance\s+of\s+at\s+least\s+\$\s?(\d[\d,]*(?:\.\d+
 
 
 def _product_names(text: str, title: str) -> list[str]:
-    """The products a text names: its title's subject first ("Green Rewards Card: Apply ..."), then
-    names ending in Account/Card/Checking/Savings/Saver that carry a word of their own ("Navy Blue
-    Business Checking", not "Business Credit Card")."""
-    out: list[str] = []
+    """The products a text names: its title's subject first ("Green Rewards Card: Apply ..."; else one
+    the title holds: "Getting Started with Cobalt Blue Business Checking"), then names ending in
+    Account/Card/Checking/Savings/Saver that carry a word of their own ("Navy Blue Business
+    Checking", not "Business Credit Card")."""
     head = re.split(r"\s*(?::|\s-\s|—|\|)\s*", re.sub(r"^(?:Internal|FAQ):\s*", "", title.strip()))[0]
     # a name in the text counts mid-sentence ("a Navy Blue Business Checking account"), not where any
     # word is capitalised (a heading, a list item's first words: "Expired Card")
     inside = [m.group(1) for m in _NAME.finditer(text) if re.search(r"[a-z,('\"“]$", text[:m.start()].rstrip())]
     listed = [item for m in _OPTIONS.finditer(text) for item in _ITEMS.split(m.group(1))]
-    # a title whose subject is no product name: one it holds ("Getting Started with Cobalt Blue Business Checking")
-    titled = [] if re.search(rf"{_SUFFIX}$", head) else [m.group(1) for m in _NAME.finditer(title)]
-    for cand in [head] + titled + inside + listed:
-        cand = " ".join(re.sub(r"[\s,;.]*\b(?:etc|and so on)\b.*$", "", cand).split()).strip(" '\"“”")
-        words = cand.lower().replace("-", " ").split()
-        own = cand in listed and re.fullmatch(r"(?:[A-Z][A-Za-z]+ ?){1,4}", cand) is not None
-        if not (own or re.search(rf"{_SUFFIX}$", cand)) or len(words) > 5 or all(w in _GENERIC for w in words) \
-                or _PHRASE_WORDS & set(words):
-            continue
-        lead = 0
-        while lead < len(words) - 1 and words[lead] in _GENERIC - {"business", "personal"}:
-            lead += 1  # "The Navy Blue Account" -> "Navy Blue Account"
-        name = " ".join(cand.split()[lead:])
-        if not any(n.lower() == name.lower() or n.lower().startswith(name.lower() + " ") for n in out):
+    first = _product(head, listed) or next(filter(None, (_product(m.group(1), listed) for m in _NAME.finditer(title))), None)
+    out: list[str] = []
+    for name in [first] + [_product(c, listed) for c in inside + listed]:
+        if name and not any(n.lower() == name.lower() or n.lower().startswith(name.lower() + " ") for n in out):
             out.append(name)  # "Gold Saver" after "Gold Saver Account" is the same product
     return out[:6]
+
+
+def _product(cand: str, listed: list[str]) -> str | None:
+    """`cand` as a product name, or None: it ends in a product word (or is an option the text lists),
+    has a word of its own and no phrase words; generic words before it are dropped."""
+    own = cand in listed and re.fullmatch(r"(?:[A-Z][A-Za-z]+ ?){1,4}", cand.strip(" '\"“”")) is not None
+    cand = " ".join(re.sub(r"[\s,;.]*\b(?:etc|and so on)\b.*$", "", cand).split()).strip(" '\"“”")
+    words = cand.lower().replace("-", " ").split()
+    if not (own or re.search(rf"{_SUFFIX}$", cand)) or len(words) > 5 or all(w in _GENERIC for w in words) \
+            or _PHRASE_WORDS & set(words):
+        return None
+    lead = 0
+    while lead < len(words) - 1 and words[lead] in _GENERIC - {"business", "personal"}:
+        lead += 1  # "The Navy Blue Account" -> "Navy Blue Account"
+    return " ".join(cand.split()[lead:])
 
 
 # "| Annual fee | $100.00 |" and "- Minimum opening deposit: $1,000": a fact of the text's product
