@@ -303,14 +303,17 @@ class Openings:
     def open_flow(self) -> dict[str, Any]:
         m, o, opk = self.sp.main, self.a.owner, self.owner_pk
         verb = self.a.opening.verb
-        product = self.sp.products.value[0]
+        names = self.sp.products.value
+        # which of the products a customer asks for: one per customer, by a stable trait of theirs
+        product = f"'{names[0]}'" if len(names) == 1 else \
+            "[" + ", ".join(f"'{n}'" for n in names) + f"][len(row.email) % {len(names)}]"
         conds = [cond for cond, _, _ in self.eligibility("row")]
         pick = f"first([p.{self.catalog_pk} for p in offered if lower(p.name) == lower(product_name)])"
-        noun = "" if re.search(rf"{_SUFFIX}$", product) else f" {m}"  # "open a new Navy Blue account"
+        noun = "" if any(re.search(rf"{_SUFFIX}$", n) for n in names) else f" {m}"  # "open a new Navy Blue account"
         return {"name": f"{verb}_{m}", "category": verb,
                 "goal": f"{self.a.opening.goal} {{product_name}}{noun}",
                 "anchor": {"table": self.owners, **({"filter": " and ".join(conds)} if conds else {})},
-                "knows": {"email": "row.email", "product_name": f"'{product}'"},
+                "knows": {"email": "row.email", "product_name": product},
                 "steps": [{"use": "identify"},
                           {"tool": f"list_{self.catalogs}", "args": {}, "as": "offered"},
                           {"tool": f"get_{o}_details", "args": {opk: {"result": f"owner.{opk}"}}, "as": "profile"},
