@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from gem_env.tools.referring import field_of, referenced_value, role
+from gem_env.tools.render import smooth
 
 _FACT = re.compile(r"\bmy ([a-z][a-z0-9 ]*?) is (.+?)(?=\.\s+my\s|\.?$)", re.IGNORECASE | re.MULTILINE)
 _END = (r"(?=,\s*(?:and\s+)?(?:my|the|it's|its)\s|\.\s+(?:my|the|and|it|i|that|thanks|thank)\b|\.\s+[A-Z][\w ]{0,30}:"
@@ -170,7 +171,9 @@ def reason_given(text: str, choices: list[Any]) -> Any:
         if not isinstance(choice, str) or not choice.strip():
             continue
         said = re.escape(choice.replace("_", " ").lower())
-        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an)*\s+{said}\b", text.lower()):
+        as_rendered = re.escape(smooth(f"because of {choice.replace('_', ' ')}.").lower().rstrip("."))
+        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an)*\s+{said}\b", text.lower()) \
+                or re.search(rf"\b{as_rendered}\b", text.lower()):  # "because the item was not received"
             found.append(choice)
     return found[0] if len(found) == 1 else None
 

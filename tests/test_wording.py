@@ -501,3 +501,12 @@ def test_every_sentence_of_the_goal_is_read_and_a_title_ends_none() -> None:
     goal = "You are {first_name}. Book the earliest appointment with your doctor, Dr. {doctor_last_name}, for a checkup."
     said = "Hi! I'm hoping to book the earliest appointment with my doctor, Dr. Davis, for a checkup."
     assert goal_values(goal, said, {}) == {"doctor_last_name": "Davis"}
+
+
+def test_a_reason_of_what_did_not_happen_reads_as_a_sentence() -> None:
+    from gem_env.tools.render import smooth
+    assert smooth("create a dispute because of item not received.") == \
+        "create a dispute because the item was not received."
+    assert smooth("because of item not received today") == "because the item was not received today"
+    assert reason_given("I'd like a dispute because the item was not received.", ["fraud", "item not received"]) \
+        == "item not received"
