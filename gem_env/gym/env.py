@@ -259,7 +259,9 @@ class AsyncToolUseEnv:
         if extra:
             info.update(extra)
         if ep.termination is None:
-            return self._clip(obs, info), 0.0, False, False, info
+            if len(obs) > self.observation_space.max_length:
+                obs = self._clip(obs, info)
+            return obs, 0.0, False, False, info
         info.update(self._end_info())
         terminated = ep.termination in TERMINATED
         return self._clip(obs, info), float(info["verification"]["passed"]), terminated, not terminated, info
