@@ -86,3 +86,29 @@ def test_the_watch_agrees_with_the_rule_spelled_out_on_random_conversations() ->
             assert watch.reason(msgs[:n]) == expected, msgs[:n]
             found += expected is not None
     assert found > 50  # the pool is small enough that loops of both kinds occur
+
+
+def test_the_watch_agrees_with_the_rule_when_messages_arrive_several_at_a_time() -> None:
+    """An episode checks after a step that added an assistant message and its tool replies (or a
+    user reply): the runs and the cycle check kept up over chunks of any size, and over a
+    conversation that is swapped for another (the watch starts again), say what the rule says."""
+    import random
+    rng = random.Random(11)
+    pool = [say("user", "ok"), say("user", " Ok"), say("assistant", "Done."), say("assistant", "done.  "),
+            say("assistant", ""), say("system", "s"), call("a"), call("a", '{"x": 1}'),
+            {"role": "assistant", "content": "Checking.", "tool_calls": call("b")["tool_calls"] * 2},
+            {"role": "tool", "tool_call_id": "c", "content": "{}"},
+            {"role": "tool", "tool_call_id": "c", "content": "{ }"}]
+    found = 0
+    for _ in range(300):
+        msgs = [say("system", "s")] + [rng.choice(pool) for _ in range(rng.randint(0, 60))]
+        watch = LoopWatch()
+        n = 1
+        while n <= len(msgs):
+            if rng.random() < 0.05:  # another conversation, shorter than the one watched
+                n = rng.randint(1, n)
+            expected = _spelled_out(msgs[:n])
+            assert watch.reason(msgs[:n]) == expected, msgs[:n]
+            found += expected is not None
+            n += rng.randint(1, 4)
+    assert found > 50

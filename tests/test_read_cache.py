@@ -205,3 +205,47 @@ def test_writes_with_the_cache_off_are_not_forgotten_by_a_checkpoint():
         sb.rewind()
     with cache(True):
         assert sb.call("get", {"order_id": order}).value["status"] == "cancelled"
+
+
+def test_a_hit_whose_entry_a_put_dropped_meanwhile_is_still_the_reply():
+    """`DomainCache.get` takes no lock: a `put` of another thread may drop the entry between the
+    lookup and the move to the end; the reply found is still given (the fallback of the move)."""
+    from collections import OrderedDict
+
+    class DroppedBeforeTheMove(OrderedDict):
+        def move_to_end(self, key, last=True):
+            self.pop(key)
+            super().move_to_end(key, last)  # KeyError, as after a concurrent eviction
+
+    c = read_cache.DomainCache()
+    c.replies = DroppedBeforeTheMove()
+    c.put(("t", "a", ()), (True, "[1]"))
+    assert c.get(("t", "a", ())) == (True, "[1]") and c.hits == 1
+    assert c.get(("t", "a", ())) is None  # gone: the next call works it out again
+    assert c.get(("t", [1], ())) is None  # an unhashable key is never kept
+
+
+def test_gets_and_puts_from_several_threads_keep_the_cache_consistent(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(read_cache, "MAX_ENTRIES", 16)
+    c = read_cache.DomainCache()
+    errors: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            for _ in range(20000):
+                key = ("t", rng.randrange(40), ())
+                if c.get(key) is None:
+                    c.put(key, (True, "x" * (key[1] + 1)))
+        except BaseException as err:  # noqa: BLE001 -- reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(c.replies) <= 16 and c.bytes == sum(len(e[1]) for e in c.replies.values())

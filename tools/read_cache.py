@@ -184,16 +184,21 @@ class DomainCache:
         return next(self._fresh)
 
     def get(self, key: Any) -> tuple[Any, ...] | None:
-        with self.lock:
+        """The kept reply, marked as just used. Without the lock (every read call asks): the
+        lookup and the move are each one step of the dict; a `put` of another thread that drops
+        the entry in between only leaves nothing to move (the hit count may then miss one)."""
+        replies = self.replies
+        try:
+            got = replies.get(key)
+        except TypeError:  # a list or object argument: not kept
+            return None
+        if got is not None:
             try:
-                got = self.replies.get(key)
-            except TypeError:  # a list or object argument: not kept
-                return None
-            if got is None:
-                return None
-            self.replies.move_to_end(key)
+                replies.move_to_end(key)
+            except KeyError:  # dropped by a `put` meanwhile: the reply is still the right one
+                pass
             self.hits += 1
-            return got
+        return got
 
     def put(self, key: Any, entry: tuple[Any, ...]) -> None:
         size = len(entry[1] or "")

@@ -124,6 +124,10 @@ _string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) 
 def _tool_observation(replies: list[dict[str, Any]]) -> str:
     """`json.dumps(replies, ensure_ascii=False)` of the step's tool messages, written directly: their
     keys are fixed and their values strings (the content is the tool's reply text as it is)."""
+    if len(replies) == 1:  # most steps make one call
+        r = replies[0]
+        return ('[{"role": "tool", "tool_call_id": ' + _string(r["tool_call_id"]) + ', "content": '
+                + _string(r["content"]) + "}]")
     return "[" + ", ".join(f'{{"role": "tool", "tool_call_id": {_string(r["tool_call_id"])}, '
                            f'"content": {_string(r["content"])}}}' for r in replies) + "]"
 
@@ -230,8 +234,7 @@ class AsyncToolUseEnv:
         if ep.termination is not None:  # done (read directly: this is every step's path)
             return self._refuse(ENDED_ERROR)
         try:
-            message = parse_action(action)
-            replies = ep.execute(message)
+            replies = ep.execute_normal(parse_action(action))
         except (ActionError, ValueError) as err:
             self._invalid += 1
             if self._invalid >= self.max_invalid_actions:
@@ -256,7 +259,9 @@ class AsyncToolUseEnv:
         if extra:
             info.update(extra)
         if ep.termination is None:
-            return self._clip(obs, info), 0.0, False, False, info
+            if len(obs) > self.observation_space.max_length:
+                obs = self._clip(obs, info)
+            return obs, 0.0, False, False, info
         info.update(self._end_info())
         terminated = ep.termination in TERMINATED
         return self._clip(obs, info), float(info["verification"]["passed"]), terminated, not terminated, info

@@ -126,18 +126,41 @@ def normalize_assistant(message: Any, used_ids: set[str]) -> dict[str, Any]:
         args = fn.get("arguments")
         if not isinstance(args, str):
             args = json.dumps({} if args is None else args, ensure_ascii=False)
-        call_id = call.get("id")
-        if not isinstance(call_id, str) or not call_id or call_id in used_ids:
-            n = len(used_ids)
-            while f"call_{n}" in used_ids:
-                n += 1
-            call_id = f"call_{n}"
-        used_ids.add(call_id)
-        calls.append({"id": call_id, "type": "function", "function": {"name": fn["name"], "arguments": args}})
+        calls.append({"id": unique_call_id(call.get("id"), used_ids), "type": "function",
+                      "function": {"name": fn["name"], "arguments": args}})
     out: dict[str, Any] = {"role": "assistant", "content": content or (None if calls else "")}
     if calls:
         out["tool_calls"] = calls
     return out
+
+
+def unique_call_id(call_id: Any, used_ids: set[str]) -> str:
+    """``call_id`` when it is a new non-empty string, else the first free ``call_<n>`` (n from the
+    number of ids used); added to ``used_ids``."""
+    if not isinstance(call_id, str) or not call_id or call_id in used_ids:
+        n = len(used_ids)
+        while f"call_{n}" in used_ids:
+            n += 1
+        call_id = f"call_{n}"
+    used_ids.add(call_id)
+    return call_id
+
+
+def adopt_normal(message: dict[str, Any], used_ids: set[str]) -> dict[str, Any]:
+    """`normalize_assistant` of a message already in its normal form but for the call ids, made
+    in place: ``{"role": "assistant", "content": str | None}`` and, when it has calls, a non-empty
+    ``"tool_calls"`` list of ``{"id": str, "type": "function", "function": {"name": str,
+    "arguments": str}}`` (what `gem_env.gym.actions.parse_action` returns). Only the ids are
+    made unique, and an empty text beside calls becomes null; nothing is copied or checked."""
+    calls = message.get("tool_calls")
+    if calls:
+        for call in calls:
+            call["id"] = unique_call_id(call["id"], used_ids)
+        if not message["content"]:
+            message["content"] = None
+    elif not message["content"]:
+        message["content"] = ""
+    return message
 
 
 class Episode:
@@ -202,18 +225,32 @@ class Episode:
         for a malformed message, which is then not recorded.
         """
         self._check_open()
-        msg = normalize_assistant(message, self._call_ids)
-        self.messages.append(msg)
+        return self._take(normalize_assistant(message, self._call_ids))
+
+    def execute_normal(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """`execute` for a message in the normal form `adopt_normal` takes (the gym's parsed
+        action): it is recorded as it is, with unique call ids, instead of normalised again."""
+        self._check_open()
+        return self._take(adopt_normal(message, self._call_ids))
+
+    def _take(self, msg: dict[str, Any]) -> list[dict[str, Any]]:
+        messages = self.messages
+        messages.append(msg)
         self.turns += 1
-        replies = []
-        calls = msg.get("tool_calls", ())
+        calls = msg.get("tool_calls")
+        if not calls:  # a spoken message is checked after the user's answer, which comes next
+            if self._consecutive_errors >= self.limits.max_tool_errors:
+                self.termination = "tool_errors"
+            return []
         # the conversation before this message, copied only for a plan that reads it
-        history = self.messages[:-1] if calls and self.tools.plan is not None else self.messages
+        history = messages[:-1] if self.tools.plan is not None else messages
+        call_tool, clock, seconds = self.tools.call, time.perf_counter, self.seconds
+        replies = []
         for call in calls:
             fn = call["function"]
-            started = time.perf_counter()
-            result = self.tools.call(fn["name"], fn["arguments"], history)
-            self.seconds["sandbox"] += time.perf_counter() - started
+            started = clock()
+            result = call_tool(fn["name"], fn["arguments"], history)
+            seconds["sandbox"] += clock() - started
             self.tool_calls += 1
             if result.ok:
                 self._consecutive_errors = 0
@@ -221,12 +258,12 @@ class Episode:
                 self.tool_errors += 1
                 self._consecutive_errors += 1
             replies.append({"role": "tool", "tool_call_id": call["id"], "content": result.content})
-        self.messages.extend(replies)
+        messages.extend(replies)
         if self._consecutive_errors >= self.limits.max_tool_errors:
             self.termination = "tool_errors"
-        elif replies and self.turns >= self.limits.max_turns:
+        elif self.turns >= self.limits.max_turns:
             self.termination = "max_turns"
-        elif replies:  # a spoken message is checked after the user's answer, which comes next
+        else:
             self._check_loop()
         return replies
 

@@ -25,26 +25,60 @@ def loop_reason(messages: list[dict[str, Any]]) -> str | None:
 
 
 class LoopWatch:
-    """`loop_reason` for a conversation that only grows: each message's signature is made once,
-    when it is first seen, instead of on every check (an episode checks after every step)."""
+    """`loop_reason` for a conversation that only grows, kept up message by message: each
+    message's signature is made once, when it is first seen, and each party's run of the same
+    plain text is counted as messages arrive, so a check reads a few entries at the end whatever
+    the conversation's length (an episode checks after every step)."""
 
     def __init__(self) -> None:
         self._seen = 0
         """Messages of the conversation signed so far (the system prompt included)."""
         self._said: list[Signature] = []
         """The signatures of those messages, the system prompt left out, oldest first."""
+        self._user = self._assistant = _NO_RUN
+        """Per party: the text of its last plain message since the last message with calls, and
+        how many of its plain messages in a row (there) said it; `_NO_RUN` when none."""
 
     def reason(self, messages: list[dict[str, Any]]) -> str | None:
-        said = self._said
-        if self._seen > len(messages):  # not the conversation it was watching: start again
-            self._seen = 0
+        said, seen = self._said, self._seen
+        if seen > len(messages):  # not the conversation it was watching: start again
+            seen = 0
             said.clear()
-        for i in range(self._seen, len(messages)):
-            m = messages[i]
-            if m.get("role") != "system":
-                said.append(_signature(m))
+            self._user = self._assistant = _NO_RUN
+        for m in messages[seen:]:
+            role = m.get("role")
+            if role == "system":
+                continue
+            content = m.get("content")
+            text = " ".join(content.split()).lower() if isinstance(content, str) else ""
+            calls = m.get("tool_calls")
+            if calls:
+                said.append((role, text, tuple(map(_call_text, calls))))
+                self._user = self._assistant = _NO_RUN
+                continue
+            said.append((role, text, ()))
+            if role == "user":
+                run = self._user
+                self._user = (text, run[1] + 1) if run[0] == text else (text, 1)
+            elif role == "assistant":
+                run = self._assistant
+                self._assistant = (text, run[1] + 1) if run[0] == text else (text, 1)
         self._seen = len(messages)
-        return (_cycle(said) or _said_again(said)) if said else None
+        return (_cycle(said) or self._said_again()) if said else None
+
+    def _said_again(self) -> str | None:
+        """A party's last `REPEATS` plain messages all the same non-empty text, with no tool call
+        in between: read from the runs kept as messages arrive, not by walking back."""
+        text, times = self._user
+        if times < REPEATS or not text:
+            text, times = self._assistant
+            if times < REPEATS or not text:
+                return None
+            return f"the assistant said the same thing {REPEATS} times in a row: {text[:80]!r}"
+        return f"the user said the same thing {REPEATS} times in a row: {text[:80]!r}"
+
+
+_NO_RUN: tuple[str | None, int] = (None, 0)
 
 
 Signature = tuple[Any, str, tuple[str, ...]]
@@ -54,29 +88,13 @@ Signature = tuple[Any, str, tuple[str, ...]]
 def _cycle(said: list[Signature]) -> str | None:
     """The last k (1-6) signatures `REPEATS` times running at the end, read in place (no tail copy)."""
     end, last = len(said), said[-1]
+    # a cycle of k repeats the last message k back: most steps meet none in the last `MAX_CYCLE`
+    if last not in said[-1 - MAX_CYCLE:-1]:
+        return None
     for k in range(1, min(MAX_CYCLE, min(end, REPEATS * MAX_CYCLE) // REPEATS) + 1):
-        # a cycle of k repeats the last message k back: most steps stop at that one comparison
         if last == said[-1 - k] and all(said[end - k:] == said[end - (i + 1) * k:end - i * k]
                                         for i in range(1, REPEATS)):
             return f"the last {k} message(s) repeated {REPEATS} times"
-    return None
-
-
-def _said_again(said: list[Signature]) -> str | None:
-    """A party's last `REPEATS` plain messages all the same non-empty text, with no tool call in
-    between: walking back from the end once for both parties, up to the first message with calls."""
-    texts: dict[Any, list[str]] = {"user": [], "assistant": []}
-    for role, text, calls in reversed(said):
-        if calls:
-            break
-        got = texts.get(role)
-        if got is not None and len(got) < REPEATS:
-            got.append(text)
-            if len(texts["user"]) == len(texts["assistant"]) == REPEATS:
-                break
-    for role, got in texts.items():
-        if len(got) == REPEATS and got[0] and got.count(got[0]) == REPEATS:
-            return f"the {role} said the same thing {REPEATS} times in a row: {got[0][:80]!r}"
     return None
 
 
@@ -90,16 +108,6 @@ def is_infrastructure(error: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
-
-
-def _text(message: dict[str, Any]) -> str:
-    content = message.get("content")
-    return " ".join(content.split()).lower() if isinstance(content, str) else ""
-
-
-def _signature(message: dict[str, Any]) -> Signature:
-    calls = message.get("tool_calls")
-    return message.get("role"), _text(message), tuple([_call_text(c) for c in calls]) if calls else ()
 
 
 def _call_text(call: dict[str, Any]) -> str:

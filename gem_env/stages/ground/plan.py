@@ -48,20 +48,43 @@ class EpisodePlan(BaseModel):
                 return True
         return False
 
-    def available(self, tools: list[str], history: list[dict[str, Any]]) -> list[str]:
-        """The tool names of the current turn, in the domain's order."""
-        if not self.hidden or self.unlocked(history):
-            return list(tools)
-        return [t for t in tools if t not in self.hidden]
+
+class UnlockWatch:
+    """`EpisodePlan.unlocked` of one conversation as it grows: each message is read once (the "I
+    cannot" test is a regex), and once the tools are there they stay. A history shorter than the
+    one read is another conversation: it is read again from its start."""
+
+    def __init__(self) -> None:
+        self._seen = 0
+        self._said = False
+        self._open = False
+
+    def unlocked(self, history: list[dict[str, Any]]) -> bool:
+        if self._seen > len(history):
+            self._seen, self._said, self._open = 0, False, False
+        if not self._open:
+            said = self._said
+            for m in history[self._seen:]:
+                role = m.get("role")
+                if role == "assistant" and not m.get("tool_calls") and says_cannot(m.get("content") or ""):
+                    said = True
+                elif said and role == "user":
+                    self._open = True
+                    break
+            self._said = said
+        self._seen = len(history)
+        return self._open
 
 
 class PlannedTools:
-    """A sandbox seen through a plan; `call` takes the conversation before the call."""
+    """A sandbox seen through a plan, for one conversation: `call` and `available` take the
+    conversation so far (before the call), a prefix of the same conversation each time."""
 
     def __init__(self, sandbox: Sandbox, plan: EpisodePlan | None) -> None:
         self.sandbox = sandbox
         self.plan = plan
         self.counts: dict[str, int] = {}
+        self._unlock = UnlockWatch()
 
     @property
     def may_hide(self) -> bool:
@@ -69,14 +92,18 @@ class PlannedTools:
         return self.plan is not None and bool(self.plan.hidden)
 
     def available(self, history: list[dict[str, Any]]) -> list[str]:
+        """The tool names of the current turn, in the domain's order."""
         names = list(self.sandbox.compiled.tools)
-        return names if self.plan is None else self.plan.available(names, history)
+        plan = self.plan
+        if plan is None or not plan.hidden or self._unlock.unlocked(history):
+            return names
+        return [t for t in names if t not in plan.hidden]
 
     def call(self, tool: Any, arguments: Any, history: list[dict[str, Any]]) -> ToolResult:
         plan = self.plan
         if plan is None:
             return self.sandbox.call(tool, arguments)
-        if isinstance(tool, str) and tool in plan.hidden and not plan.unlocked(history):
+        if isinstance(tool, str) and tool in plan.hidden and not self._unlock.unlocked(history):
             known = ", ".join(self.available(history))
             return ToolResult(False, error=f"unknown tool '{tool}'; available tools: {known}",
                               error_kind="unknown_tool")
