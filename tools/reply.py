@@ -302,7 +302,8 @@ class SqlReply(Conditions):
 def where_value(w: Any, table: Table) -> Getter:
     """The where value, encoded for its column; `Fallback` on null or a list (the interpreter's
     IS NULL / IN (...) shapes). A bare name of a text or integer column skips the closure and the
-    general encoder when the value already has the column's type."""
+    general encoder when the value already has the column's type; that getter says so in its
+    `argument` attribute, (name, type), for a caller that binds the value itself."""
     expr, encode = w.expr, w.encode
     node = expr_node(expr.source)
     plain = {"string": str, "integer": int}.get(table.fields[w.field].type)
@@ -316,6 +317,7 @@ def where_value(w: Any, table: Table) -> Getter:
             if value is None or isinstance(value, list):
                 raise Fallback
             return encode(expr(env, ctx))
+        get_name.argument = (name, plain)  # type: ignore[attr-defined]  # `WriteHead.direct` binds it as it is
         return get_name
 
     def get(env: dict[str, Any], ctx: Any) -> Any:

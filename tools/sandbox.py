@@ -3,8 +3,10 @@
 `call(tool, args)` is the one path for every tool: validate arguments → run the effect (or the
 Python tool) in a savepoint → a result or an error *as data* → log the call. A call whose plan is
 one statement (`tools.writeplan`) runs it without the savepoint: a statement is atomic by itself,
-and when it writes nothing the steps run in the savepoint as usual. Nothing a caller passes can
-raise out of `call`.
+and when it writes nothing the steps run in the savepoint as usual. Such a statement is tried
+first straight from the raw arguments (`WriteHead.direct`); whatever it does not take (arguments
+it is unsure of, no row written) goes the general way from the start. Nothing a caller passes
+can raise out of `call`.
 """
 from __future__ import annotations
 
@@ -107,6 +109,16 @@ def _kept(entry: tuple[Any, ...]) -> ToolResult:
     return ToolResult.of_text(entry[1]) if entry[0] else ToolResult(False, error=entry[1], error_kind=entry[2])
 
 
+def _parsed(text: str) -> Any:
+    """Arguments written as JSON text, as `Sandbox._arguments` reads them: the object, or the text
+    itself when it is not a JSON object (`_arguments` says what is wrong with it)."""
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError:
+        return text
+    return value if type(value) is dict else text
+
+
 def _format_validation(tool: str, err: ValidationError) -> str:
     parts = []
     for e in err.errors():
@@ -174,6 +186,16 @@ class Sandbox:
             reads = read_cache.scope(tool)
             if reads is not None:
                 return self._read(tool, arguments, tuple([self.versions[t] for t in reads]))
+        direct = getattr((tool.__dict__.get("_plan") or plan_for(tool)).single, "direct", None)
+        if direct is not None:
+            if type(arguments) is str:  # as a model writes them: parsed once, for either path
+                arguments = _parsed(arguments)
+            if type(arguments) is dict:
+                done = direct(arguments, self)
+                if done is not None:
+                    if caching and self.conn.total_changes != self._changes:
+                        self._changed(tool, done[1])
+                    return ToolResult.of_text(done[0])
         parsed = self._arguments(tool, arguments)
         if type(parsed) is ToolResult:
             return parsed
