@@ -84,7 +84,7 @@ class Plan(Program):
         self.single: WriteHead | None = head if head is not None and head.rest is None else None
         self.write: WriteHead | None = head if head is not None and head.rest is not None else None
         if self.single is not None and self.check is not None:
-            self.single.bind_arguments(self.check, frozenset(p.name for p in tool.spec.parameters))
+            self.single.bind_arguments(self.check.present)
         self.compiled_steps = sum(1 for s in steps if type(s) is fx.Find and known_find(s))
 
     def arguments(self, raw: dict[str, Any]) -> dict[str, Any]:
@@ -146,6 +146,8 @@ def _argument_check(params: list[Parameter]) -> Callable[[dict[str, Any]], dict[
             else:
                 out[name] = v
         return out
+    # every parameter's (name, types, enum): what `check` takes as it is when each is given, not null
+    check.present = [(name, types, enum) for name, types, enum, _, _ in specs]  # type: ignore[attr-defined]
     return check
 
 

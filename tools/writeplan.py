@@ -86,10 +86,11 @@ class WriteHead:
         self.sql = (f"UPDATE {quote(self.table.name)} SET {sets} WHERE {' AND '.join(where)} "
                     f"RETURNING {returning}")
 
-    def bind_arguments(self, check: Callable[[dict[str, Any]], dict[str, Any] | None],
-                       parameters: frozenset[str]) -> None:
+    def bind_arguments(self, present: list[tuple[str, tuple[type, ...], frozenset[str] | None]]) -> None:
         """Make `direct` when every per-call value of the statement (a where value, an updated
-        value) is a tool parameter read by name, and the statement also writes the reply."""
+        value) is a tool parameter read by name, and the statement also writes the reply.
+        `present`: each parameter's (name, accepted types, enum or None), all scalars."""
+        parameters = frozenset(name for name, _, _ in present)
         slots = []
         for i, get in self.stmt.getters:
             arg = getattr(get, "argument", None)
@@ -99,12 +100,13 @@ class WriteHead:
         reads = [getattr(fn, "reads", None) for _, fn, _ in self.setters]
         if self.rest is not None or any(r is None or not r <= parameters for r in reads):
             return
-        self.direct = _direct_call(self, check, slots)
+        self.direct = _direct_call(self, present, slots)
 
-    direct: Callable[[Any, Any], tuple[str, dict[str, Any]] | None] | None = None
+    direct: Callable[[Any, Any], tuple[str, tuple[Any, ...]] | None] | None = None
     """The whole call from its raw arguments, or None (`bind_arguments`): (the reply's text, the
-    validated arguments), or None when `run` must answer instead — `check` is unsure of the
-    arguments, a value has not its column's plain type, or nothing was written."""
+    arguments' values in parameter order), or None when the general path must answer instead — an
+    argument is missing, null, extra or of another type (validation says what is wrong, or fills a
+    default), a value has not its column's plain type, or nothing was written."""
 
     def run(self, env: dict[str, Any], ctx: Any) -> Any:
         """The reply, or `MISS` when nothing was written (the interpreted steps must answer)."""
@@ -142,35 +144,41 @@ class WriteHead:
         return self.rest(env, ctx)
 
 
-def _direct_call(head: WriteHead, check: Callable[[dict[str, Any]], dict[str, Any] | None],
-                 slots: list[tuple[int, str, type]]) -> Callable[[Any, Any], tuple[str, dict[str, Any]] | None]:
+def _direct_call(head: WriteHead, present: list[tuple[str, tuple[type, ...], frozenset[str] | None]],
+                 slots: list[tuple[int, str, type]]) -> Callable[[Any, Any], tuple[str, tuple[Any, ...]] | None]:
     """`WriteHead.direct`: `run` without the call's names (`env`) or a closure per where value —
-    the arguments `check` validates fill the parameters themselves. What it does not take the
-    general path does, so it answers as `run` does or not at all."""
-    sql, values, table = head.sql, head.stmt.values, head.table.name
+    the raw arguments, each given with an accepted type (what validation returns as it is), fill
+    the parameters themselves. What it does not take the general path does, so it answers as
+    `run` does or not at all."""
+    sql, values, table, count = head.sql, head.stmt.values, head.table.name, len(present)
     setters = [(i, _object_text(fn) if head.table.fields[f].type == "json" else None, fn, encode)
                for (i, fn, encode), f in zip(head.setters, head.updated)]
 
-    def call(raw: Any, ctx: Any) -> tuple[str, dict[str, Any]] | None:
-        args = check(raw)
-        if args is None:
+    def call(raw: dict[str, Any], ctx: Any) -> tuple[str, tuple[Any, ...]] | None:
+        if len(raw) != count:
             return None
+        given = []
+        for name, types, enum in present:
+            v = raw.get(name, raw)  # (raw itself when missing: never an accepted type)
+            if type(v) not in types or (enum is not None and v not in enum):
+                return None
+            given.append(v)
         params = values[:]
         for i, name, plain in slots:
-            v = args[name]
+            v = raw[name]
             if type(v) is not plain:
                 return None
             params[i] = v
         try:
             for i, text, fn, encode in setters:
-                params[i] = (text and text(args)) or encode(fn(args, ctx))
+                params[i] = (text and text(raw)) or encode(fn(raw, ctx))
             rows = ctx.conn.execute(sql, params).fetchall()
         except Exception:  # noqa: BLE001 — nothing was written; the general path says what is wrong
             return None
         if not rows:
             return None
         ctx.dirty.add(table)
-        return rows[0][0], args
+        return rows[0][0], tuple(given)
     return call
 
 
