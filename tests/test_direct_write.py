@@ -93,7 +93,7 @@ def test_direct_writes_equal_the_general_path_on_taubench_retail():
         pytest.skip(f"τ-bench data not found at {data} (../shared is absent on this machine)")
     compiled = compile_domain(load_domain(RETAIL), data=load_retail(data))
     counts = check_sequence(compiled, calls=1500, seed=3)
-    assert counts.get("modify_user_address", 0) >= 20, counts
+    assert counts.get("modify_user_address", 0) >= 20 and counts.get("modify_pending_order_address", 0) >= 3, counts
 
 
 def test_the_retail_user_address_write_runs_direct_and_its_fallbacks_answer_as_the_general_path():
@@ -132,3 +132,32 @@ def test_an_object_of_names_is_written_as_the_json_column_encoder_writes_it(valu
     assert text(env) == _JSON_TEXT(read(env, None))
     assert text({"x": 1, "y": "s"}) is None and text({"x": None, "y": "s"}) is None  # encoded as usual
     assert _object_text(_reader({"a": "'const'"})) is None  # not an object of names only
+
+
+@pytest.mark.parametrize("guard, binds_constant", [
+    ("o.status == 'pending'", True),   # a constant of the field's kind: bound once, not per call
+    ("o.status != 'pending'", True),
+    ("o.status == 5", False),          # another kind: evaluated per call, the steps answer
+    ("o.total == 12.5", True),
+    ("o.total == true", False),
+])
+def test_a_constant_guard_answers_as_the_steps_do(guard, binds_constant):
+    from gem_env.tools import parse_domain
+    from test_language import BASE, P, tool
+    from test_write_plan import step_by_step
+    effect = [{"find": "orders", "as": "o", "where": {"order_id": "order_id"}, "error": "no order {order_id}"},
+              {"require": guard, "message": "refused: {o.status}"},
+              {"update": "orders", "row": "o", "set": {"status": "status"}},
+              {"return": {"id": "o.order_id", "status": "o.status", "total": "o.total"}}]
+    compiled = compile_domain(parse_domain({**BASE, "tools": [tool("w", effect, [P("order_id"), P("status")])]}))
+    head = plan_for(compiled.tools["w"]).single
+    assert head is not None and (head.direct is not None) == binds_constant
+    fast, slow = compiled.new_sandbox(), compiled.new_sandbox()
+    keys = sorted(fast.dump(["orders"])["orders"])
+    for key in keys + ["nope"]:
+        for status in ("pending", "delivered"):
+            a = fast.call("w", {"order_id": key, "status": status})
+            with step_by_step(compiled):
+                b = slow.call("w", {"order_id": key, "status": status})
+            assert (a.ok, a.error, a.content) == (b.ok, b.error, b.content), (guard, key, status)
+    assert fast.dump() == slow.dump() and fast.state_hash() == slow.state_hash() == fast.recomputed_state_hash()
