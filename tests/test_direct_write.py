@@ -78,6 +78,7 @@ def check_sequence(compiled: Any, calls: int, seed: int) -> dict[str, int]:
             assert fast.state_hash() == slow.state_hash(), (name, args)
     assert fast.dump() == slow.dump()
     assert fast.state_hash() == slow.state_hash() == fast.recomputed_state_hash()
+    assert (fast.version, fast.versions) == (slow.version, slow.versions)  # one history, one read-cache key
     return counts
 
 
@@ -119,7 +120,7 @@ def test_the_retail_user_address_write_runs_direct_and_its_fallbacks_answer_as_t
                 b = slow.call("modify_user_address", args)
             assert (a.ok, a.error, a.error_kind, a.content) == (b.ok, b.error, b.error_kind, b.content), args
     assert counts == {"modify_user_address": 2}
-    assert fast.log == slow.log and fast.dump() == slow.dump()
+    assert fast.log == slow.log and fast.dump() == slow.dump() and fast.versions == slow.versions
     assert fast.state_hash() == slow.state_hash() == fast.recomputed_state_hash()
 
 

@@ -194,7 +194,7 @@ class Sandbox:
                 done = direct(arguments, self)
                 if done is not None:
                     if caching and self.conn.total_changes != self._changes:
-                        self._changed(tool, done[1])  # the values in parameter order, as validated
+                        self._changed(tool, done[1], done[2])  # as validation would give them
                     return ToolResult.of_text(done[0])
         parsed = self._arguments(tool, arguments)
         if type(parsed) is ToolResult:
@@ -202,7 +202,8 @@ class Sandbox:
         plan, args = parsed
         result = self._answer(tool, plan, args)
         if caching and self.conn.total_changes != self._changes:
-            self._changed(tool, tuple(args.values()))
+            values = tuple(args.values())
+            self._changed(tool, values, tuple(map(type, values)))
         return result
 
     def _arguments(self, tool: "CompiledTool", arguments: Any) -> tuple[Plan, dict[str, Any]] | ToolResult:
@@ -260,10 +261,11 @@ class Sandbox:
 
     # ------------------------------------------------------------ state versions (`tools.read_cache`)
 
-    def _changed(self, tool: "CompiledTool", values: tuple[Any, ...]) -> None:
+    def _changed(self, tool: "CompiledTool", values: tuple[Any, ...], types: tuple[type, ...]) -> None:
         """A call changed the state: the tables it may write take the version of this history.
-        `values`: the validated arguments' values, in parameter order (`read_cache.argument_key`)."""
-        self.version = v = self.cache.step((self.version, tool.spec.name, values, tuple(map(type, values))))
+        `values`, `types`: the validated arguments' values in parameter order and their types
+        (`read_cache.argument_key`)."""
+        self.version = v = self.cache.step((self.version, tool.spec.name, values, types))
         for t in tool.__dict__.get("_write_scope") or read_cache.writes_of(tool, self._names):
             self.versions[t] = v
         self._changes = self.conn.total_changes

@@ -102,9 +102,9 @@ class WriteHead:
             return
         self.direct = _direct_call(self, present, slots)
 
-    direct: Callable[[Any, Any], tuple[str, tuple[Any, ...]] | None] | None = None
+    direct: Callable[[Any, Any], tuple[str, tuple, tuple] | None] | None = None
     """The whole call from its raw arguments, or None (`bind_arguments`): (the reply's text, the
-    arguments' values in parameter order), or None when the general path must answer instead — an
+    arguments' values in parameter order, their types), or None when the general path must answer instead — an
     argument is missing, null, extra or of another type (validation says what is wrong, or fills a
     default), a value has not its column's plain type, or nothing was written."""
 
@@ -145,16 +145,18 @@ class WriteHead:
 
 
 def _direct_call(head: WriteHead, present: list[tuple[str, tuple[type, ...], frozenset[str] | None]],
-                 slots: list[tuple[int, str, type]]) -> Callable[[Any, Any], tuple[str, tuple[Any, ...]] | None]:
+                 slots: list[tuple[int, str, type]]) -> Callable[[Any, Any], tuple[str, tuple, tuple] | None]:
     """`WriteHead.direct`: `run` without the call's names (`env`) or a closure per where value —
     the raw arguments, each given with an accepted type (what validation returns as it is), fill
     the parameters themselves. What it does not take the general path does, so it answers as
     `run` does or not at all."""
     sql, values, table, count = head.sql, head.stmt.values, head.table.name, len(present)
+    # the arguments' types when each parameter takes one type (as `read_cache.argument_key` has them)
+    fixed = tuple(types[0] for _, types, _ in present) if all(len(t) == 1 for _, t, _ in present) else None
     setters = [(i, _object_text(fn) if head.table.fields[f].type == "json" else None, fn, encode)
                for (i, fn, encode), f in zip(head.setters, head.updated)]
 
-    def call(raw: dict[str, Any], ctx: Any) -> tuple[str, tuple[Any, ...]] | None:
+    def call(raw: dict[str, Any], ctx: Any) -> tuple[str, tuple, tuple] | None:
         if len(raw) != count:
             return None
         given = []
@@ -178,7 +180,8 @@ def _direct_call(head: WriteHead, present: list[tuple[str, tuple[type, ...], fro
         if not rows:
             return None
         ctx.dirty.add(table)
-        return rows[0][0], tuple(given)
+        given_values = tuple(given)
+        return rows[0][0], given_values, fixed or tuple(map(type, given_values))
     return call
 
 
