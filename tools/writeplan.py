@@ -104,9 +104,9 @@ class WriteHead:
 
     direct: Callable[[Any, Any], tuple[str, tuple, tuple] | None] | None = None
     """The whole call from its raw arguments, or None (`bind_arguments`): (the reply's text, the
-    arguments' values in parameter order, their types), or None when the general path must answer instead — an
-    argument is missing, null, extra or of another type (validation says what is wrong, or fills a
-    default), a value has not its column's plain type, or nothing was written."""
+    arguments' values in parameter order, their types), or None when the general path must answer
+    instead — an argument is missing, null, extra or of another type (validation says what is
+    wrong, or fills a default), a value has not its column's plain type, or nothing was written."""
 
     def run(self, env: dict[str, Any], ctx: Any) -> Any:
         """The reply, or `MISS` when nothing was written (the interpreted steps must answer)."""
@@ -267,6 +267,7 @@ def _reader(source: Any) -> Callable[[dict, Any], Any] | None:
 
 
 def _reading(fn: Callable[[dict, Any], Any], names: set[str]) -> Callable[[dict, Any], Any]:
+    """`fn`, saying which names it reads (`WriteHead.bind_arguments`)."""
     fn.reads = frozenset(names)  # type: ignore[attr-defined]
     return fn
 
