@@ -250,7 +250,16 @@ class SqlReply(Conditions):
         return json_object({key: self._value(item) for key, item in items.items()}, compact)
 
     def _aggregate(self, src: RowSource, element: Json, key: str | None = None) -> Json:
-        """A JSON array (or, with `key`, object) of `element` over the rows of a many-row find."""
+        """A JSON array (or, with `key`, object) of `element` over the rows of a many-row find.
+        An element SQLite's JSON aggregates write as its text — a text or number column (as
+        `json_quote` writes it), or an object a JSON function made — goes to `json_group_array` /
+        `json_group_object`; any other is concatenated (`group_concat`)."""
+        value = element.scalar if element.scalar is not None else (
+            self._part(element.parts[0]) if len(element.parts) == 1 and isinstance(element.parts[0], Call)
+            and element.parts[0].fn in _JSON_MADE else None)
+        if value is not None:
+            agg = f"json_group_array({value})" if key is None else f"json_group_object({key}, {value})"
+            return Json([Sql(f"(SELECT {agg} FROM ({src.select()}))")])
         item = self._sql(element)
         if key is None:
             return Json([Sql(f"(SELECT '[' || coalesce(group_concat({item}, ','), '') || ']' FROM ({src.select()}))")])
@@ -348,6 +357,9 @@ def _field_text(name: str, fld: str, fn: Getter) -> Getter:
         return ENCODE(fn(env, ctx))
     return get
 
+
+_JSON_MADE = ("json_patch", "json_object")
+"""SQL functions whose result SQLite's JSON functions take as JSON (not as a string to quote)."""
 
 _STRING_TEXT = json.encoder.encode_basestring
 """What ENCODE (ensure_ascii=False) writes for a str."""
