@@ -6,7 +6,10 @@ one SELECT whose single-row finds are derived tables in its FROM clause and whos
 are correlated scalar subqueries (a filter of `==`/`!=`/`and`/`or`/`not` becomes their WHERE).
 Field reads, object and list literals, comprehensions over found rows, `project`, `compact` and
 `index_by` become JSON text concatenated in SQLite (`||`, `group_concat`, `json_quote`; json_object
-would parse its JSON arguments again). Any sub-expression that reads no row of the tail
+would parse its JSON arguments again) — except an object of columns only, which `json_object`
+writes (a json column read back through `json()`), and a list or keyed object of such objects or of
+text/number columns, which `json_group_array` / `json_group_object` write: fewer, cheaper string
+operations for the same text (`tools.jsontext`). Any sub-expression that reads no row of the tail
 (arguments, clock, names bound by earlier steps, `lookup(...)`) is evaluated by its ordinary
 closure and bound as one encoded parameter, so its meaning is the interpreter's by construction.
 Identifiers come from the checked schema (quoted); every value and key is a bound parameter.
