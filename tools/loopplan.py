@@ -222,9 +222,16 @@ def _field_of(node: Node, var: str) -> str | None:
 
 
 def _once(stmt: Conditions, e: Any, encode: Callable[[Any], Any], avoid: set[str]) -> str:
-    """A value that reads nothing the loop changes: evaluated once per call, encoded."""
+    """A value that reads nothing the loop changes: evaluated once per call, encoded — a constant
+    that encodes once and for all is bound as it is (one that does not raises on every call)."""
     if e.names & avoid or _calls_runtime(e.source):
         raise Unsupported("a value that changes per row, or reads the database")
+    node = expr_node(e.source)
+    if node.op == "const":
+        try:
+            return stmt.const(encode(node.value))
+        except Exception:  # noqa: BLE001 — the loop's statements fail and the steps say why
+            pass
     return stmt.param(lambda env, ctx: encode(e(env, ctx)))
 
 
@@ -251,7 +258,7 @@ def _insert(step: fx.Insert, t: Table, var: str, counters: dict[str, int], posit
             base = stmt.param(lambda env, ctx, c=c: env[c])
             exprs.append(f"({base} + _n * {int(counters[c])} + {int(position[c])})")
         else:
-            exprs.append(_once(stmt, e, lambda v, f=fld: target.encode(f, v), body_names | set(counters)))
+            exprs.append(_once(stmt, e, target.encoder(fld), body_names | set(counters)))
     for fld, default in step.defaults:
         exprs.append(stmt.param(lambda env, ctx, v=target.encode(fld, default): v))
     cols = ", ".join(quote(c) for c in step.cols)
@@ -290,7 +297,7 @@ def _update(find: fx.Find, update: fx.Update, t: Table, var: str, avoid: set[str
     for fld, e in update.set:
         node = expr_node(e.source)
         if not e.names & {x, var}:
-            sets.append(f"{quote(fld)} = {_once(stmt, e, lambda v, f=fld: t2.encode(f, v), avoid | {x})}")
+            sets.append(f"{quote(fld)} = {_once(stmt, e, t2.encoder(fld), avoid | {x})}")
             continue
         xf, vf = _fields_only(node, x), _fields_only(node, var)
         if xf is None or vf is None or e.names & (avoid - {x, var}) or _calls_runtime(e.source):
