@@ -11,7 +11,8 @@ not land in one side more than the other), and reported with the ratio gem/floor
             (and, as context, vs every statement the call runs, run bare — for modify_user_address
             and cancel_pending_order; and the floor's UPDATE as SAVEPOINT/RELEASE, BEGIN/COMMIT,
             autocommit, autocommit RETURNING; and `*_profile`: each statement the call runs, its
-            median µs, and the Python around them — the call's µs minus the statements')
+            median µs, and the Python around them — the call's µs (other calls, made between the
+            timed ones) minus the statements')
     hash    state_hash() after one write      vs  sha256 of the serialized database
     reset   new_sandbox() + close()           vs  a bare sqlite3 deserialize of the template + close
     verify  gem_env.stages.verify.verify(...) of a passing cancel conversation (context: its ×16/×1)
@@ -167,13 +168,17 @@ class _FetchedRows:
         return iter(self._rows)
 
 
-def statement_profile(sb: Any, call: Callable[[], Any], n: int, call_us: float) -> dict[str, Any]:
+def statement_profile(sb: Any, call: Callable[[], Any], n: int) -> dict[str, Any]:
     """Where one call's µs go: each statement it runs, in order (medians over `n` calls, SQL text
-    cut short), their sum, and the rest — the call's median `call_us` (measured without the timing)
-    minus that sum: the Python around and between the statements."""
+    cut short), their sum, the call's median over `n` other calls made in between without the
+    timing, and the rest: the Python around and between the statements."""
     per_position: list[tuple[str, list[int]]] = []
+    calls: list[int] = []
     real = sb.conn
     for _ in range(n):
+        t0 = time.process_time_ns()
+        call()
+        calls.append(time.process_time_ns() - t0)
         times: list[tuple[str, int]] = []
         sb.conn = _TimedConnection(real, times)
         try:
@@ -187,8 +192,9 @@ def statement_profile(sb: Any, call: Callable[[], Any], n: int, call_us: float) 
     statements = [{"sql": " ".join(sql.split())[:70], "us": round(statistics.median(ns) / 1000, 2)}
                   for sql, ns in per_position]
     total = sum(s["us"] for s in statements)
+    call_us = statistics.median(calls) / 1000
     return {"executes": len(statements), "statements": statements, "statements_us": round(total, 2),
-            "python_us": round(call_us - total, 2)}
+            "call_us": round(call_us, 2), "python_us": round(call_us - total, 2)}
 
 
 def floor_statements(conn: sqlite3.Connection, statements: list[str]) -> Callable[[], None]:
@@ -289,8 +295,7 @@ def measure(domain: Any, base_rows: dict[str, list[dict]], times: int, n: int) -
                       floor_statements(floor_conn, statements), n),
         "statements": len(statements)}
     out["write_modify_user_address_profile"] = statement_profile(
-        sb, lambda: sb.call("modify_user_address", address), max(50, n // 10),
-        out["write_modify_user_address"]["gem_us"])
+        sb, lambda: sb.call("modify_user_address", address), max(50, n // 10))
     out["write_transaction_forms_us"] = transaction_forms(floor_conn, upd_users, (addr_json, user), n)
     cancel_n = min(len(pending) // 4, n // 3)  # each pending order is cancelled once
     out["write_cancel_pending_order"] = interleaved(
@@ -304,10 +309,10 @@ def measure(domain: Any, base_rows: dict[str, list[dict]], times: int, n: int) -
     gem = out["write_cancel_pending_order"]["gem_us"]
     out["write_cancel_pending_order_same_statements"] = {
         "gem_us": gem, "floor_us": bare, "ratio": round(gem / bare, 2), "statements": len(statements)}
-    left = len(pending) - 3 * cancel_n - 1  # pending orders not cancelled yet
+    left = len(pending) - 3 * cancel_n - 1  # pending orders not cancelled yet (two per sample below)
     out["write_cancel_pending_order_profile"] = statement_profile(
         sb, lambda: sb.call("cancel_pending_order", {"order_id": next(cancels), "reason": "no longer needed"}),
-        max(1, min(cancel_n, left - 1)), gem)
+        max(1, min(cancel_n, (left - 1) // 2)))
     write = lambda: sb.call("modify_user_address", address)  # noqa: E731
     hash_n = max(10, n // 100)
     gem_hash = [median_us_after(write, sb.state_hash, hash_n * 10) for _ in range(3)]
