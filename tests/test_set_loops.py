@@ -293,3 +293,14 @@ def _lines_per_order(sb) -> dict[str, int]:
     for line in sb.dump(["lines"])["lines"].values():
         out[line["order_id"]] = out.get(line["order_id"], 0) + 1
     return out
+
+
+@pytest.mark.parametrize("rows, n", [({"line_id": 1}, 0), (None, 0), ([1], 0), ([{"line_id": 1}], 1.5),
+                                     ([{"line_id": 1}], None)])
+def test_loop_rows_or_counters_of_another_type_run_the_steps(rows, n):
+    compiled = loop_domain([REFUND[0], REFUND[1], REFUND[2], {**REFUND[3], "do": REFUND[3]["do"][:2]},
+                            REFUND[4]], [P("order_id")])
+    loop = next(s for s in plan_for(compiled.tools["w"]).steps if isinstance(s, SetLoop))
+    with mock.patch.object(loop.loop, "run") as steps:
+        assert loop({"ls": rows, "n": n}, compiled.new_sandbox()) is False
+    steps.assert_called_once()

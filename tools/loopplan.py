@@ -82,15 +82,24 @@ class SetLoop:
     def __call__(self, env: dict[str, Any], ctx: Any) -> bool:
         """Run the loop; True when its statements answered, False when the steps ran."""
         rows = env.get(self.rows_name)
-        counts = {c: env.get(c) for c in self.counters}
-        if (type(rows) is not list or not all(type(r) is dict for r in rows)
-                or any(type(v) is not int for v in counts.values())):
+        counts = {}
+        steps = type(rows) is not list  # the interpreted loop answers (it says what is wrong)
+        for c in self.counters:
+            counts[c] = v = env.get(c)
+            steps = steps or type(v) is not int
+        if not steps:
+            for r in rows:
+                if type(r) is not dict:
+                    steps = True
+                    break
+        if steps:
             self.loop.run(env, ctx)
             return False
         if not rows:
             return True
-        if any(u.join is not None and len({tuple(_folded(r.get(f), nocase) for f, nocase in u.join)
-                                           for r in rows}) < len(rows) for u in self.units):
+        if len(rows) > 1 and any(  # (one row cannot pick the same rows as another)
+                u.join is not None and len({tuple(_folded(r.get(f), nocase) for f, nocase in u.join)
+                                            for r in rows}) < len(rows) for u in self.units):
             self.loop.run(env, ctx)
             return False
         keys = [r[self.pk] for r in rows]

@@ -315,7 +315,8 @@ def where_value(w: Any, table: Table) -> Getter:
     """The where value, encoded for its column; `Fallback` on null or a list (the interpreter's
     IS NULL / IN (...) shapes). A bare name of a text or integer column skips the closure and the
     general encoder when the value already has the column's type; that getter says so in its
-    `argument` attribute, (name, type), for a caller that binds the value itself."""
+    `argument` attribute, (name, type), for a caller that binds the value itself. So does
+    `row.field` of a row bound as a dict (what the interpreter reads: the dict's value)."""
     expr, encode = w.expr, w.encode
     node = expr_node(expr.source)
     plain = {"string": str, "integer": int}.get(table.fields[w.field].type)
@@ -331,6 +332,20 @@ def where_value(w: Any, table: Table) -> Getter:
             return encode(expr(env, ctx))
         get_name.argument = (name, plain)  # type: ignore[attr-defined]  # `WriteHead.direct` binds it as it is
         return get_name
+    if node.op == "attr" and node.args[0].op == "name" and plain is not None:
+        row_name, fld = node.args[0].value, node.value
+
+        def get_field(env: dict[str, Any], ctx: Any) -> Any:
+            row = env.get(row_name)  # a found row: its field as the interpreter reads it (dict.get)
+            if type(row) is dict:
+                value = row.get(fld)
+                if type(value) is plain:
+                    return value
+            value = expr(env, ctx)
+            if value is None or isinstance(value, list):
+                raise Fallback
+            return encode(value)
+        return get_field
 
     def get(env: dict[str, Any], ctx: Any) -> Any:
         value = expr(env, ctx)
