@@ -10,7 +10,9 @@ not land in one side more than the other), and reported with the ratio gem/floor
     write   Sandbox.call(write tool).content  vs  the same UPDATE inside a SAVEPOINT
             (and, as context, vs every statement the call runs, run bare — for modify_user_address
             and cancel_pending_order; and the floor's UPDATE as SAVEPOINT/RELEASE, BEGIN/COMMIT,
-            autocommit, autocommit RETURNING)
+            autocommit, autocommit RETURNING; and `*_profile`: each statement the call runs, its
+            median µs, and the Python around them — the call's µs (other calls, made between the
+            timed ones) minus the statements')
     hash    state_hash() after one write      vs  sha256 of the serialized database
     reset   new_sandbox() + close()           vs  a bare sqlite3 deserialize of the template + close
     verify  gem_env.stages.verify.verify(...) of a passing cancel conversation (context: its ×16/×1)
@@ -134,6 +136,67 @@ def traced_statements(sb: Any, call: Callable[[], Any]) -> list[str]:
     return seen
 
 
+class _TimedConnection:
+    """A sandbox's connection that times each statement: its execute and the fetch of its rows
+    (a set-based loop's Python callback runs inside its statement and counts there)."""
+
+    def __init__(self, conn: sqlite3.Connection, times: list[tuple[str, int]]):
+        self._conn, self._times = conn, times
+
+    def execute(self, sql: str, params: Any = ()) -> "_FetchedRows":
+        t0 = time.process_time_ns()
+        cursor = self._conn.execute(sql, params)
+        rows = cursor.fetchall()
+        self._times.append((sql, time.process_time_ns() - t0))
+        return _FetchedRows(rows, cursor)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class _FetchedRows:
+    def __init__(self, rows: list[tuple], cursor: sqlite3.Cursor):
+        self._rows, self.lastrowid, self.rowcount = rows, cursor.lastrowid, cursor.rowcount
+
+    def fetchall(self) -> list[tuple]:
+        return self._rows
+
+    def fetchone(self) -> tuple | None:
+        return self._rows[0] if self._rows else None
+
+    def __iter__(self) -> Any:
+        return iter(self._rows)
+
+
+def statement_profile(sb: Any, call: Callable[[], Any], n: int) -> dict[str, Any]:
+    """Where one call's µs go: each statement it runs, in order (medians over `n` calls, SQL text
+    cut short), their sum, the call's median over `n` other calls made in between without the
+    timing, and the rest: the Python around and between the statements."""
+    per_position: list[tuple[str, list[int]]] = []
+    calls: list[int] = []
+    real = sb.conn
+    for _ in range(n):
+        t0 = time.process_time_ns()
+        call()
+        calls.append(time.process_time_ns() - t0)
+        times: list[tuple[str, int]] = []
+        sb.conn = _TimedConnection(real, times)
+        try:
+            call()
+        finally:
+            sb.conn = real
+        for i, (sql, ns) in enumerate(times):
+            if i == len(per_position):
+                per_position.append((sql, []))
+            per_position[i][1].append(ns)
+    statements = [{"sql": " ".join(sql.split())[:70], "us": round(statistics.median(ns) / 1000, 2)}
+                  for sql, ns in per_position]
+    total = sum(s["us"] for s in statements)
+    call_us = statistics.median(calls) / 1000
+    return {"executes": len(statements), "statements": statements, "statements_us": round(total, 2),
+            "call_us": round(call_us, 2), "python_us": round(call_us - total, 2)}
+
+
 def floor_statements(conn: sqlite3.Connection, statements: list[str]) -> Callable[[], None]:
     """The same statements run bare (each text stays prepared in sqlite3's statement cache)."""
     def run() -> None:
@@ -231,6 +294,8 @@ def measure(domain: Any, base_rows: dict[str, list[dict]], times: int, n: int) -
         **interleaved(lambda: sb.call("modify_user_address", address).content,
                       floor_statements(floor_conn, statements), n),
         "statements": len(statements)}
+    out["write_modify_user_address_profile"] = statement_profile(
+        sb, lambda: sb.call("modify_user_address", address), max(50, n // 10))
     out["write_transaction_forms_us"] = transaction_forms(floor_conn, upd_users, (addr_json, user), n)
     cancel_n = min(len(pending) // 4, n // 3)  # each pending order is cancelled once
     out["write_cancel_pending_order"] = interleaved(
@@ -244,6 +309,10 @@ def measure(domain: Any, base_rows: dict[str, list[dict]], times: int, n: int) -
     gem = out["write_cancel_pending_order"]["gem_us"]
     out["write_cancel_pending_order_same_statements"] = {
         "gem_us": gem, "floor_us": bare, "ratio": round(gem / bare, 2), "statements": len(statements)}
+    left = len(pending) - 3 * cancel_n - 1  # pending orders not cancelled yet (two per sample below)
+    out["write_cancel_pending_order_profile"] = statement_profile(
+        sb, lambda: sb.call("cancel_pending_order", {"order_id": next(cancels), "reason": "no longer needed"}),
+        max(1, min(cancel_n, (left - 1) // 2)))
     write = lambda: sb.call("modify_user_address", address)  # noqa: E731
     hash_n = max(10, n // 100)
     gem_hash = [median_us_after(write, sb.state_hash, hash_n * 10) for _ in range(3)]

@@ -266,3 +266,41 @@ def test_a_loop_statement_failing_after_another_wrote_runs_the_call_again_step_b
     calls = [("w", {"order_id": o, "qty": q}) for o in single[:3] for q in (1.5, 2)]
     count = same_calls(compiled, calls)
     assert count.answered >= 1
+
+
+@pytest.mark.parametrize("qty, bound_once", [("7", True), ("'seven'", False), ("null", False)])
+def test_a_constant_in_a_loop_statement_is_bound_once_or_refused_as_the_steps_refuse_it(qty, bound_once):
+    """A constant inserted or set by a loop is encoded when the loop compiles; one its column
+    refuses (text for an integer, null for a required field) stays a per-call value that fails
+    the statement, and the steps say why."""
+    body = [{"insert": "lines", "values": {"order_id": "o.order_id", "sku": "'const'", "qty": qty}},
+            {"find": "orders", "as": "same", "where": {"order_id": "l.order_id"}, "many": True},
+            {"update": "orders", "row": "same", "set": {"status": "'looped'"}}]
+    compiled = loop_domain([REFUND[0], REFUND[1], {**REFUND[3], "do": body}, {"return": "len(ls)"}], [P("order_id")])
+    loop = next(s for s in plan_for(compiled.tools["w"]).steps if isinstance(s, SetLoop))
+    insert, update = sorted(loop.units, key=lambda u: u.table != "lines")
+    assert "const" in insert.stmt.values and "looped" in update.stmt.values
+    assert (int(qty) in insert.stmt.values if bound_once else len(insert.stmt.getters) == 2)
+    sb = compiled.new_sandbox()
+    one_line = [o for o, n in _lines_per_order(sb).items() if n == 1]  # (two lines update one order: steps)
+    assert one_line
+    count = same_calls(compiled, [("w", {"order_id": o}) for o in one_line])
+    assert (count.answered, count.fell_back) == ((len(one_line), 0) if bound_once else (0, len(one_line)))
+
+
+def _lines_per_order(sb) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for line in sb.dump(["lines"])["lines"].values():
+        out[line["order_id"]] = out.get(line["order_id"], 0) + 1
+    return out
+
+
+@pytest.mark.parametrize("rows, n", [({"line_id": 1}, 0), (None, 0), ([1], 0), ([{"line_id": 1}], 1.5),
+                                     ([{"line_id": 1}], None)])
+def test_loop_rows_or_counters_of_another_type_run_the_steps(rows, n):
+    compiled = loop_domain([REFUND[0], REFUND[1], REFUND[2], {**REFUND[3], "do": REFUND[3]["do"][:2]},
+                            REFUND[4]], [P("order_id")])
+    loop = next(s for s in plan_for(compiled.tools["w"]).steps if isinstance(s, SetLoop))
+    with mock.patch.object(loop.loop, "run") as steps:
+        assert loop({"ls": rows, "n": n}, compiled.new_sandbox()) is False
+    steps.assert_called_once()

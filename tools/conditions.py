@@ -68,7 +68,11 @@ class Conditions:
                     and field.value in t.fields and row not in names_of(other)):
                 ftype = t.fields[field.value].type
                 if ftype in PLAIN:
-                    value = self.param(_comparable(build(other), str if ftype in ("string", "date", "datetime") else float))
+                    kind = str if ftype in ("string", "date", "datetime") else float
+                    if other.op == "const" and _kind_of(other.value, kind):  # the same on every call
+                        value = self.const(other.value)
+                    else:
+                        value = self.param(_comparable(build(other), kind))
                     return f"{quote(field.value)} {'IS' if node.op == '==' else 'IS NOT'} {value}"
         if node.op in ("==", "!="):
             looked = self._lookup_compare(node, row, t)
@@ -138,10 +142,14 @@ def _comparable(fn: Callable[[dict[str, Any], Any], Any], kind: type) -> Getter:
     text against a text field, a number (not a boolean) against a number field."""
     def get(env: dict[str, Any], ctx: Any) -> Any:
         value = fn(env, ctx)
-        if value is None or (type(value) is str if kind is str else type(value) in (int, float)):
+        if _kind_of(value, kind):
             return value
         raise Fallback
     return get
+
+
+def _kind_of(value: Any, kind: type) -> bool:
+    return value is None or (type(value) is str if kind is str else type(value) in (int, float))
 
 
 def expr_node(source: Any) -> Node:

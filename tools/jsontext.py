@@ -41,11 +41,15 @@ class Json:
     an `Sql` part an expression), and `null` an SQL condition true when the value is null (None:
     never null)."""
 
-    def __init__(self, parts: list[Any], null: str | None = None, scalar: str | None = None):
+    def __init__(self, parts: list[Any], null: str | None = None, scalar: str | None = None,
+                 stored: str | None = None):
         self.parts, self.null = parts, null
         self.scalar = scalar
         """An SQL expression whose value `json_object` writes as this text (a text or number
         column: what `json_quote` of it writes), or None."""
+        self.stored = stored
+        """A json column whose stored text (compact, as `Table.encode` wrote it; null when NULL) is
+        this text, or None. `json()` of it reads it back as it is written."""
 
 
 class Sql(str):
@@ -76,7 +80,7 @@ def column(src: RowSource, fld: str) -> Json:
     null = f"{col} IS NULL" if t.fields[fld].nullable and fld != t.pk else None
     ftype = t.fields[fld].type
     if ftype == "json":
-        return Json([Sql(f"coalesce({col}, 'null')")], null)
+        return Json([Sql(f"coalesce({col}, 'null')")], null, stored=col)
     if ftype == "boolean":
         return Json([Sql(f"CASE WHEN {col} IS NULL THEN 'null' WHEN {col} THEN 'true' ELSE 'false' END")], null)
     return Json([Sql(f"json_quote({col})")], null, scalar=col)
@@ -89,6 +93,14 @@ def row_object(src: RowSource, fields: list[str] | None, compact: bool) -> Json:
 
 def json_object(members: dict[str, Json], compact: bool) -> Json:
     """A JSON object; with `compact`, without the members whose value is null."""
+    if members and all(v.scalar is not None or v.stored is not None for v in members.values()) and (
+            not compact or all(v.null is None for v in members.values())):
+        # columns only: SQLite writes the object (each value as json_quote or the stored text
+        # would) — cheaper than concatenating, and the JSON aggregates take it as it is
+        pairs = []
+        for key, v in members.items():
+            pairs += [Json([key]), Sql(v.scalar if v.scalar is not None else f"json({v.stored})")]
+        return Json([Call("json_object", pairs)])
     if not compact or all(v.null is None for v in members.values()):
         parts: list[Any] = ["{"]
         for i, (key, v) in enumerate(members.items()):

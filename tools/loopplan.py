@@ -82,15 +82,24 @@ class SetLoop:
     def __call__(self, env: dict[str, Any], ctx: Any) -> bool:
         """Run the loop; True when its statements answered, False when the steps ran."""
         rows = env.get(self.rows_name)
-        counts = {c: env.get(c) for c in self.counters}
-        if (type(rows) is not list or not all(type(r) is dict for r in rows)
-                or any(type(v) is not int for v in counts.values())):
+        counts = {}
+        steps = type(rows) is not list  # the interpreted loop answers (it says what is wrong)
+        for c in self.counters:
+            counts[c] = v = env.get(c)
+            steps = steps or type(v) is not int
+        if not steps:
+            for r in rows:
+                if type(r) is not dict:
+                    steps = True
+                    break
+        if steps:
             self.loop.run(env, ctx)
             return False
         if not rows:
             return True
-        if any(u.join is not None and len({tuple(_folded(r.get(f), nocase) for f, nocase in u.join)
-                                           for r in rows}) < len(rows) for u in self.units):
+        if len(rows) > 1 and any(  # (one row cannot pick the same rows as another)
+                u.join is not None and len({tuple(_folded(r.get(f), nocase) for f, nocase in u.join)
+                                            for r in rows}) < len(rows) for u in self.units):
             self.loop.run(env, ctx)
             return False
         keys = [r[self.pk] for r in rows]
@@ -222,9 +231,16 @@ def _field_of(node: Node, var: str) -> str | None:
 
 
 def _once(stmt: Conditions, e: Any, encode: Callable[[Any], Any], avoid: set[str]) -> str:
-    """A value that reads nothing the loop changes: evaluated once per call, encoded."""
+    """A value that reads nothing the loop changes: evaluated once per call, encoded — a constant
+    that encodes once and for all is bound as it is (one that does not raises on every call)."""
     if e.names & avoid or _calls_runtime(e.source):
         raise Unsupported("a value that changes per row, or reads the database")
+    node = expr_node(e.source)
+    if node.op == "const":
+        try:
+            return stmt.const(encode(node.value))
+        except Exception:  # noqa: BLE001 — the loop's statements fail and the steps say why
+            pass
     return stmt.param(lambda env, ctx: encode(e(env, ctx)))
 
 
@@ -251,7 +267,7 @@ def _insert(step: fx.Insert, t: Table, var: str, counters: dict[str, int], posit
             base = stmt.param(lambda env, ctx, c=c: env[c])
             exprs.append(f"({base} + _n * {int(counters[c])} + {int(position[c])})")
         else:
-            exprs.append(_once(stmt, e, lambda v, f=fld: target.encode(f, v), body_names | set(counters)))
+            exprs.append(_once(stmt, e, target.encoder(fld), body_names | set(counters)))
     for fld, default in step.defaults:
         exprs.append(stmt.param(lambda env, ctx, v=target.encode(fld, default): v))
     cols = ", ".join(quote(c) for c in step.cols)
@@ -290,7 +306,7 @@ def _update(find: fx.Find, update: fx.Update, t: Table, var: str, avoid: set[str
     for fld, e in update.set:
         node = expr_node(e.source)
         if not e.names & {x, var}:
-            sets.append(f"{quote(fld)} = {_once(stmt, e, lambda v, f=fld: t2.encode(f, v), avoid | {x})}")
+            sets.append(f"{quote(fld)} = {_once(stmt, e, t2.encoder(fld), avoid | {x})}")
             continue
         xf, vf = _fields_only(node, x), _fields_only(node, var)
         if xf is None or vf is None or e.names & (avoid - {x, var}) or _calls_runtime(e.source):

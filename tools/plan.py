@@ -70,7 +70,8 @@ class Plan(Program):
 
     `single`: the whole call as one statement (`tools.writeplan`: the opening find → require … →
     update, with the reply in its RETURNING clause). One statement is atomic by itself, so the
-    executor runs it before opening the call's savepoint. `write`: the same opening as one
+    executor runs it before opening the call's savepoint, from the raw arguments when it can
+    (`WriteHead.direct`). `write`: the same opening as one
     statement, the rest as steps, tried first inside the savepoint. When either writes nothing,
     the step-by-step program answers."""
 
@@ -82,6 +83,8 @@ class Plan(Program):
         head = compile_write(steps, lambda rest, later=frozenset(): Program(rest, later).run, tool.tables)
         self.single: WriteHead | None = head if head is not None and head.rest is None else None
         self.write: WriteHead | None = head if head is not None and head.rest is not None else None
+        if self.single is not None and self.check is not None:
+            self.single.bind_arguments(self.check.present)
         self.compiled_steps = sum(1 for s in steps if type(s) is fx.Find and known_find(s))
 
     def arguments(self, raw: dict[str, Any]) -> dict[str, Any]:
@@ -143,6 +146,8 @@ def _argument_check(params: list[Parameter]) -> Callable[[dict[str, Any]], dict[
             else:
                 out[name] = v
         return out
+    # every parameter's (name, types, enum): what `check` takes as it is when each is given, not null
+    check.present = [(name, types, enum) for name, types, enum, _, _ in specs]  # type: ignore[attr-defined]
     return check
 
 

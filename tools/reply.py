@@ -6,7 +6,10 @@ one SELECT whose single-row finds are derived tables in its FROM clause and whos
 are correlated scalar subqueries (a filter of `==`/`!=`/`and`/`or`/`not` becomes their WHERE).
 Field reads, object and list literals, comprehensions over found rows, `project`, `compact` and
 `index_by` become JSON text concatenated in SQLite (`||`, `group_concat`, `json_quote`; json_object
-would parse its JSON arguments again). Any sub-expression that reads no row of the tail
+would parse its JSON arguments again) — except an object of columns only, which `json_object`
+writes (a json column read back through `json()`), and a list or keyed object of such objects or of
+text/number columns, which `json_group_array` / `json_group_object` write: fewer, cheaper string
+operations for the same text (`tools.jsontext`). Any sub-expression that reads no row of the tail
 (arguments, clock, names bound by earlier steps, `lookup(...)`) is evaluated by its ordinary
 closure and bound as one encoded parameter, so its meaning is the interpreter's by construction.
 Identifiers come from the checked schema (quoted); every value and key is a bound parameter.
@@ -250,7 +253,16 @@ class SqlReply(Conditions):
         return json_object({key: self._value(item) for key, item in items.items()}, compact)
 
     def _aggregate(self, src: RowSource, element: Json, key: str | None = None) -> Json:
-        """A JSON array (or, with `key`, object) of `element` over the rows of a many-row find."""
+        """A JSON array (or, with `key`, object) of `element` over the rows of a many-row find.
+        An element SQLite's JSON aggregates write as its text — a text or number column (as
+        `json_quote` writes it), or an object a JSON function made — goes to `json_group_array` /
+        `json_group_object`; any other is concatenated (`group_concat`)."""
+        value = element.scalar if element.scalar is not None else (
+            self._part(element.parts[0]) if len(element.parts) == 1 and isinstance(element.parts[0], Call)
+            and element.parts[0].fn in _JSON_MADE else None)
+        if value is not None:
+            agg = f"json_group_array({value})" if key is None else f"json_group_object({key}, {value})"
+            return Json([Sql(f"(SELECT {agg} FROM ({src.select()}))")])
         item = self._sql(element)
         if key is None:
             return Json([Sql(f"(SELECT '[' || coalesce(group_concat({item}, ','), '') || ']' FROM ({src.select()}))")])
@@ -302,7 +314,9 @@ class SqlReply(Conditions):
 def where_value(w: Any, table: Table) -> Getter:
     """The where value, encoded for its column; `Fallback` on null or a list (the interpreter's
     IS NULL / IN (...) shapes). A bare name of a text or integer column skips the closure and the
-    general encoder when the value already has the column's type."""
+    general encoder when the value already has the column's type; that getter says so in its
+    `argument` attribute, (name, type), for a caller that binds the value itself. So does
+    `row.field` of a row bound as a dict (what the interpreter reads: the dict's value)."""
     expr, encode = w.expr, w.encode
     node = expr_node(expr.source)
     plain = {"string": str, "integer": int}.get(table.fields[w.field].type)
@@ -316,7 +330,22 @@ def where_value(w: Any, table: Table) -> Getter:
             if value is None or isinstance(value, list):
                 raise Fallback
             return encode(expr(env, ctx))
+        get_name.argument = (name, plain)  # type: ignore[attr-defined]  # `WriteHead.direct` binds it as it is
         return get_name
+    if node.op == "attr" and node.args[0].op == "name" and plain is not None:
+        row_name, fld = node.args[0].value, node.value
+
+        def get_field(env: dict[str, Any], ctx: Any) -> Any:
+            row = env.get(row_name)  # a found row: its field as the interpreter reads it (dict.get)
+            if type(row) is dict:
+                value = row.get(fld)
+                if type(value) is plain:
+                    return value
+            value = expr(env, ctx)
+            if value is None or isinstance(value, list):
+                raise Fallback
+            return encode(value)
+        return get_field
 
     def get(env: dict[str, Any], ctx: Any) -> Any:
         value = expr(env, ctx)
@@ -346,6 +375,9 @@ def _field_text(name: str, fld: str, fn: Getter) -> Getter:
         return ENCODE(fn(env, ctx))
     return get
 
+
+_JSON_MADE = ("json_patch", "json_object")
+"""SQL functions whose result SQLite's JSON functions take as JSON (not as a string to quote)."""
 
 _STRING_TEXT = json.encoder.encode_basestring
 """What ENCODE (ensure_ascii=False) writes for a str."""

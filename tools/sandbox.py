@@ -3,8 +3,10 @@
 `call(tool, args)` is the one path for every tool: validate arguments → run the effect (or the
 Python tool) in a savepoint → a result or an error *as data* → log the call. A call whose plan is
 one statement (`tools.writeplan`) runs it without the savepoint: a statement is atomic by itself,
-and when it writes nothing the steps run in the savepoint as usual. Nothing a caller passes can
-raise out of `call`.
+and when it writes nothing the steps run in the savepoint as usual. Such a statement is tried
+first straight from the raw arguments (`WriteHead.direct`); whatever it does not take (arguments
+it is unsure of, no row written) goes the general way from the start. Nothing a caller passes
+can raise out of `call`.
 """
 from __future__ import annotations
 
@@ -107,6 +109,16 @@ def _kept(entry: tuple[Any, ...]) -> ToolResult:
     return ToolResult.of_text(entry[1]) if entry[0] else ToolResult(False, error=entry[1], error_kind=entry[2])
 
 
+def _parsed(text: str) -> Any:
+    """Arguments written as JSON text, as `Sandbox._arguments` reads them: the object, or the text
+    itself when it is not a JSON object (`_arguments` says what is wrong with it)."""
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError:
+        return text
+    return value if type(value) is dict else text
+
+
 def _format_validation(tool: str, err: ValidationError) -> str:
     parts = []
     for e in err.errors():
@@ -174,13 +186,24 @@ class Sandbox:
             reads = read_cache.scope(tool)
             if reads is not None:
                 return self._read(tool, arguments, tuple([self.versions[t] for t in reads]))
+        direct = getattr((tool.__dict__.get("_plan") or plan_for(tool)).single, "direct", None)
+        if direct is not None:
+            if type(arguments) is str:  # as a model writes them: parsed once, for either path
+                arguments = _parsed(arguments)
+            if type(arguments) is dict:
+                done = direct(arguments, self)
+                if done is not None:
+                    if caching and self.conn.total_changes != self._changes:
+                        self._changed(tool, done[1], done[2])  # as validation would give them
+                    return ToolResult.of_text(done[0])
         parsed = self._arguments(tool, arguments)
         if type(parsed) is ToolResult:
             return parsed
         plan, args = parsed
         result = self._answer(tool, plan, args)
         if caching and self.conn.total_changes != self._changes:
-            self._changed(tool, args)
+            values = tuple(args.values())
+            self._changed(tool, values, tuple(map(type, values)))
         return result
 
     def _arguments(self, tool: "CompiledTool", arguments: Any) -> tuple[Plan, dict[str, Any]] | ToolResult:
@@ -238,10 +261,11 @@ class Sandbox:
 
     # ------------------------------------------------------------ state versions (`tools.read_cache`)
 
-    def _changed(self, tool: "CompiledTool", args: dict[str, Any]) -> None:
-        """A call changed the state: the tables it may write take the version of this history."""
-        values = tuple(args.values())  # `read_cache.argument_key`, made here in one tuple
-        self.version = v = self.cache.step((self.version, tool.spec.name, values, tuple(map(type, values))))
+    def _changed(self, tool: "CompiledTool", values: tuple[Any, ...], types: tuple[type, ...]) -> None:
+        """A call changed the state: the tables it may write take the version of this history.
+        `values`, `types`: the validated arguments' values in parameter order and their types
+        (`read_cache.argument_key`)."""
+        self.version = v = self.cache.step((self.version, tool.spec.name, values, types))
         for t in tool.__dict__.get("_write_scope") or read_cache.writes_of(tool, self._names):
             self.versions[t] = v
         self._changes = self.conn.total_changes

@@ -31,6 +31,7 @@ Digest maintenance is unchanged: the table's trigger logs the written key in the
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 from . import effects as fx
@@ -85,6 +86,28 @@ class WriteHead:
         self.sql = (f"UPDATE {quote(self.table.name)} SET {sets} WHERE {' AND '.join(where)} "
                     f"RETURNING {returning}")
 
+    def bind_arguments(self, present: list[tuple[str, tuple[type, ...], frozenset[str] | None]]) -> None:
+        """Make `direct` when every per-call value of the statement (a where value, an updated
+        value) is a tool parameter read by name, and the statement also writes the reply.
+        `present`: each parameter's (name, accepted types, enum or None), all scalars."""
+        parameters = frozenset(name for name, _, _ in present)
+        slots = []
+        for i, get in self.stmt.getters:
+            arg = getattr(get, "argument", None)
+            if arg is None or arg[0] not in parameters:
+                return
+            slots.append((i, arg[0], arg[1]))
+        reads = [getattr(fn, "reads", None) for _, fn, _ in self.setters]
+        if self.rest is not None or any(r is None or not r <= parameters for r in reads):
+            return
+        self.direct = _direct_call(self, present, slots)
+
+    direct: Callable[[Any, Any], tuple[str, tuple, tuple] | None] | None = None
+    """The whole call from its raw arguments, or None (`bind_arguments`): (the reply's text, the
+    arguments' values in parameter order, their types), or None when the general path must answer
+    instead — an argument is missing, null, extra or of another type (validation says what is
+    wrong, or fills a default), a value has not its column's plain type, or nothing was written."""
+
     def run(self, env: dict[str, Any], ctx: Any) -> Any:
         """The reply, or `MISS` when nothing was written (the interpreted steps must answer)."""
         t = self.table
@@ -121,6 +144,68 @@ class WriteHead:
         return self.rest(env, ctx)
 
 
+def _direct_call(head: WriteHead, present: list[tuple[str, tuple[type, ...], frozenset[str] | None]],
+                 slots: list[tuple[int, str, type]]) -> Callable[[Any, Any], tuple[str, tuple, tuple] | None]:
+    """`WriteHead.direct`: `run` without the call's names (`env`) or a closure per where value —
+    the raw arguments, each given with an accepted type (what validation returns as it is), fill
+    the parameters themselves. What it does not take the general path does, so it answers as
+    `run` does or not at all."""
+    sql, values, table, count = head.sql, head.stmt.values, head.table.name, len(present)
+    # the arguments' types when each parameter takes one type (as `read_cache.argument_key` has them)
+    fixed = tuple(types[0] for _, types, _ in present) if all(len(t) == 1 for _, t, _ in present) else None
+    setters = [(i, _object_text(fn) if head.table.fields[f].type == "json" else None, fn, encode)
+               for (i, fn, encode), f in zip(head.setters, head.updated)]
+
+    def call(raw: dict[str, Any], ctx: Any) -> tuple[str, tuple, tuple] | None:
+        if len(raw) != count:
+            return None
+        given = []
+        for name, types, enum in present:
+            v = raw.get(name, raw)  # (raw itself when missing: never an accepted type)
+            if type(v) not in types or (enum is not None and v not in enum):
+                return None
+            given.append(v)
+        params = values[:]
+        for i, name, plain in slots:
+            v = raw[name]
+            if type(v) is not plain:
+                return None
+            params[i] = v
+        try:
+            for i, text, fn, encode in setters:
+                params[i] = (text and text(raw)) or encode(fn(raw, ctx))
+            rows = ctx.conn.execute(sql, params).fetchall()
+        except Exception:  # noqa: BLE001 — nothing was written; the general path says what is wrong
+            return None
+        if not rows:
+            return None
+        ctx.dirty.add(table)
+        given_values = tuple(given)
+        return rows[0][0], given_values, fixed or tuple(map(type, given_values))
+    return call
+
+
+def _object_text(read: Callable[[dict, Any], Any]) -> Callable[[dict], str | None] | None:
+    """For an updated json value that is an object of names (`_reader`): its stored text written
+    straight from the names when every value is a str — what the column's encoder writes for that
+    object (compact, `ensure_ascii=False`) — else None (the value is encoded as usual)."""
+    members = getattr(read, "members", None)
+    if members is None:
+        return None
+    quote_text = json.encoder.encode_basestring
+    keyed = [(quote_text(k) + ":", n) for k, n in members]
+
+    def text(env: dict) -> str | None:
+        parts = []
+        for key, n in keyed:
+            v = env[n]
+            if type(v) is not str:
+                return None
+            parts.append(key + quote_text(v))
+        return "{" + ",".join(parts) + "}"
+    return text
+
+
 def _row_decoder(t: Table, columns: list[str]) -> Callable[[tuple], dict[str, Any]]:
     """`t.decode` for a row of `columns` (the table's, or some of them in any order)."""
     if columns == t.columns:
@@ -140,27 +225,37 @@ def _row_decoder(t: Table, columns: list[str]) -> Callable[[tuple], dict[str, An
 def _reader(source: Any) -> Callable[[dict, Any], Any] | None:
     """An updated value that only reads names — a name, or an object or list of names and
     constants — as one closure indexing the call's names, or None for any other expression. A
-    missing name raises KeyError: nothing is written and the steps answer with their own error."""
+    missing name raises KeyError: nothing is written and the steps answer with their own error.
+    The closure's `reads` attribute is the set of names it reads."""
     if isinstance(source, dict):
         items = [(str(k), _reader(v)) for k, v in source.items()]
         if any(r is None for _, r in items):
             return None
         names = [(k, getattr(r, "name", None)) for k, r in items]
         if all(n is not None for _, n in names):
-            return lambda env, ctx: {k: env[n] for k, n in names}
-        return lambda env, ctx: {k: r(env, ctx) for k, r in items}
+            def read_object(env: dict, ctx: Any) -> Any:
+                return {k: env[n] for k, n in names}
+            read_object.members = names  # type: ignore[attr-defined]
+            return _reading(read_object, {n for _, n in names})
+
+        def build_object(env: dict, ctx: Any) -> Any:
+            return {k: r(env, ctx) for k, r in items}
+        return _reading(build_object, set().union(*(r.reads for _, r in items)))
     if isinstance(source, list):
         readers = [_reader(v) for v in source]
         if any(r is None for r in readers):
             return None
-        return lambda env, ctx: [r(env, ctx) for r in readers]
+
+        def build_list(env: dict, ctx: Any) -> Any:
+            return [r(env, ctx) for r in readers]
+        return _reading(build_list, set().union(*(r.reads for r in readers)))
     try:
         node = expr_node(source)
     except (Unsupported, ExprError):
         return None
     if node.op == "const":
         value = node.value
-        return lambda env, ctx: value
+        return _reading(lambda env, ctx: value, set())
     if node.op != "name":
         return None
     name = node.value
@@ -168,7 +263,13 @@ def _reader(source: Any) -> Callable[[dict, Any], Any] | None:
     def read(env: dict, ctx: Any) -> Any:
         return env[name]
     read.name = name  # type: ignore[attr-defined]
-    return read
+    return _reading(read, {name})
+
+
+def _reading(fn: Callable[[dict, Any], Any], names: set[str]) -> Callable[[dict, Any], Any]:
+    """`fn`, saying which names it reads (`WriteHead.bind_arguments`)."""
+    fn.reads = frozenset(names)  # type: ignore[attr-defined]
+    return fn
 
 
 class _Parameters(Conditions):
