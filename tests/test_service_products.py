@@ -112,6 +112,9 @@ def test_product_names_are_the_texts_own_not_generic_or_heading_words():
         "Platinum Rewards Card", "Green Rewards Card", "Navy Blue", "Cobalt Blue", "True Blue"]
     assert _product_names("", "Getting Started with Cobalt Blue Business Checking") == ["Cobalt Blue Business Checking"]
     assert _product_names("", "Green Rewards Card: Apply for a Sustainable Business Credit Card") == ["Green Rewards Card"]
+    for phrase in ("Internal: Activating a Debit Card", "Internal: Lost/Stolen Card - Protocol", "Linked Checking Account",
+                   "Virtual Card Management: Spending Limits Per Card", "Closing Personal Checking Accounts"):
+        assert _product_names("", phrase) == [], phrase
 
 
 def test_an_eligibility_requirement_is_not_read_out_as_what_happens():

@@ -41,8 +41,10 @@ _GENERIC = frozenset("business personal credit debit checking savings saver acco
 _OPTIONS = re.compile(r"\boptions\s+(?:include|are)\s*:?\s+([^.\n(]+)", re.I)
 _ITEMS = re.compile(r"\s*(?:,|;|\bor\b|\band\b)\s*")
 #: words of a phrase, not a product's name ("Tips When Viewing Card", "Full Credit Card")
-_PHRASE_WORDS = frozenset("when with for to of from in on at how what why where tips tip full view viewing my "
-                          "using use adding add manage managing".split())
+_PHRASE_WORDS = frozenset("when with for to of from in on at per how what why where tips tip full view viewing my "
+                          "using use adding add manage managing management limit limits spending settings controls "
+                          "features guide same that this these those may affect into your our startup pending "
+                          "replacement temporary".split())
 _VERIFIED = re.compile(r"\b(?:customer|identity|applicant|member)\b[^.]{0,40}\b(?:is|be|are|been)\s+verified\b", re.I)
 _AGE = re.compile(r"\bat\s+least\s+(1[6-9]|2[01])\s+years\s+(?:old|of\s+age)\b|\b(1[6-9]|2[01])\s+years\s+of\s+age\s+or\s+older\b",
                   re.I)
@@ -79,12 +81,14 @@ def _product(cand: str, listed: list[str]) -> str | None:
     cand = " ".join(re.sub(r"[\s,;.]*\b(?:etc|and so on)\b.*$", "", cand).split()).strip(" '\"“”")
     words = cand.lower().replace("-", " ").split()
     if not (own or re.search(rf"{_SUFFIX}$", cand)) or len(words) > 5 or all(w in _GENERIC for w in words) \
-            or _PHRASE_WORDS & set(words):
-        return None
+            or _PHRASE_WORDS & set(words) or "/" in cand or not all(t[:1].isupper() or t[:1].isdigit() for t in cand.split()) \
+            or any(w.endswith(("ing", "ed")) and w not in ("checking", "savings") for w in cand.lower().split()[:-1]):
+        return None  # a phrase, not a name: "Activating a Debit Card", "Lost/Stolen Card", "Linked Checking Account"
     lead = 0
     while lead < len(words) - 1 and words[lead] in _GENERIC - {"business", "personal"}:
         lead += 1  # "The Navy Blue Account" -> "Navy Blue Account"
-    return " ".join(cand.split()[lead:])
+    name = " ".join(cand.split()[lead:])
+    return name if len(name.split()) > 1 or not re.fullmatch(_SUFFIX, name) else None  # not a bare "Card"
 
 
 # "| Annual fee | $100.00 |" and "- Minimum opening deposit: $1,000": a fact of the text's product
