@@ -17,7 +17,7 @@
   finds as an earlier tool) and **tools made from a tip or rule** (target 0: the tool's source
   sentence is a prohibition, advice or a rule about the assistant: "Don't...", "You should...",
   "make sure", "must not", "cannot"); ``text_products``: domains with a products table of the text's
-  own products, with the title product's figures, with an ``open_``/``issue_`` tool, and the
+  own products, with the title product's figures, with an ``open_``/``apply_for_`` tool, and the
   eligibility rules those tools carry.
 - ``taubench_recall``: the first tau-bench's retail and airline policies (``wiki.md``) extracted
   offline; the share of their real tools (think/calculate left out: 26) that an extracted tool
@@ -185,7 +185,7 @@ def structure(paths: list[Path]) -> dict[str, Any]:
         if products is not None and products.data:  # the text's own products (service_products.py)
             c["product_domains"] += 1
             c["product_facts"] += any(len(r) > 2 and any(v is not None for v in r.values()) for r in products.data[:1])
-            opener = next((t for t in got.tools if t.name.startswith(("open_", "issue_"))), None)
+            opener = next((t for t in got.tools if t.name.startswith(("open_", "apply_for_"))), None)
             c["open_tools"] += opener is not None
             c["eligibility_rules"] += sum(1 for s in (opener.effect if opener else []) if isinstance(s, RequireStep))
         noops, rules = noop_tools(got), rule_tools(got)

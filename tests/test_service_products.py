@@ -97,7 +97,7 @@ def test_opening_is_a_task_of_every_kind_and_a_refusal_names_the_rule():
 def test_no_products_without_opening_words_or_product_names():
     freeze = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
     d = OfflineExtractor().extract(freeze, RELEVANT)
-    assert isinstance(d, Domain) and d.entity("products") is None and d.tool("issue_card") is None
+    assert isinstance(d, Domain) and d.entity("products") is None and d.tool("apply_for_card") is None
     plain = ("To open a checking or savings account at the bank:\n1. Verify the customer.\n2. Check the balance "
              "of their accounts and the first deposit.\n3. Open the account and transfer the deposit.\n"
              "The customer must be at least 18 years old.")

@@ -44,7 +44,7 @@ class Opening:
     """A new main record of a named product, for an owner the text's eligibility rules allow
     (service_products.py): ``open_account`` of a "Navy Blue Business Checking"."""
 
-    verb: str                            # open, issue
+    verb: str                            # open, apply_for: the tool is <verb>_<main>
     kind_field: str                      # the main field a product sets (account_type)
     goal: str                            # how a customer asks: "open a new"
 
@@ -117,7 +117,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         child_statuses=("posted", "pending"),
         request=("dispute",), request_verb="create",
         request_reasons=("fraud", "duplicate charge", "wrong amount", "item not received"),
-        opening=Opening("issue", "card_type", "apply for a new"),
+        opening=Opening("apply_for", "card_type", "apply for a new"),
     ),
     Archetype(
         key="accounts", owner="customer",

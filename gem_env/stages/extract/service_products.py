@@ -299,10 +299,10 @@ class Openings:
                    {"return": {self.main_pk: f"made.{self.main_pk}", "status": "made.status",
                                k: f"{k}_row.name", kind: f"made.{kind}"}}]
         verb = self.a.opening.verb
-        return self._tool(f"{verb}_{m}", "write", f"{verb.capitalize()} a new {m} of one of our {self.catalogs} "
+        return self._tool(f"{verb}_{m}", "write", f"{verb.replace('_', ' ').capitalize()} a new {m} of one of our {self.catalogs} "
                           f"for a {o}, if they are eligible.",
                           [self._id_param(o, self.owner_pk), self._id_param(k, self.catalog_pk)], effect,
-                          self.span_for(verb, m) or self.span_for(verb))
+                          self.span_for(verb.split("_")[0], m) or self.span_for(verb.split("_")[0]))
 
     def open_flow(self) -> dict[str, Any]:
         m, o, opk = self.sp.main, self.a.owner, self.owner_pk
