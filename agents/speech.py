@@ -465,6 +465,8 @@ def _yes_no(rng: random.Random, name: str, value: bool, person: bool = False) ->
     if len(parts) >= 2 and parts[-1].endswith("ed") and parts[-1] not in ("needed", "required"):  # "identity_verified"
         subject = f"the {' '.join(parts[:-1])}"
         return pick(rng, _YES if value else _NO, subject=subject, be="is", rest=parts[-1])
+    if len(parts) == 1 and parts[0].endswith("ed") and parts[0] not in ("needed", "required"):  # "verified"
+        return pick(rng, _YES if value else _NO, subject=it, be=is_, rest=parts[0])
     if len(parts) >= 2 and (parts[0].endswith("ing") or parts[0] in _STATE_PREPOSITIONS):
         # "accepting_patients": "it is not accepting patients"; "in_stock": "it is in stock"
         return pick(rng, _YES if value else _NO, subject=it, be=is_, rest=words(name))

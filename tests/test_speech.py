@@ -222,3 +222,10 @@ def test_every_ask_for_something_to_write_is_a_question() -> None:
     """The agent reads the user's next message as the answer only after a question: an ask worded
     as a statement ("I'll need a short summary.") once made it read the summary as a new request."""
     assert all(q.endswith("?") and "{x}" in q for q in B.ASK_NOTE)
+
+
+def test_a_one_word_yes_no_state_is_said_of_the_record() -> None:
+    """A `verified` flag read out in a refusal says "it is not verified", never "Verified is not on"."""
+    for seed in range(6):
+        said = S.fact(random.Random(seed), "verified", False, after_write=False)
+        assert "not verified" in said and " on" not in said, said
