@@ -70,7 +70,7 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
 
 def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
     """The bank's questions that fit `what`: "what's a short summary?" asks nothing, so something
-    the user is to write ("a short summary") is asked for as what it is about (`B.ASK_NOTE`); a record's
+    the user is to write ("a short summary") is asked to be written (`B.ASK_NOTE`); a record's
     ID names a record that exists, so it is never "what would you like your account ID to be?"."""
     questions = bank[-1]
     if what.startswith("a "):
@@ -247,8 +247,7 @@ def _terms(entry: dict[str, Any]) -> str:
                and re.search(r"\d", str(v)) and not (k == "id" or k.endswith("_id"))][:3]
     if not figures:
         return ""
-    said = [f"{'an' if words(k)[:1] in 'aeiou' else 'a'} {words(k)} of {spoken(k, v)}" for k, v in figures]
-    return f"The {entry['name']} has {_join(said)}."
+    return smooth(f"The {entry['name']} has {_join([f'a {words(k)} of {spoken(k, v)}' for k, v in figures])}.")
 
 
 def _now(rng: random.Random, args: dict[str, Any], record: dict[str, Any], secret: re.Pattern) -> str:

@@ -162,6 +162,13 @@ def _one_split(words: list[str]) -> tuple[str, str] | None:
     return (" ".join(words[:cuts[0]]), " ".join(words[cuts[0]:])) if len(cuts) == 1 else None
 
 
+@lru_cache(maxsize=1024)
+def _rendered_reason(choice: str) -> str:
+    """The reason as the renderer says it ("because the item was not received"), as a pattern; made
+    once per choice, since the agent reads a reason on every turn."""
+    return re.escape(smooth(f"because of {choice.replace('_', ' ')}.").lower().rstrip("."))
+
+
 def reason_given(text: str, choices: list[Any]) -> Any:
     """The one choice the user gave as their reason in a "because ..." clause ("cancel it because
     it's no longer needed" -> "no_longer_needed"), else None: a reason said in the opening is not
@@ -171,9 +178,8 @@ def reason_given(text: str, choices: list[Any]) -> Any:
         if not isinstance(choice, str) or not choice.strip():
             continue
         said = re.escape(choice.replace("_", " ").lower())
-        as_rendered = re.escape(smooth(f"because of {choice.replace('_', ' ')}.").lower().rstrip("."))
         if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an)*\s+{said}\b", text.lower()) \
-                or re.search(rf"\b{as_rendered}\b", text.lower()):  # "because the item was not received"
+                or re.search(rf"\b{_rendered_reason(choice)}\b", text.lower()):  # "because the item was not received"
             found.append(choice)
     return found[0] if len(found) == 1 else None
 

@@ -211,9 +211,10 @@ _COUNT_TO = re.compile(r"\b(change|set|update) the (?:number of )?(\w+) of ((?:y
 
 def smooth(text: str) -> str:
     """Grammar that filled-in templates get wrong: "a account" -> "an account", "because of lost"
-    -> "because it was lost", "because of item not received" -> "because the item was not received", "change the overdraft protection to yes" -> "turn on the overdraft
-    protection", "change the bags of my booking to 1" -> "change my booking to 1 bag", doubled
-    spaces and spaces before punctuation."""
+    -> "because it was lost", "because of item not received" -> "because the item was not
+    received", "change the overdraft protection to yes" -> "turn on the overdraft protection",
+    "change the bags of my booking to 1" -> "change my booking to 1 bag", doubled spaces and
+    spaces before punctuation."""
     text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", r"because it's \1 ", text)
     # a thing and what did not happen to it: "because of item not received" -> "because the item was not received"
     text = re.sub(rf"\b(?:because of|due to) (\w+) not (\w+ed)\b(?={_REASON_END})", r"because the \1 was not \2", text)

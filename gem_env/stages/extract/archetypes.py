@@ -73,6 +73,12 @@ class Archetype:
     move: Move | None = None             # an amount moved between two main records
     opening: Opening | None = None       # a new main record of a product the text names
 
+    def product_kinds(self) -> tuple[str, ...]:
+        """The values of the main field a product sets (checking, savings); () without `opening`."""
+        if self.opening is None:
+            return ()
+        return tuple(next(f["values"] for f in self.main_fields if f["name"] == self.opening.kind_field))
+
 
 def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
     return {"name": name, "type": type, **kw}

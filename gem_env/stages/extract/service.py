@@ -68,8 +68,7 @@ def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: s
     spans of the text they came from (``spans``)."""
     sp = specialise(arch, text)
     if arch.opening is not None:
-        kinds = next(f["values"] for f in arch.main_fields if f["name"] == arch.opening.kind_field)
-        read_products(sp, text, title, tuple(kinds))
+        read_products(sp, text, title, arch.product_kinds())
     kit = ToolKit(arch, sp, clock=clock, rows=rows, title=title)
     return {"entities": kit.entities(), "tools": kit.tools(), "workflows": kit.workflows(),
             "step_groups": kit.step_groups(), "policy": kit.policy(), "spans": kit.spans}

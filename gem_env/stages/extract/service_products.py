@@ -175,7 +175,7 @@ class Openings:
     def _kind_of(self, name: str) -> str:
         """A product's kind from its name ("Bronze Saver Account": savings), else the one the title
         names ("Opening Personal Checking Accounts"), else the text's most mentioned."""
-        values = next(f["values"] for f in self.a.main_fields if f["name"] == self._kind_field())
+        values = self.a.product_kinds()
 
         def named(text: str) -> list[str]:
             low = text.lower()
@@ -185,8 +185,7 @@ class Openings:
 
     def product_entity(self) -> dict[str, Any]:
         kind = self._kind_field()
-        values = next(f["values"] for f in self.a.main_fields if f["name"] == kind)
-        self._cite_title_products()
+        self._cite_products()
         facts = self.sp.product_facts
         for f in facts.values():
             self._cite(f)
@@ -194,7 +193,7 @@ class Openings:
         return {"name": self.catalogs, "primary_key": self.catalog_pk,
                 "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
                                                               "args": {"text": self.pattern(self.sp.catalog)}}},
-                           {"name": "name"}, {"name": kind, "values": list(values)},
+                           {"name": "name"}, {"name": kind, "values": list(self.a.product_kinds())},
                            *[{"name": f, "default": None} for f in facts]],
                 # the facts the text states are its title product's; another product's are not known
                 "data": [{"name": n, kind: self._kind_of(n), **{f: (v.value if i == 0 else None) for f, v in facts.items()}}
@@ -217,7 +216,8 @@ class Openings:
                           {"tool": f"get_{k}_details", "args": {self.catalog_pk: {"result": pick}}, "as": "details"}],
                 "tells": {f: f"details.{f}" for f in asked}}
 
-    def _cite_title_products(self) -> None:
+    def _cite_products(self) -> None:
+        """The first sentence naming each product."""
         for name in self.sp.products.value:
             hit = next(((s, e) for s, e, t in self.sp.sentences if name in t), None)
             if hit:
