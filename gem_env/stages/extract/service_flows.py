@@ -38,6 +38,8 @@ class Flows:
             out.append(self.open_flow())
         if self.products() and (asked := self.facts_flow()) is not None:
             out.append(asked)
+        if self.perk():
+            out.append(self.perk_flow())
         return sorted(out, key=self._relevance, reverse=True)
 
     def _relevance(self, wf: dict[str, Any]) -> tuple[int, int]:

@@ -8,6 +8,7 @@ from ...text import features as tf
 from .archetypes import Action, Archetype
 from .service_flows import Flows
 from .service_moves import Moves
+from .service_perks import Perks
 from .service_products import Openings
 from .service_reads import ReadTools
 from .service_writes import WriteTools
@@ -53,7 +54,7 @@ def _past(verb: str) -> str:
     return irregular.get(verb, verb + ("d" if verb.endswith("e") else "led" if verb.endswith("l") else "ed"))
 
 
-class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings):
+class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks):
     """One specialised archetype: its entities, tools (reads, writes), workflows and policy."""
 
     def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
@@ -136,7 +137,8 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings):
                  "fields": [{"name": self.owner_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(a.owner)}}},
                             {"name": "first_name"}, {"name": "last_name"}, {"name": "email", "unique": True, "faker": "email"},
                             {"name": "phone"}, {"name": "address"}, {"name": "city"}, {"name": "zip"},
-                            {"name": "member_since", "type": "date"}, *self.owner_rule_fields()]}
+                            {"name": "member_since", "type": "date"}, *self.owner_rule_fields(),
+                            *self.perk_owner_fields()]}
         main_fields = [{"name": self.main_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.main)}}},
                        {"name": self.owner_pk, "foreign_key": f"{self.owners}.{self.owner_pk}"},
                        {"name": "status", "values": self.statuses,
@@ -148,6 +150,8 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings):
                 f["values"] = list(sp.enums[f["name"]].value)  # type: ignore[arg-type]
                 self._cite(sp.enums[f["name"]])
             main_fields.append(f)
+            if f["name"] == self._amount_field():  # an extra fee is said beside the total it is part of
+                main_fields += self.perk_main_fields()
         if self.catalogs and (not self.children or self.products()):
             main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         out = [owner]
@@ -171,6 +175,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings):
                 {"name": "reply_by", "type": "date", "default": None}]})
         if self.moves:
             out.append(self.move_entity())
+        out += self.perk_entity()
         out.append({"name": "handoffs", "primary_key": "handoff_id", "rows": 0, "fields": [
             {"name": "handoff_id"}, {"name": self.owner_pk, "foreign_key": f"{self.owners}.{self.owner_pk}"},
             {"name": "summary"}, {"name": "created_at", "type": "datetime"}]})

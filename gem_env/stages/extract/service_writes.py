@@ -44,6 +44,8 @@ class WriteTools:
             out.append(self.move_tool())
         if self.opening():
             out.append(self.open_tool())
+        if self.perk():
+            out.append(self.perk_tool())
         out.append(self.update_owner_address())
         out.append(self.transfer_to_human())
         return out

@@ -73,6 +73,8 @@ class Specialisation:
     eligibility: list[Found] = field(default_factory=list)        # (rule kind, numbers...) for opening one
     product_facts: dict[str, Found] = field(default_factory=dict)  # field -> the title product's figure
     opens: bool = False                                            # the text speaks of opening one
+    perk: Found | None = None                                      # a remedy granted by level (service_perks)
+    perk_lines: list[Found] = field(default_factory=list)         # its other grant and refusal lines
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:
