@@ -136,9 +136,12 @@ def refuse(rng: random.Random, what: str, error: str, values: list[str],
 
 def _after_colon(sentence: str) -> str:
     """A rule quoted after a colon goes on in lower case: "The rule is: a card that is frozen ..."
-    (only an article is lowered, never a name or an acronym)."""
+    (only an article or a function word is lowered, never a name or an acronym)."""
     first, _, rest = sentence.partition(" ")
-    return f"{first.lower()} {rest}" if first in ("A", "An", "The") and rest else sentence
+    return f"{first.lower()} {rest}" if first in _LOWERED and rest else sentence
+
+
+_LOWERED = frozenset(("A", "An", "The", "Only", "There", "This", "No"))
 
 
 def declined(rng: random.Random) -> str:

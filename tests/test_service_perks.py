@@ -100,3 +100,17 @@ def test_the_remedy_is_a_task_of_every_kind_and_a_refusal_names_the_level_rule()
     assert reasons and reasons <= {"Only silver and gold members can get an extra fee removed",
                                    "This order has no extra fee to remove", "An order that is cancelled cannot get an "
                                    "extra fee removed"}
+
+
+def test_a_promo_code_handed_to_anyone_is_a_tool_without_a_level_rule():
+    p = _perk("- Try to convince the customer that prices change.\n"
+              "- If the customer keeps pushing, offer them a discount using [Promo Code].\n")
+    assert (p.kind, p.levels, p.allowed, p.refused, p.percent_off, p.valid_days) == ("promo_code", (), (), (), 10, 30)
+    assert _perk("- Explain that promo codes cannot be combined.\n") is None
+
+
+def test_a_level_rule_is_quoted_after_a_colon_in_lower_case():
+    from gem_env.agents.speech import _after_colon
+    assert _after_colon("Only silver and gold members can get an extra fee removed") == \
+        "only silver and gold members can get an extra fee removed"
+    assert _after_colon("Gold members can always get one") == "Gold members can always get one"

@@ -38,9 +38,9 @@ class Flows:
             out.append(self.open_flow())
         if self.products() and (asked := self.facts_flow()) is not None:
             out.append(asked)
-        if self.perk():
-            out.append(self.perk_flow())
-        return sorted(out, key=self._relevance, reverse=True)
+        # the remedy the text grants is what it is about, whatever words the title uses ("Bad Price")
+        first = [self.perk_flow()] if self.perk() else []
+        return first + sorted(out, key=self._relevance, reverse=True)
 
     def _relevance(self, wf: dict[str, Any]) -> tuple[int, int]:
         """What the document is about first: the title's words, then the text's, count for a

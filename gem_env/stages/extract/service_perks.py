@@ -12,7 +12,9 @@ fee removed from the main record (`remove_<main>_fee`), a refund or credit of th
 amount (`issue_refund`, `issue_credit`), a new promo code with the text's discount and validity
 (`issue_promo_code`). A level whose grant depends on more ("if they are only 1 day late") is
 neither allowed nor refused. A text that names fewer than two levels, or does not both grant the
-remedy to some level and refuse it to another, gets none of it.
+remedy to some level and refuse it to another, gets none of it; unless it has the assistant hand out
+a promo code to anyone ("offer them a discount using [Promo Code]"): that is a promo code tool
+without a level rule.
 """
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ _ONLY = re.compile(r"\bonly\s+(?:works?\s+)?for\b", re.I)
 _FEE = re.compile(r"\bfees?\b[^.>]*\b(?:removed|waived)\b|\b(?:remove|waive)\b[^.>]*\bfees?\b", re.I)
 _REFUND = re.compile(r"\b(refund|credit)\b", re.I)
 _PROMO = re.compile(r"\b(?:promo(?:tion(?:al)?)?|discount|coupon)\s+codes?\b", re.I)
+#: the text has the assistant hand out a promo code, whoever the customer is
+_PROMO_OFFER = re.compile(r"\b(?:offer|generate|give|send)\b[^.\n]{0,60}?(?:\bpromo(?:tion(?:al)?)?\s+codes?\b|\bdiscount\b)", re.I)
 _PERCENT = re.compile(r"\b(\d{1,2})\s?%\s+off\b", re.I)
 _VALID_DAYS = re.compile(r"\b(?:last|valid\s+for|expires?\s+(?:after|in))\s+(\d{1,3})\s+days\b", re.I)
 
@@ -57,9 +61,27 @@ class Perk:
 
 def read_perk(sp: Specialisation, text: str) -> None:
     """Set `sp.perk` (a `Found` of a `Perk`, citing the first grant line) and `sp.perk_lines` when
-    the text grants a remedy to some membership levels and refuses it to others."""
+    the text grants a remedy to some membership levels and refuses it to others, or has the
+    assistant hand out a promo code to anyone ("offer them a discount using [Promo Code]")."""
+    if not _by_level(sp, text) and (m := _PROMO_OFFER.search(text)):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end()) % (len(text) + 1)
+        line = text[line_start:line_end].strip()
+        start = text.index(line, line_start)
+        sp.perk = Found(_promo(text, ()), start, start + len(line), line)
+
+
+def _promo(text: str, levels: tuple[str, ...], allowed: tuple[str, ...] = (), refused: tuple[str, ...] = ()) -> Perk:
+    percent = _PERCENT.search(text)
+    days = _VALID_DAYS.search(text)
+    return Perk("promo_code", levels, allowed, refused, int(percent.group(1)) if percent else 10,
+                int(days.group(1)) if days else 30)
+
+
+def _by_level(sp: Specialisation, text: str) -> bool:
+    """`read_perk` for a remedy granted by level; whether the text has one."""
     if not _ABOUT_LEVELS.search(text):
-        return
+        return False
     named: set[str] = set()
     allowed: dict[str, None] = {}
     refused: dict[str, None] = {}
@@ -91,17 +113,15 @@ def read_perk(sp: Specialisation, text: str) -> None:
     allowed_t = tuple(l for l in ladder if l in allowed and l not in refused and l not in hedged)
     refused_t = tuple(l for l in ladder if l in refused and l not in allowed)
     if len(ladder) < 2 or not allowed_t or not refused_t or not grants:
-        return
+        return False
     kind = _kind(" ".join(g[2] for g in grants), text)
     if kind is None:
-        return
-    percent = _PERCENT.search(text)
-    days = _VALID_DAYS.search(text)
-    perk = Perk(kind, ladder, allowed_t, refused_t, int(percent.group(1)) if percent else 10,
-                int(days.group(1)) if days else 30)
+        return False
+    perk = _promo(text, ladder, allowed_t, refused_t) if kind == "promo_code" else Perk(kind, ladder, allowed_t, refused_t)
     first = grants[0]
     sp.perk = Found(perk, first[0], first[1], first[2])
     sp.perk_lines = [Found(None, s, e, t) for s, e, t in grants[1:] + cited]
+    return True
 
 
 def _kind(granted: str, text: str) -> str | None:
@@ -143,7 +163,7 @@ class Perks:
 
     def perk_owner_fields(self) -> list[dict[str, Any]]:
         p = self.perk()
-        return [{"name": "membership_level", "values": list(p.levels)}] if p else []
+        return [{"name": "membership_level", "values": list(p.levels)}] if p and p.levels else []
 
     def perk_main_fields(self) -> list[dict[str, Any]]:
         p = self.perk()
@@ -183,12 +203,14 @@ class Perks:
         g = self.sp.perk
         return {"start": g.start, "end": g.end, "text": g.text}
 
-    def _level_rule(self, owner_row: str) -> dict[str, Any]:
+    def _level_rule(self, owner_row: str) -> list[dict[str, Any]]:
         p, what = self.perk(), self._perk_what()
         for f in [self.sp.perk, *self.sp.perk_lines]:
             self._cite(f)
-        return {"require": f"{owner_row}.membership_level in {_list(p.allowed)}",
-                "message": f"Only {_said(p.allowed)} members can get {what}"}
+        if not p.allowed:
+            return []
+        return [{"require": f"{owner_row}.membership_level in {_list(p.allowed)}",
+                 "message": f"Only {_said(p.allowed)} members can get {what}"}]
 
     def perk_tool(self) -> dict[str, Any]:
         p, o, m = self.perk(), self.a.owner, self.sp.main
@@ -198,7 +220,7 @@ class Perks:
             effect: list[dict[str, Any]] = [
                 {"find": self.owners, "as": owner, "where": {self.owner_pk: self.owner_pk},
                  "error": f"No {o} with id {{{self.owner_pk}}}"},
-                self._level_rule(owner),
+                *self._level_rule(owner),
                 {"require": f"count_rows('{table}', {{{self.owner_pk}: {self.owner_pk}, status: 'active'}}) == 0",
                  "message": f"This {o} already has an active promo code"},
                 {"insert": table, "as": "made", "values": {
@@ -212,7 +234,7 @@ class Perks:
         effect = [{"find": self.mains, "as": main, "where": {self.main_pk: self.main_pk},
                    "error": f"No {m} with id {{{self.main_pk}}}"},
                   {"find": self.owners, "as": owner, "where": {self.owner_pk: f"{main}.{self.owner_pk}"}},
-                  self._level_rule(owner),
+                  *self._level_rule(owner),
                   {"require": f"{main}.status in {_list(tuple(self.editable_statuses()))}",
                    "message": f"{_a(m).capitalize()} that is {{{main}.status}} cannot get {self._perk_what()}"}]
         if p.kind == "fee":
@@ -239,8 +261,8 @@ class Perks:
         if p.kind == "promo_code":
             table, pk = self._perk_table()
             return {"name": "get_promo_code", "category": "promo_code",
-                    "goal": "get a new promo code",
-                    "anchor": {"table": self.owners, "filter": f"row.{allowed}"},
+                    "goal": "request a new promo code",
+                    "anchor": {"table": self.owners, **({"filter": f"row.{allowed}"} if p.allowed else {})},
                     "knows": {"email": "row.email"},
                     "steps": [{"use": "identify"}, profile,
                               {"tool": "issue_promo_code", "args": {self.owner_pk: {"result": f"owner.{self.owner_pk}"}},
@@ -254,14 +276,14 @@ class Perks:
             conds.append("row.extra_fee != null")
             amount = self._amount_field()
             return {"name": f"remove_{m}_fee", "category": "fee",
-                    "goal": f"have the extra fee taken off my {m} {{{self.main_pk}}}",
+                    "goal": f"remove the extra fee from my {m} {{{self.main_pk}}}",
                     "anchor": {"table": self.mains, "filter": " and ".join(conds)}, "knows": knows,
                     "steps": [{"use": "identify"}, profile, details,
                               {"tool": f"remove_{m}_fee", "args": {self.main_pk: {"user": self.main_pk}}, "as": "removed"}],
                     "tells": {amount: f"removed.{amount}"}}
         table, pk = self._perk_table()
         return {"name": f"get_{p.kind}", "category": p.kind,
-                "goal": f"get {_a(p.kind)} for my {m} {{{self.main_pk}}}",
+                "goal": f"request {_a(p.kind)} for my {m} {{{self.main_pk}}}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)}, "knows": knows,
                 "steps": [{"use": "identify"}, profile, details,
                           {"tool": f"issue_{p.kind}", "args": {self.main_pk: {"user": self.main_pk}}, "as": "issued"}],
