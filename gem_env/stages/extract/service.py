@@ -52,11 +52,16 @@ SERVICE_CUES = frozenset({"customer", "agent", "account", "online", "app", "webs
                           "settings", "dashboard", "portal", "bank", "banking"})
 
 
+#: a guideline for the staff who serve customers ("Ask the customer for ..."), not a how-to for one's own things
+_SERVES_CUSTOMERS = re.compile(r"\bthe\s+customer(?:'s|s)?\b", re.I)
+
+
 def pick(text: str, title: str) -> Archetype | None:
     """The archetype the text is most about (`rank`) among those it qualifies for: a `score` of
-    SURE_SCORE, or of MIN_SCORE when the text also reads as a service's (three SERVICE_CUES words);
-    None when it qualifies for none."""
-    service_like = len(SERVICE_CUES & {w.lower() for w in re.findall(r"[A-Za-z]+", text)}) >= 3
+    SURE_SCORE, or of MIN_SCORE when the text also reads as a service's (three SERVICE_CUES words,
+    or "the customer" three times); None when it qualifies for none."""
+    service_like = len(SERVICE_CUES & {w.lower() for w in re.findall(r"[A-Za-z]+", text)}) >= 3 \
+        or len(_SERVES_CUSTOMERS.findall(text)) >= 3
     qualified = [a for a in ARCHETYPES
                  if (got := score(a, text, title)) >= SURE_SCORE or (got >= MIN_SCORE and service_like)]
     if not qualified:
