@@ -325,8 +325,11 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
     before, after, dates, extra = [], [], [], []
     for k, v in facts:
         low, text = k.lower(), spoken(k, v)
-        if low.endswith(("status", "state", "type", "kind")) and len(text.split()) <= 2:
+        if low.endswith(("status", "state", "type", "kind")) and len(text.split()) <= 2 \
+                and noun.lower() not in text.lower().split():  # not "your order received order"
             before.append(text)
+        elif low.endswith("status"):
+            extra.append(f"the status {text}")
         elif (prep := role(low)) is not None and not (text.startswith("$") or is_count(k, v) or when_words(text) != text):
             after.append(f"{prep} {text}")  # "ending in 4782", "from Lake Jacob", "at Miller Ltd"
         elif isinstance(v, str) and when_words(v) != v:  # an ISO date or time
