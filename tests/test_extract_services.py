@@ -301,3 +301,20 @@ def test_the_transfer_workflow_admits_complete_refuse_decline_and_sessions():
     call = next(a for a in gold.gold_actions if a.tool == "transfer_funds")  # the session's first request's
     assert call.tool == "transfer_funds" and call.arguments["amount"] % 100 == 0
     assert call.arguments["source_account_id"] != call.arguments["destination_account_id"]
+
+
+def test_a_payment_plan_is_for_an_overdue_bill_and_code_in_backticks_is_no_status():
+    d = extract_text("Pay your phone bill", "Every mobile line has a plan and monthly bills. A bill is `paid` or "
+                     "`overdue`. Use `check_status_bar()` or `check_network_status()` to see the line's signal. "
+                     "Customers who cannot pay may request a payment plan for a bill.")
+    assert "check_status_bar()" not in (d.entity("lines").field("status").values or [])
+    rules = {s.message: s.require for s in d.tool("request_payment_plan").effect if isinstance(s, RequireStep)}
+    assert rules["A bill that is {bill_row.status} cannot get a payment plan"] == "bill_row.status in ['overdue']"
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    bills = sb.dump(["bills"])["bills"]
+    paid = next(b for b, row in bills.items() if row["status"] == "paid")
+    assert sb.call("request_payment_plan", {"bill_id": paid, "reason": "hardship"}).error \
+        == "A bill that is paid cannot get a payment plan"
+    flow = next(w for w in d.workflows if w.name == "request_payment_plan")
+    assert "row.status in ['overdue']" in flow.anchor.filter

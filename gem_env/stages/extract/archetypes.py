@@ -66,6 +66,7 @@ class Archetype:
     request_verb: str = "create"
     request_reasons: tuple[str, ...] = ()
     request_on_child: bool = True
+    request_from: tuple[str, ...] = ()   # the child statuses a request is filed on (a payment plan: overdue bills)
     catalog: tuple[str, ...] = ()        # reference table: products, plans, doctors, flights
     catalog_fields: tuple[dict[str, Any], ...] = ()
     book_verb: str | None = None         # book_<main> creates a main record from a catalog entry
@@ -249,6 +250,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         child_fields=(_f("amount", "number", range=[10, 150]), _f("issued_at", "datetime")),
         child_statuses=("paid", "overdue"),
         request=("payment_plan",), request_verb="request", request_reasons=("hardship", "billing error"),
+        request_from=("overdue",),
     ),
     Archetype(
         key="subscriptions", owner="member",

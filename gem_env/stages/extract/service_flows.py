@@ -160,6 +160,8 @@ class Flows:
                           self.main_pk: f"row.{self.main_pk}", self.child_pk: f"row.{self.child_pk}"})
             conds = [f"count_rows('{self.requests}', {{{self.child_pk}: row.{self.child_pk}}}) == 0"]
             conds += [f"row.status != '{f.value}'" for f in sp.blocked_child]
+            if self.a.request_from:
+                conds.append(f"row.status in {_list(list(self.a.request_from))}")
             d = self.child_date()
             if sp.window_days and d:
                 conds.append(f"days_between(row.{d}, today) <= {int(sp.window_days.value)}")

@@ -172,6 +172,10 @@ class WriteTools:
 
     def _child_rules(self, row: str) -> list[dict[str, Any]]:
         sp, out = self.sp, []
+        if self.a.request_from:
+            out.append({"require": f"{row}.status in {_list(self.a.request_from)}",
+                        "message": f"{indefinite(sp.child.replace('_', ' ')).capitalize()} that is {{{row}.status}} "
+                                   f"cannot get a {sp.request.replace('_', ' ')}"})
         for f in sp.blocked_child:
             out.append({"require": f"{row}.status != '{f.value}'", "message": f.text[:300]})
             self._cite(f)

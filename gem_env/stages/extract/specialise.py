@@ -107,6 +107,10 @@ def _quoted(sentence: str) -> list[str]:
     return [next(g for g in m.groups() if g).strip().lower() for m in _QUOTED.finditer(sentence)]
 
 
+#: a function call or an assignment in backticks (`check_status_bar()`): code, not a value people choose
+_CODE = re.compile(r"[()=]")
+
+
 def _quoted_groups(sentence: str) -> list[tuple[str, list[str], int]]:
     """Runs of two or more quoted values ("`a`, `b` or `c`") with the word just before each run
     ("a plan (`Basic`, `Plus`)" -> plan) and where the run starts."""
@@ -125,7 +129,7 @@ def _quoted_groups(sentence: str) -> list[tuple[str, list[str], int]]:
             label = tf.lemma(before[-1]) if before else ""
             if label in {"a", "an", "the", "be", "is", "of", "either", "to", "as"} and len(before) > 1:
                 label = tf.lemma(before[-2])
-        if len(value.split()) <= 4 and not _ID.fullmatch(value.upper()):
+        if len(value.split()) <= 4 and not _ID.fullmatch(value.upper()) and not _CODE.search(value):
             run.append(value)
         last_end = m.end()
     if run:
