@@ -318,3 +318,9 @@ def test_a_payment_plan_is_for_an_overdue_bill_and_code_in_backticks_is_no_statu
         == "A bill that is paid cannot get a payment plan"
     flow = next(w for w in d.workflows if w.name == "request_payment_plan")
     assert "row.status in ['overdue']" in flow.anchor.filter
+
+
+def test_a_return_is_for_an_item_not_returned_yet():
+    _, d = extract("shop/return-an-item.md")
+    requires = [s.require for s in d.tool("create_return").effect if isinstance(s, RequireStep)]
+    assert "item_row.status in ['ordered']" in requires

@@ -66,7 +66,8 @@ class Archetype:
     request_verb: str = "create"
     request_reasons: tuple[str, ...] = ()
     request_on_child: bool = True
-    request_from: tuple[str, ...] = ()   # the child statuses a request is filed on (a payment plan: overdue bills)
+    request_from: tuple[str, ...] = ()   # the child statuses a request is filed on (a payment plan: an overdue bill;
+                                         # a return: an item not returned yet)
     catalog: tuple[str, ...] = ()        # reference table: products, plans, doctors, flights
     catalog_fields: tuple[dict[str, Any], ...] = ()
     book_verb: str | None = None         # book_<main> creates a main record from a catalog entry
@@ -164,7 +165,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                       _f("purchased_at", "datetime")),
         child_statuses=("ordered", "returned"),
         request=("return",), request_verb="create",
-        request_reasons=("damaged", "wrong item", "no longer needed"),
+        request_reasons=("damaged", "wrong item", "no longer needed"), request_from=("ordered",),
         catalog=("product",),
         catalog_fields=(_f("name", values=list(_PRODUCTS)), _f("price", "number", range=[5, 300]),
                         _f("in_stock", "boolean")),
@@ -351,6 +352,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                       _f("due_date", "date", range=["2025-01-20", "2025-04-30"])),
         child_statuses=("scheduled", "paid", "late"),
         request=("extension",), request_verb="request", request_reasons=("hardship", "billing error"),
+        request_from=("scheduled", "late"),
     ),
     Archetype(
         key="access", owner="customer",
