@@ -14,6 +14,7 @@ from typing import Any
 
 from ...text import features as tf
 from .archetypes import Archetype, ARCHETYPES
+from .service_issue import read_issuing
 from .service_perks import read_perk
 from .service_products import read_products
 from .service_tools import ToolKit
@@ -75,6 +76,7 @@ def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: s
     sp = specialise(arch, text)
     if arch.opening is not None:
         read_products(sp, text, title, arch.product_kinds())
+        read_issuing(sp, text, title)
     read_perk(sp, text)
     kit = ToolKit(arch, sp, clock=clock, rows=rows, title=title)
     return {"entities": kit.entities(), "tools": kit.tools(), "workflows": kit.workflows(),

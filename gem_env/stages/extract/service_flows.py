@@ -38,6 +38,8 @@ class Flows:
             out.append(self.open_flow())
         if self.products() and (asked := self.facts_flow()) is not None:
             out.append(asked)
+        if self.issuing():
+            out.append(self.issue_flow())
         # the remedy the text grants is what it is about, whatever words the title uses ("Bad Price")
         first = [self.perk_flow()] if self.perk() else []
         return first + sorted(out, key=self._relevance, reverse=True)
@@ -46,6 +48,8 @@ class Flows:
         """What the document is about first: the title's words, then the text's, count for a
         workflow whose name (verb, object) and tools use them; lookups only when asked for."""
         words = set(wf["name"].split("_")) | {w for s in wf["steps"] if "tool" in s for w in s["tool"].split("_")}
+        if wf["category"] == "issue":  # "Creating Instant Virtual Cards", "Adding Employee Cards"
+            words |= {"create", "add", "request", "new"}
         words = {tf.lemma(w) for w in words} - {"get", "find", "by", "email", "detail", "status", self.a.owner}
         return (len(words & self.title_words), len(words & self.text_words))
 

@@ -272,21 +272,7 @@ class Openings:
     def open_tool(self) -> dict[str, Any]:
         m, o, k = self.sp.main, self.a.owner, self.sp.catalog
         kind = self._kind_field()
-        values: dict[str, Any] = {self.main_pk: f"next_id('{self.pattern(m)}')", self.owner_pk: self.owner_pk,
-                                  "status": f"'{self.statuses[0]}'", self.catalog_pk: self.catalog_pk,
-                                  kind: f"{k}_row.{kind}"}
-        for f in self.a.main_fields:
-            n, t = f["name"], f.get("type", "string")
-            if n in values:
-                continue
-            if n.endswith("_on"):
-                values[n] = "today"
-            elif t == "boolean":
-                values[n] = False
-            elif t in ("number", "integer"):
-                values[n] = f["range"][0] if n.endswith("limit") and f.get("range") else 0
-            elif "faker" in f:  # a card's last four digits: made by the bank, never asked for
-                values[n] = f"str(1000 + count_rows('{self.mains}', {{}}))"
+        values = self.new_main_values({self.catalog_pk: self.catalog_pk, kind: f"{k}_row.{kind}"})
         effect: list[dict[str, Any]] = [
             {"find": self.owners, "as": f"{o}_row", "where": {self.owner_pk: self.owner_pk},
              "error": f"No {o} with id {{{self.owner_pk}}}"},

@@ -8,6 +8,7 @@ from ...text import features as tf
 from .archetypes import Action, Archetype
 from .service_flows import Flows
 from .service_moves import Moves
+from .service_issue import Issuing
 from .service_perks import Perks
 from .service_products import Openings
 from .service_reads import ReadTools
@@ -54,7 +55,7 @@ def _past(verb: str) -> str:
     return irregular.get(verb, verb + ("d" if verb.endswith("e") else "led" if verb.endswith("l") else "ed"))
 
 
-class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks):
+class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing):
     """One specialised archetype: its entities, tools (reads, writes), workflows and policy."""
 
     def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
@@ -107,6 +108,25 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks):
             return {"start": start, "end": end, "text": text}
         return None
 
+    def new_main_values(self, given: dict[str, Any]) -> dict[str, Any]:
+        """The values of a new main record the service makes for an owner: its id, the owner, the
+        first status, `given`, then today for a date, off, zero (a limit's floor) or a made-up number."""
+        values: dict[str, Any] = {self.main_pk: f"next_id('{self.pattern(self.sp.main)}')", self.owner_pk: self.owner_pk,
+                                  "status": f"'{self.statuses[0]}'", **given}
+        for f in self.a.main_fields:
+            n, t = f["name"], f.get("type", "string")
+            if n in values:
+                continue
+            if n.endswith("_on"):
+                values[n] = "today"
+            elif t == "boolean":
+                values[n] = False
+            elif t in ("number", "integer"):
+                values[n] = f["range"][0] if n.endswith("limit") and f.get("range") else 0
+            elif "faker" in f:  # a card's last four digits: made by the bank, never asked for
+                values[n] = f"str(1000 + count_rows('{self.mains}', {{}}))"
+        return values
+
     def _id_param(self, noun: str, pk: str) -> dict[str, Any]:
         example = self.pattern(noun).replace("#", "0")
         return {"name": pk, "type": "string", "description": f"the {noun.replace('_', ' ')} id, e.g. {example}"}
@@ -149,6 +169,8 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks):
             if f["name"] in sp.enums:
                 f["values"] = list(sp.enums[f["name"]].value)  # type: ignore[arg-type]
                 self._cite(sp.enums[f["name"]])
+            if a.opening and f["name"] == a.opening.kind_field:
+                f["values"] = self.kind_values(list(f["values"]))
             main_fields.append(f)
             if f["name"] == self._amount_field():  # an extra fee is said beside the total it is part of
                 main_fields += self.perk_main_fields()

@@ -46,6 +46,8 @@ class WriteTools:
             out.append(self.open_tool())
         if self.perk():
             out.append(self.perk_tool())
+        if self.issuing():
+            out.append(self.issue_tool())
         out.append(self.update_owner_address())
         out.append(self.transfer_to_human())
         return out
@@ -126,6 +128,10 @@ class WriteTools:
                   {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {_label(name, ptype)}"}]
         if ptype in ("integer", "number"):
             effect.append({"require": f"{name} >= 0", "message": f"The {_label(name, ptype)} cannot be negative"})
+        if (cap := self.sp.issue_limits.get("cap")) is not None and name == self._limit_field():
+            effect.append({"require": f"{name} <= {cap.value}",
+                           "message": f"A {m}'s {plain_words(name)} can be at most ${cap.value:,.0f}"})
+            self._cite(cap)
         effect += [{"update": self.mains, "row": row, "set": {name: name}},
                    {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", "status": f"{row}.status"}}]
         word = name.split("_")[0]

@@ -74,6 +74,8 @@ class Specialisation:
     product_facts: dict[str, Found] = field(default_factory=dict)  # field -> the title product's figure
     opens: bool = False                                            # the text speaks of opening one
     perk: Found | None = None                                      # a remedy granted by level (service_perks)
+    issues: Found | None = None                                    # the kind of new card issued on request
+    issue_limits: dict[str, Found] = field(default_factory=dict)   # "count" / "cap" of issued cards
     perk_lines: list[Found] = field(default_factory=list)         # its other grant and refusal lines
 
 
