@@ -38,18 +38,17 @@ class Flows:
             out.append(self.open_flow())
         if self.products() and (asked := self.facts_flow()) is not None:
             out.append(asked)
-        if self.issuing():
-            out.append(self.issue_flow())
-        # the remedy the text grants is what it is about, whatever words the title uses ("Bad Price")
+        # the remedy the text grants is what it is about, whatever words the title uses ("Bad Price"),
+        # and so are new cards when the title speaks of getting them ("How to Issue a Virtual Card")
         first = [self.perk_flow()] if self.perk() else []
+        if self.issuing():
+            (first if self.issue_in_title() else out).append(self.issue_flow())
         return first + sorted(out, key=self._relevance, reverse=True)
 
     def _relevance(self, wf: dict[str, Any]) -> tuple[int, int]:
         """What the document is about first: the title's words, then the text's, count for a
         workflow whose name (verb, object) and tools use them; lookups only when asked for."""
         words = set(wf["name"].split("_")) | {w for s in wf["steps"] if "tool" in s for w in s["tool"].split("_")}
-        if wf["category"] == "issue":  # "Creating Instant Virtual Cards", "Adding Employee Cards"
-            words |= {"create", "add", "request", "new"}
         words = {tf.lemma(w) for w in words} - {"get", "find", "by", "email", "detail", "status", self.a.owner}
         return (len(words & self.title_words), len(words & self.text_words))
 

@@ -21,6 +21,7 @@ from .specialise import Found, Specialisation
 _ISSUE = re.compile(r"\b(?:creat(?:e|ing)|issu(?:e|ing)|add(?:ing)?|request(?:ing)?)\s+(?:an?\s+|new\s+|more\s+|"
                     r"additional\s+|instant\s+|one-time\s+(?:use\s+)?|up\s+to\s+\d+\s+)*(?:(virtual|employee|founder|"
                     r"team)\s+)?cards?\b|\b(?:add|create)\s+(?:virtual\s+)?card\b", re.I)
+_TITLE_VERB = re.compile(r"\b(?:creat(?:e|ing)|issu(?:e|ing)|add(?:ing)?|request(?:ing)?)\b", re.I)
 _KINDS = ("virtual",)
 _COUNT = re.compile(r"\b(?:up\s+to|at\s+most|no\s+more\s+than|maximum\s+of)\s+\$?(\d{1,3})\b(?:\s+(?:active\s+)?"
                     r"(?:virtual\s+|employee\s+|founder\s+)?cards?\b|\s*(?:[.;]|$))", re.I | re.M)
@@ -55,6 +56,10 @@ class Issuing:
     def _limit_field(self) -> str | None:
         """The main record's limit (a card's spending limit), which the text's cap bounds."""
         return next((f["name"] for f in self.a.main_fields if f["name"].endswith("limit")), None)
+
+    def issue_in_title(self) -> bool:
+        """The title speaks of getting cards ("How to Issue a Virtual Card", "Cards: How to Create Them")."""
+        return bool(_TITLE_VERB.search(self.title) and re.search(r"\bcards?\b", self.title, re.I))
 
     def issue_kind(self) -> str:
         return str(self.sp.issues.value) if self.sp.issues else ""
