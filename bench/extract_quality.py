@@ -18,7 +18,10 @@
   sentence is a prohibition, advice or a rule about the assistant: "Don't...", "You should...",
   "make sure", "must not", "cannot"); ``text_products``: domains with a products table of the text's
   own products, with the title product's figures, with an ``open_``/``apply_for_`` tool, and the
-  eligibility rules those tools carry.
+  eligibility rules those tools carry; ``text_remedies``: domains with a remedy the text grants
+  (an extra fee removed, a refund or credit, a promo code: ``service_perks.py``) and those whose
+  remedy is ruled by membership level; ``issued_cards``: domains with an ``issue_<card>`` tool
+  (``service_issue.py``) and the count and cap rules from the text those tools carry.
 - ``taubench_recall``: the first tau-bench's retail and airline policies (``wiki.md``) extracted
   offline; the share of their real tools (think/calculate left out: 26) that an extracted tool
   recovers, and of those tools' parameters, by the hand-judged map in
@@ -188,6 +191,16 @@ def structure(paths: list[Path]) -> dict[str, Any]:
             opener = next((t for t in got.tools if t.name.startswith(("open_", "apply_for_"))), None)
             c["open_tools"] += opener is not None
             c["eligibility_rules"] += sum(1 for s in (opener.effect if opener else []) if isinstance(s, RequireStep))
+        level = any(f.name == "membership_level" for e in got.entities for f in e.fields)
+        remedy = next((t for t in got.tools if t.name in ("issue_promo_code", "issue_refund", "issue_credit")
+                       or t.name.startswith("remove_") and t.name.endswith("_fee")), None)
+        c["remedy_domains"] += remedy is not None
+        c["level_rules"] += remedy is not None and level
+        issuer = next((t for t in got.tools if t.name.startswith("issue_") and t.name != "issue_refund"
+                       and t.name not in ("issue_promo_code", "issue_credit")), None)
+        c["issue_domains"] += issuer is not None
+        c["issue_rules"] += sum(1 for s in (issuer.effect if issuer else []) if isinstance(s, RequireStep)
+                                and "more than $0" not in s.message)
         noops, rules = noop_tools(got), rule_tools(got)
         c["noop_tools"] += len(noops)
         c["rule_tools"] += len(rules)
@@ -208,6 +221,8 @@ def structure(paths: list[Path]) -> dict[str, Any]:
             "noop_tools": c["noop_tools"], "rule_tools": c["rule_tools"],
             "text_products": {"domains": c["product_domains"], "with_facts": c["product_facts"],
                               "with_open_tool": c["open_tools"], "eligibility_rules": c["eligibility_rules"]},
+            "text_remedies": {"domains": c["remedy_domains"], "with_level_rule": c["level_rules"]},
+            "issued_cards": {"domains": c["issue_domains"], "limit_rules": c["issue_rules"]},
             "noop_examples": noop_examples[:5], "rule_examples": rule_examples[:5]}
 
 

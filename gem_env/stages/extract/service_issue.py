@@ -31,8 +31,8 @@ _CAP = re.compile(r"\b(?:cap|limit)s?\b[^.\n]{0,60}?\b(?:up\s+to|not\s+to\s+exce
 
 def read_issuing(sp: Specialisation, text: str, title: str) -> None:
     """Set `sp.issue_limits` from the text's sentences (a card's highest limit holds for any card),
-    and `sp.issues` (a `Found` of the kind of card, or "" for any) when the text speaks of getting
-    new cards and its title is not about applying for a product."""
+    and `sp.issues` (the kind of card, or "" for any; the tool cites its own sentence) when the text
+    speaks of getting new cards and its title is not about applying for a product."""
     for start, end, sentence in sp.sentences:
         if (c := _COUNT.search(sentence)) and "count" not in sp.issue_limits and re.search(r"\bcards?\b|request", sentence, re.I):
             sp.issue_limits["count"] = Found(int(c.group(1)), start, end, sentence)
@@ -41,10 +41,7 @@ def read_issuing(sp: Specialisation, text: str, title: str) -> None:
     if _TITLE_CUES.search(title) or not (_ISSUE.search(title) or _ISSUE.search(text)):
         return
     low = (title + " " + text).lower()
-    kind = next((k for k in _KINDS if f"{k} card" in low), "")
-    hit = next(((s, e, t) for s, e, t in sp.sentences if _ISSUE.search(t)), None)
-    s, e, t = hit if hit else (0, 0, "")
-    sp.issues = Found(kind, s, e, t)
+    sp.issues = Found(next((k for k in _KINDS if f"{k} card" in low), ""), 0, 0, "")
 
 
 class Issuing:
@@ -98,12 +95,10 @@ class Issuing:
                    {"return": {self.main_pk: f"made.{self.main_pk}", "status": "made.status", kind_field: f"made.{kind_field}",
                                limit: f"made.{limit}"}}]
         described = f"{kind} {m}" if kind else m
-        span = self.sp.issues
-        self._cite(span)
         return self._tool(f"issue_{m}", "write", f"Issue a new {described} to a {o}, with a {limit.replace('_', ' ')}.",
                           [self._id_param(o, self.owner_pk),
                            {"name": limit, "type": "number", "description": f"the new {m}'s {limit.replace('_', ' ')}"}],
-                          effect, {"start": span.start, "end": span.end, "text": span.text} if span.text else None)
+                          effect, self.span_where(_ISSUE))
 
     def kind_values(self, values: list[str]) -> list[str]:
         """A card's kinds with the kind the text issues ("virtual") among them."""

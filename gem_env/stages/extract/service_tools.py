@@ -127,6 +127,14 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing):
                 values[n] = f"str(1000 + count_rows('{self.mains}', {{}}))"
         return values
 
+    def span_where(self, pattern: re.Pattern) -> dict[str, Any] | None:
+        """`span_for` by a pattern: the first sentence it matches that says what is done, not a rule."""
+        for start, end, text in self.sp.sentences:
+            if pattern.search(text) and not _RULE.search(text):
+                self.spans.append((start, end))
+                return {"start": start, "end": end, "text": text}
+        return None
+
     def _id_param(self, noun: str, pk: str) -> dict[str, Any]:
         example = self.pattern(noun).replace("#", "0")
         return {"name": pk, "type": "string", "description": f"the {noun.replace('_', ' ')} id, e.g. {example}"}
