@@ -324,3 +324,15 @@ def test_a_return_is_for_an_item_not_returned_yet():
     _, d = extract("shop/return-an-item.md")
     requires = [s.require for s in d.tool("create_return").effect if isinstance(s, RequireStep)]
     assert "item_row.status in ['ordered']" in requires
+
+
+def test_an_amount_at_least_is_a_rule_of_a_request_only_where_the_sentence_is_about_it():
+    text = ("Dispute a charge on your card in the app. Choose the transaction and a reason (`fraud`, "
+            "`wrong amount`). {}")
+    promise = extract_text("Dispute a card charge", text.format("If approved, your starting limit will be at least $3,000."))
+    rule = extract_text("Dispute a card charge", text.format("A dispute must be for at least $5."))
+
+    def amount_rules(d: Domain) -> list[str]:
+        return [s.require for s in d.tool("create_dispute").effect if isinstance(s, RequireStep) and "amount" in s.require]
+    assert amount_rules(promise) == []
+    assert amount_rules(rule) == ["transaction_row.amount >= 5.0"]

@@ -150,9 +150,9 @@ class WriteTools:
             effect += self._child_rules(row)
         else:
             effect.append({"require": f"{row}.status in {_list(self.editable_statuses())}",
-                           "message": f"{indefinite(noun).capitalize()} that is {{{row}.status}} cannot get a {r.replace('_', ' ')}"})
+                           "message": f"{indefinite(noun).capitalize()} that is {{{row}.status}} cannot get {indefinite(r.replace('_', ' '))}"})
         effect.append({"require": f"count_rows('{self.requests}', {{{pk}: {pk}}}) == 0",
-                       "message": f"There is already a {r.replace('_', ' ')} for this {noun}"})
+                       "message": f"There is already {indefinite(r.replace('_', ' '))} for this {noun}"})
         reply = "null"
         if sp.reply_days:
             reply = f"add_business_days(today, {int(sp.reply_days.value)})"  # type: ignore[arg-type]
@@ -181,7 +181,7 @@ class WriteTools:
         if self.a.request_from:
             out.append({"require": f"{row}.status in {_list(self.a.request_from)}",
                         "message": f"{indefinite(sp.child.replace('_', ' ')).capitalize()} that is {{{row}.status}} "
-                                   f"cannot get a {sp.request.replace('_', ' ')}"})
+                                   f"cannot get {indefinite(sp.request.replace('_', ' '))}"})
         for f in sp.blocked_child:
             out.append({"require": f"{row}.status != '{f.value}'", "message": f.text[:300]})
             self._cite(f)

@@ -198,7 +198,8 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
         sp.reply_days = found(int(w.group(1)) * (_UNIT_DAYS[w.group(3).lower()] if w.group(3).lower() != "day" else 1))
     for rx in (_UNDER, _AT_LEAST):
         m = rx.search(s)
-        if m and sp.min_amount is None and (rx is _AT_LEAST or negative or "eligible" in low):
+        # "a dispute must be at least $5"; not "If approved, your starting limit will be at least $3,000"
+        if m and sp.min_amount is None and (rx is _AT_LEAST and about_request or negative or "eligible" in low):
             sp.min_amount = found(float(m.group(1).replace(",", "")))
     if negative:
         # "cannot be returned" names the refused act, not a status of what is refused
