@@ -386,6 +386,8 @@ def _join(items: list[str]) -> str:
 _ID_AFTER = ["Your {noun} number is {v}.", "The reference for your {noun} is {v}.", "It's logged as {noun} {v}.",
              "Your new {noun} is {v}; keep that handy.", "You can quote {noun} {v} if you need to follow up.",
              "The {noun} ID is {v}."]
+_NEW_THING = ["Your new {noun} is {v}.", "The new {noun} is {v}.", "The {noun} ID is {v}.", "That's {noun} {v}.",
+              "It's {noun} {v}.", "Your new {noun}'s ID is {v}."]
 _ID = ["The {noun} is {v}.", "That's {noun} {v}.", "It's {noun} {v}.", "The {noun} ID is {v}."]
 _STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's showing as {v}.",
            "The {name} reads {v}.", "{Name}: {v}.", "Right now it's {v}."]
@@ -426,6 +428,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, person
         return _yes_no(rng, name, value, person)
     if low == "id" or low.endswith("_id"):
         noun = words(name[:-3]) if low.endswith("_id") else "reference"
+        if after_write and noun.endswith(("card", "code")):  # a thing made, not a case to follow up
+            return pick(rng, _NEW_THING, noun=noun, v=render(value))  # nor its "card number"
         return pick(rng, _ID_AFTER if after_write else _ID, noun=noun, v=render(value))
     v = spoken(name, value)
     # a date, given as the record holds it or already in words ("described" values are)

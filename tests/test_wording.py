@@ -513,3 +513,10 @@ def test_a_reason_of_what_did_not_happen_reads_as_a_sentence() -> None:
     assert smooth("because of item not received today") == "because the item was not received today"
     assert reason_given("I'd like a dispute because the item was not received.", ["fraud", "item not received"]) \
         == "item not received"
+
+
+def test_a_new_card_is_told_as_a_thing_made_not_a_case_to_follow_up() -> None:
+    for seed in range(12):
+        said = S.fact(random.Random(seed), "card_id", "CRD-10001", after_write=True)
+        assert "CRD-10001" in said and "follow up" not in said and "number" not in said and "logged" not in said
+    assert any("follow up" in S.fact(random.Random(seed), "dispute_id", "DSP-1", after_write=True) for seed in range(12))
