@@ -336,3 +336,15 @@ def test_an_amount_at_least_is_a_rule_of_a_request_only_where_the_sentence_is_ab
         return [s.require for s in d.tool("create_dispute").effect if isinstance(s, RequireStep) and "amount" in s.require]
     assert amount_rules(promise) == []
     assert amount_rules(rule) == ["transaction_row.amount >= 5.0"]
+
+
+def test_a_refusal_prefers_a_rule_the_text_states_over_a_status_guard():
+    # the title's workflow (a new limit) is refused only by status; the dispute by the text's rule
+    d = extract_text("Change your card spending limit",
+                     "Change your card's spending limit in the app: open the card, choose Spending limit and enter "
+                     "the new amount. You can also freeze a card or dispute a charge. Pending charges cannot be "
+                     "disputed; wait until they post.")
+    assert d.workflows[0].name == "change_card_spending_limit"
+    tasks, _ = make_tasks(check_domain(d), per_domain=1, kinds=("refuse",))
+    assert [(t.workflow, t.refusals[0].reason) for t in tasks] == \
+        [("create_dispute", "Pending charges cannot be disputed; wait until they post.")]

@@ -16,6 +16,7 @@ from ...documents import Rejection
 from ...tools import CompiledDomain, Sandbox, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr
+from ...tools.model import RequireStep
 from ..anchors import explain_anchor
 from . import kinds as K
 from . import lookups as L
@@ -120,6 +121,14 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
     return tasks[:per_domain], rejections
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.split()).rstrip(".").lower()
+
+
+def _requires(steps: Sequence[Any]) -> list[RequireStep]:
+    return [s for s in steps if isinstance(s, RequireStep)]
+
+
 def _kind_plan(domain: str, kinds: Sequence[str], n: int) -> list[str]:
     """Which kinds to try, in order. Half the domains (by name) start with a complete task, all
     have a session, and the single-request kinds follow in a rotation that starts at a different
@@ -182,20 +191,43 @@ class _Context:
             return make_session(self, taken)
         first: tuple[Task, Candidate] | None = None
         scanned = 0
+        guarded: set[str] = set()  # workflows whose refusal was a status guard: look at the others' rules
         for candidate in self.candidates(kind):
             key, name, builder = candidate
+            if name in guarded:
+                continue
             got = _single(self.compiled, kind, key, builder, seed=self.seed, doc_id=self.doc_id, name=name)
             if isinstance(got, Task) and got.id not in taken:
-                if kind != "lookup" or len(got.gold_actions) > 1:
-                    first = (got, candidate)  # a lookup that finds the record's id from who the user is comes first
+                # a lookup that finds the record's id from who the user is comes first, and so does a
+                # refusal by a rule the text states over one by the record's status alone
+                if (kind != "lookup" or len(got.gold_actions) > 1) and (kind != "refuse" or self.stated(got)):
+                    first = (got, candidate)
                     break
                 first = first or (got, candidate)
+                if kind == "refuse":
+                    guarded.add(name)
             scanned += first is not None
-            if scanned > self.max_tries:
+            if scanned > self.max_tries * (len(self.workflows) if kind == "refuse" else 1):
                 break
         if first is None:
             return None
         return grow_session(self, kind, first[1], taken) or first[0]
+
+    def stated(self, task: Task) -> bool:
+        """Whether a refusal's rule is more than a status guard every service has ("A card that is
+        frozen cannot be changed"): a sentence of the text, or a rule on anything but the status
+        (an eligibility rule, a membership level, a limit, a request already made)."""
+        if not task.refusals:
+            return False
+        if not hasattr(self, "_policy"):
+            d = self.compiled.domain
+            self._policy = {_norm(t) for t in [p.text for p in d.policy] + [s.text for s in d.provenance.spans]}
+        refusal = task.refusals[0]
+        if _norm(refusal.reason) in self._policy:
+            return True
+        tool = self.compiled.tools.get(refusal.tool)
+        rule = next((s.require for s in _requires(tool.spec.effect if tool else []) if s.message == refusal.reason), "")
+        return bool(rule) and ".status" not in rule
 
     def candidates(self, kind: str, owner: Owner | None = None) -> list[tuple[str, str, Builder]]:
         """(row key, name, builder) to try for a single-request kind; with `owner`, over every row
