@@ -44,6 +44,8 @@ VERBS = frozenset(
     "select choose download upload refresh confirm follow use pause resume place".split())
 # what the document says the customer receives is, said by the service, what it gives them
 _THEIRS = {"receive": "send you", "get": "give you", "obtain": "give you"}
+#: verbs whose tool is the user moved somewhere ("transfer_to_human_agent")
+_MOVES_THEM = frozenset("transfer connect move put hand".split())
 _NOTVERBS = frozenset("system customer user agent internal auto manual".split())
 # a step only the customer can take (watching their screen, waiting): not said as the agent's
 _ONLY_THEIRS = re.compile(r"^(?:watch|see|wait|look|notice|hear|check|read|visit|log|tap|click)\b")
@@ -87,9 +89,10 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     verb, _, rest = re.sub(r"_\d+\b", "", tool).replace("_", " ").partition(" ")
     if verb in _THEIRS:
         return smooth(f"{_THEIRS[verb]} the {rest}")
-    if re.match(r"(?:to|into|with|from|for|on) ", rest):  # "transfer_to_human_agent": it is the user who moves
+    if re.match(r"(?:to|into|with|from|for|on) ", rest):
         head, _, noun = rest.partition(" ")
-        return smooth(f"{verb} you {head} a {noun}")
+        who = " you" if verb in _MOVES_THEM else ""  # "transfer you to a human agent", "apply for a card"
+        return smooth(f"{verb}{who} {head} a {noun}")
     if verb.endswith("ly") or verb in _NOTVERBS or _ONLY_THEIRS.match(verb):  # "immediately_add", "watch_screen"
         return "go ahead with this step"
     return f"{verb} the {rest}" if rest else verb
