@@ -256,7 +256,7 @@ class Sandbox:
         if plan.single is not None:  # one statement: atomic without a savepoint of its own
             out = plan.single.run({**self.clock, **args}, self)
             if out is not MISS:
-                return ToolResult.of_text(out.text)
+                return ToolResult.of_text(out.text) if type(out) is Encoded else ToolResult(True, value=out)
         return self._run(tool, plan, args)
 
     # ------------------------------------------------------------ state versions (`tools.read_cache`)

@@ -1,0 +1,374 @@
+"""Compiled inserts: an effect of the shape ``find ROW by key → find … → require … → insert … →
+return …`` runs as one guarded statement,
+
+    INSERT INTO t (…) SELECT <the new id>, ?, … FROM (<the new id>), <ROW's table>
+    WHERE <ROW's keys> AND EXISTS (<each other find>) AND <the requires> AND NOT <the id is taken>
+    RETURNING <the key>
+
+and the id counter moved on after it, both in the call's savepoint; the reply is built in Python
+from the values the insert wrote, as the interpreter builds it. Chosen when the tool's plan is built
+(`tools.plan`), for any tool of that shape.
+
+The statement stands in for the steps only where the answer is the same:
+- at compile time: the first find matches at most one row (its table's key or a unique field,
+  compared exactly), is single, not optional, unfiltered; each other find is single and not
+  optional, keyed by values that read no row or by fields of the first row of the same type
+  (text or integer, which SQLite compares as the find's bound value), and nothing reads its row;
+  each require is a condition `tools.conditions` translates over the first row, or
+  ``count_rows('T', {…}) == 0`` (or ``!= 0``, ``> 0``, ``>= 1``) with values that read no row
+  (``NOT EXISTS`` / ``EXISTS``, with `count_rows`' own ``IS`` comparisons and encoders); the
+  insert's values read no row and no table, with at most one ``next_id('PATTERN')`` as a whole
+  value; the return reads the inserted row, the arguments and the clock, and no table. Anything
+  evaluated before the statement (a where value, a condition that reads no row) cannot write:
+  `next_id` anywhere else raises `Unsupported`, and the shape runs interpreted.
+- the new id is `Sandbox.next_id`'s first candidate, worked out inside the statement from the
+  counter (`format_id` in SQL: prefix || (base + counter + 1) || suffix); when that id is taken in
+  any table with a text key, the statement writes nothing and the steps answer (they skip to the
+  next free id). The counter is moved on with `next_id`'s own statement, only after a row was written.
+- at run time, when the statement writes no row (no such row, a false condition, a taken id) or
+  anything raises (a value its column refuses, a null or a list key, an SQL error, the reply's
+  expression), the savepoint is rolled back and the interpreted steps run from the start, so an
+  error is the interpreter's own message (errors stay data, with the same text).
+
+Digest maintenance is unchanged: the table's trigger logs the inserted key in the same statement
+(`tools.digest`), and the savepoint takes it back with the row.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from . import effects as fx
+from .conditions import Conditions, Getter, Unsupported, calls_fn, expr_node, names_of
+from .errors import ExprError
+from .expr import Node, build
+from .reply import known_find, where_value
+from .tables import COUNTERS_TABLE, Table, quote
+from .writeplan import MISS
+
+_READS_DB = ("lookup", "rows", "count_rows", "next_id")
+_INSERT_ATTRS = {"table", "values", "defaults", "as_", "auto_pk", "cols", "missing", "sql"}
+_COUNTER = f"SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?"
+_NEW_COUNTER = f"INSERT INTO {quote(COUNTERS_TABLE)} (prefix, value) VALUES (?1, ?2)"
+_MOVE_COUNTER = f"UPDATE {quote(COUNTERS_TABLE)} SET value = ?2 WHERE prefix = ?1"
+"""The counter read, and moved on as `RuntimeSql.bump_sql` moves it (made at 1, or one up), without
+the RETURNING clause that needs (SQLite writes a returned row through a temporary table: ~4 µs)."""
+_EXISTS = {("==", 0): "NOT EXISTS", ("!=", 0): "EXISTS", (">", 0): "EXISTS", (">=", 1): "EXISTS"}
+"""``count_rows(…) OP N`` as (NOT) EXISTS; the count on the left (a count on the right is turned)."""
+_TURNED = {"==": "==", "!=": "!=", "<": ">", "<=": ">="}
+
+
+class InsertHead(Conditions):
+    """The whole call: the statement, the counter's move, and the reply from the written values.
+    `run(env, ctx)` → the reply, or `MISS` when nothing was written (the steps must answer)."""
+
+    rest = None
+    """Nothing runs after it (`tools.plan` takes it as the call's `single`)."""
+    direct = None
+    """Not run from the raw arguments: `tools.plan`'s checks validate them first."""
+
+    def __init__(self, finds: list[fx.Find], guards: list[fx.Require], insert: fx.Insert,
+                 ret: fx.ReturnValue | None, tables: dict[str, Table]):
+        super().__init__()
+        self.tables = tables
+        self.rows = {f.as_ for f in finds}
+        """The names the finds bind: nothing after the statement reads them."""
+        t = self.table = insert.table
+        row = finds[0] if finds else None
+        where: list[str] = []
+        if row is not None:
+            where += [f"{w.lhs} = {self.param(where_value(w, row.table))}{w.collate}" for w in row.where]
+            where += [self._exists(f, row) for f in finds[1:]]
+        where += [self._guard(expr_node(g.cond.source), row) for g in guards]
+        self.pattern: str | None = None
+        """next_id's pattern of the new id, when the insert makes one."""
+        self.new = [None] * len(insert.cols)
+        """The insert's parameters (`insert.cols`): the values the same on every call encoded,
+        None where the call fills them."""
+        self.setters: list[tuple[int, str, Callable[[dict, Any], Any], Callable[[Any], Any]]] = []
+        """(slot, field, value closure, the column's encoder) per value computed on every call."""
+        self.clocked: list[tuple[int, str, Callable[[dict], tuple[Any, Any]]]] = []
+        """(slot, field, closure) per value that reads only the clock: (the value, encoded), kept."""
+        self.written: dict[str, Any] = {}
+        """The values the same on every call, as the inserted row holds them (before encoding)."""
+        slot = {f: i for i, f in enumerate(insert.cols)}
+        self.id_slot, self.id_field = -1, t.pk if insert.auto_pk else None
+        for f, e in insert.values:
+            pattern = _next_id_pattern(e.source)
+            if pattern is not None:
+                if self.pattern is not None or insert.auto_pk or t.fields[f].type != "string":
+                    raise Unsupported("two new ids, or a new id beside an integer key or in a field not text")
+                self.pattern, self.id_field, self.id_slot = pattern, f, slot[f]
+                self.id_format = _id_format(pattern)
+                continue
+            if _calls_any(e.source, _READS_DB):
+                raise Unsupported("a value that reads a table or writes")
+            if e.names & self.rows:
+                raise Unsupported("a value that reads a found row")
+            value = _constant(e, t.encoder(f)) if not e.names else MISS
+            if value is not MISS:
+                self.written[f] = value
+                self.new[slot[f]] = t.encode(f, value)
+                continue
+            if e.names <= fx.CLOCK_NAMES:
+                self.clocked.append((slot[f], f, _per_clock(e.fn, sorted(e.names), t.encoder(f))))
+            else:
+                self.setters.append((slot[f], f, e.fn, t.encoder(f)))
+        for f, default in insert.defaults:
+            self.written[f] = default
+            self.new[slot[f]] = t.encode(f, default)
+        self.insert_sql = insert.sql
+        if self.pattern is not None:
+            self.values.append(None)
+            self.id_param = len(self.values) - 1
+            taken = [s for s in tables.values() if s.fields[s.pk].type == "string"]  # as `RuntimeSql.taken_sql`
+            if taken:
+                where.append("NOT (" + " OR ".join(
+                    f"EXISTS (SELECT 1 FROM {quote(s.name)} WHERE {quote(s.pk)} = ?{self.id_param + 1})"
+                    for s in taken) + ")")
+        self.check_sql = None if row is None and not where else (
+            "SELECT 1" + (f" FROM {quote(row.table.name)}" if row is not None else "")
+            + (f" WHERE {' AND '.join(where)}" if where else ""))
+        """The finds, the requires and whether the new id is free, in one read: a row when the
+        insert may run."""
+        self.as_ = insert.as_
+        self.reply = ret.value.fn if ret is not None else None
+        self.fields = None if ret is None or insert.as_ is None else _fields_reply(ret.value.source, insert.as_)
+        """The reply when it is an object of the inserted row's fields: (key, field) pairs."""
+
+    def run(self, env: dict[str, Any], ctx: Any) -> Any:
+        params = self.values[:]
+        new = self.new[:]
+        row = dict(self.written)
+        conn = ctx.conn
+        try:
+            for i, get in self.getters:
+                params[i] = get(env, ctx)
+            for i, f, fn, encode in self.setters:
+                row[f] = v = fn(env, ctx)
+                new[i] = encode(v)
+            for i, f, pair in self.clocked:
+                row[f], new[i] = pair(env)
+            if self.pattern is not None:
+                count = conn.execute(_COUNTER, [self.pattern]).fetchone()
+                n = 1 if count is None else count[0] + 1
+                head, base, tail = self.id_format
+                params[self.id_param] = new[self.id_slot] = row[self.id_field] = f"{head}{base + n}{tail}"
+            if self.check_sql is not None and conn.execute(self.check_sql, params).fetchone() is None:
+                return MISS
+        except Exception:  # noqa: BLE001 — nothing was written; the steps say what is wrong
+            return MISS
+        conn.execute("SAVEPOINT gem_call")
+        try:
+            cursor = conn.execute(self.insert_sql, new)
+            if self.pattern is not None:
+                conn.execute(_NEW_COUNTER if count is None else _MOVE_COUNTER, [self.pattern, n])
+            elif self.id_field is not None:
+                row[self.id_field] = cursor.lastrowid
+            if self.fields is not None:  # what `return` reads of the row bound as the interpreter binds it
+                reply = {k: row.get(f) for k, f in self.fields}
+            else:
+                if self.as_:
+                    env[self.as_] = {c: row.get(c) for c in self.table.columns}
+                reply = {"ok": True} if self.reply is None else self.reply(env, ctx)
+        except Exception:  # noqa: BLE001 — undone; the steps say what is wrong
+            conn.execute("ROLLBACK TO gem_call")
+            conn.execute("RELEASE gem_call")
+            return MISS
+        conn.execute("RELEASE gem_call")
+        ctx.dirty.add(self.table.name)
+        return reply
+
+    # ------------------------------------------------------------ the statement's parts
+
+    def _exists(self, find: fx.Find, row: fx.Find) -> str:
+        """A find after the first as EXISTS: keyed by values that read no row, or by a field of the
+        first row of the same text or integer type as its key (compared as its bound value would be)."""
+        _single(find)
+        t, conds = find.table, []
+        if t is row.table:
+            raise Unsupported("a second find in the first row's table")
+        for w in find.where:
+            node = expr_node(w.expr.source)
+            if row.as_ not in names_of(node):
+                if names_of(node) & self.rows:
+                    raise Unsupported("a key that reads another find's row")
+                conds.append(f"{w.lhs} = {self.param(where_value(w, t))}{w.collate}")
+                continue
+            ftype = t.fields[w.field].type
+            if (node.op != "attr" or node.args[0].op != "name" or node.value not in row.table.fields
+                    or row.table.fields[node.value].type != ftype or ftype not in ("string", "integer")):
+                raise Unsupported("a key read from the first row otherwise than as a field of its type")
+            conds.append(f"{w.lhs} = {quote(row.table.name)}.{quote(node.value)}{w.collate}")
+        return f"EXISTS (SELECT 1 FROM {quote(t.name)} WHERE {' AND '.join(conds)})"
+
+    def _guard(self, node: Node, row: fx.Find | None) -> str:
+        if names_of(node) & (self.rows - ({row.as_} if row is not None else set())):
+            raise Unsupported("a require that reads a row other than the first")
+        counted = self._count_rows(node)
+        if counted is not None:
+            return counted
+        if row is None:  # a condition that reads no row: its value, as a parameter
+            fn = build(node)
+            return self.param(lambda env, ctx: 1 if fn(env, ctx) else 0)
+        return self.condition(node, row.as_, row.table)
+
+    def _count_rows(self, node: Node) -> str | None:
+        """``count_rows('T', {f: v, …}) OP N`` as EXISTS over T's rows with ``f IS ?`` (the
+        values encoded as `Sandbox.count_rows` encodes them), or None for another condition."""
+        if node.op not in _TURNED or len(node.args) != 2:
+            return None
+        call, n = node.args
+        op = node.op
+        if call.op != "call":
+            call, n, op = n, call, _TURNED[op]
+        if (call.op != "call" or call.value != "count_rows" or n.op != "const" or type(n.value) not in (int, float)
+                or (op, n.value) not in _EXISTS or call.args[1].op != "dict"
+                or any(names_of(a) & self.rows or _calls_any(a, _READS_DB) for a in call.args[1].args)):
+            return None
+        t = self.tables.get(call.args[0].value) if call.args[0].op == "const" else None
+        if t is None:
+            return None
+        conds = [f"{quote(f)} IS {self.param(_count_value(t, f, a))}" for f, a in zip(call.args[1].value, call.args[1].args)]
+        where = f" WHERE {' AND '.join(conds)}" if conds else ""
+        return f"{_EXISTS[(op, n.value)]} (SELECT 1 FROM {quote(t.name)}{where})"
+
+
+def _count_value(t: Table, f: str, node: Node) -> Getter:
+    fn, encode = build(node), t.encoder(f)
+
+    def get(env: dict[str, Any], ctx: Any) -> Any:
+        v = fn(env, ctx)
+        return None if v is None else encode(v)
+    return get
+
+
+def _id_format(pattern: str) -> tuple[str, int, str]:
+    """`format_id(pattern, n)` is head + str(base + n) + tail: (head, base, tail)."""
+    m = re.search(r"#+", pattern)
+    if m is None:
+        return pattern, 0, ""
+    width = len(m.group(0))
+    return pattern[:m.start()], 10 ** (width - 1) if width > 1 else 0, pattern[m.end():]
+
+
+def _fields_reply(source: Any, name: str) -> list[tuple[str, str]] | None:
+    """(key, field) per member of a reply ``{key: NAME.field, …}``, or None for another reply."""
+    if not isinstance(source, dict):
+        return None
+    out = []
+    for k, v in source.items():
+        try:
+            node = expr_node(v)
+        except (Unsupported, ExprError):
+            return None
+        if node.op != "attr" or node.args[0].op != "name" or node.args[0].value != name:
+            return None
+        out.append((str(k), node.value))
+    return out
+
+
+def _per_clock(fn: Callable[[dict, Any], Any], names: list[str],
+               encode: Callable[[Any], Any]) -> Callable[[dict], tuple[Any, Any]]:
+    """(value, encoded) of an expression that reads only clock names, kept per value of those
+    names (the clock is the domain's: worked out once; `add_business_days(today, 10)` walks the
+    days and a date's encoder parses it). A value that is not a plain scalar is made each time."""
+    kept: dict[tuple, tuple[Any, Any]] = {}
+
+    def pair(env: dict) -> tuple[Any, Any]:
+        key = tuple([env[n] for n in names])
+        got = kept.get(key)
+        if got is None:
+            v = fn(env, None)
+            got = (v, encode(v))
+            if v is not None and type(v) not in (str, int, float, bool):
+                return got
+            kept[key] = got
+        return got
+    return pair
+
+
+def _single(find: fx.Find) -> None:
+    if not known_find(find) or find.many or find.optional or find.filter is not None:
+        raise Unsupported("a find of many rows, an optional one or a filtered one")
+    if any(w.path or w.lhs_params for w in find.where):
+        raise Unsupported("a path into a json field")
+
+
+def _constant(e: Any, encode: Callable[[Any], Any]) -> Any:
+    """The value of an expression that reads no name and no table, or `MISS` when it raises (it
+    is then computed on every call, and its error is the steps')."""
+    try:
+        value = e.fn({}, None)
+        encode(value)
+    except Exception:  # noqa: BLE001 — left to every call
+        return MISS
+    return value if value is None or type(value) in (str, int, float, bool) else MISS
+
+
+def _next_id_pattern(source: Any) -> str | None:
+    """PATTERN of a value that is exactly ``next_id('PATTERN')``, else None."""
+    try:
+        node = expr_node(source)
+    except (Unsupported, ExprError):
+        return None
+    if node.op == "call" and node.value == "next_id" and len(node.args) == 1 and node.args[0].op == "const" \
+            and type(node.args[0].value) is str:
+        return node.args[0].value
+    return None
+
+
+def _calls_any(source: Any, fns: tuple[str, ...]) -> bool:
+    """Whether an expression source calls one of `fns`; True when it cannot tell."""
+    if isinstance(source, Node):
+        return any(calls_fn(source, fn) for fn in fns)
+    if isinstance(source, dict):
+        return any(_calls_any(v, fns) for v in source.values())
+    if isinstance(source, list):
+        return any(_calls_any(v, fns) for v in source)
+    try:
+        node = expr_node(source)
+    except Exception:  # noqa: BLE001 — unparseable here: assume the worst
+        return True
+    return any(calls_fn(node, fn) for fn in fns)
+
+
+def compile_insert(steps: list[Any], tables: dict[str, Table]) -> InsertHead | None:
+    """The statement for an effect of finds and requires, one insert and a return, or None for
+    any other shape."""
+    k = next((i for i, s in enumerate(steps) if type(s) is not fx.Find and type(s) is not fx.Require), len(steps))
+    if k == len(steps) or type(steps[k]) is not fx.Insert or set(vars(steps[k])) != _INSERT_ATTRS:
+        return None
+    insert, rest = steps[k], steps[k + 1:]
+    if rest and (len(rest) != 1 or type(rest[0]) is not fx.ReturnValue):
+        return None
+    finds = [s for s in steps[:k] if type(s) is fx.Find]
+    guards = [s for s in steps[:k] if type(s) is fx.Require]
+    try:
+        return _compile(finds, guards, insert, rest[0] if rest else None, tables)
+    except (Unsupported, ExprError):
+        return None
+
+
+def _compile(finds: list[fx.Find], guards: list[fx.Require], insert: fx.Insert, ret: fx.ReturnValue | None,
+             tables: dict[str, Table]) -> InsertHead:
+    if insert.missing is not None:
+        raise Unsupported("an insert that always fails")
+    rows = {f.as_ for f in finds}
+    if len(rows) != len(finds) or insert.as_ in rows:
+        raise Unsupported("a name bound twice")
+    if finds:
+        first = finds[0]
+        _single(first)
+        t = first.table
+        if not any(not w.nocase and (w.field == t.pk or (t.fields[w.field].unique and not t.fields[w.field].nullable))
+                   for w in first.where):
+            raise Unsupported("a first find that may match more than one row")
+        if any(names_of(expr_node(w.expr.source)) & rows for w in first.where):
+            raise Unsupported("a first find keyed by a row")
+    for s in [w.expr.source for f in finds for w in f.where] + [g.cond.source for g in guards]:
+        if _calls_any(s, ("next_id",)):
+            raise Unsupported("next_id before the insert")
+    if ret is not None and (ret.value.names & rows or _calls_any(ret.value.source, _READS_DB)):
+        raise Unsupported("a reply that reads a found row or a table")
+    return InsertHead(finds, guards, insert, ret, tables)
