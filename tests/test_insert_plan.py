@@ -192,15 +192,34 @@ def test_an_integer_key_made_by_sqlite_is_the_reply():
     ([FIND_ORDER, {**INSERT_NOTE, "values": {**INSERT_NOTE["values"], "text": "next_id('T-')"}}], False),
     # a step after the insert other than its return
     ([FIND_ORDER, INSERT_NOTE, {"let": {"x": "1"}}, {"return": "x"}], False),
-    # a require the statement does not translate
-    ([FIND_ORDER, {"require": "len(o.status) > 3", "message": "short"}, INSERT_NOTE], False),
+    # a require the read does not translate: run in Python on the row it read
+    ([FIND_ORDER, {"require": "len(o.status) > 3", "message": "short"}, INSERT_NOTE], True),
+    # a require on the second find's row
+    ([FIND_ORDER, {"find": "customers", "as": "c", "where": {"customer_id": "o.customer_id"}},
+      {"require": "c.vip", "message": "not vip"}, INSERT_NOTE], False),
 ])
 def test_which_shapes_compile_to_an_insert_plan(effect, compiled_insert):
     assert ("note" in insert_heads(notes_domain(effect))) == compiled_insert
 
 
+AGED = [FIND_ORDER, {"require": "days_between(o.placed, today) <= 400", "message": "placed {o.placed}: too old"},
+        {"require": "o.total > 50 and len(o.status) > 3", "message": "small"}, INSERT_NOTE,
+        {"return": {"id": "n.note_id", "at": "today"}}]
+
+
+def test_a_require_run_on_the_read_row_answers_as_the_steps():
+    compiled = notes_domain(AGED)
+    head = insert_heads(compiled)["note"]
+    assert len(head.checks) == 2 and head.read == {"placed", "total", "status"}
+    fast, slow = both(compiled)
+    outcomes = set()
+    for order in fast.dump(["orders"])["orders"]:
+        outcomes.add(same_call(fast, slow, compiled, {"order_id": order, "text": "t"}).ok)
+    assert outcomes == {True, False}
+
+
 def test_every_compiled_shape_answers_as_the_steps():
-    for effect in (GUARDED, [INSERT_NOTE, {"return": "n.note_id"}],
+    for effect in (GUARDED, AGED, [INSERT_NOTE, {"return": "n.note_id"}],
                    [FIND_ORDER, {"find": "customers", "as": "c", "where": {"customer_id": "o.customer_id"}}, INSERT_NOTE]):
         compiled = notes_domain(effect)
         fast, slow = both(compiled)

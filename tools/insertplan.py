@@ -1,34 +1,37 @@
 """Compiled inserts: an effect of the shape ``find ROW by key → find … → require … → insert … →
-return …`` runs as one guarded statement,
+return …`` runs as one read that stands for every find and require and checks the new id,
 
-    INSERT INTO t (…) SELECT <the new id>, ?, … FROM (<the new id>), <ROW's table>
-    WHERE <ROW's keys> AND EXISTS (<each other find>) AND <the requires> AND NOT <the id is taken>
-    RETURNING <the key>
+    SELECT 1 FROM <ROW's table> WHERE <its keys> AND EXISTS (<each other find>)
+    AND <the requires> AND NOT (<the new id is some text key already>)
 
-and the id counter moved on after it, both in the call's savepoint; the reply is built in Python
-from the values the insert wrote, as the interpreter builds it. Chosen when the tool's plan is built
-(`tools.plan`), for any tool of that shape.
+then the insert (its own prepared `INSERT … VALUES`) and the id counter's move, in the call's
+savepoint; the reply is built in Python from the values the insert wrote, as the interpreter builds
+it. (An `INSERT … SELECT` with the guards would go through a temporary table, as SQLite does for a
+table with triggers, and so would a RETURNING clause: ~4–6 µs each.) Chosen when the tool's plan is
+built (`tools.plan`), for any tool of that shape; six statements where the steps run eight or more.
 
-The statement stands in for the steps only where the answer is the same:
+The read stands in for the steps only where the answer is the same:
 - at compile time: the first find matches at most one row (its table's key or a unique field,
   compared exactly), is single, not optional, unfiltered; each other find is single and not
   optional, keyed by values that read no row or by fields of the first row of the same type
   (text or integer, which SQLite compares as the find's bound value), and nothing reads its row;
   each require is a condition `tools.conditions` translates over the first row, or
   ``count_rows('T', {…}) == 0`` (or ``!= 0``, ``> 0``, ``>= 1``) with values that read no row
-  (``NOT EXISTS`` / ``EXISTS``, with `count_rows`' own ``IS`` comparisons and encoders); the
-  insert's values read no row and no table, with at most one ``next_id('PATTERN')`` as a whole
-  value; the return reads the inserted row, the arguments and the clock, and no table. Anything
-  evaluated before the statement (a where value, a condition that reads no row) cannot write:
-  `next_id` anywhere else raises `Unsupported`, and the shape runs interpreted.
-- the new id is `Sandbox.next_id`'s first candidate, worked out inside the statement from the
-  counter (`format_id` in SQL: prefix || (base + counter + 1) || suffix); when that id is taken in
-  any table with a text key, the statement writes nothing and the steps answer (they skip to the
-  next free id). The counter is moved on with `next_id`'s own statement, only after a row was written.
-- at run time, when the statement writes no row (no such row, a false condition, a taken id) or
-  anything raises (a value its column refuses, a null or a list key, an SQL error, the reply's
-  expression), the savepoint is rolled back and the interpreted steps run from the start, so an
-  error is the interpreter's own message (errors stay data, with the same text).
+  (``NOT EXISTS`` / ``EXISTS``, with `count_rows`' own ``IS`` comparisons and encoders), or any
+  other condition on the first row, run in Python on the row the read returns (the fields it reads,
+  decoded as the find decodes them: ``days_between(row.bought, today) <= 30``); the insert's values
+  read no row and no table, with at most one ``next_id('PATTERN')`` as a whole value (into a text
+  field); the return reads the inserted row, the arguments and the clock, and no table. Anything
+  evaluated before the write (a where value, a condition) cannot write: `next_id` anywhere else
+  raises `Unsupported`, and the shape runs interpreted.
+- the new id is `Sandbox.next_id`'s first candidate (the counter read, plus one, through
+  `format_id`); when it is taken in any table with a text key, the read returns no row and the
+  steps answer (they skip to the next free id). The counter is then moved on as `next_id` moves it.
+- at run time, when the read returns no row (no such row, a false condition, a taken id), a
+  condition run in Python is false, or anything raises (a value its column refuses, a null or a
+  list key, a constraint, the reply's expression), nothing was written or the savepoint is rolled
+  back, and the interpreted steps run from the start, so an error is the interpreter's own message
+  (errors stay data, with the same text).
 
 Digest maintenance is unchanged: the table's trigger logs the inserted key in the same statement
 (`tools.digest`), and the savepoint takes it back with the row.
@@ -44,7 +47,7 @@ from .errors import ExprError
 from .expr import Node, build
 from .reply import known_find, where_value
 from .tables import COUNTERS_TABLE, Table, quote
-from .writeplan import MISS
+from .writeplan import MISS, _field_reads, _row_decoder
 
 _READS_DB = ("lookup", "rows", "count_rows", "next_id")
 _INSERT_ATTRS = {"table", "values", "defaults", "as_", "auto_pk", "cols", "missing", "sql"}
@@ -79,7 +82,11 @@ class InsertHead(Conditions):
         if row is not None:
             where += [f"{w.lhs} = {self.param(where_value(w, row.table))}{w.collate}" for w in row.where]
             where += [self._exists(f, row) for f in finds[1:]]
-        where += [self._guard(expr_node(g.cond.source), row) for g in guards]
+        self.checks: list[Callable[[dict, Any], Any]] = []
+        """The requires on the first row the statement does not translate, run on the row it read."""
+        self.read: set[str] | None = set()
+        """The fields of the first row those requires read (None: the whole row)."""
+        where += [w for g in guards for w in [self._guard(expr_node(g.cond.source), row)] if w is not None]
         self.pattern: str | None = None
         """next_id's pattern of the new id, when the insert makes one."""
         self.new = [None] * len(insert.cols)
@@ -126,8 +133,13 @@ class InsertHead(Conditions):
                 where.append("NOT (" + " OR ".join(
                     f"EXISTS (SELECT 1 FROM {quote(s.name)} WHERE {quote(s.pk)} = ?{self.id_param + 1})"
                     for s in taken) + ")")
+        columns = [c for c in row.table.columns
+                   if self.read is None or c in self.read or c == row.table.pk] if self.checks else []
+        self.decode = _row_decoder(row.table, columns) if columns else None
+        self.row_name = row.as_ if row is not None else None
         self.check_sql = None if row is None and not where else (
-            "SELECT 1" + (f" FROM {quote(row.table.name)}" if row is not None else "")
+            f"SELECT {', '.join(quote(c) for c in columns) or '1'}"
+            + (f" FROM {quote(row.table.name)}" if row is not None else "")
             + (f" WHERE {' AND '.join(where)}" if where else ""))
         """The finds, the requires and whether the new id is free, in one read: a row when the
         insert may run."""
@@ -154,8 +166,15 @@ class InsertHead(Conditions):
                 n = 1 if count is None else count[0] + 1
                 head, base, tail = self.id_format
                 params[self.id_param] = new[self.id_slot] = row[self.id_field] = f"{head}{base + n}{tail}"
-            if self.check_sql is not None and conn.execute(self.check_sql, params).fetchone() is None:
-                return MISS
+            if self.check_sql is not None:
+                found = conn.execute(self.check_sql, params).fetchone()
+                if found is None:
+                    return MISS
+                if self.decode is not None:
+                    env[self.row_name] = self.decode(found)
+                    for check in self.checks:
+                        if not check(env, ctx):
+                            return MISS
         except Exception:  # noqa: BLE001 — nothing was written; the steps say what is wrong
             return MISS
         conn.execute("SAVEPOINT gem_call")
@@ -202,7 +221,9 @@ class InsertHead(Conditions):
             conds.append(f"{w.lhs} = {quote(row.table.name)}.{quote(node.value)}{w.collate}")
         return f"EXISTS (SELECT 1 FROM {quote(t.name)} WHERE {' AND '.join(conds)})"
 
-    def _guard(self, node: Node, row: fx.Find | None) -> str:
+    def _guard(self, node: Node, row: fx.Find | None) -> str | None:
+        """A require as SQL, or None when it runs in Python on the first row as the statement read
+        it (`checks`: a condition `tools.conditions` does not translate, such as a date's age)."""
         if names_of(node) & (self.rows - ({row.as_} if row is not None else set())):
             raise Unsupported("a require that reads a row other than the first")
         counted = self._count_rows(node)
@@ -211,7 +232,18 @@ class InsertHead(Conditions):
         if row is None:  # a condition that reads no row: its value, as a parameter
             fn = build(node)
             return self.param(lambda env, ctx: 1 if fn(env, ctx) else 0)
-        return self.condition(node, row.as_, row.table)
+        values, getters = len(self.values), len(self.getters)
+        try:
+            return self.condition(node, row.as_, row.table)
+        except Unsupported:
+            del self.values[values:], self.getters[getters:]
+        fields: set[str] = set()
+        if self.read is not None and _field_reads(node, row.as_, fields):
+            self.read |= fields
+        else:
+            self.read = None
+        self.checks.append(build(node))
+        return None
 
     def _count_rows(self, node: Node) -> str | None:
         """``count_rows('T', {f: v, …}) OP N`` as EXISTS over T's rows with ``f IS ?`` (the
