@@ -92,10 +92,15 @@ class InsertHead(Conditions):
         self.new = [None] * len(insert.cols)
         """The insert's parameters (`insert.cols`): the values the same on every call encoded,
         None where the call fills them."""
-        self.setters: list[tuple[int, str, Callable[[dict, Any], Any], Callable[[Any], Any]]] = []
-        """(slot, field, value closure, the column's encoder) per value computed on every call."""
-        self.clocked: list[tuple[int, str, Callable[[dict], tuple[Any, Any]]]] = []
-        """(slot, field, closure) per value that reads only the clock: (the value, encoded), kept."""
+        self.setters: list[tuple[int, str, str | None, Callable[[dict, Any], Any], Callable[[Any], Any]]] = []
+        """(slot, field, the argument's name when the value is one, value closure, the column's
+        encoder) per value computed on every call."""
+        self.clocked: list[tuple[int, str, Callable[[dict, Any], Any], Callable[[Any], Any]]] = []
+        """(slot, field, value closure, the column's encoder) per value that reads only the clock."""
+        self.by_clock: dict[tuple[Any, Any], tuple[list[Any], dict[str, Any]]] = {}
+        """`new` and `written` with the values that read only the clock filled in, per clock (the
+        domain's: worked out once; `add_business_days(today, 10)` walks the days, a date's encoder
+        parses it)."""
         self.written: dict[str, Any] = {}
         """The values the same on every call, as the inserted row holds them (before encoding)."""
         slot = {f: i for i, f in enumerate(insert.cols)}
@@ -118,9 +123,11 @@ class InsertHead(Conditions):
                 self.new[slot[f]] = t.encode(f, value)
                 continue
             if e.names <= fx.CLOCK_NAMES:
-                self.clocked.append((slot[f], f, _per_clock(e.fn, sorted(e.names), t.encoder(f))))
+                self.clocked.append((slot[f], f, e.fn, t.encoder(f)))
             else:
-                self.setters.append((slot[f], f, e.fn, t.encoder(f)))
+                node = expr_node(e.source) if isinstance(e.source, str) else None
+                name = node.value if node is not None and node.op == "name" else None
+                self.setters.append((slot[f], f, name, e.fn, t.encoder(f)))
         for f, default in insert.defaults:
             self.written[f] = default
             self.new[slot[f]] = t.encode(f, default)
@@ -150,17 +157,18 @@ class InsertHead(Conditions):
 
     def run(self, env: dict[str, Any], ctx: Any) -> Any:
         params = self.values[:]
-        new = self.new[:]
-        row = dict(self.written)
         conn = ctx.conn
         try:
+            if self.clocked:
+                fixed = self.by_clock.get((env["now"], env["today"])) or self._at_clock(env)
+            else:
+                fixed = self.new, self.written
+            new, row = fixed[0][:], dict(fixed[1])
             for i, get in self.getters:
                 params[i] = get(env, ctx)
-            for i, f, fn, encode in self.setters:
-                row[f] = v = fn(env, ctx)
+            for i, f, name, fn, encode in self.setters:
+                row[f] = v = env[name] if name is not None else fn(env, ctx)
                 new[i] = encode(v)
-            for i, f, pair in self.clocked:
-                row[f], new[i] = pair(env)
             if self.pattern is not None:
                 count = conn.execute(_COUNTER, [self.pattern]).fetchone()
                 n = 1 if count is None else count[0] + 1
@@ -197,6 +205,17 @@ class InsertHead(Conditions):
         conn.execute("RELEASE gem_call")
         ctx.dirty.add(self.table.name)
         return reply
+
+    def _at_clock(self, env: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+        """`new` and `written` with the values that read only the clock, kept for this clock
+        when each is a plain scalar (nothing the call could change afterwards)."""
+        new, written = self.new[:], dict(self.written)
+        for i, f, fn, encode in self.clocked:
+            written[f] = v = fn(env, None)
+            new[i] = encode(v)
+        if all(v is None or type(v) in (str, int, float, bool) for v in written.values()):
+            self.by_clock[(env["now"], env["today"])] = (new, written)
+        return new, written
 
     # ------------------------------------------------------------ the statement's parts
 
@@ -298,26 +317,6 @@ def _fields_reply(source: Any, name: str) -> list[tuple[str, str]] | None:
             return None
         out.append((str(k), node.value))
     return out
-
-
-def _per_clock(fn: Callable[[dict, Any], Any], names: list[str],
-               encode: Callable[[Any], Any]) -> Callable[[dict], tuple[Any, Any]]:
-    """(value, encoded) of an expression that reads only clock names, kept per value of those
-    names (the clock is the domain's: worked out once; `add_business_days(today, 10)` walks the
-    days and a date's encoder parses it). A value that is not a plain scalar is made each time."""
-    kept: dict[tuple, tuple[Any, Any]] = {}
-
-    def pair(env: dict) -> tuple[Any, Any]:
-        key = tuple([env[n] for n in names])
-        got = kept.get(key)
-        if got is None:
-            v = fn(env, None)
-            got = (v, encode(v))
-            if v is not None and type(v) not in (str, int, float, bool):
-                return got
-            kept[key] = got
-        return got
-    return pair
 
 
 def _single(find: fx.Find) -> None:
