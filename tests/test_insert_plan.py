@@ -225,3 +225,43 @@ def test_every_compiled_shape_answers_as_the_steps():
         fast, slow = both(compiled)
         for order in [an_order(fast, "pending"), an_order(fast, "delivered"), "nope", an_order(fast, "pending")]:
             same_call(fast, slow, compiled, {"order_id": order, "text": "t"})
+
+
+def statements(sb: Any, call: Any) -> list[str]:
+    seen: list[str] = []  # a trigger's program repeats its statement's text: kept once
+    sb.conn.set_trace_callback(lambda sql: seen.append(sql) if not seen or seen[-1] != sql else None)
+    try:
+        call()
+    finally:
+        sb.conn.set_trace_callback(None)
+    return [s.split()[0] for s in seen]
+
+
+def test_an_insert_is_one_read_and_its_writes_in_a_savepoint():
+    compiled = notes_domain(GUARDED)
+    sb = compiled.new_sandbox()
+    pending = [k for k, o in sb.dump(["orders"])["orders"].items() if o["status"] == "pending"]
+    assert statements(sb, lambda: sb.call("note", {"order_id": pending[0], "text": "a"})) == [
+        "SELECT", "SAVEPOINT", "INSERT", "INSERT", "RELEASE"]  # the counter made
+    assert statements(sb, lambda: sb.call("note", {"order_id": pending[1], "text": "b"})) == [
+        "SELECT", "SAVEPOINT", "INSERT", "UPDATE", "RELEASE"]  # the counter moved on
+    assert [r["note_id"] for r in sb.dump(["notes"])["notes"].values()] == ["NTE-101", "NTE-102"]
+
+
+def test_a_wrong_guess_of_the_counter_is_read_again():
+    compiled = notes_domain(GUARDED)
+    fast, slow = both(compiled)
+    pending = [k for k, o in fast.dump(["orders"])["orders"].items() if o["status"] == "pending"]
+    same_call(fast, slow, compiled, {"order_id": pending[0], "text": "a"})  # guesses 1 next time
+    for sb in (fast, slow):
+        sb.conn.execute("UPDATE _gem_counters SET value = 6")
+    assert same_call(fast, slow, compiled, {"order_id": pending[1], "text": "b"}).value["id"] == "NTE-107"
+    for sb in (fast, slow):  # the guessed id is taken, the counter's is free: refused, then read again
+        sb.conn.execute("UPDATE _gem_counters SET value = 9")
+        sb.conn.execute("UPDATE orders SET order_id = 'NTE-108' WHERE order_id = ?", [an_order(sb, "delivered")])
+        sb.recomputed_state_hash()  # (orders has no change log: no tool writes it)
+    assert same_call(fast, slow, compiled, {"order_id": pending[2], "text": "c"}).value["id"] == "NTE-110"
+    fast.checkpoint()
+    same_call(fast, slow, compiled, {"order_id": pending[3], "text": "d"})
+    fast.rewind()  # the counter back at 10, the guess forgotten
+    assert fast.call("note", {"order_id": pending[3], "text": "d"}).value["id"] == "NTE-111"

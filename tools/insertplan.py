@@ -144,8 +144,11 @@ class InsertHead(Conditions):
                    if self.read is None or c in self.read or c == row.table.pk] if self.checks else []
         self.decode = _row_decoder(row.table, columns) if columns else None
         self.row_name = row.as_ if row is not None else None
-        self.check_sql = None if row is None and not where else (
-            f"SELECT {', '.join(quote(c) for c in columns) or '1'}"
+        selected = [quote(c) for c in columns] or ["1"]
+        if self.pattern is not None:
+            selected.append(f"(SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = {self.const(self.pattern)})")
+        self.check_sql = None if row is None and not where and self.pattern is None else (
+            f"SELECT {', '.join(selected)}"
             + (f" FROM {quote(row.table.name)}" if row is not None else "")
             + (f" WHERE {' AND '.join(where)}" if where else ""))
         """The finds, the requires and whether the new id is free, in one read: a row when the
@@ -170,26 +173,33 @@ class InsertHead(Conditions):
                 row[f] = v = env[name] if name is not None else fn(env, ctx)
                 new[i] = encode(v)
             if self.pattern is not None:
-                count = conn.execute(_COUNTER, [self.pattern]).fetchone()
-                n = 1 if count is None else count[0] + 1
-                head, base, tail = self.id_format
-                params[self.id_param] = new[self.id_slot] = row[self.id_field] = f"{head}{base + n}{tail}"
-            if self.check_sql is not None:
+                guess = ctx.id_hints.get(self.pattern)
+                found = self._read(conn, params, new, row, guess)
+                if found is not None and found[-1] != guess:  # the new id was checked for a wrong guess
+                    found = self._read(conn, params, new, row, found[-1])
+                elif found is None:  # refused, perhaps for a wrong guess: the counter as it is
+                    got = conn.execute(_COUNTER, [self.pattern]).fetchone()
+                    if (got and got[0]) != guess:
+                        found = self._read(conn, params, new, row, got and got[0])
+            elif self.check_sql is not None:
                 found = conn.execute(self.check_sql, params).fetchone()
-                if found is None:
-                    return MISS
-                if self.decode is not None:
-                    env[self.row_name] = self.decode(found)
-                    for check in self.checks:
-                        if not check(env, ctx):
-                            return MISS
+            else:
+                found = ()
+            if found is None:
+                return MISS
+            if self.decode is not None:
+                env[self.row_name] = self.decode(found)
+                for check in self.checks:
+                    if not check(env, ctx):
+                        return MISS
         except Exception:  # noqa: BLE001 — nothing was written; the steps say what is wrong
             return MISS
         conn.execute("SAVEPOINT gem_call")
         try:
             cursor = conn.execute(self.insert_sql, new)
             if self.pattern is not None:
-                conn.execute(_NEW_COUNTER if count is None else _MOVE_COUNTER, [self.pattern, n])
+                counted = found[-1]
+                conn.execute(_NEW_COUNTER if counted is None else _MOVE_COUNTER, [self.pattern, (counted or 0) + 1])
             elif self.id_field is not None:
                 row[self.id_field] = cursor.lastrowid
             if self.fields is not None:  # what `return` reads of the row bound as the interpreter binds it
@@ -204,7 +214,16 @@ class InsertHead(Conditions):
             return MISS
         conn.execute("RELEASE gem_call")
         ctx.dirty.add(self.table.name)
+        if self.pattern is not None:
+            ctx.id_hints[self.pattern] = (counted or 0) + 1
         return reply
+
+    def _read(self, conn: Any, params: list[Any], new: list[Any], row: dict[str, Any], counted: int | None) -> Any:
+        """The read with the new id that follows the counter `counted` (None: no counter yet), the
+        counter itself as its last column: a row when the insert may run."""
+        head, base, tail = self.id_format
+        params[self.id_param] = new[self.id_slot] = row[self.id_field] = f"{head}{base + (counted or 0) + 1}{tail}"
+        return conn.execute(self.check_sql, params).fetchone()
 
     def _at_clock(self, env: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
         """`new` and `written` with the values that read only the clock, kept for this clock

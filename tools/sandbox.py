@@ -165,6 +165,9 @@ class Sandbox:
         self._changes = self.conn.total_changes
         """The connection's count of changed rows that the versions account for."""
         self._checkpoint_versions: tuple[int, dict[str, int]] = (0, dict(self.versions))
+        self.id_hints: dict[str, int] = {}
+        """The id counters as this sandbox's compiled inserts last left them (`tools.insertplan`): a
+        guess that saves reading a counter, checked by the statement that uses it (no entry: none)."""
 
     # ------------------------------------------------------------ calls
 
@@ -436,6 +439,7 @@ class Sandbox:
         self.version, versions = self._checkpoint_versions
         self.versions = dict(versions)
         self._changes = self.conn.total_changes
+        self.id_hints.clear()
 
     def snapshot(self) -> bytes:
         return self.conn.serialize()
@@ -445,6 +449,7 @@ class Sandbox:
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.digest.forget_template(self.conn)
         self._unknown_state()
+        self.id_hints.clear()
 
     def close(self) -> None:
         self.conn.close()
