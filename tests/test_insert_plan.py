@@ -175,15 +175,23 @@ def test_an_integer_key_made_by_sqlite_is_the_reply():
     assert same_call(fast, slow, compiled, {"order_id": order, "qty": 3}).value["line_id"] == 2
 
 
+FIND_CUSTOMER = {"find": "customers", "as": "c", "where": {"customer_id": "o.customer_id"}}
+READ_LATER = [
+    [FIND_ORDER, FIND_CUSTOMER, INSERT_NOTE, {"return": {"id": "n.note_id", "email": "c.email", "o": "o"}}],
+    [FIND_ORDER, {**INSERT_NOTE, "values": {**INSERT_NOTE["values"], "text": "o.status + ' ' + text"}}, {"return": "n"}],
+    [FIND_ORDER, FIND_CUSTOMER, {"require": "c.vip", "message": "{c.email} is not vip"}, INSERT_NOTE, {"return": "n"}],
+]
+
+
 @pytest.mark.parametrize("effect, compiled_insert", [
     (GUARDED, True),
     ([INSERT_NOTE, {"return": "n.note_id"}], True),  # no find: the insert alone
     ([FIND_ORDER, {"find": "customers", "as": "c", "where": {"customer_id": "o.customer_id"}}, INSERT_NOTE], True),
-    # a second find whose row is read later
-    ([FIND_ORDER, {"find": "customers", "as": "c", "where": {"customer_id": "o.customer_id"}},
-      INSERT_NOTE, {"return": "c.email"}], False),
-    # a value read from the found row
-    ([FIND_ORDER, {**INSERT_NOTE, "values": {**INSERT_NOTE["values"], "text": "o.status"}}], False),
+    # rows read after the read: a second find's in the reply, the first's in a value, a require on the second's
+    (READ_LATER[0], True), (READ_LATER[1], True), (READ_LATER[2], True),
+    # a row read of a find that may match many rows
+    ([FIND_ORDER, {"find": "lines", "as": "l", "where": {"order_id": "o.order_id"}}, INSERT_NOTE,
+      {"return": "l.sku"}], False),
     # a find that may match many rows
     ([{"find": "orders", "as": "o", "where": {"status": "text"}}, INSERT_NOTE], False),
     # next_id before the insert writes: never evaluated before the statement
@@ -194,9 +202,6 @@ def test_an_integer_key_made_by_sqlite_is_the_reply():
     ([FIND_ORDER, INSERT_NOTE, {"let": {"x": "1"}}, {"return": "x"}], False),
     # a require the read does not translate: run in Python on the row it read
     ([FIND_ORDER, {"require": "len(o.status) > 3", "message": "short"}, INSERT_NOTE], True),
-    # a require on the second find's row
-    ([FIND_ORDER, {"find": "customers", "as": "c", "where": {"customer_id": "o.customer_id"}},
-      {"require": "c.vip", "message": "not vip"}, INSERT_NOTE], False),
 ])
 def test_which_shapes_compile_to_an_insert_plan(effect, compiled_insert):
     assert ("note" in insert_heads(notes_domain(effect))) == compiled_insert
@@ -210,7 +215,7 @@ AGED = [FIND_ORDER, {"require": "days_between(o.placed, today) <= 400", "message
 def test_a_require_run_on_the_read_row_answers_as_the_steps():
     compiled = notes_domain(AGED)
     head = insert_heads(compiled)["note"]
-    assert len(head.checks) == 2 and head.read == {"placed", "total", "status"}
+    assert len(head.checks) == 2 and head.reads == {"o": {"placed", "total", "status"}}
     fast, slow = both(compiled)
     outcomes = set()
     for order in fast.dump(["orders"])["orders"]:
@@ -219,7 +224,7 @@ def test_a_require_run_on_the_read_row_answers_as_the_steps():
 
 
 def test_every_compiled_shape_answers_as_the_steps():
-    for effect in (GUARDED, AGED, [INSERT_NOTE, {"return": "n.note_id"}],
+    for effect in (GUARDED, AGED, *READ_LATER, [INSERT_NOTE, {"return": "n.note_id"}],
                    [FIND_ORDER, {"find": "customers", "as": "c", "where": {"customer_id": "o.customer_id"}}, INSERT_NOTE]):
         compiled = notes_domain(effect)
         fast, slow = both(compiled)

@@ -47,7 +47,7 @@ from .errors import ExprError
 from .expr import Node, build
 from .reply import known_find, where_value
 from .tables import COUNTERS_TABLE, Table, quote
-from .writeplan import MISS, _field_reads, _row_decoder
+from .writeplan import MISS, _expressions, _field_reads, _row_decoder
 
 _READS_DB = ("lookup", "rows", "count_rows", "next_id")
 _INSERT_ATTRS = {"table", "values", "defaults", "as_", "auto_pk", "cols", "missing", "sql"}
@@ -78,14 +78,19 @@ class InsertHead(Conditions):
         """The names the finds bind: nothing after the statement reads them."""
         t = self.table = insert.table
         row = finds[0] if finds else None
+        self.reads: dict[str, set[str] | None] = {}
+        """The found rows read after the statement (by a require it does not translate, a value, the
+        reply): their fields (None: the whole row), read by the statement too."""
         where: list[str] = []
+        keyed: dict[str, tuple[fx.Find, str]] = {}
+        """Each find after the first: its WHERE, for its EXISTS and for reading its fields."""
         if row is not None:
             where += [f"{w.lhs} = {self.param(where_value(w, row.table))}{w.collate}" for w in row.where]
-            where += [self._exists(f, row) for f in finds[1:]]
+            for f in finds[1:]:
+                keyed[f.as_] = (f, self._keyed(f, row))
+                where.append(f"EXISTS (SELECT 1 FROM {quote(f.table.name)} WHERE {keyed[f.as_][1]})")
         self.checks: list[Callable[[dict, Any], Any]] = []
-        """The requires on the first row the statement does not translate, run on the row it read."""
-        self.read: set[str] | None = set()
-        """The fields of the first row those requires read (None: the whole row)."""
+        """The requires the statement does not translate, run in Python on the rows it read."""
         where += [w for g in guards for w in [self._guard(expr_node(g.cond.source), row)] if w is not None]
         self.pattern: str | None = None
         """next_id's pattern of the new id, when the insert makes one."""
@@ -115,8 +120,7 @@ class InsertHead(Conditions):
                 continue
             if _calls_any(e.source, _READS_DB):
                 raise Unsupported("a value that reads a table or writes")
-            if e.names & self.rows:
-                raise Unsupported("a value that reads a found row")
+            self._mark(_expressions(e.source, False), e.names & self.rows)
             value = _constant(e, t.encoder(f)) if not e.names else MISS
             if value is not MISS:
                 self.written[f] = value
@@ -140,11 +144,22 @@ class InsertHead(Conditions):
                 where.append("NOT (" + " OR ".join(
                     f"EXISTS (SELECT 1 FROM {quote(s.name)} WHERE {quote(s.pk)} = ?{self.id_param + 1})"
                     for s in taken) + ")")
-        columns = [c for c in row.table.columns
-                   if self.read is None or c in self.read or c == row.table.pk] if self.checks else []
-        self.decode = _row_decoder(row.table, columns) if columns else None
-        self.row_name = row.as_ if row is not None else None
-        selected = [quote(c) for c in columns] or ["1"]
+        if ret is not None:
+            self._mark(_expressions(ret.value.source, False), ret.value.names & self.rows)
+        selected: list[str] = []
+        self.readers: list[tuple[str, int, int, Callable[[tuple], dict[str, Any]]]] = []
+        """(name, start, end, decoder) per row read: its fields are the read's columns start:end."""
+        for f in finds:
+            fields = self.reads.get(f.as_, False)
+            if fields is False:
+                continue
+            if f is not row and not _unique(f):
+                raise Unsupported("a row read of a find that may match more than one")
+            columns = [c for c in f.table.columns if fields is None or c in fields or c == f.table.pk]
+            self.readers.append((f.as_, len(selected), len(selected) + len(columns), _row_decoder(f.table, columns)))
+            selected += [quote(c) if f is row else f"(SELECT {quote(c)} FROM {quote(f.table.name)} WHERE {keyed[f.as_][1]})"
+                         for c in columns]
+        selected = selected or ["1"]
         if self.pattern is not None:
             selected.append(f"(SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = {self.const(self.pattern)})")
         self.check_sql = None if row is None and not where and self.pattern is None else (
@@ -169,9 +184,6 @@ class InsertHead(Conditions):
             new, row = fixed[0][:], dict(fixed[1])
             for i, get in self.getters:
                 params[i] = get(env, ctx)
-            for i, f, name, fn, encode in self.setters:
-                row[f] = v = env[name] if name is not None else fn(env, ctx)
-                new[i] = encode(v)
             if self.pattern is not None:
                 guess = ctx.id_hints.get(self.pattern)
                 found = self._read(conn, params, new, row, guess)
@@ -187,11 +199,14 @@ class InsertHead(Conditions):
                 found = ()
             if found is None:
                 return MISS
-            if self.decode is not None:
-                env[self.row_name] = self.decode(found)
-                for check in self.checks:
-                    if not check(env, ctx):
-                        return MISS
+            for name, start, end, decode in self.readers:
+                env[name] = decode(found[start:end])
+            for check in self.checks:
+                if not check(env, ctx):
+                    return MISS
+            for i, f, name, fn, encode in self.setters:
+                row[f] = v = env[name] if name is not None else fn(env, ctx)
+                new[i] = encode(v)
         except Exception:  # noqa: BLE001 — nothing was written; the steps say what is wrong
             return MISS
         conn.execute("SAVEPOINT gem_call")
@@ -238,9 +253,9 @@ class InsertHead(Conditions):
 
     # ------------------------------------------------------------ the statement's parts
 
-    def _exists(self, find: fx.Find, row: fx.Find) -> str:
-        """A find after the first as EXISTS: keyed by values that read no row, or by a field of the
-        first row of the same text or integer type as its key (compared as its bound value would be)."""
+    def _keyed(self, find: fx.Find, row: fx.Find) -> str:
+        """The WHERE of a find after the first: keyed by values that read no row, or by a field of
+        the first row of the same text or integer type as its key (compared as its bound value would be)."""
         _single(find)
         t, conds = find.table, []
         if t is row.table:
@@ -257,29 +272,34 @@ class InsertHead(Conditions):
                     or row.table.fields[node.value].type != ftype or ftype not in ("string", "integer")):
                 raise Unsupported("a key read from the first row otherwise than as a field of its type")
             conds.append(f"{w.lhs} = {quote(row.table.name)}.{quote(node.value)}{w.collate}")
-        return f"EXISTS (SELECT 1 FROM {quote(t.name)} WHERE {' AND '.join(conds)})"
+        return " AND ".join(conds)
+
+    def _mark(self, nodes: list[Node], names: set[str]) -> None:
+        """Record that `nodes` read the rows `names`: the fields they read, or the whole row."""
+        for name in names:
+            fields: set[str] = set()
+            whole = not all(_field_reads(n, name, fields) for n in nodes)
+            known = self.reads.get(name, set())
+            self.reads[name] = None if whole or known is None else known | fields
 
     def _guard(self, node: Node, row: fx.Find | None) -> str | None:
-        """A require as SQL, or None when it runs in Python on the first row as the statement read
-        it (`checks`: a condition `tools.conditions` does not translate, such as a date's age)."""
-        if names_of(node) & (self.rows - ({row.as_} if row is not None else set())):
-            raise Unsupported("a require that reads a row other than the first")
-        counted = self._count_rows(node)
-        if counted is not None:
-            return counted
-        if row is None:  # a condition that reads no row: its value, as a parameter
-            fn = build(node)
+        """A require as SQL, or None when it runs in Python on the rows the statement read (`checks`:
+        a condition `tools.conditions` does not translate, such as a date's age, or one on another
+        find's row)."""
+        read = names_of(node) & self.rows
+        if not read:
+            counted = self._count_rows(node)
+            if counted is not None:
+                return counted
+            fn = build(node)  # a condition that reads no row: its value, as a parameter
             return self.param(lambda env, ctx: 1 if fn(env, ctx) else 0)
-        values, getters = len(self.values), len(self.getters)
-        try:
-            return self.condition(node, row.as_, row.table)
-        except Unsupported:
-            del self.values[values:], self.getters[getters:]
-        fields: set[str] = set()
-        if self.read is not None and _field_reads(node, row.as_, fields):
-            self.read |= fields
-        else:
-            self.read = None
+        if row is not None and read == {row.as_}:
+            values, getters = len(self.values), len(self.getters)
+            try:
+                return self.condition(node, row.as_, row.table)
+            except Unsupported:
+                del self.values[values:], self.getters[getters:]
+        self._mark([node], read)
         self.checks.append(build(node))
         return None
 
@@ -336,6 +356,14 @@ def _fields_reply(source: Any, name: str) -> list[tuple[str, str]] | None:
             return None
         out.append((str(k), node.value))
     return out
+
+
+def _unique(find: fx.Find) -> bool:
+    """Whether a find matches at most one row: one of its keys is its table's key or a unique
+    field that is never null, compared exactly."""
+    t = find.table
+    return any(not w.nocase and (w.field == t.pk or (t.fields[w.field].unique and not t.fields[w.field].nullable))
+               for w in find.where)
 
 
 def _single(find: fx.Find) -> None:
@@ -410,15 +438,13 @@ def _compile(finds: list[fx.Find], guards: list[fx.Require], insert: fx.Insert, 
     if finds:
         first = finds[0]
         _single(first)
-        t = first.table
-        if not any(not w.nocase and (w.field == t.pk or (t.fields[w.field].unique and not t.fields[w.field].nullable))
-                   for w in first.where):
+        if not _unique(first):
             raise Unsupported("a first find that may match more than one row")
         if any(names_of(expr_node(w.expr.source)) & rows for w in first.where):
             raise Unsupported("a first find keyed by a row")
     for s in [w.expr.source for f in finds for w in f.where] + [g.cond.source for g in guards]:
         if _calls_any(s, ("next_id",)):
             raise Unsupported("next_id before the insert")
-    if ret is not None and (ret.value.names & rows or _calls_any(ret.value.source, _READS_DB)):
-        raise Unsupported("a reply that reads a found row or a table")
+    if ret is not None and _calls_any(ret.value.source, _READS_DB):
+        raise Unsupported("a reply that reads a table")
     return InsertHead(finds, guards, insert, ret, tables)
