@@ -1,32 +1,36 @@
 """Compiled inserts: an effect of the shape ``find ROW by key → find … → require … → insert … →
-return …`` runs as one read that stands for every find and require and checks the new id,
+return …`` runs as one read that stands for every find and require, reads what the later steps
+read of the found rows, and checks the new id,
 
-    SELECT 1 FROM <ROW's table> WHERE <its keys> AND EXISTS (<each other find>)
-    AND <the requires> AND NOT (<the new id is some text key already>)
+    SELECT <the found rows' fields read later>, <the id counter> FROM <ROW's table>
+    WHERE <its keys> AND EXISTS (<each other find>) AND <the requires>
+    AND NOT (<the new id is some text key already>)
 
 then the insert (its own prepared `INSERT … VALUES`) and the id counter's move, in the call's
 savepoint; the reply is built in Python from the values the insert wrote, as the interpreter builds
 it. (An `INSERT … SELECT` with the guards would go through a temporary table, as SQLite does for a
 table with triggers, and so would a RETURNING clause: ~4–6 µs each.) Chosen when the tool's plan is
-built (`tools.plan`), for any tool of that shape; six statements where the steps run eight or more.
+built (`tools.plan`), for any tool of that shape: five statements where the steps run eight or more.
 
 The read stands in for the steps only where the answer is the same:
-- at compile time: the first find matches at most one row (its table's key or a unique field,
-  compared exactly), is single, not optional, unfiltered; each other find is single and not
-  optional, keyed by values that read no row or by fields of the first row of the same type
-  (text or integer, which SQLite compares as the find's bound value), and nothing reads its row;
-  each require is a condition `tools.conditions` translates over the first row, or
-  ``count_rows('T', {…}) == 0`` (or ``!= 0``, ``> 0``, ``>= 1``) with values that read no row
-  (``NOT EXISTS`` / ``EXISTS``, with `count_rows`' own ``IS`` comparisons and encoders), or any
-  other condition on the first row, run in Python on the row the read returns (the fields it reads,
-  decoded as the find decodes them: ``days_between(row.bought, today) <= 30``); the insert's values
-  read no row and no table, with at most one ``next_id('PATTERN')`` as a whole value (into a text
-  field); the return reads the inserted row, the arguments and the clock, and no table. Anything
-  evaluated before the write (a where value, a condition) cannot write: `next_id` anywhere else
-  raises `Unsupported`, and the shape runs interpreted.
-- the new id is `Sandbox.next_id`'s first candidate (the counter read, plus one, through
-  `format_id`); when it is taken in any table with a text key, the read returns no row and the
-  steps answer (they skip to the next free id). The counter is then moved on as `next_id` moves it.
+- at compile time: the first find matches at most one row (its table's key or a unique field that
+  is never null, compared exactly), is single, not optional, unfiltered; each other find is single
+  and not optional, keyed by values that read no row or by fields of the first row of the same type
+  (text or integer, which SQLite compares as the find's bound value), and matches at most one row
+  when a later step reads its row. A require is a condition `tools.conditions` translates over the
+  first row, or ``count_rows('T', {…}) == 0`` (or ``!= 0``, ``> 0``, ``>= 1``) with values that read
+  no row (``NOT EXISTS`` / ``EXISTS``, with `count_rows`' own ``IS`` comparisons and encoders), or
+  any other condition, run in Python on the rows the read returned (the fields it reads, decoded as
+  the find decodes them: ``days_between(row.bought, today) <= 30``, ``other.verified``). The insert's
+  values read no table, with at most one ``next_id('PATTERN')`` as a whole value (into a text
+  field); the return reads no table. Nothing evaluated before the write can write: `next_id`
+  anywhere else raises `Unsupported`, and the shape runs interpreted.
+- the new id is `Sandbox.next_id`'s first candidate: the counter plus one, through `format_id`. The
+  counter is guessed (`Sandbox.id_hints`: as this sandbox's last insert left it, none after a
+  rewind) and read in the same statement; when the guess was wrong, the read runs again with the
+  counter it returned (or, when it refused, with the counter read alone). When the candidate is
+  taken in any table with a text key, the read returns no row and the steps answer (they skip to
+  the next free id). The counter is then moved on as `next_id` moves it.
 - at run time, when the read returns no row (no such row, a false condition, a taken id), a
   condition run in Python is false, or anything raises (a value its column refuses, a null or a
   list key, a constraint, the reply's expression), nothing was written or the savepoint is rolled
@@ -75,7 +79,7 @@ class InsertHead(Conditions):
         super().__init__()
         self.tables = tables
         self.rows = {f.as_ for f in finds}
-        """The names the finds bind: nothing after the statement reads them."""
+        """The names the finds bind."""
         t = self.table = insert.table
         row = finds[0] if finds else None
         self.reads: dict[str, set[str] | None] = {}
