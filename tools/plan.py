@@ -72,10 +72,10 @@ class Plan(Program):
     `single`: the whole call as one statement (`tools.writeplan`: the opening find → require … →
     update, with the reply in its RETURNING clause). One statement is atomic by itself, so the
     executor runs it before opening the call's savepoint, from the raw arguments when it can
-    (`WriteHead.direct`). Or the whole call as one guarded insert and the id counter's move, in a
-    savepoint of their own (`tools.insertplan`: finds → require … → insert → return). `write`: the same opening as one
-    statement, the rest as steps, tried first inside the savepoint. When either writes nothing,
-    the step-by-step program answers."""
+    (`WriteHead.direct`). Or the whole call as one read standing for its finds and requires, then
+    the insert and the id counter's move in a savepoint of their own (`tools.insertplan`: finds →
+    require … → insert → return). `write`: the same opening as one statement, the rest as steps,
+    tried first inside the savepoint. When any writes nothing, the step-by-step program answers."""
 
     def __init__(self, tool: "CompiledTool"):
         steps = tool.steps or []

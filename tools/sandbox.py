@@ -5,8 +5,9 @@ Python tool) in a savepoint → a result or an error *as data* → log the call.
 one statement (`tools.writeplan`) runs it without the savepoint: a statement is atomic by itself,
 and when it writes nothing the steps run in the savepoint as usual. Such a statement is tried
 first straight from the raw arguments (`WriteHead.direct`); whatever it does not take (arguments
-it is unsure of, no row written) goes the general way from the start. Nothing a caller passes
-can raise out of `call`.
+it is unsure of, no row written) goes the general way from the start. An insert tool compiled to
+one read and its writes (`tools.insertplan`) runs before the call's savepoint too, its two writes
+in a savepoint of their own. Nothing a caller passes can raise out of `call`.
 """
 from __future__ import annotations
 
@@ -256,7 +257,7 @@ class Sandbox:
         return result
 
     def _answer(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
-        if plan.single is not None:  # one statement: atomic without a savepoint of its own
+        if plan.single is not None:  # one statement, atomic without a savepoint (or an insert with its own)
             out = plan.single.run({**self.clock, **args}, self)
             if out is not MISS:
                 return ToolResult.of_text(out.text) if type(out) is Encoded else ToolResult(True, value=out)
