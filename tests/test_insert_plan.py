@@ -180,6 +180,11 @@ READ_LATER = [
     [FIND_ORDER, FIND_CUSTOMER, INSERT_NOTE, {"return": {"id": "n.note_id", "email": "c.email", "o": "o"}}],
     [FIND_ORDER, {**INSERT_NOTE, "values": {**INSERT_NOTE["values"], "text": "o.status + ' ' + text"}}, {"return": "n"}],
     [FIND_ORDER, FIND_CUSTOMER, {"require": "c.vip", "message": "{c.email} is not vip"}, INSERT_NOTE, {"return": "n"}],
+    # updates of found rows before the insert, which reads them as updated
+    [FIND_ORDER, FIND_CUSTOMER, {"update": "orders", "row": "o", "set": {"status": "'noted'", "total": "o.total + 1"}},
+     {"update": "customers", "row": "c", "set": {"vip": "not c.vip"}},
+     {**INSERT_NOTE, "values": {**INSERT_NOTE["values"], "text": "o.status + ' ' + text"}},
+     {"return": {"n": "n", "total": "o.total", "vip": "c.vip"}}],
 ]
 
 
@@ -188,7 +193,7 @@ READ_LATER = [
     ([INSERT_NOTE, {"return": "n.note_id"}], True),  # no find: the insert alone
     ([FIND_ORDER, {"find": "customers", "as": "c", "where": {"customer_id": "o.customer_id"}}, INSERT_NOTE], True),
     # rows read after the read: a second find's in the reply, the first's in a value, a require on the second's
-    (READ_LATER[0], True), (READ_LATER[1], True), (READ_LATER[2], True),
+    (READ_LATER[0], True), (READ_LATER[1], True), (READ_LATER[2], True), (READ_LATER[3], True),
     # a row read of a find that may match many rows
     ([FIND_ORDER, {"find": "lines", "as": "l", "where": {"order_id": "o.order_id"}}, INSERT_NOTE,
       {"return": "l.sku"}], False),
@@ -270,3 +275,32 @@ def test_a_wrong_guess_of_the_counter_is_read_again():
     same_call(fast, slow, compiled, {"order_id": pending[3], "text": "d"})
     fast.rewind()  # the counter back at 10, the guess forgotten
     assert fast.call("note", {"order_id": pending[3], "text": "d"}).value["id"] == "NTE-111"
+
+
+def test_updates_of_found_rows_before_the_insert_answer_as_the_steps(demo_domains):
+    """`transfer_funds` (two finds in one table, requires on both rows, an update of each, the
+    insert reading them, a reply of the updated rows): over pairs of accounts and amounts."""
+    answered = 0
+    for path in demo_domains:
+        compiled = compile_domain(load_domain(path))
+        heads = insert_heads(compiled)
+        if "transfer_funds" not in heads:
+            continue
+        head = plan_for(compiled.tools["transfer_funds"]).single = Counting(heads["transfer_funds"])
+        fast, slow = both(compiled)
+        try:
+            accounts = sorted(fast.dump(["accounts"])["accounts"])[:12]
+            for i, source in enumerate(accounts):
+                for destination in accounts[i % 3::4]:
+                    for amount in (1, 50.5, 10 ** 6):
+                        args = {"source_account_id": source, "destination_account_id": destination, "amount": amount}
+                        a = fast.call("transfer_funds", args)
+                        with step_by_step(compiled):
+                            b = slow.call("transfer_funds", args)
+                        assert (a.ok, a.error, a.value, a.content) == (b.ok, b.error, b.value, b.content), args
+                        assert fast.state_hash() == slow.state_hash() and counters(fast) == counters(slow), args
+        finally:
+            plan_for(compiled.tools["transfer_funds"]).single = head.head
+        assert fast.dump() == slow.dump() and fast.state_hash() == fast.recomputed_state_hash()
+        answered += head.answered
+    assert answered >= 10, answered

@@ -1,16 +1,18 @@
-"""Compiled inserts: an effect of the shape ``find ROW by key → find … → require … → insert … →
-return …`` runs as one read that stands for every find and require, reads what the later steps
-read of the found rows, and checks the new id,
+"""Compiled inserts: an effect of the shape ``find ROW by key → find … → require … → update (a found
+row) … → insert … → return …`` runs as one read that stands for every find and require, reads what
+the later steps read of the found rows, and checks the new id,
 
     SELECT <the found rows' fields read later>, <the id counter> FROM <ROW's table>
     WHERE <its keys> AND EXISTS (<each other find>) AND <the requires>
     AND NOT (<the new id is some text key already>)
 
-then the insert (its own prepared `INSERT … VALUES`) and the id counter's move, in the call's
-savepoint; the reply is built in Python from the values the insert wrote, as the interpreter builds
-it. (An `INSERT … SELECT` with the guards would go through a temporary table, as SQLite does for a
+then the updates (their own prepared statements, the new values worked out in Python on the rows
+read, as `Update.run` does, each row then holding its new values for what follows), the insert (its
+own prepared `INSERT … VALUES`) and the id counter's move, in the call's savepoint; the reply is built
+in Python from the values the insert wrote, as the interpreter builds it. (An `INSERT … SELECT` with the guards would go through a temporary table, as SQLite does for a
 table with triggers, and so would a RETURNING clause: ~4–6 µs each.) Chosen when the tool's plan is
-built (`tools.plan`), for any tool of that shape: five statements where the steps run eight or more.
+built (`tools.plan`), for any tool of that shape: five statements (and one per update) where the
+steps run eight or more.
 
 The read stands in for the steps only where the answer is the same:
 - at compile time: the first find matches at most one row (its table's key or a unique field that
@@ -21,8 +23,8 @@ The read stands in for the steps only where the answer is the same:
   first row, or ``count_rows('T', {…}) == 0`` (or ``!= 0``, ``> 0``, ``>= 1``) with values that read
   no row (``NOT EXISTS`` / ``EXISTS``, with `count_rows`' own ``IS`` comparisons and encoders), or
   any other condition, run in Python on the rows the read returned (the fields it reads, decoded as
-  the find decodes them: ``days_between(row.bought, today) <= 30``, ``other.verified``). The insert's
-  values read no table, with at most one ``next_id('PATTERN')`` as a whole value (into a text
+  the find decodes them: ``days_between(row.bought, today) <= 30``, ``other.verified``). An update's
+  values, like the insert's, read no table, with at most one ``next_id('PATTERN')`` as a whole value (into a text
   field); the return reads no table. Nothing evaluated before the write can write: `next_id`
   anywhere else raises `Unsupported`, and the shape runs interpreted.
 - the new id is `Sandbox.next_id`'s first candidate: the counter plus one, through `format_id`. The
@@ -55,6 +57,7 @@ from .writeplan import MISS, _expressions, _field_reads, _row_decoder
 
 _READS_DB = ("lookup", "rows", "count_rows", "next_id")
 _INSERT_ATTRS = {"table", "values", "defaults", "as_", "auto_pk", "cols", "missing", "sql"}
+_UPDATE_ATTRS = {"table", "row", "set", "sql"}
 _COUNTER = f"SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?"
 _NEW_COUNTER = f"INSERT INTO {quote(COUNTERS_TABLE)} (prefix, value) VALUES (?1, ?2)"
 _MOVE_COUNTER = f"UPDATE {quote(COUNTERS_TABLE)} SET value = ?2 WHERE prefix = ?1"
@@ -74,8 +77,8 @@ class InsertHead(Conditions):
     direct = None
     """Not run from the raw arguments: `tools.plan`'s checks validate them first."""
 
-    def __init__(self, finds: list[fx.Find], guards: list[fx.Require], insert: fx.Insert,
-                 ret: fx.ReturnValue | None, tables: dict[str, Table]):
+    def __init__(self, finds: list[fx.Find], guards: list[fx.Require], updates: list[fx.Update],
+                 insert: fx.Insert, ret: fx.ReturnValue | None, tables: dict[str, Table]):
         super().__init__()
         self.tables = tables
         self.rows = {f.as_ for f in finds}
@@ -96,6 +99,15 @@ class InsertHead(Conditions):
         self.checks: list[Callable[[dict, Any], Any]] = []
         """The requires the statement does not translate, run in Python on the rows it read."""
         where += [w for g in guards for w in [self._guard(expr_node(g.cond.source), row)] if w is not None]
+        self.updates: list[tuple[str, list[tuple[str, Callable[[dict, Any], Any], Callable[[Any], Any]]], str, str]] = []
+        """(row name, (field, value closure, encoder) per set field, the update's SQL, the key) per
+        update of a found row before the insert: its values worked out in Python on the rows read."""
+        for u in updates:
+            self.reads.setdefault(u.row, set())  # (its key at least)
+            self._mark([n for _, e in u.set for n in _expressions(e.source, False)], {u.row} | (set().union(
+                *(e.names for _, e in u.set)) & self.rows))
+            self.updates.append((u.row, [(f, e.fn, u.table.encoder(f)) for f, e in u.set], u.sql, u.table.pk))
+        self.updated = {u.table.name for u in updates}
         self.pattern: str | None = None
         """next_id's pattern of the new id, when the insert makes one."""
         self.new = [None] * len(insert.cols)
@@ -208,6 +220,12 @@ class InsertHead(Conditions):
             for check in self.checks:
                 if not check(env, ctx):
                     return MISS
+            writes = []
+            for name, sets, sql, pk in self.updates:  # as `Update.run`: the row as updated, for what follows
+                target = env[name]
+                changed = [(f, fn(env, ctx)) for f, fn, _ in sets]
+                writes.append((sql, [encode(v) for (_, v), (_, _, encode) in zip(changed, sets)] + [target[pk]]))
+                target.update(changed)
             for i, f, name, fn, encode in self.setters:
                 row[f] = v = env[name] if name is not None else fn(env, ctx)
                 new[i] = encode(v)
@@ -215,6 +233,8 @@ class InsertHead(Conditions):
             return MISS
         conn.execute("SAVEPOINT gem_call")
         try:
+            for sql, values in writes:
+                conn.execute(sql, values)
             cursor = conn.execute(self.insert_sql, new)
             if self.pattern is not None:
                 counted = found[-1]
@@ -233,6 +253,7 @@ class InsertHead(Conditions):
             return MISS
         conn.execute("RELEASE gem_call")
         ctx.dirty.add(self.table.name)
+        ctx.dirty.update(self.updated)
         if self.pattern is not None:
             ctx.id_hints[self.pattern] = (counted or 0) + 1
         return reply
@@ -262,8 +283,6 @@ class InsertHead(Conditions):
         the first row of the same text or integer type as its key (compared as its bound value would be)."""
         _single(find)
         t, conds = find.table, []
-        if t is row.table:
-            raise Unsupported("a second find in the first row's table")
         for w in find.where:
             node = expr_node(w.expr.source)
             if row.as_ not in names_of(node):
@@ -272,6 +291,8 @@ class InsertHead(Conditions):
                 conds.append(f"{w.lhs} = {self.param(where_value(w, t))}{w.collate}")
                 continue
             ftype = t.fields[w.field].type
+            if t is row.table:
+                raise Unsupported("a key read from the first row in a find of its own table")
             if (node.op != "attr" or node.args[0].op != "name" or node.value not in row.table.fields
                     or row.table.fields[node.value].type != ftype or ftype not in ("string", "integer")):
                 raise Unsupported("a key read from the first row otherwise than as a field of its type")
@@ -419,21 +440,24 @@ def compile_insert(steps: list[Any], tables: dict[str, Table]) -> InsertHead | N
     """The statement for an effect of finds and requires, one insert and a return, or None for
     any other shape."""
     k = next((i for i, s in enumerate(steps) if type(s) is not fx.Find and type(s) is not fx.Require), len(steps))
-    if k == len(steps) or type(steps[k]) is not fx.Insert or set(vars(steps[k])) != _INSERT_ATTRS:
+    u = next((i for i in range(k, len(steps)) if type(steps[i]) is not fx.Update), len(steps))
+    if u == len(steps) or type(steps[u]) is not fx.Insert or set(vars(steps[u])) != _INSERT_ATTRS:
         return None
-    insert, rest = steps[k], steps[k + 1:]
+    insert, rest, updates = steps[u], steps[u + 1:], steps[k:u]
     if rest and (len(rest) != 1 or type(rest[0]) is not fx.ReturnValue):
+        return None
+    if any(set(vars(s)) != _UPDATE_ATTRS for s in updates):
         return None
     finds = [s for s in steps[:k] if type(s) is fx.Find]
     guards = [s for s in steps[:k] if type(s) is fx.Require]
     try:
-        return _compile(finds, guards, insert, rest[0] if rest else None, tables)
+        return _compile(finds, guards, updates, insert, rest[0] if rest else None, tables)
     except (Unsupported, ExprError):
         return None
 
 
-def _compile(finds: list[fx.Find], guards: list[fx.Require], insert: fx.Insert, ret: fx.ReturnValue | None,
-             tables: dict[str, Table]) -> InsertHead:
+def _compile(finds: list[fx.Find], guards: list[fx.Require], updates: list[fx.Update], insert: fx.Insert,
+             ret: fx.ReturnValue | None, tables: dict[str, Table]) -> InsertHead:
     if insert.missing is not None:
         raise Unsupported("an insert that always fails")
     rows = {f.as_ for f in finds}
@@ -449,6 +473,9 @@ def _compile(finds: list[fx.Find], guards: list[fx.Require], insert: fx.Insert, 
     for s in [w.expr.source for f in finds for w in f.where] + [g.cond.source for g in guards]:
         if _calls_any(s, ("next_id",)):
             raise Unsupported("next_id before the insert")
+    for u in updates:
+        if u.row not in rows or any(_calls_any(e.source, _READS_DB) for _, e in u.set):
+            raise Unsupported("an update of a row no find bound, or a value that reads a table")
     if ret is not None and _calls_any(ret.value.source, _READS_DB):
         raise Unsupported("a reply that reads a table")
-    return InsertHead(finds, guards, insert, ret, tables)
+    return InsertHead(finds, guards, updates, insert, ret, tables)
