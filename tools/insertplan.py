@@ -9,10 +9,10 @@ the later steps read of the found rows, and checks the new id,
 then the updates (their own prepared statements, the new values worked out in Python on the rows
 read, as `Update.run` does, each row then holding its new values for what follows), the insert (its
 own prepared `INSERT … VALUES`) and the id counter's move, in the call's savepoint; the reply is built
-in Python from the values the insert wrote, as the interpreter builds it. (An `INSERT … SELECT` with the guards would go through a temporary table, as SQLite does for a
-table with triggers, and so would a RETURNING clause: ~4–6 µs each.) Chosen when the tool's plan is
-built (`tools.plan`), for any tool of that shape: five statements (and one per update) where the
-steps run eight or more.
+in Python from the values the insert wrote, as the interpreter builds it. (An `INSERT … SELECT`
+with the guards would go through a temporary table, as SQLite does for a table with triggers, and
+so would a RETURNING clause: ~4–6 µs each.) Chosen when the tool's plan is built (`tools.plan`),
+for any tool of that shape: five statements (and one per update) where the steps run eight or more.
 
 The read stands in for the steps only where the answer is the same:
 - at compile time: the first find matches at most one row (its table's key or a unique field that
@@ -23,9 +23,9 @@ The read stands in for the steps only where the answer is the same:
   first row, or ``count_rows('T', {…}) == 0`` (or ``!= 0``, ``> 0``, ``>= 1``) with values that read
   no row (``NOT EXISTS`` / ``EXISTS``, with `count_rows`' own ``IS`` comparisons and encoders), or
   any other condition, run in Python on the rows the read returned (the fields it reads, decoded as
-  the find decodes them: ``days_between(row.bought, today) <= 30``, ``other.verified``). An update's
-  values, like the insert's, read no table, with at most one ``next_id('PATTERN')`` as a whole value (into a text
-  field); the return reads no table. Nothing evaluated before the write can write: `next_id`
+  the find decodes them: ``days_between(row.bought, today) <= 30``, ``other.verified``). An
+  update's values and the insert's read no table, with at most one ``next_id('PATTERN')`` as a
+  whole value of the insert (into a text field); the return reads no table. Nothing evaluated before the write can write: `next_id`
   anywhere else raises `Unsupported`, and the shape runs interpreted.
 - the new id is `Sandbox.next_id`'s first candidate: the counter plus one, through `format_id`. The
   counter is guessed (`Sandbox.id_hints`: as this sandbox's last insert left it, none after a
