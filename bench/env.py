@@ -12,7 +12,8 @@ agent's steps above, the agent's ~1 ms of Python leaves the CPU caches cold for 
 here they are warm, as in a trainer that batches env steps. `replayed.split_us_wall` parts each
 replayed tool step into its sandbox calls (as the episode clocks them) and the env's own work;
 `replayed.per_tool` says which tools the sandbox time goes to (and what the same calls cost back to
-back; `top_writes_by_total_cpu`: the write tools alone), `replayed.phases_us_cpu` what the env's own CPU per tool step is spent on.
+back; `top_writes_by_total_cpu`: the write tools alone), `replayed.phases_us_cpu` what the env's own
+CPU per tool step is spent on.
 Read replies are kept across episodes (`tools.read_cache`, on by default): `speed` is with it,
 `speed_uncached` the same passes with it off. Every pass (the episodes, each replay, each back-to-back
 round) starts with the cache empty, so in each the first of a task's 8 runs finds nothing kept;

@@ -25,8 +25,9 @@ The read stands in for the steps only where the answer is the same:
   any other condition, run in Python on the rows the read returned (the fields it reads, decoded as
   the find decodes them: ``days_between(row.bought, today) <= 30``, ``other.verified``). An
   update's values and the insert's read no table, with at most one ``next_id('PATTERN')`` as a
-  whole value of the insert (into a text field); the return reads no table. Nothing evaluated before the write can write: `next_id`
-  anywhere else raises `Unsupported`, and the shape runs interpreted.
+  whole value of the insert (into a text field); the return reads no table. Nothing evaluated
+  before the writes can write: `next_id` anywhere else raises `Unsupported`, and the shape runs
+  interpreted.
 - the new id is `Sandbox.next_id`'s first candidate: the counter plus one, through `format_id`. The
   counter is guessed (`Sandbox.id_hints`: as this sandbox's last insert left it, none after a
   rewind) and read in the same statement; when the guess was wrong, the read runs again with the
