@@ -73,10 +73,8 @@ class InsertHead(Conditions):
     """The whole call: the statement, the counter's move, and the reply from the written values.
     `run(env, ctx)` → the reply, or `MISS` when nothing was written (the steps must answer)."""
 
-    rest = None
-    """Nothing runs after it (`tools.plan` takes it as the call's `single`)."""
     direct = None
-    """Not run from the raw arguments: `tools.plan`'s checks validate them first."""
+    """Not run from the raw arguments (`WriteHead.direct`): `tools.plan`'s checks validate them first."""
 
     def __init__(self, finds: list[fx.Find], guards: list[fx.Require], updates: list[fx.Update],
                  insert: fx.Insert, ret: fx.ReturnValue | None, tables: dict[str, Table]):
