@@ -12,7 +12,8 @@ agent's steps above, the agent's ~1 ms of Python leaves the CPU caches cold for 
 here they are warm, as in a trainer that batches env steps. `replayed.split_us_wall` parts each
 replayed tool step into its sandbox calls (as the episode clocks them) and the env's own work;
 `replayed.per_tool` says which tools the sandbox time goes to (and what the same calls cost back to
-back), `replayed.phases_us_cpu` what the env's own CPU per tool step is spent on.
+back; `top_writes_by_total_cpu`: the write tools alone), `replayed.phases_us_cpu` what the env's own
+CPU per tool step is spent on.
 Read replies are kept across episodes (`tools.read_cache`, on by default): `speed` is with it,
 `speed_uncached` the same passes with it off. Every pass (the episodes, each replay, each back-to-back
 round) starts with the cache empty, so in each the first of a task's 8 runs finds nothing kept;
@@ -178,6 +179,7 @@ def per_tool(env: Any, tasks: list, recorded: list[list[dict]], top: int = 5) ->
     clocks: dict[str, list[int]] = {}
     kinds: dict[str, list[int]] = {"read": [0, 0], "write": [0, 0], "unknown": [0, 0]}
     episodes: list[tuple[Any, list[tuple[Any, Any]]]] = []
+    written: set[str] = set()
     _cold()
     for _, actions in _episodes(env, tasks, recorded):
         ep = env.core.episode
@@ -196,6 +198,8 @@ def per_tool(env: Any, tasks: list, recorded: list[list[dict]], top: int = 5) ->
             clock[0] += 1
             clock[1] += spent
             kind = kinds[("write" if compiled[tool].writes else "read") if tool in compiled else "unknown"]
+            if kind is kinds["write"]:
+                written.add(str(tool))
             kind[0] += 1
             kind[1] += spent
             return result
@@ -205,14 +209,17 @@ def per_tool(env: Any, tasks: list, recorded: list[list[dict]], top: int = 5) ->
             env.step(action)
     calls = sum(c for c, _ in clocks.values())
     total = sum(t for _, t in clocks.values())
-    ranked = sorted(clocks.items(), key=lambda kv: -kv[1][1])[:top]
+    ranked = sorted(clocks.items(), key=lambda kv: -kv[1][1])
     warm = _back_to_back(episodes)
+
+    def row(name: str, c: int, t: int) -> dict:
+        return {"tool": name, "calls": c, "total_ms": round(t / 1e6, 1), "us_per_call": round(t / c / 1000, 1),
+                "share": round(t / total, 3), "us_per_call_back_to_back": round(warm[name][1] / c / 1000, 1)}
     return {"calls": calls, "us_per_call_cpu": round(total / calls / 1000, 1),
             "us_per_call_cpu_back_to_back": round(sum(t for _, t in warm.values()) / calls / 1000, 1),
-            "top_by_total_cpu": [{"tool": name, "calls": c, "total_ms": round(t / 1e6, 1),
-                                  "us_per_call": round(t / c / 1000, 1), "share": round(t / total, 3),
-                                  "us_per_call_back_to_back": round(warm[name][1] / c / 1000, 1)}
-                                 for name, (c, t) in ranked],
+            "top_by_total_cpu": [row(name, c, t) for name, (c, t) in ranked[:top]],
+            # the write tools apart (issue 12's write call), the same figures
+            "top_writes_by_total_cpu": [row(name, c, t) for name, (c, t) in ranked if name in written][:top + 3],
             "by_kind": {k: {"calls": c, "us_per_call": round(t / c / 1000, 1), "share": round(t / total, 3)}
                         for k, (c, t) in kinds.items() if c}}
 

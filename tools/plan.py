@@ -25,6 +25,7 @@ from .model import Parameter
 from .errors import ExprError
 from .loopplan import SetLoop, compile_loop, names_read
 from .reply import SqlReply, Unsupported, compile_reply, known_find
+from .insertplan import InsertHead, compile_insert
 from .writeplan import MISS, WriteHead, compile_write
 
 if TYPE_CHECKING:
@@ -71,9 +72,10 @@ class Plan(Program):
     `single`: the whole call as one statement (`tools.writeplan`: the opening find → require … →
     update, with the reply in its RETURNING clause). One statement is atomic by itself, so the
     executor runs it before opening the call's savepoint, from the raw arguments when it can
-    (`WriteHead.direct`). `write`: the same opening as one
-    statement, the rest as steps, tried first inside the savepoint. When either writes nothing,
-    the step-by-step program answers."""
+    (`WriteHead.direct`). Or the whole call as one read standing for its finds and requires, then
+    the insert and the id counter's move in a savepoint of their own (`tools.insertplan`: finds →
+    require … → insert → return). `write`: the same opening as one statement, the rest as steps,
+    tried first inside the savepoint. When any writes nothing, the step-by-step program answers."""
 
     def __init__(self, tool: "CompiledTool"):
         steps = tool.steps or []
@@ -81,9 +83,11 @@ class Plan(Program):
         self.check = _argument_check(tool.spec.parameters)
         self.validator = tool.validator
         head = compile_write(steps, lambda rest, later=frozenset(): Program(rest, later).run, tool.tables)
-        self.single: WriteHead | None = head if head is not None and head.rest is None else None
+        self.single: WriteHead | InsertHead | None = head if head is not None and head.rest is None else None
+        if head is None:
+            self.single = compile_insert(steps, tool.tables)
         self.write: WriteHead | None = head if head is not None and head.rest is not None else None
-        if self.single is not None and self.check is not None:
+        if type(self.single) is WriteHead and self.check is not None:
             self.single.bind_arguments(self.check.present)
         self.compiled_steps = sum(1 for s in steps if type(s) is fx.Find and known_find(s))
 

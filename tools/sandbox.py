@@ -5,8 +5,9 @@ Python tool) in a savepoint → a result or an error *as data* → log the call.
 one statement (`tools.writeplan`) runs it without the savepoint: a statement is atomic by itself,
 and when it writes nothing the steps run in the savepoint as usual. Such a statement is tried
 first straight from the raw arguments (`WriteHead.direct`); whatever it does not take (arguments
-it is unsure of, no row written) goes the general way from the start. Nothing a caller passes
-can raise out of `call`.
+it is unsure of, no row written) goes the general way from the start. An insert tool compiled to
+one read and its writes (`tools.insertplan`) runs before the call's savepoint too, its two writes
+in a savepoint of their own. Nothing a caller passes can raise out of `call`.
 """
 from __future__ import annotations
 
@@ -165,6 +166,9 @@ class Sandbox:
         self._changes = self.conn.total_changes
         """The connection's count of changed rows that the versions account for."""
         self._checkpoint_versions: tuple[int, dict[str, int]] = (0, dict(self.versions))
+        self.id_hints: dict[str, int] = {}
+        """The id counters as this sandbox's compiled inserts last left them (`tools.insertplan`): a
+        guess that saves reading a counter, checked by the statement that uses it (no entry: none)."""
 
     # ------------------------------------------------------------ calls
 
@@ -253,10 +257,10 @@ class Sandbox:
         return result
 
     def _answer(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
-        if plan.single is not None:  # one statement: atomic without a savepoint of its own
+        if plan.single is not None:  # one statement, atomic without a savepoint (or an insert with its own)
             out = plan.single.run({**self.clock, **args}, self)
             if out is not MISS:
-                return ToolResult.of_text(out.text)
+                return ToolResult.of_text(out.text) if type(out) is Encoded else ToolResult(True, value=out)
         return self._run(tool, plan, args)
 
     # ------------------------------------------------------------ state versions (`tools.read_cache`)
@@ -436,6 +440,7 @@ class Sandbox:
         self.version, versions = self._checkpoint_versions
         self.versions = dict(versions)
         self._changes = self.conn.total_changes
+        self.id_hints.clear()
 
     def snapshot(self) -> bytes:
         return self.conn.serialize()
@@ -445,6 +450,7 @@ class Sandbox:
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.digest.forget_template(self.conn)
         self._unknown_state()
+        self.id_hints.clear()
 
     def close(self) -> None:
         self.conn.close()
