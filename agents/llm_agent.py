@@ -7,8 +7,12 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
+from ..llm.plain_chat import ConversationJSON, call_arguments
 
 AgentChatFn = Callable[[list[BaseMessage], "list[dict[str, Any]] | None"], Awaitable[AIMessage]]
+PlainChatFn = Callable[[str, "list[dict[str, Any]] | None", int], Awaitable["dict[str, Any] | AIMessage | None"]]
+"""`LLMClient.chat_plain` as an agent calls it: (the request's messages JSON, tools, the first
+call number) -> the reply as an OpenAI message or an ``AIMessage``; None where it does not apply."""
 
 
 def to_langchain(messages: list[dict[str, Any]]) -> list[BaseMessage]:
@@ -29,12 +33,7 @@ def to_langchain(messages: list[dict[str, Any]]) -> list[BaseMessage]:
             for c in m.get("tool_calls") or []:
                 fn = c.get("function") or {}
                 raw = fn.get("arguments") or ""
-                try:
-                    args = json.loads(raw.strip() or "{}") if isinstance(raw, str) else raw
-                except json.JSONDecodeError as err:
-                    args, error = None, str(err)
-                else:
-                    error = None if isinstance(args, dict) else "arguments are not a JSON object"
+                args, error = call_arguments(raw)
                 if error is None:
                     calls.append({"name": fn.get("name") or "", "args": args, "id": c.get("id"), "type": "tool_call"})
                 else:
@@ -65,11 +64,19 @@ class LLMAgent:
     ``tools`` are the domain's schemas; the episode may narrow them turn by turn (`set_tools`: a
     refined task's missing function is not offered until it appears), and the model is offered
     only the tools of the current turn.
+
+    With ``plain_chat_fn`` (`LLMClient.chat_plain`) a turn skips the LangChain messages: the same
+    request is written from the OpenAI messages (`ConversationJSON`) and a plain reply comes back
+    as the OpenAI message `to_openai` would make. Where it does not apply (it returns None, or the
+    conversation has content that is not text) the turn goes through ``chat_fn``; after a None the
+    agent stops trying it.
     """
 
     def __init__(self, chat_fn: AgentChatFn, tools: list[dict[str, Any]], policy: str, *,
-                 model_name: str | None = None) -> None:
+                 model_name: str | None = None, plain_chat_fn: PlainChatFn | None = None) -> None:
         self.chat_fn = chat_fn
+        self.plain_chat_fn = plain_chat_fn
+        self._conversation = ConversationJSON(policy) if plain_chat_fn is not None else None
         self.tools = tools
         self.policy = policy
         self.meta: dict[str, Any] = {"backend": "llm", "model": model_name}
@@ -88,6 +95,14 @@ class LLMAgent:
         self.tools_now = list(schemas)
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        if self.plain_chat_fn is not None and self._conversation is not None:
+            encoded = self._conversation(messages)
+            if encoded is not None:
+                first_call = self._conversation.calls
+                reply = await self.plain_chat_fn(encoded, self.tools_now or None, first_call)
+                if reply is not None:
+                    return reply if isinstance(reply, dict) else to_openai(reply, first_call)
+                self.plain_chat_fn = None
         reply = await self.chat_fn([self._system, *self._history(messages)], self.tools_now or None)
         return to_openai(reply, self._calls_made)
 
@@ -95,6 +110,8 @@ class LLMAgent:
         """Drop what was kept of the finished conversation (a rollout calls this when it ends):
         jobs made up front keep their agents until the last rollout finishes."""
         self._converted, self._seen, self._last, self._calls_made = [], 0, None, 0
+        if self._conversation is not None:
+            self._conversation.reset()
 
     def _history(self, messages: list[dict[str, Any]]) -> list[BaseMessage]:
         """``to_langchain(messages)``, converting only what was appended since the last turn; a
