@@ -5,6 +5,9 @@
 - `ainvoke`: a plain call that nothing observes (`RawChatOpenAI.unobserved`: no callbacks,
   tracing or LangChain cache) goes straight to the model's ``_agenerate``; LangChain's run
   machinery around it cost ~0.3 ms of CPU a call, more than the request itself.
+- `RawChatOpenAI.post_plain`: the same call for messages already encoded from OpenAI messages
+  (`plain_chat`, the agent's path: no LangChain messages at all), its request body made once per
+  binding.
 - `PlainCompletions`: what still goes through the SDK (streamed and structured calls) is sent as
   the plain JSON LangChain already built. The SDK walks every request through a recursive
   TypedDict transform (aliases, dates, files) that chat requests do not need; with a growing
