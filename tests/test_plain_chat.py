@@ -189,14 +189,14 @@ FAULTS = [
 ]
 
 
-async def one_call(replies: list[Any], plain: bool) -> tuple[Any, Any]:
+async def one_call(replies: list[Any], plain: bool, tools: list[dict[str, Any]] = TOOLS) -> tuple[Any, Any]:
     """(the reply as `LLMAgent.act` returns it, or the error's type and words; the client's usage)."""
     with FakeOpenAIServer(replies) as server:
         cfg = LLMConfig(model="fake-model", base_url=server.base_url, stream=False, timeout=0.5, max_retries=2,
                         retry_base_delay=0.0, retry_max_delay=0.0)
         async with LLMClient(cfg) as client:
             conversation = [{"role": "user", "content": "Where is A1?"}]
-            agent = LLMAgent(agent_chat_fn(client), TOOLS, POLICY,
+            agent = LLMAgent(agent_chat_fn(client), tools, POLICY,
                              plain_chat_fn=agent_plain_chat_fn(client) if plain else None)
             try:
                 got: Any = await agent.act(conversation)
@@ -208,6 +208,11 @@ async def one_call(replies: list[Any], plain: bool) -> tuple[Any, Any]:
 @pytest.mark.parametrize("replies", FAULTS, ids=lambda r: "+".join(type(x).__name__ + getattr(x, "kind", "") for x in r))
 async def test_faults_are_retried_and_reported_the_same_on_both_paths(replies: list[Any]) -> None:
     assert await one_call(replies, plain=True) == await one_call(replies, plain=False)
+
+
+@pytest.mark.parametrize("reply", [Text("Hello there."), Text("{not a call}")], ids=["text", "braces"])
+async def test_an_agent_without_tools_gets_the_same_replies_on_both_paths(reply: Text) -> None:
+    assert await one_call([reply], plain=True, tools=[]) == await one_call([reply], plain=False, tools=[])
 
 
 class Seen(BaseCallbackHandler):

@@ -422,7 +422,11 @@ def unbound(runnable: Runnable[Any, Any]) -> tuple[Runnable[Any, Any], dict[str,
     """(the model, its bound kwargs) of a `RunnableBinding` without config, else (runnable, {})."""
     if isinstance(runnable, RunnableBinding) and not runnable.config and not runnable.config_factories:
         return runnable.bound, runnable.kwargs
-    return runnable, {}
+    return runnable, _NO_KWARGS
+
+
+_NO_KWARGS: dict[str, Any] = {}
+"""An unbound model's kwargs: one object, so `RawChatOpenAI._plain_body` keeps its body too."""
 
 
 async def ainvoke(runnable: Runnable[Any, Any], messages: list[BaseMessage]) -> Any:
