@@ -7,6 +7,7 @@ simulators count nothing themselves). An endpoint that stops answering is rememb
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage
@@ -17,6 +18,7 @@ from .agents.refined import RefinedAgent
 from .agents.workflow_agent import WorkflowAgent
 from .stages.ground.episode import policy_prompt
 from .llm import LLMClient
+from .llm.plain_chat import PlainChat
 from .llm.errors import LLMUnavailable
 from .stages.ground.usage import EpisodeUsage
 from .simulators.base import UserSimulator
@@ -56,11 +58,9 @@ def agent_chat_fn(client: LLMClient, usage: EpisodeUsage | None = None) -> Agent
     return chat
 
 
-def agent_plain_chat_fn(client: LLMClient, usage: EpisodeUsage | None = None) -> PlainChatFn:
-    """The agent's plain path (`LLMClient.chat_plain`), counted like `agent_chat_fn`."""
-    async def chat(messages_json: str, tools: Sequence[dict[str, Any]] | None, first_call: int) -> Any:
-        return await _counted(client.chat_plain, "agent", usage, messages_json, tools, first_call)
-    return chat
+def agent_plain_chat_fn(client: LLMClient, policy: str, usage: EpisodeUsage | None = None) -> PlainChatFn:
+    """One conversation's plain path (`LLMClient.chat_plain`), counted like `agent_chat_fn`."""
+    return PlainChat(partial(_counted, client.chat_plain, "agent", usage), policy)
 
 
 def user_chat_fn(client: LLMClient, usage: EpisodeUsage | None = None) -> UserChatFn:
@@ -76,9 +76,9 @@ def make_agent(backend: AgentBackend, compiled: CompiledDomain, client: LLMClien
         return RefinedAgent(WorkflowAgent(compiled))  # + follow-up requests, retries, missing tools
     if client is None:
         raise ValueError("the llm agent needs an LLMClient")
-    return LLMAgent(agent_chat_fn(client, usage), compiled.openai_schemas(),
-                    policy if policy is not None else policy_prompt(compiled.domain), model_name=client.cfg.model,
-                    plain_chat_fn=agent_plain_chat_fn(client, usage))
+    policy = policy if policy is not None else policy_prompt(compiled.domain)
+    return LLMAgent(agent_chat_fn(client, usage), compiled.openai_schemas(), policy, model_name=client.cfg.model,
+                    plain_chat_fn=agent_plain_chat_fn(client, policy, usage))
 
 
 def make_user(backend: UserBackend, scenario: Scenario, client: LLMClient | None = None, *,

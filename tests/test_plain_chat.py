@@ -155,6 +155,9 @@ async def rollouts(server: FakeOpenAIServer, plain: bool) -> list[Any]:
                 if not plain:
                     agent.plain_chat_fn = None
                 tr = await run_rollout(task, compiled, agent, ScriptedUser(task.scenario), usage=usage)
+                if plain:  # the ended conversation's encoding is let go (jobs keep their agents)
+                    assert agent.plain_chat_fn is not None and agent.plain_chat_fn.encode(
+                        tr.messages[:0]) == ConversationJSON(agent.policy)([])
                 out.append((tr.messages, tr.verification.model_dump(), tr.meta))
     return out, client.usage
 
@@ -197,7 +200,7 @@ async def one_call(replies: list[Any], plain: bool, tools: list[dict[str, Any]] 
         async with LLMClient(cfg) as client:
             conversation = [{"role": "user", "content": "Where is A1?"}]
             agent = LLMAgent(agent_chat_fn(client), tools, POLICY,
-                             plain_chat_fn=agent_plain_chat_fn(client) if plain else None)
+                             plain_chat_fn=agent_plain_chat_fn(client, POLICY) if plain else None)
             try:
                 got: Any = await agent.act(conversation)
             except (LLMUnavailable, LLMRequestRejected) as err:
@@ -235,7 +238,7 @@ async def test_where_the_plain_path_does_not_apply_nothing_is_sent_and_the_agent
         async with LLMClient(LLMConfig(**base)) as client:
             for model in client._bound()[0]:
                 model.callbacks = [seen]
-            agent = LLMAgent(agent_chat_fn(client), TOOLS, POLICY, plain_chat_fn=agent_plain_chat_fn(client))
+            agent = LLMAgent(agent_chat_fn(client), TOOLS, POLICY, plain_chat_fn=agent_plain_chat_fn(client, POLICY))
             first = await agent.act([{"role": "user", "content": "hi"}])
             assert agent.plain_chat_fn is None and seen.starts == 1  # the callback saw the call
             assert first == {"role": "assistant", "content": "one"}

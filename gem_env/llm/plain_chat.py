@@ -14,7 +14,10 @@ written as text -- returns None and goes the LangChain way (`LLMClient.chat_plai
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from langchain_core.messages import AIMessage
 
 from gem_env.llm.toolparse import may_hold_calls
 from gem_env.llm.transport import _dumps
@@ -22,7 +25,8 @@ from gem_env.llm.transport import _dumps
 
 def call_arguments(raw: Any) -> tuple[Any, str | None]:
     """(arguments, None) for a tool call's ``arguments`` that are a JSON object (text or dict), else
-    (None, why not): how `to_langchain` splits valid from invalid calls."""
+    (None, why not): the rule by which `agents.llm_agent.to_langchain` splits valid from invalid
+    calls (`agents/` imports none of this; tests/test_plain_chat.py holds the two to one output)."""
     try:
         args = json.loads(raw.strip() or "{}") if isinstance(raw, str) else raw
     except json.JSONDecodeError as err:
@@ -92,6 +96,32 @@ class ConversationJSON:
         self.calls += calls
         self._seen, self._last = len(messages), messages[-1] if messages else None
         return self._text + "]"
+
+
+class PlainChat:
+    """One conversation's plain chat calls, for `agents.llm_agent.LLMAgent`: the conversation
+    encoded (`ConversationJSON`) and sent by ``send`` (`LLMClient.chat_plain`, counted) with the
+    number its tool calls without an id start from."""
+
+    def __init__(self, send: Callable[[str, Any, int], Awaitable[dict[str, Any] | AIMessage | None]],
+                 system: str) -> None:
+        self.send = send
+        self.encode = ConversationJSON(system)
+
+    async def __call__(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+                       ) -> tuple[dict[str, Any] | AIMessage, int] | None:
+        """(the reply, the first call number), or None when a message is not plain text or the
+        plain path does not apply (nothing sent)."""
+        encoded = self.encode(messages)
+        if encoded is None:
+            return None
+        first_call = self.encode.calls
+        reply = await self.send(encoded, tools, first_call)
+        return None if reply is None else (reply, first_call)
+
+    def end_conversation(self) -> None:
+        """Drop the kept encoding (the agent's conversation ended)."""
+        self.encode.reset()
 
 
 PLAIN_MESSAGE_KEYS = frozenset({"role", "content", "tool_calls", "refusal", "function_call", "audio", "annotations",
