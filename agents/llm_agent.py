@@ -3,12 +3,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 
 AgentChatFn = Callable[[list[BaseMessage], "list[dict[str, Any]] | None"], Awaitable[AIMessage]]
+
+
+class PlainChatFn(Protocol):
+    """A chat function on OpenAI messages (`gem_env.llm.plain_chat.PlainChat`): (the conversation,
+    tools) -> (the reply as an OpenAI message, or an ``AIMessage``; the number its calls without an
+    id start from), or None where it does not apply (nothing was sent)."""
+
+    async def __call__(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+                       ) -> tuple[dict[str, Any] | AIMessage, int] | None: ...
+
+    def end_conversation(self) -> None: ...
 
 
 def to_langchain(messages: list[dict[str, Any]]) -> list[BaseMessage]:
@@ -65,11 +76,17 @@ class LLMAgent:
     ``tools`` are the domain's schemas; the episode may narrow them turn by turn (`set_tools`: a
     refined task's missing function is not offered until it appears), and the model is offered
     only the tools of the current turn.
+
+    With ``plain_chat_fn`` a turn skips the LangChain messages: it sends the same request from the
+    OpenAI messages and a plain reply comes back as the OpenAI message `to_openai` would make. Where
+    it does not apply (it returns None) the turn goes through ``chat_fn``, and so do the
+    conversation's later turns.
     """
 
     def __init__(self, chat_fn: AgentChatFn, tools: list[dict[str, Any]], policy: str, *,
-                 model_name: str | None = None) -> None:
+                 model_name: str | None = None, plain_chat_fn: PlainChatFn | None = None) -> None:
         self.chat_fn = chat_fn
+        self.plain_chat_fn = plain_chat_fn
         self.tools = tools
         self.policy = policy
         self.meta: dict[str, Any] = {"backend": "llm", "model": model_name}
@@ -88,6 +105,12 @@ class LLMAgent:
         self.tools_now = list(schemas)
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        if self.plain_chat_fn is not None:
+            got = await self.plain_chat_fn(messages, self.tools_now or None)
+            if got is not None:
+                plain, first_call = got
+                return plain if isinstance(plain, dict) else to_openai(plain, first_call)
+            self.plain_chat_fn = None
         reply = await self.chat_fn([self._system, *self._history(messages)], self.tools_now or None)
         return to_openai(reply, self._calls_made)
 
@@ -95,6 +118,8 @@ class LLMAgent:
         """Drop what was kept of the finished conversation (a rollout calls this when it ends):
         jobs made up front keep their agents until the last rollout finishes."""
         self._converted, self._seen, self._last, self._calls_made = [], 0, None, 0
+        if self.plain_chat_fn is not None:
+            self.plain_chat_fn.end_conversation()
 
     def _history(self, messages: list[dict[str, Any]]) -> list[BaseMessage]:
         """``to_langchain(messages)``, converting only what was appended since the last turn; a

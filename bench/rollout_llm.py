@@ -21,14 +21,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from langchain_core.messages import SystemMessage
-
-from gem_env.agents.llm_agent import to_langchain
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.backends import make_agent
 from gem_env.engines.processes import run_rollouts_in_processes
 from gem_env.stages.ground.gc_tuning import rollout_gc
 from gem_env.llm import LLMClient, LLMConfig
+from gem_env.llm.plain_chat import ConversationJSON
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.ground.rollout import RolloutJob, run_rollout, run_rollouts
 from gem_env.stages.tasks import Task, make_tasks
@@ -190,11 +188,12 @@ async def timed_llm(base_url: str, server_pid: int, items: Items, n: int, concur
         with rollout_gc(gc_mode), Phase(server_pid) as rollouts, PeakRSS() as rss:
             trajectories = await run_rollouts(jobs, concurrency=concurrency)
         replay = await replayed(jobs, trajectories, server_pid)
-        prompts = [([SystemMessage(tr.messages[0]["content"]), *to_langchain(tr.messages[1:i])], tr.tools)
+        prompts = [(tr.messages[0]["content"], tr.messages[1:i], tr.tools)
                    for tr in trajectories for i, m in enumerate(tr.messages) if m["role"] == "assistant"]
         gc.collect()
-        with rollout_gc(gc_mode), Phase(server_pid) as layer:
-            await asyncio.gather(*(client.chat(messages, tools) for messages, tools in prompts))
+        with rollout_gc(gc_mode), Phase(server_pid) as layer:  # the agent's (plain) path, each prompt encoded afresh
+            await asyncio.gather(*(client.chat_plain(ConversationJSON(system)(messages), tools)
+                                   for system, messages, tools in prompts))
     finally:
         await client.aclose()
     return rollouts, layer, replay, len(prompts), (rss.peak - rss.base) / concurrency, trajectories
@@ -238,8 +237,9 @@ def cpu_budget(rollouts: Phase, layer: Phase, replay: tuple[Phase, int], calls: 
     1000 / that ms a call (less on a machine shared with other work).
 
     The sandbox, user, verification and loop share is the CPU of the same rollouts replayed without
-    the LLM (`replayed`); the LLM layer and agent are the rest. ``llm_layer_only_ms_per_call`` is the same requests sent again outside rollouts, with
-    fresh message objects (nothing encoded yet): an upper bound for the layer's share."""
+    the LLM (`replayed`); the LLM layer and agent are the rest. ``llm_layer_only_ms_per_call`` is the same requests sent again outside rollouts on the agent's
+    plain path (`LLMClient.chat_plain`), each conversation encoded afresh: an upper bound for the
+    layer's share."""
     per_call = 1000 / calls
     allowed = 1000 / (0.9 * concurrency / latency)
     client = rollouts.cpu * per_call

@@ -6,17 +6,19 @@ simulators count nothing themselves). An endpoint that stops answering is rememb
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage
 
 from .agents.base import Assistant
-from .agents.llm_agent import AgentChatFn, LLMAgent
+from .agents.llm_agent import AgentChatFn, LLMAgent, PlainChatFn
 from .agents.refined import RefinedAgent
 from .agents.workflow_agent import WorkflowAgent
 from .stages.ground.episode import policy_prompt
 from .llm import LLMClient
+from .llm.plain_chat import PlainChat
 from .llm.errors import LLMUnavailable
 from .stages.ground.usage import EpisodeUsage
 from .simulators.base import UserSimulator
@@ -31,15 +33,20 @@ AgentBackend = Literal["workflow", "llm"]
 UserBackend = Literal["scripted", "llm"]
 
 
-async def _counted(client: LLMClient, role: str, usage: EpisodeUsage | None, *args: Any) -> AIMessage:
+async def _counted(call: Callable[..., Awaitable[Any]], role: str, usage: EpisodeUsage | None, *args: Any) -> Any:
+    """``call(*args)``'s reply (an `LLMClient` chat method's), its cost counted into ``usage``;
+    None when it returns None (it sent nothing)."""
     try:
-        reply, cost = await client.chat(*args)
+        got = await call(*args)
     except LLMUnavailable as err:
         if usage is not None:
             usage.add(role, err.usage)  # what the failed request cost counts too
             if usage.outage is None:
                 usage.outage = err
         raise
+    if got is None:
+        return None
+    reply, cost = got
     if usage is not None:
         usage.add(role, cost)
     return reply
@@ -47,13 +54,18 @@ async def _counted(client: LLMClient, role: str, usage: EpisodeUsage | None, *ar
 
 def agent_chat_fn(client: LLMClient, usage: EpisodeUsage | None = None) -> AgentChatFn:
     async def chat(messages: list[BaseMessage], tools: Sequence[dict[str, Any]] | None) -> AIMessage:
-        return await _counted(client, "agent", usage, messages, tools)
+        return await _counted(client.chat, "agent", usage, messages, tools)
     return chat
+
+
+def agent_plain_chat_fn(client: LLMClient, policy: str, usage: EpisodeUsage | None = None) -> PlainChatFn:
+    """One conversation's plain path (`LLMClient.chat_plain`), counted like `agent_chat_fn`."""
+    return PlainChat(partial(_counted, client.chat_plain, "agent", usage), policy)
 
 
 def user_chat_fn(client: LLMClient, usage: EpisodeUsage | None = None) -> UserChatFn:
     async def chat(messages: list[BaseMessage]) -> AIMessage:
-        return await _counted(client, "user", usage, messages)
+        return await _counted(client.chat, "user", usage, messages)
     return chat
 
 
@@ -64,8 +76,9 @@ def make_agent(backend: AgentBackend, compiled: CompiledDomain, client: LLMClien
         return RefinedAgent(WorkflowAgent(compiled))  # + follow-up requests, retries, missing tools
     if client is None:
         raise ValueError("the llm agent needs an LLMClient")
-    return LLMAgent(agent_chat_fn(client, usage), compiled.openai_schemas(),
-                    policy if policy is not None else policy_prompt(compiled.domain), model_name=client.cfg.model)
+    policy = policy if policy is not None else policy_prompt(compiled.domain)
+    return LLMAgent(agent_chat_fn(client, usage), compiled.openai_schemas(), policy, model_name=client.cfg.model,
+                    plain_chat_fn=agent_plain_chat_fn(client, policy, usage))
 
 
 def make_user(backend: UserBackend, scenario: Scenario, client: LLMClient | None = None, *,

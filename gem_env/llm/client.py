@@ -8,7 +8,7 @@ import logging
 import random
 import weakref
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import openai
@@ -39,10 +39,12 @@ from gem_env.llm.structured import (
     with_instructions,
 )
 from gem_env.llm.toolparse import PARSED_KEY, may_hold_calls, with_text_tool_calls
-from gem_env.llm.transport import ainvoke
+from gem_env.llm.plain_chat import plain_reply
+from gem_env.llm.transport import RawChatOpenAI, ainvoke, unbound
 from gem_env.llm.usage import Usage
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 log = logging.getLogger("gem_env.llm")
 TOOL_BINDINGS = 128
 """Tool schema sets bound per client (each for every shard); all are dropped when it fills up."""
@@ -116,16 +118,45 @@ class LLMClient:
         if cache is not None and key is not None:
             cache.put(key, reply)
         reply = self._with_parsed_calls(reply, tools)
-        tokens = reply.usage_metadata
-        usage = Usage(
-            calls=1,
-            retries=retries,
-            prompt_tokens=tokens["input_tokens"] if tokens else 0,
-            completion_tokens=tokens["output_tokens"] if tokens else 0,
-            seconds=seconds,
-            **_call_counts(reply),
-        )
-        return reply, self._record(usage)
+        return reply, self._record(_usage_of(reply, retries, seconds))
+
+    async def chat_plain(self, messages_json: str, tools: Sequence[dict[str, Any]] | None, first_call: int = 0
+                         ) -> tuple[dict[str, Any] | AIMessage, Usage] | None:
+        """`chat` for a tool-calling agent's conversation given as the JSON of its request messages
+        (`plain_chat.ConversationJSON`): the same request, retries, errors and accounting, and the
+        reply as the OpenAI assistant message `to_openai` would make of ``chat``'s (tool calls
+        without an id numbered from ``first_call``), or as ``chat``'s ``AIMessage`` when it is not
+        plain (`plain_chat.plain_reply`). None, with nothing sent, where the request would not go
+        as a plain call over our own HTTP (a response cache, an injected model, streaming, a
+        LangChain callback or tracer): then use `chat`."""
+        if self._cache is not None or self._injected is not None or self.cfg.streams():
+            return None
+        models, semaphore = self._bound()
+        async with semaphore:
+            shard = min(range(len(models)), key=self._in_flight.__getitem__)
+            model, kwargs = unbound(self._runnable(models[shard], tools, {}))
+            if not isinstance(model, RawChatOpenAI) or not model.plain_ready(kwargs):
+                return None
+            self._in_flight[shard] += 1
+            started = time.perf_counter()
+
+            async def send() -> tuple[dict[str, Any], int, int] | AIMessage:
+                completion = await model.post_plain(messages_json, kwargs)
+                return plain_reply(completion, first_call) or self._with_parsed_calls(model.message_of(completion), tools)
+            try:
+                reply, retries = await self._retrying(send)
+            except LLMUnavailable as err:
+                err.usage = self._record(err.usage + Usage(failed=1, seconds=time.perf_counter() - started))
+                raise
+            finally:
+                self._in_flight[shard] -= 1
+            seconds = time.perf_counter() - started
+        if isinstance(reply, AIMessage):
+            return reply, self._record(_usage_of(reply, retries, seconds))
+        message, prompt_tokens, completion_tokens = reply
+        return message, self._record(Usage(calls=1, retries=retries, prompt_tokens=prompt_tokens,
+                                           completion_tokens=completion_tokens, seconds=seconds,
+                                           tool_calls_native=len(message.get("tool_calls", ()))))
 
     def _runnable(self, model: BaseChatModel, tools: Sequence[dict[str, Any]] | None,
                   params: dict[str, Any]) -> Runnable[Any, Any]:
@@ -292,7 +323,17 @@ class LLMClient:
         return self._models, self._semaphore
 
     async def _invoke(self, runnable: Runnable[Any, Any], messages: list[BaseMessage]) -> tuple[AIMessage, int]:
-        """The reply and the number of failed attempts before it.
+        """The reply and the number of failed attempts before it (`_retrying`)."""
+        async def send() -> AIMessage:
+            streamed = self.cfg.streams() and self._injected is None
+            reply = await (self._stream(runnable, messages) if streamed else ainvoke(runnable, messages))
+            if not isinstance(reply, AIMessage):
+                raise TypeError(f"chat model returned {type(reply).__name__}, expected AIMessage")
+            return reply
+        return await self._retrying(send)
+
+    async def _retrying(self, send: Callable[[], Awaitable[R]]) -> tuple[R, int]:
+        """What ``send()`` returns and the number of failed attempts before it.
 
         A failed attempt's connection is closed before the next one, so the server stops working
         on a request nobody waits for; the next waits a jittered backoff.
@@ -300,8 +341,7 @@ class LLMClient:
         attempt = 0
         while True:
             try:
-                streamed = self.cfg.streams() and self._injected is None
-                reply = await (self._stream(runnable, messages) if streamed else ainvoke(runnable, messages))
+                reply = await send()
             except _TooLong as exc:
                 raise LLMUnavailable(f"LLM endpoint {self.cfg.endpoint()}: {exc}", Usage(retries=attempt)) from exc
             except Exception as exc:
@@ -310,8 +350,6 @@ class LLMClient:
                 await asyncio.sleep(delay)
                 attempt += 1
                 continue
-            if not isinstance(reply, AIMessage):
-                raise TypeError(f"chat model returned {type(reply).__name__}, expected AIMessage")
             return reply, attempt
 
     async def _stream(self, runnable: Runnable[Any, Any], messages: list[BaseMessage]) -> AIMessage:
@@ -434,6 +472,13 @@ def _whole_message(merged: AIMessageChunk) -> AIMessage:
     return AIMessage(content=merged.content, tool_calls=calls, invalid_tool_calls=invalid, id=merged.id,
                      usage_metadata=merged.usage_metadata, response_metadata=merged.response_metadata,
                      additional_kwargs={k: v for k, v in merged.additional_kwargs.items() if k != "tool_calls"})
+
+
+def _usage_of(reply: AIMessage, retries: int, seconds: float) -> Usage:
+    """One call's usage: its reply's token counts and tool calls."""
+    tokens = reply.usage_metadata
+    return Usage(calls=1, retries=retries, prompt_tokens=tokens["input_tokens"] if tokens else 0,
+                 completion_tokens=tokens["output_tokens"] if tokens else 0, seconds=seconds, **_call_counts(reply))
 
 
 def _call_counts(reply: AIMessage) -> dict[str, int]:

@@ -5,6 +5,9 @@
 - `ainvoke`: a plain call that nothing observes (`RawChatOpenAI.unobserved`: no callbacks,
   tracing or LangChain cache) goes straight to the model's ``_agenerate``; LangChain's run
   machinery around it cost ~0.3 ms of CPU a call, more than the request itself.
+- `RawChatOpenAI.post_plain`: the same call for messages already encoded from OpenAI messages
+  (`plain_chat`, the agent's path: no LangChain messages at all), its request body made once per
+  binding.
 - `PlainCompletions`: what still goes through the SDK (streamed and structured calls) is sent as
   the plain JSON LangChain already built. The SDK walks every request through a recursive
   TypedDict transform (aliases, dates, files) that chat requests do not need; with a growing
@@ -308,6 +311,8 @@ class RawChatOpenAI(ChatOpenAI):
 
     _raw: RawHTTP | None = PrivateAttr(default=None)
     _messages_json: MessageJSON = PrivateAttr(default_factory=lambda: MessageJSON())
+    _plain_bodies: dict[int, tuple[dict[str, Any], dict[str, Any] | None]] = PrivateAttr(default_factory=dict)
+    """id of a binding's kwargs -> (the kwargs, kept alive; `_plain_body` of them)."""
 
     def use_raw(self, raw: RawHTTP) -> None:
         self._raw = raw
@@ -330,11 +335,38 @@ class RawChatOpenAI(ChatOpenAI):
             messages_json = self._messages_json(messages)
         else:  # the Responses API, or a model whose system role langchain-openai renames
             payload = self._get_request_payload(messages, stop=stop, **kwargs)
-        if any(k in payload for k in _SDK_ONLY) or payload.get("stream"):
+        body = _raw_body(payload)
+        if body is None:
             return await super()._agenerate(messages, stop, run_manager, **kwargs)
-        body = {k: v for k, v in payload.items() if k != "stream" and not isinstance(v, (NotGiven, Omit))}
-        body.update(body.pop("extra_body", None) or {})  # what the SDK merges into the JSON body
         return self._create_chat_result(await self._raw.post_json("/chat/completions", body, messages_json), {})
+
+    def plain_ready(self, kwargs: dict[str, Any]) -> bool:
+        """Whether a call bound to ``kwargs`` can go as `post_plain`: it would go over `RawHTTP`
+        with its messages encoded as `MessageJSON` encodes them, and nothing observes it."""
+        return self._plain_body(kwargs) is not None and self.unobserved()
+
+    async def post_plain(self, messages_json: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The chat completion body of the request `_agenerate` sends for messages whose JSON is
+        ``messages_json`` (`plain_chat.ConversationJSON`), with a model bound to ``kwargs``; only
+        where `plain_ready`."""
+        body = self._plain_body(kwargs)
+        assert body is not None and self._raw is not None
+        return await self._raw.post_json("/chat/completions", body, messages_json)
+
+    def _plain_body(self, kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        """`_agenerate`'s request body without its messages, made once per ``kwargs`` object (a
+        binding's: `LLMClient` keeps its bindings), or None where `_agenerate` would not send
+        messages encoded by `MessageJSON` over `RawHTTP`."""
+        hit = self._plain_bodies.get(id(kwargs))
+        if hit is None or hit[0] is not kwargs:
+            body = None
+            if not self.streaming and self._raw is not None and not _O_SERIES.match(self.model_name or ""):
+                payload = self._get_request_payload([], **kwargs)
+                body = _raw_body(payload) if "messages" in payload else None
+            if len(self._plain_bodies) >= ENCODED_PARTS:
+                self._plain_bodies.clear()
+            hit = self._plain_bodies[id(kwargs)] = (kwargs, body)
+        return hit[1]
 
     def unobserved(self) -> bool:
         """Whether nothing would see a LangChain run of this model: no callbacks (its own, or a
@@ -354,9 +386,14 @@ class RawChatOpenAI(ChatOpenAI):
     async def ainvoke_direct(self, messages: list[BaseMessage], **kwargs: Any) -> AIMessage:
         """The message ``ainvoke(messages)`` would return, without LangChain's run machinery
         (callback managers, run ids, invocation parameters for tracers): ~0.3 ms of CPU a call,
-        more than the request itself. Only for an `unobserved` model; the response metadata is
-        merged as `BaseChatModel` merges it."""
-        result = await self._agenerate(messages, **kwargs)
+        more than the request itself. Only for an `unobserved` model."""
+        return self.message_of(await self._agenerate(messages, **kwargs))
+
+    def message_of(self, result: ChatResult | dict[str, Any]) -> AIMessage:
+        """The ``AIMessage`` of a chat result (or of a chat completion body) as ``ainvoke`` returns
+        it: the response metadata merged as `BaseChatModel` merges it, a run's message id."""
+        if isinstance(result, dict):
+            result = self._create_chat_result(result, {})
         generation = result.generations[0]
         message = generation.message
         message.response_metadata = {**(result.llm_output or {}), **_gen_info_and_msg_metadata(generation)}
@@ -371,12 +408,31 @@ class RawChatOpenAI(ChatOpenAI):
             await self._raw.aclose()
 
 
+def _raw_body(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON body `RawHTTP` sends for a request ``payload`` of langchain-openai, or None for one
+    the SDK path handles (streamed, or with SDK-only options)."""
+    if any(k in payload for k in _SDK_ONLY) or payload.get("stream"):
+        return None
+    body = {k: v for k, v in payload.items() if k != "stream" and not isinstance(v, (NotGiven, Omit))}
+    body.update(body.pop("extra_body", None) or {})  # what the SDK merges into the JSON body
+    return body
+
+
+def unbound(runnable: Runnable[Any, Any]) -> tuple[Runnable[Any, Any], dict[str, Any]]:
+    """(the model, its bound kwargs) of a `RunnableBinding` without config, else (runnable, {})."""
+    if isinstance(runnable, RunnableBinding) and not runnable.config and not runnable.config_factories:
+        return runnable.bound, runnable.kwargs
+    return runnable, _NO_KWARGS
+
+
+_NO_KWARGS: dict[str, Any] = {}
+"""An unbound model's kwargs: one object, so `RawChatOpenAI._plain_body` keeps its body too."""
+
+
 async def ainvoke(runnable: Runnable[Any, Any], messages: list[BaseMessage]) -> Any:
     """``runnable.ainvoke(messages)``, straight to the request when ``runnable`` is a
     `RawChatOpenAI` (or one bound to tools and parameters) that nothing observes."""
-    model, kwargs = runnable, {}
-    if isinstance(runnable, RunnableBinding) and not runnable.config and not runnable.config_factories:
-        model, kwargs = runnable.bound, runnable.kwargs
+    model, kwargs = unbound(runnable)
     if isinstance(model, RawChatOpenAI) and model.unobserved():
         return await model.ainvoke_direct(messages, **kwargs)
     return await runnable.ainvoke(messages)

@@ -19,13 +19,14 @@ def rough_tokens(text: str) -> int:
 
 
 def usage_of(body: dict[str, Any], reply: Text | ToolCalls) -> dict[str, int]:
-    prompt = "".join(
-        m["content"] if isinstance(m.get("content"), str) else json.dumps(m.get("content"))
-        for m in body.get("messages", [])
-    )
+    """Rough token counts of the prompt (its messages' contents, a content that is not text as its
+    JSON) and of the reply. The prompt's characters are counted, not joined: a long conversation
+    costs the server no copy of itself per request."""
+    prompt = sum(len(c) if isinstance(c, str) else len(json.dumps(c))
+                 for c in (m.get("content") for m in body.get("messages", [])))
     message = assistant_message(reply, 0)
     completion = (message["content"] or "") + (json.dumps(message["tool_calls"]) if "tool_calls" in message else "")
-    prompt_tokens, completion_tokens = rough_tokens(prompt), rough_tokens(completion)
+    prompt_tokens, completion_tokens = max(1, prompt // 4), rough_tokens(completion)
     return {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
