@@ -105,20 +105,26 @@ class LLMClient:
         models, semaphore = self._bound()
         async with semaphore:
             shard = min(range(len(models)), key=self._in_flight.__getitem__)
-            self._in_flight[shard] += 1
-            started = time.perf_counter()
-            try:
-                reply, retries = await self._invoke(self._runnable(models[shard], tools, params), list(messages))
-            except LLMUnavailable as err:
-                err.usage = self._record(err.usage + Usage(failed=1, seconds=time.perf_counter() - started))
-                raise
-            finally:
-                self._in_flight[shard] -= 1
-            seconds = time.perf_counter() - started
+            runnable = self._runnable(models[shard], tools, params)
+            reply, retries, seconds = await self._on_shard(shard, lambda: self._invoke(runnable, list(messages)))
         if cache is not None and key is not None:
             cache.put(key, reply)
         reply = self._with_parsed_calls(reply, tools)
         return reply, self._record(_usage_of(reply, retries, seconds))
+
+    async def _on_shard(self, shard: int, call: Callable[[], Awaitable[tuple[Any, int]]]) -> tuple[Any, int, float]:
+        """(reply, retries, seconds) of `call` run on `shard`, counted in flight there; a call that
+        fails for good records its failure and time on the error's usage."""
+        self._in_flight[shard] += 1
+        started = time.perf_counter()
+        try:
+            reply, retries = await call()
+        except LLMUnavailable as err:
+            err.usage = self._record(err.usage + Usage(failed=1, seconds=time.perf_counter() - started))
+            raise
+        finally:
+            self._in_flight[shard] -= 1
+        return reply, retries, time.perf_counter() - started
 
     async def chat_plain(self, messages_json: str, tools: Sequence[dict[str, Any]] | None, first_call: int = 0
                          ) -> tuple[dict[str, Any] | AIMessage, Usage] | None:
@@ -137,20 +143,11 @@ class LLMClient:
             model, kwargs = unbound(self._runnable(models[shard], tools, {}))
             if not isinstance(model, RawChatOpenAI) or not model.plain_ready(kwargs):
                 return None
-            self._in_flight[shard] += 1
-            started = time.perf_counter()
 
             async def send() -> tuple[dict[str, Any], int, int] | AIMessage:
                 completion = await model.post_plain(messages_json, kwargs)
                 return plain_reply(completion, first_call) or self._with_parsed_calls(model.message_of(completion), tools)
-            try:
-                reply, retries = await self._retrying(send)
-            except LLMUnavailable as err:
-                err.usage = self._record(err.usage + Usage(failed=1, seconds=time.perf_counter() - started))
-                raise
-            finally:
-                self._in_flight[shard] -= 1
-            seconds = time.perf_counter() - started
+            reply, retries, seconds = await self._on_shard(shard, lambda: self._retrying(send))
         if isinstance(reply, AIMessage):
             return reply, self._record(_usage_of(reply, retries, seconds))
         message, prompt_tokens, completion_tokens = reply
