@@ -550,8 +550,11 @@ def record_note(rng: random.Random, result: Any) -> str:
     ident = next(((k, v) for k, v in result.items() if (k == "id" or k.endswith("_id")) and isinstance(v, str)), None)
     if ident is None:
         return ""
+    noun = words(ident[0][:-3] if ident[0].endswith('_id') else ident[0])
+    if _PERSON.match(noun.lower()):  # the user's own profile: not "This applies to customer CST-1" to them
+        return ""
     owner = next((v for k, v in result.items() if "email" in k and isinstance(v, str)), None)
-    what = f"{words(ident[0][:-3] if ident[0].endswith('_id') else ident[0])} {ident[1]}"
+    what = f"{noun} {ident[1]}"
     if owner:
         what += f", registered to {owner}"
     return pick(rng, B.NOTE, what=what)

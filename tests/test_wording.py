@@ -521,3 +521,8 @@ def test_a_new_card_is_told_as_a_thing_made_not_a_case_to_follow_up() -> None:
         said = S.fact(random.Random(seed), "card_id", "CRD-10001", after_write=True)
         assert "CRD-10001" in said and "follow up" not in said and "number" not in said and "logged" not in said
     assert any("follow up" in S.fact(random.Random(seed), "dispute_id", "DSP-1", after_write=True) for seed in range(12))
+
+
+def test_a_change_to_the_users_own_profile_is_not_noted_as_their_customer_number() -> None:
+    assert S.record_note(random.Random(1), {"customer_id": "CST-1", "address": "1 Elm St"}) == ""
+    assert "card CRD-1" in S.record_note(random.Random(1), {"card_id": "CRD-1", "status": "frozen"})
