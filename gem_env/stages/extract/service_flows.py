@@ -7,10 +7,8 @@ from typing import Any
 
 from ...text import features as tf
 from ...tools.render import plain_words
+from .service_writes import quoted_list
 
-
-def _list(values: list[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "") + "'" for v in values) + "]"
 
 
 class Flows:
@@ -110,7 +108,7 @@ class Flows:
         if a.reasons:
             knows["reason"] = f"'{self._said_reason(a.reasons)}'"
             args["reason"] = {"user": "reason"}
-        conds = [f"row.status in {_list(allowed)}"]
+        conds = [f"row.status in {quoted_list(allowed)}"]
         if a.guard:
             conds.append(a.guard[0].replace("r.", "row."))
         conds += self._unblocked({a.verb}, allowed)
@@ -121,7 +119,7 @@ class Flows:
                 "steps": [{"use": "identify"},
                           {"tool": f"get_{m}_details", "args": {pk: {"user": pk}}, "as": "details"},
                           {"tool": f"{a.verb}_{m}", "args": args, "as": "done",
-                           "when": f"details.status in {_list(allowed)}"}],
+                           "when": f"details.status in {quoted_list(allowed)}"}],
                 "tells": {"status": "done.status"}}
 
     def update_flow(self, f: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +127,7 @@ class Flows:
         spec = next(x for x in self.entity(self.mains)["fields"] if x["name"] == name)
         t = spec.get("type", "string")
         if spec.get("values"):
-            new = f"first([v for v in {_list([str(v) for v in spec['values']])} if v != row.{name}])"
+            new = f"first([v for v in {quoted_list([str(v) for v in spec['values']])} if v != row.{name}])"
         elif t == "integer":
             new = f"row.{name} + 1"
         elif t == "number":  # a round figure about a quarter up ($4,841.73 -> $6,100), as people ask
@@ -141,7 +139,7 @@ class Flows:
         else:  # a value of the field's own kind (a phone number for a phone number): the next record's
             new = f"first([r.{name} for r in rows('{self.mains}', {{}}) if r.{pk} > row.{pk} and r.{name} != row.{name}])"
         editable = self.editable_statuses()
-        conds = [f"row.status in {_list(editable)}"]
+        conds = [f"row.status in {quoted_list(editable)}"]
         conds += self._unblocked(None, editable)
         return {"name": f"change_{m}_{name}", "category": "update",
                 "goal": f"change the {plain_words(name)} of my {m} {{{pk}}} to {{new_{name}}}",
@@ -164,7 +162,7 @@ class Flows:
             conds = [f"count_rows('{self.requests}', {{{self.child_pk}: row.{self.child_pk}}}) == 0"]
             conds += [f"row.status != '{f.value}'" for f in sp.blocked_child]
             if self.a.request_from:
-                conds.append(f"row.status in {_list(list(self.a.request_from))}")
+                conds.append(f"row.status in {quoted_list(list(self.a.request_from))}")
             d = self.child_date()
             if sp.window_days and d:
                 conds.append(f"days_between(row.{d}, today) <= {int(sp.window_days.value)}")
@@ -175,7 +173,7 @@ class Flows:
             target, table = self.child_pk, self.children
         else:
             knows.update({"email": self._email_of_main(), self.main_pk: f"row.{self.main_pk}"})
-            conds = [f"row.status in {_list(self.editable_statuses())}",
+            conds = [f"row.status in {quoted_list(self.editable_statuses())}",
                      f"count_rows('{self.requests}', {{{self.main_pk}: row.{self.main_pk}}}) == 0"]
             steps.append({"tool": f"get_{sp.main}_details", "args": {self.main_pk: {"user": self.main_pk}},
                           "as": "details"})

@@ -106,7 +106,7 @@ class Issuing:
         return values + [kind] if self.issuing() and kind and kind not in values else values
 
     def issue_flow(self) -> dict[str, Any]:
-        m, o, limit = self.sp.main, self.a.owner, self._limit_field()
+        m, limit = self.sp.main, self._limit_field()
         kind = self.issue_kind()
         cap = self.sp.issue_limits.get("cap")
         top = int(min(cap.value, 5000)) if cap else 5000

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...text.words import indefinite
+from .service_writes import quoted_list
 
-
-def _list(values: list[str] | tuple[str, ...]) -> str:
-    return "[" + ", ".join("'" + str(v).replace("'", "") + "'" for v in values) + "]"
 
 
 class Moves:
@@ -39,9 +37,9 @@ class Moves:
         fld, allowed = mv.amount_field, self._source_statuses()
         only = sp.only_from.get(mv.verb)
         out = [{"require": f"source_{m}_id != destination_{m}_id", "message": f"The source and destination {m}s must differ"},
-               {"require": f"{src}.status in {_list(allowed)}",
+               {"require": f"{src}.status in {quoted_list(allowed)}",
                 "message": only.text[:300] if only else f"Only {indefinite(m)} that is {' or '.join(allowed)} can send money"},
-               {"require": f"{dst}.status in {_list(mv.to_statuses)}",
+               {"require": f"{dst}.status in {quoted_list(mv.to_statuses)}",
                 "message": f"The destination {m} is {{{dst}.status}} and cannot receive money"},
                {"require": "amount > 0", "message": "The amount must be more than zero"}]
         cap = sp.move_cap.text[:300] if sp.move_cap else f"The amount cannot be more than the {fld} of the source {m}"
@@ -91,7 +89,7 @@ class Moves:
         can receive it."""
         mv, m, pk, fld = self.a.move, self.sp.main, self.main_pk, self.a.move.amount_field
         others = (f"[a.{pk} for a in rows('{self.mains}', {{{self.owner_pk}: row.{self.owner_pk}}}) "
-                  f"if a.{pk} != row.{pk} and a.status in {_list(mv.to_statuses)}]")
+                  f"if a.{pk} != row.{pk} and a.status in {quoted_list(mv.to_statuses)}]")
         allowed = self._source_statuses()
         half = f"row.{fld} / 2"
         if self.sp.daily_limit is not None and not self.sp.daily_limit.value[1]:  # a limit on every move
@@ -99,7 +97,7 @@ class Moves:
         return {"name": f"{mv.verb}_{mv.obj}", "category": mv.verb,
                 "goal": f"{mv.verb} {{amount}} from my {m} {{source_{m}_id}} to my other {m} {{destination_{m}_id}}",
                 "anchor": {"table": self.mains,
-                           "filter": f"row.status in {_list(allowed)} and row.{fld} >= 100 and len({others}) > 0"},
+                           "filter": f"row.status in {quoted_list(allowed)} and row.{fld} >= 100 and len({others}) > 0"},
                 "knows": {"email": self._email_of_main(), f"source_{m}_id": f"row.{pk}",
                           f"destination_{m}_id": f"first({others})", "amount": f"max(100, int({half} / 100) * 100)"},
                 "steps": [{"use": "identify"},

@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ...text.words import indefinite
+from .service_writes import quoted_list
 from .specialise import Found, Specialisation
 
 #: membership levels, lowest first
@@ -65,7 +67,8 @@ def read_perk(sp: Specialisation, text: str) -> None:
     assistant hand out a promo code to anyone ("offer them a discount using [Promo Code]")."""
     if not _by_level(sp, text) and (m := _PROMO_OFFER.search(text)):
         line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.end()) % (len(text) + 1)
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end < 0 else line_end
         line = text[line_start:line_end].strip()
         start = text.index(line, line_start)
         sp.perk = Found(_promo(text, ()), start, start + len(line), line)
@@ -135,9 +138,6 @@ def _kind(granted: str, text: str) -> str | None:
         return "promo_code"
     return None
 
-
-def _list(values: tuple[str, ...]) -> str:
-    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
 
 def _said(levels: tuple[str, ...]) -> str:
@@ -209,7 +209,7 @@ class Perks:
             self._cite(f)
         if not p.allowed:
             return []
-        return [{"require": f"{owner_row}.membership_level in {_list(p.allowed)}",
+        return [{"require": f"{owner_row}.membership_level in {quoted_list(p.allowed)}",
                  "message": f"Only {_said(p.allowed)} members can get {what}"}]
 
     def perk_tool(self) -> dict[str, Any]:
@@ -235,28 +235,28 @@ class Perks:
                    "error": f"No {m} with id {{{self.main_pk}}}"},
                   {"find": self.owners, "as": owner, "where": {self.owner_pk: f"{main}.{self.owner_pk}"}},
                   *self._level_rule(owner),
-                  {"require": f"{main}.status in {_list(tuple(self.editable_statuses()))}",
-                   "message": f"{_a(m).capitalize()} that is {{{main}.status}} cannot get {self._perk_what()}"}]
+                  {"require": f"{main}.status in {quoted_list(tuple(self.editable_statuses()))}",
+                   "message": f"{indefinite(m).capitalize()} that is {{{main}.status}} cannot get {self._perk_what()}"}]
         if p.kind == "fee":
             effect += [{"require": f"{main}.extra_fee != null", "message": f"This {m} has no extra fee to remove"},
                        {"update": self.mains, "row": main,
                         "set": {amount: f"round({main}.{amount} - {main}.extra_fee, 2)", "extra_fee": None}},
                        {"return": {self.main_pk: self.main_pk, "extra_fee": f"{main}.extra_fee", amount: f"{main}.{amount}"}}]
-            return self._tool(f"remove_{m}_fee", "write", f"Remove the extra fee from {_a(m)}, if the {o}'s membership "
+            return self._tool(f"remove_{m}_fee", "write", f"Remove the extra fee from {indefinite(m)}, if the {o}'s membership "
                               "level allows.", [self._id_param(m, self.main_pk)], effect, self._grant_span())
         table, pk = self._perk_table()
         effect += [{"require": f"count_rows('{table}', {{{self.main_pk}: {self.main_pk}}}) == 0",
-                    "message": f"There is already {_a(p.kind)} for this {m}"},
+                    "message": f"There is already {indefinite(p.kind)} for this {m}"},
                    {"insert": table, "as": "made", "values": {
                        pk: f"next_id('{self.pattern(p.kind)}')", self.owner_pk: f"{main}.{self.owner_pk}",
                        self.main_pk: self.main_pk, "amount": f"{main}.{amount}", "issued_on": "today"}},
                    {"return": {pk: f"made.{pk}", "amount": "made.amount"}}]
-        return self._tool(f"issue_{p.kind}", "write", f"Give {_a(p.kind)} of {_a(m)}'s {amount.replace('_', ' ')}, if the "
+        return self._tool(f"issue_{p.kind}", "write", f"Give {indefinite(p.kind)} of {indefinite(m)}'s {amount.replace('_', ' ')}, if the "
                           f"{o}'s membership level allows.", [self._id_param(m, self.main_pk)], effect, self._grant_span())
 
     def perk_flow(self) -> dict[str, Any]:
         p, o, m = self.perk(), self.a.owner, self.sp.main
-        allowed = f"membership_level in {_list(p.allowed)}"
+        allowed = f"membership_level in {quoted_list(p.allowed)}"
         profile = {"tool": f"get_{o}_details", "args": {self.owner_pk: {"result": f"owner.{self.owner_pk}"}}, "as": "profile"}
         if p.kind == "promo_code":
             table, pk = self._perk_table()
@@ -269,7 +269,7 @@ class Perks:
                                "as": "issued"}],
                     "tells": {pk: f"issued.{pk}", "discount": "issued.discount"}}
         conds = [f"lookup('{self.owners}', row.{self.owner_pk}).{allowed}",
-                 f"row.status in {_list(tuple(self.editable_statuses()))}"]
+                 f"row.status in {quoted_list(tuple(self.editable_statuses()))}"]
         details = {"tool": f"get_{m}_details", "args": {self.main_pk: {"user": self.main_pk}}, "as": "details"}
         knows = {"email": self._email_of_main(), self.main_pk: f"row.{self.main_pk}"}
         if p.kind == "fee":
@@ -283,15 +283,12 @@ class Perks:
                     "tells": {amount: f"removed.{amount}"}}
         table, pk = self._perk_table()
         return {"name": f"get_{p.kind}", "category": p.kind,
-                "goal": f"request {_a(p.kind)} for my {m} {{{self.main_pk}}}",
+                "goal": f"request {indefinite(p.kind)} for my {m} {{{self.main_pk}}}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)}, "knows": knows,
                 "steps": [{"use": "identify"}, profile, details,
                           {"tool": f"issue_{p.kind}", "args": {self.main_pk: {"user": self.main_pk}}, "as": "issued"}],
                 "tells": {pk: f"issued.{pk}", "amount": "issued.amount"}}
 
-
-def _a(noun: str) -> str:
-    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 __all__ = ["LEVELS", "Perk", "Perks", "read_perk"]

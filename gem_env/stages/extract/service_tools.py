@@ -45,14 +45,6 @@ def _words(text: str) -> set[str]:
     return {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", text)}
 
 
-def _list(values: list[str] | tuple[str, ...]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "") + "'" for v in values) + "]"
-
-
-def _past(verb: str) -> str:
-    irregular = {"freeze": "frozen", "unfreeze": "unfrozen", "close": "closed", "resume": "resumed",
-                 "renew": "renewed", "return": "returned", "reopen": "reopened", "suspend": "suspended"}
-    return irregular.get(verb, verb + ("d" if verb.endswith("e") else "led" if verb.endswith("l") else "ed"))
 
 
 class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing):

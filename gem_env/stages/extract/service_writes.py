@@ -8,7 +8,8 @@ from ...text.words import indefinite
 from ...tools.render import plain_words
 
 
-def _list(values: list[str] | tuple[str, ...]) -> str:
+def quoted_list(values: list[str] | tuple[str, ...]) -> str:
+    """The expression text of a list of string literals (quotes in a value dropped)."""
     return "[" + ", ".join("'" + str(v).replace("'", "") + "'" for v in values) + "]"
 
 
@@ -92,7 +93,7 @@ class WriteTools:
         only = self.sp.only_from.get(a.verb)
         message = only.text[:300] if only else f"Only {indefinite(m)} that is {' or '.join(allowed)} can be {_past(a.verb)}"
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
-                  {"require": f"{row}.status in {_list(allowed)}", "message": message + f" (this {m} is {{{row}.status}})"},
+                  {"require": f"{row}.status in {quoted_list(allowed)}", "message": message + f" (this {m} is {{{row}.status}})"},
                   *self._blocked_main({a.verb}, allowed),
                   *([{"require": re.sub(r"\br\.", f"{row}.", a.guard[0]), "message": a.guard[1]}] if a.guard else []),
                   *self._times_limit(a, row),
@@ -122,7 +123,7 @@ class WriteTools:
             param["enum"] = list(spec["values"])
         editable = self.editable_statuses()
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
-                  {"require": f"{row}.status in {_list(editable)}",
+                  {"require": f"{row}.status in {quoted_list(editable)}",
                    "message": f"{indefinite(m).capitalize()} that is {{{row}.status}} cannot be changed"},
                   *self._blocked_main(_UPDATE_VERBS | {name.split("_")[0]}, editable),
                   {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {_label(name, ptype)}"}]
@@ -149,7 +150,7 @@ class WriteTools:
             effect.append({"find": self.mains, "as": f"{sp.main}_row", "where": {self.main_pk: f"{row}.{self.main_pk}"}})
             effect += self._child_rules(row)
         else:
-            effect.append({"require": f"{row}.status in {_list(self.editable_statuses())}",
+            effect.append({"require": f"{row}.status in {quoted_list(self.editable_statuses())}",
                            "message": f"{indefinite(noun).capitalize()} that is {{{row}.status}} cannot get {indefinite(r.replace('_', ' '))}"})
         effect.append({"require": f"count_rows('{self.requests}', {{{pk}: {pk}}}) == 0",
                        "message": f"There is already {indefinite(r.replace('_', ' '))} for this {noun}"})
@@ -179,7 +180,7 @@ class WriteTools:
     def _child_rules(self, row: str) -> list[dict[str, Any]]:
         sp, out = self.sp, []
         if self.a.request_from:
-            out.append({"require": f"{row}.status in {_list(self.a.request_from)}",
+            out.append({"require": f"{row}.status in {quoted_list(self.a.request_from)}",
                         "message": f"{indefinite(sp.child.replace('_', ' ')).capitalize()} that is {{{row}.status}} "
                                    f"cannot get {indefinite(sp.request.replace('_', ' '))}"})
         for f in sp.blocked_child:

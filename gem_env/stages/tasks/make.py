@@ -159,6 +159,7 @@ class _Context:
         self.owners = Owners(compiled)
         self.session_owners: set[Owner] = set()  # customers a session has been made with
         self._anchored: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+        self._policy: set[str] | None = None  # the text's sentences, normalised, once asked (`stated`)
 
     def completes(self, n: int, reasons: dict[str, list[str]], skip: set[str] = frozenset(),
                   only: Workflow | None = None, grow: bool = True) -> list[Task]:
@@ -219,7 +220,7 @@ class _Context:
         (an eligibility rule, a membership level, a limit, a request already made)."""
         if not task.refusals:
             return False
-        if not hasattr(self, "_policy"):
+        if self._policy is None:
             d = self.compiled.domain
             self._policy = {_norm(t) for t in [p.text for p in d.policy] + [s.text for s in d.provenance.spans]}
         refusal = task.refusals[0]
