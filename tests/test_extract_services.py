@@ -348,3 +348,33 @@ def test_a_refusal_prefers_a_rule_the_text_states_over_a_status_guard():
     tasks, _ = make_tasks(check_domain(d), per_domain=1, kinds=("refuse",))
     assert [(t.workflow, t.refusals[0].reason) for t in tasks] == \
         [("create_dispute", "Pending charges cannot be disputed; wait until they post.")]
+
+
+STAFF_CONSOLE = """The main effort is figuring out which question the customer is asking: how to clean
+the lamp, how bright is the bulb, does it come with a warranty.
+
+Actions:
+- [Open Help Articles]: When you realize the customer is asking something the articles answer, click it.
+- [Lamps]: Decide which product the customer is asking about and click its toggle.
+- [Pick Answer]: Read the four answers and click the one that fits.
+- [Send]: Send the customer the answer and ask if they need anything else.
+"""
+
+OWN_APP = """1. Open the Larkspur app and tap **Lights**.
+2. Choose the lamp you want to rename.
+3. Tap **Rename** and type the new name.
+4. Tap **Save**. The new name shows within a minute.
+"""
+
+
+def test_a_staff_guideline_that_fits_no_service_is_rejected_with_the_reason() -> None:
+    """Its steps are the staff's console clicks; as the customer's tools they made nonsense
+    ("It's now systemmed"). A how-to for one's own app still takes the procedure path."""
+    assert service.pick(STAFF_CONSOLE, "Lamp FAQ") is None
+    got = OfflineExtractor().extract(Document(id="faq", text=STAFF_CONSOLE, title="Lamp FAQ"), RELEVANT)
+    assert not isinstance(got, Domain) and got.stage == "extract"
+    assert "guideline for staff serving customers" in got.reason
+    assert isinstance(OfflineExtractor().extract(Document(id="app", text=OWN_APP, title="Rename a lamp"),
+                                                 RELEVANT), Domain)
+    assert service.serves_customers("Customer has a question. Message the customer a link.")
+    assert not service.serves_customers("Call customer service. Customer support replies. Customer care too.")

@@ -5,7 +5,9 @@ accounts, orders, reservations, appointments, lines, subscriptions, loans, utili
 profiles, tickets, installments, access; what the title is about decides between those the text qualifies for)
 becomes that service's multi-entity domain specialised with the text (``service.py``: its nouns,
 listed values as enums, stated rules as ``require`` steps, ids in its pattern, spans for all of
-it). Any other procedure takes the path below (``procedure.py``), as it always did:
+it). A guideline for staff serving customers that fits no archetype is rejected with the reason
+(its steps are the staff's console clicks: "[Ask the Oracle]", "[Select Answer]"; as the customer's
+tools they made nonsense). Any other procedure takes the path below (``procedure.py``):
 
 The document's main procedure (``procedure_steps``: ``text.features.segment_steps`` with fallbacks)
 becomes ONE workflow with one workflow step per text step, in order, each calling a tool of its
@@ -124,6 +126,10 @@ class OfflineExtractor:
                 if isinstance(got, CompiledDomain):
                     return got
                 log.debug("archetype %s did not fit %s: %s", arch.key, doc.id, got)
+        if self.archetypes and service.serves_customers(text):
+            return self._reject(doc, "a guideline for staff serving customers that fits no service archetype: "
+                                     "its steps are the staff's own console actions, not operations a customer "
+                                     "asks for")
         steps, how = procedure_steps(text)
         steps = [s for s in steps if not is_outcome(s)] or steps
         if not steps:

@@ -53,8 +53,15 @@ SERVICE_CUES = frozenset({"customer", "agent", "account", "online", "app", "webs
                           "settings", "dashboard", "portal", "bank", "banking"})
 
 
-#: a guideline for the staff who serve customers ("Ask the customer for ..."), not a how-to for one's own things
-_SERVES_CUSTOMERS = re.compile(r"\bthe\s+customer(?:'s|s)?\b", re.I)
+#: the customer spoken of as a third party ("Ask the customer for ...", "Customer has a question"): a
+#: guideline for the staff who serve customers, not a how-to for one's own things
+_SERVES_CUSTOMERS = re.compile(r"(?:\b(?:the|a|each|every|your)\s+|^\s*|[.!?]\s+)customer(?:'s|s)?\b"
+                               r"(?!\s+(?:service|support|care|representative))", re.I | re.M)
+
+
+def serves_customers(text: str, times: int = 2) -> bool:
+    """Whether the text is written for staff serving customers (`_SERVES_CUSTOMERS` `times` times)."""
+    return len(_SERVES_CUSTOMERS.findall(text)) >= times
 
 
 def pick(text: str, title: str) -> Archetype | None:
@@ -62,7 +69,7 @@ def pick(text: str, title: str) -> Archetype | None:
     SURE_SCORE, or of MIN_SCORE when the text also reads as a service's (three SERVICE_CUES words,
     or "the customer" three times); None when it qualifies for none."""
     service_like = len(SERVICE_CUES & {w.lower() for w in re.findall(r"[A-Za-z]+", text)}) >= 3 \
-        or len(_SERVES_CUSTOMERS.findall(text)) >= 3
+        or serves_customers(text, 3)
     qualified = [a for a in ARCHETYPES
                  if (got := score(a, text, title)) >= SURE_SCORE or (got >= MIN_SCORE and service_like)]
     if not qualified:
@@ -83,4 +90,4 @@ def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: s
             "step_groups": kit.step_groups(), "policy": kit.policy(), "spans": kit.spans}
 
 
-__all__ = ["build_service", "pick", "rank", "score", "Specialisation"]
+__all__ = ["build_service", "pick", "rank", "score", "serves_customers", "Specialisation"]
