@@ -11,7 +11,7 @@ from gem_env.agents.speech import confirm
 from gem_env.documents import Document, Verdict
 from gem_env.io.corpus import iter_documents
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
-from gem_env.stages.extract.service_products import _product_names
+from gem_env.stages.extract.service_products import _facts, _product_names
 from gem_env.stages.tasks import make_tasks
 from gem_env.tools import Domain
 from gem_env.tools.model import RequireStep
@@ -171,3 +171,9 @@ def test_a_domain_with_product_rows_written_out_and_read_back_seeds_the_same_san
     assert again.entity("products").rows == 0
     first, second = check_domain(d).new_sandbox(), compile_domain(again).new_sandbox()
     assert first.state_hash() == second.state_hash()
+
+
+def test_a_score_the_text_writes_as_money_is_a_plain_number():
+    """"Minimum credit score: $640" (a page of the banking corpus) is said "a minimum credit score of 640"."""
+    got = _facts("- Minimum credit score: $640\n- Annual fee: $0.00\n")
+    assert got["minimum_credit_score"].value == "640" and got["annual_fee"].value == "$0.00"

@@ -109,7 +109,10 @@ def _facts(text: str) -> dict[str, Found]:
         name = _ACRONYMS.get("_".join(words), "_".join(words))
         if not words or words[-1] in ("card", "account") or name in out or name in _RESERVED:
             continue
-        out[name] = Found(m.group("value").replace(" ", ""), m.start(), m.end(), m.group(0).strip())
+        value = m.group("value").replace(" ", "")
+        if name.endswith("score"):  # "Minimum credit score: $640": a score is not money
+            value = value.lstrip("$")
+        out[name] = Found(value, m.start(), m.end(), m.group(0).strip())
         if len(out) == MAX_FACTS:
             break
     return out
