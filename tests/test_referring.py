@@ -24,6 +24,8 @@ from gem_env.tools.referring import field_of, reference, referenced_value, role
     ("visit_type", "follow-up", "one", "follow-up one"),
     ("status", "checked in", "booking", "booking that's checked in"),
     ("model", "iPhone 14", "device", "device whose model is iPhone 14"),
+    ("username", "elizabethsullivan", "one", "one whose username is elizabethsullivan"),  # not "the elizabethsullivan one"
+    ("account_type", "savings", "account", "savings account"),
 ])
 def test_a_record_is_pointed_at_by_the_role_of_its_value(field: str, value: str, noun: str, said: str) -> None:
     assert reference(field, value, noun) == said

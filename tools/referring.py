@@ -25,6 +25,9 @@ _ROLES: list[tuple[re.Pattern[str], str]] = [(re.compile(rf"(?<![a-z])(?:{p})(?!
 # said as it is, so the record's own value is found in the words
 _STATE = re.compile(r"status|state")
 _ADJECTIVE = re.compile(r"^[a-z][a-z-]*(?: [a-z][a-z-]*)?$")
+# fields whose values are kinds of the thing ("savings", "monthly", "gold"), unlike a username or a code
+_KIND = re.compile(r"status|state|type|kind|tier|level|class|category|plan|frequency|priority|method|size|colou?r|"
+                   r"reason|channel|mode")
 
 
 def field_of(key: str, noun: str | None = None) -> str:
@@ -42,9 +45,10 @@ def role(field: str) -> str | None:
 def reference(field: str, value: str, noun: str) -> str:
     """The words after "the" that single out a `noun` by `field` = `value`: "booking from Lake
     Jacob", "scheduled visit", "card ending in 8225"; a field with no role and a value that is
-    not a describing word reads "card whose status is frozen"."""
+    not a describing word (or not of a field that holds kinds: a username) reads "account whose
+    username is elizabethsullivan"."""
     prep = role(field)
-    if prep is None and _ADJECTIVE.match(value):
+    if prep is None and _ADJECTIVE.match(value) and _KIND.search(field):
         # "the cancelled booking", but "the booking that's checked in"
         return f"{noun} that's {value}" if " " in value and _STATE.search(field) else f"{value} {noun}"
     if prep is None:
