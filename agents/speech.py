@@ -451,8 +451,14 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, person
         return pick(rng, _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
     if v.startswith("$") and not after_write:
         return pick(rng, _MONEY_FACT, name=n, v=v)
-    return pick(rng, _FACT_AFTER if after_write else _FACT, name=n, v=v)
+    bank = _FACT_AFTER if after_write else _FACT
+    if _IDENTITY.search(low):  # a contact's name is not "your name"
+        bank = [f for f in bank if not f.startswith("Your ")]
+    return pick(rng, bank, name=n, v=v)
 
+
+#: fields that say who someone is: "Your name is ..." would be the user's, whoever the record is
+_IDENTITY = re.compile(r"(?:^|_)(?:name|email|phone|address|birth)$")
 
 _STATE_PREPOSITIONS = frozenset({"in", "on", "out", "under", "over", "at", "off"})
 

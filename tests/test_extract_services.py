@@ -378,3 +378,17 @@ def test_a_staff_guideline_that_fits_no_service_is_rejected_with_the_reason() ->
                                                  RELEVANT), Domain)
     assert service.serves_customers("Customer has a question. Message the customer a link.")
     assert not service.serves_customers("Call customer service. Customer support replies. Customer care too.")
+
+
+def test_a_settled_record_keeps_its_fields_but_may_still_get_a_remedy():
+    """A delivered order's address cannot change (nor a sent payment's amount), while a fee can
+    still come off a delivered order."""
+    _, d = extract("shop/extra-fee-on-an-order.md")
+    tool = {t.name: t for t in d.tools}
+    guard = next(s.require for s in tool["update_order_shipping_address"].effect
+                 if isinstance(s, RequireStep) and ".status in" in s.require)
+    assert "'pending'" in guard and "'delivered'" not in guard and "'cancelled'" not in guard
+    fee = [s.require for s in tool["remove_order_fee"].effect if isinstance(s, RequireStep) and ".status in" in s.require]
+    assert fee and "'delivered'" in fee[0]
+    flow = next(w for w in d.workflows if w.name == "change_order_shipping_address")
+    assert "'delivered'" not in flow.anchor.filter

@@ -138,7 +138,7 @@ class Flows:
             new = f"add_days(row.{name}, 7)"
         else:  # a value of the field's own kind (a phone number for a phone number): the next record's
             new = f"first([r.{name} for r in rows('{self.mains}', {{}}) if r.{pk} > row.{pk} and r.{name} != row.{name}])"
-        editable = self.editable_statuses()
+        editable = self.changeable_statuses()
         conds = [f"row.status in {quoted_list(editable)}"]
         conds += self._unblocked(None, editable)
         return {"name": f"change_{m}_{name}", "category": "update",

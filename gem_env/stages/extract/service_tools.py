@@ -19,6 +19,8 @@ _RULE = re.compile(r"^\W*(?:don'?t|do\s+not|never|always|avoid|remember|note|tip
                    r"have\s+to|need\s+to))\b|\b(?:cannot|can't|must|should|only|never|not|make\s+sure|be\s+sure)\b",
                    re.I)  # a rule, prohibition or tip (bench/extract_quality.py counts tools cited by one)
 _TERMINAL = {"cancelled", "closed", "returned", "completed", "resolved", "paid off"}
+#: done with, though not ended: a sent payment or a delivered order can no longer be edited
+_SETTLED = {"sent", "delivered", "removed"}
 
 
 def plural(noun: str) -> str:
@@ -148,6 +150,11 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing):
 
     def editable_statuses(self) -> list[str]:
         return [s for s in self.statuses if s not in _TERMINAL and s != "frozen" and s != "suspended"] or self.statuses[:1]
+
+    def changeable_statuses(self) -> list[str]:
+        """Where a record's own fields may still be changed: not after it is settled (a refund for a
+        delivered order is fine, a new shipping address is not)."""
+        return [s for s in self.editable_statuses() if s not in _SETTLED] or self.editable_statuses()
 
     # ------------------------------------------------------------------ entities
 

@@ -121,7 +121,7 @@ class WriteTools:
         param = {"name": name, "type": ptype, "description": f.get("description", f"the new {name}")}
         if spec.get("values") and ptype == "string":
             param["enum"] = list(spec["values"])
-        editable = self.editable_statuses()
+        editable = self.changeable_statuses()
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {quoted_list(editable)}",
                    "message": f"{indefinite(m).capitalize()} that is {{{row}.status}} cannot be changed"},
