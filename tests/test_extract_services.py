@@ -392,3 +392,13 @@ def test_a_settled_record_keeps_its_fields_but_may_still_get_a_remedy():
     assert fee and "'delivered'" in fee[0]
     flow = next(w for w in d.workflows if w.name == "change_order_shipping_address")
     assert "'delivered'" not in flow.anchor.filter
+
+
+def test_a_refill_is_asked_for_a_visit_that_took_place():
+    """Not for a visit still to come; the seeded visits hold completed ones without a refill yet."""
+    _, d = extract("clinic/request-a-prescription-refill.md")
+    tool = next(t for t in d.tools if t.name == "request_refill")
+    guard = next(s for s in tool.effect if isinstance(s, RequireStep) and ".status in" in s.require)
+    assert "['completed']" in guard.require and "cannot get a refill" in guard.message
+    tasks, rejected = make_tasks(check_domain(d), per_domain=20, seed=0)
+    assert any(t.workflow == "request_refill" for t in tasks), [r.reason for r in rejected]

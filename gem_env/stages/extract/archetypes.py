@@ -66,8 +66,9 @@ class Archetype:
     request_verb: str = "create"
     request_reasons: tuple[str, ...] = ()
     request_on_child: bool = True
-    request_from: tuple[str, ...] = ()   # the child statuses a request is filed on (a payment plan: an overdue bill;
-                                         # a return: an item not returned yet)
+    request_from: tuple[str, ...] = ()   # the statuses a request is filed on (a payment plan: an overdue bill; a
+                                         # return: an item not returned yet; a refill: a visit that took place);
+                                         # default for a request on the main record: its editable statuses
     catalog: tuple[str, ...] = ()        # reference table: products, plans, doctors, flights
     catalog_fields: tuple[dict[str, Any], ...] = ()
     book_verb: str | None = None         # book_<main> creates a main record from a catalog entry
@@ -226,7 +227,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      _f("booked_on", "date")),
         actions=(Action("cancel", ("scheduled",), "cancelled", ("feeling better", "conflict", "other")),),
         editable=(_f("starts_at", "datetime", description="the new start time (ISO)"),),
-        request=("refill",), request_verb="request", request_on_child=False,
+        request=("refill",), request_verb="request", request_on_child=False, request_from=("completed",),
         request_reasons=("running low", "lost medication"),
         catalog=("doctor",),
         catalog_fields=(_f("name", faker="name"), _f("specialty", values=["family medicine", "cardiology",

@@ -169,7 +169,8 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing):
         main_fields = [{"name": self.main_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.main)}}},
                        {"name": self.owner_pk, "foreign_key": f"{self.owners}.{self.owner_pk}"},
                        {"name": "status", "values": self.statuses,
-                        "weights": [6] + [2 if s not in _TERMINAL else 1 for s in self.statuses[1:]]},
+                        "weights": [6] + [2 if s not in _TERMINAL or s in self.a.request_from else 1
+                                               for s in self.statuses[1:]]},
                        {"name": "status_reason", "default": None}]
         for f in a.main_fields:
             f = dict(f)
