@@ -154,6 +154,9 @@ def test_comprehension_and_join(compiled):
     ("business_days_between('2025-03-07', '2025-03-14')", {}, 5),
     ("business_days_between('2025-03-14', '2025-03-07')", {}, -5),
     ("business_days_between('2025-03-08', '2025-03-09')", {}, 0),
+    ("hours_between('2025-01-15T12:00:00', '2025-01-15T13:30:00')", {}, 1.5),
+    ("hours_between('2025-01-15T12:00:00', '2025-01-14')", {}, -36),    # a date is its midnight
+    ("days_between('2025-01-15T12:00:00', '2025-01-15T20:00:00')", {}, 0),  # whole days only
 ])
 def test_new_expressions(src, env, expected):
     assert compile_expr(src)(env, None) == expected

@@ -181,6 +181,15 @@ def _days_between(a: Any, b: Any) -> int:
         raise ExprError(f"days_between() cannot read {a!r} or {b!r}") from None
 
 
+def _hours_between(a: Any, b: Any) -> float:
+    """Hours from `a` to `b` (date-times, or dates at midnight), to the minute; negative when b < a."""
+    try:
+        delta = dt.datetime.fromisoformat(text_of(b)) - dt.datetime.fromisoformat(text_of(a))
+    except ValueError:
+        raise ExprError(f"hours_between() cannot read {a!r} or {b!r}") from None
+    return round(delta.total_seconds() / 3600, 4)
+
+
 def _parse_day(x: Any, fn: str) -> dt.date:
     try:
         return dt.datetime.fromisoformat(text_of(x)).date()
@@ -317,7 +326,7 @@ VALUE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "count_of": lambda v, x: _list(v, "count_of").count(x),
     "contains": lambda a, b: _contains(b, a),
     "startswith": lambda s, p: text_of(s).startswith(text_of(p)),
-    "date": _date, "add_days": _add_days, "days_between": _days_between,
+    "date": _date, "add_days": _add_days, "days_between": _days_between, "hours_between": _hours_between,
     "add_business_days": _add_business_days, "business_days_between": _business_days_between,
     "join": _join,
 }

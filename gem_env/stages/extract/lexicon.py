@@ -110,6 +110,24 @@ _LIMIT = re.compile(
     + r"(?P<rest>[^.;:,()]{0,40})", re.I)
 _WITHIN_OF = re.compile(r"\bwithin\b[^.;]*?\b(?:of|from|after|since)\s+(?:the\s+|your\s+|a\s+|an\s+)?"
                         r"([a-z]+(?:\s+[a-z]+)?)", re.I)
+#: the thing a window is measured from, when the text says it with a pronoun ("... of the original one")
+_PRONOUNS = frozenset({"one", "it", "that", "this", "them", "those", "these"})
+#: "the new return date is within ...": the subject of a window
+_WITHIN_SUBJECT = re.compile(r"\b(?:the|your|a|an)\s+(?:new\s+|original\s+|current\s+)?([a-z]+(?:\s+[a-z]+)?)\s+"
+                             r"(?:is|are|must\s+be|falls?|lies?)\s+within\b", re.I)
+#: "... hours before the original return time": the event a lead time is measured to
+_BEFORE_EVENT = re.compile(r"\bbefore\s+(?:the\s+|your\s+|its\s+|their\s+)?(?:original\s+|scheduled\s+|planned\s+)?"
+                           r"([a-z]+(?:\s+[a-z]+)?)", re.I)
+
+
+def _date_head(phrase: str) -> str:
+    """The event a date or time phrase names: "return date" / "return time" -> "return"."""
+    words = phrase.lower().split()
+    while len(words) > 1 and words[-1] in ("date", "time", "day", "deadline"):
+        words.pop()
+    return words[-1]
+
+
 _AFTER_TRIGGER = re.compile(r"\b(?:only\s+if|only\s+when|only\s+after|if|when|unless|once|after|"
                             r"provided\s+that|as\s+long\s+as)\b\s+(.*)", re.I | re.S)
 _CANNOT = re.compile(r"\b(?:cannot|can't|can\s+not|must\s+not|mustn't|may\s+not|never|not\s+(?:be\s+)?"

@@ -67,11 +67,14 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def _text_conditions(self) -> list[dict[str, Any]]:
         """The conditions the text states, one per clause, strongest kind first."""
         clauses: dict[int, dict[str, Any]] = {}
-        for c in tf.conditions(self.text):
+        found = tf.conditions(self.text)
+        for c in found:
             if c.kind not in tf.STRONG_CONDITIONS and not (c.kind == "limit" and _LIMIT.search(c.text)):
                 continue
             if c.text.rstrip().endswith(":"):  # "Verify all of the following before closing:" introduces a list
                 continue
+            if c.kind == "before" and not any(o.start == c.start and o.kind != "before" for o in found):
+                continue  # "... by extending the rental before it ends": when to act, not a rule on the record
             entry = clauses.setdefault(c.start, {"start": c.start, "end": c.end, "text": c.text,
                                                  "kinds": set(), "amount": None, "unit": None})
             entry["kinds"].add(c.kind)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...text import features as tf
-from .lexicon import (_AFTER_TRIGGER, _CANNOT, _ENTITY_RANK, _EXPR_WORDS, _FLAG_STOP, _LIMIT, _PEOPLE,
-    _RESERVED_FIELDS, _STOP, _UNIT_DAYS, _WITHIN_OF, _clean, _ident, _unique)
+from .lexicon import (_AFTER_TRIGGER, _BEFORE_EVENT, _CANNOT, _ENTITY_RANK, _EXPR_WORDS, _FLAG_STOP, _LIMIT,
+    _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
+    _unique)
 from .procedure_values import _field_spec, _noun_weight, _shift
 
 @dataclass
@@ -98,6 +99,9 @@ class FieldRules:
         if "within" in kinds and amount and unit in _UNIT_DAYS:
             m = _WITHIN_OF.search(cond_text)
             base = m.group(1).split()[-1].lower() if m else self.noun
+            if base in _PRONOUNS:  # "the new return date is within 30 days of the original one"
+                subject = _WITHIN_SUBJECT.search(cond_text)
+                base = _date_head(subject.group(1)) if subject else self.noun
             base = _ident(tf.lemma(base) if base.isalpha() else base, 20)
             if base in self.windows:  # one window per date; further tiers stay policy text
                 return None
@@ -107,7 +111,7 @@ class FieldRules:
                 hours = amount if unit == "hour" else max(1, amount // 60)
                 name = self.add_field(f"{base}_at", {"type": "datetime", "description": f"when the {base} happened"},
                                       lambda p, h=hours: {"range": [_shift(clock, hours=-math.ceil(h / p)), clock]})
-                return _Require(f"days_between({{row}}.{name}, now) * 24 <= {hours}", message, span)
+                return _Require(f"hours_between({{row}}.{name}, now) <= {hours}", message, span)
             days = max(1, round(amount * _UNIT_DAYS[unit]))
             name = self.add_field(f"{base}_date", {"type": "date", "description": f"date of the {base}"},
                                   lambda p, d=days: {"range": [_shift(clock, days=-math.ceil((d + 1) / p) + 1)[:10],
@@ -148,7 +152,9 @@ class FieldRules:
             name, ftype = "amount", "number"
         else:
             nouns = [tf.lemma(w) for w in re.findall(r"[a-z]+", rest) if w not in _STOP][:3]
-            if not nouns or nouns[0] in _UNIT_DAYS or nouns[0] in {"percent", "time", "character", "digit"}:
+            if nouns and nouns[0] in _UNIT_DAYS:
+                return self._ahead_require(n, nouns[0], op_text, rest, message, span)
+            if not nouns or nouns[0] in {"percent", "time", "character", "digit"}:
                 return None
             name, ftype = f"{nouns[-1]}_count", "integer"
         if _ident(name) in self.fields:  # a second limit on the same quantity stays policy text
@@ -181,6 +187,26 @@ class FieldRules:
         name = self.add_field(name, {"type": ftype, "description": _clean(cond_text, 160)}, seed)
         value = repr(float(n)) if ftype == "number" else str(n)
         return _Require(f"{{row}}.{name} {op} {value}", message, span)
+
+    def _ahead_require(self, n: float, unit: str, op_text: str, rest: str, message: str,
+                       span: tuple[int, int]) -> _Require | None:
+        """"at least 2 hours before the original return time": a time field for the event and how
+        far ahead of it the record must be (most seeded rows far enough ahead)."""
+        event = _BEFORE_EVENT.search(rest)
+        if event is None or op_text not in ("at least", "no less than", "minimum", "minimum of", "more than"):
+            return None
+        hours = n * _UNIT_DAYS[unit] * 24
+        base = _ident(_date_head(event.group(1)), 20)
+        clock = self.ex.clock
+        if unit in ("minute", "hour"):
+            name = self.add_field(f"{base}_at", {"type": "datetime", "description": f"when the {base} is due"},
+                                  lambda p, h=hours: {"range": [_shift(clock, hours=math.floor(4 * h - 3 * h / p)), _shift(clock, hours=math.ceil(4 * h))]})
+            return _Require(f"hours_between(now, {{row}}.{name}) >= {hours:g}", message, span)
+        days = max(1, round(hours / 24))
+        name = self.add_field(f"{base}_date", {"type": "date", "description": f"date of the {base}"},
+                              lambda p, d=days: {"range": [_shift(clock, days=math.ceil(4 * d - 3 * d / p))[:10],
+                                                           _shift(clock, days=4 * d)[:10]]})
+        return _Require(f"days_between(today, {{row}}.{name}) >= {days}", message, span)
 
     def _seed_guards(self) -> None:
         """Seed every guard field so that most rows pass all preconditions together (about 60%)."""
