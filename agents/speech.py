@@ -521,7 +521,11 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
         (a, va), (b, vb) = plain
         return [pick(rng, B.TWO_FACTS_AFTER if after_write else B.TWO_FACTS, a=words(a), b=words(b),
                      va=spoken(a, va), vb=spoken(b, vb))]
-    return [fact(rng, k, v, after_write=after_write, person=person) for k, v in facts]
+    # a record just made (its new id among the facts) is described as it is, not as changed: "The
+    # amount is $268.26.", never "The amount now reads $268.26." of a new refund
+    made = after_write and any(k == "id" or k.endswith("_id") for k, _ in facts)
+    return [fact(rng, k, v, after_write=after_write and (not made or k == "id" or k.endswith("_id")), person=person)
+            for k, v in facts]
 
 
 def _says(text: str, value: str) -> bool:
