@@ -229,3 +229,13 @@ def test_a_one_word_yes_no_state_is_said_of_the_record() -> None:
     for seed in range(6):
         said = S.fact(random.Random(seed), "verified", False, after_write=False)
         assert "not verified" in said and " on" not in said, said
+
+
+def test_a_new_records_facts_are_said_as_they_are_and_a_contacts_name_is_not_yours() -> None:
+    for seed in range(40):
+        rng = random.Random(seed)
+        made = " ".join(S.facts_told(rng, [("refund_id", "RFN-10001"), ("amount", 268.26)], after_write=True))
+        assert "RFN-10001" in made and "$268.26" in made and not re.search(r"\bnow\b|now reads|comes out", made), made
+        changed = " ".join(S.facts_told(random.Random(seed), [("total", 350.64)], after_write=True))
+        assert "$350.64" in changed
+        assert not S.fact(random.Random(seed), "name", "Katherine Rivera", after_write=False).startswith("Your")
