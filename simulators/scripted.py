@@ -61,6 +61,16 @@ def _pointed_at(key: str, head: str, said: str, intent: str, rng: random.Random,
     return rng.choice(frames).format(ref=reference(field, said, noun))
 
 
+def _not_mine(request: Request) -> bool:
+    """A question about a record that is not the user's own (the lookup says "the product")."""
+    return request.kind == "lookup" and request.about.startswith("the ")
+
+
+def _theirs(bank: list[str]) -> list[str]:
+    """The phrasings of a fact that do not claim it as the user's own ("The product id is ...")."""
+    return [t for t in bank if not re.search(r"\bmy\b", t, re.IGNORECASE)] or bank
+
+
 class ScriptedUser:
     """Brings its requests one at a time in its own words (never the task's goal string), answers
     what it is asked from what it knows (and says so when it does not know: it never invents),
@@ -185,7 +195,8 @@ class ScriptedUser:
         told_email = "email" in request.knows and not any("email" in k for k in request.opening if k != "email") \
             and re.search(rf"(?<![\w.@-]){re.escape(str(request.knows['email']))}(?![\w@-])", told) is not None
         opening = [k for k in request.opening if k in request.knows and not (k == "email" and told_email)]
-        facts = [agree(self._volunteered(k, request.knows[k], body, rng, opening)) for k in opening]
+        facts = [agree(self._volunteered(k, request.knows[k], body, rng, opening, not _not_mine(request)))
+                 for k in opening]
         context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
         return " ".join(p for p in (context, body, *facts, sign_off) if p)
 
@@ -194,6 +205,9 @@ class ScriptedUser:
         """A lookup in the user's words: the facts asked by name ("the status of my order"), a yes/no
         one as a question of the record ("... if my doctor is accepting patients", "... whether
         overdraft protection is on for my account"), never "the accepting patients of my doctor"."""
+        if noun.startswith("the "):  # a record not the user's own (a catalog's): "the price of the product"
+            bare = noun[4:]
+            return re.sub(rf"\bmy {re.escape(bare)}\b", f"the {bare}", ScriptedUser._question(request, bare, rng))
         if request.compare:
             return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))
         plain = [a for a in request.asks if a not in request.yes_no]
@@ -212,7 +226,8 @@ class ScriptedUser:
         return rng.choice(P.ASK_FACTS_AND).format(x=" and ".join(humanize(a) for a in plain), noun=noun, whether=whether)
 
     @staticmethod
-    def _volunteered(key: str, value: Any, intent: str, rng: random.Random, opening: list[str]) -> str:
+    def _volunteered(key: str, value: Any, intent: str, rng: random.Random, opening: list[str],
+                     mine: bool = True) -> str:
         """A fact said up front. A key named for the record the request is about ("booking_origin"
         when the request says "my booking") points at that record as a person would ("It's the one
         from Lake Jacob."); one named for another record points at that one ("It's on my frozen
@@ -232,7 +247,7 @@ class ScriptedUser:
             return ""  # the reason the request gives ("... because it was lost")
         if is_count(key, value) and re.search(rf"\b{re.escape(counted(key, value))}\b", intent):
             return ""  # a count the request already says ("... to 3 bags"): never "the new bags is 3"
-        return P.fact_said(rng.choice(P.VOLUNTEER), key, value, humanize(key))
+        return P.fact_said(rng.choice(P.VOLUNTEER if mine else _theirs(P.VOLUNTEER)), key, value, humanize(key))
 
     def _value(self, key: str, current: Request) -> Any:
         if key in current.knows:
@@ -255,6 +270,7 @@ class ScriptedUser:
             else:  # words starting lower case ("a question about my order") never open the message bare
                 bank = [t for t in P.ONE_FACT if not t.startswith("{v}")] \
                     if isinstance(v, str) and re.match(r"[a-z]+ ", v) else P.ONE_FACT
+                bank = _theirs(bank) if _not_mine(current) else bank
                 parts.append(P.fact_said(rng.choice(bank), k, v, humanize(k)))
         elif len(known) == 2 and not unknown:
             (a, va), (b, vb) = known

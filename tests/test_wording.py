@@ -526,3 +526,28 @@ def test_a_new_card_is_told_as_a_thing_made_not_a_case_to_follow_up() -> None:
 def test_a_change_to_the_users_own_profile_is_not_noted_as_their_customer_number() -> None:
     assert S.record_note(random.Random(1), {"customer_id": "CST-1", "address": "1 Elm St"}) == ""
     assert "card CRD-1" in S.record_note(random.Random(1), {"card_id": "CRD-1", "status": "frozen"})
+
+
+def test_a_question_about_a_catalogs_record_does_not_claim_it() -> None:
+    """A product of the shop's catalog is "the product", its id "The product id is ..."; a doctor
+    (a person) stays "my doctor"; the user's own records stay theirs."""
+    from pathlib import Path
+
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    from gem_env.stages.tasks import make_tasks
+    from gem_env.documents import Verdict
+
+    root = Path(__file__).resolve().parents[1] / "examples" / "corpus"
+    doc = next(iter_documents([root / "shop" / "return-an-item.md"]))
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id="x", relevant=True, score=1.0, reason="t")))
+    tasks, _ = make_tasks(compiled, per_domain=30, seed=0)
+    requests = [r for t in tasks for r in t.scenario.requests if r.kind == "lookup"]
+    about = {r.about for r in requests if "product_id" in r.knows}
+    assert about == {"the product"}, about
+    for t in tasks:
+        user = ScriptedUser(t.scenario)
+        for k, r in enumerate(t.scenario.requests):
+            if r.about == "the product":
+                said = user._opening(r, random.Random(k), first=True)
+                assert not re.search(r"\bmy product\b", said, re.IGNORECASE), said

@@ -64,8 +64,20 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
         request.opening, request.about = [*finder.arguments, name], noun
         request.intent = f"find out the {facts_of} of my {noun}"
         actions = [finder, *reads]
+    elif not _owned(compiled, sandbox, table, row) and not _a_person(compiled, table):
+        request.about = f"the {noun}"  # a catalog's record: "the price of the product" (but "my doctor")
     return Built(request, actions, {a: render(result.value[a]) for a in asks}, unknown=asks,
                  workflow=f"lookup_{noun}", topic="lookup", record=(table, row))
+
+
+def _a_person(compiled: CompiledDomain, table: str) -> bool:
+    """Whether the table's rows are people (a doctor, a contact: named by Faker's names)."""
+    return any(f.name == "name" and f.faker == "name" for f in compiled.tables[table].entity.fields)
+
+
+def _owned(compiled: CompiledDomain, sandbox: Sandbox, table: str, row: dict[str, Any]) -> bool:
+    """Whether the row belongs to a customer along foreign keys (a product of a catalog does not)."""
+    return any(linked_row(compiled, sandbox, table, row, f.table) is not None for f in finder_tools(compiled))
 
 
 def _found_by_finder(compiled: CompiledDomain, table: str, row: dict[str, Any], param: str, key: Any,
