@@ -218,7 +218,8 @@ class ScriptedUser:
         def one_state(said: str) -> str:
             head = said.split()[0]
             bank = P.WHETHER_VERB if head in ("is", "has", "can") else P.WHETHER_DOING \
-                if head.endswith("ing") or head in ("in", "on", "out", "under", "over", "at", "off") else P.WHETHER_ON
+                if head.endswith("ing") or head in ("in", "on", "out", "under", "over", "at", "off") \
+                or (said == head and head.endswith("ed")) else P.WHETHER_ON  # "if my contact is verified"
             return rng.choice(bank).format(noun=noun, state=said)
         whether = " and ".join(one_state(said) for said in states)
         if not plain:

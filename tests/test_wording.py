@@ -54,6 +54,7 @@ def test_counts_agree_with_their_number() -> None:
     ("file a claim because of lost", "file a claim because it was lost"),
     ("open a dispute because of fraud", "open a dispute because of fraud"),
     ("cancel my order because of no longer needed", "cancel my order because it's no longer needed"),
+    ("cancel my plan because of too expensive.", "cancel my plan because it's too expensive."),
     ("I want to change the overdraft protection of my account to yes.",
      "I want to turn on the overdraft protection of my account."),
     ("set the autopay to false", "turn off the autopay"),

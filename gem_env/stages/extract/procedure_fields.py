@@ -109,7 +109,7 @@ class FieldRules:
             clock = self.ex.clock
             if unit in ("minute", "hour"):
                 hours = amount if unit == "hour" else max(1, amount // 60)
-                name = self.add_field(f"{base}_at", {"type": "datetime", "description": f"when the {base} happened"},
+                name = self.add_field(f"{base}_time", {"type": "datetime", "description": f"when the {base} happened"},
                                       lambda p, h=hours: {"range": [_shift(clock, hours=-math.ceil(h / p)), clock]})
                 return _Require(f"hours_between({{row}}.{name}, now) <= {hours}", message, span)
             days = max(1, round(amount * _UNIT_DAYS[unit]))
@@ -199,7 +199,7 @@ class FieldRules:
         base = _ident(_date_head(event.group(1)), 20)
         clock = self.ex.clock
         if unit in ("minute", "hour"):
-            name = self.add_field(f"{base}_at", {"type": "datetime", "description": f"when the {base} is due"},
+            name = self.add_field(f"{base}_time", {"type": "datetime", "description": f"when the {base} is due"},
                                   lambda p, h=hours: {"range": [_shift(clock, hours=math.floor(4 * h - 3 * h / p)), _shift(clock, hours=math.ceil(4 * h))]})
             return _Require(f"hours_between(now, {{row}}.{name}) >= {hours:g}", message, span)
         days = max(1, round(hours / 24))

@@ -76,7 +76,10 @@ def _a_person(compiled: CompiledDomain, table: str) -> bool:
 
 
 def _owned(compiled: CompiledDomain, sandbox: Sandbox, table: str, row: dict[str, Any]) -> bool:
-    """Whether the row belongs to a customer along foreign keys (a product of a catalog does not)."""
+    """Whether the row belongs to a customer: it names its owner's email, or a customer's row is
+    reached along foreign keys (a product of a catalog is neither)."""
+    if any("email" in f.name for f in compiled.tables[table].entity.fields):
+        return True
     return any(linked_row(compiled, sandbox, table, row, f.table) is not None for f in finder_tools(compiled))
 
 
