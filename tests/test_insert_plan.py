@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from gem_env.tools import compile_domain, load_domain, parse_domain
+from gem_env.tools.expr import format_id
+from gem_env.tools.seed import id_counters
 from gem_env.tools.insertplan import InsertHead
 from gem_env.tools.plan import plan_for
 from gem_env.tools.writeplan import MISS
@@ -69,7 +71,7 @@ def test_insert_tools_equal_the_steps_on_the_demo_domains(demo_domains):
     # the tools the gym calls most compile, and answer
     for name in ("create_return", "create_dispute", "request_payment_plan", "request_refill",
                  "transfer_to_human_agent", "book_visit", "start_membership"):
-        assert answered.get(name, 0) >= 5, (name, answered)
+        assert answered.get(name, 0) >= 3, (name, answered)  # a refill only for a visit that took place: fewer answer
 
 
 NOTES = {"name": "notes", "primary_key": "note_id", "rows": 0,
@@ -86,6 +88,11 @@ NOTE_PARAMS = [P("order_id"), P("text")]
 def notes_domain(effect: list[Any], params: list[Any] = NOTE_PARAMS) -> Any:
     return compile_domain(parse_domain({**BASE, "entities": BASE["entities"] + [NOTES],
                                         "tools": [tool("note", effect, params)]}))
+
+
+def new_id(compiled: Any, k: int = 1) -> str:
+    """The k-th id a note gets (its counter starts where the domain's seed puts it)."""
+    return format_id("NTE-###", id_counters(compiled.domain, compiled.domain.seed)["NTE-###"] + k)
 
 
 def both(compiled: Any) -> tuple[Any, Any]:
@@ -117,7 +124,7 @@ def test_a_guarded_insert_answers_and_refuses_as_the_steps():
     fast, slow = both(compiled)
     pending, delivered = an_order(fast, "pending"), an_order(fast, "delivered")
     ok = same_call(fast, slow, compiled, {"order_id": pending, "text": "hi"})
-    assert ok.value == {"id": "NTE-101", "due": "2025-03-05", "kind": "plain", "text": "hi"}
+    assert ok.value == {"id": new_id(compiled), "due": "2025-03-05", "kind": "plain", "text": "hi"}
     assert same_call(fast, slow, compiled, {"order_id": pending, "text": "again"}).error == "already noted"
     assert same_call(fast, slow, compiled, {"order_id": delivered, "text": "x"}).error == f"order {delivered} is delivered"
     assert same_call(fast, slow, compiled, {"order_id": "nope", "text": "x"}).error == "no order nope"
@@ -129,7 +136,7 @@ def test_a_taken_id_falls_back_to_the_steps_which_skip_it():
     compiled = notes_domain(GUARDED)
     fast, slow = both(compiled)
     for sb in (fast, slow):  # the next id is taken in another table with a text key
-        sb.conn.execute("UPDATE orders SET order_id = 'NTE-101' WHERE order_id = ?", [an_order(sb, "delivered")])
+        sb.conn.execute("UPDATE orders SET order_id = ? WHERE order_id = ?", [new_id(compiled), an_order(sb, "delivered")])
         sb.recomputed_state_hash()  # (orders has no change log: no tool writes it)
     pending = an_order(fast, "pending")
     calls = []
@@ -140,8 +147,8 @@ def test_a_taken_id_falls_back_to_the_steps_which_skip_it():
         got = same_call(fast, slow, compiled, {"order_id": pending, "text": "hi"})
     finally:
         del head.run
-    assert got.value["id"] == "NTE-102" and calls == [MISS]
-    assert counters(fast) == [("NTE-###", 2)]
+    assert got.value["id"] == new_id(compiled, 2) and calls == [MISS]
+    assert counters(fast) == [("NTE-###", id_counters(compiled.domain, compiled.domain.seed)["NTE-###"] + 2)]
 
 
 def test_a_value_the_column_refuses_is_the_steps_error():
@@ -159,9 +166,9 @@ def test_a_reply_that_fails_after_the_write_undoes_it():
     compiled = notes_domain(effect)
     assert "note" in insert_heads(compiled)
     fast, slow = both(compiled)
-    before = fast.state_hash()
+    before, counter = fast.state_hash(), counters(fast)
     bad = same_call(fast, slow, compiled, {"order_id": an_order(fast), "text": "x"})
-    assert not bad.ok and fast.state_hash() == before and counters(fast) == []
+    assert not bad.ok and fast.state_hash() == before and counters(fast) == counter  # not moved on
 
 
 def test_an_integer_key_made_by_sqlite_is_the_reply():
@@ -250,6 +257,7 @@ def statements(sb: Any, call: Any) -> list[str]:
 def test_an_insert_is_one_read_and_its_writes_in_a_savepoint():
     compiled = notes_domain(GUARDED)
     sb = compiled.new_sandbox()
+    sb.conn.execute("DELETE FROM _gem_counters")  # no counter yet (the template seeds one)
     pending = [k for k, o in sb.dump(["orders"])["orders"].items() if o["status"] == "pending"]
     assert statements(sb, lambda: sb.call("note", {"order_id": pending[0], "text": "a"})) == [
         "SELECT", "SAVEPOINT", "INSERT", "INSERT", "RELEASE"]  # the counter made

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 
 from gem_env.tools import CompileError, DomainError, ExprError, compile_domain, parse_domain
 from gem_env.tools.expr import compile_expr, format_id, substitute
+from gem_env.tools.seed import id_counters
 
 CLOCK = "2025-03-05T10:00:00"  # a Wednesday
 
@@ -124,10 +126,22 @@ def test_if_step_id_pattern_and_business_days(compiled):
     sb = compiled.new_sandbox()
     txn = next(iter(sb.dump(["transactions"])["transactions"]))
     out = sb.call("dispute_charge", {"txn_id": txn, "reason": "fraud"}).value
-    assert out["dispute_id"] == "DSP-10001" and out["card"] == "frozen" and out["note"] == "card frozen"
+    start = id_counters(compiled.domain, compiled.domain.seed)["DSP-#####"]
+    assert out["dispute_id"] == format_id("DSP-#####", start + 1) and out["card"] == "frozen" and out["note"] == "card frozen"
     assert out["reply_by"] == "2025-03-19"  # ten working days after Wednesday 5 March
     other = sb.call("dispute_charge", {"txn_id": txn, "reason": "duplicate"}).value
-    assert other["dispute_id"] == "DSP-10002" and other["note"] == "card unchanged"
+    assert other["dispute_id"] == format_id("DSP-#####", start + 2) and other["note"] == "card unchanged"
+
+
+def test_new_ids_start_where_the_domains_seed_puts_them():
+    """Not DSP-10001 in every domain and episode: a start drawn from the seed, in the pattern's width,
+    the same on every compile."""
+    d = bank()
+    starts = {seed: id_counters(d, seed)["DSP-#####"] for seed in range(20)}
+    assert len(set(starts.values())) >= 15 and all(0 <= v < 45_000 for v in starts.values())
+    assert id_counters(d, 3) == id_counters(d, 3)
+    made = compile_domain(d, seed=3).new_sandbox().next_id("DSP-#####")
+    assert re.fullmatch(r"DSP-\d{5}", made) and made == format_id("DSP-#####", starts[3] + 1)
 
 
 def test_comprehension_and_join(compiled):
@@ -282,7 +296,7 @@ def test_the_card_disputes_example_uses_the_language_and_admits_every_workflow()
     assert not rejected and {w for t in tasks for w in t.workflow.split("+")} == {w.name for w in d.workflows}
     fraud = next(t for t in tasks if t.workflow == "dispute_a_fraudulent_charge" and t.kind == "write"
                  and t.category not in ("decline", "refusal", "multi_request"))
-    assert fraud.required_outputs["dispute_id"].startswith("DSP-1") and fraud.required_outputs["card_status"] == "frozen"
+    assert re.fullmatch(r"DSP-\d{5}", fraud.required_outputs["dispute_id"]) and fraud.required_outputs["card_status"] == "frozen"
     assert [a.tool for a in fraud.gold_actions] == ["find_customer_by_email", "open_dispute"]
 
 

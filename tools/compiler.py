@@ -14,7 +14,7 @@ from .digest import TemplateRows, log_ddl, written_tables
 from .errors import CompileError, ExprError
 from .model import Domain, Parameter, ToolSpec, Workflow
 from .python_tools import PythonTool
-from .seed import seed_rows
+from .seed import id_counters, seed_rows
 from .tables import COUNTERS_TABLE, INTERNAL_PREFIX, Table, check_entities, quote, reserve_free_pages
 
 if TYPE_CHECKING:
@@ -234,12 +234,13 @@ def compile_domain(domain: Domain, *, python_tools: Iterable[PythonTool] = (),
                                    schema=openai_schema(tool.spec))
     for i, wf in enumerate(domain.workflows):
         _check_workflow(i, wf, tools, tables)
-    rows = seed_rows(domain, tables, domain.seed if seed is None else seed, data)
+    seed = domain.seed if seed is None else seed
+    rows = seed_rows(domain, tables, seed, data)
     wanted = {(t.name, (f.name,), False) for t in tables.values() for f in t.entity.fields if f.foreign_key}
     for tool in tools.values():
         wanted |= _lookup_fields(tool.steps or [])
     written = written_tables(tables, [None if t.python is not None else t.steps for t in tools.values()])
-    template, counts = _build_template(tables, rows, _indexes(tables, wanted), written)
+    template, counts = _build_template(tables, rows, _indexes(tables, wanted), written, id_counters(domain, seed))
     compiled = CompiledDomain(domain=domain, tables=tables, tools=tools, template=template, row_counts=counts,
                               template_rows=TemplateRows(template))
     probe = compiled.new_sandbox()
@@ -250,10 +251,11 @@ def compile_domain(domain: Domain, *, python_tools: Iterable[PythonTool] = (),
 
 
 def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]], indexed: list[tuple[str, tuple[str, ...], bool]],
-                    written: set[str]) -> tuple[bytes, dict[str, int]]:
+                    written: set[str], counters: dict[str, int]) -> tuple[bytes, dict[str, int]]:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
         conn.execute(f"CREATE TABLE {quote(COUNTERS_TABLE)} (prefix TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+        conn.executemany(f"INSERT INTO {quote(COUNTERS_TABLE)} (prefix, value) VALUES (?, ?)", sorted(counters.items()))
         for t in tables.values():
             conn.execute(t.ddl())
         conn.execute("BEGIN")

@@ -10,6 +10,7 @@ import datetime as dt
 import random
 import re
 import threading
+import zlib
 from typing import Any
 
 from faker import Faker
@@ -308,4 +309,20 @@ def seed_rows(domain: Domain, tables: dict[str, Table], seed: int,
         else:
             rows = seeder.rows(e)
         out[e.name] = rows
+    return out
+
+
+_NEXT_ID = re.compile(r"next_id\(\s*'([^'\\]*)'\s*\)")
+
+
+def id_counters(domain: Domain, seed: int) -> dict[str, int]:
+    """Each `next_id` pattern's counter before the first new id, drawn from the seed: a domain's new
+    records get ids like its seeded ones (DSP-53817), not DSP-10001 in every domain and episode."""
+    out = {}
+    for spec in domain.tools:
+        for pattern in _NEXT_ID.findall(spec.model_dump_json()):
+            run = re.search(r"#+", pattern)
+            width = len(run.group(0)) if run else 0
+            room = 9 * 10 ** (width - 1) if width > 1 else 1000  # ids a pattern's width holds
+            out[pattern] = zlib.crc32(f"{seed}:{pattern}".encode()) % (room // 2)  # half left for new ones
     return out
