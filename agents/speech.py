@@ -413,6 +413,8 @@ _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news
 _NO = ["No, {subject} {be} not {rest}.", "{Subject} {be} not {rest}, I'm afraid.",
        "I checked: {subject} {be} not {rest}."]
 _ON = ["{Name} is on.", "Yes, {name} is turned on.", "{Name} is active on this one.", "You have {name} switched on."]
+_ON_NOW = ["{Name} is now on.", "{Name} is switched on now.", "{Name} is turned on now."]
+_OFF_NOW = ["{Name} is now off.", "{Name} is switched off now.", "{Name} is turned off now."]
 _OFF = ["{Name} is not on.", "No, {name} isn't turned on.", "{Name} is not active on this one.",
         "You don't have {name} switched on."]
 
@@ -425,7 +427,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, person
     amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value."""
     n, low = words(name), name.lower()
     if isinstance(value, bool):
-        return _yes_no(rng, name, value, person)
+        return _yes_no(rng, name, value, person, after_write)
     if low == "id" or low.endswith("_id"):
         noun = words(name[:-3]) if low.endswith("_id") else "reference"
         if after_write and noun.endswith(("card", "code")):  # a thing made, not a case to follow up
@@ -463,7 +465,7 @@ _IDENTITY = re.compile(r"(?:^|_)(?:name|email|phone|address|birth)$")
 _STATE_PREPOSITIONS = frozenset({"in", "on", "out", "under", "over", "at", "off"})
 
 
-def _yes_no(rng: random.Random, name: str, value: bool, person: bool = False) -> str:
+def _yes_no(rng: random.Random, name: str, value: bool, person: bool = False, after_write: bool = False) -> str:
     """A yes/no fact that names the field and says its polarity ("it is not eligible"; of a person,
     "they are not accepting patients")."""
     it, is_ = ("they", "are") if person else ("it", "is")
@@ -485,6 +487,8 @@ def _yes_no(rng: random.Random, name: str, value: bool, person: bool = False) ->
     if len(parts) >= 2 and (parts[0].endswith("ing") or parts[0] in _STATE_PREPOSITIONS):
         # "accepting_patients": "it is not accepting patients"; "in_stock": "it is in stock"
         return pick(rng, _YES if value else _NO, subject=it, be=is_, rest=words(name))
+    if after_write:  # a setting just changed: "Overdraft protection is now off.", not "No, it isn't on."
+        return pick(rng, _ON_NOW if value else _OFF_NOW, name=words(name))
     return pick(rng, _ON if value else _OFF, name=words(name))
 
 

@@ -117,10 +117,15 @@ def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
     on {appointment_date} ..."). Record ids, which the user gives as facts, and keys already known
     are left out; two values side by side are read only when the words split between them one way."""
     found: dict[str, str] = {}
+    # "turn off the overdraft protection" is how people say the goal's "change the ... to no"
+    text = _TURN.sub(lambda m: f"{m.group(1)}change {m.group(3)} to {'yes' if m.group(2).lower() == 'on' else 'no'}", text)
     for sentence in _GOAL_SENTENCE.split(re.sub(r"\s*\([^)]*\)", "", goal).strip()):
         found.update({k: v for k, v in _sentence_values(sentence.rstrip(".!?"), text, known).items() if k not in found})
     return found
 
+
+_TURN = re.compile(r"(^|\b(?:to|and|I'll|will|can|I've|me|please|help me) )turn (on|off) (the [^.,;?!]+?)(?=[.,;?!]|$)",
+                   re.IGNORECASE | re.MULTILINE)
 
 # a sentence ends at . ! ? before a capital, not after a title ("Dr. {doctor_last_name}")
 _GOAL_SENTENCE = re.compile(r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<=[.!?])\s+(?=[A-Z{])")

@@ -552,3 +552,15 @@ def test_a_question_about_a_catalogs_record_does_not_claim_it() -> None:
             if r.about == "the product":
                 said = user._opening(r, random.Random(k), first=True)
                 assert not re.search(r"\bmy product\b", said, re.IGNORECASE), said
+
+
+def test_a_setting_turned_off_in_the_users_words_is_the_goals_new_value_and_said_back_as_now_off() -> None:
+    goal = "change the overdraft protection of my account {account_id} to {new_overdraft_protection}"
+    assert goal_values(goal, "I've been meaning to turn off the overdraft protection of my account.", {}) == \
+        {"new_overdraft_protection": "no"}
+    assert goal_values(goal, "Could you help me turn on the overdraft protection of my account?", {}) == \
+        {"new_overdraft_protection": "yes"}
+    for seed in range(10):
+        said = S.fact(random.Random(seed), "overdraft_protection", False, after_write=True)
+        assert "now off" in said or "off now" in said, said
+        assert tells("overdraft_protection", "no", said) and not tells("overdraft_protection", "yes", said), said

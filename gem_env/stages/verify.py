@@ -99,6 +99,8 @@ def _output_checks(task: Task, messages: list[dict[str, Any]]) -> list[Check]:
 
 
 _NEGATION = re.compile(r"\b(?:not|no|never|none|cannot|without)\b|n't\b", re.IGNORECASE)
+#: a setting said to be off ("Overdraft protection is now off."): a "no" without a negation; "not off" is a "yes"
+_OFF = re.compile(r"\b(?:off|disabled|deactivated)\b", re.IGNORECASE)
 _SENTENCES = re.compile(r"(?<=[.?!;])\s+|\n+")
 
 
@@ -111,7 +113,7 @@ def tells(name: str, value: str, text: str) -> bool:
     for sentence in _SENTENCES.split(text):
         low = sentence.lower()
         if words and all(re.search(rf"\b{re.escape(w)}", low) for w in words):
-            if bool(_NEGATION.search(sentence)) == (value.lower() == "no"):
+            if (bool(_NEGATION.search(sentence)) != bool(_OFF.search(sentence))) == (value.lower() == "no"):
                 return True
     return False
 
