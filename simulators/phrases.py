@@ -40,7 +40,7 @@ SIGN_OFF = ["", "", "", "Thanks.", "Thank you.", "Thanks so much.", "Thanks a lo
 WANT = ["I'd like to {x}.", "I need to {x}.", "can you help me {x}?", "I want to {x}, please.",
         "I'm hoping to {x}.", "could you help me {x}?", "I'm trying to {x}.", "I was wondering if you could help me {x}.",
         "I'd like some help to {x}.", "is it possible to {x}?", "please help me {x}.", "I've been meaning to {x}.",
-        "I'm looking to {x}.", "I'd love to {x} today.", "I need your help to {x}.",
+        "I'm looking to {x}.", "I'd love to {x}.", "I need your help to {x}.",
         "I would like to {x}, if that's possible."]
 ABOUT = ["I have a question about {x}.", "I need some help with {x}.", "I'm calling about {x}.",
          "can you help me with {x}?", "I'm getting in touch about {x}.", "it's about {x}."]
