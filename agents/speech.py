@@ -163,7 +163,10 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     first = next((r["first_name"] for r in seen if isinstance(r.get("first_name"), str)), None)
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
     body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
-    extra = details(args, secret, said=what)
+    # a catalog's record the action names ("open a new Navy Blue account"): its number adds nothing
+    named = {str(v) for r in seen if isinstance(r.get("name"), str) and r["name"].lower() in what.lower()
+             for k, v in r.items() if k.endswith("_id")}
+    extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
     described = describe(rng, args, seen, secret)
     told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)]) or (rng.choice(B.SAME_TERMS) if same_terms else "")
     return " ".join(p for p in (lead, body, extra, described, told, question(rng, what)) if p)

@@ -128,6 +128,7 @@ def test_a_catalog_entry_is_not_described_as_the_customers_own():
     said = confirm(random.Random(3), "open a new Harbor Goal Saver Account",
                    {"customer_id": "CST-1", "product_id": "PRD-1"}, re.compile("pin"), [product])
     assert "product called" not in said and "your savings product" not in said
+    assert "PRD-1" not in said  # the action names the product: its number adds nothing
     priced = {**product, "annual_percentage_yield": "2.25%", "monthly_fee": "$0", "minimum_opening_deposit": None}
     said = confirm(random.Random(3), "open a new Harbor Goal Saver Account",
                    {"customer_id": "CST-1", "product_id": "PRD-1"}, re.compile("pin"), [priced])
