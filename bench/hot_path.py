@@ -25,8 +25,9 @@ not land in one side more than the other), and reported with the ratio gem/floor
     insert  Sandbox.call(insert tool).content  vs  the same INSERT inside a SAVEPOINT, on the shop
             domain the demo extracts (`insert_writes_demo_shop`: the retail data has no insert tool)
 
-×4 and ×16 are copies of every row with suffixed ids. Targets (issue 12): read ≤ 3×, write ≤ 4× (the same-work floor; the one-UPDATE ratio beside it),
-hash after one write ≤ 0.2 ms at ×16, verify at ×16 ≤ 1.5× verify at ×1, reset ≤ 1.2×.
+×4 and ×16 are copies of every row with suffixed ids. Targets (issue 12): read ≤ 3×, write ≤ 4×
+(against the same-work floor; the one-UPDATE ratio is listed beside it), hash after one write
+≤ 0.2 ms at ×16, verify at ×16 ≤ 1.5× verify at ×1, reset ≤ 1.2×.
 Needs ../shared (the τ-bench data); without it, says so and exits 0.
 """
 from __future__ import annotations

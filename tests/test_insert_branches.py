@@ -12,8 +12,8 @@ from gem_env.tools import compile_domain, load_domain
 from gem_env.tools.plan import plan_for
 from gem_env.tools.writeplan import MISS
 
-from test_insert_plan import (FIND_ORDER, INSERT_NOTE, an_order, both, counters, demo_domains, insert_heads,  # noqa: F401
-                              notes_domain, same_call)
+from test_insert_plan import (FIND_ORDER, INSERT_NOTE, an_order, both, counters,  # noqa: F401 (a fixture)
+                              demo_domains, insert_heads, notes_domain, same_call)
 from test_write_plan import Counting, step_by_step
 
 FIND_CUSTOMER = {"find": "customers", "as": "c", "where": {"customer_id": "o.customer_id"}}
@@ -33,11 +33,13 @@ BRANCHED = [FIND_ORDER, FIND_CUSTOMER, INSERT_NOTE, BRANCH,
     ([FIND_ORDER, FIND_CUSTOMER, INSERT_NOTE,
       {**BRANCH, "then": [{"update": "orders", "row": "o", "set": {"status": "n.text"}}]}], False),
     # the insert reads a row the if updates: it must see it as it was
-    ([FIND_ORDER, FIND_CUSTOMER, {**INSERT_NOTE, "values": {**INSERT_NOTE["values"], "text": "o.status"}}, BRANCH], False),
+    ([FIND_ORDER, FIND_CUSTOMER, {**INSERT_NOTE, "values": {**INSERT_NOTE["values"], "text": "o.status"}}, BRANCH],
+     False),
     # a branch with a step other than an update
     ([FIND_ORDER, INSERT_NOTE, {"if": "text == 'a'", "then": [{"let": {"x": "1"}}], "else": []}], False),
     # a condition that reads a table
-    ([FIND_ORDER, FIND_CUSTOMER, INSERT_NOTE, {**BRANCH, "if": "count_rows('notes', {order_id: order_id}) > 1"}], False),
+    ([FIND_ORDER, FIND_CUSTOMER, INSERT_NOTE, {**BRANCH, "if": "count_rows('notes', {order_id: order_id}) > 1"}],
+     False),
 ])
 def test_which_ifs_after_an_insert_compile(effect, compiled_insert):
     assert ("note" in insert_heads(notes_domain(effect))) == compiled_insert

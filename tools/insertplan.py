@@ -64,6 +64,9 @@ _READS_DB = ("lookup", "rows", "count_rows", "next_id")
 _INSERT_ATTRS = {"table", "values", "defaults", "as_", "auto_pk", "cols", "missing", "sql"}
 _UPDATE_ATTRS = {"table", "row", "set", "sql"}
 _IF_ATTRS = {"cond", "then", "else_"}
+_Update = tuple[str, list[tuple[str, Callable[[dict, Any], Any], Callable[[Any], Any]]], str, str]
+"""An update of a found row, compiled: (row name, (field, value closure, encoder) per set field,
+its SQL, the table's key)."""
 _COUNTER = f"SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?"
 _NEW_COUNTER = f"INSERT INTO {quote(COUNTERS_TABLE)} (prefix, value) VALUES (?1, ?2)"
 _MOVE_COUNTER = f"UPDATE {quote(COUNTERS_TABLE)} SET value = ?2 WHERE prefix = ?1"
@@ -106,8 +109,7 @@ class InsertHead(Conditions):
         """The requires the statement does not translate, run in Python on the rows it read."""
         where += [w for g in guards for w in [self._guard(expr_node(g.cond.source), row)] if w is not None]
         self.updates = [self._update(u) for u in updates]
-        """(row name, (field, value closure, encoder) per set field, the update's SQL, the key) per
-        update of a found row before the insert: its values worked out in Python on the rows read."""
+        """Each update of a found row before the insert: its values worked out in Python on the rows read."""
         self.branches: list[tuple[Callable[[dict, Any], Any], list[Any], list[Any]]] = []
         """(condition, then, else) per `if` of updates after the insert, each branch's updates as
         `updates` has them: the condition evaluated once, on the rows as the updates before left them."""
@@ -265,7 +267,7 @@ class InsertHead(Conditions):
             ctx.id_hints[self.pattern] = (counted or 0) + 1
         return reply
 
-    def _update(self, u: fx.Update) -> tuple[str, list[tuple[str, Callable[[dict, Any], Any], Callable[[Any], Any]]], str, str]:
+    def _update(self, u: fx.Update) -> "_Update":
         """An update of a found row as `updates` has it; the fields its values read are read too."""
         self.reads.setdefault(u.row, set())  # (its key at least)
         self._mark([n for _, e in u.set for n in _expressions(e.source, False)], {u.row} | (set().union(
@@ -363,7 +365,7 @@ class InsertHead(Conditions):
         return f"{_EXISTS[(op, n.value)]} (SELECT 1 FROM {quote(t.name)}{where})"
 
 
-def _written(update: tuple[str, list[Any], str, str], env: dict[str, Any], ctx: Any,
+def _written(update: "_Update", env: dict[str, Any], ctx: Any,
              writes: list[tuple[str, list[Any]]]) -> None:
     """As `Update.run`: the update's statement and parameters added to `writes`, and the row as
     updated, for what follows."""

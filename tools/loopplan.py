@@ -290,7 +290,8 @@ def _insert(step: fx.Insert, t: Table, var: str, counters: dict[str, int], posit
         elif node.op == "name" and node.value in counters:
             c = node.value
             base = stmt.param(lambda env, ctx, c=c: env[c])
-            parts.append(lambda i, first, base=base, k=int(counters[c]), at=int(position[c]): f"({base} + {i * k + at})")
+            parts.append(lambda i, first, base=base, k=int(counters[c]), at=int(position[c]):
+                         f"({base} + {i * k + at})")
         else:
             once = _once(stmt, e, target.encoder(fld), body_names | set(counters))
             parts.append(lambda i, first, once=once: once)
