@@ -304,3 +304,29 @@ def test_loop_rows_or_counters_of_another_type_run_the_steps(rows, n):
     with mock.patch.object(loop.loop, "run") as steps:
         assert loop({"ls": rows, "n": n}, compiled.new_sandbox()) is False
     steps.assert_called_once()
+
+
+def test_a_loop_insert_binds_the_found_rows_values_and_equals_the_steps():
+    """The loop's insert is one INSERT … VALUES of the found rows' own values (no read back by key),
+    with counters per row and a value read once; orders with several lines answer as the steps, and
+    an insert the table refuses (a foreign key to no order) leaves the answer to the steps."""
+    body = [{"let": {"n": "n + 3"}},
+            {"insert": "lines", "values": {"order_id": "l.order_id", "sku": "l.sku", "qty": "n"}},
+            {"let": {"n": "n + 1"}}]
+    effect = [REFUND[0], REFUND[1], REFUND[2], {"for_each": "ls", "as": "l", "do": body}, REFUND[4]]
+    compiled = loop_domain(effect, [P("order_id")])
+    loop = next(s for s in plan_for(compiled.tools["w"]).steps if isinstance(s, SetLoop))
+    sql = loop.units[0].sql(3)
+    assert sql.count("VALUES (") == 1 and sql.count("), (") == 2 and " JOIN " not in sql
+    sb = compiled.new_sandbox()
+    per_order: dict[str, int] = {}
+    for line in sb.dump(["lines"])["lines"].values():
+        per_order[line["order_id"]] = per_order.get(line["order_id"], 0) + 1
+    assert max(per_order.values()) >= 2
+    count = same_calls(compiled, [("w", {"order_id": o}) for o in sorted(per_order)] + [("w", {"order_id": "nope"})])
+    assert count.answered == len(per_order) and count.fell_back == 0
+    orphan = loop_domain([REFUND[0], REFUND[1], REFUND[2], {"for_each": "ls", "as": "l", "do": [
+        {"insert": "lines", "values": {"order_id": "'no-such-order'", "sku": "l.sku", "qty": "l.qty"}}]}, REFUND[4]],
+        [P("order_id")])
+    count = same_calls(orphan, [("w", {"order_id": o}) for o in sorted(per_order)[:3]])
+    assert count.fell_back == 3 and count.answered == 0

@@ -316,7 +316,7 @@ class Let:
 
     def run(self, env: Env, ctx: Context) -> None:
         for name, expr in self.items:
-            env[name] = expr(env, ctx)
+            env[name] = expr.fn(env, ctx)
 
 
 def _binding_of(source: Any, scope: Scope, element: bool = False) -> Binding:

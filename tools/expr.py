@@ -174,12 +174,24 @@ def _build_call(name: str, args: list[Fn], node: Node) -> Fn:
     if fn is None:
         raise ExprError(f"unknown function '{name}'; known: {', '.join(sorted(FUNCTIONS))}")
 
+    refused = f"{name}() got {len(args)} argument(s), which it does not take"
+    if len(args) == 1:  # (the common arity without the list of values)
+        (arg,) = args
+
+        def call1(env: Env, rt: Runtime) -> Any:
+            value = arg(env, rt)
+            try:
+                return fn(value)
+            except TypeError:
+                raise ExprError(refused) from None
+        return call1
+
     def call(env: Env, rt: Runtime) -> Any:
         values = [a(env, rt) for a in args]
         try:
             return fn(*values)
         except TypeError:
-            raise ExprError(f"{name}() got {len(values)} argument(s), which it does not take") from None
+            raise ExprError(refused) from None
     return call
 
 

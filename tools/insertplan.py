@@ -1,6 +1,7 @@
 """Compiled inserts: an effect of the shape ``find ROW by key → find … → require … → update (a found
-row) … → insert … → return …`` runs as one read that stands for every find and require, reads what
-the later steps read of the found rows, and checks the new id,
+row) … → insert … → if COND then [update …] else [update …] … → return …`` runs as one read that
+stands for every find and require, reads what the later steps read of the found rows, and checks
+the new id,
 
     SELECT <the found rows' fields read later>, <the id counter> FROM <ROW's table>
     WHERE <its keys> AND EXISTS (<each other find>) AND <the requires>
@@ -9,7 +10,10 @@ the later steps read of the found rows, and checks the new id,
 then the updates (their own prepared statements, the new values worked out in Python on the rows
 read, as `Update.run` does, each row then holding its new values for what follows), the insert (its
 own prepared `INSERT … VALUES`) and the id counter's move, in the call's savepoint; the reply is built
-in Python from the values the insert wrote, as the interpreter builds it. (An `INSERT … SELECT`
+in Python from the values the insert wrote, as the interpreter builds it. An `if` of updates after
+the insert is written with the updates before it (its condition evaluated once, in order after
+them): the condition and the updated values read neither the inserted row nor a table, and the
+insert reads no row such an update changes, so the rows come out the same. (An `INSERT … SELECT`
 with the guards would go through a temporary table, as SQLite does for a table with triggers, and
 so would a RETURNING clause: ~4–6 µs each.) Chosen when the tool's plan is built (`tools.plan`),
 for any tool of that shape: five statements (and one per update) where the steps run eight or more.
@@ -59,6 +63,10 @@ from .writeplan import MISS, _expressions, _field_reads, _row_decoder
 _READS_DB = ("lookup", "rows", "count_rows", "next_id")
 _INSERT_ATTRS = {"table", "values", "defaults", "as_", "auto_pk", "cols", "missing", "sql"}
 _UPDATE_ATTRS = {"table", "row", "set", "sql"}
+_IF_ATTRS = {"cond", "then", "else_"}
+_Update = tuple[str, list[tuple[str, Callable[[dict, Any], Any], Callable[[Any], Any]]], str, str]
+"""An update of a found row, compiled: (row name, (field, value closure, encoder) per set field,
+its SQL, the table's key)."""
 _COUNTER = f"SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?"
 _NEW_COUNTER = f"INSERT INTO {quote(COUNTERS_TABLE)} (prefix, value) VALUES (?1, ?2)"
 _MOVE_COUNTER = f"UPDATE {quote(COUNTERS_TABLE)} SET value = ?2 WHERE prefix = ?1"
@@ -77,7 +85,9 @@ class InsertHead(Conditions):
     """Not run from the raw arguments (`WriteHead.direct`): `tools.plan`'s checks validate them first."""
 
     def __init__(self, finds: list[fx.Find], guards: list[fx.Require], updates: list[fx.Update],
-                 insert: fx.Insert, ret: fx.ReturnValue | None, tables: dict[str, Table]):
+                 insert: fx.Insert, ret: fx.ReturnValue | None, tables: dict[str, Table],
+                 branches: tuple[fx.If, ...] = ()):
+        """`branches`: the `if` steps of updates after the insert, written before it (`compile_insert`)."""
         super().__init__()
         self.tables = tables
         self.rows = {f.as_ for f in finds}
@@ -98,15 +108,15 @@ class InsertHead(Conditions):
         self.checks: list[Callable[[dict, Any], Any]] = []
         """The requires the statement does not translate, run in Python on the rows it read."""
         where += [w for g in guards for w in [self._guard(expr_node(g.cond.source), row)] if w is not None]
-        self.updates: list[tuple[str, list[tuple[str, Callable[[dict, Any], Any], Callable[[Any], Any]]], str, str]] = []
-        """(row name, (field, value closure, encoder) per set field, the update's SQL, the key) per
-        update of a found row before the insert: its values worked out in Python on the rows read."""
-        for u in updates:
-            self.reads.setdefault(u.row, set())  # (its key at least)
-            self._mark([n for _, e in u.set for n in _expressions(e.source, False)], {u.row} | (set().union(
-                *(e.names for _, e in u.set)) & self.rows))
-            self.updates.append((u.row, [(f, e.fn, u.table.encoder(f)) for f, e in u.set], u.sql, u.table.pk))
-        self.updated = {u.table.name for u in updates}
+        self.updates = [self._update(u) for u in updates]
+        """Each update of a found row before the insert: its values worked out in Python on the rows read."""
+        self.branches: list[tuple[Callable[[dict, Any], Any], list[Any], list[Any]]] = []
+        """(condition, then, else) per `if` of updates after the insert, each branch's updates as
+        `updates` has them: the condition evaluated once, on the rows as the updates before left them."""
+        for b in branches:
+            self._mark(_expressions(b.cond.source, False), b.cond.names & self.rows)
+            self.branches.append((b.cond.fn, [self._update(u) for u in b.then], [self._update(u) for u in b.else_]))
+        self.updated = {u.table.name for u in updates} | {u.table.name for b in branches for u in b.then + b.else_}
         self.pattern: str | None = None
         """next_id's pattern of the new id, when the insert makes one."""
         self.new = [None] * len(insert.cols)
@@ -219,12 +229,12 @@ class InsertHead(Conditions):
             for check in self.checks:
                 if not check(env, ctx):
                     return MISS
-            writes = []
-            for name, sets, sql, pk in self.updates:  # as `Update.run`: the row as updated, for what follows
-                target = env[name]
-                changed = [(f, fn(env, ctx)) for f, fn, _ in sets]
-                writes.append((sql, [encode(v) for (_, v), (_, _, encode) in zip(changed, sets)] + [target[pk]]))
-                target.update(changed)
+            writes: list[tuple[str, list[Any]]] = []
+            for update in self.updates:
+                _written(update, env, ctx, writes)
+            for cond, then, else_ in self.branches:
+                for update in then if cond(env, ctx) else else_:
+                    _written(update, env, ctx, writes)
             for i, f, name, fn, encode in self.setters:
                 row[f] = v = env[name] if name is not None else fn(env, ctx)
                 new[i] = encode(v)
@@ -256,6 +266,13 @@ class InsertHead(Conditions):
         if self.pattern is not None:
             ctx.id_hints[self.pattern] = (counted or 0) + 1
         return reply
+
+    def _update(self, u: fx.Update) -> "_Update":
+        """An update of a found row as `updates` has it; the fields its values read are read too."""
+        self.reads.setdefault(u.row, set())  # (its key at least)
+        self._mark([n for _, e in u.set for n in _expressions(e.source, False)], {u.row} | (set().union(
+            *(e.names for _, e in u.set)) & self.rows))
+        return u.row, [(f, e.fn, u.table.encoder(f)) for f, e in u.set], u.sql, u.table.pk
 
     def _read(self, conn: Any, params: list[Any], new: list[Any], row: dict[str, Any], counted: int | None) -> Any:
         """The read with the new id that follows the counter `counted` (None: no counter yet), the
@@ -346,6 +363,17 @@ class InsertHead(Conditions):
         conds = [f"{quote(f)} IS {self.param(_count_value(t, f, a))}" for f, a in zip(call.args[1].value, call.args[1].args)]
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
         return f"{_EXISTS[(op, n.value)]} (SELECT 1 FROM {quote(t.name)}{where})"
+
+
+def _written(update: "_Update", env: dict[str, Any], ctx: Any,
+             writes: list[tuple[str, list[Any]]]) -> None:
+    """As `Update.run`: the update's statement and parameters added to `writes`, and the row as
+    updated, for what follows."""
+    name, sets, sql, pk = update
+    target = env[name]
+    changed = [(f, fn(env, ctx)) for f, fn, _ in sets]
+    writes.append((sql, [encode(v) for (_, v), (_, _, encode) in zip(changed, sets)] + [target[pk]]))
+    target.update(changed)
 
 
 def _count_value(t: Table, f: str, node: Node) -> Getter:
@@ -443,20 +471,27 @@ def compile_insert(steps: list[Any], tables: dict[str, Table]) -> InsertHead | N
     if u == len(steps) or type(steps[u]) is not fx.Insert or set(vars(steps[u])) != _INSERT_ATTRS:
         return None
     insert, rest, updates = steps[u], steps[u + 1:], steps[k:u]
+    branches = []
+    while rest and type(rest[0]) is fx.If:
+        if set(vars(rest[0])) != _IF_ATTRS or any(type(s) is not fx.Update for s in rest[0].then + rest[0].else_):
+            return None
+        branches.append(rest[0])
+        rest = rest[1:]
     if rest and (len(rest) != 1 or type(rest[0]) is not fx.ReturnValue):
         return None
-    if any(set(vars(s)) != _UPDATE_ATTRS for s in updates):
+    updates_after = [s for b in branches for s in b.then + b.else_]
+    if any(set(vars(s)) != _UPDATE_ATTRS for s in updates + updates_after):
         return None
     finds = [s for s in steps[:k] if type(s) is fx.Find]
     guards = [s for s in steps[:k] if type(s) is fx.Require]
     try:
-        return _compile(finds, guards, updates, insert, rest[0] if rest else None, tables)
+        return _compile(finds, guards, updates, insert, rest[0] if rest else None, tables, branches)
     except (Unsupported, ExprError):
         return None
 
 
 def _compile(finds: list[fx.Find], guards: list[fx.Require], updates: list[fx.Update], insert: fx.Insert,
-             ret: fx.ReturnValue | None, tables: dict[str, Table]) -> InsertHead:
+             ret: fx.ReturnValue | None, tables: dict[str, Table], branches: list[fx.If]) -> InsertHead:
     if insert.missing is not None:
         raise Unsupported("an insert that always fails")
     rows = {f.as_ for f in finds}
@@ -472,9 +507,17 @@ def _compile(finds: list[fx.Find], guards: list[fx.Require], updates: list[fx.Up
     for s in [w.expr.source for f in finds for w in f.where] + [g.cond.source for g in guards]:
         if _calls_any(s, ("next_id",)):
             raise Unsupported("next_id before the insert")
-    for u in updates:
+    after = [u for b in branches for u in b.then + b.else_]
+    for u in updates + after:
         if u.row not in rows or any(_calls_any(e.source, _READS_DB) for _, e in u.set):
             raise Unsupported("an update of a row no find bound, or a value that reads a table")
+    # an `if` of updates after the insert is written before it: it must not read the inserted row
+    # (nor a table), and the insert must not read a row it updates
+    if any(_calls_any(b.cond.source, _READS_DB) or insert.as_ in b.cond.names for b in branches) or any(
+            insert.as_ in e.names for u in after for _, e in u.set):
+        raise Unsupported("an if after the insert that reads the inserted row or a table")
+    if {u.row for u in after} & set().union(*(e.names for _, e in insert.values)):
+        raise Unsupported("an insert that reads a row an if after it updates")
     if ret is not None and _calls_any(ret.value.source, _READS_DB):
         raise Unsupported("a reply that reads a table")
-    return InsertHead(finds, guards, updates, insert, ret, tables)
+    return InsertHead(finds, guards, updates, insert, ret, tables, tuple(branches))

@@ -1,12 +1,14 @@
 """Set-based loops: a `for_each` over rows found earlier runs as a few statements over all of them,
 
-    INSERT INTO t (…) SELECT … FROM (VALUES (0, key0), (1, key1), …) JOIN <the rows' table> …
-    UPDATE t2 SET f = … FROM (<the same rows>) AS s WHERE t2.key IS s.field AND … AND <filter>
+    INSERT INTO t (…) VALUES (<row 0's fields, counters, values read once>), (<row 1's>), …
+    UPDATE t2 SET f = … FROM (SELECT … FROM (VALUES (0, key0), (1, key1), …) JOIN <the rows' table> …) AS s
+           WHERE t2.key IS s.field AND … AND <filter>
 
 instead of one round of steps per row. Chosen when the tool's plan is built (`tools.plan`), by the
 loop's shape:
 - the loop runs over a name bound by a many-row find, with only `let` / `require` steps between
-  them (so the found rows are still the stored ones), and reads them back by key in list order;
+  them (so the found rows are still the stored ones): an insert binds the fields it copies from
+  the found rows, an update reads them back by key in list order;
 - its body is `insert` steps (each value a field of the loop row of the same type, a counter, or a
   value that reads no row and is evaluated once), counters (`let: {n: "n + 1"}` of a name bound
   before the loop), and `find` (many rows, keyed on loop-row fields or on values read once, an
@@ -45,21 +47,39 @@ _KEYS = "\x00keys\x00"
 
 
 class _Unit:
-    def __init__(self, stmt: Conditions, sql: str, table: str, join: list[tuple[str, bool]] | None = None):
+    """One statement of a set-based loop. Its loop rows come last in its parameters: their keys
+    (`(index, ?key)` per row, joined to the rows' table), or with `row` the values of the fields it
+    reads, row after row (`row = (fields, text)`: `text(i, first)` is the SQL of the row at index i,
+    its field j bound as parameter number first + j + 1)."""
+
+    def __init__(self, stmt: Conditions, sql: str, table: str, join: list[tuple[str, bool]] | None = None,
+                 row: tuple[list[str], Callable[[int, int], str]] | None = None):
         self.stmt, self.table, self.join = stmt, table, join
+        """`join`: an update's loop-row fields that pick the rows it updates: two loop rows with the
+        same values would update one row twice, each reading the other's write (the steps answer)."""
+        self.fields, self.row = row if row is not None else (None, None)
         self.template = sql
         self.texts: dict[int, str] = {}
-        """The statement's text per number of loop rows (their keys are its last parameters)."""
-        """An update's loop-row fields that pick the rows it updates: two loop rows with the same
-        values would update one row twice, each reading the other's write (the steps answer)."""
+        """The statement's text per number of loop rows."""
 
     def sql(self, n: int) -> str:
         text = self.texts.get(n)
         if text is None:
             base = len(self.stmt.values)
-            rows = ", ".join(f"({i}, ?{base + i + 1})" for i in range(n))
+            if self.row is None:
+                rows = ", ".join(f"({i}, ?{base + i + 1})" for i in range(n))
+            else:
+                width = len(self.fields)
+                rows = ", ".join(self.row(i, base + i * width) for i in range(n))
             text = self.texts[n] = self.template.replace(_KEYS, rows)
         return text
+
+    def tail(self, rows: list[dict[str, Any]], keys: list[Any]) -> list[Any]:
+        """The loop rows' parameters: their keys, or the values of the fields the statement reads."""
+        if self.fields is None:
+            return keys
+        fields = self.fields
+        return [r[f] for r in rows for f in fields]
 
 
 Evaluator = Callable[[dict, Any, tuple], Any]
@@ -114,7 +134,7 @@ class SetLoop:
                 params = unit.stmt.values[:]
                 for i, get in unit.stmt.getters:
                     params[i] = get(env, ctx)
-                ctx.conn.execute(unit.sql(len(keys)), params + keys)
+                ctx.conn.execute(unit.sql(len(keys)), params + unit.tail(rows, keys))
                 wrote = True
                 ctx.dirty.add(unit.table)
         except Exception:  # noqa: BLE001 — nothing of the loop stays; the steps say what is wrong
@@ -251,29 +271,39 @@ def _calls_runtime(source: Any) -> bool:
 
 def _insert(step: fx.Insert, t: Table, var: str, counters: dict[str, int], position: dict[str, int],
             body_names: set[str]) -> _Unit:
+    """The loop's insert as one ``INSERT … VALUES (…), (…)``: a copied field of a loop row is bound
+    from the found row itself (still the stored one, and of a type stored as it is read)."""
     target = step.table
     if step.as_ or step.missing is not None:
         raise Unsupported("an insert that binds its row, or that always fails")
-    stmt, used, exprs = Conditions(), [], []
+    stmt, fields = Conditions(), []
+    parts: list[Callable[[int, int], str]] = []
     for fld, e in step.values:
         node = expr_node(e.source)
         read = _field_of(node, var)
         if read is not None:
             if read not in t.fields or t.fields[read].type != target.fields[fld].type or t.fields[read].type not in _COPY:
                 raise Unsupported("a copied field of another type, or one the encoder checks")
-            exprs.append(_use(used, t, read))
+            if read not in fields:
+                fields.append(read)
+            parts.append(lambda i, first, j=fields.index(read): f"?{first + j + 1}")
         elif node.op == "name" and node.value in counters:
             c = node.value
             base = stmt.param(lambda env, ctx, c=c: env[c])
-            exprs.append(f"({base} + _n * {int(counters[c])} + {int(position[c])})")
+            parts.append(lambda i, first, base=base, k=int(counters[c]), at=int(position[c]):
+                         f"({base} + {i * k + at})")
         else:
-            exprs.append(_once(stmt, e, target.encoder(fld), body_names | set(counters)))
+            once = _once(stmt, e, target.encoder(fld), body_names | set(counters))
+            parts.append(lambda i, first, once=once: once)
     for fld, default in step.defaults:
-        exprs.append(stmt.param(lambda env, ctx, v=target.encode(fld, default): v))
+        once = stmt.param(lambda env, ctx, v=target.encode(fld, default): v)
+        parts.append(lambda i, first, once=once: once)
     cols = ", ".join(quote(c) for c in step.cols)
-    sql = (f"INSERT INTO {quote(target.name)} ({cols}) SELECT {', '.join(exprs)} "
-           f"FROM ({_rows(t, used)}) ORDER BY _n")
-    return _Unit(stmt, sql, target.name)
+    sql = f"INSERT INTO {quote(target.name)} ({cols}) VALUES {_KEYS}"
+
+    def row(i: int, first: int) -> str:
+        return "(" + ", ".join(part(i, first) for part in parts) + ")"
+    return _Unit(stmt, sql, target.name, row=(fields, row))
 
 
 def _update(find: fx.Find, update: fx.Update, t: Table, var: str, avoid: set[str],

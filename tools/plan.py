@@ -203,8 +203,10 @@ def _find(find: fx.Find) -> Runner:
 
     def run(env: dict[str, Any], ctx: Any) -> None:
         values = [fn(env, ctx) for fn, _, _ in keys]
-        if any(v is None or isinstance(v, list) for v in values):
-            sql, params = find.bind(values)
+        for v in values:
+            if v is None or isinstance(v, list):
+                sql, params = find.bind(values)
+                break
         else:
             sql, params = scalar_sql, []
             for (_, lhs, enc), v in zip(keys, values):
