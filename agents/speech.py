@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from gem_env.tools.referring import role
-from gem_env.tools.render import counted, is_count, plain_words, render, singular, smooth, spoken, when_words, words
+from gem_env.tools.render import counted, is_count, is_money, plain_words, render, singular, smooth, spoken, when_words, words
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
@@ -253,7 +253,14 @@ def _terms(entry: dict[str, Any]) -> str:
                and re.search(r"\d", str(v)) and not (k == "id" or k.endswith("_id"))][:3]
     if not figures:
         return ""
-    return smooth(f"The {entry['name']} has {_join([f'a {words(k)} of {spoken(k, v)}' for k, v in figures])}.")
+    return smooth(f"The {entry['name']} has {_join([_figure(k, v) for k, v in figures])}.")
+
+
+def _figure(name: str, value: Any) -> str:
+    """"an annual fee of $0", but a count as one: "no copies available", "11 rooms left"."""
+    if isinstance(value, int) and not is_money(name, value):
+        return f"{value or 'no'} {words(name)}"
+    return f"a {words(name)} of {spoken(name, value)}"
 
 
 def _now(rng: random.Random, args: dict[str, Any], record: dict[str, Any], secret: re.Pattern) -> str:

@@ -402,3 +402,32 @@ def test_a_refill_is_asked_for_a_visit_that_took_place():
     assert "['completed']" in guard.require and "cannot get a refill" in guard.message
     tasks, rejected = make_tasks(check_domain(d), per_domain=20, seed=0)
     assert any(t.workflow == "request_refill" for t in tasks), [r.reason for r in rejected]
+
+
+def test_a_hold_is_placed_on_a_title_with_no_copy_on_the_shelf_and_the_agent_finds_it_by_name():
+    import asyncio
+
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+    from gem_env.stages.verify import verify
+
+    _, d = extract("library/place-a-hold.md")
+    tool = next(t for t in d.tools if t.name == "place_hold")
+    assert [p.name for p in tool.parameters][:2] == ["member_id", "title_id"]
+    assert any(isinstance(s, RequireStep) and "copies_available == 0" in s.require for s in tool.effect)
+    holds = d.entity("holds")
+    assert {f.foreign_key for f in holds.fields if f.foreign_key} == {"titles.title_id", "members.member_id"}
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    shelf = next(t for t in sb.dump(["titles"])["titles"].values() if t["copies_available"] > 0)
+    member = next(iter(sb.dump(["members"])["members"]))
+    refused = sb.call("place_hold", {"member_id": member, "title_id": shelf["title_id"], "reason": "pickup"})
+    assert not refused.ok and "on the shelf" in refused.error and shelf["name"] in refused.error
+    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
+    held = [t for t in tasks if "place_hold" in t.workflow]
+    assert held and all("on " in r.goal for t in held for r in t.scenario.requests if r.goal.startswith("place a hold"))
+    done = asyncio.run(run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
+                                     for t in held], concurrency=4))
+    assert all(verify(t, r.messages, compiled).passed for t, r in zip(held, done))
+    assert any(c["function"]["name"] == "list_titles" for r in done for m in r.messages for c in m.get("tool_calls") or [])

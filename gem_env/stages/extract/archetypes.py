@@ -66,6 +66,8 @@ class Archetype:
     request_verb: str = "create"
     request_reasons: tuple[str, ...] = ()
     request_on_child: bool = True
+    request_on_catalog: bool = False     # filed by a customer on a catalog entry (a hold on a title)
+    request_when: tuple[str, ...] = ()   # (condition on the entry, read as R.<field>; the refusal's message)
     request_from: tuple[str, ...] = ()   # the statuses a request is filed on (a payment plan: an overdue bill; a
                                          # return: an item not returned yet; a refill: a visit that took place);
                                          # default for a request on the main record: its editable statuses
@@ -286,7 +288,9 @@ ARCHETYPES: tuple[Archetype, ...] = (
                         also_set=(("due_date", "add_days(r.due_date, 14)"), ("renewals", "r.renewals + 1")),
                         guard=("r.renewals < 2", "A loan can be renewed twice at most")),
                  Action("return", ("active", "overdue"), "returned")),
-        request=("hold",), request_verb="place", request_on_child=False, request_reasons=("pickup", "delivery"),
+        request=("hold",), request_verb="place", request_on_child=False, request_on_catalog=True,
+        request_reasons=("pickup", "delivery"),
+        request_when=("R.copies_available == 0", "A copy of {R.name} is on the shelf, so it can be borrowed now without a hold"),
         catalog=("title",),
         catalog_fields=(_f("name", faker="catch_phrase"), _f("copies_available", "integer", range=[0, 3])),
     ),

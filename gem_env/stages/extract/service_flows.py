@@ -95,6 +95,26 @@ class Flows:
         """Anchor conditions keeping rows the text's rules on those verbs (None: any verb) allow."""
         return [cond for cond, _ in self.rule_conditions("row", verbs, allowed)]
 
+    def _catalog_request_flow(self) -> dict[str, Any]:
+        """"place a hold on Devolved groupware for pickup": the customer names the entry, the
+        assistant finds it in the catalog's list; one of the entries the condition allows, per customer."""
+        r, k, opk, verb = self.sp.request, self.sp.catalog, self.owner_pk, self.a.request_verb
+        when = self.a.request_when[0].replace("R.", "t.") if self.a.request_when else "true"
+        open_names = f"[t.name for t in rows('{self.catalogs}', {{}}) if {when}]"
+        pick = f"first([t.{self.catalog_pk} for t in offered if lower(t.name) == lower({k}_name)])"
+        return {"name": f"{verb}_{r}", "category": r,
+                "goal": f"{verb} a {r.replace('_', ' ')} on {{{k}_name}} for {{reason}}",
+                "anchor": {"table": self.owners,
+                           "filter": f"len({open_names}) > 0 and count_rows('{self.requests}', {{{opk}: row.{opk}}}) == 0"},
+                "knows": {"email": "row.email", "reason": f"'{self._said_reason(self.reasons)}'",
+                          f"{k}_name": f"{open_names}[len(row.email) % len({open_names})]"},
+                "steps": [{"use": "identify"},
+                          {"tool": f"list_{self.catalogs}", "args": {}, "as": "offered"},
+                          {"tool": f"{verb}_{r}", "as": "filed",
+                           "args": {opk: {"result": f"owner.{opk}"}, self.catalog_pk: {"result": pick},
+                                    "reason": {"user": "reason"}}}],
+                "tells": {self.request_pk: f"filed.{self.request_pk}"}}
+
     def _said_reason(self, reasons: Any) -> str:
         """The reason this service's customers give: one of the listed reasons chosen by the title
         (stable), so a corpus's customers do not all say the first one ('because of fraud')."""
@@ -151,6 +171,8 @@ class Flows:
                 "tells": {name: f"changed.{name}"}}
 
     def request_flow(self) -> dict[str, Any]:
+        if self.request_on_catalog():
+            return self._catalog_request_flow()
         sp, r = self.sp, self.sp.request
         on_child = self.a.request_on_child and self.children
         knows: dict[str, str] = {"reason": f"'{self._said_reason(self.reasons)}'"}

@@ -151,6 +151,10 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing):
     def editable_statuses(self) -> list[str]:
         return [s for s in self.statuses if s not in _TERMINAL and s != "frozen" and s != "suspended"] or self.statuses[:1]
 
+    def request_on_catalog(self) -> bool:
+        """Whether requests are filed on a catalog entry (a hold on a title), not on a record of the customer's."""
+        return self.a.request_on_catalog and self.catalogs is not None
+
     def changeable_statuses(self) -> list[str]:
         """Where a record's own fields may still be changed: not after it is settled (a refund for a
         delivered order is fine, a new shipping address is not)."""
@@ -196,10 +200,11 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing):
         if self.children:
             out.append(self._child_entity())
         if self.requests:
-            on = (self.children, self.child_pk) if (a.request_on_child and self.children) else (self.mains, self.main_pk)
+            on = [(self.catalogs, self.catalog_pk), (self.owners, self.owner_pk)] if self.request_on_catalog() else \
+                [(self.children, self.child_pk) if (a.request_on_child and self.children) else (self.mains, self.main_pk)]
             out.append({"name": self.requests, "primary_key": self.request_pk, "rows": 4, "fields": [
                 {"name": self.request_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.request)}}},
-                {"name": on[1], "foreign_key": f"{on[0]}.{on[1]}"},
+                *({"name": pk, "foreign_key": f"{table}.{pk}"} for table, pk in on),
                 {"name": "reason", "values": self.reasons}, {"name": "status", "values": ["open", "under review"]},
                 {"name": "details", "default": None}, {"name": "filed_on", "type": "date"},
                 {"name": "reply_by", "type": "date", "default": None}]})

@@ -141,6 +141,8 @@ class WriteTools:
                           self.span_for(word, m) or self.span_for(word))
 
     def request_tool(self) -> dict[str, Any]:
+        if self.request_on_catalog():
+            return self._catalog_request_tool()
         sp, r = self.sp, self.sp.request
         on_child = self.a.request_on_child and self.children
         noun, pk, table = (sp.child, self.child_pk, self.children) if on_child else (sp.main, self.main_pk, self.mains)
@@ -175,6 +177,33 @@ class WriteTools:
                   {"name": "details", "type": "string", "required": False, "description": "what happened, in words"}]
         verb = self.a.request_verb
         return self._tool(f"{verb}_{r}", "write", f"{verb.capitalize()} a {r.replace('_', ' ')} for a {noun}.",
+                          params, effect, self.span_for(r) or self.span_for(verb))
+
+    def _catalog_request_tool(self) -> dict[str, Any]:
+        """A request a customer files on a catalog entry ("place a hold on a title"), under the
+        archetype's condition on the entry (no copy on the shelf), one per customer and entry."""
+        r, k, o, verb = self.sp.request, self.sp.catalog, self.a.owner, self.a.request_verb
+        row, said = f"{k}_row", r.replace("_", " ")
+        effect: list[dict[str, Any]] = [
+            {"find": self.owners, "as": f"{o}_row", "where": {self.owner_pk: self.owner_pk},
+             "error": f"No {o} with id {{{self.owner_pk}}}"},
+            {"find": self.catalogs, "as": row, "where": {self.catalog_pk: self.catalog_pk},
+             "error": f"No {k} with id {{{self.catalog_pk}}}"}]
+        if self.a.request_when:
+            cond, message = self.a.request_when
+            effect.append({"require": cond.replace("R.", f"{row}."), "message": message.replace("R.", f"{row}.")})
+        effect += [{"require": f"count_rows('{self.requests}', {{{self.owner_pk}: {self.owner_pk}, "
+                               f"{self.catalog_pk}: {self.catalog_pk}}}) == 0",
+                    "message": f"There is already {indefinite(said)} on this {k} for you"},
+                   {"insert": self.requests, "as": "filed", "values": {
+                       self.request_pk: f"next_id('{self.pattern(r)}')", self.owner_pk: self.owner_pk,
+                       self.catalog_pk: self.catalog_pk, "reason": "reason", "status": "'open'", "details": "details",
+                       "filed_on": "today", "reply_by": "null"}},
+                   {"return": {self.request_pk: f"filed.{self.request_pk}", "status": "filed.status", k: f"{row}.name"}}]
+        params = [self._id_param(o, self.owner_pk), self._id_param(k, self.catalog_pk),
+                  {"name": "reason", "type": "string", "enum": self.reasons, "description": f"how the {k} is wanted"},
+                  {"name": "details", "type": "string", "required": False, "description": "anything else, in words"}]
+        return self._tool(f"{verb}_{r}", "write", f"{verb.capitalize()} {indefinite(said)} on {indefinite(k)} for {indefinite(o)}.",
                           params, effect, self.span_for(r) or self.span_for(verb))
 
     def _child_rules(self, row: str) -> list[dict[str, Any]]:
