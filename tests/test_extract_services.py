@@ -431,3 +431,10 @@ def test_a_hold_is_placed_on_a_title_with_no_copy_on_the_shelf_and_the_agent_fin
                                      for t in held], concurrency=4))
     assert all(verify(t, r.messages, compiled).passed for t, r in zip(held, done))
     assert any(c["function"]["name"] == "list_titles" for r in done for m in r.messages for c in m.get("tool_calls") or [])
+
+
+def test_a_complaint_is_filed_on_a_stay_under_way():
+    _, d = extract("hotel/modify-a-reservation.md")
+    tool = next(t for t in d.tools if t.name == "file_complaint")
+    guard = next(s for s in tool.effect if isinstance(s, RequireStep) and ".status in" in s.require)
+    assert "['checked in']" in guard.require

@@ -69,7 +69,8 @@ class Archetype:
     request_on_catalog: bool = False     # filed by a customer on a catalog entry (a hold on a title)
     request_when: tuple[str, ...] = ()   # (condition on the entry, read as R.<field>; the refusal's message)
     request_from: tuple[str, ...] = ()   # the statuses a request is filed on (a payment plan: an overdue bill; a
-                                         # return: an item not returned yet; a refill: a visit that took place);
+                                         # return: an item not returned yet; a refill: a visit that took place; a
+                                         # complaint or a claim: a stay or a trip under way);
                                          # default for a request on the main record: its editable statuses
     catalog: tuple[str, ...] = ()        # reference table: products, plans, doctors, flights
     catalog_fields: tuple[dict[str, Any], ...] = ()
@@ -188,7 +189,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         editable=(_f("bags", "integer", description="the new number of checked bags"),
                   _f("cabin", description="the new cabin class"),
                   _f("passengers", "integer", description="the new number of passengers")),
-        request=("claim",), request_verb="create", request_on_child=False,
+        request=("claim",), request_verb="create", request_on_child=False, request_from=("checked in",),
         request_reasons=("delayed", "lost baggage", "cancelled by us"),
         catalog=("flight",),
         catalog_fields=(_f("origin", faker="city"), _f("destination", faker="city"),
@@ -211,7 +212,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         editable=(_f("room_type", description="the new room type"),
                   _f("guests", "integer", description="the new number of guests"),
                   _f("nights", "integer", description="the new number of nights")),
-        request=("complaint",), request_verb="file", request_on_child=False,
+        request=("complaint",), request_verb="file", request_on_child=False, request_from=("checked in",),
         request_reasons=("noise", "cleanliness", "billing error"),
         catalog=("room",),
         catalog_fields=(_f("room_type", values=["standard", "deluxe", "suite"]),
