@@ -438,3 +438,11 @@ def test_a_complaint_is_filed_on_a_stay_under_way():
     tool = next(t for t in d.tools if t.name == "file_complaint")
     guard = next(s for s in tool.effect if isinstance(s, RequireStep) and ".status in" in s.require)
     assert "['checked in']" in guard.require
+
+
+def test_a_renewal_tells_the_new_due_date_not_an_unchanged_status():
+    _, d = extract("library/renew-a-loan.md")
+    flow = next(w for w in d.workflows if w.name == "renew_loan")
+    assert set(flow.tells) == {"due_date"}
+    freeze = next(w for w in extract("bank/freeze-a-card.md")[1].workflows if w.name == "freeze_card")
+    assert set(freeze.tells) == {"status"}

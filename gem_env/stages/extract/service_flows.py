@@ -140,7 +140,9 @@ class Flows:
                           {"tool": f"get_{m}_details", "args": {pk: {"user": pk}}, "as": "details"},
                           {"tool": f"{a.verb}_{m}", "args": args, "as": "done",
                            "when": f"details.status in {quoted_list(allowed)}"}],
-                "tells": {"status": "done.status"}}
+                # what changed: a renewal keeps the loan active, its news is the new due date
+                "tells": {a.also_set[0][0]: f"done.{a.also_set[0][0]}"} if a.to_status in allowed and a.also_set
+                else {"status": "done.status"}}
 
     def update_flow(self, f: dict[str, Any]) -> dict[str, Any]:
         m, pk, name = self.sp.main, self.main_pk, f["name"]
