@@ -422,7 +422,7 @@ def test_a_hold_is_placed_on_a_title_with_no_copy_on_the_shelf_and_the_agent_fin
     sb = compiled.new_sandbox()
     shelf = next(t for t in sb.dump(["titles"])["titles"].values() if t["copies_available"] > 0)
     member = next(iter(sb.dump(["members"])["members"]))
-    refused = sb.call("place_hold", {"member_id": member, "title_id": shelf["title_id"], "reason": "pickup"})
+    refused = sb.call("place_hold", {"member_id": member, "title_id": shelf["title_id"], "reason": "branch pickup"})
     assert not refused.ok and "on the shelf" in refused.error and shelf["name"] in refused.error
     tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
     held = [t for t in tasks if "place_hold" in t.workflow]

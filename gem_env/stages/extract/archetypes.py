@@ -290,7 +290,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                         guard=("r.renewals < 2", "A loan can be renewed twice at most")),
                  Action("return", ("active", "overdue"), "returned")),
         request=("hold",), request_verb="place", request_on_child=False, request_on_catalog=True,
-        request_reasons=("pickup", "delivery"),
+        request_reasons=("branch pickup", "home delivery"),
         request_when=("R.copies_available == 0", "A copy of {R.name} is on the shelf, so it can be borrowed now without a hold"),
         catalog=("title",),
         catalog_fields=(_f("name", faker="catch_phrase"), _f("copies_available", "integer", range=[0, 3])),
