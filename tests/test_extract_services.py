@@ -446,3 +446,11 @@ def test_a_renewal_tells_the_new_due_date_not_an_unchanged_status():
     assert set(flow.tells) == {"due_date"}
     freeze = next(w for w in extract("bank/freeze-a-card.md")[1].workflows if w.name == "freeze_card")
     assert set(freeze.tells) == {"status"}
+
+
+def test_whether_or_not_asks_and_refuses_nothing():
+    d = extract_text("Cancel a subscription", """To cancel a membership subscription, pull up the customer's
+account first. This returns whether or not the subscription is active or cancelled, and the amount due.
+Then cancel the subscription for the customer and tell the customer the cancellation date.""")
+    cancel = next(t for t in d.tools if t.name.startswith("cancel_"))
+    assert not any(isinstance(s, RequireStep) and "!= 'active'" in s.require for s in cancel.effect)

@@ -16,7 +16,8 @@ _CONT = r"\n[ \t]*(?![-*+#>|]|\d+[.)]\s)(?=\S)"  # a wrapped line: not blank, no
 _SENTENCE = re.compile(rf"(?:[^\n.!?]|{_CONT})+(?:[.!?](?!\d)(?:[^\n.!?]|{_CONT})*)*?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
 _QUOTED = re.compile(r"`([^`\n]{1,30})`|'([A-Za-z][^'\n]{0,28})'|\"([A-Za-z][^\"\n]{0,28})\"")
 _ID = re.compile(r"\b([A-Z]{2,5})-(\d{3,8})\b")
-_NEGATION = re.compile(r"\b(?:cannot|can't|can\s+not|not|never|no\s+longer|isn't|aren't)\b", re.I)
+#: a refusal's negation; "whether or not" asks, it refuses nothing
+_NEGATION = re.compile(r"\b(?:cannot|can't|can\s+not|(?<!\bor\s)not|never|no\s+longer|isn't|aren't)\b", re.I)
 _WINDOW = re.compile(r"\bwithin\s+(\d{1,3})\s+(business\s+|working\s+|calendar\s+)?(day|week|month)s?\b"
                      r"(?:\s+(?:of|from|after|since)\b)?", re.I)
 _UNDER = re.compile(r"\b(?:under|less\s+than|below)\s+\$\s?(\d[\d,]*(?:\.\d+)?)", re.I)
