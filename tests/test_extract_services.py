@@ -454,3 +454,19 @@ account first. This returns whether or not the subscription is active or cancell
 Then cancel the subscription for the customer and tell the customer the cancellation date.""")
     cancel = next(t for t in d.tools if t.name.startswith("cancel_"))
     assert not any(isinstance(s, RequireStep) and "!= 'active'" in s.require for s in cancel.effect)
+
+
+def test_a_status_a_card_must_have_is_not_refused_and_a_closed_card_is_not_a_closing():
+    """"Card must currently be in ACTIVE status (cannot freeze PENDING, CLOSED, or already FROZEN
+    cards)" blocked closing active cards (ACTIVE and CLOSED read as refused): now it blocks freezing
+    a closed or frozen card, and nothing else."""
+    d = extract_text("Freeze a card", """Freeze a debit card when it is lost or stolen.
+- Card must currently be in ACTIVE status (cannot freeze PENDING, CLOSED, or already FROZEN cards)
+- Card must be in ACTIVE status (cannot change PIN on FROZEN, PENDING, or CLOSED cards)
+1. Look up the customer's card.
+2. Freeze the card and tell the customer.""")
+    rules = {t.name: [s.require for s in t.effect if isinstance(s, RequireStep) and "!= '" in s.require]
+             for t in d.tools}
+    assert not any("!= 'active'" in r for rs in rules.values() for r in rs), rules
+    assert rules.get("close_card", []) == [], rules
+    assert {"card_row.status != 'frozen'", "card_row.status != 'closed'"} <= set(rules["freeze_card"])

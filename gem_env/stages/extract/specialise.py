@@ -16,6 +16,8 @@ _CONT = r"\n[ \t]*(?![-*+#>|]|\d+[.)]\s)(?=\S)"  # a wrapped line: not blank, no
 _SENTENCE = re.compile(rf"(?:[^\n.!?]|{_CONT})+(?:[.!?](?!\d)(?:[^\n.!?]|{_CONT})*)*?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
 _QUOTED = re.compile(r"`([^`\n]{1,30})`|'([A-Za-z][^'\n]{0,28})'|\"([A-Za-z][^\"\n]{0,28})\"")
 _ID = re.compile(r"\b([A-Z]{2,5})-(\d{3,8})\b")
+#: a status a record must have, which a refusal in the same sentence does not block
+_MUST_BE = re.compile(r"\bmust\s+(?:currently\s+|still\s+)?be\s+(?:in\s+)?(?:an?\s+)?`?([A-Za-z]+)", re.I)
 #: a refusal's negation; "whether or not" asks, it refuses nothing
 _NEGATION = re.compile(r"\b(?:cannot|can't|can\s+not|(?<!\bor\s)not|never|no\s+longer|isn't|aren't)\b", re.I)
 _WINDOW = re.compile(r"\bwithin\s+(\d{1,3})\s+(business\s+|working\s+|calendar\s+)?(day|week|month)s?\b"
@@ -91,6 +93,24 @@ def sentences(text: str) -> list[tuple[int, int, str]]:
             start = m.start() + lead
             out.append((start, start + len(body), body))
     return out
+
+
+def _not_describing(tokens: list[str], states: set[str], sp: Specialisation) -> list[str]:
+    """The tokens without the statuses that describe a record ("PENDING, CLOSED, or already FROZEN
+    cards": a run of statuses before the record's noun); a status said as what is done stays ("be
+    modified or cancelled")."""
+    nouns = {n for n in (sp.main, sp.child) if n} | {f"{n}s" for n in (sp.main, sp.child) if n}
+    low = [t.lower() for t in tokens]
+
+    def describes(i: int) -> bool:
+        j = i + 1
+        while j < len(low) and (low[j] in states or low[j] in _LIST_GLUE):
+            j += 1
+        return j < len(low) and low[j] in nouns
+    return [w for i, w in enumerate(tokens) if not (low[i] in states and describes(i))]
+
+
+_LIST_GLUE = frozenset({"or", "and", "already", "currently", "still", "not", "yet"})
 
 
 def _words(text: str) -> set[str]:
@@ -210,8 +230,11 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
             if sp.child and set(arch.child) & words and about_request:
                 sp.blocked_child.append(found(v))
         neg = _NEGATION.search(s)
-        refused = _words(s[neg.end():])  # type: ignore[union-attr]  # the verbs of what is refused
-        for v in sorted((set(quoted) | words) & (set(arch.statuses) - acts)):
+        # the verbs of what is refused, not its statuses ("cannot freeze CLOSED cards" refuses no closing)
+        refused = _words(" ".join(_not_describing(re.findall(r"[A-Za-z]+", s[neg.end():]),  # type: ignore[union-attr]
+                                                  set(arch.statuses) | set(arch.child_statuses), sp)))
+        required = {m.group(1).lower() for m in _MUST_BE.finditer(s)}  # "Card must be in ACTIVE status (cannot ...)"
+        for v in sorted((set(quoted) | words) & (set(arch.statuses) - acts - required)):
             if sp.main in words:
                 sp.blocked_main.append(found(("status", v, refused)))
         _blocked_values(arch, sp, low[:neg.start()], words, refused, found)  # type: ignore[union-attr]
