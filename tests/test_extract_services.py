@@ -470,3 +470,18 @@ def test_a_status_a_card_must_have_is_not_refused_and_a_closed_card_is_not_a_clo
     assert not any("!= 'active'" in r for rs in rules.values() for r in rs), rules
     assert rules.get("close_card", []) == [], rules
     assert {"card_row.status != 'frozen'", "card_row.status != 'closed'"} <= set(rules["freeze_card"])
+
+
+def test_a_status_after_until_if_or_a_status_change_is_not_refused():
+    """"cannot be cancelled until the parcel is delivered", "will not check if the order is pending",
+    "will change the order status to 'pending' and you will not be able to modify it": none of
+    these statuses is one the refusal is about."""
+    d = extract_text("Manage an order", """Help the customer with their online order.
+An order cannot be cancelled until the parcel is delivered or the order is cancelled by the shop.
+The lookup tool will not check if the order is pending.
+Changing the address will change the order status to 'processed', and you will not be able to modify the order anymore.
+1. Find the customer's order.
+2. Cancel the order or change its shipping address.""")
+    blocked = [s.require for t in d.tools for s in t.effect or []
+               if isinstance(s, RequireStep) and re.search(r"status != '(?:delivered|cancelled|pending|processed)'", s.require)]
+    assert blocked == [], blocked
