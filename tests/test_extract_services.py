@@ -485,3 +485,12 @@ Changing the address will change the order status to 'processed', and you will n
     blocked = [s.require for t in d.tools for s in t.effect or []
                if isinstance(s, RequireStep) and re.search(r"status != '(?:delivered|cancelled|pending|processed)'", s.require)]
     assert blocked == [], blocked
+
+
+def test_a_state_said_in_an_if_clause_before_the_refusal_is_refused():
+    d = extract_text("Close a card", """Close a credit card for the customer.
+If a card is frozen, it cannot be closed.
+1. Find the customer's card.
+2. Close the card.""")
+    close = next(t for t in d.tools if t.name == "close_card")
+    assert any(isinstance(s, RequireStep) and s.require == "card_row.status != 'frozen'" for s in close.effect)

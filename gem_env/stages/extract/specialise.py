@@ -16,8 +16,12 @@ _CONT = r"\n[ \t]*(?![-*+#>|]|\d+[.)]\s)(?=\S)"  # a wrapped line: not blank, no
 _SENTENCE = re.compile(rf"(?:[^\n.!?]|{_CONT})+(?:[.!?](?!\d)(?:[^\n.!?]|{_CONT})*)*?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
 _QUOTED = re.compile(r"`([^`\n]{1,30})`|'([A-Za-z][^'\n]{0,28})'|\"([A-Za-z][^\"\n]{0,28})\"")
 _ID = re.compile(r"\b([A-Z]{2,5})-(\d{3,8})\b")
-#: where a sentence stops naming what it refuses (a status after it lifts, asks or results)
-_NOT_ABOUT = re.compile(r"\b(?:until|unless|once|if|whether)\b|\bstatus\s+to\b", re.I)
+#: after a refusal, where it stops naming what it refuses ("cannot be closed until it is delivered",
+#: "will not check if the bill is overdue"); before it, such a clause is the refused state ("If a
+#: card is frozen, it cannot be closed")
+_NOT_ABOUT = re.compile(r"\b(?:until|unless|once|if|whether)\b", re.I)
+#: the status a change results in ("will change the order status to 'pending'"), not one refused
+_RESULT = re.compile(r"\bstatus\s+(?:to|becomes|will\s+be)\s+['`\"]?([A-Za-z]+)", re.I)
 #: a status a record must have, which a refusal in the same sentence does not block
 _MUST_BE = re.compile(r"\bmust\s+(?:currently\s+|still\s+)?be\s+(?:in\s+)?(?:an?\s+)?`?([A-Za-z]+)", re.I)
 #: a refusal's negation; "whether or not" asks, it refuses nothing
@@ -228,14 +232,15 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
         # "cannot be returned" names the refused act, not a status of what is refused
         acts = {m.group(1).lower() for m in _PASSIVE.finditer(s)}
         child_states = set(arch.child_statuses) - acts
-        # the statuses a refusal is about are named before "until ... delivered", "if the bill is
-        # overdue", "once ... the order status to 'pending'": those say what lifts it, asks or results
-        tail = _NOT_ABOUT.search(s)
+        # the statuses a refusal is about: not those after "until ... delivered" or "check if the bill
+        # is overdue" (what lifts it, what is asked), nor the one a change results in
+        neg = _NEGATION.search(s)
+        tail = _NOT_ABOUT.search(s, neg.end())  # type: ignore[union-attr]
         named = (set(_quoted(s[:tail.start()])) | _words(s[:tail.start()])) if tail else set(quoted) | words
+        named -= {m.group(1).lower() for m in _RESULT.finditer(s)}
         for v in sorted(named & child_states):  # sorted: set order varies by process
             if sp.child and set(arch.child) & words and about_request:
                 sp.blocked_child.append(found(v))
-        neg = _NEGATION.search(s)
         # the verbs of what is refused, not its statuses ("cannot freeze CLOSED cards" refuses no closing)
         refused = _words(" ".join(_not_describing(re.findall(r"[A-Za-z]+", s[neg.end():]),  # type: ignore[union-attr]
                                                   set(arch.statuses) | set(arch.child_statuses), sp)))
