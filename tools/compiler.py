@@ -184,6 +184,7 @@ class CompiledDomain:
     row_counts: dict[str, int]
     table_sums: dict[str, int] = field(default_factory=dict)  # the template's digest, per table
     template_rows: TemplateRows | None = field(default=None, repr=False, compare=False)
+    id_starts: dict[str, int] = field(default_factory=dict)  # the template's id counters (`seed.id_counters`)
 
     def new_sandbox(self) -> "Sandbox":
         from .sandbox import Sandbox
@@ -240,9 +241,10 @@ def compile_domain(domain: Domain, *, python_tools: Iterable[PythonTool] = (),
     for tool in tools.values():
         wanted |= _lookup_fields(tool.steps or [])
     written = written_tables(tables, [None if t.python is not None else t.steps for t in tools.values()])
-    template, counts = _build_template(tables, rows, _indexes(tables, wanted), written, id_counters(domain, seed))
+    starts = id_counters(domain, seed)
+    template, counts = _build_template(tables, rows, _indexes(tables, wanted), written, starts)
     compiled = CompiledDomain(domain=domain, tables=tables, tools=tools, template=template, row_counts=counts,
-                              template_rows=TemplateRows(template))
+                              template_rows=TemplateRows(template), id_starts=starts)
     probe = compiled.new_sandbox()
     probe.digest.recompute(probe.conn)
     compiled.table_sums = dict(probe.digest.sums)

@@ -33,8 +33,9 @@ The read stands in for the steps only where the answer is the same:
   before the writes can write: `next_id` anywhere else raises `Unsupported`, and the shape runs
   interpreted.
 - the new id is `Sandbox.next_id`'s first candidate: the counter plus one, through `format_id`. The
-  counter is guessed (`Sandbox.id_hints`: as this sandbox's last insert left it, none after a
-  rewind) and read in the same statement; when the guess was wrong, the read runs again with the
+  counter is guessed (`Sandbox.id_hints`: as the template, the checkpoint a rewind returns to or this
+  sandbox's last insert left it; none after a `restore`) and read in the same statement; when the
+  guess was wrong, the read runs again with the
   counter it returned (or, when it refused, with the counter read alone). When the candidate is
   taken in any table with a text key, the read returns no row and the steps answer (they skip to
   the next free id). The counter is then moved on as `next_id` moves it.

@@ -166,9 +166,11 @@ class Sandbox:
         self._changes = self.conn.total_changes
         """The connection's count of changed rows that the versions account for."""
         self._checkpoint_versions: tuple[int, dict[str, int]] = (0, dict(self.versions))
-        self.id_hints: dict[str, int] = {}
-        """The id counters as this sandbox's compiled inserts last left them (`tools.insertplan`): a
-        guess that saves reading a counter, checked by the statement that uses it (no entry: none)."""
+        self.id_hints: dict[str, int] = dict(compiled.id_starts)
+        """The id counters as the template or this sandbox's compiled inserts last left them
+        (`tools.insertplan`): a guess that saves reading a counter, checked by the statement that
+        uses it (no entry: none)."""
+        self._checkpoint_hints: dict[str, int] = dict(self.id_hints)
 
     # ------------------------------------------------------------ calls
 
@@ -426,6 +428,7 @@ class Sandbox:
         if self.conn.total_changes != self._changes:  # written with the read cache off: versions
             self._unknown_state()                     # that `rewind` brings back must be this state's
         self._checkpoint_versions = (self.version, dict(self.versions))
+        self._checkpoint_hints = dict(self.id_hints)
 
     def rewind(self) -> None:
         """Back to the last `checkpoint`: rows, digest, touched keys and the call log."""
@@ -440,7 +443,7 @@ class Sandbox:
         self.version, versions = self._checkpoint_versions
         self.versions = dict(versions)
         self._changes = self.conn.total_changes
-        self.id_hints.clear()
+        self.id_hints = dict(self._checkpoint_hints)
 
     def snapshot(self) -> bytes:
         return self.conn.serialize()
