@@ -200,7 +200,8 @@ class FieldRules:
         clock = self.ex.clock
         if unit in ("minute", "hour"):
             name = self.add_field(f"{base}_time", {"type": "datetime", "description": f"when the {base} is due"},
-                                  lambda p, h=hours: {"range": [_shift(clock, hours=math.floor(4 * h - 3 * h / p)), _shift(clock, hours=math.ceil(4 * h))]})
+                                  lambda p, h=hours: {"range": [_shift(clock, hours=math.floor(4 * h - 3 * h / p)),
+                                                                _shift(clock, hours=math.ceil(4 * h))]})
             return _Require(f"hours_between(now, {{row}}.{name}) >= {hours:g}", message, span)
         days = max(1, round(hours / 24))
         name = self.add_field(f"{base}_date", {"type": "date", "description": f"date of the {base}"},

@@ -197,7 +197,7 @@ class Flows:
             target, table = self.child_pk, self.children
         else:
             knows.update({"email": self._email_of_main(), self.main_pk: f"row.{self.main_pk}"})
-            conds = [f"row.status in {quoted_list(list(self.a.request_from) or self.editable_statuses())}",
+            conds = [f"row.status in {quoted_list(self.request_statuses())}",
                      f"count_rows('{self.requests}', {{{self.main_pk}: row.{self.main_pk}}}) == 0"]
             steps.append({"tool": f"get_{sp.main}_details", "args": {self.main_pk: {"user": self.main_pk}},
                           "as": "details"})

@@ -151,6 +151,11 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing):
     def editable_statuses(self) -> list[str]:
         return [s for s in self.statuses if s not in _TERMINAL and s != "frozen" and s != "suspended"] or self.statuses[:1]
 
+    def request_statuses(self) -> list[str]:
+        """Where a request on the main record may be filed: the archetype's (a refill: a completed
+        visit), else wherever the record is still in use."""
+        return list(self.a.request_from) or self.editable_statuses()
+
     def request_on_catalog(self) -> bool:
         """Whether requests are filed on a catalog entry (a hold on a title), not on a record of the customer's."""
         return self.a.request_on_catalog and self.catalogs is not None

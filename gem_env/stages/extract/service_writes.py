@@ -152,7 +152,7 @@ class WriteTools:
             effect.append({"find": self.mains, "as": f"{sp.main}_row", "where": {self.main_pk: f"{row}.{self.main_pk}"}})
             effect += self._child_rules(row)
         else:
-            effect.append({"require": f"{row}.status in {quoted_list(list(self.a.request_from) or self.editable_statuses())}",
+            effect.append({"require": f"{row}.status in {quoted_list(self.request_statuses())}",
                            "message": f"{indefinite(noun).capitalize()} that is {{{row}.status}} cannot get {indefinite(r.replace('_', ' '))}"})
         effect.append({"require": f"count_rows('{self.requests}', {{{pk}: {pk}}}) == 0",
                        "message": f"There is already {indefinite(r.replace('_', ' '))} for this {noun}"})
