@@ -250,7 +250,7 @@ def _terms(entry: dict[str, Any]) -> str:
     """What a catalog entry's figures say before one is taken ("The Harbor Everyday Saver Account has
     an annual percentage yield of 2.25% and a monthly fee of $0."), or nothing without figures."""
     figures = [(k, v) for k, v in entry.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)
-               and re.search(r"\d", str(v)) and not (k == "id" or k.endswith("_id"))][:3]
+               and re.search(r"\d", str(v)) and not (k in ("id", "name") or k.endswith("_id"))][:3]  # "24hour help-desk"
     if not figures:
         return ""
     return smooth(f"The {entry['name']} has {_join([_figure(k, v) for k, v in figures])}.")

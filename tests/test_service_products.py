@@ -178,3 +178,10 @@ def test_a_score_the_text_writes_as_money_is_a_plain_number():
     """"Minimum credit score: $640" (a page of the banking corpus) is said "a minimum credit score of 640"."""
     got = _facts("- Minimum credit score: $640\n- Annual fee: $0.00\n")
     assert got["minimum_credit_score"].value == "640" and got["annual_fee"].value == "$0.00"
+
+
+def test_a_catalog_entrys_name_with_a_digit_is_not_one_of_its_figures():
+    said = confirm(random.Random(3), "place a hold on Vision-oriented 24hour help-desk for home delivery",
+                   {"member_id": "MMB-1", "title_id": "TTL-1"}, re.compile("pin"),
+                   [{"title_id": "TTL-1", "name": "Vision-oriented 24hour help-desk", "copies_available": 0}])
+    assert "has no copies available" in said and "a name of" not in said
