@@ -67,11 +67,12 @@ def id_by_description(key: str, results: list[Any], text: str) -> Any:
         for recs in record_lists(result):
             if len({str(r.get(key)) for r in recs if isinstance(r.get(key), (str, int))}) < 2:
                 continue
-            hits = [r for r in recs if any(_says(value, low) for _, value in distinguishing(r, recs, key))]
+            hits = [r for r in recs if any(says(value, low) for _, value in distinguishing(r, recs, key))]
             if len(hits) == 1 and isinstance(hits[0].get(key), (str, int)):
                 return hits[0][key]
     return None
 
 
-def _says(value: str, low: str) -> bool:
+def says(value: str, low: str) -> bool:
+    """Whether lower-cased text `low` says `value` as a whole word."""
     return re.search(rf"(?<![\w-]){re.escape(value.lower())}(?![\w-])", low) is not None

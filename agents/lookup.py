@@ -6,12 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from gem_env.tools.referring import PEOPLE
 from gem_env.tools import CompiledDomain
 from gem_env.tools.model import FindStep, RequireStep, ReturnStep
 from gem_env.tools.render import when_words
 
 from . import speech as S
-from .ids import id_by_description, id_from_results
+from .ids import id_by_description, id_from_results, record_lists, says
 from .messages import call as _call, say as _say, tool_results as _tool_results
 
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
@@ -25,6 +26,44 @@ class LookupPlan:
     tool: str
     param: str
     fields: list[str]
+    catalog: CatalogList | None = None
+    """How a catalog's record (a product, a title: nobody's own) is found by its name, if it can be."""
+
+
+@dataclass
+class CatalogList:
+    """A read listing the rows of a catalog table, every parameter an optional filter: the
+    assistant finds a record the customer names ("the bluetooth speaker") in it."""
+
+    tool: str
+    choices: dict[str, list[Any]]
+    """filter parameter -> the values it takes (its enum): the names the assistant knows."""
+
+    def arguments(self, text: str) -> dict[str, Any]:
+        """The filters the customer's words give: each parameter whose one value they say."""
+        low = text.lower()
+        out = {}
+        for param, values in self.choices.items():
+            said = [v for v in values if isinstance(v, str) and says(v, low)]
+            if len(said) == 1:
+                out[param] = said[0]
+        return out
+
+    def names(self) -> list[str]:
+        return [v for values in self.choices.values() for v in values if isinstance(v, str)]
+
+
+def catalog_lists(compiled: CompiledDomain) -> dict[str, CatalogList]:
+    """{table: the read that lists its rows} for reads that take only optional filters."""
+    out: dict[str, CatalogList] = {}
+    for name, tool in compiled.tools.items():
+        steps, params = tool.spec.effect or [], tool.spec.parameters
+        if tool.writes or not steps or not isinstance(steps[0], FindStep) or not steps[0].many:
+            continue
+        if any(p.required for p in params) or any(isinstance(s, RequireStep) for s in steps):
+            continue
+        out.setdefault(steps[0].find, CatalogList(name, {p.name: list(p.enum) for p in params if p.enum}))
+    return out
 
 
 @dataclass
@@ -45,10 +84,15 @@ def _single_key_reads(compiled: CompiledDomain) -> list[tuple[str, list[Any], st
 
 
 def lookup_plans(compiled: CompiledDomain) -> list[LookupPlan]:
-    """One per table that a read tool finds by key without checking anything."""
+    """One per table that a read tool finds by key without checking anything; a catalog's (a
+    table nobody's records own, as `reaches` the customer) with the read listing it."""
     out: dict[str, LookupPlan] = {}
     for plan in _key_reads(compiled):
         out.setdefault(plan.table, plan)
+    finder, lists = auth_finder(compiled), catalog_lists(compiled)
+    for plan in out.values():
+        if plan.table in lists and (finder is None or not reaches(compiled, plan.table, finder.table)):
+            plan.catalog = lists[plan.table]
     return list(out.values())
 
 
@@ -130,8 +174,9 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
     # the fields asked are those named in the question, not in the facts said around it
     low = re.split(r"(?<=[.?!])\s+", text[cue.start():])[0].lower()
     best: Lookup | None = None
-    for plan in plans:
-        if not re.search(rf"\b{re.escape(plan.noun)}", low):
+    for plan in plans:  # the record's noun, or a catalog entry's name ("the price of the blender")
+        if not re.search(rf"\b{re.escape(plan.noun)}", low) and not (
+                plan.catalog and any(says(n, low) for n in plan.catalog.names())):
             continue
         asks = named_fields([f for f in plan.fields if f != plan.param], low)
         if asks and (best is None or len(asks) > len(best.asks)):
@@ -169,14 +214,17 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     if auth is not None and not results:
         return _call(auth[0], auth[1], turn)
     opened: list[Any] = []
-    if plan.param not in turn.known:  # a read by who the user is may give the record's id
-        found = _find_record(plan, turn, agent, results)
+    if plan.param not in turn.known:  # a read by who the user is, or the catalog, may give the record's id
+        found = _find_record(plan, turn, agent, results) if auth is not None or plan.catalog is None \
+            else _find_in_catalog(plan, turn, agent, results)
         if not isinstance(found, tuple):
             return found
         turn.known[plan.param], opened = found
     key = turn.known[plan.param]
     mine = [r for t, r in results if t == plan.tool]
-    record = next((r for r in [*opened, *mine] if isinstance(r, dict) and str(r.get(plan.param)) == str(key)), None)
+    # a record as opened or listed answers when it holds every fact asked (a list may show fewer)
+    record = next((r for r in [*opened, *mine] if isinstance(r, dict) and str(r.get(plan.param)) == str(key)
+                   and all(f in r for f in lk.asks)), None)
     if record is None and not (mine and isinstance(mine[-1], dict) and set(mine[-1]) == {"error"}):
         param_type = next(p.type for p in agent.compiled.tools[plan.tool].spec.parameters)
         from .understanding import coerce
@@ -185,7 +233,7 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     if record is None:
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(mine[-1]['error']), []))} {close}".strip())
     facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False,
-                         person=bool(S.PEOPLE.match(plan.noun)))
+                         person=bool(PEOPLE.match(plan.noun)))
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
     return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key)), *facts, close] if p))
@@ -203,6 +251,21 @@ def owner_listing(turn: Any, agent: Any, results: list[tuple[str, Any]], key: st
     if found is None and not results:
         return _call(finder.tool, args, turn)
     return args, results[0][1] if found is None else found, found is not None
+
+
+def _find_in_catalog(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[str, Any]]) -> Any:
+    """(the record's key, its entry in the catalog's list) for the entry the customer names: the
+    list read with the filters their words give; else the next message (that read, or asking)."""
+    assert plan.catalog is not None
+    listing = next((r for t, r in results if t == plan.catalog.tool), None)
+    if listing is None:
+        return _call(plan.catalog.tool, plan.catalog.arguments(turn.user_text), turn)
+    key = id_from_results(plan.param, [listing])
+    if key is None:
+        key = id_by_description(plan.param, [listing], turn.user_text)
+    if key is None:
+        return agent._ask([plan.param], turn)
+    return key, [r for recs in record_lists(listing) for r in recs if str(r.get(plan.param)) == str(key)]
 
 
 def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[str, Any]]) -> Any:

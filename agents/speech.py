@@ -585,9 +585,6 @@ def record_note(rng: random.Random, result: Any) -> str:
 
 
 # people a record may be about, told of as "they" ("they are not accepting patients")
-PEOPLE = re.compile(r"^(?:doctor|dentist|physician|nurse|therapist|provider|agent|advisor|adviser|stylist|trainer|"
-                    r"instructor|tutor|coach|technician|driver|host|landlord|tenant|member|customer|patient|guest|"
-                    r"client|user|employee|staff member)$")
 _PERSON = re.compile(r"^(?:customer|member|user|patient|guest|client|account holder|cardholder|profile)s?$")
 
 

@@ -5,7 +5,7 @@ import random
 import re
 from typing import Any
 
-from gem_env.tools.referring import field_of, reference, role
+from gem_env.tools.referring import PEOPLE, field_of, reference, role
 from gem_env.tools.render import agree, counted, how_many, is_count, plural, smooth
 
 from . import phrases as P
@@ -59,6 +59,19 @@ def _pointed_at(key: str, head: str, said: str, intent: str, rng: random.Random,
     noun = humanize(head) if own and rng.random() < 0.5 else "one"
     frames = P.REFER if noun != "one" else [f for f in P.REFER if " my " not in f]
     return rng.choice(frames).format(ref=reference(field, said, noun))
+
+
+def _said_again(text: str, noun: str) -> str:
+    """`text` with the record named once: its second "my <noun>" is the name alone for a person
+    named ("... of my doctor Jackie Morton, and whether Jackie Morton is accepting patients"), "it"
+    for a thing; a person not named stays "my doctor" (a pronoun would need another verb)."""
+    named = re.match(r"\S+ ([A-Z].*)$", noun)
+    short = named.group(1) if named else None if PEOPLE.match(noun) else "it"
+    first = text.find(f"my {noun}")
+    if short is None or first < 0:
+        return text
+    at = first + len(f"my {noun}")
+    return text[:at] + re.sub(rf"\bmy {re.escape(noun)}(?!\w)", short, text[at:], count=1)
 
 
 def _not_mine(request: Request) -> bool:
@@ -224,7 +237,8 @@ class ScriptedUser:
         whether = " and ".join(one_state(said) for said in states)
         if not plain:
             return rng.choice(P.ASK_YES_NO).format(whether=whether)
-        return rng.choice(P.ASK_FACTS_AND).format(x=" and ".join(humanize(a) for a in plain), noun=noun, whether=whether)
+        asked = rng.choice(P.ASK_FACTS_AND).format(x=" and ".join(humanize(a) for a in plain), noun=noun, whether=whether)
+        return _said_again(asked, noun)
 
     @staticmethod
     def _volunteered(key: str, value: Any, intent: str, rng: random.Random, opening: list[str],

@@ -30,6 +30,12 @@ _KIND = re.compile(r"status|state|type|kind|tier|level|class|category|plan|frequ
                    r"reason|channel|mode")
 
 
+PEOPLE = re.compile(r"^(?:doctor|dentist|physician|nurse|therapist|provider|agent|advisor|adviser|stylist|trainer|"
+                    r"instructor|tutor|coach|technician|driver|host|landlord|tenant|member|customer|patient|guest|"
+                    r"client|user|employee|staff member|contact|payee|recipient|beneficiary)$")
+"""Nouns of records that are people ("my doctor"): spoken of as they, not it."""
+
+
 def field_of(key: str, noun: str | None = None) -> str:
     """The field part of a key named for its record: ("booking_origin", "booking") -> "origin";
     without a noun, the key's first word is taken for it ("from_last4" -> "last4")."""

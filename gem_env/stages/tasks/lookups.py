@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...agents.candidates import candidate_ids, listed
-from ...agents.ids import id_by_description, id_from_results
-from ...agents.lookup import finder_tools
+from ...agents.ids import distinguishing, id_by_description, id_from_results, record_lists
+from ...agents.lookup import LookupPlan, finder_tools, lookup_plans
 from ...simulators.phrases import singular
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
@@ -34,8 +34,9 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     result = sandbox.call(tool, {param: key})
     if not result.ok or not isinstance(result.value, dict):
         return f"{tool} gives no record for {key}"
+    catalog = _catalog_of(compiled, table) if not _owned(compiled, sandbox, table, row) else None
     facts = [k for k, v in result.value.items()
-             if k != param and not k.endswith("_id") and not SECRET.search(k) and "email" not in k
+             if k != param and not (catalog and _a_name(k, catalog.noun)) and not k.endswith("_id") and not SECRET.search(k) and "email" not in k
              and k not in _OWN_NAMES and isinstance(v, (str, int, float, bool)) and render(v) and len(render(v)) <= 40]
     if not facts:
         return f"{tool} returns nothing a user would ask about"
@@ -64,10 +65,64 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
         request.opening, request.about = [*finder.arguments, name], noun
         request.intent = f"find out the {facts_of} of my {noun}"
         actions = [finder, *reads]
+    elif catalog is not None:
+        named = _named_in_catalog(catalog, actions[0], frozenset(asks), _a_person(compiled, table), sandbox)
+        if named is not None:  # nobody's own record, which the customer names: the assistant finds it listed
+            request.knows, request.about, actions = named
+        request.opening = [] if named is not None else [param]  # else its id: nothing else picks it out
+        if named is None and not _a_person(compiled, table):
+            request.about = f"the {noun}"
     elif not _owned(compiled, sandbox, table, row) and not _a_person(compiled, table):
         request.about = f"the {noun}"  # a catalog's record: "the price of the product" (but "my doctor")
     return Built(request, actions, {a: render(result.value[a]) for a in asks}, unknown=asks,
                  workflow=f"lookup_{noun}", topic="lookup", record=(table, row))
+
+
+_NAMES = ("name", "title")
+"""What a catalog entry is called by (with ``<noun>_name``: a plan's plan_name)."""
+
+
+def _catalog_of(compiled: CompiledDomain, table: str) -> LookupPlan | None:
+    """The lookup of `table` when it is a catalog the assistant can list (`LookupPlan.catalog`)."""
+    return next((p for p in lookup_plans(compiled) if p.table == table and p.catalog), None)
+
+
+def _a_name(field: str, noun: str) -> bool:
+    """Whether `field` is what an entry of a catalog of `noun`s is called by: no one asks what the
+    plan they name is called."""
+    return field in _NAMES or field == f"{noun.replace(' ', '_')}_name"
+
+
+def _named_in_catalog(plan: LookupPlan, read: GoldAction, asks: frozenset[str], person: bool,
+                      sandbox: Sandbox) -> tuple[dict[str, Any], str, list[GoldAction]] | None:
+    """(what the customer knows: the entry's name, how they speak of it, the gold reads) for an
+    entry of a catalog (`agents.lookup.LookupPlan.catalog`) its name alone picks out: "the price of
+    the bluetooth speaker" (a name the list's filter takes) or 'the title "Dune"'; the assistant
+    lists the catalog with the filters those words give and opens the entry only for facts the
+    list does not show. None when the catalog has no such list or the name is not the entry's own."""
+    if plan.catalog is None or not isinstance(read.result, dict):
+        return None
+    param, key, noun = plan.param, read.arguments[plan.param], plan.noun
+    everything = sandbox.call(plan.catalog.tool, {})
+    entries = record_lists(everything.value) if everything.ok else []
+    entry = next((r for r in (entries[0] if entries else []) if str(r.get(param)) == str(key)), None)
+    if entry is None:
+        return None
+    named = [(f, v) for f, v in distinguishing(entry, entries[0], param) if _a_name(f, noun)]
+    if not named:
+        return None
+    field, name = named[0]
+    spoken = f"{noun} {name}" if person else f"the {name}" if name in plan.catalog.names() else f'the {noun} "{name}"'
+    args = plan.catalog.arguments(spoken)
+    listed_ = sandbox.call(plan.catalog.tool, args)
+    if not listed_.ok or (id_from_results(param, [listed_.value]) or id_by_description(param, [listed_.value], spoken)) != key:
+        return None
+    gold = [GoldAction(tool=plan.catalog.tool, arguments=args, result=listed_.value)]
+    shown = next(r for recs in record_lists(listed_.value) for r in recs if str(r.get(param)) == str(key))
+    if not asks <= set(shown):
+        gold.append(read)
+    knows = {field if field.startswith(noun.replace(" ", "_")) else f"{noun.replace(' ', '_')}_{field}": name}
+    return knows, spoken, gold
 
 
 def _a_person(compiled: CompiledDomain, table: str) -> bool:

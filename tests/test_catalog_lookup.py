@@ -1,0 +1,73 @@
+"""A question about a catalog's entry (a product, a doctor: nobody's own record) names the entry,
+as a customer would, and the assistant finds it in the catalog's list; a customer is never asked
+for a product's internal id, nor asks what the entry they name is called."""
+from __future__ import annotations
+
+import asyncio
+
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.simulators.scripted import ScriptedUser, _said_again
+from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+from gem_env.stages.tasks import make_tasks
+from gem_env.stages.verify import verify
+from test_extract_services import check_domain, extract
+
+
+def _lookups(path: str, table: str):
+    compiled = check_domain(extract(path)[1])
+    tasks, _ = make_tasks(compiled, per_domain=30, seed=0)
+    found = [(t, i, r) for t in tasks for i, r in enumerate(t.scenario.requests)
+             if r.kind == "lookup" and t.gold_actions and any(f"{table}_" in k or k == "name" for k in r.knows)]
+    return compiled, tasks, found
+
+
+def _calls(messages):
+    return [(c["function"]["name"], c["function"]["arguments"]) for m in messages for c in m.get("tool_calls") or []]
+
+
+def test_a_product_is_asked_about_by_its_name_and_found_in_the_filtered_list():
+    compiled, tasks, found = _lookups("shop/return-an-item.md", "product")
+    named = [(t, r) for t, _, r in found if r.about.startswith("the ") and r.about != "the product"]
+    assert named, [r.about for t in tasks for r in t.scenario.requests if r.kind == "lookup"]
+    for _, r in named:
+        assert list(r.knows) == ["product_name"] and r.about == f"the {r.knows['product_name']}"
+        assert "name" not in r.asks  # no one asks what the thing they name is called
+    tasks = [t for t, _ in named]
+    done = asyncio.run(run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
+                                     for t in tasks], concurrency=4))
+    for t, r in zip(tasks, done):
+        assert verify(t, r.messages, compiled).passed
+        text = " ".join(m.get("content") or "" for m in r.messages if m["role"] == "assistant")
+        assert "product ID" not in text  # the customer is never asked for it
+    lists = [args for r in done for name, args in _calls(r.messages) if name == "list_products"]
+    assert lists and all('"name"' in a for a in lists)  # filtered by the name the customer said
+
+
+def test_a_fact_the_list_shows_is_read_from_it_and_another_opens_the_entry():
+    import random
+
+    from gem_env.stages.tasks.lookups import lookup
+    compiled = check_domain(extract("bank/open-a-savings-account.md")[1])
+    sandbox = compiled.new_sandbox()
+    shown = {"product_id", "name", "account_type", "annual_percentage_yield"}  # what list_products projects
+    row = next(iter(sandbox.dump(["products"])["products"].values()))
+    gold = {}
+    for seed in range(30):
+        built = lookup(compiled, "products", row, sandbox, random.Random(seed))
+        assert built.request.knows == {"product_name": row["name"]} and "name" not in built.request.asks
+        assert built.request.about == f'the product "{row["name"]}"'  # no filter takes the name: the noun says it
+        gold[frozenset(built.request.asks) <= shown] = [a.tool for a in built.actions]
+    sandbox.close()
+    assert gold == {True: ["list_products"], False: ["list_products", "get_product_details"]}
+
+
+def test_a_doctor_is_named_and_mentioned_once():
+    _, _, found = _lookups("clinic/book-an-appointment.md", "doctor")
+    named = [r for _, _, r in found if r.about.startswith("doctor ")]
+    assert named and all(r.about == f"doctor {r.knows['doctor_name']}" for r in named)
+    assert _said_again("I'd like to know the specialty of my doctor Jo Lee, and if my doctor Jo Lee is in.",
+                       "doctor Jo Lee") == "I'd like to know the specialty of my doctor Jo Lee, and if Jo Lee is in."
+    assert _said_again("the price of my water bottle, and if my water bottle is in stock",
+                       "water bottle") == "the price of my water bottle, and if it is in stock"
+    # a person not named keeps the noun: "they" would need another verb
+    assert _said_again("the name of my contact, and if my contact is verified", "contact").count("my contact") == 2
