@@ -388,8 +388,8 @@ class WorkflowAgent:
             last = next((r for _, r in reversed(_tool_results(turn.segment))
                          if isinstance(r, dict) and "error" not in r), None)
             note = S.record_note(turn.rng, last)
-            if _repeats(note, turn.said):
-                note = ""  # the confirmation just named that record: not said again
+            if _repeats(note, turn.said) or any(isinstance(v, str) and v in note for _, v in facts):
+                note = ""  # the confirmation just named that record, or the reply tells its new id: not said again
         said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
         what = S.action(plan.workflow.goal, write, said) if write else ""
         guidance = [g for g in self._guide(plan, write, {**turn.known, **env}) if not S.told_before(g, turn.told)]

@@ -494,3 +494,75 @@ If a card is frozen, it cannot be closed.
 2. Close the card.""")
     close = next(t for t in d.tools if t.name == "close_card")
     assert any(isinstance(s, RequireStep) and s.require == "card_row.status != 'frozen'" for s in close.effect)
+
+
+def _rollouts(compiled, tasks):
+    import asyncio
+
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+    from gem_env.stages.verify import verify
+    done = asyncio.run(run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
+                                     for t in tasks], concurrency=4))
+    return done, [verify(t, r.messages, compiled).passed for t, r in zip(tasks, done)]
+
+
+def test_a_meter_reading_is_submitted_under_the_texts_rules():
+    """The document is about submitting a reading: its domain had no tool for it (only closing the
+    account, a tariff and a payment plan). Now `submit_reading` adds one, refusing one dated more
+    than 5 days back, in the future or lower than the last one, each with the text's sentence."""
+    _, d = extract("utility/submit-a-meter-reading.md")
+    tool = next(t for t in d.tools if t.name == "submit_reading")
+    assert [p.name for p in tool.parameters] == ["account_id", "value", "read_at"]
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    account = next(a for a in sb.dump(["accounts"])["accounts"].values() if a["status"] == "active")
+    last = max((r for r in sb.dump(["readings"])["readings"].values() if r["account_id"] == account["account_id"]),
+               key=lambda r: (r["read_at"], r["value"]), default=None)
+    top = last["value"] if last else 1000
+    today = compiled.domain.clock[:10]
+    call = lambda value, when: sb.call("submit_reading", {"account_id": account["account_id"], "value": value, "read_at": when})  # noqa: E731
+    late = call(top + 10, "2024-12-01")
+    assert not late.ok and "within 5 days" in late.error
+    if last:
+        lower = call(top - 1, today)
+        assert not lower.ok and "lower than the last one" in lower.error
+    ok = call(top + 10, today)
+    assert ok.ok and ok.value["status"] == "actual" and ok.value["value"] == top + 10
+    sb.close()
+    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
+    mine = [t for t in tasks if "submit_reading" in t.workflow]
+    assert mine and mine[0].workflow.startswith("submit_reading")  # what the text is about comes first
+    done, passed = _rollouts(compiled, mine)
+    assert all(passed)
+    assert any(c["function"]["name"] == "submit_reading" for r in done for m in r.messages
+               for c in m.get("tool_calls") or [])
+
+
+def test_a_line_is_added_under_the_count_and_no_overdue_bill_rules():
+    _, d = extract("telecom/add-a-line.md")
+    tool = next(t for t in d.tools if t.name == "add_line")
+    rules = [s.message for s in tool.effect if isinstance(s, RequireStep)]
+    assert rules == ["An account can have at most 5 lines.", "Your account must be in good standing, with no overdue bill."]
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    lines, bills = sb.dump(["lines"])["lines"].values(), sb.dump(["bills"])["bills"].values()
+    overdue = {lines_row["customer_id"] for lines_row in lines for b in bills
+               if b["line_id"] == lines_row["line_id"] and b["status"] == "overdue"}
+    held = {c: sum(x["customer_id"] == c and x["status"] != "closed" for x in lines) for c in sb.dump(["customers"])["customers"]}
+    full = next(c for c, n in sorted(held.items()) if n >= 5)
+    refused = sb.call("add_line", {"customer_id": full, "plan_name": "Plus"})
+    assert not refused.ok and "at most 5 lines" in refused.error
+    owing = next(c for c in sorted(overdue) if held[c] < 5)
+    refused = sb.call("add_line", {"customer_id": owing, "plan_name": "Plus"})
+    assert not refused.ok and "overdue bill" in refused.error
+    clear = next(c for c, n in sorted(held.items()) if c not in overdue and n < 5)
+    added = sb.call("add_line", {"customer_id": clear, "plan_name": "Plus"})
+    assert added.ok and added.value["status"] == "active" and added.value["phone_number"].startswith("555-01")
+    sb.close()
+    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
+    mine = [t for t in tasks if "add_line" in t.workflow]
+    assert mine
+    _, passed = _rollouts(compiled, mine)
+    assert all(passed)

@@ -50,6 +50,16 @@ class Opening:
 
 
 @dataclass(frozen=True)
+class Addition:
+    """A record the customer adds themselves with the values they give (service_additions.py):
+    ``submit_reading`` of a value and the date taken, ``add_line`` on a plan."""
+
+    verb: str                            # submit, add: the tool is <verb>_<record>
+    on_child: bool                       # a record of the main one (a reading of an account), else a main one
+    given: tuple[str, ...]               # the fields the customer gives
+
+
+@dataclass(frozen=True)
 class Archetype:
     key: str
     keywords: dict[str, float]           # word (lemma) -> weight; a document's score is their sum
@@ -78,6 +88,7 @@ class Archetype:
     extras: tuple[str, ...] = field(default_factory=tuple)  # named extra tools, see service.py
     move: Move | None = None             # an amount moved between two main records
     opening: Opening | None = None       # a new main record of a product the text names
+    addition: Addition | None = None     # a record the customer adds themselves
 
     def product_kinds(self) -> tuple[str, ...]:
         """The values of the main field a product sets (checking, savings); () without `opening`."""
@@ -255,7 +266,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         child_fields=(_f("amount", "number", range=[10, 150]), _f("issued_at", "datetime")),
         child_statuses=("paid", "overdue"),
         request=("payment_plan",), request_verb="request", request_reasons=("hardship", "billing error"),
-        request_from=("overdue",),
+        request_from=("overdue",), addition=Addition("add", False, ("plan_name",)),
     ),
     Archetype(
         key="subscriptions", owner="member",
@@ -305,10 +316,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         actions=(Action("close", ("active",), "closed", ("moving out", "switching supplier")),),
         editable=(_f("tariff", description="the new tariff"),),
         child=("meter_reading", "reading"),
-        child_fields=(_f("value", "integer", range=[1000, 90000]), _f("read_at", "datetime")),
+        child_fields=(_f("value", "integer", range=[1000, 90000], description="the meter's reading"),
+                      _f("read_at", "date", description="the date the meter was read (YYYY-MM-DD)")),
         child_statuses=("actual", "estimated"),
         request=("payment_plan",), request_verb="request", request_on_child=False,
-        request_reasons=("hardship", "high bill"),
+        request_reasons=("hardship", "high bill"), addition=Addition("submit", True, ("value", "read_at")),
     ),
     Archetype(
         key="payments", owner="customer",

@@ -36,6 +36,8 @@ class Flows:
             out.append(self.open_flow())
         if self.products() and (asked := self.facts_flow()) is not None:
             out.append(asked)
+        if self.addition():
+            out.append(self.addition_flow())
         # the remedy the text grants is what it is about, whatever words the title uses ("Bad Price"),
         # and so are new cards when the title speaks of getting them ("How to Issue a Virtual Card")
         first = [self.perk_flow()] if self.perk() else []

@@ -6,6 +6,7 @@ from typing import Any
 
 from ...text import features as tf
 from .archetypes import Action, Archetype
+from .service_additions import Additions
 from .service_flows import Flows
 from .service_moves import Moves
 from .service_issue import Issuing
@@ -49,7 +50,7 @@ def _words(text: str) -> set[str]:
 
 
 
-class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing):
+class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Additions):
     """One specialised archetype: its entities, tools (reads, writes), workflows and policy."""
 
     def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
@@ -117,6 +118,8 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing):
                 values[n] = False
             elif t in ("number", "integer"):
                 values[n] = f["range"][0] if n.endswith("limit") and f.get("range") else 0
+            elif f.get("faker") == "phone_number":  # a new line's number, from the fictional 555-01xx range
+                values[n] = f"'555-01' + str(10 + count_rows('{self.mains}', {{}}) % 90)"
             elif "faker" in f:  # a card's last four digits: made by the bank, never asked for
                 values[n] = f"str(1000 + count_rows('{self.mains}', {{}}))"
         return values

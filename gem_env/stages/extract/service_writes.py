@@ -49,6 +49,8 @@ class WriteTools:
             out.append(self.perk_tool())
         if self.issuing():
             out.append(self.issue_tool())
+        if self.addition():
+            out.append(self.addition_tool())
         out.append(self.update_owner_address())
         out.append(self.transfer_to_human())
         return out

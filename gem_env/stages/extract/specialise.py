@@ -86,6 +86,8 @@ class Specialisation:
     issues: Found | None = None                                    # the kind of new card issued on request
     issue_limits: dict[str, Found] = field(default_factory=dict)   # "count" / "cap" of issued cards
     perk_lines: list[Found] = field(default_factory=list)         # its other grant and refusal lines
+    adds: Found | None = None                                      # the text offers adding a record (service_additions)
+    addition_rules: dict[str, Found] = field(default_factory=dict)  # "window" / "not_lower" / "count" / "no_child_state"
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:

@@ -384,7 +384,9 @@ def disambiguate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sa
     built = complete(compiled, wf, row, sandbox, rng, describe=False)
     if isinstance(built, str):
         return built
-    keys = [b.user for s in wf.steps for b in s.args.values() if b.user is not None]
+    # which record: an id the user would give (not a value of what they add: a reading's date)
+    keys = [b.user for s in wf.steps for b in s.args.values() if b.user is not None
+            and (b.user == "id" or b.user.endswith("_id"))]
     for action in built.actions:
         for records in record_lists(action.result):
             for key in keys:
