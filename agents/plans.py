@@ -10,7 +10,7 @@ from typing import Any
 
 from gem_env.tools import CompiledDomain, Workflow
 from gem_env.tools.expr import Compiled, compile_expr
-from gem_env.tools.model import FindStep, ReturnStep
+from gem_env.tools.model import FindStep, InsertStep, ReturnStep, UpdateStep
 
 from . import speech as S
 
@@ -71,6 +71,19 @@ def _field_type(src: str, anchor: str, compiled: CompiledDomain) -> str | None:
     return found.type if found else None
 
 
+def _stored_type(tool: Any, param: str, compiled: CompiledDomain) -> str | None:
+    """The type of the field a write tool stores `param` in as it is (an insert's or an update's
+    value): a time said in words goes in as the ISO text that field takes."""
+    for st in tool.spec.effect or []:
+        values = st.values if isinstance(st, InsertStep) else st.set if isinstance(st, UpdateStep) else {}
+        table = st.insert if isinstance(st, InsertStep) else st.update if isinstance(st, UpdateStep) else ""
+        entity = compiled.domain.entity(table) if table else None
+        for field, value in values.items():
+            if value == param and entity is not None and (found := entity.field(field)) is not None:
+                return found.type
+    return None
+
+
 def _pure_read(tool: Any, compiled: CompiledDomain) -> tuple[str, str, str] | None:
     """(table, key, parameter) when a read tool only finds one row by its key and returns it."""
     steps = tool.spec.effect or []
@@ -105,7 +118,8 @@ def compile_plan(wf: Workflow, compiled: CompiledDomain) -> Plan:
             if b.user is not None:
                 args[name] = ("user", b.user)
                 needs.append(b.user)
-                types[b.user] = types[b.user] or params[name]
+                stored = _stored_type(tool, name, compiled) if tool.writes else None
+                types[b.user] = types[b.user] or (stored if stored in ("date", "datetime") else params[name])
             elif b.result is not None:
                 expr = compile_expr(b.result)
                 args[name] = ("result", expr)

@@ -340,8 +340,8 @@ class WorkflowAgent:
     def _counts_said(self, plan: Plan, turn: _Turn) -> dict[str, str]:
         """Counts the request says as a number of things ("change my booking to 3 bags")."""
         found = {}
-        for key, question in self._counts.items():
-            noun = question.removeprefix("how many ")
+        for key, question in _count_asks(plan.key_types).items():  # this request's counts (a booking's bags
+            noun = question.removeprefix("how many ")               # are not a change's new bags)
             m = re.search(rf"\bto (\d+) (?:{re.escape(noun)}|{re.escape(S.singular(noun))})\b", turn.request)
             if key in plan.workflow.knows and key not in turn.own and m:
                 found[key] = m.group(1)

@@ -2,6 +2,7 @@
 (an archetype specialised with the text's nouns, enums, rules and id patterns)."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -566,3 +567,51 @@ def test_a_line_is_added_under_the_count_and_no_overdue_bill_rules():
     assert mine
     _, passed = _rollouts(compiled, mine)
     assert all(passed)
+
+
+def test_a_booking_from_the_catalog_is_a_workflow_the_customer_asks_for_in_their_own_words():
+    """`book_visit` existed but no workflow used it, so "Book an appointment" never booked one:
+    now the customer names the doctor, the time and the visit type, the assistant finds the doctor
+    in the list and books; a time said in words goes in as the ISO text the field takes."""
+    _, d = extract("clinic/book-an-appointment.md")
+    assert d.workflows[0].name == "book_visit"  # what the document is about comes first
+    flow = d.workflows[0]
+    assert flow.goal == "book a visit with {doctor_name} on {starts_at} for a {visit_type}"
+    compiled = check_domain(d)
+    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
+    mine = [t for t in tasks if "book_visit" in t.workflow]
+    done, passed = _rollouts(compiled, mine)
+    assert mine and all(passed)
+    booked = [json.loads(c["function"]["arguments"]) for r in done for m in r.messages
+              for c in m.get("tool_calls") or [] if c["function"]["name"] == "book_visit"]
+    assert booked and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", b["starts_at"]) for b in booked)
+
+
+def test_a_booking_costs_the_entrys_rate_times_what_it_counts_and_every_value_said_is_taken():
+    _, d = extract("hotel/modify-a-reservation.md")
+    book = next(t for t in d.tools if t.name == "book_reservation")
+    assert "total_paid" not in [p.name for p in book.parameters]  # the service works it out
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    room = next(r for r in sb.dump(["rooms"])["rooms"].values() if r["rooms_left"] > 0)
+    guest = next(iter(sb.dump(["guests"])["guests"]))
+    made = sb.call("book_reservation", {"guest_id": guest, "room_id": room["room_id"], "check_in": "2025-02-10",
+                                        "nights": 3, "guests": 2, "rate": "flexible"})
+    assert made.ok
+    row = sb.lookup("reservations", made.value["reservation_id"])
+    assert row["total_paid"] == round(room["nightly_rate"] * 3, 2) and row["room_type"] == room["room_type"]
+    sb.close()
+    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
+    mine = [t for t in tasks if "book_reservation" in t.workflow]
+    done, passed = _rollouts(compiled, mine)
+    assert mine and all(passed)
+    # five values in one sentence: none is asked for again
+    assert not any("the nights" in (m.get("content") or "") for r in done for m in r.messages if m["role"] == "assistant")
+
+
+def test_what_the_title_is_about_comes_first_by_the_reasons_a_workflow_gives():
+    """"Report a lost phone" is about suspending a line for a lost phone (its reason), "Add checked
+    baggage" about the bags (bag ~ baggage), not a hand-off whose name shares "a" and "to"."""
+    assert extract("telecom/report-a-lost-phone.md")[1].workflows[0].name == "suspend_line"
+    assert extract("airline/add-checked-baggage.md")[1].workflows[0].name == "change_booking_bags"
+    assert extract("telecom/add-a-line.md")[1].workflows[0].name == "add_line"

@@ -11,6 +11,18 @@ from .service_writes import quoted_list
 
 
 
+#: words of every workflow's name or tools, or of any sentence: they tell nothing of what a text is about
+_NOT_ABOUT = frozenset({"get", "find", "by", "email", "detail", "status", "check", "a", "an", "the", "to", "of",
+                        "for", "my", "your", "on", "in", "and", "or", "with", "from", "other"})
+
+
+def _shared(words: set[str], text: set[str]) -> int:
+    """How many of `words` the text uses, a word counting when one of the two begins the other
+    (three letters at least: "bag" and "baggage")."""
+    return sum(1 for w in words if w in text or (len(w) >= 3 and any(t.startswith(w) or w.startswith(t)
+                                                                       for t in text if len(t) >= 3)))
+
+
 class Flows:
     """Mixin of `ToolKit` (service_tools.py): step groups and workflows."""
 
@@ -38,6 +50,8 @@ class Flows:
             out.append(asked)
         if self.addition():
             out.append(self.addition_flow())
+        if (booked := self.book_flow()) is not None:
+            out.append(booked)
         # the remedy the text grants is what it is about, whatever words the title uses ("Bad Price"),
         # and so are new cards when the title speaks of getting them ("How to Issue a Virtual Card")
         first = [self.perk_flow()] if self.perk() else []
@@ -45,12 +59,16 @@ class Flows:
             (first if self.issue_in_title() else out).append(self.issue_flow())
         return first + sorted(out, key=self._relevance, reverse=True)
 
-    def _relevance(self, wf: dict[str, Any]) -> tuple[int, int]:
-        """What the document is about first: the title's words, then the text's, count for a
-        workflow whose name (verb, object) and tools use them; lookups only when asked for."""
+    def _relevance(self, wf: dict[str, Any]) -> tuple[int, int, int]:
+        """What the document is about first: the title's words count for a workflow whose name
+        (verb, object) and tools use them, then for one whose reasons do ("Report a lost phone":
+        suspend a line for a lost phone), then the text's words (a word matching another that
+        begins with it: "bag", "baggage"); lookups only when asked for."""
         words = set(wf["name"].split("_")) | {w for s in wf["steps"] if "tool" in s for w in s["tool"].split("_")}
-        words = {tf.lemma(w) for w in words} - {"get", "find", "by", "email", "detail", "status", self.a.owner}
-        return (len(words & self.title_words), len(words & self.text_words))
+        words = {tf.lemma(w) for w in words} - _NOT_ABOUT - {self.a.owner}
+        reasons = next((a.reasons for a in self.a.actions if wf["name"] == f"{a.verb}_{self.sp.main}"), ())
+        said = {tf.lemma(w) for r in reasons for w in r.split()} - _NOT_ABOUT - words
+        return (_shared(words, self.title_words), _shared(said, self.title_words), _shared(words, self.text_words))
 
     def address_flow(self) -> dict[str, Any]:
         """The customer moves house (to the next customer's address, a real one of its kind): found by

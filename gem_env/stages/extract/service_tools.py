@@ -7,6 +7,7 @@ from typing import Any
 from ...text import features as tf
 from .archetypes import Action, Archetype
 from .service_additions import Additions
+from .service_bookings import Bookings
 from .service_flows import Flows
 from .service_moves import Moves
 from .service_issue import Issuing
@@ -50,7 +51,7 @@ def _words(text: str) -> set[str]:
 
 
 
-class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Additions):
+class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Additions, Bookings):
     """One specialised archetype: its entities, tools (reads, writes), workflows and policy."""
 
     def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
@@ -74,6 +75,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
         self.statuses = statuses
         self.reasons = list(sp.reasons.value) if sp.reasons else list(arch.request_reasons)  # type: ignore[arg-type]
         self.used: set[str] = set()
+        self.made_tools: list[dict[str, Any]] = []
         for f in (sp.statuses, sp.reasons):
             self._cite(f)
         self.patterns: dict[str, str] = {}
@@ -256,7 +258,8 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
         return rules
 
     def tools(self) -> list[dict[str, Any]]:
-        return self.read_tools() + self.write_tools()
+        self.made_tools = self.read_tools() + self.write_tools()
+        return self.made_tools
 
 
 def _shift(clock: str, days: int, kind: str) -> str:

@@ -1,0 +1,127 @@
+"""Booking: a new main record made from a catalog entry the customer names ("book a visit with
+Dr. Laura Mcmahon on February 21 at 10:30 am for a check-up", "book a deluxe room from March 3 for
+2 nights", "book a flight from Lake Jacob to Port Amanda on February 15").
+
+`book_<main>` (service_writes.py) takes the owner, the catalog entry and the new record's own
+values; its workflow finds who the customer is, finds the entry they name (the catalog's list, or
+its search by where and when) and books it with what they said. The entry is one the catalog
+offers (a doctor accepting patients, a flight with seats left); the values are ones a customer of
+that service asks for: a choice among the field's values, a date ahead of the service's clock, a
+count in the field's range.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .service_writes import quoted_list
+
+#: catalog fields an entry is asked for by (its name, or the kind it is: "a deluxe room")
+_NAMED_BY = ("name", "title", "plan_name", "room_type")
+
+
+class Bookings:
+    """Mixin of `ToolKit` (service_tools.py): the workflow of the `book_<main>` tool."""
+
+    def booking(self) -> str | None:
+        """The book tool's name, when the archetype books from a catalog this domain has."""
+        if not (self.a.book_verb and self.catalogs):
+            return None
+        m = self.sp.main
+        verb = "create" if m.startswith(self.a.book_verb) else self.a.book_verb
+        return f"{verb}_{m}" if f"{verb}_{m}" in self.used else None
+
+    def _offered(self) -> str:
+        """The condition an entry must meet to be booked (the book tool's own), over `e`."""
+        cat = {f["name"]: f for f in self.a.catalog_fields}
+        avail = next((n for n, f in cat.items() if f.get("type") in ("integer", "boolean")), None)
+        if avail is None:
+            return "true"
+        return f"e.{avail}" + (" > 0" if cat[avail]["type"] == "integer" else "")
+
+    def book_flow(self) -> dict[str, Any] | None:
+        tool = self.booking()
+        if tool is None:
+            return None
+        k, m = self.sp.catalog, self.sp.main
+        spec = next(t for t in self.made_tools if t["name"] == tool)
+        offered = f"[e for e in rows('{self.catalogs}', {{}}) if {self._offered()}]"
+        chosen = f"{offered}[len(row.email) % len({offered})]"
+        knows: dict[str, str] = {"email": "row.email"}
+        said: list[str] = []
+        args: dict[str, Any] = {self.owner_pk: {"result": f"owner.{self.owner_pk}"}}
+        steps: list[dict[str, Any]] = [{"use": "identify"}]
+        if "search_catalog" in self.a.extras:  # where and when: the search finds the entry
+            date = next((f["name"] for f in self.a.catalog_fields if f["type"] == "date"), None)
+            for key, field in (("origin", "origin"), ("destination", "destination"), ("date", date)):
+                if field:
+                    knows[key] = f"{chosen}.{field}"
+            steps.append({"tool": f"search_{self.catalogs}", "as": "found",
+                          "args": {key: {"user": key} for key in ("origin", "destination", "date") if key in knows}})
+            pick = f"first([e.{self.catalog_pk} for e in found if {self._offered()}])"
+            said.append("from {origin} to {destination}" + (" on {date}" if "date" in knows else ""))
+        else:
+            by = next((n for n in _NAMED_BY if any(f["name"] == n for f in self.a.catalog_fields)), None)
+            if by is None:
+                return None
+            name = f"{k}_{by}" if not by.startswith(k) else by
+            knows[name] = f"{chosen}.{by}"
+            steps.append({"tool": f"list_{self.catalogs}", "args": {}, "as": "offered"})
+            pick = f"first([e.{self.catalog_pk} for e in offered if lower(e.{by}) == lower({name}) and {self._offered()}])"
+            to = "to" if any(p["name"] == "amount" for p in spec["parameters"]) else "with"  # a payment's payee
+            said.append(f"{to} {{{name}}}" if by == "name" else f"on the {{{name}}} {k}" if by.endswith("_name")
+                        else f"for a {{{name}}} {k}")
+        args[self.catalog_pk] = {"result": pick}
+        for p in spec["parameters"][2:]:
+            n = p["name"]
+            value = self._asked_value(n, p)
+            if value is None:
+                return None
+            knows[n], args[n] = value, {"user": n}
+            said.append(_said(n, p))
+        steps.append({"tool": tool, "as": "booked", "args": args})
+        thing = k if tool.startswith("create_") else m  # "book a flight", not "create a booking"
+        return {"name": tool, "category": "book", "goal": f"{self.a.book_verb} a {thing} " + " ".join(said),
+                "anchor": {"table": self.owners, "filter": f"len({offered}) > 0"},
+                "knows": knows, "steps": steps, "tells": {self.main_pk: f"booked.{self.main_pk}"}}
+
+    def _asked_value(self, name: str, param: dict[str, Any]) -> str | None:
+        """What a customer asks for in a field of a new booking, stable per customer (by their email)."""
+        f = next((f for f in self.a.main_fields if f["name"] == name), {})
+        pick = "len(row.email)"
+        if param.get("enum"):
+            return f"{quoted_list([str(v) for v in param['enum']])}[{pick} % {len(param['enum'])}]"
+        t = f.get("type", "string")
+        if t == "date":
+            return f"add_days(today, 7 + {pick} % 14)"
+        if t == "datetime":  # a slot on the half hour, in opening hours
+            return f"add_days(today, 3 + {pick} % 10) + ['T09:00:00', 'T10:30:00', 'T14:00:00', 'T15:30:00'][{pick} % 4]"
+        if t == "integer":  # two or more: the goal says "for {nights} nights"
+            low, high = (f.get("range") or [2, 3])[:2]
+            low, high = max(2, low), max(3, high)
+            return f"{low} + {pick} % {high - low + 1}"
+        if t == "number":
+            return f"[25, 50, 75, 120, 200][{pick} % 5]"
+        faker = f.get("faker")
+        if isinstance(faker, dict) and faker.get("provider") == "random_element":
+            values = faker["args"]["elements"]
+            return f"{quoted_list(values)}[{pick} % {len(values)}]"
+        return None
+
+
+def _said(name: str, param: dict[str, Any]) -> str:
+    """How a booking request says a value: "on {starts_at}", "for {nights} nights", "for a {visit_type}"."""
+    words = name.replace("_", " ")
+    if name == "frequency":
+        return f"sent {{{name}}}"
+    if param.get("enum"):
+        return f"in {{{name}}}" if name == "cabin" else f"on the {{{name}}} rate" if name == "rate" else f"for a {{{name}}}"
+    if param["type"] == "integer":
+        return f"{'with' if name == 'bags' else 'for'} {{{name}}} {words}"
+    if name.endswith(("_at", "_date", "_in")) or name in ("check_in",):
+        return f"{'from' if name == 'check_in' else 'on'} {{{name}}}"
+    if param["type"] == "number":
+        return f"of {{{name}}}"
+    return f"for {{{name}}}"  # a payment's memo: "for Rent"
+
+
+__all__ = ["Bookings"]
