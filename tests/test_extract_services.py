@@ -615,3 +615,14 @@ def test_what_the_title_is_about_comes_first_by_the_reasons_a_workflow_gives():
     assert extract("telecom/report-a-lost-phone.md")[1].workflows[0].name == "suspend_line"
     assert extract("airline/add-checked-baggage.md")[1].workflows[0].name == "change_booking_bags"
     assert extract("telecom/add-a-line.md")[1].workflows[0].name == "add_line"
+
+
+def test_a_payment_plan_title_is_about_a_payment_plan_not_a_payment():
+    """"Set up a payment plan" (for an energy bill) was specialised as scheduled payments to
+    contacts, because the title says "payment": the longest name in the title ("payment plan")
+    decides, and the text's "an overdue balance of at least $100" guards the plan."""
+    _, d = extract("utility/set-up-a-payment-plan.md")
+    assert d.workflows[0].name == "request_payment_plan"
+    tool = next(t for t in d.tools if t.name == "request_payment_plan")
+    rules = {s.require: s.message for s in tool.effect if isinstance(s, RequireStep)}
+    assert rules.get("account_row.balance_due >= 100.0") == "You must have an overdue balance of at least $100."

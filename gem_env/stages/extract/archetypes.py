@@ -308,7 +308,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
     ),
     Archetype(
         key="utility", owner="customer",
-        keywords={"meter": 3, "reading": 2, "utility": 3, "electricity": 3, "gas": 2, "water": 2,
+        keywords={"meter": 3, "reading": 2, "utility": 3, "electricity": 3, "energy": 4, "gas": 2, "water": 2,
                   "bill": 2, "payment": 1, "usage": 2, "tariff": 3, "outage": 2},
         main=("account",), statuses=("active", "in arrears", "closed"),
         main_fields=(_f("service_address", faker="street_address"), _f("balance_due", "number", range=[0, 600]),

@@ -40,11 +40,21 @@ TITLE_SUBJECT = 4.0
 
 
 def rank(arch: Archetype, text: str, title: str) -> float:
-    """`score`, plus TITLE_SUBJECT when the title names the archetype's main record: what the text
-    is about decides between archetypes ("Freeze your gym membership" is about a membership, whatever
-    verb it shares with cards), but not whether the text is a service's at all."""
-    title_words = {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", title)}
-    return score(arch, text, title) + (TITLE_SUBJECT if set(arch.main) & title_words else 0.0)
+    """`score`, plus TITLE_SUBJECT when the title names what the archetype is about, by the longest
+    name any archetype has in it: what the text is about decides between archetypes ("Freeze your
+    gym membership" is about a membership, whatever verb it shares with cards; "Set up a payment
+    plan" about a payment plan, not a payment), but not whether the text is a service's at all."""
+    said = _title_subject(arch, title)
+    longest = max(_title_subject(a, title) for a in ARCHETYPES)
+    return score(arch, text, title) + (TITLE_SUBJECT if said and said == longest else 0.0)
+
+
+def _title_subject(arch: Archetype, title: str) -> int:
+    """How many words the longest name of the archetype's main record or request has that the title
+    says ("payment plan": 2), or 0."""
+    low = " " + " ".join(tf.lemma(w) for w in re.findall(r"[A-Za-z]+", title)) + " "
+    names = [n.split("_") for n in (*arch.main, *arch.request)]
+    return max((len(n) for n in names if f" {' '.join(tf.lemma(w) for w in n)} " in low), default=0)
 
 
 SURE_SCORE = 8.0

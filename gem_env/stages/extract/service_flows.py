@@ -219,6 +219,8 @@ class Flows:
             knows.update({"email": self._email_of_main(), self.main_pk: f"row.{self.main_pk}"})
             conds = [f"row.status in {quoted_list(self.request_statuses())}",
                      f"count_rows('{self.requests}', {{{self.main_pk}: row.{self.main_pk}}}) == 0"]
+            if sp.min_main is not None:
+                conds.append(f"row.{sp.min_main.value[0]} >= {sp.min_main.value[1]}")  # type: ignore[index]
             steps.append({"tool": f"get_{sp.main}_details", "args": {self.main_pk: {"user": self.main_pk}},
                           "as": "details"})
             target, table = self.main_pk, self.mains

@@ -156,6 +156,9 @@ class WriteTools:
         else:
             effect.append({"require": f"{row}.status in {quoted_list(self.request_statuses())}",
                            "message": f"{indefinite(noun).capitalize()} that is {{{row}.status}} cannot get {indefinite(r.replace('_', ' '))}"})
+            if (least := sp.min_main) is not None:  # "an overdue balance of at least $100"
+                effect.append({"require": f"{row}.{least.value[0]} >= {least.value[1]}", "message": least.text[:300]})  # type: ignore[index]
+                self._cite(least)
         effect.append({"require": f"count_rows('{self.requests}', {{{pk}: {pk}}}) == 0",
                        "message": f"There is already {indefinite(r.replace('_', ' '))} for this {noun}"})
         reply = "null"

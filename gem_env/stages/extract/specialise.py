@@ -86,6 +86,7 @@ class Specialisation:
     issues: Found | None = None                                    # the kind of new card issued on request
     issue_limits: dict[str, Found] = field(default_factory=dict)   # "count" / "cap" of issued cards
     perk_lines: list[Found] = field(default_factory=list)         # its other grant and refusal lines
+    min_main: Found | None = None                                  # (main money field, amount): "a balance of at least $100"
     adds: Found | None = None                                      # the text offers adding a record (service_additions)
     addition_rules: dict[str, Found] = field(default_factory=dict)  # "window" / "not_lower" / "count" / "no_child_state"
 
@@ -230,6 +231,12 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
         # "a dispute must be at least $5"; not "If approved, your starting limit will be at least $3,000"
         if m and sp.min_amount is None and (rx is _AT_LEAST and about_request or negative or "eligible" in low):
             sp.min_amount = found(float(m.group(1).replace(",", "")))
+    m = _AT_LEAST.search(s)
+    if m and sp.min_main is None:  # "You must have an overdue balance of at least $100"
+        said = _words(s[:m.start()])
+        field = next((f["name"] for f in arch.main_fields if f.get("type") == "number" and f["name"].split("_")[0] in said), None)
+        if field:
+            sp.min_main = found((field, float(m.group(1).replace(",", ""))))
     if negative:
         # "cannot be returned" names the refused act, not a status of what is refused
         acts = {m.group(1).lower() for m in _PASSIVE.finditer(s)}
