@@ -21,7 +21,11 @@
   eligibility rules those tools carry; ``text_remedies``: domains with a remedy the text grants
   (an extra fee removed, a refund or credit, a promo code: ``service_perks.py``) and those whose
   remedy is ruled by membership level; ``issued_cards``: domains with an ``issue_<card>`` tool
-  (``service_issue.py``) and the count and cap rules from the text those tools carry.
+  (``service_issue.py``) and the count and cap rules from the text those tools carry; ``bookings``:
+  domains with a workflow booking from the catalog (``service_bookings.py``) and those where it is
+  the first (what the title is about); ``customer_additions``: domains with a record the customer
+  adds (``submit_reading``, ``add_line``: ``service_additions.py``) and the rules from the text
+  those tools carry.
 - ``taubench_recall``: the first tau-bench's retail and airline policies (``wiki.md``) extracted
   offline; the share of their real tools (think/calculate left out: 26) that an extracted tool
   recovers, and of those tools' parameters, by the hand-judged map in
@@ -198,6 +202,13 @@ def structure(paths: list[Path]) -> dict[str, Any]:
         c["level_rules"] += remedy is not None and level
         issuer = next((t for t in got.tools if t.name.startswith("issue_") and t.name != "issue_refund"
                        and t.name not in ("issue_promo_code", "issue_credit")), None)
+        booking = next((w for w in got.workflows if w.category == "book"), None)  # service_bookings.py
+        c["booking_domains"] += booking is not None
+        c["booking_first"] += bool(booking) and got.workflows[0] is booking
+        adder = next((t for t in got.tools if t.name.startswith(("submit_", "add_"))), None)  # service_additions.py
+        c["addition_domains"] += adder is not None
+        c["addition_rules"] += sum(1 for s in (adder.effect if adder else []) if isinstance(s, RequireStep)
+                                   and s.message.endswith("."))  # a sentence of the text, not a built-in check
         c["issue_domains"] += issuer is not None
         c["issue_rules"] += sum(1 for s in (issuer.effect if issuer else []) if isinstance(s, RequireStep)
                                 and "more than $0" not in s.message)
@@ -223,6 +234,8 @@ def structure(paths: list[Path]) -> dict[str, Any]:
                               "with_open_tool": c["open_tools"], "eligibility_rules": c["eligibility_rules"]},
             "text_remedies": {"domains": c["remedy_domains"], "with_level_rule": c["level_rules"]},
             "issued_cards": {"domains": c["issue_domains"], "limit_rules": c["issue_rules"]},
+            "bookings": {"domains": c["booking_domains"], "first_workflow": c["booking_first"]},
+            "customer_additions": {"domains": c["addition_domains"], "rules_from_text": c["addition_rules"]},
             "noop_examples": noop_examples[:5], "rule_examples": rule_examples[:5]}
 
 

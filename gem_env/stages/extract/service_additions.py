@@ -36,20 +36,18 @@ def read_addition(sp: Specialisation, arch: Any, text: str, title: str) -> None:
     if not said or not (offer.search(title) or offer.search(text)):
         return
     sp.adds = next((Found(add.verb, s, e, t) for s, e, t in sp.sentences if offer.search(t)), Found(add.verb, 0, 0, ""))
+    rules = sp.addition_rules
     for start, end, s in sp.sentences:
-        at = lambda value: Found(value, start, end, s)  # noqa: E731 -- a fact of this sentence
         low = s.lower()
-        if (w := _WINDOW.search(s)) and said in low and "window" not in sp.addition_rules:
-            sp.addition_rules["window"] = at(int(w.group(1)) * _UNIT_DAYS[w.group(3).lower()])
-        if _LOWER.search(s) and _NEGATION.search(s) and "not_lower" not in sp.addition_rules:
-            sp.addition_rules["not_lower"] = at(True)
-        m = _AT_MOST.search(s)
-        if m and m.group(2).lower() == said and "count" not in sp.addition_rules:
-            sp.addition_rules["count"] = at(int(m.group(1)))
-        for m in _NO_STATE.finditer(s):
-            state, thing = m.group(1).lower(), m.group(2).lower()
-            if sp.child and thing == sp.child and state in arch.child_statuses and "no_child_state" not in sp.addition_rules:
-                sp.addition_rules["no_child_state"] = at(state)
+        if (w := _WINDOW.search(s)) and said in low:
+            rules.setdefault("window", Found(int(w.group(1)) * _UNIT_DAYS[w.group(3).lower()], start, end, s))
+        if _LOWER.search(s) and _NEGATION.search(s):
+            rules.setdefault("not_lower", Found(True, start, end, s))
+        if (m := _AT_MOST.search(s)) and m.group(2).lower() == said:
+            rules.setdefault("count", Found(int(m.group(1)), start, end, s))
+        for m in _NO_STATE.finditer(s):  # "no overdue bill": a child in that state holds it back
+            if sp.child and m.group(2).lower() == sp.child and m.group(1).lower() in arch.child_statuses:
+                rules.setdefault("no_child_state", Found(m.group(1).lower(), start, end, s))
 
 
 def _when(field: str) -> str:
