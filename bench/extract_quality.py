@@ -205,7 +205,7 @@ def structure(paths: list[Path]) -> dict[str, Any]:
         booking = next((w for w in got.workflows if w.category == "book"), None)  # service_bookings.py
         c["booking_domains"] += booking is not None
         c["booking_first"] += bool(booking) and got.workflows[0] is booking
-        adder = next((t for t in got.tools if t.name.startswith(("submit_", "add_"))), None)  # service_additions.py
+        adder = next((t for t in got.tools if t.name.startswith(("submit_", "add_"))), None) if path == "service" else None
         c["addition_domains"] += adder is not None
         c["addition_rules"] += sum(1 for s in (adder.effect if adder else []) if isinstance(s, RequireStep)
                                    and s.message.endswith("."))  # a sentence of the text, not a built-in check
