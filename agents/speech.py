@@ -164,7 +164,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
     body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
     # a catalog's record the action names ("open a new Navy Blue account"): its number adds nothing
-    named = {str(v) for r in seen if isinstance(r.get("name"), str) and r["name"].lower() in what.lower()
+    named = {str(v) for r in seen if isinstance(n := _entry_name(r), str) and n.lower() in what.lower()
              for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
     described = describe(rng, args, seen, secret)
@@ -234,8 +234,8 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         record = next((r for r in seen if r.get(name) == value and len(r) > 2 and _own_key(r) == name), None)
         if record is None or any(k in record for k in ("first_name", "last_name", "full_name")):
             continue  # a person is not described to themselves by their own name
-        if "name" in record and not any(k != name and (k == "id" or k.endswith("_id")) for k in record):
-            return _terms(record)  # a named catalog entry (a product) is no one's: its terms, not "your ..."
+        if _entry_name(record) is not None and not any(k != name and (k == "id" or k.endswith("_id")) for k in record):
+            return _terms(record)  # a named catalog entry (a product, a plan) is no one's: its terms, not "your ..."
         facts = [(k, v) for k, v in record.items()
                  if not (k in args or k == "id" or k.endswith("_id") or secret.search(k)
                          or isinstance(v, (bool, dict, list)) or v in (None, "") or not _SHORT.match(str(v))
@@ -246,14 +246,28 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
     return ""
 
 
+def _entry_name(record: dict[str, Any]) -> str | None:
+    """What a catalog entry is called by ("name", "title", a plan's "plan_name"), or None."""
+    key = next((k for k in record if k in ("name", "title") or k.endswith("_name") and k not in _OWN_NAMES), None)
+    return record[key] if key is not None and isinstance(record[key], str) else None
+
+
+_OWN_NAMES = frozenset({"first_name", "last_name", "full_name", "product_name"})
+"""a person's names, and the name of a product an item is of (the item is not a catalog entry)"""
+
+
 def _terms(entry: dict[str, Any]) -> str:
     """What a catalog entry's figures say before one is taken ("The Harbor Everyday Saver Account has
-    an annual percentage yield of 2.25% and a monthly fee of $0."), or nothing without figures."""
+    an annual percentage yield of 2.25% and a monthly fee of $0."; "The Premium plan has a price of
+    $27.32."), or nothing without figures."""
+    name = _entry_name(entry) or ""
     figures = [(k, v) for k, v in entry.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)
-               and re.search(r"\d", str(v)) and not (k in ("id", "name") or k.endswith("_id"))][:3]  # "24hour help-desk"
+               and re.search(r"\d", str(v)) and v != name and not (k == "id" or k.endswith("_id"))][:3]  # "24hour help-desk"
     if not figures:
         return ""
-    return smooth(f"The {entry['name']} has {_join([_figure(k, v) for k, v in figures])}.")
+    noun = next((k[:-5] for k in entry if k.endswith("_name") and entry[k] == name), "")
+    called = f"{name} {noun}" if noun and not name.lower().endswith(noun) else name
+    return smooth(f"The {called} has {_join([_figure(k, v) for k, v in figures])}.")
 
 
 def _figure(name: str, value: Any) -> str:

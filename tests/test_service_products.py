@@ -185,3 +185,11 @@ def test_a_catalog_entrys_name_with_a_digit_is_not_one_of_its_figures():
                    {"member_id": "MMB-1", "title_id": "TTL-1"}, re.compile("pin"),
                    [{"title_id": "TTL-1", "name": "Vision-oriented 24hour help-desk", "copies_available": 0}])
     assert "has no copies available" in said and "a name of" not in said
+
+
+def test_a_plan_named_by_its_plan_name_is_a_catalog_entry_not_yours():
+    """"This is for plan PLN-16223. This is your plan called Premium, with a price of $27.32" before
+    starting a membership: a plan is the catalog's, told by its terms, its id not said again."""
+    said = confirm(random.Random(1), "start a membership on the Premium plan", {"member_id": "MMB-1", "plan_id": "PLN-1"},
+                   re.compile("pin"), [{"plan_id": "PLN-1", "plan_name": "Premium", "price": 27.32}])
+    assert "The Premium plan has a price of $27.32." in said and "PLN-1" not in said and "your plan" not in said
