@@ -247,13 +247,11 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
 
 
 def _entry_name(record: dict[str, Any]) -> str | None:
-    """What a catalog entry is called by ("name", "title", a plan's "plan_name"), or None."""
-    key = next((k for k in record if k in ("name", "title") or k.endswith("_name") and k not in _OWN_NAMES), None)
+    """What a catalog entry is called by ("name", "title", a plan's own "plan_name"; not the plan
+    name a membership is on), or None."""
+    own = _own_key(record) or ""
+    key = next((k for k in record if k in ("name", "title") or own.endswith("_id") and k == f"{own[:-3]}_name"), None)
     return record[key] if key is not None and isinstance(record[key], str) else None
-
-
-_OWN_NAMES = frozenset({"first_name", "last_name", "full_name", "product_name"})
-"""a person's names, and the name of a product an item is of (the item is not a catalog entry)"""
 
 
 def _terms(entry: dict[str, Any]) -> str:
