@@ -62,9 +62,16 @@ def test_a_fact_the_list_shows_is_read_from_it_and_another_opens_the_entry():
 
 
 def test_a_doctor_is_named_and_mentioned_once():
-    _, _, found = _lookups("clinic/book-an-appointment.md", "doctor")
-    named = [r for _, _, r in found if r.about.startswith("doctor ")]
-    assert named and all(r.about == f"doctor {r.knows['doctor_name']}" for r in named)
+    import random
+
+    from gem_env.stages.tasks.lookups import lookup
+    compiled = check_domain(extract("clinic/book-an-appointment.md")[1])
+    sandbox = compiled.new_sandbox()
+    for row in sandbox.dump(["doctors"])["doctors"].values():
+        built = lookup(compiled, "doctors", row, sandbox, random.Random(0))
+        assert built.request.about == f"doctor {row['name']}" and built.request.knows == {"doctor_name": row["name"]}
+        assert [a.tool for a in built.actions] == ["list_doctors"]  # the list shows a doctor's specialty
+    sandbox.close()
     assert _said_again("I'd like to know the specialty of my doctor Jo Lee, and if my doctor Jo Lee is in.",
                        "doctor Jo Lee") == "I'd like to know the specialty of my doctor Jo Lee, and if Jo Lee is in."
     assert _said_again("the price of my water bottle, and if my water bottle is in stock",

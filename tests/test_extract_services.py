@@ -626,3 +626,33 @@ def test_a_payment_plan_title_is_about_a_payment_plan_not_a_payment():
     tool = next(t for t in d.tools if t.name == "request_payment_plan")
     rules = {s.require: s.message for s in tool.effect if isinstance(s, RequireStep)}
     assert rules.get("account_row.balance_due >= 100.0") == "You must have an overdue balance of at least $100."
+
+
+def test_a_row_repeats_what_the_catalog_entry_it_refers_to_says():
+    """An item of product PRD-1 was a 'coffee grinder' at $89.31 while PRD-1 was a 'yoga mat' at
+    $122.53; a loan's title was not its title's name. `same_as` seeds them from the entry; a
+    catalog known by a listed name has one entry per name."""
+    compiled = check_domain(extract("shop/exchange-an-item.md")[1])
+    sb = compiled.new_sandbox()
+    d = sb.dump(["items", "products"])
+    assert all(i["product_name"] == d["products"][i["product_id"]]["name"]
+               and i["amount"] == d["products"][i["product_id"]]["price"] for i in d["items"].values())
+    names = [p["name"] for p in d["products"].values()]
+    assert len(names) == len(set(names))
+    sb.close()
+    loans = check_domain(extract("library/renew-a-loan.md")[1]).new_sandbox()
+    d = loans.dump(["loans", "titles"])
+    assert all(loan["title"] == d["titles"][loan["title_id"]]["name"] for loan in d["loans"].values())
+    loans.close()
+
+
+def test_same_as_that_does_not_fit_says_what_there_is():
+    from gem_env.tools import compile_domain, parse_domain
+    from gem_env.tools.errors import CompileError
+    text = {"name": "d", "entities": [
+        {"name": "products", "primary_key": "product_id", "fields": [{"name": "product_id"}, {"name": "name"}]},
+        {"name": "items", "primary_key": "item_id", "fields": [
+            {"name": "item_id"}, {"name": "product_id", "foreign_key": "products.product_id"},
+            {"name": "product_name", "same_as": "product_id.title"}]}], "tools": []}
+    with pytest.raises(CompileError, match="products has no field 'title'; fields: product_id, name"):
+        compile_domain(parse_domain(text))

@@ -530,8 +530,8 @@ def test_a_change_to_the_users_own_profile_is_not_noted_as_their_customer_number
 
 
 def test_a_question_about_a_catalogs_record_does_not_claim_it() -> None:
-    """A product of the shop's catalog is "the product", its id "The product id is ..."; a doctor
-    (a person) stays "my doctor"; the user's own records stay theirs."""
+    """A product of the shop's catalog is "the <its name>" (one entry per name: the user names it),
+    never "my product"; the user's own records stay theirs."""
     from pathlib import Path
 
     from gem_env.io.corpus import iter_documents
@@ -544,14 +544,15 @@ def test_a_question_about_a_catalogs_record_does_not_claim_it() -> None:
     compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id="x", relevant=True, score=1.0, reason="t")))
     tasks, _ = make_tasks(compiled, per_domain=30, seed=0)
     requests = [r for t in tasks for r in t.scenario.requests if r.kind == "lookup"]
-    about = {r.about for r in requests if "product_id" in r.knows}
-    assert about == {"the product"}, about
+    about = {r.about for r in requests if "product_name" in r.knows}
+    assert about and about == {f"the {r.knows['product_name']}" for r in requests if "product_name" in r.knows}
     for t in tasks:
         user = ScriptedUser(t.scenario)
         for k, r in enumerate(t.scenario.requests):
-            if r.about == "the product":
+            if "product_name" in r.knows:
                 said = user._opening(r, random.Random(k), first=True)
-                assert not re.search(r"\bmy product\b", said, re.IGNORECASE), said
+                assert not re.search(rf"\bmy (?:product|{r.knows['product_name']})\b", said, re.IGNORECASE), said
+                assert f"the {r.knows['product_name']}" in said
 
 
 def test_a_setting_turned_off_in_the_users_words_is_the_goals_new_value_and_said_back_as_now_off() -> None:

@@ -82,6 +82,8 @@ class EntityField(_Strict):
     weights: list[float] | None = None
     range: tuple[Any, Any] | None = Field(default=None, description="inclusive [min, max] for numbers and dates")
     default: Any = None
+    same_as: str | None = Field(default=None, description="'fk_field.field': seeded as that field of the row "
+                                                           "this row's foreign key fk_field refers to")
 
     @model_validator(mode="after")
     def _explicit_null_default(self) -> "EntityField":

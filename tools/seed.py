@@ -126,6 +126,13 @@ class _Seeder:
                 if parent is not None:
                     parents.append(parent)
             row[f.name] = value
+        for f in e.fields:  # what the referred row already says (an item's product name is its product's)
+            if f.same_as and f.name not in given:
+                key, _, field = f.same_as.partition(".")
+                fk = next(x.foreign_key for x in e.fields if x.name == key)
+                parent = self._parent_row(fk, row.get(key)) if fk else None
+                if parent is not None and parent[1].get(field) is not None:
+                    row[f.name] = parent[1][field]
         self._agree_person(e, row, given, seen)
         return row
 

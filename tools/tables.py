@@ -216,6 +216,8 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
         tables[e.name] = Table(e)
     for i, e in enumerate(entities):
         for f in e.fields:
+            if f.same_as is not None:
+                _check_same_as(f"entities[{i}] ({e.name}).{f.name}", f.same_as, e, tables)
             if f.foreign_key is None:
                 continue
             ref_table, _, ref_field = f.foreign_key.partition(".")
@@ -226,3 +228,16 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
                     f"'table.primary_key' of a declared table"
                 )
     return tables
+
+
+def _check_same_as(where: str, same_as: str, e: Entity, tables: dict[str, Table]) -> None:
+    """`same_as: 'product_id.name'`: a foreign key of this table, then a field of the table it refers to."""
+    key, _, field = same_as.partition(".")
+    fk = next((f for f in e.fields if f.name == key), None)
+    if fk is None or fk.foreign_key is None:
+        keys = [f.name for f in e.fields if f.foreign_key]
+        raise CompileError(f"{where}: same_as {same_as!r} must start with one of this table's foreign keys {keys}")
+    parent = tables.get(fk.foreign_key.partition(".")[0])
+    if parent is not None and field not in {f.name for f in parent.entity.fields}:
+        raise CompileError(f"{where}: same_as {same_as!r}: {parent.name} has no field {field!r}; fields: "
+                           f"{', '.join(f.name for f in parent.entity.fields)}")

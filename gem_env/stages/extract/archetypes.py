@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+ENTRY_NAMES = ("name", "title", "plan_name", "room_type")
+"""Fields a catalog entry is known and asked for by (its name, or the kind it is: "a deluxe room")."""
+
+
 @dataclass(frozen=True)
 class Action:
     """A status change on the main record: ``cancel`` pending/confirmed -> cancelled."""
@@ -176,7 +180,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         editable=(_f("shipping_address", description="the new street address"),
                   _f("payment_method", description="the new payment method")),
         child=("item",),
-        child_fields=(_f("product_name", values=list(_PRODUCTS)), _f("amount", "number", range=[5, 300]),
+        child_fields=(_f("product_name", values=list(_PRODUCTS), same_as="catalog.name"),
+                      _f("amount", "number", range=[5, 300], same_as="catalog.price"),
                       _f("purchased_at", "datetime")),
         child_statuses=("ordered", "returned"),
         request=("return",), request_verb="create",
@@ -191,8 +196,9 @@ ARCHETYPES: tuple[Archetype, ...] = (
                   "baggage": 3, "bag": 2, "passenger": 3, "cabin": 2, "check": 1, "trip": 2, "airline": 3,
                   "fare": 2},
         main=("reservation", "booking"), statuses=("confirmed", "checked in", "cancelled"),
-        main_fields=(_f("origin", faker="city"), _f("destination", faker="city"),
-                     _f("travel_date", "date", range=["2025-01-20", "2025-03-30"]),
+        main_fields=(_f("origin", faker="city", same_as="catalog.origin"),
+                     _f("destination", faker="city", same_as="catalog.destination"),
+                     _f("travel_date", "date", range=["2025-01-20", "2025-03-30"], same_as="catalog.departure_date"),
                      _f("cabin", values=["economy", "premium", "business"]),
                      _f("bags", "integer", range=[0, 2]), _f("passengers", "integer", range=[1, 4]),
                      _f("total_paid", "number", range=[90, 2400]), _f("booked_on", "date")),
@@ -215,7 +221,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         main=("reservation", "booking", "stay"), statuses=("confirmed", "checked in", "cancelled"),
         main_fields=(_f("check_in", "date", range=["2025-01-20", "2025-03-30"]),
                      _f("nights", "integer", range=[1, 7]),
-                     _f("room_type", values=["standard", "deluxe", "suite"]),
+                     _f("room_type", values=["standard", "deluxe", "suite"], same_as="catalog.room_type"),
                      _f("guests", "integer", range=[1, 4]),
                      _f("rate", values=["flexible", "non-refundable"]),
                      _f("total_paid", "number", range=[90, 2400]), _f("booked_on", "date")),
@@ -273,8 +279,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         keywords={"membership": 3, "subscription": 3, "subscribe": 2, "gym": 3, "club": 2, "streaming": 3,
                   "trial": 2, "pause": 2, "member": 1, "freeze": 1, "renewal": 1, "tier": 1},
         main=("membership", "subscription"), statuses=("active", "frozen", "cancelled"),
-        main_fields=(_f("plan_name", values=["Basic", "Standard", "Premium"]),
-                     _f("monthly_fee", "number", range=[5, 60]),
+        main_fields=(_f("plan_name", values=["Basic", "Standard", "Premium"], same_as="catalog.plan_name"),
+                     _f("monthly_fee", "number", range=[5, 60], same_as="catalog.price"),
                      _f("freezes_this_year", "integer", range=[0, 2], default=0),
                      _f("balance_due", "number", range=[0, 60], default=0), _f("started_on", "date")),
         actions=(Action("freeze", ("active",), "frozen", ("travel", "injury", "other"),
@@ -294,7 +300,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         keywords={"library": 3, "loan": 2, "book": 2, "hold": 3, "renew": 3, "borrow": 3, "due": 1,
                   "branch": 1, "overdue": 2, "title": 1},
         main=("loan",), statuses=("active", "returned", "overdue"),
-        main_fields=(_f("title", faker="catch_phrase"), _f("due_date", "date", range=["2025-01-10", "2025-02-10"]),
+        main_fields=(_f("title", faker="catch_phrase", same_as="catalog.name"),
+                     _f("due_date", "date", range=["2025-01-10", "2025-02-10"]),
                      _f("renewals", "integer", range=[0, 2]), _f("borrowed_on", "date")),
         actions=(Action("renew", ("active",), "active",
                         also_set=(("due_date", "add_days(r.due_date, 14)"), ("renewals", "r.renewals + 1")),

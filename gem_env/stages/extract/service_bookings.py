@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .archetypes import ENTRY_NAMES
 from .service_writes import quoted_list
 
-#: catalog fields an entry is asked for by (its name, or the kind it is: "a deluxe room")
-_NAMED_BY = ("name", "title", "plan_name", "room_type")
 
 
 class Bookings:
@@ -60,7 +59,7 @@ class Bookings:
             pick = f"first([e.{self.catalog_pk} for e in found if {self._offered()}])"
             said.append("from {origin} to {destination}" + (" on {date}" if "date" in knows else ""))
         else:
-            by = next((n for n in _NAMED_BY if any(f["name"] == n for f in self.a.catalog_fields)), None)
+            by = next((n for n in ENTRY_NAMES if any(f["name"] == n for f in self.a.catalog_fields)), None)
             if by is None:
                 return None
             name = f"{k}_{by}" if not by.startswith(k) else by

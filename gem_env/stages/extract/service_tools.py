@@ -5,7 +5,7 @@ import re
 from typing import Any
 
 from ...text import features as tf
-from .archetypes import Action, Archetype
+from .archetypes import ENTRY_NAMES, Action, Archetype
 from .service_additions import Additions
 from .service_bookings import Bookings
 from .service_flows import Flows
@@ -198,14 +198,21 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
                 main_fields += self.perk_main_fields()
         if self.catalogs and (not self.children or self.products()):
             main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
+        main_fields = self._same_as_catalog(main_fields)
         out = [owner]
         if self.products():
             out.append(self.product_entity())
         elif self.catalogs:
-            out.append({"name": self.catalogs, "primary_key": self.catalog_pk, "rows": 12,
+            fields = [dict(f) for f in a.catalog_fields]
+            # an entry named from a list ("yoga mat", "Premium") is one entry: one row per name
+            named = next((f for f in fields if f["name"] in ENTRY_NAMES and f.get("values")), None)
+            if named is not None:
+                named["unique"] = True
+            out.append({"name": self.catalogs, "primary_key": self.catalog_pk,
+                        "rows": min(12, len(named["values"])) if named else 12,
                         "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
                                                                      "args": {"text": self.pattern(sp.catalog)}}},
-                                   *[dict(f) for f in a.catalog_fields]]})
+                                   *fields]})
         out.append({"name": self.mains, "primary_key": self.main_pk, "rows": self.rows, "fields": main_fields})
         if self.children:
             out.append(self._child_entity())
@@ -239,7 +246,24 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
             fields.append(f)
         if self.catalogs and not self.products():
             fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
-        return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2, "fields": fields}
+        return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2,
+                "fields": self._same_as_catalog(fields)}
+
+    def _same_as_catalog(self, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Fields the archetype copies from the catalog entry a row refers to ("catalog.name": an
+        item's product name is its product's) with the domain's key, where the row refers to one
+        and the catalog has that field; elsewhere seeded on their own."""
+        names = {f["name"] for f in self.a.catalog_fields} if self.catalogs and not self.products() else set()
+        refers = any(f["name"] == self.catalog_pk and f.get("foreign_key") for f in fields)
+        out = []
+        for f in fields:
+            if "same_as" in f:
+                f = dict(f)
+                wanted = f.pop("same_as").removeprefix("catalog.")
+                if refers and wanted in names:
+                    f["same_as"] = f"{self.catalog_pk}.{wanted}"
+            out.append(f)
+        return out
 
     def child_date(self) -> str | None:
         return next((f["name"] for f in self.a.child_fields if f["type"] in ("date", "datetime")), None)
