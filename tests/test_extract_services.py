@@ -656,3 +656,24 @@ def test_same_as_that_does_not_fit_says_what_there_is():
             {"name": "product_name", "same_as": "product_id.title"}]}], "tools": []}
     with pytest.raises(CompileError, match="products has no field 'title'; fields: product_id, name"):
         compile_domain(parse_domain(text))
+
+
+def test_a_status_reason_follows_the_status():
+    """A frozen card had no reason on file (every status_reason was null): now a frozen card has one
+    of the reasons cards are frozen for, an active card none (`by`), and a bad `by` says what exists."""
+    compiled = check_domain(extract("bank/freeze-a-card.md")[1])
+    sb = compiled.new_sandbox()
+    cards = list(sb.dump(["cards"])["cards"].values())
+    sb.close()
+    freeze = next(t for t in compiled.domain.tools if t.name == "freeze_card")
+    reasons = set(next(p.enum for p in freeze.parameters if p.name == "reason"))
+    frozen = [c for c in cards if c["status"] == "frozen"]
+    assert frozen and all(c["status_reason"] in reasons for c in frozen)
+    assert all(c["status_reason"] is None for c in cards if c["status"] == "active")
+    from gem_env.tools import compile_domain, parse_domain
+    from gem_env.tools.errors import CompileError
+    bad = {"name": "d", "entities": [{"name": "cards", "primary_key": "card_id", "fields": [
+        {"name": "card_id"}, {"name": "state"}, {"name": "status_reason", "by": {"status": {"frozen": ["lost"]}}}]}],
+        "tools": []}
+    with pytest.raises(CompileError, match=r"must name one other field of cards \(card_id, state\)"):
+        compile_domain(parse_domain(bad))

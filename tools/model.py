@@ -84,11 +84,15 @@ class EntityField(_Strict):
     default: Any = None
     same_as: str | None = Field(default=None, description="'fk_field.field': seeded as that field of the row "
                                                            "this row's foreign key fk_field refers to")
+    by: dict[str, dict[str, list[Any]]] | None = Field(
+        default=None, description="{other_field: {its value: [values]}}: seeded with one of the values listed for "
+                                  "the row's other_field (a frozen card's reason), null where none are listed")
 
     @model_validator(mode="after")
     def _explicit_null_default(self) -> "EntityField":
-        """``default: null`` (written out) means: seed and insert null, so the field is nullable."""
-        if "default" in self.model_fields_set and self.default is None:
+        """``default: null`` (written out) means: seed and insert null, so the field is nullable;
+        so does `by` (rows whose other field has no values listed)."""
+        if "default" in self.model_fields_set and self.default is None or self.by:
             self.nullable = True
         return self
 

@@ -110,6 +110,8 @@ class _Seeder:
                 value = given[f.name]
                 if f.name in seen and value in seen[f.name]:
                     raise CompileError(f"entities ({e.name}).data[{i}]: {f.name} {value!r} is not unique")
+            elif f.by:
+                value = None  # set below, from the field it follows
             else:
                 value = self._fresh(e, f, i, parents)
                 tries = 0
@@ -126,6 +128,11 @@ class _Seeder:
                 if parent is not None:
                     parents.append(parent)
             row[f.name] = value
+        for f in e.fields:  # a value that follows another field of the row (a frozen card's reason)
+            if f.by and f.name not in given:
+                (other, cases), = f.by.items()
+                listed = cases.get(str(row.get(other)))
+                row[f.name] = self.rng.choice(listed) if listed else None
         for f in e.fields:  # what the referred row already says (an item's product name is its product's)
             if f.same_as and f.name not in given:
                 key, _, field = f.same_as.partition(".")

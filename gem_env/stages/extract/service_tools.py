@@ -185,7 +185,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
                        {"name": "status", "values": self.statuses,
                         "weights": [6] + [2 if s not in _TERMINAL or s in self.a.request_from else 1
                                                for s in self.statuses[1:]]},
-                       {"name": "status_reason", "default": None}]
+                       {"name": "status_reason", **self._reasons_by_status()}]
         for f in a.main_fields:
             f = dict(f)
             if f["name"] in sp.enums:
@@ -248,6 +248,12 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
             fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2,
                 "fields": self._same_as_catalog(fields)}
+
+    def _reasons_by_status(self) -> dict[str, Any]:
+        """How a main record's status_reason is seeded: a frozen card's is one of the reasons a card
+        is frozen for, a record never moved by a reasoned action has none."""
+        cases = {a.to_status: list(a.reasons) for a in self.a.actions if a.reasons and a.to_status in self.statuses}
+        return {"by": {"status": cases}} if cases else {"default": None}
 
     def _same_as_catalog(self, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Fields the archetype copies from the catalog entry a row refers to ("catalog.name": an

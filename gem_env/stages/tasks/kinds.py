@@ -252,12 +252,14 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
         return "the rule stops the workflow only after it has written"
     if spec.kind == "write":
         gold = actions[:-1] or _record_lookup(compiled, failed.arguments, sandbox)
+        gold = gold + _unopened_records(compiled, spec, failed.arguments, gold, sandbox)
         keys = {name: t.pk for name, t in compiled.tables.items()}
         seen = blocking_rule(spec, failed.arguments, [a.result for a in gold], sandbox.clock, keys)
         if seen is None:
             return "the rule that stops the write cannot be seen in what was read before it"
+        if seen[0] != message:  # the assistant would cite the rule it can see, so the task must expect it
+            return f"what was read shows another rule first ({seen[0]!r}) than the one that stops it ({message!r})"
         values = seen[1]
-        gold = gold + _unopened_records(compiled, spec, failed.arguments, gold, sandbox)
     else:
         gold = actions
         values = _rule_values(spec, message, row)
