@@ -326,8 +326,10 @@ def _patch_one(record: dict[str, Any], reply: Any, pk: str, fields: set[str]) ->
 
 
 def _patched(read: Any, reply: Any) -> bool:
-    """Patch a write's `reply` into the records of `read` it names (in place); False when `read`
-    may be stale past repair: the reply names no record, or a new one of a kind `read` lists."""
+    """Patch a write's `reply` into the records of `read` it names (in place), or add the new
+    record it made to the list of such records `read` holds (a customer's bookings, after booking
+    one) when the reply says every field the list shows; False when `read` may be stale past
+    repair: the reply names no record, or a new one the list cannot take."""
     if not isinstance(reply, dict) or set(reply) == {"error"}:
         return isinstance(reply, dict)  # a failed write changed nothing
     key = next((k for k in reply if k == "id" or k.endswith("_id")), None)
@@ -336,7 +338,21 @@ def _patched(read: Any, reply: Any) -> bool:
     found = [d for d in _records_in(read) if d.get(key) == reply[key]]
     for d in found:
         d.update({k: v for k, v in reply.items() if k in d})
-    return bool(found) or not any(key in d for d in _records_in(read))
+    if found or not any(key in d for d in _records_in(read)):
+        return True
+    lists = [lst for lst in _lists_in(read) if lst and all(isinstance(d, dict) and key in d for d in lst)]
+    if len(lists) != 1 or not set(lists[0][0]) <= set(reply):
+        return False
+    lists[0].append({k: reply[k] for k in lists[0][0]})
+    return True
+
+
+def _lists_in(value: Any) -> list[list[Any]]:
+    if isinstance(value, list):
+        return [value] + [lst for x in value for lst in _lists_in(x)]
+    if isinstance(value, dict):
+        return [lst for x in value.values() for lst in _lists_in(x)]
+    return []
 
 
 def _records_in(value: Any) -> list[dict[str, Any]]:

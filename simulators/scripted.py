@@ -182,10 +182,15 @@ class ScriptedUser:
         return P.UNDERSTOOD if P.is_negative(said) else P.GOODBYES
 
     def _asked_before(self, index: int) -> bool:
-        """Whether an earlier request of the session wanted the same thing in the same words (the
-        same change on another record, after the first was refused or declined)."""
-        said = [own_records(in_words(r.intent), r.knows) for r in self._session[:index + 1] if r.kind != "lookup"]
-        return len(said) > 1 and said[-1] in said[:-1] and self._session[index].kind != "lookup"
+        """Whether the request just before wanted the same thing in the same words (the same change
+        on another record, right after the first was refused or declined: "In that case, ...
+        instead?"); questions and a hand-off to a person about it in between do not count, any other
+        request does (after a booking, "in that case" would point at nothing)."""
+        if self._session[index].kind == "lookup":
+            return False
+        words = own_records(in_words(self._session[index].intent), self._session[index].knows)
+        before = next((r for r in reversed(self._session[:index]) if r.kind != "lookup" and "summary" not in r.knows), None)
+        return before is not None and own_records(in_words(before.intent), before.knows) == words
 
     def _opening(self, request: Request, rng: random.Random, *, first: bool = False, again: bool = False,
                  told: str = "") -> str:

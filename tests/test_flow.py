@@ -127,7 +127,7 @@ def test_a_session_asks_only_about_records_of_its_customer() -> None:
         owners = Owners(compiled)
         keyed = {t.pk: name for name, t in compiled.tables.items()}
         for seed in range(2):
-            for task in make_tasks(compiled, per_domain=3, seed=seed, doc_id=doc_id)[0]:
+            for task in make_tasks(compiled, per_domain=8, seed=seed, doc_id=doc_id)[0]:
                 rows = [(keyed[k], owners.rows[keyed[k]][str(v)]) for a in task.gold_actions
                         for k, v in a.arguments.items() if k in keyed and str(v) in owners.rows.get(keyed[k], {})]
                 people = {owners.of(t, r) for t, r in rows} - {None}
@@ -184,14 +184,19 @@ async def test_a_lookup_finds_the_record_the_customer_describes_by_opening_each(
     from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
     from gem_env.stages.tasks import make_tasks
 
-    doc = next(iter_documents([ROOT / "examples" / "corpus" / "airline" / "add-checked-baggage.md"]))
-    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
-    tasks = [t for seed in range(3) for t in make_tasks(compiled, per_domain=3, seed=seed)[0]]
-    described = [(t, r) for t in tasks for r in t.scenario.requests
+    described, compiled_of = [], {}
+    for path in ("airline/add-checked-baggage.md", "airline/change-a-booking.md", "shop/cancel-an-order.md",
+                 "shop/change-shipping-address.md", "clinic/book-an-appointment.md"):
+        doc = next(iter_documents([ROOT / "examples" / "corpus" / path]))
+        compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+        tasks = [t for seed in range(3) for t in make_tasks(compiled, per_domain=3, seed=seed)[0]]
+        found = [(t, r) for t in tasks for r in t.scenario.requests
                  if r.kind == "lookup" and r.about and not any(k == "id" or k.endswith("_id") for k in r.knows)
                  and len(r.knows) >= 2]
+        described += found
+        compiled_of.update({t.id: compiled for t, _ in found})
     assert described, "no lookup describes its record"
-    done = await run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
+    done = await run_rollouts([RolloutJob(t, compiled_of[t.id], WorkflowAgent(compiled_of[t.id]), ScriptedUser(t.scenario))
                                for t in {t.id: t for t, _ in described}.values()], concurrency=2)
     for traj in done:
         assert traj.verification.passed, traj.verification.failed

@@ -245,7 +245,9 @@ def test_a_count_the_request_says_is_neither_repeated_nor_asked(airline_run: Pat
     assert said
 
 
-def test_a_write_reply_is_patched_into_the_customer_read_and_a_new_record_forgets_it(airline_run: Path) -> None:
+def test_a_write_reply_is_patched_into_the_customer_read_and_a_new_record_joins_its_list(airline_run: Path) -> None:
+    """The customer's bookings after booking one hold the new one (no second find by email); a
+    reply that does not say what the list shows (its status) leaves the read to be made again."""
     compiled = compile_domain(load_domain(next((airline_run / "domains").glob("*.json"))))
     finder = auth_finder(compiled)
     write = next(n for n, t in compiled.tools.items() if t.writes)
@@ -264,7 +266,9 @@ def test_a_write_reply_is_patched_into_the_customer_read_and_a_new_record_forget
     kept = frozenset({finder.tool})
     [(tool, _, read)] = reads_since_write(messages({"booking_id": "BKN-1", "status": "cancelled"}), compiled, kept)
     assert tool == finder.tool and read["bookings"] == [{"booking_id": "BKN-1", "status": "cancelled"}]
-    assert reads_since_write(messages({"booking_id": "BKN-2", "status": "confirmed"}), compiled, kept) == []  # new
+    [(_, _, read)] = reads_since_write(messages({"booking_id": "BKN-2", "status": "confirmed"}), compiled, kept)
+    assert read["bookings"][-1] == {"booking_id": "BKN-2", "status": "confirmed"}  # the new one joins the list
+    assert reads_since_write(messages({"booking_id": "BKN-2"}), compiled, kept) == []  # its status unknown
     assert reads_since_write(messages({"booking_id": "BKN-1", "status": "cancelled"}), compiled) == []  # none kept
 
 
@@ -379,13 +383,13 @@ def test_a_session_brings_tools_it_has_not_used() -> None:
     assert sum(counts) / len(counts) >= 5.85, sum(counts) / len(counts)
 
 
-def test_a_handoff_after_a_setback_says_what_happened_in_the_customers_words(airline_run: Path) -> None:
+def test_a_handoff_after_a_setback_says_what_happened_in_the_customers_words(airline_run: Path, bank_run: Path) -> None:
     """After a refused or declined request, the summary the customer gives a colleague is what
     they wanted and what stopped it ("I wanted to freeze my card ... but was told no because it's
     closed"), not the seed's "a question about my booking ..."; the agent writes it as they said it."""
     from gem_env.stages.tasks.kinds import NOTE
     seen = 0
-    for line in (airline_run / "trajectories.jsonl").open():
+    for line in [*(airline_run / "trajectories.jsonl").open(), *(bank_run / "trajectories.jsonl").open()]:
         traj = json.loads(line)
         reqs = traj["task"]["scenario"]["requests"]
         for prev, cur in zip(reqs, reqs[1:]):

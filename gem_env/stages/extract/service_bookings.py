@@ -43,7 +43,11 @@ class Bookings:
             return None
         k, m = self.sp.catalog, self.sp.main
         spec = next(t for t in self.made_tools if t["name"] == tool)
-        offered = f"[e for e in rows('{self.catalogs}', {{}}) if {self._offered()}]"
+        mine = "true"
+        if any(f["name"] == "email" for f in self.a.catalog_fields):  # a payee someone else pays is theirs
+            mine = f"len([x for x in rows('{self.mains}', {{{self.catalog_pk}: e.{self.catalog_pk}}}) " \
+                   f"if x.{self.owner_pk} != row.{self.owner_pk}]) == 0"
+        offered = f"[e for e in rows('{self.catalogs}', {{}}) if {self._offered()} and {mine}]"
         chosen = f"{offered}[len(row.email) % len({offered})]"
         knows: dict[str, str] = {"email": "row.email"}
         said: list[str] = []
