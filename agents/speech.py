@@ -167,7 +167,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     named = {str(v) for r in seen if isinstance(n := _entry_name(r), str) and n.lower() in what.lower()
              for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
-    described = describe(rng, args, seen, secret)
+    described = describe(rng, args, seen, secret, said=what)
     told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)]) or (rng.choice(B.SAME_TERMS) if same_terms else "")
     return " ".join(p for p in (lead, body, extra, described, told, question(rng, what)) if p)
 
@@ -223,7 +223,8 @@ def _with_rows(sentence: str, sentences: list[str]) -> str:
     return f"{' '.join(head)} {_join(tails)}."
 
 
-def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern) -> str:
+def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern,
+             said: str = "") -> str:
     """A sentence on the record a call targets, from what was read, so the user can tell it is the
     right one: a noun phrase built from up to three of its short facts that the call does not set
     ("your active debit card ending in 4782, with a $1,398.61 spending limit"), then what a field
@@ -234,16 +235,26 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         record = next((r for r in seen if r.get(name) == value and len(r) > 2 and _own_key(r) == name), None)
         if record is None or any(k in record for k in ("first_name", "last_name", "full_name")):
             continue  # a person is not described to themselves by their own name
-        if _entry_name(record) is not None and not any(k != name and (k == "id" or k.endswith("_id")) for k in record):
+        entry = not any(k != name and (k == "id" or k.endswith("_id")) for k in record)  # a catalog's, no one's
+        if entry and _entry_name(record) is not None:
             return _terms(record)  # a named catalog entry (a product, a plan) is no one's: its terms, not "your ..."
         facts = [(k, v) for k, v in record.items()
                  if not (k in args or k == "id" or k.endswith("_id") or secret.search(k)
                          or isinstance(v, (bool, dict, list)) or v in (None, "") or not _SHORT.match(str(v))
-                         or re.search(r"\d", k) and not _LAST_DIGITS.search(k))][:3]
+                         or re.search(r"\d", k) and not _LAST_DIGITS.search(k)
+                         or said and _in_words(k, v, said))][:3]  # not what the action says already
         noun = words(name[:-3]) if name.endswith("_id") else "record"
-        phrase = pick(rng, B.DESCRIBE, phrase=record_phrase(noun, facts)) if facts else ""
+        frames = [f for f in B.DESCRIBE if "your" not in f] if entry else B.DESCRIBE  # "the flight", not "your"
+        phrase = pick(rng, frames, phrase=record_phrase(noun, facts)) if facts else ""
         return " ".join(p for p in (phrase, _now(rng, args, record, secret)) if p)
     return ""
+
+
+def _in_words(name: str, value: Any, text: str) -> bool:
+    """Whether `text` already says this value (as written, or a date in words)."""
+    low = text.lower()
+    return any(w and w.lower() in low for w in {str(value), spoken(name, value), when_words(str(value))}
+               if len(str(w)) >= 3)
 
 
 def _entry_name(record: dict[str, Any]) -> str | None:

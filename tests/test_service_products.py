@@ -193,3 +193,17 @@ def test_a_plan_named_by_its_plan_name_is_a_catalog_entry_not_yours():
     said = confirm(random.Random(1), "start a membership on the Premium plan", {"member_id": "MMB-1", "plan_id": "PLN-1"},
                    re.compile("pin"), [{"plan_id": "PLN-1", "plan_name": "Premium", "price": 27.32}])
     assert "The Premium plan has a price of $27.32." in said and "PLN-1" not in said and "your plan" not in said
+
+
+def test_a_catalog_entry_without_a_name_is_the_one_not_yours_and_not_said_twice():
+    """"I'll book a flight from A to B on January 22, 2025 ... I'm looking at your flight from A to B
+    from January 22, 2025": a flight is the airline's, and what the action says is not said again;
+    a night's rate is money."""
+    said = confirm(random.Random(2), "book a flight from Bentleyberg to Medinaport on January 22, 2025",
+                   {"customer_id": "CST-1", "flight_id": "FLG-1"}, re.compile("pin"),
+                   [{"flight_id": "FLG-1", "origin": "Bentleyberg", "destination": "Medinaport",
+                     "departure_date": "2025-01-22", "price": 605.15, "seats_left": 36}])
+    assert "your flight" not in said and "a price of $605.15 and 36 seats left" in said
+    assert said.count("Bentleyberg") == 1
+    from gem_env.tools.render import is_money
+    assert is_money("nightly_rate", 140.47) and not is_money("interest_rate", 3.5)

@@ -7,8 +7,10 @@ import json
 import re
 from typing import Any
 
-_MONEY = re.compile(r"amount|price|balance|limit|fee|total|refund|cost|payment|charge|fare|deposit|salary|income")
-_NOT_MONEY = re.compile(r"count|number|days|months|years|percent|rate|score|points|miles|quantity|nights")
+_MONEY = re.compile(r"amount|price|balance|limit|fee|total|refund|cost|payment|charge|fare|deposit|salary|income|"
+                    r"(?:nightly|daily|hourly)_rate")
+_NOT_MONEY = re.compile(r"count|number|days|months|years|percent|(?<!nightly_)(?<!daily_)(?<!hourly_)rate|score|points|"
+                        r"miles|quantity|nights")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$")
 _CODE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
