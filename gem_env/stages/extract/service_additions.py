@@ -70,21 +70,23 @@ class Additions:
         return self.sp.main, self.mains, self.main_pk
 
     def _given_fields(self) -> list[dict[str, Any]]:
-        fields = self.a.child_fields if self.a.addition.on_child else self.a.main_fields
+        """The fields the customer gives, as the table has them (a line's plan names from the text)."""
+        fields = self.a.child_fields if self.a.addition.on_child else self.entity(self.mains)["fields"]
         by_name = {f["name"]: f for f in fields}
-        if not self.a.addition.on_child:
-            by_name = {f["name"]: f for f in self.entity(self.mains)["fields"]}
         return [by_name[n] for n in self.a.addition.given if n in by_name]
+
+    def _given_of(self, *types: str) -> str | None:
+        """The first field the customer gives of one of these types (the reading's date, its value)."""
+        return next((f["name"] for f in self._given_fields() if f.get("type") in types), None)
 
     def _rules(self, owner: str, main: str | None) -> list[tuple[str, str, Found]]:
         """(condition, message, its sentence) for each rule the text states; `owner` and `main`
         name the rows (or arguments) they read."""
         rules, out = self.sp.addition_rules, []
         noun, table, _ = self._added()
-        date = next((f["name"] for f in self._given_fields() if f.get("type") in ("date", "datetime")), None)
+        date, number = self._given_of("date", "datetime"), self._given_of("integer", "number")
         if (w := rules.get("window")) is not None and date:
             out.append((f"days_between({date}, today) <= {w.value}", w.text[:300], w))
-        number = next((f["name"] for f in self._given_fields() if f.get("type") in ("integer", "number")), None)
         if (low := rules.get("not_lower")) is not None and number and main:
             out.append((f"last_{noun} == null or {number} >= last_{noun}.{number}", low.text[:300], low))
         if (cap := rules.get("count")) is not None and not self.a.addition.on_child:
@@ -119,11 +121,10 @@ class Additions:
                 {"find": self.mains, "as": row, "where": {self.main_pk: self.main_pk}, "error": f"No {m} with id {{{self.main_pk}}}"},
                 {"require": f"{row}.status in {quoted_list(allowed)}",
                  "message": f"{indefinite(m).capitalize()} that is {{{row}.status}} cannot get a new {noun.replace('_', ' ')}"}]
-            date = next((f["name"] for f in self._given_fields() if f.get("type") in ("date", "datetime")), None)
+            date, number = self._given_of("date", "datetime"), self._given_of("integer", "number")
             if date:
                 effect.append({"require": f"days_between({date}, today) >= 0",
                                "message": f"{indefinite(noun.replace('_', ' ')).capitalize()} cannot be dated in the future"})
-            number = next((f["name"] for f in self._given_fields() if f.get("type") in ("integer", "number")), None)
             if "not_lower" in self.sp.addition_rules and number:  # the last one: the latest, the highest that day
                 effect.append({"find": table, "as": f"last_{noun}", "where": {self.main_pk: self.main_pk},
                                "order_by": [f"-{date}", f"-{number}"] if date else [f"-{number}"], "optional": True})
