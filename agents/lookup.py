@@ -236,7 +236,12 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
                          person=bool(PEOPLE.match(plan.noun)))
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
-    return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key)), *facts, close] if p))
+    # a catalog entry the customer named is called by its name, not its internal number
+    name = next((v for k, v in record.items() if isinstance(v, str) and (k in ("name", "title") or
+                 k == f"{plan.noun.replace(' ', '_')}_name")), None) if plan.catalog else None
+    called = name if name and says(name, turn.user_text.lower()) else None
+    return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called), *facts, close]
+                         if p))
 
 
 def owner_listing(turn: Any, agent: Any, results: list[tuple[str, Any]], key: str) -> Any:

@@ -8,7 +8,7 @@ import random
 import re
 from typing import Any
 
-from gem_env.tools.referring import role
+from gem_env.tools.referring import PEOPLE, role
 from gem_env.tools.render import counted, is_count, is_money, plain_words, render, singular, smooth, spoken, when_words, words
 
 from . import banks as B
@@ -611,7 +611,10 @@ def record_note(rng: random.Random, result: Any) -> str:
 _PERSON = re.compile(r"^(?:customer|member|user|patient|guest|client|account holder|cardholder|profile)s?$")
 
 
-def looked(rng: random.Random, noun: str, key: Any) -> str:
+def looked(rng: random.Random, noun: str, key: Any, called: str | None = None) -> str:
     """The opening of an answer about one record ("Here's what I see for card CRD-1041."; a
-    person's own record is "your profile", not its internal number), or nothing."""
+    person's own record is "your profile", not its internal number; a catalog entry the customer
+    named is called so: "I found the yoga mat.", "I found Jackie Morton."), or nothing."""
+    if called:
+        return pick(rng, B.LOOKED, what=f"{called}'s details" if PEOPLE.match(noun) else f"the {called}")
     return pick(rng, B.LOOKED, what="your profile" if _PERSON.match(noun) else f"{noun} {render(key)}")

@@ -4,6 +4,7 @@ for a product's internal id, nor asks what the entry they name is called."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.simulators.scripted import ScriptedUser, _said_again
@@ -39,6 +40,8 @@ def test_a_product_is_asked_about_by_its_name_and_found_in_the_filtered_list():
         assert verify(t, r.messages, compiled).passed
         text = " ".join(m.get("content") or "" for m in r.messages if m["role"] == "assistant")
         assert "product ID" not in text  # the customer is never asked for it
+        names = [q.knows["product_name"] for q in t.scenario.requests if "product_name" in q.knows and q.kind == "lookup"]
+        assert not any(re.search(r"\bproduct PRD-\d+", text) and n not in text for n in names)  # called by name
     lists = [args for r in done for name, args in _calls(r.messages) if name == "list_products"]
     assert lists and all('"name"' in a for a in lists)  # filtered by the name the customer said
 

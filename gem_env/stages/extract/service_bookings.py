@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...text.words import indefinite
 from .archetypes import ENTRY_NAMES
 from .service_writes import quoted_list
 
@@ -83,7 +84,7 @@ class Bookings:
             said.append(_said(n, p))
         steps.append({"tool": tool, "as": "booked", "args": args})
         thing = k if tool.startswith("create_") else m  # "book a flight", not "create a booking"
-        return {"name": tool, "category": "book", "goal": f"{self.a.book_verb} a {thing} " + " ".join(said),
+        return {"name": tool, "category": "book", "goal": f"{self.a.book_verb} {indefinite(thing)} " + " ".join(said),
                 "anchor": {"table": self.owners, "filter": f"len({offered}) > 0"},
                 "knows": knows, "steps": steps, "tells": {self.main_pk: f"booked.{self.main_pk}"}}
 
