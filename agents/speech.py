@@ -189,7 +189,10 @@ def question(rng: random.Random, what: str) -> str:
     you want me to freeze it?") where "it" names its object plainly, else a plain one."""
     verb = what.split(" ", 1)[0].lower()
     if verb in _IT_VERBS and rng.random() < 0.5:
-        return pick(rng, B.QUESTION_VERB, verb=verb)
+        obj = re.match(r"\S+ (?:your|the|my) (\w+(?: \w+)?)", what)
+        person = obj is not None and (PEOPLE.match(obj.group(1)) or PEOPLE.match(obj.group(1).split()[0]))
+        asked = pick(rng, B.QUESTION_VERB, verb=verb)
+        return re.sub(r"\bit\b", "them", asked) if person else asked  # "block them", not "block it"
     return rng.choice(B.QUESTION)
 
 

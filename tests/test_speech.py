@@ -239,3 +239,10 @@ def test_a_new_records_facts_are_said_as_they_are_and_a_contacts_name_is_not_you
         changed = " ".join(S.facts_told(random.Random(seed), [("total", 350.64)], after_write=True))
         assert "$350.64" in changed
         assert not S.fact(random.Random(seed), "name", "Katherine Rivera", after_write=False).startswith("Your")
+
+
+def test_a_question_about_doing_something_to_a_person_says_them() -> None:
+    """"block your user USR-1 ... Do you want me to block it?": a person is "them"; a card is "it"."""
+    asked = {S.question(random.Random(i), "block your user USR-1 because of spam") for i in range(12)}
+    assert any("block them" in a for a in asked) and not any(re.search(r"\bit\b", a) for a in asked)
+    assert any("freeze it" in S.question(random.Random(i), "freeze your card CRD-1") for i in range(12))
