@@ -36,8 +36,9 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
         return f"{tool} gives no record for {key}"
     catalog = _catalog_of(compiled, table) if not _owned(compiled, sandbox, table, row) else None
     facts = [k for k, v in result.value.items()
-             if k != param and not (catalog and _a_name(k, catalog.noun)) and not k.endswith("_id") and not SECRET.search(k) and "email" not in k
-             and k not in _OWN_NAMES and isinstance(v, (str, int, float, bool)) and render(v) and len(render(v)) <= 40]
+             if k != param and not (catalog and _a_name(k, catalog.noun)) and not k.endswith("_id")
+             and not SECRET.search(k) and "email" not in k and k not in _OWN_NAMES
+             and isinstance(v, (str, int, float, bool)) and render(v) and len(render(v)) <= 40]
     if not facts:
         return f"{tool} returns nothing a user would ask about"
     asks = sorted(rng.sample(facts, min(len(facts), rng.choice([1, 2]))), key=facts.index)
