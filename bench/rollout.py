@@ -8,9 +8,12 @@
   LangGraph graph (as rollouts were until issue 12, round 3), interleaved: what LangGraph adds;
 - llm: LLM agents against the fake OpenAI server (a child process, as a real endpoint is) at
   200 ms latency and 32 and 256 in flight (`rollout_llm`): the share of the ideal throughput
-  (every slot always waiting on a reply), target >= 0.9 (issue 12), the resident memory each live
-  episode adds, and ``cpu_budget``: the CPU of one LLM call in this process (the LLM layer, the
-  rest, the cyclic GC) and in the server, against what 0.9 of the ideal allows each. The same chat
+  (every slot always waiting on a reply), target >= 0.9 (issue 12); beside it the ideal with its
+  tail (`rollout_llm.ideal_with_tail`: the same episodes if only the model took time, so fewer are
+  in flight once the jobs run out), the cap that tail puts on the share and the share of it; the
+  resident memory each live episode adds, and ``cpu_budget``: the CPU of one LLM call in this
+  process (the LLM layer, the rest, the cyclic GC) and in the server, against what 0.9 of the
+  ideal allows each. The same chat
   requests are then sent without rollouts: that is the LLM layer's own ceiling on this machine,
   and `share_of_llm_layer_ceiling` what rollouts keep of it. ``--gc default,tuned`` runs each
   concurrency with both GC settings (`gem_env.stages.ground.gc_tuning`). ``--processes 2`` runs

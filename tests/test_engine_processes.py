@@ -31,6 +31,27 @@ async def offline_jobs(per_domain: int) -> AsyncIterator[list[RolloutJob]]:
     yield jobs
 
 
+class SlowAgent:
+    """The workflow agent, one second slower on its first turn."""
+
+    def __init__(self, agent: WorkflowAgent) -> None:
+        self.agent, self.meta, self.slept = agent, agent.meta, False
+
+    async def act(self, messages: list[dict]) -> dict:
+        if not self.slept:
+            self.slept = True
+            await asyncio.sleep(1.0)
+        return await self.agent.act(messages)
+
+
+@asynccontextmanager
+async def one_slow_job_first(per_domain: int) -> AsyncIterator[list[RolloutJob]]:
+    """`offline_jobs` whose first job takes a second longer than all the others together."""
+    async with offline_jobs(per_domain) as jobs:
+        jobs[0].agent = SlowAgent(jobs[0].agent)
+        yield jobs
+
+
 @asynccontextmanager
 async def broken_jobs() -> AsyncIterator[list[RolloutJob]]:
     raise ValueError("no jobs today")
@@ -49,6 +70,17 @@ def test_worker_processes_give_the_one_process_output_in_job_order() -> None:
     assert [w.concurrency for w in run.workers] == [2, 2, 1]
     assert sum(w.jobs for w in run.workers) == len(expected)
     assert run.wall_s > 0 and run.cpu_s > 0
+
+
+def test_a_worker_whose_slot_is_held_up_leaves_the_other_jobs_to_the_others() -> None:
+    run = run_rollouts_in_processes(partial(one_slow_job_first, 3), workers=2, concurrency=2)
+    async def one_process() -> list[str]:
+        async with offline_jobs(3) as jobs:
+            return [t.model_dump_json() for t in await run_rollouts(jobs, concurrency=2)]
+
+    assert [t.model_dump_json() for t in run.trajectories] == asyncio.run(one_process())
+    assert sorted(w.jobs for w in run.workers) != [len(run.trajectories) // 2] * 2  # not a fixed half each
+    assert min(w.jobs for w in run.workers) >= 1
 
 
 def test_a_failing_worker_raises_with_its_traceback() -> None:

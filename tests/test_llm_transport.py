@@ -220,3 +220,29 @@ async def test_a_model_with_callbacks_or_a_parent_runs_callbacks_takes_langchain
             reply, _ = await client.chat(ASK)
         await model.aclose_transport()
     assert reply.content == "ok" and own.runs == 1 and parents.runs == 1
+
+
+async def test_a_plain_request_sends_the_bytes_the_general_encoding_makes(monkeypatch) -> None:
+    """`PlainRequest` encodes the body around the messages once; what it sends is byte for byte
+    what `RawHTTP._encode` makes of the whole body, with tools and without, and text that looks like
+    the split point stays in the messages."""
+    sent: list[bytes] = []
+
+    async def capture(self: Any, path: str, body: bytes) -> dict[str, Any]:
+        sent.append(body)
+        return {"choices": [{"message": {"role": "assistant", "content": "ok"}}]}
+
+    monkeypatch.setattr(transport.RawHTTP, "post_body", capture)
+    with FakeOpenAIServer([Text("ok")]) as server:
+        async with plain_client(server, max_tokens=64) as client:
+            models, _ = client._bound()
+            messages_json = json.dumps([{"content": "a \u0000 NUL, é", "role": "user"}], ensure_ascii=False)
+            for tools in ([FIND, CANCEL], None):
+                model, kwargs = transport.unbound(client._runnable(models[0], tools, {}))
+                request = model.plain_request(kwargs)
+                assert request is not None and model.plain_request(kwargs) is request  # made once
+                await request.send(messages_json)
+                payload = transport._raw_body(model._get_request_payload([], **kwargs))
+                assert sent[-1] == model._raw._encode(payload, messages_json)
+                assert json.loads(sent[-1])["messages"][0]["content"] == "a \u0000 NUL, é"
+    assert len(sent) == 2 and b'"tools"' in sent[0] and b'"tools"' not in sent[1]

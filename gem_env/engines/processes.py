@@ -7,9 +7,13 @@ share of the ideal throughput is capped by the one process, not by the model.
 Jobs hold live objects (agents with LLM clients, compiled domains with their sandbox pools) that
 do not cross processes, so each worker builds them itself: ``build`` is a picklable factory (a
 module-level function, or a `functools.partial` of one) of an async context manager that yields
-the run's full job list, the same in every process. Worker ``k`` of ``n`` runs jobs ``k, k+n,
-k+2n, …`` with its share of ``concurrency``; the parent puts the trajectories back in job order,
-so the output is the one a single process gives (every rollout depends only on its own job).
+the run's full job list, the same in every process. Each worker keeps its share of
+``concurrency`` in flight, and a slot that frees takes the next job not yet taken by any worker (a
+counter the workers share), so the workers run out of jobs together: a fixed split (worker ``k``
+of ``n`` ran jobs ``k, k+n, …``) left one worker's last long episodes running alone while the
+other's slots stood idle, and which worker runs a job never changes its rollout. The parent puts
+the trajectories back in job order, so the output is the one a single process gives (every
+rollout depends only on its own job).
 
 Workers start from ``spawn`` (no inherited threads or sockets), build their jobs, then wait for
 each other, so `ProcessRun.wall_s` times the rollouts only, not the start-up.
@@ -26,7 +30,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Callable
 
-from ..stages.ground.rollout import RolloutJob, run_rollouts
+from ..stages.ground.rollout import RolloutJob, run_job
 from ..trajectory import Trajectory
 
 JobsFactory = Callable[[], AbstractAsyncContextManager[list[RolloutJob]]]
@@ -76,11 +80,13 @@ def run_rollouts_in_processes(build: JobsFactory, *, workers: int, concurrency: 
         raise ValueError("workers and concurrency must be at least 1")
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(workers)
+    taken = ctx.Value("q", 0)
+    """How many jobs the workers have taken so far: the next job's index."""
     shares = concurrency_shares(concurrency, workers)
     pipes, procs = [], []
     for k in range(workers):
         here, there = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_worker, args=(build, k, workers, shares[k], barrier, there), daemon=True)
+        proc = ctx.Process(target=_worker, args=(build, shares[k], taken, barrier, there), daemon=True)
         proc.start()
         there.close()
         pipes.append(here)
@@ -95,7 +101,11 @@ def run_rollouts_in_processes(build: JobsFactory, *, workers: int, concurrency: 
     return _merged(outcomes)
 
 
-def _receive(pipe: Connection, proc: Any, barrier: Any) -> tuple[list[Trajectory], WorkerStats]:
+Outcome = tuple[list[tuple[int, Trajectory]], WorkerStats]
+"""A worker's (job index, trajectory) pairs and its stats."""
+
+
+def _receive(pipe: Connection, proc: Any, barrier: Any) -> Outcome:
     try:
         kind, payload = pipe.recv()
     except EOFError:
@@ -107,19 +117,15 @@ def _receive(pipe: Connection, proc: Any, barrier: Any) -> tuple[list[Trajectory
     return payload
 
 
-def _merged(outcomes: list[tuple[list[Trajectory], WorkerStats]]) -> ProcessRun:
-    """Worker k's j-th trajectory is job k + j·n."""
-    n = len(outcomes)
-    total = sum(len(trs) for trs, _ in outcomes)
-    ordered: list[Trajectory | None] = [None] * total
-    for k, (trs, _) in enumerate(outcomes):
-        ordered[k::n] = trs
-    return ProcessRun([t for t in ordered if t is not None], [stats for _, stats in outcomes])
+def _merged(outcomes: list[Outcome]) -> ProcessRun:
+    """The workers' trajectories in job order."""
+    ordered = sorted((pair for pairs, _ in outcomes for pair in pairs), key=lambda pair: pair[0])
+    return ProcessRun([t for _, t in ordered], [stats for _, stats in outcomes])
 
 
-def _worker(build: JobsFactory, k: int, n: int, concurrency: int, barrier: Any, pipe: Connection) -> None:
+def _worker(build: JobsFactory, concurrency: int, taken: Any, barrier: Any, pipe: Connection) -> None:
     try:
-        pipe.send(("ok", asyncio.run(_run_share(build, k, n, concurrency, barrier))))
+        pipe.send(("ok", asyncio.run(_run_share(build, concurrency, taken, barrier))))
     except BaseException:  # noqa: BLE001 -- reported to the parent, which raises
         try:
             barrier.abort()
@@ -129,10 +135,8 @@ def _worker(build: JobsFactory, k: int, n: int, concurrency: int, barrier: Any, 
         pipe.close()
 
 
-async def _run_share(build: JobsFactory, k: int, n: int, concurrency: int, barrier: Any
-                     ) -> tuple[list[Trajectory], WorkerStats]:
+async def _run_share(build: JobsFactory, concurrency: int, taken: Any, barrier: Any) -> Outcome:
     async with build() as jobs:
-        mine = jobs[k::n]
         await asyncio.to_thread(barrier.wait)
         rss_before = peak = _rss_bytes()
 
@@ -145,12 +149,31 @@ async def _run_share(build: JobsFactory, k: int, n: int, concurrency: int, barri
         sampler = asyncio.get_running_loop().create_task(sample())
         started, cpu = time.perf_counter(), time.process_time()
         try:
-            trajectories = await run_rollouts(mine, concurrency=concurrency)
+            done = await _take_and_run(jobs, concurrency, taken)
         finally:
             sampler.cancel()
-        stats = WorkerStats(len(mine), concurrency, time.process_time() - cpu, started, time.perf_counter(),
+        stats = WorkerStats(len(done), concurrency, time.process_time() - cpu, started, time.perf_counter(),
                             max(peak, _rss_bytes()) - rss_before)
-    return trajectories, stats
+    return done, stats
+
+
+async def _take_and_run(jobs: list[RolloutJob], concurrency: int, taken: Any) -> list[tuple[int, Trajectory]]:
+    """``concurrency`` slots, each running the next job no worker has taken until none is left:
+    (job index, trajectory) of the jobs this worker ran."""
+    done: list[tuple[int, Trajectory]] = []
+
+    def take() -> int:
+        with taken.get_lock():  # held for an increment: no other worker waits on it for long
+            index = taken.value
+            taken.value = index + 1
+        return index
+
+    async def slot() -> None:
+        while (index := take()) < len(jobs):
+            done.append((index, await run_job(jobs[index])))
+
+    await asyncio.gather(*(slot() for _ in range(concurrency)))
+    return done
 
 
 def _rss_bytes() -> int:

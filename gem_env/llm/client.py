@@ -141,11 +141,12 @@ class LLMClient:
         async with semaphore:
             shard = min(range(len(models)), key=self._in_flight.__getitem__)
             model, kwargs = unbound(self._runnable(models[shard], tools, {}))
-            if not isinstance(model, RawChatOpenAI) or not model.plain_ready(kwargs):
+            request = model.plain_request(kwargs) if isinstance(model, RawChatOpenAI) else None
+            if request is None:
                 return None
 
             async def send() -> tuple[dict[str, Any], int, int] | AIMessage:
-                completion = await model.post_plain(messages_json, kwargs)
+                completion = await request.send(messages_json)
                 return plain_reply(completion, first_call) or self._with_parsed_calls(model.message_of(completion), tools)
             reply, retries, seconds = await self._on_shard(shard, lambda: self._retrying(send))
         if isinstance(reply, AIMessage):

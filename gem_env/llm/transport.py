@@ -5,9 +5,9 @@
 - `ainvoke`: a plain call that nothing observes (`RawChatOpenAI.unobserved`: no callbacks,
   tracing or LangChain cache) goes straight to the model's ``_agenerate``; LangChain's run
   machinery around it cost ~0.3 ms of CPU a call, more than the request itself.
-- `RawChatOpenAI.post_plain`: the same call for messages already encoded from OpenAI messages
-  (`plain_chat`, the agent's path: no LangChain messages at all), its request body made once per
-  binding.
+- `RawChatOpenAI.plain_request`: the same call for messages already encoded from OpenAI messages
+  (`plain_chat`, the agent's path: no LangChain messages at all), its request body's JSON around
+  the messages made once per binding (`PlainRequest`).
 - `PlainCompletions`: what still goes through the SDK (streamed and structured calls) is sent as
   the plain JSON LangChain already built. The SDK walks every request through a recursive
   TypedDict transform (aliases, dates, files) that chat requests do not need; with a growing
@@ -112,7 +112,10 @@ class RawHTTP:
                         ) -> dict[str, Any]:
         """``payload`` POSTed as JSON; ``messages_json``, when given, is its ``messages`` already
         encoded (`MessageJSON`)."""
-        body = self._encode(payload, messages_json)
+        return await self.post_body(path, self._encode(payload, messages_json))
+
+    async def post_body(self, path: str, body: bytes) -> dict[str, Any]:
+        """`post_json` of a body already encoded."""
         head = (f"POST {self.prefix}{path} HTTP/1.1\r\nHost: {self.netloc}\r\n{self.auth}"
                 f"Content-Type: application/json\r\nAccept: application/json\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n").encode()
@@ -305,14 +308,32 @@ _SDK_ONLY = ("response_format", "extra_headers", "extra_query", "timeout")
 """Request options the SDK path handles (parsed structured output, per-request HTTP settings)."""
 
 
+class PlainRequest:
+    """A chat request's body without its messages, encoded once: the JSON text before and after the
+    messages' (`RawHTTP._encode`'s bytes, split where the messages go)."""
+
+    def __init__(self, raw: RawHTTP, body: dict[str, Any]) -> None:
+        self.raw = raw
+        before, after = raw._encode(body, _MESSAGES_GO_HERE).decode().split(_MESSAGES_GO_HERE)
+        self.before, self.after = before, after
+
+    async def send(self, messages_json: str) -> dict[str, Any]:
+        """The chat completion body of the request with ``messages_json`` as its messages."""
+        return await self.raw.post_body("/chat/completions", (self.before + messages_json + self.after).encode())
+
+
+_MESSAGES_GO_HERE = "\0"
+"""Where `PlainRequest` splits the encoded body: JSON text holds no raw NUL (strings escape it)."""
+
+
 class RawChatOpenAI(ChatOpenAI):
     """`ChatOpenAI` whose plain (not streamed, no ``response_format``) calls go over `RawHTTP`, and
     whose result is made in the event loop's thread (the SDK path hands it to a thread pool)."""
 
     _raw: RawHTTP | None = PrivateAttr(default=None)
     _messages_json: MessageJSON = PrivateAttr(default_factory=lambda: MessageJSON())
-    _plain_bodies: dict[int, tuple[dict[str, Any], dict[str, Any] | None]] = PrivateAttr(default_factory=dict)
-    """id of a binding's kwargs -> (the kwargs, kept alive; `_plain_body` of them)."""
+    _plain_requests: dict[int, tuple[dict[str, Any], PlainRequest | None]] = PrivateAttr(default_factory=dict)
+    """id of a binding's kwargs -> (the kwargs, kept alive; `_plain_request` of them)."""
 
     def use_raw(self, raw: RawHTTP) -> None:
         self._raw = raw
@@ -340,32 +361,27 @@ class RawChatOpenAI(ChatOpenAI):
             return await super()._agenerate(messages, stop, run_manager, **kwargs)
         return self._create_chat_result(await self._raw.post_json("/chat/completions", body, messages_json), {})
 
-    def plain_ready(self, kwargs: dict[str, Any]) -> bool:
-        """Whether a call bound to ``kwargs`` can go as `post_plain`: it would go over `RawHTTP`
-        with its messages encoded as `MessageJSON` encodes them, and nothing observes it."""
-        return self._plain_body(kwargs) is not None and self.unobserved()
+    def plain_request(self, kwargs: dict[str, Any]) -> PlainRequest | None:
+        """The request `_agenerate` sends for a model bound to ``kwargs``, ready for messages
+        encoded as `MessageJSON` encodes them (`plain_chat.ConversationJSON`), or None where it
+        would not send such messages over `RawHTTP`, or something observes the call."""
+        request = self._plain_request(kwargs)
+        return request if request is not None and self.unobserved() else None
 
-    async def post_plain(self, messages_json: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """The chat completion body of the request `_agenerate` sends for messages whose JSON is
-        ``messages_json`` (`plain_chat.ConversationJSON`), with a model bound to ``kwargs``; only
-        where `plain_ready`."""
-        body = self._plain_body(kwargs)
-        assert body is not None and self._raw is not None
-        return await self._raw.post_json("/chat/completions", body, messages_json)
-
-    def _plain_body(self, kwargs: dict[str, Any]) -> dict[str, Any] | None:
-        """`_agenerate`'s request body without its messages, made once per ``kwargs`` object (a
-        binding's: `LLMClient` keeps its bindings), or None where `_agenerate` would not send
-        messages encoded by `MessageJSON` over `RawHTTP`."""
-        hit = self._plain_bodies.get(id(kwargs))
+    def _plain_request(self, kwargs: dict[str, Any]) -> PlainRequest | None:
+        """`plain_request` without the `unobserved` check, made once per ``kwargs`` object (a
+        binding's: `LLMClient` keeps its bindings)."""
+        hit = self._plain_requests.get(id(kwargs))
         if hit is None or hit[0] is not kwargs:
-            body = None
-            if not self.streaming and self._raw is not None and not _O_SERIES.match(self.model_name or ""):
+            request = None
+            raw = self._raw
+            if not self.streaming and raw is not None and not _O_SERIES.match(self.model_name or ""):
                 payload = self._get_request_payload([], **kwargs)
                 body = _raw_body(payload) if "messages" in payload else None
-            if len(self._plain_bodies) >= ENCODED_PARTS:
-                self._plain_bodies.clear()
-            hit = self._plain_bodies[id(kwargs)] = (kwargs, body)
+                request = PlainRequest(raw, body) if body is not None else None
+            if len(self._plain_requests) >= ENCODED_PARTS:
+                self._plain_requests.clear()
+            hit = self._plain_requests[id(kwargs)] = (kwargs, request)
         return hit[1]
 
     def unobserved(self) -> bool:
@@ -426,7 +442,7 @@ def unbound(runnable: Runnable[Any, Any]) -> tuple[Runnable[Any, Any], dict[str,
 
 
 _NO_KWARGS: dict[str, Any] = {}
-"""An unbound model's kwargs: one object, so `RawChatOpenAI._plain_body` keeps its body too."""
+"""An unbound model's kwargs: one object, so `RawChatOpenAI._plain_request` keeps its request too."""
 
 
 async def ainvoke(runnable: Runnable[Any, Any], messages: list[BaseMessage]) -> Any:

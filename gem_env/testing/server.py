@@ -67,6 +67,7 @@ class FakeOpenAIServer:
         self.model = model
         self.port = port  # 0: any free port
         self._replies = replies if callable(replies) else list(replies)
+        self._awaits_replies = inspect.iscoroutinefunction(replies)
         self._lock = threading.Lock()
         self._requests: list[dict[str, Any]] = []
         self._record = record
@@ -163,7 +164,7 @@ class FakeOpenAIServer:
                 self._requests.append(body)
             if not callable(self._replies):
                 return index, self._replies[min(index, len(self._replies) - 1)]
-        if inspect.iscoroutinefunction(self._replies):
+        if self._awaits_replies:
             return index, await self._replies(body)
         return index, await asyncio.to_thread(self._replies, body)
 

@@ -105,6 +105,12 @@ class RolloutJob:
     usage: EpisodeUsage | None = None
 
 
+async def run_job(job: RolloutJob) -> Trajectory:
+    """`run_rollout` of one job."""
+    return await run_rollout(job.task, job.compiled, job.agent, job.user, limits=job.limits, id=job.id,
+                             usage=job.usage)
+
+
 async def run_rollouts(jobs: Iterable[RolloutJob], concurrency: int = 8,
                        on_done: Callable[[Trajectory], None] | None = None) -> list[Trajectory]:
     """Run jobs with at most ``concurrency`` at once; trajectories in the order of ``jobs``.
@@ -115,8 +121,7 @@ async def run_rollouts(jobs: Iterable[RolloutJob], concurrency: int = 8,
 
     async def one(job: RolloutJob) -> Trajectory:
         async with semaphore:
-            trajectory = await run_rollout(job.task, job.compiled, job.agent, job.user, limits=job.limits,
-                                           id=job.id, usage=job.usage)
+            trajectory = await run_job(job)
         if on_done is not None:
             on_done(trajectory)
         return trajectory
