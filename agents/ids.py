@@ -76,3 +76,9 @@ def id_by_description(key: str, results: list[Any], text: str) -> Any:
 def says(value: str, low: str) -> bool:
     """Whether lower-cased text `low` says `value` as a whole word."""
     return re.search(rf"(?<![\w-]){re.escape(value.lower())}(?![\w-])", low) is not None
+
+
+def names_entry(field: str, noun: str) -> bool:
+    """Whether `field` is what an entry of a catalog of `noun`s is called by: its "name" or "title",
+    or "<noun>_name" (a plan's own plan_name; not the plan name a membership is on)."""
+    return field in ("name", "title") or field == f"{noun.replace(' ', '_')}_name"

@@ -12,7 +12,7 @@ from gem_env.tools.model import FindStep, RequireStep, ReturnStep
 from gem_env.tools.render import when_words
 
 from . import speech as S
-from .ids import id_by_description, id_from_results, record_lists, says
+from .ids import id_by_description, id_from_results, names_entry, record_lists, says
 from .messages import call as _call, say as _say, tool_results as _tool_results
 
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
@@ -237,8 +237,8 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
     # a catalog entry the customer named is called by its name, not its internal number
-    name = next((v for k, v in record.items() if isinstance(v, str) and (k in ("name", "title") or
-                 k == f"{plan.noun.replace(' ', '_')}_name")), None) if plan.catalog else None
+    name = next((v for k, v in record.items() if isinstance(v, str) and names_entry(k, plan.noun)), None) \
+        if plan.catalog else None
     called = name if name and says(name, turn.user_text.lower()) else None
     return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called), *facts, close]
                          if p))

@@ -13,6 +13,7 @@ from gem_env.tools.render import counted, is_count, is_money, plain_words, rende
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
+from .ids import names_entry
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
 __all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "SENTENCE_BREAK", "WELCOME", "action", "ask",
@@ -264,7 +265,7 @@ def _entry_name(record: dict[str, Any]) -> str | None:
     """What a catalog entry is called by ("name", "title", a plan's own "plan_name"; not the plan
     name a membership is on), or None."""
     own = _own_key(record) or ""
-    key = next((k for k in record if k in ("name", "title") or own.endswith("_id") and k == f"{own[:-3]}_name"), None)
+    key = next((k for k in record if names_entry(k, own[:-3] if own.endswith("_id") else "")), None)
     return record[key] if key is not None and isinstance(record[key], str) else None
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...agents.candidates import candidate_ids, listed
-from ...agents.ids import distinguishing, id_by_description, id_from_results, record_lists
+from ...agents.ids import distinguishing, id_by_description, id_from_results, names_entry, record_lists
 from ...agents.lookup import LookupPlan, finder_tools, lookup_plans
 from ...simulators.phrases import singular
 from ...simulators.scenario import Request
@@ -36,7 +36,7 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
         return f"{tool} gives no record for {key}"
     catalog = _catalog_of(compiled, table) if not _owned(compiled, sandbox, table, row) else None
     facts = [k for k, v in result.value.items()
-             if k != param and not (catalog and _a_name(k, catalog.noun)) and not k.endswith("_id")
+             if k != param and not (catalog and names_entry(k, catalog.noun)) and not k.endswith("_id")
              and not SECRET.search(k) and "email" not in k and k not in _OWN_NAMES
              and isinstance(v, (str, int, float, bool)) and render(v) and len(render(v)) <= 40]
     if not facts:
@@ -79,19 +79,9 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
                  workflow=f"lookup_{noun}", topic="lookup", record=(table, row))
 
 
-_NAMES = ("name", "title")
-"""What a catalog entry is called by (with ``<noun>_name``: a plan's plan_name)."""
-
-
 def _catalog_of(compiled: CompiledDomain, table: str) -> LookupPlan | None:
     """The lookup of `table` when it is a catalog the assistant can list (`LookupPlan.catalog`)."""
     return next((p for p in lookup_plans(compiled) if p.table == table and p.catalog), None)
-
-
-def _a_name(field: str, noun: str) -> bool:
-    """Whether `field` is what an entry of a catalog of `noun`s is called by: no one asks what the
-    plan they name is called."""
-    return field in _NAMES or field == f"{noun.replace(' ', '_')}_name"
 
 
 def _named_in_catalog(plan: LookupPlan, read: GoldAction, asks: frozenset[str], person: bool,
@@ -109,7 +99,7 @@ def _named_in_catalog(plan: LookupPlan, read: GoldAction, asks: frozenset[str], 
     entry = next((r for r in (entries[0] if entries else []) if str(r.get(param)) == str(key)), None)
     if entry is None:
         return None
-    named = [(f, v) for f, v in distinguishing(entry, entries[0], param) if _a_name(f, noun)]
+    named = [(f, v) for f, v in distinguishing(entry, entries[0], param) if names_entry(f, noun)]
     if not named:
         return None
     field, name = named[0]
