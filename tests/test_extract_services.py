@@ -679,3 +679,26 @@ def test_a_status_reason_follows_the_status():
         "tools": []}
     with pytest.raises(CompileError, match=r"must name one other field of cards \(card_id, state\)"):
         compile_domain(parse_domain(bad))
+
+
+def test_dates_follow_the_status_the_record_is_in():
+    """A refill was asked for a "completed" visit dated next week, at 5:28 am; an "overdue" loan was
+    not due yet. Service records now date what their status says (the archetype's `when`)."""
+    clock = None
+    for doc, table, field, past, future in [
+            ("clinic/request-a-prescription-refill.md", "visits", "starts_at", {"completed"}, {"scheduled"}),
+            ("library/renew-a-loan.md", "loans", "due_date", {"overdue"}, {"active"}),
+            ("hotel/modify-a-reservation.md", "reservations", "check_in", {"checked in"}, set())]:
+        compiled = check_domain(extract(doc)[1])
+        clock = compiled.domain.clock
+        sb = compiled.new_sandbox()
+        rows = list(sb.dump([table])[table].values())
+        sb.close()
+        assert {r["status"] for r in rows} & past, doc
+        for r in rows:
+            if r["status"] in past:
+                assert r[field] <= clock, (doc, r)
+            if r["status"] in future:
+                assert r[field] > clock, (doc, r)
+            if field == "starts_at":
+                assert "08:00:00" <= r[field][11:] < "17:00:00" and r[field][14:16] in ("00", "15", "30", "45"), r

@@ -342,3 +342,52 @@ def test_a_persons_name_and_email_agree():
         local = r["email"].split("@")[0].rstrip("0123456789")
         assert local in {f"{first}.{last}", f"{first}{last}", f"{first[0]}{last}", f"{first}{last[0]}"}, r
         assert r["backup_email"] == "ops@example.com"  # listed values are kept as they are
+
+
+def _visits(**starts_at) -> dict:
+    return {"name": "clinic", "clock": CLOCK, "entities": [
+        {"name": "visits", "primary_key": "visit_id", "rows": 60, "fields": [
+            {"name": "visit_id"}, {"name": "status", "values": ["scheduled", "completed", "cancelled"]},
+            {"name": "starts_at", "type": "datetime", **starts_at},
+            {"name": "booked_on", "type": "date"}]}], "tools": [], "workflows": []}
+
+
+def test_a_date_follows_the_status_and_the_row_is_booked_before_it():
+    """A completed visit started before the clock, a scheduled one starts after it (`by` with a range
+    per status; statuses without one take the field's own range), at a quarter hour within opening
+    hours (`hours`); a date the field does not bound (booked_on) comes before the row's past dates."""
+    compiled = compile_domain(parse_domain(_visits(
+        range=["2025-03-06T00:00:00", "2025-04-30T23:59:00"], hours=[8, 17],
+        by={"status": {"completed": {"range": ["2025-01-01T00:00:00", "2025-03-04T23:59:00"]}}})))
+    assert not compiled.domain.entity("visits").field("starts_at").nullable  # it has a range of its own
+    rows = list(compiled.new_sandbox().dump()["visits"].values())
+    assert {r["status"] for r in rows} == {"scheduled", "completed", "cancelled"}
+    for r in rows:
+        when = dt.datetime.fromisoformat(r["starts_at"])
+        assert (when < dt.datetime.fromisoformat(CLOCK)) == (r["status"] == "completed"), r
+        assert 8 <= when.hour < 17 and when.minute % 15 == 0 and when.second == 0, r
+        assert r["booked_on"] <= CLOCK[:10]
+        if r["status"] == "completed":
+            assert r["booked_on"] <= r["starts_at"][:10], r
+
+
+def test_hours_fit_a_range_that_starts_and_ends_mid_day():
+    rows = compile_domain(parse_domain(_visits(range=["2025-03-06T15:10:00", "2025-03-07T09:00:00"],
+                                               hours=[8, 17]))).new_sandbox().dump()["visits"].values()
+    got = {r["starts_at"] for r in rows}
+    assert got <= {"2025-03-06T15:15:00", "2025-03-06T15:30:00", "2025-03-06T15:45:00", "2025-03-06T16:00:00",
+                   "2025-03-06T16:15:00", "2025-03-06T16:30:00", "2025-03-06T16:45:00", "2025-03-07T08:00:00",
+                   "2025-03-07T08:15:00", "2025-03-07T08:30:00", "2025-03-07T08:45:00", "2025-03-07T09:00:00"}
+    assert len(got) > 3
+
+
+@pytest.mark.parametrize("starts_at, message", [
+    ({"type": "date", "hours": [8, 17]}, r"hours \[8, 17\] must be two hours 0 <= first < second <= 24 of a datetime"),
+    ({"hours": [17, 8]}, r"hours \[17, 8\] must be two hours"),
+    ({"by": {"status": {"completed": {"range": ["soon", "later"]}}}}, r"starts_at.by.status: range needs ISO dates"),
+])
+def test_bad_hours_and_by_ranges_say_what_is_wrong(starts_at, message):
+    d = _visits(**{k: v for k, v in starts_at.items() if k != "type"})
+    d["entities"][0]["fields"][2]["type"] = starts_at.get("type", "datetime")
+    with pytest.raises(CompileError, match=message):
+        compile_domain(parse_domain(d)).new_sandbox()

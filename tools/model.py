@@ -69,6 +69,13 @@ class FakerSpec(_Strict):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
+class ByRange(_Strict):
+    """A `by` case that seeds from a range instead of a list: ``{range: [lo, hi]}`` (a completed
+    visit's start before the clock, a scheduled one's after)."""
+
+    range: tuple[Any, Any]
+
+
 class EntityField(_Strict):
     name: str
     type: FieldType = "string"
@@ -81,18 +88,28 @@ class EntityField(_Strict):
     values: list[Any] | None = None
     weights: list[float] | None = None
     range: tuple[Any, Any] | None = Field(default=None, description="inclusive [min, max] for numbers and dates")
+    hours: tuple[int, int] | None = Field(default=None, description="datetime fields: seeded at a quarter hour "
+                                                                      "from the first hour to before the second "
+                                                                      "(a clinic's visits, [8, 17])")
     default: Any = None
     same_as: str | None = Field(default=None, description="'fk_field.field': seeded as that field of the row "
                                                            "this row's foreign key fk_field refers to")
-    by: dict[str, dict[str, list[Any]]] | None = Field(
-        default=None, description="{other_field: {its value: [values]}}: seeded with one of the values listed for "
-                                  "the row's other_field (a frozen card's reason), null where none are listed")
+    by: dict[str, dict[str, list[Any] | ByRange]] | None = Field(
+        default=None, description="{other_field: {its value: [values] or {range: [lo, hi]}}}: seeded with one of "
+                                  "the values listed (or in the range given) for the row's other_field (a frozen "
+                                  "card's reason, a completed visit's past date); where none is given, from the "
+                                  "field's own values/range/faker/default, else null")
+
+    def own_source(self) -> bool:
+        """Whether the field says how to seed it besides `by` (values, range, faker, a default)."""
+        return self.values is not None or self.range is not None or self.faker is not None \
+            or "default" in self.model_fields_set
 
     @model_validator(mode="after")
     def _explicit_null_default(self) -> "EntityField":
         """``default: null`` (written out) means: seed and insert null, so the field is nullable;
-        so does `by` (rows whose other field has no values listed)."""
-        if "default" in self.model_fields_set and self.default is None or self.by:
+        so does `by` without a source of its own (rows whose other field has no case seed null)."""
+        if "default" in self.model_fields_set and self.default is None or self.by and not self.own_source():
             self.nullable = True
         return self
 

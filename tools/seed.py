@@ -16,7 +16,7 @@ from typing import Any
 from faker import Faker
 
 from .errors import CompileError
-from .model import Domain, Entity, EntityField, FakerSpec
+from .model import ByRange, Domain, Entity, EntityField, FakerSpec
 from .tables import Table
 
 _CLOCK_PROVIDERS = re.compile(r"date|time|year|month|day|century|past|future|unix|iso8601")
@@ -105,22 +105,26 @@ class _Seeder:
     def _row(self, e: Entity, i: int, seen: dict[str, set], given: dict[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {}
         parents: list[tuple[Entity, dict[str, Any]]] = []  # rows this one refers to, for consistency
+        followed: set[str] = set()  # fields set by `by` from a field seeded before them
         for f in e.fields:
             if f.name in given:
                 value = given[f.name]
                 if f.name in seen and value in seen[f.name]:
                     raise CompileError(f"entities ({e.name}).data[{i}]: {f.name} {value!r} is not unique")
-            elif f.by:
+            elif f.by and next(iter(f.by)) in row:
+                value = self._by(e, f, row)
+                followed.add(f.name)
+            elif f.by and not f.own_source():
                 value = None  # set below, from the field it follows
             else:
-                value = self._fresh(e, f, i, parents)
+                value = self._fresh(e, f, i, parents, row)
                 tries = 0
                 while f.name in seen and value in seen[f.name]:
                     tries += 1
                     if tries > 200:
                         raise CompileError(f"entities ({e.name}).{f.name}: cannot make {e.generated_rows} unique "
                                            "values; widen its values/range/faker pattern or lower rows")
-                    value = self._fresh(e, f, i, parents)
+                    value = self._fresh(e, f, i, parents, row)
             if f.name in seen:
                 seen[f.name].add(value)
             if f.foreign_key and value is not None:
@@ -128,11 +132,9 @@ class _Seeder:
                 if parent is not None:
                     parents.append(parent)
             row[f.name] = value
-        for f in e.fields:  # a value that follows another field of the row (a frozen card's reason)
-            if f.by and f.name not in given:
-                (other, cases), = f.by.items()
-                listed = cases.get(str(row.get(other)))
-                row[f.name] = self.rng.choice(listed) if listed else None
+        for f in e.fields:  # a value that follows a field seeded after it
+            if f.by and f.name not in given and f.name not in followed:
+                row[f.name] = self._by(e, f, row)
         for f in e.fields:  # what the referred row already says (an item's product name is its product's)
             if f.same_as and f.name not in given:
                 key, _, field = f.same_as.partition(".")
@@ -142,6 +144,17 @@ class _Seeder:
                     row[f.name] = parent[1][field]
         self._agree_person(e, row, given, seen)
         return row
+
+    def _by(self, e: Entity, f: EntityField, row: dict[str, Any]) -> Any:
+        """The value of a field that follows another field of its row (a frozen card's reason, a
+        completed visit's past date); the field's own source where its case is not given."""
+        (other, cases), = f.by.items()  # type: ignore[union-attr]
+        case = cases.get(str(row.get(other)))
+        if isinstance(case, ByRange):
+            return self._in_range(f, f"entities ({e.name}).{f.name}.by.{other}", case.range)
+        if case:
+            return self.rng.choice(case)
+        return self.value(e, f, 0) if f.own_source() else None
 
     def _agree_person(self, e: Entity, row: dict[str, Any], given: dict[str, Any], seen: dict[str, set]) -> None:
         """A person's generated full name and email follow their generated first and last name
@@ -173,15 +186,33 @@ class _Seeder:
             taken.add(email)
         return email
 
-    def _fresh(self, e: Entity, f: EntityField, i: int, parents: list[tuple[Entity, dict[str, Any]]]) -> Any:
+    def _fresh(self, e: Entity, f: EntityField, i: int, parents: list[tuple[Entity, dict[str, Any]]],
+               row: dict[str, Any]) -> Any:
         if f.foreign_key and f.values is None and f.range is None:
             return self._foreign_key(e, f, parents)
-        if f.type in ("date", "datetime") and parents and f.values is None and f.range is None \
+        if f.type in ("date", "datetime") and f.values is None and f.range is None \
                 and f.faker is None and "default" not in f.model_fields_set:
-            start = self._latest_parent_date(parents)
-            if start is not None:
-                return self._between(f, max(start, self.clock - dt.timedelta(days=365)), self.clock)
+            # a date the field does not bound itself: after the rows it refers to began, before the
+            # row's own past dates (a visit is booked before it took place) and the clock
+            start = self._latest_parent_date(parents) if parents else None
+            end = min([self.clock, *self._past_dates(e, row)])
+            if start is not None or end < self.clock:
+                lo = max(start or self.clock, self.clock - dt.timedelta(days=365)) if start else \
+                    self.clock - dt.timedelta(days=365)
+                return self._between(f, lo if lo <= end else end - dt.timedelta(days=1), end)
         return self.value(e, f, i)
+
+    def _past_dates(self, e: Entity, row: dict[str, Any]) -> list[dt.datetime]:
+        out = []
+        for f in e.fields:
+            if f.type in ("date", "datetime") and isinstance(row.get(f.name), str):
+                try:
+                    when = dt.datetime.fromisoformat(row[f.name])
+                except ValueError:
+                    continue
+                if when < self.clock:
+                    out.append(when)
+        return out
 
     def _parent_row(self, foreign_key: str, value: Any) -> tuple[Entity, dict[str, Any]] | None:
         table, key = foreign_key.split(".", 1)
@@ -254,8 +285,8 @@ class _Seeder:
             return f.default
         return self._by_type(e, f, i)
 
-    def _in_range(self, f: EntityField, where: str) -> Any:
-        lo, hi = f.range  # type: ignore[misc]
+    def _in_range(self, f: EntityField, where: str, bounds: tuple[Any, Any] | None = None) -> Any:
+        lo, hi = bounds or f.range  # type: ignore[misc]
         if f.type == "integer":
             return self.rng.randint(int(lo), int(hi))
         if f.type == "number":
@@ -264,15 +295,30 @@ class _Seeder:
             try:
                 a, b = dt.datetime.fromisoformat(str(lo)), dt.datetime.fromisoformat(str(hi))
             except ValueError:
-                raise CompileError(f"{where}: range needs ISO dates, got {f.range}") from None
+                raise CompileError(f"{where}: range needs ISO dates, got {[lo, hi]}") from None
             return self._between(f, a, b)
         raise CompileError(f"{where}: range is for integer, number, date or datetime fields")
 
     def _between(self, f: EntityField, a: dt.datetime, b: dt.datetime) -> str:
+        if f.hours is not None and f.type == "datetime":
+            return self._at_hours(f.hours, a, b)
         seconds = max(0, int((b - a).total_seconds()))
         t = a + dt.timedelta(seconds=self.rng.randint(0, seconds))
         # to the minute: a time people say ("5:05 pm") and can type back, as records show it
         return t.date().isoformat() if f.type == "date" else t.replace(second=0, microsecond=0).isoformat()
+
+    def _at_hours(self, hours: tuple[int, int], a: dt.datetime, b: dt.datetime) -> str:
+        """A quarter hour within opening hours on a day between a and b (a visit at 9:45 am, not 3:56 am)."""
+        slots = range(hours[0] * 4, hours[1] * 4)
+        day0, days = a.replace(hour=0, minute=0, second=0, microsecond=0), max(0, (b.date() - a.date()).days)
+        inside = [(d, q) for d in sorted({0, days}) for q in slots  # the first and last day may be cut short
+                  if a <= day0 + dt.timedelta(days=d, minutes=15 * q) <= b]
+        whole = max(0, days - 1) * len(slots)
+        pick = self.rng.randrange(whole + len(inside)) if whole + len(inside) else None
+        if pick is None:
+            return a.replace(second=0, microsecond=0).isoformat()
+        d, q = (1 + pick // len(slots), slots[pick % len(slots)]) if pick < whole else inside[pick - whole]
+        return (day0 + dt.timedelta(days=d, minutes=15 * q)).isoformat()
 
     def _faker(self, spec: str | FakerSpec, where: str) -> Any:
         provider, args = (spec, {}) if isinstance(spec, str) else (spec.provider, spec.args)

@@ -218,6 +218,9 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
         for f in e.fields:
             if f.same_as is not None:
                 _check_same_as(f"entities[{i}] ({e.name}).{f.name}", f.same_as, e, tables)
+            if f.hours is not None and (f.type != "datetime" or not 0 <= f.hours[0] < f.hours[1] <= 24):
+                raise CompileError(f"entities[{i}] ({e.name}).{f.name}: hours {list(f.hours)} must be two hours "
+                                   "0 <= first < second <= 24 of a datetime field")
             if f.by is not None and (len(f.by) != 1 or next(iter(f.by)) not in {x.name for x in e.fields}):
                 raise CompileError(f"entities[{i}] ({e.name}).{f.name}: by {f.by!r} must name one other field of "
                                    f"{e.name} ({', '.join(x.name for x in e.fields if x.name != f.name)}) "

@@ -102,6 +102,8 @@ class Archetype:
 
 
 def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
+    """A field as the tool language writes it, plus ``when={status: (from, to)}``: a date that follows
+    the row's status, in days from the domain's clock (`ToolKit._dated_by_status` makes it a `by`)."""
     return {"name": name, "type": type, **kw}
 
 
@@ -122,6 +124,11 @@ _SUBJECTS = ("Card declined at checkout", "Cannot sign in to the app", "Refund n
 _PRODUCTS = ("wireless earbuds", "running shoes", "coffee grinder", "desk lamp", "backpack", "phone case",
              "water bottle", "yoga mat", "rain jacket", "blender", "bluetooth speaker", "office chair")
 
+_TITLES = ("The Quiet Harbor", "A Field Guide to Mosses", "Winter at Larkspur", "The Clockmaker's Daughter",
+           "Rivers of Salt", "Bread Every Day", "The Long Way North", "Small Engines Explained", "Letters from Ostra",
+           "The Glass Orchard", "Birds of the Coastal Plain", "A History of Maps", "Night Trains",
+           "The Patient Gardener")
+
 ARCHETYPES: tuple[Archetype, ...] = (
     Archetype(
         key="cards", owner="customer",
@@ -140,7 +147,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         editable=(_f("spending_limit", "number", description="the new spending limit"),),
         child=("transaction", "charge"),
         child_fields=(_f("merchant", faker="company"), _f("amount", "number", range=[2, 400]),
-                      _f("posted_at", "datetime")),
+                      _f("posted_at", "datetime", when={"pending": (-3, 0)})),
         child_statuses=("posted", "pending"),
         request=("dispute",), request_verb="create",
         request_reasons=("fraud", "duplicate charge", "wrong amount", "item not received"),
@@ -175,7 +182,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         main_fields=(_f("shipping_address", faker="street_address"), _f("shipping_city", faker="city"),
                      _f("shipping_zip", faker="postcode"), _f("total", "number", range=[15, 900]),
                      _f("payment_method", values=["credit card", "gift card", "paypal"]),
-                     _f("placed_on", "date")),
+                     _f("placed_on", "date", when={"pending": (-4, 0)})),
         actions=(Action("cancel", ("pending",), "cancelled", ("no longer needed", "ordered by mistake")),),
         editable=(_f("shipping_address", description="the new street address"),
                   _f("payment_method", description="the new payment method")),
@@ -219,7 +226,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         keywords={"hotel": 4, "room": 3, "guest": 3, "stay": 2, "night": 2, "suite": 2, "deluxe": 2,
                   "inn": 2, "resort": 2, "reservation": 2, "booking": 1, "check": 1, "confirmation": 1},
         main=("reservation", "booking", "stay"), statuses=("confirmed", "checked in", "cancelled"),
-        main_fields=(_f("check_in", "date", range=["2025-01-20", "2025-03-30"]),
+        main_fields=(_f("check_in", "date", range=["2025-01-20", "2025-03-30"], when={"checked in": (-3, 0)}),
                      _f("nights", "integer", range=[1, 7]),
                      _f("room_type", values=["standard", "deluxe", "suite"], same_as="catalog.room_type"),
                      _f("guests", "integer", range=[1, 4]),
@@ -242,7 +249,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         keywords={"appointment": 3, "clinic": 3, "doctor": 3, "patient": 3, "prescription": 3, "visit": 2,
                   "refill": 3, "reschedule": 2, "pharmacy": 2, "medication": 2, "health": 1},
         main=("appointment", "visit"), statuses=("scheduled", "completed", "cancelled"),
-        main_fields=(_f("starts_at", "datetime", range=["2025-01-16T08:00:00", "2025-02-28T17:00:00"]),
+        main_fields=(_f("starts_at", "datetime", range=["2025-01-16T08:00:00", "2025-02-28T17:00:00"],
+                        hours=(8, 17), when={"completed": (-60, -1)}),
                      _f("visit_type", values=["check-up", "follow-up", "consultation"]),
                      _f("booked_on", "date")),
         actions=(Action("cancel", ("scheduled",), "cancelled", ("feeling better", "conflict", "other")),),
@@ -300,8 +308,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         keywords={"library": 3, "loan": 2, "book": 2, "hold": 3, "renew": 3, "borrow": 3, "due": 1,
                   "branch": 1, "overdue": 2, "title": 1},
         main=("loan",), statuses=("active", "returned", "overdue"),
-        main_fields=(_f("title", faker="catch_phrase", same_as="catalog.name"),
-                     _f("due_date", "date", range=["2025-01-10", "2025-02-10"]),
+        main_fields=(_f("title", values=list(_TITLES), same_as="catalog.name"),
+                     _f("due_date", "date", range=["2025-01-10", "2025-02-10"], when={"overdue": (-20, -1), "active": (1, 25)}),
                      _f("renewals", "integer", range=[0, 2]), _f("borrowed_on", "date")),
         actions=(Action("renew", ("active",), "active",
                         also_set=(("due_date", "add_days(r.due_date, 14)"), ("renewals", "r.renewals + 1")),
@@ -311,7 +319,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         request_reasons=("branch pickup", "home delivery"),
         request_when=("R.copies_available == 0", "A copy of {R.name} is on the shelf, so it can be borrowed now without a hold"),
         catalog=("title",),
-        catalog_fields=(_f("name", faker="catch_phrase"), _f("copies_available", "integer", range=[0, 3])),
+        catalog_fields=(_f("name", values=list(_TITLES)), _f("copies_available", "integer", range=[0, 3])),
     ),
     Archetype(
         key="utility", owner="customer",
@@ -335,7 +343,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                   "recurring": 3, "split": 2, "qr": 2, "request": 1, "pay": 1, "block": 1, "rent": 1},
         main=("payment", "transfer"), statuses=("scheduled", "sent", "cancelled"),
         main_fields=(_f("amount", "number", range=[5, 900]), _f("memo", faker=_pick(_MEMOS)),
-                     _f("send_date", "date", range=["2025-01-16", "2025-03-01"]),
+                     _f("send_date", "date", range=["2025-01-16", "2025-03-01"], when={"sent": (-40, -1)}),
                      _f("frequency", values=["once", "weekly", "monthly"]), _f("created_on", "date")),
         actions=(Action("cancel", ("scheduled",), "cancelled", ("no longer needed", "wrong amount", "wrong recipient")),),
         editable=(_f("amount", "number", description="the new amount"),
@@ -374,7 +382,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
                   _f("payment_frequency", description="how often you pay")),
         child=("installment",),
         child_fields=(_f("amount", "number", range=[20, 500]),
-                      _f("due_date", "date", range=["2025-01-20", "2025-04-30"])),
+                      _f("due_date", "date", range=["2025-01-20", "2025-04-30"],
+                         when={"paid": (-90, -1), "late": (-30, -1), "scheduled": (1, 100)})),
         child_statuses=("scheduled", "paid", "late"),
         request=("extension",), request_verb="request", request_reasons=("hardship", "billing error"),
         request_from=("scheduled", "late"),

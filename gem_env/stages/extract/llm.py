@@ -123,7 +123,8 @@ thing the text names or identifies, linked by foreign keys. field {{name, type (
 boolean date datetime json), and how rows get values: "values" [..] (+"weights"), "range" [min, max] \
 (numbers, ISO dates), "faker" (provider, or {{"provider": "bothify", "args": {{"text": "ORD-#####"}}}}), \
 "foreign_key" "table.key", "default", "nullable", "unique", "same_as" "product_id.name" (the referred row's), \
-"by" {{"status": {{"frozen": ["lost"]}}}}}}. "data": [{{field: value}}] gives a reference table's rows.
+"by" {{"status": {{"frozen": ["lost"], "completed": {{"range": [..]}}}}}}, "hours" [8, 17] (datetime \
+at opening hours)}}. "data": [{{field: value}}] gives a reference table's rows.
 
 tools: {{name (verb_object), description, kind "read"|"write", parameters [{{name, type (string integer \
 number boolean array object), description, enum, required, default}}], effect, span}}, with the \

@@ -180,10 +180,12 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
                             {"name": "phone"}, {"name": "address"}, {"name": "city"}, {"name": "zip"},
                             {"name": "member_since", "type": "date"}, *self.owner_rule_fields(),
                             *self.perk_owner_fields()]}
+        # statuses a request or an action starts from are common enough for every workflow to find one
+        acted = {*self.a.request_from, *(s for act, allowed in self.actions() for s in allowed)}
         main_fields = [{"name": self.main_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.main)}}},
                        {"name": self.owner_pk, "foreign_key": f"{self.owners}.{self.owner_pk}"},
                        {"name": "status", "values": self.statuses,
-                        "weights": [6] + [2 if s not in _TERMINAL or s in self.a.request_from else 1
+                        "weights": [6] + [3 if s in acted else 2 if s not in _TERMINAL else 1
                                                for s in self.statuses[1:]]},
                        {"name": "status_reason", **self._reasons_by_status()}]
         for f in a.main_fields:
@@ -193,7 +195,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
                 self._cite(sp.enums[f["name"]])
             if a.opening and f["name"] == a.opening.kind_field:
                 f["values"] = self.kind_values(list(f["values"]))
-            main_fields.append(f)
+            main_fields.append(self._dated_by_status(f))
             if f["name"] == self._amount_field():  # an extra fee is said beside the total it is part of
                 main_fields += self.perk_main_fields()
         if self.catalogs and (not self.children or self.products()):
@@ -243,7 +245,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
             if f["type"] in ("date", "datetime") and sp.window_days:
                 days = int(sp.window_days.value)  # type: ignore[arg-type]
                 f["range"] = [_shift(self.clock, -2 * days, f["type"]), _shift(self.clock, 0, f["type"])]
-            fields.append(f)
+            fields.append(self._dated_by_status(f))
         if self.catalogs and not self.products():
             fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2,
@@ -254,6 +256,15 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
         is frozen for, a record never moved by a reasoned action has none."""
         cases = {a.to_status: list(a.reasons) for a in self.a.actions if a.reasons and a.to_status in self.statuses}
         return {"by": {"status": cases}} if cases else {"default": None}
+
+    def _dated_by_status(self, f: dict[str, Any]) -> dict[str, Any]:
+        """A date that follows the row's status, in days from the clock (the archetype's `when`): a
+        completed visit started before today, a scheduled one starts after it."""
+        when = f.pop("when", None)
+        if when:
+            f["by"] = {"status": {s: {"range": [_shift(self.clock, lo, f["type"]), _shift(self.clock, hi, f["type"])]}
+                                  for s, (lo, hi) in when.items()}}
+        return f
 
     def _same_as_catalog(self, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Fields the archetype copies from the catalog entry a row refers to ("catalog.name": an
