@@ -41,7 +41,7 @@ VERBS = frozenset(
     "freeze increase lower make move open order pay raise reactivate redeem refill register remove renew replace "
     "report request reschedule reset return schedule send set sign pass start stop submit switch transfer unfreeze "
     "unlock update upgrade lock block unblock enroll activate deactivate claim link unlink enter provide save assign "
-    "select choose download upload refresh confirm follow use pause resume place".split())
+    "select choose download upload refresh confirm follow use pause resume place exchange swap".split())
 # what the document says the customer receives is, said by the service, what it gives them
 _THEIRS = {"receive": "send you", "get": "give you", "obtain": "give you"}
 #: verbs whose tool is the user moved somewhere ("transfer_to_human_agent")

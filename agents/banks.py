@@ -77,7 +77,7 @@ REFUSE_BODY = ["I can't {action}.", "I'm not able to {action}.", "I can't {actio
                "our policy doesn't allow me to {action}.", "this isn't possible right now: I can't {action}.",
                "I'm unable to {action}.", "we can't {action} at the moment."]
 # the rule is quoted as it is written, as a sentence of its own or after a colon
-REFUSE_WHY = ["The rule is: {after_colon}", "The reason: {after_colon}", "{Reason}", "Our policy says: {after_colon}",
+REFUSE_WHY = ["The rule is: {after_colon}", "Here's the reason: {after_colon}", "{Reason}", "Our policy says: {after_colon}",
               "Here's why: {after_colon}", "Per our rules: {after_colon}", "That's down to this rule: {after_colon}"]
 FAILED = ["I'm sorry, that didn't go through: {error}", "Unfortunately that step failed: {error}",
           "Something went wrong on our side: {error}", "That didn't work, I'm afraid: {error}",

@@ -5,6 +5,12 @@ import re
 from typing import Any
 
 
+def own_key(record: dict[str, Any]) -> str | None:
+    """The record's own id field: its first id-like field (an item's "item_id", not the
+    "order_id" it also holds), so an order is not described or checked by one of its items."""
+    return next((k for k in record if k == "id" or k.endswith("_id")), None)
+
+
 def id_from_results(key: str, results: list[Any]) -> Any:
     """The one value of record id `key` that earlier tool results point to, or None.
 

@@ -13,6 +13,8 @@ from gem_env.tools.expr import compile_expr, compile_template
 from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep, ReturnStep,
                                  ToolSpec, UpdateStep)
 
+from .ids import own_key
+
 
 class NoDatabase:
     """The expression runtime offered outside a sandbox: it reads results, never the database."""
@@ -92,7 +94,7 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
                 if step.many or step.filter or step.optional or step.find not in keys:
                     return None
                 where = {k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.where.items()}
-                row = next((r for r in seen if keys[step.find] in r
+                row = next((r for r in seen if own_key(r) == keys[step.find]  # an order, not its item
                             and all(k in r and str(r[k]) == str(v) for k, v in where.items())), None)
                 if row is None:
                     return None

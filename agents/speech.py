@@ -13,7 +13,7 @@ from gem_env.tools.render import counted, is_count, is_money, plain_words, rende
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
-from .ids import names_entry
+from .ids import names_entry, own_key
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
 __all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "SENTENCE_BREAK", "WELCOME", "action", "ask",
@@ -236,7 +236,7 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
     for name, value in args.items():
         if not (name == "id" or name.endswith("_id")):
             continue
-        record = next((r for r in seen if r.get(name) == value and len(r) > 2 and _own_key(r) == name), None)
+        record = next((r for r in seen if r.get(name) == value and len(r) > 2 and own_key(r) == name), None)
         if record is None or any(k in record for k in ("first_name", "last_name", "full_name")):
             continue  # a person is not described to themselves by their own name
         entry = not any(k != name and (k == "id" or k.endswith("_id")) for k in record)  # a catalog's, no one's
@@ -249,7 +249,11 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
                          or said and _in_words(k, v, said))][:3]  # not what the action says already
         noun = words(name[:-3]) if name.endswith("_id") else "record"
         frames = [f for f in B.DESCRIBE if "your" not in f] if entry else B.DESCRIBE  # "the flight", not "your"
-        phrase = pick(rng, frames, phrase=record_phrase(noun, facts)) if facts else ""
+        said_as = record_phrase(noun, facts) if facts else ""
+        if entry and said_as.startswith(f"{noun}, with "):  # only figures: "The flight has a price of $139.83."
+            phrase = f"The {said_as.replace(', with ', ' has ', 1)}."
+        else:
+            phrase = pick(rng, frames, phrase=said_as) if facts else ""
         return " ".join(p for p in (phrase, _now(rng, args, record, secret)) if p)
     return ""
 
@@ -264,7 +268,7 @@ def _in_words(name: str, value: Any, text: str) -> bool:
 def _entry_name(record: dict[str, Any]) -> str | None:
     """What a catalog entry is called by ("name", "title", a plan's own "plan_name"; not the plan
     name a membership is on), or None."""
-    own = _own_key(record) or ""
+    own = own_key(record) or ""
     key = next((k for k in record if names_entry(k, own[:-3] if own.endswith("_id") else "")), None)
     return record[key] if key is not None and isinstance(record[key], str) else None
 
@@ -308,12 +312,6 @@ def _now(rng: random.Random, args: dict[str, Any], record: dict[str, Any], secre
     else:
         said = f"the {words(name)} is {v}"
     return pick(rng, B.NOW, x=said)
-
-
-def _own_key(record: dict[str, Any]) -> str | None:
-    """The record's own id field: its first id-like field (an item's "item_id", not the
-    "order_id" it also holds), so an order is not described by one of its items."""
-    return next((k for k in record if k == "id" or k.endswith("_id")), None)
 
 
 _LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")

@@ -25,7 +25,9 @@
   domains with a workflow booking from the catalog (``service_bookings.py``) and those where it is
   the first (what the title is about); ``customer_additions``: domains with a record the customer
   adds (``submit_reading``, ``add_line``: ``service_additions.py``) and the rules from the text
-  those tools carry.
+  those tools carry; ``exchanges``: domains where an item is exchanged for another variant of its
+  product (``service_exchanges.py``), those where it is the first workflow, and the rules from the
+  text that tool carries.
 - ``taubench_recall``: the first tau-bench's retail and airline policies (``wiki.md``) extracted
   offline; the share of their real tools (think/calculate left out: 26) that an extracted tool
   recovers, and of those tools' parameters, by the hand-judged map in
@@ -209,6 +211,12 @@ def structure(paths: list[Path]) -> dict[str, Any]:
         c["addition_domains"] += adder is not None
         c["addition_rules"] += sum(1 for s in (adder.effect if adder else []) if isinstance(s, RequireStep)
                                    and s.message.endswith("."))  # a sentence of the text, not a built-in check
+        swap = next((w for w in got.workflows if w.category == "exchange"), None)  # service_exchanges.py
+        swapper = next((t for t in got.tools if t.name.startswith("exchange_")), None) if swap else None
+        c["exchange_domains"] += swap is not None
+        c["exchange_first"] += bool(swap) and got.workflows[0] is swap
+        c["exchange_rules"] += sum(1 for s in (swapper.effect if swapper else []) if isinstance(s, RequireStep)
+                                   and s.message.endswith("."))  # a sentence of the text
         c["issue_domains"] += issuer is not None
         c["issue_rules"] += sum(1 for s in (issuer.effect if issuer else []) if isinstance(s, RequireStep)
                                 and "more than $0" not in s.message)
@@ -236,6 +244,8 @@ def structure(paths: list[Path]) -> dict[str, Any]:
             "issued_cards": {"domains": c["issue_domains"], "limit_rules": c["issue_rules"]},
             "bookings": {"domains": c["booking_domains"], "first_workflow": c["booking_first"]},
             "customer_additions": {"domains": c["addition_domains"], "rules_from_text": c["addition_rules"]},
+            "exchanges": {"domains": c["exchange_domains"], "first_workflow": c["exchange_first"],
+                          "rules_from_text": c["exchange_rules"]},
             "noop_examples": noop_examples[:5], "rule_examples": rule_examples[:5]}
 
 

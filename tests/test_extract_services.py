@@ -702,3 +702,57 @@ def test_dates_follow_the_status_the_record_is_in():
                 assert r[field] > clock, (doc, r)
             if field == "starts_at":
                 assert "08:00:00" <= r[field][11:] < "17:00:00" and r[field][14:16] in ("00", "15", "30", "45"), r
+
+
+def test_an_item_is_exchanged_for_another_variant_under_the_texts_rules():
+    """"Exchange an item for another size or colour" had no tool to exchange one. Items are now of a
+    variant (a colour and size of their product, each option once per product); `exchange_item`
+    swaps one from a delivered order for another in-stock variant of the same product, refusing with
+    the text's sentences, and sessions do it; a shop text that never speaks of exchanges has none."""
+    _, d = extract("shop/exchange-an-item.md")
+    tool = next(t for t in d.tools if t.name == "exchange_item")
+    assert [p.name for p in tool.parameters] == ["item_id", "variant_id"]
+    rules = [s.message for s in tool.effect if isinstance(s, RequireStep)]
+    assert rules[0].startswith("An exchange only works for items from a delivered order")
+    assert "You cannot pick a variant that is out of stock." in rules
+    assert d.workflows[0].name == "exchange_item"  # what the text is about comes first
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    state = sb.dump(["items", "orders", "product_variants", "products"])
+    variants, items = state["product_variants"], state["items"]
+    for item in items.values():  # an item is of its variant's product, named and priced as it
+        v = variants[item["variant_id"]]
+        assert (item["option"], item["product_id"]) == (v["option"], v["product_id"])
+        assert item["product_name"] == state["products"][item["product_id"]]["name"]
+    pairs = [(v["product_id"], v["option"]) for v in variants.values()]
+    assert len(pairs) == len(set(pairs))
+
+    def other(item: dict, in_stock: bool | None) -> str | None:
+        return next((k for k, v in variants.items() if v["product_id"] == item["product_id"]
+                     and k != item["variant_id"] and (in_stock is None or v["in_stock"] == in_stock)), None)
+    open_items = [i for i in items.values() if i["status"] == "ordered"]
+    delivered = [i for i in open_items if state["orders"][i["order_id"]]["status"] == "delivered"]
+    item = next(i for i in delivered if other(i, True))
+    if (gone := next((i for i in delivered if other(i, False)), None)) is not None:
+        refused = sb.call("exchange_item", {"item_id": gone["item_id"], "variant_id": other(gone, False)})
+        assert not refused.ok and refused.error == "You cannot pick a variant that is out of stock."
+    foreign = next(k for k, v in variants.items() if v["product_id"] != item["product_id"])
+    refused = sb.call("exchange_item", {"item_id": item["item_id"], "variant_id": foreign})
+    assert not refused.ok and "same product" in refused.error
+    waiting = next(i for i in open_items if state["orders"][i["order_id"]]["status"] != "delivered")
+    refused = sb.call("exchange_item", {"item_id": waiting["item_id"], "variant_id": other(waiting, None) or foreign})
+    assert not refused.ok and refused.error.startswith("An exchange only works for items from a delivered order")
+    done = sb.call("exchange_item", {"item_id": item["item_id"], "variant_id": other(item, True)})
+    assert done.ok and done.value["option"] == variants[other(item, True)]["option"]
+    after = sb.dump(["items"])["items"]
+    assert after[item["item_id"]]["status"] == "exchanged"
+    assert after[done.value["new_item_id"]]["variant_id"] == other(item, True)
+    sb.close()
+    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
+    mine = [t for t in tasks if "exchange_item" in t.workflow]
+    assert mine
+    done_runs, passed = _rollouts(compiled, mine)
+    assert all(passed)
+    assert any(c["function"]["name"] == "exchange_item" for r in done_runs for m in r.messages
+               for c in m.get("tool_calls") or [])
+    assert not any(t.name.startswith("exchange_") for t in extract("shop/return-an-item.md")[1].tools)

@@ -64,6 +64,19 @@ class Addition:
 
 
 @dataclass(frozen=True)
+class Exchange:
+    """An item swapped for another variant of the same catalog entry (service_exchanges.py):
+    ``exchange_item`` for "the navy, size M one"; the item becomes `old_status`, its replacement
+    (a new item of the chosen variant) `new_status`."""
+
+    verb: str                            # exchange: the tool is <verb>_<child>
+    options: tuple[str, ...]             # every variant's option, each once in a domain
+    from_statuses: tuple[str, ...]       # the main record's statuses an item is exchanged from (delivered)
+    old_status: str
+    new_status: str
+
+
+@dataclass(frozen=True)
 class Archetype:
     key: str
     keywords: dict[str, float]           # word (lemma) -> weight; a document's score is their sum
@@ -93,6 +106,7 @@ class Archetype:
     move: Move | None = None             # an amount moved between two main records
     opening: Opening | None = None       # a new main record of a product the text names
     addition: Addition | None = None     # a record the customer adds themselves
+    exchange: Exchange | None = None     # a child swapped for another variant of its catalog entry
 
     def product_kinds(self) -> tuple[str, ...]:
         """The values of the main field a product sets (checking, savings); () without `opening`."""
@@ -124,6 +138,8 @@ _SUBJECTS = ("Card declined at checkout", "Cannot sign in to the app", "Refund n
 _PRODUCTS = ("wireless earbuds", "running shoes", "coffee grinder", "desk lamp", "backpack", "phone case",
              "water bottle", "yoga mat", "rain jacket", "blender", "bluetooth speaker", "office chair")
 
+_OPTIONS = tuple(f"{colour}, size {size}" for colour in ("black", "white", "navy", "grey", "green", "red", "sand",
+                                                         "teal", "olive", "plum") for size in ("S", "M", "L"))
 _TITLES = ("The Quiet Harbor", "A Field Guide to Mosses", "Winter at Larkspur", "The Clockmaker's Daughter",
            "Rivers of Salt", "Bread Every Day", "The Long Way North", "Small Engines Explained", "Letters from Ostra",
            "The Glass Orchard", "Birds of the Coastal Plain", "A History of Maps", "Night Trains",
@@ -196,6 +212,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         catalog=("product",),
         catalog_fields=(_f("name", values=list(_PRODUCTS)), _f("price", "number", range=[5, 300]),
                         _f("in_stock", "boolean")),
+        exchange=Exchange("exchange", _OPTIONS, ("delivered",), "exchanged", "pending"),
     ),
     Archetype(
         key="reservations", owner="customer",

@@ -15,6 +15,7 @@ from typing import Any
 from ...text import features as tf
 from .archetypes import Archetype, ARCHETYPES
 from .service_additions import read_addition
+from .service_exchanges import read_exchange
 from .service_issue import read_issuing
 from .service_perks import read_perk
 from .service_products import read_products
@@ -97,6 +98,7 @@ def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: s
         read_issuing(sp, text, title)
     read_perk(sp, text)
     read_addition(sp, arch, text, title)
+    read_exchange(sp, arch, text, title)
     kit = ToolKit(arch, sp, clock=clock, rows=rows, title=title)
     return {"entities": kit.entities(), "tools": kit.tools(), "workflows": kit.workflows(),
             "step_groups": kit.step_groups(), "policy": kit.policy(), "spans": kit.spans}

@@ -52,6 +52,8 @@ class Flows:
             out.append(self.addition_flow())
         if (booked := self.book_flow()) is not None:
             out.append(booked)
+        if self.exchange():
+            out.append(self.exchange_flow())
         # the remedy the text grants is what it is about, whatever words the title uses ("Bad Price"),
         # and so are new cards when the title speaks of getting them ("How to Issue a Virtual Card")
         first = [self.perk_flow()] if self.perk() else []

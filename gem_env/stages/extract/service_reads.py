@@ -27,6 +27,8 @@ class ReadTools:
         if self.catalogs:
             out.append(self.get_catalog_details())
             out.append(self.search_catalog() if "search_catalog" in self.a.extras else self.list_catalog())
+        if self.exchange():
+            out.append(self.list_variants())
         if self.requests:
             out.append(self.get_request_status())
         return out

@@ -8,6 +8,7 @@ from ...text import features as tf
 from .archetypes import ENTRY_NAMES, Action, Archetype
 from .service_additions import Additions
 from .service_bookings import Bookings
+from .service_exchanges import Exchanges
 from .service_flows import Flows
 from .service_moves import Moves
 from .service_issue import Issuing
@@ -51,7 +52,7 @@ def _words(text: str) -> set[str]:
 
 
 
-class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Additions, Bookings):
+class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Additions, Bookings, Exchanges):
     """One specialised archetype: its entities, tools (reads, writes), workflows and policy."""
 
     def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
@@ -215,6 +216,8 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
                         "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
                                                                      "args": {"text": self.pattern(sp.catalog)}}},
                                    *fields]})
+        if self.exchange():
+            out.append(self.variant_entity())
         out.append({"name": self.mains, "primary_key": self.main_pk, "rows": self.rows, "fields": main_fields})
         if self.children:
             out.append(self._child_entity())
@@ -240,13 +243,15 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
         fields = [{"name": self.child_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.child)}}},
                   {"name": self.main_pk, "foreign_key": f"{self.mains}.{self.main_pk}"},
                   {"name": "status", "values": list(self.a.child_statuses), "weights": [3] + [1] * (len(self.a.child_statuses) - 1)}]
+        if self.exchange():
+            fields += self.variant_fields()
         for f in self.a.child_fields:
             f = dict(f)
             if f["type"] in ("date", "datetime") and sp.window_days:
                 days = int(sp.window_days.value)  # type: ignore[arg-type]
                 f["range"] = [_shift(self.clock, -2 * days, f["type"]), _shift(self.clock, 0, f["type"])]
             fields.append(self._dated_by_status(f))
-        if self.catalogs and not self.products():
+        if self.catalogs and not self.products() and not self.exchange():
             fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2,
                 "fields": self._same_as_catalog(fields)}
@@ -274,7 +279,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
         refers = any(f["name"] == self.catalog_pk and f.get("foreign_key") for f in fields)
         out = []
         for f in fields:
-            if "same_as" in f:
+            if f.get("same_as", "").startswith("catalog."):
                 f = dict(f)
                 wanted = f.pop("same_as").removeprefix("catalog.")
                 if refers and wanted in names:

@@ -51,6 +51,8 @@ class WriteTools:
             out.append(self.issue_tool())
         if self.addition():
             out.append(self.addition_tool())
+        if self.exchange():
+            out.append(self.exchange_tool())
         out.append(self.update_owner_address())
         out.append(self.transfer_to_human())
         return out

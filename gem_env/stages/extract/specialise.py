@@ -89,6 +89,8 @@ class Specialisation:
     min_main: Found | None = None                                  # (main money field, amount): "a balance of at least $100"
     adds: Found | None = None                                      # the text offers adding a record (service_additions)
     addition_rules: dict[str, Found] = field(default_factory=dict)  # "window" / "not_lower" / "count" / "no_child_state"
+    exchanges: Found | None = None                                 # the text offers exchanges (service_exchanges)
+    exchange_rules: dict[str, Found] = field(default_factory=dict)  # "from" (a delivered order) / "in_stock"
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:

@@ -1,0 +1,154 @@
+"""Exchanging an item for another variant of the same catalog entry, under the text's rules.
+
+"Exchange an item for another size or colour": the catalog's entries come in variants (a colour and
+a size); an item is of one variant; `exchange_<child>` swaps it for another variant of the same
+entry. The archetype says what can be exchanged (`archetypes.Exchange`); the text says whether the
+service offers it ("swap it for the same product in another size or colour") and its rules, each a
+`require` step citing its sentence where the text states it: only items from a delivered order,
+never an out-of-stock variant. A text that does not speak of exchanging gets none of it.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .service_writes import quoted_list
+from .specialise import Found, Specialisation
+
+_OFFERS = re.compile(r"\b(?:exchang|swap)\w*", re.I)
+_VARIANT = re.compile(r"\b(?:sizes?|colou?rs?|variants?)\b", re.I)
+_NO_STOCK = re.compile(r"\bout\s+of\s+stock\b|\bnot\s+in\s+stock\b|\bunavailable\b", re.I)
+
+
+def read_exchange(sp: Specialisation, arch: Any, text: str, title: str) -> None:
+    """Set `sp.exchanges` (the sentence offering it) and `sp.exchange_rules` when the text speaks of
+    exchanging an item for another variant ("another size or colour")."""
+    ex = arch.exchange
+    if ex is None or not (_OFFERS.search(title) or _OFFERS.search(text)) or not _VARIANT.search(text):
+        return
+    offer = next(((s, e, t) for s, e, t in sp.sentences if _OFFERS.search(t) and _VARIANT.search(t)), None) \
+        or next(((s, e, t) for s, e, t in sp.sentences if _OFFERS.search(t)), (0, 0, ""))
+    sp.exchanges = Found(ex.verb, *offer)
+    for start, end, s in sp.sentences:
+        if _OFFERS.search(s) and any(re.search(rf"\b{st}\b", s, re.I) for st in ex.from_statuses):
+            sp.exchange_rules.setdefault("from", Found(True, start, end, s))
+        if _NO_STOCK.search(s):
+            sp.exchange_rules.setdefault("in_stock", Found(True, start, end, s))
+
+
+class Exchanges:
+    """Mixin of `ToolKit` (service_tools.py): the variants table, its list tool, the
+    `exchange_<child>` tool and its workflow."""
+
+    def exchange(self) -> bool:
+        return self.sp.exchanges is not None and self.a.exchange is not None and self.children is not None \
+            and self.catalogs is not None and not self.products()
+
+    @property
+    def variants(self) -> str:
+        return f"{self.sp.catalog}_variants"
+
+    def variant_entity(self) -> dict[str, Any]:
+        """One row per variant: its entry and its option ("navy, size M"), each option once, so two
+        variants of one entry never read the same."""
+        options = list(self.a.exchange.options)
+        return {"name": self.variants, "primary_key": "variant_id", "rows": len(options), "fields": [
+            {"name": "variant_id", "faker": {"provider": "bothify", "args": {"text": "VAR-#####"}}},
+            {"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"},
+            {"name": "option", "values": options, "unique": True},
+            {"name": "in_stock", "type": "boolean"}]}
+
+    def variant_fields(self) -> list[dict[str, Any]]:
+        """What an item says of its variant, before the fields copied from the entry: the variant,
+        then the entry it is of (so the item's entry name and price follow)."""
+        return [{"name": "variant_id", "foreign_key": f"{self.variants}.variant_id"},
+                {"name": "option", "same_as": "variant_id.option"},
+                {"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}",
+                 "same_as": f"variant_id.{self.catalog_pk}"}]
+
+    def list_variants(self) -> dict[str, Any]:
+        k = self.sp.catalog
+        return self._tool(
+            f"list_{k}_variants", "read", f"The variants of a {k} (option and whether it is in stock).",
+            [self._id_param(k, self.catalog_pk)],
+            [{"find": self.variants, "as": "found", "many": True, "where": {self.catalog_pk: self.catalog_pk}},
+             {"return": "project(found, ['variant_id', 'option', 'in_stock'])"}],
+            self.span_for("size") or self.span_for("colour") or self.span_for("variant"))
+
+    def _exchange_from(self) -> list[str]:
+        return [s for s in self.a.exchange.from_statuses if s in self.statuses] or self.statuses[-1:]
+
+    def exchange_tool(self) -> dict[str, Any]:
+        ex, c, m = self.a.exchange, self.sp.child, self.sp.main
+        rules = self.sp.exchange_rules
+        item, order, new = f"{c}_row", f"{m}_row", "new_variant"
+        allowed = self._exchange_from()
+        from_rule = rules.get("from")
+        stock_rule = rules.get("in_stock")
+        self._cite(from_rule)
+        self._cite(stock_rule)
+        effect: list[dict[str, Any]] = [
+            {"find": self.children, "as": item, "where": {self.child_pk: self.child_pk},
+             "error": f"No {c} with id {{{self.child_pk}}}"},
+            {"find": self.mains, "as": order, "where": {self.main_pk: f"{item}.{self.main_pk}"}},
+            {"require": f"{order}.status in {quoted_list(allowed)}",
+             "message": " ".join(from_rule.text.split())[:300] if from_rule else
+             f"Only {c}s from {_either(allowed)} {m} can be exchanged; this {m} is {{{order}.status}}"},
+            {"require": f"{item}.status == '{self.a.child_statuses[0]}'",
+             "message": f"This {c} is {{{item}.status}}, so it cannot be exchanged"},
+            {"find": self.variants, "as": new, "where": {"variant_id": "variant_id"},
+             "error": "No variant with id {variant_id}"},
+            {"require": f"{new}.{self.catalog_pk} == {item}.{self.catalog_pk}",
+             "message": f"An exchange is for another variant of the same {self.sp.catalog}"},
+            {"require": f"{new}.variant_id != {item}.variant_id",
+             "message": f"That is the variant the {c} already is"},
+            {"require": f"{new}.in_stock",
+             "message": " ".join(stock_rule.text.split())[:300] if stock_rule else "That variant is out of stock"},
+            {"insert": self.children, "as": "swapped", "values": {
+                self.child_pk: f"next_id('{self.pattern(c)}')", self.main_pk: f"{item}.{self.main_pk}",
+                "status": f"'{ex.new_status}'", "variant_id": "variant_id", "option": f"{new}.option",
+                **{f["name"]: f"{item}.{f['name']}" for f in self.a.child_fields},
+                self.catalog_pk: f"{item}.{self.catalog_pk}"}},
+            {"update": self.children, "row": item, "set": {"status": f"'{ex.old_status}'"}},
+            {"return": {f"new_{self.child_pk}": f"swapped.{self.child_pk}", "option": "swapped.option",
+                        "status": "swapped.status", f"old_{c}_status": f"'{ex.old_status}'"}}]
+        params = [self._id_param(c, self.child_pk),
+                  {"name": "variant_id", "type": "string", "description": "the variant to swap it for, e.g. VAR-00000"}]
+        span = {"start": self.sp.exchanges.start, "end": self.sp.exchanges.end, "text": self.sp.exchanges.text} \
+            if self.sp.exchanges.text else None
+        self._cite(self.sp.exchanges)
+        return self._tool(f"{ex.verb}_{c}", "write",
+                          f"{ex.verb.capitalize()} a {c} for another variant of the same {self.sp.catalog}.",
+                          params, effect, span)
+
+    def exchange_flow(self) -> dict[str, Any]:
+        ex, c, m, k = self.a.exchange, self.sp.child, self.sp.main, self.sp.catalog
+        others = f"[v for v in rows('{self.variants}', {{{self.catalog_pk}: row.{self.catalog_pk}}}) " \
+                 f"if v.in_stock and v.variant_id != row.variant_id]"
+        main_of = f"lookup('{self.mains}', row.{self.main_pk})"
+        conds = [f"row.status == '{self.a.child_statuses[0]}'", f"{main_of}.status in {quoted_list(self._exchange_from())}",
+                 f"len({others}) > 0"]
+        return {"name": f"{ex.verb}_{c}", "category": ex.verb,
+                "goal": f"{ex.verb} my {c} {{{self.child_pk}}} for one in {{new_option}}",
+                "anchor": {"table": self.children, "filter": " and ".join(conds)},
+                "knows": {"email": f"lookup('{self.owners}', {main_of}.{self.owner_pk}).email",
+                          self.main_pk: f"row.{self.main_pk}", self.child_pk: f"row.{self.child_pk}",
+                          "new_option": f"{others}[len(row.{self.child_pk}) % len({others})].option"},
+                "steps": [{"use": "identify"},
+                          {"tool": f"list_{m}_{self.children}", "args": {self.main_pk: {"user": self.main_pk}},
+                           "as": "listed"},
+                          {"tool": f"list_{k}_variants", "as": "variants", "args": {self.catalog_pk: {
+                              "result": f"first([x.{self.catalog_pk} for x in listed if x.{self.child_pk} == "
+                                        f"{self.child_pk}])"}}},
+                          {"tool": f"{ex.verb}_{c}", "as": "swapped", "args": {
+                              self.child_pk: {"user": self.child_pk},
+                              "variant_id": {"result": "first([v.variant_id for v in variants "
+                                                       "if lower(v.option) == lower(new_option)])"}}}],
+                "tells": {f"new_{self.child_pk}": f"swapped.new_{self.child_pk}"}}
+
+
+def _either(statuses: list[str]) -> str:
+    return "a " + " or ".join(statuses)
+
+
+__all__ = ["Exchanges", "read_exchange"]
