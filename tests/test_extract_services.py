@@ -756,3 +756,39 @@ def test_an_item_is_exchanged_for_another_variant_under_the_texts_rules():
     assert any(c["function"]["name"] == "exchange_item" for r in done_runs for m in r.messages
                for c in m.get("tool_calls") or [])
     assert not any(t.name.startswith("exchange_") for t in extract("shop/return-an-item.md")[1].tools)
+
+
+def test_a_shipped_order_is_tracked_and_a_return_needs_a_delivered_order():
+    """"Track an order" went the procedure way (`open_email_send`, `select_track_parcel`, a "shipping
+    email" that was not the customer's). It is now the shop's domain with a carrier, a tracking number
+    in the text's pattern (TRK + 9: "12 characters long and start with TRK") and a latest scan on
+    shipped orders only; `track_order` refuses a pending one with the text's sentence. A return was
+    filed on a cancelled order's item: a return now needs a delivered order."""
+    _, d = extract("shop/track-an-order.md")
+    assert d.workflows[0].name == "track_order"
+    tool = next(t for t in d.tools if t.name == "track_order")
+    assert [s.message for s in tool.effect if isinstance(s, RequireStep)] == \
+        ["Orders that are still pending or processing have no tracking number yet."]
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    orders = list(sb.dump(["orders"])["orders"].values())
+    shipped = [o for o in orders if o["status"] in ("processed", "delivered")]
+    assert shipped and all(re.fullmatch(r"TRK\d{9}", o["tracking_number"]) and o["carrier"]
+                           and o["last_scanned_at"] <= compiled.domain.clock for o in shipped)
+    assert all(o["tracking_number"] is None and o["last_scanned_at"] is None for o in orders if o not in shipped)
+    told = sb.call("track_order", {"order_id": shipped[0]["order_id"]})
+    assert told.ok and told.value["tracking_number"] == shipped[0]["tracking_number"]
+    pending = next(o for o in orders if o["status"] == "pending")
+    refused = sb.call("track_order", {"order_id": pending["order_id"]})
+    assert not refused.ok and "no tracking number yet" in refused.error
+    items = sb.dump(["items"])["items"].values()
+    stuck = next(i for i in items if i["status"] == "ordered"
+                 and next(o for o in orders if o["order_id"] == i["order_id"])["status"] != "delivered")
+    refused = sb.call("create_return", {"item_id": stuck["item_id"], "reason": "damaged"})
+    assert not refused.ok and refused.error.startswith("Only items from a delivered order can get a return")
+    sb.close()
+    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
+    mine = [t for t in tasks if "track_order" in t.workflow or "create_return" in t.workflow]
+    _, passed = _rollouts(compiled, mine)
+    assert mine and all(passed)
+    assert not any(t.name.startswith("track_") for t in extract("shop/cancel-an-order.md")[1].tools)

@@ -108,8 +108,10 @@ class EntityField(_Strict):
     @model_validator(mode="after")
     def _explicit_null_default(self) -> "EntityField":
         """``default: null`` (written out) means: seed and insert null, so the field is nullable;
-        so does `by` without a source of its own (rows whose other field has no case seed null)."""
-        if "default" in self.model_fields_set and self.default is None or self.by and not self.own_source():
+        so does `by` without a source of its own (rows whose other field has no case seed null) or
+        with a case listing null (a pending order's tracking number)."""
+        if "default" in self.model_fields_set and self.default is None or self.by and (
+                not self.own_source() or any(isinstance(c, list) and None in c for c in next(iter(self.by.values())).values())):
             self.nullable = True
         return self
 

@@ -94,6 +94,8 @@ class Archetype:
     request_reasons: tuple[str, ...] = ()
     request_on_child: bool = True
     request_on_catalog: bool = False     # filed by a customer on a catalog entry (a hold on a title)
+    request_main_from: tuple[str, ...] = ()  # the main record's statuses a request on its child is filed from
+                                             # (a return: an item of a delivered order)
     request_when: tuple[str, ...] = ()   # (condition on the entry, read as R.<field>; the refusal's message)
     request_from: tuple[str, ...] = ()   # the statuses a request is filed on (a payment plan: an overdue bill; a
                                          # return: an item not returned yet; a refill: a visit that took place; a
@@ -107,6 +109,7 @@ class Archetype:
     opening: Opening | None = None       # a new main record of a product the text names
     addition: Addition | None = None     # a record the customer adds themselves
     exchange: Exchange | None = None     # a child swapped for another variant of its catalog entry
+    tracked: tuple[str, ...] = ()        # statuses in which the main record is on its way, with a tracking number
 
     def product_kinds(self) -> tuple[str, ...]:
         """The values of the main field a product sets (checking, savings); () without `opening`."""
@@ -193,7 +196,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         key="orders", owner="customer",
         keywords={"order": 3, "item": 1, "product": 2, "shipping": 2, "ship": 1, "delivery": 2, "return": 2,
                   "exchange": 2, "refund": 1, "cart": 2, "package": 1, "retail": 2, "store": 1, "promo": 2,
-                  "price": 1, "stock": 1, "purchase": 1},
+                  "price": 1, "stock": 1, "purchase": 1, "track": 1, "parcel": 2, "carrier": 1},
         main=("order",), statuses=("pending", "processed", "delivered", "cancelled"),
         main_fields=(_f("shipping_address", faker="street_address"), _f("shipping_city", faker="city"),
                      _f("shipping_zip", faker="postcode"), _f("total", "number", range=[15, 900]),
@@ -209,10 +212,12 @@ ARCHETYPES: tuple[Archetype, ...] = (
         child_statuses=("ordered", "returned"),
         request=("return",), request_verb="create",
         request_reasons=("damaged", "wrong item", "no longer needed"), request_from=("ordered",),
+        request_main_from=("delivered",),
         catalog=("product",),
         catalog_fields=(_f("name", values=list(_PRODUCTS)), _f("price", "number", range=[5, 300]),
                         _f("in_stock", "boolean")),
         exchange=Exchange("exchange", _OPTIONS, ("delivered",), "exchanged", "pending"),
+        tracked=("shipped", "in transit", "processed", "delivered"),
     ),
     Archetype(
         key="reservations", owner="customer",

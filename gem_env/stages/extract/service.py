@@ -16,6 +16,7 @@ from ...text import features as tf
 from .archetypes import Archetype, ARCHETYPES
 from .service_additions import read_addition
 from .service_exchanges import read_exchange
+from .service_tracking import read_tracking
 from .service_issue import read_issuing
 from .service_perks import read_perk
 from .service_products import read_products
@@ -99,9 +100,20 @@ def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: s
     read_perk(sp, text)
     read_addition(sp, arch, text, title)
     read_exchange(sp, arch, text, title)
+    read_tracking(sp, arch, text, title)
     kit = ToolKit(arch, sp, clock=clock, rows=rows, title=title)
-    return {"entities": kit.entities(), "tools": kit.tools(), "workflows": kit.workflows(),
+    return {"entities": kit.entities(), "tools": _said_plainly(kit.tools()), "workflows": kit.workflows(),
             "step_groups": kit.step_groups(), "policy": kit.policy(), "spans": kit.spans}
+
+
+def _said_plainly(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A rule's message quotes the text without its markdown (`delivered`, **Exchange**): it is
+    what the assistant tells the customer."""
+    for tool in tools:
+        for step in tool["effect"]:
+            if isinstance(step.get("message"), str):
+                step["message"] = re.sub(r"`|\*\*", "", step["message"])
+    return tools
 
 
 __all__ = ["build_service", "pick", "rank", "score", "serves_customers", "Specialisation"]

@@ -54,6 +54,8 @@ class Flows:
             out.append(booked)
         if self.exchange():
             out.append(self.exchange_flow())
+        if self.tracking():
+            out.append(self.track_flow())
         # the remedy the text grants is what it is about, whatever words the title uses ("Bad Price"),
         # and so are new cards when the title speaks of getting them ("How to Issue a Virtual Card")
         first = [self.perk_flow()] if self.perk() else []
@@ -209,6 +211,8 @@ class Flows:
             conds += [f"row.status != '{f.value}'" for f in sp.blocked_child]
             if self.a.request_from:
                 conds.append(f"row.status in {quoted_list(list(self.a.request_from))}")
+            if main_statuses := self.request_main_statuses():
+                conds.append(f"{main_of}.status in {quoted_list(main_statuses)}")
             d = self.child_date()
             if sp.window_days and d:
                 conds.append(f"days_between(row.{d}, today) <= {int(sp.window_days.value)}")

@@ -29,6 +29,8 @@ class ReadTools:
             out.append(self.search_catalog() if "search_catalog" in self.a.extras else self.list_catalog())
         if self.exchange():
             out.append(self.list_variants())
+        if self.tracking():
+            out.append(self.track_tool())
         if self.requests:
             out.append(self.get_request_status())
         return out

@@ -14,9 +14,10 @@ from .service_moves import Moves
 from .service_issue import Issuing
 from .service_perks import Perks
 from .service_products import Openings
+from .service_tracking import Tracking
 from .service_reads import ReadTools
 from .service_writes import WriteTools
-from .specialise import Found, Specialisation
+from .specialise import Found, Specialisation, shift
 
 _RULE = re.compile(r"^\W*(?:don'?t|do\s+not|never|always|avoid|remember|note|tip|please|you\s+(?:should|must|can|may|"
                    r"have\s+to|need\s+to))\b|\b(?:cannot|can't|must|should|only|never|not|make\s+sure|be\s+sure)\b",
@@ -52,7 +53,8 @@ def _words(text: str) -> set[str]:
 
 
 
-class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Additions, Bookings, Exchanges):
+class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Additions, Bookings, Exchanges,
+              Tracking):
     """One specialised archetype: its entities, tools (reads, writes), workflows and policy."""
 
     def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
@@ -199,6 +201,8 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
             main_fields.append(self._dated_by_status(f))
             if f["name"] == self._amount_field():  # an extra fee is said beside the total it is part of
                 main_fields += self.perk_main_fields()
+        if self.tracking():
+            main_fields += self.tracking_fields()
         if self.catalogs and (not self.children or self.products()):
             main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         main_fields = self._same_as_catalog(main_fields)
@@ -249,7 +253,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
             f = dict(f)
             if f["type"] in ("date", "datetime") and sp.window_days:
                 days = int(sp.window_days.value)  # type: ignore[arg-type]
-                f["range"] = [_shift(self.clock, -2 * days, f["type"]), _shift(self.clock, 0, f["type"])]
+                f["range"] = [shift(self.clock, -2 * days, f["type"]), shift(self.clock, 0, f["type"])]
             fields.append(self._dated_by_status(f))
         if self.catalogs and not self.products() and not self.exchange():
             fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
@@ -267,7 +271,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
         completed visit started before today, a scheduled one starts after it."""
         when = f.pop("when", None)
         if when:
-            f["by"] = {"status": {s: {"range": [_shift(self.clock, lo, f["type"]), _shift(self.clock, hi, f["type"])]}
+            f["by"] = {"status": {s: {"range": [shift(self.clock, lo, f["type"]), shift(self.clock, hi, f["type"])]}
                                   for s, (lo, hi) in when.items()}}
         return f
 
@@ -307,8 +311,3 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
         self.made_tools = self.read_tools() + self.write_tools()
         return self.made_tools
 
-
-def _shift(clock: str, days: int, kind: str) -> str:
-    import datetime as dt
-    t = dt.datetime.fromisoformat(clock) + dt.timedelta(days=days)
-    return t.date().isoformat() if kind == "date" else t.replace(microsecond=0).isoformat()

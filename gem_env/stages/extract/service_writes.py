@@ -154,6 +154,7 @@ class WriteTools:
         effect: list[dict[str, Any]] = [{"find": table, "as": row, "where": {pk: pk}, "error": f"No {noun} with id {{{pk}}}"}]
         if on_child:
             effect.append({"find": self.mains, "as": f"{sp.main}_row", "where": {self.main_pk: f"{row}.{self.main_pk}"}})
+            effect += self._main_rules(f"{sp.main}_row")
             effect += self._child_rules(row)
         else:
             effect.append({"require": f"{row}.status in {quoted_list(self.request_statuses())}",
@@ -212,6 +213,27 @@ class WriteTools:
                   {"name": "details", "type": "string", "required": False, "description": "anything else, in words"}]
         return self._tool(f"{verb}_{r}", "write", f"{verb.capitalize()} {indefinite(said)} on {indefinite(k)} for {indefinite(o)}.",
                           params, effect, self.span_for(r) or self.span_for(verb))
+
+    def request_main_statuses(self) -> list[str]:
+        """The statuses of the main record a request on its child is filed from (a delivered order)."""
+        return [s for s in self.a.request_main_from if s in self.statuses]
+
+    def _main_rules(self, row: str) -> list[dict[str, Any]]:
+        """A request on a child needs its main record in one of `request_main_from` (a return, an
+        item of a delivered order), with the text's sentence saying so where it has one."""
+        allowed = self.request_main_statuses()
+        if not allowed:
+            return []
+        noun = self.sp.request.split("_")[0]
+        said = next(((s, e, t) for s, e, t in self.sp.sentences if re.search(r"\bmust\b|\bonly\b", t, re.I)
+                     and re.search(rf"\b{noun}", t, re.I) and any(re.search(rf"\b{a}\b", t, re.I) for a in allowed)), None)
+        if said is not None:
+            self.spans.append(said[:2])
+        m, r = self.sp.main, self.sp.request.replace("_", " ")
+        message = re.sub(r"^\W+|[`*]", "", " ".join(said[2].split()))[:300] if said else \
+            f"Only {self.sp.child.replace('_', ' ')}s from {indefinite(' or '.join(allowed))} {m} can get " \
+            f"{indefinite(r)}; this {m} is {{{row}.status}}"
+        return [{"require": f"{row}.status in {quoted_list(allowed)}", "message": message}]
 
     def _child_rules(self, row: str) -> list[dict[str, Any]]:
         sp, out = self.sp, []

@@ -5,6 +5,7 @@ it can show where each enum, rule and id pattern is in the text.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,6 +92,8 @@ class Specialisation:
     addition_rules: dict[str, Found] = field(default_factory=dict)  # "window" / "not_lower" / "count" / "no_child_state"
     exchanges: Found | None = None                                 # the text offers exchanges (service_exchanges)
     exchange_rules: dict[str, Found] = field(default_factory=dict)  # "from" (a delivered order) / "in_stock"
+    tracks: Found | None = None                                    # the text speaks of tracking (service_tracking)
+    tracking_rules: dict[str, Found] = field(default_factory=dict)  # "not_yet" / "prefix" (TRK)
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:
@@ -208,7 +211,8 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
         if "reason" in about and sp.reasons is None and not _OTHER_REASON.search(s) \
                 and not any("_" in v for v in values):
             sp.reasons = found(values)
-        elif "status" in about and sp.statuses is None and not negative:
+        elif "status" in about and sp.statuses is None and not negative \
+                and not words & ({*arch.request, *arch.child} - set(arch.main)):  # a return's statuses are not its order's
             sp.statuses = found(values)
         else:
             for f in arch.editable:
@@ -321,3 +325,9 @@ def _read_deadline(arch: Archetype, sp: Specialisation, m: re.Match, words: set[
             days = -(-n // 24) if m.group(2).lower() == "hour" else n
             sp.deadline = found((f["name"], days, words))
             return
+
+
+def shift(clock: str, days: int, kind: str) -> str:
+    """The clock moved by `days`, as a date or a datetime."""
+    t = dt.datetime.fromisoformat(clock) + dt.timedelta(days=days)
+    return t.date().isoformat() if kind == "date" else t.replace(microsecond=0).isoformat()
