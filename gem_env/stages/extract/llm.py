@@ -122,9 +122,8 @@ entities: {{name (plural), primary_key, rows (0-{max_rows} generated), fields, d
 thing the text names or identifies, linked by foreign keys. field {{name, type (string integer number \
 boolean date datetime json), and how rows get values: "values" [..] (+"weights"), "range" [min, max] \
 (numbers, ISO dates), "faker" (provider, or {{"provider": "bothify", "args": {{"text": "ORD-#####"}}}}), \
-"foreign_key" "table.key", "default", "nullable", "unique", "same_as" "product_id.name" (the referred row's), \
-"by" {{"status": {{"frozen": ["lost"], "completed": {{"range": [..]}}}}}}, "hours" [8, 17] (datetime \
-at opening hours)}}. "data": [{{field: value}}] gives a reference table's rows.
+"foreign_key" "table.key", "default", "nullable", "unique", "same_as" "product_id.name" (referred row's), \
+"by" {{"status": {{"frozen": ["lost"], "done": {{"range": [..]}}}}}}, "hours" [8, 17]}}. "data": [{{field: value}}] gives a reference table's rows.
 
 tools: {{name (verb_object), description, kind "read"|"write", parameters [{{name, type (string integer \
 number boolean array object), description, enum, required, default}}], effect, span}}, with the \
