@@ -792,3 +792,17 @@ def test_a_shipped_order_is_tracked_and_a_return_needs_a_delivered_order():
     _, passed = _rollouts(compiled, mine)
     assert mine and all(passed)
     assert not any(t.name.startswith("track_") for t in extract("shop/cancel-an-order.md")[1].tools)
+
+
+@pytest.mark.parametrize("doc", ["shop/return-an-item.md", "bank/freeze-a-card.md", "clinic/request-a-prescription-refill.md"])
+def test_customers_ask_what_they_do_not_know(doc):
+    """40% of lookups asked for the customer's own phone, city, zip, address or member-since date
+    ("what's the phone on my customer profile?"), or the reason of a dispute they filed themselves;
+    they ask about their records and the service's now (a status, a price, a tracking number)."""
+    compiled = check_domain(extract(doc)[1])
+    tasks, _ = make_tasks(compiled, per_domain=12, seed=0, kinds=("lookup", "multi_request"))
+    asked = [(r.goal, a) for t in tasks for r in t.scenario.requests if r.kind == "lookup" for a in r.asks]
+    assert asked
+    owner = next(e.name for e in compiled.domain.entities if any(f.name == "email" for f in e.fields))
+    assert not [g for g, a in asked if f"of {owner[:-1]} " in g and re.search(r"phone|address|city|zip|since", a)]
+    assert not [g for g, a in asked if a == "reason"]

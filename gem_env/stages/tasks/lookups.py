@@ -21,6 +21,9 @@ from .opened import description
 
 _OWN_NAMES = frozenset({"first_name", "last_name", "full_name"})
 """A person's names: people do not ask a service what their own name is."""
+_KNOWN_BY_HEART = ("phone", "address", "city", "zip", "postcode", "postal", "street", "birth", "since", "joined")
+"""What a person knows of themselves: they ask about their points or level, not their own phone number
+or when they joined."""
 
 
 def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: Sandbox,
@@ -35,9 +38,12 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     if not result.ok or not isinstance(result.value, dict):
         return f"{tool} gives no record for {key}"
     catalog = _catalog_of(compiled, table) if not _owned(compiled, sandbox, table, row) else None
+    person = any(f.table == table for f in finder_tools(compiled))  # the customer, found by their email
     facts = [k for k, v in result.value.items()
              if k != param and not (catalog and names_entry(k, catalog.noun)) and not k.endswith("_id")
              and not SECRET.search(k) and "email" not in k and k not in _OWN_NAMES
+             and not (person and any(w in k for w in _KNOWN_BY_HEART))
+             and not (k == "reason" and catalog is None)  # what they filed it for, they said themselves
              and isinstance(v, (str, int, float, bool)) and render(v) and len(render(v)) <= 40]
     if not facts:
         return f"{tool} returns nothing a user would ask about"
