@@ -16,7 +16,10 @@ from .ids import id_by_description, id_from_results, names_entry, record_lists, 
 from .messages import call as _call, say as _say, tool_results as _tool_results
 
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
-                  r"do you know (?:what|if|whether)|could you check (?:what|if|whether)|can you check what)\b", re.IGNORECASE)
+                  r"do you know (?:what|if|whether|when)|could you check (?:what|if|whether|when)|can you check what|"
+                  r"when was)\b", re.IGNORECASE)
+_WHEN = re.compile(r"^([a-z]+ed)_(?:on|at)$")
+"""A moment named by what happened then (placed_on, filed_on): asked "when was my order placed?"."""
 
 
 @dataclass
@@ -190,6 +193,8 @@ def named_fields(fields: list[str], text: str) -> list[str]:
     named: set[str] = set()
     for f in sorted(fields, key=lambda f: -len(S.words(f))):
         pattern = rf"\b{re.escape(S.words(f).lower())}\b"
+        if (m := _WHEN.match(f)) and re.search(r"\bwhen\b", text):  # "when was my order placed?"
+            pattern += rf"|\b{m.group(1)}\b"
         if re.search(pattern, text):
             named.add(f)
             text = re.sub(pattern, " ", text)

@@ -57,6 +57,10 @@ ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x
              "do you know what the {x} of my {noun} is?", "what's the {x} on my {noun} at the moment?",
              "what is the {x} listed on my {noun}?", "I would like to know the {x} you have for my {noun}.",
              "can you check what my {noun} has as the {x}?", "I'd like to know the {x} that's on my {noun}."]
+# a moment named by what happened then (placed_on): "when was my order placed?"
+ASK_WHEN = ["could you tell me when my {noun} was {verb}?", "when was my {noun} {verb}?",
+            "do you know when my {noun} was {verb}?", "can you tell me when my {noun} was {verb}?",
+            "I'd like to know when my {noun} was {verb}."]
 # a question across the user's records: which one has the most or least of something
 ASK_WHICH = ["which of my {nouns} has the {most} {x}?", "could you tell me which of my {nouns} has the {most} {x}?",
              "I'd like to know which of my {nouns} has the {most} {x}.", "can you check which of my {nouns} has the {most} {x}?",

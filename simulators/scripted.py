@@ -230,6 +230,9 @@ class ScriptedUser:
             return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))
         plain = [a for a in request.asks if a not in request.yes_no]
         states = [humanize(a) for a in request.asks if a in request.yes_no]
+        if not states and len(plain) == 1 and (when := re.match(r"([a-z]+ed)_(?:on|at)$", plain[0])) \
+                and when.group(1)[:4] != noun[:4]:  # not "when my booking was booked"
+            return rng.choice(P.ASK_WHEN).format(noun=noun, verb=when.group(1))  # "when was my order placed?"
         if not states:
             return rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in plain), noun=noun)
 

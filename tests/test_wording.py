@@ -565,3 +565,21 @@ def test_a_setting_turned_off_in_the_users_words_is_the_goals_new_value_and_said
         said = S.fact(random.Random(seed), "overdraft_protection", False, after_write=True)
         assert "now off" in said or "off now" in said, said
         assert tells("overdraft_protection", "no", said) and not tells("overdraft_protection", "yes", said), said
+
+
+def test_a_moment_is_asked_when_and_understood():
+    """"Do you know what the date placed of my order is?" read like a form; the user now asks
+    "when was my order placed?" and the assistant reads it as the question about `placed_on`
+    (never "when my booking was booked")."""
+    from gem_env.agents.lookup import LookupPlan, recognise_lookup
+    from gem_env.simulators.scenario import Request
+    from gem_env.simulators.scripted import ScriptedUser
+    plan = LookupPlan("orders", "order", "get_order_details", "order_id", ["order_id", "status", "placed_on", "total"])
+    for text in ("when was my order placed?", "Could you tell me when my order was placed?"):
+        assert recognise_lookup(text, [plan]).asks == ["placed_on"], text
+    asked = {ScriptedUser._question(Request(kind="lookup", goal="g", intent="i", asks=["placed_on"]), "order",
+                                    random.Random(n)) for n in range(20)}
+    assert asked <= {q.format(noun="order", verb="placed") for q in P.ASK_WHEN} and len(asked) > 2
+    booked = ScriptedUser._question(Request(kind="lookup", goal="g", intent="i", asks=["booked_on"]), "booking",
+                                    random.Random(0))
+    assert "date booked" in booked
