@@ -393,6 +393,8 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
         text = render(value) if name == "id" or name.endswith("_id") else spoken(name, value)
         if text and (text in said or when_words(text) in said):
             continue
+        if name == "reason" and re.search(r"\b(?:because|due to)\b", said):  # told in words: "because the item was not received"
+            continue
         if name == "id" or name.endswith("_id"):
             if not _PERSON.match(words(name[:-3]).lower() if name.endswith("_id") else ""):  # the user knows who they are
                 ids.append(f"{words(name[:-3]) if name.endswith('_id') else 'record'} {text}")

@@ -246,3 +246,11 @@ def test_a_question_about_doing_something_to_a_person_says_them() -> None:
     asked = {S.question(random.Random(i), "block your user USR-1 because of spam") for i in range(12)}
     assert any("block them" in a for a in asked) and not any(re.search(r"\bit\b", a) for a in asked)
     assert any("freeze it" in S.question(random.Random(i), "freeze your card CRD-1") for i in range(12))
+
+
+def test_a_reason_told_in_words_is_not_repeated_as_a_value() -> None:
+    """"... because the item was not received. That's with the reason "item not received"." said it twice."""
+    args = {"transaction_id": "TRN-1", "reason": "item not received"}
+    said = "create a dispute for transaction TRN-1 because the item was not received"
+    assert S.details(args, re.compile("pin"), said=said) == ""
+    assert 'the reason "item not received"' in S.details(args, re.compile("pin"), said="create a dispute")
