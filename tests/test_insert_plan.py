@@ -16,7 +16,7 @@ import pytest
 
 from gem_env.tools import compile_domain, load_domain, parse_domain
 from gem_env.tools.expr import format_id
-from gem_env.tools.seed import id_counters
+from gem_env.tools.seed import id_counters, id_spread
 from gem_env.tools.insertplan import InsertHead
 from gem_env.tools.plan import plan_for
 from gem_env.tools.writeplan import MISS
@@ -90,9 +90,12 @@ def notes_domain(effect: list[Any], params: list[Any] = NOTE_PARAMS) -> Any:
                                         "tools": [tool("note", effect, params)]}))
 
 
-def new_id(compiled: Any, k: int = 1) -> str:
-    """The k-th id a note gets (its counter starts where the domain's seed puts it)."""
-    return format_id("NTE-###", id_counters(compiled.domain, compiled.domain.seed)["NTE-###"] + k)
+def new_id(compiled: Any, args: dict[str, Any], k: int = 1) -> str:
+    """The id the k-th candidate of `note(args)` gets: its counter starts where the domain's seed
+    puts it and moves on by the call's spread (`seed.id_spread` of its validated arguments)."""
+    valid = plan_for(compiled.tools["note"]).arguments(args)
+    n = id_counters(compiled.domain, compiled.domain.seed)["NTE-###"] + id_spread("NTE-###", "note", valid)
+    return format_id("NTE-###", n + k)
 
 
 def both(compiled: Any) -> tuple[Any, Any]:
@@ -124,7 +127,8 @@ def test_a_guarded_insert_answers_and_refuses_as_the_steps():
     fast, slow = both(compiled)
     pending, delivered = an_order(fast, "pending"), an_order(fast, "delivered")
     ok = same_call(fast, slow, compiled, {"order_id": pending, "text": "hi"})
-    assert ok.value == {"id": new_id(compiled), "due": "2025-03-05", "kind": "plain", "text": "hi"}
+    assert ok.value == {"id": new_id(compiled, {"order_id": pending, "text": "hi"}), "due": "2025-03-05",
+                        "kind": "plain", "text": "hi"}
     assert same_call(fast, slow, compiled, {"order_id": pending, "text": "again"}).error == "already noted"
     assert same_call(fast, slow, compiled, {"order_id": delivered, "text": "x"}).error == f"order {delivered} is delivered"
     assert same_call(fast, slow, compiled, {"order_id": "nope", "text": "x"}).error == "no order nope"
@@ -135,20 +139,22 @@ def test_a_guarded_insert_answers_and_refuses_as_the_steps():
 def test_a_taken_id_falls_back_to_the_steps_which_skip_it():
     compiled = notes_domain(GUARDED)
     fast, slow = both(compiled)
-    for sb in (fast, slow):  # the next id is taken in another table with a text key
-        sb.conn.execute("UPDATE orders SET order_id = ? WHERE order_id = ?", [new_id(compiled), an_order(sb, "delivered")])
-        sb.recomputed_state_hash()  # (orders has no change log: no tool writes it)
     pending = an_order(fast, "pending")
+    args = {"order_id": pending, "text": "hi"}
+    for sb in (fast, slow):  # the next id is taken in another table with a text key
+        sb.conn.execute("UPDATE orders SET order_id = ? WHERE order_id = ?", [new_id(compiled, args), an_order(sb, "delivered")])
+        sb.recomputed_state_hash()  # (orders has no change log: no tool writes it)
     calls = []
     head = insert_heads(compiled)["note"]
     real = head.run
     head.run = lambda env, ctx: calls.append(real(env, ctx)) or calls[-1]
     try:
-        got = same_call(fast, slow, compiled, {"order_id": pending, "text": "hi"})
+        got = same_call(fast, slow, compiled, args)
     finally:
         del head.run
-    assert got.value["id"] == new_id(compiled, 2) and calls == [MISS]
-    assert counters(fast) == [("NTE-###", id_counters(compiled.domain, compiled.domain.seed)["NTE-###"] + 2)]
+    assert got.value["id"] == new_id(compiled, args, 2) and calls == [MISS]
+    spread = id_spread("NTE-###", "note", plan_for(compiled.tools["note"]).arguments(args))
+    assert counters(fast) == [("NTE-###", id_counters(compiled.domain, compiled.domain.seed)["NTE-###"] + 2 + spread)]
 
 
 def test_a_value_the_column_refuses_is_the_steps_error():
@@ -264,26 +270,33 @@ def test_an_insert_is_one_read_and_its_writes_in_a_savepoint():
         "SELECT", "SAVEPOINT", "INSERT", "INSERT", "RELEASE"]  # the counter made
     assert statements(sb, lambda: sb.call("note", {"order_id": pending[1], "text": "b"})) == [
         "SELECT", "SAVEPOINT", "INSERT", "UPDATE", "RELEASE"]  # the counter moved on
-    assert [r["note_id"] for r in sb.dump(["notes"])["notes"].values()] == ["NTE-101", "NTE-102"]
+    first = 1 + id_spread("NTE-###", "note", plan_for(compiled.tools["note"]).arguments({"order_id": pending[0], "text": "a"}))
+    second = first + 1 + id_spread("NTE-###", "note", plan_for(compiled.tools["note"]).arguments({"order_id": pending[1], "text": "b"}))
+    assert [r["note_id"] for r in sb.dump(["notes"])["notes"].values()] == [format_id("NTE-###", first),
+                                                                           format_id("NTE-###", second)]
 
 
 def test_a_wrong_guess_of_the_counter_is_read_again():
     compiled = notes_domain(GUARDED)
     fast, slow = both(compiled)
     pending = [k for k, o in fast.dump(["orders"])["orders"].items() if o["status"] == "pending"]
-    same_call(fast, slow, compiled, {"order_id": pending[0], "text": "a"})  # guesses 1 next time
+    calls = [{"order_id": pending[i], "text": t} for i, t in enumerate("abcd")]
+    spread = [id_spread("NTE-###", "note", plan_for(compiled.tools["note"]).arguments(a)) for a in calls]
+    same_call(fast, slow, compiled, calls[0])  # guesses the counter it left next time
     for sb in (fast, slow):
         sb.conn.execute("UPDATE _gem_counters SET value = 6")
-    assert same_call(fast, slow, compiled, {"order_id": pending[1], "text": "b"}).value["id"] == "NTE-107"
+    assert same_call(fast, slow, compiled, calls[1]).value["id"] == format_id("NTE-###", 7 + spread[1])
+    guessed = format_id("NTE-###", 7 + spread[1] + 1 + spread[2])
     for sb in (fast, slow):  # the guessed id is taken, the counter's is free: refused, then read again
-        sb.conn.execute("UPDATE _gem_counters SET value = 9")
-        sb.conn.execute("UPDATE orders SET order_id = 'NTE-108' WHERE order_id = ?", [an_order(sb, "delivered")])
+        sb.conn.execute("UPDATE _gem_counters SET value = 900")
+        sb.conn.execute("UPDATE orders SET order_id = ? WHERE order_id = ?", [guessed, an_order(sb, "delivered")])
         sb.recomputed_state_hash()  # (orders has no change log: no tool writes it)
-    assert same_call(fast, slow, compiled, {"order_id": pending[2], "text": "c"}).value["id"] == "NTE-110"
+    third = 900 + 1 + spread[2]
+    assert same_call(fast, slow, compiled, calls[2]).value["id"] == format_id("NTE-###", third)
     fast.checkpoint()
-    same_call(fast, slow, compiled, {"order_id": pending[3], "text": "d"})
-    fast.rewind()  # the counter back at 10, the guess forgotten
-    assert fast.call("note", {"order_id": pending[3], "text": "d"}).value["id"] == "NTE-111"
+    same_call(fast, slow, compiled, calls[3])
+    fast.rewind()  # the counter back at the third's, the guess forgotten
+    assert fast.call("note", calls[3]).value["id"] == format_id("NTE-###", third + 1 + spread[3])
 
 
 def test_updates_of_found_rows_before_the_insert_answer_as_the_steps(demo_domains):
@@ -325,5 +338,5 @@ def test_the_first_insert_of_an_episode_guesses_the_templates_counter():
     for _ in range(2):
         assert statements(sb, lambda: sb.call("note", {"order_id": pending[0], "text": "a"})) == [
             "SELECT", "SAVEPOINT", "INSERT", "UPDATE", "RELEASE"]
-        assert sb.dump(["notes"])["notes"].keys() >= {new_id(compiled)}
+        assert sb.dump(["notes"])["notes"].keys() >= {new_id(compiled, {"order_id": pending[0], "text": "a"})}
         sb.rewind()

@@ -8,7 +8,8 @@ import pytest
 from gem_env.tools import (CompileError, DomainError, ExprError, SandboxDB, ToolError, compile_domain,
                            diff_states, load_domain, parse_domain, python_tool)
 from gem_env.tools.expr import arith, compile_expr, compile_template
-from gem_env.tools.seed import id_counters
+from gem_env.tools.plan import plan_for
+from gem_env.tools.seed import id_counters, id_spread
 
 BASE = {
     "name": "t",
@@ -150,11 +151,16 @@ def test_delete_many_and_foreign_keys(shop):
 def test_next_id_lookup_clock_arith(shop):
     sb = shop.new_sandbox()
     n = id_counters(shop.domain, shop.domain.seed)["C-"]  # where the domain's seed starts the counter
+    spread = {e: id_spread("C-", "new_customer", plan_for(shop.tools["new_customer"]).arguments({"email": e}))
+              for e in ("a@x.org", "b@x.org", "c@x.org")}  # each call's new id moves the counter on by its own
     a = sb.call("new_customer", {"email": "a@x.org"}).value
     b = sb.call("new_customer", {"email": "b@x.org"}).value
-    assert (a["customer_id"], b["customer_id"]) == (f"C-{n + 1}", f"C-{n + 2}") and a["vip"] is False
+    n_a = n + 1 + spread["a@x.org"]
+    n_b = n_a + 1 + spread["b@x.org"]
+    assert (a["customer_id"], b["customer_id"]) == (f"C-{n_a}", f"C-{n_b}") and a["vip"] is False
     assert sb.call("new_customer", {"email": "a@x.org"}).error.startswith("the change breaks a constraint")
-    assert sb.call("new_customer", {"email": "c@x.org"}).value["customer_id"] == f"C-{n + 3}"  # failed call rolled back
+    # the failed call was rolled back with its counter
+    assert sb.call("new_customer", {"email": "c@x.org"}).value["customer_id"] == f"C-{n_b + 1 + spread['c@x.org']}"
     oid = pick(sb, "pending")
     order = sb.call("get", {"order_id": oid}).value
     assert sb.call("owner_email", {"order_id": oid}).value == sb.db.get("customers", order["customer_id"])["email"]

@@ -11,7 +11,8 @@ import pytest
 
 from gem_env.tools import CompileError, DomainError, ExprError, compile_domain, parse_domain
 from gem_env.tools.expr import compile_expr, format_id, substitute
-from gem_env.tools.seed import id_counters
+from gem_env.tools.plan import plan_for
+from gem_env.tools.seed import id_counters, id_spread
 
 CLOCK = "2025-03-05T10:00:00"  # a Wednesday
 
@@ -127,10 +128,13 @@ def test_if_step_id_pattern_and_business_days(compiled):
     txn = next(iter(sb.dump(["transactions"])["transactions"]))
     out = sb.call("dispute_charge", {"txn_id": txn, "reason": "fraud"}).value
     start = id_counters(compiled.domain, compiled.domain.seed)["DSP-#####"]
-    assert out["dispute_id"] == format_id("DSP-#####", start + 1) and out["card"] == "frozen" and out["note"] == "card frozen"
+    spread = {r: id_spread("DSP-#####", "dispute_charge", plan_for(compiled.tools["dispute_charge"]).arguments(
+        {"txn_id": txn, "reason": r})) for r in ("fraud", "duplicate")}
+    first = start + 1 + spread["fraud"]
+    assert out["dispute_id"] == format_id("DSP-#####", first) and out["card"] == "frozen" and out["note"] == "card frozen"
     assert out["reply_by"] == "2025-03-19"  # ten working days after Wednesday 5 March
     other = sb.call("dispute_charge", {"txn_id": txn, "reason": "duplicate"}).value
-    assert other["dispute_id"] == format_id("DSP-#####", start + 2) and other["note"] == "card unchanged"
+    assert other["dispute_id"] == format_id("DSP-#####", first + 1 + spread["duplicate"]) and other["note"] == "card unchanged"
 
 
 def test_new_ids_start_where_the_domains_seed_puts_them():
@@ -391,3 +395,16 @@ def test_bad_hours_and_by_ranges_say_what_is_wrong(starts_at, message):
     d["entities"][0]["fields"][2]["type"] = starts_at.get("type", "datetime")
     with pytest.raises(CompileError, match=message):
         compile_domain(parse_domain(d)).new_sandbox()
+
+
+def test_new_ids_differ_between_sessions_that_create_different_records(compiled):
+    """Every trajectory of a domain handed its first new dispute the same id (DSP-50661 in each): the
+    id now starts past the counter by a spread drawn from the call, so different calls in fresh
+    sandboxes get different ids and the same call (a replay) the same one."""
+    txns = sorted(compiled.new_sandbox().dump(["transactions"])["transactions"])[:12]
+
+    def first_id(txn: str) -> str:
+        return compiled.new_sandbox().call("dispute_charge", {"txn_id": txn, "reason": "duplicate"}).value["dispute_id"]
+    ids = [first_id(t) for t in txns]
+    assert len(set(ids)) >= 10
+    assert [first_id(t) for t in txns] == ids

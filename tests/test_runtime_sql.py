@@ -4,7 +4,9 @@ keeps the id handed out; a failed call takes the counter back."""
 from __future__ import annotations
 
 from gem_env.tools import compile_domain, parse_domain
+from gem_env.tools.plan import plan_for
 from gem_env.tools.runtime_sql import runtime_sql
+from gem_env.tools.seed import id_spread
 from gem_env.tools.tables import COUNTERS_TABLE
 
 from test_language import BASE, P, tool
@@ -31,16 +33,21 @@ def test_next_id_skips_taken_ids_and_a_failed_call_takes_the_counter_back():
     sb.conn.execute("DELETE FROM _gem_counters")  # a counter not made yet (the template seeds one)
     who = sorted(sb.dump(["customers"])["customers"])[0]
     mine = sum(1 for o in sb.dump(["orders"])["orders"].values() if o["customer_id"] == who)
-    sb.conn.execute("UPDATE orders SET order_id = 'O-2' WHERE order_id = (SELECT min(order_id) FROM orders)")
-    sb.conn.execute("INSERT INTO customers (customer_id, email, vip) VALUES ('O-3', 'z@x.org', 0)")  # another table
+
+    def spread(total: float) -> int:  # how far past the counter this call's new id starts
+        return id_spread("O-", "new_order", plan_for(compiled.tools["new_order"]).arguments({"customer_id": who, "total": total}))
+    one = 1 + spread(5.0)
+    two = one + 1 + spread(5.0)  # the second call's first candidate, taken here in two tables
+    sb.conn.execute("UPDATE orders SET order_id = ? WHERE order_id = (SELECT min(order_id) FROM orders)", [f"O-{two}"])
+    sb.conn.execute("INSERT INTO customers (customer_id, email, vip) VALUES (?, 'z@x.org', 0)", [f"O-{two + 1}"])
     first = sb.call("new_order", {"customer_id": who, "total": 5.0}).value
-    assert first["id"] == "O-1" and counter(sb, "O-") == 1 and first["lines"] == 0
-    assert sb.call("new_order", {"customer_id": who, "total": 5.0}).value["id"] == "O-4"
-    assert counter(sb, "O-") == 4
+    assert first["id"] == f"O-{one}" and counter(sb, "O-") == one and first["lines"] == 0
+    assert sb.call("new_order", {"customer_id": who, "total": 5.0}).value["id"] == f"O-{two + 2}"
+    assert counter(sb, "O-") == two + 2
     assert not sb.call("new_order", {"customer_id": who, "total": -1.0}).ok
-    assert counter(sb, "O-") == 4  # rolled back with the call
+    assert counter(sb, "O-") == two + 2  # rolled back with the call
     last = sb.call("new_order", {"customer_id": who, "total": 1.0}).value
-    assert last["id"] == "O-5" and last["mine"] >= mine + 3
+    assert last["id"] == f"O-{two + 3 + spread(1.0)}" and last["mine"] >= mine + 3
 
 
 def test_statements_are_made_once_per_domain():

@@ -32,7 +32,8 @@ The read stands in for the steps only where the answer is the same:
   whole value of the insert (into a text field); the return reads no table. Nothing evaluated
   before the writes can write: `next_id` anywhere else raises `Unsupported`, and the shape runs
   interpreted.
-- the new id is `Sandbox.next_id`'s first candidate: the counter plus one, through `format_id`. The
+- the new id is `Sandbox.next_id`'s first candidate: the counter plus one plus the call's
+  `Sandbox.id_spread`, through `format_id`. The
   counter is guessed (`Sandbox.id_hints`: as the template, the checkpoint a rewind returns to or this
   sandbox's last insert left it; none after a `restore`) and read in the same statement; when the
   guess was wrong, the read runs again with the
@@ -211,14 +212,14 @@ class InsertHead(Conditions):
             for i, get in self.getters:
                 params[i] = get(env, ctx)
             if self.pattern is not None:
-                guess = ctx.id_hints.get(self.pattern)
-                found = self._read(conn, params, new, row, guess)
+                guess, spread = ctx.id_hints.get(self.pattern), ctx.id_spread(self.pattern)
+                found = self._read(conn, params, new, row, guess, spread)
                 if found is not None and found[-1] != guess:  # the new id was checked for a wrong guess
-                    found = self._read(conn, params, new, row, found[-1])
+                    found = self._read(conn, params, new, row, found[-1], spread)
                 elif found is None:  # refused, perhaps for a wrong guess: the counter as it is
                     got = conn.execute(_COUNTER, [self.pattern]).fetchone()
                     if (got and got[0]) != guess:
-                        found = self._read(conn, params, new, row, got and got[0])
+                        found = self._read(conn, params, new, row, got and got[0], spread)
             elif self.check_sql is not None:
                 found = conn.execute(self.check_sql, params).fetchone()
             else:
@@ -248,7 +249,7 @@ class InsertHead(Conditions):
             cursor = conn.execute(self.insert_sql, new)
             if self.pattern is not None:
                 counted = found[-1]
-                conn.execute(_NEW_COUNTER if counted is None else _MOVE_COUNTER, [self.pattern, (counted or 0) + 1])
+                conn.execute(_NEW_COUNTER if counted is None else _MOVE_COUNTER, [self.pattern, (counted or 0) + 1 + spread])
             elif self.id_field is not None:
                 row[self.id_field] = cursor.lastrowid
             if self.fields is not None:  # what `return` reads of the row bound as the interpreter binds it
@@ -265,7 +266,7 @@ class InsertHead(Conditions):
         ctx.dirty.add(self.table.name)
         ctx.dirty.update(self.updated)
         if self.pattern is not None:
-            ctx.id_hints[self.pattern] = (counted or 0) + 1
+            ctx.id_hints[self.pattern] = (counted or 0) + 1 + spread
         return reply
 
     def _update(self, u: fx.Update) -> "_Update":
@@ -275,11 +276,12 @@ class InsertHead(Conditions):
             *(e.names for _, e in u.set)) & self.rows))
         return u.row, [(f, e.fn, u.table.encoder(f)) for f, e in u.set], u.sql, u.table.pk
 
-    def _read(self, conn: Any, params: list[Any], new: list[Any], row: dict[str, Any], counted: int | None) -> Any:
-        """The read with the new id that follows the counter `counted` (None: no counter yet), the
-        counter itself as its last column: a row when the insert may run."""
+    def _read(self, conn: Any, params: list[Any], new: list[Any], row: dict[str, Any], counted: int | None,
+              spread: int) -> Any:
+        """The read with the new id that follows the counter `counted` (None: no counter yet) by the
+        call's `spread`, the counter itself as its last column: a row when the insert may run."""
         head, base, tail = self.id_format
-        params[self.id_param] = new[self.id_slot] = row[self.id_field] = f"{head}{base + (counted or 0) + 1}{tail}"
+        params[self.id_param] = new[self.id_slot] = row[self.id_field] = f"{head}{base + (counted or 0) + 1 + spread}{tail}"
         return conn.execute(self.check_sql, params).fetchone()
 
     def _at_clock(self, env: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:

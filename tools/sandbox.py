@@ -30,6 +30,7 @@ from .python_tools import SandboxDB, ToolError
 from . import read_cache
 from .reply import Encoded
 from .runtime_sql import runtime_sql
+from .seed import id_spread
 from .writeplan import MISS
 
 if TYPE_CHECKING:
@@ -171,6 +172,8 @@ class Sandbox:
         (`tools.insertplan`): a guess that saves reading a counter, checked by the statement that
         uses it (no entry: none)."""
         self._checkpoint_hints: dict[str, int] = dict(self.id_hints)
+        self._call: tuple[str, dict[str, Any]] | None = None
+        """The tool and validated arguments of the call running now (`id_spread`)."""
 
     # ------------------------------------------------------------ calls
 
@@ -259,6 +262,7 @@ class Sandbox:
         return result
 
     def _answer(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
+        self._call = (tool.spec.name, args)  # what `id_spread` draws a new id's place from
         if plan.single is not None:  # one statement, atomic without a savepoint (or an insert with its own)
             out = plan.single.run({**self.clock, **args}, self)
             if out is not MISS:
@@ -350,10 +354,16 @@ class Sandbox:
         sql = self.sql.rows_sql(table, tuple(where), self.ROWS_LIMIT)
         return [t.decode(r) for r in self.conn.execute(sql, self.sql.params(t, where)).fetchall()]
 
+    def id_spread(self, pattern: str) -> int:
+        """`seed.id_spread` of the call running now (0 outside a call)."""
+        return 0 if self._call is None else id_spread(pattern, *self._call)
+
     def next_id(self, prefix: str) -> str:
-        """The next free id with this prefix: a counter kept in the DB, skipping ids already used."""
+        """The next free id with this prefix: a counter kept in the DB, moved on by the call's
+        `id_spread`, skipping ids already used."""
         sql, conn = self.sql, self.conn
-        n = first = conn.execute(sql.bump_sql, [prefix]).fetchone()[0]
+        first = conn.execute(sql.bump_sql, [prefix]).fetchone()[0]
+        n = first + self.id_spread(prefix)
         while True:
             candidate = format_id(prefix, n)  # 'ORD-' -> ORD-1; 'DSP-#####' -> DSP-10001
             if sql.taken_sql is None or not conn.execute(sql.taken_sql, [candidate]).fetchone()[0]:

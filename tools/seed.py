@@ -7,6 +7,7 @@ clock, and Faker providers that read the clock are refused.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import re
 import threading
@@ -386,3 +387,19 @@ def id_counters(domain: Domain, seed: int) -> dict[str, int]:
             room = 9 * 10 ** (width - 1) if width > 1 else 1000  # ids a pattern's width holds
             out[pattern] = zlib.crc32(f"{seed}:{pattern}".encode()) % (room // 2)  # half left for new ones
     return out
+
+
+def id_spread(pattern: str, tool: str, args: dict[str, Any]) -> int:
+    """How far past its counter a call's new id of this pattern starts: drawn from the call's tool
+    and validated arguments, so sessions of one domain that create different records get different
+    ids (not the same RTR-12240 in every trajectory), while the same call replayed gets the same id."""
+    key = f"{tool}\x00{args!r}"  # validated arguments come in the parameters' order
+    return zlib.crc32(key.encode()) % _spread_room(pattern)
+
+
+@functools.lru_cache(maxsize=1024)
+def _spread_room(pattern: str) -> int:
+    """Up to 997 ids, a twentieth of what the pattern's width holds (DSP-#####: 90,000)."""
+    run = re.search(r"#+", pattern)
+    room = 9 * 10 ** (len(run.group(0)) - 1) if run and len(run.group(0)) > 1 else 20000
+    return max(1, min(997, room // 20))
