@@ -176,15 +176,18 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
         return None
     # the fields asked are those named in the question, not in the facts said around it
     low = re.split(r"(?<=[.?!])\s+", text[cue.start():])[0].lower()
-    best: Lookup | None = None
+    best: tuple[int, bool] | None = None
+    found: Lookup | None = None
     for plan in plans:  # the record's noun, or a catalog entry's name ("the price of the blender")
-        if not re.search(rf"\b{re.escape(plan.noun)}", low) and not (
-                plan.catalog and any(says(n, low) for n in plan.catalog.names())):
+        entry = bool(plan.catalog) and any(says(n, low) for n in plan.catalog.names())
+        if not re.search(rf"\b{re.escape(plan.noun)}", low) and not entry:
             continue
         asks = named_fields([f for f in plan.fields if f != plan.param], low)
-        if asks and (best is None or len(asks) > len(best.asks)):
-            best = Lookup(plan, asks)
-    return best
+        # the most fields named; on a tie, the catalog whose entry is named ("the card type of the
+        # Silver Zoom Card" is the product's, not one of the customer's cards)
+        if asks and (best is None or (len(asks), entry) > best):
+            best, found = (len(asks), entry), Lookup(plan, asks)
+    return found
 
 
 def named_fields(fields: list[str], text: str) -> list[str]:
@@ -302,5 +305,5 @@ def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[st
     opened = [r for _, _, r in entries]
     key = id_by_description(plan.param, [opened], turn.user_text)
     if key is None:
-        return _say(S.which(turn.rng, plan.param, [{k: described(v) for k, v in r.items()} for r in opened]))
+        return agent.which(plan.param, [{k: described(v) for k, v in r.items()} for r in opened], turn)
     return key, opened

@@ -234,10 +234,10 @@ class WorkflowAgent:
             if missing:
                 asked = next((k for k in missing if k in opened), None)
                 if asked is not None:  # none of the records opened is the one described
-                    return _say(S.which(turn.rng, asked, [_described(r) for r in opened[asked]]))
+                    return self.which(asked, [_described(r) for r in opened[asked]], turn)
                 which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
                 if which is not None:
-                    return _say(S.which(turn.rng, which[0], [_described(r) for r in which[1]]))
+                    return self.which(which[0], [_described(r) for r in which[1]], turn)
                 write = next((st.tool for st in plan.steps if st.writes), None)
                 action = S.action(plan.workflow.goal, write, known) if write else ""
                 return self._ask(list(dict.fromkeys(missing)), turn, action)
@@ -359,10 +359,19 @@ class WorkflowAgent:
                 return lk.tool, {lk.param: known[source[1]]}
         return None
 
+    def which(self, key: str, records: list[dict[str, Any]], turn: _Turn) -> dict[str, Any]:
+        """Asks which of the records the user means; after asking twice in this request with no
+        answer that tells them apart, says it cannot go on without it (never the same question again
+        and again to a user who does not know the id)."""
+        named = S.words(key).lower()
+        if turn.last.get("role") == "user" and sum(named in s.lower() and "?" in s for s in turn.said) >= 2:
+            return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=S.asked_for([key]))} {S.close(turn.rng, turn.going_on)}".strip())
+        return _say(S.which(turn.rng, key, records))
+
     def _ask(self, missing: list[str], turn: _Turn, action: str = "", lead: bool = True) -> dict[str, Any]:
         what = S.asked_for(missing)
         asked = [what] + [self._counts[k] for k in missing[:1] if len(missing) == 1 and k in self._counts]
-        if any(a in s.lower() and "?" in s for s in turn.said for a in asked) and turn.last.get("role") == "user":
+        if any(a.lower() in s.lower() and "?" in s for s in turn.said for a in asked) and turn.last.get("role") == "user":
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.close(turn.rng, turn.going_on)}".strip())
         return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans, self._counts, lead=lead))
 

@@ -81,3 +81,16 @@ def test_a_doctor_is_named_and_mentioned_once():
                        "water bottle") == "the price of my water bottle, and if it is in stock"
     # a person not named keeps the noun: "they" would need another verb
     assert _said_again("the name of my contact, and if my contact is verified", "contact").count("my contact") == 2
+
+
+def test_a_named_catalog_entry_wins_a_tie_with_the_customers_records():
+    """"Could you tell me the card type of my product "Silver Zoom Card"?" was read as a question about
+    one of the customer's cards (both have a card type), and the assistant asked which card until the
+    session ran out."""
+    from gem_env.agents.lookup import CatalogList, LookupPlan, recognise_lookup
+    cards = LookupPlan("cards", "card", "get_card_details", "card_id", ["card_id", "card_type", "last4"])
+    products = LookupPlan("products", "product", "get_product_details", "product_id", ["product_id", "card_type", "fee"],
+                          catalog=CatalogList("list_products", {"name": ["Silver Zoom Card", "Gold Card"]}))
+    text = 'Could you tell me what the card type of my product "Silver Zoom Card" is?'
+    assert recognise_lookup(text, [cards, products]).plan is products
+    assert recognise_lookup("Could you tell me the card type of my card ending in 1234?", [cards, products]).plan is cards

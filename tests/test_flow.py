@@ -227,3 +227,39 @@ def test_a_lookup_opens_only_the_record_the_list_already_singles_out() -> None:
             singled += 1
             assert [a.arguments for a in built.actions[1:]] == [{"account_id": row["account_id"]}], built.actions
     assert singled
+
+
+def test_the_assistant_stops_asking_which_record_of_a_customer_who_cannot_say() -> None:
+    """A customer who does not know their card id was asked "Which card ID do you mean?" fifteen
+    times until the session ran out (and "What is your card ID?" as often: the check for a question
+    already asked compared "card ID" with the lowered text); the assistant now says it cannot go on."""
+    from gem_env.agents import banks as B
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    sb = compiled.new_sandbox()
+    cards = list(sb.dump(["cards"])["cards"].values())
+    owner = next(c["customer_id"] for c in cards if sum(x["customer_id"] == c["customer_id"] for x in cards) >= 2)
+    email = sb.dump(["customers"])["customers"][owner]["email"]
+    agent = WorkflowAgent(compiled)
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"},
+                                      {"role": "user", "content": f"Could you tell me the card type of my card? My email is {email}."}]
+    said: list[str] = []
+    for _ in range(30):
+        reply = agent.reply(messages)
+        messages.append(reply)
+        for call in reply.get("tool_calls") or []:
+            fn = call["function"]
+            messages.append({"role": "tool", "tool_call_id": call["id"],
+                             "content": sb.call(fn["name"], fn["arguments"]).content})
+        if not reply.get("tool_calls"):
+            said.append(reply["content"])
+            if any(g.split("{x}")[0] in reply["content"] for g in B.GIVE_UP):
+                break
+            messages.append({"role": "user", "content": "I don't know my card id, sorry."})
+    assert any(g.split("{x}")[0] in said[-1] for g in B.GIVE_UP), said
+    assert len(said) <= 3, said  # at most two questions, then the assistant stops
