@@ -493,7 +493,15 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, person
     bank = _FACT_AFTER if after_write else _FACT
     if _IDENTITY.search(low):  # a contact's name is not "your name"
         bank = [f for f in bank if not f.startswith("Your ")]
-    return pick(rng, bank, name=n, v=v)
+    said = pick(rng, bank, name=n, v=v)
+    last = n.split()[-1].lower()
+    if last.endswith("s") and not last.endswith(("ss", "us")):  # "The last four digits are 6583."
+        said = re.sub(rf"({re.escape(n)}(?: on file| now)?) (is|shows|reads|comes|stands)\b",
+                      lambda m: f"{m.group(1)} {_PLURAL_VERBS[m.group(2)]}", said, count=1, flags=re.I)
+    return said
+
+
+_PLURAL_VERBS = {"is": "are", "shows": "show", "reads": "read", "comes": "come", "stands": "stand"}
 
 
 #: fields that say who someone is: "Your name is ..." would be the user's, whoever the record is

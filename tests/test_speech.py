@@ -254,3 +254,10 @@ def test_a_reason_told_in_words_is_not_repeated_as_a_value() -> None:
     said = "create a dispute for transaction TRN-1 because the item was not received"
     assert S.details(args, re.compile("pin"), said=said) == ""
     assert 'the reason "item not received"' in S.details(args, re.compile("pin"), said="create a dispute")
+
+
+def test_a_plural_field_takes_a_plural_verb() -> None:
+    """"The last four digits shows 6583." -> "The last four digits show 6583."."""
+    told = {S.fact(random.Random(i), "last4", "6583", after_write=w) for i in range(20) for w in (False, True)}
+    assert not [t for t in told if re.search(r"digits (?:on file |now )?(?:is|shows|reads|comes)\b", t)], told
+    assert any("digits are 6583" in t for t in told) and any("It shows the last four digits" in t for t in told)
