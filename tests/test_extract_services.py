@@ -806,3 +806,13 @@ def test_customers_ask_what_they_do_not_know(doc):
     owner = next(e.name for e in compiled.domain.entities if any(f.name == "email" for f in e.fields))
     assert not [g for g, a in asked if f"of {owner[:-1]} " in g and re.search(r"phone|address|city|zip|since", a)]
     assert not [g for g, a in asked if a == "reason"]
+
+
+def test_reasons_the_text_lists_for_an_action_are_that_actions():
+    """"Select **Suspend line** and give the reason `lost` or `stolen`" gave the payment plan its
+    reasons ("request a payment plan for my bill because it was stolen"); they are the suspension's,
+    said as the service says them (a lost phone: the line itself was not lost)."""
+    _, d = extract("telecom/report-a-lost-phone.md")
+    enums = {t.name: p.enum for t in d.tools for p in t.parameters if p.name == "reason"}
+    assert enums["suspend_line"] == ["lost phone", "stolen phone"]
+    assert "stolen" not in " ".join(enums["request_payment_plan"])

@@ -1,6 +1,7 @@
 """The tables and tools of a specialised archetype (see service.py)."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -25,6 +26,12 @@ _RULE = re.compile(r"^\W*(?:don'?t|do\s+not|never|always|avoid|remember|note|tip
 _TERMINAL = {"cancelled", "closed", "returned", "completed", "resolved", "paid off"}
 #: done with, though not ended: a sent payment or a delivered order can no longer be edited
 _SETTLED = {"sent", "delivered", "removed"}
+
+
+def _said_fully(listed: list[str], own: tuple[str, ...]) -> tuple[str, ...]:
+    """The text's reasons, each as the archetype says it where it names the same thing more fully
+    ("lost" of a line's suspension is a "lost phone": the line itself was not lost)."""
+    return tuple(dict.fromkeys(next((r for r in own if v.lower() in r.split()), v) for v in listed))
 
 
 def plural(noun: str) -> str:
@@ -58,6 +65,10 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
     """One specialised archetype: its entities, tools (reads, writes), workflows and policy."""
 
     def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
+        if sp.action_reasons:  # the reasons the text lists for an action replace the archetype's
+            arch = dataclasses.replace(arch, actions=tuple(
+                dataclasses.replace(a, reasons=_said_fully(sp.action_reasons[a.verb].value, a.reasons))  # type: ignore[arg-type]
+                if a.verb in sp.action_reasons else a for a in arch.actions))
         self.a, self.sp, self.clock, self.rows = arch, sp, clock, rows
         self.title, self.title_words = title, _words(title)
         self.text_words = {w for _, _, t in sp.sentences for w in _words(t)}
@@ -79,7 +90,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
         self.reasons = list(sp.reasons.value) if sp.reasons else list(arch.request_reasons)  # type: ignore[arg-type]
         self.used: set[str] = set()
         self.made_tools: list[dict[str, Any]] = []
-        for f in (sp.statuses, sp.reasons):
+        for f in (sp.statuses, sp.reasons, *sp.action_reasons.values()):
             self._cite(f)
         self.patterns: dict[str, str] = {}
         for noun in (o, m, sp.child, sp.request, sp.catalog, arch.move.record if arch.move else None):

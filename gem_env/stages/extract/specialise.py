@@ -92,6 +92,7 @@ class Specialisation:
     addition_rules: dict[str, Found] = field(default_factory=dict)  # "window" / "not_lower" / "count" / "no_child_state"
     exchanges: Found | None = None                                 # the text offers exchanges (service_exchanges)
     exchange_rules: dict[str, Found] = field(default_factory=dict)  # "from" (a delivered order) / "in_stock"
+    action_reasons: dict[str, Found] = field(default_factory=dict)  # action verb -> the reasons the text lists for it
     tracks: Found | None = None                                    # the text speaks of tracking (service_tracking)
     tracking_rules: dict[str, Found] = field(default_factory=dict)  # "not_yet" / "prefix" (TRK)
 
@@ -208,7 +209,11 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
         # named only after the run is what the values lead to ("if the item is 'in transit', you
         # can change the payment method"), not its choices
         named = {label} if len(groups) > 1 else _words(s[:start]) | {label}
-        if "reason" in about and sp.reasons is None and not _OTHER_REASON.search(s) \
+        verb = next((a.verb for a in arch.actions if a.reasons and a.verb in words), None)
+        if "reason" in about and verb and not words & {r.split("_")[0] for r in arch.request} \
+                and not _OTHER_REASON.search(s) and not any("_" in v for v in values):
+            sp.action_reasons.setdefault(verb, found(values))  # "Select Suspend line and give the reason `lost`"
+        elif "reason" in about and sp.reasons is None and not _OTHER_REASON.search(s) \
                 and not any("_" in v for v in values):
             sp.reasons = found(values)
         elif "status" in about and sp.statuses is None and not negative \
