@@ -27,7 +27,8 @@
   adds (``submit_reading``, ``add_line``: ``service_additions.py``) and the rules from the text
   those tools carry; ``exchanges``: domains where an item is exchanged for another variant of its
   product (``service_exchanges.py``), those where it is the first workflow, and the rules from the
-  text that tool carries.
+  text that tool carries; ``tracking``: domains whose shipped records carry a carrier and a
+  tracking number read by ``track_<main>`` (``service_tracking.py``).
 - ``taubench_recall``: the first tau-bench's retail and airline policies (``wiki.md``) extracted
   offline; the share of their real tools (think/calculate left out: 26) that an extracted tool
   recovers, and of those tools' parameters, by the hand-judged map in
@@ -217,6 +218,7 @@ def structure(paths: list[Path]) -> dict[str, Any]:
         c["exchange_first"] += bool(swap) and got.workflows[0] is swap
         c["exchange_rules"] += sum(1 for s in (swapper.effect if swapper else []) if isinstance(s, RequireStep)
                                    and s.message.endswith("."))  # a sentence of the text
+        c["tracking_domains"] += any(t.name.startswith("track_") for t in got.tools) and path == "service"
         c["issue_domains"] += issuer is not None
         c["issue_rules"] += sum(1 for s in (issuer.effect if issuer else []) if isinstance(s, RequireStep)
                                 and "more than $0" not in s.message)
@@ -246,6 +248,7 @@ def structure(paths: list[Path]) -> dict[str, Any]:
             "customer_additions": {"domains": c["addition_domains"], "rules_from_text": c["addition_rules"]},
             "exchanges": {"domains": c["exchange_domains"], "first_workflow": c["exchange_first"],
                           "rules_from_text": c["exchange_rules"]},
+            "tracking": {"domains": c["tracking_domains"]},
             "noop_examples": noop_examples[:5], "rule_examples": rule_examples[:5]}
 
 
