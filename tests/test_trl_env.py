@@ -26,7 +26,9 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def write_task(run_dir: Path):
     tasks, _ = load_task_set(run_dir)
-    return next(t for t in tasks if t.kind == "write" and t.category == "complete")
+    # (a "which of my bookings has the most ..." request is told in a sentence the joined outputs do not make)
+    return next(t for t in tasks if t.kind == "write" and t.category == "complete"
+                and not any(r.compare for r in t.scenario.session()))
 
 
 def test_one_typed_documented_method_per_tool(run_dir: Path, write_task) -> None:
