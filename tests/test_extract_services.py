@@ -798,7 +798,8 @@ def test_a_shipped_order_is_tracked_and_a_return_needs_a_delivered_order():
 def test_customers_ask_what_they_do_not_know(doc):
     """40% of lookups asked for the customer's own phone, city, zip, address or member-since date
     ("what's the phone on my customer profile?"), or the reason of a dispute they filed themselves;
-    they ask about their records and the service's now (a status, a price, a tracking number)."""
+    they ask about their records and the service's now (a status, a price, a tracking number), and
+    compare their records by money ("which has the highest balance?", not "the highest failed logins")."""
     compiled = check_domain(extract(doc)[1])
     tasks, _ = make_tasks(compiled, per_domain=12, seed=0, kinds=("lookup", "multi_request"))
     asked = [(r.goal, a) for t in tasks for r in t.scenario.requests if r.kind == "lookup" for a in r.asks]
@@ -806,6 +807,9 @@ def test_customers_ask_what_they_do_not_know(doc):
     owner = next(e.name for e in compiled.domain.entities if any(f.name == "email" for f in e.fields))
     assert not [g for g, a in asked if f"of {owner[:-1]} " in g and re.search(r"phone|address|city|zip|since", a)]
     assert not [g for g, a in asked if a == "reason"]
+    from gem_env.tools.render import is_money
+    compared = [a for t in tasks for r in t.scenario.requests if r.compare for a in r.asks]
+    assert all(is_money(a, 1.0) for a in compared), compared  # "the highest balance", never "failed logins"
 
 
 def test_reasons_the_text_lists_for_an_action_are_that_actions():

@@ -9,7 +9,7 @@ from typing import Any
 from ...simulators.phrases import singular
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
-from ...tools.render import plural, render, words
+from ...tools.render import is_money, plural, render, words
 from .kinds import SECRET, Built, lookup_tools
 from .lookups import owner_listings
 from .model import GoldAction
@@ -49,13 +49,14 @@ def compare(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: 
 
 
 def _numbers(records: list[dict[str, Any]], param: str) -> list[str]:
-    """The number fields every record shows, not keys or secrets, whose highest and lowest value
-    each belong to one record only."""
+    """The amounts of money every record shows (a balance, a limit, a fee: what people compare their
+    records by, not "the highest failed logins"), whose highest and lowest value each belong to one
+    record only."""
     out = []
     for field in records[0]:
         values = [r.get(field) for r in records]
         if field == param or field.endswith("_id") or SECRET.search(field) \
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+                or not all(is_money(field, v) for v in values):
             continue
         if values.count(max(values)) == 1 and values.count(min(values)) == 1:
             out.append(field)
