@@ -198,12 +198,13 @@ class _Seeder:
             start = self._latest_parent_date(parents) if parents else None
             end = min([self.clock, *self._past_dates(e, row)])
             if start is not None or end < self.clock:
-                lo = max(start or self.clock, self.clock - dt.timedelta(days=365)) if start else \
-                    self.clock - dt.timedelta(days=365)
+                year_ago = self.clock - dt.timedelta(days=365)
+                lo = max(start, year_ago) if start else year_ago
                 return self._between(f, lo if lo <= end else end - dt.timedelta(days=1), end)
         return self.value(e, f, i)
 
     def _past_dates(self, e: Entity, row: dict[str, Any]) -> list[dt.datetime]:
+        """The row's dates and times up to the clock."""
         out = []
         for f in e.fields:
             if f.type in ("date", "datetime") and isinstance(row.get(f.name), str):
@@ -211,7 +212,7 @@ class _Seeder:
                     when = dt.datetime.fromisoformat(row[f.name])
                 except ValueError:
                     continue
-                if when < self.clock:
+                if when <= self.clock:
                     out.append(when)
         return out
 
@@ -253,19 +254,7 @@ class _Seeder:
     def _latest_parent_date(self, parents: list[tuple[Entity, dict[str, Any]]]) -> dt.datetime | None:
         """When the newest of the referred rows began: a row's dates come after its parents'.
         A parent's beginning is its earliest past date (an account's opening, not its next bill)."""
-        starts = []
-        for p_entity, p_row in parents:
-            past = []
-            for pf in p_entity.fields:
-                if pf.type in ("date", "datetime") and isinstance(p_row.get(pf.name), str):
-                    try:
-                        when = dt.datetime.fromisoformat(p_row[pf.name])
-                    except ValueError:
-                        continue
-                    if when <= self.clock:
-                        past.append(when)
-            if past:
-                starts.append(min(past))
+        starts = [min(past) for past in (self._past_dates(pe, pr) for pe, pr in parents) if past]
         return max(starts) if starts else None
 
     def value(self, e: Entity, f: EntityField, i: int) -> Any:
