@@ -261,8 +261,8 @@ class ScriptedUser:
         described = "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_"))
         if described and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
             return _pointed_at(key, head, said, intent, rng, opening)
-        if key.startswith("new_") and said and re.search(rf"\bto {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
-            return ""  # the new value the request already says ("... to $1,164.14"): never "The new limit is $1,164.14."
+        if key.startswith("new_") and said and re.search(rf"\b(?:to|in) {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
+            return ""  # the new value the request already says ("... to $1,164.14", "... in black, size M")
         ref = reference(field_of(key, head), said, humanize(head)) if described else ""
         if ref and " whose " not in ref:  # the record it is on: "It's on my frozen card.", not "The card status is frozen."
             return rng.choice(P.ON_RECORD).format(ref=ref)

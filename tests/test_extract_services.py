@@ -820,3 +820,35 @@ def test_reasons_the_text_lists_for_an_action_are_that_actions():
     enums = {t.name: p.enum for t in d.tools for p in t.parameters if p.name == "reason"}
     assert enums["suspend_line"] == ["lost phone", "stolen phone"]
     assert "stolen" not in " ".join(enums["request_payment_plan"])
+
+
+def test_a_pending_orders_item_is_changed_to_another_option_in_place():
+    """τ-bench retail's "For a pending order, each item can be modified to an available new item of
+    the same product but of different product option": `change_order_item` makes the item another
+    in-stock variant of its product while the order is pending, and sessions do it."""
+    from conftest import shared_path
+    wiki = shared_path("external", "taubench", "tau-bench", "tau_bench", "envs", "retail", "wiki.md")
+    doc = next(iter_documents([wiki]))
+    d = OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t"))
+    assert {"exchange_item", "change_order_item", "list_product_variants"} <= {t.name for t in d.tools}
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    state = sb.dump(["items", "orders", "product_variants"])
+    variants = state["product_variants"]
+
+    def other(item: dict) -> str | None:
+        return next((k for k, v in variants.items() if v["product_id"] == item["product_id"]
+                     and k != item["variant_id"] and v["in_stock"]), None)
+    open_items = [i for i in state["items"].values() if i["status"] == "ordered" and other(i)]
+    pending = next(i for i in open_items if state["orders"][i["order_id"]]["status"] == "pending")
+    done = sb.call("change_order_item", {"item_id": pending["item_id"], "variant_id": other(pending)})
+    assert done.ok and sb.dump(["items"])["items"][pending["item_id"]]["variant_id"] == other(pending)
+    shipped = next(i for i in open_items if state["orders"][i["order_id"]]["status"] != "pending")
+    refused = sb.call("change_order_item", {"item_id": shipped["item_id"], "variant_id": other(shipped)})
+    assert not refused.ok and refused.error.startswith("Only items of a pending order can be changed")
+    sb.close()
+    tasks, _ = make_tasks(compiled, per_domain=12, seed=0)
+    mine = [t for t in tasks if "change_order_item" in t.workflow]
+    assert mine
+    _, passed = _rollouts(compiled, mine)
+    assert all(passed)

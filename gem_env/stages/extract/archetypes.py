@@ -67,13 +67,15 @@ class Addition:
 class Exchange:
     """An item swapped for another variant of the same catalog entry (service_exchanges.py):
     ``exchange_item`` for "the navy, size M one"; the item becomes `old_status`, its replacement
-    (a new item of the chosen variant) `new_status`."""
+    (a new item of the chosen variant) `new_status`. Before it ships, ``change_order_item`` makes
+    the item itself another variant, when the text allows it."""
 
     verb: str                            # exchange: the tool is <verb>_<child>
     options: tuple[str, ...]             # every variant's option, each once in a domain
     from_statuses: tuple[str, ...]       # the main record's statuses an item is exchanged from (delivered)
     old_status: str
     new_status: str
+    modify_from: tuple[str, ...] = ()    # ... and those it is changed in place from (pending: not shipped yet)
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         catalog=("product",),
         catalog_fields=(_f("name", values=list(_PRODUCTS)), _f("price", "number", range=[5, 300]),
                         _f("in_stock", "boolean")),
-        exchange=Exchange("exchange", _OPTIONS, ("delivered",), "exchanged", "pending"),
+        exchange=Exchange("exchange", _OPTIONS, ("delivered",), "exchanged", "pending", ("pending",)),
         tracked=("shipped", "in transit", "processed", "delivered"),
     ),
     Archetype(

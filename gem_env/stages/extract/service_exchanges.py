@@ -16,7 +16,8 @@ from .service_writes import quoted_list
 from .specialise import Found, Specialisation
 
 _OFFERS = re.compile(r"\b(?:exchang|swap)\w*", re.I)
-_VARIANT = re.compile(r"\b(?:sizes?|colou?rs?|variants?)\b", re.I)
+_VARIANT = re.compile(r"\b(?:sizes?|colou?rs?|variants?|options?)\b", re.I)
+_MODIFIES = re.compile(r"\b(?:modif|chang)\w*", re.I)
 _NO_STOCK = re.compile(r"\bout\s+of\s+stock\b|\bnot\s+in\s+stock\b|\bunavailable\b", re.I)
 
 
@@ -24,7 +25,13 @@ def read_exchange(sp: Specialisation, arch: Any, text: str, title: str) -> None:
     """Set `sp.exchanges` (the sentence offering it) and `sp.exchange_rules` when the text speaks of
     exchanging an item for another variant ("another size or colour")."""
     ex = arch.exchange
-    if ex is None or not (_OFFERS.search(title) or _OFFERS.search(text)) or not _VARIANT.search(text):
+    if ex is None or not _VARIANT.search(text):
+        return
+    # "For a pending order, each item can be modified to ... a different product option"
+    sp.modifies = next((Found(True, s, e, t) for s, e, t in sp.sentences if _MODIFIES.search(t)
+                        and re.search(r"\bitems?\b", t, re.I) and _VARIANT.search(t)
+                        and any(re.search(rf"\b{st}\b", t, re.I) for st in ex.modify_from)), None)
+    if not (_OFFERS.search(title) or _OFFERS.search(text)):
         return
     offer = next(((s, e, t) for s, e, t in sp.sentences if _OFFERS.search(t) and _VARIANT.search(t)), None) \
         or next(((s, e, t) for s, e, t in sp.sentences if _OFFERS.search(t)), (0, 0, ""))
@@ -40,9 +47,19 @@ class Exchanges:
     """Mixin of `ToolKit` (service_tools.py): the variants table, its list tool, the
     `exchange_<child>` tool and its workflow."""
 
+    def _variants_kept(self) -> bool:
+        return self.a.exchange is not None and self.children is not None and self.catalogs is not None \
+            and not self.products()
+
     def exchange(self) -> bool:
-        return self.sp.exchanges is not None and self.a.exchange is not None and self.children is not None \
-            and self.catalogs is not None and not self.products()
+        return self.sp.exchanges is not None and self._variants_kept()
+
+    def modify(self) -> bool:
+        """Whether an item of an order not shipped yet may become another variant in place."""
+        return self.sp.modifies is not None and self._variants_kept() and bool(self._modify_from())
+
+    def variants_on(self) -> bool:
+        return self.exchange() or self.modify()
 
     @property
     def variants(self) -> str:
@@ -78,6 +95,49 @@ class Exchanges:
     def _exchange_from(self) -> list[str]:
         return [s for s in self.a.exchange.from_statuses if s in self.statuses] or self.statuses[-1:]
 
+    def _modify_from(self) -> list[str]:
+        return [s for s in self.a.exchange.modify_from if s in self.statuses]
+
+    def _swap_checks(self, item: str, new: str, stock: Found | None) -> list[dict[str, Any]]:
+        """The new variant: found, of the item's product, not the one it is, in stock."""
+        return [{"find": self.variants, "as": new, "where": {"variant_id": "variant_id"},
+                 "error": "No variant with id {variant_id}"},
+                {"require": f"{new}.{self.catalog_pk} == {item}.{self.catalog_pk}",
+                 "message": f"An exchange is for another variant of the same {self.sp.catalog}"},
+                {"require": f"{new}.variant_id != {item}.variant_id",
+                 "message": f"That is the variant the {self.sp.child} already is"},
+                {"require": f"{new}.in_stock",
+                 "message": " ".join(stock.text.split())[:300] if stock else "That variant is out of stock"}]
+
+    def modify_tool(self) -> dict[str, Any]:
+        c, m = self.sp.child, self.sp.main
+        item, order, new = f"{c}_row", f"{m}_row", "new_variant"
+        said = self.sp.modifies
+        self._cite(said)
+        allowed = self._modify_from()
+        effect: list[dict[str, Any]] = [
+            {"find": self.children, "as": item, "where": {self.child_pk: self.child_pk},
+             "error": f"No {c} with id {{{self.child_pk}}}"},
+            {"find": self.mains, "as": order, "where": {self.main_pk: f"{item}.{self.main_pk}"}},
+            {"require": f"{order}.status in {quoted_list(allowed)}",
+             "message": f"Only {c}s of {_either(allowed)} {m} can be changed; this {m} is {{{order}.status}}"},
+            {"require": f"{item}.status == '{self.a.child_statuses[0]}'",
+             "message": f"This {c} is {{{item}.status}}, so it cannot be changed"},
+            *self._swap_checks(item, new, self.sp.exchange_rules.get("in_stock")),
+            {"update": self.children, "row": item, "set": {"variant_id": "variant_id", "option": f"{new}.option"}},
+            {"return": {self.child_pk: f"{item}.{self.child_pk}", "option": f"{new}.option", "status": f"{item}.status"}}]
+        params = [self._id_param(c, self.child_pk),
+                  {"name": "variant_id", "type": "string", "description": "the variant it becomes, e.g. VAR-00000"}]
+        span = {"start": said.start, "end": said.end, "text": said.text} if said.text else None
+        return self._tool(f"change_{m}_{c}", "write",
+                          f"Change an {c} of a {_either(allowed)[2:]} {m} to another variant of the same {self.sp.catalog}.",
+                          params, effect, span)
+
+    def modify_flow(self) -> dict[str, Any]:
+        return self._swap_flow(f"change_{self.sp.main}_{self.sp.child}", "modify", self._modify_from(),
+                               f"swap my {self.sp.child} {{{self.child_pk}}} for the one in {{new_option}}",
+                               {f"{self.child_pk}": f"swapped.{self.child_pk}"})
+
     def exchange_tool(self) -> dict[str, Any]:
         ex, c, m = self.a.exchange, self.sp.child, self.sp.main
         rules = self.sp.exchange_rules
@@ -96,14 +156,7 @@ class Exchanges:
              f"Only {c}s from {_either(allowed)} {m} can be exchanged; this {m} is {{{order}.status}}"},
             {"require": f"{item}.status == '{self.a.child_statuses[0]}'",
              "message": f"This {c} is {{{item}.status}}, so it cannot be exchanged"},
-            {"find": self.variants, "as": new, "where": {"variant_id": "variant_id"},
-             "error": "No variant with id {variant_id}"},
-            {"require": f"{new}.{self.catalog_pk} == {item}.{self.catalog_pk}",
-             "message": f"An exchange is for another variant of the same {self.sp.catalog}"},
-            {"require": f"{new}.variant_id != {item}.variant_id",
-             "message": f"That is the variant the {c} already is"},
-            {"require": f"{new}.in_stock",
-             "message": " ".join(stock_rule.text.split())[:300] if stock_rule else "That variant is out of stock"},
+            *self._swap_checks(item, new, stock_rule),
             {"insert": self.children, "as": "swapped", "values": {
                 self.child_pk: f"next_id('{self.pattern(c)}')", self.main_pk: f"{item}.{self.main_pk}",
                 "status": f"'{ex.new_status}'", "variant_id": "variant_id", "option": f"{new}.option",
@@ -122,14 +175,22 @@ class Exchanges:
                           params, effect, span)
 
     def exchange_flow(self) -> dict[str, Any]:
-        ex, c, m, k = self.a.exchange, self.sp.child, self.sp.main, self.sp.catalog
+        ex = self.a.exchange
+        return self._swap_flow(f"{ex.verb}_{self.sp.child}", ex.verb, self._exchange_from(),
+                               f"{ex.verb} my {self.sp.child} {{{self.child_pk}}} for one in {{new_option}}",
+                               {f"new_{self.child_pk}": f"swapped.new_{self.child_pk}"})
+
+    def _swap_flow(self, tool: str, category: str, statuses: list[str], goal: str,
+                   tells: dict[str, str]) -> dict[str, Any]:
+        """The customer names the item and the option they want: the assistant lists the order's
+        items, then the product's variants, and swaps it for the one in that option."""
+        m, k = self.sp.main, self.sp.catalog
         others = f"[v for v in rows('{self.variants}', {{{self.catalog_pk}: row.{self.catalog_pk}}}) " \
                  f"if v.in_stock and v.variant_id != row.variant_id]"
         main_of = f"lookup('{self.mains}', row.{self.main_pk})"
-        conds = [f"row.status == '{self.a.child_statuses[0]}'", f"{main_of}.status in {quoted_list(self._exchange_from())}",
+        conds = [f"row.status == '{self.a.child_statuses[0]}'", f"{main_of}.status in {quoted_list(statuses)}",
                  f"len({others}) > 0"]
-        return {"name": f"{ex.verb}_{c}", "category": ex.verb,
-                "goal": f"{ex.verb} my {c} {{{self.child_pk}}} for one in {{new_option}}",
+        return {"name": tool, "category": category, "goal": goal,
                 "anchor": {"table": self.children, "filter": " and ".join(conds)},
                 "knows": {"email": f"lookup('{self.owners}', {main_of}.{self.owner_pk}).email",
                           self.main_pk: f"row.{self.main_pk}", self.child_pk: f"row.{self.child_pk}",
@@ -140,11 +201,11 @@ class Exchanges:
                           {"tool": f"list_{k}_variants", "as": "variants", "args": {self.catalog_pk: {
                               "result": f"first([x.{self.catalog_pk} for x in listed if x.{self.child_pk} == "
                                         f"{self.child_pk}])"}}},
-                          {"tool": f"{ex.verb}_{c}", "as": "swapped", "args": {
+                          {"tool": tool, "as": "swapped", "args": {
                               self.child_pk: {"user": self.child_pk},
                               "variant_id": {"result": "first([v.variant_id for v in variants "
                                                        "if lower(v.option) == lower(new_option)])"}}}],
-                "tells": {f"new_{self.child_pk}": f"swapped.new_{self.child_pk}"}}
+                "tells": tells}
 
 
 def _either(statuses: list[str]) -> str:

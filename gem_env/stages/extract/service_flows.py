@@ -54,6 +54,8 @@ class Flows:
             out.append(booked)
         if self.exchange():
             out.append(self.exchange_flow())
+        if self.modify():
+            out.append(self.modify_flow())
         if self.tracking():
             out.append(self.track_flow())
         # the remedy the text grants is what it is about, whatever words the title uses ("Bad Price"),

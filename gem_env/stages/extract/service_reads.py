@@ -27,7 +27,7 @@ class ReadTools:
         if self.catalogs:
             out.append(self.get_catalog_details())
             out.append(self.search_catalog() if "search_catalog" in self.a.extras else self.list_catalog())
-        if self.exchange():
+        if self.variants_on():
             out.append(self.list_variants())
         if self.tracking():
             out.append(self.track_tool())

@@ -231,7 +231,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
                         "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
                                                                      "args": {"text": self.pattern(sp.catalog)}}},
                                    *fields]})
-        if self.exchange():
+        if self.variants_on():
             out.append(self.variant_entity())
         out.append({"name": self.mains, "primary_key": self.main_pk, "rows": self.rows, "fields": main_fields})
         if self.children:
@@ -258,7 +258,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
         fields = [{"name": self.child_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.child)}}},
                   {"name": self.main_pk, "foreign_key": f"{self.mains}.{self.main_pk}"},
                   {"name": "status", "values": list(self.a.child_statuses), "weights": [3] + [1] * (len(self.a.child_statuses) - 1)}]
-        if self.exchange():
+        if self.variants_on():
             fields += self.variant_fields()
         for f in self.a.child_fields:
             f = dict(f)
@@ -266,7 +266,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
                 days = int(sp.window_days.value)  # type: ignore[arg-type]
                 f["range"] = [shift(self.clock, -2 * days, f["type"]), shift(self.clock, 0, f["type"])]
             fields.append(self._dated_by_status(f))
-        if self.catalogs and not self.products() and not self.exchange():
+        if self.catalogs and not self.products() and not self.variants_on():
             fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2,
                 "fields": self._same_as_catalog(fields)}

@@ -53,6 +53,8 @@ class WriteTools:
             out.append(self.addition_tool())
         if self.exchange():
             out.append(self.exchange_tool())
+        if self.modify():
+            out.append(self.modify_tool())
         out.append(self.update_owner_address())
         out.append(self.transfer_to_human())
         return out

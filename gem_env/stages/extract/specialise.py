@@ -91,6 +91,7 @@ class Specialisation:
     adds: Found | None = None                                      # the text offers adding a record (service_additions)
     addition_rules: dict[str, Found] = field(default_factory=dict)  # "window" / "not_lower" / "count" / "no_child_state"
     exchanges: Found | None = None                                 # the text offers exchanges (service_exchanges)
+    modifies: Found | None = None                                  # ... or changing a pending order's item's option
     exchange_rules: dict[str, Found] = field(default_factory=dict)  # "from" (a delivered order) / "in_stock"
     action_reasons: dict[str, Found] = field(default_factory=dict)  # action verb -> the reasons the text lists for it
     tracks: Found | None = None                                    # the text speaks of tracking (service_tracking)
