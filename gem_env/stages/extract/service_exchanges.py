@@ -136,7 +136,7 @@ class Exchanges:
     def modify_flow(self) -> dict[str, Any]:
         return self._swap_flow(f"change_{self.sp.main}_{self.sp.child}", "modify", self._modify_from(),
                                f"swap my {self.sp.child} {{{self.child_pk}}} for the one in {{new_option}}",
-                               {f"{self.child_pk}": f"swapped.{self.child_pk}"})
+                               {"option": "swapped.option"})
 
     def exchange_tool(self) -> dict[str, Any]:
         ex, c, m = self.a.exchange, self.sp.child, self.sp.main
