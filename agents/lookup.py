@@ -176,17 +176,22 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
         return None
     # the fields asked are those named in the question, not in the facts said around it
     low = re.split(r"(?<=[.?!])\s+", text[cue.start():])[0].lower()
-    best: tuple[int, bool] | None = None
+    best: tuple[int, bool, bool] | None = None
     found: Lookup | None = None
     for plan in plans:  # the record's noun, or a catalog entry's name ("the price of the blender")
         entry = bool(plan.catalog) and any(says(n, low) for n in plan.catalog.names())
-        if not re.search(rf"\b{re.escape(plan.noun)}", low) and not entry:
-            continue
         asks = named_fields([f for f in plan.fields if f != plan.param], low)
+        rest = low  # the noun said apart from the fields asked ("the card type of my product": no card)
+        for f in asks:
+            rest = re.sub(rf"\b{re.escape(S.words(f).lower())}\b", " ", rest)
+        if not re.search(rf"\b{re.escape(plan.noun)}", rest) and not entry:
+            continue
         # the most fields named; on a tie, the catalog whose entry is named ("the card type of the
-        # Silver Zoom Card" is the product's, not one of the customer's cards)
-        if asks and (best is None or (len(asks), entry) > best):
-            best, found = (len(asks), entry), Lookup(plan, asks)
+        # Silver Zoom Card" is the product's, not one of the customer's cards), then the record said
+        # as theirs ("of my product", though the product's name says "Card")
+        mine = re.search(rf"\bmy {re.escape(plan.noun)}", rest) is not None
+        if asks and (best is None or (len(asks), entry, mine) > best):
+            best, found = (len(asks), entry, mine), Lookup(plan, asks)
     return found
 
 

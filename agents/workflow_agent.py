@@ -199,6 +199,9 @@ class WorkflowAgent:
             if results[done][0] == first[0]:
                 called.append(("", first[1], results[done][1]))
                 done += 1
+        # what describes a record of theirs, without the new values the request asks for ("swap my
+        # item for the one in teal, size L": teal, size L is not the item they have)
+        described_by = _without(turn.user_text, [str(v) for k, v in known.items() if k.startswith("new_") and v])
         for step in plan.steps:
             if step.when is not None and not (step.when.names & set(plan.workflow.knows) - set(known)):
                 if not step.when(env, self._rt):
@@ -210,7 +213,7 @@ class WorkflowAgent:
                 read = [r for _, _, r in called]
                 value = id_from_results(k, read)
                 if value is None:  # or the one record there the user's words single out
-                    value = id_by_description(k, read, turn.user_text)
+                    value = id_by_description(k, read, described_by)
                 if value is not None:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
@@ -225,7 +228,7 @@ class WorkflowAgent:
                     continue
                 done += used
                 opened[k] = [r for _, _, r in entries]
-                value = id_by_description(k, [opened[k]], turn.user_text) if k not in known else None
+                value = id_by_description(k, [opened[k]], described_by) if k not in known else None
                 if value is not None:
                     known[k] = env[k] = value
                 # the record meant is read; the others do not name what the next steps take
@@ -462,3 +465,10 @@ def _repeats(note: str, said: list[str]) -> bool:
     """Whether every record id `note` names is in what the assistant said this request."""
     ids = re.findall(r"\b[A-Z][A-Z0-9]*-\d+\b", note)
     return bool(ids) and all(re.search(rf"\b{re.escape(i)}\b", " ".join(said)) for i in ids)
+
+
+def _without(text: str, values: list[str]) -> str:
+    """`text` with each of `values` cut out (case as written)."""
+    for v in values:
+        text = re.sub(re.escape(v), " ", text, flags=re.IGNORECASE)
+    return text

@@ -94,3 +94,6 @@ def test_a_named_catalog_entry_wins_a_tie_with_the_customers_records():
     text = 'Could you tell me what the card type of my product "Silver Zoom Card" is?'
     assert recognise_lookup(text, [cards, products]).plan is products
     assert recognise_lookup("Could you tell me the card type of my card ending in 1234?", [cards, products]).plan is cards
+    # a product listed without names to filter by: "card" is only the field's word
+    bare = LookupPlan("products", "product", "get_product_details", "product_id", ["product_id", "card_type", "fee"])
+    assert recognise_lookup(text, [cards, bare]).plan is bare

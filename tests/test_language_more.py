@@ -408,3 +408,12 @@ def test_new_ids_differ_between_sessions_that_create_different_records(compiled)
     ids = [first_id(t) for t in txns]
     assert len(set(ids)) >= 10
     assert [first_id(t) for t in txns] == ids
+
+
+def test_a_new_ids_spread_reads_a_whole_number_as_the_same_amount():
+    """A model may write a limit of 3000 or 3000.0: the same call, the same new id (a session that
+    wrote 3000 was failed against a gold run that had 3000.0)."""
+    assert id_spread("CRD-#####", "issue_card", {"customer_id": "C-1", "spending_limit": 3000}) == \
+        id_spread("CRD-#####", "issue_card", {"customer_id": "C-1", "spending_limit": 3000.0})
+    assert id_spread("CRD-#####", "issue_card", {"customer_id": "C-1", "spending_limit": [1.0, 2]}) == \
+        id_spread("CRD-#####", "issue_card", {"customer_id": "C-1", "spending_limit": [1, 2.0]})

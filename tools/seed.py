@@ -382,8 +382,22 @@ def id_spread(pattern: str, tool: str, args: dict[str, Any]) -> int:
     """How far past its counter a call's new id of this pattern starts: drawn from the call's tool
     and validated arguments, so sessions of one domain that create different records get different
     ids (not the same RTR-12240 in every trajectory), while the same call replayed gets the same id."""
+    if any(type(v) in (float, dict, list, tuple) for v in args.values()):
+        args = _canonical(args)
     key = f"{tool}\x00{args!r}"  # validated arguments come in the parameters' order
     return zlib.crc32(key.encode()) % _spread_room(pattern)
+
+
+def _canonical(value: Any) -> Any:
+    """A number as the amount it is (3000 and 3000.0 are one spending limit: a model may write
+    either), containers through."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
 
 
 @functools.lru_cache(maxsize=1024)
