@@ -382,10 +382,15 @@ def id_spread(pattern: str, tool: str, args: dict[str, Any]) -> int:
     """How far past its counter a call's new id of this pattern starts: drawn from the call's tool
     and validated arguments, so sessions of one domain that create different records get different
     ids (not the same RTR-12240 in every trajectory), while the same call replayed gets the same id."""
-    if any(type(v) in (float, dict, list, tuple) for v in args.values()):
-        args = _canonical(args)
+    for v in args.values():
+        if v.__class__ in _NOT_PLAIN:
+            args = _canonical(args)
+            break
     key = f"{tool}\x00{args!r}"  # validated arguments come in the parameters' order
     return zlib.crc32(key.encode()) % _spread_room(pattern)
+
+
+_NOT_PLAIN = frozenset({float, dict, list, tuple})
 
 
 def _canonical(value: Any) -> Any:
