@@ -9,12 +9,12 @@ Wraps any user simulator (scripted or LLM). It steps in at two moments only:
 """
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Callable
 from typing import Any
 
 from .base import STOP, visible_turns
+from .reply_random import reply_random
 from .scenario import Scenario
 
 _CANNOT = re.compile(
@@ -53,7 +53,7 @@ class RefinedUser:
     async def reply(self, messages: list[dict[str, Any]]) -> str:
         turns = visible_turns(messages)
         last = next((text for role, text in reversed(turns) if role == "assistant"), None)
-        rng = random.Random(f"{self._seed}\x00{len(turns)}")
+        rng = reply_random(self._seed, len(turns))
         if self.retry_on_cannot and not self._retried and last is not None and says_cannot(last):
             self._retried = True
             return rng.choice(RETRY)

@@ -10,6 +10,7 @@ from gem_env.tools.render import agree, counted, how_many, is_count, plural, smo
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
+from .reply_random import reply_random
 from .scenario import Request, Scenario, humanize
 
 _SENTENCE = re.compile(r"(?<=[.?!])\s+")
@@ -118,7 +119,7 @@ class ScriptedUser:
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
         turns = visible_turns(messages)
-        rng = random.Random(f"{self._seed}\x00{len(turns)}")
+        rng = reply_random(self._seed, len(turns))
         spoken = [text for role, text in turns if role == "assistant"]
         if not spoken:
             greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True)

@@ -22,7 +22,7 @@ def usage_of(body: dict[str, Any], reply: Text | ToolCalls) -> dict[str, int]:
     """Rough token counts of the prompt (its messages' contents, a content that is not text as its
     JSON) and of the reply. The prompt's characters are counted, not joined: a long conversation
     costs the server no copy of itself per request."""
-    prompt = sum(len(c) if isinstance(c, str) else len(json.dumps(c))
+    prompt = sum(len(c) if isinstance(c, str) else 4 if c is None else len(json.dumps(c))  # 4: "null"
                  for c in (m.get("content") for m in body.get("messages", [])))
     message = assistant_message(reply, 0)
     completion = (message["content"] or "") + (json.dumps(message["tool_calls"]) if "tool_calls" in message else "")

@@ -308,15 +308,19 @@ class _Connection:
         self._send(status, orjson.dumps(obj), "application/json")
 
     def _send(self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        """Head and body in one write: two made two segments, and often two wake-ups of the client
+        (its read of the head, then of the body) per response."""
         fields = [("Content-Type", content_type), ("Content-Length", str(len(payload))), *(headers or {}).items()]
-        self._head(status, fields)
-        self.writer.write(payload)
+        self.writer.write(self._head_bytes(status, fields) + payload)
 
     def _head(self, status: int, fields: list[tuple[str, str]]) -> None:
+        self.writer.write(self._head_bytes(status, fields))
+
+    def _head_bytes(self, status: int, fields: list[tuple[str, str]]) -> bytes:
         if not self.keep_alive:
             fields = [*fields, ("Connection", "close")]
         lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}", *(f"{k}: {v}" for k, v in fields)]
-        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 def _loads(raw: bytes) -> Any:
