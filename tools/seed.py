@@ -380,22 +380,23 @@ def id_counters(domain: Domain, seed: int) -> dict[str, int]:
 
 def id_spread(pattern: str, tool: str, args: dict[str, Any]) -> int:
     """How far past its counter a call's new id of this pattern starts: drawn from the call's tool
-    and validated arguments, so sessions of one domain that create different records get different
-    ids (not the same RTR-12240 in every trajectory), while the same call replayed gets the same id."""
+    and validated arguments (in the parameters' order), so sessions of one domain that create
+    different records get different ids (not the same RTR-12240 in every trajectory), while the
+    same call replayed gets the same id. A crc32 folded over the values, each as text (a whole
+    number as the amount it is: a model may write 3000 or 3000.0)."""
+    h = zlib.crc32(tool.encode())
     for v in args.values():
-        if v.__class__ in _NOT_PLAIN:
-            args = _canonical(args)
-            break
-    key = f"{tool}\x00{args!r}"  # validated arguments come in the parameters' order
-    return zlib.crc32(key.encode()) % _spread_room(pattern)
-
-
-_NOT_PLAIN = frozenset({float, dict, list, tuple})
+        if v.__class__ is str:
+            h = zlib.crc32(v.encode(), h)
+        elif v is None:
+            h = zlib.crc32(b"\x00", h)
+        else:
+            h = zlib.crc32(repr(_canonical(v)).encode(), h)
+    return h % _spread_room(pattern)
 
 
 def _canonical(value: Any) -> Any:
-    """A number as the amount it is (3000 and 3000.0 are one spending limit: a model may write
-    either), containers through."""
+    """A number as the amount it is, containers through."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
