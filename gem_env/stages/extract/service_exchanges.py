@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ...text.words import indefinite
 from .service_writes import quoted_list
 from .specialise import Found, Specialisation
 
@@ -120,7 +121,7 @@ class Exchanges:
              "error": f"No {c} with id {{{self.child_pk}}}"},
             {"find": self.mains, "as": order, "where": {self.main_pk: f"{item}.{self.main_pk}"}},
             {"require": f"{order}.status in {quoted_list(allowed)}",
-             "message": f"Only {c}s of {_either(allowed)} {m} can be changed; this {m} is {{{order}.status}}"},
+             "message": f"Only {c}s of {indefinite(' or '.join(allowed))} {m} can be changed; this {m} is {{{order}.status}}"},
             {"require": f"{item}.status == '{self.a.child_statuses[0]}'",
              "message": f"This {c} is {{{item}.status}}, so it cannot be changed"},
             *self._swap_checks(item, new, self.sp.exchange_rules.get("in_stock")),
@@ -130,7 +131,7 @@ class Exchanges:
                   {"name": "variant_id", "type": "string", "description": "the variant it becomes, e.g. VAR-00000"}]
         span = {"start": said.start, "end": said.end, "text": said.text} if said.text else None
         return self._tool(f"change_{m}_{c}", "write",
-                          f"Change an {c} of a {_either(allowed)[2:]} {m} to another variant of the same {self.sp.catalog}.",
+                          f"Change {indefinite(c)} of {indefinite(' or '.join(allowed))} {m} to another variant of the same {self.sp.catalog}.",
                           params, effect, span)
 
     def modify_flow(self) -> dict[str, Any]:
@@ -153,7 +154,7 @@ class Exchanges:
             {"find": self.mains, "as": order, "where": {self.main_pk: f"{item}.{self.main_pk}"}},
             {"require": f"{order}.status in {quoted_list(allowed)}",
              "message": " ".join(from_rule.text.split())[:300] if from_rule else
-             f"Only {c}s from {_either(allowed)} {m} can be exchanged; this {m} is {{{order}.status}}"},
+             f"Only {c}s from {indefinite(' or '.join(allowed))} {m} can be exchanged; this {m} is {{{order}.status}}"},
             {"require": f"{item}.status == '{self.a.child_statuses[0]}'",
              "message": f"This {c} is {{{item}.status}}, so it cannot be exchanged"},
             *self._swap_checks(item, new, stock_rule),
@@ -206,10 +207,6 @@ class Exchanges:
                               "variant_id": {"result": "first([v.variant_id for v in variants "
                                                        "if lower(v.option) == lower(new_option)])"}}}],
                 "tells": tells}
-
-
-def _either(statuses: list[str]) -> str:
-    return "a " + " or ".join(statuses)
 
 
 __all__ = ["Exchanges", "read_exchange"]
