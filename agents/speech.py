@@ -164,9 +164,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     first = next((r["first_name"] for r in seen if isinstance(r.get("first_name"), str)), None)
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
     body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
-    # a catalog's record the action names ("open a new Navy Blue account"): its number adds nothing
-    named = {str(v) for r in seen if isinstance(n := _entry_name(r), str) and n.lower() in what.lower()
-             for k, v in r.items() if k.endswith("_id")}
+    # a record the action names ("open a new Navy Blue account", "for one in navy, size M"): its number adds nothing
+    named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
     described = describe(rng, args, seen, secret, said=what)
     told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)]) or (rng.choice(B.SAME_TERMS) if same_terms else "")
@@ -263,6 +262,14 @@ def _in_words(name: str, value: Any, text: str) -> bool:
     low = text.lower()
     return any(w and w.lower() in low for w in {str(value), spoken(name, value), when_words(str(value))}
                if len(str(w)) >= 3)
+
+
+def _named_in(record: dict[str, Any], what: str) -> bool:
+    """Whether `what` (lower case) names the record: by its entry name, or by a description of
+    several parts it holds ("navy, size M", a variant's option)."""
+    name = _entry_name(record)
+    return (isinstance(name, str) and name.lower() in what) or any(
+        isinstance(v, str) and ", " in v and not k.endswith("_id") and v.lower() in what for k, v in record.items())
 
 
 def _entry_name(record: dict[str, Any]) -> str | None:

@@ -72,6 +72,11 @@ WHETHER_VERB = ["if my {noun} {state}", "whether my {noun} {state}"]  # "is_acti
 WHETHER_ON = ["whether {state} is on for my {noun}", "if my {noun} has {state} turned on", "if {state} is on for my {noun}"]
 ASK_YES_NO = ["could you tell me {whether}?", "can you tell me {whether}?", "I'd like to know {whether}.",
               "do you know {whether}?", "could you check {whether}?", "I would like to know {whether}, please."]
+# one fact and a moment ("the status of my claim and when it was filed"), never "the status and date filed"
+ASK_FACT_AND_WHEN = ["could you tell me the {x} of my {noun} and when it was {verb}?",
+                     "I'd like to know the {x} of my {noun}, and when it was {verb}.",
+                     "can you tell me the {x} on my {noun}, and when it was {verb}?",
+                     "what's the {x} of my {noun}, and when was it {verb}?"]
 ASK_FACTS_AND = ["could you tell me the {x} of my {noun}, and {whether}?", "I'd like to know the {x} of my {noun}, and {whether}.",
                  "can you tell me the {x} of my {noun} and {whether}?"]
 _BRIDGE_THANKS = ["Thanks!", "Great.", "Thank you.", "Perfect.", "Okay, thanks.", "Brilliant.", "Lovely, thanks.", "Good.",
@@ -80,6 +85,9 @@ _BRIDGE_NEXT = ["One more thing: ", "Also, ", "While I have you, ", "There's one
                 "Separately, ", "And one more: ", "I've got another question too: ", "Before I go, "]
 BRIDGE = [f"{a} {b}" for a in _BRIDGE_THANKS for b in _BRIDGE_NEXT]
 BRIDGE_AGAIN = ["Okay. ", "I see. ", "Fair enough. ", "Alright. ", "Understood. ", "Right. "]
+# after the user's own "no" to a confirmation: nothing was done, so no "That's great."
+BRIDGE_AFTER_DECLINE = [f"{a} {b}" for a in ["Okay.", "Alright.", "Thanks.", "Right, thanks.", "Okay, thanks for checking."]
+                        for b in _BRIDGE_NEXT]
 BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. Separately, ",
                    "Alright, never mind that one. Next, ", "I see. In that case, something else: ",
                    "That's a pity, but okay. Also, "]
@@ -194,6 +202,11 @@ def want_phrase(intent: str) -> tuple[list[str], str]:
     if first.islower() and (first in _VERBS or second in ("my", "the", "a", "an", "your", "our")):
         return WANT, intent  # a verb phrase: "lock my account"
     return ABOUT, intent
+
+
+def lead_in(bridge: str) -> str:
+    """The part of a bridge that moves to the next request ("Another thing:"), without its thanks."""
+    return next((n.strip() for n in _BRIDGE_NEXT if bridge.endswith(n)), bridge.strip())
 
 
 def is_negative(text: str) -> bool:

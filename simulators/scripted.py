@@ -24,6 +24,21 @@ ANNOUNCED = 0.6
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
+def _points_at(key: str) -> bool:
+    """Whether a known fact describes a record ("order_shipping_address"), not an id, a new value or
+    a one-word fact of the user's own."""
+    return "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_"))
+
+
+def _unused(bridges: list[str], told: str, *, last: bool, question: bool) -> list[str]:
+    """The bridges to the next request whose lead-in ("Another thing: ") the user has not said yet in
+    the session, "Before I go" only before the last request, "another question" only before a
+    question; all of them when none is left."""
+    fresh = [b for b in bridges if P.lead_in(b) not in told and (last or "Before I go" not in b)
+             and (question or "question" not in b)]
+    return fresh or bridges
+
+
 def own_records(text: str, knows: dict[str, Any]) -> str:
     """"a dispute for transaction because ..." -> "... for my transaction ...": a record whose id
     the intent leaves out (the user gives it when asked) is the user's own."""
@@ -124,7 +139,8 @@ class ScriptedUser:
         if not spoken:
             greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True)
             if len(self._session) > 1 and rng.random() < ANNOUNCED:  # before the request, whose facts end it
-                body = f"{rng.choice(P.SEVERAL)} {body}"
+                several = [s for s in P.SEVERAL if "minute" not in s] if "minute" in body else P.SEVERAL
+                body = f"{rng.choice(several)} {body}"
                 greet = "Hi, " if "quick" in greet.lower() else greet  # not "Quick question: I've got a few things"
             if greet.rstrip().endswith((",", ":")) and not re.match(r"I\b|I'", body):
                 body = body[:1].lower() + body[1:]
@@ -140,8 +156,12 @@ class ScriptedUser:
                 told = " ".join(text for role, text in turns if role == "user")
                 body = self._opening(self._session[settled + 1], rng, again=again, told=told)
                 keep = again or body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
-                bridge = P.BRIDGE_AGAIN if again else P.BRIDGE_AFTER_NO if P.is_negative(said) else P.BRIDGE
-                return rng.choice(bridge) + (body if keep else body[:1].lower() + body[1:])
+                bridge = P.BRIDGE_AGAIN if again else P.BRIDGE_AFTER_NO if P.is_negative(said) \
+                    else P.BRIDGE_AFTER_DECLINE if not current.confirm else P.BRIDGE
+                following = self._session[settled + 1]
+                return rng.choice(_unused(bridge, told, last=settled + 2 == len(self._session),
+                                          question=following.kind == "lookup")) \
+                    + (body if keep else body[:1].lower() + body[1:])
             return f"{rng.choice(self._goodbyes(said, current))} {STOP}"
         asked = self.asked_keys(said)
         if asked:
@@ -214,6 +234,8 @@ class ScriptedUser:
         told_email = "email" in request.knows and not any("email" in k for k in request.opening if k != "email") \
             and re.search(rf"(?<![\w.@-]){re.escape(str(request.knows['email']))}(?![\w@-])", told) is not None
         opening = [k for k in request.opening if k in request.knows and not (k == "email" and told_email)]
+        if any(_points_at(k) for k in opening):  # "the one whose ..." right after the request it points from
+            opening.sort(key=lambda k: k == "email")
         facts = [agree(self._volunteered(k, request.knows[k], body, rng, opening, not _not_mine(request)))
                  for k in opening]
         context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
@@ -226,14 +248,18 @@ class ScriptedUser:
         overdraft protection is on for my account"), never "the accepting patients of my doctor"."""
         if noun.startswith("the "):  # a record not the user's own (a catalog's): "the price of the product"
             bare = noun[4:]
-            return re.sub(rf"\bmy {re.escape(bare)}\b", f"the {bare}", ScriptedUser._question(request, bare, rng))
+            return re.sub(rf"\bmy {re.escape(bare)}(?!\w)", f"the {bare}", ScriptedUser._question(request, bare, rng))
         if request.compare:
             return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))
         plain = [a for a in request.asks if a not in request.yes_no]
         states = [humanize(a) for a in request.asks if a in request.yes_no]
-        if not states and len(plain) == 1 and (when := re.match(r"([a-z]+ed)_(?:on|at)$", plain[0])) \
-                and when.group(1)[:4] != noun[:4]:  # not "when my booking was booked"
-            return rng.choice(P.ASK_WHEN).format(noun=noun, verb=when.group(1))  # "when was my order placed?"
+        whens = [(a, w.group(1)) for a in plain if (w := re.match(r"([a-z]+ed)_(?:on|at)$", a))
+                 and w.group(1)[:4] != noun[:4]]  # not "when my booking was booked"
+        if not states and len(plain) == 1 and whens:
+            return rng.choice(P.ASK_WHEN).format(noun=noun, verb=whens[0][1])  # "when was my order placed?"
+        if not states and len(plain) == 2 and len(whens) == 1:  # "the status of my claim and when it was filed"
+            other = next(a for a in plain if a != whens[0][0])
+            return rng.choice(P.ASK_FACT_AND_WHEN).format(x=humanize(other), noun=noun, verb=whens[0][1])
         if not states:
             return rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in plain), noun=noun)
 
@@ -259,7 +285,10 @@ class ScriptedUser:
         value: "to $1,164.14") is not said twice; anything else is "my <name> is <value>"."""
         said = P.said_value(key, value)
         head = key.split("_")[0]
-        described = "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_"))
+        # a value the request already says ("book a visit ... for a consultation") points at nothing:
+        # said plainly, never "It's the consultation one."
+        described = _points_at(key) and not (
+            len(said) > 4 and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent, re.IGNORECASE))
         if described and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
             return _pointed_at(key, head, said, intent, rng, opening)
         if key.startswith("new_") and said and re.search(rf"\b(?:to|in) {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
