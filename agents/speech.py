@@ -558,8 +558,19 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     said = " ".join([opener, *told])
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
-    after = guide(rng, [g for g in guidance or [] if not _COSTS.search(g)]) if wrote else ""
+    given = {k[:-3].replace("_", " ") for k, _ in facts if k.endswith("_id")}
+    after = guide(rng, [g for g in guidance or [] if not _COSTS.search(g) and not _gives(g) & given]) if wrote else ""
     return " ".join(p for p in (opener, *told, note, after, close(rng, going_on)) if p)
+
+
+_GIVES = re.compile(r"\b(?:give|send|email|issue|get)s? you (?:a|an|your) ((?:\w+ )?\w+) (?:number|id|reference)\b",
+                    re.IGNORECASE)
+
+
+def _gives(sentence: str) -> set[str]:
+    """What a sentence of the service's says the customer is given a number for ("We'll give you
+    a dispute number ...": {"dispute"}): said after the number itself, it tells nothing."""
+    return {w for m in _GIVES.finditer(sentence) for w in (m.group(1).lower(), m.group(1).lower().split()[-1])}
 
 
 def close(rng: random.Random, going_on: bool) -> str:

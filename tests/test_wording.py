@@ -583,3 +583,111 @@ def test_a_moment_is_asked_when_and_understood():
     booked = ScriptedUser._question(Request(kind="lookup", goal="g", intent="i", asks=["booked_on"]), "booking",
                                     random.Random(0))
     assert "date booked" in booked
+
+
+def _session_turns(scenario: Scenario, seed: int, assistant: list[str]) -> list[str]:
+    """The user's messages when the assistant says each of `assistant` in turn."""
+    user = ScriptedUser(scenario, seed=seed)
+    messages: list[dict] = [{"role": "system", "content": "s"}]
+    said = []
+    for text in [None, *assistant]:
+        if text is not None:
+            messages.append({"role": "assistant", "content": text})
+        said.append(asyncio.run(user.reply(messages)))
+        messages.append({"role": "user", "content": said[-1]})
+    return said
+
+
+def test_after_their_own_no_the_user_moves_on_without_praise_and_never_repeats_a_lead_in() -> None:
+    """"That's great." never answers a change the user just declined; the lead-ins that bring the next
+    request ("Another thing:") are not said twice in a session, "Before I go" only before the last
+    request, and "another question" only before a question."""
+    from gem_env.simulators.scenario import Request
+    scenario = Scenario(goal="g", requests=[
+        Request(kind="decline", goal="g", intent="cancel my order", knows={"order_id": "ORD-1"}, confirm=False),
+        Request(kind="complete", goal="g", intent="change my booking to 3 bags", knows={"booking_id": "BKN-1"}),
+        Request(kind="complete", goal="g", intent="freeze my card", knows={"card_id": "CRD-1"}),
+        Request(kind="lookup", goal="g", intent="find out the status of my loan", knows={"loan_id": "LN-1"},
+                asks=["status"], about="loan")])
+    done = "All done. Anything else?"
+    for seed in range(20):
+        said = _session_turns(scenario, seed, ["Shall I cancel order ORD-1?", "Okay, I haven't changed anything. Anything else?",
+                                               "Shall I go ahead?", done, "Shall I go ahead?", done])
+        after_no = said[2]
+        assert not re.match(r"(?:That's great|Great|Perfect|Brilliant|Lovely)\b", after_no), after_no
+        leads = [P.lead_in(next(b for b in P.BRIDGE + P.BRIDGE_AFTER_DECLINE if s.startswith(b)))
+                 for s in (said[2], said[4], said[6])]
+        assert len(set(leads)) == 3, said
+        assert "Before I go" not in said[2] + said[4], said
+        assert "question" not in said[2] + said[4], said
+
+
+def test_a_fact_and_a_moment_are_asked_as_people_ask_them() -> None:
+    """"the status of my claim and when it was filed", never "the status and date filed"; the agent
+    still reads both fields."""
+    from gem_env.agents.lookup import named_fields
+    from gem_env.simulators.scenario import Request
+    request = Request(kind="lookup", goal="g", knows={"claim_id": "C-1"}, asks=["status", "filed_on"])
+    for seed in range(8):
+        said = ScriptedUser._question(request, "claim", random.Random(seed))
+        assert "when it was filed" in said or "when was it filed" in said, said
+        assert "date filed" not in said and named_fields(["status", "filed_on"], said.lower()) == ["status", "filed_on"], said
+
+
+def test_a_catalog_entry_named_in_quotes_is_never_the_users_own() -> None:
+    from gem_env.simulators.scenario import Request
+    request = Request(kind="lookup", goal="g", knows={"product_name": "World Blue"}, asks=["price"])
+    for seed in range(8):
+        said = ScriptedUser._question(request, 'the product "World Blue"', random.Random(seed))
+        assert 'my product' not in said and 'the product "World Blue"' in said, said
+
+
+def test_a_value_the_request_says_points_at_nothing() -> None:
+    """"book a visit ... for a consultation" is not followed by "It's the consultation one." (no
+    visit exists yet); the value is said plainly if at all."""
+    for seed in range(12):
+        said = ScriptedUser._volunteered("visit_type", "consultation", "book a visit with Dr Lee for a consultation",
+                                         random.Random(seed), ["visit_type"])
+        assert "one" not in said.split() and "It's the" not in said, said
+
+
+def test_a_reason_of_a_thing_and_its_degree_reads_as_a_sentence() -> None:
+    assert smooth("cancel it because of delivery too slow.") == "cancel it because the delivery was too slow."
+    assert reason_given("cancel it because the delivery was too slow", ["delivery too slow", "damaged"]) == "delivery too slow"
+
+
+def test_a_service_sentence_promising_the_number_just_given_is_not_said() -> None:
+    """After "The dispute ID is DSP-1.", "We'll give you a dispute number ..." tells nothing."""
+    promise = "We'll give you a dispute number and reply within 10 business days."
+    for seed in range(12):
+        said = S.report(random.Random(seed), True, "create a dispute for the charge", [("dispute_id", "DSP-1")],
+                        guidance=[promise])
+        assert "DSP-1" in said and promise not in said, said
+    kept = [S.report(random.Random(seed), True, "freeze your card", [("status", "frozen")], guidance=[promise])
+            for seed in range(12)]
+    assert any(promise[1:] in s for s in kept)
+
+
+def test_a_record_named_by_its_option_needs_no_id_in_the_confirmation() -> None:
+    seen = [{"variant_id": "VAR-9", "product_id": "PRD-1", "option": "navy, size M"}]
+    for seed in range(8):
+        said = S.confirm(random.Random(seed), "exchange your item ITM-1 for one in navy, size M",
+                         {"item_id": "ITM-1", "variant_id": "VAR-9"}, SECRET, seen)
+        assert "VAR-9" not in said, said
+
+
+@pytest.mark.parametrize(("verb", "ing"), [("return", "returning"), ("exchange", "exchanging"), ("set", "setting"),
+                                           ("submit", "submitting"), ("see", "seeing"), ("open", "opening"),
+                                           ("tie", "tying"), ("ship", "shipping"), ("transfer", "transferring")])
+def test_gerunds(verb: str, ing: str) -> None:
+    from gem_env.text.words import gerund
+    assert gerund(verb) == ing
+
+
+def test_the_system_prompt_says_what_customers_come_about_in_english() -> None:
+    from gem_env.stages.ground.episode import _what_about
+    assert _what_about("Return an item") == "Customers come to you about things like returning an item."
+    assert _what_about("Freeze or unfreeze your debit card") == \
+        "Customers come to you about things like freezing or unfreezing their debit card."
+    assert _what_about("Why was I charged a fee?") == 'Customers come to you with questions like "Why was I charged a fee?"'
+    assert _what_about("An extra fee on your order") == "Customers come to you about things like an extra fee on their order."

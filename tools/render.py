@@ -220,6 +220,8 @@ def smooth(text: str) -> str:
     text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", r"because it's \1 ", text)
     # a thing and what did not happen to it: "because of item not received" -> "because the item was not received"
     text = re.sub(rf"\b(?:because of|due to) (\w+) not (\w+ed)\b(?={_REASON_END})", r"because the \1 was not \2", text)
+    # a thing and its degree: "because of delivery too slow" -> "because the delivery was too slow"
+    text = re.sub(rf"\b(?:because of|due to) (\w+) too (\w+)\b(?={_REASON_END})", r"because the \1 was too \2", text)
     # a degree: "because of too expensive" -> "because it's too expensive"
     text = re.sub(rf"\b(?:because of|due to) (too \w+)\b(?={_REASON_END})", r"because it's \1", text)
     # only a participle that ends the reason: "because of suspected fraud" stays as it is

@@ -1,6 +1,7 @@
 """Tokens, lemmas and verbs: the word-level passes of the text analysis (features.py)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -188,3 +189,35 @@ def _opening_verb(s: str) -> str | None:
 def indefinite(noun: str) -> str:
     """`noun` with its indefinite article by spelling: "an account", "a card"."""
     return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+# verbs of more than one syllable stressed last, whose final consonant doubles ("submitting")
+_STRESSED_LAST = frozenset("submit transfer refer prefer permit admit commit occur control patrol regret compel "
+                           "equip forget begin upset omit rebook".split())
+
+
+def gerund(verb: str) -> str:
+    """The -ing form of a base verb: "return" -> "returning", "exchange" -> "exchanging", "set" ->
+    "setting", "submit" -> "submitting", "see" -> "seeing"."""
+    v = verb.lower()
+    if v.endswith("ie"):
+        return v[:-2] + "ying"
+    if v.endswith("e") and not v.endswith(("ee", "ye", "oe")) and len(v) > 2:
+        return v[:-1] + "ing"
+    one_syllable = len(re.findall(r"[aeiou]+", v)) == 1
+    if re.search(r"[^aeiou][aeiou][^aeiouwxy]$", v) and (one_syllable or v in _STRESSED_LAST):
+        return v + v[-1] + "ing"
+    return v + "ing"
+
+
+def doing(phrase: str) -> str:
+    """A task named by its verb, as an activity: "return an item" -> "returning an item", "freeze
+    or unfreeze a card" -> "freezing or unfreezing a card"; a phrase not opening with an action verb
+    as it is."""
+    words = phrase.split(" ")
+    if not words or words[0].lower() not in ACTION_VERBS:
+        return phrase
+    words[0] = gerund(words[0])
+    if len(words) > 2 and words[1] in ("or", "and") and words[2].lower() in ACTION_VERBS:
+        words[2] = gerund(words[2])
+    return " ".join(words)

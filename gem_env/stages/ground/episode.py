@@ -15,6 +15,8 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from ...simulators.base import UserSimulator
+from ...text.signals import is_question_title
+from ...text.words import doing
 from ...simulators.scenario import STOP
 from ..tasks import Task
 from .plan import PlannedTools, tool_schemas
@@ -57,8 +59,7 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
                    flags=re.IGNORECASE).strip()
     # a guide's title ("Bronze Saver Account: Adding authorized users") reads as one topic with a dash
     about = re.sub(r"\s*:\s+", " \u2014 ", about)
-    lines = [f"You are a customer support assistant{service}."
-             + (f" Customers come to you about things like {_third_person(_sentence_case(about))}." if about else ""),
+    lines = [f"You are a customer support assistant{service}." + (f" {_what_about(about)}" if about else ""),
              "",
              "How to work:",
              "- Use the tools you have to look things up and make changes; never guess a value. Ask the "
@@ -87,6 +88,17 @@ def _in_words(text: str, tools: frozenset[str]) -> str:
     field names mean nothing here."""
     return _SNAKE.sub(lambda m: m.group(0) if m.group(0) in tools
                       else re.sub(r"_\d+$", "", m.group(0)).replace("_", " "), text)
+
+
+def _what_about(about: str) -> str:
+    """What customers come with, from the document's title or the domain's description: a task as
+    an activity ("... about things like returning an item"), a question as one ("... with questions
+    like "Why was I charged a fee?""), a longer description as its own sentences."""
+    if is_question_title(about):
+        return f'Customers come to you with questions like "{_third_person(about)}"'
+    if len(about.split()) > 12 or ". " in about:
+        return f"{about[:1].upper()}{about[1:]}."
+    return f"Customers come to you about things like {doing(_third_person(_sentence_case(about)))}."
 
 
 def _third_person(text: str) -> str:
