@@ -294,7 +294,9 @@ class ScriptedUser:
         if key.startswith("new_") and said and re.search(rf"\b(?:to|in) {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
             return ""  # the new value the request already says ("... to $1,164.14", "... in black, size M")
         ref = reference(field_of(key, head), said, humanize(head)) if described else ""
-        if ref and " whose " not in ref:  # the record it is on: "It's on my frozen card.", not "The card status is frozen."
+        # the record it is on: "It's on my frozen card.", not "The card status is frozen."; a number
+        # of its own is said as one ("My rx number is RX-1.")
+        if ref and (" whose " not in ref or not re.search(r"_(?:number|code|no)$", key)):
             return rng.choice(P.ON_RECORD).format(ref=ref)
         if said and re.search(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
             return ""  # the reason the request gives ("... because it was lost")
