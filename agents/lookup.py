@@ -188,8 +188,8 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
             continue
         # the most fields named; on a tie, the catalog whose entry is named ("the card type of the
         # Silver Zoom Card" is the product's, not one of the customer's cards), then the record said
-        # as theirs ("of my product", though the product's name says "Card")
-        mine = re.search(rf"\bmy {re.escape(plan.noun)}", rest) is not None
+        # by its noun ("of my product", 'of the product "Silver Zoom Card"', though the name says "Card")
+        mine = re.search(rf"\b(?:my|the) {re.escape(plan.noun)}", rest) is not None
         if asks and (best is None or (len(asks), entry, mine) > best):
             best, found = (len(asks), entry, mine), Lookup(plan, asks)
     return found

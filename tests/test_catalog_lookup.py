@@ -97,3 +97,6 @@ def test_a_named_catalog_entry_wins_a_tie_with_the_customers_records():
     # a product listed without names to filter by: "card" is only the field's word
     bare = LookupPlan("products", "product", "get_product_details", "product_id", ["product_id", "card_type", "fee"])
     assert recognise_lookup(text, [cards, bare]).plan is bare
+    # nobody's own product: 'the product "Silver Zoom Card"' (the name's "Card" is no card of theirs)
+    theirs = 'Could you tell me what the card type of the product "Silver Zoom Card" is?'
+    assert recognise_lookup(theirs, [cards, bare]).plan is bare
