@@ -108,12 +108,19 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
-    if named and rng:
-        return smooth(" ".join([text, *(_breaking(rng, k, v) for k, v in named)]))
-    if values:
+    if named and rng:  # a status the rule's own words give ("this order is pending") is not said again
+        return smooth(" ".join([text, *(_breaking(rng, k, v) for k, v in named
+                                        if not (k.lower().endswith(("status", "state")) and _is_told(text, v)))]))
+    if values and not all(_is_told(text, v) for v in values):
         said = " and ".join(when_words(spoken("", v)) for v in values)
         text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows {said}.")
     return smooth(text)
+
+
+def _is_told(text: str, value: Any) -> bool:
+    """Whether a rule's text already says the record "is <value>" ("... this order is pending")."""
+    return re.search(rf"\b(?:(?:this|your) [\w ]{{1,20}} is|it is|it's) {re.escape(when_words(spoken('', value)))}(?![\w-])",
+                     text, re.IGNORECASE) is not None
 
 
 def _breaking(rng: random.Random, name: str, value: Any) -> str:

@@ -691,3 +691,15 @@ def test_the_system_prompt_says_what_customers_come_about_in_english() -> None:
         "Customers come to you about things like freezing or unfreezing their debit card."
     assert _what_about("Why was I charged a fee?") == 'Customers come to you with questions like "Why was I charged a fee?"'
     assert _what_about("An extra fee on your order") == "Customers come to you about things like an extra fee on their order."
+
+
+def test_a_refusal_says_the_records_status_once() -> None:
+    """"... this order is pending." is not followed by "Right now it shows pending."; a rule naming
+    only the status it forbids ("A card that is frozen ...") still says what the record is now."""
+    told = "Only items from a delivered order can get a return; this order is pending"
+    for seed in range(8):
+        for named in (None, [("status", "pending")]):
+            said = S.reason_text(told, ["pending"], random.Random(seed), named)
+            assert said.lower().count("pending") == 1, said
+        said = S.reason_text("A card that is frozen cannot be changed", ["frozen"], random.Random(seed))
+        assert said.lower().count("frozen") == 2, said
