@@ -204,7 +204,7 @@ class WorkflowAgent:
         described_by = _without(turn.user_text, [str(v) for k, v in known.items() if k.startswith("new_") and v])
         for step in plan.steps:
             if step.when is not None and not (step.when.names & set(plan.workflow.knows) - set(known)):
-                if not step.when(env, self._rt):
+                if not step.when(env, self._rt) and not _told_from(plan, step):
                     continue
             missing = [k for k in step.needs if k not in known]
             if step.when is not None:
@@ -244,8 +244,9 @@ class WorkflowAgent:
                 write = next((st.tool for st in plan.steps if st.writes), None)
                 action = S.action(plan.workflow.goal, write, known) if write else ""
                 return self._ask(list(dict.fromkeys(missing)), turn, action)
-            if step.when is not None and not step.when(env, self._rt):
-                continue
+            if step.when is not None and not step.when(env, self._rt) and not _told_from(plan, step):
+                continue  # a branch not taken; the guard of the write the result is told from is a
+                # precondition instead: the tool's own rules refuse it, with their reason
             args = {name: known[v] if kind == "user" else v(env, self._rt) if kind == "result" else v
                     for name, (kind, v) in step.args.items()}
             args = _as_codes(args, self.compiled.tools[step.tool].spec)
@@ -410,6 +411,11 @@ class WorkflowAgent:
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""
         return self._guidance.about(plan.workflow, write, S.singular(plan.workflow.anchor.table), values)
+
+
+def _told_from(plan: Plan, step: Any) -> bool:
+    """Whether the request's result is told from what this write returns ("done.status")."""
+    return bool(step.writes and step.as_ and any(step.as_ in expr.names for expr in plan.tells.values()))
 
 
 def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, Any]]] | None:

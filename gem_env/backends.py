@@ -82,11 +82,13 @@ def make_agent(backend: AgentBackend, compiled: CompiledDomain, client: LLMClien
 
 
 def make_user(backend: UserBackend, scenario: Scenario, client: LLMClient | None = None, *,
-              seed: int = 0, usage: EpisodeUsage | None = None, voice: str = "") -> UserSimulator:
+              seed: int = 0, usage: EpisodeUsage | None = None, voice: str = "",
+              continuing: bool = False) -> UserSimulator:
     """A fresh user simulator for one episode; its LLM calls are counted into `usage`. `voice`
-    (a task id) gives the scripted user its own wording when two tasks share a scenario."""
+    (a task id) gives the scripted user its own wording when two tasks share a scenario;
+    `continuing`: it brings a later request of a chat under way (no greeting, no email again)."""
     if backend == "scripted":
-        return ScriptedUser(scenario, seed=seed, voice=voice)
+        return ScriptedUser(scenario, seed=seed, voice=voice, continuing=continuing)
     if client is None:
         raise ValueError("the llm user needs an LLMClient")
     return LLMUser(user_chat_fn(client, usage), scenario, model_name=client.cfg.model,
@@ -102,5 +104,6 @@ def make_task_user(backend: UserBackend, task: Task, client: LLMClient | None = 
     if not task.followups and not (plan is not None and plan.hidden):
         return first
     return RefinedUser(first, task.followups,
-                       lambda scenario, n: make_user(backend, scenario, client, seed=seed + n, usage=usage),
+                       lambda scenario, n: make_user(backend, scenario, client, seed=seed + n, usage=usage,
+                                                     continuing=True),
                        retry_on_cannot=plan is not None and bool(plan.hidden), seed=seed)

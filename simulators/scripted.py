@@ -111,10 +111,13 @@ class ScriptedUser:
     with an RNG seeded from the scenario, ``seed`` and the turn number.
     """
 
-    def __init__(self, scenario: Scenario, *, seed: int = 0, voice: str = "") -> None:
+    def __init__(self, scenario: Scenario, *, seed: int = 0, voice: str = "", continuing: bool = False) -> None:
         """`voice` tells apart users with the same brief (a task's id): two documents that yield
-        the same scenario still get two people, each of whom words things the same on every run."""
+        the same scenario still get two people, each of whom words things the same on every run.
+        `continuing`: the brief is a later request of a chat already under way (a refined task's
+        follow-up), so its first message greets nobody and gives no email the chat already has."""
         self.scenario = scenario
+        self._continuing = continuing
         self.meta: dict[str, Any] = {"backend": "scripted", "seed": seed}
         self._seed = f"{seed}\x00{voice}\x00{scenario.model_dump_json()}"
         self._session = scenario.session()
@@ -136,6 +139,8 @@ class ScriptedUser:
         turns = visible_turns(messages)
         rng = reply_random(self._seed, len(turns))
         spoken = [text for role, text in turns if role == "assistant"]
+        if not spoken and self._continuing:
+            return self._opening(self._session[0], rng, told=str(self.scenario.knows.get("email", "")))
         if not spoken:
             greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True)
             if len(self._session) > 1 and rng.random() < ANNOUNCED:  # before the request, whose facts end it

@@ -21,6 +21,7 @@ from gem_env.stages.ground.rollout import run_rollout
 from gem_env.stages.refine.base import ORDER, NotApplicable
 from gem_env.stages.refine.operators import parse_recipes, refine_task
 from gem_env.stages.refine.run import RefineConfig, refine_run
+from gem_env.simulators.refined import NEXT
 from gem_env.stages.tasks import Task
 from gem_env.tools import CompiledDomain
 
@@ -325,3 +326,32 @@ def test_a_parent_whose_id_the_user_finds_by_lookup_is_refined(taskset: Any) -> 
     assert task_part(chained, domains[task.domain]).found == {"card_id": card}
     got, _ = refine_task(chained, domains[task.domain], ["tool_errors"], siblings=tasks, seed=0)
     assert got.gold_actions == task.gold_actions and "card_id" not in got.scenario.knows
+
+
+async def test_a_chain_stays_with_one_customer_who_greets_once(taskset: Any) -> None:
+    """Every request of a chained session is about the same customer's records (or nobody's): one
+    email in the whole session, as in a real chat; a follow-up request is brought without a new
+    greeting or the email again, and a request the state no longer allows (unfreezing a card an
+    earlier request closed) is refused with the rule, never "unknown name 'done'"."""
+    from gem_env.simulators import phrases as P
+    tasks, _ = taskset
+    for index in range(0, len(tasks), 3):
+        try:
+            task, compiled = variant(taskset, "chain", index)
+        except AssertionError:
+            continue
+        emails = {v for p in [task.scenario, *task.followups] for r in p.requests for k, v in r.knows.items()
+                  if "email" in k}
+        assert len(emails) <= 1, emails
+        traj = await roll(task, compiled, make_agent("workflow", compiled))
+        assert traj.verification.passed, traj.verification.failed
+        users = [m["content"] for m in traj.messages if m["role"] == "user"]
+        greetings = {g.strip().rstrip(",.:!") for style in P.GREET.values() for g in style if g.strip()}
+        later = [u for u in users[1:] if any(u.startswith(n) for n in NEXT)]
+        assert later, users
+        for u in later:
+            rest = next(u[len(n):].strip() for n in NEXT if u.startswith(n))
+            assert not any(rest.startswith(g) for g in greetings), u
+            assert not any(e in rest for e in emails), u
+        assert not any("unknown name" in (m.get("content") or "") for m in traj.messages)
+

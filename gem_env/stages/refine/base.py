@@ -70,6 +70,7 @@ class Context:
     rng: random.Random
     derived: dict[str, CompiledDomain] = field(default_factory=dict)
     pool: dict[str, list[Task]] = field(default_factory=dict)  # admitted tasks per domain (chain)
+    owners: dict[str, dict[str, Any]] = field(default_factory=dict)  # per domain: row key or email -> its customer (chain)
     seed: int = 0
 
 
