@@ -296,6 +296,8 @@ class ScriptedUser:
             len(said) > 4 and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent, re.IGNORECASE))
         if described and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
             return _pointed_at(key, head, said, intent, rng, opening)
+        if (key == "id" or key.endswith("_id")) and said and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent):
+            return ""  # the id the request already names ("... for my visit VST-90284")
         if key.startswith("new_") and said and re.search(rf"\b(?:to|in) {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
             return ""  # the new value the request already says ("... to $1,164.14", "... in black, size M")
         ref = reference(field_of(key, head), said, humanize(head)) if described else ""

@@ -703,3 +703,10 @@ def test_a_refusal_says_the_records_status_once() -> None:
             assert said.lower().count("pending") == 1, said
         said = S.reason_text("A card that is frozen cannot be changed", ["frozen"], random.Random(seed))
         assert said.lower().count("frozen") == 2, said
+
+
+def test_an_id_the_request_names_is_not_said_again() -> None:
+    for seed in range(8):
+        said = ScriptedUser._volunteered("visit_id", "VST-90284", "request a refill for my visit VST-90284",
+                                         random.Random(seed), ["visit_id"])
+        assert said == "", said
