@@ -710,3 +710,13 @@ def test_an_id_the_request_names_is_not_said_again() -> None:
         said = ScriptedUser._volunteered("visit_id", "VST-90284", "request a refill for my visit VST-90284",
                                          random.Random(seed), ["visit_id"])
         assert said == "", said
+
+
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("in_stock", True, "whether it is in stock"), ("filed_on", "2025-01-01", "when it was filed"),
+    ("overdraft_protection", False, "whether overdraft protection is on"), ("is_active", True, "whether it is active"),
+    ("price", 3.0, "the price")])
+def test_a_lookups_goal_asks_facts_as_people_do(field: str, value: object, said: str) -> None:
+    """The task's goal (what an LLM user reads) never says "find out the in stock of product ..."."""
+    from gem_env.stages.tasks.lookups import _asked
+    assert _asked(field, value) == said

@@ -4,6 +4,7 @@ customer has, or the one they describe among theirs, opened one by one."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -51,7 +52,9 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     noun = singular(table).replace("_", " ")
     knows: dict[str, Any] = {param: key}
     facts_of = ' and '.join(words(a) for a in asks)
-    goal = f"find out the {facts_of} of {noun} {render(key)}"
+    asked = [_asked(a, result.value[a]) for a in asks]
+    goal = f"find out the {facts_of} of {noun} {render(key)}" if all(a.startswith("the ") for a in asked) \
+        else f"find out, for {noun} {render(key)}, {' and '.join(asked)}"
     request = Request(kind="lookup", goal=goal, intent=goal, knows=knows,
                       opening=[param] if rng.random() < 0.5 else [], asks=asks,
                       yes_no=[a for a in asks if isinstance(result.value[a], bool)])
@@ -83,6 +86,23 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
         request.about = f"the {noun}"  # a catalog's record: "the price of the product" (but "my doctor")
     return Built(request, actions, {a: render(result.value[a]) for a in asks}, unknown=asks,
                  workflow=f"lookup_{noun}", topic="lookup", record=(table, row))
+
+
+_WHEN = re.compile(r"^([a-z]+ed)_(?:on|at)$")
+_STATE_HEADS = frozenset("in on out under over at off is".split())
+
+
+def _asked(field: str, value: Any) -> str:
+    """A fact asked, as the task's goal says it: "the price", "when it was filed" (placed_on),
+    "whether it is in stock" (a yes/no state), "whether overdraft protection is on" (a setting)."""
+    if (when := _WHEN.match(field)) is not None:
+        return f"when it was {when.group(1)}"
+    if not isinstance(value, bool):
+        return f"the {words(field)}"
+    head, name = field.split("_")[0], words(field)
+    if head in _STATE_HEADS or head.endswith(("ing", "ed")):
+        return f"whether it is {name.removeprefix('is ')}"
+    return f"whether {name} is on"
 
 
 def _catalog_of(compiled: CompiledDomain, table: str) -> LookupPlan | None:
