@@ -7,33 +7,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gem_env.tools.render import moment, smooth, spoken, when_words
+from gem_env.tools.render import moment, participle, smooth, spoken, when_words
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
-
-
-_IRREGULAR = {"go": "gone", "choose": "chosen", "buy": "bought", "freeze": "frozen", "make": "made", "pay": "paid",
-              "send": "sent", "set": "set",
-              "reset": "reset", "get": "got", "put": "put", "take": "taken", "give": "given", "hold": "held",
-              "unfreeze": "unfrozen", "withdraw": "withdrawn", "draw": "drawn", "sign": "signed", "lower": "lowered",
-              "open": "opened", "cancel": "cancelled", "refill": "refilled", "upgrade": "upgraded"}
 
 
 def past(phrase: str) -> str:
     """"change the limit to $500" -> "changed the limit to $500" (the first verb, past participle)."""
     verb, _, rest = phrase.partition(" ")
-    low = verb.lower()
-    if low in _IRREGULAR:
-        done = _IRREGULAR[low]
-    elif low.endswith("e"):
-        done = low + "d"
-    elif low.endswith("y") and low[-2:-1] not in "aeiou":
-        done = low[:-1] + "ied"
-    elif re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", low) or low in ("submit", "transfer", "commit", "refer"):
-        done = low + low[-1] + "ed"
-    else:
-        done = low + "ed"
-    return f"{done} {rest}".strip()
+    return f"{participle(verb)} {rest}".strip()
 
 
 VERBS = frozenset(

@@ -720,3 +720,10 @@ def test_a_lookups_goal_asks_facts_as_people_do(field: str, value: object, said:
     """The task's goal (what an LLM user reads) never says "find out the in stock of product ..."."""
     from gem_env.stages.tasks.lookups import _asked
     assert _asked(field, value) == said
+
+
+@pytest.mark.parametrize(("verb", "done"), [("unfreeze", "unfrozen"), ("freeze", "frozen"), ("reopen", "reopened"),
+                                            ("submit", "submitted"), ("apply", "applied"), ("renew", "renewed")])
+def test_participles(verb: str, done: str) -> None:
+    from gem_env.tools.render import participle
+    assert participle(verb) == done

@@ -296,3 +296,25 @@ def _article(m: re.Match) -> str:
         return m.group(0)
     want = "an" if _VOWEL_SOUND.match(word) else "a"
     return f"{want if article.islower() else want.capitalize()} {word}"
+
+
+_IRREGULAR = {"go": "gone", "choose": "chosen", "buy": "bought", "freeze": "frozen", "make": "made", "pay": "paid",
+              "send": "sent", "set": "set", "reset": "reset", "get": "got", "put": "put", "take": "taken",
+              "give": "given", "hold": "held", "withdraw": "withdrawn", "draw": "drawn", "sign": "signed",
+              "lower": "lowered", "open": "opened", "cancel": "cancelled", "refill": "refilled", "upgrade": "upgraded"}
+
+
+def participle(verb: str) -> str:
+    """The past participle of a base verb: "change" -> "changed", "freeze" -> "frozen", "unfreeze"
+    -> "unfrozen" (a prefix keeps its verb's form), "submit" -> "submitted", "apply" -> "applied"."""
+    low = verb.lower()
+    for prefix in ("", "un", "re"):
+        if low.startswith(prefix) and low[len(prefix):] in _IRREGULAR:
+            return prefix + _IRREGULAR[low[len(prefix):]]
+    if low.endswith("e"):
+        return low + "d"
+    if low.endswith("y") and low[-2:-1] not in "aeiou":
+        return low[:-1] + "ied"
+    if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", low) or low in ("submit", "transfer", "commit", "refer"):
+        return low + low[-1] + "ed"
+    return low + "ed"
