@@ -57,6 +57,8 @@ class Feature:
     #: tables the main records or their children refer to (made before them: variants of a product)
     referred_tables: Contribution = _nothing
     tables: Contribution = _nothing         # tables referring to the records (moves, refunds)
+    #: the rows the catalog is seeded with (a timetable of routes); the first feature's that gives some
+    catalog_rows: Contribution = _nothing
     reads: Contribution = _nothing
     writes: Contribution = _nothing
     flows: Contribution = _nothing

@@ -222,11 +222,14 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             named = next((f for f in fields if f["name"] in ENTRY_NAMES and f.get("values")), None)
             if named is not None:
                 named["unique"] = True
-            out.append({"name": self.catalogs, "primary_key": self.catalog_pk,
-                        "rows": min(12, len(named["values"])) if named else 12,
-                        "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
-                                                                     "args": {"text": self.pattern(sp.catalog)}}},
-                                   *fields]})
+            catalog = {"name": self.catalogs, "primary_key": self.catalog_pk,
+                       "rows": min(12, len(named["values"])) if named else 12,
+                       "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
+                                                                    "args": {"text": self.pattern(sp.catalog)}}},
+                                  *fields]}
+            if given := next((r for f in self.features() if (r := f.catalog_rows(self))), None):
+                catalog.update(rows=0, data=given)  # those rows and no more
+            out.append(catalog)
         out += [t for f in self.features() for t in f.referred_tables(self)]
         out.append({"name": self.mains, "primary_key": self.main_pk, "rows": self.rows, "fields": main_fields})
         if self.children:
