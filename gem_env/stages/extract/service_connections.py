@@ -1,8 +1,8 @@
 """Trips with one stop: the catalog searched for two flights that connect ("Some flight segments can
-be kept", "connecting flights", "one-stop flights").
+be kept", "connecting flights", "one-stop flights", "a layover").
 
 For an archetype whose catalog is searched by where and when (`Archetype.places`), a text that speaks
-of connections or segments gets `search_onestop_<catalog>`: from the origin on the date, each first
+of connecting flights or flight segments gets `search_onestop_<catalog>`: from the origin on the date, each first
 flight and the first flight on from where it lands to the destination, not before it; the catalog
 is then the timetable over the places (`service_places.timetable`), where one flight lands where the
 next one leaves. The workflow asks for a trip with one stop between two places the timetable
@@ -17,7 +17,7 @@ from .service_feature import Feature
 from .service_places import timetable
 from .specialise import Found, Specialisation
 
-_CONNECTS = re.compile(r"\b(?:one[- ]stop|connecting|connections?|layovers?|segments?)\b", re.I)
+_CONNECTS = re.compile(r"\b(?:one[- ]stop|connecting\s+flights?|layovers?|flight\s+segments?)\b", re.I)
 
 
 def read_connections(sp: Specialisation, arch: Any, text: str, title: str) -> None:
