@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .service_additions import ADDITIONS
 from .service_bookings import BOOKINGS
+from .service_certificates import CERTIFICATES
 from .service_connections import CONNECTIONS
 from .service_exchanges import EXCHANGES
 from .service_feature import Feature
@@ -15,8 +16,8 @@ from .service_products import OPENINGS
 from .service_rebooking import REBOOKING
 from .service_tracking import TRACKING
 
-FEATURES: tuple[Feature, ...] = (BOOKINGS, REBOOKING, PLACES, CONNECTIONS, MOVES, OPENINGS, PERKS, ISSUING, ADDITIONS, EXCHANGES,
-                                 TRACKING)
+FEATURES: tuple[Feature, ...] = (BOOKINGS, REBOOKING, PLACES, CONNECTIONS, MOVES, OPENINGS, PERKS, CERTIFICATES,
+                                 ISSUING, ADDITIONS, EXCHANGES, TRACKING)
 #: the features' methods, the bases of `ToolKit` after its reads, writes and workflows
 MIXINS: tuple[type, ...] = tuple(dict.fromkeys(f.mixin for f in FEATURES))
 
