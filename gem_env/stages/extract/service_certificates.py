@@ -93,7 +93,8 @@ class Certifying:
 
     def certificate_main_fields(self) -> list[dict[str, Any]]:
         flag = self.granted.flag
-        return [{"name": flag, "type": "boolean", "values": [True, False], "weights": [1, 3]}] if flag else []
+        # a new booking has none unless it is bought (the booking tool does not sell it)
+        return [{"name": flag, "type": "boolean", "values": [True, False], "weights": [1, 3], "default": False}] if flag else []
 
     def certificate_entity(self) -> dict[str, Any]:
         return {"name": "certificates", "primary_key": "certificate_id", "rows": 0, "fields": [
@@ -147,16 +148,25 @@ class Certifying:
                             "description": "what the customer complains about"}],
                           effect, {"start": first.start, "end": first.end, "text": first.text})
 
+    def _complained_of(self, reason: str, complaints: list[str]) -> str:
+        """The record a complaint is about: one in the status it names ("cancelled flights": a
+        cancelled reservation), else one in none of the statuses the complaints name."""
+        named = [s for s in self.statuses if any(re.search(rf"\b{s}\b", c) for c in complaints)]
+        own = [s for s in named if re.search(rf"\b{s}\b", reason)]
+        return f"row.status in {quoted_list(own)}" if own else f"row.status not in {quoted_list(named)}"
+
     def certificate_flow(self) -> dict[str, Any]:
         m, o, pk = self.sp.main, self.a.owner, self.main_pk
-        conds = [f"count_rows('certificates', {{{pk}: row.{pk}}}) == 0"]
+        complaints = [g[0] for g in self.granted.grants]
+        reason = self._said_reason(complaints)
+        conds = [f"count_rows('certificates', {{{pk}: row.{pk}}}) == 0", self._complained_of(reason, complaints)]
         if (cond := self.qualifies(f"lookup('{self.owners}', row.{self.owner_pk})", "row")) is not None:
             conds.append(f"({cond})")
         return {"name": "issue_certificate", "category": "certificate",
                 "goal": f"ask for compensation for the {{reason}} on my {m} {{{pk}}}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},
                 "knows": {"email": self._email_of_main(), pk: f"row.{pk}",
-                          "reason": f"'{self._said_reason([g[0] for g in self.granted.grants])}'"},
+                          "reason": f"'{reason}'"},
                 "steps": [{"use": "identify"},
                           {"tool": f"get_{o}_details", "args": {self.owner_pk: {"result": f"owner.{self.owner_pk}"}},
                            "as": "profile"},
