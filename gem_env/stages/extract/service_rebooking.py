@@ -45,7 +45,7 @@ def read_rebooking(sp: Specialisation, arch: Any, text: str, title: str) -> None
 
 
 class Rebooking:
-    """Mixin of `ToolKit` (service_tools.py): the timetable, `update_<main>_<catalog>` and its workflow."""
+    """Mixin of `ToolKit` (service_tools.py): `update_<main>_<catalog>` and its workflow."""
 
     def rebooks(self) -> bool:
         """The text speaks of it, the domain books from a catalog searched by where, and a booking
