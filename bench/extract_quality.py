@@ -28,7 +28,10 @@
   those tools carry; ``exchanges``: domains where an item is exchanged for another variant of its
   product (``service_exchanges.py``), those where it is the first workflow, and the rules from the
   text that tool carries; ``tracking``: domains whose shipped records carry a carrier and a
-  tracking number read by ``track_<main>`` (``service_tracking.py``).
+  tracking number read by ``track_<main>`` (``service_tracking.py``); ``routes``: domains whose
+  bookings move to another flight (``service_rebooking.py``), that list the places served
+  (``service_places.py``), that search trips with one stop (``service_connections.py``);
+  ``certificates``: domains granting a compensation certificate (``service_certificates.py``).
 - ``taubench_recall``: the first tau-bench's retail and airline policies (``wiki.md``) extracted
   offline; the share of their real tools (think/calculate left out: 26) that an extracted tool
   recovers, and of those tools' parameters, by the hand-judged map in
@@ -204,7 +207,7 @@ def structure(paths: list[Path]) -> dict[str, Any]:
         c["remedy_domains"] += remedy is not None
         c["level_rules"] += remedy is not None and level
         issuer = next((t for t in got.tools if t.name.startswith("issue_") and t.name != "issue_refund"
-                       and t.name not in ("issue_promo_code", "issue_credit")), None)
+                       and t.name not in ("issue_promo_code", "issue_credit", "issue_certificate")), None)
         booking = next((w for w in got.workflows if w.category == "book"), None)  # service_bookings.py
         c["booking_domains"] += booking is not None
         c["booking_first"] += bool(booking) and got.workflows[0] is booking
@@ -219,6 +222,11 @@ def structure(paths: list[Path]) -> dict[str, Any]:
         c["exchange_rules"] += sum(1 for s in (swapper.effect if swapper else []) if isinstance(s, RequireStep)
                                    and s.message.endswith("."))  # a sentence of the text
         c["tracking_domains"] += any(t.name.startswith("track_") for t in got.tools) and path == "service"
+        names = {t.name for t in got.tools} if path == "service" else set()
+        c["rebooking_domains"] += any(re.fullmatch(r"update_\w+_flight", n) for n in names)
+        c["places_domains"] += any(re.fullmatch(r"list_airports", n) for n in names)
+        c["connections_domains"] += any(n.startswith("search_onestop_") for n in names)
+        c["certificate_domains"] += "issue_certificate" in names
         c["issue_domains"] += issuer is not None
         c["issue_rules"] += sum(1 for s in (issuer.effect if issuer else []) if isinstance(s, RequireStep)
                                 and "more than $0" not in s.message)
@@ -249,6 +257,9 @@ def structure(paths: list[Path]) -> dict[str, Any]:
             "exchanges": {"domains": c["exchange_domains"], "first_workflow": c["exchange_first"],
                           "rules_from_text": c["exchange_rules"]},
             "tracking": {"domains": c["tracking_domains"]},
+            "routes": {"rebooking": c["rebooking_domains"], "places": c["places_domains"],
+                       "connections": c["connections_domains"]},
+            "certificates": {"domains": c["certificate_domains"]},
             "noop_examples": noop_examples[:5], "rule_examples": rule_examples[:5]}
 
 

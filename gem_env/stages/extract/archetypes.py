@@ -79,6 +79,14 @@ class Exchange:
 
 
 @dataclass(frozen=True)
+class Places:
+    """The places a catalog searched by where serves: its noun ("airport") and (code, city) of each."""
+
+    noun: str
+    served: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Archetype:
     key: str
     keywords: dict[str, float]           # word (lemma) -> weight; a document's score is their sum
@@ -112,6 +120,7 @@ class Archetype:
     addition: Addition | None = None     # a record the customer adds themselves
     exchange: Exchange | None = None     # a child swapped for another variant of its catalog entry
     tracked: tuple[str, ...] = ()        # statuses in which the main record is on its way, with a tracking number
+    places: Places | None = None         # the places a catalog searched by where serves (airports)
 
     def product_kinds(self) -> tuple[str, ...]:
         """The values of the main field a product sets (checking, savings); () without `opening`."""
@@ -244,6 +253,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                         _f("departure_date", "date", range=["2025-01-20", "2025-03-30"]),
                         _f("price", "number", range=[80, 900]), _f("seats_left", "integer", range=[0, 40])),
         book_verb="book", extras=("search_catalog",),
+        places=Places("airport", (("JFK", "New York"), ("ORD", "Chicago"), ("SFO", "San Francisco"), ("SEA", "Seattle"))),
     ),
     Archetype(
         key="stays", owner="guest",

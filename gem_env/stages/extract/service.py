@@ -14,12 +14,7 @@ from typing import Any
 
 from ...text import features as tf
 from .archetypes import Archetype, ARCHETYPES
-from .service_additions import read_addition
-from .service_exchanges import read_exchange
-from .service_tracking import read_tracking
-from .service_issue import read_issuing
-from .service_perks import read_perk
-from .service_products import read_products
+from .service_registry import FEATURES
 from .service_tools import ToolKit
 from .specialise import Specialisation, specialise
 
@@ -94,13 +89,8 @@ def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: s
     """Entities, tools, workflows and policy (domain format, without name/provenance), and the
     spans of the text they came from (``spans``)."""
     sp = specialise(arch, text)
-    if arch.opening is not None:
-        read_products(sp, text, title, arch.product_kinds())
-        read_issuing(sp, text, title)
-    read_perk(sp, text)
-    read_addition(sp, arch, text, title)
-    read_exchange(sp, arch, text, title)
-    read_tracking(sp, arch, text, title)
+    for feature in FEATURES:  # what each feature reads from the text
+        feature.read(sp, arch, text, title)
     kit = ToolKit(arch, sp, clock=clock, rows=rows, title=title)
     return {"entities": kit.entities(), "tools": _said_plainly(kit.tools()), "workflows": kit.workflows(),
             "step_groups": kit.step_groups(), "policy": kit.policy(), "spans": kit.spans}

@@ -15,6 +15,7 @@ from typing import Any
 
 from ...text.words import indefinite
 from .service_writes import quoted_list
+from .service_feature import Feature
 from .specialise import _NEGATION, _UNIT_DAYS, _WINDOW, Found, Specialisation
 
 _LOWER = re.compile(r"\b(?:lower|less|smaller)\s+than\s+(?:the|your)\s+(?:last|previous|latest|most\s+recent)\b", re.I)
@@ -214,4 +215,7 @@ class Additions:
                 "tells": {key: f"added.{key}", **{n: f"added.{n}" for n in self._made()}}}
 
 
-__all__ = ["Additions", "read_addition"]
+ADDITIONS = Feature("additions", Additions, read=read_addition, on=Additions.addition,
+                    writes=lambda kit: [kit.addition_tool()], flows=lambda kit: [kit.addition_flow()])
+
+__all__ = ["ADDITIONS", "Additions", "read_addition"]

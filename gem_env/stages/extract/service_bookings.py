@@ -2,7 +2,7 @@
 Dr. Laura Mcmahon on February 21 at 10:30 am for a check-up", "book a deluxe room from March 3 for
 2 nights", "book a flight from Lake Jacob to Port Amanda on February 15").
 
-`book_<main>` (service_writes.py) takes the owner, the catalog entry and the new record's own
+`book_<main>` takes the owner, the catalog entry and the new record's own
 values; its workflow finds who the customer is, finds the entry they name (the catalog's list, or
 its search by where and when) and books it with what they said. The entry is one the catalog
 offers (a doctor accepting patients, a flight with seats left); the values are ones a customer of
@@ -11,20 +11,66 @@ count in the field's range.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...text.words import indefinite
 from .archetypes import ENTRY_NAMES
+from .service_feature import Feature, present
 from .service_writes import quoted_list
 
 
-
 class Bookings:
-    """Mixin of `ToolKit` (service_tools.py): the workflow of the `book_<main>` tool."""
+    """Mixin of `ToolKit` (service_tools.py): the `book_<main>` tool and its workflow."""
+
+    def books(self) -> bool:
+        """Whether the archetype books from a catalog this domain has."""
+        return bool(self.a.book_verb and self.catalogs)
+
+    def book_tool(self) -> dict[str, Any]:
+        m, k, o = self.sp.main, self.sp.catalog, self.a.owner
+        cat_fields = {f["name"]: f for f in self.a.catalog_fields}
+        params = [self._id_param(o, self.owner_pk), self._id_param(k, self.catalog_pk)]
+        values: dict[str, Any] = {self.main_pk: f"next_id('{self.pattern(m)}')", self.owner_pk: self.owner_pk,
+                                  "status": f"'{self.statuses[0]}'", self.catalog_pk: self.catalog_pk}
+        price = next((c for c, s in cat_fields.items() if s.get("type") == "number" and re.search(r"price|rate|fee", c)), None)
+        times = next((f["name"] for f in self.a.main_fields if f["name"] in ("nights", "passengers")), None)
+        for f in self.a.main_fields:
+            n, t = f["name"], f.get("type", "string")
+            if n in cat_fields:
+                values[n] = f"{k}_row.{n}"
+            elif "default" in f:  # a new record starts from it (no freezes used, nothing due)
+                continue
+            elif t in ("number",) and price:  # what it costs: the entry's price (a night's rate times the nights)
+                values[n] = f"round({k}_row.{price} * {times}, 2)" if times else f"{k}_row.{price}"
+            elif n.endswith("_on"):
+                values[n] = "today"
+            elif t in ("date", "datetime") and any(c["type"] == "date" for c in cat_fields.values()):
+                values[n] = f"{k}_row." + next(c for c, s in cat_fields.items() if s["type"] == "date")
+            else:
+                ptype = {"integer": "integer", "number": "number", "boolean": "boolean"}.get(t, "string")
+                p = {"name": n, "type": ptype, "description": f.get("description", n.replace("_", " "))}
+                if f.get("values"):
+                    p["enum"] = list(f["values"])
+                params.append(p)
+                values[n] = n
+        effect = [{"find": self.owners, "as": f"{o}_row", "where": {self.owner_pk: self.owner_pk},
+                   "error": f"No {o} with id {{{self.owner_pk}}}"},
+                  {"find": self.catalogs, "as": f"{k}_row", "where": {self.catalog_pk: self.catalog_pk},
+                   "error": f"No {k} with id {{{self.catalog_pk}}}"}]
+        avail = next((n for n, f in cat_fields.items() if f.get("type") in ("integer", "boolean")), None)
+        if avail:
+            effect.append({"require": f"{k}_row.{avail}" + (" > 0" if cat_fields[avail]["type"] == "integer" else ""),
+                           "message": f"This {k} is not available ({avail.replace('_', ' ')})"})
+        effect += [{"insert": self.mains, "as": "made", "values": values},
+                   {"return": {self.main_pk: f"made.{self.main_pk}", "status": "made.status"}}]
+        verb = "create" if m.startswith(self.a.book_verb) else self.a.book_verb
+        return self._tool(f"{verb}_{m}", "write", f"{self.a.book_verb.capitalize()} a {m} for a {o}.",
+                          params, effect, self.span_for(self.a.book_verb))
 
     def booking(self) -> str | None:
         """The book tool's name, when the archetype books from a catalog this domain has."""
-        if not (self.a.book_verb and self.catalogs):
+        if not self.books():
             return None
         m = self.sp.main
         verb = "create" if m.startswith(self.a.book_verb) else self.a.book_verb
@@ -128,4 +174,7 @@ def _said(name: str, param: dict[str, Any]) -> str:
     return f"for {{{name}}}"  # a payment's memo: "for Rent"
 
 
-__all__ = ["Bookings"]
+BOOKINGS = Feature("bookings", Bookings, on=Bookings.books,
+                   writes=lambda kit: [kit.book_tool()], flows=lambda kit: present(kit.book_flow()))
+
+__all__ = ["BOOKINGS", "Bookings"]

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from ...text.words import indefinite
+from .service_feature import Feature
 from .service_writes import quoted_list
 from .specialise import Found, Specialisation
 
@@ -209,4 +210,13 @@ class Exchanges:
                 "tells": tells}
 
 
-__all__ = ["Exchanges", "read_exchange"]
+#: variants of the catalog's entries, and an item swapped for another: exchanged (a new item) or modified in place
+EXCHANGES = Feature("exchanges", Exchanges, read=read_exchange, on=Exchanges.variants_on,
+                    child_fields=Exchanges.variant_fields, referred_tables=lambda kit: [kit.variant_entity()],
+                    reads=lambda kit: [kit.list_variants()],
+                    writes=lambda kit: [*([kit.exchange_tool()] if kit.exchange() else []),
+                                        *([kit.modify_tool()] if kit.modify() else [])],
+                    flows=lambda kit: [*([kit.exchange_flow()] if kit.exchange() else []),
+                                       *([kit.modify_flow()] if kit.modify() else [])])
+
+__all__ = ["EXCHANGES", "Exchanges", "read_exchange"]

@@ -42,27 +42,9 @@ class Flows:
         out += [self.address_flow(), self.handoff_flow()]
         if self.requests:
             out.append(self.request_flow())
-        if self.moves:
-            out.append(self.move_flow())
-        if self.opening():
-            out.append(self.open_flow())
-        if self.products() and (asked := self.facts_flow()) is not None:
-            out.append(asked)
-        if self.addition():
-            out.append(self.addition_flow())
-        if (booked := self.book_flow()) is not None:
-            out.append(booked)
-        if self.exchange():
-            out.append(self.exchange_flow())
-        if self.modify():
-            out.append(self.modify_flow())
-        if self.tracking():
-            out.append(self.track_flow())
-        # the remedy the text grants is what it is about, whatever words the title uses ("Bad Price"),
-        # and so are new cards when the title speaks of getting them ("How to Issue a Virtual Card")
-        first = [self.perk_flow()] if self.perk() else []
-        if self.issuing():
-            (first if self.issue_in_title() else out).append(self.issue_flow())
+        first: list[dict[str, Any]] = []  # a feature's workflows that lead, whatever the title's words (`Feature.leads`)
+        for f in self.features():
+            (first if f.leads(self) else out).extend(f.flows(self))
         return first + sorted(out, key=self._relevance, reverse=True)
 
     def _relevance(self, wf: dict[str, Any]) -> tuple[int, int, int]:

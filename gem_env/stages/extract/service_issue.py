@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .service_feature import Feature
 from .service_products import _TITLE_CUES
 from .specialise import Found, Specialisation
 
@@ -27,6 +28,12 @@ _COUNT = re.compile(r"\b(?:up\s+to|at\s+most|no\s+more\s+than|maximum\s+of)\s+\$
                     r"(?:virtual\s+|employee\s+|founder\s+)?cards?\b|\s*(?:[.;]|$))", re.I | re.M)
 _CAP = re.compile(r"\b(?:cap|limit)s?\b[^.\n]{0,60}?\b(?:up\s+to|not\s+to\s+exceed|maximum\s+of)\s+\$\s?(\d[\d,]*)",
                   re.I)
+
+
+def read_issues(sp: Specialisation, arch: Any, text: str, title: str) -> None:
+    """`read_issuing` for an archetype whose main records are opened as products (cards, accounts)."""
+    if arch.opening is not None:
+        read_issuing(sp, text, title)
 
 
 def read_issuing(sp: Specialisation, text: str, title: str) -> None:
@@ -123,4 +130,8 @@ class Issuing:
                 "tells": {self.main_pk: f"issued.{self.main_pk}"}}
 
 
-__all__ = ["Issuing", "read_issuing"]
+#: issued cards are what the text is about when its title speaks of getting them ("How to Issue a Virtual Card")
+ISSUING = Feature("issuing", Issuing, read=read_issues, on=Issuing.issuing, writes=lambda kit: [kit.issue_tool()],
+                  flows=lambda kit: [kit.issue_flow()], leads=Issuing.issue_in_title)
+
+__all__ = ["ISSUING", "Issuing", "read_issues", "read_issuing"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...text.words import indefinite
+from .service_feature import Feature
 from .service_writes import quoted_list
-
 
 
 class Moves:
@@ -106,3 +106,9 @@ class Moves:
                            "args": {f"source_{m}_id": {"user": f"source_{m}_id"}, f"destination_{m}_id": {"user": f"destination_{m}_id"},
                                     "amount": {"user": "amount"}}}],
                 "tells": {f"{mv.record}_id": f"moved.{mv.record}_id", f"new_{fld}": f"moved.source_{fld}"}}
+
+
+MOVES = Feature("moves", Moves, on=lambda kit: bool(kit.moves), tables=lambda kit: [kit.move_entity()],
+                writes=lambda kit: [kit.move_tool()], flows=lambda kit: [kit.move_flow()])
+
+__all__ = ["MOVES", "Moves"]

@@ -24,6 +24,7 @@ from typing import Any
 
 from ...text.words import indefinite
 from .service_writes import quoted_list
+from .service_feature import Feature
 from .specialise import Found, Specialisation
 
 #: membership levels, lowest first
@@ -290,5 +291,12 @@ class Perks:
                 "tells": {pk: f"issued.{pk}", "amount": "issued.amount"}}
 
 
+#: the remedy a text grants is what it is about, whatever words its title uses ("Bad Price"): its workflow
+#: leads; an extra fee is said beside the total it is part of
+PERKS = Feature("perks", Perks, read=lambda sp, arch, text, title: read_perk(sp, text),
+                on=lambda kit: kit.perk() is not None, owner_fields=Perks.perk_owner_fields,
+                main_fields=Perks.perk_main_fields, main_fields_after=Perks._amount_field,
+                tables=Perks.perk_entity, writes=lambda kit: [kit.perk_tool()], flows=lambda kit: [kit.perk_flow()],
+                leads=lambda kit: True)
 
-__all__ = ["LEVELS", "Perk", "Perks", "read_perk"]
+__all__ = ["LEVELS", "PERKS", "Perk", "Perks", "read_perk"]

@@ -22,6 +22,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from .service_feature import Feature, present
 from .specialise import Found, Specialisation
 
 # the title is about getting one ("Opening Business Checking Accounts", "Apply for ..."), or the text says
@@ -121,6 +122,12 @@ def _facts(text: str) -> dict[str, Found]:
 _RESERVED = frozenset({"name", "product_id", "status"})
 #: where a label's name ends: the words that start its qualification
 _TRAILING = frozenset("on upon for of per to in at with by from and or the a you your can if when".split())
+
+
+def read_openings(sp: Specialisation, arch: Any, text: str, title: str) -> None:
+    """`read_products` for an archetype whose main records are opened as products (cards, accounts)."""
+    if arch.opening is not None:
+        read_products(sp, text, title, arch.product_kinds())
 
 
 def read_products(sp: Specialisation, text: str, title: str, kind_values: tuple[str, ...]) -> None:
@@ -324,4 +331,11 @@ def _shift_years(clock: str, years: int) -> str:
         return d.replace(year=d.year + years, day=28).isoformat()
 
 
-__all__ = ["Openings", "read_products"]
+#: the text's products are the catalog (the base makes its table: `ToolKit.entities`); opening one
+#: is on when the text speaks of it
+OPENINGS = Feature("openings", Openings, read=read_openings, on=Openings.products,
+                   owner_fields=Openings.owner_rule_fields,
+                   writes=lambda kit: [kit.open_tool()] if kit.opening() else [],
+                   flows=lambda kit: present(kit.open_flow() if kit.opening() else None, kit.facts_flow()))
+
+__all__ = ["OPENINGS", "Openings", "read_openings", "read_products"]

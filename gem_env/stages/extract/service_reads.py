@@ -27,10 +27,7 @@ class ReadTools:
         if self.catalogs:
             out.append(self.get_catalog_details())
             out.append(self.search_catalog() if "search_catalog" in self.a.extras else self.list_catalog())
-        if self.variants_on():
-            out.append(self.list_variants())
-        if self.tracking():
-            out.append(self.track_tool())
+        out += [t for f in self.features() for t in f.reads(self)]
         if self.requests:
             out.append(self.get_request_status())
         return out

@@ -7,16 +7,10 @@ from typing import Any
 
 from ...text import features as tf
 from .archetypes import ENTRY_NAMES, Action, Archetype
-from .service_additions import Additions
-from .service_bookings import Bookings
-from .service_exchanges import Exchanges
+from .service_feature import Feature
 from .service_flows import Flows
-from .service_moves import Moves
-from .service_issue import Issuing
-from .service_perks import Perks
-from .service_products import Openings
-from .service_tracking import Tracking
 from .service_reads import ReadTools
+from .service_registry import FEATURES, MIXINS
 from .service_writes import WriteTools
 from .specialise import Found, Specialisation, shift
 
@@ -59,10 +53,9 @@ def _words(text: str) -> set[str]:
 
 
 
-
-class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Additions, Bookings, Exchanges,
-              Tracking):
-    """One specialised archetype: its entities, tools (reads, writes), workflows and policy."""
+class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
+    """One specialised archetype: its entities, tools (reads, writes), workflows and policy; the
+    archetype's own parts, then those of each feature it has (`features`), in the registry's order."""
 
     def __init__(self, arch: Archetype, sp: Specialisation, *, clock: str, rows: int, title: str = "") -> None:
         if sp.action_reasons:  # the reasons the text lists for an action replace the archetype's
@@ -99,6 +92,10 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
                 self.patterns[noun] = str(found.value) if found else id_pattern(noun, frozenset(self.patterns.values()))
 
     # ------------------------------------------------------------------ helpers
+
+    def features(self) -> list[Feature]:
+        """The registered features this domain has (service_registry.py), in order."""
+        return [f for f in FEATURES if f.on(self)]
 
     def _cite(self, found: Found | None) -> None:
         if found is not None:
@@ -192,8 +189,8 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
                  "fields": [{"name": self.owner_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(a.owner)}}},
                             {"name": "first_name"}, {"name": "last_name"}, {"name": "email", "unique": True, "faker": "email"},
                             {"name": "phone"}, {"name": "address"}, {"name": "city"}, {"name": "zip"},
-                            {"name": "member_since", "type": "date"}, *self.owner_rule_fields(),
-                            *self.perk_owner_fields()]}
+                            {"name": "member_since", "type": "date"},
+                            *(x for f in self.features() for x in f.owner_fields(self))]}
         # statuses a request or an action starts from are common enough for every workflow to find one
         acted = {*self.a.request_from, *(s for act, allowed in self.actions() for s in allowed)}
         main_fields = [{"name": self.main_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.main)}}},
@@ -202,6 +199,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
                         "weights": [6] + [3 if s in acted else 2 if s not in _TERMINAL else 1
                                                for s in self.statuses[1:]]},
                        {"name": "status_reason", **self._reasons_by_status()}]
+        added = [(f.main_fields_after(self), f.main_fields(self)) for f in self.features()]
         for f in a.main_fields:
             f = dict(f)
             if f["name"] in sp.enums:
@@ -210,10 +208,8 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
             if a.opening and f["name"] == a.opening.kind_field:
                 f["values"] = self.kind_values(list(f["values"]))
             main_fields.append(self._dated_by_status(f))
-            if f["name"] == self._amount_field():  # an extra fee is said beside the total it is part of
-                main_fields += self.perk_main_fields()
-        if self.tracking():
-            main_fields += self.tracking_fields()
+            main_fields += [x for after, fields in added if after == f["name"] for x in fields]
+        main_fields += [x for after, fields in added if after is None for x in fields]
         if self.catalogs and (not self.children or self.products()):
             main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         main_fields = self._same_as_catalog(main_fields)
@@ -226,13 +222,15 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
             named = next((f for f in fields if f["name"] in ENTRY_NAMES and f.get("values")), None)
             if named is not None:
                 named["unique"] = True
-            out.append({"name": self.catalogs, "primary_key": self.catalog_pk,
-                        "rows": min(12, len(named["values"])) if named else 12,
-                        "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
-                                                                     "args": {"text": self.pattern(sp.catalog)}}},
-                                   *fields]})
-        if self.variants_on():
-            out.append(self.variant_entity())
+            catalog = {"name": self.catalogs, "primary_key": self.catalog_pk,
+                       "rows": min(12, len(named["values"])) if named else 12,
+                       "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
+                                                                    "args": {"text": self.pattern(sp.catalog)}}},
+                                  *fields]}
+            if given := next((r for f in self.features() if (r := f.catalog_rows(self))), None):
+                catalog.update(rows=0, data=given)  # those rows and no more
+            out.append(catalog)
+        out += [t for f in self.features() for t in f.referred_tables(self)]
         out.append({"name": self.mains, "primary_key": self.main_pk, "rows": self.rows, "fields": main_fields})
         if self.children:
             out.append(self._child_entity())
@@ -245,9 +243,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
                 {"name": "reason", "values": self.reasons}, {"name": "status", "values": ["open", "under review"]},
                 {"name": "details", "default": None}, {"name": "filed_on", "type": "date"},
                 {"name": "reply_by", "type": "date", "default": None}]})
-        if self.moves:
-            out.append(self.move_entity())
-        out += self.perk_entity()
+        out += [t for f in self.features() for t in f.tables(self)]
         out.append({"name": "handoffs", "primary_key": "handoff_id", "rows": 0, "fields": [
             {"name": "handoff_id"}, {"name": self.owner_pk, "foreign_key": f"{self.owners}.{self.owner_pk}"},
             {"name": "summary"}, {"name": "created_at", "type": "datetime"}]})
@@ -258,8 +254,7 @@ class ToolKit(ReadTools, WriteTools, Flows, Moves, Openings, Perks, Issuing, Add
         fields = [{"name": self.child_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.child)}}},
                   {"name": self.main_pk, "foreign_key": f"{self.mains}.{self.main_pk}"},
                   {"name": "status", "values": list(self.a.child_statuses), "weights": [3] + [1] * (len(self.a.child_statuses) - 1)}]
-        if self.variants_on():
-            fields += self.variant_fields()
+        fields += [x for f in self.features() for x in f.child_fields(self)]
         for f in self.a.child_fields:
             f = dict(f)
             if f["type"] in ("date", "datetime") and sp.window_days:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .service_feature import Feature
 from .service_writes import quoted_list
 from .specialise import Found, Specialisation, shift
 
@@ -90,4 +91,7 @@ class Tracking:
                 "tells": {"tracking_number": "tracked.tracking_number", "last_scanned_at": "tracked.last_scanned_at"}}
 
 
-__all__ = ["Tracking", "read_tracking"]
+TRACKING = Feature("tracking", Tracking, read=read_tracking, on=Tracking.tracking, main_fields=Tracking.tracking_fields,
+                   reads=lambda kit: [kit.track_tool()], flows=lambda kit: [kit.track_flow()])
+
+__all__ = ["TRACKING", "Tracking", "read_tracking"]

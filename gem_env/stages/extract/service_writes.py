@@ -39,22 +39,7 @@ class WriteTools:
         out += [self.update_tool(f) for f in self.a.editable[:3]]
         if self.requests:
             out.append(self.request_tool())
-        if self.a.book_verb and self.catalogs:
-            out.append(self.book_tool())
-        if self.moves:
-            out.append(self.move_tool())
-        if self.opening():
-            out.append(self.open_tool())
-        if self.perk():
-            out.append(self.perk_tool())
-        if self.issuing():
-            out.append(self.issue_tool())
-        if self.addition():
-            out.append(self.addition_tool())
-        if self.exchange():
-            out.append(self.exchange_tool())
-        if self.modify():
-            out.append(self.modify_tool())
+        out += [t for f in self.features() for t in f.writes(self)]
         out.append(self.update_owner_address())
         out.append(self.transfer_to_human())
         return out
@@ -255,47 +240,6 @@ class WriteTools:
             out.append({"require": f"{row}.amount >= {sp.min_amount.value}", "message": sp.min_amount.text[:300]})
             self._cite(sp.min_amount)
         return out
-
-    def book_tool(self) -> dict[str, Any]:
-        m, k, o = self.sp.main, self.sp.catalog, self.a.owner
-        cat_fields = {f["name"]: f for f in self.a.catalog_fields}
-        params = [self._id_param(o, self.owner_pk), self._id_param(k, self.catalog_pk)]
-        values: dict[str, Any] = {self.main_pk: f"next_id('{self.pattern(m)}')", self.owner_pk: self.owner_pk,
-                                  "status": f"'{self.statuses[0]}'", self.catalog_pk: self.catalog_pk}
-        price = next((c for c, s in cat_fields.items() if s.get("type") == "number" and re.search(r"price|rate|fee", c)), None)
-        times = next((f["name"] for f in self.a.main_fields if f["name"] in ("nights", "passengers")), None)
-        for f in self.a.main_fields:
-            n, t = f["name"], f.get("type", "string")
-            if n in cat_fields:
-                values[n] = f"{k}_row.{n}"
-            elif "default" in f:  # a new record starts from it (no freezes used, nothing due)
-                continue
-            elif t in ("number",) and price:  # what it costs: the entry's price (a night's rate times the nights)
-                values[n] = f"round({k}_row.{price} * {times}, 2)" if times else f"{k}_row.{price}"
-            elif n.endswith("_on"):
-                values[n] = "today"
-            elif t in ("date", "datetime") and any(c["type"] == "date" for c in cat_fields.values()):
-                values[n] = f"{k}_row." + next(c for c, s in cat_fields.items() if s["type"] == "date")
-            else:
-                ptype = {"integer": "integer", "number": "number", "boolean": "boolean"}.get(t, "string")
-                p = {"name": n, "type": ptype, "description": f.get("description", n.replace("_", " "))}
-                if f.get("values"):
-                    p["enum"] = list(f["values"])
-                params.append(p)
-                values[n] = n
-        effect = [{"find": self.owners, "as": f"{o}_row", "where": {self.owner_pk: self.owner_pk},
-                   "error": f"No {o} with id {{{self.owner_pk}}}"},
-                  {"find": self.catalogs, "as": f"{k}_row", "where": {self.catalog_pk: self.catalog_pk},
-                   "error": f"No {k} with id {{{self.catalog_pk}}}"}]
-        avail = next((n for n, f in cat_fields.items() if f.get("type") in ("integer", "boolean")), None)
-        if avail:
-            effect.append({"require": f"{k}_row.{avail}" + (" > 0" if cat_fields[avail]["type"] == "integer" else ""),
-                           "message": f"This {k} is not available ({avail.replace('_', ' ')})"})
-        effect += [{"insert": self.mains, "as": "made", "values": values},
-                   {"return": {self.main_pk: f"made.{self.main_pk}", "status": "made.status"}}]
-        verb = "create" if m.startswith(self.a.book_verb) else self.a.book_verb
-        return self._tool(f"{verb}_{m}", "write", f"{self.a.book_verb.capitalize()} a {m} for a {o}.",
-                          params, effect, self.span_for(self.a.book_verb))
 
     def update_owner_address(self) -> dict[str, Any]:
         o, pk = self.a.owner, self.owner_pk

@@ -93,6 +93,12 @@ class Specialisation:
     exchanges: Found | None = None                                 # the text offers exchanges (service_exchanges)
     modifies: Found | None = None                                  # ... or changing a pending order's item's option
     exchange_rules: dict[str, Found] = field(default_factory=dict)  # "from" (a delivered order) / "in_stock"
+    certificates: Found | None = None                              # a certificate the text grants (service_certificates)
+    certificate_lines: list[Found] = field(default_factory=list)  # its grants, one per complaint
+    connections: Found | None = None                               # the text speaks of connecting flights
+    places: Found | None = None                                    # the text asks where from and to (service_places)
+    rebooks: Found | None = None                                   # the text offers changing a booking's entry
+    rebook_rules: dict[str, Found] = field(default_factory=dict)   # "same_route": the route stays
     action_reasons: dict[str, Found] = field(default_factory=dict)  # action verb -> the reasons the text lists for it
     tracks: Found | None = None                                    # the text speaks of tracking (service_tracking)
     tracking_rules: dict[str, Found] = field(default_factory=dict)  # "not_yet" / "prefix" (TRK)

@@ -1,0 +1,24 @@
+"""The features a service domain may have (service_feature.py), in the order their tools and
+workflows are listed: a new feature is its module and one line here."""
+from __future__ import annotations
+
+from .service_additions import ADDITIONS
+from .service_bookings import BOOKINGS
+from .service_certificates import CERTIFICATES
+from .service_connections import CONNECTIONS
+from .service_exchanges import EXCHANGES
+from .service_feature import Feature
+from .service_issue import ISSUING
+from .service_moves import MOVES
+from .service_perks import PERKS
+from .service_places import PLACES
+from .service_products import OPENINGS
+from .service_rebooking import REBOOKING
+from .service_tracking import TRACKING
+
+FEATURES: tuple[Feature, ...] = (BOOKINGS, REBOOKING, PLACES, CONNECTIONS, MOVES, OPENINGS, PERKS, CERTIFICATES,
+                                 ISSUING, ADDITIONS, EXCHANGES, TRACKING)
+#: the features' methods, the bases of `ToolKit` after its reads, writes and workflows
+MIXINS: tuple[type, ...] = tuple(dict.fromkeys(f.mixin for f in FEATURES))
+
+__all__ = ["FEATURES", "MIXINS"]
