@@ -852,3 +852,21 @@ def test_a_pending_orders_item_is_changed_to_another_option_in_place():
     assert mine
     _, passed = _rollouts(compiled, mine)
     assert all(passed)
+
+
+def test_a_rule_written_to_staff_is_told_to_the_customer_as_the_rule() -> None:
+    """τ-bench's "As a retail agent, you can help users ... exchange delivered orders" (and τ²'s
+    fragment "return or exchange delivered orders") was what a customer was told when an exchange
+    was refused; the rule is said instead, with the order's status."""
+    from gem_env.stages.extract.service import _said_plainly
+    staff = "As a retail agent, you can help users cancel or modify pending orders, return or exchange delivered orders"
+    for message in (staff, "return or exchange delivered orders"):
+        tools = [{"name": "exchange_item", "effect": [
+            {"require": "order_row.status in ['delivered']", "message": message},
+            {"require": "item_row.status == 'ordered'", "message": "This item is {item_row.status}, so it cannot be exchanged"}]}]
+        said = [s["message"] for s in _said_plainly(tools)[0]["effect"]]
+        assert said == ["Only items of a delivered order can be exchanged; this order is {order_row.status}",
+                        "This item is {item_row.status}, so it cannot be exchanged"]
+    kept = [{"name": "cancel_order", "effect": [{"require": "order_row.status in ['pending']",
+                                                 "message": "Only `pending` orders can be cancelled."}]}]
+    assert _said_plainly(kept)[0]["effect"][0]["message"] == "Only pending orders can be cancelled."

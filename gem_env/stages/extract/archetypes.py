@@ -311,7 +311,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                  Action("cancel", ("active", "suspended"), "closed", ("moving", "too expensive", "other"))),
         editable=(_f("plan_name", description="the new plan"),),
         child=("bill",),
-        child_fields=(_f("amount", "number", range=[10, 150]), _f("issued_at", "datetime")),
+        child_fields=(_f("amount", "number", range=[10, 150]), _f("issued_on", "date", when={"overdue": (-90, -35)})),
         child_statuses=("paid", "overdue"),
         request=("payment_plan",), request_verb="request", request_reasons=("hardship", "billing error"),
         request_from=("overdue",), addition=Addition("add", False, ("plan_name",)),

@@ -13,9 +13,11 @@ import re
 from typing import Any
 
 from ...text import features as tf
+from ...text.words import indefinite
+from ...tools.render import participle
 from .archetypes import Archetype, ARCHETYPES
 from .service_registry import FEATURES
-from .service_tools import ToolKit
+from .service_tools import ToolKit, plural
 from .specialise import Specialisation, specialise
 
 MIN_SCORE = 5.0
@@ -98,12 +100,37 @@ def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: s
 
 def _said_plainly(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A rule's message quotes the text without its markdown (`delivered`, **Exchange**): it is
-    what the assistant tells the customer."""
+    what the assistant tells the customer. A sentence written to staff ("As a retail agent, you can
+    help users ... exchange delivered orders"), or a fragment of one ("return or exchange delivered
+    orders"), is said as the rule instead, where its condition is a status one ("Only items of a
+    delivered order can be exchanged; this order is pending")."""
     for tool in tools:
         for step in tool["effect"]:
             if isinstance(step.get("message"), str):
                 step["message"] = re.sub(r"`|\*\*", "", step["message"])
+                said = step["message"]
+                rule = _status_rule(tool["name"], step.get("require", ""))
+                if rule and (_TO_STAFF.search(said) or said[:1].islower()):
+                    step["message"] = rule
     return tools
+
+
+_TO_STAFF = re.compile(r"\b(?:as an? [\w -]{0,30}agent|you (?:can|may|should) help|the user|users)\b", re.IGNORECASE)
+_STATUS_IN = re.compile(r"^(\w+)_row\.status in \[([^\]]*)\]$")
+
+
+def _status_rule(tool: str, condition: str) -> str | None:
+    """The rule a `<noun>_row.status in [...]` condition states, in words, for a tool named
+    verb_object ("exchange_item": "Only items of a delivered order can be exchanged; ...")."""
+    m = _STATUS_IN.match(condition.strip())
+    if m is None or "_" not in tool:
+        return None
+    noun, allowed = m.group(1), [v.strip(" '\"") for v in m.group(2).split(",") if v.strip()]
+    verb, obj = tool.split("_", 1)
+    states = " or ".join(allowed)
+    head = f"Only {indefinite(noun.replace('_', ' '))} that is {states}" if obj == noun else \
+        f"Only {plural(obj.replace('_', ' '))} of {indefinite(states)} {noun.replace('_', ' ')}"
+    return f"{head} can be {participle(verb)}; this {noun.replace('_', ' ')} is {{{noun}_row.status}}"
 
 
 __all__ = ["build_service", "pick", "rank", "score", "serves_customers", "Specialisation"]

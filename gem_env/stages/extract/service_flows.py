@@ -6,6 +6,7 @@ import zlib
 from typing import Any
 
 from ...text import features as tf
+from ...text.words import indefinite
 from ...tools.render import plain_words
 from .service_writes import quoted_list
 
@@ -111,7 +112,7 @@ class Flows:
         open_names = f"[t.name for t in rows('{self.catalogs}', {{}}) if {when}]"
         pick = f"first([t.{self.catalog_pk} for t in offered if lower(t.name) == lower({k}_name)])"
         return {"name": f"{verb}_{r}", "category": r,
-                "goal": f"{verb} a {r.replace('_', ' ')} on {{{k}_name}} for {{reason}}",
+                "goal": f"{verb} {indefinite(r.replace('_', ' '))} on {{{k}_name}} for {{reason}}",
                 "anchor": {"table": self.owners,
                            "filter": f"len({open_names}) > 0 and count_rows('{self.requests}', {{{opk}: row.{opk}}}) == 0"},
                 "knows": {"email": "row.email", "reason": f"'{self._said_reason(self.reasons)}'",
@@ -221,6 +222,6 @@ class Flows:
             tells["reply_by"] = "filed.reply_by"
         noun = (sp.child if on_child else sp.main).replace("_", " ")
         return {"name": f"{self.a.request_verb}_{r}", "category": r,
-                "goal": f"{self.a.request_verb} a {r.replace('_', ' ')} for {noun} {{{target}}} because of {{reason}}",
+                "goal": f"{self.a.request_verb} {indefinite(r.replace('_', ' '))} for {noun} {{{target}}} because of {{reason}}",
                 "anchor": {"table": table, "filter": " and ".join(conds)},
                 "knows": knows, "steps": steps, "tells": tells}

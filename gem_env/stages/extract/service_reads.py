@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ...text.words import indefinite
+
 
 def _fields(entity: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
     return [f["name"] for f in entity["fields"] if f["name"] not in skip]
@@ -143,7 +145,7 @@ class ReadTools:
     def get_request_status(self) -> dict[str, Any]:
         r, pk = self.sp.request, self.request_pk
         return self._tool(
-            f"get_{r}_status", "read", f"The status of a {r.replace('_', ' ')} and when we reply.",
+            f"get_{r}_status", "read", f"The status of {indefinite(r.replace('_', ' '))} and when we reply.",
             [self._id_param(r, pk)],
             [{"find": self.requests, "as": f"{r}_row", "where": {pk: pk}, "error": f"No {r.replace('_', ' ')} {{{pk}}}"},
              {"return": f"compact({r}_row)"}], self.span_for(r))

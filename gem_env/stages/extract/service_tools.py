@@ -79,6 +79,8 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
         statuses = list(sp.statuses.value) if sp.statuses else list(arch.statuses)  # type: ignore[arg-type]
         for a in arch.actions:
             statuses += [s for s in (*a.from_statuses, a.to_status) if s not in statuses]
+        if sp.request:  # a return is filed on an item of a delivered order, whatever statuses the text names
+            statuses += [s for s in arch.request_main_from if s not in statuses]
         self.statuses = statuses
         self.reasons = list(sp.reasons.value) if sp.reasons else list(arch.request_reasons)  # type: ignore[arg-type]
         self.used: set[str] = set()

@@ -5,19 +5,12 @@ import re
 from typing import Any
 
 from ...text.words import indefinite
-from ...tools.render import plain_words
+from ...tools.render import participle, plain_words
 
 
 def quoted_list(values: list[str] | tuple[str, ...]) -> str:
     """The expression text of a list of string literals (quotes in a value dropped)."""
     return "[" + ", ".join("'" + str(v).replace("'", "") + "'" for v in values) + "]"
-
-
-def _past(verb: str) -> str:
-    irregular = {"freeze": "frozen", "close": "closed", "return": "returned", "suspend": "suspended"}
-    if verb in irregular:
-        return irregular[verb]
-    return verb + ("d" if verb.endswith("e") else "ed")
 
 
 _UPDATE_VERBS = {"change", "update", "modify", "modification", "edit", "amend"}
@@ -77,12 +70,12 @@ class WriteTools:
         sets: dict[str, Any] = {"status": f"'{a.to_status}'"}
         if a.reasons:
             params.append({"name": "reason", "type": "string", "enum": list(a.reasons),
-                           "description": f"why the {m} is {_past(a.verb)}"})
+                           "description": f"why the {m} is {participle(a.verb)}"})
             sets["status_reason"] = "reason"
         for fld, expr in a.also_set:
             sets[fld] = re.sub(r"\br\.", f"{row}.", expr)
         only = self.sp.only_from.get(a.verb)
-        message = only.text[:300] if only else f"Only {indefinite(m)} that is {' or '.join(allowed)} can be {_past(a.verb)}"
+        message = only.text[:300] if only else f"Only {indefinite(m)} that is {' or '.join(allowed)} can be {participle(a.verb)}"
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {quoted_list(allowed)}", "message": message + f" (this {m} is {{{row}.status}})"},
                   *self._blocked_main({a.verb}, allowed),
@@ -171,7 +164,7 @@ class WriteTools:
                   {"name": "reason", "type": "string", "enum": self.reasons, "description": f"why the {r.replace('_', ' ')} is filed"},
                   {"name": "details", "type": "string", "required": False, "description": "what happened, in words"}]
         verb = self.a.request_verb
-        return self._tool(f"{verb}_{r}", "write", f"{verb.capitalize()} a {r.replace('_', ' ')} for a {noun}.",
+        return self._tool(f"{verb}_{r}", "write", f"{verb.capitalize()} {indefinite(r.replace('_', ' '))} for {indefinite(noun)}.",
                           params, effect, self.span_for(r) or self.span_for(verb))
 
     def _catalog_request_tool(self) -> dict[str, Any]:
