@@ -305,7 +305,10 @@ def _figure(name: str, value: Any) -> str:
     """"an annual fee of $0", but a count as one: "no copies available", "11 rooms left"."""
     if isinstance(value, int) and not is_money(name, value):
         return f"{value or 'no'} {words(name)}"
-    return f"a {words(name)} of {spoken(name, value)}"
+    said = words(name)
+    if isinstance(value, float) and value.is_integer() and re.search(r"[^s]s$", said) and not is_money(name, value):
+        return f"{int(value)} {said}"  # "35 supported currencies", never "a supported currencies of 35"
+    return f"a {said} of {spoken(name, value)}"
 
 
 def _now(rng: random.Random, args: dict[str, Any], record: dict[str, Any], secret: re.Pattern) -> str:

@@ -727,3 +727,8 @@ def test_a_lookups_goal_asks_facts_as_people_do(field: str, value: object, said:
 def test_participles(verb: str, done: str) -> None:
     from gem_env.tools.render import participle
     assert participle(verb) == done
+
+
+def test_a_catalog_count_reads_as_a_count() -> None:
+    assert S._figure("supported_currencies", 35.0) == "35 supported currencies"
+    assert S._figure("monthly_fee", 50.0) == "a monthly fee of $50"
