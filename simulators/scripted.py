@@ -298,8 +298,9 @@ class ScriptedUser:
             return _pointed_at(key, head, said, intent, rng, opening)
         if (key == "id" or key.endswith("_id")) and said and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent):
             return ""  # the id the request already names ("... for my visit VST-90284")
-        if key.startswith("new_") and said and re.search(rf"\b(?:to|in) {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
-            return ""  # the new value the request already says ("... to $1,164.14", "... in black, size M")
+        prepositions = "to|in|on|by" if key.startswith("new_") else "on|by"  # not "ending in 5954", a card's
+        if said and re.search(rf"\b(?:{prepositions}) {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
+            return ""  # a value the request already says ("... to $1,164.14", "... in black, size M", "... on May 2, 2025")
         ref = reference(field_of(key, head), said, humanize(head)) if described else ""
         # the record it is on: "It's on my frozen card.", not "The card status is frozen."; a number
         # of its own is said as one ("My rx number is RX-1.")

@@ -732,3 +732,11 @@ def test_participles(verb: str, done: str) -> None:
 def test_a_catalog_count_reads_as_a_count() -> None:
     assert S._figure("supported_currencies", 35.0) == "35 supported currencies"
     assert S._figure("monthly_fee", 50.0) == "a monthly fee of $50"
+
+
+def test_a_date_the_request_says_is_not_said_again() -> None:
+    """"... move my booking to the flight on January 24, 2025? The date's January 24, 2025." said it twice."""
+    for seed in range(8):
+        said = ScriptedUser._volunteered("date", "2025-01-24", "move my booking to the flight on January 24, 2025",
+                                         random.Random(seed), ["date"])
+        assert said == "", said
