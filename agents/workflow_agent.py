@@ -98,6 +98,7 @@ class WorkflowAgent:
         self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
         self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
         self._counts = _count_asks({k: t for p in self._plans for k, t in p.key_types.items()})
+        self._integers = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "integer")
         # "how many bags" asks for the new bags (and is matched before the "bags" inside it)
         self._names = sorted([*self._names, *((q, k) for k, q in self._counts.items())], key=lambda p: -len(p[0]))
         self._guidance = Guidance(compiled)
@@ -158,6 +159,7 @@ class WorkflowAgent:
             asked = named_keys(" ".join(s for s in S.SENTENCE_BREAK.split(previous) if s.endswith("?")),
                                self._names) if previous else []
             facts = read_facts(m["content"], self._names, asked, self._booleans)
+            facts.update({k: n for k in asked if k not in facts and (n := self._count_in(k, m["content"]))})
             # who the user is carries over between requests; which record a request is about does not
             known.update({k: v for k, v in facts.items() if i >= start or not (k == "id" or k.endswith("_id"))})
             own.update(facts if i >= start else ())
@@ -340,6 +342,14 @@ class WorkflowAgent:
             if key in plan.workflow.knows and (key not in choices or code_for(value, choices[key]) in choices[key]):
                 found[key] = value
         return found
+
+    def _count_in(self, key: str, text: str) -> str | None:
+        """The number of things an answer gives for a count asked ("It's for 2 bags and 2 passengers.")."""
+        if key not in self._integers:
+            return None
+        noun = S.words(key.removeprefix("new_")).lower()
+        m = re.search(rf"\b(\d+) (?:{re.escape(noun)}|{re.escape(S.singular(noun))})\b", text)
+        return m.group(1) if m else None
 
     def _counts_said(self, plan: Plan, turn: _Turn) -> dict[str, str]:
         """Counts the request says as a number of things ("change my booking to 3 bags")."""

@@ -335,6 +335,10 @@ class ScriptedUser:
                     if isinstance(v, str) and re.match(r"[a-z]+ ", v) else P.ONE_FACT
                 bank = _theirs(bank) if _not_mine(current) else bank
                 parts.append(P.fact_said(rng.choice(bank), k, v, humanize(k)))
+        elif len(known) > 1 and any(is_count(k, v) for k, v in known):  # "It's for 2 bags and 2 passengers."
+            counts = [counted(k, v) for k, v in known if is_count(k, v)]
+            parts += [P.fact_said("My {name} is {v}.", k, v, humanize(k)) for k, v in known if not is_count(k, v)]
+            parts.append(f"It's for {' and '.join(counts)}.")
         elif len(known) == 2 and not unknown:
             (a, va), (b, vb) = known
             parts.append(rng.choice(P.MANY_FACTS).format(a=humanize(a), va=P.said_value(a, va),

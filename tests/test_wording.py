@@ -740,3 +740,24 @@ def test_a_date_the_request_says_is_not_said_again() -> None:
         said = ScriptedUser._volunteered("date", "2025-01-24", "move my booking to the flight on January 24, 2025",
                                          random.Random(seed), ["date"])
         assert said == "", said
+
+
+def test_several_counts_asked_are_answered_and_read_as_counts() -> None:
+    """"The bags is 2. The passengers is 2." was the answer to "Can you tell me the cabin, the bags
+    and the passengers?"; now "It's for 2 bags and 2 passengers.", which the agent reads back."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.simulators.scenario import Request
+    from gem_env.tools import compile_domain
+    knows = {"cabin": "economy", "bags": 2, "passengers": 2}
+    user = ScriptedUser(Scenario(goal="g", knows=knows))
+    for seed in range(6):
+        said = user._facts(["cabin", "bags", "passengers"], Request(kind="complete", goal="g", knows=knows),
+                           random.Random(seed))
+        assert "It's for 2 bags and 2 passengers." in said and "bags is" not in said, said
+    from pathlib import Path
+
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor
+    doc = next(iter_documents([Path(__file__).resolve().parents[1] / "examples/corpus/airline/change-a-booking.md"]))
+    agent = WorkflowAgent(compile_domain(OfflineExtractor().extract(doc)))
+    assert agent._count_in("bags", said) == "2" and agent._count_in("passengers", said) == "2"
