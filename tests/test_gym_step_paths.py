@@ -72,3 +72,44 @@ def test_the_loop_checks_kept_texts_are_the_texts_normalised(monkeypatch):
             assert loops._normal(t) == " ".join(t.split()).lower()
     assert len(loops._NORMALS) <= 3 and all(len(t) <= 20 for t in loops._NORMALS)
     loops._NORMALS.clear()
+
+
+def _elementwise(source: str):
+    """The expression built with list literals and calls evaluated element by element (the
+    general closures the short forms stand for)."""
+    from gem_env.tools import expr
+
+    saved = expr._SCALARS, expr._SHORT_ARITIES
+    node = expr.parse(source)
+    try:
+        expr._SCALARS = expr._SHORT_ARITIES = ()  # each element evaluated, every call with its list
+        return expr.build(node)
+    finally:
+        expr._SCALARS, expr._SHORT_ARITIES = saved
+
+
+@pytest.mark.parametrize("source,env", [
+    ("status in ['open', 'pending']", {"status": "open"}),
+    ("status in ['open', 1, 2.5, true, null]", {"status": None}),
+    ("['a', 'b']", {}),
+    ("[['a'], 'b']", {}),
+    ("days_between(bought, today) <= 30", {"bought": "2024-01-01", "today": "2024-01-20"}),
+    ("days_between(bought, today)", {"bought": 3, "today": "2024-01-20"}),
+    ("round(amount, 2)", {"amount": 1.23456}),
+    ("add_days(day, 'x')", {"day": "2024-01-01"}),
+])
+def test_constant_lists_and_two_argument_calls_answer_as_the_general_closures(source, env):
+    from gem_env.tools import expr
+    from gem_env.tools.errors import ExprError
+
+    def outcome(fn):
+        try:
+            return fn(dict(env), None)
+        except ExprError as err:
+            return ("error", str(err))
+    short = expr.build(expr.parse(source))
+    assert outcome(short) == outcome(_elementwise(source))
+    first = outcome(short)
+    if isinstance(first, list):  # a fresh list each time: changing one does not change the next
+        first.append("changed")
+        assert outcome(short) == outcome(_elementwise(source))
