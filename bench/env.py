@@ -133,17 +133,23 @@ def replay(env: Any, tasks: list, recorded: list[list[dict]]) -> dict:
     """The episodes again with their recorded actions: the env's own tool step, CPU time.
 
     `split_us_wall`: each tool step's wall time apart into the sandbox calls (what the episode
-    itself clocks around `tools.call`) and the rest, the env's own work around them."""
+    itself clocks around `tools.call`) and the rest, the env's own work around them.
+    `by_kind`: the same split per kind of step (by its first call): a read answered from the read
+    cache (`read_hit`), a read worked out (`read_miss`), a write tool's call (`write`); each kind's
+    share of the tool steps, its mean CPU and wall µs a step, and `us_per_average_step`: what the
+    kind adds to the mean tool step (share × mean CPU)."""
     cpu: list[int] = []
     wall: list[int] = []
     sandbox: list[int] = []
+    kinds: list[str] = []
     same = True
     _cold()
     for i, actions in enumerate(recorded):
         env.reset(seed=i, options={"task_id": tasks[i % len(tasks)].id})
-        seconds = env.core.episode.seconds
+        ep = env.core.episode
+        seconds, cache, compiled = ep.seconds, ep.sandbox.cache, ep.compiled.tools
         for action in actions:
-            s0 = seconds["sandbox"]
+            s0, h0 = seconds["sandbox"], cache.hits
             c0, t0 = time.process_time_ns(), time.perf_counter_ns()
             _, _, terminated, truncated, info = env.step(action)
             t1, c1 = time.perf_counter_ns(), time.process_time_ns()
@@ -151,15 +157,36 @@ def replay(env: Any, tasks: list, recorded: list[list[dict]]) -> dict:
                 cpu.append(c1 - c0)
                 wall.append(t1 - t0)
                 sandbox.append(round((seconds["sandbox"] - s0) * 1e9))
+                kinds.append(_kind(action, compiled, cache.hits > h0))
         same = same and (terminated or truncated)
     own = [w - s for w, s in zip(wall, sandbox)]
+    by_kind = {}
+    for kind in sorted(set(kinds)):
+        at = [j for j, k in enumerate(kinds) if k == kind]
+        mean_cpu = statistics.mean(cpu[j] for j in at) / 1000
+        by_kind[kind] = {"share": round(len(at) / len(kinds), 3), "step_us_cpu": round(mean_cpu, 1),
+                         "us_per_average_step": round(mean_cpu * len(at) / len(kinds), 1),
+                         "sandbox_calls_us_wall": round(statistics.mean(sandbox[j] for j in at) / 1000, 1),
+                         "env_own_us_wall": round(statistics.mean(own[j] for j in at) / 1000, 1)}
     return {"tool_steps": len(cpu), "tool_steps_per_s_cpu": _per_s(cpu),
             "tool_step_median_us_cpu": round(statistics.median(cpu) / 1000, 1),
             "split_us_wall": {"step_mean": round(statistics.mean(wall) / 1000, 1),
                               "sandbox_calls_mean": round(statistics.mean(sandbox) / 1000, 1),
                               "env_own_mean": round(statistics.mean(own) / 1000, 1),
                               "env_own_median": round(statistics.median(own) / 1000, 1)},
-            "episodes_ended_alike": same}
+            "by_kind": by_kind, "episodes_ended_alike": same}
+
+
+def _kind(action: Any, tools: dict[str, Any], hit: bool) -> str:
+    """A tool step's kind by its first call: `write`, `read_hit` (answered from the read cache) or
+    `read_miss` (`unknown` for a tool the domain does not have)."""
+    from gem_env.gym.actions import parse_action
+
+    name = parse_action(action)["tool_calls"][0]["function"]["name"]
+    tool = tools.get(name)
+    if tool is None:
+        return "unknown"
+    return "write" if tool.writes else "read_hit" if hit else "read_miss"
 
 
 def _episodes(env: Any, tasks: list, recorded: list[list[dict]]):

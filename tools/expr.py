@@ -74,6 +74,12 @@ FUNCTIONS = set(PURE_FUNCTIONS) | RUNTIME_FUNCTIONS
 # ---------------------------------------------------------------- compile to closures
 
 
+_SCALARS = (str, int, float, bool, type(None))
+"""Constants a list literal of which is copied rather than evaluated element by element."""
+_SHORT_ARITIES = (1, 2)
+"""Calls with this many arguments built without the list of values (the general `call` otherwise)."""
+
+
 def build(node: Node) -> Fn:
     op = node.op
     if op == "const":
@@ -102,6 +108,9 @@ def build(node: Node) -> Fn:
         obj, key = args
         return lambda env, rt: index_value(obj(env, rt), key(env, rt))
     if op == "list":
+        if all(a.op == "const" and type(a.value) in _SCALARS for a in node.args):  # `status in ['open']`
+            values = [a.value for a in node.args]
+            return lambda env, rt: values[:]  # a fresh list of the same constants, as the elements give
         return lambda env, rt: [a(env, rt) for a in args]
     if op == "dict":
         keys = node.value
@@ -175,7 +184,7 @@ def _build_call(name: str, args: list[Fn], node: Node) -> Fn:
         raise ExprError(f"unknown function '{name}'; known: {', '.join(sorted(FUNCTIONS))}")
 
     refused = f"{name}() got {len(args)} argument(s), which it does not take"
-    if len(args) == 1:  # (the common arity without the list of values)
+    if len(args) == 1 and 1 in _SHORT_ARITIES:  # (the common arity without the list of values)
         (arg,) = args
 
         def call1(env: Env, rt: Runtime) -> Any:
@@ -185,6 +194,16 @@ def _build_call(name: str, args: list[Fn], node: Node) -> Fn:
             except TypeError:
                 raise ExprError(refused) from None
         return call1
+    if len(args) == 2 and 2 in _SHORT_ARITIES:  # (the other common arity)
+        first, second = args
+
+        def call2(env: Env, rt: Runtime) -> Any:
+            a, b = first(env, rt), second(env, rt)
+            try:
+                return fn(a, b)
+            except TypeError:
+                raise ExprError(refused) from None
+        return call2
 
     def call(env: Env, rt: Runtime) -> Any:
         values = [a(env, rt) for a in args]

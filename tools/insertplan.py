@@ -124,9 +124,13 @@ class InsertHead(Conditions):
         self.new = [None] * len(insert.cols)
         """The insert's parameters (`insert.cols`): the values the same on every call encoded,
         None where the call fills them."""
-        self.setters: list[tuple[int, str, str | None, Callable[[dict, Any], Any], Callable[[Any], Any]]] = []
-        """(slot, field, the argument's name when the value is one, value closure, the column's
-        encoder) per value computed on every call."""
+        self.setters: list[tuple[int, str, Callable[[dict, Any], Any], Callable[[Any], Any]]] = []
+        """(slot, field, value closure, the column's encoder) per value computed on every call
+        but those that are a name (`named`)."""
+        self.named: list[tuple[int, str, str, type | None, Callable[[Any], Any]]] = []
+        """(slot, field, the name, the type its column stores as it is, the column's encoder) per
+        value that is a name (an argument, mostly): read from the env, encoded as the encoder
+        would (a value of the plain type as it is)."""
         self.clocked: list[tuple[int, str, Callable[[dict, Any], Any], Callable[[Any], Any]]] = []
         """(slot, field, value closure, the column's encoder) per value that reads only the clock."""
         self.by_clock: dict[tuple[Any, Any], tuple[list[Any], dict[str, Any]]] = {}
@@ -157,8 +161,10 @@ class InsertHead(Conditions):
                 self.clocked.append((slot[f], f, e.fn, t.encoder(f)))
             else:
                 node = expr_node(e.source) if isinstance(e.source, str) else None
-                name = node.value if node is not None and node.op == "name" else None
-                self.setters.append((slot[f], f, name, e.fn, t.encoder(f)))
+                if node is not None and node.op == "name":
+                    self.named.append((slot[f], f, node.value, t.plain_type(f), t.encoder(f)))
+                else:
+                    self.setters.append((slot[f], f, e.fn, t.encoder(f)))
         for f, default in insert.defaults:
             self.written[f] = default
             self.new[slot[f]] = t.encode(f, default)
@@ -237,8 +243,11 @@ class InsertHead(Conditions):
             for cond, then, else_ in self.branches:
                 for update in then if cond(env, ctx) else else_:
                     _written(update, env, ctx, writes)
-            for i, f, name, fn, encode in self.setters:
-                row[f] = v = env[name] if name is not None else fn(env, ctx)
+            for i, f, name, plain, encode in self.named:
+                row[f] = v = env[name]
+                new[i] = v if type(v) is plain else encode(v)
+            for i, f, fn, encode in self.setters:
+                row[f] = v = fn(env, ctx)
                 new[i] = encode(v)
         except Exception:  # noqa: BLE001 — nothing was written; the steps say what is wrong
             return MISS
@@ -253,7 +262,7 @@ class InsertHead(Conditions):
             elif self.id_field is not None:
                 row[self.id_field] = cursor.lastrowid
             if self.fields is not None:  # what `return` reads of the row bound as the interpreter binds it
-                reply = {k: row.get(f) for k, f in self.fields}
+                reply = dict(zip(self.fields[0], map(row.get, self.fields[1])))
             else:
                 if self.as_:
                     env[self.as_] = {c: row.get(c) for c in self.table.columns}
@@ -397,11 +406,12 @@ def _id_format(pattern: str) -> tuple[str, int, str]:
     return pattern[:m.start()], 10 ** (width - 1) if width > 1 else 0, pattern[m.end():]
 
 
-def _fields_reply(source: Any, name: str) -> list[tuple[str, str]] | None:
-    """(key, field) per member of a reply ``{key: NAME.field, …}``, or None for another reply."""
+def _fields_reply(source: Any, name: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The keys and the fields of a reply ``{key: NAME.field, …}`` (in its order), or None for
+    another reply."""
     if not isinstance(source, dict):
         return None
-    out = []
+    out: list[tuple[str, str]] = []
     for k, v in source.items():
         try:
             node = expr_node(v)
@@ -410,7 +420,7 @@ def _fields_reply(source: Any, name: str) -> list[tuple[str, str]] | None:
         if node.op != "attr" or node.args[0].op != "name" or node.args[0].value != name:
             return None
         out.append((str(k), node.value))
-    return out
+    return tuple(k for k, _ in out), tuple(f for _, f in out)
 
 
 def _unique(find: fx.Find) -> bool:

@@ -194,7 +194,7 @@ class Sandbox:
                 self._unknown_state()
             reads = read_cache.scope(tool)
             if reads is not None:
-                return self._read(tool, arguments, tuple([self.versions[t] for t in reads]))
+                return self._read(tool, arguments, tuple(map(self.versions.__getitem__, reads)))
         direct = getattr((tool.__dict__.get("_plan") or plan_for(tool)).single, "direct", None)
         if direct is not None:
             if type(arguments) is str:  # as a model writes them: parsed once, for either path

@@ -84,6 +84,9 @@ def _check_type(f: EntityField, value: Any) -> Any:
     raise ExprError(f"field '{f.name}' takes {expected}, not {value!r}")
 
 
+_PLAIN: dict[str, type] = {"string": str, "integer": int, "number": float}
+
+
 @dataclass
 class Table:
     """A compiled entity: quoted names, prepared statements and codecs."""
@@ -156,10 +159,15 @@ class Table:
         if f.type == "json":
             text = _JSON_TEXT
             return lambda v: general(name, v) if v is None else text(v)
-        plain = {"string": str, "integer": int, "number": float}.get(f.type)
+        plain = self.plain_type(name)
         if plain is None:
             return lambda v: general(name, v)
         return lambda v: v if type(v) is plain else general(name, v)
+
+    def plain_type(self, name: str) -> type | None:
+        """The Python type whose values field `name` stores as they are (`encoder` passes them
+        through): str, int or float; None for a field of another type."""
+        return _PLAIN.get(self.fields[name].type)
 
     def encode(self, name: str, value: Any) -> Any:
         f = self.fields.get(name)

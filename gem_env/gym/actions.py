@@ -76,9 +76,12 @@ def parse_action(action: Any, *, id_prefix: str = "call") -> dict[str, Any]:
     raw_calls = action.get("tool_calls") or []
     if not isinstance(raw_calls, list):
         raise ActionError("'tool_calls' must be a list")
-    calls = [_tool_call(i, c, id_prefix) for i, c in enumerate(raw_calls)]
-    if len(calls) > 1 and len({c["id"] for c in calls}) != len(calls):
-        raise ActionError("tool call ids must be unique within a message")
+    if len(raw_calls) == 1:  # most messages make one call
+        calls = [_tool_call(0, raw_calls[0], id_prefix)]
+    else:
+        calls = [_tool_call(i, c, id_prefix) for i, c in enumerate(raw_calls)]
+        if len(calls) > 1 and len({c["id"] for c in calls}) != len(calls):
+            raise ActionError("tool call ids must be unique within a message")
     if not calls and not (content or "").strip():
         raise ActionError("empty message: give 'content' text or 'tool_calls'")
     message: dict[str, Any] = {"role": "assistant", "content": content}

@@ -124,6 +124,9 @@ _string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) 
 def _tool_observation(replies: list[dict[str, Any]]) -> str:
     """`json.dumps(replies, ensure_ascii=False)` of the step's tool messages, written directly: their
     keys are fixed and their values strings (the content is the tool's reply text as it is)."""
+    if len(replies) == 1:  # most steps make one call
+        r = replies[0]
+        return f'[{{"role": "tool", "tool_call_id": {_string(r["tool_call_id"])}, "content": {_string(r["content"])}}}]'
     return "[" + ", ".join(f'{{"role": "tool", "tool_call_id": {_string(r["tool_call_id"])}, '
                            f'"content": {_string(r["content"])}}}' for r in replies) + "]"
 

@@ -167,7 +167,11 @@ def adopt_normal(message: dict[str, Any], used_ids: set[str]) -> dict[str, Any]:
     calls = message.get("tool_calls")
     if calls:
         for call in calls:
-            call["id"] = unique_call_id(call["id"], used_ids)
+            call_id = call["id"]
+            if call_id in used_ids:  # (a non-empty string: `unique_call_id` keeps a new one as it is)
+                call["id"] = unique_call_id(call_id, used_ids)
+            else:
+                used_ids.add(call_id)
         if not message["content"]:
             message["content"] = None
     elif not message["content"]:

@@ -50,7 +50,7 @@ class LoopWatch:
             if role == "system":
                 continue
             content = m.get("content")
-            text = " ".join(content.split()).lower() if isinstance(content, str) else ""
+            text = _normal(content) if isinstance(content, str) else ""
             calls = m.get("tool_calls")
             if calls:
                 said.append((role, text, tuple(map(_call_text, calls))))
@@ -79,6 +79,25 @@ class LoopWatch:
 
 
 _NO_RUN: tuple[str | None, int] = (None, 0)
+
+_NORMALS: dict[str, str] = {}
+"""Texts as `_normal` left them, by the text: a read answered from the read cache sends the same
+reply text (the same string, its hash kept) step after step. Bounded by `_NORMALS_MAX` entries of at
+most `_NORMAL_MAX_CHARS` characters (emptied when full)."""
+_NORMALS_MAX = 1024
+_NORMAL_MAX_CHARS = 4096
+
+
+def _normal(text: str) -> str:
+    """`text` as the loop check compares it: runs of whitespace as one space, lower case."""
+    got = _NORMALS.get(text)
+    if got is None:
+        got = " ".join(text.split()).lower()
+        if len(text) <= _NORMAL_MAX_CHARS:
+            if len(_NORMALS) >= _NORMALS_MAX:
+                _NORMALS.clear()
+            _NORMALS[text] = got
+    return got
 
 
 Signature = tuple[Any, str, tuple[str, ...]]

@@ -1,0 +1,115 @@
+"""The gym tool step's short paths say what the general ones say: the observation of one reply, the
+parse of a one-call action, the call ids a parsed message adopts, the loop check's kept texts."""
+import json
+
+import pytest
+
+from gem_env.gym import actions
+from gem_env.gym.env import _tool_observation
+from gem_env.stages.ground import loops
+from gem_env.stages.ground.episode import adopt_normal, unique_call_id
+
+
+def _reply(call_id: str, content: str) -> dict:
+    return {"role": "tool", "tool_call_id": call_id, "content": content}
+
+
+@pytest.mark.parametrize("replies", [
+    [_reply("call_1", '{"order_id": "A1", "status": "shipped"}')],
+    [_reply("c\u00e9", 'quote " and \\ and \n and \u2603')],
+    [_reply("a", "{}"), _reply("b", "[1, 2]")],
+    [_reply("a", "x"), _reply("b", "y"), _reply("c", "\u00e9")],
+])
+def test_the_observation_is_the_json_of_the_replies_for_one_reply_and_several(replies):
+    assert _tool_observation(replies) == json.dumps(replies, ensure_ascii=False)
+
+
+def _general(action: dict) -> dict:
+    """`parse_action`'s calls made the general way (one `_tool_call` per call, in order)."""
+    return [actions._tool_call(i, c, "call") for i, c in enumerate(action["tool_calls"])]
+
+
+@pytest.mark.parametrize("call", [
+    {"id": "call_9", "type": "function", "function": {"name": "get_order", "arguments": '{"id": "A1"}'}},
+    {"name": "get_order", "arguments": {"id": "A1", "n": 2}},
+    {"name": "get_order"},
+    {"function": {"name": "get_order", "arguments": None}},
+])
+def test_a_one_call_action_parses_as_the_general_path(call):
+    action = {"role": "assistant", "content": None, "tool_calls": [call]}
+    assert actions.parse_action(action)["tool_calls"] == _general(action)
+
+
+@pytest.mark.parametrize("call", [{"arguments": {}}, {"name": ""}, "get_order", {"name": "x", "id": 3},
+                                  {"function": "get_order"}])
+def test_a_bad_one_call_action_raises_as_the_general_path(call):
+    action = {"content": None, "tool_calls": [call]}
+    with pytest.raises(actions.ActionError) as general:
+        _general(action)
+    with pytest.raises(actions.ActionError) as short:
+        actions.parse_action(action)
+    assert str(short.value) == str(general.value)
+
+
+def test_adopted_call_ids_are_what_unique_call_id_gives():
+    for ids in (["call_0"], ["a", "b"], ["call_0", "call_0"], ["x", "call_1", "x"], ["call_1", "call_2", "call_1"]):
+        used_short: set[str] = {"call_1", "x"}
+        used_general = set(used_short)
+        message = {"role": "assistant", "content": "",
+                   "tool_calls": [{"id": i, "type": "function", "function": {"name": "t", "arguments": "{}"}} for i in ids]}
+        adopt_normal(message, used_short)
+        assert [c["id"] for c in message["tool_calls"]] == [unique_call_id(i, used_general) for i in ids]
+        assert used_short == used_general and message["content"] is None
+
+
+def test_the_loop_checks_kept_texts_are_the_texts_normalised(monkeypatch):
+    monkeypatch.setattr(loops, "_NORMALS_MAX", 3)
+    monkeypatch.setattr(loops, "_NORMAL_MAX_CHARS", 20)
+    loops._NORMALS.clear()
+    texts = ["Hello  There", "  a\tB\nc ", "Hello  There", "x" * 30 + " Y", "one", "two", "three", "  a\tB\nc "]
+    for _ in range(2):  # the second time from what was kept (and what the full table let go)
+        for t in texts:
+            assert loops._normal(t) == " ".join(t.split()).lower()
+    assert len(loops._NORMALS) <= 3 and all(len(t) <= 20 for t in loops._NORMALS)
+    loops._NORMALS.clear()
+
+
+def _elementwise(source: str):
+    """The expression built with list literals and calls evaluated element by element (the
+    general closures the short forms stand for)."""
+    from gem_env.tools import expr
+
+    saved = expr._SCALARS, expr._SHORT_ARITIES
+    node = expr.parse(source)
+    try:
+        expr._SCALARS = expr._SHORT_ARITIES = ()  # each element evaluated, every call with its list
+        return expr.build(node)
+    finally:
+        expr._SCALARS, expr._SHORT_ARITIES = saved
+
+
+@pytest.mark.parametrize("source,env", [
+    ("status in ['open', 'pending']", {"status": "open"}),
+    ("status in ['open', 1, 2.5, true, null]", {"status": None}),
+    ("['a', 'b']", {}),
+    ("[['a'], 'b']", {}),
+    ("days_between(bought, today) <= 30", {"bought": "2024-01-01", "today": "2024-01-20"}),
+    ("days_between(bought, today)", {"bought": 3, "today": "2024-01-20"}),
+    ("round(amount, 2)", {"amount": 1.23456}),
+    ("add_days(day, 'x')", {"day": "2024-01-01"}),
+])
+def test_constant_lists_and_two_argument_calls_answer_as_the_general_closures(source, env):
+    from gem_env.tools import expr
+    from gem_env.tools.errors import ExprError
+
+    def outcome(fn):
+        try:
+            return fn(dict(env), None)
+        except ExprError as err:
+            return ("error", str(err))
+    short = expr.build(expr.parse(source))
+    assert outcome(short) == outcome(_elementwise(source))
+    first = outcome(short)
+    if isinstance(first, list):  # a fresh list each time: changing one does not change the next
+        first.append("changed")
+        assert outcome(short) == outcome(_elementwise(source))
