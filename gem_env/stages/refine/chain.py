@@ -1,5 +1,5 @@
 """`chain`: 2–10 requests of one domain in one session, the user bringing the next only after the
-previous is resolved (8–9 wanted: long sessions over several of the domain's workflows; up to
+previous is resolved (9–10 wanted: long sessions over several of the domain's workflows; up to
 `MAX_PARTS` while another request calls a tool the session has not). The gold is the
 composition, replayed on one sandbox (a later request runs on the state the earlier ones left),
 and verified as one conversation.
@@ -91,7 +91,7 @@ def _lookups(v: Variant, rng: random.Random) -> list[Part]:
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
-    want = ctx.rng.choice([8, 9])
+    want = ctx.rng.choice([9, 10])
     others = [task_part(t, v.compiled) for t in ctx.siblings if t.id != v.task.id and refinable(t) is None]
     ctx.rng.shuffle(others)
     first = sorted(v.parts[0].knows.items(), key=str)
