@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from ...tools.expr import compile_expr, compile_template
 from ...tools.render import render
 from ..ground.plan import EpisodePlan
 from ..tasks import GoldAction, Task, replay_workflow
+from ..tasks.owners import Owner, Owners
 
 ORDER = ["chain", "pitfall", "distractors", "ambiguity", "miss_param", "miss_func", "tool_errors", "long_context",
          "paraphrase", "paraphrase_agent"]
@@ -249,3 +251,32 @@ def brief(wf: Workflow, knows: dict[str, Any], persona: str, *, withheld: tuple[
     unknown = [k for k in wf.tells if k not in knows]
     return Scenario(persona=persona, goal=text, knows=knows,
                     opening=[k for k in knows if k not in withheld], unknown=unknown)
+
+
+def joins(session: set[Owner], owners: set[Owner]) -> bool:
+    """Whether a request about records of `owners` joins a session with `session`'s customer:
+    about nobody's records, or the same one customer's (the first to join sets who that is)."""
+    return len(owners) <= 1 and (not session or owners <= session)
+
+
+def customers_of(v: Variant, ctx: Context) -> Callable[[Part], set[Owner]]:
+    """The customers a request is about: the owners (`tasks.owners`) of the initial rows whose key,
+    or whose person's email, is among what the user knows or the assistant finds."""
+    name = v.compiled.domain.name
+    if name not in ctx.owners:
+        owners = Owners(v.compiled)
+        index: dict[str, Owner] = {}
+        for table, rows in owners.rows.items():
+            for key, row in rows.items():
+                owner = owners.of(table, row)
+                if owner is not None:
+                    index[str(key)] = owner
+                    if table in owners.people and isinstance(row.get("email"), str):
+                        index[row["email"].lower()] = owner
+        ctx.owners[name] = index
+    index = ctx.owners[name]
+
+    def whose(part: Part) -> set[Owner]:
+        values = [*part.knows.values(), *part.found.values()]
+        return {index[k] for k in (str(x).lower() if "@" in str(x) else str(x) for x in values) if k in index}
+    return whose

@@ -16,15 +16,14 @@ it has not used, then one naming a record the earlier requests named.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import replace
 
 from ...simulators.scenario import Scenario
 from ..tasks import anchor_rows
 from ..tasks.kinds import Built, complete, lookup_tools
 from ..tasks.lookups import lookup
-from ..tasks.owners import Owner, Owners
-from .base import Context, NotApplicable, Part, Variant, compose, found_ids, refinable, say_changes, task_part
+from .base import (Context, NotApplicable, Part, Variant, compose, customers_of, found_ids, joins, refinable,
+                   say_changes, task_part)
 
 POOL = 400
 """Most anchor rows a domain's pool of requests is built on."""
@@ -99,9 +98,9 @@ def apply(v: Variant, ctx: Context) -> Variant:
     ctx.rng.shuffle(extra)
     others += extra
     persona = v.parts[0].scenario.persona
-    whose = _whose(v, ctx)
+    whose = customers_of(v, ctx)
     session = set().union(*(whose(p) for p in v.parts))
-    others = [p for p in others if _with(session, whose(p))]  # one customer per session, as a real chat
+    others = [p for p in others if joins(session, whose(p))]  # one customer per session, as a real chat
     reasons: list[str] = []
     while others and len(reasons) < MAX_FAILED:
         other = min(others, key=lambda p: _rank(p, v))
@@ -117,40 +116,11 @@ def apply(v: Variant, ctx: Context) -> Variant:
             reasons.append(str(err))
             continue
         if not session and (session := whose(other)):
-            others = [p for p in others if _with(session, whose(p))]
+            others = [p for p in others if joins(session, whose(p))]
     if len(v.parts) < 2:
         raise NotApplicable("no other task of the domain composes with this one"
                             + (f": {reasons[0]}" if reasons else " (no siblings)"))
     return say_changes(v)
-
-
-def _with(session: set[Owner], owners: set[Owner]) -> bool:
-    """Whether a request about records of `owners` joins a session with `session`'s customer:
-    about nobody's records, or the same one customer's (the first to join sets who that is)."""
-    return len(owners) <= 1 and (not session or owners <= session)
-
-
-def _whose(v: Variant, ctx: Context) -> Callable[[Part], set[Owner]]:
-    """The customers a request is about: the owners (`tasks.owners`) of the initial rows whose key,
-    or whose person's email, is among what the user knows or the assistant finds."""
-    name = v.compiled.domain.name
-    if name not in ctx.owners:
-        owners = Owners(v.compiled)
-        index: dict[str, Owner] = {}
-        for table, rows in owners.rows.items():
-            for key, row in rows.items():
-                owner = owners.of(table, row)
-                if owner is not None:
-                    index[str(key)] = owner
-                    if table in owners.people and isinstance(row.get("email"), str):
-                        index[row["email"].lower()] = owner
-        ctx.owners[name] = index
-    index = ctx.owners[name]
-
-    def whose(part: Part) -> set[Owner]:
-        values = [*part.knows.values(), *part.found.values()]
-        return {index[k] for k in (str(x).lower() if "@" in str(x) else str(x) for x in values) if k in index}
-    return whose
 
 
 def _rank(candidate: Part, v: Variant) -> tuple[int, int, int, int]:

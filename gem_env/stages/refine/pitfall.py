@@ -9,9 +9,10 @@ from typing import Any
 from ...tools import CompiledDomain, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr
-from .base import Context, DoesNotApply, NotApplicable, Part, Variant, brief, compose, say_changes
+from .base import Context, DoesNotApply, NotApplicable, Part, Variant, brief, compose, customers_of, joins, say_changes
 
 MAX_TRIES = 40
+"""Candidate requests tried (after those of other customers are left out)."""
 
 
 def _candidates(compiled: CompiledDomain, ctx: Context) -> list[tuple[Workflow, dict[str, Any]]]:
@@ -31,14 +32,19 @@ def _candidates(compiled: CompiledDomain, ctx: Context) -> list[tuple[Workflow, 
     finally:
         sandbox.close()
     ctx.rng.shuffle(out)
-    return out[:MAX_TRIES]
+    return out
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
     """Requests calling a tool the session has not come first (the refusal is real tool use too)."""
     persona = v.parts[0].scenario.persona
     used = {a.tool for a in v.task.gold_actions}
-    candidates = sorted(_candidates(v.compiled, ctx), key=lambda c: not {s.tool for s in c[0].steps} - used)
+    whose = customers_of(v, ctx)
+    session = set().union(*(whose(p) for p in v.parts))
+    # never another customer's record: not theirs to ask about in this one's chat
+    mine = [(wf, knows) for wf, knows in _candidates(v.compiled, ctx)
+            if joins(session, whose(Part(wf.name, knows, v.parts[0].scenario)))][:MAX_TRIES]
+    candidates = sorted(mine, key=lambda c: not {s.tool for s in c[0].steps} - used)
     for wf, knows in candidates:
         part = Part(wf.name, knows, brief(wf, knows, persona), expect_refusal=True)
         v.parts.insert(1, part)
