@@ -296,8 +296,6 @@ class ScriptedUser:
             len(said) > 4 and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent, re.IGNORECASE))
         if described and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
             return _pointed_at(key, head, said, intent, rng, opening)
-        if (key == "id" or key.endswith("_id")) and said and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent):
-            return ""  # the id the request already names ("... for my visit VST-90284")
         prepositions = "to|in|on|by" if key.startswith("new_") else "on|by"  # not "ending in 5954", a card's
         if said and re.search(rf"\b(?:{prepositions}) {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
             return ""  # a value the request already says ("... to $1,164.14", "... in black, size M", "... on May 2, 2025")

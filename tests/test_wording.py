@@ -705,12 +705,6 @@ def test_a_refusal_says_the_records_status_once() -> None:
         assert said.lower().count("frozen") == 2, said
 
 
-def test_an_id_the_request_names_is_not_said_again() -> None:
-    for seed in range(8):
-        said = ScriptedUser._volunteered("visit_id", "VST-90284", "request a refill for my visit VST-90284",
-                                         random.Random(seed), ["visit_id"])
-        assert said == "", said
-
 
 @pytest.mark.parametrize(("field", "value", "said"), [
     ("in_stock", True, "whether it is in stock"), ("filed_on", "2025-01-01", "when it was filed"),
