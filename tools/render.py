@@ -301,20 +301,44 @@ def _article(m: re.Match) -> str:
 _IRREGULAR = {"go": "gone", "choose": "chosen", "buy": "bought", "freeze": "frozen", "make": "made", "pay": "paid",
               "send": "sent", "set": "set", "reset": "reset", "get": "got", "put": "put", "take": "taken",
               "give": "given", "hold": "held", "withdraw": "withdrawn", "draw": "drawn", "sign": "signed",
-              "lower": "lowered", "open": "opened", "cancel": "cancelled", "refill": "refilled", "upgrade": "upgraded"}
+              "lower": "lowered", "open": "opened", "cancel": "cancelled", "refill": "refilled", "upgrade": "upgraded",
+              "forget": "forgotten", "begin": "begun"}
+
+
+STRESSED_LAST = frozenset("submit commit admit permit transmit refer transfer prefer occur compel expel patrol control "
+                     "enrol forget begin upset omit equip regret rebook".split())
+"""Verbs of more than one syllable stressed last, whose final consonant doubles ("submitted", "submitting")."""
 
 
 def participle(verb: str) -> str:
     """The past participle of a base verb: "change" -> "changed", "freeze" -> "frozen", "unfreeze"
-    -> "unfrozen" (a prefix keeps its verb's form), "submit" -> "submitted", "apply" -> "applied"."""
+    -> "unfrozen" (a prefix keeps its verb's form), "submit" -> "submitted", "apply" -> "applied",
+    "stop" -> "stopped", "renew" -> "renewed"."""
     low = verb.lower()
     for prefix in ("", "un", "re"):
         if low.startswith(prefix) and low[len(prefix):] in _IRREGULAR:
             return prefix + _IRREGULAR[low[len(prefix):]]
     if low.endswith("e"):
         return low + "d"
-    if low.endswith("y") and low[-2:-1] not in "aeiou":
+    if low.endswith("y") and len(low) > 1 and low[-2] not in "aeiou":
         return low[:-1] + "ied"
-    if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", low) or low in ("submit", "transfer", "commit", "refer"):
+    if _doubles(low):
         return low + low[-1] + "ed"
     return low + "ed"
+
+
+def _doubles(low: str) -> bool:
+    """Whether a verb's final consonant doubles before -ed and -ing ("stop", "submit"; not "open")."""
+    return (len(re.findall(r"[aeiou]+", low)) == 1 and re.search(r"[^aeiou][aeiou][^aeiouwxy]$", low) is not None) \
+        or low in STRESSED_LAST
+
+
+def gerund(verb: str) -> str:
+    """The -ing form of a base verb: "return" -> "returning", "exchange" -> "exchanging", "set" ->
+    "setting", "submit" -> "submitting", "see" -> "seeing", "tie" -> "tying"."""
+    low = verb.lower()
+    if low.endswith("ie"):
+        return low[:-2] + "ying"
+    if low.endswith("e") and not low.endswith(("ee", "ye", "oe")) and len(low) > 2:
+        return low[:-1] + "ing"
+    return low + (low[-1] if _doubles(low) else "") + "ing"

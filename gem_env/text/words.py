@@ -1,13 +1,13 @@
 """Tokens, lemmas and verbs: the word-level passes of the text analysis (features.py)."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
 import simplemma
 
+from ..tools.render import gerund
 from .lexicons import (
     ACTION_VERBS, CONDITION_PHRASES, FIELD_HEADS, STANDALONE_FIELDS, SYSTEM_NOUNS, _FRONTED_CLAUSE,
     _LABEL, _LEAD_INS, _NOT_VERBS, _OBJECT_STARTERS, _TOKEN, _WORD,
@@ -190,24 +190,6 @@ def indefinite(noun: str) -> str:
     """`noun` with its indefinite article by spelling: "an account", "a card"."""
     return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
-
-# verbs of more than one syllable stressed last, whose final consonant doubles ("submitting")
-_STRESSED_LAST = frozenset("submit transfer refer prefer permit admit commit occur control patrol regret compel "
-                           "equip forget begin upset omit rebook".split())
-
-
-def gerund(verb: str) -> str:
-    """The -ing form of a base verb: "return" -> "returning", "exchange" -> "exchanging", "set" ->
-    "setting", "submit" -> "submitting", "see" -> "seeing"."""
-    v = verb.lower()
-    if v.endswith("ie"):
-        return v[:-2] + "ying"
-    if v.endswith("e") and not v.endswith(("ee", "ye", "oe")) and len(v) > 2:
-        return v[:-1] + "ing"
-    one_syllable = len(re.findall(r"[aeiou]+", v)) == 1
-    if re.search(r"[^aeiou][aeiou][^aeiouwxy]$", v) and (one_syllable or v in _STRESSED_LAST):
-        return v + v[-1] + "ing"
-    return v + "ing"
 
 
 def doing(phrase: str) -> str:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from ...text import features as tf
+from ...tools.render import participle as english_participle
 
 # ---------------------------------------------------------------- lexicons
 
@@ -199,21 +200,9 @@ def participle(verb: str) -> str:
 
 
 def _regular_participle(verb: str) -> str:
-    """The past participle: open -> opened, freeze -> frozen, stop -> stopped."""
-    if verb in ("freeze", "unfreeze"):
-        return verb[:-4] + "ozen"
-    if verb in _IRREGULAR:
-        return _IRREGULAR[verb]
-    if verb.endswith("e"):
-        return verb + "d"
-    if verb.endswith("y") and len(verb) > 1 and verb[-2] not in "aeiou":
-        return verb[:-1] + "ied"
-    vowels = re.findall(r"[aeiou]+", verb)
-    if (len(vowels) == 1 and re.search(r"[^aeiou][aeiou][^aeiouwxy]$", verb)) or verb in {
-            "submit", "commit", "admit", "permit", "transmit", "refer", "transfer", "prefer", "occur",
-            "compel", "expel", "patrol", "control", "enrol"}:
-        return verb + verb[-1] + "ed"
-    return verb + "ed"
+    """The past participle as a status names it: the domain's own forms ("get" -> "obtained", "be"
+    -> "done"), else English's (`tools.render.participle`: open -> opened, freeze -> frozen)."""
+    return _IRREGULAR.get(verb) or english_participle(verb)
 
 
 def _span(text: str, start: int, end: int) -> dict[str, Any]:
