@@ -9,7 +9,7 @@ from typing import Any
 from gem_env.tools.referring import PEOPLE
 from gem_env.tools import CompiledDomain
 from gem_env.tools.model import FindStep, RequireStep, ReturnStep
-from gem_env.tools.render import when_words
+from gem_env.tools.render import happened, when_words
 
 from . import speech as S
 from .ids import id_by_description, id_from_results, names_entry, record_lists, says
@@ -18,8 +18,6 @@ from .messages import call as _call, say as _say, tool_results as _tool_results
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
                   r"do you know (?:what|if|whether|when)|could you check (?:what|if|whether|when)|can you check what|"
                   r"when was)\b", re.IGNORECASE)
-_WHEN = re.compile(r"^([a-z]+ed)_(?:on|at)$")
-"""A moment named by what happened then (placed_on, filed_on): asked "when was my order placed?"."""
 
 
 @dataclass
@@ -201,8 +199,8 @@ def named_fields(fields: list[str], text: str) -> list[str]:
     named: set[str] = set()
     for f in sorted(fields, key=lambda f: -len(S.words(f))):
         pattern = rf"\b{re.escape(S.words(f).lower())}\b"
-        if (m := _WHEN.match(f)) and re.search(r"\bwhen\b", text):  # "when was my order placed?"
-            pattern += rf"|\b{m.group(1)}\b"
+        if (verb := happened(f)) and re.search(r"\bwhen\b", text):  # "when was my order placed?"
+            pattern += rf"|\b{verb}\b"
         if re.search(pattern, text):
             named.add(f)
             text = re.sub(pattern, " ", text)

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from gem_env.tools.referring import PEOPLE, field_of, reference, role
-from gem_env.tools.render import agree, counted, how_many, is_count, plural, smooth
+from gem_env.tools.render import agree, counted, happened, how_many, is_count, plural, smooth
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
@@ -258,8 +258,8 @@ class ScriptedUser:
             return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))
         plain = [a for a in request.asks if a not in request.yes_no]
         states = [humanize(a) for a in request.asks if a in request.yes_no]
-        whens = [(a, w.group(1)) for a in plain if (w := re.match(r"([a-z]+ed)_(?:on|at)$", a))
-                 and w.group(1)[:4] != noun[:4]]  # not "when my booking was booked"
+        # a moment named by what happened then, but never "when my booking was booked"
+        whens = [(a, verb) for a in plain if (verb := happened(a)) and verb[:4] != noun[:4]]
         if not states and len(plain) == 1 and whens:
             return rng.choice(P.ASK_WHEN).format(noun=noun, verb=whens[0][1])  # "when was my order placed?"
         if not states and len(plain) == 2 and len(whens) == 1:  # "the status of my claim and when it was filed"

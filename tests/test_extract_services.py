@@ -509,6 +509,17 @@ def _rollouts(compiled, tasks):
     return done, [verify(t, r.messages, compiled).passed for t, r in zip(tasks, done)]
 
 
+def _sessions_pass(compiled, *tools, per_domain=20):
+    """The tasks whose workflow uses one of `tools` (there is one at least), rolled out with the
+    offline agent and user: each passes verification. Returns (tasks, rollouts)."""
+    tasks, _ = make_tasks(compiled, per_domain=per_domain, seed=0)
+    mine = [t for t in tasks if any(tool in t.workflow for tool in tools)]
+    assert mine
+    done, passed = _rollouts(compiled, mine)
+    assert all(passed)
+    return mine, done
+
+
 def test_a_meter_reading_is_submitted_under_the_texts_rules():
     """The document is about submitting a reading: its domain had no tool for it (only closing the
     account, a tariff and a payment plan). Now `submit_reading` adds one, refusing one dated more
@@ -532,11 +543,8 @@ def test_a_meter_reading_is_submitted_under_the_texts_rules():
     ok = call(top + 10, today)
     assert ok.ok and ok.value["status"] == "actual" and ok.value["value"] == top + 10
     sb.close()
-    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
-    mine = [t for t in tasks if "submit_reading" in t.workflow]
-    assert mine and mine[0].workflow.startswith("submit_reading")  # what the text is about comes first
-    done, passed = _rollouts(compiled, mine)
-    assert all(passed)
+    mine, done = _sessions_pass(compiled, "submit_reading")
+    assert mine[0].workflow.startswith("submit_reading")  # what the text is about comes first
     assert any(c["function"]["name"] == "submit_reading" for r in done for m in r.messages
                for c in m.get("tool_calls") or [])
 
@@ -562,11 +570,7 @@ def test_a_line_is_added_under_the_count_and_no_overdue_bill_rules():
     added = sb.call("add_line", {"customer_id": clear, "plan_name": "Plus"})
     assert added.ok and added.value["status"] == "active" and added.value["phone_number"].startswith("555-01")
     sb.close()
-    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
-    mine = [t for t in tasks if "add_line" in t.workflow]
-    assert mine
-    _, passed = _rollouts(compiled, mine)
-    assert all(passed)
+    _sessions_pass(compiled, "add_line")
 
 
 def test_a_booking_from_the_catalog_is_a_workflow_the_customer_asks_for_in_their_own_words():
@@ -578,10 +582,7 @@ def test_a_booking_from_the_catalog_is_a_workflow_the_customer_asks_for_in_their
     flow = d.workflows[0]
     assert flow.goal == "book a visit with {doctor_name} on {starts_at} for a {visit_type}"
     compiled = check_domain(d)
-    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
-    mine = [t for t in tasks if "book_visit" in t.workflow]
-    done, passed = _rollouts(compiled, mine)
-    assert mine and all(passed)
+    _, done = _sessions_pass(compiled, "book_visit")
     booked = [json.loads(c["function"]["arguments"]) for r in done for m in r.messages
               for c in m.get("tool_calls") or [] if c["function"]["name"] == "book_visit"]
     assert booked and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", b["starts_at"]) for b in booked)
@@ -603,10 +604,7 @@ def test_a_booking_costs_the_entrys_rate_times_what_it_counts_and_every_value_sa
     row = sb.lookup("reservations", made.value["reservation_id"])
     assert row["total_paid"] == round(room["nightly_rate"] * 3, 2) and row["room_type"] == room["room_type"]
     sb.close()
-    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
-    mine = [t for t in tasks if "book_reservation" in t.workflow]
-    done, passed = _rollouts(compiled, mine)
-    assert mine and all(passed)
+    _, done = _sessions_pass(compiled, "book_reservation")
     # five values in one sentence: none is asked for again
     assert not any("the nights" in (m.get("content") or "") for r in done for m in r.messages if m["role"] == "assistant")
 
@@ -748,11 +746,7 @@ def test_an_item_is_exchanged_for_another_variant_under_the_texts_rules():
     assert after[item["item_id"]]["status"] == "exchanged"
     assert after[done.value["new_item_id"]]["variant_id"] == other(item, True)
     sb.close()
-    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
-    mine = [t for t in tasks if "exchange_item" in t.workflow]
-    assert mine
-    done_runs, passed = _rollouts(compiled, mine)
-    assert all(passed)
+    _, done_runs = _sessions_pass(compiled, "exchange_item")
     assert any(c["function"]["name"] == "exchange_item" for r in done_runs for m in r.messages
                for c in m.get("tool_calls") or [])
     assert not any(t.name.startswith("exchange_") for t in extract("shop/return-an-item.md")[1].tools)
@@ -787,10 +781,7 @@ def test_a_shipped_order_is_tracked_and_a_return_needs_a_delivered_order():
     refused = sb.call("create_return", {"item_id": stuck["item_id"], "reason": "damaged"})
     assert not refused.ok and refused.error.startswith("Only items from a delivered order can get a return")
     sb.close()
-    tasks, _ = make_tasks(compiled, per_domain=20, seed=0)
-    mine = [t for t in tasks if "track_order" in t.workflow or "create_return" in t.workflow]
-    _, passed = _rollouts(compiled, mine)
-    assert mine and all(passed)
+    _sessions_pass(compiled, "track_order", "create_return")
     assert not any(t.name.startswith("track_") for t in extract("shop/cancel-an-order.md")[1].tools)
 
 
@@ -847,11 +838,7 @@ def test_a_pending_orders_item_is_changed_to_another_option_in_place():
     refused = sb.call("change_order_item", {"item_id": shipped["item_id"], "variant_id": other(shipped)})
     assert not refused.ok and refused.error.startswith("Only items of a pending order can be changed")
     sb.close()
-    tasks, _ = make_tasks(compiled, per_domain=12, seed=0)
-    mine = [t for t in tasks if "change_order_item" in t.workflow]
-    assert mine
-    _, passed = _rollouts(compiled, mine)
-    assert all(passed)
+    _sessions_pass(compiled, "change_order_item", per_domain=12)
 
 
 def test_a_rule_written_to_staff_is_told_to_the_customer_as_the_rule() -> None:

@@ -113,6 +113,16 @@ def plain_words(name: str) -> str:
 _MOMENT_FIELD = re.compile(r"^([a-z]+) (on|at|by|since)$")
 
 
+_HAPPENED = re.compile(r"^([a-z]+ed)_(?:on|at)$")
+
+
+def happened(field: str) -> str | None:
+    """The verb a field names its moment by ("placed_on" -> "placed", "filed_at" -> "filed"): asked
+    "when was it placed?", never "the date placed"; None for any other field."""
+    m = _HAPPENED.match(field)
+    return m.group(1) if m else None
+
+
 def moment(word: str, prep: str) -> str:
     """The one rule for a moment named by what happens at it, in a field's name or a sentence:
     ("filed", "on") -> "date filed", ("starts", "at") -> "start time", ("send", "on") -> "send date";

@@ -4,7 +4,6 @@ customer has, or the one they describe among theirs, opened one by one."""
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ from ...agents.lookup import LookupPlan, finder_tools, lookup_plans
 from ...simulators.phrases import singular
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
-from ...tools.render import render, words
+from ...tools.render import happened, render, words
 from .kinds import SECRET, Built, linked_row, lookup_tools
 from .model import GoldAction
 from .opened import description
@@ -88,15 +87,14 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
                  workflow=f"lookup_{noun}", topic="lookup", record=(table, row))
 
 
-_WHEN = re.compile(r"^([a-z]+ed)_(?:on|at)$")
 _STATE_HEADS = frozenset("in on out under over at off is".split())
 
 
 def _asked(field: str, value: Any) -> str:
     """A fact asked, as the task's goal says it: "the price", "when it was filed" (placed_on),
     "whether it is in stock" (a yes/no state), "whether overdraft protection is on" (a setting)."""
-    if (when := _WHEN.match(field)) is not None:
-        return f"when it was {when.group(1)}"
+    if (verb := happened(field)) is not None:
+        return f"when it was {verb}"
     if not isinstance(value, bool):
         return f"the {words(field)}"
     head, name = field.split("_")[0], words(field)
