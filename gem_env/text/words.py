@@ -1,6 +1,7 @@
 """Tokens, lemmas and verbs: the word-level passes of the text analysis (features.py)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -189,6 +190,15 @@ def _opening_verb(s: str) -> str | None:
 def indefinite(noun: str) -> str:
     """`noun` with its indefinite article by spelling: "an account", "a card"."""
     return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+def articled(text: str) -> str:
+    """`text` with "a" before a word opening with a, e, i or o made "an" ("A order's details" ->
+    "An order's details"); "a user", "a unit" stay."""
+    return _A_BEFORE_VOWEL.sub(lambda m: m.group(1) + "n ", text)
+
+
+_A_BEFORE_VOWEL = re.compile(r"\b([Aa]) (?=[aeioAEIO]\w)")
 
 
 

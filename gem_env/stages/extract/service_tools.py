@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any
+from typing import Any, Sequence
 
 from ...text import features as tf
+from ...text.words import articled
 from .archetypes import ENTRY_NAMES, Action, Archetype
 from .service_feature import Feature
 from .service_flows import Flows
@@ -154,7 +155,7 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
     def _tool(self, name: str, kind: str, description: str, params: list, effect: list,
               span: dict | None) -> dict[str, Any]:
         self.used.add(name)
-        return {"name": name, "kind": kind, "description": description, "parameters": params, "effect": effect,
+        return {"name": name, "kind": kind, "description": articled(description), "parameters": params, "effect": effect,
                 **({"span": span} if span else {})}
 
     def actions(self) -> list[tuple[Action, list[str]]]:
@@ -209,7 +210,7 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                 self._cite(sp.enums[f["name"]])
             if a.opening and f["name"] == a.opening.kind_field:
                 f["values"] = self.kind_values(list(f["values"]))
-            main_fields.append(self._dated_by_status(f))
+            main_fields.append(self._dated_by_status(f, self.statuses))
             main_fields += [x for after, fields in added if after == f["name"] for x in fields]
         main_fields += [x for after, fields in added if after is None for x in fields]
         if self.catalogs and (not self.children or self.products()):
@@ -262,7 +263,7 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             if f["type"] in ("date", "datetime") and sp.window_days:
                 days = int(sp.window_days.value)  # type: ignore[arg-type]
                 f["range"] = [shift(self.clock, -2 * days, f["type"]), shift(self.clock, 0, f["type"])]
-            fields.append(self._dated_by_status(f))
+            fields.append(self._dated_by_status(f, self.a.child_statuses))
         if self.catalogs and not self.products() and not self.variants_on():
             fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2,
@@ -274,11 +275,17 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
         cases = {a.to_status: list(a.reasons) for a in self.a.actions if a.reasons and a.to_status in self.statuses}
         return {"by": {"status": cases}} if cases else {"default": None}
 
-    def _dated_by_status(self, f: dict[str, Any]) -> dict[str, Any]:
+    def _dated_by_status(self, f: dict[str, Any], statuses: Sequence[str]) -> dict[str, Any]:
         """A date that follows the row's status, in days from the clock (the archetype's `when`): a
-        completed visit started before today, a scheduled one starts after it."""
+        completed visit started before today, a scheduled one starts after it. A field with no source
+        of its own dates the statuses `when` leaves out in the last 90 days, before the recent ones it
+        names (a delivered order was placed before the pending ones), never null."""
         when = f.pop("when", None)
         if when:
+            if not any(k in f for k in ("range", "faker", "values")):
+                first = min(lo for lo, _ in when.values())
+                last = first - 1 if -30 < first <= 0 else -1
+                when = {**{s: (-90, last) for s in statuses if s not in when}, **when}
             f["by"] = {"status": {s: {"range": [shift(self.clock, lo, f["type"]), shift(self.clock, hi, f["type"])]}
                                   for s, (lo, hi) in when.items()}}
         return f
