@@ -265,16 +265,17 @@ def reads_since_write(messages: list[dict[str, Any]], compiled: CompiledDomain,
 def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
            keep: frozenset[str] = frozenset()) -> tuple[list[Read], set[int]]:
     """The reads in `messages` that are still true, as the writes since have left them, and the
-    `id()`s of their results read before the last write. A write's reply is patched into the
-    records it names; a read holding a record the write may have changed otherwise is forgotten, as
-    is a read listing records of a kind the write may add to. A support agent remembers the booking
-    it opened before cancelling another; it does not open it again, but it looks again at a record
-    read before the session's last change before changing it. The reads of the tools in `keep` (who
-    the customer is) follow the older, list-level rule: kept while the reply patches them."""
+    `id()`s of those a write since may have changed (kept as its reply patched them). A write's reply
+    is patched into the records it names; a read holding a record the write may have changed
+    otherwise is forgotten, as is a read listing records of a kind the write may add to. A support
+    agent remembers the booking it opened before cancelling another; it does not open it again, but
+    it looks again before changing a record that a change since may have touched. The reads of the
+    tools in `keep` (who the customer is) follow the older, list-level rule: kept while the reply
+    patches them."""
     keys = {name: t.pk for name, t in compiled.tables.items()}
     replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
     out: list[Read] = []
-    fresh = 0  # out[fresh:] were read after the last write
+    stale: set[int] = set()
     for m in messages:
         for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
             fn = c.get("function") or {}
@@ -285,14 +286,27 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
                 args, result = {}, None
             if tool is None or tool.writes:
                 changed = footprint(tool.spec, args, keys) if tool is not None else None
-                out[:] = [(t, a, r) for t, a, r in out
+                scopes = [read_scope(compiled.tools[t].spec, a, keys) for t, a, _ in out]
+                stale.update(id(r) for (_, _, r), sc in zip(out, scopes) if _may_touch(sc, changed))
+                out[:] = [(t, a, r) for (t, a, r), sc in zip(out, scopes)
                           if (_patched(r, result) if t in keep else
-                              _still_true(read_scope(compiled.tools[t].spec, a, keys), r, result, changed, keys))]
-                fresh = len(out)
+                              _still_true(sc, r, result, changed, keys))]
                 continue
             if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
                 out.append((fn["name"], args, result))
-    return out, {id(r) for _, _, r in out[:fresh]}
+    return out, {id(r) for _, _, r in out if id(r) in stale}
+
+
+def _may_touch(scope: tuple[set[str], tuple[str, Any] | None] | None, changed: Footprint | None) -> bool:
+    """Whether a write of footprint `changed` may have changed the record a read of `scope` opens
+    (or, for a read opening none, anything it shows)."""
+    if changed is None or scope is None:
+        return True
+    tables, opened = scope
+    if opened is None:
+        return bool(tables & set(changed))
+    rows = changed.get(opened[0], (set(), set()))[0]
+    return ANY in rows or str(opened[1]) in {str(k) for k in rows}
 
 
 def _still_true(scope: tuple[set[str], tuple[str, Any] | None] | None, read: Any, reply: Any,
