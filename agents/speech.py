@@ -298,7 +298,8 @@ def _terms(entry: dict[str, Any]) -> str:
         return ""
     noun = next((k[:-5] for k in entry if k.endswith("_name") and entry[k] == name), "")
     called = f"{name} {noun}" if noun and not name.lower().endswith(noun) else name
-    return smooth(f"The {called} has {_join([_figure(k, v) for k, v in figures])}.")
+    the = "" if called.lower().startswith("the ") else "The "  # "The Long Way North", once
+    return smooth(f"{the}{called} has {_join([_figure(k, v) for k, v in figures])}.")
 
 
 def _figure(name: str, value: Any) -> str:
@@ -593,7 +594,7 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
     """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
     worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.")."""
     plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
-             and not is_count(k, v) and not re.search(r"_(?:on|at|by|since)$", k)]
+             and not is_count(k, v) and not re.search(r"_(?:on|at|by|since)$", k) and k != "status"]  # "It's closed."
     if len(facts) == 2 and len(plain) == 2 and rng.random() < 0.5:
         (a, va), (b, vb) = plain
         return [pick(rng, B.TWO_FACTS_AFTER if after_write else B.TWO_FACTS, a=words(a), b=words(b),

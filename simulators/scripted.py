@@ -304,7 +304,7 @@ class ScriptedUser:
         # of its own is said as one ("My rx number is RX-1.")
         if ref and (" whose " not in ref or not re.search(r"_(?:number|code|no)$", key)):
             return rng.choice(P.ON_RECORD).format(ref=ref)
-        if said and re.search(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
+        if said and _gives_reason(said, intent):
             return ""  # the reason the request gives ("... because it was lost")
         if is_count(key, value) and re.search(rf"\b{re.escape(counted(key, value))}\b", intent):
             return ""  # a count the request already says ("... to 3 bags"): never "the new bags is 3"
@@ -345,3 +345,14 @@ class ScriptedUser:
             parts.append(" ".join(P.fact_said("My {name} is {v}.", k, v, humanize(k)) for k, v in known))
         parts += [rng.choice(P.DONT_KNOW_FACT).format(name=humanize(k)) for k in unknown]
         return " ".join(parts)
+
+
+def _gives_reason(said: str, intent: str) -> bool:
+    """Whether the request gives `said` as its reason: "... because it was lost" for "lost", or in
+    its own words, "... because the delivery was too slow" for "delivery too slow"."""
+    if re.search(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
+        return True
+    clause = re.search(r"\b(?:because|due to)\b([^.;!?]*)", intent, re.IGNORECASE)
+    wanted = set(re.findall(r"[a-z]+", said.lower()))
+    return clause is not None and bool(wanted) and wanted <= set(re.findall(r"[a-z]+", clause.group(1).lower()))
+

@@ -103,11 +103,12 @@ def _said_plainly(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     what the assistant tells the customer. A sentence written to staff ("As a retail agent, you can
     help users ... exchange delivered orders"), or a fragment of one ("return or exchange delivered
     orders"), is said as the rule instead, where its condition is a status one ("Only items of a
-    delivered order can be exchanged; this order is pending")."""
+    delivered order can be exchanged; this order is pending"); a clause telling staff what to check
+    is left out."""
     for tool in tools:
         for step in tool["effect"]:
             if isinstance(step.get("message"), str):
-                step["message"] = re.sub(r"`|\*\*", "", step["message"])
+                step["message"] = _TO_STAFF_CLAUSE.sub("", re.sub(r"`|\*\*", "", step["message"]))
                 said = step["message"]
                 rule = _status_rule(tool["name"], step.get("require", ""))
                 if rule and (_TO_STAFF.search(said) or said[:1].islower()):
@@ -116,6 +117,10 @@ def _said_plainly(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 _TO_STAFF = re.compile(r"\b(?:as an? [\w -]{0,30}agent|you (?:can|may|should) help|the user|users)\b", re.IGNORECASE)
+#: a clause telling staff what to do, after the rule itself: "..., and you should check its status
+#: before taking the action"
+_TO_STAFF_CLAUSE = re.compile(r",?\s+and you (?:should|must|need to|have to) (?:check|verify|confirm|make sure|ask|look)"
+                              r"\b[^.;]*")
 _STATUS_IN = re.compile(r"^(\w+)_row\.status in \[([^\]]*)\]$")
 
 
