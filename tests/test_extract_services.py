@@ -702,6 +702,25 @@ def test_dates_follow_the_status_the_record_is_in():
                 assert "08:00:00" <= r[field][11:] < "17:00:00" and r[field][14:16] in ("00", "15", "30", "45"), r
 
 
+def test_a_date_the_status_sets_is_there_for_every_status():
+    """Only pending orders had a `placed_on` (delivered ones were placed on null), only overdue
+    bills an `issued_on`, only pending charges a `posted_at`. Every record now has the date, the
+    statuses the archetype does not date falling in the last 90 days, before the recent ones."""
+    for doc, table, field, recent in [("shop/exchange-an-item.md", "orders", "placed_on", "pending"),
+                                      ("telecom/add-a-line.md", "bills", "issued_on", None),
+                                      ("bank/freeze-a-card.md", "transactions", "posted_at", "pending")]:
+        compiled = check_domain(extract(doc)[1])
+        clock = compiled.domain.clock
+        sb = compiled.new_sandbox()
+        rows = list(sb.dump([table])[table].values())
+        sb.close()
+        assert len({r["status"] for r in rows}) > 1 and all(r[field] for r in rows), (doc, rows)
+        assert all(r[field] <= clock for r in rows), doc
+        if recent:
+            newest_other = max(r[field] for r in rows if r["status"] != recent)
+            assert all(r[field] > newest_other for r in rows if r["status"] == recent), doc
+
+
 def test_an_item_is_exchanged_for_another_variant_under_the_texts_rules():
     """"Exchange an item for another size or colour" had no tool to exchange one. Items are now of a
     variant (a colour and size of their product, each option once per product); `exchange_item`
@@ -854,6 +873,10 @@ def test_a_rule_written_to_staff_is_told_to_the_customer_as_the_rule() -> None:
         said = [s["message"] for s in _said_plainly(tools)[0]["effect"]]
         assert said == ["Only items of a delivered order can be exchanged; this order is {order_row.status}",
                         "This item is {item_row.status}, so it cannot be exchanged"]
+    told = "An order can only be returned if its status is 'delivered', and you should check its status before taking the action."
+    tools = [{"name": "create_return", "effect": [{"require": "order_row.status == 'delivered'", "message": told}]}]
+    assert _said_plainly(tools)[0]["effect"][0]["message"] == \
+        "An order can only be returned if its status is 'delivered'."  # not what staff should check
     kept = [{"name": "cancel_order", "effect": [{"require": "order_row.status in ['pending']",
                                                  "message": "Only `pending` orders can be cancelled."}]}]
     assert _said_plainly(kept)[0]["effect"][0]["message"] == "Only pending orders can be cancelled."

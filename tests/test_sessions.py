@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 from gem_env.agents.understanding import GOING_ON, coerce, read_facts
 from gem_env.agents.lookup import auth_finder
 from gem_env.cli import main
-from gem_env.agents.prechecks import reads_since_write
+from gem_env.agents.prechecks import memory, reads_since_write
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.simulators.llm_user import LLMUser, current_request, system_prompt
 from gem_env.simulators.scenario import STOP
@@ -450,6 +450,22 @@ def test_a_write_leaves_the_reads_of_other_records_true_and_patches_its_own(airl
     # a failed write changed nothing
     failed = (*cancel[:2], {"error": "Only a booking that is confirmed can be canceled"})
     assert len(reads_since_write(_called([*reads, failed]), compiled)) == 2
+
+
+def test_only_a_record_a_write_may_have_changed_is_looked_at_again_before_a_write(airline_run: Path) -> None:
+    """Reads kept after a write are marked to be opened again before a later write (`memory`'s
+    second part) only where the write may have changed their row: the cancelled booking, not the
+    other one it left alone, and nothing after a write to another table."""
+    compiled = compile_domain(load_domain(next((airline_run / "domains").glob("*.json"))))
+    booking = {"customer_id": "C-1", "status": "confirmed", "origin": "Yuberg", "bags": 1}
+    reads = [("get_booking_details", {"booking_id": b}, {"booking_id": b, **booking}) for b in ("BKN-1", "BKN-2")]
+    cancel = ("cancel_booking", {"booking_id": "BKN-1", "reason": "schedule change"},
+              {"booking_id": "BKN-1", "status": "cancelled"})
+    kept, stale = memory(_called([*reads, cancel]), compiled)
+    assert [a["booking_id"] for _, a, r in kept if id(r) in stale] == ["BKN-1"]
+    claim = ("create_claim", {"booking_id": "BKN-1", "reason": "delayed"}, {"claim_id": "CLM-1", "status": "open"})
+    kept, stale = memory(_called([*reads, claim]), compiled)
+    assert len(kept) == 2 and not stale
 
 
 def test_a_write_forgets_a_read_that_depends_on_what_it_added() -> None:

@@ -152,6 +152,35 @@ def test_a_report_says_each_value_once() -> None:
         assert text.count("$500") == 1 and text.count("CRD-1") == 1 and "DSP-9" in text, text
 
 
+def test_a_status_is_said_in_a_sentence_of_its_own() -> None:
+    """"I can see closed for the status, and $8,640.29 for the balance." read as a form."""
+    for seed in range(30):
+        said = " ".join(S.facts_told(random.Random(seed), [("status", "closed"), ("balance", 8640.29)], after_write=False))
+        assert "for the status" not in said and "as the status" not in said, said
+        assert tells("status", "closed", said) and "$8,640.29" in said, said
+
+
+def test_a_title_opening_with_the_takes_no_second_the() -> None:
+    said = S._terms({"title_id": "TTL-1", "name": "The Long Way North", "copies_available": 0})
+    assert said.startswith("The Long Way North has") and "The The" not in said, said
+    assert S._terms({"plan_id": "PLN-1", "plan_name": "Premium", "price": 27.3}).startswith("The Premium plan has")
+
+
+def test_articles_follow_the_words_spelling() -> None:
+    from gem_env.text.words import articled
+    assert articled("A order's details. Exchange a item for a user.") == "An order's details. Exchange an item for a user."
+
+
+@pytest.mark.parametrize("reason, request_text, given", [
+    ("delivery too slow", "I'd like to cancel my order because the delivery was too slow.", True),
+    ("lost", "Please freeze my card because it was lost.", True),
+    ("stolen", "Please freeze my card because it was lost.", False),
+    ("no longer needed", "I'd like to cancel my order, please.", False)])
+def test_a_reason_the_request_gives_in_its_own_words_is_given(reason: str, request_text: str, given: bool) -> None:
+    from gem_env.simulators.scripted import _gives_reason
+    assert _gives_reason(reason, request_text) is given
+
+
 def test_a_value_inside_another_word_is_still_told() -> None:
     for seed in range(30):
         text = S.report(random.Random(seed), True, "open the bank account", [("status", "open")])
