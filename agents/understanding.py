@@ -115,7 +115,7 @@ def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
     {payment_id} to {new_amount}" -> {"new_amount": "$891.73"}): what the opening said is not asked
     again. Each sentence of the goal is read so ("You are {first_name} .... Cancel your appointment
     on {appointment_date} ..."). Record ids, which the user gives as facts, and keys already known
-    are left out; two values side by side are read only when the words split between them one way."""
+    are left out (the others of their sentence are still read); two values side by side are read only when the words split between them one way."""
     found: dict[str, str] = {}
     # "turn off the overdraft protection" is how people say the goal's "change the ... to no"
     text = _TURN.sub(lambda m: f"{m.group(1)}change {m.group(3)} to {'yes' if m.group(2).lower() == 'on' else 'no'}", text)
@@ -135,7 +135,7 @@ def _sentence_values(sentence: str, text: str, known: dict[str, Any]) -> dict[st
     """`goal_values` for one sentence of the goal."""
     sentence = re.sub(r"\s*\{(?:\w+_id|id)\}", "", sentence)
     slots = _GOAL_SLOT.findall(sentence)
-    if not slots or any(k in known for k in slots) or len(slots) > 6 or sentence.startswith("{"):
+    if not slots or all(k in known for k in slots) or len(slots) > 6 or sentence.startswith("{"):
         return {}  # (a value leading its sentence has no words before it to say where it starts)
     pattern = r"\b"
     for token in re.findall(r"\{\w+\}|[^\s{}]+", sentence):
@@ -153,7 +153,7 @@ def _sentence_values(sentence: str, text: str, known: dict[str, Any]) -> dict[st
         if split is None:
             return {}
         found[a], found[b] = split
-    return {k: v.strip().strip('"') for k, v in found.items() if v and v.strip()}
+    return {k: v.strip().strip('"') for k, v in found.items() if v and v.strip() and k not in known}
 
 
 def _one_split(words: list[str]) -> tuple[str, str] | None:

@@ -116,7 +116,8 @@ def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) 
     for pattern, mine in _PRONOUNS:
         head = pattern.sub(mine, head)
     head = re.sub(r"\s+([,.])", r"\1", re.sub(r"\s+", " ", head)).strip(" ,;-")
-    first = head.split(" ")[0] if head else ""
-    if first not in ("I", "I'm", "I've", "My") and not first[1:2].isupper():
-        head = head[:1].lower() + head[1:]  # a verb phrase: "Freeze my card" -> "freeze my card"
+    first, second = (head.split(" ") + ["", ""])[:2]
+    if first not in ("I", "I'm", "I've", "My") and not first[1:2].isupper() and not second[:1].isupper():
+        head = head[:1].lower() + head[1:]  # a verb phrase: "Freeze my card" -> "freeze my card"; not a
+        # name: "Sky Blue"
     return head or "get some help with my account"

@@ -296,9 +296,9 @@ class ScriptedUser:
             len(said) > 4 and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent, re.IGNORECASE))
         if described and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
             return _pointed_at(key, head, said, intent, rng, opening)
-        prepositions = "to|in|on|by" if key.startswith("new_") else "on|by"  # not "ending in 5954", a card's
+        prepositions = "to|in|on|by|for(?: an?)?" if key.startswith("new_") else "on|by|for(?: an?)?"  # not "ending in 5954", a card's
         if said and re.search(rf"\b(?:{prepositions}) {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
-            return ""  # a value the request already says ("... to $1,164.14", "... in black, size M", "... on May 2, 2025")
+            return ""  # a value the request already says ("... to $1,164.14", "... in black, size M", "... on May 2, 2025", "... for a consultation")
         ref = reference(field_of(key, head), said, humanize(head)) if described else ""
         # the record it is on: "It's on my frozen card.", not "The card status is frozen."; a number
         # of its own is said as one ("My rx number is RX-1.")
