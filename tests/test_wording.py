@@ -245,6 +245,11 @@ def test_what_the_opening_said_is_read_and_not_asked_again() -> None:
                                                                      "zip": "24112"}
     assert goal_values("change my address to {address}, {city} {zip}", "change my address to 42 Elm Street, "
                        "East Mary 43227.", {}) == {"address": "42 Elm Street", "city": "East Mary", "zip": "43227"}
+    # a value the user said on its own ("The visit type is consultation.") leaves the others read
+    booking = "book a visit with {doctor_name} on {starts_at} for a {visit_type}"
+    said = "Could you help me book a visit with Andrew Haney on January 25, 2025 at 10:30 am for a consultation?"
+    assert goal_values(booking, said, {"visit_type": "consultation"}) == {
+        "doctor_name": "Andrew Haney", "starts_at": "January 25, 2025 at 10:30 am"}
     # words then a number split where the number begins; words alone say nothing of where
     assert goal_values("change my name to {first_name} {last_name}", "change my name to Mary Anne Lee.", {}) == {}
     assert reason_given("cancel my order because it's no longer needed", ["no_longer_needed", "other"]) \
@@ -784,3 +789,18 @@ def test_several_counts_asked_are_answered_and_read_as_counts() -> None:
     doc = next(iter_documents([Path(__file__).resolve().parents[1] / "examples/corpus/airline/change-a-booking.md"]))
     agent = WorkflowAgent(compile_domain(OfflineExtractor().extract(doc)))
     assert agent._count_in("bags", said) == "2" and agent._count_in("passengers", said) == "2"
+
+
+def test_a_topic_named_by_a_name_keeps_its_capitals() -> None:
+    from gem_env.simulators.scenario import user_words
+    assert user_words("Sky Blue: Burn-Rate Analytics: open the analytics section (transaction {transaction_id})",
+                      {"transaction_id": "TRA-1"}).startswith("Sky Blue")
+    assert user_words("Freeze my card {card_id}", {"card_id": "CRD-1"}).startswith("freeze my card")
+
+
+def test_a_value_the_request_says_after_for_is_not_said_again() -> None:
+    said = ScriptedUser._volunteered("visit_type", "consultation",
+                                     "book a visit with Andrew Haney on January 25, 2025 at 10:30 am for a consultation",
+                                     random.Random(0), [])
+    assert said == "", said
+
