@@ -25,7 +25,7 @@ from .guidance import Guidance
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import Records
 from .compare import comparison_reply, recognise_comparison
-from .ids import id_by_description, id_from_results, record_lists
+from .ids import id_by_description, id_from_results, named_outright, record_lists
 from .lookup import auth_finder, described, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, memory, records
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts,
@@ -224,13 +224,15 @@ class WorkflowAgent:
                 if got is None or (k in known and not got[1]):
                     continue
                 entries, used, nxt = got
-                if nxt is not None:
+                outright = named_outright(k, [r for _, _, r in entries], described_by) if k not in known else None
+                if nxt is not None and outright is None:
                     if k not in known and used == len(results) - done:
                         return _call(self.records.by_key[k].tool, {self.records.by_key[k].param: nxt}, turn)
                     continue
                 done += used
                 opened[k] = [r for _, _, r in entries]
-                value = id_by_description(k, [opened[k]], described_by) if k not in known else None
+                value = outright if outright is not None else \
+                    id_by_description(k, [opened[k]], described_by) if k not in known else None
                 if value is not None:
                     known[k] = env[k] = value
                 # the record meant is read; the others do not name what the next steps take

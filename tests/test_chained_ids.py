@@ -1,5 +1,5 @@
 """Ids the assistant takes from earlier results, and rule errors with their placeholders filled in."""
-from agents.ids import distinguishing, id_by_description, id_from_results
+from agents.ids import distinguishing, id_by_description, id_from_results, named_outright
 from agents.prechecks import is_rule_message
 from gem_env.tools.model import ToolSpec
 
@@ -46,3 +46,15 @@ def test_words_that_fit_several_records_or_none_give_nothing():
     assert id_by_description("card_id", [CARDS], "card 44110") is None  # a whole value, not part of one
     assert id_by_description("card_id", [CARDS], "my debit card ending 9012") is None  # two records fit
     assert ("status", "active") not in distinguishing(CARDS["cards"][0], CARDS["cards"], "card_id")
+
+
+def test_a_record_named_outright_stops_the_search_but_a_status_does_not():
+    """The first opened order has the address the user gave: the agent need not open the others.
+    A status or any one word may be another record's too: every record is opened first."""
+    first = [{"order_id": "ORD-1", "status": "processed", "shipping_address": "576 Jason Park Apt. 442"}]
+    said = "What's the status of my order? I mean the one whose shipping address is 576 Jason Park Apt. 442."
+    assert named_outright("order_id", first, said) == "ORD-1"
+    assert named_outright("order_id", first, "the status of my processed order") is None
+    assert named_outright("order_id", first, "my order to 576 Jason Park Apt. 4420") is None  # part of a value
+    assert named_outright("order_id", first + [dict(first[0], order_id="ORD-2")], said) is None  # two fit
+
