@@ -12,7 +12,7 @@ from gem_env.tools.model import FindStep, RequireStep, ReturnStep
 from gem_env.tools.render import happened, when_words
 
 from . import speech as S
-from .ids import id_by_description, id_from_results, names_entry, record_lists, says
+from .ids import id_by_description, id_from_results, named_outright, names_entry, record_lists, says
 from .messages import call as _call, say as _say, tool_results as _tool_results
 
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
@@ -302,11 +302,12 @@ def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[st
     if got is None:
         return agent._ask([plan.param], turn)
     entries, _, nxt = got
-    if nxt is not None:
+    opened = [r for _, _, r in entries]
+    key = named_outright(plan.param, opened, turn.user_text)  # found: the rest need not be opened
+    if nxt is not None and key is None:
         reader = agent.records.by_key[plan.param]
         return _call(reader.tool, {reader.param: nxt}, turn)
-    opened = [r for _, _, r in entries]
-    key = id_by_description(plan.param, [opened], turn.user_text)
+    key = key if key is not None else id_by_description(plan.param, [opened], turn.user_text)
     if key is None:
         return agent.which(plan.param, [{k: described(v) for k, v in r.items()} for r in opened], turn)
     return key, opened
