@@ -880,3 +880,15 @@ def test_a_rule_written_to_staff_is_told_to_the_customer_as_the_rule() -> None:
     kept = [{"name": "cancel_order", "effect": [{"require": "order_row.status in ['pending']",
                                                  "message": "Only `pending` orders can be cancelled."}]}]
     assert _said_plainly(kept)[0]["effect"][0]["message"] == "Only pending orders can be cancelled."
+
+
+def test_tool_descriptions_read_as_english():
+    """A model agent reads these: "A order's details", "its latest meter_readings", "Book a booking"
+    were what it was given."""
+    said = []
+    for path in ("shop/return-an-item.md", "utility/submit-a-meter-reading.md", "airline/change-a-booking.md",
+                 "clinic/book-an-appointment.md"):
+        _, d = extract(path)
+        said += [t.description for t in d.tools] + [p.description for t in d.tools for p in t.parameters]
+    assert said and not [s for s in said if re.search(r"\b[a-z]+_[a-z_]+\b|\b[Aa] [aeio]\w|\bBook an? book", s)], said
+    assert "An order's details with its latest items." in said

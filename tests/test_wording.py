@@ -727,6 +727,15 @@ def test_the_system_prompt_says_what_customers_come_about_in_english() -> None:
     assert _what_about("An extra fee on your order") == "Customers come to you about things like an extra fee on their order."
 
 
+def test_each_policy_rule_is_one_line_of_the_prompt() -> None:
+    """A rule quoted from a wrapped source line ("Added bags cannot be\nrefunded, ...") broke the
+    prompt's list in two."""
+    from gem_env.stages.ground.episode import _policy_prompt
+    prompt = _policy_prompt("Add checked baggage (airline)", ("Added bags cannot be\nrefunded, but they can be moved.",),
+                            frozenset())
+    assert prompt.endswith("Policy:\n- Added bags cannot be refunded, but they can be moved."), prompt
+
+
 def test_a_refusal_says_the_records_status_once() -> None:
     """"... this order is pending." is not followed by "Right now it shows pending."; a rule naming
     only the status it forbids ("A card that is frozen ...") still says what the record is now."""

@@ -65,7 +65,7 @@ class Bookings:
         effect += [{"insert": self.mains, "as": "made", "values": values},
                    {"return": {self.main_pk: f"made.{self.main_pk}", "status": "made.status"}}]
         verb = "create" if m.startswith(self.a.book_verb) else self.a.book_verb
-        return self._tool(f"{verb}_{m}", "write", f"{self.a.book_verb.capitalize()} a {m} for a {o}.",
+        return self._tool(f"{verb}_{m}", "write", f"{verb.capitalize()} a {m} for a {o}.",
                           params, effect, self.span_for(self.a.book_verb))
 
     def booking(self) -> str | None:

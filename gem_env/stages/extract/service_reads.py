@@ -96,7 +96,7 @@ class ReadTools:
             f"list_{m}_{self.children}", "read", f"The {self.children} of a {m}, newest first; optionally by status.",
             [self._id_param(m, self.main_pk),
              {"name": "status", "type": "string", "enum": list(self.a.child_statuses), "required": False,
-              "description": f"only {self.children} in this status"}],
+              "description": f"only {self.children.replace('_', ' ')} in this status"}],
             [{"find": self.children, "as": "found", "many": True, "where": {self.main_pk: self.main_pk},
               "filter": "status == null or found.status == status", "order_by": [f"-{d}"] if d else []},
              {"return": f"project(found, {keep!r})"}],

@@ -12,6 +12,9 @@ from .service_feature import Feature
 from .service_flows import Flows
 from .service_reads import ReadTools
 from .service_registry import FEATURES, MIXINS
+
+#: a table or field name inside a tool's description ("its latest meter_readings"), said in words
+_SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 from .service_writes import WriteTools
 from .specialise import Found, Specialisation, shift
 
@@ -155,7 +158,8 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
     def _tool(self, name: str, kind: str, description: str, params: list, effect: list,
               span: dict | None) -> dict[str, Any]:
         self.used.add(name)
-        return {"name": name, "kind": kind, "description": articled(description), "parameters": params, "effect": effect,
+        said = articled(_SNAKE.sub(lambda m: m.group(0).replace("_", " "), description))  # read by a model agent
+        return {"name": name, "kind": kind, "description": said, "parameters": params, "effect": effect,
                 **({"span": span} if span else {})}
 
     def actions(self) -> list[tuple[Action, list[str]]]:

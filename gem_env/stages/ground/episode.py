@@ -74,7 +74,7 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
              "- Handle one request at a time; when it is settled, ask whether there is anything else, unless "
              "the customer has said they have more to go through."]
     if rules:
-        lines += ["", "Policy:", *(f"- {_in_words(rule, tools)}" for rule in rules)]
+        lines += ["", "Policy:", *(f"- {_in_words(' '.join(rule.split()), tools)}" for rule in rules)]  # one line each
     return "\n".join(lines)
 
 
