@@ -4,7 +4,8 @@ Runs `gem synthesize` (offline extractor, scripted user, workflow agent) on tau2
 support policies (both in ../shared/corpora) and examples/corpus, then reads the accepted
 trajectories: task-kind shares, arguments taken from earlier tool output, distinct-2gram ratios,
 the most common assistant opening, snake_case / domain-id leaks into natural-language text, goal
-strings pasted into first turns, consecutive identical tool replies, and per-trajectory size.
+strings pasted into first turns, consecutive identical tool replies, calls repeating an earlier
+call with the same reply, and per-trajectory size.
 For context, τ-bench's few-shot trajectories' assistant distinct-2gram beside ours at the same pool
 size (a pooled ratio falls as the pool grows; the target stays the pooled figure), and what the
 assistant's bigrams are made of (the 50 most common, their share, the share of distinct ones with a digit).
@@ -94,6 +95,23 @@ def chained_argument(messages: list[dict[str, Any]]) -> bool:
     return False
 
 
+def repeated_reads(messages: list[dict[str, Any]]) -> int:
+    """Tool calls that repeat an earlier call of the trajectory (same tool, same arguments) and get
+    the same reply: a read that tells nothing new (issue 9: "a step that reads nothing new does not
+    call a tool that returns the same record again")."""
+    called: dict[str, tuple[str, str]] = {}
+    seen: set[tuple[str, str, str]] = set()
+    n = 0
+    for m in messages:
+        for c in m.get("tool_calls") or []:
+            called[c.get("id")] = (c["function"]["name"], c["function"].get("arguments") or "")
+        if m.get("role") == "tool" and m.get("tool_call_id") in called:
+            key = (*called[m["tool_call_id"]], m.get("content") or "")
+            n += key in seen
+            seen.add(key)
+    return n
+
+
 def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
     n = max(1, len(records))
     kinds = collections.Counter(str(r["task"].get("category")) for r in records)
@@ -103,7 +121,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
     top = openings.most_common(1)[0] if openings else ("", 0)
     first_turns = [next(iter(_spoken(r["messages"], "user")), "") for r in records]
     masked = [_MASK.sub("#", t).lower() for t in first_turns]
-    snake = snake_spoken = ids = goal_pasted = same_replies = pairs = 0
+    snake = snake_spoken = ids = goal_pasted = same_replies = pairs = repeated = 0
     messages = calls = distinct_tools = chained = 0
     for r, first in zip(records, first_turns):
         domain = r["domain"]
@@ -118,6 +136,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         replies = [m.get("content") for m in r["messages"] if m.get("role") == "tool"]
         pairs += max(0, len(replies) - 1)
         same_replies += sum(a == b for a, b in zip(replies, replies[1:]))
+        repeated += repeated_reads(r["messages"])
         messages += len(r["messages"])
         tools = [c["function"]["name"] for m in r["messages"] for c in m.get("tool_calls") or []]
         calls += len(tools)
@@ -137,6 +156,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         "domain_ids_in_natural_text": ids,
         "share_first_turns_with_goal_string": round(goal_pasted / n, 3),
         "share_consecutive_identical_tool_replies": round(same_replies / max(1, pairs), 3),
+        "share_tool_calls_repeating_an_earlier_call_and_reply": round(repeated / max(1, calls), 3),
         "mean_messages": round(messages / n, 2), "mean_tool_calls": round(calls / n, 2),
         "mean_distinct_tools": round(distinct_tools / n, 2),
     }
