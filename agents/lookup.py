@@ -244,7 +244,7 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     if record is None:
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(mine[-1]['error']), []))} {close}".strip())
     facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False,
-                         person=bool(PEOPLE.match(plan.noun)))
+                         who=("you" if _OWN.match(plan.noun) else "they") if PEOPLE.match(plan.noun) else "it")
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
     # a catalog entry the customer named is called by its name, not its internal number
@@ -282,6 +282,10 @@ def _find_in_catalog(plan: LookupPlan, turn: Any, agent: Any, results: list[tupl
     if key is None:
         return agent._ask([plan.param], turn)
     return key, [r for recs in record_lists(listing) for r in recs if str(r.get(plan.param)) == str(key)]
+
+
+#: a person's record that is the customer's own: told of as "you" ("you are verified")
+_OWN = re.compile(r"^(?:customer|member|patient|guest|client|user)$")
 
 
 def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[str, Any]]) -> Any:

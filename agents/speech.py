@@ -477,12 +477,12 @@ _OFF = ["{Name} is not on.", "No, {name} isn't turned on.", "{Name} is not activ
 _DATE_SAID = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}\b")
 
 
-def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, person: bool = False) -> str:
+def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: str = "it") -> str:
     """One fact in a sentence that fits what the field means: a new record's number, a status, an
     amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value."""
     n, low = words(name), name.lower()
     if isinstance(value, bool):
-        return _yes_no(rng, name, value, person, after_write)
+        return _yes_no(rng, name, value, who, after_write)
     if low == "id" or low.endswith("_id"):
         noun = words(name[:-3]) if low.endswith("_id") else "reference"
         if after_write and noun.endswith(("card", "code")):  # a thing made, not a case to follow up
@@ -528,10 +528,12 @@ _IDENTITY = re.compile(r"(?:^|_)(?:name|email|phone|address|birth)$")
 _STATE_PREPOSITIONS = frozenset({"in", "on", "out", "under", "over", "at", "off"})
 
 
-def _yes_no(rng: random.Random, name: str, value: bool, person: bool = False, after_write: bool = False) -> str:
+def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_write: bool = False) -> str:
     """A yes/no fact that names the field and says its polarity ("it is not eligible"; of a person,
-    "they are not accepting patients")."""
-    it, is_ = ("they", "are") if person else ("it", "is")
+    `who` "they": "they are not accepting patients"; of the customer's own profile, "you": "you are
+    verified")."""
+    it, is_ = (who, "is" if who == "it" else "are")
+    person = who != "it"
     head, _, rest = name.partition("_")
     if head in ("is", "has", "can") and rest:
         be = {"is": is_, "has": "have" if person else "has", "can": "can"}[head]
@@ -590,7 +592,7 @@ def close(rng: random.Random, going_on: bool) -> str:
     return "" if going_on else pick(rng, CLOSE)
 
 
-def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool, person: bool = False) -> list[str]:
+def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool, who: str = "it") -> list[str]:
     """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
     worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.")."""
     plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
@@ -602,7 +604,7 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
     # a record just made (its new id among the facts) is described as it is, not as changed: "The
     # amount is $268.26.", never "The amount now reads $268.26." of a new refund
     made = after_write and any(k == "id" or k.endswith("_id") for k, _ in facts)
-    return [fact(rng, k, v, after_write=after_write and (not made or k == "id" or k.endswith("_id")), person=person)
+    return [fact(rng, k, v, after_write=after_write and (not made or k == "id" or k.endswith("_id")), who=who)
             for k, v in facts]
 
 

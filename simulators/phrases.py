@@ -209,5 +209,25 @@ def lead_in(bridge: str) -> str:
     return next((n.strip() for n in _BRIDGE_NEXT if bridge.endswith(n)), bridge.strip())
 
 
+def next_request(rng: Any, body: str, told: str, *, last: bool, question: bool, again: bool = False,
+                 refused: bool = False, declined: bool = False) -> str:
+    """The next request of a session after the previous one is settled: a bridge that fits what
+    happened (a setback: "In that case ..."; a no of the user's own: no "That's great."), one the user
+    has not said yet (`told`), then the request's `body`."""
+    bridge = BRIDGE_AGAIN if again else BRIDGE_AFTER_NO if refused else BRIDGE_AFTER_DECLINE if declined else BRIDGE
+    keep = again or body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
+    return rng.choice(unused_bridges(bridge, told, last=last, question=question)) \
+        + (body if keep else body[:1].lower() + body[1:])
+
+
+def unused_bridges(bridges: list[str], told: str, *, last: bool, question: bool) -> list[str]:
+    """The bridges to the next request whose lead-in ("Another thing: ") the user has not said yet in
+    the session, "Before I go" only before the last request, "another question" only before a
+    question; all of them when none is left."""
+    fresh = [b for b in bridges if lead_in(b) not in told and (last or "Before I go" not in b)
+             and (question or "question" not in b)]
+    return fresh or bridges
+
+
 def is_negative(text: str) -> bool:
     return bool(_NEGATIVE.search(text))

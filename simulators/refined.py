@@ -2,7 +2,8 @@
 
 Wraps any user simulator (scripted or LLM). It steps in at two moments only:
 - the current request is resolved (the inner user would say goodbye) and follow-up requests
-  remain: instead of the goodbye it thanks the assistant and brings the next request, voiced by
+  remain: instead of the goodbye it bridges to the next request as the scripted user does between
+  its own requests (a thanks and a lead-in not said yet in the session), voiced by
   a fresh user for that request's scenario who sees only its own part of the conversation;
 - the task withholds a tool until the assistant admits it cannot do something (`says_cannot`),
   and the assistant just did: the user asks it to try again (the tool is there from this reply on).
@@ -13,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from . import phrases as P
 from .base import STOP, visible_turns
 from .reply_random import reply_random
 from .scenario import Scenario
@@ -22,8 +24,6 @@ _CANNOT = re.compile(
     r"isn't available|is not available|not available to me)\b", re.IGNORECASE)
 RETRY = ["It should work now. Could you please try again?", "I think that's available again now, "
          "could you try once more?", "Please try again, it should be possible now."]
-NEXT = ["Thanks! There's one more thing.", "Great, thank you. I also need something else.",
-        "Thank you. While I have you, one more request."]
 
 
 def says_cannot(text: str) -> bool:
@@ -60,9 +60,14 @@ class RefinedUser:
         start = self.starts[-1] if self.starts else 0
         text = await self.users[-1].reply(messages[start:])
         if STOP in text and len(self.users) <= len(self.followups):
-            user = self.make(self.followups[len(self.users) - 1], len(self.users))
+            following = self.followups[len(self.users) - 1]
+            declined = any(not r.confirm for r in getattr(getattr(self.users[-1], "scenario", None), "requests", []))
+            user = self.make(following, len(self.users))
             self.users.append(user)
             self.starts.append(len(messages))
             opening = await user.reply([])
-            return f"{rng.choice(NEXT)} {opening}"
+            told = " ".join(t for role, t in turns if role == "user")
+            return P.next_request(rng, opening, told, last=len(self.users) == len(self.followups) + 1,
+                                  question=any(r.kind == "lookup" for r in following.requests[:1]),
+                                  refused=last is not None and P.is_negative(last), declined=declined)
         return text

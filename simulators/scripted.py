@@ -30,15 +30,6 @@ def _points_at(key: str) -> bool:
     return "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_"))
 
 
-def _unused(bridges: list[str], told: str, *, last: bool, question: bool) -> list[str]:
-    """The bridges to the next request whose lead-in ("Another thing: ") the user has not said yet in
-    the session, "Before I go" only before the last request, "another question" only before a
-    question; all of them when none is left."""
-    fresh = [b for b in bridges if P.lead_in(b) not in told and (last or "Before I go" not in b)
-             and (question or "question" not in b)]
-    return fresh or bridges
-
-
 def own_records(text: str, knows: dict[str, Any]) -> str:
     """"a dispute for transaction because ..." -> "... for my transaction ...": a record whose id
     the intent leaves out (the user gives it when asked) is the user's own."""
@@ -160,13 +151,9 @@ class ScriptedUser:
                 again = self._asked_before(settled + 1)
                 told = " ".join(text for role, text in turns if role == "user")
                 body = self._opening(self._session[settled + 1], rng, again=again, told=told)
-                keep = again or body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
-                bridge = P.BRIDGE_AGAIN if again else P.BRIDGE_AFTER_NO if P.is_negative(said) \
-                    else P.BRIDGE_AFTER_DECLINE if not current.confirm else P.BRIDGE
-                following = self._session[settled + 1]
-                return rng.choice(_unused(bridge, told, last=settled + 2 == len(self._session),
-                                          question=following.kind == "lookup")) \
-                    + (body if keep else body[:1].lower() + body[1:])
+                return P.next_request(rng, body, told, last=settled + 2 == len(self._session),
+                                      question=self._session[settled + 1].kind == "lookup", again=again,
+                                      refused=P.is_negative(said), declined=not current.confirm)
             return f"{rng.choice(self._goodbyes(said, current))} {STOP}"
         asked = self.asked_keys(said)
         if asked:
@@ -290,10 +277,9 @@ class ScriptedUser:
         value: "to $1,164.14") is not said twice; anything else is "my <name> is <value>"."""
         said = P.said_value(key, value)
         head = key.split("_")[0]
-        # a value the request already says ("book a visit ... for a consultation") points at nothing:
-        # said plainly, never "It's the consultation one."
-        described = _points_at(key) and not (
-            len(said) > 4 and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent, re.IGNORECASE))
+        if len(said) > 4 and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
+            return ""  # the request says it already ("... of the Harbor Everyday Saver Account", "... for a consultation")
+        described = _points_at(key)
         if described and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
             return _pointed_at(key, head, said, intent, rng, opening)
         prepositions = "to|in|on|by|for(?: an?)?" if key.startswith("new_") else "on|by|for(?: an?)?"  # not "ending in 5954", a card's

@@ -21,7 +21,6 @@ from gem_env.stages.ground.rollout import run_rollout
 from gem_env.stages.refine.base import ORDER, NotApplicable
 from gem_env.stages.refine.operators import parse_recipes, refine_task
 from gem_env.stages.refine.run import RefineConfig, refine_run
-from gem_env.simulators.refined import NEXT
 from gem_env.stages.tasks import Task
 from gem_env.tools import CompiledDomain
 
@@ -347,11 +346,35 @@ async def test_a_chain_stays_with_one_customer_who_greets_once(taskset: Any) -> 
         assert traj.verification.passed, traj.verification.failed
         users = [m["content"] for m in traj.messages if m["role"] == "user"]
         greetings = {g.strip().rstrip(",.:!") for style in P.GREET.values() for g in style if g.strip()}
-        later = [u for u in users[1:] if any(u.startswith(n) for n in NEXT)]
-        assert later, users
-        for u in later:
-            rest = next(u[len(n):].strip() for n in NEXT if u.startswith(n))
-            assert not any(rest.startswith(g) for g in greetings), u
+        bridges = sorted({*P.BRIDGE, *P.BRIDGE_AFTER_NO, *P.BRIDGE_AFTER_DECLINE, *P.BRIDGE_AGAIN}, key=len, reverse=True)
+        later = [(next(b for b in bridges if u.startswith(b)), u) for u in users[1:] if any(u.startswith(b) for b in bridges)]
+        assert len(later) >= 2, users
+        for b, u in later:
+            rest = u[len(b):].strip()
+            assert not any(rest.lower().startswith(g.lower()) for g in greetings), u
             assert not any(e in rest for e in emails), u
+        leads = [P.lead_in(b) for b, _ in later[:6]]
+        assert len(set(leads)) == len(leads), leads  # "While I have you, one more request." every time, before
         assert not any("unknown name" in (m.get("content") or "") for m in traj.messages)
 
+
+
+def test_a_description_an_earlier_request_made_untrue_becomes_the_id(run: Path) -> None:
+    """"It's on my frozen card", built on the initial state, named another card once the session had
+    frozen one and unfrozen the other; the chained user now says the card's id instead."""
+    from gem_env.stages.refine.base import _described_by
+    from gem_env.tools import compile_domain, load_domain
+    path = next(p for p in (run / "domains").glob("*.json") if "freeze_card" in p.read_text())
+    compiled = compile_domain(load_domain(path))
+    sandbox = compiled.new_sandbox()
+    try:
+        cards = list(sandbox.dump(["cards"])["cards"].values())
+        frozen, active = next((f, a) for f in cards for a in cards if f["status"] == "frozen" and a["status"] == "active"
+                              and a["customer_id"] == f["customer_id"]
+                              and sum(c["status"] == "frozen" and c["customer_id"] == f["customer_id"] for c in cards) == 1)
+        said = {"card_status": "frozen", "reason": "fraud"}
+        assert _described_by("card_id", frozen["card_id"], said, compiled, sandbox) == []
+        assert sandbox.call("freeze_card", {"card_id": active["card_id"], "reason": "stolen"}).ok
+        assert _described_by("card_id", frozen["card_id"], said, compiled, sandbox) == ["card_status"]
+    finally:
+        sandbox.close()

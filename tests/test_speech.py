@@ -164,10 +164,12 @@ def test_a_record_not_named_yet_keeps_the_word_that_tells_it_apart() -> None:
 def test_a_yes_no_fact_about_a_person_says_they() -> None:
     import random
     for seed in range(10):
-        said = S.fact(random.Random(seed), "accepting_patients", False, after_write=False, person=True).lower()
+        said = S.fact(random.Random(seed), "accepting_patients", False, after_write=False, who="they").lower()
         assert "they are not accepting patients" in said and " it " not in f" {said} ", said
-        said = S.fact(random.Random(seed), "has_insurance", False, after_write=False, person=True).lower()
+        said = S.fact(random.Random(seed), "has_insurance", False, after_write=False, who="they").lower()
         assert "they do not have insurance" in said, said
+        said = S.fact(random.Random(seed), "verified", True, after_write=False, who="you").lower()
+        assert "you are verified" in said and "they" not in said, said  # the customer's own profile
     assert "it is not accepting patients" in S.fact(random.Random(0), "accepting_patients", False, after_write=False).lower()
 
 

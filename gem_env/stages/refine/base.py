@@ -155,6 +155,8 @@ def compose(v: Variant) -> Variant:
                 actions += got
                 outputs.update(told)
                 continue
+            if n:
+                _name_what_no_longer_fits(part, compiled, sandbox)
             wf = workflow(compiled, part.workflow)
             try:
                 got, env = replay_workflow(wf, {**part.found, **part.knows}, sandbox)
@@ -184,6 +186,53 @@ def compose(v: Variant) -> Variant:
         "required_outputs": outputs, "kind": "write" if writes else "read", "domain": compiled.domain.name,
         "state_tables": sorted(compiled.tables)})
     return v
+
+
+def _name_what_no_longer_fits(part: Part, compiled: CompiledDomain, sandbox: Any) -> None:
+    """A request that describes a record instead of naming it ("It's on my frozen card") was built on
+    the initial state; after the session's earlier requests the words may fit another record, or
+    several (that card was unfrozen, another frozen). Then the user names the record by its id
+    instead: the id moves from what the assistant finds to what the user knows and says, and the
+    description is dropped. The part gets a brief of its own (its requests may be shared); the
+    gold is unchanged."""
+    requests = []
+    for request in part.scenario.requests:
+        for key, value in request.found.items():
+            said = _described_by(key, value, request.knows, compiled, sandbox)
+            if said:
+                knows = {key: value, **{k: v for k, v in request.knows.items() if k not in said}}
+                request = request.model_copy(update={
+                    "knows": knows, "found": {k: v for k, v in request.found.items() if k != key},
+                    "opening": [key, *(k for k in request.opening if k not in said and k != key)]})
+                part.knows = {**{k: v for k, v in part.knows.items() if k not in said}, key: value}
+                part.found = {k: v for k, v in part.found.items() if k != key}
+                part.scenario = part.scenario.model_copy(update={
+                    "knows": {**{k: v for k, v in part.scenario.knows.items() if k not in said}, key: value},
+                    "opening": [key, *(k for k in part.scenario.opening if k not in said and k != key)]})
+                break
+        requests.append(request)
+    part.scenario = part.scenario.model_copy(update={"requests": requests})
+
+
+def _described_by(key: str, value: Any, knows: dict[str, Any], compiled: CompiledDomain, sandbox: Any) -> list[str]:
+    """The keys of `knows` describing the record `key` = `value` ("card_status": "frozen" of a card)
+    when, on the sandbox's state, they no longer single it out among its kin (the records sharing
+    its owner or parent); [] when they still do, or none describes it."""
+    table = next((t for t in compiled.tables.values() if t.pk == key), None)
+    noun = key[:-3] if key.endswith("_id") else ""
+    said = [k for k in knows if noun and k.startswith(f"{noun}_")]
+    if table is None or not said:
+        return []
+    rows = list(sandbox.dump([table.name])[table.name].values())
+    meant = next((r for r in rows if str(r.get(key)) == str(value)), None)
+    if meant is None:
+        return []
+    pks = {t.pk for t in compiled.tables.values()}
+    links = [f for f, v in meant.items() if v is not None and f != key and f in pks]  # its owner, its card
+    fits = [r for r in rows if all(r.get(f) == meant[f] for f in links)
+            and all(str(r.get(k[len(noun) + 1:])).lower() == str(knows[k]).lower() for k in said
+                    if k[len(noun) + 1:] in r)]
+    return [] if fits == [meant] else said
 
 
 def _replay_lookup(part: Part, sandbox: Any, n: int) -> tuple[list[GoldAction], dict[str, str]]:
