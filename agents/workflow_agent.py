@@ -202,8 +202,10 @@ class WorkflowAgent:
                 called.append(("", first[1], results[done][1]))
                 done += 1
         # what describes a record of theirs, without the new values the request asks for ("swap my
-        # item for the one in teal, size L": teal, size L is not the item they have)
-        described_by = _without(turn.user_text, [str(v) for k, v in known.items() if k.startswith("new_") and v])
+        # item for the one in teal, size L": teal, size L is not the item they have) nor the choice
+        # it gives ("a refund because of charged while frozen" is not about the frozen subscription)
+        described_by = _without(turn.user_text, [str(v) for k, v in known.items()
+                                                 if v and (k.startswith("new_") or k in self._choices(plan))])
         for step in plan.steps:
             if step.when is not None and not (step.when.names & set(plan.workflow.knows) - set(known)):
                 if not step.when(env, self._rt) and not _told_from(plan, step):
@@ -327,12 +329,7 @@ class WorkflowAgent:
         """What the user already said that the request needs, so it is not asked again: a choice
         given in a "because ..." clause, and values the opening words as the goal does ("change the
         amount of my payment to $891.73"). A choice must be one the tool takes."""
-        choices: dict[str, list[Any]] = {}
-        for step in plan.steps:
-            for p in self.compiled.tools[step.tool].spec.parameters:
-                source = step.args.get(p.name)
-                if p.enum and source and source[0] == "user":
-                    choices[source[1]] = p.enum
+        choices = self._choices(plan)
         found: dict[str, Any] = {}
         for key, enum in choices.items():  # this request's own reason wins over one carried over
             if key not in turn.own and (choice := reason_given(turn.user_text, enum)) is not None:
@@ -344,6 +341,16 @@ class WorkflowAgent:
             if key in plan.workflow.knows and (key not in choices or code_for(value, choices[key]) in choices[key]):
                 found[key] = value
         return found
+
+    def _choices(self, plan: Plan) -> dict[str, list[Any]]:
+        """The plan's keys the user gives as one of a tool's choices (a reason), with the choices."""
+        choices: dict[str, list[Any]] = {}
+        for step in plan.steps:
+            for p in self.compiled.tools[step.tool].spec.parameters:
+                source = step.args.get(p.name)
+                if p.enum and source and source[0] == "user":
+                    choices[source[1]] = p.enum
+        return choices
 
     def _count_in(self, key: str, text: str) -> str | None:
         """The number of things an answer gives for a count asked ("It's for 2 bags and 2 passengers.")."""

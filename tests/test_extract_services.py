@@ -892,3 +892,42 @@ def test_tool_descriptions_read_as_english():
         said += [t.description for t in d.tools] + [p.description for t in d.tools for p in t.parameters]
     assert said and not [s for s in said if re.search(r"\b[a-z]+_[a-z_]+\b|\b[Aa] [aeio]\w|\bBook an? book", s)], said
     assert "An order's details with its latest items." in said
+
+
+def test_a_reason_that_names_a_status_does_not_single_out_the_record():
+    """"a refund for my membership because of charged while frozen" was read as "my frozen
+    membership": the assistant took the one frozen membership without asking which. The choice
+    the request gives is not a description of the record."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.stages.ground.episode import policy_prompt
+    doc = next(d for d in iter_documents([ROOT / "examples" / "corpus" / "more-businesses.jsonl"])
+               if d.id.endswith("gym-freeze-membership"))
+    got = OfflineExtractor().extract(doc, RELEVANT)
+    compiled = check_domain(got)
+    refund = next(t.name for t in got.tools if t.name.startswith("request_refund"))
+    finder = next(t.name for t in got.tools if t.name.startswith("find_") and t.name.endswith("_by_email"))
+    sb = compiled.new_sandbox()
+    try:
+        state = sb.dump(["members", "memberships"])
+        member = next(m for m in sorted(state["members"]) if len(sb.call(finder, {"email": state["members"][m]["email"]})
+                                                                .value["memberships"]) >= 3)
+        email = state["members"][member]["email"]
+        listed = [m["membership_id"] for m in sb.call(finder, {"email": email}).value["memberships"]]
+        for m in listed:  # one frozen membership, not the first listed
+            if state["memberships"][m]["status"] == "frozen":
+                assert sb.call("unfreeze_membership", {"membership_id": m}).ok
+        frozen = next(m for m in reversed(listed[1:])
+                      if sb.call("freeze_membership", {"membership_id": m, "reason": "travel"}).ok)
+        messages = [{"role": "system", "content": policy_prompt(got)},
+                    {"role": "user", "content": f"Hi, I'd like to request a refund for my membership because of "
+                                                f"charged while frozen. My email is {email}."}]
+        agent = WorkflowAgent(compiled)
+        call = agent.reply(messages)
+        assert call["tool_calls"][0]["function"]["name"] == finder, call
+        found = sb.call(finder, {"email": email})
+        messages += [call, {"role": "tool", "tool_call_id": call["tool_calls"][0]["id"], "content": found.content}]
+        nxt = agent.reply(messages)
+        called = json.dumps(nxt.get("tool_calls") or [])
+        assert refund not in called and frozen not in called, nxt  # it asks, or opens them from the first
+    finally:
+        sb.close()

@@ -378,3 +378,25 @@ def test_a_description_an_earlier_request_made_untrue_becomes_the_id(run: Path) 
         assert _described_by("card_id", frozen["card_id"], said, compiled, sandbox) == ["card_status"]
     finally:
         sandbox.close()
+
+
+def test_a_tool_error_falls_on_a_call_every_agent_makes(taskset: Any) -> None:
+    """The failing call is the session's first or a write: a read the gold makes, the offline agent
+    may answer from memory, and a failure never met fails `retried_after_error` for nothing."""
+    tasks, domains = taskset
+    for index in range(0, len(tasks), 2):
+        task, compiled = variant(taskset, "chain+tool_errors", index)
+        ok = [a for a in task.gold_actions if a.ok]
+        for fault in task.plan.faults:
+            assert fault.tool == ok[0].tool or compiled.tools[fault.tool].writes, fault
+
+
+def test_a_withheld_value_is_one_no_other_fact_of_the_user_says(taskset: Any) -> None:
+    """"a question about my order ORD-1" (a summary the user gives when asked) gave the withheld
+    order id away; such a value is not the one withheld."""
+    tasks, _ = taskset
+    for index in range(0, len(tasks), 2):
+        task, _ = variant(taskset, "chain+miss_param", index)
+        (key, value), = task.plan.withheld.items()
+        others = [str(v) for r in task.scenario.requests for k, v in r.knows.items() if k != key]
+        assert not any(str(value) in o for o in others), (key, value, others)

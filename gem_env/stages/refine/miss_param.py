@@ -37,8 +37,9 @@ def apply(v: Variant, ctx: Context) -> Variant:
     part = v.parts[0]
     used = set().union(*(_values(a.arguments) for a in v.task.gold_actions)) if v.task.gold_actions else set()
     facts = {k: render(val) for k, val in part.knows.items()}
+    # a value no other fact of theirs says ("a question about my order ORD-1" gives the order away)
     keys = [k for k, value in facts.items()
-            if value in used and sum(1 for other in facts.values() if other == value) == 1]
+            if value in used and not any(value in other for o, other in facts.items() if o != k)]
     if not keys:
         raise DoesNotApply("the user knows no value that a call needs")
     ctx.rng.shuffle(keys)

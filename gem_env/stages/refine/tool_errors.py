@@ -1,4 +1,4 @@
-"""`tool_errors`: the first call of one or two of the tools the task needs fails with a transient
+"""`tool_errors`: the first call of one or two of the tools the task must call fails with a transient
 error (a timeout, a rate limit, a 503) and changes nothing. The assistant must retry or recover;
 the final state must still match, and `retried_after_error` checks the retry. The failures are
 chosen with the variant's seed and recorded in its plan, so a replay meets the same ones."""
@@ -15,7 +15,11 @@ ERRORS = [
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
-    needed = list(dict.fromkeys(a.tool for a in v.task.gold_actions if a.ok))
+    """The tools to fail are ones every agent must call: the session's first (who the customer is)
+    and its writes. A read the gold makes, an agent may skip (it remembers the record, or a list
+    already says it), and a failure it never meets teaches nothing."""
+    ok = [a for a in v.task.gold_actions if a.ok]
+    needed = list(dict.fromkeys([*(a.tool for a in ok[:1]), *(a.tool for a in ok if v.compiled.tools[a.tool].writes)]))
     if not needed:
         raise DoesNotApply("the task calls no tools")
     picks = ctx.rng.sample(needed, k=min(len(needed), ctx.rng.choice([1, 2])))
