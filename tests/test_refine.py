@@ -400,3 +400,23 @@ def test_a_withheld_value_is_one_no_other_fact_of_the_user_says(taskset: Any) ->
         (key, value), = task.plan.withheld.items()
         others = [str(v) for r in task.scenario.requests for k, v in r.knows.items() if k != key]
         assert not any(str(value) in o for o in others), (key, value, others)
+
+
+def test_a_brief_is_said_in_the_users_words(run: Path) -> None:
+    """Briefs that operators write (a refused request, a withheld value) were said as the goal with
+    its ids and raw numbers pasted in ("transfer 700 from my account ACC-7 to my other account ACC-3"),
+    or with a withheld value's name standing in ("from my account my source account id", "because of
+    my reason")."""
+    from gem_env.stages.refine.base import brief
+    from gem_env.tools import compile_domain, load_domain
+    domains = [compile_domain(load_domain(p)) for p in sorted((run / "domains").glob("*.json"))]
+    wf = next(w for c in domains for w in c.domain.workflows if "{source_account_id}" in w.goal)
+    knows = {"amount": 700, "source_account_id": "ACC-7", "destination_account_id": "ACC-3"}
+    said = brief(wf, knows, "a customer").requests[0].intent
+    assert "$700" in said and "ACC-" not in said and "account id" not in said, said
+    said = brief(wf, knows, "a customer", withheld=("source_account_id",)).requests[0].intent
+    assert "from my account to my other account" in said, said
+    reasoned = next(w for c in domains for w in c.domain.workflows if "because of {reason}" in w.goal)
+    keys = {k: "x" for k in re.findall(r"\{(\w+)\}", reasoned.goal)}
+    said = brief(reasoned, keys, "a customer", withheld=("reason",)).requests[0].intent
+    assert "reason" not in said and "because" not in said, said

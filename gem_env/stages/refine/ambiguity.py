@@ -60,9 +60,9 @@ def apply(v: Variant, ctx: Context) -> Variant:
     noun = table[:-1] if table.endswith("s") else table
     attr_key = f"{noun}_{field}" if not field.startswith(noun) else field
     knows = {**part.knows, attr_key: attr}
-    scenario = brief(wf, part.knows, part.scenario.persona, withheld=(key,))
+    scenario = brief(wf, knows, part.scenario.persona, withheld=(key,))  # the attribute said up front
     if value in scenario.goal:
         raise NotApplicable("the record's key stays in the goal's wording")
-    part.scenario = scenario.model_copy(update={"knows": knows, "opening": [*scenario.opening, attr_key]})
+    part.scenario = scenario
     v.plan.withheld = {**v.plan.withheld, key: value}
     return v

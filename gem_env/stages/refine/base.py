@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...agents.ids import id_from_results
-from ...simulators.scenario import Scenario, humanize
+from ...simulators.phrases import said_value
+from ...simulators.scenario import Request, Scenario, humanize, user_words
 from ...tools import CompiledDomain, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr, compile_template
@@ -287,7 +288,8 @@ def _outputs(wf: Workflow, env: dict[str, Any], sandbox: Any, n: int) -> dict[st
 
 def brief(wf: Workflow, knows: dict[str, Any], persona: str, *, withheld: tuple[str, ...] = ()) -> Scenario:
     """A user's brief for a request: the goal in words, every known fact volunteered except
-    `withheld` ones (which also leave the goal: a parenthesis holding one goes, else its name)."""
+    `withheld` ones (which also leave the goal: a parenthesis holding one goes, an id after the
+    record it names, a value with its preposition; else the value's name stands in)."""
     goal = wf.goal
     unsaid = [k for k in re.findall(r"\{(\w+)\}", goal) if k not in knows]  # found by a lookup first
     for key in (*withheld, *unsaid):
@@ -295,11 +297,18 @@ def brief(wf: Workflow, knows: dict[str, Any], persona: str, *, withheld: tuple[
         noun = re.sub(r"\s+(?:id|number|code)$", "", humanize(key))  # "account {account_id}": "my account"
         goal = re.sub(rf"\b(?:(my|the|your)\s+)?{re.escape(noun)}\s+\{{{re.escape(key)}\}}",
                       lambda m: f"{m.group(1) or 'my'} {noun}", goal)
+        # after the record it names ("from my account {source_account_id}"): the words say it already
+        goal = re.sub(rf"(\b(?:my|your|the)(?:\s+[a-z]+){{1,3}})\s+\{{{re.escape(key)}\}}", r"\1", goal)
+        # a value after its preposition goes with it ("... because of {reason}", "... to {new_plan_name}")
+        goal = re.sub(rf"\s+(?:because of|due to|to|for|on|in|with|by|at)\s+(?:an?\s+)?\{{{re.escape(key)}\}}", "", goal)
         goal = goal.replace("{" + key + "}", "my " + humanize(key))
     text = compile_template(goal)({k: render(v) for k, v in knows.items()}, None)  # type: ignore[arg-type]
     unknown = [k for k in wf.tells if k not in knows]
-    return Scenario(persona=persona, goal=text, knows=knows,
-                    opening=[k for k in knows if k not in withheld], unknown=unknown)
+    opening = [k for k in knows if k not in withheld]
+    # the user says what they want in their words ("transfer $700 from my account to my other
+    # account"), the ids as facts: never the goal with its ids and raw numbers pasted in
+    request = Request(goal=text, intent=user_words(goal, knows, said_value), knows=knows, opening=opening)
+    return Scenario(persona=persona, goal=text, knows=knows, opening=opening, unknown=unknown, requests=[request])
 
 
 def joins(session: set[Owner], owners: set[Owner]) -> bool:
