@@ -61,6 +61,9 @@ FOUND = ["Here's what I found.", "I've checked for you.", "I've looked it up.", 
          "I've gone through the record.", "Here are the details.", "I pulled that up for you.", "I've got it here.",
          "Let me read that out for you.", "That's in front of me now.", "I checked our records.", "Here you go.",
          "I've had a look."]
+# the same, when nothing was looked up for this request (an earlier one read the record): no "Thanks for waiting."
+FOUND_AT_HAND = ["Here are the details.", "Okay, I have it.", "I've got it here.", "Let me read that out for you.",
+                 "That's in front of me now.", "Here you go.", "", ""]
 # short closes weigh more: a real agent says "Anything else?" far more often than a full sentence
 CLOSE = ["Anything else?", "Anything else?", "Anything else?", "Anything else?", "Anything else today?",
          "Anything else I can do?", "Need anything else?", "Anything else I can help with?", "Is there anything else?"]

@@ -558,14 +558,15 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
 
 
 def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
-           guidance: list[str] | None = None, *, going_on: bool = False) -> str:
-    """A result told in sentences: what was done (in words, with its values) or what was found,
-    the facts the opening has not said yet, the record it touched (unless already named), what
-    the service's text says happens next (`guidance`, after a change), and the close (`close`)."""
+           guidance: list[str] | None = None, *, going_on: bool = False, looked_now: bool = True) -> str:
+    """A result told in sentences: what was done (in words, with its values) or what was found (not
+    "Thanks for waiting." unless something was looked up for it: `looked_now`), the facts the
+    opening has not said yet, the record it touched (unless already named), what the service's
+    text says happens next (`guidance`, after a change), and the close (`close`)."""
     if wrote and what.split(" ")[0] in VERBS | {"turn"} and rng.random() < 0.6:
         opener = pick(rng, B.DONE_SAID, past=past(brief(what)))
     else:
-        opener = pick(rng, B.DONE if wrote else B.FOUND)
+        opener = pick(rng, B.DONE if wrote else B.FOUND if looked_now else B.FOUND_AT_HAND)
     told = facts_told(rng, [(k, v) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))],
                       after_write=wrote)
     said = " ".join([opener, *told])

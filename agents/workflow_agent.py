@@ -425,7 +425,8 @@ class WorkflowAgent:
         said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
         what = S.action(plan.workflow.goal, write, said) if write else ""
         guidance = [g for g in self._guide(plan, write, {**turn.known, **env}) if not S.told_before(g, turn.told)]
-        return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on))
+        return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on,
+                             looked_now=bool(_tool_results(turn.segment))))
 
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""

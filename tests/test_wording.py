@@ -181,6 +181,15 @@ def test_a_reason_the_request_gives_in_its_own_words_is_given(reason: str, reque
     assert _gives_reason(reason, request_text) is given
 
 
+def test_an_answer_from_what_was_read_before_does_not_thank_for_waiting() -> None:
+    """"Thanks for waiting. The status reads closed." came with no tool call: the record was read
+    for an earlier request."""
+    for seed in range(40):
+        said = S.report(random.Random(seed), False, "", [("status", "closed")], looked_now=False)
+        assert not re.search(r"waiting|looked it up|checked|pulled|gone through", said), said
+        assert tells("status", "closed", said), said
+
+
 def test_a_value_inside_another_word_is_still_told() -> None:
     for seed in range(30):
         text = S.report(random.Random(seed), True, "open the bank account", [("status", "open")])
