@@ -109,18 +109,21 @@ _GOAL_SLOT = re.compile(r"\{(\w+)\}")
 _VALUE_END = (r"(?=[?!;](?:\s|$)|\.(?:\s+(?=[A-Z\"'])|\s*$)|,?\s+(?:today|please|if|thanks|thank|so|because|and i|instead)\b|$)")
 
 
-def goal_values(goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
+def goal_values(goal: str, text: str, known: dict[str, Any],
+                choices: dict[str, list[str]] | None = None) -> dict[str, str]:
     """Values the user's words give for the goal's placeholders, read by the goal's own wording
     ("change the amount of my payment to $891.73" against "change the amount of my payment
     {payment_id} to {new_amount}" -> {"new_amount": "$891.73"}): what the opening said is not asked
     again. Each sentence of the goal is read so ("You are {first_name} .... Cancel your appointment
     on {appointment_date} ..."). Record ids, which the user gives as facts, and keys already known
-    are left out (the others of their sentence are still read); two values side by side are read only when the words split between them one way."""
+    are left out (the others of their sentence are still read); two values side by side are read only when the words split between them one way (one of them known, or one of its `choices`: "olive Quilted Puffer Vest" with the colours
+    the domain lists)."""
     found: dict[str, str] = {}
     # "turn off the overdraft protection" is how people say the goal's "change the ... to no"
     text = _TURN.sub(lambda m: f"{m.group(1)}change {m.group(3)} to {'yes' if m.group(2).lower() == 'on' else 'no'}", text)
     for sentence in _GOAL_SENTENCE.split(re.sub(r"\s*\([^)]*\)", "", goal).strip()):
-        found.update({k: v for k, v in _sentence_values(sentence.rstrip(".!?"), text, known).items() if k not in found})
+        found.update({k: v for k, v in _sentence_values(sentence.rstrip(".!?"), text, known, choices or {}).items()
+                      if k not in found})
     return found
 
 
@@ -131,8 +134,11 @@ _TURN = re.compile(r"(^|\b(?:to|and|I'll|will|can|I've|me|please|help me) )turn 
 _GOAL_SENTENCE = re.compile(r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<=[.!?])\s+(?=[A-Z{])")
 
 
-def _sentence_values(sentence: str, text: str, known: dict[str, Any]) -> dict[str, str]:
+def _sentence_values(sentence: str, text: str, known: dict[str, Any], choices: dict[str, list[str]]) -> dict[str, str]:
     """`goal_values` for one sentence of the goal."""
+    # a record named by its id in the goal is "my <record>" in the user's words ("from order {order_id}":
+    # "from my order"): the noun before a removed id may take a determiner (marked \x00)
+    sentence = re.sub(r"(?:(?<=\s)|^)([A-Za-z]+)\s*\{(?:\w+_id|id)\}", "\x00\\1", sentence)
     sentence = re.sub(r"\s*\{(?:\w+_id|id)\}", "", sentence)
     slots = _GOAL_SLOT.findall(sentence)
     if not slots or all(k in known for k in slots) or len(slots) > 6 or sentence.startswith("{"):
@@ -141,7 +147,9 @@ def _sentence_values(sentence: str, text: str, known: dict[str, Any]) -> dict[st
     for token in re.findall(r"\{\w+\}|[^\s{}]+", sentence):
         slot = _GOAL_SLOT.fullmatch(token)
         part = rf"(?P<{slot.group(1)}>.+?)" if slot else "(?:my|your)(?: other)?" if token.lower() in ("my", "your") \
-            else "(?:you|I)" if token.lower() == "you" else re.escape(token)
+            else "(?:you|I)" if token.lower() == "you" \
+            else rf"(?:(?:my|your|the)\s+(?:other\s+)?)?{re.escape(token[1:])}" if token.startswith("\x00") \
+            else re.escape(token)
         gap = "" if pattern == r"\b" else r"\s*" if re.fullmatch(r"\W+", token) else r"\s+"
         pattern += gap + part
     m = re.search(pattern + _VALUE_END, text, re.IGNORECASE)
@@ -149,11 +157,28 @@ def _sentence_values(sentence: str, text: str, known: dict[str, Any]) -> dict[st
         return {}
     found = m.groupdict()
     for a, b in re.findall(r"\{(\w+)\}\s+\{(\w+)\}", sentence):  # "{city} {zip}": only one way to split
-        split = _one_split(f"{found[a]} {found[b]}".split())
+        both = f"{found[a]} {found[b]}"
+        split = _known_split(both, [str(known[a])], True) if a in known else \
+            _known_split(both, [str(known[b])], False) if b in known else \
+            _known_split(both, choices.get(a, []), True) or _known_split(both, choices.get(b, []), False) \
+            or _one_split(both.split())
         if split is None:
             return {}
         found[a], found[b] = split
     return {k: v.strip().strip('"') for k, v in found.items() if v and v.strip() and k not in known}
+
+
+def _known_split(both: str, values: list[str], first: bool) -> tuple[str, str] | None:
+    """Two values side by side, the first (`first`) or the second one of `values` ("rust Denim
+    Trucker Jacket", the colour rust): split where it ends or begins, the longest that fits; None
+    when none is there."""
+    low = both.lower()
+    for v in sorted((v.lower() for v in values if v), key=len, reverse=True):
+        if first and low.startswith(v + " "):
+            return both[:len(v)], both[len(v) + 1:]
+        if not first and low.endswith(" " + v):
+            return both[:-len(v) - 1], both[-len(v):]
+    return None
 
 
 def _one_split(words: list[str]) -> tuple[str, str] | None:

@@ -102,6 +102,12 @@ class WorkflowAgent:
         # "how many bags" asks for the new bags (and is matched before the "bags" inside it)
         self._names = sorted([*self._names, *((q, k) for k, q in self._counts.items())], key=lambda p: -len(p[0]))
         self._guidance = Guidance(compiled)
+        # the words a field takes in this domain ("olive", "rust"): where two values are said side by side
+        self._choices_listed: dict[str, list[str]] = {}
+        for entity in compiled.domain.entities:
+            for f in entity.fields:
+                if f.values and all(isinstance(v, str) for v in f.values):
+                    self._choices_listed.setdefault(f.name, []).extend(str(v) for v in f.values)
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return self.reply(messages)
@@ -336,7 +342,8 @@ class WorkflowAgent:
                 found[key] = choice
         # what this request's words say wins over a value carried over from an earlier request
         own = {k: v for k, v in known.items() if k in turn.own}
-        said = {**goal_values(plan.workflow.goal, turn.request, {**own, **found}), **self._counts_said(plan, turn)}
+        said = {**goal_values(plan.workflow.goal, turn.request, {**own, **found}, self._choices_listed),
+                **self._counts_said(plan, turn)}
         for key, value in self.typed(plan.key_types, said).items():
             if key in plan.workflow.knows and (key not in choices or code_for(value, choices[key]) in choices[key]):
                 found[key] = value

@@ -259,6 +259,12 @@ def test_what_the_opening_said_is_read_and_not_asked_again() -> None:
     said = "Could you help me book a visit with Andrew Haney on January 25, 2025 at 10:30 am for a consultation?"
     assert goal_values(booking, said, {"visit_type": "consultation"}) == {
         "doctor_name": "Andrew Haney", "starts_at": "January 25, 2025 at 10:30 am"}
+    # "order {order_id}" is "my order" in the user's words; two values side by side split at a word
+    # the domain lists for one of them (its colours)
+    ret = "Return the {color} {product_name} (size {size}) from order {order_id}; it does not fit."
+    said = "Can you help me return the olive Quilted Puffer Vest from my order; it does not fit?"
+    assert goal_values(ret, said, {}, {"color": ["navy", "olive"]}) == {"color": "olive", "product_name": "Quilted Puffer Vest"}
+    assert goal_values(ret, said, {}) == {}  # no list of colours: no way to tell where the colour ends
     # words then a number split where the number begins; words alone say nothing of where
     assert goal_values("change my name to {first_name} {last_name}", "change my name to Mary Anne Lee.", {}) == {}
     assert reason_given("cancel my order because it's no longer needed", ["no_longer_needed", "other"]) \
