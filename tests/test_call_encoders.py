@@ -59,3 +59,17 @@ def test_the_spread_is_the_crc32_folded_value_by_value():
         args = {f"a{i}": rng.choice(VALUES + ["\x00", "ITM-77599"]) for i in range(rng.randrange(5))}
         pattern, tool = rng.choice(["RT-####", "X-", "DSP-#####"]), rng.choice(["create_return", "t", ""])
         assert id_spread(pattern, tool, args) == _folded(pattern, tool, args), (pattern, tool, args)
+
+
+def test_an_inserts_reply_text_is_encode_of_its_object():
+    """`insertplan._object_text` (a reply of the inserted row's fields, written as text) is `ENCODE`
+    of the same object, whatever the values."""
+    from gem_env.tools.insertplan import _object_text
+    from gem_env.tools.jsontext import ENCODE
+
+    rng = random.Random(3)
+    texts = VALUES + ['quote " and \\ back', "line\nbreak\u2028", "\x00", float("1e300"), 10 ** 20]
+    for _ in range(2000):
+        obj = {rng.choice(["id", "é", 'k"', "a b", f"k{i}"]): rng.choice(texts) for i in range(rng.randrange(4))}
+        keys = tuple(("{" if i == 0 else ",") + ENCODE(k) + ":" for i, k in enumerate(obj))
+        assert _object_text(keys, obj.values()) == ENCODE(obj), obj

@@ -59,13 +59,15 @@ nothing: the statement is undone whole).
 from __future__ import annotations
 
 import re
+from json.encoder import encode_basestring as _TEXT  # a text as `ENCODE` writes it (not ASCII-escaped)
 from typing import Any, Callable
 
 from . import effects as fx
 from .conditions import Conditions, Getter, Unsupported, calls_fn, expr_node, names_of
 from .errors import ExprError
 from .expr import Node, build
-from .reply import known_find, where_value
+from .jsontext import ENCODE
+from .reply import Encoded, known_find, where_value
 from .tables import COUNTERS_TABLE, Table, quote
 from .writeplan import MISS, _expressions, _field_reads, _row_decoder
 
@@ -219,6 +221,9 @@ class InsertHead(Conditions):
         self.fields = None if ret is None or insert.as_ is None else _fields_reply(ret.value.source, insert.as_)
         """The reply when it is an object of the inserted row's fields: (key, field) pairs."""
         self.alone = not self.updates and not self.branches and (ret is None or self.fields is not None)
+        self.keys_text = () if self.fields is None else tuple(
+            ("{" if i == 0 else ",") + ENCODE(k) + ":" for i, k in enumerate(self.fields[0]))
+        """Each key of a reply of the row's fields as it opens its member of the reply's JSON text."""
         """Whether the insert is the call's only write and the reply cannot fail: its writes go
         without a savepoint (`_insert_alone`)."""
 
@@ -321,7 +326,7 @@ class InsertHead(Conditions):
             row[self.id_field] = cursor.lastrowid
         if self.fields is None:
             return {"ok": True}
-        return dict(zip(self.fields[0], map(row.get, self.fields[1])))
+        return Encoded(_object_text(self.keys_text, map(row.get, self.fields[1])))
 
     def _update(self, u: fx.Update) -> "_Update":
         """An update of a found row as `updates` has it; the fields its values read are read too."""
@@ -439,6 +444,16 @@ def _written(update: "_Update", env: dict[str, Any], ctx: Any,
     changed = [(f, fn(env, ctx)) for f, fn, _ in sets]
     writes.append((sql, [encode(v) for (_, v), (_, _, encode) in zip(changed, sets)] + [target[pk]]))
     target.update(changed)
+
+
+def _object_text(keys: tuple[str, ...], values: Any) -> str:
+    """`ENCODE` of the object of `keys` (each as `keys_text` opens its member) and `values`: a
+    text or a null written here, any other value by `ENCODE`."""
+    parts = []
+    for key, v in zip(keys, values):
+        parts.append(key)
+        parts.append(_TEXT(v) if v.__class__ is str else "null" if v is None else ENCODE(v))
+    return "".join(parts) + "}" if parts else "{}"
 
 
 def _count_value(t: Table, f: str, node: Node) -> Getter:
