@@ -157,6 +157,29 @@ def test_a_taken_id_falls_back_to_the_steps_which_skip_it():
     assert counters(fast) == [("NTE-###", id_counters(compiled.domain, compiled.domain.seed)["NTE-###"] + 2 + spread)]
 
 
+def test_an_id_taken_in_the_inserted_table_falls_back_to_the_steps_which_skip_it():
+    """The read does not look for the new id in the inserted table (its key refuses it there):
+    the insert fails, the counter is put back, and the steps skip to the next free id."""
+    compiled = notes_domain(GUARDED)
+    head = insert_heads(compiled)["note"]
+    assert '"notes" WHERE "note_id"' not in head.check_sql and '"orders" WHERE "order_id" = ?' in head.check_sql
+    fast, slow = both(compiled)
+    pending = an_order(fast, "pending")
+    args = {"order_id": pending, "text": "hi"}
+    for sb in (fast, slow):
+        sb.conn.execute("INSERT INTO notes (note_id, order_id, text, kind) VALUES (?, ?, 'x', 'plain')",
+                        [new_id(compiled, args), an_order(sb, "delivered")])
+        sb.recomputed_state_hash()
+    calls = []
+    real = head.run
+    head.run = lambda env, ctx: calls.append(real(env, ctx)) or calls[-1]
+    try:
+        got = same_call(fast, slow, compiled, args)
+    finally:
+        del head.run
+    assert got.value["id"] == new_id(compiled, args, 2) and calls == [MISS]
+
+
 def test_a_value_the_column_refuses_is_the_steps_error():
     effect = [FIND_ORDER, {**INSERT_NOTE, "values": {**INSERT_NOTE["values"], "due": "text"}}, {"return": "n"}]
     compiled = notes_domain(effect)

@@ -44,8 +44,8 @@ The read stands in for the steps only where the answer is the same:
   sandbox's last insert left it; none after a `restore`) and read in the same statement; when the
   guess was wrong, the read runs again with the
   counter it returned (or, when it refused, with the counter read alone). When the candidate is
-  taken in any table with a text key, the read returns no row and the steps answer (they skip to
-  the next free id). The counter is then moved on as `next_id` moves it.
+  taken in any table with a text key, the read returns no row (or, in the inserted table when it
+  is its key, the insert fails on that key) and the steps answer (they skip to the next free id). The counter is then moved on as `next_id` moves it.
 - at run time, when the read returns no row (no such row, a false condition, a taken id), a
   condition run in Python is false, or anything raises (a value its column refuses, a null or a
   list key, a constraint, the reply's expression), nothing was written, or the savepoint is rolled
@@ -187,7 +187,9 @@ class InsertHead(Conditions):
         if self.pattern is not None:
             self.values.append(None)
             self.id_param = len(self.values) - 1
-            taken = [s for s in tables.values() if s.fields[s.pk].type == "string"]  # as `RuntimeSql.taken_sql`
+            # as `RuntimeSql.taken_sql`, but for the inserted table when the new id is its key: the
+            # insert's own key refuses it there, and the steps answer as when the read refuses
+            taken = [s for s in tables.values() if s.fields[s.pk].type == "string" and (s is not t or self.id_field != t.pk)]
             if taken:
                 where.append("NOT (" + " OR ".join(
                     f"EXISTS (SELECT 1 FROM {quote(s.name)} WHERE {quote(s.pk)} = ?{self.id_param + 1})"
