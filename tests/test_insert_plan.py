@@ -211,6 +211,24 @@ def test_an_integer_key_made_by_sqlite_is_the_reply():
     assert same_call(fast, slow, compiled, {"order_id": order, "qty": 3}).value["line_id"] == 2
 
 
+@pytest.mark.parametrize("effect", [
+    # a key from the arguments, a key SQLite makes: an insert alone with no id counter
+    [FIND_ORDER, {**INSERT_NOTE, "values": {**INSERT_NOTE["values"], "note_id": "text"}}, {"return": {"id": "n.note_id"}}],
+    [FIND_ORDER, {"insert": "lines", "as": "l", "values": {"order_id": "order_id", "sku": "text", "qty": "2"}},
+     {"return": {"line": "l.line_id", "sku": "l.sku"}}],
+])
+def test_an_insert_alone_without_an_id_counter_answers_as_the_steps(effect):
+    compiled = notes_domain(effect)
+    head = insert_heads(compiled)["note"]
+    assert head.alone and head.pattern is None
+    fast, slow = both(compiled)
+    order = an_order(fast)
+    assert same_call(fast, slow, compiled, {"order_id": order, "text": "N-1"}).ok
+    assert same_call(fast, slow, compiled, {"order_id": order, "text": "N-2"}).ok
+    same_call(fast, slow, compiled, {"order_id": order, "text": "N-1"})  # a taken key (the first's): the steps' error
+    same_call(fast, slow, compiled, {"order_id": "nope", "text": "N-3"})
+
+
 FIND_CUSTOMER = {"find": "customers", "as": "c", "where": {"customer_id": "o.customer_id"}}
 READ_LATER = [
     [FIND_ORDER, FIND_CUSTOMER, INSERT_NOTE, {"return": {"id": "n.note_id", "email": "c.email", "o": "o"}}],

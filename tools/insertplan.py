@@ -275,7 +275,9 @@ class InsertHead(Conditions):
         except Exception:  # noqa: BLE001 — nothing was written; the steps say what is wrong
             return MISS
         if self.alone:
-            return self._insert_alone(conn, ctx, new, row, found[-1] if self.pattern is not None else None, spread)
+            if self.pattern is None:
+                return self._insert_alone(conn, ctx, new, row, None, 0)
+            return self._insert_alone(conn, ctx, new, row, found[-1], spread)
         conn.execute("SAVEPOINT gem_call")
         try:
             for sql, values in writes:
