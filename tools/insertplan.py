@@ -45,12 +45,13 @@ The read stands in for the steps only where the answer is the same:
   guess was wrong, the read runs again with the
   counter it returned (or, when it refused, with the counter read alone). When the candidate is
   taken in any table with a text key, the read returns no row (or, in the inserted table when it
-  is its key, the insert fails on that key) and the steps answer (they skip to the next free id). The counter is then moved on as `next_id` moves it.
+  is its key, the insert fails on that key) and the steps answer (they skip to the next free id).
+  The counter is then moved on as `next_id` moves it.
 - at run time, when the read returns no row (no such row, a false condition, a taken id), a
   condition run in Python is false, or anything raises (a value its column refuses, a null or a
   list key, a constraint, the reply's expression), nothing was written, or the savepoint is rolled
-  back (an insert alone: the counter put back), and the interpreted steps run from the start, so an error is the interpreter's own message
-  (errors stay data, with the same text).
+  back (an insert alone: the counter put back), and the interpreted steps run from the start, so
+  an error is the interpreter's own message (errors stay data, with the same text).
 
 Digest maintenance is unchanged: the table's trigger logs the inserted key in the same statement
 (`tools.digest`), and the savepoint takes it back with the row (an insert alone that fails logs
@@ -81,9 +82,10 @@ its SQL, the table's key)."""
 _COUNTER = f"SELECT value FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?"
 _NEW_COUNTER = f"INSERT INTO {quote(COUNTERS_TABLE)} (prefix, value) VALUES (?1, ?2)"
 _MOVE_COUNTER = f"UPDATE {quote(COUNTERS_TABLE)} SET value = ?2 WHERE prefix = ?1"
-_DROP_COUNTER = f"DELETE FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?1"
 """The counter read, and moved on as `RuntimeSql.bump_sql` moves it (made at 1, or one up), without
 the RETURNING clause that needs (SQLite writes a returned row through a temporary table: ~4 µs)."""
+_DROP_COUNTER = f"DELETE FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?1"
+"""A counter made by an insert alone taken away again when the insert fails (`_insert_alone`)."""
 _EXISTS = {("==", 0): "NOT EXISTS", ("!=", 0): "EXISTS", (">", 0): "EXISTS", (">=", 1): "EXISTS"}
 """``count_rows(…) OP N`` as (NOT) EXISTS; the count on the left (a count on the right is turned)."""
 _TURNED = {"==": "==", "!=": "!=", "<": ">", "<=": ">="}
@@ -189,7 +191,8 @@ class InsertHead(Conditions):
             self.id_param = len(self.values) - 1
             # as `RuntimeSql.taken_sql`, but for the inserted table when the new id is its key: the
             # insert's own key refuses it there, and the steps answer as when the read refuses
-            taken = [s for s in tables.values() if s.fields[s.pk].type == "string" and (s is not t or self.id_field != t.pk)]
+            taken = [s for s in tables.values()
+                     if s.fields[s.pk].type == "string" and (s is not t or self.id_field != t.pk)]
             if taken:
                 where.append("NOT (" + " OR ".join(
                     f"EXISTS (SELECT 1 FROM {quote(s.name)} WHERE {quote(s.pk)} = ?{self.id_param + 1})"
@@ -223,11 +226,11 @@ class InsertHead(Conditions):
         self.fields = None if ret is None or insert.as_ is None else _fields_reply(ret.value.source, insert.as_)
         """The reply when it is an object of the inserted row's fields: (key, field) pairs."""
         self.alone = not self.updates and not self.branches and (ret is None or self.fields is not None)
+        """Whether the insert is the call's only write and the reply cannot fail: its writes go
+        without a savepoint (`_insert_alone`)."""
         self.keys_text = () if self.fields is None else tuple(
             ("{" if i == 0 else ",") + ENCODE(k) + ":" for i, k in enumerate(self.fields[0]))
         """Each key of a reply of the row's fields as it opens its member of the reply's JSON text."""
-        """Whether the insert is the call's only write and the reply cannot fail: its writes go
-        without a savepoint (`_insert_alone`)."""
 
     def run(self, env: dict[str, Any], ctx: Any) -> Any:
         params = self.values[:]
@@ -314,18 +317,21 @@ class InsertHead(Conditions):
         only the written values, so nothing can fail after the insert."""
         try:
             if self.pattern is not None:
-                conn.execute(_NEW_COUNTER if counted is None else _MOVE_COUNTER, [self.pattern, (counted or 0) + 1 + spread])
+                moved = (counted or 0) + 1 + spread
+                conn.execute(_NEW_COUNTER if counted is None else _MOVE_COUNTER, [self.pattern, moved])
             try:
                 cursor = conn.execute(self.insert_sql, new)
             except Exception:
-                if self.pattern is not None:
-                    conn.execute(*((_DROP_COUNTER, [self.pattern]) if counted is None else (_MOVE_COUNTER, [self.pattern, counted])))
+                if self.pattern is not None and counted is None:
+                    conn.execute(_DROP_COUNTER, [self.pattern])
+                elif self.pattern is not None:
+                    conn.execute(_MOVE_COUNTER, [self.pattern, counted])
                 raise
         except Exception:  # noqa: BLE001 — nothing written; the steps say what is wrong
             return MISS
         ctx.dirty.add(self.table.name)
         if self.pattern is not None:
-            ctx.id_hints[self.pattern] = (counted or 0) + 1 + spread
+            ctx.id_hints[self.pattern] = moved
         elif self.id_field is not None:
             row[self.id_field] = cursor.lastrowid
         if self.fields is None:
