@@ -157,6 +157,29 @@ def test_a_taken_id_falls_back_to_the_steps_which_skip_it():
     assert counters(fast) == [("NTE-###", id_counters(compiled.domain, compiled.domain.seed)["NTE-###"] + 2 + spread)]
 
 
+def test_an_id_taken_in_the_inserted_table_falls_back_to_the_steps_which_skip_it():
+    """The read does not look for the new id in the inserted table (its key refuses it there):
+    the insert fails, the counter is put back, and the steps skip to the next free id."""
+    compiled = notes_domain(GUARDED)
+    head = insert_heads(compiled)["note"]
+    assert '"notes" WHERE "note_id"' not in head.check_sql and '"orders" WHERE "order_id" = ?' in head.check_sql
+    fast, slow = both(compiled)
+    pending = an_order(fast, "pending")
+    args = {"order_id": pending, "text": "hi"}
+    for sb in (fast, slow):
+        sb.conn.execute("INSERT INTO notes (note_id, order_id, text, kind) VALUES (?, ?, 'x', 'plain')",
+                        [new_id(compiled, args), an_order(sb, "delivered")])
+        sb.recomputed_state_hash()
+    calls = []
+    real = head.run
+    head.run = lambda env, ctx: calls.append(real(env, ctx)) or calls[-1]
+    try:
+        got = same_call(fast, slow, compiled, args)
+    finally:
+        del head.run
+    assert got.value["id"] == new_id(compiled, args, 2) and calls == [MISS]
+
+
 def test_a_value_the_column_refuses_is_the_steps_error():
     effect = [FIND_ORDER, {**INSERT_NOTE, "values": {**INSERT_NOTE["values"], "due": "text"}}, {"return": "n"}]
     compiled = notes_domain(effect)
@@ -186,6 +209,24 @@ def test_an_integer_key_made_by_sqlite_is_the_reply():
     order = an_order(fast)
     assert same_call(fast, slow, compiled, {"order_id": order, "qty": 2}).value["line_id"] == 1
     assert same_call(fast, slow, compiled, {"order_id": order, "qty": 3}).value["line_id"] == 2
+
+
+@pytest.mark.parametrize("effect", [
+    # a key from the arguments, a key SQLite makes: an insert alone with no id counter
+    [FIND_ORDER, {**INSERT_NOTE, "values": {**INSERT_NOTE["values"], "note_id": "text"}}, {"return": {"id": "n.note_id"}}],
+    [FIND_ORDER, {"insert": "lines", "as": "l", "values": {"order_id": "order_id", "sku": "text", "qty": "2"}},
+     {"return": {"line": "l.line_id", "sku": "l.sku"}}],
+])
+def test_an_insert_alone_without_an_id_counter_answers_as_the_steps(effect):
+    compiled = notes_domain(effect)
+    head = insert_heads(compiled)["note"]
+    assert head.alone and head.pattern is None
+    fast, slow = both(compiled)
+    order = an_order(fast)
+    assert same_call(fast, slow, compiled, {"order_id": order, "text": "N-1"}).ok
+    assert same_call(fast, slow, compiled, {"order_id": order, "text": "N-2"}).ok
+    same_call(fast, slow, compiled, {"order_id": order, "text": "N-1"})  # a taken key (the first's): the steps' error
+    same_call(fast, slow, compiled, {"order_id": "nope", "text": "N-3"})
 
 
 FIND_CUSTOMER = {"find": "customers", "as": "c", "where": {"customer_id": "o.customer_id"}}
@@ -260,20 +301,77 @@ def statements(sb: Any, call: Any) -> list[str]:
     return [s.split()[0] for s in seen]
 
 
-def test_an_insert_is_one_read_and_its_writes_in_a_savepoint():
+def test_an_insert_alone_is_one_read_the_counters_move_and_the_insert():
     compiled = notes_domain(GUARDED)
     sb = compiled.new_sandbox()
     sb.conn.execute("DELETE FROM _gem_counters")  # no counter yet (the template seeds one) ...
     sb.id_hints.clear()                           # ... nor the sandbox's guess of it
     pending = [k for k, o in sb.dump(["orders"])["orders"].items() if o["status"] == "pending"]
     assert statements(sb, lambda: sb.call("note", {"order_id": pending[0], "text": "a"})) == [
-        "SELECT", "SAVEPOINT", "INSERT", "INSERT", "RELEASE"]  # the counter made
+        "SELECT", "INSERT", "INSERT"]  # the counter made, the row
     assert statements(sb, lambda: sb.call("note", {"order_id": pending[1], "text": "b"})) == [
-        "SELECT", "SAVEPOINT", "INSERT", "UPDATE", "RELEASE"]  # the counter moved on
+        "SELECT", "UPDATE", "INSERT"]  # the counter moved on, the row
     first = 1 + id_spread("NTE-###", "note", plan_for(compiled.tools["note"]).arguments({"order_id": pending[0], "text": "a"}))
     second = first + 1 + id_spread("NTE-###", "note", plan_for(compiled.tools["note"]).arguments({"order_id": pending[1], "text": "b"}))
     assert [r["note_id"] for r in sb.dump(["notes"])["notes"].values()] == [format_id("NTE-###", first),
                                                                            format_id("NTE-###", second)]
+
+
+def test_an_insert_with_other_writes_is_one_read_and_its_writes_in_a_savepoint():
+    compiled = notes_domain(READ_LATER[3])
+    sb = compiled.new_sandbox()
+    order = an_order(sb)
+    assert statements(sb, lambda: sb.call("note", {"order_id": order, "text": "a"})) == [
+        "SELECT", "SAVEPOINT", "UPDATE", "UPDATE", "INSERT", "UPDATE", "RELEASE"]
+    compiled = notes_domain([FIND_ORDER, INSERT_NOTE, {"return": {"id": "n.note_id", "sum": "n.text + '!'"}}])
+    sb = compiled.new_sandbox()  # a reply that may fail after the row is written: in the savepoint too
+    order = an_order(sb)
+    assert statements(sb, lambda: sb.call("note", {"order_id": order, "text": "a"})) == [
+        "SELECT", "SAVEPOINT", "INSERT", "UPDATE", "RELEASE"]
+
+
+@pytest.mark.parametrize("made", [False, True])
+def test_an_insert_alone_that_the_table_refuses_puts_the_counter_back(made):
+    """The counter moves before the insert; when the insert fails (an order that does not exist:
+    the foreign key), the counter is put back (made: the counter's row taken away), the steps answer
+    with their error, and state, digest and counters are the steps' (which wrote nothing)."""
+    compiled = notes_domain([INSERT_NOTE, {"return": {"id": "n.note_id"}}])
+    fast, slow = both(compiled)
+    if made:
+        for sb in (fast, slow):
+            sb.conn.execute("DELETE FROM _gem_counters")
+        fast.id_hints.clear()
+    before = counters(fast)
+    order = "nope"
+    seen: list[Any] = []
+    assert statements(fast, lambda: seen.append(fast.call("note", {"order_id": order, "text": "t"})))[:4] == [
+        "SELECT", "INSERT" if made else "UPDATE", "INSERT", "DELETE" if made else "UPDATE"]
+    with step_by_step(compiled):
+        b = slow.call("note", {"order_id": order, "text": "t"})
+    a = seen[0]
+    assert not a.ok and (a.error, a.error_kind) == (b.error, b.error_kind) and "constraint" in a.error
+    assert fast.dump() == slow.dump() and counters(fast) == counters(slow) == before
+    assert fast.state_hash() == slow.state_hash() == fast.recomputed_state_hash()
+
+
+EMAILED = [FIND_ORDER, FIND_CUSTOMER, {"require": "c.email != text", "message": "{c.email} wrote it"},
+           INSERT_NOTE, {"return": {"id": "n.note_id"}}]
+
+
+def test_a_require_on_another_finds_row_is_inside_its_exists():
+    """A require on the second find's row (of another table) goes inside that find's EXISTS: the
+    row is not read for it, and the answers are the steps'."""
+    compiled = notes_domain(EMAILED)
+    head = insert_heads(compiled)["note"]
+    assert head.checks == [] and "c" not in head.reads
+    assert 'EXISTS (SELECT 1 FROM "customers" WHERE "customer_id" = "orders"."customer_id" AND "email" IS NOT' in head.check_sql
+    fast, slow = both(compiled)
+    emails = {c["customer_id"]: c["email"] for c in fast.dump(["customers"])["customers"].values()}
+    outcomes = set()
+    for order in list(fast.dump(["orders"])["orders"].values())[:4]:
+        for text in (emails[order["customer_id"]], "someone else"):
+            outcomes.add(same_call(fast, slow, compiled, {"order_id": order["order_id"], "text": text}).ok)
+    assert outcomes == {True, False}
 
 
 def test_a_wrong_guess_of_the_counter_is_read_again():
@@ -337,6 +435,6 @@ def test_the_first_insert_of_an_episode_guesses_the_templates_counter():
     pending = [k for k, o in sb.dump(["orders"])["orders"].items() if o["status"] == "pending"]
     for _ in range(2):
         assert statements(sb, lambda: sb.call("note", {"order_id": pending[0], "text": "a"})) == [
-            "SELECT", "SAVEPOINT", "INSERT", "UPDATE", "RELEASE"]
+            "SELECT", "UPDATE", "INSERT"]
         assert sb.dump(["notes"])["notes"].keys() >= {new_id(compiled, {"order_id": pending[0], "text": "a"})}
         sb.rewind()

@@ -4,13 +4,17 @@ stands for every find and require, reads what the later steps read of the found 
 the new id,
 
     SELECT <the found rows' fields read later>, <the id counter> FROM <ROW's table>
-    WHERE <its keys> AND EXISTS (<each other find>) AND <the requires>
+    WHERE <its keys> AND EXISTS (<each other find> AND <the requires on its row>) AND <the requires>
     AND NOT (<the new id is some text key already>)
 
 then the updates (their own prepared statements, the new values worked out in Python on the rows
 read, as `Update.run` does, each row then holding its new values for what follows), the insert (its
 own prepared `INSERT … VALUES`) and the id counter's move, in the call's savepoint; the reply is built
-in Python from the values the insert wrote, as the interpreter builds it. An `if` of updates after
+in Python from the values the insert wrote, as the interpreter builds it. An insert that is the
+call's only write, with a reply of the written values (or none), takes no savepoint: the counter's
+move, which nothing refuses, then the insert, one statement and atomic by itself; when the insert
+fails the counter is put back, so the call wrote nothing (`InsertHead._insert_alone`: three
+statements where the floor's insert in a savepoint is three too). An `if` of updates after
 the insert is written with the updates before it (its condition evaluated once, in order after
 them): the condition and the updated values read neither the inserted row nor a table, and the
 insert reads no row such an update changes, so the rows come out the same. (An `INSERT … SELECT`
@@ -24,8 +28,10 @@ The read stands in for the steps only where the answer is the same:
   and not optional, keyed by values that read no row or by fields of the first row of the same type
   (text or integer, which SQLite compares as the find's bound value), and matches at most one row
   when a later step reads its row. A require is a condition `tools.conditions` translates over the
-  first row, or ``count_rows('T', {…}) == 0`` (or ``!= 0``, ``> 0``, ``>= 1``) with values that read
-  no row (``NOT EXISTS`` / ``EXISTS``, with `count_rows`' own ``IS`` comparisons and encoders), or
+  first row (or over another find's row of another table: inside that find's EXISTS, where the
+  unqualified columns are that table's), or ``count_rows('T', {…}) == 0`` (or ``!= 0``, ``> 0``,
+  ``>= 1``) with values that read no row (``NOT EXISTS`` / ``EXISTS``, with `count_rows`' own ``IS``
+  comparisons and encoders), or
   any other condition, run in Python on the rows the read returned (the fields it reads, decoded as
   the find decodes them: ``days_between(row.bought, today) <= 30``, ``other.verified``). An
   update's values and the insert's read no table, with at most one ``next_id('PATTERN')`` as a
@@ -38,27 +44,31 @@ The read stands in for the steps only where the answer is the same:
   sandbox's last insert left it; none after a `restore`) and read in the same statement; when the
   guess was wrong, the read runs again with the
   counter it returned (or, when it refused, with the counter read alone). When the candidate is
-  taken in any table with a text key, the read returns no row and the steps answer (they skip to
-  the next free id). The counter is then moved on as `next_id` moves it.
+  taken in any table with a text key, the read returns no row (or, in the inserted table when it
+  is its key, the insert fails on that key) and the steps answer (they skip to the next free id).
+  The counter is then moved on as `next_id` moves it.
 - at run time, when the read returns no row (no such row, a false condition, a taken id), a
   condition run in Python is false, or anything raises (a value its column refuses, a null or a
-  list key, a constraint, the reply's expression), nothing was written or the savepoint is rolled
-  back, and the interpreted steps run from the start, so an error is the interpreter's own message
-  (errors stay data, with the same text).
+  list key, a constraint, the reply's expression), nothing was written, or the savepoint is rolled
+  back (an insert alone: the counter put back), and the interpreted steps run from the start, so
+  an error is the interpreter's own message (errors stay data, with the same text).
 
 Digest maintenance is unchanged: the table's trigger logs the inserted key in the same statement
-(`tools.digest`), and the savepoint takes it back with the row.
+(`tools.digest`), and the savepoint takes it back with the row (an insert alone that fails logs
+nothing: the statement is undone whole).
 """
 from __future__ import annotations
 
 import re
+from json.encoder import encode_basestring as _TEXT  # a text as `ENCODE` writes it (not ASCII-escaped)
 from typing import Any, Callable
 
 from . import effects as fx
 from .conditions import Conditions, Getter, Unsupported, calls_fn, expr_node, names_of
 from .errors import ExprError
 from .expr import Node, build
-from .reply import known_find, where_value
+from .jsontext import ENCODE
+from .reply import Encoded, known_find, where_value
 from .tables import COUNTERS_TABLE, Table, quote
 from .writeplan import MISS, _expressions, _field_reads, _row_decoder
 
@@ -74,6 +84,8 @@ _NEW_COUNTER = f"INSERT INTO {quote(COUNTERS_TABLE)} (prefix, value) VALUES (?1,
 _MOVE_COUNTER = f"UPDATE {quote(COUNTERS_TABLE)} SET value = ?2 WHERE prefix = ?1"
 """The counter read, and moved on as `RuntimeSql.bump_sql` moves it (made at 1, or one up), without
 the RETURNING clause that needs (SQLite writes a returned row through a temporary table: ~4 µs)."""
+_DROP_COUNTER = f"DELETE FROM {quote(COUNTERS_TABLE)} WHERE prefix = ?1"
+"""A counter made by an insert alone taken away again when the insert fails (`_insert_alone`)."""
 _EXISTS = {("==", 0): "NOT EXISTS", ("!=", 0): "EXISTS", (">", 0): "EXISTS", (">=", 1): "EXISTS"}
 """``count_rows(…) OP N`` as (NOT) EXISTS; the count on the left (a count on the right is turned)."""
 _TURNED = {"==": "==", "!=": "!=", "<": ">", "<=": ">="}
@@ -100,16 +112,21 @@ class InsertHead(Conditions):
         """The found rows read after the statement (by a require it does not translate, a value, the
         reply): their fields (None: the whole row), read by the statement too."""
         where: list[str] = []
-        keyed: dict[str, tuple[fx.Find, str]] = {}
+        self.keyed: dict[str, tuple[fx.Find, str]] = {}
         """Each find after the first: its WHERE, for its EXISTS and for reading its fields."""
+        keyed = self.keyed
         if row is not None:
             where += [f"{w.lhs} = {self.param(where_value(w, row.table))}{w.collate}" for w in row.where]
             for f in finds[1:]:
                 keyed[f.as_] = (f, self._keyed(f, row))
-                where.append(f"EXISTS (SELECT 1 FROM {quote(f.table.name)} WHERE {keyed[f.as_][1]})")
         self.checks: list[Callable[[dict, Any], Any]] = []
         """The requires the statement does not translate, run in Python on the rows it read."""
-        where += [w for g in guards for w in [self._guard(expr_node(g.cond.source), row)] if w is not None]
+        self.inside: dict[str, list[str]] = {name: [] for name in keyed}
+        """The requires on one find's row after the first (of another table), translated: its
+        EXISTS holds them, so that row is not read for them."""
+        guarded = [w for g in guards for w in [self._guard(expr_node(g.cond.source), row)] if w is not None]
+        where += [f"EXISTS (SELECT 1 FROM {quote(f.table.name)} WHERE {' AND '.join([on, *self.inside[name]])})"
+                  for name, (f, on) in keyed.items()] + guarded
         self.updates = [self._update(u) for u in updates]
         """Each update of a found row before the insert: its values worked out in Python on the rows read."""
         self.branches: list[tuple[Callable[[dict, Any], Any], list[Any], list[Any]]] = []
@@ -172,7 +189,10 @@ class InsertHead(Conditions):
         if self.pattern is not None:
             self.values.append(None)
             self.id_param = len(self.values) - 1
-            taken = [s for s in tables.values() if s.fields[s.pk].type == "string"]  # as `RuntimeSql.taken_sql`
+            # as `RuntimeSql.taken_sql`, but for the inserted table when the new id is its key: the
+            # insert's own key refuses it there, and the steps answer as when the read refuses
+            taken = [s for s in tables.values()
+                     if s.fields[s.pk].type == "string" and (s is not t or self.id_field != t.pk)]
             if taken:
                 where.append("NOT (" + " OR ".join(
                     f"EXISTS (SELECT 1 FROM {quote(s.name)} WHERE {quote(s.pk)} = ?{self.id_param + 1})"
@@ -205,6 +225,12 @@ class InsertHead(Conditions):
         self.reply = ret.value.fn if ret is not None else None
         self.fields = None if ret is None or insert.as_ is None else _fields_reply(ret.value.source, insert.as_)
         """The reply when it is an object of the inserted row's fields: (key, field) pairs."""
+        self.alone = not self.updates and not self.branches and (ret is None or self.fields is not None)
+        """Whether the insert is the call's only write and the reply cannot fail: its writes go
+        without a savepoint (`_insert_alone`)."""
+        self.keys_text = () if self.fields is None else tuple(
+            ("{" if i == 0 else ",") + ENCODE(k) + ":" for i, k in enumerate(self.fields[0]))
+        """Each key of a reply of the row's fields as it opens its member of the reply's JSON text."""
 
     def run(self, env: dict[str, Any], ctx: Any) -> Any:
         params = self.values[:]
@@ -251,6 +277,10 @@ class InsertHead(Conditions):
                 new[i] = encode(v)
         except Exception:  # noqa: BLE001 — nothing was written; the steps say what is wrong
             return MISS
+        if self.alone:
+            if self.pattern is None:
+                return self._insert_alone(conn, ctx, new, row, None, 0)
+            return self._insert_alone(conn, ctx, new, row, found[-1], spread)
         conn.execute("SAVEPOINT gem_call")
         try:
             for sql, values in writes:
@@ -277,6 +307,36 @@ class InsertHead(Conditions):
         if self.pattern is not None:
             ctx.id_hints[self.pattern] = (counted or 0) + 1 + spread
         return reply
+
+    def _insert_alone(self, conn: Any, ctx: Any, new: list[Any], row: dict[str, Any], counted: int | None,
+                      spread: int) -> Any:
+        """The writes of an insert that is the call's only write (`alone`), without a savepoint:
+        the id counter's move (which nothing refuses: the counter's row is as the read found it,
+        its value an integer), then the insert, one statement and atomic by itself; when the
+        insert fails the counter is put back as it was, so the call wrote nothing. The reply reads
+        only the written values, so nothing can fail after the insert."""
+        try:
+            if self.pattern is not None:
+                moved = (counted or 0) + 1 + spread
+                conn.execute(_NEW_COUNTER if counted is None else _MOVE_COUNTER, [self.pattern, moved])
+            try:
+                cursor = conn.execute(self.insert_sql, new)
+            except Exception:
+                if self.pattern is not None and counted is None:
+                    conn.execute(_DROP_COUNTER, [self.pattern])
+                elif self.pattern is not None:
+                    conn.execute(_MOVE_COUNTER, [self.pattern, counted])
+                raise
+        except Exception:  # noqa: BLE001 — nothing written; the steps say what is wrong
+            return MISS
+        ctx.dirty.add(self.table.name)
+        if self.pattern is not None:
+            ctx.id_hints[self.pattern] = moved
+        elif self.id_field is not None:
+            row[self.id_field] = cursor.lastrowid
+        if self.fields is None:
+            return {"ok": True}
+        return Encoded(_object_text(self.keys_text, map(row.get, self.fields[1])))
 
     def _update(self, u: fx.Update) -> "_Update":
         """An update of a found row as `updates` has it; the fields its values read are read too."""
@@ -352,6 +412,14 @@ class InsertHead(Conditions):
                 return self.condition(node, row.as_, row.table)
             except Unsupported:
                 del self.values[values:], self.getters[getters:]
+        other = self.keyed.get(next(iter(read))) if len(read) == 1 else None
+        if other is not None and row is not None and other[0].table is not row.table:
+            values, getters = len(self.values), len(self.getters)
+            try:  # inside that find's EXISTS, where its table's columns are the ones named
+                self.inside[other[0].as_].append(self.condition(node, other[0].as_, other[0].table))
+                return None
+            except Unsupported:
+                del self.values[values:], self.getters[getters:]
         self._mark([node], read)
         self.checks.append(build(node))
         return None
@@ -386,6 +454,16 @@ def _written(update: "_Update", env: dict[str, Any], ctx: Any,
     changed = [(f, fn(env, ctx)) for f, fn, _ in sets]
     writes.append((sql, [encode(v) for (_, v), (_, _, encode) in zip(changed, sets)] + [target[pk]]))
     target.update(changed)
+
+
+def _object_text(keys: tuple[str, ...], values: Any) -> str:
+    """`ENCODE` of the object of `keys` (each as `keys_text` opens its member) and `values`: a
+    text or a null written here, any other value by `ENCODE`."""
+    parts = []
+    for key, v in zip(keys, values):
+        parts.append(key)
+        parts.append(_TEXT(v) if v.__class__ is str else "null" if v is None else ENCODE(v))
+    return "".join(parts) + "}" if parts else "{}"
 
 
 def _count_value(t: Table, f: str, node: Node) -> Getter:

@@ -383,16 +383,12 @@ def id_spread(pattern: str, tool: str, args: dict[str, Any]) -> int:
     and validated arguments (in the parameters' order), so sessions of one domain that create
     different records get different ids (not the same RTR-12240 in every trajectory), while the
     same call replayed gets the same id. A crc32 folded over the values, each as text (a whole
-    number as the amount it is: a model may write 3000 or 3000.0)."""
-    h = zlib.crc32(tool.encode())
+    number as the amount it is: a model may write 3000 or 3000.0, a null as a zero byte), run once
+    over the texts joined (a crc32 folded over parts is the crc32 of the parts joined)."""
+    text = [tool]
     for v in args.values():
-        if v.__class__ is str:
-            h = zlib.crc32(v.encode(), h)
-        elif v is None:
-            h = zlib.crc32(b"\x00", h)
-        else:
-            h = zlib.crc32(repr(_canonical(v)).encode(), h)
-    return h % _spread_room(pattern)
+        text.append(v if v.__class__ is str else "\x00" if v is None else repr(_canonical(v)))
+    return zlib.crc32("".join(text).encode()) % _spread_room(pattern)
 
 
 def _canonical(value: Any) -> Any:

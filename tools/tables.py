@@ -150,8 +150,9 @@ class Table:
 
     def encoder(self, name: str) -> Callable[[Any], Any]:
         """`encode(name, ·)` specialised to one field, for a value written on every call: a json
-        value goes straight to its text, a value SQLite stores as it is returns at once, anything
-        else (a null, a value of another type) takes `encode`, which says what is wrong."""
+        value goes straight to its text, a value SQLite stores as it is (or a null, in a field that
+        may be empty) returns at once, anything else (a null elsewhere, a value of another type)
+        takes `encode`, which says what is wrong."""
         f = self.fields.get(name)
         if f is None:
             raise ExprError(f"table '{self.name}' has no field '{name}'")
@@ -162,6 +163,8 @@ class Table:
         plain = self.plain_type(name)
         if plain is None:
             return lambda v: general(name, v)
+        if f.nullable and name != self.pk:
+            return lambda v: v if type(v) is plain or v is None else general(name, v)
         return lambda v: v if type(v) is plain else general(name, v)
 
     def plain_type(self, name: str) -> type | None:
