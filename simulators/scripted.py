@@ -277,9 +277,15 @@ class ScriptedUser:
         value: "to $1,164.14") is not said twice; anything else is "my <name> is <value>"."""
         said = P.said_value(key, value)
         head = key.split("_")[0]
-        if len(said) > 4 and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
-            return ""  # the request says it already ("... of the Harbor Everyday Saver Account", "... for a consultation")
-        described = _points_at(key)
+        # the request says it already ("... of the Harbor Everyday Saver Account"); one word that
+        # describes a record may be there by chance ("compensation for the cancelled flights" is not
+        # "my cancelled reservation"), so it is still said
+        in_request = len(said) > 4 and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent, re.IGNORECASE)
+        if in_request and (not _points_at(key) or len(said.split()) > 1 or re.search(r"\d", said)):
+            return ""
+        # a value the request already says ("book a visit ... for a consultation") points at nothing:
+        # never "It's the consultation one."
+        described = _points_at(key) and not in_request
         if described and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
             return _pointed_at(key, head, said, intent, rng, opening)
         prepositions = "to|in|on|by|for(?: an?)?" if key.startswith("new_") else "on|by|for(?: an?)?"  # not "ending in 5954", a card's

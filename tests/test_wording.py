@@ -822,6 +822,15 @@ def test_a_topic_named_by_a_name_keeps_its_capitals() -> None:
     assert user_words("Freeze my card {card_id}", {"card_id": "CRD-1"}).startswith("freeze my card")
 
 
+def test_one_word_that_describes_a_record_is_said_even_if_the_request_has_it() -> None:
+    """"compensation for the cancelled flights on my reservation" does not say which reservation:
+    "cancelled" there is the reason, so "my cancelled reservation" is still said."""
+    said = ScriptedUser._volunteered("reservation_status", "cancelled",
+                                     "ask for compensation for the cancelled flights on my reservation",
+                                     random.Random(0), ["reservation_status"])
+    assert "cancelled" in said, said
+
+
 def test_a_value_the_request_says_after_for_is_not_said_again() -> None:
     said = ScriptedUser._volunteered("visit_type", "consultation",
                                      "book a visit with Andrew Haney on January 25, 2025 at 10:30 am for a consultation",
