@@ -243,8 +243,9 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     close = S.close(turn.rng, turn.going_on)
     if record is None:
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(mine[-1]['error']), []))} {close}".strip())
+    who = ("you" if _OWN.match(plan.noun) else "they") if PEOPLE.match(plan.noun) else "it"
     facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False,
-                         who=("you" if _OWN.match(plan.noun) else "they") if PEOPLE.match(plan.noun) else "it")
+                         who=who, own=who != "they" and plan.catalog is None)
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
     # a catalog entry the customer named is called by its name, not its internal number

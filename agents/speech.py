@@ -477,7 +477,7 @@ _OFF = ["{Name} is not on.", "No, {name} isn't turned on.", "{Name} is not activ
 _DATE_SAID = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}\b")
 
 
-def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: str = "it") -> str:
+def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: str = "it", own: bool = True) -> str:
     """One fact in a sentence that fits what the field means: a new record's number, a status, an
     amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value."""
     n, low = words(name), name.lower()
@@ -509,7 +509,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     if v.startswith("$") and not after_write:
         return pick(rng, _MONEY_FACT, name=n, v=v)
     bank = _FACT_AFTER if after_write else _FACT
-    if _IDENTITY.search(low):  # a contact's name is not "your name"
+    if _IDENTITY.search(low) or not own:  # a contact's name is not "your name", a doctor's specialty not "your specialty"
         bank = [f for f in bank if not f.startswith("Your ")]
     said = pick(rng, bank, name=n, v=v)
     last = n.split()[-1].lower()
@@ -593,7 +593,8 @@ def close(rng: random.Random, going_on: bool) -> str:
     return "" if going_on else pick(rng, CLOSE)
 
 
-def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool, who: str = "it") -> list[str]:
+def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool, who: str = "it",
+               own: bool = True) -> list[str]:
     """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
     worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.")."""
     plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
@@ -605,7 +606,7 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
     # a record just made (its new id among the facts) is described as it is, not as changed: "The
     # amount is $268.26.", never "The amount now reads $268.26." of a new refund
     made = after_write and any(k == "id" or k.endswith("_id") for k, _ in facts)
-    return [fact(rng, k, v, after_write=after_write and (not made or k == "id" or k.endswith("_id")), who=who)
+    return [fact(rng, k, v, after_write=after_write and (not made or k == "id" or k.endswith("_id")), who=who, own=own)
             for k, v in facts]
 
 

@@ -190,6 +190,14 @@ def test_an_answer_from_what_was_read_before_does_not_thank_for_waiting() -> Non
         assert tells("status", "closed", said), said
 
 
+def test_a_fact_of_someone_elses_record_is_not_called_yours() -> None:
+    """"I have Laura Mcmahon's details. Your specialty is dermatology." of a doctor; "Your price" of
+    a catalog's product."""
+    for seed in range(40):
+        said = S.fact(random.Random(seed), "specialty", "dermatology", after_write=False, who="they", own=False)
+        assert not said.startswith("Your") and "dermatology" in said, said
+
+
 def test_a_value_inside_another_word_is_still_told() -> None:
     for seed in range(30):
         text = S.report(random.Random(seed), True, "open the bank account", [("status", "open")])
