@@ -144,14 +144,7 @@ def test_a_taken_id_falls_back_to_the_steps_which_skip_it():
     for sb in (fast, slow):  # the next id is taken in another table with a text key
         sb.conn.execute("UPDATE orders SET order_id = ? WHERE order_id = ?", [new_id(compiled, args), an_order(sb, "delivered")])
         sb.recomputed_state_hash()  # (orders has no change log: no tool writes it)
-    calls = []
-    head = insert_heads(compiled)["note"]
-    real = head.run
-    head.run = lambda env, ctx: calls.append(real(env, ctx)) or calls[-1]
-    try:
-        got = same_call(fast, slow, compiled, args)
-    finally:
-        del head.run
+    got, calls = _watched_call(insert_heads(compiled)["note"], fast, slow, compiled, args)
     assert got.value["id"] == new_id(compiled, args, 2) and calls == [MISS]
     spread = id_spread("NTE-###", "note", plan_for(compiled.tools["note"]).arguments(args))
     assert counters(fast) == [("NTE-###", id_counters(compiled.domain, compiled.domain.seed)["NTE-###"] + 2 + spread)]
@@ -170,14 +163,19 @@ def test_an_id_taken_in_the_inserted_table_falls_back_to_the_steps_which_skip_it
         sb.conn.execute("INSERT INTO notes (note_id, order_id, text, kind) VALUES (?, ?, 'x', 'plain')",
                         [new_id(compiled, args), an_order(sb, "delivered")])
         sb.recomputed_state_hash()
+    got, calls = _watched_call(head, fast, slow, compiled, args)
+    assert got.value["id"] == new_id(compiled, args, 2) and calls == [MISS]
+
+
+def _watched_call(head, fast, slow, compiled, args):
+    """`same_call` with what the insert head's read answered, each time it ran."""
     calls = []
     real = head.run
     head.run = lambda env, ctx: calls.append(real(env, ctx)) or calls[-1]
     try:
-        got = same_call(fast, slow, compiled, args)
+        return same_call(fast, slow, compiled, args), calls
     finally:
         del head.run
-    assert got.value["id"] == new_id(compiled, args, 2) and calls == [MISS]
 
 
 def test_a_value_the_column_refuses_is_the_steps_error():
