@@ -116,8 +116,9 @@ def goal_values(goal: str, text: str, known: dict[str, Any],
     {payment_id} to {new_amount}" -> {"new_amount": "$891.73"}): what the opening said is not asked
     again. Each sentence of the goal is read so ("You are {first_name} .... Cancel your appointment
     on {appointment_date} ..."). Record ids, which the user gives as facts, and keys already known
-    are left out (the others of their sentence are still read); two values side by side are read only when the words split between them one way (one of them known, or one of its `choices`: "olive Quilted Puffer Vest" with the colours
-    the domain lists)."""
+    are left out (the others of their sentence are still read); two values side by side are read
+    only when the words split between them one way: one of them known, or one of its `choices`
+    ("olive Quilted Puffer Vest", with the colours the domain lists)."""
     found: dict[str, str] = {}
     # "turn off the overdraft protection" is how people say the goal's "change the ... to no"
     text = _TURN.sub(lambda m: f"{m.group(1)}change {m.group(3)} to {'yes' if m.group(2).lower() == 'on' else 'no'}", text)
