@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from gem_env.tools import CompiledDomain
@@ -209,6 +210,16 @@ def footprint(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> Foo
     return out
 
 
+@lru_cache(maxsize=4096)
+def _tables_looked_up(source: str) -> frozenset[str]:
+    """The tables an expression looks up (none when it does not compile): asked for every read the
+    session remembers at every write, so compiled once per expression."""
+    try:
+        return frozenset(compile_expr(source).tables)
+    except ExprError:
+        return frozenset()
+
+
 def read_scope(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> tuple[set[str], tuple[str, Any] | None] | None:
     """The tables a read's reply depends on (found rows, and tables its expressions look up), and
     the (table, key) of the one record it opens by its key from its arguments, if it opens one;
@@ -221,10 +232,7 @@ def read_scope(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> tu
     def exprs(values: Any) -> None:
         for v in values if isinstance(values, (list, tuple)) else [values]:
             if isinstance(v, str):
-                try:
-                    tables.update(compile_expr(v).tables)
-                except ExprError:
-                    pass
+                tables.update(_tables_looked_up(v))
 
     def walk(steps: list[Any], nested: bool) -> None:
         for st in steps:

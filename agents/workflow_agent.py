@@ -37,6 +37,10 @@ _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
 
 
+_READ_KEPT = 4096
+"""User messages whose facts an agent keeps (a conversation has tens)."""
+
+
 def _settled(text: str, going_on: bool) -> bool:
     """Whether an assistant message ended a request: it asked whether there is anything else, or,
     in a session the user said has several things (no such question then), it asks nothing."""
@@ -102,6 +106,7 @@ class WorkflowAgent:
         # "how many bags" asks for the new bags (and is matched before the "bags" inside it)
         self._names = sorted([*self._names, *((q, k) for k, q in self._counts.items())], key=lambda p: -len(p[0]))
         self._guidance = Guidance(compiled)
+        self._read: dict[tuple[str, str], dict[str, str]] = {}  # (user message, the assistant's before it) -> facts
         # the words a field takes in this domain ("olive", "rust"): where two values are said side by side
         self._choices_listed: dict[str, list[str]] = {}
         for entity in compiled.domain.entities:
@@ -162,10 +167,7 @@ class WorkflowAgent:
             if m["role"] == "assistant":
                 previous = m["content"]
                 continue
-            asked = named_keys(" ".join(s for s in S.SENTENCE_BREAK.split(previous) if s.endswith("?")),
-                               self._names) if previous else []
-            facts = read_facts(m["content"], self._names, asked, self._booleans)
-            facts.update({k: n for k in asked if k not in facts and (n := self._count_in(k, m["content"]))})
+            facts = self._facts_in(m["content"], previous)
             # who the user is carries over between requests; which record a request is about does not
             known.update({k: v for k, v in facts.items() if i >= start or not (k == "id" or k.endswith("_id"))})
             own.update(facts if i >= start else ())
@@ -179,6 +181,20 @@ class WorkflowAgent:
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"))
+
+    def _facts_in(self, said: str, previous: str) -> dict[str, str]:
+        """The facts a user message gives, read as an answer to the assistant's `previous` message's
+        questions; kept, since every turn reads the whole conversation again (a fresh dict each time)."""
+        got = self._read.get((said, previous))
+        if got is None:
+            asked = named_keys(" ".join(s for s in S.SENTENCE_BREAK.split(previous) if s.endswith("?")),
+                               self._names) if previous else []
+            got = read_facts(said, self._names, asked, self._booleans)
+            got.update({k: n for k in asked if k not in got and (n := self._count_in(k, said))})
+            if len(self._read) >= _READ_KEPT:  # one agent may serve many conversations
+                self._read.clear()
+            self._read[(said, previous)] = got
+        return dict(got)
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
         return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
