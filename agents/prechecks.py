@@ -299,10 +299,11 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
                 out[:] = [(t, a, r) for (t, a, r), sc in zip(out, scopes)
                           if (_patched(r, result) if t in keep else
                               _still_true(sc, r, result, changed, keys))]
+                stale &= {id(r) for _, _, r in out}  # a forgotten read's id may be a later read's
                 continue
             if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
                 out.append((fn["name"], args, result))
-    return out, {id(r) for _, _, r in out if id(r) in stale}
+    return out, stale
 
 
 def _may_touch(scope: tuple[set[str], tuple[str, Any] | None] | None, changed: Footprint | None) -> bool:

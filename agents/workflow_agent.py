@@ -106,13 +106,14 @@ class WorkflowAgent:
         # "how many bags" asks for the new bags (and is matched before the "bags" inside it)
         self._names = sorted([*self._names, *((q, k) for k, q in self._counts.items())], key=lambda p: -len(p[0]))
         self._guidance = Guidance(compiled)
+        self._plan_choices: dict[str, dict[str, list[Any]]] = {}
         self._read: dict[tuple[str, str], dict[str, str]] = {}  # (user message, the assistant's before it) -> facts
         # the words a field takes in this domain ("olive", "rust"): where two values are said side by side
-        self._choices_listed: dict[str, list[str]] = {}
+        self._field_values: dict[str, list[str]] = {}
         for entity in compiled.domain.entities:
             for f in entity.fields:
                 if f.values and all(isinstance(v, str) for v in f.values):
-                    self._choices_listed.setdefault(f.name, []).extend(str(v) for v in f.values)
+                    self._field_values.setdefault(f.name, []).extend(str(v) for v in f.values)
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return self.reply(messages)
@@ -226,8 +227,9 @@ class WorkflowAgent:
         # what describes a record of theirs, without the new values the request asks for ("swap my
         # item for the one in teal, size L": teal, size L is not the item they have) nor the choice
         # it gives ("a refund because of charged while frozen" is not about the frozen subscription)
+        choices = self._choices(plan)
         described_by = _without(turn.user_text, [str(v) for k, v in known.items()
-                                                 if v and (k.startswith("new_") or k in self._choices(plan))])
+                                                 if v and (k.startswith("new_") or k in choices)])
         for step in plan.steps:
             if step.when is not None and not (step.when.names & set(plan.workflow.knows) - set(known)):
                 if not step.when(env, self._rt) and not _told_from(plan, step):
@@ -358,7 +360,7 @@ class WorkflowAgent:
                 found[key] = choice
         # what this request's words say wins over a value carried over from an earlier request
         own = {k: v for k, v in known.items() if k in turn.own}
-        said = {**goal_values(plan.workflow.goal, turn.request, {**own, **found}, self._choices_listed),
+        said = {**goal_values(plan.workflow.goal, turn.request, {**own, **found}, self._field_values),
                 **self._counts_said(plan, turn)}
         for key, value in self.typed(plan.key_types, said).items():
             if key in plan.workflow.knows and (key not in choices or code_for(value, choices[key]) in choices[key]):
@@ -366,14 +368,14 @@ class WorkflowAgent:
         return found
 
     def _choices(self, plan: Plan) -> dict[str, list[Any]]:
-        """The plan's keys the user gives as one of a tool's choices (a reason), with the choices."""
-        choices: dict[str, list[Any]] = {}
-        for step in plan.steps:
-            for p in self.compiled.tools[step.tool].spec.parameters:
-                source = step.args.get(p.name)
-                if p.enum and source and source[0] == "user":
-                    choices[source[1]] = p.enum
-        return choices
+        """The plan's keys the user gives as one of a tool's choices (a reason), with the choices;
+        worked out once per plan."""
+        got = self._plan_choices.get(plan.workflow.name)
+        if got is None:
+            got = self._plan_choices[plan.workflow.name] = {
+                source[1]: p.enum for step in plan.steps for p in self.compiled.tools[step.tool].spec.parameters
+                if p.enum and (source := step.args.get(p.name)) and source[0] == "user"}
+        return got
 
     def _count_in(self, key: str, text: str) -> str | None:
         """The number of things an answer gives for a count asked ("It's for 2 bags and 2 passengers.")."""
