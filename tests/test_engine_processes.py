@@ -12,7 +12,7 @@ import pytest
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.engines.processes import concurrency_shares, run_rollouts_in_processes
 from gem_env.simulators.scripted import ScriptedUser
-from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+from gem_env.stages.ground.rollout import RolloutJob, longest_first, run_rollouts
 from gem_env.stages.tasks import make_tasks
 from gem_env.tools import compile_domain, load_domain
 
@@ -46,9 +46,10 @@ class SlowAgent:
 
 @asynccontextmanager
 async def one_slow_job_first(per_domain: int) -> AsyncIterator[list[RolloutJob]]:
-    """`offline_jobs` whose first job takes a second longer than all the others together."""
+    """`offline_jobs` whose first job started takes a second longer than all the others together."""
     async with offline_jobs(per_domain) as jobs:
-        jobs[0].agent = SlowAgent(jobs[0].agent)
+        first = jobs[longest_first([job.task for job in jobs])[0]]
+        first.agent = SlowAgent(first.agent)
         yield jobs
 
 

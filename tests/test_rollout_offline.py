@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from gem_env.agents.workflow_agent import OUT_OF_SCOPE, WorkflowAgent, parse_facts
 from gem_env.stages.ground.episode import Episode, Limits
-from gem_env.stages.ground.rollout import RolloutJob, run_rollout, run_rollouts
+from gem_env.stages.ground.rollout import RolloutJob, expected_turns, run_rollout, run_rollouts
 from gem_env.simulators.base import asks_confirmation
 from gem_env.simulators.scenario import STOP
 from gem_env.simulators.scripted import ScriptedUser
@@ -112,6 +113,19 @@ async def test_rollouts_are_deterministic(shop: CompiledDomain, every_kind: list
     first = await run_rollouts(offline_jobs(shop, every_kind), concurrency=3)
     second = await run_rollouts(offline_jobs(shop, every_kind), concurrency=1)
     assert [without_timings(t) for t in first] == [without_timings(t) for t in second]
+
+
+async def test_rollouts_start_longest_first_and_come_back_in_job_order(shop: CompiledDomain,
+                                                                        every_kind: list[Task]) -> None:
+    jobs = offline_jobs(shop, every_kind)
+    finished: list[str] = []
+    done = await run_rollouts(jobs, concurrency=1, on_done=lambda t: finished.append(t.task["id"]))
+    assert [t.task["id"] for t in done] == [t.id for t in every_kind]
+    expected = [expected_turns(t) for t in every_kind]
+    started = [expected[[t.id for t in every_kind].index(i)] for i in finished]
+    assert started == sorted(expected, reverse=True) and started != expected  # one at a time: finished as started
+    turns = [sum(m["role"] == "assistant" for m in t.messages) for t in done]
+    assert statistics.correlation(expected, turns) > 0.8  # the estimate sorts real episode lengths
 
 
 async def test_max_turns_cuts_the_episode(shop: CompiledDomain, tasks: list[Task]) -> None:

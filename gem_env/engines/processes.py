@@ -9,7 +9,7 @@ do not cross processes, so each worker builds them itself: ``build`` is a pickla
 module-level function, or a `functools.partial` of one) of an async context manager that yields
 the run's full job list, the same in every process. Each worker keeps its share of
 ``concurrency`` in flight, and a slot that frees takes the next job not yet taken by any worker (a
-counter the workers share), so the workers run out of jobs together: a fixed split (worker ``k``
+counter the workers share, over the jobs longest first: `stages.ground.rollout.longest_first`), so the workers run out of jobs together: a fixed split (worker ``k``
 of ``n`` ran jobs ``k, k+n, …``) left one worker's last long episodes running alone while the
 other's slots stood idle, and which worker runs a job never changes its rollout. The parent puts
 the trajectories back in job order, so the output is the one a single process gives (every
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Callable
 
-from ..stages.ground.rollout import RolloutJob, run_job
+from ..stages.ground.rollout import RolloutJob, longest_first, run_job
 from ..trajectory import Trajectory
 
 JobsFactory = Callable[[], AbstractAsyncContextManager[list[RolloutJob]]]
@@ -158,9 +158,10 @@ async def _run_share(build: JobsFactory, concurrency: int, taken: Any, barrier: 
 
 
 async def _take_and_run(jobs: list[RolloutJob], concurrency: int, taken: Any) -> list[tuple[int, Trajectory]]:
-    """``concurrency`` slots, each running the next job no worker has taken until none is left:
-    (job index, trajectory) of the jobs this worker ran."""
+    """``concurrency`` slots, each running the next job (longest first) no worker has taken until none
+    is left: (job index, trajectory) of the jobs this worker ran."""
     done: list[tuple[int, Trajectory]] = []
+    order = longest_first([job.task for job in jobs])
 
     def take() -> int:
         with taken.get_lock():  # held for an increment: no other worker waits on it for long
@@ -169,7 +170,8 @@ async def _take_and_run(jobs: list[RolloutJob], concurrency: int, taken: Any) ->
         return index
 
     async def slot() -> None:
-        while (index := take()) < len(jobs):
+        while (taken_so_far := take()) < len(jobs):
+            index = order[taken_so_far]
             done.append((index, await run_job(jobs[index])))
 
     await asyncio.gather(*(slot() for _ in range(concurrency)))
