@@ -37,6 +37,10 @@ CONFIRM_LEAD = ["", "", "", "", "", "", "", "", "", "Thanks.", "Okay.", "All rig
 CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "The next step is to {action}.",
                 "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I go ahead: I'll {action}.",
                 "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
+# asked again after the user changed a value ("could you make it $3,000 instead?")
+CONFIRM_AGAIN = ["Sure, no problem. I'll {action} instead.", "Of course. I'll {action} instead.",
+                 "Got it, so I'll {action} instead.", "No problem: I'll {action} instead.",
+                 "Sure thing. Instead, I'll {action}.", "Understood. I'll {action} instead."]
 DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "Here's the {phrase}.",
             "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
             "It's the {phrase}, for reference."]
@@ -122,7 +126,7 @@ ASK_ON_OFF = ["Should {x} be on or off?", "Do you want {x} on or off?", "Would y
 # the request is about, "your card"; "your records" when it names none)
 WHY_PERSONAL = ["", "", "That's how I find {records}.", "I'll use it to pull up {records}.",
                 "It lets me find {records}.", "I need it to look up {records}.", "That way I can see {records}."]
-WHY_RECORD = ["", "That way I work on the right {noun}.", "It makes sure I pick the right {noun}.",
+WHY_RECORD = ["", "That way I'll be working on the right {noun}.", "It makes sure I pick the right {noun}.",
               "I'll use it to open the right {noun}.", "That tells me exactly which {noun} you mean."]
 # two facts of one record in one sentence (the values stay whole, each after its name or before "as")
 TWO_FACTS = ["The {a} is {va} and the {b} is {vb}.", "It lists {va} as the {a} and {vb} as the {b}.",

@@ -161,12 +161,16 @@ def declined(rng: random.Random) -> str:
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
-            same_terms: bool = False) -> str:
+            same_terms: bool = False, again: bool = False) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what the service's text says about a fee or a refund for it
     (`guidance`; or, when it was told earlier in the chat, `same_terms`: that it still holds), and a
-    yes/no question on its own."""
+    yes/no question on its own. Asked `again` (the user changed a value at the first asking): the
+    action as it is now, without the record and the terms said the first time."""
+    if again:
+        extra = details(args, secret, said=what)
+        return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
     seen = seen or []
     first = next((r["first_name"] for r in seen if isinstance(r.get("first_name"), str)), None)
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
@@ -333,7 +337,7 @@ def _now(rng: random.Random, args: dict[str, Any], record: dict[str, Any], secre
 
 
 _LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")
-_DURATION = re.compile(r"\b(?:minute|hour|night|day|week|month|year)s?$")
+_DURATION = re.compile(r"^[\d.,]+ (?:minute|hour|night|day|week|month|year)s?$")  # "4 nights", not "2 freezes this year"
 _EVENT_NOUNS = {"birth": "born on", "expiry": "expiring on", "expiration": "expiring on", "renewal": "renewing on",
                 "delivery": "delivered on", "payment": "paid on", "purchase": "bought on", "send": "to be sent on",
                 "pay": "to be paid on", "ship": "shipping on"}

@@ -51,19 +51,22 @@ def named_keys(text: str, names: list[tuple[str, str]]) -> list[str]:
 
 def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
                booleans: frozenset[str] = frozenset()) -> dict[str, str]:
-    """Facts in one user message: "<name> is <value>" for any known name, a record pointed at by
-    one of its values ("the one ending in 5305" for a last-four-digits key), and a bare answer
+    """Facts in one user message: "<name> is <value>" (or "make the <name> <value> instead") for
+    any known name, a record pointed at by one of its values ("the one ending in 5305" for a
+    last-four-digits key), and a bare answer
     ("It's CRD-1041.") to a question that asked for exactly one thing; when that thing is a yes/no
     value (one of `booleans`), a bare "yes", "sure" or "please don't" is the answer."""
     found: dict[str, str] = {}
     claimed: list[tuple[int, int]] = []  # where names already matched ("first name" claims its "name")
     for name, key in names:
-        pattern = rf"\b(?:my |the |our )?(?P<n>{re.escape(name)})(?:'s| is| was| are|:| =)\s+(?P<v>.+?){_END}"
+        pattern = rf"\b(?:my |the |our )?(?P<n>{re.escape(name)})(?:'s| is| was| are|:| =)\s+(?P<v>.+?){_END}" \
+                  rf"|\b(?:make|set|change) (?:my |the |our )?(?P<n2>{_new_optional(name)}) (?:to )?(?P<v2>.+?) instead\b"
         for m in re.finditer(pattern, text, re.IGNORECASE):
-            if any(a <= m.start("n") < b for a, b in claimed):
+            n = "n" if m.group("n") is not None else "n2"  # "the limit is $3,000" / "make the limit $3,000 instead"
+            if any(a <= m.start(n) < b for a, b in claimed):
                 continue
-            claimed.append((m.start("n"), m.end("n")))
-            found.setdefault(key, m.group("v").strip().strip('"'))
+            claimed.append((m.start(n), m.end(n)))
+            found.setdefault(key, m.group("v" if n == "n" else "v2").strip().strip('"'))
             break
     found.update({k: v for k, v in _referenced(text, names).items() if k not in found})
     if len(asked) == 1 and asked[0] in booleans and asked[0] not in found:
@@ -79,6 +82,11 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
         if bare and len(bare) <= longest and not re.search(r"\b(?:don't know|not sure|no idea)\b", bare, re.IGNORECASE):
             found[asked[0]] = bare
     return found
+
+
+def _new_optional(name: str) -> str:
+    """A name's pattern where its "new " may go unsaid ("make the plan name Plus instead")."""
+    return rf"(?:new )?{re.escape(name[4:])}" if name.startswith("new ") else re.escape(name)
 
 
 def _referenced(text: str, names: list[tuple[str, str]]) -> dict[str, str]:

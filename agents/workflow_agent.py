@@ -70,6 +70,7 @@ class _Turn:
     going_on: bool = False  # the user said at the start they have several things: no "anything else?"
     stale: set[int] = field(default_factory=set)  # id()s of the `before` results read before the last write
     told: str = ""  # all the assistant has said in the conversation
+    answered: dict[str, str] = field(default_factory=dict)  # facts said after the request's first message
 
     @property
     def user_text(self) -> str:
@@ -163,6 +164,8 @@ class WorkflowAgent:
         request = next((m.get("content") or "" for m in segment if m.get("role") == "user"), "")
         known: dict[str, str] = {}
         own: set[str] = set()  # keys the user gave in the open request
+        answered: dict[str, str] = {}  # what they said after the request's first message
+        opened = False  # the request's first message is read
         previous = ""
         for i, m in spoken:
             if m["role"] == "assistant":
@@ -171,7 +174,11 @@ class WorkflowAgent:
             facts = self._facts_in(m["content"], previous)
             # who the user is carries over between requests; which record a request is about does not
             known.update({k: v for k, v in facts.items() if i >= start or not (k == "id" or k.endswith("_id"))})
-            own.update(facts if i >= start else ())
+            if i >= start:
+                if opened:
+                    answered.update(facts)
+                opened = True
+                own.update(facts)
         seed = hashlib.sha256(f"{messages[1].get('content') if len(messages) > 1 else ''}\x00{len(messages)}"
                               .encode()).hexdigest()
         said = [m.get("content") or "" for m in segment if m.get("role") == "assistant" and not m.get("tool_calls")]
@@ -181,7 +188,7 @@ class WorkflowAgent:
         before, stale = memory(messages[:start], self.compiled, self._kept)
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale,
-                     told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"))
+                     told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered)
 
     def _facts_in(self, said: str, previous: str) -> dict[str, str]:
         """The facts a user message gives, read as an answer to the assistant's `previous` message's
@@ -203,6 +210,8 @@ class WorkflowAgent:
     def _follow(self, plan: Plan, turn: _Turn) -> dict[str, Any]:
         known = self.typed(plan.key_types, {k: v for k, v in turn.known.items() if k in plan.workflow.knows})
         known.update(self._opening_values(plan, known, turn))
+        # a value said after the request's words wins over them ("could you make it $3,000 instead?")
+        known.update(self.typed(plan.key_types, {k: v for k, v in turn.answered.items() if k in plan.workflow.knows}))
         results = _tool_results(turn.segment)
         env: dict[str, Any] = {**self._clock, **known}
         done, wrote, called = 0, False, []
@@ -336,7 +345,15 @@ class WorkflowAgent:
         fresh = [g for g in guidance if not S.told_before(g, turn.told)]
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
                               records([r for _, r in results] + [r for _, _, r in turn.before]),
-                              fresh, same_terms=len(fresh) < len(guidance)))
+                              fresh, same_terms=len(fresh) < len(guidance),
+                              again=self._changed_at_confirmation(turn)))
+
+    def _changed_at_confirmation(self, turn: _Turn) -> bool:
+        """Whether the user answered the confirmation just asked with a value ("could you make it
+        $3,000 instead?") rather than a yes or a no."""
+        asked = turn.said[-1] if turn.said else ""
+        return asks_confirmation(asked) and turn.last.get("role") == "user" \
+            and bool(self._facts_in(turn.last.get("content") or "", asked))
 
     def authentication(self, table: str, turn: _Turn) -> tuple[str, dict[str, Any]] | str | None:
         """(finder, arguments) to find who the customer is before the first request about a record

@@ -24,7 +24,8 @@ from .stages.ground.usage import EpisodeUsage
 from .simulators.base import UserSimulator
 from .simulators.llm_user import LLMUser, UserChatFn
 from .simulators.refined import RefinedUser
-from .simulators.scenario import Scenario
+from .simulators.phrases import said_value
+from .simulators.scenario import Scenario, humanize
 from .simulators.scripted import ScriptedUser
 from .stages.tasks import Task
 from .tools import CompiledDomain
@@ -98,12 +99,15 @@ def make_user(backend: UserBackend, scenario: Scenario, client: LLMClient | None
 def make_task_user(backend: UserBackend, task: Task, client: LLMClient | None = None, *,
                    seed: int = 0, usage: EpisodeUsage | None = None) -> UserSimulator:
     """A fresh user simulator for one episode of `task`; a refined task's user also brings its
-    follow-up requests and asks the assistant to retry once a missing tool is back."""
+    follow-up requests, asks the assistant to retry once a missing tool is back, and changes a
+    value when first asked to confirm (`EpisodePlan.changes`)."""
     first = make_user(backend, task.scenario, client, seed=seed, usage=usage, voice=task.id)
     plan = task.plan
-    if not task.followups and not (plan is not None and plan.hidden):
+    if not task.followups and not (plan is not None and (plan.hidden or plan.changes)):
         return first
+    changes = [(humanize(c.key.removeprefix("new_")), said_value(c.key, c.wanted))
+               for c in plan.changes] if plan is not None else []
     return RefinedUser(first, task.followups,
                        lambda scenario, n: make_user(backend, scenario, client, seed=seed + n, usage=usage,
                                                      continuing=True),
-                       retry_on_cannot=plan is not None and bool(plan.hidden), seed=seed)
+                       retry_on_cannot=plan is not None and bool(plan.hidden), changes=changes, seed=seed)

@@ -124,11 +124,17 @@ MANY_FACTS = ["My {a} is {va}, and my {b} is {vb}.", "Sure. My {a} is {va} and m
               "The {a} is {va}, and the {b} is {vb}.", "Of course. The {a} is {va} and the {b} is {vb}."]
 DONT_KNOW_FACT = ["I don't know my {name}, sorry.", "Sorry, I don't know my {name}.", "I'm afraid I don't know my {name}.",
                   "Hmm, I don't know my {name} offhand."]
+# a value changed when asked to confirm (`RefinedUser`): never a word read as yes or no ("changed my
+# mind", "hold off", "no"), so the assistant reads the new value and asks again
+CHANGE_MIND = ["Actually, could you make the {name} {v} instead?", "Hmm, on second thought, can you make the {name} {v} instead?",
+               "Sorry, one change first: could you make the {name} {v} instead?",
+               "Wait, before you do that, could you make the {name} {v} instead?",
+               "Just one thing: please make the {name} {v} instead."]
 # a yes to a confirmation: each starts with a word the assistant reads as yes
 _YES_START = ["Yes,", "Yeah,", "Yep,", "Sure,", "Okay,", "Absolutely,", "Correct,", "That's fine,",
               "Sounds good,", "Ok,"]
 _YES_TAIL = ["go ahead.", "please go ahead.", "do it.", "that's right.", "that's the one.", "please proceed.", "go for it.",
-             "that's what I want.", "let's do that.", "thanks."]
+             "that's what I want.", "let's do that.", "please do."]
 YES = [f"{a} {b}" for a in _YES_START for b in _YES_TAIL]
 # a no to a confirmation: each starts with a word the assistant (and the verifier) reads as no
 _NO_START = ["No,", "No thanks,", "Actually, no,", "Nope,", "No, sorry,"]

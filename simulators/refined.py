@@ -6,7 +6,10 @@ Wraps any user simulator (scripted or LLM). It steps in at two moments only:
   its own requests (a thanks and a lead-in not said yet in the session), voiced by
   a fresh user for that request's scenario who sees only its own part of the conversation;
 - the task withholds a tool until the assistant admits it cannot do something (`says_cannot`),
-  and the assistant just did: the user asks it to try again (the tool is there from this reply on).
+  and the assistant just did: the user asks it to try again (the tool is there from this reply on);
+- the user changes a value of the first request (``changes``: (its name, what they want now, as
+  they say it)) and the assistant asks to confirm it for the first time: the user asks for the
+  new value instead (the next confirmation is the inner user's to answer).
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import phrases as P
-from .base import STOP, visible_turns
+from .base import STOP, asks_confirmation, visible_turns
 from .reply_random import reply_random
 from .scenario import Scenario
 
@@ -34,13 +37,14 @@ def says_cannot(text: str) -> bool:
 class RefinedUser:
     """``first`` plays the opening request; ``make(scenario, index)`` builds the user of each
     follow-up. ``retry_on_cannot``: answer the assistant's first "I cannot" with a request to retry.
+    ``changes``: (name, value) the user asks for instead at the first request's confirmations.
 
     Each follow-up user sees the conversation from the message that brought its request
     (``starts`` keeps those indices), so it answers only for its own part.
     """
 
     def __init__(self, first: Any, followups: list[Scenario], make: Callable[[Scenario, int], Any], *,
-                 retry_on_cannot: bool = False, seed: int = 0) -> None:
+                 retry_on_cannot: bool = False, changes: list[tuple[str, str]] = (), seed: int = 0) -> None:
         self.users = [first]
         self.followups = list(followups)
         self.make = make
@@ -48,6 +52,7 @@ class RefinedUser:
         self.meta: dict[str, Any] = {**getattr(first, "meta", {}), "refined": True}
         self.starts: list[int] = []
         self._retried = False
+        self._changes = list(changes)
         self._seed = seed
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
@@ -57,6 +62,9 @@ class RefinedUser:
         if self.retry_on_cannot and not self._retried and last is not None and says_cannot(last):
             self._retried = True
             return rng.choice(RETRY)
+        if self._changes and len(self.users) == 1 and last is not None and asks_confirmation(last):
+            name, value = self._changes.pop(0)
+            return rng.choice(P.CHANGE_MIND).format(name=name, v=value)
         start = self.starts[-1] if self.starts else 0
         text = await self.users[-1].reply(messages[start:])
         if STOP in text and len(self.users) <= len(self.followups):

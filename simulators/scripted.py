@@ -157,7 +157,7 @@ class ScriptedUser:
             return f"{rng.choice(self._goodbyes(said, current))} {STOP}"
         asked = self.asked_keys(said)
         if asked:
-            return self._facts(asked, current, rng)
+            return self._facts(asked, current, rng, which=re.search(r"\bwhich\b", said, re.IGNORECASE) is not None)
         if asks_confirmation(said):
             return rng.choice(P.YES if current.confirm else P.NO)
         return rng.choice(P.DONT_KNOW)
@@ -283,14 +283,14 @@ class ScriptedUser:
         in_request = len(said) > 4 and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent, re.IGNORECASE)
         if in_request and (not _points_at(key) or len(said.split()) > 1 or re.search(r"\d", said)):
             return ""
-        # a value the request already says ("book a visit ... for a consultation") points at nothing:
-        # never "It's the consultation one."
-        described = _points_at(key) and not in_request
-        if described and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
-            return _pointed_at(key, head, said, intent, rng, opening)
         prepositions = "to|in|on|by|for(?: an?)?" if key.startswith("new_") else "on|by|for(?: an?)?"  # not "ending in 5954", a card's
         if said and re.search(rf"\b(?:{prepositions}) {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
             return ""  # a value the request already says ("... to $1,164.14", "... in black, size M", "... on May 2, 2025", "... for a consultation")
+        # the record the request is about, pointed at ("It's the cancelled one."), never "The
+        # reservation status is cancelled."
+        described = _points_at(key)
+        if described and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
+            return _pointed_at(key, head, said, intent, rng, opening)
         ref = reference(field_of(key, head), said, humanize(head)) if described else ""
         # the record it is on: "It's on my frozen card.", not "The card status is frozen."; a number
         # of its own is said as one ("My rx number is RX-1.")
@@ -307,7 +307,8 @@ class ScriptedUser:
             return current.knows[key]
         return self.scenario.knows.get(key)
 
-    def _facts(self, asked: list[str], current: Request, rng: random.Random) -> str:
+    def _facts(self, asked: list[str], current: Request, rng: random.Random, which: bool = False) -> str:
+        """The user's answer to a question for ``asked`` ("It's RX-1."; to a "which ...?", no "Sure.")."""
         known = [(k, self._value(k, current)) for k in asked if self._value(k, current) is not None]
         unknown = [k for k in asked if self._value(k, current) is None]
         parts = []
@@ -324,6 +325,7 @@ class ScriptedUser:
                 bank = [t for t in P.ONE_FACT if not t.startswith("{v}")] \
                     if isinstance(v, str) and re.match(r"[a-z]+ ", v) else P.ONE_FACT
                 bank = _theirs(bank) if _not_mine(current) else bank
+                bank = [t for t in bank if not re.match(r"Sure|Of course", t)] if which else bank
                 parts.append(P.fact_said(rng.choice(bank), k, v, humanize(k)))
         elif len(known) > 1 and any(is_count(k, v) for k, v in known):  # "It's for 2 bags and 2 passengers."
             counts = [counted(k, v) for k, v in known if is_count(k, v)]

@@ -65,7 +65,7 @@ async def test_offline_agent_passes_every_operator(taskset: Any, recipe: str) ->
     checks = {c.name for c in traj.verification.checks}
     expected = {"distractors": "no_distractor_called", "miss_param": "withheld_value_asked",
                 "miss_func": "no_absent_tool_called", "tool_errors": "retried_after_error",
-                "pitfall": "refusal_told"}
+                "pitfall": "refusal_told", "change_of_mind": "change_confirmed"}
     assert {expected[o] for o in task.ops if o in expected} <= checks
 
 
@@ -138,6 +138,47 @@ async def test_refused_request_must_not_change_state(taskset: Any) -> None:
     said = " ".join(m.get("content") or "" for m in traj.messages if m["role"] == "assistant")
     rule = task.plan.refusals[0]  # quoted after a colon, the rule's leading article is lower case
     assert rule in said or f"{rule[:1].lower()}{rule[1:]}" in said, said
+
+
+def _changed(taskset: Any) -> tuple[Task, CompiledDomain, Any, dict[str, Any]]:
+    """A change_of_mind variant, its change, and the gold write's arguments."""
+    task, compiled = variant(taskset, "change_of_mind")
+    (change,) = task.plan.changes
+    write = next(a for a in task.gold_actions if a.tool == change.tool)
+    return task, compiled, change, write.arguments
+
+
+def test_a_change_of_mind_says_one_value_and_writes_another(taskset: Any) -> None:
+    task, _, change, arguments = _changed(taskset)
+    assert change.said != change.wanted and arguments[change.argument] == change.wanted
+    assert task.scenario.knows[change.key] == change.said  # the user says the first value first
+
+
+class _WritesOnTheChange(RefinedAgent):
+    """Answers the user's change with the write at once, taking `value` for the changed argument."""
+
+    def __init__(self, inner: Any, tool: str, arguments: dict[str, Any]) -> None:
+        super().__init__(inner)
+        self.call = {"id": "hasty", "type": "function", "function": {"name": tool, "arguments": json.dumps(arguments)}}
+
+    def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        last = messages[-1]
+        if last.get("role") == "user" and "instead" in (last.get("content") or ""):
+            return {"role": "assistant", "content": None, "tool_calls": [self.call]}
+        return super().reply(messages)
+
+
+@pytest.mark.parametrize("take", ["said", "wanted"])
+async def test_writing_on_the_change_without_asking_again_fails(taskset: Any, take: str) -> None:
+    task, compiled, change, arguments = _changed(taskset)
+    hasty = _WritesOnTheChange(WorkflowAgent(compiled), change.tool,
+                               {**arguments, change.argument: getattr(change, take)})
+    traj = await roll(task, compiled, hasty)
+    assert "change_confirmed" in traj.verification.failed
+    (why,) = next(c for c in traj.verification.checks if c.name == "change_confirmed").evidence
+    assert why["why"].startswith("wrote ")
+    assert ("the value the user changed" in why["why"]) == (take == "said")
+    assert why["why"].endswith("without asking again") == (take == "wanted")
 
 
 def test_recipes_are_checked() -> None:

@@ -10,7 +10,9 @@ same missing tools, the same injected failures and the same long replies. The ex
 - ``faults``: the n-th call of a tool fails with a transient error and changes nothing.
 - ``context_rows``: successful object replies carry that many other records of ``context_table``
   (real rows of the episode's state, keyed by their id), so replies are long (BFCL's long context).
-- ``withheld`` / ``distractors`` / ``refusals``: what the refined task's own checks look at.
+- ``changes``: a value the user says first and changes when asked to confirm (the user's side).
+- ``withheld`` / ``distractors`` / ``refusals`` / ``changes``: what the refined task's own checks
+  look at.
 """
 from __future__ import annotations
 
@@ -29,6 +31,16 @@ class Fault(BaseModel):
     error: str
 
 
+class Change(BaseModel):
+    """A value of the user's first request that they change when the assistant asks to confirm."""
+
+    key: str = Field(description="the user's knowledge key")
+    said: Any = Field(description="what they say first (their brief's value)")
+    wanted: Any = Field(description="what they change it to; the gold writes it")
+    tool: str = Field(description="the write that takes it")
+    argument: str = Field(description="the write's argument that takes it")
+
+
 class EpisodePlan(BaseModel):
     hidden: list[str] = Field(default_factory=list)
     faults: list[Fault] = Field(default_factory=list)
@@ -37,6 +49,7 @@ class EpisodePlan(BaseModel):
     withheld: dict[str, str] = Field(default_factory=dict, description="user knowledge key -> its value")
     distractors: list[str] = Field(default_factory=list)
     refusals: list[str] = Field(default_factory=list, description="reasons the assistant must tell")
+    changes: list[Change] = Field(default_factory=list)
 
     def unlocked(self, history: list[dict[str, Any]]) -> bool:
         """Hidden tools are there once a user message follows an assistant's "I cannot"."""

@@ -8,13 +8,17 @@ reward apply them alike:
 - ``no_absent_tool_called``: no call to a missing tool before it was there (the assistant said it
   could not, and the user answered);
 - ``retried_after_error``: every injected failure was met and followed by a call of the same tool;
-- ``refusal_told``: the reason of every refused request was told to the user.
+- ``refusal_told``: the reason of every refused request was told to the user;
+- ``change_confirmed``: a value the user changed at the confirmation was not written as first said
+  before the new one, and the write of the new value came after the assistant asked again.
 """
 from __future__ import annotations
 
 import json
 from typing import Any, Callable
 
+from ...simulators.base import asks_confirmation
+from ...tools.render import render
 from ...trajectory import Check
 from ..tasks import Task
 
@@ -95,6 +99,35 @@ def _refusals(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
     return Check(name="refusal_told", passed=not untold, evidence={"untold": untold} if untold else None)
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Call arguments as the sandbox takes them: 3000 is 3000.0; text as written."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return float(a) == float(b)
+    return render(a) == render(b)
+
+
+def _changes(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
+    bad = []
+    calls = _calls(messages)
+    for change in task.plan.changes:  # type: ignore[union-attr]
+        wanted = render(change.wanted)
+        written = [(i, args[change.argument]) for i, tool, args in calls
+                   if tool == change.tool and change.argument in args]
+        at = next((i for i, value in written if _same(value, change.wanted)), None)
+        # before the new value is written (a later request may take the first value again)
+        if any(_same(value, change.said) for i, value in written if at is None or i < at):
+            bad.append({"key": change.key, "why": f"wrote {render(change.said)}, the value the user changed"})
+        if at is None:
+            continue  # never written: the final state says whether that is wrong
+        told = next((j for j, m in enumerate(messages[:at]) if m.get("role") == "user" and said(wanted, _text(m))), None)
+        if told is None:
+            bad.append({"key": change.key, "why": f"wrote {wanted} before the user asked for it"})
+        elif not any(m.get("role") == "assistant" and not m.get("tool_calls") and asks_confirmation(_text(m))
+                     for m in messages[told + 1:at]):  # in its words: "because the item was not received"
+            bad.append({"key": change.key, "why": f"wrote {wanted} without asking again"})
+    return Check(name="change_confirmed", passed=not bad, evidence=bad or None)
+
+
 def variant_checks(task: Task, messages: list[dict[str, Any]], said: Said) -> list[Check]:
     """The checks a refined task's plan asks for (none for a plain task). `said(value, text)` is
     verify's test of a value being said (passed in: verify imports this module)."""
@@ -113,4 +146,6 @@ def variant_checks(task: Task, messages: list[dict[str, Any]], said: Said) -> li
         checks.append(_retried(task, messages))
     if plan.refusals:
         checks.append(_refusals(task, messages, said))
+    if plan.changes:
+        checks.append(_changes(task, messages, said))
     return checks

@@ -1,0 +1,129 @@
+"""`change_of_mind`: the user changes a value of their request when the assistant asks to confirm
+("Actually, could you make the new limit $3,000 instead?"). The user first says what their brief
+says; the gold writes the value they change it to. The assistant must take the new value, ask
+again, and never write the first one (`change_confirmed`); the final state shows the new value.
+
+The value is one the user chooses (an amount, a count, a choice, a new address), never one that
+names a record or who the user is: it goes to the request's first write as it is and no call
+before it takes it. Its new value is nearby (an amount a fifth lower or higher, rounded as people
+round; another of the tool's choices; another value the domain's records hold in a column of that
+name: a plan's name, an address), and must let the session compose and end in another state.
+"""
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any
+
+from ...tools import CompiledDomain
+from ...tools.render import render
+from ..ground.plan import Change
+from ..tasks import GoldAction, replay_workflow
+from .base import Context, DoesNotApply, NotApplicable, Part, Variant, compose, workflow
+
+_IDENTITY = ("email", "phone", "name", "date_of_birth", "address", "zip", "password", "pin")
+
+
+def apply(v: Variant, ctx: Context) -> Variant:
+    part = v.parts[0]
+    if part.lookup is not None or part.expect_refusal:
+        raise DoesNotApply("the first request makes no write to confirm")
+    first = _first_write(v.compiled, part)
+    if first is None:
+        raise DoesNotApply("the first request makes no write to confirm")
+    write, read_before = first
+    before = _composed_hash(v, part, {})
+    tried = 0
+    for key, argument in _changeable(part, write, read_before):
+        for wanted in _nearby(part.knows[key], key, v.compiled, write, argument, ctx.rng):
+            tried += 1
+            if _composed_hash(v, part, {key: wanted}) in (None, before):
+                continue  # a rule refuses it, or it ends where the first value would
+            v.plan.changes = [*v.plan.changes, Change(key=key, said=part.knows[key], wanted=wanted,
+                                                      tool=write.tool, argument=argument)]
+            part.knows = {**part.knows, key: wanted}  # the gold's; the user's brief keeps what they say first
+            return v
+    if not tried:
+        raise DoesNotApply("the first write takes no value the user chooses")
+    raise DoesNotApply("no other value of the request composes into another state")
+
+
+def _first_write(compiled: CompiledDomain, part: Part) -> tuple[GoldAction, set[str]] | None:
+    """The part's own first write, replayed alone on a fresh sandbox, and the values the calls
+    before it took."""
+    sandbox = compiled.new_sandbox()
+    try:
+        actions, _ = replay_workflow(workflow(compiled, part.workflow), {**part.found, **part.knows}, sandbox)
+    except Exception:  # noqa: BLE001 -- a part that does not replay alone has nothing to change here
+        return None
+    finally:
+        sandbox.close()
+    for n, a in enumerate(actions):
+        if compiled.tools[a.tool].writes:
+            return (a, {render(x) for b in actions[:n] for x in b.arguments.values()}) if a.ok else None
+    return None
+
+
+def _changeable(part: Part, write: GoldAction, read_before: set[str]) -> list[tuple[str, str]]:
+    """(the user's key, the write's argument taking it) for each value the user chooses: passed to
+    the write as it is, taken by no call before it, not an id nor who the user is."""
+    out = []
+    for key, value in part.knows.items():
+        who = not key.startswith("new_") and any(w in key for w in _IDENTITY)
+        if key == "id" or key.endswith("_id") or who or isinstance(value, bool) \
+                or not isinstance(value, (int, float, str)) or render(value) in read_before:
+            continue
+        argument = next((name for name, arg in write.arguments.items() if arg == value and type(arg) is type(value)), None)
+        if argument is not None:
+            out.append((key, argument))
+    return out
+
+
+def _nearby(value: Any, key: str, compiled: CompiledDomain, write: GoldAction, argument: str,
+            rng: random.Random) -> list[Any]:
+    """Other values a person would change `value` to: another choice the tool lists, or another
+    value the domain holds under that name; a number a fifth lower or higher (a count one less or
+    more), rounded as people round."""
+    if isinstance(value, str):
+        param = next((p for p in compiled.tools[write.tool].spec.parameters if p.name == argument), None)
+        choices = param.enum if param is not None and param.enum else _held(compiled, {argument, key.removeprefix("new_")})
+        others = sorted({str(c) for c in choices} - {value})
+        rng.shuffle(others)
+        return others[:3]
+    if value <= 0:
+        return []
+    if isinstance(value, int) and value < 10:
+        steps = [value - 1, value + 1] if value > 1 else [value + 1]
+    else:
+        steps = [_round_like_people(value * f, value) for f in (0.8, 1.2)]
+    steps = [s for s in dict.fromkeys(steps) if s != value and s > 0]
+    rng.shuffle(steps)
+    return steps
+
+
+def _held(compiled: CompiledDomain, names: set[str]) -> list[Any]:
+    """The text values the domain's seeded records hold in columns of these names."""
+    sandbox = compiled.new_sandbox()
+    try:
+        return [v for rows in sandbox.dump().values() for row in rows.values()
+                for name, v in row.items() if name in names and isinstance(v, str) and v]
+    finally:
+        sandbox.close()
+
+
+def _round_like_people(x: float, like: int | float) -> int | float:
+    """3,840 -> 3,800; 276.4 -> 280; 38.2 -> 38 (an int stays an int, a float keeps two places)."""
+    step = 100 if x >= 1000 else 10 if x >= 100 else 1
+    rounded = round(x / step) * step
+    return int(rounded) if isinstance(like, int) else float(rounded)
+
+
+def _composed_hash(v: Variant, part: Part, change: dict[str, Any]) -> str | None:
+    """The session's final state with `change` made to `part`'s values; None where it does not compose."""
+    trial = Variant(task=v.task, compiled=v.compiled, parts=[copy.copy(p) for p in v.parts],
+                    plan=v.plan.model_copy(deep=True))
+    trial.parts[v.parts.index(part)].knows = {**part.knows, **change}
+    try:
+        return compose(trial).task.expected_state_hash
+    except NotApplicable:
+        return None
