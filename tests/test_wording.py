@@ -87,6 +87,25 @@ def test_user_answers_are_read_as_meant() -> None:
         assert read_facts(text, names, []) == {"order_id": "ORD-1", "email": "a@b.example"}, template
 
 
+def test_a_change_of_mind_is_read_as_the_new_value_and_never_as_a_yes_or_no() -> None:
+    names = [("new plan name", "new_plan_name"), ("reason", "reason"), ("new bags", "new_bags")]
+    for template in P.CHANGE_MIND:
+        for name, key, value in (("plan name", "new_plan_name", "Plus"), ("reason", "reason", "wrong item"),
+                                 ("bags", "new_bags", "4")):
+            text = template.format(name=name, v=value)
+            assert read_facts(text, names, []) == {key: value}, text
+            assert not YES.match(text) and not NO.search(text) and not VERIFY_NO.search(text), text
+
+
+def test_a_confirmation_asked_again_says_the_action_anew_without_the_record() -> None:
+    seen = [{"card_id": "CRD-1", "status": "active", "last4": "4782", "spending_limit": 400}]
+    for seed in range(30):
+        text = S.confirm(random.Random(seed), "change the spending limit of your card CRD-1 to $600",
+                         {"card_id": "CRD-1", "spending_limit": 600}, SECRET, seen, again=True)
+        assert asks_confirmation(text) and "instead" in text.lower() and "$600" in text, text
+        assert "4782" not in text and "$400" not in text, text
+
+
 def test_a_confirmation_asks_for_no_fact_and_names_the_values() -> None:
     user = ScriptedUser(Scenario(goal="change the limit", knows={"card_id": "CRD-1", "spending_limit": 500}))
     for seed in range(40):
