@@ -22,6 +22,8 @@ from gem_env.stages.refine.base import NotApplicable
 from gem_env.stages.refine.operators import parse_recipes, refine_task
 from gem_env.stages.refine.paraphrase import turn_problems
 from gem_env.stages.tasks import Task
+from gem_env.stages.verify_text import said
+from gem_env.tools.render import render
 from gem_env.simulators.scenario import STOP
 from gem_env.testing import FakeOpenAIServer, JSONReply, Reply, Text, ToolCall, ToolCalls
 from gem_env.tools import CompiledDomain
@@ -37,15 +39,15 @@ def taskset(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Task], dict[
     return load_task_set(out)
 
 
-def miss_func_variant(taskset: Any) -> tuple[Task, CompiledDomain]:
+def refined_variant(taskset: Any, recipe: str) -> tuple[Task, CompiledDomain]:
     tasks, domains = taskset
     for task in tasks:
         try:
-            return refine_task(task, domains[task.domain], parse_recipes("miss_func")[0],
+            return refine_task(task, domains[task.domain], parse_recipes(recipe)[0],
                                siblings=[t for t in tasks if t.domain == task.domain], seed=0)
         except NotApplicable:
             continue
-    raise AssertionError("no task takes miss_func")
+    raise AssertionError(f"no task takes {recipe}")
 
 
 def _offered(body: dict[str, Any]) -> set[str]:
@@ -70,7 +72,7 @@ def model_that_waits_for(task: Task) -> Any:
 
 @pytest.fixture
 def episode_server(taskset: Any) -> Iterator[tuple[FakeOpenAIServer, Task, CompiledDomain]]:
-    task, compiled = miss_func_variant(taskset)
+    task, compiled = refined_variant(taskset, "miss_func")
     with FakeOpenAIServer(model_that_waits_for(task)) as server:
         yield server, task, compiled
 
@@ -91,6 +93,26 @@ async def test_llm_agent_is_offered_the_turns_tools(episode_server: Any) -> None
     assert hidden <= offered[-1] and set(compiled.tools) == offered[-1]
     assert traj.verification.passed, (traj.verification.failed, traj.messages)
     assert "no_absent_tool_called" in {c.name for c in traj.verification.checks}
+
+
+async def test_an_llm_user_changes_its_mind_as_the_scripted_one_does(taskset: Any) -> None:
+    """The change of mind is the refined user's line whoever plays the user: at the first asking
+    the model is not asked; at the next, it answers."""
+    task, _ = refined_variant(taskset, "change_of_mind")
+    (change,) = task.plan.changes
+    with FakeOpenAIServer(lambda body: Text("Yes, please go ahead.")) as server:
+        client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0, timeout=5))
+        try:
+            user = make_task_user("llm", task, client, seed=1)
+            chat = [{"role": "system", "content": "policy"}, {"role": "user", "content": "Hi, I need a change."},
+                    {"role": "assistant", "content": "I'll make that change for you. Shall I go ahead?"}]
+            changed = await user.reply(chat)
+            assert "instead" in changed and said(render(change.wanted), changed) and not server.requests, changed
+            again = await user.reply([*chat, {"role": "user", "content": changed},
+                                      {"role": "assistant", "content": "Of course, I'll do that instead. Shall I go ahead?"}])
+        finally:
+            await client.aclose()
+    assert again == "Yes, please go ahead." and len(server.requests) == 1
 
 
 # ------------------------------------------------------------------ paraphrase
