@@ -60,7 +60,8 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
     claimed: list[tuple[int, int]] = []  # where names already matched ("first name" claims its "name")
     for name, key in names:
         pattern = rf"\b(?:my |the |our )?(?P<n>{re.escape(name)})(?:'s| is| was| are|:| =)\s+(?P<v>.+?){_END}" \
-                  rf"|\b(?:make|set|change) (?:my |the |our )?(?P<n2>{_new_optional(name)}) (?:to )?(?P<v2>.+?) instead\b"
+                  rf"|\b(?:make|set|change) (?:my |the |our )?(?P<n2>{_new_optional(name)}) (?:to )?" \
+                  rf"(?!(?:of|for|on|in|at|from|with|my|the)\b)(?P<v2>.{{1,80}}?) instead\b"  # not "... of my other account to no instead"
         for m in re.finditer(pattern, text, re.IGNORECASE):
             n = "n" if m.group("n") is not None else "n2"  # "the limit is $3,000" / "make the limit $3,000 instead"
             if any(a <= m.start(n) < b for a, b in claimed):

@@ -95,6 +95,8 @@ def test_a_change_of_mind_is_read_as_the_new_value_and_never_as_a_yes_or_no() ->
             text = template.format(name=name, v=value)
             assert read_facts(text, names, []) == {key: value}, text
             assert not YES.match(text) and not NO.search(text) and not VERIFY_NO.search(text), text
+    # a request for another record, not a value: "... of my other account to no instead"
+    assert read_facts("Could you change the reason of my other order to lost instead?", names, []) == {}
 
 
 def test_a_confirmation_asked_again_says_the_action_anew_without_the_record() -> None:
