@@ -23,7 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
 FILES = ["tau2_banking_kb_docs.jsonl", "support_policies.jsonl"]
-SINGLE = "chain,pitfall,distractors,ambiguity,miss_param,miss_func,tool_errors,long_context"
+
+def single_operators() -> str:
+    """Every offline operator alone (the LLM passes need a model)."""
+    from gem_env.stages.refine.operators import OPERATORS, ORDER
+    return ",".join(o for o in ORDER if o in OPERATORS)
+
+
 TARGETS = {"mean_messages": 46, "mean_tool_calls": 16.3, "mean_distinct_tools": 8.6, "verified_share_per_operator": 0.5,
            "pass^1_per_category": 0.95, "confirmed_by_verify": 1.0}
 
@@ -47,7 +53,7 @@ def _refine(base: Path, out: Path, ops: str | None) -> tuple[dict, float]:
 def measure(corpus: Path, tmp: Path, limit: int) -> dict:
     base = tmp / "base"
     assert _gem("synthesize", str(corpus), "--out", str(base), "--limit", str(limit))[0] == 0
-    single, single_s = _refine(base, tmp / "single", SINGLE)
+    single, single_s = _refine(base, tmp / "single", single_operators())
     recipes, recipes_s = _refine(base, tmp / "recipes", None)
     rc, text = _gem("verify", str(tmp / "recipes"), "--json")
     verified = json.loads(text)
