@@ -4,11 +4,16 @@ What it adds, each worked out again from the conversation on every turn (no hidd
 - transient tool failures (a timeout, a rate limit, "please retry"): the same call is made again,
   up to `MAX_RETRIES` times, and the inner agent never sees the failed attempt;
 - a tool set that changes by turn (`set_tools`): instead of calling a tool it does not have, it
-  says that it cannot do that right now.
+  says that it cannot do that right now;
+- a read that finds nothing for a detail the user gave (an email, an order number): it tells the
+  user and asks them to check it; the inner agent sees neither the read nor that message, only
+  the user's detail said again.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 import re
 from typing import Any
 
@@ -18,6 +23,12 @@ MAX_RETRIES = 3
 YES = "Yes, please go ahead."
 CANNOT = ("I'm sorry, I can't do that right now: the function I need for it isn't available to me at "
           "the moment.")
+NOT_FOUND = ["I couldn't find anything under {v}. Could you double-check it for me?",
+             "I'm not finding a match for {v}. Could you check it and tell me again?",
+             "Hmm, I couldn't find {v} on our side. Could you double-check it?",
+             "Nothing comes up for {v}, I'm afraid. Could you check it and give it to me again?"]
+"""Said when a read finds nothing for a detail the user gave (`RefinedAgent`)."""
+_NOT_FOUND_SAID = re.compile("|".join(re.escape(t).replace(re.escape("{v}"), ".+?") for t in NOT_FOUND))
 
 
 def transient(content: Any) -> bool:
@@ -52,6 +63,10 @@ class RefinedAgent:
         retry = self._retry(messages)
         if retry is not None:
             return _call(retry["name"], retry["arguments"], made)
+        unfound = self._unfound(messages, len(messages) - 1)
+        if unfound is not None:
+            rng = random.Random(hashlib.sha256(f"{unfound}\x00{len(messages)}".encode()).digest())
+            return {"role": "assistant", "content": rng.choice(NOT_FOUND).format(v=unfound)}
         view = self._view(messages)
         message = self.inner.reply(view)
         if self._lacks_tool(message) or self._would_lack_tool(view, message):
@@ -94,12 +109,40 @@ class RefinedAgent:
                     return c["function"]
         return None
 
+    def _unfound(self, messages: list[dict[str, Any]], at: int) -> str | None:
+        """The detail the user gave that the read replied to at `at` found nothing for, if it did."""
+        m = messages[at]
+        if m.get("role") != "tool" or transient(m.get("content")):
+            return None
+        try:
+            reply = json.loads(m.get("content") or "")
+        except json.JSONDecodeError:
+            return None
+        if not (isinstance(reply, dict) and set(reply) == {"error"}):
+            return None
+        call = next((c["function"] for c in reversed([c for x in messages[:at] for c in x.get("tool_calls") or []])
+                     if c.get("id") == m.get("tool_call_id")), None)
+        tools = getattr(getattr(self.inner, "compiled", None), "tools", {})
+        if call is None or call["name"] not in tools or tools[call["name"]].writes:
+            return None
+        try:
+            args = json.loads(call.get("arguments") or "{}")
+        except json.JSONDecodeError:
+            return None
+        said = " ".join(x.get("content") or "" for x in messages[:at] if x.get("role") == "user")
+        return next((v for v in (args.values() if isinstance(args, dict) else ())
+                     if isinstance(v, str) and len(v) > 3 and v in said), None)
+
     def _view(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The conversation without the transient failures that were retried."""
-        failed_ids = {m.get("tool_call_id") for m in messages if m.get("role") == "tool" and transient(m.get("content"))}
+        """The conversation without the transient failures that were retried, nor the reads that
+        found nothing for a detail the user gave and what was said of them."""
+        failed_ids = {m.get("tool_call_id") for i, m in enumerate(messages) if m.get("role") == "tool"
+                      and (transient(m.get("content")) or self._unfound(messages, i) is not None)}
         kept = []
         for m in messages:
             if m.get("role") == "tool" and m.get("tool_call_id") in failed_ids:
+                continue
+            if m.get("role") == "assistant" and not m.get("tool_calls") and _NOT_FOUND_SAID.fullmatch(m.get("content") or ""):
                 continue
             if m.get("role") == "assistant" and m.get("tool_calls"):
                 calls = [c for c in m["tool_calls"] if c.get("id") not in failed_ids]

@@ -103,11 +103,13 @@ def make_task_user(backend: UserBackend, task: Task, client: LLMClient | None = 
     value when first asked to confirm (`EpisodePlan.changes`)."""
     first = make_user(backend, task.scenario, client, seed=seed, usage=usage, voice=task.id)
     plan = task.plan
-    if not task.followups and not (plan is not None and (plan.hidden or plan.changes)):
+    if not task.followups and not (plan is not None and (plan.hidden or plan.changes or plan.mistakes)):
         return first
     changes = [(humanize(c.key.removeprefix("new_")), said_value(c.key, c.wanted))
                for c in plan.changes] if plan is not None else []
+    corrections = [(humanize(m.key), m.right) for m in plan.mistakes] if plan is not None else []
     return RefinedUser(first, task.followups,
                        lambda scenario, n: make_user(backend, scenario, client, seed=seed + n, usage=usage,
                                                      continuing=True),
-                       retry_on_cannot=plan is not None and bool(plan.hidden), changes=changes, seed=seed)
+                       retry_on_cannot=plan is not None and bool(plan.hidden), changes=changes,
+                       corrections=corrections, seed=seed)

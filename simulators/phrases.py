@@ -130,6 +130,9 @@ CHANGE_MIND = ["Actually, could you make the {name} {v} instead?", "Hmm, on seco
                "Sorry, one change first: could you make the {name} {v} instead?",
                "Wait, before you do that, could you make the {name} {v} instead?",
                "Just one thing: please make the {name} {v} instead."]
+# a detail said again, right, once the assistant found nothing for it (`RefinedUser`)
+CORRECTED = ["Sorry, my mistake. My {name} is {v}.", "Oh, I must have typed it wrong. My {name} is {v}.",
+             "Apologies, that was a typo. The {name} is {v}.", "Sorry about that. The right {name} is {v}."]
 # a yes to a confirmation: each starts with a word the assistant reads as yes
 _YES_START = ["Yes,", "Yeah,", "Yep,", "Sure,", "Okay,", "Absolutely,", "Correct,", "That's fine,",
               "Sounds good,", "Ok,"]

@@ -9,10 +9,13 @@ Wraps any user simulator (scripted or LLM). It steps in at two moments only:
   and the assistant just did: the user asks it to try again (the tool is there from this reply on);
 - the user changes a value of the first request (``changes``: (its name, what they want now, as
   they say it)) and the assistant asks to confirm it for the first time: the user asks for the
-  new value instead (the next confirmation is the inner user's to answer).
+  new value instead (the next confirmation is the inner user's to answer);
+- the user gave a detail with a slip (``corrections``: (its name, the right value)) and the
+  assistant says it found nothing: the user says it right.
 """
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
 from typing import Any
@@ -25,8 +28,15 @@ from .scenario import Scenario
 _CANNOT = re.compile(
     r"\b(?:can(?:'|no)t|cannot|unable to|not able to|don't have (?:a|any) (?:way|tool)|"
     r"isn't available|is not available|not available to me)\b", re.IGNORECASE)
+_NOT_FOUND = re.compile(r"\b(?:couldn't|could not|can't|cannot|didn't|did not|not) (?:find|finding)\b|"
+                        r"\bnothing (?:comes|came) up\b|\bno (?:match|record)", re.IGNORECASE)
 RETRY = ["It should work now. Could you please try again?", "I think that's available again now, "
          "could you try once more?", "Please try again, it should be possible now."]
+
+
+def says_not_found(text: str) -> bool:
+    """Whether an assistant message says it found nothing for what the user gave."""
+    return bool(_NOT_FOUND.search(text))
 
 
 def says_cannot(text: str) -> bool:
@@ -37,14 +47,16 @@ def says_cannot(text: str) -> bool:
 class RefinedUser:
     """``first`` plays the opening request; ``make(scenario, index)`` builds the user of each
     follow-up. ``retry_on_cannot``: answer the assistant's first "I cannot" with a request to retry.
-    ``changes``: (name, value) the user asks for instead at the first request's confirmations.
+    ``changes``: (name, value) the user asks for instead at the first request's confirmations;
+    ``corrections``: (name, value) the user says right when the assistant found nothing.
 
     Each follow-up user sees the conversation from the message that brought its request
     (``starts`` keeps those indices), so it answers only for its own part.
     """
 
     def __init__(self, first: Any, followups: list[Scenario], make: Callable[[Scenario, int], Any], *,
-                 retry_on_cannot: bool = False, changes: list[tuple[str, str]] = (), seed: int = 0) -> None:
+                 retry_on_cannot: bool = False, changes: list[tuple[str, str]] = (),
+                 corrections: list[tuple[str, str]] = (), seed: int = 0) -> None:
         self.users = [first]
         self.followups = list(followups)
         self.make = make
@@ -53,18 +65,26 @@ class RefinedUser:
         self.starts: list[int] = []
         self._retried = False
         self._changes = list(changes)
+        self._corrections = list(corrections)
         self._seed = seed
+
+    def _voice(self, value: str) -> random.Random:
+        """The wording of a line said once a session, by what it says (sessions differ by their values)."""
+        return random.Random(f"{self._seed}\x00{value}")
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
         turns = visible_turns(messages)
         last = next((text for role, text in reversed(turns) if role == "assistant"), None)
         rng = reply_random(self._seed, len(turns))
+        if self._corrections and len(self.users) == 1 and last is not None and says_not_found(last):
+            name, value = self._corrections.pop(0)
+            return self._voice(value).choice(P.CORRECTED).format(name=name, v=value)
         if self.retry_on_cannot and not self._retried and last is not None and says_cannot(last):
             self._retried = True
             return rng.choice(RETRY)
         if self._changes and len(self.users) == 1 and last is not None and asks_confirmation(last):
             name, value = self._changes.pop(0)
-            return rng.choice(P.CHANGE_MIND).format(name=name, v=value)
+            return self._voice(value).choice(P.CHANGE_MIND).format(name=name, v=value)
         start = self.starts[-1] if self.starts else 0
         text = await self.users[-1].reply(messages[start:])
         if STOP in text and len(self.users) <= len(self.followups):

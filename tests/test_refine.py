@@ -65,7 +65,8 @@ async def test_offline_agent_passes_every_operator(taskset: Any, recipe: str) ->
     checks = {c.name for c in traj.verification.checks}
     expected = {"distractors": "no_distractor_called", "miss_param": "withheld_value_asked",
                 "miss_func": "no_absent_tool_called", "tool_errors": "retried_after_error",
-                "pitfall": "refusal_told", "change_of_mind": "change_confirmed"}
+                "pitfall": "refusal_told", "change_of_mind": "change_confirmed",
+                "wrong_detail": "detail_rechecked"}
     assert {expected[o] for o in task.ops if o in expected} <= checks
 
 
@@ -179,6 +180,36 @@ async def test_writing_on_the_change_without_asking_again_fails(taskset: Any, ta
     assert why["why"].startswith("wrote ")
     assert ("the value the user changed" in why["why"]) == (take == "said")
     assert why["why"].endswith("without asking again") == (take == "wanted")
+
+
+class _RetriesAtOnce(RefinedAgent):
+    """Meets a read that found nothing by calling it again at once with `value`, saying nothing."""
+
+    def __init__(self, inner: Any, said: str, value: str) -> None:
+        super().__init__(inner)
+        self.said, self.value = said, value
+
+    def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        last = messages[-1]
+        if last.get("role") == "tool" and self.said in (last.get("content") or ""):
+            call = next(c for m in messages for c in m.get("tool_calls") or [] if c["id"] == last["tool_call_id"])
+            arguments = call["function"]["arguments"].replace(self.said, self.value)
+            return {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "again", "type": "function", "function": {"name": call["function"]["name"], "arguments": arguments}}]}
+        return super().reply(messages)
+
+
+@pytest.mark.parametrize("take", ["said", "right"])
+async def test_meeting_a_slip_by_calling_again_without_asking_fails(taskset: Any, take: str) -> None:
+    task, compiled = variant(taskset, "wrong_detail")
+    (mistake,) = task.plan.mistakes
+    assert mistake.said != mistake.right and task.scenario.knows[mistake.key] == mistake.said
+    traj = await roll(task, compiled, _RetriesAtOnce(WorkflowAgent(compiled), mistake.said, getattr(mistake, take)))
+    assert "detail_rechecked" in traj.verification.failed
+    whys = [e["why"] for e in next(c for c in traj.verification.checks if c.name == "detail_rechecked").evidence]
+    assert "called again without telling the user" in whys
+    assert any(w.startswith("tried ") for w in whys) == (take == "said")
+    assert any(w.endswith("before anyone said it") for w in whys) == (take == "right")
 
 
 def test_recipes_are_checked() -> None:

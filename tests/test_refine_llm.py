@@ -115,6 +115,21 @@ async def test_an_llm_user_changes_its_mind_as_the_scripted_one_does(taskset: An
     assert again == "Yes, please go ahead." and len(server.requests) == 1
 
 
+async def test_an_llm_user_gives_a_slipped_detail_right_as_the_scripted_one_does(taskset: Any) -> None:
+    task, _ = refined_variant(taskset, "wrong_detail")
+    (mistake,) = task.plan.mistakes
+    with FakeOpenAIServer(lambda body: Text("Thanks.")) as server:
+        client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0, timeout=5))
+        try:
+            user = make_task_user("llm", task, client, seed=1)
+            chat = [{"role": "system", "content": "policy"}, {"role": "user", "content": f"It's {mistake.said}."},
+                    {"role": "assistant", "content": f"I couldn't find anything under {mistake.said}. Could you check it?"}]
+            again = await user.reply(chat)
+        finally:
+            await client.aclose()
+    assert mistake.right in again and mistake.said not in again and not server.requests, again
+
+
 # ------------------------------------------------------------------ paraphrase
 
 

@@ -99,6 +99,18 @@ def test_a_change_of_mind_is_read_as_the_new_value_and_never_as_a_yes_or_no() ->
     assert read_facts("Could you change the reason of my other order to lost instead?", names, []) == {}
 
 
+def test_the_user_hears_every_not_found_the_agent_says_and_is_read_saying_it_right() -> None:
+    from gem_env.agents.refined import NOT_FOUND
+    from gem_env.simulators.refined import says_cannot, says_not_found
+    for template in NOT_FOUND:
+        text = template.format(v="jstewrat@example.com")
+        assert says_not_found(text) and not says_cannot(text) and "?" in text, text
+    names = [("email", "email"), ("order id", "order_id")]
+    for template in P.CORRECTED:
+        for name, key, value in (("email", "email", "jstewart@example.com"), ("order id", "order_id", "ORD-12345")):
+            assert read_facts(template.format(name=name, v=value), names, [key]) == {key: value}, template
+
+
 def test_a_confirmation_asked_again_says_the_action_anew_without_the_record() -> None:
     seen = [{"card_id": "CRD-1", "status": "active", "last4": "4782", "spending_limit": 400}]
     for seed in range(30):

@@ -11,8 +11,10 @@ same missing tools, the same injected failures and the same long replies. The ex
 - ``context_rows``: successful object replies carry that many other records of ``context_table``
   (real rows of the episode's state, keyed by their id), so replies are long (BFCL's long context).
 - ``changes``: a value the user says first and changes when asked to confirm (the user's side).
-- ``withheld`` / ``distractors`` / ``refusals`` / ``changes``: what the refined task's own checks
-  look at.
+- ``mistakes``: a detail the user first gives with a slip, which a read finds nothing for; they
+  give it right once told (the user's side).
+- ``withheld`` / ``distractors`` / ``refusals`` / ``changes`` / ``mistakes``: what the refined
+  task's own checks look at.
 """
 from __future__ import annotations
 
@@ -41,6 +43,16 @@ class Change(BaseModel):
     argument: str = Field(description="the write's argument that takes it")
 
 
+class Mistake(BaseModel):
+    """A detail of the user's first request said first with a slip ("jstewrat@..."), which a read
+    finds nothing for; said right once the assistant says so."""
+
+    key: str
+    said: str = Field(description="what they say first")
+    right: str = Field(description="what they say when told it found nothing; the gold's")
+    tool: str = Field(description="the read that finds nothing with the slip")
+
+
 class EpisodePlan(BaseModel):
     hidden: list[str] = Field(default_factory=list)
     faults: list[Fault] = Field(default_factory=list)
@@ -50,6 +62,7 @@ class EpisodePlan(BaseModel):
     distractors: list[str] = Field(default_factory=list)
     refusals: list[str] = Field(default_factory=list, description="reasons the assistant must tell")
     changes: list[Change] = Field(default_factory=list)
+    mistakes: list[Mistake] = Field(default_factory=list)
 
     def unlocked(self, history: list[dict[str, Any]]) -> bool:
         """Hidden tools are there once a user message follows an assistant's "I cannot"."""

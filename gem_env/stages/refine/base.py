@@ -19,8 +19,8 @@ from ..ground.plan import EpisodePlan
 from ..tasks import GoldAction, Task, replay_workflow
 from ..tasks.owners import Owner, Owners
 
-ORDER = ["chain", "pitfall", "distractors", "ambiguity", "change_of_mind", "miss_param", "miss_func", "tool_errors",
-         "long_context", "paraphrase", "paraphrase_agent"]
+ORDER = ["chain", "pitfall", "distractors", "ambiguity", "change_of_mind", "wrong_detail", "miss_param", "miss_func",
+         "tool_errors", "long_context", "paraphrase", "paraphrase_agent"]
 """Operators apply in this order whatever order they are asked in (structure first, then the
 tool set, then the user's brief, then the environment; `paraphrase` and `paraphrase_agent`, LLM
 passes over the rolled-out conversation, last)."""

@@ -10,7 +10,10 @@ reward apply them alike:
 - ``retried_after_error``: every injected failure was met and followed by a call of the same tool;
 - ``refusal_told``: the reason of every refused request was told to the user;
 - ``change_confirmed``: a value the user changed at the confirmation was not written as first said
-  before the new one, and the write of the new value came after the assistant asked again.
+  before the new one, and the write of the new value came after the assistant asked again;
+- ``detail_rechecked``: after a read found nothing for a detail the user gave with a slip, the
+  assistant spoke to the user before its next call, never tried the slip again, and used the
+  right value only once the user (or a tool) had said it.
 """
 from __future__ import annotations
 
@@ -128,6 +131,26 @@ def _changes(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
     return Check(name="change_confirmed", passed=not bad, evidence=bad or None)
 
 
+def _mistakes(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
+    bad = []
+    calls = _calls(messages)
+    for mistake in task.plan.mistakes:  # type: ignore[union-attr]
+        tried = [n for n, (_, tool, args) in enumerate(calls) if mistake.said in _values(args)]
+        right = next((i for i, _, args in calls if mistake.right in _values(args)), None)
+        if right is not None:
+            told = next((j for j, m in enumerate(messages[:right]) if m.get("role") in ("user", "tool")
+                         and said(mistake.right, _text(m))), None)
+            if told is None:
+                bad.append({"key": mistake.key, "why": f"used {mistake.right} before anyone said it"})
+        if len(tried) > 1:
+            bad.append({"key": mistake.key, "why": f"tried {mistake.said} again"})
+        if tried and tried[0] + 1 < len(calls):
+            at, after = calls[tried[0]][0], calls[tried[0] + 1][0]
+            if not any(m.get("role") == "assistant" and not m.get("tool_calls") for m in messages[at:after]):
+                bad.append({"key": mistake.key, "why": "called again without telling the user"})
+    return Check(name="detail_rechecked", passed=not bad, evidence=bad or None)
+
+
 def variant_checks(task: Task, messages: list[dict[str, Any]], said: Said) -> list[Check]:
     """The checks a refined task's plan asks for (none for a plain task). `said(value, text)` is
     verify's test of a value being said (passed in: verify imports this module)."""
@@ -148,4 +171,6 @@ def variant_checks(task: Task, messages: list[dict[str, Any]], said: Said) -> li
         checks.append(_refusals(task, messages, said))
     if plan.changes:
         checks.append(_changes(task, messages, said))
+    if plan.mistakes:
+        checks.append(_mistakes(task, messages, said))
     return checks
