@@ -37,6 +37,12 @@ CONFIRM_LEAD = ["", "", "", "", "", "", "", "", "", "Thanks.", "Okay.", "All rig
 CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "The next step is to {action}.",
                 "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I go ahead: I'll {action}.",
                 "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
+# a request the service does not cover: said plainly, no tool called
+OUT_OF_SCOPE = ["I'm sorry, I can't help with that request: it is outside what I can do here.",
+                "Unfortunately that's not something I can help with here.",
+                "I'm afraid I can't help with that; it's outside what this service covers.",
+                "Sorry, that's outside what I can do for you here.",
+                "I'm not able to help with that, I'm afraid: it isn't something this service handles."]
 # asked again after the user changed a value ("could you make it $3,000 instead?")
 CONFIRM_AGAIN = ["Sure, no problem. I'll {action} instead.", "Of course. I'll {action} instead.",
                  "Got it, so I'll {action} instead.", "No problem: I'll {action} instead.",

@@ -19,6 +19,7 @@ from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.render import code_for, how_many
 
+from . import banks as B
 from . import speech as S
 from .plans import Plan, compile_plan, content_words
 from .guidance import Guidance
@@ -37,6 +38,11 @@ _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
 
 
+# words of asking and of moving on, which say nothing of what is asked ("One more thing: can you help
+# me find out ...")
+_ASKING = frozenset("find out check get help know see tell look let one more thing another next also can could "
+                    "would will wondering great thanks thank way".split())
+
 _READ_KEPT = 4096
 """User messages whose facts an agent keeps (a conversation has tens)."""
 
@@ -48,7 +54,7 @@ def _settled(text: str, going_on: bool) -> bool:
 _SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
 
 GREETING = "Hello! How can I help you today?"
-OUT_OF_SCOPE = "I'm sorry, I can't help with that request: it is outside what I can do here."
+OUT_OF_SCOPE = B.OUT_OF_SCOPE
 
 __all__ = ["GREETING", "OUT_OF_SCOPE", "WorkflowAgent", "parse_facts", "id_from_results"]
 
@@ -132,9 +138,9 @@ class WorkflowAgent:
         if lookup is not None:
             return lookup_reply(lookup, turn, self)
         if plan is None:
-            if THANKS.match(turn.request) and len(turn.said) < len([m for m in messages if m.get("role") == "assistant"]):
+            if _only_thanks(turn.request) and len(turn.said) < len([m for m in messages if m.get("role") == "assistant"]):
                 return _say(S.pick(turn.rng, S.WELCOME))
-            return _say(OUT_OF_SCOPE)
+            return _say(f"{S.pick(turn.rng, B.OUT_OF_SCOPE)} {S.close(turn.rng, turn.going_on)}".strip())
         try:
             return self._follow(plan, turn)
         except ExprError as err:
@@ -144,8 +150,11 @@ class WorkflowAgent:
         """The workflow whose goal the text covers best (ties: the first); None when nothing overlaps.
         A sentence saying which record ("I mean the one whose status is locked") is not the request."""
         words = content_words(" ".join(s for s in S.SENTENCE_BREAK.split(text) if not _WHICH_ONE.search(s)))
+        topic = words - _ASKING  # what the request is about: "find out" or "one more thing" alone is not a request of ours
         best, best_score = None, (0, 0.0, 0)
         for plan in self._plans:
+            if not topic & (plan.goal_tokens | plan.name_tokens):
+                continue
             overlap = len(words & plan.goal_tokens)
             score = (overlap, overlap / max(1, len(plan.goal_tokens)), len(words & plan.name_tokens))
             if score > best_score:
@@ -507,6 +516,13 @@ def _as_codes(args: dict[str, Any], spec: Any) -> dict[str, Any]:
 def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: list[Any]) -> bool:
     _, key, param = pure
     return any(str(r.get(key)) == str(args.get(param)) for r in records(results))
+
+
+def _only_thanks(text: str) -> bool:
+    """Whether a message thanks and asks for nothing more ("Thanks, that's all."; not "Thanks!
+    Before I go, I want to get a taxi to the airport.")."""
+    first, *rest = S.SENTENCE_BREAK.split(text.strip(), maxsplit=1)
+    return bool(THANKS.match(first)) and not any(content_words(r) for r in rest)
 
 
 def _confirmation(segment: list[dict[str, Any]]) -> bool | None:

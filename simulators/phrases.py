@@ -133,6 +133,13 @@ CHANGE_MIND = ["Actually, could you make the {name} {v} instead?", "Hmm, on seco
 # a detail said again, right, once the assistant found nothing for it (`RefinedUser`)
 CORRECTED = ["Sorry, my mistake. My {name} is {v}.", "Oh, I must have typed it wrong. My {name} is {v}.",
              "Apologies, that was a typo. The {name} is {v}.", "Sorry about that. The right {name} is {v}."]
+# everyday asks no customer service does (`off_topic`): said as a request, in the user's words
+OFF_TOPIC = ["plan a birthday party for my sister", "learn a few tips for growing tomatoes",
+             "arrange a taxi to the airport", "translate a short letter into Spanish",
+             "know tomorrow's weather forecast for Chicago", "reserve a table at an Italian restaurant",
+             "write a cover letter for a job application", "fix a leaky kitchen tap", "bake a loaf of banana bread",
+             "choose a laptop for college", "solve a math homework problem", "pick a movie to watch tonight",
+             "set up a reminder to water my plants"]
 # a yes to a confirmation: each starts with a word the assistant reads as yes
 _YES_START = ["Yes,", "Yeah,", "Yep,", "Sure,", "Okay,", "Absolutely,", "Correct,", "That's fine,",
               "Sounds good,", "Ok,"]

@@ -66,7 +66,7 @@ async def test_offline_agent_passes_every_operator(taskset: Any, recipe: str) ->
     expected = {"distractors": "no_distractor_called", "miss_param": "withheld_value_asked",
                 "miss_func": "no_absent_tool_called", "tool_errors": "retried_after_error",
                 "pitfall": "refusal_told", "change_of_mind": "change_confirmed",
-                "wrong_detail": "detail_rechecked"}
+                "wrong_detail": "detail_rechecked", "off_topic": "off_topic_declined"}
     assert {expected[o] for o in task.ops if o in expected} <= checks
 
 
@@ -210,6 +210,35 @@ async def test_meeting_a_slip_by_calling_again_without_asking_fails(taskset: Any
     assert "called again without telling the user" in whys
     assert any(w.startswith("tried ") for w in whys) == (take == "said")
     assert any(w.endswith("before anyone said it") for w in whys) == (take == "right")
+
+
+def test_off_topic_asks_are_wants_that_share_no_word_with_the_domain(taskset: Any) -> None:
+    from gem_env.agents.plans import content_words
+    from gem_env.simulators.phrases import OFF_TOPIC, WANT, want_phrase
+    from gem_env.stages.refine.off_topic import domain_words
+    assert all(want_phrase(a)[0] is WANT for a in OFF_TOPIC)  # "I'd like to bake a loaf of banana bread."
+    task, compiled = variant(taskset, "off_topic")
+    (ask,) = task.plan.off_topic
+    assert not content_words(ask) & domain_words(compiled) and task.followups[0].goal == ask
+
+
+async def test_serving_an_off_topic_ask_fails(taskset: Any) -> None:
+    task, compiled = variant(taskset, "off_topic")
+    read = next(a for a in task.gold_actions if not compiled.tools[a.tool].writes)
+
+    class Eager(RefinedAgent):  # answers the ask with a lookup and a cheerful "sure"
+        def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+            last = messages[-1]
+            if last.get("role") == "user" and task.plan.off_topic[0].split()[-1] in last.get("content", ""):
+                return {"role": "assistant", "content": None, "tool_calls": [{"id": "eager", "type": "function",
+                        "function": {"name": read.tool, "arguments": json.dumps(read.arguments)}}]}
+            if last.get("role") == "tool" and last.get("tool_call_id") == "eager":
+                return {"role": "assistant", "content": "Sure, I've looked into it. Anything else?"}
+            return super().reply(messages)
+
+    traj = await roll(task, compiled, Eager(WorkflowAgent(compiled)))
+    whys = [e["why"] for e in next(c for c in traj.verification.checks if c.name == "off_topic_declined").evidence]
+    assert whys == ["called a tool for it", "did not say it cannot help"]
 
 
 def test_recipes_are_checked() -> None:

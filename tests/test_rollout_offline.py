@@ -180,7 +180,8 @@ async def test_out_of_scope_request_is_declined(shop: CompiledDomain, tasks: lis
     task = tasks[0]
     scenario = task.scenario.model_copy(update={"goal": "book a flight to Lisbon", "opening": [], "requests": []})
     traj = await run_rollout(task, shop, WorkflowAgent(shop), ScriptedUser(scenario))
-    assert traj.messages[2] == {"role": "assistant", "content": OUT_OF_SCOPE}
+    said = traj.messages[2]["content"]
+    assert traj.messages[2]["role"] == "assistant" and any(said.startswith(o) for o in OUT_OF_SCOPE), said
     assert traj.meta["termination"] == "user_stop" and traj.meta["tool_calls"] == 0
 
 

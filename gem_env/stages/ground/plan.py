@@ -13,8 +13,8 @@ same missing tools, the same injected failures and the same long replies. The ex
 - ``changes``: a value the user says first and changes when asked to confirm (the user's side).
 - ``mistakes``: a detail the user first gives with a slip, which a read finds nothing for; they
   give it right once told (the user's side).
-- ``withheld`` / ``distractors`` / ``refusals`` / ``changes`` / ``mistakes``: what the refined
-  task's own checks look at.
+- ``withheld`` / ``distractors`` / ``refusals`` / ``changes`` / ``mistakes`` / ``off_topic``: what
+  the refined task's own checks look at.
 """
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ class EpisodePlan(BaseModel):
     refusals: list[str] = Field(default_factory=list, description="reasons the assistant must tell")
     changes: list[Change] = Field(default_factory=list)
     mistakes: list[Mistake] = Field(default_factory=list)
+    off_topic: list[str] = Field(default_factory=list, description="asks the service does not do at all")
 
     def unlocked(self, history: list[dict[str, Any]]) -> bool:
         """Hidden tools are there once a user message follows an assistant's "I cannot"."""

@@ -19,8 +19,8 @@ from ..ground.plan import EpisodePlan
 from ..tasks import GoldAction, Task, replay_workflow
 from ..tasks.owners import Owner, Owners
 
-ORDER = ["chain", "pitfall", "distractors", "ambiguity", "change_of_mind", "wrong_detail", "miss_param", "miss_func",
-         "tool_errors", "long_context", "paraphrase", "paraphrase_agent"]
+ORDER = ["chain", "pitfall", "off_topic", "distractors", "ambiguity", "change_of_mind", "wrong_detail", "miss_param",
+         "miss_func", "tool_errors", "long_context", "paraphrase", "paraphrase_agent"]
 """Operators apply in this order whatever order they are asked in (structure first, then the
 tool set, then the user's brief, then the environment; `paraphrase` and `paraphrase_agent`, LLM
 passes over the rolled-out conversation, last)."""
@@ -49,6 +49,8 @@ class Part:
     found: dict[str, Any] = field(default_factory=dict)
     """Values the replay needs that the user does not know: ids the assistant finds by a lookup
     first (see `found_ids`)."""
+    off_topic: bool = False
+    """A request the service does not do at all (`off_topic`): no workflow, no gold."""
     finder: tuple[str, dict[str, Any]] | None = None
     """For a lookup that starts from who the user is: the read (and its arguments, e.g. their
     email) whose result holds the record's key."""
@@ -151,6 +153,8 @@ def compose(v: Variant) -> Variant:
     try:
         initial = sandbox.state_hash()
         for n, part in enumerate(v.parts):
+            if part.off_topic:
+                continue
             if part.lookup is not None:
                 got, told = _replay_lookup(part, sandbox, n)
                 actions += got

@@ -13,13 +13,17 @@ reward apply them alike:
   before the new one, and the write of the new value came after the assistant asked again;
 - ``detail_rechecked``: after a read found nothing for a detail the user gave with a slip, the
   assistant spoke to the user before its next call, never tried the slip again, and used the
-  right value only once the user (or a tool) had said it.
+  right value only once the user (or a tool) had said it;
+- ``off_topic_declined``: the assistant answered an ask the service does not do with no tool call
+  and said it could not help.
 """
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
+from ...agents.plans import content_words
 from ...simulators.base import asks_confirmation
 from ...tools.render import render
 from ...trajectory import Check
@@ -151,6 +155,27 @@ def _mistakes(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
     return Check(name="detail_rechecked", passed=not bad, evidence=bad or None)
 
 
+_CANNOT_HELP = re.compile(r"\b(?:can(?:'|no)t|cannot|unable to|not able to|not something)\b|\boutside\b", re.IGNORECASE)
+
+
+def _off_topic(task: Task, messages: list[dict[str, Any]]) -> Check:
+    bad = []
+    for ask in task.plan.off_topic:  # type: ignore[union-attr]
+        words = content_words(ask)
+        at = next((i for i, m in enumerate(messages) if m.get("role") == "user"
+                   and len(words & content_words(_text(m))) >= 0.6 * len(words)), None)
+        if at is None:
+            bad.append({"ask": ask, "why": "never asked"})
+            continue
+        reply = next((i for i in range(at + 1, len(messages)) if messages[i].get("role") == "user"), len(messages))
+        answer = messages[at + 1:reply]
+        if any(m.get("tool_calls") for m in answer):
+            bad.append({"ask": ask, "why": "called a tool for it"})
+        if not any(m.get("role") == "assistant" and _CANNOT_HELP.search(_text(m)) for m in answer):
+            bad.append({"ask": ask, "why": "did not say it cannot help"})
+    return Check(name="off_topic_declined", passed=not bad, evidence=bad or None)
+
+
 def variant_checks(task: Task, messages: list[dict[str, Any]], said: Said) -> list[Check]:
     """The checks a refined task's plan asks for (none for a plain task). `said(value, text)` is
     verify's test of a value being said (passed in: verify imports this module)."""
@@ -173,4 +198,6 @@ def variant_checks(task: Task, messages: list[dict[str, Any]], said: Said) -> li
         checks.append(_changes(task, messages, said))
     if plan.mistakes:
         checks.append(_mistakes(task, messages, said))
+    if plan.off_topic:
+        checks.append(_off_topic(task, messages))
     return checks

@@ -1,0 +1,38 @@
+"""`off_topic`: after their first request the user asks for something the service does not do at
+all ("get a weather forecast for Chicago this weekend"). The assistant must say it cannot help with
+that, call no tool for it, and go on with the session (`off_topic_declined`).
+
+The ask is one of the user's everyday asks (`simulators.phrases.OFF_TOPIC`) that shares no word
+with the domain's tools, records and workflows, so nothing the service has could serve it.
+"""
+from __future__ import annotations
+
+import re
+
+from ...agents.plans import content_words
+from ...simulators import phrases as P
+from ...simulators.scenario import Request, Scenario
+from ...tools import CompiledDomain
+from .base import Context, DoesNotApply, Part, Variant
+
+
+def apply(v: Variant, ctx: Context) -> Variant:
+    vocabulary = domain_words(v.compiled)
+    asks = [a for a in P.OFF_TOPIC if not content_words(a) & vocabulary]
+    if not asks:
+        raise DoesNotApply("every everyday ask shares a word with the domain")
+    ask = ctx.rng.choice(asks)
+    scenario = Scenario(persona=v.parts[0].scenario.persona, goal=ask, requests=[
+        Request(kind="off_topic", goal=ask, intent=ask)])
+    v.parts.insert(1, Part(workflow="", knows={}, scenario=scenario, off_topic=True))
+    v.plan.off_topic = [*v.plan.off_topic, ask]
+    return v
+
+
+def domain_words(compiled: CompiledDomain) -> set[str]:
+    """The words of what the domain has: its tools, their parameters, its records and fields, its
+    workflows' goals."""
+    texts = [*compiled.tools, *(p.name for t in compiled.tools.values() for p in t.spec.parameters),
+             *(w.goal for w in compiled.domain.workflows),
+             *(e.name for e in compiled.domain.entities), *(f.name for e in compiled.domain.entities for f in e.fields)]
+    return content_words(re.sub(r"[_{}]", " ", " ".join(texts)))
