@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -95,38 +96,39 @@ async def test_llm_agent_is_offered_the_turns_tools(episode_server: Any) -> None
     assert "no_absent_tool_called" in {c.name for c in traj.verification.checks}
 
 
+@asynccontextmanager
+async def llm_user(task: Task, says: str) -> AsyncIterator[tuple[Any, FakeOpenAIServer]]:
+    """`task`'s user played by a model that always `says` the same (the local test server)."""
+    with FakeOpenAIServer(lambda body: Text(says)) as server:
+        client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0, timeout=5))
+        try:
+            yield make_task_user("llm", task, client, seed=1), server
+        finally:
+            await client.aclose()
+
+
 async def test_an_llm_user_changes_its_mind_as_the_scripted_one_does(taskset: Any) -> None:
     """The change of mind is the refined user's line whoever plays the user: at the first asking
     the model is not asked; at the next, it answers."""
     task, _ = refined_variant(taskset, "change_of_mind")
     (change,) = task.plan.changes
-    with FakeOpenAIServer(lambda body: Text("Yes, please go ahead.")) as server:
-        client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0, timeout=5))
-        try:
-            user = make_task_user("llm", task, client, seed=1)
-            chat = [{"role": "system", "content": "policy"}, {"role": "user", "content": "Hi, I need a change."},
-                    {"role": "assistant", "content": "I'll make that change for you. Shall I go ahead?"}]
-            changed = await user.reply(chat)
-            assert "instead" in changed and said(render(change.wanted), changed) and not server.requests, changed
-            again = await user.reply([*chat, {"role": "user", "content": changed},
-                                      {"role": "assistant", "content": "Of course, I'll do that instead. Shall I go ahead?"}])
-        finally:
-            await client.aclose()
+    async with llm_user(task, "Yes, please go ahead.") as (user, server):
+        chat = [{"role": "system", "content": "policy"}, {"role": "user", "content": "Hi, I need a change."},
+                {"role": "assistant", "content": "I'll make that change for you. Shall I go ahead?"}]
+        changed = await user.reply(chat)
+        assert "instead" in changed and said(render(change.wanted), changed) and not server.requests, changed
+        again = await user.reply([*chat, {"role": "user", "content": changed},
+                                  {"role": "assistant", "content": "Of course, I'll do that instead. Shall I go ahead?"}])
     assert again == "Yes, please go ahead." and len(server.requests) == 1
 
 
 async def test_an_llm_user_gives_a_slipped_detail_right_as_the_scripted_one_does(taskset: Any) -> None:
     task, _ = refined_variant(taskset, "wrong_detail")
     (mistake,) = task.plan.mistakes
-    with FakeOpenAIServer(lambda body: Text("Thanks.")) as server:
-        client = LLMClient(LLMConfig(model="fake", base_url=server.base_url, max_retries=0, timeout=5))
-        try:
-            user = make_task_user("llm", task, client, seed=1)
-            chat = [{"role": "system", "content": "policy"}, {"role": "user", "content": f"It's {mistake.said}."},
-                    {"role": "assistant", "content": f"I couldn't find anything under {mistake.said}. Could you check it?"}]
-            again = await user.reply(chat)
-        finally:
-            await client.aclose()
+    async with llm_user(task, "Thanks.") as (user, server):
+        again = await user.reply([
+            {"role": "system", "content": "policy"}, {"role": "user", "content": f"It's {mistake.said}."},
+            {"role": "assistant", "content": f"I couldn't find anything under {mistake.said}. Could you check it?"}])
     assert mistake.right in again and mistake.said not in again and not server.requests, again
 
 
