@@ -53,9 +53,9 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
                booleans: frozenset[str] = frozenset()) -> dict[str, str]:
     """Facts in one user message: "<name> is <value>" (or "make the <name> <value> instead") for
     any known name, a record pointed at by one of its values ("the one ending in 5305" for a
-    last-four-digits key), and a bare answer
-    ("It's CRD-1041.") to a question that asked for exactly one thing; when that thing is a yes/no
-    value (one of `booleans`), a bare "yes", "sure" or "please don't" is the answer."""
+    last-four-digits key), and a bare answer ("It's CRD-1041.") to a question that asked for
+    exactly one thing; when that thing is a yes/no value (one of `booleans`), a bare "yes", "sure"
+    or "please don't" is the answer."""
     found: dict[str, str] = {}
     claimed: list[tuple[int, int]] = []  # where names already matched ("first name" claims its "name")
     for name, key in names:
