@@ -43,6 +43,9 @@ OUT_OF_SCOPE = ["I'm sorry, I can't help with that request: it is outside what I
                 "I'm afraid I can't help with that; it's outside what this service covers.",
                 "Sorry, that's outside what I can do for you here.",
                 "I'm not able to help with that, I'm afraid: it isn't something this service handles."]
+# what the service does, said after an out-of-scope reply ("{a}", "{b}": two of its actions as doings)
+SCOPE = ["I can help with things like {a} or {b}.", "I can help you with {a} or {b}, for example.",
+         "What I can do is help with things like {a} or {b}.", "", ""]
 # asked again after the user changed a value ("could you make it $3,000 instead?")
 CONFIRM_AGAIN = ["Sure, no problem. I'll {action} instead.", "Of course. I'll {action} instead.",
                  "Got it, so I'll {action} instead.", "No problem: I'll {action} instead.",

@@ -17,7 +17,7 @@ from typing import Any
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
-from gem_env.tools.render import code_for, how_many
+from gem_env.tools.render import code_for, gerund, how_many
 
 from . import banks as B
 from . import speech as S
@@ -140,11 +140,22 @@ class WorkflowAgent:
         if plan is None:
             if _only_thanks(turn.request) and len(turn.said) < len([m for m in messages if m.get("role") == "assistant"]):
                 return _say(S.pick(turn.rng, S.WELCOME))
-            return _say(f"{S.pick(turn.rng, B.OUT_OF_SCOPE)} {S.close(turn.rng, turn.going_on)}".strip())
+            said = (S.pick(turn.rng, B.OUT_OF_SCOPE), self._scope(turn.rng), S.close(turn.rng, turn.going_on))
+            return _say(" ".join(x for x in said if x))
         try:
             return self._follow(plan, turn)
         except ExprError as err:
             return _say(f"I'm sorry, I can't complete this request: {err}. {S.close(turn.rng, turn.going_on)}".strip())
+
+    def _scope(self, rng: random.Random) -> str:
+        """Two things the service does, as an out-of-scope reply says them ("I can help with things
+        like changing the cabin of your booking or cancelling your booking."), or sometimes nothing."""
+        doings = sorted({_doing(a) for p in self._plans for st in p.steps if st.writes
+                         if (a := S.action(p.workflow.goal, st.tool, {}))})
+        if len(doings) < 2:
+            return ""
+        a, b = rng.sample(doings, 2)
+        return S.pick(rng, B.SCOPE, a=a, b=b)
 
     def recognise(self, text: str) -> Plan | None:
         """The workflow whose goal the text covers best (ties: the first); None when nothing overlaps.
@@ -516,6 +527,12 @@ def _as_codes(args: dict[str, Any], spec: Any) -> dict[str, Any]:
 def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: list[Any]) -> bool:
     _, key, param = pure
     return any(str(r.get(key)) == str(args.get(param)) for r in records(results))
+
+
+def _doing(action: str) -> str:
+    """"change the cabin of your booking" -> "changing the cabin of your booking"."""
+    verb, _, rest = action.partition(" ")
+    return f"{gerund(verb)} {rest}".strip()
 
 
 def _only_thanks(text: str) -> bool:
