@@ -103,8 +103,9 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     """A rule's text as a reason: markdown dropped, codes in words, instructions to staff ("Check
     that ...") left out when the values that break the rule are said instead, each for what its
     field means when the field is known (`named`: "It already has 2 renewals", not "It's 2")."""
-    clean = _MD.sub(r"\1", message).strip()
-    clean = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), clean)
+    # names in words first, so the markdown below never reads "update_account_x" as emphasis
+    clean = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), message)
+    clean = _MD.sub(r"\1", clean).strip()
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")

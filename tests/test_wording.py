@@ -120,6 +120,13 @@ def test_a_confirmation_asked_again_says_the_action_anew_without_the_record() ->
         assert "4782" not in text and "$400" not in text, text
 
 
+def test_a_failure_names_fields_in_words_and_drops_markdown() -> None:
+    said = S.reason_text("invalid arguments for update_account_overdraft_protection: 'overdraft_protection': "
+                         "Input should be a valid boolean", [])
+    assert "update account overdraft protection" in said and "'overdraft protection'" in said and not SNAKE.search(said)
+    assert S.reason_text("**Pending** transactions cannot be _disputed_.", []) == "Pending transactions cannot be disputed."
+
+
 def test_a_confirmation_asks_for_no_fact_and_names_the_values() -> None:
     user = ScriptedUser(Scenario(goal="change the limit", knows={"card_id": "CRD-1", "spending_limit": 500}))
     for seed in range(40):
