@@ -230,8 +230,10 @@ class WorkflowAgent:
     def _follow(self, plan: Plan, turn: _Turn) -> dict[str, Any]:
         known = self.typed(plan.key_types, {k: v for k, v in turn.known.items() if k in plan.workflow.knows})
         known.update(self._opening_values(plan, known, turn))
-        # a value said after the request's words wins over them ("could you make it $3,000 instead?")
-        known.update(self.typed(plan.key_types, {k: v for k, v in turn.answered.items() if k in plan.workflow.knows}))
+        # a value said after the request's words wins over them ("could you make it $3,000 instead?");
+        # a field the request changes is its new value ("make the start time ... instead": new_starts_at)
+        later = {k if k in plan.workflow.knows else f"new_{k}": v for k, v in turn.answered.items()}
+        known.update(self.typed(plan.key_types, {k: v for k, v in later.items() if k in plan.workflow.knows}))
         results = _tool_results(turn.segment)
         env: dict[str, Any] = {**self._clock, **known}
         done, wrote, called = 0, False, []

@@ -24,8 +24,9 @@ import re
 from typing import Any, Callable
 
 from ...agents.plans import content_words
+from ...agents.refined import transient
 from ...simulators.base import asks_confirmation
-from ...tools.render import render
+from ...tools.render import render, when_words
 from ...trajectory import Check
 from ..tasks import Task
 
@@ -43,6 +44,11 @@ def _calls(messages: list[dict[str, Any]]) -> list[tuple[int, str, dict[str, Any
                 args = {}
             out.append((i, str(fn.get("name")), args if isinstance(args, dict) else {}))
     return out
+
+
+def _call_ids(messages: list[dict[str, Any]]) -> list[Any]:
+    """The ids of the calls `_calls` lists, in its order."""
+    return [c.get("id") for m in messages if m.get("role") == "assistant" for c in m.get("tool_calls") or []]
 
 
 def _values(args: Any) -> list[str]:
@@ -126,7 +132,8 @@ def _changes(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
             bad.append({"key": change.key, "why": f"wrote {render(change.said)}, the value the user changed"})
         if at is None:
             continue  # never written: the final state says whether that is wrong
-        told = next((j for j, m in enumerate(messages[:at]) if m.get("role") == "user" and said(wanted, _text(m))), None)
+        told = next((j for j, m in enumerate(messages[:at]) if m.get("role") == "user"
+                     and any(said(form, _text(m)) for form in {wanted, when_words(wanted)})), None)
         if told is None:
             bad.append({"key": change.key, "why": f"wrote {wanted} before the user asked for it"})
         elif not any(m.get("role") == "assistant" and not m.get("tool_calls") and asks_confirmation(_text(m))
@@ -139,7 +146,10 @@ def _mistakes(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
     bad = []
     calls = _calls(messages)
     for mistake in task.plan.mistakes:  # type: ignore[union-attr]
-        tried = [n for n, (_, tool, args) in enumerate(calls) if mistake.said in _values(args)]
+        # a try met by a transient failure is retried as it was: not a second try of the slip
+        retried = {m.get("tool_call_id") for m in messages if m.get("role") == "tool" and transient(m.get("content"))}
+        tried = [n for n, ((_, _, args), cid) in enumerate(zip(calls, _call_ids(messages)))
+                 if mistake.said in _values(args) and cid not in retried]
         right = next((i for i, _, args in calls if mistake.right in _values(args)), None)
         if right is not None:
             told = next((j for j, m in enumerate(messages[:right]) if m.get("role") in ("user", "tool")
