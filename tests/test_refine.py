@@ -224,6 +224,21 @@ def test_off_topic_asks_are_wants_that_share_no_word_with_the_domain(taskset: An
     assert not content_words(ask) & domain_words(compiled) and task.followups[0].goal == ask
 
 
+def test_an_off_topic_ask_is_mostly_what_another_service_of_the_run_is_asked(run: Path, taskset: Any) -> None:
+    from gem_env.stages.refine.run import load_source
+    src = load_source(run)
+    tasks, domains = taskset
+    refined, _ = variant(taskset, "off_topic")
+    task = next(t for t in tasks if t.id == refined.parent_id)
+    elsewhere = src.asked_elsewhere(task.domain)
+    assert elsewhere and not any(re.search(r"\b[A-Z]+-\d+\b", a) for a in elsewhere)  # naming no record
+    flight = "book a flight from Boston to Denver on March 3, 2025"
+    siblings = [t for t in tasks if t.domain == task.domain]
+    asked = [refine_task(task, domains[task.domain], ["off_topic"], siblings=siblings, seed=0, n=n,
+                         elsewhere=[flight])[0].plan.off_topic[0] for n in range(12)]
+    assert 6 <= asked.count(flight) < 12  # another service's ask most of the time, an everyday one now and then
+
+
 async def test_serving_an_off_topic_ask_fails(taskset: Any) -> None:
     task, compiled = variant(taskset, "off_topic")
     read = next(a for a in task.gold_actions if not compiled.tools[a.tool].writes)

@@ -77,6 +77,7 @@ class Context:
     pool: dict[str, list[Task]] = field(default_factory=dict)  # admitted tasks per domain (chain)
     owners: dict[str, dict[str, Any]] = field(default_factory=dict)  # per domain: row key or email -> its customer (chain)
     seed: int = 0
+    elsewhere: list[str] = field(default_factory=list)  # what customers of the run's other services ask (off_topic)
 
 
 def refinable(task: Task) -> str | None:

@@ -1,9 +1,11 @@
 """`off_topic`: after their first request the user asks for something the service does not do at
-all ("get a weather forecast for Chicago this weekend"). The assistant must say it cannot help with
-that, call no tool for it, and go on with the session (`off_topic_declined`).
+all: what a customer of another service of the run asks ("book a flight from Boston to Denver on
+March 3, 2025", said to a bank), or an everyday ask ("arrange a taxi to the airport"). The
+assistant must say it cannot help with that, call no tool for it, and go on with the session
+(`off_topic_declined`).
 
-The ask is one of the user's everyday asks (`simulators.phrases.OFF_TOPIC`) that shares no word
-with the domain's tools, records and workflows, so nothing the service has could serve it.
+The ask shares no word with the domain's tools, records and workflows, so nothing the service has
+could serve it; another service's ask is taken most of the time when one fits.
 """
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ from .base import Context, DoesNotApply, Part, Variant
 
 def apply(v: Variant, ctx: Context) -> Variant:
     vocabulary = domain_words(v.compiled)
-    asks = [a for a in P.OFF_TOPIC if not content_words(a) & vocabulary]
-    if not asks:
-        raise DoesNotApply("every everyday ask shares a word with the domain")
-    ask = ctx.rng.choice(asks)
+    other = [a for a in ctx.elsewhere if not content_words(a) & vocabulary]
+    everyday = [a for a in P.OFF_TOPIC if not content_words(a) & vocabulary]
+    if not other and not everyday:
+        raise DoesNotApply("every ask shares a word with the domain")
+    ask = ctx.rng.choice(other if other and (not everyday or ctx.rng.random() < 0.7) else everyday)
     scenario = Scenario(persona=v.parts[0].scenario.persona, goal=ask, requests=[
         Request(kind="off_topic", goal=ask, intent=ask)])
     v.parts.insert(1, Part(workflow="", knows={}, scenario=scenario, off_topic=True))

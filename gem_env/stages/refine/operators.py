@@ -63,15 +63,17 @@ def variant_seed(seed: int, task_id: str, recipe: list[str], n: int) -> str:
 
 def refine_task(task: Task, compiled: CompiledDomain, recipe: list[str], *, siblings: list[Task], seed: int,
                 n: int = 0, derived: dict[str, CompiledDomain] | None = None,
-                pool: dict[str, list[Task]] | None = None) -> tuple[Task, CompiledDomain]:
+                pool: dict[str, list[Task]] | None = None, elsewhere: list[str] = ()) -> tuple[Task, CompiledDomain]:
     """The variant of `task` that `recipe` makes (its number `n` among the task's variants), and
     the domain it runs on; `NotApplicable` says why there is none. `derived` and `pool` are caches
-    (derived domains, admitted tasks per domain) shared by the variants of one domain."""
+    (derived domains, admitted tasks per domain) shared by the variants of one domain; `elsewhere`
+    is what customers of the run's other services ask (`off_topic`)."""
     why = refinable(task)
     if why is not None:
         raise NotApplicable(why)
     ctx = Context(siblings=siblings, rng=random.Random(variant_seed(seed, task.id, recipe, n)),
-                  derived=derived if derived is not None else {}, pool=pool if pool is not None else {}, seed=seed)
+                  derived=derived if derived is not None else {}, pool=pool if pool is not None else {}, seed=seed,
+                  elsewhere=list(elsewhere))
     v = start(task, compiled)
     for op in (o for o in recipe if o not in AFTER_ROLLOUT):
         try:

@@ -9,6 +9,7 @@ so `--resume` and byte-identical reruns work the same way.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -54,6 +55,12 @@ class Source:
     verified: set[str]
     reply_sizes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # task id -> tool messages
     shapes: dict[str, dict[str, float]] = field(default_factory=dict)  # task id -> complexity
+    asks: dict[str, list[str]] = field(default_factory=dict)
+    """Per domain, what its customers ask, in their words and naming no record ("book a flight from
+    Boston to Denver ..."): what a customer of another service asks by mistake (`off_topic`)."""
+
+    def asked_elsewhere(self, domain: str) -> list[str]:
+        return sorted({a for d, asks in self.asks.items() if d != domain for a in asks})
 
 
 def shape(messages: list[dict[str, Any]]) -> dict[str, float]:
@@ -76,7 +83,12 @@ def load_source(path: str | Path) -> Source:
             src.shapes[task_id] = shape(record["messages"])
     for t in tasks:
         src.units.setdefault(t.doc_id or t.domain, []).append(t)
+        src.asks.setdefault(t.domain, []).extend(
+            r.intent for r in t.scenario.session() if r.intent and not _RECORD_ID.search(r.intent))
     return src
+
+
+_RECORD_ID = re.compile(r"\b[A-Z][A-Z0-9]*-\d+\b")
 
 
 async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineConfig,
@@ -93,12 +105,13 @@ async def refine_unit(unit_id: str, tasks: list[Task], src: Source, cfg: RefineC
     for task in parents:
         compiled = src.domains[task.domain]
         siblings = [t for t in parents if t.domain == task.domain]
+        elsewhere = src.asked_elsewhere(task.domain)
         for recipe in parse_recipes(",".join(cfg.recipes)):
             for n in range(cfg.variants_per_task):
                 base = {"doc_id": unit_id, "parent": task.id, "category": "+".join(recipe)}
                 try:
                     variant, vcompiled = refine_task(task, compiled, recipe, siblings=siblings, seed=cfg.seed,
-                                                     n=n, derived=derived, pool=pool)
+                                                     n=n, derived=derived, pool=pool, elsewhere=elsewhere)
                 except NotApplicable as err:
                     stage = "not_applicable" if isinstance(err, DoesNotApply) else "refine"
                     records["rejected.jsonl"].append({**base, "stage": stage, "reason": str(err)})
