@@ -64,7 +64,7 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
         ask = re.sub(r"\{(\w+)\}", lambda m: when_words(spoken(m.group(1), known[m.group(1)])), ask)
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
         if " it " not in f" {ask} ":
-            return smooth(_MOMENT.sub(_moment, ask[:1].lower() + ask[1:]))
+            return smooth(_yours(_MOMENT.sub(_moment, ask[:1].lower() + ask[1:])))
     step = _procedure_step(text)
     if step:
         return smooth(step)
@@ -78,6 +78,16 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     if verb.endswith("ly") or verb in _NOTVERBS or _ONLY_THEIRS.match(verb):  # "immediately_add", "watch_screen"
         return "go ahead with this step"
     return f"{verb} the {rest}" if rest else verb
+
+
+# verbs that act on a record the customer already has: its article is theirs ("extend a car rental"
+# -> "extend your car rental"); "book a flight", "open an account" make a new one and keep theirs
+_ON_THEIRS = re.compile(r"^(extend|cancel|change|update|modify|renew|freeze|unfreeze|close|block|unblock|remove|"
+                        r"reschedule|return|track|suspend|resume|replace|lock|unlock|reactivate|upgrade|downgrade) an? ")
+
+
+def _yours(action: str) -> str:
+    return _ON_THEIRS.sub(r"\1 your ", action)
 
 
 _DETAIL = re.compile(r"\s+(?:because|due to|so that|as)\b.*$|\s+[A-Z]{2,}\d*-\d+\b.*$")

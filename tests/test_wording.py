@@ -127,6 +127,14 @@ def test_a_failure_names_fields_in_words_and_drops_markdown() -> None:
     assert S.reason_text("**Pending** transactions cannot be _disputed_.", []) == "Pending transactions cannot be disputed."
 
 
+def test_an_action_on_a_record_they_have_is_on_theirs() -> None:
+    from gem_env.agents.actions import action
+    assert action("Extend a car rental: select Extend rental (rental {rental_id})", "select_extend_rental", {}) \
+        == "extend your car rental"
+    assert action("Book a flight from {origin} to {destination}", "create_booking",
+                  {"origin": "Boston", "destination": "Denver"}) == "book a flight from Boston to Denver"
+
+
 def test_a_confirmation_asks_for_no_fact_and_names_the_values() -> None:
     user = ScriptedUser(Scenario(goal="change the limit", knows={"card_id": "CRD-1", "spending_limit": 500}))
     for seed in range(40):
