@@ -76,7 +76,7 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
         answer = yes_or_no(text) if answer is None else answer
         if answer is not None:
             found[asked[0]] = "yes" if answer else "no"
-    if len(asked) == 1 and asked[0] not in found:
+    if len(asked) == 1 and not found:  # a reply that names what it gives is not a bare answer to the question
         bare = _FILLER.sub("", text.strip()).strip()
         bare = re.sub(r"[.!]$", "", bare).strip().strip('"')  # one stop: a value may end in "."
         longest = 200 if _FREE_TEXT.search(asked[0]) else 80  # a note is a sentence or two; anything else is short

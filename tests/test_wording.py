@@ -106,6 +106,8 @@ def test_the_user_hears_every_not_found_the_agent_says_and_is_read_saying_it_rig
         text = template.format(v="jstewrat@example.com")
         assert says_not_found(text) and not says_cannot(text) and "?" in text, text
     names = [("email", "email"), ("order id", "order_id")]
+    # a reply naming what it gives is no bare answer to the question before it ("What's your email?")
+    assert read_facts("Apologies, that was a typo. The order id is ORD-12345.", names, ["email"]) == {"order_id": "ORD-12345"}
     for template in P.CORRECTED:
         for name, key, value in (("email", "email", "jstewart@example.com"), ("order id", "order_id", "ORD-12345")):
             assert read_facts(template.format(name=name, v=value), names, [key]) == {key: value}, template

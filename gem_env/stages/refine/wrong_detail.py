@@ -1,9 +1,11 @@
 """`wrong_detail`: the user first gives a detail with a slip in it (two letters of their email
-swapped, two digits of an order number), so the lookup that takes it finds nothing. The assistant
-must say so and ask again rather than guess; the user then gives it right (`detail_rechecked`).
+swapped, two digits of an order number or a zip code), so the lookup that takes it finds nothing.
+The assistant must say so and ask again rather than guess; the user then gives it right
+(`detail_rechecked`).
 
-The detail is one a read of the request takes as the user says it (an email, a record's id); the
-slip must find nothing on the episode's data, and the gold is the request with the right value.
+The detail is one a read of the request takes as the user says it (an email, a record's id, a zip
+code, a phone number), drawn at random among those; the slip must find nothing on the episode's
+data, and the gold is the request with the right value.
 """
 from __future__ import annotations
 
@@ -29,7 +31,9 @@ def apply(v: Variant, ctx: Context) -> Variant:
     finally:
         sandbox.close()
     said = {k: val for k, val in part.scenario.knows.items() if k not in part.found}  # not an id a lookup finds
-    for key, read in _details(v.compiled, said, actions):
+    details = _details(v.compiled, said, actions)
+    ctx.rng.shuffle(details)
+    for key, read in details:
         right = part.scenario.knows[key]
         slip = _slip(right, ctx.rng)
         if slip is None or not _finds_nothing(v.compiled, read, right, slip):
@@ -42,10 +46,12 @@ def apply(v: Variant, ctx: Context) -> Variant:
 
 def _details(compiled: CompiledDomain, knows: dict[str, Any], actions: list[GoldAction]
              ) -> list[tuple[str, GoldAction]]:
-    """(the user's key, the first read that takes its value as said): emails and ids."""
+    """(the user's key, the first read that takes its value as said): emails, ids and other details
+    with digits in them (a zip code, a phone number)."""
     out = []
     for key, value in knows.items():
-        if not isinstance(value, str) or not (key == "email" or key == "id" or key.endswith("_id")):
+        if not isinstance(value, str) or not ("@" in value or key == "id" or key.endswith("_id")
+                                               or len(re.findall(r"\d", value)) >= 4):
             continue
         read = next((a for a in actions if not compiled.tools[a.tool].writes
                      and any(arg == value for arg in a.arguments.values())), None)
