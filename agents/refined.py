@@ -112,10 +112,13 @@ class RefinedAgent:
     def _unfound(self, messages: list[dict[str, Any]], at: int) -> str | None:
         """The detail the user gave that the read replied to at `at` found nothing for, if it did."""
         m = messages[at]
-        if m.get("role") != "tool" or transient(m.get("content")):
+        content = m.get("content")
+        # every turn looks at every reply (`_view`): most are no error, told by their first bytes
+        if m.get("role") != "tool" or not isinstance(content, str) or not content.lstrip().startswith('{"error"') \
+                or transient(content):
             return None
         try:
-            reply = json.loads(m.get("content") or "")
+            reply = json.loads(content)
         except json.JSONDecodeError:
             return None
         if not (isinstance(reply, dict) and set(reply) == {"error"}):

@@ -9,9 +9,10 @@ do not cross processes, so each worker builds them itself: ``build`` is a pickla
 module-level function, or a `functools.partial` of one) of an async context manager that yields
 the run's full job list, the same in every process. Each worker keeps its share of
 ``concurrency`` in flight, and a slot that frees takes the next job not yet taken by any worker (a
-counter the workers share, over the jobs longest first: `stages.ground.rollout.longest_first`), so the workers run out of jobs together: a fixed split (worker ``k``
-of ``n`` ran jobs ``k, k+n, …``) left one worker's last long episodes running alone while the
-other's slots stood idle, and which worker runs a job never changes its rollout. The parent puts
+counter the workers share, over the jobs longest first: `stages.ground.rollout.longest_first`), so
+the workers run out of jobs together: a fixed split (worker ``k`` of ``n`` ran jobs ``k, k+n, …``)
+left one worker's last long episodes running alone while the other's slots stood idle, and which
+worker runs a job never changes its rollout. The parent puts
 the trajectories back in job order, so the output is the one a single process gives (every
 rollout depends only on its own job).
 

@@ -140,6 +140,17 @@ def workflow(compiled: CompiledDomain, name: str) -> Workflow:
     return wf
 
 
+def replay_alone(compiled: CompiledDomain, part: Part) -> list[GoldAction]:
+    """A part's own gold actions, replayed alone on a fresh sandbox (as before any other request)."""
+    sandbox = compiled.new_sandbox()
+    try:
+        return replay_workflow(workflow(compiled, part.workflow), {**part.found, **part.knows}, sandbox)[0]
+    except (ExprError, KeyError) as err:
+        raise DoesNotApply(f"{part.workflow} does not replay alone: {err}") from None
+    finally:
+        sandbox.close()
+
+
 def compose(v: Variant) -> Variant:
     """Replay every part on one sandbox: the session's gold actions, outputs and final state.
 

@@ -18,8 +18,8 @@ from typing import Any
 from ...tools import CompiledDomain
 from ...tools.render import render
 from ..ground.plan import Change
-from ..tasks import GoldAction, replay_workflow
-from .base import Context, DoesNotApply, NotApplicable, Part, Variant, compose, workflow
+from ..tasks import GoldAction
+from .base import Context, DoesNotApply, NotApplicable, Part, Variant, compose, replay_alone
 
 _IDENTITY = ("email", "phone", "name", "date_of_birth", "address", "zip", "password", "pin")
 
@@ -49,15 +49,8 @@ def apply(v: Variant, ctx: Context) -> Variant:
 
 
 def _first_write(compiled: CompiledDomain, part: Part) -> tuple[GoldAction, set[str]] | None:
-    """The part's own first write, replayed alone on a fresh sandbox, and the values the calls
-    before it took."""
-    sandbox = compiled.new_sandbox()
-    try:
-        actions, _ = replay_workflow(workflow(compiled, part.workflow), {**part.found, **part.knows}, sandbox)
-    except Exception:  # noqa: BLE001 -- a part that does not replay alone has nothing to change here
-        return None
-    finally:
-        sandbox.close()
+    """The part's own first write, replayed alone, and the values the calls before it took."""
+    actions = replay_alone(compiled, part)
     for n, a in enumerate(actions):
         if compiled.tools[a.tool].writes:
             return (a, {render(x) for b in actions[:n] for x in b.arguments.values()}) if a.ok else None

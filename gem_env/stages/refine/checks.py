@@ -145,11 +145,11 @@ def _changes(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
 def _mistakes(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
     bad = []
     calls = _calls(messages)
+    # a try met by a transient failure is retried as it was: not a second try of the slip
+    retried = {m.get("tool_call_id") for m in messages if m.get("role") == "tool" and transient(m.get("content"))}
+    tries = [(n, args) for n, ((_, _, args), cid) in enumerate(zip(calls, _call_ids(messages))) if cid not in retried]
     for mistake in task.plan.mistakes:  # type: ignore[union-attr]
-        # a try met by a transient failure is retried as it was: not a second try of the slip
-        retried = {m.get("tool_call_id") for m in messages if m.get("role") == "tool" and transient(m.get("content"))}
-        tried = [n for n, ((_, _, args), cid) in enumerate(zip(calls, _call_ids(messages)))
-                 if mistake.said in _values(args) and cid not in retried]
+        tried = [n for n, args in tries if mistake.said in _values(args)]  # indices into `calls`
         right = next((i for i, _, args in calls if mistake.right in _values(args)), None)
         if right is not None:
             told = next((j for j, m in enumerate(messages[:right]) if m.get("role") in ("user", "tool")

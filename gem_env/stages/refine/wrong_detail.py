@@ -17,19 +17,15 @@ from ...simulators.scenario import Request, Scenario
 from ...tools import CompiledDomain
 from ...tools.render import render
 from ..ground.plan import Mistake
-from ..tasks import GoldAction, replay_workflow
-from .base import Context, DoesNotApply, Variant, workflow
+from ..tasks import GoldAction
+from .base import Context, DoesNotApply, Variant, replay_alone
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
     part = v.parts[0]
     if part.lookup is not None:
         raise DoesNotApply("the first request is a lookup without a workflow")
-    sandbox = v.compiled.new_sandbox()
-    try:
-        actions, _ = replay_workflow(workflow(v.compiled, part.workflow), {**part.found, **part.knows}, sandbox)
-    finally:
-        sandbox.close()
+    actions = replay_alone(v.compiled, part)
     said = {k: val for k, val in part.scenario.knows.items() if k not in part.found}  # not an id a lookup finds
     details = _details(v.compiled, said, actions)
     ctx.rng.shuffle(details)
