@@ -29,6 +29,11 @@ ASK_MORE = (["Thanks.", "Got it.", "Thank you.", "Great.", "Perfect.", "Okay.", 
             ["Could you also give me {x}?", "And what's {x}?", "What is {x}?", "Could you tell me {x} as well?",
              "Now, what's {x}?", "Next, could you give me {x}?", "Could you share {x} too?", "And could you give me {x}?",
              "What would you like {x} to be?", "Can you also tell me {x}?"])
+# who the customer is, asked another way once they cannot give their email (`{x}`: "your first
+# name, last name and zip code")
+ASK_FALLBACK = ["No problem. Could you give me {x} instead?", "That's okay, I can find you another way: what are {x}?",
+                "Not a problem. What are {x}, then?", "No worries. Could I have {x} instead?",
+                "That's fine. Could you tell me {x}? I can look you up that way."]
 GIVE_UP = ["I'm sorry, I can't continue without {x}.", "Unfortunately I can't go further without {x}.",
            "I'm not able to go on without {x}, I'm afraid.", "I'm afraid I can't do this without {x}, so I'll stop here.",
            "I can't finish this without {x}, sorry."]

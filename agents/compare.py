@@ -47,8 +47,8 @@ def comparison_reply(cmp: Comparison, turn: Any, agent: Any) -> dict[str, Any]:
     plan = cmp.plan
     results = _tool_results(turn.segment)
     auth = agent.authentication(plan.table, turn)
-    if isinstance(auth, str):
-        return agent._ask([auth], turn)
+    if isinstance(auth, list):
+        return agent._ask(auth, turn)
     if auth is not None and not results:
         return _call(auth[0], auth[1], turn)
     got = owner_listing(turn, agent, results, agent._finders[0].param if agent._finders else plan.param)

@@ -152,6 +152,36 @@ def auth_finder(compiled: CompiledDomain) -> Finder | None:
     return found[0] if found else None
 
 
+@dataclass
+class FallbackFinder:
+    """A read that finds the customer by several things they know (their name and zip code), for
+    when they cannot give what `auth_finder` goes by; its reply is the same as that finder's."""
+
+    tool: str
+    params: tuple[str, ...]
+    fields: dict[str, str]  # parameter -> the column it matches
+
+
+def fallback_finder(compiled: CompiledDomain) -> FallbackFinder | None:
+    """The first read of several parameters, none a key, whose first step finds one row of the
+    auth finder's table by exactly those parameters; None when there is none (or no auth finder)."""
+    auth = auth_finder(compiled)
+    if auth is None:
+        return None
+    for name, tool in compiled.tools.items():
+        params = tuple(p.name for p in tool.spec.parameters)
+        steps = tool.spec.effect or []
+        if tool.writes or len(params) < 2 or not steps or not isinstance(steps[0], FindStep):
+            continue
+        find, table = steps[0], compiled.tables.get(steps[0].find)
+        if find.find != auth.table or find.many or table is None or auth.param in params \
+                or any(p == "id" or p.endswith("_id") for p in params):
+            continue
+        if sorted(find.where.values()) == sorted(params) and table.pk not in find.where:
+            return FallbackFinder(name, params, {p: f for f, p in find.where.items()})
+    return None
+
+
 def reaches(compiled: CompiledDomain, table: str, target: str) -> bool:
     """Whether rows of `table` belong to a row of `target` by a chain of foreign keys (a card to
     its account to its customer), or are `target` rows themselves."""
@@ -220,8 +250,8 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     plan = lk.plan
     results = _tool_results(turn.segment)
     auth = agent.authentication(plan.table, turn)  # who the customer is, first
-    if isinstance(auth, str):
-        return agent._ask([auth], turn)
+    if isinstance(auth, list):
+        return agent._ask(auth, turn)
     if auth is not None and not results:
         return _call(auth[0], auth[1], turn)
     opened: list[Any] = []
@@ -260,13 +290,14 @@ def owner_listing(turn: Any, agent: Any, results: list[tuple[str, Any]], key: st
     """(the finder's arguments, what it returned, whether an earlier request read it) for the read
     by who the user is (their email), as an earlier request of the session read it (nothing
     written since) or as this one did; else the next message (that read, or asking for `key`)."""
-    finder = next((f for f in agent._finders if f.param in turn.known), None)
-    if finder is None:
+    who = agent.identity(turn) or next(((f.tool, {f.param: turn.known[f.param]}) for f in agent._finders
+                                        if f.param in turn.known), None)
+    if who is None:
         return agent._ask([key], turn)
-    args = {finder.param: turn.known[finder.param]}
-    found = next((r for t, a, r in reversed(turn.before) if t == finder.tool and a == args), None)
+    tool, args = who
+    found = next((r for t, a, r in reversed(turn.before) if t == tool and a == args), None)
     if found is None and not results:
-        return _call(finder.tool, args, turn)
+        return _call(tool, args, turn)
     return args, results[0][1] if found is None else found, found is not None
 
 

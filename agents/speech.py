@@ -8,7 +8,7 @@ import random
 import re
 from typing import Any
 
-from gem_env.tools.referring import PEOPLE, role
+from gem_env.tools.referring import PEOPLE, reference, role
 from gem_env.tools.render import counted, is_count, is_money, plain_words, render, singular, smooth, spoken, when_words, words
 
 from . import banks as B
@@ -235,7 +235,7 @@ def _with_rows(sentence: str, sentences: list[str]) -> str:
     if not 2 <= len(rows) <= 4 or len(head) < _ROW_HEAD:
         return sentence
     tails = [" ".join(x.split()[_ROW_HEAD:]).rstrip(".") for x in rows]
-    return f"{' '.join(head)} {_join(tails)}."
+    return f"{' '.join(head)} {joined(tails)}."
 
 
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern,
@@ -304,7 +304,7 @@ def _terms(entry: dict[str, Any]) -> str:
     noun = next((k[:-5] for k in entry if k.endswith("_name") and entry[k] == name), "")
     called = f"{name} {noun}" if noun and not name.lower().endswith(noun) else name
     the = "" if called.lower().startswith("the ") else "The "  # "The Long Way North", once
-    return smooth(f"{the}{called} has {_join([_figure(k, v) for k, v in figures])}.")
+    return smooth(f"{the}{called} has {joined([_figure(k, v) for k, v in figures])}.")
 
 
 def _figure(name: str, value: Any) -> str:
@@ -388,8 +388,8 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
             before.append(text)
         elif low.endswith("status"):
             extra.append(f"the status {text}")
-        elif (prep := role(low)) is not None and not (text.startswith("$") or is_count(k, v) or when_words(text) != text):
-            after.append(f"{prep} {text}")  # "ending in 4782", "from Lake Jacob", "at Miller Ltd"
+        elif role(low) is not None and not (text.startswith("$") or is_count(k, v) or when_words(text) != text):
+            after.append(reference(low, text, "").strip())  # "ending in 4782", "from Lake Jacob", "at Miller Ltd"
         elif isinstance(v, str) and when_words(v) != v:  # an ISO date or time
             dates.append(f"{_when_phrase(low)} {when_words(v)}")
         elif is_count(k, v) and _DURATION.search(counted(k, v)):  # "for 4 nights", not "with 4 nights"
@@ -402,7 +402,7 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
         else:
             extra.append(f"{words(k)} {when_words(text)}")
     head = " ".join([*before, noun, *after])
-    rest = dates + ([f"with {_join(extra)}"] if extra else [])
+    rest = dates + ([f"with {joined(extra)}"] if extra else [])
     return ", ".join([head, *rest])
 
 
@@ -431,15 +431,15 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
     if not ids and not others:
         return ""
     notes_only = all(o.startswith("a note saying") for o in others)
-    head = f"This is for {_join(ids)}" if ids else "I'll include" if notes_only else "That's with"
-    tail = (", with " if ids else " ") + _join(others) if others else ""
+    head = f"This is for {joined(ids)}" if ids else "I'll include" if notes_only else "That's with"
+    tail = (", with " if ids else " ") + joined(others) if others else ""
     return smooth(f"{head}{tail}.")
 
 
 _NOTE = re.compile(r"summary|note|comment|message|description|details")
 
 
-def _join(items: list[str]) -> str:
+def joined(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
@@ -490,9 +490,10 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         return _yes_no(rng, name, value, who, after_write)
     if low == "id" or low.endswith("_id"):
         noun = words(name[:-3]) if low.endswith("_id") else "reference"
-        if after_write and noun.endswith(("card", "code")):  # a thing made, not a case to follow up
-            return pick(rng, _NEW_THING, noun=noun, v=render(value))  # nor its "card number"
-        return pick(rng, _ID_AFTER if after_write else _ID, noun=noun, v=render(value))
+        bank = _NEW_THING if after_write and noun.endswith(("card", "code")) else _ID_AFTER if after_write else _ID
+        if noun.startswith("new "):  # "new item": never "your new new item"
+            bank = [t for t in bank if "new {noun}" not in t]
+        return pick(rng, bank, noun=noun, v=render(value))  # a thing made is no case to follow up: no "card number"
     v = spoken(name, value)
     # a date, given as the record holds it or already in words ("described" values are)
     dated = v != render(value) or _DATE_SAID.match(v) is not None

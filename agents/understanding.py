@@ -80,9 +80,21 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
         bare = _FILLER.sub("", text.strip()).strip()
         bare = re.sub(r"[.!]$", "", bare).strip().strip('"')  # one stop: a value may end in "."
         longest = 200 if _FREE_TEXT.search(asked[0]) else 80  # a note is a sentence or two; anything else is short
-        if bare and len(bare) <= longest and not re.search(r"\b(?:don't know|not sure|no idea)\b", bare, re.IGNORECASE):
+        if bare and len(bare) <= longest and not _NOT_GIVEN.search(bare):
             found[asked[0]] = bare
     return found
+
+
+# an answer that gives nothing ("Sorry, I don't have my email to hand."): never a bare value
+_NOT_GIVEN = re.compile(r"\b(?:don't know|not sure|no idea|don't have|can't remember|can't recall|rather not)\b",
+                        re.IGNORECASE)
+_FULL_NAME = re.compile(r"\b(?:[Mm]y (?:full )?name is|I'm|I am|[Ii]t's|[Tt]his is)\s+([A-Z][A-Za-z'-]+)\s+([A-Z][A-Za-z'-]+)\b")
+
+
+def full_name(text: str) -> tuple[str, str] | None:
+    """(first, last) of a name said whole ("My name is Leslie Harmon, and ..."), or None."""
+    m = _FULL_NAME.search(text)
+    return (m.group(1), m.group(2)) if m else None
 
 
 def _new_optional(name: str) -> str:

@@ -27,10 +27,11 @@ from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import Records
 from .compare import comparison_reply, recognise_comparison
 from .ids import id_by_description, id_from_results, named_outright, record_lists
-from .lookup import auth_finder, described, finder_tools, lookup_plans, lookup_reply, reaches, recognise_lookup
+from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
+                     recognise_lookup)
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, memory, records
-from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, coerce, goal_values, named_keys, parse_facts,
-                            read_facts, reason_given)
+from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, coerce, full_name, goal_values, named_keys,
+                            parse_facts, read_facts, reason_given)
 
 # a sentence that points at a record ("I mean the one whose status is locked", "It's the booking from Lake Jacob")
 _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) (?:on )?(?:the|my)\b",
@@ -98,15 +99,17 @@ class WorkflowAgent:
         self._lookups = lookup_plans(compiled)
         self._finders = finder_tools(compiled)
         self._auth = auth_finder(compiled)
-        self._kept = frozenset([self._auth.tool] if self._auth else [])  # who the customer is
+        self._fallback = fallback_finder(compiled)  # who they are without their email: name and zip code
+        self._kept = frozenset(f.tool for f in (self._auth, self._fallback) if f)  # who the customer is
         self._rt = NoDatabase()
         self.records = Records(compiled)
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
         self._clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}  # as the sandbox's
         names = {k for p in self._plans for k in p.workflow.knows} | {lp.param for lp in self._lookups} \
-            | {f.param for f in self._finders}
+            | {f.param for f in self._finders} | set(self._fallback.params if self._fallback else ())
         self._names = sorted(((S.words(k).lower(), k) for k in names), key=lambda p: -len(p[0]))
         self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
+        self._names += [(spoken, k) for k, spoken in _SPOKEN.items() if k in names]  # "my zip code is 94110"
         self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
         self._counts = _count_asks({k: t for p in self._plans for k, t in p.key_types.items()})
         self._integers = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "integer")
@@ -218,6 +221,8 @@ class WorkflowAgent:
             asked = named_keys(" ".join(s for s in S.SENTENCE_BREAK.split(previous) if s.endswith("?")),
                                self._names) if previous else []
             got = read_facts(said, self._names, asked, self._booleans)
+            if {"first_name", "last_name"} <= set(asked) and (full := full_name(said)):
+                got = {**dict(zip(("first_name", "last_name"), full)), **got}
             got.update({k: n for k in asked if k not in got and (n := self._count_in(k, said))})
             if len(self._read) >= _READ_KEPT:  # one agent may serve many conversations
                 self._read.clear()
@@ -240,9 +245,9 @@ class WorkflowAgent:
         confirmed = _confirmation(turn.segment)
         authed: list[tuple[str, dict[str, Any], Any]] = []  # who the customer is: for reuse only, not ids
         auth = self.authentication(plan.workflow.anchor.table, turn)
-        if isinstance(auth, str):  # asked with what it is for: "That's how I find your card."
+        if isinstance(auth, list):  # asked with what it is for: "That's how I find your card."
             write = next((st.tool for st in plan.steps if st.writes), None)
-            return self._ask([auth], turn, S.action(plan.workflow.goal, write, {}) if write else "", lead=False)
+            return self._ask(auth, turn, S.action(plan.workflow.goal, write, {}) if write else "", lead=False)
         if auth is not None:
             if not results:
                 return _call(auth[0], auth[1], turn)
@@ -265,7 +270,8 @@ class WorkflowAgent:
             if step.when is not None and not (step.when.names & set(plan.workflow.knows) - set(known)):
                 if not step.when(env, self._rt) and not _told_from(plan, step):
                     continue
-            missing = [k for k in step.needs if k not in known]
+            stand_in = self._stand_in(step.tool, known, turn)  # found by name and zip code, not email
+            missing = [] if stand_in else [k for k in step.needs if k not in known]
             if step.when is not None:
                 missing += [k for k in sorted(step.when.names & set(plan.workflow.knows)) if k not in known]
             for k in [k for k in missing if k not in known]:  # an id an earlier result gives
@@ -308,18 +314,23 @@ class WorkflowAgent:
             if step.when is not None and not step.when(env, self._rt) and not _told_from(plan, step):
                 continue  # a branch not taken; the guard of the write the result is told from is a
                 # precondition instead: the tool's own rules refuse it, with their reason
-            args = {name: known[v] if kind == "user" else v(env, self._rt) if kind == "result" else v
-                    for name, (kind, v) in step.args.items()}
-            args = _as_codes(args, self.compiled.tools[step.tool].spec)
-            same = next((r for e, a, r in called if not step.writes and e == step.effect and a == args), None)
+            tool, effect = step.tool, step.effect
+            if stand_in:
+                tool, args = stand_in
+                effect = self.records.effects[tool]
+            else:
+                args = {name: known[v] if kind == "user" else v(env, self._rt) if kind == "result" else v
+                        for name, (kind, v) in step.args.items()}
+                args = _as_codes(args, self.compiled.tools[tool].spec)
+            same = next((r for e, a, r in called if not step.writes and e == effect and a == args), None)
             if same is None and not step.writes:  # or the customer found at the start
-                same = next((r for e, a, r in authed if e == step.effect and a == args), None)
+                same = next((r for e, a, r in authed if e == effect and a == args), None)
                 if same is not None:
-                    called.append((step.effect, args, same))
+                    called.append((effect, args, same))
             if same is None and not step.writes:  # or what an earlier request read, unchanged since
-                same = next((r for t, a, r in reversed(turn.before) if t == step.tool and a == args), None)
+                same = next((r for t, a, r in reversed(turn.before) if t == tool and a == args), None)
                 if same is not None:
-                    called.append((step.effect, args, same))
+                    called.append((effect, args, same))
             if same is not None:  # the same read again would only echo what was read
                 if step.as_:
                     env[step.as_] = same
@@ -335,13 +346,13 @@ class WorkflowAgent:
                 if isinstance(result, dict) and set(result) == {"error"}:
                     return self._failed(plan, tool, result["error"], [], turn)
                 wrote = wrote or step.writes
-                called.append((step.effect, args, result))
+                called.append((effect, args, result))
                 if step.as_:
                     env[step.as_] = result
                 continue
             if step.writes and confirmed is not True:
                 return self._before_write(plan, step.tool, args, (called, results, done), confirmed is False, known, turn)
-            return _call(step.tool, args, turn)
+            return _call(tool, args, turn)
         return self._report(plan, env, wrote, turn)
 
     def _before_write(self, plan: Plan, tool: str, args: dict[str, Any],
@@ -377,16 +388,43 @@ class WorkflowAgent:
         return asks_confirmation(asked) and turn.last.get("role") == "user" \
             and bool(self._facts_in(turn.last.get("content") or "", asked))
 
-    def authentication(self, table: str, turn: _Turn) -> tuple[str, dict[str, Any]] | str | None:
+    def authentication(self, table: str, turn: _Turn) -> tuple[str, dict[str, Any]] | list[str] | None:
         """(finder, arguments) to find who the customer is before the first request about a record
-        of theirs (a support chat starts so), the key to ask for first when they have not given it,
-        or None (done already, or the record is nobody's)."""
+        of theirs (a support chat starts so), the key to ask for when they have not given it (`_ask`
+        asks the fallback's keys once they say they cannot), or None (done already, or the record
+        is nobody's)."""
         f = self._auth
-        if f is None or f.tool in turn.earlier or not reaches(self.compiled, table, f.table):
+        if f is None or self._kept & turn.earlier or not reaches(self.compiled, table, f.table):
             return None
-        if f.param not in turn.known:
-            return f.param
-        return f.tool, {f.param: turn.known[f.param]}
+        return self.identity(turn) or [f.param]
+
+    def identity(self, turn: _Turn) -> tuple[str, dict[str, Any]] | None:
+        """(finder, arguments) by what the user has said of who they are: their email, else every
+        key of the fallback finder; None when they have said neither."""
+        f, alt = self._auth, self._fallback
+        if f is not None and f.param in turn.known:
+            return f.tool, {f.param: turn.known[f.param]}
+        if alt is not None and all(p in turn.known for p in alt.params):
+            return alt.tool, {p: turn.known[p] for p in alt.params}
+        return None
+
+    def _stand_in(self, tool: str, known: dict[str, Any], turn: _Turn) -> tuple[str, dict[str, Any]] | None:
+        """(fallback finder, arguments) in place of a step finding the customer by email, when the
+        user gave their name and zip code instead."""
+        if self._auth is None or self._fallback is None or tool != self._auth.tool or self._auth.param in known:
+            return None
+        who = self.identity(turn)
+        return who if who is not None and who[0] == self._fallback.tool else None
+
+    def _not_given(self, key: str, turn: _Turn) -> bool:
+        """Whether the user answered a question for `key` without giving it ("I don't have my
+        email to hand")."""
+        for m, after in zip(turn.segment, turn.segment[1:]):
+            if m.get("role") == "assistant" and not m.get("tool_calls") and after.get("role") == "user":
+                asked = " ".join(s for s in S.SENTENCE_BREAK.split(m.get("content") or "") if s.endswith("?"))
+                if key in named_keys(asked, self._names):
+                    return True
+        return False
 
     def _opening_values(self, plan: Plan, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
         """What the user already said that the request needs, so it is not asked again: a choice
@@ -456,10 +494,19 @@ class WorkflowAgent:
         return _say(S.which(turn.rng, key, records))
 
     def _ask(self, missing: list[str], turn: _Turn, action: str = "", lead: bool = True) -> dict[str, Any]:
-        what = S.asked_for(missing)
+        """The question for `missing`, or giving up when it was asked and answered without it; who
+        the customer is, asked the other way (`ASK_FALLBACK`), says no more than that."""
+        if self._auth is not None and self._fallback is not None and missing == [self._auth.param] \
+                and self._not_given(self._auth.param, turn):
+            missing = list(self._fallback.params)  # "I don't have my email to hand": their name and zip code
+        fallback = self._fallback is not None and missing == list(self._fallback.params)
+        what = "your " + S.joined([_SPOKEN.get(k, S.words(k).lower()) for k in missing]) if fallback \
+            else S.asked_for(missing)
         asked = [what] + [self._counts[k] for k in missing[:1] if len(missing) == 1 and k in self._counts]
         if any(a.lower() in s.lower() and "?" in s for s in turn.said for a in asked) and turn.last.get("role") == "user":
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.close(turn.rng, turn.going_on)}".strip())
+        if fallback:
+            return _say(S.pick(turn.rng, B.ASK_FALLBACK, x=what))
         return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans, self._counts, lead=lead))
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
@@ -529,6 +576,9 @@ def _as_codes(args: dict[str, Any], spec: Any) -> dict[str, Any]:
 def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: list[Any]) -> bool:
     _, key, param = pure
     return any(str(r.get(key)) == str(args.get(param)) for r in records(results))
+
+
+_SPOKEN = {"zip": "zip code"}  # a key as people say it when it is asked for
 
 
 def _doing(action: str) -> str:

@@ -112,6 +112,9 @@ def repeated_reads(messages: list[dict[str, Any]]) -> int:
     return n
 
 
+_BY_NAME = re.compile(r"^find_\w+_by_name")  # the customer could not give their email (`tasks.kinds.by_name`)
+
+
 def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
     n = max(1, len(records))
     kinds = collections.Counter(str(r["task"].get("category")) for r in records)
@@ -122,7 +125,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
     first_turns = [next(iter(_spoken(r["messages"], "user")), "") for r in records]
     masked = [_MASK.sub("#", t).lower() for t in first_turns]
     snake = snake_spoken = ids = goal_pasted = same_replies = pairs = repeated = 0
-    messages = calls = distinct_tools = chained = 0
+    messages = calls = distinct_tools = chained = by_name = 0
     for r, first in zip(records, first_turns):
         domain = r["domain"]
         natural = [m.get("content") or "" for m in r["messages"]
@@ -141,6 +144,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         tools = [c["function"]["name"] for m in r["messages"] for c in m.get("tool_calls") or []]
         calls += len(tools)
         distinct_tools += len(set(tools))
+        by_name += any(_BY_NAME.match(t) for t in tools)
         chained += chained_argument(r["messages"])
     a_distinct, a_total = _ngrams(assistant)
     u_distinct, u_total = _ngrams(user)
@@ -157,6 +161,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         "share_first_turns_with_goal_string": round(goal_pasted / n, 3),
         "share_consecutive_identical_tool_replies": round(same_replies / max(1, pairs), 3),
         "share_tool_calls_repeating_an_earlier_call_and_reply": round(repeated / max(1, calls), 3),
+        "share_customer_found_by_name_and_zip": round(by_name / n, 3),
         "mean_messages": round(messages / n, 2), "mean_tool_calls": round(calls / n, 2),
         "mean_distinct_tools": round(distinct_tools / n, 2),
     }

@@ -122,6 +122,13 @@ SETTING_OFF = ["No, turn it off.", "No, off please.", "No, I'd like it off.", "N
                "No, I don't want it."]
 MANY_FACTS = ["My {a} is {va}, and my {b} is {vb}.", "Sure. My {a} is {va} and my {b} is {vb}.",
               "The {a} is {va}, and the {b} is {vb}.", "Of course. The {a} is {va} and the {b} is {vb}."]
+# who the user is, said whole when asked for their first and last name ("My name is Leslie Harmon,
+# and my zip code is 94110."): `rest` is the other facts asked, each led in by ", and my ..."
+FULL_NAME = ["My name is {name}{rest}.", "I'm {name}{rest}.", "Sure, it's {name}{rest}.", "It's {name}{rest}.",
+             "Of course. My name is {name}{rest}."]
+# the email (or another way in) they signed up with, which they do not have to hand
+NOT_TO_HAND = ["Sorry, I don't have my {name} to hand.", "I can't remember which {name} I used, I'm afraid.",
+               "Hmm, I'm not sure which {name} I signed up with.", "I'd rather not guess my {name}, I have a few."]
 DONT_KNOW_FACT = ["I don't know my {name}, sorry.", "Sorry, I don't know my {name}.", "I'm afraid I don't know my {name}.",
                   "Hmm, I don't know my {name} offhand."]
 # a value changed when asked to confirm (`RefinedUser`): never a word read as yes or no ("changed my

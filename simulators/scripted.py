@@ -312,6 +312,12 @@ class ScriptedUser:
         known = [(k, self._value(k, current)) for k in asked if self._value(k, current) is not None]
         unknown = [k for k in asked if self._value(k, current) is None]
         parts = []
+        named = dict(known)
+        if isinstance(named.get("first_name"), str) and isinstance(named.get("last_name"), str):
+            rest = "".join(f", and my {_SPOKEN.get(k, humanize(k))} is {P.said_value(k, v)}"
+                           for k, v in known if k not in ("first_name", "last_name"))
+            parts.append(rng.choice(P.FULL_NAME).format(name=f"{named['first_name']} {named['last_name']}", rest=rest))
+            known = []
         if len(known) == 1 and not unknown:
             k, v = known[0]
             if isinstance(v, bool):  # a setting: yes/no first, never a bare "yes." that reads as assent
@@ -337,8 +343,12 @@ class ScriptedUser:
                                                          b=humanize(b), vb=P.said_value(b, vb)))
         elif known:
             parts.append(" ".join(P.fact_said("My {name} is {v}.", k, v, humanize(k)) for k, v in known))
-        parts += [rng.choice(P.DONT_KNOW_FACT).format(name=humanize(k)) for k in unknown]
+        parts += [rng.choice(P.NOT_TO_HAND if "email" in k else P.DONT_KNOW_FACT).format(name=humanize(k))
+                  for k in unknown]
         return " ".join(parts)
+
+
+_SPOKEN = {"zip": "zip code"}
 
 
 def _gives_reason(said: str, intent: str) -> bool:

@@ -156,8 +156,9 @@ def rewrite(turns: list[str]) -> list[str]:
 
 
 def drop_a_value(turns: list[str]) -> list[str]:
-    """A rewrite whose first message loses its email address."""
-    return [re.sub(r"\S+@\S+", "my usual address", t) for t in turns]
+    """A rewrite that loses who the customer is: their email address (or, for one found by name,
+    their zip code)."""
+    return [re.sub(r"\b\d{5}\b", "my usual code", re.sub(r"\S+@\S+", "my usual address", t)) for t in turns]
 
 
 def paraphrase_with(tmp_path: Path, base_run: Path, reply: Any) -> tuple[Path, FakeOpenAIServer]:
@@ -195,10 +196,10 @@ def test_a_rewrite_that_drops_a_value_is_rejected_with_its_reason(tmp_path: Path
     out, server = paraphrase_with(tmp_path, base_run,
                                   lambda body: JSONReply({"turns": drop_a_value(_customer_turns(body))}))
     rejected = [r for r in _records(out / "rejected.jsonl") if r["category"] == "paraphrase"]
-    dropped = [r for r in rejected if "drops the email" in r["reason"]]
+    dropped = [r for r in rejected if re.search(r"drops the (?:email|zip)", r["reason"])]
     assert dropped and not (out / "trajectories.jsonl").read_text().strip()
     assert len(server.requests) == 2 * len(rejected)  # asked once more with the error, then rejected
-    assert "drops the email" in server.requests[1]["messages"][-1]["content"]
+    assert re.search(r"drops the (?:email|zip)", server.requests[1]["messages"][-1]["content"])
 
 
 def test_a_reply_that_is_not_json_is_rejected(tmp_path: Path, base_run: Path) -> None:

@@ -12,6 +12,7 @@ from gem_env.agents.workflow_agent import OUT_OF_SCOPE, WorkflowAgent, parse_fac
 from gem_env.stages.ground.episode import Episode, Limits
 from gem_env.stages.ground.rollout import RolloutJob, expected_turns, run_rollout, run_rollouts
 from gem_env.simulators.base import asks_confirmation
+from gem_env.simulators.phrases import NOT_TO_HAND
 from gem_env.simulators.scenario import STOP
 from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.tasks import Task, make_tasks
@@ -192,7 +193,8 @@ async def test_unknown_knowledge_makes_the_agent_give_up(shop: CompiledDomain, t
         "requests": []})
     traj = await run_rollout(task, shop, WorkflowAgent(shop), ScriptedUser(scenario))
     contents = [m.get("content") or "" for m in traj.messages]
-    assert any("don't know my email" in c for c in contents)
+    said = [m["content"] for m in traj.messages if m["role"] == "user"]
+    assert any(s.format(name="email") in said for s in NOT_TO_HAND)  # "Sorry, I don't have my email to hand."
     assert "without your email" in contents[-2].lower()
     assert traj.meta["termination"] == "user_stop"
 

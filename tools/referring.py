@@ -59,6 +59,8 @@ def reference(field: str, value: str, noun: str) -> str:
         return f"{noun} that's {value}" if " " in value and _STATE.search(field) else f"{value} {noun}"
     if prep is None:
         return f"{noun} whose {field.replace('_', ' ')} is {value}"
+    if prep == "about" and " " in value and value[:1].isupper():  # a title: 'the case about "Question about my bill"'
+        value = f'"{value}"'
     return f"{noun} {prep} {value}"
 
 
@@ -69,5 +71,5 @@ def referenced_value(field: str, text: str) -> str | None:
     if prep is None:
         return None
     pattern = rf"\b(?:the|my) (?:[\w-]+ ){{1,3}}?{re.escape(prep)} (?P<v>[^.?!;,]+?)(?=[.?!;,](?:\s|$)|$)"
-    found = [m.group("v").strip() for m in re.finditer(pattern, text, re.IGNORECASE)]
+    found = [m.group("v").strip().strip('"') for m in re.finditer(pattern, text, re.IGNORECASE)]
     return found[0] if len(found) == 1 else None

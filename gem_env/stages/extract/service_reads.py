@@ -1,7 +1,6 @@
 """Read tools of a specialised archetype: lookups that return projections, joined where natural."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ...text.words import indefinite
@@ -20,10 +19,8 @@ class ReadTools:
         return next(e for e in self._entities if e["name"] == name)
 
     def read_tools(self) -> list[dict[str, Any]]:
-        out = [self.find_owner_by_email()]
-        if re.search(r"\b(?:zip|postal|postcode)\b", " ".join(t for _, _, t in self.sp.sentences), re.I):
-            out.append(self.find_owner_by_name_zip())
-        out += [self.get_owner_details(), self.get_main_details()]
+        out = [self.find_owner_by_email(), self.find_owner_by_name_zip(),
+               self.get_owner_details(), self.get_main_details()]
         if self.children:
             out.append(self.list_children())
         if self.catalogs:
@@ -47,15 +44,22 @@ class ReadTools:
             self.span_for(o, "email") or self.span_for("email"))
 
     def find_owner_by_name_zip(self) -> dict[str, Any]:
+        """Who the customer is when they do not have their email to hand (as a support desk asks:
+        their name and zip code); the same reply as by email, with the email."""
         o, pk = self.a.owner, self.owner_pk
         return self._tool(
-            f"find_{o}_by_name_zip", "read", f"Find a {o} by first name, last name and zip code.",
-            [{"name": "first_name", "type": "string"}, {"name": "last_name", "type": "string"},
+            f"find_{o}_by_name_zip", "read",
+            f"Find a {o} by first name, last name and zip code; returns their id, name, email and {self.mains}.",
+            [{"name": "first_name", "type": "string", "description": f"the {o}'s first name"},
+             {"name": "last_name", "type": "string", "description": f"the {o}'s last name"},
              {"name": "zip", "type": "string", "description": "zip or postal code"}],
             [{"find": self.owners, "as": o, "where": {"first_name": "first_name", "last_name": "last_name", "zip": "zip"},
               "nocase": ["first_name", "last_name"], "error": f"No {o} with that name and zip code"},
-             {"return": {pk: f"{o}.{pk}", "email": f"{o}.email"}}],
-            self.span_for("zip"))
+             {"find": self.mains, "as": "held", "many": True, "where": {pk: f"{o}.{pk}"}},
+             {"return": {pk: f"{o}.{pk}", "first_name": f"{o}.first_name", "last_name": f"{o}.last_name",
+                         "email": f"{o}.email",
+                         self.mains: f"[{{{self.main_pk}: x.{self.main_pk}, status: x.status}} for x in held]"}}],
+            self.span_for("zip") or self.span_for(o, "name") or self.span_for(o))
 
     def get_owner_details(self) -> dict[str, Any]:
         o, pk = self.a.owner, self.owner_pk

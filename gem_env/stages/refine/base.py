@@ -17,6 +17,7 @@ from ...tools.expr import compile_expr, compile_template
 from ...tools.render import render
 from ..ground.plan import EpisodePlan
 from ..tasks import GoldAction, Task, replay_workflow
+from ..tasks.kinds import found_by_name
 from ..tasks.owners import Owner, Owners
 
 ORDER = ["chain", "pitfall", "off_topic", "distractors", "ambiguity", "change_of_mind", "wrong_detail", "miss_param",
@@ -94,7 +95,8 @@ def refinable(task: Task) -> str | None:
 
 def found_ids(wf: Workflow | None, knows: dict[str, Any], actions: list[GoldAction]) -> dict[str, Any]:
     """The values a workflow's steps take from the user that this user does not know (an id the
-    assistant finds by a lookup first), as the verified gold actions passed them."""
+    assistant finds by a lookup first), as the verified gold actions passed them (or, for a step
+    the gold's first read stood in for, as that read returned them)."""
     out: dict[str, Any] = {}
     for step in wf.steps if wf else []:
         for name, b in step.args.items():
@@ -103,6 +105,10 @@ def found_ids(wf: Workflow | None, knows: dict[str, Any], actions: list[GoldActi
             action = next((a for a in actions if a.tool == step.tool and name in a.arguments), None)
             if action is not None:
                 out[b.user] = action.arguments[name]
+            else:  # a step the gold made another way (the customer found by name and zip code, not
+                # email): the value is in that read's reply
+                out.update({b.user: a.result[name] for a in actions[:1]
+                            if isinstance(a.result, dict) and isinstance(a.result.get(name), str)})
     return out
 
 
@@ -144,7 +150,8 @@ def replay_alone(compiled: CompiledDomain, part: Part) -> list[GoldAction]:
     """A part's own gold actions, replayed alone on a fresh sandbox (as before any other request)."""
     sandbox = compiled.new_sandbox()
     try:
-        return replay_workflow(workflow(compiled, part.workflow), {**part.found, **part.knows}, sandbox)[0]
+        got = replay_workflow(workflow(compiled, part.workflow), {**part.found, **part.knows}, sandbox)[0]
+        return found_by_name(compiled, got, part.knows, sandbox)
     except (ExprError, KeyError) as err:
         raise DoesNotApply(f"{part.workflow} does not replay alone: {err}") from None
     finally:
@@ -164,6 +171,7 @@ def compose(v: Variant) -> Variant:
     refusals: list[str] = []
     try:
         initial = sandbox.state_hash()
+        who = next((p.knows for p in v.parts if not p.off_topic), {})  # who the user says they are, first
         for n, part in enumerate(v.parts):
             if part.off_topic:
                 continue
@@ -182,6 +190,7 @@ def compose(v: Variant) -> Variant:
             except KeyError as err:  # the user finds this id through a lookup first (a chained id)
                 raise NotApplicable(f"part {n + 1} ({part.workflow}): the user does not know {err} "
                                     "(it comes from an earlier tool result)") from None
+            got = found_by_name(compiled, got, who, sandbox)  # the customer found as the session found them
             failed = next((a for a in got if not a.ok), None)
             if part.expect_refusal:
                 if failed is None:

@@ -7,13 +7,14 @@ make this kind of request (the sandbox is then as it was).
 from __future__ import annotations
 
 import random
+import zlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...agents.prechecks import blocking_rule, is_rule_message, opened as opened_record, rule_records
 from ...agents.ids import distinguishing, id_by_description, id_from_results, record_lists
-from ...agents.lookup import auth_finder, reaches, record_reader
+from ...agents.lookup import auth_finder, fallback_finder, reaches, record_reader
 from ...simulators.phrases import said_value
 from ...simulators.scenario import Request, user_words
 from ...tools import CompiledDomain, Sandbox, Workflow
@@ -428,9 +429,10 @@ def _given_before(wf: Workflow, action: GoldAction, built: Built) -> set[str]:
 def authenticate(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> str | None:
     """The session starts, as a support chat does, by finding who the customer is: before the
     first request whose record belongs to a customer the domain's finder finds (by their email),
-    that read goes into the gold and what it is found by into what the user knows. The assistant
-    makes the same read at the same point (`WorkflowAgent`). The reason, when the user cannot be
-    found so."""
+    that read goes into the gold and what it is found by into what the user knows (unless the
+    request itself starts there). Some customers then turn out not to have their email to hand
+    (`by_name`). The assistant makes the same read at the same point (`WorkflowAgent`). The
+    reason, when the user cannot be found so."""
     finder = auth_finder(compiled)
     if finder is None:
         return None
@@ -438,7 +440,7 @@ def authenticate(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox)
         if b.record is None or not reaches(compiled, b.record[0], finder.table):
             continue
         if any(a.tool == finder.tool for a in b.actions[:1]) and finder.param in b.request.knows:
-            return None  # the request itself starts there
+            break  # the request itself starts there
         person = linked_row(compiled, sandbox, *b.record, finder.table)
         value = person.get(finder.field) if person else None
         if value in (None, "") or b.request.knows.get(finder.param, value) != value:
@@ -447,8 +449,61 @@ def authenticate(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox)
         result = sandbox.call(finder.tool, {finder.param: value})
         b.actions.insert(0, GoldAction(tool=finder.tool, arguments={finder.param: value}, ok=result.ok,
                                        result=result.as_data()))
-        return None if result.ok else f"{finder.tool} does not find the customer"
+        if not result.ok:
+            return f"{finder.tool} does not find the customer"
+        break
+    by_name(compiled, built, sandbox)
     return None
+
+
+BY_NAME = 4
+"""One customer in this many cannot give their email and is found by the fallback finder (their
+name and zip code) where the domain has one, chosen by who they are."""
+
+
+def by_name(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> None:
+    """Where the domain has a fallback finder and the customer is one of `BY_NAME`: they know their
+    name and zip code instead of their email, and every read of the gold that found them by email
+    finds them by those (the same reply, with their email: what later steps take from it is the
+    same). Not when a request's own words hold the email."""
+    finder, alt = auth_finder(compiled), fallback_finder(compiled)
+    emails = {str(b.request.knows[finder.param]) for b in built if finder and finder.param in b.request.knows}
+    if finder is None or alt is None or len(emails) != 1:
+        return
+    email = emails.pop()
+    if zlib.crc32(f"{compiled.domain.name}\x00{email}".encode()) % BY_NAME \
+            or any(email in f"{b.request.goal} {b.request.intent}" for b in built):
+        return
+    person = sandbox.rows(finder.table, {finder.field: email})[:1]
+    named = {p: person[0].get(f) for p, f in alt.fields.items()} if person else {}
+    if not named or not all(isinstance(v, str) and v for v in named.values()) \
+            or any(set(named) & set(b.request.knows) for b in built) or not sandbox.call(alt.tool, named).ok:
+        return
+    first = True
+    for b in built:
+        if b.request.knows.pop(finder.param, None) is not None and first:
+            b.request.knows.update(named)
+            b.unknown.append(finder.param)
+            first = False
+        b.actions = found_by_name(compiled, b.actions, named, sandbox)
+
+
+def found_by_name(compiled: CompiledDomain, actions: list[GoldAction], knows: dict[str, Any],
+                  sandbox: Sandbox) -> list[GoldAction]:
+    """`actions` as the assistant makes them for a customer who gave the fallback finder's keys
+    (their name and zip code) and not their email: each read finding them by email is that finder's
+    read instead. Unchanged when `knows` holds their email or lacks a key."""
+    finder, alt = auth_finder(compiled), fallback_finder(compiled)
+    if finder is None or alt is None or finder.param in knows or not all(p in knows for p in alt.params):
+        return actions
+    named = {p: knows[p] for p in alt.params}
+    result = sandbox.call(alt.tool, named)
+    found = result.as_data() if result.ok else None
+    if not isinstance(found, dict) or finder.param not in found:
+        return actions
+    read = GoldAction(tool=alt.tool, arguments=named, ok=True, result=found)
+    return [read if a.tool == finder.tool and a.arguments == {finder.param: found[finder.param]} else a
+            for a in actions]
 
 
 def linked_row(compiled: CompiledDomain, sandbox: Sandbox, table: str, row: dict[str, Any], target: str,
