@@ -105,6 +105,7 @@ def make_task_user(backend: UserBackend, task: Task, client: LLMClient | None = 
     plan = task.plan
     if not task.followups and not (plan is not None and (plan.hidden or plan.changes or plan.mistakes)):
         return first
+    corrected = [humanize(c.key.removeprefix("new_")) for c in plan.corrections] if plan is not None else []
     changes = [(humanize(c.key.removeprefix("new_")), said_value(c.key, c.wanted))
                for c in plan.changes] if plan is not None else []
     corrections = [(humanize(m.key), m.right) for m in plan.mistakes] if plan is not None else []
@@ -112,4 +113,4 @@ def make_task_user(backend: UserBackend, task: Task, client: LLMClient | None = 
                        lambda scenario, n: make_user(backend, scenario, client, seed=seed + n, usage=usage,
                                                      continuing=True),
                        retry_on_cannot=plan is not None and bool(plan.hidden), changes=changes,
-                       corrections=corrections, seed=seed)
+                       corrections=corrections, corrected=corrected, seed=seed)

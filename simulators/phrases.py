@@ -137,6 +137,10 @@ CHANGE_MIND = ["Actually, could you make the {name} {v} instead?", "Hmm, on seco
                "Sorry, one change first: could you make the {name} {v} instead?",
                "Wait, before you do that, could you make the {name} {v} instead?",
                "Just one thing: please make the {name} {v} instead."]
+# a value of a request just done, noticed wrong (`correction`): said before the request again
+CORRECTING = ["Oh, sorry, I've just noticed I gave you the wrong {name}.", "Wait, I'm sorry, that was the wrong {name}.",
+              "Hmm, actually I gave you the wrong {name}, sorry.", "Oops, I got the {name} wrong.",
+              "Sorry, my mistake: that was the wrong {name}."]
 # a detail said again, right, once the assistant found nothing for it (`RefinedUser`)
 CORRECTED = ["Sorry, my mistake. My {name} is {v}.", "Oh, I must have typed it wrong. My {name} is {v}.",
              "Apologies, that was a typo. The {name} is {v}.", "Sorry about that. The right {name} is {v}."]

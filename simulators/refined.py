@@ -11,7 +11,10 @@ Wraps any user simulator (scripted or LLM). It steps in at two moments only:
   they say it)) and the assistant asks to confirm it for the first time: the user asks for the
   new value instead (the next confirmation is the inner user's to answer);
 - the user gave a detail with a slip (``corrections``: (its name, the right value)) and the
-  assistant says it found nothing: the user says it right.
+  assistant says it found nothing: the user says it right;
+- the first follow-up corrects a value of the first request once it is done (``corrected``: the
+  value's name): it is brought as a correction ("Oh, sorry, I gave you the wrong shipping address.
+  ..."), not as another request.
 """
 from __future__ import annotations
 
@@ -56,7 +59,7 @@ class RefinedUser:
 
     def __init__(self, first: Any, followups: list[Scenario], make: Callable[[Scenario, int], Any], *,
                  retry_on_cannot: bool = False, changes: list[tuple[str, str]] = (),
-                 corrections: list[tuple[str, str]] = (), seed: int = 0) -> None:
+                 corrections: list[tuple[str, str]] = (), corrected: list[str] = (), seed: int = 0) -> None:
         self.users = [first]
         self.followups = list(followups)
         self.make = make
@@ -66,6 +69,7 @@ class RefinedUser:
         self._retried = False
         self._changes = list(changes)
         self._corrections = list(corrections)
+        self._corrected = list(corrected)
         self._seed = seed
 
     def _voice(self, value: str) -> random.Random:
@@ -94,6 +98,9 @@ class RefinedUser:
             self.users.append(user)
             self.starts.append(len(messages))
             opening = await user.reply([])
+            if self._corrected and len(self.users) == 2:  # the first follow-up corrects the first request
+                lead = self._voice(opening).choice(P.CORRECTING).format(name=self._corrected[0])
+                return f"{lead} {opening}"
             told = " ".join(t for role, t in turns if role == "user")
             return P.next_request(rng, opening, told, last=len(self.users) == len(self.followups) + 1,
                                   question=any(r.kind == "lookup" for r in following.requests[:1]),

@@ -184,6 +184,54 @@ async def test_writing_on_the_change_without_asking_again_fails(taskset: Any, ta
     assert why["why"].endswith("without asking again") == (take == "wanted")
 
 
+def test_a_correction_is_the_first_request_again_with_the_right_value(taskset: Any) -> None:
+    """The first follow-up asks for the first request's write again, the corrected value in its
+    place; the gold writes both, in that order, and the brief's value is the first one."""
+    task, _ = variant(taskset, "correction")
+    (c,) = task.plan.corrections
+    writes = [a.arguments[c.argument] for a in task.gold_actions if a.tool == c.tool]
+    assert c.said != c.wanted and writes == [c.said, c.wanted]
+    assert task.scenario.knows[c.key] == c.said and task.followups[0].knows[c.key] == c.wanted
+
+
+async def test_a_correction_is_brought_as_one_and_made_after_asking(taskset: Any) -> None:
+    from gem_env.simulators.phrases import CORRECTING
+    task, compiled = variant(taskset, "correction")
+    (c,) = task.plan.corrections
+    traj = await roll(task, compiled, RefinedAgent(WorkflowAgent(compiled)))
+    assert traj.verification.passed, traj.verification.failed
+    users = [m["content"] for m in traj.messages if m["role"] == "user"]
+    name = c.key.removeprefix("new_").replace("_", " ")
+    assert any(u.startswith(tuple(x.format(name=name) for x in CORRECTING)) for u in users)
+
+
+class _WritesTheCorrectionAtOnce(RefinedAgent):
+    """Meets the user's correction with the write at once, without asking to confirm."""
+
+    def __init__(self, inner: Any, tool: str, arguments: dict[str, Any]) -> None:
+        super().__init__(inner)
+        self.call = {"id": "hasty", "type": "function", "function": {"name": tool, "arguments": json.dumps(arguments)}}
+
+    def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        last = messages[-1]
+        if last.get("role") == "user" and "wrong" in (last.get("content") or ""):
+            return {"role": "assistant", "content": None, "tool_calls": [self.call]}
+        return super().reply(messages)
+
+
+async def test_a_correction_written_without_asking_or_never_made_fails(taskset: Any) -> None:
+    task, compiled = variant(taskset, "correction")
+    (c,) = task.plan.corrections
+    arguments = next(a.arguments for a in task.gold_actions if a.tool == c.tool and a.arguments[c.argument] == c.wanted)
+    traj = await roll(task, compiled, _WritesTheCorrectionAtOnce(WorkflowAgent(compiled), c.tool, arguments))
+    (why,) = next(ch for ch in traj.verification.checks if ch.name == "correction_made").evidence
+    assert why["why"].endswith("without asking to confirm")
+    plain = task.model_copy(update={"followups": []})  # the user never brings the correction
+    traj = await roll(plain, compiled, RefinedAgent(WorkflowAgent(compiled)))
+    (why,) = next(ch for ch in traj.verification.checks if ch.name == "correction_made").evidence
+    assert why["why"].startswith("never wrote ") and "final_state" in traj.verification.failed
+
+
 class _RetriesAtOnce(RefinedAgent):
     """Meets a read that found nothing by calling it again at once with `value`, saying nothing."""
 

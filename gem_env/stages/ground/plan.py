@@ -64,6 +64,8 @@ class EpisodePlan(BaseModel):
     changes: list[Change] = Field(default_factory=list)
     mistakes: list[Mistake] = Field(default_factory=list)
     off_topic: list[str] = Field(default_factory=list, description="asks the service does not do at all")
+    corrections: list[Change] = Field(default_factory=list, description=(
+        "values of the first request the user corrects once it is done: the gold writes both"))
 
     def unlocked(self, history: list[dict[str, Any]]) -> bool:
         """Hidden tools are there once a user message follows an assistant's "I cannot"."""

@@ -20,7 +20,7 @@ from ..tasks import GoldAction, Task, replay_workflow
 from ..tasks.kinds import found_by_name
 from ..tasks.owners import Owner, Owners
 
-ORDER = ["chain", "pitfall", "off_topic", "distractors", "ambiguity", "change_of_mind", "wrong_detail", "miss_param",
+ORDER = ["chain", "pitfall", "off_topic", "correction", "distractors", "ambiguity", "change_of_mind", "wrong_detail", "miss_param",
          "miss_func", "tool_errors", "long_context", "paraphrase", "paraphrase_agent"]
 """Operators apply in this order whatever order they are asked in (structure first, then the
 tool set, then the user's brief, then the environment; `paraphrase` and `paraphrase_agent`, LLM

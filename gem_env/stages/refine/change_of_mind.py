@@ -34,7 +34,8 @@ def apply(v: Variant, ctx: Context) -> Variant:
     write, read_before = first
     before = _composed_hash(v, part, {})
     tried = 0
-    for key, argument in _changeable(part, write, read_before):
+    corrected = {c.key for c in v.plan.corrections}  # changed at the confirmation and corrected after: one lesson at a time
+    for key, argument in [(k, a) for k, a in _changeable(part, write, read_before) if k not in corrected]:
         for wanted in _nearby(part.knows[key], key, v.compiled, write, argument, ctx.rng):
             tried += 1
             if _composed_hash(v, part, {key: wanted}) in (None, before):

@@ -14,6 +14,8 @@ reward apply them alike:
 - ``detail_rechecked``: after a read found nothing for a detail the user gave with a slip, the
   assistant spoke to the user before its next call, never tried the slip again, and used the
   right value only once the user (or a tool) had said it;
+- ``correction_made``: a value the user corrected once the first request was done was written
+  first as they said it, then again as corrected, after the assistant asked to confirm it;
 - ``off_topic_declined``: the assistant answered an ask the service does not do with no tool call
   and said it could not help.
 """
@@ -165,6 +167,23 @@ def _mistakes(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
     return Check(name="detail_rechecked", passed=not bad, evidence=bad or None)
 
 
+def _corrections(task: Task, messages: list[dict[str, Any]]) -> Check:
+    bad = []
+    calls = _calls(messages)
+    for c in task.plan.corrections:  # type: ignore[union-attr]
+        written = [(i, args[c.argument]) for i, tool, args in calls if tool == c.tool and c.argument in args]
+        first = next((i for i, value in written if _same(value, c.said)), None)
+        again = next((i for i, value in written if _same(value, c.wanted) and (first is None or i > first)), None)
+        if first is None:
+            bad.append({"key": c.key, "why": f"never wrote {render(c.said)}, the value the user first gave"})
+        elif again is None:
+            bad.append({"key": c.key, "why": f"never wrote {render(c.wanted)} after {render(c.said)}"})
+        elif not any(m.get("role") == "assistant" and not m.get("tool_calls") and asks_confirmation(_text(m))
+                     for m in messages[first + 1:again]):
+            bad.append({"key": c.key, "why": f"wrote {render(c.wanted)} without asking to confirm"})
+    return Check(name="correction_made", passed=not bad, evidence=bad or None)
+
+
 _CANNOT_HELP = re.compile(r"\b(?:can(?:'|no)t|cannot|unable to|not able to|not something)\b|\boutside\b", re.IGNORECASE)
 
 
@@ -210,4 +229,6 @@ def variant_checks(task: Task, messages: list[dict[str, Any]], said: Said) -> li
         checks.append(_mistakes(task, messages, said))
     if plan.off_topic:
         checks.append(_off_topic(task, messages))
+    if plan.corrections:
+        checks.append(_corrections(task, messages))
     return checks

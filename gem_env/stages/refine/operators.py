@@ -8,7 +8,7 @@ from typing import Any
 
 from ...tools import CompiledDomain
 from ..tasks import Task
-from . import (ambiguity, chain, change_of_mind, distractors, long_context, miss_func, miss_param, off_topic,
+from . import (ambiguity, chain, change_of_mind, correction, distractors, long_context, miss_func, miss_param, off_topic,
                pitfall, tool_errors, wrong_detail)
 from .paraphrase import paraphrase_trajectory
 from .paraphrase_agent import paraphrase_agent_trajectory
@@ -17,11 +17,11 @@ from .base import ORDER, Context, NotApplicable, compose, refinable, start
 OPERATORS: dict[str, ModuleType] = {
     "chain": chain, "pitfall": pitfall, "distractors": distractors, "ambiguity": ambiguity, "miss_param": miss_param,
     "miss_func": miss_func, "tool_errors": tool_errors, "long_context": long_context, "change_of_mind": change_of_mind,
-    "wrong_detail": wrong_detail, "off_topic": off_topic,
+    "wrong_detail": wrong_detail, "off_topic": off_topic, "correction": correction,
 }
 DEFAULT_RECIPES = ["chain", "chain+pitfall", "chain+distractors", "chain+ambiguity", "chain+miss_param", "chain+miss_func",
                    "chain+tool_errors", "chain+long_context", "chain+change_of_mind",
-                   "chain+wrong_detail", "chain+off_topic"]
+                   "chain+wrong_detail", "chain+off_topic", "chain+correction"]
 """Every operator with `chain`: sessions long enough to teach, each category one harder skill."""
 AFTER_ROLLOUT = {"paraphrase": paraphrase_trajectory, "paraphrase_agent": paraphrase_agent_trajectory}
 """Passes over a variant's verified conversation (LLM only: `paraphrase` the user's turns,
