@@ -127,6 +127,9 @@ LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {wha
           "I've pulled up {what}.", "Looking at {what} now.", "I have {what} open.", "Okay, {what} is in front of me.",
           "I've opened {what}.", "I'm looking at {what}.", "Thanks for waiting; I have {what}.",
           "I've got {what} here.", "Right, I have {what}.", "Sure. I've looked at {what}.", "", "", ""]
+# the same for a thing the customer named (a catalog's "water bottle"): never "I've opened the water bottle"
+LOOKED_UP = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "I've looked up {what}.",
+             "Sure. I've looked at {what}.", "I have the details of {what} here.", "", "", ""]
 # before a sentence of the service's own text; most of the time it stands alone
 GUIDE_LEAD = ["", "", "", "Just so you know,", "Good to know:", "For what it's worth,", "As a heads-up,",
               "One thing to keep in mind:", "Also,"]

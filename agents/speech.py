@@ -667,5 +667,6 @@ def looked(rng: random.Random, noun: str, key: Any, called: str | None = None) -
     person's own record is "your profile", not its internal number; a catalog entry the customer
     named is called so: "I found the yoga mat.", "I found Jackie Morton."), or nothing."""
     if called:
-        return pick(rng, B.LOOKED, what=f"{called}'s details" if PEOPLE.match(noun) else f"the {called}")
+        return pick(rng, B.LOOKED, what=f"{called}'s details") if PEOPLE.match(noun) \
+            else pick(rng, B.LOOKED_UP, what=f"the {called}")
     return pick(rng, B.LOOKED, what="your profile" if _PERSON.match(noun) else f"{noun} {render(key)}")

@@ -154,7 +154,7 @@ OFF_TOPIC = ["plan a birthday party for my sister", "learn a few tips for growin
 # a yes to a confirmation: each starts with a word the assistant reads as yes
 _YES_START = ["Yes,", "Yeah,", "Yep,", "Sure,", "Okay,", "Absolutely,", "Correct,", "That's fine,",
               "Sounds good,", "Ok,"]
-_YES_TAIL = ["go ahead.", "please go ahead.", "do it.", "that's right.", "that's the one.", "please proceed.", "go for it.",
+_YES_TAIL = ["go ahead.", "please go ahead.", "do it.", "that's right.", "please proceed.", "go for it.",
              "that's what I want.", "let's do that.", "please do."]
 YES = [f"{a} {b}" for a in _YES_START for b in _YES_TAIL]
 # a no to a confirmation: each starts with a word the assistant (and the verifier) reads as no

@@ -186,11 +186,16 @@ async def test_writing_on_the_change_without_asking_again_fails(taskset: Any, ta
 
 def test_a_correction_is_the_first_request_again_with_the_right_value(taskset: Any) -> None:
     """The first follow-up asks for the first request's write again, the corrected value in its
-    place; the gold writes both, in that order, and the brief's value is the first one."""
-    task, _ = variant(taskset, "correction")
+    place (never what the record held before); the gold writes both, in that order, and the
+    brief's value is the first one."""
+    from gem_env.stages.refine.correction import _held_before
+    from gem_env.tools.render import render
+    task, compiled = variant(taskset, "correction")
     (c,) = task.plan.corrections
-    writes = [a.arguments[c.argument] for a in task.gold_actions if a.tool == c.tool]
-    assert c.said != c.wanted and writes == [c.said, c.wanted]
+    writes = [a for a in task.gold_actions if a.tool == c.tool]
+    assert c.said != c.wanted and [a.arguments[c.argument] for a in writes] == [c.said, c.wanted]
+    held = _held_before(compiled, writes[0], {c.argument, c.key.removeprefix("new_")})
+    assert held and render(c.wanted) not in held  # not back to what the record held: no undo
     assert task.scenario.knows[c.key] == c.said and task.followups[0].knows[c.key] == c.wanted
 
 

@@ -5,7 +5,8 @@ first (`correction_made`); the gold writes both, and the final state holds the n
 
 The value is one the user chooses (`change_of_mind._changeable`), and the write sets a field to it
 as it is, changing no status (an update, not an insert or a sum: a second transfer corrects
-nothing; nor a freeze's reason), so writing it again corrects it. Its new value is nearby (`change_of_mind._nearby`), and the session must
+nothing; nor a freeze's reason), so writing it again corrects it. Its new value is nearby (`change_of_mind._nearby`) and not what the record
+held before the first write (that would be an undo), and the session must
 compose with the request made twice (a write its rules refuse the second time is no correction).
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from ...simulators.phrases import said_value
 from ...simulators.scenario import Request, Scenario, user_words
 from ...tools import ToolSpec
+from ...tools.render import render
 from ...tools.model import UpdateStep
 from ..ground.plan import Change
 from ..tasks.kinds import goal_text
@@ -36,7 +38,10 @@ def apply(v: Variant, ctx: Context) -> Variant:
         raise DoesNotApply("the first write sets no field to a value the user chooses")
     wf = workflow(v.compiled, part.workflow)
     for key, argument in keys:
+        held = _held_before(v.compiled, write, {argument, key.removeprefix("new_")})
         for wanted in _nearby(part.knows[key], key, v.compiled, write, argument, ctx.rng):
+            if render(wanted) in held:
+                continue  # what the record held before: that would be an undo, not a correction
             redo = _redo(part, wf, key, wanted)
             trial = Variant(task=v.task, compiled=v.compiled, parts=[part, redo, *v.parts[1:]],
                             plan=v.plan.model_copy(deep=True))
@@ -49,6 +54,22 @@ def apply(v: Variant, ctx: Context) -> Variant:
                                                               tool=write.tool, argument=argument)]
             return v
     raise DoesNotApply("no nearby value composes as a second write")
+
+
+def _held_before(compiled: Any, write: Any, names: set[str]) -> set[str]:
+    """The values the record the write changes held under these field names before it (its row in
+    the domain's seed, found by a key among the write's arguments)."""
+    sandbox = compiled.new_sandbox()
+    try:
+        out: set[str] = set()
+        for table, rows in sandbox.dump().items():
+            pk = compiled.tables[table].pk
+            for row in rows.values():
+                if any(row.get(pk) == value for name, value in write.arguments.items() if name == pk):
+                    out |= {render(val) for name, val in row.items() if name in names}
+        return out
+    finally:
+        sandbox.close()
 
 
 def _sets(spec: ToolSpec, argument: str) -> bool:
