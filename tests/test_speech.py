@@ -263,3 +263,13 @@ def test_a_plural_field_takes_a_plural_verb() -> None:
     told = {S.fact(random.Random(i), "last4", "6583", after_write=w) for i in range(20) for w in (False, True)}
     assert not [t for t in told if re.search(r"digits (?:on file |now )?(?:is|shows|reads|comes)\b", t)], told
     assert any("digits are 6583" in t for t in told) and any("It shows the last four digits" in t for t in told)
+
+
+@pytest.mark.parametrize("said,smoothed", [
+    ("with a $8,213.24 balance", "with an $8,213.24 balance"), ("a $11,246.59 balance", "an $11,246.59 balance"),
+    ("A $84.56 charge", "An $84.56 charge"), ("an $18 fee", "an $18 fee"), ("an $15.52 fee", "a $15.52 fee"),
+    ("a $180 fee", "a $180 fee"), ("a $1,800 limit", "a $1,800 limit"), ("a $110 refund", "a $110 refund")])
+def test_an_amount_takes_the_article_of_how_it_is_said(said: str, smoothed: str) -> None:
+    """"eight thousand", "eleven", "eighteen", "eighty-four" start with a vowel; "one hundred" does not."""
+    from gem_env.tools.render import smooth
+    assert smooth(said) == smoothed

@@ -222,7 +222,8 @@ _COUNT_TO = re.compile(r"\b(change|set|update) the (?:number of )?(\w+) of ((?:y
 
 
 def smooth(text: str) -> str:
-    """Grammar that filled-in templates get wrong: "a account" -> "an account", "because of lost"
+    """Grammar that filled-in templates get wrong: "a account" -> "an account", "a $8.39 fee" -> "an
+    $8.39 fee", "because of lost"
     -> "because it was lost", "because of item not received" -> "because the item was not
     received", "change the overdraft protection to yes" -> "turn on the overdraft protection",
     "change the bags of my booking to 1" -> "change my booking to 1 bag", doubled spaces and
@@ -243,7 +244,17 @@ def smooth(text: str) -> str:
     text = _COUNT_TO.sub(lambda m: f"{m.group(1)} {m.group(3)} to {counted(m.group(2), int(m.group(4)))}"
                          if singular(m.group(2)) != m.group(2) else m.group(0), text)
     text = agree(re.sub(r"\b([Aa]n?) (\w+)", _article, text))
+    text = _MONEY_ARTICLE.sub(_money_article, text)
     return re.sub(r"\s+([,.?!])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
+
+
+# an article before an amount: "an $8,213.24 balance" ("eight thousand"), "an $11 fee", "a $180 fee"
+_MONEY_ARTICLE = re.compile(r"\b([Aa])n? (\$(\d+)(?:,\d{3})*(?:\.\d+)?)")
+
+
+def _money_article(m: re.Match[str]) -> str:
+    lead = m.group(3)  # the digits before the first comma: what is said first
+    return f"{m.group(1)}{'n' if lead.startswith('8') or lead in ('11', '18') else ''} {m.group(2)}"
 
 
 # where a reason said as a choice ends: "because of a wrong amount." / "... today" / "... and"
