@@ -110,7 +110,8 @@ class RefinedAgent:
         return None
 
     def _unfound(self, messages: list[dict[str, Any]], at: int) -> str | None:
-        """The detail the user gave that the read replied to at `at` found nothing for, if it did."""
+        """The detail the user gave (or details, said together) that the read replied to at `at`
+        found nothing for, if it did."""
         m = messages[at]
         content = m.get("content")
         # every turn looks at every reply (`_view`): most are no error, told by their first bytes
@@ -133,8 +134,11 @@ class RefinedAgent:
         except json.JSONDecodeError:
             return None
         said = " ".join(x.get("content") or "" for x in messages[:at] if x.get("role") == "user")
-        return next((v for v in (args.values() if isinstance(args, dict) else ())
-                     if isinstance(v, str) and len(v) > 3 and v in said), None)
+        given = [v for v in (args.values() if isinstance(args, dict) else ()) if isinstance(v, str) and v in said]
+        if not any(len(v) > 3 for v in given):
+            return None
+        # several details ("Rachel", "May", "57746"): said together, "Rachel May, 57746"
+        return given[0] if len(given) == 1 else f"{' '.join(given[:-1])}, {given[-1]}"
 
     def _view(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The conversation without the transient failures that were retried, nor the reads that
