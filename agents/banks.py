@@ -48,6 +48,12 @@ OUT_OF_SCOPE = ["I'm sorry, I can't help with that request: it is outside what I
                 "I'm afraid I can't help with that; it's outside what this service covers.",
                 "Sorry, that's outside what I can do for you here.",
                 "I'm not able to help with that, I'm afraid: it isn't something this service handles."]
+# a request that names a record but no action ("I need some help with my card"); every one holds
+# "what would you like to do" (the agent and the scripted user find the question by it)
+WHAT_TO_DO = ["Of course. What would you like to do with your {noun}? I can help with {can}.",
+              "Happy to help. What would you like to do with your {noun}? For example, I can help with {can}.",
+              "Sure. I can help with {can}. What would you like to do with your {noun}?",
+              "I can help with that. What would you like to do with your {noun}: {can}?"]
 # what the service does, said after an out-of-scope reply ("{a}", "{b}": two of its actions as doings)
 SCOPE = ["I can help with things like {a} or {b}.", "I can help you with {a} or {b}, for example.",
          "What I can do is help with things like {a} or {b}.", "", ""]

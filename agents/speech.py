@@ -72,16 +72,18 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
 def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
     """The bank's questions that fit `what`: "what's a short summary?" asks nothing, so something
     the user is to write ("a short summary") is asked to be written (`B.ASK_NOTE`); a record's
-    ID names a record that exists, so it is never "what would you like your account ID to be?"."""
+    ID names a record that exists, so it is never "what would you like your account ID to be?", and
+    who the user is is not theirs to choose ("what would you like your email to be?")."""
     questions = bank[-1]
     if what.startswith("a "):
         questions = B.ASK_NOTE
-    if what.endswith(" ID"):
+    if what.endswith(" ID") or (_WHO_ASKED.search(what) and " new " not in f" {what} "):  # nor "your email to be?"
         questions = [q for q in questions if "to be?" not in q]
     return bank if questions == bank[-1] else (*bank[:-1], questions)
 
 
-_IDENTITY = re.compile(r"email|phone|birth|name|username|ssn|pin|passcode|password")
+# who the user is, asked for: theirs to give, not to choose
+_WHO_ASKED = re.compile(r"\b(?:email|phone|(?:first |last |user)?name|date of birth|zip)\b")
 _OWN_RECORD = re.compile(r"\byour (?:other )?((?:[a-z]+ ){0,2}?[a-z]+?)(?= [A-Z]{2,}-\d|[.,;]|\s+(?:to|from|for|on|with|because|and|by)\b|$)")
 
 

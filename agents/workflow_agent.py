@@ -42,7 +42,7 @@ _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
 # words of asking and of moving on, which say nothing of what is asked ("One more thing: can you help
 # me find out ...")
 _ASKING = frozenset("find out check get help know see tell look let one more thing another next also can could "
-                    "would will wondering great thanks thank way".split())
+                    "would will wondering great thanks thank way about quick question".split())
 
 _READ_KEPT = 4096
 """User messages whose facts an agent keeps (a conversation has tens)."""
@@ -52,6 +52,7 @@ def _settled(text: str, going_on: bool) -> bool:
     """Whether an assistant message ended a request: it asked whether there is anything else, or,
     in a session the user said has several things (no such question then), it asks nothing."""
     return bool(_CLOSED.search(text)) or going_on and "?" not in text and not asks_confirmation(text)
+_WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b", re.IGNORECASE)  # `B.WHAT_TO_DO`
 _SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
 
 GREETING = "Hello! How can I help you today?"
@@ -116,6 +117,10 @@ class WorkflowAgent:
         # "how many bags" asks for the new bags (and is matched before the "bags" inside it)
         self._names = sorted([*self._names, *((q, k) for k, q in self._counts.items())], key=lambda p: -len(p[0]))
         self._guidance = Guidance(compiled)
+        # what the requests are about ("card", "order"), not what they do: a table named for an action
+        # ("returns", "transfers") keeps its verb
+        verbs = {next(iter(content_words(w.goal.split(" ", 1)[0])), "") for w in compiled.domain.workflows}
+        self._records = content_words(" ".join(t.replace("_", " ") for t in compiled.tables)) - verbs
         self._plan_choices: dict[str, dict[str, list[Any]]] = {}
         self._read: dict[tuple[str, str], dict[str, str]] = {}  # (user message, the assistant's before it) -> facts
         # the words a field takes in this domain ("olive", "rust"): where two values are said side by side
@@ -133,6 +138,7 @@ class WorkflowAgent:
         turn = self._turn(messages)
         if turn is None:
             return _say(GREETING)
+        turn.request = self._said_when_asked(turn) or turn.request
         comparison = recognise_comparison(turn.request, self._lookups)
         if comparison is not None:
             return comparison_reply(comparison, turn, self)
@@ -143,12 +149,45 @@ class WorkflowAgent:
         if plan is None:
             if _only_thanks(turn.request) and len(turn.said) < len([m for m in messages if m.get("role") == "assistant"]):
                 return _say(S.pick(turn.rng, S.WELCOME))
+            asked = self._what_to_do(turn)
+            if asked:
+                return _say(asked)
             said = (S.pick(turn.rng, B.OUT_OF_SCOPE), self._scope(turn.rng), S.close(turn.rng, turn.going_on))
             return _say(" ".join(x for x in said if x))
         try:
             return self._follow(plan, turn)
         except ExprError as err:
             return _say(f"I'm sorry, I can't complete this request: {err}. {S.close(turn.rng, turn.going_on)}".strip())
+
+    def _what_to_do(self, turn: _Turn) -> str:
+        """For a request that names a record of this service but no action ("I need some help with
+        my card"): what the user would like to do with it, and what can be done (up to four
+        things); nothing when no record is named, or when this was asked already."""
+        if any(_WHAT_TO_DO.search(s) for s in turn.said):
+            return ""
+        low = turn.request.lower()
+        doings: dict[str, list[str]] = {}
+        for p in self._plans:
+            write = next((st.tool for st in p.steps if st.writes), None)
+            noun = S.words(S.singular(p.workflow.anchor.table)).lower()
+            if write and re.search(rf"\b{re.escape(noun)}s?\b", low) and (a := S.action(p.workflow.goal, write, {})):
+                doings.setdefault(noun, []).append(_doing(a))
+        if not doings:
+            return ""
+        noun = max(doings, key=lambda n: (len(n), n))  # "credit card" before "card"
+        can = sorted(set(doings[noun]))
+        if len(can) > 4:
+            can = sorted(turn.rng.sample(can, 4))
+        return S.pick(turn.rng, B.WHAT_TO_DO, noun=noun, can=S.joined(can).replace(" and ", " or "))
+
+    def _said_when_asked(self, turn: _Turn) -> str | None:
+        """The user's request as they said it after being asked what they would like to do (their
+        first message named only what it was about): the first later message of theirs that asks
+        for something this service does."""
+        if not any(_WHAT_TO_DO.search(s) for s in turn.said):
+            return None
+        later = [m.get("content") or "" for m in turn.segment if m.get("role") == "user"][1:]
+        return next((t for t in later if recognise_lookup(t, self._lookups) or self.recognise(t)), None)
 
     def _scope(self, rng: random.Random) -> str:
         """Two things the service does, as an out-of-scope reply says them ("I can help with things
@@ -164,7 +203,9 @@ class WorkflowAgent:
         """The workflow whose goal the text covers best (ties: the first); None when nothing overlaps.
         A sentence saying which record ("I mean the one whose status is locked") is not the request."""
         words = content_words(" ".join(s for s in S.SENTENCE_BREAK.split(text) if not _WHICH_ONE.search(s)))
-        topic = words - _ASKING  # what the request is about: "find out" or "one more thing" alone is not a request of ours
+        # what the request is about: "find out" or "one more thing" alone is not a request of ours, nor
+        # the record alone ("I need some help with my card": what to do with it is asked, `_what_to_do`)
+        topic = words - _ASKING - self._records
         best, best_score = None, (0, 0.0, 0)
         for plan in self._plans:
             if not topic & (plan.goal_tokens | plan.name_tokens):
@@ -507,7 +548,8 @@ class WorkflowAgent:
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.close(turn.rng, turn.going_on)}".strip())
         if fallback:
             return _say(S.pick(turn.rng, B.ASK_FALLBACK, x=what))
-        return _say(S.ask(turn.rng, missing, bool(turn.said), action, self._booleans, self._counts, lead=lead))
+        more = any(not _WHAT_TO_DO.search(s) for s in turn.said)  # asked what they want: this is the first question
+        return _say(S.ask(turn.rng, missing, more, action, self._booleans, self._counts, lead=lead))
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
                 named: list[tuple[str, Any]] | None = None) -> dict[str, Any]:

@@ -137,6 +137,9 @@ CHANGE_MIND = ["Actually, could you make the {name} {v} instead?", "Hmm, on seco
                "Sorry, one change first: could you make the {name} {v} instead?",
                "Wait, before you do that, could you make the {name} {v} instead?",
                "Just one thing: please make the {name} {v} instead."]
+# an opening that says only what the request is about (`ScriptedUser._vague_noun`)
+VAGUE = ["I need some help with my {noun}.", "It's about my {noun}.", "Something's come up with my {noun}.",
+         "Could you help me with my {noun}?", "I'm writing about my {noun}."]
 # a value of a request just done, noticed wrong (`correction`): said before the request again
 CORRECTING = ["Oh, sorry, I've just noticed I gave you the wrong {name}.", "Wait, I'm sorry, that was the wrong {name}.",
               "Hmm, actually I gave you the wrong {name}, sorry.", "Oops, I got the {name} wrong.",

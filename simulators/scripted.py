@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import re
+import zlib
 from typing import Any
 
 from gem_env.tools.referring import PEOPLE, field_of, reference, role
@@ -21,6 +22,13 @@ _REQUEST_START = re.compile(
 _CLOSING = re.compile(r"\banything else\b|\bsomething else\b", re.IGNORECASE)
 ANNOUNCED = 0.6
 """The share of sessions with several requests whose user says so at the start (others just go on)."""
+VAGUE = 3
+"""One user in this many starts with what their request is about, not what they want ("I need some
+help with my card."), and says what they want when asked (`_vague_noun`); chosen by who they are."""
+_WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b|\bwhat (?:can|shall) I do\b|\bwhat do you need\b",
+                         re.IGNORECASE)
+_ABOUT_NOUN = re.compile(r"\bmy ((?:[a-z]+ )?[a-z]+?)(?= because\b| to\b| for\b| from\b| with\b| on\b| at\b| and\b"
+                         r"| in\b| ending\b| whose\b| that\b| which\b| called\b| of\b|[.,;]|$)")
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
@@ -132,6 +140,14 @@ class ScriptedUser:
         spoken = [text for role, text in turns if role == "assistant"]
         if not spoken and self._continuing:
             return self._opening(self._session[0], rng, told=str(self.scenario.knows.get("email", "")))
+        vague = self._vague_noun()
+        if not spoken and vague:
+            greet, body = rng.choice(P.GREET[self._style]), rng.choice(P.VAGUE).format(noun=vague)
+            if greet.rstrip().endswith((",", ":")) and not re.match(r"I\b|I'", body):
+                body = body[:1].lower() + body[1:]
+            return greet + body
+        if vague and spoken and self._asked_what(spoken[-1]) and not self._said_request(turns):
+            return self._opening(self._session[0], rng)  # asked what they want: said in full
         if not spoken:
             greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True)
             if len(self._session) > 1 and rng.random() < ANNOUNCED:  # before the request, whose facts end it
@@ -161,6 +177,32 @@ class ScriptedUser:
         if asks_confirmation(said):
             return rng.choice(P.YES if current.confirm else P.NO)
         return rng.choice(P.DONT_KNOW)
+
+    def _vague_noun(self) -> str | None:
+        """What the first request is about ("card"), when this user opens with it alone: one in
+        `VAGUE`, by who they are, and only a request to change something that calls the record it is
+        made on "my <noun>" (the assistant can tell what it does with those)."""
+        if self._continuing or not self._session or self._session[0].kind not in ("complete", "refuse", "decline"):
+            return None
+        if zlib.crc32(self._seed.encode()) % VAGUE:
+            return None
+        request = self._session[0]  # the record the request is made on, as the request calls it: "my card"
+        noun = next((humanize(k[:-3]) for k, v in {**request.found, **request.knows}.items()
+                     if k.endswith("_id") and str(v) == request.anchor), None)
+        m = _ABOUT_NOUN.search(in_words(request.intent))
+        return noun if noun and m and m.group(1) == noun else None
+
+    def _asked_what(self, said: str) -> bool:
+        """Whether the assistant asks what the user wants ("What would you like to do with your
+        card?", or any question that asks for none of their facts and to confirm nothing)."""
+        return bool(_WHAT_TO_DO.search(said)) or ("?" in said and not self.asked_keys(said)
+                                                   and not asks_confirmation(said) and not _CLOSING.search(said))
+
+    def _said_request(self, turns: list[tuple[str, str]]) -> bool:
+        """Whether a user message after the vague first one said the first request (most of its words)."""
+        wanted = set(re.findall(r"[a-z]+", smooth(in_words(self._session[0].intent)).lower()))
+        return any(len(wanted & set(re.findall(r"[a-z]+", text.lower()))) >= 0.6 * len(wanted)
+                   for role, text in turns[1:] if role == "user")
 
     def settles(self, text: str) -> bool:
         """Whether an assistant message settles the open request (nothing more is asked of the user)."""

@@ -3,6 +3,7 @@ task's gold, the scripted user and the workflow agent agree, and the session ver
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from gem_env.agents.understanding import full_name, read_facts
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.cli import main
 from gem_env.tools import compile_domain, load_domain
+from gem_env.tools.render import smooth
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,3 +90,50 @@ def test_the_agent_asks_for_name_and_zip_once_and_gives_up_after(runs: list[Path
     messages += [{"role": "assistant", "content": fallback}, {"role": "user", "content": "I'm not sure, sorry."}]
     last = agent.reply(messages)
     assert not last.get("tool_calls") and "without your first name, last name and zip code" in last["content"]
+
+
+def test_a_user_who_says_only_what_it_is_about_is_asked_what_to_do(runs: list[Path]) -> None:
+    """"I need some help with my card." names no action: the assistant asks what the user would
+    like to do (saying what it can do for that record), the user then says their request in full,
+    and the session goes on and verifies as any other."""
+    from gem_env.simulators.phrases import VAGUE
+    openings = [re.compile(re.escape(v).replace(re.escape("{noun}"), r"(?P<noun>[a-z ]+)") + "$", re.IGNORECASE)
+                for v in VAGUE]
+    asked = 0
+    for traj, compiled in _sessions(runs):
+        spoken = [m for m in traj["messages"] if m["role"] in ("user", "assistant") and m.get("content")]
+        first = spoken[0]["content"]
+        m = next((m for p in openings if (m := p.search(first))), None)
+        if m is None:
+            assert "what would you like to do" not in spoken[1]["content"].lower(), traj["task"]["id"]
+            continue
+        asked += 1
+        question, answer = spoken[1]["content"], spoken[2]["content"]
+        assert f"what would you like to do with your {m.group('noun')}" in question.lower(), question
+        assert "I can help with" in question and not spoken[1].get("tool_calls")
+        request = traj["task"]["scenario"]["requests"][0]
+        wanted = set(re.findall(r"[a-z]+", smooth(request["intent"].split(" because")[0]).lower()))
+        said = set(re.findall(r"[a-z]+", answer.lower()))  # the request, said in full (in its smoothed words)
+        assert len(wanted & said) >= 0.6 * len(wanted) and request["intent"].split()[0] in said, (request["intent"], answer)
+        assert traj["verification"]["passed"]
+    assert asked
+
+
+async def test_a_vague_user_says_their_request_to_any_open_question(runs: list[Path]) -> None:
+    """A model agent words its question its own way ("How can I help with your card today?"): the
+    scripted user still says the request, once; a question for a fact of theirs is answered as such."""
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.tasks import Task
+    task, user = next((task, u) for t, _ in _sessions(runs) if t["task"]["scenario"]["requests"][0]["kind"] == "complete"
+                      for task in [Task.model_validate(t["task"])] for s in range(20)
+                      if (u := ScriptedUser(task.scenario, seed=s))._vague_noun())
+    noun = user._vague_noun()
+    messages = [{"role": "system", "content": "x"}]
+    messages.append({"role": "user", "content": await user.reply(messages)})
+    assert noun in messages[-1]["content"]
+    messages.append({"role": "assistant", "content": f"Sure! How can I help with your {noun} today?"})
+    request = await user.reply(messages)
+    intent = task.scenario.requests[0].intent.split(" because")[0]
+    assert set(re.findall(r"[a-z]+", intent.lower())) <= set(re.findall(r"[a-z]+", request.lower()))
+    messages += [{"role": "user", "content": request}, {"role": "assistant", "content": "Thanks. What's your email?"}]
+    assert "@" in await user.reply(messages) or "email" in (await user.reply(messages)).lower()
