@@ -157,16 +157,18 @@ def test_a_change_of_mind_says_one_value_and_writes_another(taskset: Any) -> Non
     assert task.scenario.knows[change.key] == change.said  # the user says the first value first
 
 
-class _WritesOnTheChange(RefinedAgent):
-    """Answers the user's change with the write at once, taking `value` for the changed argument."""
+class _WritesAtOnce(RefinedAgent):
+    """Answers a user message holding `word` ("instead": a change; "wrong": a correction) with the
+    write at once, with these arguments, asking nothing."""
 
-    def __init__(self, inner: Any, tool: str, arguments: dict[str, Any]) -> None:
+    def __init__(self, inner: Any, word: str, tool: str, arguments: dict[str, Any]) -> None:
         super().__init__(inner)
+        self.word = word
         self.call = {"id": "hasty", "type": "function", "function": {"name": tool, "arguments": json.dumps(arguments)}}
 
     def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         last = messages[-1]
-        if last.get("role") == "user" and "instead" in (last.get("content") or ""):
+        if last.get("role") == "user" and self.word in (last.get("content") or ""):
             return {"role": "assistant", "content": None, "tool_calls": [self.call]}
         return super().reply(messages)
 
@@ -174,8 +176,8 @@ class _WritesOnTheChange(RefinedAgent):
 @pytest.mark.parametrize("take", ["said", "wanted"])
 async def test_writing_on_the_change_without_asking_again_fails(taskset: Any, take: str) -> None:
     task, compiled, change, arguments = _changed(taskset)
-    hasty = _WritesOnTheChange(WorkflowAgent(compiled), change.tool,
-                               {**arguments, change.argument: getattr(change, take)})
+    hasty = _WritesAtOnce(WorkflowAgent(compiled), "instead", change.tool,
+                          {**arguments, change.argument: getattr(change, take)})
     traj = await roll(task, compiled, hasty)
     assert "change_confirmed" in traj.verification.failed
     (why,) = next(c for c in traj.verification.checks if c.name == "change_confirmed").evidence
@@ -210,25 +212,11 @@ async def test_a_correction_is_brought_as_one_and_made_after_asking(taskset: Any
     assert any(u.startswith(tuple(x.format(name=name) for x in CORRECTING)) for u in users)
 
 
-class _WritesTheCorrectionAtOnce(RefinedAgent):
-    """Meets the user's correction with the write at once, without asking to confirm."""
-
-    def __init__(self, inner: Any, tool: str, arguments: dict[str, Any]) -> None:
-        super().__init__(inner)
-        self.call = {"id": "hasty", "type": "function", "function": {"name": tool, "arguments": json.dumps(arguments)}}
-
-    def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        last = messages[-1]
-        if last.get("role") == "user" and "wrong" in (last.get("content") or ""):
-            return {"role": "assistant", "content": None, "tool_calls": [self.call]}
-        return super().reply(messages)
-
-
 async def test_a_correction_written_without_asking_or_never_made_fails(taskset: Any) -> None:
     task, compiled = variant(taskset, "correction")
     (c,) = task.plan.corrections
     arguments = next(a.arguments for a in task.gold_actions if a.tool == c.tool and a.arguments[c.argument] == c.wanted)
-    traj = await roll(task, compiled, _WritesTheCorrectionAtOnce(WorkflowAgent(compiled), c.tool, arguments))
+    traj = await roll(task, compiled, _WritesAtOnce(WorkflowAgent(compiled), "wrong", c.tool, arguments))
     (why,) = next(ch for ch in traj.verification.checks if ch.name == "correction_made").evidence
     assert why["why"].endswith("without asking to confirm")
     plain = task.model_copy(update={"followups": []})  # the user never brings the correction

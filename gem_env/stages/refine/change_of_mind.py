@@ -25,13 +25,7 @@ _IDENTITY = ("email", "phone", "name", "date_of_birth", "address", "zip", "passw
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
-    part = v.parts[0]
-    if part.lookup is not None or part.expect_refusal:
-        raise DoesNotApply("the first request makes no write to confirm")
-    first = _first_write(v.compiled, part)
-    if first is None:
-        raise DoesNotApply("the first request makes no write to confirm")
-    write, read_before = first
+    part, write, read_before = first_write(v, "to confirm")
     before = _composed_hash(v, part, {})
     tried = 0
     corrected = {c.key for c in v.plan.corrections}  # changed at the confirmation and corrected after: one lesson at a time
@@ -49,13 +43,17 @@ def apply(v: Variant, ctx: Context) -> Variant:
     raise DoesNotApply("no other value of the request composes into another state")
 
 
-def _first_write(compiled: CompiledDomain, part: Part) -> tuple[GoldAction, set[str]] | None:
-    """The part's own first write, replayed alone, and the values the calls before it took."""
-    actions = replay_alone(compiled, part)
+def first_write(v: Variant, purpose: str) -> tuple[Part, GoldAction, set[str]]:
+    """The first request, its own first write (replayed alone) and the values the calls before it
+    took; `DoesNotApply` when it makes no write (a lookup, a refusal) -- none `purpose`."""
+    part = v.parts[0]
+    actions = [] if part.lookup is not None or part.expect_refusal else replay_alone(v.compiled, part)
     for n, a in enumerate(actions):
-        if compiled.tools[a.tool].writes:
-            return (a, {render(x) for b in actions[:n] for x in b.arguments.values()}) if a.ok else None
-    return None
+        if v.compiled.tools[a.tool].writes and a.ok:
+            return part, a, {render(x) for b in actions[:n] for x in b.arguments.values()}
+        if v.compiled.tools[a.tool].writes:
+            break
+    raise DoesNotApply(f"the first request makes no write {purpose}")
 
 
 def _changeable(part: Part, write: GoldAction, read_before: set[str]) -> list[tuple[str, str]]:

@@ -21,17 +21,11 @@ from ...tools.model import UpdateStep
 from ..ground.plan import Change
 from ..tasks.kinds import goal_text
 from .base import Context, DoesNotApply, NotApplicable, Part, Variant, compose, workflow
-from .change_of_mind import _changeable, _first_write, _nearby
+from .change_of_mind import _changeable, _nearby, first_write
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
-    part = v.parts[0]
-    if part.lookup is not None or part.expect_refusal:
-        raise DoesNotApply("the first request makes no write to correct")
-    first = _first_write(v.compiled, part)
-    if first is None:
-        raise DoesNotApply("the first request makes no write to correct")
-    write, read_before = first
+    part, write, read_before = first_write(v, "to correct")
     spec = v.compiled.tools[write.tool].spec
     keys = [(k, a) for k, a in _changeable(part, write, read_before) if _sets(spec, a)]
     if not keys:
