@@ -262,7 +262,7 @@ class WorkflowAgent:
             asked = named_keys(" ".join(s for s in S.SENTENCE_BREAK.split(previous) if s.endswith("?")),
                                self._names) if previous else []
             got = read_facts(said, self._names, asked, self._booleans)
-            if {"first_name", "last_name"} <= set(asked) and (full := full_name(said)):
+            if ({"first_name", "last_name"} <= set(asked) or "zip" in got) and (full := full_name(said)):
                 got = {**dict(zip(("first_name", "last_name"), full)), **got}
             got.update({k: n for k in asked if k not in got and (n := self._count_in(k, said))})
             if len(self._read) >= _READ_KEPT:  # one agent may serve many conversations

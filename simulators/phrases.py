@@ -126,6 +126,8 @@ MANY_FACTS = ["My {a} is {va}, and my {b} is {vb}.", "Sure. My {a} is {va} and m
 # and my zip code is 94110."): `rest` is the other facts asked, each led in by ", and my ..."
 FULL_NAME = ["My name is {name}{rest}.", "I'm {name}{rest}.", "Sure, it's {name}{rest}.", "It's {name}{rest}.",
              "Of course. My name is {name}{rest}."]
+# the same said unasked, in the first message (an answer's "Sure, it's ..." would not fit)
+NAME_UP_FRONT = ["My name is {name}{rest}.", "I'm {name}{rest}.", "This is {name}{rest}."]
 # the email (or another way in) they signed up with, which they do not have to hand
 NOT_TO_HAND = ["Sorry, I don't have my {name} to hand.", "I can't remember which {name} I used, I'm afraid.",
                "Hmm, I'm not sure which {name} I signed up with.", "I'd rather not guess my {name}, I have a few."]

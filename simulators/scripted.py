@@ -270,9 +270,14 @@ class ScriptedUser:
         opening = [k for k in request.opening if k in request.knows and not (k == "email" and told_email)]
         if any(_points_at(k) for k in opening):  # "the one whose ..." right after the request it points from
             opening.sort(key=lambda k: k == "email")
-        facts = [agree(self._volunteered(k, request.knows[k], body, rng, opening, not _not_mine(request)))
-                 for k in opening]
+        facts = [self._who(request.knows, [k for k in opening if k in _WHO], rng, P.NAME_UP_FRONT)] \
+            if {"first_name", "last_name"} <= set(opening) else []
+        opening = [k for k in opening if k not in _WHO] if facts else opening
+        facts += [agree(self._volunteered(k, request.knows[k], body, rng, opening, not _not_mine(request)))
+                  for k in opening]
         context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
+        if re.search(r"\bthank", context, re.IGNORECASE):  # thanked already: "Thanks in advance! ... Thanks so much." once
+            sign_off = ""
         return " ".join(p for p in (context, body, *facts, sign_off) if p)
 
     @staticmethod
@@ -308,6 +313,14 @@ class ScriptedUser:
             return rng.choice(P.ASK_YES_NO).format(whether=whether)
         asked = rng.choice(P.ASK_FACTS_AND).format(x=" and ".join(humanize(a) for a in plain), noun=noun, whether=whether)
         return _said_again(asked, noun)
+
+    @staticmethod
+    def _who(knows: dict[str, Any], keys: list[str], rng: random.Random, bank: list[str] = P.FULL_NAME) -> str:
+        """Who the user is, said whole: "My name is Leslie Harmon, and my zip code is 94110." (their
+        name, then each other key in `keys`)."""
+        rest = "".join(f", and my {_SPOKEN.get(k, humanize(k))} is {P.said_value(k, knows[k])}"
+                       for k in keys if k not in ("first_name", "last_name"))
+        return rng.choice(bank).format(name=f"{knows['first_name']} {knows['last_name']}", rest=rest)
 
     @staticmethod
     def _volunteered(key: str, value: Any, intent: str, rng: random.Random, opening: list[str],
@@ -356,9 +369,7 @@ class ScriptedUser:
         parts = []
         named = dict(known)
         if isinstance(named.get("first_name"), str) and isinstance(named.get("last_name"), str):
-            rest = "".join(f", and my {_SPOKEN.get(k, humanize(k))} is {P.said_value(k, v)}"
-                           for k, v in known if k not in ("first_name", "last_name"))
-            parts.append(rng.choice(P.FULL_NAME).format(name=f"{named['first_name']} {named['last_name']}", rest=rest))
+            parts.append(self._who(named, list(named), rng))
             known = []
         if len(known) == 1 and not unknown:
             k, v = known[0]
@@ -391,6 +402,7 @@ class ScriptedUser:
 
 
 _SPOKEN = {"zip": "zip code"}
+_WHO = ("first_name", "last_name", "zip")  # who the user is when they cannot give their email
 
 
 def _gives_reason(said: str, intent: str) -> bool:

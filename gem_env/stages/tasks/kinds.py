@@ -463,9 +463,10 @@ name and zip code) where the domain has one, chosen by who they are."""
 
 def by_name(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> None:
     """Where the domain has a fallback finder and the customer is one of `BY_NAME`: they know their
-    name and zip code instead of their email, and every read of the gold that found them by email
-    finds them by those (the same reply, with their email: what later steps take from it is the
-    same). Not when a request's own words hold the email."""
+    name and zip code instead of their email (half of them say it in their first message, as
+    τ-bench's users do), and every read of the gold that found them by email finds them by those
+    (the same reply, with their email: what later steps take from it is the same). Not when a
+    request's own words hold the email."""
     finder, alt = auth_finder(compiled), fallback_finder(compiled)
     emails = {str(b.request.knows[finder.param]) for b in built if finder and finder.param in b.request.knows}
     if finder is None or alt is None or len(emails) != 1:
@@ -479,10 +480,13 @@ def by_name(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> N
     if not named or not all(isinstance(v, str) and v for v in named.values()) \
             or any(set(named) & set(b.request.knows) for b in built) or not sandbox.call(alt.tool, named).ok:
         return
+    up_front = zlib.crc32(f"{email}\x00name".encode()) % 2 == 0  # half say who they are in their first message
     first = True
     for b in built:
         if b.request.knows.pop(finder.param, None) is not None and first:
             b.request.knows.update(named)
+            if up_front:
+                b.request.opening = [*b.request.opening, *named]
             b.unknown.append(finder.param)
             first = False
         b.actions = found_by_name(compiled, b.actions, named, sandbox)
