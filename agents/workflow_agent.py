@@ -624,9 +624,20 @@ _SPOKEN = {"zip": "zip code"}  # a key as people say it when it is asked for
 
 
 def _doing(action: str) -> str:
-    """"change the cabin of your booking" -> "changing the cabin of your booking"."""
+    """What the service does, said to the customer: "change the cabin of your booking" -> "changing
+    the cabin of your booking"; a record the action names with "the" (it has no value here) is
+    theirs ("suspending your line", "updating your address"), or a new one for an action that makes
+    one ("opening an account", not "opening the account")."""
     verb, _, rest = action.partition(" ")
+    rest = _PERSON_FIELD.sub(r"your \1", rest)
+    if verb in _MAKES and rest.startswith("the "):
+        rest = "a " + rest[4:]  # smooth() makes it "an account"
+    rest = re.sub(r"(?<!\bto )\bthe (\w+(?: \w+)?)$", r"your \1", rest)  # not "to the flight": a new one
     return f"{gerund(verb)} {rest}".strip()
+
+
+_MAKES = frozenset("open start book issue add apply".split())
+_PERSON_FIELD = re.compile(r"\bthe (?:customer|member|patient|user|client|guest)(?:'s)? (\w+)$")
 
 
 def _only_thanks(text: str) -> bool:

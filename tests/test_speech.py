@@ -273,3 +273,16 @@ def test_an_amount_takes_the_article_of_how_it_is_said(said: str, smoothed: str)
     """"eight thousand", "eleven", "eighteen", "eighty-four" start with a vowel; "one hundred" does not."""
     from gem_env.tools.render import smooth
     assert smooth(said) == smoothed
+
+
+@pytest.mark.parametrize("action,said", [
+    ("open the account", "opening an account"), ("update the customer address", "updating your address"),
+    ("suspend the line", "suspending your line"), ("create a return for the item", "creating a return for your item"),
+    ("move your reservation to the flight", "moving your reservation to the flight"),
+    ("change the bags of your reservation", "changing the bags of your reservation")])
+def test_what_the_service_can_do_is_said_to_the_customer(action: str, said: str) -> None:
+    """A record the action names with "the" is the customer's, or a new one for an action that makes
+    one; a field of theirs and a flight to move to keep their "the"."""
+    from gem_env.agents.workflow_agent import _doing
+    from gem_env.tools.render import smooth
+    assert smooth(_doing(action)) == said
