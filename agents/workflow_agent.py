@@ -44,6 +44,9 @@ _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
 _ASKING = frozenset("find out check get help know see tell look let one more thing another next also can could "
                     "would will wondering great thanks thank way about quick question".split())
 
+# the agent's question for a request that names a record but no action (`B.WHAT_TO_DO`)
+_WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b", re.IGNORECASE)
+
 _READ_KEPT = 4096
 """User messages whose facts an agent keeps (a conversation has tens)."""
 
@@ -52,7 +55,8 @@ def _settled(text: str, going_on: bool) -> bool:
     """Whether an assistant message ended a request: it asked whether there is anything else, or,
     in a session the user said has several things (no such question then), it asks nothing."""
     return bool(_CLOSED.search(text)) or going_on and "?" not in text and not asks_confirmation(text)
-_WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b", re.IGNORECASE)  # `B.WHAT_TO_DO`
+
+
 _SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
 
 GREETING = "Hello! How can I help you today?"
