@@ -17,6 +17,7 @@ from typing import Any
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
+from gem_env.tools.referring import SPOKEN
 from gem_env.tools.render import code_for, gerund, how_many
 
 from . import banks as B
@@ -114,7 +115,7 @@ class WorkflowAgent:
             | {f.param for f in self._finders} | set(self._fallback.params if self._fallback else ())
         self._names = sorted(((S.words(k).lower(), k) for k in names), key=lambda p: -len(p[0]))
         self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
-        self._names += [(spoken, k) for k, spoken in _SPOKEN.items() if k in names]  # "my zip code is 94110"
+        self._names += [(spoken, k) for k, spoken in SPOKEN.items() if k in names]  # "my zip code is 94110"
         self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
         self._counts = _count_asks({k: t for p in self._plans for k, t in p.key_types.items()})
         self._integers = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "integer")
@@ -545,7 +546,7 @@ class WorkflowAgent:
                 and self._not_given(self._auth.param, turn):
             missing = list(self._fallback.params)  # "I don't have my email to hand": their name and zip code
         fallback = self._fallback is not None and missing == list(self._fallback.params)
-        what = "your " + S.joined([_SPOKEN.get(k, S.words(k).lower()) for k in missing]) if fallback \
+        what = "your " + S.joined([SPOKEN.get(k, S.words(k).lower()) for k in missing]) if fallback \
             else S.asked_for(missing)
         asked = [what] + [self._counts[k] for k in missing[:1] if len(missing) == 1 and k in self._counts]
         if any(a.lower() in s.lower() and "?" in s for s in turn.said for a in asked) and turn.last.get("role") == "user":
@@ -622,9 +623,6 @@ def _as_codes(args: dict[str, Any], spec: Any) -> dict[str, Any]:
 def _already_read(pure: tuple[str, str, str], args: dict[str, Any], results: list[Any]) -> bool:
     _, key, param = pure
     return any(str(r.get(key)) == str(args.get(param)) for r in records(results))
-
-
-_SPOKEN = {"zip": "zip code"}  # a key as people say it when it is asked for
 
 
 def _doing(action: str) -> str:

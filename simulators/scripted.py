@@ -6,7 +6,7 @@ import re
 import zlib
 from typing import Any
 
-from gem_env.tools.referring import PEOPLE, field_of, reference, role
+from gem_env.tools.referring import PEOPLE, SPOKEN, field_of, reference, role
 from gem_env.tools.render import agree, counted, happened, how_many, is_count, plural, smooth
 
 from . import phrases as P
@@ -129,6 +129,7 @@ class ScriptedUser:
         self._names = sorted([*self._names, *((q, k) for q, k in asks if [a for a, _ in asks].count(q) == 1)],
                              key=lambda p: (-len(p[0]), p[0]))
         self._style = P.persona_style(scenario.persona)
+        self._vague = self._vague_noun()
         self._asked: dict[str, tuple[str, ...]] = {}
         self._settled: dict[str, bool] = {}
         """`asked_keys` and `settles` per assistant text: every reply counts the requests settled
@@ -140,7 +141,7 @@ class ScriptedUser:
         spoken = [text for role, text in turns if role == "assistant"]
         if not spoken and self._continuing:
             return self._opening(self._session[0], rng, told=str(self.scenario.knows.get("email", "")))
-        vague = self._vague_noun()
+        vague = self._vague
         if not spoken and vague:
             greet, body = rng.choice(P.GREET[self._style]), rng.choice(P.VAGUE).format(noun=vague)
             if greet.rstrip().endswith((",", ":")) and not re.match(r"I\b|I'", body):
@@ -318,7 +319,7 @@ class ScriptedUser:
     def _who(knows: dict[str, Any], keys: list[str], rng: random.Random, bank: list[str] = P.FULL_NAME) -> str:
         """Who the user is, said whole: "My name is Leslie Harmon, and my zip code is 94110." (their
         name, then each other key in `keys`)."""
-        rest = "".join(f", and my {_SPOKEN.get(k, humanize(k))} is {P.said_value(k, knows[k])}"
+        rest = "".join(f", and my {SPOKEN.get(k, humanize(k))} is {P.said_value(k, knows[k])}"
                        for k in keys if k not in ("first_name", "last_name"))
         return rng.choice(bank).format(name=f"{knows['first_name']} {knows['last_name']}", rest=rest)
 
@@ -401,7 +402,6 @@ class ScriptedUser:
         return " ".join(parts)
 
 
-_SPOKEN = {"zip": "zip code"}
 _WHO = ("first_name", "last_name", "zip")  # who the user is when they cannot give their email
 
 

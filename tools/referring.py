@@ -30,6 +30,10 @@ _KIND = re.compile(r"status|state|type|kind|tier|level|class|category|plan|frequ
                    r"reason|channel|mode")
 
 
+SPOKEN = {"zip": "zip code"}
+"""Keys people say otherwise than their words ("my zip code is 94110"), asked for and said alike."""
+
+
 PEOPLE = re.compile(r"^(?:doctor|dentist|physician|nurse|therapist|provider|agent|advisor|adviser|stylist|trainer|"
                     r"instructor|tutor|coach|technician|driver|host|landlord|tenant|member|customer|patient|guest|"
                     r"client|user|employee|staff member|contact|payee|recipient|beneficiary)$")

@@ -468,8 +468,10 @@ def by_name(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> N
     (the same reply, with their email: what later steps take from it is the same). Not when a
     request's own words hold the email."""
     finder, alt = auth_finder(compiled), fallback_finder(compiled)
-    emails = {str(b.request.knows[finder.param]) for b in built if finder and finder.param in b.request.knows}
-    if finder is None or alt is None or len(emails) != 1:
+    if finder is None or alt is None:
+        return
+    emails = {str(b.request.knows[finder.param]) for b in built if finder.param in b.request.knows}
+    if len(emails) != 1:
         return
     email = emails.pop()
     if zlib.crc32(f"{compiled.domain.name}\x00{email}".encode()) % BY_NAME \
