@@ -61,7 +61,7 @@ SCOPE = ["I can help with things like {a} or {b}.", "I can help you with {a} or 
 CONFIRM_AGAIN = ["Sure, no problem. I'll {action} instead.", "Of course. I'll {action} instead.",
                  "Got it, so I'll {action} instead.", "No problem: I'll {action} instead.",
                  "Sure thing. Instead, I'll {action}.", "Understood. I'll {action} instead."]
-DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "Here's the {phrase}.",
+DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "That would be the {phrase}.",
             "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
             "It's the {phrase}, for reference."]
 # a fee or refund the service's text sets, told earlier in the chat, holding again
@@ -88,6 +88,11 @@ FOUND = ["Here's what I found.", "I've checked for you.", "I've looked it up.", 
 # the same, when nothing was looked up for this request (an earlier one read the record): no "Thanks for waiting."
 FOUND_AT_HAND = ["Here are the details.", "Okay, I have it.", "I've got it here.", "Let me read that out for you.",
                  "That's in front of me now.", "Here you go.", "", ""]
+# the offer to go on with a request the user named in their first message ("{x}": "changing your
+# address"); each says "you also mentioned", which is how the agent knows it made one
+NEXT_UP = ["You also mentioned {x}. Shall we do that now?", "You also mentioned {x}; shall we look at that next?",
+           "Now, you also mentioned {x}. Shall we go ahead with that?", "And you also mentioned {x}. Would you like to do that now?",
+           "You also mentioned {x}. Do you want to do that now?"]
 # short closes weigh more: a real agent says "Anything else?" far more often than a full sentence
 CLOSE = ["Anything else?", "Anything else?", "Anything else?", "Anything else?", "Anything else today?",
          "Anything else I can do?", "Need anything else?", "Anything else I can help with?", "Is there anything else?"]
@@ -131,7 +136,7 @@ COMPARED = ["Of your {n} {nouns}, {what} has the {most} {field}: {value}.", "{Wh
 COMPARED_OTHERS = ["For comparison, {others}.", "The others: {others}.", "Beside it, {others}.", "{Others}."]
 LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
           "I've pulled up {what}.", "Looking at {what} now.", "I have {what} open.", "Okay, {what} is in front of me.",
-          "I've opened {what}.", "I'm looking at {what}.", "Thanks for waiting; I have {what}.",
+          "I've brought up {what}.", "I'm looking at {what}.", "Thanks for waiting; I have {what}.",
           "I've got {what} here.", "Right, I have {what}.", "Sure. I've looked at {what}.", "", "", ""]
 # the same for a thing the customer named (a catalog's "water bottle"): never "I've opened the water bottle"
 LOOKED_UP = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "I've looked up {what}.",

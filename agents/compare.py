@@ -64,7 +64,7 @@ def comparison_reply(cmp: Comparison, turn: Any, agent: Any) -> dict[str, Any]:
         if record is None:
             return _call(plan.tool, {plan.param: key}, turn)
         opened.append(record)
-    close = S.close(turn.rng, turn.going_on)
+    close = turn.close()
     have = [r for r in opened if isinstance(r.get(cmp.field), (int, float)) and not isinstance(r[cmp.field], bool)]
     if len(have) < 2:
         return _say(f"I'm sorry, I can't compare that across your {plural(plan.noun)} here. {close}".strip())

@@ -270,7 +270,7 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
         param_type = next(p.type for p in agent.compiled.tools[plan.tool].spec.parameters)
         from .understanding import coerce
         return _call(plan.tool, {plan.param: coerce(key, param_type) if isinstance(key, str) else key}, turn)
-    close = S.close(turn.rng, turn.going_on)
+    close = turn.close()
     if record is None:
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(mine[-1]['error']), []))} {close}".strip())
     who = ("you" if _OWN.match(plan.noun) else "they") if PEOPLE.match(plan.noun) else "it"

@@ -566,7 +566,8 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
 
 
 def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
-           guidance: list[str] | None = None, *, going_on: bool = False, looked_now: bool = True) -> str:
+           guidance: list[str] | None = None, *, going_on: bool = False, next_up: str = "",
+           looked_now: bool = True) -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found (not
     "Thanks for waiting." unless something was looked up for it: `looked_now`), the facts the
     opening has not said yet, the record it touched (unless already named), what the service's
@@ -582,7 +583,7 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
         note = ""
     given = {k[:-3].replace("_", " ") for k, _ in facts if k.endswith("_id")}
     after = guide(rng, [g for g in guidance or [] if not _COSTS.search(g) and not _gives(g) & given]) if wrote else ""
-    return " ".join(p for p in (opener, *told, note, after, close(rng, going_on)) if p)
+    return " ".join(p for p in (opener, *told, note, after, close(rng, going_on, next_up)) if p)
 
 
 _GIVES = re.compile(r"\b(?:give|send|email|issue|get)s? you (?:a|an|your) ((?:\w+ )?\w+) (?:number|id|reference)\b",
@@ -595,9 +596,14 @@ def _gives(sentence: str) -> set[str]:
     return {w for m in _GIVES.finditer(sentence) for w in (m.group(1).lower(), m.group(1).lower().split()[-1])}
 
 
-def close(rng: random.Random, going_on: bool) -> str:
+def close(rng: random.Random, going_on: bool, next_up: str = "") -> str:
     """The question that ends a request ("Anything else?"); none when the user has said they have
-    several things (`going_on`): a concise agent does not ask what it has been told."""
+    several things (`going_on`): a concise agent does not ask what it has been told. When the user
+    named another request in their first message (`next_up`, as a doing: "changing your address"),
+    the offer to go on with it instead ("You also mentioned changing your address. Shall we do that
+    now?")."""
+    if next_up:
+        return pick(rng, B.NEXT_UP, x=next_up)
     return "" if going_on else pick(rng, CLOSE)
 
 

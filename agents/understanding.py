@@ -11,7 +11,7 @@ from gem_env.tools.referring import field_of, referenced_value, role
 from gem_env.tools.render import smooth
 
 _FACT = re.compile(r"\bmy ([a-z][a-z0-9 ]*?) is (.+?)(?=\.\s+my\s|\.?$)", re.IGNORECASE | re.MULTILINE)
-_END = (r"(?=,\s*(?:and\s+)?(?:my|the|it's|its)\s|\.\s+(?:my|the|and|it|i|that|thanks|thank)\b|\.\s+[A-Z][\w ]{0,30}:"
+_END = (r"(?=,\s*(?:and\s+)?(?:my|the|it's|its)\s|\.\s+(?:my|the|and|it|i|that|thanks|thank|once|after|then|also)\b|\.\s+[A-Z][\w ]{0,30}:"
         r"|[.!]?\s*$|\s+and\s+(?:my|the)\s|;)")
 _FILLER = re.compile(r"^(?:(?:sure|of course|okay|ok|yes|yeah|right|certainly|no problem|yep)[,.!]?\s*)?"
                      r"(?:(?:it's|it is|that's|that is|that would be|that'd be|i think it's)\s+)?", re.IGNORECASE)

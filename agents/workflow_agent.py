@@ -38,6 +38,10 @@ from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, coerce
 _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) (?:on )?(?:the|my)\b",
                         re.IGNORECASE)
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
+# a later request named in the first message ("After that, I'd also like to change my address."), and
+# the agent's offer to go on with it (how `B.NEXT_UP` says it)
+_ALSO = re.compile(r"\balso\b", re.IGNORECASE)
+_OFFERED = re.compile(r"\byou also mentioned\b", re.IGNORECASE)
 
 
 # words of asking and of moving on, which say nothing of what is asked ("One more thing: can you help
@@ -55,7 +59,8 @@ _READ_KEPT = 4096
 def _settled(text: str, going_on: bool) -> bool:
     """Whether an assistant message ended a request: it asked whether there is anything else, or,
     in a session the user said has several things (no such question then), it asks nothing."""
-    return bool(_CLOSED.search(text)) or going_on and "?" not in text and not asks_confirmation(text)
+    return bool(_CLOSED.search(text) or _OFFERED.search(text)) or going_on and "?" not in text \
+        and not asks_confirmation(text)
 
 
 _SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
@@ -84,11 +89,21 @@ class _Turn:
     stale: set[int] = field(default_factory=set)  # id()s of the `before` results read before the last write
     told: str = ""  # all the assistant has said in the conversation
     answered: dict[str, str] = field(default_factory=dict)  # facts said after the request's first message
+    next_up: str = ""  # a request named in the first message, still to come: offered at the close (`S.close`)
+
+    def close(self) -> str:
+        """What ends a reply that settles the open request: "Anything else?", the offer of the
+        request the user named at the start, or nothing."""
+        return S.close(self.rng, self.going_on, self.next_up)
+
+    mention: str = ""  # the open request as the user named it in their first message (they said yes to it)
+    aside: str = ""  # the part of the open request's first message that names a later one
 
     @property
     def user_text(self) -> str:
         """What the user has said in the open request."""
-        return " ".join(m.get("content") or "" for m in self.segment if m.get("role") == "user")
+        said = " ".join([self.mention, *(m.get("content") or "" for m in self.segment if m.get("role") == "user")])
+        return said.replace(self.aside, "").strip() if self.aside else said.strip()
 
 
 class WorkflowAgent:
@@ -128,6 +143,7 @@ class WorkflowAgent:
         self._records = content_words(" ".join(t.replace("_", " ") for t in compiled.tables)) - verbs
         self._plan_choices: dict[str, dict[str, list[Any]]] = {}
         self._read: dict[tuple[str, str], dict[str, str]] = {}  # (user message, the assistant's before it) -> facts
+        self._later: dict[str, tuple[str, str] | None] = {}  # first message -> `_later_request`
         # the words a field takes in this domain ("olive", "rust"): where two values are said side by side
         self._field_values: dict[str, list[str]] = {}
         for entity in compiled.domain.entities:
@@ -157,12 +173,12 @@ class WorkflowAgent:
             asked = self._what_to_do(turn)
             if asked:
                 return _say(asked)
-            said = (S.pick(turn.rng, B.OUT_OF_SCOPE), self._scope(turn.rng), S.close(turn.rng, turn.going_on))
+            said = (S.pick(turn.rng, B.OUT_OF_SCOPE), self._scope(turn.rng), turn.close())
             return _say(" ".join(x for x in said if x))
         try:
             return self._follow(plan, turn)
         except ExprError as err:
-            return _say(f"I'm sorry, I can't complete this request: {err}. {S.close(turn.rng, turn.going_on)}".strip())
+            return _say(f"I'm sorry, I can't complete this request: {err}. {turn.close()}".strip())
 
     def _what_to_do(self, turn: _Turn) -> str:
         """For a request that names a record of this service but no action ("I need some help with
@@ -226,11 +242,20 @@ class WorkflowAgent:
                   and not m.get("tool_calls") and isinstance(m.get("content"), str)]
         if not any(m["role"] == "user" for _, m in spoken):
             return None
-        going_on = bool(GOING_ON.search(next(m["content"] for _, m in spoken if m["role"] == "user")))
+        first = next(m["content"] for _, m in spoken if m["role"] == "user")
+        going_on = bool(GOING_ON.search(first))
         start = max((i + 1 for i, m in spoken if m["role"] == "assistant" and _settled(m["content"], going_on)),
                     default=0)
         segment = messages[start:]
         request = next((m.get("content") or "" for m in segment if m.get("role") == "user"), "")
+        later = self._later_request(first)  # a request named at the start for after the first
+        aside = mention = next_up = ""
+        if later is not None and start == 0:  # the first request: the later one is offered at its close
+            aside, next_up = later
+            request = request.replace(aside, "").strip()
+        elif later is not None and _OFFERED.search(messages[start - 1].get("content") or "") and not NO.search(request):
+            mention = later[0]  # the user said yes to the offer: the request is what they named then
+            request = f"{mention} {request}"
         known: dict[str, str] = {}
         own: set[str] = set()  # keys the user gave in the open request
         answered: dict[str, str] = {}  # what they said after the request's first message
@@ -257,7 +282,31 @@ class WorkflowAgent:
         before, stale = memory(messages[:start], self.compiled, self._kept)
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale,
-                     told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered)
+                     told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
+                     next_up=next_up, mention=mention, aside=aside)
+
+    def _later_request(self, first: str) -> tuple[str, str] | None:
+        """The sentence of the user's first message that names a request for after the first one
+        ("Once that's done, I also need to change my address."), and that request as a doing
+        ("changing your address"); None when the message names one request (a sentence with
+        "also" that is the first request itself is not one)."""
+        if first in self._later:
+            return self._later[first]
+        found = None
+        sentences = S.SENTENCE_BREAK.split(first)
+        for i, sentence in enumerate(sentences[1:], 1):
+            plan = self.recognise(sentence) if _ALSO.search(sentence) else None
+            if plan is None or self.recognise(" ".join(sentences[:i] + sentences[i + 1:])) is None:
+                continue
+            write = next((st.tool for st in plan.steps if st.writes), None)
+            said = self.typed(plan.key_types, goal_values(plan.workflow.goal, sentence, {}, self._field_values))
+            if write and (action := S.action(plan.workflow.goal, write, said)):  # with the values it names
+                found = (sentence, _doing(action))
+                break
+        if len(self._later) >= _READ_KEPT:
+            self._later.clear()
+        self._later[first] = found
+        return found
 
     def _facts_in(self, said: str, previous: str) -> dict[str, str]:
         """The facts a user message gives, read as an answer to the assistant's `previous` message's
@@ -417,7 +466,7 @@ class WorkflowAgent:
         if blocked is not None:
             return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])
         if declined:
-            return _say(f"{S.declined(turn.rng)} {S.close(turn.rng, turn.going_on)}".strip())
+            return _say(f"{S.declined(turn.rng)} {turn.close()}".strip())
         writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
         main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
         guidance = self._guide(plan, main, {**known, **args})
@@ -536,7 +585,7 @@ class WorkflowAgent:
         and again to a user who does not know the id)."""
         named = S.words(key).lower()
         if turn.last.get("role") == "user" and sum(named in s.lower() and "?" in s for s in turn.said) >= 2:
-            return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=S.asked_for([key]))} {S.close(turn.rng, turn.going_on)}".strip())
+            return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=S.asked_for([key]))} {turn.close()}".strip())
         return _say(S.which(turn.rng, key, records))
 
     def _ask(self, missing: list[str], turn: _Turn, action: str = "", lead: bool = True) -> dict[str, Any]:
@@ -550,7 +599,7 @@ class WorkflowAgent:
             else S.asked_for(missing)
         asked = [what] + [self._counts[k] for k in missing[:1] if len(missing) == 1 and k in self._counts]
         if any(a.lower() in s.lower() and "?" in s for s in turn.said for a in asked) and turn.last.get("role") == "user":
-            return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {S.close(turn.rng, turn.going_on)}".strip())
+            return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {turn.close()}".strip())
         if fallback:
             return _say(S.pick(turn.rng, B.ASK_FALLBACK, x=what))
         more = any(not _WHAT_TO_DO.search(s) for s in turn.said)  # asked what they want: this is the first question
@@ -558,7 +607,7 @@ class WorkflowAgent:
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
                 named: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
-        close = S.close(turn.rng, turn.going_on)
+        close = turn.close()
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             write = next((st.tool for st in plan.steps if st.writes), tool)
             said = self.typed(plan.key_types, turn.known)  # "3 bags" is said as the 3 it stands for
@@ -584,7 +633,7 @@ class WorkflowAgent:
         what = S.action(plan.workflow.goal, write, said) if write else ""
         guidance = [g for g in self._guide(plan, write, {**turn.known, **env}) if not S.told_before(g, turn.told)]
         return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on,
-                             looked_now=bool(_tool_results(turn.segment))))
+                             next_up=turn.next_up, looked_now=bool(_tool_results(turn.segment))))
 
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""

@@ -84,6 +84,9 @@ _BRIDGE_THANKS = ["Thanks!", "Great.", "Thank you.", "Perfect.", "Okay, thanks."
 _BRIDGE_NEXT = ["One more thing: ", "Also, ", "While I have you, ", "There's one more thing: ", "Another thing: ", "Next, ",
                 "Separately, ", "And one more: ", "I've got another question too: ", "Before I go, "]
 BRIDGE = [f"{a} {b}" for a in _BRIDGE_THANKS for b in _BRIDGE_NEXT]
+# the request they named at the start, brought up again when the assistant did not
+BRIDGE_MENTIONED = ["Thanks. As I mentioned, ", "Great. Like I said at the start, ", "Thanks. As I said earlier, ",
+                    "Okay, thanks. Now, as I mentioned, "]
 BRIDGE_AGAIN = ["Okay. ", "I see. ", "Fair enough. ", "Alright. ", "Understood. ", "Right. "]
 # after the user's own "no" to a confirmation: nothing was done, so no "That's great."
 BRIDGE_AFTER_DECLINE = [f"{a} {b}" for a in ["Okay.", "Alright.", "Thanks.", "Right, thanks.", "Okay, thanks for checking."]
@@ -104,6 +107,13 @@ DESCRIBE = ["It's the one whose {name} is {v}.", "I mean the one where the {name
 # each starts "My"/"The" so the assistant reads where the value before it ends
 # said before the first request of a session with several, so the assistant knows more is coming
 # (it then asks no "anything else?" between them); each names "a few/a couple of ... things"
+# the second request named in the first message, for after the first ("{x}": "change my address");
+# each says "also", which is how an assistant tells it from the first
+NAMED_LATER = ["After that, I'd also like to {x}.", "Once that's done, I also need to {x}.",
+               "Also, after that, I'd like to {x}.", "Then I also need to {x}.", "And I also want to {x}, if we have time."]
+# yes to the assistant's offer to go on with it
+MOVE_ON = ["Yes, please.", "Yes, let's do that.", "Sure, let's do it.", "Yes please, that's the other thing.",
+           "Yes, thanks.", "Yes, that would be great."]
 SEVERAL = ["I've got a few things to sort out today.", "I have a couple of things today, if that's okay.",
            "I've got a few things I need help with.", "I have a few things to go through, if you have a minute.",
            "I have a couple of things to sort out."]
@@ -242,12 +252,14 @@ def lead_in(bridge: str) -> str:
 
 
 def next_request(rng: Any, body: str, told: str, *, last: bool, question: bool, again: bool = False,
-                 refused: bool = False, declined: bool = False) -> str:
+                 refused: bool = False, declined: bool = False, mentioned: bool = False) -> str:
     """The next request of a session after the previous one is settled: a bridge that fits what
     happened (a setback: "In that case ..."; a no of the user's own: no "That's great."), one the user
-    has not said yet (`told`), then the request's `body`."""
-    bridge = BRIDGE_AGAIN if again else BRIDGE_AFTER_NO if refused else BRIDGE_AFTER_DECLINE if declined else BRIDGE
+    has not said yet (`told`), then the request's `body`; one `mentioned` at the start, as such."""
     keep = again or body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
+    if mentioned:
+        return rng.choice(BRIDGE_MENTIONED) + (body if keep else body[:1].lower() + body[1:])
+    bridge = BRIDGE_AGAIN if again else BRIDGE_AFTER_NO if refused else BRIDGE_AFTER_DECLINE if declined else BRIDGE
     return rng.choice(unused_bridges(bridge, told, last=last, question=question)) \
         + (body if keep else body[:1].lower() + body[1:])
 

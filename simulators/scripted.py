@@ -19,12 +19,18 @@ _REQUEST_START = re.compile(
     r"^(?:please|could|can|may|would|what|which|provide|tell|let me know|i need|i'll need|i will need)",
     re.IGNORECASE,
 )
-_CLOSING = re.compile(r"\banything else\b|\bsomething else\b", re.IGNORECASE)
+# "Anything else?", or an offer to go on with the request the user named at the start ("You also
+# mentioned changing your address. Shall we do that now?")
+_CLOSING = re.compile(r"\banything else\b|\bsomething else\b|\byou (?:also )?mentioned\b", re.IGNORECASE)
+_OFFER = re.compile(r"\byou (?:also )?mentioned\b", re.IGNORECASE)
 ANNOUNCED = 0.6
 """The share of sessions with several requests whose user says so at the start (others just go on)."""
 VAGUE = 3
 """One user in this many starts with what their request is about, not what they want ("I need some
 help with my card."), and says what they want when asked (`_vague_noun`); chosen by who they are."""
+NAMED_LATER = 3
+"""One user in this many with several requests names the second in their first message, for after
+the first ("Once that's done, I also need to change my address."); chosen by who they are."""
 _WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b|\bwhat (?:can|shall) I do\b|\bwhat do you need\b",
                          re.IGNORECASE)
 _ABOUT_NOUN = re.compile(r"\bmy ((?:[a-z]+ )?[a-z]+?)(?= because\b| to\b| for\b| from\b| with\b| on\b| at\b| and\b"
@@ -130,6 +136,7 @@ class ScriptedUser:
                              key=lambda p: (-len(p[0]), p[0]))
         self._style = P.persona_style(scenario.persona)
         self._vague = self._vague_noun()
+        self._named_later = self._names_later()
         self._asked: dict[str, tuple[str, ...]] = {}
         self._settled: dict[str, bool] = {}
         """`asked_keys` and `settles` per assistant text: every reply counts the requests settled
@@ -150,7 +157,8 @@ class ScriptedUser:
         if vague and spoken and self._asked_what(spoken[-1]) and not self._said_request(turns):
             return self._opening(self._session[0], rng)  # asked what they want: said in full
         if not spoken:
-            greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True)
+            later = smooth(rng.choice(P.NAMED_LATER).format(x=self._named_later)) if self._named_later else ""
+            greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True, then=later)
             if len(self._session) > 1 and rng.random() < ANNOUNCED:  # before the request, whose facts end it
                 several = [s for s in P.SEVERAL if "minute" not in s] if "minute" in body else P.SEVERAL
                 body = f"{rng.choice(several)} {body}"
@@ -165,11 +173,18 @@ class ScriptedUser:
         current = self._session[min(settled, len(self._session) - 1)]
         if self.settles(said):
             if settled + 1 < len(self._session):
-                again = self._asked_before(settled + 1)
                 told = " ".join(text for role, text in turns if role == "user")
-                body = self._opening(self._session[settled + 1], rng, again=again, told=told)
+                nxt = self._session[settled + 1]
+                if settled == 0 and self._named_later:  # the request they named at the start
+                    if _OFFER.search(said):  # offered: yes, and the facts they would have given with it
+                        facts = self._opening_facts(nxt, told, rng, told)
+                        return " ".join([rng.choice(P.MOVE_ON), *(f for f in facts if f)])
+                    return P.next_request(rng, self._opening(nxt, rng, told=told), told, last=len(self._session) == 2,
+                                          question=False, mentioned=True)
+                again = self._asked_before(settled + 1)
+                body = self._opening(nxt, rng, again=again, told=told)
                 return P.next_request(rng, body, told, last=settled + 2 == len(self._session),
-                                      question=self._session[settled + 1].kind == "lookup", again=again,
+                                      question=nxt.kind == "lookup", again=again,
                                       refused=P.is_negative(said), declined=not current.confirm)
             return f"{rng.choice(self._goodbyes(said, current))} {STOP}"
         asked = self.asked_keys(said)
@@ -192,6 +207,18 @@ class ScriptedUser:
                      if k.endswith("_id") and str(v) == request.anchor), None)
         m = _ABOUT_NOUN.search(in_words(request.intent))
         return noun if noun and m and m.group(1) == noun else None
+
+    def _names_later(self) -> str:
+        """The second request as this user names it in their first message ("change my address"),
+        for one in `NAMED_LATER` with several requests, by who they are: only a change they ask for
+        as a verb phrase, not the same change again on another record ("in that case ..."); "" for
+        the others."""
+        if self._continuing or self._vague or len(self._session) < 2 or self._session[1].kind == "lookup":
+            return ""
+        if zlib.crc32(f"later\x00{self._seed}".encode()) % NAMED_LATER or self._asked_before(1):
+            return ""
+        bank, intent = P.want_phrase(own_records(in_words(self._session[1].intent), self._session[1].knows))
+        return intent if bank is P.WANT else ""
 
     def _asked_what(self, said: str) -> bool:
         """Whether the assistant asks what the user wants ("What would you like to do with your
@@ -249,12 +276,13 @@ class ScriptedUser:
         return before is not None and own_records(in_words(before.intent), before.knows) == words
 
     def _opening(self, request: Request, rng: random.Random, *, first: bool = False, again: bool = False,
-                 told: str = "") -> str:
+                 told: str = "", then: str = "") -> str:
         """A request in the user's words, the facts they volunteer after it and, on the first turn,
         a sentence of the persona's own before it; one asked before, about another record, as such
         ("In that case, could you change my other booking to 3 bags instead?"). Who they are (their
         own email), once `told` in the session, is not said again, unless the request also gives
-        another person's email (which alone could be taken for theirs)."""
+        another person's email (which alone could be taken for theirs). `then`: a sentence naming
+        the next request, said after the facts."""
         if request.kind == "lookup" and request.asks:
             param = next(iter(request.knows), "record")
             noun = request.about or humanize(param[:-3] if param.endswith("_id") else param)
@@ -265,6 +293,15 @@ class ScriptedUser:
                 bank, intent = P.AGAIN, re.sub(r"\bmy\b", "my other", intent, count=1)
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
+        facts = self._opening_facts(request, body, rng, told)
+        context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
+        if re.search(r"\bthank", context, re.IGNORECASE):  # thanked already: "Thanks in advance! ... Thanks so much." once
+            sign_off = ""
+        return " ".join(p for p in (context, body, *facts, then, sign_off) if p)
+
+    def _opening_facts(self, request: Request, intent: str, rng: random.Random, told: str) -> list[str]:
+        """The facts a user volunteers with a request (`intent`: how they said it, which are not said
+        twice)."""
         # their own email once told is not said again, unless another email in the request could be taken for it
         told_email = "email" in request.knows and not any("email" in k for k in request.opening if k != "email") \
             and re.search(rf"(?<![\w.@-]){re.escape(str(request.knows['email']))}(?![\w@-])", told) is not None
@@ -274,12 +311,9 @@ class ScriptedUser:
         facts = [self._who(request.knows, [k for k in opening if k in _WHO], rng, P.NAME_UP_FRONT)] \
             if {"first_name", "last_name"} <= set(opening) else []
         opening = [k for k in opening if k not in _WHO] if facts else opening
-        facts += [agree(self._volunteered(k, request.knows[k], body, rng, opening, not _not_mine(request)))
+        facts += [agree(self._volunteered(k, request.knows[k], intent, rng, opening, not _not_mine(request)))
                   for k in opening]
-        context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
-        if re.search(r"\bthank", context, re.IGNORECASE):  # thanked already: "Thanks in advance! ... Thanks so much." once
-            sign_off = ""
-        return " ".join(p for p in (context, body, *facts, sign_off) if p)
+        return facts
 
     @staticmethod
     def _question(request: Request, noun: str, rng: random.Random) -> str:
@@ -359,8 +393,12 @@ class ScriptedUser:
         return P.fact_said(rng.choice(P.VOLUNTEER if mine else _theirs(P.VOLUNTEER)), key, value, humanize(key))
 
     def _value(self, key: str, current: Request) -> Any:
+        """What the user knows of `key` for the open request; for the first, also what the request
+        they named with it knows (an assistant may take both on at once)."""
         if key in current.knows:
             return current.knows[key]
+        if self._named_later and current is self._session[0] and key in self._session[1].knows:
+            return self._session[1].knows[key]
         return self.scenario.knows.get(key)
 
     def _facts(self, asked: list[str], current: Request, rng: random.Random, which: bool = False) -> str:

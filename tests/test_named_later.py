@@ -1,0 +1,116 @@
+"""A user who names their second request in their first message ("Once that's done, I also need
+to freeze my card."): the workflow agent does the first, then offers the second itself; the user
+says yes without saying it again; and a user whose assistant does not offer it brings it up as
+something already mentioned. The sessions verify."""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from gem_env.agents.understanding import read_facts
+from gem_env.cli import main
+from gem_env.simulators import phrases as P
+from gem_env.simulators.scenario import Scenario
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.tools import compile_domain, load_domain
+
+ROOT = Path(__file__).resolve().parents[1]
+_OFFER = re.compile(r"\byou also mentioned\b", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[dict, set[str]]]:
+    """Each accepted trajectory with the write tools of its domain."""
+    out = []
+    for corpus in ("bank", "clinic", "shop"):
+        run = tmp_path_factory.mktemp(corpus) / "run"
+        assert main(["synthesize", str(ROOT / "examples" / "corpus" / corpus), "--out", str(run), "--quiet"]) == 0
+        for line in (run / "trajectories.jsonl").open():
+            traj = json.loads(line)
+            compiled = compile_domain(load_domain(run / "domains" / f"{traj['task']['domain']}.json"))
+            out.append((traj, {name for name, tool in compiled.tools.items() if tool.writes}))
+    return out
+
+
+def _named_later(first: str) -> bool:
+    """Whether a first message names a later request in one of the user's ways."""
+    return any(re.search(re.escape(t.split("{x}")[0]), first) for t in P.NAMED_LATER)
+
+
+def test_the_agent_offers_the_request_named_at_the_start_and_the_user_takes_it_up(
+        sessions: list[tuple[dict, set[str]]]) -> None:
+    several = offered = 0
+    for traj, writes in sessions:
+        task, messages = traj["task"], traj["messages"]
+        requests = task["scenario"].get("requests") or []
+        several += len(requests) > 1
+        users = [m["content"] for m in messages if m["role"] == "user"]
+        spoken = [m for m in messages if m["role"] in ("user", "assistant") and not m.get("tool_calls")]
+        offers = [i for i, m in enumerate(spoken) if m["role"] == "assistant" and _OFFER.search(m["content"] or "")]
+        assert traj["verification"]["passed"], task["id"]
+        if not _named_later(users[0]):
+            assert not offers, task["id"]
+            continue
+        offered += 1
+        assert len(offers) == 1, task["id"]  # once, where the first request was settled
+        before = [m["content"] for m in spoken[:offers[0]] if m["role"] == "assistant"]
+        assert not any("anything else" in s.lower() for s in before), task["id"]
+        reply = spoken[offers[0] + 1]["content"]
+        assert any(reply.startswith(y) for y in P.MOVE_ON), (task["id"], reply)
+        # the second request is taken up from the offer: the user does not say it again, and when it
+        # is one to do, the assistant writes before it next settles a request
+        after = next((i for i, m in enumerate(spoken) if i > offers[0] + 1 and m["role"] == "assistant"
+                      and "anything else" in (m["content"] or "").lower()), len(spoken))
+        told_again = [m["content"] for m in spoken[offers[0] + 1:after] if m["role"] == "user"]
+        named = next(s for s in re.split(r"(?<=[.?!])\s+", users[0]) if _named_later(s))
+        assert not any(named in u for u in told_again), task["id"]
+        if requests[1]["kind"] == "complete":
+            start = messages.index(spoken[offers[0]])
+            end = messages.index(spoken[after]) if after < len(spoken) else len(messages)
+            wrote = [c["function"]["name"] for m in messages[start:end] for c in m.get("tool_calls") or []
+                     if c["function"]["name"] in writes]
+            assert wrote, task["id"]
+    assert several and 3 <= offered < several / 2, (offered, several)  # one user in three with several requests, or so
+
+
+def _user_who_names_the_second(requests: list[dict]) -> tuple[ScriptedUser, str]:
+    for seed in range(60):
+        user = ScriptedUser(Scenario(persona="a customer", goal="two things", knows={"email": "a@example.com"},
+                                     requests=requests), seed=seed)
+        first = asyncio.run(user.reply([{"role": "system", "content": "policy"}]))
+        if _named_later(first):
+            return user, first
+    raise AssertionError("no user in 60 names their second request up front")
+
+
+REQUESTS = [
+    {"goal": "freeze my card CRD-1 because of lost", "intent": "freeze my card because of lost", "knows": {"card_id": "CRD-1"}, "opening": ["card_id"],
+     "anchor": "CRD-1"},
+    {"goal": "change the spending limit of my card CRD-2 to 4800",
+     "intent": "change the spending limit of my card to $4,800", "knows": {"card_id": "CRD-2"},
+     "opening": ["card_id"], "anchor": "CRD-2"},
+]
+
+
+def test_the_user_names_the_second_request_up_front_and_brings_it_up_when_not_offered() -> None:
+    user, first = _user_who_names_the_second(REQUESTS)
+    assert "spending limit" in first and "CRD-2" not in first  # what they want, not its facts yet
+    history = [{"role": "system", "content": "policy"}, {"role": "user", "content": first}]
+    offered = asyncio.run(user.reply([*history, {"role": "assistant", "content":
+                                     "Done, your card is frozen. You also mentioned changing the spending limit "
+                                     "of your card. Shall we do that now?"}]))
+    assert any(offered.startswith(y) for y in P.MOVE_ON) and "CRD-2" in offered
+    assert "spending limit" not in offered  # not said again
+    plain = asyncio.run(user.reply([*history, {"role": "assistant", "content": "Done. Anything else?"}]))
+    assert any(plain.startswith(b) for b in P.BRIDGE_MENTIONED) and "spending limit" in plain
+
+
+def test_a_value_read_from_a_message_ends_where_the_next_request_begins() -> None:
+    names = [("appointment id", "appointment_id")]
+    for lead in ("Once that's done", "After that", "Then I also", "Also, after that"):
+        text = f"My appointment id is APP-71077. {lead}, I'd like to book a visit."
+        assert read_facts(text, names, [])["appointment_id"] == "APP-71077"
