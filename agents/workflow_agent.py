@@ -314,7 +314,7 @@ class WorkflowAgent:
         got = self._read.get((said, previous))
         if got is None:
             asked = named_keys(" ".join(s for s in S.SENTENCE_BREAK.split(previous) if s.endswith("?")),
-                               self._names) if previous else []
+                               self._names) if previous and not _OFFERED.search(previous) else []  # an offer asks nothing
             got = read_facts(said, self._names, asked, self._booleans)
             if ({"first_name", "last_name"} <= set(asked) or "zip" in got) and (full := full_name(said)):
                 got = {**dict(zip(("first_name", "last_name"), full)), **got}
@@ -683,7 +683,7 @@ def _doing(action: str) -> str:
     rest = _PERSON_FIELD.sub(r"your \1", rest)
     if verb in _MAKES and rest.startswith("the "):
         rest = "a " + rest[4:]  # smooth() makes it "an account"
-    rest = re.sub(r"(?<!\bto )\bthe (\w+(?: \w+)?)$", r"your \1", rest)  # not "to the flight": a new one
+    rest = re.sub(r"(?<!\bto )\bthe ([a-z]\w*(?: \w+)?)$", r"your \1", rest)  # not "to the flight" (a new one), nor "the Basic plan"
     return f"{gerund(verb)} {rest}".strip()
 
 

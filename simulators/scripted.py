@@ -177,7 +177,7 @@ class ScriptedUser:
                 nxt = self._session[settled + 1]
                 if settled == 0 and self._named_later:  # the request they named at the start
                     if _OFFER.search(said):  # offered: yes, and the facts they would have given with it
-                        facts = self._opening_facts(nxt, told, rng, told)
+                        facts = self._opening_facts(nxt, self._named_later, rng, told)
                         return " ".join([rng.choice(P.MOVE_ON), *(f for f in facts if f)])
                     return P.next_request(rng, self._opening(nxt, rng, told=told), told, last=len(self._session) == 2,
                                           question=False, mentioned=True)
@@ -211,14 +211,14 @@ class ScriptedUser:
     def _names_later(self) -> str:
         """The second request as this user names it in their first message ("change my address"),
         for one in `NAMED_LATER` with several requests, by who they are: only a change they ask for
-        as a verb phrase, not the same change again on another record ("in that case ..."); "" for
+        as a verb phrase (not "find out ..."), not the same change again on another record ("in that case ..."); "" for
         the others."""
         if self._continuing or self._vague or len(self._session) < 2 or self._session[1].kind == "lookup":
             return ""
         if zlib.crc32(f"later\x00{self._seed}".encode()) % NAMED_LATER or self._asked_before(1):
             return ""
         bank, intent = P.want_phrase(own_records(in_words(self._session[1].intent), self._session[1].knows))
-        return intent if bank is P.WANT else ""
+        return intent if bank is P.WANT and intent.split(" ")[0] not in _FINDING else ""
 
     def _asked_what(self, said: str) -> bool:
         """Whether the assistant asks what the user wants ("What would you like to do with your
@@ -440,7 +440,8 @@ class ScriptedUser:
         return " ".join(parts)
 
 
-_WHO = ("first_name", "last_name", "zip")  # who the user is when they cannot give their email
+_WHO = ("first_name", "last_name", "zip")
+_FINDING = frozenset("find know check see get look".split())  # a request to learn something, not to change it  # who the user is when they cannot give their email
 
 
 def _gives_reason(said: str, intent: str) -> bool:
