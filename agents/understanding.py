@@ -32,6 +32,68 @@ _HUMAN_DATE = re.compile(r"^([A-Za-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$
 _HUMAN_TIME = re.compile(r"^(.+?),?\s+at\s+(\d{1,2}):(\d{2})\s*([ap])\.?m\.?$", re.IGNORECASE)
 
 
+_NAMES = list(_MONTHS)
+_SHORT = {m[:3]: m for m in _NAMES} | {"sept": "september"}
+_MONTH_WORD = rf"(?:{'|'.join(sorted(_NAMES, key=len, reverse=True))}|{'|'.join(_SHORT)})"
+# the ways people write a date, an amount and a time of day that are not how the assistant reads them
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? ({_MONTH_WORD})\.?,? (\d{{4}})\b", re.IGNORECASE)
+_SHORT_MONTH = re.compile(rf"\b({'|'.join(_SHORT)})\.? (\d{{1,2}}),? (\d{{4}})\b", re.IGNORECASE)
+_SLASHED = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")  # month first, as in the US
+_ISO = re.compile(r"\b(\d{4})-(\d\d)-(\d\d)\b(?!T)")
+_BARE_DOLLARS = re.compile(r"\$(\d{4,})(\.\d\d)?(?![\d,]|\.\d)")
+_DOLLARS_AFTER = re.compile(r"(?<![\w$.,])(\d[\d,]*)(\.\d\d)? dollars\b", re.IGNORECASE)
+_CLOCK = re.compile(r"\b(\d{1,2})(?::(\d\d))? ?([ap])\.?m\b", re.IGNORECASE)
+_CLOCK_24 = re.compile(r"\b(at )([01]?\d|2[0-3]):([0-5]\d)\b(?! ?[ap]\.?m\b)", re.IGNORECASE)
+_CANONICAL_KEPT = 4096
+
+
+def _day(year: str, month: int, day: str) -> str:
+    """"March 3, 2025", or "" for a day that does not exist."""
+    try:
+        d = dt.date(int(year), month, int(day))
+    except ValueError:
+        return ""
+    return f"{_NAMES[d.month - 1].capitalize()} {d.day}, {d.year}"
+
+
+def _month(word: str) -> int:
+    word = word.lower()
+    return _MONTHS.get(word) or _MONTHS[_SHORT[word[:3] if word[:3] in _SHORT else word]]
+
+
+def _amount(digits: str, cents: str | None) -> str:
+    return f"${int(digits.replace(',', '')):,}{cents or ''}"
+
+
+_canonical: dict[str, str] = {}
+
+
+def canonical(text: str) -> str:
+    """A user's message with its dates, amounts and times of day written the one way the assistant
+    reads them ("24 Jan 2025", "1/24/2025", "2025-01-24" -> "January 24, 2025"; "$4800", "4,800
+    dollars" -> "$4,800"; "9am", "9:00 AM", "at 21:00" -> "9:00 am" / "at 9:00 pm"); anything else
+    as it is. A date that does not exist is left alone."""
+    got = _canonical.get(text)
+    if got is not None:
+        return got
+    out = _DAY_MONTH_YEAR.sub(lambda m: _day(m.group(3), _month(m.group(2)), m.group(1)) or m.group(0), text)
+    out = _SHORT_MONTH.sub(lambda m: _day(m.group(3), _month(m.group(1)), m.group(2)) or m.group(0), out)
+    out = _SLASHED.sub(lambda m: _day(m.group(3), int(m.group(1)), m.group(2)) or m.group(0)
+                       if 1 <= int(m.group(1)) <= 12 else m.group(0), out)
+    out = _ISO.sub(lambda m: _day(m.group(1), int(m.group(2)), m.group(3)) or m.group(0)
+                   if 1 <= int(m.group(2)) <= 12 else m.group(0), out)
+    out = _BARE_DOLLARS.sub(lambda m: _amount(m.group(1), m.group(2)), out)
+    out = _DOLLARS_AFTER.sub(lambda m: _amount(m.group(1), m.group(2)), out)
+    out = _CLOCK_24.sub(lambda m: f"{m.group(1)}{int(m.group(2)) % 12 or 12}:{m.group(3)} "
+                                  f"{'am' if int(m.group(2)) < 12 else 'pm'}", out)
+    out = _CLOCK.sub(lambda m: f"{int(m.group(1))}:{m.group(2) or '00'} {m.group(3).lower()}m"
+                     if 1 <= int(m.group(1)) <= 12 else m.group(0), out)
+    if len(_canonical) >= _CANONICAL_KEPT:
+        _canonical.clear()
+    _canonical[text] = out
+    return out
+
+
 def parse_facts(text: str) -> dict[str, str]:
     """What a user states as "my X is Y" sentences: {"x": "Y"} with X in lower case."""
     return {m.group(1).strip().lower(): m.group(2).strip() for m in _FACT.finditer(text)}

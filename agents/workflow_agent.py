@@ -31,8 +31,8 @@ from .ids import id_by_description, id_from_results, named_outright, record_list
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
                      recognise_lookup)
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, memory, records
-from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, coerce, full_name, goal_values, named_keys,
-                            parse_facts, read_facts, reason_given)
+from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name, goal_values,
+                            named_keys, parse_facts, read_facts, reason_given)
 
 # a sentence that points at a record ("I mean the one whose status is locked", "It's the booking from Lake Jacob")
 _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) (?:on )?(?:the|my)\b",
@@ -155,7 +155,11 @@ class WorkflowAgent:
         return self.reply(messages)
 
     def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        """The next assistant message for this conversation."""
+        """The next assistant message for this conversation (the user's dates, amounts and times
+        read in the one way it reads them: `canonical`)."""
+        messages = [m if m.get("role") != "user" or not isinstance(m.get("content"), str)
+                    or (said := canonical(m["content"])) == m["content"] else {**m, "content": said}
+                    for m in messages]
         turn = self._turn(messages)
         if turn is None:
             return _say(GREETING)

@@ -13,6 +13,7 @@ from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
 from .reply_random import reply_random
 from .scenario import Request, Scenario, humanize
+from .writing import Hand
 
 _SENTENCE = re.compile(r"(?<=[.?!])\s+")
 _REQUEST_START = re.compile(
@@ -137,12 +138,18 @@ class ScriptedUser:
         self._style = P.persona_style(scenario.persona)
         self._vague = self._vague_noun()
         self._named_later = self._names_later()
+        self._hand = Hand(self._seed)  # how they write dates, money and times
         self._asked: dict[str, tuple[str, ...]] = {}
         self._settled: dict[str, bool] = {}
         """`asked_keys` and `settles` per assistant text: every reply counts the requests settled
         so far, so without them each earlier message was read again on every turn."""
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
+        return self._hand.write(self._reply(messages))
+
+    def _reply(self, messages: list[dict[str, Any]]) -> str:
+        """The reply with dates, money and times as the words were built (`reply` writes them the
+        user's way)."""
         turns = visible_turns(messages)
         rng = reply_random(self._seed, len(turns))
         spoken = [text for role, text in turns if role == "assistant"]

@@ -1,0 +1,64 @@
+"""Users write dates, amounts and times each their own way ("24 Jan 2025", "$4800", "9am"); the
+workflow agent reads every one of them back as the value its tools take, and the sessions verify."""
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from gem_env.agents.understanding import canonical, coerce
+from gem_env.cli import main
+from gem_env.simulators.writing import DATES, MONEY, TIMES, Hand
+
+ROOT = Path(__file__).resolve().parents[1]
+SAID = ("I'd like to book a visit with Don Haley on January 24, 2025 at 2:00 pm for a consultation. "
+        "Could you change the limit to $4,800? The amount is $1,164.14, and the fee was $12.50. "
+        "It's the one from March 3, 2025 at 9:30 am.")
+
+
+@pytest.mark.parametrize("date,money,time", list(itertools.product(DATES, MONEY, TIMES)))
+def test_every_way_a_user_writes_is_read_back_as_it_was_meant(date: str, money: str, time: str) -> None:
+    hand = Hand("someone")
+    hand.date, hand.money, hand.time = date, money, time
+    written = hand.write(SAID)
+    assert (written == SAID) == (date is DATES[0] and money is MONEY[0] and time is TIMES[0])
+    assert canonical(written) == SAID
+
+
+def test_users_differ_in_how_they_write_and_each_keeps_one_way() -> None:
+    hands = [Hand(f"user {i}") for i in range(200)]
+    assert {h.date for h in hands} == set(DATES) and {h.money for h in hands} == set(MONEY)
+    assert {h.time for h in hands} == set(TIMES)
+    assert Hand("user 7").write(SAID) == Hand("user 7").write(SAID)
+
+
+@pytest.mark.parametrize("said,type_,value", [
+    ("24 Jan 2025", "date", "2025-01-24"), ("1/24/2025", "date", "2025-01-24"), ("2025-01-24", "date", "2025-01-24"),
+    ("Sept 3, 2025", "date", "2025-09-03"), ("Jan 24, 2025 at 2pm", "datetime", "2025-01-24T14:00:00"),
+    ("24 January 2025 at 14:00", "datetime", "2025-01-24T14:00:00"), ("$4800", "number", 4800),
+    ("4,800.50 dollars", "number", 4800.5), ("9:30 AM on 3 Mar. 2025", "string", "9:30 am on March 3, 2025"),
+])
+def test_a_value_written_another_way_becomes_what_the_tool_takes(said: str, type_: str, value: object) -> None:
+    assert coerce(canonical(said), type_) == value
+
+
+@pytest.mark.parametrize("text", ["My zip code is 94110.", "Call 608-697-1491x745.", "It's ACC-2025-01.",
+                                  "On 2/30/2025 or 13/1/2025?", "I have 3 bags.", "It costs $100,000."])
+def test_what_is_not_a_date_amount_or_time_is_left_alone(text: str) -> None:
+    assert canonical(text) == text
+
+
+def test_sessions_with_users_who_write_their_own_way_verify(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "clinic"), "--out", str(run), "--quiet"]) == 0
+    other = re.compile(r"\b[A-Z][a-z]{2} \d{1,2}, \d{4}\b|\b\d{1,2} [A-Z][a-z]+ \d{4}\b|\b\d{1,2}/\d{1,2}/\d{4}\b"
+                       r"|\b\d{4}-\d\d-\d\d\b|\b\d{1,2}(?:am|pm|AM|PM)\b")
+    trajectories = [json.loads(line) for line in (run / "trajectories.jsonl").open()]
+    written = [t for t in trajectories if any(m["role"] == "user" and other.search(m["content"] or "")
+                                              for m in t["messages"])]
+    assert written and all(t["verification"]["passed"] for t in trajectories)
+    assert len((run / "rejected.jsonl").read_text().strip().splitlines()) == 0 or all(
+        json.loads(line)["stage"] != "verify" for line in (run / "rejected.jsonl").open())
