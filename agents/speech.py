@@ -314,8 +314,8 @@ def _figure(name: str, value: Any) -> str:
     if isinstance(value, int) and not is_money(name, value):
         return f"{value or 'no'} {words(name)}"
     said = words(name)
-    if isinstance(value, float) and value.is_integer() and re.search(r"[^s]s$", said) and not is_money(name, value):
-        return f"{int(value)} {said}"  # "35 supported currencies", never "a supported currencies of 35"
+    if re.fullmatch(r"\d+(?:\.0+)?", str(value)) and re.search(r"[^s]s$", said) and not is_money(name, value):
+        return f"{int(float(value))} {said}"  # "35 supported currencies", never "a supported currencies of 35"
     return f"a {said} of {spoken(name, value)}"
 
 

@@ -43,7 +43,6 @@ _ISO = re.compile(r"\b(\d{4})-(\d\d)-(\d\d)\b(?!T)")
 _BARE_DOLLARS = re.compile(r"\$(\d{4,})(\.\d\d)?(?![\d,]|\.\d)")
 _DOLLARS_AFTER = re.compile(r"(?<![\w$.,])(\d[\d,]*)(\.\d\d)? dollars\b", re.IGNORECASE)
 _CLOCK = re.compile(r"\b(\d{1,2})(?::(\d\d))? ?([ap])\.?m\b", re.IGNORECASE)
-_CLOCK_24 = re.compile(r"\b(at )([01]?\d|2[0-3]):([0-5]\d)\b(?! ?[ap]\.?m\b)", re.IGNORECASE)
 _CANONICAL_KEPT = 4096
 
 
@@ -71,8 +70,8 @@ _canonical: dict[str, str] = {}
 def canonical(text: str) -> str:
     """A user's message with its dates, amounts and times of day written the one way the assistant
     reads them ("24 Jan 2025", "1/24/2025", "2025-01-24" -> "January 24, 2025"; "$4800", "4,800
-    dollars" -> "$4,800"; "9am", "9:00 AM", "at 21:00" -> "9:00 am" / "at 9:00 pm"); anything else
-    as it is. A date that does not exist is left alone."""
+    dollars" -> "$4,800"; "9am", "9:00 AM" -> "9:00 am"); anything else as it is (a time written
+    "09:00" is how a record may hold it). A date that does not exist is left alone."""
     got = _canonical.get(text)
     if got is not None:
         return got
@@ -84,8 +83,6 @@ def canonical(text: str) -> str:
                    if 1 <= int(m.group(2)) <= 12 else m.group(0), out)
     out = _BARE_DOLLARS.sub(lambda m: _amount(m.group(1), m.group(2)), out)
     out = _DOLLARS_AFTER.sub(lambda m: _amount(m.group(1), m.group(2)), out)
-    out = _CLOCK_24.sub(lambda m: f"{m.group(1)}{int(m.group(2)) % 12 or 12}:{m.group(3)} "
-                                  f"{'am' if int(m.group(2)) < 12 else 'pm'}", out)
     out = _CLOCK.sub(lambda m: f"{int(m.group(1))}:{m.group(2) or '00'} {m.group(3).lower()}m"
                      if 1 <= int(m.group(1)) <= 12 else m.group(0), out)
     if len(_canonical) >= _CANONICAL_KEPT:

@@ -3,8 +3,7 @@
 The user's words are built with one way of writing each ("January 24, 2025", "$4,800", "9:00 am");
 people write them in several, and an assistant must turn any of them into what its tools take. Each
 user keeps one way for each (chosen by who they are), applied to everything they write: "Jan 24,
-2025", "24 January 2025", "1/24/2025" or "2025-01-24"; "$4800" or "4,800 dollars"; "9am", "9:00 AM"
-or "09:00".
+2025", "24 January 2025", "1/24/2025" or "2025-01-24"; "$4800" or "4,800 dollars"; "9am" or "9:00 AM".
 """
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ _TIME = re.compile(r"\b(\d{1,2}):(\d\d) (am|pm)\b")
 
 DATES = ["{month} {d}, {y}", "{mon} {d}, {y}", "{d} {month} {y}", "{m}/{d}/{y}", "{y}-{m:02d}-{d:02d}"]
 MONEY = ["${amount}", "${plain}", "{amount} dollars"]
-TIMES = ["{h}:{mm} {ap}", "{h}:{mm} {AP}", "{short}", "{h24:02d}:{mm}"]
+TIMES = ["{h}:{mm} {ap}", "{h}:{mm} {AP}", "{short}"]  # not "21:00": a record may hold a time so
 
 
 class Hand:
@@ -52,4 +51,4 @@ class Hand:
     def _time(self, m: re.Match[str]) -> str:
         h, mm, ap = int(m.group(1)), m.group(2), m.group(3)
         short = f"{h}{ap}" if mm == "00" else f"{h}:{mm}{ap}"
-        return self.time.format(h=h, mm=mm, ap=ap, AP=ap.upper(), short=short, h24=h % 12 + (12 if ap == "pm" else 0))
+        return self.time.format(h=h, mm=mm, ap=ap, AP=ap.upper(), short=short)

@@ -38,7 +38,7 @@ def test_users_differ_in_how_they_write_and_each_keeps_one_way() -> None:
 @pytest.mark.parametrize("said,type_,value", [
     ("24 Jan 2025", "date", "2025-01-24"), ("1/24/2025", "date", "2025-01-24"), ("2025-01-24", "date", "2025-01-24"),
     ("Sept 3, 2025", "date", "2025-09-03"), ("Jan 24, 2025 at 2pm", "datetime", "2025-01-24T14:00:00"),
-    ("24 January 2025 at 14:00", "datetime", "2025-01-24T14:00:00"), ("$4800", "number", 4800),
+    ("24 January 2025 at 2:00 PM", "datetime", "2025-01-24T14:00:00"), ("$4800", "number", 4800),
     ("4,800.50 dollars", "number", 4800.5), ("9:30 AM on 3 Mar. 2025", "string", "9:30 am on March 3, 2025"),
 ])
 def test_a_value_written_another_way_becomes_what_the_tool_takes(said: str, type_: str, value: object) -> None:
@@ -46,7 +46,8 @@ def test_a_value_written_another_way_becomes_what_the_tool_takes(said: str, type
 
 
 @pytest.mark.parametrize("text", ["My zip code is 94110.", "Call 608-697-1491x745.", "It's ACC-2025-01.",
-                                  "On 2/30/2025 or 13/1/2025?", "I have 3 bags.", "It costs $100,000."])
+                                  "On 2/30/2025 or 13/1/2025?", "I have 3 bags.", "It costs $100,000.",
+                                  "My appointment on April 23, 2025 at 09:00."])
 def test_what_is_not_a_date_amount_or_time_is_left_alone(text: str) -> None:
     assert canonical(text) == text
 
