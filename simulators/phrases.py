@@ -85,8 +85,8 @@ _BRIDGE_NEXT = ["One more thing: ", "Also, ", "While I have you, ", "There's one
                 "Separately, ", "And one more: ", "I've got another question too: ", "Before I go, "]
 BRIDGE = [f"{a} {b}" for a in _BRIDGE_THANKS for b in _BRIDGE_NEXT]
 # the request they named at the start, brought up again when the assistant did not
-BRIDGE_MENTIONED = ["Thanks. As I mentioned, ", "Great. Like I said at the start, ", "Thanks. As I said earlier, ",
-                    "Okay, thanks. Now, as I mentioned, "]
+# (no thanks or praise: the request before may have been refused or declined)
+BRIDGE_MENTIONED = ["As I mentioned, ", "Like I said at the start, ", "As I said earlier, ", "Okay. Now, as I mentioned, "]
 BRIDGE_AGAIN = ["Okay. ", "I see. ", "Fair enough. ", "Alright. ", "Understood. ", "Right. "]
 # after the user's own "no" to a confirmation: nothing was done, so no "That's great."
 BRIDGE_AFTER_DECLINE = [f"{a} {b}" for a in ["Okay.", "Alright.", "Thanks.", "Right, thanks.", "Okay, thanks for checking."]

@@ -722,7 +722,8 @@ def test_after_their_own_no_the_user_moves_on_without_praise_and_never_repeats_a
                                                "Shall I go ahead?", done, "Shall I go ahead?", done])
         after_no = said[2]
         assert not re.match(r"(?:That's great|Great|Perfect|Brilliant|Lovely)\b", after_no), after_no
-        leads = [P.lead_in(next(b for b in P.BRIDGE + P.BRIDGE_AFTER_DECLINE if s.startswith(b)))
+        # (a second request named in the first message is brought up as such: "As I mentioned, ...")
+        leads = [P.lead_in(next(b for b in P.BRIDGE + P.BRIDGE_AFTER_DECLINE + P.BRIDGE_MENTIONED if s.startswith(b)))
                  for s in (said[2], said[4], said[6])]
         assert len(set(leads)) == 3, said
         assert "Before I go" not in said[2] + said[4], said
