@@ -93,6 +93,11 @@ FOUND_AT_HAND = ["Here are the details.", "Okay, I have it.", "I've got it here.
 NEXT_UP = ["You also mentioned {x}. Shall we do that now?", "You also mentioned {x}; shall we look at that next?",
            "Now, you also mentioned {x}. Shall we go ahead with that?", "And you also mentioned {x}. Would you like to do that now?",
            "You also mentioned {x}. Do you want to do that now?"]
+# to a user whose earlier try went wrong, before the first reply; no "sorry" (a user hears that as a
+# refusal when the reply also settles their request)
+TROUBLE = ["That sounds frustrating; let's get it sorted now.", "Apologies for the trouble. I can take care of it here.",
+           "I understand how annoying that is. Let's fix it now.", "Thanks for your patience with this. Let's sort it out.",
+           "Apologies for the hassle; I'll help you with it here."]
 # short closes weigh more: a real agent says "Anything else?" far more often than a full sentence
 CLOSE = ["Anything else?", "Anything else?", "Anything else?", "Anything else?", "Anything else today?",
          "Anything else I can do?", "Need anything else?", "Anything else I can help with?", "Is there anything else?"]

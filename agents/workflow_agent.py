@@ -38,6 +38,9 @@ from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canoni
 _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) (?:on )?(?:the|my)\b",
                         re.IGNORECASE)
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
+# a user whose earlier try went wrong ("I tried this in the app and it didn't work."): acknowledged once
+_TROUBLE = re.compile(r"\b(?:didn't|did not|doesn't|won't) work\b|\bsecond time\b|\bround in circles\b|"
+                      r"\bcouldn't get\b|\bkeeps? giving me an error\b|\bfrustrat", re.IGNORECASE)
 # a later request named in the first message ("After that, I'd also like to change my address."), and
 # the agent's offer to go on with it (how `B.NEXT_UP` says it)
 _ALSO = re.compile(r"\balso\b", re.IGNORECASE)
@@ -160,6 +163,18 @@ class WorkflowAgent:
         messages = [m if m.get("role") != "user" or not isinstance(m.get("content"), str)
                     or (said := canonical(m["content"])) == m["content"] else {**m, "content": said}
                     for m in messages]
+        out = self._respond(messages)
+        if out.get("content") and not out.get("tool_calls"):  # the first words to a user who had trouble before
+            first = next((m for m in messages if m.get("role") == "user"), None)
+            if first is not None and _TROUBLE.search(first.get("content") or "") and not any(
+                    m.get("role") == "assistant" and m.get("content") and not m.get("tool_calls") for m in messages):
+                seed = hashlib.sha256(first["content"].encode()).digest()[0]
+                text = out["content"]
+                ack = next((a for a in B.ACK if a and text.startswith(a + " ")), "")  # said instead of "Of course."
+                out = {**out, "content": f"{B.TROUBLE[seed % len(B.TROUBLE)]} {text[len(ack):].lstrip()}"}
+        return out
+
+    def _respond(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         turn = self._turn(messages)
         if turn is None:
             return _say(GREETING)

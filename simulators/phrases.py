@@ -20,6 +20,7 @@ GREET = {
     "careful": ["Hello. ", "Hi, ", "Good afternoon. ", "Hello, I hope you can help. ", "Good morning, "],
     "friendly": ["Hi there! ", "Hey there, ", "Hello! ", "Hi! ", "Hey! ", "Hiya! "],
     "direct": ["", "Hi. ", "Hello. ", "Hey. "],
+    "frustrated": ["Hi. ", "Hello. ", "", "Hi, "],
 }
 # a sentence of the persona's own, before the request: generic words only, so it never reads as
 # (or changes) what the user wants
@@ -34,6 +35,10 @@ CONTEXT = {
     "friendly": ["", "", "Hope your day's going well!", "First time using this chat.", "Thanks in advance!",
                  "You're a lifesaver for being here.", "Hope you can help me out."],
     "direct": ["", "", "", "Straight to it."],
+    # what went wrong before: the assistant hears it, so there is always one
+    "frustrated": ["I tried to do this in the app and it didn't work.", "This is my second time contacting you about this.",
+                   "I've been going round in circles with this.", "I couldn't get this to work on the website.",
+                   "The app keeps giving me an error, so I'm trying here."],
 }
 # how a first message may end; each starts "Thanks"/"Thank" so the assistant reads where a fact ends
 SIGN_OFF = ["", "", "", "Thanks.", "Thank you.", "Thanks so much.", "Thanks a lot!", "Thank you in advance."]
@@ -187,6 +192,9 @@ GOODBYES = [f"{a} {b}" for a in _BYE_START for b in _BYE_TAIL]
 UNDERSTOOD = ["Oh, I see. Thanks for explaining.", "Okay, I understand. Thanks anyway.", "That's a shame, but thanks.",
               "Alright, thanks for letting me know.", "Fair enough. Thanks for checking.",
               "Hmm, okay. I'll look into it myself then. Thanks.", "I see, that makes sense. Thank you."]
+# the goodbye of a user whose earlier try went wrong, once everything went through
+RELIEVED = ["Finally, thank you for sorting that out.", "That's a relief, thanks.", "Great, that was much easier. Thank you.",
+            "Thanks, I'm glad that's done."]
 AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks. I'll think it over.",
                  "Thanks, I'll come back if I change my mind.", "Perfect, thanks for not rushing me.",
                  "Okay, thanks. That's everything."]

@@ -158,6 +158,8 @@ class ScriptedUser:
         vague = self._vague
         if not spoken and vague:
             greet, body = rng.choice(P.GREET[self._style]), rng.choice(P.VAGUE).format(noun=vague)
+            if self._style == "frustrated":  # what went wrong before is said whatever the opening
+                body = f"{rng.choice(P.CONTEXT['frustrated'])} {body}"
             if greet.rstrip().endswith((",", ":")) and not re.match(r"I\b|I'", body):
                 body = body[:1].lower() + body[1:]
             return greet + body
@@ -193,7 +195,10 @@ class ScriptedUser:
                 return P.next_request(rng, body, told, last=settled + 2 == len(self._session),
                                       question=nxt.kind == "lookup", again=again,
                                       refused=P.is_negative(said), declined=not current.confirm)
-            return f"{rng.choice(self._goodbyes(said, current))} {STOP}"
+            goodbyes = self._goodbyes(said, current)
+            if self._style == "frustrated" and goodbyes is P.GOODBYES:  # all went through at last
+                goodbyes = P.RELIEVED
+            return f"{rng.choice(goodbyes)} {STOP}"
         asked = self.asked_keys(said)
         if asked:
             return self._facts(asked, current, rng, which=re.search(r"\bwhich\b", said, re.IGNORECASE) is not None)

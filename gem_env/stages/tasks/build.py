@@ -17,6 +17,7 @@ PERSONAS = [
     "a careful customer who wants to understand what will happen",
     "a friendly customer who is not very technical",
     "a direct customer who gives one piece of information at a time",
+    "a frustrated customer whose earlier attempt to sort this out went wrong",
 ]
 
 

@@ -1,7 +1,8 @@
-"""A user who names their second request in their first message ("Once that's done, I also need
-to freeze my card."): the workflow agent does the first, then offers the second itself; the user
-says yes without saying it again; and a user whose assistant does not offer it brings it up as
-something already mentioned. The sessions verify."""
+"""How sessions open. A user who names their second request in their first message ("Once that's
+done, I also need to freeze my card."): the workflow agent does the first, then offers the second
+itself; the user says yes without saying it again; and a user whose assistant does not offer it
+brings it up as something already mentioned. A user whose earlier try went wrong says so, the agent
+acknowledges it once, and the user is relieved at the end. The sessions verify."""
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +14,7 @@ import pytest
 
 from gem_env.agents.understanding import read_facts
 from gem_env.cli import main
+from gem_env.agents import banks as B
 from gem_env.simulators import phrases as P
 from gem_env.simulators.scenario import Scenario
 from gem_env.simulators.scripted import ScriptedUser
@@ -114,3 +116,20 @@ def test_a_value_read_from_a_message_ends_where_the_next_request_begins() -> Non
     for lead in ("Once that's done", "After that", "Then I also", "Also, after that"):
         text = f"My appointment id is APP-71077. {lead}, I'd like to book a visit."
         assert read_facts(text, names, [])["appointment_id"] == "APP-71077"
+
+
+def test_trouble_before_is_acknowledged_once_and_the_user_leaves_relieved(sessions: list[tuple[dict, set[str]]]) -> None:
+    troubled = 0
+    for traj, _ in sessions:
+        spoken = [m["content"] for m in traj["messages"] if m["role"] in ("user", "assistant") and not m.get("tool_calls")]
+        told = [s for s in spoken[1::2] if any(s.startswith(t) for t in B.TROUBLE)]
+        frustrated = "frustrated" in traj["task"]["scenario"]["persona"]
+        assert frustrated == any(c in spoken[0] for c in P.CONTEXT["frustrated"]), traj["id"]
+        if not frustrated:
+            assert not told, traj["id"]
+            continue
+        troubled += 1
+        assert told == [spoken[1]], traj["id"]  # the first reply, and only it
+        ended = spoken[-1].replace("###STOP###", "").strip()
+        assert ended in P.RELIEVED + P.UNDERSTOOD + P.AFTER_DECLINE, ended
+    assert troubled >= 3
