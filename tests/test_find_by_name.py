@@ -58,10 +58,13 @@ def test_some_customers_are_found_by_name_and_zip_code_and_the_rest_by_email(run
         users = [m["content"] for m in messages if m["role"] == "user"]
         said = [m.get("content") or "" for m in messages if m["role"] == "assistant"]
         who = f"{knows['first_name']} {knows['last_name']}"
-        if who in users[0] and str(knows["zip"]) in users[0]:  # said up front: nothing asked, the read first
+        # said with the request (after a first message that only named its topic, the one after it):
+        # never asked for the email, and the read comes first
+        told = next(i for i, m in enumerate(messages) if m["role"] == "user" and who in m["content"]
+                    and str(knows["zip"]) in m["content"])
+        if not any(m["role"] == "assistant" and "email" in (m.get("content") or "").lower() for m in messages[:told]):
             up_front += 1
             first_call = next(m for m in messages if m.get("tool_calls"))
-            assert not any("email" in s.lower() for s in said[:said.index("")]), task["id"]
             assert first_call["tool_calls"][0]["function"]["name"] == alt.tool or len(users) > 1
             continue
         asked = next(i for i, s in enumerate(said) if "zip code" in s and "?" in s)
