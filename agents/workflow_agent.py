@@ -27,6 +27,7 @@ from .guidance import Guidance
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import Records
 from .compare import comparison_reply, recognise_comparison
+from .explain import ASKS_WHAT_CHANGES, what_changes
 from .ids import id_by_description, id_from_results, named_outright, record_lists
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
                      recognise_lookup)
@@ -488,6 +489,12 @@ class WorkflowAgent:
             return _say(f"{S.declined(turn.rng)} {turn.close()}".strip())
         writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
         main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
+        last = turn.last.get("content") if turn.last.get("role") == "user" else None
+        if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the tool's own effect
+            owner = self._auth.table if self._auth else ""
+            told = what_changes(self.compiled.tools[tool].spec.effect, args, owner)
+            if told:
+                return _say(f"{told} {S.question(turn.rng, S.action(plan.workflow.goal, main, known))}")
         guidance = self._guide(plan, main, {**known, **args})
         fresh = [g for g in guidance if not S.told_before(g, turn.told)]
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,

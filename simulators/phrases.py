@@ -116,6 +116,9 @@ DESCRIBE = ["It's the one whose {name} is {v}.", "I mean the one where the {name
 # each says "also", which is how an assistant tells it from the first
 NAMED_LATER = ["After that, I'd also like to {x}.", "Once that's done, I also need to {x}.",
                "Also, after that, I'd like to {x}.", "Then I also need to {x}.", "And I also want to {x}, if we have time."]
+# a careful user's question before a change is made (asked once in a session, then the yes or no)
+ASK_EFFECT = ["Before you do, what exactly will that change?", "What will that do, exactly?",
+              "Just so I understand, what happens when you do that?", "Sorry, what will change exactly if you do that?"]
 # yes to the assistant's offer to go on with it
 MOVE_ON = ["Yes, please.", "Yes, let's do that.", "Sure, let's do it.", "Yes please, that's the other thing.",
            "Yes, thanks.", "Yes, that would be great."]

@@ -139,6 +139,8 @@ class ScriptedUser:
         self._vague = self._vague_noun()
         self._named_later = self._names_later()
         self._hand = Hand(self._seed)  # how they write dates, money and times
+        # half the careful users ask what a change will do before they say yes or no to it
+        self._asks_effect = self._style == "careful" and zlib.crc32(f"effect\x00{self._seed}".encode()) % 2 == 0
         self._asked: dict[str, tuple[str, ...]] = {}
         self._settled: dict[str, bool] = {}
         """`asked_keys` and `settles` per assistant text: every reply counts the requests settled
@@ -203,6 +205,8 @@ class ScriptedUser:
         if asked:
             return self._facts(asked, current, rng, which=re.search(r"\bwhich\b", said, re.IGNORECASE) is not None)
         if asks_confirmation(said):
+            if self._asks_effect and not any(text in P.ASK_EFFECT for role, text in turns if role == "user"):
+                return rng.choice(P.ASK_EFFECT)  # once, at the first change asked about
             return rng.choice(P.YES if current.confirm else P.NO)
         return rng.choice(P.DONT_KNOW)
 

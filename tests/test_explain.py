@@ -1,0 +1,70 @@
+"""A careful user asks what a change will do before saying yes or no; the workflow agent answers
+from the tool's own effect (what an update sets, what an insert adds, and that a condition may change
+more), then asks again. The sessions verify."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gem_env.agents.explain import ASKS_WHAT_CHANGES, what_changes
+from gem_env.cli import main
+from gem_env.simulators import phrases as P
+from gem_env.simulators.base import asks_confirmation
+from gem_env.tools import compile_domain, load_domain
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("examples") / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def _tool(run: Path, domain_prefix: str, name: str):
+    path = next(p for p in sorted((run / "domains").glob(f"{domain_prefix}*.json")) if name in p.read_text())
+    return compile_domain(load_domain(path)).tools[name].spec
+
+
+def test_what_a_write_changes_is_read_from_its_effect(run: Path) -> None:
+    freeze = _tool(run, "bank_freeze", "freeze_card")
+    said = what_changes(freeze.effect, {"card_id": "CRD-1", "reason": "lost"})
+    assert said == "On your card, the status will be frozen and the status reason will be lost."
+    transfer = _tool(run, "bank_transfer", "transfer_funds")
+    said = what_changes(transfer.effect, {"source_account_id": "ACC-1", "destination_account_id": "ACC-2", "amount": 900})
+    assert "your source account, the balance will go down by $900" in said
+    assert "your destination account, the balance will go up by $900" in said and "A new transfer will be added." in said
+    address = _tool(run, "bank_freeze", "update_customer_address")
+    said = what_changes(address.effect, {"customer_id": "CST-1", "address": "1 Oak St", "city": "Leeds", "zip": "12345"},
+                        owner="customers")
+    assert said.startswith("On your profile, the address will be 1 Oak St")
+
+
+def test_a_write_under_a_condition_is_not_said_to_change_nothing_else() -> None:
+    domain = compile_domain(load_domain(ROOT / "examples" / "domains" / "language" / "card_disputes.yaml"))
+    said = what_changes(domain.tools["open_dispute"].spec.effect, {"txn_id": "TX-1", "reason": "fraud"})
+    assert said == "A new dispute will be added. Depending on the record, other details may change too."
+
+
+def test_every_question_a_user_asks_about_a_change_is_one_the_agent_hears() -> None:
+    assert all(ASKS_WHAT_CHANGES.search(q) for q in P.ASK_EFFECT)
+
+
+def test_careful_users_ask_what_a_change_will_do_and_get_the_answer_before_deciding(run: Path) -> None:
+    asked = 0
+    for line in (run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        assert traj["verification"]["passed"], traj["id"]
+        spoken = [m for m in traj["messages"] if m["role"] in ("user", "assistant") and not m.get("tool_calls")]
+        questions = [i for i, m in enumerate(spoken) if m["role"] == "user" and m["content"] in P.ASK_EFFECT]
+        assert len(questions) <= 1 and (not questions or "careful" in traj["task"]["scenario"]["persona"])
+        for i in questions:
+            asked += 1
+            before, answer, decided = (spoken[i - 1]["content"], spoken[i + 1]["content"], spoken[i + 2]["content"])
+            assert asks_confirmation(before)  # asked at a confirmation
+            assert answer.startswith(("On your", "A new", "Your ")) and asks_confirmation(answer), answer
+            assert decided not in P.ASK_EFFECT and (decided in P.YES or decided in P.NO), decided
+    assert asked >= 2
