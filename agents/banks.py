@@ -98,6 +98,8 @@ NEXT_UP = ["You also mentioned {x}. Shall we do that now?", "You also mentioned 
 TROUBLE = ["That sounds frustrating; let's get it sorted now.", "Apologies for the trouble. I can take care of it here.",
            "I understand how annoying that is. Let's fix it now.", "Thanks for your patience with this. Let's sort it out.",
            "Apologies for the hassle; I'll help you with it here."]
+# the number of something made for the user, asked for again ("{x}": "dispute ID")
+NUMBER_AGAIN = ["Of course: your {x} is {v}.", "Sure, it's {v}.", "No problem. The {x} is {v}.", "It's {v}."]
 # short closes weigh more: a real agent says "Anything else?" far more often than a full sentence
 CLOSE = ["Anything else?", "Anything else?", "Anything else?", "Anything else?", "Anything else today?",
          "Anything else I can do?", "Need anything else?", "Anything else I can help with?", "Is there anything else?"]

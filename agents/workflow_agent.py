@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import random
 import re
 from dataclasses import dataclass, field
@@ -53,6 +54,9 @@ _OFFERED = re.compile(r"\byou also mentioned\b", re.IGNORECASE)
 _ASKING = frozenset("find out check get help know see tell look let one more thing another next also can could "
                     "would will wondering great thanks thank way about quick question".split())
 
+# the number of something made in this chat, asked for again ("Sorry, what was my dispute number?")
+_NUMBER_AGAIN = re.compile(r"\b(?:repeat|again|once more|missed it)\b.*?\b(?:my |the |that )?(\w+) number\b|"
+                           r"\b(?:my |the |that )?(\w+) number\b.*\b(?:again|once more)\b", re.IGNORECASE)
 # the agent's question for a request that names a record but no action (`B.WHAT_TO_DO`)
 _WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b", re.IGNORECASE)
 
@@ -126,6 +130,8 @@ class WorkflowAgent:
         self._auth = auth_finder(compiled)
         self._fallback = fallback_finder(compiled)  # who they are without their email: name and zip code
         self._kept = frozenset(f.tool for f in (self._auth, self._fallback) if f)  # who the customer is
+        self._adds = frozenset(n for n, t in compiled.tools.items()  # the tools that make a record
+                               if t.writes and any(getattr(st, "insert", None) for st in t.spec.effect or []))
         self._rt = NoDatabase()
         self.records = Records(compiled)
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
@@ -180,6 +186,9 @@ class WorkflowAgent:
         if turn is None:
             return _say(GREETING)
         turn.request = self._said_when_asked(turn) or turn.request
+        again = self._number_again(turn, messages)
+        if again:
+            return _say(again)
         comparison = recognise_comparison(turn.request, self._lookups)
         if comparison is not None:
             return comparison_reply(comparison, turn, self)
@@ -199,6 +208,32 @@ class WorkflowAgent:
             return self._follow(plan, turn)
         except ExprError as err:
             return _say(f"I'm sorry, I can't complete this request: {err}. {turn.close()}".strip())
+
+    def _number_again(self, turn: _Turn, messages: list[dict[str, Any]]) -> str:
+        """The number of a record made for the user in this chat, when they ask for it again
+        ("Sorry, what was my dispute number?"): the one of that kind made last, else the last one
+        made; "" when they do not ask, or nothing was made."""
+        m = _NUMBER_AGAIN.search(turn.request)
+        if not m:
+            return ""
+        made: list[tuple[str, str]] = []  # (id key, id) from the replies of calls that add a record
+        called: dict[str, str] = {}
+        for msg in messages:
+            for c in msg.get("tool_calls") or []:
+                called[c.get("id")] = c["function"]["name"]
+            if msg.get("role") == "tool" and called.get(msg.get("tool_call_id")) in self._adds:
+                try:
+                    reply = json.loads(msg.get("content") or "")
+                except json.JSONDecodeError:
+                    continue
+                key = next((k for k in reply if k.endswith("_id")), None) if isinstance(reply, dict) else None
+                if key:
+                    made.append((key, str(reply[key])))
+        if not made:
+            return ""
+        noun = next((g for g in m.groups() if g), "").lower()
+        key, value = next((p for p in reversed(made) if noun and noun in S.words(p[0]).lower()), made[-1])
+        return f"{S.pick(turn.rng, B.NUMBER_AGAIN, x=S.words(key), v=value)} {turn.close()}".strip()
 
     def _what_to_do(self, turn: _Turn) -> str:
         """For a request that names a record of this service but no action ("I need some help with

@@ -119,6 +119,9 @@ NAMED_LATER = ["After that, I'd also like to {x}.", "Once that's done, I also ne
 # a careful user's question before a change is made (asked once in a session, then the yes or no)
 ASK_EFFECT = ["Before you do, what exactly will that change?", "What will that do, exactly?",
               "Just so I understand, what happens when you do that?", "Sorry, what will change exactly if you do that?"]
+# before the goodbye, a user asks again for the number of something made for them ("{x}": "dispute")
+ASK_REPEAT = ["Sorry, could you repeat my {x} number before I go?", "Before I go, what was the {x} number again?",
+              "Sorry, I missed it: what was my {x} number?", "Could you give me that {x} number once more?"]
 # yes to the assistant's offer to go on with it
 MOVE_ON = ["Yes, please.", "Yes, let's do that.", "Sure, let's do it.", "Yes please, that's the other thing.",
            "Yes, thanks.", "Yes, that would be great."]

@@ -30,6 +30,8 @@ VAGUE = 3
 """One user in this many starts with what their request is about, not what they want ("I need some
 help with my card."), and says what they want when asked (`_vague_noun`); chosen by who they are."""
 NAMED_LATER = 3
+ASKS_AGAIN = 5
+"""One user in this many asks again, before leaving, for the number of something made for them."""
 """One user in this many with several requests names the second in their first message, for after
 the first ("Once that's done, I also need to change my address."); chosen by who they are."""
 _WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b|\bwhat (?:can|shall) I do\b|\bwhat do you need\b",
@@ -139,6 +141,8 @@ class ScriptedUser:
         self._vague = self._vague_noun()
         self._named_later = self._names_later()
         self._hand = Hand(self._seed)  # how they write dates, money and times
+        # one user in five asks again for the number of something made for them before leaving
+        self._asks_again = zlib.crc32(f"again\x00{self._seed}".encode()) % ASKS_AGAIN == 0
         # half the careful users ask what a change will do before they say yes or no to it
         self._asks_effect = self._style == "careful" and zlib.crc32(f"effect\x00{self._seed}".encode()) % 2 == 0
         self._asked: dict[str, tuple[str, ...]] = {}
@@ -197,6 +201,10 @@ class ScriptedUser:
                 return P.next_request(rng, body, told, last=settled + 2 == len(self._session),
                                       question=nxt.kind == "lookup", again=again,
                                       refused=P.is_negative(said), declined=not current.confirm)
+            made = self._made(spoken)
+            if made and self._asks_again and not any(text.startswith(tuple(q.split("{x}")[0] for q in P.ASK_REPEAT))
+                                                     for role, text in turns if role == "user"):
+                return rng.choice(P.ASK_REPEAT).format(x=made)  # once, before the goodbye
             goodbyes = self._goodbyes(said, current)
             if self._style == "frustrated" and goodbyes is P.GOODBYES:  # all went through at last
                 goodbyes = P.RELIEVED
@@ -235,6 +243,16 @@ class ScriptedUser:
             return ""
         bank, intent = P.want_phrase(own_records(in_words(self._session[1].intent), self._session[1].knows))
         return intent if bank is P.WANT and intent.split(" ")[0] not in _FINDING else ""
+
+    @staticmethod
+    def _made(spoken: list[str]) -> str:
+        """What the assistant last said it made for the user ("dispute" of "The dispute ID is
+        DSP-1."), or ""."""
+        for text in reversed(spoken):
+            m = _MADE.search(text)
+            if m:
+                return next(g for g in m.groups() if g).lower()
+        return ""
 
     def _asked_what(self, said: str) -> bool:
         """Whether the assistant asks what the user wants ("What would you like to do with your
@@ -457,6 +475,10 @@ class ScriptedUser:
 
 
 _WHO = ("first_name", "last_name", "zip")
+# a number the assistant gives for something it made: "Your dispute number is DSP-1", "The dispute ID
+# is DSP-1", "It's logged as dispute DSP-1", "Your new booking is BKN-1"
+_MADE = re.compile(r"\b(?:your|the) (?:new )?([a-z]+(?: [a-z]+)?) (?:number|id|reference|ID) is [A-Z][A-Z0-9]*-\d+|"
+                   r"\blogged as ([a-z]+) [A-Z][A-Z0-9]*-\d+|\byour new ([a-z]+) is [A-Z][A-Z0-9]*-\d+", re.IGNORECASE)
 _FINDING = frozenset("find know check see get look".split())  # a request to learn something, not to change it  # who the user is when they cannot give their email
 
 

@@ -1,6 +1,8 @@
-"""A careful user asks what a change will do before saying yes or no; the workflow agent answers
-from the tool's own effect (what an update sets, what an insert adds, and that a condition may change
-more), then asks again. The sessions verify."""
+"""Questions users ask besides their requests. A careful user asks what a change will do before
+saying yes or no; the workflow agent answers from the tool's own effect (what an update sets, what an
+insert adds, and that a condition may change more), then asks again. A user asks again, before
+leaving, for the number of something made for them; the agent gives it from the reply of the call
+that made it. The sessions verify."""
 from __future__ import annotations
 
 import json
@@ -8,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gem_env.agents import banks as B
 from gem_env.agents.explain import ASKS_WHAT_CHANGES, what_changes
 from gem_env.cli import main
 from gem_env.simulators import phrases as P
@@ -68,3 +71,30 @@ def test_careful_users_ask_what_a_change_will_do_and_get_the_answer_before_decid
             assert answer.startswith(("On your", "A new", "Your ")) and asks_confirmation(answer), answer
             assert decided not in P.ASK_EFFECT and (decided in P.YES or decided in P.NO), decided
     assert asked >= 2
+
+
+def test_a_number_asked_for_again_is_the_one_the_call_that_made_it_returned(run: Path) -> None:
+    asked = 0
+    for line in (run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        messages = traj["messages"]
+        spoken = [m for m in messages if m["role"] in ("user", "assistant") and not m.get("tool_calls")]
+        again = [i for i, m in enumerate(spoken) if m["role"] == "user"
+                 and any(m["content"].startswith(q.split("{x}")[0]) for q in P.ASK_REPEAT)]
+        assert len(again) <= 1
+        for i in again:
+            asked += 1
+            noun = next(w for w in P.ASK_REPEAT if spoken[i]["content"].startswith(w.split("{x}")[0]))
+            noun = spoken[i]["content"][len(noun.split("{x}")[0]):].split(" number")[0]
+            answer = spoken[i + 1]["content"]
+            # the ids that the calls of this session which insert a record returned, for one of that kind
+            tools = compile_domain(load_domain(run / "domains" / f"{traj['task']['domain']}.json")).tools
+            adds = {n for n, t in tools.items() if any(getattr(st, "insert", None) for st in t.spec.effect or [])}
+            names = {c["id"]: c["function"]["name"] for m in messages for c in m.get("tool_calls") or []}
+            made = [json.loads(m["content"]) for m in messages if m["role"] == "tool"
+                    and names.get(m["tool_call_id"]) in adds and m["content"].startswith("{")]
+            ids = [str(r[k]) for r in made for k in r if k.endswith("_id") and noun.split()[-1] in k]
+            assert ids and ids[-1] in answer, (noun, answer)
+            assert any(answer.startswith(t.split("{")[0]) for t in B.NUMBER_AGAIN), answer
+            assert spoken[i + 2]["content"].endswith("###STOP###")  # then the goodbye
+    assert asked >= 3
