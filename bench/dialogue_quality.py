@@ -115,6 +115,32 @@ def repeated_reads(messages: list[dict[str, Any]]) -> int:
 _BY_NAME = re.compile(r"^find_\w+_by_name")  # the customer could not give their email (`tasks.kinds.by_name`)
 
 
+_OTHER_WRITING = re.compile(r"\b[A-Z][a-z]{2} \d{1,2}, \d{4}\b|\b\d{1,2} [A-Z][a-z]+ \d{4}\b|\b\d{1,2}/\d{1,2}/\d{4}\b"
+                            r"|\b\d{4}-\d\d-\d\d\b|\$\d{4,}|\bdollars\b|\b\d{1,2}(?::\d\d)?(?:am|pm|AM|PM)\b|\d (?:AM|PM)\b")
+
+
+def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
+    """The share of sessions showing each of round 17's behaviours: a second request named in the
+    first message and offered by the assistant; a user who writes dates, money or times their own
+    way; a customer whose earlier try went wrong, acknowledged; a user who asks what a change will
+    do; a user who asks again for the number of something made for them."""
+    from gem_env.agents import banks as B
+    from gem_env.simulators import phrases as P
+    repeat = tuple(q.split("{x}")[0] for q in P.ASK_REPEAT)
+    counts = collections.Counter()
+    for r in records:
+        assistant, user = _spoken(r["messages"], "assistant"), _spoken(r["messages"], "user")
+        counts["second_request_named_up_front_and_offered"] += any("you also mentioned" in t.lower() for t in assistant)
+        counts["user_writing_values_their_own_way"] += any(_OTHER_WRITING.search(t) for t in user)
+        counts["earlier_trouble_acknowledged"] += bool(assistant) and assistant[0].startswith(tuple(B.TROUBLE))
+        counts["question_what_a_change_will_do"] += any(t in P.ASK_EFFECT for t in user)
+        counts["number_asked_for_again"] += any(t.startswith(repeat) for t in user)
+    n = max(1, len(records))
+    return {k: round(counts[k] / n, 3) for k in ("second_request_named_up_front_and_offered",
+                                                 "user_writing_values_their_own_way", "earlier_trouble_acknowledged",
+                                                 "question_what_a_change_will_do", "number_asked_for_again")}
+
+
 def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
     n = max(1, len(records))
     kinds = collections.Counter(str(r["task"].get("category")) for r in records)
@@ -162,6 +188,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         "share_consecutive_identical_tool_replies": round(same_replies / max(1, pairs), 3),
         "share_tool_calls_repeating_an_earlier_call_and_reply": round(repeated / max(1, calls), 3),
         "share_customer_found_by_name_and_zip": round(by_name / n, 3),
+        "share_of_sessions_with": session_features(records),
         "mean_messages": round(messages / n, 2), "mean_tool_calls": round(calls / n, 2),
         "mean_distinct_tools": round(distinct_tools / n, 2),
     }
