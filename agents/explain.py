@@ -35,7 +35,7 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
             if parts:
                 said.append(f"On {_record(step.update, owner, found_by.get(step.row, ''))}, {joined(parts)}.")
         elif getattr(step, "insert", None):
-            said.append(f"A new {words(singular(step.insert)).lower()} will be added.")
+            said.append(_added(step.insert, step.values, args))
         elif getattr(step, "delete", None):
             record = _record(step.delete, owner, found_by.get(step.row, ""))
             said.append(f"{record[:1].upper()}{record[1:]} will be removed.")
@@ -44,6 +44,21 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
     if not said:
         return ""
     return " ".join([*said, *(["Depending on the record, other details may change too."] if hidden else [])])
+
+
+def _added(table: str, values: dict[str, Any], args: dict[str, Any]) -> str:
+    """"A new dispute will be added, with transaction ID TRN-1, reason fraud and status open.": the
+    values the insert sets from the arguments or as fixed words (not its new id or the date)."""
+    given = []
+    for name, expr in values.items():
+        text = expr.strip() if isinstance(expr, str) else ""
+        literal = _LITERAL.match(text)
+        if text in args and args[text] not in (None, ""):
+            given.append(f"{words(name).lower() if not name.endswith('_id') else words(name)} {spoken(name, args[text])}")
+        elif literal and literal.group(1):
+            given.append(f"{words(name).lower()} {spoken(name, literal.group(1))}")
+    noun = words(singular(table)).lower()
+    return f"A new {noun} will be added, with {joined(given)}." if given else f"A new {noun} will be added."
 
 
 def _record(table: str, owner: str, param: str) -> str:
