@@ -13,6 +13,8 @@ from gem_env.tools.render import smooth
 _FACT = re.compile(r"\bmy ([a-z][a-z0-9 ]*?) is (.+?)(?=\.\s+my\s|\.?$)", re.IGNORECASE | re.MULTILINE)
 _END = (r"(?=,\s*(?:and\s+)?(?:my|the|it's|its)\s|\.\s+(?:my|the|and|it|i|that|thanks|thank|once|after|then|also)\b|\.\s+[A-Z][\w ]{0,30}:"
         r"|[.!]?\s*$|\s+and\s+(?:my|the)\s|;)")
+_RECORD_ID = r"[A-Z][A-Z0-9]*-[A-Z0-9-]*\d\b"
+"""How a record's id is written: capitals, a dash, digits ("CRD-1041", "LNX1-27593", "SI-2666")."""
 _FILLER = re.compile(r"^(?:(?:sure|of course|okay|ok|yes|yeah|right|certainly|no problem|yep)[,.!]?\s*)?"
                      r"(?:(?:it's|it is|that's|that is|that would be|that'd be|i think it's)\s+)?", re.IGNORECASE)
 YES = re.compile(r"^\W*(?:yes|yeah|yep|sure|ok|okay|confirm|correct|absolutely|please (?:go ahead|proceed|do)|"
@@ -128,6 +130,11 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
             claimed.append((m.start(n), m.end(n)))
             found.setdefault(key, m.group("v" if n == "n" else "v2").strip().strip('"'))
             break
+    for name, key in names:  # a record's id said after its noun: "It's for card CRD-1041", "my card number is ..."
+        if key.endswith("_id") and key not in found and name.lower().endswith(" id"):
+            m = re.search(rf"\b(?i:{re.escape(name[:-3])})(?: (?i:number))?(?: (?i:is)|:)? (?P<v>{_RECORD_ID})", text)
+            if m:
+                found[key] = m.group("v")
     found.update({k: v for k, v in _referenced(text, names).items() if k not in found})
     if len(asked) == 1 and asked[0] in booleans and asked[0] not in found:
         # "Sure, it's no." says no: the words after the filler first, then the whole reply

@@ -132,6 +132,9 @@ SEVERAL = ["I've got a few things to sort out today.", "I have a couple of thing
 # (it leads, so the assistant reads the number whatever follows)
 COUNT_FACT = ["{C}.", "{C}, please.", "{C} would be great.", "{C} should do it.", "{C}, thanks.", "{C} is what I need."]
 VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The {name}'s {v}.", "My {name}: {v}."]
+# a record's id said up front as people say it, without "id" ("{noun}": "card"); half the time
+VOLUNTEER_ID = ["It's for {noun} {v}.", "That's {noun} {v}.", "The {noun} is {v}.", "It's {noun} {v}.",
+                "My {noun} number is {v}."]
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
             "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
 # a note the user writes in their own words, a sentence of its own ("I wanted to ... but was told no ...")

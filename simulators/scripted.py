@@ -424,6 +424,8 @@ class ScriptedUser:
             return ""  # the reason the request gives ("... because it was lost")
         if is_count(key, value) and re.search(rf"\b{re.escape(counted(key, value))}\b", intent):
             return ""  # a count the request already says ("... to 3 bags"): never "the new bags is 3"
+        if key.endswith("_id") and len(key) > 3 and mine and rng.random() < 0.5:  # "It's for card CRD-1."
+            return rng.choice(P.VOLUNTEER_ID).format(noun=humanize(key[:-3]), v=said)
         return P.fact_said(rng.choice(P.VOLUNTEER if mine else _theirs(P.VOLUNTEER)), key, value, humanize(key))
 
     def _value(self, key: str, current: Request) -> Any:

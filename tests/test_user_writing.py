@@ -1,5 +1,6 @@
-"""Users write dates, amounts and times each their own way ("24 Jan 2025", "$4800", "9am"); the
-workflow agent reads every one of them back as the value its tools take, and the sessions verify."""
+"""Users write dates, amounts and times each their own way ("24 Jan 2025", "$4800", "9am"), and a
+record's id without the word "id" ("It's for card CRD-1041."); the workflow agent reads every one of
+them back as the value its tools take, and the sessions verify."""
 from __future__ import annotations
 
 import itertools
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gem_env.agents.understanding import canonical, coerce
+from gem_env.agents.understanding import canonical, coerce, read_facts
 from gem_env.cli import main
 from gem_env.simulators.writing import DATES, MONEY, TIMES, Hand
 
@@ -63,3 +64,13 @@ def test_sessions_with_users_who_write_their_own_way_verify(tmp_path: Path) -> N
     assert written and all(t["verification"]["passed"] for t in trajectories)
     assert len((run / "rejected.jsonl").read_text().strip().splitlines()) == 0 or all(
         json.loads(line)["stage"] != "verify" for line in (run / "rejected.jsonl").open())
+
+
+@pytest.mark.parametrize("text,found", [
+    ("It's for card CRD-1041.", {"card_id": "CRD-1041"}), ("That's line LNX1-27593.", {"line_id": "LNX1-27593"}),
+    ("My card number is CRD-1041.", {"card_id": "CRD-1041"}), ("The card is CRD-1041.", {"card_id": "CRD-1041"}),
+    ("It's the card ending in 4659.", {}), ("My card is lost.", {}), ("It's for card crd-1041.", {}),
+])
+def test_a_record_id_said_after_its_noun_is_read(text: str, found: dict[str, str]) -> None:
+    names = [("card id", "card_id"), ("line id", "line_id"), ("email", "email")]
+    assert read_facts(text, names, []) == found
