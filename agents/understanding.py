@@ -130,11 +130,14 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
             claimed.append((m.start(n), m.end(n)))
             found.setdefault(key, m.group("v" if n == "n" else "v2").strip().strip('"'))
             break
-    for name, key in names:  # a record's id said after its noun: "It's for card CRD-1041", "my card number is ..."
-        if key.endswith("_id") and key not in found and name.lower().endswith(" id"):
+    ids = {}  # a record's id said after its noun: "It's for card CRD-1041", "my card number is ..."
+    for name, key in names:
+        if key.endswith("_id") and key not in found and key not in ids and name.lower().endswith(" id"):
             m = re.search(rf"\b(?i:{re.escape(name[:-3])})(?: (?i:number))?(?: (?i:is)|:)? (?P<v>{_RECORD_ID})", text)
             if m:
-                found[key] = m.group("v")
+                ids[key] = m.group("v")
+    if len(asked) == 1 and asked[0] in ids:  # the id asked for, said after its noun
+        found.setdefault(asked[0], ids[asked[0]])
     found.update({k: v for k, v in _referenced(text, names).items() if k not in found})
     if len(asked) == 1 and asked[0] in booleans and asked[0] not in found:
         # "Sure, it's no." says no: the words after the filler first, then the whole reply
@@ -148,6 +151,9 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
         longest = 200 if _FREE_TEXT.search(asked[0]) else 80  # a note is a sentence or two; anything else is short
         if bare and len(bare) <= longest and not _NOT_GIVEN.search(bare):
             found[asked[0]] = bare
+            if _FREE_TEXT.search(asked[0]):  # a note in the user's words: the ids in it are part of it
+                return found
+    found.update({k: v for k, v in ids.items() if k not in found})
     return found
 
 

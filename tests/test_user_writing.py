@@ -74,3 +74,10 @@ def test_sessions_with_users_who_write_their_own_way_verify(tmp_path: Path) -> N
 def test_a_record_id_said_after_its_noun_is_read(text: str, found: dict[str, str]) -> None:
     names = [("card id", "card_id"), ("line id", "line_id"), ("email", "email")]
     assert read_facts(text, names, []) == found
+
+
+def test_an_id_inside_a_note_the_user_was_asked_for_stays_in_the_note() -> None:
+    names = [("card id", "card_id"), ("summary", "summary")]
+    said = "Of course, it's a charge I do not recognise on my card CRD-67977."
+    assert read_facts(said, names, ["summary"]) == {"summary": "a charge I do not recognise on my card CRD-67977"}
+    assert read_facts("It's for card CRD-1.", names, ["card_id"]) == {"card_id": "CRD-1"}
