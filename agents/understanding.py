@@ -15,6 +15,13 @@ _END = (r"(?=,\s*(?:and\s+)?(?:my|the|it's|its)\s|\.\s+(?:my|the|and|it|i|that|t
         r"|[.!]?\s*$|\s+and\s+(?:my|the)\s|;)")
 _RECORD_ID = r"[A-Z][A-Z0-9]*-[A-Z0-9-]*\d\b"
 """How a record's id is written: capitals, a dash, digits ("CRD-1041", "LNX1-27593", "SI-2666")."""
+
+
+@lru_cache(maxsize=1024)
+def _id_after(noun: str) -> re.Pattern[str]:
+    """"card CRD-1041", "card number is CRD-1041": an id after its record's noun (compiled once per
+    noun: a pattern built per message would churn `re`'s own cache)."""
+    return re.compile(rf"\b(?i:{re.escape(noun)})(?: (?i:number))?(?: (?i:is)|:)? (?P<v>{_RECORD_ID})")
 _FILLER = re.compile(r"^(?:(?:sure|of course|okay|ok|yes|yeah|right|certainly|no problem|yep)[,.!]?\s*)?"
                      r"(?:(?:it's|it is|that's|that is|that would be|that'd be|i think it's)\s+)?", re.IGNORECASE)
 YES = re.compile(r"^\W*(?:yes|yeah|yep|sure|ok|okay|confirm|correct|absolutely|please (?:go ahead|proceed|do)|"
@@ -133,7 +140,7 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
     ids = {}  # a record's id said after its noun: "It's for card CRD-1041", "my card number is ..."
     for name, key in names:
         if key.endswith("_id") and key not in found and key not in ids and name.lower().endswith(" id"):
-            m = re.search(rf"\b(?i:{re.escape(name[:-3])})(?: (?i:number))?(?: (?i:is)|:)? (?P<v>{_RECORD_ID})", text)
+            m = _id_after(name[:-3]).search(text)
             if m:
                 ids[key] = m.group("v")
     if len(asked) == 1 and asked[0] in ids:  # the id asked for, said after its noun
