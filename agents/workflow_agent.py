@@ -98,14 +98,13 @@ class _Turn:
     told: str = ""  # all the assistant has said in the conversation
     answered: dict[str, str] = field(default_factory=dict)  # facts said after the request's first message
     next_up: str = ""  # a request named in the first message, still to come: offered at the close (`S.close`)
+    mention: str = ""  # the open request as the user named it in their first message (they said yes to it)
+    aside: str = ""  # the part of the open request's first message that names a later one
 
     def close(self) -> str:
         """What ends a reply that settles the open request: "Anything else?", the offer of the
         request the user named at the start, or nothing."""
         return S.close(self.rng, self.going_on, self.next_up)
-
-    mention: str = ""  # the open request as the user named it in their first message (they said yes to it)
-    aside: str = ""  # the part of the open request's first message that names a later one
 
     @property
     def user_text(self) -> str:
@@ -170,16 +169,7 @@ class WorkflowAgent:
         messages = [m if m.get("role") != "user" or not isinstance(m.get("content"), str)
                     or (said := canonical(m["content"])) == m["content"] else {**m, "content": said}
                     for m in messages]
-        out = self._respond(messages)
-        if out.get("content") and not out.get("tool_calls"):  # the first words to a user who had trouble before
-            first = next((m for m in messages if m.get("role") == "user"), None)
-            if first is not None and _TROUBLE.search(first.get("content") or "") and not any(
-                    m.get("role") == "assistant" and m.get("content") and not m.get("tool_calls") for m in messages):
-                seed = hashlib.sha256(first["content"].encode()).digest()[0]
-                text = out["content"]
-                ack = next((a for a in B.ACK if a and text.startswith(a + " ")), "")  # said instead of "Of course."
-                out = {**out, "content": f"{B.TROUBLE[seed % len(B.TROUBLE)]} {text[len(ack):].lstrip()}"}
-        return out
+        return _heard_trouble(self._respond(messages), messages)
 
     def _respond(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         turn = self._turn(messages)
@@ -699,6 +689,22 @@ class WorkflowAgent:
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""
         return self._guidance.about(plan.workflow, write, S.singular(plan.workflow.anchor.table), values)
+
+
+def _heard_trouble(out: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The reply, acknowledging at its start, in the assistant's first words to the user, that their
+    earlier try went wrong when their first message says so (`B.TROUBLE`, in place of a lead such
+    as "Of course.")."""
+    if not out.get("content") or out.get("tool_calls"):
+        return out
+    first = next((m for m in messages if m.get("role") == "user"), None)
+    if first is None or not _TROUBLE.search(first.get("content") or "") or any(
+            m.get("role") == "assistant" and m.get("content") and not m.get("tool_calls") for m in messages):
+        return out
+    seed = hashlib.sha256(first["content"].encode()).digest()[0]
+    text = out["content"]
+    ack = next((a for a in B.ACK if a and text.startswith(a + " ")), "")
+    return {**out, "content": f"{B.TROUBLE[seed % len(B.TROUBLE)]} {text[len(ack):].lstrip()}"}
 
 
 def _told_from(plan: Plan, step: Any) -> bool:
