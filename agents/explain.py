@@ -32,8 +32,11 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
         if getattr(step, "update", None):
             parts = [_field(f, expr, args) for f, expr in step.set.items()
                      if not (isinstance(expr, str) and expr.strip() in _CLOCK)]
-            if parts:
-                said.append(f"On {_record(step.update, owner, found_by.get(step.row, ''))}, {joined(parts)}.")
+            record = _record(step.update, owner, found_by.get(step.row, ""))
+            if len(parts) == 1 and parts[0].startswith("it will have "):  # "Your booking will have 3 bags."
+                said.append(f"{record[:1].upper()}{record[1:]} {parts[0][3:]}.")
+            elif parts:
+                said.append(f"On {record}, {joined(parts)}.")
         elif getattr(step, "insert", None):
             said.append(_added(step.insert, step.values, args))
         elif getattr(step, "delete", None):

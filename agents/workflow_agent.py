@@ -745,12 +745,14 @@ def _doing(action: str) -> str:
     """What the service does, said to the customer: "change the cabin of your booking" -> "changing
     the cabin of your booking"; a record the action names with "the" (it has no value here) is
     theirs ("suspending your line", "updating your address"), or a new one for an action that makes
-    one ("opening an account", not "opening the account")."""
+    one ("opening an account", not "opening the account"); so is the record a change is made on
+    ("creating a dispute for your transaction because of fraud", "... of your card to $5,500")."""
     verb, _, rest = action.partition(" ")
     rest = _PERSON_FIELD.sub(r"your \1", rest)
     if verb in _MAKES and rest.startswith("the "):
         rest = "a " + rest[4:]  # smooth() makes it "an account"
     rest = re.sub(r"(?<!\bto )\bthe ([a-z]\w*(?: \w+)?)$", r"your \1", rest)  # not "to the flight" (a new one), nor "the Basic plan"
+    rest = re.sub(r"(^|\b(?:of|for) )the ([a-z]\w*)\b(?= because\b| to\b|$)", r"\1your \2", rest)  # "a dispute for your transaction"
     return f"{gerund(verb)} {rest}".strip()
 
 
