@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gem_env.tools.model import DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, UpdateStep
 from gem_env.tools.render import counted, is_count, singular, spoken, words
 
 from .speech import joined
@@ -27,22 +28,21 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
     said, hidden = [], False
     found_by: dict[str, str] = {}  # a row's name -> the argument it was found by ("source_account_id")
     for step in effect or []:
-        if getattr(step, "find", None) and step.as_:
+        if isinstance(step, FindStep):
             found_by[step.as_] = next((v for v in step.where.values() if isinstance(v, str) and v in args), "")
-        if getattr(step, "update", None):
+        elif isinstance(step, UpdateStep):
             parts = [_field(f, expr, args) for f, expr in step.set.items()
                      if not (isinstance(expr, str) and expr.strip() in _CLOCK)]
             record = _record(step.update, owner, found_by.get(step.row, ""))
             if len(parts) == 1 and parts[0].startswith("it will have "):  # "Your booking will have 3 bags."
-                said.append(f"{record[:1].upper()}{record[1:]} {parts[0][3:]}.")
+                said.append(f"{_capital(record)} {parts[0][3:]}.")
             elif parts:
                 said.append(f"On {record}, {joined(parts)}.")
-        elif getattr(step, "insert", None):
+        elif isinstance(step, InsertStep):
             said.append(_added(step.insert, step.values, args))
-        elif getattr(step, "delete", None):
-            record = _record(step.delete, owner, found_by.get(step.row, ""))
-            said.append(f"{record[:1].upper()}{record[1:]} will be removed.")
-        elif getattr(step, "then", None) is not None or getattr(step, "do", None) is not None:
+        elif isinstance(step, DeleteStep):
+            said.append(f"{_capital(_record(step.delete, owner, found_by.get(step.row, '')))} will be removed.")
+        elif isinstance(step, (IfStep, ForEachStep)):
             hidden = hidden or _writes(step)
     if not said:
         return ""
@@ -101,8 +101,12 @@ def _field(name: str, expr: Any, args: dict[str, Any]) -> str:
     return f"the {words(name).lower()} will be {spoken(name, value)}"
 
 
-def _writes(step: Any) -> bool:
+def _writes(step: IfStep | ForEachStep) -> bool:
     """Whether a condition's or a loop's steps write anything."""
-    inner = [*(getattr(step, "then", None) or []), *(getattr(step, "else_", None) or []), *(getattr(step, "do", None) or [])]
-    return any(getattr(s, k, None) for s in inner for k in ("update", "insert", "delete")) or \
-        any(_writes(s) for s in inner if getattr(s, "then", None) is not None or getattr(s, "do", None) is not None)
+    inner = step.do if isinstance(step, ForEachStep) else [*step.then, *step.else_]
+    return any(isinstance(s, (UpdateStep, InsertStep, DeleteStep))
+               or isinstance(s, (IfStep, ForEachStep)) and _writes(s) for s in inner)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -52,7 +52,6 @@ _ISO = re.compile(r"\b(\d{4})-(\d\d)-(\d\d)\b(?!T)")
 _BARE_DOLLARS = re.compile(r"\$(\d{4,})(\.\d\d)?(?![\d,]|\.\d)")
 _DOLLARS_AFTER = re.compile(r"(?<![\w$.,])(\d[\d,]*)(\.\d\d)? dollars\b", re.IGNORECASE)
 _CLOCK = re.compile(r"\b(\d{1,2})(?::(\d\d))? ?([ap])\.?m\b", re.IGNORECASE)
-_CANONICAL_KEPT = 4096
 
 
 def _day(year: str, month: int, day: str) -> str:
@@ -73,17 +72,12 @@ def _amount(digits: str, cents: str | None) -> str:
     return f"${int(digits.replace(',', '')):,}{cents or ''}"
 
 
-_canonical: dict[str, str] = {}
-
-
+@lru_cache(maxsize=4096)  # every turn reads the whole conversation again
 def canonical(text: str) -> str:
     """A user's message with its dates, amounts and times of day written the one way the assistant
     reads them ("24 Jan 2025", "1/24/2025", "2025-01-24" -> "January 24, 2025"; "$4800", "4,800
     dollars" -> "$4,800"; "9am", "9:00 AM" -> "9:00 am"); anything else as it is (a time written
     "09:00" is how a record may hold it). A date that does not exist is left alone."""
-    got = _canonical.get(text)
-    if got is not None:
-        return got
     out = _DAY_MONTH_YEAR.sub(lambda m: _day(m.group(3), _month(m.group(2)), m.group(1)) or m.group(0), text)
     out = _SHORT_MONTH.sub(lambda m: _day(m.group(3), _month(m.group(1)), m.group(2)) or m.group(0), out)
     out = _SLASHED.sub(lambda m: _day(m.group(3), int(m.group(1)), m.group(2)) or m.group(0)
@@ -94,9 +88,6 @@ def canonical(text: str) -> str:
     out = _DOLLARS_AFTER.sub(lambda m: _amount(m.group(1), m.group(2)), out)
     out = _CLOCK.sub(lambda m: f"{int(m.group(1))}:{m.group(2) or '00'} {m.group(3).lower()}m"
                      if 1 <= int(m.group(1)) <= 12 else m.group(0), out)
-    if len(_canonical) >= _CANONICAL_KEPT:
-        _canonical.clear()
-    _canonical[text] = out
     return out
 
 

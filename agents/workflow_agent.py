@@ -18,6 +18,7 @@ from typing import Any
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
+from gem_env.tools.model import InsertStep
 from gem_env.tools.referring import SPOKEN
 from gem_env.tools.render import code_for, gerund, how_many
 
@@ -130,7 +131,7 @@ class WorkflowAgent:
         self._fallback = fallback_finder(compiled)  # who they are without their email: name and zip code
         self._kept = frozenset(f.tool for f in (self._auth, self._fallback) if f)  # who the customer is
         self._adds = frozenset(n for n, t in compiled.tools.items()  # the tools that make a record
-                               if t.writes and any(getattr(st, "insert", None) for st in t.spec.effect or []))
+                               if t.writes and any(isinstance(st, InsertStep) for st in t.spec.effect or []))
         self._rt = NoDatabase()
         self.records = Records(compiled)
         clock = dt.datetime.fromisoformat(compiled.domain.clock)

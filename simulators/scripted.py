@@ -22,18 +22,18 @@ _REQUEST_START = re.compile(
 )
 # "Anything else?", or an offer to go on with the request the user named at the start ("You also
 # mentioned changing your address. Shall we do that now?")
-_CLOSING = re.compile(r"\banything else\b|\bsomething else\b|\byou (?:also )?mentioned\b", re.IGNORECASE)
 _OFFER = re.compile(r"\byou (?:also )?mentioned\b", re.IGNORECASE)
+_CLOSING = re.compile(rf"\banything else\b|\bsomething else\b|{_OFFER.pattern}", re.IGNORECASE)
 ANNOUNCED = 0.6
 """The share of sessions with several requests whose user says so at the start (others just go on)."""
 VAGUE = 3
 """One user in this many starts with what their request is about, not what they want ("I need some
 help with my card."), and says what they want when asked (`_vague_noun`); chosen by who they are."""
 NAMED_LATER = 3
-ASKS_AGAIN = 5
-"""One user in this many asks again, before leaving, for the number of something made for them."""
 """One user in this many with several requests names the second in their first message, for after
 the first ("Once that's done, I also need to change my address."); chosen by who they are."""
+ASKS_AGAIN = 5
+"""One user in this many asks again, before leaving, for the number of something made for them."""
 _WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b|\bwhat (?:can|shall) I do\b|\bwhat do you need\b",
                          re.IGNORECASE)
 _ABOUT_NOUN = re.compile(r"\bmy ((?:[a-z]+ )?[a-z]+?)(?= because\b| to\b| for\b| from\b| with\b| on\b| at\b| and\b"
@@ -202,8 +202,8 @@ class ScriptedUser:
                                       question=nxt.kind == "lookup", again=again,
                                       refused=P.is_negative(said), declined=not current.confirm)
             made = self._made(spoken)
-            if made and self._asks_again and not any(text.startswith(tuple(q.split("{x}")[0] for q in P.ASK_REPEAT))
-                                                     for role, text in turns if role == "user"):
+            if made and self._asks_again and not any(text.startswith(_ASKED_AGAIN) for role, text in turns
+                                                     if role == "user"):
                 return rng.choice(P.ASK_REPEAT).format(x=made)  # once, before the goodbye
             goodbyes = self._goodbyes(said, current)
             if self._style == "frustrated" and goodbyes is P.GOODBYES:  # all went through at last
@@ -235,8 +235,8 @@ class ScriptedUser:
     def _names_later(self) -> str:
         """The second request as this user names it in their first message ("change my address"),
         for one in `NAMED_LATER` with several requests, by who they are: only a change they ask for
-        as a verb phrase (not "find out ..."), not the same change again on another record ("in that case ..."); "" for
-        the others."""
+        as a verb phrase (not "find out ..."), not the same change again on another record ("in that
+        case ..."); "" for the others."""
         if self._continuing or self._vague or len(self._session) < 2 or self._session[1].kind == "lookup":
             return ""
         if zlib.crc32(f"later\x00{self._seed}".encode()) % NAMED_LATER or self._asked_before(1):
@@ -476,12 +476,13 @@ class ScriptedUser:
         return " ".join(parts)
 
 
-_WHO = ("first_name", "last_name", "zip")
+_WHO = ("first_name", "last_name", "zip")  # who the user is when they cannot give their email
 # a number the assistant gives for something it made: "Your dispute number is DSP-1", "The dispute ID
 # is DSP-1", "It's logged as dispute DSP-1", "Your new booking is BKN-1"
 _MADE = re.compile(r"\b(?:your|the) (?:new )?([a-z]+(?: [a-z]+)?) (?:number|id|reference|ID) is [A-Z][A-Z0-9]*-\d+|"
                    r"\blogged as ([a-z]+) [A-Z][A-Z0-9]*-\d+|\byour new ([a-z]+) is [A-Z][A-Z0-9]*-\d+", re.IGNORECASE)
-_FINDING = frozenset("find know check see get look".split())  # a request to learn something, not to change it  # who the user is when they cannot give their email
+_FINDING = frozenset("find know check see get look".split())  # a request to learn something, not to change it
+_ASKED_AGAIN = tuple(q.split("{x}")[0] for q in P.ASK_REPEAT)  # how a user's `ASK_REPEAT` question starts
 
 
 def _gives_reason(said: str, intent: str) -> bool:

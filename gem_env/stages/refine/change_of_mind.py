@@ -48,11 +48,9 @@ def first_write(v: Variant, purpose: str) -> tuple[Part, GoldAction, set[str]]:
     took; `DoesNotApply` when it makes no write (a lookup, a refusal) -- none `purpose`."""
     part = v.parts[0]
     actions = [] if part.lookup is not None or part.expect_refusal else replay_alone(v.compiled, part)
-    for n, a in enumerate(actions):
-        if v.compiled.tools[a.tool].writes and a.ok:
-            return part, a, {render(x) for b in actions[:n] for x in b.arguments.values()}
-        if v.compiled.tools[a.tool].writes:
-            break
+    n, a = next(((n, a) for n, a in enumerate(actions) if v.compiled.tools[a.tool].writes), (0, None))
+    if a is not None and a.ok:
+        return part, a, {render(x) for b in actions[:n] for x in b.arguments.values()}
     raise DoesNotApply(f"the first request makes no write {purpose}")
 
 
