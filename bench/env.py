@@ -58,9 +58,11 @@ def _per_s(ns: list[int]) -> int:
 
 
 def _cold() -> None:
-    """Start a pass with no read reply kept (`tools.read_cache`)."""
-    from gem_env.tools import read_cache
+    """Start a pass with no read reply kept (`tools.read_cache`) and no write call remembered
+    (`tools.write_memo`)."""
+    from gem_env.tools import read_cache, write_memo
     read_cache.clear()
+    write_memo.clear()
 
 
 def speed(run: Path) -> dict:
@@ -68,7 +70,7 @@ def speed(run: Path) -> dict:
     time (on a shared machine the CPU figure is what one core of our own delivers)."""
     from gem_env.agents.workflow_agent import WorkflowAgent
     from gem_env.gym import ToolUseEnv
-    from gem_env.tools import read_cache
+    from gem_env.tools import read_cache, write_memo
 
     env = ToolUseEnv(str(run))
     agents = {name: WorkflowAgent(d) for name, d in env.core.domains.items()}
@@ -102,6 +104,7 @@ def speed(run: Path) -> dict:
                 rewards.append(reward)
                 break
     kept = read_cache.stats()
+    remembered = write_memo.stats()
     replayed = replay(env, tasks, recorded)
     replayed["per_tool"] = per_tool(env, tasks, recorded)
     replayed["phases_us_cpu"] = phases(env, tasks, recorded)
@@ -122,6 +125,7 @@ def speed(run: Path) -> dict:
         "all_steps_per_s_wall_with_agent": round((len(tool) + len(user)) / ((sum(tool) + sum(user) + agent_ns) / 1e9)),
         "replayed": replayed,
         "read_cache": {k: kept[k] for k in ("enabled", "replies", "bytes", "hits", "misses")},
+        "write_memo": {k: remembered[k] for k in ("enabled", "calls", "hits", "misses")},
         "reset_ms": {"mean_cpu": round(statistics.mean(reset_cpu) / 1e6, 3),
                      "mean_wall": round(statistics.mean(resets) / 1e6, 3),
                      "median_wall": round(statistics.median(resets) / 1e6, 3),

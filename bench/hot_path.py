@@ -18,12 +18,19 @@ not land in one side more than the other), and reported with the ratio gem/floor
             and cancel_pending_order; and the floor's UPDATE as SAVEPOINT/RELEASE, BEGIN/COMMIT,
             autocommit, autocommit RETURNING; and `*_profile`: each statement the call runs, its
             median µs, and the Python around them — the call's µs (other calls, made between the
-            timed ones) minus the statements')
+            timed ones) minus the statements'). Write calls run with the write memo off
+            (`tools.write_memo`): each call is executed, as the read figures run with the read
+            cache off; `remembered_write_modify_user_address` is the same call on the same state
+            again with it on, taken from the memo (nothing runs in SQLite until someone reads it)
     hash    state_hash() after one write      vs  sha256 of the serialized database
     reset   new_sandbox() + close()           vs  a bare sqlite3 deserialize of the template + close
-    verify  gem_env.stages.verify.verify(...) of a passing cancel conversation (context: its ×16/×1)
+    verify  gem_env.stages.verify.verify(...) of a passing cancel conversation (context: its ×16/×1):
+            `verify_pass_ms` with the write memo on (the default: a rollout's episode has made the
+            conversation's writes, so its verification replay takes them from the memo),
+            `verify_pass_ms_every_call_runs` with it off
     insert  Sandbox.call(insert tool).content  vs  the same INSERT inside a SAVEPOINT, on the shop
-            domain the demo extracts (`insert_writes_demo_shop`: the retail data has no insert tool)
+            domain the demo extracts (`insert_writes_demo_shop`: the retail data has no insert tool;
+            memo off, and `remembered_us` / `remembered_ratio` with it on)
 
 ×4 and ×16 are copies of every row with suffixed ids. Targets (issue 12): read ≤ 3×, write ≤ 4×
 (against the same-work floor; the one-UPDATE ratio is listed beside it), hash after one write
@@ -368,7 +375,8 @@ def cancel_task(compiled: Any, order_id: str) -> tuple[Any, list[dict[str, Any]]
 
 def measure(domain: Any, base_rows: dict[str, list[dict]], times: int, n: int) -> dict[str, Any]:
     from gem_env.stages.verify import verify
-    from gem_env.tools import compile_domain, read_cache
+    from gem_env.tools import compile_domain, read_cache, write_memo
+    from gem_env.tools.scratch import take_sandbox
     from gem_env.tools.tables import check_entities
 
     t0 = time.perf_counter()
@@ -409,6 +417,7 @@ def measure(domain: Any, base_rows: dict[str, list[dict]], times: int, n: int) -
     out["repeat_read_get_user_details"] = interleaved(read_user, floor_read(floor_conn, users, user), n)
     out["repeat_read_get_order_details"] = interleaved(read_order, floor_read(floor_conn, orders, delivered), n)
     new_address = {k: v for k, v in address.items() if k != "user_id"}
+    write_memo.configure(enabled=False)  # the executor's cost per call: every write runs
     check_floor(compiled, "modify_user_address", address, lambda c: floor_modify_address(c, user, new_address))
     work_conn = sqlite3.connect(":memory:", isolation_level=None)  # the same-work floors' own copy
     work_conn.deserialize(compiled.template)
@@ -458,9 +467,21 @@ def measure(domain: Any, base_rows: dict[str, list[dict]], times: int, n: int) -
     gh, fh = statistics.median(gem_hash), statistics.median(floor_hash)
     out["hash_after_one_write"] = {"gem_us": round(gh, 2), "floor_us": round(fh, 2), "ratio": round(gh / fh, 4)}
     out["hash_full_recompute_ms"] = round(median_us(sb.recomputed_state_hash, 5) / 1000, 2)
+    task, messages = cancel_task(compiled, pending[-1])
+    out["verify_pass_ms_every_call_runs"] = round(
+        median_us(lambda: verify(task, messages, compiled), max(10, n // 50)) / 1000, 3)
+    write_memo.configure(enabled=True)
+    pooled = take_sandbox(compiled)  # at the template's state, rewound between samples
+    pooled.call("modify_user_address", address)  # remembered from here on
+    remembered = [median_us_after(pooled.rewind, lambda: pooled.call("modify_user_address", address).content, n)
+                  for _ in range(3)]
+    floor = [median_us(lambda: floor_modify_address(work_conn, user, new_address), n) for _ in range(3)]
+    rm, fm = statistics.median(remembered), statistics.median(floor)
+    out["remembered_write_modify_user_address"] = {"gem_us": round(rm, 2), "floor_us": round(fm, 2),
+                                                   "ratio": round(rm / fm, 2)}
+    pooled.rewind()
     out["reset"] = interleaved(lambda: keep.append(compiled.new_sandbox()) or keep.pop().close(), bare_reset,
                                max(10, n // 20))
-    task, messages = cancel_task(compiled, pending[-1])
     assert verify(task, messages, compiled).passed, "the gold conversation must verify"
     fail = messages[:1] + messages[-1:]
     out["verify_pass_ms"] = round(median_us(lambda: verify(task, messages, compiled), max(10, n // 50)) / 1000, 3)
@@ -485,6 +506,7 @@ def insert_writes(n: int) -> dict[str, Any]:
     from gem_env.documents import Verdict
     from gem_env.io.corpus import iter_documents
     from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    from gem_env.tools import write_memo
     from gem_env.tools.scratch import take_sandbox
 
     doc = next(iter(iter_documents([INSERT_DOC])))
@@ -516,12 +538,16 @@ def insert_writes(n: int) -> dict[str, Any]:
             sb.conn.execute("SAVEPOINT f")
             sb.conn.execute(insert, row)
             sb.conn.execute("RELEASE f")
-        g, f = [], []
+        g, f, r = [], [], []
         for _ in range(3):
+            write_memo.configure(enabled=False)
             g.append(median_us_after(sb.rewind, lambda: sb.call(tool, args).content, n))
+            write_memo.configure(enabled=True)
+            r.append(median_us_after(sb.rewind, lambda: sb.call(tool, args).content, n))
             f.append(median_us_after(sb.rewind, floor, n))
-        gm, fm = statistics.median(g), statistics.median(f)
-        out[tool] = {"gem_us": round(gm, 2), "floor_us": round(fm, 2), "ratio": round(gm / fm, 2)}
+        gm, fm, rm = statistics.median(g), statistics.median(f), statistics.median(r)
+        out[tool] = {"gem_us": round(gm, 2), "floor_us": round(fm, 2), "ratio": round(gm / fm, 2),
+                     "remembered_us": round(rm, 2), "remembered_ratio": round(rm / fm, 2)}
     sb.rewind()
     return out
 

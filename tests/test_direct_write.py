@@ -3,7 +3,9 @@ as the general path (arguments validated into the call's names, the statement's 
 when it writes nothing): over random call sequences on the example domains (and the τ-bench retail
 data when ../shared has it) every call gives the same ok/error, value and reply text, and the same
 state and digest; what it does not take (arguments it is unsure of, no row written, text that is
-not a JSON object) goes the general way and says what the general path says."""
+not a JSON object) goes the general way and says what the general path says. The direct run is
+the executor's path where every call runs, so these run with the write memo off (`tools.write_memo`,
+which validates the arguments to key what it remembers)."""
 from __future__ import annotations
 
 import json
@@ -25,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DOMAINS = sorted((ROOT / "examples" / "domains").glob("*.yaml"))
 SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared").is_dir()), ROOT.parent / "shared")
 RETAIL = ROOT / "examples" / "domains" / "tau_retail.yaml"
+
+
+pytestmark = pytest.mark.usefixtures("every_call_runs")  # the executor's own paths: every write runs
 
 
 def heads(compiled: Any) -> list[Any]:

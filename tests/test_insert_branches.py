@@ -16,6 +16,8 @@ from test_insert_plan import (FIND_ORDER, INSERT_NOTE, an_order, both, counters,
                               demo_domains, insert_heads, notes_domain, same_call)
 from test_write_plan import Counting, step_by_step
 
+pytestmark = pytest.mark.usefixtures("every_call_runs")  # the executor's own paths: every write runs
+
 FIND_CUSTOMER = {"find": "customers", "as": "c", "where": {"customer_id": "o.customer_id"}}
 BRANCH = {"if": "text == 'vip'", "then": [{"update": "customers", "row": "c", "set": {"vip": "true"}}],
           "else": [{"update": "orders", "row": "o", "set": {"status": "'noted'", "total": "o.total + 1"}},

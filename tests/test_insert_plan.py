@@ -25,6 +25,8 @@ from test_language import BASE, P, tool
 from test_sql_reply import paired_calls
 from test_write_plan import Counting, step_by_step
 
+pytestmark = pytest.mark.usefixtures("every_call_runs")  # the executor's own paths: every write runs
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import pytest
 
 from gem_env.tools import compile_domain, load_domain, parse_domain
-from gem_env.tools import read_cache
+from gem_env.tools import read_cache, write_memo
 
 from test_language import BASE, P, tool
 from test_sql_reply import arguments, value_pool
@@ -45,9 +45,13 @@ def poke(sb: Any, rng: random.Random) -> None:
         sb.conn.execute(f'UPDATE "{t.name}" SET "{col}" = ? WHERE "{t.pk}" = ?', ["poked", rng.choice(keys)])
 
 
-def run_pair(compiled: Any, seed: int, calls: int, pokes: bool = True) -> tuple[int, int]:
+def run_pair(compiled: Any, seed: int, calls: int, pokes: bool = True, diverge: int | None = None
+             ) -> tuple[int, int]:
     """The same random calls on a sandbox with the cache and one without (with `pokes`, some SQL
-    run on the connections directly too); (hits, misses) of the cached side."""
+    run on the connections directly too; from call `diverge` on, other calls than `seed` makes);
+    (hits, misses) of the cached side. The cached side has the write memo on too
+    (`tools.write_memo`): a history run before is taken from it, and a call that leaves it runs
+    the calls taken so far first."""
     rng = random.Random(seed)
     pool = value_pool(compiled)
     names = sorted(n for n, t in compiled.tools.items() if t.steps is not None) + ["no_such_tool"]
@@ -57,6 +61,8 @@ def run_pair(compiled: Any, seed: int, calls: int, pokes: bool = True) -> tuple[
     c = read_cache.domain_cache(compiled)
     hits, misses = c.hits, c.misses
     for i in range(calls):
+        if i == diverge:
+            rng = random.Random(seed * 7919 + i)
         name = rng.choice(names)
         args = arguments(rng, compiled.tools[name].spec, pool) if name in compiled.tools else {}
         roll = rng.random()
@@ -89,11 +95,16 @@ def run_pair(compiled: Any, seed: int, calls: int, pokes: bool = True) -> tuple[
 
 def check_domain(compiled: Any, calls: int, seed: int) -> None:
     read_cache.clear()
+    write_memo.clear()
     run_pair(compiled, seed, calls)
     run_pair(compiled, seed, calls)  # the same history again, with what the first run kept
     run_pair(compiled, seed + 1, calls, pokes=False)
     hits, _ = run_pair(compiled, seed + 1, calls, pokes=False)
     assert hits > calls // 10, hits  # (a poke gives a state of its own: nothing is shared after it)
+    taken = write_memo.memo_of(compiled).hits
+    for at in range(calls // 10, calls, calls // 10):  # a known history, then calls of another
+        run_pair(compiled, seed + 1, calls, pokes=False, diverge=at)
+    assert write_memo.memo_of(compiled).hits > taken + calls // 20
 
 
 @pytest.mark.parametrize("path", DOMAINS, ids=[p.stem for p in DOMAINS])

@@ -21,6 +21,8 @@ from gem_env.tools.writeplan import MISS
 from test_language import BASE, P, tool
 from test_sql_reply import interpreted, paired_calls
 
+pytestmark = pytest.mark.usefixtures("every_call_runs")  # the executor's own paths: every write runs
+
 ROOT = Path(__file__).resolve().parents[1]
 DOMAINS = sorted((ROOT / "examples" / "domains").glob("*.yaml"))
 SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared").is_dir()), ROOT.parent / "shared")

@@ -139,15 +139,18 @@ class StateDigest:
         self.touched: dict[str, set[Any]] | None = {}
         """Keys written per table since the template; None after a restore (unknown)."""
 
-    def fold(self, conn: sqlite3.Connection) -> None:
-        """Take the logged changes into the sums and empty the log."""
+    def fold(self, conn: sqlite3.Connection) -> list[tuple[int, Any, int, int]] | None:
+        """Take the logged changes into the sums and empty the log. Returns the rows it moved,
+        (table code, key, digest before, after), for `apply` to make the same move elsewhere; None
+        when the tables were summed anew (after a restore)."""
         entries = conn.execute(f"SELECT tbl, key FROM {quote(LOG_TABLE)}").fetchall()
         if not entries:
-            return
+            return []
         if self.template is None:
             self._resum(conn, {self.names[code] for code, _ in entries})
-            return
+            return None
         rows, sums = self.rows, self.sums
+        moved = []
         for code, key in entries:
             name = self.names[code]
             t = self.tables[name]
@@ -159,7 +162,20 @@ class StateDigest:
             sums[name] = (sums[name] + new - old) % MOD
             if self.touched is not None:
                 self.touched.setdefault(name, set()).add(key)
+            moved.append((code, key, old, new))
         conn.execute(f"DELETE FROM {quote(LOG_TABLE)}")
+        return moved
+
+    def apply(self, moved: tuple[tuple[int, Any, int, int], ...]) -> None:
+        """The same rows moved as a `fold` moved them (a remembered call, `tools.write_memo`): on the
+        same state, each row's digest before is the one recorded."""
+        rows, sums, names, touched = self.rows, self.sums, self.names, self.touched
+        for code, key, old, new in moved:
+            name = names[code]
+            sums[name] = (sums[name] + new - old) % MOD
+            rows[(code, key)] = new
+            if touched is not None:
+                touched.setdefault(name, set()).add(key)
 
     def recompute(self, conn: sqlite3.Connection) -> None:
         """Every sum from scratch (to check the incremental ones)."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from pydantic import ValidationError
 
-from .digest import StateDigest
+from .digest import LOG_TABLE, StateDigest
 from .effects import ToolFailure, run_effect
 from .errors import ExprError
 from .expr import format_id
@@ -27,10 +27,11 @@ from .plan import Plan, plan_for
 from .jsontext import ENCODE
 from .loopplan import StepByStep
 from .python_tools import SandboxDB, ToolError
-from . import read_cache
+from . import read_cache, write_memo
 from .reply import Encoded
 from .runtime_sql import runtime_sql
 from .seed import id_spread
+from .tables import quote
 from .writeplan import MISS
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 
 _UNSET: Any = object()
+_CLEAR_LOG = f"DELETE FROM {quote(LOG_TABLE)}"
 
 
 class ToolResult:
@@ -140,10 +142,10 @@ class Sandbox:
     def __init__(self, compiled: "CompiledDomain"):
         self.compiled = compiled
         self.tables = compiled.tables
-        self.conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        self.conn.deserialize(compiled.template)
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self.conn.create_function("gem_eval", -1, self._evaluate)
+        self._conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self._conn.deserialize(compiled.template)
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._conn.create_function("gem_eval", -1, self._evaluate)
         self.sql = runtime_sql(compiled)
         """The statements of `next_id`, `count_rows` and `rows`, built once per domain."""
         self.restartable = False
@@ -157,15 +159,20 @@ class Sandbox:
         self.dirty: set[str] = set()
         """Tables written since the last state hash (informational: the digest reads SQLite's log)."""
         self.digest = StateDigest(self.tables, compiled.table_sums, compiled.template_rows)
-        self.db = SandboxDB(self.conn, self.tables, self.dirty)
+        self._db = SandboxDB(self._conn, self.tables, self.dirty)
         self._checkpoint: tuple[dict, dict, dict | None] | None = None
         self.cache = read_cache.domain_cache(compiled)
         self._names = sorted(self.tables)
         self.version = 0
         """The version of the whole state (0: the template's); `versions` per table."""
         self.versions = dict.fromkeys(self._names, 0)
-        self._changes = self.conn.total_changes
+        self._changes = self._conn.total_changes
         """The connection's count of changed rows that the versions account for."""
+        self._folded = self._changes
+        """The count when the change log was last emptied: the log is empty while it holds."""
+        self.memo = write_memo.memo_of(compiled)
+        self.pending: list[write_memo.Taken] = []
+        """Calls taken from the write memo that SQLite has not run yet (`_flush`)."""
         self._checkpoint_versions: tuple[int, dict[str, int]] = (0, dict(self.versions))
         self.id_hints: dict[str, int] = dict(compiled.id_starts)
         """The id counters as the template or this sandbox's compiled inserts last left them
@@ -174,6 +181,20 @@ class Sandbox:
         self._checkpoint_hints: dict[str, int] = dict(self.id_hints)
         self._call: tuple[str, dict[str, Any]] | None = None
         """The tool and validated arguments of the call running now (`id_spread`)."""
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The SQLite connection, brought up to date with the calls taken from the write memo."""
+        if self.pending:
+            self._flush()
+        return self._conn
+
+    @property
+    def db(self) -> SandboxDB:
+        """What a Python tool reads and writes through (up to date, as `conn`)."""
+        if self.pending:
+            self._flush()
+        return self._db
 
     # ------------------------------------------------------------ calls
 
@@ -190,11 +211,13 @@ class Sandbox:
                               error_kind="unknown_tool")
         caching = read_cache.SETTINGS["enabled"]  # (off: no versions kept; when it is on again,
         if caching:                                 # the first call meets an unknown state)
-            if self.conn.total_changes != self._changes:  # SQL run on the connection directly
+            if self._conn.total_changes != self._changes:  # SQL run on the connection directly
                 self._unknown_state()
             reads = read_cache.scope(tool)
             if reads is not None:
                 return self._read(tool, arguments, tuple(map(self.versions.__getitem__, reads)))
+            if write_memo.SETTINGS["enabled"] and write_memo.remembers(tool):
+                return self._write(tool, arguments)
         direct = getattr((tool.__dict__.get("_plan") or plan_for(tool)).single, "direct", None)
         if direct is not None:
             if type(arguments) is str:  # as a model writes them: parsed once, for either path
@@ -202,7 +225,7 @@ class Sandbox:
             if type(arguments) is dict:
                 done = direct(arguments, self)
                 if done is not None:
-                    if caching and self.conn.total_changes != self._changes:
+                    if caching and self._conn.total_changes != self._changes:
                         self._changed(tool, done[1], done[2])  # as validation would give them
                     return ToolResult.of_text(done[0])
         parsed = self._arguments(tool, arguments)
@@ -210,7 +233,7 @@ class Sandbox:
             return parsed
         plan, args = parsed
         result = self._answer(tool, plan, args)
-        if caching and self.conn.total_changes != self._changes:
+        if caching and self._conn.total_changes != self._changes:
             values = tuple(args.values())
             self._changed(tool, values, tuple(map(type, values)))
         return result
@@ -261,7 +284,79 @@ class Sandbox:
             self.cache.put(text_key, kept)
         return result
 
+    def _write(self, tool: "CompiledTool", arguments: Any) -> ToolResult:
+        """A write call taken from the memo when this state has seen it (`tools.write_memo`), run
+        and remembered when not. Looked up by the arguments' JSON text as given, then by the
+        validated arguments."""
+        memo, name = self.memo, tool.spec.name
+        text_key = (self.version, name, arguments) if type(arguments) is str else None
+        taken = memo.get(text_key) if text_key is not None else None
+        if taken is None:
+            parsed = self._arguments(tool, arguments)
+            if type(parsed) is ToolResult:
+                return parsed
+            plan, args = parsed
+            values = tuple(args.values())
+            key = (self.version, name, values, tuple(map(type, values)))
+            taken = memo.get(key)
+            if taken is None:
+                memo.misses += 1
+                if self._conn.total_changes != self._folded:  # what the call writes, alone in the log
+                    self._fold()
+                result = self._answer(tool, plan, args)
+                taken = self._remember(tool, args, key[2], key[3], result)
+                if taken is not None:
+                    memo.put(key, taken)
+                    if text_key is not None:
+                        memo.put(text_key, taken)
+                return result
+            if text_key is not None:
+                memo.put(text_key, taken)
+        memo.hits += 1
+        if taken.changes is not None:
+            if self._conn.total_changes != self._folded:  # the log stays empty while calls wait
+                self._fold()
+            self.digest.apply(taken.changes)
+            self.pending.append(taken)
+            self._changed(tool, taken.values, taken.types)
+        return _kept(taken.reply)
+
+    def _remember(self, tool: "CompiledTool", args: dict[str, Any], values: tuple[Any, ...],
+                  types: tuple[type, ...], result: ToolResult) -> write_memo.Taken | None:
+        """What to remember of a call just run (its change folded into the digest now, to know its
+        rows); None when it cannot be replayed from a memo (a reply that is no JSON text, a state
+        summed anew after a restore)."""
+        reply = read_cache.entry_of(result)
+        if self._conn.total_changes == self._changes:
+            return None if reply is None else write_memo.Taken(reply, None, tool, args, values, types)
+        self._changed(tool, values, types)
+        moved = self._fold()
+        if reply is None or moved is None:
+            return None
+        return write_memo.Taken(reply, tuple(moved), tool, args, values, types)
+
+    def _flush(self) -> None:
+        """Run the calls taken from the memo, in order, from the state they were taken on: SQLite
+        catches up with the versions and the digest, which have them already (their log entries
+        are dropped). Their replies are the remembered ones (the executor is deterministic); if one
+        were not, the state would be marked unknown and the digest summed anew."""
+        pending, self.pending = self.pending, []
+        alike = True
+        for taken in pending:
+            tool = taken.tool
+            result = self._answer(tool, tool.__dict__.get("_plan") or plan_for(tool), taken.args)
+            alike = alike and read_cache.entry_of(result) == taken.reply
+        if alike:
+            self._conn.execute(_CLEAR_LOG)
+            self._changes = self._folded = self._conn.total_changes
+        else:
+            self.digest.recompute(self._conn)
+            self._folded = self._conn.total_changes
+            self._unknown_state()
+
     def _answer(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
+        if self.pending:  # before this call is the one running (`id_spread` reads it)
+            self._flush()
         self._call = (tool.spec.name, args)  # what `id_spread` draws a new id's place from
         if plan.single is not None:  # one statement, atomic without a savepoint (or an insert with its own)
             out = plan.single.run({**self.clock, **args}, self)
@@ -278,13 +373,13 @@ class Sandbox:
         self.version = v = self.cache.step((self.version, tool.spec.name, values, types))
         for t in tool.__dict__.get("_write_scope") or read_cache.writes_of(tool, self._names):
             self.versions[t] = v
-        self._changes = self.conn.total_changes
+        self._changes = self._conn.total_changes
 
     def _unknown_state(self) -> None:
         """A change no call accounts for: every table gets a version no other sandbox has."""
         self.version = v = self.cache.fresh()
         self.versions = dict.fromkeys(self._names, v)
-        self._changes = self.conn.total_changes
+        self._changes = self._conn.total_changes
 
     def _run(self, tool: "CompiledTool", plan: Plan, args: dict[str, Any]) -> ToolResult:
         """The steps (or the Python tool) in the call's savepoint; `plan.single` has had its try."""
@@ -401,18 +496,28 @@ class Sandbox:
 
     def recomputed_state_hash(self, tables: Iterable[str] | None = None) -> str:
         """`state_hash` with every table digested from scratch (what the incremental one must equal)."""
-        known = self.conn.total_changes == self._changes
-        self.digest.recompute(self.conn)
+        conn = self.conn  # up to date with the calls taken from the memo
+        known = conn.total_changes == self._changes
+        self.digest.recompute(conn)
+        self._folded = conn.total_changes
         if known:
-            self._changes = self.conn.total_changes
+            self._changes = self._folded
         return self.state_hash(tables)
 
-    def _fold(self) -> None:
-        known = self.conn.total_changes == self._changes
-        self.digest.fold(self.conn)  # empties the change log: a change of no state
+    def _fold(self) -> list[tuple[int, Any, int, int]] | None:
+        """Take the change log into the digest; the rows it moved (`StateDigest.fold`). Nothing to
+        read when nothing was written since the last fold (calls waiting in `pending` are in the
+        digest already)."""
+        conn = self._conn
+        if conn.total_changes == self._folded:
+            return []
+        known = conn.total_changes == self._changes
+        moved = self.digest.fold(conn)  # empties the change log: a change of no state
+        self._folded = conn.total_changes
         if known:
-            self._changes = self.conn.total_changes
+            self._changes = self._folded
         self.dirty.clear()
+        return moved
 
     def touched(self) -> dict[str, set[Any]] | None:
         """Keys written per table since the template (None when unknown, after a `restore`)."""
@@ -422,29 +527,33 @@ class Sandbox:
     def dump(self, tables: Iterable[str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
         """{table: {key: row}} for a row-level diff."""
         out = {}
+        conn = self.conn
         for name in self._table_names(tables):
             t = self.tables[name]
-            out[name] = {str(r[t.pk]): r for r in map(t.decode, self.conn.execute(t.select_sql))}
+            out[name] = {str(r[t.pk]): r for r in map(t.decode, conn.execute(t.select_sql))}
         return out
 
     def checkpoint(self) -> None:
         """Make the current state the one `rewind` returns to. Opens a transaction that stays open
         (calls nest their savepoints inside it), so `rewind` costs O(pages written), not O(DB)."""
+        conn = self.conn  # the calls taken from the memo run first: SQLite holds the state
         self._fold()
-        self.conn.execute("SAVEPOINT gem_checkpoint")
+        conn.execute("SAVEPOINT gem_checkpoint")
         touched = self.digest.touched
         self._checkpoint = (dict(self.digest.sums), dict(self.digest.rows),
                             None if touched is None else {t: set(k) for t, k in touched.items()})
-        if self.conn.total_changes != self._changes:  # written with the read cache off: versions
-            self._unknown_state()                     # that `rewind` brings back must be this state's
+        if conn.total_changes != self._changes:  # written with the read cache off: versions
+            self._unknown_state()                # that `rewind` brings back must be this state's
         self._checkpoint_versions = (self.version, dict(self.versions))
         self._checkpoint_hints = dict(self.id_hints)
 
     def rewind(self) -> None:
-        """Back to the last `checkpoint`: rows, digest, touched keys and the call log."""
+        """Back to the last `checkpoint`: rows, digest, touched keys and the call log (calls taken
+        from the memo and not run yet are dropped unrun)."""
         if self._checkpoint is None:
             raise RuntimeError("rewind needs a checkpoint")
-        self.conn.execute("ROLLBACK TO gem_checkpoint")
+        self.pending.clear()
+        self._conn.execute("ROLLBACK TO gem_checkpoint")
         sums, rows, touched = self._checkpoint
         self.digest.sums, self.digest.rows = dict(sums), dict(rows)
         self.digest.touched = None if touched is None else {t: set(k) for t, k in touched.items()}
@@ -452,21 +561,24 @@ class Sandbox:
         self.dirty.clear()
         self.version, versions = self._checkpoint_versions
         self.versions = dict(versions)
-        self._changes = self.conn.total_changes
+        self._changes = self._folded = self._conn.total_changes  # the log was empty at the checkpoint
         self.id_hints = dict(self._checkpoint_hints)
 
     def snapshot(self) -> bytes:
         return self.conn.serialize()
 
     def restore(self, snapshot: bytes) -> None:
-        self.conn.deserialize(snapshot)
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self.digest.forget_template(self.conn)
+        self.pending.clear()
+        self._conn.deserialize(snapshot)
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self.digest.forget_template(self._conn)
+        self._folded = self._conn.total_changes
         self._unknown_state()
         self.id_hints.clear()
 
     def close(self) -> None:
-        self.conn.close()
+        self.pending.clear()
+        self._conn.close()
 
 
 def same_reply(recorded: Any, replayed: str) -> bool:
