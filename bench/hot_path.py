@@ -305,17 +305,17 @@ def statement_profile(sb: Any, call: Callable[[], Any], n: int) -> dict[str, Any
     timing, and the rest: the Python around and between the statements."""
     per_position: list[tuple[str, list[int]]] = []
     calls: list[int] = []
-    real = sb.conn
+    real = sb._conn  # the connection itself (`conn` also runs calls taken from the write memo)
     for _ in range(n):
         t0 = time.process_time_ns()
         call()
         calls.append(time.process_time_ns() - t0)
         times: list[tuple[str, int]] = []
-        sb.conn = _TimedConnection(real, times)
+        sb._conn = _TimedConnection(real, times)
         try:
             call()
         finally:
-            sb.conn = real
+            sb._conn = real
         for i, (sql, ns) in enumerate(times):
             if i == len(per_position):
                 per_position.append((sql, []))

@@ -301,11 +301,14 @@ class Sandbox:
             taken = memo.get(key)
             if taken is None:
                 memo.misses += 1
+                if self.pending:  # SQLite catches up first
+                    self._flush()
                 if self._conn.total_changes != self._folded:  # what the call writes, alone in the log
                     self._fold()
+                before = self.version  # (a flush that found the memo wrong left a state of its own)
                 result = self._answer(tool, plan, args)
                 taken = self._remember(tool, args, key[2], key[3], result)
-                if taken is not None:
+                if taken is not None and before == key[0]:
                     memo.put(key, taken)
                     if text_key is not None:
                         memo.put(text_key, taken)
@@ -318,7 +321,7 @@ class Sandbox:
                 self._fold()
             self.digest.apply(taken.changes)
             self.pending.append(taken)
-            self._changed(tool, taken.values, taken.types)
+            self._moved_to(tool, taken.after)
         return _kept(taken.reply)
 
     def _remember(self, tool: "CompiledTool", args: dict[str, Any], values: tuple[Any, ...],
@@ -328,12 +331,12 @@ class Sandbox:
         summed anew after a restore)."""
         reply = read_cache.entry_of(result)
         if self._conn.total_changes == self._changes:
-            return None if reply is None else write_memo.Taken(reply, None, tool, args, values, types)
+            return None if reply is None else write_memo.Taken(reply, None, self.version, tool, args)
         self._changed(tool, values, types)
         moved = self._fold()
         if reply is None or moved is None:
             return None
-        return write_memo.Taken(reply, tuple(moved), tool, args, values, types)
+        return write_memo.Taken(reply, tuple(moved), self.version, tool, args)
 
     def _flush(self) -> None:
         """Run the calls taken from the memo, in order, from the state they were taken on: SQLite
@@ -370,9 +373,13 @@ class Sandbox:
         """A call changed the state: the tables it may write take the version of this history.
         `values`, `types`: the validated arguments' values in parameter order and their types
         (`read_cache.argument_key`)."""
-        self.version = v = self.cache.step((self.version, tool.spec.name, values, types))
+        self._moved_to(tool, self.cache.step((self.version, tool.spec.name, values, types)))
+
+    def _moved_to(self, tool: "CompiledTool", version: int) -> None:
+        """The state is now `version`: the tables `tool` may write take it."""
+        self.version = version
         for t in tool.__dict__.get("_write_scope") or read_cache.writes_of(tool, self._names):
-            self.versions[t] = v
+            self.versions[t] = version
         self._changes = self._conn.total_changes
 
     def _unknown_state(self) -> None:

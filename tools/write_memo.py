@@ -59,11 +59,13 @@ class Taken(NamedTuple):
     """`read_cache.entry_of` of its result: (True, text) or (False, error, error_kind)."""
     changes: tuple[tuple[int, Any, int, int], ...] | None
     """(table code, key, row digest before, after) per row it wrote; None when it changed nothing."""
+    after: int
+    """The version of the state it left (the one it was taken on when it changed nothing). A state
+    may come to have two versions (the read cache's table of them emptied when full, and the call
+    then run again elsewhere); a version never names two states."""
     tool: "CompiledTool"
     args: dict[str, Any]
     """Its validated arguments (never changed: the run copies them)."""
-    values: tuple[Any, ...]
-    types: tuple[type, ...]
 
 
 class WriteMemo:
