@@ -99,6 +99,12 @@ TROUBLE = ["That sounds frustrating; let's get it sorted now.", "Apologies for t
            "I understand how annoying that is. Let's fix it now.", "Thanks for your patience with this. Let's sort it out.",
            "Apologies for the hassle; I'll help you with it here."]
 # the number of something made for the user, asked for again ("{x}": "dispute ID")
+# a later request about the same kind of record as one the conversation was about: that one again?
+# (`{noun}` "rental", `{id}` its id; the agent and the user read it by "the same {noun}, {id}?")
+SAME_RECORD = (["", "", "", "Sure.", "Of course.", "Happy to check.", "Okay."],
+               ["Is this for the same {noun}, {id}?", "Is that the same {noun} as before, {id}?",
+                "Just to check: is this for the same {noun}, {id}?", "Are we talking about the same {noun}, {id}?",
+                "Is it still the same {noun}, {id}?", "Is this about the same {noun} as before, {id}?"])
 NUMBER_AGAIN = ["Of course: your {x} is {v}.", "Sure, it's {v}.", "No problem. The {x} is {v}.", "It's {v}."]
 # short closes weigh more: a real agent says "Anything else?" far more often than a full sentence
 CLOSE = ["Anything else?", "Anything else?", "Anything else?", "Anything else?", "Anything else today?",

@@ -16,8 +16,8 @@ from . import speech as S
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
-    "a an and are as at be by do for from have hi hello i i'd id like is it its me my need of on or our "
-    "please the their there this to want we with you your".split()
+    "a an and are as at be been by could do for from have hi hello i i'd id in into like is it its ll me my need "
+    "of on onto or our please re the their there this to ve want we will with would you your".split()
 )
 _ROW_FIELD = re.compile(r"^row\.(\w+)$")
 _LOOKUP_FIELD = re.compile(r"^lookup\(\s*'(\w+)'.*\)\.(\w+)$")

@@ -13,7 +13,7 @@ from gem_env.tools.render import smooth
 _FACT = re.compile(r"\bmy ([a-z][a-z0-9 ]*?) is (.+?)(?=\.\s+my\s|\.?$)", re.IGNORECASE | re.MULTILINE)
 _END = (r"(?=,\s*(?:and\s+)?(?:my|the|it's|its)\s|\.\s+(?:my|the|and|it|i|that|thanks|thank|once|after|then|also)\b|\.\s+[A-Z][\w ]{0,30}:"
         r"|[.!]?\s*$|\s+and\s+(?:my|the)\s|;)")
-_RECORD_ID = r"[A-Z][A-Z0-9]*-[A-Z0-9-]*\d\b"
+_RECORD_ID = r"(?:[A-Z][A-Z0-9]*-[A-Z0-9-]*\d|#?[A-Z]{1,3}\d{5,})\b"  # "CRD-1041", "#W8104319"
 """How a record's id is written: capitals, a dash, digits ("CRD-1041", "LNX1-27593", "SI-2666")."""
 
 
@@ -31,6 +31,8 @@ NO = re.compile(r"^\W*(?:no\b|nope\b|nah\b|actually,? no\b|don't\b|do not\b|canc
 CONFIRMING = re.compile(r"shall i (?:go ahead|proceed)|should i (?:go ahead|proceed)|do you want me to|would you like me "
                         r"to|(?:can|could) you confirm|please confirm|is that (?:ok|okay|correct|right)|\(yes/no\)",
                         re.IGNORECASE)
+SAME_RECORD = re.compile(r"\bthe same (?P<noun>[a-z]+(?: [a-z]+)?)(?: as before)?, (?P<id>[^\s?]+)\?")
+"""The assistant asking whether a request is about the record an earlier one was (`B.SAME_RECORD`)."""
 THANKS = re.compile(r"^\W*(?:thanks|thank you|great|perfect|that's all|nothing else|no,? that's)", re.IGNORECASE)
 _FREE_TEXT = re.compile(r"summary|note|comment|message|description|details")
 _INT = re.compile(r"^-?\d+$")
@@ -300,7 +302,7 @@ def reason_given(text: str, choices: list[Any]) -> Any:
         if not isinstance(choice, str) or not choice.strip():
             continue
         said = re.escape(choice.replace("_", " ").lower())
-        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an)*\s+{said}\b", text.lower()) \
+        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an| i'm| i am| you're| you are)*\s+{said}\b", text.lower()) \
                 or re.search(rf"\b{_rendered_reason(choice)}\b", text.lower()):  # "because the item was not received"
             found.append(choice)
     return found[0] if len(found) == 1 else None

@@ -34,8 +34,8 @@ from .ids import id_by_description, id_from_results, named_outright, record_list
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
                      recognise_lookup)
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, memory, records
-from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name, goal_values,
-                            named_keys, parse_facts, read_facts, reason_given)
+from .understanding import (GOING_ON, NO, SAME_RECORD, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
+                            goal_values, named_keys, parse_facts, read_facts, reason_given)
 
 # a sentence that points at a record ("I mean the one whose status is locked", "It's the booking from Lake Jacob")
 _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) (?:on )?(?:the|my)\b",
@@ -101,6 +101,7 @@ class _Turn:
     next_up: str = ""  # a request named in the first message, still to come: offered at the close (`S.close`)
     mention: str = ""  # the open request as the user named it in their first message (they said yes to it)
     aside: str = ""  # the part of the open request's first message that names a later one
+    earlier_ids: dict[str, set[str]] = field(default_factory=dict)  # record ids said or used in earlier requests
 
     def close(self) -> str:
         """What ends a reply that settles the open request: "Anything else?", the offer of the
@@ -303,6 +304,7 @@ class WorkflowAgent:
             mention = later[0]  # the user said yes to the offer: the request is what they named then
             request = f"{mention} {request}"
         known: dict[str, str] = {}
+        earlier_ids: dict[str, set[str]] = {}  # which records the earlier requests were about
         own: set[str] = set()  # keys the user gave in the open request
         answered: dict[str, str] = {}  # what they said after the request's first message
         opened = False  # the request's first message is read
@@ -314,6 +316,9 @@ class WorkflowAgent:
             facts = self._facts_in(m["content"], previous)
             # who the user is carries over between requests; which record a request is about does not
             known.update({k: v for k, v in facts.items() if i >= start or not (k == "id" or k.endswith("_id"))})
+            for k, v in facts.items() if i < start else ():
+                if k.endswith("_id"):
+                    earlier_ids.setdefault(k, set()).add(str(v))
             if i >= start:
                 if opened:
                     answered.update(facts)
@@ -326,10 +331,15 @@ class WorkflowAgent:
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
         before, stale = memory(messages[:start], self.compiled, self._kept)
+        for m in messages[:start]:
+            for c in m.get("tool_calls") or () if m.get("role") == "assistant" else ():
+                for k, v in _arguments(c).items():
+                    if k.endswith("_id") and isinstance(v, (str, int)) and not isinstance(v, bool):
+                        earlier_ids.setdefault(k, set()).add(str(v))
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
-                     next_up=next_up, mention=mention, aside=aside)
+                     next_up=next_up, mention=mention, aside=aside, earlier_ids=earlier_ids)
 
     def _later_request(self, first: str) -> tuple[str, str] | None:
         """The sentence of the user's first message that names a request for after the first one
@@ -365,6 +375,11 @@ class WorkflowAgent:
             if ({"first_name", "last_name"} <= set(asked) or "zip" in got) and (full := full_name(said)):
                 got = {**dict(zip(("first_name", "last_name"), full)), **got}
             got.update({k: n for k in asked if k not in got and (n := self._count_in(k, said))})
+            same = SAME_RECORD.search(previous) if previous else None
+            if same and YES.search(said):  # "Is this for the same rental, RA-1?" "Yes, that one."
+                key = next(iter(named_keys(f"{same['noun']} id", self._names)), None)
+                if key is not None and key.endswith("_id") and key not in got:
+                    got[key] = same["id"]
             if len(self._read) >= _READ_KEPT:  # one agent may serve many conversations
                 self._read.clear()
             self._read[(said, previous)] = got
@@ -642,7 +657,10 @@ class WorkflowAgent:
 
     def _ask(self, missing: list[str], turn: _Turn, action: str = "", lead: bool = True) -> dict[str, Any]:
         """The question for `missing`, or giving up when it was asked and answered without it; who
-        the customer is, asked the other way (`ASK_FALLBACK`), says no more than that."""
+        the customer is, asked the other way (`ASK_FALLBACK`), says no more than that. A record's id
+        that an earlier request named is asked about first (`_same_record`)."""
+        if len(missing) == 1 and (same := self._same_record(missing[0], turn)) is not None:
+            return same
         if self._auth is not None and self._fallback is not None and missing == [self._auth.param] \
                 and self._not_given(self._auth.param, turn):
             missing = list(self._fallback.params)  # "I don't have my email to hand": their name and zip code
@@ -656,6 +674,19 @@ class WorkflowAgent:
             return _say(S.pick(turn.rng, B.ASK_FALLBACK, x=what))
         more = any(not _WHAT_TO_DO.search(s) for s in turn.said)  # asked what they want: this is the first question
         return _say(S.ask(turn.rng, missing, more, action, self._booleans, self._counts, lead=lead))
+
+    def _same_record(self, key: str, turn: _Turn) -> dict[str, Any] | None:
+        """Asks whether the open request is about the record an earlier request of the conversation
+        was, when it needs a record's id the user has not given and the earlier requests named one
+        record of that kind ("Is this for the same rental, RA-1?"); once a request. None otherwise."""
+        values = turn.earlier_ids.get(key, ())
+        if not key.endswith("_id") or len(values) != 1 or any(SAME_RECORD.search(s) for s in turn.said):
+            return None
+        earlier = next(iter(values))
+        shape = re.escape(re.sub(r"\d.*$", "", earlier))  # "#W", "ACC-": an id of this kind the request
+        if shape and re.search(rf"{shape}\d", turn.user_text.replace(earlier, "")):  # gives (not read): asked for
+            return None
+        return _say(S.pick(turn.rng, B.SAME_RECORD, noun=S.words(key[:-3]).lower(), id=earlier))
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
                 named: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
@@ -690,6 +721,16 @@ class WorkflowAgent:
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""
         return self._guidance.about(plan.workflow, write, S.singular(plan.workflow.anchor.table), values)
+
+
+def _arguments(call: dict[str, Any]) -> dict[str, Any]:
+    """A tool call's arguments as an object ({} when they are not one)."""
+    raw = (call.get("function") or {}).get("arguments")
+    try:
+        args = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError:
+        return {}
+    return args if isinstance(args, dict) else {}
 
 
 def _heard_trouble(out: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:

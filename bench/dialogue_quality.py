@@ -123,7 +123,10 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
     """The share of sessions showing each of round 17's behaviours: a second request named in the
     first message and offered by the assistant; a user who writes dates, money or times their own
     way; a customer whose earlier try went wrong, acknowledged; a user who asks what a change will
-    do; a user who asks again for the number of something made for them."""
+    do; a user who asks again for the number of something made for them; and (round 18) an
+    assistant asking whether a later request is about the record an earlier one was, and the
+    share of those the user says is another record."""
+    from gem_env.agents.understanding import SAME_RECORD
     from gem_env.agents import banks as B
     from gem_env.simulators import phrases as P
     repeat = tuple(q.split("{x}")[0] for q in P.ASK_REPEAT)
@@ -135,10 +138,17 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
         counts["earlier_trouble_acknowledged"] += bool(assistant) and assistant[0].startswith(tuple(B.TROUBLE))
         counts["question_what_a_change_will_do"] += any(t in P.ASK_EFFECT for t in user)
         counts["number_asked_for_again"] += any(t.startswith(repeat) for t in user)
+        same = [j for j, m in enumerate(r["messages"]) if m.get("role") == "assistant" and not m.get("tool_calls")
+                and SAME_RECORD.search(m.get("content") or "")]
+        counts["asked_if_the_same_record_as_before"] += bool(same)
+        counts["told_it_is_another_record"] += any(
+            re.match(r"\W*(?:no|actually, no)\b", r["messages"][j + 1].get("content") or "", re.IGNORECASE)
+            for j in same if j + 1 < len(r["messages"]))
     n = max(1, len(records))
     return {k: round(counts[k] / n, 3) for k in ("second_request_named_up_front_and_offered",
                                                  "user_writing_values_their_own_way", "earlier_trouble_acknowledged",
-                                                 "question_what_a_change_will_do", "number_asked_for_again")}
+                                                 "question_what_a_change_will_do", "number_asked_for_again",
+                                                 "asked_if_the_same_record_as_before", "told_it_is_another_record")}
 
 
 def measure(records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -192,6 +192,11 @@ _NO_TAIL = ["please don't.", "leave it as it is.", "not right now.", "I've chang
             "let's leave it.", "I'll think it over first.", "don't change anything.", "not today."]
 NO = [f"{a} {b}" for a in _NO_START for b in _NO_TAIL]
 NUDGES = ["Sorry, I didn't get a reply. Are you still there?", "Hello? I didn't see an answer."]
+# "Is this for the same rental, RA-1?": yes (each starts with a word the assistant reads as yes), or
+# another record, whose id follows
+SAME_ONE = ["Yes, that's the one.", "Yes, the same one.", "Yep, that one.", "Yes, that's right.", "Correct, the same {noun}.",
+            "Yes, same {noun}."]
+ANOTHER_ONE = ["No, a different one.", "No, it's another {noun}.", "No, not that one.", "Actually, no, a different {noun}."]
 DONT_KNOW = ["Sorry, I don't know that.", "I'm not sure, sorry.", "I don't know, I'm afraid."]
 _BYE_START = ["Thanks,", "Thank you,", "Great, thanks,", "Perfect, thank you,", "Brilliant, cheers,", "Lovely, thanks,",
               "Wonderful, thanks,", "Okay, thanks,", "Got it, thanks,", "All good, thank you,"]

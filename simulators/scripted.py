@@ -23,6 +23,8 @@ _REQUEST_START = re.compile(
 # "Anything else?", or an offer to go on with the request the user named at the start ("You also
 # mentioned changing your address. Shall we do that now?")
 _OFFER = re.compile(r"\byou (?:also )?mentioned\b", re.IGNORECASE)
+_SAME_RECORD = re.compile(r"\bthe same (?P<noun>[a-z]+(?: [a-z]+)?)(?: as before)?, (?P<id>[^\s?]+)\?")
+"""The assistant asking whether the open request is about a record an earlier one was about."""
 _CLOSING = re.compile(rf"\banything else\b|\bsomething else\b|{_OFFER.pattern}", re.IGNORECASE)
 ANNOUNCED = 0.6
 """The share of sessions with several requests whose user says so at the start (others just go on)."""
@@ -209,6 +211,9 @@ class ScriptedUser:
             if self._style == "frustrated" and goodbyes is P.GOODBYES:  # all went through at last
                 goodbyes = P.RELIEVED
             return f"{rng.choice(goodbyes)} {STOP}"
+        same = _SAME_RECORD.search(said)
+        if same:
+            return self._same_record(same["noun"], same["id"], current, rng)
         asked = self.asked_keys(said)
         if asked:
             return self._facts(asked, current, rng, which=re.search(r"\bwhich\b", said, re.IGNORECASE) is not None)
@@ -436,6 +441,20 @@ class ScriptedUser:
         if self._named_later and current is self._session[0] and key in self._session[1].knows:
             return self._session[1].knows[key]
         return self.scenario.knows.get(key)
+
+    def _same_record(self, noun: str, said_id: str, current: Request, rng: random.Random) -> str:
+        """The answer to "Is this for the same rental, RA-1?": yes when it is the open request's
+        record, else no, with that record's id when they know it."""
+        key = next((k for k in (*current.knows, *current.found) if k.endswith("_id")
+                    and humanize(k[:-3]).lower() == noun), None)
+        if key is None:
+            return rng.choice(P.DONT_KNOW)
+        known = self._value(key, current)
+        mine = known if known is not None else current.found.get(key)
+        if mine is not None and str(mine) == said_id:
+            return rng.choice(P.SAME_ONE).format(noun=noun)
+        other = rng.choice(P.ANOTHER_ONE).format(noun=noun)
+        return other if known is None else f"{other} {P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
 
     def _facts(self, asked: list[str], current: Request, rng: random.Random, which: bool = False) -> str:
         """The user's answer to a question for ``asked`` ("It's RX-1."; to a "which ...?", no "Sure.")."""

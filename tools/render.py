@@ -235,6 +235,9 @@ def smooth(text: str) -> str:
     text = re.sub(rf"\b(?:because of|due to) (\w+) too (\w+)\b(?={_REASON_END})", r"because the \1 was too \2", text)
     # a degree: "because of too expensive" -> "because it's too expensive"
     text = re.sub(rf"\b(?:because of|due to) (too \w+)\b(?={_REASON_END})", r"because it's \1", text)
+    # a doing with how: "because of feeling better" -> "because I'm feeling better" (whose: the
+    # sentence's "my" or "your" before it)
+    text = _DOING_REASON.sub(lambda m: _doing_reason(m, text), text)
     # only a participle that ends the reason: "because of suspected fraud" stays as it is
     text = re.sub(rf"\b(because of|due to) (\w+)\b(?={_REASON_END})", _one_word_reason, text)
     text = re.sub(rf"\b(because of|due to) (\w+) (\w+)\b(?={_REASON_END})", _a_reason, text)
@@ -273,6 +276,22 @@ _NOT_A_THING = frozenset("a an the my your our their it this that its no not oth
 # gerunds that name a kind of thing before a noun ("a billing error"), unlike "moving bank"
 _NOUN_GERUNDS = frozenset("billing shipping booking parking banking pricing scheduling processing charging "
                           "routing loading rounding".split())
+
+
+# a reason that is something the person is doing, and how ("feeling better", "running low", "moving abroad")
+_HOW = "better worse low abroad away out home late early well sick ill short behind overseas".split()
+_DOING_REASON = re.compile(rf"\b(?:because of|due to) ([a-z]+ing (?:{'|'.join(_HOW)}))\b(?={_REASON_END})")
+
+
+def _doing_reason(m: re.Match, text: str) -> str:
+    """"because I'm feeling better" in a sentence about "my" things, "because you're ..." about
+    "your" ones; as it was when the sentence says neither."""
+    if m.group(1).split()[0] in _NOUN_GERUNDS:
+        return m.group(0)
+    owner = re.findall(r"\b(my|your)\b", re.split(r"[.!?]\s", text[:m.start()])[-1], re.IGNORECASE)
+    if not owner:
+        return m.group(0)
+    return f"because {'I' if owner[-1].lower() == 'my' else 'you'}'{'m' if owner[-1].lower() == 'my' else 're'} {m.group(1)}"
 
 
 def _one_word_reason(m: re.Match) -> str:

@@ -1,0 +1,100 @@
+"""A later request about the same kind of record as an earlier one: when it needs the record's id
+and the user has not given it, the workflow agent asks whether it is the record the earlier request
+was about ("Is this for the same rental, RA-1?") instead of asking for the id; the user says yes
+when it is (and the agent goes on with that record), or no and gives the other record's id. The
+sessions verify. (The scripted users name another record's id with the request itself, so the
+"no" is met with model users; it is checked here on the user and the agent directly.)"""
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from gem_env.agents.understanding import SAME_RECORD
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.cli import main
+from gem_env.gym import ToolUseEnv
+from gem_env.simulators import phrases as P
+from gem_env.simulators.scenario import Request, Scenario
+from gem_env.simulators.scripted import ScriptedUser
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = range(8)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> ToolUseEnv:
+    out = tmp_path_factory.mktemp("examples") / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(out), "--quiet"]) == 0
+    return ToolUseEnv(str(out))
+
+
+def _calls(messages: list[dict]) -> list[tuple[int, dict]]:
+    """(message index, arguments) of every tool call, in order."""
+    return [(i, json.loads(c["function"]["arguments"] or "{}")) for i, m in enumerate(messages)
+            if m["role"] == "assistant" for c in m.get("tool_calls") or []]
+
+
+def test_a_later_request_is_asked_about_the_record_an_earlier_one_was(env: ToolUseEnv) -> None:
+    agents = {name: WorkflowAgent(d) for name, d in env.core.domains.items()}
+    same = other = 0
+    for task in env.core.tasks:
+        if len(task.scenario.requests) < 2:
+            continue
+        for seed in SEEDS:
+            env.reset(seed=seed, options={"task_id": task.id})
+            while True:
+                *_, reward, terminated, truncated, info = env.step(agents[task.domain].reply(env.messages))
+                if terminated or truncated:
+                    break
+            assert reward == 1.0, (task.id, seed, info["verification"])
+            messages = env.messages
+            calls = _calls(messages)
+            for i, m in enumerate(messages):
+                asked = SAME_RECORD.search(m.get("content") or "") if m["role"] == "assistant" else None
+                if asked is None:
+                    continue
+                key = f"{asked['noun'].replace(' ', '_')}_id"
+                # the record an earlier call was about, and the only one of its kind so far
+                assert {str(a[key]) for j, a in calls if j < i and key in a} == {asked["id"]}, (task.id, seed)
+                answer = messages[i + 1]["content"]
+                used = next(str(a[key]) for j, a in calls if j > i and key in a)
+                if any(answer.startswith(y.split("{")[0].rstrip(".,")) for y in P.SAME_ONE):
+                    same += 1
+                    assert used == asked["id"], (task.id, seed, answer)
+                else:
+                    other += 1
+                    assert any(answer.startswith(n.split("{")[0].rstrip(".,")) for n in P.ANOTHER_ONE), answer
+                    assert used != asked["id"] and used in answer, (task.id, seed, answer)
+    assert same >= 2, (same, other)
+
+
+def _session(first_id: str, second_id: str) -> tuple[ScriptedUser, list[dict]]:
+    """A user whose second request is about rental `second_id`, asked whether it is `first_id`."""
+    requests = [Request(kind="complete", goal="extend my rental", intent="extend my rental",
+                        knows={"rental_id": first_id}, opening=["rental_id"]),
+                Request(kind="lookup", goal="find out the return date of my rental", intent="find out the "
+                        "return date of my rental", knows={"rental_id": second_id}, asks=["return_date"])]
+    user = ScriptedUser(Scenario(goal="two requests", requests=requests, knows={"rental_id": first_id}), seed=3)
+    messages = [{"role": "system", "content": "policy"},
+                {"role": "user", "content": f"I'd like to extend my rental {first_id}."},
+                {"role": "assistant", "content": "All set: it's extended. Anything else?"},
+                {"role": "user", "content": "What's the return date of my rental?"},
+                {"role": "assistant", "content": f"Is this for the same rental, {first_id}?"}]
+    return user, messages
+
+
+@pytest.mark.parametrize("second", ["RA-1", "RA-2"])
+def test_the_user_says_whether_it_is_the_same_record_and_the_agent_reads_the_answer(env: ToolUseEnv, second: str) -> None:
+    user, messages = _session("RA-1", second)
+    answer = asyncio.run(user.reply(messages))
+    agent = WorkflowAgent(next(d for n, d in env.core.domains.items() if "rental" in n))  # its names: "rental id"
+    read = agent._facts_in(answer, messages[-1]["content"])
+    if second == "RA-1":
+        assert any(answer.startswith(y.split("{")[0].rstrip(".,")) for y in P.SAME_ONE), answer
+    else:
+        assert any(answer.startswith(n.split("{")[0].rstrip(".,")) for n in P.ANOTHER_ONE), answer
+        assert "RA-2" in answer
+    assert read.get("rental_id") == second, (answer, read)
