@@ -331,11 +331,19 @@ class WorkflowAgent:
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
         before, stale = memory(messages[:start], self.compiled, self._kept)
-        for m in messages[:start]:
+        replies = {m.get("tool_call_id"): m.get("content") for m in messages[:start] if m.get("role") == "tool"}
+        written: dict[str, set[str]] = {}  # records earlier writes made or changed: never the one asked
+        for m in messages[:start]:         # about alone (a dispute just filed is not the one asked after)
             for c in m.get("tool_calls") or () if m.get("role") == "assistant" else ():
-                for k, v in _arguments(c).items():
-                    if k.endswith("_id") and isinstance(v, (str, int)) and not isinstance(v, bool):
-                        earlier_ids.setdefault(k, set()).add(str(v))
+                tool = self.compiled.tools.get((c.get("function") or {}).get("name"))
+                reply = _object(replies.get(c.get("id"))) if tool is not None and tool.writes else {}
+                for ids, values in ((earlier_ids, _arguments(c)), (written, reply)):
+                    for k, v in values.items():
+                        if k.endswith("_id") and isinstance(v, (str, int)) and not isinstance(v, bool):
+                            ids.setdefault(k, set()).add(str(v))
+        for k, values in written.items():  # another record of the kind: the one meant is not known
+            if k in earlier_ids:
+                earlier_ids[k] |= values
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
@@ -677,8 +685,10 @@ class WorkflowAgent:
 
     def _same_record(self, key: str, turn: _Turn) -> dict[str, Any] | None:
         """Asks whether the open request is about the record an earlier request of the conversation
-        was, when it needs a record's id the user has not given and the earlier requests named one
-        record of that kind ("Is this for the same rental, RA-1?"); once a request. None otherwise."""
+        was, when it needs a record's id the user has not given and the earlier requests named or
+        made one record of that kind ("Is this for the same rental, RA-1?"); once a request. None
+        otherwise. Not when the user's records are listed to choose from (`which`): there it was
+        another record three times in four (a loan just renewed is not the one to return)."""
         values = turn.earlier_ids.get(key, ())
         if not key.endswith("_id") or len(values) != 1 or any(SAME_RECORD.search(s) for s in turn.said):
             return None
@@ -725,12 +735,16 @@ class WorkflowAgent:
 
 def _arguments(call: dict[str, Any]) -> dict[str, Any]:
     """A tool call's arguments as an object ({} when they are not one)."""
-    raw = (call.get("function") or {}).get("arguments")
+    return _object((call.get("function") or {}).get("arguments"))
+
+
+def _object(raw: Any) -> dict[str, Any]:
+    """JSON text (or a value) as an object; {} when it is not one."""
     try:
-        args = json.loads(raw) if isinstance(raw, str) else raw
+        value = json.loads(raw) if isinstance(raw, str) else raw
     except json.JSONDecodeError:
         return {}
-    return args if isinstance(args, dict) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def _heard_trouble(out: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:

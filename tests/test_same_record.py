@@ -31,10 +31,18 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> ToolUseEnv:
     return ToolUseEnv(str(out))
 
 
-def _calls(messages: list[dict]) -> list[tuple[int, dict]]:
-    """(message index, arguments) of every tool call, in order."""
-    return [(i, json.loads(c["function"]["arguments"] or "{}")) for i, m in enumerate(messages)
-            if m["role"] == "assistant" for c in m.get("tool_calls") or []]
+def _calls(messages: list[dict], writes: set[str]) -> list[tuple[int, dict]]:
+    """(message index, arguments) of every tool call, in order; for a write, its reply's ids too
+    (the record it made or changed)."""
+    replies = {m["tool_call_id"]: m["content"] for m in messages if m["role"] == "tool"}
+    out = []
+    for i, m in enumerate(messages):
+        for c in m.get("tool_calls") or [] if m["role"] == "assistant" else []:
+            args = json.loads(c["function"]["arguments"] or "{}")
+            reply = replies.get(c["id"], "") if c["function"]["name"] in writes else ""
+            made = json.loads(reply) if reply.startswith("{") else {}
+            out.append((i, {**{k: v for k, v in made.items() if k.endswith("_id")}, **args}))
+    return out
 
 
 def test_a_later_request_is_asked_about_the_record_an_earlier_one_was(env: ToolUseEnv) -> None:
@@ -51,14 +59,15 @@ def test_a_later_request_is_asked_about_the_record_an_earlier_one_was(env: ToolU
                     break
             assert reward == 1.0, (task.id, seed, info["verification"])
             messages = env.messages
-            calls = _calls(messages)
+            tools = env.core.domains[task.domain].tools
+            calls = _calls(messages, {n for n, t in tools.items() if t.writes})
             for i, m in enumerate(messages):
                 asked = SAME_RECORD.search(m.get("content") or "") if m["role"] == "assistant" else None
                 if asked is None:
                     continue
                 key = f"{asked['noun'].replace(' ', '_')}_id"
-                # the record an earlier call was about, and the only one of its kind so far
-                assert {str(a[key]) for j, a in calls if j < i and key in a} == {asked["id"]}, (task.id, seed)
+                # a record earlier calls were about (or a write made): never one the agent made up
+                assert asked["id"] in {str(a[key]) for j, a in calls if j < i and key in a}, (task.id, seed)
                 answer = messages[i + 1]["content"]
                 used = next(str(a[key]) for j, a in calls if j > i and key in a)
                 if any(answer.startswith(y.split("{")[0].rstrip(".,")) for y in P.SAME_ONE):
@@ -98,3 +107,13 @@ def test_the_user_says_whether_it_is_the_same_record_and_the_agent_reads_the_ans
         assert any(answer.startswith(n.split("{")[0].rstrip(".,")) for n in P.ANOTHER_ONE), answer
         assert "RA-2" in answer
     assert read.get("rental_id") == second, (answer, read)
+
+
+def test_a_question_naming_one_of_the_fitting_records_asks_which_and_a_confirmation_does_not() -> None:
+    from gem_env.stages.verify_kinds import _asks_which
+    fitting = ["CRD-1", "CRD-2", "CRD-3"]
+    assert _asks_which("I see 3 cards: CRD-1 (active), CRD-2 (frozen) and CRD-3. Which card is it?", fitting)
+    assert _asks_which("Is this for the same card as before, CRD-2?", fitting)
+    assert not _asks_which("I'll freeze your card CRD-2. Shall I go ahead?", fitting)  # a guess put to a yes
+    assert not _asks_which("Could you give me your card ID?", fitting)
+    assert not _asks_which("Your card CRD-1 and card CRD-2 are both active.", fitting)

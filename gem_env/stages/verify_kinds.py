@@ -5,7 +5,9 @@ A refusal passes when no write was made on the refused record and the assistant 
 reason (the record values that break it, or most of the rule's words) after reading the record.
 A decline passes when the assistant asked to confirm, the user said no, no write was made on that
 record, and the assistant answered the no. A disambiguation passes when, before any write, the
-assistant asked which of the fitting records the user meant.
+assistant asked which of the fitting records the user meant: a question naming two of them, or
+one naming one that is not the confirmation of a change ("Is this for the same account as before,
+ACC-1?", "Do you mean ACC-1?"), which leaves the choice to the user as well.
 """
 from __future__ import annotations
 
@@ -63,17 +65,25 @@ def _named_the_most(task: Task, messages: list[dict[str, Any]]) -> Check:
 
 def _asked_which(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> Check:
     """Before the write on the record the user meant, the assistant asked which of the fitting
-    records it was (a question naming at least two of them)."""
+    records it was (a question naming at least two of them, or one that is no confirmation)."""
     problems = []
     for a in task.ambiguities:
         target = {a.key: a.chosen} if a.chosen else {}
         writes = [i for i, m in enumerate(messages) if m.get("role") == "assistant" and writes_on([m], compiled, target)]
         until = writes[0] if writes else len(messages)
-        asked = any("?" in (m.get("content") or "") and sum(said(c, m.get("content") or "") for c in a.candidates) >= 2
+        asked = any(_asks_which(m.get("content") or "", a.candidates)
                     for m in messages[:until] if m.get("role") == "assistant" and not m.get("tool_calls"))
         if not asked:
             problems.append({"key": a.key, "candidates": a.candidates, "before_message": until})
     return Check(name="asked_which", passed=not problems, evidence=problems or None)
+
+
+def _asks_which(text: str, candidates: list[Any]) -> bool:
+    """A question that names two of the candidates, or names one without asking to confirm a change."""
+    if "?" not in text:
+        return False
+    named = sum(said(c, text) for c in candidates)
+    return named >= 2 or (named == 1 and not asks_confirmation(text))
 
 
 def writes_on(messages: list[dict[str, Any]], compiled: CompiledDomain, target: dict[str, Any]) -> list[dict]:
