@@ -14,10 +14,11 @@ replayed tool step into its sandbox calls (as the episode clocks them) and the e
 `replayed.per_tool` says which tools the sandbox time goes to (and what the same calls cost back to
 back; `top_writes_by_total_cpu`: the write tools alone), `replayed.phases_us_cpu` what the env's own
 CPU per tool step is spent on.
-Read replies are kept across episodes (`tools.read_cache`, on by default): `speed` is with it,
-`speed_uncached` the same passes with it off. Every pass (the episodes, each replay, each back-to-back
-round) starts with the cache empty, so in each the first of a task's 8 runs finds nothing kept;
-`speed.read_cache` says what the episode pass kept (replies, bytes) and how often it answered.
+Read replies and write calls are kept across episodes (`tools.read_cache`, `tools.write_memo`, on by
+default): `speed` is with them, `speed_uncached` the same passes with both off. Every pass (the
+episodes, each replay, each back-to-back round) starts with nothing kept, so in each the first of a
+task's 8 runs finds nothing; `speed.read_cache` and `speed.write_memo` say what the episode pass kept
+and how often it answered.
 """
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -17,14 +19,21 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
-@pytest.fixture
-def every_call_runs():
-    """The write memo off for the test (`tools.write_memo`): tests of the executor's own paths
-    (which statements a call runs, which plan answers) need every write call to run."""
+@contextmanager
+def write_memo_on(on: bool) -> Iterator[None]:
+    """The write memo (`tools.write_memo`) on or off for the duration."""
     from gem_env.tools import write_memo
     was = write_memo.SETTINGS["enabled"]
-    write_memo.configure(enabled=False)
+    write_memo.configure(enabled=on)
     try:
         yield
     finally:
         write_memo.configure(enabled=was)
+
+
+@pytest.fixture
+def every_call_runs() -> Iterator[None]:
+    """The write memo off for the test: tests of the executor's own paths (which statements a call
+    runs, which plan answers) need every write call to run."""
+    with write_memo_on(False):
+        yield

@@ -3,13 +3,15 @@ taken without running SQL, and SQLite catches up only when read; replies, ids, d
 the ones running every call gives."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from gem_env.tools import compile_domain, load_domain, read_cache, write_memo
+
+from conftest import write_memo_on as memo
+from test_read_cache import cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,16 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def bank() -> Any:
     return compile_domain(load_domain(ROOT / "examples" / "domains" / "bank.yaml"))
-
-
-@contextmanager
-def memo(on: bool) -> Iterator[None]:
-    was = write_memo.SETTINGS["enabled"]
-    write_memo.configure(enabled=on)
-    try:
-        yield
-    finally:
-        write_memo.configure(enabled=was)
 
 
 def active_cards(compiled: Any, n: int) -> list[tuple[str, str]]:
@@ -116,16 +108,6 @@ def test_a_rewind_drops_the_taken_calls_unrun(bank):
     assert second.recomputed_state_hash() == template
     assert [second.call(t, a).content for t, a in calls] == made  # the same history again
     assert second.dump() == first.dump()
-
-
-@contextmanager
-def cache(on: bool) -> Iterator[None]:
-    was = read_cache.enabled()
-    read_cache.configure(enabled=on)
-    try:
-        yield
-    finally:
-        read_cache.configure(enabled=was)
 
 
 @pytest.mark.parametrize("switch", [memo, cache], ids=["memo_off", "read_cache_off"])

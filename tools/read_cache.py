@@ -184,19 +184,9 @@ class DomainCache:
         return next(self._fresh)
 
     def get(self, key: Any) -> tuple[Any, ...] | None:
-        """The kept reply, marked as just used. Without the lock (every read call asks): the
-        lookup and the move are each one step of the dict; a `put` of another thread that drops
-        the entry in between only leaves nothing to move (the hit count may then miss one)."""
-        replies = self.replies
-        try:
-            got = replies.get(key)
-        except TypeError:  # a list or object argument: not kept
-            return None
+        """The kept reply, marked as just used (`lru_get`)."""
+        got = lru_get(self.replies, key)
         if got is not None:
-            try:
-                replies.move_to_end(key)
-            except KeyError:  # dropped by a `put` meanwhile: the reply is still the right one
-                pass
             self.hits += 1
         return got
 
@@ -213,6 +203,23 @@ class DomainCache:
             while len(self.replies) > MAX_ENTRIES or self.bytes > MAX_BYTES:
                 _, old = self.replies.popitem(last=False)
                 self.bytes -= len(old[1] or "")
+
+
+def lru_get(store: OrderedDict[Any, Any], key: Any) -> Any:
+    """`store[key]` marked as just used, or None. Without a lock (every call asks): the lookup and
+    the move are each one step of the dict; a `put` of another thread that drops the entry in
+    between only leaves nothing to move (the entry found is still the right one). An unhashable
+    key (a list or object argument) finds nothing."""
+    try:
+        got = store.get(key)
+    except TypeError:
+        return None
+    if got is not None:
+        try:
+            store.move_to_end(key)
+        except KeyError:
+            pass
+    return got
 
 
 _CACHES: PerDomain[DomainCache] = PerDomain(lambda compiled: DomainCache())

@@ -29,6 +29,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .per_domain import PerDomain
+from .read_cache import lru_get
 
 if TYPE_CHECKING:
     from .compiler import CompiledDomain, CompiledTool
@@ -79,18 +80,8 @@ class WriteMemo:
         self.lock = threading.Lock()
 
     def get(self, key: Any) -> Taken | None:
-        """The remembered call, marked as just used (without the lock, as `read_cache.get`)."""
-        calls = self.calls
-        try:
-            got = calls.get(key)
-        except TypeError:  # a list or object argument: not remembered
-            return None
-        if got is not None:
-            try:
-                calls.move_to_end(key)
-            except KeyError:  # dropped by a `put` meanwhile
-                pass
-        return got
+        """The remembered call, marked as just used (`read_cache.lru_get`)."""
+        return lru_get(self.calls, key)
 
     def put(self, key: Any, taken: Taken) -> None:
         with self.lock:
