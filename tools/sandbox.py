@@ -7,7 +7,9 @@ and when it writes nothing the steps run in the savepoint as usual. Such a state
 first straight from the raw arguments (`WriteHead.direct`); whatever it does not take (arguments
 it is unsure of, no row written) goes the general way from the start. An insert tool compiled to
 one read and its writes (`tools.insertplan`) runs before the call's savepoint too, its two writes
-in a savepoint of their own. Nothing a caller passes can raise out of `call`.
+in a savepoint of their own. A write call the domain's sandboxes have already made from this state
+is taken from the write memo instead (`tools.write_memo`): SQLite runs it only when read through
+`conn` (or `db`, a dump, a lookup, a snapshot). Nothing a caller passes can raise out of `call`.
 """
 from __future__ import annotations
 
