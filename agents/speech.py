@@ -468,7 +468,7 @@ _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "{Name}: {v}.", "The {name
          "We have the {name} as {v}.", "The record lists the {name} as {v}."]
 _FACT_AFTER = ["The {name} is now {v}.", "{Name}: {v}.", "Your {name} is {v}.", "The {name} now reads {v}.",
                "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."]
-_MONEY_FACT = ["The {name} comes to {v}.", "That's {v} for the {name}.", "The {name} stands at {v}.",
+_MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
                "The {name} is {v}."]
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
         "I can confirm {subject} {be} {rest}."]
