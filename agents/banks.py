@@ -105,6 +105,11 @@ SAME_RECORD = (["", "", "", "Sure.", "Of course.", "Happy to check.", "Okay."],
                ["Is this for the same {noun}, {id}?", "Is that the same {noun} as before, {id}?",
                 "Just to check: is this for the same {noun}, {id}?", "Are we talking about the same {noun}, {id}?",
                 "Is it still the same {noun}, {id}?", "Is this about the same {noun} as before, {id}?"])
+# after a refusal, where the service hands questions to a person: the offer, in place of "Anything
+# else?" (`{x}` "pass your question to a person"; each says "if you'd like" or "if it helps", by
+# which the agent and the user know it)
+OFFER_HANDOFF = ["If you'd like, I can {x}.", "I can {x} if you'd like.", "If it helps, I can {x}.",
+                 "If it helps, I could {x} instead."]
 NUMBER_AGAIN = ["Of course: your {x} is {v}.", "Sure, it's {v}.", "No problem. The {x} is {v}.", "It's {v}."]
 # short closes weigh more: a real agent says "Anything else?" far more often than a full sentence
 CLOSE = ["Anything else?", "Anything else?", "Anything else?", "Anything else?", "Anything else today?",

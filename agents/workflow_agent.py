@@ -48,6 +48,9 @@ _TROUBLE = re.compile(r"\b(?:didn't|did not|doesn't|won't) work\b|\bsecond time\
 # the agent's offer to go on with it (how `B.NEXT_UP` says it)
 _ALSO = re.compile(r"\balso\b", re.IGNORECASE)
 _OFFERED = re.compile(r"\byou also mentioned\b", re.IGNORECASE)
+# the offer to hand a refused request to a person (`B.OFFER_HANDOFF`)
+_HANDOFF_OFFERED = re.compile(r"\b(?:if you'd like|if it helps), I (?:can|could) |\bI can .+ if you'd like\.",
+                              re.IGNORECASE)
 
 
 # words of asking and of moving on, which say nothing of what is asked ("One more thing: can you help
@@ -68,7 +71,8 @@ _READ_KEPT = 4096
 def _settled(text: str, going_on: bool) -> bool:
     """Whether an assistant message ended a request: it asked whether there is anything else, or,
     in a session the user said has several things (no such question then), it asks nothing."""
-    return bool(_CLOSED.search(text) or _OFFERED.search(text)) or going_on and "?" not in text \
+    return bool(_CLOSED.search(text) or _OFFERED.search(text) or _HANDOFF_OFFERED.search(text)) \
+        or going_on and "?" not in text \
         and not asks_confirmation(text)
 
 
@@ -126,6 +130,11 @@ class WorkflowAgent:
         self.compiled = compiled
         self.meta: dict[str, Any] = {"backend": "workflow"}
         self._plans = [compile_plan(wf, compiled) for wf in compiled.domain.workflows]
+        handoff = next((p for p in self._plans if p.workflow.category == "handoff"), None)
+        write = next((st.tool for st in handoff.steps if st.writes), None) if handoff else None
+        self._handoff = (handoff.workflow.name, S.action(handoff.workflow.goal, write, {})) if write else None
+        """(workflow, its doing: "pass your question about your loan to a person") of the service's
+        handoff to a person, offered after a refusal; None when it has none."""
         self._lookups = lookup_plans(compiled)
         self._finders = finder_tools(compiled)
         self._auth = auth_finder(compiled)
@@ -302,6 +311,10 @@ class WorkflowAgent:
             request = request.replace(aside, "").strip()
         elif later is not None and _OFFERED.search(messages[start - 1].get("content") or "") and not NO.search(request):
             mention = later[0]  # the user said yes to the offer: the request is what they named then
+            request = f"{mention} {request}"
+        elif self._handoff and start and _HANDOFF_OFFERED.search(messages[start - 1].get("content") or "") \
+                and YES.search(request):  # yes to handing the refused request to a person
+            mention = re.sub(r"\byour\b", "my", self._handoff[1])  # as they would have asked for it
             request = f"{mention} {request}"
         known: dict[str, str] = {}
         earlier_ids: dict[str, set[str]] = {}  # which records the earlier requests were about
@@ -702,6 +715,8 @@ class WorkflowAgent:
                 named: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
         close = turn.close()
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
+            if self._handoff and plan.workflow.name != self._handoff[0] and not turn.next_up:
+                close = S.pick(turn.rng, B.OFFER_HANDOFF, x=self._handoff[1])  # instead of "Anything else?"
             write = next((st.tool for st in plan.steps if st.writes), tool)
             said = self.typed(plan.key_types, turn.known)  # "3 bags" is said as the 3 it stands for
             text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, said), error, values, named)

@@ -125,8 +125,10 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
     way; a customer whose earlier try went wrong, acknowledged; a user who asks what a change will
     do; a user who asks again for the number of something made for them; and (round 18) an
     assistant asking whether a later request is about the record an earlier one was, and the
-    share of those the user says is another record."""
+    share of those the user says is another record; an assistant offering, after a refusal, to
+    hand the request to a person, and the share of sessions where the user took it up."""
     from gem_env.agents.understanding import SAME_RECORD
+    from gem_env.agents.workflow_agent import _HANDOFF_OFFERED
     from gem_env.agents import banks as B
     from gem_env.simulators import phrases as P
     repeat = tuple(q.split("{x}")[0] for q in P.ASK_REPEAT)
@@ -140,6 +142,11 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
         counts["number_asked_for_again"] += any(t.startswith(repeat) for t in user)
         same = [j for j, m in enumerate(r["messages"]) if m.get("role") == "assistant" and not m.get("tool_calls")
                 and SAME_RECORD.search(m.get("content") or "")]
+        offers = [j for j, m in enumerate(r["messages"]) if m.get("role") == "assistant" and not m.get("tool_calls")
+                  and _HANDOFF_OFFERED.search(m.get("content") or "")]
+        counts["handoff_offered_after_a_refusal"] += bool(offers)
+        counts["handoff_offer_taken_up"] += any(
+            (r["messages"][j + 1].get("content") or "").startswith(tuple(P.MOVE_ON)) for j in offers if j + 1 < len(r["messages"]))
         counts["asked_if_the_same_record_as_before"] += bool(same)
         counts["told_it_is_another_record"] += any(
             re.match(r"\W*(?:no|actually, no)\b", r["messages"][j + 1].get("content") or "", re.IGNORECASE)
@@ -148,7 +155,8 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
     return {k: round(counts[k] / n, 3) for k in ("second_request_named_up_front_and_offered",
                                                  "user_writing_values_their_own_way", "earlier_trouble_acknowledged",
                                                  "question_what_a_change_will_do", "number_asked_for_again",
-                                                 "asked_if_the_same_record_as_before", "told_it_is_another_record")}
+                                                 "asked_if_the_same_record_as_before", "told_it_is_another_record",
+                                                 "handoff_offered_after_a_refusal", "handoff_offer_taken_up")}
 
 
 def measure(records: list[dict[str, Any]]) -> dict[str, Any]:

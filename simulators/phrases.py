@@ -96,6 +96,9 @@ BRIDGE_AGAIN = ["Okay. ", "I see. ", "Fair enough. ", "Alright. ", "Understood. 
 # after the user's own "no" to a confirmation: nothing was done, so no "That's great."
 BRIDGE_AFTER_DECLINE = [f"{a} {b}" for a in ["Okay.", "Alright.", "Thanks.", "Right, thanks.", "Okay, thanks for checking."]
                         for b in _BRIDGE_NEXT]
+# no to the assistant's offer to hand a refused request to a person, then the next request
+BRIDGE_AFTER_OFFER = [f"{a} {b}" for a in ["No need, thanks.", "No, that's okay.", "That's alright, no need.",
+                                           "No thanks, that's fine."] for b in _BRIDGE_NEXT]
 BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. Separately, ",
                    "Alright, never mind that one. Next, ", "I see. In that case, something else: ",
                    "That's a pity, but okay. Also, "]
@@ -274,14 +277,17 @@ def lead_in(bridge: str) -> str:
 
 
 def next_request(rng: Any, body: str, told: str, *, last: bool, question: bool, again: bool = False,
-                 refused: bool = False, declined: bool = False, mentioned: bool = False) -> str:
+                 refused: bool = False, declined: bool = False, mentioned: bool = False,
+                 offered: bool = False) -> str:
     """The next request of a session after the previous one is settled: a bridge that fits what
     happened (a setback: "In that case ..."; a no of the user's own: no "That's great."), one the user
-    has not said yet (`told`), then the request's `body`; one `mentioned` at the start, as such."""
+    has not said yet (`told`), then the request's `body`; one `mentioned` at the start, as such; after
+    a refusal the assistant `offered` to hand to a person, a no to that first."""
     keep = again or body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
     if mentioned:
         return rng.choice(BRIDGE_MENTIONED) + (body if keep else body[:1].lower() + body[1:])
-    bridge = BRIDGE_AGAIN if again else BRIDGE_AFTER_NO if refused else BRIDGE_AFTER_DECLINE if declined else BRIDGE
+    bridge = BRIDGE_AGAIN if again else BRIDGE_AFTER_OFFER if offered else BRIDGE_AFTER_NO if refused \
+        else BRIDGE_AFTER_DECLINE if declined else BRIDGE
     return rng.choice(unused_bridges(bridge, told, last=last, question=question)) \
         + (body if keep else body[:1].lower() + body[1:])
 

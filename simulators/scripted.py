@@ -25,6 +25,9 @@ _REQUEST_START = re.compile(
 _OFFER = re.compile(r"\byou (?:also )?mentioned\b", re.IGNORECASE)
 _SAME_RECORD = re.compile(r"\bthe same (?P<noun>[a-z]+(?: [a-z]+)?)(?: as before)?, (?P<id>[^\s?]+)\?")
 """The assistant asking whether the open request is about a record an earlier one was about."""
+_HANDOFF_OFFER = re.compile(r"\b(?:if you'd like|if it helps), I (?:can|could) |\bI can .+ if you'd like\.",
+                            re.IGNORECASE)
+"""The assistant offering, after a refusal, to hand the request to a person (it settles the request)."""
 _CLOSING = re.compile(rf"\banything else\b|\bsomething else\b|{_OFFER.pattern}", re.IGNORECASE)
 ANNOUNCED = 0.6
 """The share of sessions with several requests whose user says so at the start (others just go on)."""
@@ -198,11 +201,15 @@ class ScriptedUser:
                         return " ".join([rng.choice(P.MOVE_ON), *(f for f in facts if f)])
                     return P.next_request(rng, self._opening(nxt, rng, told=told), told, last=len(self._session) == 2,
                                           question=False, mentioned=True)
+                offered = _HANDOFF_OFFER.search(said) is not None
+                if offered and _offers(said, nxt.intent):  # the person they were going to ask for next
+                    facts = self._opening_facts(nxt, in_words(nxt.intent), rng, told)
+                    return " ".join([rng.choice(P.MOVE_ON), *(f for f in facts if f)])
                 again = self._asked_before(settled + 1)
                 body = self._opening(nxt, rng, again=again, told=told)
                 return P.next_request(rng, body, told, last=settled + 2 == len(self._session),
-                                      question=nxt.kind == "lookup", again=again,
-                                      refused=P.is_negative(said), declined=not current.confirm)
+                                      question=nxt.kind == "lookup", again=again, refused=P.is_negative(said),
+                                      declined=not current.confirm, offered=offered)
             made = self._made(spoken)
             if made and self._asks_again and not any(text.startswith(_ASKED_AGAIN) for role, text in turns
                                                      if role == "user"):
@@ -275,7 +282,7 @@ class ScriptedUser:
         """Whether an assistant message settles the open request (nothing more is asked of the user)."""
         settled = self._settled.get(text)
         if settled is None:
-            settled = self._settled[text] = bool(_CLOSING.search(text)) or not (
+            settled = self._settled[text] = bool(_CLOSING.search(text) or _HANDOFF_OFFER.search(text)) or not (
                 self.asked_keys(text) or asks_confirmation(text) or requests(text))
         return settled
 
@@ -502,6 +509,13 @@ _MADE = re.compile(r"\b(?:your|the) (?:new )?([a-z]+(?: [a-z]+)?) (?:number|id|r
                    r"\blogged as ([a-z]+) [A-Z][A-Z0-9]*-\d+|\byour new ([a-z]+) is [A-Z][A-Z0-9]*-\d+", re.IGNORECASE)
 _FINDING = frozenset("find know check see get look".split())  # a request to learn something, not to change it
 _ASKED_AGAIN = tuple(q.split("{x}")[0] for q in P.ASK_REPEAT)  # how a user's `ASK_REPEAT` question starts
+
+
+def _offers(said: str, intent: str) -> bool:
+    """Whether the assistant's offer is the request the user was going to make (its words, "my"
+    said "your")."""
+    wanted = set(re.findall(r"[a-z]{3,}", re.sub(r"\bmy\b", "your", in_words(intent).lower())))
+    return bool(wanted) and wanted <= set(re.findall(r"[a-z]{3,}", said.lower()))
 
 
 def _gives_reason(said: str, intent: str) -> bool:

@@ -1,4 +1,10 @@
-"""A later request about the same kind of record as an earlier one: when it needs the record's id
+"""Between a session's requests.
+
+A refused request, where the service hands questions to a person: the workflow agent offers that in
+place of "Anything else?"; a user whose next request is exactly that says yes (and the agent goes on
+with it as that request), any other says no and brings their next request.
+
+A later request about the same kind of record as an earlier one: when it needs the record's id
 and the user has not given it, the workflow agent asks whether it is the record the earlier request
 was about ("Is this for the same rental, RA-1?") instead of asking for the id; the user says yes
 when it is (and the agent goes on with that record), or no and gives the other record's id. The
@@ -117,3 +123,42 @@ def test_a_question_naming_one_of_the_fitting_records_asks_which_and_a_confirmat
     assert not _asks_which("I'll freeze your card CRD-2. Shall I go ahead?", fitting)  # a guess put to a yes
     assert not _asks_which("Could you give me your card ID?", fitting)
     assert not _asks_which("Your card CRD-1 and card CRD-2 are both active.", fitting)
+
+
+def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_goes_on(env: ToolUseEnv) -> None:
+    from gem_env.agents.workflow_agent import _HANDOFF_OFFERED
+    taken = declined = 0
+    for task in env.core.tasks:
+        if not any(r.kind == "refuse" for r in task.scenario.requests):
+            continue
+        agent = WorkflowAgent(env.core.domains[task.domain])
+        handoff = agent._handoff
+        for seed in SEEDS[:4]:
+            env.reset(seed=seed, options={"task_id": task.id})
+            while True:
+                *_, reward, terminated, truncated, info = env.step(agent.reply(env.messages))
+                if terminated or truncated:
+                    break
+            assert reward == 1.0, (task.id, seed, info["verification"])
+            messages = env.messages
+            for i, m in enumerate(messages):
+                if m["role"] != "assistant" or not _HANDOFF_OFFERED.search(m.get("content") or ""):
+                    continue
+                assert handoff is not None and handoff[1] in m["content"], m["content"]
+                assert "anything else" not in m["content"].lower()  # the offer closes the request
+                if i + 1 == len(messages):
+                    continue
+                answer = messages[i + 1]["content"]
+                later_calls = [c["function"]["name"] for n in messages[i + 1:] for c in n.get("tool_calls") or []]
+                compiled = env.core.domains[task.domain]
+                tool = next(st.tool for wf in compiled.domain.workflows if wf.name == handoff[0]
+                            for st in wf.steps if st.tool in compiled.tools and compiled.tools[st.tool].writes)
+                if any(answer.startswith(y) for y in P.MOVE_ON):
+                    taken += 1  # the handoff is made, after the summary is asked and the user confirms
+                    assert tool in later_calls, (task.id, seed)
+                elif any(answer.startswith(b) for b in P.BRIDGE_AFTER_OFFER):
+                    declined += 1  # no, and the next request
+                else:  # the last request: a goodbye (or first the number of something made)
+                    assert answer.endswith("###STOP###") or any(
+                        answer.startswith(q.split("{")[0]) for q in P.ASK_REPEAT), answer
+    assert taken >= 1 and declined >= 2, (taken, declined)
