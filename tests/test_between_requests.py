@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,6 +52,17 @@ def _calls(messages: list[dict], writes: set[str]) -> list[tuple[int, dict]]:
     return out
 
 
+def _verified_episode(env: ToolUseEnv, agent: WorkflowAgent, task: Any, seed: int) -> list[dict]:
+    """The task's episode with the workflow agent and the scripted user, which verifies."""
+    env.reset(seed=seed, options={"task_id": task.id})
+    while True:
+        *_, reward, terminated, truncated, info = env.step(agent.reply(env.messages))
+        if terminated or truncated:
+            break
+    assert reward == 1.0, (task.id, seed, info["verification"])
+    return env.messages
+
+
 def test_a_later_request_is_asked_about_the_record_an_earlier_one_was(env: ToolUseEnv) -> None:
     agents = {name: WorkflowAgent(d) for name, d in env.core.domains.items()}
     same = other = 0
@@ -58,13 +70,7 @@ def test_a_later_request_is_asked_about_the_record_an_earlier_one_was(env: ToolU
         if len(task.scenario.requests) < 2:
             continue
         for seed in SEEDS:
-            env.reset(seed=seed, options={"task_id": task.id})
-            while True:
-                *_, reward, terminated, truncated, info = env.step(agents[task.domain].reply(env.messages))
-                if terminated or truncated:
-                    break
-            assert reward == 1.0, (task.id, seed, info["verification"])
-            messages = env.messages
+            messages = _verified_episode(env, agents[task.domain], task, seed)
             tools = env.core.domains[task.domain].tools
             calls = _calls(messages, {n for n, t in tools.items() if t.writes})
             for i, m in enumerate(messages):
@@ -134,13 +140,7 @@ def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_g
         agent = WorkflowAgent(env.core.domains[task.domain])
         handoff = agent._handoff
         for seed in SEEDS[:4]:
-            env.reset(seed=seed, options={"task_id": task.id})
-            while True:
-                *_, reward, terminated, truncated, info = env.step(agent.reply(env.messages))
-                if terminated or truncated:
-                    break
-            assert reward == 1.0, (task.id, seed, info["verification"])
-            messages = env.messages
+            messages = _verified_episode(env, agent, task, seed)
             for i, m in enumerate(messages):
                 if m["role"] != "assistant" or not _HANDOFF_OFFERED.search(m.get("content") or ""):
                     continue
