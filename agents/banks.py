@@ -98,7 +98,6 @@ NEXT_UP = ["You also mentioned {x}. Shall we do that now?", "You also mentioned 
 TROUBLE = ["That sounds frustrating; let's get it sorted now.", "Apologies for the trouble. I can take care of it here.",
            "I understand how annoying that is. Let's fix it now.", "Thanks for your patience with this. Let's sort it out.",
            "Apologies for the hassle; I'll help you with it here."]
-# the number of something made for the user, asked for again ("{x}": "dispute ID")
 # a later request about the same kind of record as one the conversation was about: that one again?
 # (`{noun}` "rental", `{id}` its id; the agent and the user read it by "the same {noun}, {id}?")
 SAME_RECORD = (["", "", "", "Sure.", "Of course.", "Happy to check.", "Okay."],
@@ -110,6 +109,7 @@ SAME_RECORD = (["", "", "", "Sure.", "Of course.", "Happy to check.", "Okay."],
 # which the agent and the user know it)
 OFFER_HANDOFF = ["If you'd like, I can {x}.", "I can {x} if you'd like.", "If it helps, I can {x}.",
                  "If it helps, I could {x} instead."]
+# the number of something made for the user, asked for again ("{x}": "dispute ID")
 NUMBER_AGAIN = ["Of course: your {x} is {v}.", "Sure, it's {v}.", "No problem. The {x} is {v}.", "It's {v}."]
 # short closes weigh more: a real agent says "Anything else?" far more often than a full sentence
 CLOSE = ["Anything else?", "Anything else?", "Anything else?", "Anything else?", "Anything else today?",

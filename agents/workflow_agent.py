@@ -49,7 +49,7 @@ _TROUBLE = re.compile(r"\b(?:didn't|did not|doesn't|won't) work\b|\bsecond time\
 _ALSO = re.compile(r"\balso\b", re.IGNORECASE)
 _OFFERED = re.compile(r"\byou also mentioned\b", re.IGNORECASE)
 # the offer to hand a refused request to a person (`B.OFFER_HANDOFF`)
-_HANDOFF_OFFERED = re.compile(r"\b(?:if you'd like|if it helps), I (?:can|could) |\bI can .+ if you'd like\.",
+HANDOFF_OFFERED = re.compile(r"\b(?:if you'd like|if it helps), I (?:can|could) |\bI can .+ if you'd like\.",
                               re.IGNORECASE)
 
 
@@ -71,7 +71,7 @@ _READ_KEPT = 4096
 def _settled(text: str, going_on: bool) -> bool:
     """Whether an assistant message ended a request: it asked whether there is anything else, or,
     in a session the user said has several things (no such question then), it asks nothing."""
-    return bool(_CLOSED.search(text) or _OFFERED.search(text) or _HANDOFF_OFFERED.search(text)) \
+    return bool(_CLOSED.search(text) or _OFFERED.search(text) or HANDOFF_OFFERED.search(text)) \
         or going_on and "?" not in text \
         and not asks_confirmation(text)
 
@@ -105,7 +105,7 @@ class _Turn:
     next_up: str = ""  # a request named in the first message, still to come: offered at the close (`S.close`)
     mention: str = ""  # the open request as the user named it in their first message (they said yes to it)
     aside: str = ""  # the part of the open request's first message that names a later one
-    earlier_ids: dict[str, set[str]] = field(default_factory=dict)  # record ids said or used in earlier requests
+    prior: list[dict[str, Any]] = field(default_factory=list)  # the messages of the requests before this one
 
     def close(self) -> str:
         """What ends a reply that settles the open request: "Anything else?", the offer of the
@@ -312,12 +312,11 @@ class WorkflowAgent:
         elif later is not None and _OFFERED.search(messages[start - 1].get("content") or "") and not NO.search(request):
             mention = later[0]  # the user said yes to the offer: the request is what they named then
             request = f"{mention} {request}"
-        elif self._handoff and start and _HANDOFF_OFFERED.search(messages[start - 1].get("content") or "") \
+        elif self._handoff and start and HANDOFF_OFFERED.search(messages[start - 1].get("content") or "") \
                 and YES.search(request):  # yes to handing the refused request to a person
             mention = re.sub(r"\byour\b", "my", self._handoff[1])  # as they would have asked for it
             request = f"{mention} {request}"
         known: dict[str, str] = {}
-        earlier_ids: dict[str, set[str]] = {}  # which records the earlier requests were about
         own: set[str] = set()  # keys the user gave in the open request
         answered: dict[str, str] = {}  # what they said after the request's first message
         opened = False  # the request's first message is read
@@ -329,9 +328,6 @@ class WorkflowAgent:
             facts = self._facts_in(m["content"], previous)
             # who the user is carries over between requests; which record a request is about does not
             known.update({k: v for k, v in facts.items() if i >= start or not (k == "id" or k.endswith("_id"))})
-            for k, v in facts.items() if i < start else ():
-                if k.endswith("_id"):
-                    earlier_ids.setdefault(k, set()).add(str(v))
             if i >= start:
                 if opened:
                     answered.update(facts)
@@ -344,23 +340,10 @@ class WorkflowAgent:
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
         before, stale = memory(messages[:start], self.compiled, self._kept)
-        replies = {m.get("tool_call_id"): m.get("content") for m in messages[:start] if m.get("role") == "tool"}
-        written: dict[str, set[str]] = {}  # records earlier writes made or changed: never the one asked
-        for m in messages[:start]:         # about alone (a dispute just filed is not the one asked after)
-            for c in m.get("tool_calls") or () if m.get("role") == "assistant" else ():
-                tool = self.compiled.tools.get((c.get("function") or {}).get("name"))
-                reply = _object(replies.get(c.get("id"))) if tool is not None and tool.writes else {}
-                for ids, values in ((earlier_ids, _arguments(c)), (written, reply)):
-                    for k, v in values.items():
-                        if k.endswith("_id") and isinstance(v, (str, int)) and not isinstance(v, bool):
-                            ids.setdefault(k, set()).add(str(v))
-        for k, values in written.items():  # another record of the kind: the one meant is not known
-            if k in earlier_ids:
-                earlier_ids[k] |= values
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
-                     next_up=next_up, mention=mention, aside=aside, earlier_ids=earlier_ids)
+                     next_up=next_up, mention=mention, aside=aside, prior=messages[:start])
 
     def _later_request(self, first: str) -> tuple[str, str] | None:
         """The sentence of the user's first message that names a request for after the first one
@@ -702,14 +685,36 @@ class WorkflowAgent:
         made one record of that kind ("Is this for the same rental, RA-1?"); once a request. None
         otherwise. Not when the user's records are listed to choose from (`which`): there it was
         another record three times in four (a loan just renewed is not the one to return)."""
-        values = turn.earlier_ids.get(key, ())
-        if not key.endswith("_id") or len(values) != 1 or any(SAME_RECORD.search(s) for s in turn.said):
+        if not key.endswith("_id") or any(SAME_RECORD.search(s) for s in turn.said):
+            return None
+        values = self._earlier_ids(turn.prior).get(key, ())
+        if len(values) != 1:
             return None
         earlier = next(iter(values))
         shape = re.escape(re.sub(r"\d.*$", "", earlier))  # "#W", "ACC-": an id of this kind the request
         if shape and re.search(rf"{shape}\d", turn.user_text.replace(earlier, "")):  # gives (not read): asked for
             return None
         return _say(S.pick(turn.rng, B.SAME_RECORD, noun=S.words(key[:-3]).lower(), id=earlier))
+
+    def _earlier_ids(self, prior: list[dict[str, Any]]) -> dict[str, set[str]]:
+        """The record ids, per key, that the earlier requests named (the user's words, the calls'
+        arguments), with those of the records their writes made or changed added only where the
+        kind was named: a dispute just filed is never the one asked after alone."""
+        named: dict[str, set[str]] = {}
+        written: dict[str, set[str]] = {}
+        replies = {m.get("tool_call_id"): m.get("content") for m in prior if m.get("role") == "tool"}
+        previous = ""
+        for m in prior:
+            if m.get("role") == "user" and isinstance(m.get("content"), str):
+                _add_ids(named, self._facts_in(m["content"], previous))
+            elif m.get("role") == "assistant" and not m.get("tool_calls") and isinstance(m.get("content"), str):
+                previous = m["content"]
+            for c in m.get("tool_calls") or () if m.get("role") == "assistant" else ():
+                _add_ids(named, _object((c.get("function") or {}).get("arguments")))
+                tool = self.compiled.tools.get((c.get("function") or {}).get("name"))
+                if tool is not None and tool.writes:
+                    _add_ids(written, _object(replies.get(c.get("id"))))
+        return {k: v | written.get(k, set()) for k, v in named.items()}
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
                 named: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
@@ -748,9 +753,11 @@ class WorkflowAgent:
         return self._guidance.about(plan.workflow, write, S.singular(plan.workflow.anchor.table), values)
 
 
-def _arguments(call: dict[str, Any]) -> dict[str, Any]:
-    """A tool call's arguments as an object ({} when they are not one)."""
-    return _object((call.get("function") or {}).get("arguments"))
+def _add_ids(ids: dict[str, set[str]], values: dict[str, Any]) -> None:
+    """The record ids among `values` (keys ending in "_id"), added to `ids`."""
+    for k, v in values.items():
+        if k.endswith("_id") and isinstance(v, (str, int)) and not isinstance(v, bool):
+            ids.setdefault(k, set()).add(str(v))
 
 
 def _object(raw: Any) -> dict[str, Any]:

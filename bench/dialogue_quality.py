@@ -128,7 +128,7 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
     share of those the user says is another record; an assistant offering, after a refusal, to
     hand the request to a person, and the share of sessions where the user took it up."""
     from gem_env.agents.understanding import SAME_RECORD
-    from gem_env.agents.workflow_agent import _HANDOFF_OFFERED
+    from gem_env.agents.workflow_agent import HANDOFF_OFFERED
     from gem_env.agents import banks as B
     from gem_env.simulators import phrases as P
     repeat = tuple(q.split("{x}")[0] for q in P.ASK_REPEAT)
@@ -143,7 +143,7 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
         same = [j for j, m in enumerate(r["messages"]) if m.get("role") == "assistant" and not m.get("tool_calls")
                 and SAME_RECORD.search(m.get("content") or "")]
         offers = [j for j, m in enumerate(r["messages"]) if m.get("role") == "assistant" and not m.get("tool_calls")
-                  and _HANDOFF_OFFERED.search(m.get("content") or "")]
+                  and HANDOFF_OFFERED.search(m.get("content") or "")]
         counts["handoff_offered_after_a_refusal"] += bool(offers)
         counts["handoff_offer_taken_up"] += any(
             (r["messages"][j + 1].get("content") or "").startswith(tuple(P.MOVE_ON)) for j in offers if j + 1 < len(r["messages"]))

@@ -28,7 +28,7 @@ _SAME_RECORD = re.compile(r"\bthe same (?P<noun>[a-z]+(?: [a-z]+)?)(?: as before
 _HANDOFF_OFFER = re.compile(r"\b(?:if you'd like|if it helps), I (?:can|could) |\bI can .+ if you'd like\.",
                             re.IGNORECASE)
 """The assistant offering, after a refusal, to hand the request to a person (it settles the request)."""
-_CLOSING = re.compile(rf"\banything else\b|\bsomething else\b|{_OFFER.pattern}", re.IGNORECASE)
+_CLOSING = re.compile(rf"\banything else\b|\bsomething else\b|{_OFFER.pattern}|{_HANDOFF_OFFER.pattern}", re.IGNORECASE)
 ANNOUNCED = 0.6
 """The share of sessions with several requests whose user says so at the start (others just go on)."""
 VAGUE = 3
@@ -197,14 +197,12 @@ class ScriptedUser:
                 nxt = self._session[settled + 1]
                 if settled == 0 and self._named_later:  # the request they named at the start
                     if _OFFER.search(said):  # offered: yes, and the facts they would have given with it
-                        facts = self._opening_facts(nxt, self._named_later, rng, told)
-                        return " ".join([rng.choice(P.MOVE_ON), *(f for f in facts if f)])
+                        return self._take_up(nxt, self._named_later, rng, told)
                     return P.next_request(rng, self._opening(nxt, rng, told=told), told, last=len(self._session) == 2,
                                           question=False, mentioned=True)
                 offered = _HANDOFF_OFFER.search(said) is not None
                 if offered and _offers(said, nxt.intent):  # the person they were going to ask for next
-                    facts = self._opening_facts(nxt, in_words(nxt.intent), rng, told)
-                    return " ".join([rng.choice(P.MOVE_ON), *(f for f in facts if f)])
+                    return self._take_up(nxt, in_words(nxt.intent), rng, told)
                 again = self._asked_before(settled + 1)
                 body = self._opening(nxt, rng, again=again, told=told)
                 return P.next_request(rng, body, told, last=settled + 2 == len(self._session),
@@ -282,7 +280,7 @@ class ScriptedUser:
         """Whether an assistant message settles the open request (nothing more is asked of the user)."""
         settled = self._settled.get(text)
         if settled is None:
-            settled = self._settled[text] = bool(_CLOSING.search(text) or _HANDOFF_OFFER.search(text)) or not (
+            settled = self._settled[text] = bool(_CLOSING.search(text)) or not (
                 self.asked_keys(text) or asks_confirmation(text) or requests(text))
         return settled
 
@@ -344,6 +342,11 @@ class ScriptedUser:
         if re.search(r"\bthank", context, re.IGNORECASE):  # thanked already: "Thanks in advance! ... Thanks so much." once
             sign_off = ""
         return " ".join(p for p in (context, body, *facts, then, sign_off) if p)
+
+    def _take_up(self, request: Request, intent: str, rng: random.Random, told: str) -> str:
+        """Yes to the assistant's offer of `request`, with the facts they would have given with it."""
+        facts = self._opening_facts(request, intent, rng, told)
+        return " ".join([rng.choice(P.MOVE_ON), *(f for f in facts if f)])
 
     def _opening_facts(self, request: Request, intent: str, rng: random.Random, told: str) -> list[str]:
         """The facts a user volunteers with a request (`intent`: how they said it, which are not said

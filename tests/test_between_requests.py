@@ -132,7 +132,7 @@ def test_a_question_naming_one_of_the_fitting_records_asks_which_and_a_confirmat
 
 
 def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_goes_on(env: ToolUseEnv) -> None:
-    from gem_env.agents.workflow_agent import _HANDOFF_OFFERED
+    from gem_env.agents.workflow_agent import HANDOFF_OFFERED
     taken = declined = 0
     for task in env.core.tasks:
         if not any(r.kind == "refuse" for r in task.scenario.requests):
@@ -142,7 +142,7 @@ def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_g
         for seed in SEEDS[:4]:
             messages = _verified_episode(env, agent, task, seed)
             for i, m in enumerate(messages):
-                if m["role"] != "assistant" or not _HANDOFF_OFFERED.search(m.get("content") or ""):
+                if m["role"] != "assistant" or not HANDOFF_OFFERED.search(m.get("content") or ""):
                     continue
                 assert handoff is not None and handoff[1] in m["content"], m["content"]
                 assert "anything else" not in m["content"].lower()  # the offer closes the request

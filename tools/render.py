@@ -291,7 +291,8 @@ def _doing_reason(m: re.Match, text: str) -> str:
     owner = re.findall(r"\b(my|your)\b", re.split(r"[.!?]\s", text[:m.start()])[-1], re.IGNORECASE)
     if not owner:
         return m.group(0)
-    return f"because {'I' if owner[-1].lower() == 'my' else 'you'}'{'m' if owner[-1].lower() == 'my' else 're'} {m.group(1)}"
+    who = "I'm" if owner[-1].lower() == "my" else "you're"
+    return f"because {who} {m.group(1)}"
 
 
 def _one_word_reason(m: re.Match) -> str:
