@@ -312,9 +312,11 @@ def phases(env: Any, tasks: list, recorded: list[list[dict]]) -> dict:
                 j -= 1
             replies.append(msgs[j:n])
             watch.reason(msgs[:j - 1])  # what earlier steps signed
-            step = msgs[:n]
+            step, said = msgs[:n], msgs[j - 1]
+            calls = tuple(c["function"]["name"] + c["function"]["arguments"] for c in said["tool_calls"])
+            contents = [r["content"] for r in msgs[j:n]]
             c0 = time.process_time_ns()
-            watch.reason(step)
+            watch.after_calls(step, said["content"], calls, contents)
             loop_ns += time.process_time_ns() - c0
             loop_n += 1
     observation = _clock_each(_tool_observation, replies)

@@ -112,3 +112,31 @@ def test_the_watch_agrees_with_the_rule_when_messages_arrive_several_at_a_time()
             found += expected is not None
             n += rng.randint(1, 4)
     assert found > 50
+
+
+def test_the_watch_told_of_a_tool_step_agrees_with_the_rule() -> None:
+    """`after_calls` (what an episode tells the watch after an assistant message with calls and
+    their replies, without the watch reading them again) says what the rule says, whether or not
+    the watch had seen everything before the step."""
+    import random
+    rng = random.Random(13)
+    plain = [say("user", "ok"), say("user", " Ok"), say("assistant", "Done."), say("assistant", "")]
+    steps = [(call("a"), ["{}"]), (call("a", '{"x": 1}'), ["{ }"]), (call("b"), ["{}"]),
+             ({"role": "assistant", "content": "Checking.", "tool_calls": call("b")["tool_calls"] * 2},
+              ["{}", "[1]"])]
+    found = 0
+    for _ in range(300):
+        msgs, watch = [say("system", "s")], LoopWatch()
+        for _ in range(rng.randint(1, 30)):
+            if rng.random() < 0.3:
+                msgs.append(rng.choice(plain))
+                if rng.random() < 0.7:  # else the watch is behind when the next tool step comes
+                    assert watch.reason(msgs) == _spelled_out(msgs)
+                continue
+            said, contents = rng.choice(steps)
+            msgs = msgs + [said] + [{"role": "tool", "tool_call_id": "c", "content": c} for c in contents]
+            calls = tuple(c["function"]["name"] + c["function"]["arguments"] for c in said["tool_calls"])
+            expected = _spelled_out(msgs)
+            assert watch.after_calls(msgs, said["content"], calls, contents) == expected, msgs
+            found += expected is not None
+    assert found > 50

@@ -206,21 +206,23 @@ def test_writes_after_a_restore_are_still_counted():
 
 
 def test_the_reused_c_encoder_writes_what_json_dumps_writes():
-    """`tables.compact_json` keeps one C encoder; its text is the ordinary encoder's, and what it
-    cannot write raises as json.dumps raises."""
+    """`tables.json_encoder` keeps one C encoder; its text is the ordinary encoder's (compact, and
+    spaced as `json.dumps` writes), and what it cannot write raises as json.dumps raises."""
     import datetime as dt
     import json
 
     import pytest
 
-    from gem_env.tools.tables import compact_json
+    from gem_env.tools.tables import compact_json, json_encoder
 
     fast, plain = compact_json(), json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     lenient = compact_json(default=str)
+    spaced = json_encoder((", ", ": "))
     values = ["a\"b\n\x01é☃", 1, 1.0, 0.1 + 0.2, 1e300, float("nan"), True, None, "",
               [1, {"a": [None, False]}], {"x": {1: 2, None: 3, 1.5: 4}, "y": {True: 5}}, [], {}]
     for v in values:
         assert fast(v) == plain(v) == lenient(v)
+        assert spaced(v) == json.dumps(v, ensure_ascii=False)
     assert lenient({"d": dt.date(2024, 5, 1)}) == '{"d":"2024-05-01"}'
     with pytest.raises(TypeError):
         fast({"d": dt.date(2024, 5, 1)})

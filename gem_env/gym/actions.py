@@ -18,7 +18,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+from ..tools.tables import json_encoder
+
+_ENCODE = json_encoder((", ", ": "))
 """`json.dumps(value, ensure_ascii=False)` without building an encoder per call."""
 
 

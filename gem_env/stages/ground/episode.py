@@ -261,11 +261,12 @@ class Episode:
         # the conversation before this message, copied only for a plan that reads it
         history = messages[:-1] if self.tools.plan is not None else messages
         call_tool, clock, seconds = self.tools.call, time.perf_counter, self.seconds
-        replies = []
+        replies, signed, contents = [], [], []
         for call in calls:
             fn = call["function"]
+            name, arguments = fn["name"], fn["arguments"]
             started = clock()
-            result = call_tool(fn["name"], fn["arguments"], history)
+            result = call_tool(name, arguments, history)
             seconds["sandbox"] += clock() - started
             self.tool_calls += 1
             if result.ok:
@@ -273,14 +274,19 @@ class Episode:
             else:
                 self.tool_errors += 1
                 self._consecutive_errors += 1
-            replies.append({"role": "tool", "tool_call_id": call["id"], "content": result.content})
+            content = result.content
+            replies.append({"role": "tool", "tool_call_id": call["id"], "content": content})
+            signed.append(name + arguments)
+            contents.append(content)
         messages.extend(replies)
         if self._consecutive_errors >= self.limits.max_tool_errors:
             self.termination = "tool_errors"
         elif self.turns >= self.limits.max_turns:
             self.termination = "max_turns"
         else:
-            self._check_loop()
+            reason = self._loops.after_calls(messages, msg["content"], tuple(signed), contents)
+            if reason is not None:
+                self.fail("loop", reason)
         return replies
 
     def current_tools(self) -> list[dict[str, Any]]:

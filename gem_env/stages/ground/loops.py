@@ -66,6 +66,22 @@ class LoopWatch:
         self._seen = len(messages)
         return (_cycle(said) or self._said_again()) if said else None
 
+    def after_calls(self, messages: list[dict[str, Any]], text: str | None, calls: tuple[str, ...],
+                    replies: list[str]) -> str | None:
+        """`reason` after the conversation's last messages were an assistant message with calls
+        (its text, each call's name and arguments as `_call_text` joins them) and their replies:
+        the signatures made from those directly, without reading the messages again, when the
+        watch had seen everything before them (else `reason` catches up)."""
+        if self._seen != len(messages) - 1 - len(replies):
+            return self.reason(messages)
+        said = self._said
+        said.append(("assistant", _normal(text) if text else "", calls))
+        for content in replies:
+            said.append(("tool", _normal(content), ()))
+        self._user = self._assistant = _NO_RUN
+        self._seen = len(messages)
+        return _cycle(said)  # (no plain message since the calls: nobody said anything again)
+
     def _said_again(self) -> str | None:
         """A party's last `REPEATS` plain messages all the same non-empty text, with no tool call
         in between: read from the runs kept as messages arrive, not by walking back."""
