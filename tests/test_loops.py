@@ -52,7 +52,8 @@ def test_a_watch_over_a_growing_conversation_says_what_a_fresh_check_says() -> N
 def _spelled_out(msgs: list[dict]) -> str | None:
     """The loop rule read straight from its docstring, over the whole conversation: the reference
     the incremental watch must agree with."""
-    said = [(m.get("role"), " ".join((m.get("content") or "").split()).lower(),
+    said = [(m.get("role"), (m.get("content") or "") if m.get("role") == "tool"
+             else " ".join((m.get("content") or "").split()).lower(),
              tuple(c["function"]["name"] + c["function"]["arguments"] for c in m.get("tool_calls") or []))
             for m in msgs if m.get("role") != "system"]
     for k in range(1, 7):

@@ -18,8 +18,10 @@ def loop_reason(messages: list[dict[str, Any]]) -> str | None:
 
     A loop is the same stretch of 1-6 messages three times running at the end (calls with the same
     arguments and the same results included), or a party saying the same thing three times in a
-    row with no tool call in between (nothing was done while it repeated itself). Only the tail is
-    read, so checking after every message costs the same at any conversation length.
+    row with no tool call in between (nothing was done while it repeated itself). Texts are compared
+    with runs of whitespace as one space and in lower case; a tool's reply as it is (the same call
+    on the same state replies with the same text). Only the tail is read, so checking after every
+    message costs the same at any conversation length.
     """
     return LoopWatch().reason(messages)
 
@@ -50,7 +52,7 @@ class LoopWatch:
             if role == "system":
                 continue
             content = m.get("content")
-            text = _normal(content) if isinstance(content, str) else ""
+            text = (content if role == "tool" else _normal(content)) if isinstance(content, str) else ""
             calls = m.get("tool_calls")
             if calls:
                 said.append((role, text, tuple(map(_call_text, calls))))
@@ -77,7 +79,7 @@ class LoopWatch:
         said = self._said
         said.append(("assistant", _normal(text) if text else "", calls))
         for content in replies:
-            said.append(("tool", _normal(content), ()))
+            said.append(("tool", content, ()))
         self._user = self._assistant = _NO_RUN
         self._seen = len(messages)
         return _cycle(said)  # (no plain message since the calls: nobody said anything again)
@@ -97,9 +99,9 @@ class LoopWatch:
 _NO_RUN: tuple[str | None, int] = (None, 0)
 
 _NORMALS: dict[str, str] = {}
-"""Texts as `_normal` left them, by the text: a read answered from the read cache sends the same
-reply text (the same string, its hash kept) step after step. Bounded by `_NORMALS_MAX` entries of at
-most `_NORMAL_MAX_CHARS` characters (emptied when full)."""
+"""Texts as `_normal` left them, by the text: a templated agent or user says the same few texts
+again and again. Bounded by `_NORMALS_MAX` entries of at most `_NORMAL_MAX_CHARS` characters
+(emptied when full)."""
 _NORMALS_MAX = 1024
 _NORMAL_MAX_CHARS = 4096
 
@@ -117,7 +119,8 @@ def _normal(text: str) -> str:
 
 
 Signature = tuple[Any, str, tuple[str, ...]]
-"""A message as the loop check compares it: role, its text normalised, its calls with arguments."""
+"""A message as the loop check compares it: role, its text (normalised but a tool's), its calls
+with arguments."""
 
 
 def _cycle(said: list[Signature]) -> str | None:
