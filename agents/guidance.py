@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from gem_env.tools import CompiledDomain, Workflow
+from gem_env.tools.model import ForEachStep, IfStep
 from gem_env.tools.render import smooth
 
 _OUTCOME = re.compile(
@@ -46,11 +47,12 @@ _CUSTOMER = re.compile(r"\b(?:the|a) (?:customer|cardholder|account ?holder|memb
 # condition checked before the change, not something that happens
 _REQUIREMENT = re.compile(r"^(?:the |an? )?(?:customer|cardholder|account ?holder|member|client|applicant|user)(?:'s)?"
                           r"(?: \w+)? (?:is|has|does|meets|holds|exceeds|was|had)\b", re.IGNORECASE)
-_WE_VERB = re.compile(r"(^|, |\band |\bfor [a-z ]{1,30} )([Ww])e (also |then |usually |typically |normally )?(?!will\b|'ll\b|are\b|were\b|have\b|had\b"
+_WE_VERB = re.compile(r"(^|, |\band |\b[Ff]or [a-z ]{1,30} )([Ww])e (also |then |usually |typically |normally )?(?!will\b|'ll\b|are\b|were\b|have\b|had\b"
                       r"|can\b|could\b|may\b|might\b|do\b|did\b|would\b|should\b|need\b)([a-z]+)\b")
 _YOU_VERB = {"is": "are", "was": "were", "has": "have", "does": "do"}
 _CONDITION = re.compile(r"^(?:for|with|on) ([^,]{1,40}?)(?:,\s*|\s+(?=we\b|you\b|the\b|it\b|your\b))",
                         re.IGNORECASE)
+_CASE_COMMA = re.compile(r"^((?:For|With|On) [a-z ]{1,40}?) (we'll|you'll)\b")
 _LABEL = re.compile(r"^([A-Z][A-Za-z -]{2,40}):\s+(\S.*)$")
 _GENERIC = frozenset("update change set edit modify create make add get".split())
 _HANDOFF = re.compile(r"human|agent|person|escalat|representative")
@@ -119,8 +121,15 @@ def voice(sentence: str) -> str | None:
         return None
     text = re.sub(r"\b([Ww])e will\b", r"\1e'll", text)
     text = _WE_VERB.sub(lambda m: f"{m.group(1)}{m.group(2)}e'll {m.group(3) or ''}{m.group(4)}", text)
-    text = text[:1].upper() + text[1:]
+    text = _CASE_COMMA.sub(r"\1, \2", text[:1].upper() + text[1:])  # "For fraud, we'll also ..."
     return smooth(text if text.endswith((".", "!")) else text + ".")
+
+
+def for_one_case(sentence: str) -> bool:
+    """Whether the sentence tells what happens in one case only ("For fraud, we'll also freeze the
+    card"): `Guidance.about` keeps it only for a request whose values name that case, so it is a
+    consequence of this very request, to tell before it is made."""
+    return _CONDITION.match(sentence) is not None
 
 
 def _outcomes(texts: list[str]) -> list[tuple[str, set[str]]]:
@@ -147,6 +156,9 @@ class Guidance:
         # a tool's own source text is about that tool whatever verbs it uses ("Block takes effect ...")
         self._own = {t.name: [said for said, _ in _outcomes([t.span.text])] for t in domain.tools
                      if t.span is not None and t.span.text}
+        # the cases a tool's own conditions test ("reason == 'fraud'"): a sentence for such a case
+        # ("For fraud we also freeze the card") is about that tool whatever its words
+        self._cases = {t.name: _tested(t.effect or []) for t in domain.tools}
         known = {said for said, _ in self._sentences}
         self._sentences += [(said, words) for said, words in _outcomes([t.span.text for t in domain.tools
                                                                         if t.span is not None and t.span.text])
@@ -160,12 +172,29 @@ class Guidance:
             return []
         roots = _roots(write, entity)
         said = " ".join(str(v).lower() for v in values.values() if isinstance(v, (str, int, float)))
-        own = self._own.get(write, [])
+        own, cases = self._own.get(write, []), self._cases.get(write, frozenset())
         out = []
         for sentence, words in self._sentences:
-            if sentence not in own and (not roots or not all(any(w.startswith(r) for w in words) for r in roots)):
+            case = m.group(1).lower() if (m := _CONDITION.match(sentence)) else None
+            if sentence not in own and case not in cases and (
+                    not roots or not all(any(w.startswith(r) for w in words) for r in roots)):
                 continue
-            if (m := _CONDITION.match(sentence)) and m.group(1).lower() not in said:
+            if case is not None and case not in said:
                 continue
             out.append(sentence)
         return out
+
+
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+def _tested(steps: list) -> frozenset[str]:
+    """The quoted values the conditions among `steps` compare with, lower case ("fraud")."""
+    found: set[str] = set()
+    for step in steps:
+        if isinstance(step, IfStep):
+            found.update(v.lower() for v in _QUOTED.findall(step.if_))
+            found |= _tested([*step.then, *step.else_])
+        elif isinstance(step, ForEachStep):
+            found |= _tested(step.do)
+    return frozenset(found)

@@ -13,6 +13,7 @@ from gem_env.tools.render import counted, is_count, is_money, plain_words, rende
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
+from .guidance import for_one_case
 from .ids import names_entry, own_key
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
@@ -164,13 +165,15 @@ def declined(rng: random.Random) -> str:
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
-            same_terms: bool = False, again: bool = False) -> str:
+            told: str = "", again: bool = False) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what the service's text says about a fee or a refund for it
-    (`guidance`; or, when it was told earlier in the chat, `same_terms`: that it still holds), and a
-    yes/no question on its own. Asked `again` (the user changed a value at the first asking): the
-    action as it is now, without the record and the terms said the first time."""
+    (`guidance`; when the chat so far, `told`, has it already: that it still holds), what it says
+    happens besides in this request's case ("For fraud, we'll also freeze the card": said each
+    time, it is this request's consequence), and a yes/no question on its own. Asked `again` (the
+    user changed a value at the first asking): the action as it is now, without the record and the
+    terms said the first time."""
     if again:
         extra = details(args, secret, said=what)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
@@ -182,8 +185,11 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
     described = describe(rng, args, seen, secret, said=what)
-    told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)]) or (rng.choice(B.SAME_TERMS) if same_terms else "")
-    return " ".join(p for p in (lead, body, extra, described, told, question(rng, what)) if p)
+    cases = [g for g in guidance or [] if for_one_case(g)]
+    costs = [g for g in guidance or [] if _COSTS.search(g) and g not in cases]
+    fresh = [g for g in costs if not told_before(g, told)]
+    terms = guide(rng, fresh) or (rng.choice(B.SAME_TERMS) if costs else "")
+    return " ".join(p for p in (lead, body, extra, described, *cases, terms, question(rng, what)) if p)
 
 
 def told_before(sentence: str, told: str) -> bool:

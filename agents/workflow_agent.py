@@ -540,11 +540,9 @@ class WorkflowAgent:
             told = what_changes(self.compiled.tools[tool].spec.effect, args, owner)
             if told:
                 return _say(f"{told} {S.question(turn.rng, S.action(plan.workflow.goal, main, known))}")
-        guidance = self._guide(plan, main, {**known, **args})
-        fresh = [g for g in guidance if not S.told_before(g, turn.told)]
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
                               records([r for _, r in results] + [r for _, _, r in turn.before]),
-                              fresh, same_terms=len(fresh) < len(guidance),
+                              self._guide(plan, main, {**known, **args}), told=turn.told,
                               again=self._changed_at_confirmation(turn)))
 
     def _changed_at_confirmation(self, turn: _Turn) -> bool:

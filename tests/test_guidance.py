@@ -20,6 +20,8 @@ from test_language import BASE, P, tool
     ("**Early closure fee**: $100 if closed within 90 days", "The early closure fee is $100 if closed within 90 days."),
     ("The customer receives a confirmation email within 2 business days.",
      "You receive a confirmation email within 2 business days."),
+    ("For fraud we also freeze the card and send a new one with new card numbers.",
+     "For fraud, we'll also freeze the card and send a new one with new card numbers."),
 ])
 def test_a_sentence_is_said_in_the_agents_voice_with_nothing_added(text: str, said: str) -> None:
     assert voice(text) == said
@@ -60,6 +62,34 @@ def test_a_workflow_gets_the_sentences_about_its_own_change_and_its_own_case() -
     assert said == ["Once cancelled, we'll refund the order within 5 business days."]  # not deliveries, not fraud
     assert len(guide.about(workflow, "cancel_order", "order", {"reason": "fraud"})) == 1  # P2 is about closing
     assert guide.about(workflow, "transfer_to_human_agent", "order", {}) == []
+
+
+def test_a_case_the_write_itself_tests_is_its_own_whatever_the_words() -> None:
+    """"For fraud we also close the card" does not say "cancel"; when the cancel tool's effect
+    has a condition on 'fraud' (the text's case made into a step), the sentence is about it."""
+    tools = [dict(t) for t in DOMAIN["tools"]]
+    cancel = tools[1]
+    cancel["effect"] = [*cancel["effect"][:2], {"if": "reason == 'fraud'", "then": [
+        {"update": "orders", "row": "o", "set": {"status": "'closed'"}}]}, cancel["effect"][2]]
+    compiled = compile_domain(parse_domain({**DOMAIN, "tools": tools}))
+    guide, workflow = Guidance(compiled), compiled.domain.workflows[0]
+    case = "For fraud, we'll also close the card and send you a new one within 3 days."
+    assert case in guide.about(workflow, "cancel_order", "order", {"reason": "fraud"})
+    assert case not in guide.about(workflow, "cancel_order", "order", {"reason": "lost"})
+
+
+def test_a_case_is_said_before_the_change_each_time_and_same_terms_only_of_a_fee() -> None:
+    case, fee = "For fraud, we'll also freeze the card.", "The cancellation fee is $10."
+    secret = re.compile("pin")
+    for seed in range(20):
+        first = S.confirm(random.Random(seed), "cancel your order", {}, secret, [], [case])
+        again = S.confirm(random.Random(seed), "cancel your order", {}, secret, [], [case], told=first)
+        assert case in first and case in again and "mentioned" not in again
+        assert not first.endswith(case)  # the question comes last
+        told = S.confirm(random.Random(seed), "cancel your order", {}, secret, [], [fee])
+        later = S.confirm(random.Random(seed), "cancel your order", {}, secret, [], [fee], told=told)
+        assert "$10" in told and "$10" not in later and later != S.confirm(
+            random.Random(seed), "cancel your order", {}, secret, [], [], told=told)
 
 
 def test_fees_are_said_before_the_change_and_next_steps_after() -> None:

@@ -216,7 +216,7 @@ def test_a_fee_told_earlier_in_the_chat_is_not_read_out_again() -> None:
     assert not S.told_before("The late fee is $5.", first)
     for seed in range(6):
         again = S.confirm(random.Random(seed), "close your account ACC-2", {"account_id": "ACC-2"}, re.compile("pin"),
-                          guidance=[], same_terms=True)
+                          guidance=fees, told=f"Okay. {first}")
         assert "$20" not in again and re.search(r"fees I mentioned|terms I mentioned", again), again
 
 
