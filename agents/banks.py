@@ -153,7 +153,8 @@ COMPARED = ["Of your {n} {nouns}, {what} has the {most} {field}: {value}.", "{Wh
             "Looking across your {n} {nouns}, the {most} {field} is on {what}: {value}."]
 COMPARED_OTHERS = ["For comparison, {others}.", "The others: {others}.", "Beside it, {others}.", "{Others}."]
 LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
-          "I've pulled up {what}.", "Looking at {what} now.", "I have {what} open.", "Okay, {what} is in front of me.",
+          "I've pulled up {what}.", "Looking at {what} now.", "I have {what} up on my screen.",
+          "Okay, {what} is in front of me.",
           "I've brought up {what}.", "I'm looking at {what}.", "Thanks for waiting; I have {what}.",
           "I've got {what} here.", "Right, I have {what}.", "Sure. I've looked at {what}.", "", "", ""]
 # the same for a thing the customer named (a catalog's "water bottle"): never "I've opened the water bottle"

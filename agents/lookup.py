@@ -273,17 +273,20 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     close = turn.close()
     if record is None:
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(mine[-1]['error']), []))} {close}".strip())
-    who = ("you" if _OWN.match(plan.noun) else "they") if PEOPLE.match(plan.noun) else "it"
+    # the customer's own profile: the table who they are is found in (a "user" they blocked is not it)
+    owner = agent._auth.table if agent._auth is not None else None
+    own = plan.table == owner if owner else bool(_OWN.match(plan.noun))
+    who = ("you" if own else "they") if PEOPLE.match(plan.noun) else "it"
     facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False,
                          who=who, own=who != "they" and plan.catalog is None)
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
-    # a catalog entry the customer named is called by its name, not its internal number
+    # a catalog entry or another person the customer named is called by name, not its internal number
     name = next((v for k, v in record.items() if isinstance(v, str) and names_entry(k, plan.noun)), None) \
-        if plan.catalog else None
+        if plan.catalog or who == "they" else None
     called = name if name and says(name, turn.user_text.lower()) else None
-    return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called), *facts, close]
-                         if p))
+    return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called, own=own),
+                                     *facts, close] if p))
 
 
 def owner_listing(turn: Any, agent: Any, results: list[tuple[str, Any]], key: str) -> Any:

@@ -676,11 +676,12 @@ def record_note(rng: random.Random, result: Any) -> str:
 _PERSON = re.compile(r"^(?:customer|member|user|patient|guest|client|account holder|cardholder|profile)s?$")
 
 
-def looked(rng: random.Random, noun: str, key: Any, called: str | None = None) -> str:
-    """The opening of an answer about one record ("Here's what I see for card CRD-1041."; a
-    person's own record is "your profile", not its internal number; a catalog entry the customer
-    named is called so: "I found the yoga mat.", "I found Jackie Morton."), or nothing."""
+def looked(rng: random.Random, noun: str, key: Any, called: str | None = None, *, own: bool = False) -> str:
+    """The opening of an answer about one record ("Here's what I see for card CRD-1041."; the
+    customer's `own` record is "your profile", not its internal number; a catalog entry or another
+    person the customer named is called so: "I found the yoga mat.", "I found Jackie Morton's
+    details."), or nothing."""
     if called:
         return pick(rng, B.LOOKED, what=f"{called}'s details") if PEOPLE.match(noun) \
             else pick(rng, B.LOOKED_UP, what=f"the {called}")
-    return pick(rng, B.LOOKED, what="your profile" if _PERSON.match(noun) else f"{noun} {render(key)}")
+    return pick(rng, B.LOOKED, what="your profile" if own else f"{noun} {render(key)}")

@@ -302,7 +302,7 @@ def reason_given(text: str, choices: list[Any]) -> Any:
         if not isinstance(choice, str) or not choice.strip():
             continue
         said = re.escape(choice.replace("_", " ").lower())
-        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an| i'm| i am| you're| you are)*\s+{said}\b", text.lower()) \
+        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an| i'm| i am| you're| you are| they| i| you)*\s+{said}\b", text.lower()) \
                 or re.search(rf"\b{_rendered_reason(choice)}\b", text.lower()):  # "because the item was not received"
             found.append(choice)
     return found[0] if len(found) == 1 else None

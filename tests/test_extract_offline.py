@@ -245,3 +245,17 @@ def test_what_happens_after_the_steps_is_not_a_tool() -> None:
     names = [t.name for t in domain.tools]
     assert names and not any("appear" in n or n.startswith("process") for n in names), names
     assert len(domain.workflows[0].steps) >= 2
+
+
+def test_a_button_named_without_markup_names_the_action() -> None:
+    """"Select Extend rental" presses a button that extends the rental (status 'extended'), as
+    "Tap **Freeze card**" freezes the card; never a 'select' tool that sets a status 'selected'.
+    "Select Settings" is still only getting somewhere."""
+    text = ("# Extend a rental\n\n1. Open Manage rental.\n2. Select Settings.\n"
+            "3. Select Extend rental and choose the new return date.\n4. Confirm with your card.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="x", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    by_step = [domain.tool(s.tool) for s in domain.workflows[0].steps]
+    assert by_step[2].name == "extend_rental" and by_step[2].kind == "write", by_step[2].name
+    assert "'extended'" in json.dumps([s.model_dump(by_alias=True) for s in by_step[2].effect])
+    assert not by_step[1].name.startswith("settings") and "selected" not in json.dumps(domain.model_dump(by_alias=True))

@@ -62,6 +62,8 @@ def test_counts_agree_with_their_number() -> None:
     ("I'd like to change the number of passengers of my booking to 4.", "I'd like to change my booking to 4 passengers."),
     ("change the status of my order to 3", "change the status of my order to 3"),
     ("a user, a hour , a FAQ", "a user, an hour, a FAQ"),
+    ("remove your user USR-1 because of left the business.", "remove your user USR-1 because they left the business."),
+    ("close my account because of moved away today", "close my account because I moved away today"),
 ])
 def test_smooth_fixes_what_filled_templates_get_wrong(text: str, fixed: str) -> None:
     assert smooth(text) == fixed
@@ -225,10 +227,13 @@ def test_articles_follow_the_words_spelling() -> None:
     ("delivery too slow", "I'd like to cancel my order because the delivery was too slow.", True),
     ("lost", "Please freeze my card because it was lost.", True),
     ("stolen", "Please freeze my card because it was lost.", False),
-    ("no longer needed", "I'd like to cancel my order, please.", False)])
+    ("no longer needed", "I'd like to cancel my order, please.", False),
+    ("left the business", "I'd like to remove my user because they left the business.", True)])
 def test_a_reason_the_request_gives_in_its_own_words_is_given(reason: str, request_text: str, given: bool) -> None:
     from gem_env.simulators.scripted import _gives_reason
     assert _gives_reason(reason, request_text) is given
+    from gem_env.agents.understanding import reason_given
+    assert (reason_given(request_text, [reason, "other"]) == reason) is given
 
 
 def test_an_answer_from_what_was_read_before_does_not_thank_for_waiting() -> None:

@@ -238,6 +238,8 @@ def smooth(text: str) -> str:
     # a doing with how: "because of feeling better" -> "because I'm feeling better" (whose: the
     # sentence's "my" or "your" before it)
     text = _DOING_REASON.sub(lambda m: _doing_reason(m, text), text)
+    # a person's doing in the past: "remove my user because of left the business" -> "... because they left ..."
+    text = _DONE_REASON.sub(lambda m: _done_reason(m, text), text)
     # only a participle that ends the reason: "because of suspected fraud" stays as it is
     text = re.sub(rf"\b(because of|due to) (\w+)\b(?={_REASON_END})", _one_word_reason, text)
     text = re.sub(rf"\b(because of|due to) (\w+) (\w+)\b(?={_REASON_END})", _a_reason, text)
@@ -293,6 +295,26 @@ def _doing_reason(m: re.Match, text: str) -> str:
         return m.group(0)
     who = "I'm" if owner[-1].lower() == "my" else "you're"
     return f"because {who} {m.group(1)}"
+
+
+# a reason that is what someone did ("left the business", "moved away"): a past tense and its object
+_DONE_REASON = re.compile(r"\b(?:because of|due to) ((?:left|moved|joined|quit|retired|changed|switched|closed) "
+                          r"(?:the|a|an|their|his|her|our|my|away|abroad)\b)")
+_PERSON_RECORD = re.compile(r"\b(?:user|member|employee|contact|person|staff|signer|delegate|payee|recipient)s?\b",
+                            re.IGNORECASE)
+
+
+def _done_reason(m: re.Match, text: str) -> str:
+    """"because they left the business" when the sentence is about a person on the account (a user,
+    a member, a payee); else "because I moved away" about "my" things, "because you ..." about
+    "your" ones; as it was when the sentence says neither."""
+    before = re.split(r"[.!?]\s", text[:m.start()])[-1]
+    if _PERSON_RECORD.search(before):
+        return f"because they {m.group(1)}"
+    owner = re.findall(r"\b(my|your)\b", before, re.IGNORECASE)
+    if not owner:
+        return m.group(0)
+    return f"because {'I' if owner[-1].lower() == 'my' else 'you'} {m.group(1)}"
 
 
 def _one_word_reason(m: re.Match) -> str:

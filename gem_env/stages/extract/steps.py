@@ -10,6 +10,10 @@ from .lexicon import (_BREAK, _FRONTED, _LABEL_ACTIONS, _LABEL_LEAD, _MODAL, _OP
 
 # ---------------------------------------------------------------- analysis of one step
 
+_PRESS = frozenset({"select", "tap", "click", "press", "choose", "hit"})
+"""Verbs of pressing a button: what follows, capitalised, may be the button's label."""
+_LABEL_END = re.compile(r"\s+(?:and|then|to|from|for|or|in|on|with|if|under|next|at)\b|[,.;:()]|\s[-–—]\s")
+
 
 @dataclass
 class StepInfo:
@@ -84,20 +88,23 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     lk = tf.action_kind(info.verb)
     ui = lk in ("navigate", None) or info.verb in {"open", "press", "hit"}
     label = _UI_LABEL.search(body) if ui and not info.tool_id else None
-    if label:  # "Tap **Freeze card**": the button names the action
-        words = re.findall(r"[A-Za-z][A-Za-z'-]*", label.group("label") or label.group("b"))
-        action = tf.verb_lemma(words[0]) if words else None
+    plain = _plain_label(body, tokens, pos) if ui and not info.tool_id and not label else None
+    if label or plain:  # "Tap **Freeze card**", "Select Extend rental": the button names the action
+        words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'‑-]*", plain or label.group("label") or label.group("b"))
+        action = tf.verb_lemma(words[0].lower()) if words else None
         if action and tf.action_kind(action) in _LABEL_ACTIONS and not _TO_SEE.search(body):
             info.verb, lk = action, tf.action_kind(action)
             info.object_words = [tf.lemma(w.lower()) for w in words[1:] if w.lower() not in _STOP][:3]
             info.particle = ""
-        else:
+        elif label:
             lk = "navigate"  # "Open **Manage booking**", "Select **Baggage**"
+        else:
+            plain = None
     elif info.verb in ("sign", "log") and info.particle in ("in", "on", "out", "into", ""):
         lk = "navigate"  # sign in, log in: getting to the place where the action is
     elif info.verb == "open" and not (set(info.object_words[-1:]) & _OPENABLE):
         lk = "navigate"  # "Open the record" (but "Open a savings account" creates one)
-    if info.object_words and info.object_words[-1] in _UI_NOUNS and not info.tool_id and not label:
+    if info.object_words and info.object_words[-1] in _UI_NOUNS and not info.tool_id and not (label or plain):
         lk = "navigate"  # "Open the mobile app", "Select the Settings tab"
     info.lexical_kind = lk
     if lk in ("create", "update", "delete", "transfer", "physical") or info.verb in _WRITE_COMMUNICATE:
@@ -109,6 +116,19 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     if info.verb == "look" and info.particle in {"up", ""}:
         info.kind = "read"
     return info
+
+
+def _plain_label(body: str, tokens: list[tuple[str, int]], pos: int) -> str | None:
+    """A button named without markup right after the verb that presses it: "Select Extend rental
+    and choose ..." -> "Extend rental", "Tap Activate 6-Month Financing." -> "Activate 6-Month
+    Financing"; its first word capitalised, up to a conjunction, a preposition or punctuation."""
+    if pos < 0 or pos + 1 >= len(tokens) or tokens[pos][0].lower() not in _PRESS:
+        return None
+    first, at = tokens[pos + 1]
+    if not first[:1].isupper():
+        return None
+    end = _LABEL_END.search(body, at)
+    return body[at:end.start() if end else len(body)]
 
 
 def _fallback_verb(body: str, tokens: list[tuple[str, int]]) -> tuple[str | None, int]:
