@@ -98,6 +98,18 @@ def test_statuses_and_plans_come_from_the_text():
     assert "line_row.status != 'suspended'" in requires  # "A suspended line cannot change plan"
 
 
+def test_a_status_bar_is_not_a_records_status():
+    """"The status bar shows icons like "LTE", "H+" or "E"" names no status of a line (a line read
+    "whose status is h+" before): neither a thing named after a status nor signs are statuses."""
+    from gem_env.stages.extract import archetypes
+    from gem_env.stages.extract.specialise import specialise
+    arch = next(a for a in archetypes.ARCHETYPES if a.key == "lines")
+    rule = 'A line\'s status is "active", "suspended" or "closed".\n'
+    for first in ('The status bar shows "Wi-Fi calling" or "roaming" when on.\n',
+                  'The status shows icons like "H+" or "E" for a slow connection.\n'):
+        assert specialise(arch, first + rule).statuses.value == ["active", "suspended", "closed"], first
+
+
 def test_a_banking_app_procedure_is_read_as_the_service_it_is_about():
     """A bank app's click path ("open Settings, choose the payment, tap Cancel") is a service's text,
     not a how-to for one's own things: it gets the service's domain, not one table of UI steps."""

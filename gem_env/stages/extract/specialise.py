@@ -184,6 +184,10 @@ def _quoted_groups(sentence: str) -> list[tuple[str, list[str], int]]:
 
 #: another field's reason ("issue_reason = 'new_account'"): not why a customer files a request
 _OTHER_REASON = re.compile(r"\b[a-z]+_reason\b", re.I)
+# a record's status, not a thing named after one ("the status bar shows "LTE", "H+" or "E"")
+_STATUS = re.compile(r"\bstatus(?:es)?\b(?!\s+(?:bar|icons?|lights?|indicators?|pages?|lines?|screens?|leds?)\b)", re.I)
+# what a status reads like: words ("active", "in transit", "on-hold"), not a sign or a letter ("H+", "E")
+_STATE = re.compile(r"[A-Za-z][A-Za-z]+(?:[ _-][A-Za-z]+)*")
 
 
 def specialise(arch: Archetype, text: str) -> Specialisation:
@@ -223,7 +227,8 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
         elif "reason" in about and sp.reasons is None and not _OTHER_REASON.search(s) \
                 and not any("_" in v for v in values):
             sp.reasons = found(values)
-        elif "status" in about and sp.statuses is None and not negative \
+        elif "status" in about and sp.statuses is None and not negative and _STATUS.search(s) \
+                and all(_STATE.fullmatch(v) for v in values) \
                 and not words & ({*arch.request, *arch.child} - set(arch.main)):  # a return's statuses are not its order's
             sp.statuses = found(values)
         else:
