@@ -216,7 +216,8 @@ AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks
                  "Thanks, I'll come back if I change my mind.", "Perfect, thanks for not rushing me.",
                  "Okay, thanks. That's everything."]
 _NEGATIVE = re.compile(r"\b(?:sorry|can't|cannot|unable|not able|unfortunately|didn't go through|isn't possible"
-                       r"|doesn't allow|not possible|went wrong|didn't work|failed)\b", re.I)
+                       r"|doesn't allow|not possible|went wrong|didn't work"
+                       r"|(?<!\d )failed(?!\s+[a-z-]+s\b))\b", re.I)  # not a count of "3 failed logins"
 _VERBS = frozenset(
     "add apply ask book buy cancel change check choose close complete confirm contact create delete dispute download "
     "enable disable extend file find fix freeze get join know learn link make move open order pay raise reactivate receive "

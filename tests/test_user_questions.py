@@ -100,3 +100,12 @@ def test_a_number_asked_for_again_is_the_one_the_call_that_made_it_returned(run:
             assert any(answer.startswith(t.split("{")[0]) for t in B.NUMBER_AGAIN), answer
             assert spoken[i + 2]["content"].endswith("###STOP###")  # then the goodbye
     assert asked >= 3
+
+
+def test_a_goodbye_after_an_answer_that_counts_failed_logins_is_not_one_after_a_refusal() -> None:
+    """"The record shows 0 failed logins." answered the question; the user said "Okay, I
+    understand. Thanks anyway." to it, as to a refusal."""
+    from gem_env.simulators.phrases import is_negative
+    assert not is_negative("I've checked account ACC-1. The record shows 0 failed logins. Anything else?")
+    assert not is_negative("It has 2 failed attempts.")
+    assert is_negative("The payment failed.") and is_negative("Sorry, that failed because the card is frozen.")
