@@ -68,14 +68,22 @@ def id_by_description(key: str, results: list[Any], text: str) -> Any:
 
     The assistant takes the id from it instead of asking which one; the task builder lets the user
     describe a record instead of giving its id only when this rule finds it, so both use it."""
+    got = singled_out(key, results, text)
+    return got[0] if got is not None else None
+
+
+def singled_out(key: str, results: list[Any], text: str) -> tuple[Any, str] | None:
+    """`id_by_description`'s id and the words of the text that single the record out ("paid off"
+    of "my plan that's paid off"): words that named one record do not describe another ("my
+    scheduled installment" on that plan is not also its paid one)."""
     low = text.lower()
     for result in reversed(results):
         for recs in record_lists(result):
             if len({str(r.get(key)) for r in recs if isinstance(r.get(key), (str, int))}) < 2:
                 continue
-            hits = [r for r in recs if any(says(value, low) for _, value in distinguishing(r, recs, key))]
-            if len(hits) == 1 and isinstance(hits[0].get(key), (str, int)):
-                return hits[0][key]
+            hits = [(r, value) for r in recs for _, value in distinguishing(r, recs, key) if says(value, low)]
+            if len({id(r) for r, _ in hits}) == 1 and isinstance(hits[0][0].get(key), (str, int)):
+                return hits[0][0][key], hits[0][1]
     return None
 
 

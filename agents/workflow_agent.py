@@ -30,7 +30,7 @@ from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import Records
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_changes
-from .ids import id_by_description, id_from_results, named_outright, record_lists
+from .ids import id_from_results, named_outright, record_lists, singled_out
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
                      recognise_lookup)
 from .prechecks import NoDatabase, blocking_rule, is_rule_message, memory, records
@@ -438,7 +438,7 @@ class WorkflowAgent:
                 read = [r for _, _, r in called]
                 value = id_from_results(k, read)
                 if value is None:  # or the one record there the user's words single out
-                    value = id_by_description(k, read, described_by)
+                    value, described_by = _singled_out(k, read, described_by)
                 if value is not None:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
@@ -454,8 +454,9 @@ class WorkflowAgent:
                     continue
                 done += used
                 opened[k] = [r for _, _, r in entries]
-                value = outright if outright is not None else \
-                    id_by_description(k, [opened[k]], described_by) if k not in known else None
+                value = outright
+                if value is None and k not in known:
+                    value, described_by = _singled_out(k, [opened[k]], described_by)
                 if value is not None:
                     known[k] = env[k] = value
                 # the record meant is read; the others do not name what the next steps take
@@ -867,6 +868,13 @@ def _repeats(note: str, said: list[str]) -> bool:
     """Whether every record id `note` names is in what the assistant said this request."""
     ids = re.findall(r"\b[A-Z][A-Z0-9]*-\d+\b", note)
     return bool(ids) and all(re.search(rf"\b{re.escape(i)}\b", " ".join(said)) for i in ids)
+
+
+def _singled_out(key: str, results: list[Any], text: str) -> tuple[Any, str]:
+    """(the id of the record the user's words single out, or None; the words without what singled
+    it out, which describes no other record)."""
+    got = singled_out(key, results, text)
+    return (None, text) if got is None else (got[0], _without(text, [got[1]]))
 
 
 def _without(text: str, values: list[str]) -> str:

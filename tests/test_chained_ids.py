@@ -58,3 +58,18 @@ def test_a_record_named_outright_stops_the_search_but_a_status_does_not():
     assert named_outright("order_id", first, "my order to 576 Jason Park Apt. 4420") is None  # part of a value
     assert named_outright("order_id", first + [dict(first[0], order_id="ORD-2")], said) is None  # two fit
 
+
+
+def test_words_that_named_one_record_do_not_describe_another() -> None:
+    """"It's on my plan that's paid off. I mean my scheduled installment.": "paid off" singled out
+    the plan; its installments (one scheduled, one paid) are told apart by "scheduled" alone, not
+    also by the "paid" of "paid off" (the agent asked which twice, and the session failed)."""
+    from gem_env.agents.ids import singled_out
+    from gem_env.agents.workflow_agent import _singled_out
+    text = "It's on my plan that's paid off. I mean my scheduled installment."
+    plans = [{"plan_id": "PLN-1", "status": "active"}, {"plan_id": "PLN-2", "status": "paid off"}]
+    installments = [{"installment_id": "INS-1", "status": "scheduled"}, {"installment_id": "INS-2", "status": "paid"}]
+    assert singled_out("installment_id", [installments], text) is None  # "scheduled" and "paid" both said
+    plan, rest = _singled_out("plan_id", [plans], text)
+    assert plan == "PLN-2" and "paid off" not in rest
+    assert _singled_out("installment_id", [installments], rest)[0] == "INS-1"

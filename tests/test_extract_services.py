@@ -921,15 +921,18 @@ def test_a_reason_that_names_a_status_does_not_single_out_the_record():
     sb = compiled.new_sandbox()
     try:
         state = sb.dump(["members", "memberships"])
-        member = next(m for m in sorted(state["members"]) if len(sb.call(finder, {"email": state["members"][m]["email"]})
-                                                                .value["memberships"]) >= 3)
-        email = state["members"][member]["email"]
-        listed = [m["membership_id"] for m in sb.call(finder, {"email": email}).value["memberships"]]
-        for m in listed:  # one frozen membership, not the first listed
-            if state["memberships"][m]["status"] == "frozen":
-                assert sb.call("unfreeze_membership", {"membership_id": m}).ok
-        frozen = next(m for m in reversed(listed[1:])
-                      if sb.call("freeze_membership", {"membership_id": m, "reason": "travel"}).ok)
+
+        def one_frozen(member: str) -> tuple[str, str] | None:
+            """(email, the one frozen membership, not the first listed) of a member with several."""
+            email = state["members"][member]["email"]
+            listed = [m["membership_id"] for m in sb.call(finder, {"email": email}).value["memberships"]]
+            for m in listed:
+                if state["memberships"][m]["status"] == "frozen":
+                    assert sb.call("unfreeze_membership", {"membership_id": m}).ok
+            frozen = next((m for m in reversed(listed[1:])
+                           if sb.call("freeze_membership", {"membership_id": m, "reason": "travel"}).ok), None)
+            return (email, frozen) if frozen else None
+        email, frozen = next(got for got in map(one_frozen, sorted(state["members"])) if got)
         messages = [{"role": "system", "content": policy_prompt(got)},
                     {"role": "user", "content": f"Hi, I'd like to request a refund for my membership because of "
                                                 f"charged while frozen. My email is {email}."}]

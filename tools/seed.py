@@ -23,7 +23,7 @@ from .tables import Table
 _CLOCK_PROVIDERS = re.compile(r"date|time|year|month|day|century|past|future|unix|iso8601")
 _BY_NAME = [  # (field-name pattern, faker provider) for string fields without an explicit source
     (r"email", "email"), (r"first_?name", "first_name"), (r"last_?name", "last_name"),
-    (r"(^|_)name$|full_?name", "name"), (r"phone", "phone_number"), (r"city", "city"),
+    (r"(^|_)name$|full_?name", "name"), (r"phone", "basic_phone_number"), (r"city", "city"),
     (r"zip|postal|postcode", "postcode"), (r"country", "country"), (r"state$", "state_abbr"),
     (r"street|address", "street_address"), (r"company|employer", "company"),
     (r"description|note|comment|reason|message", "sentence"), (r"title", "catch_phrase"),

@@ -137,7 +137,7 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                 values[n] = False
             elif t in ("number", "integer"):
                 values[n] = f["range"][0] if n.endswith("limit") and f.get("range") else 0
-            elif f.get("faker") == "phone_number":  # a new line's number, from the fictional 555-01xx range
+            elif f.get("faker") == "basic_phone_number":  # a new line's number, from the fictional 555-01xx range
                 values[n] = f"'555-01' + str(10 + count_rows('{self.mains}', {{}}) % 90)"
             elif "faker" in f:  # a card's last four digits: made by the bank, never asked for
                 values[n] = f"str(1000 + count_rows('{self.mains}', {{}}))"
