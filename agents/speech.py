@@ -457,6 +457,7 @@ _ID_AFTER = ["Your {noun} number is {v}.", "The reference for your {noun} is {v}
 _NEW_THING = ["Your new {noun} is {v}.", "The new {noun} is {v}.", "The {noun} ID is {v}.", "That's {noun} {v}.",
               "It's {noun} {v}.", "Your new {noun}'s ID is {v}."]
 _ID = ["The {noun} is {v}.", "That's {noun} {v}.", "It's {noun} {v}.", "The {noun} ID is {v}."]
+_ID_NOW = ["The {noun} is now {v}.", "It's now set to {noun} {v}.", "Now it's {noun} {v}."]
 _STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's showing as {v}.",
            "The {name} reads {v}.", "{Name}: {v}.", "Right now it's {v}."]
 _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has changed to {v}.",
@@ -573,17 +574,18 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
 
 def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
            guidance: list[str] | None = None, *, going_on: bool = False, next_up: str = "",
-           looked_now: bool = True) -> str:
+           looked_now: bool = True, made: frozenset[str] | None = None) -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found (not
     "Thanks for waiting." unless something was looked up for it: `looked_now`), the facts the
     opening has not said yet, the record it touched (unless already named), what the service's
-    text says happens next (`guidance`, after a change), and the close (`close`)."""
+    text says happens next (`guidance`, after a change), and the close (`close`). `made`: the
+    keys of the records the change made (`facts_told`)."""
     if wrote and what.split(" ")[0] in VERBS | {"turn"} and rng.random() < 0.6:
         opener = pick(rng, B.DONE_SAID, past=past(brief(what)))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND if looked_now else B.FOUND_AT_HAND)
     told = facts_told(rng, [(k, v) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))],
-                      after_write=wrote)
+                      after_write=wrote, made=made)
     said = " ".join([opener, *told])
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
@@ -614,9 +616,12 @@ def close(rng: random.Random, going_on: bool, next_up: str = "") -> str:
 
 
 def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool, who: str = "it",
-               own: bool = True) -> list[str]:
+               own: bool = True, made: frozenset[str] | None = None) -> list[str]:
     """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
-    worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.")."""
+    worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.").
+    `made`: the keys of the records a write made (None: any id after a write is one); another
+    record's id after it is where the change points now ("The flight is now FLG-1."), not a new
+    number to keep."""
     plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
              and not is_count(k, v) and not re.search(r"_(?:on|at|by|since)$", k) and k != "status"]  # "It's closed."
     if len(facts) == 2 and len(plain) == 2 and rng.random() < 0.5:
@@ -625,8 +630,10 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
                      va=spoken(a, va), vb=spoken(b, vb))]
     # a record just made (its new id among the facts) is described as it is, not as changed: "The
     # amount is $268.26.", never "The amount now reads $268.26." of a new refund
-    made = after_write and any(k == "id" or k.endswith("_id") for k, _ in facts)
-    return [fact(rng, k, v, after_write=after_write and (not made or k == "id" or k.endswith("_id")), who=who, own=own)
+    new = {k for k, _ in facts if (k == "id" or k.endswith("_id"))
+           and (made is None or k in made or k.removeprefix("new_") in made)}
+    return [pick(rng, _ID_NOW, noun=words(k[:-3]), v=render(v)) if after_write and k.endswith("_id") and k not in new
+            else fact(rng, k, v, after_write=after_write and (not new or k in new), who=who, own=own)
             for k, v in facts]
 
 

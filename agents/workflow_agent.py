@@ -18,7 +18,7 @@ from typing import Any
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
-from gem_env.tools.model import InsertStep
+from gem_env.tools.model import ForEachStep, IfStep, InsertStep
 from gem_env.tools.referring import SPOKEN
 from gem_env.tools.render import code_for, gerund, how_many
 
@@ -745,7 +745,8 @@ class WorkflowAgent:
         what = S.action(plan.workflow.goal, write, said) if write else ""
         guidance = [g for g in self._guide(plan, write, {**turn.known, **env}) if not S.told_before(g, turn.told)]
         return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on,
-                             next_up=turn.next_up, looked_now=bool(_tool_results(turn.segment))))
+                             next_up=turn.next_up, looked_now=bool(_tool_results(turn.segment)),
+                             made=_inserted_keys(self.compiled, write) if write else None))
 
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""
@@ -868,6 +869,21 @@ def _repeats(note: str, said: list[str]) -> bool:
     """Whether every record id `note` names is in what the assistant said this request."""
     ids = re.findall(r"\b[A-Z][A-Z0-9]*-\d+\b", note)
     return bool(ids) and all(re.search(rf"\b{re.escape(i)}\b", " ".join(said)) for i in ids)
+
+
+def _inserted_keys(compiled: CompiledDomain, tool: str) -> frozenset[str]:
+    """The keys of the records a call of `tool` may make (its inserts, in conditions and loops too)."""
+    def walk(steps: list[Any]) -> list[str]:
+        keys = []
+        for st in steps:
+            if isinstance(st, InsertStep):
+                keys.append(compiled.tables[st.insert].pk)
+            elif isinstance(st, IfStep):
+                keys += walk([*st.then, *st.else_])
+            elif isinstance(st, ForEachStep):
+                keys += walk(st.do)
+        return keys
+    return frozenset(walk(compiled.tools[tool].spec.effect or []))
 
 
 def _singled_out(key: str, results: list[Any], text: str) -> tuple[Any, str]:

@@ -286,3 +286,16 @@ def test_what_the_service_can_do_is_said_to_the_customer(action: str, said: str)
     from gem_env.agents.workflow_agent import _doing
     from gem_env.tools.render import smooth
     assert smooth(_doing(action)) == said
+
+
+def test_another_records_id_after_a_change_is_where_it_points_now_not_a_new_number() -> None:
+    """After moving a booking to flight FLG-1, "It's logged as flight FLG-1." told the flight as a
+    record just made; the user then asked for "that flight number" again and got the last booking
+    made instead. Only the records the write made get a new number's words."""
+    for seed in range(30):
+        moved = S.report(random.Random(seed), True, "move your booking", [("flight_id", "FLG-1")],
+                         made=frozenset())
+        assert "FLG-1" in moved and not re.search(r"logged|reference|keep that|quote|Your new", moved), moved
+        made = S.report(random.Random(seed), True, "book a flight", [("booking_id", "BKN-1")],
+                        made=frozenset({"booking_id"}))
+        assert "BKN-1" in made and "now" not in made.split("BKN-1")[0][-20:], made
