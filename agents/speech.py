@@ -133,6 +133,8 @@ def _breaking(rng: random.Random, name: str, value: Any) -> str:
         return pick(rng, B.SHOWS, values=when_words(spoken(name, value)))
     if is_count(name, value):
         return pick(rng, B.ALREADY, c=counted(name, value))
+    if isinstance(value, bool):
+        return _yes_no(rng, name, value, plain=True)
     return fact(rng, name, value, after_write=False)
 
 
@@ -472,6 +474,8 @@ _MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", 
                "The {name} is {v}."]
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
         "I can confirm {subject} {be} {rest}."]
+#: a yes said without cheer: the value that breaks a rule ("it is booked by another customer")
+_YES_PLAIN = [t for t in _YES if not t.startswith("Good news")]
 _NO = ["No, {subject} {be} not {rest}.", "{Subject} {be} not {rest}, I'm afraid.",
        "I checked: {subject} {be} not {rest}."]
 _ON = ["{Name} is on.", "Yes, {name} is turned on.", "{Name} is active on this one.", "You have {name} switched on."]
@@ -536,10 +540,12 @@ _IDENTITY = re.compile(r"(?:^|_)(?:name|email|phone|address|birth)$")
 _STATE_PREPOSITIONS = frozenset({"in", "on", "out", "under", "over", "at", "off"})
 
 
-def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_write: bool = False) -> str:
+def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_write: bool = False,
+            plain: bool = False) -> str:
     """A yes/no fact that names the field and says its polarity ("it is not eligible"; of a person,
     `who` "they": "they are not accepting patients"; of the customer's own profile, "you": "you are
-    verified")."""
+    verified"); `plain`: a value breaking a rule, never "Good news")."""
+    yes = _YES_PLAIN if plain else _YES
     it, is_ = (who, "is" if who == "it" else "are")
     person = who != "it"
     head, _, rest = name.partition("_")
@@ -549,17 +555,17 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
             be, rest_words = "do" if person else "does", f"have {words(rest)}"
         else:
             rest_words = words(rest)
-        bank = _YES if value else _NO
+        bank = yes if value else _NO
         return pick(rng, bank, subject=it, be=be, rest=rest_words)
     parts = name.lower().split("_")
     if len(parts) >= 2 and parts[-1].endswith("ed") and parts[-1] not in ("needed", "required"):  # "identity_verified"
         subject = f"the {' '.join(parts[:-1])}"
-        return pick(rng, _YES if value else _NO, subject=subject, be="is", rest=parts[-1])
+        return pick(rng, yes if value else _NO, subject=subject, be="is", rest=parts[-1])
     if len(parts) == 1 and parts[0].endswith("ed") and parts[0] not in ("needed", "required"):  # "verified"
-        return pick(rng, _YES if value else _NO, subject=it, be=is_, rest=parts[0])
+        return pick(rng, yes if value else _NO, subject=it, be=is_, rest=parts[0])
     if len(parts) >= 2 and (parts[0].endswith("ing") or parts[0] in _STATE_PREPOSITIONS):
         # "accepting_patients": "it is not accepting patients"; "in_stock": "it is in stock"
-        return pick(rng, _YES if value else _NO, subject=it, be=is_, rest=words(name))
+        return pick(rng, yes if value else _NO, subject=it, be=is_, rest=words(name))
     if after_write:  # a setting just changed: "Overdraft protection is now off.", not "No, it isn't on."
         return pick(rng, _ON_NOW if value else _OFF_NOW, name=words(name))
     return pick(rng, _ON if value else _OFF, name=words(name))

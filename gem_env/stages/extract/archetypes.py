@@ -84,7 +84,7 @@ class Extension:
     ``extend_rental`` to the date they give, at `rate_field` per extra day."""
 
     verb: str                            # extend: the tool is <verb>_<main>
-    end_field: str                       # the datetime the period ends (return_at)
+    end_field: str                       # the datetime the period ends (return_by)
     rate_field: str                      # the price of a day (daily_rate)
     from_statuses: tuple[str, ...]       # the statuses a record is extended in (active, reserved)
 
@@ -379,11 +379,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      _f("plate_number", faker="license_plate"),
                      _f("picked_up_at", "datetime", hours=(8, 17),
                         when={"active": (-12, -1), "reserved": (2, 20), "returned": (-60, -20)}),
-                     _f("return_at", "datetime", hours=(8, 17),
+                     _f("return_by", "datetime", hours=(8, 17),
                         when={"active": (0, 9), "reserved": (22, 40), "returned": (-19, -1)}),
                      _f("daily_rate", "number", range=[25, 140]), _f("booked_on", "date")),
         actions=(Action("cancel", ("reserved",), "cancelled", ("change of plan", "found another option", "other")),),
-        extension=Extension("extend", "return_at", "daily_rate", ("active", "reserved")),
+        extension=Extension("extend", "return_by", "daily_rate", ("active", "reserved")),
     ),
     Archetype(
         key="utility", owner="customer",

@@ -7,7 +7,7 @@ rules, each a `require` step citing its sentence, with the text's numbers:
 
 - "within 30 days of the original one": the record keeps `days_extended`, so the original end is
   the current one less those days, however often it was extended;
-- "the car is not booked by another customer": a seeded flag, `booked_by_another`;
+- "the car is not booked by another customer": a seeded flag, `is_booked_by_another_customer`;
 - "at least 2 hours before the original return time": against the domain's frozen clock, before
   the time the record is due back now (before this extension): after a first extension the first
   time has passed, and reading it so would refuse every second one.
@@ -79,8 +79,8 @@ class Extensions:
         return self.sp.extension_rules.get(key)
 
     def _end_words(self) -> str:
-        """How the end field is said: "return" of return_at."""
-        return re.sub(r"_(?:at|on|date|time)$", "", self.a.extension.end_field).replace("_", " ")
+        """How the end field is said: "return" of return_by."""
+        return re.sub(r"_(?:at|on|by|date|time)$", "", self.a.extension.end_field).replace("_", " ")
 
     def _new_end(self) -> str:
         """The argument the customer gives: new_return_date."""
@@ -94,8 +94,8 @@ class Extensions:
         out = [{"name": "days_extended", "type": "integer", "values": list(range(top + 1)),
                 "weights": [top] + [1] * top, "description": f"days the {self._end_words()} was moved later"}]
         if self._extension_rule("booked") is not None:
-            out.append({"name": "booked_by_another", "type": "boolean", "values": [False, True], "weights": [5, 1],
-                        "description": f"booked by another customer after this {self.sp.main}"})
+            out.append({"name": "is_booked_by_another_customer", "type": "boolean", "values": [False, True],
+                        "weights": [5, 1], "description": f"booked by another customer after this {self.sp.main}"})
         return out
 
     def _extension_conditions(self, row: str, extra: str) -> list[tuple[str, Found]]:
@@ -105,7 +105,7 @@ class Extensions:
         if (w := self._extension_rule("window")) is not None:
             out.append((f"{row}.days_extended + {extra} <= {int(w.value)}", w))  # type: ignore[arg-type]
         if (b := self._extension_rule("booked")) is not None:
-            out.append((f"not {row}.booked_by_another", b))
+            out.append((f"not {row}.is_booked_by_another_customer", b))
         if (lead := self._extension_rule("lead")) is not None:
             out.append((f"hours_between(now, {row}.{end}) >= {lead.value}", lead))
         return out
@@ -151,7 +151,7 @@ class Extensions:
         allowed, new = self._extendable(), self._new_end()
         conds = [f"row.status in {quoted_list(allowed)}",
                  *(c for c, _ in self._extension_conditions("row", _EXTRA_DAYS))]
-        tells = {ext.end_field: f"done.{ext.end_field}"}
+        tells = {ext.end_field: f"done.{ext.end_field}", "extra_days": "done.extra_days"}
         if self._extension_rule("price") is not None:
             tells["extra_cost"] = "done.extra_cost"
         return {"name": f"{ext.verb}_{m}", "category": ext.verb,
