@@ -183,9 +183,36 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     # a record the action names ("open a new Navy Blue account", "for one in navy, size M"): its number adds nothing
     named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
-    described = describe(rng, args, seen, secret, said=what)
+    quote = quoted(args, seen)
+    described = describe(rng, args, [r for r in seen if r is not quote], secret, said=what)
+    priced = price(rng, quote) if quote else ""
     told = guide(rng, [g for g in guidance or [] if _COSTS.search(g)]) or (rng.choice(B.SAME_TERMS) if same_terms else "")
-    return " ".join(p for p in (lead, body, extra, described, told, question(rng, what)) if p)
+    return " ".join(p for p in (lead, body, extra, described, priced, told, question(rng, what)) if p)
+
+
+def quoted(args: dict[str, Any], seen: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The read that priced this very call, if one did: a reply that is no record (no id) and
+    repeats every argument of it but the ids (a quote for extending to January 20), the latest."""
+    given = {k: v for k, v in args.items() if not (k == "id" or k.endswith("_id"))}
+    for record in reversed(seen):
+        if given and own_key(record) is None and all(k in record and record[k] == v for k, v in given.items()):
+            return record
+    return None
+
+
+_PRICE = ["The {c} come to {cost}, at {rate}.", "At {rate}, the {c} come to {cost}.",
+          "That's {c} at {rate}: {cost} in all."]
+
+
+def price(rng: random.Random, quote: dict[str, Any]) -> str:
+    """What a quote says the call costs ("The 3 extra days come to $141.78, at your $47.26 daily
+    rate."): its count and its last amount, at its other amount; "" without both."""
+    count = next(((k, v) for k, v in quote.items() if is_count(k, v)), None)
+    money = [(k, v) for k, v in quote.items() if is_money(k, v)]
+    if count is None or len(money) < 2:
+        return ""
+    said = pick(rng, _PRICE, c=counted(*count), cost=spoken(*money[-1]), rate=f"your {spoken(*money[0])} {words(money[0][0])}")
+    return said.replace(" come to", " comes to") if count[1] == 1 else said
 
 
 def told_before(sentence: str, told: str) -> bool:

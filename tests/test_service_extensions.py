@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 from gem_env.agents import speech
 from gem_env.agents.actions import action
@@ -26,8 +27,9 @@ Each rental has a rental agreement number (for example RA-558201), the car's pla
 
 A rental can only be extended if the new return date is within 30 days of the original one and the car is not booked by another customer. You must extend at least 2 hours before the original return time; otherwise late fees apply.
 """
-WINDOW = CAR.split("\n")[-2].split(". ")[0] + "."
-LEAD = CAR.split("\n")[-2].split(". ")[1]
+WINDOW = "A rental can only be extended if the new return date is within 30 days of the original one."
+BOOKED = "A rental can only be extended if the car is not booked by another customer."
+LEAD = "You must extend at least 2 hours before the original return time; otherwise late fees apply."
 BIKES = """# Extend a bike rental
 
 Spoke & Pedal rents city bikes and e-bikes by the day. Your rental agreement shows the return date and the daily rate.
@@ -53,11 +55,11 @@ def _day(value: str, days: int) -> str:
 def test_a_car_rental_text_becomes_a_rentals_service_with_an_extend_write_under_its_rules():
     d = _domain(CAR, "Extend a car rental")
     assert {t.name for t in d.tools} >= {"find_customer_by_email", "find_customer_by_name_zip", "get_rental_details",
-                                         "extend_rental"}
+                                         "quote_rental_extension", "extend_rental"}
     tool = d.tool("extend_rental")
     assert [p.name for p in tool.parameters] == ["rental_id", "new_return_date"]
     messages = [s.message for s in tool.effect if isinstance(s, RequireStep)]
-    assert messages.count(WINDOW) == 2 and LEAD in messages  # 30 days of the original; booked; 2 hours
+    assert {WINDOW, BOOKED, LEAD} <= set(messages)  # each rule of the text's sentence on its own
     box = check_domain(d).new_sandbox()
     rows = box.rows("rentals", {})
     assert all(r["rental_id"].startswith("RA-") and len(r["rental_id"]) == 9 for r in rows)
@@ -65,6 +67,9 @@ def test_a_car_rental_text_becomes_a_rentals_service_with_an_extend_write_under_
     fine = [r for r in rows if r["status"] == "active" and not r["is_booked_by_another_customer"]
             and dt.datetime.fromisoformat(r["return_by"]) - now >= dt.timedelta(hours=2) and r["days_extended"] <= 20]
     row = fine[0]
+    quote = box.call("quote_rental_extension", {"rental_id": row["rental_id"], "new_return_date": _day(row["return_by"], 3)})
+    assert quote.value["extra_cost"] == round(3 * row["daily_rate"], 2)
+    assert box.rows("rentals", {"rental_id": row["rental_id"]})[0] == row  # a quote changes nothing
     got = box.call("extend_rental", {"rental_id": row["rental_id"], "new_return_date": _day(row["return_by"], 3)})
     assert got.ok, got
     assert got.value["return_by"] == _day(row["return_by"], 3) + row["return_by"][10:]  # the same time of day
@@ -78,7 +83,7 @@ def test_a_car_rental_text_becomes_a_rentals_service_with_an_extend_write_under_
     booked = next(r for r in rows if r["status"] == "active" and r["is_booked_by_another_customer"]
                   and r["days_extended"] <= 20)
     assert box.call("extend_rental", {"rental_id": booked["rental_id"],
-                                      "new_return_date": _day(booked["return_by"], 2)}).error == WINDOW
+                                      "new_return_date": _day(booked["return_by"], 2)}).error == BOOKED
 
 
 def test_the_extend_workflow_admits_complete_and_refused_tasks():
@@ -88,17 +93,29 @@ def test_the_extend_workflow_admits_complete_and_refused_tasks():
     tasks, _ = make_tasks(compiled, per_domain=6, doc_id="rental", kinds=("complete", "refuse", "decline"))
     assert {t.category for t in tasks} == {"complete", "refuse", "decline"}
     refused = next(t for t in tasks if t.category == "refuse")
-    assert refused.refusals[0].reason in (WINDOW, LEAD)
+    assert refused.refusals[0].reason in (BOOKED, LEAD)  # what was read shows it broken
 
 
 def test_another_rented_thing_gets_the_texts_own_numbers_and_a_text_not_offering_it_none():
     d = _domain(BIKES, "Extend a bike rental")
     rules = {s.require: s.message for s in d.tool("extend_rental").effect if isinstance(s, RequireStep)}
-    assert rules["rental_row.days_extended + extra_days <= 14"].startswith("You can extend a rental within 2 weeks")
+    window = "days_between(date(add_days(rental_row.return_by, -rental_row.days_extended)), new_return_date) <= 14"
+    assert rules[window].startswith("You can extend a rental within 2 weeks")
     assert rules["hours_between(now, rental_row.return_by) >= 24"].startswith("Extensions must be made at least 1 day")
     plain = _domain(BIKES.replace("Extend a bike rental", "Rent a bike").replace("2. Choose Extend rental and pick a new "
                                   "return date.\n", "").split("You can extend")[0], "Rent a bike")
     assert "extend_rental" not in {t.name for t in plain.tools}
+
+
+def test_a_confirmation_says_what_the_quote_read_for_this_call_priced():
+    quote = {"new_return_date": "2025-01-20", "extra_days": 3, "daily_rate": 47.26, "extra_cost": 141.78}
+    record = {"rental_id": "RA-1", "status": "active", "vehicle_type": "compact car", "daily_rate": 47.26}
+    args = {"rental_id": "RA-1", "new_return_date": "2025-01-20"}
+    assert speech.quoted(args, [record, quote]) is quote
+    assert speech.quoted({**args, "new_return_date": "2025-01-21"}, [record, quote]) is None
+    said = speech.confirm(random.Random(0), "extend your rental RA-1 to return on January 20, 2025", args,
+                          re.compile("pin"), [record, quote])
+    assert "3 extra days" in said and "$141.78" in said and "$47.26 daily rate" in said
 
 
 def test_a_value_breaking_a_rule_is_said_without_cheer_and_no_infinitive_dangles():

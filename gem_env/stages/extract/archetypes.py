@@ -375,7 +375,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                   "extend": 2, "extension": 2, "daily": 1, "equipment": 2, "bike": 2, "locker": 2, "scooter": 2,
                   "pick": 1},
         main=("rental",), statuses=("active", "reserved", "returned", "cancelled"),
-        main_fields=(_f("item", values=list(_RENTED), description="what is rented"),
+        main_fields=(_f("vehicle_type", values=list(_RENTED), description="what is rented"),
                      _f("plate_number", faker="license_plate"),
                      _f("picked_up_at", "datetime", hours=(8, 17),
                         when={"active": (-12, -1), "reserved": (2, 20), "returned": (-60, -20)}),
