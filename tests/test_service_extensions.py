@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import re
 
 from gem_env.agents import speech
 from gem_env.agents.actions import action
+from gem_env.agents.prechecks import memory
 from gem_env.documents import Document, Verdict
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 from gem_env.stages.tasks import make_tasks
@@ -126,3 +128,18 @@ def test_a_value_breaking_a_rule_is_said_without_cheer_and_no_infinitive_dangles
     assert action(goal, "extend_rental", {"rental_id": "RA-1"}) == "extend your rental RA-1"
     assert action(goal, "extend_rental", {"rental_id": "RA-1", "new_return_date": "2025-01-20"}) == \
         "extend your rental RA-1 to return on January 20, 2025"
+
+
+def test_a_quote_read_before_the_write_is_forgotten_after_it():
+    compiled = check_domain(_domain(CAR, "Extend a car rental"))
+    row = next(r for r in compiled.new_sandbox().rows("rentals", {}) if r["status"] == "active")
+    args = {"rental_id": row["rental_id"], "new_return_date": _day(row["return_by"], 2)}
+    quote = {"new_return_date": args["new_return_date"], "extra_days": 2, "daily_rate": 40.0, "extra_cost": 80.0}
+    done = {"rental_id": row["rental_id"], "return_by": "x", "extra_days": 2, "status": "active"}
+
+    def call(i: int, tool: str, reply: dict) -> list[dict]:
+        return [{"role": "assistant", "tool_calls": [{"id": f"c{i}", "function": {"name": tool,
+                                                                                 "arguments": json.dumps(args)}}]},
+                {"role": "tool", "tool_call_id": f"c{i}", "content": json.dumps(reply)}]
+    messages = call(1, "quote_rental_extension", quote) + call(2, "extend_rental", done)
+    assert [t for t, _, _ in memory(messages, compiled)[0]] == []
