@@ -501,8 +501,8 @@ _MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", 
                "The {name} is {v}."]
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
         "I can confirm {subject} {be} {rest}."]
-#: a yes said without cheer: the value that breaks a rule ("it is booked by another customer")
-_YES_PLAIN = [t for t in _YES if not t.startswith("Good news")]
+#: a yes said plainly: the value that breaks a rule ("It is booked by another customer."), no cheer, no "yes"
+_YES_PLAIN = ["{Subject} {be} {rest}.", "I can see {subject} {be} {rest}.", "I checked: {subject} {be} {rest}."]
 _NO = ["No, {subject} {be} not {rest}.", "{Subject} {be} not {rest}, I'm afraid.",
        "I checked: {subject} {be} not {rest}."]
 _ON = ["{Name} is on.", "Yes, {name} is turned on.", "{Name} is active on this one.", "You have {name} switched on."]
