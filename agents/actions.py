@@ -38,6 +38,10 @@ _UNSAID = re.compile(r"\s+(?:(?:to|as|for|from|on|at|by|with|because of|due to)\
                      r"(?P<noun>\w+)\s+\{(?P<id>\w+_id|id)\})")
 
 
+#: an infinitive left at the end once its date is left out ("extend your rental to return [on {date}]")
+_DANGLING = re.compile(rf"\s+to\s+(?:{'|'.join(sorted(VERBS))})$")
+
+
 def _unsaid(m: re.Match, known: dict[str, Any]) -> str:
     """A placeholder the user has not filled yet, left out: with its preposition ("to {new_limit}"),
     or a record's number after its noun ("for transaction {transaction_id}" -> "for the transaction")."""
@@ -59,7 +63,7 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     ask = re.split(r":\s", ask)[0].strip().rstrip(".:")  # "...: add details" ends it; "17:05" does not
     # what the user has not said yet is left out with its preposition ("... to {new_limit}"), or,
     # for a record's number, on its own
-    ask = _UNSAID.sub(lambda m: _unsaid(m, known), ask)
+    ask = _DANGLING.sub("", _UNSAID.sub(lambda m: _unsaid(m, known), ask))
     if ask and all(m in known for m in re.findall(r"\{(\w+)\}", ask)):
         ask = re.sub(r"\{(\w+)\}", lambda m: when_words(spoken(m.group(1), known[m.group(1)])), ask)
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")

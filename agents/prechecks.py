@@ -343,8 +343,9 @@ def _still_true(scope: tuple[set[str], tuple[str, Any] | None] | None, read: Any
 
 def _patch_one(record: dict[str, Any], reply: Any, pk: str, fields: set[str]) -> bool:
     """Patch the write's `reply` into `record` when the reply is that record and says every field
-    the write set that the record shows; False otherwise (the record may be stale)."""
-    if not isinstance(reply, dict) or str(reply.get(pk)) != str(record[pk]) or (fields & set(record)) - set(reply):
+    the write set that the record shows; False otherwise (the record may be stale; a reply about the
+    record that is not the record, a quote for changing it, is forgotten)."""
+    if not isinstance(reply, dict) or pk not in record or str(reply.get(pk)) != str(record[pk]) or (fields & set(record)) - set(reply):
         return False
     record.update({k: v for k, v in reply.items() if k in record})
     return True

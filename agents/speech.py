@@ -134,6 +134,8 @@ def _breaking(rng: random.Random, name: str, value: Any) -> str:
         return pick(rng, B.SHOWS, values=when_words(spoken(name, value)))
     if is_count(name, value):
         return pick(rng, B.ALREADY, c=counted(name, value))
+    if isinstance(value, bool):
+        return _yes_no(rng, name, value, plain=True)
     return fact(rng, name, value, after_write=False)
 
 
@@ -168,7 +170,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
             told: str = "", again: bool = False) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
-    can tell it is the right one), what the service's text says about a fee or a refund for it
+    can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
+    what the service's text says about a fee or a refund for it
     (`guidance`; when the chat so far, `told`, has it already: that it still holds), what it says
     happens besides in this request's case ("For fraud, we'll also freeze the card": said each
     time, it is this request's consequence), and a yes/no question on its own. Asked `again` (the
@@ -184,12 +187,39 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     # a record the action names ("open a new Navy Blue account", "for one in navy, size M"): its number adds nothing
     named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
-    described = describe(rng, args, seen, secret, said=what)
+    quote = quoted(args, seen)
+    described = describe(rng, args, [r for r in seen if r is not quote], secret, said=what)
+    priced = price(rng, quote) if quote else ""
     cases = [g for g in guidance or [] if for_one_case(g)]
     costs = [g for g in guidance or [] if _COSTS.search(g) and g not in cases]
     fresh = [g for g in costs if not told_before(g, told)]
     terms = guide(rng, fresh) or (rng.choice(B.SAME_TERMS) if costs else "")
-    return " ".join(p for p in (lead, body, extra, described, *cases, terms, question(rng, what)) if p)
+    return " ".join(p for p in (lead, body, extra, described, priced, *cases, terms, question(rng, what)) if p)
+
+
+def quoted(args: dict[str, Any], seen: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The read that priced this very call, if one did: a reply that is no record (no id) and
+    repeats every argument of it but the ids (a quote for extending to January 20), the latest."""
+    given = {k: v for k, v in args.items() if not (k == "id" or k.endswith("_id"))}
+    for record in reversed(seen):
+        if given and own_key(record) is None and all(k in record and record[k] == v for k, v in given.items()):
+            return record
+    return None
+
+
+_PRICE = ["The {c} come to {cost}, at {rate}.", "At {rate}, the {c} come to {cost}.",
+          "That's {c} at {rate}: {cost} in all."]
+
+
+def price(rng: random.Random, quote: dict[str, Any]) -> str:
+    """What a quote says the call costs ("The 3 extra days come to $141.78, at your $47.26 daily
+    rate."): its count and its last amount, at its other amount; "" without both."""
+    count = next(((k, v) for k, v in quote.items() if is_count(k, v)), None)
+    money = [(k, v) for k, v in quote.items() if is_money(k, v)]
+    if count is None or len(money) < 2:
+        return ""
+    said = pick(rng, _PRICE, c=counted(*count), cost=spoken(*money[-1]), rate=f"your {spoken(*money[0])} {words(money[0][0])}")
+    return said.replace(" come to", " comes to") if count[1] == 1 else said
 
 
 def told_before(sentence: str, told: str) -> bool:
@@ -479,6 +509,8 @@ _MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", 
                "The {name} is {v}."]
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
         "I can confirm {subject} {be} {rest}."]
+#: a yes said plainly: the value that breaks a rule ("It is booked by another customer."), no cheer, no "yes"
+_YES_PLAIN = ["{Subject} {be} {rest}.", "I can see {subject} {be} {rest}.", "I checked: {subject} {be} {rest}."]
 _NO = ["No, {subject} {be} not {rest}.", "{Subject} {be} not {rest}, I'm afraid.",
        "I checked: {subject} {be} not {rest}."]
 _ON = ["{Name} is on.", "Yes, {name} is turned on.", "{Name} is active on this one.", "You have {name} switched on."]
@@ -543,10 +575,12 @@ _IDENTITY = re.compile(r"(?:^|_)(?:name|email|phone|address|birth)$")
 _STATE_PREPOSITIONS = frozenset({"in", "on", "out", "under", "over", "at", "off"})
 
 
-def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_write: bool = False) -> str:
+def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_write: bool = False,
+            plain: bool = False) -> str:
     """A yes/no fact that names the field and says its polarity ("it is not eligible"; of a person,
     `who` "they": "they are not accepting patients"; of the customer's own profile, "you": "you are
-    verified")."""
+    verified"); `plain`: a value breaking a rule, never "Good news")."""
+    yes = _YES_PLAIN if plain else _YES
     it, is_ = (who, "is" if who == "it" else "are")
     person = who != "it"
     head, _, rest = name.partition("_")
@@ -556,17 +590,17 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
             be, rest_words = "do" if person else "does", f"have {words(rest)}"
         else:
             rest_words = words(rest)
-        bank = _YES if value else _NO
+        bank = yes if value else _NO
         return pick(rng, bank, subject=it, be=be, rest=rest_words)
     parts = name.lower().split("_")
     if len(parts) >= 2 and parts[-1].endswith("ed") and parts[-1] not in ("needed", "required"):  # "identity_verified"
         subject = f"the {' '.join(parts[:-1])}"
-        return pick(rng, _YES if value else _NO, subject=subject, be="is", rest=parts[-1])
+        return pick(rng, yes if value else _NO, subject=subject, be="is", rest=parts[-1])
     if len(parts) == 1 and parts[0].endswith("ed") and parts[0] not in ("needed", "required"):  # "verified"
-        return pick(rng, _YES if value else _NO, subject=it, be=is_, rest=parts[0])
+        return pick(rng, yes if value else _NO, subject=it, be=is_, rest=parts[0])
     if len(parts) >= 2 and (parts[0].endswith("ing") or parts[0] in _STATE_PREPOSITIONS):
         # "accepting_patients": "it is not accepting patients"; "in_stock": "it is in stock"
-        return pick(rng, _YES if value else _NO, subject=it, be=is_, rest=words(name))
+        return pick(rng, yes if value else _NO, subject=it, be=is_, rest=words(name))
     if after_write:  # a setting just changed: "Overdraft protection is now off.", not "No, it isn't on."
         return pick(rng, _ON_NOW if value else _OFF_NOW, name=words(name))
     return pick(rng, _ON if value else _OFF, name=words(name))

@@ -28,7 +28,9 @@
   those tools carry; ``exchanges``: domains where an item is exchanged for another variant of its
   product (``service_exchanges.py``), those where it is the first workflow, and the rules from the
   text that tool carries; ``tracking``: domains whose shipped records carry a carrier and a
-  tracking number read by ``track_<main>`` (``service_tracking.py``); ``routes``: domains whose
+  tracking number read by ``track_<main>`` (``service_tracking.py``); ``extensions``: domains whose
+  record's period is extended to the customer's date (``service_extensions.py``), those that quote
+  its price first, and the rules from the text the extending tool carries; ``routes``: domains whose
   bookings move to another flight (``service_rebooking.py``), that list the places served
   (``service_places.py``), that search trips with one stop (``service_connections.py``);
   ``certificates``: domains granting a compensation certificate (``service_certificates.py``).
@@ -222,6 +224,12 @@ def structure(paths: list[Path]) -> dict[str, Any]:
         c["exchange_rules"] += sum(1 for s in (swapper.effect if swapper else []) if isinstance(s, RequireStep)
                                    and s.message.endswith("."))  # a sentence of the text
         c["tracking_domains"] += any(t.name.startswith("track_") for t in got.tools) and path == "service"
+        extend = next((w for w in got.workflows if w.category == "extend"), None)  # service_extensions.py
+        extender = next((t for t in got.tools if extend and t.name == extend.steps[-1].tool), None)
+        c["extension_domains"] += extend is not None
+        c["extension_quoted"] += any(t.name.startswith("quote_") for t in got.tools) and extend is not None
+        c["extension_rules"] += sum(1 for s in (extender.effect if extender else []) if isinstance(s, RequireStep)
+                                    and s.message.endswith("."))  # a sentence of the text
         names = {t.name for t in got.tools} if path == "service" else set()
         c["rebooking_domains"] += any(re.fullmatch(r"update_\w+_flight", n) for n in names)
         c["places_domains"] += any(re.fullmatch(r"list_airports", n) for n in names)
@@ -257,6 +265,8 @@ def structure(paths: list[Path]) -> dict[str, Any]:
             "exchanges": {"domains": c["exchange_domains"], "first_workflow": c["exchange_first"],
                           "rules_from_text": c["exchange_rules"]},
             "tracking": {"domains": c["tracking_domains"]},
+            "extensions": {"domains": c["extension_domains"], "quoted": c["extension_quoted"],
+                           "rules_from_text": c["extension_rules"]},
             "routes": {"rebooking": c["rebooking_domains"], "places": c["places_domains"],
                        "connections": c["connections_domains"]},
             "certificates": {"domains": c["certificate_domains"]},

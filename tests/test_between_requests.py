@@ -9,7 +9,10 @@ and the user has not given it, the workflow agent asks whether it is the record 
 was about ("Is this for the same rental, RA-1?") instead of asking for the id; the user says yes
 when it is (and the agent goes on with that record), or no and gives the other record's id. The
 sessions verify. (The scripted users name another record's id with the request itself, so the
-"no" is met with model users; it is checked here on the user and the agent directly.)"""
+"no" is met with model users; it is checked here on the user and the agent directly.) The agent asks
+so where it cannot list the user's records to choose from: in a procedure domain, which the example
+corpus has none of since car rentals are a service (their customers' rentals are listed), so the
+corpus here has one more document, a parking permit no archetype fits."""
 from __future__ import annotations
 
 import asyncio
@@ -31,10 +34,27 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = range(8)
 
 
+PERMIT = """# Extend a parking permit
+
+Keep your Citywide Parking permit for longer by renewing the permit before it ends.
+
+Each permit has a permit number (for example PP-558201), the car's plate number, the start and end dates and the daily rate.
+
+1. Open Manage permit and enter your permit number and last name.
+2. Select Extend permit and choose the new end date.
+3. Check the price: the extra days use the daily rate of your agreement.
+4. Confirm with the card used at purchase.
+
+A permit can only be extended if the new end date is within 30 days of the original one and the bay is not booked by another customer. You must extend at least 2 hours before the original end time; otherwise late fees apply.
+"""
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> ToolUseEnv:
     out = tmp_path_factory.mktemp("examples") / "run"
-    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(out), "--quiet"]) == 0
+    permit = out.parent / "permit.jsonl"
+    permit.write_text(json.dumps({"id": "permit", "title": "Extend a parking permit", "text": PERMIT}) + "\n")
+    assert main(["synthesize", str(ROOT / "examples" / "corpus"), str(permit), "--out", str(out), "--quiet"]) == 0
     return ToolUseEnv(str(out))
 
 

@@ -79,6 +79,17 @@ class Exchange:
 
 
 @dataclass(frozen=True)
+class Extension:
+    """A record held for a period whose end the customer moves later (service_extensions.py):
+    ``extend_rental`` to the date they give, at `rate_field` per extra day."""
+
+    verb: str                            # extend: the tool is <verb>_<main>
+    end_field: str                       # the datetime the period ends (return_by)
+    rate_field: str                      # the price of a day (daily_rate)
+    from_statuses: tuple[str, ...]       # the statuses a record is extended in (active, reserved)
+
+
+@dataclass(frozen=True)
 class Places:
     """The places a catalog searched by where serves: its noun ("airport") and (code, city) of each."""
 
@@ -121,6 +132,7 @@ class Archetype:
     exchange: Exchange | None = None     # a child swapped for another variant of its catalog entry
     tracked: tuple[str, ...] = ()        # statuses in which the main record is on its way, with a tracking number
     places: Places | None = None         # the places a catalog searched by where serves (airports)
+    extension: Extension | None = None   # the end of the record's period moved later, at a daily rate
 
     def product_kinds(self) -> tuple[str, ...]:
         """The values of the main field a product sets (checking, savings); () without `opening`."""
@@ -151,6 +163,8 @@ _SUBJECTS = ("Card declined at checkout", "Cannot sign in to the app", "Refund n
 
 _PRODUCTS = ("wireless earbuds", "running shoes", "coffee grinder", "desk lamp", "backpack", "phone case",
              "water bottle", "yoga mat", "rain jacket", "blender", "bluetooth speaker", "office chair")
+
+_RENTED = ("compact car", "midsize sedan", "SUV", "minivan", "pickup truck", "cargo van")
 
 _OPTIONS = tuple(f"{colour}, size {size}" for colour in ("black", "white", "navy", "grey", "green", "red", "sand",
                                                          "teal", "olive", "plum") for size in ("S", "M", "L"))
@@ -354,6 +368,22 @@ ARCHETYPES: tuple[Archetype, ...] = (
         request_when=("R.copies_available == 0", "A copy of {R.name} is on the shelf, so it can be borrowed now without a hold"),
         catalog=("title",),
         catalog_fields=(_f("name", values=list(_TITLES)), _f("copies_available", "integer", range=[0, 3])),
+    ),
+    Archetype(
+        key="rentals", owner="customer",
+        keywords={"rental": 3, "rent": 3, "hire": 2, "car": 2, "vehicle": 2, "plate": 2, "agreement": 1,
+                  "extend": 2, "extension": 2, "daily": 1, "equipment": 2, "bike": 2, "locker": 2, "scooter": 2,
+                  "pick": 1},
+        main=("rental",), statuses=("active", "reserved", "returned", "cancelled"),
+        main_fields=(_f("vehicle_type", values=list(_RENTED), description="what is rented"),
+                     _f("plate_number", faker="license_plate"),
+                     _f("picked_up_at", "datetime", hours=(8, 17),
+                        when={"active": (-12, -1), "reserved": (2, 20), "returned": (-60, -20)}),
+                     _f("return_by", "datetime", hours=(8, 17),
+                        when={"active": (0, 9), "reserved": (22, 40), "returned": (-19, -1)}),
+                     _f("daily_rate", "number", range=[25, 140]), _f("booked_on", "date")),
+        actions=(Action("cancel", ("reserved",), "cancelled", ("change of plan", "found another option", "other")),),
+        extension=Extension("extend", "return_by", "daily_rate", ("active", "reserved")),
     ),
     Archetype(
         key="utility", owner="customer",

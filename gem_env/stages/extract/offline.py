@@ -2,7 +2,7 @@
 
 Two paths. A text about a service (scored against the archetypes in ``archetypes.py``: cards,
 accounts, orders, reservations, appointments, lines, subscriptions, loans, utility, payments,
-profiles, tickets, installments, access; what the title is about decides between those the text qualifies for)
+profiles, tickets, installments, access, rentals; what the title is about decides between those the text qualifies for)
 becomes that service's multi-entity domain specialised with the text (``service.py``: its nouns,
 listed values as enums, stated rules as ``require`` steps, ids in its pattern, spans for all of
 it). A guideline for staff serving customers that fits no archetype is rejected with the reason

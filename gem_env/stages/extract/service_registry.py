@@ -7,6 +7,7 @@ from .service_bookings import BOOKINGS
 from .service_certificates import CERTIFICATES
 from .service_connections import CONNECTIONS
 from .service_exchanges import EXCHANGES
+from .service_extensions import EXTENSIONS
 from .service_feature import Feature
 from .service_issue import ISSUING
 from .service_moves import MOVES
@@ -17,7 +18,7 @@ from .service_rebooking import REBOOKING
 from .service_tracking import TRACKING
 
 FEATURES: tuple[Feature, ...] = (BOOKINGS, REBOOKING, PLACES, CONNECTIONS, MOVES, OPENINGS, PERKS, CERTIFICATES,
-                                 ISSUING, ADDITIONS, EXCHANGES, TRACKING)
+                                 ISSUING, ADDITIONS, EXCHANGES, TRACKING, EXTENSIONS)
 #: the features' methods, the bases of `ToolKit` after its reads, writes and workflows
 MIXINS: tuple[type, ...] = tuple(dict.fromkeys(f.mixin for f in FEATURES))
 

@@ -102,6 +102,8 @@ class Specialisation:
     action_reasons: dict[str, Found] = field(default_factory=dict)  # action verb -> the reasons the text lists for it
     tracks: Found | None = None                                    # the text speaks of tracking (service_tracking)
     tracking_rules: dict[str, Found] = field(default_factory=dict)  # "not_yet" / "prefix" (TRK)
+    extends: Found | None = None                                   # the text offers extending (service_extensions)
+    extension_rules: dict[str, Found] = field(default_factory=dict)  # "window" / "booked" / "lead" / "price"
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:
