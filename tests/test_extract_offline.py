@@ -259,3 +259,16 @@ def test_a_button_named_without_markup_names_the_action() -> None:
     assert by_step[2].name == "extend_rental" and by_step[2].kind == "write", by_step[2].name
     assert "'extended'" in json.dumps([s.model_dump(by_alias=True) for s in by_step[2].effect])
     assert not by_step[1].name.startswith("settings") and "selected" not in json.dumps(domain.model_dump(by_alias=True))
+
+
+def test_the_phrase_the_texts_example_id_belongs_to_is_the_id() -> None:
+    """"a permit number (for example PP-558201)" ... "enter your permit number": the step asks for
+    the permit's id, not for a second field a user could not tell from it (the user said "my permit
+    number is PP-..." and the agent sent it as both, which the tool refused)."""
+    text = ("# Extend a parking permit\n\nEach permit has a permit number (for example PP-558201) and an end date.\n\n"
+            "1. Open Manage permit and enter your permit number and last name.\n2. Select Extend permit.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="pp", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    first = domain.tool(domain.workflows[0].steps[0].tool)
+    assert [p.name for p in first.parameters] == ["permit_id", "last_name"], first.parameters
+    assert "permit_number" not in {f.name for e in domain.entities for f in e.fields}

@@ -58,7 +58,13 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.table = _ident(plural(self.noun), 40)
         self.pk = f"{_ident(self.noun, 30)}_id"
         prefix = re.sub(r"[^A-Z]", "", self.noun.upper())[:3] or "ID"
-        code = next((f.text.lstrip("#") for f in tf.named_fields(self.text) if f.kind == "code"), None)
+        named = tf.named_fields(self.text)
+        example = next((f for f in named if f.kind == "code"), None)
+        code = example.text.lstrip("#") if example else None
+        # the phrase the text's example belongs to ("a permit number (for example PP-558201)") is the
+        # id by another name: a step's "enter your permit number" asks for the id, not another field
+        self.id_names = {_ident(f.name) for f in named if f.kind == "named" and example is not None
+                         and 0 <= example.start - (f.start + len(f.text)) <= 20}
         pattern = re.sub(r"\d", "#", code) if code and len(code) <= 16 else f"{prefix}-#####"
         if pattern.count("#") < 4:
             pattern += "##"

@@ -74,7 +74,8 @@ class FieldRules:
         None for the id, status and owner fields every table has, or past `max_fields`."""
         name = _ident(name)
         if name in (self.pk, f"{self.noun}_id", "id", "status", "email", "e_mail", "email_address",
-                    "name", "full_name", "owner_name", "owner_email") or name in _EXPR_WORDS:
+                    "name", "full_name", "owner_name", "owner_email") or name in _EXPR_WORDS \
+                or name in self.id_names:
             return None
         if name in self.fields:
             return name
