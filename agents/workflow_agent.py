@@ -373,8 +373,9 @@ class WorkflowAgent:
         questions; kept, since every turn reads the whole conversation again (a fresh dict each time)."""
         got = self._read.get((said, previous))
         if got is None:
-            asked = named_keys(" ".join(s for s in S.SENTENCE_BREAK.split(previous) if s.endswith("?")),
-                               self._names) if previous and not _OFFERED.search(previous) else []  # an offer asks nothing
+            # an offer asks for nothing, nor does "What would you like to do: change the cabin, ...?"
+            asked = named_keys(" ".join(s for s in S.SENTENCE_BREAK.split(previous) if s.endswith("?")), self._names) \
+                if previous and not _OFFERED.search(previous) and not _WHAT_TO_DO.search(previous) else []
             got = read_facts(said, self._names, asked, self._booleans)
             if ({"first_name", "last_name"} <= set(asked) or "zip" in got) and (full := full_name(said)):
                 got = {**dict(zip(("first_name", "last_name"), full)), **got}

@@ -182,3 +182,15 @@ def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_g
                     assert answer.endswith("###STOP###") or any(
                         answer.startswith(q.split("{")[0]) for q in P.ASK_REPEAT), answer
     assert taken >= 1 and declined >= 2, (taken, declined)
+
+
+def test_an_answer_to_what_to_do_is_a_request_not_a_value(env: ToolUseEnv) -> None:
+    """"What would you like to do with your booking: ..., changing the cabin of your booking, ...?"
+    names the cabin, but asks for no value: "I'm looking to change the cabin of my booking to
+    economy." was sent whole as the new cabin (the tool refused it; the session failed)."""
+    domain = next(d for name, d in env.core.domains.items() if name.startswith("airline_change-a-booking"))
+    agent = WorkflowAgent(domain)
+    asked = ("What would you like to do with your booking: canceling your booking, changing the cabin of your "
+             "booking, creating a claim for your booking or moving your booking to the flight?")
+    said = "I'm looking to change the cabin of my booking to economy."
+    assert agent._facts_in(said, asked).get("cabin") in (None, "economy")
