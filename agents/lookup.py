@@ -277,8 +277,11 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     owner = agent._auth.table if agent._auth is not None else None
     own = plan.table == owner if owner else bool(_OWN.match(plan.noun))
     who = ("you" if own else "they") if PEOPLE.match(plan.noun) else "it"
+    today = agent._clock["today"]  # a date still to come is not told as past ("It was picked up on ...")
+    ahead = frozenset(f for f in lk.asks if isinstance(record.get(f), str) and _ISO_DAY.match(record[f])
+                      and record[f][:10] > today)
     facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False,
-                         who=who, own=who != "they" and plan.catalog is None)
+                         who=who, own=who != "they" and plan.catalog is None, ahead=ahead)
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
     # a catalog entry or another person the customer named is called by name, not its internal number
@@ -320,6 +323,7 @@ def _find_in_catalog(plan: LookupPlan, turn: Any, agent: Any, results: list[tupl
 
 
 #: a person's record that is the customer's own: told of as "you" ("you are verified")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _OWN = re.compile(r"^(?:customer|member|patient|guest|client|user)$")
 
 

@@ -494,6 +494,7 @@ _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has chan
                  "The {name} now reads {v}.", "It now shows as {v}."]
 _WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "According to the record, it was {n} {v}."]
 _WHEN_SINCE = ["{N} {v}.", "On file: {n} {v}."]
+_WHEN_AHEAD = ["It's set to be {n} {v}.", "It's due to be {n} {v}.", "According to the record, it will be {n} {v}."]
 _BY = ["{N} by: {v}.", "{N} by {v}.", "The {n} is due by {v}.", "The {n} should come by {v}."]
 _BY_VERB = ["It {n} by {v}.", "{N} by: {v}.", "It should {base} by {v}.", "Expect it to {base} by {v}."]
 _IT_DOES = ["It {n} {v}.", "The record says it {n} {v}.", "According to the record, it {n} {v}.",
@@ -523,9 +524,11 @@ _OFF = ["{Name} is not on.", "No, {name} isn't turned on.", "{Name} is not activ
 _DATE_SAID = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}\b")
 
 
-def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: str = "it", own: bool = True) -> str:
+def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: str = "it", own: bool = True,
+         ahead: bool = False) -> str:
     """One fact in a sentence that fits what the field means: a new record's number, a status, an
-    amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value."""
+    amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value. `ahead`:
+    the value is a date after today ("It's set to be picked up on ...", not "It was ...")."""
     n, low = words(name), name.lower()
     if isinstance(value, bool):
         return _yes_no(rng, name, value, who, after_write)
@@ -550,7 +553,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         return pick(rng, _IT_DOES, n=low.replace("_", " "), v=v)  # "starts_at": "It starts at ..."
     if re.search(r"_(?:on|at|since)$", low) and dated:  # a date field named for its event
         said = low.replace("_", " ").replace(" at", " on")  # "It was placed on ...", not "date placed"
-        return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN, n=said, v=v)
+        return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN_AHEAD if ahead else _WHEN, n=said, v=v)
     if low.endswith(("status", "state")):
         return pick(rng, _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
     if v.startswith("$") and not after_write:
@@ -650,12 +653,13 @@ def close(rng: random.Random, going_on: bool, next_up: str = "") -> str:
 
 
 def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool, who: str = "it",
-               own: bool = True, made: frozenset[str] | None = None) -> list[str]:
+               own: bool = True, made: frozenset[str] | None = None, ahead: frozenset[str] = frozenset()
+               ) -> list[str]:
     """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
     worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.").
     `made`: the keys of the records a write made (None: any id after a write is one); another
     record's id after it is where the change points now ("The flight is now FLG-1."), not a new
-    number to keep."""
+    number to keep. `ahead`: the facts whose date is after today."""
     plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
              and not is_count(k, v) and not re.search(r"_(?:on|at|by|since)$", k) and k != "status"]  # "It's closed."
     if len(facts) == 2 and len(plain) == 2 and rng.random() < 0.5:
@@ -667,7 +671,7 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
     new = {k for k, _ in facts if (k == "id" or k.endswith("_id"))
            and (made is None or k in made or k.removeprefix("new_") in made)}
     return [pick(rng, _ID_NOW, noun=words(k[:-3]), v=render(v)) if after_write and k.endswith("_id") and k not in new
-            else fact(rng, k, v, after_write=after_write and (not new or k in new), who=who, own=own)
+            else fact(rng, k, v, after_write=after_write and (not new or k in new), who=who, own=own, ahead=k in ahead)
             for k, v in facts]
 
 

@@ -299,3 +299,14 @@ def test_another_records_id_after_a_change_is_where_it_points_now_not_a_new_numb
         made = S.report(random.Random(seed), True, "book a flight", [("booking_id", "BKN-1")],
                         made=frozenset({"booking_id"}))
         assert "BKN-1" in made and "now" not in made.split("BKN-1")[0][-20:], made
+
+
+def test_a_date_still_to_come_is_not_told_as_past() -> None:
+    """A reserved rental's pick-up next month read "It shows it was picked up on February 1, 2025"."""
+    for seed in range(30):
+        ahead = S.facts_told(random.Random(seed), [("picked_up_at", "February 1, 2025 at 3:45 pm")],
+                             after_write=False, ahead=frozenset({"picked_up_at"}))[0]
+        past = S.facts_told(random.Random(seed), [("picked_up_at", "January 2, 2025 at 3:45 pm")],
+                            after_write=False)[0]
+        assert "was" not in ahead and "picked up on February 1, 2025" in ahead, ahead
+        assert "picked up on January 2, 2025" in past and not re.search(r"set to|due to|will", past), past
