@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gem_env.tools.model import DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, UpdateStep
+from gem_env.tools.model import DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, UpdateStep, every_step
 from gem_env.tools.render import counted, is_count, singular, spoken, words
 
 from .speech import joined
@@ -103,9 +103,7 @@ def _field(name: str, expr: Any, args: dict[str, Any]) -> str:
 
 def _writes(step: IfStep | ForEachStep) -> bool:
     """Whether a condition's or a loop's steps write anything."""
-    inner = step.do if isinstance(step, ForEachStep) else [*step.then, *step.else_]
-    return any(isinstance(s, (UpdateStep, InsertStep, DeleteStep))
-               or isinstance(s, (IfStep, ForEachStep)) and _writes(s) for s in inner)
+    return any(isinstance(s, (UpdateStep, InsertStep, DeleteStep)) for s in every_step([step]))
 
 
 def _capital(text: str) -> str:

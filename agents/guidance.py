@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from gem_env.tools import CompiledDomain, Workflow
-from gem_env.tools.model import ForEachStep, IfStep
+from gem_env.tools.model import IfStep, every_step
 from gem_env.tools.render import smooth
 
 _OUTCOME = re.compile(
@@ -190,11 +190,4 @@ _QUOTED = re.compile(r"'([^']+)'")
 
 def _tested(steps: list) -> frozenset[str]:
     """The quoted values the conditions among `steps` compare with, lower case ("fraud")."""
-    found: set[str] = set()
-    for step in steps:
-        if isinstance(step, IfStep):
-            found.update(v.lower() for v in _QUOTED.findall(step.if_))
-            found |= _tested([*step.then, *step.else_])
-        elif isinstance(step, ForEachStep):
-            found |= _tested(step.do)
-    return frozenset(found)
+    return frozenset(v.lower() for st in every_step(steps) if isinstance(st, IfStep) for v in _QUOTED.findall(st.if_))

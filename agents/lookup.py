@@ -322,8 +322,8 @@ def _find_in_catalog(plan: LookupPlan, turn: Any, agent: Any, results: list[tupl
     return key, [r for recs in record_lists(listing) for r in recs if str(r.get(plan.param)) == str(key)]
 
 
-#: a person's record that is the customer's own: told of as "you" ("you are verified")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: a person's record that is the customer's own: told of as "you" ("you are verified")
 _OWN = re.compile(r"^(?:customer|member|patient|guest|client|user)$")
 
 

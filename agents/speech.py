@@ -171,12 +171,11 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
-    what the service's text says about a fee or a refund for it
-    (`guidance`; when the chat so far, `told`, has it already: that it still holds), what it says
-    happens besides in this request's case ("For fraud, we'll also freeze the card": said each
-    time, it is this request's consequence), and a yes/no question on its own. Asked `again` (the
-    user changed a value at the first asking): the action as it is now, without the record and the
-    terms said the first time."""
+    what the service's text says about a fee or a refund for it (`guidance`; when the chat so far,
+    `told`, has it already: that it still holds), what it says happens besides in this request's
+    case ("For fraud, we'll also freeze the card": said each time, it is this request's
+    consequence), and a yes/no question on its own. Asked `again` (the user changed a value at the
+    first asking): the action as it is now, without the record and the terms said the first time."""
     if again:
         extra = details(args, secret, said=what)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)

@@ -18,7 +18,7 @@ from typing import Any
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
-from gem_env.tools.model import ForEachStep, IfStep, InsertStep
+from gem_env.tools.model import InsertStep, every_step
 from gem_env.tools.referring import SPOKEN
 from gem_env.tools.render import code_for, gerund, how_many
 
@@ -140,6 +140,7 @@ class WorkflowAgent:
         self._auth = auth_finder(compiled)
         self._fallback = fallback_finder(compiled)  # who they are without their email: name and zip code
         self._kept = frozenset(f.tool for f in (self._auth, self._fallback) if f)  # who the customer is
+        self._inserts = {n: _inserted_keys(compiled, n) for n in compiled.tools}  # the keys of what each may make
         self._adds = frozenset(n for n, t in compiled.tools.items()  # the tools that make a record
                                if t.writes and any(isinstance(st, InsertStep) for st in t.spec.effect or []))
         self._rt = NoDatabase()
@@ -747,7 +748,7 @@ class WorkflowAgent:
         guidance = [g for g in self._guide(plan, write, {**turn.known, **env}) if not S.told_before(g, turn.told)]
         return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on,
                              next_up=turn.next_up, looked_now=bool(_tool_results(turn.segment)),
-                             made=_inserted_keys(self.compiled, write) if write else None))
+                             made=self._inserts.get(write) if write else None))
 
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""
@@ -874,17 +875,8 @@ def _repeats(note: str, said: list[str]) -> bool:
 
 def _inserted_keys(compiled: CompiledDomain, tool: str) -> frozenset[str]:
     """The keys of the records a call of `tool` may make (its inserts, in conditions and loops too)."""
-    def walk(steps: list[Any]) -> list[str]:
-        keys = []
-        for st in steps:
-            if isinstance(st, InsertStep):
-                keys.append(compiled.tables[st.insert].pk)
-            elif isinstance(st, IfStep):
-                keys += walk([*st.then, *st.else_])
-            elif isinstance(st, ForEachStep):
-                keys += walk(st.do)
-        return keys
-    return frozenset(walk(compiled.tools[tool].spec.effect or []))
+    return frozenset(compiled.tables[st.insert].pk for st in every_step(compiled.tools[tool].spec.effect or [])
+                     if isinstance(st, InsertStep))
 
 
 def _singled_out(key: str, results: list[Any], text: str) -> tuple[Any, str]:

@@ -9,7 +9,7 @@ and null are constants. See LANGUAGE.md for the whole tool language.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Iterator, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_serializer, model_validator
 
@@ -253,6 +253,16 @@ Step = Annotated[
 ]
 ForEachStep.model_rebuild()
 IfStep.model_rebuild()
+
+
+def every_step(steps: list[Any]) -> Iterator[Any]:
+    """Each step of an effect in order, and the steps inside its conditions and loops after it."""
+    for step in steps:
+        yield step
+        if isinstance(step, IfStep):
+            yield from every_step([*step.then, *step.else_])
+        elif isinstance(step, ForEachStep):
+            yield from every_step(step.do)
 
 
 class Parameter(_Strict):

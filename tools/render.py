@@ -290,11 +290,17 @@ def _doing_reason(m: re.Match, text: str) -> str:
     "your" ones; as it was when the sentence says neither."""
     if m.group(1).split()[0] in _NOUN_GERUNDS:
         return m.group(0)
-    owner = re.findall(r"\b(my|your)\b", re.split(r"[.!?]\s", text[:m.start()])[-1], re.IGNORECASE)
-    if not owner:
+    whose = _whose(text, m.start())
+    if whose is None:
         return m.group(0)
-    who = "I'm" if owner[-1].lower() == "my" else "you're"
+    who = "I'm" if whose == "my" else "you're"
     return f"because {who} {m.group(1)}"
+
+
+def _whose(text: str, at: int) -> str | None:
+    """"my" or "your", the last said in the sentence before `at` (whose the reason is); None."""
+    owner = re.findall(r"\b(my|your)\b", re.split(r"[.!?]\s", text[:at])[-1], re.IGNORECASE)
+    return owner[-1].lower() if owner else None
 
 
 # a reason that is what someone did ("left the business", "moved away"): a past tense and its object
@@ -308,13 +314,10 @@ def _done_reason(m: re.Match, text: str) -> str:
     """"because they left the business" when the sentence is about a person on the account (a user,
     a member, a payee); else "because I moved away" about "my" things, "because you ..." about
     "your" ones; as it was when the sentence says neither."""
-    before = re.split(r"[.!?]\s", text[:m.start()])[-1]
-    if _PERSON_RECORD.search(before):
+    if _PERSON_RECORD.search(re.split(r"[.!?]\s", text[:m.start()])[-1]):
         return f"because they {m.group(1)}"
-    owner = re.findall(r"\b(my|your)\b", before, re.IGNORECASE)
-    if not owner:
-        return m.group(0)
-    return f"because {'I' if owner[-1].lower() == 'my' else 'you'} {m.group(1)}"
+    whose = _whose(text, m.start())
+    return m.group(0) if whose is None else f"because {'I' if whose == 'my' else 'you'} {m.group(1)}"
 
 
 def _one_word_reason(m: re.Match) -> str:

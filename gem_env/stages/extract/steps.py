@@ -89,22 +89,21 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     ui = lk in ("navigate", None) or info.verb in {"open", "press", "hit"}
     label = _UI_LABEL.search(body) if ui and not info.tool_id else None
     plain = _plain_label(body, tokens, pos) if ui and not info.tool_id and not label else None
+    named = label is not None  # a button named the step: its label, not its object, says what it acts on
     if label or plain:  # "Tap **Freeze card**", "Select Extend rental": the button names the action
         words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'‑-]*", plain or label.group("label") or label.group("b"))
         action = tf.verb_lemma(words[0].lower()) if words else None
         if action and tf.action_kind(action) in _LABEL_ACTIONS and not _TO_SEE.search(body):
-            info.verb, lk = action, tf.action_kind(action)
+            info.verb, lk, named = action, tf.action_kind(action), True
             info.object_words = [tf.lemma(w.lower()) for w in words[1:] if w.lower() not in _STOP][:3]
             info.particle = ""
         elif label:
             lk = "navigate"  # "Open **Manage booking**", "Select **Baggage**"
-        else:
-            plain = None
     elif info.verb in ("sign", "log") and info.particle in ("in", "on", "out", "into", ""):
         lk = "navigate"  # sign in, log in: getting to the place where the action is
     elif info.verb == "open" and not (set(info.object_words[-1:]) & _OPENABLE):
         lk = "navigate"  # "Open the record" (but "Open a savings account" creates one)
-    if info.object_words and info.object_words[-1] in _UI_NOUNS and not info.tool_id and not (label or plain):
+    if info.object_words and info.object_words[-1] in _UI_NOUNS and not info.tool_id and not named:
         lk = "navigate"  # "Open the mobile app", "Select the Settings tab"
     info.lexical_kind = lk
     if lk in ("create", "update", "delete", "transfer", "physical") or info.verb in _WRITE_COMMUNICATE:
