@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gem_env.tools.referring import moved
 from gem_env.tools.model import DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, UpdateStep, every_step
-from gem_env.tools.render import counted, is_count, singular, spoken, words
+from gem_env.tools.render import counted, is_count, singular, smooth, spoken, words
 
 from .speech import joined
 
@@ -39,7 +40,7 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
             elif parts:
                 said.append(f"On {record}, {joined(parts)}.")
         elif isinstance(step, InsertStep):
-            said.append(_added(step.insert, step.values, args))
+            said.append(_added(step.insert, step.values, args, owner))
         elif isinstance(step, DeleteStep):
             said.append(f"{_capital(_record(step.delete, owner, found_by.get(step.row, '')))} will be removed.")
         elif isinstance(step, (IfStep, ForEachStep)):
@@ -49,25 +50,51 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
     return " ".join([*said, *(["Depending on the record, other details may change too."] if hidden else [])])
 
 
-def _added(table: str, values: dict[str, Any], args: dict[str, Any]) -> str:
-    """"A new dispute will be added, with transaction ID TRN-1, reason fraud and status open.": the
-    values the insert sets from the arguments or as fixed words (not its new id or the date)."""
-    given = []
+def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str = "") -> str:
+    """"A new dispute will be created for your transaction TRN-1 because of fraud. It will start
+    out as open.": the values the insert sets from the arguments or as fixed words (not its new id,
+    the date, or the customer's own profile), each said as what it is to the customer: the records
+    it is for, its reason, its first status, then its other details."""
+    noun = words(singular(table)).lower()
+    owner_key = f"{singular(owner)}_id" if owner else ""
+    fors, why, start, counts, details = [], "", "", [], []
     for name, expr in values.items():
         text = expr.strip() if isinstance(expr, str) else ""
         literal = _LITERAL.match(text)
-        if text in args and args[text] not in (None, ""):
-            given.append(f"{words(name).lower() if not name.endswith('_id') else words(name)} {spoken(name, args[text])}")
-        elif literal and literal.group(1):
-            given.append(f"{words(name).lower()} {spoken(name, literal.group(1))}")
-    noun = words(singular(table)).lower()
-    return f"A new {noun} will be added, with {joined(given)}." if given else f"A new {noun} will be added."
+        value = args[text] if text in args else literal.group(1) if literal else None
+        if value in (None, "") or name == owner_key:
+            continue
+        field = words(name).lower()
+        if moved(name):  # "from your account ACC-1 to your account ACC-2"
+            thing, way = moved(name)  # type: ignore[misc]
+            fors.append((way.split()[1], f"your {thing} {spoken(name, value)}"))
+        elif name.endswith("_id"):
+            fors.append(("for", f"your {words(name[:-3]).lower()} {spoken(name, value)}"))
+        elif name == "reason":
+            why = f" because of {spoken(name, value)}"
+        elif name.endswith(("status", "state")):
+            start = f" It will start out as {spoken(name, value)}."
+        elif is_count(name, value):  # "It will be for 3 nights.", never "the nights will be 3"
+            counts.append(counted(name, value))
+        elif isinstance(value, str) and value.count(" ") >= 3:  # words of the customer's own: quoted
+            details.append(f'the {field} will read "{value}"')
+        else:
+            details.append(f"the {field} will be {spoken(name, value)}")
+    records = "".join(f" {prep} {joined([r for p, r in fors if p == prep])}" for prep in dict(fors))
+    said = f"A new {noun} will be created{records}{why}.{start}"
+    if counts:
+        said += f" It will be for {joined(counts)}."
+    if details:
+        said += f" {_capital(joined(details))}."
+    return smooth(said)
 
 
 def _record(table: str, owner: str, param: str) -> str:
-    """"your card"; "your source account" for a row found by `source_account_id`; "your profile"."""
+    """"your card"; "the account it's coming from" for a row found by `source_account_id`; "your profile"."""
     if table == owner:
         return "your profile"
+    if moved(param):  # "the account it's coming from", never "your source account"
+        return "the {} it's {}".format(*moved(param))
     noun = param[:-3] if param.endswith("_id") and len(param) > 3 else singular(table)
     return f"your {words(noun).lower()}"
 

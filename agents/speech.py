@@ -8,7 +8,7 @@ import random
 import re
 from typing import Any
 
-from gem_env.tools.referring import PEOPLE, reference, role
+from gem_env.tools.referring import PEOPLE, moved, reference, role
 from gem_env.tools.render import counted, is_count, is_money, plain_words, render, singular, smooth, spoken, when_words, words
 
 from . import banks as B
@@ -39,6 +39,7 @@ def asked_for(keys: list[str]) -> str:
     """What the assistant asks for, with the determiner a person would use: "your email and the reason";
     free text the user writes is "a short summary"."""
     named = [f"a short {words(k)}" if _NOTE.fullmatch(k) else
+             "the ID of the {} it's {}".format(*moved(k)) if moved(k) else
              f"{'your' if _PERSONAL.search(k) or k.endswith('_id') or k == 'id' else 'the'} {words(k)}" for k in keys]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
@@ -78,7 +79,7 @@ def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
     questions = bank[-1]
     if what.startswith("a "):
         questions = B.ASK_NOTE
-    if what.endswith(" ID") or (_WHO_ASKED.search(what) and " new " not in f" {what} "):  # nor "your email to be?"
+    if what.endswith(" ID") or what.startswith("the ID of ") or (_WHO_ASKED.search(what) and " new " not in f" {what} "):  # nor "your email to be?"
         questions = [q for q in questions if "to be?" not in q]
     return bank if questions == bank[-1] else (*bank[:-1], questions)
 
@@ -97,7 +98,7 @@ def _why(rng: random.Random, keys: list[str], action: str = "") -> str:
         records = f"your {own.group(1)}" if own and not _PERSON.match(own.group(1)) else "your records"
         return pick(rng, B.WHY_PERSONAL, records=records) if rng.random() < 0.7 else ""
     if len(keys) == 1 and keys[0].endswith("_id"):
-        return pick(rng, B.WHY_RECORD, noun=words(keys[0][:-3]))
+        return pick(rng, B.WHY_RECORD, noun=moved(keys[0])[0] if moved(keys[0]) else words(keys[0][:-3]))
     return ""
 
 
@@ -167,14 +168,15 @@ def declined(rng: random.Random) -> str:
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
-            told: str = "", again: bool = False) -> str:
+            told: str = "", again: bool = False, owner: str = "") -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
     what the service's text says about a fee or a refund for it (`guidance`; when the chat so far,
     `told`, has it already: that it still holds), what it says happens besides in this request's
     case ("For fraud, we'll also freeze the card": said each time, it is this request's
-    consequence), and a yes/no question on its own. Asked `again` (the user changed a value at the
+    consequence), and a yes/no question on its own. `owner`: the key of the customer's own
+    profile ("customer_id"), which is never described to them. Asked `again` (the user changed a value at the
     first asking): the action as it is now, without the record and the terms said the first time."""
     if again:
         extra = details(args, secret, said=what)
@@ -187,7 +189,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
     quote = quoted(args, seen)
-    described = describe(rng, args, [r for r in seen if r is not quote], secret, said=what)
+    described = describe(rng, args, [r for r in seen if r is not quote], secret, said=what, owner=owner)
     priced = price(rng, quote) if quote else ""
     cases = [g for g in guidance or [] if for_one_case(g)]
     costs = [g for g in guidance or [] if _COSTS.search(g) and g not in cases]
@@ -275,17 +277,22 @@ def _with_rows(sentence: str, sentences: list[str]) -> str:
     return f"{' '.join(head)} {joined(tails)}."
 
 
+_OWN_NAME = ("first_name", "last_name", "full_name")
+
+
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern,
-             said: str = "") -> str:
+             said: str = "", owner: str = "") -> str:
     """A sentence on the record a call targets, from what was read, so the user can tell it is the
     right one: a noun phrase built from up to three of its short facts that the call does not set
-    ("your active debit card ending in 4782, with a $1,398.61 spending limit"), then what a field
-    the call sets holds now ("Right now, the cabin is business.")."""
+    ("your active debit card ending in 4782, with a $1,398.61 spending limit"; another person by
+    their name: "your active user called Allen Davis"), then what a field the call sets holds now
+    ("Right now, the cabin is business."). The customer's own profile (`owner`, its key) is not
+    described to them; without an `owner`, no record with a person's name is."""
     for name, value in args.items():
         if not (name == "id" or name.endswith("_id")):
             continue
         record = next((r for r in seen if r.get(name) == value and len(r) > 2 and own_key(r) == name), None)
-        if record is None or any(k in record for k in ("first_name", "last_name", "full_name")):
+        if record is None or name == owner or not owner and any(k in record for k in _OWN_NAME):
             continue  # a person is not described to themselves by their own name
         entry = not any(k != name and (k == "id" or k.endswith("_id")) for k in record)  # a catalog's, no one's
         if entry and _entry_name(record) is not None:
@@ -488,22 +495,22 @@ _NEW_THING = ["Your new {noun} is {v}.", "The new {noun} is {v}.", "The {noun} I
 _ID = ["The {noun} is {v}.", "That's {noun} {v}.", "It's {noun} {v}.", "The {noun} ID is {v}."]
 _ID_NOW = ["The {noun} is now {v}.", "It's now set to {noun} {v}.", "Now it's {noun} {v}."]
 _STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's showing as {v}.",
-           "The {name} reads {v}.", "{Name}: {v}.", "Right now it's {v}."]
+           "The {name} reads {v}.", "It's currently {v}.", "Right now it's {v}."]
 _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has changed to {v}.",
                  "The {name} now reads {v}.", "It now shows as {v}."]
 _WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "According to the record, it was {n} {v}."]
 _WHEN_SINCE = ["{N} {v}.", "On file: {n} {v}."]
 _WHEN_AHEAD = ["It's set to be {n} {v}.", "It's due to be {n} {v}.", "According to the record, it will be {n} {v}."]
-_BY = ["{N} by: {v}.", "{N} by {v}.", "The {n} is due by {v}.", "The {n} should come by {v}."]
-_BY_VERB = ["It {n} by {v}.", "{N} by: {v}.", "It should {base} by {v}.", "Expect it to {base} by {v}."]
+_BY = ["It's due by {v}.", "{N} by {v}.", "The {n} is due by {v}.", "The {n} should come by {v}."]
+_BY_VERB = ["It {n} by {v}.", "It's expected to {base} by {v}.", "It should {base} by {v}.", "Expect it to {base} by {v}."]
 _IT_DOES = ["It {n} {v}.", "The record says it {n} {v}.", "According to the record, it {n} {v}.",
             "I can see it {n} {v}."]
 _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "The record shows {c}.", "I can see {c}."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
-_FACT = ["The {name} is {v}.", "Your {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.",
+_FACT = ["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name}.", "The {name} shows {v}.",
          "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
          "We have the {name} as {v}.", "The record lists the {name} as {v}."]
-_FACT_AFTER = ["The {name} is now {v}.", "{Name}: {v}.", "Your {name} is {v}.", "The {name} now reads {v}.",
+_FACT_AFTER = ["The {name} is now {v}.", "It's updated: the {name} is {v}.", "Your {name} is {v}.", "The {name} now reads {v}.",
                "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."]
 _MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
                "The {name} is {v}."]

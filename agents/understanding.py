@@ -7,11 +7,11 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from gem_env.tools.referring import field_of, referenced_value, role
+from gem_env.tools.referring import field_of, moved, referenced_value, role
 from gem_env.tools.render import smooth
 
 _FACT = re.compile(r"\bmy ([a-z][a-z0-9 ]*?) is (.+?)(?=\.\s+my\s|\.?$)", re.IGNORECASE | re.MULTILINE)
-_END = (r"(?=,\s*(?:and\s+)?(?:my|the|it's|its)\s|\.\s+(?:my|the|and|it|i|that|thanks|thank|once|after|then|also)\b|\.\s+[A-Z][\w ]{0,30}:"
+_END = (r"(?=,\s*(?:and\s+)?(?:my|the|it's|its)\s|\.\s+(?:my|the|and|it|i|that|thanks|thank|once|after|then|also|from|to)\b|\.\s+[A-Z][\w ]{0,30}:"
         r"|[.!]?\s*$|\s+and\s+(?:my|the)\s|;)")
 _RECORD_ID = r"(?:[A-Z][A-Z0-9]*-[A-Z0-9-]*\d|#?[A-Z]{1,3}\d{5,})\b"  # "CRD-1041", "#W8104319"
 """How a record's id is written: capitals, a dash, digits ("CRD-1041", "LNX1-27593", "SI-2666")."""
@@ -22,6 +22,13 @@ def _id_after(noun: str) -> re.Pattern[str]:
     """"card CRD-1041", "card number is CRD-1041": an id after its record's noun (compiled once per
     noun: a pattern built per message would churn `re`'s own cache)."""
     return re.compile(rf"\b(?i:{re.escape(noun)})(?: (?i:number))?(?: (?i:is)|:)? (?P<v>{_RECORD_ID})")
+@lru_cache(maxsize=64)
+def _moved_answer(noun: str, way: str) -> re.Pattern[str]:
+    """"From my account ACC-1.", "It's going to ACC-2.": the id of the record a move comes from or
+    goes to (`tools.referring.moved`), said after its preposition."""
+    return re.compile(rf"\b(?i:{way.split()[1]})\s+(?:(?i:my|the|our)\s+)?(?:(?i:{re.escape(noun)})\s+)?(?P<v>{_RECORD_ID})")
+
+
 _FILLER = re.compile(r"^(?:(?:sure|of course|okay|ok|yes|yeah|right|certainly|no problem|yep)[,.!]?\s*)?"
                      r"(?:(?:it's|it is|that's|that is|that would be|that'd be|i think it's)\s+)?", re.IGNORECASE)
 YES = re.compile(r"^\W*(?:yes|yeah|yep|sure|ok|okay|confirm|correct|absolutely|please (?:go ahead|proceed|do)|"
@@ -138,6 +145,10 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
                 ids[key] = m.group("v")
     if len(asked) == 1 and asked[0] in ids:  # the id asked for, said after its noun
         found.setdefault(asked[0], ids[asked[0]])
+    if len(asked) == 1 and asked[0] not in found and (way := moved(asked[0])):  # "From my account ACC-1."
+        m = _moved_answer(*way).search(text)
+        if m:
+            found[asked[0]] = m.group("v")
     found.update({k: v for k, v in _referenced(text, names).items() if k not in found})
     if len(asked) == 1 and asked[0] in booleans and asked[0] not in found:
         # "Sure, it's no." says no: the words after the filler first, then the whole reply
@@ -221,7 +232,7 @@ def goal_values(goal: str, text: str, known: dict[str, Any],
     return found
 
 
-_TURN = re.compile(r"(^|\b(?:to|and|I'll|will|can|I've|me|please|help me) )turn (on|off) (the [^.,;?!]+?)(?=[.,;?!]|$)",
+_TURN = re.compile(r"(^|\b(?:to|and|I'll|will|can|I've|me|please|help me|you) )turn (on|off) (the [^.,;?!]+?)(?=\s+instead\b|[.,;?!]|$)",
                    re.IGNORECASE | re.MULTILINE)
 
 # a sentence ends at . ! ? before a capital, not after a title ("Dr. {doctor_last_name}")

@@ -19,7 +19,7 @@ from typing import Any
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.model import InsertStep, every_step
-from gem_env.tools.referring import SPOKEN
+from gem_env.tools.referring import SPOKEN, moved
 from gem_env.tools.render import code_for, gerund, how_many
 
 from . import banks as B
@@ -152,6 +152,7 @@ class WorkflowAgent:
         self._names = sorted(((S.words(k).lower(), k) for k in names), key=lambda p: -len(p[0]))
         self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
         self._names += [(spoken, k) for k, spoken in SPOKEN.items() if k in names]  # "my zip code is 94110"
+        self._names += [("{} it's {}".format(*moved(k)), k) for k in names if moved(k)]  # "the account it's going to"
         self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
         self._counts = _count_asks({k: t for p in self._plans for k, t in p.key_types.items()})
         self._integers = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "integer")
@@ -546,7 +547,8 @@ class WorkflowAgent:
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
                               records([r for _, r in results] + [r for _, _, r in turn.before]),
                               self._guide(plan, main, {**known, **args}), told=turn.told,
-                              again=self._changed_at_confirmation(turn)))
+                              again=self._changed_at_confirmation(turn),
+                              owner=f"{S.singular(self._auth.table)}_id" if self._auth else ""))
 
     def _changed_at_confirmation(self, turn: _Turn) -> bool:
         """Whether the user answered the confirmation just asked with a value ("could you make it

@@ -138,6 +138,8 @@ VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The
 # a record's id said up front as people say it, without "id" ("{noun}": "card"); half the time
 VOLUNTEER_ID = ["It's for {noun} {v}.", "That's {noun} {v}.", "The {noun} is {v}.", "It's {noun} {v}.",
                 "My {noun} number is {v}."]
+MOVED_FACT = ["It's {way} {v}.", "{prep} {v}.", "{prep} my {noun} {v}.", "It's {way} my {noun} {v}."]
+"""A record named by its part in a move ("the account it's coming from"): "From my account ACC-1."."""
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
             "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
 # a note the user writes in their own words, a sentence of its own ("I wanted to ... but was told no ...")
@@ -216,7 +218,7 @@ AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks
                  "Thanks, I'll come back if I change my mind.", "Perfect, thanks for not rushing me.",
                  "Okay, thanks. That's everything."]
 _NEGATIVE = re.compile(r"\b(?:sorry|can't|cannot|unable|not able|unfortunately|didn't go through|isn't possible"
-                       r"|doesn't allow|not possible|went wrong|didn't work"
+                       r"|doesn't allow|not possible|went wrong|didn't work|I'm afraid"
                        r"|(?<!\d )failed(?!\s+[a-z-]+s\b))\b", re.I)  # not a count of "3 failed logins"
 _VERBS = frozenset(
     "add apply ask book buy cancel change check choose close complete confirm contact create delete dispute download "

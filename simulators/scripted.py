@@ -6,7 +6,7 @@ import re
 import zlib
 from typing import Any
 
-from gem_env.tools.referring import PEOPLE, SPOKEN, field_of, reference, role
+from gem_env.tools.referring import PEOPLE, SPOKEN, field_of, moved, reference, role
 from gem_env.tools.render import agree, counted, happened, how_many, is_count, plural, smooth
 
 from . import phrases as P
@@ -140,6 +140,7 @@ class ScriptedUser:
         self._names = sorted({(humanize(k).lower(), k) for k in keys}, key=lambda p: (-len(p[0]), p[0]))
         values = {k: v for r in [scenario, *self._session] for k, v in r.knows.items()}
         asks = [(how_many(k), k) for k, v in values.items() if is_count(k, v)]  # "how many bags" asks the new bags
+        asks += [("{} it's {}".format(*moved(k)), k) for k in dict.fromkeys(keys) if moved(k)]  # "the account it's coming from"
         self._names = sorted([*self._names, *((q, k) for q, k in asks if [a for a, _ in asks].count(q) == 1)],
                              key=lambda p: (-len(p[0]), p[0]))
         self._style = P.persona_style(scenario.persona)
@@ -439,6 +440,9 @@ class ScriptedUser:
             return ""  # the reason the request gives ("... because it was lost")
         if is_count(key, value) and re.search(rf"\b{re.escape(counted(key, value))}\b", intent):
             return ""  # a count the request already says ("... to 3 bags"): never "the new bags is 3"
+        if moved(key) and mine:  # "It's coming from my account ACC-1."
+            noun, way = moved(key)  # type: ignore[misc]
+            return rng.choice(P.MOVED_FACT).format(way=way, prep=way.split()[1].capitalize(), noun=noun, v=said)
         if key.endswith("_id") and len(key) > 3 and mine and rng.random() < 0.5:  # "It's for card CRD-1."
             return rng.choice(P.VOLUNTEER_ID).format(noun=humanize(key[:-3]), v=said)
         return P.fact_said(rng.choice(P.VOLUNTEER if mine else _theirs(P.VOLUNTEER)), key, value, humanize(key))
@@ -481,6 +485,10 @@ class ScriptedUser:
                 parts.append(rng.choice(P.SETTING_ON if v else P.SETTING_OFF))
             elif isinstance(v, str) and re.match(r"I\b", v):  # a note in their own words: said as it is
                 parts.append(rng.choice(P.OWN_WORDS).format(v=v))
+            elif moved(k) and not _not_mine(current):  # "From ACC-1.", never "My source account id is ACC-1."
+                noun, way = moved(k)  # type: ignore[misc]
+                parts.append(rng.choice(P.MOVED_FACT).format(way=way, prep=way.split()[1].capitalize(), noun=noun,
+                                                             v=P.said_value(k, v)))
             elif is_count(k, v):  # a number of things: "3 bags", never "the new bags is 3"
                 c = counted(k, v)
                 parts.append(rng.choice(P.COUNT_FACT).format(c=c, C=c[:1].upper() + c[1:]))

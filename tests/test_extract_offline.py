@@ -272,3 +272,20 @@ def test_the_phrase_the_texts_example_id_belongs_to_is_the_id() -> None:
     first = domain.tool(domain.workflows[0].steps[0].tool)
     assert [p.name for p in first.parameters] == ["permit_id", "last_name"], first.parameters
     assert "permit_number" not in {f.name for e in domain.entities for f in e.fields}
+
+
+def test_a_status_only_the_service_knows_is_read_never_asked_of_the_user() -> None:
+    """"Confirm credit application status in your perks portal" reads the status (no user knows
+    it, so none is asked to repeat it back); a status the text does not list holds the stages a
+    process goes through, never a random word."""
+    text = ("## How to Claim\n- Open your perks portal and locate the AWS benefit.\n"
+            "- Follow the redemption flow to associate your AWS account.\n"
+            "- Confirm credit application status in your perks portal after submission.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="aws", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    confirm = next(t for t in domain.tools if t.name.startswith("confirm"))
+    assert [p.name for p in confirm.parameters] == [domain.entities[0].primary_key]
+    assert "credit_application_status" in confirm.effect[-1].return_
+    field = next(f for f in domain.entities[0].fields if f.name == "credit_application_status")
+    assert field.values == ["pending", "in progress", "complete"]
+    assert make_tasks(check_domain(domain), per_domain=2, kinds=("complete",))[0]

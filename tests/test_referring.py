@@ -11,7 +11,7 @@ from gem_env.agents import speech as S
 from gem_env.agents.understanding import read_facts
 from gem_env.simulators import phrases as P
 from gem_env.simulators.scripted import _pointed_at
-from gem_env.tools.referring import field_of, reference, referenced_value, role
+from gem_env.tools.referring import field_of, moved, reference, referenced_value, role
 
 
 @pytest.mark.parametrize("field, value, noun, said", [
@@ -155,3 +155,22 @@ def test_the_new_value_a_request_says_is_not_said_again() -> None:
     intent = "Change the spending limit of my card to $1,164.14."
     assert ScriptedUser._volunteered("new_spending_limit", 1164.14, intent, random.Random(0), []) == ""
     assert ScriptedUser._volunteered("new_spending_limit", 900, intent, random.Random(0), []) != ""
+
+
+def test_a_record_a_move_comes_from_or_goes_to_is_asked_for_and_answered_by_that_part() -> None:
+    """"the ID of the account it's coming from", answered "From my account ACC-1.": never "your
+    source account ID" / "My source account id is ACC-1."; the assistant reads each answer the
+    user gives back as the key it asked for."""
+    assert moved("source_account_id") == ("account", "coming from")
+    assert moved("to_wallet_id") == ("wallet", "going to")
+    assert moved("account_id") is None and moved("source") is None
+    from gem_env.simulators.scripted import ScriptedUser
+    for key, other in (("source_account_id", "destination_account_id"), ("destination_account_id", "source_account_id")):
+        asked = {S.ask(random.Random(seed), [key], seed % 2 == 0, "transfer $50", frozenset()) for seed in range(40)}
+        assert all(f"the ID of the account it's {moved(key)[1]}" in q and "source" not in q and "destination" not in q
+                   for q in asked), asked
+        names = [(S.words(k).lower(), k) for k in (key, other)] + [("account it's {}".format(moved(k)[1]), k) for k in (key, other)]
+        said = {ScriptedUser._volunteered(key, "ACC-1", "Transfer $50.", random.Random(seed), [key]) for seed in range(40)}
+        assert len(said) == len(P.MOVED_FACT) and not any("source" in s or "destination" in s for s in said)
+        for text in said:
+            assert read_facts(text, names, [key]) == {key: "ACC-1"}, text

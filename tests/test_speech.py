@@ -310,3 +310,16 @@ def test_a_date_still_to_come_is_not_told_as_past() -> None:
                             after_write=False)[0]
         assert "was" not in ahead and "picked up on February 1, 2025" in ahead, ahead
         assert "picked up on January 2, 2025" in past and not re.search(r"set to|due to|will", past), past
+
+
+def test_another_person_is_described_by_name_but_the_customer_is_not_described_to_themselves() -> None:
+    """"That's your active user called Allen Davis": a team member the customer blocks is named;
+    the customer's own profile never is ("your customer called Bradley Miller")."""
+    secret = re.compile(r"password|pin")
+    member = {"user_id": "USR-1", "customer_id": "CST-1", "status": "active", "full_name": "Allen Davis"}
+    me = {"customer_id": "CST-1", "first_name": "Bradley", "last_name": "Miller", "status": "active", "tier": "gold"}
+    said = {S.describe(random.Random(seed), {"user_id": "USR-1"}, [member], secret, owner="customer_id")
+            for seed in range(10)}
+    assert all("active user called Allen Davis" in s for s in said), said
+    assert S.describe(random.Random(0), {"customer_id": "CST-1"}, [me], secret, owner="customer_id") == ""
+    assert S.describe(random.Random(0), {"user_id": "USR-1"}, [member], secret) == ""  # no owner known: no names

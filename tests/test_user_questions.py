@@ -38,9 +38,9 @@ def test_what_a_write_changes_is_read_from_its_effect(run: Path) -> None:
     assert said == "On your card, the status will be frozen and the status reason will be lost."
     transfer = _tool(run, "bank_transfer", "transfer_funds")
     said = what_changes(transfer.effect, {"source_account_id": "ACC-1", "destination_account_id": "ACC-2", "amount": 900})
-    assert "your source account, the balance will go down by $900" in said
-    assert "your destination account, the balance will go up by $900" in said
-    assert "A new transfer will be added, with source account ID ACC-1, destination account ID ACC-2 and amount $900." in said
+    assert "On the account it's coming from, the balance will go down by $900" in said
+    assert "On the account it's going to, the balance will go up by $900" in said
+    assert "A new transfer will be created from your account ACC-1 to your account ACC-2. The amount will be $900." in said
     address = _tool(run, "bank_freeze", "update_customer_address")
     said = what_changes(address.effect, {"customer_id": "CST-1", "address": "1 Oak St", "city": "Leeds", "zip": "12345"},
                         owner="customers")
@@ -50,7 +50,7 @@ def test_what_a_write_changes_is_read_from_its_effect(run: Path) -> None:
 def test_a_write_under_a_condition_is_not_said_to_change_nothing_else() -> None:
     domain = compile_domain(load_domain(ROOT / "examples" / "domains" / "language" / "card_disputes.yaml"))
     said = what_changes(domain.tools["open_dispute"].spec.effect, {"txn_id": "TX-1", "reason": "fraud"})
-    assert said == ("A new dispute will be added, with txn ID TX-1, reason fraud and status open. "
+    assert said == ("A new dispute will be created for your txn TX-1 because of fraud. It will start out as open. "
                     "Depending on the record, other details may change too.")
 
 

@@ -52,6 +52,20 @@ def role(field: str) -> str | None:
     return next((prep for p, prep in _ROLES if p.search(field)), None)
 
 
+_MOVED = re.compile(r"^(?:(source|from|origin)|(destination|to|target))_([a-z]+(?:_[a-z]+)?)_id$")
+
+
+def moved(key: str) -> tuple[str, str] | None:
+    """A record named by its part in a move, as a person says it: "source_account_id" ->
+    ("account", "coming from"), "to_wallet_id" -> ("wallet", "going to"); None for other keys.
+    The assistant asks for "the ID of the account it's coming from" (never "your source account
+    ID"); the user hears that question as asking for this key and answers "From ACC-1."."""
+    m = _MOVED.match(key)
+    if m is None:
+        return None
+    return m.group(3).replace("_", " "), "coming from" if m.group(1) else "going to"
+
+
 def reference(field: str, value: str, noun: str) -> str:
     """The words after "the" that single out a `noun` by `field` = `value`: "booking from Lake
     Jacob", "scheduled visit", "card ending in 8225"; a field with no role and a value that is

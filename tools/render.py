@@ -213,7 +213,7 @@ _PARTICIPLE = re.compile(r"^(?:\w+ed|lost|stolen|broken|gone|missing|late|wrong|
 _VOWEL_SOUND = re.compile(r"^(?!one\b|once\b|eu|uni|use|usu|uti|ura|ure|uro)(?:[aeiou]|hour|honest|honor)", re.IGNORECASE)
 
 
-_TO_BOOLEAN = re.compile(r"(^|\b(?:to|and|I'll|will|can|I've) )(?:change|set|update|switch) (the [^.,;?!]+?) to (yes|no|true|false)\b",
+_TO_BOOLEAN = re.compile(r"(^|\b(?:to|and|I'll|will|can|I've|me|please|you) )(?:change|set|update|switch) (the [^.,;?!]+?) to (yes|no|true|false)\b",
                          re.IGNORECASE)
 
 

@@ -24,6 +24,10 @@ from .procedure_tools import NOT_STARTED, ProcedureTools, read_result
 if TYPE_CHECKING:
     from .offline import OfflineExtractor
 
+_KEPT_BY_SERVICE = re.compile(r"(?:^|_)(?:status|state)$")
+"""A field only the service knows the value of (an application's status): a step that names it
+reads it, even one worded as the user confirming it."""
+
 
 class ProcedureBuilder(FieldRules, ProcedureTools):
     """Builds one domain; a fresh one per document."""
@@ -222,6 +226,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 continue
             if info.kind == "write":  # "Update the address" sets it; "confirm with your PIN" checks it
                 mode = "set" if info.verb in _UPDATE_FIELD_VERBS else "match"
+            elif _KEPT_BY_SERVICE.search(name):
+                mode = "read"   # "Confirm the application status": the service tells it; no user knows it
             elif info.lexical_kind in ("verify", "navigate", "communicate") or not info.known_verb:
                 mode = "match"  # confirm / enter / provide: the user gives it, the tool checks it
             else:

@@ -108,6 +108,8 @@ _FIELD_RULES: list[tuple[re.Pattern[str], dict[str, Any]]] = [(re.compile(p), sp
     (r"tier|level", {"type": "string", "values": ["basic", "silver", "gold"]}),
     (r"method", {"type": "string", "values": ["card", "bank transfer", "cash"]}),
     (r"type$", {"type": "string", "values": ["standard", "premium"]}),
+    # a status the text names but does not list: stages any process goes through, never a random word
+    (r"status$|state$", {"type": "string", "values": ["pending", "in progress", "complete"]}),
     (r"reason|note|description", {"type": "string", "faker": "sentence"}),
 ]]
 
