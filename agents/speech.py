@@ -419,6 +419,11 @@ def _ing(verb: str) -> str:
     return verb + "ing"
 
 
+_AFTER_NOUN = re.compile(r"(?:in|on|under|at|out|past|awaiting)\b", re.IGNORECASE)
+"""A state said with a preposition ("in arrears", "under review") follows the noun: never "the in
+arrears account"."""
+
+
 def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
     """A record as a noun phrase: a status or a kind before the noun; last digits, places and
     names after it as a person points at a thing (`tools.referring`), then dates; amounts and other
@@ -427,7 +432,9 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
     before, after, dates, extra = [], [], [], []
     for k, v in facts:
         low, text = k.lower(), spoken(k, v)
-        if low.endswith(("status", "state", "type", "kind")) and len(text.split()) <= 2 \
+        if low.endswith(("status", "state")) and _AFTER_NOUN.match(text):  # "account that's in arrears"
+            after.append(f"that's {text}")
+        elif low.endswith(("status", "state", "type", "kind")) and len(text.split()) <= 2 \
                 and noun.lower() not in text.lower().split():  # not "your order received order"
             before.append(text)
         elif low.endswith("status"):

@@ -323,3 +323,9 @@ def test_another_person_is_described_by_name_but_the_customer_is_not_described_t
     assert all("active user called Allen Davis" in s for s in said), said
     assert S.describe(random.Random(0), {"customer_id": "CST-1"}, [me], secret, owner="customer_id") == ""
     assert S.describe(random.Random(0), {"user_id": "USR-1"}, [member], secret) == ""  # no owner known: no names
+
+
+def test_a_state_said_with_a_preposition_follows_the_noun() -> None:
+    assert S.record_phrase("account", [("status", "in arrears"), ("balance_due", 596.44)]) \
+        == "account that's in arrears, with a $596.44 balance due"
+    assert S.record_phrase("card", [("status", "active"), ("card_type", "debit")]) == "active debit card"
