@@ -289,3 +289,24 @@ def test_a_status_only_the_service_knows_is_read_never_asked_of_the_user() -> No
     field = next(f for f in domain.entities[0].fields if f.name == "credit_application_status")
     assert field.values == ["pending", "in progress", "complete"]
     assert make_tasks(check_domain(domain), per_domain=2, kinds=("complete",))[0]
+
+
+def test_no_one_asks_about_a_procedure_s_own_progress_or_the_flags_of_its_conditions() -> None:
+    """A lookup on a procedure's record asks for what a customer would (its status), never "the
+    progress of my account" or "whether initiate test checkout is on for it"."""
+    from gem_env.stages.tasks.lookups import _kept_by_the_procedure
+    text = ("## How to Activate\n1. Sign in to your account and navigate to BNPL Platinum.\n"
+            "2. Ensure your account is eligible to use BNPL Platinum 6-month financing.\n"
+            "3. Activate the 6 month financing.\n"
+            "4. Initiate a test checkout with an eligible purchase amount to ensure the option is offered.\n"
+            "5. Confirm activation.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="bnpl", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    compiled = check_domain(domain)
+    table = domain.entities[0].name
+    kept = _kept_by_the_procedure(compiled, table)
+    flags = {f.name for f in domain.entities[0].fields if f.type == "boolean"}
+    assert "progress" in kept and flags and flags <= kept
+    tasks, _ = make_tasks(compiled, per_domain=6, kinds=("lookup",))
+    asked = {a for t in tasks for r in t.scenario.session() for a in r.asks}
+    assert asked and not asked & kept, asked

@@ -39,8 +39,9 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
         return f"{tool} gives no record for {key}"
     catalog = _catalog_of(compiled, table) if not _owned(compiled, sandbox, table, row) else None
     person = any(f.table == table for f in finder_tools(compiled))  # the customer, found by their email
+    kept = _kept_by_the_procedure(compiled, table)
     facts = [k for k, v in result.value.items()
-             if k != param and not (catalog and names_entry(k, catalog.noun)) and not k.endswith("_id")
+             if k != param and k not in kept and not (catalog and names_entry(k, catalog.noun)) and not k.endswith("_id")
              and not SECRET.search(k) and "email" not in k and k not in _OWN_NAMES
              and not (person and any(w in k for w in _KNOWN_BY_HEART))
              and not (k == "reason" and catalog is None)  # what they filed it for, they said themselves
@@ -85,6 +86,18 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
         request.about = f"the {noun}"  # a catalog's record: "the price of the product" (but "my doctor")
     return Built(request, actions, {a: render(result.value[a]) for a in asks}, unknown=asks,
                  workflow=f"lookup_{noun}", topic="lookup", record=(table, row))
+
+
+def _kept_by_the_procedure(compiled: CompiledDomain, table: str) -> frozenset[str]:
+    """Fields a procedure keeps for itself, which no customer asks about: how far its steps have
+    got (`progress`) and the flags of the conditions its steps check, each described by the text's
+    own sentence ("Confirm activation.", "Initiate a test checkout with an eligible purchase
+    amount ..."), never "is initiate test checkout on for my account?"."""
+    entity = compiled.domain.entity(table)
+    if entity is None:
+        return frozenset()
+    return frozenset(f.name for f in entity.fields if f.name == "progress" and "procedure" in (f.description or "")
+                     or f.type == "boolean" and (f.description or "").rstrip().endswith("."))
 
 
 _STATE_HEADS = frozenset("in on out under over at off is".split())
