@@ -82,6 +82,8 @@ ASK_FACT_AND_WHEN = ["could you tell me the {x} of my {noun} and when it was {ve
                      "I'd like to know the {x} of my {noun}, and when it was {verb}.",
                      "can you tell me the {x} on my {noun}, and when it was {verb}?",
                      "what's the {x} of my {noun}, and when was it {verb}?"]
+ASK_WHEN_AND = ["could you tell me when my {noun} was {verb}, and {whether}?",
+                "I'd like to know when my {noun} was {verb}, and {whether}."]
 ASK_FACTS_AND = ["could you tell me the {x} of my {noun}, and {whether}?", "I'd like to know the {x} of my {noun}, and {whether}.",
                  "can you tell me the {x} of my {noun} and {whether}?"]
 _BRIDGE_THANKS = ["Thanks!", "Great.", "Thank you.", "Perfect.", "Okay, thanks.", "Brilliant.", "Lovely, thanks.", "Good.",

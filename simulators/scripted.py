@@ -396,6 +396,8 @@ class ScriptedUser:
         whether = " and ".join(one_state(said) for said in states)
         if not plain:
             return rng.choice(P.ASK_YES_NO).format(whether=whether)
+        if len(plain) == 1 and whens:  # "when was my account opened, and is overdraft protection on?"
+            return _said_again(rng.choice(P.ASK_WHEN_AND).format(noun=noun, verb=whens[0][1], whether=whether), noun)
         asked = rng.choice(P.ASK_FACTS_AND).format(x=" and ".join(humanize(a) for a in plain), noun=noun, whether=whether)
         return _said_again(asked, noun)
 

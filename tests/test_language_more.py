@@ -348,6 +348,17 @@ def test_a_persons_name_and_email_agree():
         assert r["backup_email"] == "ops@example.com"  # listed values are kept as they are
 
 
+def test_a_full_name_alone_is_a_name_without_faker_s_titles():
+    """Faker writes "Dr. Valerie Moore" and "John Hill MD"; a record holds the name alone."""
+    domain = parse_domain({
+        "name": "team", "clock": CLOCK,
+        "entities": [{"name": "users", "primary_key": "user_id", "rows": 200,
+                      "fields": [{"name": "user_id"}, {"name": "full_name"}]}],
+        "tools": [], "workflows": []})
+    names = [r["full_name"] for r in compile_domain(domain).new_sandbox().dump()["users"].values()]
+    assert all(re.fullmatch(r"[A-Z][\w'-]+ [A-Z][\w'-]+", n) for n in names), [n for n in names if n.count(" ") != 1]
+
+
 def _visits(**starts_at) -> dict:
     return {"name": "clinic", "clock": CLOCK, "entities": [
         {"name": "visits", "primary_key": "visit_id", "rows": 60, "fields": [

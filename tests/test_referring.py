@@ -174,3 +174,9 @@ def test_a_record_a_move_comes_from_or_goes_to_is_asked_for_and_answered_by_that
         assert len(said) == len(P.MOVED_FACT) and not any("source" in s or "destination" in s for s in said)
         for text in said:
             assert read_facts(text, names, [key]) == {key: "ACC-1"}, text
+
+
+def test_a_date_named_for_what_happened_is_asked_when_it_happened() -> None:
+    from gem_env.tools.render import happened
+    assert [happened(f) for f in ("placed_on", "filed_at", "date_opened", "opened", "date_of_birth")] \
+        == ["placed", "filed", "opened", None, None]

@@ -35,6 +35,9 @@ _BY_NAME = [  # (field-name pattern, faker provider) for string fields without a
 _FIRST, _LAST = re.compile(r"(^|_)first_?name$"), re.compile(r"(^|_)last_?name$")
 _FULL = re.compile(r"^(full_?)?name$|^(customer|holder|owner|member|patient|passenger|user|account_holder)_name$")
 _EMAIL = re.compile(r"(^|_)email(_address)?$")
+_TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Jr|Sr)\.?|MD|DDS|DVM|PhD|I{2,3}|IV|V")
+"""What Faker puts around a generated full name ("Dr. Valerie Moore", "John Hill MD"): a
+customer's record holds their name alone."""
 _PERSON_PROVIDERS = {"first_name", "last_name", "name", "email", "safe_email", "free_email"}
 
 
@@ -167,9 +170,13 @@ class _Seeder:
         last = next((row[n] for n in fields if _LAST.search(n) and isinstance(row[n], str)), None)
         full = next((n for n in fields if _FULL.search(n)), None)
         if first is None or last is None:
-            if full is None or not isinstance(row[full], str) or len(row[full].split()) != 2:
+            if full is None or not isinstance(row[full], str):
                 return
-            first, last = row[full].split()
+            names = [w for w in row[full].split() if not _TITLE.fullmatch(w)]  # "Dr. Valerie Moore" -> Valerie Moore
+            if len(names) != 2:
+                return
+            first, last = names
+            row[full] = f"{first} {last}"
         elif full is not None:
             row[full] = f"{first} {last}"
         for name in fields:
