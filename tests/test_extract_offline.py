@@ -310,3 +310,13 @@ def test_no_one_asks_about_a_procedure_s_own_progress_or_the_flags_of_its_condit
     tasks, _ = make_tasks(compiled, per_domain=6, kinds=("lookup",))
     asked = {a for t in tasks for r in t.scenario.session() for a in r.asks}
     assert asked and not asked & kept, asked
+
+
+def test_a_window_is_measured_from_the_thing_not_the_clause_after_it() -> None:
+    """"within 17 minutes of submission if it has not been claimed": a `submission_time`, never `if_time`."""
+    text = ("# Cancel a payment\n\n1. Open Activity and select the pending payment.\n2. Choose Cancel and confirm.\n\n"
+            "You can cancel a payment within 17 minutes of submission if it has not been claimed or posted.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="pay", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    times = [f.name for e in domain.entities for f in e.fields if f.type == "datetime"]
+    assert times == ["submission_time"], times

@@ -23,6 +23,10 @@ class _Field:
     named: bool = False  # a field the text names (counted against max_fields)
 
 
+_CLAUSE_WORDS = frozenset({"if", "when", "unless", "and", "or", "but", "so", "while", "as", "because"})
+"""Words that start the clause after a window's thing ("... of submission if it has not been claimed")."""
+
+
 @dataclass
 class _Require:
     """A precondition; `expr` names the row "{row}" (the bound name in a tool, "row" in an anchor)."""
@@ -99,7 +103,9 @@ class FieldRules:
         message = _clean(cond_text)
         if "within" in kinds and amount and unit in _UNIT_DAYS:
             m = _WITHIN_OF.search(cond_text)
-            base = m.group(1).split()[-1].lower() if m else self.noun
+            # "within 17 minutes of submission if ...": the thing, not the clause after it
+            named = [w for w in m.group(1).split() if w.lower() not in _CLAUSE_WORDS] if m else []
+            base = named[-1].lower() if named else self.noun
             if base in _PRONOUNS:  # "the new return date is within 30 days of the original one"
                 subject = _WITHIN_SUBJECT.search(cond_text)
                 base = _date_head(subject.group(1)) if subject else self.noun
