@@ -79,7 +79,8 @@ def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
     questions = bank[-1]
     if what.startswith("a "):
         questions = B.ASK_NOTE
-    if what.endswith(" ID") or what.startswith("the ID of ") or (_WHO_ASKED.search(what) and " new " not in f" {what} "):  # nor "your email to be?"
+    names_a_record = what.endswith(" ID") or what.startswith("the ID of ")
+    if names_a_record or (_WHO_ASKED.search(what) and " new " not in f" {what} "):  # nor "your email to be?"
         questions = [q for q in questions if "to be?" not in q]
     return bank if questions == bank[-1] else (*bank[:-1], questions)
 
@@ -176,8 +177,9 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     `told`, has it already: that it still holds), what it says happens besides in this request's
     case ("For fraud, we'll also freeze the card": said each time, it is this request's
     consequence), and a yes/no question on its own. `owner`: the key of the customer's own
-    profile ("customer_id"), which is never described to them. Asked `again` (the user changed a value at the
-    first asking): the action as it is now, without the record and the terms said the first time."""
+    profile ("customer_id"), which is never described to them. Asked `again` (the user changed a
+    value at the first asking): the action as it is now, without the record and the terms said the
+    first time."""
     if again:
         extra = details(args, secret, said=what)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
@@ -517,8 +519,8 @@ _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I c
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name}.", "The {name} shows {v}.",
          "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
          "We have the {name} as {v}.", "The record lists the {name} as {v}."]
-_FACT_AFTER = ["The {name} is now {v}.", "It's updated: the {name} is {v}.", "Your {name} is {v}.", "The {name} now reads {v}.",
-               "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."]
+_FACT_AFTER = ["The {name} is now {v}.", "It's updated: the {name} is {v}.", "Your {name} is {v}.",
+               "The {name} now reads {v}.", "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."]
 _MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
                "The {name} is {v}."]
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",

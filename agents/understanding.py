@@ -22,6 +22,8 @@ def _id_after(noun: str) -> re.Pattern[str]:
     """"card CRD-1041", "card number is CRD-1041": an id after its record's noun (compiled once per
     noun: a pattern built per message would churn `re`'s own cache)."""
     return re.compile(rf"\b(?i:{re.escape(noun)})(?: (?i:number))?(?: (?i:is)|:)? (?P<v>{_RECORD_ID})")
+
+
 @lru_cache(maxsize=64)
 def _moved_answer(noun: str, way: str) -> re.Pattern[str]:
     """"From my account ACC-1.", "It's going to ACC-2.": the id of the record a move comes from or

@@ -41,7 +41,8 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     person = any(f.table == table for f in finder_tools(compiled))  # the customer, found by their email
     kept = _kept_by_the_procedure(compiled, table)
     facts = [k for k, v in result.value.items()
-             if k != param and k not in kept and not (catalog and names_entry(k, catalog.noun)) and not k.endswith("_id")
+             if k != param and k not in kept and not (catalog and names_entry(k, catalog.noun))
+             and not k.endswith("_id")
              and not SECRET.search(k) and "email" not in k and k not in _OWN_NAMES
              and not (person and any(w in k for w in _KNOWN_BY_HEART))
              and not (k == "reason" and catalog is None)  # what they filed it for, they said themselves
