@@ -180,3 +180,11 @@ def test_a_date_named_for_what_happened_is_asked_when_it_happened() -> None:
     from gem_env.tools.render import happened
     assert [happened(f) for f in ("placed_on", "filed_at", "date_opened", "opened", "date_of_birth")] \
         == ["placed", "filed", "opened", None, None]
+
+
+def test_a_person_no_longer_needed_is_they_not_it() -> None:
+    from gem_env.tools.render import smooth
+    assert smooth("I'll remove your user USR-1 because of no longer needed.") \
+        == "I'll remove your user USR-1 because they're no longer needed."
+    assert smooth("I'll close your account ACC-1 because of no longer needed.") \
+        == "I'll close your account ACC-1 because it's no longer needed."

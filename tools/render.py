@@ -229,7 +229,7 @@ def smooth(text: str) -> str:
     received", "change the overdraft protection to yes" -> "turn on the overdraft protection",
     "change the bags of my booking to 1" -> "change my booking to 1 bag", doubled spaces and
     spaces before punctuation."""
-    text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", r"because it's \1 ", text)
+    text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", _not_reason, text)
     # a thing and what did not happen to it: "because of item not received" -> "because the item was not received"
     text = re.sub(rf"\b(?:because of|due to) (\w+) not (\w+ed)\b(?={_REASON_END})", r"because the \1 was not \2", text)
     # a thing and its degree: "because of delivery too slow" -> "because the delivery was too slow"
@@ -309,6 +309,14 @@ _DONE_REASON = re.compile(r"\b(?:because of|due to) ((?:left|moved|joined|quit|r
                           r"(?:the|a|an|their|his|her|our|my|away|abroad)\b)")
 _PERSON_RECORD = re.compile(r"\b(?:user|member|employee|contact|person|staff|signer|delegate|payee|recipient)s?\b",
                             re.IGNORECASE)
+
+
+def _not_reason(m: re.Match) -> str:
+    """"because it's no longer needed"; "because they're no longer needed" of a person on the
+    account (a user, a member) named earlier in the sentence."""
+    before = re.split(r"[.!?]\s", m.string[:m.start()])[-1]
+    who = "they're" if _PERSON_RECORD.search(before) else "it's"
+    return f"because {who} {m.group(1)} "
 
 
 def _done_reason(m: re.Match, text: str) -> str:
