@@ -52,7 +52,7 @@ CASES: dict[str, tuple[list[Reply], list[Reply]]] = {
     "ok": ([JSONReply(RELEVANT)], [JSONReply(good_domain())]),
     "http_500": ([JSONReply(RELEVANT)], [Fault("http_500"), JSONReply(good_domain())]),
     "http_429": ([JSONReply(RELEVANT)], [Fault("http_429"), JSONReply(good_domain())]),
-    "timeout": ([JSONReply(RELEVANT)], [Fault("timeout", seconds=1.0), JSONReply(good_domain())]),
+    "timeout": ([JSONReply(RELEVANT)], [Fault("timeout", seconds=4.0), JSONReply(good_domain())]),
     "malformed_json": ([JSONReply(RELEVANT)], [Fault("malformed_json"), JSONReply(good_domain())]),
     "wrong_schema": ([JSONReply(RELEVANT)], [Fault("wrong_schema"), JSONReply(good_domain())]),
     "not_json": ([JSONReply(RELEVANT)], [Text("Sure! Here is the domain: {oops"), JSONReply(good_domain())]),
@@ -99,7 +99,10 @@ def doc(case: str) -> Document:
 
 
 def client(server: FakeOpenAIServer, **overrides: Any) -> LLMClient:
-    settings = {"model": "fake-model", "base_url": server.base_url, "timeout": 0.5, "max_retries": 2,
+    # The timeout is well above one extraction's CPU work on a loaded 2-core machine (a 0.5 s timeout
+    # once expired on a reply the server had already sent, and the retry shifted the script), and
+    # below the injected timeout fault's 4 s.
+    settings = {"model": "fake-model", "base_url": server.base_url, "timeout": 3.0, "max_retries": 2,
                 "retry_base_delay": 0.01, "retry_max_delay": 0.05, "concurrency": 8, **overrides}
     return LLMClient(LLMConfig(**settings))
 
