@@ -120,13 +120,53 @@ def test_float_noise_is_not_a_different_state():
     assert a.state_hash() != b.state_hash()
 
 
-def test_restore_recomputes_and_forgets_what_was_touched():
+def test_restore_of_plain_bytes_recomputes_and_forgets_what_was_touched():
     sb = COMPILED.new_sandbox()
     snap, initial = sb.snapshot(), sb.state_hash()
     assert sb.call("cancel", {"order_id": ORDER_IDS[1], "fee": 1.0}).ok
     assert sb.touched() == {"orders": {ORDER_IDS[1]}}
-    sb.restore(snap)
+    sb.restore(bytes(snap))  # bytes from elsewhere: a state of its own
     assert sb.state_hash() == initial and sb.touched() is None
+
+
+def test_a_snapshot_brings_back_what_its_sandbox_knew_of_the_state():
+    """Restoring a snapshot of the same domain takes its digest and touched keys instead of summing
+    every table (`Snapshot`); pickled, or restored into another domain's sandbox, it is bytes."""
+    import pickle
+    sb = COMPILED.new_sandbox()
+    assert sb.call("cancel", {"order_id": ORDER_IDS[1], "fee": 1.0}).ok
+    snap, at = sb.snapshot(), sb.state_hash()
+    assert sb.call("add", {"order_id": ORDER_IDS[0], "skus": ["x"], "qty": 1}).ok
+    sb.restore(snap)
+    assert sb.touched() == {"orders": {ORDER_IDS[1]}} and sb.state_hash() == at == full_hash(sb)
+    other = COMPILED.new_sandbox()
+    other.restore(snap)  # another sandbox of the domain
+    assert other.state_hash() == at and other.touched() == {"orders": {ORDER_IDS[1]}}
+    plain = pickle.loads(pickle.dumps(snap))
+    assert type(plain) is bytes and plain == snap
+    elsewhere = compile_domain(parse_domain(DOMAIN), python_tools=[rekey_order]).new_sandbox()
+    elsewhere.restore(snap)  # the same schema compiled again: not this domain's knowledge
+    assert elsewhere.state_hash() == at and elsewhere.touched() is None
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(calls, st.lists(st.sampled_from(["call", "snapshot", "restore"]), min_size=12, max_size=12))
+def test_the_digest_after_restores_equals_full_recomputation(seq, moves):
+    """Snapshots taken and restored between random calls: the incremental digest still equals a
+    full recomputation, and the touched keys still bound the diff from the template."""
+    sb, snaps = COMPILED.new_sandbox(), []
+    for (name, args), move in zip(seq, moves):
+        if move == "snapshot":
+            snaps.append((sb.snapshot(), full_hash(sb)))
+        elif move == "restore" and snaps:
+            snap, then = snaps[len(seq) % len(snaps)]
+            sb.restore(snap)
+            assert sb.state_hash() == then
+        sb.call(name, args)
+        assert sb.state_hash() == full_hash(sb), (name, args, move)
+    touched = sb.touched()
+    full_diff = diff_states(COMPILED.new_sandbox().dump(), sb.dump())
+    assert {(c["table"], c["key"]) for c in full_diff} <= {(t, str(k)) for t, keys in touched.items() for k in keys}
 
 
 def test_a_key_changed_after_a_write_in_the_same_fold_is_counted():
