@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gem_env.tools.patterns import compiled
+
 
 def own_key(record: dict[str, Any]) -> str | None:
     """The record's own id field: its first id-like field (an item's "item_id", not the
@@ -102,7 +104,7 @@ def named_outright(key: str, records: list[dict[str, Any]], text: str) -> Any:
 
 def says(value: str, low: str) -> bool:
     """Whether lower-cased text `low` says `value` as a whole word."""
-    return re.search(rf"(?<![\w-]){re.escape(value.lower())}(?![\w-])", low) is not None
+    return compiled(rf"(?<![\w-]){re.escape(value.lower())}(?![\w-])").search(low) is not None
 
 
 def names_entry(field: str, noun: str) -> bool:

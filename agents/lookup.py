@@ -8,6 +8,7 @@ from typing import Any
 
 from gem_env.tools.referring import PEOPLE
 from gem_env.tools import CompiledDomain
+from gem_env.tools.patterns import compiled
 from gem_env.tools.model import FindStep, RequireStep, ReturnStep
 from gem_env.tools.render import happened, when_words
 
@@ -211,13 +212,13 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
         asks = named_fields([f for f in plan.fields if f != plan.param], low)
         rest = low  # the noun said apart from the fields asked ("the card type of my product": no card)
         for f in asks:
-            rest = re.sub(rf"\b{re.escape(S.words(f).lower())}\b", " ", rest)
-        if not re.search(rf"\b{re.escape(plan.noun)}", rest) and not entry:
+            rest = compiled(rf"\b{re.escape(S.words(f).lower())}\b").sub(" ", rest)
+        if not compiled(rf"\b{re.escape(plan.noun)}").search(rest) and not entry:
             continue
         # the most fields named; on a tie, the catalog whose entry is named ("the card type of the
         # Silver Zoom Card" is the product's, not one of the customer's cards), then the record said
         # by its noun ("of my product", 'of the product "Silver Zoom Card"', though the name says "Card")
-        mine = re.search(rf"\b(?:my|the) {re.escape(plan.noun)}", rest) is not None
+        mine = compiled(rf"\b(?:my|the) {re.escape(plan.noun)}").search(rest) is not None
         if asks and (best is None or (len(asks), entry, mine) > best):
             best, found = (len(asks), entry, mine), Lookup(plan, asks)
     return found
@@ -231,9 +232,9 @@ def named_fields(fields: list[str], text: str) -> list[str]:
         pattern = rf"\b{re.escape(S.words(f).lower())}\b"
         if (verb := happened(f)) and re.search(r"\bwhen\b", text):  # "when was my order placed?"
             pattern += rf"|\b{verb}\b"
-        if re.search(pattern, text):
+        if compiled(pattern).search(text):
             named.add(f)
-            text = re.sub(pattern, " ", text)
+            text = compiled(pattern).sub(" ", text)
     return [f for f in fields if f in named]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import compile_expr, compile_template
+from gem_env.tools.patterns import compiled
 from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep, ReturnStep,
                                  ToolSpec, UpdateStep)
 
@@ -73,7 +74,7 @@ def is_rule_message(spec: ToolSpec, message: str) -> bool:
     ("A card that is frozen cannot be changed" for "A card that is {card_row.status} cannot be changed")."""
     for template in rule_messages(spec):
         parts = re.split(r"\{[^{}]*\}", template)
-        if re.fullmatch(".+?".join(re.escape(p) for p in parts), message, flags=re.DOTALL):
+        if compiled(".+?".join(re.escape(p) for p in parts), re.DOTALL).fullmatch(message):
             return True
     return False
 

@@ -8,6 +8,7 @@ import random
 import re
 from typing import Any
 
+from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
 from gem_env.tools.render import counted, is_count, is_money, plain_words, render, singular, smooth, spoken, when_words, words
 
@@ -692,7 +693,7 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
 
 def _says(text: str, value: str) -> bool:
     """`value` is in `text` as whole words ("open" is not said by "opened")."""
-    return bool(value) and re.search(rf"(?<![\w.]){re.escape(value)}(?![\w]|\.\d)", text) is not None
+    return bool(value) and compiled(rf"(?<![\w.]){re.escape(value)}(?![\w]|\.\d)").search(text) is not None
 
 
 def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:

@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import field_of, moved, referenced_value, role
 from gem_env.tools.render import smooth
 
@@ -112,7 +113,7 @@ def named_keys(text: str, names: list[tuple[str, str]]) -> list[str]:
     low = text.lower()
     found: list[tuple[int, str]] = []
     for name, key in names:
-        m = re.search(rf"\b{re.escape(name)}\b", low)
+        m = compiled(rf"\b{re.escape(name)}\b").search(low)
         if m:
             found.append((m.start(), key))
             low = low[:m.start()] + "#" * len(name) + low[m.end():]
@@ -132,7 +133,7 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
         pattern = rf"\b(?:my |the |our )?(?P<n>{re.escape(name)})(?:'s| is| was| are|:| =)\s+(?P<v>.+?){_END}" \
                   rf"|\b(?:make|set|change) (?:my |the |our )?(?P<n2>{_new_optional(name)}) (?:to )?" \
                   rf"(?!(?:of|for|on|in|at|from|with|my|the)\b)(?P<v2>.{{1,80}}?) instead\b"  # not "... of my other account to no instead"
-        for m in re.finditer(pattern, text, re.IGNORECASE):
+        for m in compiled(pattern, re.IGNORECASE).finditer(text):
             n = "n" if m.group("n") is not None else "n2"  # "the limit is $3,000" / "make the limit $3,000 instead"
             if any(a <= m.start(n) < b for a, b in claimed):
                 continue
@@ -259,7 +260,7 @@ def _sentence_values(sentence: str, text: str, known: dict[str, Any], choices: d
             else re.escape(token)
         gap = "" if pattern == r"\b" else r"\s*" if re.fullmatch(r"\W+", token) else r"\s+"
         pattern += gap + part
-    m = re.search(pattern + _VALUE_END, text, re.IGNORECASE)
+    m = compiled(pattern + _VALUE_END, re.IGNORECASE).search(text)
     if m is None:
         return {}
     found = m.groupdict()
@@ -315,8 +316,8 @@ def reason_given(text: str, choices: list[Any]) -> Any:
         if not isinstance(choice, str) or not choice.strip():
             continue
         said = re.escape(choice.replace("_", " ").lower())
-        if re.search(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an| i'm| i am| you're| you are| they| i| you)*\s+{said}\b", text.lower()) \
-                or re.search(rf"\b{_rendered_reason(choice)}\b", text.lower()):  # "because the item was not received"
+        if compiled(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an| i'm| i am| you're| you are| they| i| you)*\s+{said}\b").search(text.lower()) \
+                or compiled(rf"\b{_rendered_reason(choice)}\b").search(text.lower()):  # "because the item was not received"
             found.append(choice)
     return found[0] if len(found) == 1 else None
 

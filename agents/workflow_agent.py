@@ -20,6 +20,7 @@ from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.model import InsertStep, every_step
 from gem_env.tools.referring import SPOKEN, moved
+from gem_env.tools.patterns import compiled
 from gem_env.tools.render import code_for, gerund, how_many
 
 from . import banks as B
@@ -249,7 +250,7 @@ class WorkflowAgent:
         for p in self._plans:
             write = next((st.tool for st in p.steps if st.writes), None)
             noun = S.words(S.singular(p.workflow.anchor.table)).lower()
-            if write and re.search(rf"\b{re.escape(noun)}s?\b", low) and (a := S.action(p.workflow.goal, write, {})):
+            if write and compiled(rf"\b{re.escape(noun)}s?\b").search(low) and (a := S.action(p.workflow.goal, write, {})):
                 doings.setdefault(noun, []).append(_doing(a))
         if not doings:
             return ""
@@ -872,7 +873,7 @@ def _count_asks(key_types: dict[str, str | None]) -> dict[str, str]:
 def _repeats(note: str, said: list[str]) -> bool:
     """Whether every record id `note` names is in what the assistant said this request."""
     ids = re.findall(r"\b[A-Z][A-Z0-9]*-\d+\b", note)
-    return bool(ids) and all(re.search(rf"\b{re.escape(i)}\b", " ".join(said)) for i in ids)
+    return bool(ids) and all(compiled(rf"\b{re.escape(i)}\b").search(" ".join(said)) for i in ids)
 
 
 def _inserted_keys(compiled: CompiledDomain, tool: str) -> frozenset[str]:
@@ -891,5 +892,5 @@ def _singled_out(key: str, results: list[Any], text: str) -> tuple[Any, str]:
 def _without(text: str, values: list[str]) -> str:
     """`text` with each of `values` cut out (case as written)."""
     for v in values:
-        text = re.sub(re.escape(v), " ", text, flags=re.IGNORECASE)
+        text = compiled(re.escape(v), re.IGNORECASE).sub(" ", text)
     return text

@@ -7,6 +7,7 @@ import zlib
 from typing import Any
 
 from gem_env.tools.referring import PEOPLE, SPOKEN, field_of, moved, reference, role
+from gem_env.tools.patterns import compiled
 from gem_env.tools.render import agree, counted, happened, how_many, is_count, plural, smooth
 
 from . import phrases as P
@@ -84,7 +85,7 @@ def _pointed_at(key: str, head: str, said: str, intent: str, rng: random.Random,
     prep = role(field)
     if prep is not None and sum(role(field_of(k)) == prep for k in opening) > 1:
         return rng.choice(P.DESCRIBE).format(name=humanize(key), v=said)
-    own = re.search(rf"\b(?:my|the|your) {re.escape(head)}\b", intent, re.IGNORECASE) is not None
+    own = compiled(rf"\b(?:my|the|your) {re.escape(head)}\b", re.IGNORECASE).search(intent) is not None
     noun = humanize(head) if own and rng.random() < 0.5 else "one"
     frames = P.REFER if noun != "one" else [f for f in P.REFER if " my " not in f]
     return rng.choice(frames).format(ref=reference(field, said, noun))
@@ -296,7 +297,7 @@ class ScriptedUser:
         asked = " ".join(requests(text)).lower()
         found: list[tuple[int, str]] = []
         for name, key in self._names:
-            m = re.search(rf"\b{re.escape(name)}\b", asked)
+            m = compiled(rf"\b{re.escape(name)}\b").search(asked)
             if m:
                 found.append((m.start(), key))
                 asked = asked[:m.start()] + "#" * len(name) + asked[m.end():]
@@ -354,7 +355,7 @@ class ScriptedUser:
         twice)."""
         # their own email once told is not said again, unless another email in the request could be taken for it
         told_email = "email" in request.knows and not any("email" in k for k in request.opening if k != "email") \
-            and re.search(rf"(?<![\w.@-]){re.escape(str(request.knows['email']))}(?![\w@-])", told) is not None
+            and compiled(rf"(?<![\w.@-]){re.escape(str(request.knows['email']))}(?![\w@-])").search(told) is not None
         opening = [k for k in request.opening if k in request.knows and not (k == "email" and told_email)]
         if any(_points_at(k) for k in opening):  # "the one whose ..." right after the request it points from
             opening.sort(key=lambda k: k == "email")
@@ -422,16 +423,16 @@ class ScriptedUser:
         # the request says it already ("... of the Harbor Everyday Saver Account"); one word that
         # describes a record may be there by chance ("compensation for the cancelled flights" is not
         # "my cancelled reservation"), so it is still said
-        in_request = len(said) > 4 and re.search(rf"(?<![\w-]){re.escape(said)}(?![\w-])", intent, re.IGNORECASE)
+        in_request = len(said) > 4 and compiled(rf"(?<![\w-]){re.escape(said)}(?![\w-])", re.IGNORECASE).search(intent)
         if in_request and (not _points_at(key) or len(said.split()) > 1 or re.search(r"\d", said)):
             return ""
         prepositions = "to|in|on|by|for(?: an?)?" if key.startswith("new_") else "on|by|for(?: an?)?"  # not "ending in 5954", a card's
-        if said and re.search(rf"\b(?:{prepositions}) {re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
+        if said and compiled(rf"\b(?:{prepositions}) {re.escape(said)}(?![\w-])", re.IGNORECASE).search(intent):
             return ""  # a value the request already says ("... to $1,164.14", "... in black, size M", "... on May 2, 2025", "... for a consultation")
         # the record the request is about, pointed at ("It's the cancelled one."), never "The
         # reservation status is cancelled."
         described = _points_at(key)
-        if described and re.search(rf"\b{re.escape(head)}\b", intent, re.IGNORECASE):
+        if described and compiled(rf"\b{re.escape(head)}\b", re.IGNORECASE).search(intent):
             return _pointed_at(key, head, said, intent, rng, opening)
         ref = reference(field_of(key, head), said, humanize(head)) if described else ""
         # the record it is on: "It's on my frozen card.", not "The card status is frozen."; a number
@@ -534,7 +535,7 @@ def _offers(said: str, intent: str) -> bool:
 def _gives_reason(said: str, intent: str) -> bool:
     """Whether the request gives `said` as its reason: "... because it was lost" for "lost", or in
     its own words, "... because the delivery was too slow" for "delivery too slow"."""
-    if re.search(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", intent, re.IGNORECASE):
+    if compiled(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", re.IGNORECASE).search(intent):
         return True
     clause = re.search(r"\b(?:because|due to)\b([^.;!?]*)", intent, re.IGNORECASE)
     wanted = set(re.findall(r"[a-z]+", said.lower()))
