@@ -136,6 +136,9 @@ WELCOME = ["You're welcome! Have a great day.", "My pleasure. Take care!", "Glad
            "You're very welcome. Bye for now!", "Happy to help. Have a lovely day."]
 SHOWS = ["Right now it shows {values}.", "At the moment it's {values}.", "Our records show it as {values}.",
          "This one is currently {values}.", "It's listed as {values} right now."]
+#: the same of one record of several the request is about (a transfer's two accounts)
+SHOWS_OF = ["Your {record} is currently {values}.", "Right now your {record} shows as {values}.",
+            "Our records show your {record} as {values}."]
 # a count that has reached a rule's limit ("It already has 2 renewals.")
 ALREADY = ["It already has {c}.", "It's had {c} already.", "It shows {c} already."]
 WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",

@@ -12,6 +12,7 @@ from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import compile_expr, compile_template
 from gem_env.tools.patterns import compiled
+from gem_env.tools.render import singular
 from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep, ReturnStep,
                                  ToolSpec, UpdateStep)
 
@@ -80,16 +81,20 @@ def is_rule_message(spec: ToolSpec, message: str) -> bool:
 
 
 def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
-                  keys: dict[str, str]) -> tuple[str, list[str], list[tuple[str, Any]]] | None:
-    """(message, the values that break it, the same as (field, value) pairs so they can be said for
-    what they mean) of the first rule of `spec` that the records in `results` show this call would
-    break; None when none does or the records do not tell.
+                  keys: dict[str, str]) -> tuple[str, list[str], list[tuple[str, Any, str]]] | None:
+    """(message, the values that break it, the same as (field, value, record) so they can be said
+    for what they mean) of the first rule of `spec` that the records in `results` show this call
+    would break; None when none does or the records do not tell. `record` names the record the
+    value is of ("account ACC-1") when the call reads several of its kind (a transfer's two
+    accounts: "this one" would not say which), else "".
 
     A found row is matched to a record that carries its table's key (`keys`: table -> key field)
     and the same `where` values; an optional find is never guessed (absence cannot be read)."""
     env: dict[str, Any] = {**clock, **args}
     rt = NoDatabase()
     seen = records(results)
+    finds = [st.find for st in spec.effect or [] if isinstance(st, FindStep)]
+    refs: dict[str, str] = {}  # the name a found row is bound to -> "account ACC-1", where it needs saying
     for step in spec.effect or []:
         try:
             if isinstance(step, FindStep):
@@ -101,13 +106,15 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
                 if row is None:
                     return None
                 env[step.as_] = row
+                if finds.count(step.find) > 1:
+                    refs[step.as_] = f"{singular(step.find)} {row[keys[step.find]]}"
             elif isinstance(step, LetStep):
                 env.update({k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.let.items()})
             elif isinstance(step, RequireStep):
                 if is_rule(spec, step) and _fields_known(step.require, env) \
                         and not compile_expr(step.require)(env, rt):
-                    named = _named_values(step.require, env)
-                    return _message(step.message, env, rt), list(dict.fromkeys(str(v) for _, v in named)), named
+                    named = _named_values(step.require, env, refs)
+                    return _message(step.message, env, rt), list(dict.fromkeys(str(v) for _, v, _ in named)), named
             else:
                 return None
         except ExprError:
@@ -143,14 +150,15 @@ def opened(results: list[Any], pk: str, key: Any) -> bool:
     return any(isinstance(r, dict) and str(r.get(pk)) == str(key) for r in results)
 
 
-def _named_values(expr: str, env: dict[str, Any]) -> list[tuple[str, Any]]:
-    """(field, value) of the record values a rule reads (``card.status`` -> ("status", "frozen"))."""
-    out: dict[str, Any] = {}
+def _named_values(expr: str, env: dict[str, Any], refs: dict[str, str]) -> list[tuple[str, Any, str]]:
+    """(field, value, record) of the record values a rule reads (``card.status`` -> ("status",
+    "frozen", "")); the record as `refs` names it."""
+    out: dict[str, tuple[str, Any, str]] = {}
     for name, field in re.findall(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b", expr):
         row = env.get(name)
         if isinstance(row, dict) and row.get(field) not in (None, ""):
-            out.setdefault(field, row[field])
-    return list(out.items())
+            out.setdefault(field, (field, row[field], refs.get(name, "")))
+    return list(out.values())
 
 
 def _fields_known(expr: str, env: dict[str, Any]) -> bool:

@@ -105,10 +105,12 @@ def _why(rng: random.Random, keys: list[str], action: str = "") -> str:
 
 
 def reason_text(message: str, values: list[str], rng: random.Random | None = None,
-                named: list[tuple[str, Any]] | None = None) -> str:
+                named: list[tuple[str, Any, str]] | None = None) -> str:
     """A rule's text as a reason: markdown dropped, codes in words, instructions to staff ("Check
     that ...") left out when the values that break the rule are said instead, each for what its
-    field means when the field is known (`named`: "It already has 2 renewals", not "It's 2")."""
+    field means when the field is known (`named`: (field, value, record): "It already has 2
+    renewals", not "It's 2"; "Your account ACC-1 is currently frozen." where the record needs
+    naming)."""
     # names in words first, so the markdown below never reads "update_account_x" as emphasis
     clean = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), message)
     clean = _MD.sub(r"\1", clean).strip()
@@ -116,7 +118,7 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
     if named and rng:  # a status the rule's own words give ("this order is pending") is not said again
-        return smooth(" ".join([text, *(_breaking(rng, k, v) for k, v in named
+        return smooth(" ".join([text, *(_breaking(rng, k, v, ref) for k, v, ref in named
                                         if not (k.lower().endswith(("status", "state")) and _is_told(text, v)))]))
     if values and not all(_is_told(text, v) for v in values):
         said = " and ".join(when_words(spoken("", v)) for v in values)
@@ -130,11 +132,13 @@ def _is_told(text: str, value: Any) -> bool:
                      text, re.IGNORECASE) is not None
 
 
-def _breaking(rng: random.Random, name: str, value: Any) -> str:
+def _breaking(rng: random.Random, name: str, value: Any, record: str = "") -> str:
     """A record value that breaks a rule, said for what its field means: a status as what the record
-    is, a count as how many it already has, anything else as a fact ("The balance comes to $40")."""
+    is (named, "Your account ACC-1 is currently frozen.", when `record` says which), a count as how
+    many it already has, anything else as a fact ("The balance comes to $40")."""
     if name.lower().endswith(("status", "state")) and isinstance(value, str):
-        return pick(rng, B.SHOWS, values=when_words(spoken(name, value)))
+        said = when_words(spoken(name, value))
+        return pick(rng, B.SHOWS_OF, record=record, values=said) if record else pick(rng, B.SHOWS, values=said)
     if is_count(name, value):
         return pick(rng, B.ALREADY, c=counted(name, value))
     if isinstance(value, bool):
@@ -143,7 +147,7 @@ def _breaking(rng: random.Random, name: str, value: Any) -> str:
 
 
 def refuse(rng: random.Random, what: str, error: str, values: list[str],
-           named: list[tuple[str, Any]] | None = None) -> str:
+           named: list[tuple[str, Any, str]] | None = None) -> str:
     """A refusal that names the action and cites the rule (and the values that break it)."""
     lead, body = rng.choice(B.REFUSE_LEAD), rng.choice(B.REFUSE_BODY).format(action=what)
     reason = reason_text(error, values, rng, named)
@@ -535,6 +539,11 @@ _ON_NOW = ["{Name} is now on.", "{Name} is switched on now.", "{Name} is turned 
 _OFF_NOW = ["{Name} is now off.", "{Name} is switched off now.", "{Name} is turned off now."]
 _OFF = ["{Name} is not on.", "No, {name} isn't turned on.", "{Name} is not active on this one.",
         "You don't have {name} switched on."]
+#: a yes/no named for a thing a record has (not a setting one switches): "It doesn't have travel insurance."
+_HELD = frozenset("insurance coverage warranty".split())
+_HAS = ["{Subject} {has} {name}.", "Yes, {subject} {has} {name}.", "I can see {subject} {has} {name}."]
+_HAS_NOT = ["{Subject} {lacks} have {name}.", "I checked: {subject} {lacks} have {name}.",
+            "I can see {subject} {lacks} have {name}."]
 
 
 _DATE_SAID = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}\b")
@@ -620,6 +629,9 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
     if len(parts) >= 2 and (parts[0].endswith("ing") or parts[0] in _STATE_PREPOSITIONS):
         # "accepting_patients": "it is not accepting patients"; "in_stock": "it is in stock"
         return pick(rng, yes if value else _NO, subject=it, be=is_, rest=words(name))
+    if parts[-1] in _HELD:  # a thing a record has, not a setting: "It doesn't have travel insurance."
+        return pick(rng, _HAS if value else _HAS_NOT, subject=it, name=words(name),
+                    has="have" if person else "has", lacks="don't" if person else "doesn't")
     if after_write:  # a setting just changed: "Overdraft protection is now off.", not "No, it isn't on."
         return pick(rng, _ON_NOW if value else _OFF_NOW, name=words(name))
     return pick(rng, _ON if value else _OFF, name=words(name))

@@ -148,10 +148,9 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
                 ids[key] = m.group("v")
     if len(asked) == 1 and asked[0] in ids:  # the id asked for, said after its noun
         found.setdefault(asked[0], ids[asked[0]])
-    if len(asked) == 1 and asked[0] not in found and (way := moved(asked[0])):  # "From my account ACC-1."
-        m = _moved_answer(*way).search(text)
-        if m:
-            found[asked[0]] = m.group("v")
+    for _, key in names:  # "From my account ACC-1.", "It's coming from ACC-1. To ACC-2.", asked or not
+        if key not in found and (way := moved(key)) and (m := _moved_answer(*way).search(text)):
+            found[key] = m.group("v")
     found.update({k: v for k, v in _referenced(text, names).items() if k not in found})
     if len(asked) == 1 and asked[0] in booleans and asked[0] not in found:
         # "Sure, it's no." says no: the words after the filler first, then the whole reply

@@ -721,7 +721,7 @@ class WorkflowAgent:
         return {k: v | written.get(k, set()) for k, v in named.items()}
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
-                named: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
+                named: list[tuple[str, Any, str]] | None = None) -> dict[str, Any]:
         close = turn.close()
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             if self._handoff and plan.workflow.name != self._handoff[0] and not turn.next_up:

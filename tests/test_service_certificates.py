@@ -37,7 +37,9 @@ def test_a_certificate_is_granted_under_the_texts_rule_with_its_amount():
     rules = {s.require: s.message for s in tool.effect if isinstance(s, RequireStep)}
     rule = ("customer_row.membership_level in ['silver', 'gold'] or reservation_row.travel_insurance "
             "or reservation_row.cabin == 'business'")
-    assert rules[rule].startswith("Only compensate if the user is a silver/gold member")
+    # said to the customer, not the text's sentence to staff ("... the agent can offer a certificate")
+    assert rules[rule] == ("A certificate can only be given to silver or gold members, for a reservation with "
+                           "travel insurance, or for one in the business cabin.")
     assert d.entity("customers").field("membership_level").values == ["regular", "silver", "gold"]
     box = check_domain(d).new_sandbox()
     rows = box.rows("reservations", {})

@@ -167,6 +167,17 @@ def test_a_yes_no_named_by_what_the_record_is_doing_reads_as_a_sentence() -> Non
             assert "active on this one" not in text and tells("accepting_patients", "yes" if value else "no", text)
 
 
+def test_a_yes_no_named_for_a_thing_held_is_had_not_switched_on() -> None:
+    """Not 'You don't have travel insurance switched on.' (insurance is had, not switched)."""
+    for seed in range(20):
+        for value in (True, False):
+            text = S.fact(random.Random(seed), "travel_insurance", value, after_write=False)
+            assert ("has travel insurance" if value else "doesn't have travel insurance") in text, text
+            assert "switched" not in text and "turned" not in text and tells("travel_insurance", "yes" if value else "no", text)
+        assert "you don't have travel insurance" in S.fact(random.Random(seed), "travel_insurance", False,
+                                                           after_write=False, who="you").lower()
+
+
 def test_a_count_with_words_after_its_noun_reads_as_a_sentence() -> None:
     """Not 'It's 24 seats left in total.' / 'It's 2 freezes this year in total.'"""
     for seed in range(30):
@@ -815,12 +826,35 @@ def test_each_policy_rule_is_one_line_of_the_prompt() -> None:
     assert prompt.endswith("Policy:\n- Added bags cannot be refunded, but they can be moved."), prompt
 
 
+def test_a_refusal_names_which_of_a_transfers_accounts_breaks_the_rule() -> None:
+    """A transfer reads two accounts: the one whose status stops it is named ("Your account ACC-1
+    is currently frozen."), never "This one is currently frozen." after the other was opened."""
+    from gem_env.agents.prechecks import blocking_rule
+    from gem_env.tools.model import ToolSpec
+    spec = ToolSpec.model_validate({
+        "name": "transfer_funds", "description": "Move money between two accounts.", "kind": "write",
+        "parameters": [{"name": "source_account_id"}, {"name": "destination_account_id"},
+                       {"name": "amount", "type": "number"}],
+        "effect": [{"find": "accounts", "as": "source", "where": {"account_id": "source_account_id"}},
+                   {"find": "accounts", "as": "destination", "where": {"account_id": "destination_account_id"}},
+                   {"require": "source.status == 'open'", "message": "Only an account that is open can send money."},
+                   {"update": "accounts", "row": "source", "set": {"balance": "source.balance - amount"}}]})
+    records = [{"account_id": "ACC-1", "status": "frozen", "balance": 10.0},
+               {"account_id": "ACC-2", "status": "open", "balance": 5.0}]
+    args = {"source_account_id": "ACC-1", "destination_account_id": "ACC-2", "amount": 1}
+    message, values, named = blocking_rule(spec, args, records, {}, {"accounts": "account_id"})
+    assert values == ["frozen"] and named == [("status", "frozen", "account ACC-1")]
+    for seed in range(8):
+        said = S.refuse(random.Random(seed), "transfer the funds", message, values, named)
+        assert "account ACC-1" in said and "frozen" in said and "This one" not in said, said
+
+
 def test_a_refusal_says_the_records_status_once() -> None:
     """"... this order is pending." is not followed by "Right now it shows pending."; a rule naming
     only the status it forbids ("A card that is frozen ...") still says what the record is now."""
     told = "Only items from a delivered order can get a return; this order is pending"
     for seed in range(8):
-        for named in (None, [("status", "pending")]):
+        for named in (None, [("status", "pending", "")]):
             said = S.reason_text(told, ["pending"], random.Random(seed), named)
             assert said.lower().count("pending") == 1, said
         said = S.reason_text("A card that is frozen cannot be changed", ["frozen"], random.Random(seed))

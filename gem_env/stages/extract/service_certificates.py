@@ -114,6 +114,21 @@ class Certifying:
             conds.append(f"{main}.{c.value[0]} == '{c.value[1]}'")
         return " or ".join(conds) or None
 
+    def _who_qualifies(self) -> str:
+        """The text's condition said to the customer (the text's sentence is written to staff: "If the
+        user is silver/gold member ..., the agent can offer a certificate"): "A certificate can only
+        be given to silver or gold members, for a reservation with travel insurance, or for one in
+        the business cabin."."""
+        c, m = self.granted, self.sp.main.replace("_", " ")
+        parts = [f"{' or '.join(c.levels)} members"] if c.levels else []
+        if c.flag:
+            parts.append(f"for {indefinite(m)} with {c.flag.replace('_', ' ')}")
+        if c.value:
+            parts.append(f"for one in the {c.value[1]} {c.value[0].replace('_', ' ')}" if parts
+                         else f"for {indefinite(m)} in the {c.value[1]} {c.value[0].replace('_', ' ')}")
+        said = ", ".join(parts[:-1]) + (", or " if len(parts) > 2 else " or ") + parts[-1] if len(parts) > 1 else parts[0]
+        return f"A certificate can only be given to {said}." if c.levels else f"A certificate can only be given {said}."
+
     def _amount(self, main: str) -> str:
         """The amount for the complaint `reason`: the text's, times the record's count where it says so."""
         out = "0"
@@ -133,7 +148,7 @@ class Certifying:
             {"find": self.mains, "as": main, "where": {self.main_pk: self.main_pk}, "error": f"No {m} with id {{{self.main_pk}}}"},
             {"find": self.owners, "as": owner, "where": {self.owner_pk: f"{main}.{self.owner_pk}"}}]
         if (cond := self.qualifies(owner, main)) is not None:
-            effect.append({"require": cond, "message": " ".join(rule.text.split())[:300]})
+            effect.append({"require": cond, "message": self._who_qualifies()})
         effect += [{"require": f"count_rows('certificates', {{{self.main_pk}: {self.main_pk}}}) == 0",
                     "message": f"There is already a certificate for this {m}"},
                    {"insert": "certificates", "as": "made", "values": {

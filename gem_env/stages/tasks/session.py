@@ -191,11 +191,14 @@ def _what_happened(built: list[K.Built]) -> str | None:
     want = smooth(in_words(prev.intent))
     if prev.kind == "decline":
         return f"I was going to {want} but want to talk it over with someone first"
-    refusal = built[-1].refusal
-    # the state that stopped it, when the rule names one in words ("closed"; not a count or a date)
-    why = next((spoken("", v) for v in (refusal.values if refusal else []) if re.fullmatch(r"[a-z][a-z _]*", str(v))),
-               None)
-    return f"I wanted to {want} but was told no because it's {why}" if why else \
+    refusal, record = built[-1].refusal, built[-1].record
+    values = [str(v) for v in refusal.values] if refusal else []
+    # the state that stopped it, when it is the record's status in words ("closed"); a rule on
+    # anything else (a membership level, a cabin) is one the customer does not qualify under
+    status = str(record[1].get("status", "")) if record else ""
+    if status in values and re.fullmatch(r"[a-z][a-z _]*", status):
+        return f"I wanted to {want} but was told no because it's {spoken('', status)}"
+    return f"I wanted to {want} but was told I don't qualify" if values else \
         f"I wanted to {want} but was told it can't be done"
 
 
