@@ -559,3 +559,27 @@ def test_a_user_says_their_email_again_beside_another_persons() -> None:
         reply = asyncio.run(user.reply([{"role": "system", "content": "s"}, {"role": "user", "content": opening},
                                         {"role": "assistant", "content": "Done. Anything else?"}]))
         assert (own in reply) == repeats, reply
+
+
+ECO = """# EcoCard: Tracking Your Environmental Impact
+
+## How to Access Your Reports
+1. Navigate to the Environmental Impact section in your account dashboard.
+2. Select the desired period (aligned to the monthly reporting cadence).
+3. Download or share a summary for your records if needed.
+"""
+
+
+def test_a_session_never_asks_the_same_question_twice() -> None:
+    """A procedure domain whose records have only a status to ask about: its sessions asked "what's
+    the status of my summary?" after the change and then again as a lookup of their own."""
+    from gem_env.documents import Document, Verdict
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    domain = OfflineExtractor().extract(Document(id="eco", title="EcoCard: Tracking Your Environmental Impact", text=ECO),
+                                        Verdict(id="eco", relevant=True, score=1.0, reason="test"))
+    tasks = [t for seed in range(3) for t in make_tasks(check_domain(domain), per_domain=6, seed=seed)[0]]
+    sessions = [t for t in tasks if len(t.scenario.requests) > 1]
+    assert sessions
+    for t in sessions:
+        asked = [(r.kind, r.intent, sorted(r.knows.items()), r.asks) for r in t.scenario.requests]
+        assert all(a not in asked[:i] for i, a in enumerate(asked)), [r.intent for r in t.scenario.requests]

@@ -118,6 +118,10 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
             got = _next(ctx, kind, built, sandbox, rng, owner, rows)
             if got is None:
                 continue
+            if any(_asked(b) == _asked(got) for b in built):  # the same question twice (a status asked
+                sandbox.restore(snap)                          # after a change, then again as a lookup)
+                rows.intersection_update(asked)
+                continue
             spare = len(kinds) - i - 1 > SIZE - len(built) - 1  # a later kind can still fill this place
             if spare and not _new_tools(ctx, [*built, got]) - _new_tools(ctx, built):
                 sandbox.restore(snap)  # a request using only tools the session has used: a later kind's instead
@@ -132,6 +136,13 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
                          final=sandbox.state_hash(), seed=ctx.seed, doc_id=ctx.doc_id)
     finally:
         sandbox.close()
+
+
+def _asked(built: K.Built) -> tuple[str, str, str, str]:
+    """What a request asks, to tell one asked twice: its kind, its intent, what the user knows for
+    it and what it asks for."""
+    r = built.request
+    return r.kind, r.intent, repr(sorted(r.knows.items(), key=lambda kv: kv[0])), ",".join(r.asks)
 
 
 def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random.Random,
