@@ -261,6 +261,25 @@ def test_a_button_named_without_markup_names_the_action() -> None:
     assert not by_step[1].name.startswith("settings") and "selected" not in json.dumps(domain.model_dump(by_alias=True))
 
 
+def test_a_button_pressed_after_getting_to_it_names_the_action_and_a_lockout_is_a_window_ahead() -> None:
+    """"Open the scheduled payment and choose Cancel." cancels it (was `open_schedule_payment`,
+    status 'open': "I've stopped a recurring payment. It's now open."); "Editing is locked within 13
+    hours" of the payment means it must be more than 13 hours away, not within them."""
+    text = ("# How do I stop a recurring payment?\n\n## Cancel the schedule\n\n"
+            "- Open the scheduled payment and choose Cancel.\n- Confirm the cancellation to stop future payments.\n\n"
+            "## Timing considerations\n\n- If you cancel close to the scheduled time, the next payment may still "
+            "process. Editing is locked within 13 hours.\n\n## Check\n\n- Look at your list of payments: the "
+            "payment should show as canceled.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="pay", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    cancel = domain.tool(domain.workflows[0].steps[0].tool)
+    assert cancel.name.startswith("cancel_") and cancel.name.endswith("payment") and cancel.kind == "write", cancel.name
+    said = json.dumps([s.model_dump(by_alias=True) for s in cancel.effect])
+    assert "'cancelled'" in said and "'open'" not in said
+    window = next(s.require for s in cancel.effect if "hours_between" in (getattr(s, "require", None) or ""))
+    assert window == "hours_between(now, payment.payment_time) >= 13", window
+
+
 def test_the_phrase_the_texts_example_id_belongs_to_is_the_id() -> None:
     """"a permit number (for example PP-558201)" ... "enter your permit number": the step asks for
     the permit's id, not for a second field a user could not tell from it (the user said "my permit

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...text import features as tf
-from .lexicon import (_AFTER_TRIGGER, _BEFORE_EVENT, _CANNOT, _ENTITY_RANK, _EXPR_WORDS, _FLAG_STOP, _LIMIT,
+from .lexicon import (_AFTER_TRIGGER, _BEFORE_EVENT, _CANNOT, _ENTITY_RANK, _EXPR_WORDS, _FLAG_STOP, _LIMIT, _LOCKED,
     _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
     _unique)
 from .procedure_values import _field_spec, _noun_weight, _shift
@@ -113,6 +113,8 @@ class FieldRules:
             if base in self.windows:  # one window per date; further tiers stay policy text
                 return None
             self.windows.add(base)
+            if _LOCKED.search(cond_text):  # "Editing is locked within 13 hours": of an event ahead
+                return self._far_enough_ahead(base, amount * _UNIT_DAYS[unit] * 24, unit, message, span)
             clock = self.ex.clock
             if unit in ("minute", "hour"):
                 hours = amount if unit == "hour" else max(1, amount // 60)
@@ -202,8 +204,13 @@ class FieldRules:
         event = _BEFORE_EVENT.search(rest)
         if event is None or op_text not in ("at least", "no less than", "minimum", "minimum of", "more than"):
             return None
-        hours = n * _UNIT_DAYS[unit] * 24
-        base = _ident(_date_head(event.group(1)), 20)
+        return self._far_enough_ahead(_ident(_date_head(event.group(1)), 20), n * _UNIT_DAYS[unit] * 24, unit,
+                                      message, span)
+
+    def _far_enough_ahead(self, base: str, hours: float, unit: str, message: str,
+                          span: tuple[int, int]) -> _Require:
+        """A time (or date) field for an event ahead and the rule that it is at least `hours` away
+        (most seeded rows far enough ahead)."""
         clock = self.ex.clock
         if unit in ("minute", "hour"):
             name = self.add_field(f"{base}_time", {"type": "datetime", "description": f"when the {base} is due"},

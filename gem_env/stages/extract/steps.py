@@ -95,7 +95,9 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
         action = tf.verb_lemma(words[0].lower()) if words else None
         if action and tf.action_kind(action) in _LABEL_ACTIONS and not _TO_SEE.search(body):
             info.verb, lk, named = action, tf.action_kind(action), True
-            info.object_words = [tf.lemma(w.lower()) for w in words[1:] if w.lower() not in _STOP][:3]
+            pressed_later = plain is not None and tokens[pos][0].lower() not in _PRESS  # "Open X and choose Cancel"
+            info.object_words = [tf.lemma(w.lower()) for w in words[1:] if w.lower() not in _STOP][:3] \
+                or (info.object_words if pressed_later else [])  # a bare "Cancel" acts on the X opened
             info.particle = ""
         elif label:
             lk = "navigate"  # "Open **Manage booking**", "Select **Baggage**"
@@ -120,14 +122,25 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
 def _plain_label(body: str, tokens: list[tuple[str, int]], pos: int) -> str | None:
     """A button named without markup right after the verb that presses it: "Select Extend rental
     and choose ..." -> "Extend rental", "Tap Activate 6-Month Financing." -> "Activate 6-Month
-    Financing"; its first word capitalised, up to a conjunction, a preposition or punctuation."""
-    if pos < 0 or pos + 1 >= len(tokens) or tokens[pos][0].lower() not in _PRESS:
+    Financing", or pressed after getting to it: "Open the scheduled payment and choose Cancel." ->
+    "Cancel"; its first word capitalised, up to a conjunction, a preposition or punctuation."""
+    if pos < 0 or pos + 1 >= len(tokens):
         return None
-    first, at = tokens[pos + 1]
-    if not first[:1].isupper():
-        return None
+    if tokens[pos][0].lower() not in _PRESS:  # "Open the scheduled payment and choose Cancel."
+        then = _THEN_PRESS.search(body, tokens[pos][1])
+        if then is None:
+            return None
+        at = then.end()
+    else:
+        first, at = tokens[pos + 1]
+        if not first[:1].isupper():
+            return None
     end = _LABEL_END.search(body, at)
     return body[at:end.start() if end else len(body)]
+
+
+#: a button pressed after getting to it, in the same step: "... and choose Cancel"
+_THEN_PRESS = re.compile(r"\band (?:then )?(?:select|tap|click|press|choose|hit)\s+(?=[A-Z])")
 
 
 def _fallback_verb(body: str, tokens: list[tuple[str, int]]) -> tuple[str | None, int]:
