@@ -361,7 +361,7 @@ class WorkflowAgent:
             plan = self.recognise(sentence) if _ALSO.search(sentence) else None
             if plan is None or self.recognise(" ".join(sentences[:i] + sentences[i + 1:])) is None:
                 continue
-            write = next((st.tool for st in plan.steps if st.writes), None)
+            write = _main_write(plan)
             said = self.typed(plan.key_types, goal_values(plan.workflow.goal, sentence, {}, self._field_values))
             if write and (action := S.action(plan.workflow.goal, write, said)):  # with the values it names
                 found = (sentence, _doing(action))
@@ -410,7 +410,7 @@ class WorkflowAgent:
         authed: list[tuple[str, dict[str, Any], Any]] = []  # who the customer is: for reuse only, not ids
         auth = self.authentication(plan.workflow.anchor.table, turn)
         if isinstance(auth, list):  # asked with what it is for: "That's how I find your card."
-            write = next((st.tool for st in plan.steps if st.writes), None)
+            write = _main_write(plan)
             return self._ask(auth, turn, S.action(plan.workflow.goal, write, {}) if write else "", lead=False)
         if auth is not None:
             if not results:
@@ -473,7 +473,7 @@ class WorkflowAgent:
                 which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
                 if which is not None:
                     return self.which(which[0], [_described(r) for r in which[1]], turn)
-                write = next((st.tool for st in plan.steps if st.writes), None)
+                write = _main_write(plan)
                 action = S.action(plan.workflow.goal, write, known) if write else ""
                 return self._ask(list(dict.fromkeys(missing)), turn, action)
             if step.when is not None and not step.when(env, self._rt) and not _told_from(plan, step):
@@ -537,8 +537,7 @@ class WorkflowAgent:
             return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])
         if declined:
             return _say(f"{S.declined(turn.rng)} {turn.close()}".strip())
-        writes = [st.tool for st in plan.steps if st.writes]  # the request's own write says what it is for
-        main = plan.workflow.name if plan.workflow.name in writes else writes[-1]
+        main = _main_write(plan)
         last = turn.last.get("content") if turn.last.get("role") == "user" else None
         if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the tool's own effect
             owner = self._auth.table if self._auth else ""
@@ -747,7 +746,7 @@ class WorkflowAgent:
             if _repeats(note, turn.said) or any(isinstance(v, str) and v in note for _, v in facts):
                 note = ""  # the confirmation just named that record, or the reply tells its new id: not said again
         said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
-        what = S.action(plan.workflow.goal, write, said) if write else ""
+        what = S.action(plan.workflow.goal, _main_write(plan), said) if write else ""  # as the confirmation said
         guidance = [g for g in self._guide(plan, write, {**turn.known, **env}) if not S.told_before(g, turn.told)]
         return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on,
                              next_up=turn.next_up, looked_now=bool(_tool_results(turn.segment)),
@@ -868,6 +867,13 @@ def _count_asks(key_types: dict[str, str | None]) -> dict[str, str]:
     asks = {k: q for k, t in key_types.items() if t == "integer" and (q := how_many(k)) is not None}
     shared = {q for q in asks.values() if list(asks.values()).count(q) > 1}
     return {k: q for k, q in asks.items() if q not in shared}
+
+
+def _main_write(plan: Plan) -> str:
+    """The write that says what a request is for: the workflow's own, else its last ("select the
+    period, then download the summary" is a download)."""
+    writes = [st.tool for st in plan.steps if st.writes]
+    return plan.workflow.name if plan.workflow.name in writes else writes[-1] if writes else ""
 
 
 def _repeats(note: str, said: list[str]) -> bool:

@@ -570,16 +570,31 @@ ECO = """# EcoCard: Tracking Your Environmental Impact
 """
 
 
-def test_a_session_never_asks_the_same_question_twice() -> None:
-    """A procedure domain whose records have only a status to ask about: its sessions asked "what's
-    the status of my summary?" after the change and then again as a lookup of their own."""
+def _eco() -> CompiledDomain:
     from gem_env.documents import Document, Verdict
     from gem_env.stages.extract.offline import OfflineExtractor, check_domain
     domain = OfflineExtractor().extract(Document(id="eco", title="EcoCard: Tracking Your Environmental Impact", text=ECO),
                                         Verdict(id="eco", relevant=True, score=1.0, reason="test"))
-    tasks = [t for seed in range(3) for t in make_tasks(check_domain(domain), per_domain=6, seed=seed)[0]]
+    return check_domain(domain)
+
+
+def test_a_session_never_asks_the_same_question_twice() -> None:
+    """A procedure domain whose records have only a status to ask about: its sessions asked "what's
+    the status of my summary?" after the change and then again as a lookup of their own."""
+    tasks = [t for seed in range(3) for t in make_tasks(_eco(), per_domain=6, seed=seed)[0]]
     sessions = [t for t in tasks if len(t.scenario.requests) > 1]
     assert sessions
     for t in sessions:
         asked = [(r.kind, r.intent, sorted(r.knows.items()), r.asks) for r in t.scenario.requests]
         assert all(a not in asked[:i] for i, a in enumerate(asked)), [r.intent for r in t.scenario.requests]
+
+
+def test_a_request_of_several_writes_is_said_by_its_last() -> None:
+    """Selecting the period, then downloading the summary, is a download: offered, confirmed and
+    reported as one ("I've selected the desired period." after "I'm ready to download ..." before)."""
+    compiled = _eco()
+    assert [s.tool for s in compiled.domain.workflows[0].steps][-2:] == ["select_desired_period", "download_share_summary"]
+    task = next(t for t in make_tasks(compiled, per_domain=6)[0] if t.scenario.requests[0].kind == "complete")
+    traj = asyncio.run(run_rollout(task, compiled, WorkflowAgent(compiled), ScriptedUser(task.scenario)))
+    said = " ".join(m["content"] or "" for m in traj.messages if m["role"] == "assistant")
+    assert traj.verification.passed and "download" in said and "selected" not in said and "select the" not in said, said

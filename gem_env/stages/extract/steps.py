@@ -270,9 +270,15 @@ def _object(tokens: list[tuple[str, int]], start: int) -> list[str]:
             break
         if low in _STOP:
             continue
-        low = re.sub(r"'s$|'$", "", low)
-        words.append(tf.lemma(low) if "_" not in low else low)
+        words.append(re.sub(r"'s$|'$", "", low))
         if len(words) >= 4:
             break
-    out = words + before_of if before_of else words
+    out = _lemmas(words) + _lemmas(before_of) if before_of else _lemmas(words)
     return [w for w in out if w and w not in _STOP][:4]
+
+
+def _lemmas(words: list[str]) -> list[str]:
+    """Each word's lemma, but a participle before a noun stays one ("desired period", "scheduled
+    payment": never "desire period")."""
+    return [w if "_" in w or (w.endswith("ed") and i + 1 < len(words)) else tf.lemma(w)
+            for i, w in enumerate(words)]
