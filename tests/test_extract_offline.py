@@ -339,3 +339,13 @@ def test_a_window_is_measured_from_the_thing_not_the_clause_after_it() -> None:
     assert isinstance(domain, Domain), domain
     times = [f.name for e in domain.entities for f in e.fields if f.type == "datetime"]
     assert times == ["submission_time"], times
+
+
+def test_a_title_naming_a_doing_is_said_as_a_request() -> None:
+    """"Canceling a payment" is asked as "cancel a payment" (the user said "I'd like to canceling a
+    payment" and the agent offered to "choose Cancel")."""
+    text = ("# Canceling a payment\n\n## How to cancel\n- Open Activity and select the pending payment.\n"
+            "- Choose Cancel and confirm.\n- You will see a cancellation confirmation in your activity.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="c", title="Canceling a payment", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    assert domain.workflows[0].goal.startswith("Cancel a payment"), domain.workflows[0].goal

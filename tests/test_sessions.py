@@ -587,6 +587,8 @@ def test_a_session_never_asks_the_same_question_twice() -> None:
     for t in sessions:
         asked = [(r.kind, r.intent, sorted(r.knows.items()), r.asks) for r in t.scenario.requests]
         assert all(a not in asked[:i] for i, a in enumerate(asked)), [r.intent for r in t.scenario.requests]
+        facts = [(str(sorted(r.knows.items())), f) for r in t.scenario.requests if r.kind == "lookup" for f in r.asks]
+        assert len(facts) == len(set(facts)), [r.intent for r in t.scenario.requests]  # no fact of a record asked twice
 
 
 def test_a_request_of_several_writes_is_said_by_its_last() -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from ...text import features as tf
 from .lexicon import _ATTRIBUTES, _PEOPLE, _STOP
 from .steps import StepInfo
 
@@ -142,6 +143,7 @@ def _goal_phrase(title: str, infos: list[StepInfo], writes: list[StepInfo]) -> s
 
 
 def _goal_text(title: str, infos: list[StepInfo], writes: list[StepInfo]) -> str:
+    title = _doing_to_do(title)
     low = title.lower()
     for lead in ("how to ", "how do i ", "how can i "):
         if low.startswith(lead):
@@ -151,3 +153,11 @@ def _goal_text(title: str, infos: list[StepInfo], writes: list[StepInfo]) -> str
     if title and len(title) <= 80:
         return f"{title.rstrip('?.! ')}: {main[:1].lower() + main[1:]}"
     return main[:1].lower() + main[1:]
+
+
+def _doing_to_do(title: str) -> str:
+    """A title naming a doing says it as a request: "Canceling a payment" -> "Cancel a payment"
+    (the user said "I'd like to canceling a payment")."""
+    first, _, rest = title.partition(" ")
+    base = tf.verb_lemma(first.lower()) if first.lower().endswith("ing") and rest else None
+    return f"{base.capitalize()} {rest}" if base else title

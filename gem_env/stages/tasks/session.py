@@ -118,8 +118,8 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
             got = _next(ctx, kind, built, sandbox, rng, owner, rows)
             if got is None:
                 continue
-            if any(_asked(b) == _asked(got) for b in built):  # the same question twice (a status asked
-                sandbox.restore(snap)                          # after a change, then again as a lookup)
+            if any(_asked_again(b, got) for b in built):  # the same question twice (a status asked
+                sandbox.restore(snap)                      # after a change, then again as a lookup)
                 rows.intersection_update(asked)
                 continue
             spare = len(kinds) - i - 1 > SIZE - len(built) - 1  # a later kind can still fill this place
@@ -138,11 +138,13 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
         sandbox.close()
 
 
-def _asked(built: K.Built) -> tuple[str, str, str, str]:
-    """What a request asks, to tell one asked twice: its kind, its intent, what the user knows for
-    it and what it asks for."""
-    r = built.request
-    return r.kind, r.intent, repr(sorted(r.knows.items(), key=lambda kv: kv[0])), ",".join(r.asks)
+def _asked_again(before: K.Built, now: K.Built) -> bool:
+    """Whether `now` asks what `before` asked: the same request, or a question about the same
+    record asking a fact again ("the submission time", then "the status and submission time")."""
+    a, b = before.request, now.request
+    if a.kind != b.kind or sorted(a.knows.items(), key=lambda kv: kv[0]) != sorted(b.knows.items(), key=lambda kv: kv[0]):
+        return False
+    return bool(set(a.asks) & set(b.asks)) if a.kind == "lookup" else a.intent == b.intent
 
 
 def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random.Random,
