@@ -279,6 +279,11 @@ class WorkflowAgent:
         a, b = rng.sample(doings, 2)
         return S.pick(rng, B.SCOPE, a=a, b=b)
 
+    def _not_another(self, text: str, workflow: str) -> bool:
+        """Whether `text` asks for no workflow but `workflow` (a yes to an offer, not a new request)."""
+        plan = self.recognise(text)
+        return plan is None or plan.workflow.name == workflow
+
     def recognise(self, text: str) -> Plan | None:
         """The workflow whose goal the text covers best (ties: the first); None when nothing overlaps.
         A sentence saying which record ("I mean the one whose status is locked") is not the request."""
@@ -316,7 +321,9 @@ class WorkflowAgent:
             mention = later[0]  # the user said yes to the offer: the request is what they named then
             request = f"{mention} {request}"
         elif self._handoff and start and HANDOFF_OFFERED.search(messages[start - 1].get("content") or "") \
-                and YES.search(request):  # yes to handing the refused request to a person
+                and YES.search(request) and self._not_another(request, self._handoff[0]):
+            # yes to handing the refused request to a person ("Okay, I understand. Another thing: ..."
+            # is not: it brings a request of its own)
             mention = re.sub(r"\byour\b", "my", self._handoff[1])  # as they would have asked for it
             request = f"{mention} {request}"
         known: dict[str, str] = {}

@@ -581,3 +581,23 @@ def test_a_brief_is_said_in_the_users_words(run: Path) -> None:
     keys = {k: "x" for k in re.findall(r"\{(\w+)\}", reasoned.goal)}
     said = brief(reasoned, keys, "a customer", withheld=("reason",)).requests[0].intent
     assert "reason" not in said and "because" not in said, said
+
+
+@pytest.mark.parametrize("recipe", ["chain+pitfall", "chain+miss_param"])
+async def test_every_chained_task_of_the_bank_examples_verifies(taskset: Any, recipe: str) -> None:
+    """Over every task, not the first that takes the recipe: after a refusal the agent offered a
+    handoff, and the user's "Okay, I understand. Another thing: ..." was read as a yes to it (the
+    agent asked for a summary, the user did not know one, the next request was dropped)."""
+    tasks, domains = taskset
+    failed = []
+    for task in tasks:
+        try:
+            refined, compiled = refine_task(task, domains[task.domain], parse_recipes(recipe)[0],
+                                            siblings=[t for t in tasks if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+        traj = await run_rollout(refined, compiled, make_agent("workflow", compiled),
+                                 make_task_user("scripted", refined, seed=0))
+        if not traj.verification.passed:
+            failed.append(refined.id)
+    assert not failed, failed
