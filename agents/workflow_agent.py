@@ -50,6 +50,10 @@ _TROUBLE = re.compile(r"\b(?:didn't|did not|doesn't|won't) work\b|\bsecond time\
 _ALSO = re.compile(r"\balso\b", re.IGNORECASE)
 _OFFERED = re.compile(r"\byou also mentioned\b", re.IGNORECASE)
 # the offer to hand a refused request to a person (`B.OFFER_HANDOFF`)
+#: a message bringing a request of its own after a yes-like opener ("Okay, I understand. Another thing: ...")
+_NEW_REQUEST = re.compile(r"\b(?:another thing|one more thing|also|separately|while i have you|next|"
+                          r"i'd like|i would like|i want|i need|i'm (?:trying|hoping|looking)|i've been meaning|"
+                          r"could you|can you|would you|is it possible|please help)\b", re.IGNORECASE)
 HANDOFF_OFFERED = re.compile(r"\b(?:if you'd like|if it helps), I (?:can|could) |\bI can .+ if you'd like\.",
                               re.IGNORECASE)
 
@@ -280,7 +284,10 @@ class WorkflowAgent:
         return S.pick(rng, B.SCOPE, a=a, b=b)
 
     def _not_another(self, text: str, workflow: str) -> bool:
-        """Whether `text` asks for no workflow but `workflow` (a yes to an offer, not a new request)."""
+        """Whether `text` asks for no workflow but `workflow` (a yes to an offer, not a new request:
+        one says it asks, "Another thing: could you ...", and what for)."""
+        if not _NEW_REQUEST.search(text):
+            return True
         plan = self.recognise(text)
         return plan is None or plan.workflow.name == workflow
 

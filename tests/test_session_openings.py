@@ -133,3 +133,16 @@ def test_trouble_before_is_acknowledged_once_and_the_user_leaves_relieved(sessio
         ended = spoken[-1].replace("###STOP###", "").strip()
         assert ended in P.RELIEVED + P.UNDERSTOOD + P.AFTER_DECLINE, ended
     assert troubled >= 3
+
+
+def test_a_yes_to_a_handoff_offer_is_told_from_a_new_request() -> None:
+    """After a refusal the agent offers a person: "Yes please, that's the other thing." takes it up
+    (the transfer's "other account" is no request), "Okay, I understand. Another thing: could you
+    help me transfer ...?" brings a request of its own (it was taken as a yes: the agent asked for a
+    summary and the transfer was dropped)."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    agent = WorkflowAgent(compile_domain(load_domain(Path(__file__).resolve().parents[1] / "examples" / "domains" / "bank.yaml")))
+    assert agent._not_another("Yes please, that's the other thing.", "talk_to_a_person")
+    assert agent._not_another("Sure, let's do it. That's account ACC-1.", "talk_to_a_person")
+    assert not agent._not_another("Okay, I understand. Another thing, though: could you help me transfer $200 to my "
+                                  "other account?", "talk_to_a_person")
