@@ -188,3 +188,14 @@ def test_a_person_no_longer_needed_is_they_not_it() -> None:
         == "I'll remove your user USR-1 because they're no longer needed."
     assert smooth("I'll close your account ACC-1 because of no longer needed.") \
         == "I'll close your account ACC-1 because it's no longer needed."
+
+
+def test_a_doing_reason_is_the_customers_in_the_assistants_own_i_will() -> None:
+    """"I'll request a refill for visit VST-1 because of running low instead." names no "my" or
+    "your": the assistant speaks of the customer's doing; a sentence of the customer's own is left as
+    it is when it names neither."""
+    from gem_env.tools.render import smooth
+    assert smooth("Of course. I'll request a refill for visit VST-1 because of running low instead.") \
+        == "Of course. I'll request a refill for visit VST-1 because you're running low instead."
+    assert smooth("I'll cancel my visit because of feeling better.") == "I'll cancel my visit because I'm feeling better."
+    assert smooth("I'd like to cancel it because of feeling better.") == "I'd like to cancel it because of feeling better."

@@ -299,9 +299,14 @@ def _doing_reason(m: re.Match, text: str) -> str:
 
 
 def _whose(text: str, at: int) -> str | None:
-    """"my" or "your", the last said in the sentence before `at` (whose the reason is); None."""
-    owner = re.findall(r"\b(my|your)\b", re.split(r"[.!?]\s", text[:at])[-1], re.IGNORECASE)
-    return owner[-1].lower() if owner else None
+    """"my" or "your", the last said in the sentence before `at` (whose the reason is); "your" in
+    the assistant's "I'll ..." of the customer's request ("I'll request a refill for visit VST-1
+    because you're running low"); None."""
+    sentence = re.split(r"[.!?]\s", text[:at])[-1]
+    owner = re.findall(r"\b(my|your)\b", sentence, re.IGNORECASE)
+    if owner:
+        return owner[-1].lower()
+    return "your" if re.match(r"\s*I(?:'ll| will)\b", sentence) else None
 
 
 # a reason that is what someone did ("left the business", "moved away"): a past tense and its object
