@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from gem_env.tools import CompiledDomain, Workflow
-from gem_env.tools.model import IfStep, every_step
+from gem_env.tools.model import IfStep, RequireStep, every_step
 from gem_env.tools.render import smooth
 
 _OUTCOME = re.compile(
@@ -132,13 +132,16 @@ def for_one_case(sentence: str) -> bool:
     return _CONDITION.match(sentence) is not None
 
 
-def _outcomes(texts: list[str]) -> list[tuple[str, set[str]]]:
-    """(as said, the words of the source sentence) of each outcome sentence in `texts`, once."""
+def _outcomes(texts: list[str], rules: tuple[str, ...] = ()) -> list[tuple[str, set[str]]]:
+    """(as said, the words of the source sentence) of each outcome sentence in `texts`, once; none
+    that is part of a rule's message (`rules`, lower case: "Editing is locked within 13 hours" is
+    told when it refuses, never as what happens after a change went through)."""
     seen: dict[str, tuple[str, set[str]]] = {}
     for text in texts:
         for raw in _SENTENCES.split(text):
             raw = " ".join(raw.split())
-            if raw.lower() in seen or not _OUTCOME.search(raw) or not _STATEMENT.match(raw):
+            if raw.lower() in seen or not _OUTCOME.search(raw) or not _STATEMENT.match(raw) \
+                    or any(raw.lower() in r for r in rules):
                 continue
             said = voice(raw)
             if said is not None:
@@ -152,16 +155,18 @@ class Guidance:
     def __init__(self, compiled: CompiledDomain) -> None:
         domain = compiled.domain
         texts = [p.text for p in domain.policy] + [s.text for s in domain.provenance.spans if s.text]
-        self._sentences = _outcomes(texts)
+        rules = tuple(" ".join(st.message.split()).lower() for t in domain.tools for st in every_step(t.effect or [])
+                      if isinstance(st, RequireStep) and st.message)
+        self._sentences = _outcomes(texts, rules)
         # a tool's own source text is about that tool whatever verbs it uses ("Block takes effect ...")
-        self._own = {t.name: [said for said, _ in _outcomes([t.span.text])] for t in domain.tools
+        self._own = {t.name: [said for said, _ in _outcomes([t.span.text], rules)] for t in domain.tools
                      if t.span is not None and t.span.text}
         # the cases a tool's own conditions test ("reason == 'fraud'"): a sentence for such a case
         # ("For fraud we also freeze the card") is about that tool whatever its words
         self._cases = {t.name: _tested(t.effect or []) for t in domain.tools}
         known = {said for said, _ in self._sentences}
         self._sentences += [(said, words) for said, words in _outcomes([t.span.text for t in domain.tools
-                                                                        if t.span is not None and t.span.text])
+                                                                        if t.span is not None and t.span.text], rules)
                             if said not in known]
 
     def about(self, workflow: Workflow, write: str, entity: str, values: dict[str, Any]) -> list[str]:

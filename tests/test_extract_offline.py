@@ -349,3 +349,23 @@ def test_a_title_naming_a_doing_is_said_as_a_request() -> None:
     domain = OfflineExtractor(archetypes=False).extract(Document(id="c", title="Canceling a payment", text=text), RELEVANT)
     assert isinstance(domain, Domain), domain
     assert domain.workflows[0].goal.startswith("Cancel a payment"), domain.workflows[0].goal
+
+
+def test_a_rules_sentence_is_not_said_as_what_happens_after_a_change() -> None:
+    """"Editing is locked within 13 hours, and requests made close to processing time may not stop
+    the next payment." is the cancel's rule: told when it refuses, not after a cancellation went
+    through ("It's now cancelled. Editing is locked within 13 hours, ...")."""
+    from gem_env.agents.guidance import Guidance
+    text = ("# How do I stop a recurring payment?\n\n## Cancel the schedule\n\n"
+            "- Open the scheduled payment and choose Cancel.\n- Confirm the cancellation to stop future payments.\n\n"
+            "## Timing considerations\n\n- If you cancel close to the scheduled time, the next payment may still "
+            "process. Editing is locked within 13 hours, and cancellation requests made very close to processing "
+            "time may not stop the imminent payment.\n\n## Check\n\n- Look at your list of payments: the "
+            "payment should show as canceled.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="pay", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    wf = domain.workflows[0]
+    cancel = wf.steps[0].tool
+    assert any("locked within 13 hours" in (getattr(s, "message", None) or "") for s in domain.tool(cancel).effect)
+    said = Guidance(check_domain(domain)).about(wf, cancel, "payment", {})
+    assert not any("locked" in s for s in said), said
