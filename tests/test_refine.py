@@ -601,3 +601,30 @@ async def test_every_chained_task_of_the_bank_examples_verifies(taskset: Any, re
         if not traj.verification.passed:
             failed.append(refined.id)
     assert not failed, failed
+
+
+def test_a_chain_never_asks_a_question_twice(taskset: Any) -> None:
+    """A chain joins sibling sessions: two of them could ask the status of the same account
+    ("find out the status of my account ACC-1", later "... of account ACC-1": seen once in 200
+    refined example trajectories)."""
+    from gem_env.simulators.scenario import Request
+    from gem_env.stages.tasks.session import asked_again
+    mine = Request(kind="lookup", intent="find out the status of my account ACC-1", asks=["status"],
+                   knows={"email": "a@example.com", "account_id": "ACC-1"})
+    bare = Request(kind="lookup", intent="find out the status of account ACC-1", asks=["status"],
+                   knows={"account_id": "ACC-1"})
+    other = bare.model_copy(update={"knows": {"account_id": "ACC-2"}})
+    assert asked_again(mine, bare) and not asked_again(mine, other)
+    assert not asked_again(mine, bare.model_copy(update={"asks": ["balance"]}))
+    tasks, domains = taskset
+    chained = 0
+    for task in tasks:
+        try:
+            refined, _ = refine_task(task, domains[task.domain], ["chain"],
+                                     siblings=[t for t in tasks if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+        chained += 1
+        asked = refined.scenario.requests + [r for f in refined.followups for r in f.requests]
+        assert not [(a.intent, b.intent) for i, b in enumerate(asked) for a in asked[:i] if asked_again(a, b)], refined.id
+    assert chained

@@ -22,6 +22,7 @@ from ...simulators.scenario import Scenario
 from ..tasks import anchor_rows
 from ..tasks.kinds import Built, complete, lookup_tools
 from ..tasks.lookups import lookup
+from ..tasks.session import asked_again
 from .base import (Context, NotApplicable, Part, Variant, compose, customers_of, found_ids, joins, refinable,
                    say_changes, task_part)
 
@@ -107,6 +108,8 @@ def apply(v: Variant, ctx: Context) -> Variant:
         if len(v.parts) >= want and (len(v.parts) >= MAX_PARTS or _rank(other, v)[:2] != (0, 0)):
             break  # past the length wanted, only a request calling a tool the session has not joins
         others.remove(other)
+        if any(asked_again(was, now) for p in v.parts for was in p.scenario.requests for now in other.scenario.requests):
+            continue  # a question the session has asked already ("the status of my account ACC-1", twice)
         v.parts.append(replace(other, knows=dict(other.knows),
                                scenario=other.scenario.model_copy(update={"persona": persona})))
         try:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ...agents.lookup import finder_tools
 from ...simulators.scripted import in_words
+from ...simulators.scenario import Request
 from ...tools.render import smooth, spoken
 from . import kinds as K
 from . import lookups as L
@@ -118,7 +119,7 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
             got = _next(ctx, kind, built, sandbox, rng, owner, rows)
             if got is None:
                 continue
-            if any(_asked_again(b, got) for b in built):  # the same question twice (a status asked
+            if any(asked_again(b.request, got.request) for b in built):  # the same question twice (a status asked
                 sandbox.restore(snap)                      # after a change, then again as a lookup)
                 rows.intersection_update(asked)
                 continue
@@ -138,13 +139,21 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
         sandbox.close()
 
 
-def _asked_again(before: K.Built, now: K.Built) -> bool:
+def asked_again(before: Request, now: Request) -> bool:
     """Whether `now` asks what `before` asked: the same request, or a question about the same
-    record asking a fact again ("the submission time", then "the status and submission time")."""
-    a, b = before.request, now.request
-    if a.kind != b.kind or sorted(a.knows.items(), key=lambda kv: kv[0]) != sorted(b.knows.items(), key=lambda kv: kv[0]):
+    record (the same ids) asking a fact again ("the submission time", then "the status and
+    submission time")."""
+    if before.kind != now.kind:
         return False
-    return bool(set(a.asks) & set(b.asks)) if a.kind == "lookup" else a.intent == b.intent
+    ids = [{k: str(v) for k, v in r.knows.items() if k.endswith("_id")} for r in (before, now)]
+    same = ids[0] == ids[1] if ids[0] or ids[1] else _knows(before) == _knows(now)
+    if now.kind == "lookup":
+        return same and bool(set(before.asks) & set(now.asks))
+    return _knows(before) == _knows(now) and before.intent == now.intent
+
+
+def _knows(r: Request) -> list[tuple[str, str]]:
+    return sorted((k, str(v)) for k, v in r.knows.items())
 
 
 def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random.Random,
