@@ -609,9 +609,9 @@ def test_a_chain_never_asks_a_question_twice(taskset: Any) -> None:
     refined example trajectories)."""
     from gem_env.simulators.scenario import Request
     from gem_env.stages.tasks.session import asked_again
-    mine = Request(kind="lookup", intent="find out the status of my account ACC-1", asks=["status"],
+    mine = Request(kind="lookup", goal="x", intent="find out the status of my account ACC-1", asks=["status"],
                    knows={"email": "a@example.com", "account_id": "ACC-1"})
-    bare = Request(kind="lookup", intent="find out the status of account ACC-1", asks=["status"],
+    bare = Request(kind="lookup", goal="x", intent="find out the status of account ACC-1", asks=["status"],
                    knows={"account_id": "ACC-1"})
     other = bare.model_copy(update={"knows": {"account_id": "ACC-2"}})
     assert asked_again(mine, bare) and not asked_again(mine, other)
