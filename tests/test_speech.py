@@ -59,9 +59,9 @@ def test_a_refusal_says_each_breaking_value_for_what_it_means() -> None:
     for seed in range(20):
         rng = random.Random(seed)
         count = S.refuse(rng, "freeze your membership", "You cannot freeze a membership more than twice a year.",
-                         ["2"], [("freezes_this_year", 2)])
+                         ["2"], [("freezes_this_year", 2, "")])
         assert "2 freezes this year" in count, count
-        money = S.refuse(rng, "transfer the funds", "The balance must cover the amount.", ["40.5"], [("balance", 40.5)])
+        money = S.refuse(rng, "transfer the funds", "The balance must cover the amount.", ["40.5"], [("balance", 40.5, "")])
         assert "$40.50" in money and "balance" in money.split("amount.")[-1], money
 
 
