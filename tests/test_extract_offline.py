@@ -261,16 +261,19 @@ def test_a_button_named_without_markup_names_the_action() -> None:
     assert not by_step[1].name.startswith("settings") and "selected" not in json.dumps(domain.model_dump(by_alias=True))
 
 
+STOP_PAYMENT = ("# How do I stop a recurring payment?\n\n## Cancel the schedule\n\n"
+                "- Open the scheduled payment and choose Cancel.\n- Confirm the cancellation to stop future payments.\n\n"
+                "## Timing considerations\n\n- If you cancel close to the scheduled time, the next payment may still "
+                "process. Editing is locked within 13 hours, and cancellation requests made very close to processing "
+                "time may not stop the imminent payment.\n\n## Check\n\n- Look at your list of payments: the "
+                "payment should show as canceled.\n")
+
+
 def test_a_button_pressed_after_getting_to_it_names_the_action_and_a_lockout_is_a_window_ahead() -> None:
     """"Open the scheduled payment and choose Cancel." cancels it (was `open_schedule_payment`,
     status 'open': "I've stopped a recurring payment. It's now open."); "Editing is locked within 13
     hours" of the payment means it must be more than 13 hours away, not within them."""
-    text = ("# How do I stop a recurring payment?\n\n## Cancel the schedule\n\n"
-            "- Open the scheduled payment and choose Cancel.\n- Confirm the cancellation to stop future payments.\n\n"
-            "## Timing considerations\n\n- If you cancel close to the scheduled time, the next payment may still "
-            "process. Editing is locked within 13 hours.\n\n## Check\n\n- Look at your list of payments: the "
-            "payment should show as canceled.\n")
-    domain = OfflineExtractor(archetypes=False).extract(Document(id="pay", text=text), RELEVANT)
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="pay", text=STOP_PAYMENT), RELEVANT)
     assert isinstance(domain, Domain), domain
     cancel = domain.tool(domain.workflows[0].steps[0].tool)
     assert cancel.name.startswith("cancel_") and cancel.name.endswith("payment") and cancel.kind == "write", cancel.name
@@ -356,13 +359,7 @@ def test_a_rules_sentence_is_not_said_as_what_happens_after_a_change() -> None:
     the next payment." is the cancel's rule: told when it refuses, not after a cancellation went
     through ("It's now cancelled. Editing is locked within 13 hours, ...")."""
     from gem_env.agents.guidance import Guidance
-    text = ("# How do I stop a recurring payment?\n\n## Cancel the schedule\n\n"
-            "- Open the scheduled payment and choose Cancel.\n- Confirm the cancellation to stop future payments.\n\n"
-            "## Timing considerations\n\n- If you cancel close to the scheduled time, the next payment may still "
-            "process. Editing is locked within 13 hours, and cancellation requests made very close to processing "
-            "time may not stop the imminent payment.\n\n## Check\n\n- Look at your list of payments: the "
-            "payment should show as canceled.\n")
-    domain = OfflineExtractor(archetypes=False).extract(Document(id="pay", text=text), RELEVANT)
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="pay", text=STOP_PAYMENT), RELEVANT)
     assert isinstance(domain, Domain), domain
     wf = domain.workflows[0]
     cancel = wf.steps[0].tool
