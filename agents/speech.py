@@ -575,7 +575,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         return pick(rng, _BY, n=head, v=v)
     head = low.split("_")[0]
     if re.search(r"_(?:on|at|by)$", low) and head.endswith("s") and not head.endswith("ss") and "_" in low:
-        return pick(rng, _IT_DOES, n=low.replace("_", " "), v=v)  # "starts_at": "It starts at ..."
+        said = low.replace("_", " ")  # "starts_at": "It starts at 9:00 am", "It starts on March 2, 2025 at ..."
+        return pick(rng, _IT_DOES, n=re.sub(r" at$", " on", said) if _DATE_SAID.match(v) else said, v=v)
     if re.search(r"_(?:on|at|since)$", low) and dated:  # a date field named for its event
         said = low.replace("_", " ").replace(" at", " on")  # "It was placed on ...", not "date placed"
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN_AHEAD if ahead else _WHEN, n=said, v=v)

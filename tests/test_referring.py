@@ -114,7 +114,7 @@ tools: []
 
 def test_a_field_named_for_what_happens_then_reads_as_a_verb() -> None:
     said = S.fact(random.Random(0), "starts_at", "2025-02-14T12:19:00", after_write=True)
-    assert "starts at February 14, 2025 at 12:19 pm" in said and "start time February" not in said
+    assert "starts on February 14, 2025 at 12:19 pm" in said and "start time February" not in said
 
 
 def test_a_record_s_dates_are_said_as_what_happened_then() -> None:

@@ -329,3 +329,11 @@ def test_a_state_said_with_a_preposition_follows_the_noun() -> None:
     assert S.record_phrase("account", [("status", "in arrears"), ("balance_due", 596.44)]) \
         == "account that's in arrears, with a $596.44 balance due"
     assert S.record_phrase("card", [("status", "active"), ("card_type", "debit")]) == "active debit card"
+
+
+def test_a_moment_with_a_date_is_on_it_and_a_bare_time_at_it() -> None:
+    """"It starts on February 27, 2025 at 11:15 am" (was "starts at February 27, ..."); a time of
+    day alone keeps "at"."""
+    for seed in range(10):
+        said = S.fact(random.Random(seed), "starts_at", "2025-02-27T11:15:00", after_write=False)
+        assert "starts on February 27, 2025 at 11:15 am" in said and "starts at February" not in said, said

@@ -541,7 +541,7 @@ def test_a_date_already_in_words_is_told_as_the_event_it_names() -> None:
                          ("starts_at", "March 3, 2025 at 5:05 pm")]}
     assert all(t.lower().startswith(("member since", "on file: member since")) for t in told["member_since"]), told
     assert all("filed on December 6, 2024" in t and "date filed" not in t for t in told["filed_on"]), told
-    assert all("starts at March 3, 2025" in t for t in told["starts_at"]), told
+    assert all("starts on March 3, 2025 at 5:05 pm" in t for t in told["starts_at"]), told
 
 
 def test_a_yes_no_fact_is_asked_as_a_question_of_the_record() -> None:
