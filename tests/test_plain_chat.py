@@ -185,7 +185,7 @@ async def test_rollouts_send_the_same_requests_and_make_the_same_trajectories_on
 
 FAULTS = [
     [Fault("http_500"), Text("ok")], [Fault("http_429", retry_after=0.01), Text("ok")],
-    [Fault("malformed_json"), Text("ok")], [Fault("wrong_schema"), Text("ok")], [Fault("timeout", seconds=1.0), Text("ok")],
+    [Fault("malformed_json"), Text("ok")], [Fault("wrong_schema"), Text("ok")], [Fault("timeout", seconds=2.0), Text("ok")],
     [Fault("http_500")], [Fault("context_length")], [Text('<tool_call>{"name": "find", "arguments": {}}</tool_call>')],
     [ToolCalls([ToolCall("find", '{"id": ')])],
 ]
@@ -194,7 +194,7 @@ FAULTS = [
 async def one_call(replies: list[Any], plain: bool, tools: list[dict[str, Any]] = TOOLS) -> tuple[Any, Any]:
     """(the reply as `LLMAgent.act` returns it, or the error's type and words; the client's usage)."""
     with FakeOpenAIServer(replies) as server:
-        cfg = LLMConfig(model="fake-model", base_url=server.base_url, stream=False, timeout=0.5, max_retries=2,
+        cfg = LLMConfig(model="fake-model", base_url=server.base_url, stream=False, timeout=1.0, max_retries=2,
                         retry_base_delay=0.0, retry_max_delay=0.0)
         async with LLMClient(cfg) as client:
             conversation = [{"role": "user", "content": "Where is A1?"}]
