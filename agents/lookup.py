@@ -232,9 +232,10 @@ def named_fields(fields: list[str], text: str) -> list[str]:
         pattern = rf"\b{re.escape(S.words(f).lower())}\b"
         if (verb := happened(f)) and re.search(r"\bwhen\b", text):  # "when was my order placed?"
             pattern += rf"|\b{verb}\b"
-        if compiled(pattern).search(text):
+        said = compiled(pattern)
+        if said.search(text):
             named.add(f)
-            text = compiled(pattern).sub(" ", text)
+            text = said.sub(" ", text)
     return [f for f in fields if f in named]
 
 

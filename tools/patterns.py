@@ -3,7 +3,7 @@
 The agent and the user simulator build patterns from the values of a conversation ("\\bACC-1\\b",
 "because ... high bill") and read the whole conversation again on every turn. Through `re.search`
 with a pattern string they went through `re`'s own cache of 512 patterns, which a rollout overflows:
-a pattern was compiled again, turn after turn (a quarter of the offline rollout's CPU). `compiled`
+a pattern was compiled again, turn after turn (a third of the offline rollout's CPU). `compiled`
 keeps 8,192 (about 15 MiB when full), least recently used first out.
 """
 from __future__ import annotations

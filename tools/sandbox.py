@@ -162,7 +162,8 @@ class Sandbox:
         """Tables written since the last state hash (informational: the digest reads SQLite's log)."""
         self.digest = StateDigest(self.tables, compiled.table_sums, compiled.template_rows)
         self._db = SandboxDB(self._conn, self.tables, self.dirty)
-        self._checkpoint: tuple[dict, dict, dict | None] | None = None
+        self._checkpoint: tuple[Any, ...] | None = None
+        """What the sandbox knew of the state at the last `checkpoint` (`_known`)."""
         self.cache = read_cache.domain_cache(compiled)
         self._names = sorted(self.tables)
         self.version = 0
@@ -175,12 +176,10 @@ class Sandbox:
         self.memo = write_memo.memo_of(compiled)
         self.pending: list[write_memo.Taken] = []
         """Calls taken from the write memo that SQLite has not run yet (`_flush`)."""
-        self._checkpoint_versions: tuple[int, dict[str, int]] = (0, dict(self.versions))
         self.id_hints: dict[str, int] = dict(compiled.id_starts)
         """The id counters as the template or this sandbox's compiled inserts last left them
         (`tools.insertplan`): a guess that saves reading a counter, checked by the statement that
         uses it (no entry: none)."""
-        self._checkpoint_hints: dict[str, int] = dict(self.id_hints)
         self._call: tuple[str, dict[str, Any]] | None = None
         """The tool and validated arguments of the call running now (`id_spread`)."""
 
@@ -545,16 +544,8 @@ class Sandbox:
     def checkpoint(self) -> None:
         """Make the current state the one `rewind` returns to. Opens a transaction that stays open
         (calls nest their savepoints inside it), so `rewind` costs O(pages written), not O(DB)."""
-        conn = self.conn  # the calls taken from the memo run first: SQLite holds the state
-        self._fold()
-        conn.execute("SAVEPOINT gem_checkpoint")
-        touched = self.digest.touched
-        self._checkpoint = (dict(self.digest.sums), dict(self.digest.rows),
-                            None if touched is None else {t: set(k) for t, k in touched.items()})
-        if conn.total_changes != self._changes:  # written with the read cache off: versions
-            self._unknown_state()                # that `rewind` brings back must be this state's
-        self._checkpoint_versions = (self.version, dict(self.versions))
-        self._checkpoint_hints = dict(self.id_hints)
+        self._checkpoint = self._known()
+        self._conn.execute("SAVEPOINT gem_checkpoint")
 
     def rewind(self) -> None:
         """Back to the last `checkpoint`: rows, digest, touched keys and the call log (calls taken
@@ -563,28 +554,16 @@ class Sandbox:
             raise RuntimeError("rewind needs a checkpoint")
         self.pending.clear()
         self._conn.execute("ROLLBACK TO gem_checkpoint")
-        sums, rows, touched = self._checkpoint
-        self.digest.sums, self.digest.rows = dict(sums), dict(rows)
-        self.digest.touched = None if touched is None else {t: set(k) for t, k in touched.items()}
+        self._take(self._checkpoint)
         self.log.clear()
         self.dirty.clear()
-        self.version, versions = self._checkpoint_versions
-        self.versions = dict(versions)
-        self._changes = self._folded = self._conn.total_changes  # the log was empty at the checkpoint
-        self.id_hints = dict(self._checkpoint_hints)
 
     def snapshot(self) -> "Snapshot":
         """The state as bytes (`Connection.serialize`), carrying what this sandbox knows of it (see
         `Snapshot`)."""
-        conn = self.conn  # the calls taken from the memo run first: SQLite holds the state
-        self._fold()  # the change log is empty in the bytes
-        if conn.total_changes != self._changes:  # SQL run on the connection directly
-            self._unknown_state()
-        snap = Snapshot(conn.serialize())
-        d, touched = self.digest, self.digest.touched
-        snap.known = (self.compiled, dict(d.sums), dict(d.rows), d.template,
-                      None if touched is None else {t: set(k) for t, k in touched.items()},
-                      self.version, dict(self.versions), dict(self.id_hints))
+        known = self._known()
+        snap = Snapshot(self._conn.serialize())
+        snap.known = (self.compiled, known)
         return snap
 
     def restore(self, snapshot: bytes) -> None:
@@ -596,17 +575,34 @@ class Sandbox:
         self._conn.execute("PRAGMA foreign_keys = ON")
         known = getattr(snapshot, "known", None)
         if known is not None and known[0] is self.compiled:
-            _, sums, rows, template, touched, self.version, versions, hints = known
-            d = self.digest
-            d.sums, d.rows, d.template = dict(sums), dict(rows), template
-            d.touched = None if touched is None else {t: set(k) for t, k in touched.items()}
-            self.versions, self.id_hints = dict(versions), dict(hints)
-            self._changes = self._folded = self._conn.total_changes
+            self._take(known[1])
             return
         self.digest.forget_template(self._conn)
         self._folded = self._conn.total_changes
         self._unknown_state()
         self.id_hints.clear()
+
+    def _known(self) -> tuple[Any, ...]:
+        """What this sandbox knows of its state, copied, for `rewind` or `restore` to take back:
+        the digest's sums, written rows and template, the touched keys, the read cache's versions
+        and the id hints. SQLite is brought up to date and the change log emptied first."""
+        conn = self.conn  # the calls taken from the memo run first: SQLite holds the state
+        self._fold()
+        if conn.total_changes != self._changes:  # SQL run on the connection directly: versions
+            self._unknown_state()                # taken back must be this state's
+        d, touched = self.digest, self.digest.touched
+        return (dict(d.sums), dict(d.rows), d.template,
+                None if touched is None else {t: set(k) for t, k in touched.items()},
+                self.version, dict(self.versions), dict(self.id_hints))
+
+    def _take(self, known: tuple[Any, ...]) -> None:
+        """Back to what `_known` copied, on the state it was copied from (the change log empty)."""
+        sums, rows, template, touched, self.version, versions, hints = known
+        d = self.digest
+        d.sums, d.rows, d.template = dict(sums), dict(rows), template
+        d.touched = None if touched is None else {t: set(k) for t, k in touched.items()}
+        self.versions, self.id_hints = dict(versions), dict(hints)
+        self._changes = self._folded = self._conn.total_changes
 
     def close(self) -> None:
         self.pending.clear()
@@ -620,7 +616,8 @@ class Snapshot(bytes):
     them instead of summing every table again (task admission restores hundreds of times per
     domain). Pickled, it is plain bytes (restored as a state of its own)."""
 
-    known: tuple[Any, ...] | None = None
+    known: tuple[Any, tuple[Any, ...]] | None = None
+    """(the compiled domain, `Sandbox._known`) of the sandbox that made it."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         return bytes, (bytes(self),)

@@ -126,7 +126,7 @@ class Certifying:
         if c.value:
             parts.append(f"for one in the {c.value[1]} {c.value[0].replace('_', ' ')}" if parts
                          else f"for {indefinite(m)} in the {c.value[1]} {c.value[0].replace('_', ' ')}")
-        said = ", ".join(parts[:-1]) + (", or " if len(parts) > 2 else " or ") + parts[-1] if len(parts) > 1 else parts[0]
+        said = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])}{',' if len(parts) > 2 else ''} or {parts[-1]}"
         return f"A certificate can only be given to {said}." if c.levels else f"A certificate can only be given {said}."
 
     def _amount(self, main: str) -> str:

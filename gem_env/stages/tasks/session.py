@@ -119,13 +119,12 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
             got = _next(ctx, kind, built, sandbox, rng, owner, rows)
             if got is None:
                 continue
-            if any(asked_again(b.request, got.request) for b in built):  # the same question twice (a status asked
-                sandbox.restore(snap)                      # after a change, then again as a lookup)
-                rows.intersection_update(asked)
-                continue
             spare = len(kinds) - i - 1 > SIZE - len(built) - 1  # a later kind can still fill this place
-            if spare and not _new_tools(ctx, [*built, got]) - _new_tools(ctx, built):
-                sandbox.restore(snap)  # a request using only tools the session has used: a later kind's instead
+            # the same question twice (a status asked after a change, then again as a lookup), or a
+            # request using only tools the session has used while a later kind's can take its place
+            if any(asked_again(b.request, got.request) for b in built) \
+                    or spare and not _new_tools(ctx, [*built, got]) - _new_tools(ctx, built):
+                sandbox.restore(snap)
                 rows.intersection_update(asked)
                 continue
             built.append(got)
