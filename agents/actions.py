@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gem_env.tools.patterns import SENTENCE_BREAK
 from gem_env.tools.render import moment, participle, smooth, spoken, when_words
 
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
 
 
 def past(phrase: str) -> str:

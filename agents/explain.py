@@ -22,10 +22,12 @@ _STEP = re.compile(r"^(?:round\()?\s*\w+\.(\w+)\s*([+-])\s*(\w+)\s*(?:,\s*\d+\s*
 _CLOCK = frozenset({"now", "today"})
 
 
-def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = "") -> str:
+def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = "",
+                 shared: frozenset[str] = frozenset()) -> str:
     """The write's changes in sentences ("On your card, the status will be frozen and the status
     reason will be lost."); "" when the effect shows none. `owner`: the table of the
-    customer's own profile ("your profile", not "your customer")."""
+    customer's own profile ("your profile", not "your customer"); `shared`: the "table.field" links
+    to records nobody owns (an item's variant)."""
     said, hidden = [], False
     found_by: dict[str, str] = {}  # a row's name -> the argument it was found by ("source_account_id")
     for step in effect or []:
@@ -40,7 +42,7 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
             elif parts:
                 said.append(f"On {record}, {joined(parts)}.")
         elif isinstance(step, InsertStep):
-            said.append(_added(step.insert, step.values, args, owner))
+            said.append(_added(step.insert, step.values, args, owner, shared))
         elif isinstance(step, DeleteStep):
             said.append(f"{_capital(_record(step.delete, owner, found_by.get(step.row, '')))} will be removed.")
         elif isinstance(step, (IfStep, ForEachStep)):
@@ -50,7 +52,8 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
     return " ".join([*said, *(["Depending on the record, other details may change too."] if hidden else [])])
 
 
-def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str = "") -> str:
+def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str = "",
+           shared: frozenset[str] = frozenset()) -> str:
     """"A new dispute will be created for your transaction TRN-1 because of fraud. It will start
     out as open.": the values the insert sets from the arguments or as fixed words (not its new id,
     the date, or the customer's own profile), each said as what it is to the customer: the records
@@ -69,7 +72,8 @@ def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str 
             thing, way = moved(name)  # type: ignore[misc]
             fors.append((way.split()[1], f"your {thing} {spoken(name, value)}"))
         elif name.endswith("_id"):
-            fors.append(("for", f"your {words(name[:-3]).lower()} {spoken(name, value)}"))
+            whose = "" if f"{table}.{name}" in shared else "your "
+            fors.append(("for", f"{whose}{words(name[:-3]).lower()} {spoken(name, value)}"))
         elif name == "reason":
             why = f" because of {spoken(name, value)}"
         elif name.endswith(("status", "state")):

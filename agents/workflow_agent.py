@@ -144,6 +144,10 @@ class WorkflowAgent:
         self._finders = finder_tools(compiled)
         self._auth = auth_finder(compiled)
         self._fallback = fallback_finder(compiled)  # who they are without their email: name and zip code
+        # "table.field" of the links to a record nobody owns (a product's variant): "variant VAR-1", not "your"
+        self._shared = frozenset(f"{name}.{f.name}" for name, t in compiled.tables.items() for f in t.entity.fields
+                                 if self._auth and f.foreign_key
+                                 and not reaches(compiled, f.foreign_key.split(".", 1)[0], self._auth.table))
         self._kept = frozenset(f.tool for f in (self._auth, self._fallback) if f)  # who the customer is
         self._inserts = {n: _inserted_keys(compiled, n) for n in compiled.tools}  # the keys of what each may make
         self._adds = frozenset(n for n, t in compiled.tools.items()  # the tools that make a record
@@ -555,7 +559,7 @@ class WorkflowAgent:
         last = turn.last.get("content") if turn.last.get("role") == "user" else None
         if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the tool's own effect
             owner = self._auth.table if self._auth else ""
-            told = what_changes(self.compiled.tools[tool].spec.effect, args, owner)
+            told = what_changes(self.compiled.tools[tool].spec.effect, args, owner, self._shared)
             if told:
                 return _say(f"{told} {S.question(turn.rng, S.action(plan.workflow.goal, main, known))}")
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from gem_env.tools.patterns import SENTENCE_BREAK
 from gem_env.tools.render import plain_words
 
 STOP = "###STOP###"
@@ -82,7 +83,6 @@ _BARE_RECORD = re.compile(r"\b(for|on|of|from|to|with|about|in|into|at) ([a-z]+)
 _PRONOUNS = [(re.compile(r"\byou are\b", re.I), "I am"), (re.compile(r"\byour\b", re.I), "my"),
              (re.compile(r"\byours\b", re.I), "mine"), (re.compile(r"\byou've\b", re.I), "I've"),
              (re.compile(r"\byou're\b", re.I), "I'm"), (re.compile(r"\byou\b", re.I), "I")]
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)\s+")
 _REFERS_BACK = re.compile(r"\b(?:it|them|this|that one)\b", re.IGNORECASE)
 _IDENTITY = re.compile(r"\b(?:you are|i am|born|email is|name is)\b", re.IGNORECASE)
 _IMPERATIVE = re.compile(r"^(?:add|apply|ask|book|buy|cancel|change|check|close|dispute|extend|file|find|freeze|get|"

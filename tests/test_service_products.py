@@ -178,6 +178,8 @@ def test_a_score_the_text_writes_as_money_is_a_plain_number():
     """"Minimum credit score: $640" (a page of the banking corpus) is said "a minimum credit score of 640"."""
     got = _facts("- Minimum credit score: $640\n- Annual fee: $0.00\n")
     assert got["minimum_credit_score"].value == "640" and got["annual_fee"].value == "$0.00"
+    # the label may go on past "score" (was said "a minimum credit score required of $750")
+    assert _facts("| Minimum credit score required | $750 |\n")["minimum_credit_score_required"].value == "750"
 
 
 def test_a_catalog_entrys_name_with_a_digit_is_not_one_of_its_figures():

@@ -118,6 +118,22 @@ def test_a_value_read_from_a_message_ends_where_the_next_request_begins() -> Non
         assert read_facts(text, names, [])["appointment_id"] == "APP-71077"
 
 
+def test_an_address_named_for_later_is_read_whole() -> None:
+    """"Apt." does not end a sentence: the later request named in the first message kept only
+    "2996 Arthur Station Apt.", and the agent asked for the address, city and zip again."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Document, Verdict
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    doc = Document(id="freeze", text=(ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md").read_text())
+    domain = OfflineExtractor().extract(doc, Verdict(id="freeze", relevant=True, score=1.0, reason="test"))
+    agent = WorkflowAgent(check_domain(domain))
+    first = ("I'd like to freeze my card because it was lost. Once that's done, I also need to change my address "
+             "to 2996 Arthur Station Apt. 745, Kennethton 86116.")
+    later = agent._later_request(first)
+    assert later is not None and later[0].endswith("Kennethton 86116.")
+    assert "2996 Arthur Station Apt. 745, Kennethton 86116" in later[1]
+
+
 def test_trouble_before_is_acknowledged_once_and_the_user_leaves_relieved(sessions: list[tuple[dict, set[str]]]) -> None:
     troubled = 0
     for traj, _ in sessions:

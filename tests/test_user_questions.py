@@ -47,6 +47,18 @@ def test_what_a_write_changes_is_read_from_its_effect(run: Path) -> None:
     assert said.startswith("On your profile, the address will be 1 Oak St")
 
 
+def test_a_new_record_for_a_catalog_entry_is_not_said_to_be_for_the_customers_own(run: Path) -> None:
+    """An exchange makes an item of the variant chosen: "for variant VAR-1" (nobody's own), not
+    "for your variant VAR-1"; the customer's own item stays "your item"."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    path = run / "domains" / "shop_exchange-an-item_md.json"
+    agent = WorkflowAgent(compile_domain(load_domain(path)))
+    assert "items.variant_id" in agent._shared and "items.order_id" not in agent._shared
+    said = what_changes(agent.compiled.tools["exchange_item"].spec.effect, {"item_id": "ITM-1", "variant_id": "VAR-1"},
+                        "customers", agent._shared)
+    assert "A new item will be created for variant VAR-1." in said and "On your item," in said
+
+
 def test_a_write_under_a_condition_is_not_said_to_change_nothing_else() -> None:
     domain = compile_domain(load_domain(ROOT / "examples" / "domains" / "language" / "card_disputes.yaml"))
     said = what_changes(domain.tools["open_dispute"].spec.effect, {"txn_id": "TX-1", "reason": "fraud"})

@@ -111,7 +111,7 @@ def _facts(text: str) -> dict[str, Found]:
         if not words or words[-1] in ("card", "account") or name in out or name in _RESERVED:
             continue
         value = m.group("value").replace(" ", "")
-        if name.endswith("score"):  # "Minimum credit score: $640": a score is not money
+        if "score" in words:  # "Minimum credit score (required): $640": a score is not money
             value = value.lstrip("$")
         out[name] = Found(value, m.start(), m.end(), m.group(0).strip())
         if len(out) == MAX_FACTS:
