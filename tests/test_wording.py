@@ -815,6 +815,25 @@ def test_the_system_prompt_says_what_customers_come_about_in_english() -> None:
         "Customers come to you about things like freezing or unfreezing their debit card."
     assert _what_about("Why was I charged a fee?") == 'Customers come to you with questions like "Why was I charged a fee?"'
     assert _what_about("An extra fee on your order") == "Customers come to you about things like an extra fee on their order."
+    # a guide's title that names the product first: the product is theirs ("about things like blue Account" before)
+    assert _what_about("Blue Account \u2014 Managing your balance with low-balance alerts") == \
+        "Customers come to you about their Blue Account and things like managing their balance with low-balance alerts."
+    assert _what_about("BNPL Silver \u2014 How to Enable Buy Now, Pay Later on Your Account") == \
+        "Customers come to you about their BNPL Silver and things like enabling buy now, pay later on their account."
+
+
+def test_the_service_is_named_once_by_its_kind() -> None:
+    """"(cards service)" alone was said "our cards service service"; a banking guide's domain label
+    is banking, not retail (a guide to card replacements by account tier was "our retail service")."""
+    from gem_env.documents import Document
+    from gem_env.stages.ground.episode import _policy_prompt
+    from gem_env.stages.filter import classify
+    assert _policy_prompt("Card replacements (cards service)", (), frozenset()).startswith(
+        "You are a customer support assistant for our cards service.")
+    doc = Document(id="d", title="Internal: Debit Card Replacement Options by Account Tier",
+                   text="Each account tier gets a debit card replacement: standard delivery of the card, or an "
+                        "expedited shipment with tracking number for the premium tier. Order the replacement item.")
+    assert classify(doc, True)["domain"] == "banking"
 
 
 def test_each_policy_rule_is_one_line_of_the_prompt() -> None:

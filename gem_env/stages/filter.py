@@ -215,8 +215,10 @@ def _phrases(spec: str) -> list[str]:
 
 
 DOMAINS = tf.Lexicon({name: _phrases(spec) for name, spec in {
-    "banking": "bank banking debit deposit withdrawal wire loan mortgage apy overdraft checking "
-               "savings atm statement|routing number|credit card|card limit",
+    "banking": "bank banking debit deposit withdrawal wire loan mortgage apy apr overdraft checking "
+               "savings atm statement bnpl installment installments interest cashback treasury "
+               "|routing number|credit card|debit card|card limit|cash back|annual fee|credit score"
+               "|buy now, pay later|bill pay|account tier|rewards card",
     "retail": "order shipping shipment delivery deliver return exchange cart checkout item "
               "product store coupon|promo code|tracking number",
     "airline": "flight airline baggage luggage boarding passenger seat cabin fare airport",

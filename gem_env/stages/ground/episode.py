@@ -53,7 +53,7 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
     episode and every LLM agent asks for it)."""
     about = description.strip().rstrip(".")
     topics = re.findall(r"\(([^()]+)\)", about)
-    topic = topics[-1].strip() if topics else ""
+    topic = re.sub(r"\s+service$", "", topics[-1].strip()) if topics else ""  # "(cards service)": "our cards service"
     service = f" for our {topic} service" if topic and topic.lower() not in _GENERIC_TOPICS else ""
     about = re.sub(r"^(?:internal|external|faq|policy|guide)\s*:\s*", "", re.sub(r"\s*\([^()]*\)", "", about),
                    flags=re.IGNORECASE).strip()
@@ -78,6 +78,8 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
     return "\n".join(lines)
 
 
+#: a product's name: two to five capitalised words ("Blue Account", "BNPL Silver", "Business Gold Rewards Card")
+_PRODUCT = re.compile(r"(?:[A-Z][\w'-]*\s+){1,4}[A-Z][\w'-]*")
 _GENERIC_TOPICS = frozenset({"general", "misc", "other", "faq", "internal", "policy"})
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
@@ -93,7 +95,14 @@ def _in_words(text: str, tools: frozenset[str]) -> str:
 def _what_about(about: str) -> str:
     """What customers come with, from the document's title or the domain's description: a task as
     an activity ("... about things like returning an item"), a question as one ("... with questions
-    like "Why was I charged a fee?""), a longer description as its own sentences."""
+    like "Why was I charged a fee?""), a longer description as its own sentences. A guide's title
+    that names a product first ("Blue Account: Managing your balance") says the product as theirs."""
+    product, dash, topic = about.partition(" \u2014 ")
+    if dash and _PRODUCT.fullmatch(product) and topic:
+        if is_question_title(topic):
+            return f'Customers come to you about their {product}, with questions like "{_third_person(topic)}"'
+        topic = re.sub(r"^how to\s+", "", _sentence_case(topic), flags=re.IGNORECASE)
+        return f"Customers come to you about their {product} and things like {doing(_third_person(topic))}."
     if is_question_title(about):
         return f'Customers come to you with questions like "{_third_person(about)}"'
     if len(about.split()) > 12 or ". " in about:
