@@ -182,6 +182,20 @@ def test_a_score_the_text_writes_as_money_is_a_plain_number():
     assert _facts("| Minimum credit score required | $750 |\n")["minimum_credit_score_required"].value == "750"
 
 
+def test_a_number_of_things_the_text_states_is_a_count(tmp_path: Path):
+    """"up to 35 supported currencies" is a count (an integer field, "35 supported currencies"), not
+    the text "35" (said "the supported currencies is 35"); a fee stays as the text writes it."""
+    doc_path = tmp_path / "world.md"
+    doc_path.write_text("# How to open a World Blue Checking Account\n\nOpen a World Blue Checking Account online.\n\n"
+                        "- Monthly fee: $50.00\n- Supported currencies: 35\n\n1. Sign in.\n2. Choose the account.\n"
+                        "3. Submit the application.\n")
+    got = OfflineExtractor().extract(next(iter_documents([doc_path])), RELEVANT)
+    assert isinstance(got, Domain), got
+    products = got.entity("products")
+    assert products.field("supported_currencies").type == "integer" and products.field("monthly_fee").type == "string"
+    assert products.data[0]["supported_currencies"] == 35 and products.data[0]["monthly_fee"] == "$50.00"
+
+
 def test_a_catalog_entrys_name_with_a_digit_is_not_one_of_its_figures():
     said = confirm(random.Random(3), "place a hold on Vision-oriented 24hour help-desk for home delivery",
                    {"member_id": "MMB-1", "title_id": "TTL-1"}, re.compile("pin"),

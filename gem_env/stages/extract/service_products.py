@@ -22,6 +22,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from ...tools.render import is_count
 from .service_feature import Feature, present
 from .specialise import Found, Specialisation
 
@@ -200,13 +201,17 @@ class Openings:
         for f in facts.values():
             self._cite(f)
         names = self.sp.products.value
+        # "up to 35 supported currencies": a number of things is a count ("35 supported currencies")
+        counts = {f: int(v.value) for f, v in facts.items() if v.value.isdigit() and is_count(f, int(v.value))}
         return {"name": self.catalogs, "primary_key": self.catalog_pk,
                 "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
                                                               "args": {"text": self.pattern(self.sp.catalog)}}},
                            {"name": "name"}, {"name": kind, "values": list(self.a.product_kinds())},
-                           *[{"name": f, "default": None} for f in facts]],
+                           *[{"name": f, "default": None, **({"type": "integer"} if f in counts else {})}
+                             for f in facts]],
                 # the facts the text states are its title product's; another product's are not known
-                "data": [{"name": n, kind: self._kind_of(n), **{f: (v.value if i == 0 else None) for f, v in facts.items()}}
+                "data": [{"name": n, kind: self._kind_of(n),
+                          **{f: (counts.get(f, v.value) if i == 0 else None) for f, v in facts.items()}}
                          for i, n in enumerate(names)]}
 
     def facts_flow(self) -> dict[str, Any] | None:
