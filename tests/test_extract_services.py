@@ -244,6 +244,13 @@ def test_id_patterns_of_one_domain_differ():
     assert len(prefixes) == len(set(prefixes)) >= 3, prefixes
 
 
+def test_a_short_noun_is_its_own_id_prefix():
+    """"loan" and "line" have two consonants: LOAN-, LINE- (was LNX1-, the same for both)."""
+    from gem_env.stages.extract.service_tools import id_pattern
+    assert (id_pattern("loan"), id_pattern("line"), id_pattern("card")) == ("LOAN-#####", "LINE-#####", "CRD-#####")
+    assert id_pattern("line", frozenset({"LINE-#####"})) != "LINE-#####"
+
+
 def test_rules_on_any_listed_field_and_deadlines_before_a_date():
     _, d = extract("hotel/modify-a-reservation.md")
     assert d.entity("reservations").field("room_type").values == ["standard", "deluxe", "suite"]

@@ -45,6 +45,10 @@ def id_pattern(noun: str, taken: frozenset[str] = frozenset()) -> str:
     the domain has that code ("member" MMB-, "membership" MMBR-)."""
     letters = re.sub(r"[^a-z]", "", noun.lower())
     stem = letters[0] + re.sub(r"[aeiou]", "", letters[1:])
+    if len(stem) < 3:  # a noun of few consonants is written whole: "loan", "line": LOAN-, LINE- (was LNX1-)
+        stem = letters[:4]
+        if f"{stem.upper().ljust(3, 'X')}-#####" not in taken:
+            return f"{stem.upper().ljust(3, 'X')}-#####"
     for n in range(3, len(stem) + 1):
         code = stem[:n].upper().ljust(3, "X")
         if f"{code}-#####" not in taken:
