@@ -435,9 +435,10 @@ class ScriptedUser:
         if described and compiled(rf"\b{re.escape(head)}\b", re.IGNORECASE).search(intent):
             return _pointed_at(key, head, said, intent, rng, opening)
         ref = reference(field_of(key, head), said, humanize(head)) if described else ""
-        # the record it is on: "It's on my frozen card.", not "The card status is frozen."; a number
-        # of its own is said as one ("My rx number is RX-1.")
-        if ref and (" whose " not in ref or not re.search(r"_(?:number|code|no)$", key)):
+        # the record it is on: "It's on my frozen card.", not "The card status is frozen."; its own
+        # number is said as one ("My rx number is RX-1."), a number of another kind is not ("It's my
+        # line whose phone number is ...", not "The line phone number is ...")
+        if ref and (" whose " not in ref or field_of(key, head) not in ("number", "code", "no")):
             return rng.choice(P.ON_RECORD).format(ref=ref)
         if said and _gives_reason(said, intent):
             return ""  # the reason the request gives ("... because it was lost")

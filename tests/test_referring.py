@@ -178,8 +178,9 @@ def test_a_record_a_move_comes_from_or_goes_to_is_asked_for_and_answered_by_that
 
 def test_a_date_named_for_what_happened_is_asked_when_it_happened() -> None:
     from gem_env.tools.render import happened
-    assert [happened(f) for f in ("placed_on", "filed_at", "date_opened", "opened", "date_of_birth", "picked_up_at")] \
-        == ["placed", "filed", "opened", None, None, "picked up"]
+    assert [happened(f) for f in ("placed_on", "filed_at", "date_opened", "opened", "date_of_birth", "picked_up_at",
+                                  "last_scanned_at")] \
+        == ["placed", "filed", "opened", None, None, "picked up", "last scanned"]  # not "the last scanned at"
 
 
 def test_a_person_no_longer_needed_is_they_not_it() -> None:

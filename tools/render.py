@@ -113,12 +113,13 @@ def plain_words(name: str) -> str:
 _MOMENT_FIELD = re.compile(r"^([a-z]+) (on|at|by|since)$")
 
 
-_HAPPENED = re.compile(r"^([a-z]+ed(?:_(?:up|out|in|off|back))?)_(?:on|at)$|^date_([a-z]+ed)$")
+_HAPPENED = re.compile(r"^((?:last_|first_)?[a-z]+ed(?:_(?:up|out|in|off|back))?)_(?:on|at)$|^date_([a-z]+ed)$")
 
 
 def happened(field: str) -> str | None:
     """The verb a field names its moment by ("placed_on" -> "placed", "filed_at" -> "filed",
-    "date_opened" -> "opened", "picked_up_at" -> "picked up"): asked "when was it placed?", never
+    "date_opened" -> "opened", "picked_up_at" -> "picked up", "last_scanned_at" -> "last scanned"):
+    asked "when was it placed?", never
     "the date placed" or "the picked up at"; None for any other field."""
     m = _HAPPENED.match(field)
     return (m.group(1) or m.group(2)).replace("_", " ") if m else None
