@@ -359,3 +359,17 @@ def test_llm_user_marks_the_spec_nondeterministic(run_dir: Path) -> None:
         env.close()
     with pytest.raises(ValueError, match="user_llm"):
         gym.make(ENV_ID, tasks=str(run_dir), user="llm")
+
+
+def test_an_env_builds_each_tools_call_plan_when_it_is_made(task_set) -> None:
+    """Each tool's plan and the tables its reply reads are built with the env, not by its first
+    call inside an episode (a domain's first episodes paid ~1 ms a tool for it)."""
+    tasks, domains = task_set
+    fresh = {n: compile_domain(d.domain) for n, d in domains.items()}
+    assert not any("_plan" in t.__dict__ for d in fresh.values() for t in d.tools.values())
+    AsyncToolUseEnv(tasks, domains=fresh)
+    for d in fresh.values():
+        for tool in d.tools.values():
+            assert "_read_scope" in tool.__dict__
+            assert tool.python is not None or "_plan" in tool.__dict__
+            assert not tool.writes or tool.python is not None or "_write_scope" in tool.__dict__

@@ -193,6 +193,21 @@ class CompiledDomain:
     def openai_schemas(self) -> list[dict[str, Any]]:
         return [t.schema for t in self.tools.values()]
 
+    def warm(self) -> "CompiledDomain":
+        """Build now what each tool's first call would build (its call plan, the tables its reply
+        reads and its call writes): an environment that steps the domain many times pays this once
+        when it is made, not inside its first episodes. Idempotent; returns the domain."""
+        from . import read_cache, write_memo
+        from .plan import plan_for
+        names = list(self.tables)
+        for tool in self.tools.values():
+            if tool.python is None:
+                plan_for(tool)
+            read_cache.scope(tool)
+            if write_memo.remembers(tool):
+                read_cache.writes_of(tool, names)
+        return self
+
     def summary(self) -> dict[str, Any]:
         return {
             "domain": self.domain.name,

@@ -146,6 +146,8 @@ class AsyncToolUseEnv:
         self.tasks, self.domains = _task_set(tasks, domains)
         if not self.tasks:
             raise ValueError("the task set is empty")
+        for compiled in self.domains.values():  # each tool's plan built here, not in the first episodes
+            compiled.warm()
         self.by_id = {t.id: t for t in self.tasks}
         self.nondeterministic = user == "llm"
         self._make_user = _user_factory(user, user_llm)
