@@ -80,7 +80,9 @@ class Flows:
         assistant hands over with the request in a sentence that names the record."""
         pk, m = self.owner_pk, self.sp.main
         mine = f"first([a.{self.main_pk} for a in rows('{self.mains}', {{{pk}: row.{pk}}})])"
-        topic = "a charge I do not recognise on my card" if self.a.key == "cards" else f"a question about my {m}"
+        # in the customer's own words, as they would write to a person (no apostrophe: a quoted literal)
+        topic = "I do not recognise a charge on my card" if self.a.key == "cards" \
+            else f"I would like to talk to someone about my {m}"
         return {"name": "talk_to_a_person", "category": "handoff",
                 "goal": f"pass my question about my {m} {{{self.main_pk}}} to a person",
                 "anchor": {"table": self.owners, "filter": f"{mine} != null"},
