@@ -228,7 +228,10 @@ _VERBS = frozenset(
     "redeem refill register remove renew rent replace report request reschedule reset return schedule see send "
     "set setup sign sort pass start stop submit switch transfer turn unfreeze unlock update upgrade upload use verify "
     "view withdraw place suspend activate deactivate exchange track pause resume claim reserve block unblock "
-    "increase decrease lower waive deposit enroll subscribe unsubscribe top split".split())
+    "increase decrease lower waive deposit enroll subscribe unsubscribe top split "
+    # a how-to title's verbs ("Navigate Currency Conversions on ..."), never a noun opening a topic
+    "navigate adjust configure prepare review export manage convert connect access edit modify select enter "
+    "initiate purchase generate calculate authorize monitor customize".split())
 
 
 def said_value(key: str, value: Any) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from gem_env.tools.patterns import SENTENCE_BREAK
+from gem_env.text.lexicons import ACTION_VERBS
+from gem_env.text.words import sentence_case
 from gem_env.tools.render import plain_words
 
 STOP = "###STOP###"
@@ -111,13 +113,16 @@ def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) 
     chosen = sentences[ask:ask + 1]
     if chosen and _REFERS_BACK.search(chosen[0]):  # "Report it" needs the sentence saying what "it" is
         chosen = [x for x in sentences[:ask] if not _IDENTITY.search(x)][-1:] + chosen
+    titled = any(re.search(r":(?:\s|$)", x) for x in chosen)  # "Title: its main step"
     head = " ".join(re.split(r":(?:\s|$)", x)[0].strip().rstrip(".!") + "." for x in chosen).rstrip(".")
     head = _PLACEHOLDER.sub(lambda m: fill(m.group(1), knows[m.group(1)]) if m.group(1) in knows else "", head)
     for pattern, mine in _PRONOUNS:
         head = pattern.sub(mine, head)
     head = re.sub(r"\s+([,.])", r"\1", re.sub(r"\s+", " ", head)).strip(" ,;-")
     first, second = (head.split(" ") + ["", ""])[:2]
-    if first not in ("I", "I'm", "I've", "My") and not first[1:2].isupper() and not second[:1].isupper():
+    if titled and first.lower() in ACTION_VERBS:  # a document's title: "Navigate Currency Conversions on ..."
+        head = sentence_case(head)  # (was said "I need some help with Navigate Currency Conversions ...")
+    elif first not in ("I", "I'm", "I've", "My") and not first[1:2].isupper() and not second[:1].isupper():
         head = head[:1].lower() + head[1:]  # a verb phrase: "Freeze my card" -> "freeze my card"; not a
         # name: "Sky Blue"
     return head or "get some help with my account"

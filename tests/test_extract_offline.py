@@ -122,6 +122,21 @@ def test_conditions_become_typed_preconditions() -> None:
     assert check_domain(domain) is not None
 
 
+def test_a_limit_said_at_a_step_and_again_at_submission_is_one_check() -> None:
+    """"Enter an amount that is at least $100" and "meets the minimum of $100": one `amount` field
+    checked at both steps (the step's check was a flag field `amount_2`)."""
+    text = ("# Converting currency\n\n## Before you convert\n- Ensure your conversion amount meets the minimum of $100\n\n"
+            "## Steps\n- Choose the source wallet\n- Enter an amount that is at least $100\n- Review the quote\n"
+            "- Submit the conversion\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    fields = [f.name for f in domain.entities[0].fields]
+    assert "amount" in fields and not any(f.startswith("amount_") for f in fields), fields
+    checks = {t.name: [s.require for s in t.effect if isinstance(s, RequireStep)] for t in domain.tools}
+    assert [n for n, rs in checks.items() if any(r.endswith(".amount >= 100.0") for r in rs)] \
+        == ["enter_amount", "submit_conversion"]
+
+
 def test_a_documented_tool_without_steps_still_gives_a_domain() -> None:
     text = ("Procedure for a temporary limit increase.\n\nBefore granting it, verify ALL of the following:\n"
             "1) The account must be OPEN\n2) The account must be at least 60 days old\n\n"

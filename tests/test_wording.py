@@ -530,6 +530,12 @@ def test_a_record_named_by_its_id_alone_is_the_users_own() -> None:
     assert user_words("Start a return for item {item_id}.", {}) == "start a return for my item"
     assert user_words("Freeze your card {card_id}.", {}) == "freeze my card"
     assert user_words("Cancel {order_id} today.", {}) == "cancel today"
+    # a how-to title before the main step: in plain case, a want (was "I need some help with
+    # Navigate Currency Conversions on World Blue."); a product named in a request keeps its capitals
+    title = "Navigate Currency Conversions on World Blue: submit the conversion (wallet {wallet_id})"
+    assert user_words(title) == "navigate currency conversions on world blue"
+    assert P.want_phrase(user_words(title))[0] is P.WANT
+    assert user_words("Cancel my Gold Rewards Card {card_id}.") == "cancel my Gold Rewards Card"
 
 
 def test_a_date_already_in_words_is_told_as_the_event_it_names() -> None:

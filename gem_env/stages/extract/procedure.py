@@ -38,6 +38,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.truncated = truncated
         self.fields: dict[str, _Field] = {}
         self.windows: set[str] = set()
+        self.limits: dict[str, str] = {}  # field -> the comparison its first limit made ("{row}.amount >= 100.0")
         self.spans: list[tuple[int, int]] = []
 
     def build(self) -> Domain | Rejection:

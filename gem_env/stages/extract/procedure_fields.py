@@ -130,7 +130,7 @@ class FieldRules:
         if lim:
             got = self._limit_require(lim, cond_text, message, span)
             if got is not None:
-                return got
+                return got if got.expr else None  # a further tier of a quantity checked: policy text, no flag
         # A boolean flag named after the clause: "only if the account is in good standing".
         negative = bool(_CANNOT.search(cond_text)) and "unless" not in kinds
         m = _AFTER_TRIGGER.search(cond_text)
@@ -166,8 +166,6 @@ class FieldRules:
             if not nouns or nouns[0] in {"percent", "time", "character", "digit"}:
                 return None
             name, ftype = f"{nouns[-1]}_count", "integer"
-        if _ident(name) in self.fields:  # a second limit on the same quantity stays policy text
-            return None
         if op_text in ("at least", "no less than", "minimum", "minimum of"):
             op = ">="
         elif op_text in ("more than", "over", "greater than"):
@@ -193,8 +191,15 @@ class FieldRules:
                 return {"range": [int(lo), max(int(hi), int(lo) + 2)]}
             return {"range": [round(lo, 2), round(hi, 2)]}
 
-        name = self.add_field(name, {"type": ftype, "description": _clean(cond_text, 160)}, seed)
         value = repr(float(n)) if ftype == "number" else str(n)
+        if _ident(name) in self.fields:
+            # the same limit again is the same check ("Enter an amount that is at least $100" at the
+            # step and at submission: was a flag field `amount_2`); another tier of it stays policy
+            # text (an empty expression: no check, and no flag either)
+            same = self.limits.get(_ident(name)) == f"{op} {value}"
+            return _Require(f"{{row}}.{_ident(name)} {op} {value}" if same else "", message, span)
+        name = self.add_field(name, {"type": ftype, "description": _clean(cond_text, 160)}, seed)
+        self.limits[name] = f"{op} {value}"
         return _Require(f"{{row}}.{name} {op} {value}", message, span)
 
     def _ahead_require(self, n: float, unit: str, op_text: str, rest: str, message: str,

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from ...simulators.base import UserSimulator
 from ...text.signals import is_question_title
-from ...text.words import doing
+from ...text.words import doing, sentence_case
 from ...simulators.scenario import STOP
 from ..tasks import Task
 from .plan import PlannedTools, tool_schemas
@@ -101,28 +101,19 @@ def _what_about(about: str) -> str:
     if dash and _PRODUCT.fullmatch(product) and topic:
         if is_question_title(topic):
             return f'Customers come to you about their {product}, with questions like "{_third_person(topic)}"'
-        topic = re.sub(r"^how to\s+", "", _sentence_case(topic), flags=re.IGNORECASE)
+        topic = re.sub(r"^how to\s+", "", sentence_case(topic), flags=re.IGNORECASE)
         return f"Customers come to you about their {product} and things like {doing(_third_person(topic))}."
     if is_question_title(about):
         return f'Customers come to you with questions like "{_third_person(about)}"'
     if len(about.split()) > 12 or ". " in about:
         return f"{about[:1].upper()}{about[1:]}."
-    return f"Customers come to you about things like {doing(_third_person(_sentence_case(about)))}."
+    return f"Customers come to you about things like {doing(_third_person(sentence_case(about)))}."
 
 
 def _third_person(text: str) -> str:
     """A how-to title addressed to the reader, about the customer: "add a line to your account" ->
     "add a line to their account"."""
     return re.sub(r"\byour\b", "their", re.sub(r"\byourself\b", "themselves", text))
-
-
-def _sentence_case(title: str) -> str:
-    """"Opening Personal Checking Accounts" -> "opening personal checking accounts" (acronyms kept)."""
-    words = title.split()
-    titled = len(words) > 1 and sum(w[:1].isupper() for w in words) * 2 > len(words)
-    if not titled:
-        return title[:1].lower() + title[1:] if title[1:2].islower() else title
-    return " ".join(w if w.isupper() else w.lower() for w in words)
 
 
 def normalize_assistant(message: Any, used_ids: set[str]) -> dict[str, Any]:
