@@ -69,7 +69,7 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
         if " it " not in f" {ask} ":
             return smooth(_yours(_MOMENT.sub(_moment, ask[:1].lower() + ask[1:])))
-    step = _procedure_step(text)
+    step = _procedure_step(text, known)
     if step:
         return smooth(step)
     verb, _, rest = re.sub(r"_\d+\b", "", tool).replace("_", " ").partition(" ")
@@ -116,23 +116,27 @@ def _moment(m: re.Match) -> str:
     return f"the {moment(m.group(1), m.group(2))} of"
 
 
-def _procedure_step(goal: str) -> str:
+def _procedure_step(goal: str, known: dict[str, Any]) -> str:
     """The step a how-to guide's goal names after its title ("User Blocking: choose the option to
     block the user and confirm" -> "choose the option to block the user and confirm"), as the agent
     says it: what the customer receives as what the service sends them; a step only the customer
-    can take (watching for an email) is left out (empty)."""
+    can take (watching for an email) is left out (empty). A value the user gave is said ("set the
+    delivery preference to email"); one not given yet is left out with its preposition."""
     head = SENTENCE_BREAK.split(goal.strip())[0] if goal.strip() else ""
     if ": " not in head:
         return ""
-    clause = head.rsplit(": ", 1)[1]
+    clause = _UNSAID.sub(lambda m: _unsaid(m, known), head.rsplit(": ", 1)[1])
+    said = {k: when_words(spoken(k, known[k])) for k in re.findall(r"\{(\w+)\}", clause) if k in known}
+    clause = re.sub(r"\{(\w+)\}", lambda m: f"\x00{m.group(1)}\x00" if m.group(1) in said else m.group(0), clause)
     # one step, one verb: "enter the details and select ..." is said as its first step
     clause = re.split(r"[,;]\s|\s(?:if|when|so that|in order to|as|once|or)\s|\s+\{|\sand (?=[a-z]+\b(?! (?:of|in|for|to)\b))",
                       clause)[0].strip().rstrip(".")
     verb, _, rest = clause.partition(" ")
-    if not rest or not re.fullmatch(r"[a-z]+", verb) or _ONLY_THEIRS.match(clause) or re.search(r"[{_\d]", clause):
+    bare = re.sub(r"\x00\w+\x00", "", clause)
+    if not rest or not re.fullmatch(r"[a-z]+", verb) or _ONLY_THEIRS.match(clause) or re.search(r"[{_\d]", bare):
         return ""
     if verb in _THEIRS:
-        return f"{_THEIRS[verb]} {rest}"
-    if verb not in VERBS:
+        clause = f"{_THEIRS[verb]} {rest}"
+    elif verb not in VERBS:
         return ""
-    return re.sub(r"\bmy\b", "your", clause)
+    return re.sub(r"\x00(\w+)\x00", lambda m: said[m.group(1)], re.sub(r"\bmy\b", "your", clause))

@@ -137,6 +137,28 @@ def test_a_limit_said_at_a_step_and_again_at_submission_is_one_check() -> None:
         == ["enter_amount", "submit_conversion"]
 
 
+def test_a_setting_step_takes_the_value_the_user_chooses() -> None:
+    """"Set delivery preferences for push or email notifications" sets `delivery_preference` to one
+    of push / email, "Adjust your alert threshold above or below $100" sets a number; they took no
+    value before (`set_delivery_preference(alert_id)` only moved the status). Tasks are admitted."""
+    text = ("# Managing spending alerts\n\n## Customizing alerts\n"
+            "- Adjust your alert threshold above or below $100 to match your usual spending.\n"
+            "- Enable alerts for card-present, online, or international transactions.\n"
+            "- Set delivery preferences for push or email notifications so you see alerts in time.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    params = {t.name: {p.name: p.enum for p in t.parameters} for t in domain.tools}
+    assert params["set_delivery_preference"]["new_delivery_preference"] == ["push", "email"]
+    assert params["enable_alert"]["new_transaction_type"] == ["card-present", "online", "international"]
+    threshold = next(t for t in domain.tools if "new_alert_threshold_amount" in params[t.name])  # money: "$197.34"
+    assert next(p for p in threshold.parameters if p.name == "new_alert_threshold_amount").type == "number"
+    # the goal says the setting and the value chosen, not the text's "... for push or email notifications"
+    assert domain.workflows[0].goal.endswith("set the delivery preference to {new_delivery_preference} (alert {alert_id})")
+    compiled = check_domain(domain)
+    tasks, _ = make_tasks(compiled, per_domain=2, kinds=("complete",))
+    assert tasks and all("new_delivery_preference" in t.scenario.knows for t in tasks)
+
+
 def test_a_documented_tool_without_steps_still_gives_a_domain() -> None:
     text = ("Procedure for a temporary limit increase.\n\nBefore granting it, verify ALL of the following:\n"
             "1) The account must be OPEN\n2) The account must be at least 60 days old\n\n"

@@ -93,6 +93,12 @@ def test_a_guide_step_is_said_as_the_service_would() -> None:
                     {"payment_id": "PAY-1", "new_send_on": "2025-02-02"}) \
         == "change the send date of your payment PAY-1 to February 2, 2025"
     assert "4821" not in S.action("Internal: use open_bank_account_4821 to open the account", "open_bank_account_4821")
+    # a guide's setting step with the value the user chose, or without it before they say it (was
+    # "set the delivery preference to." before they had)
+    goal = "Alerts on Hunter Green: set the delivery preference to {new_delivery_preference} (alert {alert_id})"
+    assert S.action(goal, "set_delivery_preference") == "set the delivery preference"
+    assert S.action(goal, "set_delivery_preference", {"new_delivery_preference": "email"}) \
+        == "set the delivery preference to email"
 
 
 def test_an_ask_gives_no_reason_it_does_not_have() -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ...documents import Document, Rejection, Verdict
 from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
+from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _span, _unique, domain_slug, participle, plural)
 from .steps import StepInfo
@@ -23,6 +24,30 @@ from .procedure_tools import NOT_STARTED, ProcedureTools, read_result
 
 if TYPE_CHECKING:
     from .offline import OfflineExtractor
+
+_SETTING_VERBS = _UPDATE_FIELD_VERBS | {"enable", "choose", "select", "pick", "raise", "lower", "increase", "decrease"}
+#: the choices a step offers: "for push or email notifications", "to daily, weekly or monthly"
+_CHOICES = re.compile(r"\b(?:for|to|as|between)\s+(?P<list>(?:[A-Za-z][\w-]*,\s+)*[A-Za-z][\w-]*,?\s+(?:or|and)\s+"
+                      r"[A-Za-z][\w-]*)(?:\s+(?P<noun>[a-z][\w-]*))?", re.I)
+_NOT_CHOICES = frozenset("above below more less before after up down in out on off over under yes no the a an your "
+                         "my it them this that".split())
+_FIGURE = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
+_LEADING = frozenset("your the a an my their its all any each".split())
+
+
+def _object_words(phrase: str, noun: str) -> list[str]:
+    """The setting a step's words name before its choices ("your alert threshold above or
+    below" -> alert, threshold): words up to the first that is no noun of it, not the record itself."""
+    out: list[str] = []
+    for w in re.findall(r"[A-Za-z][\w-]*", phrase):
+        low = w.lower()
+        if not out and low in _LEADING:
+            continue
+        if low in _STOP or low in _NOT_CHOICES or low in _LEADING:
+            break
+        out.append(tf.lemma(low))
+    return [] if out in ([noun], [tf.lemma(noun)]) else [_ident(w, 20) for w in out]
+
 
 _KEPT_BY_SERVICE = re.compile(r"(?:^|_)(?:status|state)$")
 """A field only the service knows the value of (an application's status): a step that names it
@@ -38,7 +63,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.truncated = truncated
         self.fields: dict[str, _Field] = {}
         self.windows: set[str] = set()
-        self.limits: dict[str, str] = {}  # field -> the comparison its first limit made ("{row}.amount >= 100.0")
+        self.limits: dict[str, str] = {}
+        self.settings: dict[int, str] = {}  # step -> the setting it changes to a value the user chooses  # field -> the comparison its first limit made ("{row}.amount >= 100.0")
         self.spans: list[tuple[int, int]] = []
 
     def build(self) -> Domain | Rejection:
@@ -193,6 +219,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         for j, info in enumerate(self.infos):
             seen = self._identifier_params(info)
             self._named_params(info, all_named, seen)
+            if not seen and self._setting_param(info, seen):
+                self.settings[j] = seen[0][0]
             step_params[j] = seen
             if info.verb in _VERIFY_VERBS and not seen and not requires[j] and info.lexical_kind == "verify":
                 requires[j].append(self._verified_flag(info))
@@ -213,6 +241,44 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             if name is not None and all(name != f for f, _ in seen):
                 seen.append((name, "set" if new else "match"))
         return seen
+
+    def _setting_param(self, info: StepInfo, seen: list[tuple[str, str]]) -> bool:
+        """A setting the step changes to a value the user chooses, when the text gives the choices
+        ("Set delivery preferences for push or email notifications": `delivery_preference`, one of
+        push / email) or a figure ("Adjust your alert threshold above or below $100": a number
+        around 100); the step sets it from a `new_` parameter (it took no value before). Whether it
+        found one."""
+        if info.kind != "write" or info.verb not in _SETTING_VERBS or info.param_ids:
+            return False
+        body = self.text[info.step.start:info.step.end]
+        verb = re.search(rf"\b{re.escape(info.verb)}\w*\s+", body, re.I)
+        if verb is None:
+            return False
+        choice = _CHOICES.search(body, verb.end())
+        values = [v.lower() for v in re.split(r",\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+", choice["list"])] if choice else []
+        if 2 <= len(values) <= 6 and not set(values) & _NOT_CHOICES:
+            thing = _object_words(body[verb.end():choice.start()], self.noun)
+            if not thing and choice["noun"]:  # "Enable alerts for card-present, online, or international transactions"
+                thing = [tf.lemma(choice["noun"].lower()), "type"]
+            if thing:
+                name = "_".join(thing[-2:])
+                if name not in self.fields:
+                    name = self.add_field(name, {"type": "string", "values": list(dict.fromkeys(values)),
+                                                 "description": _clean(body, 160)})
+                seen.append((name, "set"))
+            return bool(thing)
+        figure = _FIGURE.search(body, verb.end())
+        thing = _object_words(body[verb.end():figure.start()], self.noun) if figure else []
+        if figure and thing and "_".join(thing[-2:]) not in self.fields:
+            n = float(figure.group(1).replace(",", ""))
+            name = "_".join(thing[-2:])
+            if not is_money(name, n):  # a figure in dollars is money: said "$197.34", not "197.34"
+                name += "_amount"
+            name = self.add_field(name, {"type": "number", "range": [round(n / 2, 2), round(n * 2, 2)],
+                                         "description": _clean(body, 160)})
+            seen.append((name, "set"))
+            return True
+        return False
 
     def _named_params(self, info: StepInfo, all_named: list[Any], seen: list[tuple[str, str]]) -> None:
         """The fields the step's text names, up to four in all."""

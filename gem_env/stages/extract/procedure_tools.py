@@ -167,9 +167,12 @@ class ProcedureTools:
             call.args[fname] = {"user": key}
         else:
             pname = f"new_{fname}"[:40]
-            call.params.append({"name": pname, "type": ptype, "description": f"the new {words}"})
+            choices = self.fields[fname].spec.get("values")
+            call.params.append({"name": pname, "type": ptype, "description": f"the new {words}",
+                                **({"enum": choices} if choices else {})})
             call.sets[fname] = pname
-            flow.knows.setdefault(pname, _new_value(fname, ftype))
+            flow.knows.setdefault(pname, f"first([v for v in {choices!r} if v != row.{fname}])" if choices
+                                  else _new_value(fname, ftype))
             call.args[pname] = {"user": pname}
             flow.new_values[fname] = pname
 
@@ -209,9 +212,19 @@ class ProcedureTools:
             as_name, fname = flow.read_tell or (flow.last_as, "status")
             tells = {fname: f"{as_name}.{fname}"}
         title = (self.doc.title or "").strip()
-        phrase = _goal_phrase(title, infos, writes)
-        goal = _clean(f"{phrase} ({self.noun} {{{self.pk}}})".replace("{" + self.pk + "}", "\x00"), 400)
-        goal = goal.replace("\x00", "{" + self.pk + "}")
+        last = writes[-1] if writes else None
+        setting = self.settings.get(infos.index(last)) if last is not None else None
+        # "set the delivery preference to {new_delivery_preference}", not the text's "... for push or email"
+        main = f"{last.verb} the {setting.replace('_', ' ')} to {{{f'new_{setting}'[:40]}}}" if setting else None  # type: ignore[union-attr]
+        phrase = _goal_phrase(title, infos, writes, main)
+        # the placeholders kept whole through `_clean` (it rewrites braces)
+        slots = [self.pk] + ([f"new_{setting}"[:40]] if setting else [])
+        goal = f"{phrase} ({self.noun} {{{self.pk}}})"
+        for i, slot in enumerate(slots):
+            goal = goal.replace("{" + slot + "}", chr(i + 1))
+        goal = _clean(goal, 400)
+        for i, slot in enumerate(slots):
+            goal = goal.replace(chr(i + 1), "{" + slot + "}")
         wf_name = _ident(writes[-1].verb + "_" + self.noun if writes else f"{infos[-1].verb}_{self.noun}", 50)
         category = (self.verdict.labels.get("category") if self.verdict else None) or (
             writes[-1].lexical_kind if writes else "lookup") or "general"

@@ -137,19 +137,22 @@ def _shift(clock: str, *, days: float = 0, hours: float = 0) -> str:
     return t.replace(microsecond=0).isoformat()
 
 
-def _goal_phrase(title: str, infos: list[StepInfo], writes: list[StepInfo]) -> str:
-    phrase = _goal_text(title, infos, writes)
+def _goal_phrase(title: str, infos: list[StepInfo], writes: list[StepInfo], main: str | None = None) -> str:
+    """The workflow's goal: the title's request, or the title and the main step (`main`: that step
+    in words of its own, when the text's are not a request: "set the delivery preference to ...")."""
+    phrase = _goal_text(title, infos, writes, main)
     return re.sub(r"\*\*|__|`", "", phrase)
 
 
-def _goal_text(title: str, infos: list[StepInfo], writes: list[StepInfo]) -> str:
+def _goal_text(title: str, infos: list[StepInfo], writes: list[StepInfo], main: str | None = None) -> str:
     title = _doing_to_do(title)
     low = title.lower()
     for lead in ("how to ", "how do i ", "how can i "):
         if low.startswith(lead):
             return title[len(lead):].rstrip("?.! ")
-    main = (writes[-1] if writes else infos[-1]).step.text
-    main = re.split(r"(?<=[.!?])\s", main)[0].rstrip(".!? ")
+    if main is None:
+        main = (writes[-1] if writes else infos[-1]).step.text
+        main = re.split(r"(?<=[.!?])\s", main)[0].rstrip(".!? ")
     if title and len(title) <= 80:
         return f"{title.rstrip('?.! ')}: {main[:1].lower() + main[1:]}"
     return main[:1].lower() + main[1:]
