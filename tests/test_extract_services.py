@@ -186,6 +186,24 @@ def test_a_text_that_fits_no_archetype_still_gets_a_domain():
     assert isinstance(got, Domain) and "service)" not in got.description
 
 
+def test_a_software_guide_is_no_service():
+    """A guide to one's own machine shares words with services ("user", "package", "return"): "in
+    order to" is no order, and a software guide whose steps are commands gets the procedure path
+    (a kernel build was an access service, a security guide an orders service)."""
+    text = ("# Securing a machine\n\nWe keep the logs in order to understand the attack. Each user may "
+            "return to the package store later; our support tool helps.\n\n1. Unplug the network cable.\n"
+            "2. Copy the disk image.\n3. Check each package.\n")
+    assert service.pick(text, "Securing a machine") is None
+    build = ("# Compiling a kernel\n\nEach user with the admin role and the permission to access the build "
+             "tree can do it; our support tool helps.\n\n1. Get the sources:\n\n    $ apt install linux-source\n"
+             "    $ tar xf linux-source.tar.xz\n    $ cd linux-source\n\n2. Configure the kernel with make menuconfig.\n"
+             "3. Build the packages with make deb-pkg.\n")
+    assert service.pick(build, "Compiling a kernel") is not None  # the words alone would make it a service
+    software = Verdict(id="k", relevant=True, score=1.0, reason="test", labels={"domain": "software"})
+    got = OfflineExtractor().extract(Document(id="k", text=build, title="Compiling a kernel"), software)
+    assert isinstance(got, Domain) and "service)" not in got.description, got
+
+
 def test_archetype_choice_follows_the_text():
     assert service.pick("Cancel a pending order before it ships; returns within 30 days.", "Orders").key == "orders"
     assert service.pick("Book an appointment with a doctor at the clinic.", "Clinic").key == "appointments"

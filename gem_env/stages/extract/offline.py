@@ -42,6 +42,7 @@ from pydantic import ValidationError
 
 from ...documents import Document, Rejection, Verdict
 from ...tools import CompileError, CompiledDomain, Domain, DomainError, compile_domain, parse_domain
+from ...text import features as tf
 from ...tools.errors import ExprError
 from .lexicon import _clean, _is_english, _span
 # re-exported: callers and tests import these from here
@@ -119,7 +120,7 @@ class OfflineExtractor:
             return self._reject(doc, f"text too long ({len(text)} characters > {self.max_chars})")
         if not _is_english(text):
             return self._reject(doc, "not English text (the offline extractor reads English only)")
-        if self.archetypes:
+        if self.archetypes and not _runs_commands(text, verdict):
             arch = service.pick(text, doc.title or "")
             if arch is not None:
                 got = self._from_archetype(arch, doc, verdict, text, name or domain_slug(doc.id))
@@ -164,6 +165,13 @@ class OfflineExtractor:
         except DomainError as err:
             return f"invalid domain: {err}"
         return check_domain(domain)
+
+
+def _runs_commands(text: str, verdict: Verdict | None) -> bool:
+    """A software guide whose steps are commands ("Compiling a Kernel", three or more command lines):
+    a procedure on one's own machine, never a service's customer request, whatever words it shares
+    with one ("user", "package", "return" made it an orders or access service)."""
+    return bool(verdict and verdict.labels.get("domain") == "software") and tf.features(text).code_lines >= 3
 
 
 def check_domain(domain: Domain) -> CompiledDomain | str:

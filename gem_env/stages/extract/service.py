@@ -23,10 +23,17 @@ from .specialise import Specialisation, specialise
 MIN_SCORE = 5.0
 
 
+#: words of a record in a phrase that names none: "in order to", "in the usual order", "order of"
+_IDIOMS = re.compile(r"\bin\s+(?:(?:the|their|its|this|that|any|reverse|alphabetical|chronological|"
+                     r"the\s+same|the\s+usual|the\s+right|the\s+correct)\s+)?order\b|\border\s+of\b|"
+                     r"\border\s+in\s+which\b|\bin\s+return\b", re.I)
+
+
 def score(arch: Archetype, text: str, title: str) -> float:
     """How much the text is about this archetype's service: the weights of the keywords it uses
-    (each once; twice in the title), if it names the main record or its records at all."""
-    words = {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", text)}
+    (each once; twice in the title), if it names the main record or its records at all (not in a
+    phrase that names none: "in order to" is no order)."""
+    words = {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", _IDIOMS.sub(" ", text))}
     title_words = {tf.lemma(w) for w in re.findall(r"[A-Za-z]+", title)}
     nouns = set(arch.main) | set(arch.child) | set(arch.request) | set(arch.catalog)
     nouns |= {arch.move.record} if arch.move else set()
