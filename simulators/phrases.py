@@ -222,7 +222,7 @@ AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks
 _NEGATIVE = re.compile(r"\b(?:sorry|can't|cannot|unable|not able|unfortunately|didn't go through|isn't possible"
                        r"|doesn't allow|not possible|went wrong|didn't work|I'm afraid"
                        r"|(?<!\d )failed(?!\s+[a-z-]+s\b))\b", re.I)  # not a count of "3 failed logins"
-_VERBS = frozenset(
+REQUEST_VERBS = frozenset(
     "add apply ask book buy cancel change check choose close complete confirm contact create delete dispute download "
     "enable disable extend file find fix freeze get join know learn link make move open order pay raise reactivate receive "
     "redeem refill register remove renew rent replace report request reschedule reset return schedule see send "
@@ -274,7 +274,7 @@ def want_phrase(intent: str) -> tuple[list[str], str]:
     if first == "know":  # "I'm trying to know the status" reads wrong; "find out" fits every bank
         return WANT, "find out" + intent[4:]
     second = intent.split(" ")[1] if " " in intent else ""
-    if first.islower() and (first in _VERBS or second in ("my", "the", "a", "an", "your", "our")):
+    if first.islower() and (first in REQUEST_VERBS or second in ("my", "the", "a", "an", "your", "our")):
         return WANT, intent  # a verb phrase: "lock my account"
     return ABOUT, intent
 

@@ -7,9 +7,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from gem_env.tools.patterns import SENTENCE_BREAK
-from gem_env.text.lexicons import ACTION_VERBS
-from gem_env.text.words import sentence_case
-from gem_env.tools.render import plain_words
+
+from .phrases import REQUEST_VERBS
+from gem_env.tools.render import plain_words, sentence_case
 
 STOP = "###STOP###"
 """The token a simulated user sends to end the conversation (as in τ-bench)."""
@@ -120,7 +120,7 @@ def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) 
         head = pattern.sub(mine, head)
     head = re.sub(r"\s+([,.])", r"\1", re.sub(r"\s+", " ", head)).strip(" ,;-")
     first, second = (head.split(" ") + ["", ""])[:2]
-    if titled and first.lower() in ACTION_VERBS:  # a document's title: "Navigate Currency Conversions on ..."
+    if titled and first.lower() in REQUEST_VERBS:  # a document's title: "Navigate Currency Conversions on ..."
         head = sentence_case(head)  # (was said "I need some help with Navigate Currency Conversions ...")
     elif first not in ("I", "I'm", "I've", "My") and not first[1:2].isupper() and not second[:1].isupper():
         head = head[:1].lower() + head[1:]  # a verb phrase: "Freeze my card" -> "freeze my card"; not a

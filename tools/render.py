@@ -423,3 +423,12 @@ def gerund(verb: str) -> str:
     if low.endswith("e") and not low.endswith(("ee", "ye", "oe")) and len(low) > 2:
         return low[:-1] + "ing"
     return low + (low[-1] if _doubles(low) else "") + "ing"
+
+
+def sentence_case(title: str) -> str:
+    """"Opening Personal Checking Accounts" -> "opening personal checking accounts" (acronyms kept)."""
+    words = title.split()
+    titled = len(words) > 1 and sum(w[:1].isupper() for w in words) * 2 > len(words)
+    if not titled:
+        return title[:1].lower() + title[1:] if title[1:2].islower() else title
+    return " ".join(w if w.isupper() else w.lower() for w in words)

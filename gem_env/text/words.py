@@ -202,15 +202,6 @@ _A_BEFORE_VOWEL = re.compile(r"\b([Aa]) (?=[aeioAEIO]\w)")
 
 
 
-def sentence_case(title: str) -> str:
-    """"Opening Personal Checking Accounts" -> "opening personal checking accounts" (acronyms kept)."""
-    words = title.split()
-    titled = len(words) > 1 and sum(w[:1].isupper() for w in words) * 2 > len(words)
-    if not titled:
-        return title[:1].lower() + title[1:] if title[1:2].islower() else title
-    return " ".join(w if w.isupper() else w.lower() for w in words)
-
-
 def doing(phrase: str) -> str:
     """A task named by its verb, as an activity: "return an item" -> "returning an item", "freeze
     or unfreeze a card" -> "freezing or unfreezing a card"; a phrase not opening with an action verb

@@ -16,11 +16,12 @@ from typing import Any, Literal
 
 from ...simulators.base import UserSimulator
 from ...text.signals import is_question_title
-from ...text.words import doing, sentence_case
+from ...text.words import doing
 from ...simulators.scenario import STOP
 from ..tasks import Task
 from .plan import PlannedTools, tool_schemas
 from ...tools import CompiledDomain, Domain
+from ...tools.render import sentence_case
 from ...tools.scratch import give_back, take_sandbox
 from ..verify_reuse import RecordedCall, RecordingSandbox
 from .loops import LoopWatch, is_infrastructure
