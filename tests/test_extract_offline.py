@@ -159,6 +159,21 @@ def test_a_setting_step_takes_the_value_the_user_chooses() -> None:
     assert tasks and all("new_delivery_preference" in t.scenario.knows for t in tasks)
 
 
+def test_a_remark_between_the_steps_is_no_step() -> None:
+    """"Since the kernel remains ...", "Furthermore, the scripts ...", a sidebar's "CULTURE The good
+    old days ...": remarks, not steps (they were tools such as `since_kernel_remains`, a write that
+    set the status 'sinced'); "Note the number" is still a step."""
+    text = ("# Building a kernel package\n\n- Install the build tools.\n"
+            "- Since the kernel remains under the packaging system, it can be removed cleanly.\n"
+            "- Furthermore, the scripts automate the bootloader.\n- CULTURE The good old days of kernel-package\n"
+            "- Build the package.\n- Note the version number.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="k", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    names = [s.tool for s in domain.workflows[0].steps]
+    assert len(names) == 3 and names[0].startswith("install") and names[2].startswith("note"), names
+    assert not any(n.startswith(("since", "furthermore", "culture")) for n in names)
+
+
 def test_a_documented_tool_without_steps_still_gives_a_domain() -> None:
     text = ("Procedure for a temporary limit increase.\n\nBefore granting it, verify ALL of the following:\n"
             "1) The account must be OPEN\n2) The account must be at least 60 days old\n\n"

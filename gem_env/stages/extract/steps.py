@@ -193,8 +193,20 @@ _OUTCOME = re.compile(r"^\W*(?:your|the|this|that|it|its|their|they|these|those)
 
 def is_outcome(step: tf.Step) -> bool:
     """A list item that says what happens after the steps, to something other than the reader
-    ("Your redemption will process and appear on your account"): not a step, so not a tool."""
-    return not step.verb and bool(_OUTCOME.match(step.text))
+    ("Your redemption will process and appear on your account"), or a remark between them ("Since
+    the kernel remains under the control of the packaging system, ...", "Furthermore, the scripts
+    ...", a sidebar's "CULTURE The good old days ..."): not a step, so not a tool (they were
+    `since_kernel_remains`, a write setting the status 'sinced')."""
+    return bool(not step.verb and _OUTCOME.match(step.text) or _REMARK.match(step.text))
+
+
+#: how a remark opens, never an instruction: a connective, or a sidebar's capitalised label
+_REMARK = re.compile(r"^\W*(?:(?:despite|since|furthermore|moreover|however|although|though|among|thus|therefore|"
+                     r"hence|otherwise|meanwhile|unfortunately|fortunately|soon|whoa|indeed|sometimes|often|"
+                     r"generally|typically)\b|"
+                     r"(?-i:NOTE|TIP|CULTURE|WARNING|CAUTION|IMPORTANT|BACK TO BASICS|SECURITY|IN PRACTICE|"
+                     r"GOING FURTHER|COMMUNITY|SPECIFIC CASE|QUICK LOOK|ALTERNATIVE|DEBIAN POLICY)\b(?!\s*:))",
+                     re.IGNORECASE)
 
 
 _TOOL_LINE = re.compile(r"^[ \t*#>-]*(?:\*\*)?(?:tool|function|api|endpoint)s?(?:\*\*)?\s*:\s*(?:\*\*)?`?"
