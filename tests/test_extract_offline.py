@@ -174,6 +174,21 @@ def test_a_remark_between_the_steps_is_no_step() -> None:
     assert not any(n.startswith(("since", "furthermore", "culture")) for n in names)
 
 
+def test_a_how_to_titles_object_names_the_record() -> None:
+    """When no step names a known kind of record, the title's object does ("How to Craft a Bed in
+    Minecraft": beds, was "wools", the object of one step); a verb used as a noun names nothing."""
+    from gem_env.stages.extract.procedure_fields import _title_object
+    assert _title_object("How to Craft a Bed in Minecraft") == "bed"
+    assert _title_object("How to Make Your 3DS Screens Smaller with a Nintendo DS Game") == "screen"
+    assert _title_object("How to Lose Weight Playing Dance Dance Revolution") == "weight"
+    assert _title_object("How to Sword Cancel in Halo 2") is None
+    assert _title_object("Spending Alerts and Budget Controls") is None
+    text = "# How to Craft a Bed in Minecraft\n\n1. Gather three wool.\n2. Place the wool on the table.\n3. Take the bed.\n"
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id="b", text=text, title="How to Craft a Bed in Minecraft"), RELEVANT)
+    assert isinstance(domain, Domain) and domain.entities[0].name == "beds", domain
+
+
 def test_a_documented_tool_without_steps_still_gives_a_domain() -> None:
     text = ("Procedure for a temporary limit increase.\n\nBefore granting it, verify ALL of the following:\n"
             "1) The account must be OPEN\n2) The account must be at least 60 days old\n\n"

@@ -9,10 +9,38 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...text import features as tf
+from ...text.lexicons import ACTION_VERBS
 from .lexicon import (_AFTER_TRIGGER, _BEFORE_EVENT, _CANNOT, _ENTITY_RANK, _EXPR_WORDS, _FLAG_STOP, _LIMIT, _LOCKED,
     _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
     _unique)
 from .procedure_values import _field_spec, _noun_weight, _shift
+
+_TITLE_STOPS = frozenset("in on at for with without to from of into using when while by via and or your my a an the "
+                         "yourself own".split())
+
+
+def _title_object(title: str) -> str | None:
+    """The noun a how-to title's verb acts on ("How to Get a Golden Shovel in Animal Crossing" ->
+    shovel), when the title opens with an action verb; None otherwise."""
+    rest = re.sub(r"^\s*how\s+(?:to|do\s+i|can\s+i)\s+", "", title, flags=re.I)
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", rest)
+    if len(words) < 2 or (rest == title and words[0].lower() not in ACTION_VERBS):  # "How to ..." opens with one
+        return None
+    chunk: list[str] = []
+    for w in words[1:]:
+        low = w.lower()
+        if low in _TITLE_STOPS or (chunk and low.endswith("ing")):  # "Lose Weight Playing ...": the weight
+            if chunk:
+                break
+            continue
+        chunk.append(low)
+    while len(chunk) > 1 and chunk[-1].endswith(("er", "est")) and tf.lemma(chunk[-1]) != chunk[-1]:
+        chunk.pop()  # "Make Your 3DS Screens Smaller": the screens, not "small"
+    head = tf.lemma(chunk[-1]) if chunk else ""
+    if not head.isalpha() or len(head) < 3 or head in _PEOPLE or head in ACTION_VERBS:  # "Sword Cancel": no thing
+        return None
+    return _ident(head, 24)
+
 
 @dataclass
 class _Field:
@@ -55,6 +83,9 @@ class FieldRules:
                 score[lw] += 2 * _noun_weight(lw)
         if score:
             return max(score, key=lambda n: (score[n], -_ENTITY_RANK[n]))
+        thing = _title_object(self.doc.title or "")
+        if thing:  # what a how-to title makes or acts on: "Craft a Bed in Minecraft" -> bed (was wool, a step's)
+            return thing
         heads: Counter[str] = Counter()
         for info in self.infos:
             if info.object_words:
