@@ -164,6 +164,10 @@ class Guidance:
         # the cases a tool's own conditions test ("reason == 'fraud'"): a sentence for such a case
         # ("For fraud we also freeze the card") is about that tool whatever its words
         self._cases = {t.name: _tested(t.effect or []) for t in domain.tools}
+        # the verbs of the domain's other writes ("cancel"): a sentence about one of them is not about
+        # this write ("All reservations can be cancelled within 24 hours ..." after moving a flight)
+        self._verbs = {name: _roots(name, "")[0] for name, t in compiled.tools.items()
+                       if t.writes and name.split("_")[0] not in _GENERIC and _roots(name, "")}
         known = {said for said, _ in self._sentences}
         self._sentences += [(said, words) for said, words in _outcomes([t.span.text for t in domain.tools
                                                                         if t.span is not None and t.span.text], rules)
@@ -178,12 +182,17 @@ class Guidance:
         roots = _roots(write, entity)
         said = " ".join(str(v).lower() for v in values.values() if isinstance(v, (str, int, float)))
         own, cases = self._own.get(write, []), self._cases.get(write, frozenset())
+        mine = self._verbs.get(write)
+        others = {v for t, v in self._verbs.items() if v != mine}
         out = []
         for sentence, words in self._sentences:
             case = m.group(1).lower() if (m := _CONDITION.match(sentence)) else None
             if sentence not in own and case not in cases and (
                     not roots or not all(any(w.startswith(r) for w in words) for r in roots)):
                 continue
+            if sentence not in own and any(w.startswith(o) for o in others for w in words) \
+                    and not (mine and any(w.startswith(mine) for w in words)):
+                continue  # another write's outcome
             if case is not None and case not in said:
                 continue
             out.append(sentence)

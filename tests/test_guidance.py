@@ -64,6 +64,23 @@ def test_a_workflow_gets_the_sentences_about_its_own_change_and_its_own_case() -
     assert guide.about(workflow, "transfer_to_human_agent", "order", {}) == []
 
 
+def test_another_writes_outcome_is_not_said_after_this_one() -> None:
+    """"All orders can be cancelled within 24 hours of the address change" carries the address
+    change's words, but it is the cancel's outcome: after an address change it is not said (a
+    tau-bench airline session said "all reservations can be cancelled within 24 hours of booking"
+    after moving a flight); after a cancel it is."""
+    tools = [*DOMAIN["tools"], tool("update_order_address", [
+        {"find": "orders", "as": "o", "where": {"order_id": "order_id"}},
+        {"update": "orders", "row": "o", "set": {"status": "'updated'"}}, {"return": {"order_id": "o.order_id"}}],
+        [P("order_id"), P("address")])]
+    policy = [{"id": "P1", "text": "All orders can be cancelled within 24 hours of an address change."}]
+    compiled = compile_domain(parse_domain({**DOMAIN, "tools": tools, "policy": policy}))
+    guide, workflow = Guidance(compiled), compiled.domain.workflows[0]
+    assert guide.about(workflow, "update_order_address", "order", {}) == []
+    assert guide.about(workflow, "cancel_order", "order", {}) == \
+        ["All orders can be cancelled within 24 hours of an address change."]
+
+
 def test_a_case_the_write_itself_tests_is_its_own_whatever_the_words() -> None:
     """"For fraud we also close the card" does not say "cancel"; when the cancel tool's effect
     has a condition on 'fraud' (the text's case made into a step), the sentence is about it."""
