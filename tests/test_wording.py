@@ -826,6 +826,12 @@ def test_the_system_prompt_says_what_customers_come_about_in_english() -> None:
         "Customers come to you about their Blue Account and things like managing their balance with low-balance alerts."
     assert _what_about("BNPL Silver \u2014 How to Enable Buy Now, Pay Later on Your Account") == \
         "Customers come to you about their BNPL Silver and things like enabling buy now, pay later on their account."
+    # a how-do-I title is the task it asks about (was "about things like how do I stop a recurring payment?.")
+    assert _what_about("How do I stop a recurring payment?") == \
+        "Customers come to you about things like stopping a recurring payment."
+    assert _what_about("How can I change my PIN?") == "Customers come to you about things like changing their PIN."
+    assert _what_about("How to send and receive money") == \
+        "Customers come to you about things like sending and receiving money."
 
 
 def test_the_service_is_named_once_by_its_kind() -> None:

@@ -202,6 +202,10 @@ _A_BEFORE_VOWEL = re.compile(r"\b([Aa]) (?=[aeioAEIO]\w)")
 
 
 
+#: verbs said after another in a title ("send and receive money") that the action lexicon leaves out
+_PAIRED_VERBS = frozenset("receive keep view manage track share earn redeem spend save".split())
+
+
 def doing(phrase: str) -> str:
     """A task named by its verb, as an activity: "return an item" -> "returning an item", "freeze
     or unfreeze a card" -> "freezing or unfreezing a card"; a phrase not opening with an action verb
@@ -210,6 +214,7 @@ def doing(phrase: str) -> str:
     if not words or words[0].lower() not in ACTION_VERBS:
         return phrase
     words[0] = gerund(words[0])
-    if len(words) > 2 and words[1] in ("or", "and") and words[2].lower() in ACTION_VERBS:
+    if len(words) > 2 and words[1] in ("or", "and") and (words[2].lower() in ACTION_VERBS or
+                                                         words[2].lower() in _PAIRED_VERBS):
         words[2] = gerund(words[2])
     return " ".join(words)

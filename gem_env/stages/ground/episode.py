@@ -108,7 +108,14 @@ def _what_about(about: str) -> str:
         return f'Customers come to you with questions like "{_third_person(about)}"'
     if len(about.split()) > 12 or ". " in about:
         return f"{about[:1].upper()}{about[1:]}."
-    return f"Customers come to you about things like {doing(_third_person(sentence_case(about)))}."
+    # "How do I stop a recurring payment?" -> "stopping a recurring payment" (was "... like how do I stop ...?.")
+    task = re.sub(r"^how\s+(?:do\s+i|can\s+i|to)\s+(.+?)\??$", r"\1", about, flags=re.IGNORECASE)
+    return f"Customers come to you about things like {doing(_first_to_third(_third_person(sentence_case(task))))}."
+
+
+def _first_to_third(text: str) -> str:
+    """The asker's "my" of a how-do-I title is the customer's: "change my PIN" -> "change their PIN"."""
+    return re.sub(r"\bmy\b", "their", re.sub(r"\bmyself\b", "themselves", text))
 
 
 def _third_person(text: str) -> str:
