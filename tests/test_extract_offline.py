@@ -25,6 +25,13 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RELEVANT = Verdict(id="x", relevant=True, score=1.0, reason="test")
 
 
+def _procedure(text: str, title: str = "") -> Domain:
+    """The procedure path's domain of `text` (no archetype), which must be one."""
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text, title=title), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    return domain
+
+
 def _kept() -> list[tuple[Document, Domain | Rejection]]:
     f, ex = OfflineFilter(), OfflineExtractor(archetypes=False)
     out = []
@@ -128,8 +135,7 @@ def test_a_limit_said_at_a_step_and_again_at_submission_is_one_check() -> None:
     text = ("# Converting currency\n\n## Before you convert\n- Ensure your conversion amount meets the minimum of $100\n\n"
             "## Steps\n- Choose the source wallet\n- Enter an amount that is at least $100\n- Review the quote\n"
             "- Submit the conversion\n")
-    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text), RELEVANT)
-    assert isinstance(domain, Domain), domain
+    domain = _procedure(text)
     fields = [f.name for f in domain.entities[0].fields]
     assert "amount" in fields and not any(f.startswith("amount_") for f in fields), fields
     checks = {t.name: [s.require for s in t.effect if isinstance(s, RequireStep)] for t in domain.tools}
@@ -145,8 +151,7 @@ def test_a_setting_step_takes_the_value_the_user_chooses() -> None:
             "- Adjust your alert threshold above or below $100 to match your usual spending.\n"
             "- Enable alerts for card-present, online, or international transactions.\n"
             "- Set delivery preferences for push or email notifications so you see alerts in time.\n")
-    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text), RELEVANT)
-    assert isinstance(domain, Domain), domain
+    domain = _procedure(text)
     params = {t.name: {p.name: p.enum for p in t.parameters} for t in domain.tools}
     assert params["set_delivery_preference"]["new_delivery_preference"] == ["push", "email"]
     assert params["enable_alert"]["new_transaction_type"] == ["card-present", "online", "international"]
@@ -167,9 +172,7 @@ def test_a_remark_between_the_steps_is_no_step() -> None:
             "- Since the kernel remains under the packaging system, it can be removed cleanly.\n"
             "- Furthermore, the scripts automate the bootloader.\n- CULTURE The good old days of kernel-package\n"
             "- Build the package.\n- Note the version number.\n")
-    domain = OfflineExtractor(archetypes=False).extract(Document(id="k", text=text), RELEVANT)
-    assert isinstance(domain, Domain), domain
-    names = [s.tool for s in domain.workflows[0].steps]
+    names = [s.tool for s in _procedure(text).workflows[0].steps]
     assert len(names) == 3 and names[0].startswith("install") and names[2].startswith("note"), names
     assert not any(n.startswith(("since", "furthermore", "culture")) for n in names)
 
@@ -184,9 +187,7 @@ def test_a_how_to_titles_object_names_the_record() -> None:
     assert _title_object("How to Sword Cancel in Halo 2") is None
     assert _title_object("Spending Alerts and Budget Controls") is None
     text = "# How to Craft a Bed in Minecraft\n\n1. Gather three wool.\n2. Place the wool on the table.\n3. Take the bed.\n"
-    domain = OfflineExtractor(archetypes=False).extract(
-        Document(id="b", text=text, title="How to Craft a Bed in Minecraft"), RELEVANT)
-    assert isinstance(domain, Domain) and domain.entities[0].name == "beds", domain
+    assert _procedure(text, "How to Craft a Bed in Minecraft").entities[0].name == "beds"
 
 
 def test_a_documented_tool_without_steps_still_gives_a_domain() -> None:
