@@ -194,6 +194,10 @@ def test_a_software_guide_is_no_service():
             "return to the package store later; our support tool helps.\n\n1. Unplug the network cable.\n"
             "2. Copy the disk image.\n3. Check each package.\n")
     assert service.pick(text, "Securing a machine") is None
+    # nor is "the command line" a phone line (a Debian migration guide was a lines service)
+    migrate = ("# How to migrate\n\nWe move each user with our tool; the plan needs data from the command line.\n\n"
+               "1. Copy the data.\n2. Run the tool on the command line.\n3. Check each user.\n")
+    assert service.pick(migrate, "How to migrate") is None
     build = ("# Compiling a kernel\n\nEach user with the admin role and the permission to access the build "
              "tree can do it; our support tool helps.\n\n1. Get the sources:\n\n    $ apt install linux-source\n"
              "    $ tar xf linux-source.tar.xz\n    $ cd linux-source\n\n2. Configure the kernel with make menuconfig.\n"

@@ -23,10 +23,12 @@ from .specialise import Specialisation, specialise
 MIN_SCORE = 5.0
 
 
-#: words of a record in a phrase that names none: "in order to", "in the usual order", "order of"
+#: words of a record in a phrase that names none: "in order to", "in the usual order", "order of",
+#: "the command line"
 _IDIOMS = re.compile(r"\bin\s+(?:(?:the|their|its|this|that|any|reverse|alphabetical|chronological|"
                      r"the\s+same|the\s+usual|the\s+right|the\s+correct)\s+)?order\b|\border\s+of\b|"
-                     r"\border\s+in\s+which\b|\bin\s+return\b", re.I)
+                     r"\border\s+in\s+which\b|\bin\s+return\b|\bcommand[\s-]+lines?\b|\blines?\s+of\s+(?:code|text)\b|"
+                     r"\bin\s+line\s+with\b", re.I)
 
 
 def score(arch: Archetype, text: str, title: str) -> float:
