@@ -167,7 +167,8 @@ class Guidance:
         # the verbs of the domain's other writes ("cancel"): a sentence about one of them is not about
         # this write ("All reservations can be cancelled within 24 hours ..." after moving a flight)
         self._verbs = {name: _roots(name, "")[0] for name, t in compiled.tools.items()
-                       if t.writes and name.split("_")[0] not in _GENERIC and _roots(name, "")}
+                       if t.writes and name.split("_")[0] not in _GENERIC and _roots(name, "")
+                       and not _HANDOFF.search(name)}  # "transfer" to a person says nothing of a transfer
         known = {said for said, _ in self._sentences}
         self._sentences += [(said, words) for said, words in _outcomes([t.span.text for t in domain.tools
                                                                         if t.span is not None and t.span.text], rules)
