@@ -77,14 +77,14 @@ def test_another_writes_outcome_is_not_said_after_this_one() -> None:
                                                   {"update": "orders", "row": "o", "set": {"status": "'held'"}},
                                                   {"return": {"order_id": "o.order_id"}}], [P("order_id")]))
     policy = [{"id": "P1", "text": "All orders can be cancelled within 24 hours of an address change."},
-              {"id": "P2", "text": "Once cancelled, we transfer the refund to your card within 5 business days."}]
+              {"id": "P2", "text": "After an address change we transfer the parcel to the new depot within 2 days."}]
     compiled = compile_domain(parse_domain({**DOMAIN, "tools": tools, "policy": policy}))
     guide, workflow = Guidance(compiled), compiled.domain.workflows[0]
-    assert guide.about(workflow, "update_order_address", "order", {}) == []
-    # a handoff's "transfer" (to a person) is no other write's verb: the refund's transfer is still said
+    # a handoff's "transfer" (to a person) is no other write's verb: the parcel's transfer is said
+    assert guide.about(workflow, "update_order_address", "order", {}) == \
+        ["After an address change we transfer the parcel to the new depot within 2 days."]
     assert guide.about(workflow, "cancel_order", "order", {}) == \
-        ["All orders can be cancelled within 24 hours of an address change.",
-         "Once cancelled, we'll transfer the refund to your card within 5 business days."]
+        ["All orders can be cancelled within 24 hours of an address change."]
 
 
 def test_a_case_the_write_itself_tests_is_its_own_whatever_the_words() -> None:
