@@ -225,7 +225,8 @@ def test_extraction_is_deterministic(kept) -> None:
 def test_words() -> None:
     assert [participle(v) for v in ("freeze", "cancel", "submit", "open", "pay", "apply", "stop", "unfreeze")] == \
         ["frozen", "cancelled", "submitted", "open", "paid", "applied", "stopped", "active"]
-    assert [plural(n) for n in ("card", "policy", "address", "day")] == ["cards", "policies", "addresses", "days"]
+    assert [plural(n) for n in ("card", "policy", "address", "day", "money", "gift card")] \
+        == ["cards", "policies", "addresses", "days", "money", "gift cards"]  # a table of money is "money"
     assert status_values("A `cancelled` or `expired` card cannot be frozen.", "card") == ([], ["cancelled", "expired"])
     assert status_values("Card must be in ACTIVE status (cannot change PIN on FROZEN or CLOSED cards)", "card") \
         == (["active"], ["frozen", "closed"])

@@ -150,10 +150,17 @@ def singular(noun: str) -> str:
     return noun[:-1] if noun.endswith("s") and not noun.endswith(("ss", "us", "is")) else noun
 
 
+#: nouns with no plural: a table of them keeps the noun ("money", never "moneys")
+_UNCOUNTABLE = frozenset("money fun information data equipment feedback advice software hardware luggage baggage "
+                         "news traffic wool homework research knowledge furniture insurance evidence progress".split())
+
+
 def plural(noun: str) -> str:
     """"account" -> "accounts", "policy" -> "policies", "address" -> "addresses": of a phrase, its
-    last word ("gift card" -> "gift cards")."""
+    last word ("gift card" -> "gift cards"); "money" stays."""
     head, _, last = noun.rpartition(" ")
+    if last in _UNCOUNTABLE:
+        return noun
     if last.endswith("y") and last[-2:-1] not in "aeiou":
         last = last[:-1] + "ies"
     elif last.endswith(("s", "sh", "ch", "x", "z")):

@@ -7,6 +7,7 @@ from typing import Any
 
 from ...text import features as tf
 from ...tools.render import participle as english_participle
+from ...tools.render import plural  # noqa: F401 -- the extractor's tables are named as the agent says them
 
 # ---------------------------------------------------------------- lexicons
 
@@ -186,14 +187,6 @@ def _unique(name: str, taken: set[str], limit: int = 64) -> str:
         out = name[: limit - len(suffix)] + suffix
     taken.add(out)
     return out
-
-
-def plural(noun: str) -> str:
-    if noun.endswith(("s", "x", "z", "ch", "sh")):
-        return noun + "es"
-    if noun.endswith("y") and len(noun) > 1 and noun[-2] not in "aeiou":
-        return noun[:-1] + "ies"
-    return noun + "s"
 
 
 def participle(verb: str) -> str:
