@@ -153,14 +153,18 @@ def test_base_url_needs_a_running_server() -> None:
 
 
 def test_serves_32_requests_in_flight_concurrently() -> None:
-    with FakeOpenAIServer([Text("ok")], latency=0.2) as server:
+    """A server that waited out each request's latency in turn would take 32 x 0.5 s: the bound is
+    half of that, which a loaded machine's overhead does not reach (a 1.0 s bound at 0.2 s latency
+    failed once in CI at 4.4 s); how close to the ideal it gets is `bench/rollout.py`'s business."""
+    latency = 0.5
+    with FakeOpenAIServer([Text("ok")], latency=latency) as server:
         started = time.perf_counter()
         with ThreadPoolExecutor(32) as pool:
             statuses = list(pool.map(lambda i: post(server, chat_body(str(i)))[0], range(32)))
         elapsed = time.perf_counter() - started
         assert len(server.requests) == 32
     assert statuses == [200] * 32
-    assert elapsed < 1.0  # serial would take 6.4 s
+    assert elapsed < 32 * latency / 2
 
 
 def test_tool_fake_chat_model_accepts_tools_and_replies_with_tool_calls() -> None:
