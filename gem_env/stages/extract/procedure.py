@@ -63,8 +63,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.truncated = truncated
         self.fields: dict[str, _Field] = {}
         self.windows: set[str] = set()
-        self.limits: dict[str, str] = {}
-        self.settings: dict[int, str] = {}  # step -> the setting it changes to a value the user chooses  # field -> the comparison its first limit made ("{row}.amount >= 100.0")
+        self.limits: dict[str, str] = {}  # field -> the comparison its first limit made (">= 100.0")
+        self.settings: dict[int, str] = {}  # step -> the setting it changes to a value the user chooses
         self.spans: list[tuple[int, int]] = []
 
     def build(self) -> Domain | Rejection:

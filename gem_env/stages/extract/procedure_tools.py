@@ -9,6 +9,7 @@ from typing import Any
 from .lexicon import VERB_STATUS, _EXPR_WORDS, _clean, _ident, _regular_participle, _span, _unique
 from .procedure_fields import _Require
 from .procedure_values import _at_clock, _goal_phrase, _new_value
+from .service_writes import quoted_list
 from .steps import StepInfo
 from ...text.words import indefinite
 
@@ -166,12 +167,12 @@ class ProcedureTools:
                 flow.knows.setdefault(fname, f"row.{fname}")
             call.args[fname] = {"user": key}
         else:
-            pname = f"new_{fname}"[:40]
+            pname = new_param(fname)
             choices = self.fields[fname].spec.get("values")
             call.params.append({"name": pname, "type": ptype, "description": f"the new {words}",
                                 **({"enum": choices} if choices else {})})
             call.sets[fname] = pname
-            flow.knows.setdefault(pname, f"first([v for v in {choices!r} if v != row.{fname}])" if choices
+            flow.knows.setdefault(pname, f"first([v for v in {quoted_list(choices)} if v != row.{fname}])" if choices
                                   else _new_value(fname, ftype))
             call.args[pname] = {"user": pname}
             flow.new_values[fname] = pname
@@ -215,10 +216,10 @@ class ProcedureTools:
         last = writes[-1] if writes else None
         setting = self.settings.get(infos.index(last)) if last is not None else None
         # "set the delivery preference to {new_delivery_preference}", not the text's "... for push or email"
-        main = f"{last.verb} the {setting.replace('_', ' ')} to {{{f'new_{setting}'[:40]}}}" if setting else None  # type: ignore[union-attr]
+        main = f"{last.verb} the {setting.replace('_', ' ')} to {{{new_param(setting)}}}" if setting else None  # type: ignore[union-attr]
         phrase = _goal_phrase(title, infos, writes, main)
         # the placeholders kept whole through `_clean` (it rewrites braces)
-        slots = [self.pk] + ([f"new_{setting}"[:40]] if setting else [])
+        slots = [self.pk] + ([new_param(setting)] if setting else [])
         goal = f"{phrase} ({self.noun} {{{self.pk}}})"
         for i, slot in enumerate(slots):
             goal = goal.replace("{" + slot + "}", chr(i + 1))
@@ -235,6 +236,11 @@ class ProcedureTools:
             "knows": flow.knows, "steps": flow.steps, "tells": tells,
             "span": _span(self.text, first.start, last.end),
         }
+
+
+def new_param(field: str) -> str:
+    """The parameter that carries a field's new value ("new_delivery_preference")."""
+    return f"new_{field}"[:40]
 
 
 def plural_words(table: str) -> str:
