@@ -101,9 +101,10 @@ def brief(what: str) -> str:
     """An action without its record numbers and reasons ("freeze your account ACC-1 because of
     fraud" -> "freeze your account"): how it is named before the confirmation has said it in full,
     and after, once it is done. A dangling preposition goes with what it led to."""
-    short = _DETAIL.sub("", what).strip()
+    # "for transaction TRN-1" -> "for the transaction" (not "to email" -> "to the email": a value)
+    short = re.sub(r"\b(for|of|on|to|from|about) ([a-z]+)(?=\s+[A-Z]{2,}\d*-\d+\b)", r"\1 the \2", what)
+    short = _DETAIL.sub("", short).strip()
     short = re.sub(r"\s+(?:for|of|to|from|on|with|about)\s*$", "", short)
-    short = re.sub(r"\b(for|of|on|to|from|about) ([a-z]+)$", r"\1 the \2", short)  # "for transaction" -> "for the transaction"
     return short if len(short.split()) >= 2 else what
 
 
@@ -129,8 +130,9 @@ def _procedure_step(goal: str, known: dict[str, Any]) -> str:
     said = {k: when_words(spoken(k, known[k])) for k in re.findall(r"\{(\w+)\}", clause) if k in known}
     clause = re.sub(r"\{(\w+)\}", lambda m: f"\x00{m.group(1)}\x00" if m.group(1) in said else m.group(0), clause)
     # one step, one verb: "enter the details and select ..." is said as its first step
-    clause = re.split(r"[,;]\s|\s(?:if|when|so that|in order to|as|once|or)\s|\s+\{|\sand (?=[a-z]+\b(?! (?:of|in|for|to)\b))",
-                      clause)[0].strip().rstrip(".")
+    # ("set the threshold to $200, the type to online and the delivery to email" is one step)
+    clause = re.split(r"[,;]\s(?!the [a-z ]+? to \x00)|\s(?:if|when|so that|in order to|as|once|or)\s|\s+\{|"
+                      r"\sand (?!the [a-z ]+? to \x00)(?=[a-z]+\b(?! (?:of|in|for|to)\b))", clause)[0].strip().rstrip(".")
     verb, _, rest = clause.partition(" ")
     bare = re.sub(r"\x00\w+\x00", "", clause)
     if not rest or not re.fullmatch(r"[a-z]+", verb) or _ONLY_THEIRS.match(clause) or re.search(r"[{_\d]", bare):

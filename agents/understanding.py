@@ -229,8 +229,10 @@ def goal_values(goal: str, text: str, known: dict[str, Any],
     # "turn off the overdraft protection" is how people say the goal's "change the ... to no"
     text = _TURN.sub(lambda m: f"{m.group(1)}change {m.group(3)} to {'yes' if m.group(2).lower() == 'on' else 'no'}", text)
     for sentence in _GOAL_SENTENCE.split(re.sub(r"\s*\([^)]*\)", "", goal).strip()):
-        found.update({k: v for k, v in _sentence_values(sentence.rstrip(".!?"), text, known, choices or {}).items()
-                      if k not in found})
+        # a how-to's "Topic: its main step" is asked for by the step alone (`scenario.user_words`)
+        for part in (sentence, sentence.rsplit(": ", 1)[1]) if ": " in sentence else (sentence,):
+            found.update({k: v for k, v in _sentence_values(part.rstrip(".!?"), text, known, choices or {}).items()
+                          if k not in found})
     return found
 
 

@@ -25,7 +25,7 @@ from gem_env.tools.render import code_for, gerund, how_many
 
 from . import banks as B
 from . import speech as S
-from .plans import Plan, compile_plan, content_words
+from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import Records
@@ -534,6 +534,9 @@ class WorkflowAgent:
                     env[step.as_] = result
                 continue
             if step.writes and confirmed is not True:
+                later = _asked_later(plan, step, known)
+                if later:  # one confirmation for the whole change: what its later steps take, asked now
+                    return self._ask(later, turn, S.action(plan.workflow.goal, _main_write(plan), known))
                 return self._before_write(plan, step.tool, args, (called, results, done), confirmed is False, known, turn)
             return _call(tool, args, turn)
         return self._report(plan, env, wrote, turn)
@@ -780,6 +783,15 @@ def _add_ids(ids: dict[str, set[str]], values: dict[str, Any]) -> None:
     for k, v in values.items():
         if k.endswith("_id") and isinstance(v, (str, int)) and not isinstance(v, bool):
             ids.setdefault(k, set()).add(str(v))
+
+
+def _asked_later(plan: Plan, step: Step, known: dict[str, Any]) -> list[str]:
+    """What the user is to give for the writes after `step` that always run (the new transaction
+    type after the new threshold): asked before the change is confirmed, not after it has begun.
+    Ids are left out (a read before their step may give them)."""
+    after = plan.steps[plan.steps.index(step) + 1:]
+    return list(dict.fromkeys(k for s in after if s.writes and s.when is None for k in s.needs
+                              if k not in known and k != "id" and not k.endswith("_id")))
 
 
 def _object(raw: Any) -> dict[str, Any]:

@@ -93,6 +93,24 @@ _IMPERATIVE = re.compile(r"^(?:add|apply|ask|book|buy|cancel|change|check|close|
                          r"unfreeze|unlock|update|upgrade|view)\b", re.IGNORECASE)
 
 
+def _request_part(sentence: str) -> str:
+    """Of "Title: its main step", the part a user asks with: the first that is a request, the title
+    first ("Dispute a charge: add details ..."; "EcoCard: Redeeming Points: go to Rewards ...":
+    redeem points), else the title ("Spending Alerts on Hunter Green: set the delivery preference
+    to {x}": the customer asks to set it, not about a topic)."""
+    parts = [re.sub(r"^how to\s+", "", p.strip(), flags=re.IGNORECASE) for p in re.split(r":(?:\s|$)", sentence)]
+    for part in parts if len(parts) > 1 else ():
+        first, _, rest = part.partition(" ")
+        low = first.lower()
+        if low in REQUEST_VERBS:
+            return part
+        stem = low[:-3] if low.endswith("ing") else ""  # "Redeeming Sustainability Points": redeem them
+        verb = next((v for v in (stem, stem + "e", stem[:-1]) if v in REQUEST_VERBS), None) if stem else None
+        if verb is not None:
+            return f"{verb} {rest}".strip()
+    return parts[0]
+
+
 def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) -> str:
     """A task goal as the user would say what they want: its request (the first sentence that asks
     for something, the headline before any ':' -- the how-to steps after it are the assistant's
@@ -114,7 +132,7 @@ def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) 
     if chosen and _REFERS_BACK.search(chosen[0]):  # "Report it" needs the sentence saying what "it" is
         chosen = [x for x in sentences[:ask] if not _IDENTITY.search(x)][-1:] + chosen
     titled = any(re.search(r":(?:\s|$)", x) for x in chosen)  # "Title: its main step"
-    head = " ".join(re.split(r":(?:\s|$)", x)[0].strip().rstrip(".!") + "." for x in chosen).rstrip(".")
+    head = " ".join(_request_part(x).strip().rstrip(".!") + "." for x in chosen).rstrip(".")
     head = _PLACEHOLDER.sub(lambda m: fill(m.group(1), knows[m.group(1)]) if m.group(1) in knows else "", head)
     for pattern, mine in _PRONOUNS:
         head = pattern.sub(mine, head)

@@ -157,11 +157,26 @@ def test_a_setting_step_takes_the_value_the_user_chooses() -> None:
     assert params["enable_alert"]["new_transaction_type"] == ["card-present", "online", "international"]
     threshold = next(t for t in domain.tools if "new_alert_threshold_amount" in params[t.name])  # money: "$197.34"
     assert next(p for p in threshold.parameters if p.name == "new_alert_threshold_amount").type == "number"
-    # the goal says the setting and the value chosen, not the text's "... for push or email notifications"
-    assert domain.workflows[0].goal.endswith("set the delivery preference to {new_delivery_preference} (alert {alert_id})")
+    # the goal says every setting and the value chosen, not the text's "... for push or email notifications"
+    assert domain.workflows[0].goal.endswith(
+        "set the alert threshold amount to {new_alert_threshold_amount}, the transaction type to "
+        "{new_transaction_type} and the delivery preference to {new_delivery_preference} (alert {alert_id})")
     compiled = check_domain(domain)
     tasks, _ = make_tasks(compiled, per_domain=2, kinds=("complete",))
     assert tasks and all("new_delivery_preference" in t.scenario.knows for t in tasks)
+    # the customer asks for the settings, and gives every value before the one confirmation (the
+    # assistant asked the new transaction type after the threshold had been changed)
+    import asyncio
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.ground.rollout import run_rollout
+    traj = asyncio.run(run_rollout(tasks[0], compiled, WorkflowAgent(compiled), ScriptedUser(tasks[0].scenario)))
+    assert traj.verification.passed
+    first_write = next(i for i, m in enumerate(traj.messages) if any(
+        c["function"]["name"] != "get_alert" and not c["function"]["name"].startswith("find_")
+        for c in m.get("tool_calls") or []))
+    assert [m["role"] for m in traj.messages[first_write:]].count("user") == 1, traj.messages  # the goodbye
+    assert "set the alert threshold amount to $" in traj.messages[1]["content"]
 
 
 def test_a_remark_between_the_steps_is_no_step() -> None:

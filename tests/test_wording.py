@@ -946,9 +946,27 @@ def test_several_counts_asked_are_answered_and_read_as_counts() -> None:
 
 def test_a_topic_named_by_a_name_keeps_its_capitals() -> None:
     from gem_env.simulators.scenario import user_words
-    assert user_words("Sky Blue: Burn-Rate Analytics: open the analytics section (transaction {transaction_id})",
+    assert user_words("Sky Blue: Burn-Rate Analytics and Runway Projections (transaction {transaction_id})",
                       {"transaction_id": "TRA-1"}).startswith("Sky Blue")
     assert user_words("Freeze my card {card_id}", {"card_id": "CRD-1"}).startswith("freeze my card")
+
+
+def test_a_how_to_goal_under_a_topic_is_asked_for_by_its_request() -> None:
+    """A procedure's goal "Topic: its main step" is asked for by the first part that is a request
+    (the customer said "It's about Spending Alerts and Budget Controls on Hunter Green" and the
+    assistant guessed what they wanted); a title that is a request stays the request."""
+    from gem_env.simulators.scenario import user_words
+    goal = ("Spending Alerts and Budget Controls on Hunter Green: set the alert threshold amount to "
+            "{new_alert_threshold_amount} and the delivery preference to {new_delivery_preference} (alert {alert_id})")
+    assert user_words(goal, {"alert_id": "ALE-1", "new_alert_threshold_amount": "$197.34",
+                             "new_delivery_preference": "email"}) == \
+        "set the alert threshold amount to $197.34 and the delivery preference to email"
+    assert user_words("EcoCard: Redeeming Sustainability Points for Rewards: go to Rewards and select Redeem") == \
+        "redeem sustainability points for rewards"
+    assert user_words("BNPL Platinum: How to Activate 6-Month Financing on Your Account: select Activate") == \
+        "activate 6-month financing on my account"
+    assert user_words("Dispute a charge: add details and upload receipts, then submit (card {card_id})") == \
+        "dispute a charge"
 
 
 def test_one_word_that_describes_a_record_is_said_even_if_the_request_has_it() -> None:
@@ -966,3 +984,18 @@ def test_a_value_the_request_says_after_for_is_not_said_again() -> None:
                                      random.Random(0), [])
     assert said == "", said
 
+
+
+def test_a_title_naming_the_document_is_not_what_customers_come_about() -> None:
+    """"tau2 telecom main policy" and a help centre's path ("Ordering Issue / Manage Cancel") name the
+    document: the prompt says what the service does for customers, from its workflows' requests."""
+    from gem_env.stages.ground.episode import _policy_prompt
+    goals = ("exchange my item {item_id} for one in {new_option}", "swap my item {item_id} for the one in {new_option}",
+             "pass my question about my order {order_id} to a person", "find out the status of my order {order_id}",
+             "create a return for item {item_id} because of {reason}", "change my address to {address}, {city} {zip}")
+    for title in ("tau2 retail policy (orders service) (retail)", "Ordering Issue / Manage Cancel (orders service) (retail)"):
+        first = _policy_prompt(title, (), frozenset(), goals).split("\n")[0]
+        assert first == ("You are a customer support assistant for our retail service. Customers come to you about "
+                         "things like exchanging their item, creating a return for an item and changing their address.")
+    # a title that says what customers come about keeps saying it
+    assert "things like returning an item." in _policy_prompt("Return an item", (), frozenset(), goals)

@@ -435,7 +435,8 @@ def gerund(verb: str) -> str:
 def sentence_case(title: str) -> str:
     """"Opening Personal Checking Accounts" -> "opening personal checking accounts" (acronyms kept)."""
     words = title.split()
-    titled = len(words) > 1 and sum(w[:1].isupper() for w in words) * 2 > len(words)
+    lettered = [w for w in words if w[:1].isalpha()]  # "6-Month" counts for neither
+    titled = len(words) > 1 and sum(w[:1].isupper() for w in lettered) * 2 > len(lettered)
     if not titled:
         return title[:1].lower() + title[1:] if title[1:2].islower() else title
     return " ".join(w if w.isupper() else w.lower() for w in words)

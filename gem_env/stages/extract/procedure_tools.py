@@ -213,13 +213,16 @@ class ProcedureTools:
             as_name, fname = flow.read_tell or (flow.last_as, "status")
             tells = {fname: f"{as_name}.{fname}"}
         title = (self.doc.title or "").strip()
-        last = writes[-1] if writes else None
-        setting = self.settings.get(infos.index(last)) if last is not None else None
-        # "set the delivery preference to {new_delivery_preference}", not the text's "... for push or email"
-        main = f"{last.verb} the {setting.replace('_', ' ')} to {{{new_param(setting)}}}" if setting else None  # type: ignore[union-attr]
+        settings = [f for f in (self.settings.get(infos.index(w)) for w in writes) if f]
+        # "set the delivery preference to {new_delivery_preference}", not the text's "... for push or
+        # email"; every setting the steps change, so the request says all it asks for
+        told = [f"the {f.replace('_', ' ')} to {{{new_param(f)}}}" for f in settings]
+        last_setting = self.settings.get(infos.index(writes[-1])) if writes else None
+        verb = writes[-1].verb if settings == [last_setting] else "set"
+        main = f"{verb} {', '.join(told[:-1])} and {told[-1]}" if len(told) > 1 else f"{verb} {told[0]}" if told else None
         phrase = _goal_phrase(title, infos, writes, main)
         # the placeholders kept whole through `_clean` (it rewrites braces)
-        slots = [self.pk] + ([new_param(setting)] if setting else [])
+        slots = [self.pk] + [new_param(f) for f in settings]
         goal = f"{phrase} ({self.noun} {{{self.pk}}})"
         for i, slot in enumerate(slots):
             goal = goal.replace("{" + slot + "}", chr(i + 1))

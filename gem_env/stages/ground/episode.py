@@ -16,12 +16,12 @@ from typing import Any, Literal
 
 from ...simulators.base import UserSimulator
 from ...text.signals import is_question_title
-from ...text.words import doing
+from ...text.words import doing, indefinite
 from ...simulators.scenario import STOP
 from ..tasks import Task
 from .plan import PlannedTools, tool_schemas
 from ...tools import CompiledDomain, Domain
-from ...tools.render import sentence_case
+from ...tools.render import gerund, sentence_case
 from ...tools.scratch import give_back, take_sandbox
 from ..verify_reuse import RecordedCall, RecordingSandbox
 from .loops import LoopWatch, is_infrastructure
@@ -45,11 +45,11 @@ def policy_prompt(domain: Domain) -> str:
     to work, and the service's policy. No internal ids: the domain's name never appears, and names
     in the policy text that are none of this service's tools are said in words."""
     return _policy_prompt(domain.description, tuple(rule.text for rule in domain.policy),
-                          frozenset(t.name for t in domain.tools))
+                          frozenset(t.name for t in domain.tools), tuple(w.goal for w in domain.workflows))
 
 
 @lru_cache(maxsize=256)
-def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[str]) -> str:
+def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[str], goals: tuple[str, ...] = ()) -> str:
     """`policy_prompt` of what it reads of a domain: made once per domain, not per episode (every
     episode and every LLM agent asks for it)."""
     about = description.strip().rstrip(".")
@@ -60,7 +60,8 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
                    flags=re.IGNORECASE).strip()
     # a guide's title ("Bronze Saver Account: Adding authorized users") reads as one topic with a dash
     about = re.sub(r"\s*:\s+", " \u2014 ", about)
-    lines = [f"You are a customer support assistant{service}." + (f" {_what_about(about)}" if about else ""),
+    told = _what_they_do(goals) if _NOT_A_TOPIC.search(about) else (_what_about(about) if about else "")
+    lines = [f"You are a customer support assistant{service}." + (f" {told}" if told else ""),
              "",
              "How to work:",
              "- Use the tools you have to look things up and make changes; never guess a value. Ask the "
@@ -83,6 +84,39 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
 _PRODUCT = re.compile(r"(?:[A-Z][\w'-]*\s+){1,4}[A-Z][\w'-]*")
 _GENERIC_TOPICS = frozenset({"general", "misc", "other", "faq", "internal", "policy"})
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+_NOT_A_TOPIC = re.compile(r"\s/\s|\b(?:polic(?:y|ies)|workflow|manual|guidelines?|handbook|faq|tau2|tau-bench)\b",
+                          re.IGNORECASE)
+"""A title that names the document or a place in a help centre's tree ("tau2 telecom main policy",
+"Ordering Issue / Manage Cancel"), not what customers come about."""
+_CUT_AT_VALUE = re.compile(r"\s+(?:to|because of|because|from|on|for|in|with|at|by)\s+(?:(?:the|a|an)\s+)?\{.*|\s+for\s+(?:the\s+)?one\b.*|\s*\{.*")
+_BARE_NOUN_END = re.compile(r"\b(for|of|on|about|from) ([a-z]+)$")
+
+
+def _what_they_do(goals: tuple[str, ...]) -> str:
+    """What customers come with, from what the service does for them (its workflows' requests, up
+    to three: "... things like cancelling their order, creating a return for an item and changing
+    their address"), for a title that says nothing of it; "" when no workflow is a request."""
+    done: list[str] = []
+    objects: set[str] = set()  # "exchanging their item" is enough: not "swapping their item" too
+    for goal in goals:
+        text = re.sub(r"\s*\([^()]*\)", "", goal).strip()
+        if re.match(r"(?:find out|pass|tell)\b", text, re.IGNORECASE) or ": " in text:
+            continue  # a question or a handoff; a how-to's "Title: step" is its own topic
+        text = _CUT_AT_VALUE.sub("", re.sub(r"\s*\{(?:\w+_id|id)\}", "", text)).strip(" ,.")
+        text = _BARE_NOUN_END.sub(lambda m: f"{m.group(1)} {indefinite(m.group(2))}", text)
+        verb, _, rest = _first_to_third(text).partition(" ")
+        activity = f"{gerund(verb.lower())} {rest}".strip()  # a workflow's goal opens with its verb
+        if rest not in objects:
+            objects.add(rest)
+            done.append(activity)
+        if len(done) == 3:
+            break
+    if not done:
+        return ""
+    listed = done[0] if len(done) == 1 else f"{', '.join(done[:-1])} and {done[-1]}"
+    return f"Customers come to you about things like {listed}."
 
 
 def _in_words(text: str, tools: frozenset[str]) -> str:
