@@ -975,3 +975,13 @@ def test_a_reason_that_names_a_status_does_not_single_out_the_record():
         assert refund not in called and frozen not in called, nxt  # it asks, or opens them from the first
     finally:
         sb.close()
+
+
+def test_a_closed_account_holds_no_money():
+    """A closed account's balance was paid out: seeded 0 ("which of my accounts has the highest
+    balance?" was answered with a closed account holding $16,736.96); open and frozen ones hold money."""
+    _, d = extract("bank/transfer-money.md")
+    accounts = check_domain(d).new_sandbox().dump()["accounts"].values()
+    by_status = {s: [r["balance"] for r in accounts if r["status"] == s] for s in ("open", "frozen", "closed")}
+    assert by_status["closed"] and all(b == 0 for b in by_status["closed"]), by_status
+    assert any(b > 0 for b in by_status["open"] + by_status["frozen"]), by_status

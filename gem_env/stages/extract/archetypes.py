@@ -204,7 +204,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                   "interest": 1, "enrollment": 1, "link": 1, "wallet": 1, "verification": 1},
         main=("account",), statuses=("open", "frozen", "closed"),
         main_fields=(_f("account_type", values=["checking", "savings"]),
-                     _f("balance", "number", range=[0, 20000]),
+                     _f("balance", "number", range=[0, 20000], by={"status": {"closed": [0]}}),  # paid out
                      _f("overdraft_protection", "boolean"),
                      _f("opened_on", "date")),
         actions=(Action("freeze", ("open",), "frozen", ("suspected fraud", "lost card")),
