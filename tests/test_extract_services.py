@@ -985,3 +985,24 @@ def test_a_closed_account_holds_no_money():
     by_status = {s: [r["balance"] for r in accounts if r["status"] == s] for s in ("open", "frozen", "closed")}
     assert by_status["closed"] and all(b == 0 for b in by_status["closed"]), by_status
     assert any(b > 0 for b in by_status["open"] + by_status["frozen"]), by_status
+
+
+def test_a_new_address_is_told_whole():
+    """After moving house the customer hears the whole new address ("The address is now 625 David
+    Inlet." dropped the city and zip they had just given)."""
+    import asyncio
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.ground.rollout import run_rollout
+    _, d = extract("bank/transfer-money.md")
+    compiled = check_domain(d)
+    flow = next(w for w in d.workflows if w.name.endswith("_address"))
+    assert "city" in flow.tells["address"] and "zip" in flow.tells["address"]
+    task = next(t for t in make_tasks(compiled, per_domain=40)[0]
+                if t.scenario.session()[0].goal.startswith("change my address"))
+    traj = asyncio.run(run_rollout(task, compiled, WorkflowAgent(compiled), ScriptedUser(task.scenario)))
+    knows = task.scenario.session()[0].knows
+    moved = next(i for i, m in enumerate(traj.messages)
+                 if any(c["function"]["name"].endswith("_address") for c in m.get("tool_calls") or []))
+    told = next(m["content"] for m in traj.messages[moved:] if m["role"] == "assistant" and m.get("content"))
+    assert traj.verification.passed and f"{knows['address']}, {knows['city']} {knows['zip']}" in told, told

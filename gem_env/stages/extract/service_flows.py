@@ -73,7 +73,7 @@ class Flows:
                           {"tool": f"update_{o}_address", "as": "moved",
                            "args": {pk: {"result": f"owner.{pk}"}, "address": {"user": "address"},
                                     "city": {"user": "city"}, "zip": {"user": "zip"}}}],
-                "tells": {"address": "moved.address"}}
+                "tells": {"address": "moved.address + ', ' + moved.city + ' ' + moved.zip"}}  # all of it
 
     def handoff_flow(self) -> dict[str, Any]:
         """The customer asks for a person to take their question about one of their records: the
