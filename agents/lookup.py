@@ -282,14 +282,15 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     today = agent._clock["today"]  # a date still to come is not told as past ("It was picked up on ...")
     ahead = frozenset(f for f in lk.asks if isinstance(record.get(f), str) and _ISO_DAY.match(record[f])
                       and record[f][:10] > today)
-    facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False,
-                         who=who, own=who != "they" and plan.catalog is None, ahead=ahead)
-    if not facts:
-        return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
     # a catalog entry or another person the customer named is called by name, not its internal number
     name = next((v for k, v in record.items() if isinstance(v, str) and names_entry(k, plan.noun)), None) \
         if plan.catalog or who == "they" else None
     called = name if name and says(name, turn.user_text.lower()) else None
+    facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False,
+                         who=called if who == "they" and called else who,  # "Yes, Glenn Cortez is accepting patients."
+                         own=who != "they" and plan.catalog is None, ahead=ahead)
+    if not facts:
+        return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
     return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called, own=own),
                                      *facts, close] if p))
 

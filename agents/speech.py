@@ -607,16 +607,16 @@ _STATE_PREPOSITIONS = frozenset({"in", "on", "out", "under", "over", "at", "off"
 def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_write: bool = False,
             plain: bool = False) -> str:
     """A yes/no fact that names the field and says its polarity ("it is not eligible"; of a person,
-    `who` "they": "they are not accepting patients"; of the customer's own profile, "you": "you are
-    verified"); `plain`: a value breaking a rule, never "Good news")."""
+    `who` "they": "they are not accepting patients", or their name; of the customer's own profile,
+    "you": "you are verified"); `plain`: a value breaking a rule, never "Good news")."""
     yes = _YES_PLAIN if plain else _YES
-    it, is_ = (who, "is" if who == "it" else "are")
-    person = who != "it"
+    plural = who in ("they", "you")  # else "it" or a person's name ("Glenn Cortez is accepting patients")
+    it, is_ = (who, "are" if plural else "is")
     head, _, rest = name.partition("_")
     if head in ("is", "has", "can") and rest:
-        be = {"is": is_, "has": "have" if person else "has", "can": "can"}[head]
+        be = {"is": is_, "has": "have" if plural else "has", "can": "can"}[head]
         if head == "has" and not value:
-            be, rest_words = "do" if person else "does", f"have {words(rest)}"
+            be, rest_words = "do" if plural else "does", f"have {words(rest)}"
         else:
             rest_words = words(rest)
         bank = yes if value else _NO
@@ -632,7 +632,7 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
         return pick(rng, yes if value else _NO, subject=it, be=is_, rest=words(name))
     if parts[-1] in _HELD:  # a thing a record has, not a setting: "It doesn't have travel insurance."
         return pick(rng, _HAS if value else _HAS_NOT, subject=it, name=words(name),
-                    has="have" if person else "has", lacks="don't" if person else "doesn't")
+                    has="have" if plural else "has", lacks="don't" if plural else "doesn't")
     if after_write:  # a setting just changed: "Overdraft protection is now off.", not "No, it isn't on."
         return pick(rng, _ON_NOW if value else _OFF_NOW, name=words(name))
     return pick(rng, _ON if value else _OFF, name=words(name))

@@ -177,6 +177,12 @@ def test_a_yes_no_fact_about_a_person_says_they() -> None:
         said = S.fact(random.Random(seed), "verified", True, after_write=False, who="you").lower()
         assert "you are verified" in said and "they" not in said, said  # the customer's own profile
     assert "it is not accepting patients" in S.fact(random.Random(0), "accepting_patients", False, after_write=False).lower()
+    # a person the customer named is called by their name ("Yes, they are accepting patients." before)
+    for seed in range(10):
+        said = S.fact(random.Random(seed), "accepting_patients", True, after_write=False, who="Glenn Cortez")
+        assert "Glenn Cortez is accepting patients" in said, said
+        said = S.fact(random.Random(seed), "has_insurance", False, after_write=False, who="Glenn Cortez")
+        assert "Glenn Cortez does not have insurance" in said, said
 
 
 @pytest.mark.parametrize(("field", "said"), [
