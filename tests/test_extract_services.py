@@ -1006,3 +1006,16 @@ def test_a_new_address_is_told_whole():
                  if any(c["function"]["name"].endswith("_address") for c in m.get("tool_calls") or []))
     told = next(m["content"] for m in traj.messages[moved:] if m["role"] == "assistant" and m.get("content"))
     assert traj.verification.passed and f"{knows['address']}, {knows['city']} {knows['zip']}" in told, told
+
+
+def test_a_service_whose_kind_its_archetype_says_is_called_so():
+    """A utility's payment plan is "our utility service" (the filter's keyword vote said banking),
+    a car rental "our rental service" (it said retail); elsewhere the vote stands."""
+    from gem_env.stages.ground.episode import policy_prompt
+    from gem_env.stages.filter import OfflineFilter
+    for path, service_kind in (("utility/set-up-a-payment-plan.md", "utility"), ("more-businesses.jsonl", "rental"),
+                               ("bank/transfer-money.md", "banking")):
+        doc = next(d for d in iter_documents([ROOT / "examples" / "corpus" / path]) if "gym" not in d.id)
+        d = OfflineExtractor().extract(doc, OfflineFilter().judge(doc))
+        assert policy_prompt(d).startswith(f"You are a customer support assistant for our {service_kind} service."), \
+            policy_prompt(d)[:120]

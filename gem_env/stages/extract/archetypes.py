@@ -133,6 +133,8 @@ class Archetype:
     tracked: tuple[str, ...] = ()        # statuses in which the main record is on its way, with a tracking number
     places: Places | None = None         # the places a catalog searched by where serves (airports)
     extension: Extension | None = None   # the end of the record's period moved later, at a daily rate
+    sector: str = ""                     # the kind of service, where the archetype alone says it ("utility"),
+                                         # over the filter's keyword vote ("banking" for a utility's payment plan)
 
     def product_kinds(self) -> tuple[str, ...]:
         """The values of the main field a product sets (checking, savings); () without `opening`."""
@@ -384,9 +386,10 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      _f("daily_rate", "number", range=[25, 140]), _f("booked_on", "date")),
         actions=(Action("cancel", ("reserved",), "cancelled", ("change of plan", "found another option", "other")),),
         extension=Extension("extend", "return_by", "daily_rate", ("active", "reserved")),
+        sector="rental",
     ),
     Archetype(
-        key="utility", owner="customer",
+        key="utility", owner="customer", sector="utility",
         keywords={"meter": 3, "reading": 2, "utility": 3, "electricity": 3, "energy": 4, "gas": 2, "water": 2,
                   "bill": 2, "payment": 1, "usage": 2, "tariff": 3, "outage": 2},
         main=("account",), statuses=("active", "in arrears", "closed"),

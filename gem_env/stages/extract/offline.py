@@ -154,8 +154,9 @@ class OfflineExtractor:
         title = (doc.title or "").strip()
         labels = verdict.labels if verdict else {}
         description = _clean(title or text.strip().splitlines()[0], 200) + f" ({arch.key} service)"
-        if labels.get("domain"):
-            description += f" ({labels['domain']})"
+        sector = arch.sector or labels.get("domain")
+        if sector:
+            description += f" ({sector})"
         data = {"name": name, "description": description, "clock": self.clock, "seed": self.document_seed(doc.id),
                 **built,
                 "provenance": {"doc_id": doc.id, "source": doc.source or None, "license": doc.license or None,
