@@ -832,6 +832,11 @@ def test_the_system_prompt_says_what_customers_come_about_in_english() -> None:
     assert _what_about("How can I change my PIN?") == "Customers come to you about things like changing their PIN."
     assert _what_about("How to send and receive money") == \
         "Customers come to you about things like sending and receiving money."
+    # a how-to whose verb the lexicon does not know stays a how-to (was "things like craft a bed in minecraft")
+    assert _what_about("How to Craft a Bed in Minecraft") == \
+        "Customers come to you about things like how to craft a bed in minecraft."
+    assert _what_about("How to Have Fun With a Wii when You're Bored With It") == \
+        "Customers come to you about things like how to have fun with a wii when they're bored with it."
 
 
 def test_the_service_is_named_once_by_its_kind() -> None:

@@ -143,8 +143,12 @@ def _what_about(about: str) -> str:
     if len(about.split()) > 12 or ". " in about:
         return f"{about[:1].upper()}{about[1:]}."
     # "How do I stop a recurring payment?" -> "stopping a recurring payment" (was "... like how do I stop ...?.")
-    task = re.sub(r"^how\s+(?:do\s+i|can\s+i|to)\s+(.+?)\??$", r"\1", about, flags=re.IGNORECASE)
-    return f"Customers come to you about things like {doing(_first_to_third(_third_person(sentence_case(task))))}."
+    how_to = re.match(r"how\s+(?:do\s+i|can\s+i|to)\s+(.+?)\??$", about, flags=re.IGNORECASE)
+    task = _first_to_third(_third_person(sentence_case(how_to.group(1) if how_to else about)))
+    activity = doing(task)
+    if how_to and activity == task:  # a verb the lexicon does not know: "things like how to sword cancel in halo 2"
+        activity = f"how to {task}"
+    return f"Customers come to you about things like {activity}."
 
 
 def _first_to_third(text: str) -> str:
@@ -155,6 +159,7 @@ def _first_to_third(text: str) -> str:
 def _third_person(text: str) -> str:
     """A how-to title addressed to the reader, about the customer: "add a line to your account" ->
     "add a line to their account"."""
+    text = re.sub(r"\byou're\b", "they're", re.sub(r"\byou are\b", "they are", text, flags=re.IGNORECASE), flags=re.IGNORECASE)
     return re.sub(r"\byour\b", "their", re.sub(r"\byourself\b", "themselves", text))
 
 
