@@ -96,7 +96,7 @@ _IMPERATIVE = re.compile(r"^(?:add|apply|ask|book|buy|cancel|change|check|close|
 def _request_part(sentence: str) -> str:
     """Of "Title: its main step", the part a user asks with: the first that is a request, the title
     first ("Dispute a charge: add details ..."; "EcoCard: Redeeming Points: go to Rewards ...":
-    redeem points), else the title ("Spending Alerts on Hunter Green: set the delivery preference
+    redeeming points), else the title ("Spending Alerts on Hunter Green: set the delivery preference
     to {x}": the customer asks to set it, not about a topic)."""
     parts = [re.sub(r"^how to\s+", "", p.strip(), flags=re.IGNORECASE) for p in re.split(r":(?:\s|$)", sentence)]
     for part in parts if len(parts) > 1 else ():
@@ -104,10 +104,9 @@ def _request_part(sentence: str) -> str:
         low = first.lower()
         if low in REQUEST_VERBS:
             return part
-        stem = low[:-3] if low.endswith("ing") else ""  # "Redeeming Sustainability Points": redeem them
-        verb = next((v for v in (stem, stem + "e", stem[:-1]) if v in REQUEST_VERBS), None) if stem else None
-        if verb is not None:
-            return f"{verb} {rest}".strip()
+        stem = low[:-3] if low.endswith("ing") else ""  # "Redeeming Sustainability Points": said as it is
+        if stem and any(v in REQUEST_VERBS for v in (stem, stem + "e", stem[:-1])):  # (the goal's word, which
+            return sentence_case(part)                                               # the assistant knows)
     return parts[0]
 
 

@@ -203,6 +203,25 @@ def test_a_how_to_titles_object_names_the_record() -> None:
     assert _title_object("Spending Alerts and Budget Controls") is None
     text = "# How to Craft a Bed in Minecraft\n\n1. Gather three wool.\n2. Place the wool on the table.\n3. Take the bed.\n"
     assert _procedure(text, "How to Craft a Bed in Minecraft").entities[0].name == "beds"
+    # the first phrase that names a thing ("minute" and "fun" name none: tables "minutes", "fun" before);
+    # a section title opening with a doing has an object too ("distribution" was "though", a step's last word)
+    assert _title_object("How to Make a Minute to Win It Game") == "game"
+    assert _title_object("How to Have Fun With a Wii when You're Bored With It") == "wii"
+    assert _title_object("Upgrading from One Stable Distribution to the Next") == "distribution"
+    assert _title_object("Dealing with a Compromised Machine") == "machine"
+    assert _title_object("Spending Alerts and Budget Controls") is None  # an adjective, not a doing
+    from gem_env.tools.render import singular
+    assert singular("wiis") == "wii" and singular("analysis") == "analysis"  # "my wii" is the table's record
+
+
+def test_a_section_number_is_not_said() -> None:
+    """A book section's number ("6.7.") is the book's: the description, the goal and so the customer
+    ("I'm calling about 2.6.6.") never carry it."""
+    text = ("1. Mount the unbootable system on the hard disk.\n2. Note the system's root partition.\n"
+            "3. Run dpkg with the root option to repair it.\n")
+    domain = _procedure(text, "2.6.6. Rescue with the dpkg command")
+    assert domain.description.startswith("Rescue with the dpkg command"), domain.description
+    assert not any("2.6.6" in w.goal for w in domain.workflows), [w.goal for w in domain.workflows]
 
 
 def test_a_documented_tool_without_steps_still_gives_a_domain() -> None:

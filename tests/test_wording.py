@@ -967,7 +967,7 @@ def test_a_how_to_goal_under_a_topic_is_asked_for_by_its_request() -> None:
                              "new_delivery_preference": "email"}) == \
         "set the alert threshold amount to $197.34 and the delivery preference to email"
     assert user_words("EcoCard: Redeeming Sustainability Points for Rewards: go to Rewards and select Redeem") == \
-        "redeem sustainability points for rewards"
+        "redeeming sustainability points for rewards"
     assert user_words("BNPL Platinum: How to Activate 6-Month Financing on Your Account: select Activate") == \
         "activate 6-month financing on my account"
     assert user_words("Dispute a charge: add details and upload receipts, then submit (card {card_id})") == \

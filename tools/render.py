@@ -147,6 +147,8 @@ def singular(noun: str) -> str:
         return noun[:-3] + "y"
     if noun.endswith(("sses", "shes", "ches", "xes")):
         return noun[:-2]
+    if noun.endswith("iis"):  # "wiis" (not "analysis")
+        return noun[:-1]
     return noun[:-1] if noun.endswith("s") and not noun.endswith(("ss", "us", "is")) else noun
 
 

@@ -164,6 +164,19 @@ _UNIT_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 
 # ---------------------------------------------------------------- small helpers
 
 
+_SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+(?=[A-Za-z])")
+#: words a procedure's steps leave last in an object that name no record ("Though, ...", "the next
+#: step", "this section"): the document's parts and the time it takes
+_NOT_RECORDS = frozenset("though although however step steps section chapter part example note way thing time "
+                         "minute minutes second seconds hour fun".split())
+
+
+def bare_title(title: str | None) -> str:
+    """A document's title without its section number ("6.7. Upgrading from ..." -> "Upgrading from
+    ..."): the number is the book's, not what the customer comes about."""
+    return _SECTION_NUMBER.sub("", (title or "").strip())
+
+
 def _clean(text: str, limit: int = 300) -> str:
     """One line of text safe inside a message template (no braces), at most `limit` characters."""
     s = " ".join(text.split()).translate(_BRACES)

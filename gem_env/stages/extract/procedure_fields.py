@@ -10,9 +10,9 @@ from typing import Any
 
 from ...text import features as tf
 from ...text.lexicons import ACTION_VERBS
-from .lexicon import (_AFTER_TRIGGER, _BEFORE_EVENT, _CANNOT, _ENTITY_RANK, _EXPR_WORDS, _FLAG_STOP, _LIMIT, _LOCKED,
+from .lexicon import (_NOT_RECORDS, _AFTER_TRIGGER, _BEFORE_EVENT, _CANNOT, _ENTITY_RANK, _EXPR_WORDS, _FLAG_STOP, _LIMIT, _LOCKED,
     _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
-    _unique)
+    _unique, bare_title)
 from .procedure_values import _field_spec, _noun_weight, _shift
 
 _TITLE_STOPS = frozenset("in on at for with without to from of into using when while by via and or your my a an the "
@@ -24,16 +24,22 @@ def _title_object(title: str) -> str | None:
     shovel), when the title opens with an action verb; None otherwise."""
     rest = re.sub(r"^\s*how\s+(?:to|do\s+i|can\s+i)\s+", "", title, flags=re.I)
     words = re.findall(r"[A-Za-z][A-Za-z'-]*", rest)
-    if len(words) < 2 or (rest == title and words[0].lower() not in ACTION_VERBS):  # "How to ..." opens with one
+    first = words[0].lower() if words else ""
+    # a doing: "Upgrading from One Stable Distribution ...", "Dealing with ..." (not "Spending Alerts")
+    doing = first.endswith("ing") and (tf.verb_lemma(first) is not None or
+                                       len(words) > 2 and words[1].lower() in ("with", "from", "for", "to"))
+    if len(words) < 2 or (rest == title and first not in ACTION_VERBS and not doing):  # "How to ..." opens with one
         return None
-    chunk: list[str] = []
+    chunks: list[list[str]] = [[]]
     for w in words[1:]:
         low = w.lower()
-        if low in _TITLE_STOPS or (chunk and low.endswith("ing")):  # "Lose Weight Playing ...": the weight
-            if chunk:
-                break
+        if low in _TITLE_STOPS or (chunks[-1] and low.endswith("ing")):  # "Lose Weight Playing ...": the weight
+            if chunks[-1]:
+                chunks.append([])
             continue
-        chunk.append(low)
+        chunks[-1].append(low)
+    # the first noun phrase that names a thing: "Make a Minute to Win It Game" -> game, not minute
+    chunk = next((c for c in chunks if c and tf.lemma(c[-1]) not in _NOT_RECORDS), [])
     while len(chunk) > 1 and chunk[-1].endswith(("er", "est")) and tf.lemma(chunk[-1]) != chunk[-1]:
         chunk.pop()  # "Make Your 3DS Screens Smaller": the screens, not "small"
     head = tf.lemma(chunk[-1]) if chunk else ""
@@ -76,21 +82,21 @@ class FieldRules:
                 base = w.split("_")[-1] if "_" in w else w
                 if base in _ENTITY_RANK:
                     score[base] += weight * _noun_weight(base)
-        title = (self.doc.title or "").lower()
+        title = bare_title(self.doc.title).lower()
         for w in re.findall(r"[a-z]+", title):
             lw = tf.lemma(w)
             if lw in _ENTITY_RANK:
                 score[lw] += 2 * _noun_weight(lw)
         if score:
             return max(score, key=lambda n: (score[n], -_ENTITY_RANK[n]))
-        thing = _title_object(self.doc.title or "")
+        thing = _title_object(bare_title(self.doc.title))
         if thing:  # what a how-to title makes or acts on: "Craft a Bed in Minecraft" -> bed (was wool, a step's)
             return thing
         heads: Counter[str] = Counter()
         for info in self.infos:
             if info.object_words:
                 w = info.object_words[-1]
-                if w.isalpha() and len(w) >= 3 and w not in _PEOPLE:
+                if w.isalpha() and len(w) >= 3 and w not in _PEOPLE and w not in _STOP and w not in _NOT_RECORDS:
                     heads[w] += 3 if info.kind == "write" else 1
         if heads:
             return _ident(max(heads, key=lambda n: (heads[n], n)), 24)

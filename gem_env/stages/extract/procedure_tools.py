@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lexicon import VERB_STATUS, _EXPR_WORDS, _clean, _ident, _regular_participle, _span, _unique
+from .lexicon import VERB_STATUS, _EXPR_WORDS, _clean, _ident, _regular_participle, _span, _unique, bare_title
 from .procedure_fields import _Require
 from .procedure_values import _at_clock, _goal_phrase, _new_value
 from .service_writes import quoted_list
@@ -212,7 +212,7 @@ class ProcedureTools:
         else:
             as_name, fname = flow.read_tell or (flow.last_as, "status")
             tells = {fname: f"{as_name}.{fname}"}
-        title = (self.doc.title or "").strip()
+        title = bare_title(self.doc.title)
         settings = [f for f in (self.settings.get(infos.index(w)) for w in writes) if f]
         # "set the delivery preference to {new_delivery_preference}", not the text's "... for push or
         # email"; every setting the steps change, so the request says all it asks for
