@@ -24,8 +24,8 @@ _CLOCK = frozenset({"now", "today"})
 
 def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = "",
                  shared: frozenset[str] = frozenset()) -> str:
-    """The write's changes in sentences ("On your card, the status will be frozen and the status
-    reason will be lost."); "" when the effect shows none. `owner`: the table of the
+    """The write's changes in sentences ("Your card will be frozen because it was lost. On your
+    card, the spending limit will be $500."); "" when the effect shows none. `owner`: the table of the
     customer's own profile ("your profile", not "your customer"); `shared`: the "table.field" links
     to records nobody owns (an item's variant)."""
     said, hidden = [], False
@@ -34,13 +34,19 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
         if isinstance(step, FindStep):
             found_by[step.as_] = next((v for v in step.where.values() if isinstance(v, str) and v in args), "")
         elif isinstance(step, UpdateStep):
-            parts = [_field(f, expr, args) for f, expr in step.set.items()
-                     if not (isinstance(expr, str) and expr.strip() in _CLOCK)]
             record = _record(step.update, owner, found_by.get(step.row, ""))
+            sets = {f: e for f, e in step.set.items() if not (isinstance(e, str) and e.strip() in _CLOCK)}
+            moved_to = _LITERAL.match(sets.pop("status").strip()) if isinstance(sets.get("status"), str) else None
+            if moved_to:  # "Your account will be closed because you're moving out.", not "On your account, the
+                why = sets.pop("status_reason", None)  # status will be closed and the status reason will be ..."
+                reason = args.get(why.strip()) if isinstance(why, str) else None
+                because = f" because of {spoken('reason', reason)}" if reason else ""
+                said.append(smooth(f"{_capital(record)} will be {moved_to.group(1)}{because}."))
+            parts = [_field(f, expr, args) for f, expr in sets.items()]
             if len(parts) == 1 and parts[0].startswith("it will have "):  # "Your booking will have 3 bags."
                 said.append(f"{_capital(record)} {parts[0][3:]}.")
             elif parts:
-                said.append(f"On {record}, {joined(parts)}.")
+                said.append(f"{'Also, on' if moved_to else 'On'} {record}, {joined(parts)}.")
         elif isinstance(step, InsertStep):
             said.append(_added(step.insert, step.values, args, owner, shared))
         elif isinstance(step, DeleteStep):

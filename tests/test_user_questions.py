@@ -35,7 +35,8 @@ def _tool(run: Path, domain_prefix: str, name: str):
 def test_what_a_write_changes_is_read_from_its_effect(run: Path) -> None:
     freeze = _tool(run, "bank_freeze", "freeze_card")
     said = what_changes(freeze.effect, {"card_id": "CRD-1", "reason": "lost"})
-    assert said == "On your card, the status will be frozen and the status reason will be lost."
+    assert said == "Your card will be frozen because it was lost."  # was "On your card, the status will be frozen
+    # and the status reason will be lost."
     transfer = _tool(run, "bank_transfer", "transfer_funds")
     said = what_changes(transfer.effect, {"source_account_id": "ACC-1", "destination_account_id": "ACC-2", "amount": 900})
     assert "On the account it's coming from, the balance will go down by $900" in said
@@ -56,7 +57,7 @@ def test_a_new_record_for_a_catalog_entry_is_not_said_to_be_for_the_customers_ow
     assert "items.variant_id" in agent._shared and "items.order_id" not in agent._shared
     said = what_changes(agent.compiled.tools["exchange_item"].spec.effect, {"item_id": "ITM-1", "variant_id": "VAR-1"},
                         "customers", agent._shared)
-    assert "A new item will be created for variant VAR-1." in said and "On your item," in said
+    assert "A new item will be created for variant VAR-1." in said and "Your item will be exchanged." in said
 
 
 def test_a_write_under_a_condition_is_not_said_to_change_nothing_else() -> None:
