@@ -133,6 +133,8 @@ def _field(name: str, expr: Any, args: dict[str, Any]) -> str:
         return f"the {words(name).lower()} will be updated"
     if isinstance(value, bool):
         return f"the {words(name).lower()} will be {'on' if value else 'off'}"
+    if name == "progress" and isinstance(value, str):  # a how-to's step recorded as done (`procedure`)
+        return f'the step "{value}" will be marked as done'  # (was "the progress will be navigate bnpl platinum")
     if is_count(name, value):
         return f"it will have {counted(name, value)}"
     return f"the {words(name).lower()} will be {spoken(name, value)}"

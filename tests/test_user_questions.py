@@ -122,3 +122,12 @@ def test_a_goodbye_after_an_answer_that_counts_failed_logins_is_not_one_after_a_
     assert not is_negative("I've checked account ACC-1. The record shows 0 failed logins. Anything else?")
     assert not is_negative("It has 2 failed attempts.")
     assert is_negative("The payment failed.") and is_negative("Sorry, that failed because the card is frozen.")
+
+
+def test_a_how_to_step_recorded_is_said_as_a_step_done() -> None:
+    """A procedure's step moves the record's progress: "the step ... will be marked as done", not
+    "the progress will be navigate bnpl platinum"."""
+    from gem_env.tools.model import UpdateStep
+    step = UpdateStep.model_validate({"update": "accounts", "row": "a", "set": {"progress": "'navigate bnpl platinum'"}})
+    said = what_changes([step], {"account_id": "ACC-1"})
+    assert said == 'On your account, the step "navigate bnpl platinum" will be marked as done.', said
