@@ -17,6 +17,8 @@ import random
 import re
 from typing import Any
 
+from .prechecks import is_rule_message
+
 _TRANSIENT = re.compile(r"temporar|timed? ?out|rate.?limit|too many requests|try again|retry|unavailable \(5",
                         re.IGNORECASE)
 MAX_RETRIES = 3
@@ -127,8 +129,9 @@ class RefinedAgent:
         call = next((c["function"] for c in reversed([c for x in messages[:at] for c in x.get("tool_calls") or []])
                      if c.get("id") == m.get("tool_call_id")), None)
         tools = getattr(getattr(self.inner, "compiled", None), "tools", {})
-        if call is None or call["name"] not in tools or tools[call["name"]].writes:
-            return None
+        if call is None or call["name"] not in tools or tools[call["name"]].writes \
+                or is_rule_message(tools[call["name"]].spec, str(reply["error"])):
+            return None  # a rule the read checks is the request's answer, not a detail to check again
         try:
             args = json.loads(call.get("arguments") or "{}")
         except json.JSONDecodeError:

@@ -628,3 +628,28 @@ def test_a_chain_never_asks_a_question_twice(taskset: Any) -> None:
         asked = refined.scenario.requests + [r for f in refined.followups for r in f.requests]
         assert not [(a.intent, b.intent) for i, b in enumerate(asked) for a in asked[:i] if asked_again(a, b)], refined.id
     assert chained
+
+
+def test_a_rule_a_read_checks_is_not_a_detail_to_check_again() -> None:
+    """A read refused by one of its rules ("Only delivered orders can be rated") answers the request:
+    the assistant never asks the customer to double-check the order number they gave (a wikiHow
+    refusal went round "I couldn't find CON-23538 ... Could you double-check it?" until the episode
+    was cut); an error that is none of the tool's rules still is."""
+    import yaml
+    from gem_env.tools import Domain, compile_domain
+    data = yaml.safe_load((Path(__file__).resolve().parent / "data" / "rollout_shop.yaml").read_text())
+    data["tools"].append({"name": "check_rating", "description": "Whether an order can be rated.",
+                          "parameters": [{"name": "order_id", "type": "string"}],
+                          "effect": [{"find": "orders", "as": "order", "where": {"order_id": "order_id"},
+                                      "error": "Order not found"},
+                                     {"require": "order.status == 'delivered'", "message": "Only delivered orders can be rated"},
+                                     {"return": {"order_id": "order.order_id"}}]})
+    agent = RefinedAgent(WorkflowAgent(compile_domain(Domain.model_validate(data))))
+    asked = [{"role": "system", "content": "policy"}, {"role": "user", "content": "Can order ORD-12345 be rated?"},
+             {"role": "assistant", "content": None, "tool_calls": [
+                 {"id": "call_0", "type": "function",
+                  "function": {"name": "check_rating", "arguments": '{"order_id": "ORD-12345"}'}}]}]
+    refused = asked + [{"role": "tool", "tool_call_id": "call_0", "content": '{"error": "Only delivered orders can be rated"}'}]
+    unfound = asked + [{"role": "tool", "tool_call_id": "call_0", "content": '{"error": "Order not found"}'}]
+    assert agent._unfound(refused, 3) is None
+    assert agent._unfound(unfound, 3) == "ORD-12345"
