@@ -428,3 +428,30 @@ def test_a_new_ids_spread_reads_a_whole_number_as_the_same_amount():
         id_spread("CRD-#####", "issue_card", {"customer_id": "C-1", "spending_limit": 3000.0})
     assert id_spread("CRD-#####", "issue_card", {"customer_id": "C-1", "spending_limit": [1.0, 2]}) == \
         id_spread("CRD-#####", "issue_card", {"customer_id": "C-1", "spending_limit": [1, 2.0]})
+
+
+def _orders_and_items(item_status: dict) -> dict:
+    return {"name": "shop", "clock": CLOCK, "seed": 3, "entities": [
+        {"name": "orders", "primary_key": "order_id", "rows": 20, "fields": [
+            {"name": "order_id"}, {"name": "status", "values": ["pending", "delivered", "cancelled"]}]},
+        {"name": "items", "primary_key": "item_id", "rows": 60, "fields": [
+            {"name": "item_id"}, {"name": "order_id", "foreign_key": "orders.order_id"}, item_status,
+            {"name": "returned_on", "type": "date", "by": {"status": {"returned": {"range": ["2025-01-01", "2025-01-10"]}}}}]}],
+        "tools": []}
+
+
+def test_by_follows_a_field_of_the_row_a_foreign_key_refers_to():
+    """An item of a pending or cancelled order is not returned yet (`by: {order_id.status: ...}`);
+    a delivered order's items take the field's own values; what follows the item's own status
+    follows the value it got (a return date only on a returned item)."""
+    status = {"name": "status", "values": ["ordered", "returned"],
+              "by": {"order_id.status": {"pending": ["ordered"], "cancelled": ["ordered"]}}}
+    dump = compile_domain(parse_domain(_orders_and_items(status))).new_sandbox().dump()
+    orders = dump["orders"]
+    items = list(dump["items"].values())
+    assert all(i["status"] == "ordered" for i in items if orders[i["order_id"]]["status"] != "delivered"), items
+    assert {i["status"] for i in items if orders[i["order_id"]]["status"] == "delivered"} == {"ordered", "returned"}
+    assert all((i["returned_on"] is not None) == (i["status"] == "returned") for i in items), items
+    bad = {**status, "by": {"product_id.status": {"pending": ["ordered"]}}}
+    with pytest.raises(CompileError, match=r"must start with one of this table's foreign keys \['order_id'\]"):
+        compile_domain(parse_domain(_orders_and_items(bad)))

@@ -115,7 +115,7 @@ class _Seeder:
                 value = given[f.name]
                 if f.name in seen and value in seen[f.name]:
                     raise CompileError(f"entities ({e.name}).data[{i}]: {f.name} {value!r} is not unique")
-            elif f.by and next(iter(f.by)) in row:
+            elif f.by and next(iter(f.by)).partition(".")[0] in row:  # (or the foreign key "order_id.status" reads)
                 value = self._by(e, f, row)
                 followed.add(f.name)
             elif f.by and not f.own_source():
@@ -153,12 +153,22 @@ class _Seeder:
         """The value of a field that follows another field of its row (a frozen card's reason, a
         completed visit's past date); the field's own source where its case is not given."""
         (other, cases), = f.by.items()  # type: ignore[union-attr]
-        case = cases.get(str(row.get(other)))
+        case = cases.get(str(self._followed(e, other, row)))
         if isinstance(case, ByRange):
             return self._in_range(f, f"entities ({e.name}).{f.name}.by.{other}", case.range)
         if case:
             return self.rng.choice(case)
         return self.value(e, f, 0) if f.own_source() else None
+
+    def _followed(self, e: Entity, other: str, row: dict[str, Any]) -> Any:
+        """The value `by` follows: a field of the row, or ("order_id.status") of the row its foreign
+        key refers to (an item of a pending order is not returned yet)."""
+        if other in row or "." not in other:
+            return row.get(other)
+        key, _, field = other.partition(".")
+        fk = next((x.foreign_key for x in e.fields if x.name == key), None)
+        parent = self._parent_row(fk, row.get(key)) if fk else None
+        return parent[1].get(field) if parent is not None else None
 
     def _agree_person(self, e: Entity, row: dict[str, Any], given: dict[str, Any], seen: dict[str, set]) -> None:
         """A person's generated full name and email follow their generated first and last name

@@ -240,9 +240,13 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
                 raise CompileError(f"entities[{i}] ({e.name}).{f.name}: hours {list(f.hours)} must be two hours "
                                    "0 <= first < second <= 24 of a datetime field")
             if f.by is not None and (len(f.by) != 1 or next(iter(f.by)) not in {x.name for x in e.fields}):
-                raise CompileError(f"entities[{i}] ({e.name}).{f.name}: by {f.by!r} must name one other field of "
-                                   f"{e.name} ({', '.join(x.name for x in e.fields if x.name != f.name)}) "
-                                   "with values for each of its values")
+                other = next(iter(f.by)) if len(f.by) == 1 else ""
+                if "." not in other:  # "order_id.status": a field of the row a foreign key refers to
+                    raise CompileError(f"entities[{i}] ({e.name}).{f.name}: by {f.by!r} must name one other field of "
+                                       f"{e.name} ({', '.join(x.name for x in e.fields if x.name != f.name)}), or "
+                                       "'fk_field.field' of the row a foreign key refers to, with values for each "
+                                       "of its values")
+                _check_same_as(f"entities[{i}] ({e.name}).{f.name}: by", other, e, tables)
             if f.foreign_key is None:
                 continue
             ref_table, _, ref_field = f.foreign_key.partition(".")

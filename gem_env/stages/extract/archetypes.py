@@ -133,6 +133,8 @@ class Archetype:
     tracked: tuple[str, ...] = ()        # statuses in which the main record is on its way, with a tracking number
     places: Places | None = None         # the places a catalog searched by where serves (airports)
     extension: Extension | None = None   # the end of the record's period moved later, at a daily rate
+    child_status_by: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the child's statuses a main
+                                         # record's status allows (an item of a pending order is not returned)
     sector: str = ""                     # the kind of service, where the archetype alone says it ("utility"),
                                          # over the filter's keyword vote ("banking" for a utility's payment plan)
 
@@ -195,6 +197,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         child_fields=(_f("merchant", faker="company"), _f("amount", "number", range=[2, 400]),
                       _f("posted_at", "datetime", when={"pending": (-3, 0)})),
         child_statuses=("posted", "pending"),
+        child_status_by={s: ("posted",) for s in ("closed", "cancelled", "expired")},  # nothing pending on it
         request=("dispute",), request_verb="create",
         request_reasons=("fraud", "duplicate charge", "wrong amount", "item not received"),
         opening=Opening("apply_for", "card_type", "apply for a new"),
@@ -216,6 +219,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         child_fields=(_f("description", faker="company"), _f("amount", "number", range=[2, 2000]),
                       _f("posted_at", "datetime")),
         child_statuses=("posted", "pending"),
+        child_status_by={s: ("posted",) for s in ("closed", "cancelled", "expired")},  # nothing pending on it
         move=Move("transfer", "funds", "transfer", "balance", ("open",), ("open",)),
         opening=Opening("open", "account_type", "open a new"),
     ),
@@ -237,6 +241,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                       _f("amount", "number", range=[5, 300], same_as="catalog.price"),
                       _f("purchased_at", "datetime")),
         child_statuses=("ordered", "returned"),
+        child_status_by={"pending": ("ordered",), "processed": ("ordered",), "cancelled": ("ordered",)},
         request=("return",), request_verb="create",
         request_reasons=("damaged", "wrong item", "no longer needed"), request_from=("ordered",),
         request_main_from=("delivered",),
@@ -452,6 +457,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                       _f("due_date", "date", range=["2025-01-20", "2025-04-30"],
                          when={"paid": (-90, -1), "late": (-30, -1), "scheduled": (1, 100)})),
         child_statuses=("scheduled", "paid", "late"),
+        child_status_by={"paid off": ("paid",), "cancelled": ("paid",)},
         request=("extension",), request_verb="request", request_reasons=("hardship", "billing error"),
         request_from=("scheduled", "late"),
     ),

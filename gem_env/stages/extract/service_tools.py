@@ -264,7 +264,8 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
         sp = self.sp
         fields = [{"name": self.child_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.child)}}},
                   {"name": self.main_pk, "foreign_key": f"{self.mains}.{self.main_pk}"},
-                  {"name": "status", "values": list(self.a.child_statuses), "weights": [3] + [1] * (len(self.a.child_statuses) - 1)}]
+                  {"name": "status", "values": list(self.a.child_statuses), "weights": [3] + [1] * (len(self.a.child_statuses) - 1),
+                   **self._child_status_by()}]
         fields += [x for f in self.features() for x in f.child_fields(self)]
         for f in self.a.child_fields:
             f = dict(f)
@@ -276,6 +277,14 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2,
                 "fields": self._same_as_catalog(fields)}
+
+    def _child_status_by(self) -> dict[str, Any]:
+        """The child's statuses that its main record's status allows, as `by` on the main record's
+        status (an item of a pending order is not returned yet); {} when the archetype allows any."""
+        cases = {ms: [c for c in cs if c in self.a.child_statuses] for ms, cs in self.a.child_status_by.items()
+                 if ms in self.statuses}
+        cases = {ms: cs for ms, cs in cases.items() if cs}
+        return {"by": {f"{self.main_pk}.status": cases}} if cases else {}
 
     def _reasons_by_status(self) -> dict[str, Any]:
         """How a main record's status_reason is seeded: a frozen card's is one of the reasons a card
