@@ -1019,3 +1019,23 @@ def test_a_service_whose_kind_its_archetype_says_is_called_so():
         d = OfflineExtractor().extract(doc, OfflineFilter().judge(doc))
         assert policy_prompt(d).startswith(f"You are a customer support assistant for our {service_kind} service."), \
             policy_prompt(d)[:120]
+
+
+def test_a_change_workflow_is_kept_only_by_the_rules_its_tool_checks():
+    """A bank guide's "Credits may only be applied to checking accounts (not savings accounts ...)"
+    is a rule of applying credits: the overdraft protection workflow's anchor read it too (`!=
+    'checking' and != 'savings'`), kept no account and admitted no task in three guides. Its anchor
+    holds only what its tool requires."""
+    from conftest import shared_path
+    corpus = shared_path("corpora", "tau2_banking_kb_docs.jsonl")
+    wanted = {f"tau2-banking-kb:doc_bank_accounts_bank_accounts_(general)_{n}" for n in ("002", "017", "046")}
+    docs = [d for d in iter_documents([corpus]) if d.id in wanted]
+    assert len(docs) == 3
+    for doc in docs:
+        d = OfflineExtractor().extract(doc, OfflineFilter().judge(doc))
+        flow = next(w for w in d.workflows if w.name == "change_account_overdraft_protection")
+        requires = {s.require.replace("account_row.", "row.") for s in d.tool("update_account_overdraft_protection").effect
+                    if isinstance(s, RequireStep)}
+        assert set(flow.anchor.filter.split(" and ")) <= requires, (doc.id, flow.anchor.filter, requires)
+        _, refused = make_tasks(check_domain(d), per_domain=3)
+        assert not [r for r in refused if "change_account_overdraft_protection" in str(r)], refused

@@ -8,7 +8,7 @@ from typing import Any
 from ...text import features as tf
 from ...text.words import indefinite
 from ...tools.render import plain_words
-from .service_writes import quoted_list
+from .service_writes import _UPDATE_VERBS, quoted_list
 
 
 
@@ -173,7 +173,8 @@ class Flows:
             new = f"first([r.{name} for r in rows('{self.mains}', {{}}) if r.{pk} > row.{pk} and r.{name} != row.{name}])"
         editable = self.changeable_statuses()
         conds = [f"row.status in {quoted_list(editable)}"]
-        conds += self._unblocked(None, editable)
+        # the rules its tool checks, not another action's ("credits only to checking accounts" kept no row)
+        conds += self._unblocked(_UPDATE_VERBS | {name.split("_")[0]}, editable)
         return {"name": f"change_{m}_{name}", "category": "update",
                 "goal": f"change the {plain_words(name)} of my {m} {{{pk}}} to {{new_{name}}}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},
