@@ -37,8 +37,10 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
             record = _record(step.update, owner, found_by.get(step.row, ""))
             sets = {f: e for f, e in step.set.items() if not (isinstance(e, str) and e.strip() in _CLOCK)}
             moved_to = _LITERAL.match(sets.pop("status").strip()) if isinstance(sets.get("status"), str) else None
-            if moved_to:  # "Your account will be closed because you're moving out.", not "On your account, the
-                why = sets.pop("status_reason", None)  # status will be closed and the status reason will be ..."
+            # "Your account will be closed because you're moving out.", not "On your account, the status
+            # will be closed and the status reason will be moving out."
+            if moved_to:
+                why = sets.pop("status_reason", None)
                 reason = args.get(why.strip()) if isinstance(why, str) else None
                 because = f" because of {spoken('reason', reason)}" if reason else ""
                 said.append(smooth(f"{_capital(record)} will be {moved_to.group(1)}{because}."))

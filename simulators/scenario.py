@@ -94,19 +94,18 @@ _IMPERATIVE = re.compile(r"^(?:add|apply|ask|book|buy|cancel|change|check|close|
 
 
 def _request_part(sentence: str) -> str:
-    """Of "Title: its main step", the part a user asks with: the first that is a request, the title
-    first ("Dispute a charge: add details ..."; "EcoCard: Redeeming Points: go to Rewards ...":
-    redeeming points), else the title ("Spending Alerts on Hunter Green: set the delivery preference
-    to {x}": the customer asks to set it, not about a topic)."""
+    """Of "Title: its main step", the part a user asks with: the first part that is a request
+    ("Dispute a charge: add details ...": the title; "Spending Alerts on Hunter Green: set the
+    delivery preference to {x}": the step, not a topic) or a doing, said as it is, the goal's word
+    the assistant knows ("EcoCard: Redeeming Points: go to Rewards": redeeming points); else the title."""
     parts = [re.sub(r"^how to\s+", "", p.strip(), flags=re.IGNORECASE) for p in re.split(r":(?:\s|$)", sentence)]
     for part in parts if len(parts) > 1 else ():
-        first, _, rest = part.partition(" ")
-        low = first.lower()
-        if low in REQUEST_VERBS:
+        first = part.split(" ", 1)[0].lower()
+        if first in REQUEST_VERBS:
             return part
-        stem = low[:-3] if low.endswith("ing") else ""  # "Redeeming Sustainability Points": said as it is
-        if stem and any(v in REQUEST_VERBS for v in (stem, stem + "e", stem[:-1])):  # (the goal's word, which
-            return sentence_case(part)                                               # the assistant knows)
+        stem = first[:-3] if first.endswith("ing") else ""
+        if stem and any(v in REQUEST_VERBS for v in (stem, stem + "e", stem[:-1])):
+            return sentence_case(part)
     return parts[0]
 
 

@@ -49,7 +49,8 @@ def policy_prompt(domain: Domain) -> str:
 
 
 @lru_cache(maxsize=256)
-def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[str], goals: tuple[str, ...] = ()) -> str:
+def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[str],
+                   goals: tuple[str, ...] = ()) -> str:
     """`policy_prompt` of what it reads of a domain: made once per domain, not per episode (every
     episode and every LLM agent asks for it)."""
     about = description.strip().rstrip(".")
@@ -90,7 +91,9 @@ _NOT_A_TOPIC = re.compile(r"\s/\s|\b(?:polic(?:y|ies)|workflow|manual|guidelines
                           re.IGNORECASE)
 """A title that names the document or a place in a help centre's tree ("tau2 telecom main policy",
 "Ordering Issue / Manage Cancel"), not what customers come about."""
-_CUT_AT_VALUE = re.compile(r"\s+(?:to|because of|because|from|on|for|in|with|at|by)\s+(?:(?:the|a|an)\s+)?\{.*|\s+for\s+(?:the\s+)?one\b.*|\s*\{.*")
+_CUT_AT_VALUE = re.compile(r"\s+(?:to|because of|because|from|on|for|in|with|at|by)\s+(?:(?:the|a|an)\s+)?\{.*"
+                           r"|\s+for\s+(?:the\s+)?one\b.*|\s*\{.*")
+"""Where a goal's request ends and its values begin ("change my address| to {address}")."""
 _BARE_NOUN_END = re.compile(r"\b(for|of|on|about|from) ([a-z]+)$")
 
 
@@ -159,7 +162,8 @@ def _first_to_third(text: str) -> str:
 def _third_person(text: str) -> str:
     """A how-to title addressed to the reader, about the customer: "add a line to your account" ->
     "add a line to their account"."""
-    text = re.sub(r"\byou're\b", "they're", re.sub(r"\byou are\b", "they are", text, flags=re.IGNORECASE), flags=re.IGNORECASE)
+    text = re.sub(r"\byou're\b", "they're", re.sub(r"\byou are\b", "they are", text, flags=re.IGNORECASE),
+                  flags=re.IGNORECASE)
     return re.sub(r"\byour\b", "their", re.sub(r"\byourself\b", "themselves", text))
 
 
