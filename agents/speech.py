@@ -524,8 +524,10 @@ _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I c
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name}.", "The {name} shows {v}.",
          "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
          "We have the {name} as {v}.", "The record lists the {name} as {v}."]
-_FACT_AFTER = ["The {name} is now {v}.", "It's updated: the {name} is {v}.", "Your {name} is {v}.",
-               "The {name} now reads {v}.", "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."]
+# of the record just changed, never "Your {name} is ..." ("Your priority is normal." of a case, "Your
+# role is viewer." of another user)
+_FACT_AFTER = ["The {name} is now {v}.", "It's updated: the {name} is {v}.", "The {name} now reads {v}.",
+               "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."]
 _MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
                "The {name} is {v}."]
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",

@@ -349,3 +349,12 @@ def test_a_moment_with_a_date_is_on_it_and_a_bare_time_at_it() -> None:
     for seed in range(10):
         said = S.fact(random.Random(seed), "starts_at", "2025-02-27T11:15:00", after_write=False)
         assert "starts on February 27, 2025 at 11:15 am" in said and "starts at February" not in said, said
+
+
+def test_a_field_of_a_record_just_changed_is_never_said_to_be_the_customers() -> None:
+    """"Your priority is normal." of a case, "Your role is viewer." of another user: after a change the
+    field is the record's ("The priority is now normal.")."""
+    import random
+    for seed in range(40):
+        said = S.fact(random.Random(seed), "priority", "normal", after_write=True)
+        assert not said.startswith("Your ") and "normal" in said, said
