@@ -141,11 +141,9 @@ class _Seeder:
                 row[f.name] = self._by(e, f, row)
         for f in e.fields:  # what the referred row already says (an item's product name is its product's)
             if f.same_as and f.name not in given:
-                key, _, field = f.same_as.partition(".")
-                fk = next(x.foreign_key for x in e.fields if x.name == key)
-                parent = self._parent_row(fk, row.get(key)) if fk else None
-                if parent is not None and parent[1].get(field) is not None:
-                    row[f.name] = parent[1][field]
+                referred = self._followed(e, f.same_as, row)
+                if referred is not None:
+                    row[f.name] = referred
         self._agree_person(e, row, given, seen)
         return row
 
@@ -162,7 +160,7 @@ class _Seeder:
 
     def _followed(self, e: Entity, other: str, row: dict[str, Any]) -> Any:
         """The value `by` follows: a field of the row, or ("order_id.status") of the row its foreign
-        key refers to (an item of a pending order is not returned yet)."""
+        key refers to (an item of a pending order is not returned yet); `same_as` reads the latter too."""
         if other in row or "." not in other:
             return row.get(other)
         key, _, field = other.partition(".")

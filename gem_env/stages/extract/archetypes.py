@@ -145,6 +145,10 @@ class Archetype:
         return tuple(next(f["values"] for f in self.main_fields if f["name"] == self.opening.kind_field))
 
 
+#: a closed card's or account's transactions are all posted: nothing is pending on it
+_NOTHING_PENDING_ONCE_CLOSED = {s: ("posted",) for s in ("closed", "cancelled", "expired")}
+
+
 def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
     """A field as the tool language writes it, plus ``when={status: (from, to)}``: a date that follows
     the row's status, in days from the domain's clock (`ToolKit._dated_by_status` makes it a `by`)."""
@@ -197,7 +201,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         child_fields=(_f("merchant", faker="company"), _f("amount", "number", range=[2, 400]),
                       _f("posted_at", "datetime", when={"pending": (-3, 0)})),
         child_statuses=("posted", "pending"),
-        child_status_by={s: ("posted",) for s in ("closed", "cancelled", "expired")},  # nothing pending on it
+        child_status_by=_NOTHING_PENDING_ONCE_CLOSED,
         request=("dispute",), request_verb="create",
         request_reasons=("fraud", "duplicate charge", "wrong amount", "item not received"),
         opening=Opening("apply_for", "card_type", "apply for a new"),
@@ -219,7 +223,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         child_fields=(_f("description", faker="company"), _f("amount", "number", range=[2, 2000]),
                       _f("posted_at", "datetime")),
         child_statuses=("posted", "pending"),
-        child_status_by={s: ("posted",) for s in ("closed", "cancelled", "expired")},  # nothing pending on it
+        child_status_by=_NOTHING_PENDING_ONCE_CLOSED,
         move=Move("transfer", "funds", "transfer", "balance", ("open",), ("open",)),
         opening=Opening("open", "account_type", "open a new"),
     ),

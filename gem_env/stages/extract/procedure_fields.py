@@ -10,8 +10,8 @@ from typing import Any
 
 from ...text import features as tf
 from ...text.lexicons import ACTION_VERBS
-from .lexicon import (_NOT_RECORDS, _AFTER_TRIGGER, _BEFORE_EVENT, _CANNOT, _ENTITY_RANK, _EXPR_WORDS, _FLAG_STOP, _LIMIT, _LOCKED,
-    _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
+from .lexicon import (_AFTER_TRIGGER, _BEFORE_EVENT, _CANNOT, _ENTITY_RANK, _EXPR_WORDS, _FLAG_STOP, _LIMIT, _LOCKED,
+    _NOT_RECORDS, _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
     _unique, bare_title)
 from .procedure_values import _field_spec, _noun_weight, _shift
 
