@@ -22,7 +22,7 @@ demo: $(BIN)/.installed
 	@$(BIN)/gem synthesize examples/corpus --out $(RUN)
 
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: $(BIN)/.installed
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
