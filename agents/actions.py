@@ -68,7 +68,7 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
         ask = re.sub(r"\{(\w+)\}", lambda m: when_words(spoken(m.group(1), known[m.group(1)])), ask)
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
         if " it " not in f" {ask} ":
-            return smooth(_yours(_MOMENT.sub(_moment, ask[:1].lower() + ask[1:])))
+            return smooth(_yours(_given(_MOMENT.sub(_moment, ask[:1].lower() + ask[1:]))))
     step = _procedure_step(text, known)
     if step:
         return smooth(step)
@@ -88,6 +88,12 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
 # -> "extend your car rental"); "book a flight", "open an account" make a new one and keep theirs
 _ON_THEIRS = re.compile(r"^(extend|cancel|change|update|modify|renew|freeze|unfreeze|close|block|unblock|remove|"
                         r"reschedule|return|track|suspend|resume|replace|lock|unlock|reactivate|upgrade|downgrade) an? ")
+
+
+def _given(action: str) -> str:
+    """What the customer requests new, the service gives them: "request a new promo code" -> "get
+    you a new promo code" (the assistant does not request it of anyone)."""
+    return re.sub(r"^request (an?) new ", r"get you \1 new ", action)
 
 
 def _yours(action: str) -> str:

@@ -26,6 +26,8 @@ from gem_env.tools.referring import field_of, moved, reference, referenced_value
     ("model", "iPhone 14", "device", "device whose model is iPhone 14"),
     ("username", "elizabethsullivan", "one", "one whose username is elizabethsullivan"),  # not "the elizabethsullivan one"
     ("account_type", "savings", "account", "savings account"),
+    ("plan_name", "Plus", "line", "line on the Plus plan"),  # the plan's name, not the line's: not "line called Plus"
+    ("plan_name", "Basic Plan", "line", "line on the Basic Plan"),
 ])
 def test_a_record_is_pointed_at_by_the_role_of_its_value(field: str, value: str, noun: str, said: str) -> None:
     assert reference(field, value, noun) == said
@@ -49,6 +51,22 @@ def test_every_frame_the_user_points_with_is_read_back_as_the_fact() -> None:
                 frame.format(ref=reference("last4", "5305", noun)) + " Thanks."
             assert referenced_value("last4", text) == "5305", text
             assert read_facts(text, names, []) == {"card_id": "CRD-1", "from_last4": "5305"}, text
+
+
+def test_a_line_on_a_plan_is_read_back_as_the_plan_s_name() -> None:
+    assert referenced_value("plan_name", "It's my line on the Unlimited plan.") == "Unlimited"
+    assert referenced_value("plan_name", "I mean the line on the Basic Plan.") == "Basic Plan"
+
+
+def test_what_a_customer_requests_new_the_service_gets_them() -> None:
+    """"I'll get you a new promo code", never "I'm about to request a new promo code" (of whom?);
+    a request the service files on their behalf stays one."""
+    from gem_env.agents.actions import action, past
+    assert action("Request a new promo code", "issue_promo_code") == "get you a new promo code"
+    assert past(action("request a new virtual card with a limit of {limit}", "issue_card", {"limit": 300})) \
+        == "got you a new virtual card with a limit of $300"
+    assert action("request a payment plan for bill {bill_id}", "x", {"bill_id": "BLL-1"}) \
+        == "request a payment plan for bill BLL-1"
 
 
 def test_a_role_two_known_keys_share_is_not_guessed() -> None:

@@ -386,7 +386,8 @@ def test_a_session_brings_tools_it_has_not_used() -> None:
 def test_a_handoff_after_a_setback_says_what_happened_in_the_customers_words(airline_run: Path, bank_run: Path) -> None:
     """After a refused or declined request, the summary the customer gives a colleague is what
     they wanted and what stopped it ("I wanted to freeze my card ... but was told no because it's
-    closed"), not the seed's "a question about my booking ..."; the agent writes it as they said it."""
+    closed"), not the seed's "a question about my booking ..."; the agent writes it as they said it,
+    about the record of the setback (a handoff about another order of theirs was passed on before)."""
     from gem_env.stages.tasks.kinds import NOTE
     seen = 0
     for line in [*(airline_run / "trajectories.jsonl").open(), *(bank_run / "trajectories.jsonl").open()]:
@@ -399,10 +400,31 @@ def test_a_handoff_after_a_setback_says_what_happened_in_the_customers_words(air
             seen += 1
             opener = "I wanted to " if prev["kind"] == "refuse" else "I was going to "
             assert notes[0].startswith(opener) and prev["intent"].split()[0] in notes[0], (notes, prev["intent"])
+            # the note is about the record the setback was about (its order, for an item), not another
+            before = {**prev["found"], **prev["knows"]}
+            assert all(v == before[k] for k, v in cur["knows"].items() if k.endswith("_id") and k in before), \
+                (prev, cur)
             calls = [c["function"]["arguments"] for m in traj["messages"] for c in m.get("tool_calls") or []]
             assert any(notes[0] in json.loads(a).values() for a in calls), traj["task"]["id"]
             assert traj["verification"]["passed"]
     assert seen
+
+
+def test_a_note_after_a_refusal_says_the_state_the_rule_named() -> None:
+    """A return refused because its order is pending: "... but was told no because the order is
+    pending" (was "... but was told I don't qualify", as for a membership level)."""
+    from types import SimpleNamespace as NS
+    from gem_env.stages.tasks.model import Refusal
+    from gem_env.stages.tasks.session import _what_happened
+    refusal = Refusal(tool="create_return", target={"item_id": "ITM-1"}, values=["pending"],
+                      reason="Only items from a delivered order can get a return; this order is pending")
+    built = NS(request=NS(kind="refuse", intent="create a return for my item because it was damaged"),
+               refusal=refusal, record=("items", {"item_id": "ITM-1", "status": "ordered"}))
+    assert _what_happened([built]) == \
+        "I wanted to create a return for my item because it was damaged but was told no because the order is pending"
+    built.refusal = Refusal(tool="get_promo_code", target={"customer_id": "CST-1"}, values=["regular"],
+                            reason="Only bronze, silver and gold members can get a new promo code")
+    assert _what_happened([built]).endswith("but was told I don't qualify")
 
 
 def test_a_report_does_not_name_again_the_record_its_confirmation_named(airline_run: Path, bank_run: Path) -> None:

@@ -851,6 +851,12 @@ def test_the_service_is_named_once_by_its_kind() -> None:
                    text="Each account tier gets a debit card replacement: standard delivery of the card, or an "
                         "expedited shipment with tracking number for the premium tier. Order the replacement item.")
     assert classify(doc, True)["domain"] == "banking"
+    # an account's balance and funds are a bank's words ("Blue Account: Managing your balance with low-balance
+    # alerts" was "our retail service" for "Review pending and posted items ... return your balance above $62")
+    doc = Document(id="d", title="Blue Account: Managing your balance with low-balance alerts",
+                   text="Set the threshold so you are notified when your available balance falls below it. "
+                        "Review pending and posted items. Add funds to return your balance above $62.")
+    assert classify(doc, True)["domain"] == "banking"
 
 
 def test_each_policy_rule_is_one_line_of_the_prompt() -> None:

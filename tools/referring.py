@@ -17,6 +17,7 @@ _ROLES: list[tuple[re.Pattern[str], str]] = [(re.compile(rf"(?<![a-z])(?:{p})(?!
     (r"destination|to|arrival|dropoff", "to"),
     (r"merchant|vendor|store|shop|payee|seller|retailer|restaurant|hotel|venue", "at"),
     (r"city|location|branch|region|country", "in"),
+    (r"(?:plan|tier|package|bundle)_name", "on the"),  # a line on the Plus plan, not "called Plus"
     (r"name|title|nickname|label", "called"),
     (r"doctor|provider|agent|contact|instructor|trainer|technician", "with"),
     (r"subject|topic|description|summary|note|memo", "about"),
@@ -79,6 +80,9 @@ def reference(field: str, value: str, noun: str) -> str:
         return f"{noun} whose {field.replace('_', ' ')} is {value}"
     if prep == "about" and " " in value and value[:1].isupper():  # a title: 'the case about "Question about my bill"'
         value = f'"{value}"'
+    if prep == "on the":
+        kind = field.split("_")[-2]
+        return f"{noun} on the {value}" + ("" if value.lower().endswith(kind) else f" {kind}")
     return f"{noun} {prep} {value}"
 
 
@@ -90,4 +94,7 @@ def referenced_value(field: str, text: str) -> str | None:
         return None
     pattern = rf"\b(?:the|my) (?:[\w-]+ ){{1,3}}?{re.escape(prep)} (?P<v>[^.?!;,]+?)(?=[.?!;,](?:\s|$)|$)"
     found = [m.group("v").strip().strip('"') for m in re.finditer(pattern, text, re.IGNORECASE)]
+    if prep == "on the":  # "the line on the Plus plan" -> "Plus" ("on the Basic Plan": the name holds it)
+        kind = field.split("_")[-2]
+        found = [re.sub(rf"\s+{kind}$", "", v) for v in found]
     return found[0] if len(found) == 1 else None

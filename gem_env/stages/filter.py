@@ -215,7 +215,7 @@ def _phrases(spec: str) -> list[str]:
 
 
 DOMAINS = tf.Lexicon({name: _phrases(spec) for name, spec in {
-    "banking": "bank banking debit deposit withdrawal wire loan mortgage apy apr overdraft checking "
+    "banking": "bank banking debit deposit withdrawal wire loan mortgage apy apr overdraft checking balance funds "
                "savings atm statement bnpl installment installments interest cashback treasury "
                "|routing number|credit card|debit card|card limit|cash back|annual fee|credit score"
                "|buy now, pay later|bill pay|account tier|rewards card",

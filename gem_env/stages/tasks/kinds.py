@@ -172,15 +172,20 @@ NOTE = re.compile(r"summary|note|comment|message|description|details")
 
 
 def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
-             rng: random.Random, describe: bool = True, note: str | None = None) -> Built | str:
+             rng: random.Random, describe: bool = True, note: str | None = None,
+             about: dict[str, Any] | None = None) -> Built | str:
     """The workflow done for this user: every gold action succeeds and a write changes the state
     (else the target is already true); a read has facts to tell. `note`, when given, is what the
-    user writes in a free-text field (`NOTE`) in their own words, in place of the seed's text."""
+    user writes in a free-text field (`NOTE`) in their own words, in place of the seed's text, about
+    the record `about` (the one the request before was about): the ids the user knows are its own
+    or those of the records it belongs to (the order of a refused item), not another of theirs."""
     knows = derive_knows(wf, row, sandbox)
     if isinstance(knows, str):
         return knows
     if note:
         knows = {k: note if NOTE.search(k) and isinstance(v, str) else v for k, v in knows.items()}
+        knows = {k: about[k] if about and k.endswith("_id") and isinstance(about.get(k), str) else v
+                 for k, v in knows.items()}
     snap, before = sandbox.snapshot(), sandbox.state_hash()
     try:
         actions, env = replay_workflow(wf, knows, sandbox)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...agents.lookup import finder_tools
 from ...simulators.scripted import in_words
@@ -166,16 +166,20 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     # write done after all); another workflow may take it up (a held write made is checked below)
     candidates = [c for c in ctx.candidates(kind, owner) if f"{c[1]}:{c[0]}" not in rows]
     own = {f.table for f in finder_tools(ctx.compiled)} if kind == "lookup" else set()
-    said = {"note": note} if kind == "complete" and (note := _what_happened(built)) else {}
+    said: dict[str, Any] = {"note": note, "about": built[-1].record[1] if built[-1].record else None} \
+        if kind == "complete" and (note := _what_happened(built)) else {}
     # tools the session has not used yet first (stable); a request where the customer writes a
     # note (a handoff's summary) counts only after a request that did not go their way, where they
     # have something to say, and then as if it brought one more;
-    # questions about the service's records before the user's own profile (people seldom ask
-    # a service their own name)
-    def rank(c: Candidate) -> tuple[int, bool]:
+    # a note is about the record that request was about (or one it belongs to: the order of a
+    # refused item), not another of the customer's; questions about the service's records before
+    # the user's own profile (people seldom ask a service their own name)
+    about = {str(v) for v in said["about"].values()} if said and said["about"] else set()
+
+    def rank(c: Candidate) -> tuple[int, bool, bool]:
         note = _takes_note(ctx, c[1])
         new = len(_tools(ctx, c[1], kind) - used) if said or not note else 0
-        return -new - bool(said and note), c[1] in own
+        return -new - bool(said and note), bool(about) and note and str(c[0]) not in about, c[1] in own
     candidates.sort(key=rank)
     first: tuple[str, K.Built] | None = None
     best = (-1, False)
@@ -219,6 +223,10 @@ def _what_happened(built: list[K.Built]) -> str | None:
     status = str(record[1].get("status", "")) if record else ""
     if status in values and re.fullmatch(r"[a-z][a-z _]*", status):
         return f"I wanted to {want} but was told no because it's {spoken('', status)}"
+    # the state of the record it belongs to, as the rule says it ("...; this order is pending")
+    other = re.search(r"\bthis ([a-z]+(?: [a-z]+)?) is ([a-z][a-z ]*)\)?$", refusal.reason) if refusal else None
+    if other and other.group(2) in values:
+        return f"I wanted to {want} but was told no because the {other.group(1)} is {other.group(2)}"
     return f"I wanted to {want} but was told I don't qualify" if values else \
         f"I wanted to {want} but was told it can't be done"
 
