@@ -10,7 +10,7 @@ from gem_env.tools.referring import PEOPLE
 from gem_env.tools import CompiledDomain
 from gem_env.tools.patterns import compiled
 from gem_env.tools.model import FindStep, RequireStep, ReturnStep
-from gem_env.tools.render import happened, when_words
+from gem_env.tools.render import happened, left_of, when_words
 
 from . import speech as S
 from .ids import id_by_description, id_from_results, named_outright, names_entry, record_lists, says
@@ -232,6 +232,8 @@ def named_fields(fields: list[str], text: str) -> list[str]:
         pattern = rf"\b{re.escape(S.words(f).lower())}\b"
         if (verb := happened(f)) and re.search(r"\bwhen\b", text):  # "when was my order placed?"
             pattern += rf"|\b{verb}\b"
+        if things := left_of(f):  # "how many seats are left on the flight?"
+            pattern += rf"|\bhow many {things} are left\b"
         said = compiled(pattern)
         if said.search(text):
             named.add(f)

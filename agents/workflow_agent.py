@@ -144,6 +144,9 @@ class WorkflowAgent:
         self._finders = finder_tools(compiled)
         self._auth = auth_finder(compiled)
         self._fallback = fallback_finder(compiled)  # who they are without their email: name and zip code
+        # what says who the customer is (their profile's fields), the facts that carry over between requests
+        self._who = frozenset(f.name for f in compiled.tables[self._auth.table].entity.fields) \
+            | {self._auth.param, *(self._fallback.params if self._fallback else ())} if self._auth else None
         # "table.field" of the links to a record nobody owns (a product's variant): "variant VAR-1", not "your"
         self._shared = frozenset(f"{name}.{f.name}" for name, t in compiled.tables.items() for f in t.entity.fields
                                  if self._auth and f.foreign_key
@@ -347,8 +350,9 @@ class WorkflowAgent:
                 previous = m["content"]
                 continue
             facts = self._facts_in(m["content"], previous)
-            # who the user is carries over between requests; which record a request is about does not
-            known.update({k: v for k, v in facts.items() if i >= start or not (k == "id" or k.endswith("_id"))})
+            # who the user is carries over between requests; which record a request is about, and why
+            # (a reason given for another request), does not
+            known.update({k: v for k, v in facts.items() if i >= start or self._carried(k)})
             if i >= start:
                 if opened:
                     answered.update(facts)
@@ -365,6 +369,10 @@ class WorkflowAgent:
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
                      next_up=next_up, mention=mention, aside=aside, prior=messages[:start])
+
+    def _carried(self, key: str) -> bool:
+        """Whether a fact the user gave for an earlier request holds for this one: who they are."""
+        return key in self._who if self._who is not None else not (key == "id" or key.endswith("_id"))
 
     def _later_request(self, first: str) -> tuple[str, str] | None:
         """The sentence of the user's first message that names a request for after the first one
@@ -412,7 +420,10 @@ class WorkflowAgent:
         return dict(got)
 
     def typed(self, plan_types: dict[str, str | None], known: dict[str, str]) -> dict[str, Any]:
-        return {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
+        """The values as the parameters they feed take them; words that are no number for a number
+        ("transfer my amount": "my amount") are no value given, and are asked for."""
+        out = {k: coerce(v, plan_types.get(k)) for k, v in known.items()}
+        return {k: v for k, v in out.items() if not (plan_types.get(k) in ("integer", "number") and isinstance(v, str))}
 
     def _follow(self, plan: Plan, turn: _Turn) -> dict[str, Any]:
         known = self.typed(plan.key_types, {k: v for k, v in turn.known.items() if k in plan.workflow.knows})

@@ -66,6 +66,9 @@ ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x
 ASK_WHEN = ["could you tell me when my {noun} was {verb}?", "when was my {noun} {verb}?",
             "do you know when my {noun} was {verb}?", "can you tell me when my {noun} was {verb}?",
             "I'd like to know when my {noun} was {verb}."]
+# a count of what remains (seats_left): "how many seats are left on the flight?"
+ASK_LEFT = ["how many {things} are left on my {noun}?", "could you tell me how many {things} are left on my {noun}?",
+            "I'd like to know how many {things} are left on my {noun}.", "do you know how many {things} are left on my {noun}?"]
 # a question across the user's records: which one has the most or least of something
 ASK_WHICH = ["which of my {nouns} has the {most} {x}?", "could you tell me which of my {nouns} has the {most} {x}?",
              "I'd like to know which of my {nouns} has the {most} {x}.", "can you check which of my {nouns} has the {most} {x}?",

@@ -8,7 +8,7 @@ from typing import Any
 
 from gem_env.tools.referring import PEOPLE, SPOKEN, field_of, moved, reference, role
 from gem_env.tools.patterns import compiled
-from gem_env.tools.render import agree, counted, happened, how_many, is_count, plural, smooth
+from gem_env.tools.render import agree, counted, happened, how_many, is_count, left_of, plural, smooth
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
@@ -382,6 +382,8 @@ class ScriptedUser:
         whens = [(a, verb) for a in plain if (verb := happened(a)) and verb[:4] != noun[:4]]
         if not states and len(plain) == 1 and whens:
             return rng.choice(P.ASK_WHEN).format(noun=noun, verb=whens[0][1])  # "when was my order placed?"
+        if not states and len(plain) == 1 and (things := left_of(plain[0])):
+            return rng.choice(P.ASK_LEFT).format(things=things, noun=noun)  # "how many seats are left on ..."
         if not states and len(plain) == 2 and len(whens) == 1:  # "the status of my claim and when it was filed"
             other = next(a for a in plain if a != whens[0][0])
             return rng.choice(P.ASK_FACT_AND_WHEN).format(x=humanize(other), noun=noun, verb=whens[0][1])

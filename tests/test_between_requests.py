@@ -194,3 +194,11 @@ def test_an_answer_to_what_to_do_is_a_request_not_a_value(env: ToolUseEnv) -> No
              "booking, creating a claim for your booking or moving your booking to the flight?")
     said = "I'm looking to change the cabin of my booking to economy."
     assert agent._facts_in(said, asked).get("cabin") in (None, "economy")
+
+
+def test_only_who_the_customer_is_carries_over_to_the_next_request(env: ToolUseEnv) -> None:
+    """A reason given for an earlier request (a dispute's, changed to "item not received") was said
+    in a later refusal: "I'm not able to freeze your card ... because the item was not received"."""
+    agent = WorkflowAgent(next(d for name, d in env.core.domains.items() if "dispute-a-charge" in name))
+    assert agent._carried("email") and agent._carried("zip") and agent._carried("first_name")
+    assert not agent._carried("reason") and not agent._carried("card_id") and not agent._carried("amount")

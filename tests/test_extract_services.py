@@ -61,7 +61,9 @@ def test_dispute_a_charge_becomes_linked_tables_rules_enums_and_patterns():
     insert = next(s for s in dispute.effect if isinstance(s, InsertStep))
     assert insert.values["dispute_id"] == "next_id('DSP-#####')"
     assert insert.values["reply_by"] == "add_business_days(today, 10)"
-    assert any(isinstance(s, IfStep) and s.if_ == "reason == 'fraud'" for s in dispute.effect)
+    # for fraud the card is also frozen, if it can be (a closed card stays closed)
+    assert any(isinstance(s, IfStep) and s.if_ == "reason == 'fraud' and card_row.status in ['active']"
+               for s in dispute.effect)
     assert d.workflows[0].name == "create_dispute"  # what the text is about comes first
     compiled = check_domain(d)
     tasks, _ = make_tasks(compiled, per_domain=len(d.workflows))

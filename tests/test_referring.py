@@ -58,6 +58,18 @@ def test_a_line_on_a_plan_is_read_back_as_the_plan_s_name() -> None:
     assert referenced_value("plan_name", "I mean the line on the Basic Plan.") == "Basic Plan"
 
 
+def test_a_count_of_what_remains_is_asked_how_many_and_read_back() -> None:
+    """"how many seats are left on the flight?" (was "what the seats left on the flight is"), and
+    the assistant reads it as asking `seats_left`."""
+    from types import SimpleNamespace as NS
+    from gem_env.agents.lookup import named_fields
+    from gem_env.simulators.scripted import ScriptedUser
+    request = NS(compare="", asks=["seats_left"], yes_no=[])
+    asked = {ScriptedUser._question(request, "the flight", random.Random(seed)) for seed in range(20)}
+    assert asked and all("how many seats are left on the flight" in q for q in asked), asked
+    assert all(named_fields(["price", "seats_left"], q.lower()) == ["seats_left"] for q in asked)
+
+
 def test_what_a_customer_requests_new_the_service_gets_them() -> None:
     """"I'll get you a new promo code", never "I'm about to request a new promo code" (of whom?);
     a request the service files on their behalf stays one."""

@@ -577,6 +577,12 @@ def test_a_brief_is_said_in_the_users_words(run: Path) -> None:
     assert "$700" in said and "ACC-" not in said and "account id" not in said, said
     said = brief(wf, knows, "a customer", withheld=("source_account_id",)).requests[0].intent
     assert "from my account to my other account" in said, said
+    # a withheld amount is "some money" (was "transfer my amount ...", which the agent took for the amount)
+    said = brief(wf, knows, "a customer", withheld=("amount",)).requests[0].intent
+    assert said.startswith("transfer some money from my account"), said
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    agent = WorkflowAgent(next(c for c in domains if wf in c.domain.workflows))
+    assert agent.typed({"amount": "number"}, {"amount": "my amount", "reason": "moving"}) == {"reason": "moving"}
     reasoned = next(w for c in domains for w in c.domain.workflows if "because of {reason}" in w.goal)
     keys = {k: "x" for k in re.findall(r"\{(\w+)\}", reasoned.goal)}
     said = brief(reasoned, keys, "a customer", withheld=("reason",)).requests[0].intent

@@ -468,6 +468,7 @@ def test_a_count_is_asked_how_many_and_answered_as_a_number_of_things() -> None:
     ("because of unknown sender, please", "because of an unknown sender, please"),
     ("because of suspected fraud.", "because of suspected fraud."),  # a mass noun takes no article
     ("because of suspicious activity.", "because of suspicious activity."),
+    ("a claim because of lost baggage.", "a claim because of lost baggage."),  # not "a lost baggage"
     ("because of fees.", "because of fees."),
     ("close my account because of fees today.", "close my account because of fees today."),  # not "a fees today"
     ("because of moving bank.", "because of moving bank."),

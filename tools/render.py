@@ -125,6 +125,13 @@ def happened(field: str) -> str | None:
     return (m.group(1) or m.group(2)).replace("_", " ") if m else None
 
 
+def left_of(field: str) -> str | None:
+    """What a count of what remains counts ("seats_left" -> "seats"): asked "how many seats are
+    left on the flight?", never "what the seats left on the flight is"; None for any other field."""
+    m = re.match(r"^([a-z]+s)_left$", field)
+    return m.group(1) if m else None
+
+
 def moment(word: str, prep: str) -> str:
     """The one rule for a moment named by what happens at it, in a field's name or a sentence:
     ("filed", "on") -> "date filed", ("starts", "at") -> "start time", ("send", "on") -> "send date";
@@ -279,7 +286,8 @@ _REASON_END_WORDS = ("and or but so now today please by in at on to from during 
 _REASON_END = rf"[.,;:!?)]|\s+(?:{'|'.join(_REASON_END_WORDS)})\b|$"
 # heads of a reason that take no article: a mass noun ("suspected fraud") or a kind of one
 _MASS = re.compile(r"(?:fraud|activity|medication|damage|information|access|weather|service|spam|abuse|misuse|use|"
-                   r"travel|work|mail|goodwill|traffic|debt|income|money|health|age|maintenance|"
+                   r"travel|work|mail|goodwill|traffic|debt|income|money|health|age|maintenance|baggage|luggage|equipment|"
+                   r"furniture|software|hardware|data|feedback|advice|evidence|noise|pain|stress|"
                    r"\w+ness|\w+ship|\w+ment|\w+ism|\w+ing|\w+tion|\w+sion|\w+ance|\w+ence|\w+ity)$")
 
 

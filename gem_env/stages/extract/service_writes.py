@@ -152,10 +152,11 @@ class WriteTools:
             self.request_pk: f"next_id('{self.pattern(r)}')", pk: pk, "reason": "reason", "status": "'open'",
             "details": "details", "filed_on": "today", "reply_by": reply}})
         result = {self.request_pk: f"filed.{self.request_pk}", "status": "filed.status", "reply_by": "filed.reply_by"}
-        freeze = next((a for a in self.a.actions if a.verb == "freeze"), None)
+        freeze, allowed = next(((a, st) for a, st in self.actions() if a.verb == "freeze"), (None, []))
         if sp.freeze_on and freeze and sp.freeze_on.value in self.reasons:
             self._cite(sp.freeze_on)
-            effect.append({"if": f"reason == '{sp.freeze_on.value}'",
+            # only a card that can be frozen is: a closed one stays closed
+            effect.append({"if": f"reason == '{sp.freeze_on.value}' and {sp.main}_row.status in {quoted_list(allowed)}",
                            "then": [{"update": self.mains, "row": f"{sp.main}_row",
                                      "set": {"status": f"'{freeze.to_status}'", "status_reason": "reason"}}]})
             result[f"{sp.main}_status"] = f"{sp.main}_row.status"

@@ -14,7 +14,7 @@ from ...simulators.scenario import Request, Scenario, humanize, user_words
 from ...tools import CompiledDomain, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr, compile_template
-from ...tools.render import render
+from ...tools.render import is_money, render
 from ..ground.plan import EpisodePlan
 from ..tasks import GoldAction, Task, replay_workflow
 from ..tasks.kinds import found_by_name
@@ -326,7 +326,9 @@ def brief(wf: Workflow, knows: dict[str, Any], persona: str, *, withheld: tuple[
         goal = re.sub(rf"(\b(?:my|your|the)(?:\s+[a-z]+){{1,3}})\s+\{{{re.escape(key)}\}}", r"\1", goal)
         # a value after its preposition goes with it ("... because of {reason}", "... to {new_plan_name}")
         goal = re.sub(rf"\s+(?:because of|due to|to|for|on|in|with|by|at)\s+(?:an?\s+)?\{{{re.escape(key)}\}}", "", goal)
-        goal = goal.replace("{" + key + "}", "my " + humanize(key))
+        # else the value's name stands in ("my reference"); an amount of money is "some money"
+        money = key in knows and is_money(key, knows[key])
+        goal = goal.replace("{" + key + "}", "some money" if money else "my " + humanize(key))
     text = compile_template(goal)({k: render(v) for k, v in knows.items()}, None)  # type: ignore[arg-type]
     unknown = [k for k in wf.tells if k not in knows]
     opening = [k for k in knows if k not in withheld]
