@@ -516,7 +516,8 @@ _WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "Ac
 _WHEN_SINCE = ["{N} {v}.", "On file: {n} {v}."]
 _WHEN_AHEAD = ["It's set to be {n} {v}.", "It's due to be {n} {v}.", "According to the record, it will be {n} {v}."]
 # a deadline of the record ("reply_by"), never "Reply by January 29, 2025." (read as an order to the customer)
-_BY = ["The {n} is expected by {v}.", "Expect the {n} by {v}.", "The {n} is due by {v}.", "The {n} should come by {v}."]
+_BY = ["The {n} is due by {v}.", "The {n} is expected by {v}.", "The {n} is due no later than {v}.",
+       "The {n} should come by {v}."]
 _BY_VERB = ["It {n} by {v}.", "It's expected to {base} by {v}.", "It should {base} by {v}.", "Expect it to {base} by {v}."]
 _IT_DOES = ["It {n} {v}.", "The record says it {n} {v}.", "According to the record, it {n} {v}.",
             "I can see it {n} {v}."]

@@ -156,6 +156,16 @@ async def test_prompt_is_compact_and_spans_are_located() -> None:
     assert got.provenance.spans
 
 
+def test_the_prompt_names_every_way_a_field_is_seeded() -> None:
+    """Each option of a table's field (values, faker, same_as, by, among, ...) is in the prompt: a
+    model cannot use what it is not told of."""
+    from gem_env.tools.model import EntityField
+    system = extraction_messages(Document(id="x", text="x"))[0].content
+    missing = [k for k in EntityField.model_fields if f'"{k}"' not in system and f"{k} (" not in system
+               and f"{{{{{k}," not in system and f"{{{k}," not in system]
+    assert not missing, missing
+
+
 def test_quotes_become_offsets_and_unknown_quotes_are_dropped() -> None:
     text = "Step one.\n  Cancel   the order\nand give a reason."
     data = {"tools": [{"name": "a", "span": {"text": "Cancel the order and give a reason."}},

@@ -701,6 +701,29 @@ def test_same_as_that_does_not_fit_says_what_there_is():
         compile_domain(parse_domain(text))
 
 
+def test_a_request_is_filed_on_a_record_it_can_be_filed_on():
+    """A refill on file was of a visit still scheduled (and a payment plan of a paid bill), which
+    the service's own rule refuses: a request's record is `among` those it may be filed on."""
+    compiled = check_domain(extract("clinic/request-a-prescription-refill.md")[1])
+    refills = next(e for e in compiled.domain.entities if e.name == "refills")
+    key = next(f for f in refills.fields if f.foreign_key)
+    assert key.among == {"status": ["completed"]}, key
+    sb = compiled.new_sandbox()
+    d = sb.dump(["refills", key.foreign_key.split(".")[0]])
+    sb.close()
+    parents = d[key.foreign_key.split(".")[0]]
+    assert d["refills"] and all(parents[r[key.name]]["status"] == "completed" for r in d["refills"].values())
+    from gem_env.tools import compile_domain, parse_domain
+    from gem_env.tools.errors import CompileError
+    bad = {"name": "d", "entities": [
+        {"name": "visits", "primary_key": "visit_id", "fields": [{"name": "visit_id"}, {"name": "status"}]},
+        {"name": "refills", "primary_key": "refill_id", "fields": [
+            {"name": "refill_id"}, {"name": "visit_id", "foreign_key": "visits.visit_id", "among": {"state": ["done"]}}]}],
+        "tools": []}
+    with pytest.raises(CompileError, match=r"among \{state: \['done'\]\} must name a field of visits \(status, visit_id\)"):
+        compile_domain(parse_domain(bad))
+
+
 def test_a_status_reason_follows_the_status():
     """A frozen card had no reason on file (every status_reason was null): now a frozen card has one
     of the reasons cards are frozen for, an active card none (`by`), and a bad `by` says what exists."""

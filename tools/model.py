@@ -94,6 +94,10 @@ class EntityField(_Strict):
     default: Any = None
     same_as: str | None = Field(default=None, description="'fk_field.field': seeded as that field of the row "
                                                            "this row's foreign key fk_field refers to")
+    among: dict[str, list[Any]] | None = Field(
+        default=None, description="foreign keys: {field of the referred table: [values]}: refers only to rows "
+                                  "with one of those values (a refill to a completed visit); to any row when "
+                                  "none has one")
     by: dict[str, dict[str, list[Any] | ByRange]] | None = Field(
         default=None, description="{other_field: {its value: [values] or {range: [lo, hi]}}}: seeded with one of "
                                   "the values listed (or in the range given) for the row's other_field (a frozen "

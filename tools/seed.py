@@ -263,8 +263,10 @@ class _Seeder:
         target = self.entities[table]
         agree = [r for r in candidates
                  if all(r.get(tf.name) == known[tf.foreign_key] for tf in target.fields
-                        if tf.foreign_key and tf.foreign_key in known)]
-        return self.rng.choice(agree or candidates)[key]
+                        if tf.foreign_key and tf.foreign_key in known)] or candidates
+        if f.among:  # only rows the referring row can be about (a refill's visit took place)
+            agree = [r for r in agree if all(r.get(k) in vs for k, vs in f.among.items())] or agree
+        return self.rng.choice(agree)[key]
 
     def _latest_parent_date(self, parents: list[tuple[Entity, dict[str, Any]]]) -> dt.datetime | None:
         """When the newest of the referred rows began: a row's dates come after its parents'.

@@ -248,6 +248,9 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
                                        "of its values")
                 _check_same_as(f"entities[{i}] ({e.name}).{f.name}: by", other, e, tables)
             if f.foreign_key is None:
+                if f.among is not None:
+                    raise CompileError(f"entities[{i}] ({e.name}).{f.name}: among is for a foreign key; this field "
+                                       "has none")
                 continue
             ref_table, _, ref_field = f.foreign_key.partition(".")
             ref = tables.get(ref_table)
@@ -256,6 +259,11 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
                     f"entities[{i}] ({e.name}).{f.name}: foreign key {f.foreign_key!r} must name "
                     f"'table.primary_key' of a declared table"
                 )
+            fields = {x.name for x in ref.entity.fields}
+            for name, values in (f.among or {}).items():
+                if name not in fields or not values:
+                    raise CompileError(f"entities[{i}] ({e.name}).{f.name}: among {{{name}: {values!r}}} must name "
+                                       f"a field of {ref.name} ({', '.join(sorted(fields))}) with at least one value")
     return tables
 
 

@@ -116,13 +116,14 @@ EXAMPLE_DOMAIN: dict[str, Any] = {
 SYSTEM = """\
 You turn a help-centre article, policy or how-to guide into an executable tool sandbox: one JSON \
 object with tables (entities), tools whose effects are declarative programs over the tables, \
-workflows (one per request the document serves, usually 2-4) and policy.
+workflows (2-4, one per request the document serves) and policy.
 
 entities: {{name (plural), primary_key, rows (0-{max_rows} generated), fields, data}}: a table for each \
 thing the text names or identifies, linked by foreign keys. field {{name, type (string integer number \
 boolean date datetime json), and how rows get values: "values" [..] (+"weights"), "range" [min, max] \
-(numbers, ISO dates), "faker" (provider, or {{"provider": "bothify", "args": {{"text": "ORD-#####"}}}}), \
-"foreign_key" "table.key", "default", "nullable", "unique", "same_as" "product_id.name" (referred row's), \
+(numbers, dates), "faker" (provider, or {{"provider": "bothify", "args": {{"text": "ORD-#####"}}}}), \
+"foreign_key" "table.key" (+"among" {{F: [..]}}), "default", "nullable", "unique", \
+"same_as" "product_id.name", \
 "by" {{"status": {{"frozen": ["lost"], "done": {{"range": [..]}}}}}}, "hours" [8, 17]}}. "data": [{{field: value}}] gives a reference table's rows.
 
 tools: {{name (verb_object), description, kind "read"|"write", parameters [{{name, type (string integer \

@@ -178,6 +178,16 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
     def editable_statuses(self) -> list[str]:
         return [s for s in self.statuses if s not in _TERMINAL and s != "frozen" and s != "suspended"] or self.statuses[:1]
 
+    def _requested_among(self, table: str) -> dict[str, Any]:
+        """`among` for a request's key to `table`: the statuses its record may have for the request."""
+        if table == self.mains:
+            return {"among": {"status": self.request_statuses()}}
+        if table == self.children:
+            blocked = {f.value for f in self.sp.blocked_child}
+            allowed = [s for s in (self.a.request_from or self.a.child_statuses) if s not in blocked]
+            return {"among": {"status": allowed}} if allowed else {}
+        return {}
+
     def request_statuses(self) -> list[str]:
         """Where a request on the main record may be filed: the archetype's (a refill: a completed
         visit), else wherever the record is still in use."""
@@ -250,7 +260,9 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                 [(self.children, self.child_pk) if (a.request_on_child and self.children) else (self.mains, self.main_pk)]
             out.append({"name": self.requests, "primary_key": self.request_pk, "rows": 4, "fields": [
                 {"name": self.request_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.request)}}},
-                *({"name": pk, "foreign_key": f"{table}.{pk}"} for table, pk in on),
+                # a request is of a record it can be filed on (a refill of a completed visit, a dispute of a
+                # posted charge)
+                *({"name": pk, "foreign_key": f"{table}.{pk}", **self._requested_among(table)} for table, pk in on),
                 {"name": "reason", "values": self.reasons}, {"name": "status", "values": ["open", "under review"]},
                 {"name": "details", "default": None}, {"name": "filed_on", "type": "date"},
                 {"name": "reply_by", "type": "date", "default": None}]})
