@@ -18,7 +18,7 @@ from .messages import call as _call, say as _say, tool_results as _tool_results
 
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
                   r"do you know (?:what|if|whether|when)|could you check (?:what|if|whether|when)|can you check what|"
-                  r"when was)\b", re.IGNORECASE)
+                  r"when was|how many)\b", re.IGNORECASE)
 
 
 @dataclass

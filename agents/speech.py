@@ -10,7 +10,8 @@ from typing import Any
 
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import counted, is_count, is_money, plain_words, render, singular, smooth, spoken, when_words, words
+from gem_env.tools.render import (counted, is_count, is_money, participle, plain_words, render, singular, smooth, spoken,
+                                   when_words, words)
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
@@ -304,9 +305,12 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         entry = not any(k != name and (k == "id" or k.endswith("_id")) for k in record)  # a catalog's, no one's
         if entry and _entry_name(record) is not None:
             return _terms(record)  # a named catalog entry (a product, a plan) is no one's: its terms, not "your ..."
+        # a status that only says it is its parent's ("ordered" of an order's item) tells nothing
+        of_parent = {participle(k[:-3].split("_")[-1]) for k in record if k.endswith("_id") and k != name}
         facts = [(k, v) for k, v in record.items()
                  if not (k in args or k == "id" or k.endswith("_id") or secret.search(k)
-                         or isinstance(v, (bool, dict, list)) or v in (None, "") or not _SHORT.match(str(v))
+                         or isinstance(v, (bool, dict, list)) or v in (None, "") or v in of_parent
+                         or not _SHORT.match(str(v))
                          or re.search(r"\d", k) and not _LAST_DIGITS.search(k)
                          or said and _in_words(k, v, said))][:3]  # not what the action says already
         noun = words(name[:-3]) if name.endswith("_id") else "record"
@@ -443,7 +447,7 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
             after.append(f"that's {text}")
         elif low.endswith(("status", "state", "type", "kind")) and len(text.split()) <= 2 \
                 and noun.lower() not in text.lower().split():  # not "your order received order"
-            before.append(text)
+            before.append(re.sub(r"^(\w+ed) (in|out|up|off|over)$", r"\1-\2", text))  # "checked-in booking"
         elif low.endswith("status"):
             extra.append(f"the status {text}")
         elif role(low) is not None and not (text.startswith("$") or is_count(k, v) or when_words(text) != text):

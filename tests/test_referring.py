@@ -68,6 +68,11 @@ def test_a_count_of_what_remains_is_asked_how_many_and_read_back() -> None:
     asked = {ScriptedUser._question(request, "the flight", random.Random(seed)) for seed in range(20)}
     assert asked and all("how many seats are left on the flight" in q for q in asked), asked
     assert all(named_fields(["price", "seats_left"], q.lower()) == ["seats_left"] for q in asked)
+    from gem_env.agents.lookup import LookupPlan, recognise_lookup
+    plan = LookupPlan("flights", "flight", "get_flight_details", "flight_id", ["flight_id", "price", "seats_left"])
+    for q in asked:  # every way of asking is read as the question it is
+        found = recognise_lookup(q[:1].upper() + q[1:], [plan])
+        assert found is not None and found.asks == ["seats_left"], q
 
 
 def test_what_a_customer_requests_new_the_service_gets_them() -> None:

@@ -337,6 +337,20 @@ def test_another_person_is_described_by_name_but_the_customer_is_not_described_t
     assert S.describe(random.Random(0), {"user_id": "USR-1"}, [member], secret) == ""  # no owner known: no names
 
 
+def test_a_status_that_only_says_whose_child_it_is_is_left_out() -> None:
+    """"your ordered item called desk lamp" (every item of an order is ordered): the status says
+    nothing there; a card's "active" does."""
+    secret = re.compile(r"password|pin")
+    item = {"item_id": "ITM-1", "order_id": "ORD-1", "status": "ordered", "product_name": "desk lamp"}
+    said = {S.describe(random.Random(seed), {"item_id": "ITM-1"}, [item], secret, owner="customer_id")
+            for seed in range(10)}
+    assert all("item called desk lamp" in s and "ordered" not in s for s in said), said
+    card = {"card_id": "CRD-1", "customer_id": "CST-1", "status": "active", "last4": "1234"}
+    assert S.record_phrase("booking", [("status", "checked in")]) == "checked-in booking"
+    assert "active card ending in 1234" in S.describe(random.Random(0), {"card_id": "CRD-1"}, [card], secret,
+                                                      owner="customer_id")
+
+
 def test_a_state_said_with_a_preposition_follows_the_noun() -> None:
     assert S.record_phrase("account", [("status", "in arrears"), ("balance_due", 596.44)]) \
         == "account that's in arrears, with a $596.44 balance due"
