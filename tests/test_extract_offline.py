@@ -469,3 +469,17 @@ def test_a_rules_sentence_is_not_said_as_what_happens_after_a_change() -> None:
     assert any("locked within 13 hours" in (getattr(s, "message", None) or "") for s in domain.tool(cancel).effect)
     said = Guidance(check_domain(domain)).about(wf, cancel, "payment", {})
     assert not any("locked" in s for s in said), said
+
+
+def test_a_step_that_says_what_to_have_is_a_check_named_for_the_thing() -> None:
+    """"Have an Xbox/Xbox 360 and Halo 2." became a tool `xbox_xbox` (the thing taken for the verb,
+    said twice): it is a check, `check_xbox`, that reads."""
+    text = ("How to Sword Cancel in Halo 2\n1. Have an Xbox/Xbox 360 and Halo 2.\n2. First find someone to "
+            "Sword Cancel to.\n3. Target them so that your reticule turns red.\n4. Hold the right trigger to lunge "
+            "at them.\n")
+    doc = Document(id="halo", title="How to Sword Cancel in Halo 2", text=text)
+    domain = OfflineExtractor().extract(doc, Verdict(id="halo", relevant=True, score=1.0, reason="how-to"))
+    assert not isinstance(domain, Rejection), domain
+    names = [t.name for t in domain.tools]
+    assert "check_xbox" in names and not any(re.search(r"\b(\w+)_\1\b", n) for n in names), names
+    assert next(t for t in domain.tools if t.name == "check_xbox").kind == "read"

@@ -307,6 +307,10 @@ def test_a_transfer_moves_money_between_accounts_under_the_texts_rules():
     assert "The amount cannot be more than the available balance of the source account." in messages
     assert "Transfers to other people are limited to $5,000 per day." in messages
     assert any(m.startswith("Transfers can only come from") for m in messages)
+    # what the customer is told after is what is left on the account the money came from ("The new
+    # balance is $4,517.65" read as the balance of the account it went to)
+    flow = next(w for w in d.workflows if any(s.tool == "transfer_funds" for s in w.steps))
+    assert flow.tells.get("remaining_balance") == "moved.source_balance", flow.tells
     compiled = check_domain(d)
     sb = compiled.new_sandbox()
     accounts = sb.dump(["accounts"])["accounts"]

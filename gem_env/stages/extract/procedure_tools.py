@@ -97,7 +97,7 @@ class ProcedureTools:
         if info.tool_id and len(info.tool_id) <= 64:
             base = info.tool_id
         else:
-            obj = [w for w in info.object_words if w][-2:] or [self.noun]
+            obj = list(dict.fromkeys(w for w in info.object_words if w))[-2:] or [self.noun]  # "Xbox/Xbox 360": one xbox
             base = "_".join([info.verb] + ([info.particle] if info.particle else []) + obj)
         return _unique(_ident(base, 60), self.tool_names)
 

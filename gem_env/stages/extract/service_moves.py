@@ -105,7 +105,7 @@ class Moves:
                           {"tool": f"{mv.verb}_{mv.obj}", "as": "moved",
                            "args": {f"source_{m}_id": {"user": f"source_{m}_id"}, f"destination_{m}_id": {"user": f"destination_{m}_id"},
                                     "amount": {"user": "amount"}}}],
-                "tells": {f"{mv.record}_id": f"moved.{mv.record}_id", f"new_{fld}": f"moved.source_{fld}"}}
+                "tells": {f"{mv.record}_id": f"moved.{mv.record}_id", f"remaining_{fld}": f"moved.source_{fld}"}}
 
 
 MOVES = Feature("moves", Moves, on=lambda kit: bool(kit.moves), tables=lambda kit: [kit.move_entity()],

@@ -165,6 +165,8 @@ def _fallback_verb(body: str, tokens: list[tuple[str, int]]) -> tuple[str | None
             idx = next((i for i, (_, p) in enumerate(tokens) if p >= modal.start("verb")), -1)
             return base, idx
     skip = next((i for i, (_, p) in enumerate(tokens) if p >= at), 0)
+    if skip < len(tokens) and tokens[skip][0].lower() in ("have", "has"):  # "Have an Xbox 360 ...": a check
+        return "check", skip  # (was `xbox_xbox`: the thing taken for the verb)
     for i, (w, _) in enumerate(tokens[skip:skip + 3], start=skip):
         low = w.lower()
         if low.isalpha() and low not in _STOP and len(low) > 1:
