@@ -305,8 +305,10 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         entry = not any(k != name and (k == "id" or k.endswith("_id")) for k in record)  # a catalog's, no one's
         if entry and _entry_name(record) is not None:
             return _terms(record)  # a named catalog entry (a product, a plan) is no one's: its terms, not "your ..."
-        # a status that only says it is its parent's ("ordered" of an order's item) tells nothing
-        of_parent = {participle(k[:-3].split("_")[-1]) for k in record if k.endswith("_id") and k != name}
+        # a status that only says it is its parent's ("ordered" of an order's item) tells nothing (an
+        # item read inside its order's reply does not repeat the order's id: any record seen may name it)
+        of_parent = {participle(k[:-3].split("_")[-1]) for r in (record, *seen) for k in r
+                     if k.endswith("_id") and k != name}
         facts = [(k, v) for k, v in record.items()
                  if not (k in args or k == "id" or k.endswith("_id") or secret.search(k)
                          or isinstance(v, (bool, dict, list)) or v in (None, "") or v in of_parent
