@@ -1068,3 +1068,13 @@ def test_a_change_workflow_is_kept_only_by_the_rules_its_tool_checks():
         assert set(flow.anchor.filter.split(" and ")) <= requires, (doc.id, flow.anchor.filter, requires)
         _, refused = make_tasks(check_domain(d), per_domain=3)
         assert not [r for r in refused if "change_account_overdraft_protection" in str(r)], refused
+
+
+def test_a_service_is_named_by_a_kind_its_archetype_can_be_part_of():
+    """A shop's subscription guide was "our library service" (the filter's keyword vote: renew,
+    hold); a kind of service the archetype cannot be part of is not said, the archetype's own is."""
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "shop" / "cancel-an-order.md"]))
+    for label, said in [("library", "(orders service)"), ("retail", "(orders service) (retail)")]:
+        verdict = Verdict(id=doc.id, relevant=True, score=1.0, reason="x", labels={"domain": label})
+        domain = OfflineExtractor().extract(doc, verdict)
+        assert isinstance(domain, Domain) and domain.description.endswith(said), (label, domain.description)

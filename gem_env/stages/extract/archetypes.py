@@ -137,6 +137,8 @@ class Archetype:
                                          # record's status allows (an item of a pending order is not returned)
     sector: str = ""                     # the kind of service, where the archetype alone says it ("utility"),
                                          # over the filter's keyword vote ("banking" for a utility's payment plan)
+    sectors: tuple[str, ...] = ()        # the kinds of service it can be part of: a keyword vote for another
+                                         # ("our library service" for a shop's subscriptions) names none
 
     def product_kinds(self) -> tuple[str, ...]:
         """The values of the main field a product sets (checking, savings); () without `opening`."""
@@ -183,7 +185,7 @@ _TITLES = ("The Quiet Harbor", "A Field Guide to Mosses", "Winter at Larkspur", 
 
 ARCHETYPES: tuple[Archetype, ...] = (
     Archetype(
-        key="cards", owner="customer",
+        key="cards", owner="customer", sectors=("banking", "retail"),
         keywords={"card": 3, "transaction": 2, "dispute": 3, "charge": 2, "statement": 1, "debit": 2,
                   "credit": 1, "fraud": 2, "freeze": 2, "pin": 1, "merchant": 2, "bank": 1, "limit": 1, "virtual": 1,
                   "replacement": 1, "reward": 1, "cashback": 1},
@@ -207,7 +209,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         opening=Opening("apply_for", "card_type", "apply for a new"),
     ),
     Archetype(
-        key="accounts", owner="customer",
+        key="accounts", owner="customer", sectors=("banking", "retail", "telecom"),
         keywords={"account": 2, "checking": 3, "savings": 3, "balance": 2, "deposit": 2, "transfer": 2,
                   "overdraft": 2, "bank": 1, "fee": 1, "withdrawal": 2, "beneficiary": 2, "payee": 2,
                   "interest": 1, "enrollment": 1, "link": 1, "wallet": 1, "verification": 1},
@@ -228,7 +230,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         opening=Opening("open", "account_type", "open a new"),
     ),
     Archetype(
-        key="orders", owner="customer",
+        key="orders", owner="customer", sectors=("retail",),
         keywords={"order": 3, "item": 1, "product": 2, "shipping": 2, "ship": 1, "delivery": 2, "return": 2,
                   "exchange": 2, "refund": 1, "cart": 2, "package": 1, "retail": 2, "store": 1, "promo": 2,
                   "price": 1, "stock": 1, "purchase": 1, "track": 1, "parcel": 2, "carrier": 1},
@@ -256,7 +258,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         tracked=("shipped", "in transit", "processed", "delivered"),
     ),
     Archetype(
-        key="reservations", owner="customer",
+        key="reservations", owner="customer", sectors=("airline", "travel"),
         keywords={"reservation": 3, "booking": 3, "flight": 3, "seat": 2,
                   "baggage": 3, "bag": 2, "passenger": 3, "cabin": 2, "check": 1, "trip": 2, "airline": 3,
                   "fare": 2},
@@ -281,7 +283,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         places=Places("airport", (("JFK", "New York"), ("ORD", "Chicago"), ("SFO", "San Francisco"), ("SEA", "Seattle"))),
     ),
     Archetype(
-        key="stays", owner="guest",
+        key="stays", owner="guest", sectors=("travel",),
         keywords={"hotel": 4, "room": 3, "guest": 3, "stay": 2, "night": 2, "suite": 2, "deluxe": 2,
                   "inn": 2, "resort": 2, "reservation": 2, "booking": 1, "check": 1, "confirmation": 1},
         main=("reservation", "booking", "stay"), statuses=("confirmed", "checked in", "cancelled"),
@@ -304,7 +306,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         book_verb="book",
     ),
     Archetype(
-        key="appointments", owner="patient",
+        key="appointments", owner="patient", sectors=("health",),
         keywords={"appointment": 3, "clinic": 3, "doctor": 3, "patient": 3, "prescription": 3, "visit": 2,
                   "refill": 3, "reschedule": 2, "pharmacy": 2, "medication": 2, "health": 1},
         main=("appointment", "visit"), statuses=("scheduled", "completed", "cancelled"),
@@ -323,7 +325,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         book_verb="book",
     ),
     Archetype(
-        key="lines", owner="customer",
+        key="lines", owner="customer", sectors=("telecom",),
         keywords={"line": 2, "plan": 3, "phone": 2, "mobile": 3, "sim": 3, "data": 1, "roaming": 3,
                   "subscription": 1, "billing": 1, "upgrade": 2, "downgrade": 2, "telecom": 3},
         main=("line",), statuses=("active", "suspended", "closed"),
@@ -342,7 +344,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         request_from=("overdue",), addition=Addition("add", False, ("plan_name",)),
     ),
     Archetype(
-        key="subscriptions", owner="member",
+        key="subscriptions", owner="member", sectors=("retail", "telecom", "health"),
         keywords={"membership": 3, "subscription": 3, "subscribe": 2, "gym": 3, "club": 2, "streaming": 3,
                   "trial": 2, "pause": 2, "member": 1, "freeze": 1, "renewal": 1, "tier": 1},
         main=("membership", "subscription"), statuses=("active", "frozen", "cancelled"),
@@ -363,7 +365,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         book_verb="start",
     ),
     Archetype(
-        key="loans", owner="member",
+        key="loans", owner="member", sectors=("library", "banking"),
         keywords={"library": 3, "loan": 2, "book": 2, "hold": 3, "renew": 3, "borrow": 3, "due": 1,
                   "branch": 1, "overdue": 2, "title": 1},
         main=("loan",), statuses=("active", "returned", "overdue"),
@@ -414,7 +416,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         request_reasons=("hardship", "high bill"), addition=Addition("submit", True, ("value", "read_at")),
     ),
     Archetype(
-        key="payments", owner="customer",
+        key="payments", owner="customer", sectors=("banking", "retail", "utility"),
         keywords={"payment": 2, "send": 1, "money": 2, "contact": 2, "recipient": 2, "schedule": 2,
                   "recurring": 3, "split": 2, "qr": 2, "request": 1, "pay": 1, "block": 1, "rent": 1},
         main=("payment", "transfer"), statuses=("scheduled", "sent", "cancelled"),
@@ -445,7 +447,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                   _f("two_factor", "boolean", description="turn two-factor sign-in on or off")),
     ),
     Archetype(
-        key="installments", owner="customer",
+        key="installments", owner="customer", sectors=("banking", "retail", "utility"),
         keywords={"bnpl": 3, "installment": 3, "financing": 3, "apr": 2, "autopay": 2, "repayment": 2,
                   "term": 1, "late": 1, "plan": 1, "due": 1, "purchase": 1, "promotional": 1, "checkout": 1},
         main=("plan",), statuses=("active", "paid off", "cancelled"),

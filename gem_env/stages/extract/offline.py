@@ -154,7 +154,8 @@ class OfflineExtractor:
         title = (doc.title or "").strip()
         labels = verdict.labels if verdict else {}
         description = _clean(title or text.strip().splitlines()[0], 200) + f" ({arch.key} service)"
-        sector = arch.sector or labels.get("domain")
+        label = labels.get("domain")
+        sector = arch.sector or (label if not arch.sectors or label in arch.sectors else None)
         if sector:
             description += f" ({sector})"
         data = {"name": name, "description": description, "clock": self.clock, "seed": self.document_seed(doc.id),
