@@ -100,3 +100,24 @@ def test_a_named_catalog_entry_wins_a_tie_with_the_customers_records():
     # nobody's own product: 'the product "Silver Zoom Card"' (the name's "Card" is no card of theirs)
     theirs = 'Could you tell me what the card type of the product "Silver Zoom Card" is?'
     assert recognise_lookup(theirs, [cards, bare]).plan is bare
+
+
+def test_an_entry_with_a_one_word_name_is_said_with_its_kind():
+    """"what is the price listed on the Standard?": a plan called Standard is "the Standard plan";
+    the assistant still finds it by its name (a support guide's subscription plans)."""
+    from conftest import shared_path
+    from gem_env.io.corpus import iter_documents
+    from test_extract_services import RELEVANT, OfflineExtractor
+    path = shared_path("corpora", "support_policies.jsonl")
+    doc = next(d for d in iter_documents([path]) if d.id == "abcd-guideline:Subscription Inquiry/Status Active")
+    compiled = check_domain(OfflineExtractor().extract(doc, RELEVANT))
+    tasks, _ = make_tasks(compiled, per_domain=30, seed=0)
+    named = [(t, r) for t in tasks for r in t.scenario.requests if r.kind == "lookup" and r.about.endswith(" plan")]
+    assert named, [r.about for t in tasks for r in t.scenario.requests if r.kind == "lookup"]
+    for _, r in named:
+        name = next(v for k, v in r.knows.items() if k.endswith("name"))
+        assert re.fullmatch(r"[A-Z]\w*", name) and r.about == f"the {name} plan", (r.about, name)
+    tasks = list({t.id: t for t, _ in named}.values())
+    done = asyncio.run(run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
+                                     for t in tasks], concurrency=4))
+    assert all(verify(t, r.messages, compiled).passed for t, r in zip(tasks, done))

@@ -4,6 +4,7 @@ customer has, or the one they describe among theirs, opened one by one."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -141,7 +142,9 @@ def _named_in_catalog(plan: LookupPlan, read: GoldAction, asks: frozenset[str], 
     if not named:
         return None
     field, name = named[0]
-    spoken = f"{noun} {name}" if person else f"the {name}" if name in plan.catalog.names() else f'the {noun} "{name}"'
+    # a one-word name is said with its kind ("the Standard plan", never "the price listed on the Standard")
+    called = f"{name} {noun}" if re.fullmatch(r"[A-Z][\w-]*", name) and not name.lower().endswith(noun) else name
+    spoken = f"{noun} {name}" if person else f"the {called}" if name in plan.catalog.names() else f'the {noun} "{name}"'
     args = plan.catalog.arguments(spoken)
     listed_ = sandbox.call(plan.catalog.tool, args)
     if not listed_.ok or (id_from_results(param, [listed_.value]) or id_by_description(param, [listed_.value], spoken)) != key:
