@@ -81,9 +81,14 @@ def reference(field: str, value: str, noun: str) -> str:
     if prep == "about" and " " in value and value[:1].isupper():  # a title: 'the case about "Question about my bill"'
         value = f'"{value}"'
     if prep == "on the":
-        kind = field.split("_")[-2]
+        kind = _kind_named(field)
         return f"{noun} on the {value}" + ("" if value.lower().endswith(kind) else f" {kind}")
     return f"{noun} {prep} {value}"
+
+
+def _kind_named(field: str) -> str:
+    """What a name field of the "on the" role names: "plan_name" -> "plan"."""
+    return field.split("_")[-2]
 
 
 def referenced_value(field: str, text: str) -> str | None:
@@ -95,6 +100,5 @@ def referenced_value(field: str, text: str) -> str | None:
     pattern = rf"\b(?:the|my) (?:[\w-]+ ){{1,3}}?{re.escape(prep)} (?P<v>[^.?!;,]+?)(?=[.?!;,](?:\s|$)|$)"
     found = [m.group("v").strip().strip('"') for m in re.finditer(pattern, text, re.IGNORECASE)]
     if prep == "on the":  # "the line on the Plus plan" -> "Plus" ("on the Basic Plan": the name holds it)
-        kind = field.split("_")[-2]
-        found = [re.sub(rf"\s+{kind}$", "", v) for v in found]
+        found = [re.sub(rf"\s+{_kind_named(field)}$", "", v) for v in found]
     return found[0] if len(found) == 1 else None

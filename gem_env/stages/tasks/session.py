@@ -171,15 +171,12 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     # tools the session has not used yet first (stable); a request where the customer writes a
     # note (a handoff's summary) counts only after a request that did not go their way, where they
     # have something to say, and then as if it brought one more;
-    # a note is about the record that request was about (or one it belongs to: the order of a
-    # refused item), not another of the customer's; questions about the service's records before
-    # the user's own profile (people seldom ask a service their own name)
-    about = {str(v) for v in said["about"].values()} if said and said["about"] else set()
-
-    def rank(c: Candidate) -> tuple[int, bool, bool]:
+    # questions about the service's records before the user's own profile (people seldom ask
+    # a service their own name)
+    def rank(c: Candidate) -> tuple[int, bool]:
         note = _takes_note(ctx, c[1])
         new = len(_tools(ctx, c[1], kind) - used) if said or not note else 0
-        return -new - bool(said and note), bool(about) and note and str(c[0]) not in about, c[1] in own
+        return -new - bool(said and note), c[1] in own
     candidates.sort(key=rank)
     first: tuple[str, K.Built] | None = None
     best = (-1, False)
