@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from gem_env.tools.patterns import compiled
+from gem_env.tools.reasons import reason_in_words
 from gem_env.tools.referring import field_of, moved, referenced_value, role
 from gem_env.tools.render import smooth
 
@@ -310,8 +311,8 @@ def _rendered_reason(choice: str) -> str:
 
 def reason_given(text: str, choices: list[Any]) -> Any:
     """The one choice the user gave as their reason in a "because ..." clause ("cancel it because
-    it's no longer needed" -> "no_longer_needed"), else None: a reason said in the opening is not
-    asked for again."""
+    it's no longer needed" -> "no_longer_needed"), or in their own words ("because I don't need it
+    anymore"), else None: a reason said in the opening is not asked for again."""
     found = []
     for choice in choices:
         if not isinstance(choice, str) or not choice.strip():
@@ -320,6 +321,8 @@ def reason_given(text: str, choices: list[Any]) -> Any:
         if compiled(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an| i'm| i am| you're| you are| they| i| you)*\s+{said}\b").search(text.lower()) \
                 or compiled(rf"\b{_rendered_reason(choice)}\b").search(text.lower()):  # "because the item was not received"
             found.append(choice)
+    if not found:  # in the user's own words: "because the same charge went through twice"
+        return reason_in_words(text, choices)
     return found[0] if len(found) == 1 else None
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from gem_env.tools.referring import PEOPLE, SPOKEN, field_of, moved, reference, role
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import agree, counted, happened, how_many, is_count, left_of, plural, smooth
+from gem_env.tools.reasons import says_reason
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
@@ -538,7 +539,8 @@ def _offers(said: str, intent: str) -> bool:
 def _gives_reason(said: str, intent: str) -> bool:
     """Whether the request gives `said` as its reason: "... because it was lost" for "lost", or in
     its own words, "... because the delivery was too slow" for "delivery too slow"."""
-    if compiled(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", re.IGNORECASE).search(intent):
+    if compiled(rf"\b(?:because|due to)\b[\w' ]{{0,12}}\b{re.escape(said)}(?![\w-])", re.IGNORECASE).search(intent) \
+            or says_reason(intent, said):  # "... because someone stole it"
         return True
     clause = re.search(r"\b(?:because|due to)\b([^.;!?]*)", intent, re.IGNORECASE)
     wanted = set(re.findall(r"[a-z]+", said.lower()))

@@ -140,7 +140,7 @@ def test_trouble_before_is_acknowledged_once_and_the_user_leaves_relieved(sessio
         spoken = [m["content"] for m in traj["messages"] if m["role"] in ("user", "assistant") and not m.get("tool_calls")]
         told = [s for s in spoken[1::2] if any(s.startswith(t) for t in B.TROUBLE)]
         frustrated = "frustrated" in traj["task"]["scenario"]["persona"]
-        assert frustrated == any(c in spoken[0] for c in P.CONTEXT["frustrated"]), traj["id"]
+        assert frustrated == any(c.lower() in spoken[0].lower() for c in P.CONTEXT["frustrated"]), traj["id"]  # "Hi, this is ..."
         if not frustrated:
             assert not told, traj["id"]
             continue

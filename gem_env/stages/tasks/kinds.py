@@ -21,6 +21,7 @@ from ...tools import CompiledDomain, Sandbox, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr, compile_template
 from ...tools.model import FindStep, RequireStep, ReturnStep
+from ...tools.reasons import own_words
 from ...tools.render import render
 from .model import Ambiguity, Decline, GoldAction, Refusal
 from .opened import add_reads, description, opened_ids, picked as picked_by_details
@@ -98,8 +99,26 @@ def _request(kind: str, wf: Workflow, knows: dict[str, Any], rng: random.Random,
             opening.append(key)  # the assistant would take another record from the user's words
             del opened[key]
     add_reads(actions, opened)
+    intent = reason_in_own_words(intent, said, rng)
     return Request(kind=kind, goal=goal_text(wf, knows), intent=intent, knows=said,
                    opening=opening, confirm=confirm, found={k: v for k, v in knows.items() if k not in said})
+
+
+_REASON_SAID = r"\b(?:because of|due to)\s+(?:an?\s+)?{}(?![\w-])"
+
+
+def reason_in_own_words(intent: str, said: dict[str, Any], rng: random.Random) -> str:
+    """The request's reason as the user would put it, half the time: "freeze my card because
+    someone stole it" (was "because of stolen"); the assistant reads it back to the tool's choice."""
+    for key, value in said.items():
+        if "reason" not in key or not isinstance(value, str):
+            continue
+        words = own_words(value, rng)
+        if words is None or rng.random() < 0.5:
+            continue
+        intent = re.sub(_REASON_SAID.format(re.escape(said_value(key, value))), lambda _: f"because {words}",
+                        intent, count=1, flags=re.IGNORECASE)
+    return intent
 
 
 def unsaid_fields(compiled: CompiledDomain, wf: Workflow, kind: str) -> frozenset[str]:

@@ -1,0 +1,83 @@
+"""Reasons in a person's own words: how a customer says why ("I was charged twice for the same
+thing") where a tool takes one of its listed reasons ("duplicate charge"). The scripted user says
+its reason this way, and the offline assistant reads it back to the tool's choice, as a support
+agent does; shared here because agents and simulators may not import each other.
+
+Each phrasing belongs to one reason and names no record (no "my card", "my order"), so reading
+it back never picks a record or another reason."""
+from __future__ import annotations
+
+import random
+
+OWN_WORDS: dict[str, tuple[str, ...]] = {
+    "fraud": ("I don't recognise it", "I never made this purchase"),
+    "suspected fraud": ("I think someone else has been using it", "there are payments on it I never made"),
+    "suspicious activity": ("I've noticed activity I don't recognise", "someone has been trying to get into it"),
+    "duplicate charge": ("I was charged twice for the same thing", "the same charge went through twice"),
+    "wrong amount": ("I was charged more than I agreed to pay", "the amount isn't what I paid"),
+    "item not received": ("what I paid for never arrived", "I never got what I paid for"),
+    "lost": ("I can't find it anywhere", "I've misplaced it"),
+    "stolen": ("someone stole it", "it was taken from my bag"),
+    "no longer needed": ("I don't need it anymore", "I have no use for it now"),
+    "lost card": ("the card that goes with it has gone missing", "I can't find the card for it"),
+    "moving bank": ("I'm moving to another bank", "I'm switching banks"),
+    "fees": ("the fees are too high", "I'm paying too much in fees"),
+    "ordered by mistake": ("I ordered it by accident", "I didn't mean to order it"),
+    "damaged": ("it arrived broken", "it came in pieces"),
+    "wrong item": ("they sent me something I didn't order", "it isn't what I ordered"),
+    "billing error": ("I was billed for something I shouldn't have been", "the billing got it wrong"),
+    "lost phone": ("I can't find my mobile anywhere", "I've misplaced my mobile"),
+    "stolen phone": ("someone took my mobile", "my mobile was stolen"),
+    "moving": ("I'm moving house", "I'm relocating"),
+    "too expensive": ("it costs more than I can afford", "it's not worth the price for me"),
+    "travel": ("I'll be away travelling for a while", "I'm going abroad for a few months"),
+    "hardship": ("money is tight right now", "I'm going through a hard time financially"),
+    "spam": ("they keep sending me junk", "it's all junk messages"),
+    "unknown sender": ("I've never heard of them", "they're a complete stranger to me"),
+    "harassment": ("they keep harassing me", "they won't leave me alone"),
+    "left the business": ("they don't work with us anymore", "they've left the company"),
+    "wrong recipient": ("it's going to the wrong person", "I sent it to the wrong person"),
+    "injury": ("I've been injured", "I hurt myself and can't go for now"),
+    "charged while frozen": ("I was billed while it was on hold", "I paid even though it was on hold"),
+    "change of plan": ("my plans have changed", "my plans fell through"),
+    "schedule change": ("my schedule has changed", "the timing no longer works for me"),
+    "feeling better": ("I'm much better now", "I've recovered and don't need it"),
+    "conflict": ("something else has come up at that time", "I have a clash at that time"),
+    "running low": ("I've nearly run out", "I'm almost out"),
+    "lost medication": ("I can't find my medicine", "my pills have gone missing"),
+    "delayed": ("it was held up for hours", "it left hours late"),
+    "lost baggage": ("my bags never showed up", "the airline lost my bags"),
+    "switching supplier": ("I'm going with another supplier", "I've found a cheaper supplier"),
+    "high bill": ("the bill is much higher than usual", "this month's bill is far more than normal"),
+    "late delivery": ("it came days after it was due", "it turned up late"),
+    "defective": ("it doesn't work properly", "it stopped working"),
+    "found a better price": ("I found it cheaper elsewhere", "someone else sells it for less"),
+    "found another option": ("I've found something else that suits me", "I went with something else"),
+    "found another hotel": ("I've booked somewhere else", "I found another place to stay"),
+    "delivery too slow": ("it's taking too long to arrive", "it's still not here after all this time"),
+}
+
+
+def _key(choice: str) -> str:
+    return " ".join(choice.replace("_", " ").lower().split())
+
+
+def own_words(choice: str, rng: random.Random) -> str | None:
+    """A way a person says `choice` after "because" ("I was charged twice for the same thing"), or
+    None for a reason people say as it is ("other", "goodwill")."""
+    said = OWN_WORDS.get(_key(choice))
+    return rng.choice(said) if said else None
+
+
+def reason_in_words(text: str, choices: list[object]) -> object | None:
+    """The one choice whose own words `text` says ("... because the same charge went through
+    twice" -> "duplicate charge"), else None (none, or several: the assistant asks)."""
+    low = " ".join(text.lower().split())
+    found = [c for c in choices if isinstance(c, str)
+             and any(p.lower() in low for p in OWN_WORDS.get(_key(c), ()))]
+    return found[0] if len(found) == 1 else None
+
+
+def says_reason(text: str, choice: str) -> bool:
+    """Whether `text` says `choice` in one of its own words."""
+    return reason_in_words(text, [choice]) is not None
