@@ -425,6 +425,11 @@ def test_a_note_after_a_refusal_says_the_state_the_rule_named() -> None:
     built.refusal = Refusal(tool="get_promo_code", target={"customer_id": "CST-1"}, values=["regular"],
                             reason="Only bronze, silver and gold members can get a new promo code")
     assert _what_happened([built]).endswith("but was told I don't qualify")
+    # a flag the rule names in words, turned round (was "... but was told I don't qualify")
+    built.request.intent = "extend my rental to return on 2025-01-25"
+    built.refusal = Refusal(tool="extend_rental", target={"rental_id": "RA-1"}, values=["True"],
+                            reason="A rental can only be extended if the car is not booked by another customer.")
+    assert _what_happened([built]).endswith("but was told no because the car is booked by another customer")
 
 
 def test_a_report_does_not_name_again_the_record_its_confirmation_named(airline_run: Path, bank_run: Path) -> None:

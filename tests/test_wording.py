@@ -822,11 +822,14 @@ def test_the_system_prompt_says_what_customers_come_about_in_english() -> None:
         "Customers come to you about things like freezing or unfreezing their debit card."
     assert _what_about("Why was I charged a fee?") == 'Customers come to you with questions like "Why was I charged a fee?"'
     assert _what_about("An extra fee on your order") == "Customers come to you about things like an extra fee on their order."
-    # a guide's title that names the product first: the product is theirs ("about things like blue Account" before)
+    # a guide's title that names the product first: the product is theirs when it is something they hold
+    # ("about things like blue Account" before); a feature is named as it is (not "their Virtual Card Management")
     assert _what_about("Blue Account \u2014 Managing your balance with low-balance alerts") == \
         "Customers come to you about their Blue Account and things like managing their balance with low-balance alerts."
     assert _what_about("BNPL Silver \u2014 How to Enable Buy Now, Pay Later on Your Account") == \
-        "Customers come to you about their BNPL Silver and things like enabling buy now, pay later on their account."
+        "Customers come to you about BNPL Silver and things like enabling buy now, pay later on their account."
+    assert _what_about("Virtual Card Management \u2014 Setting spending limits per card") == \
+        "Customers come to you about Virtual Card Management and things like setting spending limits per card."
     # a how-do-I title is the task it asks about (was "about things like how do I stop a recurring payment?.")
     assert _what_about("How do I stop a recurring payment?") == \
         "Customers come to you about things like stopping a recurring payment."
@@ -1011,3 +1014,22 @@ def test_a_title_naming_the_document_is_not_what_customers_come_about() -> None:
                          "things like exchanging their item, creating a return for an item and changing their address.")
     # a title that says what customers come about keeps saying it
     assert "things like returning an item." in _policy_prompt("Return an item", (), frozenset(), goals)
+    # "Business Bronze Saver: Complete Guide" names a product and the document: the product (theirs, when
+    # it is something held) and what the service does (was "... and things like completing guide")
+    money = ("transfer {amount} from {source_account_id} to {destination_account_id}", "open a new {product_name}",
+             "freeze my account {account_id} because of {reason}", "close my card {card_id} because of {reason}")
+    assert _policy_prompt("Business Bronze Saver: Complete Guide (accounts service) (banking)", (), frozenset(),
+                          money).split("\n")[0].endswith(
+        "about their Business Bronze Saver and things like freezing their account and closing their card.")
+    assert "about Everyone Pay and things like freezing" in _policy_prompt("Everyone Pay: Getting Started Guide",
+                                                                          (), frozenset(), money)
+    assert "about things like connecting their ERP for beige account." in _policy_prompt(
+        "Connecting Your ERP for Beige Account: API Integration Guide (telecom)", (), frozenset(), money)
+
+
+def test_a_rule_or_a_tool_made_of_a_noun_takes_the_article_it_sounds() -> None:
+    """"A user that is removed cannot be changed", "Change a user's role" (were "An user ..." in the
+    tool descriptions and rules of 9 banking domains): the article goes by sound, as the agent says it."""
+    from gem_env.text.words import indefinite
+    assert [indefinite(n) for n in ("user", "account", "unit", "hour", "order", "card")] == \
+        ["a user", "an account", "a unit", "an hour", "an order", "a card"]

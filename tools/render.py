@@ -388,11 +388,16 @@ def agree(text: str) -> str:
     return _PLURAL_IS.sub(r"\1 are", text)
 
 
+def a_or_an(word: str) -> str:
+    """The indefinite article `word` takes by its sound: "an account", "an hour", "a user", "a unit"."""
+    return "an" if _VOWEL_SOUND.match(word) else "a"
+
+
 def _article(m: re.Match) -> str:
     article, word = m.group(1), m.group(2)
     if not word[:1].isalpha() or word.isupper():
         return m.group(0)
-    want = "an" if _VOWEL_SOUND.match(word) else "a"
+    want = a_or_an(word)
     return f"{want if article.islower() else want.capitalize()} {word}"
 
 
@@ -445,8 +450,9 @@ def gerund(verb: str) -> str:
 def sentence_case(title: str) -> str:
     """"Opening Personal Checking Accounts" -> "opening personal checking accounts" (acronyms kept)."""
     words = title.split()
-    lettered = [w for w in words if w[:1].isalpha()]  # "6-Month" counts for neither
-    titled = len(words) > 1 and sum(w[:1].isupper() for w in lettered) * 2 > len(lettered)
+    parts = [p for w in words for p in (w.split("-") if w[:1].isalpha() else ())]  # "6-Month" counts for neither
+    lettered = [p for p in parts if p[:1].isalpha()]  # "Split-the-Bill": three, two of them capitalised
+    titled = len(lettered) > 1 and sum(p[:1].isupper() for p in lettered) * 2 > len(lettered)
     if not titled:
         return title[:1].lower() + title[1:] if title[1:2].islower() else title
     return " ".join(w if w.isupper() else w.lower() for w in words)

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import simplemma
 
-from ..tools.render import gerund
+from ..tools.render import a_or_an, gerund
 from .lexicons import (
     ACTION_VERBS, CONDITION_PHRASES, FIELD_HEADS, STANDALONE_FIELDS, SYSTEM_NOUNS, _FRONTED_CLAUSE,
     _LABEL, _LEAD_INS, _NOT_VERBS, _OBJECT_STARTERS, _TOKEN, _WORD,
@@ -188,8 +188,8 @@ def _opening_verb(s: str) -> str | None:
 
 
 def indefinite(noun: str) -> str:
-    """`noun` with its indefinite article by spelling: "an account", "a card"."""
-    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+    """`noun` with its indefinite article by its sound: "an account", "a card", "a user"."""
+    return f"{a_or_an(noun)} {noun}"
 
 
 def articled(text: str) -> str:

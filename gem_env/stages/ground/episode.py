@@ -61,7 +61,14 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
                    flags=re.IGNORECASE).strip()
     # a guide's title ("Bronze Saver Account: Adding authorized users") reads as one topic with a dash
     about = re.sub(r"\s*:\s+", " \u2014 ", about)
-    told = _what_they_do(goals) if _NOT_A_TOPIC.search(about) else (_what_about(about) if about else "")
+    product, dash, topic = about.partition(" \u2014 ")
+    if dash and _NAMES_THE_GUIDE.fullmatch(topic):  # "...: Complete Guide" names the document
+        about = product
+    if dash and about == product and (_PRODUCT.fullmatch(product) or re.fullmatch(r"[A-Z][\w'-]*", product)):
+        # "Business Bronze Saver: Complete Guide": their product, and what the service does with it
+        told = _what_they_do(goals, _theirs(product))
+    else:
+        told = _what_they_do(goals) if _NOT_A_TOPIC.search(about) else (_what_about(about) if about else "")
     lines = [f"You are a customer support assistant{service}." + (f" {told}" if told else ""),
              "",
              "How to work:",
@@ -83,6 +90,10 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
 
 #: a product's name: two to five capitalised words ("Blue Account", "BNPL Silver", "Business Gold Rewards Card")
 _PRODUCT = re.compile(r"(?:[A-Z][\w'-]*\s+){1,4}[A-Z][\w'-]*")
+#: a title's part that names the document, not what customers come about ("Complete Guide", "Getting
+#: Started Guide", "API Integration Guide", "Complete Guide and Table of Contents", "FAQ")
+_NAMES_THE_GUIDE = re.compile(r"(?:[\w-]+\s+){0,3}(?:guide|overview|faq|handbook|manual|introduction)"
+                              r"(?:\s+and\s+table\s+of\s+contents)?", re.IGNORECASE)
 _GENERIC_TOPICS = frozenset({"general", "misc", "other", "faq", "internal", "policy"})
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
@@ -97,10 +108,11 @@ _CUT_AT_VALUE = re.compile(r"\s+(?:to|because of|because|from|on|for|in|with|at|
 _BARE_NOUN_END = re.compile(r"\b(for|of|on|about|from) ([a-z]+)$")
 
 
-def _what_they_do(goals: tuple[str, ...]) -> str:
+def _what_they_do(goals: tuple[str, ...], about: str = "") -> str:
     """What customers come with, from what the service does for them (its workflows' requests, up
     to three: "... things like cancelling their order, creating a return for an item and changing
-    their address"), for a title that says nothing of it; "" when no workflow is a request."""
+    their address"), for a title that says nothing of it; "" when no workflow is a request (or
+    only what they come `about`, when given: "their Business Bronze Saver")."""
     done: list[str] = []
     objects: set[str] = set()  # "exchanging their item" is enough: not "swapping their item" too
     for goal in goals:
@@ -111,15 +123,18 @@ def _what_they_do(goals: tuple[str, ...]) -> str:
         text = _BARE_NOUN_END.sub(lambda m: f"{m.group(1)} {indefinite(m.group(2))}", text)
         verb, _, rest = _first_to_third(text).partition(" ")
         activity = f"{gerund(verb.lower())} {rest}".strip()  # a workflow's goal opens with its verb
+        rest = re.sub(r"(?:^|\s+)(?:a new|an?|the|new)$", "", rest)  # "open a new {product_name}": its kind is unsaid
+        if not rest:
+            continue  # a verb alone ("transfer" of "Transfer {amount} from ...") says nothing
         if rest not in objects:
             objects.add(rest)
             done.append(activity)
         if len(done) == 3:
             break
     if not done:
-        return ""
+        return f"Customers come to you about {about}." if about else ""
     listed = done[0] if len(done) == 1 else f"{', '.join(done[:-1])} and {done[-1]}"
-    return f"Customers come to you about things like {listed}."
+    return f"Customers come to you about {about + ' and ' if about else ''}things like {listed}."
 
 
 def _in_words(text: str, tools: frozenset[str]) -> str:
@@ -138,9 +153,9 @@ def _what_about(about: str) -> str:
     product, dash, topic = about.partition(" \u2014 ")
     if dash and _PRODUCT.fullmatch(product) and topic:
         if is_question_title(topic):
-            return f'Customers come to you about their {product}, with questions like "{_third_person(topic)}"'
+            return f'Customers come to you about {_theirs(product)}, with questions like "{_third_person(topic)}"'
         topic = re.sub(r"^how to\s+", "", sentence_case(topic), flags=re.IGNORECASE)
-        return f"Customers come to you about their {product} and things like {doing(_third_person(topic))}."
+        return f"Customers come to you about {_theirs(product)} and things like {doing(_third_person(topic))}."
     if is_question_title(about):
         return f'Customers come to you with questions like "{_third_person(about)}"'
     if len(about.split()) > 12 or ". " in about:
@@ -152,6 +167,17 @@ def _what_about(about: str) -> str:
     if how_to and activity == task:  # a verb the lexicon does not know: "things like how to sword cancel in halo 2"
         activity = f"how to {task}"
     return f"Customers come to you about things like {activity}."
+
+
+#: what a customer holds, named last in a product's name ("Blue Account", "Business Bronze Saver")
+_HELD = re.compile(r"\b(?:account|card|saver|checking|savings|loan|mortgage|plan|membership|policy|line)s?$",
+                   re.IGNORECASE)
+
+
+def _theirs(product: str) -> str:
+    """"their Blue Account" of a product a customer holds; a feature or an app is named as it is
+    ("User Blocking", "Everyone Pay", "QR Transfers")."""
+    return f"their {product}" if _HELD.search(product) else product
 
 
 def _first_to_third(text: str) -> str:

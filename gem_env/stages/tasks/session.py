@@ -224,6 +224,12 @@ def _what_happened(built: list[K.Built]) -> str | None:
     other = re.search(r"\bthis ([a-z]+(?: [a-z]+)?) is ([a-z][a-z ]*)\)?$", refusal.reason) if refusal else None
     if other and other.group(2) in values:
         return f"I wanted to {want} but was told no because the {other.group(1)} is {other.group(2)}"
+    # a condition the rule names, turned round ("... only be extended if the car is not booked by
+    # another customer": "because the car is booked by another customer")
+    turned = re.search(r"\bif (the [a-z]+(?: [a-z]+)?) (is|are) not ([a-z][a-z ]*[a-z])\.?$", refusal.reason) \
+        if refusal else None
+    if turned and values in (["True"], ["true"]):
+        return f"I wanted to {want} but was told no because {turned.group(1)} {turned.group(2)} {turned.group(3)}"
     return f"I wanted to {want} but was told I don't qualify" if values else \
         f"I wanted to {want} but was told it can't be done"
 
