@@ -191,9 +191,10 @@ class Guidance:
             if sentence not in own and case not in cases and (
                     not roots or not all(any(w.startswith(r) for w in words) for r in roots)):
                 continue
-            if sentence not in own and any(w.startswith(o) for o in others for w in words) \
+            if sentence not in own and case not in cases and any(w.startswith(o) for o in others for w in words) \
                     and not (mine and any(w.startswith(mine) for w in words)):
-                continue  # another write's outcome
+                continue  # another write's outcome (not a case this write's own conditions test: "For
+                # fraud, we'll also freeze the card" is the dispute's, whatever other write freezes)
             if case is not None and case not in said:
                 continue
             out.append(sentence)

@@ -99,6 +99,15 @@ def test_a_case_the_write_itself_tests_is_its_own_whatever_the_words() -> None:
     case = "For fraud, we'll also close the card and send you a new one within 3 days."
     assert case in guide.about(workflow, "cancel_order", "order", {"reason": "fraud"})
     assert case not in guide.about(workflow, "cancel_order", "order", {"reason": "lost"})
+    # ... also when its words carry another write's verb: "freeze" is a freeze tool's too, but this
+    # write's own condition makes the freeze (the bundled dispute example never said it)
+    tools.append(tool("freeze_card", [{"find": "orders", "as": "o", "where": {"order_id": "order_id"}},
+                                      {"update": "orders", "row": "o", "set": {"status": "'frozen'"}},
+                                      {"return": {"order_id": "o.order_id"}}], [P("order_id")]))
+    policy = [*DOMAIN["policy"][:1], {"id": "P2", "text": "For fraud we also freeze the card."}]
+    compiled = compile_domain(parse_domain({**DOMAIN, "tools": tools, "policy": policy}))
+    guide, workflow = Guidance(compiled), compiled.domain.workflows[0]
+    assert "For fraud, we'll also freeze the card." in guide.about(workflow, "cancel_order", "order", {"reason": "fraud"})
 
 
 def test_a_case_is_said_before_the_change_each_time_and_same_terms_only_of_a_fee() -> None:
