@@ -125,6 +125,12 @@ def voice(sentence: str) -> str | None:
     return smooth(text if text.endswith((".", "!")) else text + ".")
 
 
+def case_of(sentence: str) -> str | None:
+    """The case a sentence for one case names ("For fraud, we'll also ...": "fraud"); else None."""
+    m = _CONDITION.match(sentence)
+    return m.group(1).lower() if m else None
+
+
 def for_one_case(sentence: str) -> bool:
     """Whether the sentence tells what happens in one case only ("For fraud, we'll also freeze the
     card"): `Guidance.about` keeps it only for a request whose values name that case, so it is a
@@ -187,7 +193,7 @@ class Guidance:
         others = {v for t, v in self._verbs.items() if v != mine}
         out = []
         for sentence, words in self._sentences:
-            case = m.group(1).lower() if (m := _CONDITION.match(sentence)) else None
+            case = case_of(sentence)
             if sentence not in own and case not in cases and (
                     not roots or not all(any(w.startswith(r) for w in words) for r in roots)):
                 continue

@@ -124,6 +124,34 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
     return None
 
 
+def case_holds(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
+               keys: dict[str, str], case: str) -> bool | None:
+    """Whether the write's condition that tests `case` ("reason == 'fraud' and card_row.status in
+    ['active']") holds for this call by the records read so far, its rows found as `blocking_rule`
+    finds them: False when they show it does not (a fraud dispute on a card already frozen freezes
+    nothing), None when they do not tell or no condition tests it."""
+    env: dict[str, Any] = {**clock, **args}
+    rt = NoDatabase()
+    seen = records(results)
+    quoted = f"'{case.lower()}'"
+    for step in spec.effect or []:
+        try:
+            if isinstance(step, FindStep) and not (step.many or step.filter or step.optional) and step.find in keys:
+                where = {k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.where.items()}
+                row = next((r for r in seen if own_key(r) == keys[step.find]
+                            and all(k in r and str(r[k]) == str(v) for k, v in where.items())), None)
+                if row is not None:
+                    env[step.as_] = row
+            elif isinstance(step, LetStep):
+                env.update({k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.let.items()})
+            elif isinstance(step, IfStep) and quoted in step.if_.lower():
+                return bool(compile_expr(step.if_)(env, rt))
+        except (ExprError, KeyError, TypeError):
+            if isinstance(step, IfStep):
+                return None
+    return None
+
+
 def found_by_key(step: FindStep, args: dict[str, Any], keys: dict[str, str]) -> Any:
     """The key a find looks its one row up by, when it is an argument of the call (`find cards
     where card_id = card_id`); None otherwise."""

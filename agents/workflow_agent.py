@@ -26,7 +26,7 @@ from gem_env.tools.render import code_for, gerund, how_many
 from . import banks as B
 from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
-from .guidance import Guidance
+from .guidance import Guidance, case_of
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import Records
 from .compare import comparison_reply, recognise_comparison
@@ -34,7 +34,7 @@ from .explain import ASKS_WHAT_CHANGES, what_changes
 from .ids import id_from_results, named_outright, record_lists, singled_out
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
                      recognise_lookup)
-from .prechecks import NoDatabase, blocking_rule, is_rule_message, memory, records
+from .prechecks import NoDatabase, blocking_rule, case_holds, is_rule_message, memory, records
 from .understanding import (GOING_ON, NO, SAME_RECORD, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -576,9 +576,15 @@ class WorkflowAgent:
             told = what_changes(self.compiled.tools[tool].spec.effect, args, owner, self._shared)
             if told:
                 return _say(f"{told} {S.question(turn.rng, S.action(plan.workflow.goal, main, known))}")
+        spec = self.compiled.tools[tool].spec
+        # a case the records show this call is not ("For fraud, we'll also freeze the card" of a card
+        # already frozen) is not said
+        guidance = [g for g in self._guide(plan, main, {**known, **args})
+                    if (case := case_of(g)) is None
+                    or case_holds(spec, args, seen, self._clock, self.records.keys, case) is not False]
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
                               records([r for _, r in results] + [r for _, _, r in turn.before]),
-                              self._guide(plan, main, {**known, **args}), told=turn.told,
+                              guidance, told=turn.told,
                               again=self._changed_at_confirmation(turn),
                               owner=f"{S.singular(self._auth.table)}_id" if self._auth else ""))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +156,28 @@ def test_what_staff_are_told_to_say_is_said_to_the_customer(text: str, said: str
 ])
 def test_what_staff_are_told_is_said_only_when_it_is_a_plain_statement(text: str) -> None:
     assert voice(text) is None
+
+
+def test_a_case_the_records_show_does_not_apply_is_not_said() -> None:
+    """The bundled dispute guide: "For fraud we also freeze the card" is its create_dispute's
+    condition (`reason == 'fraud' and card_row.status in ['active']`). Read against what the
+    conversation has shown: an active card -> it holds; a closed one -> it does not (the agent
+    said "we'll also freeze the card" of a closed card); a card not seen -> unknown."""
+    from gem_env.agents.prechecks import case_holds
+    from gem_env.documents import Document, Verdict
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    root = Path(__file__).resolve().parents[1]
+    doc = Document(id="dispute", text=(root / "examples" / "corpus" / "bank" / "dispute-a-charge.md").read_text())
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id="dispute", relevant=True, score=1.0, reason="t")))
+    spec = compiled.tools["create_dispute"].spec
+    keys = {name: table.pk for name, table in compiled.tables.items()}
+    charge = {"charge_id": "CHR-1", "card_id": "CRD-1", "status": "posted", "amount": 40.0}
+    listing = {"customer_id": "CST-1", "cards": [{"card_id": "CRD-1", "status": "active"}]}
+
+    def holds(args: dict, results: list) -> bool | None:
+        return case_holds(spec, args, results, {"today": "2025-01-15"}, keys, "fraud")
+    assert holds({"charge_id": "CHR-1", "reason": "fraud"}, [listing, [charge]]) is True
+    assert holds({"charge_id": "CHR-1", "reason": "wrong amount"}, [listing, [charge]]) is False
+    closed = {"customer_id": "CST-1", "cards": [{"card_id": "CRD-1", "status": "closed"}]}
+    assert holds({"charge_id": "CHR-1", "reason": "fraud"}, [closed, [charge]]) is False
+    assert holds({"charge_id": "CHR-1", "reason": "fraud"}, [[charge]]) is None  # the card not seen
