@@ -830,6 +830,9 @@ def test_the_system_prompt_says_what_customers_come_about_in_english() -> None:
         "Customers come to you about BNPL Silver and things like enabling buy now, pay later on their account."
     assert _what_about("Virtual Card Management \u2014 Setting spending limits per card") == \
         "Customers come to you about Virtual Card Management and things like setting spending limits per card."
+    # a one-word name with a capital inside is a name too (was "about things like ecocard — apply for ...")
+    assert _what_about("EcoCard \u2014 Apply for a sustainable rewards credit card") == \
+        "Customers come to you about their EcoCard and things like applying for a sustainable rewards credit card."
     # a how-do-I title is the task it asks about (was "about things like how do I stop a recurring payment?.")
     assert _what_about("How do I stop a recurring payment?") == \
         "Customers come to you about things like stopping a recurring payment."

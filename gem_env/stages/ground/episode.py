@@ -64,7 +64,7 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
     product, dash, topic = about.partition(" \u2014 ")
     if dash and _NAMES_THE_GUIDE.fullmatch(topic):  # "...: Complete Guide" names the document
         about = product
-    if dash and about == product and (_PRODUCT.fullmatch(product) or re.fullmatch(r"[A-Z][\w'-]*", product)):
+    if dash and about == product and _is_name(product):
         # "Business Bronze Saver: Complete Guide": their product, and what the service does with it
         told = _what_they_do(goals, _theirs(product))
     else:
@@ -151,7 +151,7 @@ def _what_about(about: str) -> str:
     like "Why was I charged a fee?""), a longer description as its own sentences. A guide's title
     that names a product first ("Blue Account: Managing your balance") says the product as theirs."""
     product, dash, topic = about.partition(" \u2014 ")
-    if dash and _PRODUCT.fullmatch(product) and topic:
+    if dash and _is_name(product) and topic:
         if is_question_title(topic):
             return f'Customers come to you about {_theirs(product)}, with questions like "{_third_person(topic)}"'
         topic = re.sub(r"^how to\s+", "", sentence_case(topic), flags=re.IGNORECASE)
@@ -170,8 +170,14 @@ def _what_about(about: str) -> str:
 
 
 #: what a customer holds, named last in a product's name ("Blue Account", "Business Bronze Saver")
-_HELD = re.compile(r"\b(?:account|card|saver|checking|savings|loan|mortgage|plan|membership|policy|line)s?$",
-                   re.IGNORECASE)
+_HELD = re.compile(r"(?:\b|(?-i:(?<=[a-z])(?=[A-Z])))(?:account|card|saver|checking|savings|loan|mortgage|plan|membership|"
+                   r"policy|line)s?$", re.IGNORECASE)  # "EcoCard" too
+
+
+def _is_name(text: str) -> bool:
+    """A product's or a feature's name: "Blue Account", "EcoCard", "Split-the-Bill" (one word with
+    a capital inside it), not a sentence's first word ("Overview")."""
+    return bool(_PRODUCT.fullmatch(text) or re.fullmatch(r"[A-Z][\w'-]*[-A-Z][\w'-]*", text))
 
 
 def _theirs(product: str) -> str:
