@@ -627,3 +627,32 @@ def test_a_request_of_several_writes_is_said_by_its_last() -> None:
     traj = asyncio.run(run_rollout(task, compiled, WorkflowAgent(compiled), ScriptedUser(task.scenario)))
     said = " ".join(m["content"] or "" for m in traj.messages if m["role"] == "assistant")
     assert traj.verification.passed and "download" in said and "selected" not in said and "select the" not in said, said
+
+
+def test_the_ids_a_user_knows_for_one_request_belong_together() -> None:
+    """After a declined fee removal on order ORD-A, the next request, a return of an item on order
+    ORD-B, was told "my order id is ORD-A" (the declined request's order, meant for a handoff's
+    note about it): the agent listed ORD-A's items, found none, and asked for the item id cold.
+    Every id a request's user knows is its record's own: a record's link to another named id
+    holds the same value."""
+    from conftest import shared_path
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import check_domain
+    from test_extract_services import RELEVANT, OfflineExtractor
+    path = shared_path("corpora", "support_policies.jsonl")
+    doc = next(d for d in iter_documents([path]) if d.id == "abcd-guideline:Order Issue/Status Mystery Fee")
+    compiled = check_domain(OfflineExtractor().extract(doc, RELEVANT))
+    tasks = [t for seed in range(4) for t in make_tasks(compiled, per_domain=30, seed=seed)[0]]
+    keys = {table.pk: name for name, table in compiled.tables.items()}
+    sandbox = compiled.new_sandbox()
+    checked = 0
+    for task in tasks:
+        for request in task.scenario.requests:
+            ids = {k: v for k, v in request.knows.items() if k.endswith("_id") and isinstance(v, str)}
+            for key, value in ids.items():
+                row = sandbox.lookup(keys[key], value) if key in keys else None
+                for other, said in ids.items():
+                    if row and other != key and row.get(other) is not None:
+                        checked += 1
+                        assert str(row[other]) == str(said), (task.id, key, value, other, said, row[other])
+    assert checked

@@ -201,7 +201,9 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
     knows = derive_knows(wf, row, sandbox)
     if isinstance(knows, str):
         return knows
-    if note:
+    if note and any(NOTE.search(k) and isinstance(v, str) for k, v in knows.items()):
+        # only a request that takes the note is about that record: another one (a return after a
+        # declined fee removal) keeps its own row's ids (its item's order, not the fee's order)
         knows = {k: note if NOTE.search(k) and isinstance(v, str) else v for k, v in knows.items()}
         knows = {k: about[k] if about and k.endswith("_id") and isinstance(about.get(k), str) else v
                  for k, v in knows.items()}
