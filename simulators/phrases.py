@@ -224,6 +224,7 @@ AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks
                  "Okay, thanks. That's everything."]
 _NEGATIVE = re.compile(r"\b(?:sorry|can't|cannot|unable|not able|unfortunately|didn't go through|isn't possible"
                        r"|doesn't allow|not possible|went wrong|didn't work|I'm afraid"
+                       r"|not in stock|out of stock|(?:not|isn't|aren't) available|unavailable"
                        r"|(?<!\d )failed(?!\s+[a-z-]+s\b))\b", re.I)  # not a count of "3 failed logins"
 REQUEST_VERBS = frozenset(
     "add apply ask book buy cancel change check choose close complete confirm contact create delete dispute download "
