@@ -1046,3 +1046,15 @@ def test_an_answer_that_a_thing_is_out_of_stock_is_bad_news_to_the_user() -> Non
                  "The blue one is out of stock.", "That room isn't available."):
         assert P.is_negative(said), said
     assert not P.is_negative("Yes, it is in stock.") and not P.is_negative("Two factor is on for this account.")
+
+
+def test_a_title_naming_a_thing_is_not_a_doing_and_the_asker_is_the_customer() -> None:
+    """"Credit Card Retention Protocol" was "things like crediting card retention protocol"; "How do I
+    unblock someone I previously blocked?" kept the asker's "I" in a prompt about customers."""
+    from gem_env.stages.ground.episode import _what_about
+    from gem_env.text.words import doing
+    assert _what_about("Credit Card Retention Protocol") == \
+        "Customers come to you about things like credit card retention protocol."
+    assert doing("credit the account") == "crediting the account" and doing("transfer money") == "transferring money"
+    assert _what_about("How do I unblock someone I previously blocked?") == \
+        "Customers come to you about things like how to unblock someone they previously blocked."

@@ -206,13 +206,20 @@ _A_BEFORE_VOWEL = re.compile(r"\b([Aa]) (?=[aeioAEIO]\w)")
 _PAIRED_VERBS = frozenset("receive keep view manage track share earn redeem spend save".split())
 
 
+#: two nouns whose first is also an action verb: a thing's name, not a doing
+_NOUN_COMPOUNDS = frozenset(f"{a} {b}" for a, bs in {
+    "credit": "card cards score limit line", "debit": "card cards", "cash": "back", "return": "policy policies",
+    "order": "status history", "transfer": "limit limits", "check": "deposit deposits", "change": "log"}.items()
+    for b in bs.split())
+
+
 def doing(phrase: str) -> str:
     """A task named by its verb, as an activity: "return an item" -> "returning an item", "freeze
     or unfreeze a card" -> "freezing or unfreezing a card"; a phrase not opening with an action verb
     as it is."""
     words = phrase.split(" ")
-    if not words or words[0].lower() not in ACTION_VERBS:
-        return phrase
+    if not words or words[0].lower() not in ACTION_VERBS or " ".join(words[:2]).lower() in _NOUN_COMPOUNDS:
+        return phrase  # "credit card retention protocol" names a thing (was "crediting card ...")
     words[0] = gerund(words[0])
     if len(words) > 2 and words[1] in ("or", "and") and (words[2].lower() in ACTION_VERBS or
                                                          words[2].lower() in _PAIRED_VERBS):

@@ -187,8 +187,11 @@ def _theirs(product: str) -> str:
 
 
 def _first_to_third(text: str) -> str:
-    """The asker's "my" of a how-do-I title is the customer's: "change my PIN" -> "change their PIN"."""
-    return re.sub(r"\bmy\b", "their", re.sub(r"\bmyself\b", "themselves", text))
+    """The asker's "my" of a how-do-I title is the customer's: "change my PIN" -> "change their PIN",
+    "unblock someone I blocked" -> "... they blocked"."""
+    text = re.sub(r"\bI'(m|ve|d|ll)\b", lambda m: {"m": "they're", "ve": "they've", "d": "they'd", "ll": "they'll"}[m.group(1)],
+                  text)
+    return re.sub(r"\bI\b", "they", re.sub(r"\bmy\b", "their", re.sub(r"\bmyself\b", "themselves", text)))
 
 
 def _third_person(text: str) -> str:
