@@ -124,16 +124,16 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
     return None
 
 
-def case_holds(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
-               keys: dict[str, str], case: str) -> bool | None:
-    """Whether the write's condition that tests `case` ("reason == 'fraud' and card_row.status in
-    ['active']") holds for this call by the records read so far, its rows found as `blocking_rule`
-    finds them: False when they show it does not (a fraud dispute on a card already frozen freezes
-    nothing), None when they do not tell or no condition tests it."""
+def conditions(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
+               keys: dict[str, str]) -> list[tuple[IfStep, bool | None, dict[str, Any]]]:
+    """Each condition of the write (`IfStep`), whether it holds for this call by the records read
+    so far (None: they do not tell), and the rows it reads, bound as `blocking_rule` finds them
+    ("reason == 'fraud' and card_row.status in ['active']" with card_row the charge's card as a
+    listing showed it)."""
     env: dict[str, Any] = {**clock, **args}
     rt = NoDatabase()
     seen = records(results)
-    quoted = f"'{case.lower()}'"
+    out: list[tuple[IfStep, bool | None, dict[str, Any]]] = []
     for step in spec.effect or []:
         try:
             if isinstance(step, FindStep) and not (step.many or step.filter or step.optional) and step.find in keys:
@@ -144,12 +144,42 @@ def case_holds(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: 
                     env[step.as_] = row
             elif isinstance(step, LetStep):
                 env.update({k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.let.items()})
-            elif isinstance(step, IfStep) and quoted in step.if_.lower():
-                return bool(compile_expr(step.if_)(env, rt))
+            elif isinstance(step, IfStep):
+                out.append((step, bool(compile_expr(step.if_)(env, rt)), dict(env)))
         except (ExprError, KeyError, TypeError):
             if isinstance(step, IfStep):
-                return None
-    return None
+                out.append((step, None, dict(env)))
+    return out
+
+
+def case_holds(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
+               keys: dict[str, str], case: str) -> bool | None:
+    """Whether the write's condition that tests `case` ("reason == 'fraud' and card_row.status in
+    ['active']") holds for this call by the records read so far: False when they show it does not
+    (a fraud dispute on a card already frozen freezes nothing), None when they do not tell or no
+    condition tests it."""
+    quoted = f"'{case.lower()}'"
+    return next((holds for step, holds, _ in conditions(spec, args, results, clock, keys)
+                 if quoted in step.if_.lower()), None)
+
+
+def changed_besides(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
+                    keys: dict[str, str]) -> list[tuple[str, Any, str]]:
+    """(table, key, new status) of each record a write's condition moves to a fixed status when the
+    records read before it show the condition held ("card CRD-1 is now frozen" after a fraud
+    dispute): what the write did besides its own record, to tell after it."""
+    out: list[tuple[str, Any, str]] = []
+    for step, holds, env in conditions(spec, args, results, clock, keys):
+        if holds is not True:
+            continue
+        for then in step.then:
+            status = then.set.get("status") if isinstance(then, UpdateStep) else None
+            row = env.get(then.row) if isinstance(then, UpdateStep) else None
+            fixed = re.fullmatch(r"'([a-z][a-z _]*)'", status.strip()) if isinstance(status, str) else None
+            if fixed and isinstance(row, dict) and then.update in keys and row.get(keys[then.update]) is not None \
+                    and row.get("status") != fixed.group(1):
+                out.append((then.update, row[keys[then.update]], fixed.group(1)))
+    return out
 
 
 def found_by_key(step: FindStep, args: dict[str, Any], keys: dict[str, str]) -> Any:

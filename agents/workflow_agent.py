@@ -34,7 +34,7 @@ from .explain import ASKS_WHAT_CHANGES, what_changes
 from .ids import id_from_results, named_outright, record_lists, singled_out
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
                      recognise_lookup)
-from .prechecks import NoDatabase, blocking_rule, case_holds, is_rule_message, memory, records
+from .prechecks import NoDatabase, blocking_rule, case_holds, changed_besides, is_rule_message, memory, records
 from .understanding import (GOING_ON, NO, SAME_RECORD, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -437,6 +437,7 @@ class WorkflowAgent:
         done, wrote, called = 0, False, []
         confirmed = _confirmation(turn.segment)
         authed: list[tuple[str, dict[str, Any], Any]] = []  # who the customer is: for reuse only, not ids
+        besides: list[tuple[str, Any, str]] = []  # records a write's conditions moved: (table, key, status)
         auth = self.authentication(plan.workflow.anchor.table, turn)
         if isinstance(auth, list):  # asked with what it is for: "That's how I find your card."
             write = _main_write(plan)
@@ -539,6 +540,10 @@ class WorkflowAgent:
                 done += 1
                 if isinstance(result, dict) and set(result) == {"error"}:
                     return self._failed(plan, tool, result["error"], [], turn)
+                if step.writes:  # what its conditions changed besides, by the records read before it
+                    before = [r for _, _, r in authed] + [r for _, _, r in turn.before] + [r for _, r in results[:done - 1]]
+                    besides += changed_besides(self.compiled.tools[tool].spec, args, before, self._clock,
+                                               self.records.keys)
                 wrote = wrote or step.writes
                 called.append((effect, args, result))
                 if step.as_:
@@ -550,7 +555,7 @@ class WorkflowAgent:
                     return self._ask(later, turn, S.action(plan.workflow.goal, _main_write(plan), known))
                 return self._before_write(plan, step.tool, args, (called, results, done), confirmed is False, known, turn)
             return _call(tool, args, turn)
-        return self._report(plan, env, wrote, turn)
+        return self._report(plan, env, wrote, turn, besides)
 
     def _before_write(self, plan: Plan, tool: str, args: dict[str, Any],
                       read: tuple[list[tuple[str, dict[str, Any], Any]], list[tuple[str, Any]], int], declined: bool,
@@ -769,7 +774,10 @@ class WorkflowAgent:
             return _say(f"{text} {close}".strip())
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}".strip())
 
-    def _report(self, plan: Plan, env: dict[str, Any], wrote: bool, turn: _Turn) -> dict[str, Any]:
+    def _report(self, plan: Plan, env: dict[str, Any], wrote: bool, turn: _Turn,
+                besides: list[tuple[str, Any, str]] = ()) -> dict[str, Any]:
+        """The result told; `besides`: records the write's conditions moved ("Your card CRD-1 has been
+        frozen too.", after a fraud dispute)."""
         write = next((st.tool for st in plan.steps if st.writes), "")
         facts = []
         for key, expr in plan.tells.items():
@@ -783,6 +791,8 @@ class WorkflowAgent:
             note = S.record_note(turn.rng, last)
             if _repeats(note, turn.said) or any(isinstance(v, str) and v in note for _, v in facts):
                 note = ""  # the confirmation just named that record, or the reply tells its new id: not said again
+        also = " ".join(f"Your {S.singular(table)} {key} has been {status} too." for table, key, status in besides)
+        note = f"{also} {note}".strip()
         said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
         what = S.action(plan.workflow.goal, _main_write(plan), said) if write else ""  # as the confirmation said
         guidance = [g for g in self._guide(plan, write, {**turn.known, **env}) if not S.told_before(g, turn.told)]

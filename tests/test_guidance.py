@@ -181,3 +181,11 @@ def test_a_case_the_records_show_does_not_apply_is_not_said() -> None:
     closed = {"customer_id": "CST-1", "cards": [{"card_id": "CRD-1", "status": "closed"}]}
     assert holds({"charge_id": "CHR-1", "reason": "fraud"}, [closed, [charge]]) is False
     assert holds({"charge_id": "CHR-1", "reason": "fraud"}, [[charge]]) is None  # the card not seen
+    # after the write: what its condition changed besides, told ("Your card CRD-1 has been frozen too.")
+    from gem_env.agents.prechecks import changed_besides
+    fraud = {"charge_id": "CHR-1", "reason": "fraud"}
+    clock = {"today": "2025-01-15"}
+    assert changed_besides(spec, fraud, [listing, [charge]], clock, keys) == [("cards", "CRD-1", "frozen")]
+    assert changed_besides(spec, fraud, [closed, [charge]], clock, keys) == []
+    assert changed_besides(spec, {**fraud, "reason": "wrong amount"}, [listing, [charge]], clock, keys) == []
+    assert changed_besides(spec, fraud, [[charge]], clock, keys) == []  # not seen: not told
