@@ -98,18 +98,14 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
     for step in spec.effect or []:
         try:
             if isinstance(step, FindStep):
-                if step.many or step.filter or step.optional or step.find not in keys:
-                    return None
-                where = {k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.where.items()}
-                row = next((r for r in seen if own_key(r) == keys[step.find]  # an order, not its item
-                            and all(k in r and str(r[k]) == str(v) for k, v in where.items())), None)
+                row = _seen_row(step, env, rt, seen, keys)
                 if row is None:
                     return None
                 env[step.as_] = row
                 if finds.count(step.find) > 1:
                     refs[step.as_] = f"{singular(step.find)} {row[keys[step.find]]}"
             elif isinstance(step, LetStep):
-                env.update({k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.let.items()})
+                _let(step, env, rt)
             elif isinstance(step, RequireStep):
                 if is_rule(spec, step) and _fields_known(step.require, env) \
                         and not compile_expr(step.require)(env, rt):
@@ -124,26 +120,41 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
     return None
 
 
+def _seen_row(step: FindStep, env: dict[str, Any], rt: NoDatabase, seen: list[dict[str, Any]],
+              keys: dict[str, str]) -> dict[str, Any] | None:
+    """The record read so far that a find of one row by its `where` finds: one carrying its
+    table's key (an order, not its item) and the same values; None when none does, or for a find
+    that is not guessed (many rows, a filter, optional: absence cannot be read)."""
+    if step.many or step.filter or step.optional or step.find not in keys:
+        return None
+    where = {k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.where.items()}
+    return next((r for r in seen if own_key(r) == keys[step.find]
+                 and all(k in r and str(r[k]) == str(v) for k, v in where.items())), None)
+
+
+def _let(step: LetStep, env: dict[str, Any], rt: NoDatabase) -> None:
+    env.update({k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.let.items()})
+
+
 def conditions(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
                keys: dict[str, str]) -> list[tuple[IfStep, bool | None, dict[str, Any]]]:
     """Each condition of the write (`IfStep`), whether it holds for this call by the records read
     so far (None: they do not tell), and the rows it reads, bound as `blocking_rule` finds them
     ("reason == 'fraud' and card_row.status in ['active']" with card_row the charge's card as a
     listing showed it)."""
+    if not any(isinstance(step, IfStep) for step in spec.effect or []):
+        return []  # most writes: nothing to read the records for
     env: dict[str, Any] = {**clock, **args}
     rt = NoDatabase()
     seen = records(results)
     out: list[tuple[IfStep, bool | None, dict[str, Any]]] = []
     for step in spec.effect or []:
         try:
-            if isinstance(step, FindStep) and not (step.many or step.filter or step.optional) and step.find in keys:
-                where = {k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.where.items()}
-                row = next((r for r in seen if own_key(r) == keys[step.find]
-                            and all(k in r and str(r[k]) == str(v) for k, v in where.items())), None)
-                if row is not None:
+            if isinstance(step, FindStep):
+                if (row := _seen_row(step, env, rt, seen, keys)) is not None:
                     env[step.as_] = row
             elif isinstance(step, LetStep):
-                env.update({k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.let.items()})
+                _let(step, env, rt)
             elif isinstance(step, IfStep):
                 out.append((step, bool(compile_expr(step.if_)(env, rt)), dict(env)))
         except (ExprError, KeyError, TypeError):

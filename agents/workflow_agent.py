@@ -13,6 +13,7 @@ import hashlib
 import json
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -775,7 +776,7 @@ class WorkflowAgent:
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}".strip())
 
     def _report(self, plan: Plan, env: dict[str, Any], wrote: bool, turn: _Turn,
-                besides: list[tuple[str, Any, str]] = ()) -> dict[str, Any]:
+                besides: Sequence[tuple[str, Any, str]] = ()) -> dict[str, Any]:
         """The result told; `besides`: records the write's conditions moved ("Your card CRD-1 has been
         frozen too.", after a fraud dispute)."""
         write = next((st.tool for st in plan.steps if st.writes), "")
