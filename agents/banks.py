@@ -117,7 +117,7 @@ CLOSE = ["Anything else?", "Anything else?", "Anything else?", "Anything else?",
 DECLINED = ["No problem, I won't make that change.", "Understood, I'll leave it as it is.",
             "Okay, I've stopped there.", "That's fine, I haven't changed anything.", "Alright, I'll hold off.",
             "Sure, I'll leave things as they are.", "Of course, I won't go ahead.", "Okay, no changes then.",
-            "Got it, I'll cancel that step.", "That's completely fine."]
+            "Got it, I'll leave that one.", "That's completely fine."]
 UNCHANGED = ["Nothing has been changed.", "Your records are unchanged.", "Everything stays as it was.",
              "No change was made.", "It all stays exactly as it was.", "", "You can come back to it any time."]
 LATER = ["", "", "You can come back to it any time.", "If you change your mind, just let me know."]

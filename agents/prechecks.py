@@ -357,7 +357,7 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
     agent remembers the booking it opened before cancelling another; it does not open it again, but
     it looks again before changing a record that a change since may have touched. The reads of the
     tools in `keep` (who the customer is) follow the older, list-level rule: kept while the reply
-    patches them."""
+    patches them and the write changed no field they show of a record the reply does not name."""
     keys = {name: t.pk for name, t in compiled.tables.items()}
     replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
     out: list[Read] = []
@@ -375,8 +375,8 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
                 scopes = [read_scope(compiled.tools[t].spec, a, keys) for t, a, _ in out]
                 stale.update(id(r) for (_, _, r), sc in zip(out, scopes) if _may_touch(sc, changed))
                 out[:] = [(t, a, r) for (t, a, r), sc in zip(out, scopes)
-                          if (_patched(r, result) if t in keep else
-                              _still_true(sc, r, result, changed, keys))]
+                          if (_patched(r, result) and not _unnamed_change(r, result, changed, keys) if t in keep
+                              else _still_true(sc, r, result, changed, keys))]
                 stale &= {id(r) for _, _, r in out}  # a forgotten read's id may be a later read's
                 continue
             if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
@@ -449,6 +449,22 @@ def _patched(read: Any, reply: Any) -> bool:
         return False
     lists[0].append({k: reply[k] for k in lists[0][0]})
     return True
+
+
+def _unnamed_change(read: Any, reply: Any, changed: Footprint | None, keys: dict[str, str]) -> bool:
+    """Whether the write may have changed a field `read` shows of a record its `reply` does not
+    name: a fraud dispute's reply names the dispute, not the card it froze, which the customer's
+    list of cards still shows as active (so the list is read again before it is offered)."""
+    if changed is None or not isinstance(reply, dict) or set(reply) == {"error"}:
+        return False
+    for table, (rows, sets) in changed.items():
+        pk = keys.get(table)
+        if pk is None or pk in reply or not sets:
+            continue
+        for d in _records_in(read):
+            if pk in d and sets & set(d) and (ANY in rows or str(d[pk]) in {str(k) for k in rows}):
+                return True
+    return False
 
 
 def _lists_in(value: Any) -> list[list[Any]]:

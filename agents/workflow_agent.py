@@ -27,7 +27,7 @@ from gem_env.tools.render import code_for, gerund, how_many
 from . import banks as B
 from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
-from .guidance import Guidance, case_of
+from .guidance import Guidance, case_of, for_one_case
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import Records
 from .compare import comparison_reply, recognise_comparison
@@ -796,7 +796,10 @@ class WorkflowAgent:
         note = f"{also} {note}".strip()
         said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
         what = S.action(plan.workflow.goal, _main_write(plan), said) if write else ""  # as the confirmation said
-        guidance = [g for g in self._guide(plan, write, {**turn.known, **env}) if not S.told_before(g, turn.told)]
+        # a case's consequence is told before the change, and what it did as `besides`: not again
+        # here, nor of a record the case did not hold for
+        guidance = [g for g in self._guide(plan, write, {**turn.known, **env})
+                    if not for_one_case(g) and not S.told_before(g, turn.told)]
         return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on,
                              next_up=turn.next_up, looked_now=bool(_tool_results(turn.segment)),
                              made=self._inserts.get(write) if write else None))

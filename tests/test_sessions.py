@@ -656,3 +656,76 @@ def test_the_ids_a_user_knows_for_one_request_belong_together() -> None:
                         checked += 1
                         assert str(row[other]) == str(said), (task.id, key, value, other, said, row[other])
     assert checked
+
+
+def test_what_a_write_did_to_another_record_is_not_shown_stale_or_promised_after(tmp_path: Path) -> None:
+    """A fraud dispute freezes the card; its reply names the dispute (and `card_status`), not the
+    card. A list of the customer's cards offered after it shows the card frozen (the customer's
+    read is made again; it said "CRD-1 (active)" from the read before the dispute), and "For fraud,
+    we'll also freeze the card" is said before the change, never after it as news (2 such replies
+    in this run before)."""
+    run = tmp_path / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "bank"), "--out", str(run), "--seed", "1",
+                 "--quiet"]) == 0
+    listed = fraud = 0
+    for line in (run / "trajectories.jsonl").open():
+        messages = json.loads(line)["messages"]
+        status: dict[str, str] = {}  # card id -> its status, as the tool replies have shown it
+        card_of: dict[str, str] = {}  # charge id -> its card
+        calls = {c["id"]: c["function"] for m in messages for c in m.get("tool_calls") or []}
+        after_write = False
+        for m in messages:
+            if m["role"] == "tool":
+                fn, reply = calls[m["tool_call_id"]], json.loads(m["content"])
+                for rec in _records(reply):
+                    if next(iter(rec), None) == "card_id" and "status" in rec:  # a card's own record
+                        status[rec["card_id"]] = rec["status"]
+                    if "charge_id" in rec and "card_id" in rec:
+                        card_of[rec["charge_id"]] = rec["card_id"]
+                if isinstance(reply, dict) and "card_status" in reply:
+                    charge = json.loads(fn["arguments"]).get("charge_id")
+                    status[card_of[charge]] = reply["card_status"]
+                    fraud += 1
+                    after_write = True
+            elif m["role"] == "assistant" and m.get("content") and not m.get("tool_calls"):
+                if after_write:
+                    assert not re.search(r"[Ff]or fraud,? we", m["content"]), m["content"]
+                for card, said in re.findall(r"\b(CRD-\d+) \((\w+)", m["content"]):
+                    listed += 1
+                    assert status.get(card, said) == said, (card, said, status.get(card), m["content"])
+            elif m["role"] == "user":
+                after_write = False
+    assert fraud and listed  # fraud disputes and lists of cards were looked at
+
+
+def _records(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, list):
+        return [d for x in value for d in _records(x)]
+    if isinstance(value, dict):
+        return [value] + [d for x in value.values() for d in _records(x)]
+    return []
+
+
+def test_a_write_that_changed_a_record_its_reply_does_not_name_leaves_the_customer_read_to_redo() -> None:
+    """The bundled dispute guide: create_dispute may freeze the charge's card, and its reply names
+    the dispute. The customer's read (their cards and statuses) is forgotten, so it is made again
+    before their cards are listed; a freeze, whose reply is the card, is patched into it."""
+    from gem_env.documents import Document, Verdict
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    doc = Document(id="dispute", text=(ROOT / "examples" / "corpus" / "bank" / "dispute-a-charge.md").read_text())
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id="dispute", relevant=True, score=1.0, reason="t")))
+    finder = auth_finder(compiled)
+    customer = {"customer_id": "CST-1", "cards": [{"card_id": "CRD-1", "status": "active"}]}
+
+    def after(write: str, args: dict[str, Any], reply: dict[str, Any]) -> list:
+        out = []
+        for n, (tool, a, result) in enumerate([(finder.tool, {finder.param: "a@b.example"}, customer), (write, args, reply)]):
+            out.append({"role": "assistant", "content": None, "tool_calls": [
+                {"id": f"c{n}", "type": "function", "function": {"name": tool, "arguments": json.dumps(a)}}]})
+            out.append({"role": "tool", "tool_call_id": f"c{n}", "content": json.dumps(result)})
+        return reads_since_write(out, compiled, frozenset({finder.tool}))
+
+    dispute = {"dispute_id": "DSP-1", "status": "open", "reply_by": "2025-01-29", "card_status": "frozen"}
+    assert after("create_dispute", {"charge_id": "CHR-1", "reason": "fraud"}, dispute) == []
+    [(_, _, read)] = after("freeze_card", {"card_id": "CRD-1", "reason": "stolen"}, {"card_id": "CRD-1", "status": "frozen"})
+    assert read["cards"] == [{"card_id": "CRD-1", "status": "frozen"}]
