@@ -251,16 +251,20 @@ def _message(message: str, env: dict[str, Any], rt: NoDatabase) -> str:
 
 ANY = object()
 """In a write's footprint: rows of the table the write may change other than by their key."""
+NEW = object()
+"""In a write's footprint: a row the write adds (no record read before is changed by it; a list
+of such records may gain one)."""
 
 
 Footprint = dict[str, tuple[set[Any], set[str]]]
-"""Per table a write may change: (the keys of the rows it changes, or `ANY`; the fields it sets)."""
+"""Per table a write may change: (the keys of the rows it changes, `ANY` or `NEW`; the fields it sets)."""
 
 
 def footprint(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> Footprint | None:
     """The records a write may change, per table: the keys of rows it updates or deletes after
-    finding them by their key from its arguments, or `ANY` (rows found otherwise, inside a loop or
-    a branch, or inserted), with the fields it sets; None when the tool has no declared effect."""
+    finding them by their key from its arguments, `ANY` (rows found otherwise, inside a loop or a
+    branch) or `NEW` (a row inserted), with the fields it sets; None when the tool has no declared
+    effect."""
     if spec.effect is None:
         return None
     found: dict[str, Any] = {}
@@ -277,7 +281,7 @@ def footprint(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> Foo
                 rows.add(found.get(st.row, ANY) if isinstance(st, UpdateStep) else ANY)
                 sets.update(fields)
             elif isinstance(st, InsertStep):
-                out.setdefault(st.insert, (set(), set()))[0].add(ANY)
+                out.setdefault(st.insert, (set(), set()))[0].add(NEW)
             elif isinstance(st, ForEachStep):
                 walk(st.do, True)
             elif isinstance(st, IfStep):

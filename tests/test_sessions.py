@@ -729,3 +729,25 @@ def test_a_write_that_changed_a_record_its_reply_does_not_name_leaves_the_custom
     assert after("create_dispute", {"charge_id": "CHR-1", "reason": "fraud"}, dispute) == []
     [(_, _, read)] = after("freeze_card", {"card_id": "CRD-1", "reason": "stolen"}, {"card_id": "CRD-1", "status": "frozen"})
     assert read["cards"] == [{"card_id": "CRD-1", "status": "frozen"}]
+
+
+def test_a_record_read_before_a_new_one_is_made_is_not_read_again(airline_run: Path) -> None:
+    """Booking a flight adds a booking; it changes none read before. The booking opened in an
+    earlier request is remembered (a comparison of the customer's bookings afterwards opened every
+    one of them again), while a cancellation of it is not (its reply does not say every field)."""
+    compiled = compile_domain(load_domain(airline_run / "domains" / "add-checked-baggage_md.json"))
+    booking = {"booking_id": "BKN-1", "customer_id": "CST-1", "status": "confirmed", "bags": 1}
+
+    def after(write: str, args: dict[str, Any], reply: dict[str, Any]) -> list:
+        out = []
+        for n, (tool, a, result) in enumerate([("get_booking_details", {"booking_id": "BKN-1"}, booking),
+                                               (write, args, reply)]):
+            out.append({"role": "assistant", "content": None, "tool_calls": [
+                {"id": f"c{n}", "type": "function", "function": {"name": tool, "arguments": json.dumps(a)}}]})
+            out.append({"role": "tool", "tool_call_id": f"c{n}", "content": json.dumps(result)})
+        return reads_since_write(out, compiled)
+
+    booked = after("create_booking", {"customer_id": "CST-1", "flight_id": "FLG-1", "cabin": "economy", "bags": 0,
+                                      "passengers": 1}, {"booking_id": "BKN-2", "status": "confirmed"})
+    assert [(t, r) for t, _, r in booked] == [("get_booking_details", booking)]
+    assert after("cancel_booking", {"booking_id": "BKN-1"}, {"booking_id": "BKN-1"}) == []
