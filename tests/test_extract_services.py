@@ -90,6 +90,25 @@ def test_every_service_domain_is_rich_linked_and_admits_every_workflow(kept):
             assert doc.text[span.start:span.end] == span.text
 
 
+def test_a_read_given_an_id_that_is_no_record_says_so(kept):
+    """As a real API answers 404: a read keyed by a record's id (its details, its transactions, a
+    product's variants) given an id no record has is an error naming it, never an empty list (a
+    model listing the charges of "CARD-0012" got [] five times over)."""
+    checked = 0
+    for doc, d in kept:
+        compiled = check_domain(d)
+        keys = {e.primary_key for e in d.entities}
+        box = compiled.new_sandbox()
+        for tool in d.tools:
+            required = [p for p in tool.parameters if p.required]
+            if tool.kind != "read" or len(required) != 1 or required[0].name not in keys:
+                continue
+            result = box.call(tool.name, {required[0].name: "NONE-0"})
+            assert not result.ok and "NONE-0" in result.error, (doc.id, tool.name, result.content)
+            checked += 1
+    assert checked >= 3 * len(kept)
+
+
 def test_statuses_and_plans_come_from_the_text():
     _, d = extract("telecom/change-your-plan.md")
     lines = d.entity("lines")

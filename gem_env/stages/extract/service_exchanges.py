@@ -90,7 +90,9 @@ class Exchanges:
         return self._tool(
             f"list_{k}_variants", "read", f"The variants of a {k} (option and whether it is in stock).",
             [self._id_param(k, self.catalog_pk)],
-            [{"find": self.variants, "as": "found", "many": True, "where": {self.catalog_pk: self.catalog_pk}},
+            [{"find": self.catalogs, "as": f"{k}_row", "where": {self.catalog_pk: self.catalog_pk},
+              "error": f"No {k} with id {{{self.catalog_pk}}}"},  # an id that is none: an error, not []
+             {"find": self.variants, "as": "found", "many": True, "where": {self.catalog_pk: self.catalog_pk}},
              {"return": "project(found, ['variant_id', 'option', 'in_stock'])"}],
             self.span_for("size") or self.span_for("colour") or self.span_for("variant"))
 

@@ -101,7 +101,9 @@ class ReadTools:
             [self._id_param(m, self.main_pk),
              {"name": "status", "type": "string", "enum": list(self.a.child_statuses), "required": False,
               "description": f"only {self.children.replace('_', ' ')} in this status"}],
-            [{"find": self.children, "as": "found", "many": True, "where": {self.main_pk: self.main_pk},
+            [{"find": self.mains, "as": f"{m}_row", "where": {self.main_pk: self.main_pk},
+              "error": f"No {m} with id {{{self.main_pk}}}"},  # an id that is none: an error, not []
+             {"find": self.children, "as": "found", "many": True, "where": {self.main_pk: self.main_pk},
               "filter": "status == null or found.status == status", "order_by": [f"-{d}"] if d else []},
              {"return": f"project(found, {keep!r})"}],
             self.span_for(c) or self.span_for(m, c))
