@@ -22,6 +22,7 @@ from gem_env.tools.errors import ExprError
 from gem_env.tools.model import InsertStep, every_step
 from gem_env.tools.referring import SPOKEN, moved
 from gem_env.tools.patterns import compiled
+from gem_env.tools.reasons import reason_in_words
 from gem_env.tools.render import code_for, gerund, how_many
 
 from . import banks as B
@@ -167,6 +168,11 @@ class WorkflowAgent:
         self._names += [(spoken, k) for k, spoken in SPOKEN.items() if k in names]  # "my zip code is 94110"
         self._names += [("{} it's {}".format(*moved(k)), k) for k in names if moved(k)]  # "the account it's going to"
         self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
+        self._enums: dict[str, list[Any]] = {}  # a parameter's choices over every tool ("reason": fraud, ...)
+        for tool in compiled.tools.values():
+            for param in tool.spec.parameters:
+                if param.enum:
+                    self._enums.setdefault(param.name, []).extend(v for v in param.enum if v not in self._enums.get(param.name, ()))
         self._counts = _count_asks({k: t for p in self._plans for k, t in p.key_types.items()})
         self._integers = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "integer")
         # "how many bags" asks for the new bags (and is matched before the "bags" inside it)
@@ -407,6 +413,11 @@ class WorkflowAgent:
             asked = named_keys(" ".join(s for s in S.SENTENCE_BREAK.split(previous) if s.endswith("?")), self._names) \
                 if previous and not _OFFERED.search(previous) and not _WHAT_TO_DO.search(previous) else []
             got = read_facts(said, self._names, asked, self._booleans)
+            for k in asked:  # a reason asked for, answered in the user's own words ("I don't need it anymore")
+                choices = self._enums.get(k)
+                if choices and code_for(got.get(k), choices) not in choices \
+                        and (choice := reason_in_words(said, choices)) is not None:
+                    got[k] = choice
             if ({"first_name", "last_name"} <= set(asked) or "zip" in got) and (full := full_name(said)):
                 got = {**dict(zip(("first_name", "last_name"), full)), **got}
             got.update({k: n for k in asked if k not in got and (n := self._count_in(k, said))})

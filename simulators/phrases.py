@@ -145,6 +145,8 @@ VOLUNTEER_ID = ["It's for {noun} {v}.", "That's {noun} {v}.", "The {noun} is {v}
                 "My {noun} number is {v}."]
 MOVED_FACT = ["It's {way} {v}.", "{prep} {v}.", "{prep} my {noun} {v}.", "It's {way} my {noun} {v}."]
 """A record named by its part in a move ("the account it's coming from"): "From my account ACC-1."."""
+# a reason asked for, in the user's own words (`{v}` "I don't need it anymore"; `{V}` capitalised)
+REASON_OWN_WORDS = ["Because {v}.", "It's because {v}.", "Well, {v}.", "{V}.", "Honestly, {v}.", "Mainly because {v}."]
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
             "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
 # a note the user writes in their own words, a sentence of its own ("I wanted to ... but was told no ...")

@@ -9,7 +9,7 @@ from typing import Any
 from gem_env.tools.referring import PEOPLE, SPOKEN, field_of, moved, reference, role
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import agree, counted, happened, how_many, is_count, left_of, plural, smooth
-from gem_env.tools.reasons import says_reason
+from gem_env.tools.reasons import own_words, says_reason
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
@@ -423,6 +423,9 @@ class ScriptedUser:
         value: "to $1,164.14") is not said twice; anything else is "my <name> is <value>"."""
         said = P.said_value(key, value)
         head = key.split("_")[0]
+        if isinstance(value, bool) and key.startswith("new_") and compiled(
+                rf"\bturn (?:on|off) (?:the |my )?{re.escape(humanize(key[4:]))}\b", re.IGNORECASE).search(intent):
+            return ""  # "turn on the overdraft protection" says it: never "The new overdraft protection is yes."
         # the request says it already ("... of the Harbor Everyday Saver Account"); one word that
         # describes a record may be there by chance ("compensation for the cancelled flights" is not
         # "my cancelled reservation"), so it is still said
@@ -492,6 +495,10 @@ class ScriptedUser:
                 parts.append(rng.choice(P.SETTING_ON if v else P.SETTING_OFF))
             elif isinstance(v, str) and re.match(r"I\b", v):  # a note in their own words: said as it is
                 parts.append(rng.choice(P.OWN_WORDS).format(v=v))
+            elif "reason" in k and isinstance(v, str) and (why := own_words(v, rng)) is not None:
+                # asked why, they say it as a person does ("Because I don't need it anymore."), never
+                # "The reason is no longer needed."
+                parts.append(rng.choice(P.REASON_OWN_WORDS).format(v=why, V=why[:1].upper() + why[1:]))
             elif moved(k) and not _not_mine(current):  # "From ACC-1.", never "My source account id is ACC-1."
                 noun, way = moved(k)  # type: ignore[misc]
                 parts.append(rng.choice(P.MOVED_FACT).format(way=way, prep=way.split()[1].capitalize(), noun=noun,

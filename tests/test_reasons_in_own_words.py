@@ -67,3 +67,32 @@ def test_the_assistant_files_the_reason_the_user_put_in_their_own_words(trajecto
                         and reason in m["content"]]
             assert confirms or request["kind"] in ("refuse",), (traj["id"], reason)  # restated in the tool's words
     assert told >= 10
+
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_asked_why_the_user_answers_in_their_own_words_and_is_understood(seed: int) -> None:
+    """"Could you tell me the reason?" is answered as a person would ("Well, I ordered it by
+    accident."), never "The reason is ordered by mistake."; the agent reads it as the tool's choice."""
+    import asyncio
+
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Document, Verdict
+    from gem_env.simulators.scenario import Request, Scenario
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = Document(id="shop", text=(ROOT / "examples" / "corpus" / "shop" / "track-an-order.md").read_text())
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id="shop", relevant=True, score=1.0, reason="t")))
+    choices = next(p.enum for t in compiled.tools.values() for p in t.spec.parameters if p.name == "reason")
+    agent = WorkflowAgent(compiled)
+    for reason in [c for c in choices if own_words(c, random.Random(0))]:
+        request = Request(kind="complete", goal="cancel my order ORD-1", intent="cancel my order",
+                          knows={"order_id": "ORD-1", "reason": reason}, opening=["order_id"])
+        user = ScriptedUser(Scenario(goal="cancel", requests=[request], knows={"order_id": "ORD-1"}), seed=seed)
+        asked = "Thanks. Could you tell me the reason as well?"
+        answer = asyncio.run(user.reply([{"role": "system", "content": "policy"},
+                                         {"role": "user", "content": "I'd like to cancel my order ORD-1."},
+                                         {"role": "assistant", "content": asked}]))
+        assert not re.search(r"\breason is\b", answer, re.I) and reason not in answer, answer
+        assert agent._facts_in(answer, asked).get("reason") == reason, (answer, reason)

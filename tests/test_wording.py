@@ -1058,3 +1058,16 @@ def test_a_title_naming_a_thing_is_not_a_doing_and_the_asker_is_the_customer() -
     assert doing("credit the account") == "crediting the account" and doing("transfer money") == "transferring money"
     assert _what_about("How do I unblock someone I previously blocked?") == \
         "Customers come to you about things like how to unblock someone they previously blocked."
+
+
+def test_a_setting_the_request_turns_on_or_off_is_not_said_again_as_yes_or_no() -> None:
+    """"Could you turn on the overdraft protection of my account?" says the new value; never
+    followed by "The new overdraft protection is yes." (9 such turns in the dialogue bench)."""
+    import random
+
+    from gem_env.simulators.scripted import ScriptedUser
+    for value, said in ((True, "turn on"), (False, "turn off")):
+        intent = f"Could you help me {said} the overdraft protection of my account?"
+        assert ScriptedUser._volunteered("new_overdraft_protection", value, intent, random.Random(0), []) == ""
+    assert ScriptedUser._volunteered("new_overdraft_protection", True, "Could you help me with my account?",
+                                     random.Random(0), [])  # said where the request does not say it

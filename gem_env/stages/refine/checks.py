@@ -28,6 +28,7 @@ from typing import Any, Callable
 from ...agents.plans import content_words
 from ...agents.refined import transient
 from ...simulators.base import asks_confirmation
+from ...tools.reasons import says_reason
 from ...tools.render import render, when_words
 from ...trajectory import Check
 from ..tasks import Task
@@ -68,7 +69,8 @@ def _withheld(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
             if value not in _values(args):
                 continue
             told = next((j for j, m in enumerate(messages[:i]) if m.get("role") in ("user", "tool")
-                         and said(value, _text(m))), None)
+                         and (said(value, _text(m)) or m.get("role") == "user" and says_reason(_text(m), value))),
+                        None)  # a reason in the user's own words ("Someone stole it." for "stolen")
             if told is None:
                 bad.append({"key": key, "tool": tool, "why": "used before anyone gave it"})
             elif messages[told].get("role") == "user" and not _asked_before(messages, told):
