@@ -1097,3 +1097,20 @@ def test_a_service_is_named_by_a_kind_its_archetype_can_be_part_of():
         verdict = Verdict(id=doc.id, relevant=True, score=1.0, reason="x", labels={"domain": label})
         domain = OfflineExtractor().extract(doc, verdict)
         assert isinstance(domain, Domain) and domain.description.endswith(said), (label, domain.description)
+
+
+def test_a_rule_that_opens_with_a_pronoun_keeps_the_sentence_it_refers_to():
+    """τ-bench retail's "They have no relations and should not be confused." was a policy line of
+    its own; it is said with the sentence naming what "they" are."""
+    text = ("# Retail agent policy\n\nAs a retail agent, you can help users cancel or modify pending orders, "
+            "return or exchange delivered orders, and update their address.\n\n"
+            "- Each product has an unique product id, and each item has an unique item id. They have no "
+            "relations and should not be confused.\n"
+            "- An order can only be cancelled if its status is 'pending'.\n"
+            "- The customer must confirm the order id before any change.\n")
+    d = extract_text("Retail agent policy", text)
+    rules = [p.text for p in d.policy]
+    assert ("Each product has an unique product id, and each item has an unique item id. They have no "
+            "relations and should not be confused.") in rules, rules
+    assert not any(r.startswith("They ") for r in rules), rules
+    assert all(text[p.span.start:p.span.end] == p.span.text for p in d.policy)

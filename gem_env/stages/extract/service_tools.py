@@ -61,6 +61,10 @@ def _words(text: str) -> set[str]:
 
 
 
+#: a sentence about what the one before it names ("They have no relations ...")
+_REFERS_BACK = re.compile(r"(?:They|These|Those|It|This|That|Both)\b(?! (?:is|are) (?:a|an|the)\b)")
+
+
 class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
     """One specialised archetype: its entities, tools (reads, writes), workflows and policy; the
     archetype's own parts, then those of each feature it has (`features`), in the registry's order."""
@@ -341,14 +345,23 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
     # ------------------------------------------------------------------ policy
 
     def policy(self) -> list[dict[str, Any]]:
-        rules = []
+        """The text's sentences that state a rule; one that opens with a pronoun ("They have no
+        relations and should not be confused.") with the sentence before it on the same line, which
+        says what it is about."""
+        rules: list[dict[str, Any]] = []
+        before: tuple[int, int, str] | None = None
         for start, end, text in self.sp.sentences:
             if re.search(r"\b(?:only|must|cannot|can't|not|never|within|eligible|required?)\b", text, re.I):
+                if before is not None and _REFERS_BACK.match(text) and start - before[1] == 1:
+                    if rules and rules[-1]["span"]["start"] == before[0]:
+                        rules.pop()
+                    start, text = before[0], f"{before[2]} {text}"
                 rules.append({"id": f"P{len(rules) + 1}", "text": text[:500],
                               "span": {"start": start, "end": end, "text": text}})
                 self.spans.append((start, end))
             if len(rules) >= 40:
                 break
+            before = (start, end, text)
         return rules
 
     def tools(self) -> list[dict[str, Any]]:
