@@ -360,8 +360,13 @@ def _terms(entry: dict[str, Any]) -> str:
         return ""
     noun = next((k[:-5] for k in entry if k.endswith("_name") and entry[k] == name), "")
     called = f"{name} {noun}" if noun and not name.lower().endswith(noun) else name
-    the = "" if called.lower().startswith("the ") else "The "  # "The Long Way North", once
+    # "The Long Way North", once; a work is named by its title alone ("Winter at Larkspur has ...")
+    the = "" if called.lower().startswith("the ") or any(_WORK.match(k) for k in entry) else "The "
     return smooth(f"{the}{called} has {joined([_figure(k, v) for k, v in figures])}.")
+
+
+#: the key of a work, which is named by its title without an article ("I found Winter at Larkspur.")
+_WORK = re.compile(r"^(?:title|book|film|movie|album|song|episode|podcast)_id$")
 
 
 def _figure(name: str, value: Any) -> str:
@@ -528,6 +533,7 @@ _BY_VERB = ["It {n} by {v}.", "It's expected to {base} by {v}.", "It should {bas
 _IT_DOES = ["It {n} {v}.", "The record says it {n} {v}.", "According to the record, it {n} {v}.",
             "I can see it {n} {v}."]
 _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "The record shows {c}.", "I can see {c}."]
+_COUNT_NONE = ["There are {c}.", "It shows {c}.", "The record shows {c}.", "I'm afraid there are {c}."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name}.", "The {name} shows {v}.",
          "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
@@ -577,6 +583,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     # a date, given as the record holds it or already in words ("described" values are)
     dated = v != render(value) or _DATE_SAID.match(v) is not None
     if is_count(name, value):
+        if value == 0:  # "There are no copies available.", never "0 copies"
+            return pick(rng, _COUNT_NONE, c="no " + counted(name, value).split(" ", 1)[1])
         return pick(rng, _COUNT_ONE if value == 1 else _COUNT, c=counted(name, value))
     if low.endswith("_by") and dated:  # "reply_by": a deadline
         head = words(name[:-3])  # "reply_by" -> "reply" (the field's own name reads "reply-by date")
@@ -767,5 +775,5 @@ def looked(rng: random.Random, noun: str, key: Any, called: str | None = None, *
     details."), or nothing."""
     if called:
         return pick(rng, B.LOOKED, what=f"{called}'s details") if PEOPLE.match(noun) \
-            else pick(rng, B.LOOKED_UP, what=f"the {called}")
+            else pick(rng, B.LOOKED_UP, what=called if _WORK.match(f"{noun}_id") else f"the {called}")
     return pick(rng, B.LOOKED, what="your profile" if own else f"{noun} {render(key)}")

@@ -1071,3 +1071,22 @@ def test_a_setting_the_request_turns_on_or_off_is_not_said_again_as_yes_or_no() 
         assert ScriptedUser._volunteered("new_overdraft_protection", value, intent, random.Random(0), []) == ""
     assert ScriptedUser._volunteered("new_overdraft_protection", True, "Could you help me with my account?",
                                      random.Random(0), [])  # said where the request does not say it
+
+
+def test_a_work_is_named_by_its_title_and_none_left_is_no_count() -> None:
+    """A library's title is "Winter at Larkspur", never "the Winter at Larkspur" (a product is "the
+    yoga mat"); no copies left is "no copies available", never "the copies available is 0"."""
+    import random
+
+    from gem_env.agents import speech as S
+    titles = [S.looked(random.Random(seed), "title", "TTL-1", "Winter at Larkspur") for seed in range(12)]
+    products = [S.looked(random.Random(seed), "product", "PRD-1", "yoga mat") for seed in range(12)]
+    assert any("Winter at Larkspur" in t for t in titles) and not any("the Winter" in t for t in titles), titles
+    assert all("the yoga mat" in p for p in products if p) and any(products), products
+    for seed in range(6):
+        said = S.fact(random.Random(seed), "copies_available", 0, after_write=False)
+        assert "no copies available" in said and "0" not in said, said
+        assert tells("copies_available", "0", said) and not tells("copies_available", "3", said)  # verified so
+    entry = {"title_id": "TTL-1", "name": "Winter at Larkspur", "copies_available": 0}
+    assert S._terms(entry) == "Winter at Larkspur has no copies available."
+    assert S._terms({"product_id": "P-1", "name": "Harbor Saver", "monthly_fee": "$0"}).startswith("The Harbor Saver")

@@ -180,7 +180,7 @@ def plural(noun: str) -> str:
 
 
 # words that may follow a counted noun in a field's name: "freezes_this_year", "seats_left"
-_COUNT_AFTER = frozenset("this last per so far year month week day today left remaining used taken total".split())
+_COUNT_AFTER = frozenset("this last per so far year month week day today left remaining available used taken total".split())
 
 
 def _count_noun(name: str) -> tuple[str, str] | None:
