@@ -853,7 +853,7 @@ def test_the_service_is_named_once_by_its_kind() -> None:
     from gem_env.stages.ground.episode import _policy_prompt
     from gem_env.stages.filter import classify
     assert _policy_prompt("Card replacements (cards service)", (), frozenset()).startswith(
-        "You are a customer support assistant for our cards service.")
+        "You are a customer support assistant for our card service.")  # a noun before another is singular
     doc = Document(id="d", title="Internal: Debit Card Replacement Options by Account Tier",
                    text="Each account tier gets a debit card replacement: standard delivery of the card, or an "
                         "expedited shipment with tracking number for the premium tier. Order the replacement item.")

@@ -21,7 +21,7 @@ from ...simulators.scenario import STOP
 from ..tasks import Task
 from .plan import PlannedTools, tool_schemas
 from ...tools import CompiledDomain, Domain
-from ...tools.render import gerund, sentence_case
+from ...tools.render import gerund, sentence_case, singular
 from ...tools.scratch import give_back, take_sandbox
 from ..verify_reuse import RecordedCall, RecordingSandbox
 from .loops import LoopWatch, is_infrastructure
@@ -55,7 +55,8 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
     episode and every LLM agent asks for it)."""
     about = description.strip().rstrip(".")
     topics = re.findall(r"\(([^()]+)\)", about)
-    topic = re.sub(r"\s+service$", "", topics[-1].strip()) if topics else ""  # "(cards service)": "our cards service"
+    topic = re.sub(r"\s+service$", "", topics[-1].strip()) if topics else ""  # "(cards service)": "our card service"
+    topic = singular(topic) if topic.endswith("s") and " " not in topic else topic  # a noun before another is singular
     service = f" for our {topic} service" if topic and topic.lower() not in _GENERIC_TOPICS else ""
     about = re.sub(r"^(?:internal|external|faq|policy|guide)\s*:\s*", "", re.sub(r"\s*\([^()]*\)", "", about),
                    flags=re.IGNORECASE).strip()
