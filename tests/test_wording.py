@@ -463,7 +463,7 @@ def test_a_count_is_asked_how_many_and_answered_as_a_number_of_things() -> None:
 
 
 @pytest.mark.parametrize(("text", "fixed"), [
-    ("I'll cancel it because of wrong amount.", "I'll cancel it because of a wrong amount."),
+    ("I'll cancel it because of wrong amount.", "I'll cancel it because it was the wrong amount."),
     ("freeze my card because of lost today", "freeze my card because it was lost today"),
     ("because of unknown sender, please", "because of an unknown sender, please"),
     ("because of suspected fraud.", "because of suspected fraud."),  # a mass noun takes no article
@@ -1090,3 +1090,13 @@ def test_a_work_is_named_by_its_title_and_none_left_is_no_count() -> None:
     entry = {"title_id": "TTL-1", "name": "Winter at Larkspur", "copies_available": 0}
     assert S._terms(entry) == "Winter at Larkspur has no copies available."
     assert S._terms({"product_id": "P-1", "name": "Harbor Saver", "monthly_fee": "$0"}).startswith("The Harbor Saver")
+
+
+def test_a_wrong_thing_as_a_reason_reads_as_a_sentence() -> None:
+    """"because of a wrong item" (the choice pasted after "because of") is "because it was the
+    wrong item"; the agent still reads it back as the choice."""
+    from gem_env.agents.understanding import reason_given
+    from gem_env.tools.render import smooth
+    said = smooth("I'll create a return for item ITM-1 because of wrong item.")
+    assert said == "I'll create a return for item ITM-1 because it was the wrong item.", said
+    assert reason_given(said.lower(), ["wrong item", "damaged"]) == "wrong item"

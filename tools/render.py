@@ -247,6 +247,8 @@ def smooth(text: str) -> str:
     "change the bags of my booking to 1" -> "change my booking to 1 bag", doubled spaces and
     spaces before punctuation."""
     text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", _not_reason, text)
+    # "because of wrong item" -> "because it was the wrong item"
+    text = re.sub(rf"\b(?:because of|due to) (?:an? |the )?wrong (\w+)\b(?={_REASON_END})", r"because it was the wrong \1", text)
     # a thing and what did not happen to it: "because of item not received" -> "because the item was not received"
     text = re.sub(rf"\b(?:because of|due to) (\w+) not (\w+ed)\b(?={_REASON_END})", r"because the \1 was not \2", text)
     # a thing and its degree: "because of delivery too slow" -> "because the delivery was too slow"
