@@ -98,6 +98,9 @@ NEXT_UP = ["You also mentioned {x}. Shall we do that now?", "You also mentioned 
 TROUBLE = ["That sounds frustrating; let's get it sorted now.", "Apologies for the trouble. I can take care of it here.",
            "I understand how annoying that is. Let's fix it now.", "Thanks for your patience with this. Let's sort it out.",
            "Apologies for the hassle; I'll help you with it here."]
+# the same, when the reply is a refusal: nothing promised
+TROUBLE_THEN_NO = ["Sorry you had trouble with that.", "I understand how annoying that is.",
+                   "Thanks for your patience with this.", "Sorry about the hassle so far."]
 # a later request about the same kind of record as one the conversation was about: that one again?
 # (`{noun}` "rental", `{id}` its id; the agent and the user read it by "the same {noun}, {id}?")
 SAME_RECORD = (["", "", "", "Sure.", "Of course.", "Happy to check.", "Okay."],

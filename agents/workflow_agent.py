@@ -858,7 +858,10 @@ def _heard_trouble(out: dict[str, Any], messages: list[dict[str, Any]]) -> dict[
     seed = hashlib.sha256(first["content"].encode()).digest()[0]
     text = out["content"]
     ack = next((a for a in B.ACK if a and text.startswith(a + " ")), "")
-    return {**out, "content": f"{B.TROUBLE[seed % len(B.TROUBLE)]} {text[len(ack):].lstrip()}"}
+    rest = text[len(ack):].lstrip()
+    # before a refusal, no "I can take care of it here": the trouble is heard, nothing is promised
+    bank = B.TROUBLE_THEN_NO if any(rest.startswith(lead) for lead in B.REFUSE_LEAD) else B.TROUBLE
+    return {**out, "content": f"{bank[seed % len(bank)]} {rest}"}
 
 
 def _told_from(plan: Plan, step: Any) -> bool:

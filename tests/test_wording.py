@@ -1100,3 +1100,18 @@ def test_a_wrong_thing_as_a_reason_reads_as_a_sentence() -> None:
     said = smooth("I'll create a return for item ITM-1 because of wrong item.")
     assert said == "I'll create a return for item ITM-1 because it was the wrong item.", said
     assert reason_given(said.lower(), ["wrong item", "damaged"]) == "wrong item"
+
+
+def test_trouble_heard_before_a_refusal_promises_nothing() -> None:
+    """"Apologies for the trouble. I can take care of it here. I wish I could help here, but I'm
+    unable to ..." (3 of 111 such openings in the dialogue bench): before a refusal, the trouble is
+    heard without a promise."""
+    from gem_env.agents import banks as B
+    from gem_env.agents.workflow_agent import _heard_trouble
+    for n in range(12):
+        first = {"role": "user", "content": f"Hi, I couldn't get this to work on the website ({n}). Please change my plan."}
+        refusal = {"role": "assistant", "content": "Unfortunately, I can't change the plan name of your line."}
+        said = _heard_trouble(refusal, [first])["content"]
+        assert said.endswith(refusal["content"]) and not any(said.startswith(t) for t in B.TROUBLE), said
+        done = {"role": "assistant", "content": "I'll change the plan name of your line. Shall I go ahead?"}
+        assert any(_heard_trouble(done, [first])["content"].startswith(t) for t in B.TROUBLE)
