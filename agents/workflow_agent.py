@@ -746,6 +746,8 @@ class WorkflowAgent:
         if not key.endswith("_id") or any(SAME_RECORD.search(s) for s in turn.said):
             return None
         values = self._earlier_ids(turn.prior).get(key, ())
+        if len(values) > 1:  # several named: the one the latest change was made to ("the appointment just cancelled")
+            values = self._last_changed(key, turn.prior)
         if len(values) != 1:
             return None
         earlier = next(iter(values))
@@ -753,6 +755,16 @@ class WorkflowAgent:
         if shape and re.search(rf"{shape}\d", turn.user_text.replace(earlier, "")):  # gives (not read): asked for
             return None
         return _say(S.pick(turn.rng, B.SAME_RECORD, noun=S.words(key[:-3]).lower(), id=earlier))
+
+    def _last_changed(self, key: str, prior: list[dict[str, Any]]) -> set[str]:
+        """The id under `key` of the record the latest write call in `prior` was made to, or none."""
+        for m in reversed(prior):
+            for c in reversed(m.get("tool_calls") or ()) if m.get("role") == "assistant" else ():
+                tool = self.compiled.tools.get((c.get("function") or {}).get("name"))
+                if tool is not None and tool.writes:
+                    value = _object((c.get("function") or {}).get("arguments")).get(key)
+                    return {str(value)} if isinstance(value, (str, int)) and not isinstance(value, bool) else set()
+        return set()
 
     def _earlier_ids(self, prior: list[dict[str, Any]]) -> dict[str, set[str]]:
         """The record ids, per key, that the earlier requests named (the user's words, the calls'

@@ -202,3 +202,26 @@ def test_only_who_the_customer_is_carries_over_to_the_next_request(env: ToolUseE
     agent = WorkflowAgent(next(d for name, d in env.core.domains.items() if "dispute-a-charge" in name))
     assert agent._carried("email") and agent._carried("zip") and agent._carried("first_name")
     assert not agent._carried("reason") and not agent._carried("card_id") and not agent._carried("amount")
+
+
+def test_after_several_records_the_one_just_changed_is_asked_about() -> None:
+    """"When was my appointment booked?" right after cancelling APP-2 (APP-1 and APP-2 were both
+    opened to find it): the assistant asks "Is this for the same appointment, APP-2?" (it asked for
+    the id cold, as if nothing had been said); with no change made, there is none to ask about."""
+    from gem_env.documents import Document, Verdict
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    root = Path(__file__).resolve().parents[1]
+    doc = Document(id="clinic", text=(root / "examples" / "corpus" / "clinic" / "cancel-an-appointment.md").read_text())
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id="clinic", relevant=True, score=1.0, reason="t")))
+    agent = WorkflowAgent(compiled)
+
+    def call(n: int, tool: str, args: dict) -> list[dict]:
+        return [{"role": "assistant", "content": None, "tool_calls": [
+                    {"id": f"c{n}", "type": "function", "function": {"name": tool, "arguments": json.dumps(args)}}]},
+                {"role": "tool", "tool_call_id": f"c{n}", "content": "{}"}]
+
+    reads = call(0, "get_appointment_details", {"appointment_id": "APP-1"}) \
+        + call(1, "get_appointment_details", {"appointment_id": "APP-2"})
+    wrote = reads + call(2, "cancel_appointment", {"appointment_id": "APP-2", "reason": "conflict"})
+    assert agent._last_changed("appointment_id", wrote) == {"APP-2"}
+    assert agent._last_changed("appointment_id", reads) == set()
