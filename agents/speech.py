@@ -10,8 +10,8 @@ from typing import Any
 
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (counted, is_count, is_money, participle, plain_words, render, singular, smooth, spoken,
-                                   when_words, words)
+from gem_env.tools.render import (counted, is_count, is_money, none_of, participle, plain_words, render, singular,
+                                   smooth, spoken, when_words, words)
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
@@ -584,7 +584,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     dated = v != render(value) or _DATE_SAID.match(v) is not None
     if is_count(name, value):
         if value == 0:  # "There are no copies available.", never "0 copies"
-            return pick(rng, _COUNT_NONE, c="no " + counted(name, value).split(" ", 1)[1])
+            return pick(rng, _COUNT_NONE, c=none_of(name))
         return pick(rng, _COUNT_ONE if value == 1 else _COUNT, c=counted(name, value))
     if low.endswith("_by") and dated:  # "reply_by": a deadline
         head = words(name[:-3])  # "reply_by" -> "reply" (the field's own name reads "reply-by date")

@@ -168,11 +168,10 @@ class WorkflowAgent:
         self._names += [(spoken, k) for k, spoken in SPOKEN.items() if k in names]  # "my zip code is 94110"
         self._names += [("{} it's {}".format(*moved(k)), k) for k in names if moved(k)]  # "the account it's going to"
         self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
-        self._enums: dict[str, list[Any]] = {}  # a parameter's choices over every tool ("reason": fraud, ...)
-        for tool in compiled.tools.values():
-            for param in tool.spec.parameters:
-                if param.enum:
-                    self._enums.setdefault(param.name, []).extend(v for v in param.enum if v not in self._enums.get(param.name, ()))
+        enums: dict[str, dict[Any, None]] = {}  # a parameter's choices over every tool ("reason": fraud, ...)
+        for param in (p for tool in compiled.tools.values() for p in tool.spec.parameters if p.enum):
+            enums.setdefault(param.name, {}).update(dict.fromkeys(param.enum))
+        self._enums = {name: list(choices) for name, choices in enums.items()}
         self._counts = _count_asks({k: t for p in self._plans for k, t in p.key_types.items()})
         self._integers = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "integer")
         # "how many bags" asks for the new bags (and is matched before the "bags" inside it)

@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 from gem_env.agents.understanding import GOING_ON, coerce, read_facts
 from gem_env.agents.lookup import auth_finder
 from gem_env.cli import main
-from gem_env.agents.prechecks import memory, reads_since_write
+from gem_env.agents.prechecks import memory, reads_since_write, records
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.simulators.llm_user import LLMUser, current_request, system_prompt
 from gem_env.simulators.scenario import STOP
@@ -677,7 +677,7 @@ def test_what_a_write_did_to_another_record_is_not_shown_stale_or_promised_after
         for m in messages:
             if m["role"] == "tool":
                 fn, reply = calls[m["tool_call_id"]], json.loads(m["content"])
-                for rec in _records(reply):
+                for rec in records([reply]):
                     if next(iter(rec), None) == "card_id" and "status" in rec:  # a card's own record
                         status[rec["card_id"]] = rec["status"]
                     if "charge_id" in rec and "card_id" in rec:
@@ -697,13 +697,6 @@ def test_what_a_write_did_to_another_record_is_not_shown_stale_or_promised_after
                 after_write = False
     assert fraud and listed  # fraud disputes and lists of cards were looked at
 
-
-def _records(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, list):
-        return [d for x in value for d in _records(x)]
-    if isinstance(value, dict):
-        return [value] + [d for x in value.values() for d in _records(x)]
-    return []
 
 
 def test_a_write_that_changed_a_record_its_reply_does_not_name_leaves_the_customer_read_to_redo() -> None:

@@ -215,6 +215,11 @@ def is_count(name: str, value: Any) -> bool:
         and bool(name.strip()) and _count_noun(name) is not None
 
 
+def none_of(name: str) -> str:
+    """A count of 0 as people say it: "copies_available" -> "no copies available"."""
+    return "no " + counted(name, 0).split(" ", 1)[1]
+
+
 def counted(name: str, value: int) -> str:
     """"4 passengers", "1 bag", "2 freezes this year": a count with its noun in the right number."""
     found = _count_noun(name)

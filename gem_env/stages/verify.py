@@ -20,7 +20,7 @@ from .verify_kinds import kind_checks
 from .verify_reuse import RecordedCall, ReusingSandbox
 from .verify_text import said
 from ..tools import CompiledDomain
-from ..tools.render import counted, date_words, is_count, when_words
+from ..tools.render import date_words, is_count, none_of, when_words
 from ..tools.sandbox import same_reply
 from ..tools.scratch import diff_vs_gold, scratch_sandbox
 from ..trajectory import Check, Verification
@@ -108,7 +108,7 @@ def tells(name: str, value: str, text: str) -> bool:
     """Whether `text` tells the output: its value in words, or for a yes/no output, a sentence that
     names it and says it with that polarity ("it is not eligible" tells eligible = no)."""
     if value.lower() not in ("yes", "no"):
-        if value == "0" and is_count(name, 0) and said("no " + counted(name, 0).split(" ", 1)[1], text):
+        if value == "0" and is_count(name, 0) and said(none_of(name), text):
             return True  # "no refills remaining" tells refills_remaining = 0
         return any(said(form, text) for form in spoken_forms(value))
     words = [w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in ("is", "has", "can")]
