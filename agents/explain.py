@@ -23,11 +23,12 @@ _CLOCK = frozenset({"now", "today"})
 
 
 def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = "",
-                 shared: frozenset[str] = frozenset()) -> str:
+                 shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None) -> str:
     """The write's changes in sentences ("Your card will be frozen because it was lost. On your
     card, the spending limit will be $500."); "" when the effect shows none. `owner`: the table of the
     customer's own profile ("your profile", not "your customer"); `shared`: the "table.field" links
-    to records nobody owns (an item's variant)."""
+    to records nobody owns (an item's variant); `names`: what such records are called, by their key
+    ("the Navy Blue product", not "product PRD-1")."""
     said, hidden = [], False
     found_by: dict[str, str] = {}  # a row's name -> the argument it was found by ("source_account_id")
     for step in effect or []:
@@ -50,7 +51,7 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
             elif parts:
                 said.append(f"{'Also, on' if moved_to else 'On'} {record}, {joined(parts)}.")
         elif isinstance(step, InsertStep):
-            said.append(_added(step.insert, step.values, args, owner, shared))
+            said.append(_added(step.insert, step.values, args, owner, shared, names or {}))
         elif isinstance(step, DeleteStep):
             said.append(f"{_capital(_record(step.delete, owner, found_by.get(step.row, '')))} will be removed.")
         elif isinstance(step, (IfStep, ForEachStep)):
@@ -61,7 +62,7 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
 
 
 def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str = "",
-           shared: frozenset[str] = frozenset()) -> str:
+           shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None) -> str:
     """"A new dispute will be created for your transaction TRN-1 because of fraud. It will start
     out as open.": the values the insert sets from the arguments or as fixed words (not its new id,
     the date, or the customer's own profile), each said as what it is to the customer: the records
@@ -79,6 +80,8 @@ def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str 
         if moved(name):  # "from your account ACC-1 to your account ACC-2"
             thing, way = moved(name)  # type: ignore[misc]
             fors.append((way.split()[1], f"your {thing} {spoken(name, value)}"))
+        elif name.endswith("_id") and f"{table}.{name}" in shared and str(value) in (names or {}):
+            fors.append(("for", f"the {(names or {})[str(value)]} {words(name[:-3]).lower()}"))  # "the Navy Blue product"
         elif name.endswith("_id"):
             whose = "" if f"{table}.{name}" in shared else "your "
             fors.append(("for", f"{whose}{words(name[:-3]).lower()} {spoken(name, value)}"))

@@ -122,7 +122,21 @@ def voice(sentence: str) -> str | None:
     text = re.sub(r"\b([Ww])e will\b", r"\1e'll", text)
     text = _WE_VERB.sub(lambda m: f"{m.group(1)}{m.group(2)}e'll {m.group(3) or ''}{m.group(4)}", text)
     text = _CASE_COMMA.sub(r"\1, \2", text[:1].upper() + text[1:])  # "For fraud, we'll also ..."
+    text = _MAYBE_PLURAL.sub(_plural_as_counted, text)
     return smooth(text if text.endswith((".", "!")) else text + ".")
+
+
+# "within 1 business day(s)": a noun whose plural the document left open
+_MAYBE_PLURAL = re.compile(r"\b(?:(\d+(?:\.\d+)?) ((?:[a-z]+ )?))?([A-Za-z]+)\(s\)")
+
+
+def _plural_as_counted(m: re.Match[str]) -> str:
+    """"1 business day(s)" -> "1 business day", "3 month(s)" -> "3 months", "account owner(s)" ->
+    "account owners" (no count: any number of them)."""
+    count, between, noun = m.group(1), m.group(2) or "", m.group(3)
+    if count is not None and float(count) == 1:
+        return f"{count} {between}{noun}"
+    return f"{count + ' ' if count else ''}{between}{noun}s"
 
 
 def case_of(sentence: str) -> str | None:

@@ -349,6 +349,16 @@ def _entry_name(record: dict[str, Any]) -> str | None:
     return record[key] if key is not None and isinstance(record[key], str) else None
 
 
+def entry_names(records: list[dict[str, Any]]) -> dict[str, str]:
+    """The names of the catalog entries among `records`, by their key's value ({"PRD-1": "Navy Blue"})."""
+    named = {}
+    for r in records:
+        own, name = own_key(r), _entry_name(r)
+        if own and name and r.get(own) is not None:
+            named[str(r[own])] = name
+    return named
+
+
 def _terms(entry: dict[str, Any]) -> str:
     """What a catalog entry's figures say before one is taken ("The Harbor Everyday Saver Account has
     an annual percentage yield of 2.25% and a monthly fee of $0."; "The Premium plan has a price of
@@ -457,6 +467,8 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
             before.append(re.sub(r"^(\w+ed) (in|out|up|off|over)$", r"\1-\2", text))  # "checked-in booking"
         elif low.endswith("status"):
             extra.append(f"the status {text}")
+        elif role(low) == "called" and isinstance(v, str) and v == v.lower() and noun.lower() not in v.split():
+            noun = text  # a thing's common name is the noun: "your desk lamp", not "your item called desk lamp"
         elif role(low) is not None and not (text.startswith("$") or is_count(k, v) or when_words(text) != text):
             after.append(reference(low, text, "").strip())  # "ending in 4782", "from Lake Jacob", "at Miller Ltd"
         elif isinstance(v, str) and when_words(v) != v:  # an ISO date or time

@@ -589,7 +589,8 @@ class WorkflowAgent:
         last = turn.last.get("content") if turn.last.get("role") == "user" else None
         if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the tool's own effect
             owner = self._auth.table if self._auth else ""
-            told = what_changes(self.compiled.tools[tool].spec.effect, args, owner, self._shared)
+            told = what_changes(self.compiled.tools[tool].spec.effect, args, owner, self._shared,
+                                S.entry_names(seen))
             if told:
                 return _say(f"{told} {S.question(turn.rng, S.action(plan.workflow.goal, main, known))}")
         spec = self.compiled.tools[tool].spec

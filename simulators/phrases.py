@@ -111,7 +111,7 @@ BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. 
 # (`{ref}`: "booking from Lake Jacob", "one ending in 8225"); each starts "It"/"I"/"That" so the
 # assistant reads where the value before it ends
 REFER = ["It's the {ref}.", "I mean the {ref}.", "That's the {ref}.", "I'm talking about the {ref}.",
-         "It's my {ref}.", "I mean my {ref}."]
+         "It's my {ref}.", "It's about my {ref}."]
 # the other record the request's record is on ("It's on my frozen card."), pointed at the same way
 ON_RECORD = ["It's on my {ref}.", "That's on my {ref}."]
 # the same when two facts have the same role ("from ... to ..."): "<name> is <value>", which names the field

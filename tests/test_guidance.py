@@ -23,6 +23,10 @@ from test_language import BASE, P, tool
      "You receive a confirmation email within 2 business days."),
     ("For fraud we also freeze the card and send a new one with new card numbers.",
      "For fraud, we'll also freeze the card and send a new one with new card numbers."),
+    # a plural the document left open agrees with its count (tau2-banking's transfer timing)
+    ("Standard external transfers typically complete within 1 business day(s), subject to submission time and verification.",
+     "Standard external transfers typically complete within 1 business day, subject to submission time and verification."),
+    ("We refund the fee within 3 month(s) of the request.", "We'll refund the fee within 3 months of the request."),
 ])
 def test_a_sentence_is_said_in_the_agents_voice_with_nothing_added(text: str, said: str) -> None:
     assert voice(text) == said

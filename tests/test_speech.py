@@ -344,13 +344,18 @@ def test_a_status_that_only_says_whose_child_it_is_is_left_out() -> None:
     item = {"item_id": "ITM-1", "order_id": "ORD-1", "status": "ordered", "product_name": "desk lamp"}
     said = {S.describe(random.Random(seed), {"item_id": "ITM-1"}, [item], secret, owner="customer_id")
             for seed in range(10)}
-    assert all("item called desk lamp" in s and "ordered" not in s for s in said), said
+    assert all("desk lamp" in s and "called" not in s and "ordered" not in s for s in said), said
     order = {"order_id": "ORD-1", "status": "delivered"}  # the item as its order's reply lists it
     nested = {k: v for k, v in item.items() if k != "order_id"}
     assert "ordered" not in S.describe(random.Random(0), {"item_id": "ITM-1"}, [order, nested], secret,
                                        owner="customer_id")
     card = {"card_id": "CRD-1", "customer_id": "CST-1", "status": "active", "last4": "1234"}
     assert S.record_phrase("booking", [("status", "checked in")]) == "checked-in booking"
+    # a thing's common name is its noun ("returned desk lamp", not "returned item called desk lamp");
+    # a person's or a proper name follows the noun
+    assert S.record_phrase("item", [("status", "returned"), ("product_name", "desk lamp"), ("amount", 188.13)]) \
+        == "returned desk lamp, with an amount of $188.13"
+    assert S.record_phrase("user", [("status", "active"), ("name", "Allen Davis")]) == "active user called Allen Davis"
     assert "active card ending in 1234" in S.describe(random.Random(0), {"card_id": "CRD-1"}, [card], secret,
                                                       owner="customer_id")
 

@@ -58,6 +58,10 @@ def test_a_new_record_for_a_catalog_entry_is_not_said_to_be_for_the_customers_ow
     said = what_changes(agent.compiled.tools["exchange_item"].spec.effect, {"item_id": "ITM-1", "variant_id": "VAR-1"},
                         "customers", agent._shared)
     assert "A new item will be created for variant VAR-1." in said and "Your item will be exchanged." in said
+    # an entry read before is called by its name, not its id
+    said = what_changes(agent.compiled.tools["exchange_item"].spec.effect, {"item_id": "ITM-1", "variant_id": "VAR-1"},
+                        "customers", agent._shared, {"VAR-1": "Large Blue"})
+    assert "A new item will be created for the Large Blue variant." in said
 
 
 def test_a_write_under_a_condition_is_not_said_to_change_nothing_else() -> None:
