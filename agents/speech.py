@@ -115,6 +115,7 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     # names in words first, so the markdown below never reads "update_account_x" as emphasis
     clean = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), message)
     clean = _MD.sub(r"\1", clean).strip()
+    clean = _WHOSE.sub("your", clean)  # said to the customer: "needs your identity to be verified"
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
@@ -125,6 +126,9 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
         said = " and ".join(when_words(spoken("", v)) for v in values)
         text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows {said}.")
     return smooth(text)
+
+
+_WHOSE = re.compile(r"\bthe (?:customer|cardholder|account ?holder|member|client)'s\b")
 
 
 def _is_told(text: str, value: Any) -> bool:
@@ -190,7 +194,11 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
         extra = details(args, secret, said=what)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
     seen = seen or []
-    first = next((r["first_name"] for r in seen if isinstance(r.get("first_name"), str)), None)
+    # the customer's own first name, not their doctor's read in the same request (whose is whose is
+    # unknown without `owner`: then only when one name was read)
+    firsts = [r["first_name"] for r in seen if isinstance(r.get("first_name"), str)
+              and (not owner or own_key(r) == owner)]
+    first = firsts[0] if firsts and (owner or len(set(firsts)) == 1) else None
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
     body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
     # a record the action names ("open a new Navy Blue account", "for one in navy, size M"): its number adds nothing
@@ -419,9 +427,14 @@ _PHRASAL = re.compile(r"^(check|move|pick|sign|log|hand|set|start|end|turn)_(in|
 _EVENT = re.compile(r"^(?P<verb>[a-z]+)_(?:on|at|date)$")
 
 
+_CLOCK = re.compile(r"^\d{2}:\d{2}$")
+
+
 def _when_phrase(field: str) -> str:
     """What comes before a record's date in a description: "booked on", "starting" (starts_at),
     "due on", or the field's words + "on" ("check in on")."""
+    if field in ("date", "day"):  # a slot's "date": "slot on April 8, 2025"
+        return "on"
     m = _EVENT.match(field)
     verb = m.group("verb") if m else ""
     if verb.endswith("s") and not verb.endswith("ss"):  # "starts" -> "starting", "arrives" -> "arriving"
@@ -473,6 +486,8 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
             after.append(reference(low, text, "").strip())  # "ending in 4782", "from Lake Jacob", "at Miller Ltd"
         elif isinstance(v, str) and when_words(v) != v:  # an ISO date or time
             dates.append(f"{_when_phrase(low)} {when_words(v)}")
+        elif low == "time" and isinstance(v, str) and _CLOCK.match(v) and dates:  # "on April 8, 2025 at 4:00 pm"
+            dates[-1] += " at " + when_words(f"2000-01-01T{v}").split(" at ")[-1]
         elif is_count(k, v) and _DURATION.search(counted(k, v)):  # "for 4 nights", not "with 4 nights"
             dates.append(f"for {counted(k, v)}")
         elif is_count(k, v):

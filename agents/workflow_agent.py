@@ -590,7 +590,7 @@ class WorkflowAgent:
         if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the tool's own effect
             owner = self._auth.table if self._auth else ""
             told = what_changes(self.compiled.tools[tool].spec.effect, args, owner, self._shared,
-                                S.entry_names(seen))
+                                S.entry_names(records(seen)))
             if told:
                 return _say(f"{told} {S.question(turn.rng, S.action(plan.workflow.goal, main, known))}")
         spec = self.compiled.tools[tool].spec

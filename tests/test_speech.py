@@ -381,3 +381,22 @@ def test_a_field_of_a_record_just_changed_is_never_said_to_be_the_customers() ->
     for seed in range(40):
         said = S.fact(random.Random(seed), "priority", "normal", after_write=True)
         assert not said.startswith("Your ") and "normal" in said, said
+
+
+def test_a_slots_date_and_time_are_said_as_when_it_is() -> None:
+    """"slot with Dr. Kevin Davis, date on April 8, 2025, with time 16:00" was said of a slot."""
+    assert S.record_phrase("slot", [("doctor", "Dr. Kevin Davis"), ("date", "2025-04-08"), ("time", "16:00")]) \
+        == "slot with Dr. Kevin Davis, on April 8, 2025 at 4:00 pm"
+
+
+def test_the_customer_is_called_by_their_own_first_name_not_their_doctors() -> None:
+    """"Thanks, Kevin." to Ryan, whose doctor Kevin Davis was read in the same request."""
+    secret = re.compile(r"password")
+    patient = {"patient_id": "PAT-1", "first_name": "Ryan", "last_name": "Cabrera"}
+    doctor = {"doctor_id": "DOC-1", "first_name": "Kevin", "last_name": "Davis"}
+    without_owner = {S.confirm(random.Random(seed), "book the appointment", {"doctor_id": "DOC-1"}, secret,
+                               [doctor, patient]) for seed in range(20)}
+    assert not any("Kevin," in s or "Ryan," in s for s in without_owner)  # whose name is whose: unknown
+    with_owner = {S.confirm(random.Random(seed), "book the appointment", {"doctor_id": "DOC-1"}, secret,
+                            [doctor, patient], owner="patient_id") for seed in range(20)}
+    assert any("Ryan" in s for s in with_owner) and not any("Kevin," in s for s in with_owner)

@@ -129,6 +129,9 @@ def test_a_failure_names_fields_in_words_and_drops_markdown() -> None:
                          "Input should be a valid boolean", [])
     assert "update account overdraft protection" in said and "'overdraft protection'" in said and not SNAKE.search(said)
     assert S.reason_text("**Pending** transactions cannot be _disputed_.", []) == "Pending transactions cannot be disputed."
+    # a rule about the customer, said to them (tau2-banking's account opening)
+    assert S.reason_text("A new account needs the customer's identity to be verified", []) \
+        == "A new account needs your identity to be verified."
 
 
 def test_an_action_on_a_record_they_have_is_on_theirs() -> None:
