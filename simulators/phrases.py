@@ -272,8 +272,13 @@ def persona_style(persona: str) -> str:
     return "polite"
 
 
+_HANDOFF = re.compile(r"^pass my question about (.+?) to a person\b")
+
+
 def want_phrase(intent: str) -> tuple[list[str], str]:
     """The bank that fits the intent's grammar: a verb phrase, a sentence, or a topic."""
+    if _HANDOFF.match(intent):  # the service's "pass my question about my card to a person", as a customer asks
+        return WANT, _HANDOFF.sub(r"talk to a person about \1", intent)
     first = intent.split(" ")[0] if intent else ""
     if first in ("my", "I", "i", "I'm", "I've"):
         return SAY, intent[:1].upper() + intent[1:]

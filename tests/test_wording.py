@@ -1118,3 +1118,11 @@ def test_trouble_heard_before_a_refusal_promises_nothing() -> None:
         assert said.endswith(refusal["content"]) and not any(said.startswith(t) for t in B.TROUBLE), said
         done = {"role": "assistant", "content": "I'll change the plan name of your line. Shall I go ahead?"}
         assert any(_heard_trouble(done, [first])["content"].startswith(t) for t in B.TROUBLE)
+
+
+def test_a_customer_asks_for_a_person_as_people_do() -> None:
+    """"I've been meaning to pass my question about my card to a person." was the service's own
+    wording of the handoff in the customer's mouth."""
+    from gem_env.simulators import phrases as P
+    bank, intent = P.want_phrase("pass my question about my card CRD-1 to a person")
+    assert bank is P.WANT and intent == "talk to a person about my card CRD-1"
