@@ -23,12 +23,14 @@ _CLOCK = frozenset({"now", "today"})
 
 
 def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = "",
-                 shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None) -> str:
+                 shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None,
+                 request: str = "") -> str:
     """The write's changes in sentences ("Your card will be frozen because it was lost. On your
     card, the spending limit will be $500."); "" when the effect shows none. `owner`: the table of the
     customer's own profile ("your profile", not "your customer"); `shared`: the "table.field" links
     to records nobody owns (an item's variant); `names`: what such records are called, by their key
-    ("the Navy Blue product", not "product PRD-1")."""
+    ("the Navy Blue product", not "product PRD-1"); `request`: the request as the confirmation says it
+    (a reason it gives as a purpose, "for home delivery", is said so again)."""
     said, hidden = [], False
     found_by: dict[str, str] = {}  # a row's name -> the argument it was found by ("source_account_id")
     for step in effect or []:
@@ -51,7 +53,7 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
             elif parts:
                 said.append(f"{'Also, on' if moved_to else 'On'} {record}, {joined(parts)}.")
         elif isinstance(step, InsertStep):
-            said.append(_added(step.insert, step.values, args, owner, shared, names or {}))
+            said.append(_added(step.insert, step.values, args, owner, shared, names or {}, request))
         elif isinstance(step, DeleteStep):
             said.append(f"{_capital(_record(step.delete, owner, found_by.get(step.row, '')))} will be removed.")
         elif isinstance(step, (IfStep, ForEachStep)):
@@ -62,7 +64,7 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
 
 
 def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str = "",
-           shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None) -> str:
+           shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None, request: str = "") -> str:
     """"A new dispute will be created for your transaction TRN-1 because of fraud. It will start
     out as open.": the values the insert sets from the arguments or as fixed words (not its new id,
     the date, or the customer's own profile), each said as what it is to the customer: the records
@@ -86,7 +88,8 @@ def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str 
             whose = "" if f"{table}.{name}" in shared else "your "
             fors.append(("for", f"{whose}{words(name[:-3]).lower()} {spoken(name, value)}"))
         elif name == "reason":
-            why = f" because of {spoken(name, value)}"
+            purpose = re.search(rf"\bfor (?:an? |the )?{re.escape(str(value))}\b", request, re.IGNORECASE)
+            why = f" {purpose.group(0)}" if purpose else f" because of {spoken(name, value)}"
         elif name.endswith(("status", "state")):
             start = f" It will start out as {spoken(name, value)}."
         elif is_count(name, value):  # "It will be for 3 nights.", never "the nights will be 3"

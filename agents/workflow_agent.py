@@ -589,10 +589,11 @@ class WorkflowAgent:
         last = turn.last.get("content") if turn.last.get("role") == "user" else None
         if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the tool's own effect
             owner = self._auth.table if self._auth else ""
+            doing = S.action(plan.workflow.goal, main, known)
             told = what_changes(self.compiled.tools[tool].spec.effect, args, owner, self._shared,
-                                S.entry_names(records(seen)))
+                                S.entry_names(records(seen)), doing)
             if told:
-                return _say(f"{told} {S.question(turn.rng, S.action(plan.workflow.goal, main, known))}")
+                return _say(f"{told} {S.question(turn.rng, doing)}")
         spec = self.compiled.tools[tool].spec
         # a case the records show this call is not ("For fraud, we'll also freeze the card" of a card
         # already frozen) is not said

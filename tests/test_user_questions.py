@@ -64,6 +64,18 @@ def test_a_new_record_for_a_catalog_entry_is_not_said_to_be_for_the_customers_ow
     assert "A new item will be created for the Large Blue variant." in said
 
 
+
+def test_a_reason_the_request_gives_as_a_purpose_is_said_so() -> None:
+    """"A new hold will be created for the title because of a home delivery" was said of a hold
+    placed "for home delivery"."""
+    domain = compile_domain(load_domain(ROOT / "examples" / "domains" / "language" / "card_disputes.yaml"))
+    effect = domain.tools["open_dispute"].spec.effect
+    said = what_changes(effect, {"txn_id": "TX-1", "reason": "review"}, request="open a dispute for review")
+    assert "for review." in said and "because" not in said
+    assert "because of fraud" in what_changes(effect, {"txn_id": "TX-1", "reason": "fraud"},
+                                              request="open a dispute because of fraud")
+
+
 def test_a_write_under_a_condition_is_not_said_to_change_nothing_else() -> None:
     domain = compile_domain(load_domain(ROOT / "examples" / "domains" / "language" / "card_disputes.yaml"))
     said = what_changes(domain.tools["open_dispute"].spec.effect, {"txn_id": "TX-1", "reason": "fraud"})

@@ -1126,3 +1126,14 @@ def test_a_customer_asks_for_a_person_as_people_do() -> None:
     from gem_env.simulators import phrases as P
     bank, intent = P.want_phrase("pass my question about my card CRD-1 to a person")
     assert bank is P.WANT and intent == "talk to a person about my card CRD-1"
+
+
+def test_an_action_in_brief_keeps_where_a_thing_goes() -> None:
+    """"Sure, I can pass your question about your account for you." lost "to a person" with the
+    record number; a reason and the values after a record number still go."""
+    from gem_env.agents.actions import brief
+    assert brief("pass your question about your account ACC-1 to a person") \
+        == "pass your question about your account to a person"
+    assert brief("freeze your account ACC-1 because of fraud") == "freeze your account"
+    assert brief("change the shipping address of your order ORD-1 to 5 Oak St") \
+        == "change the shipping address of your order"
