@@ -109,5 +109,7 @@ def says(value: str, low: str) -> bool:
 
 def names_entry(field: str, noun: str) -> bool:
     """Whether `field` is what an entry of a catalog of `noun`s is called by: its "name" or "title",
-    or "<noun>_name" (a plan's own plan_name; not the plan name a membership is on)."""
-    return field in ("name", "title") or field == f"{noun.replace(' ', '_')}_name"
+    or "<noun>_name" (a plan's own plan_name; not the plan name a membership is on), or
+    "<noun>_type" where the catalog has one entry of each kind (a hotel's "suite" room)."""
+    own = noun.replace(" ", "_")
+    return field in ("name", "title", f"{own}_name", f"{own}_type")

@@ -121,3 +121,18 @@ def test_an_entry_with_a_one_word_name_is_said_with_its_kind():
     done = asyncio.run(run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
                                      for t in tasks], concurrency=4))
     assert all(verify(t, r.messages, compiled).passed for t, r in zip(tasks, done))
+
+
+def test_a_room_is_asked_about_by_its_kind_not_its_internal_id():
+    """"the nightly rate that's on the room ROOM-24509" (a hotel's rooms have no name: one of each
+    kind): the customer names the kind ("the suite"), the assistant finds it in the list."""
+    compiled, tasks, found = _lookups("hotel/modify-a-reservation.md", "room")
+    rooms = [(t, r) for t, _, r in found if any(k.startswith("room_") for k in r.knows)]
+    assert rooms
+    for _, r in rooms:
+        assert list(r.knows) == ["room_type"] and "room_id" not in r.knows, r.knows
+    done = asyncio.run(run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
+                                     for t, _ in rooms], concurrency=4))
+    for (t, _), r in zip(rooms, done):
+        assert verify(t, r.messages, compiled).passed
+        assert not any("ROOM-" in (m.get("content") or "") for m in r.messages if m["role"] == "user")
