@@ -232,8 +232,8 @@ def named_fields(fields: list[str], text: str) -> list[str]:
         pattern = rf"\b{re.escape(S.words(f).lower())}\b"
         if (verb := happened(f)) and re.search(r"\bwhen\b", text):  # "when was my order placed?"
             pattern += rf"|\b{verb}\b"
-        if things := left_of(f):  # "how many seats are left on the flight?"
-            pattern += rf"|\bhow many {things} are left\b"
+        if things := left_of(f):  # "how many seats are left on the flight?", "how many suite rooms are left?"
+            pattern += rf"|\bhow many (?:[a-z]+ )?{things} are left\b"
         said = compiled(pattern)
         if said.search(text):
             named.add(f)

@@ -69,6 +69,9 @@ ASK_WHEN = ["could you tell me when my {noun} was {verb}?", "when was my {noun} 
 # a count of what remains (seats_left): "how many seats are left on the flight?"
 ASK_LEFT = ["how many {things} are left on my {noun}?", "could you tell me how many {things} are left on my {noun}?",
             "I'd like to know how many {things} are left on my {noun}.", "do you know how many {things} are left on my {noun}?"]
+# the same of a kind in a catalog ("suite rooms"), which is no one's
+ASK_LEFT_OF_KIND = ["how many {things} are left?", "could you tell me how many {things} are left?",
+                    "I'd like to know how many {things} are left.", "do you know how many {things} are left?"]
 # a question across the user's records: which one has the most or least of something
 ASK_WHICH = ["which of my {nouns} has the {most} {x}?", "could you tell me which of my {nouns} has the {most} {x}?",
              "I'd like to know which of my {nouns} has the {most} {x}.", "can you check which of my {nouns} has the {most} {x}?",

@@ -374,6 +374,9 @@ class ScriptedUser:
         overdraft protection is on for my account"), never "the accepting patients of my doctor"."""
         if noun.startswith("the "):  # a record not the user's own (a catalog's): "the price of the product"
             bare = noun[4:]
+            things = left_of(request.asks[0]) if len(request.asks) == 1 and not request.yes_no else None
+            if things and re.fullmatch(r"[a-z]+", bare):  # a kind of thing: "how many suite rooms are left?"
+                return rng.choice(P.ASK_LEFT_OF_KIND).format(things=f"{bare} {things}")
             return re.sub(rf"\bmy {re.escape(bare)}(?!\w)", f"the {bare}", ScriptedUser._question(request, bare, rng))
         if request.compare:
             return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))
