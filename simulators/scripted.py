@@ -375,7 +375,8 @@ class ScriptedUser:
         if noun.startswith("the "):  # a record not the user's own (a catalog's): "the price of the product"
             bare = noun[4:]
             things = left_of(request.asks[0]) if len(request.asks) == 1 and not request.yes_no else None
-            if things and re.fullmatch(r"[a-z]+", bare):  # a kind of thing: "how many suite rooms are left?"
+            kind = any(k.endswith("_type") and v == bare for k, v in request.knows.items())
+            if things and kind:  # an entry named by its kind: "how many suite rooms are left?"
                 return rng.choice(P.ASK_LEFT_OF_KIND).format(things=f"{bare} {things}")
             return re.sub(rf"\bmy {re.escape(bare)}(?!\w)", f"the {bare}", ScriptedUser._question(request, bare, rng))
         if request.compare:

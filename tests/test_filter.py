@@ -56,6 +56,21 @@ def test_labels_name_the_business_and_the_task():
     assert verdicts["bank/dispute-a-charge.md"].labels == {"domain": "banking", "category": "payment"}
     assert verdicts["airline/add-checked-baggage.md"].labels["domain"] == "airline"
     assert verdicts["reference/larkspur-our-story.md"].labels["category"] == "reference"
+    assert verdicts["telecom/add-a-line.md"].labels["domain"] == "telecom"
+
+
+def test_a_banks_guide_that_syncs_data_is_not_a_phone_company():
+    """tau2-banking's "Connecting Your ERP for Beige Account" was labelled telecom ("data", "call"),
+    and its support prompt said "our telecom service"."""
+    from gem_env.stages.filter import classify
+    erp = Document(id="erp", title="Connecting Your ERP: API Integration Guide", text=(
+        "## Connection steps\n- From your ERP, configure the banking connector.\n- Authorize data access and "
+        "select the accounts that should sync.\n- Call the balance endpoint; data refreshes in real time.\n"
+        "- Text fields map to bank account identifiers for reconciliation."))
+    assert classify(erp, True)["domain"] == "banking"
+    phone = Document(id="sim", title="Activate a new SIM", text="Insert the SIM, then check the signal strength "
+                     "and mobile data. Roaming on your data plan costs extra.")
+    assert classify(phone, True)["domain"] == "telecom"
 
 
 def test_verdicts_are_deterministic():

@@ -64,7 +64,7 @@ def test_a_count_of_what_remains_is_asked_how_many_and_read_back() -> None:
     from types import SimpleNamespace as NS
     from gem_env.agents.lookup import named_fields
     from gem_env.simulators.scripted import ScriptedUser
-    request = NS(compare="", asks=["seats_left"], yes_no=[])
+    request = NS(compare="", asks=["seats_left"], yes_no=[], knows={"flight_id": "FL-1"})
     asked = {ScriptedUser._question(request, "the flight", random.Random(seed)) for seed in range(20)}
     assert asked and all("how many seats are left on the flight" in q for q in asked), asked
     assert all(named_fields(["price", "seats_left"], q.lower()) == ["seats_left"] for q in asked)

@@ -223,8 +223,9 @@ DOMAINS = tf.Lexicon({name: _phrases(spec) for name, spec in {
               "product store coupon|promo code|tracking number",
     "airline": "flight airline baggage luggage boarding passenger seat cabin fare airport",
     "travel": "hotel room check-in check-out stay guest itinerary|rental car",
-    "telecom": "mobile sim esim e-sim roaming data carrier signal telecom text call|phone number"
-               "|data plan|phone plan|mobile plan",
+    # not "data", "text", "call" or "signal" alone: a bank's API guide syncs data and calls endpoints
+    "telecom": "mobile sim esim e-sim roaming carrier telecom|phone number|data plan|phone plan|mobile plan"
+               "|text message|text messages|phone call|phone calls|mobile data|data allowance|signal strength",
     "health": "appointment clinic doctor patient prescription pharmacy refill medical dentist "
               "nurse symptom",
     "software": "install installation package command server file directory config "
