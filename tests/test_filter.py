@@ -72,6 +72,15 @@ def test_a_banks_guide_that_syncs_data_is_not_a_phone_company():
                      "and mobile data. Roaming on your data plan costs extra.")
     assert classify(phone, True)["domain"] == "telecom"
 
+    # a card replacement ships a card: its phrases ("debit card", "account tier") say banking more
+    # surely than "shipping" and "delivery" say retail (tau2-banking was "our retail service")
+    card = Document(id="card", title="Replacement options", text=(
+        "Order a replacement debit card online. Standard shipping takes 5-7 days and expedited shipping "
+        "costs $25; delivery goes to the address on file and each shipment has a tracking number. A debit "
+        "card for a new address needs a check first, and a closed debit card is not replaced; the old "
+        "debit card stops working at once."))
+    assert classify(card, True)["domain"] == "banking"
+
 
 def test_verdicts_are_deterministic():
     docs = example_docs()
