@@ -76,7 +76,12 @@ def _told(rng: Any, cmp: Comparison, best: dict[str, Any], others: list[dict[str
     plan, field = cmp.plan, cmp.field
     said = [f"{r[plan.param]} has {spoken(field, r[field])}" for r in others]
     others_said = ", ".join(said[:-1]) + f" and {said[-1]}" if len(said) > 1 else said[0]
-    lead = S.pick(rng, B.COMPARED, what=f"your {plan.noun} {best[plan.param]}", most=cmp.most, field=words(field),
+    # the winner's status when the records differ in it ("your closed line LINE-1": a closed line's
+    # price is no offer to take up)
+    status = best.get("status")
+    state = f"{status} " if isinstance(status, str) and len(status.split()) == 1 \
+        and any(r.get("status") != status for r in others) else ""
+    lead = S.pick(rng, B.COMPARED, what=f"your {state}{plan.noun} {best[plan.param]}", most=cmp.most, field=words(field),
                   value=spoken(field, best[field]), n=len(others) + 1, nouns=plural(plan.noun))
     bank = B.COMPARED_OTHERS if len(others) > 1 else [x for x in B.COMPARED_OTHERS if "others:" not in x]
     return f"{lead} {S.pick(rng, bank, others=others_said)}"

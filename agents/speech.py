@@ -491,7 +491,7 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
         elif is_count(k, v) and _DURATION.search(counted(k, v)):  # "for 4 nights", not "with 4 nights"
             dates.append(f"for {counted(k, v)}")
         elif is_count(k, v):
-            extra.append(counted(k, v))
+            extra.append(counted(k, v) if v else none_of(k))  # "with no renewals", not "with 0 renewals"
         elif text.startswith("$"):
             extra.append(f"a {text} {words(k)}" if low not in ("amount", "total", "price") else f"{text} in total"
                          if low == "total" else f"an amount of {text}" if low == "amount" else f"a price of {text}")

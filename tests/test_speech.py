@@ -356,6 +356,7 @@ def test_a_status_that_only_says_whose_child_it_is_is_left_out() -> None:
     assert S.record_phrase("item", [("status", "returned"), ("product_name", "desk lamp"), ("amount", 188.13)]) \
         == "returned desk lamp, with an amount of $188.13"
     assert S.record_phrase("user", [("status", "active"), ("name", "Allen Davis")]) == "active user called Allen Davis"
+    assert S.record_phrase("loan", [("status", "active"), ("renewals", 0)]) == "active loan, with no renewals"
     assert "active card ending in 1234" in S.describe(random.Random(0), {"card_id": "CRD-1"}, [card], secret,
                                                       owner="customer_id")
 

@@ -1137,3 +1137,18 @@ def test_an_action_in_brief_keeps_where_a_thing_goes() -> None:
     assert brief("freeze your account ACC-1 because of fraud") == "freeze your account"
     assert brief("change the shipping address of your order ORD-1 to 5 Oak St") \
         == "change the shipping address of your order"
+
+
+def test_a_comparisons_winner_says_its_status_when_the_records_differ_in_it() -> None:
+    """"your line LINE-92357 has the lowest monthly price" of a closed line, the others active."""
+    from gem_env.agents.compare import Comparison, _told
+    from gem_env.agents.lookup import LookupPlan
+    plan = LookupPlan("lines", "line", "get_line_details", "line_id", ["line_id", "status", "monthly_price"])
+    lines = [{"line_id": "LINE-1", "status": "closed", "monthly_price": 58.86},
+             {"line_id": "LINE-2", "status": "active", "monthly_price": 66.62},
+             {"line_id": "LINE-3", "status": "active", "monthly_price": 73.29}]
+    cmp = Comparison(plan, "monthly_price", "lowest")
+    said = {_told(random.Random(seed), cmp, lines[0], lines[1:]) for seed in range(10)}
+    assert all("closed line LINE-1" in s for s in said), said
+    alike = [dict(r, status="active") for r in lines]
+    assert not any("active line" in _told(random.Random(seed), cmp, alike[0], alike[1:]) for seed in range(10))
