@@ -224,6 +224,10 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
     return found
 
 
+_MADE = frozenset({"booked", "created", "placed", "made"})
+"""What a record's making is called by ("booked_on"), asked as "when was my booking made?"."""
+
+
 def named_fields(fields: list[str], text: str) -> list[str]:
     """The fields a question names, in the record's order: longest names first, each taking its
     words out of the text, so "room type" names the room type and not also the room."""
@@ -231,7 +235,7 @@ def named_fields(fields: list[str], text: str) -> list[str]:
     for f in sorted(fields, key=lambda f: -len(S.words(f))):
         pattern = rf"\b{re.escape(S.words(f).lower())}\b"
         if (verb := happened(f)) and re.search(r"\bwhen\b", text):  # "when was my order placed?"
-            pattern += rf"|\b{verb}\b"
+            pattern += rf"|\b{verb}\b" + (r"|\bmade\b" if verb in _MADE else "")  # "when was my booking made?"
         if things := left_of(f):  # "how many seats are left on the flight?", "how many suite rooms are left?"
             pattern += rf"|\bhow many (?:[a-z]+ )?{things} are left\b"
         said = compiled(pattern)

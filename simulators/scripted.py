@@ -383,8 +383,8 @@ class ScriptedUser:
             return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))
         plain = [a for a in request.asks if a not in request.yes_no]
         states = [humanize(a) for a in request.asks if a in request.yes_no]
-        # a moment named by what happened then, but never "when my booking was booked"
-        whens = [(a, verb) for a in plain if (verb := happened(a)) and verb[:4] != noun[:4]]
+        # a moment named by what happened then; "when was my booking made?", never "... booked?"
+        whens = [(a, verb if verb[:4] != noun[:4] else "made") for a in plain if (verb := happened(a))]
         if not states and len(plain) == 1 and whens:
             return rng.choice(P.ASK_WHEN).format(noun=noun, verb=whens[0][1])  # "when was my order placed?"
         if not states and len(plain) == 1 and (things := left_of(plain[0])):

@@ -235,3 +235,18 @@ def test_a_doing_reason_is_the_customers_in_the_assistants_own_i_will() -> None:
         == "Of course. I'll request a refill for visit VST-1 because you're running low instead."
     assert smooth("I'll cancel my visit because of feeling better.") == "I'll cancel my visit because I'm feeling better."
     assert smooth("I'd like to cancel it because of feeling better.") == "I'd like to cancel it because of feeling better."
+
+
+def test_when_a_record_was_made_is_asked_so_and_read_back() -> None:
+    """"Could you tell me what the date booked of my booking is?" (never "when was my booking
+    booked?"): now "when was my booking made?", which the assistant reads as asking `booked_on`."""
+    from types import SimpleNamespace as NS
+    from gem_env.agents.lookup import named_fields
+    from gem_env.simulators.scripted import ScriptedUser
+    request = NS(compare="", asks=["booked_on"], yes_no=[], knows={"booking_id": "BKN-1"})
+    asked = {ScriptedUser._question(request, "booking", random.Random(seed)) for seed in range(20)}
+    assert asked and all("made" in q and "date booked" not in q for q in asked), asked
+    assert all(named_fields(["cabin", "booked_on"], q.lower()) == ["booked_on"] for q in asked)
+    two = NS(compare="", asks=["cabin", "booked_on"], yes_no=[], knows={"booking_id": "BKN-1"})
+    asked = {ScriptedUser._question(two, "booking", random.Random(seed)) for seed in range(20)}
+    assert all(named_fields(["cabin", "booked_on"], q.lower()) == ["cabin", "booked_on"] for q in asked), asked
