@@ -659,3 +659,65 @@ def test_a_rule_a_read_checks_is_not_a_detail_to_check_again() -> None:
     unfound = asked + [{"role": "tool", "tool_call_id": "call_0", "content": '{"error": "Order not found"}'}]
     assert agent._unfound(refused, 3) is None
     assert agent._unfound(unfound, 3) == "ORD-12345"
+
+
+def _parts_on(compiled: CompiledDomain, name: str, row: dict[str, Any]) -> Any:
+    """A request of workflow `name` about `row`, as an operator builds it (the user's brief)."""
+    from gem_env.stages.refine.base import Part, brief, workflow
+    from gem_env.tools.expr import compile_expr
+    wf = workflow(compiled, name)
+    sandbox = compiled.new_sandbox()
+    try:
+        knows = {k: compile_expr(src)({**sandbox.clock, "row": row}, sandbox) for k, src in wf.knows.items()}
+    finally:
+        sandbox.close()
+    return Part(wf.name, knows, brief(wf, knows, "a customer"))
+
+
+def test_a_request_an_earlier_one_made_moot_does_not_join_a_session(run: Path) -> None:
+    """"unfreeze my card CRD-1" right after the customer closed CRD-1 (built on the initial state,
+    where it was frozen) was kept, and the agent refused it: 29 such refusals in 117 refined demo
+    trajectories outside `pitfall` ("freeze my account" for the one just closed, ...). A request
+    that changes something alone but nothing after the earlier ones does not compose."""
+    from gem_env.stages.refine.base import Variant, compose
+    from gem_env.tools import compile_domain, load_domain
+    path = next(p for p in sorted((run / "domains").glob("*.json"))
+                if '"unfreeze_card"' in p.read_text() and '"close_card"' in p.read_text())
+    compiled = compile_domain(load_domain(path))
+    sandbox = compiled.new_sandbox()
+    try:
+        frozen = next(c for c in sandbox.dump(["cards"])["cards"].values() if c["status"] == "frozen")
+    finally:
+        sandbox.close()
+    wfs = {w.name for w in compiled.domain.workflows}
+    assert {"close_card", "unfreeze_card"} <= wfs, wfs
+    close, unfreeze = _parts_on(compiled, "close_card", frozen), _parts_on(compiled, "unfreeze_card", frozen)
+    task = Task(id="t", domain=compiled.domain.name, workflow="close_card", kind="write", scenario=close.scenario,
+                gold_actions=[], state_tables=[], initial_state_hash="", expected_state_hash="")
+    assert compose(Variant(task=task, compiled=compiled, parts=[unfreeze, close])).task.gold_actions  # the other way round
+    with pytest.raises(NotApplicable, match="no longer changes anything"):
+        compose(Variant(task=task, compiled=compiled, parts=[close, unfreeze]))
+
+
+def test_a_pitfall_is_refused_by_the_rules_not_by_what_the_session_did(taskset: Any) -> None:
+    """The refused request was often the first request again ("change the cabin of my booking
+    BKN-1 to economy" right after it was done: 7 of 34 pitfall variants over two corpora), refused
+    only because it was just done. It is now one the rules refuse on the initial state too."""
+    from gem_env.stages.refine.base import Part, replay_alone
+    tasks, domains = taskset
+    made = 0
+    for task in tasks:
+        try:
+            refined, compiled = refine_task(task, domains[task.domain], ["chain", "pitfall"],
+                                            siblings=[t for t in tasks if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+        made += 1
+        refused = refined.followups[0]
+        assert refused.goal != refined.scenario.goal, refined.id
+        wf = next(w for w in compiled.domain.workflows
+                  if any(not a.ok and a.tool in {s.tool for s in w.steps} for a in refined.gold_actions)
+                  and set(w.knows) == set(refused.knows))
+        part = Part(wf.name, refused.knows, refused)
+        assert any(not a.ok for a in replay_alone(compiled, part)), (refined.id, refused.goal)
+    assert made
