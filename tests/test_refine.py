@@ -721,3 +721,69 @@ def test_a_pitfall_is_refused_by_the_rules_not_by_what_the_session_did(taskset: 
         part = Part(wf.name, refused.knows, refused)
         assert any(not a.ok for a in replay_alone(compiled, part)), (refined.id, refused.goal)
     assert made
+
+
+async def test_a_missing_tool_is_said_as_what_it_would_do_and_the_user_only_hopes_it_is_back(taskset: Any) -> None:
+    """Every miss_func variant said the one sentence "I'm sorry, I can't do that right now: the
+    function I need for it isn't available to me at the moment." (a "function", and not what it
+    cannot do), and the customer answered "It should work now" / "I think that's available again
+    now" (which they cannot know). The assistant now says what it cannot do, in the request's words;
+    the customer asks it to try again without claiming to know."""
+    from gem_env.agents.actions import action, brief
+    from gem_env.simulators.refined import RETRY, says_cannot
+    tasks, _ = taskset
+    said = []
+    for index in range(0, len(tasks), 3):
+        task, compiled = variant(taskset, "chain+miss_func", index)
+        traj = await roll(task, compiled, make_agent("workflow", compiled))
+        assert traj.verification.passed, traj.verification.failed
+        hidden = task.plan.hidden[0]
+        ways = [brief(action(w.goal, hidden, {})).split(" ")[0] for w in compiled.domain.workflows
+                if hidden in {s.tool for s in w.steps}]
+        n, cannot = next((n, m["content"]) for n, m in enumerate(traj.messages)
+                         if m["role"] == "assistant" and says_cannot(m.get("content") or ""))
+        assert "function" not in cannot and "do that" not in cannot, cannot
+        assert any(f"can't {w} " in cannot or f"able to {w} " in cannot for w in ways), (cannot, ways)
+        answer = traj.messages[n + 1]["content"]
+        assert answer in RETRY and not re.search(r"should (?:work|be possible)|available again", answer), answer
+        said.append(cannot)
+    assert len(said) >= 2
+
+
+def test_a_user_with_more_to_ask_does_not_say_they_are_leaving() -> None:
+    """"Before I go, what was the handoff number again?" was followed by more requests in 30 of 117
+    refined demo trajectories: the inner user thinks its session ends; the refined user, with
+    requests still to bring, says the line without the leaving (and the inner user still reads it
+    as it said it)."""
+    from gem_env.simulators.refined import staying
+    assert staying("Sorry, could you repeat my handoff number before I go?") == "Sorry, could you repeat my handoff number?"
+    assert staying("Before I go, what was the claim number again?") == "What was the claim number again?"
+    assert staying("Okay. Before I go, could you check it?") == "Okay. Could you check it?"
+    assert staying("Sorry, I missed it: what was my claim number?") == "Sorry, I missed it: what was my claim number?"
+
+
+async def test_the_inner_user_reads_its_line_as_it_said_it() -> None:
+    """The inner user tells what it asked by its own lines: the line said without the leaving is
+    shown to it as it said it (else it asked "What was the handoff number again?" until cut off)."""
+    from gem_env.simulators.base import STOP
+    from gem_env.simulators.refined import RefinedUser
+    from gem_env.simulators.scenario import Request, Scenario
+    ask = "Before I go, what was the handoff number again?"
+
+    class Inner:
+        def __init__(self, first: str) -> None:
+            self.first = first
+
+        async def reply(self, messages: list[dict[str, Any]]) -> str:
+            if not messages:
+                return self.first
+            return f"Thanks. {STOP}" if any(m.get("content") == ask for m in messages) else ask
+
+    later = Scenario(goal="renew my loan", knows={}, requests=[Request(goal="renew my loan", intent="renew my loan")])
+    user = RefinedUser(Inner("Hi."), [later], lambda s, i: Inner("I'd like to renew my loan."))
+    talk = [{"role": "user", "content": "Hi."}, {"role": "assistant", "content": "Done. It's HND-1. Anything else?"}]
+    said = await user.reply(talk)
+    assert said == "What was the handoff number again?", said
+    talk += [{"role": "user", "content": said}, {"role": "assistant", "content": "It's HND-1. Anything else?"}]
+    nxt = await user.reply(talk)
+    assert "renew my loan" in nxt and "handoff" not in nxt, nxt
