@@ -787,3 +787,43 @@ async def test_the_inner_user_reads_its_line_as_it_said_it() -> None:
     talk += [{"role": "user", "content": said}, {"role": "assistant", "content": "It's HND-1. Anything else?"}]
     nxt = await user.reply(talk)
     assert "renew my loan" in nxt and "handoff" not in nxt, nxt
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Task], dict[str, CompiledDomain]]:
+    out = tmp_path_factory.mktemp("refine") / "clinic"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "clinic"), "--out", str(out),
+                 "--tasks-per-domain", "6", "--quiet"]) == 0
+    return load_task_set(out)
+
+
+def test_a_time_changed_or_corrected_stays_on_its_side_of_now(clinic: Any) -> None:
+    """"Sorry, my mistake: that was the wrong start time. ... to Dec 8, 2024 at 3:00 PM" when today
+    is January 15, 2025 (and a change of mind to December 2, 2024): a nearby time was any the
+    records held. It is now the closest other one on the same side of now."""
+    import datetime as dt
+    import random
+    from gem_env.stages.refine.change_of_mind import _nearby
+    from gem_env.stages.tasks import GoldAction
+    tasks, domains = clinic
+    moved = 0
+    for compiled in domains.values():
+        now = dt.datetime.fromisoformat(compiled.domain.clock)
+        for name, tool in compiled.tools.items():
+            param = next((p.name for p in tool.spec.parameters if p.name == "starts_at"), None)
+            if not tool.writes or param is None:
+                continue
+            for seed in range(5):
+                for was in ("2025-02-22T16:45:00", "2025-01-02T09:00:00"):
+                    write = GoldAction(tool=name, arguments={param: was})
+                    got = _nearby(was, f"new_{param}", compiled, write, param, random.Random(seed))
+                    moved += bool(got)
+                    for wanted in got:
+                        w = dt.datetime.fromisoformat(wanted)
+                        assert (w >= now) == (dt.datetime.fromisoformat(was) >= now), (name, was, got)
+    assert moved, "no write of the clinic examples takes a start time"
+    from gem_env.stages.refine.change_of_mind import _near_in_time
+    now = dt.datetime(2025, 1, 15, 12)
+    held = ["2024-12-08T15:00:00", "2025-03-30T09:00:00", "2025-02-22T16:30:00", "2025-01-10T10:00:00"]
+    assert _near_in_time(dt.datetime(2025, 2, 22, 16, 45), held, now) == [
+        "2025-02-22T16:30:00", "2025-03-30T09:00:00"]
