@@ -25,8 +25,8 @@ _TRANSIENT = re.compile(r"temporar|timed? ?out|rate.?limit|too many requests|try
 MAX_RETRIES = 3
 YES = "Yes, please go ahead."
 CANNOT = ["I'm sorry, I can't {what} right now: that option isn't available to me at the moment.",
-          "Unfortunately, I'm not able to {what} at the moment; it isn't something I can do from here right now.",
-          "I'm afraid I can't {what} just now: I don't have a way to do it on my side at the moment."]
+          "Unfortunately, I'm not able to {what} from here at the moment.",
+          "I'm afraid I can't {what} just now; the option to do it isn't open to me at the moment."]
 """Said instead of calling a tool the agent does not have (`RefinedAgent`): what it cannot do, in
 the words of the request it serves ("change the cabin of your booking"), never "the function I need"."""
 NOT_FOUND = ["I couldn't find anything under {v}. Could you double-check it for me?",
