@@ -17,14 +17,18 @@ import random
 import re
 from typing import Any
 
+from .actions import action, brief
 from .prechecks import is_rule_message
 
 _TRANSIENT = re.compile(r"temporar|timed? ?out|rate.?limit|too many requests|try again|retry|unavailable \(5",
                         re.IGNORECASE)
 MAX_RETRIES = 3
 YES = "Yes, please go ahead."
-CANNOT = ("I'm sorry, I can't do that right now: the function I need for it isn't available to me at "
-          "the moment.")
+CANNOT = ["I'm sorry, I can't {what} right now: that option isn't available to me at the moment.",
+          "Unfortunately, I'm not able to {what} from here at the moment.",
+          "I'm afraid I can't {what} just now; the option to do it isn't open to me at the moment."]
+"""Said instead of calling a tool the agent does not have (`RefinedAgent`): what it cannot do, in
+the words of the request it serves ("change the cabin of your booking"), never "the function I need"."""
 NOT_FOUND = ["I couldn't find anything under {v}. Could you double-check it for me?",
              "I'm not finding a match for {v}. Could you check it and tell me again?",
              "Hmm, I couldn't find {v} on our side. Could you double-check it?",
@@ -71,24 +75,52 @@ class RefinedAgent:
             return {"role": "assistant", "content": rng.choice(NOT_FOUND).format(v=unfound)}
         view = self._view(messages)
         message = self.inner.reply(view)
-        if self._lacks_tool(message) or self._would_lack_tool(view, message):
-            return {"role": "assistant", "content": CANNOT}
+        lacking = self._lacking(message) or self._would_lack(view, message)
+        if lacking is not None:
+            return {"role": "assistant", "content": self._cannot(lacking, len(messages))}
         calls = message.get("tool_calls") or []
         if calls:
             return {**message, "tool_calls": [{**c, "id": f"call_{made + n}"} for n, c in enumerate(calls)]}
         return message
 
-    def _lacks_tool(self, message: dict[str, Any]) -> bool:
-        calls = message.get("tool_calls") or []
-        return self.tools is not None and any(c["function"]["name"] not in self.tools for c in calls)
+    def _lacking(self, message: dict[str, Any]) -> dict[str, Any] | None:
+        """The first call of `message` to a tool the agent does not have."""
+        if self.tools is None:
+            return None
+        return next((c["function"] for c in message.get("tool_calls") or [] if c["function"]["name"] not in self.tools),
+                    None)
 
-    def _would_lack_tool(self, view: list[dict[str, Any]], message: dict[str, Any]) -> bool:
-        """Whether a question (a confirmation) leads, on a yes, to a tool the agent does not have:
-        then say so now rather than ask for a go-ahead it cannot act on."""
+    def _would_lack(self, view: list[dict[str, Any]], message: dict[str, Any]) -> dict[str, Any] | None:
+        """The call to a tool the agent does not have that a question (a confirmation) leads to on a
+        yes: then say so now rather than ask for a go-ahead it cannot act on."""
         if self.tools is None or message.get("tool_calls") or "?" not in (message.get("content") or ""):
-            return False
+            return None
         probe = self.inner.reply([*view, message, {"role": "user", "content": YES}])
-        return self._lacks_tool(probe)
+        return self._lacking(probe)
+
+    def _cannot(self, call: dict[str, Any], at: int) -> str:
+        """That it cannot do what the missing tool's call would: a write as the request it serves
+        says it, in brief ("change the cabin of your booking"), with the values the call takes."""
+        rng = random.Random(hashlib.sha256(f"{call['name']}\x00{at}".encode()).digest())
+        return rng.choice(CANNOT).format(what=self._doing(call))
+
+    def _doing(self, call: dict[str, Any]) -> str:
+        compiled = getattr(self.inner, "compiled", None)
+        tool = call.get("name", "")
+        if compiled is None or tool not in compiled.tools or not compiled.tools[tool].writes:
+            return "look that up" if compiled is not None and tool in compiled.tools else "do that"
+        try:
+            args = json.loads(call.get("arguments") or "{}")
+        except json.JSONDecodeError:
+            args = {}
+        said = []
+        for wf in compiled.domain.workflows:
+            for step in (s for s in wf.steps if s.tool == tool):
+                known = {b.user: args[name] for name, b in step.args.items()
+                         if b.user is not None and isinstance(args, dict) and name in args}
+                said.append((not all(k in known for k in re.findall(r"\{(\w+)\}", wf.goal)),
+                             brief(action(wf.goal, tool, known))))
+        return min(said, key=lambda x: x[0])[1] if said else "do that"
 
     def _retry(self, messages: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The call to make again when the last replies are transient failures (not too many)."""

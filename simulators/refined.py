@@ -33,8 +33,13 @@ _CANNOT = re.compile(
     r"isn't available|is not available|not available to me)\b", re.IGNORECASE)
 _NOT_FOUND = re.compile(r"\b(?:couldn't|could not|can't|cannot|didn't|did not|not) (?:find|finding)\b|"
                         r"\bnothing (?:comes|came) up\b|\bno (?:match|record)", re.IGNORECASE)
-RETRY = ["It should work now. Could you please try again?", "I think that's available again now, "
-         "could you try once more?", "Please try again, it should be possible now."]
+RETRY = ["Could you please try once more? Maybe it was just a temporary glitch.",
+         "Would you mind giving it another try? It's quite important to me.",
+         "Could you try again, please? Perhaps it works now."]
+"""Asked after the assistant's "I can't do that right now": a customer cannot know the option is
+back, only hope so (never "It should work now")."""
+_LEAVING_AFTER = re.compile(r",?\s+before I go(?=[?.!,])")
+_LEAVING_BEFORE = re.compile(r"(^|[.!?]\s+)[Bb]efore I go,\s*(\w)")
 
 
 def says_not_found(text: str) -> bool:
@@ -45,6 +50,13 @@ def says_not_found(text: str) -> bool:
 def says_cannot(text: str) -> bool:
     """Whether an assistant message says it cannot do (part of) what was asked."""
     return bool(_CANNOT.search(text))
+
+
+def staying(text: str) -> str:
+    """A line of a user who thinks their session ends ("Before I go, what was the handoff number
+    again?") said by one who has more requests to bring: without the leaving."""
+    text = _LEAVING_AFTER.sub("", text)
+    return _LEAVING_BEFORE.sub(lambda m: m.group(1) + m.group(2).upper(), text)
 
 
 class RefinedUser:
@@ -71,6 +83,7 @@ class RefinedUser:
         self._corrections = list(corrections)
         self._corrected = list(corrected)
         self._seed = seed
+        self._unsaid: dict[str, str] = {}  # a line said without the leaving (`staying`) -> as the inner user said it
 
     def _voice(self, value: str) -> random.Random:
         """The wording of a line said once a session, by what it says (sessions differ by their values)."""
@@ -90,7 +103,13 @@ class RefinedUser:
             name, value = self._changes.pop(0)
             return self._voice(value).choice(P.CHANGE_MIND).format(name=name, v=value)
         start = self.starts[-1] if self.starts else 0
-        text = await self.users[-1].reply(messages[start:])
+        # the inner user reads its own lines as it said them (it tells what it asked by them)
+        seen = [{**m, "content": self._unsaid[m["content"]]} if m.get("role") == "user" and m.get("content") in self._unsaid
+                else m for m in messages[start:]]
+        text = await self.users[-1].reply(seen)
+        if STOP not in text and len(self.users) <= len(self.followups) and (said := staying(text)) != text:
+            self._unsaid[said] = text
+            text = said
         if STOP in text and len(self.users) <= len(self.followups):
             following = self.followups[len(self.users) - 1]
             declined = any(not r.confirm for r in getattr(getattr(self.users[-1], "scenario", None), "requests", []))

@@ -659,3 +659,171 @@ def test_a_rule_a_read_checks_is_not_a_detail_to_check_again() -> None:
     unfound = asked + [{"role": "tool", "tool_call_id": "call_0", "content": '{"error": "Order not found"}'}]
     assert agent._unfound(refused, 3) is None
     assert agent._unfound(unfound, 3) == "ORD-12345"
+
+
+def _parts_on(compiled: CompiledDomain, name: str, row: dict[str, Any]) -> Any:
+    """A request of workflow `name` about `row`, as an operator builds it (the user's brief)."""
+    from gem_env.stages.refine.base import Part, brief, workflow
+    from gem_env.tools.expr import compile_expr
+    wf = workflow(compiled, name)
+    sandbox = compiled.new_sandbox()
+    try:
+        knows = {k: compile_expr(src)({**sandbox.clock, "row": row}, sandbox) for k, src in wf.knows.items()}
+    finally:
+        sandbox.close()
+    return Part(wf.name, knows, brief(wf, knows, "a customer"))
+
+
+def test_a_request_an_earlier_one_made_moot_does_not_join_a_session(run: Path) -> None:
+    """"unfreeze my card CRD-1" right after the customer closed CRD-1 (built on the initial state,
+    where it was frozen) was kept, and the agent refused it: 29 such refusals in 117 refined demo
+    trajectories outside `pitfall` ("freeze my account" for the one just closed, ...). A request
+    that changes something alone but nothing after the earlier ones does not compose."""
+    from gem_env.stages.refine.base import Variant, compose
+    from gem_env.tools import compile_domain, load_domain
+    path = next(p for p in sorted((run / "domains").glob("*.json"))
+                if '"unfreeze_card"' in p.read_text() and '"close_card"' in p.read_text())
+    compiled = compile_domain(load_domain(path))
+    sandbox = compiled.new_sandbox()
+    try:
+        frozen = next(c for c in sandbox.dump(["cards"])["cards"].values() if c["status"] == "frozen")
+    finally:
+        sandbox.close()
+    wfs = {w.name for w in compiled.domain.workflows}
+    assert {"close_card", "unfreeze_card"} <= wfs, wfs
+    close, unfreeze = _parts_on(compiled, "close_card", frozen), _parts_on(compiled, "unfreeze_card", frozen)
+    task = Task(id="t", domain=compiled.domain.name, workflow="close_card", kind="write", scenario=close.scenario,
+                gold_actions=[], state_tables=[], initial_state_hash="", expected_state_hash="")
+    assert compose(Variant(task=task, compiled=compiled, parts=[unfreeze, close])).task.gold_actions  # the other way round
+    with pytest.raises(NotApplicable, match="no longer changes anything"):
+        compose(Variant(task=task, compiled=compiled, parts=[close, unfreeze]))
+
+
+def test_a_pitfall_is_refused_by_the_rules_not_by_what_the_session_did(taskset: Any) -> None:
+    """The refused request was often the first request again ("change the cabin of my booking
+    BKN-1 to economy" right after it was done: 7 of 34 pitfall variants over two corpora), refused
+    only because it was just done. It is now one the rules refuse on the initial state too."""
+    from gem_env.stages.refine.base import Part, replay_alone
+    tasks, domains = taskset
+    made = 0
+    for task in tasks:
+        try:
+            refined, compiled = refine_task(task, domains[task.domain], ["chain", "pitfall"],
+                                            siblings=[t for t in tasks if t.domain == task.domain], seed=0)
+        except NotApplicable:
+            continue
+        made += 1
+        refused = refined.followups[0]
+        assert refused.goal != refined.scenario.goal, refined.id
+        wf = next(w for w in compiled.domain.workflows
+                  if any(not a.ok and a.tool in {s.tool for s in w.steps} for a in refined.gold_actions)
+                  and set(w.knows) == set(refused.knows))
+        part = Part(wf.name, refused.knows, refused)
+        assert any(not a.ok for a in replay_alone(compiled, part)), (refined.id, refused.goal)
+    assert made
+
+
+async def test_a_missing_tool_is_said_as_what_it_would_do_and_the_user_only_hopes_it_is_back(taskset: Any) -> None:
+    """Every miss_func variant said the one sentence "I'm sorry, I can't do that right now: the
+    function I need for it isn't available to me at the moment." (a "function", and not what it
+    cannot do), and the customer answered "It should work now" / "I think that's available again
+    now" (which they cannot know). The assistant now says what it cannot do, in the request's words;
+    the customer asks it to try again without claiming to know."""
+    from gem_env.agents.actions import action, brief
+    from gem_env.simulators.refined import RETRY, says_cannot
+    tasks, _ = taskset
+    said = []
+    for index in range(0, len(tasks), 3):
+        task, compiled = variant(taskset, "chain+miss_func", index)
+        traj = await roll(task, compiled, make_agent("workflow", compiled))
+        assert traj.verification.passed, traj.verification.failed
+        hidden = task.plan.hidden[0]
+        ways = [brief(action(w.goal, hidden, {})).split(" ")[0] for w in compiled.domain.workflows
+                if hidden in {s.tool for s in w.steps}]
+        n, cannot = next((n, m["content"]) for n, m in enumerate(traj.messages)
+                         if m["role"] == "assistant" and says_cannot(m.get("content") or ""))
+        assert "function" not in cannot and "do that" not in cannot, cannot
+        assert any(f"can't {w} " in cannot or f"able to {w} " in cannot for w in ways), (cannot, ways)
+        answer = traj.messages[n + 1]["content"]
+        assert answer in RETRY and not re.search(r"should (?:work|be possible)|available again", answer), answer
+        said.append(cannot)
+    assert len(said) >= 2
+
+
+def test_a_user_with_more_to_ask_does_not_say_they_are_leaving() -> None:
+    """"Before I go, what was the handoff number again?" was followed by more requests in 30 of 117
+    refined demo trajectories: the inner user thinks its session ends; the refined user, with
+    requests still to bring, says the line without the leaving (and the inner user still reads it
+    as it said it)."""
+    from gem_env.simulators.refined import staying
+    assert staying("Sorry, could you repeat my handoff number before I go?") == "Sorry, could you repeat my handoff number?"
+    assert staying("Before I go, what was the claim number again?") == "What was the claim number again?"
+    assert staying("Okay. Before I go, could you check it?") == "Okay. Could you check it?"
+    assert staying("Sorry, I missed it: what was my claim number?") == "Sorry, I missed it: what was my claim number?"
+
+
+async def test_the_inner_user_reads_its_line_as_it_said_it() -> None:
+    """The inner user tells what it asked by its own lines: the line said without the leaving is
+    shown to it as it said it (else it asked "What was the handoff number again?" until cut off)."""
+    from gem_env.simulators.base import STOP
+    from gem_env.simulators.refined import RefinedUser
+    from gem_env.simulators.scenario import Request, Scenario
+    ask = "Before I go, what was the handoff number again?"
+
+    class Inner:
+        def __init__(self, first: str) -> None:
+            self.first = first
+
+        async def reply(self, messages: list[dict[str, Any]]) -> str:
+            if not messages:
+                return self.first
+            return f"Thanks. {STOP}" if any(m.get("content") == ask for m in messages) else ask
+
+    later = Scenario(goal="renew my loan", knows={}, requests=[Request(goal="renew my loan", intent="renew my loan")])
+    user = RefinedUser(Inner("Hi."), [later], lambda s, i: Inner("I'd like to renew my loan."))
+    talk = [{"role": "user", "content": "Hi."}, {"role": "assistant", "content": "Done. It's HND-1. Anything else?"}]
+    said = await user.reply(talk)
+    assert said == "What was the handoff number again?", said
+    talk += [{"role": "user", "content": said}, {"role": "assistant", "content": "It's HND-1. Anything else?"}]
+    nxt = await user.reply(talk)
+    assert "renew my loan" in nxt and "handoff" not in nxt, nxt
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Task], dict[str, CompiledDomain]]:
+    out = tmp_path_factory.mktemp("refine") / "clinic"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus" / "clinic"), "--out", str(out),
+                 "--tasks-per-domain", "6", "--quiet"]) == 0
+    return load_task_set(out)
+
+
+def test_a_time_changed_or_corrected_stays_on_its_side_of_now(clinic: Any) -> None:
+    """"Sorry, my mistake: that was the wrong start time. ... to Dec 8, 2024 at 3:00 PM" when today
+    is January 15, 2025 (and a change of mind to December 2, 2024): a nearby time was any the
+    records held. It is now the closest other one on the same side of now."""
+    import datetime as dt
+    import random
+    from gem_env.stages.refine.change_of_mind import _nearby
+    from gem_env.stages.tasks import GoldAction
+    tasks, domains = clinic
+    moved = 0
+    for compiled in domains.values():
+        now = dt.datetime.fromisoformat(compiled.domain.clock)
+        for name, tool in compiled.tools.items():
+            param = next((p.name for p in tool.spec.parameters if p.name == "starts_at"), None)
+            if not tool.writes or param is None:
+                continue
+            for seed in range(5):
+                for was in ("2025-02-22T16:45:00", "2025-01-02T09:00:00"):
+                    write = GoldAction(tool=name, arguments={param: was})
+                    got = _nearby(was, f"new_{param}", compiled, write, param, random.Random(seed))
+                    moved += bool(got)
+                    for wanted in got:
+                        w = dt.datetime.fromisoformat(wanted)
+                        assert (w >= now) == (dt.datetime.fromisoformat(was) >= now), (name, was, got)
+    assert moved, "no write of the clinic examples takes a start time"
+    from gem_env.stages.refine.change_of_mind import _near_in_time
+    now = dt.datetime(2025, 1, 15, 12)
+    held = ["2024-12-08T15:00:00", "2025-03-30T09:00:00", "2025-02-22T16:30:00", "2025-01-10T10:00:00"]
+    assert _near_in_time(dt.datetime(2025, 2, 22, 16, 45), held, now) == [
+        "2025-02-22T16:30:00", "2025-03-30T09:00:00"]

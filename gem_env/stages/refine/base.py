@@ -199,6 +199,9 @@ def compose(v: Variant) -> Variant:
             elif failed is not None:
                 raise NotApplicable(f"part {n + 1} ({part.workflow}) fails after the earlier parts: "
                                     f"{failed.result}")
+            elif n and _made_moot(compiled, wf, part, got):
+                raise NotApplicable(f"part {n + 1} ({part.workflow}) no longer changes anything after the "
+                                    "earlier parts (a customer would not ask it: it undoes or repeats one)")
             else:
                 outputs.update(_outputs(wf, env, sandbox, n))
             actions += got
@@ -212,6 +215,23 @@ def compose(v: Variant) -> Variant:
         "required_outputs": outputs, "kind": "write" if writes else "read", "domain": compiled.domain.name,
         "state_tables": sorted(compiled.tables)})
     return v
+
+
+def _writes(compiled: CompiledDomain, actions: list[GoldAction]) -> bool:
+    return any(compiled.tools[a.tool].writes and a.ok for a in actions)
+
+
+def _made_moot(compiled: CompiledDomain, wf: Workflow, part: Part, got: list[GoldAction]) -> bool:
+    """Whether a request that makes a change on its own makes none after the session's earlier
+    requests (its write's `when` no longer holds): "unfreeze my card" right after the customer
+    closed it, "freeze my account" for the one they just closed. The agent would only refuse it;
+    no customer asks that (a refusal the session wants is `pitfall`'s, on the initial state)."""
+    if _writes(compiled, got) or not any(compiled.tools[s.tool].writes for s in wf.steps):
+        return False
+    try:
+        return _writes(compiled, replay_alone(compiled, part))
+    except NotApplicable:
+        return False
 
 
 def _name_what_no_longer_fits(part: Part, compiled: CompiledDomain, sandbox: Any) -> None:

@@ -12,7 +12,9 @@ name: a plan's name, an address), and must let the session compose and end in an
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import random
+import re
 from typing import Any
 
 from ...tools import CompiledDomain
@@ -79,6 +81,9 @@ def _nearby(value: Any, key: str, compiled: CompiledDomain, write: GoldAction, a
         choices = param.enum if param is not None and param.enum else _held(compiled, {argument, key.removeprefix("new_")})
         others = sorted({str(c) for c in choices} - {value})
         rng.shuffle(others)
+        when = _moment(value)
+        if when is not None:  # a date or time: the closest others, on the same side of now
+            return _near_in_time(when, others, dt.datetime.fromisoformat(compiled.domain.clock))
         return others[:3]
     if value <= 0:
         return []
@@ -89,6 +94,25 @@ def _nearby(value: Any, key: str, compiled: CompiledDomain, write: GoldAction, a
     steps = [s for s in dict.fromkeys(steps) if s != value and s > 0]
     rng.shuffle(steps)
     return steps
+
+
+def _moment(text: str) -> dt.datetime | None:
+    """An ISO date or date-time as a moment ("2025-02-22T16:45:00", "2025-02-22"); None for other text."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?", text):
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _near_in_time(when: dt.datetime, others: list[str], now: dt.datetime) -> list[str]:
+    """The other moments a person would move `when` to: on its side of now (an appointment moved to
+    next week, never to last month) and the closest first. A reschedule to "Dec 8, 2024" when today
+    is January 15, 2025 was picked by chance from the records' values."""
+    ahead = when >= now
+    near = [(abs(m - when), o) for o in others if (m := _moment(o)) is not None and (m >= now) == ahead]
+    return [o for _, o in sorted(near)[:3]]
 
 
 def _held(compiled: CompiledDomain, names: set[str]) -> list[Any]:

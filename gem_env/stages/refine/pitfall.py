@@ -9,7 +9,8 @@ from typing import Any
 from ...tools import CompiledDomain, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr
-from .base import Context, DoesNotApply, NotApplicable, Part, Variant, brief, compose, customers_of, joins, say_changes
+from .base import (Context, DoesNotApply, NotApplicable, Part, Variant, brief, compose, customers_of, joins,
+                   replay_alone, say_changes)
 
 MAX_TRIES = 40
 """Candidate requests tried (after those of other customers are left out)."""
@@ -36,7 +37,8 @@ def _candidates(compiled: CompiledDomain, ctx: Context) -> list[tuple[Workflow, 
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
-    """Requests calling a tool the session has not come first (the refusal is real tool use too)."""
+    """Requests calling a tool the session has not come first (the refusal is real tool use too); a
+    request is one the rules refuse on the initial state, not one the session made moot."""
     persona = v.parts[0].scenario.persona
     used = {a.tool for a in v.task.gold_actions}
     whose = customers_of(v, ctx)
@@ -47,6 +49,9 @@ def apply(v: Variant, ctx: Context) -> Variant:
     candidates = sorted(mine, key=lambda c: not {s.tool for s in c[0].steps} - used)
     for wf, knows in candidates:
         part = Part(wf.name, knows, brief(wf, knows, persona), expect_refusal=True)
+        if not _refused_alone(v, part):
+            continue  # refused only for what the session did ("change my cabin to economy" once more,
+            # right after it was changed): no customer asks that; the rules must forbid it for their row
         v.parts.insert(1, part)
         try:
             compose(v)
@@ -55,3 +60,11 @@ def apply(v: Variant, ctx: Context) -> Variant:
             continue
         return say_changes(v)
     raise DoesNotApply("no request of this domain is refused on the session's state")
+
+
+def _refused_alone(v: Variant, part: Part) -> bool:
+    """Whether the request is refused on the initial state too, asked first in a fresh session."""
+    try:
+        return any(not a.ok for a in replay_alone(v.compiled, part))
+    except NotApplicable:
+        return False
