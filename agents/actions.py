@@ -100,8 +100,7 @@ def _yours(action: str) -> str:
     return _ON_THEIRS.sub(r"\1 your ", action)
 
 
-_DETAIL = re.compile(r"\s+(?:because|due to|so that|as)\b.*$|\s+[A-Z]{2,}\d*-\d+\b(?! to (?:a|an) [a-z]+$).*$"
-                     r"|\s+[A-Z]{2,}\d*-\d+\b(?= to (?:a|an) [a-z]+$)")
+_DETAIL = re.compile(r"\s+(?:because|due to|so that|as)\b.*$|\s+[A-Z]{2,}\d*-\d+\b(?:(?! to an? [a-z]+$).*$)?")
 """A reason, or a record number and the values after it; a number before where a thing goes ("your
 account ACC-1 to a person") leaves where it goes."""
 
