@@ -41,7 +41,7 @@ from .understanding import (GOING_ON, NO, SAME_RECORD, THANKS, YES, asks_confirm
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
 # a sentence that points at a record ("I mean the one whose status is locked", "It's the booking from Lake Jacob")
-_WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) (?:on )?(?:the|my)\b",
+_WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) (?:on |about )?(?:the|my)\b",
                         re.IGNORECASE)
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
 # a user whose earlier try went wrong ("I tried this in the app and it didn't work."): acknowledged once

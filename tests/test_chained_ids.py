@@ -73,3 +73,15 @@ def test_words_that_named_one_record_do_not_describe_another() -> None:
     plan, rest = _singled_out("plan_id", [plans], text)
     assert plan == "PLN-2" and "paid off" not in rest
     assert _singled_out("installment_id", [installments], rest)[0] == "INS-1"
+
+
+def test_every_way_the_user_points_at_a_record_is_no_request() -> None:
+    """"Next, change the payment method of my order to gift card. It's about my order whose shipping
+    address is 2505 Veronica Manor.": the pointing sentence names a field of another workflow (the
+    agent went on to change the shipping address again, and the session failed)."""
+    from agents.workflow_agent import _WHICH_ONE
+    from simulators.phrases import DESCRIBE, ON_RECORD, REFER
+    ref = "order whose shipping address is 2505 Veronica Manor"
+    for phrase in REFER + ON_RECORD + DESCRIBE:
+        said = phrase.format(ref=ref, name="shipping address", v="2505 Veronica Manor")
+        assert _WHICH_ONE.search(said), said
