@@ -269,12 +269,28 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                 *({"name": pk, "foreign_key": f"{table}.{pk}", **self._requested_among(table)} for table, pk in on),
                 {"name": "reason", "values": self.reasons}, {"name": "status", "values": ["open", "under review"]},
                 {"name": "details", "default": None}, {"name": "filed_on", "type": "date"},
-                {"name": "reply_by", "type": "date", "default": None}]})
+                *self._reply_by_field()]})
         out += [t for f in self.features() for t in f.tables(self)]
         out.append({"name": "handoffs", "primary_key": "handoff_id", "rows": 0, "fields": [
             {"name": "handoff_id"}, {"name": self.owner_pk, "foreign_key": f"{self.owners}.{self.owner_pk}"},
             {"name": "summary"}, {"name": "created_at", "type": "datetime"}]})
         return out
+
+    def _reply_by_field(self) -> list[dict[str, Any]]:
+        """When the service replies to a request, only where the text says within how long ("we reply
+        within 10 business days"): a field no text gives would be null in every reply. A seeded open
+        request awaits its reply: the date falls after the clock, within the window."""
+        if not self.sp.reply_days:
+            return []
+        days = int(self.sp.reply_days.value)  # type: ignore[arg-type]
+        return [{"name": "reply_by", "type": "date",
+                 "range": [shift(self.clock, 1, "date"), shift(self.clock, max(1, days * 7 // 5), "date")]}]
+
+    def reply_by(self) -> dict[str, str]:
+        """The `reply_by` value of a request filed now, where the requests have one."""
+        if not self.sp.reply_days:
+            return {}
+        return {"reply_by": f"add_business_days(today, {int(self.sp.reply_days.value)})"}  # type: ignore[arg-type]
 
     def _child_entity(self) -> dict[str, Any]:
         sp = self.sp

@@ -144,14 +144,14 @@ class WriteTools:
                 self._cite(least)
         effect.append({"require": f"count_rows('{self.requests}', {{{pk}: {pk}}}) == 0",
                        "message": f"There is already {indefinite(r.replace('_', ' '))} for this {noun}"})
-        reply = "null"
         if sp.reply_days:
-            reply = f"add_business_days(today, {int(sp.reply_days.value)})"  # type: ignore[arg-type]
             self._cite(sp.reply_days)
+        reply = self.reply_by()
         effect.append({"insert": self.requests, "as": "filed", "values": {
             self.request_pk: f"next_id('{self.pattern(r)}')", pk: pk, "reason": "reason", "status": "'open'",
-            "details": "details", "filed_on": "today", "reply_by": reply}})
-        result = {self.request_pk: f"filed.{self.request_pk}", "status": "filed.status", "reply_by": "filed.reply_by"}
+            "details": "details", "filed_on": "today", **reply}})
+        result = {self.request_pk: f"filed.{self.request_pk}", "status": "filed.status",
+                  **{k: f"filed.{k}" for k in reply}}
         freeze, allowed = next(((a, st) for a, st in self.actions() if a.verb == "freeze"), (None, []))
         if sp.freeze_on and freeze and sp.freeze_on.value in self.reasons:
             self._cite(sp.freeze_on)
@@ -187,7 +187,7 @@ class WriteTools:
                    {"insert": self.requests, "as": "filed", "values": {
                        self.request_pk: f"next_id('{self.pattern(r)}')", self.owner_pk: self.owner_pk,
                        self.catalog_pk: self.catalog_pk, "reason": "reason", "status": "'open'", "details": "details",
-                       "filed_on": "today", "reply_by": "null"}},
+                       "filed_on": "today", **self.reply_by()}},
                    {"return": {self.request_pk: f"filed.{self.request_pk}", "status": "filed.status", k: f"{row}.name"}}]
         params = [self._id_param(o, self.owner_pk), self._id_param(k, self.catalog_pk),
                   {"name": "reason", "type": "string", "enum": self.reasons, "description": f"how the {k} is wanted"},
