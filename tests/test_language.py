@@ -406,3 +406,13 @@ def test_rows_reads_matching_rows_in_key_order(shop):
     got = sb.call("line_skus", {"order_id": oid}).value
     assert sorted(got) == ["a", "b"] and len(got) == 2
     assert sb.call("line_skus", {"order_id": "no such order"}).value == []
+
+
+def test_a_phone_field_without_a_source_is_seeded_in_one_format():
+    """A service's database stores its numbers alike; Faker's `basic_phone_number` mixed
+    "(399)608-1701", "399-608-1701" and "3996081701" in one table."""
+    import re
+    d = parse_domain({**BASE, "entities": [{"name": "customers", "primary_key": "customer_id", "rows": 30,
+                                            "fields": [{"name": "customer_id"}, {"name": "phone"}]}]})
+    rows = compile_domain(d).new_sandbox().dump(["customers"])["customers"].values()
+    assert len(rows) == 30 and all(re.fullmatch(r"[1-9]\d\d-\d{3}-\d{4}", r["phone"]) for r in rows)

@@ -245,10 +245,22 @@ class _RetriesAtOnce(RefinedAgent):
 
 @pytest.mark.parametrize("take", ["said", "right"])
 async def test_meeting_a_slip_by_calling_again_without_asking_fails(taskset: Any, take: str) -> None:
-    task, compiled = variant(taskset, "wrong_detail")
-    (mistake,) = task.plan.mistakes
-    assert mistake.said != mistake.right and task.scenario.knows[mistake.key] == mistake.said
-    traj = await roll(task, compiled, _RetriesAtOnce(WorkflowAgent(compiled), mistake.said, getattr(mistake, take)))
+    """Calling again with the right value is a guess when nobody said it (a list of the customer's
+    cards read before shows it: then it is taken from there, and only not telling the user fails)."""
+    for index in range(len(taskset[0])):
+        task, compiled = variant(taskset, "wrong_detail", index)
+        (mistake,) = task.plan.mistakes
+        assert mistake.said != mistake.right and task.scenario.knows[mistake.key] == mistake.said
+        traj = await roll(task, compiled, _RetriesAtOnce(WorkflowAgent(compiled), mistake.said, getattr(mistake, take)))
+        if take == "said":
+            break
+        retry = next(i for i, m in enumerate(traj.messages)
+                     if any(mistake.right in c["function"]["arguments"] for c in m.get("tool_calls") or []))
+        if not any(mistake.right in (m.get("content") or "") for m in traj.messages[:retry]
+                   if m["role"] in ("user", "tool")):
+            break
+    else:
+        raise AssertionError("no variant whose right value nobody says")
     assert "detail_rechecked" in traj.verification.failed
     whys = [e["why"] for e in next(c for c in traj.verification.checks if c.name == "detail_rechecked").evidence]
     assert "called again without telling the user" in whys

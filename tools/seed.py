@@ -21,9 +21,11 @@ from .model import ByRange, Domain, Entity, EntityField, FakerSpec
 from .tables import Table
 
 _CLOCK_PROVIDERS = re.compile(r"date|time|year|month|day|century|past|future|unix|iso8601")
-_BY_NAME = [  # (field-name pattern, faker provider) for string fields without an explicit source
+#: (field-name pattern, faker provider[:its one argument]) for string fields without an explicit
+#: source; a phone number is stored in one format, as a service's database holds them
+_BY_NAME = [
     (r"email", "email"), (r"first_?name", "first_name"), (r"last_?name", "last_name"),
-    (r"(^|_)name$|full_?name", "name"), (r"phone", "basic_phone_number"), (r"city", "city"),
+    (r"(^|_)name$|full_?name", "name"), (r"phone", "numerify:%##-###-####"), (r"city", "city"),
     (r"zip|postal|postcode", "postcode"), (r"country", "country"), (r"state$", "state_abbr"),
     (r"street|address", "street_address"), (r"company|employer", "company"),
     (r"description|note|comment|reason|message", "sentence"), (r"title", "catch_phrase"),
@@ -359,7 +361,8 @@ class _Seeder:
             return self.fake.bothify(f"{prefix}-#####")
         for pattern, provider in _BY_NAME:
             if re.search(pattern, f.name, re.IGNORECASE):
-                return getattr(self.fake, provider)()
+                name, _, arg = provider.partition(":")
+                return getattr(self.fake, name)(*([arg] if arg else []))
         return self.fake.word()
 
 

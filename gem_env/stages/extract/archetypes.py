@@ -151,6 +151,10 @@ class Archetype:
 _NOTHING_PENDING_ONCE_CLOSED = {s: ("posted",) for s in ("closed", "cancelled", "expired")}
 
 
+#: a phone number as a service stores them, in one format (Faker's own mixes three)
+PHONE = {"provider": "numerify", "args": {"text": "%##-###-####"}}
+
+
 def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
     """A field as the tool language writes it, plus ``when={status: (from, to)}``: a date that follows
     the row's status, in days from the domain's clock (`ToolKit._dated_by_status` makes it a `by`)."""
@@ -329,7 +333,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         keywords={"line": 2, "plan": 3, "phone": 2, "mobile": 3, "sim": 3, "data": 1, "roaming": 3,
                   "subscription": 1, "billing": 1, "upgrade": 2, "downgrade": 2, "telecom": 3},
         main=("line",), statuses=("active", "suspended", "closed"),
-        main_fields=(_f("phone_number", faker="basic_phone_number"),
+        main_fields=(_f("phone_number", faker=PHONE),
                      _f("plan_name", values=["Basic", "Plus", "Unlimited"]),
                      _f("monthly_price", "number", range=[10, 90]),
                      _f("started_on", "date")),
@@ -436,7 +440,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         keywords={"username": 3, "password": 3, "login": 2, "log": 1, "sign": 1, "profile": 2, "factor": 2,
                   "recover": 2, "reset": 2, "phone": 1, "name": 1, "address": 1, "verify": 1, "code": 1},
         main=("account", "profile"), statuses=("active", "locked", "closed"),
-        main_fields=(_f("username", faker="user_name"), _f("phone_number", faker="basic_phone_number"),
+        main_fields=(_f("username", faker="user_name"), _f("phone_number", faker=PHONE),
                      _f("two_factor", "boolean"), _f("failed_logins", "integer", range=[0, 5]),
                      _f("created_on", "date")),
         actions=(Action("lock", ("active",), "locked", ("suspicious activity", "lost phone")),

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 from ...text import features as tf
 from ...text.words import articled
-from .archetypes import ENTRY_NAMES, Action, Archetype
+from .archetypes import ENTRY_NAMES, PHONE, Action, Archetype
 from .service_feature import Feature
 from .service_flows import Flows
 from .service_reads import ReadTools
@@ -145,8 +145,8 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                 values[n] = False
             elif t in ("number", "integer"):
                 values[n] = f["range"][0] if n.endswith("limit") and f.get("range") else 0
-            elif f.get("faker") == "basic_phone_number":  # a new line's number, from the fictional 555-01xx range
-                values[n] = f"'555-01' + str(10 + count_rows('{self.mains}', {{}}) % 90)"
+            elif f.get("faker") == PHONE:  # a new line's number, from the fictional 555-01xx range
+                values[n] = f"'212-555-01' + str(10 + count_rows('{self.mains}', {{}}) % 90)"
             elif "faker" in f:  # a card's last four digits: made by the bank, never asked for
                 values[n] = f"str(1000 + count_rows('{self.mains}', {{}}))"
         return values
