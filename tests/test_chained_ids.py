@@ -85,3 +85,13 @@ def test_every_way_the_user_points_at_a_record_is_no_request() -> None:
     for phrase in REFER + ON_RECORD + DESCRIBE:
         said = phrase.format(ref=ref, name="shipping address", v="2505 Veronica Manor")
         assert _WHICH_ONE.search(said), said
+
+
+def test_a_new_value_is_cut_from_the_words_only_where_it_stands_whole() -> None:
+    """"change the spending limit of my card to $900. It's the card ending in 5900.": cutting the new
+    limit out of the description left "ending in 5", so the agent asked which card (one of 657
+    offline sessions was rejected)."""
+    from agents.workflow_agent import _without
+    said = "Change the spending limit of my card to $900. It's the card ending in 5900."
+    assert _without(said, ["900"]) == "Change the spending limit of my card to $ . It's the card ending in 5900."
+    assert _without("swap it for the one in teal, size L", ["teal"]) == "swap it for the one in  , size L"
