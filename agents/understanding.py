@@ -251,7 +251,7 @@ def _sentence_values(sentence: str, text: str, known: dict[str, Any], choices: d
     sentence = re.sub(r"(?:(?<=\s)|^)([A-Za-z]+)\s*\{(?:\w+_id|id)\}", "\x00\\1", sentence)
     sentence = re.sub(r"\s*\{(?:\w+_id|id)\}", "", sentence)
     slots = _GOAL_SLOT.findall(sentence)
-    if not slots or all(k in known for k in slots) or len(slots) > 6 or sentence.startswith("{"):
+    if not slots or all(k in known for k in slots) or len(slots) > 8 or sentence.startswith("{"):
         return {}  # (a value leading its sentence has no words before it to say where it starts)
     pattern = r"\b"
     for token in re.findall(r"\{\w+\}|[^\s{}]+", sentence):

@@ -1133,3 +1133,47 @@ def test_a_rule_that_opens_with_a_pronoun_keeps_the_sentence_it_refers_to():
             "relations and should not be confused.") in rules, rules
     assert not any(r.startswith("They ") for r in rules), rules
     assert all(text[p.span.start:p.span.end] == p.span.text for p in d.policy)
+
+
+def test_a_kind_the_text_lists_for_the_record_is_a_field_its_rules_and_bookings_use():
+    """"It holds ... the cabin (...) and the fare type (`Light`, `Classic` or `Flex`)." and "`Light`
+    fares cannot be changed.": the airline domain had no fare type, so the rule was lost."""
+    _, d = extract("airline/change-a-booking.md")
+    fare = d.entity("bookings").field("fare_type")
+    assert fare is not None and fare.values == ["light", "classic", "flex"]
+    move = d.tool("update_booking_flight")
+    rule = next(s for s in move.effect if isinstance(s, RequireStep) and "fare_type" in s.require)
+    assert rule.require == "booking_row.fare_type != 'light'" and rule.message == "Light fares cannot be changed."
+    assert "fare_type" in [p.name for p in d.tool("create_booking").parameters]
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    light = next(b for b in sb.dump(["bookings"])["bookings"].values()
+                 if b["fare_type"] == "light" and b["status"] == "confirmed")
+    refused = sb.call("update_booking_cabin", {"booking_id": light["booking_id"],
+                                               "cabin": "business" if light["cabin"] != "business" else "economy"})
+    assert not refused.ok and refused.error == "Light fares cannot be changed."
+    sb.close()
+
+
+def test_a_change_charges_the_fee_and_fare_difference_the_text_states():
+    """"`Classic` fares can be changed for a fee of $60 per passenger per flight; `Flex` fares change
+    for free." and "If the new flight costs more, you pay the difference": moving a booking cost
+    nothing and its total stayed as it was."""
+    _, d = extract("airline/change-a-booking.md")
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    state = sb.dump(["bookings", "flights"])
+    flights = state["flights"]
+    for fare in ("classic", "flex"):
+        booking, other = next((b, f) for b in state["bookings"].values() for f in flights.values()
+                              if b["fare_type"] == fare and b["status"] == "confirmed" and f["flight_id"] != b["flight_id"]
+                              and (f["origin"], f["destination"]) == (b["origin"], b["destination"]) and f["seats_left"] > 0)
+        moved = sb.call("update_booking_flight", {"booking_id": booking["booking_id"], "flight_id": other["flight_id"]})
+        assert moved.ok, moved.error
+        fee = 60 * booking["passengers"] if fare == "classic" else 0
+        difference = max(0, other["price"] - flights[booking["flight_id"]]["price"]) * booking["passengers"]
+        assert moved.value["amount_charged"] == round(fee + difference, 2)
+        assert moved.value["total_paid"] == round(booking["total_paid"] + moved.value["amount_charged"], 2)
+    sb.close()
+    flow = next(w for w in d.workflows if w.name == "update_booking_flight")
+    assert "amount_charged" in flow.tells

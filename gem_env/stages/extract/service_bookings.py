@@ -54,6 +54,10 @@ class Bookings:
                     p["enum"] = list(f["values"])
                 params.append(p)
                 values[n] = n
+        for n, kinds in self.sp.kinds.items():  # the kind the text lists for the record: "the fare type"
+            params.append({"name": n, "type": "string", "enum": list(kinds.value),  # type: ignore[arg-type]
+                           "description": n.replace("_", " ")})
+            values[n] = n
         effect = [{"find": self.owners, "as": f"{o}_row", "where": {self.owner_pk: self.owner_pk},
                    "error": f"No {o} with id {{{self.owner_pk}}}"},
                   {"find": self.catalogs, "as": f"{k}_row", "where": {self.catalog_pk: self.catalog_pk},
@@ -127,7 +131,7 @@ class Bookings:
             if value is None:
                 return None
             knows[n], args[n] = value, {"user": n}
-            said.append(_said(n, p))
+            said.append(_said(n, p, kind=n in self.sp.kinds))
         steps.append({"tool": tool, "as": "booked", "args": args})
         thing = k if tool.startswith("create_") else m  # "book a flight", not "create a booking"
         return {"name": tool, "category": "book", "goal": f"{self.a.book_verb} {indefinite(thing)} " + " ".join(said),
@@ -158,9 +162,12 @@ class Bookings:
         return None
 
 
-def _said(name: str, param: dict[str, Any]) -> str:
-    """How a booking request says a value: "on {starts_at}", "for {nights} nights", "for a {visit_type}"."""
+def _said(name: str, param: dict[str, Any], kind: bool = False) -> str:
+    """How a booking request says a value: "on {starts_at}", "for {nights} nights", "for a {visit_type}";
+    a `kind` the text lists for the record by its noun ("with a {fare_type} fare")."""
     words = name.replace("_", " ")
+    if kind:
+        return f"with a {{{name}}} {name.rpartition('_')[0].replace('_', ' ')}"
     if name == "frequency":
         return f"sent {{{name}}}"
     if param.get("enum"):

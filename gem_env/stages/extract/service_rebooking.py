@@ -7,7 +7,9 @@ that speaks of changing the booked entry gets `update_<main>_<catalog>`: it move
 another entry, copying what the booking repeats of it (the route, the date), refused where the
 text's rules on changes refuse it (a status, a value, a deadline), where the new entry is the one
 booked or has no seat left, and, when the text says the route stays, where it flies another route
-(citing that sentence). The catalog is then seeded as a timetable (`service_places.timetable`):
+(citing that sentence). What a change costs is charged as the text says: a fee ("for a fee of
+$60 per passenger", only on the fares the clause names) and the fare difference when the new entry
+costs more; the reply says the amount charged and the booking's new total. The catalog is then seeded as a timetable (`service_places.timetable`):
 each route flown on several dates, so a booking has another flight on its route; the workflow
 moves a booking to the flight on its route on the date the customer names.
 """
@@ -21,6 +23,12 @@ from .service_places import timetable
 from .service_writes import _UPDATE_VERBS, quoted_list
 from .specialise import Found, Specialisation
 
+#: "can be changed for a fee of $60 per passenger per flight": what a change costs, per traveller or not
+_FEE = re.compile(r"\bfee\s+of\s+\$\s?(\d[\d,]*(?:\.\d+)?)(\s+(?:per|a|each)\s+(?:passenger|person|traveller|traveler|guest))?",
+                  re.I)
+#: "If the new flight costs more, you pay the difference": the fare difference is charged
+_DIFFERENCE = re.compile(r"\bcosts?\s+more\b[^.;]*\b(?:pay|charged?)\b[^.;]*\bdifference\b|"
+                         r"\bpay\s+(?:the\s+|any\s+)?(?:fare\s+|price\s+)?difference\b", re.I)
 _SAME_ROUTE = re.compile(r"\bsame\s+route\b|\bwithout\s+changing\s+the\s+origin\b|\bnot\b[^.]{0,60}\bthe\s+route\b", re.I)
 
 
@@ -42,6 +50,13 @@ def read_rebooking(sp: Specialisation, arch: Any, text: str, title: str) -> None
     for start, end, s in sp.sentences:
         if _SAME_ROUTE.search(s):
             sp.rebook_rules.setdefault("same_route", Found(True, start, end, s))
+        if (fee := _FEE.search(s)) and "fee" not in sp.rebook_rules:
+            clause = s[s.rfind(";", 0, fee.start()) + 1:fee.start()].lower()  # "`Classic` fares can be changed for"
+            named = [(k, v) for k, kinds in sp.kinds.items() for v in kinds.value  # type: ignore[attr-defined]
+                     if re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", clause)]
+            sp.rebook_rules["fee"] = Found((float(fee.group(1).replace(",", "")), bool(fee.group(2)), named), start, end, s)
+        if _DIFFERENCE.search(s):
+            sp.rebook_rules.setdefault("difference", Found(True, start, end, s))
 
 
 class Rebooking:
@@ -87,14 +102,56 @@ class Rebooking:
             self._cite(same)
         if (avail := self._available(new)) != "true":
             effect.append({"require": avail, "message": f"This {k} has no seat left"})
-        effect += [{"update": self.mains, "row": row, "set": {kpk: kpk, **copied}},
+        charges, paid = self._charges(row, new)
+        effect += [*charges,
+                   {"update": self.mains, "row": row, "set": {kpk: kpk, **copied, **paid}},
                    {"return": {pk: f"{row}.{pk}", kpk: f"{row}.{kpk}", **{n: f"{row}.{n}" for n in copied},
+                               **({"amount_charged": "charged", **{n: f"{row}.{n}" for n in paid}} if charges else {}),
                                "status": f"{row}.status"}}]
         said = self.sp.rebooks
         self._cite(said)
         span = {"start": said.start, "end": said.end, "text": said.text} if said.text else None
         return self._tool(f"update_{m}_{k}", "write", f"Move {m} to another {k}; what it repeats of the {k} follows.",
                           [self._id_param(m, pk), self._id_param(k, kpk)], effect, span)
+
+    def _charges(self, row: str, new: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """What a change costs, as the text says: its fee ("$60 per passenger", only for the fares it
+        names) and the fare difference when the new entry costs more (per traveller, as the booking
+        was priced); `let` steps binding `charged`, and the booking's total moved by it."""
+        fee, diff = self.sp.rebook_rules.get("fee"), self.sp.rebook_rules.get("difference")
+        if fee is None and diff is None:
+            return [], {}
+        times = next((f["name"] for f in self.a.main_fields if f["name"] in ("nights", "passengers")), None)
+        per = f" * {row}.{times}" if times else ""
+        parts = []
+        if fee is not None:
+            amount, each, named = fee.value  # type: ignore[misc]
+            cost = f"{amount}{per if each else ''}"
+            only = " or ".join(f"{row}.{k} == '{v}'" for k, v in named)
+            parts.append(f"({cost} if {only} else 0)" if only else cost)
+            self._cite(fee)
+        steps: list[dict[str, Any]] = []
+        if diff is not None:
+            price = self._price()
+            if price:
+                steps.append({"find": self.catalogs, "as": "booked_before", "where": {self.catalog_pk: f"{row}.{self.catalog_pk}"}})
+                parts.append(f"max(0, {new}.{price} - booked_before.{price}){per}")
+                self._cite(diff)
+        if not parts:
+            return [], {}
+        steps.append({"let": {"charged": f"round({' + '.join(parts)}, 2)"}})
+        total = next((f["name"] for f in self.a.main_fields if f.get("type") == "number"
+                      and re.search(r"total|paid", f["name"])), None)
+        return steps, ({total: f"round({row}.{total} + charged, 2)"} if total else {})
+
+    def _price(self) -> str | None:
+        """The catalog entry's price field, which a fare difference is of."""
+        return next((c["name"] for c in self.a.catalog_fields if c.get("type") == "number"
+                     and re.search(r"price|rate|fare", c["name"])), None)
+
+    def _charges_anything(self) -> bool:
+        rules = self.sp.rebook_rules
+        return "fee" in rules or ("difference" in rules and self._price() is not None)
 
     def rebook_flow(self) -> dict[str, Any]:
         """"move my reservation RSV-00012 to the flight on 2025-02-03": another flight on its route
@@ -120,7 +177,7 @@ class Rebooking:
                            "args": {"origin": {"result": "details.origin"}, "destination": {"result": "details.destination"},
                                     "date": {"user": "date"}}},
                           {"tool": f"update_{m}_{k}", "as": "moved", "args": {pk: {"user": pk}, kpk: {"result": pick}}}],
-                "tells": {kpk: f"moved.{kpk}"}}
+                "tells": {kpk: f"moved.{kpk}", **({"amount_charged": "moved.amount_charged"} if self._charges_anything() else {})}}
 
 
 REBOOKING = Feature("rebooking", Rebooking, read=read_rebooking, on=Rebooking.rebooks, catalog_rows=timetable,

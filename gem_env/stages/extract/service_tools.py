@@ -235,6 +235,10 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             main_fields.append(self._dated_by_status(f, self.statuses))
             main_fields += [x for after, fields in added if after == f["name"] for x in fields]
         main_fields += [x for after, fields in added if after is None for x in fields]
+        for name, kinds in sp.kinds.items():  # a kind the text lists for the record ("the fare type")
+            # a record the service makes without one (a new card) has none; a booking asks for it
+            main_fields.append({"name": name, "values": list(kinds.value), "default": None})  # type: ignore[arg-type]
+            self._cite(kinds)
         if self.catalogs and (not self.children or self.products()):
             main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         main_fields = self._same_as_catalog(main_fields)

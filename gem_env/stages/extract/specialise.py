@@ -104,6 +104,7 @@ class Specialisation:
     tracking_rules: dict[str, Found] = field(default_factory=dict)  # "not_yet" / "prefix" (TRK)
     extends: Found | None = None                                   # the text offers extending (service_extensions)
     extension_rules: dict[str, Found] = field(default_factory=dict)  # "window" / "booked" / "lead" / "price"
+    kinds: dict[str, Found] = field(default_factory=dict)          # new main field -> its values ("fare type")
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:
@@ -192,6 +193,22 @@ _STATUS = re.compile(r"\bstatus(?:es)?\b(?!\s+(?:bar|icons?|lights?|indicators?|
 _STATE = re.compile(r"[A-Za-z][A-Za-z]+(?:[ _-][A-Za-z]+)*")
 
 
+#: the head of a noun phrase that names a kind a record is of ("fare type", "membership tier")
+_KIND_HEADS = frozenset("type kind class tier level category grade".split())
+#: words that are no kind's name before its head ("with type `pos_declined`", "the type")
+_NOT_MODIFIERS = frozenset("a an the its their your our his her this that each every with of for in on by to and or "
+                           "from as at any which what same new".split())
+
+
+def _kind_name(sentence: str, start: int) -> str | None:
+    """The field a run of quoted values starting at `start` is the choices of, where its label is a
+    kind of the record the archetype has no field for: "the fare type (`Light`, ...)" -> fare_type."""
+    before = re.findall(r"[A-Za-z]+", sentence[max(0, start - 40):start])
+    if len(before) < 2 or before[-1].lower() not in _KIND_HEADS or before[-2].lower() in _NOT_MODIFIERS:
+        return None
+    return f"{tf.lemma(before[-2])}_{before[-1].lower()}"
+
+
 def specialise(arch: Archetype, text: str) -> Specialisation:
     counts: dict[str, int] = {}
     for w in re.findall(r"[A-Za-z]+", text):
@@ -200,15 +217,22 @@ def specialise(arch: Archetype, text: str) -> Specialisation:
     sp = Specialisation(main=_choose(arch.main, counts) or arch.main[0], child=_choose(arch.child, counts),
                         request=_choose(arch.request, counts), catalog=_choose(arch.catalog, counts),
                         sentences=sentences(text))
+    before: set[str] = set()
     for start, end, s in sp.sentences:
-        _read_sentence(arch, sp, Found(None, start, end, s))
+        before = _read_sentence(arch, sp, Found(None, start, end, s), before)
     return sp
 
 
-def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
+#: a sentence about what the one before named ("A booking is found by ... It holds ...")
+_PRONOUN = re.compile(r"(?:it|they|this|each)\b", re.I)
+
+
+def _read_sentence(arch: Archetype, sp: Specialisation, at: Found, before: set[str]) -> set[str]:
+    """Reads one sentence into `sp`; `before`: the words of the sentence before. Returns its words."""
     s = at.text
     low = s.lower()
     words = _words(s)
+    of_main = sp.main in words or bool(_PRONOUN.match(s)) and sp.main in before
     quoted = [q for q in _quoted(s) if len(q.split()) <= 4 and not _ID.fullmatch(q.upper())]
     negative = bool(_NEGATION.search(s))
 
@@ -233,6 +257,10 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
                 and all(_STATE.fullmatch(v) for v in values) \
                 and not words & ({*arch.request, *arch.child} - set(arch.main)):  # a return's statuses are not its order's
             sp.statuses = found(values)
+        elif not any(f["name"].split("_")[0] in named for f in (*arch.main_fields, *arch.child_fields)):
+            kind = _kind_name(s, start)
+            if kind and of_main and kind not in sp.kinds and all(re.fullmatch(r"[a-z]+(?: [a-z]+)*", v) for v in values):
+                sp.kinds[kind] = found(values)  # "It holds ... the fare type (`Light`, `Classic` or `Flex`)"
         else:
             for f in arch.editable:
                 if f.get("type", "string") == "string" and f["name"].split("_")[0] in named \
@@ -301,6 +329,7 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found) -> None:
         sp.freeze_on = found("fraud")
     if arch.move is not None:
         _read_move(arch, sp, s, words, negative, found)
+    return words
 
 
 def _read_move(arch: Archetype, sp: Specialisation, s: str, words: set[str], negative: bool, found: Any) -> None:
@@ -325,7 +354,8 @@ def _blocked_values(arch: Archetype, sp: Specialisation, subject: str, words: se
                     found: Any) -> None:
     """"Non-refundable rates cannot be modified": a value of one of the main record's listed fields,
     named before the negation together with the field, blocks the verbs of the sentence."""
-    for f in arch.main_fields:
+    kinds = [{"name": k, "values": v.value} for k, v in sp.kinds.items()]
+    for f in (*arch.main_fields, *kinds):
         values = sp.enums[f["name"]].value if f["name"] in sp.enums else f.get("values")
         if not values or f["name"].split("_")[0] not in words:
             continue
