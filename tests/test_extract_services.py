@@ -1177,3 +1177,14 @@ def test_a_change_charges_the_fee_and_fare_difference_the_text_states():
     sb.close()
     flow = next(w for w in d.workflows if w.name == "update_booking_flight")
     assert "amount_charged" in flow.tells
+
+
+def test_a_deadline_before_departure_binds_the_booking_date_that_repeats_the_flights():
+    """"Changes must be made at least 3 hours before the original departure." and "Bags can only be
+    added online up to 24 hours before departure.": a booking's `travel_date` is its flight's
+    departure date, so both bind it (neither did)."""
+    for path, tool, days in (("airline/change-a-booking.md", "update_booking_flight", 1),
+                             ("airline/add-checked-baggage.md", "update_booking_bags", 1)):
+        _, d = extract(path)
+        rules = [s.require for s in d.tool(tool).effect if isinstance(s, RequireStep)]
+        assert f"days_between(today, booking_row.travel_date) >= {days}" in rules, (path, rules)

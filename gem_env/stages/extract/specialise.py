@@ -34,8 +34,8 @@ _AT_LEAST = re.compile(r"\b(?:at\s+least|minimum\s+of|no\s+less\s+than)\s+\$\s?(
 _OUR_SIDE = re.compile(r"\b(?:we|our\s+team)\b[^.]*\b(?:reply|respond|answer|process|resolve|review|refund|"
                        r"decide|contact)\w*\b", re.I)
 _PASSIVE = re.compile(r"\b(?:cannot|can't|can\s+not|not|never)\s+(?:be|been|get)\s+`?([a-z]+)", re.I)
-_BEFORE = re.compile(r"\b(?:until|up\s+to|no\s+later\s+than)\s+(\d{1,3})\s+(hour|day)s?\s+before\s+"
-                     r"(?:the\s+|your\s+|its\s+)?([a-z]+(?:[-\s][a-z]+)?)", re.I)
+_BEFORE = re.compile(r"\b(?:until|up\s+to|no\s+later\s+than|at\s+least)\s+(\d{1,3})\s+(hour|day)s?\s+before\s+"
+                     r"(?:the\s+|your\s+|its\s+)?(?:original\s+|scheduled\s+)?([a-z]+(?:[-\s][a-z]+)?)", re.I)
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 _MORE_THAN = re.compile(r"\b(?:more\s+than|over)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
 _TIMES = {"once": 1, "twice": 2}
@@ -369,7 +369,9 @@ def _read_deadline(arch: Archetype, sp: Specialisation, m: re.Match, words: set[
     verbs of the sentence must stay N days ahead of."""
     said = re.sub(r"[-\s]+", "_", m.group(3).lower())
     for f in arch.main_fields:
-        if f.get("type") in ("date", "datetime") and (f["name"] == said or f["name"].split("_")[0] == said.split("_")[0]):
+        # the field by its name, or by the catalog's field it repeats ("departure": a booking's travel_date)
+        names = (f["name"], f.get("same_as", "").removeprefix("catalog."))
+        if f.get("type") in ("date", "datetime") and any(n == said or n.split("_")[0] == said.split("_")[0] for n in names if n):
             n = int(m.group(1))
             days = -(-n // 24) if m.group(2).lower() == "hour" else n
             sp.deadline = found((f["name"], days, words))
