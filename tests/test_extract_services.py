@@ -1188,3 +1188,31 @@ def test_a_deadline_before_departure_binds_the_booking_date_that_repeats_the_fli
         _, d = extract(path)
         rules = [s.require for s in d.tool(tool).effect if isinstance(s, RequireStep)]
         assert f"days_between(today, booking_row.travel_date) >= {days}" in rules, (path, rules)
+
+
+def test_a_renewal_follows_the_texts_limit_period_and_others_holds():
+    """"Each loan can be renewed up to 2 times, for 21 days each time." and "An item cannot be
+    renewed if another member has placed a hold on it.": the archetype's own 14 days and guard
+    stood, and a loan another member waits for was renewed."""
+    _, d = extract("library/renew-a-loan.md")
+    renew = d.tool("renew_loan")
+    rules = {s.message: s.require for s in renew.effect if isinstance(s, RequireStep)}
+    assert rules["Each loan can be renewed up to 2 times, for 21 days each time."] == "loan_row.renewals < 2"
+    assert "A loan can be renewed twice at most" not in rules
+    held = rules["An item cannot be renewed if another member has placed a hold on it."]
+    sb = check_domain(d).new_sandbox()
+    state = sb.dump(["loans", "holds"])
+    waited = {(h["title_id"], h["member_id"]) for h in state["holds"].values()}
+    outcomes = set()
+    for loan in (x for x in state["loans"].values() if x["status"] == "active" and x["renewals"] < 2):
+        others = any(t == loan["title_id"] and m != loan["member_id"] for t, m in waited)
+        got = sb.call("renew_loan", {"loan_id": loan["loan_id"]})
+        assert got.ok == (not others), (loan, got.error)
+        outcomes.add(got.ok)
+        if got.ok:
+            import datetime as dt
+            assert got.value["due_date"] == (dt.date.fromisoformat(loan["due_date"]) + dt.timedelta(days=21)).isoformat()
+        else:
+            assert got.error == "An item cannot be renewed if another member has placed a hold on it."
+    assert "holds" in held and outcomes == {True, False}
+    sb.close()

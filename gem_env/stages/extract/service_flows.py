@@ -140,8 +140,7 @@ class Flows:
             knows["reason"] = f"'{self._said_reason(a.reasons)}'"
             args["reason"] = {"user": "reason"}
         conds = [f"row.status in {quoted_list(allowed)}"]
-        if a.guard:
-            conds.append(a.guard[0].replace("r.", "row."))
+        conds += [g["require"] for g in self.action_guards(a, "row")]
         conds += self._unblocked({a.verb}, allowed)
         return {"name": f"{a.verb}_{m}", "category": a.verb,
                 "goal": f"{a.verb} my {m} {{{pk}}}" + (" because of {reason}" if a.reasons else ""),

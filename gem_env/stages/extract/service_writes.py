@@ -6,6 +6,7 @@ from typing import Any
 
 from ...text.words import indefinite
 from ...tools.render import participle, plain_words
+from .specialise import ADDS_DAYS
 
 
 def quoted_list(values: list[str] | tuple[str, ...]) -> str:
@@ -72,15 +73,18 @@ class WriteTools:
             params.append({"name": "reason", "type": "string", "enum": list(a.reasons),
                            "description": f"why the {m} is {participle(a.verb)}"})
             sets["status_reason"] = "reason"
+        period = self.sp.period_days.get(a.verb)  # "for 21 days each time"
         for fld, expr in a.also_set:
+            if period is not None and ADDS_DAYS.search(expr):
+                expr = ADDS_DAYS.sub(rf"add_days(\1, {period.value})", expr)
+                self._cite(period)
             sets[fld] = re.sub(r"\br\.", f"{row}.", expr)
         only = self.sp.only_from.get(a.verb)
         message = only.text[:300] if only else f"Only {indefinite(m)} that is {' or '.join(allowed)} can be {participle(a.verb)}"
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {quoted_list(allowed)}", "message": message + f" (this {m} is {{{row}.status}})"},
                   *self._blocked_main({a.verb}, allowed),
-                  *([{"require": re.sub(r"\br\.", f"{row}.", a.guard[0]), "message": a.guard[1]}] if a.guard else []),
-                  *self._times_limit(a, row),
+                  *self.action_guards(a, row),
                   {"update": self.mains, "row": row, "set": sets},
                   {"return": {pk: f"{row}.{pk}", "status": f"{row}.status",
                               **{fld: f"{row}.{fld}" for fld, _ in a.also_set}}}]
@@ -88,8 +92,23 @@ class WriteTools:
                           f"its status becomes {a.to_status}.", params, effect, self.span_for(a.verb, m)
                           or self.span_for(a.verb))
 
+    def action_guards(self, a: Any, row: str) -> list[dict[str, Any]]:
+        """The `require` steps an action's own rules add (its tool's and its workflow's anchor): the
+        text's limit on how often ("up to 2 times", in place of the archetype's guard), and "cannot be
+        renewed if another member has placed a hold on it" (a request of another owner on the entry)."""
+        out = self._times_limit(a, row) or ([{"require": re.sub(r"\br\.", f"{row}.", a.guard[0]),
+                                              "message": a.guard[1]}] if a.guard else [])
+        others = self.sp.others_request.get(a.verb)
+        if others is not None and self.sp.request and self.a.request_on_catalog and self.catalogs:
+            k, o = self.catalog_pk, self.owner_pk
+            out.append({"require": f"len([x for x in rows('{self.requests}', {{{k}: {row}.{k}}}) if x.{o} != {row}.{o}]) == 0",
+                        "message": others.text[:300]})
+            self._cite(others)
+        return out
+
     def _times_limit(self, a: Any, row: str) -> list[dict[str, Any]]:
-        """"Not more than twice a year": the counter the action increments stays under the text's N."""
+        """"Not more than twice a year", "up to 2 times": the counter the action increments stays under
+        the text's N (in place of the archetype's own guard)."""
         limit = self.sp.times_limit.get(a.verb)
         counter = next((fld for fld, expr in a.also_set if re.fullmatch(rf"r\.{fld} \+ 1", expr)), None)
         if limit is None or counter is None:

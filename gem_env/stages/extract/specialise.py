@@ -39,6 +39,12 @@ _BEFORE = re.compile(r"\b(?:until|up\s+to|no\s+later\s+than|at\s+least)\s+(\d{1,
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 _MORE_THAN = re.compile(r"\b(?:more\s+than|over)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
 _TIMES = {"once": 1, "twice": 2}
+_UP_TO_TIMES = re.compile(r"\b(?:up\s+to|at\s+most|no\s+more\s+than)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
+_ANOTHER = re.compile(r"\b(?:another|other|someone\s+else)\b", re.I)
+#: "for 21 days each time": what one renewal adds
+_EACH_TIME = re.compile(r"\bfor\s+(\d{1,3})\s+days?\s+(?:each\s+time|at\s+a\s+time|per\s+\w+|each)\b", re.I)
+#: an action's date it moves by a number of days ("add_days(r.due_date, 14)")
+ADDS_DAYS = re.compile(r"add_days\((r\.\w+), \d+\)")
 _MONEY = r"\$\s?(\d[\d,]*(?:\.\d+)?)"
 _PER_DAY = re.compile(rf"{_MONEY}\s+(?:per|a|each)\s+(?:calendar\s+)?day\b|\bdaily\s+(?:\w+\s+)?limit\s+"
                       rf"(?:is\s+|of\s+)?{_MONEY}", re.I)
@@ -77,6 +83,8 @@ class Specialisation:
     reply_days: Found | None = None                                # we reply within N business days
     freeze_on: Found | None = None                                 # reason that also freezes the main
     times_limit: dict[str, Found] = field(default_factory=dict)    # action verb -> at most N times
+    period_days: dict[str, Found] = field(default_factory=dict)    # action verb -> days it adds each time
+    others_request: dict[str, Found] = field(default_factory=dict)  # action verb refused by another's request
     move_cap: Found | None = None                                  # a move cannot exceed the amount field
     daily_limit: Found | None = None                               # (amount, to others only): per day
     products: Found | None = None                                  # product names a new main is opened as
@@ -319,12 +327,22 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found, before: set[s
         for a in arch.actions:
             if states and (a.verb in words or tf.lemma(a.to_status) in words or a.to_status in low):
                 sp.only_from.setdefault(a.verb, found(states))
-    times = _MORE_THAN.search(s)
-    if times and negative:  # "You cannot freeze a membership more than twice in a calendar year"
+    # "You cannot freeze a membership more than twice in a calendar year"; "Each loan can be renewed
+    # up to 2 times, for 21 days each time"
+    times = (_MORE_THAN.search(s) if negative else None) or _UP_TO_TIMES.search(s)
+    if times:
         n = int(times.group(2)) if times.group(2) else _TIMES[times.group(1).lower()]
         for a in arch.actions:
             if a.verb in words and a.also_set:
                 sp.times_limit.setdefault(a.verb, found(n))
+    if negative and sp.request and sp.request in words and _ANOTHER.search(s):
+        for a in arch.actions:  # "An item cannot be renewed if another member has placed a hold on it."
+            if a.verb in words:
+                sp.others_request.setdefault(a.verb, found(sp.request))
+    each = _EACH_TIME.search(s)
+    for a in arch.actions if each else ():
+        if a.verb in words and any(ADDS_DAYS.search(expr) for _, expr in a.also_set):
+            sp.period_days.setdefault(a.verb, found(int(each.group(1))))  # type: ignore[union-attr]
     if "fraud" in words and "freeze" in words and sp.freeze_on is None:
         sp.freeze_on = found("fraud")
     if arch.move is not None:
