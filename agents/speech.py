@@ -569,6 +569,9 @@ _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name
 # role is viewer." of another user)
 _FACT_AFTER = ["The {name} is now {v}.", "It's updated: the {name} is {v}.", "The {name} now reads {v}.",
                "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."]
+#: a charge of nothing, said as such (the value stays: it is what the call told)
+_NOTHING_CHARGED = ["Nothing was charged: the {name} is {v}.", "There's no charge for it: the {name} is {v}.",
+                    "It cost nothing extra; the {name} is {v}."]
 _MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
                "The {name} is {v}."]
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
@@ -627,7 +630,9 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN_AHEAD if ahead else _WHEN, n=said, v=v)
     if low.endswith(("status", "state")):
         return pick(rng, _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
-    if v.startswith("$") and not after_write:
+    if re.fullmatch(r"\$0(?:\.00)?", v) and re.search(r"charge|fee", low):  # "the amount charged is $0"
+        return pick(rng, _NOTHING_CHARGED, name=n, v=v)
+    if v.startswith("$") and (not after_write or re.search(r"charge|fee", low)):  # a charge is no change of a field
         return pick(rng, _MONEY_FACT, name=n, v=v)
     bank = _FACT_AFTER if after_write else _FACT
     if _IDENTITY.search(low) or not own:  # a contact's name is not "your name", a doctor's specialty not "your specialty"

@@ -105,8 +105,8 @@ BRIDGE_AGAIN = ["Okay. ", "I see. ", "Fair enough. ", "Alright. ", "Understood. 
 BRIDGE_AFTER_DECLINE = [f"{a} {b}" for a in ["Okay.", "Alright.", "Thanks.", "Right, thanks.", "Okay, thanks for checking."]
                         for b in _BRIDGE_NEXT]
 # no to the assistant's offer to hand a refused request to a person, then the next request
-BRIDGE_AFTER_OFFER = [f"{a} {b}" for a in ["No need, thanks.", "No, that's okay.", "That's alright, no need.",
-                                           "No thanks, that's fine."] for b in _BRIDGE_NEXT]
+OFFER_NO = ["No need, thanks.", "No, that's okay.", "That's alright, no need.", "No thanks, that's fine."]
+BRIDGE_AFTER_OFFER = [f"{a} {b}" for a in OFFER_NO for b in _BRIDGE_NEXT]
 BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. Separately, ",
                    "Alright, never mind that one. Next, ", "I see. In that case, something else: ",
                    "That's a pity, but okay. Also, "]
@@ -308,6 +308,8 @@ def next_request(rng: Any, body: str, told: str, *, last: bool, question: bool, 
     keep = again or body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
     if mentioned:
         return rng.choice(BRIDGE_MENTIONED) + (body if keep else body[:1].lower() + body[1:])
+    if offered and again:  # the no to the offer first, then what they ask again ("In that case, ...")
+        return f"{rng.choice(OFFER_NO)} {body if keep else body[:1].lower() + body[1:]}"
     bridge = BRIDGE_AGAIN if again else BRIDGE_AFTER_OFFER if offered else BRIDGE_AFTER_NO if refused \
         else BRIDGE_AFTER_DECLINE if declined else BRIDGE
     return rng.choice(unused_bridges(bridge, told, last=last, question=question)) \

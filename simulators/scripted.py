@@ -542,9 +542,12 @@ _ASKED_AGAIN = tuple(q.split("{x}")[0] for q in P.ASK_REPEAT)  # how a user's `A
 
 def _offers(said: str, intent: str) -> bool:
     """Whether the assistant's offer is the request the user was going to make (its words, "my"
-    said "your")."""
+    said "your"), read in the offer's own sentence: the refusal before it may name the next request's
+    action too ("I'm unable to change the bags of your booking ... I can pass your question about
+    your booking to a person if you'd like." is no offer to change another booking's bags)."""
+    offer = next((x for x in re.split(r"(?<=[.!?])\s+", said) if _HANDOFF_OFFER.search(x)), said)
     wanted = set(re.findall(r"[a-z]{3,}", re.sub(r"\bmy\b", "your", in_words(intent).lower())))
-    return bool(wanted) and wanted <= set(re.findall(r"[a-z]{3,}", said.lower()))
+    return bool(wanted) and wanted <= set(re.findall(r"[a-z]{3,}", offer.lower()))
 
 
 def _gives_reason(said: str, intent: str) -> bool:

@@ -225,3 +225,22 @@ def test_after_several_records_the_one_just_changed_is_asked_about() -> None:
     wrote = reads + call(2, "cancel_appointment", {"appointment_id": "APP-2", "reason": "conflict"})
     assert agent._last_changed("appointment_id", wrote) == {"APP-2"}
     assert agent._last_changed("appointment_id", reads) == set()
+
+
+def test_an_offer_after_a_refusal_is_read_in_its_own_sentence_and_a_no_comes_first() -> None:
+    """"I can't change the bags of your booking BKN-24565. ... If it helps, I can pass your question
+    about your booking to a person.": the user's next request was to change another booking's bags,
+    whose words the refusal holds, so the user took the offer as that request, could give no
+    summary, and the session ended before its last request (2 of 36 airline and library sessions)."""
+    import random
+
+    from gem_env.simulators.scripted import _offers
+    said = ("I wish I could help here, but I can't change the bags of your booking BKN-24565. Our policy says: "
+            "a booking that is cancelled cannot be changed. If it helps, I can pass your question about your "
+            "booking to a person.")
+    assert not _offers(said, "change the bags of my booking to 3")
+    assert _offers(said, "pass my question about my booking to a person")
+    for seed in range(20):
+        text = P.next_request(random.Random(seed), "In that case, please change my other booking to 3 bags.", "",
+                              last=True, question=False, again=True, offered=True)
+        assert text.split(".")[0] + "." in P.OFFER_NO and text.endswith("please change my other booking to 3 bags.")

@@ -401,3 +401,16 @@ def test_the_customer_is_called_by_their_own_first_name_not_their_doctors() -> N
     with_owner = {S.confirm(random.Random(seed), "book the appointment", {"doctor_id": "DOC-1"}, secret,
                             [doctor, patient], owner="patient_id") for seed in range(20)}
     assert any("Ryan" in s for s in with_owner) and not any("Kevin," in s for s in with_owner)
+
+
+def test_a_charge_is_said_as_a_charge_and_nothing_as_nothing() -> None:
+    """After moving a booking, "You'll see the amount charged as $0." / "It's updated: the amount
+    charged is $60." (worded as a changed field)."""
+    import random as _r
+
+    from agents import speech as _S
+    for i in range(12):
+        none = _S.fact(_r.Random(i), "amount_charged", 0, after_write=True)
+        some = _S.fact(_r.Random(i), "amount_charged", 60.0, after_write=True)
+        assert "$0" in none and ("Nothing" in none or "no charge" in none or "nothing" in none), none
+        assert "$60" in some and "now" not in some and "updated" not in some and "see" not in some, some
