@@ -417,6 +417,12 @@ class WorkflowAgent:
                 if choices and code_for(got.get(k), choices) not in choices \
                         and (choice := reason_in_words(said, choices)) is not None:
                     got[k] = choice
+            if not asked and asks_confirmation(previous) and not YES.match(said):
+                # a reason changed at the confirmation in the user's own words ("Actually, make that
+                # because the item never arrived."), as read when it was asked for
+                got.update({k: choice for k, choices in self._enums.items()
+                            if code_for(got.get(k), choices) not in choices
+                            and (choice := reason_in_words(said, choices)) is not None})
             if ({"first_name", "last_name"} <= set(asked) or "zip" in got) and (full := full_name(said)):
                 got = {**dict(zip(("first_name", "last_name"), full)), **got}
             got.update({k: n for k in asked if k not in got and (n := self._count_in(k, said))})

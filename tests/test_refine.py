@@ -157,18 +157,25 @@ def test_a_change_of_mind_says_one_value_and_writes_another(taskset: Any) -> Non
     assert task.scenario.knows[change.key] == change.said  # the user says the first value first
 
 
-class _WritesAtOnce(RefinedAgent):
-    """Answers a user message holding `word` ("instead": a change; "wrong": a correction) with the
-    write at once, with these arguments, asking nothing."""
+def _bank(*banks: list[str]) -> re.Pattern[str]:
+    """The lines these banks of the user's say, whatever their values."""
+    return re.compile("|".join(re.escape(t).replace(re.escape("{name}"), ".+").replace(re.escape("{v}"), ".+")
+                               for bank in banks for t in bank))
 
-    def __init__(self, inner: Any, word: str, tool: str, arguments: dict[str, Any]) -> None:
+
+class _WritesAtOnce(RefinedAgent):
+    """Answers a user message holding `word` ("wrong": a correction), or a line of a bank (a change
+    of mind), with the write at once, with these arguments, asking nothing."""
+
+    def __init__(self, inner: Any, word: str | re.Pattern[str], tool: str, arguments: dict[str, Any]) -> None:
         super().__init__(inner)
         self.word = word
         self.call = {"id": "hasty", "type": "function", "function": {"name": tool, "arguments": json.dumps(arguments)}}
 
     def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         last = messages[-1]
-        if last.get("role") == "user" and self.word in (last.get("content") or ""):
+        content = last.get("content") or ""
+        if last.get("role") == "user" and (self.word in content if isinstance(self.word, str) else self.word.fullmatch(content)):
             return {"role": "assistant", "content": None, "tool_calls": [self.call]}
         return super().reply(messages)
 
@@ -176,7 +183,8 @@ class _WritesAtOnce(RefinedAgent):
 @pytest.mark.parametrize("take", ["said", "wanted"])
 async def test_writing_on_the_change_without_asking_again_fails(taskset: Any, take: str) -> None:
     task, compiled, change, arguments = _changed(taskset)
-    hasty = _WritesAtOnce(WorkflowAgent(compiled), "instead", change.tool,
+    from gem_env.simulators.phrases import CHANGE_MIND, CHANGE_REASON
+    hasty = _WritesAtOnce(WorkflowAgent(compiled), _bank(CHANGE_MIND, CHANGE_REASON), change.tool,
                           {**arguments, change.argument: getattr(change, take)})
     traj = await roll(task, compiled, hasty)
     assert "change_confirmed" in traj.verification.failed
