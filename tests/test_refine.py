@@ -835,3 +835,27 @@ def test_a_time_changed_or_corrected_stays_on_its_side_of_now(clinic: Any) -> No
     held = ["2024-12-08T15:00:00", "2025-03-30T09:00:00", "2025-02-22T16:30:00", "2025-01-10T10:00:00"]
     assert _near_in_time(dt.datetime(2025, 2, 22, 16, 45), held, now) == [
         "2025-02-22T16:30:00", "2025-03-30T09:00:00"]
+
+
+def test_a_phone_number_changed_or_corrected_keeps_the_layout_it_was_written_in(monkeypatch: Any) -> None:
+    """A change or a correction of "(536)821-3654" was "528-277-6961": another record's number, in
+    that record's layout; a person writes the right number as they wrote the wrong one."""
+    import random
+    from types import SimpleNamespace
+
+    from gem_env.stages.refine import change_of_mind as C
+    held = ["528-277-6961", "(267)312-7711", "4465027489", "001-946-302-1134x55", "(536)821-3654"]
+    monkeypatch.setattr(C, "_held", lambda compiled, names: held)
+    param = SimpleNamespace(name="phone_number", enum=None)
+    compiled = SimpleNamespace(tools={"update_phone": SimpleNamespace(spec=SimpleNamespace(parameters=[param]))},
+                               domain=SimpleNamespace(clock="2025-01-15T09:00:00"))
+    write = SimpleNamespace(tool="update_phone")
+    for value in ("(536)821-3654", "3716301723", "205-894-6018"):
+        near = C._nearby(value, "new_phone_number", compiled, write, "phone_number", random.Random(0))
+        assert near and all(re.sub(r"\d", "9", n) == re.sub(r"\d", "9", value) and n != value for n in near), near
+    # a value that is no number keeps the others as they are
+    assert C._nearby("0606 Lee Street", "new_shipping_address", compiled, write, "phone_number",
+                     random.Random(0)) != []
+    # what the record held, laid out otherwise, is no correction but an undo
+    from gem_env.stages.refine.correction import _as_held
+    assert _as_held("(205)894-6018") == _as_held("205-894-6018") and _as_held("0606 Lee Street") == "0606 Lee Street"
