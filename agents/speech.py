@@ -33,7 +33,9 @@ def pick(rng: random.Random, bank: list[str] | tuple[list[str], ...], **values: 
     is the value with a capital letter."""
     parts = [rng.choice(part) for part in bank] if isinstance(bank, tuple) else [rng.choice(bank)]
     fill = {**values, **{k.capitalize(): str(v)[:1].upper() + str(v)[1:] for k, v in values.items()}}
-    text = " ".join(p.format(**fill) for p in parts if p)
+    # a sentence put after a colon goes on in lower case ("That didn't work, I'm afraid: the booking ...")
+    text = " ".join(p.format(**{**fill, **{k: _after_colon(str(fill[k])) for k in _AFTER_COLON.findall(p) if k in fill}})
+                    for p in parts if p)
     return smooth(text[:1].upper() + text[1:])
 
 
@@ -161,13 +163,18 @@ def refuse(rng: random.Random, what: str, error: str, values: list[str],
 
 
 def _after_colon(sentence: str) -> str:
-    """A rule quoted after a colon goes on in lower case: "The rule is: a card that is frozen ..."
-    (only an article or a function word is lowered, never a name or an acronym)."""
+    """A sentence said after a colon goes on in lower case: "The rule is: a card that is frozen ...",
+    "That didn't work: the booking ..." (only a word that is never a name is lowered: an article,
+    a pronoun, a function word; never "I", an id, an acronym or a word that may name a thing: "Gold
+    members ...")."""
     first, _, rest = sentence.partition(" ")
     return f"{first.lower()} {rest}" if first in _LOWERED and rest else sentence
 
 
-_LOWERED = frozenset(("A", "An", "The", "Only", "There", "This", "No"))
+_LOWERED = frozenset(("A An The Only There This That These Those Its It It's Your You You're Our We We're They "
+                      "Their Each Every All Any Some No None Not Nothing Neither If When Once After Before Until "
+                      "Unless While Please Sorry Unfortunately Something Someone Too More Most Less").split())
+_AFTER_COLON = re.compile(r": \{(\w+)\}")
 
 
 def declined(rng: random.Random) -> str:

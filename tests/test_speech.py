@@ -401,3 +401,18 @@ def test_the_customer_is_called_by_their_own_first_name_not_their_doctors() -> N
     with_owner = {S.confirm(random.Random(seed), "book the appointment", {"doctor_id": "DOC-1"}, secret,
                             [doctor, patient], owner="patient_id") for seed in range(20)}
     assert any("Ryan" in s for s in with_owner) and not any("Kevin," in s for s in with_owner)
+
+
+def test_a_sentence_relayed_after_a_colon_goes_on_in_lower_case() -> None:
+    """"That didn't work, I'm afraid: The booking ..." read wrong; an id, "I" or a two-word name
+    keeps its capital."""
+    import random as _random
+
+    from gem_env.agents import banks as _B
+    for seed in range(8):
+        said = S.pick(_random.Random(seed), _B.FAILED, error="The booking BKN-1 is already cancelled.")
+        assert ": the booking BKN-1 is already cancelled." in said, said
+        said = S.pick(_random.Random(seed), _B.FAILED, error="Your booking is already cancelled.")
+        assert ": your booking is already cancelled." in said, said
+        for kept in ("BKN-1 is already cancelled.", "I could not reach the airline.", "Gold members can always get one."):
+            assert f": {kept}" in S.pick(_random.Random(seed), _B.FAILED, error=kept)
