@@ -201,13 +201,18 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
         extra = details(args, secret, said=what)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
     seen = seen or []
+    said_as = what
+    note = _noted(args, what)  # "..., with a note that you'd like to talk to someone about it": one sentence
+    if note is not None:
+        said_as = f"{what}, with a note {note[1]}"
+        args = {k: v for k, v in args.items() if k != note[0]}
     # the customer's own first name, not their doctor's read in the same request (whose is whose is
     # unknown without `owner`: then only when one name was read)
     firsts = [r["first_name"] for r in seen if isinstance(r.get("first_name"), str)
               and (not owner or own_key(r) == owner)]
     first = firsts[0] if firsts and (owner or len(set(firsts)) == 1) else None
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
-    body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
+    body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=said_as)
     # a record the action names ("open a new Navy Blue account", "for one in navy, size M"): its number adds nothing
     named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
@@ -219,6 +224,33 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     fresh = [g for g in costs if not told_before(g, told)]
     terms = guide(rng, fresh) or (rng.choice(B.SAME_TERMS) if costs else "")
     return " ".join(p for p in (lead, body, extra, described, priced, *cases, terms, question(rng, what)) if p)
+
+
+def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
+    """(the argument, how the action goes on with it) for the one note the user wrote for a
+    colleague (a handoff's summary): in their words turned to the assistant's ("that you'd like to
+    talk to someone about it", the record the action names being "it"), or quoted when it is not one
+    sentence of their own ('saying "Charge at Acme not mine"'); None when there is none."""
+    notes = [(k, v) for k, v in args.items() if _NOTE.search(k) and isinstance(v, str) and v.strip()]
+    if len(notes) != 1:
+        return None
+    key, text = notes[0]
+    text = text.strip()
+    if not _FIRST_PERSON_START.match(text) or re.search(r"[.!?]\s+\S|\"", text):
+        return key, f'saying "{text.rstrip(".")}"'
+    said = _FIRST_PERSON.sub(lambda m: _TO_SECOND[m.group(0).lower()], text.rstrip(".!"))
+    said = re.sub(r"\byou would\b", "you'd", said)
+    # the record the action names ("your visit VST-1", or "your visit" alone) is "it"
+    said = re.sub(r"\byour ((?:[a-z]+ ){1,2})([A-Z]{2,5}-\d+)\b",
+                  lambda m: "it" if m.group(2) in what or re.search(rf"\byour {m.group(1).strip()}\b", what) else m.group(0),
+                  said)
+    return key, f"that {said}"
+
+
+_FIRST_PERSON_START = re.compile(r"^I(?:'m|'d|'ve|'ll)?\s")
+_TO_SECOND = {"i": "you", "i'm": "you're", "i'd": "you'd", "i've": "you've", "i'll": "you'll", "i am": "you are",
+              "me": "you", "my": "your", "mine": "yours", "myself": "yourself"}
+_FIRST_PERSON = re.compile(r"\b(?:I am|I'm|I'd|I've|I'll|I|me|my|mine|myself)\b(?!-)", re.IGNORECASE)
 
 
 def quoted(args: dict[str, Any], seen: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -416,3 +416,23 @@ def test_a_sentence_relayed_after_a_colon_goes_on_in_lower_case() -> None:
         assert ": your booking is already cancelled." in said, said
         for kept in ("BKN-1 is already cancelled.", "I could not reach the airline.", "Gold members can always get one."):
             assert f": {kept}" in S.pick(_random.Random(seed), _B.FAILED, error=kept)
+
+
+def test_a_handoff_note_goes_on_the_action_in_one_sentence() -> None:
+    """Was 'I'll pass your question about your visit VST-1 to a person. I'll include a note saying "I
+    would like to talk to someone about my visit VST-1".': the request's words twice, in two voices."""
+    secret = re.compile("password")
+    for seed in range(6):
+        said = S.confirm(random.Random(seed), "pass your question about your visit VST-1 to a person",
+                         {"patient_id": "PTN-1", "summary": "I would like to talk to someone about my visit VST-1"},
+                         secret, owner="patient_id")
+        assert "to a person, with a note that you'd like to talk to someone about it." in said, said
+        assert "include a note" not in said and "my visit" not in said and said.count("VST-1") == 1, said
+        said = S.confirm(random.Random(seed), "pass your question about your card CRD-1 to a person",
+                         {"customer_id": "CST-1", "summary": "I do not recognise a charge on my card CRD-1"},
+                         secret, owner="customer_id")
+        assert "with a note that you do not recognise a charge on it." in said, said
+    # words that are not one sentence of the customer's own are quoted
+    said = S.confirm(random.Random(0), "pass your question about your order to a person",
+                     {"customer_id": "CST-1", "summary": "Wrong item. Need help."}, secret, owner="customer_id")
+    assert 'to a person, with a note saying "Wrong item. Need help".' in said, said
