@@ -186,7 +186,7 @@ def declined(rng: random.Random) -> str:
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
-            told: str = "", again: bool = False, owner: str = "") -> str:
+            told: str = "", again: bool = False, owner: str = "", who: Any = None) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
@@ -194,7 +194,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     `told`, has it already: that it still holds), what it says happens besides in this request's
     case ("For fraud, we'll also freeze the card": said each time, it is this request's
     consequence), and a yes/no question on its own. `owner`: the key of the customer's own
-    profile ("customer_id"), which is never described to them. Asked `again` (the user changed a
+    profile ("customer_id"), which is never described to them; `who`: the customer's own id (their
+    name is theirs, not one of other customers a long reply lists). Asked `again` (the user changed a
     value at the first asking): the action as it is now, without the record and the terms said the
     first time."""
     if again:
@@ -209,7 +210,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     # the customer's own first name, not their doctor's read in the same request (whose is whose is
     # unknown without `owner`: then only when one name was read)
     firsts = [r["first_name"] for r in seen if isinstance(r.get("first_name"), str)
-              and (not owner or own_key(r) == owner)]
+              and (not owner or own_key(r) == owner and (who is None or r.get(owner) == who))]
     first = firsts[0] if firsts and (owner or len(set(firsts)) == 1) else None
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
     body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=said_as)
@@ -583,6 +584,8 @@ _ID_AFTER = ["Your {noun} number is {v}.", "The reference for your {noun} is {v}
              "The {noun} ID is {v}."]
 _NEW_THING = ["Your new {noun} is {v}.", "The new {noun} is {v}.", "The {noun} ID is {v}.", "That's {noun} {v}.",
               "It's {noun} {v}.", "Your new {noun}'s ID is {v}."]
+# a noun placed among others of its kind ("second flight"): it takes "the"
+_PLACED = re.compile(r"^(?:first|second|third|fourth|fifth|last|next|previous|original|other|connecting) \w")
 _ID = ["The {noun} is {v}.", "That's {noun} {v}.", "It's {noun} {v}.", "The {noun} ID is {v}."]
 _ID_NOW = ["The {noun} is now {v}.", "It's now set to {noun} {v}.", "Now it's {noun} {v}."]
 _STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's showing as {v}.",
@@ -644,6 +647,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         bank = _NEW_THING if after_write and noun.endswith(("card", "code")) else _ID_AFTER if after_write else _ID
         if noun.startswith("new "):  # "new item": never "your new new item"
             bank = [t for t in bank if "new {noun}" not in t]
+        if _PLACED.match(noun):  # "The second flight is FLG-1.", never "It's second flight FLG-1."
+            bank = [t for t in bank if re.search(r"(?:[Tt]he|[Yy]our(?: new)?) \{noun\}", t)]
         return pick(rng, bank, noun=noun, v=render(value))  # a thing made is no case to follow up: no "card number"
     v = spoken(name, value)
     # a date, given as the record holds it or already in words ("described" values are)

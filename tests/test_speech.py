@@ -436,3 +436,23 @@ def test_a_handoff_note_goes_on_the_action_in_one_sentence() -> None:
     said = S.confirm(random.Random(0), "pass your question about your order to a person",
                      {"customer_id": "CST-1", "summary": "Wrong item. Need help."}, secret, owner="customer_id")
     assert 'to a person, with a note saying "Wrong item. Need help".' in said, said
+
+
+def test_the_customer_is_called_by_their_own_name_not_one_a_long_reply_lists() -> None:
+    """A long_context reply lists other customers' records; the confirmation called Sandra "Brandon"."""
+    secret = re.compile("password")
+    seen = [{"account_id": "ACC-1", "customer_id": "CST-1", "status": "open",
+             "related_records": {"CST-9": {"customer_id": "CST-9", "first_name": "Brandon"}}},
+            {"customer_id": "CST-1", "first_name": "Sandra", "last_name": "Diaz"}]
+    from gem_env.agents.prechecks import records
+    for seed in range(12):
+        said = S.confirm(random.Random(seed), "close your account ACC-1", {"account_id": "ACC-1"}, secret,
+                         records(seen), owner="customer_id", who="CST-1")
+        assert "Brandon" not in said, said
+
+
+def test_a_placed_noun_takes_the() -> None:
+    """"It's second flight FLG-52771." read wrong: "The second flight is FLG-52771."."""
+    for seed in range(12):
+        said = S.fact(random.Random(seed), "second_flight_id", "FLG-2", after_write=False)
+        assert re.match(r"The second flight(?: ID)? is FLG-2\.$", said), said
