@@ -1,8 +1,8 @@
 """What a write will change, said before it is made to a user who asks ("What exactly will that
 change?"). It is read from the tool's own effect, so the answer is what the call does: the fields
 an update sets (to a value when the effect names one: a fixed status, an argument), the record an
-insert adds, the record a delete removes. Writes inside a condition or a loop are not listed one by
-one; the answer then says that other details may change too."""
+insert adds, the record a delete removes. What a condition or a loop may write is said as what may
+change too ("Your card may also be frozen because of fraud."), never as "other details"."""
 from __future__ import annotations
 
 import re
@@ -24,14 +24,16 @@ _CLOCK = frozenset({"now", "today"})
 
 def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = "",
                  shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None,
-                 request: str = "") -> str:
+                 request: str = "", reasons: bool = True) -> str:
     """The write's changes in sentences ("Your card will be frozen because it was lost. On your
     card, the spending limit will be $500."); "" when the effect shows none. `owner`: the table of the
     customer's own profile ("your profile", not "your customer"); `shared`: the "table.field" links
     to records nobody owns (an item's variant); `names`: what such records are called, by their key
     ("the Navy Blue product", not "product PRD-1"); `request`: the request as the confirmation says it
-    (a reason it gives as a purpose, "for home delivery", is said so again)."""
-    said, hidden = [], False
+    (a reason it gives as a purpose, "for home delivery", is said so again); `reasons`: say why a
+    status moves (not of a write under a condition, which decides when it happens)."""
+    said: list[str] = []
+    maybe: list[str] = []  # what conditions and loops may write
     found_by: dict[str, str] = {}  # a row's name -> the argument it was found by ("source_account_id")
     for step in effect or []:
         if isinstance(step, FindStep):
@@ -43,9 +45,9 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
             # "Your account will be closed because you're moving out.", not "On your account, the status
             # will be closed and the status reason will be moving out."
             if moved_to:
-                why = sets.pop("status_reason", None)
+                why = next((sets.pop(f) for f in [f for f in sets if f.endswith("reason")][:1]), None)  # frozen_reason
                 reason = args.get(why.strip()) if isinstance(why, str) else None
-                because = f" because of {spoken('reason', reason)}" if reason else ""
+                because = f" because of {spoken('reason', reason)}" if reason and reasons else ""
                 said.append(smooth(f"{_capital(record)} will be {moved_to.group(1)}{because}."))
             parts = [_field(f, expr, args) for f, expr in sets.items()]
             if len(parts) == 1 and parts[0].startswith("it will have "):  # "Your booking will have 3 bags."
@@ -56,11 +58,22 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
             said.append(_added(step.insert, step.values, args, owner, shared, names or {}, request))
         elif isinstance(step, DeleteStep):
             said.append(f"{_capital(_record(step.delete, owner, found_by.get(step.row, '')))} will be removed.")
-        elif isinstance(step, (IfStep, ForEachStep)):
-            hidden = hidden or _writes(step)
+        elif isinstance(step, (IfStep, ForEachStep)) and _writes(step):
+            # what a condition or a loop may write, said as what may happen ("Your card may also be
+            # frozen."), never "other details may change too"
+            inner = [*step.then, *step.else_] if isinstance(step, IfStep) else step.do
+            maybe.append(what_changes(inner, args, owner, shared, names, request, reasons=False))  # when is the condition's
     if not said:
         return ""
-    return " ".join([*said, *(["Depending on the record, other details may change too."] if hidden else [])])
+    return " ".join([*said, *(_may(m) for m in maybe if m and m not in said)])
+
+
+def _may(text: str) -> str:
+    """Sentences of what will change as what may change too: "Your card will be frozen." -> "Your
+    card may also be frozen."."""
+    sentences = [re.sub(r"\bwill\b", "may", s, count=1) for s in re.split(r"(?<=\.)\s+(?=[A-Z])", text)]
+    sentences[0] = re.sub(r"\bmay\b", "may also", sentences[0], count=1)
+    return " ".join(sentences)
 
 
 def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str = "",

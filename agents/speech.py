@@ -33,7 +33,9 @@ def pick(rng: random.Random, bank: list[str] | tuple[list[str], ...], **values: 
     is the value with a capital letter."""
     parts = [rng.choice(part) for part in bank] if isinstance(bank, tuple) else [rng.choice(bank)]
     fill = {**values, **{k.capitalize(): str(v)[:1].upper() + str(v)[1:] for k, v in values.items()}}
-    text = " ".join(p.format(**fill) for p in parts if p)
+    # a sentence put after a colon goes on in lower case ("That didn't work, I'm afraid: the booking ...")
+    text = " ".join(p.format(**{**fill, **{k: _after_colon(str(fill[k])) for k in _AFTER_COLON.findall(p) if k in fill}})
+                    for p in parts if p)
     return smooth(text[:1].upper() + text[1:])
 
 
@@ -161,13 +163,18 @@ def refuse(rng: random.Random, what: str, error: str, values: list[str],
 
 
 def _after_colon(sentence: str) -> str:
-    """A rule quoted after a colon goes on in lower case: "The rule is: a card that is frozen ..."
-    (only an article or a function word is lowered, never a name or an acronym)."""
+    """A sentence said after a colon goes on in lower case: "The rule is: a card that is frozen ...",
+    "That didn't work: the booking ..." (only a word that is never a name is lowered: an article,
+    a pronoun, a function word; never "I", an id, an acronym or a word that may name a thing: "Gold
+    members ...")."""
     first, _, rest = sentence.partition(" ")
     return f"{first.lower()} {rest}" if first in _LOWERED and rest else sentence
 
 
-_LOWERED = frozenset(("A", "An", "The", "Only", "There", "This", "No"))
+_LOWERED = frozenset(("A An The Only There This That These Those Its It It's Your You You're Our We We're They "
+                      "Their Each Every All Any Some No None Not Nothing Neither If When Once After Before Until "
+                      "Unless While Please Sorry Unfortunately Something Someone Too More Most Less").split())
+_AFTER_COLON = re.compile(r": \{(\w+)\}")
 
 
 def declined(rng: random.Random) -> str:
@@ -179,7 +186,7 @@ def declined(rng: random.Random) -> str:
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
-            told: str = "", again: bool = False, owner: str = "") -> str:
+            told: str = "", again: bool = False, owner: str = "", who: Any = None) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
@@ -187,20 +194,26 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     `told`, has it already: that it still holds), what it says happens besides in this request's
     case ("For fraud, we'll also freeze the card": said each time, it is this request's
     consequence), and a yes/no question on its own. `owner`: the key of the customer's own
-    profile ("customer_id"), which is never described to them. Asked `again` (the user changed a
+    profile ("customer_id"), which is never described to them; `who`: the customer's own id (their
+    name is theirs, not one of other customers a long reply lists). Asked `again` (the user changed a
     value at the first asking): the action as it is now, without the record and the terms said the
     first time."""
     if again:
         extra = details(args, secret, said=what)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
     seen = seen or []
+    said_as = what
+    note = _noted(args, what)  # "..., with a note that you'd like to talk to someone about it": one sentence
+    if note is not None:
+        said_as = f"{what}, with a note {note[1]}"
+        args = {k: v for k, v in args.items() if k != note[0]}
     # the customer's own first name, not their doctor's read in the same request (whose is whose is
     # unknown without `owner`: then only when one name was read)
     firsts = [r["first_name"] for r in seen if isinstance(r.get("first_name"), str)
-              and (not owner or own_key(r) == owner)]
+              and (not owner or own_key(r) == owner and (who is None or r.get(owner) == who))]
     first = firsts[0] if firsts and (owner or len(set(firsts)) == 1) else None
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
-    body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=what)
+    body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=said_as)
     # a record the action names ("open a new Navy Blue account", "for one in navy, size M"): its number adds nothing
     named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
@@ -212,6 +225,33 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     fresh = [g for g in costs if not told_before(g, told)]
     terms = guide(rng, fresh) or (rng.choice(B.SAME_TERMS) if costs else "")
     return " ".join(p for p in (lead, body, extra, described, priced, *cases, terms, question(rng, what)) if p)
+
+
+def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
+    """(the argument, how the action goes on with it) for the one note the user wrote for a
+    colleague (a handoff's summary): in their words turned to the assistant's ("that you'd like to
+    talk to someone about it", the record the action names being "it"), or quoted when it is not one
+    sentence of their own ('saying "Charge at Acme not mine"'); None when there is none."""
+    notes = [(k, v) for k, v in args.items() if _NOTE.search(k) and isinstance(v, str) and v.strip()]
+    if len(notes) != 1:
+        return None
+    key, text = notes[0]
+    text = text.strip()
+    if not _FIRST_PERSON_START.match(text) or re.search(r"[.!?]\s+\S|\"", text):
+        return key, f'saying "{text.rstrip(".")}"'
+    said = _FIRST_PERSON.sub(lambda m: _TO_SECOND[m.group(0).lower()], text.rstrip(".!"))
+    said = re.sub(r"\byou would\b", "you'd", said)
+    # the record the action names ("your visit VST-1", or "your visit" alone) is "it"
+    said = re.sub(r"\byour ((?:[a-z]+ ){1,2})([A-Z]{2,5}-\d+)\b",
+                  lambda m: "it" if m.group(2) in what or re.search(rf"\byour {m.group(1).strip()}\b", what) else m.group(0),
+                  said)
+    return key, f"that {said}"
+
+
+_FIRST_PERSON_START = re.compile(r"^I(?:'m|'d|'ve|'ll)?\s")
+_TO_SECOND = {"i": "you", "i'm": "you're", "i'd": "you'd", "i've": "you've", "i'll": "you'll", "i am": "you are",
+              "me": "you", "my": "your", "mine": "yours", "myself": "yourself"}
+_FIRST_PERSON = re.compile(r"\b(?:I am|I'm|I'd|I've|I'll|I|me|my|mine|myself)\b(?!-)", re.IGNORECASE)
 
 
 def quoted(args: dict[str, Any], seen: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -544,6 +584,8 @@ _ID_AFTER = ["Your {noun} number is {v}.", "The reference for your {noun} is {v}
              "The {noun} ID is {v}."]
 _NEW_THING = ["Your new {noun} is {v}.", "The new {noun} is {v}.", "The {noun} ID is {v}.", "That's {noun} {v}.",
               "It's {noun} {v}.", "Your new {noun}'s ID is {v}."]
+# a noun placed among others of its kind ("second flight"): it takes "the"
+_PLACED = re.compile(r"^(?:first|second|third|fourth|fifth|last|next|previous|original|other|connecting) \w")
 _ID = ["The {noun} is {v}.", "That's {noun} {v}.", "It's {noun} {v}.", "The {noun} ID is {v}."]
 _ID_NOW = ["The {noun} is now {v}.", "It's now set to {noun} {v}.", "Now it's {noun} {v}."]
 _STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's showing as {v}.",
@@ -608,6 +650,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         bank = _NEW_THING if after_write and noun.endswith(("card", "code")) else _ID_AFTER if after_write else _ID
         if noun.startswith("new "):  # "new item": never "your new new item"
             bank = [t for t in bank if "new {noun}" not in t]
+        if _PLACED.match(noun):  # "The second flight is FLG-1.", never "It's second flight FLG-1."
+            bank = [t for t in bank if re.search(r"(?:[Tt]he|[Yy]our(?: new)?) \{noun\}", t)]
         return pick(rng, bank, noun=noun, v=render(value))  # a thing made is no case to follow up: no "card number"
     v = spoken(name, value)
     # a date, given as the record holds it or already in words ("described" values are)

@@ -417,6 +417,12 @@ class WorkflowAgent:
                 if choices and code_for(got.get(k), choices) not in choices \
                         and (choice := reason_in_words(said, choices)) is not None:
                     got[k] = choice
+            if not asked and asks_confirmation(previous) and not YES.match(said):
+                # a reason changed at the confirmation in the user's own words ("Actually, make that
+                # because the item never arrived."), as read when it was asked for
+                got.update({k: choice for k, choices in self._enums.items()
+                            if code_for(got.get(k), choices) not in choices
+                            and (choice := reason_in_words(said, choices)) is not None})
             if ({"first_name", "last_name"} <= set(asked) or "zip" in got) and (full := full_name(said)):
                 got = {**dict(zip(("first_name", "last_name"), full)), **got}
             got.update({k: n for k in asked if k not in got and (n := self._count_in(k, said))})
@@ -604,7 +610,26 @@ class WorkflowAgent:
                               records([r for _, r in results] + [r for _, _, r in turn.before]),
                               guidance, told=turn.told,
                               again=self._changed_at_confirmation(turn),
-                              owner=f"{S.singular(self._auth.table)}_id" if self._auth else ""))
+                              owner=f"{S.singular(self._auth.table)}_id" if self._auth else "",
+                              who=self._customer(turn)))
+
+    def _customer(self, turn: _Turn) -> Any:
+        """The id of the customer the finder found (its reply's own, not a record listed in it), or None."""
+        if self._auth is None:
+            return None
+        key = f"{S.singular(self._auth.table)}_id"
+        messages = [*turn.prior, *turn.segment]
+        calls = {c.get("id") for m in messages if m.get("role") == "assistant" for c in m.get("tool_calls") or []
+                 if (c.get("function") or {}).get("name") in self._kept}
+        for m in messages:
+            if m.get("role") == "tool" and m.get("tool_call_id") in calls:
+                try:
+                    reply = json.loads(m.get("content") or "")
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(reply, dict) and reply.get(key) is not None:
+                    return reply[key]
+        return None
 
     def _changed_at_confirmation(self, turn: _Turn) -> bool:
         """Whether the user answered the confirmation just asked with a value ("could you make it

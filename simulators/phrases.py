@@ -178,6 +178,11 @@ CHANGE_MIND = ["Actually, could you make the {name} {v} instead?", "Hmm, on seco
                "Sorry, one change first: could you make the {name} {v} instead?",
                "Wait, before you do that, could you make the {name} {v} instead?",
                "Just one thing: please make the {name} {v} instead."]
+# the same of a reason, in the customer's own words (`tools.reasons`: "{v}" is "the item never arrived"),
+# never "make the reason item not received instead"
+CHANGE_REASON = ["Actually, make that because {v}.", "Hmm, on second thought, it's really because {v}.",
+                 "Sorry, one change first: it's actually because {v}.",
+                 "Wait, before you do that: it's more that {v}.", "Just one thing: the real reason is that {v}."]
 # an opening that says only what the request is about (`ScriptedUser._vague_noun`)
 VAGUE = ["I need some help with my {noun}.", "It's about my {noun}.", "Something's come up with my {noun}.",
          "Could you help me with my {noun}?", "I'm writing about my {noun}."]

@@ -23,6 +23,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from gem_env.tools.reasons import own_words
+
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
 from .reply_random import reply_random
@@ -101,7 +103,9 @@ class RefinedUser:
             return rng.choice(RETRY)
         if self._changes and len(self.users) == 1 and last is not None and asks_confirmation(last):
             name, value = self._changes.pop(0)
-            return self._voice(value).choice(P.CHANGE_MIND).format(name=name, v=value)
+            voice = self._voice(value)
+            why = own_words(value, voice) if "reason" in name else None  # said as the scripted user says one
+            return voice.choice(P.CHANGE_REASON).format(v=why) if why else voice.choice(P.CHANGE_MIND).format(name=name, v=value)
         start = self.starts[-1] if self.starts else 0
         # the inner user reads its own lines as it said them (it tells what it asked by them)
         seen = [{**m, "content": self._unsaid[m["content"]]} if m.get("role") == "user" and m.get("content") in self._unsaid

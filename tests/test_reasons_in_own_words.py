@@ -96,3 +96,37 @@ def test_asked_why_the_user_answers_in_their_own_words_and_is_understood(seed: i
                                          {"role": "assistant", "content": asked}]))
         assert not re.search(r"\breason is\b", answer, re.I) and reason not in answer, answer
         assert agent._facts_in(answer, asked).get("reason") == reason, (answer, reason)
+
+
+def test_a_reason_changed_at_the_confirmation_is_said_in_own_words_and_read_as_the_choice() -> None:
+    """"Actually, make that because I ordered it by accident.", never "make the reason ordered by
+    mistake instead"; the agent reads it as the tool's choice and asks again."""
+    import asyncio
+
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Document, Verdict
+    from gem_env.simulators.refined import RefinedUser
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    class Inner:
+        async def reply(self, messages: list) -> str:
+            return "Yes, go ahead."
+
+    doc = Document(id="shop", text=(ROOT / "examples" / "corpus" / "shop" / "track-an-order.md").read_text())
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id="shop", relevant=True, score=1.0, reason="t")))
+    choices = next(p.enum for t in compiled.tools.values() for p in t.spec.parameters if p.name == "reason")
+    agent = WorkflowAgent(compiled)
+    asked = "Just to confirm: I'll cancel your order ORD-1 because it's no longer needed. Shall I go ahead?"
+    said = []
+    for seed in range(4):
+        for reason in [c for c in choices if own_words(c, random.Random(0))]:
+            user = RefinedUser(Inner(), [], lambda s, i: Inner(), changes=[("reason", reason)], seed=seed)
+            answer = asyncio.run(user.reply([{"role": "user", "content": "I'd like to cancel my order ORD-1."},
+                                             {"role": "assistant", "content": asked}]))
+            said.append(answer)
+            assert "reason" not in answer.lower() or "real reason" in answer.lower(), answer
+            assert reason not in answer, answer
+            assert agent._facts_in(answer, asked).get("reason") == reason, (answer, reason)
+    assert len(set(said)) > len(choices)  # worded several ways
+    # a yes to the confirmation names no reason, even one said in words
+    assert "reason" not in agent._facts_in("Yes, go ahead: I ordered it by accident.", asked)

@@ -28,9 +28,19 @@ from gem_env.tools.referring import field_of, moved, reference, referenced_value
     ("account_type", "savings", "account", "savings account"),
     ("plan_name", "Plus", "line", "line on the Plus plan"),  # the plan's name, not the line's: not "line called Plus"
     ("plan_name", "Basic Plan", "line", "line on the Basic Plan"),
+    # a count is what the record has: never "the one whose bags are 2"
+    ("bags", "2", "one", "one with 2 bags"),
+    ("freezes_this_year", "2", "subscription", "subscription with 2 freezes this year"),
+    ("passengers", "1", "booking", "booking with 1 passenger"),
+    ("renewals", "0", "loan", "loan with no renewals"),
 ])
 def test_a_record_is_pointed_at_by_the_role_of_its_value(field: str, value: str, noun: str, said: str) -> None:
     assert reference(field, value, noun) == said
+
+
+def test_a_count_said_of_a_record_is_no_person_it_is_with() -> None:
+    assert referenced_value("doctor", "It's the one with 2 bags.") is None
+    assert referenced_value("doctor", "It's the visit with Dr Diaz.") == "Dr Diaz"
 
 
 def test_a_role_is_a_whole_word_of_the_field_name() -> None:

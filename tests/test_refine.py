@@ -157,18 +157,25 @@ def test_a_change_of_mind_says_one_value_and_writes_another(taskset: Any) -> Non
     assert task.scenario.knows[change.key] == change.said  # the user says the first value first
 
 
-class _WritesAtOnce(RefinedAgent):
-    """Answers a user message holding `word` ("instead": a change; "wrong": a correction) with the
-    write at once, with these arguments, asking nothing."""
+def _bank(*banks: list[str]) -> re.Pattern[str]:
+    """The lines these banks of the user's say, whatever their values."""
+    return re.compile("|".join(re.escape(t).replace(re.escape("{name}"), ".+").replace(re.escape("{v}"), ".+")
+                               for bank in banks for t in bank))
 
-    def __init__(self, inner: Any, word: str, tool: str, arguments: dict[str, Any]) -> None:
+
+class _WritesAtOnce(RefinedAgent):
+    """Answers a user message holding `word` ("wrong": a correction), or a line of a bank (a change
+    of mind), with the write at once, with these arguments, asking nothing."""
+
+    def __init__(self, inner: Any, word: str | re.Pattern[str], tool: str, arguments: dict[str, Any]) -> None:
         super().__init__(inner)
         self.word = word
         self.call = {"id": "hasty", "type": "function", "function": {"name": tool, "arguments": json.dumps(arguments)}}
 
     def reply(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         last = messages[-1]
-        if last.get("role") == "user" and self.word in (last.get("content") or ""):
+        content = last.get("content") or ""
+        if last.get("role") == "user" and (self.word in content if isinstance(self.word, str) else self.word.fullmatch(content)):
             return {"role": "assistant", "content": None, "tool_calls": [self.call]}
         return super().reply(messages)
 
@@ -176,7 +183,8 @@ class _WritesAtOnce(RefinedAgent):
 @pytest.mark.parametrize("take", ["said", "wanted"])
 async def test_writing_on_the_change_without_asking_again_fails(taskset: Any, take: str) -> None:
     task, compiled, change, arguments = _changed(taskset)
-    hasty = _WritesAtOnce(WorkflowAgent(compiled), "instead", change.tool,
+    from gem_env.simulators.phrases import CHANGE_MIND, CHANGE_REASON
+    hasty = _WritesAtOnce(WorkflowAgent(compiled), _bank(CHANGE_MIND, CHANGE_REASON), change.tool,
                           {**arguments, change.argument: getattr(change, take)})
     traj = await roll(task, compiled, hasty)
     assert "change_confirmed" in traj.verification.failed
@@ -839,3 +847,27 @@ def test_a_time_changed_or_corrected_stays_on_its_side_of_now(clinic: Any) -> No
     held = ["2024-12-08T15:00:00", "2025-03-30T09:00:00", "2025-02-22T16:30:00", "2025-01-10T10:00:00"]
     assert _near_in_time(dt.datetime(2025, 2, 22, 16, 45), held, now) == [
         "2025-02-22T16:30:00", "2025-03-30T09:00:00"]
+
+
+def test_a_phone_number_changed_or_corrected_keeps_the_layout_it_was_written_in(monkeypatch: Any) -> None:
+    """A change or a correction of "(536)821-3654" was "528-277-6961": another record's number, in
+    that record's layout; a person writes the right number as they wrote the wrong one."""
+    import random
+    from types import SimpleNamespace
+
+    from gem_env.stages.refine import change_of_mind as C
+    held = ["528-277-6961", "(267)312-7711", "4465027489", "001-946-302-1134x55", "(536)821-3654"]
+    monkeypatch.setattr(C, "_held", lambda compiled, names: held)
+    param = SimpleNamespace(name="phone_number", enum=None)
+    compiled = SimpleNamespace(tools={"update_phone": SimpleNamespace(spec=SimpleNamespace(parameters=[param]))},
+                               domain=SimpleNamespace(clock="2025-01-15T09:00:00"))
+    write = SimpleNamespace(tool="update_phone")
+    for value in ("(536)821-3654", "3716301723", "205-894-6018"):
+        near = C._nearby(value, "new_phone_number", compiled, write, "phone_number", random.Random(0))
+        assert near and all(re.sub(r"\d", "9", n) == re.sub(r"\d", "9", value) and n != value for n in near), near
+    # a value that is no number keeps the others as they are
+    assert C._nearby("0606 Lee Street", "new_shipping_address", compiled, write, "phone_number",
+                     random.Random(0)) != []
+    # what the record held, laid out otherwise, is no correction but an undo
+    from gem_env.stages.refine.correction import _as_held
+    assert _as_held("(205)894-6018") == _as_held("205-894-6018") and _as_held("0606 Lee Street") == "0606 Lee Street"

@@ -116,7 +116,10 @@ async def test_an_llm_user_changes_its_mind_as_the_scripted_one_does(taskset: An
         chat = [{"role": "system", "content": "policy"}, {"role": "user", "content": "Hi, I need a change."},
                 {"role": "assistant", "content": "I'll make that change for you. Shall I go ahead?"}]
         changed = await user.reply(chat)
-        assert "instead" in changed and said(render(change.wanted), changed) and not server.requests, changed
+        # a value as it is ("make the limit $3,000 instead"), a reason in the user's own words
+        from gem_env.tools.reasons import says_reason
+        assert ("instead" in changed and said(render(change.wanted), changed)
+                or says_reason(changed, render(change.wanted))) and not server.requests, changed
         again = await user.reply([*chat, {"role": "user", "content": changed},
                                   {"role": "assistant", "content": "Of course, I'll do that instead. Shall I go ahead?"}])
     assert again == "Yes, please go ahead." and len(server.requests) == 1

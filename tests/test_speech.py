@@ -414,3 +414,57 @@ def test_a_charge_is_said_as_a_charge_and_nothing_as_nothing() -> None:
         some = _S.fact(_r.Random(i), "amount_charged", 60.0, after_write=True)
         assert "$0" in none and ("Nothing" in none or "no charge" in none or "nothing" in none), none
         assert "$60" in some and "now" not in some and "updated" not in some and "see" not in some, some
+
+def test_a_sentence_relayed_after_a_colon_goes_on_in_lower_case() -> None:
+    """"That didn't work, I'm afraid: The booking ..." read wrong; an id, "I" or a two-word name
+    keeps its capital."""
+    import random as _random
+
+    from gem_env.agents import banks as _B
+    for seed in range(8):
+        said = S.pick(_random.Random(seed), _B.FAILED, error="The booking BKN-1 is already cancelled.")
+        assert ": the booking BKN-1 is already cancelled." in said, said
+        said = S.pick(_random.Random(seed), _B.FAILED, error="Your booking is already cancelled.")
+        assert ": your booking is already cancelled." in said, said
+        for kept in ("BKN-1 is already cancelled.", "I could not reach the airline.", "Gold members can always get one."):
+            assert f": {kept}" in S.pick(_random.Random(seed), _B.FAILED, error=kept)
+
+
+def test_a_handoff_note_goes_on_the_action_in_one_sentence() -> None:
+    """Was 'I'll pass your question about your visit VST-1 to a person. I'll include a note saying "I
+    would like to talk to someone about my visit VST-1".': the request's words twice, in two voices."""
+    secret = re.compile("password")
+    for seed in range(6):
+        said = S.confirm(random.Random(seed), "pass your question about your visit VST-1 to a person",
+                         {"patient_id": "PTN-1", "summary": "I would like to talk to someone about my visit VST-1"},
+                         secret, owner="patient_id")
+        assert "to a person, with a note that you'd like to talk to someone about it." in said, said
+        assert "include a note" not in said and "my visit" not in said and said.count("VST-1") == 1, said
+        said = S.confirm(random.Random(seed), "pass your question about your card CRD-1 to a person",
+                         {"customer_id": "CST-1", "summary": "I do not recognise a charge on my card CRD-1"},
+                         secret, owner="customer_id")
+        assert "with a note that you do not recognise a charge on it." in said, said
+    # words that are not one sentence of the customer's own are quoted
+    said = S.confirm(random.Random(0), "pass your question about your order to a person",
+                     {"customer_id": "CST-1", "summary": "Wrong item. Need help."}, secret, owner="customer_id")
+    assert 'to a person, with a note saying "Wrong item. Need help".' in said, said
+
+
+def test_the_customer_is_called_by_their_own_name_not_one_a_long_reply_lists() -> None:
+    """A long_context reply lists other customers' records; the confirmation called Sandra "Brandon"."""
+    secret = re.compile("password")
+    seen = [{"account_id": "ACC-1", "customer_id": "CST-1", "status": "open",
+             "related_records": {"CST-9": {"customer_id": "CST-9", "first_name": "Brandon"}}},
+            {"customer_id": "CST-1", "first_name": "Sandra", "last_name": "Diaz"}]
+    from gem_env.agents.prechecks import records
+    for seed in range(12):
+        said = S.confirm(random.Random(seed), "close your account ACC-1", {"account_id": "ACC-1"}, secret,
+                         records(seen), owner="customer_id", who="CST-1")
+        assert "Brandon" not in said, said
+
+
+def test_a_placed_noun_takes_the() -> None:
+    """"It's second flight FLG-52771." read wrong: "The second flight is FLG-52771."."""
+    for seed in range(12):
+        said = S.fact(random.Random(seed), "second_flight_id", "FLG-2", after_write=False)
+        assert re.match(r"The second flight(?: ID)? is FLG-2\.$", said), said

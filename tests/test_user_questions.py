@@ -76,11 +76,12 @@ def test_a_reason_the_request_gives_as_a_purpose_is_said_so() -> None:
                                               request="open a dispute because of fraud")
 
 
-def test_a_write_under_a_condition_is_not_said_to_change_nothing_else() -> None:
+def test_a_write_under_a_condition_is_said_as_what_may_change_too() -> None:
+    """Was "Depending on the record, other details may change too.": vague; the effect says what."""
     domain = compile_domain(load_domain(ROOT / "examples" / "domains" / "language" / "card_disputes.yaml"))
     said = what_changes(domain.tools["open_dispute"].spec.effect, {"txn_id": "TX-1", "reason": "fraud"})
     assert said == ("A new dispute will be created for your txn TX-1 because of fraud. It will start out as open. "
-                    "Depending on the record, other details may change too.")
+                    "Your card may also be frozen.")
 
 
 def test_every_question_a_user_asks_about_a_change_is_one_the_agent_hears() -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .render import counted, is_count, none_of
+
 # the preposition English uses to name a thing by this kind of value (first match wins); each a
 # whole word of the snake_case field name ("spending_limit" is not "ending")
 _ROLES: list[tuple[re.Pattern[str], str]] = [(re.compile(rf"(?<![a-z])(?:{p})(?![a-z])"), prep) for p, prep in [
@@ -30,6 +32,8 @@ _ADJECTIVE = re.compile(r"^[a-z][a-z-]*(?: [a-z][a-z-]*)?$")
 _KIND = re.compile(r"status|state|type|kind|tier|level|class|category|plan|frequency|priority|method|size|colou?r|"
                    r"reason|channel|mode")
 
+
+_COUNTED = re.compile(r"^(?:\d+|no) [a-z]")
 
 SPOKEN = {"zip": "zip code"}
 """Keys people say otherwise than their words ("my zip code is 94110"), asked for and said alike."""
@@ -71,8 +75,11 @@ def reference(field: str, value: str, noun: str) -> str:
     """The words after "the" that single out a `noun` by `field` = `value`: "booking from Lake
     Jacob", "scheduled visit", "card ending in 8225"; a field with no role and a value that is
     not a describing word (or not of a field that holds kinds: a username) reads "account whose
-    username is elizabethsullivan"."""
+    username is elizabethsullivan"; a count is what the thing has ("booking with 2 bags", "one
+    with no renewals"), never "the one whose bags are 2"."""
     prep = role(field)
+    if prep is None and value.isdigit() and is_count(field, int(value)):
+        return f"{noun} with {counted(field, int(value)) if int(value) else none_of(field)}"
     if prep is None and _ADJECTIVE.match(value) and _KIND.search(field):
         # "the cancelled booking", but "the booking that's checked in"
         return f"{noun} that's {value}" if " " in value and _STATE.search(field) else f"{value} {noun}"
@@ -99,6 +106,8 @@ def referenced_value(field: str, text: str) -> str | None:
         return None
     pattern = rf"\b(?:the|my) (?:[\w-]+ ){{1,3}}?{re.escape(prep)} (?P<v>[^.?!;,]+?)(?=[.?!;,](?:\s|$)|$)"
     found = [m.group("v").strip().strip('"') for m in re.finditer(pattern, text, re.IGNORECASE)]
+    if prep == "with":  # "the one with 2 bags" counts things; it names no doctor or agent
+        found = [v for v in found if not _COUNTED.match(v)]
     if prep == "on the":  # "the line on the Plus plan" -> "Plus" ("on the Basic Plan": the name holds it)
         found = [re.sub(rf"\s+{_kind_named(field)}$", "", v) for v in found]
     return found[0] if len(found) == 1 else None

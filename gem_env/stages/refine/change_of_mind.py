@@ -84,6 +84,8 @@ def _nearby(value: Any, key: str, compiled: CompiledDomain, write: GoldAction, a
         when = _moment(value)
         if when is not None:  # a date or time: the closest others, on the same side of now
             return _near_in_time(when, others, dt.datetime.fromisoformat(compiled.domain.clock))
+        if _LAID_OUT.match(value):  # a number written in a layout ("(536)821-3654"): the others in it too
+            others = [o for o in dict.fromkeys(_laid_out_as(value, o) for o in others) if o not in (None, value)]
         return others[:3]
     if value <= 0:
         return []
@@ -94,6 +96,19 @@ def _nearby(value: Any, key: str, compiled: CompiledDomain, write: GoldAction, a
     steps = [s for s in dict.fromkeys(steps) if s != value and s > 0]
     rng.shuffle(steps)
     return steps
+
+
+_LAID_OUT = re.compile(r"^(?=(?:\D*\d){4})[\d\s().+-]+$")
+
+
+def _laid_out_as(layout: str, other: str) -> str | None:
+    """`other`'s digits in `layout`'s places ("528-277-6961" as "(536)821-3654" is "(528)277-6961"):
+    a person corrects a phone number as they wrote it; None when the digits do not fit."""
+    digits = re.sub(r"\D", "", other)
+    if not _LAID_OUT.match(other) or len(digits) != sum(c.isdigit() for c in layout):
+        return None
+    it = iter(digits)
+    return re.sub(r"\d", lambda _: next(it), layout)
 
 
 def _moment(text: str) -> dt.datetime | None:

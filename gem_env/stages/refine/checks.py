@@ -136,8 +136,10 @@ def _changes(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
             bad.append({"key": change.key, "why": f"wrote {render(change.said)}, the value the user changed"})
         if at is None:
             continue  # never written: the final state says whether that is wrong
+        # a reason may be asked for in the user's own words ("make that because it never arrived")
         told = next((j for j, m in enumerate(messages[:at]) if m.get("role") == "user"
-                     and any(said(form, _text(m)) for form in {wanted, when_words(wanted)})), None)
+                     and (any(said(form, _text(m)) for form in {wanted, when_words(wanted)})
+                          or says_reason(_text(m), wanted))), None)
         if told is None:
             bad.append({"key": change.key, "why": f"wrote {wanted} before the user asked for it"})
         elif not any(m.get("role") == "assistant" and not m.get("tool_calls") and asks_confirmation(_text(m))

@@ -11,6 +11,7 @@ compose with the request made twice (a write its rules refuse the second time is
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...simulators.phrases import said_value
@@ -21,7 +22,7 @@ from ...tools.model import UpdateStep
 from ..ground.plan import Change
 from ..tasks.kinds import goal_text
 from .base import Context, DoesNotApply, NotApplicable, Part, Variant, compose, workflow
-from .change_of_mind import _changeable, _nearby, first_write
+from .change_of_mind import _LAID_OUT, _changeable, _nearby, first_write
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
@@ -32,9 +33,9 @@ def apply(v: Variant, ctx: Context) -> Variant:
         raise DoesNotApply("the first write sets no field to a value the user chooses")
     wf = workflow(v.compiled, part.workflow)
     for key, argument in keys:
-        held = _held_before(v.compiled, write, {argument, key.removeprefix("new_")})
+        held = {_as_held(h) for h in _held_before(v.compiled, write, {argument, key.removeprefix("new_")})}
         for wanted in _nearby(part.knows[key], key, v.compiled, write, argument, ctx.rng):
-            if render(wanted) in held:
+            if _as_held(render(wanted)) in held:
                 continue  # what the record held before: that would be an undo, not a correction
             redo = _redo(part, wf, key, wanted)
             trial = Variant(task=v.task, compiled=v.compiled, parts=[part, redo, *v.parts[1:]],
@@ -48,6 +49,12 @@ def apply(v: Variant, ctx: Context) -> Variant:
                                                               tool=write.tool, argument=argument)]
             return v
     raise DoesNotApply("no nearby value composes as a second write")
+
+
+def _as_held(text: str) -> str:
+    """A value as compared with what the record held: a number written in a layout by its digits
+    ("(205)894-6018" is the "205-894-6018" it held: no correction, an undo)."""
+    return re.sub(r"\D", "", text) if _LAID_OUT.match(text) else text
 
 
 def _held_before(compiled: Any, write: Any, names: set[str]) -> set[str]:
