@@ -42,3 +42,26 @@ def test_a_subtitle_saying_how_is_kept_and_names_keep_their_capitals() -> None:
     assert plain_title("How to Get Married in Oregon - Planning a Wedding Ceremony", "Choose a season.") \
         == "get married in Oregon"
     assert plain_title("How to Recover a Lost Village - By Logging in", "Log in.") == "recover a lost village by logging in"
+
+
+def test_a_tool_is_named_by_its_steps_verb_and_object() -> None:
+    """No adverb, modal, relative clause's verb, placeholder or letter in a name, and a repeated
+    name told apart by the step's own words before a number (they were `easily_green_button`,
+    `restart_computer_want`, `wait_hear`, `scroll_down_tap_safari`, `first_can`, `play_e`,
+    `click_proceed_2`)."""
+    text = ("How to Bypass a Filter\n"
+            "1. Or you can just easily click the green \"+\" button to add a specified URL.\n"
+            "2. Restart the computer you want to bypass LanSchool on.\n"
+            "3. Wait until you hear a beep.\n"
+            "4. Scroll down and tap Safari.\n"
+            "5. Be sure to clean out your can first.\n"
+            "6. Play the E and G notes.\n"
+            "7. Click Proceed.\n"
+            "8. Click Proceed to PayPal.\n"
+            "9. Select one of the channels to invert.\n")
+    domain = _procedure(text, "How to Bypass a Filter")
+    noun = domain.entities[0].primary_key[:-3]  # a step with no object acts on the record
+    names = [t.name for t in domain.tools[2:]]
+    assert names[:4] == ["click_green_button", "restart_computer", f"wait_{noun}", "tap_safari"], names
+    assert names[4].startswith("clean_out"), names
+    assert names[5:] == ["play_note", "click_proceed", "click_proceed_paypal", "select_channel"], names
