@@ -38,6 +38,10 @@
   offline; the share of their real tools (think/calculate left out: 26) that an extracted tool
   recovers, and of those tools' parameters, by the hand-judged map in
   ``bench/data/taubench_tool_map.json`` (target >= 0.6).
+- ``procedure_names``: the procedure path on the wikiHow run (``bench/procedure_names.py``): the
+  share of step tools whose name holds a token that is no verb or object noun of its step, the
+  share of goals with a subtitle or capitalised common words, parameters per step tool besides
+  the record id, and the run's accepted trajectories.
 
 Run: python bench/extract_quality.py [--corpora DIR] [--external DIR] [--only structure,taubench_recall]
 """
@@ -313,7 +317,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
     p.add_argument("--external", type=Path, default=ROOT.parent / "shared" / "external" / "taubench")
-    p.add_argument("--only", default="wikihow_steps,kept,structure,taubench_recall")
+    p.add_argument("--only", default="wikihow_steps,kept,structure,taubench_recall,procedure_names")
     args = p.parse_args()
     if not args.corpora.is_dir():
         sys.exit(f"{args.corpora}: not found (the corpora live in ../shared/corpora)")
@@ -329,6 +333,14 @@ def main() -> None:
                                          args.corpora / "support_policies.jsonl", ROOT / "examples" / "corpus"])
     if "taubench_recall" in parts:
         report["taubench_recall"] = taubench_recall(args.external)
+    if "procedure_names" in parts:
+        import tempfile
+        import procedure_names
+        corpus = args.corpora / "wikihow_goal_steps_1000.jsonl"
+        with tempfile.TemporaryDirectory() as tmp:
+            procedure_names.synthesize(corpus, Path(tmp) / "run")
+            got = procedure_names.measure(Path(tmp) / "run", corpus)
+        report["procedure_names"] = {k: v for k, v in got.items() if not k.endswith("examples")}
     print(json.dumps(report, indent=1))
 
 

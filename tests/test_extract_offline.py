@@ -454,7 +454,7 @@ def test_a_title_naming_a_doing_is_said_as_a_request() -> None:
             "- Choose Cancel and confirm.\n- You will see a cancellation confirmation in your activity.\n")
     domain = OfflineExtractor(archetypes=False).extract(Document(id="c", title="Canceling a payment", text=text), RELEVANT)
     assert isinstance(domain, Domain), domain
-    assert domain.workflows[0].goal.startswith("Cancel a payment"), domain.workflows[0].goal
+    assert domain.workflows[0].goal.startswith("cancel a payment"), domain.workflows[0].goal
 
 
 def test_a_rules_sentence_is_not_said_as_what_happens_after_a_change() -> None:

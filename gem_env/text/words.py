@@ -123,6 +123,17 @@ def lemma(word: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def common_word(word: str, after_article: bool = False) -> bool:
+    """Whether a capitalised word is a common English word rather than a name: simplemma keeps a
+    name's capital in its lemma ("Oregon", "Twitter", "Danes" -> "Dane") and lowers a common
+    word's ("Profit" -> "profit", "Problems" -> "problem"). `after_article`: the word follows an
+    article or an adjective ("a Lost Village"), where only a word simplemma does not know in lower
+    case ("a Samsung") is a name."""
+    lem = simplemma.lemmatize(word, lang="en")
+    return bool(lem) and (lem[:1].islower() or after_article and simplemma.is_known(word.lower(), lang="en"))
+
+
+@lru_cache(maxsize=65536)
 def verb_lemma(word: str) -> str | None:
     """The action-verb lemma of any inflection of `word` ("cancelled" -> "cancel"), else None."""
     low = word.lower()

@@ -84,6 +84,34 @@ _STOP = frozenset(
     "before between during without within until unless because using once there here whether "
     "both either new up down out off back away again please sure".split()
 )
+#: words that say how or when, never what a step acts on ("easily", "now", "later"): no part of a
+#: tool's name (they made `easily_green_button`, `restart_now`, `view_article_late`)
+_ADVERBS = frozenset("just now always never then again also still even already soon later late here there very "
+                     "quite ever often sometimes usually simply really maybe perhaps only instead too almost "
+                     "probably definitely immediately right first next finally once twice".split())
+#: words in -ly that are no adverbs
+_LY_NOUNS = frozenset("family reply supply apply assembly butterfly jelly belly holly ally rally fly lily italy july "
+                      "bully anomaly monopoly comply multiply imply rely ply poly bubbly daily weekly monthly "
+                      "yearly early friendly".split())
+#: who does something in a relative clause ("the computer you want to ..."): the object ends there
+_SUBJECTS = frozenset("you i we they he she you'd you'll you're you've we'd we'll we're we've i'd i'll i'm i've "
+                      "they'd they'll they're".split())
+#: words standing for a thing, never its name ("Find something to use", "Select one of the channels")
+_PLACEHOLDERS = frozenset("one ones something someone anything everything nothing somebody anybody it".split())
+
+
+def is_adverb(word: str) -> bool:
+    low = word.lower()
+    return low in _ADVERBS or (low.endswith("ly") and len(low) > 4 and low not in _LY_NOUNS)
+
+
+def name_word(word: str) -> bool:
+    """Whether a word may stand in a tool's name as a noun of the step's object: not an adverb, a
+    placeholder pronoun, or a single letter ("Play the E and G notes" is `play_note`, not `play_e`)."""
+    low = word.lower()
+    return len(low) > 1 and not is_adverb(low) and low not in _PLACEHOLDERS
+
+
 _BREAK = frozenset(
     "to for in on at by with from and or but so if as than then when while via into over under "
     "about after before between during without within until unless because using once whether "
@@ -149,7 +177,7 @@ _FRONTED = re.compile(r"\s*(?:for|if|when|once|after|before|to|in|on|at|while|wi
 _LABEL_LEAD = re.compile(r"\s*(?:\*\*)?[^:.\n]{1,40}?(?:\*\*)?\s*(?::|\s[-–—])\s+")
 _MODAL = re.compile(r"\b(?:must|should|shall|can|cannot|can't|could|may|will|would|needs?\s+to|has\s+to|"
                     r"have\s+to|(?:is|are)\s+required\s+to|is\s+able\s+to)\s+"
-                    r"(?:(?:not|only|first|also|always|never|then|still|just|usually|now)\s+)*"
+                    r"(?:(?:not|only|first|also|always|never|then|still|just|usually|now|[a-z]+ly)\s+)*"
                     r"(?P<be>be\s+)?(?P<verb>[A-Za-z]+)", re.I)
 _UI_LABEL = re.compile(r"\*\*(?P<label>[^*\n]{2,40})\*\*|\[(?P<b>[A-Z][^\]\n]{1,40})\](?!\()")
 _TO_SEE = re.compile(r"\bto\s+(?:see|view|check|find|look|review|read)\b", re.I)

@@ -6,14 +6,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lexicon import VERB_STATUS, _EXPR_WORDS, _clean, _ident, _regular_participle, _span, _unique, bare_title
+from .lexicon import (VERB_STATUS, _BREAK, _EXPR_WORDS, _STOP, _SUBJECTS, _clean, _ident, _regular_participle, _span, _unique, bare_title,
+    name_word)
 from .procedure_fields import _Require
 from .procedure_values import _at_clock, _goal_phrase, _new_value
 from .service_writes import quoted_list
-from .steps import StepInfo
+from .steps import _CLAUSE, StepInfo
+from ...text import features as tf
 from ...text.words import indefinite
 
 NOT_STARTED = "not started"
+#: words of a step that never tell its tool apart from another's
+_NOT_NAMES = _STOP | _BREAK | _SUBJECTS | _CLAUSE | {"http", "https", "www", "com"}
 
 
 @dataclass
@@ -99,6 +103,13 @@ class ProcedureTools:
         else:
             obj = list(dict.fromkeys(w for w in info.object_words if w))[-2:] or [self.noun]  # "Xbox/Xbox 360": one xbox
             base = "_".join([info.verb] + ([info.particle] if info.particle else []) + obj)
+            base = _ident(base, 60)
+            if base in self.tool_names:  # another step's name: this step's next words tell it apart
+                said = set(base.split("_"))  # ("Click Proceed to PayPal": click_proceed_paypal, not click_proceed_2)
+                more = [tf.lemma(w) for w in re.findall(r"[A-Za-z][A-Za-z'’]*", info.step.text)[1:]
+                        if name_word(w) and not {w.lower(), tf.lemma(w)} & _NOT_NAMES and tf.lemma(w) not in said]
+                if more:
+                    base = _ident("_".join([base] + list(dict.fromkeys(more))[:2]), 60)
         return _unique(_ident(base, 60), self.tool_names)
 
     def _step_tool(self, flow: _Flow, j: int, info: StepInfo, guards: list[_Require],
@@ -220,7 +231,7 @@ class ProcedureTools:
         last_setting = self.settings.get(infos.index(writes[-1])) if writes else None
         verb = writes[-1].verb if settings == [last_setting] else "set"
         main = f"{verb} {', '.join(told[:-1])} and {told[-1]}" if len(told) > 1 else f"{verb} {told[0]}" if told else None
-        phrase = _goal_phrase(title, infos, writes, main)
+        phrase = _goal_phrase(title, infos, writes, main, self.text)
         # the placeholders kept whole through `_clean` (it rewrites braces)
         slots = [self.pk] + [new_param(f) for f in settings]
         goal = f"{phrase} ({self.noun} {{{self.pk}}})"

@@ -137,19 +137,19 @@ def _shift(clock: str, *, days: float = 0, hours: float = 0) -> str:
     return t.replace(microsecond=0).isoformat()
 
 
-def _goal_phrase(title: str, infos: list[StepInfo], writes: list[StepInfo], main: str | None = None) -> str:
+def _goal_phrase(title: str, infos: list[StepInfo], writes: list[StepInfo], main: str | None = None,
+                 text: str = "") -> str:
     """The workflow's goal: the title's request, or the title and the main step (`main`: that step
-    in words of its own, when the text's are not a request: "set the delivery preference to ...")."""
-    phrase = _goal_text(title, infos, writes, main)
+    in words of its own, when the text's are not a request: "set the delivery preference to ..."),
+    the title said plainly (`plain_title`: "block a website with an internet filter", not "Block a
+    Website with an Internet Filter - Block Website with Internet Filter")."""
+    phrase = plain_title(title, text) if _HOW_TO.match(title) else _goal_text(plain_title(title, text), infos, writes,
+                                                                               main)
     return re.sub(r"\*\*|__|`", "", phrase)
 
 
 def _goal_text(title: str, infos: list[StepInfo], writes: list[StepInfo], main: str | None = None) -> str:
-    title = _doing_to_do(title)
-    low = title.lower()
-    for lead in ("how to ", "how do i ", "how can i "):
-        if low.startswith(lead):
-            return title[len(lead):].rstrip("?.! ")
+    """"<title>: <the main step>" (a title that is no how-to may name only a topic)."""
     if main is None:
         main = (writes[-1] if writes else infos[-1]).step.text
         main = re.split(r"(?<=[.!?])\s", main)[0].rstrip(".!? ")
@@ -164,3 +164,85 @@ def _doing_to_do(title: str) -> str:
     first, _, rest = title.partition(" ")
     base = tf.verb_lemma(first.lower()) if first.lower().endswith("ing") and rest else None
     return f"{base.capitalize()} {rest}" if base else title
+
+
+#: how a subtitle says the way the title's task is done ("- Using LinuxLive USB", "- By Logging in on iOS")
+_MANNER = frozenset({"using", "by", "via", "through", "with", "from"})
+#: words before a title's noun that make it a common noun ("a Lost Village", "the Icon")
+_DETERMINERS = frozenset("a an the your my our their his her its this that these those some any another".split())
+_FUNCTION_WORDS = _DETERMINERS | frozenset("to of on in for with and or by from at as into onto using via about over "
+                                           "under up down out off is are be it vs without you yourself yourselves "
+                                           "someone something somebody anyone everyone me them they we when if "
+                                           "while after before during".split())
+_TITLE_WORD = re.compile(r"[A-Za-z][\w'’.+-]*[\w+]|[A-Za-z]")
+
+
+def plain_title(title: str, text: str = "") -> str:
+    """A how-to title's task said plainly, as a request: "How to Block a Website with an Internet
+    Filter - Block Website with Internet Filter" -> "block a website with an internet filter".
+
+    The subtitle (after " - ") names a part of the document, not what the customer asks for; it is
+    kept only where it says how the task is done and adds words ("Hack LanSchool - Using LinuxLive
+    USB" -> "hack LanSchool using LinuxLive USB"; "Contact Max Factor - Contacting via Twitter" ->
+    "contact Max Factor via Twitter"). Title case becomes lower case but for names: a word stays
+    capitalised where the document writes it so (and not lower case as often), or, unseen, where it
+    is not a common noun after a determiner ("in Oregon" stays; "a Lost Village" is lowered);
+    acronyms and mixed case ("iTunes", "USB") stay as written.
+    """
+    return _lower_common(_plain(title), text.replace(title, " ")) if title else title
+
+
+_HOW_TO = re.compile(r"^\s*how\s+(?:to|do\s+i|can\s+i)\s+", re.I)
+
+
+def _plain(title: str) -> str:
+    """The title without "how to" and its subtitle, unless that says how (`plain_title`)."""
+    title = _HOW_TO.sub("", title.strip()).rstrip("?.! ")
+    main, sub = (re.split(r"\s+[-–—]\s+", title, maxsplit=1) + [""])[:2]
+    main = _doing_to_do(main)
+    if sub:
+        words = sub.split()
+        verb = main.split(" ", 1)[0].lower()
+        first = words[0].lower()
+        said = {w.lower() for w in _TITLE_WORD.findall(main)}
+        if first == verb or (first.endswith("ing") and tf.verb_lemma(first) == verb):
+            words = words[1:]  # "Contact X - Contacting via Twitter": the same doing
+            while words and words[0].lower() in said and words[0].lower() not in _MANNER:
+                words = words[1:]  # "Check Traffic - Checking Traffic with Google Maps": the same thing
+        rest = " ".join(words)
+        new = [w for w in _TITLE_WORD.findall(rest)[1:] if w.lower() not in said and w.lower() not in _FUNCTION_WORDS]
+        if words and words[0].lower() in _MANNER and words[0].lower() not in said and new:
+            main = f"{main} {rest}"
+    return main
+
+
+def _lower_common(phrase: str, text: str) -> str:
+    """`phrase` in lower case but for the names in it (see `plain_title`)."""
+    lower: dict[str, int] = {}
+    upper: dict[str, int] = {}
+    # a capitalised word counts as a name only mid-sentence (not after a full stop, a colon, a list
+    # number or at a line's start); a word counts by its lemma ("profits" for "Profit")
+    for m in re.finditer(r"(?<![\w'’])([A-Za-z][a-z'’]+)\b", text):
+        w = m.group(1)
+        key = tf.lemma(w)
+        if w[0].islower():
+            lower[key] = lower.get(key, 0) + 1
+            continue
+        before = text[max(0, m.start() - 3):m.start()]
+        if m.start() == 0 or re.search(r"(?:^|[.!?:\n\"“(*#]|\d\.)\s*$", before):
+            continue
+        upper[key] = upper.get(key, 0) + 1
+    out: list[str] = []
+    prev, prev_lowered = "", False
+    for k, tok in enumerate(phrase.split(" ")):
+        bare = tok.strip("\"'“”‘’(),:;")
+        low = bare.lower()
+        common = bool(bare) and bare[:1].isupper() and bare[1:].islower()
+        if common and k > 0 and low not in _FUNCTION_WORDS:  # the first word is the task's verb
+            seen_low, seen_up = lower.get(tf.lemma(low), 0), upper.get(tf.lemma(low), 0)
+            article = prev in _DETERMINERS or prev_lowered
+            if seen_up > seen_low or (not seen_low and not seen_up and not tf.common_word(bare, article)):
+                common = False  # a name: "Max Factor", "in Oregon", "on Clash of Clans"
+        out.append(tok.replace(bare, low, 1) if common else tok)
+        prev, prev_lowered = low, common and k > 0 and low not in _FUNCTION_WORDS
+    return " ".join(out)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from ...text import features as tf
 from .lexicon import (_BREAK, _FRONTED, _LABEL_ACTIONS, _LABEL_LEAD, _MODAL, _OPENABLE, _PARTICLES, _SNAKE_ID,
-    _STOP, _TOKEN, _TOOL_VERBS, _TO_SEE, _TO_VERB, _UI_LABEL, _UI_NOUNS, _WRITE_COMMUNICATE, _ident)
+    _PLACEHOLDERS, _STOP, _SUBJECTS, _TOKEN, _TOOL_VERBS, _TO_SEE, _TO_VERB, _UI_LABEL, _UI_NOUNS, _WRITE_COMMUNICATE, _ident,
+    is_adverb, name_word)
 
 # ---------------------------------------------------------------- analysis of one step
 
@@ -84,6 +85,9 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
         if rest and rest[0][0].lower() in _PARTICLES:
             info.particle = rest[0][0].lower()
             rest = rest[1:]
+        joined = _joined_verb(rest)
+        if joined is not None:  # "Scroll down and tap Safari": the tap is what the step does
+            info.verb, info.particle, rest = joined
         info.object_words = _object(rest, 0)
     lk = tf.action_kind(info.verb)
     ui = lk in ("navigate", None) or info.verb in {"open", "press", "hit"}
@@ -96,7 +100,7 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
         if action and tf.action_kind(action) in _LABEL_ACTIONS and not _TO_SEE.search(body):
             info.verb, lk, named = action, tf.action_kind(action), True
             pressed_later = plain is not None and tokens[pos][0].lower() not in _PRESS  # "Open X and choose Cancel"
-            info.object_words = [tf.lemma(w.lower()) for w in words[1:] if w.lower() not in _STOP][:3] \
+            info.object_words = [tf.lemma(w.lower()) for w in words[1:] if w.lower() not in _STOP and name_word(w)][:3] \
                 or (info.object_words if pressed_later else [])  # a bare "Cancel" acts on the X opened
             info.particle = ""
         elif label:
@@ -117,6 +121,24 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     if info.verb == "look" and info.particle in {"up", ""}:
         info.kind = "read"
     return info
+
+
+def _joined_verb(rest: list[tuple[str, int]]) -> tuple[str, str, list[tuple[str, int]]] | None:
+    """A verb with no object of its own joined to the next ("Scroll down and tap Safari", "Wait
+    and then click OK"): the next verb, its particle and what follows it."""
+    k = 0
+    while k < len(rest) and rest[k][0].lower() in ("and", "then"):
+        k += 1
+    if k == 0 or k >= len(rest) - 1:
+        return None
+    verb = tf.verb_lemma(rest[k][0].lower())
+    if verb is None or not rest[k][0][:1].islower():
+        return None
+    tail = rest[k + 1:]
+    particle = ""
+    if tail and tail[0][0].lower() in _PARTICLES:
+        particle, tail = tail[0][0].lower(), tail[1:]
+    return _ident(verb, 20), particle, tail
 
 
 def _plain_label(body: str, tokens: list[tuple[str, int]], pos: int) -> str | None:
@@ -154,6 +176,12 @@ def _fallback_verb(body: str, tokens: list[tuple[str, int]]) -> tuple[str | None
     label = _LABEL_LEAD.match(body)
     if label:
         at = label.end()
+    lead = _LEAD_TO.match(body, at)
+    if lead:  # "Be sure to clean out your can first": clean (not "can first" taken for a modal)
+        idx = next((i for i, (_, p) in enumerate(tokens) if p >= lead.end()), -1)
+        word = tokens[idx][0].lower() if idx >= 0 else ""
+        if word.isalpha() and word not in _STOP:
+            return tf.verb_lemma(word) or _base_form(word), idx
     fronted = _FRONTED.match(body, at)
     if fronted:
         at = fronted.end()
@@ -169,9 +197,14 @@ def _fallback_verb(body: str, tokens: list[tuple[str, int]]) -> tuple[str | None
         return "check", skip  # (was `xbox_xbox`: the thing taken for the verb)
     for i, (w, _) in enumerate(tokens[skip:skip + 3], start=skip):
         low = w.lower()
-        if low.isalpha() and low not in _STOP and len(low) > 1:
+        if low.isalpha() and low not in _STOP and len(low) > 1 and not is_adverb(low):  # "Always play ..."
             return _base_form(low), i
     return None, -1
+
+
+#: words before a step's real verb that only stress it ("Be sure to", "Make sure you", "Remember to")
+_LEAD_TO = re.compile(r"\W*(?:(?:or|and|then|also|now)\s+)?(?:be\s+sure|make\s+sure|be\s+certain|remember|don't\s+forget|"
+                      r"be\s+careful)\s+(?:to|that\s+you|you)\s+", re.I)
 
 
 def _base_form(word: str) -> str:
@@ -266,24 +299,36 @@ def promote_action(infos: list[StepInfo]) -> None:
             return
 
 
+#: words opening a clause where an object would stand ("Wait until you hear a beep")
+_CLAUSE = frozenset("until unless because while if when once whether so whenever wherever".split())
+
+
 def _object(tokens: list[tuple[str, int]], start: int) -> list[str]:
     """Lemmas of the noun phrase after the verb: "the customer's desired account_class selection"
     -> [customer, desired, account_class, selection]; "status of your order" -> [order, status]."""
     words: list[str] = []
     before_of: list[str] = []
+    placeholder = False  # "Find something to use as ...": "something" was the object
     for w, _ in tokens[start:start + 12]:
         low = w.lower().replace("’", "'")
-        if low in {"of"} and words and not before_of:
-            before_of, words = words, []
-            continue
+        if low == "of" and not before_of:
+            if words:
+                before_of, words = words, []
+            continue  # "one of the channels": the channels
         if not low[:1].isalpha():
             if words or before_of:
                 break
             continue
-        if low in _BREAK and (words or before_of):
+        if low in ("http", "https", "www"):  # "Go to https://...": a website (its address is a value)
+            words.append("website")
             break
-        if low in _STOP:
+        if low in _SUBJECTS or low in _CLAUSE or (low in _BREAK and (words or before_of or placeholder)):
+            break  # "the computer you want to bypass", "Wait until you hear": a clause, no object
+        if low in _PLACEHOLDERS:
+            placeholder = True
             continue
+        if low in _STOP or not name_word(low):
+            continue  # "easily", "now", "the E and G notes"
         words.append(re.sub(r"'s$|'$", "", low))
         if len(words) >= 4:
             break

@@ -1,0 +1,169 @@
+"""What the procedure path (how-to text: wikiHow, Debian docs) makes, measured on a synthesize run.
+
+Over the procedure-path domains of a run (a service domain's description ends "(<archetype> service)"):
+
+- ``bad_names``: the share of step tools (every tool but ``get_<x>`` and ``find_<xs>_by_email``)
+  whose name holds a token that is neither the step's verb nor a noun of its object: an adverb
+  ("easily", "just", "now", a word in -ly), a modal or auxiliary ("can", "should", "be"), the
+  verb of a relative clause ("the computer you *want* to ..."), a pronoun ("something"), a single
+  letter, or a numeric suffix the text does not write (``click_proceed_2``); per kind, and examples.
+- ``bad_goals``: the share of workflow goals holding " - " (a title's subtitle) or a capitalised
+  common word (a function word, or a word the document itself writes in lower case: "Block a
+  Website" where the text says "website").
+- ``params_per_tool``: mean parameters per step tool other than the record id.
+- ``accepted``: accepted trajectories of the run (from its manifest).
+
+Run: python bench/procedure_names.py RUN_DIR [CORPUS.jsonl]   (RUN_DIR from `gem_env synthesize`)
+or, with no RUN_DIR, it synthesizes ../shared/corpora/wikihow_goal_steps_1000.jsonl into a
+temporary directory first (15 s). Prints one JSON object.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+WIKIHOW = ROOT.parent / "shared" / "corpora" / "wikihow_goal_steps_1000.jsonl"
+
+ADVERBS = frozenset("just now always never then again also still even already soon later here there very quite "
+                    "ever often sometimes usually simply really maybe perhaps only first next finally once twice "
+                    "instead too almost probably definitely".split())
+#: words in -ly that are nouns or verbs, not adverbs
+LY_WORDS = frozenset("family reply supply apply assembly butterfly jelly belly holly ally rally fly lily italy july "
+                     "bully anomaly monopoly comply multiply imply rely ply poly bubbly".split())
+MODALS = frozenset("can could should would will must may might shall be been being is are was were do does did "
+                   "sure want wants wanted wish".split())
+PRONOUNS = frozenset("you your yours it its something anything everything nothing someone anyone everyone they "
+                     "them we us he she him her one ones".split())
+FUNCTION = frozenset("a an the to of on in for with and or your my by from at as into onto using via about "
+                     "over under up down out off is are be this that these those it its their our".split())
+_SUBJECT = r"\b(?:you|we|i|they|he|she|it)\s+(?:(?:can|will|would|should|may|might|must|do|did|have|had|are|were|'ve|'d|'ll)\s+)?"
+
+
+def _procedure_domains(run: Path) -> list[dict[str, Any]]:
+    out = []
+    for f in sorted((run / "domains").glob("*.json")):
+        d = json.loads(f.read_text(encoding="utf-8"))
+        if re.search(r"\(\w+ service\)", d.get("description", "")):
+            continue
+        out.append(d)
+    return out
+
+
+def name_faults(name: str, span: str) -> list[str]:
+    """The kinds of fault in one step tool's name, given the step's text."""
+    tokens = name.split("_")
+    low = span.lower()
+    faults = []
+    for k, tok in enumerate(tokens):
+        if tok.isdigit():
+            if k == len(tokens) - 1 and not re.search(rf"\b{tok}\b", low):
+                faults.append("numeric_suffix")
+            continue
+        if len(tok) == 1:
+            faults.append("single_letter")
+        elif tok in ADVERBS or (tok.endswith("ly") and tok not in LY_WORDS and len(tok) > 3):
+            faults.append("adverb")
+        elif tok in MODALS:
+            faults.append("modal_or_want")
+        elif tok in PRONOUNS:
+            faults.append("pronoun")
+        elif k > 0 and re.search(_SUBJECT + re.escape(tok[:max(3, len(tok) - 1)]), low):
+            faults.append("relative_clause_verb")  # "the computer you want", "until you hear"
+    return faults
+
+
+def goal_faults(goal: str, text: str) -> list[str]:
+    """The kinds of fault in a workflow goal: a subtitle, capitalised common words."""
+    goal = re.sub(r"\s*\([^()]*\{\w+\}\)\s*$", "", goal)  # "(card {card_id})"
+    faults = []
+    if " - " in goal:
+        faults.append("subtitle")
+    lower_words = set(re.findall(r"(?<![.!?]\s)\b([a-z][a-z'-]+)\b", text))
+    for k, w in enumerate(re.findall(r"[A-Za-z][\w'-]*", goal)):
+        if not w[:1].isupper() or not w[1:].islower():
+            continue  # lower case, or "iTunes", "USB"
+        if w.lower() in FUNCTION or w.lower() in lower_words:
+            faults.append("capitalised_common")
+            break
+    return faults
+
+
+def measure(run: Path, corpus: Path | None = None) -> dict[str, Any]:
+    texts: dict[str, str] = {}
+    if corpus is not None:
+        for line in corpus.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                doc = json.loads(line)
+                texts[doc["id"]] = doc.get("text") or ""
+    domains = _procedure_domains(run)
+    n_tools = bad = params = 0
+    kinds: Counter[str] = Counter()
+    examples: list[str] = []
+    goals = bad_goals = 0
+    goal_kinds: Counter[str] = Counter()
+    goal_examples: list[str] = []
+    for d in domains:
+        for t in d["tools"]:
+            if t["name"].startswith("get_") and len(t["parameters"]) == 1 and t.get("kind") == "read" \
+                    and t["description"].startswith("Look up"):
+                continue
+            if re.fullmatch(r"find_\w+_by_email", t["name"]):
+                continue
+            n_tools += 1
+            pk = d["entities"][0]["primary_key"]
+            params += sum(1 for p in t["parameters"] if p["name"] != pk)
+            f = name_faults(t["name"], (t.get("span") or {}).get("text", ""))
+            if f:
+                bad += 1
+                kinds.update(set(f))
+                if len(examples) < 40:
+                    examples.append(f"{t['name']}  <-  {(t.get('span') or {}).get('text', '')[:90]}")
+        text = texts.get(d["provenance"]["doc_id"], "")
+        for w in d["workflows"]:
+            goals += 1
+            f = goal_faults(w["goal"], text)
+            if f:
+                bad_goals += 1
+                goal_kinds.update(set(f))
+                if len(goal_examples) < 20:
+                    goal_examples.append(w["goal"])
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    counts = manifest.get("counts", manifest)
+    return {
+        "procedure_domains": len(domains), "step_tools": n_tools,
+        "bad_names": round(bad / max(1, n_tools), 3), "bad_name_kinds": dict(sorted(kinds.items())),
+        "bad_goals": round(bad_goals / max(1, goals), 3), "bad_goal_kinds": dict(sorted(goal_kinds.items())),
+        "goals": goals,
+        "params_per_tool": round(params / max(1, n_tools), 3),
+        "accepted": counts.get("trajectories_accepted"),
+        "name_examples": examples, "goal_examples": goal_examples,
+    }
+
+
+def synthesize(corpus: Path, out: Path) -> None:
+    subprocess.run([sys.executable, "-m", "gem_env", "synthesize", str(corpus), "--out", str(out), "--quiet"],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if args:
+        run = Path(args[0])
+        corpus = Path(args[1]) if len(args) > 1 else None
+        print(json.dumps(measure(run, corpus), indent=1))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Path(tmp) / "run"
+        synthesize(WIKIHOW, run)
+        print(json.dumps(measure(run, WIKIHOW), indent=1))
+
+
+if __name__ == "__main__":
+    main()
