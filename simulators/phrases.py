@@ -295,7 +295,14 @@ def want_phrase(intent: str) -> tuple[list[str], str]:
     second = intent.split(" ")[1] if " " in intent else ""
     if first.islower() and (first in REQUEST_VERBS or second in ("my", "the", "a", "an", "your", "our")):
         return WANT, intent  # a verb phrase: "lock my account"
-    return ABOUT, intent
+    if first.islower() and not first.endswith("ing") and first not in _NO_VERB:
+        return WANT, intent  # a how-to's task, lower case from its title: "identify songs using melody"
+    return ABOUT, intent  # a topic: "preparing investor reports", "Spending Alerts on Hunter Green"
+
+
+#: words a lower-case intent may open with that are no verb ("the refund policy", "your card")
+_NO_VERB = frozenset("the a an my your our their his her its this that these those some any what which how why "
+                     "when where who whose about for on in of with".split())
 
 
 def lead_in(bridge: str) -> str:

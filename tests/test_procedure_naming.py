@@ -65,3 +65,16 @@ def test_a_tool_is_named_by_its_steps_verb_and_object() -> None:
     assert names[:4] == ["click_green_button", "restart_computer", f"wait_{noun}", "tap_safari"], names
     assert names[4].startswith("clean_out"), names
     assert names[5:] == ["play_note", "click_proceed", "click_proceed_paypal", "select_channel"], names
+
+
+def test_a_how_to_title_is_said_plainly_in_the_service_prompt() -> None:
+    """"You are a customer support assistant. How to Block a Website with an Internet Filter - Block
+    Website with Internet Filter." (the raw title, as a sentence of its own: 13 words)."""
+    from gem_env.stages.extract.procedure_values import said_title
+    from gem_env.stages.ground.episode import _what_about
+    title = "How to Block a Website with an Internet Filter - Block Website with Internet Filter"
+    assert said_title(title) == "How to block a website with an internet filter"
+    assert said_title("Change a flight booking") == "Change a flight booking"
+    assert _what_about(said_title(title)) == "Customers come to you about things like blocking a website with an internet filter."
+    long = "How to take legal action as a victim of violence at a bar near your home"
+    assert _what_about(long).startswith("Customers come to you about things like")

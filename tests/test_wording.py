@@ -540,6 +540,11 @@ def test_a_record_named_by_its_id_alone_is_the_users_own() -> None:
     assert user_words(title) == "navigate currency conversions on world blue"
     assert P.want_phrase(user_words(title))[0] is P.WANT
     assert user_words("Cancel my Gold Rewards Card {card_id}.") == "cancel my Gold Rewards Card"
+    # a how-to's task in lower case is a want whatever its verb ("I'm calling about identify songs
+    # using melody": 97 of 2,524 wikiHow user turns); a doing or a title stays a topic
+    assert P.want_phrase("identify songs using melody")[0] is P.WANT
+    assert P.want_phrase("preparing investor reports")[0] is P.ABOUT
+    assert P.want_phrase("the refund policy")[0] is P.ABOUT
 
 
 def test_a_date_already_in_words_is_told_as_the_event_it_names() -> None:

@@ -47,7 +47,7 @@ from ...tools.errors import ExprError
 from .lexicon import _clean, _is_english, _span
 # re-exported: callers and tests import these from here
 from .lexicon import domain_slug, participle, plural  # noqa: F401
-from .procedure_values import status_values  # noqa: F401
+from .procedure_values import said_title, status_values  # noqa: F401
 from .steps import analyse_step, is_outcome, procedure_steps, promote_action  # noqa: F401
 from .procedure import ProcedureBuilder
 from . import service
@@ -153,7 +153,7 @@ class OfflineExtractor:
         spans = sorted(set(built.pop("spans")))
         title = (doc.title or "").strip()
         labels = verdict.labels if verdict else {}
-        description = _clean(title or text.strip().splitlines()[0], 200) + f" ({arch.key} service)"
+        description = _clean(said_title(title, text) or text.strip().splitlines()[0], 200) + f" ({arch.key} service)"
         label = labels.get("domain")
         sector = arch.sector or (label if not arch.sectors or label in arch.sectors else None)
         if sector:

@@ -18,7 +18,7 @@ from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _span, _unique, bare_title, domain_slug, participle, plural)
 from .steps import StepInfo
-from .procedure_values import _INITIAL, _list_expr, status_values
+from .procedure_values import _INITIAL, _list_expr, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_tools import NOT_STARTED, ProcedureTools, read_result
 
@@ -366,7 +366,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         doc, text = self.doc, self.text
         spans = sorted(set(self.spans))
         labels = self.verdict.labels if self.verdict else {}
-        description = _clean(bare_title(doc.title) or self.infos[0].step.text, 200)
+        description = _clean(said_title(bare_title(doc.title), text) or self.infos[0].step.text, 200)
         if labels.get("domain"):
             description += f" ({labels['domain']})"
         if self.truncated:

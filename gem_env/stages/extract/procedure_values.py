@@ -192,6 +192,12 @@ def plain_title(title: str, text: str = "") -> str:
     return _lower_common(_plain(title), text.replace(title, " ")) if title else title
 
 
+def said_title(title: str, text: str = "") -> str:
+    """A document's title as a service's prompt says what customers come about: a how-to title said
+    plainly ("How to block a website with an Internet filter", without its subtitle), others as written."""
+    return f"How to {plain_title(title, text)}" if re.match(r"\s*how\s+to\s", title, re.I) else title
+
+
 _HOW_TO = re.compile(r"^\s*how\s+(?:to|do\s+i|can\s+i)\s+", re.I)
 
 

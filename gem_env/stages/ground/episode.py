@@ -159,10 +159,10 @@ def _what_about(about: str) -> str:
         return f"Customers come to you about {_theirs(product)} and things like {doing(_third_person(topic))}."
     if is_question_title(about):
         return f'Customers come to you with questions like "{_third_person(about)}"'
-    if len(about.split()) > 12 or ". " in about:
-        return f"{about[:1].upper()}{about[1:]}."
     # "How do I stop a recurring payment?" -> "stopping a recurring payment" (was "... like how do I stop ...?.")
     how_to = re.match(r"how\s+(?:do\s+i|can\s+i|to)\s+(.+?)\??$", about, flags=re.IGNORECASE)
+    if ". " in about or len(about.split()) > (20 if how_to else 12):  # a task is said as one however long
+        return f"{about[:1].upper()}{about[1:]}."
     task = _first_to_third(_third_person(sentence_case(how_to.group(1) if how_to else about)))
     activity = doing(task)
     if how_to and activity == task:  # a verb the lexicon does not know: "things like how to sword cancel in halo 2"
