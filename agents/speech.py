@@ -250,8 +250,9 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
 
 _FIRST_PERSON_START = re.compile(r"^I(?:'m|'d|'ve|'ll)?\s")
 _TO_SECOND = {"i": "you", "i'm": "you're", "i'd": "you'd", "i've": "you've", "i'll": "you'll", "i am": "you are",
+              "i was": "you were", "i wasn't": "you weren't",
               "me": "you", "my": "your", "mine": "yours", "myself": "yourself"}
-_FIRST_PERSON = re.compile(r"\b(?:I am|I'm|I'd|I've|I'll|I|me|my|mine|myself)\b(?!-)", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:I am|I was|I wasn't|I'm|I'd|I've|I'll|I|me|my|mine|myself)\b(?!-)", re.IGNORECASE)
 
 
 def quoted(args: dict[str, Any], seen: list[dict[str, Any]]) -> dict[str, Any] | None:

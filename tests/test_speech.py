@@ -468,3 +468,12 @@ def test_a_placed_noun_takes_the() -> None:
     for seed in range(12):
         said = S.fact(random.Random(seed), "second_flight_id", "FLG-2", after_write=False)
         assert re.match(r"The second flight(?: ID)? is FLG-2\.$", said), said
+
+
+def test_a_handoff_note_in_the_past_agrees_with_you() -> None:
+    """"with a note that you was going to create a return for your item ..." (the demo)."""
+    said = S.confirm(random.Random(0), "pass your question about your order ORD-1 to a person",
+                     {"customer_id": "CST-1", "summary": "I was going to create a return for my item because it "
+                      "came in pieces but want to talk it over with someone first"}, re.compile("password"),
+                     owner="customer_id")
+    assert "with a note that you were going to create a return for your item" in said, said
