@@ -21,7 +21,7 @@ ASK_NOTE = ["Could you give me {x}?", "Could you write me {x} of what it's about
             "Could I have {x} of what it's about?"]
 ASK_FOR = (["I can help you {action}.", "Sure, I can {action} for you.", "Happy to help you {action}.",
             "Let's {action}.", "I'll help you {action}.", "No problem, I can {action}.",
-            "Of course, I can take care of that: {action}.", "Okay, you'd like to {action}. I can do that."],
+            "Of course. I can {action} for you.", "Okay, you'd like to {action}. I can do that."],
            ASK_Q)
 ASK_MORE = (["Thanks.", "Got it.", "Thank you.", "Great.", "Perfect.", "Okay.", "Thanks for that.", "Understood.",
              "Noted.", "Great, thanks.", "Lovely, thank you.", "Thanks, that helps."],

@@ -450,7 +450,7 @@ def _now(rng: random.Random, args: dict[str, Any], record: dict[str, Any], secre
     name, value = changed[0]
     v = spoken(name, value)
     if is_count(name, value):
-        said = f"it has {counted(name, value)}"
+        said = f"it has {none_of(name) if value == 0 else counted(name, value)}"  # "it has no bags"
     elif _DATE_SAID.match(v):  # a date or a moment: when it is set for
         said = f"it's set for {v}"
     else:

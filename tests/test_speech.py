@@ -477,3 +477,10 @@ def test_a_handoff_note_in_the_past_agrees_with_you() -> None:
                       "came in pieces but want to talk it over with someone first"}, re.compile("password"),
                      owner="customer_id")
     assert "with a note that you were going to create a return for your item" in said, said
+
+
+def test_what_a_count_is_before_a_change_says_none_as_none() -> None:
+    """"Currently, it has 0 bags." (a refined session)."""
+    said = S._now(random.Random(0), {"booking_id": "BKN-1", "bags": 2}, {"booking_id": "BKN-1", "bags": 0},
+                  re.compile("password"))
+    assert "it has no bags" in said and "0 bags" not in said, said
