@@ -1216,3 +1216,21 @@ def test_a_renewal_follows_the_texts_limit_period_and_others_holds():
             assert got.error == "An item cannot be renewed if another member has placed a hold on it."
     assert "holds" in held and outcomes == {True, False}
     sb.close()
+
+
+def test_a_change_the_text_limits_by_its_own_verb_is_counted():
+    """"An appointment can be rescheduled at most twice.": rescheduling is the change of its start
+    time (the archetype names the verb), so the appointment counts its reschedules and a third is
+    refused (the rule was lost: only an action with its own counter could be limited)."""
+    _, d = extract("clinic/reschedule-an-appointment.md")
+    assert d.entity("appointments").field("reschedule_count") is not None
+    sb = check_domain(d).new_sandbox()
+    rows = sb.dump(["appointments"])["appointments"].values()
+    full = next(a for a in rows if a["status"] == "scheduled" and a["reschedule_count"] == 2)
+    free = next(a for a in rows if a["status"] == "scheduled" and a["reschedule_count"] < 2)
+    refused = sb.call("update_appointment_starts_at", {"appointment_id": full["appointment_id"], "starts_at": "2025-02-20T10:00:00"})
+    assert not refused.ok and refused.error == "An appointment can be rescheduled at most twice."
+    moved = sb.call("update_appointment_starts_at", {"appointment_id": free["appointment_id"], "starts_at": "2025-02-20T10:00:00"})
+    assert moved.ok, moved.error
+    assert sb.dump(["appointments"])["appointments"][free["appointment_id"]]["reschedule_count"] == free["reschedule_count"] + 1
+    sb.close()

@@ -106,7 +106,8 @@ class Archetype:
     main_fields: tuple[dict[str, Any], ...]
     statuses: tuple[str, ...]            # first is the usual state of a seeded record
     actions: tuple[Action, ...]
-    editable: tuple[dict[str, Any], ...] = ()        # fields update_<main>_<field> changes
+    editable: tuple[dict[str, Any], ...] = ()        # fields update_<main>_<field> changes ("verb": what the
+                                                     # text calls changing it, "reschedule")
     child: tuple[str, ...] = ()
     child_fields: tuple[dict[str, Any], ...] = ()
     child_statuses: tuple[str, ...] = ("posted",)
@@ -319,7 +320,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      _f("visit_type", values=["check-up", "follow-up", "consultation"]),
                      _f("booked_on", "date")),
         actions=(Action("cancel", ("scheduled",), "cancelled", ("feeling better", "conflict", "other")),),
-        editable=(_f("starts_at", "datetime", description="the new start time (ISO)"),),
+        editable=(_f("starts_at", "datetime", description="the new start time (ISO)", verb="reschedule"),),
         request=("refill",), request_verb="request", request_on_child=False, request_from=("completed",),
         request_reasons=("running low", "lost medication"),
         catalog=("doctor",),

@@ -174,6 +174,8 @@ class Flows:
         conds = [f"row.status in {quoted_list(editable)}"]
         # the rules its tool checks, not another action's ("credits only to checking accounts" kept no row)
         conds += self._unblocked(_UPDATE_VERBS | {name.split("_")[0]}, editable)
+        if (limit := self.sp.times_limit.get(f.get("verb", ""))) is not None:  # "rescheduled at most twice"
+            conds.append(f"row.{f['verb']}_count < {limit.value}")
         return {"name": f"change_{m}_{name}", "category": "update",
                 "goal": f"change the {plain_words(name)} of my {m} {{{pk}}} to {{new_{name}}}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},

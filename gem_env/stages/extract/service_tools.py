@@ -235,6 +235,9 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             main_fields.append(self._dated_by_status(f, self.statuses))
             main_fields += [x for after, fields in added if after == f["name"] for x in fields]
         main_fields += [x for after, fields in added if after is None for x in fields]
+        for f in a.editable:  # "can be rescheduled at most twice": how often it was, counted
+            if (limit := sp.times_limit.get(f.get("verb", ""))) is not None:
+                main_fields.append({"name": f"{f['verb']}_count", "type": "integer", "range": [0, int(limit.value)], "default": 0})  # type: ignore[arg-type]
         for name, kinds in sp.kinds.items():  # a kind the text lists for the record ("the fare type")
             # a record the service makes without one (a new card) has none; a booking asks for it
             main_fields.append({"name": name, "values": list(kinds.value), "default": None})  # type: ignore[arg-type]

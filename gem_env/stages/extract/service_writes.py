@@ -132,11 +132,17 @@ class WriteTools:
                   {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {_label(name, ptype)}"}]
         if ptype in ("integer", "number"):
             effect.append({"require": f"{name} >= 0", "message": f"The {_label(name, ptype)} cannot be negative"})
+        counted = {}
+        if (limit := self.sp.times_limit.get(f.get("verb", ""))) is not None:  # "at most twice"
+            counter = f"{f['verb']}_count"
+            effect.append({"require": f"{row}.{counter} < {limit.value}", "message": limit.text[:300]})
+            counted = {counter: f"{row}.{counter} + 1"}
+            self._cite(limit)
         if (cap := self.sp.issue_limits.get("cap")) is not None and name == self._limit_field():
             effect.append({"require": f"{name} <= {cap.value}",
                            "message": f"A {m}'s {plain_words(name)} can be at most ${cap.value:,.0f}"})
             self._cite(cap)
-        effect += [{"update": self.mains, "row": row, "set": {name: name}},
+        effect += [{"update": self.mains, "row": row, "set": {name: name, **counted}},
                    {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", "status": f"{row}.status"}}]
         word = name.split("_")[0]
         return self._tool(f"update_{m}_{name}", "write", f"Change {indefinite(m)}'s {plain_words(name)}.",

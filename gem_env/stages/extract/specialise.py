@@ -332,9 +332,9 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found, before: set[s
     times = (_MORE_THAN.search(s) if negative else None) or _UP_TO_TIMES.search(s)
     if times:
         n = int(times.group(2)) if times.group(2) else _TIMES[times.group(1).lower()]
-        for a in arch.actions:
-            if a.verb in words and a.also_set:
-                sp.times_limit.setdefault(a.verb, found(n))
+        for verb in [a.verb for a in arch.actions if a.also_set] + [f["verb"] for f in arch.editable if "verb" in f]:
+            if verb in words:  # an action's counter, or a change the text names by its verb ("rescheduled")
+                sp.times_limit.setdefault(verb, found(n))
     if negative and sp.request and sp.request in words and _ANOTHER.search(s):
         for a in arch.actions:  # "An item cannot be renewed if another member has placed a hold on it."
             if a.verb in words:
