@@ -241,6 +241,8 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
         return key, f'saying "{text.rstrip(".")}"'
     said = _FIRST_PERSON.sub(lambda m: _TO_SECOND[m.group(0).lower()], text.rstrip(".!"))
     said = re.sub(r"\byou would\b", "you'd", said)
+    if said.startswith("you "):  # the same subject goes on: "you wanted ... but were told no"
+        said = re.sub(r"\b(but|and) was\b", r"\1 were", said)
     # the record the action names ("your visit VST-1", or "your visit" alone) is "it"
     said = re.sub(r"\byour ((?:[a-z]+ ){1,2})([A-Z]{2,5}-\d+)\b",
                   lambda m: "it" if m.group(2) in what or re.search(rf"\byour {m.group(1).strip()}\b", what) else m.group(0),

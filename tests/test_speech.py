@@ -477,6 +477,10 @@ def test_a_handoff_note_in_the_past_agrees_with_you() -> None:
                       "came in pieces but want to talk it over with someone first"}, re.compile("password"),
                      owner="customer_id")
     assert "with a note that you were going to create a return for your item" in said, said
+    said = S.confirm(random.Random(0), "pass your question about your account ACC-1 to a person",
+                     {"customer_id": "CST-1", "summary": "I wanted to transfer $100 from my account but was told no "
+                      "because it's closed"}, re.compile("password"), owner="customer_id")
+    assert "that you wanted to transfer $100 from your account but were told no because it's closed" in said, said
 
 
 def test_what_a_count_is_before_a_change_says_none_as_none() -> None:
