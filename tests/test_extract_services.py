@@ -1234,3 +1234,29 @@ def test_a_change_the_text_limits_by_its_own_verb_is_counted():
     assert moved.ok, moved.error
     assert sb.dump(["appointments"])["appointments"][free["appointment_id"]]["reschedule_count"] == free["reschedule_count"] + 1
     sb.close()
+
+
+def test_a_most_per_kind_of_room_holds_in_seeds_changes_and_bookings():
+    """"A room can host at most 2 guests in `standard`, 3 in `deluxe` and 4 in a `suite`.": a
+    standard room took 4 guests (the rule was lost)."""
+    _, d = extract("hotel/modify-a-reservation.md")
+    most = {"standard": 2, "deluxe": 3, "suite": 4}
+    sb = check_domain(d).new_sandbox()
+    state = sb.dump(["reservations", "rooms"])
+    rows = list(state["reservations"].values())
+    assert all(r["guests"] <= most[r["room_type"]] for r in rows)
+    std = next(r for r in rows if r["room_type"] == "standard" and r["status"] == "confirmed" and r["rate"] != "non-refundable"
+               and r["check_in"] >= "2025-01-20")
+    refused = sb.call("update_reservation_guests", {"reservation_id": std["reservation_id"], "guests": 3})
+    assert not refused.ok and "at most 2 guests in standard" in refused.error, refused.error
+    suite = next((r for r in rows if r["room_type"] == "suite" and r["guests"] >= 3 and r["status"] == "confirmed"
+                  and r["rate"] != "non-refundable" and r["check_in"] >= "2025-01-20"), None)
+    if suite is not None:
+        got = sb.call("update_reservation_room_type", {"reservation_id": suite["reservation_id"], "room_type": "standard"})
+        assert not got.ok and "at most 2 guests" in got.error
+    room = next(r for r in state["rooms"].values() if r["room_type"] == "standard" and r["rooms_left"] > 0)
+    guest = rows[0]["guest_id"]
+    booked = sb.call("book_reservation", {"guest_id": guest, "room_id": room["room_id"], "check_in": "2025-02-10",
+                                          "nights": 2, "guests": 4, "rate": "flexible"})
+    assert not booked.ok and "at most 2 guests in standard" in booked.error, booked.error
+    sb.close()

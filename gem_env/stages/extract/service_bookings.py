@@ -66,6 +66,8 @@ class Bookings:
         if avail:
             effect.append({"require": f"{k}_row.{avail}" + (" > 0" if cat_fields[avail]["type"] == "integer" else ""),
                            "message": f"This {k} is not available ({avail.replace('_', ' ')})"})
+        if (caps := self.caps()) is not None and caps[0] in values and caps[1] in cat_fields:  # "at most 2 guests in standard"
+            effect.append({"require": f"{caps[0]} <= {caps[2](f'{k}_row.{caps[1]}')}", "message": self.sp.caps.text[:300]})  # type: ignore[union-attr]
         effect += [{"insert": self.mains, "as": "made", "values": values},
                    {"return": {self.main_pk: f"made.{self.main_pk}", "status": "made.status"}}]
         verb = "create" if m.startswith(self.a.book_verb) else self.a.book_verb
@@ -98,7 +100,11 @@ class Bookings:
         if any(f["name"] == "email" for f in self.a.catalog_fields):  # a payee someone else pays is theirs
             mine = f"len([x for x in rows('{self.mains}', {{{self.catalog_pk}: e.{self.catalog_pk}}}) " \
                    f"if x.{self.owner_pk} != row.{self.owner_pk}]) == 0"
-        offered = f"[e for e in rows('{self.catalogs}', {{}}) if {self._offered()} and {mine}]"
+        fits = "true"  # an entry that holds what the customer asks for ("at most 2 guests in standard")
+        if (caps := self.caps()) is not None and caps[1] in {f["name"] for f in self.a.catalog_fields}:
+            asked = next((self._asked_value(p["name"], p) for p in spec["parameters"][2:] if p["name"] == caps[0]), None)
+            fits = f"{asked} <= {caps[2](f'e.{caps[1]}')}" if asked else "true"
+        offered = f"[e for e in rows('{self.catalogs}', {{}}) if {self._offered()} and {mine} and {fits}]"
         chosen = f"{offered}[len(row.email) % len({offered})]"
         knows: dict[str, str] = {"email": "row.email"}
         said: list[str] = []

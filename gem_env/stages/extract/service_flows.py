@@ -176,6 +176,9 @@ class Flows:
         conds += self._unblocked(_UPDATE_VERBS | {name.split("_")[0]}, editable)
         if (limit := self.sp.times_limit.get(f.get("verb", ""))) is not None:  # "rescheduled at most twice"
             conds.append(f"row.{f['verb']}_count < {limit.value}")
+        if (caps := self.caps()) is not None and name in caps[:2]:  # the new number fits the room, or the room the number
+            count, keyed, most_of = caps
+            conds.append(f"{new} <= {most_of(f'row.{keyed}')}" if name == count else f"row.{count} <= {most_of(new)}")
         return {"name": f"change_{m}_{name}", "category": "update",
                 "goal": f"change the {plain_words(name)} of my {m} {{{pk}}} to {{new_{name}}}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},

@@ -238,6 +238,15 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
         for f in a.editable:  # "can be rescheduled at most twice": how often it was, counted
             if (limit := sp.times_limit.get(f.get("verb", ""))) is not None:
                 main_fields.append({"name": f"{f['verb']}_count", "type": "integer", "range": [0, int(limit.value)], "default": 0})  # type: ignore[arg-type]
+        if sp.caps is not None:  # seeded within the text's most: "at most 2 guests in standard" -> 1 or 2
+            noun, most = sp.caps.value  # type: ignore[misc]
+            keyed = next((f for f in main_fields if f.get("values") and set(most) <= {str(v).lower() for v in f["values"]}), None)
+            # a kind the record repeats of its catalog entry is known from the entry ("room_id.room_type")
+            key = keyed and (f"{self.catalog_pk}.{keyed['same_as'][8:]}" if keyed.get("same_as", "").startswith("catalog.")
+                             and self.catalogs else keyed["name"])
+            for f in main_fields:
+                if key and f["name"] == noun and f.get("type") == "integer" and "range" in f and "by" not in f:
+                    f["by"] = {key: {v: {"range": [f["range"][0], min(n, f["range"][1])]} for v, n in most.items()}}
         for name, kinds in sp.kinds.items():  # a kind the text lists for the record ("the fare type")
             # a record the service makes without one (a new card) has none; a booking asks for it
             main_fields.append({"name": name, "values": list(kinds.value), "default": None})  # type: ignore[arg-type]

@@ -92,6 +92,34 @@ class WriteTools:
                           f"its status becomes {a.to_status}.", params, effect, self.span_for(a.verb, m)
                           or self.span_for(a.verb))
 
+    def caps(self) -> tuple[str, str, Any] | None:
+        """(the counted field, the field its most depends on, `most(expr)`: the most for that field's
+        value `expr`) of "at most 2 guests in `standard`, 3 in `deluxe` and 4 in a `suite`", where the
+        record has an integer field named for what is counted and a field whose values are those named."""
+        found = self.sp.caps
+        if found is None:
+            return None
+        noun, most = found.value  # type: ignore[misc]
+        fields = self.entity(self.mains)["fields"]
+        count = next((f["name"] for f in fields if f["name"] == noun and f.get("type") == "integer"), None)
+        keyed = next((f["name"] for f in fields if f.get("values") and set(most) <= {str(v).lower() for v in f["values"]}), None)
+        if count is None or keyed is None:
+            return None
+        self._cite(found)
+
+        def most_of(expr: str) -> str:
+            return "(" + " else ".join(f"{n} if {expr} == '{v}'" for v, n in most.items()) + f" else {max(most.values())})"
+        return count, keyed, most_of
+
+    def _cap_rules(self, name: str, row: str) -> list[dict[str, Any]]:
+        """The `require` a change of `name` meets under `caps` (the new number, or the new kind)."""
+        caps = self.caps()
+        if caps is None or name not in caps[:2]:
+            return []
+        count, keyed, most_of = caps
+        cond = f"{count} <= {most_of(f'{row}.{keyed}')}" if name == count else f"{row}.{count} <= {most_of(keyed)}"
+        return [{"require": cond, "message": self.sp.caps.text[:300]}]  # type: ignore[union-attr]
+
     def action_guards(self, a: Any, row: str) -> list[dict[str, Any]]:
         """The `require` steps an action's own rules add (its tool's and its workflow's anchor): the
         text's limit on how often ("up to 2 times", in place of the archetype's guard), and "cannot be
@@ -132,6 +160,7 @@ class WriteTools:
                   {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {_label(name, ptype)}"}]
         if ptype in ("integer", "number"):
             effect.append({"require": f"{name} >= 0", "message": f"The {_label(name, ptype)} cannot be negative"})
+        effect += self._cap_rules(name, row)
         counted = {}
         if (limit := self.sp.times_limit.get(f.get("verb", ""))) is not None:  # "at most twice"
             counter = f"{f['verb']}_count"

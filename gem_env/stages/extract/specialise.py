@@ -40,6 +40,9 @@ _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 _MORE_THAN = re.compile(r"\b(?:more\s+than|over)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
 _TIMES = {"once": 1, "twice": 2}
 _UP_TO_TIMES = re.compile(r"\b(?:up\s+to|at\s+most|no\s+more\s+than)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
+#: "at most 2 guests in `standard`, 3 in `deluxe` and 4 in a `suite`": a most per value of a field
+_CAPS = re.compile(r"\bat\s+most\s+\d{1,3}\s+([a-z]+)\s+in\s+(?:(?:an?|the)\s+)?[`'\"]?[a-z]", re.I)
+_CAP_EACH = re.compile(r"(\d{1,3})\s+(?:[a-z]+\s+)?in\s+(?:(?:an?|the)\s+)?[`'\"]?([a-z][\w-]*)[`'\"]?", re.I)
 _ANOTHER = re.compile(r"\b(?:another|other|someone\s+else)\b", re.I)
 #: "for 21 days each time": what one renewal adds
 _EACH_TIME = re.compile(r"\bfor\s+(\d{1,3})\s+days?\s+(?:each\s+time|at\s+a\s+time|per\s+\w+|each)\b", re.I)
@@ -113,6 +116,7 @@ class Specialisation:
     extends: Found | None = None                                   # the text offers extending (service_extensions)
     extension_rules: dict[str, Found] = field(default_factory=dict)  # "window" / "booked" / "lead" / "price"
     kinds: dict[str, Found] = field(default_factory=dict)          # new main field -> its values ("fare type")
+    caps: Found | None = None                                      # (counted noun, {value: most}): "at most 2 guests in standard"
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:
@@ -339,6 +343,11 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found, before: set[s
         for a in arch.actions:  # "An item cannot be renewed if another member has placed a hold on it."
             if a.verb in words:
                 sp.others_request.setdefault(a.verb, found(sp.request))
+    cap = _CAPS.search(s)
+    if cap and sp.caps is None:
+        most = {v.lower(): int(n) for n, v in _CAP_EACH.findall(s[cap.start():])}
+        if len(most) >= 2:
+            sp.caps = found((cap.group(1).lower(), most))
     each = _EACH_TIME.search(s)
     for a in arch.actions if each else ():
         if a.verb in words and any(ADDS_DAYS.search(expr) for _, expr in a.also_set):
