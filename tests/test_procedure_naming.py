@@ -121,3 +121,12 @@ def test_a_wait_and_a_pressed_control_take_no_value() -> None:
     pk = domain.entities[0].primary_key
     assert all(p.name == pk for t in domain.tools[2:] for p in t.parameters), \
         [(t.name, [p.name for p in t.parameters]) for t in domain.tools]
+
+
+def test_a_city_name_is_a_city() -> None:
+    """"Plug in your zipcode or city name": the user said "My city name is Alexander Brock" (a
+    person's name, from the rule for names)."""
+    text = "How to Value a Car\n1. Go to the website.\n2. Plug in your zipcode or city name.\n3. Save the report.\n"
+    domain = _procedure(text, "How to Value a Car")
+    city = next(f for f in domain.entities[0].fields if f.name == "city_name")
+    assert city.faker in ("city", {"provider": "city"}) or getattr(city.faker, "provider", None) == "city", city
