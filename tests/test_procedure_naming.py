@@ -78,3 +78,67 @@ def test_a_how_to_title_is_said_plainly_in_the_service_prompt() -> None:
     assert _what_about(said_title(title)) == "Customers come to you about things like blocking a website with an internet filter."
     long = "How to take legal action as a victim of violence at a bar near your home"
     assert _what_about(long).startswith("Customers come to you about things like")
+
+VALUES = ("How to Block a Website with an Internet Filter\n"
+          "1. Download the filter and install it on your computer.\n"
+          "2. Or you can just easily click the green \"+\" button to add a specified URL.\n"
+          "3. To set up a strict limit, you could choose \"Block All Websites Except the ones in White List\".\n"
+          "4. Select a CSV file and press \"Open\".\n"
+          "5. Bake the eggs for 7 to 12 minutes.\n"
+          "6. Enter a name for the DVD.\n"
+          "7. Type in the administrator password for your Mac computer at the prompt.\n"
+          "8. Type your message and click \"Tweet.\"\n")
+
+
+def test_a_value_the_step_names_is_a_parameter_the_tool_stores() -> None:
+    """A URL, a quoted option, a file, minutes, a name, a password and a message the user gives are
+    parameters named by the step's nouns (the tools took only the record's id), kept in a field of
+    the record and returned; the workflow passes what the user knows, one of the field's values
+    other than the record's (or the text's own option); a password is checked, never stored."""
+    domain = _procedure(VALUES, "How to Block a Website with an Internet Filter")
+    pk = domain.entities[0].primary_key
+    params = {t.name: [p for p in t.parameters if p.name != pk] for t in domain.tools[2:]}
+    given = {p.name: p for ps in params.values() for p in ps}
+    assert {"url", "option", "csv_file_name", "minutes", "dvd_name", "administrator_password", "message"} <= set(given), params
+    assert given["option"].enum == ["Block All Websites Except the ones in White List"]
+    assert given["minutes"].type == "integer"
+    fields = {f.name: f for f in domain.entities[0].fields}
+    assert fields["minutes"].values == [7, 8, 9, 10, 11, 12]
+    assert all(v.endswith(".csv") for v in fields["csv_file_name"].values)
+    wf = domain.workflows[0]
+    by_tool = {s.tool: s for s in wf.steps}
+    for name in ("url", "csv_file_name", "minutes", "dvd_name", "message"):
+        tool = next(t for t in domain.tools if any(p.name == name for p in t.parameters))
+        assert by_tool[tool.name].args[name].user == name
+        stored = [s for s in tool.effect if getattr(s, "update", None)]
+        assert stored and stored[0].set[name] == name, (tool.name, tool.effect)
+    assert wf.knows["option"] == "'Block All Websites Except the ones in White List'"
+    password = next(t for t in domain.tools if any(p.name == "administrator_password" for p in t.parameters))
+    assert not any(getattr(s, "update", None) and "administrator_password" in s.set for s in password.effect)
+
+
+def test_the_values_a_user_gives_are_the_same_on_every_run_and_plausible() -> None:
+    one = _procedure(VALUES, "How to Block a Website with an Internet Filter")
+    two = _procedure(VALUES, "How to Block a Website with an Internet Filter")
+    assert one.model_dump() == two.model_dump()
+    urls = next(f for f in one.entities[0].fields if f.name == "url").values
+    assert len(urls) == 5 and all(u.startswith("http") and "." in u for u in urls), urls
+
+
+def test_a_wait_and_a_pressed_control_take_no_value() -> None:
+    """"Wait 7 to 10 days" is the service's time; 'Select the "Comma" checkbox' presses a control."""
+    text = ("How to Get a Passport\n1. Submit your application.\n2. Wait 7 to 10 days for your passport.\n"
+            "3. Select the \"Comma\" checkbox then click \"OK\".\n")
+    domain = _procedure(text, "How to Get a Passport")
+    pk = domain.entities[0].primary_key
+    assert all(p.name == pk for t in domain.tools[2:] for p in t.parameters), \
+        [(t.name, [p.name for p in t.parameters]) for t in domain.tools]
+
+
+def test_a_city_name_is_a_city() -> None:
+    """"Plug in your zipcode or city name": the user said "My city name is Alexander Brock" (a
+    person's name, from the rule for names)."""
+    text = "How to Value a Car\n1. Go to the website.\n2. Plug in your zipcode or city name.\n3. Save the report.\n"
+    domain = _procedure(text, "How to Value a Car")
+    city = next(f for f in domain.entities[0].fields if f.name == "city_name")
+    assert city.faker in ("city", {"provider": "city"}) or getattr(city.faker, "provider", None) == "city", city

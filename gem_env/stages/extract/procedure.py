@@ -20,6 +20,7 @@ from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _SECRET, _STOP, _UPDATE
 from .steps import StepInfo
 from .procedure_values import _INITIAL, _list_expr, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
+from .procedure_given import Given, given_values
 from .procedure_tools import NOT_STARTED, ProcedureTools, read_result
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.windows: set[str] = set()
         self.limits: dict[str, str] = {}  # field -> the comparison its first limit made (">= 100.0")
         self.settings: dict[int, str] = {}  # step -> the setting it changes to a value the user chooses
+        self.given: dict[str, Given] = {}   # field -> the value a step names that the user supplies
         self.spans: list[tuple[int, int]] = []
 
     def build(self) -> Domain | Rejection:
@@ -221,6 +223,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             self._named_params(info, all_named, seen)
             if not seen and self._setting_param(info, seen):
                 self.settings[j] = seen[0][0]
+            self._given_params(info, seen)
             step_params[j] = seen
             if info.verb in _VERIFY_VERBS and not seen and not requires[j] and info.lexical_kind == "verify":
                 requires[j].append(self._verified_flag(info))
@@ -280,6 +283,29 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             return True
         return False
 
+    def _given_params(self, info: StepInfo, seen: list[tuple[str, str]]) -> None:
+        """The values the step's words name that the user supplies (`procedure_given`): a field each,
+        which the step's tool takes and stores ("give"), or checks, for a password ("match")."""
+        if info.param_ids or len(seen) >= 3:
+            return
+        body = self.text[info.step.start:info.step.end]
+        for g in given_values(body, info.verb, info.object_words, self.noun, self.ex.document_seed(self.doc.id)):
+            name = g.name
+            if name in self.fields and (name not in self.given or self.given[name].mode != g.mode
+                                        or self.given[name].choices != g.choices):
+                continue  # a field of another kind by that name, or another value the text writes
+            if name not in self.fields:
+                spec = dict(g.spec)
+                if g.mode == "give":
+                    if len(g.choices) > 1:
+                        spec["values"] = g.choices
+                    else:
+                        spec["default"] = None  # nothing given yet
+                name = self.add_field(name, spec)
+                self.given[name] = g
+            if all(name != f for f, _ in seen):
+                seen.append((name, g.mode))
+
     def _named_params(self, info: StepInfo, all_named: list[Any], seen: list[tuple[str, str]]) -> None:
         """The fields the step's text names, up to four in all."""
         text = self.text
@@ -323,6 +349,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             if info.kind != "read":
                 continue
             params = step_params[j]
+            if any(mode == "give" for _, mode in params):  # it stores what the user gave
+                self.progress.add(j)
+                continue
             reads = [f for f, mode in params if mode == "read"]
             signature = repr(read_result("row", self.pk, reads[-1] if reads else None,
                                          [f for f, mode in params if mode == "match"], bool(requires[j])))

@@ -177,6 +177,8 @@ class ProcedureTools:
                 key = fname
                 flow.knows.setdefault(fname, f"row.{fname}")
             call.args[fname] = {"user": key}
+        elif mode == "give":
+            self._give_param(flow, call, fname, ptype)
         else:
             pname = new_param(fname)
             choices = self.fields[fname].spec.get("values")
@@ -187,6 +189,25 @@ class ProcedureTools:
                                   else _new_value(fname, ftype))
             call.args[pname] = {"user": pname}
             flow.new_values[fname] = pname
+
+    def _give_param(self, flow: _Flow, call: _Call, fname: str, ptype: str) -> None:
+        """A value the step names that the user supplies (a URL, an option, a file name): a parameter
+        named for it, stored in its field. The user's value is one of the field's values other than
+        the record's (the next one), or the text's own value when it writes one."""
+        given = self.given[fname]
+        words = fname.replace("_", " ")
+        choices = given.choices
+        call.params.append({"name": fname, "type": ptype, "description": f"the {words} the user gives",
+                            **({"enum": choices} if given.enum else {})})
+        call.sets[fname] = fname
+        call.args[fname] = {"user": fname}
+        if len(choices) > 1:
+            nxt = choices[1:] + choices[:1]
+            flow.knows.setdefault(fname, f"coalesce(first([p[1] for p in zip({_literals(choices)}, {_literals(nxt)})"
+                                         f" if p[0] == row.{fname}]), {_literal(choices[0])})")
+        else:
+            flow.knows.setdefault(fname, _literal(choices[0]))
+        flow.new_values[fname] = fname
 
     def _status_update(self, flow: _Flow, call: _Call, info: StepInfo) -> None:
         """A write step's status guards (not blocked; the status its verb needs first) and update."""
@@ -209,9 +230,10 @@ class ProcedureTools:
         call.effect += [
             {"require": f"{self.row}.{self.progress_field} == '{flow.progress}'",
              "message": f"Out of order: {order}"},
-            {"update": self.table, "row": self.row, "set": {self.progress_field: f"'{step}'"}},
+            {"update": self.table, "row": self.row, "set": {self.progress_field: f"'{step}'", **call.sets}},
             {"return": {self.pk: f"{self.row}.{self.pk}", self.progress_field: f"{self.row}.{self.progress_field}",
-                        **{f"{a}_confirmed": True for a in call.args if a != self.pk}}},
+                        **{f: f"{self.row}.{f}" for f in call.sets},
+                        **{f"{a}_confirmed": True for a in call.args if a != self.pk and a not in call.sets}}},
         ]
         flow.progress = step
         return f" Records the step as done: the {self.noun}'s progress becomes '{step}'."
@@ -250,6 +272,21 @@ class ProcedureTools:
             "knows": flow.knows, "steps": flow.steps, "tells": tells,
             "span": _span(self.text, first.start, last.end),
         }
+
+
+def _literal(value: Any) -> str:
+    """A value as an expression's literal (a string in the quotes it does not hold)."""
+    if not isinstance(value, str):
+        return repr(value)
+    if "'" not in value:
+        return f"'{value}'"
+    if '"' not in value:
+        return f'"{value}"'
+    return "'" + value.replace("'", "") + "'"
+
+
+def _literals(values: list[Any]) -> str:
+    return "[" + ", ".join(_literal(v) for v in values) + "]"
 
 
 def new_param(field: str) -> str:

@@ -100,6 +100,7 @@ _FIELD_RULES: list[tuple[re.Pattern[str], dict[str, Any]]] = [(re.compile(p), sp
     (r"email", {"type": "string", "faker": "email"}),
     (r"phone", {"type": "string", "faker": {"provider": "numerify", "args": {"text": "555-###-####"}}}),
     (r"address", {"type": "string", "faker": "street_address"}),
+    (r"city", {"type": "string", "faker": "city"}),  # "city name" is a city, not a person's name
     (r"first_?name$", {"type": "string", "faker": "first_name"}),
     (r"last_?name$|surname$", {"type": "string", "faker": "last_name"}),
     (r"name$", {"type": "string", "faker": "name"}),

@@ -1,0 +1,365 @@
+"""Values a how-to step names that the user supplies: a URL, a quoted option, a file, a password, a
+number with a unit, a name they choose, a message they write.
+
+"Click the green + button to add a specified URL" takes the URL; 'choose "Block All Websites
+Except the ones in White List"' takes that option; "Select a CSV file" a file name; "Type in the
+administrator password" the password (checked against the record, never shown); "Bake for 7 to
+12 minutes" the minutes; "Enter a name for the DVD" the DVD's name; "Type your message" the
+message. One reading of the step's words (`given_values`); each value becomes a field of the
+record and a parameter of the step's tool named by the step's nouns.
+
+The values a user may give are made here, once per document, with Faker seeded from the
+document's seed and the field's name (a plausible URL or file name, never the clock); the text's
+own value (www.example.com, "FAT32") is the only one when it writes one.
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from faker import Faker
+
+from ...text import features as tf
+from .lexicon import _STOP, _ident
+
+#: how many values a field offers the users of one domain
+_CHOICES = 5
+
+_URL = re.compile(r"(?<![\w@/.])(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\."
+                  r"(?:com|org|net|edu|gov|io|co|uk|us|it|me|tv)(?:/[^\s\"'”),]*[^\s\"'”),.])?(?![\w.])", re.I)
+_URL_NOUN = re.compile(r"\b(?:url|web\s*address|website\s+address)\b", re.I)
+_QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,60}?)[.,]?[\"”]")
+_UI_AFTER = re.compile(r"\s*(?:button|menu|tab|icon|link|checkbox|check\s*box|radio|toggle|switch|key|bar|window|"
+                       r"pane|panel|screen|app|page|folder)\b", re.I)
+_BOX = re.compile(r"\s*(?:box|field|menu|list|drop-?down|section|option)\b", re.I)
+_CHOOSE = frozenset("choose select pick set tick".split())
+_TYPE = frozenset("type enter input retype write fill plug provide add insert paste".split())
+_FILE_EXT = "exe|txt|zip|jpg|jpeg|png|gif|mp3|mp4|wav|docx?|pdf|iso|csv|xlsx?|pptx?|dmg|apk|ini|cfg|bat|sh|html?|ico"
+_FILE_NAME = re.compile(rf"(?<![\w/.-])([\w-]{{2,40}}\.(?:{_FILE_EXT}))\b", re.I)
+_A_FILE = re.compile(rf"\b(?:a|an|the|your)\s+(?:(?P<kind>{_FILE_EXT}|icon|image|text|audio|video|music|zip|iso|"
+                     r"backup|photo|picture)\s+)?(?P<what>file|document|folder)\b", re.I)
+_FILE_VERBS = frozenset("select choose pick open upload attach import save rename download locate find drag".split())
+_SECRET_NOUN = re.compile(r"\b((?:[A-Za-z][\w-]*\s+){0,2}?)(password|passcode|passphrase|pin|promo(?:tional)?\s+code|"
+                          r"product\s+key|license\s+key|activation\s+code|access\s+code|verification\s+code)\b", re.I)
+_UNITS = ("minutes?|hours?|seconds?|days?|weeks?|months?|cups?|inch(?:es)?|feet|foot|pounds?|grams?|kilograms?|"
+          "kg|ml|liters?|litres?|degrees?|percent|times|miles?|tablespoons?|teaspoons?|ounces?|oz|lbs?|cm|mm|meters?|"
+          "dollars|reps|repetitions|sets|laps|pages|words|drops|pieces|slices|cloves")
+_AMOUNT = re.compile(rf"(?<![\w.$])(\d+(?:\.\d+)?)(?:\s*(?:to|-|–|or)\s*(\d+(?:\.\d+)?))?\s*(?P<unit>{_UNITS})\b"
+                     r"(?:\s+of\s+(?:(?:the|your|a|an|fresh|heavy|warm|cold|hot|dry|plain)\s+)*(?P<of>[a-z][a-z-]+))?",
+                     re.I)
+_WITHIN = re.compile(r"\b(?:within|at\s+least|at\s+most|up\s+to|no\s+more\s+than|every|per|after|before|"
+                     r"once|for\s+about|about|over)\s*$", re.I)
+#: "Type passwd in the terminal", "Type su at the command prompt, and press Enter": what the user types
+_COMMAND = re.compile(r"^\W*type\s+(?P<cmd>[a-z][\w.-]*(?:\s+[a-z0-9][\w.-]*){0,3}?)\s+(?:(?:in|into|at)\s+(?:the\s+)?"
+                      r"(?:terminal|command\s+prompt|prompt|console|start|shell)\b|,?\s*and\s+press\b)", re.I)
+_NAME_FOR = re.compile(r"\b(?:a|the|your)\s+(?:new\s+)?name\s+(?:for|of)\s+(?:the|your|a|an|this)?\s*"
+                       r"(?P<thing>[a-z][a-z-]+)|^\W*name\s+(?:the|your|a|an|this)\s+(?P<obj>[a-z][a-z-]+)", re.I)
+#: heads of a step's object that are values a user writes or picks, and where their values come from
+_HEADS: dict[str, tuple[str, Any]] = {
+    "message": ("string", "sentence"), "note": ("string", "sentence"), "comment": ("string", "sentence"),
+    "review": ("string", "sentence"), "question": ("string", "sentence"), "caption": ("string", "sentence"),
+    "statement": ("string", "sentence"), "description": ("string", "sentence"), "bio": ("string", "sentence"),
+    "username": ("string", "user_name"), "nickname": ("string", "first_name"),
+    "zipcode": ("string", "postcode"), "zip": ("string", "postcode"), "postcode": ("string", "postcode"),
+    "city": ("string", "city"), "country": ("string", "country"), "language": ("string", "language_name"),
+    "color": ("string", "color_name"), "colour": ("string", "color_name"),
+    "year": ("integer", [2012, 2015, 2017, 2019, 2021]), "mileage": ("integer", [18500, 42000, 67300, 91200, 120400]),
+    "weight": ("number", [0.5, 1.2, 2.4, 3.8, 5.0]), "budget": ("number", [50, 120, 250, 400, 800]),
+    "season": ("string", ["spring", "summer", "autumn", "winter"]),
+    "size": ("string", ["small", "medium", "large"]),
+    "font": ("string", ["Arial", "Georgia", "Helvetica", "Times New Roman", "Verdana"]),
+    "plan": ("string", ["basic", "standard", "premium"]),
+    "date": ("date", "date"), "day": ("date", "date"),
+    "address": ("string", "street_address"), "venue": ("string", "venue"),
+    "destination": ("string", "city"),
+    **{w: ("string", "company") for w in "carrier vendor provider company shop store brand agency lender dealer "
+                                         "insurer caterer florist bakery salon gym".split()},
+    **{w: ("string", "name") for w in "officiant artist photographer lawyer attorney doctor dentist tutor coach "
+                                      "trainer contractor realtor babysitter sitter witness sponsor mentor "
+                                      "recipient veterinarian vet plumber electrician".split()},
+}
+#: verbs by which a step names a value the user gives or picks
+_GIVING = frozenset("decide state specify give tell hire book schedule find contact call visit".split())
+
+
+@dataclass
+class Given:
+    """One value a step names: the field (and parameter) name, its spec, and how the tool takes it:
+    "give" (the user supplies it, the tool stores it) or "match" (the user gives it, the tool checks
+    it against the record: a password)."""
+
+    name: str
+    spec: dict[str, Any]
+    mode: str = "give"
+    choices: list[Any] = field(default_factory=list)
+    enum: bool = False
+
+
+def _faker(seed: int, name: str) -> Faker:
+    fk = Faker("en_US")
+    fk.seed_instance(seed + zlib.crc32(name.encode("utf-8")))
+    return fk
+
+
+def _made(seed: int, name: str, source: Any, *args: Any, **kwargs: Any) -> list[Any]:
+    """Up to `_CHOICES` distinct values from a Faker provider (or a list as it is)."""
+    if isinstance(source, list):
+        return list(source)
+    fk = _faker(seed, name)
+    out: list[Any] = []
+    for _ in range(_CHOICES * 3):
+        v = getattr(fk, source)(*args, **kwargs)
+        if v not in out:
+            out.append(v)
+        if len(out) == _CHOICES:
+            break
+    return out
+
+
+def _file_names(seed: int, name: str, ext: str) -> list[str]:
+    """File names a person gives ("marshall_2019.csv"), not Faker's random words ("upon.csv")."""
+    fk = _faker(seed, name)
+    return list(dict.fromkeys(f"{fk.last_name().lower()}_{fk.year()}.{ext}" for _ in range(_CHOICES)))
+
+
+def _messages(noun: str) -> list[str]:
+    """What a person writes in a message box, about the record the steps act on."""
+    return [f"Hi, I have a question about my {noun}.", f"Could you tell me the next step for my {noun}?",
+            f"Thanks for the help with my {noun} so far.", f"Please get back to me about my {noun} this week.",
+            f"I'd like an update on my {noun}, please."]
+
+
+def _words_before(body: str, end: int, n: int = 2) -> list[str]:
+    """The nouns right before `end` ("the administrator password" -> administrator), no function words."""
+    out = []
+    for w in reversed(re.findall(r"[A-Za-z][\w'-]*", body[:end])[-n:]):
+        low = w.lower()
+        if low in _STOP or low in ("new", "old", "current", "desired", "specified", "exact"):
+            break
+        out.insert(0, tf.lemma(low))
+    return out
+
+
+def given_values(body: str, verb: str, object_words: list[str], noun: str, seed: int) -> list[Given]:
+    """The values one step's words name that the user supplies (at most two), in the step's order."""
+    if "smallUrl" in body or "bigUrl" in body:  # an image's JSON pasted into the text
+        return []
+    out: list[Given] = []
+    low_verb = verb.lower()
+    desc = re.sub(r"\s+", " ", body).strip()[:160]
+
+    def add(g: Given) -> None:
+        if len(out) < 2 and all(o.name != g.name for o in out) and g.name and g.name != noun:
+            out.append(g)
+
+    command = _COMMAND.search(body)
+    if command and low_verb == "type" and command["cmd"].split()[0].lower() not in _STOP | {"in", "it"}:
+        add(Given("command", {"type": "string", "description": desc}, choices=[command["cmd"]]))
+    url = _URL.search(body)
+    if url and not re.match(r"^\S+@", body[url.start():]):
+        add(Given("url", {"type": "string", "description": desc}, choices=[url.group(0).rstrip("/")]))
+    elif _URL_NOUN.search(body):
+        add(Given("url", {"type": "string", "description": desc},
+                  choices=[u.rstrip("/") for u in _made(seed, "url", "url")]))
+    _quoted(body, low_verb, desc, add)
+    _file(body, low_verb, desc, seed, add)
+    secret = _SECRET_NOUN.search(body)
+    if secret and (low_verb in _TYPE or low_verb in ("use", "confirm", "verify", "redeem", "apply")):
+        before = body[:secret.start(2)]
+        new = re.search(r"\b(?:new|desired)\s+(?:[\w-]+\s+)?$", before, re.I)
+        head = _ident(secret.group(2), 24)
+        words = [w for w in _words_before(body, secret.start(2)) if w not in ("type", "enter", "retype", "re")]
+        name = _ident("_".join(words[-2:] + [head]), 40)
+        if "code" in head and not new:  # a promotional code the user has: given, kept
+            add(Given(name, {"type": "string", "description": desc},
+                      choices=_made(seed, name, "bothify", text="??##-####", letters="ABCDEFGHJKLMNPQRSTUVWXYZ")))
+        elif new:
+            add(Given("new_" + name if not name.startswith("new_") else name, {"type": "string", "description": desc},
+                      choices=_made(seed, name, "password", length=10)))
+        else:
+            add(Given(name, {"type": "string", "faker": {"provider": "password", "args": {"length": 10}},
+                             "description": desc}, mode="match"))
+    _name(body, low_verb, desc, seed, add)
+    if low_verb not in ("wait", "allow", "let", "expect"):  # "Wait 7 to 10 days": the service's time, not a value given
+        _amounts(body, desc, add)
+    _head(body, low_verb, object_words, noun, desc, seed, add)
+    _wanted(body, seed, add)
+    return out
+
+
+def _quoted(body: str, verb: str, desc: str, add: Any) -> None:
+    """'choose "A" or "B"': an option list; 'select "FAT32" from the "File system" menu': that
+    option of that setting; 'choose "Block All Websites Except ..."' (a label of several words): that
+    option; 'type a name into the "Field Name" box': the box's value."""
+    found = list(_QUOTED.finditer(body))
+    if not found:
+        return
+    # the word that picks: the step's verb, or "choose" later in it ("To set up a limit, choose "...")
+    verb_at = re.search(r"\b(?:choose|select|pick|tick)\b", body, re.I)
+    if verb_at is None:
+        return
+    found = [m for m in found if m.start() >= verb_at.end()]
+    if not found:
+        return
+    first = found[0]
+    # the options listed together: "A", "B" or "C"
+    group = [first]
+    for m in found[1:]:
+        if re.fullmatch(r"\s*(?:,|,?\s*or|,?\s*and)\s*", body[group[-1].end():m.start()]):
+            group.append(m)
+        else:
+            break
+    labels = [m.group(1).strip() for m in group]
+    after = body[group[-1].end():]
+    if _UI_AFTER.match(after) or any(not re.search(r"[A-Za-z0-9]", lab) for lab in labels):
+        return  # 'Select the "Comma" checkbox': a control pressed, not a value given
+    setting = re.match(r"\s*(?:from|in|on|under)\s+the\s+[\"“]([^\"”]{1,40}?)[\"”]\s*(?:menu|list|box|field|drop-?down)",
+                       after, re.I)
+    if setting:
+        name = _ident(setting.group(1), 30)
+    elif len(labels) >= 2 or len(labels[0].split()) >= 3:
+        noun = re.match(r"\s*(?:as\s+(?:the|your)\s+)?([a-z]+)\b", after)
+        name = _ident(noun.group(1), 30) if noun and noun.group(1) in ("option", "setting", "mode", "format",
+                                                                       "type", "plan", "level") else "option"
+    else:
+        return
+    add(Given(name, {"type": "string", "description": desc}, choices=list(dict.fromkeys(labels)), enum=True))
+
+
+def _file(body: str, verb: str, desc: str, seed: int, add: Any) -> None:
+    named = _FILE_NAME.search(body)
+    if named and not _URL.fullmatch(named.group(1)):
+        add(Given("file_name", {"type": "string", "description": desc}, choices=[named.group(1)]))
+        return
+    a_file = _A_FILE.search(body)
+    if a_file and verb in _FILE_VERBS and a_file["what"].lower() == "folder":
+        fk = _faker(seed, "folder")
+        choices = list(dict.fromkeys(f"Documents/{fk.word().capitalize()} {fk.year()}" for _ in range(_CHOICES)))
+        add(Given("folder", {"type": "string", "description": desc}, choices=choices))
+    elif a_file and verb in _FILE_VERBS and a_file["what"].lower() == "document":
+        add(Given("document_name", {"type": "string", "description": desc},
+                  choices=_file_names(seed, "document_name", "docx")))
+    elif a_file and verb in _FILE_VERBS:
+        kind = (a_file["kind"] or "").lower()
+        ext = kind if re.fullmatch(_FILE_EXT, kind) else {"image": "jpg", "photo": "jpg", "picture": "jpg",
+                                                          "audio": "mp3", "music": "mp3", "video": "mp4",
+                                                          "text": "txt", "icon": "ico", "zip": "zip",
+                                                          "iso": "iso", "backup": "zip"}.get(kind, "txt")
+        name = f"{_ident(kind, 12)}_file_name" if kind else "file_name"
+        add(Given(name, {"type": "string", "description": desc}, choices=_file_names(seed, name, ext)))
+
+
+def _name(body: str, verb: str, desc: str, seed: int, add: Any) -> None:
+    """"Enter a name for the DVD", "Name the playlist": the name the user chooses for it."""
+    m = _NAME_FOR.search(body)
+    if m is None or (m["obj"] and verb != "name"):
+        return
+    said = m["thing"] or m["obj"]
+    thing = tf.lemma(said.lower())
+    if thing in _STOP or len(thing) < 2:
+        return
+    name = _ident(f"{thing}_name", 40)
+    if said.isupper():  # "the DVD"
+        thing = said
+    fk = _faker(seed, name)
+    if thing in ("document", "file"):
+        choices = _file_names(seed, name, "docx")
+    else:
+        choices = list(dict.fromkeys(f"{fk.first_name()}'s {thing}" if k % 2 else f"{fk.city()} {thing}"
+                                     for k in range(_CHOICES)))
+    add(Given(name, {"type": "string", "description": desc}, choices=choices))
+
+
+def _amounts(body: str, desc: str, add: Any) -> None:
+    """"Bake for 7 to 12 minutes", "Pour 2 teaspoons of heavy cream": how many, in the step's unit
+    (the text's figures and the whole numbers between, or around one figure)."""
+    for m in _AMOUNT.finditer(body):
+        if _WITHIN.search(body[max(0, m.start() - 16):m.start()]):
+            continue  # "within 30 days": a rule's window, not a value given
+        unit = m["unit"].lower()
+        unit = {"foot": "feet", "inch": "inches", "lb": "pounds", "lbs": "pounds", "oz": "ounces"}.get(unit, unit)
+        if not unit.endswith("s") and unit not in ("feet", "percent", "kg", "ml", "cm", "mm"):
+            unit += "s"
+        what = tf.lemma(m["of"].lower()) if m["of"] and m["of"].lower() not in _STOP else ""
+        name = _ident(f"{what}_{unit}" if what else unit, 40)
+        lo = float(m.group(1))
+        hi = float(m.group(2)) if m.group(2) else None
+        integer = lo.is_integer() and (hi is None or hi.is_integer())
+        if hi is not None and hi > lo:
+            if integer and hi - lo <= 8:
+                values: list[Any] = list(range(int(lo), int(hi) + 1))[:_CHOICES * 2]
+            else:
+                values = [round(lo + (hi - lo) * k / 4, 2) for k in range(5)]
+        else:
+            values = [lo * f for f in (0.5, 0.75, 1, 1.5, 2)]
+        if integer:
+            values = list(dict.fromkeys(max(1, int(round(v))) for v in values))
+        else:
+            values = list(dict.fromkeys(round(v, 2) for v in values))
+        if len(values) < 2:
+            continue
+        add(Given(name, {"type": "integer" if integer else "number", "description": desc}, choices=values))
+
+
+#: things a user picks by name ("the file you want to download"), and where their names come from
+_PICKED = {"file": "file", "document": "docx", "photo": "jpg", "picture": "jpg", "image": "jpg", "video": "mp4",
+           "song": "mp3", "contact": "name", "friend": "name", "person": "name", "url": "url", "website": "url",
+           "site": "url", "page": "url"}
+_WANTED = re.compile(r"\b(?:the|a|an|each|every|any)\s+(?:(?P<kind>[a-z]+)\s+)?(?P<thing>[a-z]+)\s+(?:that\s+|which\s+)?"
+                     r"you\s+(?:want|wish|would\s+like|'d\s+like|’d\s+like)\b", re.I)
+
+
+def _wanted(body: str, seed: int, add: Any) -> None:
+    """"Click the file you want to download", "Tap the contact you want to block": which one is the
+    user's pick, by its name."""
+    m = _WANTED.search(body)
+    if m is None:
+        return
+    thing = tf.lemma(m["thing"].lower())
+    source = _PICKED.get(thing)
+    if source is None:
+        return
+    desc = re.sub(r"\s+", " ", body).strip()[:160]
+    if source == "url":
+        add(Given("url", {"type": "string", "description": desc},
+                  choices=[u.rstrip("/") for u in _made(seed, "url", "url")]))
+    elif source == "name":
+        name = f"{thing}_name"
+        add(Given(name, {"type": "string", "description": desc}, choices=_made(seed, name, "name")))
+    else:
+        kind = (m["kind"] or "").lower()
+        ext = kind if re.fullmatch(_FILE_EXT, kind) else source if source != "file" else "txt"
+        name = f"{kind}_{thing}_name" if kind and re.fullmatch(_FILE_EXT, kind) else f"{thing}_name"
+        if thing == "file" and not kind:
+            name = "file_name"
+        add(Given(_ident(name, 40), {"type": "string", "description": desc}, choices=_file_names(seed, name, ext)))
+
+
+def _head(body: str, verb: str, object_words: list[str], noun: str, desc: str, seed: int, add: Any) -> None:
+    """"Type your message", "Provide your car's mileage", "Pick a season": the object is a value the
+    user writes or picks (`_HEADS`)."""
+    if verb not in _TYPE and verb not in _CHOOSE and verb not in _GIVING:
+        return
+    for w in object_words[-2:]:
+        got = _HEADS.get(w)
+        if got is None:
+            continue
+        ftype, source = got
+        words = [x for x in object_words if x != w and x.isalpha() and x not in _STOP][-1:]
+        name = _ident("_".join(words + [w]) if source in ("sentence", "date", "time") and words else w, 40)
+        if source == "sentence":
+            choices: list[Any] = _messages(noun)
+        elif source == "date":  # a day ahead of the frozen clock, as ISO text
+            fk = _faker(seed, name)
+            choices = list(dict.fromkeys(f"2025-{fk.random_int(2, 6):02d}-{fk.random_int(1, 28):02d}"
+                                         for _ in range(_CHOICES)))
+        elif source == "venue":
+            fk = _faker(seed, name)
+            choices = list(dict.fromkeys(f"{fk.last_name()} {fk.random_element(['Hall', 'Gardens', 'Center', 'House'])}"
+                                         for _ in range(_CHOICES)))
+        else:
+            choices = _made(seed, name, source)
+        add(Given(name, {"type": ftype, "description": desc}, choices=choices))
+        return
