@@ -606,6 +606,9 @@ class WorkflowAgent:
         guidance = [g for g in self._guide(plan, main, {**known, **args})
                     if (case := case_of(g)) is None
                     or case_holds(spec, args, seen, self._clock, self.records.keys, case) is not False]
+        # a procedure confirmed once for its chain of writes says every value the customer gave
+        # for it ("with the URL ... and the file name ..."), not only the first write's
+        args = {**args, **_later_values(plan, tool, known, _SECRET)}
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
                               records([r for _, r in results] + [r for _, _, r in turn.before]),
                               guidance, told=turn.told,
@@ -999,6 +1002,14 @@ def _inserted_keys(compiled: CompiledDomain, tool: str) -> frozenset[str]:
     """The keys of the records a call of `tool` may make (its inserts, in conditions and loops too)."""
     return frozenset(compiled.tables[st.insert].pk for st in every_step(compiled.tools[tool].spec.effect or [])
                      if isinstance(st, InsertStep))
+
+
+def _later_values(plan: Plan, tool: str, known: dict[str, Any], secret: re.Pattern) -> dict[str, Any]:
+    """The arguments the writes after `tool` in the plan take from what the customer said (not ids,
+    not secrets): what the one confirmation before the chain must say too."""
+    steps = plan.steps[next((i for i, s in enumerate(plan.steps) if s.tool == tool), len(plan.steps)) + 1:]
+    return {name: known[key] for s in steps if s.writes for name, (kind, key) in s.args.items()
+            if kind == "user" and key in known and not name.endswith("_id") and not secret.search(name)}
 
 
 def _singled_out(key: str, results: list[Any], text: str) -> tuple[Any, str]:

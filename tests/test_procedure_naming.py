@@ -142,3 +142,22 @@ def test_a_city_name_is_a_city() -> None:
     domain = _procedure(text, "How to Value a Car")
     city = next(f for f in domain.entities[0].fields if f.name == "city_name")
     assert city.faker in ("city", {"provider": "city"}) or getattr(city.faker, "provider", None) == "city", city
+
+
+def test_a_procedures_one_confirmation_says_every_value_the_customer_gave() -> None:
+    """"I'll buy postage online. This is for purchase PUR-1, with the URL "Stamps.com"." before a
+    chain whose later steps took a delivery address and a weight the customer had given: the
+    confirmation named only the first write's value."""
+    import re as _re
+
+    from agents.plans import Plan, Step
+    from agents.workflow_agent import _later_values
+    step = lambda tool, args: Step(tool=tool, writes=True, args=args, when=None, as_=None, needs=[], effect="",  # noqa: E731
+                                   pure=None, needed=False)
+    plan = Plan(workflow=None, goal_tokens=set(), name_tokens=set(), key_types={}, tells={}, steps=[  # type: ignore[arg-type]
+        step("open_site", {"purchase_id": ("user", "purchase_id"), "url": ("user", "url")}),
+        step("choose_address", {"purchase_id": ("user", "purchase_id"), "delivery_address": ("user", "delivery_address")}),
+        step("type_password", {"purchase_id": ("user", "purchase_id"), "password": ("user", "password")})])
+    known = {"purchase_id": "PUR-1", "url": "Stamps.com", "delivery_address": "1 Main St", "password": "x"}
+    assert _later_values(plan, "open_site", known, _re.compile("password")) == {"delivery_address": "1 Main St"}
+    assert _later_values(plan, "type_password", known, _re.compile("password")) == {}
