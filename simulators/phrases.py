@@ -317,15 +317,15 @@ def next_request(rng: Any, body: str, told: str, *, last: bool, question: bool, 
     happened (a setback: "In that case ..."; a no of the user's own: no "That's great."), one the user
     has not said yet (`told`), then the request's `body`; one `mentioned` at the start, as such; after
     a refusal the assistant `offered` to hand to a person, a no to that first."""
-    keep = again or body.split(" ")[0] in ("I", "I'm", "I'd", "I've")
+    if not (again or body.split(" ")[0] in ("I", "I'm", "I'd", "I've")):
+        body = body[:1].lower() + body[1:]
     if mentioned:
-        return rng.choice(BRIDGE_MENTIONED) + (body if keep else body[:1].lower() + body[1:])
+        return rng.choice(BRIDGE_MENTIONED) + body
     if offered and again:  # the no to the offer first, then what they ask again ("In that case, ...")
-        return f"{rng.choice(OFFER_NO)} {body if keep else body[:1].lower() + body[1:]}"
+        return f"{rng.choice(OFFER_NO)} {body}"
     bridge = BRIDGE_AGAIN if again else BRIDGE_AFTER_OFFER if offered else BRIDGE_AFTER_NO if refused \
         else BRIDGE_AFTER_DECLINE if declined else BRIDGE
-    return rng.choice(unused_bridges(bridge, told, last=last, question=question)) \
-        + (body if keep else body[:1].lower() + body[1:])
+    return rng.choice(unused_bridges(bridge, told, last=last, question=question)) + body
 
 
 def unused_bridges(bridges: list[str], told: str, *, last: bool, question: bool) -> list[str]:

@@ -174,8 +174,8 @@ class Flows:
         conds = [f"row.status in {quoted_list(editable)}"]
         # the rules its tool checks, not another action's ("credits only to checking accounts" kept no row)
         conds += self._unblocked(_UPDATE_VERBS | {name.split("_")[0]}, editable)
-        if (limit := self.sp.times_limit.get(f.get("verb", ""))) is not None:  # "rescheduled at most twice"
-            conds.append(f"row.{f['verb']}_count < {limit.value}")
+        if (limited := self.verb_limit(f)) is not None:  # "rescheduled at most twice"
+            conds.append(f"row.{limited[0]} < {limited[1].value}")
         if (caps := self.caps()) is not None and name in caps[:2]:  # the new number fits the room, or the room the number
             count, keyed, most_of = caps
             conds.append(f"{new} <= {most_of(f'row.{keyed}')}" if name == count else f"row.{count} <= {most_of(new)}")

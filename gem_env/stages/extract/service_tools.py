@@ -15,7 +15,7 @@ from .service_registry import FEATURES, MIXINS
 
 #: a table or field name inside a tool's description ("its latest meter_readings"), said in words
 _SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
-from .service_writes import WriteTools
+from .service_writes import WriteTools, capped
 from .specialise import Found, Specialisation, shift
 
 _RULE = re.compile(r"^\W*(?:don'?t|do\s+not|never|always|avoid|remember|note|tip|please|you\s+(?:should|must|can|may|"
@@ -236,17 +236,16 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             main_fields += [x for after, fields in added if after == f["name"] for x in fields]
         main_fields += [x for after, fields in added if after is None for x in fields]
         for f in a.editable:  # "can be rescheduled at most twice": how often it was, counted
-            if (limit := sp.times_limit.get(f.get("verb", ""))) is not None:
-                main_fields.append({"name": f"{f['verb']}_count", "type": "integer", "range": [0, int(limit.value)], "default": 0})  # type: ignore[arg-type]
-        if sp.caps is not None:  # seeded within the text's most: "at most 2 guests in standard" -> 1 or 2
-            noun, most = sp.caps.value  # type: ignore[misc]
-            keyed = next((f for f in main_fields if f.get("values") and set(most) <= {str(v).lower() for v in f["values"]}), None)
+            if (limited := self.verb_limit(f)) is not None:
+                main_fields.append({"name": limited[0], "type": "integer", "range": [0, int(limited[1].value)], "default": 0})
+        if sp.caps is not None and (fields := capped(sp.caps.value, main_fields)) is not None:  # type: ignore[arg-type]
+            count, keyed = fields  # seeded within the text's most: "at most 2 guests in standard" -> 1 or 2
             # a kind the record repeats of its catalog entry is known from the entry ("room_id.room_type")
-            key = keyed and (f"{self.catalog_pk}.{keyed['same_as'][8:]}" if keyed.get("same_as", "").startswith("catalog.")
-                             and self.catalogs else keyed["name"])
-            for f in main_fields:
-                if key and f["name"] == noun and f.get("type") == "integer" and "range" in f and "by" not in f:
-                    f["by"] = {key: {v: {"range": [f["range"][0], min(n, f["range"][1])]} for v, n in most.items()}}
+            key = f"{self.catalog_pk}.{keyed['same_as'][8:]}" if keyed.get("same_as", "").startswith("catalog.") \
+                and self.catalogs else keyed["name"]
+            if "range" in count and "by" not in count:
+                count["by"] = {key: {v: {"range": [count["range"][0], min(n, count["range"][1])]}
+                                     for v, n in sp.caps.value[1].items()}}  # type: ignore[index]
         for name, kinds in sp.kinds.items():  # a kind the text lists for the record ("the fare type")
             # a record the service makes without one (a new card) has none; a booking asks for it
             main_fields.append({"name": name, "values": list(kinds.value), "default": None})  # type: ignore[arg-type]
@@ -306,6 +305,7 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
         """The `reply_by` value of a request filed now, where the requests have one."""
         if not self.sp.reply_days:
             return {}
+        self._cite(self.sp.reply_days)
         return {"reply_by": f"add_business_days(today, {int(self.sp.reply_days.value)})"}  # type: ignore[arg-type]
 
     def _child_entity(self) -> dict[str, Any]:

@@ -9,6 +9,15 @@ from ...tools.render import participle, plain_words
 from .specialise import ADDS_DAYS
 
 
+def capped(caps: tuple[str, dict[str, int]], fields: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(the integer field named for what is counted, the field whose values the most depends on) of
+    "at most 2 guests in `standard`, 3 in `deluxe` ..." (`Specialisation.caps`), or None."""
+    noun, most = caps
+    count = next((f for f in fields if f["name"] == noun and f.get("type") == "integer"), None)
+    keyed = next((f for f in fields if f.get("values") and set(most) <= {str(v).lower() for v in f["values"]}), None)
+    return (count, keyed) if count is not None and keyed is not None else None
+
+
 def quoted_list(values: list[str] | tuple[str, ...]) -> str:
     """The expression text of a list of string literals (quotes in a value dropped)."""
     return "[" + ", ".join("'" + str(v).replace("'", "") + "'" for v in values) + "]"
@@ -99,17 +108,21 @@ class WriteTools:
         found = self.sp.caps
         if found is None:
             return None
-        noun, most = found.value  # type: ignore[misc]
-        fields = self.entity(self.mains)["fields"]
-        count = next((f["name"] for f in fields if f["name"] == noun and f.get("type") == "integer"), None)
-        keyed = next((f["name"] for f in fields if f.get("values") and set(most) <= {str(v).lower() for v in f["values"]}), None)
-        if count is None or keyed is None:
+        fields = capped(found.value, self.entity(self.mains)["fields"])
+        if fields is None:
             return None
         self._cite(found)
+        most = found.value[1]  # type: ignore[index]
 
         def most_of(expr: str) -> str:
             return "(" + " else ".join(f"{n} if {expr} == '{v}'" for v, n in most.items()) + f" else {max(most.values())})"
-        return count, keyed, most_of
+        return fields[0]["name"], fields[1]["name"], most_of
+
+    def verb_limit(self, f: dict[str, Any]) -> tuple[str, Any] | None:
+        """(the counter, the text's limit) of a change the text limits by the verb the archetype names
+        it with ("An appointment can be rescheduled at most twice." -> reschedule_count < 2)."""
+        limit = self.sp.times_limit.get(f.get("verb", ""))
+        return (f"{f['verb']}_count", limit) if limit is not None else None
 
     def _cap_rules(self, name: str, row: str) -> list[dict[str, Any]]:
         """The `require` a change of `name` meets under `caps` (the new number, or the new kind)."""
@@ -162,8 +175,8 @@ class WriteTools:
             effect.append({"require": f"{name} >= 0", "message": f"The {_label(name, ptype)} cannot be negative"})
         effect += self._cap_rules(name, row)
         counted = {}
-        if (limit := self.sp.times_limit.get(f.get("verb", ""))) is not None:  # "at most twice"
-            counter = f"{f['verb']}_count"
+        if (limited := self.verb_limit(f)) is not None:  # "at most twice"
+            counter, limit = limited
             effect.append({"require": f"{row}.{counter} < {limit.value}", "message": limit.text[:300]})
             counted = {counter: f"{row}.{counter} + 1"}
             self._cite(limit)
@@ -198,8 +211,6 @@ class WriteTools:
                 self._cite(least)
         effect.append({"require": f"count_rows('{self.requests}', {{{pk}: {pk}}}) == 0",
                        "message": f"There is already {indefinite(r.replace('_', ' '))} for this {noun}"})
-        if sp.reply_days:
-            self._cite(sp.reply_days)
         reply = self.reply_by()
         effect.append({"insert": self.requests, "as": "filed", "values": {
             self.request_pk: f"next_id('{self.pattern(r)}')", pk: pk, "reason": "reason", "status": "'open'",
