@@ -150,6 +150,12 @@ WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",
          "You have {n} {nouns}: {options}. Which {x} do you mean?",
          "I see {n} {nouns} under your name: {options}. Could you tell me the {x} of the one you mean?",
          "There's more than one here, {n} {nouns}: {options}. Which {x} should I go with?"]
+#: the same naming only the records the change can be made on (`speech.which_fitting`)
+WHICH_FITTING = ["Of your {n} {nouns}, {k} {can}: {options}. Which {x} is it?",
+                 "I can see {n} {nouns}; {k} of them {can}: {options}. Which {x} do you mean?",
+                 "You have {n} {nouns}, and {k} {can}: {options}. Which {x} should I use?"]
+WHICH_ONLY_ONE = ["Of your {n} {nouns}, only {option} {can}. Which {x} do you mean?",
+                  "I can see {n} {nouns}, and only {option} {can}. Could you tell me the {x} of the one you mean?"]
 NOTE = ["This applies to {what}.", "For your records, that's {what}.", "That was for {what}.",
         "Your reference is {what}.", "This is on {what}.", "It's recorded against {what}."]
 # the start of an answer about one record; sometimes none, and the facts come first

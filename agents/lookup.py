@@ -361,5 +361,5 @@ def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[st
         return _call(reader.tool, {reader.param: nxt}, turn)
     key = key if key is not None else id_by_description(plan.param, [opened], turn.user_text)
     if key is None:
-        return agent.which(plan.param, [{k: described(v) for k, v in r.items()} for r in opened], turn)
+        return agent.which(plan.param, opened, turn)
     return key, opened

@@ -810,6 +810,26 @@ def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
     """Asks which of several records the user means, each named by its key and a detail or two (last
     digits as "ending in 4411", so a bare number is not read as a count or an amount)."""
     noun = words(key[:-3] if key.endswith("_id") else key)
+    return pick(rng, B.WHICH, n=len(records), nouns=noun + "s", options=_options(key, records), x=words(key))
+
+
+def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], of: int, action: str) -> str:
+    """Asks which record the user means, naming only the `fitting` ones of their `of` records: those
+    the change (`action`, "cancel your order") can be made on ("Of your 6 orders, 2 can be
+    cancelled: ..."; "qualify" when the change is not made on the record itself, as a dispute for
+    a transaction is)."""
+    noun = words(key[:-3] if key.endswith("_id") else key)
+    verb, _, rest = action.partition(" ")
+    can = f"can be {participle(verb)}" if re.match(rf"(?:your|the) {re.escape(noun.lower())}\b", rest) else ""
+    if len(fitting) == 1:
+        return pick(rng, B.WHICH_ONLY_ONE, n=of, nouns=noun + "s", option=_options(key, fitting),
+                    can=can or "qualifies", x=words(key))
+    return pick(rng, B.WHICH_FITTING, n=of, k=len(fitting), nouns=noun + "s", options=_options(key, fitting),
+                can=can or "qualify", x=words(key))
+
+
+def _options(key: str, records: list[dict[str, Any]]) -> str:
+    """Records listed by their key and a detail or two, six at most ("... and 2 more")."""
     options = []
     for r in records[:6]:
         extra = [f"ending in {v}" if _LAST_DIGITS.search(k) else when_words(spoken(k, v)) for k, v in r.items()
@@ -820,7 +840,7 @@ def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
         text = f"{'; '.join(options)} and {len(records) - len(options)} more"
     else:
         text = "; ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
-    return pick(rng, B.WHICH, n=len(records), nouns=noun + "s", options=text, x=words(key))
+    return text
 
 
 _SHORT = re.compile(r"^[\w$.,:/ -]{1,40}$")

@@ -515,13 +515,13 @@ class WorkflowAgent:
             missing = [k for k in missing if k not in known]
             if missing:
                 asked = next((k for k in missing if k in opened), None)
-                if asked is not None:  # none of the records opened is the one described
-                    return self.which(asked, [_described(r) for r in opened[asked]], turn)
-                which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
-                if which is not None:
-                    return self.which(which[0], [_described(r) for r in which[1]], turn)
                 write = _main_write(plan)
                 action = S.action(plan.workflow.goal, write, known) if write else ""
+                if asked is not None:  # none of the records opened is the one described
+                    return self.which(asked, opened[asked], turn, plan, action)
+                which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
+                if which is not None:
+                    return self.which(which[0], which[1], turn, plan, action)
                 return self._ask(list(dict.fromkeys(missing)), turn, action)
             if step.when is not None and not step.when(env, self._rt) and not _told_from(plan, step):
                 continue  # a branch not taken; the guard of the write the result is told from is a
@@ -737,14 +737,27 @@ class WorkflowAgent:
                 return lk.tool, {lk.param: known[source[1]]}
         return None
 
-    def which(self, key: str, records: list[dict[str, Any]], turn: _Turn) -> dict[str, Any]:
-        """Asks which of the records the user means; after asking twice in this request with no
-        answer that tells them apart, says it cannot go on without it (never the same question again
-        and again to a user who does not know the id)."""
+    def which(self, key: str, records: list[dict[str, Any]], turn: _Turn, plan: Plan | None = None,
+              action: str = "") -> dict[str, Any]:
+        """Asks which of the records the user means, naming only those the request's change can be
+        made on when the records show that of some but not all (`_fitting`); after asking twice in
+        this request with no answer that tells them apart, says it cannot go on without it (never
+        the same question again and again to a user who does not know the id)."""
         named = S.words(key).lower()
         if turn.last.get("role") == "user" and sum(named in s.lower() and "?" in s for s in turn.said) >= 2:
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=S.asked_for([key]))} {turn.close()}".strip())
-        return _say(S.which(turn.rng, key, records))
+        fitting = self._fitting(plan, key, records) if plan is not None and action else records
+        if 0 < len(fitting) < len(records):
+            return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
+        return _say(S.which(turn.rng, key, [_described(r) for r in records]))
+
+    def _fitting(self, plan: Plan, key: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records the request's writes on a record named by `key` can be made on: none of
+        their rules that a record shows (its status, a date, a count) refuses it."""
+        calls = [(self.compiled.tools[s.tool].spec, p) for s in plan.steps if s.writes
+                 for p, source in s.args.items() if source == ("user", key)]
+        return [r for r in records if all(
+            blocking_rule(spec, {p: r.get(key)}, [r], self._clock, self.records.keys) is None for spec, p in calls)]
 
     def _ask(self, missing: list[str], turn: _Turn, action: str = "", lead: bool = True) -> dict[str, Any]:
         """The question for `missing`, or giving up when it was asked and answered without it; who

@@ -263,3 +263,41 @@ def test_the_assistant_stops_asking_which_record_of_a_customer_who_cannot_say() 
             messages.append({"role": "user", "content": "I don't know my card id, sorry."})
     assert any(g.split("{x}")[0] in said[-1] for g in B.GIVE_UP), said
     assert len(said) <= 3, said  # at most two questions, then the assistant stops
+
+
+def test_which_record_names_only_those_the_change_can_be_made_on() -> None:
+    """"Cancel my order" from a customer with six orders was met with all six, cancelled and
+    delivered ones too; the assistant now names the ones the rule lets it cancel ("Of your 6
+    orders, 2 can be cancelled: ..."), and the customer still answers with whichever they mean."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "shop" / "cancel-an-order.md"]))
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    sb = compiled.new_sandbox()
+    orders = list(sb.dump(["orders"])["orders"].values())
+    by_owner = collections.defaultdict(list)
+    for order in orders:
+        by_owner[order["customer_id"]].append(order)
+    owner, theirs = next((o, rs) for o, rs in by_owner.items()
+                         if sum(r["status"] == "pending" for r in rs) >= 2 and any(r["status"] != "pending" for r in rs))
+    email = sb.dump(["customers"])["customers"][owner]["email"]
+    agent = WorkflowAgent(compiled)
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"},
+                                      {"role": "user", "content": f"Please cancel my order, I ordered it by mistake. My email is {email}."}]
+    for _ in range(10):
+        reply = agent.reply(messages)
+        messages.append(reply)
+        if not reply.get("tool_calls"):
+            break
+        for call in reply["tool_calls"]:
+            fn = call["function"]
+            messages.append({"role": "tool", "tool_call_id": call["id"],
+                             "content": sb.call(fn["name"], fn["arguments"]).content})
+    asked = messages[-1]["content"]
+    pending = [r["order_id"] for r in theirs if r["status"] == "pending"]
+    assert f"{len(theirs)} orders" in asked and "can be cancelled" in asked and "?" in asked, asked
+    assert all(o in asked for o in pending), asked
+    assert not any(r["order_id"] in asked for r in theirs if r["status"] != "pending"), asked

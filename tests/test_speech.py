@@ -488,3 +488,15 @@ def test_what_a_count_is_before_a_change_says_none_as_none() -> None:
     said = S._now(random.Random(0), {"booking_id": "BKN-1", "bags": 2}, {"booking_id": "BKN-1", "bags": 0},
                   re.compile("password"))
     assert "it has no bags" in said and "0 bags" not in said, said
+
+
+def test_which_of_the_fitting_records_says_what_they_fit() -> None:
+    """Only the records a change can be made on are named, with how many there are in all; the
+    change is said of the record when it is made on it ("can be frozen"), else they "qualify"."""
+    cards = [{"card_id": f"CRD-{i}", "status": "active"} for i in range(2)]
+    for seed in range(6):
+        said = S.which_fitting(random.Random(seed), "card_id", cards, 5, "freeze your card because it was lost")
+        assert "5 cards" in said and "can be frozen" in said and "CRD-0" in said and "CRD-1" in said, said
+        one = S.which_fitting(random.Random(seed), "transaction_id", [{"transaction_id": "TRN-1", "status": "posted"}],
+                              3, "create a dispute for your transaction because of fraud")
+        assert "3 transactions" in one and "only TRN-1 (posted) qualifies" in one and "?" in one, one
