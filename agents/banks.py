@@ -154,8 +154,10 @@ WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",
 WHICH_FITTING = ["Of your {n} {nouns}, {k} {can}: {options}. Which {x} is it?",
                  "I can see {n} {nouns}; {k} of them {can}: {options}. Which {x} do you mean?",
                  "You have {n} {nouns}, and {k} {can}: {options}. Which {x} should I use?"]
-WHICH_ONLY_ONE = ["Of your {n} {nouns}, only {option} {can}. Which {x} do you mean?",
-                  "I can see {n} {nouns}, and only {option} {can}. Could you tell me the {x} of the one you mean?"]
+#: ... when one fits, proposed to be told yes or no (read as `referring.PROPOSED_RECORD`)
+WHICH_ONLY_ONE = ["Of your {n} {nouns}, only {option} {can}. Is that the {noun} you mean, {id}?",
+                  "Only one of your {n} {nouns} {can}: {option}. Is it the {noun} you mean, {id}?",
+                  "You have {n} {nouns}, and only {option} {can}. Would that be the {noun} you mean, {id}?"]
 NOTE = ["This applies to {what}.", "For your records, that's {what}.", "That was for {what}.",
         "Your reference is {what}.", "This is on {what}.", "It's recorded against {what}."]
 # the start of an answer about one record; sometimes none, and the facts come first

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gem_env.tools.referring import moved
+from gem_env.tools.referring import PEOPLE, moved
 from gem_env.tools.model import DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, UpdateStep, every_step
 from gem_env.tools.render import counted, is_count, singular, smooth, spoken, words
 
@@ -96,7 +96,9 @@ def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str 
             thing, way = moved(name)  # type: ignore[misc]
             fors.append((way.split()[1], f"your {thing} {spoken(name, value)}"))
         elif name.endswith("_id") and f"{table}.{name}" in shared and str(value) in (names or {}):
-            fors.append(("for", f"the {(names or {})[str(value)]} {words(name[:-3]).lower()}"))  # "the Navy Blue product"
+            entry, kind = (names or {})[str(value)], words(name[:-3]).lower()
+            # "for the Navy Blue product"; a person by their name: "with John Martin", never "for the John Martin doctor"
+            fors.append(("with", entry) if PEOPLE.match(kind) else ("for", f"the {entry} {kind}"))
         elif name.endswith("_id"):
             whose = "" if f"{table}.{name}" in shared else "your "
             fors.append(("for", f"{whose}{words(name[:-3]).lower()} {spoken(name, value)}"))

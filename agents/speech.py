@@ -817,13 +817,13 @@ def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], o
     """Asks which record the user means, naming only the `fitting` ones of their `of` records: those
     the change (`action`, "cancel your order") can be made on ("Of your 6 orders, 2 can be
     cancelled: ..."; "qualify" when the change is not made on the record itself, as a dispute for
-    a transaction is)."""
+    a transaction is). One that fits is proposed ("Is that the order you mean, ORD-1?")."""
     noun = words(key[:-3] if key.endswith("_id") else key)
     verb, _, rest = action.partition(" ")
     can = f"can be {participle(verb)}" if re.match(rf"(?:your|the) {re.escape(noun.lower())}\b", rest) else ""
     if len(fitting) == 1:
         return pick(rng, B.WHICH_ONLY_ONE, n=of, nouns=noun + "s", option=_options(key, fitting),
-                    can=can or "qualifies", x=words(key))
+                    can=can or "qualifies", noun=noun.lower(), id=fitting[0].get(key))
     return pick(rng, B.WHICH_FITTING, n=of, k=len(fitting), nouns=noun + "s", options=_options(key, fitting),
                 can=can or "qualify", x=words(key))
 

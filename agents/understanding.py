@@ -42,8 +42,6 @@ NO = re.compile(r"^\W*(?:no\b|nope\b|nah\b|actually,? no\b|don't\b|do not\b|canc
 CONFIRMING = re.compile(r"shall i (?:go ahead|proceed)|should i (?:go ahead|proceed)|do you want me to|would you like me "
                         r"to|(?:can|could) you confirm|please confirm|is that (?:ok|okay|correct|right)|\(yes/no\)",
                         re.IGNORECASE)
-SAME_RECORD = re.compile(r"\bthe same (?P<noun>[a-z]+(?: [a-z]+)?)(?: as before)?, (?P<id>[^\s?]+)\?")
-"""The assistant asking whether a request is about the record an earlier one was (`B.SAME_RECORD`)."""
 THANKS = re.compile(r"^\W*(?:thanks|thank you|great|perfect|that's all|nothing else|no,? that's)", re.IGNORECASE)
 _FREE_TEXT = re.compile(r"summary|note|comment|message|description|details")
 _INT = re.compile(r"^-?\d+$")

@@ -20,7 +20,7 @@ from typing import Any
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.model import InsertStep, every_step
-from gem_env.tools.referring import SPOKEN, moved
+from gem_env.tools.referring import PROPOSED_RECORD, SPOKEN, moved
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
 from gem_env.tools.render import code_for, gerund, how_many
@@ -37,7 +37,7 @@ from .ids import id_from_results, named_outright, record_lists, singled_out
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
                      recognise_lookup)
 from .prechecks import NoDatabase, blocking_rule, case_holds, changed_besides, is_rule_message, memory, records
-from .understanding import (GOING_ON, NO, SAME_RECORD, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
+from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
 # a sentence that points at a record ("I mean the one whose status is locked", "It's the booking from Lake Jacob")
@@ -426,7 +426,7 @@ class WorkflowAgent:
             if ({"first_name", "last_name"} <= set(asked) or "zip" in got) and (full := full_name(said)):
                 got = {**dict(zip(("first_name", "last_name"), full)), **got}
             got.update({k: n for k in asked if k not in got and (n := self._count_in(k, said))})
-            same = SAME_RECORD.search(previous) if previous else None
+            same = PROPOSED_RECORD.search(previous) if previous else None
             if same and YES.search(said):  # "Is this for the same rental, RA-1?" "Yes, that one."
                 key = next(iter(named_keys(f"{same['noun']} id", self._names)), None)
                 if key is not None and key.endswith("_id") and key not in got:
@@ -747,6 +747,8 @@ class WorkflowAgent:
         if turn.last.get("role") == "user" and sum(named in s.lower() and "?" in s for s in turn.said) >= 2:
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=S.asked_for([key]))} {turn.close()}".strip())
         fitting = self._fitting(plan, key, records) if plan is not None and action else records
+        if len(fitting) == 1 and any(PROPOSED_RECORD.search(s) for s in turn.said):
+            fitting = records  # the one that fits was proposed and is not it: all of them
         if 0 < len(fitting) < len(records):
             return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
         return _say(S.which(turn.rng, key, [_described(r) for r in records]))
@@ -785,7 +787,7 @@ class WorkflowAgent:
         made one record of that kind ("Is this for the same rental, RA-1?"); once a request. None
         otherwise. Not when the user's records are listed to choose from (`which`): there it was
         another record three times in four (a loan just renewed is not the one to return)."""
-        if not key.endswith("_id") or any(SAME_RECORD.search(s) for s in turn.said):
+        if not key.endswith("_id") or any(PROPOSED_RECORD.search(s) for s in turn.said):
             return None
         values = self._earlier_ids(turn.prior).get(key, ())
         if len(values) > 1:  # several named: the one the latest change was made to ("the appointment just cancelled")

@@ -127,7 +127,7 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
     assistant asking whether a later request is about the record an earlier one was, and the
     share of those the user says is another record; an assistant offering, after a refusal, to
     hand the request to a person, and the share of sessions where the user took it up."""
-    from gem_env.agents.understanding import SAME_RECORD
+    from gem_env.tools.referring import PROPOSED_RECORD
     from gem_env.agents.workflow_agent import HANDOFF_OFFERED
     from gem_env.agents import banks as B
     from gem_env.simulators import phrases as P
@@ -141,7 +141,7 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
         counts["question_what_a_change_will_do"] += any(t in P.ASK_EFFECT for t in user)
         counts["number_asked_for_again"] += any(t.startswith(repeat) for t in user)
         same = [j for j, m in enumerate(r["messages"]) if m.get("role") == "assistant" and not m.get("tool_calls")
-                and SAME_RECORD.search(m.get("content") or "")]
+                and (p := PROPOSED_RECORD.search(m.get("content") or "")) and p.group(0).startswith("the same")]
         offers = [j for j, m in enumerate(r["messages"]) if m.get("role") == "assistant" and not m.get("tool_calls")
                   and HANDOFF_OFFERED.search(m.get("content") or "")]
         counts["handoff_offered_after_a_refusal"] += bool(offers)

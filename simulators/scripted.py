@@ -6,7 +6,7 @@ import re
 import zlib
 from typing import Any
 
-from gem_env.tools.referring import PEOPLE, SPOKEN, field_of, moved, reference, role
+from gem_env.tools.referring import PEOPLE, PROPOSED_RECORD, SPOKEN, field_of, moved, reference, role
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import agree, counted, happened, how_many, is_count, left_of, plural, smooth
 from gem_env.tools.reasons import own_words, says_reason
@@ -25,8 +25,6 @@ _REQUEST_START = re.compile(
 # "Anything else?", or an offer to go on with the request the user named at the start ("You also
 # mentioned changing your address. Shall we do that now?")
 _OFFER = re.compile(r"\byou (?:also )?mentioned\b", re.IGNORECASE)
-_SAME_RECORD = re.compile(r"\bthe same (?P<noun>[a-z]+(?: [a-z]+)?)(?: as before)?, (?P<id>[^\s?]+)\?")
-"""The assistant asking whether the open request is about a record an earlier one was about."""
 _HANDOFF_OFFER = re.compile(r"\b(?:if you'd like|if it helps), I (?:can|could) |\bI can .+ if you'd like\.",
                             re.IGNORECASE)
 """The assistant offering, after a refusal, to hand the request to a person (it settles the request)."""
@@ -219,9 +217,9 @@ class ScriptedUser:
             if self._style == "frustrated" and goodbyes is P.GOODBYES:  # all went through at last
                 goodbyes = P.RELIEVED
             return f"{rng.choice(goodbyes)} {STOP}"
-        same = _SAME_RECORD.search(said)
+        same = PROPOSED_RECORD.search(said)
         if same:
-            return self._same_record(same["noun"], same["id"], current, rng)
+            return self._same_record(same["noun"], same["id"], current, rng, again=same.group(0).startswith("the same"))
         asked = self.asked_keys(said)
         if asked:
             return self._facts(asked, current, rng, which=re.search(r"\bwhich\b", said, re.IGNORECASE) is not None)
@@ -470,9 +468,10 @@ class ScriptedUser:
             return self._session[1].knows[key]
         return self.scenario.knows.get(key)
 
-    def _same_record(self, noun: str, said_id: str, current: Request, rng: random.Random) -> str:
-        """The answer to "Is this for the same rental, RA-1?": yes when it is the open request's
-        record, else no, with that record's id when they know it."""
+    def _same_record(self, noun: str, said_id: str, current: Request, rng: random.Random, again: bool = True) -> str:
+        """The answer to "Is this for the same rental, RA-1?" (`again`) or "Is that the rental you
+        mean, RA-1?": yes when it is the open request's record, else no, with that record's id when
+        they know it."""
         key = next((k for k in (*current.knows, *current.found) if k.endswith("_id")
                     and humanize(k[:-3]).lower() == noun), None)
         if key is None:
@@ -480,7 +479,7 @@ class ScriptedUser:
         known = self._value(key, current)
         mine = known if known is not None else current.found.get(key)
         if mine is not None and str(mine) == said_id:
-            return rng.choice(P.SAME_ONE).format(noun=noun)
+            return rng.choice(P.SAME_ONE if again else P.THAT_ONE).format(noun=noun)
         other = rng.choice(P.ANOTHER_ONE).format(noun=noun)
         return other if known is None else f"{other} {P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from gem_env.agents.understanding import SAME_RECORD
+from gem_env.tools.referring import PROPOSED_RECORD
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.cli import main
 from gem_env.gym import ToolUseEnv
@@ -94,8 +94,8 @@ def test_a_later_request_is_asked_about_the_record_an_earlier_one_was(env: ToolU
             tools = env.core.domains[task.domain].tools
             calls = _calls(messages, {n for n, t in tools.items() if t.writes})
             for i, m in enumerate(messages):
-                asked = SAME_RECORD.search(m.get("content") or "") if m["role"] == "assistant" else None
-                if asked is None:
+                asked = PROPOSED_RECORD.search(m.get("content") or "") if m["role"] == "assistant" else None
+                if asked is None or not asked.group(0).startswith("the same"):  # (not the only record that fits)
                     continue
                 key = f"{asked['noun'].replace(' ', '_')}_id"
                 # a record earlier calls were about (or a write made): never one the agent made up

@@ -265,11 +265,9 @@ def test_the_assistant_stops_asking_which_record_of_a_customer_who_cannot_say() 
     assert len(said) <= 3, said  # at most two questions, then the assistant stops
 
 
-def test_which_record_names_only_those_the_change_can_be_made_on() -> None:
-    """"Cancel my order" from a customer with six orders was met with all six, cancelled and
-    delivered ones too; the assistant now names the ones the rule lets it cancel ("Of your 6
-    orders, 2 can be cancelled: ..."), and the customer still answers with whichever they mean."""
-    from gem_env.agents.workflow_agent import WorkflowAgent
+def _cancel_domain_and_owner(pending: int) -> tuple[Any, Any, str, list[dict[str, Any]]]:
+    """The example corpus' order-cancelling domain, a sandbox, and the email and orders of a customer
+    with `pending` pending orders (at least 2 when `pending` is 2) and some that are not."""
     from gem_env.documents import Verdict
     from gem_env.io.corpus import iter_documents
     from gem_env.stages.extract.offline import OfflineExtractor, check_domain
@@ -277,25 +275,65 @@ def test_which_record_names_only_those_the_change_can_be_made_on() -> None:
     doc = next(iter_documents([ROOT / "examples" / "corpus" / "shop" / "cancel-an-order.md"]))
     compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
     sb = compiled.new_sandbox()
-    orders = list(sb.dump(["orders"])["orders"].values())
     by_owner = collections.defaultdict(list)
-    for order in orders:
+    for order in sb.dump(["orders"])["orders"].values():
         by_owner[order["customer_id"]].append(order)
-    owner, theirs = next((o, rs) for o, rs in by_owner.items()
-                         if sum(r["status"] == "pending" for r in rs) >= 2 and any(r["status"] != "pending" for r in rs))
-    email = sb.dump(["customers"])["customers"][owner]["email"]
-    agent = WorkflowAgent(compiled)
-    messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"},
-                                      {"role": "user", "content": f"Please cancel my order, I ordered it by mistake. My email is {email}."}]
+    owner, theirs = next((o, rs) for o, rs in by_owner.items() if len(rs) <= 6
+                         and (sum(r["status"] == "pending" for r in rs) >= 2 if pending == 2
+                              else sum(r["status"] == "pending" for r in rs) == pending)
+                         and any(r["status"] != "pending" for r in rs))
+    return compiled, sb, sb.dump(["customers"])["customers"][owner]["email"], theirs
+
+
+def _until_spoken(agent: Any, sb: Any, messages: list[dict[str, Any]]) -> str:
+    """The agent's replies (its calls answered by the sandbox) until it speaks; what it said."""
     for _ in range(10):
         reply = agent.reply(messages)
         messages.append(reply)
         if not reply.get("tool_calls"):
-            break
+            return reply["content"]
         for call in reply["tool_calls"]:
             fn = call["function"]
             messages.append({"role": "tool", "tool_call_id": call["id"],
                              "content": sb.call(fn["name"], fn["arguments"]).content})
+    raise AssertionError("the agent never spoke")
+
+
+def test_the_only_record_a_change_can_be_made_on_is_proposed() -> None:
+    """With one order of several that can be cancelled, the assistant asks whether it is that one; a
+    yes goes on to the confirmation for it, a no lists them all."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.simulators.base import asks_confirmation
+    from gem_env.tools.referring import PROPOSED_RECORD
+
+    compiled, sb, email, theirs = _cancel_domain_and_owner(pending=1)
+    only = next(r["order_id"] for r in theirs if r["status"] == "pending")
+    opening = [{"role": "system", "content": "policy"},
+               {"role": "user", "content": f"Please cancel my order because it was ordered by mistake. My email is {email}."}]
+    for answer, then in (("Yes, that's the one.", "confirm"), ("No, a different one.", "all")):
+        messages = list(opening)
+        asked = _until_spoken(WorkflowAgent(compiled), sb, messages)
+        proposed = PROPOSED_RECORD.search(asked)
+        assert proposed and proposed["id"] == only and "can be cancelled" in asked, asked
+        assert not any(r["order_id"] in asked for r in theirs if r["status"] != "pending"), asked
+        messages.append({"role": "user", "content": answer})
+        said = _until_spoken(WorkflowAgent(compiled), sb, messages)
+        if then == "confirm":
+            assert asks_confirmation(said) and only in said, said
+        else:
+            assert all(r["order_id"] in said for r in theirs) and "?" in said, said
+
+
+def test_which_record_names_only_those_the_change_can_be_made_on() -> None:
+    """"Cancel my order" from a customer with six orders was met with all six, cancelled and
+    delivered ones too; the assistant now names the ones the rule lets it cancel ("Of your 6
+    orders, 2 can be cancelled: ..."), and the customer still answers with whichever they mean."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+
+    compiled, sb, email, theirs = _cancel_domain_and_owner(pending=2)
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"},
+                                      {"role": "user", "content": f"Please cancel my order because it was ordered by mistake. My email is {email}."}]
+    _until_spoken(WorkflowAgent(compiled), sb, messages)
     asked = messages[-1]["content"]
     pending = [r["order_id"] for r in theirs if r["status"] == "pending"]
     assert f"{len(theirs)} orders" in asked and "can be cancelled" in asked and "?" in asked, asked

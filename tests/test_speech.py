@@ -491,6 +491,7 @@ def test_what_a_count_is_before_a_change_says_none_as_none() -> None:
 
 
 def test_which_of_the_fitting_records_says_what_they_fit() -> None:
+    from gem_env.tools.referring import PROPOSED_RECORD
     """Only the records a change can be made on are named, with how many there are in all; the
     change is said of the record when it is made on it ("can be frozen"), else they "qualify"."""
     cards = [{"card_id": f"CRD-{i}", "status": "active"} for i in range(2)]
@@ -499,4 +500,13 @@ def test_which_of_the_fitting_records_says_what_they_fit() -> None:
         assert "5 cards" in said and "can be frozen" in said and "CRD-0" in said and "CRD-1" in said, said
         one = S.which_fitting(random.Random(seed), "transaction_id", [{"transaction_id": "TRN-1", "status": "posted"}],
                               3, "create a dispute for your transaction because of fraud")
-        assert "3 transactions" in one and "only TRN-1 (posted) qualifies" in one and "?" in one, one
+        assert "3 transactions" in one and "TRN-1 (posted)" in one and "qualifies" in one, one
+        assert PROPOSED_RECORD.search(one)["id"] == "TRN-1", one
+
+
+def test_a_record_proposed_is_told_from_a_question_for_a_value() -> None:
+    """"What's the rx number, please?" is no record proposed (it was read as one: "please")."""
+    from gem_env.tools.referring import PROPOSED_RECORD
+    assert PROPOSED_RECORD.search("What's the rx number, please?") is None
+    assert PROPOSED_RECORD.search("Is this for the same rental, RA-1?")["id"] == "RA-1"
+    assert PROPOSED_RECORD.search("Is that the card you mean, CRD-80117?")["noun"] == "card"

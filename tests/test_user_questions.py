@@ -64,6 +64,16 @@ def test_a_new_record_for_a_catalog_entry_is_not_said_to_be_for_the_customers_ow
     assert "A new item will be created for the Large Blue variant." in said
 
 
+def test_a_new_record_with_a_person_from_the_catalog_names_them(run: Path) -> None:
+    """A booked visit was "created for the John Martin doctor": a person is named, "with John Martin"."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    agent = WorkflowAgent(compile_domain(load_domain(run / "domains" / "clinic_book-an-appointment_md.json")))
+    book = next(t for t in agent.compiled.tools.values() if t.spec.name.startswith("book_"))
+    said = what_changes(book.spec.effect, {"patient_id": "PTN-1", "doctor_id": "DCT-1", "visit_type": "consultation"},
+                        "patients", agent._shared, {"DCT-1": "John Martin"})
+    assert "A new visit will be created with John Martin." in said and "doctor" not in said, said
+
+
 
 def test_a_reason_the_request_gives_as_a_purpose_is_said_so() -> None:
     """"A new hold will be created for the title because of a home delivery" was said of a hold
