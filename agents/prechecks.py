@@ -203,14 +203,18 @@ def found_by_key(step: FindStep, args: dict[str, Any], keys: dict[str, str]) -> 
 def rule_records(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> list[tuple[str, Any]]:
     """(table, key) of the records a write's rules read, found by their key from its arguments
     ("update_limit(card_id=C1)" finds card C1 before its rules): what an assistant opens to see
-    the condition for itself rather than trusting a list's summary of it."""
+    the condition for itself rather than trusting a list's summary of it. A record no rule reads
+    (the customer a handoff is filed for) is not one."""
     out: list[tuple[str, Any]] = []
+    finds: dict[str, tuple[str, Any]] = {}
     for step in spec.effect or []:
         if isinstance(step, RequireStep):
-            break
-        key = found_by_key(step, args, keys) if isinstance(step, FindStep) else None
-        if key is not None:
-            out.append((step.find, key))
+            if not is_rule(spec, step):
+                continue
+            names = compile_expr(step.require).names
+            out += [found for name, found in finds.items() if name in names and found not in out]
+        elif isinstance(step, FindStep) and (key := found_by_key(step, args, keys)) is not None and step.as_:
+            finds[step.as_] = (step.find, key)
     return out
 
 

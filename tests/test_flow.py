@@ -339,3 +339,20 @@ def test_which_record_names_only_those_the_change_can_be_made_on() -> None:
     assert f"{len(theirs)} orders" in asked and "can be cancelled" in asked and "?" in asked, asked
     assert all(o in asked for o in pending), asked
     assert not any(r["order_id"] in asked for r in theirs if r["status"] != "pending"), asked
+
+
+def test_only_a_record_a_rule_reads_is_opened_before_a_write() -> None:
+    """Before a handoff (no rule) the assistant read the customer's full profile again, as if a rule
+    needed it; only records a write's rules read are opened first (a card before freezing it)."""
+    from gem_env.agents.prechecks import rule_records
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    keys = {name: t.pk for name, t in compiled.tables.items()}
+    handoff = compiled.tools["transfer_to_human_agent"].spec
+    assert rule_records(handoff, {"customer_id": "CST-1", "summary": "help"}, keys) == []
+    freeze = compiled.tools["freeze_card"].spec
+    assert rule_records(freeze, {"card_id": "CRD-1", "reason": "lost"}, keys) == [("cards", "CRD-1")]
