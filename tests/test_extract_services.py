@@ -1260,3 +1260,29 @@ def test_a_most_per_kind_of_room_holds_in_seeds_changes_and_bookings():
                                           "nights": 2, "guests": 4, "rate": "flexible"})
     assert not booked.ok and "at most 2 guests in standard" in booked.error, booked.error
     sb.close()
+
+
+def test_the_most_requests_a_customer_has_at_once_is_a_rule():
+    """"You can have at most 15 holds at once." was lost; it is a rule of placing one, in the text's
+    words, counting the member's holds still open (with a most of 1: a member holding one is refused)."""
+    _, d = extract("library/place-a-hold.md")
+    rules = {s.message: s.require for s in d.tool("place_hold").effect if isinstance(s, RequireStep)}
+    assert rules["You can have at most 15 holds at once."].endswith("< 15")
+    text = (ROOT / "examples" / "corpus" / "library" / "place-a-hold.md").read_text().replace("at most 15", "at most 1")
+    sb = check_domain(extract_text("Place a hold on a book", text)).new_sandbox()
+    state = sb.dump(["holds", "titles", "members"])
+    waiting = [t for t in state["titles"].values() if t["copies_available"] == 0]
+    holding = {h["member_id"] for h in state["holds"].values()}
+    outcomes = set()
+    for member in state["members"]:
+        title = next((t for t in waiting if not any(h["member_id"] == member and h["title_id"] == t["title_id"]
+                                                    for h in state["holds"].values())), None)
+        if title is None:
+            continue
+        got = sb.call("place_hold", {"member_id": member, "title_id": title["title_id"], "reason": d.tool("place_hold").parameters[2].enum[0]})
+        assert got.ok == (member not in holding), (member, got.error)
+        if not got.ok:
+            assert got.error == "You can have at most 1 holds at once."
+        outcomes.add(got.ok)
+    assert outcomes == {True, False}
+    sb.close()

@@ -192,6 +192,9 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             return {"among": {"status": allowed}} if allowed else {}
         return {}
 
+    #: the statuses a request is seeded with, all of them still open (counted by "at most 15 holds at once")
+    open_request_statuses = ["open", "under review"]
+
     def request_statuses(self) -> list[str]:
         """Where a request on the main record may be filed: the archetype's (a refill: a completed
         visit), else wherever the record is still in use."""
@@ -282,7 +285,7 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                 # a request is of a record it can be filed on (a refill of a completed visit, a dispute of a
                 # posted charge)
                 *({"name": pk, "foreign_key": f"{table}.{pk}", **self._requested_among(table)} for table, pk in on),
-                {"name": "reason", "values": self.reasons}, {"name": "status", "values": ["open", "under review"]},
+                {"name": "reason", "values": self.reasons}, {"name": "status", "values": self.open_request_statuses},
                 {"name": "details", "default": None}, {"name": "filed_on", "type": "date"},
                 *self._reply_by_field()]})
         out += [t for f in self.features() for t in f.tables(self)]

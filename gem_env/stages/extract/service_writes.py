@@ -246,6 +246,11 @@ class WriteTools:
         if self.a.request_when:
             cond, message = self.a.request_when
             effect.append({"require": cond.replace("R.", f"{row}."), "message": message.replace("R.", f"{row}.")})
+        if (cap := self.sp.request_cap) is not None:  # "You can have at most 15 holds at once."
+            self._cite(cap)
+            held = " + ".join(f"count_rows('{self.requests}', {{{self.owner_pk}: {self.owner_pk}, status: '{st}'}})"
+                              for st in self.open_request_statuses)
+            effect.append({"require": f"{held} < {cap.value}", "message": cap.text[:300]})
         effect += [{"require": f"count_rows('{self.requests}', {{{self.owner_pk}: {self.owner_pk}, "
                                f"{self.catalog_pk}: {self.catalog_pk}}}) == 0",
                     "message": f"There is already {indefinite(said)} on this {k} for you"},

@@ -39,6 +39,8 @@ _BEFORE = re.compile(r"\b(?:until|up\s+to|no\s+later\s+than|at\s+least)\s+(\d{1,
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 _MORE_THAN = re.compile(r"\b(?:more\s+than|over)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
 _TIMES = {"once": 1, "twice": 2}
+_REQUESTS_AT_ONCE = re.compile(r"\b(?:have|hold|place)\s+(?:at\s+most|no\s+more\s+than|up\s+to|a\s+maximum\s+of)\s+"
+                               r"(\d{1,3})\s+(?:open\s+|active\s+)?([a-z]+)\b", re.I)
 _UP_TO_TIMES = re.compile(r"\b(?:up\s+to|at\s+most|no\s+more\s+than)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
 #: "at most 2 guests in `standard`, 3 in `deluxe` and 4 in a `suite`": a most per value of a field
 _CAPS = re.compile(r"\bat\s+most\s+\d{1,3}\s+([a-z]+)\s+in\s+(?:(?:an?|the)\s+)?[`'\"]?[a-z]", re.I)
@@ -117,6 +119,7 @@ class Specialisation:
     extension_rules: dict[str, Found] = field(default_factory=dict)  # "window" / "booked" / "lead" / "price"
     kinds: dict[str, Found] = field(default_factory=dict)          # new main field -> its values ("fare type")
     caps: Found | None = None                                      # (counted noun, {value: most}): "at most 2 guests in standard"
+    request_cap: Found | None = None                               # most requests a customer has at once: "at most 15 holds"
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:
@@ -285,6 +288,9 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found, before: set[s
                 sp.id_patterns[noun] = found(f"{m.group(1)}-{'#' * len(m.group(2))}")
                 break
     request_words = {w for w in (sp.request, arch.request_verb) if w} | ({tf.lemma(sp.request)} if sp.request else set())
+    if sp.request and sp.request_cap is None and (m := _REQUESTS_AT_ONCE.search(s)) \
+            and tf.lemma(m.group(2).lower()) == sp.request.split("_")[-1]:  # "You can have at most 15 holds at once."
+        sp.request_cap = found(int(m.group(1)))
     about_request = bool(words & request_words) or (sp.request or "") in low
     w = _WINDOW.search(s)
     if w and about_request and not _OUR_SIDE.search(s) and sp.window_days is None and " of " in low[w.start():]:
