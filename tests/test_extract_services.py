@@ -1286,3 +1286,17 @@ def test_the_most_requests_a_customer_has_at_once_is_a_rule():
         outcomes.add(got.ok)
     assert outcomes == {True, False}
     sb.close()
+
+
+def test_a_record_of_a_product_has_the_products_kind():
+    """Half the seeded accounts of the savings products were "checking" accounts (a Silver Account
+    of type checking beside one of type savings): an account's type is now its product's, and a
+    checking account is of none of the text's savings products."""
+    _, d = extract("bank/open-a-savings-account.md")
+    sb = check_domain(d).new_sandbox()
+    state = sb.dump(["accounts", "products"])
+    of_products = [a for a in state["accounts"].values() if a.get("product_id")]
+    assert len(of_products) >= 10
+    assert all(a["account_type"] == state["products"][a["product_id"]]["account_type"] for a in of_products)
+    assert {a["account_type"] for a in state["accounts"].values() if not a.get("product_id")} == {"checking"}
+    sb.close()

@@ -102,7 +102,7 @@ class EntityField(_Strict):
         default=None, description="{other_field: {its value: [values] or {range: [lo, hi]}}}: seeded with one of "
                                   "the values listed (or in the range given) for the row's other_field (a frozen "
                                   "card's reason, a completed visit's past date); where none is given, from the "
-                                  "field's own values/range/faker/default, else null")
+                                  "field's own values/range/faker/default (a foreign key: a row it may refer to), else null")
 
     def own_source(self) -> bool:
         """Whether the field says how to seed it besides `by` (values, range, faker, a default)."""

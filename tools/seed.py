@@ -151,14 +151,15 @@ class _Seeder:
 
     def _by(self, e: Entity, f: EntityField, row: dict[str, Any]) -> Any:
         """The value of a field that follows another field of its row (a frozen card's reason, a
-        completed visit's past date); the field's own source where its case is not given."""
+        completed visit's past date); the field's own source where its case is not given (a
+        foreign key: a row it may refer to)."""
         (other, cases), = f.by.items()  # type: ignore[union-attr]
         case = cases.get(str(self._followed(e, other, row)))
         if isinstance(case, ByRange):
             return self._in_range(f, f"entities ({e.name}).{f.name}.by.{other}", case.range)
         if case:
             return self.rng.choice(case)
-        return self.value(e, f, 0) if f.own_source() else None
+        return self.value(e, f, 0) if f.own_source() or f.foreign_key else None
 
     def _followed(self, e: Entity, other: str, row: dict[str, Any]) -> Any:
         """The value `by` follows: a field of the row, or ("order_id.status") of the row its foreign

@@ -361,12 +361,22 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
     def _same_as_catalog(self, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Fields the archetype copies from the catalog entry a row refers to ("catalog.name": an
         item's product name is its product's) with the domain's key, where the row refers to one
-        and the catalog has that field; elsewhere seeded on their own."""
+        and the catalog has that field; elsewhere seeded on their own. A record of one of the text's
+        products has that product's kind (an account of a savings product is a savings account)."""
         names = {f["name"] for f in self.a.catalog_fields} if self.catalogs and not self.products() else set()
         refers = any(f["name"] == self.catalog_pk and f.get("foreign_key") for f in fields)
+        kind = self._kind_field() if self.products() and refers else None  # an account's type is its product's
+        # ... and one of a kind none of the text's products is (a checking account beside its savings
+        # products) is of none of them
+        kinds = next((f.get("values") or [] for f in fields if f["name"] == kind), [])
+        none_of = [v for v in kinds if v not in {self._kind_of(n) for n in self.sp.products.value}] if kind else []
         out = []
         for f in fields:
-            if f.get("same_as", "").startswith("catalog."):
+            if f["name"] == kind and "same_as" not in f:
+                f = {**f, "same_as": f"{self.catalog_pk}.{kind}"}
+            elif f["name"] == self.catalog_pk and none_of:
+                f = {**f, "nullable": True, "by": {kind: {v: [None] for v in none_of}}}
+            elif f.get("same_as", "").startswith("catalog."):
                 f = dict(f)
                 wanted = f.pop("same_as").removeprefix("catalog.")
                 if refers and wanted in names:
