@@ -236,8 +236,9 @@ def named_fields(fields: list[str], text: str) -> list[str]:
         pattern = rf"\b{re.escape(S.words(f).lower())}\b"
         if (verb := happened(f)) and re.search(r"\bwhen\b", text):  # "when was my order placed?"
             pattern += rf"|\b{verb}\b" + (r"|\bmade\b" if verb in _MADE else "")  # "when was my booking made?"
-        if things := left_of(f):  # "how many seats are left on the flight?", "how many suite rooms are left?"
-            pattern += rf"|\bhow many (?:[a-z]+ )?{things} are left\b"
+        if counted := left_of(f):  # "how many seats are left on the flight?", "how many suite rooms are left?",
+            things, how = counted  # "how many copies of Night Trains are available?"
+            pattern += rf"|\bhow many (?:[a-z]+ )?{things} (?:of [^?.]+? )?are {how}\b"
         said = compiled(pattern)
         if said.search(text):
             named.add(f)

@@ -66,12 +66,16 @@ ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x
 ASK_WHEN = ["could you tell me when my {noun} was {verb}?", "when was my {noun} {verb}?",
             "do you know when my {noun} was {verb}?", "can you tell me when my {noun} was {verb}?",
             "I'd like to know when my {noun} was {verb}."]
-# a count of what remains (seats_left): "how many seats are left on the flight?"
-ASK_LEFT = ["how many {things} are left on my {noun}?", "could you tell me how many {things} are left on my {noun}?",
-            "I'd like to know how many {things} are left on my {noun}.", "do you know how many {things} are left on my {noun}?"]
+# a count of what remains (seats_left, copies_available): "how many seats are left on the flight?"
+ASK_LEFT = ["how many {things} are {how} on my {noun}?", "could you tell me how many {things} are {how} on my {noun}?",
+            "I'd like to know how many {things} are {how} on my {noun}.", "do you know how many {things} are {how} on my {noun}?"]
 # the same of a kind in a catalog ("suite rooms"), which is no one's
-ASK_LEFT_OF_KIND = ["how many {things} are left?", "could you tell me how many {things} are left?",
-                    "I'd like to know how many {things} are left.", "do you know how many {things} are left?"]
+ASK_LEFT_OF_KIND = ["how many {things} are {how}?", "could you tell me how many {things} are {how}?",
+                    "I'd like to know how many {things} are {how}.", "do you know how many {things} are {how}?"]
+# ... of one entry of a catalog, by its name: "how many copies of Night Trains are available?"
+ASK_LEFT_OF_ENTRY = ["how many {things} of {entry} are {how}?", "could you tell me how many {things} of {entry} are {how}?",
+                     "I'd like to know how many {things} of {entry} are {how}.",
+                     "do you know how many {things} of {entry} are {how}?"]
 # a question across the user's records: which one has the most or least of something
 ASK_WHICH = ["which of my {nouns} has the {most} {x}?", "could you tell me which of my {nouns} has the {most} {x}?",
              "I'd like to know which of my {nouns} has the {most} {x}.", "can you check which of my {nouns} has the {most} {x}?",

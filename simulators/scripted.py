@@ -372,10 +372,12 @@ class ScriptedUser:
         overdraft protection is on for my account"), never "the accepting patients of my doctor"."""
         if noun.startswith("the "):  # a record not the user's own (a catalog's): "the price of the product"
             bare = noun[4:]
-            things = left_of(request.asks[0]) if len(request.asks) == 1 and not request.yes_no else None
+            counted = left_of(request.asks[0]) if len(request.asks) == 1 and not request.yes_no else None
             kind = any(k.endswith("_type") and v == bare for k, v in request.knows.items())
-            if things and kind:  # an entry named by its kind: "how many suite rooms are left?"
-                return rng.choice(P.ASK_LEFT_OF_KIND).format(things=f"{bare} {things}")
+            if counted and kind:  # an entry named by its kind: "how many suite rooms are left?"
+                return rng.choice(P.ASK_LEFT_OF_KIND).format(things=f"{bare} {counted[0]}", how=counted[1])
+            if counted and bare[:1].isupper():  # one entry by its name: "how many copies of Night Trains are available?"
+                return rng.choice(P.ASK_LEFT_OF_ENTRY).format(things=counted[0], entry=noun, how=counted[1])
             return re.sub(rf"\bmy {re.escape(bare)}(?!\w)", f"the {bare}", ScriptedUser._question(request, bare, rng))
         if request.compare:
             return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))
@@ -385,8 +387,8 @@ class ScriptedUser:
         whens = [(a, verb if verb[:4] != noun[:4] else "made") for a in plain if (verb := happened(a))]
         if not states and len(plain) == 1 and whens:
             return rng.choice(P.ASK_WHEN).format(noun=noun, verb=whens[0][1])  # "when was my order placed?"
-        if not states and len(plain) == 1 and (things := left_of(plain[0])):
-            return rng.choice(P.ASK_LEFT).format(things=things, noun=noun)  # "how many seats are left on ..."
+        if not states and len(plain) == 1 and (counted := left_of(plain[0])):
+            return rng.choice(P.ASK_LEFT).format(things=counted[0], how=counted[1], noun=noun)  # "how many seats are left on ..."
         if not states and len(plain) == 2 and len(whens) == 1:  # "the status of my claim and when it was filed"
             other = next(a for a in plain if a != whens[0][0])
             return rng.choice(P.ASK_FACT_AND_WHEN).format(x=humanize(other), noun=noun, verb=whens[0][1])

@@ -85,6 +85,18 @@ def test_a_count_of_what_remains_is_asked_how_many_and_read_back() -> None:
         assert found is not None and found.asks == ["seats_left"], q
 
 
+def test_a_count_available_of_an_entry_named_by_its_title_is_asked_how_many() -> None:
+    """"I'd like to know what the copies available of the Birds of the Coastal Plain is." is now
+    "how many copies of the Birds of the Coastal Plain are available?", read as `copies_available`."""
+    from types import SimpleNamespace as NS
+    from gem_env.agents.lookup import named_fields
+    from gem_env.simulators.scripted import ScriptedUser
+    request = NS(compare="", asks=["copies_available"], yes_no=[], knows={"name": "Birds of the Coastal Plain"})
+    asked = {ScriptedUser._question(request, "the Birds of the Coastal Plain", random.Random(seed)) for seed in range(20)}
+    assert asked and all("how many copies of the Birds of the Coastal Plain are available" in q for q in asked), asked
+    assert all(named_fields(["name", "copies_available"], q.lower()) == ["copies_available"] for q in asked)
+
+
 def test_what_a_customer_requests_new_the_service_gets_them() -> None:
     """"I'll get you a new promo code", never "I'm about to request a new promo code" (of whom?);
     a request the service files on their behalf stays one."""

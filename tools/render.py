@@ -125,11 +125,15 @@ def happened(field: str) -> str | None:
     return (m.group(1) or m.group(2)).replace("_", " ") if m else None
 
 
-def left_of(field: str) -> str | None:
-    """What a count of what remains counts ("seats_left" -> "seats"): asked "how many seats are
-    left on the flight?", never "what the seats left on the flight is"; None for any other field."""
-    m = re.match(r"^([a-z]+s)_left$", field)
-    return m.group(1) if m else None
+def left_of(field: str) -> tuple[str, str] | None:
+    """What a count of what remains counts, and how it is said ("seats_left" -> ("seats", "left"),
+    "copies_available" -> ("copies", "available")): asked "how many seats are left on the
+    flight?", "how many copies of Night Trains are available?", never "what the seats left on the
+    flight is"; None for any other field."""
+    m = re.match(r"^([a-z]+s)_(left|available|remaining)$", field) or re.match(r"^(available|remaining)_([a-z]+s)$", field)
+    if m is None:
+        return None
+    return (m.group(1), m.group(2)) if m.group(2) in ("left", "available", "remaining") else (m.group(2), m.group(1))
 
 
 def moment(word: str, prep: str) -> str:
