@@ -83,10 +83,24 @@ def singled_out(key: str, results: list[Any], text: str) -> tuple[Any, str] | No
         for recs in record_lists(result):
             if len({str(r.get(key)) for r in recs if isinstance(r.get(key), (str, int))}) < 2:
                 continue
-            hits = [(r, value) for r in recs for _, value in distinguishing(r, recs, key) if says(value, low)]
+            hits = [(r, value) for r in recs for _, value in distinguishing(r, recs, key) if says(value, low)
+                    and not contradicted(r, low)]
             if len({id(r) for r, _ in hits}) == 1 and isinstance(hits[0][0].get(key), (str, int)):
                 return hits[0][0][key], hits[0][1]
     return None
+
+
+def contradicted(record: dict[str, Any], low: str) -> bool:
+    """Whether the lower-cased text gives one of the record's fields another value ("the one whose
+    phone number is 948-436-7959" of a line whose phone number is 276-950-4149): that line is not
+    the one meant, whatever else of it the text says ("... on the basic 5gb plan")."""
+    for f, v in record.items():
+        if isinstance(v, (str, int, float)) and not isinstance(v, bool) and f != "id" and not f.endswith("_id") \
+                and not says(str(v), low):
+            said = compiled(rf"\b{re.escape(f.replace('_', ' '))} is ([^,;?!]+?)(?:\.(?:\s|$)|[,;?!]|$)").search(low)
+            if said and not str(v).lower().startswith(said.group(1).strip()):  # ("576 jason park apt" of "... Apt. 442")
+                return True
+    return False
 
 
 def named_outright(key: str, records: list[dict[str, Any]], text: str) -> Any:
@@ -98,7 +112,8 @@ def named_outright(key: str, records: list[dict[str, Any]], text: str) -> Any:
     hits = [r for r in records if isinstance(r.get(key), (str, int)) and any(
         says(v, low) for f, v in r.items()
         if f != key and f != "id" and not f.endswith("_id") and isinstance(v, str) and 6 <= len(v) <= 40
-        and not _ISO.match(v) and not _CODE.search(v) and (re.search(r"\d", v) or len(v.split()) >= 3))]
+        and not _ISO.match(v) and not _CODE.search(v) and (re.search(r"\d", v) or len(v.split()) >= 3))
+        and not contradicted(r, low)]
     return hits[0][key] if len(hits) == 1 else None
 
 

@@ -128,9 +128,11 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
     or "please don't" is the answer."""
     found: dict[str, str] = {}
     claimed: list[tuple[int, int]] = []  # where names already matched ("first name" claims its "name")
+    plain = {n for n, _ in names}  # "make the start time ... instead" is the start time where one is known
     for name, key in names:
+        instead = re.escape(name) if name[4:] in plain else _new_optional(name)
         pattern = rf"\b(?:my |the |our )?(?P<n>{re.escape(name)})(?:'s| is| was| are|:| =)\s+(?P<v>.+?){_END}" \
-                  rf"|\b(?:make|set|change) (?:my |the |our )?(?P<n2>{_new_optional(name)}) (?:to )?" \
+                  rf"|\b(?:make|set|change) (?:my |the |our )?(?P<n2>{instead}) (?:to )?" \
                   rf"(?!(?:of|for|on|in|at|from|with|my|the)\b)(?P<v2>.{{1,80}}?) instead\b"  # not "... of my other account to no instead"
         for m in compiled(pattern, re.IGNORECASE).finditer(text):
             n = "n" if m.group("n") is not None else "n2"  # "the limit is $3,000" / "make the limit $3,000 instead"

@@ -52,3 +52,19 @@ class Hand:
         h, mm, ap = int(m.group(1)), m.group(2), m.group(3)
         short = f"{h}{ap}" if mm == "00" else f"{h}:{mm}{ap}"
         return self.time.format(h=h, mm=mm, ap=ap, AP=ap.upper(), short=short)
+
+
+def every_way(text: str) -> list[str]:
+    """`text` written each way a user may write its dates, amounts and times ("February 1, 2025
+    at 1:30 pm" as "2025-02-01 at 1:30 PM", "2/1/2025 at 1:30pm", ...): what a check that a value
+    was said by the user reads, whoever the user is."""
+    out = [text]
+    for date in DATES:
+        for money in MONEY:
+            for time in TIMES:
+                hand = Hand.__new__(Hand)
+                hand.date, hand.money, hand.time = date, money, time
+                written = hand.write(text)
+                if written not in out:
+                    out.append(written)
+    return out

@@ -272,3 +272,28 @@ def test_when_a_record_was_made_is_asked_so_and_read_back() -> None:
     two = NS(compare="", asks=["cabin", "booked_on"], yes_no=[], knows={"booking_id": "BKN-1"})
     asked = {ScriptedUser._question(two, "booking", random.Random(seed)) for seed in range(20)}
     assert all(named_fields(["cabin", "booked_on"], q.lower()) == ["cabin", "booked_on"] for q in asked), asked
+
+
+def test_a_new_moment_is_asked_for_in_words_and_a_change_of_mind_keeps_its_field() -> None:
+    """"Could you let me know the new starts at?" is "the new start time"; with both a start time
+    and a new start time known, "make the start time ... instead" is the start time (a booking's)."""
+    from gem_env.agents.understanding import read_facts
+    from gem_env.tools.render import plain_words
+    assert plain_words("new_starts_at") == "new start time" and plain_words("starts_at") == "start time"
+    names = sorted([("new start time", "new_starts_at"), ("start time", "starts_at")], key=lambda p: -len(p[0]))
+    said = "Actually, could you make the start time January 24, 2025 at 4:00 pm instead?"
+    assert read_facts(said, names, []) == {"starts_at": "January 24, 2025 at 4:00 pm"}
+    assert read_facts(said, [("new start time", "new_starts_at")], []) == {"new_starts_at": "January 24, 2025 at 4:00 pm"}
+
+
+def test_a_record_the_words_give_another_value_is_not_the_one_meant() -> None:
+    """"the line whose phone number is 948-436-7959 ... the one on basic 5gb": the first line read
+    on basic 5gb has another phone number and is not taken for it."""
+    from gem_env.agents.ids import contradicted, named_outright, singled_out
+    low = "change the plan of my line to plus 20gb. i mean the line whose phone number is 948-436-7959, on basic 5gb."
+    other = {"line_id": "LINE-1", "phone_number": "276-950-4149", "plan_name": "basic 5gb"}
+    meant = {"line_id": "LINE-2", "phone_number": "948-436-7959", "plan_name": "basic 5gb"}
+    assert contradicted(other, low) and not contradicted(meant, low)
+    assert named_outright("line_id", [other], low) is None
+    assert singled_out("line_id", [[other, {"line_id": "LINE-3", "plan_name": "plus 5gb"}]], low) is None
+    assert named_outright("line_id", [other, meant], low) == "LINE-2"

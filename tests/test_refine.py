@@ -871,3 +871,20 @@ def test_a_phone_number_changed_or_corrected_keeps_the_layout_it_was_written_in(
     # what the record held, laid out otherwise, is no correction but an undo
     from gem_env.stages.refine.correction import _as_held
     assert _as_held("(205)894-6018") == _as_held("205-894-6018") and _as_held("0606 Lee Street") == "0606 Lee Street"
+
+
+def test_a_withheld_value_counts_as_given_however_the_user_writes_it() -> None:
+    """A user who writes dates "2025-02-01" and times "1:30 PM" gave the withheld new start time,
+    but the check looked only for the ISO text and rejected the session."""
+    from types import SimpleNamespace as NS
+    from gem_env.stages.refine.checks import _withheld
+    from gem_env.stages.verify_text import said
+    task = NS(plan=NS(withheld={"new_starts_at": "2025-02-01T13:30:00"}))
+    call = {"id": "c1", "type": "function", "function": {"name": "update_starts_at",
+                                                          "arguments": '{"starts_at": "2025-02-01T13:30:00"}'}}
+    for written in ("2025-02-01 at 1:30 PM", "2/1/2025 at 1:30pm", "February 1, 2025 at 1:30 pm"):
+        messages = [{"role": "system", "content": ""}, {"role": "assistant", "content": "What's the new start time?"},
+                    {"role": "user", "content": f"It's {written}."}, {"role": "assistant", "content": None, "tool_calls": [call]}]
+        assert _withheld(task, messages, said).passed, written
+    messages[2]["content"] = "It's 2025-02-02 at 1:30 PM."
+    assert not _withheld(task, messages, said).passed

@@ -18,9 +18,9 @@ from .refine.checks import variant_checks
 from .tasks import Task
 from .verify_kinds import kind_checks
 from .verify_reuse import RecordedCall, ReusingSandbox
-from .verify_text import said
+from .verify_text import said, spoken_forms
 from ..tools import CompiledDomain
-from ..tools.render import date_words, is_count, none_of, when_words
+from ..tools.render import is_count, none_of
 from ..tools.sandbox import same_reply
 from ..tools.scratch import diff_vs_gold, scratch_sandbox
 from ..trajectory import Check, Verification
@@ -118,19 +118,6 @@ def tells(name: str, value: str, text: str) -> bool:
             if (bool(_NEGATION.search(sentence)) != bool(_OFF.search(sentence))) == (value.lower() == "no"):
                 return True
     return False
-
-
-def spoken_forms(value: str) -> list[str]:
-    """Ways a value may be said: as it is, a code in words ("gift_card" as "gift card"), an ISO date
-    written out ("2025-02-27" as "February 27, 2025"), an ISO date-time to the minute
-    ("2025-03-02T17:00:00" as "March 2, 2025 at 5:00 pm")."""
-    forms = [value]
-    if "_" in value and re.fullmatch(r"[a-z0-9_]+", value):
-        forms.append(value.replace("_", " "))
-    for written in (date_words(value), when_words(value)):
-        if written not in forms:
-            forms.append(written)
-    return forms
 
 
 def _source_forms(value: str) -> list[str]:

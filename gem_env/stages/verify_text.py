@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..tools.render import date_words, when_words
+
 _NUM = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _SPACES = re.compile(r"\s+")
 
@@ -50,3 +52,16 @@ def said(value: str, text: str) -> bool:
             return True
         at = haystack.find(needle, at + 1)
     return False
+
+
+def spoken_forms(value: str) -> list[str]:
+    """Ways a value may be said: as it is, a code in words ("gift_card" as "gift card"), an ISO date
+    written out ("2025-02-27" as "February 27, 2025"), an ISO date-time to the minute
+    ("2025-03-02T17:00:00" as "March 2, 2025 at 5:00 pm")."""
+    forms = [value]
+    if "_" in value and re.fullmatch(r"[a-z0-9_]+", value):
+        forms.append(value.replace("_", " "))
+    for written in (date_words(value), when_words(value)):
+        if written not in forms:
+            forms.append(written)
+    return forms

@@ -28,10 +28,12 @@ from typing import Any, Callable
 from ...agents.plans import content_words
 from ...agents.refined import transient
 from ...simulators.base import asks_confirmation
+from ...simulators.writing import every_way
 from ...tools.reasons import says_reason
 from ...tools.render import render, when_words
 from ...trajectory import Check
 from ..tasks import Task
+from ..verify_text import spoken_forms
 
 Said = Callable[[str, str], bool]
 
@@ -65,11 +67,14 @@ def _values(args: Any) -> list[str]:
 def _withheld(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
     bad = []
     for key, value in task.plan.withheld.items():  # type: ignore[union-attr]
+        # as the user may write it: "2025-02-01 at 1:30 PM" gives 2025-02-01T13:30:00
+        forms = list(dict.fromkeys(w for f in spoken_forms(value) for w in every_way(f)))
         for i, tool, args in _calls(messages):
             if value not in _values(args):
                 continue
             told = next((j for j, m in enumerate(messages[:i]) if m.get("role") in ("user", "tool")
-                         and (said(value, _text(m)) or m.get("role") == "user" and says_reason(_text(m), value))),
+                         and (any(said(f, _text(m)) for f in forms)
+                              or m.get("role") == "user" and says_reason(_text(m), value))),
                         None)  # a reason in the user's own words ("Someone stole it." for "stolen")
             if told is None:
                 bad.append({"key": key, "tool": tool, "why": "used before anyone gave it"})
