@@ -91,13 +91,15 @@ def singled_out(key: str, results: list[Any], text: str) -> tuple[Any, str] | No
 
 
 def contradicted(record: dict[str, Any], low: str) -> bool:
-    """Whether the lower-cased text gives one of the record's fields another value ("the one whose
-    phone number is 948-436-7959" of a line whose phone number is 276-950-4149): that line is not
-    the one meant, whatever else of it the text says ("... on the basic 5gb plan")."""
+    """Whether the lower-cased text points at a record by another value of one of this record's
+    fields ("the one whose phone number is 948-436-7959" of a line whose phone number is
+    276-950-4149): that line is not the one meant, whatever else of it the text says ("... on the
+    basic 5gb plan"). Only a pointing phrase counts: "my email is ..." is the customer's, not a
+    record's."""
     for f, v in record.items():
         if isinstance(v, (str, int, float)) and not isinstance(v, bool) and f != "id" and not f.endswith("_id") \
                 and not says(str(v), low):
-            said = compiled(rf"\b{re.escape(f.replace('_', ' '))} is ([^,;?!]+?)(?:\.(?:\s|$)|[,;?!]|$)").search(low)
+            said = compiled(rf"\bwhose (?:\w+ )?{re.escape(f.replace('_', ' '))} is ([^,;?!]+?)(?:\.(?:\s|$)|[,;?!]|$)").search(low)
             if said and not str(v).lower().startswith(said.group(1).strip()):  # ("576 jason park apt" of "... Apt. 442")
                 return True
     return False

@@ -870,9 +870,12 @@ _PERSON = re.compile(r"^(?:customer|member|user|patient|guest|client|account hol
 def looked(rng: random.Random, noun: str, key: Any, called: str | None = None, *, own: bool = False) -> str:
     """The opening of an answer about one record ("Here's what I see for card CRD-1041."; the
     customer's `own` record is "your profile", not its internal number; a catalog entry or another
-    person the customer named is called so: "I found the yoga mat.", "I found Jackie Morton's
-    details."), or nothing."""
+    person the customer named is called so: "I found the yoga mat.", "I found the Basic plan.", "I
+    found Jackie Morton's details."), or nothing."""
     if called:
-        return pick(rng, B.LOOKED, what=f"{called}'s details") if PEOPLE.match(noun) \
-            else pick(rng, B.LOOKED_UP, what=called if _WORK.match(f"{noun}_id") else f"the {called}")
+        if PEOPLE.match(noun):
+            return pick(rng, B.LOOKED, what=f"{called}'s details")
+        # a one-word name is a tier, said with its noun: "the Basic plan", never "I found the Basic."
+        entry = f"{called} {noun}" if " " not in called and called[:1].isupper() else called
+        return pick(rng, B.LOOKED_UP, what=entry if _WORK.match(f"{noun}_id") else f"the {entry}")
     return pick(rng, B.LOOKED, what="your profile" if own else f"{noun} {render(key)}")

@@ -468,6 +468,8 @@ class ScriptedUser:
             return current.knows[key]
         if self._named_later and current is self._session[0] and key in self._session[1].knows:
             return self._session[1].knows[key]
+        if key.endswith("_id") and any(key in r.knows for r in self._session if r is not current):
+            return None  # another request's record: not the one this request is about
         return self.scenario.knows.get(key)
 
     def _same_record(self, noun: str, said_id: str, current: Request, rng: random.Random, again: bool = True) -> str:

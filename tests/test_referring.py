@@ -290,10 +290,11 @@ def test_a_record_the_words_give_another_value_is_not_the_one_meant() -> None:
     """"the line whose phone number is 948-436-7959 ... the one on basic 5gb": the first line read
     on basic 5gb has another phone number and is not taken for it."""
     from gem_env.agents.ids import contradicted, named_outright, singled_out
-    low = "change the plan of my line to plus 20gb. i mean the line whose phone number is 948-436-7959, on basic 5gb."
+    low = "change the plan of my line to plus 20gb. my email is a@b.co. i mean the line whose phone number is 948-436-7959, on basic 5gb."
     other = {"line_id": "LINE-1", "phone_number": "276-950-4149", "plan_name": "basic 5gb"}
     meant = {"line_id": "LINE-2", "phone_number": "948-436-7959", "plan_name": "basic 5gb"}
     assert contradicted(other, low) and not contradicted(meant, low)
+    assert not contradicted({**meant, "email": "x@y.co"}, low)  # the customer's email, not the line's
     assert named_outright("line_id", [other], low) is None
     assert singled_out("line_id", [[other, {"line_id": "LINE-3", "plan_name": "plus 5gb"}]], low) is None
     assert named_outright("line_id", [other, meant], low) == "LINE-2"

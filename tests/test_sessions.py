@@ -744,3 +744,20 @@ def test_a_record_read_before_a_new_one_is_made_is_not_read_again(airline_run: P
                                       "passengers": 1}, {"booking_id": "BKN-2", "status": "confirmed"})
     assert [(t, r) for t, _, r in booked] == [("get_booking_details", booking)]
     assert after("cancel_booking", {"booking_id": "BKN-1"}, {"booking_id": "BKN-1"}) == []
+
+
+def test_a_user_asked_for_an_id_gives_none_of_another_requests_record() -> None:
+    """Asked "Which user ID is it?" in the first request (about the user called Gregory Shelton, by
+    name), the customer gave the id of the user a later request was about; they do not know this
+    one's id and do not give that one."""
+    from gem_env.simulators.scenario import Request, Scenario
+    first = Request(goal="remove my user called Gregory Shelton", knows={"email": "n@example.org", "full_name": "Gregory Shelton"})
+    later = Request(goal="change the role of my user to editor", knows={"user_id": "USR-10034"})
+    scenario = Scenario(goal=first.goal, knows={**first.knows, **later.knows}, requests=[first, later])
+    user = ScriptedUser(scenario)
+    messages = [{"role": "system", "content": ""}, {"role": "assistant", "content": "Hi! How can I help?"}]
+    messages.append({"role": "user", "content": asyncio.run(user.reply(messages))})
+    messages.append({"role": "assistant", "content": "Of your 3 users, 2 can be removed: USR-01486 (active, Gregory Shelton) "
+                                                     "and USR-76296 (active, Mary Wheeler). Which user ID is it?"})
+    answer = asyncio.run(user.reply(messages))
+    assert "USR-10034" not in answer, answer

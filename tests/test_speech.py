@@ -510,3 +510,11 @@ def test_a_record_proposed_is_told_from_a_question_for_a_value() -> None:
     assert PROPOSED_RECORD.search("What's the rx number, please?") is None
     assert PROPOSED_RECORD.search("Is this for the same rental, RA-1?")["id"] == "RA-1"
     assert PROPOSED_RECORD.search("Is that the card you mean, CRD-80117?")["noun"] == "card"
+
+
+def test_a_tier_found_is_said_with_its_noun() -> None:
+    """"I found the Basic." -> "... the Basic plan"; "the yoga mat" stays as it is."""
+    said = [S.looked(random.Random(seed), "plan", "PLN-1", "Basic") for seed in range(20)]
+    assert all("the Basic plan" in s for s in said if s) and any(said), said  # (some answers open with no lead)
+    mats = [S.looked(random.Random(seed), "product", "PRD-1", "yoga mat") for seed in range(20)]
+    assert all("the yoga mat" in s and "product" not in s for s in mats if s) and any(mats), mats
