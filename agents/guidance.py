@@ -35,7 +35,8 @@ _IMPERATIVE = re.compile(
     r"^(?:add|apply|ask|call|check|choose|click|complete|confirm|contact|enter|find|follow|go|keep|log|make|monitor"
     r"|navigate|note|open|pay|place|provide|review|select|send|share|sign|submit|tap|tell|update|upload|use|visit"
     r"|wait|await|record|document|offer|inform|explain|process|escalate|transfer|set|save|watch|download|enable|disable"
-    r"|turn|schedule|consider|remember|expect|look|try|be|avoid|encourage|request|earn)\b", re.IGNORECASE)
+    r"|turn|schedule|consider|remember|expect|look|try|be|avoid|encourage|request|earn|cancel|reschedule|return"
+    r"|renew|freeze|book)\b", re.IGNORECASE)
 _NOISE = re.compile(r"\b[A-Z]{2,}-\d+\b|\[[^\]]*\]|\{[^}]*\}|\b[a-z]+_[a-z_]+\b|\w*[a-z]\d\w*|\([^)]*,[^)]*\)|https?://|\||\btool\b",
                     re.IGNORECASE)
 _PAREN = re.compile(r"\s*\((?:for example|e\.g\.|for instance|such as|see)\b[^)]*\)", re.IGNORECASE)

@@ -1300,3 +1300,28 @@ def test_a_record_of_a_product_has_the_products_kind():
     assert all(a["account_type"] == state["products"][a["product_id"]]["account_type"] for a in of_products)
     assert {a["account_type"] for a in state["accounts"].values() if not a.get("product_id")} == {"checking"}
     sb.close()
+
+
+def test_a_late_cancellation_is_charged_the_texts_fee_but_for_the_kind_it_exempts():
+    """"Late cancellations ... are charged a fee of $25, unless the visit was a vaccination." with "If
+    the appointment is less than 24 hours away ... the late fee is added" was lost: cancelling within
+    24 hours now records the fee on the appointment (and says it), a vaccination none, an early one none."""
+    _, d = extract("clinic/cancel-an-appointment.md")
+    sb = check_domain(d).new_sandbox()
+    scheduled = [a for a in sb.dump(["appointments"])["appointments"].values() if a["status"] == "scheduled"]
+    kinds = {a["visit_type"] for a in scheduled}
+    assert "vaccination" in kinds and len(kinds) >= 2
+    seen = {}
+    for a in scheduled:
+        late = a["visit_type"] not in seen
+        if late:
+            assert sb.call("update_appointment_starts_at", {"appointment_id": a["appointment_id"],
+                                                            "starts_at": "2025-01-16T09:00:00"}).ok
+        got = sb.call("cancel_appointment", {"appointment_id": a["appointment_id"], "reason": "conflict"})
+        assert got.ok, got.error
+        fee = got.value["late_fee"]
+        assert fee == (25 if late and a["visit_type"] != "vaccination" else None), (a, fee)
+        assert sb.dump(["appointments"])["appointments"][a["appointment_id"]]["late_fee"] == fee
+        seen.setdefault(a["visit_type"], fee)
+    assert len(seen) == len(kinds)
+    sb.close()

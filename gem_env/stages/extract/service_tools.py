@@ -238,6 +238,13 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             main_fields.append(self._dated_by_status(f, self.statuses))
             main_fields += [x for after, fields in added if after == f["name"] for x in fields]
         main_fields += [x for after, fields in added if after is None for x in fields]
+        late = [fee for act, _ in self.actions() if (fee := self.late_fee(act.verb)) is not None]
+        if late:  # a late action's fee; a record of the kind the text exempts is one of its kinds ("vaccination")
+            main_fields.append({"name": "late_fee", "type": "number", "default": None})
+            for _, _, _, kind, exempt in late:
+                for f in main_fields:
+                    if f["name"] == kind and exempt not in f.get("values", []):
+                        f["values"] = [*f["values"], exempt]
         for f in a.editable:  # "can be rescheduled at most twice": how often it was, counted
             if (limited := self.verb_limit(f)) is not None:
                 main_fields.append({"name": limited[0], "type": "integer", "range": [0, int(limited[1].value)], "default": 0})

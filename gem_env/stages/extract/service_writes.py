@@ -90,16 +90,36 @@ class WriteTools:
             sets[fld] = re.sub(r"\br\.", f"{row}.", expr)
         only = self.sp.only_from.get(a.verb)
         message = only.text[:300] if only else f"Only {indefinite(m)} that is {' or '.join(allowed)} can be {participle(a.verb)}"
+        late = self.late_fee(a.verb)
+        if late is not None:  # "Late cancellations ... are charged a fee of $25, unless the visit was a vaccination."
+            amount, hours, when, kind, exempt = late
+            cond = f"hours_between(now, {row}.{when}) < {hours}" + (f" and {row}.{kind} != '{exempt}'" if exempt else "")
+            sets["late_fee"] = f"{amount:g} if {cond} else null"
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {quoted_list(allowed)}", "message": message + f" (this {m} is {{{row}.status}})"},
                   *self._blocked_main({a.verb}, allowed),
                   *self.action_guards(a, row),
                   {"update": self.mains, "row": row, "set": sets},
                   {"return": {pk: f"{row}.{pk}", "status": f"{row}.status",
-                              **{fld: f"{row}.{fld}" for fld, _ in a.also_set}}}]
+                              **{fld: f"{row}.{fld}" for fld, _ in a.also_set},
+                              **({"late_fee": f"{row}.late_fee"} if late else {})}}]
         return self._tool(f"{a.verb}_{m}", "write", f"{a.verb.capitalize()} a {m} ({' or '.join(allowed)}); "
                           f"its status becomes {a.to_status}.", params, effect, self.span_for(a.verb, m)
                           or self.span_for(a.verb))
+
+    def late_fee(self, verb: str) -> tuple[float, int, str, str | None, str | None] | None:
+        """(fee, hours, the record's date-time, the field and value exempt) of doing `verb` late, as the
+        text says ("charged a fee of $25, unless the visit was a vaccination" with "less than 24 hours
+        away"), where the record has a date-time to be late for; None otherwise."""
+        fee, hours = self.sp.late_fees.get(verb), self.sp.late_hours
+        when = next((f["name"] for f in self.a.main_fields if f.get("type") == "datetime"), None)
+        if fee is None or hours is None or when is None:
+            return None
+        self._cite(fee)
+        self._cite(hours)
+        amount, exempt = fee.value  # type: ignore[misc]
+        kind = next((f["name"] for f in self.a.main_fields if f["name"].endswith("_type") and f.get("values")), None)
+        return amount, int(hours.value), when, kind if exempt else None, exempt if kind else None  # type: ignore[arg-type]
 
     def caps(self) -> tuple[str, str, Any] | None:
         """(the counted field, the field its most depends on, `most(expr)`: the most for that field's

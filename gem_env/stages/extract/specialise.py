@@ -39,6 +39,11 @@ _BEFORE = re.compile(r"\b(?:until|up\s+to|no\s+later\s+than|at\s+least)\s+(\d{1,
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 _MORE_THAN = re.compile(r"\b(?:more\s+than|over)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
 _TIMES = {"once": 1, "twice": 2}
+#: "Late cancellations ... are charged a fee of $25, unless the visit was a vaccination."
+_LATE_FEE = re.compile(r"\blate\s+([a-z]+).{0,80}?\bfee\s+of\s+\$\s?(\d[\d,]*(?:\.\d+)?)"
+                       r"(?:.{0,40}?\bunless\s+the\s+[a-z]+\s+(?:was|is)\s+an?\s+([a-z-]+))?", re.I)
+#: "If the appointment is less than 24 hours away", "Cancel at least 24 hours before the appointment time"
+_LATE_WINDOW = re.compile(r"\b(?:less\s+than|within|at\s+least)\s+(\d{1,3})\s+hours?\s+(?:away|before|of)\b", re.I)
 _REQUESTS_AT_ONCE = re.compile(r"\b(?:have|hold|place)\s+(?:at\s+most|no\s+more\s+than|up\s+to|a\s+maximum\s+of)\s+"
                                r"(\d{1,3})\s+(?:open\s+|active\s+)?([a-z]+)\b", re.I)
 _UP_TO_TIMES = re.compile(r"\b(?:up\s+to|at\s+most|no\s+more\s+than)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
@@ -120,6 +125,8 @@ class Specialisation:
     kinds: dict[str, Found] = field(default_factory=dict)          # new main field -> its values ("fare type")
     caps: Found | None = None                                      # (counted noun, {value: most}): "at most 2 guests in standard"
     request_cap: Found | None = None                               # most requests a customer has at once: "at most 15 holds"
+    late_fees: dict[str, Found] = field(default_factory=dict)      # action verb -> (fee, value of the record exempt)
+    late_hours: Found | None = None                                # an action is late less than N hours before
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:
@@ -287,6 +294,14 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found, before: set[s
             if noun and noun.split("_")[0] in before and noun not in sp.id_patterns:
                 sp.id_patterns[noun] = found(f"{m.group(1)}-{'#' * len(m.group(2))}")
                 break
+    if fee := _LATE_FEE.search(s):  # a late action charged a fee, but for one kind of record
+        for a in arch.actions:
+            if fee.group(1).lower().startswith(a.verb[:5]) and a.verb not in sp.late_fees:
+                exempt = fee.group(3).lower() if fee.group(3) else None
+                sp.late_fees[a.verb] = found((float(fee.group(2).replace(",", "")), exempt))
+    if (w := _LATE_WINDOW.search(s)) and sp.late_hours is None \
+            and any(a.verb[:5] in low for a in arch.actions) | ("late" in words):
+        sp.late_hours = found(int(w.group(1)))
     request_words = {w for w in (sp.request, arch.request_verb) if w} | ({tf.lemma(sp.request)} if sp.request else set())
     if sp.request and sp.request_cap is None and (m := _REQUESTS_AT_ONCE.search(s)) \
             and tf.lemma(m.group(2).lower()) == sp.request.split("_")[-1]:  # "You can have at most 15 holds at once."
