@@ -44,6 +44,7 @@ from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canoni
 _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) (?:on |about )?(?:the|my)\b",
                         re.IGNORECASE)
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
+_CHARGE = re.compile(r"(?:^|_)fee$|^amount_charged$")
 # a user whose earlier try went wrong ("I tried this in the app and it didn't work."): acknowledged once
 _TROUBLE = re.compile(r"\b(?:didn't|did not|doesn't|won't) work\b|\bsecond time\b|\bround in circles\b|"
                       r"\bcouldn't get\b|\bkeeps? giving me an error\b|\bfrustrat", re.IGNORECASE)
@@ -852,10 +853,13 @@ class WorkflowAgent:
             value = expr(env, self._rt)
             if value not in (None, "", [], {}):
                 facts.append((key, described(value)))
+        last = next((r for _, r in reversed(_tool_results(turn.segment))
+                     if isinstance(r, dict) and "error" not in r), None) if wrote else None
+        # what the change cost, where its reply says so and the request does not tell it ("the late fee is $25")
+        facts += [(k, v) for k, v in (last or {}).items() if _CHARGE.search(k) and k not in plan.tells
+                  and isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0]
         note = ""
         if wrote and turn.rng.random() < 0.6:
-            last = next((r for _, r in reversed(_tool_results(turn.segment))
-                         if isinstance(r, dict) and "error" not in r), None)
             note = S.record_note(turn.rng, last)
             if _repeats(note, turn.said) or any(isinstance(v, str) and v in note for _, v in facts):
                 note = ""  # the confirmation just named that record, or the reply tells its new id: not said again

@@ -356,3 +356,29 @@ def test_only_a_record_a_rule_reads_is_opened_before_a_write() -> None:
     assert rule_records(handoff, {"customer_id": "CST-1", "summary": "help"}, keys) == []
     freeze = compiled.tools["freeze_card"].spec
     assert rule_records(freeze, {"card_id": "CRD-1", "reason": "lost"}, keys) == [("cards", "CRD-1")]
+
+
+def test_a_fee_the_change_charged_is_told() -> None:
+    """A late cancellation's reply carried "late_fee": 25 and the assistant said only "It now shows
+    as cancelled."; what a change cost is told ("The late fee comes to $25.")."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "clinic" / "cancel-an-appointment.md"]))
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    sb = compiled.new_sandbox()
+    state = sb.dump(["appointments", "patients"])
+    visit = next(a for a in state["appointments"].values() if a["status"] == "scheduled" and a["visit_type"] != "vaccination")
+    assert sb.call("update_appointment_starts_at", {"appointment_id": visit["appointment_id"],
+                                                    "starts_at": "2025-01-16T09:00:00"}).ok
+    email = state["patients"][visit["patient_id"]]["email"]
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": "policy"},
+        {"role": "user", "content": f"Please cancel my appointment {visit['appointment_id']} because of a conflict. My email is {email}."}]
+    asked = _until_spoken(WorkflowAgent(compiled), sb, messages)
+    assert "fee of $25" in asked and "?" in asked, asked
+    messages.append({"role": "user", "content": "Yes, please go ahead."})
+    told = _until_spoken(WorkflowAgent(compiled), sb, messages)
+    assert "late fee" in told and "$25" in told, told
