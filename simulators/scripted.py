@@ -205,7 +205,8 @@ class ScriptedUser:
                 if offered and _offers(said, nxt.intent):  # the person they were going to ask for next
                     return self._take_up(nxt, in_words(nxt.intent), rng, told)
                 again = self._asked_before(settled + 1)
-                body = self._opening(nxt, rng, again=again, told=told)
+                heard = " ".join(text for role, text in turns if role == "assistant")
+                body = self._opening(nxt, rng, again=again, told=told, heard=heard)
                 return P.next_request(rng, body, told, last=settled + 2 == len(self._session),
                                       question=nxt.kind == "lookup", again=again, refused=P.is_negative(said),
                                       declined=not current.confirm, offered=offered)
@@ -321,16 +322,21 @@ class ScriptedUser:
         return before is not None and own_records(in_words(before.intent), before.knows) == words
 
     def _opening(self, request: Request, rng: random.Random, *, first: bool = False, again: bool = False,
-                 told: str = "", then: str = "") -> str:
+                 told: str = "", then: str = "", heard: str = "") -> str:
         """A request in the user's words, the facts they volunteer after it and, on the first turn,
         a sentence of the persona's own before it; one asked before, about another record, as such
         ("In that case, could you change my other booking to 3 bags instead?"). Who they are (their
         own email), once `told` in the session, is not said again, unless the request also gives
         another person's email (which alone could be taken for theirs). `then`: a sentence naming
-        the next request, said after the facts."""
+        the next request, said after the facts. A question about a record of a kind the assistant
+        has named another of (`heard`: a dispute just filed) is about "my other dispute"."""
         if request.kind == "lookup" and request.asks:
             param = next(iter(request.knows), "record")
             noun = request.about or humanize(param[:-3] if param.endswith("_id") else param)
+            mine = request.knows.get(param)
+            shape = re.match(r"[A-Za-z]+-", mine) if isinstance(mine, str) and param.endswith("_id") else None
+            if shape and re.search(rf"\b{shape.group(0)}\d", heard.replace(mine, "")):
+                noun = f"other {noun}"
             body = self._question(request, noun, rng)
         else:
             bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))

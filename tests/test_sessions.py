@@ -761,3 +761,22 @@ def test_a_user_asked_for_an_id_gives_none_of_another_requests_record() -> None:
                                                      "and USR-76296 (active, Mary Wheeler). Which user ID is it?"})
     answer = asyncio.run(user.reply(messages))
     assert "USR-10034" not in answer, answer
+
+
+def test_a_question_about_another_record_of_a_kind_just_made_says_other() -> None:
+    """"Can you tell me the status on my dispute?" right after a dispute was filed, about an older one,
+    read as the one just filed; the customer now asks about "my other dispute"."""
+    from gem_env.simulators.scenario import Request, Scenario
+    first = Request(goal="create a dispute for my transaction TRN-1", intent="create a dispute for my transaction",
+                    knows={"email": "n@example.org", "transaction_id": "TRN-1"})
+    later = Request(kind="lookup", goal="find out the status of dispute DSP-25208", asks=["status"],
+                    knows={"dispute_id": "DSP-25208"})
+    scenario = Scenario(goal=first.goal, knows={**first.knows, **later.knows}, requests=[first, later])
+    for made, other in (("DSP-48813", True), ("", False)):
+        user = ScriptedUser(scenario)
+        messages = [{"role": "system", "content": ""}, {"role": "assistant", "content": "Hi! How can I help?"}]
+        messages.append({"role": "user", "content": asyncio.run(user.reply(messages))})
+        done = f"Done: I've created a dispute. Your dispute is {made}." if made else "Done: I've created a dispute."
+        messages.append({"role": "assistant", "content": f"{done} Anything else?"})
+        asked = asyncio.run(user.reply(messages))
+        assert ("my other dispute" in asked) == other, asked
