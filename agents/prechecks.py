@@ -193,6 +193,19 @@ def changed_besides(spec: ToolSpec, args: dict[str, Any], results: list[Any], cl
     return out
 
 
+def fees_not_due(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
+                 keys: dict[str, str]) -> set[str]:
+    """The amounts ("25") a write sets only under a condition the records read show does not hold
+    (a late fee, for a cancellation well ahead): a sentence of the text naming that fee is not
+    said before this change."""
+    out: set[str] = set()
+    for step, holds, _ in conditions(spec, args, results, clock, keys):
+        if holds is False:
+            out |= {v.strip() for then in step.then if isinstance(then, UpdateStep) for v in then.set.values()
+                    if isinstance(v, str) and re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", v)}
+    return out
+
+
 def found_by_key(step: FindStep, args: dict[str, Any], keys: dict[str, str]) -> Any:
     """The key a find looks its one row up by, when it is an argument of the call (`find cards
     where card_id = card_id`); None otherwise."""

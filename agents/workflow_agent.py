@@ -36,7 +36,8 @@ from .explain import ASKS_WHAT_CHANGES, what_changes
 from .ids import id_from_results, named_outright, record_lists, singled_out
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
                      recognise_lookup)
-from .prechecks import NoDatabase, blocking_rule, case_holds, changed_besides, is_rule_message, memory, records
+from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message, memory,
+                        records)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -604,9 +605,12 @@ class WorkflowAgent:
         spec = self.compiled.tools[tool].spec
         # a case the records show this call is not ("For fraud, we'll also freeze the card" of a card
         # already frozen) is not said
+        # nor a fee it charges only in a case the records show this is not (a late fee, well ahead)
+        not_due = fees_not_due(spec, args, seen, self._clock, self.records.keys)
         guidance = [g for g in self._guide(plan, main, {**known, **args})
-                    if (case := case_of(g)) is None
-                    or case_holds(spec, args, seen, self._clock, self.records.keys, case) is not False]
+                    if ((case := case_of(g)) is None
+                        or case_holds(spec, args, seen, self._clock, self.records.keys, case) is not False)
+                    and not any(re.search(rf"\${re.escape(fee)}(?![\d,.]\d)", g) for fee in not_due)]
         # a procedure confirmed once for its chain of writes says every value the customer gave
         # for it ("with the URL ... and the file name ..."), not only the first write's
         args = {**args, **_later_values(plan, tool, known, _SECRET)}

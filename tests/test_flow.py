@@ -360,7 +360,8 @@ def test_only_a_record_a_rule_reads_is_opened_before_a_write() -> None:
 
 def test_a_fee_the_change_charged_is_told() -> None:
     """A late cancellation's reply carried "late_fee": 25 and the assistant said only "It now shows
-    as cancelled."; what a change cost is told ("The late fee comes to $25.")."""
+    as cancelled."; what a change cost is told ("The late fee comes to $25."), and the text's fee
+    sentence is said before a cancellation it applies to, not before one well ahead."""
     from gem_env.agents.workflow_agent import WorkflowAgent
     from gem_env.documents import Verdict
     from gem_env.io.corpus import iter_documents
@@ -370,7 +371,9 @@ def test_a_fee_the_change_charged_is_told() -> None:
     compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
     sb = compiled.new_sandbox()
     state = sb.dump(["appointments", "patients"])
-    visit = next(a for a in state["appointments"].values() if a["status"] == "scheduled" and a["visit_type"] != "vaccination")
+    visit = next(a for a in state["appointments"].values() if a["status"] == "scheduled" and a["visit_type"] != "vaccination"
+                 and any(b["status"] == "scheduled" and b["patient_id"] == a["patient_id"] and b["starts_at"] > "2025-01-20"
+                         for b in state["appointments"].values() if b is not a))
     assert sb.call("update_appointment_starts_at", {"appointment_id": visit["appointment_id"],
                                                     "starts_at": "2025-01-16T09:00:00"}).ok
     email = state["patients"][visit["patient_id"]]["email"]
@@ -382,3 +385,10 @@ def test_a_fee_the_change_charged_is_told() -> None:
     messages.append({"role": "user", "content": "Yes, please go ahead."})
     told = _until_spoken(WorkflowAgent(compiled), sb, messages)
     assert "late fee" in told and "$25" in told, told
+    # well ahead, the fee is not due: the text's sentence about it is not said before the change
+    ahead = next(a for a in state["appointments"].values() if a["status"] == "scheduled"
+                 and a["patient_id"] == visit["patient_id"] and a["starts_at"] > "2025-01-20" and a is not visit)
+    messages = [{"role": "system", "content": "policy"},
+                {"role": "user", "content": f"Please cancel my appointment {ahead['appointment_id']} because of a conflict. My email is {email}."}]
+    asked = _until_spoken(WorkflowAgent(compiled), sb, messages)
+    assert "?" in asked and "$25" not in asked, asked

@@ -91,14 +91,16 @@ class WriteTools:
         only = self.sp.only_from.get(a.verb)
         message = only.text[:300] if only else f"Only {indefinite(m)} that is {' or '.join(allowed)} can be {participle(a.verb)}"
         late = self.late_fee(a.verb)
+        charged: list[dict[str, Any]] = []
         if late is not None:  # "Late cancellations ... are charged a fee of $25, unless the visit was a vaccination."
             amount, hours, when, kind, exempt = late
             cond = f"hours_between(now, {row}.{when}) < {hours}" + (f" and {row}.{kind} != '{exempt}'" if exempt else "")
-            sets["late_fee"] = f"{amount:g} if {cond} else null"
+            charged.append({"if": cond, "then": [{"update": self.mains, "row": row, "set": {"late_fee": f"{amount:g}"}}]})
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {quoted_list(allowed)}", "message": message + f" (this {m} is {{{row}.status}})"},
                   *self._blocked_main({a.verb}, allowed),
                   *self.action_guards(a, row),
+                  *charged,
                   {"update": self.mains, "row": row, "set": sets},
                   {"return": {pk: f"{row}.{pk}", "status": f"{row}.status",
                               **{fld: f"{row}.{fld}" for fld, _ in a.also_set},
