@@ -483,3 +483,17 @@ def test_a_step_that_says_what_to_have_is_a_check_named_for_the_thing() -> None:
     names = [t.name for t in domain.tools]
     assert "check_xbox" in names and not any(re.search(r"\b(\w+)_\1\b", n) for n in names), names
     assert next(t for t in domain.tools if t.name == "check_xbox").kind == "read"
+
+
+def test_a_title_with_no_word_is_the_texts_first_line_of_prose() -> None:
+    """A shell page titled "$" made a prompt "Customers come to you about things like $." and a user
+    "getting in touch about $"; its first line of prose names it."""
+    from gem_env.stages.extract.lexicon import worded_title
+    text = "# $\n\n> Expand a Bash variable.\n> More information: <https://gnu.org>.\n\n- Print a variable:\n"
+    assert worded_title("$", text) == "Expand a Bash variable"
+    assert worded_title("Freeze a card", text) == "Freeze a card"
+    doc = Document(id="tldr:common/$", title="$", text=text + "\n`echo ${{VARIABLE}}`\n\n- Run variable contents:\n\n`${{VARIABLE}}`\n")
+    got = OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t"))
+    assert isinstance(got, Domain), got
+    assert got.description.startswith("Expand a Bash variable") and all("$" not in w.goal for w in got.workflows), \
+        (got.description, [w.goal for w in got.workflows])

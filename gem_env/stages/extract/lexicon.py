@@ -205,6 +205,19 @@ def bare_title(title: str | None) -> str:
     return _SECTION_NUMBER.sub("", (title or "").strip())
 
 
+def worded_title(title: str | None, text: str) -> str:
+    """A title that says something: a title with no word at all ("$", a shell page's) is the text's
+    first line of prose instead ("> Expand a Bash variable." -> "Expand a Bash variable"), so no
+    prompt says customers come "about things like $"."""
+    if not (title or "").strip() or re.search(r"[A-Za-z]{2}", title or ""):
+        return title or ""  # (no title at all: the steps say what it is about)
+    for line in text.splitlines():
+        line = re.sub(r"^[\s#>*-]+", "", line).strip()
+        if len(re.findall(r"[A-Za-z]{2,}", line)) >= 2 and not line.startswith(("`", "http")):
+            return re.split(r"(?<=[a-z])[.:](?:\s|$)", line)[0].strip()
+    return title or ""
+
+
 def _clean(text: str, limit: int = 300) -> str:
     """One line of text safe inside a message template (no braces), at most `limit` characters."""
     s = " ".join(text.split()).translate(_BRACES)

@@ -44,7 +44,7 @@ from ...documents import Document, Rejection, Verdict
 from ...tools import CompileError, CompiledDomain, Domain, DomainError, compile_domain, parse_domain
 from ...text import features as tf
 from ...tools.errors import ExprError
-from .lexicon import _clean, _is_english, _span
+from .lexicon import _clean, _is_english, _span, worded_title
 # re-exported: callers and tests import these from here
 from .lexicon import domain_slug, participle, plural  # noqa: F401
 from .procedure_values import said_title, status_values  # noqa: F401
@@ -143,7 +143,8 @@ class OfflineExtractor:
         if not numbered and not any(i.known_verb for i in infos):
             return self._reject(doc, "no step opens with an instruction verb")
         promote_action(infos)
-        return ProcedureBuilder(self, doc, verdict, text, infos, truncated).build()
+        worded = doc.model_copy(update={"title": worded_title(doc.title, text)})  # never "things like $"
+        return ProcedureBuilder(self, worded, verdict, text, infos, truncated).build()
 
 
     def _from_archetype(self, arch: Any, doc: Document, verdict: Verdict | None, text: str,
@@ -151,7 +152,7 @@ class OfflineExtractor:
         """The archetype's domain specialised with the text, compiled (once); else why not."""
         built = service.build_service(arch, text, clock=self.clock, rows=self.rows, title=doc.title or "")
         spans = sorted(set(built.pop("spans")))
-        title = (doc.title or "").strip()
+        title = worded_title(doc.title, text).strip()
         labels = verdict.labels if verdict else {}
         description = _clean(said_title(title, text) or text.strip().splitlines()[0], 200) + f" ({arch.key} service)"
         label = labels.get("domain")
