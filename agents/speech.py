@@ -617,6 +617,8 @@ _FACT_AFTER = ["The {name} is now {v}.", "It's updated: the {name} is {v}.", "Th
 #: a charge of nothing, said as such (the value stays: it is what the call told)
 _NOTHING_CHARGED = ["Nothing was charged: the {name} is {v}.", "There's no charge for it: the {name} is {v}.",
                     "It cost nothing extra; the {name} is {v}."]
+#: a fee of nothing, read from a record ("Nothing was charged" is said only of a change)
+_NO_FEE = ["There's no {name}: it's {v}.", "The {name} is {v}, so there's none to pay.", "It has no {name} ({v})."]
 _MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
                "The {name} is {v}."]
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
@@ -678,7 +680,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     if low.endswith(("status", "state")):
         return pick(rng, _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
     if re.fullmatch(r"\$0(?:\.00)?", v) and re.search(r"charge|fee", low):  # "the amount charged is $0"
-        return pick(rng, _NOTHING_CHARGED, name=n, v=v)
+        # what a change charged, or a fee a product has none of ("There's no monthly fee: it's $0.")
+        return pick(rng, _NOTHING_CHARGED if after_write else _NO_FEE, name=n, v=v)
     if v.startswith("$") and (not after_write or re.search(r"charge|fee", low)):  # a charge is no change of a field
         return pick(rng, _MONEY_FACT, name=n, v=v)
     bank = _FACT_AFTER if after_write else _FACT

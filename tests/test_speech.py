@@ -518,3 +518,12 @@ def test_a_tier_found_is_said_with_its_noun() -> None:
     assert all("the Basic plan" in s for s in said if s) and any(said), said  # (some answers open with no lead)
     mats = [S.looked(random.Random(seed), "product", "PRD-1", "yoga mat") for seed in range(20)]
     assert all("the yoga mat" in s and "product" not in s for s in mats if s) and any(mats), mats
+
+
+def test_a_fee_of_nothing_read_from_a_record_is_not_a_charge() -> None:
+    """"Nothing was charged: the monthly fee is $0." answered a question about a product's monthly
+    fee; that is said only of what a change charged."""
+    looked = [S.fact(random.Random(seed), "monthly_fee", 0, after_write=False) for seed in range(12)]
+    assert all("$0" in s and "charged" not in s.lower() and "cost nothing" not in s for s in looked), looked
+    charged = [S.fact(random.Random(seed), "amount_charged", 0, after_write=True) for seed in range(12)]
+    assert all("$0" in s for s in charged) and any("charge" in s.lower() or "nothing" in s.lower() for s in charged), charged
