@@ -413,13 +413,13 @@ def entry_names(records: list[dict[str, Any]]) -> dict[str, str]:
 def _terms(entry: dict[str, Any]) -> str:
     """What a catalog entry's figures say before one is taken ("The Harbor Everyday Saver Account has
     an annual percentage yield of 2.25% and a monthly fee of $0."; "The Premium plan has a price of
-    $27.32."), or nothing without figures."""
+    $27.32."; "The deluxe room has ..."), or nothing without figures."""
     name = _entry_name(entry) or ""
     figures = [(k, v) for k, v in entry.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)
                and re.search(r"\d", str(v)) and v != name and not (k == "id" or k.endswith("_id"))][:3]  # "24hour help-desk"
     if not figures:
         return ""
-    noun = next((k[:-5] for k in entry if k.endswith("_name") and entry[k] == name), "")
+    noun = next((k[:-5] for k in entry if k.endswith(("_name", "_type")) and entry[k] == name), "")  # "the deluxe room"
     called = f"{name} {noun}" if noun and not name.lower().endswith(noun) else name
     # "The Long Way North", once; a work is named by its title alone ("Winter at Larkspur has ...")
     the = "" if called.lower().startswith("the ") or any(_WORK.match(k) for k in entry) else "The "

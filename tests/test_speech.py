@@ -527,3 +527,9 @@ def test_a_fee_of_nothing_read_from_a_record_is_not_a_charge() -> None:
     assert all("$0" in s and "charged" not in s.lower() and "cost nothing" not in s for s in looked), looked
     charged = [S.fact(random.Random(seed), "amount_charged", 0, after_write=True) for seed in range(12)]
     assert all("$0" in s for s in charged) and any("charge" in s.lower() or "nothing" in s.lower() for s in charged), charged
+
+
+def test_an_entry_named_by_its_kind_is_said_with_its_noun() -> None:
+    """"The deluxe has a nightly rate of $332.77 and 11 rooms left." -> "The deluxe room has ..."."""
+    said = S._terms({"room_id": "ROOM-1", "room_type": "deluxe", "nightly_rate": 332.77, "rooms_left": 11})
+    assert said.startswith("The deluxe room has") and "11 rooms left" in said, said
