@@ -1325,3 +1325,19 @@ def test_a_late_cancellation_is_charged_the_texts_fee_but_for_the_kind_it_exempt
         seen.setdefault(a["visit_type"], fee)
     assert len(seen) == len(kinds)
     sb.close()
+
+
+def test_a_transfers_reference_is_bounded_as_the_text_says():
+    """"Enter the amount and an optional reference of up to 18 characters." was lost: a longer
+    reference is refused in the text's words, a short one or none goes through."""
+    _, d = extract("bank/transfer-money.md")
+    sb = check_domain(d).new_sandbox()
+    accounts = [a for a in sb.dump(["accounts"])["accounts"].values() if a["status"] == "open"]
+    src, dst = next((x, y) for x in accounts for y in accounts
+                    if x is not y and x["customer_id"] == y["customer_id"] and x["balance"] > 50)
+    args = {"source_account_id": src["account_id"], "destination_account_id": dst["account_id"], "amount": 10}
+    assert sb.call("transfer_funds", {**args, "reference": "rent"}).ok
+    assert sb.call("transfer_funds", args).ok
+    long = sb.call("transfer_funds", {**args, "reference": "x" * 19})
+    assert not long.ok and long.error == "Enter the amount and an optional reference of up to 18 characters."
+    sb.close()

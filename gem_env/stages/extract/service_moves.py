@@ -64,12 +64,14 @@ class Moves:
                   {**self._id_param(m, self.main_pk), "name": f"destination_{m}_id",
                    "description": f"the {m} the money goes to, e.g. {self.pattern(m).replace('#', '0')}"},
                   {"name": "amount", "type": "number", "description": "how much to move, in dollars"},
-                  {"name": "reference", "type": "string", "required": False, "description": "a note for the statement"}]
+                  {"name": "reference", "type": "string", "required": False, "description": "a note for the statement"
+                   + (f", up to {self.sp.reference_most.value} characters" if self.sp.reference_most else "")}]
         effect = [{"find": self.mains, "as": src, "where": {self.main_pk: f"source_{m}_id"},
                    "error": f"No {m} with id {{source_{m}_id}}"},
                   {"find": self.mains, "as": dst, "where": {self.main_pk: f"destination_{m}_id"},
                    "error": f"No {m} with id {{destination_{m}_id}}"},
                   *self._move_rules(src, dst),
+                  *self._reference_rule(),
                   {"update": self.mains, "row": src, "set": {fld: f"round({src}.{fld} - amount, 2)"}},
                   {"update": self.mains, "row": dst, "set": {fld: f"round({dst}.{fld} + amount, 2)"}},
                   {"insert": self.moves, "as": "made", "values": {
@@ -82,6 +84,14 @@ class Moves:
         return self._tool(f"{mv.verb}_{mv.obj}", "write",
                           f"{mv.verb.capitalize()} an amount from one {m} to another; both {fld}s change.",
                           params, effect, self.span_for(mv.verb, m) or self.span_for(mv.verb))
+
+    def _reference_rule(self) -> list[dict[str, Any]]:
+        """"an optional reference of up to 18 characters": a longer one is refused, in the text's words."""
+        most = self.sp.reference_most
+        if most is None:
+            return []
+        self._cite(most)
+        return [{"require": f"len(coalesce(reference, '')) <= {most.value}", "message": " ".join(most.text.split())[:300]}]
 
     def move_flow(self) -> dict[str, Any]:
         """The user moves a round sum (half the source's amount field, within a per-day limit on

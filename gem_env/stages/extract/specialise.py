@@ -39,6 +39,7 @@ _BEFORE = re.compile(r"\b(?:until|up\s+to|no\s+later\s+than|at\s+least)\s+(\d{1,
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 _MORE_THAN = re.compile(r"\b(?:more\s+than|over)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
 _TIMES = {"once": 1, "twice": 2}
+_REFERENCE_MOST = re.compile(r"\breference\s+(?:of\s+)?(?:up\s+to|at\s+most|no\s+more\s+than)\s+(\d{1,3})\s+characters\b", re.I)
 #: "Late cancellations ... are charged a fee of $25, unless the visit was a vaccination."
 _LATE_FEE = re.compile(r"\blate\s+([a-z]+).{0,80}?\bfee\s+of\s+\$\s?(\d[\d,]*(?:\.\d+)?)"
                        r"(?:.{0,40}?\bunless\s+the\s+[a-z]+\s+(?:was|is)\s+an?\s+([a-z-]+))?", re.I)
@@ -97,6 +98,7 @@ class Specialisation:
     others_request: dict[str, Found] = field(default_factory=dict)  # action verb refused by another's request
     move_cap: Found | None = None                                  # a move cannot exceed the amount field
     daily_limit: Found | None = None                               # (amount, to others only): per day
+    reference_most: Found | None = None                            # a move's reference: "of up to 18 characters"
     products: Found | None = None                                  # product names a new main is opened as
     eligibility: list[Found] = field(default_factory=list)        # (rule kind, numbers...) for opening one
     product_facts: dict[str, Found] = field(default_factory=dict)  # field -> the title product's figure
@@ -389,6 +391,9 @@ def _read_move(arch: Archetype, sp: Specialisation, s: str, words: set[str], neg
                     rf"{move.amount_field}\b|\bexceeds?\s+(?:the\s+|your\s+)?(?:\w+\s+)?{move.amount_field}\b", s, re.I)
     if cap and negative and "amount" in words and sp.move_cap is None:
         sp.move_cap = found(move.amount_field)
+    most = _REFERENCE_MOST.search(s)  # "an optional reference of up to 18 characters"
+    if most and sp.reference_most is None:
+        sp.reference_most = found(int(most.group(1)))
     limit = _PER_DAY.search(s)
     if limit and (move.verb in words or "limit" in words) and sp.daily_limit is None:
         amount = float((limit.group(1) or limit.group(2)).replace(",", ""))
