@@ -86,12 +86,13 @@ class Moves:
                           params, effect, self.span_for(mv.verb, m) or self.span_for(mv.verb))
 
     def _reference_rule(self) -> list[dict[str, Any]]:
-        """"an optional reference of up to 18 characters": a longer one is refused, in the text's words."""
+        """"an optional reference of up to 18 characters" (an instruction, cited): a longer one is refused."""
         most = self.sp.reference_most
         if most is None:
             return []
         self._cite(most)
-        return [{"require": f"len(coalesce(reference, '')) <= {most.value}", "message": " ".join(most.text.split())[:300]}]
+        return [{"require": f"len(coalesce(reference, '')) <= {most.value}",
+                 "message": f"A reference can be at most {most.value} characters long"}]
 
     def move_flow(self) -> dict[str, Any]:
         """The user moves a round sum (half the source's amount field, within a per-day limit on
