@@ -59,7 +59,8 @@ def own_records(text: str, knows: dict[str, Any]) -> str:
     for key in knows:
         if key.endswith("_id") and len(key) > 3:
             noun = re.escape(humanize(key[:-3]))
-            text = re.sub(rf"\b(for|on|of|from|to|with|about) ({noun})\b(?P<rest>[^.,;?!]*)",
+            # (not a verb: "I didn't mean to order it")
+            text = re.sub(rf"\b(for|on|of|from|to|with|about) ({noun})\b(?!\s+(?:it|them)\b)(?P<rest>[^.,;?!]*)",
                           lambda m: m.group(0) if any(f"{m.group(2)}{m.group('rest')}".startswith(v) for v in values)
                           else f"{m.group(1)} my {m.group(2)}{m.group('rest')}", text)
     return text

@@ -780,3 +780,13 @@ def test_a_question_about_another_record_of_a_kind_just_made_says_other() -> Non
         messages.append({"role": "assistant", "content": f"{done} Anything else?"})
         asked = asyncio.run(user.reply(messages))
         assert ("my other dispute" in asked) == other, asked
+
+
+def test_a_records_noun_used_as_a_verb_is_not_made_the_users_record() -> None:
+    """"I'm looking to cancel my order because I didn't mean to my order it." (the demo): "to order
+    it" is a verb, not "to my order"."""
+    from gem_env.simulators.scripted import own_records
+    assert own_records("cancel the order because I didn't mean to order it", {"order_id": "ORD-1"}) \
+        == "cancel the order because I didn't mean to order it"
+    assert own_records("create a dispute for transaction because of fraud", {"transaction_id": "T-1"}) \
+        == "create a dispute for my transaction because of fraud"
