@@ -141,7 +141,7 @@ def session_features(records: list[dict[str, Any]]) -> dict[str, float]:
         counts["question_what_a_change_will_do"] += any(t in P.ASK_EFFECT for t in user)
         counts["number_asked_for_again"] += any(t.startswith(repeat) for t in user)
         same = [j for j, m in enumerate(r["messages"]) if m.get("role") == "assistant" and not m.get("tool_calls")
-                and (p := PROPOSED_RECORD.search(m.get("content") or "")) and p.group(0).startswith("the same")]
+                and (p := PROPOSED_RECORD.search(m.get("content") or "")) and p["same"]]
         offers = [j for j, m in enumerate(r["messages"]) if m.get("role") == "assistant" and not m.get("tool_calls")
                   and HANDOFF_OFFERED.search(m.get("content") or "")]
         counts["handoff_offered_after_a_refusal"] += bool(offers)

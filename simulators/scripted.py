@@ -221,7 +221,7 @@ class ScriptedUser:
             return f"{rng.choice(goodbyes)} {STOP}"
         same = PROPOSED_RECORD.search(said)
         if same:
-            return self._same_record(same["noun"], same["id"], current, rng, again=same.group(0).startswith("the same"))
+            return self._same_record(same["noun"], same["id"], current, rng, again=bool(same["same"]))
         asked = self.asked_keys(said)
         if asked:
             return self._facts(asked, current, rng, which=re.search(r"\bwhich\b", said, re.IGNORECASE) is not None)

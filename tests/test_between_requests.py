@@ -95,7 +95,7 @@ def test_a_later_request_is_asked_about_the_record_an_earlier_one_was(env: ToolU
             calls = _calls(messages, {n for n, t in tools.items() if t.writes})
             for i, m in enumerate(messages):
                 asked = PROPOSED_RECORD.search(m.get("content") or "") if m["role"] == "assistant" else None
-                if asked is None or not asked.group(0).startswith("the same"):  # (not the only record that fits)
+                if asked is None or not asked["same"]:  # (not the only record that fits)
                     continue
                 key = f"{asked['noun'].replace(' ', '_')}_id"
                 # a record earlier calls were about (or a write made): never one the agent made up

@@ -39,10 +39,10 @@ SPOKEN = {"zip": "zip code"}
 """Keys people say otherwise than their words ("my zip code is 94110"), asked for and said alike."""
 
 
-PROPOSED_RECORD = re.compile(r"\bthe (?:same )?(?P<noun>[a-z]+(?: [a-z]+)?)(?: as before| you mean)?, (?P<id>[^\s?,]*\d[^\s?,]*)\?")
+PROPOSED_RECORD = re.compile(r"\bthe (?P<same>same )?(?P<noun>[a-z]+(?: [a-z]+)?)(?: as before| you mean)?, (?P<id>[^\s?,]*\d[^\s?,]*)\?")
 """The assistant proposing one record by its id, to be told yes or no: the one an earlier request
 was about ("Is this for the same rental, RA-1?") or the only one a change can be made on ("Is that
-the card you mean, CRD-1?"). The agent and the user simulator read it alike."""
+the card you mean, CRD-1?"); `same` tells the first. The agent and the user simulator read it alike."""
 
 PEOPLE = re.compile(r"^(?:doctor|dentist|physician|nurse|therapist|provider|agent|advisor|adviser|stylist|trainer|"
                     r"instructor|tutor|coach|technician|driver|host|landlord|tenant|member|customer|patient|guest|"
