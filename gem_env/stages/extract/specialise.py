@@ -39,15 +39,17 @@ _BEFORE = re.compile(r"\b(?:until|up\s+to|no\s+later\s+than|at\s+least)\s+(\d{1,
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 _MORE_THAN = re.compile(r"\b(?:more\s+than|over)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
 _TIMES = {"once": 1, "twice": 2}
-_REFERENCE_MOST = re.compile(r"\breference\s+(?:of\s+)?(?:up\s+to|at\s+most|no\s+more\s+than)\s+(\d{1,3})\s+characters\b", re.I)
 #: "Late cancellations ... are charged a fee of $25, unless the visit was a vaccination."
 _LATE_FEE = re.compile(r"\blate\s+([a-z]+).{0,80}?\bfee\s+of\s+\$\s?(\d[\d,]*(?:\.\d+)?)"
                        r"(?:.{0,40}?\bunless\s+the\s+[a-z]+\s+(?:was|is)\s+an?\s+([a-z-]+))?", re.I)
 #: "If the appointment is less than 24 hours away", "Cancel at least 24 hours before the appointment time"
 _LATE_WINDOW = re.compile(r"\b(?:less\s+than|within|at\s+least)\s+(\d{1,3})\s+hours?\s+(?:away|before|of)\b", re.I)
-_REQUESTS_AT_ONCE = re.compile(r"\b(?:have|hold|place)\s+(?:at\s+most|no\s+more\s+than|up\s+to|a\s+maximum\s+of)\s+"
+#: how a text says a most ("up to 2 times", "at most 15 holds", "a reference of up to 18 characters")
+_MOST = r"(?:up\s+to|at\s+most|no\s+more\s+than)"
+_REQUESTS_AT_ONCE = re.compile(rf"\b(?:have|hold|place)\s+(?:{_MOST}|a\s+maximum\s+of)\s+"
                                r"(\d{1,3})\s+(?:open\s+|active\s+)?([a-z]+)\b", re.I)
-_UP_TO_TIMES = re.compile(r"\b(?:up\s+to|at\s+most|no\s+more\s+than)\s+(once|twice|(\d{1,2})\s+times)\b", re.I)
+_UP_TO_TIMES = re.compile(rf"\b{_MOST}\s+(once|twice|(\d{{1,2}})\s+times)\b", re.I)
+_REFERENCE_MOST = re.compile(rf"\breference\s+(?:of\s+)?{_MOST}\s+(\d{{1,3}})\s+characters\b", re.I)
 #: "at most 2 guests in `standard`, 3 in `deluxe` and 4 in a `suite`": a most per value of a field
 _CAPS = re.compile(r"\bat\s+most\s+\d{1,3}\s+([a-z]+)\s+in\s+(?:(?:an?|the)\s+)?[`'\"]?[a-z]", re.I)
 _CAP_EACH = re.compile(r"(\d{1,3})\s+(?:[a-z]+\s+)?in\s+(?:(?:an?|the)\s+)?[`'\"]?([a-z][\w-]*)[`'\"]?", re.I)
