@@ -810,10 +810,12 @@ def _says(text: str, value: str) -> bool:
 
 
 def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
-    """Asks which of several records the user means, each named by its key and a detail or two (last
-    digits as "ending in 4411", so a bare number is not read as a count or an amount)."""
+    """Asks which of several records the user means, each named by its key and what tells it from
+    the others ("You have 3 active cards: CRD-1 (debit, ending in 4411), ..."; last digits as "ending
+    in 4411", so a bare number is not read as a count or an amount)."""
     noun = words(key[:-3] if key.endswith("_id") else key)
-    return pick(rng, B.WHICH, n=len(records), nouns=noun + "s", options=_options(key, records), x=words(key))
+    options, shared = _options(key, records)
+    return pick(rng, B.WHICH, n=len(records), nouns=" ".join([*shared, noun + "s"]), options=options, x=words(key))
 
 
 def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], of: int, action: str) -> str:
@@ -824,26 +826,83 @@ def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], o
     noun = words(key[:-3] if key.endswith("_id") else key)
     verb, _, rest = action.partition(" ")
     can = f"can be {participle(verb)}" if re.match(rf"(?:your|the) {re.escape(noun.lower())}\b", rest) else ""
+    options, _ = _options(key, fitting)
     if len(fitting) == 1:
-        return pick(rng, B.WHICH_ONLY_ONE, n=of, nouns=noun + "s", option=_options(key, fitting),
+        return pick(rng, B.WHICH_ONLY_ONE, n=of, nouns=noun + "s", option=options,
                     can=can or "qualifies", noun=noun.lower(), id=fitting[0].get(key))
-    return pick(rng, B.WHICH_FITTING, n=of, k=len(fitting), nouns=noun + "s", options=_options(key, fitting),
+    return pick(rng, B.WHICH_FITTING, n=of, k=len(fitting), nouns=noun + "s", options=options,
                 can=can or "qualify", x=words(key))
 
 
-def _options(key: str, records: list[dict[str, Any]]) -> str:
-    """Records listed by their key and a detail or two, six at most ("... and 2 more")."""
+def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
+    """Records listed by their key and up to two details that tell them apart, six at most ("...
+    and 2 more"), and the kind or status they all share, said once before the noun ("active"):
+    "CRD-1 (debit, ending in 4411), CRD-2 (credit, ending in 9775) and CRD-3 (credit, ending in
+    7152)"; a loan by its book's title and when it is due, not by a bare date."""
+    listed = records[:6]
+    details = [_details(key, r) for r in listed]
+    whole = len(listed) == len(records) and len(listed) > 1
+    said = [{(k, w) for k, _, w in d} for d in details]
+    same = {k for k, _, w in details[0] if whole and all((k, w) in s for s in said)}
+    # "active debit cards": the status, then the kind
+    shared = [w for k, rank, w in sorted(details[0], key=lambda d: -d[1])
+              if k in same and rank in (_KIND_RANK, _STATUS_RANK) and _ADJECTIVE_WORDS.match(w)]
     options = []
-    for r in records[:6]:
-        extra = [f"ending in {v}" if _LAST_DIGITS.search(k) else when_words(spoken(k, v)) for k, v in r.items()
-                 if k != key and not k.endswith("_id") and isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                 and _SHORT.match(str(v))][:2]
-        options.append(f"{r.get(key)}" + (f" ({', '.join(extra)})" if extra else ""))
+    for r, d in zip(listed, details):
+        told: list[tuple[str, int, str]] = []
+        for x in sorted(d, key=lambda x: x[1]):  # not "Basic, on the Basic plan"
+            if x[0] not in same and len(told) < 2 and not any(_says(t[2], x[2]) or _says(x[2], t[2]) for t in told):
+                told.append(x)
+        told = sorted(told,
+                      key=lambda x: -1 if x[1] == _KIND_RANK else x[1])  # "debit, ending in 4411"
+        options.append(f"{r.get(key)}" + (f" ({', '.join(w for _, _, w in told)})" if told else ""))
     if len(records) > len(options):  # the count said is the count listed: "... and 2 more"
-        text = f"{'; '.join(options)} and {len(records) - len(options)} more"
-    else:
-        text = "; ".join(options[:-1]) + " and " + options[-1] if len(options) > 1 else options[0]
-    return text
+        return f"{', '.join(options)} and {len(records) - len(options)} more", shared
+    return joined(options), shared
+
+
+_KIND_RANK, _STATUS_RANK = 2, 3
+_ADJECTIVE_WORDS = re.compile(r"^[a-z][a-z-]*(?: [a-z][a-z-]*)?$")
+_KIND_FIELD = re.compile(r"type|kind|tier|level|class|category|frequency|priority|method|size|colou?r|channel|mode")
+_DATE_FIELD = re.compile(r"(?:^|_)(?:on|at|date|day|time)$")
+
+
+def _details(key: str, record: dict[str, Any]) -> list[tuple[str, int, str]]:
+    """A listed record's short facts as said in a list, each with its rank (what a person points at
+    a thing by comes first): a name, a title or last digits; a place or a party ("at Mcclain
+    Group"); a kind; a status; a date with what it is ("due on January 25, 2025"); an amount or a
+    count; anything else. A book on loan is its title (the record's nested entry)."""
+    out = []
+    for k, v in record.items():
+        if k == key or k == "id" or k.endswith("_id") or isinstance(v, bool) or v in (None, ""):
+            continue
+        if isinstance(v, dict):
+            name = _entry_name(v)
+            if name is not None and _SHORT.match(name):
+                out.append((k, 0, name))
+            continue
+        if not isinstance(v, (str, int, float)) or not _SHORT.match(str(v)):
+            continue
+        low, prep = k.lower(), role(k.lower())
+        if _LAST_DIGITS.search(low):
+            out.append((k, 0, f"ending in {v}"))
+        elif prep == "called" and isinstance(v, str):
+            out.append((k, 0, v))
+        elif prep is not None and isinstance(v, str) and not v.startswith("$"):
+            out.append((k, 1, reference(low, str(v), "").strip()))
+        elif low.endswith(("status", "state")):
+            out.append((k, _STATUS_RANK, str(v)))
+        elif _KIND_FIELD.search(low) and isinstance(v, str):
+            out.append((k, _KIND_RANK, v))
+        elif _DATE_FIELD.search(low) and isinstance(v, str) and re.search(r"\d", v):
+            out.append((k, 4, f"{_when_phrase(low)} {v}"))
+        elif is_count(k, v):
+            out.append((k, 5, counted(k, v) if v else none_of(k)))
+        elif is_money(k, v):
+            out.append((k, 5, f"{words(k)} {spoken(k, v)}"))  # "balance $1,359.97"
+        else:
+            out.append((k, 6, when_words(spoken(k, v))))
+    return out
 
 
 _SHORT = re.compile(r"^[\w$.,:/ -]{1,40}$")

@@ -330,13 +330,14 @@ class ScriptedUser:
         own email), once `told` in the session, is not said again, unless the request also gives
         another person's email (which alone could be taken for theirs). `then`: a sentence naming
         the next request, said after the facts. A question about a record of a kind the assistant
-        has named another of (`heard`: a dispute just filed) is about "my other dispute"."""
+        has named another of (`heard`: a dispute just filed), and never the user's, is about "my other
+        dispute" (one named before is no other: "my other account" was not the account just closed)."""
         if request.kind == "lookup" and request.asks:
             param = next(iter(request.knows), "record")
             noun = request.about or humanize(param[:-3] if param.endswith("_id") else param)
             mine = request.knows.get(param)
             shape = re.match(r"[A-Za-z]+-", mine) if isinstance(mine, str) and param.endswith("_id") else None
-            if shape and re.search(rf"\b{shape.group(0)}\d", heard.replace(mine, "")):
+            if shape and mine not in heard and re.search(rf"\b{shape.group(0)}\d", heard):
                 noun = f"other {noun}"
             body = self._question(request, noun, rng)
         else:

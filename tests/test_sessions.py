@@ -658,6 +658,9 @@ def test_the_ids_a_user_knows_for_one_request_belong_together() -> None:
     assert checked
 
 
+_CARD_STATUSES = frozenset({"active", "frozen", "closed", "blocked", "lost", "expired", "cancelled", "inactive"})
+
+
 def test_what_a_write_did_to_another_record_is_not_shown_stale_or_promised_after(tmp_path: Path) -> None:
     """A fraud dispute freezes the card; its reply names the dispute (and `card_status`), not the
     card. A list of the customer's cards offered after it shows the card frozen (the customer's
@@ -690,9 +693,10 @@ def test_what_a_write_did_to_another_record_is_not_shown_stale_or_promised_after
             elif m["role"] == "assistant" and m.get("content") and not m.get("tool_calls"):
                 if after_write:
                     assert not re.search(r"[Ff]or fraud,? we", m["content"]), m["content"]
-                for card, said in re.findall(r"\b(CRD-\d+) \((\w+)", m["content"]):
-                    listed += 1
-                    assert status.get(card, said) == said, (card, said, status.get(card), m["content"])
+                for card, said in re.findall(r"\b(CRD-\d+) \(([^)]*)\)", m["content"]):
+                    told = set(said.split(", ")) & _CARD_STATUSES
+                    listed += bool(told)
+                    assert status.get(card) in told | {None} if told else True, (card, said, status.get(card), m["content"])
             elif m["role"] == "user":
                 after_write = False
     assert fraud and listed  # fraud disputes and lists of cards were looked at
@@ -765,14 +769,16 @@ def test_a_user_asked_for_an_id_gives_none_of_another_requests_record() -> None:
 
 def test_a_question_about_another_record_of_a_kind_just_made_says_other() -> None:
     """"Can you tell me the status on my dispute?" right after a dispute was filed, about an older one,
-    read as the one just filed; the customer now asks about "my other dispute"."""
+    read as the one just filed; the customer now asks about "my other dispute" (never of one the
+    assistant has named: "my other account" of the account just closed)."""
     from gem_env.simulators.scenario import Request, Scenario
     first = Request(goal="create a dispute for my transaction TRN-1", intent="create a dispute for my transaction",
                     knows={"email": "n@example.org", "transaction_id": "TRN-1"})
     later = Request(kind="lookup", goal="find out the status of dispute DSP-25208", asks=["status"],
                     knows={"dispute_id": "DSP-25208"})
     scenario = Scenario(goal=first.goal, knows={**first.knows, **later.knows}, requests=[first, later])
-    for made, other in (("DSP-48813", True), ("", False)):
+    # the user's own dispute named before (listed beside the new one) is no other
+    for made, other in (("DSP-48813", True), ("", False), ("DSP-48813 (DSP-25208 is still open)", False)):
         user = ScriptedUser(scenario)
         messages = [{"role": "system", "content": ""}, {"role": "assistant", "content": "Hi! How can I help?"}]
         messages.append({"role": "user", "content": asyncio.run(user.reply(messages))})

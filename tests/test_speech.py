@@ -129,7 +129,24 @@ def test_free_text_is_asked_for_as_something_to_write() -> None:
 def test_which_one_says_what_a_bare_number_is() -> None:
     text = S.which(random.Random(0), "card_id", [{"card_id": "CRD-1", "status": "active", "last4": "9199"},
                                                  {"card_id": "CRD-2", "status": "frozen", "last4": "0078"}])
-    assert "CRD-1 (active, ending in 9199)" in text and "ending in 0078" in text, text
+    assert "CRD-1 (ending in 9199, active)" in text and "CRD-2 (ending in 0078, frozen)" in text, text
+
+
+def test_which_one_lists_what_tells_the_records_apart_and_says_what_they_share_once() -> None:
+    cards = [{"card_id": f"CRD-{i}", "status": "active", "last4": digits, "card_type": kind, "spending_limit": 2000.0 + i}
+             for i, (digits, kind) in enumerate([("9237", "debit"), ("9775", "credit"), ("7152", "credit")])]
+    text = S.which(random.Random(0), "card_id", cards)
+    assert "3 active cards" in text and "CRD-0 (debit, ending in 9237), CRD-1 (credit, ending in 9775) and CRD-2 " \
+        "(credit, ending in 7152)" in text and "$" not in text, text
+    loans = [{"loan_id": "LOAN-1", "status": "active", "due_date": "January 25, 2025",
+              "title": {"title_id": "TTL-1", "name": "Bread Every Day"}},
+             {"loan_id": "LOAN-2", "status": "overdue", "due_date": "January 5, 2025",
+              "title": {"title_id": "TTL-2", "name": "A Field Guide to Mosses"}}]
+    text = S.which(random.Random(0), "loan_id", loans)
+    assert "LOAN-1 (Bread Every Day, active) and LOAN-2 (A Field Guide to Mosses, overdue)" in text, text
+    same = [{"loan_id": f"LOAN-{i}", "status": "active", "due_date": f"January {i + 20}, 2025"} for i in range(2)]
+    text = S.which(random.Random(0), "loan_id", same)
+    assert "2 active loans" in text and "LOAN-0 (due on January 20, 2025)" in text, text
 
 
 def test_a_row_of_a_fee_table_is_never_told_alone() -> None:
@@ -158,7 +175,7 @@ def test_which_says_as_many_records_as_it_counts() -> None:
         said = _S.which(_random.Random(seed), "card_id", cards)
         assert "8 cards" in said and "and 2 more" in said and "CRD-00005" in said, said
     two = _S.which(_random.Random(0), "card_id", cards[:2])
-    assert "CRD-00000 (active) and CRD-00001 (active)" in two and "more" not in two, two
+    assert "2 active cards: CRD-00000 and CRD-00001" in two and "more" not in two, two
 
 
 
