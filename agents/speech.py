@@ -547,15 +547,17 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
 
 def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
     """The values of a call in a sentence ("This is for card CRD-1, with 4 passengers."), leaving
-    out secrets, what `said` already says, and the user's own customer number."""
-    ids, others = [], []
+    out secrets, what `said` already says, and the user's own customer number; a reason in a
+    sentence of its own ("I'll put the reason down as travel.")."""
+    ids, others, why = [], [], ""
     for name, value in args.items():
         if secret.search(name) or value in (None, "", [], {}) or isinstance(value, bool) and "turn " in said:
             continue
         text = render(value) if name == "id" or name.endswith("_id") else spoken(name, value)
         if text and (text in said or when_words(text) in said):
             continue
-        if name == "reason" and re.search(r"\b(?:because|due to)\b", said):  # told in words: "because the item was not received"
+        if name == "reason":  # unless told in words: "because the item was not received"
+            why = "" if re.search(r"\b(?:because|due to)\b", said) else f"I'll put the reason down as {text}."
             continue
         if name == "id" or name.endswith("_id"):
             if not _PERSON.match(words(name[:-3]).lower() if name.endswith("_id") else ""):  # the user knows who they are
@@ -568,11 +570,11 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
             others.append(f"the {words(name)} set to {text}" if isinstance(value, (int, float)) else
                           f'the {words(name)} "{text}"')
     if not ids and not others:
-        return ""
+        return why
     notes_only = all(o.startswith("a note saying") for o in others)
     head = f"This is for {joined(ids)}" if ids else "I'll include" if notes_only else "That's with"
     tail = (", with " if ids else " ") + joined(others) if others else ""
-    return smooth(f"{head}{tail}.")
+    return " ".join(p for p in (smooth(f"{head}{tail}."), why) if p)
 
 
 _NOTE = re.compile(r"summary|note|comment|message|description|details")
@@ -864,6 +866,7 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
 _KIND_RANK, _STATUS_RANK = 2, 3
 _ADJECTIVE_WORDS = re.compile(r"^[a-z][a-z-]*(?: [a-z][a-z-]*)?$")
 _KIND_FIELD = re.compile(r"type|kind|tier|level|class|category|frequency|priority|method|size|colou?r|channel|mode")
+_HANDLE = re.compile(r"phone|email|username")
 _DATE_FIELD = re.compile(r"(?:^|_)(?:on|at|date|day|time)$")
 
 
@@ -886,7 +889,7 @@ def _details(key: str, record: dict[str, Any]) -> list[tuple[str, int, str]]:
         low, prep = k.lower(), role(k.lower())
         if _LAST_DIGITS.search(low):
             out.append((k, 0, f"ending in {v}"))
-        elif prep == "called" and isinstance(v, str):
+        elif (prep == "called" or _HANDLE.search(low)) and isinstance(v, str):  # a line by its phone number
             out.append((k, 0, v))
         elif prep is not None and isinstance(v, str) and not v.startswith("$"):
             out.append((k, 1, reference(low, str(v), "").strip()))

@@ -445,6 +445,9 @@ def test_a_window_is_measured_from_the_thing_not_the_clause_after_it() -> None:
     assert isinstance(domain, Domain), domain
     times = [f.name for e in domain.entities for f in e.fields if f.type == "datetime"]
     assert times == ["submission_time"], times
+    # 17 minutes, not rounded up to an hour: a payment made 30 minutes ago can no longer be cancelled
+    rules = [s.require for t in domain.tools for s in t.effect if getattr(s, "require", None) and "submission" in s.require]
+    assert len(rules) == 1 and re.fullmatch(r"hours_between\(\w+\.submission_time, now\) \* 60 <= 17", rules[0]), rules
 
 
 def test_a_title_naming_a_doing_is_said_as_a_request() -> None:

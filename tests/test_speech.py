@@ -284,7 +284,9 @@ def test_a_reason_told_in_words_is_not_repeated_as_a_value() -> None:
     args = {"transaction_id": "TRN-1", "reason": "item not received"}
     said = "create a dispute for transaction TRN-1 because the item was not received"
     assert S.details(args, re.compile("pin"), said=said) == ""
-    assert 'the reason "item not received"' in S.details(args, re.compile("pin"), said="create a dispute")
+    # told apart, in a sentence of its own: not 'This is for line LINE-1, with the reason "travel".'
+    assert S.details(args, re.compile("pin"), said="create a dispute") == \
+        "This is for transaction TRN-1. I'll put the reason down as item not received."
 
 
 def test_a_plural_field_takes_a_plural_verb() -> None:

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 _SETTING_VERBS = _UPDATE_FIELD_VERBS | {"enable", "choose", "select", "pick", "raise", "lower", "increase", "decrease"}
 #: the choices a step offers: "for push or email notifications", "to daily, weekly or monthly"
+#: a conditional whose main clause is advice ("If a payment cannot be canceled, consider requesting a
+#: return ..."): what to do when something fails, not a rule of its own
+_ADVICE = re.compile(r"^\W*(?:if|when)\b[^,.;]{3,120},\s*(?:consider|try|contact|reach\s+out|call|ask|request|"
+                     r"you\s+(?:can|may|might|could|should)(?!'t|n't|\s*not)|it\s+may\s+help)\b", re.IGNORECASE)
 _CHOICES = re.compile(r"\b(?:for|to|as|between)\s+(?P<list>(?:[A-Za-z][\w-]*,\s+)*[A-Za-z][\w-]*,?\s+(?:or|and)\s+"
                       r"[A-Za-z][\w-]*)(?:\s+(?P<noun>[a-z][\w-]*))?", re.I)
 _NOT_CHOICES = frozenset("above below more less before after up down in out on off over under yes no the a an your "
@@ -111,6 +115,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             if c.kind not in tf.STRONG_CONDITIONS and not (c.kind == "limit" and _LIMIT.search(c.text)):
                 continue
             if c.text.rstrip().endswith(":"):  # "Verify all of the following before closing:" introduces a list
+                continue
+            if _ADVICE.match(c.text):  # "If a payment cannot be canceled, consider requesting a return": what to do then
                 continue
             if c.kind == "before" and not any(o.start == c.start and o.kind != "before" for o in found):
                 continue  # "... by extending the rental before it ends": when to act, not a rule on the record

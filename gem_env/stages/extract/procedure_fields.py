@@ -153,11 +153,12 @@ class FieldRules:
             if _LOCKED.search(cond_text):  # "Editing is locked within 13 hours": of an event ahead
                 return self._far_enough_ahead(base, amount * _UNIT_DAYS[unit] * 24, unit, message, span)
             clock = self.ex.clock
-            if unit in ("minute", "hour"):
-                hours = amount if unit == "hour" else max(1, amount // 60)
+            if unit in ("minute", "hour"):  # "within 17 minutes of submission": 17 minutes, not an hour
+                minutes = amount * 60 if unit == "hour" else amount
                 name = self.add_field(f"{base}_time", {"type": "datetime", "description": f"when the {base} happened"},
-                                      lambda p, h=hours: {"range": [_shift(clock, hours=-math.ceil(h / p)), clock]})
-                return _Require(f"hours_between({{row}}.{name}, now) <= {hours}", message, span)
+                                      lambda p, m=minutes: {"range": [_shift(clock, hours=-math.ceil(m / p) / 60), clock]})
+                limit = f"<= {amount:g}" if unit == "hour" else f"* 60 <= {amount:g}"
+                return _Require(f"hours_between({{row}}.{name}, now) {limit}", message, span)
             days = max(1, round(amount * _UNIT_DAYS[unit]))
             name = self.add_field(f"{base}_date", {"type": "date", "description": f"date of the {base}"},
                                   lambda p, d=days: {"range": [_shift(clock, days=-math.ceil((d + 1) / p) + 1)[:10],
