@@ -319,11 +319,16 @@ def owner_listing(turn: Any, agent: Any, results: list[tuple[str, Any]], key: st
 
 def _find_in_catalog(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[str, Any]]) -> Any:
     """(the record's key, its entry in the catalog's list) for the entry the customer names: the
-    list read with the filters their words give; else the next message (that read, or asking)."""
+    list read with the filters their words give (here, or for an earlier request and still true);
+    else the next message (that read, or asking)."""
     assert plan.catalog is not None
     listing = next((r for t, r in results if t == plan.catalog.tool), None)
-    if listing is None:
-        return _call(plan.catalog.tool, plan.catalog.arguments(turn.user_text), turn)
+    if listing is None:  # the same list read for an earlier request, nothing written since that changes it
+        args = plan.catalog.arguments(turn.user_text)
+        listing = next((r for t, a, r in reversed(turn.before)
+                        if t == plan.catalog.tool and a == args and id(r) not in turn.stale), None)
+        if listing is None:
+            return _call(plan.catalog.tool, args, turn)
     key = id_from_results(plan.param, [listing])
     if key is None:
         key = id_by_description(plan.param, [listing], turn.user_text)

@@ -137,3 +137,27 @@ def test_a_room_is_asked_about_by_its_kind_not_its_internal_id():
     for (t, _), r in zip(rooms, done):
         assert verify(t, r.messages, compiled).passed
         assert not any("ROOM-" in (m.get("content") or "") for m in r.messages if m["role"] == "user")
+
+
+def test_a_catalog_listed_for_an_earlier_request_is_not_listed_again():
+    """"What's the monthly fee on the ... Account?" after the products were listed to open one: the
+    list read then is still true (nothing written since changes it), so it is not read again with
+    the same reply; the entry is still opened for facts the list does not show."""
+    compiled, tasks, found = _lookups("bank/open-a-savings-account.md", "product")
+    later = [t for t, i, _ in found if i > 0]
+    assert later, [r.about for t in tasks for r in t.scenario.requests if r.kind == "lookup"]
+    done = asyncio.run(run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
+                                     for t in later], concurrency=4))
+    lists = {name for name, tool in compiled.tools.items() if name.startswith("list_") and not tool.writes}
+    repeated = 0
+    for t, r in zip(later, done):
+        assert verify(t, r.messages, compiled).passed
+        calls = {c["id"]: (c["function"]["name"], c["function"]["arguments"])
+                 for m in r.messages for c in m.get("tool_calls") or []}
+        seen: dict = {}
+        for m in r.messages:
+            if m["role"] == "tool" and calls[m["tool_call_id"]][0] in lists:
+                call = calls[m["tool_call_id"]]
+                repeated += seen.get(call) == m["content"]
+                seen[call] = m["content"]
+    assert repeated == 0, repeated
