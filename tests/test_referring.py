@@ -19,7 +19,8 @@ from gem_env.tools.referring import field_of, moved, reference, referenced_value
     ("destination", "Lake Jacob", "one", "one to Lake Jacob"),
     ("last4", "8225", "card", "card ending in 8225"),
     ("merchant", "Norris and Sons", "one", "one at Norris and Sons"),
-    ("product_name", "desk lamp", "item", "item called desk lamp"),
+    ("product_name", "desk lamp", "item", "desk lamp"),  # a thing by its common name
+    ("full_name", "Ann Casey", "user", "user called Ann Casey"),  # a person by their name
     ("status", "scheduled", "visit", "scheduled visit"),
     ("visit_type", "follow-up", "one", "follow-up one"),
     ("status", "checked in", "booking", "booking that's checked in"),

@@ -33,6 +33,9 @@ _KIND = re.compile(r"status|state|type|kind|tier|level|class|category|plan|frequ
                    r"reason|channel|mode")
 
 
+#: fields that hold what a thing is commonly called ("running shoes"), unlike a username or a nickname
+_COMMON_NAME = frozenset({"name", "product_name", "item_name", "title"})
+
 _COUNTED = re.compile(r"^(?:\d+|no) [a-z]")
 
 SPOKEN = {"zip": "zip code"}
@@ -78,7 +81,8 @@ def moved(key: str) -> tuple[str, str] | None:
 
 def reference(field: str, value: str, noun: str) -> str:
     """The words after "the" that single out a `noun` by `field` = `value`: "booking from Lake
-    Jacob", "scheduled visit", "card ending in 8225"; a field with no role and a value that is
+    Jacob", "scheduled visit", "card ending in 8225", a thing by its common name ("running
+    shoes", not "item called running shoes"); a field with no role and a value that is
     not a describing word (or not of a field that holds kinds: a username) reads "account whose
     username is elizabethsullivan"; a count is what the thing has ("booking with 2 bags", "one
     with no renewals"), never "the one whose bags are 2"."""
@@ -90,6 +94,8 @@ def reference(field: str, value: str, noun: str) -> str:
         return f"{noun} that's {value}" if " " in value and _STATE.search(field) else f"{value} {noun}"
     if prep is None:
         return f"{noun} whose {field.replace('_', ' ')} is {value}"
+    if prep == "called" and re.fullmatch(r"[a-z][a-z -]*", value) and field in _COMMON_NAME:
+        return value  # a thing by its common name: "the running shoes", not "the item called running shoes"
     if prep == "about" and " " in value and value[:1].isupper():  # a title: 'the case about "Question about my bill"'
         value = f'"{value}"'
     if prep == "on the":
