@@ -889,8 +889,10 @@ def _details(key: str, record: dict[str, Any]) -> list[tuple[str, int, str]]:
         low, prep = k.lower(), role(k.lower())
         if _LAST_DIGITS.search(low):
             out.append((k, 0, f"ending in {v}"))
-        elif (prep == "called" or _HANDLE.search(low)) and isinstance(v, str):  # a line by its phone number
+        elif prep == "called" and isinstance(v, str):
             out.append((k, 0, v))
+        elif _HANDLE.search(low) and isinstance(v, str):  # a line by its phone number, said as what it is
+            out.append((k, 0, f"{words(k)} {v}"))
         elif prep is not None and isinstance(v, str) and not v.startswith("$"):
             out.append((k, 1, reference(low, str(v), "").strip()))
         elif low.endswith(("status", "state")):

@@ -30,7 +30,7 @@ from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance, case_of, for_one_case
 from .messages import call as _call, say as _say, tool_results as _tool_results
-from .candidates import Records
+from .candidates import MOST, Records
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_changes
 from .ids import id_from_results, named_outright, record_lists, singled_out
@@ -161,6 +161,7 @@ class WorkflowAgent:
                                if t.writes and any(isinstance(st, InsertStep) for st in t.spec.effect or []))
         self._rt = NoDatabase()
         self.records = Records(compiled)
+        self.keys_of = {lk.tool: key for key, lk in self.records.by_key.items()}  # a record's reader -> its key
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
         self._clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}  # as the sandbox's
         names = {k for p in self._plans for k in p.workflow.knows} | {lp.param for lp in self._lookups} \
@@ -554,6 +555,9 @@ class WorkflowAgent:
             while step.writes and done < len(results) and self.records.opens(step.tool, args, results[done]):
                 called.append((self.records.effects[results[done][0]], {}, results[done][1]))  # read before the write
                 done += 1
+            while done < len(results) and self._opened_to_ask(results[done], tool, args):
+                called.append((self.records.effects[results[done][0]], {}, results[done][1]))  # to ask which
+                done += 1
             if done < len(results):
                 tool, result = results[done]
                 done += 1
@@ -755,8 +759,41 @@ class WorkflowAgent:
         if len(fitting) == 1 and any(PROPOSED_RECORD.search(s) for s in turn.said):
             fitting = records  # the one that fits was proposed and is not it: all of them
         if 0 < len(fitting) < len(records):
+            fitting, unread = self._opened(key, fitting, turn)
+            if unread is not None:  # a few that fit, known by their ids alone: opened, to be told apart
+                return _call(*unread, turn)
             return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
         return _say(S.which(turn.rng, key, [_described(r) for r in records]))
+
+    def _opened(self, key: str, fitting: list[dict[str, Any]], turn: _Turn
+                ) -> tuple[list[dict[str, Any]], tuple[str, dict[str, Any]] | None]:
+        """The records that fit as opened (read by themselves, in this request or an earlier one
+        and unchanged since), and the read opening the next one a list showed only by its id and
+        status; none when more than `candidates.MOST` fit or no tool reads one by `key`. A support
+        agent looks at the few cards that can be frozen before asking which, so that it can say
+        "CRD-1 (debit, ending in 9237)", not a bare id the customer may not know."""
+        lk = self.records.by_key.get(key)
+        if lk is None or len(fitting) > MOST:
+            return fitting, None
+        seen = [r for _, r in _tool_results(turn.segment)] + [r for t, _, r in turn.before if t == lk.tool]
+        out = []
+        for r in fitting:
+            own = next((x for x in reversed(seen) if isinstance(x, dict) and str(x.get(key)) == str(r.get(key))
+                        and len(x) > len(r)), None)
+            if own is None and set(r) <= {key, "status"}:
+                return fitting, (lk.tool, {lk.param: r.get(key)})
+            out.append(own or r)
+        return out, None
+
+    def _opened_to_ask(self, result: tuple[str, Any], tool: str, args: dict[str, Any]) -> bool:
+        """Whether `result` ((tool, record)) is a record `_opened` read to tell the records a change
+        fits apart, not this step's own result: a read of one record by its key, by another tool
+        than the step's or of another record than the step's."""
+        name, record = result
+        key = self.keys_of.get(name)
+        if key is None or not isinstance(record, dict) or record.get(key) is None:  # (a reply without its key)
+            return False
+        return name != tool or str(record[key]) != str(args.get(self.records.by_key[key].param))
 
     def _fitting(self, plan: Plan, key: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The records the request's writes on a record named by `key` can be made on: none of

@@ -796,3 +796,22 @@ def test_a_records_noun_used_as_a_verb_is_not_made_the_users_record() -> None:
         == "cancel the order because I didn't mean to order it"
     assert own_records("create a dispute for transaction because of fraud", {"transaction_id": "T-1"}) \
         == "create a dispute for my transaction because of fraud"
+
+
+def test_the_few_records_a_change_fits_are_opened_and_told_apart_before_asking_which(tmp_path: Path) -> None:
+    """"Of your 8 cards, 3 can be frozen: CRD-1, CRD-2 and CRD-3." named bare ids the customer may
+    not know (the list of their cards shows ids and statuses): the agent now opens the few that fit
+    and lists each by what tells it apart ("CRD-1 (debit, ending in 9237)"); the reads are not
+    taken for the change's own result after the customer answers."""
+    run = tmp_path / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(run), "--seed", "3", "--quiet"]) == 0
+    asked = 0
+    for line in (run / "trajectories.jsonl").open():
+        for m in json.loads(line)["messages"]:
+            said = m.get("content") or ""
+            fits = re.search(r"\b(\d+) (?:of them )?(?:can be \w+|qualify)[,:] (.*?)\. (?:Which|Could)", said)
+            if m["role"] == "assistant" and fits and int(fits.group(1)) <= 4:
+                asked += 1
+                ids = re.findall(r"\b[A-Z]+-\d+\b", fits.group(2))
+                assert len(ids) == int(fits.group(1)) and all(f"{i} (" in said for i in ids), said
+    assert asked
