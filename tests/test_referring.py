@@ -21,6 +21,7 @@ from gem_env.tools.referring import field_of, moved, reference, referenced_value
     ("merchant", "Norris and Sons", "one", "one at Norris and Sons"),
     ("product_name", "desk lamp", "item", "desk lamp"),  # a thing by its common name
     ("full_name", "Ann Casey", "user", "user called Ann Casey"),  # a person by their name
+    ("shipping_address", "450 Natalie Plaza", "order", "order going to 450 Natalie Plaza"),
     ("status", "scheduled", "visit", "scheduled visit"),
     ("visit_type", "follow-up", "one", "follow-up one"),
     ("status", "checked in", "booking", "booking that's checked in"),

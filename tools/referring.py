@@ -15,6 +15,7 @@ from .render import counted, is_count, none_of
 # whole word of the snake_case field name ("spending_limit" is not "ending")
 _ROLES: list[tuple[re.Pattern[str], str]] = [(re.compile(rf"(?<![a-z])(?:{p})(?![a-z])"), prep) for p, prep in [
     (r"last_?(?:4|four|digits)|ending|suffix", "ending in"),
+    (r"shipping_address|delivery_address", "going to"),  # "the order going to 450 Natalie Plaza"
     (r"origin|from|departure|source|pickup", "from"),
     (r"destination|to|arrival|dropoff", "to"),
     (r"merchant|vendor|store|shop|payee|seller|retailer|restaurant|hotel|venue", "at"),
