@@ -26,7 +26,8 @@ from gem_env.tools.referring import field_of, moved, reference, referenced_value
     ("visit_type", "follow-up", "one", "follow-up one"),
     ("status", "checked in", "booking", "booking that's checked in"),
     ("model", "iPhone 14", "device", "device whose model is iPhone 14"),
-    ("username", "elizabethsullivan", "one", "one whose username is elizabethsullivan"),  # not "the elizabethsullivan one"
+    ("username", "elizabethsullivan", "one", "one with the username elizabethsullivan"),  # not "the elizabethsullivan one"
+    ("phone_number", "211-605-8476", "line", "line with the number 211-605-8476"),
     ("account_type", "savings", "account", "savings account"),
     ("plan_name", "Plus", "line", "line on the Plus plan"),  # the plan's name, not the line's: not "line called Plus"
     ("plan_name", "Basic Plan", "line", "line on the Basic Plan"),

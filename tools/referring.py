@@ -16,6 +16,8 @@ from .render import counted, is_count, none_of
 _ROLES: list[tuple[re.Pattern[str], str]] = [(re.compile(rf"(?<![a-z])(?:{p})(?![a-z])"), prep) for p, prep in [
     (r"last_?(?:4|four|digits)|ending|suffix", "ending in"),
     (r"shipping_address|delivery_address", "going to"),  # "the order going to 450 Natalie Plaza"
+    (r"phone_?number|phone", "with the number"),  # "the line with the number 211-605-8476"
+    (r"username|user_name|login", "with the username"),
     (r"origin|from|departure|source|pickup", "from"),
     (r"destination|to|arrival|dropoff", "to"),
     (r"merchant|vendor|store|shop|payee|seller|retailer|restaurant|hotel|venue", "at"),
