@@ -232,7 +232,8 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
     colleague (a handoff's summary): in their words turned to the assistant's ("that you'd like to
     talk to someone about it", the record the action names being "it"), or quoted when it is not one
     sentence of their own ('saying "Charge at Acme not mine"'); None when there is none."""
-    notes = [(k, v) for k, v in args.items() if _NOTE.search(k) and isinstance(v, str) and v.strip()]
+    notes = [(k, v) for k, v in args.items() if _NOTE.search(k) and not (k == "id" or k.endswith("_id"))
+             and isinstance(v, str) and v.strip()]  # a message's id is no note
     if len(notes) != 1:
         return None
     key, text = notes[0]

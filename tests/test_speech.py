@@ -467,6 +467,9 @@ def test_a_handoff_note_goes_on_the_action_in_one_sentence() -> None:
     said = S.confirm(random.Random(0), "pass your question about your order to a person",
                      {"customer_id": "CST-1", "summary": "Wrong item. Need help."}, secret, owner="customer_id")
     assert 'to a person, with a note saying "Wrong item. Need help".' in said, said
+    # a message's id is no note (was 'I'll send the message, with a note saying "MES-07554".')
+    said = S.confirm(random.Random(0), "send the message", {"message_id": "MES-07554"}, secret)
+    assert "note" not in said and "message MES-07554" in said, said
 
 
 def test_the_customer_is_called_by_their_own_name_not_one_a_long_reply_lists() -> None:
