@@ -80,7 +80,9 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
         who = " you" if verb in _MOVES_THEM else ""  # "transfer you to a human agent", "apply for a card"
         return smooth(f"{verb}{who} {head} a {noun}")
     if verb.endswith("ly") or verb in _NOTVERBS or _ONLY_THEIRS.match(verb):  # "immediately_add", "watch_screen"
-        return "go ahead with this step"
+        # a how-to's goal is what the steps do together: "identify songs using melody"
+        first = sentences[0] if sentences else ""
+        return smooth(_yours(first)) if re.match(r"[a-z]+ \w", first) and "{" not in first else "go ahead with this step"
     return f"{verb} the {rest}" if rest else verb
 
 

@@ -301,3 +301,12 @@ def test_a_record_the_words_give_another_value_is_not_the_one_meant() -> None:
     assert named_outright("line_id", [other], low) is None
     assert singled_out("line_id", [[other, {"line_id": "LINE-3", "plan_name": "plus 5gb"}]], low) is None
     assert named_outright("line_id", [other, meant], low) == "LINE-2"
+
+
+def test_a_how_to_step_that_is_no_action_of_the_assistant_is_said_as_the_goal() -> None:
+    """"I'm about to go ahead with this step." before a how-to's chain of steps ending in "Wait for
+    an answer" (15 of 147 wikiHow trajectories): the goal, which the steps do together, is said."""
+    from gem_env.agents.actions import action
+    assert action("identify songs using melody (song {song_id})", "wait_answer", {"song_id": "SON-1"}) \
+        == "identify songs using melody"
+    assert action("send the message (message {message_id})", "send_message", {}) == "send the message"
