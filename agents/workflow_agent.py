@@ -20,7 +20,7 @@ from typing import Any
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.model import InsertStep, every_step
-from gem_env.tools.referring import PROPOSED_RECORD, SPOKEN, moved
+from gem_env.tools.referring import PROPOSED_RECORD, SPOKEN, listed_by_detail, moved
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
 from gem_env.tools.render import code_for, gerund, how_many
@@ -429,6 +429,10 @@ class WorkflowAgent:
             if ({"first_name", "last_name"} <= set(asked) or "zip" in got) and (full := full_name(said)):
                 got = {**dict(zip(("first_name", "last_name"), full)), **got}
             got.update({k: n for k in asked if k not in got and (n := self._count_in(k, said))})
+            for k in asked:  # "The one ending in 9237." to "CRD-1 (debit, ending in 9237), ...: which card?"
+                if k.endswith("_id") and not re.search(r"\b[A-Z]{2,5}-\d+\b", said) \
+                        and (pointed := listed_by_detail(previous, said)) is not None:
+                    got[k] = pointed
             same = PROPOSED_RECORD.search(previous) if previous else None
             if same and YES.search(said):  # "Is this for the same rental, RA-1?" "Yes, that one."
                 key = next(iter(named_keys(f"{same['noun']} id", self._names)), None)

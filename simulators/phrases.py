@@ -221,6 +221,9 @@ NUDGES = ["Sorry, I didn't get a reply. Are you still there?", "Hello? I didn't 
 SAME_ONE = ["Yes, that's the one.", "Yes, the same one.", "Yep, that one.", "Yes, that's right.", "Correct, the same {noun}.",
             "Yes, same {noun}."]
 THAT_ONE = ["Yes, that's the one.", "Yep, that one.", "Yes, that's right.", "Yes, that's it.", "Yes, that {noun}."]
+# the answer to "which of these?" by what the assistant listed that only the user's record has
+BY_DETAIL = ["The one {detail}.", "It's the one {detail}.", "I mean the one {detail}.", "The one {detail}, please."]
+BY_KIND = ["The {kind} one.", "It's the {kind} one.", "I mean the {kind} one."]
 ANOTHER_ONE = ["No, a different one.", "No, it's another {noun}.", "No, not that one.", "Actually, no, a different {noun}."]
 DONT_KNOW = ["Sorry, I don't know that.", "I'm not sure, sorry.", "I don't know, I'm afraid."]
 _BYE_START = ["Thanks,", "Thank you,", "Great, thanks,", "Perfect, thank you,", "Brilliant, cheers,", "Lovely, thanks,",

@@ -6,7 +6,7 @@ import re
 import zlib
 from typing import Any
 
-from gem_env.tools.referring import PEOPLE, PROPOSED_RECORD, SPOKEN, field_of, moved, reference, role
+from gem_env.tools.referring import LISTED, PEOPLE, PROPOSED_RECORD, SPOKEN, field_of, moved, reference, role
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import agree, counted, happened, how_many, is_count, left_of, plural, smooth
 from gem_env.tools.reasons import own_words, says_reason
@@ -224,7 +224,9 @@ class ScriptedUser:
             return self._same_record(same["noun"], same["id"], current, rng, again=bool(same["same"]))
         asked = self.asked_keys(said)
         if asked:
-            return self._facts(asked, current, rng, which=re.search(r"\bwhich\b", said, re.IGNORECASE) is not None)
+            which = re.search(r"\bwhich\b", said, re.IGNORECASE) is not None
+            pointed = self._by_detail(said, asked, current, rng) if which else None
+            return pointed or self._facts(asked, current, rng, which=which)
         if asks_confirmation(said):
             if self._asks_effect and not any(text in P.ASK_EFFECT for role, text in turns if role == "user"):
                 return rng.choice(P.ASK_EFFECT)  # once, at the first change asked about
@@ -495,6 +497,22 @@ class ScriptedUser:
         other = rng.choice(P.ANOTHER_ONE).format(noun=noun)
         return other if known is None else f"{other} {P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
 
+    def _by_detail(self, said: str, asked: list[str], current: Request, rng: random.Random) -> str | None:
+        """Half the time, the answer to "which of these?" by a detail the assistant listed that
+        only the user's record has ("CRD-1 (debit, ending in 9237), CRD-2 (credit, ending in
+        7152)": "The one ending in 9237.", "The debit one."), as a customer who does not read ids
+        out answers; None otherwise (the id is said)."""
+        mine = self._value(asked[0], current) if len(asked) == 1 and asked[0].endswith("_id") else None
+        options = dict(LISTED.findall(said))
+        if not isinstance(mine, str) or mine not in options or len(options) < 2 or rng.random() < 0.5:
+            return None
+        for pattern, bank in ((_ENDING, P.BY_DETAIL), (_NUMBER, P.BY_DETAIL), (_KIND_FIRST, P.BY_KIND)):
+            found = {k: m.group(0) for k, text in options.items() if (m := pattern.search(text))}
+            detail = found.get(mine)
+            if detail and list(found.values()).count(detail) == 1:
+                return rng.choice(bank).format(detail=detail, kind=detail)
+        return None
+
     def _facts(self, asked: list[str], current: Request, rng: random.Random, which: bool = False) -> str:
         """The user's answer to a question for ``asked`` ("It's RX-1."; to a "which ...?", no "Sure.")."""
         known = [(k, self._value(k, current)) for k in asked if self._value(k, current) is not None]
@@ -541,6 +559,12 @@ class ScriptedUser:
                   for k in unknown]
         return " ".join(parts)
 
+
+#: the details a customer points with among those listed (`referring.LISTED`): last digits, a phone
+#: number, a kind said first
+_ENDING = re.compile(r"ending in \d+")
+_NUMBER = re.compile(r"with the number [\d-]+")
+_KIND_FIRST = re.compile(r"^[a-z]+(?=,)")
 
 _WHO = ("first_name", "last_name", "zip")  # who the user is when they cannot give their email
 # a number the assistant gives for something it made: "Your dispute number is DSP-1", "The dispute ID

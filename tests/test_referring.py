@@ -310,3 +310,16 @@ def test_a_how_to_step_that_is_no_action_of_the_assistant_is_said_as_the_goal() 
     assert action("identify songs using melody (song {song_id})", "wait_answer", {"song_id": "SON-1"}) \
         == "identify songs using melody"
     assert action("send the message (message {message_id})", "send_message", {}) == "send the message"
+
+
+def test_an_answer_by_a_detail_picks_the_one_listed_record_that_has_it() -> None:
+    """"Which card?" after "CRD-1 (debit, ending in 9237), CRD-2 (credit, ending in 7152) and CRD-3
+    (credit, ending in 1024)": "The one ending in 7152." is CRD-2, "The debit one." CRD-1; "The credit
+    one." fits two and picks none."""
+    from gem_env.tools.referring import listed_by_detail
+    asked = ("You have 3 active cards: CRD-1 (debit, ending in 9237), CRD-2 (credit, ending in 7152) and "
+             "CRD-3 (credit, ending in 1024). Which card ID do you mean?")
+    assert listed_by_detail(asked, "The one ending in 7152.") == "CRD-2"
+    assert listed_by_detail(asked, "It's the debit one.") == "CRD-1"
+    assert listed_by_detail(asked, "The credit one.") is None
+    assert listed_by_detail(asked, "The one ending in 5555.") is None

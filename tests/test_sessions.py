@@ -802,16 +802,24 @@ def test_the_few_records_a_change_fits_are_opened_and_told_apart_before_asking_w
     """"Of your 8 cards, 3 can be frozen: CRD-1, CRD-2 and CRD-3." named bare ids the customer may
     not know (the list of their cards shows ids and statuses): the agent now opens the few that fit
     and lists each by what tells it apart ("CRD-1 (debit, ending in 9237)"); the reads are not
-    taken for the change's own result after the customer answers."""
+    taken for the change's own result after the customer answers, by the id or by a detail only
+    theirs has ("The one ending in 9237.")."""
     run = tmp_path / "run"
     assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(run), "--seed", "3", "--quiet"]) == 0
-    asked = 0
+    asked = by_detail = 0
     for line in (run / "trajectories.jsonl").open():
-        for m in json.loads(line)["messages"]:
-            said = m.get("content") or ""
+        messages = [m for m in json.loads(line)["messages"] if m.get("content")]
+        for m, answer, then in zip(messages, messages[1:], messages[2:]):
+            said = m["content"]
             fits = re.search(r"\b(\d+) (?:of them )?(?:can be \w+|qualify)[,:] (.*?)\. (?:Which|Could)", said)
             if m["role"] == "assistant" and fits and int(fits.group(1)) <= 4:
                 asked += 1
                 ids = re.findall(r"\b[A-Z]+-\d+\b", fits.group(2))
                 assert len(ids) == int(fits.group(1)) and all(f"{i} (" in said for i in ids), said
-    assert asked
+                # a customer who answers by a detail only theirs has ("The one ending in 9237.") gets that record
+                detail = re.search(r"the one (ending in \d+)|the (\w+) one", answer["content"], re.IGNORECASE)
+                if detail and not re.search(r"\b[A-Z]+-\d+\b", answer["content"]):
+                    by_detail += 1
+                    meant = [i for i in ids if re.search(rf"{i} \([^)]*\b{detail.group(1) or detail.group(2)}\b", said)]
+                    assert len(meant) == 1 and meant[0] in then["content"], (said, answer["content"], then["content"])
+    assert asked and by_detail

@@ -50,6 +50,24 @@ PROPOSED_RECORD = re.compile(r"\bthe (?P<same>same )?(?P<noun>[a-z]+(?: [a-z]+)?
 was about ("Is this for the same rental, RA-1?") or the only one a change can be made on ("Is that
 the card you mean, CRD-1?"); `same` tells the first. The agent and the user simulator read it alike."""
 
+LISTED = re.compile(r"\b([A-Z]{2,5}-\d+) \(([^()]*)\)")
+"""A record the assistant lists with its details when it asks which one ("CRD-1 (debit, ending in
+9237)"): the id and the details; the user answers by a detail only theirs has, and the assistant
+reads the answer against the same list (`listed_by_detail`)."""
+
+
+def listed_by_detail(listing: str, answer: str) -> str | None:
+    """The id of the one record `listing` names whose detail the `answer` says and no other listed
+    record has ("The one ending in 9237.", "It's the savings one."); None when none or several."""
+    options = LISTED.findall(listing)
+    low = answer.lower()
+    details = {i: [d.strip().lower() for d in text.split(", ") if len(d.strip()) >= 3] for i, text in options}
+    hit = {i for i, ds in details.items()
+           if any(re.search(rf"(?<![\w-]){re.escape(d)}(?![\w-])", low)
+                  and sum(d in other for other in details.values()) == 1 for d in ds)}
+    return next(iter(hit)) if len(hit) == 1 else None
+
+
 PEOPLE = re.compile(r"^(?:doctor|dentist|physician|nurse|therapist|provider|agent|advisor|adviser|stylist|trainer|"
                     r"instructor|tutor|coach|technician|driver|host|landlord|tenant|member|customer|patient|guest|"
                     r"client|user|employee|staff member|contact|payee|recipient|beneficiary)$")
