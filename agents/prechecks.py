@@ -99,8 +99,8 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
         try:
             if isinstance(step, FindStep):
                 row = _seen_row(step, env, rt, seen, keys)
-                if row is None:
-                    return None
+                if row is None:  # not read: the rules on it are not told, the others still are
+                    continue
                 env[step.as_] = row
                 if finds.count(step.find) > 1:
                     refs[step.as_] = f"{singular(step.find)} {row[keys[step.find]]}"

@@ -161,3 +161,18 @@ def test_a_catalog_listed_for_an_earlier_request_is_not_listed_again():
                 repeated += seen.get(call) == m["content"]
                 seen[call] = m["content"]
     assert repeated == 0, repeated
+
+
+def test_a_rule_on_a_record_read_is_told_though_its_parent_was_not_read():
+    """A return's rules read the item and its order; with only the item listed (its order not
+    opened), "An item that is returned cannot get a return" is still told, so the assistant lists
+    only the items a return can be made for. It used to give up at the unread order."""
+    from gem_env.agents.prechecks import blocking_rule
+    compiled = check_domain(extract("shop/return-an-item.md")[1])
+    spec = compiled.tools["create_return"].spec
+    keys = {name: t.pk for name, t in compiled.tables.items()}
+    clock = {"today": "2025-01-15", "now": "2025-01-15T12:00:00"}
+    item = {"item_id": "ITM-1", "order_id": "ORD-1", "status": "returned", "purchased_at": "2025-01-10T10:00:00"}
+    rule = blocking_rule(spec, {"item_id": "ITM-1"}, [[item]], clock, keys)
+    assert rule is not None and "returned" in rule[0], rule
+    assert blocking_rule(spec, {"item_id": "ITM-1"}, [[{**item, "status": "ordered"}]], clock, keys) is None
