@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 from gem_env.tools.patterns import compiled
+from gem_env.tools.referring import referenced_value, role
 
 
 def own_key(record: dict[str, Any]) -> str | None:
@@ -90,17 +91,23 @@ def singled_out(key: str, results: list[Any], text: str) -> tuple[Any, str] | No
     return None
 
 
+#: the roles by which a person points at one record by a value only it has ("the line with the number
+#: 948-436-7959", "the card ending in 9237", "the order going to 652 Patricia Mill")
+_POINTING = frozenset({"with the number", "with the username", "going to", "ending in"})
+
+
 def contradicted(record: dict[str, Any], low: str) -> bool:
     """Whether the lower-cased text points at a record by another value of one of this record's
-    fields ("the one whose phone number is 948-436-7959" of a line whose phone number is
-    276-950-4149): that line is not the one meant, whatever else of it the text says ("... on the
+    fields ("the one whose phone number is 948-436-7959", "the line with the number 948-436-7959"
+    of a line whose phone number is 276-950-4149): that line is not the one meant, whatever else of it the text says ("... on the
     basic 5gb plan"). Only a pointing phrase counts: "my email is ..." is the customer's, not a
     record's."""
     for f, v in record.items():
         if isinstance(v, (str, int, float)) and not isinstance(v, bool) and f != "id" and not f.endswith("_id") \
                 and not says(str(v), low):
             said = compiled(rf"\bwhose (?:\w+ )?{re.escape(f.replace('_', ' '))} is ([^,;?!]+?)(?:\.(?:\s|$)|[,;?!]|$)").search(low)
-            if said and not str(v).lower().startswith(said.group(1).strip()):  # ("576 jason park apt" of "... Apt. 442")
+            value = said.group(1).strip() if said else referenced_value(f, low) if role(f) in _POINTING else None
+            if value and not str(v).lower().startswith(value.lower()):  # ("576 jason park apt" of "... Apt. 442")
                 return True
     return False
 

@@ -301,6 +301,9 @@ def test_a_record_the_words_give_another_value_is_not_the_one_meant() -> None:
     assert named_outright("line_id", [other], low) is None
     assert singled_out("line_id", [[other, {"line_id": "LINE-3", "plan_name": "plus 5gb"}]], low) is None
     assert named_outright("line_id", [other, meant], low) == "LINE-2"
+    # the same pointed at as a person says it ("the line with the number ...", `referring.reference`)
+    said = "i'm talking about the line with the number 948-436-7959. i mean the one whose line plan name is basic 5gb"
+    assert contradicted(other, said) and not contradicted(meant, said)
 
 
 def test_a_how_to_step_that_is_no_action_of_the_assistant_is_said_as_the_goal() -> None:
