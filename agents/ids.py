@@ -99,9 +99,9 @@ _POINTING = frozenset({"with the number", "with the username", "going to", "endi
 def contradicted(record: dict[str, Any], low: str) -> bool:
     """Whether the lower-cased text points at a record by another value of one of this record's
     fields ("the one whose phone number is 948-436-7959", "the line with the number 948-436-7959"
-    of a line whose phone number is 276-950-4149): that line is not the one meant, whatever else of it the text says ("... on the
-    basic 5gb plan"). Only a pointing phrase counts: "my email is ..." is the customer's, not a
-    record's."""
+    of a line whose phone number is 276-950-4149): that line is not the one meant, whatever else of
+    it the text says ("... on the basic 5gb plan"). Only a pointing phrase counts: "my email is ..."
+    is the customer's, not a record's."""
     for f, v in record.items():
         if isinstance(v, (str, int, float)) and not isinstance(v, bool) and f != "id" and not f.endswith("_id") \
                 and not says(str(v), low):
