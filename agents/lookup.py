@@ -10,7 +10,7 @@ from gem_env.tools.referring import PEOPLE
 from gem_env.tools import CompiledDomain
 from gem_env.tools.patterns import compiled
 from gem_env.tools.model import FindStep, RequireStep, ReturnStep
-from gem_env.tools.render import happened, left_of, when_words
+from gem_env.tools.render import happened, left_of, singular, when_words
 
 from . import speech as S
 from .ids import id_by_description, id_from_results, named_outright, names_entry, record_lists, says
@@ -293,9 +293,12 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     name = next((v for k, v in record.items() if isinstance(v, str) and names_entry(k, plan.noun)), None) \
         if plan.catalog or who == "they" else None
     called = name if name and says(name, turn.user_text.lower()) else None
+    if who == "it" and called and called == called.lower() and singular(last := called.split()[-1]) != last:
+        subject = "they"  # a thing named in the plural: "I found the running shoes. They are not in stock."
+    else:
+        subject = called if who == "they" and called else who  # "Yes, Glenn Cortez is accepting patients."
     facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False,
-                         who=called if who == "they" and called else who,  # "Yes, Glenn Cortez is accepting patients."
-                         own=who != "they" and plan.catalog is None, ahead=ahead)
+                         who=subject, own=who != "they" and plan.catalog is None, ahead=ahead)
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
     return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called, own=own),

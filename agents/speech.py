@@ -541,6 +541,9 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
                          if low == "total" else f"an amount of {text}" if low == "amount" else f"a price of {text}")
         else:
             extra.append(f"{words(k)} {when_words(text)}")
+    withs = [a for a in after if a.startswith("with ")]  # "with the username jo5 and the number 248-689-9631"
+    if len(withs) > 1:
+        after = [a for a in after if a not in withs] + ["with " + joined([w[5:] for w in withs])]
     head = " ".join([*before, noun, *after])
     rest = dates + ([f"with {joined(extra)}"] if extra else [])
     return ", ".join([head, *rest])
@@ -598,6 +601,9 @@ _STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's sho
            "The {name} reads {v}.", "It's currently {v}.", "Right now it's {v}."]
 _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has changed to {v}.",
                  "The {name} now reads {v}.", "It now shows as {v}."]
+#: a status sentence of a person ("They're active.", never "It's active." of a user)
+_THEY = {"It's": "They're", "it's": "they're", "Its": "Their", "It now shows": "They now show"}
+_OF_PERSON = re.compile(r"\b(?:It now shows|It's|it's|Its)\b")
 _WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "According to the record, it was {n} {v}."]
 _WHEN_SINCE = ["{N} {v}.", "On file: {n} {v}."]
 _WHEN_AHEAD = ["It's set to be {n} {v}.", "It's due to be {n} {v}.", "According to the record, it will be {n} {v}."]
@@ -627,9 +633,9 @@ _MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", 
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
         "I can confirm {subject} {be} {rest}."]
 #: a yes said plainly: the value that breaks a rule ("It is booked by another customer."), no cheer, no "yes"
-_YES_PLAIN = ["{Subject} {be} {rest}.", "I can see {subject} {be} {rest}.", "I checked: {subject} {be} {rest}."]
+_YES_PLAIN = ["{Subject} {be} {rest}.", "I can see {subject} {be} {rest}.", "From what I see, {subject} {be} {rest}."]
 _NO = ["No, {subject} {be} not {rest}.", "{Subject} {be} not {rest}, I'm afraid.",
-       "I checked: {subject} {be} not {rest}."]
+       "From what I see, {subject} {be} not {rest}."]
 _ON = ["{Name} is on.", "Yes, {name} is turned on.", "{Name} is active on this one.", "You have {name} switched on."]
 _ON_NOW = ["{Name} is now on.", "{Name} is switched on now.", "{Name} is turned on now."]
 _OFF_NOW = ["{Name} is now off.", "{Name} is switched off now.", "{Name} is turned off now."]
@@ -638,7 +644,7 @@ _OFF = ["{Name} is not on.", "No, {name} isn't turned on.", "{Name} is not activ
 #: a yes/no named for a thing a record has (not a setting one switches): "It doesn't have travel insurance."
 _HELD = frozenset("insurance coverage warranty".split())
 _HAS = ["{Subject} {has} {name}.", "Yes, {subject} {has} {name}.", "I can see {subject} {has} {name}."]
-_HAS_NOT = ["{Subject} {lacks} have {name}.", "I checked: {subject} {lacks} have {name}.",
+_HAS_NOT = ["{Subject} {lacks} have {name}.", "From what I see, {subject} {lacks} have {name}.",
             "I can see {subject} {lacks} have {name}."]
 
 
@@ -681,7 +687,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         said = low.replace("_", " ").replace(" at", " on")  # "It was placed on ...", not "date placed"
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN_AHEAD if ahead else _WHEN, n=said, v=v)
     if low.endswith(("status", "state")):
-        return pick(rng, _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
+        said = pick(rng, _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
+        return said if who in ("it", "you") else _OF_PERSON.sub(lambda m: _THEY[m.group(0)], said)  # "They're active."
     if re.fullmatch(r"\$0(?:\.00)?", v) and re.search(r"charge|fee", low):  # "the amount charged is $0"
         # what a change charged, or a fee a product has none of ("There's no monthly fee: it's $0.")
         return pick(rng, _NOTHING_CHARGED if after_write else _NO_FEE, name=n, v=v)

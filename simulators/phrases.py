@@ -53,13 +53,14 @@ ABOUT = ["I have a question about {x}.", "I need some help with {x}.", "I'm call
 AGAIN = ["in that case, could you {x} instead?", "then could you {x} instead?", "how about this: can you {x}?",
          "then I'd like to {x} instead.", "in that case, please {x}.", "so can you {x} instead?"]
 SAY = ["{x}.", "{x}, and I need some help.", "{x}. Can you help?", "{x}. What can you do?"]
-# each has a cue the assistant reads as a question about a record ("could you tell me", "what's the", ...)
+# each has a cue the assistant reads as a question about a record ("could you tell me", "what's the", ...);
+# {be}: "is" of one field, "are" of two ("what the status and balance of my account are")
 ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x} on my {noun}.",
              "what's the {x} for my {noun}?", "can you tell me the {x} of my {noun}?",
-             "I would like to know the {x} of my {noun}, please.", "could you tell me what the {x} of my {noun} is?",
-             "can you tell me the {x} on my {noun}, please?", "I'd like to know what the {x} of my {noun} is.",
-             "can you tell me what the {x} on my {noun} is?", "could you check what the {x} on my {noun} is?",
-             "do you know what the {x} of my {noun} is?", "what's the {x} on my {noun} at the moment?",
+             "I would like to know the {x} of my {noun}, please.", "could you tell me what the {x} of my {noun} {be}?",
+             "can you tell me the {x} on my {noun}, please?", "I'd like to know what the {x} of my {noun} {be}.",
+             "can you tell me what the {x} on my {noun} {be}?", "could you check what the {x} on my {noun} {be}?",
+             "do you know what the {x} of my {noun} {be}?", "what's the {x} on my {noun} at the moment?",
              "what is the {x} listed on my {noun}?", "I would like to know the {x} you have for my {noun}.",
              "can you check what my {noun} has as the {x}?", "I'd like to know the {x} that's on my {noun}."]
 # a moment named by what happened then (placed_on): "when was my order placed?"

@@ -403,7 +403,8 @@ class ScriptedUser:
             other = next(a for a in plain if a != whens[0][0])
             return rng.choice(P.ASK_FACT_AND_WHEN).format(x=humanize(other), noun=noun, verb=whens[0][1])
         if not states:
-            return rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in plain), noun=noun)
+            return rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in plain), noun=noun,
+                                                  be="are" if len(plain) > 1 else "is")
 
         def one_state(said: str) -> str:
             head = said.split()[0]

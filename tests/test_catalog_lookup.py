@@ -36,12 +36,17 @@ def test_a_product_is_asked_about_by_its_name_and_found_in_the_filtered_list():
     tasks = [t for t, _ in named]
     done = asyncio.run(run_rollouts([RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario))
                                      for t in tasks], concurrency=4))
+    plural_said = []
     for t, r in zip(tasks, done):
         assert verify(t, r.messages, compiled).passed
         text = " ".join(m.get("content") or "" for m in r.messages if m["role"] == "assistant")
         assert "product ID" not in text  # the customer is never asked for it
         names = [q.knows["product_name"] for q in t.scenario.requests if "product_name" in q.knows and q.kind == "lookup"]
         assert not any(re.search(r"\bproduct PRD-\d+", text) and n not in text for n in names)  # called by name
+        plural_said += [m["content"] for m in r.messages if m["role"] == "assistant" and "in stock" in (m["content"] or "")
+                        and any(n.endswith("s") and f"the {n}" in m["content"] for n in names)]
+    # "I found the running shoes. They are not in stock.", never "... it is not in stock."
+    assert plural_said and not any(re.search(r"\bit is\b", said) for said in plural_said), plural_said
     lists = [args for r in done for name, args in _calls(r.messages) if name == "list_products"]
     assert lists and all('"name"' in a for a in lists)  # filtered by the name the customer said
 

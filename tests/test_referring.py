@@ -326,3 +326,30 @@ def test_an_answer_by_a_detail_picks_the_one_listed_record_that_has_it() -> None
     assert listed_by_detail(asked, "It's the debit one.") == "CRD-1"
     assert listed_by_detail(asked, "The credit one.") is None
     assert listed_by_detail(asked, "The one ending in 5555.") is None
+
+
+def test_two_facts_asked_together_take_are_and_two_pointers_share_one_with() -> None:
+    """"what the status and balance of my account is?" (13 questions of the dialogue bench) takes
+    "are"; "the account with the username jo5 with the number 248-689-9631" (17 confirmations) says
+    "with" once."""
+    from types import SimpleNamespace as NS
+    from gem_env.agents.speech import record_phrase
+    from gem_env.simulators.scripted import ScriptedUser
+    two = NS(compare="", asks=["status", "balance"], yes_no=[], knows={"account_id": "ACC-1"})
+    asked = {ScriptedUser._question(two, "account", random.Random(seed)) for seed in range(40)}
+    assert any(re.search(r"\bare\b", q) for q in asked) and not any(q.rstrip("?.").endswith(" is") for q in asked), asked
+    one = NS(compare="", asks=["balance"], yes_no=[], knows={"account_id": "ACC-1"})
+    asked = {ScriptedUser._question(one, "account", random.Random(seed)) for seed in range(40)}
+    assert not any(q.rstrip("?.").endswith(" are") for q in asked), asked
+    said = record_phrase("account", [("status", "active"), ("username", "jo5"), ("phone_number", "248-689-9631")])
+    assert said == "active account with the username jo5 and the number 248-689-9631", said
+
+
+def test_a_persons_status_is_told_of_them() -> None:
+    """"Thanks, I have user USR-10929 here. It's showing as active." of a person: "They're ..."."""
+    from gem_env.agents.speech import fact
+    for seed in range(30):
+        for after in (False, True):
+            said = fact(random.Random(seed), "status", "active", after_write=after, who="they")
+            assert not re.search(r"\b(?:It|Its|it's)\b", said), said
+            assert re.search(r"\b(?:They|Their|they)\b|^The status", said), said

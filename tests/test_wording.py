@@ -1051,7 +1051,7 @@ def test_an_answer_that_a_thing_is_out_of_stock_is_bad_news_to_the_user() -> Non
     """"I checked: it is not in stock." was followed by "Wonderful, thanks, bye!" (6 sessions of the
     dialogue bench); the user reacts to it as to a no."""
     from gem_env.simulators import phrases as P
-    for said in ("I checked: it is not in stock.", "No, it is not in stock. Anything else?",
+    for said in ("I checked: it is not in stock.", "From what I see, it is not in stock.", "No, it is not in stock. Anything else?",
                  "The blue one is out of stock.", "That room isn't available."):
         assert P.is_negative(said), said
     assert not P.is_negative("Yes, it is in stock.") and not P.is_negative("Two factor is on for this account.")
