@@ -77,8 +77,8 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
         return smooth(f"{_THEIRS[verb]} the {rest}")
     if re.match(r"(?:to|into|with|from|for|on) ", rest):
         head, _, noun = rest.partition(" ")
-        who = " you" if verb in _MOVES_THEM else ""  # "transfer you to a human agent", "apply for a card"
-        return smooth(f"{verb}{who} {head} a {noun}")
+        who = " you" if verb in _MOVES_THEM else ""  # "transfer you to a human agent", "put in an application for a card"
+        return smooth(_given(f"{verb}{who} {head} a {noun}"))
     if verb.endswith("ly") or verb in _NOTVERBS or _ONLY_THEIRS.match(verb):  # "immediately_add", "watch_screen"
         # a how-to's goal is what the steps do together: "identify songs using melody"
         first = sentences[0] if sentences else ""
@@ -94,8 +94,13 @@ _ON_THEIRS = re.compile(r"^(extend|cancel|change|update|modify|renew|freeze|unfr
 
 def _given(action: str) -> str:
     """What the customer requests new, the service gives them: "request a new promo code" -> "get
-    you a new promo code" (the assistant does not request it of anyone)."""
-    return re.sub(r"^request (an?) new ", r"get you \1 new ", action)
+    you a new promo code" (the assistant does not request it of anyone); what the customer applies
+    or signs up for, the assistant puts in for them ("apply for a new Gold Card" -> "put in an
+    application for a new Gold Card", never "I'll apply for a new Gold Card")."""
+    action = re.sub(r"^request (an?) new ", r"get you \1 new ", action)
+    action = re.sub(r"^apply for ", "put in an application for ", action)
+    return re.sub(r"^(sign) up (for|to) |^(register|enroll|enrol) (for|in) ",
+                  lambda m: f"{m.group(1) or m.group(3)} you {'up ' if m.group(1) else ''}{m.group(2) or m.group(4)} ", action)
 
 
 def _yours(action: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from gem_env.tools.referring import LISTED, PEOPLE, PROPOSED_RECORD, SPOKEN, field_of, moved, reference, role
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import agree, counted, happened, how_many, is_count, left_of, plural, smooth
-from gem_env.tools.reasons import own_words, says_reason
+from gem_env.tools.reasons import of_person, own_words, says_reason
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
@@ -529,7 +529,8 @@ class ScriptedUser:
                 parts.append(rng.choice(P.SETTING_ON if v else P.SETTING_OFF))
             elif isinstance(v, str) and re.match(r"I\b", v):  # a note in their own words: said as it is
                 parts.append(rng.choice(P.OWN_WORDS).format(v=v))
-            elif "reason" in k and isinstance(v, str) and (why := own_words(v, rng)) is not None:
+            elif "reason" in k and isinstance(v, str) \
+                    and (why := own_words(v, rng, person=of_person(current.intent or current.goal))) is not None:
                 # asked why, they say it as a person does ("Because I don't need it anymore."), never
                 # "The reason is no longer needed."
                 parts.append(rng.choice(P.REASON_OWN_WORDS).format(v=why, V=why[:1].upper() + why[1:]))

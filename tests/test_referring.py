@@ -109,6 +109,11 @@ def test_what_a_customer_requests_new_the_service_gets_them() -> None:
         == "got you a new virtual card with a limit of $300"
     assert action("request a payment plan for bill {bill_id}", "x", {"bill_id": "BLL-1"}) \
         == "request a payment plan for bill BLL-1"
+    # what the customer applies or signs up for, the assistant puts in for them ("I can't apply for a card": 30 refusals)
+    assert action("Apply for a new {product_name}.", "apply_for_card", {"product_name": "Gold Card"}) \
+        == "put in an application for a new Gold Card"
+    assert action("", "apply_for_card") == "put in an application for a card"
+    assert past(action("Sign up for the newsletter.", "subscribe")) == "signed you up for the newsletter"
 
 
 def test_a_role_two_known_keys_share_is_not_guessed() -> None:
@@ -353,3 +358,16 @@ def test_a_persons_status_is_told_of_them() -> None:
             said = fact(random.Random(seed), "status", "active", after_write=after, who="they")
             assert not re.search(r"\b(?:It|Its|it's)\b", said), said
             assert re.search(r"\b(?:They|Their|they)\b|^The status", said), said
+
+
+def test_a_reason_said_of_a_person_takes_them() -> None:
+    """"remove my user because I have no use for it now" (5 requests of the dialogue bench): "them",
+    and the assistant reads it back to the tool's choice as before."""
+    from gem_env.tools.reasons import of_person, own_words, reason_in_words
+    assert of_person("remove my user because of no longer needed") and not of_person("close my card")
+    said = {own_words("no longer needed", random.Random(seed), person=True) for seed in range(20)}
+    assert said == {"I don't need them anymore", "I have no use for them now"}, said
+    for words in said:
+        assert reason_in_words(f"remove my user because {words}", ["no longer needed", "left the business"]) \
+            == "no longer needed"
+    assert own_words("damaged", random.Random(0), person=True) in ("it arrived broken", "it came in pieces")

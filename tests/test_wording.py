@@ -368,7 +368,7 @@ def test_smooth_keeps_a_reason_that_is_more_than_a_participle() -> None:
     assert S.action("Book the slot that starts at {t}: bring your card", "book_slot", {"t": "2025-03-02T17:05:00"}) \
         == "book the slot that starts at March 2, 2025 at 5:05 pm"
     assert S.action("x", "transfer_to_human_agent") == "transfer you to a human agent"
-    assert S.action("x", "apply_for_card") == "apply for a card"  # not "apply you for a card"
+    assert S.action("x", "apply_for_card") == "put in an application for a card"  # not "apply you for a card"
 
 
 def test_a_description_in_the_opening_is_read_as_the_fact_it_states() -> None:

@@ -8,6 +8,9 @@ it back never picks a record or another reason."""
 from __future__ import annotations
 
 import random
+import re
+
+from .referring import PEOPLE
 
 OWN_WORDS: dict[str, tuple[str, ...]] = {
     "fraud": ("I don't recognise it", "I never made this purchase"),
@@ -62,11 +65,26 @@ def _key(choice: str) -> str:
     return " ".join(choice.replace("_", " ").lower().split())
 
 
-def own_words(choice: str, rng: random.Random) -> str | None:
-    """A way a person says `choice` after "because" ("I was charged twice for the same thing"), or
-    None for a reason people say as it is ("other", "goodwill")."""
+#: a reason said of a person takes "them" where a thing's takes "it" ("I don't need them anymore")
+_OBJECT_IT = re.compile(r"\b(need|for|find|misplaced) it\b")
+
+
+def of_person(request: str) -> bool:
+    """Whether the record a request names before its reason is a person ("remove my user because
+    ...")."""
+    nouns = re.findall(r"\bmy (\w+)", request.split(" because")[0])
+    return bool(nouns) and PEOPLE.match(nouns[-1]) is not None
+
+
+def own_words(choice: str, rng: random.Random, *, person: bool = False) -> str | None:
+    """A way a person says `choice` after "because" ("I was charged twice for the same thing"), of
+    a `person` ("I have no use for them now"), or None for a reason people say as it is ("other",
+    "goodwill")."""
     said = OWN_WORDS.get(_key(choice))
-    return rng.choice(said) if said else None
+    if not said:
+        return None
+    words = rng.choice(said)
+    return _OBJECT_IT.sub(r"\1 them", words) if person else words
 
 
 def reason_in_words(text: str, choices: list[object]) -> object | None:
@@ -74,7 +92,7 @@ def reason_in_words(text: str, choices: list[object]) -> object | None:
     twice" -> "duplicate charge"), else None (none, or several: the assistant asks)."""
     low = " ".join(text.lower().split())
     found = [c for c in choices if isinstance(c, str)
-             and any(p.lower() in low for p in OWN_WORDS.get(_key(c), ()))]
+             and any(p.lower() in low or _OBJECT_IT.sub(r"\1 them", p).lower() in low for p in OWN_WORDS.get(_key(c), ()))]
     return found[0] if len(found) == 1 else None
 
 

@@ -21,7 +21,7 @@ from ...tools import CompiledDomain, Sandbox, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr, compile_template
 from ...tools.model import FindStep, RequireStep, ReturnStep
-from ...tools.reasons import own_words
+from ...tools.reasons import of_person, own_words
 from ...tools.render import render
 from .model import Ambiguity, Decline, GoldAction, Refusal
 from .opened import add_reads, description, opened_ids, picked as picked_by_details
@@ -113,7 +113,7 @@ def reason_in_own_words(intent: str, said: dict[str, Any], rng: random.Random) -
     for key, value in said.items():
         if "reason" not in key or not isinstance(value, str):
             continue
-        words = own_words(value, rng)
+        words = own_words(value, rng, person=of_person(intent))
         if words is None or rng.random() < 0.5:
             continue
         intent = re.sub(_REASON_SAID.format(re.escape(said_value(key, value))), lambda _: f"because {words}",
