@@ -22,9 +22,12 @@ from gem_env.tools.referring import field_of, moved, reference, referenced_value
     ("product_name", "desk lamp", "item", "desk lamp"),  # a thing by its common name
     ("full_name", "Ann Casey", "user", "user called Ann Casey"),  # a person by their name
     ("shipping_address", "450 Natalie Plaza", "order", "order going to 450 Natalie Plaza"),
+    ("service_address", "611 Willis Plaza", "account", "account at 611 Willis Plaza"),  # not "whose service address is"
     ("status", "scheduled", "visit", "scheduled visit"),
     ("visit_type", "follow-up", "one", "follow-up one"),
     ("status", "checked in", "booking", "booking that's checked in"),
+    ("status", "out for delivery", "order", "order that's out for delivery"),  # not "whose status is ..."
+    ("vehicle_type", "SUV", "rental", "SUV rental"),  # not "the one whose vehicle type is SUV"
     ("model", "iPhone 14", "device", "device whose model is iPhone 14"),
     ("username", "elizabethsullivan", "one", "one with the username elizabethsullivan"),  # not "the elizabethsullivan one"
     ("phone_number", "211-605-8476", "line", "line with the number 211-605-8476"),
@@ -48,6 +51,7 @@ def test_a_count_said_of_a_record_is_no_person_it_is_with() -> None:
 
 def test_a_role_is_a_whole_word_of_the_field_name() -> None:
     assert role("spending_limit") is None  # not "ending"
+    assert role("email_address") is None  # an email is no place: never "the account at jo@example.com"
     assert role("total") is None           # not "to"
     assert role("card_last_four") == role("from_last4") == "ending in"
     assert field_of("booking_origin", "booking") == "origin"

@@ -429,6 +429,10 @@ def test_a_moment_field_is_named_as_people_name_it() -> None:
     assert words("filed_on") == humanize("filed_on") == "date filed"
     assert words("posted_at") == "time posted" and words("member_since") == "member-since date"
     assert words("send_on") == "send date" and words("starts_at") == "start time" and words("card_id") == "card ID"
+    # "what is the check in listed on my reservation?" / "The check in shows January 14, 2025."
+    assert words("check_in") == humanize("check_in") == "check-in date" and words("new_check_out") == "new check-out date"
+    from gem_env.agents.lookup import named_fields
+    assert named_fields(["check_in", "nights"], "what is the check-in date listed on my reservation?") == ["check_in"]
     for name in ("filed_on", "send_on", "starts_at"):  # one rule names a moment, in a field's name or a goal
         said = S.action(f"change the {name.replace('_', ' ')} of my payment {{payment_id}}", "x", {"payment_id": "P-1"})
         assert f"the {words(name)} of your payment" in said, said

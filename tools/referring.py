@@ -16,6 +16,7 @@ from .render import counted, is_count, none_of
 _ROLES: list[tuple[re.Pattern[str], str]] = [(re.compile(rf"(?<![a-z])(?:{p})(?![a-z])"), prep) for p, prep in [
     (r"last_?(?:4|four|digits)|ending|suffix", "ending in"),
     (r"shipping_address|delivery_address", "going to"),  # "the order going to 450 Natalie Plaza"
+    (r"(?<!email_)address", "at"),  # "the account at 611 Willis Plaza" (a service address)
     (r"phone_?number|phone", "with the number"),  # "the line with the number 211-605-8476"
     (r"username|user_name|login", "with the username"),
     (r"origin|from|departure|source|pickup", "from"),
@@ -30,7 +31,8 @@ _ROLES: list[tuple[re.Pattern[str], str]] = [(re.compile(rf"(?<![a-z])(?:{p})(?!
 # a value that reads as a word describing the thing (an enum: "scheduled", "follow-up", "checked in");
 # said as it is, so the record's own value is found in the words
 _STATE = re.compile(r"status|state")
-_ADJECTIVE = re.compile(r"^[a-z][a-z-]*(?: [a-z][a-z-]*)?$")
+_ADJECTIVE = re.compile(r"^[A-Za-z][a-z-]*(?: [a-z][a-z-]*)?$|^[A-Z]{2,5}$")
+_STATE_WORDS = re.compile(r"^[a-z][a-z-]*(?: [a-z][a-z-]*){0,3}$")
 # fields whose values are kinds of the thing ("savings", "monthly", "gold"), unlike a username or a code
 _KIND = re.compile(r"status|state|type|kind|tier|level|class|category|plan|frequency|priority|method|size|colou?r|"
                    r"reason|channel|mode")
@@ -110,9 +112,11 @@ def reference(field: str, value: str, noun: str) -> str:
     prep = role(field)
     if prep is None and value.isdigit() and is_count(field, int(value)):
         return f"{noun} with {counted(field, int(value)) if int(value) else none_of(field)}"
-    if prep is None and _ADJECTIVE.match(value) and _KIND.search(field):
-        # "the cancelled booking", but "the booking that's checked in"
-        return f"{noun} that's {value}" if " " in value and _STATE.search(field) else f"{value} {noun}"
+    if prep is None and _STATE.search(field) and _STATE_WORDS.match(value):
+        # "the cancelled booking", but "the booking that's checked in", "the order that's out for delivery"
+        return f"{noun} that's {value}" if " " in value else f"{value} {noun}"
+    if prep is None and _ADJECTIVE.match(value) and _KIND.search(field):  # "the savings account", "the SUV one"
+        return f"{value} {noun}"
     if prep is None:
         return f"{noun} whose {field.replace('_', ' ')} is {value}"
     if prep == "called" and re.fullmatch(r"[a-z][a-z -]*", value) and field in _COMMON_NAME:

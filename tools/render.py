@@ -102,16 +102,19 @@ _ACRONYM = re.compile(r"\b(?:id|apr|apy|atm|pin|fico|sms|url|vat|iban|ach)\b")
 def plain_words(name: str) -> str:
     """`order_id` -> "order id", `card_last4` -> "card last four digits"; a moment named by what happens then, as people name it (see
     `moment`): `filed_on` -> "date filed", `starts_at` -> "start time", `new_starts_at` -> "new start time",
-    `member_since` -> "member-since date"."""
+    `member_since` -> "member-since date", `check_in` -> "check-in date"."""
     said = name.replace("_", " ").strip()
     # digits glued to a word are read apart ("address2" -> "address 2"); "last4" is the card's last four digits
     said = re.sub(r"\blast ?(?:4|four)\b", "last four digits", said)
     said = re.sub(r"\b([a-z]+)(\d+)\b", r"\1 \2", said)
+    if m := _PHRASAL_MOMENT.match(said):  # "check_in" -> "check-in date", never "the check in shows ..."
+        return f"{m.group(1) or ''}{m.group(2)}-{m.group(3)} date"
     m = _MOMENT_FIELD.match(said)  # "new_starts_at" -> "new start time"
     return (m.group(1) or "") + moment(m.group(2), m.group(3)) if m else said
 
 
 _MOMENT_FIELD = re.compile(r"^((?:new|old|original|current) )?([a-z]+) (on|at|by|since)$")
+_PHRASAL_MOMENT = re.compile(r"^((?:new|original) )?(check|pick|drop|move|sign|log) (in|out|up|off)$")
 
 
 _HAPPENED = re.compile(r"^((?:last_|first_)?[a-z]+ed(?:_(?:up|out|in|off|back))?)_(?:on|at)$|^date_([a-z]+ed)$")
