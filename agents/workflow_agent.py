@@ -309,8 +309,10 @@ class WorkflowAgent:
 
     def recognise(self, text: str) -> Plan | None:
         """The workflow whose goal the text covers best (ties: the first); None when nothing overlaps.
-        A sentence saying which record ("I mean the one whose status is locked") is not the request."""
-        words = content_words(" ".join(s for s in S.SENTENCE_BREAK.split(text) if not _WHICH_ONE.search(s)))
+        A sentence saying which record ("I mean the one whose status is locked") or what went wrong
+        before ("This is my second time contacting you": no start *time* to change) is not the request."""
+        words = content_words(" ".join(s for s in S.SENTENCE_BREAK.split(text)
+                                       if not _WHICH_ONE.search(s) and not _TROUBLE.search(s)))
         # what the request is about: "find out" or "one more thing" alone is not a request of ours, nor
         # the record alone ("I need some help with my card": what to do with it is asked, `_what_to_do`)
         topic = words - _ASKING - self._records

@@ -151,3 +151,15 @@ async def test_a_vague_user_says_their_request_to_any_open_question(runs: list[P
     assert set(re.findall(r"[a-z]+", intent.lower())) <= set(re.findall(r"[a-z]+", request.lower()))
     messages += [{"role": "user", "content": request}, {"role": "assistant", "content": "Thanks. What's your email?"}]
     assert "@" in await user.reply(messages) or "email" in (await user.reply(messages)).lower()
+
+
+def test_what_went_wrong_before_is_no_request() -> None:
+    """"This is my second time contacting you about this. Could you help me with my visit?" was taken
+    for a change of the visit's start *time* (a refill customer was offered scheduled visits, knew
+    none of them, and the session failed): a sentence on earlier trouble says no request."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from test_extract_services import check_domain, extract
+    agent = WorkflowAgent(check_domain(extract("clinic/request-a-prescription-refill.md")[1]))
+    assert agent.recognise("Hi. This is my second time contacting you about this. Could you help me with my visit?") is None
+    plan = agent.recognise("This is my second time contacting you. I'd like to change the start time of my visit.")
+    assert plan is not None and plan.workflow.name == "change_visit_starts_at"
