@@ -64,7 +64,7 @@ def test_the_assistant_files_the_reason_the_user_put_in_their_own_words(trajecto
             if request["kind"] in ("complete", "disambiguate"):  # the write was made with the tool's choice
                 assert any(a.get("reason") == reason for a in calls), (traj["id"], reason)
             confirms = [m["content"] for m in traj["messages"] if m["role"] == "assistant" and m.get("content")
-                        and reason in m["content"]]
+                        and all(re.search(rf"\b{w}\b", m["content"]) for w in reason.split())]  # "because the delivery was too slow"
             assert confirms or request["kind"] in ("refuse",), (traj["id"], reason)  # restated in the tool's words
     assert told >= 10
 

@@ -93,9 +93,10 @@ def test_a_refund_loop_runs_as_statements_and_equals_the_steps():
     count = same_calls(compiled, [("w", {"order_id": o}) for o in orders] + [("w", {"order_id": "nope"})])
     assert count.answered >= 5 and count.fell_back == 0
     # with the gift-line update: an order's lines all update that order, so two or more lines fall back
+    # (both ways are taken: the seeded orders hold one line or several)
     full = loop_domain(REFUND, [P("order_id")])
     count = same_calls(full, [("w", {"order_id": o}) for o in orders])
-    assert count.answered >= 3 and count.fell_back >= 1
+    assert count.answered >= 2 and count.fell_back >= 1
 
 
 def test_two_loop_rows_updating_one_row_fall_back_to_the_steps():

@@ -97,9 +97,9 @@ def test_imagined_replies_are_replaced_and_what_they_contradict_repaired(synth_r
     kinds = {r["kind"] for r in meta["repairs"]}
     assert kinds == {"substituted", "removed_unbacked"}
     said = t["messages"][4]["content"]
-    assert "307.39" in said and "99.5" not in said and "3 days" not in said
+    assert "276.61" in said and "99.5" not in said and "3 days" not in said
     tool = json.loads(t["messages"][3]["content"])
-    assert tool["total"] == 307.39 and "refund_eta" not in tool
+    assert tool["total"] == 276.61 and "refund_eta" not in tool
 
 
 def test_kept_trajectories_pass_gem_verify(synth_run, capsys):

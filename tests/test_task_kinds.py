@@ -63,13 +63,15 @@ def jobs(compiled: CompiledDomain, tasks: list[Task], agent: Any = None) -> list
 def test_every_kind_is_made_and_records_what_it_checks(order_tasks: list[Task]) -> None:
     kinds = collections.Counter(t.category for t in order_tasks)
     assert set(kinds) == {"complete", "refuse", "decline", "lookup", "multi_request"}, kinds
-    refuse = next(t for t in order_tasks if t.category == "refuse")
-    # the defining request comes first; the customer's follow-on requests (if any) only read here
-    assert refuse.scenario.requests[0].kind == "refuse"
-    assert refuse.expected_state_hash == refuse.initial_state_hash and refuse.kind == "read"
-    assert refuse.refusals[0].tool == "cancel_order" and refuse.refusals[0].values == ["delivered"]
-    assert refuse.gold_actions[0].tool == "get_order"  # the rule is seen in what was read
-    assert all(a.tool == "get_order" for a in refuse.gold_actions)
+    refused = [t for t in order_tasks if t.category == "refuse"]
+    assert all(t.scenario.requests[0].kind == "refuse" for t in refused)  # the defining request comes first
+    for refuse in refused:
+        assert refuse.refusals[0].tool == "cancel_order" and refuse.refusals[0].values == ["delivered"]
+        assert refuse.gold_actions[0].tool == "get_order"  # the rule is seen in what was read
+        # the refused request writes nothing: the session's writes are its follow-on requests' own
+        done = [r for r in refuse.scenario.requests if r.kind in ("complete", "disambiguate")]
+        assert sum(a.tool == "cancel_order" for a in refuse.gold_actions) == len(done)
+        assert (refuse.expected_state_hash == refuse.initial_state_hash) == (not done)
     decline = next(t for t in order_tasks if t.category == "decline")
     assert decline.scenario.requests[0].kind == "decline" and not decline.scenario.requests[0].confirm
     assert decline.declines[0].tool == "cancel_order"

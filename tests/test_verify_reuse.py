@@ -151,8 +151,12 @@ async def test_tampered_conversations_get_the_full_replays_verdicts(domains: Any
 
 def test_a_read_on_another_state_or_with_other_arguments_runs() -> None:
     compiled = compile_domain(load_domain(next(p for p in DOMAINS if p.stem == "bank")))
-    read = json.dumps({"customer_id": "MBR-571249"})
-    freeze = json.dumps({"customer_id": "MBR-571249", "card_id": "CRD-734717"})
+    with scratch_sandbox(compiled) as seeded:  # an active card and its owner, as seeded
+        state = seeded.dump(["cards", "accounts"])
+    card = next(c for c in state["cards"].values() if c["status"] == "active")
+    owner = state["accounts"][card["account_id"]]["customer_id"]
+    read = json.dumps({"customer_id": owner})
+    freeze = json.dumps({"customer_id": owner, "card_id": card["card_id"]})
     with scratch_sandbox(compiled) as episode_sandbox:
         recording = RecordingSandbox(episode_sandbox)
         recording.call("list_cards", read)
