@@ -203,7 +203,7 @@ class CompiledDomain:
         for tool in self.tools.values():
             if tool.python is None:
                 plan_for(tool)
-            read_cache.scope(tool)
+            read_cache.versions_of(tool)
             if write_memo.remembers(tool):
                 read_cache.writes_of(tool, names)
         return self

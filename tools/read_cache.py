@@ -28,6 +28,8 @@ import json
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from . import effects as fx
@@ -125,6 +127,24 @@ def scope(tool: "CompiledTool") -> tuple[str, ...] | None:
             out = tuple(sorted(tables))
     tool.__dict__["_read_scope"] = out
     return out
+
+
+def versions_of(tool: "CompiledTool") -> Callable[[dict[str, int]], Any] | None:
+    """What a kept reply of `tool` is keyed by besides its arguments: a getter of the versions of
+    the tables in its `scope` from a sandbox's versions (`itemgetter`: one table's version, or the
+    tuple of several; ~0.5 µs a call less than building the tuple); None when its replies are not
+    kept. Made once per tool."""
+    made = tool.__dict__.get("_versions_of", False)
+    if made is False:
+        reads = scope(tool)
+        made = None if reads is None else itemgetter(*reads) if reads else _NO_VERSIONS
+        tool.__dict__["_versions_of"] = made
+    return made
+
+
+def _NO_VERSIONS(versions: dict[str, int]) -> tuple[()]:
+    """The versions of a reply that reads no table."""
+    return ()
 
 
 def writes_of(tool: "CompiledTool", all_tables: list[str]) -> tuple[str, ...]:

@@ -214,9 +214,9 @@ class Sandbox:
         if caching:                                 # the first call meets an unknown state)
             if self._conn.total_changes != self._changes:  # SQL run on the connection directly
                 self._unknown_state()
-            reads = read_cache.scope(tool)
-            if reads is not None:
-                return self._read(tool, arguments, tuple(map(self.versions.__getitem__, reads)))
+            versions_of = read_cache.versions_of(tool)
+            if versions_of is not None:
+                return self._read(tool, arguments, versions_of(self.versions))
             if write_memo.SETTINGS["enabled"] and write_memo.remembers(tool):
                 return self._write(tool, arguments)
         direct = getattr((tool.__dict__.get("_plan") or plan_for(tool)).single, "direct", None)
@@ -257,10 +257,11 @@ class Sandbox:
         except ValidationError as err:
             return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
 
-    def _read(self, tool: "CompiledTool", arguments: Any, versions: tuple[int, ...]) -> ToolResult:
+    def _read(self, tool: "CompiledTool", arguments: Any, versions: Any) -> ToolResult:
         """A read whose reply is kept (`tools.read_cache`): looked up by the arguments' JSON text as
         given (no parsing, no validation: the same text validates the same), then by the validated
-        arguments (another spelling of the same ones)."""
+        arguments (another spelling of the same ones). `versions`: the state it reads
+        (`read_cache.versions_of`)."""
         name = tool.spec.name
         text_key = (name, arguments, versions) if type(arguments) is str else None
         kept = self.cache.get(text_key) if text_key is not None else None
