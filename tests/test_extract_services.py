@@ -1344,3 +1344,21 @@ def test_a_transfers_reference_is_bounded_as_the_text_says():
     long = sb.call("transfer_funds", {**args, "reference": "x" * 19})
     assert not long.ok and long.error == "A reference can be at most 18 characters long"
     sb.close()
+
+
+def test_a_limit_the_text_caps_is_seeded_and_raised_within_the_cap():
+    """"Set the threshold at or below $1,250" capped `update_card_spending_limit`, but cards were
+    seeded up to $5,000 and the change raised a limit by a quarter: the gold failed in every try
+    and the workflow had no task. Seeded limits and the raise both stay within the cap now."""
+    from conftest import shared_path
+    from gem_env.io.corpus import iter_documents
+    path = shared_path("corpora", "tau2_banking_kb_docs.jsonl")
+    doc = next(d for d in iter_documents([path]) if d.id == "tau2-banking-kb:doc_business_credit_cards_silver_zoom_card_006")
+    compiled = check_domain(OfflineExtractor().extract(doc, RELEVANT))
+    sb = compiled.new_sandbox()
+    limits = [c["spending_limit"] for c in sb.dump(["cards"])["cards"].values()]
+    sb.close()
+    assert limits and max(limits) <= 1250
+    tasks, rejected = make_tasks(compiled, per_domain=3, seed=0)
+    assert not rejected and any(t.workflow == "change_card_spending_limit" or "change_card_spending_limit" in t.id
+                                for t in tasks), [r.reason for r in rejected]
