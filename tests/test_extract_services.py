@@ -1362,3 +1362,20 @@ def test_a_limit_the_text_caps_is_seeded_and_raised_within_the_cap():
     tasks, rejected = make_tasks(compiled, per_domain=3, seed=0)
     assert not rejected and any(t.workflow == "change_card_spending_limit" or "change_card_spending_limit" in t.id
                                 for t in tasks), [r.reason for r in rejected]
+
+
+def test_seeds_hold_together_a_few_records_each_and_every_kind_in_its_share():
+    """A gym member had 8 memberships and 24 orders weighted 6:2:2:1 could hold no delivered one (a
+    return of a delivered order's item then had no task): a parent holds at most its share + 2 of
+    a table's rows, and an enumeration is dealt in proportion to its weights."""
+    import collections
+    _, d = extract("shop/track-an-order.md")
+    sb = check_domain(d).new_sandbox()
+    state = sb.dump(["orders", "items", "customers"])
+    sb.close()
+    assert collections.Counter(o["status"] for o in state["orders"].values()) == \
+        {"pending": 13, "processed": 5, "delivered": 4, "cancelled": 2}  # 24 x 6:2:2:1, largest remainders
+    per_customer = collections.Counter(o["customer_id"] for o in state["orders"].values())
+    assert max(per_customer.values()) <= -(-len(state["orders"]) // len(state["customers"])) + 2
+    per_order = collections.Counter(i["order_id"] for i in state["items"].values())
+    assert max(per_order.values()) <= -(-len(state["items"]) // len(state["orders"])) + 2
