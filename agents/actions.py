@@ -99,8 +99,8 @@ def _given(action: str) -> str:
     application for a new Gold Card", never "I'll apply for a new Gold Card")."""
     action = re.sub(r"^request (an?) new ", r"get you \1 new ", action)
     action = re.sub(r"^apply for ", "put in an application for ", action)
-    return re.sub(r"^(sign) up (for|to) |^(register|enroll|enrol) (for|in) ",
-                  lambda m: f"{m.group(1) or m.group(3)} you {'up ' if m.group(1) else ''}{m.group(2) or m.group(4)} ", action)
+    action = re.sub(r"^sign up (for|to) ", r"sign you up \1 ", action)
+    return re.sub(r"^(register|enroll|enrol) (for|in) ", r"\1 you \2 ", action)
 
 
 def _yours(action: str) -> str:

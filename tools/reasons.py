@@ -69,6 +69,10 @@ def _key(choice: str) -> str:
 _OBJECT_IT = re.compile(r"\b(need|for|find|misplaced) it\b")
 
 
+def _of_them(words: str) -> str:
+    return _OBJECT_IT.sub(r"\1 them", words)
+
+
 def of_person(request: str) -> bool:
     """Whether the record a request names before its reason is a person ("remove my user because
     ...")."""
@@ -84,7 +88,7 @@ def own_words(choice: str, rng: random.Random, *, person: bool = False) -> str |
     if not said:
         return None
     words = rng.choice(said)
-    return _OBJECT_IT.sub(r"\1 them", words) if person else words
+    return _of_them(words) if person else words
 
 
 def reason_in_words(text: str, choices: list[object]) -> object | None:
@@ -92,7 +96,7 @@ def reason_in_words(text: str, choices: list[object]) -> object | None:
     twice" -> "duplicate charge"), else None (none, or several: the assistant asks)."""
     low = " ".join(text.lower().split())
     found = [c for c in choices if isinstance(c, str)
-             and any(p.lower() in low or _OBJECT_IT.sub(r"\1 them", p).lower() in low for p in OWN_WORDS.get(_key(c), ()))]
+             and any(w.lower() in low for p in OWN_WORDS.get(_key(c), ()) for w in (p, _of_them(p)))]
     return found[0] if len(found) == 1 else None
 
 

@@ -176,7 +176,7 @@ class Flows:
         conds += self._unblocked(_UPDATE_VERBS | {name.split("_")[0]}, editable)
         if (limited := self.verb_limit(f)) is not None:  # "rescheduled at most twice"
             conds.append(f"row.{limited[0]} < {limited[1].value}")
-        if (cap := self.sp.issue_limits.get("cap")) is not None and name == self._limit_field():
+        if (cap := self.cap_of(name)) is not None:
             conds.append(f"({new}) <= {cap.value}")  # the raised limit stays within the text's cap ("at or below $1,250")
         if (caps := self.caps()) is not None and name in caps[:2]:  # the new number fits the room, or the room the number
             count, keyed, most_of = caps

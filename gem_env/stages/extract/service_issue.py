@@ -61,6 +61,12 @@ class Issuing:
         """The main record's limit (a card's spending limit), which the text's cap bounds."""
         return next((f["name"] for f in self.a.main_fields if f["name"].endswith("limit")), None)
 
+    def cap_of(self, field: str) -> Any:
+        """The text's cap on the main record's `field` ("at or below $1,250" of a card's spending
+        limit), or None: its tool's rule, its seeds and its change's new value keep within it."""
+        cap = self.sp.issue_limits.get("cap")
+        return cap if cap is not None and field == self._limit_field() else None
+
     def issue_in_title(self) -> bool:
         """The title speaks of getting cards ("How to Issue a Virtual Card", "Cards: How to Create Them")."""
         return bool(_TITLE_VERB.search(self.title) and re.search(r"\bcards?\b", self.title, re.I))
@@ -88,7 +94,7 @@ class Issuing:
             effect.append({"require": rule[0], "message": rule[1]})
             self._cite(self.sp.issue_limits["count"])
         effect.append({"require": f"{limit} > 0", "message": f"A {limit.replace('_', ' ')} must be more than $0"})
-        if (cap := self.sp.issue_limits.get("cap")) is not None:
+        if (cap := self.cap_of(limit)) is not None:
             effect.append({"require": f"{limit} <= {cap.value}",
                            "message": f"A {m}'s {limit.replace('_', ' ')} can be at most ${cap.value:,.0f}"})
             self._cite(cap)
@@ -115,7 +121,7 @@ class Issuing:
     def issue_flow(self) -> dict[str, Any]:
         m, limit = self.sp.main, self._limit_field()
         kind = self.issue_kind()
-        cap = self.sp.issue_limits.get("cap")
+        cap = self.cap_of(limit)
         top = int(min(cap.value, 5000)) if cap else 5000
         # a round limit people ask for, by a stable trait of theirs, within the cap
         asked = f"[1000, 1500, 2000, 2500, 3000][len(row.email) % 5] * {top} / 5000"

@@ -235,7 +235,7 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                 self._cite(sp.enums[f["name"]])
             if a.opening and f["name"] == a.opening.kind_field:
                 f["values"] = self.kind_values(list(f["values"]))
-            if (cap := sp.issue_limits.get("cap")) is not None and f["name"] == self._limit_field() and "range" in f:
+            if (cap := self.cap_of(f["name"])) is not None and "range" in f:
                 lo = min(f["range"][0], cap.value * 0.4)  # no card seeded above the text's cap ("at or below $1,250")
                 f["range"] = [lo, cap.value]
             main_fields.append(self._dated_by_status(f, self.statuses))

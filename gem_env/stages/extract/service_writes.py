@@ -202,7 +202,7 @@ class WriteTools:
             effect.append({"require": f"{row}.{counter} < {limit.value}", "message": limit.text[:300]})
             counted = {counter: f"{row}.{counter} + 1"}
             self._cite(limit)
-        if (cap := self.sp.issue_limits.get("cap")) is not None and name == self._limit_field():
+        if (cap := self.cap_of(name)) is not None:
             effect.append({"require": f"{name} <= {cap.value}",
                            "message": f"A {m}'s {plain_words(name)} can be at most ${cap.value:,.0f}"})
             self._cite(cap)
