@@ -10,7 +10,7 @@ from gem_env.tools.referring import PEOPLE
 from gem_env.tools import CompiledDomain
 from gem_env.tools.patterns import compiled
 from gem_env.tools.model import FindStep, RequireStep, ReturnStep
-from gem_env.tools.render import happened, left_of, singular, when_words
+from gem_env.tools.render import happened, left_of, record_noun, singular, when_words
 
 from . import speech as S
 from .ids import id_by_description, id_from_results, named_outright, names_entry, record_lists, says
@@ -116,7 +116,7 @@ def _key_reads(compiled: CompiledDomain, derived: bool = False) -> list[LookupPl
             continue
         if any(isinstance(s, RequireStep) or not (derived or isinstance(s, (FindStep, ReturnStep))) for s in steps):
             continue
-        noun = S.singular(find.find)
+        noun = record_noun(find.find, param)
         returned = next((s.return_ for s in steps if isinstance(s, ReturnStep)), None)
         fields = list(returned) if isinstance(returned, dict) else [f.name for f in entity.fields]
         out.append(LookupPlan(find.find, noun.replace("_", " "), name, param, fields))

@@ -69,7 +69,7 @@ class RefinedAgent:
         retry = self._retry(messages)
         if retry is not None:
             return _call(retry["name"], retry["arguments"], made)
-        unfound = self._unfound(messages, len(messages) - 1)
+        unfound = self._unfounds(messages).get(len(messages) - 1)
         if unfound is not None:
             rng = random.Random(hashlib.sha256(f"{unfound}\x00{len(messages)}".encode()).digest())
             return {"role": "assistant", "content": rng.choice(NOT_FOUND).format(v=unfound)}
@@ -143,6 +143,18 @@ class RefinedAgent:
                     return c["function"]
         return None
 
+    def _unfounds(self, messages: list[dict[str, Any]]) -> dict[int, str]:
+        """The replies (by index) of reads that found nothing for a detail the user gave, with the
+        detail: the first time for each detail only. Found nothing again for the same detail (the
+        user could not give another), the reply is the request's answer, seen by the inner agent:
+        asking the user to check it once more, and calling again, would go round in circles."""
+        out: dict[int, str] = {}
+        for i, m in enumerate(messages):
+            if m.get("role") == "tool" and (detail := self._unfound(messages, i)) is not None \
+                    and detail not in out.values():
+                out[i] = detail
+        return out
+
     def _unfound(self, messages: list[dict[str, Any]], at: int) -> str | None:
         """The detail the user gave (or details, said together) that the read replied to at `at`
         found nothing for, if it did."""
@@ -178,8 +190,9 @@ class RefinedAgent:
     def _view(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The conversation without the transient failures that were retried, nor the reads that
         found nothing for a detail the user gave and what was said of them."""
+        unfound = self._unfounds(messages)
         failed_ids = {m.get("tool_call_id") for i, m in enumerate(messages) if m.get("role") == "tool"
-                      and (transient(m.get("content")) or self._unfound(messages, i) is not None)}
+                      and (transient(m.get("content")) or i in unfound)}
         kept = []
         for m in messages:
             if m.get("role") == "tool" and m.get("tool_call_id") in failed_ids:

@@ -128,6 +128,14 @@ class _Turn:
         return said.replace(self.aside, "").strip() if self.aside else said.strip()
 
 
+def _choice_said(said: str, read: str, choices: list[Any]) -> Any:
+    """The one choice that starts with what was read and that the message says whole ("mail sent by
+    smarthost; received via SMTP or fetchmail" read as its first clause), or None."""
+    low, start = said.lower(), read.strip().lower()
+    whole = [c for c in choices if isinstance(c, str) and c.lower().startswith(start) and c.lower() in low]
+    return whole[0] if len(whole) == 1 else None
+
+
 class WorkflowAgent:
     """Recognises the request (a workflow, or a question about a record), asks only for what the
     steps that will run need, runs them (checking ``when`` conditions and binding results), checks
@@ -183,7 +191,7 @@ class WorkflowAgent:
         # what the requests are about ("card", "order"), not what they do: a table named for an action
         # ("returns", "transfers") keeps its verb
         verbs = {next(iter(content_words(w.goal.split(" ", 1)[0])), "") for w in compiled.domain.workflows}
-        self._records = content_words(" ".join(t.replace("_", " ") for t in compiled.tables)) - verbs
+        self._records = content_words(" ".join(compiled.noun(t).replace("_", " ") for t in compiled.tables)) - verbs
         self._plan_choices: dict[str, dict[str, list[Any]]] = {}
         self._read: dict[tuple[str, str], dict[str, str]] = {}  # (user message, the assistant's before it) -> facts
         self._later: dict[str, tuple[str, str] | None] = {}  # first message -> `_later_request`
@@ -269,7 +277,7 @@ class WorkflowAgent:
         doings: dict[str, list[str]] = {}
         for p in self._plans:
             write = next((st.tool for st in p.steps if st.writes), None)
-            noun = S.words(S.singular(p.workflow.anchor.table)).lower()
+            noun = S.words(self.compiled.noun(p.workflow.anchor.table)).lower()
             if write and compiled(rf"\b{re.escape(noun)}s?\b").search(low) and (a := S.action(p.workflow.goal, write, {})):
                 doings.setdefault(noun, []).append(_doing(a))
         if not doings:
@@ -312,7 +320,7 @@ class WorkflowAgent:
         A sentence saying which record ("I mean the one whose status is locked") or what went wrong
         before ("This is my second time contacting you": no start *time* to change) is not the request."""
         words = content_words(" ".join(s for s in S.SENTENCE_BREAK.split(text)
-                                       if not _WHICH_ONE.search(s) and not _TROUBLE.search(s)))
+                                       if not self._which_one(s) and not _TROUBLE.search(s)))
         # what the request is about: "find out" or "one more thing" alone is not a request of ours, nor
         # the record alone ("I need some help with my card": what to do with it is asked, `_what_to_do`)
         topic = words - _ASKING - self._records
@@ -325,6 +333,12 @@ class WorkflowAgent:
             if score > best_score:
                 best, best_score = plan, score
         return best if best_score[0] or best_score[2] else None
+
+    def _which_one(self, sentence: str) -> bool:
+        """Whether a sentence says which record ("It's my order whose ..."), not what the request is
+        about ("It's about the screen program": no record of ours named)."""
+        m = _WHICH_ONE.search(sentence)
+        return m is not None and (m.group(0).startswith("the one") or bool(content_words(sentence) & self._records))
 
     def _turn(self, messages: list[dict[str, Any]]) -> _Turn | None:
         spoken = [(i, m) for i, m in enumerate(messages) if m.get("role") in ("user", "assistant")
@@ -417,6 +431,10 @@ class WorkflowAgent:
             asked = named_keys(" ".join(s for s in S.SENTENCE_BREAK.split(previous) if s.endswith("?")), self._names) \
                 if previous and not _OFFERED.search(previous) and not _WHAT_TO_DO.search(previous) else []
             got = read_facts(said, self._names, asked, self._booleans)
+            for k, v in got.items():  # a choice read short at its own ';' or ','; the whole choice was said
+                if (choices := self._enums.get(k)) and code_for(v, choices) not in choices \
+                        and (whole := _choice_said(said, v, choices)) is not None:
+                    got[k] = whole
             for k in asked:  # a reason asked for, answered in the user's own words ("I don't need it anymore")
                 choices = self._enums.get(k)
                 if choices and code_for(got.get(k), choices) not in choices \
@@ -430,7 +448,9 @@ class WorkflowAgent:
                             and (choice := reason_in_words(said, choices)) is not None})
             if ({"first_name", "last_name"} <= set(asked) or "zip" in got) and (full := full_name(said)):
                 got = {**dict(zip(("first_name", "last_name"), full)), **got}
-            got.update({k: n for k in asked if k not in got and (n := self._count_in(k, said))})
+            # "3 times is what I need": the count, not "what I need" read as the times
+            got.update({k: n for k in asked if (k not in got or not re.search(r"\d", got[k]))
+                        and (n := self._count_in(k, said))})
             for k in asked:  # "The one ending in 9237." to "CRD-1 (debit, ending in 9237), ...: which card?"
                 if k.endswith("_id") and not re.search(r"\b[A-Z]{2,5}-\d+\b", said) \
                         and (pointed := listed_by_detail(previous, said)) is not None:
@@ -628,14 +648,14 @@ class WorkflowAgent:
                               records([r for _, r in results] + [r for _, _, r in turn.before]),
                               guidance, told=turn.told,
                               again=self._changed_at_confirmation(turn),
-                              owner=f"{S.singular(self._auth.table)}_id" if self._auth else "",
+                              owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
                               who=self._customer(turn)))
 
     def _customer(self, turn: _Turn) -> Any:
         """The id of the customer the finder found (its reply's own, not a record listed in it), or None."""
         if self._auth is None:
             return None
-        key = f"{S.singular(self._auth.table)}_id"
+        key = f"{self.compiled.noun(self._auth.table)}_id"
         messages = [*turn.prior, *turn.segment]
         calls = {c.get("id") for m in messages if m.get("role") == "assistant" for c in m.get("tool_calls") or []
                  if (c.get("function") or {}).get("name") in self._kept}
@@ -910,7 +930,7 @@ class WorkflowAgent:
             note = S.record_note(turn.rng, last)
             if _repeats(note, turn.said) or any(isinstance(v, str) and v in note for _, v in facts):
                 note = ""  # the confirmation just named that record, or the reply tells its new id: not said again
-        also = " ".join(f"Your {S.singular(table)} {key} has been {status} too." for table, key, status in besides)
+        also = " ".join(f"Your {self.compiled.noun(table)} {key} has been {status} too." for table, key, status in besides)
         note = f"{also} {note}".strip()
         said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
         what = S.action(plan.workflow.goal, _main_write(plan), said) if write else ""  # as the confirmation said
@@ -924,7 +944,7 @@ class WorkflowAgent:
 
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""
-        return self._guidance.about(plan.workflow, write, S.singular(plan.workflow.anchor.table), values)
+        return self._guidance.about(plan.workflow, write, self.compiled.noun(plan.workflow.anchor.table), values)
 
 
 def _add_ids(ids: dict[str, set[str]], values: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ import zlib
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"]
 _DATE = re.compile(rf"\b({'|'.join(_MONTHS)}) (\d{{1,2}}), (\d{{4}})\b")
-_MONEY = re.compile(r"\$(\d{1,3}(?:,\d{3})*)(\.\d\d)?(?![\d,]|\.\d)")
+_MONEY = re.compile(r"(?<![\w$])\$(\d{1,3}(?:,\d{3})*)(\.\d\d)?(?![\w,]|\.\d)")  # not "i$5lYr" (a passphrase)
 _TIME = re.compile(r"\b(\d{1,2}):(\d\d) (am|pm)\b")
 
 DATES = ["{month} {d}, {y}", "{mon} {d}, {y}", "{d} {month} {y}", "{m}/{d}/{y}", "{y}-{m:02d}-{d:02d}"]

@@ -14,6 +14,7 @@ from .digest import TemplateRows, log_ddl, written_tables
 from .errors import CompileError, ExprError
 from .model import Domain, Parameter, ToolSpec, Workflow
 from .python_tools import PythonTool
+from .render import record_noun, singular
 from .seed import id_counters, seed_rows
 from .tables import COUNTERS_TABLE, INTERNAL_PREFIX, Table, check_entities, quote, reserve_free_pages
 
@@ -192,6 +193,11 @@ class CompiledDomain:
 
     def openai_schemas(self) -> list[dict[str, Any]]:
         return [t.schema for t in self.tools.values()]
+
+    def noun(self, table: str) -> str:
+        """What one record of `table` is called ("zapdoses" -> "zapdos", "orders" -> "order")."""
+        t = self.tables.get(table)
+        return record_noun(table, t.pk) if t is not None else singular(table)
 
     def warm(self) -> "CompiledDomain":
         """Build now what each tool's first call would build (its call plan, the tables its reply

@@ -167,6 +167,14 @@ def singular(noun: str) -> str:
     return noun[:-1] if noun.endswith("s") and not noun.endswith(("ss", "us", "is")) else noun
 
 
+def record_noun(table: str, key: str) -> str:
+    """The noun a table's records go by: its key's ("zapdoses", `zapdos_id` -> "zapdos", which
+    `singular` cannot tell from "cases" -> "case") when the table is that noun's plural, else the
+    table's singular ("product_variants", `variant_id` -> "product_variant")."""
+    noun = key[:-3] if key.endswith("_id") else ""
+    return noun if noun and plural(noun) == table else singular(table)
+
+
 #: nouns with no plural: a table of them keeps the noun ("money", never "moneys")
 _UNCOUNTABLE = frozenset("money fun information data equipment feedback advice software hardware luggage baggage "
                          "news traffic wool homework research knowledge furniture insurance evidence progress".split())

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ...simulators.phrases import singular
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
 from ...tools.render import is_money, plural, render, words
@@ -38,7 +37,7 @@ def compare(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: 
         field = rng.choice(numbers)
         most = rng.choice(sorted(MOST))
         best = MOST[most](records, key=lambda r: r[field])
-        noun = singular(table).replace("_", " ")
+        noun = compiled.noun(table).replace("_", " ")
         goal = f"find out which of my {plural(noun)} has the {most} {words(field)}"
         request = Request(kind="lookup", goal=goal, intent=goal, knows=dict(finder_call.arguments),
                           opening=list(finder_call.arguments) if rng.random() < 0.5 else [], asks=[field], about=noun,

@@ -11,7 +11,6 @@ from typing import Any
 from ...agents.candidates import candidate_ids, listed
 from ...agents.ids import distinguishing, id_by_description, id_from_results, names_entry, record_lists
 from ...agents.lookup import LookupPlan, finder_tools, lookup_plans
-from ...simulators.phrases import singular
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
 from ...tools.render import happened, render, words
@@ -51,7 +50,7 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     if not facts:
         return f"{tool} returns nothing a user would ask about"
     asks = sorted(rng.sample(facts, min(len(facts), rng.choice([1, 2]))), key=facts.index)
-    noun = singular(table).replace("_", " ")
+    noun = compiled.noun(table).replace("_", " ")
     knows: dict[str, Any] = {param: key}
     facts_of = ' and '.join(words(a) for a in asks)
     asked = [_asked(a, result.value[a]) for a in asks]

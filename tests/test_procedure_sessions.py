@@ -1,0 +1,155 @@
+"""Sessions over what how-to text makes (wikiHow, Debian docs) go through: each case below failed a
+real run's verification before its fix (the record, its words and values as those runs had them)."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from gem_env.agents.lookup import recognise_lookup
+from gem_env.agents.refined import NOT_FOUND, RefinedAgent
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.simulators.writing import MONEY, Hand
+from gem_env.stages.ground.episode import Limits
+from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+from gem_env.stages.tasks import make_tasks
+from gem_env.stages.verify import verify
+from gem_env.tools import CompiledDomain, Domain, compile_domain
+
+SMARTHOST = "mail sent by smarthost; received via SMTP or fetchmail"
+
+
+def _find(var: str = "zapdos") -> dict[str, Any]:
+    return {"find": "zapdoses", "as": var, "where": {"zapdos_id": "zapdos_id"}, "error": "No zapdos with that id"}
+
+
+DOMAIN = {
+    "name": "arcade", "description": "The screen program (software)", "clock": "2025-01-15T12:00:00", "seed": 3,
+    "entities": [{"name": "zapdoses", "primary_key": "zapdos_id", "rows": 12, "fields": [
+        {"name": "zapdos_id", "type": "string", "faker": {"provider": "bothify", "args": {"text": "ZAP-#####"}}},
+        {"name": "status", "type": "string", "values": ["active", "closed"], "weights": [5, 1]},
+        {"name": "times", "type": "integer", "range": [1, 3]},
+        {"name": "option", "type": "string", "values": [SMARTHOST, "local delivery only"]},
+        {"name": "passphrase", "type": "string", "values": ["i$5lYr+j)l"]}]}],
+    "tools": [
+        {"name": "get_zapdos", "description": "A zapdos's details.", "parameters": [{"name": "zapdos_id", "type": "string"}],
+         "effect": [_find(), {"return": {"zapdos_id": "zapdos.zapdos_id", "status": "zapdos.status",
+                                         "times": "zapdos.times", "option": "zapdos.option"}}]},
+        {"name": "set_times", "description": "Set how many times it plays.", "kind": "write",
+         "parameters": [{"name": "zapdos_id", "type": "string"}, {"name": "times", "type": "integer"}],
+         "effect": [_find(), {"update": "zapdoses", "row": "zapdos", "set": {"times": "times"}},
+                    {"return": {"zapdos_id": "zapdos.zapdos_id", "times": "zapdos.times"}}]},
+        {"name": "select_option", "description": "Choose how mail is sent.", "kind": "write",
+         "parameters": [{"name": "zapdos_id", "type": "string"},
+                        {"name": "option", "type": "string", "enum": [SMARTHOST, "local delivery only"]}],
+         "effect": [_find(), {"update": "zapdoses", "row": "zapdos", "set": {"option": "option"}},
+                    {"return": {"zapdos_id": "zapdos.zapdos_id", "option": "zapdos.option"}}]},
+        {"name": "enter_passphrase", "description": "Check the passphrase.",
+         "parameters": [{"name": "zapdos_id", "type": "string"}, {"name": "passphrase", "type": "string"}],
+         "effect": [_find(), {"require": "zapdos.passphrase == passphrase",
+                              "message": "The passphrase does not match our records"},
+                    {"return": {"zapdos_id": "zapdos.zapdos_id", "passphrase_confirmed": True}}]},
+        {"name": "unlock_zapdos", "description": "Unlock it.", "kind": "write",
+         "parameters": [{"name": "zapdos_id", "type": "string"}],
+         "effect": [_find(), {"update": "zapdoses", "row": "zapdos", "set": {"status": "'unlocked'"}},
+                    {"return": {"zapdos_id": "zapdos.zapdos_id", "status": "zapdos.status"}}]}],
+    "workflows": [
+        {"name": "play_times", "goal": "the screen program: set how many times it plays (zapdos {zapdos_id})",
+         "anchor": {"table": "zapdoses", "filter": "row.status == 'active'"},
+         "knows": {"zapdos_id": "row.zapdos_id", "times": "row.times + 1"},
+         "steps": [{"tool": "set_times", "args": {"zapdos_id": {"user": "zapdos_id"}, "times": {"user": "times"}},
+                    "as": "set"}],
+         "tells": {"times": "set.times"}},
+        {"name": "send_mail", "goal": "choose how my zapdos {zapdos_id} sends mail",
+         "anchor": {"table": "zapdoses", "filter": "row.option == 'local delivery only'"},
+         "knows": {"zapdos_id": "row.zapdos_id", "option": f"'{SMARTHOST}'"},
+         "steps": [{"tool": "select_option", "args": {"zapdos_id": {"user": "zapdos_id"}, "option": {"user": "option"}},
+                    "as": "chosen"}],
+         "tells": {"option": "chosen.option"}},
+        {"name": "unlock", "goal": "unlock my zapdos {zapdos_id}",
+         "anchor": {"table": "zapdoses", "filter": "row.status == 'active'"},
+         "knows": {"zapdos_id": "row.zapdos_id", "passphrase": "row.passphrase"},
+         "steps": [{"tool": "enter_passphrase", "args": {"zapdos_id": {"user": "zapdos_id"},
+                                                         "passphrase": {"user": "passphrase"}}},
+                   {"tool": "unlock_zapdos", "args": {"zapdos_id": {"user": "zapdos_id"}}, "as": "unlocked"}],
+         "tells": {"status": "unlocked.status"}}]}
+
+
+@pytest.fixture(scope="module")
+def arcade() -> CompiledDomain:
+    return compile_domain(Domain.model_validate(DOMAIN))
+
+
+def test_a_count_answered_with_its_unit_first_is_the_number(arcade: CompiledDomain) -> None:
+    """"3 times is what I need." was read as the times being "what I need", and the session gave up."""
+    got = WorkflowAgent(arcade)._facts_in("3 times is what I need.", "How many times should it be?")
+    assert got == {"times": "3"}
+
+
+def test_a_choice_holding_a_semicolon_is_read_whole(arcade: CompiledDomain) -> None:
+    """The option was read up to its ';' and the call refused: 'Input should be ...'."""
+    got = WorkflowAgent(arcade)._facts_in(f"The option is {SMARTHOST}.", "What option would you like?")
+    assert got["option"] == SMARTHOST
+
+
+def test_a_record_is_asked_about_by_the_noun_its_key_names(arcade: CompiledDomain) -> None:
+    """A table "zapdoses" keyed by `zapdos_id`: its records are a "zapdos" (singular() says "zapdose"),
+    so "the status on my zapdos" was no question about one and started a write instead."""
+    lookups = WorkflowAgent(arcade)._lookups
+    found = recognise_lookup("Can you tell me the status on my zapdos, please?", lookups)
+    assert found is not None and found.plan.tool == "get_zapdos" and found.asks == ["status"]
+
+
+def test_what_the_request_is_about_is_no_pointer_at_a_record(arcade: CompiledDomain) -> None:
+    """"It's about the screen program." was taken for "It's my zapdos whose ..." (which record) and
+    the request answered as out of scope."""
+    agent = WorkflowAgent(arcade)
+    plan = agent.recognise("Hi, I'm in a bit of a rush. It's about the screen program.")
+    assert plan is not None and plan.workflow.name == "play_times"
+    assert agent.recognise("It's my zapdos whose status is active.") is None
+
+
+def test_a_passphrase_is_written_as_it_is_whatever_way_a_user_writes_money() -> None:
+    """A user who writes "$5" as "5 dollars" gave the passphrase "i$5lYr+j)l" as "i5 dollarslYr+j)l"."""
+    hand = Hand("someone")
+    hand.money = MONEY[2]
+    assert hand.write("My passphrase is i$5lYr+j)l.") == "My passphrase is i$5lYr+j)l."
+    assert hand.write("It was $5.") == "It was 5 dollars."
+
+
+def test_a_detail_found_wrong_twice_is_not_asked_for_again(arcade: CompiledDomain) -> None:
+    """The user could not give the passphrase again: the agent asked them to check it and made the same
+    call five times over until the episode was cut. Found nothing twice, it is the answer."""
+    agent = RefinedAgent(WorkflowAgent(arcade))
+    call = {"name": "enter_passphrase", "arguments": '{"zapdos_id": "ZAP-12345", "passphrase": "wrong-pass"}'}
+    wrong = '{"error": "The passphrase does not match our records"}'
+
+    def tried(n: int) -> dict[str, Any]:
+        return {"role": "assistant", "content": None,
+                "tool_calls": [{"id": f"call_{n}", "type": "function", "function": call}]}
+
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": "policy"},
+        {"role": "user", "content": "Please unlock my zapdos ZAP-12345. My passphrase is wrong-pass."},
+        tried(0), {"role": "tool", "tool_call_id": "call_0", "content": wrong}]
+    first = agent.reply(messages)
+    asked_again = {t.format(v="ZAP-12345, wrong-pass") for t in NOT_FOUND}
+    assert first["content"] in asked_again
+    messages += [first, {"role": "user", "content": "Sorry, I don't know that."}, tried(1),
+                 {"role": "tool", "tool_call_id": "call_1", "content": wrong}]
+    assert list(agent._unfounds(messages)) == [3]
+    then = agent.reply(messages)
+    assert not then.get("tool_calls") and then["content"] not in asked_again
+
+
+def test_every_kind_of_session_on_the_domain_verifies(arcade: CompiledDomain) -> None:
+    tasks, rejected = make_tasks(arcade, per_domain=12, seed=5)
+    assert len(tasks) >= 8, rejected
+    jobs = [RolloutJob(t, arcade, RefinedAgent(WorkflowAgent(arcade)), ScriptedUser(t.scenario), Limits())
+            for t in tasks]
+    failed = [(t.id, [c.name for c in v.checks if not c.passed])
+              for t, traj in zip(tasks, asyncio.run(run_rollouts(jobs)))
+              if not (v := verify(t, traj.messages, arcade)).passed]
+    assert not failed
