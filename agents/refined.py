@@ -17,6 +17,8 @@ import random
 import re
 from typing import Any
 
+from gem_env.tools.render import SECRET
+
 from .actions import action, brief
 from .prechecks import is_rule_message
 
@@ -181,7 +183,8 @@ class RefinedAgent:
         except json.JSONDecodeError:
             return None
         said = " ".join(x.get("content") or "" for x in messages[:at] if x.get("role") == "user")
-        given = [v for v in (args.values() if isinstance(args, dict) else ()) if isinstance(v, str) and v in said]
+        given = [v for k, v in (args.items() if isinstance(args, dict) else ()) if isinstance(v, str) and v in said
+                 and not SECRET.search(k)]  # a passphrase is checked, never read back
         if not any(len(v) > 3 for v in given):
             return None
         # several details ("Rachel", "May", "57746"): said together, "Rachel May, 57746"

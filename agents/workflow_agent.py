@@ -23,7 +23,7 @@ from gem_env.tools.model import InsertStep, every_step
 from gem_env.tools.referring import PROPOSED_RECORD, SPOKEN, listed_by_detail, moved
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
-from gem_env.tools.render import code_for, gerund, how_many
+from gem_env.tools.render import SECRET, code_for, gerund, how_many
 
 from . import banks as B
 from . import speech as S
@@ -85,7 +85,6 @@ def _settled(text: str, going_on: bool) -> bool:
         and not asks_confirmation(text)
 
 
-_SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
 
 GREETING = "Hello! How can I help you today?"
 OUT_OF_SCOPE = B.OUT_OF_SCOPE
@@ -643,8 +642,8 @@ class WorkflowAgent:
                     and not any(re.search(rf"\${re.escape(fee)}(?![\d,.]\d)", g) for fee in not_due)]
         # a procedure confirmed once for its chain of writes says every value the customer gave
         # for it ("with the URL ... and the file name ..."), not only the first write's
-        args = {**args, **_later_values(plan, tool, known, _SECRET)}
-        return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, _SECRET,
+        args = {**args, **_later_values(plan, tool, known, SECRET)}
+        return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, SECRET,
                               records([r for _, r in results] + [r for _, _, r in turn.before]),
                               guidance, told=turn.told,
                               again=self._changed_at_confirmation(turn),

@@ -141,7 +141,7 @@ def test_a_detail_found_wrong_twice_is_not_asked_for_again(arcade: CompiledDomai
         {"role": "user", "content": "Please unlock my zapdos ZAP-12345. My passphrase is wrong-pass."},
         tried(0), {"role": "tool", "tool_call_id": "call_0", "content": wrong}]
     first = agent.reply(messages)
-    asked_again = {t.format(v="ZAP-12345, wrong-pass") for t in NOT_FOUND}
+    asked_again = {t.format(v="ZAP-12345") for t in NOT_FOUND}  # the passphrase is never read back
     assert first["content"] in asked_again
     messages += [first, {"role": "user", "content": "Sorry, I don't know that."}, tried(1),
                  {"role": "tool", "tool_call_id": "call_1", "content": wrong}]

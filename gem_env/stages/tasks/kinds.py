@@ -22,12 +22,11 @@ from ...tools.errors import ExprError
 from ...tools.expr import compile_expr, compile_template
 from ...tools.model import FindStep, RequireStep, ReturnStep
 from ...tools.reasons import of_person, own_words
-from ...tools.render import render
+from ...tools.render import SECRET, render
 from .model import Ambiguity, Decline, GoldAction, Refusal
 from .opened import add_reads, description, opened_ids, picked as picked_by_details
 from .replay import first_write, replay_workflow, resolve_args
 
-SECRET = re.compile(r"pin|password|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
 
 
 @dataclass
