@@ -161,3 +161,12 @@ def test_a_procedures_one_confirmation_says_every_value_the_customer_gave() -> N
     known = {"purchase_id": "PUR-1", "url": "Stamps.com", "delivery_address": "1 Main St", "password": "x"}
     assert _later_values(plan, "open_site", known, _re.compile("password")) == {"delivery_address": "1 Main St"}
     assert _later_values(plan, "type_password", known, _re.compile("password")) == {}
+
+
+def test_a_record_is_never_called_status_or_progress() -> None:
+    """Every procedure record has a `status` and a `progress`: one named "status" made "the status of my
+    status" (a Debian supervision section whose steps install and note a grep's status)."""
+    text = ("How to watch the status\n1. Install the status checker.\n2. Note the grep status.\n"
+            "3. Refresh the status.\n4. Install the progress bar.\n")
+    domain = _procedure(text)
+    assert [e.name for e in domain.entities][0] not in ("statuses", "status", "progresses", "progress")

@@ -195,7 +195,7 @@ _UNIT_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 
 _SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+(?=[A-Za-z])")
 #: words a procedure's steps leave last in an object that name no record ("Though, ...", "the next
 #: step", "this section"): the document's parts and the time it takes
-_NOT_RECORDS = frozenset("though although however step steps section chapter part example note way thing time "
+_NOT_RECORDS = frozenset("though although however step steps section chapter part example note way thing time status progress "
                          "minute minutes second seconds hour fun".split())
 
 
