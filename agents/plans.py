@@ -18,7 +18,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
     "a an and are as at be been by could do for from have hi hello i i'd id in into like is it its ll me my need "
     "of on onto or our please re the their there this to ve want we will with would you your".split()
-) | {"", "s", "t", "d", "m"}  # what is left of "Quote's", "don't", "I'd", "I'm" ("s" singular is "")
+) | {"", "s", "t", "d", "m"} | set(  # what is left of "Quote's", "don't", "I'd", "I'm" ("s" singular is "")
+    "that these those than so if but what which who whom whose can should shall may might must also just some any".split())
 _ROW_FIELD = re.compile(r"^row\.(\w+)$")
 _LOOKUP_FIELD = re.compile(r"^lookup\(\s*'(\w+)'.*\)\.(\w+)$")
 

@@ -68,7 +68,7 @@ DOMAIN = {
          "steps": [{"tool": "select_option", "args": {"zapdos_id": {"user": "zapdos_id"}, "option": {"user": "option"}},
                     "as": "chosen"}],
          "tells": {"option": "chosen.option"}},
-        {"name": "unlock", "goal": "unlock my zapdos {zapdos_id}",
+        {"name": "unlock", "goal": "unlock my zapdos {zapdos_id} so that it plays",
          "anchor": {"table": "zapdoses", "filter": "row.status == 'active'"},
          "knows": {"zapdos_id": "row.zapdos_id", "passphrase": "row.passphrase"},
          "steps": [{"tool": "enter_passphrase", "args": {"zapdos_id": {"user": "zapdos_id"},
@@ -115,6 +115,14 @@ def test_an_apostrophe_is_no_word_a_request_shares_with_a_goal(arcade: CompiledD
     """"it's" left "s", whose singular is "": every request with an apostrophe shared that "word" with
     the goal, and "I want to be cool in an online game" was taken for it (an off-topic ask, refined)."""
     assert WorkflowAgent(arcade).recognise("That's great. Next, I want to be cool in an online game.") is None
+
+
+def test_a_function_word_is_no_word_a_request_shares_with_a_goal(arcade: CompiledDomain) -> None:
+    """"That's great. ... reserve a table at an Italian restaurant?" shared "that" with a Debian goal
+    ("... so that it ...") and was taken for it."""
+    agent = WorkflowAgent(arcade)
+    assert agent.recognise("That's great. While I have you, can you help me reserve a table?") is None
+    assert agent.recognise("Could you unlock my zapdos?").workflow.name == "unlock"
 
 
 def test_a_passphrase_is_written_as_it_is_whatever_way_a_user_writes_money() -> None:
