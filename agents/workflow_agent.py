@@ -42,7 +42,8 @@ from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canoni
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
 # a sentence that points at a record ("I mean the one whose status is locked", "It's the booking from Lake Jacob")
-_WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) (?:on |about )?(?:the|my)\b",
+_WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) "
+                        r"(?:(?:on |about )?my|the)\b",  # not "It's about the root shell prompt": what it is about
                         re.IGNORECASE)
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
 _CHARGE = re.compile(r"(?:^|_)fee$|^amount_charged$")
@@ -319,7 +320,7 @@ class WorkflowAgent:
         A sentence saying which record ("I mean the one whose status is locked") or what went wrong
         before ("This is my second time contacting you": no start *time* to change) is not the request."""
         words = content_words(" ".join(s for s in S.SENTENCE_BREAK.split(text)
-                                       if not self._which_one(s) and not _TROUBLE.search(s)))
+                                       if not _WHICH_ONE.search(s) and not _TROUBLE.search(s)))
         # what the request is about: "find out" or "one more thing" alone is not a request of ours, nor
         # the record alone ("I need some help with my card": what to do with it is asked, `_what_to_do`)
         topic = words - _ASKING - self._records
@@ -332,12 +333,6 @@ class WorkflowAgent:
             if score > best_score:
                 best, best_score = plan, score
         return best if best_score[0] or best_score[2] else None
-
-    def _which_one(self, sentence: str) -> bool:
-        """Whether a sentence says which record ("It's my order whose ..."), not what the request is
-        about ("It's about the screen program": no record of ours named)."""
-        m = _WHICH_ONE.search(sentence)
-        return m is not None and (m.group(0).startswith("the one") or bool(content_words(sentence) & self._records))
 
     def _turn(self, messages: list[dict[str, Any]]) -> _Turn | None:
         spoken = [(i, m) for i, m in enumerate(messages) if m.get("role") in ("user", "assistant")
