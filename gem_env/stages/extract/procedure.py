@@ -192,7 +192,6 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                   chosen: list[int]) -> dict[int, list[_Require]]:
         """The preconditions per step; status values the rules name are kept for the status field."""
         requires: dict[int, list[_Require]] = {j: [] for j in range(len(self.infos))}
-        verb_words = {i.verb for i in self.infos} | {participle(i.verb) for i in self.infos}
         self.extra_statuses: list[str] = []
         for k in sorted(chosen):
             e = conditions[k]
@@ -200,7 +199,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             if k in self.status_rules:
                 r = self._status_require(self.status_rules[k], e["text"], span)
             else:
-                r = self.condition_require(e["text"], e["kinds"], e["amount"], e["unit"], span, verb_words)
+                r = self.condition_require(e["text"], e["kinds"], e["amount"], e["unit"], span)
             if r is not None:
                 requires[step_of[k]].append(r)
         return requires
