@@ -16,7 +16,7 @@ from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
-    _VERIFY_VERBS, _clean, _ident, _span, _unique, bare_title, domain_slug, participle, plural)
+    _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, participle, plural)
 from .steps import StepInfo
 from .procedure_values import _INITIAL, _list_expr, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
@@ -335,9 +335,10 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 break
 
     def _verified_flag(self, info: StepInfo) -> _Require:
-        """"Verify the customer's identity": a flag on the record the step requires."""
+        """"Verify the customer's identity": a flag on the record the step requires, named by the
+        step's own verb ("Accept the terms" -> `terms_accepted`, not `terms_verified`)."""
         words = [w for w in info.object_words if w not in _STOP][-2:] or [self.noun]
-        name = self.add_field("_".join(words) + "_verified",
+        name = self.add_field("_".join(words) + "_" + _regular_participle(info.verb),
                               {"type": "boolean", "description": _clean(info.step.text, 160)},
                               lambda p: {"values": [True, False], "weights": [round(p, 3), round(1 - p, 3)]})
         return _Require(f"{{row}}.{name}", _clean(f"Not yet done: {info.step.text}"),
