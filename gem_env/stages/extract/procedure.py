@@ -266,7 +266,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         values = [v.lower() for v in re.split(r",\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+", choice["list"])] if choice else []
         if 2 <= len(values) <= 6 and not set(values) & _NOT_CHOICES:
             thing = _object_words(body[verb.end():choice.start()], self.noun)
-            if not thing and choice["noun"]:  # "Enable alerts for card-present, online, or international transactions"
+            if not thing and choice["noun"] and choice["noun"].lower() not in _STOP:
+                # "Enable alerts for card-present, online, or international transactions" (not "from" of
+                # "such as dpkg and debhelper from the backports": was a field `from_type`)
                 thing = [tf.lemma(choice["noun"].lower()), "type"]
             if thing:
                 name = "_".join(thing[-2:])
