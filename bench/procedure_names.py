@@ -62,6 +62,8 @@ _BE = frozenset("be is are was were been being".split())
 _VERB_BEFORE = frozenset("to must should can could will would may might need needs you we i they don't do "
                          "not never".split())
 _COMMON_FIELDS = frozenset({"owner_email", "status", "progress"})
+#: prepositions that may join a state to its complement inside a flag's name
+_COMPLEMENT = frozenset("in on at for with from by of to into".split())
 _SUBJECT = r"\b(?:you|we|i|they|he|she|it)\s+(?:(?:can|will|would|should|may|might|must|do|did|have|had|are|were|'ve|'d|'ll)\s+)?"
 
 
@@ -110,23 +112,40 @@ def flag_faults(name: str, sentence: str) -> list[str]:
     marked = tokens[0] in ("has", "is") and len(tokens) > 1
     state = tokens[-1]
     if not marked and not (len(tokens) > 1 and (state in after_be or state in states and state not in words[:1]
-                                                and state != tf.lemma(state))):
+                                                and (state != tf.lemma(state) or _regular_participle(state) == state
+                                                     and f"to {state}" not in " ".join(words)))):
         faults.append("no_state")  # "expert_major_league", "survey"
     body = tokens[1:] if marked else tokens[:-1] if "no_state" not in faults else tokens
-    for tok in body:
+    for k, tok in enumerate(body):
+        if k and tok in _COMPLEMENT:
+            continue  # "account_in_good_standing", "is_bought_on_sale"
         if tok in FUNCTION or tok in PRONOUNS or tok in MODALS or tok in ADVERBS or tok in NUMBER_WORDS:
             faults.append("function_word")
         elif tok not in forms:
             faults.append("not_in_text")  # "mixe" (of "mixed")
-        elif words[:1] == [tok] or any(words[k] == tok and words[k - 1] in _VERB_BEFORE for k in range(1, len(words))) \
+        elif words[:1] == [tok] and tf.verb_lemma(tok) or any(words[j] == tok and words[j - 1] in _VERB_BEFORE for j in range(1, len(words))) \
                 or any(w in (tok + "ing", tok + "ed", tok + "d", tok[:-1] + "ing") for w in words):
             faults.append("verb_token")  # "use_mixe_source" <- "When using ...", "minute_win_play" <- "to play"
     return list(dict.fromkeys(faults))
 
 
+def full_sentence(description: str, text: str) -> str:
+    """A field's description, completed from the document where it was cut ("... the write permissi…")."""
+    if not description.endswith("…") or not text:
+        return description
+    flat = " ".join(text.split())  # descriptions are written with their white space collapsed
+    at = flat.find(description[:-1])
+    if at < 0:
+        return description
+    end = re.compile(r"[.!?](?=\s|$)").search(flat, at + len(description) - 1)
+    return flat[at:end.end() if end else len(flat)]
+
+
 def fragment_fault(name: str) -> bool:
     """Whether a field's name opens with a fragment: a gerund, pronoun, number or function word."""
     first = name.split("_")[0]
+    if first in ("has", "is") and "_" in name:
+        return False  # the flag scheme's has_<noun> / is_<word>
     gerund = first.endswith("ing") and any(tf.verb_lemma(c) for c in (first[:-3], first[:-3] + "e", first[:-4]))
     return first in FUNCTION or first in PRONOUNS or first in NUMBER_WORDS or gerund
 
@@ -166,6 +185,7 @@ def measure(run: Path, corpus: Path | None = None) -> dict[str, Any]:
     flag_examples: list[str] = []
     fragment_examples: list[str] = []
     for d in domains:
+        text = texts.get(d["provenance"]["doc_id"], "")
         entity = d["entities"][0]
         for f in entity["fields"]:
             if f["name"] == entity["primary_key"] or f["name"] in _COMMON_FIELDS:
@@ -178,7 +198,7 @@ def measure(run: Path, corpus: Path | None = None) -> dict[str, Any]:
             if f["type"] != "boolean":
                 continue
             flags += 1
-            kinds_of = flag_faults(f["name"], f.get("description", ""))
+            kinds_of = flag_faults(f["name"], full_sentence(f.get("description", ""), text))
             if kinds_of:
                 bad_flags += 1
                 flag_kinds.update(kinds_of)
