@@ -42,3 +42,14 @@ def test_a_rule_a_sentence_lifts_makes_no_flag_and_a_step_check_says_its_verb() 
             "4. Unlock the achievements.\n")
     _, flags = _flags(text, "How to Raise Your Gamerscore")
     assert list(flags) == ["term_accepted"], flags
+
+
+def test_a_function_word_after_a_steps_choices_names_no_field() -> None:
+    """"such as dpkg, and debhelper from the backports" lists examples, not choices of a `from_type`."""
+    text = ("1. Download the source package.\n"
+            "2. Update some tool chain packages such as dpkg, and debhelper from the backport packages.\n"
+            "3. Build the package.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text, title="Backporting a package"),
+                                                        RELEVANT)
+    assert isinstance(domain, Domain), domain
+    assert [f.name for f in domain.entities[0].fields] == ["package_id", "owner_email", "status"]
