@@ -53,3 +53,12 @@ def test_a_function_word_after_a_steps_choices_names_no_field() -> None:
                                                         RELEVANT)
     assert isinstance(domain, Domain), domain
     assert [f.name for f in domain.entities[0].fields] == ["package_id", "owner_email", "status"]
+
+
+def test_a_windows_date_is_named_for_its_thing() -> None:
+    """"within 30 days of receipt of an order" measures from the receipt (was a field `of_date`)."""
+    text = ("# Appeal\n\nFile an appeal within 30 days of receipt of an order.\n\n"
+            "1. Find the order in your account.\n2. Submit the appeal with the order ID.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    assert [f.name for f in domain.entities[0].fields][3:] == ["receipt_date"]

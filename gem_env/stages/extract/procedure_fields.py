@@ -142,9 +142,16 @@ class FieldRules:
         message = _clean(cond_text)
         if "within" in kinds and amount and unit in _UNIT_DAYS:
             m = _WITHIN_OF.search(cond_text)
-            # "within 17 minutes of submission if ...": the thing, not the clause after it
-            named = [w for w in m.group(1).split() if w.lower() not in _CLAUSE_WORDS] if m else []
-            base = named[-1].lower() if named else self.noun
+            # "within 17 minutes of submission if ...": the thing, not the clause after it, nor a
+            # function word or a doing ("of receipt of an order", "of receiving your licence": was
+            # `of_date`, `your_date`)
+            named = []
+            for w in (m.group(1).lower().split() if m else []):
+                if w in _CLAUSE_WORDS or w in _STOP or w == "of":
+                    break
+                if not (w.endswith("ing") and tf.verb_lemma(w)):
+                    named.append(w)
+            base = _date_head(" ".join(named)) if named else self.noun
             if base in _PRONOUNS:  # "the new return date is within 30 days of the original one"
                 subject = _WITHIN_SUBJECT.search(cond_text)
                 base = _date_head(subject.group(1)) if subject else self.noun
