@@ -117,8 +117,8 @@ def flag_faults(name: str, sentence: str) -> list[str]:
         faults.append("no_state")  # "expert_major_league", "survey"
     body = tokens[1:] if marked else tokens[:-1] if "no_state" not in faults else tokens
     for k, tok in enumerate(body):
-        if k and tok in _COMPLEMENT:
-            continue  # "account_in_good_standing", "is_bought_on_sale"
+        if k and tok in _COMPLEMENT or marked and k == 0 and tok in states:
+            continue  # "account_in_good_standing", "is_bought_on_sale", "is_changed"
         if tok in FUNCTION or tok in PRONOUNS or tok in MODALS or tok in ADVERBS or tok in NUMBER_WORDS:
             faults.append("function_word")
         elif tok not in forms:
