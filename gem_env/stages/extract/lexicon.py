@@ -158,17 +158,12 @@ def _date_head(phrase: str) -> str:
     return words[-1]
 
 
-_AFTER_TRIGGER = re.compile(r"\b(?:only\s+if|only\s+when|only\s+after|if|when|unless|once|after|"
-                            r"provided\s+that|as\s+long\s+as)\b\s+(.*)", re.I | re.S)
 #: a window in which the action is shut ("Editing is locked within 13 hours"): the event it is
 #: measured to lies ahead, and the action needs it further away than that
 _LOCKED = re.compile(r"\b(?:locked|blocked|frozen|closed|not (?:allowed|possible|available)|unavailable|disabled)\s+"
                      r"within\b", re.IGNORECASE)
 _CANNOT = re.compile(r"\b(?:cannot|can't|can\s+not|must\s+not|mustn't|may\s+not|never|not\s+(?:be\s+)?"
                      r"(?:allowed|eligible|permitted|possible))\b", re.I)
-_FLAG_STOP = frozenset({"of", "customer", "user", "must", "only", "cannot", "require", "required",
-                        "eligible", "eligibility", "ensure", "need", "able", "following", "allow",
-                        "allowed", "permit", "permitted", "possible", "never", "always", "should"})
 _UI_NOUNS = frozenset({"app", "application", "website", "site", "page", "menu", "settings", "setting",
                        "portal", "tab", "screen", "link", "button", "dashboard", "browser", "window",
                        "dialog", "option", "section", "banking", "online"})

@@ -16,7 +16,7 @@ from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
-    _VERIFY_VERBS, _clean, _ident, _span, _unique, bare_title, domain_slug, participle, plural)
+    _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, participle, plural)
 from .steps import StepInfo
 from .procedure_values import _INITIAL, _list_expr, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
@@ -192,7 +192,6 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                   chosen: list[int]) -> dict[int, list[_Require]]:
         """The preconditions per step; status values the rules name are kept for the status field."""
         requires: dict[int, list[_Require]] = {j: [] for j in range(len(self.infos))}
-        verb_words = {i.verb for i in self.infos} | {participle(i.verb) for i in self.infos}
         self.extra_statuses: list[str] = []
         for k in sorted(chosen):
             e = conditions[k]
@@ -200,7 +199,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             if k in self.status_rules:
                 r = self._status_require(self.status_rules[k], e["text"], span)
             else:
-                r = self.condition_require(e["text"], e["kinds"], e["amount"], e["unit"], span, verb_words)
+                r = self.condition_require(e["text"], e["kinds"], e["amount"], e["unit"], span)
             if r is not None:
                 requires[step_of[k]].append(r)
         return requires
@@ -267,7 +266,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         values = [v.lower() for v in re.split(r",\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+", choice["list"])] if choice else []
         if 2 <= len(values) <= 6 and not set(values) & _NOT_CHOICES:
             thing = _object_words(body[verb.end():choice.start()], self.noun)
-            if not thing and choice["noun"]:  # "Enable alerts for card-present, online, or international transactions"
+            if not thing and choice["noun"] and choice["noun"].lower() not in _STOP:
+                # "Enable alerts for card-present, online, or international transactions" (not "from" of
+                # "such as dpkg and debhelper from the backports": was a field `from_type`)
                 thing = [tf.lemma(choice["noun"].lower()), "type"]
             if thing:
                 name = "_".join(thing[-2:])
@@ -336,9 +337,10 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 break
 
     def _verified_flag(self, info: StepInfo) -> _Require:
-        """"Verify the customer's identity": a flag on the record the step requires."""
+        """"Verify the customer's identity": a flag on the record the step requires, named by the
+        step's own verb ("Accept the terms" -> `terms_accepted`, not `terms_verified`)."""
         words = [w for w in info.object_words if w not in _STOP][-2:] or [self.noun]
-        name = self.add_field("_".join(words) + "_verified",
+        name = self.add_field("_".join(words) + "_" + _regular_participle(info.verb),
                               {"type": "boolean", "description": _clean(info.step.text, 160)},
                               lambda p: {"values": [True, False], "weights": [round(p, 3), round(1 - p, 3)]})
         return _Require(f"{{row}}.{name}", _clean(f"Not yet done: {info.step.text}"),

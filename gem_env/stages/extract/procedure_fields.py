@@ -10,9 +10,10 @@ from typing import Any
 
 from ...text import features as tf
 from ...text.lexicons import ACTION_VERBS
-from .lexicon import (_AFTER_TRIGGER, _BEFORE_EVENT, _CANNOT, _ENTITY_RANK, _EXPR_WORDS, _FLAG_STOP, _LIMIT, _LOCKED,
+from .lexicon import (_BEFORE_EVENT, _ENTITY_RANK, _EXPR_WORDS, _LIMIT, _LOCKED,
     _NOT_RECORDS, _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
     _unique, bare_title)
+from .flag_names import flag_name
 from .procedure_values import _field_spec, _noun_weight, _shift
 
 _TITLE_STOPS = frozenset("in on at for with without to from of into using when while by via and or your my a an the "
@@ -129,20 +130,28 @@ class FieldRules:
     # ---------------------------------------------------------------- conditions
 
     def condition_require(self, cond_text: str, kinds: set[str], amount: int | None, unit: str | None,
-                          span: tuple[int, int], verb_words: set[str]) -> _Require | None:
+                          span: tuple[int, int]) -> _Require | None:
         """A precondition for a condition clause, reading an entity field made for it.
 
         "within N days" -> a date field and ``days_between(x.date, today) <= N``; "at least N" /
-        "up to $N" -> a number field and a comparison; anything else -> a boolean flag named after
-        the clause ("only if the account is in good standing" -> ``account_good_standing``).
+        "up to $N" -> a number field and a comparison; anything else -> a boolean flag named for the
+        state it asks for (`flag_names`: "only if the account is in good standing" ->
+        ``account_in_good_standing``), or nothing when the clause names none.
         The field's seeded values are set later (`_seed_guards`) so that most rows pass.
         """
         message = _clean(cond_text)
         if "within" in kinds and amount and unit in _UNIT_DAYS:
             m = _WITHIN_OF.search(cond_text)
-            # "within 17 minutes of submission if ...": the thing, not the clause after it
-            named = [w for w in m.group(1).split() if w.lower() not in _CLAUSE_WORDS] if m else []
-            base = named[-1].lower() if named else self.noun
+            # "within 17 minutes of submission if ...": the thing, not the clause after it, nor a
+            # function word or a doing ("of receipt of an order", "of receiving your licence": was
+            # `of_date`, `your_date`)
+            named = []
+            for w in (m.group(1).lower().split() if m else []):
+                if w in _CLAUSE_WORDS or w in _STOP or w == "of":
+                    break
+                if not (w.endswith("ing") and tf.verb_lemma(w)):
+                    named.append(w)
+            base = _date_head(" ".join(named)) if named else self.noun
             if base in _PRONOUNS:  # "the new return date is within 30 days of the original one"
                 subject = _WITHIN_SUBJECT.search(cond_text)
                 base = _date_head(subject.group(1)) if subject else self.noun
@@ -169,18 +178,13 @@ class FieldRules:
             got = self._limit_require(lim, cond_text, message, span)
             if got is not None:
                 return got if got.expr else None  # a further tier of a quantity checked: policy text, no flag
-        # A boolean flag named after the clause: "only if the account is in good standing".
-        negative = bool(_CANNOT.search(cond_text)) and "unless" not in kinds
-        m = _AFTER_TRIGGER.search(cond_text)
-        phrase = m.group(1) if m and len(m.group(1).split()) >= 2 else cond_text
-        cut = _CANNOT.search(phrase) if phrase is cond_text else None
-        if cut and len(phrase[cut.end():].split()) >= 2:  # "Cards cannot be frozen online"
-            phrase = phrase[cut.end():]
-        words = [tf.lemma(w.lower()) for w in re.findall(r"[A-Za-z][A-Za-z]+", phrase)]
-        words = [w for w in words if w not in _STOP and w not in _FLAG_STOP and w not in verb_words
-                 and w != self.noun]
-        name = self.add_field("_".join(dict.fromkeys(words[:3])) or "condition_met",
-                              {"type": "boolean", "description": _clean(cond_text, 160)},
+        # A boolean flag named for the state the clause asks for: "only if the account is in good
+        # standing" -> `account_in_good_standing`; none for a sentence that names no state.
+        flag = flag_name(cond_text)
+        if flag is None:
+            return None
+        negative = flag.negated
+        name = self.add_field(flag.name, {"type": "boolean", "description": _clean(cond_text, 160)},
                               lambda p, bad=negative: {"values": [not bad, bad],
                                                        "weights": [round(p, 3), round(1 - p, 3)]})
         return _Require(f"not {{row}}.{name}" if negative else f"{{row}}.{name}", message, span)

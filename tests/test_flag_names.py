@@ -1,0 +1,36 @@
+"""A flag a condition sentence becomes is named for the state it asks for, from the sentence's own
+verb and object (`<object>_<participle>`, `has_<noun>`, `is_<word>`), never from fragments of it
+(was `minute_win_play`, `use_mixe_source`, `expert_major_league`)."""
+from __future__ import annotations
+
+import pytest
+
+from gem_env.stages.extract.flag_names import FlagName, flag_name
+
+
+@pytest.mark.parametrize("sentence, name, negated", [
+    ("You need to find the Minute to Win It games or your own games to play it.", "games_found", False),
+    ("So you only need to execute ssh-add once.", "ssh_add_executed", False),
+    ("When using mixed source of archives, you must ensure compatibility of packages by yourself.",
+     "compatibility_ensured", False),
+    ("After setting this command, the command block must be powered.", "command_block_powered", False),
+    ("If your desktop system mounts CDs automatically, unmount it first.", "cds_mounted", False),
+    ("Determine if you need to have a survey done.", "survey_done", False),
+    ("Only if the account is in good standing.", "account_in_good_standing", False),
+    ("Refunds are only available if you have a receipt.", "has_receipt", False),
+    ("A card cannot be replaced unless it has been reported lost.", "is_reported_lost", False),
+    ("Cards cannot be frozen online.", "cards_frozen_online", True),
+    ("Don't bring in professionals to run the support group.", "professionals_brought", True),
+    ("Cards are not eligible for refunds if they were bought on sale.", "is_bought_on_sale", True),
+    ("Make sure the printer is turned on.", "printer_turned_on", False),
+])
+def test_a_flag_says_the_state_its_sentence_asks_for(sentence: str, name: str, negated: bool) -> None:
+    assert flag_name(sentence) == FlagName(name, negated)
+
+
+@pytest.mark.parametrize("sentence", [
+    "You don't have to be an expert, major-league gamer to get a high Gamerscore.",  # lifts a rule
+    "sudo(8) is a program designed to allow a sysadmin to give limited root privileges.",  # a definition
+])
+def test_no_flag_where_the_sentence_asks_for_no_state(sentence: str) -> None:
+    assert flag_name(sentence) is None

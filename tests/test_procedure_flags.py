@@ -1,0 +1,64 @@
+"""On the procedure path a precondition's flag, as tool replies show it, says what holds: the
+object and the verb's participle (`games_found`, was `minute_win_play`); the domain compiles and
+admits tasks."""
+from __future__ import annotations
+
+from gem_env.documents import Document, Verdict
+from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+from gem_env.stages.tasks import make_tasks
+from gem_env.tools import Domain
+from gem_env.tools.model import RequireStep
+
+RELEVANT = Verdict(id="x", relevant=True, score=1.0, reason="test")
+
+
+def _flags(text: str, title: str) -> tuple[Domain, dict[str, str]]:
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text, title=title), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    compiled = check_domain(domain)
+    assert not isinstance(compiled, str), compiled
+    tasks, _ = make_tasks(compiled, per_domain=3)
+    assert tasks
+    return domain, {f.name: f.description for f in domain.entities[0].fields if f.type == "boolean"}
+
+
+def test_a_precondition_flag_is_named_for_its_state() -> None:
+    text = ("1. Plan your type of Minute to Win It game.\n"
+            "2. You need to find the Minute to Win It games or your own games to play it.\n"
+            "3. Get ready with the 60 seconds timer and your games' materials.\n"
+            "4. Give the awards.\n")
+    domain, flags = _flags(text, "How to Make a Minute to Win It Game")
+    assert list(flags) == ["games_found"], flags
+    requires = [s.require for t in domain.tools for s in t.effect if isinstance(s, RequireStep)]
+    assert any(r.endswith(".games_found") for r in requires), requires
+
+
+def test_a_rule_a_sentence_lifts_makes_no_flag_and_a_step_check_says_its_verb() -> None:
+    """"You don't have to be an expert" is no rule (was a required flag `expert_major_league`);
+    "Accept the terms" is done when the terms are accepted (was `term_verified`)."""
+    text = ("1. Sign in to your Xbox profile.\n"
+            "2. You don't have to be an expert, major-league gamer to get a high Gamerscore.\n"
+            "3. Accept the terms.\n"
+            "4. Unlock the achievements.\n")
+    _, flags = _flags(text, "How to Raise Your Gamerscore")
+    assert list(flags) == ["term_accepted"], flags
+
+
+def test_a_function_word_after_a_steps_choices_names_no_field() -> None:
+    """"such as dpkg, and debhelper from the backports" lists examples, not choices of a `from_type`."""
+    text = ("1. Download the source package.\n"
+            "2. Update some tool chain packages such as dpkg, and debhelper from the backport packages.\n"
+            "3. Build the package.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text, title="Backporting a package"),
+                                                        RELEVANT)
+    assert isinstance(domain, Domain), domain
+    assert [f.name for f in domain.entities[0].fields] == ["package_id", "owner_email", "status"]
+
+
+def test_a_windows_date_is_named_for_its_thing() -> None:
+    """"within 30 days of receipt of an order" measures from the receipt (was a field `of_date`)."""
+    text = ("# Appeal\n\nFile an appeal within 30 days of receipt of an order.\n\n"
+            "1. Find the order in your account.\n2. Submit the appeal with the order ID.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    assert [f.name for f in domain.entities[0].fields][3:] == ["receipt_date"]
