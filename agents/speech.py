@@ -725,10 +725,11 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
     head, _, rest = name.partition("_")
     if head in ("is", "has", "can") and rest:
         be = {"is": is_, "has": "have" if plural else "has", "can": "can"}[head]
+        state = " ".join(words(w) for w in rest.split("_"))  # "relied on", never a date's "date relied"
         if head == "has" and not value:
-            be, rest_words = "do" if plural else "does", f"have {words(rest)}"
+            be, rest_words = "do" if plural else "does", f"have {state}"
         else:
-            rest_words = words(rest)
+            rest_words = state
         bank = yes if value else _NO
         return pick(rng, bank, subject=it, be=be, rest=rest_words)
     parts = name.lower().split("_")

@@ -555,3 +555,10 @@ def test_an_entry_named_by_its_kind_is_said_with_its_noun() -> None:
     """"The deluxe has a nightly rate of $332.77 and 11 rooms left." -> "The deluxe room has ..."."""
     said = S._terms({"room_id": "ROOM-1", "room_type": "deluxe", "nightly_rate": 332.77, "rooms_left": 11})
     assert said.startswith("The deluxe room has") and "11 rooms left" in said, said
+
+
+def test_a_state_flag_ending_in_a_preposition_is_said_as_a_state() -> None:
+    """`is_relied_on` (a how-to's "... is relied on") was said "No, it is not date relied." (the words
+    of a date field named for its event, "filed_on" -> "date filed"), and its lookup failed."""
+    said = {S.fact(random.Random(seed), "is_relied_on", False, after_write=False) for seed in range(12)}
+    assert all("relied on" in s and "date" not in s for s in said), said
