@@ -167,3 +167,24 @@ def test_every_kind_of_session_on_the_domain_verifies(arcade: CompiledDomain) ->
               for t, traj in zip(tasks, asyncio.run(run_rollouts(jobs)))
               if not (v := verify(t, traj.messages, arcade)).passed]
     assert not failed
+
+
+def test_how_to_documents_whose_sessions_failed_now_verify(tmp_path) -> None:
+    """The wikiHow and Debian documents whose sessions failed verification (the cases above, in their
+    own words): every admitted task is an accepted trajectory."""
+    import json
+
+    from conftest import shared_path
+
+    from gem_env.cli import main
+    wanted = {"debian-reference:6.2.4.1", "debian-reference:6.3.5", "debian-reference:9.1.2",
+              "debian-reference:1.1.4", "debian-handbook:sect.apt-frontends", "openpi:Make-a-Minute-to-Win-It-Game",
+              "openpi:Get-Zapdos-in-Mystery-Dungeon-Blue", "openpi:Play-a-Sega-Genesis"}
+    lines = [line for name in ("debian_docs_sections.jsonl", "wikihow_openpi_procedures.jsonl")
+             for line in shared_path("corpora", name).read_text().splitlines() if json.loads(line)["id"] in wanted]
+    assert len(lines) == len(wanted)
+    corpus = tmp_path / "how_to.jsonl"
+    corpus.write_text("\n".join(lines) + "\n")
+    assert main(["synthesize", str(corpus), "--out", str(tmp_path / "run"), "--seed", "5", "--quiet"]) == 0
+    counts = json.loads((tmp_path / "run" / "manifest.json").read_text())["counts"]
+    assert counts["tasks_admitted"] >= 20 and counts["trajectories_accepted"] == counts["tasks_admitted"], counts
