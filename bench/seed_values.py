@@ -7,7 +7,8 @@ A value contradicts its field by one of these stated rules (the first that match
 
 - ip: a field named *ip* (ip_address, server_ip) whose value is no IPv4/IPv6 address;
 - host_person: a host/domain/server/mail-name field holding a person's name ("David Gonzalez");
-- thing_person: another `<thing>_name` field (file, package, device ...) holding a person's name;
+- thing_person: another `<thing>_name` field (file, package, device ...; not a person's nor a
+  place's) holding a person's name;
 - street_not_postal: a street address in a non-postal address field (mac_address, email_address ...);
 - payment_method: a payment method ("card", "bank transfer") in a `*method` field of a record
   that is not about paying;
@@ -50,6 +51,7 @@ _PEOPLE = {"customer", "holder", "owner", "member", "patient", "passenger", "use
            "officiant", "artist", "photographer", "lawyer", "attorney", "doctor", "dentist", "tutor", "coach",
            "trainer", "contractor", "realtor", "babysitter", "sitter", "witness", "sponsor", "mentor", "veterinarian",
            "vet", "plumber", "electrician", "teacher", "manager", "child", "parent", "spouse", "partner", "name"}
+_PLACES = {"city", "town", "country", "street", "place"}  # Faker's "West Alexander" is a city
 _TEXTY = {"description", "note", "notes", "comment", "reason", "message", "question", "review", "text", "summary",
           "statement", "caption", "bio", "body", "details", "feedback", "explanation", "instructions", "content",
           "answer", "response", "title", "subject", "command", "condition", "quote", "line", "prompt", "query",
@@ -72,7 +74,8 @@ def _rule(field: str, entity: str, description: str, value: Any) -> str | None:
         return "ip"
     if (_HOSTISH & set(toks) or field.endswith("mail_name")) and _PERSON.match(value) and "email" not in toks:
         return "host_person"
-    if head == "name" and mods and mods[-1] not in _PEOPLE and _PERSON.match(value) and not (set(mods) & _HOSTISH):
+    if head == "name" and mods and mods[-1] not in _PEOPLE | _PLACES and _PERSON.match(value) \
+            and not (set(mods) & _HOSTISH):
         return "thing_person"
     if head == "address" and mods and mods[-1] not in ("street", "home", "mailing", "billing", "shipping", "postal",
                                                        "delivery", "service", "new", "residential", "physical",
