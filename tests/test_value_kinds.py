@@ -99,7 +99,8 @@ EXIM = ("Configure exim4 for mail via a smarthost.\n\n"
         "    Select \"mail sent by smarthost; received via SMTP or fetchmail\" for \"General type of mail "
         "configuration\".\n\n"
         "    Set \"System mail name:\" to its default as the FQDN.\n\n"
-        "    Set \"IP-addresses to listen on for incoming SMTP connections:\" to its default as \"127.0.0.1 ; ::1\".\n\n"
+        "    Set \"IP-addresses to listen on for incoming SMTP connections:\" to its default as "
+        "\"127.0.0.1 ; ::1\".\n\n"
         "    Set \"IP address or host name of the outgoing smarthost:\" to \"smtp.hostname.dom:587\".\n")
 
 

@@ -37,7 +37,9 @@ class Kind:
 
     def draw(self, fake: Faker, rng: random.Random) -> Any:
         """One value: a list's drawn by `rng`, a provider's by `fake`."""
-        return rng.choice(self.values) if self.values else getattr(fake, self.provider)(**self.args)  # type: ignore[arg-type]
+        if self.values:
+            return rng.choice(self.values)
+        return getattr(fake, self.provider)(**self.args)  # type: ignore[arg-type]
 
     def others(self, name: str, n: int = 3) -> list[str]:
         """Up to `n` distinct values of this kind, the same for the same field name (Faker seeded
@@ -84,8 +86,8 @@ _TECHNICAL = frozenset(
     "object index schema role policy".split())
 _COMPANIES = frozenset("company business employer brand store shop vendor merchant bank organization organisation "
                        "firm supplier provider insurer lender dealer agency".split())
-_HOSTS = frozenset("host server machine computer node smarthost relay gateway router mailserver".split())
-_DOMAINS = frozenset("domain mail mailname dns website site web".split())
+_HOSTS = frozenset("host server machine computer node relay gateway router mailserver".split())
+_DOMAINS = frozenset("domain mail dns site web url".split())
 _PAYING = re.compile(r"\b(?:pay|payment|payments|paying|paid|refund|refunds|bill|billing|bills|charge|charges|"
                      r"purchase|purchases|checkout|invoice|invoices|fee|fees|deposit|deposits|tuition|rent|"
                      r"donation|donations|subscription|order|orders|fund|funds|funding)\b", re.I)
@@ -96,7 +98,7 @@ _MOBILE = re.compile(r"\b(?:phone|phones|mobile|cell|cellular|wireless|sim|smart
 _COMPOUNDS = {"hostname": ("host", "name"), "username": ("user", "name"), "filename": ("file", "name"),
               "mailname": ("mail", "name"), "nickname": ("nick", "name"), "surname": ("last", "name"),
               "ipaddress": ("ip", "address"), "ipaddr": ("ip", "address"), "macaddress": ("mac", "address"),
-              "fqdn": ("host", "name"), "smarthost": ("host",), "login": ("user", "name"), "userid": ("user", "name"),
+              "fqdn": ("host", "name"), "smarthost": ("host",),
               "website": ("web", "url"), "homepage": ("web", "url"), "zipcode": ("zip",), "postcode": ("zip",),
               "firstname": ("first", "name"), "lastname": ("last", "name"), "fullname": ("full", "name"),
               "filetype": ("file", "type")}
