@@ -154,6 +154,9 @@ def _synthesize(out: Path) -> dict[str, Path]:
     runs = {}
     for name, limit in CORPORA.items():
         run = out / name
+        if not (SHARED / "corpora" / f"{name}.jsonl").exists():
+            print(f"skipped: {SHARED / 'corpora' / name}.jsonl is absent", file=sys.stderr)
+            continue
         rc = main(["synthesize", str(SHARED / "corpora" / f"{name}.jsonl"), "--out", str(run), "--limit", str(limit),
                    "--seed", "5"])
         if rc:
