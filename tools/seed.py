@@ -18,15 +18,16 @@ from typing import Any
 from faker import Faker
 
 from .errors import CompileError
+from .kinds import kind_of
 from .model import ByRange, Domain, Entity, EntityField, FakerSpec
 from .tables import Table
 
 _CLOCK_PROVIDERS = re.compile(r"date|time|year|month|day|century|past|future|unix|iso8601")
 #: (field-name pattern, faker provider[:its one argument]) for string fields without an explicit
-#: source; a phone number is stored in one format, as a service's database holds them
+#: source whose head noun says no kind (`kinds.kind_of`); a phone number is stored in one format,
+#: as a service's database holds them
 _BY_NAME = [
-    (r"email", "email"), (r"first_?name", "first_name"), (r"last_?name", "last_name"),
-    (r"(^|_)name$|full_?name", "name"), (r"phone", "numerify:%##-###-####"), (r"city", "city"),
+    (r"email", "email"), (r"phone", "numerify:%##-###-####"), (r"city", "city"),
     (r"zip|postal|postcode", "postcode"), (r"country", "country"), (r"state$", "state_abbr"),
     (r"street|address", "street_address"), (r"company|employer", "company"),
     (r"description|note|comment|reason|message", "sentence"), (r"title", "catch_phrase"),
@@ -36,7 +37,7 @@ _BY_NAME = [
 
 
 _FIRST, _LAST = re.compile(r"(^|_)first_?name$"), re.compile(r"(^|_)last_?name$")
-_FULL = re.compile(r"^(full_?)?name$|^(customer|holder|owner|member|patient|passenger|user|account_holder)_name$")
+_FULL = re.compile(r"^(full_?)?name$|^(customer|holder|owner|member|patient|passenger|account_holder)_name$")
 _EMAIL = re.compile(r"(^|_)email(_address)?$")
 _TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Jr|Sr)\.?|MD|DDS|DVM|PhD|I{2,3}|IV|V")
 """What Faker puts around a generated full name ("Dr. Valerie Moore", "John Hill MD"): a
@@ -389,6 +390,9 @@ class _Seeder:
         if f.name == e.primary_key or f.unique:
             prefix = re.sub(r"[^A-Z]", "", e.name.upper())[:3] or "ID"
             return self.fake.bothify(f"{prefix}-#####")
+        kind = kind_of(f.name, f"{e.name} {f.description}")
+        if kind is not None:
+            return kind.draw(self.fake, self.rng)
         for pattern, provider in _BY_NAME:
             if re.search(pattern, f.name, re.IGNORECASE):
                 name, _, arg = provider.partition(":")

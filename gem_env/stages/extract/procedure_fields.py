@@ -123,7 +123,8 @@ class FieldRules:
             return name
         if sum(1 for f in self.fields.values() if f.named) >= self.ex.max_fields:
             return None
-        self.fields[name] = _Field({"name": name, **_field_spec(name), "description": _clean(description, 80)},
+        self.fields[name] = _Field({"name": name, **_field_spec(name, f"{self.noun} {description}"),
+                                    "description": _clean(description, 80)},
                                    named=True)
         return name
 

@@ -22,6 +22,7 @@ from typing import Any
 from faker import Faker
 
 from ...text import features as tf
+from ...tools.kinds import PERSON, kind_of
 from .lexicon import _STOP, _ident
 
 #: how many values a field offers the users of one domain
@@ -264,8 +265,11 @@ def _name(body: str, verb: str, desc: str, seed: int, add: Any) -> None:
     if said.isupper():  # "the DVD"
         thing = said
     fk = _faker(seed, name)
+    kind = kind_of(name)
     if thing in ("document", "file"):
         choices = _file_names(seed, name, "docx")
+    elif kind is not None and kind != PERSON:  # a character's name is a first name, a host's a hostname
+        choices = _made(seed, name, list(kind.values) or kind.provider)
     else:
         choices = list(dict.fromkeys(f"{fk.first_name()}'s {thing}" if k % 2 else f"{fk.city()} {thing}"
                                      for k in range(_CHOICES)))
@@ -349,6 +353,9 @@ def _head(body: str, verb: str, object_words: list[str], noun: str, desc: str, s
         ftype, source = got
         words = [x for x in object_words if x != w and x.isalpha() and x not in _STOP][-1:]
         name = _ident("_".join(words + [w]) if source in ("sentence", "date", "time") and words else w, 40)
+        kind = kind_of(name, desc)  # "IP-addresses to listen on": IP addresses, not streets
+        if kind is not None and isinstance(source, str):
+            source = list(kind.values) or kind.provider
         if source == "sentence":
             choices: list[Any] = _messages(noun)
         elif source == "date":  # a day ahead of the frozen clock, as ISO text

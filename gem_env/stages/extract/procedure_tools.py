@@ -186,7 +186,7 @@ class ProcedureTools:
                                 **({"enum": choices} if choices else {})})
             call.sets[fname] = pname
             flow.knows.setdefault(pname, f"first([v for v in {quoted_list(choices)} if v != row.{fname}])" if choices
-                                  else _new_value(fname, ftype))
+                                  else _new_value(fname, ftype, self.fields[fname].spec))
             call.args[pname] = {"user": pname}
             flow.new_values[fname] = pname
 

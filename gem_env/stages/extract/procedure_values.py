@@ -7,7 +7,9 @@ import re
 from typing import Any
 
 from ...text import features as tf
+from ...tools.kinds import Kind, kind_of
 from .lexicon import _ATTRIBUTES, _PEOPLE, _STOP
+from .service_writes import quoted_list
 from .steps import StepInfo
 
 _INITIAL = {
@@ -72,23 +74,23 @@ def _noun_weight(noun: str) -> float:
     return 0.2 if noun in _PEOPLE else 0.3 if noun in _ATTRIBUTES else 1.0
 
 
-def _new_value(fname: str, ftype: str) -> str:
-    """An expression over the anchor row for a new value the user asks for (never the current one)."""
+def _new_value(fname: str, ftype: str, spec: dict[str, Any]) -> str:
+    """An expression over the anchor row for a new value the user asks for (never the current one):
+    a string is another value of the field's Faker kind (a new host name is a hostname)."""
     if ftype == "integer":
         return f"row.{fname} + 1"
     if ftype == "number":
         return f"row.{fname} + 10"
     if ftype == "boolean":
         return f"not row.{fname}"
-    if ftype == "date":
+    if ftype in ("date", "datetime"):
         return f"add_days(row.{fname}, 7)"
     if "email" in fname:
         return "'new.' + row.owner_email"
-    if "address" in fname:
-        return "'742 Evergreen Terrace'"
-    if "phone" in fname:
-        return "'555-0142'"
-    return f"row.{fname} + ' (updated)'"
+    faker = spec.get("faker") or "word"
+    kind = Kind(faker, {}) if isinstance(faker, str) else Kind(faker["provider"], faker.get("args", {}))
+    others = [v for v in kind.others(fname, 4) if "'" not in v][:3]  # a literal keeps its value whole
+    return f"first([v for v in {quoted_list(others)} if v != row.{fname}])"
 
 
 _FIELD_RULES: list[tuple[re.Pattern[str], dict[str, Any]]] = [(re.compile(p), spec) for p, spec in [
@@ -99,26 +101,23 @@ _FIELD_RULES: list[tuple[re.Pattern[str], dict[str, Any]]] = [(re.compile(p), sp
     (r"zip|postcode|postal", {"type": "string", "faker": "postcode"}),
     (r"email", {"type": "string", "faker": "email"}),
     (r"phone", {"type": "string", "faker": {"provider": "numerify", "args": {"text": "555-###-####"}}}),
-    (r"address", {"type": "string", "faker": "street_address"}),
-    (r"city", {"type": "string", "faker": "city"}),  # "city name" is a city, not a person's name
-    (r"first_?name$", {"type": "string", "faker": "first_name"}),
-    (r"last_?name$|surname$", {"type": "string", "faker": "last_name"}),
-    (r"name$", {"type": "string", "faker": "name"}),
     (r"password|token|key$", {"type": "string", "faker": {"provider": "bothify", "args": {"text": "??##??##"}}}),
     (r"number|_id$|^id_|code|reference|ssn|vin|iban",
      {"type": "string", "faker": {"provider": "bothify", "args": {"text": "########"}}}),
-    (r"tier|level", {"type": "string", "values": ["basic", "silver", "gold"]}),
-    (r"method", {"type": "string", "values": ["card", "bank transfer", "cash"]}),
-    (r"type$", {"type": "string", "values": ["standard", "premium"]}),
     # a status the text names but does not list: stages any process goes through, never a random word
     (r"status$|state$", {"type": "string", "values": ["pending", "in progress", "complete"]}),
     (r"reason|note|description", {"type": "string", "faker": "sentence"}),
 ]]
 
 
-def _field_spec(name: str) -> dict[str, Any]:
+def _field_spec(name: str, context: str = "") -> dict[str, Any]:
     """Type and Faker source of a field by its name ("order_number", "date_of_birth", "amount"): the
-    first rule whose pattern matches; a date's range depends on whether it is a birth date."""
+    kind its head noun and modifiers say (`kinds.kind_of`; `context`: its record's noun and
+    description), else the first rule whose pattern matches; a date's range depends on whether it
+    is a birth date."""
+    kind = kind_of(name, context)
+    if kind is not None:
+        return {"type": "string", **kind.spec()}
     for pattern, spec in _FIELD_RULES:
         if pattern.search(name):
             if spec["type"] == "date":

@@ -1,0 +1,238 @@
+"""What kind of value a string field holds, read from its name: the head noun and its modifiers.
+
+The last word of a name says what the value is (`ip_address` is an address, `host_name` a name)
+and the words before it say of what: "ip" makes the address an IP address, "host" makes the name a
+hostname, and `delivery_method` is a payment method only where the record is about paying. The
+first word that matches a pattern is not the kind ("address" in `ip_address` once gave a street).
+A name that is its head alone ("address") takes its modifier from the words the field is
+described by ("IP-addresses to listen on").
+
+A kind is a Faker provider call or a list of values; `Kind.others` draws a few values of it for a
+change the user asks for (a different host name, not "<old> (updated)").
+"""
+from __future__ import annotations
+
+import random
+import re
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from faker import Faker
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A Faker provider and its arguments, or a fixed list of values."""
+
+    provider: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    values: tuple[str, ...] = ()
+
+    def spec(self) -> dict[str, Any]:
+        """The field-spec keys that seed this kind (`EntityField.faker` or `.values`)."""
+        if self.values:
+            return {"values": list(self.values)}
+        return {"faker": {"provider": self.provider, "args": dict(self.args)} if self.args else self.provider}
+
+    def draw(self, fake: Faker, rng: random.Random) -> Any:
+        """One value: a list's drawn by `rng`, a provider's by `fake`."""
+        if self.values:
+            return rng.choice(self.values)
+        return getattr(fake, self.provider)(**self.args)  # type: ignore[arg-type]
+
+    def others(self, name: str, n: int = 3) -> list[str]:
+        """Up to `n` distinct values of this kind, the same for the same field name (Faker seeded
+        from the name): the values a user may ask a field to be changed to."""
+        if self.values:
+            return list(self.values)
+        fake = Faker("en_US")
+        fake.seed_instance(zlib.crc32(name.encode("utf-8")))
+        out: list[str] = []
+        for _ in range(n * 4):
+            value = str(getattr(fake, self.provider)(**self.args))  # type: ignore[arg-type]
+            if value not in out:
+                out.append(value)
+            if len(out) == n:
+                break
+        return out
+
+
+def _k(provider: str, **args: Any) -> Kind:
+    return Kind(provider, args)
+
+
+def _v(*values: str) -> Kind:
+    return Kind(values=values)
+
+
+IPV4, IPV6, MAC = _k("ipv4_private"), _k("ipv6"), _k("mac_address")
+HOSTNAME, DOMAIN, URL, EMAIL = _k("hostname"), _k("domain_name"), _k("url"), _k("email")
+STREET, CITY, COUNTRY, POSTCODE = _k("street_address"), _k("city"), _k("country"), _k("postcode")
+PERSON, FIRST, LAST, USER = _k("name"), _k("first_name"), _k("last_name"), _k("user_name")
+FILE, EXTENSION, SLUG, COMPANY = _k("file_name"), _k("file_extension"), _k("slug"), _k("company")
+PAYMENT = _v("card", "bank transfer", "cash")
+TIERS = _v("basic", "silver", "gold")
+PLANS = _v("basic", "standard", "premium")
+
+#: beings a person names with a first name (a game character, a pet)
+_BEINGS = frozenset("character pet dog cat puppy kitten baby horse avatar hero bird fish hamster rabbit".split())
+#: things whose names are identifiers, not words of a language (a package, a bucket, a profile)
+_TECHNICAL = frozenset(
+    "package bucket repo repository branch project database db table container image volume service app application "
+    "module profile network ssid wifi printer queue field variable column tag key group channel team workspace "
+    "process job task setting property parameter environment env instance cluster node pool bridge interface "
+    "partition disk drive device share resource library plugin extension theme template script function class "
+    "object index schema role policy".split())
+_COMPANIES = frozenset("company business employer brand store shop vendor merchant bank organization organisation "
+                       "firm supplier provider insurer lender dealer agency".split())
+_HOSTS = frozenset("host server machine computer node relay gateway router mailserver".split())
+_DOMAINS = frozenset("domain mail dns site web url".split())
+_PAYING = re.compile(r"\b(?:pay|payment|payments|paying|paid|refund|refunds|bill|billing|bills|charge|charges|"
+                     r"purchase|purchases|checkout|invoice|invoices|fee|fees|deposit|deposits|tuition|rent|"
+                     r"donation|donations|subscription|order|orders|fund|funds|funding)\b", re.I)
+_SHIPPING = re.compile(r"\b(?:ship|shipping|shipment|shipments|parcel|parcels|package|packages|order|orders|"
+                       r"courier|postage|tracking)\b", re.I)
+_MOBILE = re.compile(r"\b(?:phone|phones|mobile|cell|cellular|wireless|sim|smartphone|data\s+plan)\b", re.I)
+#: one-word compounds split into modifier and head
+_COMPOUNDS = {"hostname": ("host", "name"), "username": ("user", "name"), "filename": ("file", "name"),
+              "mailname": ("mail", "name"), "nickname": ("nick", "name"), "surname": ("last", "name"),
+              "ipaddress": ("ip", "address"), "ipaddr": ("ip", "address"), "macaddress": ("mac", "address"),
+              "fqdn": ("host", "name"), "smarthost": ("host",),
+              "website": ("web", "url"), "homepage": ("web", "url"), "zipcode": ("zip",), "postcode": ("zip",),
+              "firstname": ("first", "name"), "lastname": ("last", "name"), "fullname": ("full", "name"),
+              "filetype": ("file", "type")}
+#: words after the head that do not change it ("address_line_1", "host_name_2")
+_TAIL = frozenset("line new old current primary secondary default 1 2 3".split())
+
+
+def words(name: str) -> list[str]:
+    """A field name's words, compounds split: "new_hostname" -> [new, host, name]."""
+    out: list[str] = []
+    for w in re.findall(r"[a-z0-9]+", name.lower()):
+        out.extend(_COMPOUNDS.get(w, (w,)))
+    while len(out) > 1 and out[-1] in _TAIL:
+        out.pop()
+    return out
+
+
+def _modifier_in(context: str, head: str) -> list[str]:
+    """The word right before `head` where the description says it ("IP-addresses to listen on" -> ip)."""
+    m = re.search(rf"([A-Za-z0-9]+)[\s-]+{head}(?:es|s)?\b", context, re.I)
+    return words(m.group(1)) if m else []
+
+
+def _name(m: str, context: str) -> Kind:
+    if m in ("first", "given"):
+        return FIRST
+    if m in ("last", "family"):
+        return LAST
+    if m in ("user", "login", "account", "screen", "player", "gamer"):
+        return USER
+    if m in _HOSTS:
+        return HOSTNAME
+    if m in _DOMAINS:
+        return DOMAIN
+    if m in ("file", "document"):
+        return FILE
+    if m in _BEINGS or m == "nick":
+        return FIRST
+    if m in ("city", "town"):
+        return CITY
+    if m == "country":
+        return COUNTRY
+    if m in _COMPANIES:
+        return COMPANY
+    if m in _TECHNICAL:
+        return SLUG
+    return PERSON  # a person's name (customer_name, name), or a thing's the words do not place
+
+
+def _address(m: str, context: str) -> Kind:
+    if m in ("ip", "ipv4", "internet", "listen", "listening", "bind", "loopback"):
+        return IPV4
+    if m == "ipv6":
+        return IPV6
+    if m in ("mac", "hardware", "ethernet", "bluetooth", "wifi"):
+        return MAC
+    if m in ("email", "e", "mail", "reply", "forwarding", "sender", "recipient"):
+        return EMAIL
+    if m in ("web", "url", "site"):
+        return URL
+    if m in _HOSTS:
+        return HOSTNAME
+    return STREET
+
+
+def _method(m: str, context: str) -> Kind:
+    if m in ("payment", "pay", "billing", "refund", "funding", "deposit", "payout"):
+        return PAYMENT
+    if m in ("contact", "notification", "communication", "reply", "alert", "reminder"):
+        return _v("email", "phone", "text message")
+    if m in ("login", "sign", "auth", "authentication", "verification", "security", "unlock", "mfa"):
+        return _v("password", "one-time code", "security key")
+    if m in ("delivery", "shipping", "shipment") and _SHIPPING.search(context):
+        return _v("standard", "express", "pickup")
+    return PAYMENT if _PAYING.search(context) else _v("manual", "automatic")
+
+
+def _type(m: str, context: str) -> Kind:
+    if m == "file":
+        return EXTENSION
+    if m in ("mime", "content", "media"):
+        return _k("mime_type")
+    if m in ("access", "permission", "share"):
+        return _v("read-only", "read-write")
+    if m == "card":
+        return _v("credit", "debit")
+    if m in ("payment", "pay"):
+        return PAYMENT
+    if m in ("plan", "membership", "subscription", "tier", "room", "ticket", "seat", "fare"):
+        return PLANS
+    if m in ("connection", "network", "internet"):
+        return _v("wired", "wireless")
+    return _v("standard", "custom")
+
+
+def _level(m: str, context: str) -> Kind:
+    if m in ("skill", "experience", "difficulty", "proficiency", "fitness", "reading", "player", "expertise"):
+        return _v("beginner", "intermediate", "advanced")
+    if m in ("membership", "member", "tier", "loyalty", "rewards", "reward", "vip", "status"):
+        return TIERS
+    if m in ("access", "permission", "privilege", "clearance", "user"):
+        return _v("read", "write", "admin")
+    if m in ("log", "logging", "debug", "verbosity"):
+        return _v("debug", "info", "warning", "error")
+    return _v("low", "medium", "high")
+
+
+def _carrier(m: str, context: str) -> Kind:
+    if m in ("mobile", "phone", "cell", "wireless") or _MOBILE.search(context):
+        return _v("Verizon", "AT&T", "T-Mobile")
+    if m in ("shipping", "delivery", "parcel") or _SHIPPING.search(context):
+        return _v("UPS", "FedEx", "USPS")
+    return COMPANY
+
+
+#: heads whose kind their modifier decides, and heads that are one kind whatever the modifier
+_BY_HEAD = {"name": _name, "address": _address, "method": _method, "type": _type, "level": _level,
+            "carrier": _carrier}
+_FIXED = {"ip": IPV4, "ipv4": IPV4, "ipv6": IPV6, "mac": MAC, "host": HOSTNAME, "server": HOSTNAME,
+          "domain": DOMAIN, "url": URL, "link": URL, "email": EMAIL, "user": USER, "tier": TIERS, "plan": PLANS,
+          "city": CITY, "town": CITY, "country": COUNTRY, "zip": POSTCODE, "company": COMPANY, "employer": COMPANY,
+          "street": STREET}
+
+
+def kind_of(name: str, context: str = "") -> Kind | None:
+    """The kind of a string field called `name`, or None where its head says nothing of one.
+
+    `context` is what else is known of the field (its record's noun, its description): it decides
+    a bare head's modifier and whether a method is a payment method."""
+    ws = words(name)
+    if not ws:
+        return None
+    head = next((h for h in (ws[-1], ws[-1][:-2], ws[-1][:-1]) if h in _BY_HEAD or h in _FIXED), None)  # hosts
+    if head is None or head in _FIXED:
+        return _FIXED.get(head)  # type: ignore[arg-type]
+    mods = [w for w in ws[:-1] if w != "new"] or _modifier_in(context, head)
+    return _BY_HEAD[head](mods[-1] if mods else "", context)
