@@ -302,6 +302,8 @@ def want_phrase(intent: str) -> tuple[list[str], str]:
     if first == "know":  # "I'm trying to know the status" reads wrong; "find out" fits every bank
         return WANT, "find out" + intent[4:]
     second = intent.split(" ")[1] if " " in intent else ""
+    if len(first) >= 7 and first.endswith("ing") and first not in REQUEST_VERBS:
+        return ABOUT, intent  # a doing: "porting a package to the stable system" (not "I'd like to porting ...")
     if first.islower() and (first in REQUEST_VERBS or second in ("my", "the", "a", "an", "your", "our")):
         return WANT, intent  # a verb phrase: "lock my account"
     if first.islower() and not first.endswith("ing") and first not in _NO_VERB:

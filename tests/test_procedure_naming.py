@@ -170,3 +170,16 @@ def test_a_record_is_never_called_status_or_progress() -> None:
             "3. Refresh the status.\n4. Install the progress bar.\n")
     domain = _procedure(text)
     assert [e.name for e in domain.entities][0] not in ("statuses", "status", "progresses", "progress")
+
+
+def test_a_title_naming_a_topic_is_asked_about_not_done() -> None:
+    """A Debian section titled "Socket activation" made "I've been meaning to socket activation."; a
+    topic is "the socket activation" (asked about); a task title and the record's own noun stay."""
+    from gem_env.simulators.phrases import ABOUT, want_phrase
+    from gem_env.simulators.scenario import user_words
+    text = ("1. Write the socket unit file.\n2. Type the reload command.\n3. Note the listening port.\n")
+    goal = _procedure(text, "3.7.1. Socket activation").workflows[0].goal
+    assert goal.startswith("the socket activation: "), goal
+    assert user_words(goal) == "the socket activation" and want_phrase(user_words(goal))[0] is ABOUT
+    assert _procedure(text, "3.7.1. Configure socket activation").workflows[0].goal.startswith("configure socket")
+    assert want_phrase("porting a package to the stable system")[0] is ABOUT  # a doing, never "I'd like to porting"

@@ -253,7 +253,7 @@ class ProcedureTools:
         last_setting = self.settings.get(infos.index(writes[-1])) if writes else None
         verb = writes[-1].verb if settings == [last_setting] else "set"
         main = f"{verb} {', '.join(told[:-1])} and {told[-1]}" if len(told) > 1 else f"{verb} {told[0]}" if told else None
-        phrase = _goal_phrase(title, infos, writes, main, self.text)
+        phrase = _goal_phrase(title, infos, writes, main, self.text, self.noun)
         # the placeholders kept whole through `_clean` (it rewrites braces)
         slots = [self.pk] + [new_param(f) for f in settings]
         goal = f"{phrase} ({self.noun} {{{self.pk}}})"

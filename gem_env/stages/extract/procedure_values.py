@@ -138,24 +138,36 @@ def _shift(clock: str, *, days: float = 0, hours: float = 0) -> str:
 
 
 def _goal_phrase(title: str, infos: list[StepInfo], writes: list[StepInfo], main: str | None = None,
-                 text: str = "") -> str:
+                 text: str = "", noun: str = "") -> str:
     """The workflow's goal: the title's request, or the title and the main step (`main`: that step
     in words of its own, when the text's are not a request: "set the delivery preference to ..."),
     the title said plainly (`plain_title`: "block a website with an internet filter", not "Block a
     Website with an Internet Filter - Block Website with Internet Filter")."""
     phrase = plain_title(title, text) if _HOW_TO.match(title) else _goal_text(plain_title(title, text), infos, writes,
-                                                                               main)
+                                                                               main, noun)
     return re.sub(r"\*\*|__|`", "", phrase)
 
 
-def _goal_text(title: str, infos: list[StepInfo], writes: list[StepInfo], main: str | None = None) -> str:
+def _goal_text(title: str, infos: list[StepInfo], writes: list[StepInfo], main: str | None = None,
+               noun: str = "") -> str:
     """"<title>: <the main step>" (a title that is no how-to may name only a topic)."""
     if main is None:
         main = (writes[-1] if writes else infos[-1]).step.text
         main = re.split(r"(?<=[.!?])\s", main)[0].rstrip(".!? ")
     if title and len(title) <= 80:
-        return f"{title.rstrip('?.! ')}: {main[:1].lower() + main[1:]}"
+        return f"{_topic(title.rstrip('?.! '), noun)}: {main[:1].lower() + main[1:]}"
     return main[:1].lower() + main[1:]
+
+
+def _topic(title: str, noun: str = "") -> str:
+    """A title naming a topic, not a task, said as one ("socket activation" -> "the socket
+    activation"): a customer asks for help with it, never "I'd like to socket activation". Not the
+    record's own noun ("steam" of a record called steam): "It's about the steam" names no request."""
+    first = title.split(" ", 1)[0]
+    if not first[:1].islower() or first in _FUNCTION_WORDS or first.endswith("ing") or tf.leading_verb(title) \
+            or title.replace("_", " ") in (noun.replace("_", " "), f"{noun.replace('_', ' ')}s"):
+        return title
+    return f"the {title}"
 
 
 def _doing_to_do(title: str) -> str:
