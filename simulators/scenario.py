@@ -82,7 +82,8 @@ _PAREN = re.compile(r"\s*\([^)]*\)")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _BARE_RECORD = re.compile(r"\b(for|on|of|from|to|with|about|in|into|at) ([a-z]+) \{(\w+)_id\}", re.IGNORECASE)
 """a preposition, then the record's noun alone, then its id: "for charge {charge_id}" (the noun is the id's own)"""
-_PRONOUNS = [(re.compile(r"\byou are\b", re.I), "I am"), (re.compile(r"\byour\b", re.I), "my"),
+_PRONOUNS = [(re.compile(r"\byourself\b", re.I), "myself"), (re.compile(r"\byourselves\b", re.I), "ourselves"),
+             (re.compile(r"\byou are\b", re.I), "I am"), (re.compile(r"\byour\b", re.I), "my"),
              (re.compile(r"\byours\b", re.I), "mine"), (re.compile(r"\byou've\b", re.I), "I've"),
              (re.compile(r"\byou're\b", re.I), "I'm"), (re.compile(r"\byou\b", re.I), "I")]
 _REFERS_BACK = re.compile(r"\b(?:it|them|this|that one)\b", re.IGNORECASE)

@@ -183,3 +183,9 @@ def test_a_title_naming_a_topic_is_asked_about_not_done() -> None:
     assert user_words(goal) == "the socket activation" and want_phrase(user_words(goal))[0] is ABOUT
     assert _procedure(text, "3.7.1. Configure socket activation").workflows[0].goal.startswith("configure socket")
     assert want_phrase("porting a package to the stable system")[0] is ABOUT  # a doing, never "I'd like to porting"
+
+
+def test_a_how_to_title_said_by_the_user_is_in_the_first_person() -> None:
+    """"How to Unschool Yourself and Your Children" was asked as "help to unschool yourself and my children"."""
+    from gem_env.simulators.scenario import user_words
+    assert user_words("unschool yourself and your children (patient {patient_id})") == "unschool myself and my children"
