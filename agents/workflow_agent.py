@@ -46,6 +46,7 @@ _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|
                         r"(?:(?:on |about )?my|the)\b",  # not "It's about the root shell prompt": what it is about
                         re.IGNORECASE)
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
+_REASON_CLAUSE = re.compile(r"\bbecause\b[^.?!]*", re.IGNORECASE)
 _CHARGE = re.compile(r"(?:^|_)fee$|^amount_charged$")
 # a user whose earlier try went wrong ("I tried this in the app and it didn't work."): acknowledged once
 _TROUBLE = re.compile(r"\b(?:didn't|did not|doesn't|won't) work\b|\bsecond time\b|\bround in circles\b|"
@@ -500,6 +501,9 @@ class WorkflowAgent:
         choices = self._choices(plan)
         described_by = _without(turn.user_text, [str(v) for k, v in known.items()
                                                  if v and (k.startswith("new_") or k in choices)])
+        # nor the reason said in their own words ("because I sent it to the wrong person" names no
+        # payment that is "sent")
+        described_by = _REASON_CLAUSE.sub(" ", described_by)
         for step in plan.steps:
             if step.when is not None and not (step.when.names & set(plan.workflow.knows) - set(known)):
                 if not step.when(env, self._rt) and not _told_from(plan, step):

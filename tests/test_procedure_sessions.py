@@ -188,3 +188,16 @@ def test_how_to_documents_whose_sessions_failed_now_verify(tmp_path) -> None:
     assert main(["synthesize", str(corpus), "--out", str(tmp_path / "run"), "--seed", "5", "--quiet"]) == 0
     counts = json.loads((tmp_path / "run" / "manifest.json").read_text())["counts"]
     assert counts["tasks_admitted"] >= 20 and counts["trajectories_accepted"] == counts["tasks_admitted"], counts
+
+
+def test_a_reason_in_the_users_words_describes_no_record() -> None:
+    """"cancel my payment because I sent it to the wrong person": "sent" singled out the one payment
+    whose status is sent, and a scheduled payment's cancellation was refused (a refined wikiHow chain)."""
+    from gem_env.agents.ids import singled_out
+    from gem_env.agents.workflow_agent import _REASON_CLAUSE
+    listing = {"customer_id": "CST-1", "payments": [{"payment_id": "PYM-1", "status": "scheduled"},
+                                                    {"payment_id": "PYM-2", "status": "scheduled"},
+                                                    {"payment_id": "PYM-3", "status": "sent"}]}
+    said = "Could you cancel my payment because I sent it to the wrong person? It's the one about \"Movie night\"."
+    assert singled_out("payment_id", [listing], said) == ("PYM-3", "sent")  # what the words alone would pick
+    assert singled_out("payment_id", [listing], _REASON_CLAUSE.sub(" ", said)) is None
