@@ -184,7 +184,7 @@ class RefinedAgent:
             return None
         said = " ".join(x.get("content") or "" for x in messages[:at] if x.get("role") == "user")
         given = [v for k, v in (args.items() if isinstance(args, dict) else ()) if isinstance(v, str) and v in said
-                 and not SECRET.search(k)]  # a passphrase is checked, never read back
+                 and (k.endswith("_id") or not SECRET.search(k))]  # a passphrase is checked, never read back
         if not any(len(v) > 3 for v in given):
             return None
         # several details ("Rachel", "May", "57746"): said together, "Rachel May, 57746"

@@ -158,6 +158,27 @@ def test_a_detail_found_wrong_twice_is_not_asked_for_again(arcade: CompiledDomai
     assert not then.get("tool_calls") and then["content"] not in asked_again
 
 
+
+def test_an_id_found_wrong_is_read_back_whatever_it_is_the_id_of() -> None:
+    """A `password_id` is no secret: a slipped one (refine's wrong_detail) was not asked again, since
+    its name holds "password", and the request failed (a wikiHow root-password guide)."""
+    domain = compile_domain(Domain.model_validate({
+        "name": "root", "description": "Root passwords", "clock": "2025-01-15T12:00:00", "seed": 1,
+        "entities": [{"name": "passwords", "primary_key": "password_id", "rows": 3, "fields": [
+            {"name": "password_id", "type": "string", "faker": {"provider": "bothify", "args": {"text": "PAS-#####"}}},
+            {"name": "status", "type": "string", "values": ["active"]}]}],
+        "tools": [{"name": "get_password", "description": "A password record.",
+                   "parameters": [{"name": "password_id", "type": "string"}],
+                   "effect": [{"find": "passwords", "as": "p", "where": {"password_id": "password_id"},
+                               "error": "No password with that id"}, {"return": "p"}]}],
+        "workflows": []}))
+    slip = {"name": "get_password", "arguments": '{"password_id": "PAS-58410"}'}
+    wrong_id = [{"role": "system", "content": "policy"}, {"role": "user", "content": "My password id is PAS-58410."},
+                {"role": "assistant", "content": None, "tool_calls": [{"id": "call_0", "type": "function", "function": slip}]},
+                {"role": "tool", "tool_call_id": "call_0", "content": '{"error": "No password with that id"}'}]
+    assert RefinedAgent(WorkflowAgent(domain))._unfound(wrong_id, 3) == "PAS-58410"
+
+
 def test_every_kind_of_session_on_the_domain_verifies(arcade: CompiledDomain) -> None:
     tasks, rejected = make_tasks(arcade, per_domain=12, seed=5)
     assert len(tasks) >= 8, rejected
