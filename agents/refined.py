@@ -71,11 +71,12 @@ class RefinedAgent:
         retry = self._retry(messages)
         if retry is not None:
             return _call(retry["name"], retry["arguments"], made)
-        unfound = self._unfounds(messages).get(len(messages) - 1)
+        unfounds = self._unfounds(messages)
+        unfound = unfounds.get(len(messages) - 1)
         if unfound is not None:
             rng = random.Random(hashlib.sha256(f"{unfound}\x00{len(messages)}".encode()).digest())
             return {"role": "assistant", "content": rng.choice(NOT_FOUND).format(v=unfound)}
-        view = self._view(messages)
+        view = self._view(messages, unfounds)
         message = self.inner.reply(view)
         lacking = self._lacking(message) or self._would_lack(view, message)
         if lacking is not None:
@@ -184,16 +185,15 @@ class RefinedAgent:
             return None
         said = " ".join(x.get("content") or "" for x in messages[:at] if x.get("role") == "user")
         given = [v for k, v in (args.items() if isinstance(args, dict) else ()) if isinstance(v, str) and v in said
-                 and (k.endswith("_id") or not SECRET.search(k))]  # a passphrase is checked, never read back
+                 and not SECRET.search(k)]  # a passphrase is checked, never read back
         if not any(len(v) > 3 for v in given):
             return None
         # several details ("Rachel", "May", "57746"): said together, "Rachel May, 57746"
         return given[0] if len(given) == 1 else f"{' '.join(given[:-1])}, {given[-1]}"
 
-    def _view(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _view(self, messages: list[dict[str, Any]], unfound: dict[int, str]) -> list[dict[str, Any]]:
         """The conversation without the transient failures that were retried, nor the reads that
-        found nothing for a detail the user gave and what was said of them."""
-        unfound = self._unfounds(messages)
+        found nothing for a detail the user gave (`unfound`, `_unfounds`) and what was said of them."""
         failed_ids = {m.get("tool_call_id") for i, m in enumerate(messages) if m.get("role") == "tool"
                       and (transient(m.get("content")) or i in unfound)}
         kept = []

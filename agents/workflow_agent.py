@@ -87,7 +87,6 @@ def _settled(text: str, going_on: bool) -> bool:
         and not asks_confirmation(text)
 
 
-
 GREETING = "Hello! How can I help you today?"
 OUT_OF_SCOPE = B.OUT_OF_SCOPE
 

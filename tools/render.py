@@ -167,8 +167,10 @@ def singular(noun: str) -> str:
     return noun[:-1] if noun.endswith("s") and not noun.endswith(("ss", "us", "is")) else noun
 
 
-#: a value kept secret (a PIN, a passphrase): never said back, asked about or shown in a task's brief
-SECRET = re.compile(r"pin|password|passphrase|passcode|cvv|cvc|ssn|secret|token|security", re.IGNORECASE)
+#: a value kept secret (a PIN, a passphrase): never said back, asked about or shown in a task's brief;
+#: an id is none, whatever it is the id of (`password_id`)
+SECRET = re.compile(r"^(?!.*_id$).*(?:pin|password|passphrase|passcode|cvv|cvc|ssn|secret|token|security)",
+                    re.IGNORECASE)
 
 
 def record_noun(table: str, key: str) -> str:

@@ -28,7 +28,6 @@ from .opened import add_reads, description, opened_ids, picked as picked_by_deta
 from .replay import first_write, replay_workflow, resolve_args
 
 
-
 @dataclass
 class Built:
     request: Request
