@@ -190,6 +190,13 @@ def test_a_remark_between_the_steps_is_no_step() -> None:
     names = [s.tool for s in _procedure(text).workflows[0].steps]
     assert len(names) == 3 and names[0].startswith("install") and names[2].startswith("note"), names
     assert not any(n.startswith(("since", "furthermore", "culture")) for n in names)
+    # a pointer to other text, an adverb of time, a sidebar's "TOOL" label (`see_section` set 'seen',
+    # `nowadays_file_management` set 'nowadaysed', `tool_rsyslogd_daemon` set 'tooled')
+    text = ("# Building a kernel package\n\n- Install the build tools.\n- See Section 9.3.6, “Colorized commands”.\n"
+            "- Nowadays, the management of special files is dynamic.\n- TOOL The rsyslogd daemon\n"
+            "- Please refer to articles on Debian Wiki for more information.\n- Build the package.\n")
+    names = [s.tool for s in _procedure(text).workflows[0].steps]
+    assert len(names) == 2 and names[0].startswith("install") and names[1].startswith("build"), names
 
 
 def test_a_how_to_titles_object_names_the_record() -> None:

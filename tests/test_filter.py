@@ -280,6 +280,25 @@ def test_leading_verb_finds_instructions_only():
         assert tf.leading_verb(text) is None, text
 
 
+def test_a_remark_a_caption_or_code_is_no_instruction():
+    """Debian's prose: a preposition, connective or determiner before an object ("Through this
+    mechanism", "Such a method"), a remark verb before "that" or a comma, a caption's label and a
+    line of code were taken for verbs (tools `through_mechanism`, `likewise_right` setting the
+    status 'likewised', `figure_file_2`, `type_myapp_t`)."""
+    for text in ("Likewise, some rights are in fact sets of rights.", "Through this mechanism, AppArmor confines programs.",
+                 "Beware that adding third party repositories poses a risk!", "Imagine, that the Falcot Corp. runs a mirror.",
+                 "Voilà: the package is created.", "Attention, the package has been created here.",
+                 "Note, however, that you can use interfaces.", "Notice that this access request is not part of it.",
+                 "With the --paranoid option you get all unconfined processes.", "Such a method works.",
+                 "In this section we cover the basics.", "Figure 14.1.", "type myapp_t;",
+                 "type myapp_exec_t; domain_type(myapp_t)"):
+        assert tf.leading_verb(text) is None, text
+    for text, verb in (("Note the confirmation number.", "note"), ("With the app open, tap Settings.", "tap"),
+                       ("In the app, tap Settings.", "tap"), ("type your password; then press Enter", "type"),
+                       ("Like the page.", "like"), ("Figure out the total.", "figure")):
+        assert tf.leading_verb(text) == verb, text
+
+
 def test_verbs_lemmas_and_kinds():
     assert tf.verb_lemma("cancelled") == "cancel" and tf.verb_lemma("Refunds") == "refund"
     assert tf.lemma("orders") == "order"

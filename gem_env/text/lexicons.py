@@ -124,12 +124,26 @@ _FIELD_INTRODUCERS = frozenset(
     "enter provide select type give ask use verify confirm update change check include get find "
     "share add send record collect gather request pull input supply".split()
 )
-#: Words an instruction can start with that are never its verb.
+#: Words an instruction can start with that are never its verb: determiners, pronouns, and the
+#: prepositions and connectives a remark opens with ("Through this mechanism, AppArmor confines
+#: ...", "Likewise, some rights ...", "Such a method works", "Voilà: the package is created"), or
+#: a warning or an illustration ("Beware that ...", "Imagine that ..."), never a step.
 _NOT_VERBS = frozenset(
     "only all both each every most many some any this these those that there here what which who "
     "how why when where it they we you he she one no not also even just very more less your our "
-    "my their his her its a an the".split()
+    "my their his her its a an the "
+    "through with at by of in on for from to into onto upon via per under over during without within "
+    "among between beyond besides despite such likewise otherwise instead however therefore thus hence "
+    "moreover furthermore still yet perhaps maybe as since because although though whereas either "
+    "neither nor another other same several few voil attention beware imagine".split()
 )
+#: Verbs that introduce a remark, not a step, when "that", a question word or a comma follows:
+#: "Note that the program does not ...", "Notice that this access request ...", "Note, however, ..."
+#: (while "Note the confirmation number" is a step).
+_REMARK_VERBS = frozenset("note notice remember suppose assume recall realize realise observe understand".split())
+_REMARK_NEXT = frozenset("that how what whether why".split())
+#: A caption's label before its number ("Figure 14.1."), not the verb "figure".
+_CAPTIONS = frozenset("figure table example listing chapter section".split())
 #: After a generic (not curated) first word, one of these marks it as an imperative verb.
 _OBJECT_STARTERS = frozenset(
     "the a an your my any all this that these those it them each every some both their our his "

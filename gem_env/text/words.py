@@ -11,7 +11,7 @@ import simplemma
 from ..tools.render import a_or_an, gerund
 from .lexicons import (
     ACTION_VERBS, CONDITION_PHRASES, FIELD_HEADS, STANDALONE_FIELDS, SYSTEM_NOUNS, _FRONTED_CLAUSE,
-    _LABEL, _LEAD_INS, _NOT_VERBS, _OBJECT_STARTERS, _TOKEN, _WORD,
+    _CAPTIONS, _LABEL, _LEAD_INS, _NOT_VERBS, _OBJECT_STARTERS, _REMARK_NEXT, _REMARK_VERBS, _TOKEN, _WORD,
 )
 
 
@@ -173,6 +173,10 @@ def leading_verb(sentence: str) -> str | None:
     return verb
 
 
+_CODE_STATEMENT = re.compile(r";\s*(?:$|[a-z_]+\()")
+"""A statement's end: a code line ("type myapp_exec_t; domain_type(myapp_t)"), not prose."""
+
+
 def _opening_verb(s: str) -> str | None:
     clause = _FRONTED_CLAUSE.match(s)
     if clause:
@@ -190,6 +194,10 @@ def _opening_verb(s: str) -> str | None:
     if low in _NOT_VERBS or after[:1] in {":", "(", "=", "]"} or nxt in FIELD_HEADS \
             or nxt in {"is", "are", "was", "has", "will", "can", "may", "of", "fee", "fees", "limits"}:
         return None
+    if low in _REMARK_VERBS and (nxt in _REMARK_NEXT or after[:1] == ","):
+        return None
+    if low in _CAPTIONS and after[:1].isdigit() or word[:1].islower() and _CODE_STATEMENT.search(s):
+        return None  # "Figure 14.1."; a line of code ("type myapp_t;", "allow myapp_t self:process signal;")
     if low in ACTION_VERBS:
         return low
     if nxt in _OBJECT_STARTERS and word[:1].isupper() and lemma(low) == low \

@@ -235,11 +235,16 @@ def is_outcome(step: tf.Step) -> bool:
     return bool(not step.verb and _OUTCOME.match(step.text) or _REMARK.match(step.text))
 
 
-#: how a remark opens, never an instruction: a connective, or a sidebar's capitalised label
+#: how a remark opens, never an instruction: a connective, a pointer to other text, or a sidebar's
+#: capitalised label
 _REMARK = re.compile(r"^\W*(?:(?:despite|since|furthermore|moreover|however|although|though|among|thus|therefore|"
                      r"hence|otherwise|meanwhile|unfortunately|fortunately|soon|whoa|indeed|sometimes|often|"
-                     r"generally|typically)\b|"
-                     r"(?-i:NOTE|TIP|CULTURE|WARNING|CAUTION|IMPORTANT|BACK TO BASICS|SECURITY|IN PRACTICE|"
+                     r"generally|typically|nowadays|today|currently|historically|traditionally|originally|"
+                     r"similarly|likewise|besides|through)\b|"
+                     # a pointer to more text: "See Section 9.3.6", "Please refer to articles on Debian Wiki ..."
+                     r"(?:please\s+)?(?:see|refer\s+to)\b[^.]{0,60}?\b(?:sections?|chapters?|figures?|tables?|wiki|"
+                     r"documentation|manuals?|articles?|pages?|the following)\b|"
+                     r"(?-i:NOTE|TIP|TOOL|CULTURE|WARNING|CAUTION|IMPORTANT|BACK TO BASICS|SECURITY|IN PRACTICE|"
                      r"GOING FURTHER|COMMUNITY|SPECIFIC CASE|QUICK LOOK|ALTERNATIVE|DEBIAN POLICY)\b(?!\s*:))",
                      re.IGNORECASE)
 
