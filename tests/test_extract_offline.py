@@ -194,9 +194,15 @@ def test_a_remark_between_the_steps_is_no_step() -> None:
     # `nowadays_file_management` set 'nowadaysed', `tool_rsyslogd_daemon` set 'tooled')
     text = ("# Building a kernel package\n\n- Install the build tools.\n- See Section 9.3.6, “Colorized commands”.\n"
             "- Nowadays, the management of special files is dynamic.\n- TOOL The rsyslogd daemon\n"
-            "- Please refer to articles on Debian Wiki for more information.\n- Build the package.\n")
+            "- Please refer to articles on Debian Wiki for more information.\n- Note\n"
+            "- If this does not clear up your display, see Section 9.5.6.\n- Build the package.\n")
     names = [s.tool for s in _procedure(text).workflows[0].steps]
     assert len(names) == 2 and names[0].startswith("install") and names[1].startswith("build"), names
+    # in prose, a sentence told in order that asks nothing of anyone (`handle_list_module`)
+    text = ("# Modules\n\nFirst, install the policy package. Then, the semodule -l command lists the modules. "
+            "Finally, you should label all the available files.\n")
+    names = [s.tool for s in _procedure(text).workflows[0].steps]
+    assert len(names) == 2 and names[0].startswith("install") and names[1].startswith("label"), names
 
 
 def test_a_how_to_titles_object_names_the_record() -> None:

@@ -226,24 +226,32 @@ _OUTCOME = re.compile(r"^\W*(?:your|the|this|that|it|its|their|they|these|those)
                       r"\b(?:will|'ll)\s+(?:then\s+|now\s+|automatically\s+|usually\s+)?(?:be\s+)?[a-z]+", re.IGNORECASE)
 
 
+#: a pointer to more text, alone or after a fronted clause: "See Section 9.3.6", "Please refer to
+#: articles on Debian Wiki ...", "If this doesn't clear up your display, see Section 9.5.6"
+_POINTER = re.compile(r"(?:^\W*|[,:;]\s+)(?:please\s+)?(?:see|refer\s+to)\b[^.]{0,60}?\b(?:sections?|chapters?|"
+                      r"figures?|tables?|wiki|documentation|manuals?|articles?|pages?|the following)\b", re.IGNORECASE)
+
+
 def is_outcome(step: tf.Step) -> bool:
     """A list item that says what happens after the steps, to something other than the reader
     ("Your redemption will process and appear on your account"), or a remark between them ("Since
     the kernel remains under the control of the packaging system, ...", "Furthermore, the scripts
-    ...", a sidebar's "CULTURE The good old days ..."): not a step, so not a tool (they were
-    `since_kernel_remains`, a write setting the status 'sinced')."""
-    return bool(not step.verb and _OUTCOME.match(step.text) or _REMARK.match(step.text))
+    ...", a sidebar's "CULTURE The good old days ..."), or a sentence that opens with a sequence
+    word but asks nothing of anyone: not a step, so not a tool (they were `since_kernel_remains`, a
+    write setting the status 'sinced', and `handle_list_module`)."""
+    if step.marker == "sequence" and not step.verb and not _MODAL.search(step.text) \
+            and not re.search(r"\byou\b", step.text, re.I):
+        return True  # "Finally, the semodule -l command lists the modules": told in order, done by no one
+    return bool(not step.verb and _OUTCOME.match(step.text) or _REMARK.match(step.text) or _POINTER.search(step.text))
 
 
-#: how a remark opens, never an instruction: a connective, a pointer to other text, or a sidebar's
-#: capitalised label
+#: how a remark opens, never an instruction: a connective, or a sidebar's capitalised label
 _REMARK = re.compile(r"^\W*(?:(?:despite|since|furthermore|moreover|however|although|though|among|thus|therefore|"
                      r"hence|otherwise|meanwhile|unfortunately|fortunately|soon|whoa|indeed|sometimes|often|"
                      r"generally|typically|nowadays|today|currently|historically|traditionally|originally|"
                      r"similarly|likewise|besides|through)\b|"
-                     # a pointer to more text: "See Section 9.3.6", "Please refer to articles on Debian Wiki ..."
-                     r"(?:please\s+)?(?:see|refer\s+to)\b[^.]{0,60}?\b(?:sections?|chapters?|figures?|tables?|wiki|"
-                     r"documentation|manuals?|articles?|pages?|the following)\b|"
+                     # a sidebar's label alone: "Note"
+                     r"(?:note|tip|warning|caution|important)\W*$|"
                      r"(?-i:NOTE|TIP|TOOL|CULTURE|WARNING|CAUTION|IMPORTANT|BACK TO BASICS|SECURITY|IN PRACTICE|"
                      r"GOING FURTHER|COMMUNITY|SPECIFIC CASE|QUICK LOOK|ALTERNATIVE|DEBIAN POLICY)\b(?!\s*:))",
                      re.IGNORECASE)
