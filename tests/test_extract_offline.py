@@ -205,6 +205,16 @@ def test_a_remark_between_the_steps_is_no_step() -> None:
     assert len(names) == 2 and names[0].startswith("install") and names[1].startswith("label"), names
 
 
+def test_a_verb_ending_its_sentence_has_no_object() -> None:
+    """'"Deschool." Be patient.': the quoted verb ends its sentence; "patient" of the next one is no
+    record (an unschooling how-to's records were patients)."""
+    from gem_env.stages.extract.steps import analyse_step, procedure_steps
+    text = '# How to Unschool\n\n1. Pursue a child\'s interest.\n2. "Deschool." Be patient.\n'
+    steps, _ = procedure_steps(text)
+    assert [analyse_step(s, text).object_words for s in steps] == [["child", "interest"], []]
+    assert _procedure(text, "How to Unschool Yourself and Your Children").entities[0].name == "children"
+
+
 def test_a_how_to_titles_object_names_the_record() -> None:
     """When no step names a known kind of record, the title's object does ("How to Craft a Bed in
     Minecraft": beds, was "wools", the object of one step); a verb used as a noun names nothing."""
@@ -274,6 +284,8 @@ def test_words() -> None:
         ["frozen", "cancelled", "submitted", "open", "paid", "applied", "stopped", "active"]
     assert [plural(n) for n in ("card", "policy", "address", "day", "money", "gift card")] \
         == ["cards", "policies", "addresses", "days", "money", "gift cards"]  # a table of money is "money"
+    from gem_env.tools.render import singular
+    assert plural("child") == "children" and singular("children") == "child"  # a table "childs" was the record's
     assert status_values("A `cancelled` or `expired` card cannot be frozen.", "card") == ([], ["cancelled", "expired"])
     assert status_values("Card must be in ACTIVE status (cannot change PIN on FROZEN or CLOSED cards)", "card") \
         == (["active"], ["frozen", "closed"])

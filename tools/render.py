@@ -156,8 +156,16 @@ def moment(word: str, prep: str) -> str:
     return f"{noun} {word}" if word.endswith("ed") else f"{singular(word)} {noun}"
 
 
+#: plurals no rule makes ("child" -> "children")
+_IRREGULAR_PLURAL = {"child": "children", "person": "people", "man": "men", "woman": "women", "foot": "feet",
+              "tooth": "teeth", "mouse": "mice", "goose": "geese"}
+_IRREGULAR_SINGULAR = {v: k for k, v in _IRREGULAR_PLURAL.items()}
+
+
 def singular(noun: str) -> str:
-    """"addresses" -> "address", "policies" -> "policy", "cards" -> "card"."""
+    """"addresses" -> "address", "policies" -> "policy", "cards" -> "card", "children" -> "child"."""
+    if noun in _IRREGULAR_SINGULAR:
+        return _IRREGULAR_SINGULAR[noun]
     if noun.endswith("ies"):
         return noun[:-3] + "y"
     if noun.endswith(("sses", "shes", "ches", "xes")):
@@ -192,7 +200,9 @@ def plural(noun: str) -> str:
     head, _, last = noun.rpartition(" ")
     if last in _UNCOUNTABLE:
         return noun
-    if last.endswith("y") and last[-2:-1] not in "aeiou":
+    if last in _IRREGULAR_PLURAL:
+        last = _IRREGULAR_PLURAL[last]
+    elif last.endswith("y") and last[-2:-1] not in "aeiou":
         last = last[:-1] + "ies"
     elif last.endswith(("s", "sh", "ch", "x", "z")):
         last += "es"

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from ...text import features as tf
 from ...text.words import articled
+from ...tools.render import plural
 from .archetypes import ENTRY_NAMES, PHONE, Action, Archetype
 from .service_feature import Feature
 from .service_flows import Flows
@@ -30,14 +31,6 @@ def _said_fully(listed: list[str], own: tuple[str, ...]) -> tuple[str, ...]:
     """The text's reasons, each as the archetype says it where it names the same thing more fully
     ("lost" of a line's suspension is a "lost phone": the line itself was not lost)."""
     return tuple(dict.fromkeys(next((r for r in own if v.lower() in r.split()), v) for v in listed))
-
-
-def plural(noun: str) -> str:
-    if re.search(r"[^aeiou]y$", noun):
-        return noun[:-1] + "ies"
-    if re.search(r"(?:s|x|ch|sh)$", noun):
-        return noun + "es"
-    return noun + "s"
 
 
 def id_pattern(noun: str, taken: frozenset[str] = frozenset()) -> str:

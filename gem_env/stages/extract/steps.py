@@ -329,8 +329,8 @@ def _object(tokens: list[tuple[str, int]], start: int) -> list[str]:
                 before_of, words = words, []
             continue  # "one of the channels": the channels
         if not low[:1].isalpha():
-            if words or before_of:
-                break
+            if words or before_of or low in (".", "!", "?"):
+                break  # a sentence's end: the verb has no object ('"Deschool." Be patient.': not "patient")
             continue
         if low in ("http", "https", "www"):  # "Go to https://...": a website (its address is a value)
             words.append("website")
