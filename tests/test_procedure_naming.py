@@ -189,3 +189,23 @@ def test_a_how_to_title_said_by_the_user_is_in_the_first_person() -> None:
     """"How to Unschool Yourself and Your Children" was asked as "help to unschool yourself and my children"."""
     from gem_env.simulators.scenario import user_words
     assert user_words("unschool yourself and your children (patient {patient_id})") == "unschool myself and my children"
+
+
+def test_a_pressed_button_leaves_the_state_of_what_it_does() -> None:
+    """A press's status is what the press carries out: its purpose ("to send your message": sent),
+    the label it presses ("Click on “Save.”": saved), or for the last action the goal's verb ("How
+    to Uninstall Twitch": uninstalled), never 'clicked' or 'pressed' ("It now shows as tapped")."""
+    def statuses(text: str, title: str) -> list[str]:
+        table = _procedure(text, title).entities[0]
+        return next(f.values for f in table.fields if f.name == "status")
+    got = statuses("1. Open the app.\n2. Type your message in the text field.\n"
+                   "3. Press the blue arrow to send your message.\n", "How to Message a Friend")
+    assert "sent" in got and "pressed" not in got, got
+    got = statuses("1. Open the document.\n2. Edit the first page.\n3. Click on “Save.”\n", "How to Edit a Document")
+    assert "saved" in got and "clicked on" not in got, got
+    got = statuses("1. Open the Applications folder.\n2. Find the Twitch icon.\n3. Click OK.\n",
+                   "How to Uninstall Twitch on PC or Mac")
+    assert "uninstalled" in got and "clicked" not in got, got
+    # a goal that leaves no state (finding, reading) leaves the press as it was
+    got = statuses("1. Open the app.\n2. Tap Search.\n", "How to Find a Song")
+    assert "found" not in got, got

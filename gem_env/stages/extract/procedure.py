@@ -17,7 +17,7 @@ from ...text import features as tf
 from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, participle, plural)
-from .steps import StepInfo
+from .steps import StepInfo, pressed_action
 from .procedure_values import _INITIAL, _list_expr, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values
@@ -132,10 +132,19 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.tool_names: set[str] = set()
         self.get_name = _unique(f"get_{_ident(self.noun, 50)}", self.tool_names)
         self.writes = [i for i in self.infos if i.kind == "write"]
-        self.statuses = [participle(i.verb) if not i.particle else f"{participle(i.verb)} {i.particle}"
-                         for i in self.writes]
+        goal = tf.verb_lemma((re.sub(r"^how to\s+", "", bare_title(self.doc.title), flags=re.I).split() or [""])[0])
+        self.statuses = [self._status_of(i, goal if i is self.writes[-1] else None) for i in self.writes]
         self.first_prior = VERB_STATUS.get(self.writes[0].verb, (None, None))[1] if self.writes else None
         self.produced = set(self.statuses)
+
+    @staticmethod
+    def _status_of(info: StepInfo, goal_verb: str | None) -> str:
+        """The status a write step leaves: its verb's participle ("installed"), or for a press, the
+        participle of what the press carries out (`pressed_action`)."""
+        action = pressed_action(info, goal_verb)
+        if action is not None:
+            return participle(action)
+        return participle(info.verb) if not info.particle else f"{participle(info.verb)} {info.particle}"
 
     # ---------------------------------------------------------------- conditions -> steps
 

@@ -123,6 +123,32 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     return info
 
 
+#: pressing verbs: the status a pressed button leaves is the action it carries out, not "clicked"
+_PRESSES = frozenset({"tap", "click", "press", "hit", "select"})
+_PURPOSE = re.compile(r"\b(?:in order )?to\s+([a-z]+)")
+_QUOTED_LABEL = re.compile(r"[\"“”]\s*([A-Za-z][A-Za-z'-]*)")
+
+
+def pressed_action(info: StepInfo, goal_verb: str | None) -> str | None:
+    """The action a pressing step carries out: its purpose ("Press the blue arrow to *send* your
+    message"), the verb of a label it presses ("Click on “*Save*.”"), else, for the procedure's last
+    action, the verb of its goal ("How to *Uninstall* Twitch": "Click OK"); None when none of them
+    leaves a state ('found' is none; a status 'clicked' or 'tapped' said nothing of the record)."""
+    if info.verb not in _PRESSES:
+        return None
+    body = info.step.text
+    for found in (_PURPOSE.search(body), _QUOTED_LABEL.search(body)):
+        verb = tf.verb_lemma(found.group(1)) if found else None
+        if _leaves_a_state(verb):
+            return verb
+    return goal_verb if _leaves_a_state(goal_verb) else None
+
+
+def _leaves_a_state(verb: str | None) -> bool:
+    """Whether a record is left in a state named by the verb ("saved"; not "found", "opened")."""
+    return bool(verb) and verb not in _PRESSES and tf.action_kind(verb) not in ("navigate", "read", "verify")
+
+
 def _joined_verb(rest: list[tuple[str, int]]) -> tuple[str, str, list[tuple[str, int]]] | None:
     """A verb with no object of its own joined to the next ("Scroll down and tap Safari", "Wait
     and then click OK"): the next verb, its particle and what follows it."""
