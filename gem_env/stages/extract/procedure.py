@@ -132,7 +132,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.tool_names: set[str] = set()
         self.get_name = _unique(f"get_{_ident(self.noun, 50)}", self.tool_names)
         self.writes = [i for i in self.infos if i.kind == "write"]
-        goal = tf.verb_lemma((re.sub(r"^how to\s+", "", bare_title(self.doc.title), flags=re.I).split() or [""])[0])
+        title = re.findall(r"[A-Za-z]+", re.sub(r"^how to\s+", "", bare_title(self.doc.title), flags=re.I))
+        goal = tf.verb_lemma(title[0]) if title else None
         self.statuses = [self._status_of(i, goal if i is self.writes[-1] else None) for i in self.writes]
         self.first_prior = VERB_STATUS.get(self.writes[0].verb, (None, None))[1] if self.writes else None
         self.produced = set(self.statuses)
