@@ -4,9 +4,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gem_env.tools.render import tidy_stops
+
 
 def say(text: str) -> dict[str, Any]:
-    return {"role": "assistant", "content": text}
+    return {"role": "assistant", "content": tidy_stops(text)}
 
 
 def call(tool: str, args: dict[str, Any], turn: Any) -> dict[str, Any]:

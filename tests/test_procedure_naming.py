@@ -2,6 +2,8 @@
 from its step, and a value the step names is a parameter the tool takes and stores."""
 from __future__ import annotations
 
+import re
+
 from gem_env.documents import Document, Verdict
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 from gem_env.stages.extract.procedure_values import plain_title
@@ -209,3 +211,13 @@ def test_a_pressed_button_leaves_the_state_of_what_it_does() -> None:
     # a goal that leaves no state (finding, reading) leaves the press as it was
     got = statuses("1. Open the app.\n2. Tap Search.\n", "How to Find a Song")
     assert "found" not in got, got
+
+
+def test_a_shell_pages_step_introducing_its_command_is_asked_without_its_colon() -> None:
+    """tldr's "- Upload to PyPI showing detailed information:" then the command: the goal was
+    "the twine: upload ... information:", said as "I've uploaded ... information:." (28 messages)."""
+    text = ("# twine\n\n> Utility for publishing Python packages on PyPI.\n\n"
+            "- Upload to PyPI:\n\n`twine upload dist/*`\n\n"
+            "- Upload to PyPI showing detailed information:\n\n`twine upload --verbose dist/*`\n")
+    goals = [w.goal for w in _procedure(text, "twine").workflows]
+    assert goals and not any(":(" in g.replace(" ", "") or re.search(r":\s*\(", g) for g in goals), goals

@@ -81,3 +81,25 @@ def test_an_id_inside_a_note_the_user_was_asked_for_stays_in_the_note() -> None:
     said = "Of course, it's a charge I do not recognise on my card CRD-67977."
     assert read_facts(said, names, ["summary"]) == {"summary": "a charge I do not recognise on my card CRD-67977"}
     assert read_facts("It's for card CRD-1.", names, ["card_id"]) == {"card_id": "CRD-1"}
+
+
+def test_a_text_that_is_a_sentence_is_said_in_quotes_and_read_back_whole() -> None:
+    """A free-text value ending in its own stop ("Thanks for the help so far.") was written "The
+    narrative statement is Thanks for the help so far.." and, with one stop, read without its own;
+    in quotes its stop is part of it. A code, a name or a word is said as it is."""
+    from gem_env.simulators.phrases import said_value
+    assert said_value("narrative_statement", "Thanks for the help so far.") == '"Thanks for the help so far."'
+    assert said_value("question", "Is it done yet?") == '"Is it done yet?"'
+    for value in ("Gold", "ACC-1234", "Mr. Smith", "wXVH2SKu3!"):
+        assert said_value("x", value) == value
+    said = 'Sure, the narrative statement is "Thanks for the help so far."'
+    names = [("narrative statement", "narrative_statement")]
+    assert canonical(read_facts(said, names, [])["narrative_statement"]) == "Thanks for the help so far."
+
+
+def test_the_assistant_never_writes_a_full_stop_twice() -> None:
+    from gem_env.agents.messages import say
+    assert say("The question shows I'd like an update, please.. Anything else?")["content"] \
+        == "The question shows I'd like an update, please. Anything else?"
+    assert say("Hmm... let me check.")["content"] == "Hmm... let me check."
+    assert say('With the question "Is it done?". Shall I?')["content"] == 'With the question "Is it done?". Shall I?'

@@ -156,6 +156,16 @@ def moment(word: str, prep: str) -> str:
     return f"{noun} {word}" if word.endswith("ed") else f"{singular(word)} {noun}"
 
 
+_DOUBLED_STOP = re.compile(r"(?<![.])([.!?])\.(?=\s|$)")
+
+
+def tidy_stops(text: str) -> str:
+    """A sentence's full stop after a value that ends in its own ("The question shows I'd like an
+    update, please..") is not written twice; an ellipsis stays, and so does a stop after a quote
+    ('"Is it done?".': what ends the sentence for those who read it, `simulators` among them)."""
+    return _DOUBLED_STOP.sub(r"\1", text) if "." in text else text
+
+
 #: plurals no rule makes ("child" -> "children")
 _IRREGULAR_PLURAL = {"child": "children", "person": "people", "man": "men", "woman": "women", "foot": "feet",
               "tooth": "teeth", "mouse": "mice", "goose": "geese"}

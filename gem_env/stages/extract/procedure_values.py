@@ -153,7 +153,7 @@ def _goal_text(title: str, infos: list[StepInfo], writes: list[StepInfo], main: 
     """"<title>: <the main step>" (a title that is no how-to may name only a topic)."""
     if main is None:
         main = (writes[-1] if writes else infos[-1]).step.text
-        main = re.split(r"(?<=[.!?])\s", main)[0].rstrip(".!? ")
+        main = re.split(r"(?<=[.!?])\s", main)[0].rstrip(".!?:; ")  # a shell page's "...information:" introduces its command
     if title and len(title) <= 80:
         return f"{_topic(title.rstrip('?.! '), noun)}: {main[:1].lower() + main[1:]}"
     return main[:1].lower() + main[1:]
