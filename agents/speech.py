@@ -10,8 +10,8 @@ from typing import Any
 
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (counted, is_count, is_money, none_of, participle, plain_words, render, singular,
-                                   smooth, spoken, when_words, words)
+from gem_env.tools.render import (counted, is_count, is_money, none_of, participle, plain_words, quoted_if_sentence,
+                                   render, singular, smooth, spoken, when_words, words)
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
@@ -667,7 +667,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         if _PLACED.match(noun):  # "The second flight is FLG-1.", never "It's second flight FLG-1."
             bank = [t for t in bank if re.search(r"(?:[Tt]he|[Yy]our(?: new)?) \{noun\}", t)]
         return pick(rng, bank, noun=noun, v=render(value))  # a thing made is no case to follow up: no "card number"
-    v = spoken(name, value)
+    v = quoted_if_sentence(spoken(name, value))
     # a date, given as the record holds it or already in words ("described" values are)
     dated = v != render(value) or _DATE_SAID.match(v) is not None
     if is_count(name, value):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gem_env.tools.render import singular, spoken
+from gem_env.tools.render import quoted_if_sentence, singular, spoken
 
 __all__ = ["fact_said", "is_own", "said_value", "singular", "persona_style", "want_phrase", "is_negative"]
 
@@ -261,12 +261,7 @@ def said_value(key: str, value: Any) -> str:
     """A value as a person writes it ("March 3, 2025", "$1,200.50", "annual fee" for the code
     "annual_fee": the assistant maps a choice said in words back to the code its tool takes); a
     text that is a sentence of its own in quotes, so its last stop is seen to be part of it."""
-    said = spoken(key, value)
-    return f'"{said}"' if _SENTENCE.fullmatch(said) else said
-
-
-#: a value that is a sentence: three words or more, ending in its own stop
-_SENTENCE = re.compile(r"[A-Z][^\n\"]*\s\S+\s[^\n\"]*[.!?]")
+    return quoted_if_sentence(spoken(key, value))
 
 
 _MINE = re.compile(r"email|name|phone|address|birth|_id$|^id$|pin|password|zip|city|state|country|username|number")

@@ -103,3 +103,23 @@ def test_the_assistant_never_writes_a_full_stop_twice() -> None:
         == "The question shows I'd like an update, please. Anything else?"
     assert say("Hmm... let me check.")["content"] == "Hmm... let me check."
     assert say('With the question "Is it done?". Shall I?')["content"] == 'With the question "Is it done?". Shall I?'
+
+
+def test_the_assistant_quotes_a_text_that_is_a_sentence() -> None:
+    """"The question shows Which planet is closest to the sun? Anything else?" read as the
+    assistant asking for the question, and the user's next request was taken for it (a refused
+    session); in quotes it is a value."""
+    import random
+    from gem_env.agents import speech as S
+    said = S.fact(random.Random(0), "question", "Which planet is closest to the sun?", after_write=False)
+    assert '"Which planet is closest to the sun?"' in said, said
+    assert '"' not in S.fact(random.Random(0), "status", "active", after_write=False)
+
+
+def test_a_text_field_is_seeded_with_text_of_its_kind() -> None:
+    """A how-to's question is a question, a review judges, a statement tells what happened (a
+    Kahoot question was "I'd like an update on my game, please.")."""
+    from gem_env.stages.extract.procedure_given import _texts
+    assert all(t.endswith("?") for t in _texts("question", "game"))
+    assert not any("update on my" in t for t in _texts("review", "game") + _texts("statement", "complaint"))
+    assert any("my game" in t for t in _texts("message", "game"))

@@ -156,6 +156,17 @@ def moment(word: str, prep: str) -> str:
     return f"{noun} {word}" if word.endswith("ed") else f"{singular(word)} {noun}"
 
 
+#: a value that is a sentence: three words or more, ending in its own stop
+_SENTENCE = re.compile(r"[A-Z][^\n\"]*\s\S+\s[^\n\"]*[.!?]")
+
+
+def quoted_if_sentence(said: str) -> str:
+    """A text value that is a sentence of its own, in quotes: its last stop is then seen to be part
+    of it ("The question is \"Which planet is closest to the sun?\"" is no question to the reader,
+    "The statement is \"I was charged twice.\"" keeps its stop); a code, a name or a word as it is."""
+    return f'"{said}"' if _SENTENCE.fullmatch(said) else said
+
+
 _DOUBLED_STOP = re.compile(r"(?<![.])([.!?])\.(?=\s|$)")
 
 

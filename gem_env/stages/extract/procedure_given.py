@@ -125,11 +125,32 @@ def _file_names(seed: int, name: str, ext: str) -> list[str]:
     return list(dict.fromkeys(f"{fk.last_name().lower()}_{fk.year()}.{ext}" for _ in range(_CHOICES)))
 
 
-def _messages(noun: str) -> list[str]:
-    """What a person writes in a message box, about the record the steps act on."""
-    return [f"Hi, I have a question about my {noun}.", f"Could you tell me the next step for my {noun}?",
-            f"Thanks for the help with my {noun} so far.", f"Please get back to me about my {noun} this week.",
-            f"I'd like an update on my {noun}, please."]
+def _texts(head: str, noun: str) -> list[str]:
+    """What a person writes in a text box of this kind (`head`), about the record the steps act on:
+    a message to the service by default, but a question asks something, a review judges, a
+    statement tells what happened (a Kahoot question was "I'd like an update on my game, please.")."""
+    n = noun.replace("_", " ")
+    banks = {
+        "question": [f"How long does the {n} take?", f"Can I change the {n} later?", "What is the capital of France?",
+                     f"Is the {n} free to use?", "Which planet is closest to the sun?"],
+        "review": [f"Great {n}, would recommend.", "It did the job, but it took longer than I expected.",
+                   "Easy to set up and works as described.", f"The {n} was fine, nothing special.",
+                   "Five stars: quick and friendly."],
+        "statement": [f"The {n} was not handled as we agreed in writing.", "I was charged twice and never got a reply.",
+                      "The deposit was not returned after I moved out.", f"Nobody answered my calls about the {n} for a month.",
+                      "The repairs promised in March were never made."],
+        "description": [f"My {n}, bought last spring and used daily.", "Blue, medium size, in good condition.",
+                        f"The {n} in the back office, second floor.", "Older model, works but runs slowly.",
+                        f"A spare {n} I keep for travel."],
+        "caption": ["Sunset at the lake.", "Our first day in the new place.", "Weekend hike with friends.",
+                    "Before and after the makeover.", "Best pancakes in town."],
+        "bio": ["Coffee lover, runner and amateur photographer.", "Teacher from Ohio who loves to travel.",
+                "Dog person, bookworm, weekend baker.", "Designer by day, guitarist by night.",
+                "Always planning the next trip."],
+    }
+    return banks.get(head) or [f"Hi, I have a question about my {n}.", f"Could you tell me the next step for my {n}?",
+                               f"Thanks for the help with my {n} so far.", f"Please get back to me about my {n} this week.",
+                               f"I'd like an update on my {n}, please."]
 
 
 def _words_before(body: str, end: int, n: int = 2) -> list[str]:
@@ -357,7 +378,7 @@ def _head(body: str, verb: str, object_words: list[str], noun: str, desc: str, s
         if kind is not None and isinstance(source, str):
             source = list(kind.values) or kind.provider
         if source == "sentence":
-            choices: list[Any] = _messages(noun)
+            choices: list[Any] = _texts(w, noun)
         elif source == "date":  # a day ahead of the frozen clock, as ISO text
             fk = _faker(seed, name)
             choices = list(dict.fromkeys(f"2025-{fk.random_int(2, 6):02d}-{fk.random_int(1, 28):02d}"
