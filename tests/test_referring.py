@@ -375,3 +375,13 @@ def test_a_reason_said_of_a_person_takes_them() -> None:
         assert reason_in_words(f"remove my user because {words}", ["no longer needed", "left the business"]) \
             == "no longer needed"
     assert own_words("damaged", random.Random(0), person=True) in ("it arrived broken", "it came in pieces")
+
+
+def test_a_referenced_value_goes_on_past_an_abbreviations_period() -> None:
+    """"It's the account at 2712 Lindsey Points Apt. 598. The email is ...": the value was read as
+    "2712 Lindsey Points Apt" and the write it fed was refused (two refined wikiHow sessions); a
+    period ends it only before a new sentence."""
+    text = "It's the account at 2712 Lindsey Points Apt. 598. The email is maya.lopez@example.com."
+    assert referenced_value("service_address", text) == "2712 Lindsey Points Apt. 598"
+    assert referenced_value("service_address", "It's the account at 611 Willis Plaza.") == "611 Willis Plaza"
+    assert referenced_value("last_four", "It's the card ending in 5305. Thanks!") == "5305"

@@ -140,7 +140,9 @@ def referenced_value(field: str, text: str) -> str | None:
     prep = role(field)
     if prep is None:
         return None
-    pattern = rf"\b(?:the|my) (?:[\w-]+ ){{1,3}}?{re.escape(prep)} (?P<v>[^.?!;,]+?)(?=[.?!;,](?:\s|$)|$)"
+    # a period ends the value only before a new sentence: "at 2712 Lindsey Points Apt. 598." goes on
+    pattern = rf"\b(?:the|my) (?:[\w-]+ ){{1,3}}?{re.escape(prep)} (?P<v>[^?!;,]+?)" \
+              rf"(?=[?!;,](?:\s|$)|\.(?:\s+(?=[A-Z\"'])|\s*$)|$)"
     found = [m.group("v").strip().strip('"') for m in re.finditer(pattern, text, re.IGNORECASE)]
     if prep == "with":  # "the one with 2 bags" counts things; it names no doctor or agent
         found = [v for v in found if not _COUNTED.match(v)]
