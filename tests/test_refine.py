@@ -888,3 +888,24 @@ def test_a_withheld_value_counts_as_given_however_the_user_writes_it() -> None:
         assert _withheld(task, messages, said).passed, written
     messages[2]["content"] = "It's 2025-02-02 at 1:30 PM."
     assert not _withheld(task, messages, said).passed
+
+
+def test_an_ambiguous_description_is_never_of_a_field_the_task_writes(tmp_path: Path) -> None:
+    """A complaint described by its narrative statement when the session writes a new one: the new
+    statement was taken for the description and the old one written (wikiHow refine failures). The
+    ambiguity is of another field, whatever the seed."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "complaint.md").write_text(
+        "# How to File a Complaint Against a Real Estate Agent\n\n1. Determine whether your complaint is valid.\n"
+        "2. Prepare your complaint.\n3. Write your narrative statement.\n4. Provide copies of your documents.\n"
+        "5. Submit the complaint package.\n")
+    assert main(["synthesize", str(tmp_path / "docs"), "--out", str(tmp_path / "run"), "--tasks-per-domain", "6"]) == 0
+    tasks, domains = load_task_set(tmp_path / "run")
+    task = next(t for t in tasks if t.category == "complete")
+    given = {name for a in task.gold_actions for name in a.arguments or {}}
+    assert "narrative_statement" in given
+    described = set()
+    for seed in range(8):
+        variant_task, _ = refine_task(task, domains[task.domain], ["ambiguity"], siblings=tasks, seed=seed)
+        described |= set(variant_task.scenario.knows) - set(task.scenario.knows)
+    assert described and "complaint_narrative_statement" not in described, described

@@ -18,7 +18,11 @@ from .miss_param import _values
 
 
 def _shared_attributes(v: Variant, table: str, row: dict[str, Any]) -> list[tuple[str, Any, int]]:
-    """(field, the row's value, rows that share it) for plain fields shared with other rows."""
+    """(field, the row's value, rows that share it) for plain fields shared with other rows, but
+    not a field the task gives a value for (a complaint described by the statement the user is
+    about to write: "my narrative whose statement is ..." beside the new one, and the new one was
+    taken for the description)."""
+    given = {name for a in v.task.gold_actions for name in (a.arguments or {})}
     entity = v.compiled.domain.entity(table)
     sandbox = v.compiled.new_sandbox()
     try:
@@ -27,7 +31,8 @@ def _shared_attributes(v: Variant, table: str, row: dict[str, Any]) -> list[tupl
         sandbox.close()
     out = []
     for f in entity.fields if entity else []:
-        if f.name == entity.primary_key or f.unique or f.foreign_key or f.type not in ("string", "integer"):
+        if f.name == entity.primary_key or f.unique or f.foreign_key or f.type not in ("string", "integer") \
+                or f.name in given or f"new_{f.name}" in given:
             continue
         value = row.get(f.name)
         count = Counter(r.get(f.name) for r in rows)[value]
