@@ -221,3 +221,12 @@ def test_a_shell_pages_step_introducing_its_command_is_asked_without_its_colon()
             "- Upload to PyPI showing detailed information:\n\n`twine upload --verbose dist/*`\n")
     goals = [w.goal for w in _procedure(text, "twine").workflows]
     assert goals and not any(":(" in g.replace(" ", "") or re.search(r":\s*\(", g) for g in goals), goals
+
+
+def test_an_answer_word_names_no_record() -> None:
+    """'... it should return “yes” (and a 0 exit status)': Debian's monitoring section kept
+    `yeses` keyed YES-94832, and the assistant read the id the user gave as a yes ("-94832")."""
+    text = ("# Monitoring\n\n1. Install the plugin.\n"
+            "2. Finally, when the plugin is invoked with the autoconf parameter, it should return “yes” or “no”.\n"
+            "3. Return “yes” to enable it.\n")
+    assert _procedure(text, "12.4. Monitoring").entities[0].name not in ("yeses", "nos", "oks")

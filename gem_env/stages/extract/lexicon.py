@@ -191,7 +191,7 @@ _SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+(?=[A-Za-z])")
 #: words a procedure's steps leave last in an object that name no record ("Though, ...", "the next
 #: step", "this section"): the document's parts and the time it takes
 _NOT_RECORDS = frozenset("though although however step steps section chapter part example note way thing time status progress "
-                         "minute minutes second seconds hour fun".split())
+                         "minute minutes second seconds hour fun yes no ok okay".split())  # 'Answer "yes"': no record
 
 
 def bare_title(title: str | None) -> str:
