@@ -14,11 +14,25 @@ A value contradicts its field by one of these stated rules (the first that match
   that is not about paying;
 - tier_word: a tier word (basic, premium, silver ...) in a generic type/level/kind field;
 - updated_suffix: a new value made as "<old> (updated)";
-- sentence_value: a sentence (six words or more) in a field whose name is no text field.
+- sentence_value: a sentence (six words or more) in a field whose name is no text field;
+- keyboard_key: any value of a `<key>_key` field that names a keyboard key (return_key, l_key): a
+  step presses it, the user gives no value;
+- key_password: a product, signing/SSH or API key (cd_key, public_key, openai_api_key) holding a
+  password's shape ("Da31NY32");
+- code_digits: a snippet or promotion code (html_code, promotional_code) holding only digits;
+- balance_money: a number in a balance that is no money (white_balance, wii_fit_balance);
+- faker_slug: a `*_name` holding Faker's random words joined ("behind-feeling-fast");
+- made_up_thing: a `<thing>_name` holding "<First name>'s <thing>" or "<City> <thing>" ("Robert's power");
+- exit_status_word: a word in an exit status (a command returns a number);
+- fragment_name: a field (any value) whose name opens with an adverb, a gerund or preposition, or
+  a number word (simply_type, using_physical_drive_number, one_level).
+
+`--known` measures the values users know in the runs' tasks (`scenario.knows`, each request's too,
+one per corpus, field and value) instead of the seeded tables.
 
 The rules only count what reading the list found; read `fields` too.
 
-    .venv/bin/python bench/seed_values.py [--run-dirs DIR ...] [--out DIR] [--fields]
+    .venv/bin/python bench/seed_values.py [--run-dirs DIR ...] [--out DIR] [--fields] [--known]
 """
 from __future__ import annotations
 
@@ -56,6 +70,36 @@ _TEXTY = {"description", "note", "notes", "comment", "reason", "message", "quest
           "statement", "caption", "bio", "body", "details", "feedback", "explanation", "instructions", "content",
           "answer", "response", "title", "subject", "command", "condition", "quote", "line", "prompt", "query",
           "label", "sentence", "phrase", "excerpt", "request", "tip", "goal", "motto", "slogan"}
+_KEYBOARD = {"return", "enter", "tab", "shift", "esc", "escape", "ctrl", "control", "alt", "option", "command",
+             "cmd", "space", "spacebar", "backspace", "delete", "home", "end", "windows", "fn", "globe"}
+_KEYISH = {"product", "license", "licence", "cd", "activation", "serial", "public", "private", "ssh", "gpg", "pgp",
+           "signing", "maintainers", "maintainer", "certificate", "api"}
+_PASSWORDISH = re.compile(r"^[A-Za-z]{2}\d{2}[A-Za-z]{2}\d{2}$")
+_SNIPPETISH = {"html", "css", "embed", "promo", "promotional", "discount", "coupon", "voucher"}
+_MONEYISH = {"account", "available", "current", "card", "outstanding", "remaining", "loan", "credit", "gift",
+             "starting", "opening", "closing", "minimum", "statement", "due", "cash", "wallet", "savings", "checking",
+             "new", "bank", "prepaid"}
+_LEADS = {"using", "including", "following", "regarding", "considering", "entering", "typing", "selecting",
+          "one", "two", "three", "four", "five", "simply", "just", "now", "then", "also", "easily",
+          "in", "on", "at", "for", "with", "from", "by", "of", "to", "into"}
+
+
+def _faker_words() -> tuple[set[str], set[str], tuple[str, ...]]:
+    """Faker's lorem words, first names and city suffixes ("-chester", "-land")."""
+    from faker.providers.address.en_US import Provider as Address
+    from faker.providers.lorem.en_US import Provider as Lorem
+    from faker.providers.person.en_US import Provider as Person
+    return set(Lorem.word_list), set(Person.first_names), tuple(Address.city_suffixes)
+
+
+_LOREM, _FIRST_NAMES, _CITY_SUFFIXES = _faker_words()
+
+
+def _fragment(field: str) -> bool:
+    """Whether a field's name opens with a word no field is named by (module docstring)."""
+    toks = _tokens(field.removeprefix("new_"))
+    return len(toks) > 1 and (toks[0] in _LEADS or (toks[0].endswith("ly") and len(toks[0]) > 4
+                                                    and toks[0] not in ("family", "early", "daily", "weekly")))
 
 
 def _tokens(name: str) -> list[str]:
@@ -64,10 +108,25 @@ def _tokens(name: str) -> list[str]:
 
 def _rule(field: str, entity: str, description: str, value: Any) -> str | None:
     """The first rule `value` breaks for its field (module docstring), or None."""
-    if not isinstance(value, str) or not value:
-        return None
     toks = _tokens(field.removeprefix("new_"))
     head, mods = (toks[-1], toks[:-1]) if toks else ("", [])
+    if head == "key" and len(mods) == 1 and (mods[0] in _KEYBOARD or len(mods[0]) == 1):
+        return "keyboard_key"
+    if head == "balance" and isinstance(value, (int, float)) and mods and mods[-1] not in _MONEYISH:
+        return "balance_money"
+    if not isinstance(value, str) or not value:
+        return None
+    if head == "key" and _KEYISH & set(mods) and _PASSWORDISH.match(value):
+        return "key_password"
+    if head == "code" and _SNIPPETISH & set(mods) and value.isdigit():
+        return "code_digits"
+    if head == "name" and re.fullmatch(r"[a-z]+(?:-[a-z]+)+", value) and set(value.split("-")) <= _LOREM:
+        return "faker_slug"
+    made = re.fullmatch(rf"([A-Z][a-z]+)('s)? {re.escape(mods[-1])}", value, re.I) if head == "name" and mods else None
+    if made and (made[2] and made[1] in _FIRST_NAMES or not made[2] and made[1].endswith(_CITY_SUFFIXES)):
+        return "made_up_thing"
+    if head == "status" and mods[-1:] == ["exit"] and not value.isdigit():
+        return "exit_status_word"
     if value.endswith("(updated)"):
         return "updated_suffix"
     if ({"ip", "ipv4", "ipv6"} & set(toks)) and not _IP.match(value):
@@ -128,16 +187,34 @@ def _new_values(run: Path) -> list[dict[str, Any]]:
     return out
 
 
-def measure(runs: dict[str, Path]) -> dict[str, Any]:
+def _known_values(run: Path) -> list[dict[str, Any]]:
+    """Every value users know in the run's tasks, one per field name and value."""
+    out, seen = [], set()
+    tasks = run / "tasks.jsonl"
+    for line in tasks.open() if tasks.exists() else []:
+        scenario = json.loads(line).get("scenario") or {}
+        for knows in [scenario.get("knows", {})] + [r.get("knows", {}) for r in scenario.get("requests", [])]:
+            for k, v in knows.items():
+                if k.endswith("_id") or k == "email" or (k, json.dumps(v)) in seen:
+                    continue
+                seen.add((k, json.dumps(v)))
+                out.append({"domain": "", "entity": "", "field": k, "type": "known", "description": "",
+                            "source": "task", "values": [v]})
+    return out
+
+
+def measure(runs: dict[str, Path], known: bool = False) -> dict[str, Any]:
     counts: dict[str, collections.Counter] = {}
     flagged: list[dict[str, Any]] = []
     fields: list[dict[str, Any]] = []
     for corpus, run in runs.items():
         c = counts.setdefault(corpus, collections.Counter())
-        found = [f for p in sorted((run / "domains").glob("*.json")) for f in _domain_fields(p)] + _new_values(run)
+        found = _known_values(run) if known else \
+            [f for p in sorted((run / "domains").glob("*.json")) for f in _domain_fields(p)] + _new_values(run)
         for f in found:
             c["fields"] += 1
             rules = [r for r in (_rule(f["field"], f["entity"], f["description"] or "", v) for v in f["values"]) if r]
+            rules += ["fragment_name"] if _fragment(f["field"]) else []
             if rules:
                 c[rules[0]] += 1
                 flagged.append({"corpus": corpus, "rule": rules[0], **f})
@@ -170,15 +247,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run-dirs", nargs="*", type=Path, help="existing runs (named by their folder) instead")
     ap.add_argument("--out", type=Path, help="where the runs go (default: a temporary folder)")
     ap.add_argument("--fields", action="store_true", help="also list every field (for reading by eye)")
+    ap.add_argument("--known", action="store_true", help="measure the values users know in the tasks instead")
     args = ap.parse_args(argv)
     if args.run_dirs:
         runs = {p.name: p for p in args.run_dirs}
-        report = measure(runs)
+        report = measure(runs, args.known)
     elif args.out:
-        report = measure(_synthesize(args.out))
+        report = measure(_synthesize(args.out), args.known)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            report = measure(_synthesize(Path(tmp)))
+            report = measure(_synthesize(Path(tmp)), args.known)
     if not args.fields:
         report.pop("fields")
     json.dump(report, sys.stdout, indent=1, default=str)

@@ -70,7 +70,7 @@ IPV4, IPV6, MAC = _k("ipv4_private"), _k("ipv6"), _k("mac_address")
 HOSTNAME, DOMAIN, URL, EMAIL = _k("hostname"), _k("domain_name"), _k("url"), _k("email")
 STREET, CITY, COUNTRY, POSTCODE = _k("street_address"), _k("city"), _k("country"), _k("postcode")
 PERSON, FIRST, LAST, USER = _k("name"), _k("first_name"), _k("last_name"), _k("user_name")
-FILE, EXTENSION, SLUG, COMPANY = _k("file_name"), _k("file_extension"), _k("slug"), _k("company")
+FILE, EXTENSION, COMPANY = _k("file_name"), _k("file_extension"), _k("company")
 PAYMENT = _v("card", "bank transfer", "cash")
 TIERS = _v("basic", "silver", "gold")
 PLANS = _v("basic", "standard", "premium")
@@ -79,11 +79,22 @@ PLANS = _v("basic", "standard", "premium")
 _BEINGS = frozenset("character pet dog cat puppy kitten baby horse avatar hero bird fish hamster rabbit".split())
 #: things whose names are identifiers, not words of a language (a package, a bucket, a profile)
 _TECHNICAL = frozenset(
-    "package bucket repo repository branch project database db table container image volume service app application "
-    "module profile network ssid wifi printer queue field variable column tag key group channel team workspace "
-    "process job task setting property parameter environment env instance cluster node pool bridge interface "
+    "package bucket repo repository branch project database db table container image volume service session "
+    "module profile network ssid wifi printer queue tag key group channel team workspace "
+    "process job task setting environment env instance cluster node pool bridge interface "
     "partition disk drive device share resource library plugin extension theme template script function class "
     "object index schema role policy".split())
+#: what a name is a person's name of: a person's role ("author", "contact") or a part of it ("full", "middle")
+_NAMED_PEOPLE = frozenset(
+    "full middle maiden given family contact author owner customer holder member patient passenger person recipient "
+    "sender cardholder beneficiary payee friend guest emergency applicant student employee driver agent officiant "
+    "artist photographer lawyer attorney doctor dentist tutor coach trainer contractor realtor babysitter sitter "
+    "witness sponsor mentor veterinarian vet plumber electrician teacher manager child parent spouse partner "
+    "maintainer uploader developer admin administrator signer reviewer caller client tenant landlord "
+    "buyer seller payer teammate opponent instructor speaker".split())
+#: things whose names are identifiers of a record's columns, and apps people open by name
+_FIELDS = frozenset("field column variable property parameter attribute".split())
+_APPS = frozenset("app application program".split())
 _COMPANIES = frozenset("company business employer brand store shop vendor merchant bank organization organisation "
                        "firm supplier provider insurer lender dealer agency".split())
 _HOSTS = frozenset("host server machine computer node relay gateway router mailserver".split())
@@ -143,9 +154,20 @@ def _name(m: str, context: str) -> Kind:
         return COUNTRY
     if m in _COMPANIES:
         return COMPANY
+    if m in _FIELDS:
+        return _v("first_name", "email", "phone", "created_at", "total")
+    if m in _APPS:
+        return _v("Notes", "Calendar", "Spotify", "WhatsApp", "Google Maps")
     if m in _TECHNICAL:
-        return SLUG
-    return PERSON  # a person's name (customer_name, name), or a thing's the words do not place
+        return _v(f"my-{m}", f"{m}-dev", f"{m}-backup", f"test-{m}", f"{m}-2024")
+    if not m or m in _NAMED_PEOPLE:
+        return PERSON
+    return thing_names(m)  # a session's, a DVD's, a party's: no person's name ("Barbara Duran")
+
+
+def thing_names(thing: str) -> Kind:
+    """Names a person gives a thing ("Work session", "Family DVD")."""
+    return _v(*(f"{w} {thing}" for w in ("Main", "Work", "Family", "Summer", "Backup")))
 
 
 def _address(m: str, context: str) -> Kind:
@@ -214,9 +236,44 @@ def _carrier(m: str, context: str) -> Kind:
     return COMPANY
 
 
+def _balance(m: str, context: str) -> Kind | None:
+    """A camera's white balance is a setting; any other balance is money (a number field)."""
+    return _v("auto", "daylight", "cloudy", "tungsten", "fluorescent") if m in ("white", "color", "colour") else None
+
+
+def _code(m: str, context: str) -> Kind | None:
+    """Code that is a snippet, a promotion's code, a car's trouble code; others are digits (a number field)."""
+    if m in ("html", "css", "embed", "source", "javascript", "js", "snippet", "iframe", "widget"):
+        return _v('<a href="https://example.com">Visit us</a>', '<img src="logo.png" alt="Logo">',
+                  '<p style="color:red">Sale today</p>', '<div class="banner">Welcome</div>', "<br>")
+    if m in ("promo", "promotional", "promotion", "discount", "coupon", "voucher", "referral", "offer"):
+        return _v("SAVE20", "WELCOME10", "SPRING15", "FREESHIP", "EXTRA5")
+    if m in ("dtc", "obd", "obd2", "trouble", "diagnostic", "engine"):
+        return _k("bothify", text="P0###")
+    return None
+
+
+def _key(m: str, context: str) -> Kind | None:
+    """A product key is five groups of five, a signing or SSH key is named by its id, an API
+    key is a long token; another key is a secret (a password field)."""
+    if m in ("product", "license", "licence", "cd", "activation", "serial", "registration", "windows", "steam"):
+        return _k("bothify", text="#?#??-?##?#-??#?#-#?#??-?#??#", letters="BCDFGHJKMPQRTVWXY")
+    if m in ("public", "private", "ssh", "gpg", "pgp", "signing", "maintainer", "maintainers", "certificate",
+             "encryption", "archive", "repository", "host", "rsa"):
+        return _k("hexify", text="0x^^^^^^^^^^^^^^^^", upper=True)
+    if m in ("api", "access", "secret", "openai", "developer"):
+        return _k("bothify", text="sk-????????????????????????", letters="abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ")
+    return None
+
+
+def _status(m: str, context: str) -> Kind | None:
+    """A command's exit status is a number it returns; another status is a stage (a status field)."""
+    return _v("0", "1", "2") if m == "exit" else None
+
+
 #: heads whose kind their modifier decides, and heads that are one kind whatever the modifier
 _BY_HEAD = {"name": _name, "address": _address, "method": _method, "type": _type, "level": _level,
-            "carrier": _carrier}
+            "carrier": _carrier, "balance": _balance, "code": _code, "key": _key, "status": _status}
 _FIXED = {"ip": IPV4, "ipv4": IPV4, "ipv6": IPV6, "mac": MAC, "host": HOSTNAME, "server": HOSTNAME,
           "domain": DOMAIN, "url": URL, "link": URL, "email": EMAIL, "user": USER, "tier": TIERS, "plan": PLANS,
           "city": CITY, "town": CITY, "country": COUNTRY, "zip": POSTCODE, "company": COMPANY, "employer": COMPANY,
@@ -234,5 +291,5 @@ def kind_of(name: str, context: str = "") -> Kind | None:
     head = next((h for h in (ws[-1], ws[-1][:-2], ws[-1][:-1]) if h in _BY_HEAD or h in _FIXED), None)  # hosts
     if head is None or head in _FIXED:
         return _FIXED.get(head)  # type: ignore[arg-type]
-    mods = [w for w in ws[:-1] if w != "new"] or _modifier_in(context, head)
+    mods = [w for w in ws[:-1] if w != "new"] or (_modifier_in(context, head) if head != "status" else [])
     return _BY_HEAD[head](mods[-1] if mods else "", context)

@@ -105,6 +105,38 @@ def is_adverb(word: str) -> bool:
     return low in _ADVERBS or (low.endswith("ly") and len(low) > 4 and low not in _LY_NOUNS)
 
 
+#: keys of a keyboard: "Press the ⏎ Return key" presses one, it names no value the user gives
+_KEYBOARD = frozenset("return enter tab shift esc escape ctrl control alt option opt command cmd space spacebar "
+                      "backspace delete del home end insert windows win fn globe caps arrow up down left right "
+                      "super meta menu".split())
+_PRESSED = re.compile(r"\b(?:press(?:es|ed|ing)?|hit(?:s|ting)?|tap(?:s|ped|ping)?|hold(?:s|ing)?)\s+(?:down\s+)?"
+                      r"(?:(?:the|your|a|and|hold)\s+)*\W*$", re.I)
+#: what a field's words may run into from the phrase before them: an adverb ("simply type"), a
+#: gerund or preposition ("using physical drive number"), a number ("back out one level")
+_LEAD_INS = frozenset("using including following regarding concerning considering entering typing selecting "
+                      "choosing providing giving pressing clicking running one two three four five six seven eight "
+                      "nine ten".split())
+#: a head followed by one of these modifies a thing, and names no value: the "Wii Fit balance board",
+#: "the white balance settings", `make NAME=devel` (a variable set on a command line)
+_NOT_A_HEAD = re.compile(r"\s?=|\s+(?:boards?|games?|settings?|buttons?|icons?|tabs?|menus?)\b", re.I)
+
+
+def field_words(name: str, text: str, start: int, end: int) -> str | None:
+    """The field a phrase `tf.named_fields` found in `text[start:end]` names (`name`, snake case):
+    without the words it ran into before it, or None where it names no value (a pressed key,
+    a field-head word that modifies a thing, or the bare head left once those words are gone)."""
+    words = name.split("_")
+    if words[-1] in ("key", "keys") and (_PRESSED.search(text[max(0, start - 40):start])
+                                         or len(words) == 2 and (len(words[0]) == 1 or words[0] in _KEYBOARD)):
+        return None
+    if _NOT_A_HEAD.match(text, end):
+        return None
+    kept = list(words)
+    while len(kept) > 1 and (is_adverb(kept[0]) or kept[0] in _LEAD_INS):
+        kept.pop(0)
+    return None if len(kept) == 1 < len(words) else "_".join(kept)
+
+
 def name_word(word: str) -> bool:
     """Whether a word may stand in a tool's name as a noun of the step's object: not an adverb, a
     placeholder pronoun, or a single letter ("Play the E and G notes" is `play_note`, not `play_e`)."""
@@ -189,7 +221,8 @@ _UNIT_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 
 
 _SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+(?=[A-Za-z])")
 #: words a procedure's steps leave last in an object that name no record ("Though, ...", "the next
-#: step", "this section"): the document's parts and the time it takes
+#: step", "this section"): the document's parts, the time it takes, and an answer (a plugin "should
+#: return “yes”" made a record called yes, whose id "YES-94832" a reply reads as an answer)
 _NOT_RECORDS = frozenset("though although however step steps section chapter part example note way thing time status progress "
                          "minute minutes second seconds hour fun yes no ok okay".split())  # 'Answer "yes"': no record
 

@@ -16,7 +16,8 @@ from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
-    _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, participle, plural)
+    _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
+    participle, plural)
 from .steps import StepInfo, pressed_action
 from .procedure_values import _INITIAL, _list_expr, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
@@ -331,7 +332,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 continue
             if re.search(r"\bnew\s+(?:[\w-]+\s+)?$", text[max(0, nf.start - 20):nf.start], re.I):
                 continue  # "a new 4-digit PIN" is not a value on file
-            name = self.named_field(nf.name, nf.text)
+            words = field_words(nf.name, text, nf.start, nf.end)
+            name = self.named_field(words, nf.text) if words else None
             if name is None or any(name == s for s, _ in seen):
                 continue
             if info.kind == "write":  # "Update the address" sets it; "confirm with your PIN" checks it

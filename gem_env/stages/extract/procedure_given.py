@@ -22,7 +22,7 @@ from typing import Any
 from faker import Faker
 
 from ...text import features as tf
-from ...tools.kinds import PERSON, kind_of
+from ...tools.kinds import kind_of, thing_names
 from .lexicon import _STOP, _ident
 
 #: how many values a field offers the users of one domain
@@ -285,15 +285,13 @@ def _name(body: str, verb: str, desc: str, seed: int, add: Any) -> None:
     name = _ident(f"{thing}_name", 40)
     if said.isupper():  # "the DVD"
         thing = said
-    fk = _faker(seed, name)
     kind = kind_of(name)
     if thing in ("document", "file"):
         choices = _file_names(seed, name, "docx")
-    elif kind is not None and kind != PERSON:  # a character's name is a first name, a host's a hostname
-        choices = _made(seed, name, list(kind.values) or kind.provider)
-    else:
-        choices = list(dict.fromkeys(f"{fk.first_name()}'s {thing}" if k % 2 else f"{fk.city()} {thing}"
-                                     for k in range(_CHOICES)))
+    elif kind is not None and kind != thing_names(tf.lemma(said.lower())):
+        choices = _made(seed, name, list(kind.values) or kind.provider)  # a character's is a first name
+    else:  # what a person calls a thing ("Family DVD"), not "Robert's power" nor a person's name
+        choices = list(thing_names(thing).values)
     add(Given(name, {"type": "string", "description": desc}, choices=choices))
 
 
