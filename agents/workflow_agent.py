@@ -83,7 +83,7 @@ def _settled(text: str, going_on: bool) -> bool:
     """Whether an assistant message ended a request: it asked whether there is anything else, or,
     in a session the user said has several things (no such question then), it asks nothing."""
     return bool(_CLOSED.search(text) or _OFFERED.search(text) or HANDOFF_OFFERED.search(text)) \
-        or going_on and "?" not in text \
+        or going_on and "?" not in _QUOTED_TEXT.sub('""', text) \
         and not asks_confirmation(text)
 
 
@@ -126,6 +126,16 @@ class _Turn:
         """What the user has said in the open request."""
         said = " ".join([self.mention, *(m.get("content") or "" for m in self.segment if m.get("role") == "user")])
         return said.replace(self.aside, "").strip() if self.aside else said.strip()
+
+
+_QUOTED_TEXT = re.compile(r'"[^"\n]*"')
+
+
+def _questions(text: str) -> str:
+    """The sentences of an assistant message that ask something; a value said in quotes asks
+    nothing ('The question is "Is the game free to use?".' was taken for asking the question, and
+    the next request for its answer)."""
+    return " ".join(s for s in S.SENTENCE_BREAK.split(_QUOTED_TEXT.sub('""', text)) if s.endswith("?"))
 
 
 def _choice_said(said: str, read: str, choices: list[Any]) -> Any:
@@ -422,7 +432,7 @@ class WorkflowAgent:
         got = self._read.get((said, previous))
         if got is None:
             # an offer asks for nothing, nor does "What would you like to do: change the cabin, ...?"
-            asked = named_keys(" ".join(s for s in S.SENTENCE_BREAK.split(previous) if s.endswith("?")), self._names) \
+            asked = named_keys(_questions(previous), self._names) \
                 if previous and not _OFFERED.search(previous) and not _WHAT_TO_DO.search(previous) else []
             got = read_facts(said, self._names, asked, self._booleans)
             for k, v in got.items():  # a choice read short at its own ';' or ','; the whole choice was said
@@ -706,8 +716,7 @@ class WorkflowAgent:
         email to hand")."""
         for m, after in zip(turn.segment, turn.segment[1:]):
             if m.get("role") == "assistant" and not m.get("tool_calls") and after.get("role") == "user":
-                asked = " ".join(s for s in S.SENTENCE_BREAK.split(m.get("content") or "") if s.endswith("?"))
-                if key in named_keys(asked, self._names):
+                if key in named_keys(_questions(m.get("content") or ""), self._names):
                     return True
         return False
 

@@ -72,8 +72,9 @@ def in_words(text: str) -> str:
 
 
 def requests(text: str) -> list[str]:
-    """The sentences of an assistant message that ask the user for something."""
-    return [s for s in _SENTENCE.split(text.strip())
+    """The sentences of an assistant message that ask the user for something (a value said in
+    quotes asks nothing: 'The question is "Is the game free to use?".')."""
+    return [s for s in _SENTENCE.split(re.sub(r'"[^"\n]*"', '""', text.strip()))
             if s.rstrip().endswith("?") or _REQUEST_START.match(s.strip())]
 
 

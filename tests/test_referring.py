@@ -385,3 +385,10 @@ def test_a_referenced_value_goes_on_past_an_abbreviations_period() -> None:
     assert referenced_value("service_address", text) == "2712 Lindsey Points Apt. 598"
     assert referenced_value("service_address", "It's the account at 611 Willis Plaza.") == "611 Willis Plaza"
     assert referenced_value("last_four", "It's the card ending in 5305. Thanks!") == "5305"
+
+
+def test_at_the_moment_is_no_place() -> None:
+    """"What's the status on my card at the moment?": "the moment" was read as the card's shipping
+    address (a field with the role "at"), and the write it fed refused."""
+    assert referenced_value("address", "What's the status on my card at the moment? Thanks.") is None
+    assert referenced_value("address", "It's the account at 611 Willis Plaza.") == "611 Willis Plaza"

@@ -123,3 +123,14 @@ def test_a_text_field_is_seeded_with_text_of_its_kind() -> None:
     assert all(t.endswith("?") for t in _texts("question", "game"))
     assert not any("update on my" in t for t in _texts("review", "game") + _texts("statement", "complaint"))
     assert any("my game" in t for t in _texts("message", "game"))
+
+
+def test_a_quoted_question_asks_nothing() -> None:
+    """'The question on file is "Is the game free to use?".' answered a lookup; read as a
+    question, the request stayed open and the next one ("I want to create a kahoot game") got the
+    lookup's answer again (and the user took it as asking for the question)."""
+    from gem_env.agents.workflow_agent import _questions, _settled
+    from gem_env.simulators.scripted import requests
+    said = 'I\'ve got game GAM-01896 here. The question on file is "Is the game free to use?".'
+    assert _settled(said, going_on=True) and _questions(said) == "" and requests(said) == []
+    assert not _settled("What's your game ID?", going_on=True) and requests("What's your game ID?")

@@ -155,7 +155,7 @@ def _name(m: str, context: str) -> Kind:
     if m in _COMPANIES:
         return COMPANY
     if m in _FIELDS:
-        return _v("first_name", "email", "phone", "created_at", "total")
+        return _v("First Name", "Email", "Phone Number", "Signature", "Total")  # said as written (a code was said in words)
     if m in _APPS:
         return _v("Notes", "Calendar", "Spotify", "WhatsApp", "Google Maps")
     if m in _TECHNICAL:

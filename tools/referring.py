@@ -134,6 +134,10 @@ def _kind_named(field: str) -> str:
     return field.split("_")[-2]
 
 
+_NOT_A_PLACE = re.compile(r"(?:the|this|that) (?:moment|time|point|stage|end)|(?:the )?(?:same time|least|most|all|once|first|last|"
+                          r"present|times|best)", re.IGNORECASE)
+
+
 def referenced_value(field: str, text: str) -> str | None:
     """The value a reference in `text` gives for `field` ("It's the one ending in 5305." -> "5305"
     for a last-four-digits field); None unless exactly one reference with the field's role is there."""
@@ -146,6 +150,8 @@ def referenced_value(field: str, text: str) -> str | None:
     found = [m.group("v").strip().strip('"') for m in re.finditer(pattern, text, re.IGNORECASE)]
     if prep == "with":  # "the one with 2 bags" counts things; it names no doctor or agent
         found = [v for v in found if not _COUNTED.match(v)]
+    if prep == "at":  # "the status on my card at the moment": a time, not an address or a shop
+        found = [v for v in found if not _NOT_A_PLACE.fullmatch(v)]
     if prep == "on the":  # "the line on the Plus plan" -> "Plus" ("on the Basic Plan": the name holds it)
         found = [re.sub(rf"\s+{_kind_named(field)}$", "", v) for v in found]
     return found[0] if len(found) == 1 else None
