@@ -41,7 +41,7 @@ def test_a_name_is_a_persons_only_where_its_head_names_people() -> None:
 def test_a_technical_things_name_is_no_run_of_random_words() -> None:
     """`template_name` was "behind-feeling-fast", `field_name` "piece-turn-also" (Faker's slug)."""
     assert all("template" in v for v in _values("template_name"))
-    assert "email" in _values("field_name") and "Notes" in _values("app_name")
+    assert "Email" in _values("field_name") and "Notes" in _values("app_name")
 
 
 def test_a_balance_code_key_and_exit_status_hold_what_they_name() -> None:
