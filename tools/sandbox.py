@@ -33,7 +33,7 @@ from . import read_cache, write_memo
 from .reply import Encoded
 from .runtime_sql import runtime_sql
 from .seed import id_spread
-from .tables import quote
+from .tables import loads, quote
 from .writeplan import MISS
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def _parsed(text: str) -> Any:
     """Arguments written as JSON text, as `Sandbox._arguments` reads them: the object, or the text
     itself when it is not a JSON object (`_arguments` says what is wrong with it)."""
     try:
-        value = json.loads(text) if text.strip() else {}
+        value = loads(text) if text.strip() else {}
     except json.JSONDecodeError:
         return text
     return value if type(value) is dict else text
@@ -214,7 +214,9 @@ class Sandbox:
         if caching:                                 # the first call meets an unknown state)
             if self._conn.total_changes != self._changes:  # SQL run on the connection directly
                 self._unknown_state()
-            versions_of = read_cache.versions_of(tool)
+            versions_of = tool.__dict__.get("_versions_of", False)  # (`read_cache.versions_of`, made)
+            if versions_of is False:
+                versions_of = read_cache.versions_of(tool)
             if versions_of is not None:
                 return self._read(tool, arguments, versions_of(self.versions))
             if write_memo.SETTINGS["enabled"] and write_memo.remembers(tool):
@@ -244,7 +246,7 @@ class Sandbox:
         name = tool.spec.name
         if isinstance(arguments, str):  # as a model writes them
             try:
-                arguments = json.loads(arguments) if arguments.strip() else {}
+                arguments = loads(arguments) if arguments.strip() else {}
             except json.JSONDecodeError as err:
                 return ToolResult(False, error=f"arguments for {name} are not valid JSON: {err.msg}",
                                   error_kind="invalid_arguments")
@@ -262,37 +264,50 @@ class Sandbox:
         given (no parsing, no validation: the same text validates the same), then by the validated
         arguments (another spelling of the same ones). `versions`: the state it reads
         (`read_cache.versions_of`)."""
-        name = tool.spec.name
-        text_key = (name, arguments, versions) if type(arguments) is str else None
-        kept = self.cache.get(text_key) if text_key is not None else None
-        if kept is not None:
-            return _kept(kept)
+        name, cache = tool.spec.name, self.cache
+        text_key = None
+        if type(arguments) is str:
+            text_key = (name, arguments, versions)
+            kept = cache.replies.get(text_key)  # `cache.get` inline (most steps end here)
+            if kept is not None:
+                try:
+                    cache.replies.move_to_end(text_key)
+                except KeyError:  # dropped by another thread's `put` meanwhile (`lru_get`)
+                    pass
+                cache.hits += 1
+                return ToolResult.of_text(kept[1]) if kept[0] else ToolResult(False, error=kept[1], error_kind=kept[2])
         parsed = self._arguments(tool, arguments)
         if type(parsed) is ToolResult:
             return parsed
         plan, args = parsed
         key = (name, read_cache.argument_key(args), versions)
-        kept = self.cache.get(key)
+        kept = cache.get(key)
         if kept is None:
-            self.cache.misses += 1
+            cache.misses += 1
             result = self._answer(tool, plan, args)
             kept = read_cache.entry_of(result)
             if kept is None:
                 return result
-            self.cache.put(key, kept)
-        else:
-            result = _kept(kept)
+            cache.put(key, kept, text_key)
+            return result
         if text_key is not None:
-            self.cache.put(text_key, kept)
-        return result
+            cache.put(text_key, kept)
+        return _kept(kept)
 
     def _write(self, tool: "CompiledTool", arguments: Any) -> ToolResult:
         """A write call taken from the memo when this state has seen it (`tools.write_memo`), run
         and remembered when not. Looked up by the arguments' JSON text as given, then by the
         validated arguments."""
         memo, name = self.memo, tool.spec.name
-        text_key = (self.version, name, arguments) if type(arguments) is str else None
-        taken = memo.get(text_key) if text_key is not None else None
+        text_key = taken = None
+        if type(arguments) is str:
+            text_key = (self.version, name, arguments)
+            taken = memo.calls.get(text_key)  # `memo.get` inline (a taken call's step ends here)
+            if taken is not None:
+                try:
+                    memo.calls.move_to_end(text_key)
+                except KeyError:  # dropped by another thread's `put` meanwhile (`lru_get`)
+                    pass
         if taken is None:
             parsed = self._arguments(tool, arguments)
             if type(parsed) is ToolResult:

@@ -333,7 +333,8 @@ class Episode:
     def execute_normal(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         """`execute` for a message in the normal form `adopt_normal` takes (the gym's parsed
         action): it is recorded as it is, with unique call ids, instead of normalised again."""
-        self._check_open()
+        if self.termination is not None:
+            self._check_open()
         return self._take(adopt_normal(message, self._call_ids))
 
     def _take(self, msg: dict[str, Any]) -> list[dict[str, Any]]:
