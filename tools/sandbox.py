@@ -176,6 +176,9 @@ class Sandbox:
         self.memo = write_memo.memo_of(compiled)
         self.pending: list[write_memo.Taken] = []
         """Calls taken from the write memo that SQLite has not run yet (`_flush`)."""
+        self._unapplied: list[tuple[tuple[int, Any, int, int], ...]] = []
+        """The rows moved by calls taken from the memo, not in the digest yet: whoever reads the
+        digest goes through `_fold`, which takes them first (an episode's state is seldom hashed)."""
         self.id_hints: dict[str, int] = dict(compiled.id_starts)
         """The id counters as the template or this sandbox's compiled inserts last left them
         (`tools.insertplan`): a guess that saves reading a counter, checked by the statement that
@@ -336,7 +339,7 @@ class Sandbox:
         if taken.changes is not None:
             if self._conn.total_changes != self._folded:  # the log stays empty while calls wait
                 self._fold()
-            self.digest.apply(taken.changes)
+            self._unapplied.append(taken.changes)
             self.pending.append(taken)
             self._moved_to(tool, taken.after)
         return _kept(taken.reply)
@@ -370,6 +373,7 @@ class Sandbox:
             self._conn.execute(_CLEAR_LOG)
             self._changes = self._folded = self._conn.total_changes
         else:
+            self._apply_taken()
             self.digest.recompute(self._conn)
             self._folded = self._conn.total_changes
             self._unknown_state()
@@ -522,6 +526,7 @@ class Sandbox:
         """`state_hash` with every table digested from scratch (what the incremental one must equal)."""
         conn = self.conn  # up to date with the calls taken from the memo
         known = conn.total_changes == self._changes
+        self._apply_taken()
         self.digest.recompute(conn)
         self._folded = conn.total_changes
         if known:
@@ -530,8 +535,10 @@ class Sandbox:
 
     def _fold(self) -> list[tuple[int, Any, int, int]] | None:
         """Take the change log into the digest; the rows it moved (`StateDigest.fold`). Nothing to
-        read when nothing was written since the last fold (calls waiting in `pending` are in the
-        digest already)."""
+        read when nothing was written since the last fold (calls waiting in `pending` are not in
+        the log: their rows, `_unapplied`, are taken first)."""
+        if self._unapplied:
+            self._apply_taken()
         conn = self._conn
         if conn.total_changes == self._folded:
             return []
@@ -542,6 +549,13 @@ class Sandbox:
             self._changes = self._folded
         self.dirty.clear()
         return moved
+
+    def _apply_taken(self) -> None:
+        """The rows of the calls taken from the memo into the digest, in the order taken (before any
+        write logged since: a call is taken only with the log empty)."""
+        for moved in self._unapplied:
+            self.digest.apply(moved)
+        self._unapplied.clear()
 
     def touched(self) -> dict[str, set[Any]] | None:
         """Keys written per table since the template (None when unknown, after a `restore`)."""
@@ -569,6 +583,7 @@ class Sandbox:
         if self._checkpoint is None:
             raise RuntimeError("rewind needs a checkpoint")
         self.pending.clear()
+        self._unapplied.clear()
         self._conn.execute("ROLLBACK TO gem_checkpoint")
         self._take(self._checkpoint)
         self.log.clear()
@@ -587,6 +602,7 @@ class Sandbox:
         and versions back with it (O(rows it had written)); other bytes are a state of their own,
         every table summed anew."""
         self.pending.clear()
+        self._unapplied.clear()
         self._conn.deserialize(snapshot)
         self._conn.execute("PRAGMA foreign_keys = ON")
         known = getattr(snapshot, "known", None)
@@ -622,6 +638,7 @@ class Sandbox:
 
     def close(self) -> None:
         self.pending.clear()
+        self._unapplied.clear()
         self._conn.close()
 
 
