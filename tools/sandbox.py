@@ -292,7 +292,8 @@ class Sandbox:
             if kept is None:
                 return result
             cache.put(key, kept, text_key)
-            return result
+            # a reply that was a value is text now: the step's `content` is not encoded again
+            return result if result._text is not None else _kept(kept)
         if text_key is not None:
             cache.put(text_key, kept)
         return _kept(kept)
@@ -328,11 +329,11 @@ class Sandbox:
                 before = self.version  # (a flush that found the memo wrong left a state of its own)
                 result = self._answer(tool, plan, args)
                 taken = self._remember(tool, args, key[2], key[3], result)
-                if taken is not None and before == key[0]:
-                    memo.put(key, taken)
-                    if text_key is not None:
-                        memo.put(text_key, taken)
-                return result
+                if taken is None:
+                    return result
+                if before == key[0]:
+                    memo.put(key, taken, text_key)
+                return result if result._text is not None else _kept(taken.reply)  # (as a read's)
             if text_key is not None:
                 memo.put(text_key, taken)
         memo.hits += 1

@@ -84,12 +84,14 @@ class WriteMemo:
         """The remembered call, marked as just used (`read_cache.lru_get`)."""
         return lru_get(self.calls, key)
 
-    def put(self, key: Any, taken: Taken) -> None:
+    def put(self, key: Any, taken: Taken, also: Any = None) -> None:
+        """Remember `taken` under `key`, and under `also` too when given (the arguments' text)."""
         with self.lock:
-            try:
-                self.calls[key] = taken
-            except TypeError:
-                return
+            for k in (key, also) if also is not None else (key,):
+                try:
+                    self.calls[k] = taken
+                except TypeError:
+                    continue
             while len(self.calls) > MAX_ENTRIES:
                 self.calls.popitem(last=False)
 
