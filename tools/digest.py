@@ -31,6 +31,7 @@ from .tables import INTERNAL_PREFIX, Table, quote
 
 LOG_TABLE = f"{INTERNAL_PREFIX}changes"
 MOD = 1 << 256
+_CLEAR_LOG = f'DELETE FROM "{LOG_TABLE}"'
 
 
 def row_digest(text: str) -> int:
@@ -114,6 +115,19 @@ class TemplateRows:
         self.__init__(state["_template"])  # type: ignore[misc]
 
 
+def changed_rows_sql(tables: dict[str, Table]) -> str:
+    """The change log with each logged row's canonical text (`Table.row_text_sql`; null when the
+    row is gone), in one statement: a fold reads no row on its own."""
+    log = quote(f"{INTERNAL_PREFIX}log")  # the log's alias: no table of the schema has the prefix
+    cases = []
+    for name, code in table_codes(tables).items():
+        t = tables[name]
+        values = ", ".join(quote(c) for c in t.columns)
+        cases.append(f"WHEN {code} THEN (SELECT json_array({values}) FROM {quote(name)} "
+                     f"WHERE {quote(t.pk)} = {log}.key)")
+    return f"SELECT {log}.tbl, {log}.key, CASE {log}.tbl {' '.join(cases)} END FROM {quote(LOG_TABLE)} AS {log}"
+
+
 def table_sum(conn: sqlite3.Connection, t: Table) -> int:
     """The digest of a whole table, from scratch."""
     cols = ", ".join(quote(c) for c in t.columns)
@@ -138,32 +152,31 @@ class StateDigest:
         """The digest of each written row as of the last fold (0: absent)."""
         self.touched: dict[str, set[Any]] | None = {}
         """Keys written per table since the template; None after a restore (unknown)."""
+        self._changed_rows = changed_rows_sql(tables)
 
     def fold(self, conn: sqlite3.Connection) -> list[tuple[int, Any, int, int]] | None:
         """Take the logged changes into the sums and empty the log. Returns the rows it moved,
         (table code, key, digest before, after), for `apply` to make the same move elsewhere; None
         when the tables were summed anew (after a restore)."""
-        entries = conn.execute(f"SELECT tbl, key FROM {quote(LOG_TABLE)}").fetchall()
+        entries = conn.execute(self._changed_rows).fetchall()
         if not entries:
             return []
         if self.template is None:
-            self._resum(conn, {self.names[code] for code, _ in entries})
+            self._resum(conn, {self.names[code] for code, _, _ in entries})
             return None
         rows, sums = self.rows, self.sums
         moved = []
-        for code, key in entries:
+        for code, key, text in entries:
             name = self.names[code]
-            t = self.tables[name]
             old = rows.get((code, key))
             if old is None:
-                old = self.template.digest(t, key)
-            new = conn.execute(t.row_text_sql, (key,)).fetchone()
-            rows[(code, key)] = new = row_digest(new[0]) if new else 0
+                old = self.template.digest(self.tables[name], key)
+            rows[(code, key)] = new = row_digest(text) if text is not None else 0
             sums[name] = (sums[name] + new - old) % MOD
             if self.touched is not None:
                 self.touched.setdefault(name, set()).add(key)
             moved.append((code, key, old, new))
-        conn.execute(f"DELETE FROM {quote(LOG_TABLE)}")
+        conn.execute(_CLEAR_LOG)
         return moved
 
     def apply(self, moved: tuple[tuple[int, Any, int, int], ...]) -> None:
@@ -189,7 +202,7 @@ class StateDigest:
         self._resum(conn, self.names)
 
     def _resum(self, conn: sqlite3.Connection, names: Iterable[str]) -> None:
-        conn.execute(f"DELETE FROM {quote(LOG_TABLE)}")
+        conn.execute(_CLEAR_LOG)
         for name in names:
             self.sums[name] = table_sum(conn, self.tables[name])
 

@@ -210,16 +210,18 @@ class DomainCache:
             self.hits += 1
         return got
 
-    def put(self, key: Any, entry: tuple[Any, ...]) -> None:
+    def put(self, key: Any, entry: tuple[Any, ...], also: Any = None) -> None:
+        """Keep `entry` under `key`, and under `also` too when given (the arguments' text)."""
         size = len(entry[1] or "")
         with self.lock:
-            try:
-                if key in self.replies:
-                    return
-            except TypeError:
-                return
-            self.replies[key] = entry
-            self.bytes += size
+            for k in (key, also) if also is not None else (key,):
+                try:
+                    if k in self.replies:
+                        continue
+                except TypeError:
+                    continue
+                self.replies[k] = entry
+                self.bytes += size
             while len(self.replies) > MAX_ENTRIES or self.bytes > MAX_BYTES:
                 _, old = self.replies.popitem(last=False)
                 self.bytes -= len(old[1] or "")

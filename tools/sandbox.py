@@ -33,7 +33,7 @@ from . import read_cache, write_memo
 from .reply import Encoded
 from .runtime_sql import runtime_sql
 from .seed import id_spread
-from .tables import quote
+from .tables import loads, quote
 from .writeplan import MISS
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def _parsed(text: str) -> Any:
     """Arguments written as JSON text, as `Sandbox._arguments` reads them: the object, or the text
     itself when it is not a JSON object (`_arguments` says what is wrong with it)."""
     try:
-        value = json.loads(text) if text.strip() else {}
+        value = loads(text) if text.strip() else {}
     except json.JSONDecodeError:
         return text
     return value if type(value) is dict else text
@@ -176,6 +176,9 @@ class Sandbox:
         self.memo = write_memo.memo_of(compiled)
         self.pending: list[write_memo.Taken] = []
         """Calls taken from the write memo that SQLite has not run yet (`_flush`)."""
+        self._unapplied: list[tuple[tuple[int, Any, int, int], ...]] = []
+        """The rows moved by calls taken from the memo, not in the digest yet: whoever reads the
+        digest goes through `_fold`, which takes them first (an episode's state is seldom hashed)."""
         self.id_hints: dict[str, int] = dict(compiled.id_starts)
         """The id counters as the template or this sandbox's compiled inserts last left them
         (`tools.insertplan`): a guess that saves reading a counter, checked by the statement that
@@ -214,7 +217,9 @@ class Sandbox:
         if caching:                                 # the first call meets an unknown state)
             if self._conn.total_changes != self._changes:  # SQL run on the connection directly
                 self._unknown_state()
-            versions_of = read_cache.versions_of(tool)
+            versions_of = tool.__dict__.get("_versions_of", False)  # (`read_cache.versions_of`, made)
+            if versions_of is False:
+                versions_of = read_cache.versions_of(tool)
             if versions_of is not None:
                 return self._read(tool, arguments, versions_of(self.versions))
             if write_memo.SETTINGS["enabled"] and write_memo.remembers(tool):
@@ -244,7 +249,7 @@ class Sandbox:
         name = tool.spec.name
         if isinstance(arguments, str):  # as a model writes them
             try:
-                arguments = json.loads(arguments) if arguments.strip() else {}
+                arguments = loads(arguments) if arguments.strip() else {}
             except json.JSONDecodeError as err:
                 return ToolResult(False, error=f"arguments for {name} are not valid JSON: {err.msg}",
                                   error_kind="invalid_arguments")
@@ -262,37 +267,51 @@ class Sandbox:
         given (no parsing, no validation: the same text validates the same), then by the validated
         arguments (another spelling of the same ones). `versions`: the state it reads
         (`read_cache.versions_of`)."""
-        name = tool.spec.name
-        text_key = (name, arguments, versions) if type(arguments) is str else None
-        kept = self.cache.get(text_key) if text_key is not None else None
-        if kept is not None:
-            return _kept(kept)
+        name, cache = tool.spec.name, self.cache
+        text_key = None
+        if type(arguments) is str:
+            text_key = (name, arguments, versions)
+            kept = cache.replies.get(text_key)  # `cache.get` inline (most steps end here)
+            if kept is not None:
+                try:
+                    cache.replies.move_to_end(text_key)
+                except KeyError:  # dropped by another thread's `put` meanwhile (`lru_get`)
+                    pass
+                cache.hits += 1
+                return ToolResult.of_text(kept[1]) if kept[0] else ToolResult(False, error=kept[1], error_kind=kept[2])
         parsed = self._arguments(tool, arguments)
         if type(parsed) is ToolResult:
             return parsed
         plan, args = parsed
         key = (name, read_cache.argument_key(args), versions)
-        kept = self.cache.get(key)
+        kept = cache.get(key)
         if kept is None:
-            self.cache.misses += 1
+            cache.misses += 1
             result = self._answer(tool, plan, args)
             kept = read_cache.entry_of(result)
             if kept is None:
                 return result
-            self.cache.put(key, kept)
-        else:
-            result = _kept(kept)
+            cache.put(key, kept, text_key)
+            # a reply that was a value is text now: the step's `content` is not encoded again
+            return result if result._text is not None else _kept(kept)
         if text_key is not None:
-            self.cache.put(text_key, kept)
-        return result
+            cache.put(text_key, kept)
+        return _kept(kept)
 
     def _write(self, tool: "CompiledTool", arguments: Any) -> ToolResult:
         """A write call taken from the memo when this state has seen it (`tools.write_memo`), run
         and remembered when not. Looked up by the arguments' JSON text as given, then by the
         validated arguments."""
         memo, name = self.memo, tool.spec.name
-        text_key = (self.version, name, arguments) if type(arguments) is str else None
-        taken = memo.get(text_key) if text_key is not None else None
+        text_key = taken = None
+        if type(arguments) is str:
+            text_key = (self.version, name, arguments)
+            taken = memo.calls.get(text_key)  # `memo.get` inline (a taken call's step ends here)
+            if taken is not None:
+                try:
+                    memo.calls.move_to_end(text_key)
+                except KeyError:  # dropped by another thread's `put` meanwhile (`lru_get`)
+                    pass
         if taken is None:
             parsed = self._arguments(tool, arguments)
             if type(parsed) is ToolResult:
@@ -310,18 +329,18 @@ class Sandbox:
                 before = self.version  # (a flush that found the memo wrong left a state of its own)
                 result = self._answer(tool, plan, args)
                 taken = self._remember(tool, args, key[2], key[3], result)
-                if taken is not None and before == key[0]:
-                    memo.put(key, taken)
-                    if text_key is not None:
-                        memo.put(text_key, taken)
-                return result
+                if taken is None:
+                    return result
+                if before == key[0]:
+                    memo.put(key, taken, text_key)
+                return result if result._text is not None else _kept(taken.reply)  # (as a read's)
             if text_key is not None:
                 memo.put(text_key, taken)
         memo.hits += 1
         if taken.changes is not None:
             if self._conn.total_changes != self._folded:  # the log stays empty while calls wait
                 self._fold()
-            self.digest.apply(taken.changes)
+            self._unapplied.append(taken.changes)
             self.pending.append(taken)
             self._moved_to(tool, taken.after)
         return _kept(taken.reply)
@@ -355,6 +374,7 @@ class Sandbox:
             self._conn.execute(_CLEAR_LOG)
             self._changes = self._folded = self._conn.total_changes
         else:
+            self._apply_taken()
             self.digest.recompute(self._conn)
             self._folded = self._conn.total_changes
             self._unknown_state()
@@ -507,6 +527,7 @@ class Sandbox:
         """`state_hash` with every table digested from scratch (what the incremental one must equal)."""
         conn = self.conn  # up to date with the calls taken from the memo
         known = conn.total_changes == self._changes
+        self._apply_taken()
         self.digest.recompute(conn)
         self._folded = conn.total_changes
         if known:
@@ -515,8 +536,10 @@ class Sandbox:
 
     def _fold(self) -> list[tuple[int, Any, int, int]] | None:
         """Take the change log into the digest; the rows it moved (`StateDigest.fold`). Nothing to
-        read when nothing was written since the last fold (calls waiting in `pending` are in the
-        digest already)."""
+        read when nothing was written since the last fold (calls waiting in `pending` are not in
+        the log: their rows, `_unapplied`, are taken first)."""
+        if self._unapplied:
+            self._apply_taken()
         conn = self._conn
         if conn.total_changes == self._folded:
             return []
@@ -527,6 +550,13 @@ class Sandbox:
             self._changes = self._folded
         self.dirty.clear()
         return moved
+
+    def _apply_taken(self) -> None:
+        """The rows of the calls taken from the memo into the digest, in the order taken (before any
+        write logged since: a call is taken only with the log empty)."""
+        for moved in self._unapplied:
+            self.digest.apply(moved)
+        self._unapplied.clear()
 
     def touched(self) -> dict[str, set[Any]] | None:
         """Keys written per table since the template (None when unknown, after a `restore`)."""
@@ -554,6 +584,7 @@ class Sandbox:
         if self._checkpoint is None:
             raise RuntimeError("rewind needs a checkpoint")
         self.pending.clear()
+        self._unapplied.clear()
         self._conn.execute("ROLLBACK TO gem_checkpoint")
         self._take(self._checkpoint)
         self.log.clear()
@@ -572,6 +603,7 @@ class Sandbox:
         and versions back with it (O(rows it had written)); other bytes are a state of their own,
         every table summed anew."""
         self.pending.clear()
+        self._unapplied.clear()
         self._conn.deserialize(snapshot)
         self._conn.execute("PRAGMA foreign_keys = ON")
         known = getattr(snapshot, "known", None)
@@ -607,6 +639,7 @@ class Sandbox:
 
     def close(self) -> None:
         self.pending.clear()
+        self._unapplied.clear()
         self._conn.close()
 
 

@@ -51,6 +51,23 @@ def json_encoder(separators: tuple[str, str] = (",", ":"), default: Callable[[An
     return encode
 
 
+_scan = json.JSONDecoder().scan_once
+
+
+def loads(text: str) -> Any:
+    """`json.loads(text)`, ~1.5 µs sooner for the usual text of a tool's arguments: one object with
+    nothing around it, read by the C scanner directly (`json.loads` passes through three Python
+    frames and two regex matches first). Anything else, or any error, is `json.loads`'s own."""
+    if text[:1] == "{" and text[-1:] == "}":
+        try:
+            value, end = _scan(text, 0)
+        except Exception:  # noqa: BLE001 -- json.loads says what is wrong, as it would
+            return json.loads(text)
+        if end == len(text):
+            return value
+    return json.loads(text)
+
+
 def compact_json(default: Callable[[Any], Any] | None = None) -> Callable[[Any], str]:
     """`json_encoder` with the compact separators SQLite's JSON functions write."""
     return json_encoder((",", ":"), default)

@@ -7,13 +7,14 @@ changing calls since the template), and the executor is deterministic (the clock
 frozen; a new id comes from the state and the arguments), so a write's reply and the rows it
 changes depend on (version, tool, validated arguments) alone.
 
-A call found here is *taken*, not run: its reply comes from the memo, the state digest moves by
-the rows it changed (each row's digest before and after, kept with it), the versions step as for a
-run, and the call waits in the sandbox's `pending` list. SQLite is brought up to date only when
-someone reads it (a call that is not remembered, a dump, a lookup, a snapshot, the connection
-itself): the pending calls then run for real, in order, from the state they were taken on, and
-their change-log entries are dropped (the digest has them already). A sandbox that is rewound
-before anyone looked (an episode's verification replay, a pooled episode) never runs them at all.
+A call found here is *taken*, not run: its reply comes from the memo, the versions step as for a
+run, and the call waits in the sandbox's `pending` list; the state digest moves by the rows it
+changed (each row's digest before and after, kept with it) when the digest is next read. SQLite is
+brought up to date only when someone reads it (a call that is not remembered, a dump, a lookup, a
+snapshot, the connection itself): the pending calls then run for real, in order, from the state
+they were taken on, and their change-log entries are dropped (the digest has them from the memo).
+A sandbox that is rewound before anyone looked (an episode's verification replay, a pooled
+episode) never runs them, nor moves its digest by them.
 
 Only effect tools are remembered (a Python tool is code we do not see), and only with the read
 cache on (its versions name the states); `configure(enabled=False)` or `GEM_ENV_WRITE_MEMO=0`
@@ -83,12 +84,14 @@ class WriteMemo:
         """The remembered call, marked as just used (`read_cache.lru_get`)."""
         return lru_get(self.calls, key)
 
-    def put(self, key: Any, taken: Taken) -> None:
+    def put(self, key: Any, taken: Taken, also: Any = None) -> None:
+        """Remember `taken` under `key`, and under `also` too when given (the arguments' text)."""
         with self.lock:
-            try:
-                self.calls[key] = taken
-            except TypeError:
-                return
+            for k in (key, also) if also is not None else (key,):
+                try:
+                    self.calls[k] = taken
+                except TypeError:
+                    continue
             while len(self.calls) > MAX_ENTRIES:
                 self.calls.popitem(last=False)
 

@@ -255,10 +255,12 @@ def adopt_normal(message: dict[str, Any], used_ids: set[str]) -> dict[str, Any]:
     if calls:
         for call in calls:
             call_id = call["id"]
-            if call_id in used_ids:  # (a non-empty string: `unique_call_id` keeps a new one as it is)
-                call["id"] = unique_call_id(call_id, used_ids)
-            else:
-                used_ids.add(call_id)
+            if call_id in used_ids:  # `unique_call_id` of a non-empty string already used
+                n = len(used_ids)
+                while f"call_{n}" in used_ids:
+                    n += 1
+                call["id"] = call_id = f"call_{n}"
+            used_ids.add(call_id)
         if not message["content"]:
             message["content"] = None
     elif not message["content"]:
@@ -333,7 +335,8 @@ class Episode:
     def execute_normal(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         """`execute` for a message in the normal form `adopt_normal` takes (the gym's parsed
         action): it is recorded as it is, with unique call ids, instead of normalised again."""
-        self._check_open()
+        if self.termination is not None:
+            self._check_open()
         return self._take(adopt_normal(message, self._call_ids))
 
     def _take(self, msg: dict[str, Any]) -> list[dict[str, Any]]:
@@ -355,7 +358,6 @@ class Episode:
             started = clock()
             result = call_tool(name, arguments, history)
             seconds["sandbox"] += clock() - started
-            self.tool_calls += 1
             if result.ok:
                 self._consecutive_errors = 0
             else:
@@ -366,6 +368,7 @@ class Episode:
             signed.append(name + arguments)
             contents.append(content)
         messages.extend(replies)
+        self.tool_calls += len(calls)
         if self._consecutive_errors >= self.limits.max_tool_errors:
             self.termination = "tool_errors"
         elif self.turns >= self.limits.max_turns:
