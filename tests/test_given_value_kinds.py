@@ -6,21 +6,11 @@ from __future__ import annotations
 
 import re
 
-from gem_env.documents import Document, Verdict
 from gem_env.stages.extract.lexicon import field_words
-from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 from gem_env.text import features as tf
-from gem_env.tools import Domain
 from gem_env.tools.kinds import PERSON, kind_of
+from test_procedure_naming import _procedure
 
-RELEVANT = Verdict(id="x", relevant=True, score=1.0, reason="test")
-
-
-def _procedure(text: str, title: str = "") -> Domain:
-    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text, title=title), RELEVANT)
-    assert isinstance(domain, Domain), domain
-    assert not isinstance(check_domain(domain), str)
-    return domain
 
 
 def _values(name: str) -> list[str]:
