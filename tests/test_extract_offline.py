@@ -198,6 +198,11 @@ def test_a_remark_between_the_steps_is_no_step() -> None:
             "- If this does not clear up your display, see Section 9.5.6.\n- Build the package.\n")
     names = [s.tool for s in _procedure(text).workflows[0].steps]
     assert len(names) == 2 and names[0].startswith("install") and names[1].startswith("build"), names
+    # an item that only names a file ('mc(1): "/etc/mc/mc.ext"' was a step `etc_mc`: "I'm ready to etc the mc")
+    text = ('# Default applications\n\n- GNOME3 desktop: open Settings and choose Default Applications.\n'
+            '- mc(1): "/etc/mc/mc.ext"\n- Go to https://example.com/settings/apps.\n- Edit the preferences of the browser.\n')
+    names = [s.tool for s in _procedure(text).workflows[0].steps]
+    assert not any(n.startswith("etc") for n in names) and len(names) == 3, names  # a URL to go to stays
     # in prose, a sentence told in order that asks nothing of anyone (`handle_list_module`)
     text = ("# Modules\n\nFirst, install the policy package. Then, the semodule -l command lists the modules. "
             "Finally, you should label all the available files.\n")

@@ -258,6 +258,10 @@ _POINTER = re.compile(r"(?:^\W*|[,:;]\s+)(?:please\s+)?(?:see|refer\s+to)\b[^.]{
                       r"figures?|tables?|wiki|documentation|manuals?|articles?|pages?|the following)\b", re.IGNORECASE)
 
 
+#: an item that only names a file, after its label: 'mc(1): "/etc/mc/mc.ext"' (a step `etc_mc`, "etc the mc")
+_ONLY_A_PATH = re.compile(r"(?:[^:\n]{1,40}:\s*)?[\"'`“]?(?:[~.]|/(?!/))[\w./~-]*[\"'`”]?\W*")  # not a URL's "//"
+
+
 def is_outcome(step: tf.Step) -> bool:
     """A list item that says what happens after the steps, to something other than the reader
     ("Your redemption will process and appear on your account"), or a remark between them ("Since
@@ -268,7 +272,8 @@ def is_outcome(step: tf.Step) -> bool:
     if step.marker == "sequence" and not step.verb and not _MODAL.search(step.text) \
             and not re.search(r"\byou\b", step.text, re.I):
         return True  # "Finally, the semodule -l command lists the modules": told in order, done by no one
-    return bool(not step.verb and _OUTCOME.match(step.text) or _REMARK.match(step.text) or _POINTER.search(step.text))
+    return bool(not step.verb and _OUTCOME.match(step.text) or _REMARK.match(step.text) or _POINTER.search(step.text)
+                or _ONLY_A_PATH.fullmatch(step.text))
 
 
 #: how a remark opens, never an instruction: a connective, or a sidebar's capitalised label
