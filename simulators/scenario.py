@@ -102,7 +102,7 @@ def _request_part(sentence: str) -> str:
     parts = [re.sub(r"^how to\s+", "", p.strip(), flags=re.IGNORECASE) for p in re.split(r":(?:\s|$)", sentence)]
     for part in parts if len(parts) > 1 else ():
         first = part.split(" ", 1)[0].lower()
-        if first in REQUEST_VERBS:
+        if first in REQUEST_VERBS and " " in part.strip():  # a verb alone ("open", a shell page's title) asks nothing
             return part
         stem = first[:-3] if first.endswith("ing") else ""
         if stem and any(v in REQUEST_VERBS for v in (stem, stem + "e", stem[:-1])):

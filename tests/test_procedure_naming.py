@@ -230,3 +230,12 @@ def test_an_answer_word_names_no_record() -> None:
             "2. Finally, when the plugin is invoked with the autoconf parameter, it should return “yes” or “no”.\n"
             "3. Return “yes” to enable it.\n")
     assert _procedure(text, "12.4. Monitoring").entities[0].name not in ("yeses", "nos", "oks")
+
+
+def test_a_verb_alone_for_a_title_is_asked_by_the_step() -> None:
+    """A shell page titled "open": the user said "I want to open, please." (the title, a verb with
+    nothing to open); the page's step says what they want."""
+    from gem_env.simulators.scenario import user_words
+    assert user_words("open: open a specific URI using the default application (file {file_id})") \
+        == "open a specific URI using the default application"
+    assert user_words("Dispute a charge: add details and submit (card {card_id})") == "dispute a charge"
