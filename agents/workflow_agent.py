@@ -23,7 +23,7 @@ from gem_env.tools.model import InsertStep, every_step
 from gem_env.tools.referring import PROPOSED_RECORD, SPOKEN, listed_by_detail, moved
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
-from gem_env.tools.render import SECRET, code_for, gerund, how_many
+from gem_env.tools.render import SECRET, code_for, gerund, how_many, unquoted
 
 from . import banks as B
 from . import speech as S
@@ -83,7 +83,7 @@ def _settled(text: str, going_on: bool) -> bool:
     """Whether an assistant message ended a request: it asked whether there is anything else, or,
     in a session the user said has several things (no such question then), it asks nothing."""
     return bool(_CLOSED.search(text) or _OFFERED.search(text) or HANDOFF_OFFERED.search(text)) \
-        or going_on and "?" not in _QUOTED_TEXT.sub('""', text) \
+        or going_on and "?" not in unquoted(text) \
         and not asks_confirmation(text)
 
 
@@ -128,14 +128,11 @@ class _Turn:
         return said.replace(self.aside, "").strip() if self.aside else said.strip()
 
 
-_QUOTED_TEXT = re.compile(r'"[^"\n]*"')
-
-
 def _questions(text: str) -> str:
     """The sentences of an assistant message that ask something; a value said in quotes asks
     nothing ('The question is "Is the game free to use?".' was taken for asking the question, and
     the next request for its answer)."""
-    return " ".join(s for s in S.SENTENCE_BREAK.split(_QUOTED_TEXT.sub('""', text)) if s.endswith("?"))
+    return " ".join(s for s in S.SENTENCE_BREAK.split(unquoted(text)) if s.endswith("?"))
 
 
 def _choice_said(said: str, read: str, choices: list[Any]) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 
 from gem_env.tools.referring import LISTED, PEOPLE, PROPOSED_RECORD, SPOKEN, field_of, moved, reference, role
 from gem_env.tools.patterns import compiled
-from gem_env.tools.render import agree, counted, happened, how_many, is_count, left_of, plural, smooth
+from gem_env.tools.render import agree, counted, happened, how_many, is_count, left_of, plural, smooth, unquoted
 from gem_env.tools.reasons import of_person, own_words, says_reason
 
 from . import phrases as P
@@ -74,7 +74,7 @@ def in_words(text: str) -> str:
 def requests(text: str) -> list[str]:
     """The sentences of an assistant message that ask the user for something (a value said in
     quotes asks nothing: 'The question is "Is the game free to use?".')."""
-    return [s for s in _SENTENCE.split(re.sub(r'"[^"\n]*"', '""', text.strip()))
+    return [s for s in _SENTENCE.split(unquoted(text.strip()))
             if s.rstrip().endswith("?") or _REQUEST_START.match(s.strip())]
 
 

@@ -167,6 +167,15 @@ def quoted_if_sentence(said: str) -> str:
     return f'"{said}"' if _SENTENCE.fullmatch(said) else said
 
 
+_QUOTED_TEXT = re.compile(r'"[^"\n]*"')
+
+
+def unquoted(text: str) -> str:
+    """`text` with what it quotes emptied: a value said in quotes asks nothing and ends no
+    sentence ('The question is "Is it free?".' is no question)."""
+    return _QUOTED_TEXT.sub('""', text) if '"' in text else text
+
+
 _DOUBLED_STOP = re.compile(r"(?<![.])([.!?])\.(?=\s|$)")
 
 

@@ -278,7 +278,7 @@ class Sandbox:
                 except KeyError:  # dropped by another thread's `put` meanwhile (`lru_get`)
                     pass
                 cache.hits += 1
-                return ToolResult.of_text(kept[1]) if kept[0] else ToolResult(False, error=kept[1], error_kind=kept[2])
+                return _kept(kept)
         parsed = self._arguments(tool, arguments)
         if type(parsed) is ToolResult:
             return parsed

@@ -88,7 +88,7 @@ def parse_action(action: Any, *, id_prefix: str = "call") -> dict[str, Any]:
     if content is not None and not isinstance(content, str):
         content = _content(content)
     raw_calls = action.get("tool_calls") or []
-    if type(raw_calls) is not list and not isinstance(raw_calls, list):
+    if not isinstance(raw_calls, list):
         raise ActionError("'tool_calls' must be a list")
     if len(raw_calls) == 1:  # most messages make one call
         calls = [_tool_call(0, raw_calls[0], id_prefix)]

@@ -124,7 +124,7 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
 
 
 #: pressing verbs: the status a pressed button leaves is the action it carries out, not "clicked"
-_PRESSES = frozenset({"tap", "click", "press", "hit", "select"})
+_PRESSES = _PRESS - {"choose"}  # (a choice made is a state: "chosen")
 _PURPOSE = re.compile(r"\b(?:in order )?to\s+([a-z]+)")
 _QUOTED_LABEL = re.compile(r"[\"“”]\s*([A-Za-z][A-Za-z'-]*)")
 

@@ -255,12 +255,10 @@ def adopt_normal(message: dict[str, Any], used_ids: set[str]) -> dict[str, Any]:
     if calls:
         for call in calls:
             call_id = call["id"]
-            if call_id in used_ids:  # `unique_call_id` of a non-empty string already used
-                n = len(used_ids)
-                while f"call_{n}" in used_ids:
-                    n += 1
-                call["id"] = call_id = f"call_{n}"
-            used_ids.add(call_id)
+            if call_id in used_ids:  # (a non-empty string: `unique_call_id` keeps a new one as it is)
+                call["id"] = unique_call_id(call_id, used_ids)
+            else:
+                used_ids.add(call_id)
         if not message["content"]:
             message["content"] = None
     elif not message["content"]:
