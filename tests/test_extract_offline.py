@@ -210,6 +210,25 @@ def test_a_remark_between_the_steps_is_no_step() -> None:
     assert len(names) == 2 and names[0].startswith("install") and names[1].startswith("label"), names
 
 
+def test_prose_steps_come_from_one_section() -> None:
+    """A reference text whose sections are procedures of their own (Debian's "11.8.3.1. Install the
+    SIP proxy", "11.8.4.1. Install the XMPP server", numbered with a no-break space) gives the steps
+    of the section with the most instructions, not one chain of every instruction in the text
+    (`install_coturn_package`, `install_kamailio_package`, ..., `install_prosody_package`: 14 steps);
+    sections that are stages of one procedure ("Step 2") stay one."""
+    from gem_env.stages.extract.steps import procedure_steps
+    text = ("11.8. Real-Time Communication Services\n\nThese services include voice and video.\n\n"
+            "11.8.3.1.\u00a0Install the SIP proxy\n\nInstall the kamailio package. The admins chose MySQL.\n\n"
+            "11.8.4.1.\u00a0Install the XMPP server\n\nInstall the prosody package.\n\n"
+            "Review the /etc/prosody/prosody.cfg.lua configuration file.\n\n"
+            "Restart the service to use the new configuration.\n")
+    steps, how = procedure_steps(text)
+    assert [s.verb for s in steps] == ["install", "review", "restart"] and "prosody" in steps[0].text, steps
+    staged = ("# Backing up\n\n## Step 1: Prepare\n\nInstall the backup tool.\n\n"
+              "## Step 2: Run it\n\nOpen the tool. Start the backup.\n")
+    assert [s.verb for s in procedure_steps(staged)[0]] == ["install", "open", "start"]
+
+
 def test_a_verb_ending_its_sentence_has_no_object() -> None:
     """'"Deschool." Be patient.': the quoted verb ends its sentence; "patient" of the next one is no
     record (an unschooling how-to's records were patients)."""

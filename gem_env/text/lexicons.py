@@ -162,7 +162,7 @@ _ITEM = re.compile(
     r"|[Ss]tep\s+(?P<snum>\d{1,3})\s*[:.)-])[ \t]+(?P<body>\S.*)$"
 )
 _HEADING = re.compile(r"^[ \t]{0,3}(?P<hashes>#{1,6})[ \t]+(?P<title>\S[^\n]*?)[ \t#]*$")
-_NUMBERED_TITLE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)\.?[ \t]+(?P<title>[A-Z][^\n]{0,80})$")
+_NUMBERED_TITLE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)\.?[ \t\xa0]+(?P<title>[A-Z][^\n]{0,80})$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _CODE_LINE = re.compile(r"^\s*(?:\$\s*\S|[$#]\s*$|#\s+[a-z./~][\w./+-]*\s+[-/~.$\"'\w])|^\s*`[^`]+`\s*$")

@@ -1,6 +1,7 @@
 """Analysis of a procedure's steps: each step's verb, object, kind, named fields and parameters."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -303,7 +304,7 @@ def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
     """
     steps = tf.segment_steps(text)
     if any(_instruction(s) for s in steps):
-        return steps, "segment"
+        return _one_section(steps, text), "segment"
     runs = [r for r in tf.step_lists(text) if len(r) >= 2 and sum(1 for s in r if _instruction(s)) >= 2]
     if runs:
         return max(runs, key=lambda r: (sum(1 for s in r if _instruction(s)), len(r))), "run"
@@ -316,6 +317,7 @@ def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
             lead = len(body) - len(body.lstrip())
             found.append(tf.Step(" ".join(body.split()), a + lead, b, "sentence", None, 0, "", verb))
     found.sort(key=lambda s: s.start)
+    found = _one_section(found, text)
     if len(found) >= 2:
         return found, "instructions"
     m = _TOOL_LINE.search(text)
@@ -329,6 +331,32 @@ def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
     if len(steps) >= 2 and steps[0].marker == "number":
         return steps, "segment"
     return [], "none"
+
+
+#: headings that part one procedure into stages ("Step 2: Install", "Part 1"), not procedures of their own
+_STAGE_HEADING = re.compile(r"^\W*(?:step|part|stage|phase|method)\s*\d", re.IGNORECASE)
+
+
+def _one_section(steps: list[tf.Step], text: str) -> list[tf.Step]:
+    """Steps read from prose, of the one section that holds the most instructions, when they lie
+    in several: a reference text's sections are procedures of their own ("Install the SIP proxy",
+    "Install the XMPP server"), not one chain of every instruction in it. A heading that names a
+    task ("Install ...") wins a tie; sections that are stages of one procedure ("Step 2") stay one."""
+    sections = tf.layout(text).sections
+    if len(steps) < 2 or not sections or any(s.marker in ("number", "bullet") for s in steps) \
+            or any(_STAGE_HEADING.match(sec.title) for sec in sections):
+        return steps
+    starts = [sec.start for sec in sections]
+    groups: dict[int, list[tf.Step]] = {}
+    for step in steps:
+        groups.setdefault(bisect.bisect_right(starts, step.start) - 1, []).append(step)  # -1: before any heading
+    if len(groups) < 2:
+        return steps
+
+    def rank(k: int) -> tuple[int, bool]:
+        return (sum(1 for s in groups[k] if _instruction(s) and not is_outcome(s)), k >= 0 and tf.leading_verb(sections[k].title) is not None)
+    best = max(groups, key=rank)
+    return groups[best] if rank(best)[0] >= 2 else steps
 
 
 def promote_action(infos: list[StepInfo]) -> None:
