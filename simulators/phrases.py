@@ -254,7 +254,11 @@ REQUEST_VERBS = frozenset(
     "increase decrease lower waive deposit enroll subscribe unsubscribe top split "
     # a how-to title's verbs ("Navigate Currency Conversions on ..."), never a noun opening a topic
     "navigate adjust configure prepare review export manage convert connect access edit modify select enter "
-    "initiate purchase generate calculate authorize monitor customize".split())
+    "initiate purchase generate calculate authorize monitor customize "
+    # a machine's: a reference text's task after its topic ("Real-Time Communication services: restart
+    # the service ..."), which the customer asks for, not the topic
+    "install uninstall reinstall restart reboot mount unmount build compile erase copy rename restore format "
+    "print scan save".split())
 
 
 def said_value(key: str, value: Any) -> str:
