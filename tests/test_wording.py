@@ -998,6 +998,10 @@ def test_a_how_to_goal_under_a_topic_is_asked_for_by_its_request() -> None:
         "activate 6-month financing on my account"
     assert user_words("Dispute a charge: add details and upload receipts, then submit (card {card_id})") == \
         "dispute a charge"
+    # a machine's task after a reference text's topic (was "I need some help with Real-Time
+    # Communication services", and the assistant restarted the service unasked)
+    assert user_words("Real-Time Communication services: restart the service to use the new configuration "
+                      "(service {service_id})") == "restart the service to use the new configuration"
 
 
 def test_one_word_that_describes_a_record_is_said_even_if_the_request_has_it() -> None:
