@@ -139,3 +139,11 @@ def test_jsonl_is_streamed_line_by_line(tmp_path):
     docs = iter_documents([str(f)], on_error=errors.append)
     assert next(docs).text == "first" and errors == []  # the bad line is not read yet
     assert next(docs).text == "third" and len(errors) == 1
+
+
+def test_one_path_alone_is_one_path(tmp_path):
+    """A path given alone, as a string or a Path, is read as it is (a string was iterated letter by
+    letter, and "/" walked the whole file system)."""
+    f = write_jsonl(tmp_path / "one.jsonl", {"id": "a", "text": "x"})
+    assert [d.id for d in iter_documents(str(f))] == ["a"]
+    assert [d.id for d in iter_documents(f)] == ["a"]

@@ -32,7 +32,7 @@ class CorpusError(GemError, ValueError):
 
 
 def iter_documents(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     *,
     text_field: str = "text",
     id_field: str = "id",
@@ -58,7 +58,7 @@ def iter_documents(
             yield doc
 
 
-def with_read_errors(paths: Iterable[str | os.PathLike[str]], *, limit: int | None = None,
+def with_read_errors(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str], *, limit: int | None = None,
                      **fields: Any) -> Iterator[Document | Rejection]:
     """The documents of `paths` (see `iter_documents`) with each unreadable line, as a `Rejection`
     of stage ``read``, in its place; at most `limit` documents."""
@@ -74,8 +74,11 @@ def with_read_errors(paths: Iterable[str | os.PathLike[str]], *, limit: int | No
     yield from pending
 
 
-def corpus_files(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, str]]:
-    """The files `paths` name, each with its id-friendly relative path; `CorpusError` if one is unusable."""
+def corpus_files(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[tuple[Path, str]]:
+    """The files `paths` name, each with its id-friendly relative path; `CorpusError` if one is unusable.
+    One path alone is taken as it is (a string is no list of one-letter paths, "/" among them)."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
     return [f for p in paths for f in _resolve(str(p))]
 
 
