@@ -544,8 +544,23 @@ def test_a_title_with_no_word_is_the_texts_first_line_of_prose() -> None:
     text = "# $\n\n> Expand a Bash variable.\n> More information: <https://gnu.org>.\n\n- Print a variable:\n"
     assert worded_title("$", text) == "Expand a Bash variable"
     assert worded_title("Freeze a card", text) == "Freeze a card"
-    doc = Document(id="tldr:common/$", title="$", text=text + "\n`echo ${{VARIABLE}}`\n\n- Run variable contents:\n\n`${{VARIABLE}}`\n")
+    doc = Document(id="tldr:common/$", title="$", text=text + "\n`echo ${{VARIABLE}}`\n\n- Then run its contents:\n\n`${{VARIABLE}}`\n")
     got = OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t"))
     assert isinstance(got, Domain), got
     assert got.description.startswith("Expand a Bash variable") and all("$" not in w.goal for w in got.workflows), \
         (got.description, [w.goal for w in got.workflows])
+
+
+def test_a_command_reference_is_no_procedure() -> None:
+    """A tldr page lists one-line examples, each a task of its own ("- Create a bucket:" over its
+    command): rejected at extract with the reason, not made one chain of every example (the
+    assistant ran `create_bucket`, `upload_file`, ... `remove_folder` to remove a folder). Told in
+    order, or under a how-to title, the same form is a procedure."""
+    page = ("# b2\n\n> Access all features of Backblaze B2 Cloud Storage.\n\n- List the buckets in your account:\n\n"
+            "`b2 list_buckets`\n\n- Create a bucket:\n\n`b2 create_bucket {{bucket_name}} allPublic`\n\n"
+            "- Upload a file:\n\n`b2 upload_file {{bucket_name}} {{path/to/file}}`\n")
+    verdict = Verdict(id="b2", relevant=True, score=1.0, reason="t")
+    got = OfflineExtractor().extract(Document(id="b2", title="b2", text=page), verdict)
+    assert isinstance(got, Rejection) and got.reason.startswith("a command reference: 3 one-line examples"), got
+    for title, text in (("How to back up to B2", page), ("b2", page.replace("- Create", "- Then create"))):
+        assert isinstance(OfflineExtractor().extract(Document(id="b2", title=title, text=text), verdict), Domain)

@@ -219,7 +219,7 @@ def test_a_shell_pages_step_introducing_its_command_is_asked_without_its_colon()
     text = ("# twine\n\n> Utility for publishing Python packages on PyPI.\n\n"
             "- Upload to PyPI:\n\n`twine upload dist/*`\n\n"
             "- Upload to PyPI showing detailed information:\n\n`twine upload --verbose dist/*`\n")
-    goals = [w.goal for w in _procedure(text, "twine").workflows]
+    goals = [w.goal for w in _procedure(text, "How to publish to PyPI with twine").workflows]
     assert goals and not any(":(" in g.replace(" ", "") or re.search(r":\s*\(", g) for g in goals), goals
 
 

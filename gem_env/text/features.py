@@ -20,7 +20,7 @@ from .lexicons import (  # noqa: F401
 from .words import (Lexicon, Tokens, action_kind, common_word, leading_verb, lemma, tokens,  # noqa: F401
     verb_lemma)
 from .layout import (  # noqa: F401
-    Condition, Layout, NamedField, Section, Step, _mentions_system, is_advice_heading,
+    Condition, Layout, NamedField, Section, Step, _mentions_system, is_advice_heading, is_command_reference,
     is_procedural_heading, is_system_word, layout, list_items, sections, segment_steps, sentences,
     step_lists, system_mentions,
 )

@@ -189,6 +189,19 @@ def is_procedural_heading(title: str) -> bool:
     return bool(_PROCEDURAL_HEADING.search(title)) or leading_verb(title) is not None
 
 
+def is_command_reference(text: str, title: str = "") -> bool:
+    """Whether `text` is a command reference (a tldr page): every list item only introduces its
+    own one-line example ("- Create a bucket:" over `b2 create_bucket ...`), no other command,
+    nothing told in order and no title or heading that announces a procedure ("How to ...",
+    "Steps"). Its items are alternatives, each a task of its own, not the steps of one."""
+    lay = layout(text)
+    if not lay.items or lay.example_items != len(lay.items) or lay.code_lines != lay.example_items:
+        return False
+    if any(_PROCEDURAL_HEADING.search(t) for t in [title, *(s.title for s in lay.sections)] if t):
+        return False
+    return not any(item.text.lower().startswith(SEQUENCE_WORDS) for item in lay.items)
+
+
 def is_advice_heading(title: str) -> bool:
     """Whether a heading introduces advice or a feature list ("Tips", "Best practices")."""
     return bool(_ADVICE_HEADING.search(title))

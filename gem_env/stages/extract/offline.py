@@ -131,6 +131,10 @@ class OfflineExtractor:
             return self._reject(doc, "a guideline for staff serving customers that fits no service archetype: "
                                      "its steps are the staff's own console actions, not operations a customer "
                                      "asks for")
+        if tf.is_command_reference(text, doc.title or ""):
+            n = len(tf.layout(text).items)
+            return self._reject(doc, f"a command reference: {n} one-line example{'s' if n > 1 else ''}, each a task of "
+                                     "its own; no procedure to follow")
         steps, how = procedure_steps(text)
         steps = [s for s in steps if not is_outcome(s)] or steps
         if not steps:
