@@ -564,3 +564,17 @@ def test_a_command_reference_is_no_procedure() -> None:
     assert isinstance(got, Rejection) and got.reason.startswith("a command reference: 3 one-line examples"), got
     for title, text in (("How to back up to B2", page), ("b2", page.replace("- Create", "- Then create"))):
         assert isinstance(OfflineExtractor().extract(Document(id="b2", title=title, text=text), verdict), Domain)
+
+
+def test_a_record_is_a_kind_of_thing_not_a_programs_name_or_a_pointer() -> None:
+    """Debian's IPv6 section made records `radvds` (a daemon's name, "run the start radvd"), its
+    command-alias section `followings` ("try the following"), "Return value of the command"
+    `returns`: a step's object the dictionary does not know is no record when the text speaks of
+    a kind of thing ("the address"), "the following" names nothing, and a title's verb is none."""
+    text = ("# IPv6\n\nThe address is given by the router. Each address has a prefix.\n\n"
+            "Install radvd. Then start radvd.\n")
+    assert _procedure(text, "IPv6").entities[0].name == "addresses"
+    text = "# Aliases\n\nTry the following. Then type the following.\n"
+    assert _procedure(text, "Command alias").entities[0].name != "followings"
+    text = "# Exit status\n\nRun the command. Then print the value of the command.\n"
+    assert _procedure(text, "Return value of the command").entities[0].name != "returns"

@@ -17,7 +17,7 @@ from .lexicons import (  # noqa: F401
     STRONG_CONDITIONS, SYSTEM_KINDS, SYSTEM_NOUNS, StepMarker, VERB_KINDS, _DEFINITION, _MONTHS,
     _PAST_WORDS, _SECOND_PERSON,
 )
-from .words import (Lexicon, Tokens, action_kind, common_word, leading_verb, lemma, tokens,  # noqa: F401
+from .words import (Lexicon, Tokens, action_kind, common_word, known_word, leading_verb, lemma, tokens,  # noqa: F401
     verb_lemma)
 from .layout import (  # noqa: F401
     Condition, Layout, NamedField, Section, Step, _mentions_system, is_advice_heading, is_command_reference,

@@ -133,6 +133,12 @@ def common_word(word: str, after_article: bool = False) -> bool:
     return bool(lem) and (lem[:1].islower() or after_article and simplemma.is_known(word.lower(), lang="en"))
 
 
+def known_word(word: str) -> bool:
+    """Whether `word` is an English word simplemma knows ("jail", "database"), not a program's or
+    an option's name ("radvd", "umask", "nodeflate")."""
+    return simplemma.is_known(word.lower(), lang="en")
+
+
 @lru_cache(maxsize=65536)
 def verb_lemma(word: str) -> str | None:
     """The action-verb lemma of any inflection of `word` ("cancelled" -> "cancel"), else None."""

@@ -49,6 +49,10 @@ def _title_object(title: str) -> str | None:
     return _ident(head, 24)
 
 
+#: a noun after a determiner: "the package", "your keys"
+_DETERMINED = re.compile(r"\b(?i:the|a|an|your|this|that|each|every|my|their|its)\s+([a-z]{3,})\b")
+
+
 @dataclass
 class _Field:
     spec: dict[str, Any]
@@ -83,14 +87,15 @@ class FieldRules:
                 base = w.split("_")[-1] if "_" in w else w
                 if base in _ENTITY_RANK:
                     score[base] += weight * _noun_weight(base)
-        title = bare_title(self.doc.title).lower()
-        for w in re.findall(r"[a-z]+", title):
+        title = bare_title(self.doc.title)
+        verb = tf.leading_verb(title)
+        for k, w in enumerate(re.findall(r"[a-z]+", title.lower())):
             lw = tf.lemma(w)
-            if lw in _ENTITY_RANK:
+            if lw in _ENTITY_RANK and not (k == 0 and verb):  # "Return value of the command": no return
                 score[lw] += 2 * _noun_weight(lw)
         if score:
             return max(score, key=lambda n: (score[n], -_ENTITY_RANK[n]))
-        thing = _title_object(bare_title(self.doc.title))
+        thing = _title_object(title)
         if thing:  # what a how-to title makes or acts on: "Craft a Bed in Minecraft" -> bed (was wool, a step's)
             return thing
         heads: Counter[str] = Counter()
@@ -99,6 +104,14 @@ class FieldRules:
                 w = info.object_words[-1]
                 if w.isalpha() and len(w) >= 3 and w not in _PEOPLE and w not in _STOP and w not in _NOT_RECORDS:
                     heads[w] += 3 if info.kind == "write" else 1
+        words = [w for w in heads if tf.known_word(w)]
+        if words:  # what the steps act on ("the jail", "the database")
+            return _ident(max(words, key=lambda n: (heads[n], n)), 24)
+        named = Counter(tf.lemma(m.group(1)) for m in _DETERMINED.finditer(self.text))
+        kinds = [n for n, c in named.items() if c >= 2 and n in _ENTITY_RANK]
+        if kinds:  # a kind of record the text speaks of ("the file", "your key"), not a program's or an
+            # option's name the steps act on ("radvd": radvds; "nodeflate": nodeflates)
+            return max(kinds, key=lambda n: (named[n] * _noun_weight(n), -_ENTITY_RANK[n]))
         if heads:
             return _ident(max(heads, key=lambda n: (heads[n], n)), 24)
         return "request"
