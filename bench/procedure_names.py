@@ -29,6 +29,7 @@ temporary directory first (15 s). Prints one JSON object.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
@@ -250,11 +251,14 @@ def synthesize(corpus: Path, out: Path) -> None:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    if args:
-        run = Path(args[0])
-        corpus = Path(args[1]) if len(args) > 1 else None
-        print(json.dumps(measure(run, corpus), indent=1))
+    parser = argparse.ArgumentParser(description="What the procedure path makes, measured on a synthesize run (JSON).")
+    parser.add_argument("run", nargs="?", type=Path, help="a run directory (default: synthesize wikiHow goal-steps)")
+    parser.add_argument("corpus", nargs="?", type=Path, help="the run's corpus file (for the step texts)")
+    args = parser.parse_args()
+    if args.run is not None:
+        if not (args.run / "manifest.json").is_file():
+            parser.error(f"{args.run} is no run directory (no manifest.json)")
+        print(json.dumps(measure(args.run, args.corpus), indent=1))
         return
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / "run"
