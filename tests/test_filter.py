@@ -297,6 +297,12 @@ def test_a_remark_a_caption_or_code_is_no_instruction():
                        ("In the app, tap Settings.", "tap"), ("type your password; then press Enter", "type"),
                        ("Like the page.", "like"), ("Figure out the total.", "figure")):
         assert tf.leading_verb(text) == verb, text
+    # a two-word subject before its verb is a statement ("read_access_give" was a step); a wh-word
+    # after the verb is its object
+    for text in ("Read access gives the right to consult the list.", "Return value is zero."):
+        assert tf.leading_verb(text) is None, text
+    for text, verb in (("Install what is needed.", "install"), ("Decide which is best.", "decide")):
+        assert tf.leading_verb(text) == verb, text
 
 
 def test_verbs_lemmas_and_kinds():

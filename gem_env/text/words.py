@@ -179,6 +179,12 @@ def leading_verb(sentence: str) -> str | None:
     return verb
 
 
+#: a statement's verb after a two-word subject ("Read access *gives* ..."): no instruction's third word
+_FINITE = frozenset("is are was were has have will can cannot may must should gives allows lets means provides "
+                    "requires contains shows lists".split())
+
+_WH = frozenset("what which whatever whichever how where when who whom whether if".split())
+
 _CODE_STATEMENT = re.compile(r";\s*(?:$|[a-z_]+\()")
 """A statement's end: a code line ("type myapp_exec_t; domain_type(myapp_t)"), not prose."""
 
@@ -202,6 +208,9 @@ def _opening_verb(s: str) -> str | None:
         return None
     if low in _REMARK_VERBS and (nxt in _REMARK_NEXT or after[:1] == ","):
         return None
+    third = words[i + 2].lower() if i + 2 < len(words) else ""
+    if third in _FINITE and nxt not in _OBJECT_STARTERS and nxt not in _WH:
+        return None  # a noun phrase before its verb: "Read access gives the right to ...", "Search results show"
     if low in _CAPTIONS and after[:1].isdigit() or word[:1].islower() and _CODE_STATEMENT.search(s):
         return None  # "Figure 14.1."; a line of code ("type myapp_t;", "allow myapp_t self:process signal;")
     if low in ACTION_VERBS:
