@@ -244,6 +244,14 @@ def test_a_software_guide_is_no_service():
     software = Verdict(id="k", relevant=True, score=1.0, reason="test", labels={"domain": "software"})
     got = OfflineExtractor().extract(Document(id="k", text=build, title="Compiling a kernel"), software)
     assert isinstance(got, Domain) and "service)" not in got.description, got
+    # nor one that names the system's own files (Debian's emergency downgrading, with no command line
+    # the layout reads as one, was a phone-lines service: "Search lines in the sources.list file")
+    downgrade = ("# Emergency downgrading\n\nSearch the lines in the \"/etc/apt/sources.list\" file tracking unstable. "
+                 "Each user line has a plan; our support tool bills the account.\n\n"
+                 "Replace each line with the testing one. Set the \"/etc/apt/preferences\" file as the following. "
+                 "Remove the special \"/etc/apt/preferences\" file after this downgrading.\n")
+    got = OfflineExtractor().extract(Document(id="d", text=downgrade, title="Emergency downgrading"), software)
+    assert not (isinstance(got, Domain) and "service)" in got.description), got.description
 
 
 def test_archetype_choice_follows_the_text():

@@ -35,6 +35,7 @@ Every tool, workflow step and policy rule carries the span of text it came from.
 from __future__ import annotations
 
 import logging
+import re
 import zlib
 from typing import Any
 
@@ -175,10 +176,18 @@ class OfflineExtractor:
 
 
 def _runs_commands(text: str, verdict: Verdict | None) -> bool:
-    """A software guide whose steps are commands ("Compiling a Kernel", three or more command lines):
-    a procedure on one's own machine, never a service's customer request, whatever words it shares
-    with one ("user", "package", "return" made it an orders or access service)."""
-    return bool(verdict and verdict.labels.get("domain") == "software") and tf.features(text).code_lines >= 3
+    """A software guide whose steps are commands or system files ("Compiling a Kernel", three or more
+    command lines; "Set the /etc/apt/preferences file", two or more system paths): a procedure on
+    one's own machine, never a service's customer request, whatever words it shares with one
+    ("user", "package", "return" made it an orders or access service; "lines" of sources.list a
+    phone-lines one)."""
+    if not (verdict and verdict.labels.get("domain") == "software"):
+        return False
+    return tf.features(text).code_lines >= 3 or len(_SYSTEM_PATH.findall(text)) >= 2
+
+
+#: a path into a Unix system's own tree ("/etc/apt/sources.list", "/usr/share/doc")
+_SYSTEM_PATH = re.compile(r"(?<![\w:/.])/(?:etc|usr|var|dev|proc|sys|opt|boot|lib|bin|sbin|srv|mnt|root)/")
 
 
 def check_domain(domain: Domain) -> CompiledDomain | str:
