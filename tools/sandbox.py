@@ -338,7 +338,8 @@ class Sandbox:
                 memo.put(text_key, taken)
         memo.hits += 1
         if taken.changes is not None:
-            if self._conn.total_changes != self._folded:  # the log stays empty while calls wait
+            # (no SQL ran since `_execute` read the connection's count: `_changes` is it)
+            if self._changes != self._folded:  # the log stays empty while calls wait
                 self._fold()
             self._unapplied.append(taken.changes)
             self.pending.append(taken)
@@ -396,13 +397,14 @@ class Sandbox:
         `values`, `types`: the validated arguments' values in parameter order and their types
         (`read_cache.argument_key`)."""
         self._moved_to(tool, self.cache.step((self.version, tool.spec.name, values, types)))
+        self._changes = self._conn.total_changes
 
     def _moved_to(self, tool: "CompiledTool", version: int) -> None:
         """The state is now `version`: the tables `tool` may write take it."""
         self.version = version
+        versions = self.versions
         for t in tool.__dict__.get("_write_scope") or read_cache.writes_of(tool, self._names):
-            self.versions[t] = version
-        self._changes = self._conn.total_changes
+            versions[t] = version
 
     def _unknown_state(self) -> None:
         """A change no call accounts for: every table gets a version no other sandbox has."""
