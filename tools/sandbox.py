@@ -221,9 +221,9 @@ class Sandbox:
             if versions_of is False:
                 versions_of = read_cache.versions_of(tool)
             if versions_of is not None:
-                return self._read(tool, arguments, versions_of(self.versions))
+                return self._read(tool, name, arguments, versions_of(self.versions))
             if write_memo.SETTINGS["enabled"] and write_memo.remembers(tool):
-                return self._write(tool, arguments)
+                return self._write(tool, name, arguments)
         direct = getattr((tool.__dict__.get("_plan") or plan_for(tool)).single, "direct", None)
         if direct is not None:
             if type(arguments) is str:  # as a model writes them: parsed once, for either path
@@ -262,12 +262,12 @@ class Sandbox:
         except ValidationError as err:
             return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
 
-    def _read(self, tool: "CompiledTool", arguments: Any, versions: Any) -> ToolResult:
+    def _read(self, tool: "CompiledTool", name: str, arguments: Any, versions: Any) -> ToolResult:
         """A read whose reply is kept (`tools.read_cache`): looked up by the arguments' JSON text as
         given (no parsing, no validation: the same text validates the same), then by the validated
-        arguments (another spelling of the same ones). `versions`: the state it reads
-        (`read_cache.versions_of`)."""
-        name, cache = tool.spec.name, self.cache
+        arguments (another spelling of the same ones). `name`: the tool's (as the call named it);
+        `versions`: the state it reads (`read_cache.versions_of`)."""
+        cache = self.cache
         text_key = None
         if type(arguments) is str:
             text_key = (name, arguments, versions)
@@ -298,11 +298,11 @@ class Sandbox:
             cache.put(text_key, kept)
         return _kept(kept)
 
-    def _write(self, tool: "CompiledTool", arguments: Any) -> ToolResult:
+    def _write(self, tool: "CompiledTool", name: str, arguments: Any) -> ToolResult:
         """A write call taken from the memo when this state has seen it (`tools.write_memo`), run
         and remembered when not. Looked up by the arguments' JSON text as given, then by the
-        validated arguments."""
-        memo, name = self.memo, tool.spec.name
+        validated arguments. `name`: the tool's (as the call named it)."""
+        memo = self.memo
         text_key = taken = None
         if type(arguments) is str:
             text_key = (self.version, name, arguments)
