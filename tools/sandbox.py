@@ -221,9 +221,9 @@ class Sandbox:
             if versions_of is False:
                 versions_of = read_cache.versions_of(tool)
             if versions_of is not None:
-                return self._read(tool, arguments, versions_of(self.versions))
+                return self._read(tool, name, arguments, versions_of(self.versions))
             if write_memo.SETTINGS["enabled"] and write_memo.remembers(tool):
-                return self._write(tool, arguments)
+                return self._write(tool, name, arguments)
         direct = getattr((tool.__dict__.get("_plan") or plan_for(tool)).single, "direct", None)
         if direct is not None:
             if type(arguments) is str:  # as a model writes them: parsed once, for either path
@@ -262,12 +262,12 @@ class Sandbox:
         except ValidationError as err:
             return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
 
-    def _read(self, tool: "CompiledTool", arguments: Any, versions: Any) -> ToolResult:
+    def _read(self, tool: "CompiledTool", name: str, arguments: Any, versions: Any) -> ToolResult:
         """A read whose reply is kept (`tools.read_cache`): looked up by the arguments' JSON text as
         given (no parsing, no validation: the same text validates the same), then by the validated
-        arguments (another spelling of the same ones). `versions`: the state it reads
-        (`read_cache.versions_of`)."""
-        name, cache = tool.spec.name, self.cache
+        arguments (another spelling of the same ones). `name`: the tool's (as the call named it);
+        `versions`: the state it reads (`read_cache.versions_of`)."""
+        cache = self.cache
         text_key = None
         if type(arguments) is str:
             text_key = (name, arguments, versions)
@@ -298,11 +298,11 @@ class Sandbox:
             cache.put(text_key, kept)
         return _kept(kept)
 
-    def _write(self, tool: "CompiledTool", arguments: Any) -> ToolResult:
+    def _write(self, tool: "CompiledTool", name: str, arguments: Any) -> ToolResult:
         """A write call taken from the memo when this state has seen it (`tools.write_memo`), run
         and remembered when not. Looked up by the arguments' JSON text as given, then by the
-        validated arguments."""
-        memo, name = self.memo, tool.spec.name
+        validated arguments. `name`: the tool's (as the call named it)."""
+        memo = self.memo
         text_key = taken = None
         if type(arguments) is str:
             text_key = (self.version, name, arguments)
@@ -338,7 +338,8 @@ class Sandbox:
                 memo.put(text_key, taken)
         memo.hits += 1
         if taken.changes is not None:
-            if self._conn.total_changes != self._folded:  # the log stays empty while calls wait
+            # (no SQL ran since `_execute` read the connection's count: `_changes` is it)
+            if self._changes != self._folded:  # the log stays empty while calls wait
                 self._fold()
             self._unapplied.append(taken.changes)
             self.pending.append(taken)
@@ -396,13 +397,14 @@ class Sandbox:
         `values`, `types`: the validated arguments' values in parameter order and their types
         (`read_cache.argument_key`)."""
         self._moved_to(tool, self.cache.step((self.version, tool.spec.name, values, types)))
+        self._changes = self._conn.total_changes
 
     def _moved_to(self, tool: "CompiledTool", version: int) -> None:
         """The state is now `version`: the tables `tool` may write take it."""
         self.version = version
+        versions = self.versions
         for t in tool.__dict__.get("_write_scope") or read_cache.writes_of(tool, self._names):
-            self.versions[t] = version
-        self._changes = self._conn.total_changes
+            versions[t] = version
 
     def _unknown_state(self) -> None:
         """A change no call accounts for: every table gets a version no other sandbox has."""

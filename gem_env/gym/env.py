@@ -120,23 +120,26 @@ def _error(message: str) -> str:
 
 _string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes for a str
 
-_QUOTED: dict[str, str] = {}
-"""Tool replies as `_string` writes them, by the reply: a reply kept by `tools.read_cache` or
-`tools.write_memo` comes back as the same text step after step, and quoting it (every '"' of its
-JSON escaped) costs ~3 ns a character. Bounded by `_QUOTED_MAX` entries of at most
-`_QUOTED_MAX_CHARS` characters (emptied when full)."""
-_QUOTED_MAX = 2048
-_QUOTED_MAX_CHARS = 4096
+_OBSERVED: dict[tuple[str, str], str] = {}
+"""One tool message's observation (`[{"role": "tool", "tool_call_id": ..., "content": ...}]`) by
+(call id, reply): a reply kept by `tools.read_cache` or `tools.write_memo` comes back as the same
+text step after step, under the same few call ids, and writing it (every '"' of its JSON escaped,
+~3 ns a character, then the whole text copied) costs more than finding it. Bounded by
+`_OBSERVED_MAX` entries of replies of at most `_OBSERVED_MAX_CHARS` characters (emptied when full)."""
+_OBSERVED_MAX = 2048
+_OBSERVED_MAX_CHARS = 4096
 
 
-def _quoted(content: str) -> str:
-    got = _QUOTED.get(content)
+def _observed(call_id: str, content: str) -> str:
+    """`json.dumps([{"role": "tool", "tool_call_id": call_id, "content": content}], ensure_ascii=False)`."""
+    key = (call_id, content)
+    got = _OBSERVED.get(key)
     if got is None:
-        got = _string(content)
-        if len(content) <= _QUOTED_MAX_CHARS:
-            if len(_QUOTED) >= _QUOTED_MAX:
-                _QUOTED.clear()
-            _QUOTED[content] = got
+        got = f'[{{"role": "tool", "tool_call_id": {_string(call_id)}, "content": {_string(content)}}}]'
+        if len(content) <= _OBSERVED_MAX_CHARS:
+            if len(_OBSERVED) >= _OBSERVED_MAX:
+                _OBSERVED.clear()
+            _OBSERVED[key] = got
     return got
 
 
@@ -145,9 +148,8 @@ def _tool_observation(replies: list[dict[str, Any]]) -> str:
     keys are fixed and their values strings (the content is the tool's reply text as it is)."""
     if len(replies) == 1:  # most steps make one call
         r = replies[0]
-        return f'[{{"role": "tool", "tool_call_id": {_string(r["tool_call_id"])}, "content": {_quoted(r["content"])}}}]'
-    return "[" + ", ".join(f'{{"role": "tool", "tool_call_id": {_string(r["tool_call_id"])}, '
-                           f'"content": {_quoted(r["content"])}}}' for r in replies) + "]"
+        return _observed(r["tool_call_id"], r["content"])
+    return "[" + ", ".join(_observed(r["tool_call_id"], r["content"])[1:-1] for r in replies) + "]"
 
 
 class AsyncToolUseEnv:
@@ -175,6 +177,9 @@ class AsyncToolUseEnv:
         self.max_invalid_actions = max_invalid_actions
         self.action_space = JSONText(max_observation_length, tools=_tool_union(self.domains))
         self.observation_space = JSONText(max_observation_length)
+        self._clip_at = self.observation_space.max_length
+        """Observations longer than this are clipped (read by every step: the space's own field is
+        one object further)."""
         self._tools = {name: d.openai_schemas() for name, d in self.domains.items()}
         self._np_random: np.random.Generator | None = None
         self._np_random_seed: int | None = None
@@ -263,7 +268,10 @@ class AsyncToolUseEnv:
             return _error(str(err)), 0.0, False, False, {"source": "env", "error": str(err), "turn": ep.turns}
         self._invalid = 0
         if replies:
-            return self._finish(_tool_observation(replies), "tool")
+            obs = _tool_observation(replies)
+            if ep.termination is None and len(obs) <= self._clip_at:  # `_finish`'s usual case inline
+                return obs, 0.0, False, False, {"source": "tool", "turn": ep.turns, "tools_now": ep.current_tools()}
+            return self._finish(obs, "tool")
         if ep.termination is not None:  # the message itself ended the episode (it went round in circles)
             return self._finish(_error(ep.error or f"the episode has ended ({ep.termination})"), "env")
         return None
@@ -279,7 +287,7 @@ class AsyncToolUseEnv:
         if extra:
             info.update(extra)
         if ep.termination is None:
-            if len(obs) > self.observation_space.max_length:
+            if len(obs) > self._clip_at:
                 obs = self._clip(obs, info)
             return obs, 0.0, False, False, info
         info.update(self._end_info())
@@ -306,7 +314,7 @@ class AsyncToolUseEnv:
                                                                    "turn": ep.turns}
 
     def _clip(self, obs: str, info: dict[str, Any]) -> str:
-        limit = self.observation_space.max_length
+        limit = self._clip_at
         if len(obs) <= limit:
             return obs
         info["clipped_from"] = len(obs)
