@@ -7,10 +7,13 @@ becomes that service's multi-entity domain specialised with the text (``service.
 listed values as enums, stated rules as ``require`` steps, ids in its pattern, spans for all of
 it). A guideline for staff serving customers that fits no archetype is rejected with the reason
 (its steps are the staff's console clicks: "[Ask the Oracle]", "[Select Answer]"; as the customer's
-tools they made nonsense). Any other procedure takes the path below (``procedure.py``):
+tools they made nonsense), and so is a command reference (a tldr page: each item one example
+command, a task of its own, not a step of one procedure). A software guide that names commands or
+the system's own files never takes a service's path. Any other procedure takes the path below
+(``procedure.py``):
 
-The document's main procedure (``procedure_steps``: ``text.features.segment_steps`` with fallbacks)
-becomes ONE workflow with one workflow step per text step, in order, each calling a tool of its
+The document's main procedure (``procedure_steps``: ``text.features.segment_steps`` with fallbacks;
+prose steps from the one section that holds the most instructions) becomes ONE workflow with one workflow step per text step, in order, each calling a tool of its
 own. Everything acts on one main entity table, the noun the steps act on (card, order, ...):
 
 - the table has an id (a Faker ``bothify`` pattern), an owner email, the fields the text names, a
