@@ -210,7 +210,7 @@ def _opening_verb(s: str) -> str | None:
         return None
     third = words[i + 2].lower() if i + 2 < len(words) else ""
     if third in _FINITE and nxt not in _OBJECT_STARTERS and nxt not in _WH:
-        return None  # a noun phrase before its verb: "Read access gives the right to ...", "Search results show"
+        return None  # a noun phrase before its verb: "Read access gives the right to ...", "Return value is 0"
     if low in _CAPTIONS and after[:1].isdigit() or word[:1].islower() and _CODE_STATEMENT.search(s):
         return None  # "Figure 14.1."; a line of code ("type myapp_t;", "allow myapp_t self:process signal;")
     if low in ACTION_VERBS:

@@ -224,7 +224,8 @@ _SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+(?=[A-Za-z])")
 #: step", "this section"): the document's parts, the time it takes, and an answer (a plugin "should
 #: return “yes”" made a record called yes, whose id "YES-94832" a reply reads as an answer)
 _NOT_RECORDS = frozenset("though although however step steps section chapter part example note way thing time status progress "
-                         "minute minutes second seconds hour fun yes no ok okay following information".split())  # 'Answer "yes"': no record
+                         "minute minutes second seconds hour fun yes no ok okay "  # 'Answer "yes"': no record
+                         "following information".split())  # "Try the following": no record
 
 
 def bare_title(title: str | None) -> str:

@@ -354,7 +354,8 @@ def _one_section(steps: list[tf.Step], text: str) -> list[tf.Step]:
         return steps
 
     def rank(k: int) -> tuple[int, bool]:
-        return (sum(1 for s in groups[k] if _instruction(s) and not is_outcome(s)), k >= 0 and tf.leading_verb(sections[k].title) is not None)
+        told = sum(1 for s in groups[k] if _instruction(s) and not is_outcome(s))
+        return told, k >= 0 and tf.leading_verb(sections[k].title) is not None
     best = max(groups, key=rank)
     return groups[best] if rank(best)[0] >= 2 else steps
 
