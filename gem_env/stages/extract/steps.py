@@ -260,7 +260,7 @@ _POINTER = re.compile(r"(?:^\W*|[,:;]\s+)(?:please\s+)?(?:see|refer\s+to)\b[^.]{
 
 
 #: an item that only names a file, after its label: 'mc(1): "/etc/mc/mc.ext"' (a step `etc_mc`, "etc the mc")
-_ONLY_A_PATH = re.compile(r"(?:[^:\n]{1,40}:\s*)?[\"'`“]?(?:[~.]|/(?!/))[\w./~-]*[\"'`”]?\W*")  # not a URL's "//"
+_ONLY_A_PATH = re.compile(r"(?:[^:\n]{1,40}:\s*)?[\"'`“]?(?:[~.]|/(?!/))[\w./~-]+[\"'`”]?\W*")  # not a URL's "//", nor a full stop
 
 
 def is_outcome(step: tf.Step) -> bool:
