@@ -1,0 +1,86 @@
+"""The how-to corpora as a data builder runs them: `gem synthesize` (offline) of each whole file at
+two seeds, and what came out (prints one JSON object).
+
+    python bench/howto_runs.py [--shared DIR] [--seeds 0 5] [--corpora NAME ...]
+
+Per corpus and seed: documents, relevant, domains, admitted tasks, accepted and rejected
+trajectories (`accepted_share` of the admitted: the target is 1.0), documents rejected per stage
+and the extract stage's most common reasons (numbers as N), and the means per accepted trajectory. For the first
+seed of each corpus, `procedure_names` (bench/procedure_names.py) on its procedure-path domains.
+``same_counts_at_every_seed`` says whether every seed admitted and accepted as many tasks.
+
+The corpora are the third-party how-to text in ../shared/corpora (Debian docs, wikiHow goal-steps
+and OpenPI, tldr pages; see ../shared/SOURCES.md); a missing file is reported as skipped.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import procedure_names  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ("debian_docs_sections", "wikihow_goal_steps_1000", "wikihow_openpi_procedures", "tldr_pages_en")
+
+
+def run_one(corpus: Path, seed: int, out: Path) -> dict[str, Any]:
+    """`gem synthesize` of `corpus` at `seed` into `out`, and what its manifest and rejections say."""
+    subprocess.run([sys.executable, "-m", "gem_env", "synthesize", str(corpus), "--out", str(out),
+                    "--seed", str(seed), "--quiet"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    counts = manifest["counts"]
+    reasons: Counter[str] = Counter()
+    with (out / "rejected.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            rejection = json.loads(line)
+            if rejection.get("stage") == "extract":
+                reasons[re.sub(r"\d+", "N", rejection.get("reason") or "")[:90]] += 1  # "N one-line examples"
+    admitted = counts["tasks_admitted"]
+    return {
+        "documents": counts["documents"], "relevant": counts["relevant"], "domains": counts["domains"],
+        "tasks_admitted": admitted, "accepted": counts["trajectories_accepted"],
+        "rejected": counts["trajectories_rejected"],
+        "accepted_share": round(counts["trajectories_accepted"] / admitted, 4) if admitted else None,
+        "rejected_by_stage": counts["rejected_by_stage"],
+        "extract_reasons": dict(reasons.most_common(5)),
+        "per_accepted_trajectory": manifest["accepted_trajectories"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared data directory")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 5])
+    parser.add_argument("--corpora", nargs="+", default=list(CORPORA), help="file names in shared/corpora, no suffix")
+    args = parser.parse_args()
+    report: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.corpora:
+            corpus = args.shared / "corpora" / f"{name}.jsonl"
+            if not corpus.is_file():
+                report[name] = {"skipped": f"{corpus} not found (../shared is not beside the project)"}
+                continue
+            runs = {}
+            for k, seed in enumerate(args.seeds):
+                out = Path(tmp) / f"{name}.{seed}"
+                runs[f"seed_{seed}"] = run_one(corpus, seed, out)
+                if k == 0:
+                    runs["procedure_names"] = {key: value for key, value in procedure_names.measure(out, corpus).items()
+                                               if not key.endswith("examples")}
+            seeds = [runs[f"seed_{s}"] for s in args.seeds]
+            runs["same_counts_at_every_seed"] = len({(r["tasks_admitted"], r["accepted"]) for r in seeds}) == 1
+            report[name] = runs
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
