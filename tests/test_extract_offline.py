@@ -32,6 +32,11 @@ def _procedure(text: str, title: str = "") -> Domain:
     return domain
 
 
+def _step_tools(text: str) -> list[str]:
+    """The tools of the procedure's workflow steps, in order."""
+    return [s.tool for s in _procedure(text).workflows[0].steps]
+
+
 def _kept() -> list[tuple[Document, Domain | Rejection]]:
     f, ex = OfflineFilter(), OfflineExtractor(archetypes=False)
     out = []
@@ -187,7 +192,7 @@ def test_a_remark_between_the_steps_is_no_step() -> None:
             "- Since the kernel remains under the packaging system, it can be removed cleanly.\n"
             "- Furthermore, the scripts automate the bootloader.\n- CULTURE The good old days of kernel-package\n"
             "- Build the package.\n- Note the version number.\n")
-    names = [s.tool for s in _procedure(text).workflows[0].steps]
+    names = _step_tools(text)
     assert len(names) == 3 and names[0].startswith("install") and names[2].startswith("note"), names
     assert not any(n.startswith(("since", "furthermore", "culture")) for n in names)
     # a pointer to other text, an adverb of time, a sidebar's "TOOL" label (`see_section` set 'seen',
@@ -196,21 +201,21 @@ def test_a_remark_between_the_steps_is_no_step() -> None:
             "- Nowadays, the management of special files is dynamic.\n- TOOL The rsyslogd daemon\n"
             "- Please refer to articles on Debian Wiki for more information.\n- Note\n"
             "- If this does not clear up your display, see Section 9.5.6.\n- Build the package.\n")
-    names = [s.tool for s in _procedure(text).workflows[0].steps]
+    names = _step_tools(text)
     assert len(names) == 2 and names[0].startswith("install") and names[1].startswith("build"), names
     # an item that only names a file ('mc(1): "/etc/mc/mc.ext"' was a step `etc_mc`: "I'm ready to etc the mc")
     text = ('# Default applications\n\n- GNOME3 desktop: open Settings and choose Default Applications.\n'
             '- mc(1): "/etc/mc/mc.ext"\n- Go to https://example.com/settings/apps.\n- Edit the preferences of the browser.\n')
-    names = [s.tool for s in _procedure(text).workflows[0].steps]
+    names = _step_tools(text)
     assert not any(n.startswith("etc") for n in names) and len(names) == 3, names  # a URL to go to stays
     # an instruction ending in a colon and a full stop names no file (wikiHow's "Troubleshoot as
     # needed:." was dropped: step fidelity 985 -> 983)
     text = "# Fixing a laptop\n\n1. Insert the hard drive.\n2. Troubleshoot as needed:.\n"
-    assert [s.tool for s in _procedure(text).workflows[0].steps][-1].startswith("troubleshoot")
+    assert _step_tools(text)[-1].startswith("troubleshoot")
     # in prose, a sentence told in order that asks nothing of anyone (`handle_list_module`)
     text = ("# Modules\n\nFirst, install the policy package. Then, the semodule -l command lists the modules. "
             "Finally, you should label all the available files.\n")
-    names = [s.tool for s in _procedure(text).workflows[0].steps]
+    names = _step_tools(text)
     assert len(names) == 2 and names[0].startswith("install") and names[1].startswith("label"), names
 
 

@@ -134,8 +134,8 @@ def _kind_named(field: str) -> str:
     return field.split("_")[-2]
 
 
-_NOT_A_PLACE = re.compile(r"(?:the|this|that) (?:moment|time|point|stage|end)|(?:the )?(?:same time|least|most|all|once|first|last|"
-                          r"present|times|best)", re.IGNORECASE)
+_NOT_A_PLACE = re.compile(r"(?:the|this|that) (?:moment|time|point|stage|end)|"
+                          r"(?:the )?(?:same time|least|most|all|once|first|last|present|times|best)", re.IGNORECASE)
 
 
 def referenced_value(field: str, text: str) -> str | None:

@@ -188,7 +188,7 @@ def tidy_stops(text: str) -> str:
 
 #: plurals no rule makes ("child" -> "children")
 _IRREGULAR_PLURAL = {"child": "children", "person": "people", "man": "men", "woman": "women", "foot": "feet",
-              "tooth": "teeth", "mouse": "mice", "goose": "geese"}
+                     "tooth": "teeth", "mouse": "mice", "goose": "geese"}
 _IRREGULAR_SINGULAR = {v: k for k, v in _IRREGULAR_PLURAL.items()}
 
 

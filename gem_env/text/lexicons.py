@@ -142,6 +142,11 @@ _NOT_VERBS = frozenset(
 #: (while "Note the confirmation number" is a step).
 _REMARK_VERBS = frozenset("note notice remember suppose assume recall realize realise observe understand".split())
 _REMARK_NEXT = frozenset("that how what whether why".split())
+#: A statement's verb after a two-word subject ("Read access *gives* ..."), never an instruction's
+#: third word unless a question word comes between ("Install what is needed").
+_FINITE = frozenset("is are was were has have will can cannot may must should gives allows lets means provides "
+                    "requires contains shows lists".split())
+_WH = frozenset("what which whatever whichever how where when who whom whether if".split())
 #: A caption's label before its number ("Figure 14.1."), not the verb "figure".
 _CAPTIONS = frozenset("figure table example listing chapter section".split())
 #: After a generic (not curated) first word, one of these marks it as an imperative verb.

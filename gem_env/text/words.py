@@ -11,7 +11,8 @@ import simplemma
 from ..tools.render import a_or_an, gerund
 from .lexicons import (
     ACTION_VERBS, CONDITION_PHRASES, FIELD_HEADS, STANDALONE_FIELDS, SYSTEM_NOUNS, _FRONTED_CLAUSE,
-    _CAPTIONS, _LABEL, _LEAD_INS, _NOT_VERBS, _OBJECT_STARTERS, _REMARK_NEXT, _REMARK_VERBS, _TOKEN, _WORD,
+    _CAPTIONS, _FINITE, _LABEL, _LEAD_INS, _NOT_VERBS, _OBJECT_STARTERS, _REMARK_NEXT, _REMARK_VERBS, _TOKEN, _WH,
+    _WORD,
 )
 
 
@@ -130,7 +131,7 @@ def common_word(word: str, after_article: bool = False) -> bool:
     article or an adjective ("a Lost Village"), where only a word simplemma does not know in lower
     case ("a Samsung") is a name."""
     lem = simplemma.lemmatize(word, lang="en")
-    return bool(lem) and (lem[:1].islower() or after_article and simplemma.is_known(word.lower(), lang="en"))
+    return bool(lem) and (lem[:1].islower() or after_article and known_word(word))
 
 
 def known_word(word: str) -> bool:
@@ -178,12 +179,6 @@ def leading_verb(sentence: str) -> str | None:
             verb = _opening_verb(s[label.end():])
     return verb
 
-
-#: a statement's verb after a two-word subject ("Read access *gives* ..."): no instruction's third word
-_FINITE = frozenset("is are was were has have will can cannot may must should gives allows lets means provides "
-                    "requires contains shows lists".split())
-
-_WH = frozenset("what which whatever whichever how where when who whom whether if".split())
 
 _CODE_STATEMENT = re.compile(r";\s*(?:$|[a-z_]+\()")
 """A statement's end: a code line ("type myapp_exec_t; domain_type(myapp_t)"), not prose."""
