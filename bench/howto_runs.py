@@ -67,7 +67,7 @@ def main() -> None:
         for name in args.corpora:
             corpus = args.shared / "corpora" / f"{name}.jsonl"
             if not corpus.is_file():
-                report[name] = {"skipped": f"{corpus} not found (../shared is not beside the project)"}
+                report[name] = {"skipped": f"{corpus} not found (give --shared, or put ../shared beside the project)"}
                 continue
             runs = {}
             for k, seed in enumerate(args.seeds):
