@@ -142,7 +142,7 @@ def replay(env: Any, tasks: list, recorded: list[list[dict]]) -> dict:
     """The episodes again with their recorded actions: the env's own tool step, CPU time.
 
     `split_us_wall`: each tool step's wall time apart into the sandbox calls (what the episode
-    itself clocks around `tools.call`) and the rest, the env's own work around them.
+    itself clocks around each sandbox call) and the rest, the env's own work around them.
     `by_kind`: the same split per kind of step (by its first call): a read answered from the read
     cache (`read_hit`), a read worked out (`read_miss`), a write tool's call (`write`); each kind's
     share of the tool steps, its mean CPU and wall µs a step, and `us_per_average_step`: what the
@@ -198,6 +198,23 @@ def _kind(action: Any, tools: dict[str, Any], hit: bool) -> str:
     return "write" if tool.writes else "read_hit" if hit else "read_miss"
 
 
+class _Answered:
+    """An episode's sandbox whose `call(tool, arguments)` is `answer`'s (everything else the
+    sandbox's): the bench's clocks and recorded answers go where every call of a step goes."""
+
+    def __init__(self, sandbox: Any, answer: Any) -> None:
+        self._sandbox, self.call = sandbox, answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sandbox, name)
+
+
+def _answer(ep: Any, answer: Any) -> None:
+    """Route the episode's sandbox calls through `answer(real_call, tool, arguments)`."""
+    real = ep.tools.sandbox.call
+    ep.tools.sandbox = _Answered(ep.tools.sandbox, lambda t, a: answer(real, t, a))
+
+
 def _episodes(env: Any, tasks: list, recorded: list[list[dict]]):
     """Each recorded episode again from its reset: (episode number, its actions) in order."""
     for i, actions in enumerate(recorded):
@@ -207,7 +224,7 @@ def _episodes(env: Any, tasks: list, recorded: list[list[dict]]):
 
 def per_tool(env: Any, tasks: list, recorded: list[list[dict]], top: int = 5) -> dict:
     """Where the sandbox time of the replayed tool steps goes, by tool name: the CPU of each
-    `tools.call` plus its reply text (`ToolResult.content`, what the step sends on), clocked by a
+    sandbox call plus its reply text (`ToolResult.content`, what the step sends on), clocked by a
     wrapper in a pass of its own (so the clocks do not weigh on the steps/s above). The top tools by
     total time, then the totals of read and write tools. `back_to_back`: the same calls with the
     same arguments on the same states, run one after another on a pooled sandbox with nothing in
@@ -219,15 +236,13 @@ def per_tool(env: Any, tasks: list, recorded: list[list[dict]], top: int = 5) ->
     _cold()
     for _, actions in _episodes(env, tasks, recorded):
         ep = env.core.episode
-        tools, real = ep.tools, ep.tools.call
         compiled = ep.compiled.tools
         episodes.append((ep.compiled, []))
 
-        def timed(tool: Any, arguments: Any, history: list, real=real, compiled=compiled,
-                  made=episodes[-1][1]) -> Any:
+        def timed(real: Any, tool: Any, arguments: Any, compiled=compiled, made=episodes[-1][1]) -> Any:
             made.append((tool, arguments))
             c0 = time.process_time_ns()
-            result = real(tool, arguments, history)
+            result = real(tool, arguments)
             result.content  # noqa: B018 -- the reply text is part of the call's cost
             spent = time.process_time_ns() - c0
             clock = clocks.setdefault(str(tool), [0, 0])
@@ -240,7 +255,7 @@ def per_tool(env: Any, tasks: list, recorded: list[list[dict]], top: int = 5) ->
             kind[1] += spent
             return result
 
-        tools.call = timed
+        _answer(ep, timed)
         for action in actions:
             env.step(action)
     calls = sum(c for c, _ in clocks.values())
@@ -298,8 +313,7 @@ def phases(env: Any, tasks: list, recorded: list[list[dict]]) -> dict:
     _cold()
     for i, actions in _episodes(env, tasks, recorded):
         ep, seen, at = env.core.episode, answers.setdefault(i, []), []
-        real = ep.tools.call
-        ep.tools.call = lambda t, a, h, real=real, seen=seen: seen.append(real(t, a, h)) or seen[-1]
+        _answer(ep, lambda real, t, a, seen=seen: seen.append(real(t, a)) or seen[-1])
         for action in actions:
             if env.step(action)[4]["source"] == "tool":
                 at.append(len(ep.messages))
@@ -335,7 +349,7 @@ def _stubbed_pass(env: Any, tasks: list, recorded: list[list[dict]], answers: di
     spent, steps = 0, 0
     for i, actions in _episodes(env, tasks, recorded):
         replay_answers = iter(answers[i])
-        env.core.episode.tools.call = lambda t, a, h, it=replay_answers: next(it)
+        _answer(env.core.episode, lambda real, t, a, it=replay_answers: next(it))
         for action in actions:
             c0 = time.process_time_ns()
             info = env.step(action)[4]

@@ -1,6 +1,6 @@
-"""The gym's parsed actions are recorded by `adopt_normal` instead of being normalised a second
-time: the same messages and the same call ids as `normalize_assistant`, and the general path
-still takes every other form."""
+"""The gym's parsed actions (`parse_action(..., used_ids=)`) are recorded as they are instead of
+being normalised a second time: the same messages and the same call ids as `normalize_assistant`,
+and the general path still takes every other form."""
 from __future__ import annotations
 
 import copy
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gem_env.gym import ActionError, parse_action
-from gem_env.stages.ground.episode import adopt_normal, normalize_assistant, unique_call_id
+from gem_env.stages.ground.episode import normalize_assistant, unique_call_id
 
 
 def _random_action(rng: random.Random) -> Any:
@@ -35,20 +35,23 @@ def _random_action(rng: random.Random) -> Any:
     return json.dumps(message) if rng.random() < 0.2 else message
 
 
-def test_adopting_a_parsed_action_equals_normalising_it_again() -> None:
+def test_a_parsed_action_with_the_episodes_ids_equals_normalising_it_again() -> None:
     rng = random.Random(5)
     adopted_some = renamed = 0
     for _ in range(200):  # one episode's worth of actions each: ids accumulate
         used_general: set[str] = set()
         used_fast: set[str] = set()
         for _ in range(rng.randint(1, 12)):
+            action = _random_action(rng)
             try:
-                parsed = parse_action(_random_action(rng))
+                parsed = parse_action(copy.deepcopy(action))
             except ActionError:
+                with pytest.raises(ActionError):
+                    parse_action(action, used_ids=used_fast)
                 continue
             given = [c["id"] for c in parsed.get("tool_calls", ())]
-            general = normalize_assistant(copy.deepcopy(parsed), used_general)
-            fast = adopt_normal(parsed, used_fast)
+            general = normalize_assistant(parsed, used_general)
+            fast = parse_action(action, used_ids=used_fast)
             assert json.dumps(fast) == json.dumps(general)  # the same keys in the same order
             assert used_fast == used_general
             adopted_some += 1

@@ -1,5 +1,5 @@
 """The gym tool step's short paths say what the general ones say: the observation of one reply, the
-parse of a one-call action, the call ids a parsed message adopts, the loop check's kept texts."""
+parse of a one-call action, the call ids a parsed message takes, the loop check's kept texts."""
 import json
 
 import pytest
@@ -7,7 +7,7 @@ import pytest
 from gem_env.gym import actions
 from gem_env.gym.env import _tool_observation
 from gem_env.stages.ground import loops
-from gem_env.stages.ground.episode import adopt_normal, unique_call_id
+from gem_env.stages.ground.episode import unique_call_id
 
 
 def _reply(call_id: str, content: str) -> dict:
@@ -51,15 +51,20 @@ def test_a_bad_one_call_action_raises_as_the_general_path(call):
     assert str(short.value) == str(general.value)
 
 
-def test_adopted_call_ids_are_what_unique_call_id_gives():
-    for ids in (["call_0"], ["a", "b"], ["call_0", "call_0"], ["x", "call_1", "x"], ["call_1", "call_2", "call_1"]):
+def test_parsed_call_ids_are_what_unique_call_id_gives():
+    for ids in (["call_0"], ["a", "b"], ["x"], ["x", "call_1", "y"], ["call_1", "call_2", "call_3"]):
         used_short: set[str] = {"call_1", "x"}
         used_general = set(used_short)
-        message = {"role": "assistant", "content": "",
-                   "tool_calls": [{"id": i, "type": "function", "function": {"name": "t", "arguments": "{}"}} for i in ids]}
-        adopt_normal(message, used_short)
+        action = {"role": "assistant", "content": "",
+                  "tool_calls": [{"id": i, "type": "function", "function": {"name": "t", "arguments": "{}"}} for i in ids]}
+        message = actions.parse_action(action, used_ids=used_short)
         assert [c["id"] for c in message["tool_calls"]] == [unique_call_id(i, used_general) for i in ids]
         assert used_short == used_general and message["content"] is None
+    twice = {"tool_calls": [{"id": "a", "function": {"name": "t", "arguments": "{}"}}] * 2}
+    used = {"x"}
+    with pytest.raises(actions.ActionError, match="unique within a message"):
+        actions.parse_action(twice, used_ids=used)
+    assert used == {"x"}  # nothing taken by an action that is no message
 
 
 def test_the_loop_checks_kept_texts_are_the_texts_normalised(monkeypatch):

@@ -221,7 +221,18 @@ class Sandbox:
             if versions_of is False:
                 versions_of = read_cache.versions_of(tool)
             if versions_of is not None:
-                return self._read(tool, name, arguments, versions_of(self.versions))
+                versions = versions_of(self.versions)
+                if type(arguments) is str:  # a reply kept for this text (most steps end here)
+                    cache, key = self.cache, (name, arguments, versions)
+                    kept = cache.replies.get(key)  # `cache.get` inline
+                    if kept is not None:
+                        try:
+                            cache.replies.move_to_end(key)
+                        except KeyError:  # dropped by another thread's `put` meanwhile (`lru_get`)
+                            pass
+                        cache.hits += 1
+                        return ToolResult.of_text(kept[1]) if kept[0] else _kept(kept)
+                return self._read(tool, name, arguments, versions)
             if write_memo.SETTINGS["enabled"] and write_memo.remembers(tool):
                 return self._write(tool, name, arguments)
         direct = getattr((tool.__dict__.get("_plan") or plan_for(tool)).single, "direct", None)
@@ -263,22 +274,13 @@ class Sandbox:
             return ToolResult(False, error=_format_validation(name, err), error_kind="invalid_arguments")
 
     def _read(self, tool: "CompiledTool", name: str, arguments: Any, versions: Any) -> ToolResult:
-        """A read whose reply is kept (`tools.read_cache`): looked up by the arguments' JSON text as
-        given (no parsing, no validation: the same text validates the same), then by the validated
-        arguments (another spelling of the same ones). `name`: the tool's (as the call named it);
-        `versions`: the state it reads (`read_cache.versions_of`)."""
+        """A read whose reply is kept (`tools.read_cache`) but not under the arguments' JSON text as
+        given (`_execute` looked that up, with no parsing and no validation: the same text validates
+        the same): looked up by the validated arguments (another spelling of the same ones), else
+        run and kept. `name`: the tool's (as the call named it); `versions`: the state it reads
+        (`read_cache.versions_of`)."""
         cache = self.cache
-        text_key = None
-        if type(arguments) is str:
-            text_key = (name, arguments, versions)
-            kept = cache.replies.get(text_key)  # `cache.get` inline (most steps end here)
-            if kept is not None:
-                try:
-                    cache.replies.move_to_end(text_key)
-                except KeyError:  # dropped by another thread's `put` meanwhile (`lru_get`)
-                    pass
-                cache.hits += 1
-                return _kept(kept)
+        text_key = (name, arguments, versions) if type(arguments) is str else None
         parsed = self._arguments(tool, arguments)
         if type(parsed) is ToolResult:
             return parsed

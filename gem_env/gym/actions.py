@@ -18,6 +18,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..stages.ground.episode import unique_call_id
 from ..tools.tables import json_encoder
 
 _ENCODE = json_encoder((", ", ": "))
@@ -71,8 +72,12 @@ def _tool_call(i: int, raw: Any, id_prefix: str) -> dict[str, Any]:
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}
 
 
-def parse_action(action: Any, *, id_prefix: str = "call") -> dict[str, Any]:
-    """The OpenAI assistant message of an action; calls without an id get `{id_prefix}_{i}`."""
+def parse_action(action: Any, *, id_prefix: str = "call", used_ids: set[str] | None = None) -> dict[str, Any]:
+    """The OpenAI assistant message of an action; calls without an id get `{id_prefix}_{i}`.
+
+    With `used_ids` (an episode's call ids so far) the message is what `Episode.execute_normal`
+    records: an id already used is renamed (`unique_call_id`), each id is added to `used_ids`
+    (only once the action is known to be a message), and an empty text beside calls is null."""
     if type(action) is not dict:  # (a dict first: the isinstance checks cost most)
         if isinstance(action, (str, bytes, bytearray)):
             try:
@@ -90,15 +95,30 @@ def parse_action(action: Any, *, id_prefix: str = "call") -> dict[str, Any]:
     raw_calls = action.get("tool_calls") or []
     if not isinstance(raw_calls, list):
         raise ActionError("'tool_calls' must be a list")
-    if len(raw_calls) == 1:  # most messages make one call
-        calls = [_tool_call(0, raw_calls[0], id_prefix)]
+    if len(raw_calls) == 1:  # most messages make one call: its usual form read in place
+        raw = raw_calls[0]
+        fn = raw.get("function") if type(raw) is dict else None
+        name = fn.get("name") if type(fn) is dict else None
+        call_id = raw.get("id") if type(name) is str and name else None
+        args = fn.get("arguments") if type(call_id) is str and call_id else None  # type: ignore[union-attr]
+        if type(args) is str:
+            calls = [{"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}]
+        else:
+            calls = [_tool_call(0, raw, id_prefix)]
     else:
         calls = [_tool_call(i, c, id_prefix) for i, c in enumerate(raw_calls)]
         if len(calls) > 1 and len({c["id"] for c in calls}) != len(calls):
             raise ActionError("tool call ids must be unique within a message")
     if not calls and not (content or "").strip():
         raise ActionError("empty message: give 'content' text or 'tool_calls'")
-    message: dict[str, Any] = {"role": "assistant", "content": content}
-    if calls:
-        message["tool_calls"] = calls
-    return message
+    if not calls:
+        return {"role": "assistant", "content": content}
+    if used_ids is not None:
+        content = content or None
+        for call in calls:
+            call_id = call["id"]
+            if call_id in used_ids:
+                call["id"] = unique_call_id(call_id, used_ids)
+            else:
+                used_ids.add(call_id)
+    return {"role": "assistant", "content": content, "tool_calls": calls}

@@ -259,7 +259,7 @@ class AsyncToolUseEnv:
         if ep.termination is not None:  # done (read directly: this is every step's path)
             return self._refuse(ENDED_ERROR)
         try:
-            replies = ep.execute_normal(parse_action(action))
+            replies = ep.execute_normal(parse_action(action, used_ids=ep.call_ids))
         except (ActionError, ValueError) as err:
             self._invalid += 1
             if self._invalid >= self.max_invalid_actions:
@@ -268,7 +268,10 @@ class AsyncToolUseEnv:
             return _error(str(err)), 0.0, False, False, {"source": "env", "error": str(err), "turn": ep.turns}
         self._invalid = 0
         if replies:
-            obs = _tool_observation(replies)
+            if len(replies) == 1:  # (`_tool_observation`'s usual case inline)
+                obs = _observed(replies[0]["tool_call_id"], replies[0]["content"])
+            else:
+                obs = _tool_observation(replies)
             if ep.termination is None and len(obs) <= self._clip_at:  # `_finish`'s usual case inline
                 return obs, 0.0, False, False, {"source": "tool", "turn": ep.turns, "tools_now": ep.current_tools()}
             return self._finish(obs, "tool")

@@ -245,27 +245,6 @@ def unique_call_id(call_id: Any, used_ids: set[str]) -> str:
     return call_id
 
 
-def adopt_normal(message: dict[str, Any], used_ids: set[str]) -> dict[str, Any]:
-    """`normalize_assistant` of a message already in its normal form but for the call ids, made
-    in place: ``{"role": "assistant", "content": str | None}`` and, when it has calls, a non-empty
-    ``"tool_calls"`` list of ``{"id": str, "type": "function", "function": {"name": str,
-    "arguments": str}}`` (what `gem_env.gym.actions.parse_action` returns). Only the ids are
-    made unique, and an empty text beside calls becomes null; nothing is copied or checked."""
-    calls = message.get("tool_calls")
-    if calls:
-        for call in calls:
-            call_id = call["id"]
-            if call_id in used_ids:  # (a non-empty string: `unique_call_id` keeps a new one as it is)
-                call["id"] = unique_call_id(call_id, used_ids)
-            else:
-                used_ids.add(call_id)
-        if not message["content"]:
-            message["content"] = None
-    elif not message["content"]:
-        message["content"] = ""
-    return message
-
-
 class Episode:
     """A task's conversation between a user simulator and an assistant, over a fresh sandbox.
 
@@ -302,7 +281,7 @@ class Episode:
         # "agent" is kept by whoever drives the assistant
         self.seconds = {"sandbox": time.perf_counter() - started, "user": 0.0, "agent": 0.0}
         self._consecutive_errors = 0
-        self._call_ids: set[str] = set()
+        self.call_ids: set[str] = set()
         self._loops = LoopWatch()
 
     @property
@@ -328,14 +307,15 @@ class Episode:
         for a malformed message, which is then not recorded.
         """
         self._check_open()
-        return self._take(normalize_assistant(message, self._call_ids))
+        return self._take(normalize_assistant(message, self.call_ids))
 
     def execute_normal(self, message: dict[str, Any]) -> list[dict[str, Any]]:
-        """`execute` for a message in the normal form `adopt_normal` takes (the gym's parsed
-        action): it is recorded as it is, with unique call ids, instead of normalised again."""
+        """`execute` for a message already in the form `normalize_assistant` gives, its call ids
+        unique among `call_ids` (what `gem_env.gym.parse_action(..., used_ids=episode.call_ids)`
+        returns): recorded as it is, not normalised again."""
         if self.termination is not None:
             self._check_open()
-        return self._take(adopt_normal(message, self._call_ids))
+        return self._take(message)
 
     def _take(self, msg: dict[str, Any]) -> list[dict[str, Any]]:
         messages = self.messages
@@ -346,15 +326,17 @@ class Episode:
             if self._consecutive_errors >= self.limits.max_tool_errors:
                 self.termination = "tool_errors"
             return []
-        # the conversation before this message, copied only for a plan that reads it
-        history = messages[:-1] if self.tools.plan is not None else messages
-        call_tool, clock, seconds = self.tools.call, time.perf_counter, self.seconds
+        # without a plan a call is the sandbox's; a plan reads the conversation before this message
+        tools = self.tools
+        direct = tools.sandbox.call if tools.plan is None else None
+        history = messages[:-1] if direct is None else messages
+        clock, seconds = time.perf_counter, self.seconds
         replies, signed, contents = [], [], []
         for call in calls:
             fn = call["function"]
             name, arguments = fn["name"], fn["arguments"]
             started = clock()
-            result = call_tool(name, arguments, history)
+            result = direct(name, arguments) if direct is not None else tools.call(name, arguments, history)
             seconds["sandbox"] += clock() - started
             if result.ok:
                 self._consecutive_errors = 0

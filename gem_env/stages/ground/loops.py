@@ -82,7 +82,8 @@ class LoopWatch:
             said.append(("tool", content, ()))
         self._user = self._assistant = _NO_RUN
         self._seen = len(messages)
-        return _cycle(said)  # (no plain message since the calls: nobody said anything again)
+        # (no plain message since the calls: nobody said anything again); `_cycle`'s usual no inline
+        return _cycle(said) if said[-1] in said[-1 - MAX_CYCLE:-1] else None
 
     def _said_again(self) -> str | None:
         """A party's last `REPEATS` plain messages all the same non-empty text, with no tool call
