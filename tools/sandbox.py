@@ -17,6 +17,8 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+from functools import partial
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterable
 
 from pydantic import ValidationError
@@ -48,9 +50,11 @@ class ToolResult:
     """What one call produced: `value` when ok, else `error` (a message for the agent).
 
     A reply built inside SQLite (`tools.reply`) arrives as its JSON `text`; `value` is decoded
-    from it only when someone asks, so a call whose reply only travels as text never parses it."""
+    from it only when someone asks, so a call whose reply only travels as text never parses it.
+    `content` is that text as it is when it is an object's or a list's (set by `of_text`: a plain
+    attribute, read by every step), else written on first read (`__getattr__`)."""
 
-    __slots__ = ("ok", "_value", "error", "error_kind", "_text")
+    __slots__ = ("ok", "_value", "error", "error_kind", "_text", "content")
 
     def __init__(self, ok: bool, value: Any = None, error: str | None = None,
                  error_kind: str | None = None, text: str | None = None):
@@ -63,6 +67,8 @@ class ToolResult:
         """A successful result whose reply is JSON text (what a compiled statement wrote)."""
         r = cls.__new__(cls)
         r.ok, r.error, r.error_kind, r._value, r._text = True, None, None, _UNSET, text
+        if text[:1] != '"':
+            r.content = text
         return r
 
     @property
@@ -74,13 +80,22 @@ class ToolResult:
     def as_data(self) -> Any:
         return self.value if self.ok else {"error": self.error}
 
-    @property
-    def content(self) -> str:
-        """The tool message text an agent sees: compact JSON, or a string reply as it is."""
+    def __reduce__(self) -> tuple[Any, ...]:  # (the `_UNSET` mark is this process's object)
+        value = None if self._text is not None else self._value
+        return ToolResult, (self.ok, value, self.error, self.error_kind, self._text)
+
+    def __getattr__(self, name: str) -> Any:
+        """`content` when not set yet: the tool message text an agent sees, compact JSON or a
+        string reply as it is (kept)."""
+        if name != "content":
+            raise AttributeError(name)
         if self.ok and self._text is not None and not self._text.startswith('"'):
-            return self._text
-        data = self.as_data()
-        return data if isinstance(data, str) else ENCODE(data)
+            text = self._text
+        else:
+            data = self.as_data()
+            text = data if isinstance(data, str) else ENCODE(data)
+        self.content = text
+        return text
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ToolResult) and (self.ok, self.value, self.error, self.error_kind) == (
@@ -90,21 +105,34 @@ class ToolResult:
         return f"ToolResult(ok={self.ok!r}, value={self.value!r}, error={self.error!r}, error_kind={self.error_kind!r})"
 
 
-class CallRecord:
-    """One logged call; `result` is the call's data (decoded on first read)."""
+class CallRecord(tuple):
+    """One logged call, `(tool, arguments, ok, result)`; `result` is the call's data (decoded on
+    first read). A tuple: made without a Python frame, once per call."""
 
-    __slots__ = ("tool", "arguments", "ok", "_result")
+    __slots__ = ()
+    tool = property(itemgetter(0))
+    arguments = property(itemgetter(1))
+    ok = property(itemgetter(2))
 
-    def __init__(self, tool: str, arguments: Any, ok: bool, result: Any):
-        self.tool, self.arguments, self.ok, self._result = tool, arguments, ok, result
+    def __new__(cls, tool: str, arguments: Any, ok: bool, result: Any) -> "CallRecord":
+        return tuple.__new__(cls, (tool, arguments, ok, result))
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return tuple(self)
 
     @property
     def result(self) -> Any:
-        return self._result.as_data() if isinstance(self._result, ToolResult) else self._result
+        result = self[3]
+        return result.as_data() if isinstance(result, ToolResult) else result
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CallRecord) and (self.tool, self.arguments, self.ok, self.result) == (
             other.tool, other.arguments, other.ok, other.result)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]  # (equal by the result's data, which may be a dict)
 
     def __repr__(self) -> str:
         return f"CallRecord(tool={self.tool!r}, arguments={self.arguments!r}, ok={self.ok!r}, result={self.result!r})"
@@ -136,6 +164,10 @@ def _format_validation(tool: str, err: ValidationError) -> str:
         else:
             parts.append(f"'{loc}': {e['msg']}")
     return f"invalid arguments for {tool}: " + "; ".join(dict.fromkeys(parts))
+
+
+_record = partial(tuple.__new__, CallRecord)
+"""`CallRecord` of a `(tool, arguments, ok, result)` tuple, made in C."""
 
 
 class Sandbox:
@@ -204,7 +236,7 @@ class Sandbox:
 
     def call(self, tool: str, arguments: Any = None) -> ToolResult:
         result = self._execute(tool, {} if arguments is None else arguments)
-        self.log.append(CallRecord(tool, arguments, result.ok, result))
+        self.log.append(_record((tool, arguments, result.ok, result)))
         return result
 
     def _execute(self, name: str, arguments: Any) -> ToolResult:

@@ -307,17 +307,14 @@ class Episode:
         for a malformed message, which is then not recorded.
         """
         self._check_open()
-        return self._take(normalize_assistant(message, self.call_ids))
+        return self.execute_normal(normalize_assistant(message, self.call_ids))
 
-    def execute_normal(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+    def execute_normal(self, msg: dict[str, Any]) -> list[dict[str, Any]]:
         """`execute` for a message already in the form `normalize_assistant` gives, its call ids
         unique among `call_ids` (what `gem_env.gym.parse_action(..., used_ids=episode.call_ids)`
         returns): recorded as it is, not normalised again."""
         if self.termination is not None:
             self._check_open()
-        return self._take(message)
-
-    def _take(self, msg: dict[str, Any]) -> list[dict[str, Any]]:
         messages = self.messages
         messages.append(msg)
         self.turns += 1
