@@ -239,3 +239,28 @@ def test_a_verb_alone_for_a_title_is_asked_by_the_step() -> None:
     assert user_words("open: open a specific URI using the default application (file {file_id})") \
         == "open a specific URI using the default application"
     assert user_words("Dispute a charge: add details and submit (card {card_id})") == "dispute a charge"
+
+
+_IMAGE = ('{"smallUrl":"https:\\/\\/www.example.com\\/images\\/5\\/58\\/Settings-button-1.jpg","smallWidth":460,'
+          '"licensing":"<div class=\\"mw-parser-output\\"><p>License: CC<\\/p><\\/div>"}')
+
+
+def test_an_embedded_images_metadata_is_no_step() -> None:
+    """A scraped page's image metadata before a step's words (`{"smallUrl":"https:..."} Click on
+    ...`) is markup: no tool is named after its keys (was `smallurl_website_wikihow_image`), and
+    the step is read from its own words; offsets into the text still hold."""
+    text = ("How to Customize Your Toolbar\n"
+            f"1. {_IMAGE} Click on the Settings button at the right end of the toolbar.\n"
+            "2. Click on the option \"Toolbar Preferences\" to change the look of the toolbar.\n"
+            f"3. {_IMAGE}   Remove the weather app from your toolbar.\n"
+            "4. Click the Save button to save your settings.\n")
+    domain = _procedure(text, "How to Customize Your Toolbar")
+    names = [t.name for t in domain.tools]
+    assert not any(re.search(r"url|width|licens|image", n) for n in names), names
+    assert any(n.startswith("remove_") for n in names), names
+    for span in domain.provenance.spans:
+        assert text[span.start:span.end].rstrip().endswith(span.text.strip()), span
+    from gem_env.text import features as tf
+    assert len(tf.without_embeds(text)) == len(text) and "smallUrl" not in tf.without_embeds(text)
+    # a JSON object that is the document's own example, with no web address in it, stays
+    assert tf.without_embeds('Run it with {"name": "x"} as input.') == 'Run it with {"name": "x"} as input.'
