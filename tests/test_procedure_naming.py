@@ -264,3 +264,31 @@ def test_an_embedded_images_metadata_is_no_step() -> None:
     assert len(tf.without_embeds(text)) == len(text) and "smallUrl" not in tf.without_embeds(text)
     # a JSON object that is the document's own example, with no web address in it, stays
     assert tf.without_embeds('Run it with {"name": "x"} as input.') == 'Run it with {"name": "x"} as input.'
+
+
+def test_a_requests_procedure_leaves_the_request_done() -> None:
+    """The status a how-to's procedure leaves is its request done ('displayed' for "How to Display
+    Hockey Cards"), which the assistant says it has done; not the last write's own verb ('hung',
+    said after "I've displayed hockey cards"). A light verb's request ("use ...") keeps the step's."""
+    text = ("1. Sort your cards by value.\n"
+            "2. Put your important cards in magnetic cases.\n"
+            "3. Make photocopies of your valuable cards for display purposes.\n"
+            "4. Hang the frames on the wall of your room.\n")
+
+    def last_write(title: str) -> tuple[str, list[str]]:
+        domain = _procedure(text, title)
+        status = next(f for f in domain.entities[0].fields if f.name == "status")
+        write = [t for t in domain.tools if t.kind == "write" and "status to" in t.description][-1]
+        return write.description, status.values
+
+    description, values = last_write("How to Display Hockey Cards")
+    assert "status to 'displayed'" in description and "hung" not in values, (description, values)
+    description, values = last_write("How to Turn Off Your Card Display")
+    assert "status to 'turned off'" in description, description
+    description, values = last_write("How to Use a Card Binder")
+    assert "status to 'hung'" in description and "used" not in values, (description, values)
+    # a write whose verb names a record's state of its own keeps the service's word for it
+    domain = _procedure("1. Open the scheduled payment.\n2. Cancel the schedule.\n3. Confirm the cancellation.\n",
+                        "How do I stop a recurring payment?")
+    write = next(t for t in domain.tools if t.kind == "write" and "status to" in t.description)
+    assert "status to 'cancelled'" in write.description, write.description

@@ -15,11 +15,11 @@ from ...documents import Document, Rejection, Verdict
 from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...tools.render import is_money
-from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
+from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIGHT_VERBS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
 from .steps import StepInfo, pressed_action
-from .procedure_values import _INITIAL, _list_expr, said_title, status_values
+from .procedure_values import _HOW_TO, _INITIAL, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values
 from .procedure_tools import NOT_STARTED, ProcedureTools, read_result
@@ -136,8 +136,30 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         title = re.findall(r"[A-Za-z]+", re.sub(r"^how to\s+", "", bare_title(self.doc.title), flags=re.I))
         goal = tf.verb_lemma(title[0]) if title else None
         self.statuses = [self._status_of(i, goal if i is self.writes[-1] else None) for i in self.writes]
+        done = self._request_done()
+        if done and self.statuses:
+            self.statuses[-1] = done
         self.first_prior = VERB_STATUS.get(self.writes[0].verb, (None, None))[1] if self.writes else None
         self.produced = set(self.statuses)
+
+    def _request_done(self) -> str | None:
+        """The status the procedure leaves once done, when its title is a request ("How to Display
+        Hockey Cards" -> 'displayed', "How to Turn Off Voicemail" -> 'turned off'): what the steps
+        do together, which the assistant says it has done, not the last write's own verb ('made',
+        of "Make photocopies of your cards"; 'removed' after customising a toolbar). Not a light
+        verb's ("use a load board": 'used' names no state; the last write's own then), nor over a
+        write whose verb names a record's state of its own ("How do I stop a recurring payment?":
+        its "Cancel the schedule" leaves it 'cancelled', the service's word, not 'stopped'), nor over a
+        press that says what it does ("Press the blue arrow to send your message": 'sent')."""
+        title = bare_title(self.doc.title)
+        last = self.writes[-1] if self.writes else None
+        if not _HOW_TO.match(title) or last is None or last.verb in VERB_STATUS or pressed_action(last, None):
+            return None
+        words = plain_title(title, self.text).split(" ")
+        if not re.fullmatch(r"[a-z]+", words[0]) or words[0] in _LIGHT_VERBS:
+            return None
+        particle = words[1] if len(words) > 1 and words[1] in _PARTICLES else ""
+        return f"{participle(words[0])} {particle}".strip()
 
     @staticmethod
     def _status_of(info: StepInfo, goal_verb: str | None) -> str:
