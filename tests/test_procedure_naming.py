@@ -292,3 +292,15 @@ def test_a_requests_procedure_leaves_the_request_done() -> None:
                         "How do I stop a recurring payment?")
     write = next(t for t in domain.tools if t.kind == "write" and "status to" in t.description)
     assert "status to 'cancelled'" in write.description, write.description
+
+
+def test_a_standards_name_is_no_records_number() -> None:
+    """A value shaped like an id that no field introduces ("an ISO9660 image", "Hash: SHA512") is a
+    standard's name: the records are numbered PREFIX-#####, not ISO####; a number the text
+    introduces ("the order number (for example LG-10482)") is still the ids' example."""
+    def pattern(text: str) -> str:
+        table = _procedure(text, "Writing a CD").entities[0]
+        return next(f.faker.args["text"] for f in table.fields if f.name == table.primary_key)
+    assert pattern("1. Create an ISO9660 image of the disc.\n2. Write the image to the blank disc.\n") == "IMA-#####"
+    assert pattern("Each order has an order number (for example LG-10482).\n"
+                   "1. Create an ISO9660 image of the order.\n2. Write the image to the blank disc.\n") == "LG-#####"

@@ -55,6 +55,12 @@ def _object_words(phrase: str, noun: str) -> list[str]:
     return [] if out in ([noun], [tf.lemma(noun)]) else [_ident(w, 20) for w in out]
 
 
+def _introducers(code: Any, named: list[Any]) -> list[Any]:
+    """The named fields right before a value shaped like an id ("a permit number (for example
+    PP-558201)": permit number): the phrase it is an example of."""
+    return [f for f in named if f.kind == "named" and 0 <= code.start - (f.start + len(f.text)) <= 20]
+
+
 _KEPT_BY_SERVICE = re.compile(r"(?:^|_)(?:status|state)$")
 """A field only the service knows the value of (an application's status): a step that names it
 reads it, even one worded as the user confirming it."""
@@ -97,12 +103,14 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.pk = f"{_ident(self.noun, 30)}_id"
         prefix = re.sub(r"[^A-Z]", "", self.noun.upper())[:3] or "ID"
         named = tf.named_fields(self.text)
-        example = next((f for f in named if f.kind == "code"), None)
-        code = example.text.lstrip("#") if example else None
         # the phrase the text's example belongs to ("a permit number (for example PP-558201)") is the
-        # id by another name: a step's "enter your permit number" asks for the id, not another field
-        self.id_names = {_ident(f.name) for f in named if f.kind == "named" and example is not None
-                         and 0 <= example.start - (f.start + len(f.text)) <= 20}
+        # id by another name: a step's "enter your permit number" asks for the id, not another field.
+        # A value shaped like an id that no such phrase introduces is a standard's or a model's name
+        # ("formatted according to RFC2822", "an ISO9660 image", "Hash: SHA512"), not a record's
+        # number: the records were numbered ISO####, SHA#####
+        example = next((c for c in named if c.kind == "code" and _introducers(c, named)), None)
+        code = example.text.lstrip("#") if example else None
+        self.id_names = {_ident(f.name) for f in _introducers(example, named)} if example else set()
         pattern = re.sub(r"\d", "#", code) if code and len(code) <= 16 else f"{prefix}-#####"
         if pattern.count("#") < 4:
             pattern += "##"
