@@ -304,3 +304,17 @@ def test_a_standards_name_is_no_records_number() -> None:
     assert pattern("1. Create an ISO9660 image of the disc.\n2. Write the image to the blank disc.\n") == "IMA-#####"
     assert pattern("Each order has an order number (for example LG-10482).\n"
                    "1. Create an ISO9660 image of the order.\n2. Write the image to the blank disc.\n") == "LG-#####"
+
+
+def test_a_value_a_step_does_without_is_no_parameter() -> None:
+    """"Login to any accounts without their passwords" takes no passwords (the user was asked "Could
+    you tell me your passwords as well?" right after setting a new password); a step that names
+    the value as one it takes still takes it."""
+    text = ("The root account can:\n\n"
+            "1. Set the password of any non-privileged users on the system\n"
+            "2. Login to any accounts without their passwords\n")
+    login = next(t for t in _procedure(text, "The root account").tools if t.name.startswith("login"))
+    assert [p.name for p in login.parameters if not p.name.endswith("_id")] == [], login.parameters
+    text = text.replace("without their passwords", "with their passwords")
+    login = next(t for t in _procedure(text, "The root account").tools if t.name.startswith("login"))
+    assert [p.name for p in login.parameters if not p.name.endswith("_id")] == ["passwords"], login.parameters

@@ -55,6 +55,12 @@ def _object_words(phrase: str, noun: str) -> list[str]:
     return [] if out in ([noun], [tf.lemma(noun)]) else [_ident(w, 20) for w in out]
 
 
+_DONE_WITHOUT = re.compile(r"\b(?:without|instead\s+of|no\s+need\s+(?:for|of))\s+(?:(?:the|their|your|its|his|her|"
+                           r"any|a|an)\s+)?(?:[\w-]+\s+)?$", re.I)
+"""What comes before a value a step does without ("Login to any accounts without their passwords"):
+no parameter the user gives (they were asked for the passwords after setting a new one)."""
+
+
 def _introducers(code: Any, named: list[Any]) -> list[Any]:
     """The named fields right before a value shaped like an id ("a permit number (for example
     PP-558201)": permit number): the phrase it is an example of."""
@@ -362,6 +368,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 continue
             if re.search(r"\bnew\s+(?:[\w-]+\s+)?$", text[max(0, nf.start - 20):nf.start], re.I):
                 continue  # "a new 4-digit PIN" is not a value on file
+            if _DONE_WITHOUT.search(text[max(0, nf.start - 40):nf.start]):
+                continue  # "Login to any accounts without their passwords": what the step does without
             words = field_words(nf.name, text, nf.start, nf.end)
             name = self.named_field(words, nf.text) if words else None
             if name is None or any(name == s for s, _ in seen):
