@@ -287,6 +287,8 @@ def test_a_requests_procedure_leaves_the_request_done() -> None:
     assert "status to 'turned off'" in description, description
     description, values = last_write("How to Use a Card Binder")
     assert "status to 'hung'" in description and "used" not in values, (description, values)
+    description, values = last_write("How to Take Action on Your Card Display")
+    assert "status to 'hung'" in description and "taken" not in values, (description, values)
     # a write whose verb names a record's state of its own keeps the service's word for it
     domain = _procedure("1. Open the scheduled payment.\n2. Cancel the schedule.\n3. Confirm the cancellation.\n",
                         "How do I stop a recurring payment?")
