@@ -72,6 +72,9 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     step = _procedure_step(text, known)
     if step:
         return smooth(step)
+    request = _request(sentences[0] if sentences else "")
+    if request:
+        return smooth(_yours(request))
     verb, _, rest = re.sub(r"_\d+\b", "", tool).replace("_", " ").partition(" ")
     if verb in _THEIRS:
         return smooth(f"{_THEIRS[verb]} the {rest}")
@@ -84,6 +87,21 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
         first = sentences[0] if sentences else ""
         return smooth(_yours(first)) if re.match(r"[a-z]+ \w", first) and "{" not in first else "go ahead with this step"
     return f"{verb} the {rest}" if rest else verb
+
+
+_FIRST_PERSON = {"my": "your", "myself": "yourself", "mine": "yours", "me": "you"}
+
+
+def _request(first: str) -> str:
+    """A how-to guide's goal is the customer's request said plainly ("display hockey cards",
+    "uninstall Twitch on PC or mac"; the record's number in brackets is gone): what the steps do
+    together, so what the assistant says it will do, in the second person, whatever its verb. Not a
+    topic and its step ("the root account: set ...", or its step in brackets, gone: "extracting
+    data from text file table:"), nor a sentence with values still to fill: the
+    steps' own tool then names the action."""
+    if not re.match(r"[a-z]+ \w", first) or "{" in first or ":" in first:
+        return ""
+    return re.sub(r"\b(my|myself|mine|me)\b", lambda m: _FIRST_PERSON[m.group(1)], first)
 
 
 # verbs that act on a record the customer already has: its article is theirs ("extend a car rental"

@@ -239,3 +239,84 @@ def test_a_verb_alone_for_a_title_is_asked_by_the_step() -> None:
     assert user_words("open: open a specific URI using the default application (file {file_id})") \
         == "open a specific URI using the default application"
     assert user_words("Dispute a charge: add details and submit (card {card_id})") == "dispute a charge"
+
+
+_IMAGE = ('{"smallUrl":"https:\\/\\/www.example.com\\/images\\/5\\/58\\/Settings-button-1.jpg","smallWidth":460,'
+          '"licensing":"<div class=\\"mw-parser-output\\"><p>License: CC<\\/p><\\/div>"}')
+
+
+def test_an_embedded_images_metadata_is_no_step() -> None:
+    """A scraped page's image metadata before a step's words (`{"smallUrl":"https:..."} Click on
+    ...`) is markup: no tool is named after its keys (was `smallurl_website_wikihow_image`), and
+    the step is read from its own words; offsets into the text still hold."""
+    text = ("How to Customize Your Toolbar\n"
+            f"1. {_IMAGE} Click on the Settings button at the right end of the toolbar.\n"
+            "2. Click on the option \"Toolbar Preferences\" to change the look of the toolbar.\n"
+            f"3. {_IMAGE}   Remove the weather app from your toolbar.\n"
+            "4. Click the Save button to save your settings.\n")
+    domain = _procedure(text, "How to Customize Your Toolbar")
+    names = [t.name for t in domain.tools]
+    assert not any(re.search(r"url|width|licens|image", n) for n in names), names
+    assert any(n.startswith("remove_") for n in names), names
+    for span in domain.provenance.spans:
+        assert text[span.start:span.end].rstrip().endswith(span.text.strip()), span
+    from gem_env.text import features as tf
+    assert len(tf.without_embeds(text)) == len(text) and "smallUrl" not in tf.without_embeds(text)
+    # a JSON object that is the document's own example, with no web address in it, stays
+    assert tf.without_embeds('Run it with {"name": "x"} as input.') == 'Run it with {"name": "x"} as input.'
+
+
+def test_a_requests_procedure_leaves_the_request_done() -> None:
+    """The status a how-to's procedure leaves is its request done ('displayed' for "How to Display
+    Hockey Cards"), which the assistant says it has done; not the last write's own verb ('hung',
+    said after "I've displayed hockey cards"). A light verb's request ("use ...") keeps the step's."""
+    text = ("1. Sort your cards by value.\n"
+            "2. Put your important cards in magnetic cases.\n"
+            "3. Make photocopies of your valuable cards for display purposes.\n"
+            "4. Hang the frames on the wall of your room.\n")
+
+    def last_write(title: str) -> tuple[str, list[str]]:
+        domain = _procedure(text, title)
+        status = next(f for f in domain.entities[0].fields if f.name == "status")
+        write = [t for t in domain.tools if t.kind == "write" and "status to" in t.description][-1]
+        return write.description, status.values
+
+    description, values = last_write("How to Display Hockey Cards")
+    assert "status to 'displayed'" in description and "hung" not in values, (description, values)
+    description, values = last_write("How to Turn Off Your Card Display")
+    assert "status to 'turned off'" in description, description
+    description, values = last_write("How to Use a Card Binder")
+    assert "status to 'hung'" in description and "used" not in values, (description, values)
+    description, values = last_write("How to Take Action on Your Card Display")
+    assert "status to 'hung'" in description and "taken" not in values, (description, values)
+    # a write whose verb names a record's state of its own keeps the service's word for it
+    domain = _procedure("1. Open the scheduled payment.\n2. Cancel the schedule.\n3. Confirm the cancellation.\n",
+                        "How do I stop a recurring payment?")
+    write = next(t for t in domain.tools if t.kind == "write" and "status to" in t.description)
+    assert "status to 'cancelled'" in write.description, write.description
+
+
+def test_a_standards_name_is_no_records_number() -> None:
+    """A value shaped like an id that no field introduces ("an ISO9660 image", "Hash: SHA512") is a
+    standard's name: the records are numbered PREFIX-#####, not ISO####; a number the text
+    introduces ("the order number (for example LG-10482)") is still the ids' example."""
+    def pattern(text: str) -> str:
+        table = _procedure(text, "Writing a CD").entities[0]
+        return next(f.faker.args["text"] for f in table.fields if f.name == table.primary_key)
+    assert pattern("1. Create an ISO9660 image of the disc.\n2. Write the image to the blank disc.\n") == "IMA-#####"
+    assert pattern("Each order has an order number (for example LG-10482).\n"
+                   "1. Create an ISO9660 image of the order.\n2. Write the image to the blank disc.\n") == "LG-#####"
+
+
+def test_a_value_a_step_does_without_is_no_parameter() -> None:
+    """"Login to any accounts without their passwords" takes no passwords (the user was asked "Could
+    you tell me your passwords as well?" right after setting a new password); a step that names
+    the value as one it takes still takes it."""
+    text = ("The root account can:\n\n"
+            "1. Set the password of any non-privileged users on the system\n"
+            "2. Login to any accounts without their passwords\n")
+    login = next(t for t in _procedure(text, "The root account").tools if t.name.startswith("login"))
+    assert [p.name for p in login.parameters if not p.name.endswith("_id")] == [], login.parameters
+    text = text.replace("without their passwords", "with their passwords")
+    login = next(t for t in _procedure(text, "The root account").tools if t.name.startswith("login"))
+    assert [p.name for p in login.parameters if not p.name.endswith("_id")] == ["passwords"], login.parameters

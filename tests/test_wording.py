@@ -142,6 +142,23 @@ def test_an_action_on_a_record_they_have_is_on_theirs() -> None:
                   {"origin": "Boston", "destination": "Denver"}) == "book a flight from Boston to Denver"
 
 
+def test_a_how_to_request_is_the_action_whatever_its_verb() -> None:
+    """A how-to guide's goal is the customer's request: the assistant says it, not the steps' tool
+    ("make the card photocopy" for "display hockey cards"), in the second person and, once done,
+    in the past with an irregular verb's own participle ("found", not "finded")."""
+    from gem_env.agents.actions import action, past
+    assert action("display hockey cards (card {card_id})", "make_card_photocopy", {}) == "display hockey cards"
+    assert action("unschool myself and my children (child {child_id})", "pursue_child_interest", {}) \
+        == "unschool yourself and your children"
+    assert past(action("find the flashlight on an iPhone (phone {phone_id})", "open_control_center", {})) \
+        == "found the flashlight on an iPhone"
+    # a topic and its step, or a request with values still to fill, keeps the tool's words
+    assert action("the filesystem permissions: number the hard link (file {file_id})", "number_hard_link", {}) \
+        == "number the hard link"
+    assert action("suspend my line {line_id} because of {reason}", "suspend_line", {}) == "suspend the line"
+    assert action("extracting data from a table: (use awk) (file {file_id})", "use_equivalent", {}) == "use the equivalent"
+
+
 def test_a_confirmation_asks_for_no_fact_and_names_the_values() -> None:
     user = ScriptedUser(Scenario(goal="change the limit", knows={"card_id": "CRD-1", "spending_limit": 500}))
     for seed in range(40):

@@ -474,7 +474,21 @@ _IRREGULAR = {"go": "gone", "choose": "chosen", "buy": "bought", "freeze": "froz
               "send": "sent", "set": "set", "reset": "reset", "get": "got", "put": "put", "take": "taken",
               "give": "given", "hold": "held", "withdraw": "withdrawn", "draw": "drawn", "sign": "signed",
               "lower": "lowered", "open": "opened", "cancel": "cancelled", "refill": "refilled", "upgrade": "upgraded",
-              "forget": "forgotten", "begin": "begun"}
+              "forget": "forgotten", "begin": "begun",
+              # the strong verbs a how-to's request may start with ("find the flashlight", "win a match")
+              "be": "been", "do": "done", "have": "had", "find": "found", "write": "written", "win": "won",
+              "run": "run", "shoot": "shot", "lose": "lost", "hide": "hidden", "speak": "spoken", "break": "broken",
+              "bring": "brought", "build": "built", "catch": "caught", "cut": "cut", "drive": "driven",
+              "eat": "eaten", "feed": "fed", "feel": "felt", "fight": "fought", "fly": "flown", "grow": "grown",
+              "hear": "heard", "hit": "hit", "keep": "kept", "know": "known", "lead": "led", "leave": "left",
+              "lend": "lent", "let": "let", "light": "lit", "mean": "meant", "meet": "met", "read": "read",
+              "ride": "ridden", "say": "said", "see": "seen", "sell": "sold", "shake": "shaken", "shut": "shut",
+              "sing": "sung", "sit": "sat", "sleep": "slept", "slide": "slid", "speed": "sped", "spend": "spent",
+              "split": "split", "spread": "spread", "stand": "stood", "steal": "stolen", "stick": "stuck",
+              "swim": "swum", "teach": "taught", "tell": "told", "think": "thought", "throw": "thrown",
+              "understand": "understood", "wake": "woken", "wear": "worn", "dig": "dug", "hang": "hung",
+              "seek": "sought", "bind": "bound", "blow": "blown", "drink": "drunk", "tear": "torn",
+              "forgive": "forgiven", "swing": "swung", "spin": "spun", "sweep": "swept", "quit": "quit"}
 
 
 STRESSED_LAST = frozenset("submit commit admit permit transmit refer transfer prefer occur compel expel patrol control "

@@ -22,7 +22,7 @@ from .words import (Lexicon, Tokens, action_kind, common_word, known_word, leadi
 from .layout import (  # noqa: F401
     Condition, Layout, NamedField, Section, Step, _mentions_system, is_advice_heading, is_command_reference,
     is_procedural_heading, is_system_word, layout, list_items, sections, segment_steps, sentences,
-    step_lists, system_mentions,
+    step_lists, system_mentions, without_embeds,
 )
 from .fields import conditions, named_fields, snake_case  # noqa: F401
 

@@ -3,6 +3,8 @@ procedure (features.py)."""
 from __future__ import annotations
 
 import bisect
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -235,6 +237,30 @@ def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def sections(text: str) -> list[Section]:
     """Markdown headings (``#``..``######``) and numbered titles ("9.4.2. The ps command")."""
     return list(layout(text).sections)
+
+
+_EMBED_START = re.compile(r'\{\s*"')
+_DECODER = json.JSONDecoder()
+
+
+def without_embeds(text: str) -> str:
+    """The text with the metadata of the resources it embeds blanked out: a JSON object one of
+    whose values is a web address (a scraped page's image, `{"smallUrl":"https:...","bigUrl":...}
+    Click on the Settings button`) is markup, not words of the document; its steps would be named
+    after its keys. Blanked with spaces, so every offset into the text still holds; a JSON object
+    that is the document's own example (a command's argument) stays."""
+    out, at = [], 0
+    for m in _EMBED_START.finditer(text):
+        if m.start() < at:
+            continue
+        try:
+            obj, end = _DECODER.raw_decode(text, m.start())
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and any(isinstance(v, str) and re.match(r"https?:", v) for v in obj.values()):
+            out += [text[at:m.start()], " " * (end - m.start())]
+            at = end
+    return "".join(out) + text[at:] if out else text
 
 
 def list_items(text: str) -> list[Step]:

@@ -75,6 +75,9 @@ _UPDATE_FIELD_VERBS = frozenset({"update", "change", "edit", "modify", "correct"
 _VERIFY_VERBS = frozenset(tf.VERB_KINDS["verify"]) | {"check"}
 _PARTICLES = frozenset({"up", "in", "out", "on", "off", "down", "over", "back", "through", "away"})
 _TOOL_VERBS = frozenset({"use", "call", "run", "invoke", "execute", "trigger"})
+#: Verbs too light to name the state they leave ("use a load board", "be cool", "go to the game",
+#: "take legal action": 'used', 'done', 'gone', 'taken' say nothing of the record).
+_LIGHT_VERBS = frozenset("be do have get go use try come keep let put see help need want take give".split())
 _STOP = frozenset(
     "a an the your my our their his her its this that these those any each every some all no "
     "to for in on at by with from and or but nor so if as than then when while is are was were "

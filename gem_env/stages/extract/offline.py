@@ -117,7 +117,7 @@ class OfflineExtractor:
 
     def _extract(self, doc: Document, verdict: Verdict | None,
                  name: str | None = None) -> Domain | CompiledDomain | Rejection:
-        text = doc.text or ""
+        text = tf.without_embeds(doc.text or "")
         if not text.strip():
             return self._reject(doc, "empty text")
         if len(text) > self.max_chars:

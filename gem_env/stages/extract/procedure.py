@@ -15,11 +15,11 @@ from ...documents import Document, Rejection, Verdict
 from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...tools.render import is_money
-from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
+from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIGHT_VERBS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
 from .steps import StepInfo, pressed_action
-from .procedure_values import _INITIAL, _list_expr, said_title, status_values
+from .procedure_values import _HOW_TO, _INITIAL, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values
 from .procedure_tools import NOT_STARTED, ProcedureTools, read_result
@@ -53,6 +53,18 @@ def _object_words(phrase: str, noun: str) -> list[str]:
             break
         out.append(tf.lemma(low))
     return [] if out in ([noun], [tf.lemma(noun)]) else [_ident(w, 20) for w in out]
+
+
+_DONE_WITHOUT = re.compile(r"\b(?:without|instead\s+of|no\s+need\s+(?:for|of))\s+(?:(?:the|their|your|its|his|her|"
+                           r"any|a|an)\s+)?(?:[\w-]+\s+)?$", re.I)
+"""What comes before a value a step does without ("Login to any accounts without their passwords"):
+no parameter the user gives (they were asked for the passwords after setting a new one)."""
+
+
+def _introducers(code: Any, named: list[Any]) -> list[Any]:
+    """The named fields right before a value shaped like an id ("a permit number (for example
+    PP-558201)": permit number): the phrase it is an example of."""
+    return [f for f in named if f.kind == "named" and 0 <= code.start - (f.start + len(f.text)) <= 20]
 
 
 _KEPT_BY_SERVICE = re.compile(r"(?:^|_)(?:status|state)$")
@@ -97,12 +109,14 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.pk = f"{_ident(self.noun, 30)}_id"
         prefix = re.sub(r"[^A-Z]", "", self.noun.upper())[:3] or "ID"
         named = tf.named_fields(self.text)
-        example = next((f for f in named if f.kind == "code"), None)
-        code = example.text.lstrip("#") if example else None
         # the phrase the text's example belongs to ("a permit number (for example PP-558201)") is the
-        # id by another name: a step's "enter your permit number" asks for the id, not another field
-        self.id_names = {_ident(f.name) for f in named if f.kind == "named" and example is not None
-                         and 0 <= example.start - (f.start + len(f.text)) <= 20}
+        # id by another name: a step's "enter your permit number" asks for the id, not another field.
+        # A value shaped like an id that no such phrase introduces is a standard's or a model's name
+        # ("formatted according to RFC2822", "an ISO9660 image", "Hash: SHA512"), not a record's
+        # number: the records were numbered ISO####, SHA#####
+        example = next((c for c in named if c.kind == "code" and _introducers(c, named)), None)
+        code = example.text.lstrip("#") if example else None
+        self.id_names = {_ident(f.name) for f in _introducers(example, named)} if example else set()
         pattern = re.sub(r"\d", "#", code) if code and len(code) <= 16 else f"{prefix}-#####"
         if pattern.count("#") < 4:
             pattern += "##"
@@ -136,8 +150,30 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         title = re.findall(r"[A-Za-z]+", re.sub(r"^how to\s+", "", bare_title(self.doc.title), flags=re.I))
         goal = tf.verb_lemma(title[0]) if title else None
         self.statuses = [self._status_of(i, goal if i is self.writes[-1] else None) for i in self.writes]
+        done = self._request_done()
+        if done and self.statuses:
+            self.statuses[-1] = done
         self.first_prior = VERB_STATUS.get(self.writes[0].verb, (None, None))[1] if self.writes else None
         self.produced = set(self.statuses)
+
+    def _request_done(self) -> str | None:
+        """The status the procedure leaves once done, when its title is a request ("How to Display
+        Hockey Cards" -> 'displayed', "How to Turn Off Voicemail" -> 'turned off'): what the steps
+        do together, which the assistant says it has done, not the last write's own verb ('made',
+        of "Make photocopies of your cards"; 'removed' after customising a toolbar). Not a light
+        verb's ("use a load board": 'used' names no state; the last write's own then), nor over a
+        write whose verb names a record's state of its own ("How do I stop a recurring payment?":
+        its "Cancel the schedule" leaves it 'cancelled', the service's word, not 'stopped'), nor over a
+        press that says what it does ("Press the blue arrow to send your message": 'sent')."""
+        title = bare_title(self.doc.title)
+        last = self.writes[-1] if self.writes else None
+        if not _HOW_TO.match(title) or last is None or last.verb in VERB_STATUS or pressed_action(last, None):
+            return None
+        words = plain_title(title, self.text).split(" ")
+        if not re.fullmatch(r"[a-z]+", words[0]) or words[0] in _LIGHT_VERBS:
+            return None
+        particle = words[1] if len(words) > 1 and words[1] in _PARTICLES else ""
+        return f"{participle(words[0])} {particle}".strip()
 
     @staticmethod
     def _status_of(info: StepInfo, goal_verb: str | None) -> str:
@@ -332,6 +368,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 continue
             if re.search(r"\bnew\s+(?:[\w-]+\s+)?$", text[max(0, nf.start - 20):nf.start], re.I):
                 continue  # "a new 4-digit PIN" is not a value on file
+            if _DONE_WITHOUT.search(text[max(0, nf.start - 40):nf.start]):
+                continue  # "Login to any accounts without their passwords": what the step does without
             words = field_words(nf.name, text, nf.start, nf.end)
             name = self.named_field(words, nf.text) if words else None
             if name is None or any(name == s for s, _ in seen):

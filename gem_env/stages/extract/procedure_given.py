@@ -166,8 +166,6 @@ def _words_before(body: str, end: int, n: int = 2) -> list[str]:
 
 def given_values(body: str, verb: str, object_words: list[str], noun: str, seed: int) -> list[Given]:
     """The values one step's words name that the user supplies (at most two), in the step's order."""
-    if "smallUrl" in body or "bigUrl" in body:  # an image's JSON pasted into the text
-        return []
     out: list[Given] = []
     low_verb = verb.lower()
     desc = re.sub(r"\s+", " ", body).strip()[:160]
