@@ -125,9 +125,11 @@ def _yours(action: str) -> str:
     return _ON_THEIRS.sub(r"\1 your ", action)
 
 
-_DETAIL = re.compile(r"\s+(?:because|due to|so that|as)\b.*$|\s+[A-Z]{2,}\d*-\d+\b(?:(?! to an? [a-z]+$).*$)?")
+_DETAIL = re.compile(r"\s+(?:because|due to|so that|as(?!\s+(?:an?|the|my|your)\s))\b.*$"
+                     r"|\s+[A-Z]{2,}\d*-\d+\b(?:(?! to an? [a-z]+$).*$)?")
 """A reason, or a record number and the values after it; a number before where a thing goes ("your
-account ACC-1 to a person") leaves where it goes."""
+account ACC-1 to a person") leaves where it goes. "as" before an article is what a thing becomes,
+not a reason ("make your number appear as a private number")."""
 
 
 def brief(what: str) -> str:

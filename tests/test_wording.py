@@ -1170,6 +1170,16 @@ def test_an_action_in_brief_keeps_where_a_thing_goes() -> None:
         == "change the shipping address of your order"
 
 
+def test_an_action_in_brief_keeps_what_a_thing_becomes() -> None:
+    """"Done: I've made your mobile phone number appear." (wikiHow's "make your mobile phone number
+    appear as a private number"): "as" before an article says what it becomes, not why."""
+    from gem_env.agents.actions import brief
+    assert brief("make your mobile phone number appear as a private number") \
+        == "make your mobile phone number appear as a private number"
+    assert brief("set Google Chrome as your default browser") == "set Google Chrome as your default browser"
+    assert brief("freeze your card as it was stolen") == "freeze your card"
+
+
 def test_a_comparisons_winner_says_its_status_when_the_records_differ_in_it() -> None:
     """"your line LINE-92357 has the lowest monthly price" of a closed line, the others active."""
     from gem_env.agents.compare import Comparison, _told
