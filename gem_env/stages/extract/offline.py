@@ -14,7 +14,8 @@ the system's own files never takes a service's path. Any other procedure takes t
 
 The document's main procedure (``procedure_steps``: ``text.features.segment_steps`` with fallbacks;
 prose steps from the one section that holds the most instructions) becomes ONE workflow with one
-workflow step per text step, in order, each calling a tool of its own. Everything acts on one main entity table, the noun the steps act on (card, order, ...):
+workflow step per text step, in order, each calling a tool of its own. Everything acts on one main
+entity table, the noun the steps act on (card, order, ...):
 
 - the table has an id (a Faker ``bothify`` pattern), an owner email, the fields the text names, a
   ``status`` whose seeded values include a starting state on most rows (and the statuses the text
