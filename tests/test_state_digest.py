@@ -270,3 +270,19 @@ def test_the_reused_c_encoder_writes_what_json_dumps_writes():
     loop.append(loop)
     with pytest.raises(ValueError, match="Circular"):
         fast(loop)
+
+
+def test_warm_opens_the_template_rows_only_for_a_domain_that_writes():
+    writes = compile_domain(parse_domain(DOMAIN), python_tools=[rekey_order])
+    reads = compile_domain(parse_domain({**BASE, "tools": [tool(
+        "get", [{"find": "orders", "as": "o", "where": {"order_id": "order_id"}}, {"return": "o"}],
+        [P("order_id")], "read")]}))
+    assert writes.template_rows._conn is None and reads.template_rows._conn is None
+    writes.warm(), reads.warm()
+    assert writes.template_rows._conn is not None and reads.template_rows._conn is None
+    opened = writes.template_rows._conn
+    sb = writes.new_sandbox()  # the first fold reads the copy warm() opened, and gets the same digest
+    initial = sb.state_hash()
+    assert sb.call("cancel", {"order_id": ORDER_IDS[0], "fee": 1}).ok
+    assert writes.template_rows._conn is opened
+    assert sb.state_hash() == sb.recomputed_state_hash() != initial

@@ -201,8 +201,10 @@ class CompiledDomain:
 
     def warm(self) -> "CompiledDomain":
         """Build now what each tool's first call would build (its call plan, the tables its reply
-        reads and its call writes): an environment that steps the domain many times pays this once
-        when it is made, not inside its first episodes. Idempotent; returns the domain."""
+        reads and its call writes) and open the template's rows that a write's first fold reads
+        (`TemplateRows`, when some tool writes): an environment that steps the domain many times
+        pays this once when it is made, not inside its first episodes. Idempotent; returns the
+        domain."""
         from . import read_cache, write_memo
         from .plan import plan_for
         names = list(self.tables)
@@ -212,6 +214,8 @@ class CompiledDomain:
             read_cache.versions_of(tool)
             if write_memo.remembers(tool):
                 read_cache.writes_of(tool, names)
+        if self.template_rows is not None and any(t.writes for t in self.tools.values()):
+            self.template_rows.open()
         return self
 
     def summary(self) -> dict[str, Any]:

@@ -100,12 +100,22 @@ class TemplateRows:
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
+    def open(self) -> None:
+        """Open the copy now (a deserialize and a schema parse, ~0.4 ms), not in the first write
+        that meets a template row. Idempotent."""
+        with self._lock:
+            self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+            self._conn.deserialize(self._template)
+            self._conn.execute("SELECT 1 FROM sqlite_schema LIMIT 0")  # the schema parsed now
+        return self._conn
+
     def digest(self, t: Table, key: Any) -> int:
         with self._lock:
-            if self._conn is None:
-                self._conn = sqlite3.connect(":memory:", check_same_thread=False)
-                self._conn.deserialize(self._template)
-            row = self._conn.execute(t.row_text_sql, (key,)).fetchone()
+            row = self._open().execute(t.row_text_sql, (key,)).fetchone()
         return row_digest(row[0]) if row else 0
 
     def __getstate__(self) -> dict[str, Any]:  # a compiled domain may be pickled (to a worker)
