@@ -6,10 +6,8 @@ reset < 1 ms, < 1 MiB per live environment with 1,000 environments open. The tas
 `tool_steps_per_s_cpu` is what a trainer's step costs (env.step with tool calls, its CPU alone);
 `agent_reply_us_cpu` is the scripted agent that drives the episodes here, which a trainer's policy
 replaces. Issue 12 asks >= 37.5k tool steps/s. `env_made_s_cpu`: making the env (loading the task
-set, building each tool's call plan, opening each writing domain's template copy that a write's
-first fold reads, and running gold calls once on each domain's pooled copy, which prepares their
-SQL statements on the connection the episodes take: work the first calls did before, once per
-process). The pass below starts with the read cache and write memo emptied all the same.
+set, building each tool's call plan and opening each writing domain's template copy that a write's
+first fold reads, which the first calls built and opened before).
 `replayed`: the same episodes stepped again with the actions recorded the first time (same seeds,
 so the same user replies), no agent in between: the env's own step, back to back. Between the
 agent's steps above, the agent's ~1 ms of Python leaves the CPU caches cold for the next tool call;

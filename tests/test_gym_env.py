@@ -373,34 +373,3 @@ def test_an_env_builds_each_tools_call_plan_when_it_is_made(task_set) -> None:
             assert "_read_scope" in tool.__dict__
             assert tool.python is not None or "_plan" in tool.__dict__
             assert not tool.writes or tool.python is not None or "_write_scope" in tool.__dict__
-
-
-def test_an_env_rehearses_gold_calls_on_the_pooled_copy_its_first_episode_takes(task_set, monkeypatch) -> None:
-    """Making the env runs gold calls once per domain, each tool named by the gold calls at least
-    once, on a pooled copy of the template that is rewound after each task: the first episode of
-    the domain takes that copy (its SQL statements prepared), at the template's state. A task
-    whose gold tools have all run already is not replayed."""
-    from gem_env.tools.sandbox import Sandbox
-    from gem_env.tools.scratch import _state
-
-    tasks, domains = task_set
-    fresh = {n: compile_domain(d.domain) for n, d in domains.items()}
-    called: list[tuple[str, str]] = []
-    real = Sandbox.call
-    monkeypatch.setattr(Sandbox, "call", lambda self, tool, arguments=None:
-                        called.append((self.compiled.domain.name, tool)) or real(self, tool, arguments))
-    env = AsyncToolUseEnv(tasks, domains=fresh)
-    for name in fresh:
-        gold = [t for t in tasks if t.domain == name]
-        tools = {a.tool for t in gold for a in t.gold_actions}
-        ran = [tool for domain, tool in called if domain == name]
-        assert set(ran) == tools and len(ran) < sum(len(t.gold_actions) for t in gold)
-    monkeypatch.undo()
-    for name, compiled in fresh.items():
-        pool = _state(compiled).pool
-        assert len(pool) == 1  # one copy per domain, handed back after each task
-        rehearsed = pool[0]
-        assert rehearsed.state_hash() == compiled.new_sandbox().state_hash() and not rehearsed.log
-        task = next(t for t in tasks if t.domain == name)
-        asyncio.run(env.reset(options={"task_id": task.id}))
-        assert env.episode.sandbox is rehearsed

@@ -52,7 +52,6 @@ from ..simulators.base import UserSimulator
 from ..stages.tasks import Task
 from ..io.taskset import load_task_set
 from ..tools import CompiledDomain
-from ..tools.scratch import scratch_sandbox
 from ..stages.verify import verify
 from .actions import ActionError, parse_action
 from .spaces import DEFAULT_MAX_LENGTH, JSONText
@@ -131,23 +130,6 @@ _OBSERVED_MAX = 2048
 _OBSERVED_MAX_CHARS = 4096
 
 
-def _rehearse(tasks: list[Task], domains: dict[str, CompiledDomain]) -> None:
-    """Run gold calls once on each domain's pooled copy of the template (rewound after each task),
-    until every tool the tasks' gold calls name has run: the copy the episodes take next has those
-    calls' SQL statements prepared (~0.05 ms each, per connection), which the first episodes' calls
-    paid before. What the calls leave in the read cache and write memo is what those episodes'
-    first calls would leave there."""
-    rehearsed: set[tuple[str, str]] = set()
-    for task in tasks:
-        calls = [(a.tool, a.arguments) for a in task.gold_actions]
-        if all((task.domain, tool) in rehearsed for tool, _ in calls):
-            continue
-        with scratch_sandbox(domains[task.domain]) as sandbox:
-            for tool, arguments in calls:
-                sandbox.call(tool, arguments)
-                rehearsed.add((task.domain, tool))
-
-
 def _observed(call_id: str, content: str) -> str:
     """`json.dumps([{"role": "tool", "tool_call_id": call_id, "content": content}], ensure_ascii=False)`."""
     key = (call_id, content)
@@ -187,7 +169,6 @@ class AsyncToolUseEnv:
             raise ValueError("the task set is empty")
         for compiled in self.domains.values():  # each tool's plan built here, not in the first episodes
             compiled.warm()
-        _rehearse(self.tasks, self.domains)
         self.by_id = {t.id: t for t in self.tasks}
         self.nondeterministic = user == "llm"
         self._make_user = _user_factory(user, user_llm)
