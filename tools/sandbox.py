@@ -44,9 +44,6 @@ if TYPE_CHECKING:
 
 _UNSET: Any = object()
 _CLEAR_LOG = f"DELETE FROM {quote(LOG_TABLE)}"
-_READ_SCHEMA = "SELECT 1 FROM sqlite_schema LIMIT 0"
-"""Parses the copy's schema (its tables and triggers, ~0.15 ms), which the first statement that
-names a table would otherwise do inside the first call."""
 
 
 class ToolResult:
@@ -182,7 +179,6 @@ class Sandbox:
         self._conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self._conn.deserialize(compiled.template)
         self._conn.execute("PRAGMA foreign_keys = ON")
-        self._conn.execute(_READ_SCHEMA)
         self._conn.create_function("gem_eval", -1, self._evaluate)
         self.sql = runtime_sql(compiled)
         """The statements of `next_id`, `count_rows` and `rows`, built once per domain."""
