@@ -93,12 +93,17 @@ def written_tables(tables: dict[str, Table], effects: Iterable[list[Any] | None]
 
 class TemplateRows:
     """The template's rows by key: the "before" of a row's first write in a sandbox. One read-only
-    copy of the template per domain, opened on first use and shared under a lock."""
+    copy of the template per domain, opened on first use and shared under a lock; the digests read
+    are kept (the template never changes, and every episode of a task writes the same rows again),
+    at most `KEPT` of them (emptied when full)."""
+
+    KEPT = 1 << 16
 
     def __init__(self, template: bytes):
         self._template = template
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self._kept: dict[tuple[str, Any], int] = {}
 
     def open(self) -> None:
         """Open the copy now (a deserialize and a schema parse, ~0.4 ms), not in the first write
@@ -114,9 +119,15 @@ class TemplateRows:
         return self._conn
 
     def digest(self, t: Table, key: Any) -> int:
+        kept = self._kept.get((t.name, key))
+        if kept is not None:
+            return kept
         with self._lock:
             row = self._open().execute(t.row_text_sql, (key,)).fetchone()
-        return row_digest(row[0]) if row else 0
+            if len(self._kept) >= self.KEPT:
+                self._kept.clear()
+            got = self._kept[(t.name, key)] = row_digest(row[0]) if row else 0
+        return got
 
     def __getstate__(self) -> dict[str, Any]:  # a compiled domain may be pickled (to a worker)
         return {"_template": self._template}
