@@ -144,3 +144,39 @@ def test_a_reply_recorded_with_other_spacing_still_matches_but_another_value_doe
     assert same_reply('{"a": 1, "b": [true, null]}', '{"a":1,"b":[true,null]}')
     assert not same_reply('{"a": 2, "b": [true, null]}', '{"a":1,"b":[true,null]}')
     assert not same_reply("not json", '{"a":1}') and same_reply("plain text", "plain text")
+
+
+def test_a_row_looked_up_by_a_found_rows_key_is_built_in_sql_and_a_missing_one_answers_as_the_interpreter():
+    """``project(lookup('titles', loan.title_id), [...])`` in a reply (a loan's title, a booking's
+    flight) is a subquery of the statement; with no such row the interpreter's own error comes back."""
+    from gem_env.tools import parse_domain
+    compiled = compile_domain(parse_domain({
+        "name": "lib", "clock": "2025-03-01T10:00:00",
+        "entities": [
+            {"name": "titles", "primary_key": "title_id", "rows": 4,
+             "fields": [{"name": "title_id"}, {"name": "name"}, {"name": "copies", "type": "integer"},
+                        {"name": "tags", "type": "json", "default": []}, {"name": "rare", "type": "boolean"}]},
+            {"name": "loans", "primary_key": "loan_id", "rows": 6,
+             "fields": [{"name": "loan_id"}, {"name": "title_id", "foreign_key": "titles.title_id"},
+                        {"name": "status", "values": ["active", "returned"]}]}],
+        "tools": [{"name": "get_loan", "kind": "read", "parameters": [{"name": "loan_id", "type": "string"}],
+                   "effect": [{"find": "loans", "as": "loan", "where": {"loan_id": "loan_id"}},
+                              {"return": {"loan_id": "loan.loan_id", "status": "loan.status",
+                                          "title": "project(lookup('titles', loan.title_id), "
+                                                   "['title_id', 'name', 'copies', 'tags', 'rare'])"}}]}]}))
+    assert plan_for(compiled.tools["get_loan"]).reply is not None
+    fast, slow = compiled.new_sandbox(), compiled.new_sandbox()
+    loans = sorted(fast.dump(["loans"])["loans"])
+    for loan_id in loans:
+        a = fast.call("get_loan", {"loan_id": loan_id})
+        with interpreted(compiled):
+            b = slow.call("get_loan", {"loan_id": loan_id})
+        assert a.ok and a._text is not None and (a.value, a.content) == (b.value, b.content)
+        assert a.value["title"]["title_id"] == fast.lookup("loans", loan_id)["title_id"]
+    for sb in (fast, slow):  # a loan whose title is gone (the key checks set aside to make one)
+        sb.conn.execute("PRAGMA foreign_keys = OFF")
+        sb.conn.execute('UPDATE "loans" SET "title_id" = ? WHERE "loan_id" = ?', ["T-missing", loans[0]])
+    a = fast.call("get_loan", {"loan_id": loans[0]})
+    with interpreted(compiled):
+        b = slow.call("get_loan", {"loan_id": loans[0]})
+    assert not a.ok and (a.error, a.error_kind) == (b.error, b.error_kind)

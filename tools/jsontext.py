@@ -16,20 +16,24 @@ ENCODE = compact_json(default=str)
 """The one encoding of tool replies: compact, as SQLite's JSON functions write."""
 
 class RowSource:
-    """A find of the tail: its table alias, and the WHERE ... ORDER BY ... LIMIT of its rows."""
+    """Rows the reply reads: a find of the tail (or a row looked up by key), its table alias, and
+    the WHERE ... ORDER BY ... LIMIT of its rows."""
 
-    def __init__(self, find: fx.Find, alias: str | None, clauses: str, used: set[str] | None = None):
-        self.find, self.alias, self.clauses = find, alias, clauses
-        self.table: Table = find.table
-        self.many = find.many and alias is not None
+    def __init__(self, table: Table, many: bool, alias: str | None, clauses: str, used: set[str] | None = None):
+        self.table, self.alias, self.clauses = table, alias, clauses
+        self.many = many and alias is not None
         """Rows (a list) rather than one row: False for a single find and for the loop variable of
         a comprehension over rows (one row, read inside the rows' subquery: `alias` None)."""
         self.used: set[str] = set() if used is None else used
         """The columns read so far; a many-row subquery selects only these."""
 
+    @classmethod
+    def of(cls, find: fx.Find, alias: str | None, clauses: str) -> "RowSource":
+        return cls(find.table, find.many, alias, clauses)
+
     def row(self) -> "RowSource":
         """One of these rows, as a comprehension's loop variable sees it."""
-        return RowSource(self.find, None, self.clauses, self.used)
+        return RowSource(self.table, True, None, self.clauses, self.used)
 
     def select(self) -> str:
         cols = [c for c in self.table.columns if c in self.used] or [self.table.pk]

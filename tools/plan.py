@@ -30,6 +30,7 @@ from .writeplan import MISS, WriteHead, compile_write
 
 if TYPE_CHECKING:
     from .compiler import CompiledTool
+    from .tables import Table
 
 Runner = Callable[[dict[str, Any], Any], None]
 
@@ -37,9 +38,10 @@ class Program:
     """Compiled steps: `run(env, ctx)` → the reply (a value, or `Encoded` JSON text when a
     statement built it)."""
 
-    def __init__(self, steps: list[Any], later: set[str] | None = frozenset()):
-        """`later`: the names read after these steps (None: unknown)."""
-        tail = compile_reply(steps)
+    def __init__(self, steps: list[Any], later: set[str] | None = frozenset(),
+                 tables: dict[str, Table] | None = None):
+        """`later`: the names read after these steps (None: unknown); `tables`: the domain's."""
+        tail = compile_reply(steps, tables)
         self.reply: SqlReply | None = tail[1] if tail else None
         """The closing finds and return as one statement that writes the reply (`tools.reply`)."""
         self.steps = [_compile_step(s) for s in steps]
@@ -79,10 +81,10 @@ class Plan(Program):
 
     def __init__(self, tool: "CompiledTool"):
         steps = tool.steps or []
-        super().__init__(steps)
+        super().__init__(steps, tables=tool.tables)
         self.check = _argument_check(tool.spec.parameters)
         self.validator = tool.validator
-        head = compile_write(steps, lambda rest, later=frozenset(): Program(rest, later).run, tool.tables)
+        head = compile_write(steps, lambda rest, later=frozenset(): Program(rest, later, tool.tables).run, tool.tables)
         self.single: WriteHead | InsertHead | None = head if head is not None and head.rest is None else None
         if head is None:
             self.single = compile_insert(steps, tool.tables)

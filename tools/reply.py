@@ -62,22 +62,24 @@ class SqlReply(Conditions):
     """The compiled tail: `run(env, ctx)` → `Encoded`, or None when the interpreter must answer."""
 
     def __init__(self, finds: list[fx.Find], ret: fx.ReturnValue, target: fx.Find | None = None,
-                 keyed: fx.Find | None = None):
+                 keyed: fx.Find | None = None, tables: dict[str, Table] | None = None):
         """With `target`, the reply is a RETURNING clause of an UPDATE of `target`'s row
         (`tools.writeplan`): that row's columns are read from the table being updated, and the
         other finds must be many-row ones (a RETURNING clause has no FROM). With `keyed`, the row
         an earlier find bound to `keyed.as_` is read again from its table by its key (the caller
-        knows the stored row is the bound one), instead of encoding its fields in Python."""
+        knows the stored row is the bound one), instead of encoding its fields in Python.
+        `tables`: the domain's, for a row the reply looks up by key (`_looked_up`)."""
+        self.tables = tables or {}
         self.values: list[Any] = []
         """Bound parameters: constants as they are, None where a getter fills the value per call."""
         self.getters: list[tuple[int, Getter]] = []
         self.sources: dict[str, RowSource] = {}
         if target is not None:
-            self.sources[target.as_] = RowSource(target, quote(target.table.name), "")
+            self.sources[target.as_] = RowSource.of(target, quote(target.table.name), "")
         singles: list[RowSource] = []
         if keyed is not None:
             key = self.param(_row_key(keyed.as_, keyed.table.pk))
-            singles.append(RowSource(keyed, "t0", f" WHERE {quote(keyed.table.pk)} = {key}"))
+            singles.append(RowSource.of(keyed, "t0", f" WHERE {quote(keyed.table.pk)} = {key}"))
             self.sources[keyed.as_] = singles[0]
         for find in finds:
             if target is not None and (not find.many or find.table is target.table):
@@ -141,7 +143,7 @@ class SqlReply(Conditions):
             clauses += " LIMIT 1"
         elif find.limit:
             clauses += f" LIMIT {int(find.limit)}"
-        return RowSource(find, f"t{len(self.sources)}", clauses)
+        return RowSource.of(find, f"t{len(self.sources)}", clauses)
 
     def _where(self, find: fx.Find, w: Any) -> str:
         if w.path or w.lhs_params:
@@ -205,9 +207,32 @@ class SqlReply(Conditions):
         if node.op == "call" and node.value == "compact" and len(node.args) == 1 and node.args[0].op == "dict":
             inner = node.args[0]
             return self._object(dict(zip(inner.value, inner.args)), compact=True)
+        if node.op == "call" and node.value == "project" and len(node.args) == 2 and node.args[0].op == "call" \
+                and node.args[0].value == "lookup":
+            return self._looked_up(node.args[0], node.args[1])
         if node.op == "call" and node.value in ("project", "compact", "index_by"):
             return self._rows_value(node)
         raise Unsupported(f"{node.op} over found rows")
+
+    def _looked_up(self, call: Node, names: Node) -> Json:
+        """``project(lookup('T', ROW.field), [names])``, ROW a single found row (a booking's
+        flight, a loan's title): T's row by that key, as a scalar subquery. When T has no such
+        row (or the key is null) the statement fails, and the interpreter answers with its own
+        error (a project of nothing)."""
+        t = self.tables.get(call.args[0].value) if len(call.args) == 2 and call.args[0].op == "const" else None
+        ref = self._column_ref(call.args[1]) if t is not None else None
+        fields = [a.value for a in names.args] if names.op == "list" else []
+        if ref is None or ref[0].alias is None or not fields or not all(
+                type(f) is str and f in t.fields for f in fields):  # type: ignore[union-attr]
+            raise Unsupported("a lookup other than a found row's key, projected on names of its table")
+        src, fld = ref
+        if src.table.fields[fld].type not in PLAIN or src.table.fields[fld].type != t.fields[t.pk].type:
+            raise Unsupported("a lookup by a key of another type")
+        src.used.add(fld)
+        alias = f"l{len(self.values)}"
+        obj = self._sql(row_object(RowSource(t, False, alias, ""), fields, False))
+        return Json([Sql(f"coalesce((SELECT {obj} FROM {quote(t.name)} AS {alias} WHERE {alias}.{quote(t.pk)} = "
+                         f"{src.alias}.{quote(fld)}), json('no row'))")])
 
     def _comprehension(self, node: Node) -> Json:
         """``[ELEM for VAR in ROWS]`` over a many-row find: ELEM once per row, inside its subquery."""
@@ -383,10 +408,11 @@ _STRING_TEXT = json.encoder.encode_basestring
 """What ENCODE (ensure_ascii=False) writes for a str."""
 
 
-def compile_reply(steps: list[Any]) -> tuple[int, SqlReply] | None:
+def compile_reply(steps: list[Any], tables: dict[str, Table] | None = None) -> tuple[int, SqlReply] | None:
     """(index of the first step the statement replaces, the statement) for the longest tail of
     finds + return it can build; None when the effect does not end in one with at least one find
-    (a return of bound values alone is cheaper encoded in Python)."""
+    (a return of bound values alone is cheaper encoded in Python). `tables`: the domain's (a
+    reply may look a row up by key)."""
     if not steps or type(steps[-1]) is not fx.ReturnValue:
         return None
     first = len(steps) - 1
@@ -394,7 +420,7 @@ def compile_reply(steps: list[Any]) -> tuple[int, SqlReply] | None:
         first -= 1
     for start in range(first, len(steps) - 1):
         try:
-            return start, SqlReply(list(steps[start:-1]), steps[-1])
+            return start, SqlReply(list(steps[start:-1]), steps[-1], tables=tables)
         except (Unsupported, ExprError):
             continue
     return None
