@@ -26,17 +26,17 @@ SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared").is_dir()), R
 @contextmanager
 def interpreted(compiled: Any) -> Iterator[None]:
     """Every tool of `compiled` without its SQL reply (nor a compiled write, which may build one,
-    nor a set-based loop), for the duration."""
+    nor the reply run alone for a read, nor a set-based loop), for the duration."""
     plans = [plan_for(t) for t in compiled.tools.values() if t.steps is not None]
-    saved = [(p.reply, p.single, p.write) for p in plans]
+    saved = [(p.reply, p.single, p.write, p.read) for p in plans]
     for p in plans:
-        p.reply = p.single = p.write = None
+        p.reply = p.single = p.write = p.read = None
     try:
         with mock.patch.object(SetLoop, "__call__", lambda self, env, ctx: self.loop.run(env, ctx)):
             yield
     finally:
-        for p, (reply, single, write) in zip(plans, saved):
-            p.reply, p.single, p.write = reply, single, write
+        for p, (reply, single, write, read) in zip(plans, saved):
+            p.reply, p.single, p.write, p.read = reply, single, write, read
 
 
 def value_pool(compiled: Any) -> dict[str, list[Any]]:

@@ -91,6 +91,9 @@ class Plan(Program):
         self.write: WriteHead | None = head if head is not None and head.rest is not None else None
         if type(self.single) is WriteHead and self.check is not None:
             self.single.bind_arguments(self.check.present)
+        self.read: SqlReply | None = self.reply if not tool.writes and not self.head else None
+        """A read whose whole answer is its reply's statement (no step before it): the executor
+        runs the statement alone, and the steps only when it cannot answer."""
         self.compiled_steps = sum(1 for s in steps if type(s) is fx.Find and known_find(s))
 
     def arguments(self, raw: dict[str, Any]) -> dict[str, Any]:

@@ -422,6 +422,13 @@ class Sandbox:
             out = plan.single.run({**self.clock, **args}, self)
             if out is not MISS:
                 return ToolResult.of_text(out.text) if type(out) is Encoded else ToolResult(True, value=out)
+        elif plan.read is not None:  # one SELECT; what it cannot answer (or fails on), the steps do
+            try:
+                out = plan.read.run({**self.clock, **args}, self)
+            except Exception:  # noqa: BLE001 -- the steps run and say what is wrong, as without it
+                out = None
+            if out is not None:
+                return ToolResult.of_text(out.text)
         return self._run(tool, plan, args)
 
     # ------------------------------------------------------------ state versions (`tools.read_cache`)
