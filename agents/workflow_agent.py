@@ -160,6 +160,7 @@ class WorkflowAgent:
         """(workflow, its doing: "pass your question about your loan to a person") of the service's
         handoff to a person, offered after a refusal; None when it has none."""
         self._lookups = lookup_plans(compiled)
+        self._after_yes = {p.workflow.name: _steps_after_yes(p, self._lookups) for p in self._plans}
         self._finders = finder_tools(compiled)
         self._auth = auth_finder(compiled)
         self._fallback = fallback_finder(compiled)  # who they are without their email: name and zip code
@@ -494,7 +495,8 @@ class WorkflowAgent:
                 return _call(auth[0], auth[1], turn)
             authed.append((self.records.effects[auth[0]], auth[1], results[0][1]))
             done = 1
-        first = self._record_first(plan, known)
+        after_yes = self._after_yes[plan.workflow.name]
+        first = self._record_first(plan, known, after_yes)
         if first is not None:  # look the record up before changing it: it shows what the rules need
             if done >= len(results):
                 return _call(first[0], first[1], turn)
@@ -510,7 +512,9 @@ class WorkflowAgent:
         # nor the reason said in their own words ("because I sent it to the wrong person" names no
         # payment that is "sent")
         described_by = _REASON_CLAUSE.sub(" ", described_by)
-        for step in plan.steps:
+        for at, step in enumerate(plan.steps):
+            if at in after_yes and confirmed is not True:
+                continue
             if step.when is not None and not (step.when.names & set(plan.workflow.knows) - set(known)):
                 if not step.when(env, self._rt) and not _told_from(plan, step):
                     continue
@@ -580,8 +584,10 @@ class WorkflowAgent:
                 if step.as_:
                     env[step.as_] = same
                 continue
-            if step.pure and not step.needed and _already_read(step.pure, args, [r for _, _, r in called]):
+            if step.pure and not step.needed and at not in after_yes \
+                    and _already_read(step.pure, args, [r for _, _, r in called]):
                 continue  # a record this request has read already: reading it again tells nothing new
+                # (but a step of the procedure is one of its steps, done once the user says yes)
             while step.writes and done < len(results) and self.records.opens(step.tool, args, results[done]):
                 called.append((self.records.effects[results[done][0]], {}, results[done][1]))  # read before the write
                 done += 1
@@ -763,10 +769,11 @@ class WorkflowAgent:
                 found[key] = m.group(1)
         return found
 
-    def _record_first(self, plan: Plan, known: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    def _record_first(self, plan: Plan, known: dict[str, Any], after_yes: frozenset[int] = frozenset()
+                      ) -> tuple[str, dict[str, Any]] | None:
         """(lookup tool, arguments) when the request starts with a write on a record the user named
-        by its key and a tool can read that record."""
-        step = plan.steps[0] if plan.steps else None
+        by its key (after the steps that wait for the user's yes) and a tool can read that record."""
+        step = next((s for at, s in enumerate(plan.steps) if at not in after_yes), None)
         if step is None or not step.writes:
             return None
         for lk in self._lookups:
@@ -955,6 +962,26 @@ def _add_ids(ids: dict[str, set[str]], values: dict[str, Any]) -> None:
     for k, v in values.items():
         if k.endswith("_id") and isinstance(v, (str, int)) and not isinstance(v, bool):
             ids.setdefault(k, set()).add(str(v))
+
+
+def _steps_after_yes(plan: Plan, lookups: list[Any]) -> frozenset[int]:
+    """The reads before a procedure's first write that are steps of it, not how its record is looked
+    up ("Go to the ACLU website." of a message): each reads the one record by its key with another
+    tool than the record's lookup, checking nothing, and no later step's arguments or condition read
+    its result (the facts told at the end may). They are done with the writes once the user says
+    yes; the record is looked up for the confirmation instead."""
+    readers = {lk.table: lk.tool for lk in lookups}
+    read_by_steps = {name for step in plan.steps for kind, v in step.args.values() if kind == "result"
+                     for name in v.names} | {name for step in plan.steps if step.when for name in step.when.names}
+    out = set()
+    for at, step in enumerate(plan.steps):
+        if step.writes:
+            break
+        if step.pure is None or step.as_ in read_by_steps or step.when is not None \
+                or readers.get(step.pure[0], step.tool) == step.tool:
+            return frozenset()
+        out.add(at)
+    return frozenset(out) if any(s.writes for s in plan.steps) else frozenset()
 
 
 def _asked_later(plan: Plan, step: Step, known: dict[str, Any]) -> list[str]:
