@@ -32,7 +32,7 @@ from .guidance import Guidance, case_of, for_one_case
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import MOST, Records
 from .compare import comparison_reply, recognise_comparison
-from .explain import ASKS_WHAT_CHANGES, what_changes
+from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
                      recognise_lookup)
@@ -635,11 +635,11 @@ class WorkflowAgent:
             return _say(f"{S.declined(turn.rng)} {turn.close()}".strip())
         main = _main_write(plan)
         last = turn.last.get("content") if turn.last.get("role") == "user" else None
-        if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the tool's own effect
+        if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the writes' own effects
             owner = self._auth.table if self._auth else ""
             doing = S.action(plan.workflow.goal, main, known)
-            told = what_changes(self.compiled.tools[tool].spec.effect, args, owner, self._shared,
-                                S.entry_names(records(seen)), doing)
+            told = what_steps_change([(self.compiled.tools[tool].spec.effect, args), *self._writes_after(plan, tool, known)],
+                                     owner, self._shared, S.entry_names(records(seen)), doing)
             if told:
                 return _say(f"{told} {S.question(turn.rng, doing)}")
         spec = self.compiled.tools[tool].spec
@@ -660,6 +660,16 @@ class WorkflowAgent:
                               again=self._changed_at_confirmation(turn),
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
                               who=self._customer(turn)))
+
+    def _writes_after(self, plan: Plan, tool: str, known: dict[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
+        """(effect, the arguments known now) of the writes that always follow `tool`'s in the plan:
+        the rest of a procedure, whose one confirmation is for all of it. A secret is not among
+        them (said as "will be updated", never read back)."""
+        at = next((i for i, s in enumerate(plan.steps) if s.writes and s.tool == tool), len(plan.steps))
+        return [(self.compiled.tools[s.tool].spec.effect,
+                 {n: known[v] if kind == "user" else v for n, (kind, v) in s.args.items()
+                  if (kind == "const" or kind == "user" and v in known) and not SECRET.search(n)})
+                for s in plan.steps[at + 1:] if s.writes and s.when is None]
 
     def _customer(self, turn: _Turn) -> Any:
         """The id of the customer the finder found (its reply's own, not a record listed in it), or None."""

@@ -87,3 +87,22 @@ def test_a_step_that_reads_waits_for_the_yes_and_the_record_is_looked_up_instead
             procedures += 1
             assert after.index("go_aclu_website") < after.index("click_on_action_tab")
     assert procedures
+
+
+def test_what_the_change_does_is_the_whole_procedure_not_its_first_step(aclu: CompiledDomain) -> None:
+    """"What exactly will that change?" was answered with the first write alone ('On your jambox,
+    the step "click system preference" will be marked as done.'): it is what all the steps do."""
+    agent = WorkflowAgent(aclu)
+    get = {"name": "get_message", "arguments": '{"message_id": "MES-12345"}'}
+    row = '{"message_id": "MES-12345", "owner_email": "a@example.com", "status": "active", "progress": "not started"}'
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": "policy"},
+        {"role": "user", "content": "I'd like to support the ACLU. My message id is MES-12345."},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "call_0", "type": "function", "function": get}]},
+        {"role": "tool", "tool_call_id": "call_0", "content": row}]
+    asked = agent.reply(messages)
+    assert asks_confirmation(asked["content"]) and not asked.get("tool_calls")
+    messages += [asked, {"role": "user", "content": "Before you do, what exactly will that change?"}]
+    told = agent.reply(messages)["content"]
+    assert told.startswith('On your message, the step "click on action tab" will be marked as done. '
+                           'Your message will then be sent.'), told
