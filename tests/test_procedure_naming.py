@@ -320,3 +320,23 @@ def test_a_value_a_step_does_without_is_no_parameter() -> None:
     text = text.replace("without their passwords", "with their passwords")
     login = next(t for t in _procedure(text, "The root account").tools if t.name.startswith("login"))
     assert [p.name for p in login.parameters if not p.name.endswith("_id")] == ["passwords"], login.parameters
+
+
+def test_an_adverb_a_mass_or_a_concession_names_no_record() -> None:
+    """OpenPI made records called "away" ("Get Zero Suit Samus Straight Away"), "around" ("Walk
+    Around With No Weapons"), "cool" ("Be Cool in an Online Game"), "money" ("Make Money in SimCity
+    4") and "limit" (a step's "although there isn't really a limit"): how a verb is done, what someone
+    is, a mass of something and a concession's words are no record with an id."""
+    from gem_env.stages.extract.procedure_fields import _title_object
+    assert _title_object("How to Walk Around With No Weapons on Halo Reach") == "weapon"
+    assert _title_object("How to Get Under the Stage in Dragonball Z") == "stage"
+    assert _title_object("How to Be Cool in an Online Game") == "game"
+    assert _title_object("How to Set up a Meat Stall in RuneScape") == "stall"
+    assert _title_object("How to Make Money in SimCity 4") is None
+    assert _title_object("How to watch the Olympics online") is None
+    assert _title_object("How to Get a Golden Shovel in Animal Crossing") == "shovel"  # as before
+    stall = _procedure("1. Follow this example of a meat stall.\n"
+                       "2. Cook about 70 of them, although there isn't really a limit.\n"
+                       "3. Sell them at 5 coins for a shrimp.\n", "How to Set up a Meat Stall in RuneScape")
+    assert stall.entities[0].name == "stalls"
+    assert not any("although" in t.name or "limit" in t.name for t in stall.tools), [t.name for t in stall.tools]

@@ -220,15 +220,22 @@ def record_noun(table: str, key: str) -> str:
 
 
 #: nouns with no plural: a table of them keeps the noun ("money", never "moneys")
-_UNCOUNTABLE = frozenset("money fun information data equipment feedback advice software hardware luggage baggage "
-                         "news traffic wool homework research knowledge furniture insurance evidence progress".split())
+#: nouns of no count: a mass of something ("money", "traffic"), never one of it; nor a name plural
+#: in form ("the Olympics", "graphics")
+UNCOUNTABLE = frozenset("money fun information data equipment feedback advice software hardware luggage baggage "
+                        "news traffic wool homework research knowledge furniture insurance evidence progress "
+                        "stuff cash gravity luck weather music".split())
+
+
+def uncountable(noun: str) -> bool:
+    return noun in UNCOUNTABLE or noun.endswith("ics")
 
 
 def plural(noun: str) -> str:
     """"account" -> "accounts", "policy" -> "policies", "address" -> "addresses": of a phrase, its
     last word ("gift card" -> "gift cards"); "money" stays."""
     head, _, last = noun.rpartition(" ")
-    if last in _UNCOUNTABLE:
+    if uncountable(last):
         return noun
     if last in _IRREGULAR_PLURAL:
         last = _IRREGULAR_PLURAL[last]

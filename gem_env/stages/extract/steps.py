@@ -373,7 +373,7 @@ def promote_action(infos: list[StepInfo]) -> None:
 
 
 #: words opening a clause where an object would stand ("Wait until you hear a beep")
-_CLAUSE = frozenset("until unless because while if when once whether so whenever wherever".split())
+_CLAUSE = frozenset("until unless because while if when once whether so whenever wherever although though whereas".split())
 
 
 def _object(tokens: list[tuple[str, int]], start: int) -> list[str]:
