@@ -340,3 +340,13 @@ def test_an_adverb_a_mass_or_a_concession_names_no_record() -> None:
                        "3. Sell them at 5 coins for a shrimp.\n", "How to Set up a Meat Stall in RuneScape")
     assert stall.entities[0].name == "stalls"
     assert not any("although" in t.name or "limit" in t.name for t in stall.tools), [t.name for t in stall.tools]
+
+
+def test_a_refusal_says_what_the_user_asked_for_not_a_steps_verb() -> None:
+    """"I'm trying to eject the CD tray." was refused with "this tray is closed; it cannot be turned
+    off" (a step's verb the user never spoke of): every write's rule says the procedure's own."""
+    text = ("1. Open the Start menu.\n2. Turn off the tray lock.\n3. Press the eject button on the drive.\n")
+    domain = _procedure(text, "How to Eject the CD Tray for Windows 10")
+    messages = {st.message for t in domain.tools if t.kind == "write" for st in t.effect or []
+                if getattr(st, "require", None) and "cannot be" in (st.message or "")}
+    assert messages == {"This tray is closed; it cannot be ejected"}, messages

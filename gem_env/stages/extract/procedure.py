@@ -153,6 +153,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         done = self._request_done()
         if done and self.statuses:
             self.statuses[-1] = done
+        self.request_done = done if self.statuses else None
         self.first_prior = VERB_STATUS.get(self.writes[0].verb, (None, None))[1] if self.writes else None
         self.produced = set(self.statuses)
 

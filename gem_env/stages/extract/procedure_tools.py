@@ -216,7 +216,9 @@ class ProcedureTools:
         if prior and prior == self.initial:
             call.effect.insert(1, {"require": f"{self.row}.status == '{prior}'",
                                    "message": f"Only {indefinite(prior)} {self.noun} can be {status}"})
-        done = _regular_participle(info.verb) + (f" {info.particle}" if info.particle else "")
+        # the refusal says what the user asked for when the title is their request ("it cannot be
+        # ejected" of "How to Eject the CD Tray"), not this step's own verb ("it cannot be turned off")
+        done = self.request_done or _regular_participle(info.verb) + (f" {info.particle}" if info.particle else "")
         call.effect.insert(1, {"require": f"{self.row}.status != '{self.blocking}'",
                                "message": f"This {self.noun} is {self.blocking}; it cannot be {done}"})
         call.effect.append({"update": self.table, "row": self.row, "set": {"status": f"'{status}'", **call.sets}})
