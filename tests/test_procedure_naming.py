@@ -350,3 +350,15 @@ def test_a_refusal_says_what_the_user_asked_for_not_a_steps_verb() -> None:
     messages = {st.message for t in domain.tools if t.kind == "write" for st in t.effect or []
                 if getattr(st, "require", None) and "cannot be" in (st.message or "")}
     assert messages == {"This tray is closed; it cannot be ejected"}, messages
+
+
+def test_steps_named_alike_are_told_apart_by_what_they_act_with_or_as_done_again() -> None:
+    """wikiHow's alphabet ("Make the letter b." ... "Make the letter e.") and a step done twice
+    ("Click Open." twice, "Tap the flashlight icon again.") made `make_letter_2`, `open_file_2`:
+    a letter or number tells them apart, and a step done again is named so."""
+    text = ("1. Make the letter b.\n2. Make the letter e.\n3. Play the E and G notes.\n4. Play the D and B notes.\n"
+            "5. Tap the flashlight icon.\n6. Tap the flashlight icon again.\n7. Click Open.\n8. Click Open.\n")
+    names = [t.name for t in _procedure(text, "How to Write Letters").tools]
+    assert {"make_letter", "make_letter_e", "play_note", "play_note_d_b", "tap_flashlight_icon",
+            "tap_flashlight_icon_again"} <= set(names), names
+    assert sum(n.endswith("_again") for n in names) == 2 and not any(re.search(r"_\d$", n) for n in names), names

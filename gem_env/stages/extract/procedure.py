@@ -145,6 +145,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def _plan_writes(self) -> None:
         """Tool names claimed so far (the get tool first), the write steps and the statuses they set."""
         self.tool_names: set[str] = set()
+        self.step_words: dict[str, frozenset[str]] = {}  # a step tool's name -> its step's words (`_tool_name`)
         self.get_name = _unique(f"get_{_ident(self.noun, 50)}", self.tool_names)
         self.writes = [i for i in self.infos if i.kind == "write"]
         title = re.findall(r"[A-Za-z]+", re.sub(r"^how to\s+", "", bare_title(self.doc.title), flags=re.I))
