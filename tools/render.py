@@ -498,6 +498,16 @@ _IRREGULAR = {"go": "gone", "choose": "chosen", "buy": "bought", "freeze": "froz
               "forgive": "forgiven", "swing": "swung", "spin": "spun", "sweep": "swept", "quit": "quit"}
 
 
+_PARTICIPLES = frozenset(_IRREGULAR.values())
+
+
+def says_state(word: str) -> bool:
+    """Whether a word says a state a thing is in: a past participle ("verified", "made", "reset") or
+    an adjective of what it can be ("available", "compatible"), so a yes/no named by it reads "the
+    actions are made", never "actions made is on"."""
+    return word.endswith(("ed", "able", "ible")) or word in _PARTICIPLES
+
+
 STRESSED_LAST = frozenset("submit commit admit permit transmit refer transfer prefer occur compel expel patrol control "
                      "enrol forget begin upset omit equip regret rebook".split())
 """Verbs of more than one syllable stressed last, whose final consonant doubles ("submitted", "submitting")."""
