@@ -362,3 +362,15 @@ def test_steps_named_alike_are_told_apart_by_what_they_act_with_or_as_done_again
     assert {"make_letter", "make_letter_e", "play_note", "play_note_d_b", "tap_flashlight_icon",
             "tap_flashlight_icon_again"} <= set(names), names
     assert sum(n.endswith("_again") for n in names) == 2 and not any(re.search(r"_\d$", n) for n in names), names
+
+
+def test_a_pressed_control_named_like_a_secret_asks_for_nothing() -> None:
+    """wikiHow's 'Tap "Passwords" to view your stored passwords.' made a read checking the user's
+    "passwords" ("What would you like your passwords to be?"): a control pressed takes no value;
+    a selection still picks one."""
+    domain = _procedure("1. Tap the Settings app.\n2. Tap \"Passwords\" to view your stored passwords.\n"
+                        "3. Select \"No\" for \"Hide local mail name in outgoing mail?\".\n4. Tap Safari.\n",
+                        "How to Change Your General Preferences on Safari")
+    taps = [t for t in domain.tools if t.name.startswith("tap_password")]
+    assert taps and [p.name for p in taps[0].parameters] == ["password_id"], taps
+    assert any(len(t.parameters) > 1 for t in domain.tools if t.name.startswith("select")), [t.name for t in domain.tools]

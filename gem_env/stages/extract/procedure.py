@@ -18,7 +18,7 @@ from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIGHT_VERBS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
-from .steps import StepInfo, pressed_action
+from .steps import PRESSES, StepInfo, pressed_action
 from .procedure_values import _HOW_TO, _INITIAL, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values
@@ -372,6 +372,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 continue  # "a new 4-digit PIN" is not a value on file
             if _DONE_WITHOUT.search(text[max(0, nf.start - 40):nf.start]):
                 continue  # "Login to any accounts without their passwords": what the step does without
+            if info.verb in PRESSES and info.verb != "select":  # (a selection picks one: 'Select "No" for ...')
+                continue  # 'Tap "Passwords" to view your stored passwords.': a control pressed, nothing given
             words = field_words(nf.name, text, nf.start, nf.end)
             name = self.named_field(words, nf.text) if words else None
             if name is None or any(name == s for s, _ in seen):

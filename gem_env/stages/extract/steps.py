@@ -124,8 +124,9 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     return info
 
 
-#: pressing verbs: the status a pressed button leaves is the action it carries out, not "clicked"
-_PRESSES = _PRESS - {"choose"}  # (a choice made is a state: "chosen")
+#: pressing verbs: the status a pressed button leaves is the action it carries out, not "clicked";
+#: what one presses is a control, never a value the user gives ('Tap "Passwords"')
+PRESSES = _PRESS - {"choose"}  # (a choice made is a state: "chosen")
 _PURPOSE = re.compile(r"\b(?:in order )?to\s+([a-z]+)")
 _QUOTED_LABEL = re.compile(r"[\"“”]\s*([A-Za-z][A-Za-z'-]*)")
 
@@ -135,7 +136,7 @@ def pressed_action(info: StepInfo, goal_verb: str | None) -> str | None:
     message"), the verb of a label it presses ("Click on “*Save*.”"), else, for the procedure's last
     action, the verb of its goal ("How to *Uninstall* Twitch": "Click OK"); None when none of them
     leaves a state ('found' is none; a status 'clicked' or 'tapped' said nothing of the record)."""
-    if info.verb not in _PRESSES:
+    if info.verb not in PRESSES:
         return None
     body = info.step.text
     for found in (_PURPOSE.search(body), _QUOTED_LABEL.search(body)):
@@ -147,7 +148,7 @@ def pressed_action(info: StepInfo, goal_verb: str | None) -> str | None:
 
 def _leaves_a_state(verb: str | None) -> bool:
     """Whether a record is left in a state named by the verb ("saved"; not "found", "opened")."""
-    return bool(verb) and verb not in _PRESSES and tf.action_kind(verb) not in ("navigate", "read", "verify")
+    return bool(verb) and verb not in PRESSES and tf.action_kind(verb) not in ("navigate", "read", "verify")
 
 
 def _joined_verb(rest: list[tuple[str, int]]) -> tuple[str, str, list[tuple[str, int]]] | None:
