@@ -374,3 +374,15 @@ def test_a_pressed_control_named_like_a_secret_asks_for_nothing() -> None:
     taps = [t for t in domain.tools if t.name.startswith("tap_password")]
     assert taps and [p.name for p in taps[0].parameters] == ["password_id"], taps
     assert any(len(t.parameters) > 1 for t in domain.tools if t.name.startswith("select")), [t.name for t in domain.tools]
+
+
+def test_a_make_sure_step_is_a_check_or_the_step_it_stresses_never_a_making() -> None:
+    """"Make sure you have an icon file." made `make_file`, a write leaving the record 'made'; "make
+    sure" stresses the verb after it ("Make sure to read ...": read) or asks for a check."""
+    domain = _procedure("1. Make sure you have an icon file.\n2. Make sure the topic isn't one we already have.\n"
+                        "3. Make sure to read the sidebar.\n4. Install the icon.\n",
+                        "How to Change the Icon for an Exe File")
+    names = [t.name for t in domain.tools]
+    assert {"check_icon_file", "ensure_topic", "read_sidebar"} <= set(names), names
+    status = next(f for f in domain.entities[0].fields if f.name == "status")
+    assert "made" not in status.values and not any(n.startswith("make_") for n in names), (names, status.values)

@@ -52,6 +52,8 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
             if low == verb or (low[:1].isalpha() and tf.verb_lemma(low) == verb) or tf.lemma(low) == verb:
                 pos = i
                 break
+    if verb in ("make", "be") and _ASSURE.match(body):
+        verb, pos = _assured(body, tokens)
     known = verb is not None
     if verb is None:
         verb, pos = _fallback_verb(body, tokens)
@@ -233,6 +235,25 @@ def _fallback_verb(body: str, tokens: list[tuple[str, int]]) -> tuple[str | None
 #: words before a step's real verb that only stress it ("Be sure to", "Make sure you", "Remember to")
 _LEAD_TO = re.compile(r"\W*(?:(?:or|and|then|also|now)\s+)?(?:be\s+sure|make\s+sure|be\s+certain|remember|don't\s+forget|"
                       r"be\s+careful)\s+(?:to|that\s+you|you)\s+", re.I)
+
+
+_ASSURE = re.compile(r"\W*(?:(?:or|and|then|also|now)\s+)?(?:make|be)\s+(?:sure|certain)\b", re.I)
+
+
+def _assured(body: str, tokens: list[tuple[str, int]]) -> tuple[str, int]:
+    """The action of a step opening "Make sure ...": the verb it stresses ("Make sure to read the
+    sidebar": read), a check of what one has ("Make sure you have an icon file"), else a check
+    that something holds ("Make sure the topic isn't one we already have": ensure), never a
+    making (it left records 'made')."""
+    lead = _LEAD_TO.match(body)
+    at = lead.end() if lead else _ASSURE.match(body).end()  # type: ignore[union-attr]
+    idx = next((i for i, (_, p) in enumerate(tokens) if p >= at), -1)
+    word = tokens[idx][0].lower() if idx >= 0 else ""
+    if lead and word in ("have", "has"):
+        return "check", idx
+    if lead and word.isalpha() and word not in _STOP:
+        return tf.verb_lemma(word) or _base_form(word), idx
+    return "ensure", max(idx - 1, 0)
 
 
 def _base_form(word: str) -> str:
