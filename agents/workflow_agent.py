@@ -497,7 +497,12 @@ class WorkflowAgent:
             done = 1
         after_yes = self._after_yes[plan.workflow.name]
         first = self._record_first(plan, known, after_yes)
-        if first is not None:  # look the record up before changing it: it shows what the rules need
+        # (an earlier request's read of it, which no write since may have changed, is not made again)
+        kept = next((r for t, a, r in reversed(turn.before) if first and t == first[0] and a == first[1]
+                     and id(r) not in turn.stale), None)
+        if kept is not None:
+            called.append(("", first[1], kept))  # type: ignore[index]
+        elif first is not None:  # look the record up before changing it: it shows what the rules need
             if done >= len(results):
                 return _call(first[0], first[1], turn)
             if results[done][0] == first[0]:

@@ -106,3 +106,20 @@ def test_what_the_change_does_is_the_whole_procedure_not_its_first_step(aclu: Co
     told = agent.reply(messages)["content"]
     assert told.startswith('On your message, the step "click on action tab" will be marked as done. '
                            'Your message will then be sent.'), told
+
+
+def test_a_record_an_earlier_request_read_is_not_looked_up_again_for_the_confirmation(aclu: CompiledDomain) -> None:
+    """The status asked first, then the procedure: the message read for the first request, which
+    nothing has changed since, is what the confirmation reads; it was looked up again."""
+    agent = WorkflowAgent(aclu)
+    get = {"name": "get_message", "arguments": '{"message_id": "MES-12345"}'}
+    row = '{"message_id": "MES-12345", "owner_email": "a@example.com", "status": "active", "progress": "not started"}'
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": "policy"},
+        {"role": "user", "content": "What's the status of my message? It's MES-12345."},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "call_0", "type": "function", "function": get}]},
+        {"role": "tool", "tool_call_id": "call_0", "content": row},
+        {"role": "assistant", "content": "I have message MES-12345 here. It's active. Anything else?"},
+        {"role": "user", "content": "Could you help me support the ACLU? It's message MES-12345."}]
+    asked = agent.reply(messages)
+    assert not asked.get("tool_calls") and asks_confirmation(asked["content"]), asked
