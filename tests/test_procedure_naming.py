@@ -386,3 +386,13 @@ def test_a_make_sure_step_is_a_check_or_the_step_it_stresses_never_a_making() ->
     assert {"check_icon_file", "ensure_topic", "read_sidebar"} <= set(names), names
     status = next(f for f in domain.entities[0].fields if f.name == "status")
     assert "made" not in status.values and not any(n.startswith("make_") for n in names), (names, status.values)
+
+
+def test_a_wait_in_seconds_is_no_count_a_record_keeps() -> None:
+    """Debian's "tell systemd to not wait more than 5 seconds for the device to appear" made an
+    `appear_count` field, read out as "I can see 15 appears"."""
+    text = ("1. Mount the disk.\n2. Edit the fstab entry. Note that you can tell systemd to not wait more than "
+            "5 seconds for the device to appear.\n3. Reboot the system.\n")
+    domain = _procedure(text, "How to Mount a Disk")
+    fields = [f.name for e in domain.entities for f in e.fields]
+    assert not any(f.endswith("_count") for f in fields), fields

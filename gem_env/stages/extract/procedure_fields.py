@@ -219,6 +219,9 @@ class FieldRules:
         except ValueError:
             return None
         rest = (lim["rest"] or "").lower()
+        if re.match(r"\s*(?:seconds?|secs?)\b", rest):  # "not wait more than 5 seconds for the device to
+            return _Require("", message, span)  # appear": a wait, policy text; no count a record keeps (it
+            # made `appear_count`, "I can see 15 appears")
         if re.match(r"\s*years?\s+(?:old|of\s+age)", rest):
             name, ftype = "age", "integer"
         elif "$" in lim.group(0) or re.search(r"\b(?:dollars?|usd|eur|euros?)\b", rest):
