@@ -495,7 +495,8 @@ _IRREGULAR = {"go": "gone", "choose": "chosen", "buy": "bought", "freeze": "froz
               "swim": "swum", "teach": "taught", "tell": "told", "think": "thought", "throw": "thrown",
               "understand": "understood", "wake": "woken", "wear": "worn", "dig": "dug", "hang": "hung",
               "seek": "sought", "bind": "bound", "blow": "blown", "drink": "drunk", "tear": "torn",
-              "forgive": "forgiven", "swing": "swung", "spin": "spun", "sweep": "swept", "quit": "quit"}
+              "forgive": "forgiven", "swing": "swung", "spin": "spun", "sweep": "swept", "quit": "quit",
+              "beat": "beaten", "become": "become", "overcome": "overcome", "undergo": "undergone"}
 
 
 _PARTICIPLES = frozenset(_IRREGULAR.values())
