@@ -68,6 +68,59 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
     return " ".join([*said, *(_may(m) for m in maybe if m and m not in said)])
 
 
+def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owner: str = "",
+                      shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None,
+                      request: str = "") -> str:
+    """What a chain of writes changes together, said once for the whole of it, as `what_changes`
+    says one write: a how-to's steps, asked about before the first ("On your jambox, the steps
+    "click system preference" and "click bluetooth icon" will be marked as done. Your jambox will
+    then be connected."), never only its first step. A field set more than once is said as it ends
+    up (a status moved to sent and then to supported: supported); `calls`: (effect, arguments) of
+    each write, in order."""
+    if len(calls) == 1:
+        return what_changes(calls[0][0], calls[0][1], owner, shared, names, request)
+    updated: dict[str, tuple[list[str], dict[str, tuple[Any, dict[str, Any]]]]] = {}  # record -> (steps, sets)
+    besides: list[str] = []  # what the writes add, remove, or may change
+    for effect, args in calls:
+        found_by: dict[str, str] = {}
+        for step in effect or []:
+            if isinstance(step, FindStep):
+                found_by[step.as_] = next((v for v in step.where.values() if isinstance(v, str) and v in args), "")
+            elif isinstance(step, UpdateStep):
+                steps, sets = updated.setdefault(_record(step.update, owner, found_by.get(step.row, "")), ([], {}))
+                for name, expr in step.set.items():
+                    done = _LITERAL.match(expr.strip()) if name == "progress" and isinstance(expr, str) else None
+                    if done:
+                        steps.append(done.group(1))
+                    elif not (isinstance(expr, str) and expr.strip() in _CLOCK):
+                        sets.pop(name, None)  # said where it is last set
+                        sets[name] = (expr, args)
+        rest = [st for st in effect or [] if not isinstance(st, UpdateStep)]
+        if told := what_changes(rest, args, owner, shared, names, request):
+            besides.append(told)
+    said: list[str] = []
+    for record, (steps, sets) in updated.items():
+        if steps:
+            quoted = [f'"{s}"' for s in dict.fromkeys(steps)]
+            which = f"the step {quoted[0]}" if len(quoted) == 1 else f"the steps {joined(quoted)}" \
+                if len(quoted) <= _STEPS_NAMED else f"the {len(quoted)} steps from {quoted[0]} to {quoted[-1]}"
+            said.append(f"On {record}, {which} will be marked as done.")
+        status = sets.pop("status", None)
+        moved_to = _LITERAL.match(status[0].strip()) if status and isinstance(status[0], str) else None
+        parts = [_field(f, expr, args) for f, (expr, args) in sets.items()]
+        if status and not moved_to:
+            parts.insert(0, _field("status", *status))
+        if moved_to:
+            said.append(smooth(f"{_capital(record)} will {'then ' if steps else ''}be {moved_to.group(1)}."))
+        if parts:
+            said.append(f"{'Also, on' if said else 'On'} {record}, {joined(parts)}.")
+    return " ".join([*said, *besides])
+
+
+_STEPS_NAMED = 4
+"""The most steps named one by one; more are said by their first and last."""
+
+
 def _may(text: str) -> str:
     """Sentences of what will change as what may change too: "Your card will be frozen." -> "Your
     card may also be frozen."."""

@@ -11,7 +11,7 @@ from typing import Any
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
 from gem_env.tools.render import (counted, is_count, is_money, none_of, participle, plain_words, quoted_if_sentence,
-                                   render, singular, smooth, spoken, when_words, words)
+                                   render, says_state, singular, smooth, spoken, when_words, words)
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
@@ -733,8 +733,8 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
         bank = yes if value else _NO
         return pick(rng, bank, subject=it, be=be, rest=rest_words)
     parts = name.lower().split("_")
-    if len(parts) >= 2 and parts[-1].endswith("ed") and parts[-1] not in ("needed", "required"):  # "identity_verified"
-        subject = f"the {' '.join(parts[:-1])}"
+    if len(parts) >= 2 and says_state(parts[-1]) and parts[-1] not in ("needed", "required"):  # "identity_verified"
+        subject = f"the {' '.join(parts[:-1])}"  # "mailfrom_set": "the mailfrom is set" (never "... is on")
         return pick(rng, yes if value else _NO, subject=subject, be="is", rest=parts[-1])
     if len(parts) == 1 and parts[0].endswith("ed") and parts[0] not in ("needed", "required"):  # "verified"
         return pick(rng, yes if value else _NO, subject=it, be=is_, rest=parts[0])

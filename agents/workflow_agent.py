@@ -32,7 +32,7 @@ from .guidance import Guidance, case_of, for_one_case
 from .messages import call as _call, say as _say, tool_results as _tool_results
 from .candidates import MOST, Records
 from .compare import comparison_reply, recognise_comparison
-from .explain import ASKS_WHAT_CHANGES, what_changes
+from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
                      recognise_lookup)
@@ -160,6 +160,7 @@ class WorkflowAgent:
         """(workflow, its doing: "pass your question about your loan to a person") of the service's
         handoff to a person, offered after a refusal; None when it has none."""
         self._lookups = lookup_plans(compiled)
+        self._after_yes = {p.workflow.name: _steps_after_yes(p, self._lookups) for p in self._plans}
         self._finders = finder_tools(compiled)
         self._auth = auth_finder(compiled)
         self._fallback = fallback_finder(compiled)  # who they are without their email: name and zip code
@@ -494,8 +495,14 @@ class WorkflowAgent:
                 return _call(auth[0], auth[1], turn)
             authed.append((self.records.effects[auth[0]], auth[1], results[0][1]))
             done = 1
-        first = self._record_first(plan, known)
-        if first is not None:  # look the record up before changing it: it shows what the rules need
+        after_yes = self._after_yes[plan.workflow.name]
+        first = self._record_first(plan, known, after_yes)
+        # (an earlier request's read of it, which no write since may have changed, is not made again)
+        kept = next((r for t, a, r in reversed(turn.before) if first and t == first[0] and a == first[1]
+                     and id(r) not in turn.stale), None)
+        if kept is not None:
+            called.append(("", first[1], kept))  # type: ignore[index]
+        elif first is not None:  # look the record up before changing it: it shows what the rules need
             if done >= len(results):
                 return _call(first[0], first[1], turn)
             if results[done][0] == first[0]:
@@ -510,7 +517,9 @@ class WorkflowAgent:
         # nor the reason said in their own words ("because I sent it to the wrong person" names no
         # payment that is "sent")
         described_by = _REASON_CLAUSE.sub(" ", described_by)
-        for step in plan.steps:
+        for at, step in enumerate(plan.steps):
+            if at in after_yes and confirmed is not True:
+                continue
             if step.when is not None and not (step.when.names & set(plan.workflow.knows) - set(known)):
                 if not step.when(env, self._rt) and not _told_from(plan, step):
                     continue
@@ -580,8 +589,10 @@ class WorkflowAgent:
                 if step.as_:
                     env[step.as_] = same
                 continue
-            if step.pure and not step.needed and _already_read(step.pure, args, [r for _, _, r in called]):
+            if step.pure and not step.needed and at not in after_yes \
+                    and _already_read(step.pure, args, [r for _, _, r in called]):
                 continue  # a record this request has read already: reading it again tells nothing new
+                # (but a step of the procedure is one of its steps, done once the user says yes)
             while step.writes and done < len(results) and self.records.opens(step.tool, args, results[done]):
                 called.append((self.records.effects[results[done][0]], {}, results[done][1]))  # read before the write
                 done += 1
@@ -629,11 +640,11 @@ class WorkflowAgent:
             return _say(f"{S.declined(turn.rng)} {turn.close()}".strip())
         main = _main_write(plan)
         last = turn.last.get("content") if turn.last.get("role") == "user" else None
-        if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the tool's own effect
+        if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the writes' own effects
             owner = self._auth.table if self._auth else ""
             doing = S.action(plan.workflow.goal, main, known)
-            told = what_changes(self.compiled.tools[tool].spec.effect, args, owner, self._shared,
-                                S.entry_names(records(seen)), doing)
+            told = what_steps_change([(self.compiled.tools[tool].spec.effect, args), *self._writes_after(plan, tool, known)],
+                                     owner, self._shared, S.entry_names(records(seen)), doing)
             if told:
                 return _say(f"{told} {S.question(turn.rng, doing)}")
         spec = self.compiled.tools[tool].spec
@@ -654,6 +665,16 @@ class WorkflowAgent:
                               again=self._changed_at_confirmation(turn),
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
                               who=self._customer(turn)))
+
+    def _writes_after(self, plan: Plan, tool: str, known: dict[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
+        """(effect, the arguments known now) of the writes that always follow `tool`'s in the plan:
+        the rest of a procedure, whose one confirmation is for all of it. A secret is not among
+        them (said as "will be updated", never read back)."""
+        at = next((i for i, s in enumerate(plan.steps) if s.writes and s.tool == tool), len(plan.steps))
+        return [(self.compiled.tools[s.tool].spec.effect,
+                 {n: known[v] if kind == "user" else v for n, (kind, v) in s.args.items()
+                  if (kind == "const" or kind == "user" and v in known) and not SECRET.search(n)})
+                for s in plan.steps[at + 1:] if s.writes and s.when is None]
 
     def _customer(self, turn: _Turn) -> Any:
         """The id of the customer the finder found (its reply's own, not a record listed in it), or None."""
@@ -763,10 +784,11 @@ class WorkflowAgent:
                 found[key] = m.group(1)
         return found
 
-    def _record_first(self, plan: Plan, known: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    def _record_first(self, plan: Plan, known: dict[str, Any], after_yes: frozenset[int] = frozenset()
+                      ) -> tuple[str, dict[str, Any]] | None:
         """(lookup tool, arguments) when the request starts with a write on a record the user named
-        by its key and a tool can read that record."""
-        step = plan.steps[0] if plan.steps else None
+        by its key (after the steps that wait for the user's yes) and a tool can read that record."""
+        step = next((s for at, s in enumerate(plan.steps) if at not in after_yes), None)
         if step is None or not step.writes:
             return None
         for lk in self._lookups:
@@ -955,6 +977,26 @@ def _add_ids(ids: dict[str, set[str]], values: dict[str, Any]) -> None:
     for k, v in values.items():
         if k.endswith("_id") and isinstance(v, (str, int)) and not isinstance(v, bool):
             ids.setdefault(k, set()).add(str(v))
+
+
+def _steps_after_yes(plan: Plan, lookups: list[Any]) -> frozenset[int]:
+    """The reads before a procedure's first write that are steps of it, not how its record is looked
+    up ("Go to the ACLU website." of a message): each reads the one record by its key with another
+    tool than the record's lookup, checking nothing, and no later step's arguments or condition read
+    its result (the facts told at the end may). They are done with the writes once the user says
+    yes; the record is looked up for the confirmation instead."""
+    readers = {lk.table: lk.tool for lk in lookups}
+    read_by_steps = {name for step in plan.steps for kind, v in step.args.values() if kind == "result"
+                     for name in v.names} | {name for step in plan.steps if step.when for name in step.when.names}
+    out = set()
+    for at, step in enumerate(plan.steps):
+        if step.writes:
+            break
+        if step.pure is None or step.as_ in read_by_steps or step.when is not None \
+                or readers.get(step.pure[0], step.tool) == step.tool:
+            return frozenset()
+        out.add(at)
+    return frozenset(out) if any(s.writes for s in plan.steps) else frozenset()
 
 
 def _asked_later(plan: Plan, step: Step, known: dict[str, Any]) -> list[str]:

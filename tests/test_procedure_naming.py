@@ -320,3 +320,79 @@ def test_a_value_a_step_does_without_is_no_parameter() -> None:
     text = text.replace("without their passwords", "with their passwords")
     login = next(t for t in _procedure(text, "The root account").tools if t.name.startswith("login"))
     assert [p.name for p in login.parameters if not p.name.endswith("_id")] == ["passwords"], login.parameters
+
+
+def test_an_adverb_a_mass_or_a_concession_names_no_record() -> None:
+    """OpenPI made records called "away" ("Get Zero Suit Samus Straight Away"), "around" ("Walk
+    Around With No Weapons"), "cool" ("Be Cool in an Online Game"), "money" ("Make Money in SimCity
+    4") and "limit" (a step's "although there isn't really a limit"): how a verb is done, what someone
+    is, a mass of something and a concession's words are no record with an id."""
+    from gem_env.stages.extract.procedure_fields import _title_object
+    assert _title_object("How to Walk Around With No Weapons on Halo Reach") == "weapon"
+    assert _title_object("How to Get Under the Stage in Dragonball Z") == "stage"
+    assert _title_object("How to Be Cool in an Online Game") == "game"
+    assert _title_object("How to Set up a Meat Stall in RuneScape") == "stall"
+    assert _title_object("How to Make Money in SimCity 4") is None
+    assert _title_object("How to watch the Olympics online") is None
+    assert _title_object("How to Get a Golden Shovel in Animal Crossing") == "shovel"  # as before
+    stall = _procedure("1. Follow this example of a meat stall.\n"
+                       "2. Cook about 70 of them, although there isn't really a limit.\n"
+                       "3. Sell them at 5 coins for a shrimp.\n", "How to Set up a Meat Stall in RuneScape")
+    assert stall.entities[0].name == "stalls"
+    assert not any("although" in t.name or "limit" in t.name for t in stall.tools), [t.name for t in stall.tools]
+
+
+def test_a_refusal_says_what_the_user_asked_for_not_a_steps_verb() -> None:
+    """"I'm trying to eject the CD tray." was refused with "this tray is closed; it cannot be turned
+    off" (a step's verb the user never spoke of): every write's rule says the procedure's own."""
+    text = ("1. Open the Start menu.\n2. Turn off the tray lock.\n3. Press the eject button on the drive.\n")
+    domain = _procedure(text, "How to Eject the CD Tray for Windows 10")
+    messages = {st.message for t in domain.tools if t.kind == "write" for st in t.effect or []
+                if getattr(st, "require", None) and "cannot be" in (st.message or "")}
+    assert messages == {"This tray is closed; it cannot be ejected"}, messages
+
+
+def test_steps_named_alike_are_told_apart_by_what_they_act_with_or_as_done_again() -> None:
+    """wikiHow's alphabet ("Make the letter b." ... "Make the letter e.") and a step done twice
+    ("Click Open." twice, "Tap the flashlight icon again.") made `make_letter_2`, `open_file_2`:
+    a letter or number tells them apart, and a step done again is named so."""
+    text = ("1. Make the letter b.\n2. Make the letter e.\n3. Play the E and G notes.\n4. Play the D and B notes.\n"
+            "5. Tap the flashlight icon.\n6. Tap the flashlight icon again.\n7. Click Open.\n8. Click Open.\n")
+    names = [t.name for t in _procedure(text, "How to Write Letters").tools]
+    assert {"make_letter", "make_letter_e", "play_note", "play_note_d_b", "tap_flashlight_icon",
+            "tap_flashlight_icon_again"} <= set(names), names
+    assert sum(n.endswith("_again") for n in names) == 2 and not any(re.search(r"_\d$", n) for n in names), names
+
+
+def test_a_pressed_control_named_like_a_secret_asks_for_nothing() -> None:
+    """wikiHow's 'Tap "Passwords" to view your stored passwords.' made a read checking the user's
+    "passwords" ("What would you like your passwords to be?"): a control pressed takes no value;
+    a selection still picks one."""
+    domain = _procedure("1. Tap the Settings app.\n2. Tap \"Passwords\" to view your stored passwords.\n"
+                        "3. Select \"No\" for \"Hide local mail name in outgoing mail?\".\n4. Tap Safari.\n",
+                        "How to Change Your General Preferences on Safari")
+    taps = [t for t in domain.tools if t.name.startswith("tap_password")]
+    assert taps and [p.name for p in taps[0].parameters] == ["password_id"], taps
+    assert any(len(t.parameters) > 1 for t in domain.tools if t.name.startswith("select")), [t.name for t in domain.tools]
+
+
+def test_a_make_sure_step_is_a_check_or_the_step_it_stresses_never_a_making() -> None:
+    """"Make sure you have an icon file." made `make_file`, a write leaving the record 'made'; "make
+    sure" stresses the verb after it ("Make sure to read ...": read) or asks for a check."""
+    domain = _procedure("1. Make sure you have an icon file.\n2. Make sure the topic isn't one we already have.\n"
+                        "3. Make sure to read the sidebar.\n4. Install the icon.\n",
+                        "How to Change the Icon for an Exe File")
+    names = [t.name for t in domain.tools]
+    assert {"check_icon_file", "ensure_topic", "read_sidebar"} <= set(names), names
+    status = next(f for f in domain.entities[0].fields if f.name == "status")
+    assert "made" not in status.values and not any(n.startswith("make_") for n in names), (names, status.values)
+
+
+def test_a_wait_in_seconds_is_no_count_a_record_keeps() -> None:
+    """Debian's "tell systemd to not wait more than 5 seconds for the device to appear" made an
+    `appear_count` field, read out as "I can see 15 appears"."""
+    text = ("1. Mount the disk.\n2. Edit the fstab entry. Note that you can tell systemd to not wait more than "
+            "5 seconds for the device to appear.\n3. Reboot the system.\n")
+    domain = _procedure(text, "How to Mount a Disk")
+    fields = [f.name for e in domain.entities for f in e.fields]
+    assert not any(f.endswith("_count") for f in fields), fields

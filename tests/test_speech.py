@@ -562,3 +562,15 @@ def test_a_state_flag_ending_in_a_preposition_is_said_as_a_state() -> None:
     of a date field named for its event, "filed_on" -> "date filed"), and its lookup failed."""
     said = {S.fact(random.Random(seed), "is_relied_on", False, after_write=False) for seed in range(12)}
     assert all("relied on" in s and "date" not in s for s in said), said
+
+
+def test_a_yes_no_named_by_a_state_word_is_said_as_that_state() -> None:
+    """Debian's flags named by an irregular participle or an -able adjective read "No, mailfrom set
+    isn't turned on.", "You don't have actions made switched on.": they are the thing in that state."""
+    cases = {"mailfrom_set": "the mailfrom is not set", "actions_made": "the actions are not made",
+             "compatible_interpreter_available": "the compatible interpreter is not available"}
+    for seed in range(6):
+        for name, want in cases.items():
+            said = S.fact(random.Random(seed), name, False, after_write=False).lower()
+            assert want in said and " on" not in said, said
+    assert "two factor" in S.fact(random.Random(0), "two_factor", True, after_write=False).lower()  # a setting, as before

@@ -952,7 +952,9 @@ def test_a_lookups_goal_asks_facts_as_people_do(field: str, value: object, said:
 
 
 @pytest.mark.parametrize(("verb", "done"), [("unfreeze", "unfrozen"), ("freeze", "frozen"), ("reopen", "reopened"),
-                                            ("submit", "submitted"), ("apply", "applied"), ("renew", "renewed")])
+                                            ("submit", "submitted"), ("apply", "applied"), ("renew", "renewed"),
+                                            # OpenPI's "Beat ..." and "Become ..." left records 'beated', 'becomed'
+                                            ("beat", "beaten"), ("become", "become")])
 def test_participles(verb: str, done: str) -> None:
     from gem_env.tools.render import participle
     assert participle(verb) == done

@@ -220,15 +220,22 @@ def record_noun(table: str, key: str) -> str:
 
 
 #: nouns with no plural: a table of them keeps the noun ("money", never "moneys")
-_UNCOUNTABLE = frozenset("money fun information data equipment feedback advice software hardware luggage baggage "
-                         "news traffic wool homework research knowledge furniture insurance evidence progress".split())
+#: nouns of no count: a mass of something ("money", "traffic"), never one of it; nor a name plural
+#: in form ("the Olympics", "graphics")
+UNCOUNTABLE = frozenset("money fun information data equipment feedback advice software hardware luggage baggage "
+                        "news traffic wool homework research knowledge furniture insurance evidence progress "
+                        "stuff cash gravity luck weather music".split())
+
+
+def uncountable(noun: str) -> bool:
+    return noun in UNCOUNTABLE or noun.endswith("ics")
 
 
 def plural(noun: str) -> str:
     """"account" -> "accounts", "policy" -> "policies", "address" -> "addresses": of a phrase, its
     last word ("gift card" -> "gift cards"); "money" stays."""
     head, _, last = noun.rpartition(" ")
-    if last in _UNCOUNTABLE:
+    if uncountable(last):
         return noun
     if last in _IRREGULAR_PLURAL:
         last = _IRREGULAR_PLURAL[last]
@@ -488,7 +495,18 @@ _IRREGULAR = {"go": "gone", "choose": "chosen", "buy": "bought", "freeze": "froz
               "swim": "swum", "teach": "taught", "tell": "told", "think": "thought", "throw": "thrown",
               "understand": "understood", "wake": "woken", "wear": "worn", "dig": "dug", "hang": "hung",
               "seek": "sought", "bind": "bound", "blow": "blown", "drink": "drunk", "tear": "torn",
-              "forgive": "forgiven", "swing": "swung", "spin": "spun", "sweep": "swept", "quit": "quit"}
+              "forgive": "forgiven", "swing": "swung", "spin": "spun", "sweep": "swept", "quit": "quit",
+              "beat": "beaten", "become": "become", "overcome": "overcome", "undergo": "undergone"}
+
+
+_PARTICIPLES = frozenset(_IRREGULAR.values())
+
+
+def says_state(word: str) -> bool:
+    """Whether a word says a state a thing is in: a past participle ("verified", "made", "reset") or
+    an adjective of what it can be ("available", "compatible"), so a yes/no named by it reads "the
+    actions are made", never "actions made is on"."""
+    return word.endswith(("ed", "able", "ible")) or word in _PARTICIPLES
 
 
 STRESSED_LAST = frozenset("submit commit admit permit transmit refer transfer prefer occur compel expel patrol control "

@@ -229,6 +229,10 @@ _SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+(?=[A-Za-z])")
 _NOT_RECORDS = frozenset("though although however step steps section chapter part example note way thing time status progress "
                          "minute minutes second seconds hour fun yes no ok okay "  # 'Answer "yes"': no record
                          "following information".split())  # "Try the following": no record
+#: adverbs a title's verb takes ("Walk Around", "Take Apart", "Get ... Straight Away", "Watch ... Online"):
+#: how or where it is done, never the thing it acts on
+_ADVERBIAL = _PARTICLES | frozenset("around apart aside ahead along across under behind together forward "
+                                    "backward online offline straight home".split())
 
 
 def bare_title(title: str | None) -> str:

@@ -18,7 +18,7 @@ from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIGHT_VERBS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
-from .steps import StepInfo, pressed_action
+from .steps import PRESSES, StepInfo, pressed_action
 from .procedure_values import _HOW_TO, _INITIAL, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values
@@ -145,6 +145,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def _plan_writes(self) -> None:
         """Tool names claimed so far (the get tool first), the write steps and the statuses they set."""
         self.tool_names: set[str] = set()
+        self.step_words: dict[str, frozenset[str]] = {}  # a step tool's name -> its step's words (`_tool_name`)
         self.get_name = _unique(f"get_{_ident(self.noun, 50)}", self.tool_names)
         self.writes = [i for i in self.infos if i.kind == "write"]
         title = re.findall(r"[A-Za-z]+", re.sub(r"^how to\s+", "", bare_title(self.doc.title), flags=re.I))
@@ -153,6 +154,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         done = self._request_done()
         if done and self.statuses:
             self.statuses[-1] = done
+        self.request_done = done if self.statuses else None
         self.first_prior = VERB_STATUS.get(self.writes[0].verb, (None, None))[1] if self.writes else None
         self.produced = set(self.statuses)
 
@@ -370,6 +372,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 continue  # "a new 4-digit PIN" is not a value on file
             if _DONE_WITHOUT.search(text[max(0, nf.start - 40):nf.start]):
                 continue  # "Login to any accounts without their passwords": what the step does without
+            if info.verb in PRESSES and info.verb != "select":  # (a selection picks one: 'Select "No" for ...')
+                continue  # 'Tap "Passwords" to view your stored passwords.': a control pressed, nothing given
             words = field_words(nf.name, text, nf.start, nf.end)
             name = self.named_field(words, nf.text) if words else None
             if name is None or any(name == s for s, _ in seen):

@@ -10,14 +10,17 @@ from typing import Any
 
 from ...text import features as tf
 from ...text.lexicons import ACTION_VERBS
-from .lexicon import (_BEFORE_EVENT, _ENTITY_RANK, _EXPR_WORDS, _LIMIT, _LOCKED,
+from ...tools.render import uncountable
+from .lexicon import (_ADVERBIAL, _BEFORE_EVENT, _ENTITY_RANK, _EXPR_WORDS, _LIMIT, _LOCKED,
     _NOT_RECORDS, _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
     _unique, bare_title)
 from .flag_names import flag_name
 from .procedure_values import _field_spec, _noun_weight, _shift
 
 _TITLE_STOPS = frozenset("in on at for with without to from of into using when while by via and or your my a an the "
-                         "yourself own".split())
+                         "yourself own".split()) | _ADVERBIAL
+#: verbs whose complement says what someone is, not a thing acted on ("Be Cool in an Online Game": the game)
+_COPULAS = frozenset("be become stay remain seem feel look".split())
 
 
 def _title_object(title: str) -> str | None:
@@ -39,8 +42,12 @@ def _title_object(title: str) -> str | None:
                 chunks.append([])
             continue
         chunks[-1].append(low)
+    if first in _COPULAS and words[1].lower() not in _TITLE_STOPS:
+        chunks = chunks[1:]  # "Be Cool ...": no thing
     # the first noun phrase that names a thing: "Make a Minute to Win It Game" -> game, not minute
     chunk = next((c for c in chunks if c and tf.lemma(c[-1]) not in _NOT_RECORDS), [])
+    if chunk and uncountable(tf.lemma(chunk[-1])):  # "Make Money in SimCity 4": what the steps act on
+        return None
     while len(chunk) > 1 and chunk[-1].endswith(("er", "est")) and tf.lemma(chunk[-1]) != chunk[-1]:
         chunk.pop()  # "Make Your 3DS Screens Smaller": the screens, not "small"
     head = tf.lemma(chunk[-1]) if chunk else ""
@@ -102,7 +109,8 @@ class FieldRules:
         for info in self.infos:
             if info.object_words:
                 w = info.object_words[-1]
-                if w.isalpha() and len(w) >= 3 and w not in _PEOPLE and w not in _STOP and w not in _NOT_RECORDS:
+                if w.isalpha() and len(w) >= 3 and w not in _PEOPLE and w not in _STOP and w not in _NOT_RECORDS \
+                        and not uncountable(tf.lemma(w)) and w not in _ADVERBIAL:
                     heads[w] += 3 if info.kind == "write" else 1
         words = [w for w in heads if tf.known_word(w)]
         if words:  # what the steps act on ("the jail", "the database")
@@ -211,6 +219,9 @@ class FieldRules:
         except ValueError:
             return None
         rest = (lim["rest"] or "").lower()
+        if re.match(r"\s*(?:seconds?|secs?)\b", rest):  # "not wait more than 5 seconds for the device to
+            return _Require("", message, span)  # appear": a wait, policy text; no count a record keeps (it
+            # made `appear_count`, "I can see 15 appears")
         if re.match(r"\s*years?\s+(?:old|of\s+age)", rest):
             name, ftype = "age", "integer"
         elif "$" in lim.group(0) or re.search(r"\b(?:dollars?|usd|eur|euros?)\b", rest):

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lexicon import (VERB_STATUS, _BREAK, _EXPR_WORDS, _STOP, _SUBJECTS, _clean, _ident, _regular_participle, _span, _unique, bare_title,
-    name_word)
+from .lexicon import (VERB_STATUS, _BREAK, _EXPR_WORDS, _STOP, _SUBJECTS, _clean, _ident, _regular_participle, _span, _unique,
+                      bare_title, is_adverb, name_word)
 from .procedure_fields import _Require
 from .procedure_values import _at_clock, _goal_phrase, _new_value
 from .service_writes import quoted_list
@@ -18,6 +18,16 @@ from ...text.words import indefinite
 NOT_STARTED = "not started"
 #: words of a step that never tell its tool apart from another's
 _NOT_NAMES = _STOP | _BREAK | _SUBJECTS | _CLAUSE | {"http", "https", "www", "com"}
+
+
+def _step_words(text: str) -> list[str]:
+    """A step's words after its verb, letters and numbers too."""
+    return re.findall(r"[A-Za-z0-9][A-Za-z0-9'’]*", text)[1:]
+
+
+def _same_step(text: str) -> frozenset[str]:
+    """What tells a step from another: its words' lemmas, not how often it is done ("again")."""
+    return frozenset(tf.lemma(w) for w in re.findall(r"[A-Za-z0-9]+", text.lower()) if not is_adverb(w))
 
 
 @dataclass
@@ -106,11 +116,19 @@ class ProcedureTools:
             base = _ident(base, 60)
             if base in self.tool_names:  # another step's name: this step's next words tell it apart
                 said = set(base.split("_"))  # ("Click Proceed to PayPal": click_proceed_paypal, not click_proceed_2)
-                more = [tf.lemma(w) for w in re.findall(r"[A-Za-z][A-Za-z'’]*", info.step.text)[1:]
-                        if name_word(w) and not {w.lower(), tf.lemma(w)} & _NOT_NAMES and tf.lemma(w) not in said]
+                more = [tf.lemma(w) for w in _step_words(info.step.text) if w[0].isalpha()
+                        and name_word(w) and not {w.lower(), tf.lemma(w)} & _NOT_NAMES and tf.lemma(w) not in said]
+                # else the letters or numbers it is done with ("Make the letter e" after "... b":
+                # make_letter_e), else "again" for the same step done again (a second "Click Open.")
+                more = more or [w.lower() for w in _step_words(info.step.text) if (len(w) == 1 or w.isdigit())
+                                and w.lower() not in said and w.lower() not in _NOT_NAMES]
+                if not more and self.step_words.get(base) == _same_step(info.step.text):
+                    more = ["again"]
                 if more:
                     base = _ident("_".join([base] + list(dict.fromkeys(more))[:2]), 60)
-        return _unique(_ident(base, 60), self.tool_names)
+        name = _unique(_ident(base, 60), self.tool_names)
+        self.step_words[name] = _same_step(info.step.text)
+        return name
 
     def _step_tool(self, flow: _Flow, j: int, info: StepInfo, guards: list[_Require],
                    params: list[tuple[str, str]]) -> None:
@@ -216,7 +234,9 @@ class ProcedureTools:
         if prior and prior == self.initial:
             call.effect.insert(1, {"require": f"{self.row}.status == '{prior}'",
                                    "message": f"Only {indefinite(prior)} {self.noun} can be {status}"})
-        done = _regular_participle(info.verb) + (f" {info.particle}" if info.particle else "")
+        # the refusal says what the user asked for when the title is their request ("it cannot be
+        # ejected" of "How to Eject the CD Tray"), not this step's own verb ("it cannot be turned off")
+        done = self.request_done or _regular_participle(info.verb) + (f" {info.particle}" if info.particle else "")
         call.effect.insert(1, {"require": f"{self.row}.status != '{self.blocking}'",
                                "message": f"This {self.noun} is {self.blocking}; it cannot be {done}"})
         call.effect.append({"update": self.table, "row": self.row, "set": {"status": f"'{status}'", **call.sets}})

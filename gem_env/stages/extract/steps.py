@@ -52,6 +52,8 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
             if low == verb or (low[:1].isalpha() and tf.verb_lemma(low) == verb) or tf.lemma(low) == verb:
                 pos = i
                 break
+    if verb in ("make", "be") and _ASSURE.match(body):
+        verb, pos = _assured(body, tokens)
     known = verb is not None
     if verb is None:
         verb, pos = _fallback_verb(body, tokens)
@@ -124,8 +126,9 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     return info
 
 
-#: pressing verbs: the status a pressed button leaves is the action it carries out, not "clicked"
-_PRESSES = _PRESS - {"choose"}  # (a choice made is a state: "chosen")
+#: pressing verbs: the status a pressed button leaves is the action it carries out, not "clicked";
+#: what one presses is a control, never a value the user gives ('Tap "Passwords"')
+PRESSES = _PRESS - {"choose"}  # (a choice made is a state: "chosen")
 _PURPOSE = re.compile(r"\b(?:in order )?to\s+([a-z]+)")
 _QUOTED_LABEL = re.compile(r"[\"“”]\s*([A-Za-z][A-Za-z'-]*)")
 
@@ -135,7 +138,7 @@ def pressed_action(info: StepInfo, goal_verb: str | None) -> str | None:
     message"), the verb of a label it presses ("Click on “*Save*.”"), else, for the procedure's last
     action, the verb of its goal ("How to *Uninstall* Twitch": "Click OK"); None when none of them
     leaves a state ('found' is none; a status 'clicked' or 'tapped' said nothing of the record)."""
-    if info.verb not in _PRESSES:
+    if info.verb not in PRESSES:
         return None
     body = info.step.text
     for found in (_PURPOSE.search(body), _QUOTED_LABEL.search(body)):
@@ -147,7 +150,7 @@ def pressed_action(info: StepInfo, goal_verb: str | None) -> str | None:
 
 def _leaves_a_state(verb: str | None) -> bool:
     """Whether a record is left in a state named by the verb ("saved"; not "found", "opened")."""
-    return bool(verb) and verb not in _PRESSES and tf.action_kind(verb) not in ("navigate", "read", "verify")
+    return bool(verb) and verb not in PRESSES and tf.action_kind(verb) not in ("navigate", "read", "verify")
 
 
 def _joined_verb(rest: list[tuple[str, int]]) -> tuple[str, str, list[tuple[str, int]]] | None:
@@ -232,6 +235,25 @@ def _fallback_verb(body: str, tokens: list[tuple[str, int]]) -> tuple[str | None
 #: words before a step's real verb that only stress it ("Be sure to", "Make sure you", "Remember to")
 _LEAD_TO = re.compile(r"\W*(?:(?:or|and|then|also|now)\s+)?(?:be\s+sure|make\s+sure|be\s+certain|remember|don't\s+forget|"
                       r"be\s+careful)\s+(?:to|that\s+you|you)\s+", re.I)
+
+
+_ASSURE = re.compile(r"\W*(?:(?:or|and|then|also|now)\s+)?(?:make|be)\s+(?:sure|certain)\b", re.I)
+
+
+def _assured(body: str, tokens: list[tuple[str, int]]) -> tuple[str, int]:
+    """The action of a step opening "Make sure ...": the verb it stresses ("Make sure to read the
+    sidebar": read), a check of what one has ("Make sure you have an icon file"), else a check
+    that something holds ("Make sure the topic isn't one we already have": ensure), never a
+    making (it left records 'made')."""
+    lead = _LEAD_TO.match(body)
+    at = lead.end() if lead else _ASSURE.match(body).end()  # type: ignore[union-attr]
+    idx = next((i for i, (_, p) in enumerate(tokens) if p >= at), -1)
+    word = tokens[idx][0].lower() if idx >= 0 else ""
+    if lead and word in ("have", "has"):
+        return "check", idx
+    if lead and word.isalpha() and word not in _STOP:
+        return tf.verb_lemma(word) or _base_form(word), idx
+    return "ensure", max(idx - 1, 0)
 
 
 def _base_form(word: str) -> str:
@@ -373,7 +395,7 @@ def promote_action(infos: list[StepInfo]) -> None:
 
 
 #: words opening a clause where an object would stand ("Wait until you hear a beep")
-_CLAUSE = frozenset("until unless because while if when once whether so whenever wherever".split())
+_CLAUSE = frozenset("until unless because while if when once whether so whenever wherever although though whereas".split())
 
 
 def _object(tokens: list[tuple[str, int]], start: int) -> list[str]:
