@@ -89,17 +89,20 @@ def test_a_step_that_reads_waits_for_the_yes_and_the_record_is_looked_up_instead
     assert procedures
 
 
+def _message_read(opening: str) -> list[dict[str, Any]]:
+    """The conversation up to the reply of `get_message` for MES-12345, after the user's `opening`."""
+    get = {"name": "get_message", "arguments": '{"message_id": "MES-12345"}'}
+    row = '{"message_id": "MES-12345", "owner_email": "a@example.com", "status": "active", "progress": "not started"}'
+    return [{"role": "system", "content": "policy"}, {"role": "user", "content": opening},
+            {"role": "assistant", "content": None, "tool_calls": [{"id": "call_0", "type": "function", "function": get}]},
+            {"role": "tool", "tool_call_id": "call_0", "content": row}]
+
+
 def test_what_the_change_does_is_the_whole_procedure_not_its_first_step(aclu: CompiledDomain) -> None:
     """"What exactly will that change?" was answered with the first write alone ('On your jambox,
     the step "click system preference" will be marked as done.'): it is what all the steps do."""
     agent = WorkflowAgent(aclu)
-    get = {"name": "get_message", "arguments": '{"message_id": "MES-12345"}'}
-    row = '{"message_id": "MES-12345", "owner_email": "a@example.com", "status": "active", "progress": "not started"}'
-    messages: list[dict[str, Any]] = [
-        {"role": "system", "content": "policy"},
-        {"role": "user", "content": "I'd like to support the ACLU. My message id is MES-12345."},
-        {"role": "assistant", "content": None, "tool_calls": [{"id": "call_0", "type": "function", "function": get}]},
-        {"role": "tool", "tool_call_id": "call_0", "content": row}]
+    messages = _message_read("I'd like to support the ACLU. My message id is MES-12345.")
     asked = agent.reply(messages)
     assert asks_confirmation(asked["content"]) and not asked.get("tool_calls")
     messages += [asked, {"role": "user", "content": "Before you do, what exactly will that change?"}]
@@ -112,13 +115,7 @@ def test_a_record_an_earlier_request_read_is_not_looked_up_again_for_the_confirm
     """The status asked first, then the procedure: the message read for the first request, which
     nothing has changed since, is what the confirmation reads; it was looked up again."""
     agent = WorkflowAgent(aclu)
-    get = {"name": "get_message", "arguments": '{"message_id": "MES-12345"}'}
-    row = '{"message_id": "MES-12345", "owner_email": "a@example.com", "status": "active", "progress": "not started"}'
-    messages: list[dict[str, Any]] = [
-        {"role": "system", "content": "policy"},
-        {"role": "user", "content": "What's the status of my message? It's MES-12345."},
-        {"role": "assistant", "content": None, "tool_calls": [{"id": "call_0", "type": "function", "function": get}]},
-        {"role": "tool", "tool_call_id": "call_0", "content": row},
+    messages = _message_read("What's the status of my message? It's MES-12345.") + [
         {"role": "assistant", "content": "I have message MES-12345 here. It's active. Anything else?"},
         {"role": "user", "content": "Could you help me support the ACLU? It's message MES-12345."}]
     asked = agent.reply(messages)
