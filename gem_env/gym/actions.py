@@ -101,16 +101,10 @@ def parse_action(action: Any, *, id_prefix: str = "call", used_ids: set[str] | N
         name = fn.get("name") if type(fn) is dict else None
         call_id = raw.get("id") if type(name) is str and name else None
         args = fn.get("arguments") if type(call_id) is str and call_id else None  # type: ignore[union-attr]
-        if type(args) is str:  # (the message, as the general tail below makes it)
-            if used_ids is not None:
-                content = content or None
-                if call_id in used_ids:
-                    call_id = unique_call_id(call_id, used_ids)
-                else:
-                    used_ids.add(call_id)
-            return {"role": "assistant", "content": content,
-                    "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}]}
-        calls = [_tool_call(0, raw, id_prefix)]
+        if type(args) is str:
+            calls = [{"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}]
+        else:
+            calls = [_tool_call(0, raw, id_prefix)]
     else:
         calls = [_tool_call(i, c, id_prefix) for i, c in enumerate(raw_calls)]
         if len(calls) > 1 and len({c["id"] for c in calls}) != len(calls):
