@@ -301,11 +301,11 @@ def _back_to_back(episodes: list[tuple[Any, list[tuple[Any, Any]]]], rounds: int
 def phases(env: Any, tasks: list, recorded: list[list[dict]]) -> dict:
     """The env's own CPU per tool step, without the sandbox: the episodes replayed once to record
     each call's result, then again with the calls answered from that record (best of 3 passes).
-    Parts of it clocked alone on the same inputs: the action parse, the loop check at the tool
+    Parts of it clocked alone on the same inputs: the action parse (`one_call`, else `parse_action`), the loop check at the tool
     steps, writing the observation, and `ToolResult.content` (the sandbox's reply as text, encoded
     on first read when the tool did not build it in SQL: the sandbox's work, done in the step);
     `rest` is the remainder (recording the messages, the info, reward and termination, clipping)."""
-    from gem_env.gym.actions import parse_action
+    from gem_env.gym.actions import one_call, parse_action
     from gem_env.gym.env import _tool_observation
     from gem_env.stages.ground.loops import LoopWatch
 
@@ -321,7 +321,7 @@ def phases(env: Any, tasks: list, recorded: list[list[dict]]) -> dict:
         finals[i] = (ep.messages, at)
     own = min(_stubbed_pass(env, tasks, recorded, answers) for _ in range(3))
     tool_actions = [a for acts in recorded for a in acts if isinstance(a, dict) and a.get("tool_calls")]
-    parse = _clock_each(parse_action, tool_actions)
+    parse = _clock_each(lambda a: one_call(a) or parse_action(a), tool_actions)  # as the env reads them
     replies, loop_ns, loop_n = [], 0, 0
     for msgs, at in finals.values():
         watch = LoopWatch()

@@ -102,6 +102,29 @@ def test_seeding_uses_the_env_generator_only(run_dir: Path) -> None:
     assert len({a.reset(seed=s)[1]["task_id"] for s in range(30)}) > 1
 
 
+def test_a_one_call_step_read_in_place_ends_as_the_general_path(run_dir: Path, task_set) -> None:
+    """Each episode played twice with the agent's actions: as dicts (one call read in place by
+    `one_call`, `Episode.execute_one`) and as JSON text (`parse_action`, `execute_normal`)."""
+    from gem_env.gym.actions import one_call
+    env = make_env(run_dir)
+    in_place = 0
+    for task in task_set[0]:
+        runs = []
+        for as_text in (False, True):
+            env.reset(seed=3, options={"task_id": task.id})
+            steps = []
+            while True:
+                action = offline_action(env)
+                in_place += not as_text and one_call(action) is not None
+                step = env.step(json.dumps(action) if as_text else action)
+                steps.append(step)
+                if step[2] or step[3]:
+                    break
+            runs.append((steps, json.dumps(env.messages), env.core.episode.tool_calls, state(env)))
+        assert runs[0] == runs[1], task.id
+    assert in_place > len(task_set[0])
+
+
 def test_offline_agent_reaches_reward_one_on_every_task(run_dir: Path, task_set) -> None:
     env = gym.make(ENV_ID, tasks=str(run_dir), user="scripted")
     for task in task_set[0]:

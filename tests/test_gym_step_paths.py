@@ -24,31 +24,42 @@ def test_the_observation_is_the_json_of_the_replies_for_one_reply_and_several(re
     assert _tool_observation(replies) == json.dumps(replies, ensure_ascii=False)
 
 
-def _general(action: dict) -> dict:
-    """`parse_action`'s calls made the general way (one `_tool_call` per call, in order)."""
-    return [actions._tool_call(i, c, "call") for i, c in enumerate(action["tool_calls"])]
+def _one_call_message(action: dict) -> dict | None:
+    """The message `one_call`'s parts make, as `Episode.execute_one` records it."""
+    parts = actions.one_call(action)
+    if parts is None:
+        return None
+    content, call_id, name, arguments = parts
+    return {"role": "assistant", "content": content,
+            "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}]}
 
 
-@pytest.mark.parametrize("call", [
-    {"id": "call_9", "type": "function", "function": {"name": "get_order", "arguments": '{"id": "A1"}'}},
-    {"name": "get_order", "arguments": {"id": "A1", "n": 2}},
-    {"name": "get_order"},
-    {"function": {"name": "get_order", "arguments": None}},
+@pytest.mark.parametrize("action", [
+    {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "call_9", "type": "function", "function": {"name": "get_order", "arguments": '{"id": "A1"}'}}]},
+    {"content": "", "tool_calls": [{"id": "c", "function": {"name": "get_order", "arguments": "not json"}}]},
+    {"content": "Let me look.", "tool_calls": [{"id": "c\u00e9", "function": {"name": "x", "arguments": ""}}]},
 ])
-def test_a_one_call_action_parses_as_the_general_path(call):
-    action = {"role": "assistant", "content": None, "tool_calls": [call]}
-    assert actions.parse_action(action)["tool_calls"] == _general(action)
+def test_a_one_call_action_read_in_place_is_the_message_parse_action_makes(action):
+    assert _one_call_message(action) == actions.parse_action(action, used_ids=set())
 
 
-@pytest.mark.parametrize("call", [{"arguments": {}}, {"name": ""}, "get_order", {"name": "x", "id": 3},
-                                  {"function": "get_order"}])
-def test_a_bad_one_call_action_raises_as_the_general_path(call):
-    action = {"content": None, "tool_calls": [call]}
-    with pytest.raises(actions.ActionError) as general:
-        _general(action)
-    with pytest.raises(actions.ActionError) as short:
-        actions.parse_action(action)
-    assert str(short.value) == str(general.value)
+@pytest.mark.parametrize("action", [
+    {"tool_calls": [{"name": "get_order", "arguments": {"id": "A1", "n": 2}}]},  # short form, args an object
+    {"tool_calls": [{"id": "a", "function": {"name": "t", "arguments": {}}}]},
+    {"tool_calls": [{"function": {"name": "t", "arguments": "{}"}}]},  # no id
+    {"tool_calls": [{"id": 3, "function": {"name": "t", "arguments": "{}"}}]},
+    {"tool_calls": [{"id": "a", "function": {"name": "", "arguments": "{}"}}]},
+    {"tool_calls": [{"id": "a", "function": "t"}]},
+    {"tool_calls": ["get_order"]},
+    {"role": "user", "tool_calls": [{"id": "a", "function": {"name": "t", "arguments": "{}"}}]},
+    {"content": [{"type": "text", "text": "parts"}], "tool_calls": [{"id": "a", "function": {"name": "t", "arguments": "{}"}}]},
+    {"tool_calls": [{"id": "a", "function": {"name": "t", "arguments": "{}"}}] * 2},
+    {"content": "just words"},
+    '{"tool_calls": [{"id": "a", "function": {"name": "t", "arguments": "{}"}}]}',  # JSON text
+])
+def test_every_other_action_is_left_to_parse_action(action):
+    assert actions.one_call(action) is None
 
 
 def test_parsed_call_ids_are_what_unique_call_id_gives():

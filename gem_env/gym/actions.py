@@ -95,20 +95,9 @@ def parse_action(action: Any, *, id_prefix: str = "call", used_ids: set[str] | N
     raw_calls = action.get("tool_calls") or []
     if not isinstance(raw_calls, list):
         raise ActionError("'tool_calls' must be a list")
-    if len(raw_calls) == 1:  # most messages make one call: its usual form read in place
-        raw = raw_calls[0]
-        fn = raw.get("function") if type(raw) is dict else None
-        name = fn.get("name") if type(fn) is dict else None
-        call_id = raw.get("id") if type(name) is str and name else None
-        args = fn.get("arguments") if type(call_id) is str and call_id else None  # type: ignore[union-attr]
-        if type(args) is str:
-            calls = [{"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}]
-        else:
-            calls = [_tool_call(0, raw, id_prefix)]
-    else:
-        calls = [_tool_call(i, c, id_prefix) for i, c in enumerate(raw_calls)]
-        if len(calls) > 1 and len({c["id"] for c in calls}) != len(calls):
-            raise ActionError("tool call ids must be unique within a message")
+    calls = [_tool_call(i, c, id_prefix) for i, c in enumerate(raw_calls)]
+    if len(calls) > 1 and len({c["id"] for c in calls}) != len(calls):
+        raise ActionError("tool call ids must be unique within a message")
     if not calls and not (content or "").strip():
         raise ActionError("empty message: give 'content' text or 'tool_calls'")
     if not calls:
@@ -122,3 +111,27 @@ def parse_action(action: Any, *, id_prefix: str = "call", used_ids: set[str] | N
             else:
                 used_ids.add(call_id)
     return {"role": "assistant", "content": content, "tool_calls": calls}
+
+
+def one_call(action: Any) -> tuple[str | None, str, str, str] | None:
+    """(content, call id, tool name, arguments text) of an action in the form most steps take, read
+    in place: a dict with no role or role "assistant", content a string or null, and one call with
+    a non-empty string id and name and its arguments as JSON text (what a model's API returns).
+    None for any other action, which `parse_action` reads. The content is None for an empty text,
+    as `parse_action` records it beside calls."""
+    if type(action) is not dict:
+        return None
+    calls = action.get("tool_calls")
+    if type(calls) is not list or len(calls) != 1:
+        return None
+    raw = calls[0]
+    fn = raw.get("function") if type(raw) is dict else None
+    name = fn.get("name") if type(fn) is dict else None
+    call_id = raw.get("id") if type(name) is str and name else None
+    args = fn.get("arguments") if type(call_id) is str and call_id else None  # type: ignore[union-attr]
+    content = action.get("content")
+    if type(args) is not str or (content is not None and type(content) is not str):
+        return None
+    if action.get("role", "assistant") != "assistant":
+        return None
+    return content or None, call_id, name, args  # type: ignore[return-value]

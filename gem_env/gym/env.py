@@ -53,7 +53,7 @@ from ..stages.tasks import Task
 from ..io.taskset import load_task_set
 from ..tools import CompiledDomain
 from ..stages.verify import verify
-from .actions import ActionError, parse_action
+from .actions import ActionError, one_call, parse_action
 from .spaces import DEFAULT_MAX_LENGTH, JSONText
 
 T = TypeVar("T")
@@ -258,6 +258,13 @@ class AsyncToolUseEnv:
             raise ResetNeeded("call reset() before step()")
         if ep.termination is not None:  # done (read directly: this is every step's path)
             return self._refuse(ENDED_ERROR)
+        parts = one_call(action)
+        if parts is not None and parts[1] not in ep.call_ids:  # most steps: one call, read in place
+            self._invalid = 0
+            obs = _observed(parts[1], ep.execute_one(*parts))
+            if ep.termination is None and len(obs) <= self._clip_at:  # `_finish`'s usual case inline
+                return obs, 0.0, False, False, {"source": "tool", "turn": ep.turns, "tools_now": ep.current_tools()}
+            return self._finish(obs, "tool")
         try:
             replies = ep.execute_normal(parse_action(action, used_ids=ep.call_ids))
         except (ActionError, ValueError) as err:
@@ -268,13 +275,7 @@ class AsyncToolUseEnv:
             return _error(str(err)), 0.0, False, False, {"source": "env", "error": str(err), "turn": ep.turns}
         self._invalid = 0
         if replies:
-            if len(replies) == 1:  # (`_tool_observation`'s usual case inline)
-                obs = _observed(replies[0]["tool_call_id"], replies[0]["content"])
-            else:
-                obs = _tool_observation(replies)
-            if ep.termination is None and len(obs) <= self._clip_at:  # `_finish`'s usual case inline
-                return obs, 0.0, False, False, {"source": "tool", "turn": ep.turns, "tools_now": ep.current_tools()}
-            return self._finish(obs, "tool")
+            return self._finish(_tool_observation(replies), "tool")
         if ep.termination is not None:  # the message itself ended the episode (it went round in circles)
             return self._finish(_error(ep.error or f"the episode has ended ({ep.termination})"), "env")
         return None

@@ -346,15 +346,51 @@ class Episode:
             contents.append(content)
         messages.extend(replies)
         self.tool_calls += len(calls)
+        self._after_calls(messages, msg["content"], tuple(signed), contents)
+        return replies
+
+    def execute_one(self, content: str | None, call_id: str, name: str, arguments: str) -> str:
+        """`execute_normal` of a message that makes one call, given by its parts (what
+        `gem_env.gym.actions.one_call` reads; `call_id` not among `call_ids`, `content` None rather
+        than empty): the message and its tool reply recorded, the reply's text returned. Most of a
+        trainer's steps are this; it builds no list of replies."""
+        if self.termination is not None:
+            self._check_open()
+        self.call_ids.add(call_id)
+        messages = self.messages
+        messages.append({"role": "assistant", "content": content, "tool_calls": [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}]})
+        self.turns += 1
+        tools = self.tools
+        started = time.perf_counter()
+        if tools.plan is None:
+            result = tools.sandbox.call(name, arguments)
+        else:
+            result = tools.call(name, arguments, messages[:-1])
+        self.seconds["sandbox"] += time.perf_counter() - started
+        if result.ok:
+            self._consecutive_errors = 0
+        else:
+            self.tool_errors += 1
+            self._consecutive_errors += 1
+        text = result.content
+        messages.append({"role": "tool", "tool_call_id": call_id, "content": text})
+        self.tool_calls += 1
+        self._after_calls(messages, content, (name + arguments,), [text])
+        return text
+
+    def _after_calls(self, messages: list[dict[str, Any]], content: str | None, signed: tuple[str, ...],
+                     contents: list[str]) -> None:
+        """The episode's end after a message's calls were answered: too many errors in a row, the
+        turn limit, or a loop (`signed`: each call's name and arguments; `contents`: the replies)."""
         if self._consecutive_errors >= self.limits.max_tool_errors:
             self.termination = "tool_errors"
         elif self.turns >= self.limits.max_turns:
             self.termination = "max_turns"
         else:
-            reason = self._loops.after_calls(messages, msg["content"], tuple(signed), contents)
+            reason = self._loops.after_calls(messages, content, signed, contents)
             if reason is not None:
                 self.fail("loop", reason)
-        return replies
 
     def current_tools(self) -> list[dict[str, Any]]:
         """The OpenAI schemas of the tools the assistant has now (a refined task may hide some)."""
