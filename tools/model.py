@@ -94,6 +94,10 @@ class EntityField(_Strict):
     default: Any = None
     same_as: str | None = Field(default=None, description="'fk_field.field': seeded as that field of the row "
                                                            "this row's foreign key fk_field refers to")
+    after: str | None = Field(default=None, description="date and datetime fields: a date field listed before it "
+                                                         "(or 'fk_field.field' of the row a foreign key refers to) "
+                                                         "it falls on or after, for every status: a return after "
+                                                         "the pick-up, a refill after the visit")
     among: dict[str, list[Any]] | None = Field(
         default=None, description="foreign keys: {field of the referred table: [values]}: refers only to rows "
                                   "with one of those values (a refill to a completed visit); to any row when "

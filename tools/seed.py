@@ -43,6 +43,9 @@ _TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Jr|Sr)\.?|MD|DDS|DVM|PhD|I{2,3}|IV|V"
 """What Faker puts around a generated full name ("Dr. Valerie Moore", "John Hill MD"): a
 customer's record holds their name alone."""
 _PERSON_PROVIDERS = {"first_name", "last_name", "name", "email", "safe_email", "free_email"}
+_BIRTH = re.compile(r"birth|(^|_)(dob|born)(_|$)")
+"""A person's birth date: no event of their record (an account opens after its customer joined,
+not after they were born)."""
 
 
 def _topological(domain: Domain) -> list[Entity]:
@@ -154,6 +157,10 @@ class _Seeder:
                 referred = self._followed(e, f.same_as, row)
                 if referred is not None:
                     row[f.name] = referred
+        dated = [f for f in e.fields if f.type in ("date", "datetime") and f.name not in given and f.name not in seen]
+        begun = self._latest_parent_date(parents) if parents and dated else None
+        for f in dated:  # dates in their order, whatever their source (a unique one is left as drawn)
+            self._in_order(e, f, parents, row, begun)
         self._agree_person(e, row, given, seen)
         return row
 
@@ -219,27 +226,70 @@ class _Seeder:
             return self._foreign_key(e, f, parents)
         if f.type in ("date", "datetime") and f.values is None and f.range is None \
                 and f.faker is None and "default" not in f.model_fields_set:
-            # a date the field does not bound itself: after the rows it refers to began, before the
-            # row's own past dates (a visit is booked before it took place) and the clock
-            start = self._latest_parent_date(parents) if parents else None
-            end = min([self.clock, *self._past_dates(e, row)])
-            if start is not None or end < self.clock:
-                year_ago = self.clock - dt.timedelta(days=365)
-                lo = max(start, year_ago) if start else year_ago
-                return self._between(f, lo if lo <= end else end - dt.timedelta(days=1), end)
+            return self._between(f, *self._window(e, f, parents, row))
         return self.value(e, f, i)
 
-    def _past_dates(self, e: Entity, row: dict[str, Any]) -> list[dt.datetime]:
-        """The row's dates and times up to the clock."""
+    def _window(self, e: Entity, f: EntityField, parents: list[tuple[Entity, dict[str, Any]]],
+                row: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
+        """Where a date the field does not bound itself falls: after the rows it refers to began,
+        before the row's other past dates (a visit is booked before it took place; not the one it
+        is `after`) and the clock, within the last year."""
+        start = self._latest_parent_date(parents) if parents else None
+        end = min([self.clock, *self._past_dates(e, row, but=(f.name, f.after))])
+        year_ago = self.clock - dt.timedelta(days=365)
+        lo = max(start, year_ago) if start else year_ago
+        return (lo if lo <= end else end - dt.timedelta(days=1)), end
+
+    def _in_order(self, e: Entity, f: EntityField, parents: list[tuple[Entity, dict[str, Any]]],
+                  row: dict[str, Any], begun: dt.datetime | None) -> None:
+        """Draw a generated date again where it falls before what it follows: the date its `after`
+        names, always (past its window where the window ends before that date: a cancelled rental's
+        return after its pick-up); `begun`, when the rows it refers to began, where its window
+        reaches past it (a card's charge after the card was issued)."""
+        when = _date(row.get(f.name))
+        if when is None:
+            return
+        day = f.type == "date"  # a date falls on or after the day of a datetime it follows
+        after = _date(self._followed(e, f.after, row), day) if f.after else None
+        begun = _date(begun, day)
+        if when >= max((x for x in (after, begun) if x is not None), default=when):
+            return
+        bounds = self._bounds(e, f, parents, row)
+        if bounds is None:
+            return
+        a, b = bounds
+        if begun is not None and begun > b:  # the window ends before the parents began: it wins
+            begun = None
+        floor = max((x for x in (after, begun) if x is not None), default=when)
+        if when < floor:
+            row[f.name] = self._between(f, max(a, floor), b) if floor <= b else self._between(f, floor, floor + (b - a))
+
+    def _bounds(self, e: Entity, f: EntityField, parents: list[tuple[Entity, dict[str, Any]]],
+                row: dict[str, Any]) -> tuple[dt.datetime, dt.datetime] | None:
+        """The window the field's date was drawn from (its `by` case's range, its range or
+        `_window`); None for a date listed in `values`, a default or a copy of the referred row's."""
+        if f.same_as and self._followed(e, f.same_as, row) is not None:
+            return None
+        if f.by:
+            (other, cases), = f.by.items()
+            case = cases.get(str(self._followed(e, other, row)))
+            if isinstance(case, ByRange):
+                return _date(str(case.range[0])), _date(str(case.range[1]))  # type: ignore[return-value]
+            if case:
+                return None
+        if f.values is not None or f.faker is not None or "default" in f.model_fields_set:
+            return None
+        if f.range is not None:
+            return _date(str(f.range[0])), _date(str(f.range[1]))  # type: ignore[return-value]
+        return self._window(e, f, parents, row)
+
+    def _past_dates(self, e: Entity, row: dict[str, Any], but: tuple[str | None, ...] = ()) -> list[dt.datetime]:
+        """The row's dates and times up to the clock, but the fields `but` and birth dates."""
         out = []
         for f in e.fields:
-            if f.type in ("date", "datetime") and isinstance(row.get(f.name), str):
-                try:
-                    when = dt.datetime.fromisoformat(row[f.name])
-                except ValueError:
-                    continue
-                if when <= self.clock:
-                    out.append(when)
+            if f.type in ("date", "datetime") and f.name not in but and not _BIRTH.search(f.name) \
+                    and (when := _date(row.get(f.name))) is not None and when <= self.clock:
+                out.append(when)
         return out
 
     def _parent_row(self, foreign_key: str, value: Any) -> tuple[Entity, dict[str, Any]] | None:
@@ -398,6 +448,18 @@ class _Seeder:
                 name, _, arg = provider.partition(":")
                 return getattr(self.fake, name)(*([arg] if arg else []))
         return self.fake.word()
+
+
+def _date(value: Any, day: bool = False) -> dt.datetime | None:
+    """An ISO date or datetime (or a datetime) as a datetime, at midnight with `day`; else None."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dt.datetime):
+        return None
+    return value.replace(hour=0, minute=0, second=0, microsecond=0) if day else value
 
 
 def seed_rows(domain: Domain, tables: dict[str, Table], seed: int,

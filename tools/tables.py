@@ -256,6 +256,8 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
             if f.hours is not None and (f.type != "datetime" or not 0 <= f.hours[0] < f.hours[1] <= 24):
                 raise CompileError(f"entities[{i}] ({e.name}).{f.name}: hours {list(f.hours)} must be two hours "
                                    "0 <= first < second <= 24 of a datetime field")
+            if f.after is not None:
+                _check_after(f"entities[{i}] ({e.name}).{f.name}", f, e, tables)
             if f.by is not None and (len(f.by) != 1 or next(iter(f.by)) not in {x.name for x in e.fields}):
                 other = next(iter(f.by)) if len(f.by) == 1 else ""
                 if "." not in other:  # "order_id.status": a field of the row a foreign key refers to
@@ -295,3 +297,22 @@ def _check_same_as(where: str, same_as: str, e: Entity, tables: dict[str, Table]
     if parent is not None and field not in {f.name for f in parent.entity.fields}:
         raise CompileError(f"{where}: same_as {same_as!r}: {parent.name} has no field {field!r}; fields: "
                            f"{', '.join(f.name for f in parent.entity.fields)}")
+
+
+def _check_after(where: str, f: EntityField, e: Entity, tables: dict[str, Table]) -> None:
+    """`after: 'picked_up_at'` (a date field listed before this one) or `'order_id.placed_on'` (a
+    date field of the row a foreign key refers to), on a date or datetime field."""
+    dated = ("date", "datetime")
+    earlier = [x for x in e.fields[:e.fields.index(f)] if x.type in dated]
+    key, dot, name = f.after.partition(".")  # type: ignore[union-attr]
+    if dot:
+        _check_same_as(f"{where}: after", f.after, e, tables)  # type: ignore[arg-type]
+        fk = next(x.foreign_key for x in e.fields if x.name == key)
+        parent = tables.get(fk.partition(".")[0])  # type: ignore[union-attr]
+        other = next((x for x in parent.entity.fields if x.name == name), None) if parent else None
+    else:
+        other = next((x for x in earlier if x.name == key), None)
+    if f.type not in dated or other is None or other.type not in dated:
+        raise CompileError(f"{where}: after {f.after!r} must name a date or datetime field listed before it "
+                           f"({', '.join(x.name for x in earlier) or 'none'}) or 'fk_field.field' of a referred "
+                           "row, on a date or datetime field")

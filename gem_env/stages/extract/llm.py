@@ -53,17 +53,17 @@ EXAMPLE_TEXT = """\
 EXAMPLE_DOMAIN: dict[str, Any] = {
     "entities": [
         {"name": "cards", "primary_key": "card_id", "rows": 20, "fields": [
-            {"name": "card_id", "type": "string"},
+            {"name": "card_id"},
             {"name": "email", "type": "string", "faker": "email"},
             {"name": "last4", "type": "string", "faker": {"provider": "numerify", "args": {"text": "####"}}},
             {"name": "status", "type": "string", "values": ["active", "blocked"], "weights": [4, 1]}]},
         {"name": "transactions", "primary_key": "txn_id", "rows": 30, "fields": [
-            {"name": "txn_id", "type": "string", "faker": {"provider": "bothify", "args": {"text": "TX-#####"}}},
+            {"name": "txn_id", "faker": {"provider": "bothify", "args": {"text": "TX-#####"}}},
             {"name": "card_id", "type": "string", "foreign_key": "cards.card_id"},
             {"name": "amount", "type": "number", "range": [1, 400]},
             {"name": "status", "type": "string", "values": ["posted", "pending"], "weights": [3, 1]}]},
         {"name": "disputes", "primary_key": "dispute_id", "fields": [
-            {"name": "dispute_id", "type": "string"},
+            {"name": "dispute_id"},
             {"name": "txn_id", "type": "string", "foreign_key": "transactions.txn_id"},
             {"name": "reason", "type": "string"},
             {"name": "status", "type": "string", "default": "open"}]},
@@ -124,7 +124,7 @@ boolean date datetime json), and how rows get values: "values" [..] (+"weights")
 (numbers, dates), "faker" (provider, or {{"provider": "bothify", "args": {{"text": "ORD-#####"}}}}), \
 "foreign_key" "table.key" (+"among" {{F: [..]}}), "default", "nullable", "unique", \
 "same_as" "product_id.name", \
-"by" {{"status": {{"frozen": ["lost"], "done": {{"range": [..]}}}}}}, "hours" [8, 17]}}. "data": [{{field: value}}] gives a reference table's rows.
+"by" {{"status": {{"frozen": ["lost"], "done": {{"range": [..]}}}}}}, "hours" [8, 17], "after" "start_date"}}. "data": [{{field: value}}] gives a reference table's rows.
 
 tools: {{name (verb_object), description, kind "read"|"write", parameters [{{name, type (string integer \
 number boolean array object), description, enum, required, default}}], effect, span}}, with the \

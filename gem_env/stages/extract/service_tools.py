@@ -289,13 +289,24 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                 # posted charge)
                 *({"name": pk, "foreign_key": f"{table}.{pk}", **self._requested_among(table)} for table, pk in on),
                 {"name": "reason", "values": self.reasons}, {"name": "status", "values": self.open_request_statuses},
-                {"name": "details", "default": None}, {"name": "filed_on", "type": "date"},
+                {"name": "details", "default": None},
+                {"name": "filed_on", "type": "date", **self._filed_after(on[0][1])},
                 *self._reply_by_field()]})
         out += [t for f in self.features() for t in f.tables(self)]
         out.append({"name": "handoffs", "primary_key": "handoff_id", "rows": 0, "fields": [
             {"name": "handoff_id"}, {"name": self.owner_pk, "foreign_key": f"{self.owners}.{self.owner_pk}"},
             {"name": "summary"}, {"name": "created_at", "type": "datetime"}]})
         return out
+
+    def _filed_after(self, pk: str) -> dict[str, Any]:
+        """`after` for a request's filed_on: the date of the record it is filed on that is past in
+        every status it is filed from (a refill after the visit, a complaint after the check-in)."""
+        fields = self.a.child_fields if pk == self.child_pk else self.a.main_fields if pk == self.main_pk else ()
+        for f in fields:
+            when = f.get("when", {})
+            if self.a.request_from and all(s in when and when[s][1] <= 0 for s in self.a.request_from):
+                return {"after": f"{pk}.{f['name']}"}
+        return {}
 
     def _reply_by_field(self) -> list[dict[str, Any]]:
         """When the service replies to a request, only where the text says within how long ("we reply

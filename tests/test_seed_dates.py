@@ -1,0 +1,92 @@
+"""Seeded dates hold together: within a row in the order the domain says (`after`) and their names
+imply (a rental is picked up before it is due back), and after the rows they refer to began."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from gem_env.tools import CompileError, compile_domain, parse_domain
+from gem_env.tools.seed import seed_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = (0, 1, 2, 7)
+
+
+def _audit():
+    """bench/date_order.py (bench/ is no package): the rule of which names come first."""
+    spec = importlib.util.spec_from_file_location("date_order", ROOT / "bench" / "date_order.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+@pytest.fixture(scope="module")
+def audit():
+    return _audit()
+
+
+def test_every_archetype_and_example_seeds_its_dates_in_order(audit) -> None:
+    """The rental picked up on 2024-11-17 and due back on 2024-10-26 (a cancelled one: its status
+    had no window of its own) and the shop's orders delivered before they were placed."""
+    for name, domain in [*audit.archetype_domains(), *audit.example_domains()]:
+        for seed in SEEDS:
+            rows = seed_rows(domain, {}, seed)
+            within = [x for x in audit.out_of_order(domain, rows) if x["kind"] == "within"]
+            assert not within, (name, seed, within[:3])
+            for e in domain.entities:  # and what `after` says, whatever the names
+                for f in (f for f in e.fields if f.after and "." not in f.after):
+                    assert all(r[f.name][:10] >= r[f.after][:10] for r in rows[e.name]), (name, e.name, f.name)
+
+
+def _domain(fields: list[dict], parent_fields: list[dict] | None = None) -> dict:
+    return {"name": "d", "clock": "2025-01-15T12:00:00", "entities": [
+        {"name": "cards", "primary_key": "card_id", "rows": 6,
+         "fields": [{"name": "card_id"}, *(parent_fields or [{"name": "issued_on", "type": "date"}])]},
+        {"name": "rentals", "primary_key": "rental_id", "rows": 40,
+         "fields": [{"name": "rental_id"}, {"name": "card_id", "foreign_key": "cards.card_id"}, *fields]}],
+        "tools": [{"name": "noop", "effect": [{"return": "1"}]}]}
+
+
+def test_a_date_falls_after_the_one_it_follows_even_past_its_own_window() -> None:
+    """Windows that contradict the order (a return window ending before the pick-up's begins)
+    give way to it: the return falls after the pick-up, as long after it as its window is long."""
+    domain = parse_domain(_domain([
+        {"name": "picked_up_at", "type": "datetime", "hours": [8, 17], "range": ["2025-01-10T08:00:00", "2025-01-14T17:00:00"]},
+        {"name": "return_by", "type": "datetime", "range": ["2024-12-01T08:00:00", "2024-12-05T17:00:00"],
+         "after": "picked_up_at"}]))
+    for seed in SEEDS:
+        for r in seed_rows(domain, {}, seed)["rentals"]:
+            assert r["picked_up_at"] <= r["return_by"] <= "2025-01-19T02:00:00", r
+
+
+def test_a_date_follows_a_date_of_the_row_it_refers_to() -> None:
+    domain = parse_domain(_domain([{"name": "filed_on", "type": "date", "after": "card_id.issued_on",
+                                    "range": ["2024-10-01", "2025-01-15"]}],
+                                  [{"name": "issued_on", "type": "date", "range": ["2024-09-01", "2025-01-10"]}]))
+    for seed in SEEDS:
+        rows = seed_rows(domain, {}, seed)
+        issued = {c["card_id"]: c["issued_on"] for c in rows["cards"]}
+        assert all(r["filed_on"] >= issued[r["card_id"]] for r in rows["rentals"])
+
+
+def test_a_window_that_reaches_past_the_parents_beginning_falls_after_it() -> None:
+    """A charge's date from its own range still falls after the card was issued, where the range
+    allows; a birth date is no beginning (a customer's account opens after they joined)."""
+    domain = parse_domain(_domain([{"name": "posted_at", "type": "datetime", "range": ["2024-06-01T00:00:00", "2025-01-15T00:00:00"]}],
+                                  [{"name": "date_of_birth", "type": "date", "range": ["1950-01-01", "2000-01-01"]},
+                                   {"name": "issued_on", "type": "date", "range": ["2024-09-01", "2025-01-10"]}]))
+    for seed in SEEDS:
+        rows = seed_rows(domain, {}, seed)
+        issued = {c["card_id"]: c["issued_on"] for c in rows["cards"]}
+        assert all(r["posted_at"][:10] >= issued[r["card_id"]] for r in rows["rentals"])
+
+
+@pytest.mark.parametrize("after", ["return_by", "picked_up_at", "card_id.nope", "rental_id"])
+def test_after_names_an_earlier_date_field(after: str) -> None:
+    fields = [{"name": "picked_up_at", "type": "datetime"}, {"name": "return_by", "type": "datetime"}]
+    target = 0 if after == "picked_up_at" else 1  # a field is never after itself
+    fields[target]["after"] = after
+    with pytest.raises(CompileError, match="after"):
+        compile_domain(parse_domain(_domain(fields)))
