@@ -10,7 +10,7 @@ from typing import Any
 
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (counted, is_count, is_money, none_of, participle, plain_words, quoted_if_sentence,
+from gem_env.tools.render import (counted, happened, is_count, is_money, none_of, participle, plain_words, quoted_if_sentence,
                                    render, says_state, singular, smooth, spoken, when_words, words)
 
 from . import banks as B
@@ -493,7 +493,8 @@ def _when_phrase(field: str) -> str:
     phrasal = _PHRASAL.match(field)
     if phrasal:  # "check_in" -> "checking in on", "move_out" -> "moving out on", "set_up" -> "setting up on"
         return f"{_ing(phrasal.group(1))} {phrasal.group(2)} on"
-    return f"{plain_words(field)} on"
+    happens = happened(field)  # "picked_up_at" -> "picked up on", never "picked up at on"
+    return f"{happens or plain_words(field)} on"
 
 
 def _ing(verb: str) -> str:

@@ -205,6 +205,7 @@ def test_a_yes_no_fact_about_a_person_says_they() -> None:
 @pytest.mark.parametrize(("field", "said"), [
     ("check_in", "checking in on"), ("move_out", "moving out on"), ("travel_date", "traveling on"),
     ("birth_date", "born on"), ("expiry_date", "expiring on"), ("send_on", "to be sent on"), ("booked_on", "booked on"), ("starts_at", "starting"),
+    ("picked_up_at", "picked up on"), ("last_scanned_at", "last scanned on"),
 ])
 def test_a_records_date_is_said_as_the_event_it_marks(field: str, said: str) -> None:
     from gem_env.agents.speech import _when_phrase
