@@ -412,6 +412,7 @@ def test_a_step_that_uses_the_record_claims_no_state() -> None:
     assert not [t.name for t in domain.tools if "status to" in t.description]
     used = next(t for t in domain.tools if t.name.startswith("use_"))
     assert used.kind == "write" and "progress becomes" in used.description
+    assert domain.workflows[0].tells == {}  # not the status the first step read: "It's now active" said no news
     domain = _procedure("1. Open the package list.\n2. Type the l key.\n3. Install the package.\n",
                         "How to Use aptitude")
     assert "installed" in _statuses(domain) and "typed" not in _statuses(domain), _statuses(domain)

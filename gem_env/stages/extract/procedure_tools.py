@@ -262,10 +262,10 @@ class ProcedureTools:
         infos, writes = self.infos, self.writes
         if flow.last_write_as:
             tells = {"status": f"{flow.last_write_as}.status"}
-        elif flow.last_as:
+        elif flow.read_tell and flow.read_tell[1] != "status" or flow.last_as and not self.unclaimed:
             as_name, fname = flow.read_tell or (flow.last_as, "status")
             tells = {fname: f"{as_name}.{fname}"}
-        else:  # every step only records that it is done ("Type the l key"): no state to tell
+        else:  # what it does leaves no state ("Use emacs"): the status a read saw is no news of it
             tells = {}
         title = bare_title(self.doc.title)
         settings = [f for f in (self.settings.get(infos.index(w)) for w in writes) if f]
