@@ -95,6 +95,10 @@ ASK_FACT_AND_WHEN = ["could you tell me the {x} of my {noun} and when it was {ve
                      "what's the {x} of my {noun}, and when was it {verb}?"]
 ASK_WHEN_AND = ["could you tell me when my {noun} was {verb}, and {whether}?",
                 "I'd like to know when my {noun} was {verb}, and {whether}."]
+# a count of the user's record: "how many failed logins my account has"
+ASK_HOW_MANY = ["could you tell me {things} my {noun} has?", "I'd like to know {things} my {noun} has.",
+                "do you know {things} my {noun} has?", "can you check {things} my {noun} has?"]
+AND_HOW_MANY = [", and {things} it has", ", and also {things} it has"]
 ASK_FACTS_AND = ["could you tell me the {x} of my {noun}, and {whether}?", "I'd like to know the {x} of my {noun}, and {whether}.",
                  "can you tell me the {x} of my {noun} and {whether}?"]
 _BRIDGE_THANKS = ["Thanks!", "Great.", "Thank you.", "Perfect.", "Okay, thanks.", "Brilliant.", "Lovely, thanks.", "Good.",

@@ -35,6 +35,8 @@ class Request(BaseModel):
     about: str = Field(default="", description="what a lookup asks about when no key the user knows names it")
     yes_no: list[str] = Field(default_factory=list, description=(
         "the `asks` whose answer is yes or no: asked as a question of the record (\"is my doctor accepting patients?\")"))
+    counts: list[str] = Field(default_factory=list, exclude_if=lambda v: not v, description=(
+        "the `asks` that count things: asked \"how many failed logins my account has\", not \"the failed logins of ...\""))
     compare: str = Field(default="", description=(
         "'highest' or 'lowest': a lookup asking which of the user's records has the most or least of `asks[0]`"))
     found: dict[str, Any] = Field(default_factory=dict, description=(

@@ -115,6 +115,10 @@ def _theirs(bank: list[str]) -> list[str]:
     return [t for t in bank if not re.search(r"\bmy\b", t, re.IGNORECASE)] or bank
 
 
+_MEASURES = frozenset("seconds minutes hours days weeks months years times".split())
+"""Units a count field may be named by: "the days of my certificate" is a length, not things it has."""
+
+
 class ScriptedUser:
     """Brings its requests one at a time in its own words (never the task's goal string), answers
     what it is asked from what it knows (and says so when it does not know: it never invents),
@@ -392,6 +396,18 @@ class ScriptedUser:
             return re.sub(rf"\bmy {re.escape(bare)}(?!\w)", f"the {bare}", ScriptedUser._question(request, bare, rng))
         if request.compare:
             return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))
+        # "how many failed logins my account has", never "the failed logins of my account"; a count
+        # named as one ("data_count") stays "the data count of my package" (not "how many data"), and
+        # a measure ("days", "times") is no number of things the record has
+        counts = [a for a in request.asks if a in request.counts and not left_of(a)
+                  and humanize(a) in (how_many(a) or "") and not _MEASURES & set(humanize(a).split())]
+        if counts:
+            things = how_many(counts[0])
+            rest = request.model_copy(update={"asks": [a for a in request.asks if a != counts[0]], "counts": counts[1:]})
+            if not rest.asks:
+                return rng.choice(P.ASK_HOW_MANY).format(things=things, noun=noun)
+            asked = ScriptedUser._question(rest, noun, rng)  # one sentence: "..., and how many ... it has?"
+            return f"{asked[:-1]}{rng.choice(P.AND_HOW_MANY).format(things=things)}{asked[-1]}"
         plain = [a for a in request.asks if a not in request.yes_no]
         states = [humanize(a) for a in request.asks if a in request.yes_no]
         # a moment named by what happened then; "when was my booking made?", never "... booked?"

@@ -396,3 +396,48 @@ def test_a_wait_in_seconds_is_no_count_a_record_keeps() -> None:
     domain = _procedure(text, "How to Mount a Disk")
     fields = [f.name for e in domain.entities for f in e.fields]
     assert not any(f.endswith("_count") for f in fields), fields
+
+
+def _statuses(domain: Domain) -> list[str]:
+    return next(f for f in domain.entities[0].fields if f.name == "status").values
+
+
+def test_a_step_that_uses_the_record_claims_no_state() -> None:
+    """"Type the l key" left the key 'typed', "Use emacs with M-x shell" the record 'used': a use of
+    the record, on a screen or with one's time, names no state it is in. Such a step records that it
+    is done (progress) and the assistant claims no status for it; a step that leaves one keeps it."""
+    domain = _procedure("1. Open the package list.\n2. Type the l key.\n3. Use the equivalent command.\n",
+                        "How to Use aptitude")
+    assert not {"typed", "used"} & set(_statuses(domain)), _statuses(domain)
+    assert not [t.name for t in domain.tools if "status to" in t.description]
+    used = next(t for t in domain.tools if t.name.startswith("use_"))
+    assert used.kind == "write" and "progress becomes" in used.description
+    assert domain.workflows[0].tells == {}  # not the status the first step read: "It's now active" said no news
+    domain = _procedure("1. Open the package list.\n2. Type the l key.\n3. Install the package.\n",
+                        "How to Use aptitude")
+    assert "installed" in _statuses(domain) and "typed" not in _statuses(domain), _statuses(domain)
+
+
+def test_a_title_that_names_no_doing_gives_no_status() -> None:
+    """"How to Merchant Using a Price Manipulation in RuneScape": no verb opens the title (no object
+    follows "Merchant"), so the item is not left 'merchanted'; "How to Eject the CD Tray" is one."""
+    text = "1. Buy the item at a low price.\n2. Sell the item at a high price.\n"
+    values = _statuses(_procedure(text, "How to Merchant Using a Price Manipulation in RuneScape"))
+    assert "merchanted" not in values and "sold" in values, values
+    assert "ejected" in _statuses(_procedure(text, "How to Eject the CD Tray"))
+
+
+def test_a_thing_made_is_ready_and_made_is_no_state() -> None:
+    """"How to Make a Macro Diffuser" left the diffuser 'made', and "How to Make Your Computer Run
+    Faster" the computer: a thing made is 'ready'; a make that makes something else ("make money",
+    "make menuconfig") names no state of the record."""
+    text = "1. Cut the bottom off the diffuser.\n2. Tape the foil inside the diffuser.\n"
+    domain = _procedure(text, "How to Make a Macro Diffuser")
+    assert "ready" in _statuses(domain) and "made" not in _statuses(domain), _statuses(domain)
+    refusal = {st.message for t in domain.tools for st in t.effect or [] if "cannot be" in (getattr(st, "message", "") or "")}
+    assert refusal == {"This diffuser is closed; it cannot be made"}, refusal  # what the user asked for
+    values = _statuses(_procedure(text, "How to Make Money in School"))
+    assert not {"made", "ready"} & set(values) and "taped" in values, values
+    values = _statuses(_procedure("1. Extract the kernel sources.\n2. Make menuconfig in the kernel directory.\n",
+                                  "Compiling a kernel"))
+    assert "made" not in values and "extracted" in values, values

@@ -81,7 +81,7 @@ def test_a_count_of_what_remains_is_asked_how_many_and_read_back() -> None:
     from types import SimpleNamespace as NS
     from gem_env.agents.lookup import named_fields
     from gem_env.simulators.scripted import ScriptedUser
-    request = NS(compare="", asks=["seats_left"], yes_no=[], knows={"flight_id": "FL-1"})
+    request = NS(compare="", asks=["seats_left"], yes_no=[], counts=[], knows={"flight_id": "FL-1"})
     asked = {ScriptedUser._question(request, "the flight", random.Random(seed)) for seed in range(20)}
     assert asked and all("how many seats are left on the flight" in q for q in asked), asked
     assert all(named_fields(["price", "seats_left"], q.lower()) == ["seats_left"] for q in asked)
@@ -98,7 +98,7 @@ def test_a_count_available_of_an_entry_named_by_its_title_is_asked_how_many() ->
     from types import SimpleNamespace as NS
     from gem_env.agents.lookup import named_fields
     from gem_env.simulators.scripted import ScriptedUser
-    request = NS(compare="", asks=["copies_available"], yes_no=[], knows={"name": "Birds of the Coastal Plain"})
+    request = NS(compare="", asks=["copies_available"], yes_no=[], counts=[], knows={"name": "Birds of the Coastal Plain"})
     asked = {ScriptedUser._question(request, "the Birds of the Coastal Plain", random.Random(seed)) for seed in range(20)}
     assert asked and all("how many copies of the Birds of the Coastal Plain are available" in q for q in asked), asked
     assert all(named_fields(["name", "copies_available"], q.lower()) == ["copies_available"] for q in asked)
@@ -277,11 +277,11 @@ def test_when_a_record_was_made_is_asked_so_and_read_back() -> None:
     from types import SimpleNamespace as NS
     from gem_env.agents.lookup import named_fields
     from gem_env.simulators.scripted import ScriptedUser
-    request = NS(compare="", asks=["booked_on"], yes_no=[], knows={"booking_id": "BKN-1"})
+    request = NS(compare="", asks=["booked_on"], yes_no=[], counts=[], knows={"booking_id": "BKN-1"})
     asked = {ScriptedUser._question(request, "booking", random.Random(seed)) for seed in range(20)}
     assert asked and all("made" in q and "date booked" not in q for q in asked), asked
     assert all(named_fields(["cabin", "booked_on"], q.lower()) == ["booked_on"] for q in asked)
-    two = NS(compare="", asks=["cabin", "booked_on"], yes_no=[], knows={"booking_id": "BKN-1"})
+    two = NS(compare="", asks=["cabin", "booked_on"], yes_no=[], counts=[], knows={"booking_id": "BKN-1"})
     asked = {ScriptedUser._question(two, "booking", random.Random(seed)) for seed in range(20)}
     assert all(named_fields(["cabin", "booked_on"], q.lower()) == ["cabin", "booked_on"] for q in asked), asked
 
@@ -344,10 +344,10 @@ def test_two_facts_asked_together_take_are_and_two_pointers_share_one_with() -> 
     from types import SimpleNamespace as NS
     from gem_env.agents.speech import record_phrase
     from gem_env.simulators.scripted import ScriptedUser
-    two = NS(compare="", asks=["status", "balance"], yes_no=[], knows={"account_id": "ACC-1"})
+    two = NS(compare="", asks=["status", "balance"], yes_no=[], counts=[], knows={"account_id": "ACC-1"})
     asked = {ScriptedUser._question(two, "account", random.Random(seed)) for seed in range(40)}
     assert any(re.search(r"\bare\b", q) for q in asked) and not any(q.rstrip("?.").endswith(" is") for q in asked), asked
-    one = NS(compare="", asks=["balance"], yes_no=[], knows={"account_id": "ACC-1"})
+    one = NS(compare="", asks=["balance"], yes_no=[], counts=[], knows={"account_id": "ACC-1"})
     asked = {ScriptedUser._question(one, "account", random.Random(seed)) for seed in range(40)}
     assert not any(q.rstrip("?.").endswith(" are") for q in asked), asked
     said = record_phrase("account", [("status", "active"), ("username", "jo5"), ("phone_number", "248-689-9631")])

@@ -158,3 +158,20 @@ def test_a_how_to_step_recorded_is_said_as_a_step_done() -> None:
     step = UpdateStep.model_validate({"update": "accounts", "row": "a", "set": {"progress": "'navigate bnpl platinum'"}})
     said = what_changes([step], {"account_id": "ACC-1"})
     assert said == 'On your account, the step "navigate bnpl platinum" will be marked as done.', said
+
+
+def test_a_count_is_asked_how_many() -> None:
+    """"can you tell me the failed logins of my account ...?": a lookup of a count (a whole number
+    its field names in the plural) is asked as one, "how many failed logins my account has"; the
+    task marks it (`Request.counts`), which stays out of a task that asks none."""
+    import random
+
+    from gem_env.simulators.scenario import Request
+    from gem_env.simulators.scripted import ScriptedUser
+    for asks, yes_no in ((["failed_logins"], []), (["failed_logins", "two_factor"], ["two_factor"]),
+                         (["status", "failed_logins"], [])):
+        request = Request(kind="lookup", goal="g", asks=asks, yes_no=yes_no, counts=["failed_logins"])
+        for seed in range(4):
+            said = ScriptedUser._question(request, "account", random.Random(seed))
+            assert "how many failed logins" in said and "the failed logins" not in said, said
+    assert "counts" not in Request(goal="g").model_dump()

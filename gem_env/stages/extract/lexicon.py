@@ -78,6 +78,13 @@ _TOOL_VERBS = frozenset({"use", "call", "run", "invoke", "execute", "trigger"})
 #: Verbs too light to name the state they leave ("use a load board", "be cool", "go to the game",
 #: "take legal action": 'used', 'done', 'gone', 'taken' say nothing of the record).
 _LIGHT_VERBS = frozenset("be do have get go use try come keep let put see help need want take give".split())
+#: Verbs of a step that uses the record, or one's time, rather than leaving it in a state: 'played' (a
+#: measure), 'practiced', 'walked', 'held down' (a key), 'made' (of "make menuconfig", "make your
+#: computer run faster"); see `steps.leaves_a_state`.
+_NO_STATE_VERBS = _LIGHT_VERBS | frozenset(
+    "make play practice consider avoid mention know understand become enjoy aim touch pursue target focus end "
+    "attend await present receive steady warm walk swim sit stand climb jump hold drive kick grab push catch throw "
+    "lift stretch".split())
 _STOP = frozenset(
     "a an the your my our their his her its this that these those any each every some all no "
     "to for in on at by with from and or but nor so if as than then when while is are was were "

@@ -8,6 +8,7 @@ preconditions, find each step's parameters, then make the entity, the tools and 
 """
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +16,10 @@ from ...documents import Document, Rejection, Verdict
 from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...tools.render import is_money
-from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIGHT_VERBS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
+from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
-from .steps import PRESSES, StepInfo, pressed_action
+from .steps import PRESSES, StepInfo, leaves_a_state, pressed_action
 from .procedure_values import _HOW_TO, _INITIAL, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values
@@ -37,6 +38,9 @@ _CHOICES = re.compile(r"\b(?:for|to|as|between)\s+(?P<list>(?:[A-Za-z][\w-]*,\s+
                       r"[A-Za-z][\w-]*)(?:\s+(?P<noun>[a-z][\w-]*))?", re.I)
 _NOT_CHOICES = frozenset("above below more less before after up down in out on off over under yes no the a an your "
                          "my it them this that".split())
+#: the state a request's participle names when it names none of its own: a thing made is ready
+_STATE_OF = {"made": "ready"}
+_PREPOSITIONS = frozenset("to in for with on from by at as of into".split())
 _FIGURE = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
 _LEADING = frozenset("your the a an my their its all any each".split())
 
@@ -143,47 +147,68 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         return sorted(clauses.values(), key=lambda e: e["start"])
 
     def _plan_writes(self) -> None:
-        """Tool names claimed so far (the get tool first), the write steps and the statuses they set."""
+        """Tool names claimed so far (the get tool first), the write steps that leave the record in
+        a state and those states; the writes whose verb names none (`leaves_a_state`: "Type the l
+        key", "Use emacs") record that they are done (`unclaimed`, progress steps) and claim none."""
         self.tool_names: set[str] = set()
         self.step_words: dict[str, frozenset[str]] = {}  # a step tool's name -> its step's words (`_tool_name`)
         self.get_name = _unique(f"get_{_ident(self.noun, 50)}", self.tool_names)
-        self.writes = [i for i in self.infos if i.kind == "write"]
+        writes = [i for i in self.infos if i.kind == "write"]
         title = re.findall(r"[A-Za-z]+", re.sub(r"^how to\s+", "", bare_title(self.doc.title), flags=re.I))
         goal = tf.verb_lemma(title[0]) if title else None
-        self.statuses = [self._status_of(i, goal if i is self.writes[-1] else None) for i in self.writes]
-        done = self._request_done()
-        if done and self.statuses:
-            self.statuses[-1] = done
-        self.request_done = done if self.statuses else None
+        statuses = [self._status_of(i, goal if i is writes[-1] else None) for i in writes]
+        done = self._request_done(writes[-1] if writes else None)
+        if done and statuses:
+            statuses[-1] = _STATE_OF.get(done, done)
+        self.request_done = done if statuses else None
+        self.writes = [w for w, s in zip(writes, statuses) if s]
+        self.statuses = [s for s in statuses if s]
+        self.unclaimed = {j for j, i in enumerate(self.infos) if i.kind == "write" and all(i is not w for w in self.writes)}
         self.first_prior = VERB_STATUS.get(self.writes[0].verb, (None, None))[1] if self.writes else None
         self.produced = set(self.statuses)
 
-    def _request_done(self) -> str | None:
+    def _request_done(self, last: StepInfo | None) -> str | None:
         """The status the procedure leaves once done, when its title is a request ("How to Display
         Hockey Cards" -> 'displayed', "How to Turn Off Voicemail" -> 'turned off'): what the steps
         do together, which the assistant says it has done, not the last write's own verb ('made',
-        of "Make photocopies of your cards"; 'removed' after customising a toolbar). Not a light
-        verb's ("use a load board": 'used' names no state; the last write's own then), nor over a
-        write whose verb names a record's state of its own ("How do I stop a recurring payment?":
-        its "Cancel the schedule" leaves it 'cancelled', the service's word, not 'stopped'), nor over a
-        press that says what it does ("Press the blue arrow to send your message": 'sent')."""
+        of "Make photocopies of your cards"; 'removed' after customising a toolbar). Not a verb
+        that leaves no state (`leaves_a_state`: "use a load board"; "make money in school", though a
+        thing made is 'ready': "make a macro diffuser" of a diffuser), nor a word known as no verb
+        ("Merchant Using a Price Manipulation": 'merchanted'), nor over a write whose verb names a
+        record's state of its own ("How do I stop a recurring payment?": its "Cancel the schedule"
+        leaves it 'cancelled', the service's word, not 'stopped'), nor over a press that says what
+        it does ("Press the blue arrow to send your message": 'sent')."""
         title = bare_title(self.doc.title)
-        last = self.writes[-1] if self.writes else None
         if not _HOW_TO.match(title) or last is None or last.verb in VERB_STATUS or pressed_action(last, None):
             return None
-        words = plain_title(title, self.text).split(" ")
-        if not re.fullmatch(r"[a-z]+", words[0]) or words[0] in _LIGHT_VERBS:
+        plain = plain_title(title, self.text)
+        words = plain.split(" ")
+        verb = words[0]
+        if not re.fullmatch(r"[a-z]+", verb) or tf.leading_verb(plain[:1].upper() + plain[1:]) != verb:
+            return None
+        if verb == "make" and not self._makes_record(words[1:]) or verb != "make" and not (
+                leaves_a_state(verb) or tf.action_kind(verb) in ("read", "verify")):  # (hockey cards 'displayed')
             return None
         particle = words[1] if len(words) > 1 and words[1] in _PARTICLES else ""
-        return f"{participle(words[0])} {particle}".strip()
+        return f"{participle(verb)} {particle}".strip()
 
-    @staticmethod
-    def _status_of(info: StepInfo, goal_verb: str | None) -> str:
+    def _makes_record(self, words: list[str]) -> bool:
+        """Whether the thing a "make" step or request makes is the record ("make a macro diffuser"
+        of a diffuser), not something else ("make money", "make your computer run faster")."""
+        phrase = itertools.takewhile(lambda w: w not in _PREPOSITIONS, words)
+        return self.noun.split("_")[-1] in {tf.lemma(w.lower()) for w in phrase}
+
+    def _status_of(self, info: StepInfo, goal_verb: str | None) -> str | None:
         """The status a write step leaves: its verb's participle ("installed"), or for a press, the
-        participle of what the press carries out (`pressed_action`)."""
+        participle of what the press carries out (`pressed_action`); 'ready' for the record made
+        ("Make a list" of a list); None when the verb leaves no state (`leaves_a_state`)."""
         action = pressed_action(info, goal_verb)
         if action is not None:
             return participle(action)
+        if info.verb == "make" and self._makes_record(info.object_words[-1:]):
+            return _STATE_OF["made"]
+        if not leaves_a_state(info.verb) or info.lexical_kind == "navigate" and info.verb not in VERB_STATUS:
+            return None
         return participle(info.verb) if not info.particle else f"{participle(info.verb)} {info.particle}"
 
     # ---------------------------------------------------------------- conditions -> steps
@@ -404,15 +429,16 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                         step_params: dict[int, list[tuple[str, str]]]) -> None:
         """Read steps that would return what an earlier read step returned ("Check the list
         above", "Ask the customer") record instead that they are done: the record's `progress`
-        moves to them, in the text's order. The first such read stays a read (it finds the record)."""
+        moves to them, in the text's order. The first such read stays a read (it finds the record).
+        So do writes that leave no state (`unclaimed`)."""
         seen: set[str] = set()
         self.progress: set[int] = set()
         for j, info in enumerate(self.infos):
-            if info.kind != "read":
+            if info.kind != "read" and j not in self.unclaimed:
                 continue
             params = step_params[j]
-            if any(mode == "give" for _, mode in params):  # it stores what the user gave
-                self.progress.add(j)
+            if any(mode == "give" for _, mode in params) or j in self.unclaimed:
+                self.progress.add(j)  # it stores what the user gave, or does what leaves no state
                 continue
             reads = [f for f, mode in params if mode == "read"]
             signature = repr(read_result("row", self.pk, reads[-1] if reads else None,

@@ -155,7 +155,7 @@ class ProcedureTools:
         for r in guards:
             call.effect.append({"require": r.expr.replace("{row}", self.row), "message": r.message})
         description = _clean(f"{s.text}" if len(s.text) <= 200 else s.text[:200], 300)
-        if info.kind == "write":
+        if info.kind == "write" and not progress:
             self._status_update(flow, call, info)
             description += f" Sets the {self.noun}'s status to '{self.statuses[flow.write_seen - 1]}'."
             call.effect.append(self.result)
@@ -262,9 +262,11 @@ class ProcedureTools:
         infos, writes = self.infos, self.writes
         if flow.last_write_as:
             tells = {"status": f"{flow.last_write_as}.status"}
-        else:
+        elif flow.read_tell and flow.read_tell[1] != "status" or flow.last_as and not self.unclaimed:
             as_name, fname = flow.read_tell or (flow.last_as, "status")
             tells = {fname: f"{as_name}.{fname}"}
+        else:  # what it does leaves no state ("Use emacs"): the status a read saw is no news of it
+            tells = {}
         title = bare_title(self.doc.title)
         settings = [f for f in (self.settings.get(infos.index(w)) for w in writes) if f]
         # "set the delivery preference to {new_delivery_preference}", not the text's "... for push or

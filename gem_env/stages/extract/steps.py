@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 
 from ...text import features as tf
-from .lexicon import (_BREAK, _FRONTED, _LABEL_ACTIONS, _LABEL_LEAD, _MODAL, _OPENABLE, _PARTICLES, _SNAKE_ID,
-    _PLACEHOLDERS, _STOP, _SUBJECTS, _TOKEN, _TOOL_VERBS, _TO_SEE, _TO_VERB, _UI_LABEL, _UI_NOUNS, _WRITE_COMMUNICATE, _ident,
-    is_adverb, name_word)
+from .lexicon import (VERB_STATUS, _BREAK, _FRONTED, _LABEL_ACTIONS, _LABEL_LEAD, _MODAL, _NO_STATE_VERBS, _OPENABLE,
+    _PARTICLES, _SNAKE_ID, _PLACEHOLDERS, _STOP, _SUBJECTS, _TOKEN, _TOOL_VERBS, _TO_SEE, _TO_VERB, _UI_LABEL, _UI_NOUNS,
+    _WRITE_COMMUNICATE, _ident, _regular_participle, is_adverb, name_word)
 
 # ---------------------------------------------------------------- analysis of one step
 
@@ -143,14 +143,24 @@ def pressed_action(info: StepInfo, goal_verb: str | None) -> str | None:
     body = info.step.text
     for found in (_PURPOSE.search(body), _QUOTED_LABEL.search(body)):
         verb = tf.verb_lemma(found.group(1)) if found else None
-        if _leaves_a_state(verb):
+        if leaves_a_state(verb):
             return verb
-    return goal_verb if _leaves_a_state(goal_verb) else None
+    return goal_verb if leaves_a_state(goal_verb) else None
 
 
-def _leaves_a_state(verb: str | None) -> bool:
-    """Whether a record is left in a state named by the verb ("saved"; not "found", "opened")."""
-    return bool(verb) and verb not in PRESSES and tf.action_kind(verb) not in ("navigate", "read", "verify")
+def leaves_a_state(verb: str | None) -> bool:
+    """Whether a record is left in a state named by the verb ("saved", "installed", "chosen"): not
+    by one that finds or shows it ('found', 'opened'), nor by a use of it, on a screen or with one's
+    time ('used', 'typed', 'clicked', 'played', 'walked'), nor by a word the lexicon does not know as
+    a verb whose participle is no English word ('xensourced', of "Xensource, the company behind Xen")."""
+    if not verb or verb in PRESSES or verb in _NO_STATE_VERBS:
+        return False
+    if verb in VERB_STATUS or verb in _WRITE_COMMUNICATE or verb == "choose":
+        return True
+    kind = tf.action_kind(verb)
+    if kind is None:
+        return tf.known_word(_regular_participle(verb))
+    return kind not in ("navigate", "read", "verify", "communicate")
 
 
 def _joined_verb(rest: list[tuple[str, int]]) -> tuple[str, str, list[tuple[str, int]]] | None:

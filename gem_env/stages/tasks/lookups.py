@@ -13,7 +13,7 @@ from ...agents.ids import distinguishing, id_by_description, id_from_results, na
 from ...agents.lookup import LookupPlan, finder_tools, lookup_plans
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
-from ...tools.render import happened, render, words
+from ...tools.render import happened, is_count, render, words
 from .kinds import SECRET, Built, linked_row, lookup_tools
 from .model import GoldAction
 from .opened import description
@@ -58,7 +58,8 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
         else f"find out, for {noun} {render(key)}, {' and '.join(asked)}"
     request = Request(kind="lookup", goal=goal, intent=goal, knows=knows,
                       opening=[param] if rng.random() < 0.5 else [], asks=asks,
-                      yes_no=[a for a in asks if isinstance(result.value[a], bool)])
+                      yes_no=[a for a in asks if isinstance(result.value[a], bool)],
+                      counts=[a for a in asks if is_count(a, result.value[a])])
     actions = [GoldAction(tool=tool, arguments={param: key}, result=result.value)]
     found = _found_by_finder(compiled, table, sandbox.lookup(table, key) or row, param, key, sandbox)
     searched = None if found is not None else _found_by_search(
