@@ -90,3 +90,48 @@ def test_after_names_an_earlier_date_field(after: str) -> None:
     fields[target]["after"] = after
     with pytest.raises(CompileError, match="after"):
         compile_domain(parse_domain(_domain(fields)))
+
+
+def _billing(parent_issued: list[str], parent_fields: list[dict] | None = None) -> dict:
+    """Cards issued on the given days (a status of their own with `parent_fields`), and charges
+    whose status puts their date in a window ending on 2024-12-11 (overdue) or 2025-01-14 (paid)."""
+    domain = _domain([{"name": "status", "values": ["paid", "overdue"], "weights": [1, 3]},
+                      {"name": "issued_on", "type": "date", "by": {"status": {
+                          "paid": {"range": ["2024-10-17", "2025-01-14"]},
+                          "overdue": {"range": ["2024-10-17", "2024-12-11"]}}}}],
+                     [{"name": "issued_on", "type": "date", "values": parent_issued}, *(parent_fields or [])])
+    domain["entities"][0]["rows"] = len(parent_issued)
+    return domain
+
+
+def test_a_row_whose_window_ends_before_its_parent_began_refers_to_an_older_parent() -> None:
+    """An overdue charge of a card issued last week goes to a card issued before the overdue
+    window ends; the statuses stay as drawn (3 in 4 overdue)."""
+    domain = parse_domain(_billing(["2024-06-01", "2024-07-01", "2025-01-08", "2025-01-09", "2025-01-10", "2025-01-11"]))
+    for seed in SEEDS:
+        rows = seed_rows(domain, {}, seed)
+        issued = {c["card_id"]: c["issued_on"] for c in rows["cards"]}
+        assert all(r["issued_on"] >= issued[r["card_id"]] for r in rows["rentals"]), seed
+        # 2 cards old enough, 9 charges a card at most: the rest of the 3 in 4 overdue take "paid"
+        assert sum(r["status"] == "overdue" for r in rows["rentals"]) >= 15, seed
+
+
+def test_with_no_parent_old_enough_the_row_takes_a_status_whose_window_fits() -> None:
+    """Every card issued last week: no charge of theirs is overdue (its window ended before)."""
+    domain = parse_domain(_billing(["2025-01-08", "2025-01-09", "2025-01-10"]))
+    for seed in SEEDS:
+        rows = seed_rows(domain, {}, seed)
+        issued = {c["card_id"]: c["issued_on"] for c in rows["cards"]}
+        assert {r["status"] for r in rows["rentals"]} == {"paid"}, seed
+        assert all(r["issued_on"] >= issued[r["card_id"]] for r in rows["rentals"]), seed
+
+
+def test_the_rows_after_a_refitted_one_are_seeded_as_before() -> None:
+    """The refit draws from the row's own stream: the next table's rows are the same as without it
+    (a domain whose cards are all old enough needs no refit)."""
+    young = parse_domain(_billing(["2025-01-08", "2025-01-09", "2025-01-10"]))
+    old = parse_domain(_billing(["2024-01-08", "2024-01-09", "2024-01-10"]))
+    for seed in SEEDS:
+        a, b = seed_rows(young, {}, seed)["rentals"], seed_rows(old, {}, seed)["rentals"]
+        assert [r["rental_id"] for r in a] == [r["rental_id"] for r in b]
+        assert sum(x["status"] != y["status"] for x, y in zip(a, b)) > 0

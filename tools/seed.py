@@ -93,6 +93,7 @@ _ROOM = 2
 class _Seeder:
     def __init__(self, domain: Domain, seed: int):
         self.domain = domain
+        self.seed = seed
         self.rng = random.Random(seed)
         self.fake = _faker(seed)
         self.clock = dt.datetime.fromisoformat(domain.clock)
@@ -159,10 +160,106 @@ class _Seeder:
                     row[f.name] = referred
         dated = [f for f in e.fields if f.type in ("date", "datetime") and f.name not in given and f.name not in seen]
         begun = self._latest_parent_date(parents) if parents and dated else None
+        if begun is not None:
+            begun = self._fit_cases(e, i, row, given, seen, parents, begun)
         for f in dated:  # dates in their order, whatever their source (a unique one is left as drawn)
             self._in_order(e, f, parents, row, begun)
         self._agree_person(e, row, given, seen)
         return row
+
+    def _fit_cases(self, e: Entity, i: int, row: dict[str, Any], given: dict[str, Any], seen: dict[str, set],
+                   parents: list[tuple[Entity, dict[str, Any]]], begun: dt.datetime) -> dt.datetime:
+        """A row whose status puts a date in a window that ends before a row it refers to began
+        refers to another such row that began in time (an overdue bill of a line that started
+        last week goes to an older line), else takes another allowed status whose window fits (a
+        card issued two days ago has pending charges, not posted ones from last month); the fields
+        that follow what changed are drawn again. The new draws come from the row's own random
+        stream, so the rows after it are seeded as before. Left as it is where neither fits
+        (`_in_order` then lets the window win). Returns when the rows it now refers to began."""
+        for f in e.fields:
+            if not f.by or f.name in given:
+                continue
+            (other, cases), = f.by.items()
+            if "." in other or other in given or other in seen:
+                continue
+            day = f.type == "date"
+            ends = _window_end(cases.get(str(row.get(other))), day)
+            if ends is None or ends >= _date(begun, day):  # type: ignore[operator]
+                continue
+            rng = random.Random(f"{self.seed}:{e.name}:{i}:{other}")
+            moved = self._refer_earlier(e, row, given, seen, parents, ends, day, rng)
+            begun = self._latest_parent_date(parents)  # type: ignore[assignment]
+            if moved:
+                continue
+            starts = _date(begun, day)
+            fitting = [v for v in self._allowed(e, other, row)
+                       if (end := _window_end(cases.get(str(v)), day)) is not None and end >= starts]  # type: ignore[operator]
+            if not fitting:
+                continue
+            saved, self.rng = self.rng, rng
+            try:
+                row[other] = self.rng.choice(fitting)
+                for g in e.fields:
+                    if g.by and next(iter(g.by)) == other and g.name not in given:
+                        row[g.name] = self._by(e, g, row)
+            finally:
+                self.rng = saved
+        return begun
+
+    def _refer_earlier(self, e: Entity, row: dict[str, Any], given: dict[str, Any], seen: dict[str, set],
+                       parents: list[tuple[Entity, dict[str, Any]]], ends: dt.datetime, day: bool,
+                       rng: random.Random) -> bool:
+        """Point each foreign key whose row began after `ends` at another row that began by then,
+        among those the other rows referred to agree with and that hold fewer than their share of
+        rows (as `_foreign_key` chooses); `parents` follows. Not a key some field of the row reads
+        through (a charge's status follows its card's) or one the other rows referred to fix.
+        Whether every such key now refers to a row that began in time."""
+        for at, (pe, prow) in enumerate(parents):
+            start = _date(min(self._past_dates(pe, prow), default=None), day)
+            if start is None or start <= ends:
+                continue
+            key = pe.primary_key
+            g = next((x for x in e.fields if x.foreign_key == f"{pe.name}.{key}" and row.get(x.name) == prow[key]), None)
+            if g is None or g.name in given or g.name in seen or any(
+                    (x.by and next(iter(x.by)).startswith(g.name + ".")) or (x.same_as or "").startswith(g.name + ".")
+                    for x in e.fields):
+                return False
+            known: dict[str, Any] = {}
+            for oe, orow in parents[:at] + parents[at + 1:]:
+                known[f"{oe.name}.{oe.primary_key}"] = orow[oe.primary_key]
+                known.update({of.foreign_key: orow[of.name] for of in oe.fields if of.foreign_key and orow.get(of.name) is not None})
+            if g.foreign_key in known:
+                return False
+            candidates = self.table_rows.get(pe.name, [])
+            children = self._children.setdefault((e.name, g.name), Counter())
+            cap = -(-(len(e.data) + e.generated_rows) // max(1, len(candidates))) + _ROOM
+            earlier = [r for r in candidates
+                       if children[r[key]] < cap and (b := _date(min(self._past_dates(pe, r), default=None), day)) is not None
+                       and b <= ends and all(r.get(tf.name) == known[tf.foreign_key] for tf in pe.fields
+                                             if tf.foreign_key and tf.foreign_key in known)]
+            if not earlier:
+                return False
+            chosen = rng.choice(earlier)
+            children[prow[key]] -= 1
+            children[chosen[key]] += 1
+            row[g.name] = chosen[key]
+            parents[at] = (pe, chosen)
+        return True
+
+    def _allowed(self, e: Entity, name: str, row: dict[str, Any]) -> list[Any]:
+        """The values a field of the row may take: those its `by` case lists for what it follows,
+        else its `values` (none for a field drawn otherwise)."""
+        f = next((x for x in e.fields if x.name == name), None)
+        if f is None or f.values is None:
+            return []
+        if f.by:
+            (other, cases), = f.by.items()
+            case = cases.get(str(self._followed(e, other, row)))
+            if isinstance(case, ByRange):
+                return []
+            if case:
+                return list(case)
+        return list(f.values)
 
     def _by(self, e: Entity, f: EntityField, row: dict[str, Any]) -> Any:
         """The value of a field that follows another field of its row (a frozen card's reason, a
@@ -448,6 +545,11 @@ class _Seeder:
                 name, _, arg = provider.partition(":")
                 return getattr(self.fake, name)(*([arg] if arg else []))
         return self.fake.word()
+
+
+def _window_end(case: Any, day: bool) -> dt.datetime | None:
+    """Where a `by` case's range ends (None for a case that is no range)."""
+    return _date(str(case.range[1]), day) if isinstance(case, ByRange) else None
 
 
 def _date(value: Any, day: bool = False) -> dt.datetime | None:
