@@ -137,17 +137,16 @@ class TemplateRows:
 
 
 def changed_rows_sql(tables: dict[str, Table]) -> str:
-    """The change log emptied, returning each logged row's canonical text (`Table.row_text_sql`;
-    null when the row is gone), in one statement: a fold reads no row on its own. (The log is
-    keyed by (table code, key): its rows come out in that order.)"""
-    log = quote(LOG_TABLE)  # (RETURNING names it by its table name: no table of the schema has the prefix)
+    """The change log with each logged row's canonical text (`Table.row_text_sql`; null when the
+    row is gone), in one statement: a fold reads no row on its own."""
+    log = quote(f"{INTERNAL_PREFIX}log")  # the log's alias: no table of the schema has the prefix
     cases = []
     for name, code in table_codes(tables).items():
         t = tables[name]
         values = ", ".join(quote(c) for c in t.columns)
         cases.append(f"WHEN {code} THEN (SELECT json_array({values}) FROM {quote(name)} "
                      f"WHERE {quote(t.pk)} = {log}.key)")
-    return f"DELETE FROM {log} RETURNING {log}.tbl, {log}.key, CASE {log}.tbl {' '.join(cases)} END"
+    return f"SELECT {log}.tbl, {log}.key, CASE {log}.tbl {' '.join(cases)} END FROM {quote(LOG_TABLE)} AS {log}"
 
 
 def table_sum(conn: sqlite3.Connection, t: Table) -> int:
@@ -177,7 +176,7 @@ class StateDigest:
         self._changed_rows = changed_rows_sql(tables)
 
     def fold(self, conn: sqlite3.Connection) -> list[tuple[int, Any, int, int]] | None:
-        """Take the logged changes into the sums, emptying the log. Returns the rows it moved,
+        """Take the logged changes into the sums and empty the log. Returns the rows it moved,
         (table code, key, digest before, after), for `apply` to make the same move elsewhere; None
         when the tables were summed anew (after a restore)."""
         entries = conn.execute(self._changed_rows).fetchall()
@@ -198,6 +197,7 @@ class StateDigest:
             if self.touched is not None:
                 self.touched.setdefault(name, set()).add(key)
             moved.append((code, key, old, new))
+        conn.execute(_CLEAR_LOG)
         return moved
 
     def apply(self, moved: tuple[tuple[int, Any, int, int], ...]) -> None:
