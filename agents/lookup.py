@@ -273,7 +273,11 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     key = turn.known[plan.param]
     mine = [r for t, r in results if t == plan.tool]
     # a record as opened or listed answers when it holds every fact asked (a list may show fewer)
-    record = next((r for r in [*opened, *mine] if isinstance(r, dict) and str(r.get(plan.param)) == str(key)
+    # or as an earlier request read it by this same tool, unchanged since (asked again, it would
+    # only echo what was read)
+    earlier = [r for t, a, r in reversed(turn.before)
+               if t == plan.tool and str(a.get(plan.param)) == str(key) and id(r) not in turn.stale]
+    record = next((r for r in [*opened, *mine, *earlier] if isinstance(r, dict) and str(r.get(plan.param)) == str(key)
                    and all(f in r for f in lk.asks)), None)
     if record is None and not (mine and isinstance(mine[-1], dict) and set(mine[-1]) == {"error"}):
         param_type = next(p.type for p in agent.compiled.tools[plan.tool].spec.parameters)
