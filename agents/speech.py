@@ -186,7 +186,7 @@ def declined(rng: random.Random) -> str:
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
-            told: str = "", again: bool = False, owner: str = "", who: Any = None) -> str:
+            told: str = "", again: bool = False, owner: str = "", who: Any = None, steps: bool = False) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
@@ -197,7 +197,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     profile ("customer_id"), which is never described to them; `who`: the customer's own id (their
     name is theirs, not one of other customers a long reply lists). Asked `again` (the user changed a
     value at the first asking): the action as it is now, without the record and the terms said the
-    first time."""
+    first time. `steps`: the action is a how-to guide's title, all of its steps (never "the next
+    step is to" it)."""
     if again:
         extra = details(args, secret, said=what)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
@@ -213,7 +214,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
               and (not owner or own_key(r) == owner and (who is None or r.get(owner) == who))]
     first = firsts[0] if firsts and (owner or len(set(firsts)) == 1) else None
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
-    body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=said_as)
+    bodies = B.CONFIRM_BODY_STEPS if steps else B.CONFIRM_BODY
+    body = pick(rng, (bodies,) if lead else (B.CONFIRM_LEAD, bodies), action=said_as)
     # a record the action names ("open a new Navy Blue account", "for one in navy, size M"): its number adds nothing
     named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)

@@ -664,7 +664,7 @@ class WorkflowAgent:
                               guidance, told=turn.told,
                               again=self._changed_at_confirmation(turn),
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
-                              who=self._customer(turn)))
+                              who=self._customer(turn), steps=plan.workflow.category == "how-to"))
 
     def _writes_after(self, plan: Plan, tool: str, known: dict[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
         """(effect, the arguments known now) of the writes that always follow `tool`'s in the plan:
