@@ -42,6 +42,12 @@ CONFIRM_LEAD = ["", "", "", "", "", "", "", "", "", "Thanks.", "Okay.", "All rig
 CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "The next step is to {action}.",
                 "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I go ahead: I'll {action}.",
                 "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
+# the same for a how-to guide's title, which is what the customer asked for, not a step of it ("The
+# next step is to support the ACLU"): of several steps confirmed at once, and of one; the same
+# number of alternatives, in the same places
+CONFIRM_BODY_STEPS = [*CONFIRM_BODY[:3], "Next come the steps to {action}.", *CONFIRM_BODY[4:9],
+                      "Next, I'd go through the steps to {action}."]
+CONFIRM_BODY_HOW_TO = [*CONFIRM_BODY[:3], "Next up, I'll {action}.", *CONFIRM_BODY[4:9], "What I'd do next is {action}."]
 # a request the service does not cover: said plainly, no tool called
 OUT_OF_SCOPE = ["I'm sorry, I can't help with that request: it is outside what I can do here.",
                 "Unfortunately that's not something I can help with here.",

@@ -212,7 +212,7 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
         asks = named_fields([f for f in plan.fields if f != plan.param], low)
         rest = low  # the noun said apart from the fields asked ("the card type of my product": no card)
         for f in asks:
-            rest = compiled(rf"\b{re.escape(S.words(f).lower())}\b").sub(" ", rest)
+            rest = compiled(rf"\b{re.escape(S.words(f).lower())}\b{_said_as(f)}").sub(" ", rest)
         if not compiled(rf"\b{re.escape(plan.noun)}").search(rest) and not entry:
             continue
         # the most fields named; on a tie, the catalog whose entry is named ("the card type of the
@@ -228,12 +228,25 @@ _MADE = frozenset({"booked", "created", "placed", "made"})
 """What a record's making is called by ("booked_on"), asked as "when was my booking made?"."""
 
 
+def _said_as(field: str) -> str:
+    """The other ways a question says a yes/no field, as pattern alternatives: the state of a thing
+    ("whether the locale data is selected": `locale_data_selected`), and the name without the
+    preposition it was cut off at ("if my task is executed": `is_executed_during`)."""
+    out = ""
+    if (state := S.state_of(field)) is not None:
+        out += rf"|\b{re.escape(state[0])} (?:is|are) {re.escape(state[2])}\b"
+    said = S.words(field).lower().split()
+    if (kept := S.undangled(said)) != said:
+        out += rf"|\b{re.escape(' '.join(kept))}\b"
+    return out
+
+
 def named_fields(fields: list[str], text: str) -> list[str]:
     """The fields a question names, in the record's order: longest names first, each taking its
     words out of the text, so "room type" names the room type and not also the room."""
     named: set[str] = set()
     for f in sorted(fields, key=lambda f: -len(S.words(f))):
-        pattern = rf"\b{re.escape(S.words(f).lower())}\b"
+        pattern = rf"\b{re.escape(S.words(f).lower())}\b{_said_as(f)}"
         if (verb := happened(f)) and re.search(r"\bwhen\b", text):  # "when was my order placed?"
             pattern += rf"|\b{verb}\b" + (r"|\bmade\b" if verb in _MADE else "")  # "when was my booking made?"
         if counted := left_of(f):  # "how many seats are left on the flight?", "how many suite rooms are left?",
@@ -273,7 +286,11 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     key = turn.known[plan.param]
     mine = [r for t, r in results if t == plan.tool]
     # a record as opened or listed answers when it holds every fact asked (a list may show fewer)
-    record = next((r for r in [*opened, *mine] if isinstance(r, dict) and str(r.get(plan.param)) == str(key)
+    # or as an earlier request read it by this same tool, unchanged since (asked again, it would
+    # only echo what was read)
+    earlier = [r for t, a, r in reversed(turn.before)
+               if t == plan.tool and str(a.get(plan.param)) == str(key) and id(r) not in turn.stale]
+    record = next((r for r in [*opened, *mine, *earlier] if isinstance(r, dict) and str(r.get(plan.param)) == str(key)
                    and all(f in r for f in lk.asks)), None)
     if record is None and not (mine and isinstance(mine[-1], dict) and set(mine[-1]) == {"error"}):
         param_type = next(p.type for p in agent.compiled.tools[plan.tool].spec.parameters)

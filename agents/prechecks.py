@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Sequence
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
@@ -268,37 +269,55 @@ def _message(message: str, env: dict[str, Any], rt: NoDatabase) -> str:
 
 ANY = object()
 """In a write's footprint: rows of the table the write may change other than by their key."""
-NEW = object()
-"""In a write's footprint: a row the write adds (no record read before is changed by it; a list
-of such records may gain one)."""
+
+
+@dataclass(frozen=True)
+class New:
+    """In a write's footprint: a row the write adds (no record read before is changed by it; a list
+    of such records may gain one), with the values of its fields that are known before the write
+    (an argument, or a field of a record read: an exchanged item's replacement is in its order)."""
+
+    values: tuple[tuple[str, Any], ...] = ()
+
+
+NEW = New()
+"""A row added with no field known."""
 
 
 Footprint = dict[str, tuple[set[Any], set[str]]]
-"""Per table a write may change: (the keys of the rows it changes, `ANY` or `NEW`; the fields it sets)."""
+"""Per table a write may change: (the keys of the rows it changes, `ANY` or a `New` row; the fields it sets)."""
 
 
-def footprint(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> Footprint | None:
+def footprint(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str],
+              known: Sequence[Any] = ()) -> Footprint | None:
     """The records a write may change, per table: the keys of rows it updates or deletes after
-    finding them by their key from its arguments, `ANY` (rows found otherwise, inside a loop or a
-    branch) or `NEW` (a row inserted), with the fields it sets; None when the tool has no declared
-    effect."""
+    finding them by their key from its arguments (or by a field of a row found so, as a record in
+    the reads `known` shows it: a dispute's charge names its card), `ANY` (rows found otherwise,
+    inside a loop or a branch) or a `New` row (inserted), with the fields it sets; None when the
+    tool has no declared effect."""
     if spec.effect is None:
         return None
     found: dict[str, Any] = {}
+    tables: dict[str, str] = {}  # a found row's name -> its table
     out: Footprint = {}
 
     def walk(steps: list[Any], nested: bool) -> None:
         for st in steps:
             if isinstance(st, FindStep):
                 key = None if nested else found_by_key(st, args, keys)
+                if key is None and not nested and known:
+                    key = _key_via(st, found, tables, known, keys)
                 found[st.as_] = ANY if key is None else key
+                tables[st.as_] = st.find
             elif isinstance(st, (UpdateStep, DeleteStep)):
                 table, fields = (st.update, set(st.set)) if isinstance(st, UpdateStep) else (st.delete, set())
                 rows, sets = out.setdefault(table, (set(), set()))
                 rows.add(found.get(st.row, ANY) if isinstance(st, UpdateStep) else ANY)
                 sets.update(fields)
             elif isinstance(st, InsertStep):
-                out.setdefault(st.insert, (set(), set()))[0].add(NEW)
+                values = {f: v for f, src in st.values.items()
+                          if (v := _value_of(src, args, found, tables, known, keys)) is not _UNKNOWN}
+                out.setdefault(st.insert, (set(), set()))[0].add(New(tuple(sorted(values.items()))))
             elif isinstance(st, ForEachStep):
                 walk(st.do, True)
             elif isinstance(st, IfStep):
@@ -307,6 +326,67 @@ def footprint(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> Foo
 
     walk(list(spec.effect), False)
     return out
+
+
+_FIELD_OF = re.compile(r"\s*([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*")
+_NAME = re.compile(r"\s*([A-Za-z_]\w*)\s*")
+_QUOTED = re.compile(r"\s*'([^'\\]*)'\s*")
+_UNKNOWN = object()
+
+
+def _value_of(source: Any, args: dict[str, Any], found: dict[str, Any], tables: dict[str, str],
+              known: Sequence[Any], keys: dict[str, str]) -> Any:
+    """The value an expression of a call has before it runs, when it is plain: an argument given, a
+    quoted text, or a field of a row found by its key as the reads `known` show it (all alike);
+    `_UNKNOWN` otherwise."""
+    if not isinstance(source, str):
+        return source if isinstance(source, (int, float)) and not isinstance(source, bool) else _UNKNOWN
+    if (m := _QUOTED.fullmatch(source)) is not None:
+        return m[1]
+    if (m := _NAME.fullmatch(source)) is not None:
+        return args[m[1]] if m[1] in args and args[m[1]] not in (None, "") else _UNKNOWN
+    m = _FIELD_OF.fullmatch(source)
+    if m is None or found.get(m[1], ANY) is ANY or m[1] not in tables:
+        return _UNKNOWN
+    table = tables[m[1]]
+    if m[2] == keys.get(table):
+        return found[m[1]]
+    values = _field_values(table, found[m[1]], m[2], known, keys)
+    return values.pop() if len(values) == 1 else _UNKNOWN
+
+
+def _field_values(table: str, key: Any, field: str, known: Sequence[Any], keys: dict[str, str]) -> set[Any]:
+    """The values the reads `known` show for `field` of the record `key` of `table` (in a record of
+    its own: an item's record, not an order's that lists it)."""
+    pk = keys.get(table, "")
+    out: set[str] = set()
+    for r in known:
+        for d in _records_in(r):
+            if own_key(d) == pk and str(d[pk]) == str(key) and field in d:
+                out.add(json.dumps(d[field], sort_keys=True))
+    return {json.loads(v) for v in out if not v.startswith(("{", "["))}
+
+
+def _key_via(step: FindStep, found: dict[str, Any], tables: dict[str, str], known: Sequence[Any],
+             keys: dict[str, str]) -> Any:
+    """The key a find looks its one row up by when that is a field of a row found earlier by its
+    key (`find cards where card_id = charge_row.card_id`) and the reads `known` show that row with
+    the field, all alike; None otherwise."""
+    pk = keys.get(step.find, "")
+    source = step.where.get(pk) if len(step.where) == 1 and not step.many else None
+    value = _value_of(source, {}, found, tables, known, keys) if _FIELD_OF.fullmatch(str(source)) else _UNKNOWN
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "" else None
+
+
+def _sources(value: Any) -> list[str]:
+    """Every expression text in a step's value (a return's dict of expressions, a list of them)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _sources(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _sources(v)]
+    return []
 
 
 @lru_cache(maxsize=4096)
@@ -319,44 +399,102 @@ def _tables_looked_up(source: str) -> frozenset[str]:
         return frozenset()
 
 
-def read_scope(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> tuple[set[str], tuple[str, Any] | None] | None:
-    """The tables a read's reply depends on (found rows, and tables its expressions look up), and
-    the (table, key) of the one record it opens by its key from its arguments, if it opens one;
-    None when the tool has no declared effect."""
+@dataclass
+class _Find:
+    """A find a read makes: its table, the row's name, the values its `where` compares fields with
+    (those known before the call), whether it runs inside a loop or branch, and whether it is the
+    record the read opens by its key."""
+
+    table: str
+    name: str
+    where: dict[str, Any]
+    nocase: frozenset[str]
+    nested: bool
+    opens: bool = False
+
+
+@dataclass
+class ReadShape:
+    """What a read's reply depends on: the tables (found, or looked up by its expressions), its
+    finds, the tables its expressions look up, the (table, key) of the one record it opens by its
+    key, the fields of that record its expressions use (None: the whole row), and which of them it
+    shows only through an expression (a lookup by the field, not the field: not patched by a reply)."""
+
+    tables: set[str]
+    finds: list[_Find]
+    looked_up: set[str]
+    opened: tuple[str, Any] | None
+    shown: set[str] | None
+    derived: set[str] | None  # those of `shown` it shows only through an expression (None: unknown)
+
+
+def read_shape(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> ReadShape | None:
+    """The `ReadShape` of a call of a read; None when the tool has no declared effect."""
     if spec.effect is None:
         return None
-    tables: set[str] = set()
-    opens: list[tuple[str, Any]] = []
-
-    def exprs(values: Any) -> None:
-        for v in values if isinstance(values, (list, tuple)) else [values]:
-            if isinstance(v, str):
-                tables.update(_tables_looked_up(v))
+    finds: list[_Find] = []
+    looked_up: set[str] = set()
+    used: list[str] = []  # every expression after the opening find
 
     def walk(steps: list[Any], nested: bool) -> None:
         for st in steps:
             if isinstance(st, FindStep):
-                tables.add(st.find)
-                exprs([*st.where.values(), st.filter])
-                key = None if nested or opens else found_by_key(st, args, keys)
+                key = None if nested or any(f.opens for f in finds) else found_by_key(st, args, keys)
+                where: dict[str, Any] = {}
                 if key is not None:
-                    opens.append((st.find, key))
+                    where[keys[st.find]] = key
+                else:
+                    named = {f.name: f for f in finds if f.opens}
+                    for field, src in st.where.items():
+                        m = _FIELD_OF.fullmatch(src) if isinstance(src, str) else None
+                        if m is not None and m[1] in named and m[2] == keys.get(named[m[1]].table):
+                            where[field] = named[m[1]].where[m[2]]  # the opened record's own key
+                        elif (v := _value_of(src, args, {}, {}, (), keys)) is not _UNKNOWN:
+                            where[field] = v
+                    used.extend(_sources(list(st.where.values())))
+                finds.append(_Find(st.find, st.as_, where, frozenset(st.nocase), nested, key is not None))
+                used.extend(_sources(st.filter))
             elif isinstance(st, LetStep):
-                exprs(list(st.let.values()))
+                used.extend(_sources(st.let))
             elif isinstance(st, RequireStep):
-                exprs(st.require)
+                used.extend(_sources(st.require))
             elif isinstance(st, ReturnStep):
-                exprs(st.return_)
+                used.extend(_sources(st.return_))
             elif isinstance(st, ForEachStep):
-                exprs(st.for_each)
+                used.extend(_sources(st.for_each))
                 walk(st.do, True)
             elif isinstance(st, IfStep):
-                exprs(st.if_)
+                used.extend(_sources(st.if_))
                 walk(st.then, True)
                 walk(st.else_, True)
 
     walk(list(spec.effect), False)
-    return tables, (opens[0] if opens else None)
+    for source in used:
+        looked_up |= _tables_looked_up(source)
+    opening = next((f for f in finds if f.opens), None)
+    shown: set[str] | None = set()
+    derived: set[str] | None = set()
+    if opening is not None:
+        name = re.escape(opening.name)
+        whole = False  # the row returned as it is
+        for source in used:
+            if (m := _FIELD_OF.fullmatch(source)) is not None and m[1] == opening.name:
+                shown.add(m[2])  # type: ignore[union-attr]
+            elif re.fullmatch(rf"\s*{name}\s*", source):
+                whole = True
+            elif (m := re.fullmatch(rf"\s*project\(\s*{name}\s*,\s*\[([^\]]*)\]\s*\)\s*", source)) is not None:
+                shown.update(re.findall(r"'([^']*)'", m[1]))  # type: ignore[union-attr]
+            elif re.search(rf"\b{name}\b(?!\s*\.\s*[A-Za-z_])", source):
+                shown = derived = None  # the row itself, whole, in an expression (`compact`)
+                break
+            else:  # fields in an expression: a lookup by the booking's flight shows the flight
+                fields = re.findall(rf"\b{name}\s*\.\s*([A-Za-z_]\w*)", source)
+                shown.update(fields)  # type: ignore[union-attr]
+                derived.update(fields)  # type: ignore[union-attr]
+        if whole:
+            shown = None
+    return ReadShape({f.table for f in finds} | looked_up, finds, looked_up,
+                     (opening.table, opening.where[keys[opening.table]]) if opening else None, shown, derived)
 
 
 Read = tuple[str, dict[str, Any], Any]
@@ -374,11 +512,13 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
     """The reads in `messages` that are still true, as the writes since have left them, and the
     `id()`s of those a write since may have changed (kept as its reply patched them). A write's reply
     is patched into the records it names; a read holding a record the write may have changed
-    otherwise is forgotten, as is a read listing records of a kind the write may add to. A support
-    agent remembers the booking it opened before cancelling another; it does not open it again, but
-    it looks again before changing a record that a change since may have touched. The reads of the
-    tools in `keep` (who the customer is) follow the older, list-level rule: kept while the reply
-    patches them and the write changed no field they show of a record the reply does not name."""
+    otherwise is forgotten, as is a read listing records among which one the write changed or added
+    may be (by the fields the listing is found by: a new reading of one account is not among
+    another account's readings). A support agent remembers the booking it opened before cancelling
+    another; it does not open it again, but it looks again before changing a record that a change
+    since may have touched. The reads of the tools in `keep` (who the customer is) follow the
+    older, list-level rule: kept while the reply patches them and the write changed no field they
+    show of a record the reply does not name."""
     keys = {name: t.pk for name, t in compiled.tables.items()}
     replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
     out: list[Read] = []
@@ -392,12 +532,13 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
             except (TypeError, json.JSONDecodeError):
                 args, result = {}, None
             if tool is None or tool.writes:
-                changed = footprint(tool.spec, args, keys) if tool is not None else None
-                scopes = [read_scope(compiled.tools[t].spec, a, keys) for t, a, _ in out]
-                stale.update(id(r) for (_, _, r), sc in zip(out, scopes) if _may_touch(sc, changed))
-                out[:] = [(t, a, r) for (t, a, r), sc in zip(out, scopes)
+                known = [r for _, _, r in out]
+                changed = footprint(tool.spec, args, keys, known) if tool is not None else None
+                shapes = [read_shape(compiled.tools[t].spec, a, keys) for t, a, _ in out]
+                stale.update(id(r) for (_, _, r), sh in zip(out, shapes) if _may_touch(sh, changed))
+                out[:] = [(t, a, r) for (t, a, r), sh in zip(out, shapes)
                           if (_patched(r, result) and not _unnamed_change(r, result, changed, keys) if t in keep
-                              else _still_true(sc, r, result, changed, keys))]
+                              else _still_true(sh, r, result, changed, keys, known))]
                 stale &= {id(r) for _, _, r in out}  # a forgotten read's id may be a later read's
                 continue
             if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
@@ -405,39 +546,80 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
     return out, stale
 
 
-def _may_touch(scope: tuple[set[str], tuple[str, Any] | None] | None, changed: Footprint | None) -> bool:
-    """Whether a write of footprint `changed` may have changed the record a read of `scope` opens
+def _may_touch(shape: ReadShape | None, changed: Footprint | None) -> bool:
+    """Whether a write of footprint `changed` may have changed the record a read of `shape` opens
     (or, for a read opening none, anything it shows)."""
-    if changed is None or scope is None:
+    if changed is None or shape is None:
         return True
-    tables, opened = scope
-    if opened is None:
-        return bool(tables & set(changed))
-    rows = changed.get(opened[0], (set(), set()))[0]
-    return ANY in rows or str(opened[1]) in {str(k) for k in rows}
+    if shape.opened is None:
+        return bool(shape.tables & set(changed))
+    rows = changed.get(shape.opened[0], (set(), set()))[0]
+    return ANY in rows or str(shape.opened[1]) in {str(k) for k in rows}
 
 
-def _still_true(scope: tuple[set[str], tuple[str, Any] | None] | None, read: Any, reply: Any,
-                changed: Footprint | None, keys: dict[str, str]) -> bool:
-    """Whether `read` (by a tool of `scope`) holds after a write with footprint `changed` and
-    `reply`: the write changed no table the read depends on, or only other records of the one
-    table of the one record it opens, or that record itself with the reply saying every field it
-    set (patched into `read` in place)."""
+def _still_true(shape: ReadShape | None, read: Any, reply: Any, changed: Footprint | None,
+                keys: dict[str, str], known: Sequence[Any]) -> bool:
+    """Whether `read` (of `shape`) holds after a write with footprint `changed` and `reply`: every
+    row the write changed or added is one no find of the read can have found (its fields, as the
+    reads `known` or the write show them, are not those the find looks for: another card, another
+    account's reading), or the record the read opens with none of the fields the write set shown,
+    or with the reply saying every such field (patched into `read` in place). A table the read's
+    expressions look up (a count, a lookup) is one it depends on whole."""
     if isinstance(reply, dict) and set(reply) == {"error"}:
         return True  # a failed write changed nothing
-    if changed is None or scope is None:
+    if changed is None or shape is None:
         return False
-    tables, opened = scope
-    touched = set(changed) & tables
-    if not touched:
-        return True
-    if opened is None or touched != {opened[0]} or not isinstance(read, dict):
-        return False
-    rows, fields = changed[opened[0]]
-    if ANY in rows:
-        return False
-    pk = keys[opened[0]]
-    return str(opened[1]) not in {str(k) for k in rows} or _patch_one(read, reply, pk, fields)
+    for table in set(changed) & shape.tables:
+        rows, sets = changed[table]
+        if ANY in rows or table in shape.looked_up:
+            return False
+        pk = keys.get(table, "")
+        for find in (f for f in shape.finds if f.table == table):
+            if find.nested:
+                return False
+            for row in rows:
+                if _not_among(find, row, pk, sets, known, keys):
+                    continue
+                if find.opens and not isinstance(row, New):  # the record the read opens, changed
+                    if shape.shown is not None and not sets & shape.shown:
+                        continue  # the read shows none of what the write set (a card's charges)
+                    if isinstance(read, dict) and shape.derived is not None and not sets & shape.derived \
+                            and _patch_one(read, reply, pk, sets):
+                        continue
+                return False
+    return True
+
+
+def _not_among(find: _Find, row: Any, pk: str, sets: set[str], known: Sequence[Any], keys: dict[str, str]) -> bool:
+    """Whether the changed or added `row` cannot be one `find` found: a field it compares, which the
+    write did not set, has another value in the row."""
+    if isinstance(row, New):
+        if pk in find.where and pk not in dict(row.values):
+            return True  # a row made now has a key of its own, not one read before
+        values = dict(row.values)
+    else:
+        values = {pk: row}
+    for field, wanted in find.where.items():
+        if field in sets:
+            continue  # the write may have set it to the value the find looks for
+        if field in values:
+            have = {values[field]}
+        elif not isinstance(row, New):
+            have = _field_values(find.table, row, field, known, keys)
+        else:
+            continue
+        if have and all(not _same(h, wanted, field in find.nocase) for h in have):
+            return True
+    return False
+
+
+def _same(a: Any, b: Any, nocase: bool) -> bool:
+    """Whether a row's value `a` is one a find's `where` value `b` matches (a list: any of it)."""
+    if isinstance(b, (list, tuple)):
+        return any(_same(a, x, nocase) for x in b)
+    if nocase and isinstance(a, str) and isinstance(b, str):
+        return a.casefold() == b.casefold()
+    return str(a) == str(b)
 
 
 def _patch_one(record: dict[str, Any], reply: Any, pk: str, fields: set[str]) -> bool:

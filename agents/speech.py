@@ -186,7 +186,7 @@ def declined(rng: random.Random) -> str:
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
-            told: str = "", again: bool = False, owner: str = "", who: Any = None) -> str:
+            told: str = "", again: bool = False, owner: str = "", who: Any = None, how_to: int = 0) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
@@ -197,7 +197,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     profile ("customer_id"), which is never described to them; `who`: the customer's own id (their
     name is theirs, not one of other customers a long reply lists). Asked `again` (the user changed a
     value at the first asking): the action as it is now, without the record and the terms said the
-    first time."""
+    first time. `how_to`: the action is a how-to guide's title (what the customer asked for,
+    never "the next step is to" it), of this many steps confirmed at once; 0 for another action."""
     if again:
         extra = details(args, secret, said=what)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
@@ -213,7 +214,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
               and (not owner or own_key(r) == owner and (who is None or r.get(owner) == who))]
     first = firsts[0] if firsts and (owner or len(set(firsts)) == 1) else None
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
-    body = pick(rng, (B.CONFIRM_BODY,) if lead else (B.CONFIRM_LEAD, B.CONFIRM_BODY), action=said_as)
+    bodies = B.CONFIRM_BODY_STEPS if how_to > 1 else B.CONFIRM_BODY_HOW_TO if how_to else B.CONFIRM_BODY
+    body = pick(rng, (bodies,) if lead else (B.CONFIRM_LEAD, bodies), action=said_as)
     # a record the action names ("open a new Navy Blue account", "for one in navy, size M"): its number adds nothing
     named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
@@ -469,6 +471,8 @@ _EVENT_NOUNS = {"birth": "born on", "expiry": "expiring on", "expiration": "expi
 _MOVING = frozenset("travel start end depart arrive leave return visit stay".split())
 _PHRASAL = re.compile(r"^(check|move|pick|sign|log|hand|set|start|end|turn)_(in|out|up|off|over|back)$")
 _EVENT = re.compile(r"^(?P<verb>[a-z]+)_(?:on|at|date)$")
+_DEADLINE = re.compile(r"^(?P<verb>[a-z]+)(?:_(?P<particle>up|in|out|off|back|over))?_by$")
+"""A date something is to be done by: "return_by", "pick_up_by"."""
 
 
 _CLOCK = re.compile(r"^\d{2}:\d{2}$")
@@ -493,6 +497,14 @@ def _when_phrase(field: str) -> str:
     phrasal = _PHRASAL.match(field)
     if phrasal:  # "check_in" -> "checking in on", "move_out" -> "moving out on", "set_up" -> "setting up on"
         return f"{_ing(phrasal.group(1))} {phrasal.group(2)} on"
+    deadline = _DEADLINE.match(field)
+    if deadline:  # "return_by" -> "to be returned by" (never "return-by date on"), "due_by" -> "due by"
+        verb, particle = deadline.group("verb"), deadline.group("particle")
+        if verb in ("due", "reply", "response", "respond"):
+            return "due by" if verb == "due" else "with a reply due by"
+        return f"to be {participle(verb)}{f' {particle}' if particle else ''} by"
+    if field.endswith("_until"):  # "valid_until" -> "valid until", never "valid until on"
+        return plain_words(field)
     happens = happened(field)  # "picked_up_at" -> "picked up on", never "picked up at on"
     return f"{happens or plain_words(field)} on"
 
@@ -715,6 +727,39 @@ _IDENTITY = re.compile(r"(?:^|_)(?:name|email|phone|address|birth)$")
 _STATE_PREPOSITIONS = frozenset({"in", "on", "out", "under", "over", "at", "off"})
 
 
+#: a preposition a name ends in whose object was left out ("is_executed_during"): not said
+_DANGLING = frozenset("during for with by from of to into about before after until within without between "
+                      "through via than".split())
+
+
+_PARTICLES = frozenset("in up out off down on".split())
+"""A verb's particle after its participle: "logged in", "set up"."""
+
+
+def undangled(parts: list[str]) -> list[str]:
+    """A name's words without a preposition left at its end ("executed during" -> "executed"); a
+    verb's particle ("set up", "logged in") stays."""
+    return parts[:-1] if len(parts) > 1 and parts[-1].lower() in _DANGLING else parts
+
+
+def state_of(name: str) -> tuple[str, str, str] | None:
+    """(the thing, "is" or "are", the state) of a yes/no named by the state a thing is in, a past
+    participle or an adjective last: "locale_data_selected" -> ("locale data", "is", "selected"),
+    "available_packages_refreshed" -> ("available packages", "are", "refreshed"),
+    "parameters_are_mounted" -> ("parameters", "are", "mounted"); None for another name."""
+    parts = undangled(name.lower().split("_"))
+    if len(parts) >= 3 and parts[-1] in _PARTICLES and says_state(parts[-2]):  # "user_logged_in"
+        parts = [*parts[:-2], f"{parts[-2]} {parts[-1]}"]
+    if len(parts) < 2 or not says_state(parts[-1].split()[0]) or parts[-1] in ("needed", "required") \
+            or parts[0] in ("is", "has", "can"):
+        return None
+    thing, state = parts[:-1], parts[-1]
+    be = thing.pop() if len(thing) > 1 and thing[-1] in ("is", "are") else None
+    last = thing[-1]
+    many = len(last) > 3 and singular(last) != last and not last.endswith(("ss", "us", "is"))
+    return " ".join(thing), be or ("are" if many else "is"), state
+
+
 def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_write: bool = False,
             plain: bool = False) -> str:
     """A yes/no fact that names the field and says its polarity ("it is not eligible"; of a person,
@@ -723,6 +768,7 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
     yes = _YES_PLAIN if plain else _YES
     plural = who in ("they", "you")  # else "it" or a person's name ("Glenn Cortez is accepting patients")
     it, is_ = (who, "are" if plural else "is")
+    name = "_".join(undangled(name.split("_")))  # "is_executed_during": "it is executed"
     head, _, rest = name.partition("_")
     if head in ("is", "has", "can") and rest:
         be = {"is": is_, "has": "have" if plural else "has", "can": "can"}[head]
@@ -734,9 +780,9 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
         bank = yes if value else _NO
         return pick(rng, bank, subject=it, be=be, rest=rest_words)
     parts = name.lower().split("_")
-    if len(parts) >= 2 and says_state(parts[-1]) and parts[-1] not in ("needed", "required"):  # "identity_verified"
-        subject = f"the {' '.join(parts[:-1])}"  # "mailfrom_set": "the mailfrom is set" (never "... is on")
-        return pick(rng, yes if value else _NO, subject=subject, be="is", rest=parts[-1])
+    if (state := state_of(name)) is not None:  # "identity_verified"
+        # "mailfrom_set": "the mailfrom is set" (never "... is on"); "the parameters are mounted"
+        return pick(rng, yes if value else _NO, subject=f"the {state[0]}", be=state[1], rest=state[2])
     if len(parts) == 1 and parts[0].endswith("ed") and parts[0] not in ("needed", "required"):  # "verified"
         return pick(rng, yes if value else _NO, subject=it, be=is_, rest=parts[0])
     if len(parts) >= 2 and (parts[0].endswith("ing") or parts[0] in _STATE_PREPOSITIONS):

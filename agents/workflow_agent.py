@@ -664,7 +664,8 @@ class WorkflowAgent:
                               guidance, told=turn.told,
                               again=self._changed_at_confirmation(turn),
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
-                              who=self._customer(turn)))
+                              who=self._customer(turn),
+                              how_to=_how_to(plan, len(self._writes_after(plan, tool, known)))))
 
     def _writes_after(self, plan: Plan, tool: str, known: dict[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
         """(effect, the arguments known now) of the writes that always follow `tool`'s in the plan:
@@ -1156,3 +1157,10 @@ def _without(text: str, values: list[str]) -> str:
     for v in values:
         text = compiled(r"(?<!\w)" + re.escape(v) + r"(?!\w)", re.IGNORECASE).sub(" ", text)
     return text
+
+
+def _how_to(plan: Plan, later: int) -> int:
+    """How many steps a confirmation of a how-to guide's title is for (`S.confirm`'s `how_to`): a
+    procedure of several writes confirmed at once whatever its kind ("get a federal explosives
+    license": check, pay, mail, receive), or a how-to of one; 0 for another request."""
+    return 1 + later if later or plan.workflow.category == "how-to" else 0

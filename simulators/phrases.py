@@ -86,6 +86,9 @@ ASK_WHICH = ["which of my {nouns} has the {most} {x}?", "could you tell me which
 WHETHER_DOING = ["if my {noun} is {state}", "whether my {noun} is {state}", "if my {noun} is {state} at the moment"]
 WHETHER_VERB = ["if my {noun} {state}", "whether my {noun} {state}"]  # "is_active": "if my account is active"
 WHETHER_ON = ["whether {state} is on for my {noun}", "if my {noun} has {state} turned on", "if {state} is on for my {noun}"]
+# the state a thing of the record is in ("locale_data_selected"), never "whether locale data selected is on"
+WHETHER_STATE = ["whether the {thing} {be} {state} for my {noun}", "if the {thing} {be} {state} for my {noun}",
+                 "if the {thing} {be} {state} on my {noun}"]
 ASK_YES_NO = ["could you tell me {whether}?", "can you tell me {whether}?", "I'd like to know {whether}.",
               "do you know {whether}?", "could you check {whether}?", "I would like to know {whether}, please."]
 # one fact and a moment ("the status of my claim and when it was filed"), never "the status and date filed"

@@ -14,7 +14,7 @@ from gem_env.tools.reasons import of_person, own_words, says_reason
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
 from .reply_random import reply_random
-from .scenario import Request, Scenario, humanize
+from .scenario import Request, Scenario, humanize, state_of, undangled
 from .writing import Hand
 
 _SENTENCE = re.compile(r"(?<=[.?!])\s+")
@@ -409,7 +409,7 @@ class ScriptedUser:
             asked = ScriptedUser._question(rest, noun, rng)  # one sentence: "..., and how many ... it has?"
             return f"{asked[:-1]}{rng.choice(P.AND_HOW_MANY).format(things=things)}{asked[-1]}"
         plain = [a for a in request.asks if a not in request.yes_no]
-        states = [humanize(a) for a in request.asks if a in request.yes_no]
+        states = [a for a in request.asks if a in request.yes_no]
         # a moment named by what happened then; "when was my booking made?", never "... booked?"
         whens = [(a, verb if verb[:4] != noun[:4] else "made") for a in plain if (verb := happened(a))]
         if not states and len(plain) == 1 and whens:
@@ -423,13 +423,16 @@ class ScriptedUser:
             return rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in plain), noun=noun,
                                                   be="are" if len(plain) > 1 else "is")
 
-        def one_state(said: str) -> str:
+        def one_state(key: str) -> str:
+            said = humanize(undangled(key))  # "if my task is executed", not "... executed during"
             head = said.split()[0]
-            bank = P.WHETHER_VERB if head in ("is", "has", "can") else P.WHETHER_DOING \
-                if head.endswith("ing") or head in ("in", "on", "out", "under", "over", "at", "off") \
-                or (said == head and head.endswith("ed")) else P.WHETHER_ON  # "if my contact is verified"
+            doing = head.endswith("ing") or head in ("in", "on", "out", "under", "over", "at", "off") \
+                or (said == head and head.endswith("ed"))  # "if my contact is verified"
+            if head not in ("is", "has", "can") and not doing and (state := state_of(key)) is not None:
+                return rng.choice(P.WHETHER_STATE).format(noun=noun, thing=state[0], be=state[1], state=state[2])
+            bank = P.WHETHER_VERB if head in ("is", "has", "can") else P.WHETHER_DOING if doing else P.WHETHER_ON
             return rng.choice(bank).format(noun=noun, state=said)
-        whether = " and ".join(one_state(said) for said in states)
+        whether = " and ".join(one_state(key) for key in states)
         if not plain:
             return rng.choice(P.ASK_YES_NO).format(whether=whether)
         if len(plain) == 1 and whens:  # "when was my account opened, and is overdraft protection on?"

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from ..simulators.scenario import STOP
+from ..simulators.scenario import STOP, undangled
 from .ground.plan import PlannedTools
 from .refine.checks import variant_checks
 from .tasks import Task
@@ -111,7 +111,8 @@ def tells(name: str, value: str, text: str) -> bool:
         if value == "0" and is_count(name, 0) and said(none_of(name), text):
             return True  # "no refills remaining" tells refills_remaining = 0
         return any(said(form, text) for form in spoken_forms(value))
-    words = [w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in ("is", "has", "can")]
+    # a name cut off at a preposition is named without it ("it is executed": is_executed_during)
+    words = [w for w in re.findall(r"[a-z0-9]+", undangled(name).lower()) if w not in ("is", "has", "can")]
     for sentence in _SENTENCES.split(text):
         low = sentence.lower()
         if words and all(re.search(rf"\b{re.escape(w)}", low) for w in words):

@@ -1,0 +1,124 @@
+"""Small wording rules of the offline agent and user: a how-to guide's title is confirmed as all its
+steps, never as "the next step"; a yes/no named by the state a thing is in is asked and told as
+that state ("whether the locale data is selected", never "whether locale data selected is on"),
+and a name cut off at a preposition is said without it ("it is executed", never "it is executed
+during"); a date a record is to be returned by is "to be returned by", never "return-by date on"."""
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from gem_env.agents import speech as S
+from gem_env.agents.lookup import named_fields
+from gem_env.simulators.scenario import Request
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.tasks.lookups import _asked
+
+SECRET = re.compile(r"password|pin\b")
+
+
+def test_a_how_to_title_is_confirmed_as_what_was_asked_not_as_the_next_step() -> None:
+    """"The next step is to support the ACLU." read as a how-to's instruction: a guide's title is
+    what the customer asked for, of several steps ("Next come the steps to ...") or one ("Next up,
+    I'll ..."). Only those two alternatives change; every other confirmation is word for word what
+    it was, by the same seed."""
+    record = [{"message_id": "MES-1", "status": "active", "progress": "not started"}]
+    said: dict[int, set[str]] = {5: set(), 1: set()}
+    other = 0
+    for seed in range(300):
+        plain = S.confirm(random.Random(seed), "support the ACLU", {"message_id": "MES-1"}, SECRET, record)
+        for steps in said:
+            how_to = S.confirm(random.Random(seed), "support the ACLU", {"message_id": "MES-1"}, SECRET, record,
+                               how_to=steps)
+            assert not re.search(r"next step", how_to), how_to
+            if re.search(r"next step (?:is|would be) to", plain):
+                said[steps].add(re.search(r"(?:Next come the steps to|Next, I'd go through the steps to|Next up, I'll"
+                                          r"|What I'd do next is) support the ACLU\.", how_to)[0])
+            else:
+                assert how_to == plain
+                other += 1
+    assert said[5] == {"Next come the steps to support the ACLU.", "Next, I'd go through the steps to support the ACLU."}
+    assert said[1] == {"Next up, I'll support the ACLU.", "What I'd do next is support the ACLU."}
+    assert other > 400
+
+
+@pytest.mark.parametrize("field,thing,be", [
+    ("locale_data_selected", "the locale data", "is"), ("available_packages_refreshed", "the available packages", "are"),
+    ("parameters_are_mounted", "the parameters", "are"), ("files_extracted", "the files", "are"),
+    ("user_logged_in", "the user", "is")])
+def test_a_yes_no_named_by_a_state_is_asked_and_told_as_that_state(field: str, thing: str, be: str) -> None:
+    """The user asked "whether locale data selected is on for my locale", and the assistant answered "the available packages is refreshed", "the parameters are is
+    mounted"; each now says the thing, its verb and its state, and the assistant still finds the
+    field asked in the user's words."""
+    state = field.rsplit("_", 2 if field.endswith("_in") else 1)[1:]
+    said = f"{thing} {be} {' '.join(state)}"
+    request = Request(kind="lookup", goal=_asked(field, True), asks=[field], yes_no=[field])
+    for seed in range(6):
+        question = ScriptedUser._question(request, "locale", random.Random(seed))
+        assert said in question and not re.search(r"\bis on\b|turned on", question), question
+        assert named_fields([field, "status"], question.lower()) == [field]
+        told = S._yes_no(random.Random(seed), field, seed % 2 == 0)
+        assert re.search(rf"{thing} {be} (?:not )?{' '.join(state)}", told, re.IGNORECASE), told
+
+
+def test_a_yes_no_cut_off_at_a_preposition_is_said_without_it() -> None:
+    """`is_executed_during` (from "commands ... executed during an hour that never existed"): asked
+    "if my task is executed", answered "it is executed", never "... executed during"."""
+    field = "is_executed_during"
+    request = Request(kind="lookup", goal=_asked(field, True), asks=[field], yes_no=[field])
+    for seed in range(6):
+        question = ScriptedUser._question(request, "task", random.Random(seed))
+        assert "is executed" in question and "during" not in question, question
+        assert named_fields([field, "status"], question.lower()) == [field]
+        told = S._yes_no(random.Random(seed), field, seed % 2 == 0)
+        assert re.search(r"\bit is (?:not )?executed\b", told, re.IGNORECASE) and "during" not in told, told
+
+
+@pytest.mark.parametrize("field,said", [
+    ("return_by", "to be returned by"), ("pick_up_by", "to be picked up by"), ("due_by", "due by"),
+    ("reply_by", "with a reply due by"), ("valid_until", "valid until"),
+    ("booked_on", "booked on"), ("picked_up_at", "picked up on"), ("starts_at", "starting")])
+def test_a_date_a_record_is_to_be_done_by_is_said_as_a_deadline(field: str, said: str) -> None:
+    """A loan's "return_by" was described "return-by date on January 24, 2025"."""
+    assert S._when_phrase(field) == said
+    assert S.record_phrase("loan", [("status", "active"), (field, "2025-01-24")]) == \
+        f"active loan, {said} January 24, 2025"
+
+
+def test_how_to_sessions_say_titles_and_states_as_people_do(tmp_path: Path) -> None:
+    """The how-to documents these came from (the ACLU guide, Debian's cron and dpkg sections):
+    every admitted task is accepted, no confirmation calls a guide's title "the next step", and no
+    yes/no named by a state is asked or told as a setting ("... selected is on") or cut off."""
+    from conftest import shared_path
+
+    from gem_env.cli import main
+    wanted = {"wikihow-goal-step:9", "debian-handbook:sect.task-scheduling-cron-atd",
+              "debian-handbook:sect.manipulating-packages-with-dpkg", "debian-reference:8.1.2",
+              "debian-handbook:sect.config-misc"}
+    lines = [line for name in ("wikihow_goal_steps_1000.jsonl", "debian_docs_sections.jsonl")
+             for line in shared_path("corpora", name).read_text().splitlines() if json.loads(line)["id"] in wanted]
+    assert len(lines) == len(wanted)
+    corpus = tmp_path / "how_to.jsonl"
+    corpus.write_text("\n".join(lines) + "\n")
+    assert main(["synthesize", str(corpus), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    counts = json.loads((tmp_path / "run" / "manifest.json").read_text())["counts"]
+    assert counts["tasks_admitted"] >= 12 and counts["trajectories_accepted"] == counts["tasks_admitted"], counts
+    text = " ".join(m.get("content") or "" for line in (tmp_path / "run" / "trajectories.jsonl").open()
+                    for m in json.loads(line)["messages"] if m["role"] in ("user", "assistant"))
+    assert "steps to support the ACLU" in text
+    assert not re.search(r"next step (?:is|would be) to support the ACLU", text)
+    assert not re.search(r"executed during\b(?! an hour)|\b(?:selected|removed|extracted|mounted) is on\b"
+                         r"|has (?:[a-z]+ ){1,3}(?:selected|removed|extracted) turned on|\bare is\b", text)
+
+
+def test_verification_reads_a_yes_no_cut_off_at_a_preposition_without_it() -> None:
+    """"It is executed." tells `is_executed_during`, with its polarity; another field it does not."""
+    from gem_env.stages.verify import tells
+    assert tells("is_executed_during", "yes", "Yes, it is executed.")
+    assert tells("is_executed_during", "no", "No, it is not executed.")
+    assert not tells("is_executed_during", "yes", "No, it is not executed.")
+    assert not tells("is_followed_by_command_lilo", "yes", "Yes, it is followed.")
