@@ -168,8 +168,11 @@ def test_held_out_v10_sample_is_scored_when_labelled():
     rows = bench.load_labels(bench.LABELS_V10)
     assert v10["missing"] == 0 and v10["n"] == len(rows) and v10["all"]["tp"] + v10["all"]["fn"] == sum(
         r["relevant"] for r in rows), v10
-    # V10_MEASURED
-    assert v10["f1"] >= V10_FLOOR, v10
+    # measured once (round 38), after training on v1 to v9 only: P 0.714, R 0.833, F1 0.769 (230
+    # documents of tldr, wikiHow goal-steps and OpenPI, 42 relevant, labelled blind before the model
+    # work; 0.785 without the 18 doubtful labels) — below the 0.9 target; a regression floor only
+    # (v9 scored 0.628 under round 37's model, v8 0.708 when it was held out)
+    assert v10["f1"] >= 0.7, v10
 
 
 def test_v9_is_training_data_and_v10_never_is():
