@@ -94,6 +94,22 @@ DRAWS = {
         "more": {"seed": 20261208,
                  "strata": {"wikihow_goal_steps_1000.jsonl": 60,
                             "wikihow_openpi_procedures.jsonl": 85}}},
+    # v10: every debian, banking, support-policy and proc2pddl document is labelled, so v10 is
+    # drawn from the three corpora with unused documents (tldr 7319, wikihow goal-steps 835,
+    # openpi 624 left). In v1-v9, 0 of 106 tldr pages were relevant, goal-steps 21 of 165,
+    # openpi 20 of 186 of which "Hobbies and Crafts" (games, devices) held 14 of 36. openpi is
+    # split by its own `topic` field (not by any filter score), Hobbies and Crafts drawn heavier:
+    # expected relevant ~ 60*0.39 + 15*0.18 + 35*0.04 + 100*0.13 = ~40 of 230.
+    10: {"seed": 20261209,
+         "prior": ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl",
+                   "filter_labels_v4.jsonl", "filter_labels_v4_second.jsonl",
+                   "filter_labels_v5.jsonl", "filter_labels_v6.jsonl", "filter_labels_v7.jsonl",
+                   "filter_labels_v7_second.jsonl", "filter_labels_v8.jsonl",
+                   "filter_labels_v9.jsonl"),
+         "field": {"wikihow_openpi_procedures.jsonl": "topic"},
+         "strata": {"tldr_pages_en.jsonl": 20, "wikihow_goal_steps_1000.jsonl": 100,
+                    "wikihow_openpi_procedures.jsonl": {"Hobbies and Crafts": 60,
+                                                        "Cars & Other Vehicles": 15, "": 35}}},
 }
 
 
@@ -106,15 +122,17 @@ def used_ids(prior: tuple[str, ...]) -> set[str]:
     return ids
 
 
-def title_strata(records: list[dict], counts: int | dict[str, int]) -> list[tuple[list, int]]:
+def title_strata(records: list[dict], counts: int | dict[str, int],
+                 field: str = "title") -> list[tuple[list, int]]:
     """[(records, count)] per stratum of one file: the whole file for a plain count, else one per
-    title prefix in order, "" taking every record no earlier prefix took."""
+    prefix of `field` (the title unless the draw names another) in order, "" taking every record
+    no earlier prefix took."""
     if isinstance(counts, int):
         return [(records, counts)]
     strata, rest = [], records
     for prefix, count in counts.items():
-        strata.append(([r for r in rest if r.get("title", "").startswith(prefix)], count))
-        rest = [r for r in rest if not r.get("title", "").startswith(prefix)]
+        strata.append(([r for r in rest if r.get(field, "").startswith(prefix)], count))
+        rest = [r for r in rest if not r.get(field, "").startswith(prefix)]
     return strata
 
 
@@ -135,7 +153,7 @@ def sample_part(corpora: Path, spec: dict, taken: set[str]) -> list[dict]:
     for name, counts in spec["strata"].items():
         with (corpora / name).open(encoding="utf-8") as f:
             records = [rec for rec in map(json.loads, f) if rec["id"] not in taken]
-        for stratum, count in title_strata(records, counts):
+        for stratum, count in title_strata(records, counts, spec.get("field", {}).get(name, "title")):
             ids = sorted({rec["id"] for rec in stratum})
             if len(ids) < count:
                 raise SystemExit(f"{name}: {len(ids)} unused ids in a stratum, {count} wanted")

@@ -157,30 +157,30 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_held_out_v9_sample_is_scored_when_labelled():
+def test_held_out_v10_sample_is_scored_when_labelled():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
     bench = _load_bench("filter_quality")
-    v9 = bench.held_out(corpora)
-    if "skipped" in v9:
-        pytest.skip(v9["skipped"])
-    rows = bench.load_labels(bench.LABELS_V9)
-    assert v9["missing"] == 0 and v9["n"] == len(rows) and v9["all"]["tp"] + v9["all"]["fn"] == sum(
-        r["relevant"] for r in rows), v9
-    # measured once, after training on v1 to v8 only: P 0.692, R 0.587, F1 0.635 (293 documents, 46
-    # relevant, labelled blind by a separate labeller; 0.807 without the 42 doubtful labels) — below
-    # the 0.9 target; a regression floor only (v8 scored 0.708 when it was held out, v7 0.722)
-    assert v9["f1"] >= 0.6, v9
+    v10 = bench.held_out(corpora)
+    if "skipped" in v10:
+        pytest.skip(v10["skipped"])
+    rows = bench.load_labels(bench.LABELS_V10)
+    assert v10["missing"] == 0 and v10["n"] == len(rows) and v10["all"]["tp"] + v10["all"]["fn"] == sum(
+        r["relevant"] for r in rows), v10
+    # measured once (round 38), after training on v1 to v9 only: P 0.714, R 0.833, F1 0.769 (230
+    # documents of tldr, wikiHow goal-steps and OpenPI, 42 relevant, labelled blind before the model
+    # work; 0.785 without the 18 doubtful labels) — below the 0.9 target; a regression floor only
+    # (v9 scored 0.628 under round 37's model, v8 0.708 when it was held out)
+    assert v10["f1"] >= 0.7, v10
 
 
-def test_v8_is_training_data_and_v9_never_is():
+def test_v9_is_training_data_and_v10_never_is():
     train = _load_bench("train_filter")
     bench = _load_bench("filter_quality")
     trained = {r["id"] for r in train.training_rows()}
-    assert {r["id"] for r in bench.load_labels(bench.LABELS_V8)} <= trained
-    if bench.LABELS_V9.is_file():
-        assert not trained & {r["id"] for r in bench.load_labels(bench.LABELS_V9)}
+    assert {r["id"] for r in bench.load_labels(bench.LABELS_V9)} <= trained
+    assert not trained & {r["id"] for r in bench.load_labels(bench.LABELS_V10)}
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
@@ -203,14 +203,13 @@ def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
     samples = {}
     for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl", "filter_labels_v4.jsonl",
                  "filter_labels_v5.jsonl", "filter_labels_v6.jsonl", "filter_labels_v7.jsonl",
-                 "filter_labels_v8.jsonl", "filter_labels_v9.jsonl"):
-        if not (data / name).is_file():  # v9 lands from the labeller's branch
-            continue
+                 "filter_labels_v8.jsonl", "filter_labels_v9.jsonl", "filter_labels_v10.jsonl"):
         lines = (data / name).read_text(encoding="utf-8").splitlines()
         samples[name] = (json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]])
     for name, size in (("filter_labels_v3.jsonl", 150), ("filter_labels_v4.jsonl", 160),
                        ("filter_labels_v5.jsonl", 160), ("filter_labels_v6.jsonl", 160),
-                       ("filter_labels_v7.jsonl", 250), ("filter_labels_v8.jsonl", 250)):
+                       ("filter_labels_v7.jsonl", 250), ("filter_labels_v8.jsonl", 250),
+                       ("filter_labels_v9.jsonl", 290), ("filter_labels_v10.jsonl", 230)):
         meta, rows = samples[name]
         assert meta["criterion"] == samples["filter_labels_v2.jsonl"][0]["criterion"]
         assert len(rows) >= size and all(set(r) <= {"id", "file", "relevant", "doubtful", "reason"} for r in rows)
@@ -423,3 +422,37 @@ def test_reasons_cite_the_wording_on_the_side_it_pulls(monkeypatch):
 
 def test_word_weights_are_learned_data():
     assert WORDS and all(isinstance(w, str) and w == w.lower() and v for w, v in WORDS.items())
+
+
+def test_a_title_naming_a_machine_is_evidence_for_it():
+    """Short how-to steps ("Craft three wooden planks.") do not say they act on a machine; a title
+    "... in Minecraft" or "... on Android" does (round 38)."""
+    steps = "1. Craft three wooden planks.\n2. Place them in the grid.\n3. Take the bowl.\n"
+    game = feature_values(Document(id="g", title="How to Make a Bowl in Minecraft", text=steps))[0]
+    kitchen = feature_values(Document(id="k", title="How to Make a Wooden Bowl", text=steps))[0]
+    assert game["title_machine"] == 1.0 and kitchen["title_machine"] == 0.0
+    assert WEIGHTS["title_machine"] >= 0 and "title_machine" not in EVIDENCE_AGAINST
+
+
+def test_reasons_cite_the_texts_vocabulary_on_the_side_it_pulls(monkeypatch):
+    import gem_env.stages.filter as flt
+    doc = Document(id="v", title="How to Craft a Bed", text="1. Open your inventory.\n2. Craft the bed.\n")
+    monkeypatch.setattr(flt, "WORDS", {})
+    monkeypatch.setattr(flt, "TEXT_WORDS", {"inventory": 3.0, "bed": -0.2})
+    verdict = OfflineFilter(threshold=0.0).judge(doc)
+    assert verdict.relevant and "words such as 'inventory'" in verdict.reason and "'bed'" not in verdict.reason
+    assert flt.text_words(doc.text + " 42") == {"open", "inventory", "craft", "bed"}  # no "your", "the", "42"
+
+
+def test_text_word_weights_are_learned_data():
+    from gem_env.stages.filter import TEXT_WORDS
+    assert TEXT_WORDS and all(isinstance(w, str) and w == w.lower() and v for w, v in TEXT_WORDS.items())
+
+
+def test_a_draw_can_be_stratified_by_a_field_other_than_the_title():
+    sampler = _load_bench("sample_filter_labels")
+    records = [{"id": "a", "topic": "Hobbies and Crafts", "title": "x"}, {"id": "b", "topic": "Food", "title": "y"},
+               {"id": "c", "topic": "Hobbies and Crafts", "title": "z"}]
+    strata = sampler.title_strata(records, {"Hobbies and Crafts": 1, "": 1}, "topic")
+    assert [[r["id"] for r in rs] for rs, _ in strata] == [["a", "c"], ["b"]]
+    assert sampler.DRAWS[10]["prior"][-1] == "filter_labels_v9.jsonl"

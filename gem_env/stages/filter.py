@@ -6,9 +6,10 @@ Two interchangeable backends return the same `Verdict`:
 - `OfflineFilter` scores evidence in the text itself (`text.features`, `text.signals`) with a
   logistic model over the hand-made features in `FEATURES` plus learned weights for the words its
   instructions use (`text.signals.instruction_words`: "tap", "settings", ">" for an app; "stir",
-  "soil" against); weights and threshold are data (`filter_weights.py`), trained by
-  ``bench/train_filter.py`` on the hand-labelled samples v1 to v8 and measured by
-  ``bench/filter_quality.py`` on v9, which it never saw.
+  "soil" against) and, held closer to 0, for the words of the whole text (`text_words`:
+  "minecraft", "inventory" for a game; "recipe" against); weights and threshold are data
+  (`filter_weights.py`), trained by ``bench/train_filter.py`` on the hand-labelled samples v1 to
+  v9 and measured by ``bench/filter_quality.py`` on v10, which it never saw.
 - `LLMFilter` asks a chat model through `gem_env.llm.LLMClient` with a judge prompt.
 - `BandedFilter` is the offline filter with the documents it scores near its threshold (the
   uncertain band) sent to an `LLMFilter` when a model is configured (``--filter banded``).
@@ -16,6 +17,7 @@ Two interchangeable backends return the same `Verdict`:
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
@@ -23,6 +25,7 @@ from pydantic import BaseModel, Field
 from ..documents import Document, Verdict
 from ..text import features as tf
 from ..text.signals import instruction_words, is_question_title, is_task_title, machine_signals
+from ..text.words import tokens
 from . import filter_weights
 
 if TYPE_CHECKING:
@@ -84,7 +87,22 @@ FEATURES: dict[str, tuple[str, str]] = {
                          "{chained_commands} chained commands"),
     "statements": ("share of the list items that state rather than instruct (4+ items)",
                    "{statement_items} of {list_items} items are statements"),
+    "title_machine": ("the title names an app, a device, a platform or a game (on Android, in Excel, "
+                      "for Wii)", "a title naming a machine"),
 }
+
+#: What a title names when the text is about operating a machine: platforms, device classes,
+#: well-known programs and sites, consoles and a few games (general knowledge; a how-to title
+#: "... on Android" or "... in Minecraft" says what the steps act on, which short how-to steps
+#: such as "Craft a bed." do not).
+_TITLE_MACHINE = re.compile(
+    r"\b(?:android|iphone|ipad|ipod|ios|mac|macos|os x|windows|linux|ubuntu|pc|computer|laptop|tablet|"
+    r"smartphone|phone|app|apps|software|browser|chrome|firefox|safari|internet explorer|google|gmail|"
+    r"yahoo|outlook|e-?mail|facebook|twitter|instagram|youtube|skype|whatsapp|snapchat|tumblr|pinterest|"
+    r"linkedin|ebay|amazon|paypal|spotify|netflix|itunes|kindle|microsoft|word|excel|powerpoint|publisher|"
+    r"photoshop|gimp|acrobat|pdf|website|web ?site|online|internet|wi-?fi|bluetooth|router|printer|tv|"
+    r"dvd|usb|xbox|playstation|ps[1-5]|psp|nintendo|ds|3ds|wii|gamecube|game ?boy|steam|minecraft|"
+    r"pok[eé]mon|roblox|sims|runescape|halo|animal crossing|video ?games?|calculator|camera|gps)\b", re.I)
 
 #: Features that are evidence against relevance; every other one is evidence for it. Training keeps
 #: each weight on its side (a feature whose fitted weight would flip is left out, weight 0), so a
@@ -97,6 +115,22 @@ EVIDENCE_AGAINST = frozenset({"advice", "examples", "tables", "physical", "physi
 BIAS, WEIGHTS, DEFAULT_THRESHOLD = filter_weights.BIAS, filter_weights.WEIGHTS, filter_weights.THRESHOLD
 #: Learned weight of each word an instruction may use (unlisted words weigh 0).
 WORDS: dict[str, float] = filter_weights.WORDS
+#: Learned weight of each word the whole text may use (unlisted words weigh 0).
+TEXT_WORDS: dict[str, float] = filter_weights.TEXT_WORDS
+
+
+#: Words a reason could not explain anything by ("words such as 'of', 'and'"): left out of
+#: `text_words`, as are numbers.
+_FUNCTION_WORDS = frozenset(
+    "a an the and or nor but of to in on at by for from with into onto as than so if is are was were be "
+    "been being am it its it's this that these those there here which who whom whose i me my we us our "
+    "you your yours he him his she her they them their one each all any some both such not no".split())
+
+
+def text_words(text: str) -> frozenset[str]:
+    """The distinct lower-case words of the whole text (the cached `tokens` pass the features
+    already made) but function words and numbers: what `TEXT_WORDS` weighs."""
+    return frozenset(w for w in tokens(text).words if w not in _FUNCTION_WORDS and not w.isdigit())
 
 
 def _cap(x: float, top: float) -> float:
@@ -147,6 +181,7 @@ def feature_values(doc: Document) -> tuple[dict[str, float], dict[str, int]]:
         "agent_policy": agent_policy,
         "chained_commands": _cap(m.chained_commands, 3),
         "statements": m.statement_items / m.list_items if m.list_items >= 4 else 0.0,
+        "title_machine": float(bool(doc.title) and _TITLE_MACHINE.search(doc.title) is not None),
     }
     counts = {name: getattr(f, name) for name in f.__slots__} | {name: getattr(m, name) for name in m.__slots__}
     return values, counts
@@ -161,20 +196,22 @@ class OfflineFilter:
     def score(self, doc: Document) -> float:
         values, _ = feature_values(doc)
         words = sum(WORDS.get(w, 0.0) for w in sorted(instruction_words(doc.text)))
-        return _sigmoid(BIAS + words + sum(WEIGHTS[k] * v for k, v in values.items()))
+        vocabulary = sum(TEXT_WORDS.get(w, 0.0) for w in sorted(text_words(doc.text)))
+        return _sigmoid(BIAS + words + vocabulary + sum(WEIGHTS[k] * v for k, v in values.items()))
 
     def judge(self, doc: Document) -> Verdict:
         values, counts = feature_values(doc)
         contrib = {k: WEIGHTS[k] * v for k, v in values.items() if v}
         # sorted: a frozenset's order follows the per-process string hash, and float sums follow it
         wording = {w: WORDS[w] for w in sorted(instruction_words(doc.text)) if w in WORDS}
-        score = _sigmoid(BIAS + sum(contrib.values()) + sum(wording.values()))
+        vocabulary = {w: TEXT_WORDS[w] for w in sorted(text_words(doc.text)) if w in TEXT_WORDS}
+        score = _sigmoid(BIAS + sum(contrib.values()) + sum(wording.values()) + sum(vocabulary.values()))
         relevant = score >= self.threshold
         return Verdict(
             id=doc.id,
             relevant=relevant,
             score=round(score, 4),
-            reason=_reason(contrib, counts, relevant, wording),
+            reason=_reason(contrib, counts, relevant, wording, vocabulary),
             labels=classify(doc, relevant),
         )
 
@@ -188,16 +225,19 @@ MIN_CITED = 0.15
 
 
 def _reason(contrib: dict[str, float], counts: dict[str, int], relevant: bool,
-            wording: dict[str, float]) -> str:
+            wording: dict[str, float], vocabulary: dict[str, float] | None = None) -> str:
     """The strongest evidence for the decision, then the strongest against it. The instructions'
-    wording counts as one piece of evidence, on the side its summed weight falls, citing the
-    words that pull that way."""
+    wording counts as one piece of evidence, and the whole text's vocabulary as another, each on
+    the side its summed weight falls, citing the words that pull that way."""
     described = {k: FEATURES[k][1].format(**counts) for k in contrib}
-    total = sum(wording.values())
-    if wording and abs(total) >= MIN_CITED:
-        side = sorted((w for w in wording if (wording[w] > 0) == (total > 0)), key=lambda w: (-abs(wording[w]), w))
-        contrib = contrib | {"wording": total}
-        described["wording"] = "instructions worded " + ", ".join(f"'{w}'" for w in side[:3])
+    for key, weights, lead in (("wording", wording, "instructions worded "),
+                               ("vocabulary", vocabulary or {}, "words such as ")):
+        total = sum(weights.values())
+        if weights and abs(total) >= MIN_CITED:
+            side = sorted((w for w in weights if (weights[w] > 0) == (total > 0)),
+                          key=lambda w: (-abs(weights[w]), w))
+            contrib = contrib | {key: total}
+            described[key] = lead + ", ".join(f"'{w}'" for w in side[:3])
     ranked = sorted((k for k in contrib if abs(contrib[k]) >= MIN_CITED), key=lambda k: -abs(contrib[k]))
     pro = [described[k] for k in ranked if (contrib[k] > 0) == relevant][:3]
     con = [described[k] for k in ranked if (contrib[k] > 0) != relevant][:2]
