@@ -211,8 +211,7 @@ class DomainCache:
         return got
 
     def put(self, key: Any, entry: tuple[Any, ...], also: Any = None) -> None:
-        """Keep `entry` under `key`, and under `also` too when given (the arguments' text). An entry
-        is `entry_of` a result followed by the result every hit returns (`sandbox.KeptResult`)."""
+        """Keep `entry` under `key`, and under `also` too when given (the arguments' text)."""
         size = len(entry[1] or "")
         with self.lock:
             for k in (key, also) if also is not None else (key,):

@@ -138,31 +138,9 @@ class CallRecord(tuple):
         return f"CallRecord(tool={self.tool!r}, arguments={self.arguments!r}, ok={self.ok!r}, result={self.result!r})"
 
 
-class KeptResult(ToolResult):
-    """The result of a kept reply (`tools.read_cache`, `tools.write_memo`): made once with the
-    entry and handed to every call the entry answers, in any sandbox. Never changed after it is
-    made (its `content` is written then); its `value` is decoded afresh on every read, so what one
-    caller does to it no other caller sees."""
-
-    __slots__ = ()
-
-    @property
-    def value(self) -> Any:
-        return self._value if self._text is None else json.loads(self._text)
-
-
-def _entry(result: ToolResult) -> tuple[Any, ...] | None:
-    """What to keep of a call's result (`tools.read_cache.entry_of`), with the `KeptResult` that
-    answers from it last; None when nothing can be kept."""
-    entry = read_cache.entry_of(result)
-    if entry is None:
-        return None
-    if entry[0]:
-        kept = KeptResult.of_text(entry[1])
-    else:
-        kept = KeptResult(False, error=entry[1], error_kind=entry[2])
-        kept.content  # noqa: B018 -- written now: the result is never written again
-    return (*entry, kept)
+def _kept(entry: tuple[Any, ...]) -> ToolResult:
+    """A fresh result from a kept reply (`tools.read_cache.entry_of`)."""
+    return ToolResult.of_text(entry[1]) if entry[0] else ToolResult(False, error=entry[1], error_kind=entry[2])
 
 
 def _parsed(text: str) -> Any:
@@ -285,7 +263,7 @@ class Sandbox:
                         except KeyError:  # dropped by another thread's `put` meanwhile (`lru_get`)
                             pass
                         cache.hits += 1
-                        return kept[-1]
+                        return ToolResult.of_text(kept[1]) if kept[0] else _kept(kept)
                 return self._read(tool, name, arguments, versions)
             if write_memo.SETTINGS["enabled"] and write_memo.remembers(tool):
                 return self._write(tool, name, arguments)
@@ -344,15 +322,15 @@ class Sandbox:
         if kept is None:
             cache.misses += 1
             result = self._answer(tool, plan, args)
-            kept = _entry(result)
+            kept = read_cache.entry_of(result)
             if kept is None:
                 return result
             cache.put(key, kept, text_key)
             # a reply that was a value is text now: the step's `content` is not encoded again
-            return result if result._text is not None else kept[-1]
+            return result if result._text is not None else _kept(kept)
         if text_key is not None:
             cache.put(text_key, kept)
-        return kept[-1]
+        return _kept(kept)
 
     def _write(self, tool: "CompiledTool", name: str, arguments: Any) -> ToolResult:
         """A write call taken from the memo when this state has seen it (`tools.write_memo`), run
@@ -389,7 +367,7 @@ class Sandbox:
                     return result
                 if before == key[0]:
                     memo.put(key, taken, text_key)
-                return result if result._text is not None else taken.reply[-1]  # (as a read's)
+                return result if result._text is not None else _kept(taken.reply)  # (as a read's)
             if text_key is not None:
                 memo.put(text_key, taken)
         memo.hits += 1
@@ -400,14 +378,14 @@ class Sandbox:
             self._unapplied.append(taken.changes)
             self.pending.append(taken)
             self._moved_to(tool, taken.after)
-        return taken.reply[-1]
+        return _kept(taken.reply)
 
     def _remember(self, tool: "CompiledTool", args: dict[str, Any], values: tuple[Any, ...],
                   types: tuple[type, ...], result: ToolResult) -> write_memo.Taken | None:
         """What to remember of a call just run (its change folded into the digest now, to know its
         rows); None when it cannot be replayed from a memo (a reply that is no JSON text, a state
         summed anew after a restore)."""
-        reply = _entry(result)
+        reply = read_cache.entry_of(result)
         if self._conn.total_changes == self._changes:
             return None if reply is None else write_memo.Taken(reply, None, self.version, tool, args)
         self._changed(tool, values, types)
@@ -426,7 +404,7 @@ class Sandbox:
         for taken in pending:
             tool = taken.tool
             result = self._answer(tool, tool.__dict__.get("_plan") or plan_for(tool), taken.args)
-            alike = alike and read_cache.entry_of(result) == taken.reply[:-1]
+            alike = alike and read_cache.entry_of(result) == taken.reply
         if alike:
             self._conn.execute(_CLEAR_LOG)
             self._changes = self._folded = self._conn.total_changes

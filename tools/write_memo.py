@@ -58,8 +58,7 @@ class Taken(NamedTuple):
     """One remembered call: what it replied and what it changed, and what runs it for real."""
 
     reply: tuple[Any, ...]
-    """`read_cache.entry_of` of its result, (True, text) or (False, error, error_kind), then the
-    result every taking of the call returns (`sandbox.KeptResult`)."""
+    """`read_cache.entry_of` of its result: (True, text) or (False, error, error_kind)."""
     changes: tuple[tuple[int, Any, int, int], ...] | None
     """(table code, key, row digest before, after) per row it wrote; None when it changed nothing."""
     after: int

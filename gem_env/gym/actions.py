@@ -121,19 +121,16 @@ def one_call(action: Any) -> tuple[str | None, str, str, str] | None:
     as `parse_action` records it beside calls."""
     if type(action) is not dict:
         return None
-    try:
-        calls = action["tool_calls"]
-        raw = calls[0]
-        fn = raw["function"]
-        name, args, call_id = fn["name"], fn["arguments"], raw["id"]
-    except Exception:  # noqa: BLE001 -- not this form (whatever the objects are): `parse_action` reads it
+    calls = action.get("tool_calls")
+    if type(calls) is not list or len(calls) != 1:
         return None
-    if (type(calls) is not list or len(calls) != 1 or type(raw) is not dict or type(fn) is not dict
-            or type(name) is not str or not name or type(call_id) is not str or not call_id
-            or type(args) is not str):
-        return None
+    raw = calls[0]
+    fn = raw.get("function") if type(raw) is dict else None
+    name = fn.get("name") if type(fn) is dict else None
+    call_id = raw.get("id") if type(name) is str and name else None
+    args = fn.get("arguments") if type(call_id) is str and call_id else None  # type: ignore[union-attr]
     content = action.get("content")
-    if content is not None and type(content) is not str:
+    if type(args) is not str or (content is not None and type(content) is not str):
         return None
     if action.get("role", "assistant") != "assistant":
         return None
