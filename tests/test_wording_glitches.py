@@ -89,13 +89,20 @@ def test_a_date_a_record_is_to_be_done_by_is_said_as_a_deadline(field: str, said
         f"active loan, {said} January 24, 2025"
 
 
-def test_how_to_sessions_say_titles_and_states_as_people_do(tmp_path: Path) -> None:
+def test_how_to_sessions_say_titles_and_states_as_people_do(tmp_path: Path, monkeypatch) -> None:
     """The how-to documents these came from (the ACLU guide, Debian's cron and dpkg sections):
     every admitted task is accepted, no confirmation calls a guide's title "the next step", and no
-    yes/no named by a state is asked or told as a setting ("... selected is on") or cut off."""
+    yes/no named by a state is asked or told as a setting ("... selected is on") or cut off. Every
+    document is taken as relevant: whether stage 1 keeps them is the filter's business (two of
+    them score under its threshold since round 38), what the later stages say of them is this
+    test's."""
     from conftest import shared_path
 
     from gem_env.cli import main
+    from gem_env.stages.filter import OfflineFilter
+    judge = OfflineFilter.judge
+    monkeypatch.setattr(OfflineFilter, "judge",
+                        lambda self, doc: judge(self, doc).model_copy(update={"relevant": True}))
     wanted = {"wikihow-goal-step:9", "debian-handbook:sect.task-scheduling-cron-atd",
               "debian-handbook:sect.manipulating-packages-with-dpkg", "debian-reference:8.1.2",
               "debian-handbook:sect.config-misc"}
