@@ -235,9 +235,8 @@ def _said_as(field: str) -> str:
     out = ""
     if (state := S.state_of(field)) is not None:
         out += rf"|\b{re.escape(state[0])} (?:is|are) {re.escape(state[2])}\b"
-    said = S.words(field).lower().split()
-    if (kept := S.undangled(said)) != said:
-        out += rf"|\b{re.escape(' '.join(kept))}\b"
+    if (kept := S.undangled(field)) != field:
+        out += rf"|\b{re.escape(' '.join(S.words(kept).lower().split()))}\b"
     return out
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
 from gem_env.tools.render import (counted, happened, is_count, is_money, none_of, participle, plain_words, quoted_if_sentence,
-                                   render, says_state, singular, smooth, spoken, when_words, words)
+                                   render, singular, smooth, spoken, state_of, undangled, when_words, words)
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
@@ -727,39 +727,6 @@ _IDENTITY = re.compile(r"(?:^|_)(?:name|email|phone|address|birth)$")
 _STATE_PREPOSITIONS = frozenset({"in", "on", "out", "under", "over", "at", "off"})
 
 
-#: a preposition a name ends in whose object was left out ("is_executed_during"): not said
-_DANGLING = frozenset("during for with by from of to into about before after until within without between "
-                      "through via than".split())
-
-
-_PARTICLES = frozenset("in up out off down on".split())
-"""A verb's particle after its participle: "logged in", "set up"."""
-
-
-def undangled(parts: list[str]) -> list[str]:
-    """A name's words without a preposition left at its end ("executed during" -> "executed"); a
-    verb's particle ("set up", "logged in") stays."""
-    return parts[:-1] if len(parts) > 1 and parts[-1].lower() in _DANGLING else parts
-
-
-def state_of(name: str) -> tuple[str, str, str] | None:
-    """(the thing, "is" or "are", the state) of a yes/no named by the state a thing is in, a past
-    participle or an adjective last: "locale_data_selected" -> ("locale data", "is", "selected"),
-    "available_packages_refreshed" -> ("available packages", "are", "refreshed"),
-    "parameters_are_mounted" -> ("parameters", "are", "mounted"); None for another name."""
-    parts = undangled(name.lower().split("_"))
-    if len(parts) >= 3 and parts[-1] in _PARTICLES and says_state(parts[-2]):  # "user_logged_in"
-        parts = [*parts[:-2], f"{parts[-2]} {parts[-1]}"]
-    if len(parts) < 2 or not says_state(parts[-1].split()[0]) or parts[-1] in ("needed", "required") \
-            or parts[0] in ("is", "has", "can"):
-        return None
-    thing, state = parts[:-1], parts[-1]
-    be = thing.pop() if len(thing) > 1 and thing[-1] in ("is", "are") else None
-    last = thing[-1]
-    many = len(last) > 3 and singular(last) != last and not last.endswith(("ss", "us", "is"))
-    return " ".join(thing), be or ("are" if many else "is"), state
-
-
 def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_write: bool = False,
             plain: bool = False) -> str:
     """A yes/no fact that names the field and says its polarity ("it is not eligible"; of a person,
@@ -768,7 +735,7 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
     yes = _YES_PLAIN if plain else _YES
     plural = who in ("they", "you")  # else "it" or a person's name ("Glenn Cortez is accepting patients")
     it, is_ = (who, "are" if plural else "is")
-    name = "_".join(undangled(name.split("_")))  # "is_executed_during": "it is executed"
+    name = undangled(name)  # "is_executed_during": "it is executed"
     head, _, rest = name.partition("_")
     if head in ("is", "has", "can") and rest:
         be = {"is": is_, "has": "have" if plural else "has", "can": "can"}[head]

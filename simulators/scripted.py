@@ -8,13 +8,14 @@ from typing import Any
 
 from gem_env.tools.referring import LISTED, PEOPLE, PROPOSED_RECORD, SPOKEN, field_of, moved, reference, role
 from gem_env.tools.patterns import compiled
-from gem_env.tools.render import agree, counted, happened, how_many, is_count, left_of, plural, smooth, unquoted
+from gem_env.tools.render import (agree, counted, happened, how_many, is_count, left_of, plural, smooth, state_of, undangled,
+                                   unquoted)
 from gem_env.tools.reasons import of_person, own_words, says_reason
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
 from .reply_random import reply_random
-from .scenario import Request, Scenario, humanize, state_of, undangled
+from .scenario import Request, Scenario, humanize
 from .writing import Hand
 
 _SENTENCE = re.compile(r"(?<=[.?!])\s+")

@@ -17,6 +17,8 @@ from gem_env.documents import Document, Verdict
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 from gem_env.tools import CompiledDomain, compile_domain, load_domain
 
+from test_sessions import _called
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "examples" / "corpus"
 
@@ -24,15 +26,6 @@ CORPUS = ROOT / "examples" / "corpus"
 def _domain(path: str) -> CompiledDomain:
     doc = Document(id=Path(path).stem, text=(CORPUS / path).read_text())
     return check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
-
-
-def _called(calls: list[tuple[str, dict[str, Any], Any]]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for n, (tool, args, result) in enumerate(calls):
-        out.append({"role": "assistant", "content": None, "tool_calls": [
-            {"id": f"c{n}", "type": "function", "function": {"name": tool, "arguments": json.dumps(args)}}]})
-        out.append({"role": "tool", "tool_call_id": f"c{n}", "content": json.dumps(result)})
-    return out
 
 
 def _card(card_id: str, status: str = "active") -> dict[str, Any]:

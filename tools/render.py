@@ -509,6 +509,39 @@ def says_state(word: str) -> bool:
     return word.endswith(("ed", "able", "ible")) or word in _PARTICIPLES
 
 
+_DANGLING = frozenset("during for with by from of to into about before after until within without between "
+                      "through via than".split())
+"""A preposition a name ends in whose object was left out ("is_executed_during"): not said."""
+_PARTICLES = frozenset("in up out off down on".split())
+"""A verb's particle after its participle: "logged in", "set up"."""
+
+
+def undangled(key: str) -> str:
+    """A name without a preposition left at its end: "is_executed_during" -> "is_executed" (a verb's
+    particle, "set_up", "logged_in", stays)."""
+    head, _, last = key.rpartition("_")
+    return head if head and last.lower() in _DANGLING else key
+
+
+def state_of(key: str) -> tuple[str, str, str] | None:
+    """(the thing, "is" or "are", the state) of a yes/no named by the state a thing is in, a past
+    participle or an adjective last: "locale_data_selected" -> ("locale data", "is", "selected"),
+    "files_extracted" -> ("files", "are", "extracted"), "parameters_are_mounted" -> ("parameters",
+    "are", "mounted"), "user_logged_in" -> ("user", "is", "logged in"); None for another name. The
+    assistant and the scripted user both say such a yes/no so."""
+    parts = undangled(key).lower().split("_")
+    if len(parts) >= 3 and parts[-1] in _PARTICLES and says_state(parts[-2]):
+        parts = [*parts[:-2], f"{parts[-2]} {parts[-1]}"]
+    if len(parts) < 2 or not says_state(parts[-1].split()[0]) or parts[-1] in ("needed", "required") \
+            or parts[0] in ("is", "has", "can"):
+        return None
+    thing, state = parts[:-1], parts[-1]
+    be = thing.pop() if len(thing) > 1 and thing[-1] in ("is", "are") else None
+    last = thing[-1]
+    many = len(last) > 3 and singular(last) != last and not last.endswith(("ss", "us", "is"))
+    return " ".join(thing), be or ("are" if many else "is"), state
+
+
 STRESSED_LAST = frozenset("submit commit admit permit transmit refer transfer prefer occur compel expel patrol control "
                      "enrol forget begin upset omit equip regret rebook".split())
 """Verbs of more than one syllable stressed last, whose final consonant doubles ("submitted", "submitting")."""

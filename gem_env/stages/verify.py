@@ -12,7 +12,8 @@ import json
 import re
 from typing import Any
 
-from ..simulators.scenario import STOP, undangled
+from ..simulators.scenario import STOP
+from ..tools.render import undangled
 from .ground.plan import PlannedTools
 from .refine.checks import variant_checks
 from .tasks import Task
