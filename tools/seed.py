@@ -210,8 +210,8 @@ class _Seeder:
                        parents: list[tuple[Entity, dict[str, Any]]], ends: dt.datetime, day: bool,
                        rng: random.Random) -> bool:
         """Point each foreign key whose row began after `ends` at another row that began by then,
-        among those the other rows referred to agree with and that hold fewer than their share of
-        rows (as `_foreign_key` chooses); `parents` follows. Not a key some field of the row reads
+        among those the other rows referred to agree with, that the key may be about and that hold
+        fewer than their share of rows (as `_foreign_key` chooses); `parents` follows. Not a key some field of the row reads
         through (a charge's status follows its card's) or one the other rows referred to fix.
         Whether every such key now refers to a row that began in time."""
         for at, (pe, prow) in enumerate(parents):
@@ -224,19 +224,14 @@ class _Seeder:
                     (x.by and next(iter(x.by)).startswith(g.name + ".")) or (x.same_as or "").startswith(g.name + ".")
                     for x in e.fields):
                 return False
-            known: dict[str, Any] = {}
-            for oe, orow in parents[:at] + parents[at + 1:]:
-                known[f"{oe.name}.{oe.primary_key}"] = orow[oe.primary_key]
-                known.update({of.foreign_key: orow[of.name] for of in oe.fields if of.foreign_key and orow.get(of.name) is not None})
+            known = _known(parents[:at] + parents[at + 1:])
             if g.foreign_key in known:
                 return False
             candidates = self.table_rows.get(pe.name, [])
-            children = self._children.setdefault((e.name, g.name), Counter())
-            cap = -(-(len(e.data) + e.generated_rows) // max(1, len(candidates))) + _ROOM
-            earlier = [r for r in candidates
-                       if children[r[key]] < cap and (b := _date(min(self._past_dates(pe, r), default=None), day)) is not None
-                       and b <= ends and all(r.get(tf.name) == known[tf.foreign_key] for tf in pe.fields
-                                             if tf.foreign_key and tf.foreign_key in known)]
+            children, cap = self._room(e, g, candidates)
+            earlier = [r for r in _agreeing(pe, candidates, known)
+                       if children[r[key]] < cap and _among(g, r)
+                       and (b := _date(min(self._past_dates(pe, r), default=None), day)) is not None and b <= ends]
             if not earlier:
                 return False
             chosen = rng.choice(earlier)
@@ -410,26 +405,22 @@ class _Seeder:
             if f.nullable:
                 return None
             raise CompileError(f"entities ({e.name}).{f.name}: refers to {f.foreign_key} which has no rows")
-        known: dict[str, Any] = {}  # "table.field" -> the value the rows referred to so far fix
-        for p_entity, p_row in parents:
-            known[f"{p_entity.name}.{p_entity.primary_key}"] = p_row[p_entity.primary_key]
-            for pf in p_entity.fields:
-                if pf.foreign_key and p_row.get(pf.name) is not None:
-                    known[pf.foreign_key] = p_row[pf.name]
+        known = _known(parents)
         if f.foreign_key in known:
             return known[f.foreign_key]
-        target = self.entities[table]
-        agree = [r for r in candidates
-                 if all(r.get(tf.name) == known[tf.foreign_key] for tf in target.fields
-                        if tf.foreign_key and tf.foreign_key in known)] or candidates
+        agree = _agreeing(self.entities[table], candidates, known) or candidates
         if f.among:  # only rows the referring row can be about (a refill's visit took place)
-            agree = [r for r in agree if all(r.get(k) in vs for k, vs in f.among.items())] or agree
-        # a parent holds a few more than its share of rows at most: a member has 1-5 memberships, not 8
-        children = self._children.setdefault((e.name, f.name), Counter())
-        cap = -(-(len(e.data) + e.generated_rows) // len(candidates)) + _ROOM
+            agree = [r for r in agree if _among(f, r)] or agree
+        children, cap = self._room(e, f, candidates)
         chosen = self.rng.choice([r for r in agree if children[r[key]] < cap] or agree)[key]
         children[chosen] += 1
         return chosen
+
+    def _room(self, e: Entity, f: EntityField, candidates: list[dict[str, Any]]) -> tuple[Counter, int]:
+        """How many of `e`'s rows each parent holds through `f`, and how many it may hold: a few more
+        than its share at most (a member has 1-5 memberships, not 8)."""
+        children = self._children.setdefault((e.name, f.name), Counter())
+        return children, -(-(len(e.data) + e.generated_rows) // max(1, len(candidates))) + _ROOM
 
     def _latest_parent_date(self, parents: list[tuple[Entity, dict[str, Any]]]) -> dt.datetime | None:
         """When the newest of the referred rows began: a row's dates come after its parents'.
@@ -545,6 +536,29 @@ class _Seeder:
                 name, _, arg = provider.partition(":")
                 return getattr(self.fake, name)(*([arg] if arg else []))
         return self.fake.word()
+
+
+def _known(parents: list[tuple[Entity, dict[str, Any]]]) -> dict[str, Any]:
+    """"table.field" -> the value the rows referred to fix: their keys and what they refer to (a
+    card's account belongs to the card's customer, a dispute's card is its transaction's card)."""
+    known: dict[str, Any] = {}
+    for p_entity, p_row in parents:
+        known[f"{p_entity.name}.{p_entity.primary_key}"] = p_row[p_entity.primary_key]
+        for pf in p_entity.fields:
+            if pf.foreign_key and p_row.get(pf.name) is not None:
+                known[pf.foreign_key] = p_row[pf.name]
+    return known
+
+
+def _agreeing(target: Entity, candidates: list[dict[str, Any]], known: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of `target` whose own references agree with what is `known`."""
+    return [r for r in candidates if all(r.get(tf.name) == known[tf.foreign_key] for tf in target.fields
+                                         if tf.foreign_key and tf.foreign_key in known)]
+
+
+def _among(f: EntityField, row: dict[str, Any]) -> bool:
+    """Whether a row is one the foreign key `f` may refer to (its `among`)."""
+    return not f.among or all(row.get(k) in vs for k, vs in f.among.items())
 
 
 def _window_end(case: Any, day: bool) -> dt.datetime | None:
