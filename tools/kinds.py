@@ -160,7 +160,7 @@ def _name(m: str, context: str) -> Kind:
         return _v("Notes", "Calendar", "Spotify", "WhatsApp", "Google Maps")
     if m in _TECHNICAL:
         return _v(f"my-{m}", f"{m}-dev", f"{m}-backup", f"test-{m}", f"{m}-2024")
-    if not m or m in _NAMED_PEOPLE:
+    if not m or m in _NAMED_PEOPLE or m in ("display", "public", "real"):
         return PERSON
     return thing_names(m)  # a session's, a DVD's, a party's: no person's name ("Barbara Duran")
 

@@ -370,7 +370,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         if info.param_ids or len(seen) >= 3:
             return
         body = self.text[info.step.start:info.step.end]
-        for g in given_values(body, info.verb, info.object_words, self.noun, self.ex.document_seed(self.doc.id)):
+        for g in given_values(body, info.verb, info.object_words, self.noun, self.ex.document_seed(self.doc.id),
+                              self.doc.title or ""):
             name = g.name
             if name in self.fields and (name not in self.given or self.given[name].mode != g.mode
                                         or self.given[name].choices != g.choices):

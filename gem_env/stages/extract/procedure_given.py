@@ -81,6 +81,10 @@ _HEADS: dict[str, tuple[str, Any]] = {
                                       "trainer contractor realtor babysitter sitter witness sponsor mentor "
                                       "recipient veterinarian vet plumber electrician".split()},
 }
+#: "Type the new name", "Enter your new phone number": a value of the record the user chooses afresh
+_NEW_THING = re.compile(r"\b(?P<verb>[a-z]+)\s+(?:in\s+)?(?:a|the|your)\s+new\s+(?:(?P<mod>[a-z]+)\s+)?"
+                        r"(?P<head>name|username|user\s*name|nickname|(?:phone|mobile|cell)\s+number|address)\b", re.I)
+_A_NAME = re.compile(r"\b(?P<mod>[a-z]+)\s+name\b", re.I)
 #: verbs by which a step names a value the user gives or picks
 _GIVING = frozenset("decide state specify give tell hire book schedule find contact call visit".split())
 
@@ -88,8 +92,9 @@ _GIVING = frozenset("decide state specify give tell hire book schedule find cont
 @dataclass
 class Given:
     """One value a step names: the field (and parameter) name, its spec, and how the tool takes it:
-    "give" (the user supplies it, the tool stores it) or "match" (the user gives it, the tool checks
-    it against the record: a password)."""
+    "give" (the user supplies it, the tool stores it), "set" (the same for a value the record holds
+    already, which the user changes: a new name) or "match" (the user gives it, the tool checks it
+    against the record: a password)."""
 
     name: str
     spec: dict[str, Any]
@@ -164,8 +169,10 @@ def _words_before(body: str, end: int, n: int = 2) -> list[str]:
     return out
 
 
-def given_values(body: str, verb: str, object_words: list[str], noun: str, seed: int) -> list[Given]:
-    """The values one step's words name that the user supplies (at most two), in the step's order."""
+def given_values(body: str, verb: str, object_words: list[str], noun: str, seed: int,
+                 title: str = "") -> list[Given]:
+    """The values one step's words name that the user supplies (at most two), in the step's order
+    (`title`: the document's, which says which name a bare "the new name" is)."""
     out: list[Given] = []
     low_verb = verb.lower()
     desc = re.sub(r"\s+", " ", body).strip()[:160]
@@ -202,6 +209,7 @@ def given_values(body: str, verb: str, object_words: list[str], noun: str, seed:
             add(Given(name, {"type": "string", "faker": {"provider": "password", "args": {"length": 10}},
                              "description": desc}, mode="match"))
     _name(body, low_verb, desc, seed, add)
+    _new_thing(body, low_verb, noun, title, desc, seed, add)
     if low_verb not in ("wait", "allow", "let", "expect"):  # "Wait 7 to 10 days": the service's time, not a value given
         _amounts(body, desc, add)
     _head(body, low_verb, object_words, noun, desc, seed, add)
@@ -291,6 +299,32 @@ def _name(body: str, verb: str, desc: str, seed: int, add: Any) -> None:
     else:  # what a person calls a thing ("Family DVD"), not "Robert's power" nor a person's name
         choices = list(thing_names(thing).values)
     add(Given(name, {"type": "string", "description": desc}, choices=choices))
+
+
+def _new_thing(body: str, verb: str, noun: str, title: str, desc: str, seed: int, add: Any) -> None:
+    """"Type the new name and tap Save", "Enter your new phone number": the value the record will
+    hold, which the user chooses (a `new_` parameter: "set"). A bare "name" is the one the title names ("Change your display
+    name": `display_name`), else the record's own (`playlist_name`); an email address is left out
+    (the record's owner email is who it belongs to, not a value set here)."""
+    m = _NEW_THING.search(body)  # (the step's verb may be its last: "Type the new name and tap Save")
+    if m is None or not {verb, m["verb"].lower()} & (_TYPE | _CHOOSE):
+        return
+    head, mod = re.sub(r"\s+", "_", m["head"].lower()), (m["mod"] or "").lower()
+    if mod in ("email", "e-mail"):
+        return
+    mod = "" if mod in _STOP else mod
+    if head == "name" and not mod:
+        named = _A_NAME.search(re.sub(r"^how to\s+", "", title, flags=re.I))
+        mod = named["mod"].lower() if named and named["mod"].lower() not in _STOP else noun
+    name = _ident(f"{mod}_{head}" if mod and head in ("name", "address") else head.replace("user_name", "username"), 40)
+    if head.endswith("_number"):
+        name, spec = "phone_number", {"faker": {"provider": "numerify", "args": {"text": "555-###-####"}}}
+    else:
+        kind = kind_of(name, f"{noun} {desc}")
+        if kind is None:
+            return
+        spec = kind.spec()
+    add(Given(name, {"type": "string", **spec, "description": desc}, mode="set"))
 
 
 def _amounts(body: str, desc: str, add: Any) -> None:

@@ -200,8 +200,9 @@ class ProcedureTools:
         else:
             pname = new_param(fname)
             choices = self.fields[fname].spec.get("values")
+            listed = choices and (fname not in self.given or self.given[fname].enum)  # a new name is any name
             call.params.append({"name": pname, "type": ptype, "description": f"the new {words}",
-                                **({"enum": choices} if choices else {})})
+                                **({"enum": choices} if listed else {})})
             call.sets[fname] = pname
             flow.knows.setdefault(pname, f"first([v for v in {quoted_list(choices)} if v != row.{fname}])" if choices
                                   else _new_value(fname, ftype, self.fields[fname].spec))
@@ -253,7 +254,7 @@ class ProcedureTools:
             {"update": self.table, "row": self.row, "set": {self.progress_field: f"'{step}'", **call.sets}},
             {"return": {self.pk: f"{self.row}.{self.pk}", self.progress_field: f"{self.row}.{self.progress_field}",
                         **{f: f"{self.row}.{f}" for f in call.sets},
-                        **{f"{a}_confirmed": True for a in call.args if a != self.pk and a not in call.sets}}},
+                        **{f"{a}_confirmed": True for a in call.args if a != self.pk and a not in call.sets.values()}}},
         ]
         flow.progress = step
         return f" Records the step as done: the {self.noun}'s progress becomes '{step}'."
