@@ -139,7 +139,11 @@ def infra_errors(trajectories: list[Trajectory]) -> dict[str, Any]:
 def _reason(error: str) -> str:
     """An endpoint error without its per-request details, so equal causes count together."""
     line = error.strip().splitlines()[0] if error.strip() else "unknown"
-    return line.split("; last error: ", 1)[-1][:160]
+    reason = line.split("; last error: ", 1)[-1]
+    if len(reason) <= 160:
+        return reason
+    end = reason.rfind(". ", 0, 160)  # whole sentences: not "... 4096 tokens. However, "
+    return reason[:end + 1] if end > 40 else reason[:159].rstrip() + "…"
 
 
 def build_report(trajectories: list[Trajectory], trials: int, wall_seconds: float,

@@ -172,6 +172,19 @@ def test_infra_errors_are_left_out_of_pass_k_and_counted_apart() -> None:
     assert "infrastructure errors: 2 episodes left out" in format_table(report)
 
 
+def test_a_long_endpoint_error_is_counted_by_its_whole_sentences() -> None:
+    """The server's message goes on with per-request token counts: the reason keeps the sentences
+    that fit, so equal causes count together and none ends mid-sentence ("... tokens. However, ")."""
+    said = ("LLMContextExceeded: the prompt is longer than the model's context (4096 tokens): Error code: 400 - "
+            "This model's maximum context length is 4096 tokens. However, you requested {} tokens ({} in the "
+            "messages, 256 in the completion).")
+    down = [_trajectory("b1", "A", "cancel", False, termination="infra_error", error=said.format(n, n - 256))
+            for n in (5012, 6120)]
+    reasons = build_report(down, 2, 1.0)["infra_errors"]["reasons"]
+    assert reasons == {"LLMContextExceeded: the prompt is longer than the model's context (4096 tokens): Error "
+                       "code: 400 - This model's maximum context length is 4096 tokens.": 2}
+
+
 def test_gem_eval_exits_1_naming_the_infra_errors(run_dir: Path, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture) -> None:
     from gem_env.testing import FakeOpenAIServer, Fault
