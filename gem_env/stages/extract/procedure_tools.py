@@ -212,14 +212,17 @@ class ProcedureTools:
     def _give_param(self, flow: _Flow, call: _Call, fname: str, ptype: str) -> None:
         """A value the step names that the user supplies (a URL, an option, a file name): a parameter
         named for it, stored in its field. The user's value is one of the field's values other than
-        the record's (the next one), or the text's own value when it writes one."""
+        the record's (the next one). A value the text writes itself ("Type passwd", "Go to
+        www.piriform.com/recuva/download") is the assistant's to read in the step, not the user's to
+        be asked for: the workflow passes it as it is (the user knows it too, for a later check)."""
         given = self.given[fname]
         words = fname.replace("_", " ")
         choices = given.choices
-        call.params.append({"name": fname, "type": ptype, "description": f"the {words} the user gives",
+        call.params.append({"name": fname, "type": ptype,
+                            "description": f"the {words} the user gives" if len(choices) > 1 else f"the {words}",
                             **({"enum": choices} if given.enum else {})})
         call.sets[fname] = fname
-        call.args[fname] = {"user": fname}
+        call.args[fname] = {"user": fname} if len(choices) > 1 else {"const": choices[0]}
         if len(choices) > 1:
             nxt = choices[1:] + choices[:1]
             flow.knows.setdefault(fname, f"coalesce(first([p[1] for p in zip({_literals(choices)}, {_literals(nxt)})"
