@@ -2,6 +2,7 @@
 (an archetype specialised with the text's nouns, enums, rules and id patterns)."""
 from __future__ import annotations
 
+import collections
 import json
 import re
 from pathlib import Path
@@ -737,6 +738,57 @@ def test_a_row_repeats_what_the_catalog_entry_it_refers_to_says():
     d = loans.dump(["loans", "titles"])
     assert all(loan["title"] == d["titles"][loan["title_id"]]["name"] for loan in d["loans"].values())
     loans.close()
+
+
+def test_an_amount_holds_with_what_it_is_derived_from():
+    """A booking paid $95.91 for 7 deluxe nights at $359.04, a flight for 4 at $647.86 cost $954.50,
+    an order of $28.07 held items of $556.85: a `derived` field is seeded from the row and the rows
+    it reads (the entry's rate times the nights, the items' sum, plus an extra fee where the order
+    carries one), and a new booking costs what the seeded ones do."""
+    def rows(doc: str, *tables: str) -> dict:
+        sb = check_domain(extract(doc)[1]).new_sandbox()
+        try:
+            return sb.dump(list(tables))
+        finally:
+            sb.close()
+    d = rows("hotel/modify-a-reservation.md", "reservations", "rooms")
+    assert all(r["total_paid"] == round(d["rooms"][r["room_id"]]["nightly_rate"] * r["nights"], 2)
+               for r in d["reservations"].values())
+    d = rows("airline/add-checked-baggage.md", "bookings", "flights")
+    assert all(b["total_paid"] == round(d["flights"][b["flight_id"]]["price"] * b["passengers"], 2)
+               for b in d["bookings"].values())
+    for doc in ("shop/cancel-an-order.md", "shop/extra-fee-on-an-order.md"):
+        d = rows(doc, "orders", "items")
+        held = collections.defaultdict(list)
+        for i in d["items"].values():
+            held[i["order_id"]].append(i["amount"])
+        with_items = [o for o in d["orders"].values() if held[o["order_id"]]]
+        assert with_items and all(o["total"] == round(round(sum(held[o["order_id"]]), 2) + (o.get("extra_fee") or 0), 2)
+                                  for o in with_items), doc
+    book = next(t for t in extract("hotel/modify-a-reservation.md")[1].tools if t.name.startswith("book_"))
+    assert "nightly_rate * nights" in book.model_dump_json()
+
+
+def test_a_derived_field_reads_only_its_row_and_declared_tables():
+    from gem_env.tools import compile_domain, parse_domain
+    from gem_env.tools.errors import CompileError
+    def domain(derived: str) -> dict:
+        return {"name": "d", "entities": [
+            {"name": "rooms", "primary_key": "room_id", "rows": 3,
+             "fields": [{"name": "room_id"}, {"name": "rate", "type": "number", "range": [70, 450]}]},
+            {"name": "stays", "primary_key": "stay_id", "rows": 6, "fields": [
+                {"name": "stay_id"}, {"name": "room_id", "foreign_key": "rooms.room_id"},
+                {"name": "nights", "type": "integer", "range": [1, 7]},
+                {"name": "total", "type": "number", "range": [1, 9], "derived": derived}]}], "tools": []}
+    compiled = compile_domain(parse_domain(domain("round(lookup('rooms', room_id).rate * nights, 2)")))
+    sb = compiled.new_sandbox()
+    d = sb.dump(["stays", "rooms"])
+    sb.close()
+    assert all(s["total"] == round(d["rooms"][s["room_id"]]["rate"] * s["nights"], 2) for s in d["stays"].values())
+    with pytest.raises(CompileError, match="reads \\['guests'\\], which are not fields of stays"):
+        compile_domain(parse_domain(domain("guests * 2")))
+    with pytest.raises(CompileError, match="unknown tables \\['suites'\\]"):
+        compile_domain(parse_domain(domain("lookup('suites', room_id).rate")))
 
 
 def test_same_as_that_does_not_fit_says_what_there_is():

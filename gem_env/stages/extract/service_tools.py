@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from ...text import features as tf
 from ...text.words import articled
+from ...tools.expr import compile_expr, substitute
 from ...tools.render import plural
 from .archetypes import ENTRY_NAMES, PHONE, Action, Archetype
 from .service_feature import Feature
@@ -258,7 +259,7 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             self._cite(kinds)
         if self.catalogs and (not self.children or self.products()):
             main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
-        main_fields = self._same_as_catalog(main_fields)
+        main_fields = self._derived(self._same_as_catalog(main_fields))
         out = [owner]
         if self.products():
             out.append(self.product_entity())
@@ -371,6 +372,30 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             f["by"] = {"status": {s: {"range": [shift(self.clock, lo, f["type"]), shift(self.clock, hi, f["type"])]}
                                   for s, (lo, hi) in when.items()}}
         return f
+
+    def _derived(self, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A main record's fields the archetype derives from its catalog entry (`catalog`: a
+        booking's total is the entry's rate times the nights) or its child records (`children`: an
+        order's total is its items' sum), read through this domain's tables; seeded on their own
+        where the domain has no such table, the row no key to it or the catalog no such field."""
+        refers = any(f["name"] == self.catalog_pk and f.get("foreign_key") for f in fields)
+        whole: dict[str, str] = {}
+        if self.catalogs and refers and not self.products():
+            whole["catalog"] = f"lookup('{self.catalogs}', {self.catalog_pk})"
+        if self.children:
+            whole["children"] = f"rows('{self.children}', {{{self.main_pk}: {self.main_pk}}})"
+        read = {f["name"] for f in (*self.a.catalog_fields, *self.a.child_fields)}
+        out = []
+        for f in fields:
+            if "derived" in f:
+                f = dict(f)
+                source = f.pop("derived")
+                used = compile_expr(source)
+                if used.names - {x["name"] for x in fields} <= set(whole) and \
+                        {field for name, field in used.fields if name == "catalog"} <= read:
+                    f["derived"] = self.with_fee(f["name"], substitute(source, whole))
+            out.append(f)
+        return out
 
     def _same_as_catalog(self, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Fields the archetype copies from the catalog entry a row refers to ("catalog.name": an
