@@ -39,9 +39,11 @@ GIVE_UP = ["I'm sorry, I can't continue without {x}.", "Unfortunately I can't go
            "I can't finish this without {x}, sorry."]
 
 CONFIRM_LEAD = ["", "", "", "", "", "", "", "", "", "Thanks.", "Okay.", "All right."]
-CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "The next step is to {action}.",
+# what will happen, said as what the assistant will do (never "the next step is to": a process's
+# words, not the customer's change)
+CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "Here's what I'll do: {action}.",
                 "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I go ahead: I'll {action}.",
-                "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
+                "This will {action}.", "So I'll go ahead and {action}.", "Once you confirm, I'll {action}."]
 # the same for a how-to guide's title, which is what the customer asked for, not a step of it ("The
 # next step is to support the ACLU"): of several steps confirmed at once, and of one; the same
 # number of alternatives, in the same places

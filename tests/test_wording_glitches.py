@@ -21,6 +21,15 @@ from gem_env.stages.tasks.lookups import _asked
 SECRET = re.compile(r"password|pin\b")
 
 
+def test_a_change_is_confirmed_as_what_will_happen_not_as_the_next_step() -> None:
+    """"My next step would be to cancel your booking BKN-1." spoke of the assistant's process: a
+    confirmation says what the assistant will do."""
+    said = {S.confirm(random.Random(seed), "cancel your booking BKN-1", {"booking_id": "BKN-1"}, SECRET, [])
+            for seed in range(200)}
+    assert not [s for s in said if re.search(r"next step", s, re.I)]
+    assert any(s.startswith("Once you confirm, I'll cancel your booking BKN-1.") for s in said)
+
+
 def test_a_how_to_title_is_confirmed_as_what_was_asked_not_as_the_next_step() -> None:
     """"The next step is to support the ACLU." read as a how-to's instruction: a guide's title is
     what the customer asked for, of several steps ("Next come the steps to ...") or one ("Next up,
@@ -35,7 +44,7 @@ def test_a_how_to_title_is_confirmed_as_what_was_asked_not_as_the_next_step() ->
             how_to = S.confirm(random.Random(seed), "support the ACLU", {"message_id": "MES-1"}, SECRET, record,
                                how_to=steps)
             assert not re.search(r"next step", how_to), how_to
-            if re.search(r"next step (?:is|would be) to", plain):
+            if re.search(r"Here's what I'll do:|Once you confirm, I'll", plain):
                 said[steps].add(re.search(r"(?:Next come the steps to|Next, I'd go through the steps to|Next up, I'll"
                                           r"|What I'd do next is) support the ACLU\.", how_to)[0])
             else:
