@@ -769,6 +769,17 @@ def test_an_amount_holds_with_what_it_is_derived_from():
     assert "nightly_rate * nights" in book.model_dump_json()
 
 
+def test_an_item_was_bought_on_the_day_its_order_was_placed():
+    """An order placed 2024-11-24 listed a blender purchased 2024-12-25 at 10:25 pm (197 tool
+    replies of the banking and support runs): an item's purchase is on its order's day, at its own
+    time of day."""
+    sb = check_domain(extract("shop/return-an-item.md")[1]).new_sandbox()
+    d = sb.dump(["orders", "items"])
+    sb.close()
+    assert d["items"] and all(i["purchased_at"][:10] == d["orders"][i["order_id"]]["placed_on"]
+                              and len(i["purchased_at"]) > 10 for i in d["items"].values())
+
+
 def test_a_derived_field_reads_only_its_row_and_declared_tables():
     from gem_env.tools import compile_domain, parse_domain
     from gem_env.tools.errors import CompileError

@@ -251,7 +251,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         child=("item",),
         child_fields=(_f("product_name", values=list(_PRODUCTS), same_as="catalog.name"),
                       _f("amount", "number", range=[5, 300], same_as="catalog.price"),
-                      _f("purchased_at", "datetime")),
+                      _f("purchased_at", "datetime",  # on the day its order was placed
+                         derived="add_days(purchased_at, days_between(date(purchased_at), main.placed_on))")),
         child_statuses=("ordered", "returned"),
         child_status_by={"pending": ("ordered",), "processed": ("ordered",), "cancelled": ("ordered",)},
         request=("return",), request_verb="create",

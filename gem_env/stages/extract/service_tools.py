@@ -342,7 +342,7 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
         if self.catalogs and not self.products() and not self.variants_on():
             fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2,
-                "fields": self._same_as_catalog(fields)}
+                "fields": self._derived(self._same_as_catalog(fields))}
 
     def _child_status_by(self) -> dict[str, Any]:
         """The child's statuses that its main record's status allows, as `by` on the main record's
@@ -374,26 +374,31 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
         return f
 
     def _derived(self, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """A main record's fields the archetype derives from its catalog entry (`catalog`: a
-        booking's total is the entry's rate times the nights) or its child records (`children`: an
-        order's total is its items' sum), read through this domain's tables; seeded on their own
-        where the domain has no such table, the row no key to it or the catalog no such field."""
+        """Fields the archetype derives from other rows, read through this domain's tables: a main
+        record's from its catalog entry (`catalog`: a booking's total is the entry's rate times the
+        nights) or its child records (`children`: an order's total is its items' sum), a child's
+        from the record it belongs to (`main`: an item was bought when its order was placed).
+        Seeded on their own where the domain has no such table or the row no key to it."""
+        child = any(f["name"] == self.main_pk and f.get("foreign_key") for f in fields)
         refers = any(f["name"] == self.catalog_pk and f.get("foreign_key") for f in fields)
         whole: dict[str, str] = {}
-        if self.catalogs and refers and not self.products():
+        if child:
+            whole["main"] = f"lookup('{self.mains}', {self.main_pk})"
+        elif self.catalogs and refers and not self.products():
             whole["catalog"] = f"lookup('{self.catalogs}', {self.catalog_pk})"
-        if self.children:
+        if self.children and not child:
             whole["children"] = f"rows('{self.children}', {{{self.main_pk}: {self.main_pk}}})"
-        read = {f["name"] for f in (*self.a.catalog_fields, *self.a.child_fields)}
+        has = {"main": self.a.main_fields, "catalog": self.a.catalog_fields}  # what `main.x`, `catalog.x` may read
         out = []
         for f in fields:
             if "derived" in f:
                 f = dict(f)
                 source = f.pop("derived")
                 used = compile_expr(source)
-                if used.names - {x["name"] for x in fields} <= set(whole) and \
-                        {field for name, field in used.fields if name == "catalog"} <= read:
-                    f["derived"] = self.with_fee(f["name"], substitute(source, whole))
+                if used.names - {x["name"] for x in fields} <= set(whole) and all(
+                        field in {x["name"] for x in has[name]} for name, field in used.fields if name in has):
+                    derived = substitute(source, whole)
+                    f["derived"] = derived if child else self.with_fee(f["name"], derived)
             out.append(f)
         return out
 
