@@ -780,6 +780,22 @@ def test_an_item_was_bought_on_the_day_its_order_was_placed():
                               and len(i["purchased_at"]) > 10 for i in d["items"].values())
 
 
+def test_a_price_follows_its_tier():
+    """Every room list showed a standard room dearer than a suite ($374.21 against $359.04), a
+    line on the Unlimited plan cheaper than one on Basic 5GB: a tier's price is its slice of the
+    range, in the order the tiers are listed (the text's own plan names too)."""
+    for doc, table, tier, price in [("hotel/modify-a-reservation.md", "rooms", "room_type", "nightly_rate"),
+                                    ("telecom/change-your-plan.md", "lines", "plan_name", "monthly_price")]:
+        compiled = check_domain(extract(doc)[1])
+        entity = next(e for e in compiled.domain.entities if e.name == table)
+        order = next(f.values for f in entity.fields if f.name == tier)
+        sb = compiled.new_sandbox()
+        got = [(r[tier], r[price]) for r in sb.dump([table])[table].values()]
+        sb.close()
+        assert len({t for t, _ in got}) > 1, (doc, got)
+        assert all(p <= q for t, p in got for u, q in got if order.index(t) < order.index(u)), (doc, order, got)
+
+
 def test_a_derived_field_reads_only_its_row_and_declared_tables():
     from gem_env.tools import compile_domain, parse_domain
     from gem_env.tools.errors import CompileError

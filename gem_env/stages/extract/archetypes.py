@@ -162,6 +162,24 @@ def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
     return {"name": name, "type": type, **kw}
 
 
+def tiered(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fields whose price follows a tier (``tier``: the field naming it, whose values are listed
+    cheapest first, as the text lists them too: "Basic 5GB, Plus 20GB, Unlimited"): seeded `by`
+    that field, each tier an equal slice of the price's range, so a suite never costs less than a
+    standard room. Without the tier's values, the price keeps its whole range."""
+    out = []
+    for f in fields:
+        tier = next((x for x in fields if x["name"] == f.get("tier")), None)
+        f = {k: v for k, v in f.items() if k != "tier"}
+        if tier is not None and tier.get("values") and f.get("range") and "by" not in f:
+            lo, hi = f["range"]
+            step = (hi - lo) / len(tier["values"])
+            f["by"] = {tier["name"]: {str(t): {"range": [round(lo + i * step, 2), round(lo + (i + 1) * step, 2)]}
+                                      for i, t in enumerate(tier["values"])}}
+        out.append(f)
+    return out
+
+
 def _pick(values: tuple[str, ...]) -> dict[str, Any]:
     """A Faker source choosing among values people write in such a field (a memo, a subject line):
     free text in the schema, never lorem ipsum in the data."""
@@ -244,7 +262,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      _f("shipping_zip", faker="postcode"), _f("total", "number", range=[15, 900],  # drawn for an order without items
                                                              derived="round(sum([i.amount for i in children]), 2) or total"),
                      _f("payment_method", values=["credit card", "gift card", "paypal"]),
-                     _f("placed_on", "date", when={"pending": (-4, 0)})),
+                     # a delivered order came within weeks (its items were bought when it was placed)
+                     _f("placed_on", "date", when={"pending": (-4, 0), "processed": (-8, -1), "delivered": (-45, -3)})),
         actions=(Action("cancel", ("pending",), "cancelled", ("no longer needed", "ordered by mistake")),),
         editable=(_f("shipping_address", description="the new street address"),
                   _f("payment_method", description="the new payment method")),
@@ -310,7 +329,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         request_reasons=("noise", "cleanliness", "billing error"),
         catalog=("room",),
         catalog_fields=(_f("room_type", values=["standard", "deluxe", "suite"]),
-                        _f("nightly_rate", "number", range=[70, 450]),
+                        _f("nightly_rate", "number", range=[70, 450], tier="room_type"),
                         _f("rooms_left", "integer", range=[0, 12])),
         book_verb="book",
     ),
@@ -340,7 +359,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         main=("line",), statuses=("active", "suspended", "closed"),
         main_fields=(_f("phone_number", faker=PHONE),
                      _f("plan_name", values=["Basic", "Plus", "Unlimited"]),
-                     _f("monthly_price", "number", range=[10, 90]),
+                     _f("monthly_price", "number", range=[10, 90], tier="plan_name"),
                      _f("started_on", "date")),
         actions=(Action("suspend", ("active",), "suspended", ("lost phone", "stolen phone", "travel")),
                  Action("resume", ("suspended",), "active"),
@@ -370,7 +389,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         request_reasons=("charged while frozen", "billing error"),
         catalog=("plan", "tier"),
         catalog_fields=(_f("plan_name", values=["Basic", "Standard", "Premium"]),
-                        _f("price", "number", range=[5, 60])),
+                        _f("price", "number", range=[5, 60], tier="plan_name")),
         book_verb="start",
     ),
     Archetype(

@@ -9,7 +9,7 @@ from ...text import features as tf
 from ...text.words import articled
 from ...tools.expr import compile_expr, substitute
 from ...tools.render import plural
-from .archetypes import ENTRY_NAMES, PHONE, Action, Archetype
+from .archetypes import ENTRY_NAMES, PHONE, Action, Archetype, tiered
 from .service_feature import Feature
 from .service_flows import Flows
 from .service_reads import ReadTools
@@ -259,12 +259,12 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             self._cite(kinds)
         if self.catalogs and (not self.children or self.products()):
             main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
-        main_fields = self._derived(self._same_as_catalog(main_fields))
+        main_fields = tiered(self._derived(self._same_as_catalog(main_fields)))
         out = [owner]
         if self.products():
             out.append(self.product_entity())
         elif self.catalogs:
-            fields = [dict(f) for f in a.catalog_fields]
+            fields = tiered([dict(f) for f in a.catalog_fields])
             # an entry named from a list ("yoga mat", "Premium") is one entry: one row per name
             named = next((f for f in fields if f["name"] in ENTRY_NAMES and f.get("values")), None)
             if named is not None:
