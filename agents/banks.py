@@ -173,7 +173,7 @@ COMPARED = ["Of your {n} {nouns}, {what} has the {most} {field}: {value}.", "{Wh
             "It's {what}: its {field} is {value}, the {most} of your {n} {nouns}.",
             "I've checked your {n} {nouns}; {what} has the {most} {field}, with {value}.",
             "Looking across your {n} {nouns}, the {most} {field} is on {what}: {value}."]
-COMPARED_OTHERS = ["For comparison, {others}.", "The others: {others}.", "Beside it, {others}.", "{Others}."]
+COMPARED_OTHERS = ["For comparison, {others}.", "The others: {others}.", "By comparison, {others}.", "{Others}."]
 LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
           "I've pulled up {what}.", "Looking at {what} now.", "I have {what} up on my screen.",
           "Okay, {what} is in front of me.",
