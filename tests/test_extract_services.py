@@ -131,10 +131,22 @@ def test_statuses_and_plans_come_from_the_text():
     _, d = extract("telecom/change-your-plan.md")
     lines = d.entity("lines")
     assert lines.field("status").values[:3] == ["active", "suspended", "closed"]
-    assert lines.field("plan_name").values == ["basic 5gb", "plus 20gb", "unlimited"]
-    change = d.tool("update_line_plan_name")
+    assert lines.field("plan").values == ["basic 5gb", "plus 20gb", "unlimited"]
+    change = d.tool("update_line_plan")
     requires = [s.require for s in change.effect if isinstance(s, RequireStep)]
     assert "line_row.status != 'suspended'" in requires  # "A suspended line cannot change plan"
+
+
+def test_a_lines_plan_is_its_plan_not_its_plan_name():
+    """"I'd like to change the plan name of my line to Plus." (99 messages of the banking and
+    support runs): a line's plan is a field `plan`, said "the plan" and referred to as "the line on
+    the Plus plan"."""
+    from gem_env.tools.referring import reference
+    _, d = extract("telecom/change-your-plan.md")
+    goal = next(w.goal for w in d.workflows if w.name == "change_line_plan")
+    assert "change the plan of my line" in goal and "plan name" not in goal
+    assert reference("plan", "Plus", "line") == "line on the Plus plan"
+    assert reference("plan_name", "Plus", "line") == "line on the Plus plan"
 
 
 def test_a_status_bar_is_not_a_records_status():
@@ -653,13 +665,13 @@ def test_a_line_is_added_under_the_count_and_no_overdue_bill_rules():
                if b["line_id"] == lines_row["line_id"] and b["status"] == "overdue"}
     held = {c: sum(x["customer_id"] == c and x["status"] != "closed" for x in lines) for c in sb.dump(["customers"])["customers"]}
     full = next(c for c, n in sorted(held.items()) if n >= 5)
-    refused = sb.call("add_line", {"customer_id": full, "plan_name": "Plus"})
+    refused = sb.call("add_line", {"customer_id": full, "plan": "Plus"})
     assert not refused.ok and "at most 5 lines" in refused.error
     owing = next(c for c in sorted(overdue) if held[c] < 5)
-    refused = sb.call("add_line", {"customer_id": owing, "plan_name": "Plus"})
+    refused = sb.call("add_line", {"customer_id": owing, "plan": "Plus"})
     assert not refused.ok and "overdue bill" in refused.error
     clear = next(c for c, n in sorted(held.items()) if c not in overdue and n < 5)
-    added = sb.call("add_line", {"customer_id": clear, "plan_name": "Plus"})
+    added = sb.call("add_line", {"customer_id": clear, "plan": "Plus"})
     assert added.ok and added.value["status"] == "active" and re.fullmatch(r"212-555-01\d\d", added.value["phone_number"])
     # stored in one format, as the new line's is (Faker's own mixed "(399)608-1701", "3996081701")
     assert all(re.fullmatch(r"[1-9]\d\d-\d{3}-\d{4}", x["phone_number"]) for x in lines)
@@ -785,7 +797,7 @@ def test_a_price_follows_its_tier():
     line on the Unlimited plan cheaper than one on Basic 5GB: a tier's price is its slice of the
     range, in the order the tiers are listed (the text's own plan names too)."""
     for doc, table, tier, price in [("hotel/modify-a-reservation.md", "rooms", "room_type", "nightly_rate"),
-                                    ("telecom/change-your-plan.md", "lines", "plan_name", "monthly_price")]:
+                                    ("telecom/change-your-plan.md", "lines", "plan", "monthly_price")]:
         compiled = check_domain(extract(doc)[1])
         entity = next(e for e in compiled.domain.entities if e.name == table)
         order = next(f.values for f in entity.fields if f.name == tier)
