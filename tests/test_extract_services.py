@@ -149,6 +149,27 @@ def test_a_lines_plan_is_its_plan_not_its_plan_name():
     assert reference("plan_name", "Plus", "line") == "line on the Plus plan"
 
 
+def test_a_memberships_plan_is_its_plan_and_a_new_one_is_on_the_plan_chosen():
+    """"I'd like to change the plan name of my membership" (79 messages): a membership's plan is
+    `plan`, the name of the plan it is on; a new membership takes it from the plan chosen, never a
+    second choice of its own ("start a membership on the Standard plan for a Basic")."""
+    doc = next(d for d in iter_documents([ROOT / "examples" / "corpus" / "more-businesses.jsonl"])
+               if d.id == "gym-freeze-membership")
+    d = OfflineExtractor().extract(doc, RELEVANT)
+    goal = next(w.goal for w in d.workflows if w.name == "change_membership_plan")
+    assert "change the plan of my membership" in goal
+    start = d.tool("start_membership")
+    assert [p.name for p in start.parameters] == ["member_id", "plan_id"]
+    sb = check_domain(d).new_sandbox()
+    member = next(iter(sb.dump(["members"])["members"]))
+    plan_id, plan = next(iter(sb.dump(["plans"])["plans"].items()))
+    made = sb.call("start_membership", {"member_id": member, "plan_id": plan_id})
+    assert made.ok, made.error
+    new = sb.dump(["memberships"])["memberships"][made.value["membership_id"]]
+    assert new["plan"] == plan["plan_name"] and new["monthly_fee"] == plan["price"]
+    sb.close()
+
+
 def test_a_status_bar_is_not_a_records_status():
     """"The status bar shows icons like "LTE", "H+" or "E"" names no status of a line (a line read
     "whose status is h+" before): neither a thing named after a status nor signs are statuses."""

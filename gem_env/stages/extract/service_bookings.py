@@ -39,6 +39,8 @@ class Bookings:
             n, t = f["name"], f.get("type", "string")
             if n in cat_fields:
                 values[n] = f"{k}_row.{n}"
+            elif f.get("same_as", "").startswith("catalog."):  # what the entry says (a membership's plan is its plan's name)
+                values[n] = f"{k}_row.{f['same_as'].removeprefix('catalog.')}"
             elif "default" in f:  # a new record starts from it (no freezes used, nothing due)
                 continue
             elif "derived" in f:  # what it costs as the seeded rows do: a night's rate times the nights
