@@ -263,7 +263,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                                                              derived="round(sum([i.amount for i in children]), 2) or total"),
                      _f("payment_method", values=["credit card", "gift card", "paypal"]),
                      # a delivered order came within weeks (its items were bought when it was placed)
-                     _f("placed_on", "date", when={"pending": (-4, 0), "processed": (-10, -5), "delivered": (-45, -5)})),
+                     _f("placed_on", "date", when={"pending": (-4, 0), "processed": (-10, -5), "delivered": (-60, -5)})),
         actions=(Action("cancel", ("pending",), "cancelled", ("no longer needed", "ordered by mistake")),),
         editable=(_f("shipping_address", description="the new street address"),
                   _f("payment_method", description="the new payment method")),
