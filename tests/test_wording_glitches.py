@@ -28,6 +28,8 @@ def test_a_change_is_confirmed_as_what_will_happen_not_as_the_next_step() -> Non
             for seed in range(200)}
     assert not [s for s in said if re.search(r"next step", s, re.I)]
     assert any(s.startswith("Once you confirm, I'll cancel your booking BKN-1.") for s in said)
+    # and it is not asked to be confirmed twice ("Once you confirm, I'll ... Please confirm.")
+    assert not [s for s in said if re.search(r"confirm.*confirm", s, re.I)]
 
 
 def test_the_records_beside_the_most_are_said_by_comparison() -> None:
