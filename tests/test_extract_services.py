@@ -813,6 +813,18 @@ def test_an_item_was_bought_on_the_day_its_order_was_placed():
                               and len(i["purchased_at"]) > 10 for i in d["items"].values())
 
 
+def test_an_order_is_scanned_after_it_was_placed():
+    """A delivered order placed 2025-01-04 was last scanned 2024-12-31 (6 rows of `date_order.py`
+    once delivered orders could be recent): a scan falls on or after the order's placing."""
+    domain = extract("shop/track-an-order.md")[1]
+    for seed in range(3):
+        sb = check_domain(domain.model_copy(update={"seed": seed})).new_sandbox()
+        orders = sb.dump(["orders"])["orders"].values()
+        sb.close()
+        scanned = [o for o in orders if o.get("last_scanned_at")]
+        assert scanned and all(o["last_scanned_at"][:10] >= o["placed_on"] for o in scanned), seed
+
+
 def test_a_price_follows_its_tier():
     """Every room list showed a standard room dearer than a suite ($374.21 against $359.04), a
     line on the Unlimited plan cheaper than one on Basic 5GB: a tier's price is its slice of the
