@@ -39,9 +39,11 @@ GIVE_UP = ["I'm sorry, I can't continue without {x}.", "Unfortunately I can't go
            "I can't finish this without {x}, sorry."]
 
 CONFIRM_LEAD = ["", "", "", "", "", "", "", "", "", "Thanks.", "Okay.", "All right."]
-CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "The next step is to {action}.",
+# what will happen, said as what the assistant will do (never "the next step is to": a process's
+# words, not the customer's change)
+CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "Here's what I'll do: {action}.",
                 "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I go ahead: I'll {action}.",
-                "This will {action}.", "So I'll go ahead and {action}.", "My next step would be to {action}."]
+                "This will {action}.", "So I'll go ahead and {action}.", "Once you confirm, I'll {action}."]
 # the same for a how-to guide's title, which is what the customer asked for, not a step of it ("The
 # next step is to support the ACLU"): of several steps confirmed at once, and of one; the same
 # number of alternatives, in the same places
@@ -171,7 +173,7 @@ COMPARED = ["Of your {n} {nouns}, {what} has the {most} {field}: {value}.", "{Wh
             "It's {what}: its {field} is {value}, the {most} of your {n} {nouns}.",
             "I've checked your {n} {nouns}; {what} has the {most} {field}, with {value}.",
             "Looking across your {n} {nouns}, the {most} {field} is on {what}: {value}."]
-COMPARED_OTHERS = ["For comparison, {others}.", "The others: {others}.", "Beside it, {others}.", "{Others}."]
+COMPARED_OTHERS = ["For comparison, {others}.", "The others: {others}.", "By comparison, {others}.", "{Others}."]
 LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
           "I've pulled up {what}.", "Looking at {what} now.", "I have {what} up on my screen.",
           "Okay, {what} is in front of me.",

@@ -226,7 +226,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     costs = [g for g in guidance or [] if _COSTS.search(g) and g not in cases]
     fresh = [g for g in costs if not told_before(g, told)]
     terms = guide(rng, fresh) or (rng.choice(B.SAME_TERMS) if costs else "")
-    return " ".join(p for p in (lead, body, extra, described, priced, *cases, terms, question(rng, what)) if p)
+    return " ".join(p for p in (lead, body, extra, described, priced, *cases, terms, question(rng, what, body)) if p)
 
 
 def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
@@ -297,16 +297,17 @@ _IT_VERBS = frozenset("freeze unfreeze close cancel change update renew block un
                       "suspend replace lock unlock reactivate extend return delete dispute upgrade downgrade".split())
 
 
-def question(rng: random.Random, what: str) -> str:
+def question(rng: random.Random, what: str, said: str = "") -> str:
     """The yes/no question closing a confirmation: half the time in the action's own verb ("Do
-    you want me to freeze it?") where "it" names its object plainly, else a plain one."""
+    you want me to freeze it?") where "it" names its object plainly, else a plain one; never
+    "Please confirm." after a lead that `said` it already ("Once you confirm, I'll ...")."""
     verb = what.split(" ", 1)[0].lower()
     if verb in _IT_VERBS and rng.random() < 0.5:
         obj = re.match(r"\S+ (?:your|the|my) (\w+(?: \w+)?)", what)
         person = obj is not None and (PEOPLE.match(obj.group(1)) or PEOPLE.match(obj.group(1).split()[0]))
         asked = pick(rng, B.QUESTION_VERB, verb=verb)
         return re.sub(r"\bit\b", "them", asked) if person else asked  # "block them", not "block it"
-    return rng.choice(B.QUESTION)
+    return rng.choice([q for q in B.QUESTION if "confirm" not in q] if "confirm" in said.lower() else B.QUESTION)
 
 
 _COSTS = re.compile(r"\b(?:fees?|charged?|refund(?:ed)?|cost)\b", re.IGNORECASE)

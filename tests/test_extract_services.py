@@ -2,6 +2,7 @@
 (an archetype specialised with the text's nouns, enums, rules and id patterns)."""
 from __future__ import annotations
 
+import collections
 import json
 import re
 from pathlib import Path
@@ -130,10 +131,43 @@ def test_statuses_and_plans_come_from_the_text():
     _, d = extract("telecom/change-your-plan.md")
     lines = d.entity("lines")
     assert lines.field("status").values[:3] == ["active", "suspended", "closed"]
-    assert lines.field("plan_name").values == ["basic 5gb", "plus 20gb", "unlimited"]
-    change = d.tool("update_line_plan_name")
+    assert lines.field("plan").values == ["basic 5gb", "plus 20gb", "unlimited"]
+    change = d.tool("update_line_plan")
     requires = [s.require for s in change.effect if isinstance(s, RequireStep)]
     assert "line_row.status != 'suspended'" in requires  # "A suspended line cannot change plan"
+
+
+def test_a_lines_plan_is_its_plan_not_its_plan_name():
+    """"I'd like to change the plan name of my line to Plus." (99 messages of the banking and
+    support runs): a line's plan is a field `plan`, said "the plan" and referred to as "the line on
+    the Plus plan"."""
+    from gem_env.tools.referring import reference
+    _, d = extract("telecom/change-your-plan.md")
+    goal = next(w.goal for w in d.workflows if w.name == "change_line_plan")
+    assert "change the plan of my line" in goal and "plan name" not in goal
+    assert reference("plan", "Plus", "line") == "line on the Plus plan"
+    assert reference("plan_name", "Plus", "line") == "line on the Plus plan"
+
+
+def test_a_memberships_plan_is_its_plan_and_a_new_one_is_on_the_plan_chosen():
+    """"I'd like to change the plan name of my membership" (79 messages): a membership's plan is
+    `plan`, the name of the plan it is on; a new membership takes it from the plan chosen, never a
+    second choice of its own ("start a membership on the Standard plan for a Basic")."""
+    doc = next(d for d in iter_documents([ROOT / "examples" / "corpus" / "more-businesses.jsonl"])
+               if d.id == "gym-freeze-membership")
+    d = OfflineExtractor().extract(doc, RELEVANT)
+    goal = next(w.goal for w in d.workflows if w.name == "change_membership_plan")
+    assert "change the plan of my membership" in goal
+    start = d.tool("start_membership")
+    assert [p.name for p in start.parameters] == ["member_id", "plan_id"]
+    sb = check_domain(d).new_sandbox()
+    member = next(iter(sb.dump(["members"])["members"]))
+    plan_id, plan = next(iter(sb.dump(["plans"])["plans"].items()))
+    made = sb.call("start_membership", {"member_id": member, "plan_id": plan_id})
+    assert made.ok, made.error
+    new = sb.dump(["memberships"])["memberships"][made.value["membership_id"]]
+    assert new["plan"] == plan["plan_name"] and new["monthly_fee"] == plan["price"]
+    sb.close()
 
 
 def test_a_status_bar_is_not_a_records_status():
@@ -652,13 +686,13 @@ def test_a_line_is_added_under_the_count_and_no_overdue_bill_rules():
                if b["line_id"] == lines_row["line_id"] and b["status"] == "overdue"}
     held = {c: sum(x["customer_id"] == c and x["status"] != "closed" for x in lines) for c in sb.dump(["customers"])["customers"]}
     full = next(c for c, n in sorted(held.items()) if n >= 5)
-    refused = sb.call("add_line", {"customer_id": full, "plan_name": "Plus"})
+    refused = sb.call("add_line", {"customer_id": full, "plan": "Plus"})
     assert not refused.ok and "at most 5 lines" in refused.error
     owing = next(c for c in sorted(overdue) if held[c] < 5)
-    refused = sb.call("add_line", {"customer_id": owing, "plan_name": "Plus"})
+    refused = sb.call("add_line", {"customer_id": owing, "plan": "Plus"})
     assert not refused.ok and "overdue bill" in refused.error
     clear = next(c for c, n in sorted(held.items()) if c not in overdue and n < 5)
-    added = sb.call("add_line", {"customer_id": clear, "plan_name": "Plus"})
+    added = sb.call("add_line", {"customer_id": clear, "plan": "Plus"})
     assert added.ok and added.value["status"] == "active" and re.fullmatch(r"212-555-01\d\d", added.value["phone_number"])
     # stored in one format, as the new line's is (Faker's own mixed "(399)608-1701", "3996081701")
     assert all(re.fullmatch(r"[1-9]\d\d-\d{3}-\d{4}", x["phone_number"]) for x in lines)
@@ -737,6 +771,96 @@ def test_a_row_repeats_what_the_catalog_entry_it_refers_to_says():
     d = loans.dump(["loans", "titles"])
     assert all(loan["title"] == d["titles"][loan["title_id"]]["name"] for loan in d["loans"].values())
     loans.close()
+
+
+def test_an_amount_holds_with_what_it_is_derived_from():
+    """A booking paid $95.91 for 7 deluxe nights at $359.04, a flight for 4 at $647.86 cost $954.50,
+    an order of $28.07 held items of $556.85: a `derived` field is seeded from the row and the rows
+    it reads (the entry's rate times the nights, the items' sum, plus an extra fee where the order
+    carries one), and a new booking costs what the seeded ones do."""
+    def rows(doc: str, *tables: str) -> dict:
+        sb = check_domain(extract(doc)[1]).new_sandbox()
+        try:
+            return sb.dump(list(tables))
+        finally:
+            sb.close()
+    d = rows("hotel/modify-a-reservation.md", "reservations", "rooms")
+    assert all(r["total_paid"] == round(d["rooms"][r["room_id"]]["nightly_rate"] * r["nights"], 2)
+               for r in d["reservations"].values())
+    d = rows("airline/add-checked-baggage.md", "bookings", "flights")
+    assert all(b["total_paid"] == round(d["flights"][b["flight_id"]]["price"] * b["passengers"], 2)
+               for b in d["bookings"].values())
+    for doc in ("shop/cancel-an-order.md", "shop/extra-fee-on-an-order.md"):
+        d = rows(doc, "orders", "items")
+        held = collections.defaultdict(list)
+        for i in d["items"].values():
+            held[i["order_id"]].append(i["amount"])
+        with_items = [o for o in d["orders"].values() if held[o["order_id"]]]
+        assert with_items and all(o["total"] == round(round(sum(held[o["order_id"]]), 2) + (o.get("extra_fee") or 0), 2)
+                                  for o in with_items), doc
+    book = next(t for t in extract("hotel/modify-a-reservation.md")[1].tools if t.name.startswith("book_"))
+    assert "nightly_rate * nights" in book.model_dump_json()
+
+
+def test_an_item_was_bought_on_the_day_its_order_was_placed():
+    """An order placed 2024-11-24 listed a blender purchased 2024-12-25 at 10:25 pm (197 tool
+    replies of the banking and support runs): an item's purchase is on its order's day, at its own
+    time of day."""
+    sb = check_domain(extract("shop/return-an-item.md")[1]).new_sandbox()
+    d = sb.dump(["orders", "items"])
+    sb.close()
+    assert d["items"] and all(i["purchased_at"][:10] == d["orders"][i["order_id"]]["placed_on"]
+                              and len(i["purchased_at"]) > 10 for i in d["items"].values())
+
+
+def test_an_order_is_scanned_after_it_was_placed():
+    """A delivered order placed 2025-01-04 was last scanned 2024-12-31 (6 rows of `date_order.py`
+    once delivered orders could be recent): a scan falls on or after the order's placing."""
+    domain = extract("shop/track-an-order.md")[1]
+    for seed in range(3):
+        sb = check_domain(domain.model_copy(update={"seed": seed})).new_sandbox()
+        orders = sb.dump(["orders"])["orders"].values()
+        sb.close()
+        scanned = [o for o in orders if o.get("last_scanned_at")]
+        assert scanned and all(o["last_scanned_at"][:10] >= o["placed_on"] for o in scanned), seed
+
+
+def test_a_price_follows_its_tier():
+    """Every room list showed a standard room dearer than a suite ($374.21 against $359.04), a
+    line on the Unlimited plan cheaper than one on Basic 5GB: a tier's price is its slice of the
+    range, in the order the tiers are listed (the text's own plan names too)."""
+    for doc, table, tier, price in [("hotel/modify-a-reservation.md", "rooms", "room_type", "nightly_rate"),
+                                    ("telecom/change-your-plan.md", "lines", "plan", "monthly_price")]:
+        compiled = check_domain(extract(doc)[1])
+        entity = next(e for e in compiled.domain.entities if e.name == table)
+        order = next(f.values for f in entity.fields if f.name == tier)
+        sb = compiled.new_sandbox()
+        got = [(r[tier], r[price]) for r in sb.dump([table])[table].values()]
+        sb.close()
+        assert len({t for t, _ in got}) > 1, (doc, got)
+        assert all(p <= q for t, p in got for u, q in got if order.index(t) < order.index(u)), (doc, order, got)
+
+
+def test_a_derived_field_reads_only_its_row_and_declared_tables():
+    from gem_env.tools import compile_domain, parse_domain
+    from gem_env.tools.errors import CompileError
+    def domain(derived: str) -> dict:
+        return {"name": "d", "entities": [
+            {"name": "rooms", "primary_key": "room_id", "rows": 3,
+             "fields": [{"name": "room_id"}, {"name": "rate", "type": "number", "range": [70, 450]}]},
+            {"name": "stays", "primary_key": "stay_id", "rows": 6, "fields": [
+                {"name": "stay_id"}, {"name": "room_id", "foreign_key": "rooms.room_id"},
+                {"name": "nights", "type": "integer", "range": [1, 7]},
+                {"name": "total", "type": "number", "range": [1, 9], "derived": derived}]}], "tools": []}
+    compiled = compile_domain(parse_domain(domain("round(lookup('rooms', room_id).rate * nights, 2)")))
+    sb = compiled.new_sandbox()
+    d = sb.dump(["stays", "rooms"])
+    sb.close()
+    assert all(s["total"] == round(d["rooms"][s["room_id"]]["rate"] * s["nights"], 2) for s in d["stays"].values())
+    with pytest.raises(CompileError, match="reads \\['guests'\\], which are not fields of stays"):
+        compile_domain(parse_domain(domain("guests * 2")))
+    with pytest.raises(CompileError, match="unknown tables \\['suites'\\]"):
+        compile_domain(parse_domain(domain("lookup('suites', room_id).rate")))
 
 
 def test_same_as_that_does_not_fit_says_what_there_is():

@@ -21,6 +21,30 @@ from gem_env.stages.tasks.lookups import _asked
 SECRET = re.compile(r"password|pin\b")
 
 
+def test_a_change_is_confirmed_as_what_will_happen_not_as_the_next_step() -> None:
+    """"My next step would be to cancel your booking BKN-1." spoke of the assistant's process: a
+    confirmation says what the assistant will do."""
+    said = {S.confirm(random.Random(seed), "cancel your booking BKN-1", {"booking_id": "BKN-1"}, SECRET, [])
+            for seed in range(200)}
+    assert not [s for s in said if re.search(r"next step", s, re.I)]
+    assert any(s.startswith("Once you confirm, I'll cancel your booking BKN-1.") for s in said)
+    # and it is not asked to be confirmed twice ("Once you confirm, I'll ... Please confirm.")
+    assert not [s for s in said if re.search(r"confirm.*confirm", s, re.I)]
+
+
+def test_the_records_beside_the_most_are_said_by_comparison() -> None:
+    """"Beside it, ACC-2 has $6,995.53 and ACC-3 has $0." (53 answers of the banking and support
+    runs) is no English for the other records' values: they come "for comparison"."""
+    from types import SimpleNamespace
+
+    from gem_env.agents.compare import _told
+    cmp = SimpleNamespace(plan=SimpleNamespace(param="account_id", noun="account"), field="balance", most="highest")
+    rows = [{"account_id": f"ACC-{i}", "balance": 100.0 * i, "status": "open"} for i in (1, 2, 3)]
+    said = {_told(random.Random(seed), cmp, rows[2], rows[:2]) for seed in range(60)}
+    assert not [s for s in said if "Beside it" in s]
+    assert any("By comparison, ACC-1 has $100 and ACC-2 has $200." in s for s in said), said
+
+
 def test_a_how_to_title_is_confirmed_as_what_was_asked_not_as_the_next_step() -> None:
     """"The next step is to support the ACLU." read as a how-to's instruction: a guide's title is
     what the customer asked for, of several steps ("Next come the steps to ...") or one ("Next up,
@@ -35,7 +59,7 @@ def test_a_how_to_title_is_confirmed_as_what_was_asked_not_as_the_next_step() ->
             how_to = S.confirm(random.Random(seed), "support the ACLU", {"message_id": "MES-1"}, SECRET, record,
                                how_to=steps)
             assert not re.search(r"next step", how_to), how_to
-            if re.search(r"next step (?:is|would be) to", plain):
+            if re.search(r"Here's what I'll do:|Once you confirm, I'll", plain):
                 said[steps].add(re.search(r"(?:Next come the steps to|Next, I'd go through the steps to|Next up, I'll"
                                           r"|What I'd do next is) support the ACLU\.", how_to)[0])
             else:

@@ -94,6 +94,8 @@ class EntityField(_Strict):
     default: Any = None
     same_as: str | None = Field(default=None, description="'fk_field.field': seeded as that field of the row "
                                                            "this row's foreign key fk_field refers to")
+    derived: str | None = Field(default=None, description="the seeded value as an expression over the row "
+                                                           "(lookup()/rows() read other tables): rate * nights")
     after: str | None = Field(default=None, description="date and datetime fields: a date field listed before it "
                                                          "(or 'fk_field.field' of the row a foreign key refers to) "
                                                          "it falls on or after, for every status: a return after "

@@ -23,7 +23,7 @@ _ROLES: list[tuple[re.Pattern[str], str]] = [(re.compile(rf"(?<![a-z])(?:{p})(?!
     (r"destination|to|arrival|dropoff", "to"),
     (r"merchant|vendor|store|shop|payee|seller|retailer|restaurant|hotel|venue", "at"),
     (r"city|location|branch|region|country", "in"),
-    (r"(?:plan|tier|package|bundle)_name", "on the"),  # a line on the Plus plan, not "called Plus"
+    (r"(?:plan|tier|package|bundle)_name|^(?:plan|tier|package|bundle)$", "on the"),  # a line on the Plus plan, not "called Plus"
     (r"name|title|nickname|label", "called"),
     (r"doctor|provider|agent|contact|instructor|trainer|technician", "with"),
     (r"subject|topic|description|summary|note|memo", "about"),
@@ -130,8 +130,8 @@ def reference(field: str, value: str, noun: str) -> str:
 
 
 def _kind_named(field: str) -> str:
-    """What a name field of the "on the" role names: "plan_name" -> "plan"."""
-    return field.split("_")[-2]
+    """What a field of the "on the" role names: "plan_name" -> "plan", "plan" -> "plan"."""
+    return field.removesuffix("_name").split("_")[-1]
 
 
 _NOT_A_PLACE = re.compile(r"(?:the|this|that) (?:moment|time|point|stage|end)|"

@@ -17,7 +17,8 @@ from typing import Any
 
 from faker import Faker
 
-from .errors import CompileError
+from .errors import CompileError, ExprError
+from .expr import compile_expr
 from .kinds import kind_of
 from .model import ByRange, Domain, Entity, EntityField, FakerSpec
 from .tables import Table
@@ -591,7 +592,50 @@ def seed_rows(domain: Domain, tables: dict[str, Table], seed: int,
         else:
             rows = seeder.rows(e)
         out[e.name] = rows
+    _derive(domain, out, set(given or ()))
     return out
+
+
+class _Seeded:
+    """The seeded tables as a derived field's expression reads them (`tools.expr.Runtime`)."""
+
+    def __init__(self, domain: Domain, rows: dict[str, list[dict]]):
+        self.keys = {e.name: e.primary_key for e in domain.entities}
+        self.tables = rows
+
+    def lookup(self, table: str, key: Any) -> dict | None:
+        pk = self.keys[table]
+        return next((dict(r) for r in self.tables.get(table, []) if r.get(pk) == key), None)
+
+    def rows(self, table: str, where: dict[str, Any]) -> list[dict]:
+        return [dict(r) for r in self.tables.get(table, []) if all(r.get(k) == v for k, v in where.items())]
+
+    def count_rows(self, table: str, where: dict[str, Any]) -> int:
+        return len(self.rows(table, where))
+
+    def next_id(self, prefix: str) -> str:
+        raise ExprError("a derived field makes no new id")
+
+
+def _derive(domain: Domain, rows: dict[str, list[dict]], given: set[str]) -> None:
+    """Fields `derived` from others, once every table is seeded (an order's total is its items'
+    sum, and items come after orders), in the order tables are seeded: a table's derived fields
+    read its parents' as derived. The field's own name reads the value drawn from its source (an
+    order without items keeps it: `... or total`). Given tables, and values a `data` row gives,
+    are left as they are."""
+    seeded = _Seeded(domain, rows)
+    for e in _topological(domain):
+        derived = [(f, compile_expr(f.derived)) for f in e.fields if f.derived is not None]
+        if not derived or e.name in given:
+            continue
+        for i, row in enumerate(rows.get(e.name, [])):
+            for f, expr in derived:
+                if i < len(e.data) and f.name in e.data[i]:
+                    continue
+                try:
+                    row[f.name] = expr(row, seeded)
+                except ExprError as err:
+                    raise CompileError(f"entities ({e.name}).{f.name}: derived {f.derived!r}: {err}") from None
 
 
 _NEXT_ID = re.compile(r"next_id\(\s*'([^'\\]*)'\s*\)")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .errors import CompileError, ExprError
+from .expr import compile_expr
 from .model import Entity, EntityField
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -253,6 +254,8 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
         for f in e.fields:
             if f.same_as is not None:
                 _check_same_as(f"entities[{i}] ({e.name}).{f.name}", f.same_as, e, tables)
+            if f.derived is not None:
+                _check_derived(f"entities[{i}] ({e.name}).{f.name}", f.derived, e, tables)
             if f.hours is not None and (f.type != "datetime" or not 0 <= f.hours[0] < f.hours[1] <= 24):
                 raise CompileError(f"entities[{i}] ({e.name}).{f.name}: hours {list(f.hours)} must be two hours "
                                    "0 <= first < second <= 24 of a datetime field")
@@ -297,6 +300,22 @@ def _check_same_as(where: str, same_as: str, e: Entity, tables: dict[str, Table]
     if parent is not None and field not in {f.name for f in parent.entity.fields}:
         raise CompileError(f"{where}: same_as {same_as!r}: {parent.name} has no field {field!r}; fields: "
                            f"{', '.join(f.name for f in parent.entity.fields)}")
+
+
+def _check_derived(where: str, source: str, e: Entity, tables: dict[str, Table]) -> None:
+    """`derived: 'round(lookup('rooms', room_id).nightly_rate * nights, 2)'`: an expression of the
+    row's own fields that reads other rows through lookup(), rows() and count_rows() only."""
+    try:
+        compiled = compile_expr(source)
+    except ExprError as err:
+        raise CompileError(f"{where}: derived {source!r}: {err}") from None
+    unknown = compiled.names - {f.name for f in e.fields}
+    if unknown:
+        raise CompileError(f"{where}: derived {source!r} reads {sorted(unknown)}, which are not fields of {e.name} "
+                           f"({', '.join(f.name for f in e.fields)})")
+    missing = compiled.tables - set(tables)
+    if missing:
+        raise CompileError(f"{where}: derived {source!r} reads unknown tables {sorted(missing)}")
 
 
 def _check_after(where: str, f: EntityField, e: Entity, tables: dict[str, Table]) -> None:

@@ -162,6 +162,24 @@ def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
     return {"name": name, "type": type, **kw}
 
 
+def tiered(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fields whose price follows a tier (``tier``: the field naming it, whose values are listed
+    cheapest first, as the text lists them too: "Basic 5GB, Plus 20GB, Unlimited"): seeded `by`
+    that field, each tier an equal slice of the price's range, so a suite never costs less than a
+    standard room. Without the tier's values, the price keeps its whole range."""
+    out = []
+    for f in fields:
+        tier = next((x for x in fields if x["name"] == f.get("tier")), None)
+        f = {k: v for k, v in f.items() if k != "tier"}
+        if tier is not None and tier.get("values") and f.get("range") and "by" not in f:
+            lo, hi = f["range"]
+            step = (hi - lo) / len(tier["values"])
+            f["by"] = {tier["name"]: {str(t): {"range": [round(lo + i * step, 2), round(lo + (i + 1) * step, 2)]}
+                                      for i, t in enumerate(tier["values"])}}
+        out.append(f)
+    return out
+
+
 def _pick(values: tuple[str, ...]) -> dict[str, Any]:
     """A Faker source choosing among values people write in such a field (a memo, a subject line):
     free text in the schema, never lorem ipsum in the data."""
@@ -241,16 +259,19 @@ ARCHETYPES: tuple[Archetype, ...] = (
                   "price": 1, "stock": 1, "purchase": 1, "track": 1, "parcel": 2, "carrier": 1},
         main=("order",), statuses=("pending", "processed", "delivered", "cancelled"),
         main_fields=(_f("shipping_address", faker="street_address"), _f("shipping_city", faker="city"),
-                     _f("shipping_zip", faker="postcode"), _f("total", "number", range=[15, 900]),
+                     _f("shipping_zip", faker="postcode"), _f("total", "number", range=[15, 900],  # drawn for an order without items
+                                                             derived="round(sum([i.amount for i in children]), 2) or total"),
                      _f("payment_method", values=["credit card", "gift card", "paypal"]),
-                     _f("placed_on", "date", when={"pending": (-4, 0)})),
+                     # a delivered order came within weeks (its items were bought when it was placed)
+                     _f("placed_on", "date", when={"pending": (-4, 0), "processed": (-10, -5), "delivered": (-60, -5)})),
         actions=(Action("cancel", ("pending",), "cancelled", ("no longer needed", "ordered by mistake")),),
         editable=(_f("shipping_address", description="the new street address"),
                   _f("payment_method", description="the new payment method")),
         child=("item",),
         child_fields=(_f("product_name", values=list(_PRODUCTS), same_as="catalog.name"),
                       _f("amount", "number", range=[5, 300], same_as="catalog.price"),
-                      _f("purchased_at", "datetime")),
+                      _f("purchased_at", "datetime",  # on the day its order was placed
+                         derived="add_days(purchased_at, days_between(date(purchased_at), main.placed_on))")),
         child_statuses=("ordered", "returned"),
         child_status_by={"pending": ("ordered",), "processed": ("ordered",), "cancelled": ("ordered",)},
         request=("return",), request_verb="create",
@@ -273,7 +294,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      _f("travel_date", "date", range=["2025-01-20", "2025-03-30"], same_as="catalog.departure_date"),
                      _f("cabin", values=["economy", "premium", "business"]),
                      _f("bags", "integer", range=[0, 2]), _f("passengers", "integer", range=[1, 4]),
-                     _f("total_paid", "number", range=[90, 2400]), _f("booked_on", "date")),
+                     _f("total_paid", "number", range=[90, 2400], derived="round(catalog.price * passengers, 2)"),
+                     _f("booked_on", "date")),
         actions=(Action("cancel", ("confirmed",), "cancelled", ("change of plan", "schedule change", "other")),),
         editable=(_f("bags", "integer", description="the new number of checked bags"),
                   _f("cabin", description="the new cabin class"),
@@ -297,7 +319,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      _f("room_type", values=["standard", "deluxe", "suite"], same_as="catalog.room_type"),
                      _f("guests", "integer", range=[1, 4]),
                      _f("rate", values=["flexible", "non-refundable"]),
-                     _f("total_paid", "number", range=[90, 2400]), _f("booked_on", "date")),
+                     _f("total_paid", "number", range=[90, 2400], derived="round(catalog.nightly_rate * nights, 2)"),
+                     _f("booked_on", "date")),
         actions=(Action("cancel", ("confirmed",), "cancelled", ("change of plan", "found another hotel", "other")),),
         editable=(_f("room_type", description="the new room type"),
                   _f("guests", "integer", description="the new number of guests"),
@@ -306,7 +329,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         request_reasons=("noise", "cleanliness", "billing error"),
         catalog=("room",),
         catalog_fields=(_f("room_type", values=["standard", "deluxe", "suite"]),
-                        _f("nightly_rate", "number", range=[70, 450]),
+                        _f("nightly_rate", "number", range=[70, 450], tier="room_type"),
                         _f("rooms_left", "integer", range=[0, 12])),
         book_verb="book",
     ),
@@ -335,25 +358,25 @@ ARCHETYPES: tuple[Archetype, ...] = (
                   "subscription": 1, "billing": 1, "upgrade": 2, "downgrade": 2, "telecom": 3},
         main=("line",), statuses=("active", "suspended", "closed"),
         main_fields=(_f("phone_number", faker=PHONE),
-                     _f("plan_name", values=["Basic", "Plus", "Unlimited"]),
-                     _f("monthly_price", "number", range=[10, 90]),
+                     _f("plan", values=["Basic", "Plus", "Unlimited"]),  # "the plan", not "the plan name"
+                     _f("monthly_price", "number", range=[10, 90], tier="plan"),
                      _f("started_on", "date")),
         actions=(Action("suspend", ("active",), "suspended", ("lost phone", "stolen phone", "travel")),
                  Action("resume", ("suspended",), "active"),
                  Action("cancel", ("active", "suspended"), "closed", ("moving", "too expensive", "other"))),
-        editable=(_f("plan_name", description="the new plan"),),
+        editable=(_f("plan", description="the new plan"),),
         child=("bill",),
         child_fields=(_f("amount", "number", range=[10, 150]), _f("issued_on", "date", when={"overdue": (-90, -35)})),
         child_statuses=("paid", "overdue"),
         request=("payment_plan",), request_verb="request", request_reasons=("hardship", "billing error"),
-        request_from=("overdue",), addition=Addition("add", False, ("plan_name",)),
+        request_from=("overdue",), addition=Addition("add", False, ("plan",)),
     ),
     Archetype(
         key="subscriptions", owner="member", sectors=("retail", "telecom", "health"),
         keywords={"membership": 3, "subscription": 3, "subscribe": 2, "gym": 3, "club": 2, "streaming": 3,
                   "trial": 2, "pause": 2, "member": 1, "freeze": 1, "renewal": 1, "tier": 1},
         main=("membership", "subscription"), statuses=("active", "frozen", "cancelled"),
-        main_fields=(_f("plan_name", values=["Basic", "Standard", "Premium"], same_as="catalog.plan_name"),
+        main_fields=(_f("plan", values=["Basic", "Standard", "Premium"], same_as="catalog.plan_name"),
                      _f("monthly_fee", "number", range=[5, 60], same_as="catalog.price"),
                      _f("freezes_this_year", "integer", range=[0, 2], default=0),
                      _f("balance_due", "number", range=[0, 60], default=0), _f("started_on", "date")),
@@ -361,12 +384,12 @@ ARCHETYPES: tuple[Archetype, ...] = (
                         also_set=(("freezes_this_year", "r.freezes_this_year + 1"),)),
                  Action("unfreeze", ("frozen",), "active"),
                  Action("cancel", ("active", "frozen"), "cancelled", ("moving", "too expensive", "other"))),
-        editable=(_f("plan_name", description="the new plan"),),
+        editable=(_f("plan", description="the new plan"),),
         request=("refund",), request_verb="request", request_on_child=False,
         request_reasons=("charged while frozen", "billing error"),
         catalog=("plan", "tier"),
         catalog_fields=(_f("plan_name", values=["Basic", "Standard", "Premium"]),
-                        _f("price", "number", range=[5, 60])),
+                        _f("price", "number", range=[5, 60], tier="plan_name")),
         book_verb="start",
     ),
     Archetype(

@@ -123,7 +123,7 @@ thing the text names or identifies, linked by foreign keys. field {{name, type (
 boolean date datetime json), and how rows get values: "values" [..] (+"weights"), "range" [min, max] \
 (numbers, dates), "faker" (provider, or {{"provider": "bothify", "args": {{"text": "ORD-#####"}}}}), \
 "foreign_key" "table.key" (+"among" {{F: [..]}}), "default", "nullable", "unique", \
-"same_as" "product_id.name", \
+"same_as" "product_id.name", "derived" E, \
 "by" {{"status": {{"frozen": ["lost"], "done": {{"range": [..]}}}}}}, "hours" [8, 17], "after" "start_date"}}. "data": [{{field: value}}] gives a reference table's rows.
 
 tools: {{name (verb_object), description, kind "read"|"write", parameters [{{name, type (string integer \

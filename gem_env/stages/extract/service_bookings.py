@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from ...text.words import indefinite
+from ...tools.expr import substitute
 from .archetypes import ENTRY_NAMES
 from .service_feature import Feature, present
 from .service_writes import quoted_list
@@ -34,15 +35,18 @@ class Bookings:
         values: dict[str, Any] = {self.main_pk: f"next_id('{self.pattern(m)}')", self.owner_pk: self.owner_pk,
                                   "status": f"'{self.statuses[0]}'", self.catalog_pk: self.catalog_pk}
         price = next((c for c, s in cat_fields.items() if s.get("type") == "number" and re.search(r"price|rate|fee", c)), None)
-        times = next((f["name"] for f in self.a.main_fields if f["name"] in ("nights", "passengers")), None)
         for f in self.a.main_fields:
             n, t = f["name"], f.get("type", "string")
             if n in cat_fields:
                 values[n] = f"{k}_row.{n}"
+            elif f.get("same_as", "").startswith("catalog."):  # what the entry says (a membership's plan is its plan's name)
+                values[n] = f"{k}_row.{f['same_as'].removeprefix('catalog.')}"
             elif "default" in f:  # a new record starts from it (no freezes used, nothing due)
                 continue
-            elif t in ("number",) and price:  # what it costs: the entry's price (a night's rate times the nights)
-                values[n] = f"round({k}_row.{price} * {times}, 2)" if times else f"{k}_row.{price}"
+            elif "derived" in f:  # what it costs as the seeded rows do: a night's rate times the nights
+                values[n] = substitute(f["derived"], {"catalog": f"{k}_row"})
+            elif t in ("number",) and price:  # the entry's price
+                values[n] = f"{k}_row.{price}"
             elif n.endswith("_on"):
                 values[n] = "today"
             elif t in ("date", "datetime") and any(c["type"] == "date" for c in cat_fields.values()):

@@ -173,6 +173,14 @@ class Perks:
         return [{"name": "extra_fee", "type": "number", "values": [None, 4.99, 7.5, 12.0, 15.99], "weights": [3, 1, 1, 1, 1], "default": None,
                  "description": "a fee added to the price"}]
 
+    def with_fee(self, name: str, derived: str) -> str:
+        """A main record's amount as derived, plus the extra fee the record carries when the text's
+        perk is a fee added to the price (removing the fee takes it off the total again)."""
+        p = self.perk()
+        if p is None or p.kind != "fee" or name != self._amount_field():
+            return derived
+        return f"round(({derived}) + (extra_fee or 0), 2)"
+
     def _perk_table(self) -> tuple[str, str] | None:
         p = self.perk()
         if p is None or p.kind == "fee":

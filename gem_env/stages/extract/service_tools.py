@@ -7,8 +7,9 @@ from typing import Any, Sequence
 
 from ...text import features as tf
 from ...text.words import articled
+from ...tools.expr import compile_expr, substitute
 from ...tools.render import plural
-from .archetypes import ENTRY_NAMES, PHONE, Action, Archetype
+from .archetypes import ENTRY_NAMES, PHONE, Action, Archetype, tiered
 from .service_feature import Feature
 from .service_flows import Flows
 from .service_reads import ReadTools
@@ -258,12 +259,12 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             self._cite(kinds)
         if self.catalogs and (not self.children or self.products()):
             main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
-        main_fields = self._same_as_catalog(main_fields)
+        main_fields = tiered(self._derived(self._same_as_catalog(main_fields)))
         out = [owner]
         if self.products():
             out.append(self.product_entity())
         elif self.catalogs:
-            fields = [dict(f) for f in a.catalog_fields]
+            fields = tiered([dict(f) for f in a.catalog_fields])
             # an entry named from a list ("yoga mat", "Premium") is one entry: one row per name
             named = next((f for f in fields if f["name"] in ENTRY_NAMES and f.get("values")), None)
             if named is not None:
@@ -341,7 +342,7 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
         if self.catalogs and not self.products() and not self.variants_on():
             fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
         return {"name": self.children, "primary_key": self.child_pk, "rows": self.rows * 2,
-                "fields": self._same_as_catalog(fields)}
+                "fields": self._derived(self._same_as_catalog(fields))}
 
     def _child_status_by(self) -> dict[str, Any]:
         """The child's statuses that its main record's status allows, as `by` on the main record's
@@ -371,6 +372,35 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             f["by"] = {"status": {s: {"range": [shift(self.clock, lo, f["type"]), shift(self.clock, hi, f["type"])]}
                                   for s, (lo, hi) in when.items()}}
         return f
+
+    def _derived(self, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Fields the archetype derives from other rows, read through this domain's tables: a main
+        record's from its catalog entry (`catalog`: a booking's total is the entry's rate times the
+        nights) or its child records (`children`: an order's total is its items' sum), a child's
+        from the record it belongs to (`main`: an item was bought when its order was placed).
+        Seeded on their own where the domain has no such table or the row no key to it."""
+        child = any(f["name"] == self.main_pk and f.get("foreign_key") for f in fields)
+        refers = any(f["name"] == self.catalog_pk and f.get("foreign_key") for f in fields)
+        whole: dict[str, str] = {}
+        if child:
+            whole["main"] = f"lookup('{self.mains}', {self.main_pk})"
+        elif self.catalogs and refers and not self.products():
+            whole["catalog"] = f"lookup('{self.catalogs}', {self.catalog_pk})"
+        if self.children and not child:
+            whole["children"] = f"rows('{self.children}', {{{self.main_pk}: {self.main_pk}}})"
+        has = {"main": self.a.main_fields, "catalog": self.a.catalog_fields}  # what `main.x`, `catalog.x` may read
+        out = []
+        for f in fields:
+            if "derived" in f:
+                f = dict(f)
+                source = f.pop("derived")
+                used = compile_expr(source)
+                if used.names - {x["name"] for x in fields} <= set(whole) and all(
+                        field in {x["name"] for x in has[name]} for name, field in used.fields if name in has):
+                    derived = substitute(source, whole)
+                    f["derived"] = derived if child else self.with_fee(f["name"], derived)
+            out.append(f)
+        return out
 
     def _same_as_catalog(self, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Fields the archetype copies from the catalog entry a row refers to ("catalog.name": an

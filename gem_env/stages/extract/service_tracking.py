@@ -52,11 +52,13 @@ class Tracking:
         number = f"{prefix.value if prefix else 'TRK'}" + "#" * 9
         scans = {s: {"range": [self._days(-20), self._days(-3)]} if s == "delivered" else
                  {"range": [self._days(-6), self._days(0)]} for s in self._shipped()}
+        # scanned after it was placed, whatever the scan's window (an order placed 5 days ago and delivered)
+        made = next((f["name"] for f in self.a.main_fields if f.get("type") in ("date", "datetime")), None)
         return [{"name": "carrier", "values": _CARRIERS, "by": {"status": none}},
                 {"name": "tracking_number", "faker": {"provider": "bothify", "args": {"text": number}},
                  "by": {"status": none}},
                 {"name": "last_scanned_at", "type": "datetime", "range": [self._days(-6), self._days(0)],
-                 "by": {"status": {**none, **scans}}}]
+                 "by": {"status": {**none, **scans}}, **({"after": made} if made else {})}]
 
     def _days(self, n: int) -> str:
         return shift(self.clock, n, "datetime")
