@@ -841,6 +841,33 @@ def test_a_price_follows_its_tier():
         assert all(p <= q for t, p in got for u, q in got if order.index(t) < order.index(u)), (doc, order, got)
 
 
+def test_a_price_that_follows_its_tier_moves_with_it():
+    """"Pick the new plan and check the monthly price": a line moved to another plan kept the old
+    plan's price (a Basic price on Unlimited). The change moves it by the gap between the two tiers'
+    ranges, so it lands in the new tier's range, and the workflow tells it."""
+    doc, domain = extract("telecom/change-your-plan.md")
+    compiled = check_domain(domain)
+    order = next(f.values for e in domain.entities if e.name == "lines" for f in e.fields if f.name == "plan")
+    by = next(f.by for e in domain.entities if e.name == "lines" for f in e.fields if f.name == "monthly_price")
+    sb = compiled.new_sandbox()
+    lines = [r for r in sb.dump(["lines"])["lines"].values() if r["status"] == "active"]
+    moved = 0
+    for line, new in ((r, t) for r in lines[:6] for t in order if t != r["plan"]):
+        before = sb.dump(["lines"])["lines"][line["line_id"]]
+        got = sb.call("update_line_plan", {"line_id": line["line_id"], "plan": new})
+        if not got.ok:
+            continue  # "not more than once in the same billing cycle"
+        lo, hi = by["plan"][new].range
+        assert lo <= got.value["monthly_price"] <= hi, (before, got.value)
+        gap = by["plan"][new].range[0] - by["plan"][before["plan"]].range[0]
+        assert abs(got.value["monthly_price"] - round(before["monthly_price"] + gap, 2)) < 0.005
+        moved += 1
+    sb.close()
+    assert moved >= 3, moved
+    flow = next(w for w in domain.workflows if w.name == "change_line_plan")
+    assert "monthly_price" in flow.tells, flow.tells
+
+
 def test_a_derived_field_reads_only_its_row_and_declared_tables():
     from gem_env.tools import compile_domain, parse_domain
     from gem_env.tools.errors import CompileError

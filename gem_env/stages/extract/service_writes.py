@@ -206,12 +206,31 @@ class WriteTools:
             effect.append({"require": f"{name} <= {cap.value}",
                            "message": f"A {m}'s {plain_words(name)} can be at most ${cap.value:,.0f}"})
             self._cite(cap)
-        effect += [{"update": self.mains, "row": row, "set": {name: name, **counted}},
-                   {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", "status": f"{row}.status"}}]
+        following = self._tier_followers(name, row)
+        effect += [{"update": self.mains, "row": row, "set": {name: name, **counted, **following}},
+                   {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", **{f: f"{row}.{f}" for f in following},
+                               "status": f"{row}.status"}}]
         word = name.split("_")[0]
         return self._tool(f"update_{m}_{name}", "write", f"Change {indefinite(m)}'s {plain_words(name)}.",
                           [self._id_param(m, pk), param], effect,
                           self.span_for(word, m) or self.span_for(word))
+
+    def _tier_followers(self, name: str, row: str) -> dict[str, str]:
+        """The fields whose range follows the tier `name` sets (a line's monthly price its plan,
+        `archetypes.tiered`), each as it becomes when the tier changes: moved by the difference
+        between the two tiers' ranges, so it keeps its place within its tier (a Plus line at the
+        low end of Plus's prices is at the low end of Unlimited's after an upgrade)."""
+        out = {}
+        for spec in self.entity(self.mains)["fields"]:
+            by = spec.get("by", {}).get(name)
+            if not by or spec.get("type") != "number" or not all("range" in b for b in by.values()):
+                continue
+            tiers, starts = quoted_list(list(by)), [b["range"][0] for b in by.values()]
+
+            def start(tier: str) -> str:
+                return f"sum([p[1] for p in zip({tiers}, {starts}) if p[0] == {tier}])"
+            out[spec["name"]] = f"round({row}.{spec['name']} + {start(name)} - {start(f'{row}.{name}')}, 2)"
+        return out
 
     def request_tool(self) -> dict[str, Any]:
         if self.request_on_catalog():
