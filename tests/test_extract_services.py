@@ -868,6 +868,31 @@ def test_a_price_that_follows_its_tier_moves_with_it():
     assert "monthly_price" in flow.tells, flow.tells
 
 
+def test_a_field_copied_from_a_catalog_entry_moves_the_record_to_the_new_entry():
+    """A membership changed to another plan kept the old plan's id and fee ("plan": "Premium" beside
+    the Basic plan's id and $10.03): the change finds the entry of the new plan and takes its id and
+    everything else the record copies from it, and the workflow tells the new fee."""
+    doc = next(d for d in iter_documents([ROOT / "examples" / "corpus" / "more-businesses.jsonl"])
+               if d.id == "gym-freeze-membership")
+    domain = OfflineExtractor().extract(doc, RELEVANT)
+    assert isinstance(domain, Domain), domain
+    sb = check_domain(domain).new_sandbox()
+    plans = {r["plan_name"]: r for r in sb.dump(["plans"])["plans"].values()}
+    changed = 0
+    for m in [r for r in sb.dump(["memberships"])["memberships"].values() if r["status"] == "active"][:4]:
+        new = next(p for p in plans if p != m["plan"])
+        got = sb.call("update_membership_plan", {"membership_id": m["membership_id"], "plan": new})
+        assert got.ok, got.error
+        after = sb.dump(["memberships"])["memberships"][m["membership_id"]]
+        assert (after["plan"], after["plan_id"], after["monthly_fee"]) == (
+            new, plans[new]["plan_id"], plans[new]["price"]), after
+        changed += 1
+    sb.close()
+    assert changed
+    flow = next(w for w in domain.workflows if w.name == "change_membership_plan")
+    assert "monthly_fee" in flow.tells and "plan_id" not in flow.tells, flow.tells
+
+
 def test_a_derived_field_reads_only_its_row_and_declared_tables():
     from gem_env.tools import compile_domain, parse_domain
     from gem_env.tools.errors import CompileError

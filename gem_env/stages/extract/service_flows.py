@@ -189,7 +189,8 @@ class Flows:
                           {"tool": f"update_{m}_{name}", "args": {pk: {"user": pk}, name: {"user": f"new_{name}"}},
                            "as": "changed"}],
                 # what moves with it is told too ("your new monthly price is $54.99")
-                "tells": {name: f"changed.{name}", **{x: f"changed.{x}" for x in self._tier_followers(name, "row")}}}
+                "tells": {name: f"changed.{name}", **{x: f"changed.{x}" for x in self.followers(name, "row")[1]
+                                                     if not x.endswith("_id")}}}
 
     def request_flow(self) -> dict[str, Any]:
         if self.request_on_catalog():

@@ -206,14 +206,32 @@ class WriteTools:
             effect.append({"require": f"{name} <= {cap.value}",
                            "message": f"A {m}'s {plain_words(name)} can be at most ${cap.value:,.0f}"})
             self._cite(cap)
-        following = self._tier_followers(name, row)
-        effect += [{"update": self.mains, "row": row, "set": {name: name, **counted, **following}},
+        entry, following = self.followers(name, row)
+        effect += [*entry, {"update": self.mains, "row": row, "set": {name: name, **counted, **following}},
                    {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", **{f: f"{row}.{f}" for f in following},
                                "status": f"{row}.status"}}]
         word = name.split("_")[0]
         return self._tool(f"update_{m}_{name}", "write", f"Change {indefinite(m)}'s {plain_words(name)}.",
                           [self._id_param(m, pk), param], effect,
                           self.span_for(word, m) or self.span_for(word))
+
+    def followers(self, name: str, row: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """What else an edit of the main record's field `name` changes, as (steps finding what it
+        reads, {field: its new value}): a field copied from a catalog entry (`same_as`) moves the
+        record to the entry of the new value, with everything else it copies from it (a
+        membership moved to Premium takes Premium's plan id and fee); a field whose range follows
+        the field's tier moves with it (`_tier_followers`)."""
+        fields = self.entity(self.mains)["fields"]
+        copied = next((x["same_as"] for x in fields if x["name"] == name and "same_as" in x), None)
+        key, _, column = copied.partition(".") if copied else ("", "", "")
+        target = next((x["foreign_key"].split(".")[0] for x in fields if x["name"] == key and x.get("foreign_key")), None)
+        if target is None:
+            return [], self._tier_followers(name, row)
+        entry = f"new_{key.removesuffix('_id')}"
+        find = {"find": target, "as": entry, "where": {column: name}, "error": f"No {plain_words(column)} {{{name}}}"}
+        sets = {key: f"{entry}.{key}", **{x["name"]: f"{entry}.{x['same_as'].partition('.')[2]}" for x in fields
+                                         if x["name"] != name and x.get("same_as", "").startswith(f"{key}.")}}
+        return [find], sets
 
     def _tier_followers(self, name: str, row: str) -> dict[str, str]:
         """The fields whose range follows the tier `name` sets (a line's monthly price its plan,
