@@ -157,30 +157,28 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_held_out_v10_sample_is_scored_when_labelled():
+def test_held_out_v11_sample_is_scored_when_labelled():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
     bench = _load_bench("filter_quality")
-    v10 = bench.held_out(corpora)
-    if "skipped" in v10:
-        pytest.skip(v10["skipped"])
-    rows = bench.load_labels(bench.LABELS_V10)
-    assert v10["missing"] == 0 and v10["n"] == len(rows) and v10["all"]["tp"] + v10["all"]["fn"] == sum(
-        r["relevant"] for r in rows), v10
-    # measured once (round 38), after training on v1 to v9 only: P 0.714, R 0.833, F1 0.769 (230
-    # documents of tldr, wikiHow goal-steps and OpenPI, 42 relevant, labelled blind before the model
-    # work; 0.785 without the 18 doubtful labels) — below the 0.9 target; a regression floor only
-    # (v9 scored 0.628 under round 37's model, v8 0.708 when it was held out)
-    assert v10["f1"] >= 0.7, v10
+    v11 = bench.held_out(corpora)
+    if "skipped" in v11:
+        pytest.skip(v11["skipped"])
+    rows = bench.load_labels(bench.LABELS_V11)
+    assert v11["missing"] == 0 and v11["n"] == len(rows) and v11["all"]["tp"] + v11["all"]["fn"] == sum(
+        r["relevant"] for r in rows), v11
+    # 250 documents of tldr, wikiHow goal-steps and OpenPI, 39 relevant, labelled blind before round
+    # 39's model work; round 38's model scored 0.644 on it — a regression floor only
+    assert v11["f1"] >= 0.6, v11
 
 
-def test_v9_is_training_data_and_v10_never_is():
+def test_v10_is_training_data_and_v11_never_is():
     train = _load_bench("train_filter")
     bench = _load_bench("filter_quality")
     trained = {r["id"] for r in train.training_rows()}
-    assert {r["id"] for r in bench.load_labels(bench.LABELS_V9)} <= trained
-    assert not trained & {r["id"] for r in bench.load_labels(bench.LABELS_V10)}
+    assert {r["id"] for r in bench.load_labels(bench.LABELS_V10)} <= trained
+    assert not trained & {r["id"] for r in bench.load_labels(bench.LABELS_V11)}
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
@@ -413,6 +411,7 @@ def test_reasons_cite_the_wording_on_the_side_it_pulls(monkeypatch):
     pulls that way, naming words that pull that way."""
     import gem_env.stages.filter as flt
     doc = Document(id="w", text="1. Open the app.\n2. Tap Transfers and select the account.\n3. Submit it.\n")
+    monkeypatch.setattr(flt, "TEXT_WORDS", {})  # the whole text's vocabulary is cited on its own
     monkeypatch.setattr(flt, "WORDS", {"tap": 2.0, "transfers": 1.0, "submit": -0.5})
     for_it = OfflineFilter(threshold=0.0).judge(doc)
     assert for_it.relevant and "instructions worded 'tap', 'transfers'" in for_it.reason.split(" (against")[0]
