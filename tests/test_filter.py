@@ -168,9 +168,11 @@ def test_held_out_v11_sample_is_scored_when_labelled():
     rows = bench.load_labels(bench.LABELS_V11)
     assert v11["missing"] == 0 and v11["n"] == len(rows) and v11["all"]["tp"] + v11["all"]["fn"] == sum(
         r["relevant"] for r in rows), v11
-    # 250 documents of tldr, wikiHow goal-steps and OpenPI, 39 relevant, labelled blind before round
-    # 39's model work; round 38's model scored 0.644 on it — a regression floor only
-    assert v11["f1"] >= 0.6, v11
+    # measured once (round 39), after training on v1 to v10 only: P 0.690, R 0.744, F1 0.716 (250
+    # documents of tldr, wikiHow goal-steps and OpenPI, 39 relevant, labelled blind before the model
+    # work; 0.769 without the 20 doubtful labels); round 38's model scored 0.644 on it — below the
+    # 0.9 target; a regression floor only
+    assert v11["f1"] >= 0.7, v11
 
 
 def test_v10_is_training_data_and_v11_never_is():
