@@ -58,14 +58,13 @@ Round 39 added v10 to the training data; by the same cross-validation on v1-v10 
 recipe: 0.794 at its own best threshold 0.33, but capped at 0.19-0.26 by the example corpus's
 support page shop/extra-fee-on-an-order.md, where the how-to documents' F1 falls from ~0.79 to
 ~0.75) it kept three changes: the example corpus as training rows (the cap no longer binds: its
-lowest procedure scores 0.77 in the fit; threshold 0.37, the out-of-fold best), whole-text
-words held by L2 10 rather than 30 (0.798) and the `title_named` feature (a goal "in Final Fantasy
-X-2", "on Nintendo 64": 0.796, how-to documents 0.805 -> 0.821); the grid then picks feature L2
-1.0 (0.800). Tried and not kept: per-step
-machine evidence — the share of steps naming a device, control, program or game thing, the share
-opening with an interface verb (click, tap, select, install, plug, press, equip), a title naming
-one (0.792; how-to 0.768); instruction-word L2 3 (0.800, how-to 0.788); words in 2 documents
-rather than 3 (0.801, how-to 0.800).
+lowest procedure scores 0.77 in the fit; threshold 0.37, the out-of-fold best), whole-text words
+held by L2 10 rather than 30 (0.798) and the `title_named` feature (a goal "in Final Fantasy X-2",
+"on Nintendo 64": 0.796, how-to documents 0.805 -> 0.821); the grid then picks feature L2 1.0
+(0.800). Tried and not kept: per-step machine evidence — the share of steps naming a device,
+control, program or game thing, the share opening with an interface verb (click, tap, select,
+install, plug, press, equip), a title naming one (0.792; how-to 0.768); instruction-word L2 3
+(0.800, how-to 0.788); words in 2 documents rather than 3 (0.801, how-to 0.800).
 """
 from __future__ import annotations
 
