@@ -110,6 +110,24 @@ DRAWS = {
          "strata": {"tldr_pages_en.jsonl": 20, "wikihow_goal_steps_1000.jsonl": 100,
                     "wikihow_openpi_procedures.jsonl": {"Hobbies and Crafts": 60,
                                                         "Cars & Other Vehicles": 15, "": 35}}},
+    # v11: v10's corpora and strata with a new seed, leaving out v1-v10 (tldr 7299, goal-steps
+    # 735, openpi 514 left: Hobbies and Crafts 97, Cars 17). v10 held tldr 0 of 20, goal-steps
+    # 15 of 100, openpi Hobbies 24 of 60, Cars 3 of 15, other topics 0 of 35; Hobbies is drawn a
+    # little heavier, every Cars page is taken: expected relevant ~ 15 + 28 + 3 = ~46 of 230.
+    # The first part held 33 relevant of 230 (goal-steps 7 of 100), so a second part of 20 more
+    # Hobbies and Crafts pages (own seed) was drawn before any filter score was looked at.
+    11: {"seed": 20261210,
+         "prior": ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl",
+                   "filter_labels_v4.jsonl", "filter_labels_v4_second.jsonl",
+                   "filter_labels_v5.jsonl", "filter_labels_v6.jsonl", "filter_labels_v7.jsonl",
+                   "filter_labels_v7_second.jsonl", "filter_labels_v8.jsonl",
+                   "filter_labels_v9.jsonl", "filter_labels_v10.jsonl"),
+         "field": {"wikihow_openpi_procedures.jsonl": "topic"},
+         "strata": {"tldr_pages_en.jsonl": 15, "wikihow_goal_steps_1000.jsonl": 100,
+                    "wikihow_openpi_procedures.jsonl": {"Hobbies and Crafts": 70,
+                                                        "Cars & Other Vehicles": 17, "": 28}},
+         "more": {"seed": 20261211, "field": {"wikihow_openpi_procedures.jsonl": "topic"},
+                  "strata": {"wikihow_openpi_procedures.jsonl": {"Hobbies and Crafts": 20}}}},
 }
 
 

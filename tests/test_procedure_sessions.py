@@ -190,14 +190,20 @@ def test_every_kind_of_session_on_the_domain_verifies(arcade: CompiledDomain) ->
     assert not failed
 
 
-def test_how_to_documents_whose_sessions_failed_now_verify(tmp_path) -> None:
+def test_how_to_documents_whose_sessions_failed_now_verify(tmp_path, monkeypatch) -> None:
     """The wikiHow and Debian documents whose sessions failed verification (the cases above, in their
-    own words): every admitted task is an accepted trajectory."""
+    own words): every admitted task is an accepted trajectory. Every document is taken as relevant:
+    whether stage 1 keeps them is the filter's business (three score under its threshold since
+    round 39), what the later stages make of them is this test's."""
     import json
 
     from conftest import shared_path
 
     from gem_env.cli import main
+    from gem_env.stages.filter import OfflineFilter
+    judge = OfflineFilter.judge
+    monkeypatch.setattr(OfflineFilter, "judge",
+                        lambda self, doc: judge(self, doc).model_copy(update={"relevant": True}))
     wanted = {"debian-reference:6.2.4.1", "debian-reference:6.3.5", "debian-reference:9.1.2",
               "debian-reference:1.1.4", "debian-handbook:sect.apt-frontends", "openpi:Make-a-Minute-to-Win-It-Game",
               "openpi:Get-Zapdos-in-Mystery-Dungeon-Blue", "openpi:Play-a-Sega-Genesis"}

@@ -890,10 +890,15 @@ def test_a_withheld_value_counts_as_given_however_the_user_writes_it() -> None:
     assert not _withheld(task, messages, said).passed
 
 
-def test_an_ambiguous_description_is_never_of_a_field_the_task_writes(tmp_path: Path) -> None:
+def test_an_ambiguous_description_is_never_of_a_field_the_task_writes(tmp_path: Path, monkeypatch) -> None:
     """A complaint described by its narrative statement when the session writes a new one: the new
     statement was taken for the description and the old one written (wikiHow refine failures). The
-    ambiguity is of another field, whatever the seed."""
+    ambiguity is of another field, whatever the seed. The document is taken as relevant: the filter
+    has dropped it since round 39 (a complaint filed with an agency), what refine does is this test's."""
+    from gem_env.stages.filter import OfflineFilter
+    judge = OfflineFilter.judge
+    monkeypatch.setattr(OfflineFilter, "judge",
+                        lambda self, doc: judge(self, doc).model_copy(update={"relevant": True}))
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "complaint.md").write_text(
         "# How to File a Complaint Against a Real Estate Agent\n\n1. Determine whether your complaint is valid.\n"

@@ -9,7 +9,8 @@ Two interchangeable backends return the same `Verdict`:
   "soil" against) and, held closer to 0, for the words of the whole text (`text_words`:
   "minecraft", "inventory" for a game; "recipe" against); weights and threshold are data
   (`filter_weights.py`), trained by ``bench/train_filter.py`` on the hand-labelled samples v1 to
-  v9 and measured by ``bench/filter_quality.py`` on v10, which it never saw.
+  v10 and the example corpus, and measured by ``bench/filter_quality.py`` on v11, which it never
+  saw.
 - `LLMFilter` asks a chat model through `gem_env.llm.LLMClient` with a judge prompt.
 - `BandedFilter` is the offline filter with the documents it scores near its threshold (the
   uncertain band) sent to an `LLMFilter` when a model is configured (``--filter banded``).
@@ -89,6 +90,8 @@ FEATURES: dict[str, tuple[str, str]] = {
                    "{statement_items} of {list_items} items are statements"),
     "title_machine": ("the title names an app, a device, a platform or a game (on Android, in Excel, "
                       "for Wii)", "a title naming a machine"),
+    "title_named": ("the title's goal is in or on a named thing (in Final Fantasy X-2, on Halo 3, "
+                    "using Fraps)", "a title naming where it happens"),
 }
 
 #: What a title names when the text is about operating a machine: platforms, device classes,
@@ -104,6 +107,12 @@ _TITLE_MACHINE = re.compile(
     r"dvd|usb|xbox|playstation|ps[1-5]|psp|nintendo|ds|3ds|wii|gamecube|game ?boy|steam|minecraft|"
     r"pok[eé]mon|roblox|sims|runescape|halo|animal crossing|video ?games?|calculator|camera|gps)\b", re.I)
 
+#: A goal set in or on a named thing: a preposition then a capitalised word or a number, no article
+#: ("... in Final Fantasy X-2", "... on Nintendo 64"; not "... in a Toyota Prius"). A wikiHow title's
+#: " - " subtitle is left out. Places match too ("in Oregon"): the weight is learned.
+_TITLE_NAMED = re.compile(r"\b(?:in|on|for|with|using|from)\s+(?!(?:a|an|the|your|my|his|her|their|its|this|"
+                          r"that|A|An|The|Your)\b)[A-Z0-9]")
+
 #: Features that are evidence against relevance; every other one is evidence for it. Training keeps
 #: each weight on its side (a feature whose fitted weight would flip is left out, weight 0), so a
 #: reason never cites, say, "3 interface steps" against a procedure.
@@ -111,7 +120,7 @@ EVIDENCE_AGAINST = frozenset({"advice", "examples", "tables", "physical", "physi
                               "dates", "numbered_physical", "money", "long_steps", "statements",
                               "question_title"})
 
-#: Trained weights (bench/train_filter.py on v1 to v8 of the hand labels), committed as data.
+#: Trained weights (bench/train_filter.py on v1 to v10 of the hand labels), committed as data.
 BIAS, WEIGHTS, DEFAULT_THRESHOLD = filter_weights.BIAS, filter_weights.WEIGHTS, filter_weights.THRESHOLD
 #: Learned weight of each word an instruction may use (unlisted words weigh 0).
 WORDS: dict[str, float] = filter_weights.WORDS
@@ -182,6 +191,7 @@ def feature_values(doc: Document) -> tuple[dict[str, float], dict[str, int]]:
         "chained_commands": _cap(m.chained_commands, 3),
         "statements": m.statement_items / m.list_items if m.list_items >= 4 else 0.0,
         "title_machine": float(bool(doc.title) and _TITLE_MACHINE.search(doc.title) is not None),
+        "title_named": float(bool(doc.title) and _TITLE_NAMED.search(doc.title.split(" - ")[0]) is not None),
     }
     counts = {name: getattr(f, name) for name in f.__slots__} | {name: getattr(m, name) for name in m.__slots__}
     return values, counts
