@@ -69,6 +69,9 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
         ask = re.sub(r"\bmy\b", "your", ask, flags=re.IGNORECASE).replace("$$", "$")
         if " it " not in f" {ask} ":
             return smooth(_yours(_given(_MOMENT.sub(_moment, ask[:1].lower() + ask[1:]))))
+    titled = _titled_request(sentences[0] if sentences else "")
+    if titled:
+        return smooth(_yours(titled))
     step = _procedure_step(text, known)
     if step:
         return smooth(step)
@@ -102,6 +105,27 @@ def _request(first: str) -> str:
     if not re.match(r"[a-z]+ \w", first) or "{" in first or ":" in first:
         return ""
     return re.sub(r"\b(my|myself|mine|me)\b", lambda m: _FIRST_PERSON[m.group(1)], first)
+
+
+#: a title's first word that makes it a topic, not a request ("the links", "after the first boot",
+#: "navigate currency conversions")
+_TOPIC_OPENERS = frozenset("the a an this these those your my our its their some any all each every after before "
+                           "for with to in on at about from by of into via when how what why".split()
+                          # a guide's subject, not something to do ("navigate currency conversions")
+                          + "navigate understand learn know explore manage handle".split())
+
+
+def _titled_request(first: str) -> str:
+    """A how-to goal whose title is the customer's request and whose step follows a colon ("rename a
+    playlist: type a new name and tap Done", "purge removed packages for good: then you press
+    ..."): the title, not the step. Not a topic ("the links: note", "LDAP directory: move old
+    database", "obtaining backtrace: load ...": its step names the action, `_procedure_step`)."""
+    title, colon, _ = first.partition(": ")
+    verb = title.split(" ", 1)[0]
+    if not colon or verb in _TOPIC_OPENERS or verb.endswith("ing") or not re.fullmatch(r"[a-z]+ [\w\"'].*", title) \
+            or "{" in title or re.search(r"[_\d]", title):
+        return ""
+    return _request(title)
 
 
 # verbs that act on a record the customer already has: its article is theirs ("extend a car rental"

@@ -1195,3 +1195,18 @@ def test_a_comparisons_winner_says_its_status_when_the_records_differ_in_it() ->
     assert all("closed line LINE-1" in s for s in said), said
     alike = [dict(r, status="active") for r in lines]
     assert not any("active line" in _told(random.Random(seed), cmp, alike[0], alike[1:]) for seed in range(10))
+
+
+@pytest.mark.parametrize("goal, said", [
+    ("rename a playlist: type a new name and tap Done (playlist PLA-83246)", "rename a playlist"),
+    ("purge removed packages for good: then you press \"_\" at top level headings", "purge removed packages for good"),
+    ("start MC: just press F1 to get the help screen (request REQ-10024)", "start MC"),
+    ("LDAP directory: move old database (database DAT-90910)", "move old database"),
+    ("the links: open the file (file FIL-64968)", "open the file"),
+])
+def test_a_how_to_request_titled_before_its_step_is_said_as_the_request(goal: str, said: str) -> None:
+    """"rename a playlist: type a new name ..." was confirmed as "Next, I'll type the name" (the
+    step after the colon); a title that is a topic ("LDAP directory:", "the links:") still gives way
+    to its step."""
+    from gem_env.agents.actions import action
+    assert action(goal, "type_name", {}) == said
