@@ -131,7 +131,9 @@ def _titled_request(first: str) -> str:
 # verbs that act on a record the customer already has: its article is theirs ("extend a car rental"
 # -> "extend your car rental"); "book a flight", "open an account" make a new one and keep theirs
 _ON_THEIRS = re.compile(r"^(extend|cancel|change|update|modify|renew|freeze|unfreeze|close|block|unblock|remove|"
-                        r"reschedule|return|track|suspend|resume|replace|lock|unlock|reactivate|upgrade|downgrade) an? ")
+                        r"reschedule|return|track|suspend|resume|replace|lock|unlock|reactivate|upgrade|downgrade|"
+                        r"reset|repair|fix|clean|restart|reboot|rename|delete|uninstall|recover|restore|clear|wipe|"
+                        r"format|wash|charge|unclog|defrost|descale) an? ")  # "reset your check engine light"
 
 
 def _given(action: str) -> str:

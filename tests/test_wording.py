@@ -1198,7 +1198,7 @@ def test_a_comparisons_winner_says_its_status_when_the_records_differ_in_it() ->
 
 
 @pytest.mark.parametrize("goal, said", [
-    ("rename a playlist: type a new name and tap Done (playlist PLA-83246)", "rename a playlist"),
+    ("rename a playlist: type a new name and tap Done (playlist PLA-83246)", "rename your playlist"),
     ("purge removed packages for good: then you press \"_\" at top level headings", "purge removed packages for good"),
     ("start MC: just press F1 to get the help screen (request REQ-10024)", "start MC"),
     ("LDAP directory: move old database (database DAT-90910)", "move old database"),
@@ -1210,3 +1210,15 @@ def test_a_how_to_request_titled_before_its_step_is_said_as_the_request(goal: st
     to its step."""
     from gem_env.agents.actions import action
     assert action(goal, "type_name", {}) == said
+
+
+@pytest.mark.parametrize("goal, said", [
+    ("reset a check engine light: connect the scanner (car CAR-04974)", "reset your check engine light"),
+    ("uninstall a program (package PAC-61493)", "uninstall your program"),
+    ("make a cake (cake CAK-10001)", "make a cake"),
+])
+def test_a_how_to_request_on_a_thing_the_customer_has_is_said_as_theirs(goal: str, said: str) -> None:
+    """"Done: I've reset a check engine light." -> "your": a reset, a repair or an uninstall acts on
+    something the customer has; making a cake makes a new one."""
+    from gem_env.agents.actions import action
+    assert action(goal, "hold_horn", {}) == said
