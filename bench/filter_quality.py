@@ -55,34 +55,22 @@ LABELS_V8 = ROOT / "bench" / "data" / "filter_labels_v8.jsonl"
 LABELS_V9 = ROOT / "bench" / "data" / "filter_labels_v9.jsonl"
 LABELS_V10 = ROOT / "bench" / "data" / "filter_labels_v10.jsonl"
 LABELS_V11 = ROOT / "bench" / "data" / "filter_labels_v11.jsonl"
-#: v5's figure when it was the held-out sample (round 3, model trained on v1-v4, scored once); v5 is
-#: training data since round 4, so it is kept as history, not recomputed.
-HELD_OUT_V5_ROUND3 = {"n": 165, "relevant": 40, "precision": 0.698, "recall": 0.75, "f1": 0.723,
-                      "f1_without_doubtful_labels": 0.852, "trained_on": "v1-v4"}
-#: v6's figure when it was the held-out sample (round 5, model trained on v1-v5, scored once); v6 is
-#: training data since round 6.
-HELD_OUT_V6_ROUND5 = {"n": 165, "relevant": 47, "precision": 0.76, "recall": 0.81, "f1": 0.784,
-                      "f1_without_doubtful_labels": 0.921, "trained_on": "v1-v5"}
-#: v7's figure when it was the held-out sample (round 6, model trained on v1-v6, scored once); v7 is
-#: training data since it was scored.
-HELD_OUT_V7_ROUND6 = {"n": 251, "relevant": 52, "precision": 0.593, "recall": 0.923, "f1": 0.722,
-                      "f1_without_doubtful_labels": 0.825, "trained_on": "v1-v6"}
-#: v8's figure when it was the held-out sample (round 7, model trained on v1-v7, scored once); v8 is
-#: training data since it was scored.
-HELD_OUT_V8_ROUND7 = {"n": 251, "relevant": 49, "precision": 0.723, "recall": 0.694, "f1": 0.708,
-                      "f1_without_doubtful_labels": 0.794, "trained_on": "v1-v7"}
-#: v9's figure when it was the held-out sample (rounds 8 to 37, model trained on v1-v8; the last
-#: measurement, round 34's model); v9 is training data since round 38.
-HELD_OUT_V9_ROUND37 = {"n": 293, "relevant": 46, "precision": 0.675, "recall": 0.587, "f1": 0.628,
-                       "f1_without_doubtful_labels": 0.78, "trained_on": "v1-v8"}
-#: v10's figure when it was the held-out sample (round 38, model trained on v1-v9, scored once); v10
-#: is training data since round 39.
-HELD_OUT_V10_ROUND38 = {"n": 230, "relevant": 42, "precision": 0.714, "recall": 0.833, "f1": 0.769,
-                        "f1_without_doubtful_labels": 0.785, "trained_on": "v1-v9"}
-#: Round 38's model (trained on v1-v9) on v11, scored once before round 39's model work: the
-#: figure round 39 started from.
-HELD_OUT_V11_ROUND38 = {"n": 250, "relevant": 39, "precision": 0.583, "recall": 0.718, "f1": 0.644,
-                        "f1_without_doubtful_labels": 0.686, "trained_on": "v1-v9"}
+#: Each earlier held-out sample's figure when it was held out, scored once, kept as history (not
+#: recomputed: each became training data afterwards), as the report names it: v5 (round 3, model
+#: trained on v1-v4) to v10 (round 38, on v1-v9); v9's is the last measurement of rounds 8-37
+#: (round 34's model); v11's is round 38's model on v11, scored once before round 39's model work:
+#: the figure round 39 started from.
+HELD_OUT_HISTORY = {name: {"n": n, "relevant": relevant, "precision": p, "recall": r, "f1": f1,
+                           "f1_without_doubtful_labels": f1_sure, "trained_on": trained_on}
+                    for name, n, relevant, p, r, f1, f1_sure, trained_on in [
+    ("held_out_v11_round38", 250, 39, 0.583, 0.718, 0.644, 0.686, "v1-v9"),
+    ("held_out_v10_round38", 230, 42, 0.714, 0.833, 0.769, 0.785, "v1-v9"),
+    ("held_out_v9_round37", 293, 46, 0.675, 0.587, 0.628, 0.78, "v1-v8"),
+    ("held_out_v8_round7", 251, 49, 0.723, 0.694, 0.708, 0.794, "v1-v7"),
+    ("held_out_v7_round6", 251, 52, 0.593, 0.923, 0.722, 0.825, "v1-v6"),
+    ("held_out_v6_round5", 165, 47, 0.76, 0.81, 0.784, 0.921, "v1-v5"),
+    ("held_out_v5_round3", 165, 40, 0.698, 0.75, 0.723, 0.852, "v1-v4"),
+]}
 SPEED_CORPUS = "tau2_banking_kb_docs.jsonl"
 
 
@@ -251,13 +239,7 @@ def main() -> int:
                                "are in-sample, out_of_fold_v1_v10 is not")
     report["out_of_fold_v1_v10"] = out_of_fold(corpora)
     report["held_out_v11"] = held_out(corpora)
-    report["held_out_v11_round38"] = HELD_OUT_V11_ROUND38
-    report["held_out_v10_round38"] = HELD_OUT_V10_ROUND38
-    report["held_out_v9_round37"] = HELD_OUT_V9_ROUND37
-    report["held_out_v8_round7"] = HELD_OUT_V8_ROUND7
-    report["held_out_v7_round6"] = HELD_OUT_V7_ROUND6
-    report["held_out_v6_round5"] = HELD_OUT_V6_ROUND5
-    report["held_out_v5_round3"] = HELD_OUT_V5_ROUND3
+    report.update(HELD_OUT_HISTORY)
     report["labeller_agreement_v4"] = labeller_agreement()
     if LABELS_V7_SECOND.is_file():
         report["labeller_agreement_v7"] = labeller_agreement(LABELS_V7, LABELS_V7_SECOND)
