@@ -24,6 +24,7 @@ from faker import Faker
 from ...text import features as tf
 from ...tools.kinds import kind_of, thing_names
 from .lexicon import _STOP, _ident
+from .procedure_values import _field_spec
 
 #: how many values a field offers the users of one domain
 _CHOICES = 5
@@ -209,7 +210,7 @@ def given_values(body: str, verb: str, object_words: list[str], noun: str, seed:
             add(Given(name, {"type": "string", "faker": {"provider": "password", "args": {"length": 10}},
                              "description": desc}, mode="match"))
     _name(body, low_verb, desc, seed, add)
-    _new_thing(body, low_verb, noun, title, desc, seed, add)
+    _new_thing(body, low_verb, noun, title, desc, add)
     if low_verb not in ("wait", "allow", "let", "expect"):  # "Wait 7 to 10 days": the service's time, not a value given
         _amounts(body, desc, add)
     _head(body, low_verb, object_words, noun, desc, seed, add)
@@ -301,11 +302,11 @@ def _name(body: str, verb: str, desc: str, seed: int, add: Any) -> None:
     add(Given(name, {"type": "string", "description": desc}, choices=choices))
 
 
-def _new_thing(body: str, verb: str, noun: str, title: str, desc: str, seed: int, add: Any) -> None:
+def _new_thing(body: str, verb: str, noun: str, title: str, desc: str, add: Any) -> None:
     """"Type the new name and tap Save", "Enter your new phone number": the value the record will
-    hold, which the user chooses (a `new_` parameter: "set"). A bare "name" is the one the title names ("Change your display
-    name": `display_name`), else the record's own (`playlist_name`); an email address is left out
-    (the record's owner email is who it belongs to, not a value set here)."""
+    hold, which the user chooses (a `new_` parameter: "set"). A bare "name" is the one the title
+    names ("Change your display name": `display_name`), else the record's own (`playlist_name`); an
+    email address is left out (the record's owner email is who it belongs to, not a value set here)."""
     m = _NEW_THING.search(body)  # (the step's verb may be its last: "Type the new name and tap Save")
     if m is None or not {verb, m["verb"].lower()} & (_TYPE | _CHOOSE):
         return
@@ -316,15 +317,11 @@ def _new_thing(body: str, verb: str, noun: str, title: str, desc: str, seed: int
     if head == "name" and not mod:
         named = _A_NAME.search(re.sub(r"^how to\s+", "", title, flags=re.I))
         mod = named["mod"].lower() if named and named["mod"].lower() not in _STOP else noun
-    name = _ident(f"{mod}_{head}" if mod and head in ("name", "address") else head.replace("user_name", "username"), 40)
     if head.endswith("_number"):
-        name, spec = "phone_number", {"faker": {"provider": "numerify", "args": {"text": "555-###-####"}}}
+        name = "phone_number"
     else:
-        kind = kind_of(name, f"{noun} {desc}")
-        if kind is None:
-            return
-        spec = kind.spec()
-    add(Given(name, {"type": "string", **spec, "description": desc}, mode="set"))
+        name = _ident(f"{mod}_{head}" if mod and head in ("name", "address") else head.replace("user_name", "username"), 40)
+    add(Given(name, {**_field_spec(name, f"{noun} {desc}"), "description": desc}, mode="set"))
 
 
 def _amounts(body: str, desc: str, add: Any) -> None:

@@ -218,12 +218,13 @@ class ProcedureTools:
         given = self.given[fname]
         words = fname.replace("_", " ")
         choices = given.choices
+        asked = len(choices) > 1
         call.params.append({"name": fname, "type": ptype,
-                            "description": f"the {words} the user gives" if len(choices) > 1 else f"the {words}",
+                            "description": f"the {words} the user gives" if asked else f"the {words}",
                             **({"enum": choices} if given.enum else {})})
         call.sets[fname] = fname
-        call.args[fname] = {"user": fname} if len(choices) > 1 else {"const": choices[0]}
-        if len(choices) > 1:
+        call.args[fname] = {"user": fname} if asked else {"const": choices[0]}
+        if asked:
             nxt = choices[1:] + choices[:1]
             flow.knows.setdefault(fname, f"coalesce(first([p[1] for p in zip({_literals(choices)}, {_literals(nxt)})"
                                          f" if p[0] == row.{fname}]), {_literal(choices[0])})")

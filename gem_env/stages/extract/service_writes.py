@@ -243,11 +243,9 @@ class WriteTools:
             by = spec.get("by", {}).get(name)
             if not by or spec.get("type") != "number" or not all("range" in b for b in by.values()):
                 continue
-            tiers, starts = quoted_list(list(by)), [b["range"][0] for b in by.values()]
-
-            def start(tier: str) -> str:
-                return f"sum([p[1] for p in zip({tiers}, {starts}) if p[0] == {tier}])"
-            out[spec["name"]] = f"round({row}.{spec['name']} + {start(name)} - {start(f'{row}.{name}')}, 2)"
+            starts = f"zip({quoted_list(list(by))}, {[b['range'][0] for b in by.values()]})"  # (tier, its range's start)
+            now, was = (f"sum([p[1] for p in {starts} if p[0] == {tier}])" for tier in (name, f"{row}.{name}"))
+            out[spec["name"]] = f"round({row}.{spec['name']} + {now} - {was}, 2)"
         return out
 
     def request_tool(self) -> dict[str, Any]:
