@@ -1563,3 +1563,32 @@ def test_seeds_hold_together_a_few_records_each_and_every_kind_in_its_share():
     assert max(per_customer.values()) <= -(-len(state["orders"]) // len(state["customers"])) + 2
     per_order = collections.Counter(i["order_id"] for i in state["items"].values())
     assert max(per_order.values()) <= -(-len(state["items"]) // len(state["orders"])) + 2
+
+
+def test_no_pending_child_records_in_a_closing_checklist_holds_the_closing_back():
+    """tau2 banking's "Verify all of the following before closing: ... - No pending transactions for
+    this account" was lost: accounts with pending transactions were closed. The item, under a
+    heading or lead-in naming the action, is a rule of that action's tool and workflow anchor."""
+    text = ("# Closing a bank account\n\nCustomers can close an open checking or savings account. Transactions "
+            "post to the account and may be pending for a few days.\n\n## Pre-Closure Requirements\n\n"
+            "Verify all of the following before closing:\n- Account status is OPEN\n"
+            "- No pending transactions for this account\n\n## Closure Procedure\n\n"
+            "1. Verify pre-closure requirements are met.\n2. Close the account.\n")
+    d = extract_text("Closing a bank account", text)
+    close = d.tool("close_account")
+    rules = [s for s in close.effect if isinstance(s, RequireStep) and "count_rows" in s.require]
+    assert len(rules) == 1 and "'pending'" in rules[0].require, [s.require for s in close.effect if isinstance(s, RequireStep)]
+    assert rules[0].message == "An account with pending transactions cannot be closed"
+    flow = next(w for w in d.workflows if w.name == "close_account")
+    assert rules[0].require.replace("account_row.", "row.") in flow.anchor.filter
+    sandbox = check_domain(d).new_sandbox()
+    rows = sandbox.dump()
+    pending = {t["account_id"] for t in rows["transactions"].values() if t["status"] == "pending"}
+    held = next(a for a in rows["accounts"].values() if a["status"] == "open" and a["account_id"] in pending)
+    clear = next(a for a in rows["accounts"].values() if a["status"] == "open" and a["account_id"] not in pending)
+    refused = sandbox.call("close_account", {"account_id": held["account_id"], "reason": "fees"})
+    assert not refused.ok and "pending transactions" in refused.error
+    assert sandbox.call("close_account", {"account_id": clear["account_id"], "reason": "fees"}).ok
+    # a text that does not say it keeps closing as it was
+    plain = extract_text("Closing a bank account", text.replace("- No pending transactions for this account\n", ""))
+    assert not [s for s in plain.tool("close_account").effect if isinstance(s, RequireStep) and "count_rows" in s.require]

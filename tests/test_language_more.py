@@ -348,6 +348,31 @@ def test_a_persons_name_and_email_agree():
         assert r["backup_email"] == "ops@example.com"  # listed values are kept as they are
 
 
+def test_a_username_follows_its_owners_name():
+    """Omar King's accounts had Faker's usernames of other people (davidholloway, cassandramiller):
+    a generated username is made from the name of the person the row is of, distinct in its field."""
+    domain = parse_domain({
+        "name": "logins", "clock": CLOCK,
+        "entities": [{"name": "customers", "primary_key": "customer_id", "rows": 10,
+                      "fields": [{"name": "customer_id"}, {"name": "first_name"}, {"name": "last_name"}]},
+                     {"name": "accounts", "primary_key": "account_id", "rows": 40,
+                      "fields": [{"name": "account_id"}, {"name": "customer_id", "foreign_key": "customers.customer_id"},
+                                 {"name": "username", "faker": "user_name"},
+                                 {"name": "handle", "values": ["kept"]}]}],
+        "tools": [], "workflows": []})
+    dump = compile_domain(domain).new_sandbox().dump()
+    people = dump["customers"]
+    names = [r["username"] for r in dump["accounts"].values()]
+    assert len(set(names)) == 40
+    for r in dump["accounts"].values():
+        owner = people[r["customer_id"]]
+        first, last = owner["first_name"].lower(), owner["last_name"].lower()
+        shapes = {f"{first}{last}", f"{first}.{last}", f"{first[0]}{last}", f"{last}{first[0]}",
+                  f"{first}{last[0]}", f"{last}.{first}"}
+        assert r["username"].rstrip("0123456789") in shapes, (r, owner)
+        assert r["handle"] == "kept"
+
+
 def test_a_full_name_alone_is_a_name_without_faker_s_titles():
     """Faker writes "Dr. Valerie Moore" and "John Hill MD"; a record holds the name alone."""
     domain = parse_domain({

@@ -141,12 +141,14 @@ def test_unparseable_text_arguments_become_invalid_calls_kept_raw() -> None:
 
 
 async def test_a_slow_but_live_stream_is_not_killed(client_for: ClientFactory) -> None:
-    with FakeOpenAIServer([Slow(Text("a slow but steady answer"), chunks=8, delay=0.15)]) as server:
-        client = client_for(server, first_token_timeout=0.6, stall_timeout=0.6, timeout=10)
+    # each gap 0.2 s, 10x under the limits (a loaded CI machine may hold a chunk back for a second);
+    # the whole stream takes longer than either limit
+    with FakeOpenAIServer([Slow(Text("a slow but steady answer"), chunks=12, delay=0.2)]) as server:
+        client = client_for(server, first_token_timeout=2.0, stall_timeout=2.0, timeout=20)
         started = time.perf_counter()
         message, usage = await client.chat(ASK)
     assert message.text == "a slow but steady answer"
-    assert time.perf_counter() - started > 1.0 > 0.6  # longer than any per-chunk limit
+    assert time.perf_counter() - started > 2.2 > 2.0  # longer than any per-chunk limit
     assert usage.retries == 0 and len(server.requests) == 1
 
 

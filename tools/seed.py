@@ -43,6 +43,11 @@ _EMAIL = re.compile(r"(^|_)email(_address)?$")
 _TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Jr|Sr)\.?|MD|DDS|DVM|PhD|I{2,3}|IV|V")
 """What Faker puts around a generated full name ("Dr. Valerie Moore", "John Hill MD"): a
 customer's record holds their name alone."""
+def _name_part(row: dict[str, Any], pattern: re.Pattern) -> str | None:
+    """The value of the row's field whose name `pattern` matches (a first or last name), if a string."""
+    return next((v for k, v in row.items() if pattern.search(k) and isinstance(v, str) and v), None)
+
+
 _PERSON_PROVIDERS = {"first_name", "last_name", "name", "email", "safe_email", "free_email"}
 _BIRTH = re.compile(r"birth|(^|_)(dob|born)(_|$)")
 """A person's birth date: no event of their record (an account opens after its customer joined,
@@ -104,6 +109,7 @@ class _Seeder:
         self._index: dict[str, dict[Any, dict[str, Any]]] = {}  # "table.field" -> value -> row
         self._children: dict[tuple[str, str], Counter] = {}  # (table, foreign key field) -> parent key -> rows
         self._decks: dict[tuple[str, str], list[Any]] = {}  # (table, field) -> values still to deal (`_dealt`)
+        self._logins: dict[tuple[str, str], set[str]] = {}  # (table, field) -> usernames given (`_agree_login`)
 
     def rows(self, e: Entity) -> list[dict[str, Any]]:
         """The table's explicit `data` rows (missing fields generated), then its generated rows."""
@@ -166,6 +172,7 @@ class _Seeder:
         for f in dated:  # dates in their order, whatever their source (a unique one is left as drawn)
             self._in_order(e, f, parents, row, begun)
         self._agree_person(e, row, given, seen)
+        self._agree_login(e, i, row, given, seen, parents)
         return row
 
     def _fit_cases(self, e: Entity, i: int, row: dict[str, Any], given: dict[str, Any], seen: dict[str, set],
@@ -301,6 +308,36 @@ class _Seeder:
         for name in fields:
             if _EMAIL.search(name) and isinstance(row[name], str) and "@" in row[name]:
                 row[name] = self._email_for(first, last, row[name].rsplit("@", 1)[1], seen.get(name))
+
+    def _agree_login(self, e: Entity, i: int, row: dict[str, Any], given: dict[str, Any], seen: dict[str, set],
+                     parents: list[tuple[Entity, dict[str, Any]]]) -> None:
+        """A generated username follows the name of the person the row is, or is of (Omar King's
+        logins are omarking, kingo, ..., not another person's name), distinct within the field. Drawn from the row's own random stream, so the rows after it are seeded as before."""
+        logins = [f.name for f in e.fields if f.name not in given and f.type == "string" and f.values is None
+                  and f.faker == "user_name" and isinstance(row.get(f.name), str)]
+        if not logins:
+            return
+        person = next(((first, last) for r in (row, *(parent for _, parent in parents))
+                       if (first := _name_part(r, _FIRST)) and (last := _name_part(r, _LAST))), None)
+        if person is None:
+            return
+        first, last = (re.sub(r"[^a-z]", "", s.lower()) for s in person)
+        if not first or not last:
+            return
+        rng = random.Random(f"{self.seed}:{e.name}:{i}:login")
+        for name in logins:
+            taken = seen.get(name)
+            if taken is None:
+                taken = self._logins.setdefault((e.name, name), set())
+            taken.discard(row[name])
+            shapes = [f"{first}{last}", f"{first}.{last}", f"{first[0]}{last}", f"{last}{first[0]}",
+                      f"{first}{last[0]}", f"{last}.{first}"]
+            rng.shuffle(shapes)
+            login = next((s for s in shapes if s not in taken), None)
+            while login is None or login in taken:
+                login = f"{rng.choice(shapes)}{rng.randint(1, 99)}"
+            row[name] = login
+            taken.add(login)
 
     def _email_for(self, first: str, last: str, host: str, taken: set | None) -> str:
         first, last = (re.sub(r"[^a-z]", "", s.lower()) or "user" for s in (first, last))

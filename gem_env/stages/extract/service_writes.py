@@ -157,10 +157,19 @@ class WriteTools:
 
     def action_guards(self, a: Any, row: str) -> list[dict[str, Any]]:
         """The `require` steps an action's own rules add (its tool's and its workflow's anchor): the
-        text's limit on how often ("up to 2 times", in place of the archetype's guard), and "cannot be
-        renewed if another member has placed a hold on it" (a request of another owner on the entry)."""
+        text's limit on how often ("up to 2 times", in place of the archetype's guard), "No pending
+        transactions for this account" (no child record left in that status), and "cannot be renewed
+        if another member has placed a hold on it" (a request of another owner on the entry)."""
         out = self._times_limit(a, row) or ([{"require": re.sub(r"\br\.", f"{row}.", a.guard[0]),
                                               "message": a.guard[1]}] if a.guard else [])
+        clear = self.sp.child_clear.get(a.verb)
+        if clear is not None and self.children:  # "No pending transactions for this account"
+            c = (self.sp.child or "").replace("_", " ")
+            out.append({"require": f"count_rows('{self.children}', {{{self.main_pk}: {row}.{self.main_pk}, "
+                                   f"status: '{clear.value}'}}) == 0",
+                        "message": f"{indefinite(self.sp.main).capitalize()} with {clear.value} {c}s "
+                                   f"cannot be {participle(a.verb)}"})
+            self._cite(clear)
         others = self.sp.others_request.get(a.verb)
         if others is not None and self.sp.request and self.a.request_on_catalog and self.catalogs:
             k, o = self.catalog_pk, self.owner_pk

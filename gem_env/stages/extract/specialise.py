@@ -131,6 +131,7 @@ class Specialisation:
     request_cap: Found | None = None                               # most requests a customer has at once: "at most 15 holds"
     late_fees: dict[str, Found] = field(default_factory=dict)      # action verb -> (fee, value of the record exempt)
     late_hours: Found | None = None                                # an action is late less than N hours before
+    child_clear: dict[str, Found] = field(default_factory=dict)    # action verb -> child status that holds it back
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:
@@ -244,9 +245,37 @@ def specialise(arch: Archetype, text: str) -> Specialisation:
                         request=_choose(arch.request, counts), catalog=_choose(arch.catalog, counts),
                         sentences=sentences(text))
     before: set[str] = set()
+    lead: set[str] = set()  # the words of the heading and the list's lead-in a sentence stands under
     for start, end, s in sp.sentences:
-        before = _read_sentence(arch, sp, Found(None, start, end, s), before)
+        at = Found(None, start, end, s)
+        before = _read_sentence(arch, sp, at, before)
+        _read_clear(arch, sp, at, before | lead)
+        if text[text.rfind("\n", 0, start) + 1:start].lstrip().startswith("#"):
+            lead = set(before)  # a heading starts a section
+        elif s.rstrip().endswith(":"):
+            lead = lead | before  # "Verify all of the following before closing:"
     return sp
+
+
+#: "No pending transactions for this account": a record of the child's in that status holds the action back
+_NO_CHILD = re.compile(r"\b(?:no|without)\s+(?:any\s+)?([a-z]+)\s+([a-z]+?)s?\b", re.I)
+
+
+def _read_clear(arch: Archetype, sp: Specialisation, at: Found, context: set[str]) -> None:
+    """A rule, often a list item under "Verify all of the following before closing:", that no child
+    record in a status may be left for an action ("No pending transactions for this account"):
+    `sp.child_clear[verb]`, where the sentence or the heading and lead-in it stands under name the
+    action (its verb, or a noun made from it: closure, cancellation)."""
+    if not sp.child:
+        return
+    for m in _NO_CHILD.finditer(at.text):
+        state, noun = m.group(1).lower(), tf.lemma(m.group(2).lower())
+        if state not in arch.child_statuses or noun not in arch.child:
+            continue
+        for a in arch.actions:
+            stem = a.verb[:-1] if len(a.verb) >= 5 else a.verb
+            if a.verb not in sp.child_clear and (a.verb in context or any(w.startswith(stem) for w in context)):
+                sp.child_clear[a.verb] = Found(state, at.start, at.end, at.text)
 
 
 #: a sentence about what the one before named ("A booking is found by ... It holds ...")
