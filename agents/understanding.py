@@ -311,14 +311,15 @@ def _rendered_reason(choice: str) -> str:
 
 def reason_given(text: str, choices: list[Any]) -> Any:
     """The one choice the user gave as their reason in a "because ..." clause ("cancel it because
-    it's no longer needed" -> "no_longer_needed"), or in their own words ("because I don't need it
-    anymore"), else None: a reason said in the opening is not asked for again."""
+    it's no longer needed" -> "no_longer_needed"; "because I'm moving banks" -> "moving bank"), or in
+    their own words ("because I don't need it anymore"), else None: a reason said in the opening is
+    not asked for again."""
     found = []
     for choice in choices:
         if not isinstance(choice, str) or not choice.strip():
             continue
         said = re.escape(choice.replace("_", " ").lower())
-        if compiled(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an| i'm| i am| you're| you are| they| i| you)*\s+{said}\b").search(text.lower()) \
+        if compiled(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an| i'm| i am| you're| you are| they| i| you)*\s+{said}(?:e?s)?\b").search(text.lower()) \
                 or compiled(rf"\b{_rendered_reason(choice)}\b").search(text.lower()):  # "because the item was not received"
             found.append(choice)
     if not found:  # in the user's own words: "because the same charge went through twice"

@@ -465,7 +465,8 @@ class ScriptedUser:
         # the request says it already ("... of the Harbor Everyday Saver Account"); one word that
         # describes a record may be there by chance ("compensation for the cancelled flights" is not
         # "my cancelled reservation"), so it is still said
-        in_request = len(said) > 4 and compiled(rf"(?<![\w-]){re.escape(said)}(?![\w-])", re.IGNORECASE).search(intent)
+        # (or in the plural: "because I'm moving banks" says the reason "moving bank")
+        in_request = len(said) > 4 and compiled(rf"(?<![\w-]){re.escape(said)}(?:e?s)?(?![\w-])", re.IGNORECASE).search(intent)
         if in_request and (not _points_at(key) or len(said.split()) > 1 or re.search(r"\d", said)):
             return ""
         prepositions = "to|in|on|by|for(?: an?)?" if key.startswith("new_") else "on|by|for(?: an?)?"  # not "ending in 5954", a card's

@@ -269,6 +269,23 @@ def test_a_doing_reason_is_the_customers_in_the_assistants_own_i_will() -> None:
         == "Of course. I'll request a refill for visit VST-1 because you're running low instead."
     assert smooth("I'll cancel my visit because of feeling better.") == "I'll cancel my visit because I'm feeling better."
     assert smooth("I'd like to cancel it because of feeling better.") == "I'd like to cancel it because of feeling better."
+    assert smooth("No problem: I'll request a refill for visit VST-1 because of running low instead.") \
+        == "No problem: I'll request a refill for visit VST-1 because you're running low instead."
+
+
+def test_a_change_of_which_one_is_said_in_the_plural() -> None:
+    """"I'll close your account ACC-1 because of moving bank." (72 messages of a tau2 banking run)."""
+    from gem_env.tools.render import smooth
+    assert smooth("I'll close your account ACC-1 because of moving bank.") \
+        == "I'll close your account ACC-1 because you're moving banks."
+    assert smooth("Can you help me close my account because of moving bank?") \
+        == "Can you help me close my account because I'm moving banks?"
+    assert smooth("I'll end your contract because of switching supplier, then.") \
+        == "I'll end your contract because you're switching suppliers, then."
+    assert smooth("I'll close your account because of moving out.") == "I'll close your account because you're moving out."
+    # and read back as the choice, by the assistant and by the customer who said it already
+    from gem_env.agents.understanding import reason_given
+    assert reason_given("Can you close my account because I'm moving banks?", ["fees", "moving bank"]) == "moving bank"
 
 
 def test_when_a_record_was_made_is_asked_so_and_read_back() -> None:

@@ -329,9 +329,11 @@ def smooth(text: str) -> str:
     text = re.sub(rf"\b(?:because of|due to) (\w+) too (\w+)\b(?={_REASON_END})", r"because the \1 was too \2", text)
     # a degree: "because of too expensive" -> "because it's too expensive"
     text = re.sub(rf"\b(?:because of|due to) (too \w+)\b(?={_REASON_END})", r"because it's \1", text)
-    # a doing with how: "because of feeling better" -> "because I'm feeling better" (whose: the
-    # sentence's "my" or "your" before it)
+    # a doing with how: "because of feeling better" -> "because I'm feeling better", a change of which
+    # one: "because of moving bank" -> "because you're moving banks" (whose: the sentence's "my" or
+    # "your" before it)
     text = _DOING_REASON.sub(lambda m: _doing_reason(m, text), text)
+    text = _SWITCHING_REASON.sub(lambda m: _doing_reason(m, text), text)
     # a person's doing in the past: "remove my user because of left the business" -> "... because they left ..."
     text = _DONE_REASON.sub(lambda m: _done_reason(m, text), text)
     # only a participle that ends the reason: "because of suspected fraud" stays as it is
@@ -380,16 +382,24 @@ _HOW = "better worse low abroad away out home late early well sick ill short beh
 _DOING_REASON = re.compile(rf"\b(?:because of|due to) ([a-z]+ing (?:{'|'.join(_HOW)}))\b(?={_REASON_END})")
 
 
+# a change of which one: "moving bank" -> "moving banks", "switching supplier" -> "switching suppliers"
+_SWITCHING_REASON = re.compile(rf"\b(?:because of|due to) ((?:moving|switching|changing) ([a-z]+))\b(?={_REASON_END})")
+
+
 def _doing_reason(m: re.Match, text: str) -> str:
     """"because I'm feeling better" in a sentence about "my" things, "because you're ..." about
-    "your" ones; as it was when the sentence says neither."""
+    "your" ones, "because you're moving banks" (one changed for another is said in the plural);
+    as it was when the sentence says neither."""
     if m.group(1).split()[0] in _NOUN_GERUNDS:
         return m.group(0)
     whose = _whose(text, m.start())
     if whose is None:
         return m.group(0)
     who = "I'm" if whose == "my" else "you're"
-    return f"because {who} {m.group(1)}"
+    doing = m.group(1)
+    if m.re is _SWITCHING_REASON and m.group(2) not in _HOW and singular(m.group(2)) == m.group(2):
+        doing = f"{doing.split()[0]} {plural(m.group(2))}"
+    return f"because {who} {doing}"
 
 
 def _whose(text: str, at: int) -> str | None:
@@ -400,7 +410,7 @@ def _whose(text: str, at: int) -> str | None:
     owner = re.findall(r"\b(my|your)\b", sentence, re.IGNORECASE)
     if owner:
         return owner[-1].lower()
-    return "your" if re.match(r"\s*I(?:'ll| will)\b", sentence) else None
+    return "your" if re.search(r"(?:^|[:;,]\s)\s*I(?:'ll| will)\b", sentence) else None
 
 
 # a reason that is what someone did ("left the business", "moved away"): a past tense and its object
