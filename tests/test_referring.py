@@ -283,6 +283,8 @@ def test_a_change_of_which_one_is_said_in_the_plural() -> None:
     assert smooth("I'll end your contract because of switching supplier, then.") \
         == "I'll end your contract because you're switching suppliers, then."
     assert smooth("I'll close your account because of moving out.") == "I'll close your account because you're moving out."
+    assert smooth("I'll cancel your subscription SBS-1 because of moving.") == "I'll cancel your subscription SBS-1 because you're moving."
+    assert smooth("I'll cancel your order because of something.") == "I'll cancel your order because of something."
     # and read back as the choice, by the assistant and by the customer who said it already
     from gem_env.agents.understanding import reason_given
     assert reason_given("Can you close my account because I'm moving banks?", ["fees", "moving bank"]) == "moving bank"

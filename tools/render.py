@@ -377,9 +377,12 @@ _NOUN_GERUNDS = frozenset("billing shipping booking parking banking pricing sche
                           "routing loading rounding".split())
 
 
-# a reason that is something the person is doing, and how ("feeling better", "running low", "moving abroad")
+# a reason that is something the person is doing, and how ("moving", "feeling better", "running low")
 _HOW = "better worse low abroad away out home late early well sick ill short behind overseas".split()
-_DOING_REASON = re.compile(rf"\b(?:because of|due to) ([a-z]+ing (?:{'|'.join(_HOW)}))\b(?={_REASON_END})")
+_DOING_REASON = re.compile(rf"\b(?:because of|due to) ([a-z]+ing(?: (?:{'|'.join(_HOW)}))?)\b(?={_REASON_END})")
+#: words ending in -ing that are things, not doings: never "because I'm wedding"
+_ING_THINGS = frozenset("thing something anything nothing everything morning evening ceiling wedding building "
+                        "clothing housing funding spring string king ring wing during".split())
 
 
 # a change of which one: "moving bank" -> "moving banks", "switching supplier" -> "switching suppliers"
@@ -390,7 +393,7 @@ def _doing_reason(m: re.Match, text: str) -> str:
     """"because I'm feeling better" in a sentence about "my" things, "because you're ..." about
     "your" ones, "because you're moving banks" (one changed for another is said in the plural);
     as it was when the sentence says neither."""
-    if m.group(1).split()[0] in _NOUN_GERUNDS:
+    if m.group(1).split()[0] in _NOUN_GERUNDS | _ING_THINGS:
         return m.group(0)
     whose = _whose(text, m.start())
     if whose is None:
