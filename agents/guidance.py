@@ -37,7 +37,10 @@ _IMPERATIVE = re.compile(
     r"|wait|await|record|document|offer|inform|explain|process|escalate|transfer|set|save|watch|download|enable|disable"
     r"|turn|schedule|consider|remember|expect|look|try|be|avoid|encourage|request|earn|cancel|reschedule|return"
     r"|renew|freeze|book)\b", re.IGNORECASE)
-_NOISE = re.compile(r"\b[A-Z]{2,}-\d+\b|\[[^\]]*\]|\{[^}]*\}|\b[a-z]+_[a-z_]+\b|\w*[a-z]\d\w*|\([^)]*,[^)]*\)|https?://|\||\btool\b",
+# (also a list introduced by a colon: "... which question you are asking: Canceling subscriptions, Late
+# on a payment, ..."; a time frame of nothing: "processing time is 0 business days")
+_NOISE = re.compile(r"\b[A-Z]{2,}-\d+\b|\[[^\]]*\]|\{[^}]*\}|\b[a-z]+_[a-z_]+\b|\w*[a-z]\d\w*|\([^)]*,[^)]*\)|https?://|\||\btool\b"
+                    r"|:\s+[A-Z][^,:]*,\s*[A-Z][^,:]*,|\b0 (?:business |working |calendar )?(?:days?|hours?|weeks?)\b",
                     re.IGNORECASE)
 _PAREN = re.compile(r"\s*\((?:for example|e\.g\.|for instance|such as|see)\b[^)]*\)", re.IGNORECASE)
 _MARKUP = re.compile(r"[*`#>_]{1,3}")

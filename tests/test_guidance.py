@@ -193,3 +193,13 @@ def test_a_case_the_records_show_does_not_apply_is_not_said() -> None:
     assert changed_besides(spec, fraud, [closed, [charge]], clock, keys) == []
     assert changed_besides(spec, {**fraud, "reason": "wrong amount"}, [listing, [charge]], clock, keys) == []
     assert changed_besides(spec, fraud, [[charge]], clock, keys) == []  # not seen: not told
+
+
+def test_a_list_for_staff_and_a_time_frame_of_nothing_are_not_told():
+    """Said to customers in the support and banking runs: "Good to know: the main effort is in
+    figuring out which question you are asking: Canceling subscriptions, Late on a subscription
+    payment, Refund policy" and "Also, the external transfer processing time is 0 business days."."""
+    assert voice("The main effort is in figuring out which question you are asking: Canceling subscriptions, "
+                 "Late on a subscription payment, Refund policy.") is None
+    assert voice("The external transfer processing time is 0 business days.") is None
+    assert voice("The external transfer processing time is 2 business days.") is not None
