@@ -1589,6 +1589,15 @@ def test_no_pending_child_records_in_a_closing_checklist_holds_the_closing_back(
     refused = sandbox.call("close_account", {"account_id": held["account_id"], "reason": "fees"})
     assert not refused.ok and "pending transactions" in refused.error
     assert sandbox.call("close_account", {"account_id": clear["account_id"], "reason": "fees"}).ok
+    # the action named only by the title and opening sentence (tau2's "Closing/Cancelling a Debit Card":
+    # "## Requirements ... 4. No pending transactions: The card must not have any pending ... transactions")
+    card = ("Procedure for when a customer wants to close their debit card or freeze it. Card transactions may be "
+            "pending for a few days before they post.\n\n## Requirements\n\n1. The card must be active\n"
+            "2. No pending transactions: The card must not have any pending transactions.\n")
+    cards = extract_text("Closing a Debit Card", card)
+    held = [s.message for s in cards.tool("close_card").effect if isinstance(s, RequireStep) and "count_rows" in s.require]
+    assert held == ["A card with pending transactions cannot be closed"], held
+    assert not [s for s in cards.tool("freeze_card").effect if isinstance(s, RequireStep) and "count_rows" in s.require]
     # a text that does not say it keeps closing as it was
     plain = extract_text("Closing a bank account", text.replace("- No pending transactions for this account\n", ""))
     assert not [s for s in plain.tool("close_account").effect if isinstance(s, RequireStep) and "count_rows" in s.require]

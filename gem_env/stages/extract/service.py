@@ -99,7 +99,7 @@ def pick(text: str, title: str) -> Archetype | None:
 def build_service(arch: Archetype, text: str, *, clock: str, rows: int, title: str = "") -> dict[str, Any]:
     """Entities, tools, workflows and policy (domain format, without name/provenance), and the
     spans of the text they came from (``spans``)."""
-    sp = specialise(arch, text)
+    sp = specialise(arch, text, title)
     for feature in FEATURES:  # what each feature reads from the text
         feature.read(sp, arch, text, title)
     kit = ToolKit(arch, sp, clock=clock, rows=rows, title=title)

@@ -236,7 +236,7 @@ def _kind_name(sentence: str, start: int) -> str | None:
     return f"{tf.lemma(before[-2])}_{before[-1].lower()}"
 
 
-def specialise(arch: Archetype, text: str) -> Specialisation:
+def specialise(arch: Archetype, text: str, title: str = "") -> Specialisation:
     counts: dict[str, int] = {}
     for w in re.findall(r"[A-Za-z]+", text):
         lw = tf.lemma(w)
@@ -246,10 +246,15 @@ def specialise(arch: Archetype, text: str) -> Specialisation:
                         sentences=sentences(text))
     before: set[str] = set()
     lead: set[str] = set()  # the words of the heading and the list's lead-in a sentence stands under
+    # what the whole text is about: its title ("Closing/Cancelling a Debit Card") where it names an
+    # action, else its opening sentence
+    subject = _words(title)
+    if not any(_names_action(a.verb, subject) for a in arch.actions) and sp.sentences:
+        subject = _words(sp.sentences[0][2])
     for start, end, s in sp.sentences:
         at = Found(None, start, end, s)
         before = _read_sentence(arch, sp, at, before)
-        _read_clear(arch, sp, at, before | lead)
+        _read_clear(arch, sp, at, before | lead | subject)
         if text[text.rfind("\n", 0, start) + 1:start].lstrip().startswith("#"):
             lead = set(before)  # a heading starts a section
         elif s.rstrip().endswith(":"):
@@ -264,8 +269,9 @@ _NO_CHILD = re.compile(r"\b(?:no|without)\s+(?:any\s+)?([a-z]+)\s+([a-z]+?)s?\b"
 def _read_clear(arch: Archetype, sp: Specialisation, at: Found, context: set[str]) -> None:
     """A rule, often a list item under "Verify all of the following before closing:", that no child
     record in a status may be left for an action ("No pending transactions for this account"):
-    `sp.child_clear[verb]`, where the sentence or the heading and lead-in it stands under name the
-    action (its verb, or a noun made from it: closure, cancellation)."""
+    `sp.child_clear[verb]`, where the sentence, the heading and lead-in it stands under, or the text's
+    title and opening sentence name the action (its verb, or a noun made from it: closure,
+    cancellation)."""
     if not sp.child:
         return
     for m in _NO_CHILD.finditer(at.text):
@@ -273,9 +279,14 @@ def _read_clear(arch: Archetype, sp: Specialisation, at: Found, context: set[str
         if state not in arch.child_statuses or noun not in arch.child:
             continue
         for a in arch.actions:
-            stem = a.verb[:-1] if len(a.verb) >= 5 else a.verb
-            if a.verb not in sp.child_clear and (a.verb in context or any(w.startswith(stem) for w in context)):
+            if a.verb not in sp.child_clear and _names_action(a.verb, context):
                 sp.child_clear[a.verb] = Found(state, at.start, at.end, at.text)
+
+
+def _names_action(verb: str, words: set[str]) -> bool:
+    """Whether `words` name the action `verb`: the verb or a noun made from it (closure, cancellation)."""
+    stem = verb[:-1] if len(verb) >= 5 else verb
+    return verb in words or any(w.startswith(stem) for w in words)
 
 
 #: a sentence about what the one before named ("A booking is found by ... It holds ...")
