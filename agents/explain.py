@@ -19,6 +19,7 @@ ASKS_WHAT_CHANGES = re.compile(r"\bwhat (?:exactly )?(?:will|would) (?:that|this
 _LITERAL = re.compile(r"^'([^']*)'$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _STEP = re.compile(r"^(?:round\()?\s*\w+\.(\w+)\s*([+-])\s*(\w+)\s*(?:,\s*\d+\s*\))?$")  # "row.balance - amount"
+_LATER = re.compile(r"^add_days\(\s*\w+\.(\w+)\s*,\s*(\d+)\s*\)$")  # "add_days(row.due_date, 21)"
 _CLOCK = frozenset({"now", "today"})
 
 
@@ -186,12 +187,18 @@ def _record(table: str, owner: str, param: str) -> str:
 
 
 def _field(name: str, expr: Any, args: dict[str, Any]) -> str:
-    """"the status will be frozen", "the spending limit will be $4,800", or "the balance will be
-    updated" for a value worked out from others."""
+    """"the status will be frozen", "the spending limit will be $4,800", "the balance will go down by
+    $100", "the due date will move 21 days later", or "the balance will be updated" for a value worked
+    out from others in another way."""
     step = _STEP.match(expr) if isinstance(expr, str) else None
-    if step and step.group(1) == name and step.group(3) in args:  # "round(row.balance - amount, 2)"
-        return f"the {words(name).lower()} will go {'up' if step.group(2) == '+' else 'down'} by " \
-               f"{spoken(step.group(3), args[step.group(3)])}"
+    if step and step.group(1) == name and (step.group(3) in args or _NUMBER.match(step.group(3))):
+        # "round(row.balance - amount, 2)"; a count moved by a number: "row.renewals + 1"
+        by = spoken(step.group(3), args[step.group(3)]) if step.group(3) in args else step.group(3)
+        return f"the {words(name).lower()} will go {'up' if step.group(2) == '+' else 'down'} by {by}"
+    later = _LATER.match(expr) if isinstance(expr, str) else None
+    if later and later.group(1) == name:  # "add_days(row.due_date, 21)"
+        days = int(later.group(2))
+        return f"the {words(name).lower()} will move {days} day{'s' if days != 1 else ''} later"
     if not isinstance(expr, str):  # a constant
         return f"the {words(name).lower()} will be cleared" if expr is None else _field(name, "true" if expr is True
                                                                                        else "false" if expr is False else str(expr), {})

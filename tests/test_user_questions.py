@@ -160,6 +160,17 @@ def test_a_how_to_step_recorded_is_said_as_a_step_done() -> None:
     assert said == 'On your account, the step "navigate bnpl platinum" will be marked as done.', said
 
 
+def test_a_renewal_says_how_its_counter_and_date_move() -> None:
+    """"Also, on your loan, the due date will be updated and the renewals will be updated." (refined
+    runs of the examples): a counter moved by a number and a date moved by days are said so."""
+    from gem_env.tools.model import UpdateStep
+    step = UpdateStep.model_validate({"update": "loans", "row": "loan_row",
+                                      "set": {"due_date": "add_days(loan_row.due_date, 14)",
+                                              "renewals": "loan_row.renewals + 1"}})
+    said = what_changes([step], {"loan_id": "LOAN-1"})
+    assert said == "On your loan, the due date will move 14 days later and the renewals will go up by 1.", said
+
+
 def test_a_count_is_asked_how_many() -> None:
     """"can you tell me the failed logins of my account ...?": a lookup of a count (a whole number
     its field names in the plural) is asked as one, "how many failed logins my account has"; the
