@@ -9,7 +9,8 @@ import re
 from typing import Any
 
 from gem_env.tools.referring import PEOPLE, moved
-from gem_env.tools.model import DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, UpdateStep, every_step
+from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, RequireStep, UpdateStep,
+                                 every_step)
 from gem_env.tools.render import counted, is_count, singular, smooth, spoken, words
 
 from .speech import joined
@@ -19,6 +20,7 @@ ASKS_WHAT_CHANGES = re.compile(r"\bwhat (?:exactly )?(?:will|would) (?:that|this
 _LITERAL = re.compile(r"^'([^']*)'$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _STEP = re.compile(r"^(?:round\()?\s*\w+\.(\w+)\s*([+-])\s*(\w+)\s*(?:,\s*\d+\s*\))?$")  # "row.balance - amount"
+_ONE_STATUS = re.compile(r"^(\w+)\.status in \['([^']*)'\]$")  # the one status a row must have
 _LATER = re.compile(r"^add_days\(\s*\w+\.(\w+)\s*,\s*(\d+)\s*\)$")  # "add_days(row.due_date, 21)"
 _CLOCK = frozenset({"now", "today"})
 
@@ -36,13 +38,18 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
     said: list[str] = []
     maybe: list[str] = []  # what conditions and loops may write
     found_by: dict[str, str] = {}  # a row's name -> the argument it was found by ("source_account_id")
+    only: dict[str, str] = {}  # a row's name -> the one status it must have ("loan_row.status in ['active']")
     for step in effect or []:
         if isinstance(step, FindStep):
             found_by[step.as_] = next((v for v in step.where.values() if isinstance(v, str) and v in args), "")
+        elif isinstance(step, RequireStep) and (one := _ONE_STATUS.match(step.require.strip())):
+            only[one.group(1)] = one.group(2)
         elif isinstance(step, UpdateStep):
             record = _record(step.update, owner, found_by.get(step.row, ""))
             sets = {f: e for f, e in step.set.items() if not (isinstance(e, str) and e.strip() in _CLOCK)}
             moved_to = _LITERAL.match(sets.pop("status").strip()) if isinstance(sets.get("status"), str) else None
+            if moved_to and only.get(step.row) == moved_to.group(1):  # a renewal keeps the loan active: not news
+                moved_to = None
             # "Your account will be closed because you're moving out.", not "On your account, the status
             # will be closed and the status reason will be moving out."
             if moved_to:

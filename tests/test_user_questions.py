@@ -161,13 +161,17 @@ def test_a_how_to_step_recorded_is_said_as_a_step_done() -> None:
 
 
 def test_a_renewal_says_how_its_counter_and_date_move() -> None:
-    """"Also, on your loan, the due date will be updated and the renewals will be updated." (refined
-    runs of the examples): a counter moved by a number and a date moved by days are said so."""
-    from gem_env.tools.model import UpdateStep
-    step = UpdateStep.model_validate({"update": "loans", "row": "loan_row",
-                                      "set": {"due_date": "add_days(loan_row.due_date, 14)",
-                                              "renewals": "loan_row.renewals + 1"}})
-    said = what_changes([step], {"loan_id": "LOAN-1"})
+    """"Your loan will be active. Also, on your loan, the due date will be updated and the renewals will
+    be updated." (refined runs of the examples): a counter moved by a number and a date moved by days
+    are said so, and a status the record must already have is no news."""
+    from gem_env.tools.model import FindStep, RequireStep, UpdateStep
+    effect = [FindStep.model_validate({"find": "loans", "as": "loan_row", "where": {"loan_id": "loan_id"}}),
+              RequireStep.model_validate({"require": "loan_row.status in ['active']", "message": "Only active loans"}),
+              UpdateStep.model_validate({"update": "loans", "row": "loan_row",
+                                         "set": {"status": "'active'", "due_date": "add_days(loan_row.due_date, 14)",
+                                                 "renewals": "loan_row.renewals + 1"}})]
+    said = what_changes(effect, {"loan_id": "LOAN-1"})
+    # (and not "Your loan will be active.": it is, and stays so)
     assert said == "On your loan, the due date will move 14 days later and the renewals will go up by 1.", said
 
 
