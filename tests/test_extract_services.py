@@ -1563,3 +1563,38 @@ def test_seeds_hold_together_a_few_records_each_and_every_kind_in_its_share():
     assert max(per_customer.values()) <= -(-len(state["orders"]) // len(state["customers"])) + 2
     per_order = collections.Counter(i["order_id"] for i in state["items"].values())
     assert max(per_order.values()) <= -(-len(state["items"]) // len(state["orders"])) + 2
+
+
+def test_a_record_closed_in_a_session_reads_as_the_seeded_closed_ones_do():
+    # the seed pays out a closed account (`by: {status: {closed: [0]}}`); closing one sets it too
+    _, d = extract("bank/transfer-money.md")
+    sb = check_domain(d).new_sandbox()
+    accounts = sb.dump(["accounts"])["accounts"]
+    assert all(a["balance"] == 0 for a in accounts.values() if a["status"] == "closed")
+    held = next(a for a in accounts.values() if a["status"] == "open" and a["balance"] > 0)
+    closed = sb.call("close_account", {"account_id": held["account_id"], "reason": "no longer needed"})
+    assert closed.ok, closed.error
+    assert closed.value["status"] == "closed" and closed.value["balance"] == 0
+    assert sb.dump(["accounts"])["accounts"][held["account_id"]]["balance"] == 0
+
+
+def test_a_question_across_records_leaves_out_the_closed_ones():
+    """"Which of my accounts has the lowest balance?" was answered with a closed account (its balance
+    paid out, or never a balance to use): the ended records are read but not compared."""
+    import random
+    from gem_env.stages.tasks.compare import compare
+    from gem_env.tools.render import ended
+    _, d = extract("bank/transfer-money.md")
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    accounts = list(sb.dump(["accounts"])["accounts"].values())
+    owners = {}
+    for a in accounts:
+        owners.setdefault(a["customer_id"], []).append(a)
+    mixed = [rs for rs in owners.values() if any(ended(r) for r in rs) and sum(not ended(r) for r in rs) >= 2]
+    assert mixed
+    for rs in mixed:
+        built = compare(compiled, "accounts", rs[0], sb, random.Random(0))
+        assert not isinstance(built, str), built
+        best = built.outputs["account_id"]
+        assert not ended(next(r for r in rs if r["account_id"] == best))

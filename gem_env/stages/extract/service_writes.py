@@ -1,6 +1,7 @@
 """Write tools of a specialised archetype: every one changes a table, guarded by the text's rules."""
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -88,6 +89,8 @@ class WriteTools:
                 expr = ADDS_DAYS.sub(rf"add_days(\1, {period.value})", expr)
                 self._cite(period)
             sets[fld] = re.sub(r"\br\.", f"{row}.", expr)
+        kept = {fld: v for fld, v in self.status_values(a.to_status).items() if fld not in sets}
+        sets.update({fld: json.dumps(v) for fld, v in kept.items()})
         only = self.sp.only_from.get(a.verb)
         message = only.text[:300] if only else f"Only {indefinite(m)} that is {' or '.join(allowed)} can be {participle(a.verb)}"
         late = self.late_fee(a.verb)
@@ -104,10 +107,22 @@ class WriteTools:
                   {"update": self.mains, "row": row, "set": sets},
                   {"return": {pk: f"{row}.{pk}", "status": f"{row}.status",
                               **{fld: f"{row}.{fld}" for fld, _ in a.also_set},
+                              **{fld: f"{row}.{fld}" for fld in kept},
                               **({"late_fee": f"{row}.late_fee"} if late else {})}}]
         return self._tool(f"{a.verb}_{m}", "write", f"{a.verb.capitalize()} a {m} ({' or '.join(allowed)}); "
                           f"its status becomes {a.to_status}.", params, effect, self.span_for(a.verb, m)
                           or self.span_for(a.verb))
+
+    def status_values(self, status: str) -> dict[str, Any]:
+        """The main record's fields whose one value the seed gives a record in `status` (`by: {status:
+        {closed: [0]}}`: a closed account's balance is paid out): an action to that status sets them,
+        so a record closed in a session reads as the seeded closed ones do."""
+        out = {}
+        for f in self.entity(self.mains)["fields"]:
+            case = f.get("by", {}).get("status", {}).get(status)
+            if isinstance(case, list) and len(case) == 1 and f["name"] != "status":
+                out[f["name"]] = case[0]
+        return out
 
     def late_fee(self, verb: str) -> tuple[float, int, str, str | None, str | None] | None:
         """(fee, hours, the record's date-time, the field and value exempt) of doing `verb` late, as the
