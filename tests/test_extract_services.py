@@ -1598,3 +1598,20 @@ def test_a_question_across_records_leaves_out_the_closed_ones():
         assert not isinstance(built, str), built
         best = built.outputs["account_id"]
         assert not ended(next(r for r in rs if r["account_id"] == best))
+
+
+def test_a_lines_bills_are_its_monthly_price_a_month_apart():
+    """A line at $45.50 a month had bills of $125.89, $17.08 and $12.95, issued days apart: a bill
+    is the line's monthly price, and a line's bills fall a month apart on its billing day."""
+    import datetime as dt
+    _, d = extract("telecom/add-a-line.md")
+    dump = check_domain(d).new_sandbox().dump(["lines", "bills"])
+    lines, bills = dump["lines"], dump["bills"]
+    by_line: dict = {}
+    for b in bills.values():
+        assert b["amount"] == lines[b["line_id"]]["monthly_price"], b
+        by_line.setdefault(b["line_id"], []).append(dt.date.fromisoformat(b["issued_on"]))
+    assert any(len(days) > 1 for days in by_line.values())
+    for days in by_line.values():
+        days.sort()
+        assert all((b - a).days % 30 == 0 and b > a for a, b in zip(days, days[1:])), days

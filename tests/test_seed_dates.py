@@ -135,3 +135,31 @@ def test_the_rows_after_a_refitted_one_are_seeded_as_before() -> None:
         a, b = seed_rows(young, {}, seed)["rentals"], seed_rows(old, {}, seed)["rentals"]
         assert [r["rental_id"] for r in a] == [r["rental_id"] for r in b]
         assert sum(x["status"] != y["status"] for x, y in zip(a, b)) > 0
+
+
+def test_every_puts_one_parents_rows_on_its_cycle_days_one_a_cycle() -> None:
+    """A line's bills were issued days apart (Nov 13, 14, 18): with `every: 30` they fall on the
+    card's cycle days (issued + k * 30 days, up to the clock), one a cycle, an overdue one still in
+    its window (on or before 2024-12-11); a card with more rows than cycles hands them to another."""
+    domain = _billing(["2024-06-01", "2024-07-01", "2024-09-20", "2024-10-15", "2024-12-20", "2025-01-02"])
+    domain["entities"][1]["rows"] = 14
+    domain["entities"][1]["fields"][3]["every"] = 30
+    parsed = parse_domain(domain)
+    import datetime as dt
+    for seed in SEEDS:
+        rows = seed_rows(parsed, {}, seed)
+        issued = {c["card_id"]: dt.date.fromisoformat(c["issued_on"]) for c in rows["cards"]}
+        seen: dict[str, set] = {}
+        for r in rows["rentals"]:
+            day = dt.date.fromisoformat(r["issued_on"])
+            gap = (day - issued[r["card_id"]]).days
+            assert gap >= 0 and gap % 30 == 0 and day <= dt.date(2025, 1, 15), (seed, r)
+            assert r["status"] != "overdue" or r["issued_on"] <= "2024-12-11", (seed, r)
+            assert day not in seen.setdefault(r["card_id"], set()), (seed, r)
+            seen[r["card_id"]].add(day)
+
+
+def test_every_is_checked_at_compile_time() -> None:
+    domain = _domain([{"name": "at", "type": "datetime", "every": 30}])
+    with pytest.raises(CompileError, match="every"):
+        compile_domain(parse_domain(domain))

@@ -119,7 +119,75 @@ class _Seeder:
             out.append(self._row(e, i, seen, {}))
         self.keys[e.name] = [r[e.primary_key] for r in out]
         self.table_rows[e.name] = out
+        for f in e.fields:
+            if f.every is not None:
+                self._cycles(e, f, out, len(e.data))
         return out
+
+    def _cycles(self, e: Entity, f: EntityField, rows: list[dict[str, Any]], given: int) -> None:
+        """`every`: the generated rows of one parent row (the table's first foreign key) moved onto
+        its cycle days (when it began + k * every days, up to the clock), one row a cycle: a line's
+        bills a month apart on its billing day, not days apart. The rows whose window ends first
+        choose first (an overdue bill before a paid one); each takes the latest free cycle day on or
+        before its drawn date, else the latest before its window ends; a row its parent has no cycle
+        left for goes to another parent row (one its other keys agree with) that has, and where
+        none has, the row is not seeded (lines too new for so many bills). Nothing is drawn, so the
+        tables after it are seeded as before."""
+        fk = next(x for x in e.fields if x.foreign_key)
+        table, key = fk.foreign_key.split(".", 1)  # type: ignore[union-attr]
+        taken: dict[Any, set[int]] = {}
+        began: dict[Any, dt.datetime | None] = {}
+
+        def cycles(parent_key: Any) -> tuple[dt.datetime, int] | None:
+            if parent_key not in began:
+                parent = self._parent_row(fk.foreign_key, parent_key)  # type: ignore[arg-type]
+                began[parent_key] = _date(self._latest_parent_date([parent]), True) if parent else None
+            start = began[parent_key]
+            return None if start is None else (start, max(0, (self.clock - start).days // f.every))  # type: ignore[operator]
+
+        def free(parent_key: Any, drawn: dt.datetime, ends: dt.datetime) -> int | None:
+            got = cycles(parent_key)
+            if got is None:
+                return None
+            start, last = got
+            top = min(last, (ends - start).days // f.every)  # type: ignore[operator]
+            if top < 0:
+                return None
+            want = min(top, max(0, (drawn - start).days // f.every))  # type: ignore[operator]
+            used = taken.setdefault(parent_key, set())
+            return next((c for c in [*range(want, -1, -1), *range(want + 1, top + 1)] if c not in used), None)
+
+        placed, dropped = [], set()
+        for r in rows[given:]:
+            drawn = _date(r.get(f.name))
+            if drawn is None or r.get(fk.name) is None:
+                continue
+            parents = [p for x in e.fields if x.foreign_key and r.get(x.name) is not None
+                       and (p := self._parent_row(x.foreign_key, r[x.name])) is not None]
+            bounds = self._bounds(e, f, parents, r)
+            placed.append((min(self.clock, bounds[1]) if bounds else self.clock, drawn, r, parents))
+        placed.sort(key=lambda p: (p[0], -p[1].timestamp()))
+        for ends, drawn, r, parents in placed:
+            k = free(r[fk.name], drawn, ends)
+            if k is None:  # another parent row, one the row's other keys agree with, that has a cycle left
+                others = [(pe, pr) for pe, pr in parents if pe.name != table or pr.get(key) != r[fk.name]]
+                known = {k_: v for k_, v in _known(others).items() if not k_.startswith(f"{table}.")}
+                now = self._parent_row(fk.foreign_key, r[fk.name])  # type: ignore[arg-type]
+                follows = [b.partition(".")[2] for x in e.fields for b in (x.by or {}) if b.startswith(f"{fk.name}.")]
+                pool = sorted([p for p in _agreeing(self.entities[table], self.table_rows.get(table, []), known)
+                               if now is None or all(p.get(x) == now[1].get(x) for x in follows)],
+                              key=lambda p: zlib.crc32(f"{p.get(key)}:{r.get(e.primary_key)}".encode()))
+                moved = next((p[key] for p in pool if free(p[key], drawn, ends) is not None), None)
+                if moved is None:  # no parent row has a cycle left for it: not seeded
+                    dropped.add(id(r))
+                    continue
+                r[fk.name] = moved
+                k = free(moved, drawn, ends)
+            taken[r[fk.name]].add(k)  # type: ignore[arg-type]
+            r[f.name] = (began[r[fk.name]] + dt.timedelta(days=k * f.every)).date().isoformat()  # type: ignore[operator]
+        if dropped:
+            rows[:] = [r for r in rows if id(r) not in dropped]
+            self.keys[e.name] = [r[e.primary_key] for r in rows]
 
     def _row(self, e: Entity, i: int, seen: dict[str, set], given: dict[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {}

@@ -261,6 +261,10 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
                                    "0 <= first < second <= 24 of a datetime field")
             if f.after is not None:
                 _check_after(f"entities[{i}] ({e.name}).{f.name}", f, e, tables)
+            if f.every is not None and (f.type != "date" or f.every < 1 or not any(x.foreign_key for x in e.fields)):
+                raise CompileError(f"entities[{i}] ({e.name}).{f.name}: every {f.every!r} must be a number of days "
+                                   f">= 1 on a date field of a table with a foreign key (the rows of one parent "
+                                   f"row fall that many days apart)")
             if f.by is not None and (len(f.by) != 1 or next(iter(f.by)) not in {x.name for x in e.fields}):
                 other = next(iter(f.by)) if len(f.by) == 1 else ""
                 if "." not in other:  # "order_id.status": a field of the row a foreign key refers to

@@ -366,7 +366,9 @@ ARCHETYPES: tuple[Archetype, ...] = (
                  Action("cancel", ("active", "suspended"), "closed", ("moving", "too expensive", "other"))),
         editable=(_f("plan", description="the new plan"),),
         child=("bill",),
-        child_fields=(_f("amount", "number", range=[10, 150]), _f("issued_on", "date", when={"overdue": (-90, -35)})),
+        # a line's bills: its monthly price, a month apart on its billing day (overdue ones over a month ago)
+        child_fields=(_f("amount", "number", range=[10, 150], derived="main.monthly_price"),
+                      _f("issued_on", "date", when={"overdue": (-90, -35)}, every=30)),
         child_statuses=("paid", "overdue"),
         request=("payment_plan",), request_verb="request", request_reasons=("hardship", "billing error"),
         request_from=("overdue",), addition=Addition("add", False, ("plan",)),
