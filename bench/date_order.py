@@ -122,7 +122,7 @@ def _monthly(e: Any, rows: list[dict], fk: tuple[str, str], index: dict[str, dic
         if amount and monthly is not None:
             out += [{"kind": "off_price", "table": e.name, "first": f"{table}.monthly", "then": amount,
                      "values": [monthly, r[amount]], "status": r.get("status")} for r in mine if r.get(amount) != monthly]
-        days = sorted((w, r) for r in mine if day and (w := _when(r.get(day))) is not None)
+        days = sorted(((w, r) for r in mine if day and (w := _when(r.get(day))) is not None), key=lambda x: x[0])
         out += [{"kind": "apart", "table": e.name, "first": day, "then": day, "values": [r1[day], r2[day]],
                  "status": r2.get("status")} for (w1, r1), (w2, r2) in zip(days, days[1:]) if (w2 - w1).days < 28]
     return out
