@@ -1615,3 +1615,44 @@ def test_a_lines_bills_are_its_monthly_price_a_month_apart():
     for days in by_line.values():
         days.sort()
         assert all((b - a).days % 30 == 0 and b > a for a, b in zip(days, days[1:])), days
+
+
+def _cabin_domain(extra: str = "") -> Domain:
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "airline" / "change-a-booking.md"]))
+    return extract_text(doc.title or "Change a flight booking", doc.text + extra)
+
+
+def test_a_fare_follows_the_cabin():
+    """A premium booking cost what an economy one did: the flight's price is its economy fare, and a
+    booking's total is it times the passengers times the cabin's factor, seeded and booked alike."""
+    from gem_env.stages.extract.archetypes import TIER_FACTORS
+    d = _cabin_domain()
+    sb = check_domain(d).new_sandbox()
+    main = next(e.name for e in d.entities if any(f.name == "cabin" for f in e.fields))
+    dump = sb.dump([main, "flights"])
+    cabins = next(f.values for e in d.entities if e.name == main for f in e.fields if f.name == "cabin")
+    factor = {c: TIER_FACTORS[i] for i, c in enumerate(cabins)}
+    for r in dump[main].values():
+        price = dump["flights"][r["flight_id"]]["price"]
+        assert abs(r["total_paid"] - round(price * r["passengers"], 2) * factor[r["cabin"]]) < 0.02, r
+    assert {r["cabin"] for r in dump[main].values()} == set(cabins)
+
+
+def test_a_cabin_change_moves_money_only_where_the_text_says_so():
+    """With no word on it a cabin change charges nothing (the total stays); where the text says the
+    customer pays the difference, the total moves to the new cabin's fare and the reply tells it."""
+    for extra, repriced in (("", False), ("\n\nCabin changes require you to pay the difference between the "
+                                          "two cabins.\n", True)):
+        d = _cabin_domain(extra)
+        tool = next(t for t in d.tools if t.name.endswith("_cabin"))
+        sb = check_domain(d).new_sandbox()
+        main = next(e for e in d.entities if any(f.name == "cabin" for f in e.fields))
+        row = next(r for r in sb.dump([main.name])[main.name].values() if r["cabin"] == "economy"
+                   and r["status"] == "confirmed")
+        got = sb.call(tool.name, {main.primary_key: row[main.primary_key], "cabin": "business"})
+        assert got.ok, got.error
+        after = sb.dump([main.name])[main.name][row[main.primary_key]]["total_paid"]
+        if repriced:
+            assert after == round(row["total_paid"] * 3, 2) and got.value["fare_difference"] == round(after - row["total_paid"], 2)
+        else:
+            assert after == row["total_paid"] and "fare_difference" not in got.value

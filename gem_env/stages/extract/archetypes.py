@@ -180,6 +180,26 @@ def tiered(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+#: what a tier costs against the first (cheapest) one, by its place in the list: an economy fare,
+#: premium economy half as much again, business three times, first five
+TIER_FACTORS = (1, 1.6, 3, 5)
+
+
+def tier_priced(expr: str, tier: str | None, values: list[Any] | None) -> str:
+    """A derived amount (`expr`) that follows a tier (``tier``: the field naming it, its `values`
+    cheapest first): the first tier's amount times its `TIER_FACTORS` (a business fare is three
+    economy ones). Unchanged without a tier or fewer than two of its values."""
+    if not tier or not values or len(values) < 2:
+        return expr
+    return f"round(({expr}) * {tier_factor(tier, values)}, 2)"
+
+
+def tier_factor(tier: str, values: list[Any]) -> str:
+    """The expression of `TIER_FACTORS` for the tier the expression `tier` names (values cheapest first)."""
+    cases = [f"{TIER_FACTORS[min(i, len(TIER_FACTORS) - 1)]} if {tier} == {str(v)!r}" for i, v in enumerate(values) if i]
+    return f"({' else '.join(cases)} else 1)"
+
+
 def _pick(values: tuple[str, ...]) -> dict[str, Any]:
     """A Faker source choosing among values people write in such a field (a memo, a subject line):
     free text in the schema, never lorem ipsum in the data."""
@@ -294,7 +314,9 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      _f("travel_date", "date", range=["2025-01-20", "2025-03-30"], same_as="catalog.departure_date"),
                      _f("cabin", values=["economy", "premium", "business"]),
                      _f("bags", "integer", range=[0, 2]), _f("passengers", "integer", range=[1, 4]),
-                     _f("total_paid", "number", range=[90, 2400], derived="round(catalog.price * passengers, 2)"),
+                     # the flight's price is its economy fare; a cabin costs as its tier does
+                     _f("total_paid", "number", range=[90, 2400], derived="round(catalog.price * passengers, 2)",
+                        tier="cabin"),
                      _f("booked_on", "date")),
         actions=(Action("cancel", ("confirmed",), "cancelled", ("change of plan", "schedule change", "other")),),
         editable=(_f("bags", "integer", description="the new number of checked bags"),

@@ -7,7 +7,11 @@ from typing import Any
 
 from ...text.words import indefinite
 from ...tools.render import participle, plain_words
+from .archetypes import tier_factor
 from .specialise import ADDS_DAYS
+
+
+_PAY_DIFFERENCE = re.compile(r"\bpay(?:s|ing)?\b(?: for)? (?:the |any )?(?:fare |price )?difference\b", re.I)
 
 
 def capped(caps: tuple[str, dict[str, int]], fields: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -222,9 +226,12 @@ class WriteTools:
                            "message": f"A {m}'s {plain_words(name)} can be at most ${cap.value:,.0f}"})
             self._cite(cap)
         entry, following = self.followers(name, row)
-        effect += [*entry, {"update": self.mains, "row": row, "set": {name: name, **counted, **following}},
+        priced, told = self.tier_repriced(name, row)
+        following.update(priced)
+        effect += [*entry, *([{"let": {f"old_{f}": f"{row}.{f}" for f in priced}}] if priced else []),
+                   {"update": self.mains, "row": row, "set": {name: name, **counted, **following}},
                    {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", **{f: f"{row}.{f}" for f in following},
-                               "status": f"{row}.status"}}]
+                               **told, "status": f"{row}.status"}}]
         word = name.split("_")[0]
         return self._tool(f"update_{m}_{name}", "write", f"Change {indefinite(m)}'s {plain_words(name)}.",
                           [self._id_param(m, pk), param], effect,
@@ -247,6 +254,23 @@ class WriteTools:
         sets = {key: f"{entry}.{key}", **{x["name"]: f"{entry}.{x['same_as'].partition('.')[2]}" for x in fields
                                          if x["name"] != name and x.get("same_as", "").startswith(f"{key}.")}}
         return [find], sets
+
+    def tier_repriced(self, name: str, row: str) -> tuple[dict[str, str], dict[str, str]]:
+        """({field: its new value}, {what the reply tells: expression}) of a change of the tier `name`
+        where an amount is priced by it (a booking's total by its cabin, `archetypes.tier_priced`)
+        and the text says the customer pays the difference ("Cabin changes require the user to pay
+        for the difference"): the amount moves to the new tier's price and the reply tells the
+        difference paid (negative: refunded). Where the text says nothing, a change moves no money."""
+        priced = [f["name"] for f in self.a.main_fields if f.get("tier") == name and "derived" in f]
+        said = next(((a, b, t) for a, b, t in self.sp.sentences if _PAY_DIFFERENCE.search(t)
+                     and re.search(rf"\b{re.escape(name.replace('_', ' '))}", t, re.I)), None)
+        values = next((x.get("values") for x in self.entity(self.mains)["fields"] if x["name"] == name), None)
+        if not priced or said is None or not values or len(values) < 2:
+            return {}, {}
+        self.spans.append(said[:2])
+        new, old = tier_factor(name, values), tier_factor(f"{row}.{name}", values)
+        sets = {f: f"round({row}.{f} * {new} / {old}, 2)" for f in priced}
+        return sets, {"fare_difference": f"round({row}.{priced[0]} - old_{priced[0]}, 2)"}
 
     def _tier_followers(self, name: str, row: str) -> dict[str, str]:
         """The fields whose range follows the tier `name` sets (a line's monthly price its plan,
