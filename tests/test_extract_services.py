@@ -788,8 +788,9 @@ def test_an_amount_holds_with_what_it_is_derived_from():
     assert all(r["total_paid"] == round(d["rooms"][r["room_id"]]["nightly_rate"] * r["nights"], 2)
                for r in d["reservations"].values())
     d = rows("airline/add-checked-baggage.md", "bookings", "flights")
-    assert all(b["total_paid"] == round(d["flights"][b["flight_id"]]["price"] * b["passengers"], 2)
-               for b in d["bookings"].values())
+    factor = {"economy": 1, "premium": 1.6, "business": 3}  # a fare follows the cabin
+    assert all(b["total_paid"] == round(round(d["flights"][b["flight_id"]]["price"] * b["passengers"], 2)
+                                        * factor[b["cabin"]], 2) for b in d["bookings"].values())
     for doc in ("shop/cancel-an-order.md", "shop/extra-fee-on-an-order.md"):
         d = rows(doc, "orders", "items")
         held = collections.defaultdict(list)
@@ -1656,3 +1657,22 @@ def test_a_cabin_change_moves_money_only_where_the_text_says_so():
             assert after == round(row["total_paid"] * 3, 2) and got.value["fare_difference"] == round(after - row["total_paid"], 2)
         else:
             assert after == row["total_paid"] and "fare_difference" not in got.value
+
+
+def test_a_variant_is_one_its_products_kind_comes_in():
+    """Every product came in "colour, size": a coffee grinder in size M. A variant's option is one
+    its product's kind comes in (running shoes in sizes, a grinder in finishes), and two variants of
+    one product never read the same; an item says its variant's option."""
+    from gem_env.stages.extract.archetypes import _OPTIONS_BY_KIND
+    _, d = extract("shop/exchange-an-item.md")
+    dump = check_domain(d).new_sandbox().dump()
+    variants, products = dump["product_variants"], dump["products"]
+    seen: dict = {}
+    for v in variants.values():
+        kind = products[v["product_id"]]["name"]
+        assert v["option"] in _OPTIONS_BY_KIND[kind], (kind, v)
+        assert v["option"] not in seen.setdefault(v["product_id"], set()), v
+        seen[v["product_id"]].add(v["option"])
+    assert not any("size" in v["option"] for v in variants.values()
+                   if products[v["product_id"]]["name"] in ("coffee grinder", "blender", "desk lamp"))
+    assert all(i["option"] == variants[i["variant_id"]]["option"] for i in dump["items"].values() if i.get("variant_id"))

@@ -71,11 +71,13 @@ class Exchange:
     the item itself another variant, when the text allows it."""
 
     verb: str                            # exchange: the tool is <verb>_<child>
-    options: tuple[str, ...]             # every variant's option, each once in a domain
+    options: tuple[str, ...]             # options drawn for the variants (as many variants as options)
     from_statuses: tuple[str, ...]       # the main record's statuses an item is exchanged from (delivered)
     old_status: str
     new_status: str
     modify_from: tuple[str, ...] = ()    # ... and those it is changed in place from (pending: not shipped yet)
+    by_kind: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the options of an entry of each kind
+    other_kinds: tuple[str, ...] = ()    # ... and of an entry of a kind not listed
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,23 @@ _RENTED = ("compact car", "midsize sedan", "SUV", "minivan", "pickup truck", "ca
 
 _OPTIONS = tuple(f"{colour}, size {size}" for colour in ("black", "white", "navy", "grey", "green", "red", "sand",
                                                          "teal", "olive", "plum") for size in ("S", "M", "L"))
+#: the variants a product of each kind comes in (a coffee grinder in colours and finishes, not in
+#: sizes); a product of another kind (one the text names) comes in colours
+_OPTIONS_BY_KIND = {
+    "wireless earbuds": ("black", "white", "navy", "sand", "graphite", "sage green"),
+    "running shoes": tuple(f"{c}, size {n}" for c in ("black", "white", "grey") for n in (8, 9, 10, 11)),
+    "coffee grinder": ("matte black", "brushed steel", "white", "copper", "slate grey", "cream"),
+    "desk lamp": ("black", "white", "brass", "walnut", "matte grey", "sage green"),
+    "backpack": tuple(f"{c}, {v} L" for c in ("black", "navy", "olive") for v in (20, 28)),
+    "phone case": tuple(f"{c}, for {m}" for c in ("clear", "black", "navy") for m in ("iPhone 15", "Pixel 8")),
+    "water bottle": tuple(f"{v} ml, {c}" for v in (500, 750) for c in ("black", "teal", "white")),
+    "yoga mat": tuple(f"{t} mm, {c}" for t in (4, 6) for c in ("plum", "teal", "charcoal")),
+    "rain jacket": tuple(f"{c}, size {z}" for c in ("navy", "olive", "black") for z in ("S", "M", "L")),
+    "blender": ("black", "white", "red", "brushed steel", "sage green", "cream"),
+    "bluetooth speaker": ("black", "teal", "red", "white", "navy", "orange"),
+    "office chair": ("black mesh", "grey mesh", "black leather", "grey fabric", "blue fabric", "white mesh"),
+}
+_COLOURS = ("black", "white", "navy", "grey", "green", "red", "sand", "teal")
 _TITLES = ("The Quiet Harbor", "A Field Guide to Mosses", "Winter at Larkspur", "The Clockmaker's Daughter",
            "Rivers of Salt", "Bread Every Day", "The Long Way North", "Small Engines Explained", "Letters from Ostra",
            "The Glass Orchard", "Birds of the Coastal Plain", "A History of Maps", "Night Trains",
@@ -300,7 +319,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         catalog=("product",),
         catalog_fields=(_f("name", values=list(_PRODUCTS)), _f("price", "number", range=[5, 300]),
                         _f("in_stock", "boolean")),
-        exchange=Exchange("exchange", _OPTIONS, ("delivered",), "exchanged", "pending", ("pending",)),
+        exchange=Exchange("exchange", _OPTIONS, ("delivered",), "exchanged", "pending", ("pending",),
+                          by_kind=_OPTIONS_BY_KIND, other_kinds=_COLOURS),
         tracked=("shipped", "in transit", "processed", "delivered"),
     ),
     Archetype(
