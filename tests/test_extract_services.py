@@ -1676,3 +1676,36 @@ def test_a_variant_is_one_its_products_kind_comes_in():
     assert not any("size" in v["option"] for v in variants.values()
                    if products[v["product_id"]]["name"] in ("coffee grinder", "blender", "desk lamp"))
     assert all(i["option"] == variants[i["variant_id"]]["option"] for i in dump["items"].values() if i.get("variant_id"))
+
+
+_EMAIL_TEXT = """# Change the email on your account
+
+You can change the email address we use to sign you in and send you statements.
+
+1. Sign in to online banking and open **Profile**.
+2. Select **Email address** and enter the new email address.
+3. We send a confirmation code to the new address; enter it to confirm.
+
+You cannot use an email address that is already on another customer's account.
+"""
+
+
+def test_a_text_about_changing_the_email_serves_that_request():
+    """"Change the email on your account" got a domain with no way to change an email: the owner's
+    email is changed to a new one no other customer has, and that is the document's first workflow."""
+    d = extract_text("Change the email on your account", _EMAIL_TEXT)
+    tool = d.tool("update_customer_email")
+    assert tool is not None and d.workflows[0].name == "change_customer_email"
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    customers = list(sb.dump(["customers"])["customers"].values())
+    one, other = customers[0], customers[1]
+    taken = sb.call(tool.name, {"customer_id": one["customer_id"], "new_email": other["email"]})
+    assert not taken.ok and "already" in taken.error
+    done = sb.call(tool.name, {"customer_id": one["customer_id"], "new_email": "New.Me@fastmail.com"})
+    assert done.ok and done.value["email"] == "new.me@fastmail.com"
+    assert sb.call("find_customer_by_email", {"email": "new.me@fastmail.com"}).ok
+    tasks, _ = make_tasks(compiled, per_domain=6, seed=0)
+    assert any("change my email to" in r.goal for t in tasks for r in t.scenario.requests)
+    assert extract_text("Close your account", _EMAIL_TEXT.replace("Change the email on", "Close")).tool(
+        "update_customer_email") is None

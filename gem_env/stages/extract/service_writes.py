@@ -11,6 +11,7 @@ from .archetypes import tier_factor
 from .specialise import ADDS_DAYS
 
 
+_CHANGE_WORDS = {"change", "update", "edit", "new", "replace"}
 _PAY_DIFFERENCE = re.compile(r"\bpay(?:s|ing)?\b(?: for)? (?:the |any )?(?:fare |price )?difference\b", re.I)
 
 
@@ -49,8 +50,32 @@ class WriteTools:
             out.append(self.request_tool())
         out += [t for f in self.features() for t in f.writes(self)]
         out.append(self.update_owner_address())
+        if self.changes_email():
+            out.append(self.update_owner_email())
         out.append(self.transfer_to_human())
         return out
+
+    def changes_email(self) -> bool:
+        """Whether the document is about changing the owner's email ("Change the email on your
+        account"): its title names the email and a change."""
+        return "email" in self.title_words and bool(self.title_words & _CHANGE_WORDS)
+
+    def update_owner_email(self) -> dict[str, Any]:
+        """The owner's email changed to a new one no other owner has (they are found by it)."""
+        o, pk = self.a.owner, self.owner_pk
+        row = f"{o}_row"
+        taken = next((t for _, _, t in self.sp.sentences if re.search(r"\balready\b", t) and "email" in t.lower()), None)
+        return self._tool(
+            f"update_{o}_email", "write", f"Change {indefinite(o)}'s email address.",
+            [self._id_param(o, pk), {"name": "new_email", "type": "string", "description": "the new email address"}],
+            [{"find": self.owners, "as": row, "where": {pk: pk}, "error": f"No {o} with id {{{pk}}}"},
+             {"require": "contains(new_email, '@') and contains(new_email, '.')", "message": "That is not an email address"},
+             {"require": f"lower(new_email) != lower({row}.email)", "message": "That is already the email on file"},
+             {"require": f"count_rows('{self.owners}', {{email: lower(new_email)}}) == 0",
+              "message": (taken or "That email address is already used by another account")[:300]},
+             {"update": self.owners, "row": row, "set": {"email": "lower(new_email)"}},
+             {"return": f"project({row}, ['{pk}', 'email'])"}],
+            self.span_for("email"))
 
     def blocked_rules(self, verbs: set[str] | None, allowed: list[str]) -> list[Any]:
         """The text's "a `suspended` line cannot change plan" rules (found facts, value ``(field,
