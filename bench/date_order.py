@@ -12,7 +12,7 @@ keeps, and the hand-written domains of examples/domains, and lists every row whe
 - parent: a date of a row falls before its parent row was made or began (a dispute filed before its
   transaction was posted, a card's charge before the card was issued);
 - apart: two monthly records of one parent (bills, invoices, statements) fall under 28 days apart
-  (a line's bills issued on Nov 13, 14 and 18);
+  (a line's bills issued on Nov 13, 14 and 18), or two installments of one plan under 14 days;
 - off_price: a monthly record's amount is not its parent's monthly price or fee (a line at $45.50 a
   month with a bill of $125.89).
 
@@ -47,7 +47,7 @@ TIERS = [re.compile(rf"(^|_)({words})(_|$)") for words in (_MADE, _START, _END)]
 BORN = re.compile(rf"(^|_)({_BORN})(_|$)")
 NO_EVENT = re.compile(r"birth|dob|born")
 KINDS = ("within", "parent", "apart", "off_price")
-MONTHLY = re.compile(r"^(bills|invoices|statements)$")
+MONTHLY = re.compile(r"^(bills|invoices|statements|installments)$")
 
 
 def tier(name: str) -> int | None:
@@ -124,7 +124,8 @@ def _monthly(e: Any, rows: list[dict], fk: tuple[str, str], index: dict[str, dic
                      "values": [monthly, r[amount]], "status": r.get("status")} for r in mine if r.get(amount) != monthly]
         days = sorted(((w, r) for r in mine if day and (w := _when(r.get(day))) is not None), key=lambda x: x[0])
         out += [{"kind": "apart", "table": e.name, "first": day, "then": day, "values": [r1[day], r2[day]],
-                 "status": r2.get("status")} for (w1, r1), (w2, r2) in zip(days, days[1:]) if (w2 - w1).days < 28]
+                 "status": r2.get("status")} for (w1, r1), (w2, r2) in zip(days, days[1:])
+                if (w2 - w1).days < (14 if e.name == "installments" else 28)]
     return out
 
 

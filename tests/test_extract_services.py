@@ -1709,3 +1709,22 @@ def test_a_text_about_changing_the_email_serves_that_request():
     assert any("change my email to" in r.goal for t in tasks for r in t.scenario.requests)
     assert extract_text("Close your account", _EMAIL_TEXT.replace("Change the email on", "Close")).tool(
         "update_customer_email") is None
+
+
+def test_a_plans_installments_spread_its_purchase_a_period_apart():
+    """Installments of $463.51, $99.32 and $293.08 on a $2,435.54 12-month plan, due Mar 9, Mar 23
+    and Apr 1: each is the purchase spread over the term's payments, due a period apart (two weeks
+    for a biweekly plan, a month for a monthly one), counted from when the plan started."""
+    import datetime as dt
+    d = extract_text("Buy now, pay later", "Split a purchase into installments with our buy now pay later "
+                     "financing. Pay biweekly or monthly over 3, 6 or 12 months; autopay is on by default. "
+                     "If an installment is late, you can request an extension for hardship.")
+    dump = check_domain(d).new_sandbox().dump()
+    plans, installments = dump["plans"], dump["installments"]
+    assert installments
+    for i in installments.values():
+        plan = plans[i["plan_id"]]
+        every = 14 if plan["payment_frequency"] == "biweekly" else 30
+        months = int(plan["term"].split()[0])
+        assert i["amount"] == round(plan["purchase_amount"] * every / (30 * months), 2), (i, plan)
+        assert (dt.date.fromisoformat(i["due_date"]) - dt.date.fromisoformat(plan["started_on"])).days % every == 0

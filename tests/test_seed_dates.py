@@ -163,3 +163,22 @@ def test_every_is_checked_at_compile_time() -> None:
     domain = _domain([{"name": "at", "type": "datetime", "every": 30}])
     with pytest.raises(CompileError, match="every"):
         compile_domain(parse_domain(domain))
+
+
+def test_every_may_follow_the_parent_row() -> None:
+    """A biweekly plan's installments fall two weeks apart, a monthly one's a month apart: `every`
+    as an expression over the row the foreign key refers to; it must name that row's fields."""
+    domain = _billing(["2024-06-01", "2024-07-01", "2024-09-20"],
+                      [{"name": "frequency", "values": ["biweekly", "monthly"]}])
+    domain["entities"][1]["fields"][3]["every"] = "14 if frequency == 'biweekly' else 30"
+    import datetime as dt
+    for seed in SEEDS:
+        rows = seed_rows(parse_domain(domain), {}, seed)
+        cards = {c["card_id"]: c for c in rows["cards"]}
+        for r in rows["rentals"]:
+            card = cards[r["card_id"]]
+            gap = (dt.date.fromisoformat(r["issued_on"]) - dt.date.fromisoformat(card["issued_on"])).days
+            assert gap % (14 if card["frequency"] == "biweekly" else 30) == 0, (seed, r, card)
+    domain["entities"][1]["fields"][3]["every"] = "14 if cadence == 'biweekly' else 30"
+    with pytest.raises(CompileError, match="cadence"):
+        compile_domain(parse_domain(domain))

@@ -126,36 +126,44 @@ class _Seeder:
 
     def _cycles(self, e: Entity, f: EntityField, rows: list[dict[str, Any]], given: int) -> None:
         """`every`: the generated rows of one parent row (the table's first foreign key) moved onto
-        its cycle days (when it began + k * every days, up to the clock), one row a cycle: a line's
+        its cycle days (when it began + k * every days; `every` an expression over the parent row
+        where the period is its own: a biweekly plan's installments), one row a cycle: a line's
         bills a month apart on its billing day, not days apart. The rows whose window ends first
         choose first (an overdue bill before a paid one); each takes the latest free cycle day on or
-        before its drawn date, else the latest before its window ends; a row its parent has no cycle
-        left for goes to another parent row (one its other keys agree with) that has, and where
-        none has, the row is not seeded (lines too new for so many bills). Nothing is drawn, so the
-        tables after it are seeded as before."""
+        before its drawn date, else the latest before its window ends (and, for a window ahead of
+        the clock, not before it begins: a scheduled installment stays ahead); a row its parent has
+        no cycle left for goes to another parent row (one its other keys agree with) that has, and
+        where none has, the row is not seeded (lines too new for so many bills). Nothing is drawn,
+        so the tables after it are seeded as before."""
         fk = next(x for x in e.fields if x.foreign_key)
         table, key = fk.foreign_key.split(".", 1)  # type: ignore[union-attr]
         taken: dict[Any, set[int]] = {}
-        began: dict[Any, dt.datetime | None] = {}
+        began: dict[Any, tuple[dt.datetime, int] | None] = {}
+        period = compile_expr(f.every) if isinstance(f.every, str) else None
 
         def cycles(parent_key: Any) -> tuple[dt.datetime, int] | None:
+            """(when the parent row began, its period in days)."""
             if parent_key not in began:
                 parent = self._parent_row(fk.foreign_key, parent_key)  # type: ignore[arg-type]
-                began[parent_key] = _date(self._latest_parent_date([parent]), True) if parent else None
-            start = began[parent_key]
-            return None if start is None else (start, max(0, (self.clock - start).days // f.every))  # type: ignore[operator]
+                start = _date(self._latest_parent_date([parent]), True) if parent else None
+                days = f.every if period is None else period(parent[1], _Seeded(self.domain, self.table_rows)) \
+                    if parent else None
+                began[parent_key] = (start, int(days)) if start is not None and isinstance(days, (int, float)) \
+                    and not isinstance(days, bool) and days >= 1 else None  # type: ignore[assignment]
+            return began[parent_key]
 
-        def free(parent_key: Any, drawn: dt.datetime, ends: dt.datetime) -> int | None:
+        def free(parent_key: Any, drawn: dt.datetime, window: tuple[dt.datetime, dt.datetime]) -> int | None:
             got = cycles(parent_key)
             if got is None:
                 return None
-            start, last = got
-            top = min(last, (ends - start).days // f.every)  # type: ignore[operator]
-            if top < 0:
+            start, every = got
+            top = (window[1] - start).days // every
+            low = max(0, -(-(window[0] - start).days // every)) if window[0] > self.clock else 0
+            if top < low:
                 return None
-            want = min(top, max(0, (drawn - start).days // f.every))  # type: ignore[operator]
+            want = min(top, max(low, (drawn - start).days // every))
             used = taken.setdefault(parent_key, set())
-            return next((c for c in [*range(want, -1, -1), *range(want + 1, top + 1)] if c not in used), None)
+            return next((c for c in [*range(want, low - 1, -1), *range(want + 1, top + 1)] if c not in used), None)
 
         placed, dropped = [], set()
         for r in rows[given:]:
@@ -165,8 +173,8 @@ class _Seeder:
             parents = [p for x in e.fields if x.foreign_key and r.get(x.name) is not None
                        and (p := self._parent_row(x.foreign_key, r[x.name])) is not None]
             bounds = self._bounds(e, f, parents, r)
-            placed.append((min(self.clock, bounds[1]) if bounds else self.clock, drawn, r, parents))
-        placed.sort(key=lambda p: (p[0], -p[1].timestamp()))
+            placed.append((bounds or (drawn, self.clock), drawn, r, parents))
+        placed.sort(key=lambda p: (p[0][1], -p[1].timestamp()))
         for ends, drawn, r, parents in placed:
             k = free(r[fk.name], drawn, ends)
             if k is None:  # another parent row, one the row's other keys agree with, that has a cycle left
@@ -184,7 +192,8 @@ class _Seeder:
                 r[fk.name] = moved
                 k = free(moved, drawn, ends)
             taken[r[fk.name]].add(k)  # type: ignore[arg-type]
-            r[f.name] = (began[r[fk.name]] + dt.timedelta(days=k * f.every)).date().isoformat()  # type: ignore[operator]
+            start, every = began[r[fk.name]]  # type: ignore[misc]
+            r[f.name] = (start + dt.timedelta(days=k * every)).date().isoformat()
         if dropped:
             rows[:] = [r for r in rows if id(r) not in dropped]
             self.keys[e.name] = [r[e.primary_key] for r in rows]

@@ -219,6 +219,9 @@ _SUBJECTS = ("Card declined at checkout", "Cannot sign in to the app", "Refund n
 _PRODUCTS = ("wireless earbuds", "running shoes", "coffee grinder", "desk lamp", "backpack", "phone case",
              "water bottle", "yoga mat", "rain jacket", "blender", "bluetooth speaker", "office chair")
 
+#: how many days apart a plan's payments fall
+_PERIOD = "14 if payment_frequency == 'biweekly' else 30"
+
 _RENTED = ("compact car", "midsize sedan", "SUV", "minivan", "pickup truck", "cargo van")
 
 _OPTIONS = tuple(f"{colour}, size {size}" for colour in ("black", "white", "navy", "grey", "green", "red", "sand",
@@ -531,8 +534,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         editable=(_f("autopay", "boolean", description="turn automatic payments on or off"),
                   _f("payment_frequency", description="how often you pay")),
         child=("installment",),
-        child_fields=(_f("amount", "number", range=[20, 500]),
-                      _f("due_date", "date", range=["2025-01-20", "2025-04-30"],
+        # a plan's installments: its purchase spread over its term, one each period, due a period apart
+        child_fields=(_f("amount", "number", range=[20, 500],
+                         derived=f"round(main.purchase_amount * ({_PERIOD.replace('payment_frequency', 'main.payment_frequency')})"
+                                 " / (30 * coalesce({'3 months': 3, '6 months': 6, '12 months': 12}[main.term], 6)), 2)"),
+                      _f("due_date", "date", range=["2025-01-20", "2025-04-30"], every=_PERIOD,
                          when={"paid": (-90, -1), "late": (-30, -1), "scheduled": (1, 100)})),
         child_statuses=("scheduled", "paid", "late"),
         child_status_by={"paid off": ("paid",), "cancelled": ("paid",)},
