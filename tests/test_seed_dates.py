@@ -182,3 +182,24 @@ def test_every_may_follow_the_parent_row() -> None:
     domain["entities"][1]["fields"][3]["every"] = "14 if cadence == 'biweekly' else 30"
     with pytest.raises(CompileError, match="cadence"):
         compile_domain(parse_domain(domain))
+
+
+def test_a_row_whose_parent_has_no_past_date_falls_after_the_grandparent_began() -> None:
+    """An extension of an installment due next month was filed before its plan started (2024-04-07,
+    plan of 2024-09-16): a parent with no past date of its own began when the rows it refers to did."""
+    domain = {"name": "d", "clock": "2025-01-15T12:00:00", "entities": [
+        {"name": "plans", "primary_key": "plan_id", "rows": 6,
+         "fields": [{"name": "plan_id"}, {"name": "started_on", "type": "date", "range": ["2024-10-01", "2025-01-10"]}]},
+        {"name": "installments", "primary_key": "installment_id", "rows": 12,
+         "fields": [{"name": "installment_id"}, {"name": "plan_id", "foreign_key": "plans.plan_id"},
+                    {"name": "due_date", "type": "date", "range": ["2025-02-01", "2025-04-01"]}]},
+        {"name": "extensions", "primary_key": "extension_id", "rows": 12,
+         "fields": [{"name": "extension_id"}, {"name": "installment_id", "foreign_key": "installments.installment_id"},
+                    {"name": "filed_on", "type": "date"}]}],
+        "tools": [{"name": "noop", "effect": [{"return": "1"}]}]}
+    for seed in SEEDS:
+        rows = seed_rows(parse_domain(domain), {}, seed)
+        plans = {p["plan_id"]: p for p in rows["plans"]}
+        inst = {i["installment_id"]: i for i in rows["installments"]}
+        for x in rows["extensions"]:
+            assert x["filed_on"] >= plans[inst[x["installment_id"]]["plan_id"]]["started_on"], (seed, x)

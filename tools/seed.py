@@ -503,7 +503,19 @@ class _Seeder:
     def _latest_parent_date(self, parents: list[tuple[Entity, dict[str, Any]]]) -> dt.datetime | None:
         """When the newest of the referred rows began: a row's dates come after its parents'.
         A parent's beginning is its earliest past date (an account's opening, not its next bill)."""
-        starts = [min(past) for past in (self._past_dates(pe, pr) for pe, pr in parents) if past]
+        starts = [x for x in (self._began(pe, pr) for pe, pr in parents) if x is not None]
+        return max(starts) if starts else None
+
+    def _began(self, e: Entity, row: dict[str, Any], depth: int = 0) -> dt.datetime | None:
+        """When a row began: its earliest past date, else (a row with none: an installment due next
+        month) when the rows it refers to began (its plan's start), so what is filed on it is
+        filed after that."""
+        past = self._past_dates(e, row)
+        if past or depth > 3:
+            return min(past) if past else None
+        starts = [x for f in e.fields if f.foreign_key and row.get(f.name) is not None
+                  and (p := self._parent_row(f.foreign_key, row[f.name])) is not None
+                  and (x := self._began(p[0], p[1], depth + 1)) is not None]
         return max(starts) if starts else None
 
     def value(self, e: Entity, f: EntityField, i: int) -> Any:
