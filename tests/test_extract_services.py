@@ -1728,3 +1728,17 @@ def test_a_plans_installments_spread_its_purchase_a_period_apart():
         months = int(plan["term"].split()[0])
         assert i["amount"] == round(plan["purchase_amount"] * every / (30 * months), 2), (i, plan)
         assert (dt.date.fromisoformat(i["due_date"]) - dt.date.fromisoformat(plan["started_on"])).days % every == 0
+
+
+def test_a_payments_amount_follows_what_it_is_for():
+    """"Rent" for $79.55 and "Book club dues" for $478.92: a payment's amount falls in what its memo
+    costs."""
+    from gem_env.stages.extract.archetypes import _MEMO_AMOUNTS
+    d = extract_text("Send a payment", "Send money to a contact or schedule a recurring payment. Pick a recipient, "
+                     "the amount and a memo, then choose once, weekly or monthly. You can cancel a scheduled payment "
+                     "before it is sent.")
+    payments = check_domain(d).new_sandbox().dump(["payments"])["payments"].values()
+    assert len({p["memo"] for p in payments}) > 3
+    for p in payments:
+        lo, hi = _MEMO_AMOUNTS[p["memo"]]
+        assert lo <= p["amount"] <= hi, p

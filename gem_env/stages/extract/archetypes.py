@@ -211,6 +211,13 @@ def _pick(values: tuple[str, ...]) -> dict[str, Any]:
 _MEMOS = ("Rent", "Dinner split", "Utilities", "Birthday gift", "Gym membership", "Car repair", "Concert tickets",
           "Groceries", "Babysitting", "Phone bill", "Book club dues", "Holiday trip share", "Internet bill",
           "Piano lessons", "Cleaning service", "Movie night", "Team lunch", "Wedding gift")
+#: what a payment for each memo costs: rent is no $79.55, a book club's dues no $478.92
+_MEMO_AMOUNTS = {"Rent": (900, 2400), "Dinner split": (15, 80), "Utilities": (60, 250), "Birthday gift": (20, 150),
+                 "Gym membership": (20, 90), "Car repair": (150, 1200), "Concert tickets": (40, 300),
+                 "Groceries": (30, 250), "Babysitting": (40, 200), "Phone bill": (30, 120), "Book club dues": (10, 40),
+                 "Holiday trip share": (150, 900), "Internet bill": (40, 100), "Piano lessons": (40, 200),
+                 "Cleaning service": (60, 250), "Movie night": (10, 50), "Team lunch": (15, 120),
+                 "Wedding gift": (50, 500)}
 _SUBJECTS = ("Card declined at checkout", "Cannot sign in to the app", "Refund not received yet",
              "Wrong item delivered", "Parcel marked delivered but missing", "Charged twice for one order",
              "Reset email not arriving", "App closes on launch", "Question about my bill",
@@ -495,7 +502,9 @@ ARCHETYPES: tuple[Archetype, ...] = (
         keywords={"payment": 2, "send": 1, "money": 2, "contact": 2, "recipient": 2, "schedule": 2,
                   "recurring": 3, "split": 2, "qr": 2, "request": 1, "pay": 1, "block": 1, "rent": 1},
         main=("payment", "transfer"), statuses=("scheduled", "sent", "cancelled"),
-        main_fields=(_f("amount", "number", range=[5, 900]), _f("memo", faker=_pick(_MEMOS)),
+        main_fields=(_f("amount", "number", range=[5, 900],  # what it is for says what it costs
+                        by={"memo": {m: {"range": list(r)} for m, r in _MEMO_AMOUNTS.items()}}),
+                     _f("memo", faker=_pick(_MEMOS)),
                      _f("send_date", "date", range=["2025-01-16", "2025-03-01"], when={"sent": (-40, -1)}),
                      _f("frequency", values=["once", "weekly", "monthly"]), _f("created_on", "date")),
         actions=(Action("cancel", ("scheduled",), "cancelled", ("no longer needed", "wrong amount", "wrong recipient")),),
