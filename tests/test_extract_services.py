@@ -1742,3 +1742,15 @@ def test_a_payments_amount_follows_what_it_is_for():
     for p in payments:
         lo, hi = _MEMO_AMOUNTS[p["memo"]]
         assert lo <= p["amount"] <= hi, p
+
+
+def test_an_action_reply_shows_what_its_status_sets_but_no_nulls():
+    """Cancelling an order clears its tracking (a cancelled order has none, as seeded) without a
+    reply full of nulls ("carrier": null, "tracking_number": null, "last_scanned_at": null)."""
+    _, d = extract("shop/track-an-order.md")
+    tool = d.tool("cancel_order")
+    sb = check_domain(d).new_sandbox()
+    order = next(o for o in sb.dump(["orders"])["orders"].values() if o["status"] == "pending")
+    got = sb.call(tool.name, {"order_id": order["order_id"], "reason": tool.parameters[1].enum[0]})
+    assert got.ok, got.error
+    assert None not in got.value.values(), got.value

@@ -136,7 +136,7 @@ class WriteTools:
                   {"update": self.mains, "row": row, "set": sets},
                   {"return": {pk: f"{row}.{pk}", "status": f"{row}.status",
                               **{fld: f"{row}.{fld}" for fld, _ in a.also_set},
-                              **{fld: f"{row}.{fld}" for fld in kept},
+                              **{fld: f"{row}.{fld}" for fld, v in kept.items() if v is not None},  # no null noise
                               **({"late_fee": f"{row}.late_fee"} if late else {})}}]
         return self._tool(f"{a.verb}_{m}", "write", f"{a.verb.capitalize()} a {m} ({' or '.join(allowed)}); "
                           f"its status becomes {a.to_status}.", params, effect, self.span_for(a.verb, m)
@@ -145,7 +145,8 @@ class WriteTools:
     def status_values(self, status: str) -> dict[str, Any]:
         """The main record's fields whose one value the seed gives a record in `status` (`by: {status:
         {closed: [0]}}`: a closed account's balance is paid out): an action to that status sets them,
-        so a record closed in a session reads as the seeded closed ones do."""
+        so a record closed in a session reads as the seeded closed ones do (and its reply shows the
+        values that are not null: "balance": 0, not a cancelled order's tracking number)."""
         out = {}
         for f in self.entity(self.mains)["fields"]:
             case = f.get("by", {}).get("status", {}).get(status)
