@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from gem_env.tools.render import plural, spoken, words
+from gem_env.tools.render import ended, plural, spoken, words
 
 from . import banks as B
 from . import speech as S
@@ -66,10 +66,25 @@ def comparison_reply(cmp: Comparison, turn: Any, agent: Any) -> dict[str, Any]:
         opened.append(record)
     close = turn.close()
     have = [r for r in opened if isinstance(r.get(cmp.field), (int, float)) and not isinstance(r[cmp.field], bool)]
+    gone = [r for r in have if ended(r)]  # a closed account's balance is no longer the customer's
+    have = [r for r in have if not ended(r)]
     if len(have) < 2:
         return _say(f"I'm sorry, I can't compare that across your {plural(plan.noun)} here. {close}".strip())
     best = (max if cmp.most == "highest" else min)(have, key=lambda r: r[cmp.field])
-    return _say(" ".join(p for p in (_told(turn.rng, cmp, best, [r for r in have if r is not best]), close) if p))
+    told = _told(turn.rng, cmp, best, [r for r in have if r is not best])
+    return _say(" ".join(p for p in (told, _left_out(cmp, gone), close) if p))
+
+
+def _left_out(cmp: Comparison, gone: list[dict[str, Any]]) -> str:
+    """"I've left out ACC-1, which is closed." for the ended records not compared."""
+    if not gone:
+        return ""
+    names = [str(r[cmp.plan.param]) for r in gone]
+    status = {str(r.get("status")) for r in gone}
+    named = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    if len(status) == 1:
+        return f"I've left out {named}, {'which is' if len(names) == 1 else 'which are'} {status.pop()}."
+    return f"I've left out {named}, which {'is' if len(names) == 1 else 'are'} no longer in use."
 
 
 def _told(rng: Any, cmp: Comparison, best: dict[str, Any], others: list[dict[str, Any]]) -> str:

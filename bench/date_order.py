@@ -10,7 +10,11 @@ keeps, and the hand-written domains of examples/domains, and lists every row whe
   starts_at ...) or anything else happens to it (last_scanned_at), and starts before it ends
   (return_by, check_out, due_date, expires_on ...);
 - parent: a date of a row falls before its parent row was made or began (a dispute filed before its
-  transaction was posted, a card's charge before the card was issued).
+  transaction was posted, a card's charge before the card was issued);
+- apart: two monthly records of one parent (bills, invoices, statements) fall under 28 days apart
+  (a line's bills issued on Nov 13, 14 and 18), or two installments of one plan under 14 days;
+- off_price: a monthly record's amount is not its parent's monthly price or fee (a line at $45.50 a
+  month with a bill of $125.89).
 
 Dates are compared by day where either is a date. A birth date is no event of the record.
 
@@ -42,6 +46,8 @@ _BORN = _MADE + r"|start|starts|started|began|opened|issued|since|enrolled|joine
 TIERS = [re.compile(rf"(^|_)({words})(_|$)") for words in (_MADE, _START, _END)]
 BORN = re.compile(rf"(^|_)({_BORN})(_|$)")
 NO_EVENT = re.compile(r"birth|dob|born")
+KINDS = ("within", "parent", "apart", "off_price")
+MONTHLY = re.compile(r"^(bills|invoices|statements|installments)$")
 
 
 def tier(name: str) -> int | None:
@@ -95,6 +101,31 @@ def out_of_order(domain: Any, rows: dict[str, list[dict]]) -> list[dict[str, Any
                         if _before(d, p, {**ptypes, **types}):
                             out.append({"kind": "parent", "table": e.name, "first": f"{table}.{p[0]}", "then": d[0],
                                         "values": [parent[p[0]], r[d[0]]], "status": r.get("status")})
+        if MONTHLY.match(e.name) and fks:
+            out += _monthly(e, rows.get(e.name, []), fks[0], index)
+    return out
+
+
+def _monthly(e: Any, rows: list[dict], fk: tuple[str, str], index: dict[str, dict]) -> list[dict[str, Any]]:
+    """A parent's monthly records under 28 days apart (`apart`), and their amounts off its monthly
+    price or fee (`off_price`)."""
+    out: list[dict[str, Any]] = []
+    key, table = fk
+    day = next((f.name for f in e.fields if f.type in ("date", "datetime")), None)
+    amount = next((f.name for f in e.fields if f.name in ("amount", "amount_due", "total")), None)
+    by_parent: dict[Any, list[dict]] = collections.defaultdict(list)
+    for r in rows:
+        by_parent[r.get(key)].append(r)
+    for pk, mine in by_parent.items():
+        parent = index.get(table, {}).get(pk) or {}
+        monthly = next((v for n, v in parent.items() if n.startswith("monthly_") and isinstance(v, (int, float))), None)
+        if amount and monthly is not None:
+            out += [{"kind": "off_price", "table": e.name, "first": f"{table}.monthly", "then": amount,
+                     "values": [monthly, r[amount]], "status": r.get("status")} for r in mine if r.get(amount) != monthly]
+        days = sorted(((w, r) for r in mine if day and (w := _when(r.get(day))) is not None), key=lambda x: x[0])
+        out += [{"kind": "apart", "table": e.name, "first": day, "then": day, "values": [r1[day], r2[day]],
+                 "status": r2.get("status")} for (w1, r1), (w2, r2) in zip(days, days[1:])
+                if (w2 - w1).days < (14 if e.name == "installments" else 28)]
     return out
 
 
@@ -151,11 +182,11 @@ def audit(domains: Iterator[tuple[str, Any]], seeds: list[int]) -> dict[str, Any
             keyed = {(x["kind"], x["table"], json.dumps(x["values"])): x for x in found}
             for x in found:
                 pairs[group][f"{x['kind']} {x['table']}: {x['first']} > {x['then']}"] += 1
-            for kind in ("within", "parent"):
+            for kind in KINDS:
                 bad[group][kind] += len({(t, v) for (k, t, v) in keyed if k == kind})
             examples[group] += [dict(x, domain=domain.name, seed=seed) for x in found[:1] if len(examples[group]) < 2]
     return {"rows": sum(rows_seen.values()),
-            "out_of_order": {k: sum(c[k] for c in bad.values()) for k in ("within", "parent")},
+            "out_of_order": {k: sum(c[k] for c in bad.values()) for k in KINDS},
             "groups": {g: {"rows": rows_seen[g], **bad[g], "pairs": dict(pairs[g].most_common(6)),
                            "examples": examples[g]} for g in sorted(rows_seen) if sum(bad[g].values())}}
 

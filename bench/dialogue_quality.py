@@ -5,7 +5,8 @@ support policies (both in ../shared/corpora) and examples/corpus, then reads the
 trajectories: task-kind shares, arguments taken from earlier tool output, distinct-2gram ratios,
 the most common assistant opening, snake_case / domain-id leaks into natural-language text, goal
 strings pasted into first turns, consecutive identical tool replies, calls repeating an earlier
-call with the same reply, and per-trajectory size.
+call with the same reply, and per-trajectory size. `replies_that_disagree` counts trajectories whose
+tool replies do not hold together as a real service's data does (issue 11, `disagreements`).
 For context, τ-bench's few-shot trajectories' assistant distinct-2gram beside ours at the same pool
 size (a pooled ratio falls as the pool grows; the target stays the pooled figure), and what the
 assistant's bigrams are made of (the 50 most common, their share, the share of distinct ones with a digit).
@@ -209,7 +210,99 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         "share_of_sessions_with": session_features(records),
         "mean_messages": round(messages / n, 2), "mean_tool_calls": round(calls / n, 2),
         "mean_distinct_tools": round(distinct_tools / n, 2),
+        "replies_that_disagree": dict(sorted(collections.Counter(k for r in records
+                                                                 for k in disagreements(r["messages"])).items())),
     }
+
+
+_ENDED = {"closed", "cancelled", "canceled", "removed", "terminated", "deleted", "expired", "deactivated"}
+
+
+def _dicts(value: Any) -> Any:
+    """Every mapping inside a decoded tool reply."""
+    if isinstance(value, dict):
+        yield value
+        for v in value.values():
+            yield from _dicts(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _dicts(v)
+
+
+def disagreements(messages: list[dict[str, Any]]) -> set[str]:
+    """What in one trajectory's tool replies does not hold together (each named once):
+    - compare_counting_ended: "which of my accounts has the lowest balance?" answered over a closed one;
+    - closed_holding_balance: a closed record showing a balance;
+    - bill_off_price / bills_under_a_month_apart: a line's bill not its monthly price, or two under 28 days apart;
+    - installments_disagree: a plan's installments of different amounts, or due under 14 days apart;
+    - fare_ignores_cabin: a premium or business booking at its flight's (economy) price;
+    - size_of_unsized: a product of a kind sold in no sizes shown in a size (a coffee grinder "size M");
+    - memo_amount: a payment's amount outside what its memo costs ("Rent" for $79.55)."""
+    from gem_env.stages.extract.archetypes import _MEMO_AMOUNTS, _OPTIONS_BY_KIND
+    unsized = {k for k, opts in _OPTIONS_BY_KIND.items() if not any("size" in o for o in opts)}
+    out: set[str] = set()
+    status: dict[str, str] = {}
+    price: dict[str, float] = {}
+    bills: dict[str, tuple[Any, Any, Any]] = {}
+    for m in messages:
+        if m.get("role") == "assistant" and m.get("content") and re.search(r"\b(highest|lowest)\b", m["content"]):
+            said = m["content"].split("I've left out")[0]
+            named = [i for i in status if i in said]
+            if len(named) >= 2 and any(status[i] in _ENDED for i in named):
+                out.add("compare_counting_ended")
+        if m.get("role") != "tool":
+            continue
+        try:
+            reply = json.loads(m.get("content") or "")
+        except ValueError:
+            continue
+        for d in _dicts(reply):
+            first = next(iter(d), None)
+            if isinstance(d.get("status"), str) and isinstance(d.get(first), str):
+                status[d[first]] = d["status"]
+            if d.get("status") == "closed" and isinstance(d.get("balance"), (int, float)) and d["balance"]:
+                out.add("closed_holding_balance")
+            if "line_id" in d and isinstance(d.get("monthly_price"), (int, float)):
+                price.setdefault(d["line_id"], d["monthly_price"])  # a bill before a plan change is at the old price
+                for b in d.get("recent_bills") or []:
+                    if isinstance(b, dict) and "bill_id" in b:
+                        bills[b["bill_id"]] = (d["line_id"], b.get("amount"), b.get("issued_on"))
+            if "bill_id" in d and "line_id" in d and "issued_on" in d:
+                bills[d["bill_id"]] = (d["line_id"], d.get("amount"), d.get("issued_on"))
+            ins = d.get("recent_installments")
+            if isinstance(ins, list) and ins and all(isinstance(i, dict) for i in ins):
+                due = sorted(str(i.get("due_date")) for i in ins)
+                gaps = [(_day(b) - _day(a)).days for a, b in zip(due, due[1:]) if _day(a) and _day(b)]
+                if len({i.get("amount") for i in ins}) > 1 or any(g < 14 for g in gaps):
+                    out.add("installments_disagree")
+            flight = d.get("flight")
+            if d.get("cabin") not in (None, "economy") and isinstance(flight, dict) and d.get("passengers") \
+                    and isinstance(d.get("total_paid"), (int, float)) and isinstance(flight.get("price"), (int, float)) \
+                    and abs(d["total_paid"] - flight["price"] * d["passengers"]) < 0.02:
+                out.add("fare_ignores_cabin")
+            if d.get("product_name") in unsized and "size" in str(d.get("option", "")):
+                out.add("size_of_unsized")
+            if d.get("memo") in _MEMO_AMOUNTS and isinstance(d.get("amount"), (int, float)):
+                lo, hi = _MEMO_AMOUNTS[d["memo"]]
+                if not lo <= d["amount"] <= hi:
+                    out.add("memo_amount")
+    per_line: dict[Any, list] = collections.defaultdict(list)
+    for line, amount, issued in bills.values():
+        if line in price and amount != price[line]:
+            out.add("bill_off_price")
+        if _day(issued):
+            per_line[line].append(_day(issued))
+    if any((b - a).days < 28 for days in per_line.values() for a, b in zip(sorted(days), sorted(days)[1:])):
+        out.add("bills_under_a_month_apart")
+    return out
+
+
+def _day(text: Any) -> Any:
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return None
 
 
 def peer_distinct_2gram() -> dict[str, Any]:

@@ -788,8 +788,9 @@ def test_an_amount_holds_with_what_it_is_derived_from():
     assert all(r["total_paid"] == round(d["rooms"][r["room_id"]]["nightly_rate"] * r["nights"], 2)
                for r in d["reservations"].values())
     d = rows("airline/add-checked-baggage.md", "bookings", "flights")
-    assert all(b["total_paid"] == round(d["flights"][b["flight_id"]]["price"] * b["passengers"], 2)
-               for b in d["bookings"].values())
+    factor = {"economy": 1, "premium": 1.6, "business": 3}  # a fare follows the cabin
+    assert all(b["total_paid"] == round(round(d["flights"][b["flight_id"]]["price"] * b["passengers"], 2)
+                                        * factor[b["cabin"]], 2) for b in d["bookings"].values())
     for doc in ("shop/cancel-an-order.md", "shop/extra-fee-on-an-order.md"):
         d = rows(doc, "orders", "items")
         held = collections.defaultdict(list)
@@ -1601,3 +1602,193 @@ def test_no_pending_child_records_in_a_closing_checklist_holds_the_closing_back(
     # a text that does not say it keeps closing as it was
     plain = extract_text("Closing a bank account", text.replace("- No pending transactions for this account\n", ""))
     assert not [s for s in plain.tool("close_account").effect if isinstance(s, RequireStep) and "count_rows" in s.require]
+
+
+def test_a_record_closed_in_a_session_reads_as_the_seeded_closed_ones_do():
+    # the seed pays out a closed account (`by: {status: {closed: [0]}}`); closing one sets it too
+    _, d = extract("bank/transfer-money.md")
+    sb = check_domain(d).new_sandbox()
+    accounts = sb.dump(["accounts"])["accounts"]
+    assert all(a["balance"] == 0 for a in accounts.values() if a["status"] == "closed")
+    held = next(a for a in accounts.values() if a["status"] == "open" and a["balance"] > 0)
+    closed = sb.call("close_account", {"account_id": held["account_id"], "reason": "no longer needed"})
+    assert closed.ok, closed.error
+    assert closed.value["status"] == "closed" and closed.value["balance"] == 0
+    assert sb.dump(["accounts"])["accounts"][held["account_id"]]["balance"] == 0
+
+
+def test_a_question_across_records_leaves_out_the_closed_ones():
+    """"Which of my accounts has the lowest balance?" was answered with a closed account (its balance
+    paid out, or never a balance to use): the ended records are read but not compared."""
+    import random
+    from gem_env.stages.tasks.compare import compare
+    from gem_env.tools.render import ended
+    _, d = extract("bank/transfer-money.md")
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    accounts = list(sb.dump(["accounts"])["accounts"].values())
+    owners = {}
+    for a in accounts:
+        owners.setdefault(a["customer_id"], []).append(a)
+    mixed = [rs for rs in owners.values() if any(ended(r) for r in rs) and sum(not ended(r) for r in rs) >= 2]
+    assert mixed
+    for rs in mixed:
+        built = compare(compiled, "accounts", rs[0], sb, random.Random(0))
+        assert not isinstance(built, str), built
+        best = built.outputs["account_id"]
+        assert not ended(next(r for r in rs if r["account_id"] == best))
+
+
+def test_a_lines_bills_are_its_monthly_price_a_month_apart():
+    """A line at $45.50 a month had bills of $125.89, $17.08 and $12.95, issued days apart: a bill
+    is the line's monthly price, and a line's bills fall a month apart on its billing day."""
+    import datetime as dt
+    _, d = extract("telecom/add-a-line.md")
+    dump = check_domain(d).new_sandbox().dump(["lines", "bills"])
+    lines, bills = dump["lines"], dump["bills"]
+    by_line: dict = {}
+    for b in bills.values():
+        assert b["amount"] == lines[b["line_id"]]["monthly_price"], b
+        by_line.setdefault(b["line_id"], []).append(dt.date.fromisoformat(b["issued_on"]))
+    assert any(len(days) > 1 for days in by_line.values())
+    for days in by_line.values():
+        days.sort()
+        assert all((b - a).days % 30 == 0 and b > a for a, b in zip(days, days[1:])), days
+
+
+def _cabin_domain(extra: str = "") -> Domain:
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "airline" / "change-a-booking.md"]))
+    return extract_text(doc.title or "Change a flight booking", doc.text + extra)
+
+
+def test_a_fare_follows_the_cabin():
+    """A premium booking cost what an economy one did: the flight's price is its economy fare, and a
+    booking's total is it times the passengers times the cabin's factor, seeded and booked alike."""
+    from gem_env.stages.extract.archetypes import TIER_FACTORS
+    d = _cabin_domain()
+    sb = check_domain(d).new_sandbox()
+    main = next(e.name for e in d.entities if any(f.name == "cabin" for f in e.fields))
+    dump = sb.dump([main, "flights"])
+    cabins = next(f.values for e in d.entities if e.name == main for f in e.fields if f.name == "cabin")
+    factor = {c: TIER_FACTORS[i] for i, c in enumerate(cabins)}
+    for r in dump[main].values():
+        price = dump["flights"][r["flight_id"]]["price"]
+        assert abs(r["total_paid"] - round(price * r["passengers"], 2) * factor[r["cabin"]]) < 0.02, r
+    assert {r["cabin"] for r in dump[main].values()} == set(cabins)
+
+
+def test_a_cabin_change_moves_money_only_where_the_text_says_so():
+    """With no word on it a cabin change charges nothing (the total stays); where the text says the
+    customer pays the difference, the total moves to the new cabin's fare and the reply tells it."""
+    for extra, repriced in (("", False), ("\n\nCabin changes require you to pay the difference between the "
+                                          "two cabins.\n", True)):
+        d = _cabin_domain(extra)
+        tool = next(t for t in d.tools if t.name.endswith("_cabin"))
+        sb = check_domain(d).new_sandbox()
+        main = next(e for e in d.entities if any(f.name == "cabin" for f in e.fields))
+        row = next(r for r in sb.dump([main.name])[main.name].values() if r["cabin"] == "economy"
+                   and r["status"] == "confirmed")
+        got = sb.call(tool.name, {main.primary_key: row[main.primary_key], "cabin": "business"})
+        assert got.ok, got.error
+        after = sb.dump([main.name])[main.name][row[main.primary_key]]["total_paid"]
+        if repriced:
+            assert after == round(row["total_paid"] * 3, 2) and got.value["fare_difference"] == round(after - row["total_paid"], 2)
+        else:
+            assert after == row["total_paid"] and "fare_difference" not in got.value
+
+
+def test_a_variant_is_one_its_products_kind_comes_in():
+    """Every product came in "colour, size": a coffee grinder in size M. A variant's option is one
+    its product's kind comes in (running shoes in sizes, a grinder in finishes), and two variants of
+    one product never read the same; an item says its variant's option."""
+    from gem_env.stages.extract.archetypes import _OPTIONS_BY_KIND
+    _, d = extract("shop/exchange-an-item.md")
+    dump = check_domain(d).new_sandbox().dump()
+    variants, products = dump["product_variants"], dump["products"]
+    seen: dict = {}
+    for v in variants.values():
+        kind = products[v["product_id"]]["name"]
+        assert v["option"] in _OPTIONS_BY_KIND[kind], (kind, v)
+        assert v["option"] not in seen.setdefault(v["product_id"], set()), v
+        seen[v["product_id"]].add(v["option"])
+    assert not any("size" in v["option"] for v in variants.values()
+                   if products[v["product_id"]]["name"] in ("coffee grinder", "blender", "desk lamp"))
+    assert all(i["option"] == variants[i["variant_id"]]["option"] for i in dump["items"].values() if i.get("variant_id"))
+
+
+_EMAIL_TEXT = """# Change the email on your account
+
+You can change the email address we use to sign you in and send you statements.
+
+1. Sign in to online banking and open **Profile**.
+2. Select **Email address** and enter the new email address.
+3. We send a confirmation code to the new address; enter it to confirm.
+
+You cannot use an email address that is already on another customer's account.
+"""
+
+
+def test_a_text_about_changing_the_email_serves_that_request():
+    """"Change the email on your account" got a domain with no way to change an email: the owner's
+    email is changed to a new one no other customer has, and that is the document's first workflow."""
+    d = extract_text("Change the email on your account", _EMAIL_TEXT)
+    tool = d.tool("update_customer_email")
+    assert tool is not None and d.workflows[0].name == "change_customer_email"
+    compiled = check_domain(d)
+    sb = compiled.new_sandbox()
+    customers = list(sb.dump(["customers"])["customers"].values())
+    one, other = customers[0], customers[1]
+    taken = sb.call(tool.name, {"customer_id": one["customer_id"], "new_email": other["email"]})
+    assert not taken.ok and "already" in taken.error
+    done = sb.call(tool.name, {"customer_id": one["customer_id"], "new_email": "New.Me@fastmail.com"})
+    assert done.ok and done.value["email"] == "new.me@fastmail.com"
+    assert sb.call("find_customer_by_email", {"email": "new.me@fastmail.com"}).ok
+    tasks, _ = make_tasks(compiled, per_domain=6, seed=0)
+    assert any("change my email to" in r.goal for t in tasks for r in t.scenario.requests)
+    assert extract_text("Close your account", _EMAIL_TEXT.replace("Change the email on", "Close")).tool(
+        "update_customer_email") is None
+
+
+def test_a_plans_installments_spread_its_purchase_a_period_apart():
+    """Installments of $463.51, $99.32 and $293.08 on a $2,435.54 12-month plan, due Mar 9, Mar 23
+    and Apr 1: each is the purchase spread over the term's payments, due a period apart (two weeks
+    for a biweekly plan, a month for a monthly one), counted from when the plan started."""
+    import datetime as dt
+    d = extract_text("Buy now, pay later", "Split a purchase into installments with our buy now pay later "
+                     "financing. Pay biweekly or monthly over 3, 6 or 12 months; autopay is on by default. "
+                     "If an installment is late, you can request an extension for hardship.")
+    dump = check_domain(d).new_sandbox().dump()
+    plans, installments = dump["plans"], dump["installments"]
+    assert installments
+    for i in installments.values():
+        plan = plans[i["plan_id"]]
+        every = 14 if plan["payment_frequency"] == "biweekly" else 30
+        months = int(plan["term"].split()[0])
+        assert i["amount"] == round(plan["purchase_amount"] * every / (30 * months), 2), (i, plan)
+        assert (dt.date.fromisoformat(i["due_date"]) - dt.date.fromisoformat(plan["started_on"])).days % every == 0
+
+
+def test_a_payments_amount_follows_what_it_is_for():
+    """"Rent" for $79.55 and "Book club dues" for $478.92: a payment's amount falls in what its memo
+    costs."""
+    from gem_env.stages.extract.archetypes import _MEMO_AMOUNTS
+    d = extract_text("Send a payment", "Send money to a contact or schedule a recurring payment. Pick a recipient, "
+                     "the amount and a memo, then choose once, weekly or monthly. You can cancel a scheduled payment "
+                     "before it is sent.")
+    payments = check_domain(d).new_sandbox().dump(["payments"])["payments"].values()
+    assert len({p["memo"] for p in payments}) > 3
+    for p in payments:
+        lo, hi = _MEMO_AMOUNTS[p["memo"]]
+        assert lo <= p["amount"] <= hi, p
+
+
+def test_an_action_reply_shows_what_its_status_sets_but_no_nulls():
+    """Cancelling an order clears its tracking (a cancelled order has none, as seeded) without a
+    reply full of nulls ("carrier": null, "tracking_number": null, "last_scanned_at": null)."""
+    _, d = extract("shop/track-an-order.md")
+    tool = d.tool("cancel_order")
+    sb = check_domain(d).new_sandbox()
+    order = next(o for o in sb.dump(["orders"])["orders"].values() if o["status"] == "pending")
+    got = sb.call(tool.name, {"order_id": order["order_id"], "reason": tool.parameters[1].enum[0]})
+    assert got.ok, got.error
+    assert None not in got.value.values(), got.value

@@ -135,3 +135,71 @@ def test_the_rows_after_a_refitted_one_are_seeded_as_before() -> None:
         a, b = seed_rows(young, {}, seed)["rentals"], seed_rows(old, {}, seed)["rentals"]
         assert [r["rental_id"] for r in a] == [r["rental_id"] for r in b]
         assert sum(x["status"] != y["status"] for x, y in zip(a, b)) > 0
+
+
+def test_every_puts_one_parents_rows_on_its_cycle_days_one_a_cycle() -> None:
+    """A line's bills were issued days apart (Nov 13, 14, 18): with `every: 30` they fall on the
+    card's cycle days (issued + k * 30 days, up to the clock), one a cycle, an overdue one still in
+    its window (on or before 2024-12-11); a card with more rows than cycles hands them to another."""
+    domain = _billing(["2024-06-01", "2024-07-01", "2024-09-20", "2024-10-15", "2024-12-20", "2025-01-02"])
+    domain["entities"][1]["rows"] = 14
+    domain["entities"][1]["fields"][3]["every"] = 30
+    parsed = parse_domain(domain)
+    import datetime as dt
+    for seed in SEEDS:
+        rows = seed_rows(parsed, {}, seed)
+        issued = {c["card_id"]: dt.date.fromisoformat(c["issued_on"]) for c in rows["cards"]}
+        seen: dict[str, set] = {}
+        for r in rows["rentals"]:
+            day = dt.date.fromisoformat(r["issued_on"])
+            gap = (day - issued[r["card_id"]]).days
+            assert gap >= 0 and gap % 30 == 0 and day <= dt.date(2025, 1, 15), (seed, r)
+            assert r["status"] != "overdue" or r["issued_on"] <= "2024-12-11", (seed, r)
+            assert day not in seen.setdefault(r["card_id"], set()), (seed, r)
+            seen[r["card_id"]].add(day)
+
+
+def test_every_is_checked_at_compile_time() -> None:
+    domain = _domain([{"name": "at", "type": "datetime", "every": 30}])
+    with pytest.raises(CompileError, match="every"):
+        compile_domain(parse_domain(domain))
+
+
+def test_every_may_follow_the_parent_row() -> None:
+    """A biweekly plan's installments fall two weeks apart, a monthly one's a month apart: `every`
+    as an expression over the row the foreign key refers to; it must name that row's fields."""
+    domain = _billing(["2024-06-01", "2024-07-01", "2024-09-20"],
+                      [{"name": "frequency", "values": ["biweekly", "monthly"]}])
+    domain["entities"][1]["fields"][3]["every"] = "14 if frequency == 'biweekly' else 30"
+    import datetime as dt
+    for seed in SEEDS:
+        rows = seed_rows(parse_domain(domain), {}, seed)
+        cards = {c["card_id"]: c for c in rows["cards"]}
+        for r in rows["rentals"]:
+            card = cards[r["card_id"]]
+            gap = (dt.date.fromisoformat(r["issued_on"]) - dt.date.fromisoformat(card["issued_on"])).days
+            assert gap % (14 if card["frequency"] == "biweekly" else 30) == 0, (seed, r, card)
+    domain["entities"][1]["fields"][3]["every"] = "14 if cadence == 'biweekly' else 30"
+    with pytest.raises(CompileError, match="cadence"):
+        compile_domain(parse_domain(domain))
+
+
+def test_a_row_whose_parent_has_no_past_date_falls_after_the_grandparent_began() -> None:
+    """An extension of an installment due next month was filed before its plan started (2024-04-07,
+    plan of 2024-09-16): a parent with no past date of its own began when the rows it refers to did."""
+    domain = {"name": "d", "clock": "2025-01-15T12:00:00", "entities": [
+        {"name": "plans", "primary_key": "plan_id", "rows": 6,
+         "fields": [{"name": "plan_id"}, {"name": "started_on", "type": "date", "range": ["2024-10-01", "2025-01-10"]}]},
+        {"name": "installments", "primary_key": "installment_id", "rows": 12,
+         "fields": [{"name": "installment_id"}, {"name": "plan_id", "foreign_key": "plans.plan_id"},
+                    {"name": "due_date", "type": "date", "range": ["2025-02-01", "2025-04-01"]}]},
+        {"name": "extensions", "primary_key": "extension_id", "rows": 12,
+         "fields": [{"name": "extension_id"}, {"name": "installment_id", "foreign_key": "installments.installment_id"},
+                    {"name": "filed_on", "type": "date"}]}],
+        "tools": [{"name": "noop", "effect": [{"return": "1"}]}]}
+    for seed in SEEDS:
+        rows = seed_rows(parse_domain(domain), {}, seed)
+        plans = {p["plan_id"]: p for p in rows["plans"]}
+        inst = {i["installment_id"]: i for i in rows["installments"]}
+        for x in rows["extensions"]:
+            assert x["filed_on"] >= plans[inst[x["installment_id"]]["plan_id"]]["started_on"], (seed, x)

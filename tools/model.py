@@ -100,6 +100,12 @@ class EntityField(_Strict):
                                                          "(or 'fk_field.field' of the row a foreign key refers to) "
                                                          "it falls on or after, for every status: a return after "
                                                          "the pick-up, a refill after the visit")
+    every: int | str | None = Field(default=None, description="date fields: the rows referring to one parent row (by "
+                                                               "the table's first foreign key) fall this many days "
+                                                               "apart, counted from when that row began (a line's bills "
+                                                               "a month apart, on its billing day); or an expression "
+                                                               "over the parent row: 14 if payment_frequency == "
+                                                               "'biweekly' else 30")
     among: dict[str, list[Any]] | None = Field(
         default=None, description="foreign keys: {field of the referred table: [values]}: refers only to rows "
                                   "with one of those values (a refill to a completed visit); to any row when "

@@ -39,6 +39,16 @@ def is_money(name: str, value: Any) -> bool:
         and bool(_MONEY.search(low)) and not _NOT_MONEY.search(low)
 
 
+ENDED = frozenset({"closed", "cancelled", "canceled", "removed", "terminated", "deleted", "expired", "deactivated"})
+"""Statuses of a record that is no longer the customer's to use: a question across their records
+("which of my accounts has the lowest balance?") leaves it out."""
+
+
+def ended(record: Any) -> bool:
+    """Whether a record (a mapping with a `status`) has ended: closed, cancelled, removed ..."""
+    return isinstance(record, dict) and str(record.get("status", "")).lower() in ENDED
+
+
 def money(value: float) -> str:
     """$1,200.50; whole amounts without cents ($5,500)."""
     return f"${value:,.0f}" if float(value) == int(value) else f"${value:,.2f}"

@@ -125,7 +125,84 @@ class _Seeder:
             out.append(self._row(e, i, seen, {}))
         self.keys[e.name] = [r[e.primary_key] for r in out]
         self.table_rows[e.name] = out
+        for f in e.fields:
+            if f.every is not None:
+                self._cycles(e, f, out, len(e.data))
         return out
+
+    def _cycles(self, e: Entity, f: EntityField, rows: list[dict[str, Any]], given: int) -> None:
+        """`every`: the generated rows of one parent row (the table's first foreign key) moved onto
+        its cycle days (when it began + k * every days; `every` an expression over the parent row
+        where the period is its own: a biweekly plan's installments), one row a cycle: a line's
+        bills a month apart on its billing day, not days apart. The rows whose window ends first
+        choose first (an overdue bill before a paid one); each takes the latest free cycle day on or
+        before its drawn date, else the latest before its window ends (and, for a window ahead of
+        the clock, not before it begins: a scheduled installment stays ahead); a row its parent has
+        no cycle left for goes to another parent row (one its other keys agree with) that has, and
+        where none has, the row is not seeded (lines too new for so many bills). Nothing is drawn,
+        so the tables after it are seeded as before."""
+        fk = next(x for x in e.fields if x.foreign_key)
+        table, key = fk.foreign_key.split(".", 1)  # type: ignore[union-attr]
+        taken: dict[Any, set[int]] = {}
+        began: dict[Any, tuple[dt.datetime, int] | None] = {}
+        period = compile_expr(f.every) if isinstance(f.every, str) else None
+
+        def cycles(parent_key: Any) -> tuple[dt.datetime, int] | None:
+            """(when the parent row began, its period in days)."""
+            if parent_key not in began:
+                parent = self._parent_row(fk.foreign_key, parent_key)  # type: ignore[arg-type]
+                start = _date(self._latest_parent_date([parent]), True) if parent else None
+                days = f.every if period is None else period(parent[1], _Seeded(self.domain, self.table_rows)) \
+                    if parent else None
+                began[parent_key] = (start, int(days)) if start is not None and isinstance(days, (int, float)) \
+                    and not isinstance(days, bool) and days >= 1 else None  # type: ignore[assignment]
+            return began[parent_key]
+
+        def free(parent_key: Any, drawn: dt.datetime, window: tuple[dt.datetime, dt.datetime]) -> int | None:
+            got = cycles(parent_key)
+            if got is None:
+                return None
+            start, every = got
+            top = (window[1] - start).days // every
+            low = max(0, -(-(window[0] - start).days // every)) if window[0] > self.clock else 0
+            if top < low:
+                return None
+            want = min(top, max(low, (drawn - start).days // every))
+            used = taken.setdefault(parent_key, set())
+            return next((c for c in [*range(want, low - 1, -1), *range(want + 1, top + 1)] if c not in used), None)
+
+        placed, dropped = [], set()
+        for r in rows[given:]:
+            drawn = _date(r.get(f.name))
+            if drawn is None or r.get(fk.name) is None:
+                continue
+            parents = [p for x in e.fields if x.foreign_key and r.get(x.name) is not None
+                       and (p := self._parent_row(x.foreign_key, r[x.name])) is not None]
+            bounds = self._bounds(e, f, parents, r)
+            placed.append((bounds or (drawn, self.clock), drawn, r, parents))
+        placed.sort(key=lambda p: (p[0][1], -p[1].timestamp()))
+        for ends, drawn, r, parents in placed:
+            k = free(r[fk.name], drawn, ends)
+            if k is None:  # another parent row, one the row's other keys agree with, that has a cycle left
+                others = [(pe, pr) for pe, pr in parents if pe.name != table or pr.get(key) != r[fk.name]]
+                known = {k_: v for k_, v in _known(others).items() if not k_.startswith(f"{table}.")}
+                now = self._parent_row(fk.foreign_key, r[fk.name])  # type: ignore[arg-type]
+                follows = [b.partition(".")[2] for x in e.fields for b in (x.by or {}) if b.startswith(f"{fk.name}.")]
+                pool = sorted([p for p in _agreeing(self.entities[table], self.table_rows.get(table, []), known)
+                               if now is None or all(p.get(x) == now[1].get(x) for x in follows)],
+                              key=lambda p: zlib.crc32(f"{p.get(key)}:{r.get(e.primary_key)}".encode()))
+                moved = next((p[key] for p in pool if free(p[key], drawn, ends) is not None), None)
+                if moved is None:  # no parent row has a cycle left for it: not seeded
+                    dropped.add(id(r))
+                    continue
+                r[fk.name] = moved
+                k = free(moved, drawn, ends)
+            taken[r[fk.name]].add(k)  # type: ignore[arg-type]
+            start, every = began[r[fk.name]]  # type: ignore[misc]
+            r[f.name] = (start + dt.timedelta(days=k * every)).date().isoformat()
+        if dropped:
+            rows[:] = [r for r in rows if id(r) not in dropped]
+            self.keys[e.name] = [r[e.primary_key] for r in rows]
 
     def _row(self, e: Entity, i: int, seen: dict[str, set], given: dict[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {}
@@ -463,7 +540,19 @@ class _Seeder:
     def _latest_parent_date(self, parents: list[tuple[Entity, dict[str, Any]]]) -> dt.datetime | None:
         """When the newest of the referred rows began: a row's dates come after its parents'.
         A parent's beginning is its earliest past date (an account's opening, not its next bill)."""
-        starts = [min(past) for past in (self._past_dates(pe, pr) for pe, pr in parents) if past]
+        starts = [x for x in (self._began(pe, pr) for pe, pr in parents) if x is not None]
+        return max(starts) if starts else None
+
+    def _began(self, e: Entity, row: dict[str, Any], depth: int = 0) -> dt.datetime | None:
+        """When a row began: its earliest past date, else (a row with none: an installment due next
+        month) when the rows it refers to began (its plan's start), so what is filed on it is
+        filed after that."""
+        past = self._past_dates(e, row)
+        if past or depth > 3:
+            return min(past) if past else None
+        starts = [x for f in e.fields if f.foreign_key and row.get(f.name) is not None
+                  and (p := self._parent_row(f.foreign_key, row[f.name])) is not None
+                  and (x := self._began(p[0], p[1], depth + 1)) is not None]
         return max(starts) if starts else None
 
     def value(self, e: Entity, f: EntityField, i: int) -> Any:

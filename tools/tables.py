@@ -261,6 +261,8 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
                                    "0 <= first < second <= 24 of a datetime field")
             if f.after is not None:
                 _check_after(f"entities[{i}] ({e.name}).{f.name}", f, e, tables)
+            if f.every is not None:
+                _check_every(f"entities[{i}] ({e.name}).{f.name}", f, e, tables)
             if f.by is not None and (len(f.by) != 1 or next(iter(f.by)) not in {x.name for x in e.fields}):
                 other = next(iter(f.by)) if len(f.by) == 1 else ""
                 if "." not in other:  # "order_id.status": a field of the row a foreign key refers to
@@ -316,6 +318,26 @@ def _check_derived(where: str, source: str, e: Entity, tables: dict[str, Table])
     missing = compiled.tables - set(tables)
     if missing:
         raise CompileError(f"{where}: derived {source!r} reads unknown tables {sorted(missing)}")
+
+
+def _check_every(where: str, f: EntityField, e: Entity, tables: dict[str, Table]) -> None:
+    """`every: 30` (days) or an expression over the row the table's first foreign key refers to
+    (`14 if payment_frequency == 'biweekly' else 30`), on a date field of a table with a foreign key."""
+    fk = next((x for x in e.fields if x.foreign_key), None)
+    if f.type != "date" or fk is None or isinstance(f.every, bool) or isinstance(f.every, int) and f.every < 1:
+        raise CompileError(f"{where}: every {f.every!r} must be a number of days >= 1 (or an expression over the "
+                           "row the first foreign key refers to) on a date field of a table with a foreign key "
+                           "(the rows of one parent row fall that many days apart)")
+    if isinstance(f.every, str):
+        parent = tables.get(fk.foreign_key.split(".", 1)[0])  # type: ignore[union-attr]
+        try:
+            used = compile_expr(f.every)
+        except ExprError as err:
+            raise CompileError(f"{where}: every {f.every!r}: {err}") from None
+        known = {x.name for x in parent.entity.fields} if parent is not None else set()
+        if used.names - known:
+            raise CompileError(f"{where}: every {f.every!r} names {sorted(used.names - known)}, not fields of the row "
+                               f"{fk.name} refers to ({', '.join(sorted(known))})")
 
 
 def _check_after(where: str, f: EntityField, e: Entity, tables: dict[str, Table]) -> None:

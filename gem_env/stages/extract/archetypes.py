@@ -71,11 +71,13 @@ class Exchange:
     the item itself another variant, when the text allows it."""
 
     verb: str                            # exchange: the tool is <verb>_<child>
-    options: tuple[str, ...]             # every variant's option, each once in a domain
+    options: tuple[str, ...]             # options drawn for the variants (as many variants as options)
     from_statuses: tuple[str, ...]       # the main record's statuses an item is exchanged from (delivered)
     old_status: str
     new_status: str
     modify_from: tuple[str, ...] = ()    # ... and those it is changed in place from (pending: not shipped yet)
+    by_kind: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the options of an entry of each kind
+    other_kinds: tuple[str, ...] = ()    # ... and of an entry of a kind not listed
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,26 @@ def tiered(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+#: what a tier costs against the first (cheapest) one, by its place in the list: an economy fare,
+#: premium economy half as much again, business three times, first five
+TIER_FACTORS = (1, 1.6, 3, 5)
+
+
+def tier_priced(expr: str, tier: str | None, values: list[Any] | None) -> str:
+    """A derived amount (`expr`) that follows a tier (``tier``: the field naming it, its `values`
+    cheapest first): the first tier's amount times its `TIER_FACTORS` (a business fare is three
+    economy ones). Unchanged without a tier or fewer than two of its values."""
+    if not tier or not values or len(values) < 2:
+        return expr
+    return f"round(({expr}) * {tier_factor(tier, values)}, 2)"
+
+
+def tier_factor(tier: str, values: list[Any]) -> str:
+    """The expression of `TIER_FACTORS` for the tier the expression `tier` names (values cheapest first)."""
+    cases = [f"{TIER_FACTORS[min(i, len(TIER_FACTORS) - 1)]} if {tier} == {str(v)!r}" for i, v in enumerate(values) if i]
+    return f"({' else '.join(cases)} else 1)"
+
+
 def _pick(values: tuple[str, ...]) -> dict[str, Any]:
     """A Faker source choosing among values people write in such a field (a memo, a subject line):
     free text in the schema, never lorem ipsum in the data."""
@@ -189,6 +211,13 @@ def _pick(values: tuple[str, ...]) -> dict[str, Any]:
 _MEMOS = ("Rent", "Dinner split", "Utilities", "Birthday gift", "Gym membership", "Car repair", "Concert tickets",
           "Groceries", "Babysitting", "Phone bill", "Book club dues", "Holiday trip share", "Internet bill",
           "Piano lessons", "Cleaning service", "Movie night", "Team lunch", "Wedding gift")
+#: what a payment for each memo costs: rent is no $79.55, a book club's dues no $478.92
+_MEMO_AMOUNTS = {"Rent": (900, 2400), "Dinner split": (15, 80), "Utilities": (60, 250), "Birthday gift": (20, 150),
+                 "Gym membership": (20, 90), "Car repair": (150, 1200), "Concert tickets": (40, 300),
+                 "Groceries": (30, 250), "Babysitting": (40, 200), "Phone bill": (30, 120), "Book club dues": (10, 40),
+                 "Holiday trip share": (150, 900), "Internet bill": (40, 100), "Piano lessons": (40, 200),
+                 "Cleaning service": (60, 250), "Movie night": (10, 50), "Team lunch": (15, 120),
+                 "Wedding gift": (50, 500)}
 _SUBJECTS = ("Card declined at checkout", "Cannot sign in to the app", "Refund not received yet",
              "Wrong item delivered", "Parcel marked delivered but missing", "Charged twice for one order",
              "Reset email not arriving", "App closes on launch", "Question about my bill",
@@ -197,10 +226,30 @@ _SUBJECTS = ("Card declined at checkout", "Cannot sign in to the app", "Refund n
 _PRODUCTS = ("wireless earbuds", "running shoes", "coffee grinder", "desk lamp", "backpack", "phone case",
              "water bottle", "yoga mat", "rain jacket", "blender", "bluetooth speaker", "office chair")
 
+#: how many days apart a plan's payments fall
+_PERIOD = "14 if payment_frequency == 'biweekly' else 30"
+
 _RENTED = ("compact car", "midsize sedan", "SUV", "minivan", "pickup truck", "cargo van")
 
 _OPTIONS = tuple(f"{colour}, size {size}" for colour in ("black", "white", "navy", "grey", "green", "red", "sand",
                                                          "teal", "olive", "plum") for size in ("S", "M", "L"))
+#: the variants a product of each kind comes in (a coffee grinder in colours and finishes, not in
+#: sizes); a product of another kind (one the text names) comes in colours
+_OPTIONS_BY_KIND = {
+    "wireless earbuds": ("black", "white", "navy", "sand", "graphite", "sage green"),
+    "running shoes": tuple(f"{c}, size {n}" for c in ("black", "white", "grey") for n in (8, 9, 10, 11)),
+    "coffee grinder": ("matte black", "brushed steel", "white", "copper", "slate grey", "cream"),
+    "desk lamp": ("black", "white", "brass", "walnut", "matte grey", "sage green"),
+    "backpack": tuple(f"{c}, {v} L" for c in ("black", "navy", "olive") for v in (20, 28)),
+    "phone case": tuple(f"{c}, for {m}" for c in ("clear", "black", "navy") for m in ("iPhone 15", "Pixel 8")),
+    "water bottle": tuple(f"{v} ml, {c}" for v in (500, 750) for c in ("black", "teal", "white")),
+    "yoga mat": tuple(f"{t} mm, {c}" for t in (4, 6) for c in ("plum", "teal", "charcoal")),
+    "rain jacket": tuple(f"{c}, size {z}" for c in ("navy", "olive", "black") for z in ("S", "M", "L")),
+    "blender": ("black", "white", "red", "brushed steel", "sage green", "cream"),
+    "bluetooth speaker": ("black", "teal", "red", "white", "navy", "orange"),
+    "office chair": ("black mesh", "grey mesh", "black leather", "grey fabric", "blue fabric", "white mesh"),
+}
+_COLOURS = ("black", "white", "navy", "grey", "green", "red", "sand", "teal")
 _TITLES = ("The Quiet Harbor", "A Field Guide to Mosses", "Winter at Larkspur", "The Clockmaker's Daughter",
            "Rivers of Salt", "Bread Every Day", "The Long Way North", "Small Engines Explained", "Letters from Ostra",
            "The Glass Orchard", "Birds of the Coastal Plain", "A History of Maps", "Night Trains",
@@ -280,7 +329,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
         catalog=("product",),
         catalog_fields=(_f("name", values=list(_PRODUCTS)), _f("price", "number", range=[5, 300]),
                         _f("in_stock", "boolean")),
-        exchange=Exchange("exchange", _OPTIONS, ("delivered",), "exchanged", "pending", ("pending",)),
+        exchange=Exchange("exchange", _OPTIONS, ("delivered",), "exchanged", "pending", ("pending",),
+                          by_kind=_OPTIONS_BY_KIND, other_kinds=_COLOURS),
         tracked=("shipped", "in transit", "processed", "delivered"),
     ),
     Archetype(
@@ -294,7 +344,9 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      _f("travel_date", "date", range=["2025-01-20", "2025-03-30"], same_as="catalog.departure_date"),
                      _f("cabin", values=["economy", "premium", "business"]),
                      _f("bags", "integer", range=[0, 2]), _f("passengers", "integer", range=[1, 4]),
-                     _f("total_paid", "number", range=[90, 2400], derived="round(catalog.price * passengers, 2)"),
+                     # the flight's price is its economy fare; a cabin costs as its tier does
+                     _f("total_paid", "number", range=[90, 2400], derived="round(catalog.price * passengers, 2)",
+                        tier="cabin"),
                      _f("booked_on", "date")),
         actions=(Action("cancel", ("confirmed",), "cancelled", ("change of plan", "schedule change", "other")),),
         editable=(_f("bags", "integer", description="the new number of checked bags"),
@@ -366,7 +418,9 @@ ARCHETYPES: tuple[Archetype, ...] = (
                  Action("cancel", ("active", "suspended"), "closed", ("moving", "too expensive", "other"))),
         editable=(_f("plan", description="the new plan"),),
         child=("bill",),
-        child_fields=(_f("amount", "number", range=[10, 150]), _f("issued_on", "date", when={"overdue": (-90, -35)})),
+        # a line's bills: its monthly price, a month apart on its billing day (overdue ones over a month ago)
+        child_fields=(_f("amount", "number", range=[10, 150], derived="main.monthly_price"),
+                      _f("issued_on", "date", when={"overdue": (-90, -35)}, every=30)),
         child_statuses=("paid", "overdue"),
         request=("payment_plan",), request_verb="request", request_reasons=("hardship", "billing error"),
         request_from=("overdue",), addition=Addition("add", False, ("plan",)),
@@ -448,7 +502,9 @@ ARCHETYPES: tuple[Archetype, ...] = (
         keywords={"payment": 2, "send": 1, "money": 2, "contact": 2, "recipient": 2, "schedule": 2,
                   "recurring": 3, "split": 2, "qr": 2, "request": 1, "pay": 1, "block": 1, "rent": 1},
         main=("payment", "transfer"), statuses=("scheduled", "sent", "cancelled"),
-        main_fields=(_f("amount", "number", range=[5, 900]), _f("memo", faker=_pick(_MEMOS)),
+        main_fields=(_f("amount", "number", range=[5, 900],  # what it is for says what it costs
+                        by={"memo": {m: {"range": list(r)} for m, r in _MEMO_AMOUNTS.items()}}),
+                     _f("memo", faker=_pick(_MEMOS)),
                      _f("send_date", "date", range=["2025-01-16", "2025-03-01"], when={"sent": (-40, -1)}),
                      _f("frequency", values=["once", "weekly", "monthly"]), _f("created_on", "date")),
         actions=(Action("cancel", ("scheduled",), "cancelled", ("no longer needed", "wrong amount", "wrong recipient")),),
@@ -487,8 +543,11 @@ ARCHETYPES: tuple[Archetype, ...] = (
         editable=(_f("autopay", "boolean", description="turn automatic payments on or off"),
                   _f("payment_frequency", description="how often you pay")),
         child=("installment",),
-        child_fields=(_f("amount", "number", range=[20, 500]),
-                      _f("due_date", "date", range=["2025-01-20", "2025-04-30"],
+        # a plan's installments: its purchase spread over its term, one each period, due a period apart
+        child_fields=(_f("amount", "number", range=[20, 500],
+                         derived=f"round(main.purchase_amount * ({_PERIOD.replace('payment_frequency', 'main.payment_frequency')})"
+                                 " / (30 * coalesce({'3 months': 3, '6 months': 6, '12 months': 12}[main.term], 6)), 2)"),
+                      _f("due_date", "date", range=["2025-01-20", "2025-04-30"], every=_PERIOD,
                          when={"paid": (-90, -1), "late": (-30, -1), "scheduled": (1, 100)})),
         child_statuses=("scheduled", "paid", "late"),
         child_status_by={"paid off": ("paid",), "cancelled": ("paid",)},

@@ -115,7 +115,7 @@ EXAMPLE_DOMAIN: dict[str, Any] = {
 
 SYSTEM = """\
 You turn a help-centre article, policy or how-to guide into an executable tool sandbox: one JSON \
-object with tables (entities), tools whose effects are declarative programs over the tables, \
+object with tables (entities), tools whose effects are programs over the tables, \
 workflows (2-4, one per request the document serves) and policy.
 
 entities: {{name (plural), primary_key, rows (0-{max_rows} generated), fields, data}}: a table for each \
@@ -124,7 +124,7 @@ boolean date datetime json), and how rows get values: "values" [..] (+"weights")
 (numbers, dates), "faker" (provider, or {{"provider": "bothify", "args": {{"text": "ORD-#####"}}}}), \
 "foreign_key" "table.key" (+"among" {{F: [..]}}), "default", "nullable", "unique", \
 "same_as" "product_id.name", "derived" E, \
-"by" {{"status": {{"frozen": ["lost"], "done": {{"range": [..]}}}}}}, "hours" [8, 17], "after" "start_date"}}. "data": [{{field: value}}] gives a reference table's rows.
+"by" {{"status": {{"frozen": ["lost"], "done": {{"range": [..]}}}}}}, "hours" [8, 17], "after" "start_date", "every" N}}. "data": [{{field: value}}] gives a reference table's rows.
 
 tools: {{name (verb_object), description, kind "read"|"write", parameters [{{name, type (string integer \
 number boolean array object), description, enum, required, default}}], effect, span}}, with the \

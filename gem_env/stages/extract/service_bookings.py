@@ -16,7 +16,7 @@ from typing import Any
 
 from ...text.words import indefinite
 from ...tools.expr import substitute
-from .archetypes import ENTRY_NAMES
+from .archetypes import ENTRY_NAMES, tier_priced
 from .service_feature import Feature, present
 from .service_writes import quoted_list
 
@@ -44,7 +44,9 @@ class Bookings:
             elif "default" in f:  # a new record starts from it (no freezes used, nothing due)
                 continue
             elif "derived" in f:  # what it costs as the seeded rows do: a night's rate times the nights
-                values[n] = substitute(f["derived"], {"catalog": f"{k}_row"})
+                tier = f.get("tier")  # a business fare as the seeded ones are: three economy fares
+                values[n] = tier_priced(substitute(f["derived"], {"catalog": f"{k}_row"}), tier, next(
+                    (x.get("values") for x in self.entity(self.mains)["fields"] if x["name"] == tier), None))
             elif t in ("number",) and price:  # the entry's price
                 values[n] = f"{k}_row.{price}"
             elif n.endswith("_on"):

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from ...text.words import indefinite
+from .archetypes import ENTRY_NAMES
 from .service_feature import Feature
 from .service_writes import quoted_list
 from .specialise import Found, Specialisation
@@ -68,20 +69,30 @@ class Exchanges:
         return f"{self.sp.catalog}_variants"
 
     def variant_entity(self) -> dict[str, Any]:
-        """One row per variant: its entry and its option ("navy, size M"), each option once, so two
-        variants of one entry never read the same."""
-        options = list(self.a.exchange.options)
+        """One row per variant: its entry and its option, one its entry's kind comes in (running
+        shoes "black, size 9", a coffee grinder "brushed steel", an entry of a kind not listed a
+        colour), the entry's n-th variant its kind's n-th option, so two variants of one entry never
+        read the same."""
+        ex = self.a.exchange
+        options = list(ex.options)
+        name = next((f["name"] for f in self.a.catalog_fields if f["name"] in ENTRY_NAMES), "name")
+        kinds = f"coalesce({ {k: list(v) for k, v in ex.by_kind.items()}!r}[lower(lookup('{self.catalogs}', {self.catalog_pk}).{name})], " \
+                f"{list(ex.other_kinds)!r})"
+        nth = f"len([v for v in rows('{self.variants}', {{{self.catalog_pk}: {self.catalog_pk}}}) if v.variant_id < variant_id])"
+        option: dict[str, Any] = {"name": "option", "values": options}
+        if ex.by_kind and ex.other_kinds:
+            option["derived"] = f"{kinds}[{nth} % len({kinds})]"
         return {"name": self.variants, "primary_key": "variant_id", "rows": len(options), "fields": [
             {"name": "variant_id", "faker": {"provider": "bothify", "args": {"text": "VAR-#####"}}},
             {"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"},
-            {"name": "option", "values": options, "unique": True},
-            {"name": "in_stock", "type": "boolean"}]}
+            option, {"name": "in_stock", "type": "boolean"}]}
 
     def variant_fields(self) -> list[dict[str, Any]]:
         """What an item says of its variant, before the fields copied from the entry: the variant,
         then the entry it is of (so the item's entry name and price follow)."""
         return [{"name": "variant_id", "foreign_key": f"{self.variants}.variant_id"},
-                {"name": "option", "same_as": "variant_id.option"},
+                {"name": "option", "same_as": "variant_id.option",  # the variant's option as derived
+                 "derived": f"lookup('{self.variants}', variant_id).option"},
                 {"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}",
                  "same_as": f"variant_id.{self.catalog_pk}"}]
 

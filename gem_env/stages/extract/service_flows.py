@@ -44,6 +44,8 @@ class Flows:
         if self.requests:
             out.append(self.request_flow())
         first: list[dict[str, Any]] = []  # a feature's workflows that lead, whatever the title's words (`Feature.leads`)
+        if self.changes_email():  # the document's own request: "Change the email on your account"
+            first.append(self.email_flow())
         for f in self.features():
             (first if f.leads(self) else out).extend(f.flows(self))
         return first + sorted(out, key=self._relevance, reverse=True)
@@ -74,6 +76,20 @@ class Flows:
                            "args": {pk: {"result": f"owner.{pk}"}, "address": {"user": "address"},
                                     "city": {"user": "city"}, "zip": {"user": "zip"}}}],
                 "tells": {"address": "moved.address + ', ' + moved.city + ' ' + moved.zip"}}  # all of it
+
+    def email_flow(self) -> dict[str, Any]:
+        """The customer changes their email: found by the old one, they give the new one (their name
+        at another mail host, one no customer has)."""
+        o, pk = self.a.owner, self.owner_pk
+        new = "lower(row.first_name) + '.' + lower(row.last_name) + '@fastmail.com'"
+        return {"name": f"change_{o}_email", "category": "update",
+                "goal": "change my email to {new_email}",
+                "anchor": {"table": self.owners, "filter": f"count_rows('{self.owners}', {{email: {new}}}) == 0"},
+                "knows": {"email": "row.email", "new_email": new},
+                "steps": [{"use": "identify"},
+                          {"tool": f"update_{o}_email", "as": "changed",
+                           "args": {pk: {"result": f"owner.{pk}"}, "new_email": {"user": "new_email"}}}],
+                "tells": {"email": "changed.email"}}
 
     def handoff_flow(self) -> dict[str, Any]:
         """The customer asks for a person to take their question about one of their records: the

@@ -9,7 +9,7 @@ from ...text import features as tf
 from ...text.words import articled
 from ...tools.expr import compile_expr, substitute
 from ...tools.render import plural
-from .archetypes import ENTRY_NAMES, PHONE, Action, Archetype, tiered
+from .archetypes import ENTRY_NAMES, PHONE, Action, Archetype, tier_priced, tiered
 from .service_feature import Feature
 from .service_flows import Flows
 from .service_reads import ReadTools
@@ -394,10 +394,12 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             if "derived" in f:
                 f = dict(f)
                 source = f.pop("derived")
+                tier = f.pop("tier", None)  # a fare by the cabin, not a range by it
                 used = compile_expr(source)
                 if used.names - {x["name"] for x in fields} <= set(whole) and all(
                         field in {x["name"] for x in has[name]} for name, field in used.fields if name in has):
-                    derived = substitute(source, whole)
+                    derived = tier_priced(substitute(source, whole), tier,
+                                          next((x.get("values") for x in fields if x["name"] == tier), None))
                     f["derived"] = derived if child else self.with_fee(f["name"], derived)
             out.append(f)
         return out

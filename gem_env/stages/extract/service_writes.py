@@ -1,12 +1,18 @@
 """Write tools of a specialised archetype: every one changes a table, guarded by the text's rules."""
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from ...text.words import indefinite
 from ...tools.render import participle, plain_words
+from .archetypes import tier_factor
 from .specialise import ADDS_DAYS
+
+
+_CHANGE_WORDS = {"change", "update", "edit", "new", "replace"}
+_PAY_DIFFERENCE = re.compile(r"\bpay(?:s|ing)?\b(?: for)? (?:the |any )?(?:fare |price )?difference\b", re.I)
 
 
 def capped(caps: tuple[str, dict[str, int]], fields: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -44,8 +50,32 @@ class WriteTools:
             out.append(self.request_tool())
         out += [t for f in self.features() for t in f.writes(self)]
         out.append(self.update_owner_address())
+        if self.changes_email():
+            out.append(self.update_owner_email())
         out.append(self.transfer_to_human())
         return out
+
+    def changes_email(self) -> bool:
+        """Whether the document is about changing the owner's email ("Change the email on your
+        account"): its title names the email and a change."""
+        return "email" in self.title_words and bool(self.title_words & _CHANGE_WORDS)
+
+    def update_owner_email(self) -> dict[str, Any]:
+        """The owner's email changed to a new one no other owner has (they are found by it)."""
+        o, pk = self.a.owner, self.owner_pk
+        row = f"{o}_row"
+        taken = next((t for _, _, t in self.sp.sentences if re.search(r"\balready\b", t) and "email" in t.lower()), None)
+        return self._tool(
+            f"update_{o}_email", "write", f"Change {indefinite(o)}'s email address.",
+            [self._id_param(o, pk), {"name": "new_email", "type": "string", "description": "the new email address"}],
+            [{"find": self.owners, "as": row, "where": {pk: pk}, "error": f"No {o} with id {{{pk}}}"},
+             {"require": "contains(new_email, '@') and contains(new_email, '.')", "message": "That is not an email address"},
+             {"require": f"lower(new_email) != lower({row}.email)", "message": "That is already the email on file"},
+             {"require": f"count_rows('{self.owners}', {{email: lower(new_email)}}) == 0",
+              "message": (taken or "That email address is already used by another account")[:300]},
+             {"update": self.owners, "row": row, "set": {"email": "lower(new_email)"}},
+             {"return": f"project({row}, ['{pk}', 'email'])"}],
+            self.span_for("email"))
 
     def blocked_rules(self, verbs: set[str] | None, allowed: list[str]) -> list[Any]:
         """The text's "a `suspended` line cannot change plan" rules (found facts, value ``(field,
@@ -88,6 +118,8 @@ class WriteTools:
                 expr = ADDS_DAYS.sub(rf"add_days(\1, {period.value})", expr)
                 self._cite(period)
             sets[fld] = re.sub(r"\br\.", f"{row}.", expr)
+        kept = {fld: v for fld, v in self.status_values(a.to_status).items() if fld not in sets}
+        sets.update({fld: json.dumps(v) for fld, v in kept.items()})
         only = self.sp.only_from.get(a.verb)
         message = only.text[:300] if only else f"Only {indefinite(m)} that is {' or '.join(allowed)} can be {participle(a.verb)}"
         late = self.late_fee(a.verb)
@@ -104,10 +136,23 @@ class WriteTools:
                   {"update": self.mains, "row": row, "set": sets},
                   {"return": {pk: f"{row}.{pk}", "status": f"{row}.status",
                               **{fld: f"{row}.{fld}" for fld, _ in a.also_set},
+                              **{fld: f"{row}.{fld}" for fld, v in kept.items() if v is not None},  # no null noise
                               **({"late_fee": f"{row}.late_fee"} if late else {})}}]
         return self._tool(f"{a.verb}_{m}", "write", f"{a.verb.capitalize()} a {m} ({' or '.join(allowed)}); "
                           f"its status becomes {a.to_status}.", params, effect, self.span_for(a.verb, m)
                           or self.span_for(a.verb))
+
+    def status_values(self, status: str) -> dict[str, Any]:
+        """The main record's fields whose one value the seed gives a record in `status` (`by: {status:
+        {closed: [0]}}`: a closed account's balance is paid out): an action to that status sets them,
+        so a record closed in a session reads as the seeded closed ones do (and its reply shows the
+        values that are not null: "balance": 0, not a cancelled order's tracking number)."""
+        out = {}
+        for f in self.entity(self.mains)["fields"]:
+            case = f.get("by", {}).get("status", {}).get(status)
+            if isinstance(case, list) and len(case) == 1 and f["name"] != "status":
+                out[f["name"]] = case[0]
+        return out
 
     def late_fee(self, verb: str) -> tuple[float, int, str, str | None, str | None] | None:
         """(fee, hours, the record's date-time, the field and value exempt) of doing `verb` late, as the
@@ -216,9 +261,12 @@ class WriteTools:
                            "message": f"A {m}'s {plain_words(name)} can be at most ${cap.value:,.0f}"})
             self._cite(cap)
         entry, following = self.followers(name, row)
-        effect += [*entry, {"update": self.mains, "row": row, "set": {name: name, **counted, **following}},
+        priced, told = self.tier_repriced(name, row)
+        following.update(priced)
+        effect += [*entry, *([{"let": {f"old_{f}": f"{row}.{f}" for f in priced}}] if priced else []),
+                   {"update": self.mains, "row": row, "set": {name: name, **counted, **following}},
                    {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", **{f: f"{row}.{f}" for f in following},
-                               "status": f"{row}.status"}}]
+                               **told, "status": f"{row}.status"}}]
         word = name.split("_")[0]
         return self._tool(f"update_{m}_{name}", "write", f"Change {indefinite(m)}'s {plain_words(name)}.",
                           [self._id_param(m, pk), param], effect,
@@ -241,6 +289,23 @@ class WriteTools:
         sets = {key: f"{entry}.{key}", **{x["name"]: f"{entry}.{x['same_as'].partition('.')[2]}" for x in fields
                                          if x["name"] != name and x.get("same_as", "").startswith(f"{key}.")}}
         return [find], sets
+
+    def tier_repriced(self, name: str, row: str) -> tuple[dict[str, str], dict[str, str]]:
+        """({field: its new value}, {what the reply tells: expression}) of a change of the tier `name`
+        where an amount is priced by it (a booking's total by its cabin, `archetypes.tier_priced`)
+        and the text says the customer pays the difference ("Cabin changes require the user to pay
+        for the difference"): the amount moves to the new tier's price and the reply tells the
+        difference paid (negative: refunded). Where the text says nothing, a change moves no money."""
+        priced = [f["name"] for f in self.a.main_fields if f.get("tier") == name and "derived" in f]
+        said = next(((a, b, t) for a, b, t in self.sp.sentences if _PAY_DIFFERENCE.search(t)
+                     and re.search(rf"\b{re.escape(name.replace('_', ' '))}", t, re.I)), None)
+        values = next((x.get("values") for x in self.entity(self.mains)["fields"] if x["name"] == name), None)
+        if not priced or said is None or not values or len(values) < 2:
+            return {}, {}
+        self.spans.append(said[:2])
+        new, old = tier_factor(name, values), tier_factor(f"{row}.{name}", values)
+        sets = {f: f"round({row}.{f} * {new} / {old}, 2)" for f in priced}
+        return sets, {"fare_difference": f"round({row}.{priced[0]} - old_{priced[0]}, 2)"}
 
     def _tier_followers(self, name: str, row: str) -> dict[str, str]:
         """The fields whose range follows the tier `name` sets (a line's monthly price its plan,

@@ -8,7 +8,7 @@ from typing import Any
 
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
-from ...tools.render import is_money, plural, render, words
+from ...tools.render import ended, is_money, plural, render, words
 from .kinds import SECRET, Built, lookup_tools
 from .lookups import owner_listings
 from .model import GoldAction
@@ -19,7 +19,8 @@ MOST = {"highest": max, "lowest": min}
 def compare(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: Sandbox,
             rng: random.Random) -> Built | str:
     """The owner of `row` asks which of their `table` records has the highest or lowest value of a
-    number every one of them shows; the answer must carry that record's key and the value."""
+    number every one of them shows; the answer must carry that record's key and the value. Records
+    that have ended (closed, cancelled: `render.ended`) are read but not compared."""
     found = lookup_tools(compiled).get(table)
     if found is None:
         return f"no tool looks up one {table} row by its key"
@@ -30,6 +31,9 @@ def compare(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: 
         reads = [GoldAction(tool=tool, arguments={param: i}, result=sandbox.call(tool, {param: i}).value) for i in ids]
         records = [a.result for a in reads]
         if not all(isinstance(r, dict) and "error" not in r for r in records):
+            continue
+        records = [r for r in records if not ended(r)]  # a closed account's balance is no longer theirs
+        if len(records) < 2:
             continue
         numbers = _numbers(records, param)
         if not numbers:
