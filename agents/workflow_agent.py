@@ -34,10 +34,10 @@ from .candidates import MOST, Records
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
-from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
-                     recognise_lookup)
+from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, owner_lists,
+                     reaches, recognise_lookup)
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message, memory,
-                        records)
+                        opened as was_opened, records, rule_records)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -161,7 +161,7 @@ class WorkflowAgent:
         handoff to a person, offered after a refusal; None when it has none."""
         self._lookups = lookup_plans(compiled)
         self._after_yes = {p.workflow.name: _steps_after_yes(p, self._lookups) for p in self._plans}
-        self._finders = finder_tools(compiled)
+        self._finders = finder_tools(compiled) + owner_lists(compiled)  # who the customer is, or their records
         self._auth = auth_finder(compiled)
         self._fallback = fallback_finder(compiled)  # who they are without their email: name and zip code
         # what says who the customer is (their profile's fields), the facts that carry over between requests
@@ -633,6 +633,10 @@ class WorkflowAgent:
         if unread is not None:  # check the rules on the record itself as it is now, not a list's summary
             return _call(*unread, turn)
         seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
+        # or read by an earlier request and unchanged since (found here in a list, not opened again)
+        spec_keys = rule_records(self.compiled.tools[tool].spec, args, self.records.keys)
+        seen += [r for r in looked if id(r) not in turn.stale and r not in seen
+                 and any(was_opened([r], self.records.keys[t], k) for t, k in spec_keys)]
         blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys)
         if blocked is not None:
             return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])

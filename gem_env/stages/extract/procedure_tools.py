@@ -76,6 +76,11 @@ class ProcedureTools:
                      anchor_conds=[f"row.status == '{self.initial}'"])
         flow.tools.append(self._get_tool())
         flow.tools.append(self._find_by_email_tool())
+        self.finder_name = flow.tools[-1]["name"]
+        # the record is the customer's own: the assistant finds it through them (their email), as a
+        # support agent would, and takes its id from that list; nobody knows a made-up FIL-00826.
+        # (No span: no step of the text; the listing tool carries the record's first mention.)
+        flow.steps.append({"tool": self.finder_name, "args": {"email": {"user": "email"}}, "as": "mine"})
         for j, info in enumerate(self.infos):
             self._step_tool(flow, j, info, requires[j], step_params[j])
         return flow.tools, self._workflow(flow)

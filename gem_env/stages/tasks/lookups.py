@@ -10,7 +10,7 @@ from typing import Any
 
 from ...agents.candidates import candidate_ids, listed
 from ...agents.ids import distinguishing, id_by_description, id_from_results, names_entry, record_lists
-from ...agents.lookup import LookupPlan, finder_tools, lookup_plans
+from ...agents.lookup import LookupPlan, finder_tools, lookup_plans, owner_lists
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
 from ...tools.render import happened, is_count, render, words
@@ -172,8 +172,9 @@ def _owned(compiled: CompiledDomain, sandbox: Sandbox, table: str, row: dict[str
 
 def _found_by_finder(compiled: CompiledDomain, table: str, row: dict[str, Any], param: str, key: Any,
                      sandbox: Sandbox) -> GoldAction | None:
-    """A read by what the row's owner knows (their email) whose result gives exactly this row's key."""
-    for finder in finder_tools(compiled):
+    """A read by what the row's owner knows (their email) whose result gives exactly this row's key:
+    one finding the owner, or one listing the owner's records (`owner_lists`)."""
+    for finder in [*finder_tools(compiled), *owner_lists(compiled)]:
         owner: dict[str, Any] | None = row if finder.table == table else None
         owner_pk = compiled.tables[finder.table].pk
         if owner is None and row.get(owner_pk) not in (None, ""):

@@ -1,0 +1,88 @@
+"""How a how-to procedure's record is found: through the customer (their email lists their
+records), never by a made-up id the customer is asked for or says (issue 9/11: "What's your
+balcony ID?" "It's BAL-85239.")."""
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from gem_env.agents.lookup import finder_tools, owner_lists
+from gem_env.agents.refined import RefinedAgent
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.documents import Document, Verdict
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.stages.ground.episode import Limits
+from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+from gem_env.stages.tasks import make_tasks
+from gem_env.stages.verify import verify
+from gem_env.tools import CompiledDomain, Domain, compile_domain
+
+RELEVANT = Verdict(id="x", relevant=True, score=0.9, reason="steps")
+TEXT = ("# How to Enclose a Balcony\n\n"
+        "1. Measure the balcony.\n"
+        "2. Check that the balcony is in good standing. Only a balcony in good standing can be enclosed.\n"
+        "3. Install the frame on the balcony.\n"
+        "4. Enclose the balcony with glass panels.\n")
+
+
+@pytest.fixture(scope="module")
+def balcony() -> CompiledDomain:
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="balcony", title="How to Enclose a Balcony",
+                                                                 text=TEXT), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    return compile_domain(domain)
+
+
+def test_the_procedure_opens_by_finding_the_customers_records_by_email(balcony: CompiledDomain) -> None:
+    wf = balcony.domain.workflows[0]
+    first = wf.steps[0]
+    assert first.tool == "find_balconies_by_email" and first.args["email"].user == "email"
+    # the listing is how the customer's records are found, not who the customer is
+    assert [f.tool for f in owner_lists(balcony)] == ["find_balconies_by_email"] and not finder_tools(balcony)
+
+
+def test_no_session_asks_for_or_says_a_made_up_record_id(balcony: CompiledDomain) -> None:
+    tasks, rejected = make_tasks(balcony, per_domain=12, seed=5)
+    assert len(tasks) >= 8, rejected
+    assert {t.category for t in tasks} >= {"lookup", "refuse", "complete"}
+    jobs = [RolloutJob(t, balcony, RefinedAgent(WorkflowAgent(balcony)), ScriptedUser(t.scenario), Limits())
+            for t in tasks]
+    trajectories = asyncio.run(run_rollouts(jobs))
+    failed = [(t.id, [c.name for c in v.checks if not c.passed])
+              for t, traj in zip(tasks, trajectories) if not (v := verify(t, traj.messages, balcony)).passed]
+    assert not failed
+    for t, traj in zip(tasks, trajectories):
+        said = " ".join(m.get("content") or "" for m in traj.messages if m["role"] == "user")
+        asked = [m.get("content") or "" for m in traj.messages if m["role"] == "assistant" and not m.get("tool_calls")]
+        assert not re.search(r"\bBAL-\d", said), (t.id, said)
+        assert not any(re.search(r"\bbalcony ID\b", a, re.I) for a in asked), (t.id, asked)
+        assert "balcony_id" not in t.scenario.knows, t.scenario.knows
+
+
+def test_a_rule_an_earlier_request_read_refuses_the_write_without_trying_it(tmp_path, monkeypatch) -> None:
+    """A lookup reads the server, then the customer asks for the procedure whose rule that server
+    breaks: the assistant refuses from what it read (it found the server in the listing this time,
+    not by opening it again) and does not try the write (Debian documents that failed so)."""
+    import json
+
+    from conftest import shared_path
+
+    from gem_env.cli import main
+    from gem_env.stages.filter import OfflineFilter
+    judge = OfflineFilter.judge
+    monkeypatch.setattr(OfflineFilter, "judge",
+                        lambda self, doc: judge(self, doc).model_copy(update={"relevant": True}))
+    wanted = {"debian-handbook:sect.virtualization", "debian-handbook:sect.x509-cert", "debian-reference:12.5.2",
+              "debian-handbook:sect.network-config"}
+    lines = [line for line in shared_path("corpora", "debian_docs_sections.jsonl").read_text().splitlines()
+             if json.loads(line)["id"] in wanted]
+    corpus = tmp_path / "debian.jsonl"
+    corpus.write_text("\n".join(lines) + "\n")
+    for seed in (0, 5):
+        out = tmp_path / f"run{seed}"
+        assert main(["synthesize", str(corpus), "--out", str(out), "--seed", str(seed), "--quiet"]) == 0
+        counts = json.loads((out / "manifest.json").read_text())["counts"]
+        assert counts["tasks_admitted"] >= 10 and counts["trajectories_accepted"] == counts["tasks_admitted"], counts
