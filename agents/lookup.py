@@ -335,7 +335,8 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
                          who=subject, own=who != "they" and plan.catalog is None, ahead=ahead)
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
-    return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called, own=own),
+    return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called, own=own,
+                                               name=S.own_names([record]).get(str(record.get(plan.param, key)))),
                                      *facts, close] if p))
 
 

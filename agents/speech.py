@@ -200,7 +200,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     first time. `how_to`: the action is a how-to guide's title (what the customer asked for,
     never "the next step is to" it), of this many steps confirmed at once; 0 for another action."""
     if again:
-        extra = details(args, secret, said=what)
+        extra = details(args, secret, said=what, names=own_names(seen or []))
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
     seen = seen or []
     said_as = what
@@ -218,7 +218,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     body = pick(rng, (bodies,) if lead else (B.CONFIRM_LEAD, bodies), action=said_as)
     # a record the action names ("open a new Navy Blue account", "for one in navy, size M"): its number adds nothing
     named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
-    extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
+    extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what,
+                    names=own_names(seen))
     quote = quoted(args, seen)
     described = describe(rng, args, [r for r in seen if r is not quote], secret, said=what, owner=owner)
     priced = price(rng, quote) if quote else ""
@@ -563,15 +564,30 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
     return ", ".join([head, *rest])
 
 
-def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
+def own_names(records: list[dict[str, Any]]) -> dict[str, str]:
+    """{a record's id: its own name} for records known by a name of their own (a package's
+    `package_name`, beside its `package_id`): "package coturn" is said, not its number."""
+    out = {}
+    for r in records:
+        key = own_key(r)
+        name = r.get(f"{key[:-3]}_name") if key and key.endswith("_id") else None
+        if isinstance(name, str) and name and r.get(key) is not None:
+            out[str(r[key])] = name
+    return out
+
+
+def details(args: dict[str, Any], secret: re.Pattern, said: str = "", names: dict[str, str] | None = None) -> str:
     """The values of a call in a sentence ("This is for card CRD-1, with 4 passengers."), leaving
     out secrets, what `said` already says, and the user's own customer number; a reason in a
-    sentence of its own ("I'll put the reason down as travel.")."""
+    sentence of its own ("I'll put the reason down as travel."). A record known by its own name
+    (`names`, by id: `own_names`) is said by it ("This is for package coturn.")."""
     ids, others, why = [], [], ""
     for name, value in args.items():
         if secret.search(name) or value in (None, "", [], {}) or isinstance(value, bool) and "turn " in said:
             continue
         text = render(value) if name == "id" or name.endswith("_id") else spoken(name, value)
+        if (name == "id" or name.endswith("_id")) and names and str(value) in names:
+            text = names[str(value)]
         if text and (text in said or when_words(text) in said):
             continue
         if name == "reason":  # unless told in words: "because the item was not received"
@@ -948,7 +964,7 @@ def record_note(rng: random.Random, result: Any) -> str:
     if _PERSON.match(noun.lower()):  # the user's own profile: not "This applies to customer CST-1" to them
         return ""
     owner = next((v for k, v in result.items() if "email" in k and isinstance(v, str)), None)
-    what = f"{noun} {ident[1]}"
+    what = f"{noun} {own_names([result]).get(ident[1], ident[1])}"  # "package coturn", if it goes by a name
     if owner:
         what += f", registered to {owner}"
     return pick(rng, B.NOTE, what=what)
@@ -958,15 +974,17 @@ def record_note(rng: random.Random, result: Any) -> str:
 _PERSON = re.compile(r"^(?:customer|member|user|patient|guest|client|account holder|cardholder|profile)s?$")
 
 
-def looked(rng: random.Random, noun: str, key: Any, called: str | None = None, *, own: bool = False) -> str:
+def looked(rng: random.Random, noun: str, key: Any, called: str | None = None, *, own: bool = False,
+           name: str | None = None) -> str:
     """The opening of an answer about one record ("Here's what I see for card CRD-1041."; the
     customer's `own` record is "your profile", not its internal number; a catalog entry or another
     person the customer named is called so: "I found the yoga mat.", "I found the Basic plan.", "I
-    found Jackie Morton's details."), or nothing."""
+    found Jackie Morton's details."; a record known by its own `name` by it: "package coturn"), or
+    nothing."""
     if called:
         if PEOPLE.match(noun):
             return pick(rng, B.LOOKED, what=f"{called}'s details")
         # a one-word name is a tier, said with its noun: "the Basic plan", never "I found the Basic."
         entry = f"{called} {noun}" if " " not in called and called[:1].isupper() else called
         return pick(rng, B.LOOKED_UP, what=entry if _WORK.match(f"{noun}_id") else f"the {entry}")
-    return pick(rng, B.LOOKED, what="your profile" if own else f"{noun} {render(key)}")
+    return pick(rng, B.LOOKED, what="your profile" if own else f"{noun} {name or render(key)}")

@@ -86,3 +86,51 @@ def test_a_rule_an_earlier_request_read_refuses_the_write_without_trying_it(tmp_
         assert main(["synthesize", str(corpus), "--out", str(out), "--seed", str(seed), "--quiet"]) == 0
         counts = json.loads((out / "manifest.json").read_text())["counts"]
         assert counts["tasks_admitted"] >= 10 and counts["trajectories_accepted"] == counts["tasks_admitted"], counts
+
+
+def test_the_request_is_done_at_the_step_that_does_it_not_the_write_before() -> None:
+    """"How to Delete Bookmarks": step 3 deletes; 'deleted' was set by step 2 ("Expand the
+    categories") and the bookmark was clicked after it."""
+    text = ("How to Delete Bookmarks - Firefox\n1. Open the Bookmarks sidebar.\n"
+            "2. Expand the categories to see your bookmarks.\n"
+            "3. Right-click on a bookmark and select \"Delete\" to remove it.\n"
+            "4. Open the Library to manage your bookmarks.")
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id="bm", title="How to Delete Bookmarks - Firefox", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    steps = [domain.tool(s.tool) for s in domain.workflows[0].steps[1:]]
+    sets = [t.name for t in steps if "status to '" in t.description]
+    assert sets[-1].startswith("click") and steps[2].kind == "write", [t.description for t in steps]
+    assert "'expanded'" in steps[1].description, steps[1].description
+
+
+def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None:
+    """A Debian package is known by its name ("coturn"), each record's its own; the customer's list
+    shows it, the assistant says it ("This is for package coturn", "package coturn is ..."), and no
+    one asks what their own package's name is."""
+    from gem_env.tools.kinds import DEBIAN_PACKAGES
+    text = ("# Installing a package\n\n1. Update the package index.\n2. Install the package.\n"
+            "3. Check the package status.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="pkg", title="Installing a package",
+                                                                 text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    compiled = compile_domain(domain)
+    sandbox = compiled.new_sandbox()
+    rows = list(sandbox.dump()["packages"].values())
+    names = [r["package_name"] for r in rows]
+    assert len(set(names)) == len(rows) and set(names) <= set(DEBIAN_PACKAGES.values)
+    listed = sandbox.call("find_packages_by_email", {"email": rows[0]["owner_email"]}).value["packages"]
+    assert listed == [{"package_id": rows[0]["package_id"], "package_name": rows[0]["package_name"],
+                       "status": rows[0]["status"]}]
+    tasks, rejected = make_tasks(compiled, per_domain=9, seed=0)
+    assert tasks, rejected
+    jobs = [RolloutJob(t, compiled, RefinedAgent(WorkflowAgent(compiled)), ScriptedUser(t.scenario), Limits())
+            for t in tasks]
+    trajectories = asyncio.run(run_rollouts(jobs))
+    assert all(verify(t, traj.messages, compiled).passed for t, traj in zip(tasks, trajectories))
+    said = " ".join(m.get("content") or "" for traj in trajectories for m in traj.messages
+                    if m["role"] == "assistant" and not m.get("tool_calls"))
+    assert re.search(r"\bpackage (?:" + "|".join(map(re.escape, names)) + r")\b", said), said
+    assert not re.search(r"\bpackage PAC-\d", said), said
+    asks = [a for t in tasks for r in t.scenario.requests for a in r.asks]
+    assert asks and "package_name" not in asks, asks

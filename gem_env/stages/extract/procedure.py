@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ...documents import Document, Rejection, Verdict
 from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
+from ...tools.kinds import NAMED_BY
 from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
@@ -156,16 +158,37 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         writes = [i for i in self.infos if i.kind == "write"]
         title = re.findall(r"[A-Za-z]+", re.sub(r"^how to\s+", "", bare_title(self.doc.title), flags=re.I))
         goal = tf.verb_lemma(title[0]) if title else None
+        promoted = self._goal_step(writes, goal)
+        if promoted is not None:
+            writes = [i for i in self.infos if i.kind == "write"]
         statuses = [self._status_of(i, goal if i is writes[-1] else None) for i in writes]
         done = self._request_done(writes[-1] if writes else None)
         if done and statuses:
             statuses[-1] = _STATE_OF.get(done, done)
+        elif promoted is not None and statuses[-1] is None and goal:
+            statuses[-1] = participle(goal)  # the step that does what the title asks leaves its state
         self.request_done = done if statuses else None
         self.writes = [w for w, s in zip(writes, statuses) if s]
         self.statuses = [s for s in statuses if s]
         self.unclaimed = {j for j, i in enumerate(self.infos) if i.kind == "write" and all(i is not w for w in self.writes)}
         self.first_prior = VERB_STATUS.get(self.writes[0].verb, (None, None))[1] if self.writes else None
         self.produced = set(self.statuses)
+
+    def _goal_step(self, writes: list[StepInfo], goal: str | None) -> StepInfo | None:
+        """The step after the last write that does what the title asks, by its verb ('Right-click on
+        a bookmark and select "Delete"' of "How to Delete Bookmarks"), made a write: the record
+        reaches the request's state there, not at the write before it ('deleted' was set by "Expand
+        the categories", and the bookmark clicked after). None when no later step says the verb."""
+        if not writes or not leaves_a_state(goal):
+            return None
+        last = next(j for j, i in enumerate(self.infos) if i is writes[-1])
+        said = [j for j in range(last + 1, len(self.infos))
+                if re.search(rf"\b{re.escape(goal or '')}\b", self.infos[j].step.text, re.I)]
+        if not said:
+            return None
+        self.infos = list(self.infos)
+        self.infos[said[-1]] = replace(self.infos[said[-1]], kind="write")
+        return self.infos[said[-1]]
 
     def _request_done(self, last: StepInfo | None) -> str | None:
         """The status the procedure leaves once done, when its title is a request ("How to Display
@@ -456,6 +479,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
 
     def _entity(self) -> dict[str, Any]:
         self._seed_guards()
+        self.name_spec = self._name_spec()
         states = list(dict.fromkeys([self.initial, self.blocking, *self.statuses, *self.extra_statuses]))
         weights = [16, 2] + [1] * (len(states) - 2)
         fields = [
@@ -465,10 +489,24 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
              "description": f"email of the customer the {self.noun} belongs to"},
             {"name": "status", "type": "string", "values": states, "weights": weights,
              "description": f"state of the {self.noun}"},
+            *([self.name_spec] if self.name_spec else []),
             *[f.spec for f in self.fields.values()],
         ]
         return {"name": self.table, "primary_key": self.pk, "rows": self.ex.rows, "fields": fields,
                 "description": f"{plural(self.noun)} the procedure acts on"}
+
+    def _name_spec(self) -> dict[str, Any] | None:
+        """The field a thing known by its name is called by (`tools.kinds.NAMED_BY`: a package's
+        name, a file's, a server's host name), each record's its own, realistic of its kind: the
+        assistant and the customer speak of "package coturn", never of the record's number. None
+        for the customer's own things (found through them by email), or where the text's own
+        field of that name is there already."""
+        kind = NAMED_BY.get(self.noun)
+        name = f"{self.noun}_name"
+        if kind is None or name in self.fields:
+            return None
+        return {"name": name, "type": "string", "unique": True, **kind.spec(),
+                "description": f"the {self.noun}'s name"}
 
     def _policy(self, conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Every constraint sentence, with its span."""

@@ -40,8 +40,9 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     catalog = _catalog_of(compiled, table) if not _owned(compiled, sandbox, table, row) else None
     person = any(f.table == table for f in finder_tools(compiled))  # the customer, found by their email
     kept = _kept_by_the_procedure(compiled, table)
+    own_name = f"{compiled.noun(table)}_name"  # what they call their package: nobody asks us what it is
     facts = [k for k, v in result.value.items()
-             if k != param and k not in kept and not (catalog and names_entry(k, catalog.noun))
+             if k != param and k not in kept and not (catalog and names_entry(k, catalog.noun)) and k != own_name
              and not k.endswith("_id")
              and not SECRET.search(k) and "email" not in k and k not in _OWN_NAMES
              and not (person and any(w in k for w in _KNOWN_BY_HEART))
