@@ -953,8 +953,9 @@ def _details(key: str, record: dict[str, Any]) -> list[tuple[str, int, str]]:
 _SHORT = re.compile(r"^[\w$.,:/ -]{1,40}$")
 
 
-def record_note(rng: random.Random, result: Any) -> str:
-    """A line naming the record a change touched and who it belongs to, as support replies do."""
+def record_note(rng: random.Random, result: Any, names: dict[str, str] | None = None) -> str:
+    """A line naming the record a change touched and who it belongs to, as support replies do; by
+    its own name where it goes by one (`names`, by id: `own_names`)."""
     if not isinstance(result, dict):
         return ""
     ident = next(((k, v) for k, v in result.items() if (k == "id" or k.endswith("_id")) and isinstance(v, str)), None)
@@ -964,7 +965,8 @@ def record_note(rng: random.Random, result: Any) -> str:
     if _PERSON.match(noun.lower()):  # the user's own profile: not "This applies to customer CST-1" to them
         return ""
     owner = next((v for k, v in result.items() if "email" in k and isinstance(v, str)), None)
-    what = f"{noun} {own_names([result]).get(ident[1], ident[1])}"  # "package coturn", if it goes by a name
+    named = {**(names or {}), **own_names([result])}
+    what = f"{noun} {named.get(ident[1], ident[1])}"  # "package coturn", where it goes by a name
     if owner:
         what += f", registered to {owner}"
     return pick(rng, B.NOTE, what=what)

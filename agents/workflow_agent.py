@@ -957,7 +957,8 @@ class WorkflowAgent:
                   and isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0]
         note = ""
         if wrote and turn.rng.random() < 0.6:
-            note = S.record_note(turn.rng, last)
+            note = S.record_note(turn.rng, last, S.own_names([r for _, r in _tool_results(turn.segment)
+                                                             if isinstance(r, dict)]))
             if _repeats(note, turn.said) or any(isinstance(v, str) and v in note for _, v in facts):
                 note = ""  # the confirmation just named that record, or the reply tells its new id: not said again
         also = " ".join(f"Your {self.compiled.noun(table)} {key} has been {status} too." for table, key, status in besides)

@@ -134,3 +134,27 @@ def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None
     assert not re.search(r"\bpackage PAC-\d", said), said
     asks = [a for t in tasks for r in t.scenario.requests for a in r.asks]
     assert asks and "package_name" not in asks, asks
+
+
+def test_a_step_that_selects_the_record_asks_for_no_new_name_and_the_note_names_it() -> None:
+    """"Select a document." picks the record (found through the customer; it goes by its own name):
+    no "document name" the user gives and the tool stores over it (the assistant said "This is for
+    document jackson_1973.docx, with the document name chang_1995.docx"), and the line after the
+    change names it, not DOC-55954."""
+    text = ("How to Download Google Docs - On Desktop\n1. Open Google Docs.\n2. Select a document.\n"
+            "3. Click File.\n4. Select Download as.\n5. Click a format.")
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id="gd", title="How to Download Google Docs - On Desktop", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    fields = {f.name: f for f in domain.entities[0].fields}
+    assert fields["document_name"].unique
+    assert not any(p.name == "document_name" for t in domain.tools for p in t.parameters)
+    compiled = compile_domain(domain)
+    tasks, rejected = make_tasks(compiled, per_domain=9, seed=1)
+    jobs = [RolloutJob(t, compiled, RefinedAgent(WorkflowAgent(compiled)), ScriptedUser(t.scenario), Limits())
+            for t in tasks]
+    trajectories = asyncio.run(run_rollouts(jobs))
+    assert all(verify(t, traj.messages, compiled).passed for t, traj in zip(tasks, trajectories))
+    said = " ".join(m.get("content") or "" for traj in trajectories for m in traj.messages
+                    if m["role"] != "tool" and not m.get("tool_calls"))
+    assert "DOC-" not in said and "document name" not in said, said

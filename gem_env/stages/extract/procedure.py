@@ -396,6 +396,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         for g in given_values(body, info.verb, info.object_words, self.noun, self.ex.document_seed(self.doc.id),
                               self.doc.title or ""):
             name = g.name
+            if name == f"{self.noun}_name" and self.noun in NAMED_BY:
+                continue  # "Select a document": the record itself, known by its own name (`_name_spec`)
             if name in self.fields and (name not in self.given or self.given[name].mode != g.mode
                                         or self.given[name].choices != g.choices):
                 continue  # a field of another kind by that name, or another value the text writes
