@@ -336,8 +336,16 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
     return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called, own=own,
-                                               name=S.own_names([record]).get(str(record.get(plan.param, key)))),
+                                               name=_called_by(record, plan.param, key, agent, turn)),
                                      *facts, close] if p))
+
+
+def _called_by(record: dict[str, Any], param: str, key: Any, agent: Any, turn: Any) -> str | None:
+    """What the record is said as: its own name ("package coturn"), "" for the customer's only one
+    of its kind ("your zapdos"), None for its key."""
+    ident = str(record.get(param, key))
+    name = S.own_names([record]).get(ident)
+    return name if name is not None else "" if ident in agent.yours(turn) else None
 
 
 def owner_listing(turn: Any, agent: Any, results: list[tuple[str, Any]], key: str) -> Any:

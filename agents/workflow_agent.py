@@ -669,7 +669,19 @@ class WorkflowAgent:
                               again=self._changed_at_confirmation(turn),
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
                               who=self._customer(turn),
-                              how_to=_how_to(plan, len(self._writes_after(plan, tool, known)))))
+                              how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
+                              yours=self.yours(turn)))
+
+    def yours(self, turn: _Turn) -> frozenset[str]:
+        """Ids of the records the customer's own list (`owner_lists`: their records by their email)
+        shows as their only one: said as "your zapdos", not by a number nobody knows."""
+        lists = {f.tool: self.compiled.tables[f.table].pk for f in self._finders if f.many}
+        out: set[str] = set()
+        for tool, result in [*_tool_results(turn.segment), *((t, r) for t, _, r in turn.before)]:
+            for recs in record_lists(result) if tool in lists else []:
+                if len(recs) == 1 and recs[0].get(lists[tool]) is not None:
+                    out.add(str(recs[0][lists[tool]]))
+        return frozenset(out)
 
     def _writes_after(self, plan: Plan, tool: str, known: dict[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
         """(effect, the arguments known now) of the writes that always follow `tool`'s in the plan:
@@ -958,7 +970,7 @@ class WorkflowAgent:
         note = ""
         if wrote and turn.rng.random() < 0.6:
             note = S.record_note(turn.rng, last, S.own_names([r for _, r in _tool_results(turn.segment)
-                                                             if isinstance(r, dict)]))
+                                                             if isinstance(r, dict)]), self.yours(turn))
             if _repeats(note, turn.said) or any(isinstance(v, str) and v in note for _, v in facts):
                 note = ""  # the confirmation just named that record, or the reply tells its new id: not said again
         also = " ".join(f"Your {self.compiled.noun(table)} {key} has been {status} too." for table, key, status in besides)

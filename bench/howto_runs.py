@@ -7,7 +7,7 @@ Per corpus and seed: documents, relevant, domains, admitted tasks, accepted and 
 trajectories (`accepted_share` of the admitted: the target is 1.0), documents rejected per stage
 and the extract stage's most common reasons (numbers as N), and the means per accepted trajectory, and `record_ids` (`asked_share`: of the accepted trajectories,
 those whose assistant asks the customer for a "<thing> ID"; `said_share`: those whose customer says
-an id a tool then takes; issue 9/11: a person knows their email, a package's name, not a PAC-12345
+an id a tool then takes; `told_share`: those whose assistant says one; issue 9/11: a person knows their email, a package's name, not a PAC-12345
 number the sandbox made up). For the first
 seed of each corpus, `procedure_names` (bench/procedure_names.py) on its procedure-path domains.
 ``same_counts_at_every_seed`` says whether every seed admitted and accepted as many tasks.
@@ -41,8 +41,9 @@ _ASKS_ID = re.compile(r"\b[\w'-]+ IDs?\b")
 def record_ids(trajectories: Path) -> dict[str, Any]:
     """Of the accepted trajectories: how many have the assistant ask for a record's "<thing> ID"
     (in a message with a question), how many have the user say an id that a tool call then takes
-    (an argument named `id` or `*_id`), and the most asked nouns."""
-    n = asked = said = 0
+    (an argument named `id` or `*_id`), how many have the assistant say one (`told`: "This is for
+    zapdos ZAP-14852"), and the most asked nouns."""
+    n = asked = said = told = 0
     nouns: Counter[str] = Counter()
     with trajectories.open(encoding="utf-8") as fh:
         for line in fh:
@@ -57,8 +58,10 @@ def record_ids(trajectories: Path) -> dict[str, Any]:
                    if (k == "id" or k.endswith("_id")) and isinstance(v, (str, int)) and len(str(v)) >= 4}
             users = " ".join(m.get("content") or "" for m in messages if m["role"] == "user")
             said += any(v in users for v in ids)
+            told += any(v in t for t in texts for v in ids)
     return {"trajectories": n, "asked_share": round(asked / n, 4) if n else None,
-            "said_share": round(said / n, 4) if n else None, "asked_nouns": dict(nouns.most_common(8))}
+            "said_share": round(said / n, 4) if n else None, "told_share": round(told / n, 4) if n else None,
+            "asked_nouns": dict(nouns.most_common(8))}
 
 
 def run_one(corpus: Path, seed: int, out: Path) -> dict[str, Any]:

@@ -59,6 +59,9 @@ def test_no_session_asks_for_or_says_a_made_up_record_id(balcony: CompiledDomain
         asked = [m.get("content") or "" for m in traj.messages if m["role"] == "assistant" and not m.get("tool_calls")]
         assert not re.search(r"\bBAL-\d", said), (t.id, said)
         assert not any(re.search(r"\bbalcony ID\b", a, re.I) for a in asked), (t.id, asked)
+        # their only balcony is "your balcony", never read back as BAL-85239; nor described by how
+        # far the procedure's steps got ("with progress not started")
+        assert not any(re.search(r"\bBAL-\d|\bprogress\b", a) for a in asked), (t.id, asked)
         assert "balcony_id" not in t.scenario.knows, t.scenario.knows
 
 
