@@ -4,6 +4,7 @@ balcony ID?" "It's BAL-85239.")."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import pytest
@@ -69,7 +70,6 @@ def test_a_rule_an_earlier_request_read_refuses_the_write_without_trying_it(tmp_
     """A lookup reads the server, then the customer asks for the procedure whose rule that server
     breaks: the assistant refuses from what it read (it found the server in the listing this time,
     not by opening it again) and does not try the write (Debian documents that failed so)."""
-    import json
 
     from conftest import shared_path
 
@@ -140,10 +140,10 @@ def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None
 
 
 def test_a_step_that_selects_the_record_asks_for_no_new_name_and_the_note_names_it() -> None:
-    """"Select a document." picks the record (found through the customer; it goes by its own name):
-    no "document name" the user gives and the tool stores over it (the assistant said "This is for
-    document jackson_1973.docx, with the document name chang_1995.docx"), and the line after the
-    change names it, not DOC-55954."""
+    """"Select a document." picks the record, which goes by its own name: the customer says which
+    (its name, checked against the record), never a new "document name" the tool stores over it
+    (the assistant said "This is for document jackson_1973.docx, with the document name
+    chang_1995.docx"); the line after the change names it, not DOC-55954."""
     text = ("How to Download Google Docs - On Desktop\n1. Open Google Docs.\n2. Select a document.\n"
             "3. Click File.\n4. Select Download as.\n5. Click a format.")
     domain = OfflineExtractor(archetypes=False).extract(
@@ -151,7 +151,10 @@ def test_a_step_that_selects_the_record_asks_for_no_new_name_and_the_note_names_
     assert isinstance(domain, Domain), domain
     fields = {f.name: f for f in domain.entities[0].fields}
     assert fields["document_name"].unique
-    assert not any(p.name == "document_name" for t in domain.tools for p in t.parameters)
+    select = domain.tool(domain.workflows[0].steps[2].tool)
+    assert select.name == "select_document" and [p.name for p in select.parameters] == ["document_id", "document_name"]
+    effects = json.dumps([s.model_dump(by_alias=True) for t in domain.tools for s in t.effect])
+    assert "document.document_name == document_name" in effects and '"document_name": "document_name"' not in effects
     compiled = compile_domain(domain)
     tasks, rejected = make_tasks(compiled, per_domain=9, seed=1)
     jobs = [RolloutJob(t, compiled, RefinedAgent(WorkflowAgent(compiled)), ScriptedUser(t.scenario), Limits())
@@ -160,4 +163,4 @@ def test_a_step_that_selects_the_record_asks_for_no_new_name_and_the_note_names_
     assert all(verify(t, traj.messages, compiled).passed for t, traj in zip(tasks, trajectories))
     said = " ".join(m.get("content") or "" for traj in trajectories for m in traj.messages
                     if m["role"] != "tool" and not m.get("tool_calls"))
-    assert "DOC-" not in said and "document name" not in said, said
+    assert "DOC-" not in said and "with the document name" not in said, said

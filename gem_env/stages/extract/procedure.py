@@ -90,6 +90,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.limits: dict[str, str] = {}  # field -> the comparison its first limit made (">= 100.0")
         self.settings: dict[int, str] = {}  # step -> the setting it changes to a value the user chooses
         self.given: dict[str, Given] = {}   # field -> the value a step names that the user supplies
+        self.own_name: str | None = None    # the record's own name field (`_own_name`)
         self.spans: list[tuple[int, int]] = []
 
     def build(self) -> Domain | Rejection:
@@ -396,8 +397,10 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         for g in given_values(body, info.verb, info.object_words, self.noun, self.ex.document_seed(self.doc.id),
                               self.doc.title or ""):
             name = g.name
-            if name == f"{self.noun}_name" and self.noun in NAMED_BY:
-                continue  # "Select a document": the record itself, known by its own name (`_name_spec`)
+            if name == f"{self.noun}_name" and self._own_name() == name:
+                if all(name != f for f, _ in seen):  # "Select a document": which of theirs, by its own name
+                    seen.append((name, "match"))  # (the tool checks it is this record's), no new name stored
+                continue
             if name in self.fields and (name not in self.given or self.given[name].mode != g.mode
                                         or self.given[name].choices != g.choices):
                 continue  # a field of another kind by that name, or another value the text writes
@@ -481,7 +484,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
 
     def _entity(self) -> dict[str, Any]:
         self._seed_guards()
-        self.name_spec = self._name_spec()
+        self._own_name()
         states = list(dict.fromkeys([self.initial, self.blocking, *self.statuses, *self.extra_statuses]))
         weights = [16, 2] + [1] * (len(states) - 2)
         fields = [
@@ -491,24 +494,24 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
              "description": f"email of the customer the {self.noun} belongs to"},
             {"name": "status", "type": "string", "values": states, "weights": weights,
              "description": f"state of the {self.noun}"},
-            *([self.name_spec] if self.name_spec else []),
             *[f.spec for f in self.fields.values()],
         ]
         return {"name": self.table, "primary_key": self.pk, "rows": self.ex.rows, "fields": fields,
                 "description": f"{plural(self.noun)} the procedure acts on"}
 
-    def _name_spec(self) -> dict[str, Any] | None:
+    def _own_name(self) -> str | None:
         """The field a thing known by its name is called by (`tools.kinds.NAMED_BY`: a package's
-        name, a file's, a server's host name), each record's its own, realistic of its kind: the
-        assistant and the customer speak of "package coturn", never of the record's number. None
-        for the customer's own things (found through them by email), or where the text's own
-        field of that name is there already."""
+        name, a file's, a server's host name), made once: each record's its own, realistic of its
+        kind, so the assistant and the customer speak of "package coturn", never of the record's
+        number. None for the customer's own things (found through them by email), or where the
+        text's own field of that name is there already."""
         kind = NAMED_BY.get(self.noun)
         name = f"{self.noun}_name"
-        if kind is None or name in self.fields:
-            return None
-        return {"name": name, "type": "string", "unique": True, **kind.spec(),
-                "description": f"the {self.noun}'s name"}
+        if kind is not None and name not in self.fields and self.own_name is None:
+            self.fields[name] = _Field({"name": name, "type": "string", "unique": True, **kind.spec(),
+                                        "description": f"the {self.noun}'s name"})
+            self.own_name = name
+        return self.own_name
 
     def _policy(self, conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Every constraint sentence, with its span."""

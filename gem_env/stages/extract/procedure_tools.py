@@ -100,11 +100,11 @@ class ProcedureTools:
         """The customer's records by their email: how a real service finds the record when the
         customer does not know its id (the id and status of each, not the whole record)."""
         found = f"{self.row}_list"
-        shown = [self.pk, *([self.name_spec["name"]] if self.name_spec else []), "status"]
+        shown = [self.pk, *([self.own_name] if self.own_name else []), "status"]
         return {
             "name": _unique(f"find_{self.table}_by_email", self.tool_names), "kind": "read",
             "description": f"List the {plural_words(self.table)} of the customer with this email "
-                           f"(id{', name' if self.name_spec else ''} and status of each).",
+                           f"(id{', name' if self.own_name else ''} and status of each).",
             "parameters": [{"name": "email", "type": "string", "description": "the customer's email address"}],
             "effect": [{"find": self.table, "as": found, "many": True, "where": {"owner_email": "email"},
                         "nocase": ["owner_email"], "order_by": [self.pk]},
