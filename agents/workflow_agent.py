@@ -633,10 +633,13 @@ class WorkflowAgent:
         if unread is not None:  # check the rules on the record itself as it is now, not a list's summary
             return _call(*unread, turn)
         seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
-        # or read by an earlier request and unchanged since (found here in a list, not opened again)
-        spec_keys = rule_records(self.compiled.tools[tool].spec, args, self.records.keys)
-        seen += [r for r in looked if id(r) not in turn.stale and r not in seen
-                 and any(was_opened([r], self.records.keys[t], k) for t, k in spec_keys)]
+        # or, where this request has not read it, as an earlier request last read it, unchanged
+        # since (found here in a list, not opened again)
+        for table, key in rule_records(self.compiled.tools[tool].spec, args, self.records.keys):
+            pk = self.records.keys[table]
+            if not was_opened(seen, pk, key):
+                kept = next((r for r in reversed(looked) if id(r) not in turn.stale and was_opened([r], pk, key)), None)
+                seen += [kept] if kept is not None else []
         blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys)
         if blocked is not None:
             return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])
