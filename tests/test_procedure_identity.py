@@ -140,8 +140,8 @@ def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None
 
 
 def test_a_step_that_selects_the_record_asks_for_no_new_name_and_the_note_names_it() -> None:
-    """"Select a document." picks the record, which goes by its own name: the customer says which
-    (its name, checked against the record), never a new "document name" the tool stores over it
+    """"Select a document." picks the record, which goes by its own name: the tool takes that name
+    from the customer's list (checked against the record), never a new "document name" it stores over it
     (the assistant said "This is for document jackson_1973.docx, with the document name
     chang_1995.docx"); the line after the change names it, not DOC-55954."""
     text = ("How to Download Google Docs - On Desktop\n1. Open Google Docs.\n2. Select a document.\n"
@@ -164,3 +164,5 @@ def test_a_step_that_selects_the_record_asks_for_no_new_name_and_the_note_names_
     said = " ".join(m.get("content") or "" for traj in trajectories for m in traj.messages
                     if m["role"] != "tool" and not m.get("tool_calls"))
     assert "DOC-" not in said and "with the document name" not in said, said
+    # its name comes from the customer's list (the assistant said it), never asked back of them
+    assert all("document_name" not in r.knows for t in tasks for r in t.scenario.requests), tasks

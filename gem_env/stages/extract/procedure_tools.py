@@ -192,6 +192,13 @@ class ProcedureTools:
         words = fname.replace("_", " ")
         if mode == "read":
             call.read_field = fname
+        elif mode == "match" and fname == self.own_name:
+            # the record's own name ("Click the file you want to download"): the assistant has it from
+            # the customer's list (it said "This is for file machine.css"), never asks it back
+            call.params.append({"name": fname, "type": ptype, "description": f"the {words} of the {self.noun}"})
+            call.effect.append({"require": f"{self.row}.{fname} == {fname}",
+                                "message": f"The {words} does not match our records"})
+            call.args[fname] = {"result": f"first([r.{fname} for r in mine.{self.table} if r.{self.pk} == {self.pk}])"}
         elif mode == "match":
             call.params.append({"name": fname, "type": ptype, "description": f"the {words} the user gives"})
             call.effect.append({"require": f"{self.row}.{fname} == {fname}",
