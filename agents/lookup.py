@@ -132,6 +132,8 @@ class Finder:
     param: str
     table: str
     field: str
+    many: bool = False
+    """It lists the person's records (`owner_lists`), rather than finding the person."""
 
 
 def finder_tools(compiled: CompiledDomain) -> list[Finder]:
@@ -143,6 +145,22 @@ def finder_tools(compiled: CompiledDomain) -> list[Finder]:
         field, source = next(iter(find.where.items()))
         if source == param and field != table.pk:
             out.append(Finder(name, param, find.find, field))
+    return out
+
+
+def owner_lists(compiled: CompiledDomain) -> list[Finder]:
+    """Reads that list the records of `table` whose owner is the person with this email (a
+    procedure's `find_<records>_by_email`): where no table of people finds the customer, what the
+    customer knows (their email) still finds their record, and the record's id is taken from the
+    list (the only one they have, or the one they say among several); never asked of them."""
+    out: list[Finder] = []
+    for name, steps, param in _single_key_reads(compiled):
+        find, table = steps[0], compiled.tables.get(steps[0].find)
+        if table is None or not find.many or len(find.where) != 1 or "email" not in param:
+            continue
+        field, source = next(iter(find.where.items()))
+        if source == param and field != table.pk and "email" in field:
+            out.append(Finder(name, param, find.find, field, many=True))
     return out
 
 
@@ -317,8 +335,17 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
                          who=subject, own=who != "they" and plan.catalog is None, ahead=ahead)
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
-    return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called, own=own),
+    return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called, own=own,
+                                               name=_called_by(record, plan.param, key, agent, turn)),
                                      *facts, close] if p))
+
+
+def _called_by(record: dict[str, Any], param: str, key: Any, agent: Any, turn: Any) -> str | None:
+    """What the record is said as: its own name ("package coturn"), "" for the customer's only one
+    of its kind ("your zapdos"), None for its key."""
+    ident = str(record.get(param, key))
+    name = S.own_names([record]).get(ident)
+    return name if name is not None else "" if ident in agent.yours(turn) else None
 
 
 def owner_listing(turn: Any, agent: Any, results: list[tuple[str, Any]], key: str) -> Any:
@@ -327,8 +354,8 @@ def owner_listing(turn: Any, agent: Any, results: list[tuple[str, Any]], key: st
     written since) or as this one did; else the next message (that read, or asking for `key`)."""
     who = agent.identity(turn) or next(((f.tool, {f.param: turn.known[f.param]}) for f in agent._finders
                                         if f.param in turn.known), None)
-    if who is None:
-        return agent._ask([key], turn)
+    if who is None:  # who they are, where that is how their records are found; else the record's key
+        return agent._ask(next(([f.param] for f in agent._finders if f.many), [key]), turn)
     tool, args = who
     found = next((r for t, a, r in reversed(turn.before) if t == tool and a == args), None)
     if found is None and not results:

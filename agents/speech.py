@@ -186,7 +186,8 @@ def declined(rng: random.Random) -> str:
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
-            told: str = "", again: bool = False, owner: str = "", who: Any = None, how_to: int = 0) -> str:
+            told: str = "", again: bool = False, owner: str = "", who: Any = None, how_to: int = 0,
+            yours: frozenset[str] = frozenset()) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
@@ -198,9 +199,11 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     name is theirs, not one of other customers a long reply lists). Asked `again` (the user changed a
     value at the first asking): the action as it is now, without the record and the terms said the
     first time. `how_to`: the action is a how-to guide's title (what the customer asked for,
-    never "the next step is to" it), of this many steps confirmed at once; 0 for another action."""
+    never "the next step is to" it), of this many steps confirmed at once; 0 for another action.
+    `yours`: ids of records that are the customer's only one of their kind, found through them
+    ("This is for your zapdos.", not its number)."""
     if again:
-        extra = details(args, secret, said=what)
+        extra = details(args, secret, said=what, names=own_names(seen or []), yours=yours)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
     seen = seen or []
     said_as = what
@@ -218,7 +221,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     body = pick(rng, (bodies,) if lead else (B.CONFIRM_LEAD, bodies), action=said_as)
     # a record the action names ("open a new Navy Blue account", "for one in navy, size M"): its number adds nothing
     named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
-    extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what)
+    extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what,
+                    names=own_names(seen), yours=yours)
     quote = quoted(args, seen)
     described = describe(rng, args, [r for r in seen if r is not quote], secret, said=what, owner=owner)
     priced = price(rng, quote) if quote else ""
@@ -366,6 +370,7 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
                      if k.endswith("_id") and k != name}
         facts = [(k, v) for k, v in record.items()
                  if not (k in args or k == "id" or k.endswith("_id") or secret.search(k)
+                         or k == "progress"  # how far a procedure's steps got: its bookkeeping, no description
                          or isinstance(v, (bool, dict, list)) or v in (None, "") or v in of_parent
                          or not _SHORT.match(str(v))
                          or re.search(r"\d", k) and not _LAST_DIGITS.search(k)
@@ -563,23 +568,43 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
     return ", ".join([head, *rest])
 
 
-def details(args: dict[str, Any], secret: re.Pattern, said: str = "") -> str:
+def own_names(records: list[dict[str, Any]]) -> dict[str, str]:
+    """{a record's id: its own name} for records known by a name of their own (a package's
+    `package_name`, beside its `package_id`): "package coturn" is said, not its number."""
+    out = {}
+    for r in records:
+        key = own_key(r)
+        name = r.get(f"{key[:-3]}_name") if key and key.endswith("_id") else None
+        if isinstance(name, str) and name and r.get(key) is not None:
+            out[str(r[key])] = name
+    return out
+
+
+def details(args: dict[str, Any], secret: re.Pattern, said: str = "", names: dict[str, str] | None = None,
+            yours: frozenset[str] = frozenset()) -> str:
     """The values of a call in a sentence ("This is for card CRD-1, with 4 passengers."), leaving
     out secrets, what `said` already says, and the user's own customer number; a reason in a
-    sentence of its own ("I'll put the reason down as travel.")."""
+    sentence of its own ("I'll put the reason down as travel."). A record known by its own name
+    (`names`, by id: `own_names`) is said by it ("This is for package coturn."), the customer's
+    only one of its kind (`yours`, by id) as theirs ("This is for your zapdos.")."""
     ids, others, why = [], [], ""
     for name, value in args.items():
         if secret.search(name) or value in (None, "", [], {}) or isinstance(value, bool) and "turn " in said:
             continue
         text = render(value) if name == "id" or name.endswith("_id") else spoken(name, value)
+        if (name == "id" or name.endswith("_id")) and names and str(value) in names:
+            text = names[str(value)]
         if text and (text in said or when_words(text) in said):
             continue
         if name == "reason":  # unless told in words: "because the item was not received"
             why = "" if re.search(r"\b(?:because|due to)\b", said) else f"I'll put the reason down as {text}."
             continue
         if name == "id" or name.endswith("_id"):
-            if not _PERSON.match(words(name[:-3]).lower() if name.endswith("_id") else ""):  # the user knows who they are
-                ids.append(f"{words(name[:-3]) if name.endswith('_id') else 'record'} {text}")
+            noun = words(name[:-3]) if name.endswith("_id") else "record"
+            if str(value) in yours and not (names and str(value) in names):
+                ids.append(f"your {noun}")
+            elif not _PERSON.match(noun.lower() if name.endswith("_id") else ""):  # the user knows who they are
+                ids.append(f"{noun} {text}")
         elif is_count(name, value):
             others.append(counted(name, value))
         elif _NOTE.search(name):  # free text the user gave: what a colleague will read
@@ -937,18 +962,22 @@ def _details(key: str, record: dict[str, Any]) -> list[tuple[str, int, str]]:
 _SHORT = re.compile(r"^[\w$.,:/ -]{1,40}$")
 
 
-def record_note(rng: random.Random, result: Any) -> str:
-    """A line naming the record a change touched and who it belongs to, as support replies do."""
+def record_note(rng: random.Random, result: Any, names: dict[str, str] | None = None,
+                yours: frozenset[str] = frozenset()) -> str:
+    """A line naming the record a change touched and who it belongs to, as support replies do; by
+    its own name where it goes by one (`names`, by id: `own_names`); none for the customer's only
+    one of its kind (`yours`): "This applies to your zapdos, registered to you" tells nothing."""
     if not isinstance(result, dict):
         return ""
     ident = next(((k, v) for k, v in result.items() if (k == "id" or k.endswith("_id")) and isinstance(v, str)), None)
     if ident is None:
         return ""
     noun = words(ident[0][:-3] if ident[0].endswith('_id') else ident[0])
-    if _PERSON.match(noun.lower()):  # the user's own profile: not "This applies to customer CST-1" to them
+    if _PERSON.match(noun.lower()) or ident[1] in yours:  # the user's own profile: not "This applies to customer CST-1"
         return ""
     owner = next((v for k, v in result.items() if "email" in k and isinstance(v, str)), None)
-    what = f"{noun} {ident[1]}"
+    named = {**(names or {}), **own_names([result])}
+    what = f"{noun} {named.get(ident[1], ident[1])}"  # "package coturn", where it goes by a name
     if owner:
         what += f", registered to {owner}"
     return pick(rng, B.NOTE, what=what)
@@ -958,15 +987,17 @@ def record_note(rng: random.Random, result: Any) -> str:
 _PERSON = re.compile(r"^(?:customer|member|user|patient|guest|client|account holder|cardholder|profile)s?$")
 
 
-def looked(rng: random.Random, noun: str, key: Any, called: str | None = None, *, own: bool = False) -> str:
+def looked(rng: random.Random, noun: str, key: Any, called: str | None = None, *, own: bool = False,
+           name: str | None = None) -> str:
     """The opening of an answer about one record ("Here's what I see for card CRD-1041."; the
     customer's `own` record is "your profile", not its internal number; a catalog entry or another
     person the customer named is called so: "I found the yoga mat.", "I found the Basic plan.", "I
-    found Jackie Morton's details."), or nothing."""
+    found Jackie Morton's details."; a record known by its own `name` by it: "package coturn", the
+    customer's only one of its kind (`name` "") as theirs: "your zapdos"), or nothing."""
     if called:
         if PEOPLE.match(noun):
             return pick(rng, B.LOOKED, what=f"{called}'s details")
         # a one-word name is a tier, said with its noun: "the Basic plan", never "I found the Basic."
         entry = f"{called} {noun}" if " " not in called and called[:1].isupper() else called
         return pick(rng, B.LOOKED_UP, what=entry if _WORK.match(f"{noun}_id") else f"the {entry}")
-    return pick(rng, B.LOOKED, what="your profile" if own else f"{noun} {render(key)}")
+    return pick(rng, B.LOOKED, what="your profile" if own else f"your {noun}" if name == "" else f"{noun} {name or render(key)}")

@@ -34,10 +34,10 @@ from .candidates import MOST, Records
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
-from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, reaches,
-                     recognise_lookup)
+from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, owner_lists,
+                     reaches, recognise_lookup)
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message, memory,
-                        records)
+                        opened as was_opened, records, rule_records)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -161,7 +161,7 @@ class WorkflowAgent:
         handoff to a person, offered after a refusal; None when it has none."""
         self._lookups = lookup_plans(compiled)
         self._after_yes = {p.workflow.name: _steps_after_yes(p, self._lookups) for p in self._plans}
-        self._finders = finder_tools(compiled)
+        self._finders = finder_tools(compiled) + owner_lists(compiled)  # who the customer is, or their records
         self._auth = auth_finder(compiled)
         self._fallback = fallback_finder(compiled)  # who they are without their email: name and zip code
         # what says who the customer is (their profile's fields), the facts that carry over between requests
@@ -633,6 +633,13 @@ class WorkflowAgent:
         if unread is not None:  # check the rules on the record itself as it is now, not a list's summary
             return _call(*unread, turn)
         seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
+        # or, where this request has not read it, as an earlier request last read it, unchanged
+        # since (found here in a list, not opened again)
+        for table, key in rule_records(self.compiled.tools[tool].spec, args, self.records.keys):
+            pk = self.records.keys[table]
+            if not was_opened(seen, pk, key):
+                kept = next((r for r in reversed(looked) if id(r) not in turn.stale and was_opened([r], pk, key)), None)
+                seen += [kept] if kept is not None else []
         blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys)
         if blocked is not None:
             return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])
@@ -665,7 +672,19 @@ class WorkflowAgent:
                               again=self._changed_at_confirmation(turn),
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
                               who=self._customer(turn),
-                              how_to=_how_to(plan, len(self._writes_after(plan, tool, known)))))
+                              how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
+                              yours=self.yours(turn)))
+
+    def yours(self, turn: _Turn) -> frozenset[str]:
+        """Ids of the records the customer's own list (`owner_lists`: their records by their email)
+        shows as their only one: said as "your zapdos", not by a number nobody knows."""
+        lists = {f.tool: self.compiled.tables[f.table].pk for f in self._finders if f.many}
+        out: set[str] = set()
+        for tool, result in [*_tool_results(turn.segment), *((t, r) for t, _, r in turn.before)]:
+            for recs in record_lists(result) if tool in lists else []:
+                if len(recs) == 1 and recs[0].get(lists[tool]) is not None:
+                    out.add(str(recs[0][lists[tool]]))
+        return frozenset(out)
 
     def _writes_after(self, plan: Plan, tool: str, known: dict[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
         """(effect, the arguments known now) of the writes that always follow `tool`'s in the plan:
@@ -953,7 +972,8 @@ class WorkflowAgent:
                   and isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0]
         note = ""
         if wrote and turn.rng.random() < 0.6:
-            note = S.record_note(turn.rng, last)
+            note = S.record_note(turn.rng, last, S.own_names([r for _, r in _tool_results(turn.segment)
+                                                             if isinstance(r, dict)]), self.yours(turn))
             if _repeats(note, turn.said) or any(isinstance(v, str) and v in note for _, v in facts):
                 note = ""  # the confirmation just named that record, or the reply tells its new id: not said again
         also = " ".join(f"Your {self.compiled.noun(table)} {key} has been {status} too." for table, key, status in besides)

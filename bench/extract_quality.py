@@ -75,6 +75,18 @@ def guarded(domain: Domain, from_text: bool) -> bool:
                                          for s in t.effect or []) for t in domain.tools)
 
 
+def text_steps(domain: Any) -> list[Any]:
+    """The first workflow's steps for the text's steps: not the read a procedure opens with, which
+    lists the customer's records by their email (round 40: how their record is found, no step of
+    the text)."""
+    steps = list(domain.workflows[0].steps)
+    first = domain.tool(steps[0].tool) if steps else None
+    find = first.effect[0] if first is not None and first.effect else None
+    if steps and steps[0].span is None and getattr(find, "many", False) and "owner_email" in (find.where or {}):
+        return steps[1:]
+    return steps
+
+
 def wikihow(path: Path) -> dict[str, Any]:
     ex = OfflineExtractor()
     total = exact = rejected = 0
@@ -86,7 +98,7 @@ def wikihow(path: Path) -> dict[str, Any]:
         if isinstance(got, Rejection):
             rejected += 1
             continue
-        diff = len(got.workflows[0].steps) - len(doc.meta["steps"])
+        diff = len(text_steps(got)) - len(doc.meta["steps"])
         exact += diff == 0
         if diff:
             off[diff] += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,9 +33,15 @@ def _procedure(text: str, title: str = "") -> Domain:
     return domain
 
 
+def _text_steps(wf: Any) -> list[Any]:
+    """A procedure workflow's steps for the text's steps: without the read it opens with, which
+    finds the customer's record by their email (no step of the text)."""
+    return [s for s in wf.steps if not (s.tool.endswith("_by_email") and s.span is None)]
+
+
 def _step_tools(text: str) -> list[str]:
     """The tools of the procedure's workflow steps, in order."""
-    return [s.tool for s in _procedure(text).workflows[0].steps]
+    return [s.tool for s in _text_steps(_procedure(text).workflows[0])]
 
 
 def _kept() -> list[tuple[Document, Domain | Rejection]]:
@@ -84,7 +91,8 @@ def test_most_procedures_guard_a_write_with_a_condition_from_the_text(kept) -> N
 def test_one_workflow_follows_the_steps_in_order(kept) -> None:
     for doc, domain in kept:
         wf = domain.workflows[0]
-        starts = [s.span.start for s in wf.steps]
+        assert wf.steps[0].tool.endswith("_by_email"), doc.id  # the customer's records found first
+        starts = [s.span.start for s in _text_steps(wf)]
         assert starts == sorted(starts), doc.id
         assert len({s.tool for s in wf.steps}) == len(wf.steps)
         assert all(len(t.name) <= 64 and re.fullmatch(r"[A-Za-z_]\w*", t.name) for t in domain.tools)
@@ -92,9 +100,9 @@ def test_one_workflow_follows_the_steps_in_order(kept) -> None:
 
 def test_spans_point_at_the_text_they_came_from(kept) -> None:
     for doc, domain in kept:
-        spans = [t.span for t in domain.tools if t.span] + [s.span for w in domain.workflows for s in w.steps]
+        spans = [t.span for t in domain.tools if t.span] + [s.span for w in domain.workflows for s in _text_steps(w)]
         spans += [p.span for p in domain.policy if p.span] + list(domain.provenance.spans)
-        assert all(s.span is not None for w in domain.workflows for s in w.steps)
+        assert all(s.span is not None for w in domain.workflows for s in _text_steps(w))
         assert all(t.span is not None for t in domain.tools[1:]), doc.id  # every step's tool
         assert all(p.span is not None for p in domain.policy)
         for span in spans:
@@ -340,7 +348,7 @@ def test_wikihow_workflows_have_the_given_number_of_steps() -> None:
     exact = 0
     for rec in records:
         got = ex.extract(Document(id=rec["id"], text=rec["text"], title=rec.get("title", "")), RELEVANT)
-        exact += isinstance(got, Domain) and len(got.workflows[0].steps) == len(rec["steps"])
+        exact += isinstance(got, Domain) and len(_text_steps(got.workflows[0])) == len(rec["steps"])
     assert exact / len(records) >= 0.9
 
 
@@ -351,8 +359,8 @@ def test_steps_with_nothing_to_read_record_progress_in_order() -> None:
             "3. Ask the oracle for the plan.\n4. Update the account.\n")
     domain = OfflineExtractor(archetypes=False).extract(Document(id="p", text=text), RELEVANT)
     assert isinstance(domain, Domain), domain
-    assert len(domain.workflows[0].steps) == 4
-    by_step = [domain.tool(s.tool) for s in domain.workflows[0].steps]
+    assert len(_text_steps(domain.workflows[0])) == 4
+    by_step = [domain.tool(s.tool) for s in _text_steps(domain.workflows[0])]
     assert [t.kind for t in by_step] == ["read", "write", "write", "write"]
     returns = [json.dumps(t.effect[-1].return_, sort_keys=True) for t in by_step if t.kind == "read"]
     assert len(returns) == len(set(returns))
@@ -389,7 +397,7 @@ def test_an_abbreviated_label_is_not_the_steps_verb() -> None:
             "- [Update Account] (interaction): Remove the service.\n")
     domain = OfflineExtractor(archetypes=False).extract(Document(id="n", text=text), RELEVANT)
     assert isinstance(domain, Domain), domain
-    names = [s.tool for s in domain.workflows[0].steps]
+    names = [s.tool for s in _text_steps(domain.workflows[0])]
     assert names[1].startswith("respond") and not any(len(p) == 1 for n in names for p in n.split("_")), names
 
 
@@ -416,7 +424,7 @@ def test_a_button_named_without_markup_names_the_action() -> None:
             "3. Select Extend rental and choose the new return date.\n4. Confirm with your card.\n")
     domain = OfflineExtractor(archetypes=False).extract(Document(id="x", text=text), RELEVANT)
     assert isinstance(domain, Domain), domain
-    by_step = [domain.tool(s.tool) for s in domain.workflows[0].steps]
+    by_step = [domain.tool(s.tool) for s in _text_steps(domain.workflows[0])]
     assert by_step[2].name == "extend_rental" and by_step[2].kind == "write", by_step[2].name
     assert "'extended'" in json.dumps([s.model_dump(by_alias=True) for s in by_step[2].effect])
     assert not by_step[1].name.startswith("settings") and "selected" not in json.dumps(domain.model_dump(by_alias=True))
@@ -436,7 +444,7 @@ def test_a_button_pressed_after_getting_to_it_names_the_action_and_a_lockout_is_
     hours" of the payment means it must be more than 13 hours away, not within them."""
     domain = OfflineExtractor(archetypes=False).extract(Document(id="pay", text=STOP_PAYMENT), RELEVANT)
     assert isinstance(domain, Domain), domain
-    cancel = domain.tool(domain.workflows[0].steps[0].tool)
+    cancel = domain.tool(_text_steps(domain.workflows[0])[0].tool)
     assert cancel.name.startswith("cancel_") and cancel.name.endswith("payment") and cancel.kind == "write", cancel.name
     said = json.dumps([s.model_dump(by_alias=True) for s in cancel.effect])
     assert "'cancelled'" in said and "'open'" not in said
@@ -452,7 +460,7 @@ def test_the_phrase_the_texts_example_id_belongs_to_is_the_id() -> None:
             "1. Open Manage permit and enter your permit number and last name.\n2. Select Extend permit.\n")
     domain = OfflineExtractor(archetypes=False).extract(Document(id="pp", text=text), RELEVANT)
     assert isinstance(domain, Domain), domain
-    first = domain.tool(domain.workflows[0].steps[0].tool)
+    first = domain.tool(_text_steps(domain.workflows[0])[0].tool)
     assert [p.name for p in first.parameters] == ["permit_id", "last_name"], first.parameters
     assert "permit_number" not in {f.name for e in domain.entities for f in e.fields}
 
@@ -526,7 +534,7 @@ def test_a_rules_sentence_is_not_said_as_what_happens_after_a_change() -> None:
     domain = OfflineExtractor(archetypes=False).extract(Document(id="pay", text=STOP_PAYMENT), RELEVANT)
     assert isinstance(domain, Domain), domain
     wf = domain.workflows[0]
-    cancel = wf.steps[0].tool
+    cancel = _text_steps(wf)[0].tool
     assert any("locked within 13 hours" in (getattr(s, "message", None) or "") for s in domain.tool(cancel).effect)
     said = Guidance(check_domain(domain)).about(wf, cancel, "payment", {})
     assert not any("locked" in s for s in said), said

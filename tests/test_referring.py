@@ -411,3 +411,13 @@ def test_at_the_moment_is_no_place() -> None:
     address (a field with the role "at"), and the write it fed refused."""
     assert referenced_value("address", "What's the status on my card at the moment? Thanks.") is None
     assert referenced_value("address", "It's the account at 611 Willis Plaza.") == "611 Willis Plaza"
+
+
+def test_a_verb_after_to_is_no_destination() -> None:
+    """"I hope this is the right place to ask" names no place a thing goes: it gave a field
+    "transfer_to_human_agents" (read as "... to <where>") the value "ask", which the assistant sent
+    and the tool refused."""
+    from gem_env.agents.understanding import read_facts
+    assert referenced_value("to_city", "It's the trip to Boston.") == "Boston"
+    names = [("transfer to human agents", "transfer_to_human_agents"), ("email", "email")]
+    assert read_facts("I hope this is the right place to ask.", names, []) == {}

@@ -140,7 +140,9 @@ def test_how_to_sessions_say_titles_and_states_as_people_do(tmp_path: Path, monk
     assert counts["tasks_admitted"] >= 12 and counts["trajectories_accepted"] == counts["tasks_admitted"], counts
     text = " ".join(m.get("content") or "" for line in (tmp_path / "run" / "trajectories.jsonl").open()
                     for m in json.loads(line)["messages"] if m["role"] in ("user", "assistant"))
-    assert "steps to support the ACLU" in text
+    # a guide of several steps confirmed at once is said as its steps ("Next come the steps to ...");
+    # which guide of the run draws that wording is the phrase bank's pick
+    assert re.search(r"\b(?:Next come|I'd go through) the steps to \w", text)
     assert not re.search(r"next step (?:is|would be) to support the ACLU", text)
     assert not re.search(r"executed during\b(?! an hour)|\b(?:selected|removed|extracted|mounted) is on\b"
                          r"|has (?:[a-z]+ ){1,3}(?:selected|removed|extracted) turned on|\bare is\b", text)

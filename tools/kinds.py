@@ -117,6 +117,24 @@ _COMPOUNDS = {"hostname": ("host", "name"), "username": ("user", "name"), "filen
 _TAIL = frozenset("line new old current primary secondary default 1 2 3".split())
 
 
+#: Debian package names (what `apt install` takes): a package is known by its name, never a number
+DEBIAN_PACKAGES = _v(
+    "coturn", "nginx", "apache2", "postfix", "exim4", "openssh-server", "vim", "emacs", "git", "curl", "rsync",
+    "sudo", "aptitude", "build-essential", "python3", "samba", "bind9", "isc-dhcp-server", "slapd", "dovecot-imapd",
+    "fetchmail", "cups", "chrony", "ufw", "lvm2", "mdadm", "grub-pc", "network-manager", "squid",
+    "mariadb-server", "postgresql", "redis-server", "openvpn", "wireguard", "unattended-upgrades", "debootstrap",
+    "xen-tools", "nfs-kernel-server", "apt-listchanges", "tmux")
+LOCALES = _v(*(f"{code}.UTF-8" for code in (
+    "en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "pt_PT", "nl_NL", "sv_SE", "da_DK", "fi_FI",
+    "nb_NO", "pl_PL", "cs_CZ", "hu_HU", "ru_RU", "uk_UA", "tr_TR", "el_GR", "ja_JP", "ko_KR", "zh_CN", "zh_TW",
+    "he_IL", "ar_EG", "hi_IN")))
+#: things a person knows by their name, not by a record number: the kind of that name (values enough
+#: for a table's rows to be told apart; the record's field is `<noun>_name`). Anything else a how-to
+#: procedure acts on is the customer's own (their phone, their balcony), found through them by email.
+NAMED_BY = {"package": DEBIAN_PACKAGES, "file": FILE, "document": _k("file_name", category="office"), "server": HOSTNAME, "host": HOSTNAME,
+            "machine": HOSTNAME, "website": DOMAIN, "site": DOMAIN, "domain": DOMAIN, "locale": LOCALES}
+
+
 def words(name: str) -> list[str]:
     """A field name's words, compounds split: "new_hostname" -> [new, host, name]."""
     out: list[str] = []

@@ -150,6 +150,8 @@ def referenced_value(field: str, text: str) -> str | None:
     found = [m.group("v").strip().strip('"') for m in re.finditer(pattern, text, re.IGNORECASE)]
     if prep == "with":  # "the one with 2 bags" counts things; it names no doctor or agent
         found = [v for v in found if not _COUNTED.match(v)]
+    if prep == "to":  # "the right place to ask": what one does there (a verb), not where a thing goes
+        found = [v for v in found if not re.fullmatch(r"[a-z]+", v)]
     if prep == "at":  # "the status on my card at the moment": a time, not an address or a shop
         found = [v for v in found if not _NOT_A_PLACE.fullmatch(v)]
     if prep == "on the":  # "the line on the Plus plan" -> "Plus" ("on the Basic Plan": the name holds it)

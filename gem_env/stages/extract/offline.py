@@ -20,7 +20,13 @@ entity table, the noun the steps act on (card, order, ...):
 - the table has an id (a Faker ``bothify`` pattern), an owner email, the fields the text names, a
   ``status`` whose seeded values include a starting state on most rows (and the statuses the text
   names), and one field per condition the text states (a boolean flag, a date for "within N
-  days", a number for "at least N", the status itself for "only `active` cards");
+  days", a number for "at least N", the status itself for "only `active` cards"); a thing known by
+  its name (``tools.kinds.NAMED_BY``: a package, a file, a server, a site, a locale) also has
+  ``<noun>_name``, unique and realistic of its kind (Debian package names, host names, ...);
+- the record is the customer's own, so nobody is asked for its id (no person knows PAC-12345):
+  the workflow opens with ``find_<entities>_by_email`` (the customer's records, with their names)
+  and takes the id from that list, as a support agent would; the assistant speaks of "package
+  coturn" by its name, or of the customer's only one as "your zapdos";
 - ``get_<entity>`` finds a row by id, ``find_<entities>_by_email`` lists the customer's rows; each
   step's tool finds the row, checks its preconditions (``require``, with the text's sentence as the
   message) and the values the user must give ("confirm with your PIN"), then either returns what it
@@ -29,9 +35,10 @@ entity table, the noun the steps act on (card, order, ...):
   return what an earlier one did ("Ask the customer", "Review the terms") records instead that it is
   done, in order, on the row's ``progress`` (no tool repeats another); a UI label names the action
   ("Tap **Freeze card**"); tools never show back what the user must give, nor secrets;
-- the workflow is anchored on rows where every precondition holds, the user knows the id (and the
-  values the steps ask for), and the assistant must tell the final status (or, for a read-only
-  procedure, the value looked up).
+- the workflow is anchored on rows where every precondition holds, the user knows their email (and
+  the values the steps ask for), and the assistant must tell the final status (or, for a read-only
+  procedure, the value looked up); the state a how-to title asks for ("deleted") is set at the
+  step that does it, when a step after the last write says the title's verb.
 
 So whatever procedure the text describes, the domain compiles and its workflow admits tasks:
 conditions become data the seeded rows satisfy or break, never logic the extractor must get right.

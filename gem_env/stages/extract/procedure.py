@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ...documents import Document, Rejection, Verdict
 from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
+from ...tools.kinds import NAMED_BY
 from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
@@ -88,6 +90,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.limits: dict[str, str] = {}  # field -> the comparison its first limit made (">= 100.0")
         self.settings: dict[int, str] = {}  # step -> the setting it changes to a value the user chooses
         self.given: dict[str, Given] = {}   # field -> the value a step names that the user supplies
+        self.own_name: str | None = None    # the record's own name field (`_own_name`)
         self.spans: list[tuple[int, int]] = []
 
     def build(self) -> Domain | Rejection:
@@ -156,16 +159,37 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         writes = [i for i in self.infos if i.kind == "write"]
         title = re.findall(r"[A-Za-z]+", re.sub(r"^how to\s+", "", bare_title(self.doc.title), flags=re.I))
         goal = tf.verb_lemma(title[0]) if title else None
+        promoted = self._goal_step(writes, goal)
+        if promoted is not None:
+            writes = [i for i in self.infos if i.kind == "write"]
         statuses = [self._status_of(i, goal if i is writes[-1] else None) for i in writes]
         done = self._request_done(writes[-1] if writes else None)
         if done and statuses:
             statuses[-1] = _STATE_OF.get(done, done)
+        elif promoted is not None and statuses[-1] is None and goal:
+            statuses[-1] = participle(goal)  # the step that does what the title asks leaves its state
         self.request_done = done if statuses else None
         self.writes = [w for w, s in zip(writes, statuses) if s]
         self.statuses = [s for s in statuses if s]
         self.unclaimed = {j for j, i in enumerate(self.infos) if i.kind == "write" and all(i is not w for w in self.writes)}
         self.first_prior = VERB_STATUS.get(self.writes[0].verb, (None, None))[1] if self.writes else None
         self.produced = set(self.statuses)
+
+    def _goal_step(self, writes: list[StepInfo], goal: str | None) -> StepInfo | None:
+        """The step after the last write that does what the title asks, by its verb ('Right-click on
+        a bookmark and select "Delete"' of "How to Delete Bookmarks"), made a write: the record
+        reaches the request's state there, not at the write before it ('deleted' was set by "Expand
+        the categories", and the bookmark clicked after). None when no later step says the verb."""
+        if not writes or not leaves_a_state(goal):
+            return None
+        last = next(j for j, i in enumerate(self.infos) if i is writes[-1])
+        said = [j for j in range(last + 1, len(self.infos))
+                if re.search(rf"\b{re.escape(goal or '')}\b", self.infos[j].step.text, re.I)]
+        if not said:
+            return None
+        self.infos = list(self.infos)
+        self.infos[said[-1]] = replace(self.infos[said[-1]], kind="write")
+        return self.infos[said[-1]]
 
     def _request_done(self, last: StepInfo | None) -> str | None:
         """The status the procedure leaves once done, when its title is a request ("How to Display
@@ -373,6 +397,10 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         for g in given_values(body, info.verb, info.object_words, self.noun, self.ex.document_seed(self.doc.id),
                               self.doc.title or ""):
             name = g.name
+            if name == f"{self.noun}_name" and self._own_name() == name:
+                if all(name != f for f, _ in seen):  # "Select a document": which of theirs, by its own name
+                    seen.append((name, "match"))  # (the tool checks it is this record's), no new name stored
+                continue
             if name in self.fields and (name not in self.given or self.given[name].mode != g.mode
                                         or self.given[name].choices != g.choices):
                 continue  # a field of another kind by that name, or another value the text writes
@@ -456,6 +484,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
 
     def _entity(self) -> dict[str, Any]:
         self._seed_guards()
+        self._own_name()
         states = list(dict.fromkeys([self.initial, self.blocking, *self.statuses, *self.extra_statuses]))
         weights = [16, 2] + [1] * (len(states) - 2)
         fields = [
@@ -469,6 +498,20 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         ]
         return {"name": self.table, "primary_key": self.pk, "rows": self.ex.rows, "fields": fields,
                 "description": f"{plural(self.noun)} the procedure acts on"}
+
+    def _own_name(self) -> str | None:
+        """The field a thing known by its name is called by (`tools.kinds.NAMED_BY`: a package's
+        name, a file's, a server's host name), made once: each record's its own, realistic of its
+        kind, so the assistant and the customer speak of "package coturn", never of the record's
+        number. None for the customer's own things (found through them by email), or where the
+        text's own field of that name is there already."""
+        kind = NAMED_BY.get(self.noun)
+        name = f"{self.noun}_name"
+        if kind is not None and name not in self.fields and self.own_name is None:
+            self.fields[name] = _Field({"name": name, "type": "string", "unique": True, **kind.spec(),
+                                        "description": f"the {self.noun}'s name"})
+            self.own_name = name
+        return self.own_name
 
     def _policy(self, conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Every constraint sentence, with its span."""

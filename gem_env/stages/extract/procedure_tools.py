@@ -76,6 +76,11 @@ class ProcedureTools:
                      anchor_conds=[f"row.status == '{self.initial}'"])
         flow.tools.append(self._get_tool())
         flow.tools.append(self._find_by_email_tool())
+        self.finder_name = flow.tools[-1]["name"]
+        # the record is the customer's own: the assistant finds it through them (their email), as a
+        # support agent would, and takes its id from that list; nobody knows a made-up FIL-00826.
+        # (No span: no step of the text; the listing tool carries the record's first mention.)
+        flow.steps.append({"tool": self.finder_name, "args": {"email": {"user": "email"}}, "as": "mine"})
         for j, info in enumerate(self.infos):
             self._step_tool(flow, j, info, requires[j], step_params[j])
         return flow.tools, self._workflow(flow)
@@ -95,10 +100,11 @@ class ProcedureTools:
         """The customer's records by their email: how a real service finds the record when the
         customer does not know its id (the id and status of each, not the whole record)."""
         found = f"{self.row}_list"
-        shown = [self.pk, "status"]
+        shown = [self.pk, *([self.own_name] if self.own_name else []), "status"]
         return {
             "name": _unique(f"find_{self.table}_by_email", self.tool_names), "kind": "read",
-            "description": f"List the {plural_words(self.table)} of the customer with this email (id and status of each).",
+            "description": f"List the {plural_words(self.table)} of the customer with this email "
+                           f"(id{', name' if self.own_name else ''} and status of each).",
             "parameters": [{"name": "email", "type": "string", "description": "the customer's email address"}],
             "effect": [{"find": self.table, "as": found, "many": True, "where": {"owner_email": "email"},
                         "nocase": ["owner_email"], "order_by": [self.pk]},
@@ -186,6 +192,13 @@ class ProcedureTools:
         words = fname.replace("_", " ")
         if mode == "read":
             call.read_field = fname
+        elif mode == "match" and fname == self.own_name:
+            # the record's own name ("Click the file you want to download"): the assistant has it from
+            # the customer's list (it said "This is for file machine.css"), never asks it back
+            call.params.append({"name": fname, "type": ptype, "description": f"the {words} of the {self.noun}"})
+            call.effect.append({"require": f"{self.row}.{fname} == {fname}",
+                                "message": f"The {words} does not match our records"})
+            call.args[fname] = {"result": f"first([r.{fname} for r in mine.{self.table} if r.{self.pk} == {self.pk}])"}
         elif mode == "match":
             call.params.append({"name": fname, "type": ptype, "description": f"the {words} the user gives"})
             call.effect.append({"require": f"{self.row}.{fname} == {fname}",

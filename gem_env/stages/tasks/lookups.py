@@ -10,7 +10,7 @@ from typing import Any
 
 from ...agents.candidates import candidate_ids, listed
 from ...agents.ids import distinguishing, id_by_description, id_from_results, names_entry, record_lists
-from ...agents.lookup import LookupPlan, finder_tools, lookup_plans
+from ...agents.lookup import LookupPlan, finder_tools, lookup_plans, owner_lists
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
 from ...tools.render import happened, is_count, render, words
@@ -40,8 +40,9 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     catalog = _catalog_of(compiled, table) if not _owned(compiled, sandbox, table, row) else None
     person = any(f.table == table for f in finder_tools(compiled))  # the customer, found by their email
     kept = _kept_by_the_procedure(compiled, table)
+    own_name = f"{compiled.noun(table)}_name"  # what they call their package: nobody asks us what it is
     facts = [k for k, v in result.value.items()
-             if k != param and k not in kept and not (catalog and names_entry(k, catalog.noun))
+             if k != param and k not in kept and not (catalog and names_entry(k, catalog.noun)) and k != own_name
              and not k.endswith("_id")
              and not SECRET.search(k) and "email" not in k and k not in _OWN_NAMES
              and not (person and any(w in k for w in _KNOWN_BY_HEART))
@@ -172,8 +173,9 @@ def _owned(compiled: CompiledDomain, sandbox: Sandbox, table: str, row: dict[str
 
 def _found_by_finder(compiled: CompiledDomain, table: str, row: dict[str, Any], param: str, key: Any,
                      sandbox: Sandbox) -> GoldAction | None:
-    """A read by what the row's owner knows (their email) whose result gives exactly this row's key."""
-    for finder in finder_tools(compiled):
+    """A read by what the row's owner knows (their email) whose result gives exactly this row's key:
+    one finding the owner, or one listing the owner's records (`owner_lists`)."""
+    for finder in [*finder_tools(compiled), *owner_lists(compiled)]:
         owner: dict[str, Any] | None = row if finder.table == table else None
         owner_pk = compiled.tables[finder.table].pk
         if owner is None and row.get(owner_pk) not in (None, ""):

@@ -1,0 +1,168 @@
+"""How a how-to procedure's record is found: through the customer (their email lists their
+records), never by a made-up id the customer is asked for or says (issue 9/11: "What's your
+balcony ID?" "It's BAL-85239.")."""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+import pytest
+
+from gem_env.agents.lookup import finder_tools, owner_lists
+from gem_env.agents.refined import RefinedAgent
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.documents import Document, Verdict
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.stages.ground.episode import Limits
+from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+from gem_env.stages.tasks import make_tasks
+from gem_env.stages.verify import verify
+from gem_env.tools import CompiledDomain, Domain, compile_domain
+
+RELEVANT = Verdict(id="x", relevant=True, score=0.9, reason="steps")
+TEXT = ("# How to Enclose a Balcony\n\n"
+        "1. Measure the balcony.\n"
+        "2. Check that the balcony is in good standing. Only a balcony in good standing can be enclosed.\n"
+        "3. Install the frame on the balcony.\n"
+        "4. Enclose the balcony with glass panels.\n")
+
+
+@pytest.fixture(scope="module")
+def balcony() -> CompiledDomain:
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="balcony", title="How to Enclose a Balcony",
+                                                                 text=TEXT), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    return compile_domain(domain)
+
+
+def test_the_procedure_opens_by_finding_the_customers_records_by_email(balcony: CompiledDomain) -> None:
+    wf = balcony.domain.workflows[0]
+    first = wf.steps[0]
+    assert first.tool == "find_balconies_by_email" and first.args["email"].user == "email"
+    # the listing is how the customer's records are found, not who the customer is
+    assert [f.tool for f in owner_lists(balcony)] == ["find_balconies_by_email"] and not finder_tools(balcony)
+
+
+def test_no_session_asks_for_or_says_a_made_up_record_id(balcony: CompiledDomain) -> None:
+    tasks, rejected = make_tasks(balcony, per_domain=12, seed=5)
+    assert len(tasks) >= 8, rejected
+    assert {t.category for t in tasks} >= {"lookup", "refuse", "complete"}
+    jobs = [RolloutJob(t, balcony, RefinedAgent(WorkflowAgent(balcony)), ScriptedUser(t.scenario), Limits())
+            for t in tasks]
+    trajectories = asyncio.run(run_rollouts(jobs))
+    failed = [(t.id, [c.name for c in v.checks if not c.passed])
+              for t, traj in zip(tasks, trajectories) if not (v := verify(t, traj.messages, balcony)).passed]
+    assert not failed
+    for t, traj in zip(tasks, trajectories):
+        said = " ".join(m.get("content") or "" for m in traj.messages if m["role"] == "user")
+        asked = [m.get("content") or "" for m in traj.messages if m["role"] == "assistant" and not m.get("tool_calls")]
+        assert not re.search(r"\bBAL-\d", said), (t.id, said)
+        assert not any(re.search(r"\bbalcony ID\b", a, re.I) for a in asked), (t.id, asked)
+        # their only balcony is "your balcony", never read back as BAL-85239; nor described by how
+        # far the procedure's steps got ("with progress not started")
+        assert not any(re.search(r"\bBAL-\d|\bprogress\b", a) for a in asked), (t.id, asked)
+        assert "balcony_id" not in t.scenario.knows, t.scenario.knows
+
+
+def test_a_rule_an_earlier_request_read_refuses_the_write_without_trying_it(tmp_path, monkeypatch) -> None:
+    """A lookup reads the server, then the customer asks for the procedure whose rule that server
+    breaks: the assistant refuses from what it read (it found the server in the listing this time,
+    not by opening it again) and does not try the write (Debian documents that failed so)."""
+
+    from conftest import shared_path
+
+    from gem_env.cli import main
+    from gem_env.stages.filter import OfflineFilter
+    judge = OfflineFilter.judge
+    monkeypatch.setattr(OfflineFilter, "judge",
+                        lambda self, doc: judge(self, doc).model_copy(update={"relevant": True}))
+    wanted = {"debian-handbook:sect.virtualization", "debian-handbook:sect.x509-cert", "debian-reference:12.5.2",
+              "debian-handbook:sect.network-config"}
+    lines = [line for line in shared_path("corpora", "debian_docs_sections.jsonl").read_text().splitlines()
+             if json.loads(line)["id"] in wanted]
+    corpus = tmp_path / "debian.jsonl"
+    corpus.write_text("\n".join(lines) + "\n")
+    for seed in (0, 5):
+        out = tmp_path / f"run{seed}"
+        assert main(["synthesize", str(corpus), "--out", str(out), "--seed", str(seed), "--quiet"]) == 0
+        counts = json.loads((out / "manifest.json").read_text())["counts"]
+        assert counts["tasks_admitted"] >= 10 and counts["trajectories_accepted"] == counts["tasks_admitted"], counts
+
+
+def test_the_request_is_done_at_the_step_that_does_it_not_the_write_before() -> None:
+    """"How to Delete Bookmarks": step 3 deletes; 'deleted' was set by step 2 ("Expand the
+    categories") and the bookmark was clicked after it."""
+    text = ("How to Delete Bookmarks - Firefox\n1. Open the Bookmarks sidebar.\n"
+            "2. Expand the categories to see your bookmarks.\n"
+            "3. Right-click on a bookmark and select \"Delete\" to remove it.\n"
+            "4. Open the Library to manage your bookmarks.")
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id="bm", title="How to Delete Bookmarks - Firefox", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    steps = [domain.tool(s.tool) for s in domain.workflows[0].steps[1:]]
+    sets = [t.name for t in steps if "status to '" in t.description]
+    assert sets[-1].startswith("click") and steps[2].kind == "write", [t.description for t in steps]
+    assert "'expanded'" in steps[1].description, steps[1].description
+
+
+def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None:
+    """A Debian package is known by its name ("coturn"), each record's its own; the customer's list
+    shows it, the assistant says it ("This is for package coturn", "package coturn is ..."), and no
+    one asks what their own package's name is."""
+    from gem_env.tools.kinds import DEBIAN_PACKAGES
+    text = ("# Installing a package\n\n1. Update the package index.\n2. Install the package.\n"
+            "3. Check the package status.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="pkg", title="Installing a package",
+                                                                 text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    compiled = compile_domain(domain)
+    sandbox = compiled.new_sandbox()
+    rows = list(sandbox.dump()["packages"].values())
+    names = [r["package_name"] for r in rows]
+    assert len(set(names)) == len(rows) and set(names) <= set(DEBIAN_PACKAGES.values)
+    listed = sandbox.call("find_packages_by_email", {"email": rows[0]["owner_email"]}).value["packages"]
+    assert listed == [{"package_id": rows[0]["package_id"], "package_name": rows[0]["package_name"],
+                       "status": rows[0]["status"]}]
+    tasks, rejected = make_tasks(compiled, per_domain=9, seed=0)
+    assert tasks, rejected
+    jobs = [RolloutJob(t, compiled, RefinedAgent(WorkflowAgent(compiled)), ScriptedUser(t.scenario), Limits())
+            for t in tasks]
+    trajectories = asyncio.run(run_rollouts(jobs))
+    assert all(verify(t, traj.messages, compiled).passed for t, traj in zip(tasks, trajectories))
+    said = " ".join(m.get("content") or "" for traj in trajectories for m in traj.messages
+                    if m["role"] == "assistant" and not m.get("tool_calls"))
+    assert re.search(r"\bpackage (?:" + "|".join(map(re.escape, names)) + r")\b", said), said
+    assert not re.search(r"\bpackage PAC-\d", said), said
+    asks = [a for t in tasks for r in t.scenario.requests for a in r.asks]
+    assert asks and "package_name" not in asks, asks
+
+
+def test_a_step_that_selects_the_record_asks_for_no_new_name_and_the_note_names_it() -> None:
+    """"Select a document." picks the record, which goes by its own name: the tool takes that name
+    from the customer's list (checked against the record), never a new "document name" it stores over it
+    (the assistant said "This is for document jackson_1973.docx, with the document name
+    chang_1995.docx"); the line after the change names it, not DOC-55954."""
+    text = ("How to Download Google Docs - On Desktop\n1. Open Google Docs.\n2. Select a document.\n"
+            "3. Click File.\n4. Select Download as.\n5. Click a format.")
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id="gd", title="How to Download Google Docs - On Desktop", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    fields = {f.name: f for f in domain.entities[0].fields}
+    assert fields["document_name"].unique
+    select = domain.tool(domain.workflows[0].steps[2].tool)
+    assert select.name == "select_document" and [p.name for p in select.parameters] == ["document_id", "document_name"]
+    effects = json.dumps([s.model_dump(by_alias=True) for t in domain.tools for s in t.effect])
+    assert "document.document_name == document_name" in effects and '"document_name": "document_name"' not in effects
+    compiled = compile_domain(domain)
+    tasks, rejected = make_tasks(compiled, per_domain=9, seed=1)
+    jobs = [RolloutJob(t, compiled, RefinedAgent(WorkflowAgent(compiled)), ScriptedUser(t.scenario), Limits())
+            for t in tasks]
+    trajectories = asyncio.run(run_rollouts(jobs))
+    assert all(verify(t, traj.messages, compiled).passed for t, traj in zip(tasks, trajectories))
+    said = " ".join(m.get("content") or "" for traj in trajectories for m in traj.messages
+                    if m["role"] != "tool" and not m.get("tool_calls"))
+    assert "DOC-" not in said and "with the document name" not in said, said
+    # its name comes from the customer's list (the assistant said it), never asked back of them
+    assert all("document_name" not in r.knows for t in tasks for r in t.scenario.requests), tasks
