@@ -264,6 +264,9 @@ def test_a_how_to_titles_object_names_the_record() -> None:
     assert _title_object("How to Make Your 3DS Screens Smaller with a Nintendo DS Game") == "screen"
     assert _title_object("How to Lose Weight Playing Dance Dance Revolution") == "weight"
     assert _title_object("How to Sword Cancel in Halo 2") is None
+    # a manner is no thing (records were "wirelesslies" and "properlies")
+    assert _title_object("How to Print Wirelessly from an iPad with HP Eprint App") == "ipad"
+    assert _title_object("How to Brake Properly on a Motorcycle") == "motorcycle"
     assert _title_object("Spending Alerts and Budget Controls") is None
     text = "# How to Craft a Bed in Minecraft\n\n1. Gather three wool.\n2. Place the wool on the table.\n3. Take the bed.\n"
     assert _procedure(text, "How to Craft a Bed in Minecraft").entities[0].name == "beds"

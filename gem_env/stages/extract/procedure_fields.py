@@ -37,7 +37,10 @@ def _title_object(title: str) -> str | None:
     chunks: list[list[str]] = [[]]
     for w in words[1:]:
         low = w.lower()
-        if low in _TITLE_STOPS or (chunks[-1] and low.endswith("ing")):  # "Lose Weight Playing ...": the weight
+        # (a manner is no thing: "Print Wirelessly from an iPad" -> the iPad, "Brake Properly on a
+        # Motorcycle" -> the motorcycle; records were "wirelesslies" and "properlies")
+        manner = low.endswith("ly") and len(low) > 6 and tf.known_word(low[:-2])
+        if low in _TITLE_STOPS or manner or (chunks[-1] and low.endswith("ing")):  # "Lose Weight Playing ...": the weight
             if chunks[-1]:
                 chunks.append([])
             continue
