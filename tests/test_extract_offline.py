@@ -267,6 +267,10 @@ def test_a_how_to_titles_object_names_the_record() -> None:
     # a manner is no thing (records were "wirelesslies" and "properlies")
     assert _title_object("How to Print Wirelessly from an iPad with HP Eprint App") == "ipad"
     assert _title_object("How to Brake Properly on a Motorcycle") == "motorcycle"
+    # a subtitle is apart, and names the thing where the title names only what is used (records
+    # were "firefoxes" and "excels")
+    assert _title_object("How to Delete Bookmarks - Firefox") == "bookmark"
+    assert _title_object("How to Use Excel - Creating Charts") == "chart"
     assert _title_object("Spending Alerts and Budget Controls") is None
     text = "# How to Craft a Bed in Minecraft\n\n1. Gather three wool.\n2. Place the wool on the table.\n3. Take the bed.\n"
     assert _procedure(text, "How to Craft a Bed in Minecraft").entities[0].name == "beds"

@@ -25,14 +25,31 @@ _COPULAS = frozenset("be become stay remain seem feel look".split())
 
 def _title_object(title: str) -> str | None:
     """The noun a how-to title's verb acts on ("How to Get a Golden Shovel in Animal Crossing" ->
-    shovel), when the title opens with an action verb; None otherwise."""
+    shovel), when the title opens with an action verb; None otherwise. A subtitle is apart ("Delete
+    Bookmarks - Firefox": bookmarks, not firefox), and names the thing where the title names only
+    what is used ("Use Excel - Creating Charts": charts)."""
     rest = re.sub(r"^\s*how\s+(?:to|do\s+i|can\s+i)\s+", "", title, flags=re.I)
-    words = re.findall(r"[A-Za-z][A-Za-z'-]*", rest)
+    main, _, sub = rest.partition(" - ")
+    sub_said = bool(sub) and sub.split()[0].lower() not in _INSTRUMENT_VERBS  # not "- Using My Coach"
+    if main.split()[:1] and main.split()[0].lower() in _INSTRUMENT_VERBS:
+        return _phrase_object(sub, asked=False) if sub_said else None
+    got = _phrase_object(main, asked=rest != title)
+    return _phrase_object(sub, asked=False) if got is None and sub_said else got
+
+
+#: verbs whose object is what is used, not the thing worked on ("Use Excel - Creating Charts")
+_INSTRUMENT_VERBS = frozenset("use using".split())
+
+
+def _phrase_object(rest: str, asked: bool) -> str | None:
+    """`_title_object` of one title or subtitle; `asked`: it followed "How to" (no action verb needed).
+    A word with digits is a code, no thing ("Format FAT32")."""
+    words = re.findall(r"[A-Za-z][A-Za-z0-9'-]*", rest)
     first = words[0].lower() if words else ""
     # a doing: "Upgrading from One Stable Distribution ...", "Dealing with ..." (not "Spending Alerts")
     doing = first.endswith("ing") and (tf.verb_lemma(first) is not None or
                                        len(words) > 2 and words[1].lower() in ("with", "from", "for", "to"))
-    if len(words) < 2 or (rest == title and first not in ACTION_VERBS and not doing):  # "How to ..." opens with one
+    if len(words) < 2 or (not asked and first not in ACTION_VERBS and not doing):  # "How to ..." opens with one
         return None
     chunks: list[list[str]] = [[]]
     for w in words[1:]:
