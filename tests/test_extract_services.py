@@ -1792,3 +1792,19 @@ def test_an_action_reply_shows_what_its_status_sets_but_no_nulls():
     got = sb.call(tool.name, {"order_id": order["order_id"], "reason": tool.parameters[1].enum[0]})
     assert got.ok, got.error
     assert None not in got.value.values(), got.value
+
+
+def test_a_new_username_is_made_of_the_owners_own_name():
+    """"change the username of my account to ivanc" asked for another customer's login; a new username
+    is the owner's own name ("amanda.sanchez24")."""
+    text = ("# Change your username\n\nYou can change the username of your account in the app. Our support agent "
+            "verifies your account with your username and phone number.\n\n1. Open the app and tap Profile.\n"
+            "2. Choose Change username and enter the new username.\n3. Save.\n")
+    d = extract_text("Change your username", text)
+    flow = next(w for w in d.workflows if w.name == "change_account_username")
+    tasks, rejected = make_tasks(check_domain(d), per_domain=3, kinds=("complete",))
+    task = next(t for t in tasks if t.workflow == "change_account_username")
+    knows = task.scenario.knows  # (this customer is found by name and zip)
+    first, last = knows["first_name"].lower(), knows["last_name"].lower()
+    assert re.fullmatch(rf"{first}\.{last}\d\d", knows["new_username"]), knows
+    assert "lower(" in flow.knows["new_username"]
