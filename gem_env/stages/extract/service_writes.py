@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ...text.words import indefinite
-from ...tools.render import participle, plain_words
+from ...tools.render import participle, plain_words, plural
 from .archetypes import tier_factor
 from .specialise import ADDS_DAYS
 
@@ -209,10 +209,10 @@ class WriteTools:
                                               "message": a.guard[1]}] if a.guard else [])
         clear = self.sp.child_clear.get(a.verb)
         if clear is not None and self.children:  # "No pending transactions for this account"
-            c = (self.sp.child or "").replace("_", " ")
+            children = plural((self.sp.child or "").replace("_", " "))
             out.append({"require": f"count_rows('{self.children}', {{{self.main_pk}: {row}.{self.main_pk}, "
                                    f"status: '{clear.value}'}}) == 0",
-                        "message": f"{indefinite(self.sp.main).capitalize()} with {clear.value} {c}s "
+                        "message": f"{indefinite(self.sp.main).capitalize()} with {clear.value} {children} "
                                    f"cannot be {participle(a.verb)}"})
             self._cite(clear)
         others = self.sp.others_request.get(a.verb)
