@@ -81,7 +81,7 @@ def _left_out(cmp: Comparison, gone: list[dict[str, Any]]) -> str:
         return ""
     names = [str(r[cmp.plan.param]) for r in gone]
     status = {str(r.get("status")) for r in gone}
-    named = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    named = S.joined(names)
     if len(status) == 1:
         return f"I've left out {named}, {'which is' if len(names) == 1 else 'which are'} {status.pop()}."
     return f"I've left out {named}, which {'is' if len(names) == 1 else 'are'} no longer in use."

@@ -43,15 +43,15 @@ _EMAIL = re.compile(r"(^|_)email(_address)?$")
 _TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Jr|Sr)\.?|MD|DDS|DVM|PhD|I{2,3}|IV|V")
 """What Faker puts around a generated full name ("Dr. Valerie Moore", "John Hill MD"): a
 customer's record holds their name alone."""
-def _name_part(row: dict[str, Any], pattern: re.Pattern) -> str | None:
-    """The value of the row's field whose name `pattern` matches (a first or last name), if a string."""
-    return next((v for k, v in row.items() if pattern.search(k) and isinstance(v, str) and v), None)
-
-
 _PERSON_PROVIDERS = {"first_name", "last_name", "name", "email", "safe_email", "free_email"}
 _BIRTH = re.compile(r"birth|(^|_)(dob|born)(_|$)")
 """A person's birth date: no event of their record (an account opens after its customer joined,
 not after they were born)."""
+
+
+def _name_part(row: dict[str, Any], pattern: re.Pattern) -> str | None:
+    """The value of the row's field whose name `pattern` matches (a first or last name), if a string."""
+    return next((v for k, v in row.items() if pattern.search(k) and isinstance(v, str) and v), None)
 
 
 def _topological(domain: Domain) -> list[Entity]:
@@ -389,7 +389,8 @@ class _Seeder:
     def _agree_login(self, e: Entity, i: int, row: dict[str, Any], given: dict[str, Any], seen: dict[str, set],
                      parents: list[tuple[Entity, dict[str, Any]]]) -> None:
         """A generated username follows the name of the person the row is, or is of (Omar King's
-        logins are omarking, kingo, ..., not another person's name), distinct within the field. Drawn from the row's own random stream, so the rows after it are seeded as before."""
+        logins are omarking, kingo, ..., not another person's name), distinct within the field.
+        Drawn from the row's own random stream, so the rows after it are seeded as before."""
         logins = [f.name for f in e.fields if f.name not in given and f.type == "string" and f.values is None
                   and f.faker == "user_name" and isinstance(row.get(f.name), str)]
         if not logins:

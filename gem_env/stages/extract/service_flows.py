@@ -31,11 +31,6 @@ class Flows:
         return {"identify": [{"tool": f"find_{self.a.owner}_by_email", "args": {"email": {"user": "email"}},
                               "as": "owner"}]}
 
-    def _owner_named(self) -> bool:
-        """Whether the owners' table has a first and a last name (a username can be made of them)."""
-        names = {f["name"] for f in self.entity(self.owners)["fields"]}
-        return {"first_name", "last_name"} <= names
-
     def _email_of_main(self, row: str = "row") -> str:
         return f"lookup('{self.owners}', {row}.{self.owner_pk}).email"
 
@@ -189,7 +184,7 @@ class Flows:
             new = f"not row.{name}"
         elif t in ("date", "datetime"):
             new = f"add_days(row.{name}, 7)"
-        elif spec.get("faker") == "user_name" and self._owner_named():  # a new username of the owner's own name
+        elif spec.get("faker") == "user_name":  # a new username of the owner's own name (every owner has one)
             owner = f"lookup('{self.owners}', row.{self.owner_pk})"
             new = f"lower({owner}.first_name) + '.' + lower({owner}.last_name) + str(10 + len(row.{name}))"
         else:  # a value of the field's own kind (a phone number for a phone number): the next record's
