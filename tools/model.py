@@ -110,6 +110,9 @@ class EntityField(_Strict):
         default=None, description="foreign keys: {field of the referred table: [values]}: refers only to rows "
                                   "with one of those values (a refill to a completed visit); to any row when "
                                   "none has one")
+    cover: bool = Field(default=False, description="foreign keys: every referred row gets one row of this table "
+                                                     "before any gets a second, as far as the rows go (an order "
+                                                     "holds at least one item)")
     by: dict[str, dict[str, list[Any] | ByRange]] | None = Field(
         default=None, description="{other_field: {its value: [values] or {range: [lo, hi]}}}: seeded with one of "
                                   "the values listed (or in the range given) for the row's other_field (a frozen "

@@ -528,6 +528,8 @@ class _Seeder:
         if f.among:  # only rows the referring row can be about (a refill's visit took place)
             agree = [r for r in agree if _among(f, r)] or agree
         children, cap = self._room(e, f, candidates)
+        if f.cover:  # a row without one first (an order holds an item)
+            cap = 1 if any(children[r[key]] == 0 for r in agree) else cap
         chosen = self.rng.choice([r for r in agree if children[r[key]] < cap] or agree)[key]
         children[chosen] += 1
         return chosen

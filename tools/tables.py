@@ -272,9 +272,10 @@ def check_entities(entities: list[Entity]) -> dict[str, Table]:
                                        "of its values")
                 _check_same_as(f"entities[{i}] ({e.name}).{f.name}: by", other, e, tables)
             if f.foreign_key is None:
-                if f.among is not None:
-                    raise CompileError(f"entities[{i}] ({e.name}).{f.name}: among is for a foreign key; this field "
-                                       "has none")
+                for option in ("among", "cover"):
+                    if getattr(f, option):
+                        raise CompileError(f"entities[{i}] ({e.name}).{f.name}: {option} is for a foreign key; this "
+                                           "field has none")
                 continue
             ref_table, _, ref_field = f.foreign_key.partition(".")
             ref = tables.get(ref_table)

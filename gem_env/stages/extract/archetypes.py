@@ -113,6 +113,7 @@ class Archetype:
     child: tuple[str, ...] = ()
     child_fields: tuple[dict[str, Any], ...] = ()
     child_statuses: tuple[str, ...] = ("posted",)
+    child_covers: bool = False           # every main record has a child (an order its items; a card may have no charges)
     request: tuple[str, ...] = ()        # what the customer files about a child (or the main)
     request_verb: str = "create"
     request_reasons: tuple[str, ...] = ()
@@ -321,7 +322,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                       _f("amount", "number", range=[5, 300], same_as="catalog.price"),
                       _f("purchased_at", "datetime",  # on the day its order was placed
                          derived="add_days(purchased_at, days_between(date(purchased_at), main.placed_on))")),
-        child_statuses=("ordered", "returned"),
+        child_statuses=("ordered", "returned"), child_covers=True,
         child_status_by={"pending": ("ordered",), "processed": ("ordered",), "cancelled": ("ordered",)},
         request=("return",), request_verb="create",
         request_reasons=("damaged", "wrong item", "no longer needed"), request_from=("ordered",),
@@ -549,7 +550,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                                  " / (30 * coalesce({'3 months': 3, '6 months': 6, '12 months': 12}[main.term], 6)), 2)"),
                       _f("due_date", "date", range=["2025-01-20", "2025-04-30"], every=_PERIOD,
                          when={"paid": (-90, -1), "late": (-30, -1), "scheduled": (1, 100)})),
-        child_statuses=("scheduled", "paid", "late"),
+        child_statuses=("scheduled", "paid", "late"), child_covers=True,
         child_status_by={"paid off": ("paid",), "cancelled": ("paid",)},
         request=("extension",), request_verb="request", request_reasons=("hardship", "billing error"),
         request_from=("scheduled", "late"),

@@ -122,7 +122,7 @@ entities: {{name (plural), primary_key, rows (0-{max_rows} generated), fields, d
 thing the text names or identifies, linked by foreign keys. field {{name, type (string integer number \
 boolean date datetime json), and how rows get values: "values" [..] (+"weights"), "range" [min, max] \
 (numbers, dates), "faker" (provider, or {{"provider": "bothify", "args": {{"text": "ORD-#####"}}}}), \
-"foreign_key" "table.key" (+"among" {{F: [..]}}), "default", "nullable", "unique", \
+"foreign_key" "table.key" (+"among" {{F: [..]}}, "cover" true), "default", "nullable", "unique", \
 "same_as" "product_id.name", "derived" E, \
 "by" {{"status": {{"frozen": ["lost"], "done": {{"range": [..]}}}}}}, "hours" [8, 17], "after" "start_date", "every" N}}. "data": [{{field: value}}] gives a reference table's rows.
 
@@ -144,10 +144,10 @@ startswith date add_days(d, n) days_between(a, b) add_business_days(d, n) busine
 next_id('DSP-#####') lookup('table', key) count_rows('table', {{field: value}}) rows('table', {{field: value}}). Quote string \
 constants: "'blocked'". In a message {{E}} is filled in.
 
-workflows: {{name, category, goal ({{key}} names a knows key), anchor {{table, filter over row}} (rows on \
-which every require and step holds), knows {{key: E over row}} (what the user knows), steps [{{tool, \
+workflows: {{name, category, goal ({{key}} names a knows key), anchor {{table, filter over row}} (rows \
+where every step holds), knows {{key: E over row}} (what the user knows), steps [{{tool, \
 args {{param: {{"user": key}} | {{"result": E over earlier "as" names}} | {{"const": v}}}}, as, when: E}} \
-(when makes a conditional step) | {{"let": {{N: E}}}} | {{"use": group}}], tells {{key: E}} (facts the \
+(a conditional step) | {{"let": {{N: E}}}} | {{"use": group}}], tells {{key: E}} (facts the \
 assistant must say)}}; "step_groups": {{group: [steps]}} at the top shares steps. Every required parameter needs an arg.
 policy: [{{id, text}}]. span {{"text": exact quote}} on tools, steps and policy.
 

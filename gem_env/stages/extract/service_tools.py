@@ -329,7 +329,8 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
     def _child_entity(self) -> dict[str, Any]:
         sp = self.sp
         fields = [{"name": self.child_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(sp.child)}}},
-                  {"name": self.main_pk, "foreign_key": f"{self.mains}.{self.main_pk}"},
+                  {"name": self.main_pk, "foreign_key": f"{self.mains}.{self.main_pk}",
+                   **({"cover": True} if self.a.child_covers else {})},
                   {"name": "status", "values": list(self.a.child_statuses), "weights": [3] + [1] * (len(self.a.child_statuses) - 1),
                    **self._child_status_by()}]
         fields += [x for f in self.features() for x in f.child_fields(self)]
