@@ -56,6 +56,10 @@ _WE_VERB = re.compile(r"(^|, |\band |\b[Ff]or [a-z ]{1,30} )([Ww])e (also |then 
 _YOU_VERB = {"is": "are", "was": "were", "has": "have", "does": "do"}
 _CONDITION = re.compile(r"^(?:for|with|on) ([^,]{1,40}?)(?:,\s*|\s+(?=we\b|you\b|the\b|it\b|your\b))",
                         re.IGNORECASE)
+# a subject narrowed to one case ("Transfers to other banks arrive within 1 business day"): said only
+# when the request names that case, not after a transfer between the customer's own accounts
+_QUALIFIED = re.compile(r"^[A-Z][a-z]+s (?:to|from|between|with|at|in) ((?:other|another|external|international"
+                        r"|your own|someone else's|different) [a-z]+)\b")
 _CASE_COMMA = re.compile(r"^((?:For|With|On) [a-z ]{1,40}?) (we'll|you'll)\b")
 _LABEL = re.compile(r"^([A-Z][A-Za-z -]{2,40}):\s+(\S.*)$")
 _GENERIC = frozenset("update change set edit modify create make add get".split())
@@ -145,7 +149,7 @@ def _plural_as_counted(m: re.Match[str]) -> str:
 
 def case_of(sentence: str) -> str | None:
     """The case a sentence for one case names ("For fraud, we'll also ...": "fraud"); else None."""
-    m = _CONDITION.match(sentence)
+    m = _CONDITION.match(sentence) or _QUALIFIED.match(sentence)
     return m.group(1).lower() if m else None
 
 
@@ -153,7 +157,7 @@ def for_one_case(sentence: str) -> bool:
     """Whether the sentence tells what happens in one case only ("For fraud, we'll also freeze the
     card"): `Guidance.about` keeps it only for a request whose values name that case, so it is a
     consequence of this very request, to tell before it is made."""
-    return _CONDITION.match(sentence) is not None
+    return case_of(sentence) is not None
 
 
 def _outcomes(texts: list[str], rules: tuple[str, ...] = ()) -> list[tuple[str, set[str]]]:
