@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -389,6 +389,9 @@ def _sources(value: Any) -> list[str]:
     return []
 
 
+_PROJECTED_LOOKUP = re.compile(r"\s*project\(\s*lookup\(\s*'(\w+)'\s*,[^()]*\)\s*,\s*\[([^\]]*)\]\s*\)\s*")
+
+
 @lru_cache(maxsize=4096)
 def _tables_looked_up(source: str) -> frozenset[str]:
     """The tables an expression looks up (none when it does not compile): asked for every read the
@@ -426,6 +429,8 @@ class ReadShape:
     opened: tuple[str, Any] | None
     shown: set[str] | None
     derived: set[str] | None  # those of `shown` it shows only through an expression (None: unknown)
+    looked_up_fields: dict[str, frozenset[str]] = field(default_factory=dict)  # a table of `looked_up` shown
+    # only as those fields of the row looked up (`project(lookup('flights', ...), [...])`); else all of it
 
 
 def read_shape(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> ReadShape | None:
@@ -469,8 +474,16 @@ def read_shape(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> Re
                 walk(st.else_, True)
 
     walk(list(spec.effect), False)
+    projected: dict[str, frozenset[str]] = {}
+    whole_tables: set[str] = set()
     for source in used:
-        looked_up |= _tables_looked_up(source)
+        tables = _tables_looked_up(source)
+        looked_up |= tables
+        m = _PROJECTED_LOOKUP.fullmatch(source)
+        if m is not None and tables == {m[1]}:
+            projected[m[1]] = projected.get(m[1], frozenset()) | frozenset(re.findall(r"'([^']*)'", m[2]))
+        else:
+            whole_tables |= tables
     opening = next((f for f in finds if f.opens), None)
     shown: set[str] | None = set()
     derived: set[str] | None = set()
@@ -494,7 +507,8 @@ def read_shape(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> Re
         if whole:
             shown = None
     return ReadShape({f.table for f in finds} | looked_up, finds, looked_up,
-                     (opening.table, opening.where[keys[opening.table]]) if opening else None, shown, derived)
+                     (opening.table, opening.where[keys[opening.table]]) if opening else None, shown, derived,
+                     {t: fs for t, fs in projected.items() if t not in whole_tables})
 
 
 Read = tuple[str, dict[str, Any], Any]
@@ -571,7 +585,13 @@ def _still_true(shape: ReadShape | None, read: Any, reply: Any, changed: Footpri
         return False
     for table in set(changed) & shape.tables:
         rows, sets = changed[table]
-        if ANY in rows or table in shape.looked_up:
+        if table in shape.looked_up:
+            shown = shape.looked_up_fields.get(table)
+            if shown is None or sets & shown or not sets:
+                return False
+            if not any(f.table == table for f in shape.finds):
+                continue  # the lookup shows none of what the write set (a booking's flight, not its seats left)
+        if ANY in rows:
             return False
         pk = keys.get(table, "")
         for find in (f for f in shape.finds if f.table == table):

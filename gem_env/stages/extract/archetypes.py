@@ -27,6 +27,8 @@ class Action:
     reasons: tuple[str, ...] = ()
     also_set: tuple[tuple[str, str], ...] = ()   # (field, expression over the row `r`) besides status
     guard: tuple[str, str] | None = None          # (expression over `r`, message) it also requires
+    releases: bool = False                        # gives the catalog entry's unit back (a cancelled
+                                                  # booking's seat, a returned loan's copy)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class Archetype:
     child: tuple[str, ...] = ()
     child_fields: tuple[dict[str, Any], ...] = ()
     child_statuses: tuple[str, ...] = ("posted",)
+    units_held: str | None = None        # the main record's field counting the catalog units it holds (a
+                                         # booking's passengers: a seat each); else one a record
     child_covers: bool = False           # every main record has a child (an order its items; a card may have no charges)
     request: tuple[str, ...] = ()        # what the customer files about a child (or the main)
     request_verb: str = "create"
@@ -349,7 +353,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      _f("total_paid", "number", range=[90, 2400], derived="round(catalog.price * passengers, 2)",
                         tier="cabin"),
                      _f("booked_on", "date")),
-        actions=(Action("cancel", ("confirmed",), "cancelled", ("change of plan", "schedule change", "other")),),
+        actions=(Action("cancel", ("confirmed",), "cancelled", ("change of plan", "schedule change", "other"), releases=True),),
         editable=(_f("bags", "integer", description="the new number of checked bags"),
                   _f("cabin", description="the new cabin class"),
                   _f("passengers", "integer", description="the new number of passengers")),
@@ -359,7 +363,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         catalog_fields=(_f("origin", faker="city"), _f("destination", faker="city"),
                         _f("departure_date", "date", range=["2025-01-20", "2025-03-30"]),
                         _f("price", "number", range=[80, 900]), _f("seats_left", "integer", range=[0, 40])),
-        book_verb="book", extras=("search_catalog",),
+        book_verb="book", extras=("search_catalog",), units_held="passengers",
         places=Places("airport", (("JFK", "New York"), ("ORD", "Chicago"), ("SFO", "San Francisco"), ("SEA", "Seattle"))),
     ),
     Archetype(
@@ -374,7 +378,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      _f("rate", values=["flexible", "non-refundable"]),
                      _f("total_paid", "number", range=[90, 2400], derived="round(catalog.nightly_rate * nights, 2)"),
                      _f("booked_on", "date")),
-        actions=(Action("cancel", ("confirmed",), "cancelled", ("change of plan", "found another hotel", "other")),),
+        actions=(Action("cancel", ("confirmed",), "cancelled", ("change of plan", "found another hotel", "other"),
+                        releases=True),),
         editable=(_f("room_type", description="the new room type"),
                   _f("guests", "integer", description="the new number of guests"),
                   _f("nights", "integer", description="the new number of nights")),
@@ -458,7 +463,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
         actions=(Action("renew", ("active",), "active",
                         also_set=(("due_date", "add_days(r.due_date, 14)"), ("renewals", "r.renewals + 1")),
                         guard=("r.renewals < 2", "A loan can be renewed twice at most")),
-                 Action("return", ("active", "overdue"), "returned")),
+                 Action("return", ("active", "overdue"), "returned", releases=True)),
         request=("hold",), request_verb="place", request_on_child=False, request_on_catalog=True,
         request_reasons=("branch pickup", "home delivery"),
         request_when=("R.copies_available == 0", "A copy of {R.name} is on the shelf, so it can be borrowed now without a hold"),

@@ -68,14 +68,17 @@ class Bookings:
                    "error": f"No {o} with id {{{self.owner_pk}}}"},
                   {"find": self.catalogs, "as": f"{k}_row", "where": {self.catalog_pk: self.catalog_pk},
                    "error": f"No {k} with id {{{self.catalog_pk}}}"}]
-        avail = next((n for n, f in cat_fields.items() if f.get("type") in ("integer", "boolean")), None)
+        avail, held = self.availability(), values.get(self.a.units_held or "", "1")
         if avail:
-            effect.append({"require": f"{k}_row.{avail}" + (" > 0" if cat_fields[avail]["type"] == "integer" else ""),
-                           "message": f"This {k} is not available ({avail.replace('_', ' ')})"})
+            effect.append({"require": f"{k}_row.{avail}" + (f" >= {held}" if avail == self.units() else ""),
+                           "message": self.short_of(k, f"{k}_row") if held != "1" else
+                           f"This {k} is not available ({avail.replace('_', ' ')})"})
         if (caps := self.caps()) is not None and caps[0] in values and caps[1] in cat_fields:  # "at most 2 guests in standard"
             effect.append({"require": f"{caps[0]} <= {caps[2](f'{k}_row.{caps[1]}')}", "message": self.sp.caps.text[:300]})  # type: ignore[union-attr]
-        effect += [{"insert": self.mains, "as": "made", "values": values},
-                   {"return": {self.main_pk: f"made.{self.main_pk}", "status": "made.status"}}]
+        effect.append({"insert": self.mains, "as": "made", "values": values})
+        if (units := self.units()) is not None:  # the seats booked are fewer left
+            effect.append({"update": self.catalogs, "row": f"{k}_row", "set": {units: f"{k}_row.{units} - {held}"}})
+        effect.append({"return": {self.main_pk: f"made.{self.main_pk}", "status": "made.status"}})
         verb = "create" if m.startswith(self.a.book_verb) else self.a.book_verb
         return self._tool(f"{verb}_{m}", "write", f"{verb.capitalize()} a {m} for a {o}.",
                           params, effect, self.span_for(self.a.book_verb))
@@ -88,13 +91,31 @@ class Bookings:
         verb = "create" if m.startswith(self.a.book_verb) else self.a.book_verb
         return f"{verb}_{m}" if f"{verb}_{m}" in self.used else None
 
-    def _offered(self) -> str:
-        """The condition an entry must meet to be booked (the book tool's own), over `e`."""
-        cat = {f["name"]: f for f in self.a.catalog_fields}
-        avail = next((n for n, f in cat.items() if f.get("type") in ("integer", "boolean")), None)
+    def availability(self) -> str | None:
+        """The catalog's field saying whether an entry can be had: a count left (`seats_left`) or a flag."""
+        return next((f["name"] for f in self.a.catalog_fields if f.get("type") in ("integer", "boolean")), None)
+
+    def units(self) -> str | None:
+        """The catalog's count of units left, where it has one (`seats_left`, `copies_available`)."""
+        avail = self.availability()
+        return avail if avail and any(f["name"] == avail and f["type"] == "integer" for f in self.a.catalog_fields) else None
+
+    def held(self, row: str) -> str:
+        """How many of its entry's units the record `row` holds (a booking's passengers: a seat each)."""
+        return f"{row}.{self.a.units_held}" if self.a.units_held else "1"
+
+    def short_of(self, k: str, entry: str) -> str:
+        """The refusal of an entry without the units asked for."""
+        units = self.units() or ""
+        return f"Not enough {units.replace('_', ' ')} on this {k} ({{{entry}.{units}}})"
+
+    def _offered(self, holding: str = "1") -> str:
+        """The condition an entry must meet to be booked (the book tool's own), over `e`, for a record
+        holding `holding` of its units."""
+        avail = self.availability()
         if avail is None:
             return "true"
-        return f"e.{avail}" + (" > 0" if cat[avail]["type"] == "integer" else "")
+        return f"e.{avail}" + (f" >= {holding}" if avail == self.units() else "")
 
     def book_flow(self) -> dict[str, Any] | None:
         tool = self.booking()
@@ -110,7 +131,11 @@ class Bookings:
         if (caps := self.caps()) is not None and caps[1] in {f["name"] for f in self.a.catalog_fields}:
             asked = next((self._asked_value(p["name"], p) for p in spec["parameters"][2:] if p["name"] == caps[0]), None)
             fits = f"{asked} <= {caps[2](f'e.{caps[1]}')}" if asked else "true"
-        offered = f"[e for e in rows('{self.catalogs}', {{}}) if {self._offered()} and {mine} and {fits}]"
+        # the seats for the passengers asked: over the anchor's row, then as the user says it
+        holding = next((self._asked_value(p["name"], p) for p in spec["parameters"][2:]
+                        if p["name"] == self.a.units_held), None) or "1"
+        said_holding = self.a.units_held if holding != "1" else "1"
+        offered = f"[e for e in rows('{self.catalogs}', {{}}) if {self._offered(holding)} and {mine} and {fits}]"
         chosen = f"{offered}[len(row.email) % len({offered})]"
         knows: dict[str, str] = {"email": "row.email"}
         said: list[str] = []
@@ -123,7 +148,7 @@ class Bookings:
                     knows[key] = f"{chosen}.{field}"
             steps.append({"tool": f"search_{self.catalogs}", "as": "found",
                           "args": {key: {"user": key} for key in ("origin", "destination", "date") if key in knows}})
-            pick = f"first([e.{self.catalog_pk} for e in found if {self._offered()}])"
+            pick = f"first([e.{self.catalog_pk} for e in found if {self._offered(said_holding)}])"
             said.append("from {origin} to {destination}" + (" on {date}" if "date" in knows else ""))
         else:
             by = next((n for n in ENTRY_NAMES if any(f["name"] == n for f in self.a.catalog_fields)), None)
@@ -132,7 +157,7 @@ class Bookings:
             name = f"{k}_{by}" if not by.startswith(k) else by
             knows[name] = f"{chosen}.{by}"
             steps.append({"tool": f"list_{self.catalogs}", "args": {}, "as": "offered"})
-            pick = f"first([e.{self.catalog_pk} for e in offered if lower(e.{by}) == lower({name}) and {self._offered()}])"
+            pick = f"first([e.{self.catalog_pk} for e in offered if lower(e.{by}) == lower({name}) and {self._offered(said_holding)}])"
             to = "to" if any(p["name"] == "amount" for p in spec["parameters"]) else "with"  # a payment's payee
             said.append(f"{to} {{{name}}}" if by == "name" else f"on the {{{name}}} {k}" if by.endswith("_name")
                         else f"for a {{{name}}} {k}")

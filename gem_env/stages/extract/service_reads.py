@@ -84,9 +84,9 @@ class ReadTools:
                            "order_by": [f"-{d}"] if d else [], "limit": 5})
             keep = [self.child_pk, "status"] + [f["name"] for f in self.a.child_fields][:3]
             shown[f"recent_{self.children}"] = "[{" + ", ".join(f"{k}: c.{k}" for k in keep) + "} for c in recent]"
-        if self.catalogs and not self.children:
+        if self.catalogs and not self.children:  # the entry it is of, not how many of it are left
             shown[self.sp.catalog] = f"project(lookup('{self.catalogs}', {m}_row.{self.catalog_pk}), " \
-                                     f"{_fields(self.entity(self.catalogs))!r})"
+                                     f"{_fields(self.entity(self.catalogs), (self.units() or '',))!r})"
         effect.append({"return": shown})
         return self._tool(f"get_{m}_details", "read", f"A {m}'s details"
                           + (f" with its latest {self.children}." if self.children else "."),

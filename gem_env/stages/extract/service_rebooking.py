@@ -78,9 +78,10 @@ class Rebooking:
         return next(((f["name"], f["same_as"].removeprefix("catalog.")) for f in self.a.main_fields
                      if f.get("type") == "date" and f.get("same_as", "").startswith("catalog.")), None)
 
-    def _available(self, row: str) -> str:
-        """The booking tool's condition on an entry (seats left), over `row`."""
-        return re.sub(r"\be\.", f"{row}.", self._offered())
+    def _available(self, row: str, holding: str = "1") -> str:
+        """The booking tool's condition on an entry (seats left), over `row`, for a record holding
+        `holding` of its units."""
+        return re.sub(r"\be\.", f"{row}.", self._offered(holding))
 
     def _route(self, entry: str, booking: str) -> str:
         return f"{entry}.origin == {booking}.origin and {entry}.destination == {booking}.destination"
@@ -100,10 +101,11 @@ class Rebooking:
         if (same := self.sp.rebook_rules.get("same_route")) is not None:
             effect.append({"require": self._route(new, row), "message": " ".join(same.text.split())[:300]})
             self._cite(same)
-        if (avail := self._available(new)) != "true":
-            effect.append({"require": avail, "message": f"This {k} has no seat left"})
+        if (avail := self._available(new, self.held(row))) != "true":
+            effect.append({"require": avail, "message": self.short_of(k, new) if self.a.units_held
+                           else f"This {k} has no seat left"})
         charges, paid = self._charges(row, new)
-        effect += [*charges,
+        effect += [*charges, *self._moved_units(row, new),
                    {"update": self.mains, "row": row, "set": {kpk: kpk, **copied, **paid}},
                    {"return": {pk: f"{row}.{pk}", kpk: f"{row}.{kpk}", **{n: f"{row}.{n}" for n in copied},
                                **({"amount_charged": "charged", **{n: f"{row}.{n}" for n in paid}} if charges else {}),
@@ -113,6 +115,17 @@ class Rebooking:
         span = {"start": said.start, "end": said.end, "text": said.text} if said.text else None
         return self._tool(f"update_{m}_{k}", "write", f"Move {m} to another {k}; what it repeats of the {k} follows.",
                           [self._id_param(m, pk), self._id_param(k, kpk)], effect, span)
+
+    def _moved_units(self, row: str, new: str) -> list[dict[str, Any]]:
+        """The units the record holds move from its entry to the new one (a booking's seats)."""
+        units, kpk = self.units(), self.catalog_pk
+        if units is None:
+            return []
+        held = self.held(row)
+        return [{"find": self.catalogs, "as": "left", "where": {kpk: f"{row}.{kpk}"}, "optional": True},
+                {"if": "left != null", "then": [{"update": self.catalogs, "row": "left",
+                                                  "set": {units: f"left.{units} + {held}"}}]},
+                {"update": self.catalogs, "row": new, "set": {units: f"{new}.{units} - {held}"}}]
 
     def _charges(self, row: str, new: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
         """What a change costs, as the text says: its fee ("$60 per passenger", only for the fares it
@@ -161,11 +174,11 @@ class Rebooking:
         own, date = self._dates()
         # another flight of its route on another day (the search by day then finds it, not the booked one)
         others = f"[e for e in rows('{self.catalogs}', {{}}) if {self._route('e', 'row')} and e.{kpk} != row.{kpk} " \
-                 f"and e.{date} != row.{own} and {self._offered()}]"
+                 f"and e.{date} != row.{own} and {self._offered(self.held('row'))}]"
         conds = [f"row.status in {quoted_list(allowed)}", *self._unblocked(_UPDATE_VERBS | {k}, allowed),
                  f"len({others}) > 0"]
         pick = f"first([e.{kpk} for e in found if e.{date} == date and e.{kpk} != details.{kpk} and " \
-               f"{self._available('e')}])"
+               f"{self._available('e', self.held('details'))}])"
         return {"name": f"update_{m}_{k}", "category": "rebook",
                 "goal": f"move my {m} {{{pk}}} to the {k} on {{date}}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},

@@ -134,6 +134,7 @@ class WriteTools:
                   *self.action_guards(a, row),
                   *charged,
                   {"update": self.mains, "row": row, "set": sets},
+                  *self._released(a, row),
                   {"return": {pk: f"{row}.{pk}", "status": f"{row}.status",
                               **{fld: f"{row}.{fld}" for fld, _ in a.also_set},
                               **{fld: f"{row}.{fld}" for fld, v in kept.items() if v is not None},  # no null noise
@@ -141,6 +142,17 @@ class WriteTools:
         return self._tool(f"{a.verb}_{m}", "write", f"{a.verb.capitalize()} a {m} ({' or '.join(allowed)}); "
                           f"its status becomes {a.to_status}.", params, effect, self.span_for(a.verb, m)
                           or self.span_for(a.verb))
+
+    def _released(self, a: Any, row: str) -> list[dict[str, Any]]:
+        """The catalog entry's unit given back by an action that ends the record (`Action.releases`:
+        a cancelled booking's seat, a returned loan's copy), where the record refers to an entry
+        that counts its units."""
+        units, key = self.units(), self.catalog_pk
+        if not a.releases or units is None or not any(f["name"] == key for f in self.entity(self.mains)["fields"]):
+            return []
+        return [{"find": self.catalogs, "as": "entry", "where": {key: f"{row}.{key}"}, "optional": True},
+                {"if": "entry != null", "then": [{"update": self.catalogs, "row": "entry",
+                                                   "set": {units: f"entry.{units} + {self.held(row)}"}}]}]
 
     def status_values(self, status: str) -> dict[str, Any]:
         """The main record's fields whose one value the seed gives a record in `status` (`by: {status:
@@ -263,14 +275,28 @@ class WriteTools:
         entry, following = self.followers(name, row)
         priced, told = self.tier_repriced(name, row)
         following.update(priced)
-        effect += [*entry, *([{"let": {f"old_{f}": f"{row}.{f}" for f in priced}}] if priced else []),
-                   {"update": self.mains, "row": row, "set": {name: name, **counted, **following}},
+        recount, recounted = self._recount(name, row)
+        effect += [*entry, *([{"let": {f"old_{f}": f"{row}.{f}" for f in priced}}] if priced else []), *recount,
+                   {"update": self.mains, "row": row, "set": {name: name, **counted, **following}}, *recounted,
                    {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", **{f: f"{row}.{f}" for f in following},
                                **told, "status": f"{row}.status"}}]
         word = name.split("_")[0]
         return self._tool(f"update_{m}_{name}", "write", f"Change {indefinite(m)}'s {plain_words(name)}.",
                           [self._id_param(m, pk), param], effect,
                           self.span_for(word, m) or self.span_for(word))
+
+    def _recount(self, name: str, row: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(steps before, steps after the change) of an edit of the units a record holds (a booking's
+        passengers): its entry must have the extra ones left, and its count follows."""
+        units, kpk = self.units(), self.catalog_pk
+        if name != self.a.units_held or units is None or not any(f["name"] == kpk for f in self.entity(self.mains)["fields"]):
+            return [], []
+        return ([{"find": self.catalogs, "as": "held_on", "where": {kpk: f"{row}.{kpk}"}, "optional": True},
+                 {"require": f"held_on == null or {name} - {row}.{name} <= held_on.{units}",
+                  "message": self.short_of(self.sp.catalog, "held_on")},
+                 {"let": {"held_before": f"{row}.{name}"}}],
+                [{"if": "held_on != null", "then": [{"update": self.catalogs, "row": "held_on",
+                                                     "set": {units: f"held_on.{units} - ({name} - held_before)"}}]}])
 
     def followers(self, name: str, row: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
         """What else an edit of the main record's field `name` changes, as (steps finding what it
