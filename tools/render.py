@@ -330,6 +330,7 @@ def smooth(text: str) -> str:
     received", "change the overdraft protection to yes" -> "turn on the overdraft protection",
     "change the bags of my booking to 1" -> "change my booking to 1 bag", doubled spaces and
     spaces before punctuation."""
+    text = re.sub(r"(?<![\d.,$])\b1 (day|week|month|hour|year)s\b", r"1 \1", text)  # "opened 1 days ago" -> "1 day"
     text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", _not_reason, text)
     # "because of wrong item" -> "because it was the wrong item"
     text = re.sub(rf"\b(?:because of|due to) (?:an? |the )?wrong (\w+)\b(?={_REASON_END})", r"because it was the wrong \1", text)
