@@ -111,8 +111,10 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
                 if is_rule(spec, step) and _fields_known(step.require, env) \
                         and not compile_expr(step.require)(env, rt):
                     # a value the message itself says ("opened {days_between(account_row.opened_on, today)}
-                    # days ago") is not said again
-                    said = {f for _, f in _FIELD.findall(" ".join(_PLACEHOLDER.findall(step.message)))}
+                    # days ago") is not said again; a status is left to the speech, which says it
+                    # unless the message reads "this order is pending"
+                    said = {f for _, f in _FIELD.findall(" ".join(_PLACEHOLDER.findall(step.message)))
+                            if not f.lower().endswith(("status", "state"))}
                     named = [n for n in _named_values(step.require, env, refs) if n[0] not in said]
                     return _message(step.message, env, rt), list(dict.fromkeys(str(v) for _, v, _ in named)), named
             else:

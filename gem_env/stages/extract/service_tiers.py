@@ -278,12 +278,13 @@ class TierTerms:
 
 
 def tiered_balance(spec: dict[str, Any], fee: str, balance: str) -> dict[str, Any]:
-    """The balance field seeded so the balance rules have records on each side: a tenth of the
-    records with nothing left, a fifteenth with less than their fee, the rest as drawn."""
+    """The balance field seeded so the balance rules have records on each side: records with
+    nothing left (a fifth: emptied before closing, as the text asks), a tenth with less
+    than their fee, the rest as drawn."""
     if spec["name"] != balance or "range" not in spec or "derived" in spec:
         return spec
     lo, hi = spec["range"]
-    empty, small = lo + (hi - lo) * 0.1, lo + (hi - lo) * 0.165
+    empty, small = lo + (hi - lo) * 0.2, lo + (hi - lo) * 0.3
     return {**spec, "derived": f"0 if {balance} < {empty:g} else (round(({fee} or 0) * ({balance} - {empty:g}) / "
                                 f"{small - empty:g}, 2) if {balance} < {small:g} else {balance})"}
 
