@@ -743,7 +743,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     if re.fullmatch(r"\$0(?:\.00)?", v) and re.search(r"charge|fee", low):  # "the amount charged is $0"
         # what a change charged, or a fee a product has none of ("There's no monthly fee: it's $0.")
         return pick(rng, _NOTHING_CHARGED if after_write else _NO_FEE, name=n, v=v)
-    if v.startswith("$") and (not after_write or re.search(r"charge|fee", low)):  # a charge is no change of a field
+    if v.startswith("$") and (not after_write or re.search(r"charge|fee|paid_out", low)):  # a charge is no change of a field
         return pick(rng, _MONEY_FACT, name=n, v=v)
     bank = _FACT_AFTER if after_write else _FACT
     if _IDENTITY.search(low) or not own:  # a contact's name is not "your name", a doctor's specialty not "your specialty"

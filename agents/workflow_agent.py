@@ -837,7 +837,11 @@ class WorkflowAgent:
             fitting, unread = self._opened(key, fitting, turn)
             if unread is not None:  # a few that fit, known by their ids alone: opened, to be told apart
                 return _call(*unread, turn)
-            return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
+            # opened, they show the rules a list's summary could not (an early closure fee the balance
+            # cannot cover): only those still fitting are named, all of them where none is
+            fitting = self._fitting(plan, key, fitting) if plan is not None and action else fitting
+            if fitting:
+                return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
         return _say(S.which(turn.rng, key, [_described(r) for r in records]))
 
     def _opened(self, key: str, fitting: list[dict[str, Any]], turn: _Turn
