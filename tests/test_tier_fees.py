@@ -178,3 +178,11 @@ def test_tau2_closing_documents_get_their_tiers():
     assert got[5][:3] == ["Light Blue Account", "Light Green Account", "Green Fee-Free Account"]
     assert got[7] == ["Navy Blue", "True Blue", "Sky Blue", "Cobalt Blue"]  # no "accounts with credit lines ..."
     assert got[8] == ["Bronze Saver Account", "Silver Saver Account", "Gold Saver Account", "Platinum Reserve Account"]
+
+
+def test_a_period_in_days_is_said_as_a_duration_not_a_count():
+    from gem_env.tools.render import is_count, plain_words, smooth, spoken
+    assert spoken("notice_period_days", 7) == "7 days" and spoken("early_closure_window_days", 1) == "1 day"
+    assert plain_words("notice_period_days") == "notice period" and not is_count("notice_period_days", 7)
+    assert is_count("extra_days", 3) and spoken("extra_days", 3) == "3"  # a count of days stays one
+    assert smooth("It was opened 1 days ago, within the 21 days.") == "It was opened 1 day ago, within the 21 days."
