@@ -75,6 +75,10 @@ DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "That 
 # a fee or refund the service's text sets, told earlier in the chat, holding again
 SAME_TERMS = ["The same fees I mentioned earlier apply here too.", "As before, the fees I mentioned apply.",
               "The terms I mentioned earlier apply to this one too."]
+# the fee this very call charges, worked out from the record read (a tiered early closure fee)
+FEE_DUE = ["The {name} for this one comes to {v}.", "On this one, the {name} would be {v}.",
+           "For this one, the {name} is {v}."]
+FEE_NONE = ["No {name} applies to this one.", "There's no {name} on this one.", "This one has no {name} to pay."]
 # what the call will change, as the record shows it before ("Right now, the cabin is business.")
 NOW = ["Right now, {x}.", "At the moment, {x}.", "Currently, {x}.", "As it stands, {x}."]
 BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."]

@@ -110,7 +110,12 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
             elif isinstance(step, RequireStep):
                 if is_rule(spec, step) and _fields_known(step.require, env) \
                         and not compile_expr(step.require)(env, rt):
-                    named = _named_values(step.require, env, refs)
+                    # a value the message itself says ("opened {days_between(account_row.opened_on, today)}
+                    # days ago") is not said again; a status is left to the speech, which says it
+                    # unless the message reads "this order is pending"
+                    said = {f for _, f in _FIELD.findall(" ".join(_PLACEHOLDER.findall(step.message)))
+                            if not f.lower().endswith(("status", "state"))}
+                    named = [n for n in _named_values(step.require, env, refs) if n[0] not in said]
                     return _message(step.message, env, rt), list(dict.fromkeys(str(v) for _, v, _ in named)), named
             else:
                 return None
@@ -134,7 +139,40 @@ def _seen_row(step: FindStep, env: dict[str, Any], rt: NoDatabase, seen: list[di
 
 
 def _let(step: LetStep, env: dict[str, Any], rt: NoDatabase) -> None:
-    env.update({k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.let.items()})
+    """The step's names bound in order, as the executor binds them (a later one may read an earlier)."""
+    for k, v in step.let.items():
+        env[k] = compile_expr(v)(env, rt) if isinstance(v, str) else v
+
+
+_FEE = re.compile(r"(?:^|_)fee$")
+
+
+def fees_due(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
+             keys: dict[str, str]) -> list[tuple[str, float]]:
+    """(name, amount) of each fee the write works out for itself (`let: {early_closure_fee: ...}`)
+    as the records read so far give it: what this very call will charge (0: none applies). Empty
+    when the records do not tell."""
+    if not any(isinstance(st, LetStep) and any(_FEE.search(k) for k in st.let) for st in spec.effect or []):
+        return []
+    env: dict[str, Any] = {**clock, **args}
+    rt = NoDatabase()
+    seen = records(results)
+    out: list[tuple[str, float]] = []
+    for step in spec.effect or []:
+        try:
+            if isinstance(step, FindStep):
+                if (row := _seen_row(step, env, rt, seen, keys)) is None:
+                    return []
+                env[step.as_] = row
+            elif isinstance(step, LetStep):
+                _let(step, env, rt)
+                out += [(k, env[k]) for k in step.let if _FEE.search(k) and isinstance(env.get(k), (int, float))
+                        and not isinstance(env.get(k), bool)]
+            elif not isinstance(step, RequireStep):
+                break
+        except (ExprError, KeyError, TypeError):
+            return []
+    return out
 
 
 def conditions(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
@@ -235,6 +273,10 @@ def rule_records(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> 
 def opened(results: list[Any], pk: str, key: Any) -> bool:
     """Whether a read returned the record `key` itself (not as an item of a list)."""
     return any(isinstance(r, dict) and str(r.get(pk)) == str(key) for r in results)
+
+
+_FIELD = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 def _named_values(expr: str, env: dict[str, Any], refs: dict[str, str]) -> list[tuple[str, Any, str]]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Any
+from typing import Any, Sequence
 
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (counted, happened, is_count, is_money, none_of, participle, plain_words, quoted_if_sentence,
+from gem_env.tools.render import (counted, happened, is_count, is_money, money, none_of, participle, plain_words, quoted_if_sentence,
                                    render, singular, smooth, spoken, state_of, undangled, when_words, words)
 
 from . import banks as B
@@ -187,10 +187,12 @@ def declined(rng: random.Random) -> str:
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
             told: str = "", again: bool = False, owner: str = "", who: Any = None, how_to: int = 0,
-            yours: frozenset[str] = frozenset()) -> str:
+            yours: frozenset[str] = frozenset(), due: Sequence[tuple[str, float]] = ()) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
+    the fees it works out for this record (`due`: (name, amount); "There's an early closure fee of $15
+    on this one", "No early closure fee applies to this one"),
     what the service's text says about a fee or a refund for it (`guidance`; when the chat so far,
     `told`, has it already: that it still holds), what it says happens besides in this request's
     case ("For fraud, we'll also freeze the card": said each time, it is this request's
@@ -230,7 +232,17 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     costs = [g for g in guidance or [] if _COSTS.search(g) and g not in cases]
     fresh = [g for g in costs if not told_before(g, told)]
     terms = guide(rng, fresh) or (rng.choice(B.SAME_TERMS) if costs else "")
-    return " ".join(p for p in (lead, body, extra, described, priced, *cases, terms, question(rng, what, body)) if p)
+    fees = [fee_due(rng, name, amount) for name, amount in due]
+    return " ".join(p for p in (lead, body, extra, described, priced, *cases, *fees, terms, question(rng, what, body))
+                    if p)
+
+
+def fee_due(rng: random.Random, name: str, amount: float) -> str:
+    """A fee this very change charges, or that none applies ("There's an early closure fee of $15 on this one.")."""
+    said = words(name)
+    if not amount:
+        return pick(rng, B.FEE_NONE, name=said)
+    return pick(rng, B.FEE_DUE, name=said, v=money(amount))
 
 
 def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
@@ -731,7 +743,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     if re.fullmatch(r"\$0(?:\.00)?", v) and re.search(r"charge|fee", low):  # "the amount charged is $0"
         # what a change charged, or a fee a product has none of ("There's no monthly fee: it's $0.")
         return pick(rng, _NOTHING_CHARGED if after_write else _NO_FEE, name=n, v=v)
-    if v.startswith("$") and (not after_write or re.search(r"charge|fee", low)):  # a charge is no change of a field
+    if v.startswith("$") and (not after_write or re.search(r"charge|fee|paid_out", low)):  # a charge is no change of a field
         return pick(rng, _MONEY_FACT, name=n, v=v)
     bank = _FACT_AFTER if after_write else _FACT
     if _IDENTITY.search(low) or not own:  # a contact's name is not "your name", a doctor's specialty not "your specialty"

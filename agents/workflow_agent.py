@@ -36,8 +36,8 @@ from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, owner_lists,
                      reaches, recognise_lookup)
-from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message, memory,
-                        opened as was_opened, records, rule_records)
+from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_due, fees_not_due, is_rule_message,
+                        memory, opened as was_opened, records, rule_records)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -47,7 +47,7 @@ _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|
                         re.IGNORECASE)
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
 _REASON_CLAUSE = re.compile(r"\bbecause\b[^.?!]*", re.IGNORECASE)
-_CHARGE = re.compile(r"(?:^|_)fee$|^amount_charged$")
+_CHARGE = re.compile(r"(?:^|_)fee$|^amount_charged$|_paid_out$")
 # a user whose earlier try went wrong ("I tried this in the app and it didn't work."): acknowledged once
 _TROUBLE = re.compile(r"\b(?:didn't|did not|doesn't|won't) work\b|\bsecond time\b|\bround in circles\b|"
                       r"\bcouldn't get\b|\bkeeps? giving me an error\b|\bfrustrat", re.IGNORECASE)
@@ -659,10 +659,14 @@ class WorkflowAgent:
         # already frozen) is not said
         # nor a fee it charges only in a case the records show this is not (a late fee, well ahead)
         not_due = fees_not_due(spec, args, seen, self._clock, self.records.keys)
+        # a fee the call works out from the record read is said as this record's ("The early closure
+        # fee for this one comes to $15"), not as the text's table of every tier's
+        due = fees_due(spec, args, seen, self._clock, self.records.keys)
         guidance = [g for g in self._guide(plan, main, {**known, **args})
                     if ((case := case_of(g)) is None
                         or case_holds(spec, args, seen, self._clock, self.records.keys, case) is not False)
-                    and not any(re.search(rf"\${re.escape(fee)}(?![\d,.]\d)", g) for fee in not_due)]
+                    and not any(re.search(rf"\${re.escape(fee)}(?![\d,.]\d)", g) for fee in not_due)
+                    and not any(name.replace("_", " ") in g.lower() for name, _ in due)]
         # a procedure confirmed once for its chain of writes says every value the customer gave
         # for it ("with the URL ... and the file name ..."), not only the first write's
         args = {**args, **_later_values(plan, tool, known, SECRET)}
@@ -673,7 +677,7 @@ class WorkflowAgent:
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
                               who=self._customer(turn),
                               how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
-                              yours=self.yours(turn)))
+                              yours=self.yours(turn), due=due))
 
     def yours(self, turn: _Turn) -> frozenset[str]:
         """Ids of the records the customer's own list (`owner_lists`: their records by their email)
@@ -833,7 +837,11 @@ class WorkflowAgent:
             fitting, unread = self._opened(key, fitting, turn)
             if unread is not None:  # a few that fit, known by their ids alone: opened, to be told apart
                 return _call(*unread, turn)
-            return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
+            # opened, they show the rules a list's summary could not (an early closure fee the balance
+            # cannot cover): only those still fitting are named, all of them where none is
+            fitting = self._fitting(plan, key, fitting) if plan is not None and action else fitting
+            if fitting:
+                return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
         return _say(S.which(turn.rng, key, [_described(r) for r in records]))
 
     def _opened(self, key: str, fitting: list[dict[str, Any]], turn: _Turn

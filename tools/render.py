@@ -78,11 +78,13 @@ def date_words(text: str) -> str:
 
 
 def spoken(name: str, value: Any, *, codes_in_words: bool = True) -> str:
-    """A value as a person says it: money with a dollar sign, dates (and date-times on the minute)
-    written out, and (unless the listener must type it back exactly) a code in words ("gift_card"
-    -> "gift card")."""
+    """A value as a person says it: money with a dollar sign, a duration with its unit
+    ("notice_period_days" 7 -> "7 days"), dates (and date-times on the minute) written out, and
+    (unless the listener must type it back exactly) a code in words ("gift_card" -> "gift card")."""
     if is_money(name, value):
         return money(value)
+    if (d := _DURATION.match(name.lower())) and isinstance(value, int) and not isinstance(value, bool):
+        return f"{value} {d.group(1)}{'' if value == 1 else 's'}"
     text = render(value)
     if codes_in_words and isinstance(value, str) and _CODE.fullmatch(value):
         return value.replace("_", " ")
@@ -109,11 +111,17 @@ def words(name: str) -> str:
 _ACRONYM = re.compile(r"\b(?:id|apr|apy|atm|pin|fico|sms|url|vat|iban|ach)\b")
 
 
+#: a field holding how long a named period lasts: "notice_period_days", "early_closure_window_days"
+_DURATION = re.compile(r"^(?:[a-z0-9]+_)*(?:period|window|term)_(day|week|month)s$")
+
+
 def plain_words(name: str) -> str:
     """`order_id` -> "order id", `card_last4` -> "card last four digits"; a moment named by what happens then, as people name it (see
     `moment`): `filed_on` -> "date filed", `starts_at` -> "start time", `new_starts_at` -> "new start time",
     `member_since` -> "member-since date", `check_in` -> "check-in date"."""
     said = name.replace("_", " ").strip()
+    if _DURATION.match(name.lower()):  # "notice period days" is the notice period (its value says "7 days")
+        said = said.rsplit(" ", 1)[0]
     # digits glued to a word are read apart ("address2" -> "address 2"); "last4" is the card's last four digits
     said = re.sub(r"\blast ?(?:4|four)\b", "last four digits", said)
     said = re.sub(r"\b([a-z]+)(\d+)\b", r"\1 \2", said)
@@ -267,6 +275,8 @@ def _count_noun(name: str) -> tuple[str, str] | None:
     "passengers" -> ("passengers", ""), "freezes_this_year" -> ("freezes", "this year"),
     "renewal_count" -> ("renewals", ""), "number_of_guests" -> ("guests", ""); a "new" in front
     is the request's wording, not part of what is counted. None when the name counts nothing."""
+    if _DURATION.match(name.lower()):  # "notice_period_days": how long, not how many
+        return None
     parts = [w for w in name.lower().replace("_", " ").split() if w]
     if parts[:1] == ["new"]:
         parts = parts[1:]
@@ -330,6 +340,7 @@ def smooth(text: str) -> str:
     received", "change the overdraft protection to yes" -> "turn on the overdraft protection",
     "change the bags of my booking to 1" -> "change my booking to 1 bag", doubled spaces and
     spaces before punctuation."""
+    text = re.sub(r"(?<![\d.,$])\b1 (day|week|month|hour|year)s\b", r"1 \1", text)  # "opened 1 days ago" -> "1 day"
     text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", _not_reason, text)
     # "because of wrong item" -> "because it was the wrong item"
     text = re.sub(rf"\b(?:because of|due to) (?:an? |the )?wrong (\w+)\b(?={_REASON_END})", r"because it was the wrong \1", text)

@@ -168,7 +168,12 @@ class Flows:
                            "when": f"details.status in {quoted_list(allowed)}"}],
                 # what changed: a renewal keeps the loan active, its news is the new due date
                 "tells": {a.also_set[0][0]: f"done.{a.also_set[0][0]}"} if a.to_status in allowed and a.also_set
-                else {"status": "done.status"}}
+                else {"status": "done.status", **self._fee_told(a.verb)}}
+
+    def _fee_told(self, verb: str) -> dict[str, str]:
+        """The fee an action charges by the record's product, told after it ($0 where none applies)."""
+        fee = self.tier_fee(verb)
+        return {fee[0]: f"done.{fee[0]}"} if fee else {}
 
     def update_flow(self, f: dict[str, Any]) -> dict[str, Any]:
         m, pk, name = self.sp.main, self.main_pk, f["name"]

@@ -15,9 +15,10 @@ from .service_perks import PERKS
 from .service_places import PLACES
 from .service_products import OPENINGS
 from .service_rebooking import REBOOKING
+from .service_tiers import TIERS
 from .service_tracking import TRACKING
 
-FEATURES: tuple[Feature, ...] = (BOOKINGS, REBOOKING, PLACES, CONNECTIONS, MOVES, OPENINGS, PERKS, CERTIFICATES,
+FEATURES: tuple[Feature, ...] = (BOOKINGS, REBOOKING, PLACES, CONNECTIONS, MOVES, OPENINGS, TIERS, PERKS, CERTIFICATES,
                                  ISSUING, ADDITIONS, EXCHANGES, TRACKING, EXTENSIONS)
 #: the features' methods, the bases of `ToolKit` after its reads, writes and workflows
 MIXINS: tuple[type, ...] = tuple(dict.fromkeys(f.mixin for f in FEATURES))

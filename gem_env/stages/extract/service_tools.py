@@ -17,6 +17,7 @@ from .service_registry import FEATURES, MIXINS
 
 #: a table or field name inside a tool's description ("its latest meter_readings"), said in words
 _SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+from .service_tiers import tiered_balance
 from .service_writes import WriteTools, capped
 from .specialise import Found, Specialisation, shift
 
@@ -229,6 +230,9 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                 self._cite(sp.enums[f["name"]])
             if a.opening and f["name"] == a.opening.kind_field:
                 f["values"] = self.kind_values(list(f["values"]))
+                f.update(self.tier_kind_by())  # a Bronze Saver Account is a savings account
+            if (fee := self.tier_fee_field()) is not None and f["name"] == self.fee_balance():
+                f = tiered_balance(f, fee, f["name"])  # some with nothing left, some with less than their fee
             if (cap := self.cap_of(f["name"])) is not None and "range" in f:
                 lo = min(f["range"][0], cap.value * 0.4)  # no card seeded above the text's cap ("at or below $1,250")
                 f["range"] = [lo, cap.value]

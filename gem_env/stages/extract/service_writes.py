@@ -128,6 +128,8 @@ class WriteTools:
             amount, hours, when, kind, exempt = late
             cond = f"hours_between(now, {row}.{when}) < {hours}" + (f" and {row}.{kind} != '{exempt}'" if exempt else "")
             charged.append({"if": cond, "then": [{"update": self.mains, "row": row, "set": {"late_fee": f"{amount:g}"}}]})
+        fee_steps, _, fee_told = self.fee_charged(a.verb, row)  # "Early closure fee: $15 if closed within 30 days"
+        charged += fee_steps
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {quoted_list(allowed)}", "message": message + f" (this {m} is {{{row}.status}})"},
                   *self._blocked_main({a.verb}, allowed),
@@ -138,7 +140,7 @@ class WriteTools:
                   {"return": {pk: f"{row}.{pk}", "status": f"{row}.status",
                               **{fld: f"{row}.{fld}" for fld, _ in a.also_set},
                               **{fld: f"{row}.{fld}" for fld, v in kept.items() if v is not None},  # no null noise
-                              **({"late_fee": f"{row}.late_fee"} if late else {})}}]
+                              **({"late_fee": f"{row}.late_fee"} if late else {}), **fee_told}}]
         return self._tool(f"{a.verb}_{m}", "write", f"{a.verb.capitalize()} a {m} ({' or '.join(allowed)}); "
                           f"its status becomes {a.to_status}.", params, effect, self.span_for(a.verb, m)
                           or self.span_for(a.verb))
@@ -233,7 +235,7 @@ class WriteTools:
             out.append({"require": f"len([x for x in rows('{self.requests}', {{{k}: {row}.{k}}}) if x.{o} != {row}.{o}]) == 0",
                         "message": others.text[:300]})
             self._cite(others)
-        return out
+        return out + self.fee_guards(a.verb, row)  # "the account balance must be at least the fee amount"
 
     def _times_limit(self, a: Any, row: str) -> list[dict[str, Any]]:
         """"Not more than twice a year", "up to 2 times": the counter the action increments stays under

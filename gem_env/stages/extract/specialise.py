@@ -132,6 +132,8 @@ class Specialisation:
     late_fees: dict[str, Found] = field(default_factory=dict)      # action verb -> (fee, value of the record exempt)
     late_hours: Found | None = None                                # an action is late less than N hours before
     child_clear: dict[str, Found] = field(default_factory=dict)    # action verb -> child status that holds it back
+    tiers: Found | None = None                                     # groups of products and their terms (service_tiers)
+    tier_rules: dict[str, Found] = field(default_factory=dict)     # "at_least" / "else_zero" / "deducted": the fee's balance rules
 
 
 def sentences(text: str) -> list[tuple[int, int, str]]:
