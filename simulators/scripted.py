@@ -87,6 +87,8 @@ def _pointed_at(key: str, head: str, said: str, intent: str, rng: random.Random,
     prep = role(field)
     if prep is not None and sum(role(field_of(k)) == prep for k in opening) > 1:
         return rng.choice(P.DESCRIBE).format(name=humanize(key), v=said)
+    if said[:1].isupper() and said.lower().split()[-1:] == humanize(head).lower().split()[-1:]:
+        return rng.choice(P.REFER).format(ref=said)  # a name that says what it is: "It's my Light Blue Account."
     own = compiled(rf"\b(?:my|the|your) {re.escape(head)}\b", re.IGNORECASE).search(intent) is not None
     noun = humanize(head) if own and rng.random() < 0.5 else "one"
     frames = P.REFER if noun != "one" else [f for f in P.REFER if " my " not in f]

@@ -34,6 +34,9 @@ from gem_env.tools.referring import field_of, moved, reference, referenced_value
     ("account_type", "savings", "account", "savings account"),
     ("plan_name", "Plus", "line", "line on the Plus plan"),  # the plan's name, not the line's: not "line called Plus"
     ("plan_name", "Basic Plan", "line", "line on the Basic Plan"),
+    # a product by its name: not "the account whose product is Light Blue Account"
+    ("product", "Light Blue Account", "account", "Light Blue Account"),
+    ("product", "Navy Blue", "one", "Navy Blue one"),
     # a count is what the record has: never "the one whose bags are 2"
     ("bags", "2", "one", "one with 2 bags"),
     ("freezes_this_year", "2", "subscription", "subscription with 2 freezes this year"),

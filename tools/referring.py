@@ -36,6 +36,9 @@ _STATE_WORDS = re.compile(r"^[a-z][a-z-]*(?: [a-z][a-z-]*){0,3}$")
 # fields whose values are kinds of the thing ("savings", "monthly", "gold"), unlike a username or a code
 _KIND = re.compile(r"status|state|type|kind|tier|level|class|category|plan|frequency|priority|method|size|colou?r|"
                    r"reason|channel|mode")
+# a product named without its kind ("Navy Blue"), said before the noun it is a kind of
+_PRODUCT = re.compile(r"(?:\w+_)?product(?:_name)?")
+_NAME = re.compile(r"[A-Z][\w'-]*(?: [A-Z][\w'-]*){0,3}")
 
 
 #: fields that hold what a thing is commonly called ("running shoes"), unlike a username or a nickname
@@ -105,7 +108,8 @@ def moved(key: str) -> tuple[str, str] | None:
 def reference(field: str, value: str, noun: str) -> str:
     """The words after "the" that single out a `noun` by `field` = `value`: "booking from Lake
     Jacob", "scheduled visit", "card ending in 8225", a thing by its common name ("running
-    shoes", not "item called running shoes"); a field with no role and a value that is
+    shoes", not "item called running shoes"), a product by its name ("Light Blue Account",
+    "Navy Blue one"); a field with no role and a value that is
     not a describing word (or not of a field that holds kinds: a username) reads "account whose
     username is elizabethsullivan"; a count is what the thing has ("booking with 2 bags", "one
     with no renewals"), never "the one whose bags are 2"."""
@@ -115,7 +119,10 @@ def reference(field: str, value: str, noun: str) -> str:
     if prep is None and _STATE.search(field) and _STATE_WORDS.match(value):
         # "the cancelled booking", but "the booking that's checked in", "the order that's out for delivery"
         return f"{noun} that's {value}" if " " in value else f"{value} {noun}"
-    if prep is None and _ADJECTIVE.match(value) and _KIND.search(field):  # "the savings account", "the SUV one"
+    if prep is None and value[:1].isupper() and value.lower().split()[-1:] == noun.lower().split()[-1:]:
+        return value  # a name that says what it is: "the Light Blue Account", not "the account whose product is ..."
+    if prep is None and (_ADJECTIVE.match(value) and _KIND.search(field)  # "the savings account", "the SUV one"
+                         or _PRODUCT.fullmatch(field) and _NAME.fullmatch(value)):  # "the Navy Blue account"
         return f"{value} {noun}"
     if prep is None:
         return f"{noun} whose {field.replace('_', ' ')} is {value}"
