@@ -372,7 +372,8 @@ def test_a_pressed_control_named_like_a_secret_asks_for_nothing() -> None:
                         "3. Select \"No\" for \"Hide local mail name in outgoing mail?\".\n4. Tap Safari.\n",
                         "How to Change Your General Preferences on Safari")
     taps = [t for t in domain.tools if t.name.startswith("tap_password")]
-    assert taps and [p.name for p in taps[0].parameters] == ["password_id"], taps
+    # (the records are the title's preferences: the id is the only argument)
+    assert taps and [p.name for p in taps[0].parameters] == ["preference_id"], taps
     assert any(len(t.parameters) > 1 for t in domain.tools if t.name.startswith("select")), [t.name for t in domain.tools]
 
 
