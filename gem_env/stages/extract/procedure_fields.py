@@ -64,6 +64,7 @@ def _phrase_object(rest: str, asked: bool, counted: bool = False) -> str | None:
         return None
     chunks: list[list[str]] = [[]]
     determined = [""]  # the determiner the chunk follows ("a Bed", "your Books")
+    led: list[list[str]] = [[]]  # the words between the chunk and the one before it
     verbal: set[int] = set()  # chunks that say a doing, not a thing
     for w in words[1:]:
         low = w.lower()
@@ -80,13 +81,18 @@ def _phrase_object(rest: str, asked: bool, counted: bool = False) -> str | None:
                     chunks[-1].pop()
                 chunks.append([])
                 determined.append("")
+                led.append([])
             determined[-1] = determined[-1] or (low if low in _DETERMINERS else "")  # "an Online Business"
+            led[-1].append(low)
             continue
         chunks[-1].append(low)
     if first in _COPULAS and words[1].lower() not in _TITLE_STOPS:
         verbal.add(0)  # "Be Cool ...": no thing
     # the first noun phrase that names a thing: "Make a Minute to Win It Game" -> game, not minute
     k = next((k for k, c in enumerate(chunks) if c and k not in verbal and tf.lemma(c[-1]) not in _NOT_RECORDS), -1)
+    if counted and 0 <= k < len(chunks) - 1 and determined[k] == "the" and led[k + 1][:1] == ["of"] \
+            and determined[k + 1] and tf.lemma(chunks[k][-1]) == chunks[k][-1]:
+        k += 1  # the one thing a thing has: "Determine the Fair Market Value of a Vehicle": the vehicle
     chunk = chunks[k] if k >= 0 else []
     said = {w.lower(): w for w in words}
     if chunk and uncountable(tf.lemma(chunk[-1])):  # "Make Money in SimCity 4": what the steps act on
@@ -94,11 +100,13 @@ def _phrase_object(rest: str, asked: bool, counted: bool = False) -> str | None:
     while len(chunk) > 1 and tf.lemma(chunk[-1]) != chunk[-1] and plural(tf.lemma(chunk[-1])) != chunk[-1]:
         chunk = chunk[:-1]  # an inflected word, no plural, after the noun: "Make Your 3DS Screens Smaller",
         # "Eject a Disc Stuck in ...": the screens and the disc, not "small" and "stick"
+        if len(chunk) > 1 and chunk[-1] in ACTION_VERBS:  # and the verb it goes with ("Make Your
+            chunk = chunk[:-1]  # Computer Run Faster": the computer)
     head = tf.lemma(chunk[-1]) if chunk else ""
     many = bool(chunk) and chunk[-1] != head and chunk[-1].endswith("s")
-    # a verb is no thing ("Sword Cancel", "Make Your Computer Run Faster") unless said as a noun
-    # ("Read Google Books", "Open CSV Files", "Issue a Refund": records were titles, a step's, and none)
-    noun = many or bool(determined[k]) and len(chunk) == 1
+    # a verb is no thing ("Sword Cancel") unless said as a noun ("Read Google Books", "Open CSV
+    # Files", "Issue a Refund": records were titles, a step's, and none)
+    noun = many or bool(determined[k])
     if not head.isalpha() or len(head) < 3 or head in _PEOPLE or head in ACTION_VERBS and not noun:
         return None
     if counted and (not (many or determined[k]) or determined[k] == "the" and said[chunk[-1]].isupper()):
