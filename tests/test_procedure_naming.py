@@ -442,3 +442,18 @@ def test_a_thing_made_is_ready_and_made_is_no_state() -> None:
     values = _statuses(_procedure("1. Extract the kernel sources.\n2. Make menuconfig in the kernel directory.\n",
                                   "Compiling a kernel"))
     assert "made" not in values and "extracted" in values, values
+
+
+def test_a_menu_path_and_a_named_things_login_are_no_record_ids() -> None:
+    """wikiHow's "Go to your Settings > Game Center > Apple ID." asked "What is your apple ID? That
+    tells me exactly which apple you mean." (a record's number): an item of a menu path is a screen
+    gone to, no value given; "Enter your Apple ID password." took the Apple ID, a password and the
+    Apple ID password: it is one value, the Apple ID's password."""
+    domain = _procedure("1. Go to your Settings > Game Center > Apple ID.\n2. Log in.\n",
+                        "How to Recover a Lost Village on Clash of Clans")
+    params = {p.name for t in domain.tools for p in t.parameters}
+    assert "apple_id" not in params, params
+    domain = _procedure("1. Open the App Store.\n2. Tap Install.\n3. Enter your Apple ID password.\n",
+                        "How to Install a Printing App")
+    enter = next(t for t in domain.tools if t.name.startswith("enter"))
+    assert [p.name for p in enter.parameters][1:] == ["apple_id_password"], enter.parameters
