@@ -457,3 +457,20 @@ def test_a_menu_path_and_a_named_things_login_are_no_record_ids() -> None:
                         "How to Install a Printing App")
     enter = next(t for t in domain.tools if t.name.startswith("enter"))
     assert [p.name for p in enter.parameters][1:] == ["apple_id_password"], enter.parameters
+
+
+def test_a_step_that_picks_the_record_asks_no_name_for_it() -> None:
+    """"Click the picture you want to hide." in a how-to whose records are pictures asked "Could you
+    tell me your picture name?" and renamed the picture to the answer ("This is for picture
+    coleman_2006.jpg, with the picture name moore_2001.jpg"): the step picks the record, which the
+    customer's list found already. A step that names the record ("Name your business") still does."""
+    domain = _procedure("1. Click your profile picture.\n2. Click the Photos tab.\n"
+                        "3. Click the picture you want to hide.\n4. Select Hide.\n",
+                        "How to Hide Your Profile Picture on Facebook")
+    assert domain.entities[0].name == "pictures"
+    params = {p.name for t in domain.tools for p in t.parameters}
+    assert "picture_name" not in params, params
+    domain = _procedure("1. Think of ideas.\n2. Name your business.\n3. Make a plan.\n",
+                        "How to Start an Online Business As a Kid")
+    assert domain.entities[0].name == "businesses"
+    assert "business_name" in {p.name for t in domain.tools for p in t.parameters}

@@ -408,6 +408,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             name = g.name
             if any(f.endswith(f"_{name}") for f, _ in seen):
                 continue  # the step names it in full already ("Enter your Apple ID password": no other password)
+            if name == f"{self.noun}_name" and NAMED_BY.get(self.noun) is None and info.verb in PRESSES:
+                continue  # "Click the picture you want to hide": the record itself, found already (the
+                # customer was asked for a picture name, and the tool renamed the picture to it)
             if name == f"{self.noun}_name" and self._own_name() == name:
                 if all(name != f for f, _ in seen):  # "Select a document": which of theirs, by its own name
                     seen.append((name, "match"))  # (the tool checks it is this record's), no new name stored

@@ -15,7 +15,7 @@ from .lexicon import (_ADVERBIAL, _ATTRIBUTES, _BEFORE_EVENT, _ENTITY_RANK, _EXP
     _NOT_RECORDS, _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UI_NOUNS, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
     _unique, bare_title)
 from .flag_names import flag_name
-from .procedure_values import _field_spec, _noun_weight, _shift
+from .procedure_values import _HOW_TO, _field_spec, _noun_weight, _shift
 
 _TITLE_STOPS = frozenset("in on at for with without to from of into using when while by via and or your my a an the "
                          "yourself own".split()) | _ADVERBIAL
@@ -42,8 +42,6 @@ def _title_object(title: str, counted: bool = False) -> str | None:
 #: a screen's parts and a record's fields, whose thing the words before them name ("the Applications
 #: folder", "your Settings app", "the package display limit")
 _PART_HEADS = _UI_NOUNS | _ATTRIBUTES | {"folder", "icon"}
-#: a how-to's title: it names the customer's goal (a manual's section title names a topic)
-_HOW_TO = re.compile(r"\s*how\s+(?:to|do\s+i|can\s+i)\s", re.I)
 _DETERMINERS = frozenset("a an the your my".split())
 #: verbs whose object is what is used, not the thing worked on ("Use Excel - Creating Charts")
 _INSTRUMENT_VERBS = frozenset("use using".split())
@@ -152,6 +150,7 @@ class FieldRules:
         Create a Simple Web Page": pages), else the known kind the steps and title name most, else
         what the steps act on."""
         title = bare_title(self.doc.title)
+        # (a how-to's title names the customer's goal; a manual's section title names a topic)
         thing = _title_object(title, counted=True) if _HOW_TO.match(title) else None
         if thing:  # (a clipped word the steps say in full: "Download Google Docs", "Select a document";
             # not another word: a car is no card)
