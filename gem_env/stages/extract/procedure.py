@@ -87,6 +87,7 @@ def _adjacent(first: Any, then: Any, text: str) -> bool:
 #: a step of a path through menus: "Settings > Game Center > Apple ID"
 _MENU_STEP = re.compile(r"\s*[>\u203a\u2192]\s*")
 
+
 class ProcedureBuilder(FieldRules, ProcedureTools):
     """Builds one domain; a fresh one per document."""
 
