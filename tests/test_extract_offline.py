@@ -285,6 +285,50 @@ def test_a_how_to_titles_object_names_the_record() -> None:
     assert singular("wiis") == "wii" and singular("analysis") == "analysis"  # "my wii" is the table's record
 
 
+def test_the_record_is_the_thing_a_how_to_title_counts() -> None:
+    """A how-to's title names what the customer makes or acts on, and the records are those when it
+    counts one (plural, or after a determiner): "How to Create a Simple Web Page with HTML" had
+    lines (a step's "line break", where "line" only modifies "break") and refused "this line is
+    closed; it cannot be created"; "How to Read Google Books" had titles, a step's object."""
+    from gem_env.stages.extract.procedure_fields import _title_object
+    web = ("# How to Create a Simple Web Page with HTML\n\n1. Add a picture to your page.\n"
+           "2. Link to another page.\n3. Add a line break to your HTML.\n")
+    assert _procedure(web, "How to Create a Simple Web Page with HTML").entities[0].name == "pages"
+    books = ("# How to Read Google Books\n\n1. Go to the classic Google Books website.\n"
+             "2. Search for a book or magazine's title.\n3. Click a title.\n")
+    assert _procedure(books, "How to Read Google Books").entities[0].name == "books"
+    # counted: plural or after a determiner, a verb-like noun too ("book", "file", "refund", "light")
+    assert _title_object("How to Read Google Books", counted=True) == "book"
+    assert _title_object("How to Open CSV Files", counted=True) == "file"
+    assert _title_object("How to Issue a Refund", counted=True) == "refund"
+    assert _title_object("How to Reset a Check Engine Light", counted=True) == "light"
+    # a bare singular is a mass noun or a name, no kind of record: the steps say what it is
+    assert _title_object("How to Buy Postage Online", counted=True) is None
+    assert _title_object("How to Uninstall Twitch on PC or Mac", counted=True) is None
+    assert _title_object("How to Support the ACLU", counted=True) is None  # "the" and an acronym: a name
+    # a verb a determiner follows, an inflected word after the noun, and the verb before it are no thing
+    assert _title_object("How to Force Eject a Disc Stuck in Your Xbox 360", counted=True) == "disc"
+    assert _title_object("How to Make Your Computer Run Faster", counted=True) == "computer"
+    # the one thing a thing has names the thing; a comma, a quote or "using" ends the phrase
+    assert _title_object("How to Determine the Fair Market Value of a Vehicle", counted=True) == "vehicle"
+    assert _title_object('How to Pass Hitman Contracts "Asylum Aftermath"', counted=True) == "contract"
+    assert _title_object("How to Merchant Using a Price Manipulation in RuneScape") is None
+    # a manual's section title names a topic, not the customer's goal: the steps' kinds still decide
+    text = "1. Open the package list.\n2. Remove the package.\n3. Purge the package.\n"
+    assert _procedure(text, "2.3.3. Configuring the Network").entities[0].name == "packages"
+
+
+def test_a_steps_modifier_is_no_record_unless_its_head_is_a_part() -> None:
+    """A noun that only modifies a step's object names no record ("Add a line break": no line),
+    unless the object is a screen's part or a field the noun's thing has ("the Applications
+    folder", "the package display limit")."""
+    text = "1. Add a line break to the text.\n2. Add a line break to the end.\n3. Save the draft.\n"
+    assert _procedure(text, "Formatting").entities[0].name != "lines"
+    text = ("1. Open your Applications folder.\n2. Find the Twitch app in Applications.\n"
+            "3. Drag the Twitch icon to the Trash.\n")
+    assert _procedure(text, "How to Uninstall Twitch on PC or Mac").entities[0].name == "applications"
+
+
 def test_a_section_number_is_not_said() -> None:
     """A book section's number ("6.7.") is the book's: the description, the goal and so the customer
     ("I'm calling about 2.6.6.") never carry it."""

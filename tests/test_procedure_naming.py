@@ -372,7 +372,8 @@ def test_a_pressed_control_named_like_a_secret_asks_for_nothing() -> None:
                         "3. Select \"No\" for \"Hide local mail name in outgoing mail?\".\n4. Tap Safari.\n",
                         "How to Change Your General Preferences on Safari")
     taps = [t for t in domain.tools if t.name.startswith("tap_password")]
-    assert taps and [p.name for p in taps[0].parameters] == ["password_id"], taps
+    # (the records are the title's preferences: the id is the only argument)
+    assert taps and [p.name for p in taps[0].parameters] == ["preference_id"], taps
     assert any(len(t.parameters) > 1 for t in domain.tools if t.name.startswith("select")), [t.name for t in domain.tools]
 
 
@@ -441,3 +442,35 @@ def test_a_thing_made_is_ready_and_made_is_no_state() -> None:
     values = _statuses(_procedure("1. Extract the kernel sources.\n2. Make menuconfig in the kernel directory.\n",
                                   "Compiling a kernel"))
     assert "made" not in values and "extracted" in values, values
+
+
+def test_a_menu_path_and_a_named_things_login_are_no_record_ids() -> None:
+    """wikiHow's "Go to your Settings > Game Center > Apple ID." asked "What is your apple ID? That
+    tells me exactly which apple you mean." (a record's number): an item of a menu path is a screen
+    gone to, no value given; "Enter your Apple ID password." took the Apple ID, a password and the
+    Apple ID password: it is one value, the Apple ID's password."""
+    domain = _procedure("1. Go to your Settings > Game Center > Apple ID.\n2. Log in.\n",
+                        "How to Recover a Lost Village on Clash of Clans")
+    params = {p.name for t in domain.tools for p in t.parameters}
+    assert "apple_id" not in params, params
+    domain = _procedure("1. Open the App Store.\n2. Tap Install.\n3. Enter your Apple ID password.\n",
+                        "How to Install a Printing App")
+    enter = next(t for t in domain.tools if t.name.startswith("enter"))
+    assert [p.name for p in enter.parameters][1:] == ["apple_id_password"], enter.parameters
+
+
+def test_a_step_that_picks_the_record_asks_no_name_for_it() -> None:
+    """"Click the picture you want to hide." in a how-to whose records are pictures asked "Could you
+    tell me your picture name?" and renamed the picture to the answer ("This is for picture
+    coleman_2006.jpg, with the picture name moore_2001.jpg"): the step picks the record, which the
+    customer's list found already. A step that names the record ("Name your business") still does."""
+    domain = _procedure("1. Click your profile picture.\n2. Click the Photos tab.\n"
+                        "3. Click the picture you want to hide.\n4. Select Hide.\n",
+                        "How to Hide Your Profile Picture on Facebook")
+    assert domain.entities[0].name == "pictures"
+    params = {p.name for t in domain.tools for p in t.parameters}
+    assert "picture_name" not in params, params
+    domain = _procedure("1. Think of ideas.\n2. Name your business.\n3. Make a plan.\n",
+                        "How to Start an Online Business As a Kid")
+    assert domain.entities[0].name == "businesses"
+    assert "business_name" in {p.name for t in domain.tools for p in t.parameters}

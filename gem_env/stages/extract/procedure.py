@@ -78,6 +78,16 @@ _KEPT_BY_SERVICE = re.compile(r"(?:^|_)(?:status|state)$")
 reads it, even one worded as the user confirming it."""
 
 
+def _adjacent(first: Any, then: Any, text: str) -> bool:
+    """Whether named field `first` only modifies the named field right after it ("Apple ID password")."""
+    return first is not then and first.kind == then.kind == "named" and first.end < then.start \
+        and re.fullmatch(r" +", text[first.end:then.start]) is not None
+
+
+#: a step of a path through menus: "Settings > Game Center > Apple ID"
+_MENU_STEP = re.compile(r"\s*[>\u203a\u2192]\s*")
+
+
 class ProcedureBuilder(FieldRules, ProcedureTools):
     """Builds one domain; a fresh one per document."""
 
@@ -397,6 +407,11 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         for g in given_values(body, info.verb, info.object_words, self.noun, self.ex.document_seed(self.doc.id),
                               self.doc.title or ""):
             name = g.name
+            if any(f.endswith(f"_{name}") for f, _ in seen):
+                continue  # the step names it in full already ("Enter your Apple ID password": no other password)
+            if name == f"{self.noun}_name" and NAMED_BY.get(self.noun) is None and info.verb in PRESSES:
+                continue  # "Click the picture you want to hide": the record itself, found already (the
+                # customer was asked for a picture name, and the tool renamed the picture to it)
             if name == f"{self.noun}_name" and self._own_name() == name:
                 if all(name != f for f, _ in seen):  # "Select a document": which of theirs, by its own name
                     seen.append((name, "match"))  # (the tool checks it is this record's), no new name stored
@@ -428,7 +443,16 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 continue  # "Login to any accounts without their passwords": what the step does without
             if info.verb in PRESSES and info.verb != "select":  # (a selection picks one: 'Select "No" for ...')
                 continue  # 'Tap "Passwords" to view your stored passwords.': a control pressed, nothing given
+            if _MENU_STEP.search(text[max(0, nf.start - 3):nf.start]) or _MENU_STEP.match(text, nf.end):
+                continue  # "Go to your Settings > Game Center > Apple ID": a screen gone to, no value given
+            # "Enter your Apple ID password": one value, the Apple ID's password (was three: the
+            # Apple ID, asked as if a record's number, a password and the Apple ID password)
+            if any(_adjacent(nf, o, text) for o in all_named):
+                continue
             words = field_words(nf.name, text, nf.start, nf.end)
+            lead = next((o for o in all_named if _adjacent(o, nf, text)), None)
+            if lead is not None and words and not words.startswith(lead.name):
+                words = f"{lead.name}_{words}"
             name = self.named_field(words, nf.text) if words else None
             if name is None or any(name == s for s, _ in seen):
                 continue

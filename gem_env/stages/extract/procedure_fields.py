@@ -10,12 +10,12 @@ from typing import Any
 
 from ...text import features as tf
 from ...text.lexicons import ACTION_VERBS
-from ...tools.render import uncountable
-from .lexicon import (_ADVERBIAL, _BEFORE_EVENT, _ENTITY_RANK, _EXPR_WORDS, _LIMIT, _LOCKED,
-    _NOT_RECORDS, _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
+from ...tools.render import plural, singular, uncountable
+from .lexicon import (_ADVERBIAL, _ATTRIBUTES, _BEFORE_EVENT, _ENTITY_RANK, _EXPR_WORDS, _LIMIT, _LOCKED,
+    _NOT_RECORDS, _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UI_NOUNS, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
     _unique, bare_title)
 from .flag_names import flag_name
-from .procedure_values import _field_spec, _noun_weight, _shift
+from .procedure_values import _HOW_TO, _field_spec, _noun_weight, _shift
 
 _TITLE_STOPS = frozenset("in on at for with without to from of into using when while by via and or your my a an the "
                          "yourself own".split()) | _ADVERBIAL
@@ -23,28 +23,37 @@ _TITLE_STOPS = frozenset("in on at for with without to from of into using when w
 _COPULAS = frozenset("be become stay remain seem feel look".split())
 
 
-def _title_object(title: str) -> str | None:
+def _title_object(title: str, counted: bool = False) -> str | None:
     """The noun a how-to title's verb acts on ("How to Get a Golden Shovel in Animal Crossing" ->
     shovel), when the title opens with an action verb; None otherwise. A subtitle is apart ("Delete
     Bookmarks - Firefox": bookmarks, not firefox), and names the thing where the title names only
-    what is used ("Use Excel - Creating Charts": charts)."""
+    what is used ("Use Excel - Creating Charts": charts). `counted`: only a thing the title counts,
+    plural or after a determiner ("a Simple Web Page", "Google Books"); a bare singular is a mass
+    noun or a name ("Buy Postage", "Uninstall Twitch", "Get Zapdos"), no kind of record."""
     rest = re.sub(r"^\s*how\s+(?:to|do\s+i|can\s+i)\s+", "", title, flags=re.I)
     main, _, sub = rest.partition(" - ")
     sub_said = bool(sub) and sub.split()[0].lower() not in _INSTRUMENT_VERBS  # not "- Using My Coach"
     if main.split()[:1] and main.split()[0].lower() in _INSTRUMENT_VERBS:
-        return _phrase_object(sub, asked=False) if sub_said else None
-    got = _phrase_object(main, asked=rest != title)
-    return _phrase_object(sub, asked=False) if got is None and sub_said else got
+        return _phrase_object(sub, False, counted) if sub_said else None
+    got = _phrase_object(main, rest != title, counted)
+    return _phrase_object(sub, False, counted) if got is None and sub_said else got
 
 
+#: a screen's parts and a record's fields, whose thing the words before them name ("the Applications
+#: folder", "your Settings app", "the package display limit")
+_PART_HEADS = _UI_NOUNS | _ATTRIBUTES | {"folder", "icon"}
+_DETERMINERS = frozenset("a an the your my".split())
 #: verbs whose object is what is used, not the thing worked on ("Use Excel - Creating Charts")
 _INSTRUMENT_VERBS = frozenset("use using".split())
 
 
-def _phrase_object(rest: str, asked: bool) -> str | None:
+def _phrase_object(rest: str, asked: bool, counted: bool = False) -> str | None:
     """`_title_object` of one title or subtitle; `asked`: it followed "How to" (no action verb needed).
-    A word with digits is a code, no thing ("Format FAT32")."""
-    words = re.findall(r"[A-Za-z][A-Za-z0-9'-]*", rest)
+    A word with digits is a code, no thing ("Format FAT32"); the phrase ends at a comma or a quote
+    ("Create Link Same HTML Document, Which Scrolls ...", 'Pass Hitman Contracts "Asylum Aftermath"')."""
+    words = re.findall(r"[A-Za-z][A-Za-z0-9'-]*", re.split(r"[,;:(\"\u201c]", rest)[0])
+    using = next((k for k, w in enumerate(words) if k and w.lower() in _INSTRUMENT_VERBS), len(words))
+    words = words[:using]  # what is used is no thing worked on ("Merchant Using a Price Manipulation")
     first = words[0].lower() if words else ""
     # a doing: "Upgrading from One Stable Distribution ...", "Dealing with ..." (not "Spending Alerts")
     doing = first.endswith("ing") and (tf.verb_lemma(first) is not None or
@@ -52,27 +61,57 @@ def _phrase_object(rest: str, asked: bool) -> str | None:
     if len(words) < 2 or (not asked and first not in ACTION_VERBS and not doing):  # "How to ..." opens with one
         return None
     chunks: list[list[str]] = [[]]
+    determined = [""]  # the determiner the chunk follows ("a Bed", "your Books")
+    led: list[list[str]] = [[]]  # the words between the chunk and the one before it
+    verbal: set[int] = set()  # chunks that say a doing, not a thing
     for w in words[1:]:
         low = w.lower()
         # (a manner is no thing: "Print Wirelessly from an iPad" -> the iPad, "Brake Properly on a
         # Motorcycle" -> the motorcycle; records were "wirelesslies" and "properlies")
         manner = low.endswith("ly") and len(low) > 6 and tf.known_word(low[:-2])
-        if low in _TITLE_STOPS or manner or (chunks[-1] and low.endswith("ing")):  # "Lose Weight Playing ...": the weight
+        # "Lose Weight Playing ...": the weight; "an Online Defensive Driving Course": the course
+        gerund = bool(chunks[-1]) and low.endswith("ing") and not determined[-1]
+        if low in _TITLE_STOPS or manner or gerund:
             if chunks[-1]:
+                if low in _DETERMINERS and len(chunks[-1]) == 1:  # a word a determiner follows is a
+                    verbal.add(len(chunks) - 1)  # verb ("Force Eject a Disc"), or ends the phrase
+                elif low in _DETERMINERS:  # ("Make Your Phone Number Appear As a ...": the number)
+                    chunks[-1].pop()
                 chunks.append([])
+                determined.append("")
+                led.append([])
+            determined[-1] = determined[-1] or (low if low in _DETERMINERS else "")  # "an Online Business"
+            led[-1].append(low)
             continue
         chunks[-1].append(low)
     if first in _COPULAS and words[1].lower() not in _TITLE_STOPS:
-        chunks = chunks[1:]  # "Be Cool ...": no thing
+        verbal.add(0)  # "Be Cool ...": no thing
     # the first noun phrase that names a thing: "Make a Minute to Win It Game" -> game, not minute
-    chunk = next((c for c in chunks if c and tf.lemma(c[-1]) not in _NOT_RECORDS), [])
+    k = next((k for k, c in enumerate(chunks) if c and k not in verbal and tf.lemma(c[-1]) not in _NOT_RECORDS), -1)
+    if counted and 0 <= k < len(chunks) - 1 and determined[k] == "the" and led[k + 1][:1] == ["of"] \
+            and determined[k + 1] and tf.lemma(chunks[k][-1]) == chunks[k][-1]:
+        k += 1  # the one thing a thing has: "Determine the Fair Market Value of a Vehicle": the vehicle
+    chunk = chunks[k] if k >= 0 else []
+    said = {w.lower(): w for w in words}
     if chunk and uncountable(tf.lemma(chunk[-1])):  # "Make Money in SimCity 4": what the steps act on
         return None
-    while len(chunk) > 1 and chunk[-1].endswith(("er", "est")) and tf.lemma(chunk[-1]) != chunk[-1]:
-        chunk.pop()  # "Make Your 3DS Screens Smaller": the screens, not "small"
+    while len(chunk) > 1 and tf.lemma(chunk[-1]) != chunk[-1] and plural(tf.lemma(chunk[-1])) != chunk[-1]:
+        chunk = chunk[:-1]  # an inflected word, no plural, after the noun: "Make Your 3DS Screens Smaller",
+        # "Eject a Disc Stuck in ...": the screens and the disc, not "small" and "stick"
+        if len(chunk) > 1 and chunk[-1] in ACTION_VERBS:  # and the verb it goes with ("Make Your
+            chunk = chunk[:-1]  # Computer Run Faster": the computer)
     head = tf.lemma(chunk[-1]) if chunk else ""
-    if not head.isalpha() or len(head) < 3 or head in _PEOPLE or head in ACTION_VERBS:  # "Sword Cancel": no thing
+    many = bool(chunk) and chunk[-1] != head and chunk[-1].endswith("s")
+    # a verb is no thing ("Sword Cancel") unless said as a noun ("Read Google Books", "Open CSV
+    # Files", "Issue a Refund": records were titles, a step's, and none)
+    noun = many or bool(determined[k])
+    if not head.isalpha() or len(head) < 3 or head in _PEOPLE or head in ACTION_VERBS and not noun:
         return None
+    if counted and (not (many or determined[k]) or determined[k] == "the" and said[chunk[-1]].isupper()):
+        return None  # a bare singular: a mass noun or a name ("Buy Postage", "Get Zapdos"); "the" and
+        # an acronym: a name ("Support the ACLU")
+    if counted and head == chunk[-1] and head.endswith("s") and not tf.known_word(head):
+        head = singular(head)  # "Copy Your DVDs": dvd
     return _ident(head, 24)
 
 
@@ -107,14 +146,29 @@ class FieldRules:
     """Mixin of the procedure builder: the entity noun, its fields and the conditions on them."""
 
     def entity_noun(self) -> str:
+        """The kind of record the procedure acts on: what a how-to's title makes or acts on ("How to
+        Create a Simple Web Page": pages), else the known kind the steps and title name most, else
+        what the steps act on."""
+        title = bare_title(self.doc.title)
+        # (a how-to's title names the customer's goal; a manual's section title names a topic)
+        thing = _title_object(title, counted=True) if _HOW_TO.match(title) else None
+        if thing:  # (a clipped word the steps say in full: "Download Google Docs", "Select a document";
+            # not another word: a car is no card)
+            full = [w for i in self.infos for w in i.object_words[-1:]
+                    if len(w) >= len(thing) + 4 and w.startswith(thing) and tf.known_word(w)]
+            return min(full) if full else thing
         score: Counter[str] = Counter()
         for info in self.infos:
             weight = 3 if info.kind == "write" else 1
-            for w in info.object_words:
+            # the head of the step's object, not a word that only modifies it ("Add a line break":
+            # no line; records were lines, and "create a simple web page" was refused), unless the
+            # head is a screen's part or a field the word's thing has ("the Applications folder",
+            # "the package display limit")
+            heads = info.object_words if set(info.object_words[-1:]) & _PART_HEADS else info.object_words[-1:]
+            for w in heads:
                 base = w.split("_")[-1] if "_" in w else w
                 if base in _ENTITY_RANK:
                     score[base] += weight * _noun_weight(base)
-        title = bare_title(self.doc.title)
         verb = tf.leading_verb(title)
         for k, w in enumerate(re.findall(r"[a-z]+", title.lower())):
             lw = tf.lemma(w)
