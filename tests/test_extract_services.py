@@ -1861,3 +1861,16 @@ def test_a_returned_loan_puts_its_copy_back_on_the_shelf():
     copies = _units(box.conn, "titles", "title_id", title, "copies_available")
     assert box.call("return_loan", {"loan_id": loan}).ok
     assert _units(box.conn, "titles", "title_id", title, "copies_available") == copies + 1
+
+
+def test_every_line_on_a_plan_costs_what_the_plan_costs():
+    """Two lines on Plus cost $39.91 and $54.99 (each drew its own price within Plus's slice); a
+    plan's price is one price, and a line moved to a plan costs what that plan costs."""
+    _, d = extract("telecom/change-your-plan.md")
+    box = check_domain(d).new_sandbox()
+    prices = dict(box.conn.execute("SELECT plan, group_concat(DISTINCT monthly_price) FROM lines GROUP BY plan"))
+    assert len(prices) >= 2 and all("," not in p for p in prices.values()), prices
+    line, plan = box.conn.execute("SELECT line_id, plan FROM lines WHERE status = 'active'").fetchone()
+    other = next(p for p in prices if p != plan)
+    moved = json.loads(box.call("update_line_plan", {"line_id": line, "plan": other}).content)
+    assert moved["monthly_price"] == float(prices[other])

@@ -513,12 +513,14 @@ def telecom_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _synthesized(tmp_path_factory, "telecom")
 
 
-def test_a_question_across_the_customers_records_is_answered_with_the_one_that_has_the_most(telecom_run: Path) -> None:
-    """"Which of my lines has the lowest monthly price?": the assistant opens (or remembers) each
-    line the profile lists and names the one with the lowest price and that price; an answer
-    naming another line fails verification."""
+def test_a_question_across_the_customers_records_is_answered_with_the_one_that_has_the_most(
+        telecom_run: Path, bank_run: Path) -> None:
+    """"Which of my cards has the lowest spending limit?": the assistant opens (or remembers) each
+    card the profile lists and names the one with the lowest limit and that limit; an answer
+    naming another card fails verification. (Lines on one plan cost the same: a customer's lines
+    may tie, and such a question is then not asked.)"""
     asked = 0
-    for line in (telecom_run / "trajectories.jsonl").open():
+    for run, line in ((run, line) for run in (telecom_run, bank_run) for line in (run / "trajectories.jsonl").open()):
         traj = json.loads(line)
         texts = [m.get("content") or "" for m in traj["messages"]]
         at = next((i for i, t in enumerate(texts) if traj["messages"][i]["role"] == "user" and "which of my" in t), None)
@@ -529,7 +531,7 @@ def test_a_question_across_the_customers_records_is_answered_with_the_one_that_h
         assert m, texts[at]
         answer = next(t for i, t in enumerate(texts) if i > at and traj["messages"][i]["role"] == "assistant" and t)
         task = Task.model_validate(traj["task"])
-        compiled = compile_domain(load_domain(telecom_run / "domains" / f"{task.domain}.json"))
+        compiled = compile_domain(load_domain(run / "domains" / f"{task.domain}.json"))
         opened = [json.loads(x["content"]) for x in traj["messages"][:at + 20] if x["role"] == "tool"]
         field = m.group(3).replace(" ", "_")
         key = f"{m.group(1)[:-1]}_id"
@@ -544,13 +546,13 @@ def test_a_question_across_the_customers_records_is_answered_with_the_one_that_h
         wrong = next(k for k in records if k != best)
         messages = [dict(x) for x in traj["messages"]]
         i = next(i for i in range(at + 1, len(messages)) if messages[i]["role"] == "assistant" and messages[i].get("content"))
-        messages[i]["content"] = f"Your line {wrong} has the {m.group(2)} {m.group(3)}. Anything else?"
+        messages[i]["content"] = f"Your {m.group(1)[:-1]} {wrong} has the {m.group(2)} {m.group(3)}. Anything else?"
         # (the line's id and price may have been told earlier in the session, so only the wrong
         # line named as the lowest is sure to fail)
         assert "named_the_most" in verify(task, messages, compiled).failed
         # every value listed, the wrong one called the lowest: not an answer either
         values = ", ".join(f"{k} has {v}" for k, v in records.items())
-        messages[i]["content"] = f"Your line {wrong} has the {m.group(2)} {m.group(3)}. For comparison, {values}."
+        messages[i]["content"] = f"Your {m.group(1)[:-1]} {wrong} has the {m.group(2)} {m.group(3)}. For comparison, {values}."
         assert verify(task, messages, compiled).failed == ["named_the_most"]
     assert asked
 

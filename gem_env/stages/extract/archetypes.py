@@ -169,11 +169,13 @@ def _f(name: str, type: str = "string", **kw: Any) -> dict[str, Any]:
     return {"name": name, "type": type, **kw}
 
 
-def tiered(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def tiered(fields: list[dict[str, Any]], *, one_price: bool = False) -> list[dict[str, Any]]:
     """Fields whose price follows a tier (``tier``: the field naming it, whose values are listed
     cheapest first, as the text lists them too: "Basic 5GB, Plus 20GB, Unlimited"): seeded `by`
     that field, each tier an equal slice of the price's range, so a suite never costs less than a
-    standard room. Without the tier's values, the price keeps its whole range."""
+    standard room. `one_price`: each tier one price, the middle of its slice ending in .99 (every
+    line on Plus costs what Plus costs; catalog entries of one kind may differ). Without the
+    tier's values, the price keeps its whole range."""
     out = []
     for f in fields:
         tier = next((x for x in fields if x["name"] == f.get("tier")), None)
@@ -181,8 +183,10 @@ def tiered(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if tier is not None and tier.get("values") and f.get("range") and "by" not in f:
             lo, hi = f["range"]
             step = (hi - lo) / len(tier["values"])
-            f["by"] = {tier["name"]: {str(t): {"range": [round(lo + i * step, 2), round(lo + (i + 1) * step, 2)]}
-                                      for i, t in enumerate(tier["values"])}}
+            slices = [(round(lo + i * step, 2), round(lo + (i + 1) * step, 2)) for i in range(len(tier["values"]))]
+            if one_price and "derived" not in f:
+                slices = [(p, p) for p in (int((a + b) / 2) + 0.99 for a, b in slices)]
+            f["by"] = {tier["name"]: {str(t): {"range": list(s)} for t, s in zip(tier["values"], slices)}}
         out.append(f)
     return out
 

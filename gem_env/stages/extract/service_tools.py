@@ -263,7 +263,7 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             self._cite(kinds)
         if self.catalogs and (not self.children or self.products()):
             main_fields.append({"name": self.catalog_pk, "foreign_key": f"{self.catalogs}.{self.catalog_pk}"})
-        main_fields = tiered(self._derived(self._same_as_catalog(main_fields)))
+        main_fields = tiered(self._derived(self._same_as_catalog(main_fields)), one_price=True)
         out = [owner]
         if self.products():
             out.append(self.product_entity())
