@@ -115,15 +115,23 @@ def contradicted(record: dict[str, Any], low: str) -> bool:
 def named_outright(key: str, records: list[dict[str, Any]], text: str) -> Any:
     """The id `key` of the one record among `records` (opened so far) that the user's words name by
     a value no other record is likely to share: one with a digit or of several words, said whole
-    ("the order whose shipping address is 576 Jason Park Apt. 442"). The assistant stops opening
+    ("the order whose shipping address is 576 Jason Park Apt. 442"), or one a pointing phrase gives
+    ("the one with the username sancheza"). The assistant stops opening
     records there, as a person would; a one-word value (a status) needs them all. None otherwise."""
     low = text.lower()
     hits = [r for r in records if isinstance(r.get(key), (str, int)) and any(
         says(v, low) for f, v in r.items()
         if f != key and f != "id" and not f.endswith("_id") and isinstance(v, str) and 6 <= len(v) <= 40
-        and not _ISO.match(v) and not _CODE.search(v) and (re.search(r"\d", v) or len(v.split()) >= 3))
+        and not _ISO.match(v) and not _CODE.search(v) and (re.search(r"\d", v) or len(v.split()) >= 3
+                                                             or _pointed_by(f, v, low)))
         and not contradicted(r, low)]
     return hits[0][key] if len(hits) == 1 else None
+
+
+def _pointed_by(field: str, value: str, low: str) -> bool:
+    """Whether the lower-cased text points at `value` with a phrase that only one record answers
+    ("the one with the username sancheza": a one-word value, but a username is one account's)."""
+    return role(field) in _POINTING and (referenced_value(field, low) or "").lower() == value.lower()
 
 
 def says(value: str, low: str) -> bool:

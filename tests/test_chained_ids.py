@@ -57,6 +57,12 @@ def test_a_record_named_outright_stops_the_search_but_a_status_does_not():
     assert named_outright("order_id", first, "the status of my processed order") is None
     assert named_outright("order_id", first, "my order to 576 Jason Park Apt. 4420") is None  # part of a value
     assert named_outright("order_id", first + [dict(first[0], order_id="ORD-2")], said) is None  # two fit
+    # one word, but a pointing phrase only one record answers: the account read earlier is the one
+    # (two more were opened to find "the one with the username sancheza")
+    account = [{"account_id": "ACC-1", "status": "closed", "username": "sancheza"}]
+    asked = "Could you check what the phone number on my account is? I mean the one with the username sancheza."
+    assert named_outright("account_id", account, asked) == "ACC-1"
+    assert named_outright("account_id", account, "the one with the username sanchez") is None
 
 
 
