@@ -1780,6 +1780,14 @@ def test_a_payments_amount_follows_what_it_is_for():
     for p in payments:
         lo, hi = _MEMO_AMOUNTS[p["memo"]]
         assert lo <= p["amount"] <= hi, p
+    # ... and so does one a customer schedules in a session ("$120 for Rent", asked from a fixed list)
+    compiled = check_domain(d)
+    tasks, _ = make_tasks(compiled, per_domain=12, kinds=("complete",))
+    asked = [t.scenario.knows for t in tasks if "memo" in t.scenario.knows and "amount" in t.scenario.knows]
+    assert asked
+    for knows in asked:
+        lo, hi = _MEMO_AMOUNTS[knows["memo"]]
+        assert lo <= float(knows["amount"]) <= hi, knows
 
 
 def test_an_action_reply_shows_what_its_status_sets_but_no_nulls():

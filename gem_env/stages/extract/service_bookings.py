@@ -191,12 +191,27 @@ class Bookings:
             low, high = max(2, low), max(3, high)
             return f"{low} + {pick} % {high - low + 1}"
         if t == "number":
+            (other, cases), = (f.get("by") or {"": {}}).items()
+            chosen = self._asked_value(other, {"name": other}) if cases else None
+            if chosen is not None and all(isinstance(c, dict) and "range" in c for c in cases.values()):
+                # an amount that fits what it is for: rent is no $25 (`by` its memo)
+                amounts = ", ".join(f"{quoted_list([v])[1:-1]}: {_round_amounts(*c['range'])}" for v, c in cases.items())
+                return f"{{{amounts}}}[{chosen}][{pick} % 3]"
             return f"[25, 50, 75, 120, 200][{pick} % 5]"
         faker = f.get("faker")
         if isinstance(faker, dict) and faker.get("provider") == "random_element":
             values = faker["args"]["elements"]
             return f"{quoted_list(values)}[{pick} % {len(values)}]"
         return None
+
+
+def _round_amounts(low: float, high: float) -> list[int]:
+    """Three round amounts a person would choose within [low, high] (to 5 under 100, to 10 under
+    1,000, else to 50)."""
+    def nice(x: float) -> int:
+        step = 5 if x < 100 else 10 if x < 1000 else 50
+        return int(max(low, min(high, round(x / step) * step)))
+    return [nice(low + (high - low) * q) for q in (0.2, 0.5, 0.8)]
 
 
 def _said(name: str, param: dict[str, Any], kind: bool = False) -> str:
