@@ -46,6 +46,7 @@ class SeenRows(NoDatabase):
 
     def __init__(self, results: list[Any], keys: dict[str, str]) -> None:
         self.keys = keys
+        self.needs: set[str] = set()  # fields the rule reads of the rows (`x.balance`): each row must tell them
         self.lists: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []  # (what it is listed under, items)
         self.latest: dict[tuple[str, str], dict[str, Any]] = {}  # (key field, value) -> the record as last read
 
@@ -83,8 +84,8 @@ class SeenRows(NoDatabase):
             out = []
             for item in items:
                 row = {**under, **item, **self.latest.get((pk, str(item.get(pk))), {})}
-                if any(k not in row for k in where):
-                    raise ExprError(f"the {table} listed do not tell {sorted(k for k in where if k not in row)}")
+                if any(k not in row for k in [*where, *self.needs]):
+                    raise ExprError(f"the {table} listed do not tell {sorted(k for k in [*where, *self.needs] if k not in row)}")
                 if all(str(row[k]) == str(v) for k, v in where.items()):
                     out.append(row)
             return out
@@ -166,6 +167,7 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
             elif isinstance(step, LetStep):
                 _let(step, env, rt)
             elif isinstance(step, RequireStep):
+                rt.needs = {f for n, f in _FIELD_READ.findall(step.require) if n not in env}  # of rows()'s rows
                 if is_rule(spec, step) and _fields_known(step.require, env) \
                         and not compile_expr(step.require)(env, rt):
                     # a value the message itself says ("opened {days_between(account_row.opened_on, today)}
@@ -187,6 +189,7 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
     return None
 
 
+_FIELD_READ = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b")
 _OTHER_ROWS = re.compile(r"\b(?:count_)?rows\(")
 
 
