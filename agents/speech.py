@@ -173,7 +173,7 @@ def _after_colon(sentence: str) -> str:
 
 _LOWERED = frozenset(("A An The Only There This That These Those Its It It's Your You You're Our We We're They "
                       "Their Each Every All Any Some No None Not Nothing Neither If When Once After Before Until "
-                      "Unless While Please Sorry Unfortunately Something Someone Too More Most Less").split())
+                      "Unless While Please Sorry Unfortunately Something Someone Too More Most Less To").split())
 _AFTER_COLON = re.compile(r": \{(\w+)\}")
 
 
