@@ -205,5 +205,10 @@ WHY_RECORD = ["", "That way I'll be working on the right {noun}.", "It makes sur
 TWO_FACTS = ["The {a} is {va} and the {b} is {vb}.", "It lists {va} as the {a} and {vb} as the {b}.",
              "I can see {va} for the {a}, and {vb} for the {b}.", "The {a} on file is {va}; the {b} is {vb}.",
              "It shows the {a} as {va} and the {b} as {vb}."]
+#: two sums a write reports, a charge among them ("early_closure_fee", "amount_paid_out"): what this
+#: call charged and paid, not a field that changed ("The early closure fee is now $500" read as if the
+#: fee had gone up)
+TWO_CHARGED = ["The {a} comes to {va} and the {b} to {vb}.", "That's {va} for the {a}, and {vb} for the {b}.",
+               "The {a} was {va}, and the {b} {vb}."]
 TWO_FACTS_AFTER = ["The {a} is now {va} and the {b} is {vb}.", "It now shows {va} as the {a} and {vb} as the {b}.",
                    "The {a} reads {va}, and the {b} {vb}."]

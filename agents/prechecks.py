@@ -36,6 +36,65 @@ class NoDatabase:
         raise ExprError("the assistant cannot read the database directly")
 
 
+class SeenRows(NoDatabase):
+    """The runtime a rule over other records is checked with: `rows` and `count_rows` answered from
+    a complete list read of them (a customer's accounts as their profile lists them, an account's
+    transactions), each item with what a later read of it says (an account opened since). A list
+    is complete for a `where` that gives the key of the record it is listed under (the customer's
+    id of their accounts), or, a list that is a reply of its own, a value all its items share; a
+    field of `where` that an item does not tell makes the rule unknown (ExprError), never a "no"."""
+
+    def __init__(self, results: list[Any], keys: dict[str, str]) -> None:
+        self.keys = keys
+        self.needs: set[str] = set()  # fields the rule reads of the rows (`x.balance`): each row must tell them
+        self.lists: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []  # (what it is listed under, items)
+        self.latest: dict[tuple[str, str], dict[str, Any]] = {}  # (key field, value) -> the record as last read
+
+        def walk(value: Any, parent: dict[str, Any]) -> None:
+            if isinstance(value, list):
+                items = [v for v in value if isinstance(v, dict)]
+                if items and len(items) == len(value) or not value:
+                    self.lists.append((parent, items))
+                for v in value:
+                    walk(v, {})
+            elif isinstance(value, dict):
+                own = own_key(value)
+                if own is not None and value.get(own) is not None:
+                    key = (own, str(value[own]))
+                    self.latest[key] = {**self.latest.get(key, {}), **value}
+                for v in value.values():
+                    if isinstance(v, (dict, list)):
+                        walk(v, value)
+
+        for value in results:  # oldest first: a later read's values win
+            walk(value, {})
+
+    def rows(self, table: str, where: dict[str, Any]) -> list[dict]:
+        pk = self.keys.get(table)
+        if pk is None:
+            raise ExprError(f"no key known for {table}")
+        for parent, items in reversed(self.lists):
+            if any(own_key(i) != pk for i in items):
+                continue
+            under = {k: v for k, v in parent.items() if k == own_key(parent)}
+            if not (under and all(k in where and str(where[k]) == str(v) for k, v in under.items())) \
+                    and not (not parent and items and any(all(str(i.get(k)) == str(v) for i in items)
+                                                          for k, v in where.items())):
+                continue
+            out = []
+            for item in items:
+                row = {**under, **item, **self.latest.get((pk, str(item.get(pk))), {})}
+                if any(k not in row for k in [*where, *self.needs]):
+                    raise ExprError(f"the {table} listed do not tell {sorted(k for k in [*where, *self.needs] if k not in row)}")
+                if all(str(row[k]) == str(v) for k, v in where.items()):
+                    out.append(row)
+            return out
+        raise ExprError(f"no complete list of {table} was read")
+
+    def count_rows(self, table: str, where: dict[str, Any]) -> int:
+        return len(self.rows(table, where))
+
+
 def records(results: list[Any]) -> list[dict[str, Any]]:
     """Every record (dict) in tool results, nested ones included, latest result first."""
     out: list[dict[str, Any]] = []
@@ -92,7 +151,7 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
     A found row is matched to a record that carries its table's key (`keys`: table -> key field)
     and the same `where` values; an optional find is never guessed (absence cannot be read)."""
     env: dict[str, Any] = {**clock, **args}
-    rt = NoDatabase()
+    rt = SeenRows(results, keys)
     seen = records(results)
     finds = [st.find for st in spec.effect or [] if isinstance(st, FindStep)]
     refs: dict[str, str] = {}  # the name a found row is bound to -> "account ACC-1", where it needs saying
@@ -108,6 +167,7 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
             elif isinstance(step, LetStep):
                 _let(step, env, rt)
             elif isinstance(step, RequireStep):
+                rt.needs = {f for n, f in _FIELD_READ.findall(step.require) if n not in env}  # of rows()'s rows
                 if is_rule(spec, step) and _fields_known(step.require, env) \
                         and not compile_expr(step.require)(env, rt):
                     # a value the message itself says ("opened {days_between(account_row.opened_on, today)}
@@ -115,7 +175,10 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
                     # unless the message reads "this order is pending"
                     said = {f for _, f in _FIELD.findall(" ".join(_PLACEHOLDER.findall(step.message)))
                             if not f.lower().endswith(("status", "state"))}
-                    named = [n for n in _named_values(step.require, env, refs) if n[0] not in said]
+                    # a rule over other records (none of the customer's savings still open) is said
+                    # in its own words, not by this record's values (its id, its customer's)
+                    named = [] if _OTHER_ROWS.search(step.require) else \
+                        [n for n in _named_values(step.require, env, refs) if n[0] not in said]
                     return _message(step.message, env, rt), list(dict.fromkeys(str(v) for _, v, _ in named)), named
             else:
                 return None
@@ -124,6 +187,10 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
                 continue
             return None
     return None
+
+
+_FIELD_READ = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b")
+_OTHER_ROWS = re.compile(r"\b(?:count_)?rows\(")
 
 
 def _seen_row(step: FindStep, env: dict[str, Any], rt: NoDatabase, seen: list[dict[str, Any]],

@@ -173,7 +173,7 @@ def _after_colon(sentence: str) -> str:
 
 _LOWERED = frozenset(("A An The Only There This That These Those Its It It's Your You You're Our We We're They "
                       "Their Each Every All Any Some No None Not Nothing Neither If When Once After Before Until "
-                      "Unless While Please Sorry Unfortunately Something Someone Too More Most Less").split())
+                      "Unless While Please Sorry Unfortunately Something Someone Too More Most Less To").split())
 _AFTER_COLON = re.compile(r": \{(\w+)\}")
 
 
@@ -854,10 +854,14 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
     number to keep. `ahead`: the facts whose date is after today."""
     plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
              and not is_count(k, v) and not re.search(r"_(?:on|at|by|since)$", k) and k != "status"]  # "It's closed."
-    if len(facts) == 2 and len(plain) == 2 and rng.random() < 0.5:
+    # sums a write reports with a charge among them are what the call charged, said as such; a charge
+    # of nothing is said alone ("Nothing was charged")
+    charged = after_write and any(_CHARGE.search(k) for k, _ in plain)
+    money = all(spoken(k, v).startswith("$") and not _ZERO.fullmatch(spoken(k, v)) for k, v in plain)
+    if len(facts) == 2 and len(plain) == 2 and (money or not charged) and rng.random() < 0.5:
         (a, va), (b, vb) = plain
-        return [pick(rng, B.TWO_FACTS_AFTER if after_write else B.TWO_FACTS, a=words(a), b=words(b),
-                     va=spoken(a, va), vb=spoken(b, vb))]
+        return [pick(rng, B.TWO_CHARGED if charged else B.TWO_FACTS_AFTER if after_write else B.TWO_FACTS,
+                     a=words(a), b=words(b), va=spoken(a, va), vb=spoken(b, vb))]
     # a record just made (its new id among the facts) is described as it is, not as changed: "The
     # amount is $268.26.", never "The amount now reads $268.26." of a new refund
     new = {k for k, _ in facts if (k == "id" or k.endswith("_id"))
@@ -865,6 +869,11 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
     return [pick(rng, _ID_NOW, noun=words(k[:-3]), v=render(v)) if after_write and k.endswith("_id") and k not in new
             else fact(rng, k, v, after_write=after_write and (not new or k in new), who=who, own=own, ahead=k in ahead)
             for k, v in facts]
+
+
+#: a sum a call charges or pays out (a fee, the amount charged, what is paid out), not a field it changed
+_CHARGE = re.compile(r"charge|fee|paid_out")
+_ZERO = re.compile(r"\$0(?:\.00)?")
 
 
 def _says(text: str, value: str) -> bool:

@@ -158,6 +158,10 @@ class Flows:
         conds = [f"row.status in {quoted_list(allowed)}"]
         conds += [g["require"] for g in self.action_guards(a, "row")]
         conds += self._unblocked({a.verb}, allowed)
+        if self.sp.others_held.get(a.verb) and (apart := self.kinds_apart()):
+            # the text's closings are of its own products' kind; the other kind is there for the rule
+            kinds = [k for k in self.a.product_kinds() if k not in apart]
+            conds.append(f"row.{self.a.opening.kind_field} in {quoted_list(kinds)}")
         return {"name": f"{a.verb}_{m}", "category": a.verb,
                 "goal": f"{a.verb} my {m} {{{pk}}}" + (" because of {reason}" if a.reasons else ""),
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},

@@ -31,6 +31,15 @@ class ReadTools:
             out.append(self.get_request_status())
         return out
 
+    def held_list(self) -> str:
+        """The owner's records as their profile lists them: id and status, and the kind (checking,
+        savings) where a rule over the owner's other records reads it ("no linked business savings
+        accounts that are still OPEN"), so the rule can be seen from the list."""
+        kind = self.a.opening.kind_field if self.a.opening else None
+        named = kind is not None and any(f.value[0] is not None for held in self.sp.others_held.values() for f in held)
+        more = f", {kind}: x.{kind}" if named else ""
+        return f"[{{{self.main_pk}: x.{self.main_pk}, status: x.status{more}}} for x in held]"
+
     def find_owner_by_email(self) -> dict[str, Any]:
         o, pk = self.a.owner, self.owner_pk
         return self._tool(
@@ -40,7 +49,7 @@ class ReadTools:
               "error": f"No {o} with email {{email}}"},
              {"find": self.mains, "as": "held", "many": True, "where": {pk: f"{o}.{pk}"}},
              {"return": {pk: f"{o}.{pk}", "first_name": f"{o}.first_name", "last_name": f"{o}.last_name",
-                         self.mains: f"[{{{self.main_pk}: x.{self.main_pk}, status: x.status}} for x in held]"}}],
+                         self.mains: self.held_list()}}],
             self.span_for(o, "email") or self.span_for("email"))
 
     def find_owner_by_name_zip(self) -> dict[str, Any]:
@@ -58,7 +67,7 @@ class ReadTools:
              {"find": self.mains, "as": "held", "many": True, "where": {pk: f"{o}.{pk}"}},
              {"return": {pk: f"{o}.{pk}", "first_name": f"{o}.first_name", "last_name": f"{o}.last_name",
                          "email": f"{o}.email",
-                         self.mains: f"[{{{self.main_pk}: x.{self.main_pk}, status: x.status}} for x in held]"}}],
+                         self.mains: self.held_list()}}],
             self.span_for("zip") or self.span_for(o, "name") or self.span_for(o))
 
     def get_owner_details(self) -> dict[str, Any]:
@@ -70,7 +79,7 @@ class ReadTools:
             [{"find": self.owners, "as": o, "where": {pk: pk}, "error": f"No {o} with id {{{pk}}}"},
              {"find": self.mains, "as": "held", "many": True, "where": {pk: pk}},
              {"return": {**{f: f"{o}.{f}" for f in shown},
-                         self.mains: f"[{{{self.main_pk}: x.{self.main_pk}, status: x.status}} for x in held]"}}],
+                         self.mains: self.held_list()}}],
             self.span_for(o, "profile") or self.span_for(o, "account"))
 
     def get_main_details(self) -> dict[str, Any]:

@@ -172,6 +172,10 @@ def read_tiers(sp: Specialisation, arch: Any, text: str, title: str) -> None:
             sp.tier_rules["deducted"] = found
 
 
+#: how often a record is of the kind the text's products are, and of a kind only a rule names
+WEIGHT_LISTED, WEIGHT_APART = 2, 1
+
+
 class TierTerms:
     """Mixin of `ToolKit` (service_tools.py): the product and its group's terms on the main record,
     and the fee the action they name charges."""
@@ -190,6 +194,10 @@ class TierTerms:
         self._cite(self.sp.tiers)
         members = [m for g in t.groups for m in g.members]
         out: list[dict[str, Any]] = [{"name": "product", "values": members}]
+        if apart := self.kinds_apart():  # the kind comes first; a record of another kind has no product
+            kinds = {m: self._kind_of(m) for m in members}
+            cases: dict[str, list[Any]] = {k: [m for m in members if kinds[m] == k] for k in dict.fromkeys(kinds.values())}
+            out[0].update({"by": {self.a.opening.kind_field: {**cases, **{k: [None] for k in apart}}}, "nullable": True})
         if t.group_field:
             out.append({"name": t.group_field, "by": {"product": {m: [g.name] for g in t.groups for m in g.members}}})
         for name, kind in t.fields:
@@ -203,7 +211,22 @@ class TierTerms:
         t = self.tiers()
         if t is None or self.a.opening is None:
             return {}
+        if apart := self.kinds_apart():  # the text's own kind the more common: its products' records
+            values = self.a.product_kinds()
+            return {"values": list(values), "weights": [WEIGHT_APART if v in apart else WEIGHT_LISTED for v in values]}
         return {"by": {"product": {m: [self._kind_of(m)] for g in t.groups for m in g.members}}}
+
+    def kinds_apart(self) -> list[str]:
+        """The kinds (checking) a rule over the owner's other records names that no product listed is
+        of ("at least one active business checking account remaining", in a text listing savings
+        products): records of them are seeded too, without a product, so the rule holds for some
+        and not for others."""
+        t = self.tiers()
+        if t is None or self.a.opening is None:
+            return []
+        listed = {self._kind_of(m) for g in t.groups for m in g.members}
+        named = [f.value[0] for held in self.sp.others_held.values() for f in held]  # type: ignore[index]
+        return [k for k in dict.fromkeys(named) if k is not None and k not in listed]
 
     def tier_fee(self, verb: str) -> tuple[str, str, str] | None:
         """(fee field, window field, the record's date it runs from) of the fee `verb` charges."""

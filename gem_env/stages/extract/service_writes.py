@@ -32,6 +32,23 @@ def quoted_list(values: list[str] | tuple[str, ...]) -> str:
 _UPDATE_VERBS = {"change", "update", "modify", "modification", "edit", "amend"}
 
 
+#: the customer a staff checklist speaks of ("Customer has no ...", "The customer must have ...")
+_CUSTOMER_HAS = re.compile(r"^(?:the\s+)?(?:customer|cardholder|account\s?holder|member|client)\s+(?:must\s+have|has|have)\s+", re.I)
+
+
+def own_voice(rule: str, verb: str, main: str, statuses: list[str] | tuple[str, ...]) -> str:
+    """A checklist's requirement on the customer said to them as what the action needs: "Customer has
+    no linked business savings accounts that are still OPEN (close those first)" -> "To close this
+    account, you must have no linked business savings accounts that are still open (close those
+    first)"; a status in capitals is said as a word."""
+    said = rule.strip().rstrip(".")
+    for s in statuses:
+        said = re.sub(rf"\b{re.escape(s.upper())}\b", s, said)
+    if not _CUSTOMER_HAS.match(said):
+        return said
+    return f"To {verb} this {main.replace('_', ' ')}, you must have {_CUSTOMER_HAS.sub('', said, count=1)}"
+
+
 def _label(name: str, ptype: str) -> str:
     """How a message names a field: a count of things is "number of guests", not "guests"."""
     words = name.replace("_", " ")
@@ -229,6 +246,7 @@ class WriteTools:
                         "message": f"{indefinite(self.sp.main).capitalize()} with {clear.value} {children} "
                                    f"cannot be {participle(a.verb)}"})
             self._cite(clear)
+        out += self._others_held(a, row)
         others = self.sp.others_request.get(a.verb)
         if others is not None and self.sp.request and self.a.request_on_catalog and self.catalogs:
             k, o = self.catalog_pk, self.owner_pk
@@ -236,6 +254,25 @@ class WriteTools:
                         "message": others.text[:300]})
             self._cite(others)
         return out + self.fee_guards(a.verb, row)  # "the account balance must be at least the fee amount"
+
+    def _others_held(self, a: Any, row: str) -> list[dict[str, Any]]:
+        """"Customer has no linked business savings accounts that are still OPEN", "Customer must have
+        at least one active business checking account remaining": the owner's records of that kind
+        in that status, other than this one, none or at least one (`specialise._read_others`)."""
+        kind_field = self.a.opening.kind_field if self.a.opening else None
+        fields = {f["name"] for f in self.entity(self.mains)["fields"]}
+        out = []
+        for found in self.sp.others_held.get(a.verb, []):
+            kind, state, some = found.value  # type: ignore[misc]
+            if kind is not None and kind_field not in fields or self.owner_pk not in fields:
+                continue
+            o, pk = self.owner_pk, self.main_pk
+            where = f"{o}: {row}.{o}" + (f", {kind_field}: '{kind}'" if kind else "") + f", status: '{state}'"
+            others = f"len([x for x in rows('{self.mains}', {{{where}}}) if x.{pk} != {row}.{pk}])"
+            out.append({"require": f"{others} {'> 0' if some else '== 0'}",
+                        "message": own_voice(found.text, a.verb, self.sp.main, self.statuses)[:300]})
+            self._cite(found)
+        return out
 
     def _times_limit(self, a: Any, row: str) -> list[dict[str, Any]]:
         """"Not more than twice a year", "up to 2 times": the counter the action increments stays under

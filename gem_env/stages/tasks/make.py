@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -121,6 +123,17 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
     return tasks[:per_domain], rejections
 
 
+def _fills(template: str, message: str) -> bool:
+    """Whether `message` is `template` with its {placeholders} filled in."""
+    parts = re.split(r"\{[^{}]*\}", template)
+    return re.fullmatch(".+?".join(re.escape(p) for p in parts), message, re.DOTALL) is not None
+
+
+def _rule_key(task: Task) -> str:
+    """The rule a task's first refusal is by: its message, the figures it fills in left out."""
+    return re.sub(r"\d[\d,.]*", "#", task.refusals[0].reason) if task.refusals else ""
+
+
 def _norm(text: str) -> str:
     return " ".join(text.split()).rstrip(".").lower()
 
@@ -160,6 +173,7 @@ class _Context:
         self.session_owners: set[Owner] = set()  # customers a session has been made with
         self._anchored: dict[tuple[str, bool], list[dict[str, Any]]] = {}
         self._policy: set[str] | None = None  # the text's sentences, normalised, once asked (`stated`)
+        self.refused: Counter[str] = Counter()  # how many refusals were made by each rule (`_rule_key`)
 
     def completes(self, n: int, reasons: dict[str, list[str]], skip: set[str] = frozenset(),
                   only: Workflow | None = None, grow: bool = True) -> list[Task]:
@@ -189,8 +203,11 @@ class _Context:
         """A task of `kind`: its defining request on one of the drawn rows, in a session with more of
         that customer's requests when they have more to ask (else on its own)."""
         if kind == "multi_request":
-            return make_session(self, taken)
+            session = make_session(self, taken)
+            self.refused.update([_rule_key(session)] if session is not None and session.refusals else [])
+            return session
         first: tuple[Task, Candidate] | None = None
+        preferred, least = False, 0  # whether `first` is of the kind's preferred sort (below); its rule's refusals
         scanned = 0
         guarded: set[str] = set()  # workflows whose refusal was a status guard: look at the others' rules
         for candidate in self.candidates(kind):
@@ -200,19 +217,26 @@ class _Context:
             got = _single(self.compiled, kind, key, builder, seed=self.seed, doc_id=self.doc_id, name=name)
             if isinstance(got, Task) and got.id not in taken:
                 # a lookup that finds the record's id from who the user is comes first, and so does a
-                # refusal by a rule the text states over one by the record's status alone
-                if (kind != "lookup" or len(got.gold_actions) > 1) and (kind != "refuse" or self.stated(got)):
+                # refusal by a rule the text states over one by the record's status alone, and by a
+                # rule no earlier refusal of the domain was by (the text's other rules get their turn:
+                # "no linked savings accounts still open" after "no pending transactions")
+                good = (kind != "lookup" or len(got.gold_actions) > 1) and (kind != "refuse" or self.stated(got))
+                times = self.refused[_rule_key(got)] if kind == "refuse" else 0
+                if good and not times:
                     first = (got, candidate)
                     break
-                first = first or (got, candidate)
-                if kind == "refuse":
+                if first is None or good and (not preferred or times < least):  # else the least used rule
+                    first, preferred, least = (got, candidate), good, times
+                if kind == "refuse" and not good:
                     guarded.add(name)
             scanned += first is not None
             if scanned > self.max_tries * (len(self.workflows) if kind == "refuse" else 1):
                 break
         if first is None:
             return None
-        return grow_session(self, kind, first[1], taken) or first[0]
+        made = grow_session(self, kind, first[1], taken) or first[0]
+        self.refused.update([_rule_key(made)] if made.refusals else [])
+        return made
 
     def stated(self, task: Task) -> bool:
         """Whether a refusal's rule is more than a status guard every service has ("A card that is
@@ -227,7 +251,9 @@ class _Context:
         if _norm(refusal.reason) in self._policy:
             return True
         tool = self.compiled.tools.get(refusal.tool)
-        rule = next((s.require for s in _requires(tool.spec.effect if tool else []) if s.message == refusal.reason), "")
+        # the rule whose message, its {placeholders} filled ("this account was opened 66 days ago"), is the reason
+        rule = next((s.require for s in _requires(tool.spec.effect if tool else [])
+                     if s.message == refusal.reason or "{" in s.message and _fills(s.message, refusal.reason)), "")
         return bool(rule) and ".status" not in rule
 
     def candidates(self, kind: str, owner: Owner | None = None) -> list[tuple[str, str, Builder]]:

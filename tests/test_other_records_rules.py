@@ -1,0 +1,157 @@
+"""Rules over the customer's OTHER records, from a closing checklist: "Customer has no linked savings
+accounts that are still OPEN" and "Customer must have at least one active checking account
+remaining" (tau2 banking's business closings lost both: such accounts were closed). Each is a
+`require` of the action's tool and a condition of its workflow's anchor, over the owner's records
+other than the one acted on; a refusal by it can be seen from the customer's list of accounts, and
+the task maker makes refusal tasks by it."""
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from agents.prechecks import SeenRows, blocking_rule
+from agents.speech import facts_told
+from gem_env.documents import Document, Verdict
+from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.stages.tasks import kinds as K
+from gem_env.stages.tasks import make_tasks
+from gem_env.stages.tasks.make import anchor_rows
+from gem_env.tools import Domain, compile_domain
+from gem_env.tools.model import RequireStep
+
+RELEVANT = Verdict(id="x", relevant=True, score=1.0, reason="test")
+CHECKLIST = """## Pre-Closure Requirements
+
+Verify all of the following before closing:
+- Account status is OPEN
+- {rule}
+
+## Tier-Specific Closure Requirements
+
+- ENTRY TIER ({entry})
+  - Early closure fee: $20 if closed within 30 days
+
+- MID TIER ({mid})
+  - Early closure fee: $60 if closed within 90 days
+
+## Closure Procedure
+
+1. Verify pre-closure requirements are met.
+2. Close the account in the bank system.
+"""
+NONE_LEFT = ("Internal: Closing Harbor Checking Accounts",
+             CHECKLIST.format(rule="Customer has no linked savings accounts that are still OPEN (close those first)",
+                              entry="Harbor Basic", mid="Harbor Plus"))
+ONE_LEFT = ("Internal: Closing Harbor Savings Accounts",
+            CHECKLIST.format(rule="Customer must have at least one active checking account remaining (savings "
+                                  "needs a linked checking account)",
+                             entry="Tide Saver Account", mid="Reef Saver Account"))
+
+
+def _domain(title_text: tuple[str, str]) -> Domain:
+    title, text = title_text
+    got = OfflineExtractor().extract(Document(id="others", text=text, title=title), RELEVANT)
+    assert isinstance(got, Domain), got
+    return got
+
+
+def _rule(domain: Domain) -> RequireStep:
+    close = next(t for t in domain.tools if t.name == "close_account")
+    rules = [s for s in close.effect if isinstance(s, RequireStep) and "rows('accounts'" in s.require]
+    assert len(rules) == 1, [s.require for s in close.effect if isinstance(s, RequireStep)]
+    return rules[0]
+
+
+@pytest.mark.parametrize("text, kind, test, message", [
+    (NONE_LEFT, "savings", "== 0",
+     "To close this account, you must have no linked savings accounts that are still open (close those first)"),
+    (ONE_LEFT, "checking", "> 0",
+     "To close this account, you must have at least one active checking account remaining (savings needs a linked "
+     "checking account)")])
+def test_a_rule_over_the_customers_other_records_is_a_require_and_an_anchor_condition(text, kind, test, message):
+    domain = _domain(text)
+    rule = _rule(domain)
+    assert f"account_type: '{kind}', status: 'open'" in rule.require and rule.require.endswith(test)
+    assert "x.account_id != account_row.account_id" in rule.require  # other than this one
+    assert rule.message == message
+    close = next(w for w in domain.workflows if w.name == "close_account")
+    assert f"account_type: '{kind}', status: 'open'" in (close.anchor.filter or "")
+    # the rule's kind is seeded beside the products' own, without a product
+    compiled = compile_domain(domain)
+    sandbox = compiled.new_sandbox()
+    accounts = list(sandbox.dump(["accounts"])["accounts"].values())
+    assert {a["account_type"] for a in accounts} == {"checking", "savings"}
+    assert all(a["product"] is None for a in accounts if a["account_type"] == kind)
+    # the sandbox refuses exactly where the rule says, with its words
+    held, free = [], []
+    for a in accounts:
+        if a["status"] != "open":
+            continue
+        others = [o for o in accounts if o["customer_id"] == a["customer_id"] and o["account_id"] != a["account_id"]
+                  and o["account_type"] == kind and o["status"] == "open"]
+        (held if bool(others) != (test == "> 0") else free).append(a)
+    assert held and free
+    for a in held:
+        got = sandbox.call("close_account", {"account_id": a["account_id"], "reason": "fees"})
+        assert not got.ok and got.error == message
+
+
+def test_a_text_without_such_a_rule_keeps_its_products_kinds() -> None:
+    title, text = NONE_LEFT
+    domain = _domain((title, text.replace("- Customer has no linked savings accounts that are still OPEN (close those first)\n", "")))
+    close = next(t for t in domain.tools if t.name == "close_account")
+    assert not any(isinstance(s, RequireStep) and "rows(" in s.require for s in close.effect)
+    kind = domain.entity("accounts").field("account_type")
+    assert kind.by == {"product": {"Harbor Basic": ["checking"], "Harbor Plus": ["checking"]}}
+
+
+def test_the_refusal_is_seen_from_the_customers_list_and_made_a_task() -> None:
+    domain = _domain(NONE_LEFT)
+    compiled = compile_domain(domain)
+    spec = compiled.tools["close_account"].spec
+    keys = {name: t.pk for name, t in compiled.tables.items()}
+    close = next(w for w in domain.workflows if w.name == "close_account")
+    message = _rule(domain).message
+    made = []
+    for row in anchor_rows(compiled, close, matching=False):
+        got = K.refuse(compiled, close, row, compiled.new_sandbox(), random.Random(0))
+        if not isinstance(got, str) and got.refusal.reason == message:
+            made.append(got)
+    assert made, "no refusal task by the rule over the customer's other accounts"
+    built = made[0]
+    # the customer's list shows each account's kind, so the rule is seen before the write
+    results = [a.result for a in built.actions]
+    listed = next(r for r in results if isinstance(r, dict) and "accounts" in r)
+    assert all("account_type" in a for a in listed["accounts"])
+    args = built.refusal.arguments
+    assert blocking_rule(spec, args, results, compiled.new_sandbox().clock, keys)[0] == message
+    # the account's own details alone do not tell the customer's other accounts: not seen, not guessed
+    own = [r for r in results if isinstance(r, dict) and r.get("account_id") == args["account_id"]]
+    assert blocking_rule(spec, args, own, compiled.new_sandbox().clock, keys) is None
+    # and the task maker makes such refusals, one rule after another
+    tasks, _ = make_tasks(compiled, per_domain=30, seed=0)
+    assert message in {r.reason for t in tasks for r in t.refusals}
+
+
+def test_seen_rows_answer_only_from_a_complete_list() -> None:
+    keys = {"accounts": "account_id", "customers": "customer_id"}
+    listed = {"customer_id": "C1", "accounts": [{"account_id": "A1", "status": "open"},
+                                                 {"account_id": "A2", "status": "closed"}]}
+    rt = SeenRows([listed, {"account_id": "A1", "customer_id": "C1", "account_type": "savings"}], keys)
+    assert rt.count_rows("accounts", {"customer_id": "C1", "status": "open"}) == 1
+    with pytest.raises(Exception):  # A2's kind was never read
+        rt.count_rows("accounts", {"customer_id": "C1", "account_type": "savings"})
+    with pytest.raises(Exception):  # another customer's accounts were never listed
+        rt.count_rows("accounts", {"customer_id": "C2", "status": "open"})
+
+
+def test_charges_a_write_reports_are_not_said_as_changed_values() -> None:
+    """"The early closure fee is now $500 and the amount paid out is $6,145" read as if the fee had
+    gone up: a charge of this call is said as one."""
+    for seed in range(40):
+        said = " ".join(facts_told(random.Random(seed), [("early_closure_fee", 500.0), ("amount_paid_out", 6145.0)],
+                                   after_write=True))
+        assert "$500" in said and "$6,145" in said
+        assert not re.search(r"\bnow\b", said), said
