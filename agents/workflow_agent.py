@@ -23,7 +23,7 @@ from gem_env.tools.model import InsertStep, every_step
 from gem_env.tools.referring import PROPOSED_RECORD, SPOKEN, listed_by_detail, moved
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
-from gem_env.tools.render import SECRET, code_for, gerund, how_many, unquoted
+from gem_env.tools.render import SECRET, cased, code_for, domain_names, gerund, how_many, unquoted
 
 from . import banks as B
 from . import speech as S
@@ -210,6 +210,8 @@ class WorkflowAgent:
                 if f.values and all(isinstance(v, str) for v in f.values):
                     self._field_values.setdefault(f.name, []).extend(str(v) for v in f.values)
 
+        self._spelled = domain_names(compiled.domain)  # "iphone" -> "iPhone", as the text writes it
+
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return self.reply(messages)
 
@@ -219,7 +221,10 @@ class WorkflowAgent:
         messages = [m if m.get("role") != "user" or not isinstance(m.get("content"), str)
                     or (said := canonical(m["content"])) == m["content"] else {**m, "content": said}
                     for m in messages]
-        return _heard_trouble(self._respond(messages), messages)
+        out = _heard_trouble(self._respond(messages), messages)
+        if self._spelled and isinstance(out.get("content"), str):
+            out = {**out, "content": cased(out["content"], self._spelled)}
+        return out
 
     def _respond(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         turn = self._turn(messages)

@@ -8,8 +8,8 @@ from typing import Any
 
 from gem_env.tools.referring import LISTED, PEOPLE, PROPOSED_RECORD, SPOKEN, field_of, moved, reference, role
 from gem_env.tools.patterns import compiled
-from gem_env.tools.render import (agree, counted, happened, how_many, is_count, left_of, plural, smooth, state_of, undangled,
-                                   unquoted)
+from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, plural, smooth, state_of,
+                                   text_names, undangled, unquoted)
 from gem_env.tools.reasons import of_person, own_words, says_reason
 
 from . import phrases as P
@@ -141,7 +141,7 @@ class ScriptedUser:
         self.scenario = scenario
         self._continuing = continuing
         self.meta: dict[str, Any] = {"backend": "scripted", "seed": seed}
-        self._seed = f"{seed}\x00{voice}\x00{scenario.model_dump_json()}"
+        self._seed = f"{seed}\x00{voice}\x00{scenario.model_dump_json(exclude={'names'})}"  # names: only how words are written
         self._session = scenario.session()
         keys = [*scenario.knows, *(k for r in self._session for k in r.knows),
                 *(k for k in scenario.unknown if k not in scenario.knows)]
@@ -162,11 +162,14 @@ class ScriptedUser:
         self._asks_effect = self._style == "careful" and zlib.crc32(f"effect\x00{self._seed}".encode()) % 2 == 0
         self._asked: dict[str, tuple[str, ...]] = {}
         self._settled: dict[str, bool] = {}
+        # the names the brief writes with capitals, said so: "my iPhone", "an SSD", not "my iphone"
+        self._spelled = {**text_names([scenario.goal, *(t for r in self._session for t in (r.goal, r.intent))]),
+                         **scenario.names}
         """`asked_keys` and `settles` per assistant text: every reply counts the requests settled
         so far, so without them each earlier message was read again on every turn."""
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
-        return self._hand.write(self._reply(messages))
+        return cased(self._hand.write(self._reply(messages)), self._spelled)
 
     def _reply(self, messages: list[dict[str, Any]]) -> str:
         """The reply with dates, money and times as the words were built (`reply` writes them the

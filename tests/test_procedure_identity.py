@@ -166,3 +166,39 @@ def test_a_step_that_selects_the_record_asks_for_no_new_name_and_the_note_names_
     assert "DOC-" not in said and "with the document name" not in said, said
     # its name comes from the customer's list (the assistant said it), never asked back of them
     assert all("document_name" not in r.knows for t in tasks for r in t.scenario.requests), tasks
+
+
+IPHONE = ("How to Print from Your iPhone Using a Printing App\n"
+          "1. Open the App Store.\n2. Tap Search.\n3. Tap Install.\n4. Enter your Apple ID password.\n"
+          "5. Open the item you want to print.\n6. Tap the \"Share\" button.\n7. Follow the on-screen instructions.\n")
+
+
+def test_a_name_the_text_writes_with_capitals_is_said_so() -> None:
+    """"What's your apple ID password?", "This is for your iphone", "the status on my iphone": the
+    field and the record take an identifier's lower case; the assistant and the user say the names
+    as the text writes them ("Apple ID", "iPhone"), never inside an email or a file name."""
+    from gem_env.tools.render import cased, text_names
+    names = text_names(["Enter your Apple ID password.", "Tap Search.", "Tap the search bar.", "Tap DONE.",
+                        "Install an SSD in your laptop.", "Copy your DVDs with Mac OS X."])
+    assert names.get("apple id") == "Apple ID" and names.get("dvd") == "DVD" and names.get("ssd") == "SSD", names
+    assert not {"search", "done", "tap"} & set(names), names
+    assert cased("what's your apple ID password for apple.fan@example.com and my ssd, adams_1991.dvd?", names) \
+        == "what's your Apple ID password for apple.fan@example.com and my SSD, adams_1991.dvd?"
+    # a word said loud in capitals is no name ("Press RIGHT"), nor the title's capitals ("After the First Boot")
+    names = text_names(["Press RIGHT on the pad.", "Bypass LanSchool on it."], titles=["After the First Boot"])
+    assert names == {"lanschool": "LanSchool"}, names
+    assert cased("Right, hack Lanschool on my iphone.", {**names, "iphone": "iPhone", "right": "RIGHT"}) \
+        == "Right, hack LanSchool on my iPhone."
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id="iphone", title="How to Print from Your iPhone Using a Printing App", text=IPHONE), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    compiled = compile_domain(domain)
+    tasks, rejected = make_tasks(compiled, per_domain=8, seed=0)
+    assert tasks, rejected
+    jobs = [RolloutJob(t, compiled, RefinedAgent(WorkflowAgent(compiled)), ScriptedUser(t.scenario), Limits())
+            for t in tasks]
+    trajectories = asyncio.run(run_rollouts(jobs))
+    assert all(verify(t, traj.messages, compiled).passed for t, traj in zip(tasks, trajectories))
+    said = [m.get("content") or "" for traj in trajectories for m in traj.messages if m["role"] in ("user", "assistant")]
+    assert not [s for s in said if re.search(r"\biphones?\b|\bapple ID\b", s)], said
+    assert any("Apple ID password" in s for s in said) and any("iPhone" in s for s in said)

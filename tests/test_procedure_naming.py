@@ -474,3 +474,46 @@ def test_a_step_that_picks_the_record_asks_no_name_for_it() -> None:
                         "How to Start an Online Business As a Kid")
     assert domain.entities[0].name == "businesses"
     assert "business_name" in {p.name for t in domain.tools for p in t.parameters}
+
+
+def _state_steps(domain: Domain) -> dict[str, int]:
+    """Each status value -> the (1-based) workflow step whose tool sets it."""
+    tools = {t.name: t for t in domain.tools}
+    steps = [s for s in domain.workflows[0].steps if not s.tool.startswith("find_")]
+    out: dict[str, int] = {}
+    for k, step in enumerate(steps, 1):
+        for e in tools[step.tool].effect or []:
+            if getattr(e, "update", None) and "status" in e.set:
+                out[e.set["status"].strip("'")] = k
+    return out
+
+
+def test_the_titles_state_comes_with_the_last_step_carried_out() -> None:
+    """"How to Print from Your iPhone": 'printed' was set by "Tap Install" while five steps remained
+    (the assistant's tool said the goal was reached before the item was opened); it comes with the
+    last step the reader carries out, and "Tap Install" leaves 'installed'. It stays where it is when
+    that step does the title's verb itself, or when only a look at the result or a remark follows."""
+    text = ("1. Open the App Store.\n2. Tap Install.\n3. Open the item you want to print.\n"
+            "4. Tap the \"Share\" button.\n5. Follow the on-screen instructions.\n")
+    domain = _procedure(text, "How to Print from Your iPhone Using a Printing App")
+    assert _state_steps(domain) == {"installed": 2, "printed": 5}, _state_steps(domain)
+    text = ("1. Open your Applications folder.\n2. Right-click Twitch in the Trash bin.\n"
+            "3. Select Delete Immediately on the right-click menu.\n4. Click OK in the pop-up.\n")
+    assert _state_steps(_procedure(text, "How to Uninstall Twitch on PC or Mac"))["uninstalled"] == 4
+    text = ("1. Open your Applications folder.\n2. Uninstall the program.\n"
+            "3. Review what will be uninstalled.\n4. Try out the free space.\n")
+    assert _state_steps(_procedure(text, "How to Uninstall a Program")) == {"uninstalled": 2}
+    text = "1. Open Settings.\n2. Tap Sync account.\n3. Look at your contacts.\n"
+    assert _state_steps(_procedure(text, "How to Transfer Contacts to a Samsung")) == {"transferred": 2}
+
+
+def test_a_forced_verb_leaves_its_state() -> None:
+    """"How to Force Eject a Disc Stuck in Your Xbox 360" left no 'ejected': "force" opened the
+    title, no verb the lexicon knows; what is forced is the eject. A fronted "Using a flashlight,"
+    does not hide the step after it."""
+    text = ("1. Remove the faceplate from the console.\n2. Straighten out a length of paper clip.\n"
+            "3. Place the long end of the paper clip in the hole on the very left.\n"
+            "4. Using a flashlight, place the end of the paper clip in the teeth of the gears and push.\n"
+            "5. Finished.\n")
+    states = _state_steps(_procedure(text, "How to Force Eject a Disc Stuck in Your Xbox 360"))
+    assert states.get("ejected") == 4 and "forced" not in states, states

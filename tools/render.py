@@ -624,3 +624,93 @@ def sentence_case(title: str) -> str:
     if not titled:
         return title[:1].lower() + title[1:] if title[1:2].islower() else title
     return " ".join(w if w.isupper() else w.lower() for w in words)
+
+
+# ---------------------------------------------------------------- names as the text writes them
+
+#: a word written with a capital inside it ("iPhone", "MediaWiki", "wikiHow"), or in capitals, short
+#: or with a number ("SSD", "DVDs", "FAT32"; not "RIGHT", "SAMBA", a word said loud): a name
+_MIXED = re.compile(r"(?<![\w@./\\-])(?:[a-z]+[A-Z]|[A-Z][a-z]+[A-Z])[A-Za-z]*(?![\w@\\-])")
+_CAPITALS = re.compile(r"(?<![\w@./\\-])(?:[A-Z]{2,3}s?|[A-Z]{2,5}\d{1,2})(?![\w@&\\-])")
+#: capitalised words in a row ("your Apple ID password", "the App Store", "Google Books")
+_TITLED_RUN = re.compile(r"(?<![\w@./\\-])[A-Z][A-Za-z0-9]*(?:[ ][A-Z][A-Za-z0-9]*)+(?![\w@\\-])")
+#: short words in capitals that are a button's word or a shout, not a name ("Click OK", "AT&T")
+_SHOUTED = frozenset("ok on off no yes all and or the not new add end out top get set run see use tap "
+                     "go to in it is my at of up us an as be by do he if me so we am".split())
+
+
+def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
+    """The names the texts write with capitals, keyed by their lower case: a word with a capital
+    inside it ("iphone" -> "iPhone"), a word in capitals beside a word in lower case ("an SSD in":
+    "ssd" -> "SSD"; "your DVDs": "dvd" too; not a button's "Tap DONE."), and two or more capitalised words in a row after a
+    word in lower case ("your Apple ID password": "apple id" -> "Apple ID"; "the App Store"). A name
+    the texts also write in lower case is none ("Search" of "Tap Search." beside "the search bar"),
+    nor is a sentence's first word. A single capitalised word is left alone: without a dictionary
+    "Android" cannot be told from a button's "Search". `titles` (a document's title, in title case:
+    "After the First Boot") give only words with a capital inside and in capitals."""
+    found: dict[str, str] = {}
+    lowered: set[str] = set()
+    titles = [t for t in titles if isinstance(t, str)]
+    for text in [*titles, *texts]:
+        if not isinstance(text, str) or not text:
+            continue
+        titled = any(text is t for t in titles)
+        for m in _MIXED.finditer(text):
+            found.setdefault(m.group(0).lower(), m.group(0))
+        for m in _CAPITALS.finditer(text):
+            word = m.group(0)
+            before, after = text[:m.start()].rstrip(), text[m.end():].lstrip()
+            beside = re.search(r"[a-z][a-z']*$", before) or re.match(r"[a-z]", after)
+            if beside and word.lower().rstrip("s") not in _SHOUTED and word.lower() not in _SHOUTED:
+                found.setdefault(word.lower(), word)
+                if word.endswith("s") and len(word) > 3:  # "your DVDs": one is a DVD
+                    found.setdefault(word[:-1].lower(), word[:-1])
+        for m in () if titled else _TITLED_RUN.finditer(text):
+            if re.search(r"\b[a-z][a-z']*,?\s+$", text[:m.start()]):  # after a lower-case word: not a sentence's start
+                found.setdefault(m.group(0).lower(), m.group(0))
+        lowered.update(w for w in re.findall(r"(?<![\w@./\\-])[a-z][a-z0-9]*(?:[ ][a-z][a-z0-9]*)*", text))
+    words = {w for phrase in lowered for w in phrase.split(" ")}
+    return {k: v for k, v in found.items()
+            if (k not in words if " " not in k else not any(k in p for p in lowered)) and not v.islower()}
+
+
+def domain_names(domain: Any) -> dict[str, str]:
+    """`text_names` of what a domain quotes from its document: the spans it came from, its rules,
+    its workflows' spans and its description (a title). Not its goals: they name the record by its key
+    ("(iphone {iphone_id})"), in an identifier's lower case."""
+    texts = [*(sp.text for sp in domain.provenance.spans), *(r.text for r in domain.policy),
+             *(wf.span.text for wf in domain.workflows if wf.span is not None)]
+    return text_names(texts, titles=[domain.description])
+
+
+def cased(text: str, names: dict[str, str]) -> str:
+    """`text` with each name of `names` (`text_names`) written as the text that named it writes it,
+    where it stands as words of their own in lower case ("your apple ID password" -> "your Apple ID
+    password", "my iphone" -> "my iPhone") or only capitalised ("Lanschool" -> "LanSchool"; a
+    sentence's "Right," stays whatever "RIGHT" is: `_recased`); never inside an email, a file name
+    or an id ("adams_1991.csv")."""
+    if not names or not text:
+        return text
+    pattern = _names_pattern(tuple(sorted(names, key=lambda k: (-len(k), k))))
+    return pattern.sub(lambda m: _recased(m.group(0), names.get(m.group(0).lower(), m.group(0))), text)
+
+
+def _recased(said: str, name: str) -> str:
+    """`name` for `said` when `said` is it in lower case, or only capitalised where the name has a
+    capital inside ("Lanschool" -> "LanSchool"); else `said` ("Right," is no "RIGHT")."""
+    if said[:1].islower() or said == said.capitalize() and any(c.isupper() for c in name[1:]) and not name.isupper():
+        return name
+    return said
+
+
+_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _names_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
+    got = _PATTERNS.get(keys)
+    if got is None:
+        alternatives = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in keys)
+        got = re.compile(rf"(?<![\w@./\\-])(?:{alternatives})(?![\w@\\-])(?!\.\w)", re.IGNORECASE)
+        if len(_PATTERNS) < 4096:
+            _PATTERNS[keys] = got
+    return got

@@ -42,6 +42,12 @@ _NOT_CHOICES = frozenset("above below more less before after up down in out on o
                          "my it them this that".split())
 #: the state a request's participle names when it names none of its own: a thing made is ready
 _STATE_OF = {"made": "ready"}
+#: a title's verb that says how the next one is done: "Force Eject a Disc" asks for the disc ejected
+_FORCING = frozenset({"force"})
+#: a fronted phrase of how a step is done: "Using a flashlight, " (the step's verb follows it)
+_FRONTED_ING = re.compile(r"^\W*[A-Za-z]+ing\b[^,.;:]{0,60},\s*")
+#: verbs of what the reader does once the procedure is done: "Enjoy your new look", "Try out real gravities"
+_AFTERWARDS = frozenset({"enjoy", "try", "admire", "relax", "celebrate"})
 _PREPOSITIONS = frozenset("to in for with on from by at as of into".split())
 _FIGURE = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
 _LEADING = frozenset("your the a an my their its all any each".split())
@@ -168,22 +174,69 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.get_name = _unique(f"get_{_ident(self.noun, 50)}", self.tool_names)
         writes = [i for i in self.infos if i.kind == "write"]
         title = re.findall(r"[A-Za-z]+", re.sub(r"^how to\s+", "", bare_title(self.doc.title), flags=re.I))
+        if title and title[0].lower() in _FORCING:
+            title = title[1:]
         goal = tf.verb_lemma(title[0]) if title else None
         promoted = self._goal_step(writes, goal)
         if promoted is not None:
             writes = [i for i in self.infos if i.kind == "write"]
         statuses = [self._status_of(i, goal if i is writes[-1] else None) for i in writes]
+        self.request_verb: str | None = None
         done = self._request_done(writes[-1] if writes else None)
         if done and statuses:
             statuses[-1] = _STATE_OF.get(done, done)
         elif promoted is not None and statuses[-1] is None and goal:
             statuses[-1] = participle(goal)  # the step that does what the title asks leaves its state
         self.request_done = done if statuses else None
+        writes, statuses = self._title_state_last(writes, statuses, goal or self.request_verb, promoted)
         self.writes = [w for w, s in zip(writes, statuses) if s]
         self.statuses = [s for s in statuses if s]
         self.unclaimed = {j for j, i in enumerate(self.infos) if i.kind == "write" and all(i is not w for w in self.writes)}
         self.first_prior = VERB_STATUS.get(self.writes[0].verb, (None, None))[1] if self.writes else None
         self.produced = set(self.statuses)
+
+    def _title_state_last(self, writes: list[StepInfo], statuses: list[str | None], goal: str | None,
+                          promoted: StepInfo | None) -> tuple[list[StepInfo], list[str | None]]:
+        """The title's state ('printed', of "How to Print from Your iPhone") is reached when the
+        procedure is done, not at the last write while steps remain ("Tap Install", then "Open the
+        item", "Tap Share", ... "Follow the on-screen instructions"): it moves to the last step
+        after that write that the reader carries out (`_carried_out`), made a write, and the write
+        keeps its own verb's state, if any. It stays where it is when that write does the title's
+        verb itself ("Transfer contacts from your phone" of "How to Transfer Your Phone Book"), or
+        when only looking at the result ("Look at your swatches"), enjoying it or a remark
+        ("Done!", "Microsoft no longer sends a box") follows."""
+        if not statuses or not goal or statuses[-1] is None or writes[-1] is promoted:
+            return writes, statuses
+        state = participle(goal)
+        if statuses[-1].split(" ")[0] not in (state, _STATE_OF.get(state)):
+            return writes, statuses
+        last = writes[-1]
+        if last.verb == goal or re.search(rf"\b(?:{re.escape(goal)}|{re.escape(state)})\b", last.step.text, re.I):
+            return writes, statuses
+        at = next(j for j, i in enumerate(self.infos) if i is last)
+        reading = tf.action_kind(goal) in ("read", "verify")
+        later = [j for j in range(at + 1, len(self.infos)) if self._carried_out(self.infos[j], reading)]
+        if not later:
+            return writes, statuses
+        self.infos = list(self.infos)
+        self.infos[later[-1]] = replace(self.infos[later[-1]], kind="write")
+        own = self._status_of(last, None)
+        return [*writes, self.infos[later[-1]]], [*statuses[:-1], own, statuses[-1]]
+
+    @staticmethod
+    def _carried_out(info: StepInfo, reading: bool) -> bool:
+        """Whether a step is one the reader carries out: an instruction ("Click OK", "Wait 15
+        minutes", "Choose a postage service"), not a look at the result ("Look at your swatches",
+        "Review what will be uninstalled": unless the title asks to look, "How to Check if an
+        iPhone Is Stolen"), the reader's enjoyment ("Enjoy unfiltered access") or a sentence whose
+        verb the step analysis could not find ("Done!", "Sonic will ask the other members ..."), unless
+        after a fronted "Using ...," phrase."""
+        if not info.known_verb:  # "Using a flashlight, place the end ...": the instruction after the how
+            fronted = _FRONTED_ING.match(info.step.text)
+            return fronted is not None and tf.leading_verb(info.step.text[fronted.end():]) is not None
+        if info.verb in _AFTERWARDS:
+            return False
+        return reading or info.lexical_kind not in ("read", "verify")
 
     def _goal_step(self, writes: list[StepInfo], goal: str | None) -> StepInfo | None:
         """The step after the last write that does what the title asks, by its verb ('Right-click on
@@ -217,6 +270,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             return None
         plain = plain_title(title, self.text)
         words = plain.split(" ")
+        if words[0] in _FORCING and len(words) > 1:  # "force eject a disc": what is forced is the eject
+            words = words[1:]
+            plain = " ".join(words)
         verb = words[0]
         if not re.fullmatch(r"[a-z]+", verb) or tf.leading_verb(plain[:1].upper() + plain[1:]) != verb:
             return None
@@ -224,6 +280,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 leaves_a_state(verb) or tf.action_kind(verb) in ("read", "verify")):  # (hockey cards 'displayed')
             return None
         particle = words[1] if len(words) > 1 and words[1] in _PARTICLES else ""
+        self.request_verb = verb
         return f"{participle(verb)} {particle}".strip()
 
     def _makes_record(self, words: list[str]) -> bool:

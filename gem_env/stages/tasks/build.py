@@ -8,6 +8,7 @@ from typing import Any
 
 from ...simulators.scenario import Scenario
 from ...tools import CompiledDomain
+from ...tools.render import domain_names
 from .kinds import Built
 from .model import Task
 
@@ -71,7 +72,7 @@ def make_task(compiled: CompiledDomain, built: list[Built], *, category: str, ke
         persona=rng.choice(PERSONAS), goal=session_goal(built), knows=knows, opening=first.opening,
         unknown=list(dict.fromkeys(k for b in built for k in b.unknown if k not in knows)),
         decisions={"confirm": confirm}, requests=[b.request for b in built],
-        found={k: v for b in reversed(built) for k, v in b.request.found.items()})
+        found={k: v for b in reversed(built) for k, v in b.request.found.items()}, names=domain_names(compiled.domain))
     actions = [a for b in built for a in b.actions]
     writes = any(compiled.tools[a.tool].writes and a.ok for a in actions)
     return Task(
