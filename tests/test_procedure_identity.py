@@ -37,6 +37,17 @@ def balcony() -> CompiledDomain:
     return compile_domain(domain)
 
 
+def _verified_rollouts(compiled: CompiledDomain, per_domain: int) -> tuple[list, list]:
+    """The domain's tasks and their rollouts by the offline agent and user, each verified."""
+    tasks, rejected = make_tasks(compiled, per_domain=per_domain, seed=0)
+    assert tasks, rejected
+    jobs = [RolloutJob(t, compiled, RefinedAgent(WorkflowAgent(compiled)), ScriptedUser(t.scenario), Limits())
+            for t in tasks]
+    trajectories = asyncio.run(run_rollouts(jobs))
+    assert all(verify(t, traj.messages, compiled).passed for t, traj in zip(tasks, trajectories))
+    return tasks, trajectories
+
+
 def test_the_procedure_opens_by_finding_the_customers_records_by_email(balcony: CompiledDomain) -> None:
     wf = balcony.domain.workflows[0]
     first = wf.steps[0]
@@ -125,12 +136,7 @@ def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None
     listed = sandbox.call("find_packages_by_email", {"email": rows[0]["owner_email"]}).value["packages"]
     assert listed == [{"package_id": rows[0]["package_id"], "package_name": rows[0]["package_name"],
                        "status": rows[0]["status"]}]
-    tasks, rejected = make_tasks(compiled, per_domain=9, seed=0)
-    assert tasks, rejected
-    jobs = [RolloutJob(t, compiled, RefinedAgent(WorkflowAgent(compiled)), ScriptedUser(t.scenario), Limits())
-            for t in tasks]
-    trajectories = asyncio.run(run_rollouts(jobs))
-    assert all(verify(t, traj.messages, compiled).passed for t, traj in zip(tasks, trajectories))
+    tasks, trajectories = _verified_rollouts(compiled, 9)
     said = " ".join(m.get("content") or "" for traj in trajectories for m in traj.messages
                     if m["role"] == "assistant" and not m.get("tool_calls"))
     assert re.search(r"\bpackage (?:" + "|".join(map(re.escape, names)) + r")\b", said), said
@@ -193,12 +199,7 @@ def test_a_name_the_text_writes_with_capitals_is_said_so() -> None:
         Document(id="iphone", title="How to Print from Your iPhone Using a Printing App", text=IPHONE), RELEVANT)
     assert isinstance(domain, Domain), domain
     compiled = compile_domain(domain)
-    tasks, rejected = make_tasks(compiled, per_domain=8, seed=0)
-    assert tasks, rejected
-    jobs = [RolloutJob(t, compiled, RefinedAgent(WorkflowAgent(compiled)), ScriptedUser(t.scenario), Limits())
-            for t in tasks]
-    trajectories = asyncio.run(run_rollouts(jobs))
-    assert all(verify(t, traj.messages, compiled).passed for t, traj in zip(tasks, trajectories))
+    _, trajectories = _verified_rollouts(compiled, 8)
     said = [m.get("content") or "" for traj in trajectories for m in traj.messages if m["role"] in ("user", "assistant")]
     assert not [s for s in said if re.search(r"\biphones?\b|\bapple ID\b", s)], said
     assert any("Apple ID password" in s for s in said) and any("iPhone" in s for s in said)
