@@ -914,3 +914,13 @@ def test_an_ambiguous_description_is_never_of_a_field_the_task_writes(tmp_path: 
         variant_task, _ = refine_task(task, domains[task.domain], ["ambiguity"], siblings=tasks, seed=seed)
         described |= set(variant_task.scenario.knows) - set(task.scenario.knows)
     assert described and "complaint_narrative_statement" not in described, described
+
+
+def test_a_variant_keeps_the_names_its_document_writes_with_capitals(taskset: Any) -> None:
+    """A refined session's user said "my iphone" where the parent's says "my iPhone": every request
+    of a variant carries the parent's `names`."""
+    tasks, domains = taskset
+    task = tasks[0].model_copy(update={"scenario": tasks[0].scenario.model_copy(update={"names": {"iphone": "iPhone"}})})
+    made, _ = refine_task(task, domains[task.domain], ["chain"], siblings=[t for t in tasks if t.domain == task.domain],
+                          seed=0)
+    assert made.followups and all(s.names == {"iphone": "iPhone"} for s in [made.scenario, *made.followups])

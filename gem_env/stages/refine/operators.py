@@ -84,9 +84,12 @@ def refine_task(task: Task, compiled: CompiledDomain, recipe: list[str], *, sibl
     v = compose(v)
     name = "+".join(recipe)
     digest = hashlib.sha256(variant_seed(seed, task.id, recipe, n).encode()).hexdigest()[:8]
+    # the names the document writes with capitals go with every request the user makes ("iPhone")
+    said = [p.scenario.model_copy(update={"names": task.scenario.names}) if task.scenario.names else p.scenario
+            for p in v.parts]
     variant = v.task.model_copy(update={
         "id": f"{task.id}~{name}~{digest}", "parent_id": task.id, "ops": list(recipe), "category": name,
-        "scenario": v.parts[0].scenario, "followups": [p.scenario for p in v.parts[1:]],
+        "scenario": said[0], "followups": said[1:],
         "plan": v.plan, "seed": seed,
     })
     return variant, v.compiled
