@@ -167,7 +167,7 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
             elif isinstance(step, LetStep):
                 _let(step, env, rt)
             elif isinstance(step, RequireStep):
-                rt.needs = {f for n, f in _FIELD_READ.findall(step.require) if n not in env}  # of rows()'s rows
+                rt.needs = {f for n, f in _FIELD.findall(step.require) if n not in env}  # of rows()'s rows
                 if is_rule(spec, step) and _fields_known(step.require, env) \
                         and not compile_expr(step.require)(env, rt):
                     # a value the message itself says ("opened {days_between(account_row.opened_on, today)}
@@ -189,7 +189,8 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
     return None
 
 
-_FIELD_READ = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b")
+#: a field read of a named row in an expression ("account_row.balance": name, field)
+_FIELD = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b")
 _OTHER_ROWS = re.compile(r"\b(?:count_)?rows\(")
 
 
@@ -342,7 +343,6 @@ def opened(results: list[Any], pk: str, key: Any) -> bool:
     return any(isinstance(r, dict) and str(r.get(pk)) == str(key) for r in results)
 
 
-_FIELD = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -350,7 +350,7 @@ def _named_values(expr: str, env: dict[str, Any], refs: dict[str, str]) -> list[
     """(field, value, record) of the record values a rule reads (``card.status`` -> ("status",
     "frozen", "")); the record as `refs` names it."""
     out: dict[str, tuple[str, Any, str]] = {}
-    for name, field in re.findall(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b", expr):
+    for name, field in _FIELD.findall(expr):
         row = env.get(name)
         if isinstance(row, dict) and row.get(field) not in (None, ""):
             out.setdefault(field, (field, row[field], refs.get(name, "")))
@@ -359,7 +359,7 @@ def _named_values(expr: str, env: dict[str, Any], refs: dict[str, str]) -> list[
 
 def _fields_known(expr: str, env: dict[str, Any]) -> bool:
     """Every ``row.field`` the rule reads is in the record read (a missing field is not a "no")."""
-    for name, field in re.findall(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b", expr):
+    for name, field in _FIELD.findall(expr):
         row = env.get(name)
         if isinstance(row, dict) and field not in row:
             return False

@@ -740,10 +740,10 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     if low.endswith(("status", "state")):
         said = pick(rng, _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
         return said if who in ("it", "you") else _OF_PERSON.sub(lambda m: _THEY[m.group(0)], said)  # "They're active."
-    if re.fullmatch(r"\$0(?:\.00)?", v) and re.search(r"charge|fee", low):  # "the amount charged is $0"
+    if _ZERO.fullmatch(v) and re.search(r"charge|fee", low):  # "the amount charged is $0"
         # what a change charged, or a fee a product has none of ("There's no monthly fee: it's $0.")
         return pick(rng, _NOTHING_CHARGED if after_write else _NO_FEE, name=n, v=v)
-    if v.startswith("$") and (not after_write or re.search(r"charge|fee|paid_out", low)):  # a charge is no change of a field
+    if v.startswith("$") and (not after_write or _CHARGE.search(low)):  # a charge is no change of a field
         return pick(rng, _MONEY_FACT, name=n, v=v)
     bank = _FACT_AFTER if after_write else _FACT
     if _IDENTITY.search(low) or not own:  # a contact's name is not "your name", a doctor's specialty not "your specialty"
@@ -857,8 +857,8 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
     # sums a write reports with a charge among them are what the call charged, said as such; a charge
     # of nothing is said alone ("Nothing was charged")
     charged = after_write and any(_CHARGE.search(k) for k, _ in plain)
-    money = all(spoken(k, v).startswith("$") and not _ZERO.fullmatch(spoken(k, v)) for k, v in plain)
-    if len(facts) == 2 and len(plain) == 2 and (money or not charged) and rng.random() < 0.5:
+    sums = all(spoken(k, v).startswith("$") and not _ZERO.fullmatch(spoken(k, v)) for k, v in plain)
+    if len(facts) == 2 and len(plain) == 2 and (sums or not charged) and rng.random() < 0.5:
         (a, va), (b, vb) = plain
         return [pick(rng, B.TWO_CHARGED if charged else B.TWO_FACTS_AFTER if after_write else B.TWO_FACTS,
                      a=words(a), b=words(b), va=spoken(a, va), vb=spoken(b, vb))]

@@ -162,11 +162,11 @@ class ScriptedUser:
         self._asks_effect = self._style == "careful" and zlib.crc32(f"effect\x00{self._seed}".encode()) % 2 == 0
         self._asked: dict[str, tuple[str, ...]] = {}
         self._settled: dict[str, bool] = {}
+        """`asked_keys` and `settles` per assistant text: every reply counts the requests settled
+        so far, so without them each earlier message was read again on every turn."""
         # the names the brief writes with capitals, said so: "my iPhone", "an SSD", not "my iphone"
         self._spelled = {**text_names([scenario.goal, *(t for r in self._session for t in (r.goal, r.intent))]),
                          **scenario.names}
-        """`asked_keys` and `settles` per assistant text: every reply counts the requests settled
-        so far, so without them each earlier message was read again on every turn."""
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:
         return cased(self._hand.write(self._reply(messages)), self._spelled)

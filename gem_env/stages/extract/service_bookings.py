@@ -100,6 +100,11 @@ class Bookings:
         avail = self.availability()
         return avail if avail and any(f["name"] == avail and f["type"] == "integer" for f in self.a.catalog_fields) else None
 
+    def units_of_record(self) -> str | None:
+        """`units`, where the main record refers to the entry it holds them of (a booking's flight)."""
+        units = self.units()
+        return units if units and any(f["name"] == self.catalog_pk for f in self.entity(self.mains)["fields"]) else None
+
     def held(self, row: str) -> str:
         """How many of its entry's units the record `row` holds (a booking's passengers: a seat each)."""
         return f"{row}.{self.a.units_held}" if self.a.units_held else "1"

@@ -14,12 +14,12 @@ from .service_feature import Feature
 from .service_flows import Flows
 from .service_reads import ReadTools
 from .service_registry import FEATURES, MIXINS
-
-#: a table or field name inside a tool's description ("its latest meter_readings"), said in words
-_SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 from .service_tiers import tiered_balance
 from .service_writes import WriteTools, capped
 from .specialise import Found, Specialisation, shift
+
+#: a table or field name inside a tool's description ("its latest meter_readings"), said in words
+_SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 
 _RULE = re.compile(r"^\W*(?:don'?t|do\s+not|never|always|avoid|remember|note|tip|please|you\s+(?:should|must|can|may|"
                    r"have\s+to|need\s+to))\b|\b(?:cannot|can't|must|should|only|never|not|make\s+sure|be\s+sure)\b",

@@ -166,8 +166,8 @@ class WriteTools:
         """The catalog entry's unit given back by an action that ends the record (`Action.releases`:
         a cancelled booking's seat, a returned loan's copy), where the record refers to an entry
         that counts its units."""
-        units, key = self.units(), self.catalog_pk
-        if not a.releases or units is None or not any(f["name"] == key for f in self.entity(self.mains)["fields"]):
+        units, key = self.units_of_record(), self.catalog_pk
+        if not a.releases or units is None:
             return []
         return [{"find": self.catalogs, "as": "entry", "where": {key: f"{row}.{key}"}, "optional": True},
                 {"if": "entry != null", "then": [{"update": self.catalogs, "row": "entry",
@@ -327,8 +327,8 @@ class WriteTools:
     def _recount(self, name: str, row: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """(steps before, steps after the change) of an edit of the units a record holds (a booking's
         passengers): its entry must have the extra ones left, and its count follows."""
-        units, kpk = self.units(), self.catalog_pk
-        if name != self.a.units_held or units is None or not any(f["name"] == kpk for f in self.entity(self.mains)["fields"]):
+        units, kpk = self.units_of_record(), self.catalog_pk
+        if name != self.a.units_held or units is None:
             return [], []
         return ([{"find": self.catalogs, "as": "held_on", "where": {kpk: f"{row}.{kpk}"}, "optional": True},
                  {"require": f"held_on == null or {name} - {row}.{name} <= held_on.{units}",
