@@ -24,6 +24,13 @@ MOST = 4
 """Records an agent opens one by one; a longer list is asked about instead."""
 
 
+def _listed_whole(results: list[Any], pk: str, key: Any, fields: list[str]) -> bool:
+    """Whether a list in `results` showed every field the record's own read returns (a flight
+    search shows each flight whole): opening it would only echo the list."""
+    return any(isinstance(r, dict) and str(r.get(pk)) == str(key) and set(fields) <= set(r)
+               for value in results if isinstance(value, list) for r in value)
+
+
 def listed(key: str, results: list[Any]) -> list[dict[str, Any]] | None:
     """The latest list in `results` holding several records told apart by `key`, or None."""
     for value in reversed(results):
@@ -96,7 +103,8 @@ class Records:
         only in a list's summary (not read by itself), or None."""
         for table, key in rule_records(self.compiled.tools[write].spec, args, self.keys):
             reader = record_reader(self.compiled, table)
-            if reader is not None and not opened(seen, self.keys[table], key):
+            if reader is not None and not opened(seen, self.keys[table], key) \
+                    and not _listed_whole(seen, self.keys[table], key, reader.fields):
                 return reader.tool, {reader.param: key}
         return None
 

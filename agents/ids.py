@@ -116,14 +116,14 @@ def named_outright(key: str, records: list[dict[str, Any]], text: str) -> Any:
     """The id `key` of the one record among `records` (opened so far) that the user's words name by
     a value no other record is likely to share: one with a digit or of several words, said whole
     ("the order whose shipping address is 576 Jason Park Apt. 442"), or one a pointing phrase gives
-    ("the one with the username sancheza"). The assistant stops opening
+    ("the one with the username sancheza", "the one ending in 6984"). The assistant stops opening
     records there, as a person would; a one-word value (a status) needs them all. None otherwise."""
     low = text.lower()
     hits = [r for r in records if isinstance(r.get(key), (str, int)) and any(
         says(v, low) for f, v in r.items()
-        if f != key and f != "id" and not f.endswith("_id") and isinstance(v, str) and 6 <= len(v) <= 40
-        and not _ISO.match(v) and not _CODE.search(v) and (re.search(r"\d", v) or len(v.split()) >= 3
-                                                             or _pointed_by(f, v, low)))
+        if f != key and f != "id" and not f.endswith("_id") and isinstance(v, str) and (
+            _pointed_by(f, v, low) or 6 <= len(v) <= 40 and not _ISO.match(v) and not _CODE.search(v)
+            and (re.search(r"\d", v) or len(v.split()) >= 3)))
         and not contradicted(r, low)]
     return hits[0][key] if len(hits) == 1 else None
 

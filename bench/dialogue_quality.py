@@ -113,6 +113,35 @@ def repeated_reads(messages: list[dict[str, Any]]) -> int:
     return n
 
 
+_READ = re.compile(r"^(?:get|list|find|search|check|show|view|lookup)_")
+
+
+def echoed_reads(messages: list[dict[str, Any]]) -> int:
+    """Reads of one record whose reply is a record a list showed whole earlier in the trajectory,
+    with no other call (one that may write) between: opening it only echoes the list (a flight
+    a search showed, opened again before the move). Tools are told apart by their names' verbs."""
+    called: dict[str, str] = {}
+    shown: list[Any] = []
+    n = 0
+    for m in messages:
+        for c in m.get("tool_calls") or []:
+            called[c.get("id")] = c["function"]["name"]
+        if m.get("role") != "tool" or m.get("tool_call_id") not in called:
+            continue
+        if not _READ.match(called[m["tool_call_id"]]):
+            shown = []
+            continue
+        try:
+            reply = json.loads(m.get("content") or "")
+        except ValueError:
+            continue
+        if isinstance(reply, dict):
+            n += reply in shown
+        elif isinstance(reply, list):
+            shown += [r for r in reply if isinstance(r, dict)]
+    return n
+
+
 _BY_NAME = re.compile(r"^find_\w+_by_name")  # the customer could not give their email (`tasks.kinds.by_name`)
 
 
@@ -169,7 +198,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
     top = openings.most_common(1)[0] if openings else ("", 0)
     first_turns = [next(iter(_spoken(r["messages"], "user")), "") for r in records]
     masked = [_MASK.sub("#", t).lower() for t in first_turns]
-    snake = snake_spoken = ids = goal_pasted = same_replies = pairs = repeated = 0
+    snake = snake_spoken = ids = goal_pasted = same_replies = pairs = repeated = echoed = 0
     messages = calls = distinct_tools = chained = by_name = 0
     for r, first in zip(records, first_turns):
         domain = r["domain"]
@@ -185,6 +214,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         pairs += max(0, len(replies) - 1)
         same_replies += sum(a == b for a, b in zip(replies, replies[1:]))
         repeated += repeated_reads(r["messages"])
+        echoed += echoed_reads(r["messages"])
         messages += len(r["messages"])
         tools = [c["function"]["name"] for m in r["messages"] for c in m.get("tool_calls") or []]
         calls += len(tools)
@@ -206,6 +236,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         "share_first_turns_with_goal_string": round(goal_pasted / n, 3),
         "share_consecutive_identical_tool_replies": round(same_replies / max(1, pairs), 3),
         "share_tool_calls_repeating_an_earlier_call_and_reply": round(repeated / max(1, calls), 3),
+        "share_tool_calls_echoing_a_listed_record": round(echoed / max(1, calls), 3),
         "share_customer_found_by_name_and_zip": round(by_name / n, 3),
         "share_of_sessions_with": session_features(records),
         "mean_messages": round(messages / n, 2), "mean_tool_calls": round(calls / n, 2),

@@ -63,6 +63,11 @@ def test_a_record_named_outright_stops_the_search_but_a_status_does_not():
     asked = "Could you check what the phone number on my account is? I mean the one with the username sancheza."
     assert named_outright("account_id", account, asked) == "ACC-1"
     assert named_outright("account_id", account, "the one with the username sanchez") is None
+    # four digits are short, but "ending in" points at one card: the first card opened is the one
+    # (two more were opened to answer "when was my card issued? It's the one ending in 6984.")
+    card = [{"card_id": "CRD-1", "status": "frozen", "last4": "6984"}]
+    assert named_outright("card_id", card, "when was my card issued? it's the one ending in 6984.") == "CRD-1"
+    assert named_outright("card_id", card, "when was my card issued? it's the one ending in 698.") is None
 
 
 

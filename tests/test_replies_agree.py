@@ -51,3 +51,22 @@ def test_replies_that_hold_together_are_not() -> None:
         _tool({"booking_id": "K-1", "cabin": "business", "passengers": 2, "total_paid": 600.0,
                "flight": {"price": 100.0}}),
         _tool({"payment_id": "P-1", "memo": "Rent", "amount": 1450.0})]) == set()
+
+
+def _call(n: int, name: str) -> dict:
+    return {"role": "assistant", "tool_calls": [{"id": f"c{n}", "function": {"name": name, "arguments": "{}"}}]}
+
+
+def _reply(n: int, reply: object) -> dict:
+    return {"role": "tool", "tool_call_id": f"c{n}", "content": json.dumps(reply)}
+
+
+def test_a_read_echoing_a_record_a_list_showed_is_counted_until_a_write() -> None:
+    flight = {"flight_id": "FLG-2", "price": 97.12, "seats_left": 18}
+    search = [_call(1, "search_flights"), _reply(1, [flight])]
+    echoed = _bench().echoed_reads
+    assert echoed([*search, _call(2, "get_flight_details"), _reply(2, flight)]) == 1
+    assert echoed([*search, _call(2, "get_flight_details"), _reply(2, {**flight, "seats_left": 17})]) == 0
+    # a write between may have changed it: reading it again is no echo
+    assert echoed([*search, _call(2, "book_flight"), _reply(2, {"booking_id": "B-1"}),
+                   _call(3, "get_flight_details"), _reply(3, flight)]) == 0

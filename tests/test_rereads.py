@@ -188,3 +188,18 @@ def test_every_read_the_agent_keeps_after_a_write_is_what_reading_it_again_gives
                         wrong.append((traj["task"]["id"], i, tool, args))
         sandbox.close()
     assert checked > 500 and not wrong, wrong[:5]
+
+
+def test_a_record_a_search_showed_whole_is_not_opened_again_before_a_write() -> None:
+    """Before a write the agent opens the record its rules read when a list showed only a summary
+    of it; a flight search shows each flight whole, so the flight is not opened again (17 such
+    echoing reads in the example corpus' sessions)."""
+    from gem_env.agents.candidates import Records
+    records = Records(_domain("airline/change-a-booking.md"))
+    flight = {"flight_id": "FLG-2", "origin": "Seattle", "destination": "New York",
+              "departure_date": "2025-02-27", "price": 97.12, "seats_left": 18}
+    booking = {"booking_id": "BKN-1", "status": "confirmed", "passengers": 2, "flight_id": "FLG-1"}
+    move = ("update_booking_flight", {"booking_id": "BKN-1", "flight_id": "FLG-2"})
+    assert records.unopened(*move, [booking, [flight]]) is None
+    summary = {k: flight[k] for k in ("flight_id", "price")}
+    assert records.unopened(*move, [booking, [summary]]) == ("get_flight_details", {"flight_id": "FLG-2"})
