@@ -1882,3 +1882,19 @@ def test_every_line_on_a_plan_costs_what_the_plan_costs():
     other = next(p for p in prices if p != plan)
     moved = json.loads(box.call("update_line_plan", {"line_id": line, "plan": other}).content)
     assert moved["monthly_price"] == float(prices[other])
+
+
+def test_a_products_price_follows_what_it_is():
+    """A water bottle at $100.84, an office chair at $12: a catalog product's price falls in what
+    its kind costs, and an ordered item costs what its product does."""
+    from gem_env.stages.extract.archetypes import _PRODUCT_PRICES
+    d = extract_text("Return an item", "Return an item from a delivered order within 30 days. Open your order, pick "
+                     "the item and a reason (damaged, wrong item, no longer needed), then print the label.")
+    dump = check_domain(d).new_sandbox().dump()
+    products = [p for p in dump["products"].values() if p["name"] in _PRODUCT_PRICES]
+    assert len(products) > 3
+    for p in products:
+        lo, hi = _PRODUCT_PRICES[p["name"]]
+        assert lo <= p["price"] <= hi, p
+    prices = {p["name"]: p["price"] for p in dump["products"].values()}
+    assert all(i["amount"] == prices[i["product_name"]] for i in dump["items"].values())

@@ -234,6 +234,11 @@ _SUBJECTS = ("Card declined at checkout", "Cannot sign in to the app", "Refund n
 
 _PRODUCTS = ("wireless earbuds", "running shoes", "coffee grinder", "desk lamp", "backpack", "phone case",
              "water bottle", "yoga mat", "rain jacket", "blender", "bluetooth speaker", "office chair")
+#: what each product costs: a water bottle is no $100.84, an office chair no $12
+_PRODUCT_PRICES = {"wireless earbuds": (30, 200), "running shoes": (50, 180), "coffee grinder": (25, 150),
+                   "desk lamp": (15, 90), "backpack": (30, 150), "phone case": (10, 45), "water bottle": (10, 40),
+                   "yoga mat": (20, 90), "rain jacket": (40, 200), "blender": (30, 250), "bluetooth speaker": (25, 200),
+                   "office chair": (80, 400)}
 
 #: how many days apart a plan's payments fall
 _PERIOD = "14 if payment_frequency == 'biweekly' else 30"
@@ -336,7 +341,9 @@ ARCHETYPES: tuple[Archetype, ...] = (
         request_reasons=("damaged", "wrong item", "no longer needed"), request_from=("ordered",),
         request_main_from=("delivered",),
         catalog=("product",),
-        catalog_fields=(_f("name", values=list(_PRODUCTS)), _f("price", "number", range=[5, 300]),
+        catalog_fields=(_f("name", values=list(_PRODUCTS)),
+                        _f("price", "number", range=[5, 300],  # a product the text names: any price
+                           by={"name": {p: {"range": list(r)} for p, r in _PRODUCT_PRICES.items()}}),
                         _f("in_stock", "boolean")),
         exchange=Exchange("exchange", _OPTIONS, ("delivered",), "exchanged", "pending", ("pending",),
                           by_kind=_OPTIONS_BY_KIND, other_kinds=_COLOURS),
