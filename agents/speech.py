@@ -679,6 +679,9 @@ _NOTHING_CHARGED = ["Nothing was charged: the {name} is {v}.", "There's no charg
                     "It cost nothing extra; the {name} is {v}."]
 #: a fee of nothing, read from a record ("Nothing was charged" is said only of a change)
 _NO_FEE = ["There's no {name}: it's {v}.", "The {name} is {v}, so there's none to pay.", "It has no {name} ({v})."]
+#: what a record held, paid out to its owner as it ended (a closed account's balance)
+_PAID_OUT = ["The remaining {v} is paid out to you.", "The {v} left in it is paid out to you.",
+             "Its remaining balance of {v} is paid out to you."]
 _MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
                "The {name} is {v}."]
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
@@ -743,6 +746,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     if _ZERO.fullmatch(v) and re.search(r"charge|fee", low):  # "the amount charged is $0"
         # what a change charged, or a fee a product has none of ("There's no monthly fee: it's $0.")
         return pick(rng, _NOTHING_CHARGED if after_write else _NO_FEE, name=n, v=v)
+    if v.startswith("$") and after_write and low.endswith("paid_out") and not _ZERO.fullmatch(v):
+        return pick(rng, _PAID_OUT, v=v)
     if v.startswith("$") and (not after_write or _CHARGE.search(low)):  # a charge is no change of a field
         return pick(rng, _MONEY_FACT, name=n, v=v)
     bank = _FACT_AFTER if after_write else _FACT

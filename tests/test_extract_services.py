@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import json
+import random
 import re
 from pathlib import Path
 
@@ -1615,6 +1616,12 @@ def test_a_record_closed_in_a_session_reads_as_the_seeded_closed_ones_do():
     assert closed.ok, closed.error
     assert closed.value["status"] == "closed" and closed.value["balance"] == 0
     assert sb.dump(["accounts"])["accounts"][held["account_id"]]["balance"] == 0
+    # ... and says where the money went: what it held is paid out ("I've closed your account." alone
+    # left $16,389.17 unaccounted for), which the agent tells
+    assert closed.value["amount_paid_out"] == held["balance"]
+    from gem_env.agents.speech import facts_told
+    told = facts_told(random.Random(0), [("amount_paid_out", held["balance"])], after_write=True)
+    assert "paid out to you" in told[0] and f"{held['balance']:,.2f}" in told[0], told
 
 
 def test_a_question_across_records_leaves_out_the_closed_ones():

@@ -147,6 +147,9 @@ class WriteTools:
             charged.append({"if": cond, "then": [{"update": self.mains, "row": row, "set": {"late_fee": f"{amount:g}"}}]})
         fee_steps, _, fee_told = self.fee_charged(a.verb, row)  # "Early closure fee: $15 if closed within 30 days"
         charged += fee_steps
+        if kept.get("balance") == 0 and "amount_paid_out" not in fee_told:  # what a closed account held goes to its owner
+            charged.append({"let": {"amount_paid_out": f"{row}.balance"}})
+            fee_told = {**fee_told, "amount_paid_out": "amount_paid_out"}
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {quoted_list(allowed)}", "message": message + f" (this {m} is {{{row}.status}})"},
                   *self._blocked_main({a.verb}, allowed),
