@@ -79,6 +79,11 @@ SAME_TERMS = ["The same fees I mentioned earlier apply here too.", "As before, t
 FEE_DUE = ["The {name} for this one comes to {v}.", "On this one, the {name} would be {v}.",
            "For this one, the {name} is {v}."]
 FEE_NONE = ["No {name} applies to this one.", "There's no {name} on this one.", "This one has no {name} to pay."]
+# what a change charges, worked out from the records read ("the fare difference"), and what a new
+# record costs in all (a booking for three passengers, not the one fare the flight lists)
+CHARGE_DUE = ["There's {v} to pay for the change.", "The change comes to {v}.", "That change costs {v}."]
+CHARGE_NONE = ["There's nothing to pay for the change.", "The change costs nothing.", "No charge applies to the change."]
+TOTAL_DUE = ["That comes to {v} in total.", "In all, that's {v}.", "The total comes to {v}."]
 # what the call will change, as the record shows it before ("Right now, the cabin is business.")
 NOW = ["Right now, {x}.", "At the moment, {x}.", "Currently, {x}.", "As it stands, {x}."]
 BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."]

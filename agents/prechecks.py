@@ -13,7 +13,7 @@ from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import compile_expr, compile_template
 from gem_env.tools.patterns import compiled
-from gem_env.tools.render import singular
+from gem_env.tools.render import TOTAL, singular
 from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep, ReturnStep,
                                  ToolSpec, UpdateStep)
 
@@ -213,33 +213,49 @@ def _let(step: LetStep, env: dict[str, Any], rt: NoDatabase) -> None:
 
 
 _FEE = re.compile(r"(?:^|_)fee$")
+_CHARGED = re.compile(r"^(?:amount_)?charged$")
+_BARE = re.compile(r"[\w.]+")  # a parameter or a row's field: copied, not worked out
 
 
-def fees_due(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
+def sums_due(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
              keys: dict[str, str]) -> list[tuple[str, float]]:
-    """(name, amount) of each fee the write works out for itself (`let: {early_closure_fee: ...}`)
-    as the records read so far give it: what this very call will charge (0: none applies). Empty
-    when the records do not tell."""
-    if not any(isinstance(st, LetStep) and any(_FEE.search(k) for k in st.let) for st in spec.effect or []):
+    """(name, amount) of each sum the write works out for itself, as the records read so far give
+    it: a fee (`let: {early_closure_fee: ...}`; 0: none applies), what a change charges (`let:
+    {charged: ...}`: a fare difference) and the total of a record it makes (a booking's
+    `total_paid` from the flight's price, the cabin and the passengers). What this very call will
+    cost, said before it, as far as the records read tell it."""
+    steps = spec.effect or []
+    if not any(isinstance(st, LetStep) and any(_FEE.search(k) or _CHARGED.match(k) for k in st.let)
+               or isinstance(st, InsertStep) and any(TOTAL.search(k) for k in st.values) for st in steps):
         return []
     env: dict[str, Any] = {**clock, **args}
     rt = NoDatabase()
     seen = records(results)
     out: list[tuple[str, float]] = []
-    for step in spec.effect or []:
+
+    def add(name: str, value: Any) -> None:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out.append((name, value))
+    for step in steps:
         try:
             if isinstance(step, FindStep):
                 if (row := _seen_row(step, env, rt, seen, keys)) is None:
-                    return []
+                    break  # what it reads next is not told (the sums before it stand)
                 env[step.as_] = row
             elif isinstance(step, LetStep):
                 _let(step, env, rt)
-                out += [(k, env[k]) for k in step.let if _FEE.search(k) and isinstance(env.get(k), (int, float))
-                        and not isinstance(env.get(k), bool)]
+                for k in step.let:
+                    if _FEE.search(k) or _CHARGED.match(k):
+                        add(k, env.get(k))
+            elif isinstance(step, InsertStep):
+                for k, expr in step.values.items():
+                    if TOTAL.search(k) and isinstance(expr, str) and not _BARE.fullmatch(expr):
+                        add(k, compile_expr(expr)(env, rt))
+                break
             elif not isinstance(step, RequireStep):
                 break
         except (ExprError, KeyError, TypeError):
-            return []
+            break
     return out
 
 

@@ -10,8 +10,9 @@ from typing import Any, Sequence
 
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (counted, happened, is_count, is_money, money, none_of, participle, plain_words, quoted_if_sentence,
-                                   render, singular, smooth, spoken, state_of, undangled, when_words, words)
+from gem_env.tools.render import (TOTAL, counted, happened, is_count, is_money, money, none_of, participle, plain_words,
+                                   quoted_if_sentence, render, singular, smooth, spoken, state_of, undangled, when_words,
+                                   words)
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
@@ -238,7 +239,13 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
 
 
 def fee_due(rng: random.Random, name: str, amount: float) -> str:
-    """A fee this very change charges, or that none applies ("There's an early closure fee of $15 on this one.")."""
+    """A sum this very change costs (`prechecks.sums_due`): a fee, or that none applies ("The early
+    closure fee for this one comes to $15."), what the change charges ("There's $998.54 to pay for
+    the change."), or what a record it makes costs in all ("That comes to $1,385.09 in total.")."""
+    if re.fullmatch(r"(?:amount_)?charged", name):
+        return pick(rng, B.CHARGE_DUE, v=money(amount)) if amount else pick(rng, B.CHARGE_NONE)
+    if TOTAL.search(name):
+        return pick(rng, B.TOTAL_DUE, v=money(amount))
     said = words(name)
     if not amount:
         return pick(rng, B.FEE_NONE, name=said)

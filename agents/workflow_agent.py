@@ -36,8 +36,8 @@ from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, owner_lists,
                      reaches, recognise_lookup)
-from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_due, fees_not_due, is_rule_message,
-                        memory, opened as was_opened, records, rule_records)
+from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
+                        memory, opened as was_opened, records, rule_records, sums_due)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -666,7 +666,7 @@ class WorkflowAgent:
         not_due = fees_not_due(spec, args, seen, self._clock, self.records.keys)
         # a fee the call works out from the record read is said as this record's ("The early closure
         # fee for this one comes to $15"), not as the text's table of every tier's
-        due = fees_due(spec, args, seen, self._clock, self.records.keys)
+        due = sums_due(spec, args, seen, self._clock, self.records.keys)
         guidance = [g for g in self._guide(plan, main, {**known, **args})
                     if ((case := case_of(g)) is None
                         or case_holds(spec, args, seen, self._clock, self.records.keys, case) is not False)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.prechecks import blocking_rule, fees_due
+from agents.prechecks import blocking_rule, sums_due
 from gem_env.documents import Document, Verdict
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 from gem_env.stages.tasks import make_tasks
@@ -133,7 +133,7 @@ def test_the_assistant_sees_the_fee_and_the_refusal_in_the_account_it_read(domai
     acc = _account(sb, balance=500.0, opened_on=_days_ago(sb, 20))
     read = sb.call("get_account_details", {"account_id": acc}).value
     args = {"account_id": acc, "reason": "fees"}
-    assert fees_due(spec, args, [read], sb.clock, keys) == [("early_closure_fee", 40.0)]
+    assert sums_due(spec, args, [read], sb.clock, keys) == [("early_closure_fee", 40.0)]
     assert blocking_rule(spec, args, [read], sb.clock, keys) is None
     acc = _account(sb, balance=12.5, opened_on=_days_ago(sb, 10))
     read = sb.call("get_account_details", {"account_id": acc}).value

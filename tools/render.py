@@ -39,6 +39,8 @@ def is_money(name: str, value: Any) -> bool:
         and bool(_MONEY.search(low)) and not _NOT_MONEY.search(low)
 
 
+#: a field holding what a record costs in all (a booking's total paid), not one fare or fee of it
+TOTAL = re.compile(r"(?:^|_)(?:total|cost)(?:_paid|_due)?$")
 ENDED = frozenset({"closed", "cancelled", "canceled", "removed", "terminated", "deleted", "expired", "deactivated"})
 """Statuses of a record that is no longer the customer's to use: a question across their records
 ("which of my accounts has the lowest balance?") leaves it out."""

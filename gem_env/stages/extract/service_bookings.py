@@ -16,6 +16,7 @@ from typing import Any
 
 from ...text.words import indefinite
 from ...tools.expr import substitute
+from ...tools.render import TOTAL
 from .archetypes import ENTRY_NAMES, tier_priced
 from .service_feature import Feature, present
 from .service_writes import quoted_list
@@ -78,7 +79,10 @@ class Bookings:
         effect.append({"insert": self.mains, "as": "made", "values": values})
         if (units := self.units()) is not None:  # the seats booked are fewer left
             effect.append({"update": self.catalogs, "row": f"{k}_row", "set": {units: f"{k}_row.{units} - {held}"}})
-        effect.append({"return": {self.main_pk: f"made.{self.main_pk}", "status": "made.status"}})
+        # what it costs in all, where worked out (a fare times the passengers): shown as a real service's reply does
+        totals = [n for n, v in values.items() if TOTAL.search(n) and not re.fullmatch(r"[\w.]+", v)]
+        effect.append({"return": {self.main_pk: f"made.{self.main_pk}", "status": "made.status",
+                                  **{n: f"made.{n}" for n in totals}}})
         verb = "create" if m.startswith(self.a.book_verb) else self.a.book_verb
         return self._tool(f"{verb}_{m}", "write", f"{verb.capitalize()} a {m} for a {o}.",
                           params, effect, self.span_for(self.a.book_verb))
