@@ -9,8 +9,8 @@ import re
 from typing import Any
 
 from gem_env.tools.referring import PEOPLE, moved
-from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, RequireStep, UpdateStep,
-                                 every_step)
+from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep,
+                                 UpdateStep, every_step)
 from gem_env.tools.render import counted, is_count, singular, smooth, spoken, words
 
 from .speech import joined
@@ -39,8 +39,11 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
     maybe: list[str] = []  # what conditions and loops may write
     found_by: dict[str, str] = {}  # a row's name -> the argument it was found by ("source_account_id")
     only: dict[str, str] = {}  # a row's name -> the one status it must have ("loan_row.status in ['active']")
+    paid_out: set[str] = set()  # "row.balance" a `let` pays out to the customer before it is emptied
     for step in effect or []:
-        if isinstance(step, FindStep):
+        if isinstance(step, LetStep):
+            paid_out |= {e.strip() for k, e in step.let.items() if k.endswith("paid_out") and isinstance(e, str)}
+        elif isinstance(step, FindStep):
             found_by[step.as_] = next((v for v in step.where.values() if isinstance(v, str) and v in args), "")
         elif isinstance(step, RequireStep) and (one := _ONE_STATUS.match(step.require.strip())):
             only[one.group(1)] = one.group(2)
@@ -57,7 +60,9 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
                 reason = args.get(why.strip()) if isinstance(why, str) else None
                 because = f" because of {spoken('reason', reason)}" if reason and reasons else ""
                 said.append(smooth(f"{_capital(record)} will be {moved_to.group(1)}{because}."))
-            parts = [_field(f, expr, args) for f, expr in sets.items()]
+            # what it held goes to the customer ("the balance will be paid out to you"), not "will be $0"
+            parts = [f"the {words(f).lower()} will be paid out to you" if f"{step.row}.{f}" in paid_out
+                     else _field(f, expr, args) for f, expr in sets.items()]
             if len(parts) == 1 and parts[0].startswith("it will have "):  # "Your booking will have 3 bags."
                 said.append(f"{_capital(record)} {parts[0][3:]}.")
             elif parts:

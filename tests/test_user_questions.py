@@ -46,6 +46,11 @@ def test_what_a_write_changes_is_read_from_its_effect(run: Path) -> None:
     said = what_changes(address.effect, {"customer_id": "CST-1", "address": "1 Oak St", "city": "Leeds", "zip": "12345"},
                         owner="customers")
     assert said.startswith("On your profile, the address will be 1 Oak St")
+    # closing an account pays out what it holds: not "the balance will be $0"
+    close = _tool(run, "bank_open", "close_account")
+    said = what_changes(close.effect, {"account_id": "ACC-1", "reason": "no longer needed"})
+    assert said == "Your account will be closed because it's no longer needed. Also, on your account, the " \
+                   "balance will be paid out to you.", said
 
 
 def test_a_new_record_for_a_catalog_entry_is_not_said_to_be_for_the_customers_own(run: Path) -> None:
