@@ -145,9 +145,10 @@ ASK_EFFECT = ["Before you do, what exactly will that change?", "What will that d
 # before the goodbye, a user asks again for the number of something made for them ("{x}": "dispute")
 ASK_REPEAT = ["Sorry, could you repeat my {x} number before I go?", "Before I go, what was the {x} number again?",
               "Sorry, I missed it: what was my {x} number?", "Could you give me that {x} number once more?"]
-# yes to the assistant's offer to go on with it
+# yes to the assistant's offer to go on with it; "that's the other thing" only of a request named before
 MOVE_ON = ["Yes, please.", "Yes, let's do that.", "Sure, let's do it.", "Yes please, that's the other thing.",
            "Yes, thanks.", "Yes, that would be great."]
+MOVE_ON_UNNAMED = [m for m in MOVE_ON if "other thing" not in m]
 SEVERAL = ["I've got a few things to sort out today.", "I have a couple of things today, if that's okay.",
            "I've got a few things I need help with.", "I have a few things to go through, if you have a minute.",
            "I have a couple of things to sort out."]

@@ -210,7 +210,7 @@ class ScriptedUser:
                 nxt = self._session[settled + 1]
                 if settled == 0 and self._named_later:  # the request they named at the start
                     if _OFFER.search(said):  # offered: yes, and the facts they would have given with it
-                        return self._take_up(nxt, self._named_later, rng, told)
+                        return self._take_up(nxt, self._named_later, rng, told, named=True)
                     return P.next_request(rng, self._opening(nxt, rng, told=told), told, last=len(self._session) == 2,
                                           question=False, mentioned=True)
                 offered = _HANDOFF_OFFER.search(said) is not None
@@ -365,10 +365,11 @@ class ScriptedUser:
             sign_off = ""
         return " ".join(p for p in (context, body, *facts, then, sign_off) if p)
 
-    def _take_up(self, request: Request, intent: str, rng: random.Random, told: str) -> str:
-        """Yes to the assistant's offer of `request`, with the facts they would have given with it."""
+    def _take_up(self, request: Request, intent: str, rng: random.Random, told: str, named: bool = False) -> str:
+        """Yes to the assistant's offer of `request`, with the facts they would have given with it
+        (`named`: the user named it in their first message, so it is "the other thing")."""
         facts = self._opening_facts(request, intent, rng, told)
-        return " ".join([rng.choice(P.MOVE_ON), *(f for f in facts if f)])
+        return " ".join([rng.choice(P.MOVE_ON if named else P.MOVE_ON_UNNAMED), *(f for f in facts if f)])
 
     def _opening_facts(self, request: Request, intent: str, rng: random.Random, told: str) -> list[str]:
         """The facts a user volunteers with a request (`intent`: how they said it, which are not said

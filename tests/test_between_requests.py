@@ -176,6 +176,8 @@ def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_g
                 if any(answer.startswith(y) for y in P.MOVE_ON):
                     taken += 1  # the handoff is made, after the summary is asked and the user confirms
                     assert tool in later_calls, (task.id, seed)
+                    # a person was not among what they named at the start: no "that's the other thing"
+                    assert "other thing" not in answer, answer
                 elif any(answer.startswith(b) for b in P.BRIDGE_AFTER_OFFER):
                     declined += 1  # no, and the next request
                 else:  # the last request: a goodbye (or first the number of something made)

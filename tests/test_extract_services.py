@@ -1488,6 +1488,17 @@ def test_a_record_of_a_product_has_the_products_kind():
     sb.close()
 
 
+def test_a_products_name_says_its_kind_where_the_text_does_not():
+    """A text on adding employee cards to a "Business Bronze Rewards Card" names no kind: the card
+    was seeded as a debit card (the first kind); a rewards card is a credit card, a saver a savings
+    account."""
+    d = extract_text("Business Bronze Rewards Card: Adding Employee Cards to Your Account",
+                     "You can add up to 7 employee cards under your business account. Open the card settings, "
+                     "enter the employee's legal name and email, then submit. Adjust spending controls at any time.")
+    products = [r for e in d.entities if e.name == "products" for r in e.data or []]
+    assert [(p["name"], p["card_type"]) for p in products] == [("Business Bronze Rewards Card", "credit")]
+
+
 def test_a_late_cancellation_is_charged_the_texts_fee_but_for_the_kind_it_exempts():
     """"Late cancellations ... are charged a fee of $25, unless the visit was a vaccination." with "If
     the appointment is less than 24 hours away ... the late fee is added" was lost: cancelling within

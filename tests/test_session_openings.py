@@ -162,3 +162,27 @@ def test_a_yes_to_a_handoff_offer_is_told_from_a_new_request() -> None:
     assert agent._not_another("Sure, let's do it. That's account ACC-1.", "talk_to_a_person")
     assert not agent._not_another("Okay, I understand. Another thing, though: could you help me transfer $200 to my "
                                   "other account?", "talk_to_a_person")
+
+
+def test_a_person_offered_after_a_refusal_is_taken_up_without_calling_it_the_other_thing() -> None:
+    """The user was going to ask for a person next but never said so: "Yes please, that's the
+    other thing." to the assistant's offer spoke of a request they had not named (16 banking and
+    support sessions)."""
+    requests = [REQUESTS[0], {"goal": "pass my question about my card CRD-1 to a person",
+                              "intent": "pass my question about my card to a person", "knows": {"card_id": "CRD-1"},
+                              "opening": [], "anchor": "CRD-1"}]
+    offer = ("I'm sorry, but I can't freeze your card CRD-1. A card that is closed cannot be frozen. If it helps, "
+             "I can pass your question about your card to a person.")
+    answers = set()
+    for seed in range(40):
+        user = ScriptedUser(Scenario(persona="a customer", goal="two things", knows={"email": "a@example.com"},
+                                     requests=requests), seed=seed)
+        history = [{"role": "system", "content": "policy"}]
+        first = asyncio.run(user.reply(history))
+        if _named_later(first):
+            continue
+        answer = asyncio.run(user.reply([*history, {"role": "user", "content": first},
+                                         {"role": "assistant", "content": offer}]))
+        assert any(answer.startswith(y) for y in P.MOVE_ON), answer
+        answers.add(answer.split(".")[0])
+    assert len(answers) >= 3 and not any("other thing" in a for a in answers), answers

@@ -58,6 +58,11 @@ _NO_STATUS = re.compile(r"\bno\s+(?:[a-z]+\s+){0,2}(?:accounts?|cards?)\s+(?:wit
 _MIN_BALANCE = re.compile(r"\bbalance\s+of\s+at\s+least\s+\$\s?(\d[\d,]*(?:\.\d+)?)", re.I)
 
 
+#: a word in a product's name that says its kind ("Bronze Saver Account": savings; a rewards card
+#: is a credit card, "Business Bronze Rewards Card" was seeded as a debit card)
+_KIND_CUES = {"savings": "saver", "credit": "rewards?"}
+
+
 def _product_names(text: str, title: str) -> list[str]:
     """The products a text names: its title's subject first ("Green Rewards Card: Apply ..."; else one
     the title holds: "Getting Started with Cobalt Blue Business Checking"), then names ending in
@@ -190,7 +195,7 @@ class Openings:
 
         def named(text: str) -> list[str]:
             low = text.lower()
-            return [v for v in values if v in low or (v == "savings" and "saver" in low)]
+            return [v for v in values if v in low or re.search(rf"\b{_KIND_CUES.get(v, '$^')}\b", low)]
         counts = {v: sum(t.lower().count(v) for _, _, t in self.sp.sentences) for v in values}
         return (named(name) or named(self.title) or [max(values, key=lambda v: (counts[v], -values.index(v)))])[0]
 
