@@ -399,7 +399,7 @@ class ScriptedUser:
             if counted and kind:  # an entry named by its kind: "how many suite rooms are left?"
                 return rng.choice(P.ASK_LEFT_OF_KIND).format(things=f"{bare} {counted[0]}", how=counted[1])
             if counted and bare[:1].isupper():  # one entry by its name: "how many copies of Night Trains are available?"
-                return rng.choice(P.ASK_LEFT_OF_ENTRY).format(things=counted[0], entry=noun, how=counted[1])
+                return rng.choice(P.ASK_LEFT_OF_ENTRY).format(things=counted[0], entry=bare, how=counted[1])
             return re.sub(rf"\bmy {re.escape(bare)}(?!\w)", f"the {bare}", ScriptedUser._question(request, bare, rng))
         if request.compare:
             return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))

@@ -97,14 +97,18 @@ def test_a_count_of_what_remains_is_asked_how_many_and_read_back() -> None:
 
 def test_a_count_available_of_an_entry_named_by_its_title_is_asked_how_many() -> None:
     """"I'd like to know what the copies available of the Birds of the Coastal Plain is." is now
-    "how many copies of the Birds of the Coastal Plain are available?", read as `copies_available`."""
+    "how many copies of Birds of the Coastal Plain are available?", read as `copies_available`; a
+    title is said as it is written (was "copies of the The Long Way North")."""
     from types import SimpleNamespace as NS
     from gem_env.agents.lookup import named_fields
     from gem_env.simulators.scripted import ScriptedUser
     request = NS(compare="", asks=["copies_available"], yes_no=[], counts=[], knows={"name": "Birds of the Coastal Plain"})
     asked = {ScriptedUser._question(request, "the Birds of the Coastal Plain", random.Random(seed)) for seed in range(20)}
-    assert asked and all("how many copies of the Birds of the Coastal Plain are available" in q for q in asked), asked
+    assert asked and all("how many copies of Birds of the Coastal Plain are available" in q for q in asked), asked
     assert all(named_fields(["name", "copies_available"], q.lower()) == ["copies_available"] for q in asked)
+    request.knows = {"name": "The Long Way North"}
+    asked = {ScriptedUser._question(request, "the The Long Way North", random.Random(seed)) for seed in range(20)}
+    assert all("how many copies of The Long Way North are available" in q for q in asked), asked
 
 
 def test_what_a_customer_requests_new_the_service_gets_them() -> None:
