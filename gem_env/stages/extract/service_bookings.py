@@ -230,7 +230,7 @@ def _said(name: str, param: dict[str, Any], kind: bool = False) -> str:
     if kind:
         return f"with a {{{name}}} {name.rpartition('_')[0].replace('_', ' ')}"
     if name == "frequency":
-        return f"sent {{{name}}}"
+        return f"to go out {{{name}}}"  # "to go out once", never "sent once"
     if param.get("enum"):
         return f"in {{{name}}}" if name == "cabin" else f"on the {{{name}}} rate" if name == "rate" else f"for a {{{name}}}"
     if param["type"] == "integer":
