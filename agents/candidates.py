@@ -16,7 +16,7 @@ from typing import Any
 from gem_env.tools import CompiledDomain
 
 from .ids import record_lists
-from .lookup import lookup_plans, record_reader
+from .lookup import key_reads, lookup_plans, record_reader
 from .plans import tool_effect
 from .prechecks import Read, opened, rule_records
 
@@ -67,6 +67,8 @@ class Records:
         self.by_key: dict[str, Any] = {}  # record key -> the lookup reading one record by it
         for lp in lookup_plans(compiled):
             self.by_key.setdefault(self.keys[lp.table], lp)
+        # a read of one record by its key -> (its key field, the fields it returns)
+        self.returns = {lp.tool: (self.keys[lp.table], lp.fields) for lp in key_reads(compiled, derived=True)}
 
     def candidates(self, key: str, called: list[Read]) -> tuple[Any, list[Any]] | None:
         """(lookup plan, ids) of the listed records to open one by one to find the `key` the user
@@ -107,6 +109,20 @@ class Records:
                     and not _listed_whole(seen, self.keys[table], key, reader.fields):
                 return reader.tool, {reader.param: key}
         return None
+
+    def listed(self, tool: str, args: dict[str, Any], results: list[tuple[str, Any]]) -> dict[str, Any] | None:
+        """The record a read of one record by its key (`tool`, `args`) would return, where a list
+        among `results` ((tool, result) in call order) showed it whole after the last write: the
+        contact a list of contacts showed, asked about by its id, is not opened again."""
+        if tool not in self.returns:
+            return None
+        pk, fields = self.returns[tool]
+        key = next(iter(args.values()), None) if len(args) == 1 else None
+        shown: list[Any] = []
+        for name, result in results:
+            shown = [] if self.compiled.tools[name].writes else shown + [result]
+        return next((r for value in shown if isinstance(value, list) for r in value if isinstance(r, dict)
+                     and str(r.get(pk)) == str(key) and set(fields) <= set(r)), None)
 
     def opens(self, write: str, args: dict[str, Any], result: tuple[str, Any]) -> bool:
         """Whether `result` ((tool, record)) is the read `unopened` makes before the write."""

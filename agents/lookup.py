@@ -89,7 +89,7 @@ def lookup_plans(compiled: CompiledDomain) -> list[LookupPlan]:
     """One per table that a read tool finds by key without checking anything; a catalog's (a
     table nobody's records own, as `reaches` the customer) with the read listing it."""
     out: dict[str, LookupPlan] = {}
-    for plan in _key_reads(compiled):
+    for plan in key_reads(compiled):
         out.setdefault(plan.table, plan)
     finder, lists = auth_finder(compiled), catalog_lists(compiled)
     for plan in out.values():
@@ -101,11 +101,11 @@ def lookup_plans(compiled: CompiledDomain) -> list[LookupPlan]:
 def record_reader(compiled: CompiledDomain, table: str) -> LookupPlan | None:
     """The read that opens one record of `table` by its key, checking nothing, and returns the most
     of it (an order's details with its items, not its returns summary), or None."""
-    plans = [p for p in _key_reads(compiled, derived=True) if p.table == table]
+    plans = [p for p in key_reads(compiled, derived=True) if p.table == table]
     return max(plans, key=lambda p: len(p.fields)) if plans else None
 
 
-def _key_reads(compiled: CompiledDomain, derived: bool = False) -> list[LookupPlan]:
+def key_reads(compiled: CompiledDomain, derived: bool = False) -> list[LookupPlan]:
     """Every read tool that finds one row by its key without checking anything, in tool order:
     returning what it finds (or, `derived`, also what it works out from it: totals, nested items)."""
     out: list[LookupPlan] = []
@@ -307,8 +307,12 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     # only echo what was read)
     earlier = [r for t, a, r in reversed(turn.before)
                if t == plan.tool and str(a.get(plan.param)) == str(key) and id(r) not in turn.stale]
-    record = next((r for r in [*opened, *mine, *earlier] if isinstance(r, dict) and str(r.get(plan.param)) == str(key)
-                   and all(f in r for f in lk.asks)), None)
+    # (a list read here, since the last write: the contacts listed to find "my contact", asked by its id then)
+    listed: list[Any] = []
+    for name, value in results:
+        listed = [] if agent.compiled.tools[name].writes else listed + (value if isinstance(value, list) else [])
+    record = next((r for r in [*opened, *mine, *earlier, *listed] if isinstance(r, dict)
+                   and str(r.get(plan.param)) == str(key) and all(f in r for f in lk.asks)), None)
     if record is None and not (mine and isinstance(mine[-1], dict) and set(mine[-1]) == {"error"}):
         param_type = next(p.type for p in agent.compiled.tools[plan.tool].spec.parameters)
         from .understanding import coerce

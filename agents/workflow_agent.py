@@ -604,6 +604,12 @@ class WorkflowAgent:
             while done < len(results) and self._opened_to_ask(results[done], tool, args):
                 called.append((self.records.effects[results[done][0]], {}, results[done][1]))  # to ask which
                 done += 1
+            shown = self.records.listed(tool, args, results[:done]) if step.pure and not step.writes else None
+            if shown is not None:  # a list read here showed it whole: opening it would only echo the list
+                called.append((effect, args, shown))
+                if step.as_:
+                    env[step.as_] = shown
+                continue
             if done < len(results):
                 tool, result = results[done]
                 done += 1

@@ -203,3 +203,20 @@ def test_a_record_a_search_showed_whole_is_not_opened_again_before_a_write() -> 
     assert records.unopened(*move, [booking, [flight]]) is None
     summary = {k: flight[k] for k in ("flight_id", "price")}
     assert records.unopened(*move, [booking, [summary]]) == ("get_flight_details", {"flight_id": "FLG-2"})
+
+
+def test_a_record_a_list_showed_whole_answers_a_question_about_it() -> None:
+    """"What's the name of my contact? CNT-08817": the list of contacts read to find it showed the
+    contact whole; opening it would only echo that list (20 banking sessions). After a write the
+    list may be stale: the record is opened."""
+    from gem_env.agents.candidates import Records
+    records = Records(_domain("airline/change-a-booking.md"))
+    flight = {"flight_id": "FLG-2", "origin": "Seattle", "destination": "New York",
+              "departure_date": "2025-02-27", "price": 97.12, "seats_left": 18}
+    search = ("search_flights", [flight])
+    assert records.listed("get_flight_details", {"flight_id": "FLG-2"}, [search]) == flight
+    assert records.listed("get_flight_details", {"flight_id": "FLG-3"}, [search]) is None
+    partial = ("search_flights", [{k: flight[k] for k in ("flight_id", "price")}])
+    assert records.listed("get_flight_details", {"flight_id": "FLG-2"}, [partial]) is None
+    booked = ("create_booking", {"booking_id": "BKN-9", "status": "confirmed"})
+    assert records.listed("get_flight_details", {"flight_id": "FLG-2"}, [search, booked]) is None
