@@ -11,7 +11,7 @@ from typing import Any, Mapping, Sequence
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
-from gem_env.tools.expr import compile_expr, compile_template
+from gem_env.tools.expr import Node, build, compile_expr, compile_template, parse
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import singular
 from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep, ReturnStep,
@@ -206,8 +206,8 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
                     said = {f for _, f in _FIELD.findall(" ".join(_PLACEHOLDER.findall(step.message)))
                             if not f.lower().endswith(("status", "state"))}
                     # a rule over other records (none of the customer's savings still open) is said
-                    # in its own words, not by this record's values (its id, its customer's)
-                    named = [] if _OTHER_ROWS.search(step.require) else \
+                    # in its own words and by the records it counts, not by this record's values
+                    named = _left_over(step.require, env, rt, keys) if _OTHER_ROWS.search(step.require) else \
                         [n for n in _named_values(step.require, env, refs) if n[0] not in said]
                     return _message(step.message, env, rt), list(dict.fromkeys(str(v) for _, v, _ in named)), named
             else:
@@ -385,6 +385,54 @@ def _named_values(expr: str, env: dict[str, Any], refs: dict[str, str]) -> list[
         if isinstance(row, dict) and row.get(field) not in (None, ""):
             out.setdefault(field, (field, row[field], refs.get(name, "")))
     return list(out.values())
+
+
+def _left_over(expr: str, env: dict[str, Any], rt: NoDatabase, keys: dict[str, str]) -> list[tuple[str, Any, str]]:
+    """(status field, status, "savings account ACC-2") of each of the other records a rule that
+    none may be left counts (`len([x for x in rows('accounts', {..., account_type: 'savings',
+    status: 'open'}) if ...]) == 0`, or `count_rows(...) == 0`): the customer is told which one
+    holds the action back ("Your savings account ACC-2 is currently open."). The record is named by
+    the kind the rule counts (its constant values but the status)."""
+    counted = _none_left(parse(expr))
+    if counted is None:
+        return []
+    listed, call = counted
+    table, where = call.args[0].value, call.args[1]
+    pk = keys.get(table)
+    state = next((k for k in where.value if k.lower().endswith(("status", "state"))), None)
+    if pk is None or state is None:
+        return []
+    kind = [a.value for k, a in zip(where.value, where.args) if k != state and a.op == "const" and isinstance(a.value, str)]
+    noun = " ".join([*kind, singular(table).replace("_", " ")])
+    try:
+        found = build(listed)(env, rt)
+    except ExprError:
+        return []
+    return [(state, r[state], f"{noun} {r[pk]}") for r in found if isinstance(r, dict) and r.get(pk) is not None
+            and r.get(state) is not None]
+
+
+def _none_left(node: Node) -> tuple[Node, Node] | None:
+    """(the expression listing the rows, its `rows`/`count_rows` call) of a `... == 0` over other
+    records in `node`, under `and` / `or`; None when it has none."""
+    if node.op in ("and", "or"):
+        return next((got for a in node.args if (got := _none_left(a)) is not None), None)
+    if node.op != "==":
+        return None
+    for side, other in (node.args, node.args[::-1]):
+        if not (other.op == "const" and other.value == 0 and side.op == "call"):
+            continue
+        if side.value == "len" and len(side.args) == 1 and side.args[0].op == "comp" \
+                and side.args[0].args[0].op == "name" and side.args[0].args[0].value == side.args[0].value:
+            listed, call = side.args[0], side.args[0].args[1]
+        elif side.value == "count_rows":
+            listed = call = Node("call", list(side.args), "rows")
+        else:
+            continue
+        if call.op == "call" and call.value == "rows" and len(call.args) == 2 and call.args[0].op == "const" \
+                and call.args[1].op == "dict":
+            return listed, call
+    return None
 
 
 def _fields_known(expr: str, env: dict[str, Any]) -> bool:

@@ -13,7 +13,7 @@ import pytest
 
 from agents.listings import listed_as
 from agents.prechecks import SeenRows, blocking_rule
-from agents.speech import facts_told
+from agents.speech import facts_told, refuse
 from gem_env.documents import Document, Verdict
 from gem_env.stages.extract.offline import OfflineExtractor
 from gem_env.stages.tasks import kinds as K
@@ -134,7 +134,14 @@ def test_the_refusal_is_seen_from_the_customers_list_and_made_a_task() -> None:
     listed = next(r for r in results if isinstance(r, dict) and "accounts" in r)
     assert all("account_type" in a for a in listed["accounts"])
     args = built.refusal.arguments
-    assert blocking_rule(spec, args, results, compiled.new_sandbox().clock, keys)[0] == message
+    said, values, named = blocking_rule(spec, args, results, compiled.new_sandbox().clock, keys)
+    assert said == message
+    # and names the savings account still open, so the customer knows which to close first
+    still_open = [a["account_id"] for a in listed["accounts"] if a["account_type"] == "savings"
+                  and a["status"] == "open" and a["account_id"] != args["account_id"]]
+    assert still_open and named == [("status", "open", f"savings account {a}") for a in still_open]
+    refusal = refuse(random.Random(0), "close your account", said, values, named)
+    assert re.search(rf"\byour savings account {still_open[0]}\b", refusal, re.IGNORECASE), refusal
     # the account's own details alone do not tell the customer's other accounts: not seen, not guessed
     own = [r for r in results if isinstance(r, dict) and r.get("account_id") == args["account_id"]]
     assert blocking_rule(spec, args, own, compiled.new_sandbox().clock, keys) is None
