@@ -10,8 +10,9 @@ from typing import Any, Sequence
 
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (counted, happened, is_count, is_money, money, none_of, participle, plain_words, quoted_if_sentence,
-                                   render, singular, smooth, spoken, state_of, undangled, when_words, words)
+from gem_env.tools.render import (counted, happened, is_count, is_money, money, none_of, participle, plain_words, plural,
+                                   quoted_if_sentence, render, singular, smooth, spoken, state_of, undangled, when_words,
+                                   words)
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
@@ -122,7 +123,7 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
     if named and rng:  # a status the rule's own words give ("this order is pending") is not said again
-        return smooth(" ".join([text, *(_breaking(rng, k, v, ref) for k, v, ref in named
+        return smooth(" ".join([text, *(_breaking(rng, k, v, ref, many) for k, v, ref, many in _grouped(named)
                                         if not (k.lower().endswith(("status", "state")) and _is_told(text, v)))]))
     if values and not all(_is_told(text, v) for v in values):
         said = " and ".join(when_words(spoken("", v)) for v in values)
@@ -139,13 +140,31 @@ def _is_told(text: str, value: Any) -> bool:
                      text, re.IGNORECASE) is not None
 
 
-def _breaking(rng: random.Random, name: str, value: Any, record: str = "") -> str:
+def _grouped(named: list[tuple[str, Any, str]]) -> list[tuple[str, Any, str, bool]]:
+    """`named` with the records of one kind that show one value said together ("transactions
+    TRN-1, TRN-2 and TRN-3", a rule's pending ones), marked as many."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for k, v, ref in named:
+        noun, _, key = ref.rpartition(" ")
+        groups.setdefault((k, str(v), noun if noun else ref), []).append(key if noun else "")
+    out = []
+    for (k, v, noun), keys in groups.items():
+        keys = list(dict.fromkeys(keys))
+        value = next(x for n, x, _ in named if n == k and str(x) == v)
+        many = len(keys) > 1 and all(keys)
+        out.append((k, value, f"{plural(noun)} {joined(keys)}" if many else f"{noun} {keys[0]}".strip(), many))
+    return out
+
+
+def _breaking(rng: random.Random, name: str, value: Any, record: str = "", many: bool = False) -> str:
     """A record value that breaks a rule, said for what its field means: a status as what the record
-    is (named, "Your account ACC-1 is currently frozen.", when `record` says which), a count as how
-    many it already has, anything else as a fact ("The balance comes to $40")."""
+    is (named, "Your account ACC-1 is currently frozen.", when `record` says which; `many` records
+    named at once: "Your transactions TRN-1 and TRN-2 are currently pending."), a count as how many
+    it already has, anything else as a fact ("The balance comes to $40")."""
     if name.lower().endswith(("status", "state")) and isinstance(value, str):
         said = when_words(spoken(name, value))
-        return pick(rng, B.SHOWS_OF, record=record, values=said) if record else pick(rng, B.SHOWS, values=said)
+        return pick(rng, B.SHOWS_OF_MANY if many else B.SHOWS_OF, record=record, values=said) if record \
+            else pick(rng, B.SHOWS, values=said)
     if is_count(name, value):
         return pick(rng, B.ALREADY, c=counted(name, value))
     if isinstance(value, bool):

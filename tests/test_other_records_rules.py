@@ -13,7 +13,7 @@ import pytest
 
 from agents.listings import listed_as
 from agents.prechecks import SeenRows, blocking_rule
-from agents.speech import facts_told, refuse
+from agents.speech import facts_told, reason_text, refuse
 from gem_env.documents import Document, Verdict
 from gem_env.stages.extract.offline import OfflineExtractor
 from gem_env.stages.tasks import kinds as K
@@ -241,3 +241,13 @@ def test_a_list_no_read_tells_of_is_complete_by_an_id_its_items_share_not_a_stat
     assert rt.count_rows("transactions", {"account_id": "A1", "status": "pending"}) == 1
     with pytest.raises(ExprError):  # all pending, of account A1: says nothing of account A2's
         rt.count_rows("transactions", {"account_id": "A2", "status": "pending"})
+
+
+def test_the_records_a_rule_counts_are_named_in_one_sentence() -> None:
+    """"Your transaction TRN-1 is currently pending. Your transaction TRN-2 is currently pending. ..."
+    read as a list read out: the records of one kind in one state are said together."""
+    named = [("status", "pending", f"transaction TRN-{i}") for i in (1, 2, 3)]
+    for seed in range(6):
+        said = reason_text("A card with pending transactions cannot be closed", ["pending"], random.Random(seed), named)
+        assert said.count("pending") == 2 and "transactions TRN-1, TRN-2 and TRN-3" in said, said
+        assert re.search(r"\b(?:are|show|as)\b", said.split(". ", 1)[1]), said
