@@ -304,6 +304,7 @@ class WriteTools:
         if ptype in ("integer", "number"):
             effect.append({"require": f"{name} >= 0", "message": f"The {_label(name, ptype)} cannot be negative"})
         effect += self._cap_rules(name, row)
+        effect += self.cycle_guards(name, row)  # "You cannot change plan more than once in the same billing cycle."
         counted = {}
         if (limited := self.verb_limit(f)) is not None:  # "at most twice"
             counter, limit = limited
@@ -319,9 +320,9 @@ class WriteTools:
         following.update(priced)
         recount, recounted = self._recount(name, row)
         effect += [*entry, *([{"let": {f"old_{f}": f"{row}.{f}" for f in priced}}] if priced else []), *recount,
-                   {"update": self.mains, "row": row, "set": {name: name, **counted, **following}}, *recounted,
+                   *self.cycle_update(name, row, {name: name, **counted, **following}), *recounted,
                    {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", **{f: f"{row}.{f}" for f in following},
-                               **told, "status": f"{row}.status"}}]
+                               **told, **self.cycle_told(name, row), "status": f"{row}.status"}}]
         word = name.split("_")[0]
         return self._tool(f"update_{m}_{name}", "write", f"Change {indefinite(m)}'s {plain_words(name)}.",
                           [self._id_param(m, pk), param], effect,

@@ -126,6 +126,7 @@ class Specialisation:
     tracking_rules: dict[str, Found] = field(default_factory=dict)  # "not_yet" / "prefix" (TRK)
     extends: Found | None = None                                   # the text offers extending (service_extensions)
     extension_rules: dict[str, Found] = field(default_factory=dict)  # "window" / "booked" / "lead" / "price"
+    cycle_rules: dict[str, Found] = field(default_factory=dict)  # "once" / "later": a tier's change and the billing cycle (service_cycles)
     kinds: dict[str, Found] = field(default_factory=dict)          # new main field -> its values ("fare type")
     caps: Found | None = None                                      # (counted noun, {value: most}): "at most 2 guests in standard"
     request_cap: Found | None = None                               # most requests a customer has at once: "at most 15 holds"
