@@ -1,7 +1,8 @@
 """A change of plan held to the billing cycle, as the telecom example says it: "Pinecone Mobile
 customers can switch plans once per billing cycle", "Upgrades start at once; downgrades start at the
 next billing cycle" (`service_cycles`). Neither was held by the sandbox nor said by the agent: a
-second change in a cycle went through, a downgrade changed the price at once."""
+second change in a cycle went through, a downgrade changed the price at once. And a new line's number,
+unique among the lines."""
 from __future__ import annotations
 
 import random
@@ -91,3 +92,26 @@ def test_a_moment_of_a_part_of_the_record_is_said_and_asked_by_that_part():
     assert part_happened("last_scanned_at") is None and part_happened("placed_on") is None
     said = fact(random.Random(0), "plan_changed_on", "2025-01-07", after_write=False)
     assert "plan was changed on January 7, 2025" in said and "plan changed on" not in said, said
+
+
+def test_a_new_line_gets_a_number_no_line_has():
+    """A new line's number came from the count of lines alone: a line holding that number already
+    (seeded, or added when the count had wrapped round the fictional 555-01xx range) got a twin."""
+    _, domain = extract("telecom/add-a-line.md")
+    compiled = compile_domain(domain)
+    sandbox = compiled.new_sandbox()
+    lines = list(sandbox.dump(["lines"])["lines"].values())
+    held = {c: sum(x["customer_id"] == c and x["status"] != "closed" for x in lines) for c in {x["customer_id"] for x in lines}}
+    owing = {x["customer_id"] for x in lines for b in sandbox.dump(["bills"])["bills"].values()
+             if b["line_id"] == x["line_id"] and b["status"] == "overdue"}
+    free = sorted(c for c, n in held.items() if c not in owing and n < 4)
+    taken = f"212-555-01{10 + len(lines) % 90}"  # the number the count gives the next line
+    other = next(x for x in lines if x["customer_id"] != free[0])
+    sandbox.db.update("lines", other["line_id"], phone_number=taken)
+    numbers = []
+    for customer in free[:2] * 2:
+        added = sandbox.call("add_line", {"customer_id": customer, "plan": "Plus"})
+        assert added.ok, added.error
+        numbers.append(added.value["phone_number"])
+    now = [x["phone_number"] for x in sandbox.dump(["lines"])["lines"].values()]
+    assert taken not in numbers and len(set(now)) == len(now), numbers
