@@ -159,6 +159,11 @@ SHOWS = ["Right now it shows {values}.", "At the moment it's {values}.", "Our re
 #: the same of one record of several the request is about (a transfer's two accounts)
 SHOWS_OF = ["Your {record} is currently {values}.", "Right now your {record} shows as {values}.",
             "Our records show your {record} as {values}."]
+# a change that waits for a date (a downgrade, at the next billing cycle): what it becomes and when
+PENDING = ["Your {x} changes to {v} on {d}.", "From {d}, your {x} will be {v}.", "The switch to {v} takes effect on {d}.",
+           "Your new {x}, {v}, starts on {d}."]
+SHOWS_OF_MANY = ["Your {record} are currently {values}.", "Right now your {record} show as {values}.",
+                 "Our records show your {record} as {values}."]
 # a count that has reached a rule's limit ("It already has 2 renewals.")
 ALREADY = ["It already has {c}.", "It's had {c} already.", "It shows {c} already."]
 WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",

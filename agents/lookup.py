@@ -10,7 +10,7 @@ from gem_env.tools.referring import PEOPLE
 from gem_env.tools import CompiledDomain
 from gem_env.tools.patterns import compiled
 from gem_env.tools.model import FindStep, RequireStep, ReturnStep
-from gem_env.tools.render import happened, left_of, record_noun, singular, when_words
+from gem_env.tools.render import happened, left_of, part_happened, record_noun, singular, when_words
 
 from . import speech as S
 from .ids import id_by_description, id_from_results, named_outright, names_entry, record_lists, says
@@ -266,6 +266,9 @@ def named_fields(fields: list[str], text: str) -> list[str]:
         pattern = rf"\b{re.escape(S.words(f).lower())}\b{_said_as(f)}"
         if (verb := happened(f)) and re.search(r"\bwhen\b", text):  # "when was my order placed?"
             pattern += rf"|\b{verb}\b" + (r"|\bmade\b" if verb in _MADE else "")  # "when was my booking made?"
+        if (part := part_happened(f)) and re.search(r"\bwhen\b", text):  # "when was my plan changed?"
+            verb = part[1].removeprefix("was ").removesuffix("s")  # "changed", "start"
+            pattern += rf"|\b{re.escape(part[0])} (?:(?:on|of) (?:my|the|this) [a-z]+ )?(?:was )?{re.escape(verb)}s?\b"
         if counted := left_of(f):  # "how many seats are left on the flight?", "how many suite rooms are left?",
             things, how = counted  # "how many copies of Night Trains are available?"
             pattern += rf"|\bhow many (?:[a-z]+ )?{things} (?:of [^?.]+? )?are {how}\b"

@@ -19,15 +19,24 @@ def call(tool: str, args: dict[str, Any], turn: Any) -> dict[str, Any]:
 
 def tool_results(messages: list[dict[str, Any]]) -> list[tuple[str, Any]]:
     """(tool, decoded result) of every answered tool call, in call order."""
+    return [(tool, result) for tool, _, result in tool_calls(messages)]
+
+
+def tool_calls(messages: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], Any]]:
+    """(tool, decoded arguments, decoded result) of every answered tool call, in call order."""
     replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
     out = []
     for m in messages:
         for call in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
             if call.get("id") in replies:
-                content = replies[call["id"]]
-                try:
-                    value = json.loads(content)
-                except (TypeError, json.JSONDecodeError):
-                    value = content
-                out.append(((call.get("function") or {}).get("name", ""), value))
+                fn = call.get("function") or {}
+                args = _decoded(fn.get("arguments") or "{}")
+                out.append((fn.get("name", ""), args if isinstance(args, dict) else {}, _decoded(replies[call["id"]])))
     return out
+
+
+def _decoded(content: Any) -> Any:
+    try:
+        return json.loads(content)
+    except (TypeError, json.JSONDecodeError):
+        return content

@@ -7,11 +7,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
-from gem_env.tools.expr import compile_expr, compile_template
+from gem_env.tools.expr import Node, build, compile_expr, compile_template, parse
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import TOTAL, singular
 from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep, ReturnStep,
@@ -36,25 +36,35 @@ class NoDatabase:
         raise ExprError("the assistant cannot read the database directly")
 
 
+_UNTOLD = object()  # a list no read of which tells how it was made
+
+
 class SeenRows(NoDatabase):
     """The runtime a rule over other records is checked with: `rows` and `count_rows` answered from
     a complete list read of them (a customer's accounts as their profile lists them, an account's
     transactions), each item with what a later read of it says (an account opened since). A list
-    is complete for a `where` that gives the key of the record it is listed under (the customer's
-    id of their accounts), or, a list that is a reply of its own, a value all its items share; a
-    field of `where` that an item does not tell makes the rule unknown (ExprError), never a "no"."""
+    the read that made it tells the making of (`listed`: id() of the list -> `agents.listings.Listing`)
+    is complete for a `where` that includes every value it was listed by (the customer's accounts
+    for any rule over them; those in one status only for a rule over that status, never for one
+    that counts the others); one it does not tell of, for a `where` that gives the key of the
+    record it is listed under (the customer's id of their accounts), or, a list that is a reply of
+    its own, an id all its items share. A field of `where` that an item does not tell makes the
+    rule unknown (ExprError), never a "no"."""
 
-    def __init__(self, results: list[Any], keys: dict[str, str]) -> None:
+    def __init__(self, results: list[Any], keys: dict[str, str],
+                 listed: Mapping[int, tuple[str, dict[str, Any]] | None] | None = None) -> None:
         self.keys = keys
         self.needs: set[str] = set()  # fields the rule reads of the rows (`x.balance`): each row must tell them
-        self.lists: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []  # (what it is listed under, items)
+        # (what it is listed under, items, how it was listed: `_UNTOLD` when no read tells)
+        self.lists: list[tuple[dict[str, Any], list[dict[str, Any]], Any]] = []
         self.latest: dict[tuple[str, str], dict[str, Any]] = {}  # (key field, value) -> the record as last read
+        told = listed or {}
 
         def walk(value: Any, parent: dict[str, Any]) -> None:
             if isinstance(value, list):
                 items = [v for v in value if isinstance(v, dict)]
                 if items and len(items) == len(value) or not value:
-                    self.lists.append((parent, items))
+                    self.lists.append((parent, items, told.get(id(value), _UNTOLD)))
                 for v in value:
                     walk(v, {})
             elif isinstance(value, dict):
@@ -73,13 +83,11 @@ class SeenRows(NoDatabase):
         pk = self.keys.get(table)
         if pk is None:
             raise ExprError(f"no key known for {table}")
-        for parent, items in reversed(self.lists):
+        for parent, items, listing in reversed(self.lists):
             if any(own_key(i) != pk for i in items):
                 continue
-            under = {k: v for k, v in parent.items() if k == own_key(parent)}
-            if not (under and all(k in where and str(where[k]) == str(v) for k, v in under.items())) \
-                    and not (not parent and items and any(all(str(i.get(k)) == str(v) for i in items)
-                                                          for k, v in where.items())):
+            under = self._holds_all(table, where, parent, items, listing)
+            if under is None:
                 continue
             out = []
             for item in items:
@@ -90,6 +98,25 @@ class SeenRows(NoDatabase):
                     out.append(row)
             return out
         raise ExprError(f"no complete list of {table} was read")
+
+    def _holds_all(self, table: str, where: dict[str, Any], parent: dict[str, Any], items: list[dict[str, Any]],
+                   listing: Any) -> dict[str, Any] | None:
+        """The values every row of the list has, when the list holds every row of `table` that
+        `where` picks; None when it may not."""
+        if listing is None:
+            return None
+        if listing is not _UNTOLD:
+            listed_table, held = listing
+            return held if listed_table == table and all(k in where and str(where[k]) == str(v)
+                                                        for k, v in held.items()) else None
+        under = {k: v for k, v in parent.items() if k == own_key(parent)}
+        if under and all(k in where and str(where[k]) == str(v) for k, v in under.items()):
+            return under
+        ids = set(self.keys.values())
+        if not parent and items and any(k in ids and all(str(i.get(k)) == str(v) for i in items)
+                                        for k, v in where.items()):
+            return {}
+        return None
 
     def count_rows(self, table: str, where: dict[str, Any]) -> int:
         return len(self.rows(table, where))
@@ -141,7 +168,8 @@ def is_rule_message(spec: ToolSpec, message: str) -> bool:
 
 
 def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
-                  keys: dict[str, str]) -> tuple[str, list[str], list[tuple[str, Any, str]]] | None:
+                  keys: dict[str, str], listed: Mapping[int, tuple[str, dict[str, Any]] | None] | None = None
+                  ) -> tuple[str, list[str], list[tuple[str, Any, str]]] | None:
     """(message, the values that break it, the same as (field, value, record) so they can be said
     for what they mean) of the first rule of `spec` that the records in `results` show this call
     would break; None when none does or the records do not tell. `record` names the record the
@@ -149,9 +177,11 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
     accounts: "this one" would not say which), else "".
 
     A found row is matched to a record that carries its table's key (`keys`: table -> key field)
-    and the same `where` values; an optional find is never guessed (absence cannot be read)."""
+    and the same `where` values; an optional find is never guessed (absence cannot be read). A rule
+    over other records is judged from the lists `results` hold as `listed` says they were made
+    (`SeenRows`)."""
     env: dict[str, Any] = {**clock, **args}
-    rt = SeenRows(results, keys)
+    rt = SeenRows(results, keys, listed)
     seen = records(results)
     finds = [st.find for st in spec.effect or [] if isinstance(st, FindStep)]
     refs: dict[str, str] = {}  # the name a found row is bound to -> "account ACC-1", where it needs saying
@@ -176,8 +206,8 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
                     said = {f for _, f in _FIELD.findall(" ".join(_PLACEHOLDER.findall(step.message)))
                             if not f.lower().endswith(("status", "state"))}
                     # a rule over other records (none of the customer's savings still open) is said
-                    # in its own words, not by this record's values (its id, its customer's)
-                    named = [] if _OTHER_ROWS.search(step.require) else \
+                    # in its own words and by the records it counts, not by this record's values
+                    named = _left_over(step.require, env, rt, keys) if _OTHER_ROWS.search(step.require) else \
                         [n for n in _named_values(step.require, env, refs) if n[0] not in said]
                     return _message(step.message, env, rt), list(dict.fromkeys(str(v) for _, v, _ in named)), named
             else:
@@ -371,6 +401,54 @@ def _named_values(expr: str, env: dict[str, Any], refs: dict[str, str]) -> list[
         if isinstance(row, dict) and row.get(field) not in (None, ""):
             out.setdefault(field, (field, row[field], refs.get(name, "")))
     return list(out.values())
+
+
+def _left_over(expr: str, env: dict[str, Any], rt: NoDatabase, keys: dict[str, str]) -> list[tuple[str, Any, str]]:
+    """(status field, status, "savings account ACC-2") of each of the other records a rule that
+    none may be left counts (`len([x for x in rows('accounts', {..., account_type: 'savings',
+    status: 'open'}) if ...]) == 0`, or `count_rows(...) == 0`): the customer is told which one
+    holds the action back ("Your savings account ACC-2 is currently open."). The record is named by
+    the kind the rule counts (its constant values but the status)."""
+    counted = _none_left(parse(expr))
+    if counted is None:
+        return []
+    listed, call = counted
+    table, where = call.args[0].value, call.args[1]
+    pk = keys.get(table)
+    state = next((k for k in where.value if k.lower().endswith(("status", "state"))), None)
+    if pk is None or state is None:
+        return []
+    kind = [a.value for k, a in zip(where.value, where.args) if k != state and a.op == "const" and isinstance(a.value, str)]
+    noun = " ".join([*kind, singular(table).replace("_", " ")])
+    try:
+        found = build(listed)(env, rt)
+    except ExprError:
+        return []
+    return [(state, r[state], f"{noun} {r[pk]}") for r in found if isinstance(r, dict) and r.get(pk) is not None
+            and r.get(state) is not None]
+
+
+def _none_left(node: Node) -> tuple[Node, Node] | None:
+    """(the expression listing the rows, its `rows`/`count_rows` call) of a `... == 0` over other
+    records in `node`, under `and` / `or`; None when it has none."""
+    if node.op in ("and", "or"):
+        return next((got for a in node.args if (got := _none_left(a)) is not None), None)
+    if node.op != "==":
+        return None
+    for side, other in (node.args, node.args[::-1]):
+        if not (other.op == "const" and other.value == 0 and side.op == "call"):
+            continue
+        if side.value == "len" and len(side.args) == 1 and side.args[0].op == "comp" \
+                and side.args[0].args[0].op == "name" and side.args[0].args[0].value == side.args[0].value:
+            listed, call = side.args[0], side.args[0].args[1]
+        elif side.value == "count_rows":
+            listed = call = Node("call", list(side.args), "rows")
+        else:
+            continue
+        if call.op == "call" and call.value == "rows" and len(call.args) == 2 and call.args[0].op == "const" \
+                and call.args[1].op == "dict":
+            return listed, call
+    return None
 
 
 def _fields_known(expr: str, env: dict[str, Any]) -> bool:

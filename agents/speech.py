@@ -10,9 +10,9 @@ from typing import Any, Sequence
 
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (TOTAL, counted, happened, is_count, is_money, money, none_of, participle, plain_words,
-                                   quoted_if_sentence, render, singular, smooth, spoken, state_of, undangled, when_words,
-                                   words)
+from gem_env.tools.render import (TOTAL, counted, happened, is_count, is_money, money, none_of, part_happened,
+                                   participle, plain_words, plural, quoted_if_sentence, render, singular, smooth, spoken,
+                                   state_of, undangled, when_words, words)
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
@@ -123,7 +123,7 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
     if named and rng:  # a status the rule's own words give ("this order is pending") is not said again
-        return smooth(" ".join([text, *(_breaking(rng, k, v, ref) for k, v, ref in named
+        return smooth(" ".join([text, *(_breaking(rng, k, v, ref, many) for k, v, ref, many in _grouped(named)
                                         if not (k.lower().endswith(("status", "state")) and _is_told(text, v)))]))
     if values and not all(_is_told(text, v) for v in values):
         said = " and ".join(when_words(spoken("", v)) for v in values)
@@ -140,13 +140,31 @@ def _is_told(text: str, value: Any) -> bool:
                      text, re.IGNORECASE) is not None
 
 
-def _breaking(rng: random.Random, name: str, value: Any, record: str = "") -> str:
+def _grouped(named: list[tuple[str, Any, str]]) -> list[tuple[str, Any, str, bool]]:
+    """`named` with the records of one kind that show one value said together ("transactions
+    TRN-1, TRN-2 and TRN-3", a rule's pending ones), marked as many."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for k, v, ref in named:
+        noun, _, key = ref.rpartition(" ")
+        groups.setdefault((k, str(v), noun if noun else ref), []).append(key if noun else "")
+    out = []
+    for (k, v, noun), keys in groups.items():
+        keys = list(dict.fromkeys(keys))
+        value = next(x for n, x, _ in named if n == k and str(x) == v)
+        many = len(keys) > 1 and all(keys)
+        out.append((k, value, f"{plural(noun)} {joined(keys)}" if many else f"{noun} {keys[0]}".strip(), many))
+    return out
+
+
+def _breaking(rng: random.Random, name: str, value: Any, record: str = "", many: bool = False) -> str:
     """A record value that breaks a rule, said for what its field means: a status as what the record
-    is (named, "Your account ACC-1 is currently frozen.", when `record` says which), a count as how
-    many it already has, anything else as a fact ("The balance comes to $40")."""
+    is (named, "Your account ACC-1 is currently frozen.", when `record` says which; `many` records
+    named at once: "Your transactions TRN-1 and TRN-2 are currently pending."), a count as how many
+    it already has, anything else as a fact ("The balance comes to $40")."""
     if name.lower().endswith(("status", "state")) and isinstance(value, str):
         said = when_words(spoken(name, value))
-        return pick(rng, B.SHOWS_OF, record=record, values=said) if record else pick(rng, B.SHOWS, values=said)
+        return pick(rng, B.SHOWS_OF_MANY if many else B.SHOWS_OF, record=record, values=said) if record \
+            else pick(rng, B.SHOWS, values=said)
     if is_count(name, value):
         return pick(rng, B.ALREADY, c=counted(name, value))
     if isinstance(value, bool):
@@ -664,6 +682,8 @@ _THEY = {"It's": "They're", "it's": "they're", "Its": "Their", "It now shows": "
 _OF_PERSON = re.compile(r"\b(?:It now shows|It's|it's|Its)\b")
 _WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "According to the record, it was {n} {v}."]
 _WHEN_SINCE = ["{N} {v}.", "On file: {n} {v}."]
+#: a moment of a part of the record, named by it and what happened to it ("plan_changed_on")
+_PART_WHEN = ["The {part} {happens} on {v}.", "Its {part} {happens} on {v}.", "The record shows the {part} {happens} on {v}."]
 _WHEN_AHEAD = ["It's set to be {n} {v}.", "It's due to be {n} {v}.", "According to the record, it will be {n} {v}."]
 # a deadline of the record ("reply_by"), never "Reply by January 29, 2025." (read as an order to the customer)
 _BY = ["The {n} is due by {v}.", "The {n} is expected by {v}.", "The {n} is due no later than {v}.",
@@ -744,6 +764,8 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     if re.search(r"_(?:on|at|by)$", low) and head.endswith("s") and not head.endswith("ss") and "_" in low:
         said = low.replace("_", " ")  # "starts_at": "It starts at 9:00 am", "It starts on March 2, 2025 at ..."
         return pick(rng, _IT_DOES, n=re.sub(r" at$", " on", said) if _DATE_SAID.match(v) else said, v=v)
+    if (part := part_happened(low)) and dated:  # "plan_changed_on": "The plan was changed on ..."
+        return pick(rng, _PART_WHEN, part=part[0], happens=part[1], v=v)
     if re.search(r"_(?:on|at|since)$", low) and dated:  # a date field named for its event
         said = low.replace("_", " ").replace(" at", " on")  # "It was placed on ...", not "date placed"
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN_AHEAD if ahead else _WHEN, n=said, v=v)
@@ -878,9 +900,20 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
     # amount is $268.26.", never "The amount now reads $268.26." of a new refund
     new = {k for k, _ in facts if (k == "id" or k.endswith("_id"))
            and (made is None or k in made or k.removeprefix("new_") in made)}
-    return [pick(rng, _ID_NOW, noun=words(k[:-3]), v=render(v)) if after_write and k.endswith("_id") and k not in new
-            else fact(rng, k, v, after_write=after_write and (not new or k in new), who=who, own=own, ahead=k in ahead)
-            for k, v in facts]
+    # a change that waits (`pending_plan`, with `pending_plan_starts_on`): what it becomes and when, at once
+    starts = {k: v for k, v in facts if k.startswith("pending_") and k.endswith("_starts_on")}
+    out = []
+    for k, v in facts:
+        if k in starts and k.removesuffix("_starts_on") in dict(facts):
+            continue
+        if f"{k}_starts_on" in starts:
+            name = k.removeprefix("pending_")
+            out.append(pick(rng, B.PENDING, x=words(name), v=spoken(name, v), d=spoken(f"{k}_starts_on", starts[f"{k}_starts_on"])))
+        elif after_write and k.endswith("_id") and k not in new:
+            out.append(pick(rng, _ID_NOW, noun=words(k[:-3]), v=render(v)))
+        else:
+            out.append(fact(rng, k, v, after_write=after_write and (not new or k in new), who=who, own=own, ahead=k in ahead))
+    return out
 
 
 #: a sum a call charges or pays out (a fee, the amount charged, what is paid out), not a field it changed

@@ -29,13 +29,14 @@ from . import banks as B
 from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance, case_of, for_one_case
-from .messages import call as _call, say as _say, tool_results as _tool_results
+from .messages import call as _call, say as _say, tool_calls as _tool_calls, tool_results as _tool_results
 from .candidates import MOST, Records
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
 from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, owner_lists,
                      reaches, recognise_lookup)
+from .listings import listings
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
                         memory, opened as was_opened, records, rule_records, sums_due)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
@@ -485,7 +486,8 @@ class WorkflowAgent:
         # a field the request changes is its new value ("make the start time ... instead": new_starts_at)
         later = {k if k in plan.workflow.knows else f"new_{k}": v for k, v in turn.answered.items()}
         known.update(self.typed(plan.key_types, {k: v for k, v in later.items() if k in plan.workflow.knows}))
-        results = _tool_results(turn.segment)
+        calls = _tool_calls(turn.segment)
+        results = [(tool, result) for tool, _, result in calls]
         env: dict[str, Any] = {**self._clock, **known}
         done, wrote, called = 0, False, []
         confirmed = _confirmation(turn.segment)
@@ -628,17 +630,18 @@ class WorkflowAgent:
                 later = _asked_later(plan, step, known)
                 if later:  # one confirmation for the whole change: what its later steps take, asked now
                     return self._ask(later, turn, S.action(plan.workflow.goal, _main_write(plan), known))
-                return self._before_write(plan, step.tool, args, (called, results, done), confirmed is False, known, turn)
+                return self._before_write(plan, step.tool, args, (called, calls, done), confirmed is False, known, turn)
             return _call(tool, args, turn)
         return self._report(plan, env, wrote, turn, besides)
 
     def _before_write(self, plan: Plan, tool: str, args: dict[str, Any],
-                      read: tuple[list[tuple[str, dict[str, Any], Any]], list[tuple[str, Any]], int], declined: bool,
-                      known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
+                      read: tuple[list[tuple[str, dict[str, Any], Any]], list[tuple[str, dict[str, Any], Any]], int],
+                      declined: bool, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
         """What comes before a write: open the record its rules read (seen only in a list so far),
         refuse by a rule the records show, honour the user's no, or ask to confirm. `read` is (the
-        reads this request matched to its steps, all its results, how many of them are matched)."""
-        called, results, done = read
+        reads this request matched to its steps, all its calls, how many of them are matched)."""
+        called, calls, done = read
+        results = [(t, r) for t, _, r in calls]
         looked = [r for _, _, r in called] + [r for _, _, r in turn.before]
         unread = self.records.unopened(tool, args, [r for r in looked if id(r) not in turn.stale])
         if unread is not None:  # check the rules on the record itself as it is now, not a list's summary
@@ -651,7 +654,9 @@ class WorkflowAgent:
             if not was_opened(seen, pk, key):
                 kept = next((r for r in reversed(looked) if id(r) not in turn.stale and was_opened([r], pk, key)), None)
                 seen += [kept] if kept is not None else []
-        blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys)
+        listed = listings((self.compiled.tools[t].spec if t in self.compiled.tools else None, a, r)
+                          for t, a, r in [*calls, *turn.before])
+        blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys, listed)
         if blocked is not None:
             return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])
         if declined:

@@ -67,6 +67,11 @@ ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x
 ASK_WHEN = ["could you tell me when my {noun} was {verb}?", "when was my {noun} {verb}?",
             "do you know when my {noun} was {verb}?", "can you tell me when my {noun} was {verb}?",
             "I'd like to know when my {noun} was {verb}."]
+# ... of a part of the record (plan_changed_on, pending_plan_starts_on): "when was my plan changed?"
+ASK_PART_WHEN = ["could you tell me when the {part} on my {noun} {happens}?", "do you know when the {part} on my {noun} {happens}?",
+                 "can you tell me when the {part} of my {noun} {happens}?", "I'd like to know when the {part} on my {noun} {happens}."]
+ASK_FACT_AND_PART_WHEN = ["could you tell me the {x} of my {noun} and when its {part} {happens}?",
+                          "I'd like to know the {x} of my {noun}, and when its {part} {happens}."]
 # a count of what remains (seats_left, copies_available): "how many seats are left on the flight?"
 ASK_LEFT = ["how many {things} are {how} on my {noun}?", "could you tell me how many {things} are {how} on my {noun}?",
             "I'd like to know how many {things} are {how} on my {noun}.", "do you know how many {things} are {how} on my {noun}?"]

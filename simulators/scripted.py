@@ -8,8 +8,8 @@ from typing import Any
 
 from gem_env.tools.referring import LISTED, PEOPLE, PROPOSED_RECORD, SPOKEN, field_of, moved, reference, role
 from gem_env.tools.patterns import compiled
-from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, plural, smooth, state_of,
-                                   text_names, undangled, unquoted)
+from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
+                                   smooth, state_of, text_names, undangled, unquoted)
 from gem_env.tools.reasons import of_person, own_words, says_reason
 
 from . import phrases as P
@@ -421,11 +421,18 @@ class ScriptedUser:
         whens = [(a, verb if verb[:4] != noun[:4] else "made") for a in plain if (verb := happened(a))]
         if not states and len(plain) == 1 and whens:
             return rng.choice(P.ASK_WHEN).format(noun=noun, verb=whens[0][1])  # "when was my order placed?"
+        parts = [(a, part) for a in plain if (part := part_happened(a))]
+        if not states and len(plain) == 1 and parts:  # "when was my plan changed?"
+            return rng.choice(P.ASK_PART_WHEN).format(part=parts[0][1][0], noun=noun, happens=parts[0][1][1])
         if not states and len(plain) == 1 and (counted := left_of(plain[0])):
             return rng.choice(P.ASK_LEFT).format(things=counted[0], how=counted[1], noun=noun)  # "how many seats are left on ..."
         if not states and len(plain) == 2 and len(whens) == 1:  # "the status of my claim and when it was filed"
             other = next(a for a in plain if a != whens[0][0])
             return rng.choice(P.ASK_FACT_AND_WHEN).format(x=humanize(other), noun=noun, verb=whens[0][1])
+        if not states and len(plain) == 2 and len(parts) == 1 and not whens:  # "... and when its plan was changed"
+            other = next(a for a in plain if a != parts[0][0])
+            return rng.choice(P.ASK_FACT_AND_PART_WHEN).format(x=humanize(other), noun=noun, part=parts[0][1][0],
+                                                               happens=parts[0][1][1])
         if not states:
             return rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in plain), noun=noun,
                                                   be="are" if len(plain) > 1 else "is")

@@ -854,11 +854,14 @@ def test_a_price_that_follows_its_tier_moves_with_it():
     sb = compiled.new_sandbox()
     lines = [r for r in sb.dump(["lines"])["lines"].values() if r["status"] == "active"]
     moved = 0
-    for line, new in ((r, t) for r in lines[:6] for t in order if t != r["plan"]):
+    for line, new in ((r, t) for r in lines for t in order if t != r["plan"]):
         before = sb.dump(["lines"])["lines"][line["line_id"]]
         got = sb.call("update_line_plan", {"line_id": line["line_id"], "plan": new})
         if not got.ok:
             continue  # "not more than once in the same billing cycle"
+        if got.value["pending_plan"] is not None:  # "downgrades start at the next billing cycle"
+            assert got.value["monthly_price"] == before["monthly_price"] and order.index(new) < order.index(before["plan"])
+            continue
         lo, hi = by["plan"][new].range
         assert lo <= got.value["monthly_price"] <= hi, (before, got.value)
         gap = by["plan"][new].range[0] - by["plan"][before["plan"]].range[0]
@@ -1899,8 +1902,11 @@ def test_every_line_on_a_plan_costs_what_the_plan_costs():
     box = check_domain(d).new_sandbox()
     prices = dict(box.conn.execute("SELECT plan, group_concat(DISTINCT monthly_price) FROM lines GROUP BY plan"))
     assert len(prices) >= 2 and all("," not in p for p in prices.values()), prices
-    line, plan = box.conn.execute("SELECT line_id, plan FROM lines WHERE status = 'active'").fetchone()
-    other = next(p for p in prices if p != plan)
+    order = next(f.values for f in d.entity("lines").fields if f.name == "plan")
+    # an upgrade, on a line whose plan last changed before this billing cycle (a downgrade waits for the next)
+    line, plan = box.conn.execute("SELECT line_id, plan FROM lines WHERE status = 'active' AND plan != ? "
+                                  "AND plan_changed_on < last_renewed_on", (order[-1],)).fetchone()
+    other = order[-1]
     moved = json.loads(box.call("update_line_plan", {"line_id": line, "plan": other}).content)
     assert moved["monthly_price"] == float(prices[other])
 

@@ -5,6 +5,7 @@ show an agent; none touches files, network or the clock.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import re
@@ -174,6 +175,24 @@ def _add_days(d: Any, n: Any) -> str:
     return out.date().isoformat() if len(text) <= 10 else out.isoformat()
 
 
+def _add_months(d: Any, n: Any) -> str:
+    """The same day `n` calendar months on (the month's last day where it has no such day: a
+    billing cycle starting on the 31st starts on February 28th)."""
+    text = text_of(d)
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ExprError(f"add_months() cannot read the date {d!r}") from None
+    months = number(n, "add_months()")
+    if months != int(months):
+        raise ExprError(f"add_months() takes a whole number of months, got {n!r}")
+    year, month = divmod(parsed.month - 1 + int(months), 12)
+    year += parsed.year
+    last = calendar.monthrange(year, month + 1)[1]
+    out = parsed.replace(year=year, month=month + 1, day=min(parsed.day, last))
+    return out.date().isoformat() if len(text) <= 10 else out.isoformat()
+
+
 def _days_between(a: Any, b: Any) -> int:
     try:
         return (dt.datetime.fromisoformat(text_of(b)) - dt.datetime.fromisoformat(text_of(a))).days
@@ -326,7 +345,7 @@ VALUE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "count_of": lambda v, x: _list(v, "count_of").count(x),
     "contains": lambda a, b: _contains(b, a),
     "startswith": lambda s, p: text_of(s).startswith(text_of(p)),
-    "date": _date, "add_days": _add_days, "days_between": _days_between, "hours_between": _hours_between,
+    "date": _date, "add_days": _add_days, "add_months": _add_months, "days_between": _days_between, "hours_between": _hours_between,
     "add_business_days": _add_business_days, "business_days_between": _business_days_between,
     "join": _join,
 }

@@ -149,6 +149,21 @@ def happened(field: str) -> str | None:
     return (m.group(1) or m.group(2)).replace("_", " ") if m else None
 
 
+_PART_HAPPENED = re.compile(r"^(?!(?:last|first|date|new|old|next)_)([a-z]+(?:_[a-z]+)?)_([a-z]+ed|starts|begins|ends|expires|renews)_(?:on|at)$")
+
+
+def part_happened(field: str) -> tuple[str, str] | None:
+    """(the part, how it is said to happen) of a field naming a moment of a part of its record:
+    "plan_changed_on" -> ("plan", "was changed"), "pending_plan_starts_on" -> ("pending plan",
+    "starts"): asked "when was my plan changed?", said "The plan was changed on ...", never "the
+    plan changed on"; None for any other field."""
+    m = _PART_HAPPENED.match(field)
+    if m is None:
+        return None
+    verb = m.group(2)
+    return m.group(1).replace("_", " "), f"was {verb}" if verb.endswith("ed") else verb
+
+
 def left_of(field: str) -> tuple[str, str] | None:
     """What a count of what remains counts, and how it is said ("seats_left" -> ("seats", "left"),
     "copies_available" -> ("copies", "available")): asked "how many seats are left on the

@@ -204,6 +204,8 @@ class Flows:
         conds += self._unblocked(_UPDATE_VERBS | {name.split("_")[0]}, editable)
         if (limited := self.verb_limit(f)) is not None:  # "rescheduled at most twice"
             conds.append(f"row.{limited[0]} < {limited[1].value}")
+        if self.cycle_rule("once", name) is not None:  # "once per billing cycle"
+            conds.append(self.changed_before(name, "row"))
         if (cap := self.cap_of(name)) is not None:
             conds.append(f"({new}) <= {cap.value}")  # the raised limit stays within the text's cap ("at or below $1,250")
         if (caps := self.caps()) is not None and name in caps[:2]:  # the new number fits the room, or the room the number
@@ -216,9 +218,19 @@ class Flows:
                 "steps": [{"use": "identify"},
                           {"tool": f"update_{m}_{name}", "args": {pk: {"user": pk}, name: {"user": f"new_{name}"}},
                            "as": "changed"}],
-                # what moves with it is told too ("your new monthly price is $54.99")
-                "tells": {name: f"changed.{name}", **{x: f"changed.{x}" for x in self.followers(name, "row")[1]
-                                                     if not x.endswith("_id")}}}
+                # what moves with it is told too ("your new monthly price is $54.99"); a change that
+                # waits for the next billing cycle, as what will change and when
+                "tells": self._waiting({name: f"changed.{name}", **{x: f"changed.{x}" for x in self.followers(name, "row")[1]
+                                                                   if not x.endswith("_id")}}, name)}
+
+    def _waiting(self, tells: dict[str, str], name: str) -> dict[str, str]:
+        """`tells` of a change of `name` where a downgrade waits for the next billing cycle: the
+        record's own values only when it changed now, else the tier scheduled and when it starts."""
+        waiting = self.cycle_told(name, "changed")
+        if not waiting:
+            return tells
+        pending = waiting[f"pending_{name}"]
+        return {**{k: f"{v} if {pending} == null else null" for k, v in tells.items()}, **waiting}
 
     def request_flow(self) -> dict[str, Any]:
         if self.request_on_catalog():

@@ -36,7 +36,8 @@ class ReadTools:
         savings) where a rule over the owner's other records reads it ("no linked business savings
         accounts that are still OPEN"), so the rule can be seen from the list."""
         kind = self.a.opening.kind_field if self.a.opening else None
-        named = kind is not None and any(f.value[0] is not None for held in self.sp.others_held.values() for f in held)
+        named = kind is not None and any(f.value[0] is not None or f.value[3] is not None  # type: ignore[index]
+                                          for held in self.sp.others_held.values() for f in held)
         more = f", {kind}: x.{kind}" if named else ""
         return f"[{{{self.main_pk}: x.{self.main_pk}, status: x.status{more}}} for x in held]"
 

@@ -6,6 +6,7 @@ from .service_additions import ADDITIONS
 from .service_bookings import BOOKINGS
 from .service_certificates import CERTIFICATES
 from .service_connections import CONNECTIONS
+from .service_cycles import CYCLES
 from .service_exchanges import EXCHANGES
 from .service_extensions import EXTENSIONS
 from .service_feature import Feature
@@ -19,7 +20,7 @@ from .service_tiers import TIERS
 from .service_tracking import TRACKING
 
 FEATURES: tuple[Feature, ...] = (BOOKINGS, REBOOKING, PLACES, CONNECTIONS, MOVES, OPENINGS, TIERS, PERKS, CERTIFICATES,
-                                 ISSUING, ADDITIONS, EXCHANGES, TRACKING, EXTENSIONS)
+                                 ISSUING, ADDITIONS, EXCHANGES, TRACKING, EXTENSIONS, CYCLES)
 #: the features' methods, the bases of `ToolKit` after its reads, writes and workflows
 MIXINS: tuple[type, ...] = tuple(dict.fromkeys(f.mixin for f in FEATURES))
 

@@ -140,8 +140,10 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
                 values[n] = False
             elif t in ("number", "integer"):
                 values[n] = f["range"][0] if n.endswith("limit") and f.get("range") else 0
-            elif f.get("faker") == PHONE:  # a new line's number, from the fictional 555-01xx range
-                values[n] = f"'212-555-01' + str(10 + count_rows('{self.mains}', {{}}) % 90)"
+            elif f.get("faker") == PHONE:  # a new line's number, from the fictional 555-01xx range, one no
+                # line has yet (from the count of lines on: a seeded line may hold one of the range too)
+                numbers = f"['212-555-01' + str(10 + (count_rows('{self.mains}', {{}}) + k) % 90) for k in {list(range(90))}]"
+                values[n] = f"first([p for p in {numbers} if count_rows('{self.mains}', {{{n}: p}}) == 0])"
             elif "faker" in f:  # a card's last four digits: made by the bank, never asked for
                 values[n] = f"str(1000 + count_rows('{self.mains}', {{}}))"
         return values

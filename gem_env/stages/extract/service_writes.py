@@ -261,18 +261,21 @@ class WriteTools:
     def _others_held(self, a: Any, row: str) -> list[dict[str, Any]]:
         """"Customer has no linked business savings accounts that are still OPEN", "Customer must have
         at least one active business checking account remaining": the owner's records of that kind
-        in that status, other than this one, none or at least one (`specialise._read_others`)."""
+        in that status, other than this one, none or at least one (`specialise._read_others`), when
+        the record acted on is of the kind the text's action is about."""
         kind_field = self.a.opening.kind_field if self.a.opening else None
         fields = {f["name"] for f in self.entity(self.mains)["fields"]}
         out = []
         for found in self.sp.others_held.get(a.verb, []):
-            kind, state, some = found.value  # type: ignore[misc]
-            if kind is not None and kind_field not in fields or self.owner_pk not in fields:
+            kind, state, some, acted_on = found.value  # type: ignore[misc]
+            if (kind or acted_on) and kind_field not in fields or self.owner_pk not in fields:
                 continue
             o, pk = self.owner_pk, self.main_pk
             where = f"{o}: {row}.{o}" + (f", {kind_field}: '{kind}'" if kind else "") + f", status: '{state}'"
             others = f"len([x for x in rows('{self.mains}', {{{where}}}) if x.{pk} != {row}.{pk}])"
-            out.append({"require": f"{others} {'> 0' if some else '== 0'}",
+            # a rule of closing checking accounts holds for those only
+            of_kind = f"{row}.{kind_field} != '{acted_on}' or " if acted_on else ""
+            out.append({"require": f"{of_kind}{others} {'> 0' if some else '== 0'}",
                         "message": own_voice(found.text, a.verb, self.sp.main, self.statuses)[:300]})
             self._cite(found)
         return out
@@ -304,6 +307,7 @@ class WriteTools:
         if ptype in ("integer", "number"):
             effect.append({"require": f"{name} >= 0", "message": f"The {_label(name, ptype)} cannot be negative"})
         effect += self._cap_rules(name, row)
+        effect += self.cycle_guards(name, row)  # "You cannot change plan more than once in the same billing cycle."
         counted = {}
         if (limited := self.verb_limit(f)) is not None:  # "at most twice"
             counter, limit = limited
@@ -319,9 +323,9 @@ class WriteTools:
         following.update(priced)
         recount, recounted = self._recount(name, row)
         effect += [*entry, *([{"let": {f"old_{f}": f"{row}.{f}" for f in priced}}] if priced else []), *recount,
-                   {"update": self.mains, "row": row, "set": {name: name, **counted, **following}}, *recounted,
+                   *self.cycle_update(name, row, {name: name, **counted, **following}), *recounted,
                    {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", **{f: f"{row}.{f}" for f in following},
-                               **told, "status": f"{row}.status"}}]
+                               **told, **self.cycle_told(name, row), "status": f"{row}.status"}}]
         word = name.split("_")[0]
         return self._tool(f"update_{m}_{name}", "write", f"Change {indefinite(m)}'s {plain_words(name)}.",
                           [self._id_param(m, pk), param], effect,

@@ -126,13 +126,14 @@ class Specialisation:
     tracking_rules: dict[str, Found] = field(default_factory=dict)  # "not_yet" / "prefix" (TRK)
     extends: Found | None = None                                   # the text offers extending (service_extensions)
     extension_rules: dict[str, Found] = field(default_factory=dict)  # "window" / "booked" / "lead" / "price"
+    cycle_rules: dict[str, Found] = field(default_factory=dict)  # "once" / "later": a tier's change and the billing cycle (service_cycles)
     kinds: dict[str, Found] = field(default_factory=dict)          # new main field -> its values ("fare type")
     caps: Found | None = None                                      # (counted noun, {value: most}): "at most 2 guests in standard"
     request_cap: Found | None = None                               # most requests a customer has at once: "at most 15 holds"
     late_fees: dict[str, Found] = field(default_factory=dict)      # action verb -> (fee, value of the record exempt)
     late_hours: Found | None = None                                # an action is late less than N hours before
     child_clear: dict[str, Found] = field(default_factory=dict)    # action verb -> child status that holds it back
-    others_held: dict[str, list[Found]] = field(default_factory=dict)  # action verb -> (kind, status, at least one) of the owner's other records
+    others_held: dict[str, list[Found]] = field(default_factory=dict)  # action verb -> (kind, status, at least one, kind acted on) of the owner's other records
     tiers: Found | None = None                                     # groups of products and their terms (service_tiers)
     tier_rules: dict[str, Found] = field(default_factory=dict)     # "at_least" / "else_zero" / "deducted": the fee's balance rules
 
@@ -258,7 +259,7 @@ def specialise(arch: Archetype, text: str, title: str = "") -> Specialisation:
         at = Found(None, start, end, s)
         before = _read_sentence(arch, sp, at, before)
         _read_clear(arch, sp, at, before | lead | subject)
-        _read_others(arch, sp, at, before | lead | subject)
+        _read_others(arch, sp, at, before | lead | subject, lead | subject)
         if text[text.rfind("\n", 0, start) + 1:start].lstrip().startswith("#"):
             lead = set(before)  # a heading starts a section
         elif s.rstrip().endswith(":"):
@@ -298,14 +299,17 @@ _SOME_OTHER = re.compile(r"\bat\s+least\s+one\s+(?:other\s+)?(?P<state>[a-z]+)\s
 _LIVE = frozenset({"active", "live"})
 
 
-def _read_others(arch: Archetype, sp: Specialisation, at: Found, context: set[str]) -> None:
+def _read_others(arch: Archetype, sp: Specialisation, at: Found, context: set[str], about: set[str]) -> None:
     """A rule, often a list item under "Verify all of the following before closing:", over the
     owner's OTHER records of the main kind: none of a kind may be left in a status ("Customer has no
     linked business savings accounts that are still OPEN"), or at least one must remain ("Customer
     must have at least one active business checking account remaining"): `sp.others_held[verb]`,
-    value (kind or None, status, whether at least one must remain), for the action the sentence,
-    the heading and lead-in it stands under, or the title name. The kind is a value of the field a
-    product sets (checking, savings); a live record's word ("active") is the first status."""
+    value (kind or None, status, whether at least one must remain, the kind of record the action
+    is on or None), for the action the sentence, the heading and lead-in it stands under, or the
+    title name. The kind is a value of the field a product sets (checking, savings); a live
+    record's word ("active") is the first status. The kind acted on is the one other kind the
+    heading, lead-in or title (`about`) names ("Closing Business Checking Accounts": closing a
+    savings account is not held back by another savings account)."""
     kinds = arch.product_kinds()
     for rx, some in ((_NO_OTHER, False), (_SOME_OTHER, True)):
         for m in rx.finditer(at.text):
@@ -317,11 +321,13 @@ def _read_others(arch: Archetype, sp: Specialisation, at: Found, context: set[st
             kind = next((k for k in kinds if k in said), None)
             if state not in arch.statuses:
                 continue
+            acted_on = [k for k in kinds if k in about and k != kind]
+            value = (kind, state, some, acted_on[0] if len(acted_on) == 1 else None)
             for a in arch.actions:
                 if _names_action(a.verb, context):
                     held = sp.others_held.setdefault(a.verb, [])
-                    if all(f.value != (kind, state, some) for f in held):
-                        held.append(Found((kind, state, some), at.start, at.end, at.text))
+                    if all(f.value != value for f in held):
+                        held.append(Found(value, at.start, at.end, at.text))
 
 
 def _names_action(verb: str, words: set[str]) -> bool:

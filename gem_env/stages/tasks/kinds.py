@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...agents.listings import listings
 from ...agents.prechecks import blocking_rule, is_rule_message, opened as opened_record, rule_records
 from ...agents.ids import distinguishing, id_by_description, id_from_results, record_lists
 from ...agents.lookup import auth_finder, fallback_finder, reaches, record_reader
@@ -279,7 +280,8 @@ def refuse(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox:
         gold = actions[:-1] or _record_lookup(compiled, failed.arguments, sandbox)
         gold = gold + _unopened_records(compiled, spec, failed.arguments, gold, sandbox)
         keys = {name: t.pk for name, t in compiled.tables.items()}
-        seen = blocking_rule(spec, failed.arguments, [a.result for a in gold], sandbox.clock, keys)
+        listed = listings((compiled.tools[a.tool].spec, a.arguments, a.result) for a in gold)
+        seen = blocking_rule(spec, failed.arguments, [a.result for a in gold], sandbox.clock, keys, listed)
         if seen is None:
             return "the rule that stops the write cannot be seen in what was read before it"
         if seen[0] != message:  # the assistant would cite the rule it can see, so the task must expect it

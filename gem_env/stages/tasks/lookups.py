@@ -13,7 +13,7 @@ from ...agents.ids import distinguishing, id_by_description, id_from_results, na
 from ...agents.lookup import LookupPlan, finder_tools, lookup_plans, owner_lists
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
-from ...tools.render import happened, is_count, render, words
+from ...tools.render import happened, is_count, part_happened, render, words
 from .kinds import SECRET, Built, linked_row, lookup_tools
 from .model import GoldAction
 from .opened import description
@@ -111,6 +111,8 @@ def _asked(field: str, value: Any) -> str:
     "whether it is in stock" (a yes/no state), "whether overdraft protection is on" (a setting)."""
     if (verb := happened(field)) is not None:
         return f"when it was {verb}"
+    if (part := part_happened(field)) is not None:
+        return f"when its {part[0]} {part[1]}"
     if not isinstance(value, bool):
         return f"the {words(field)}"
     head, name = field.split("_")[0], words(field)
