@@ -162,6 +162,9 @@ SHOWS_OF = ["Your {record} is currently {values}.", "Right now your {record} sho
 # a change that waits for a date (a downgrade, at the next billing cycle): what it becomes and when
 PENDING = ["Your {x} changes to {v} on {d}.", "From {d}, your {x} will be {v}.", "The switch to {v} takes effect on {d}.",
            "Your new {x}, {v}, starts on {d}."]
+# ... said before the change is made: it would wait
+PENDING_AHEAD = ["The switch to {v} would start on {d}.", "Your {x} would change to {v} on {d}.",
+                 "The change to {v} would take effect on {d}."]
 SHOWS_OF_MANY = ["Your {record} are currently {values}.", "Right now your {record} show as {values}.",
                  "Our records show your {record} as {values}."]
 # a count that has reached a rule's limit ("It already has 2 renewals.")

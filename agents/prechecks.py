@@ -316,6 +316,29 @@ def conditions(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: 
     return out
 
 
+def waiting_changes(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
+                    keys: dict[str, str]) -> list[tuple[str, Any, Any]]:
+    """(field, new value, from when) of each change the write leaves waiting (`pending_plan` with
+    `pending_plan_starts_on`) in the branch of its condition the records read so far say it takes
+    (a downgrade waits for the next billing cycle; an upgrade starts at once: nothing)."""
+    out: list[tuple[str, Any, Any]] = []
+    for step, holds, env in conditions(spec, args, results, clock, keys):
+        for update in (st for st in (step.then if holds else step.else_ if holds is False else [])
+                       if isinstance(st, UpdateStep)):
+            for name, expr in update.set.items():
+                start = update.set.get(f"{name}_starts_on")
+                if not name.startswith("pending_") or name.endswith("_starts_on") or not isinstance(start, str):
+                    continue
+                try:
+                    value = compile_expr(expr)(env, NoDatabase()) if isinstance(expr, str) else expr
+                    when = compile_expr(start)(env, NoDatabase())
+                    if value is not None and when is not None:  # (an upgrade clears what was waiting)
+                        out.append((name.removeprefix("pending_"), value, when))
+                except (ExprError, KeyError, TypeError):
+                    continue
+    return out
+
+
 def case_holds(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
                keys: dict[str, str], case: str) -> bool | None:
     """Whether the write's condition that tests `case` ("reason == 'fraud' and card_row.status in

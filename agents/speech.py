@@ -206,12 +206,14 @@ def declined(rng: random.Random) -> str:
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
             told: str = "", again: bool = False, owner: str = "", who: Any = None, how_to: int = 0,
-            yours: frozenset[str] = frozenset(), due: Sequence[tuple[str, float]] = ()) -> str:
+            yours: frozenset[str] = frozenset(), due: Sequence[tuple[str, float]] = (),
+            waits: Sequence[tuple[str, Any, Any]] = ()) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
     the fees it works out for this record (`due`: (name, amount); "There's an early closure fee of $15
-    on this one", "No early closure fee applies to this one"),
+    on this one", "No early closure fee applies to this one"), the changes it leaves waiting
+    (`waits`: (field, value, from when); "The switch to basic 5gb would start on February 11, 2025."),
     what the service's text says about a fee or a refund for it (`guidance`; when the chat so far,
     `told`, has it already: that it still holds), what it says happens besides in this request's
     case ("For fraud, we'll also freeze the card": said each time, it is this request's
@@ -252,8 +254,10 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     fresh = [g for g in costs if not told_before(g, told)]
     terms = guide(rng, fresh) or (rng.choice(B.SAME_TERMS) if costs else "")
     fees = [fee_due(rng, name, amount) for name, amount in due]
-    return " ".join(p for p in (lead, body, extra, described, priced, *cases, *fees, terms, question(rng, what, body))
-                    if p)
+    later = [pick(rng, B.PENDING_AHEAD, x=words(name), v=spoken(name, value), d=spoken(f"{name}_starts_on", start))
+             for name, value, start in waits]
+    return " ".join(p for p in (lead, body, extra, described, priced, *cases, *fees, *later, terms,
+                                question(rng, what, body)) if p)
 
 
 def fee_due(rng: random.Random, name: str, amount: float) -> str:

@@ -38,7 +38,7 @@ from .lookup import (auth_finder, described, fallback_finder, finder_tools, look
                      reaches, recognise_lookup)
 from .listings import listings
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
-                        memory, opened as was_opened, records, rule_records, sums_due)
+                        memory, opened as was_opened, records, rule_records, sums_due, waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -678,6 +678,9 @@ class WorkflowAgent:
         # a fee the call works out from the record read is said as this record's ("The early closure
         # fee for this one comes to $15"), not as the text's table of every tier's
         due = sums_due(spec, args, seen, self._clock, self.records.keys)
+        # a change that waits is said with when it starts ("The switch to basic 5gb would start on
+        # February 11, 2025."), before the yes, not only after it
+        waits = waiting_changes(spec, args, seen, self._clock, self.records.keys)
         guidance = [g for g in self._guide(plan, main, {**known, **args})
                     if ((case := case_of(g)) is None
                         or case_holds(spec, args, seen, self._clock, self.records.keys, case) is not False)
@@ -693,7 +696,7 @@ class WorkflowAgent:
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
                               who=self._customer(turn),
                               how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
-                              yours=self.yours(turn), due=due))
+                              yours=self.yours(turn), due=due, waits=waits))
 
     def yours(self, turn: _Turn) -> frozenset[str]:
         """Ids of the records the customer's own list (`owner_lists`: their records by their email)

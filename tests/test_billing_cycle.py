@@ -115,3 +115,24 @@ def test_a_new_line_gets_a_number_no_line_has():
         numbers.append(added.value["phone_number"])
     now = [x["phone_number"] for x in sandbox.dump(["lines"])["lines"].values()]
     assert taken not in numbers and len(set(now)) == len(now), numbers
+
+
+def test_a_downgrade_is_said_to_wait_before_it_is_made():
+    """The assistant said a downgrade waits for the next cycle only after making it: now the
+    confirmation says when it would start, from the line read (an upgrade, at once, says nothing)."""
+    from agents.prechecks import waiting_changes
+    _, domain = extract("telecom/change-your-plan.md")
+    compiled = compile_domain(domain)
+    sb = compiled.new_sandbox()
+    keys = {n: t.pk for n, t in compiled.tables.items()}
+    line = next(r for r in _lines(compiled) if r["status"] == "active" and r["plan"] == "unlimited"
+                and r["plan_changed_on"] < r["last_renewed_on"])
+    spec = compiled.tools["update_line_plan"].spec
+    down = {"line_id": line["line_id"], "plan": "basic 5gb"}
+    waits = waiting_changes(spec, down, [line], sb.clock, keys)
+    made = sb.call("update_line_plan", down)
+    assert made.ok and waits == [("plan", "basic 5gb", made.value["pending_plan_starts_on"])]
+    assert waiting_changes(spec, down, [], sb.clock, keys) == []  # the line not read: not told
+    cheap = next(r for r in _lines(compiled) if r["status"] == "active" and r["plan"] == "basic 5gb"
+                 and r["plan_changed_on"] < r["last_renewed_on"])
+    assert waiting_changes(spec, {"line_id": cheap["line_id"], "plan": "unlimited"}, [cheap], sb.clock, keys) == []
