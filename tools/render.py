@@ -634,6 +634,9 @@ _MIXED = re.compile(r"(?<![\w@./\\-])(?:[a-z]+[A-Z]|[A-Z][a-z]+[A-Z])[A-Za-z]*(?
 _CAPITALS = re.compile(r"(?<![\w@./\\-])(?:[A-Z]{2,3}s?|[A-Z]{2,5}\d{1,2})(?![\w@&\\-])")
 #: capitalised words in a row ("your Apple ID password", "the App Store", "Google Books")
 _TITLED_RUN = re.compile(r"(?<![\w@./\\-])[A-Z][A-Za-z0-9]*(?:[ ][A-Z][A-Za-z0-9]*)+(?![\w@\\-])")
+#: one capitalised word ("the Avogadro", "your Android's"; its lower-case word before it is found apart)
+_TITLED = re.compile(r"(?<![\w@./\\'’-])[A-Z][a-z]{2,}(?![\w@&\\-])")
+_DETERMINERS = frozenset("the a an your my our their his her its this that these those some any".split())
 #: short words in capitals that are a button's word or a shout, not a name ("Click OK", "AT&T")
 _SHOUTED = frozenset("ok on off no yes all and or the not new add end out top get set run see use tap "
                      "go to in it is my at of up us an as be by do he if me so we am".split())
@@ -643,13 +646,17 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
     """The names the texts write with capitals, keyed by their lower case: a word with a capital
     inside it ("iphone" -> "iPhone"), a word in capitals beside a word in lower case ("an SSD in":
     "ssd" -> "SSD"; "your DVDs": "dvd" too; not a button's "Tap DONE."), and two or more capitalised words in a row after a
-    word in lower case ("your Apple ID password": "apple id" -> "Apple ID"; "the App Store"). A name
-    the texts also write in lower case is none ("Search" of "Tap Search." beside "the search bar"),
-    nor is a sentence's first word. A single capitalised word is left alone: without a dictionary
-    "Android" cannot be told from a button's "Search". `titles` (a document's title, in title case:
-    "After the First Boot") give only words with a capital inside and in capitals."""
+    word in lower case ("your Apple ID password": "apple id" -> "Apple ID"; "the App Store"), and
+    one capitalised word after a word in lower case ("your Android", "the Avogadro") unless that word
+    is only ever a verb a step opens with: then it is the verb's button ("and tap Next": "Tap Apps.").
+    A name the texts also write in lower case is none ("Search" of "Tap Search." beside "the search
+    bar"; the title's "how to report a fake account" beside "Tap Report."), nor is a sentence's first
+    word. `titles` (a document's title: "After the First Boot", "How to uninstall Google Chrome") give only
+    words with a capital inside and in capitals, and their lower-case words."""
     found: dict[str, str] = {}
     lowered: set[str] = set()
+    single: dict[str, tuple[str, set[str]]] = {}  # a capitalised word -> it, the lower-case words before it
+    openers: set[str] = set()  # the words a sentence opens with: the steps' verbs ("Tap", "Select")
     titles = [t for t in titles if isinstance(t, str)]
     for text in [*titles, *texts]:
         if not isinstance(text, str) or not text:
@@ -668,7 +675,15 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
         for m in () if titled else _TITLED_RUN.finditer(text):
             if re.search(r"\b[a-z][a-z']*,?\s+$", text[:m.start()]):  # after a lower-case word: not a sentence's start
                 found.setdefault(m.group(0).lower(), m.group(0))
+        for m in () if titled else _TITLED.finditer(text):
+            before = re.search(r"(?<![\w'’])([a-z][a-z']*),?\s+$", text[:m.start()])
+            if before and m.group(0).lower() not in _SHOUTED:
+                single.setdefault(m.group(0).lower(), (m.group(0), set()))[1].add(before.group(1))
+        openers.update(w.lower() for w in re.findall(r"(?:^|[.!?:]\s)\s*([A-Za-z]+)", text, re.M))
         lowered.update(w for w in re.findall(r"(?<![\w@./\\-])[a-z][a-z0-9]*(?:[ ][a-z][a-z0-9]*)*", text))
+    for low, (word, before) in single.items():
+        if before - (openers - _DETERMINERS):  # not only a step verb's label ("tap Next"): "the Avogadro"
+            found.setdefault(low, word)
     words = {w for phrase in lowered for w in phrase.split(" ")}
     return {k: v for k, v in found.items()
             if (k not in words if " " not in k else not any(k in p for p in lowered)) and not v.islower()}
