@@ -616,11 +616,13 @@ def gerund(verb: str) -> str:
 
 
 def sentence_case(title: str) -> str:
-    """"Opening Personal Checking Accounts" -> "opening personal checking accounts" (acronyms kept)."""
+    """"Opening Personal Checking Accounts" -> "opening personal checking accounts" (acronyms kept);
+    a phrase whose first word is in lower case is no title ("uninstall Google Chrome" keeps its names)."""
     words = title.split()
     parts = [p for w in words for p in (w.split("-") if w[:1].isalpha() else ())]  # "6-Month" counts for neither
     lettered = [p for p in parts if p[:1].isalpha()]  # "Split-the-Bill": three, two of them capitalised
-    titled = len(lettered) > 1 and sum(p[:1].isupper() for p in lettered) * 2 > len(lettered)
+    titled = len(lettered) > 1 and sum(p[:1].isupper() for p in lettered) * 2 > len(lettered) \
+        and not (words[0].isalpha() and words[0].islower())
     if not titled:
         return title[:1].lower() + title[1:] if title[1:2].islower() else title
     return " ".join(w if w.isupper() else w.lower() for w in words)
@@ -635,7 +637,7 @@ _CAPITALS = re.compile(r"(?<![\w@./\\-])(?:[A-Z]{2,3}s?|[A-Z]{2,5}\d{1,2})(?![\w
 #: capitalised words in a row ("your Apple ID password", "the App Store", "Google Books")
 _TITLED_RUN = re.compile(r"(?<![\w@./\\-])[A-Z][A-Za-z0-9]*(?:[ ][A-Z][A-Za-z0-9]*)+(?![\w@\\-])")
 #: one capitalised word ("the Avogadro", "your Android's"; its lower-case word before it is found apart)
-_TITLED = re.compile(r"(?<![\w@./\\'’-])[A-Z][a-z]{2,}(?![\w@&\\-])")
+_TITLED = re.compile(r"(?<![\w@./\\'’-])[A-Z][a-z]{2,}(?![\w@&\\-])(?![ ][A-Z])")
 _DETERMINERS = frozenset("the a an your my our their his her its this that these those some any".split())
 #: short words in capitals that are a button's word or a shout, not a name ("Click OK", "AT&T")
 _SHOUTED = frozenset("ok on off no yes all and or the not new add end out top get set run see use tap "
@@ -676,7 +678,7 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
             if re.search(r"\b[a-z][a-z']*,?\s+$", text[:m.start()]):  # after a lower-case word: not a sentence's start
                 found.setdefault(m.group(0).lower(), m.group(0))
         for m in () if titled else _TITLED.finditer(text):
-            before = re.search(r"(?<![\w'’])([a-z][a-z']*),?\s+$", text[:m.start()])
+            before = re.search(r"(?<![\w'’-])([a-z][a-z']*),?[ \t]+$", text[:m.start()])  # on its line
             if before and m.group(0).lower() not in _SHOUTED:
                 single.setdefault(m.group(0).lower(), (m.group(0), set()))[1].add(before.group(1))
         openers.update(w.lower() for w in re.findall(r"(?:^|[.!?:]\s)\s*([A-Za-z]+)", text, re.M))

@@ -262,9 +262,19 @@ def _lower_common(phrase: str, text: str) -> str:
         if common and k > 0 and low not in _FUNCTION_WORDS:  # the first word is the task's verb
             seen_low, seen_up = lower.get(tf.lemma(low), 0), upper.get(tf.lemma(low), 0)
             article = prev in _DETERMINERS or prev_lowered
-            numbered = k + 1 < len(tokens) and tokens[k + 1].isdigit()  # a model: "Your Xbox 360"
+            numbered = _before_number(tokens[k + 1:])  # a model: "Your Xbox 360", "Team Fortress 2"
             if seen_up > seen_low or (not seen_low and not seen_up and (numbered or not tf.common_word(bare, article))):
                 common = False  # a name: "Max Factor", "in Oregon", "on Clash of Clans"
         out.append(tok.replace(bare, low, 1) if common else tok)
         prev, prev_lowered = low, common and k > 0 and low not in _FUNCTION_WORDS
     return " ".join(out)
+
+
+def _before_number(tokens: list[str]) -> bool:
+    """Whether a number follows, after capitalised words only ("Fortress 2" after "Team")."""
+    for tok in tokens:
+        if tok.isdigit():
+            return True
+        if not tok[:1].isupper() or tok.lower() in _FUNCTION_WORDS:
+            return False
+    return False
