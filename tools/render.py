@@ -653,7 +653,7 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
     is only ever a verb a step opens with: then it is the verb's button ("and tap Next": "Tap Apps.").
     A name the texts also write in lower case is none ("Search" of "Tap Search." beside "the search
     bar"; the title's "how to report a fake account" beside "Tap Report."), nor is a sentence's first
-    word, nor one word of a text in title case ("from Stable to the Next"). `titles` (a document's
+    word, nor one word of a line or a quote in title case (a heading's "from Stable to the Next"). `titles` (a document's
     title: "After the First Boot", "How to uninstall Google Chrome") give only words with a capital
     inside and in capitals, and their lower-case words."""
     found: dict[str, str] = {}
@@ -678,12 +678,14 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
         for m in () if titled else _TITLED_RUN.finditer(text):
             if re.search(r"\b[a-z][a-z']*,?\s+$", text[:m.start()]):  # after a lower-case word: not a sentence's start
                 found.setdefault(m.group(0).lower(), m.group(0))
-        longer = re.findall(r"[A-Za-z]{4,}", text)[1:]  # (a text in title case names none of its words:
-        headline = sum(w[0].isupper() for w in longer) * 2 > len(longer)  # "from One Stable ... to the Next")
-        for m in () if titled or headline else _TITLED.finditer(text):
-            before = re.search(r"(?<![\w'’-])([a-z][a-z']*),?[ \t]+$", text[:m.start()])  # on its line
-            if before and m.group(0).lower() not in _SHOUTED:
-                single.setdefault(m.group(0).lower(), (m.group(0), set()))[1].add(before.group(1))
+        for line in () if titled else re.split(r"[\n\"“”]", text):  # a line, or what it quotes
+            longer = re.findall(r"[A-Za-z]{4,}", line)[1:]  # (a line in title case names none of its words:
+            if sum(w[0].isupper() for w in longer) * 2 > len(longer):  # "from One Stable ... to the Next")
+                continue
+            for m in _TITLED.finditer(line):
+                before = re.search(r"(?<![\w'’-])([a-z][a-z']*),?[ \t]+$", line[:m.start()])
+                if before and m.group(0).lower() not in _SHOUTED:
+                    single.setdefault(m.group(0).lower(), (m.group(0), set()))[1].add(before.group(1))
         openers.update(w.lower() for w in re.findall(r"(?:^|[.!?:]\s)\s*([A-Za-z]+)", text, re.M))
         lowered.update(w for w in re.findall(r"(?<![\w@./\\-])[a-z][a-z0-9]*(?:[ ][a-z][a-z0-9]*)*", text))
     for low, (word, before) in single.items():
