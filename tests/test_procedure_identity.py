@@ -213,3 +213,25 @@ def test_a_name_the_text_writes_with_capitals_is_said_so() -> None:
     said = [m.get("content") or "" for traj in trajectories for m in traj.messages if m["role"] in ("user", "assistant")]
     assert not [s for s in said if re.search(r"\biphones?\b|\bapple ID\b", s)], said
     assert any("Apple ID password" in s for s in said) and any("iPhone" in s for s in said)
+
+
+CHROME = ("How to Uninstall Google Chrome - On Android\n1. Open your Android's Settings.\n2. Tap Apps.\n"
+          "3. Find and select Chrome.\n4. Tap UNINSTALL.\n5. Tap UNINSTALL when prompted.")
+
+
+def test_a_program_the_title_names_is_the_record_by_its_name() -> None:
+    """"How to Uninstall Google Chrome": the record was the steps' settings ("This is for your
+    setting"); it is the customer's program, which goes by the name the title gives it."""
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id="chrome", title="How to Uninstall Google Chrome - On Android", text=CHROME), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    entity = domain.entities[0]
+    assert entity.name == "programs", entity.name
+    assert [f.values for f in entity.fields if f.name == "program_name"] == [["Google Chrome"]], entity.fields
+    _, trajectories = _verified_rollouts(compile_domain(domain), 6)
+    said = [m.get("content") or "" for traj in trajectories for m in traj.messages if m["role"] == "assistant"]
+    assert any("program Google Chrome" in s for s in said) and not any(re.search(r"\bsettings?\b", s) for s in said), said
+    # a title that counts a thing, or names none, keeps its thing ("Update Your Browser": browsers)
+    browser = OfflineExtractor(archetypes=False).extract(
+        Document(id="browser", title="How to Update Your Browser", text="1. Open the browser.\n2. Click Update."), RELEVANT)
+    assert isinstance(browser, Domain) and browser.entities[0].name == "browsers", browser
