@@ -481,6 +481,22 @@ def test_a_button_named_without_markup_names_the_action() -> None:
     assert not by_step[1].name.startswith("settings") and "selected" not in json.dumps(domain.model_dump(by_alias=True))
 
 
+def test_a_menu_item_pressed_names_no_action() -> None:
+    """"Click Update & Security." opens a menu's item: it left the record 'updated' on the way to
+    turning the protection on (a menu item's first word is no verb of the step); "Tap Save & Close"
+    still saves."""
+    text = ("# How to Turn On Windows Defender\n\n1. Open Settings.\n2. Click Update & Security.\n"
+            "3. Click the Windows Security tab.\n4. Turn on the real-time protection.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="x", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    dumped = json.dumps(domain.model_dump(by_alias=True))
+    assert "updated" not in dumped and not any(t.name.startswith("update") for t in domain.tools), \
+        [t.name for t in domain.tools]
+    text = "# Edit a note\n\n1. Open the note.\n2. Type your changes.\n3. Tap Save & Close.\n"
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="y", text=text), RELEVANT)
+    assert isinstance(domain, Domain) and "'saved'" in json.dumps(domain.model_dump(by_alias=True)), domain
+
+
 STOP_PAYMENT = ("# How do I stop a recurring payment?\n\n## Cancel the schedule\n\n"
                 "- Open the scheduled payment and choose Cancel.\n- Confirm the cancellation to stop future payments.\n\n"
                 "## Timing considerations\n\n- If you cancel close to the scheduled time, the next payment may still "
