@@ -181,7 +181,7 @@ class FieldRules:
             # not another word: a car is no card)
             full = [w for i in self.infos for w in i.object_words[-1:]
                     if len(w) >= len(thing) + 4 and w.startswith(thing) and tf.known_word(w)]
-            return min(full) if full else thing
+            return min(full) if full else self._made_thing(title, thing)
         score: Counter[str] = Counter()
         for info in self.infos:
             weight = 3 if info.kind == "write" else 1
@@ -222,6 +222,20 @@ class FieldRules:
         if heads:
             return _ident(max(heads, key=lambda n: (heads[n], n)), 24)
         return "request"
+
+    def _made_thing(self, title: str, thing: str) -> str:
+        """What "Make Your X V ..." acts on: a word after the thing made that the steps never say
+        is the verb it is made to do ("Make Your Mobile Phone Number Appear As a Private Number":
+        appears), and the thing is the last word before it the steps say after a determiner ("make
+        your number private": numbers)."""
+        words = re.findall(r"[a-z]+", _HOW_TO.sub("", title).partition(" - ")[0].lower())
+        if len(words) < 3 or words[0] != "make" or words[1] not in _DETERMINERS or thing not in words:
+            return thing
+        body = self.text.replace(self.doc.title or "", " ").lower()
+        if re.search(rf"\b{thing}", body):
+            return thing
+        said = [w for w in words[2:words.index(thing)] if re.search(rf"\b(?:the|an?|your|my)\s+(?:\w+\s+)?{w}\b", body)]
+        return _ident(said[-1], 24) if said else thing
 
     # ---------------------------------------------------------------- fields
 
