@@ -197,12 +197,13 @@ def test_a_name_the_text_writes_with_capitals_is_said_so() -> None:
         == "Right, hack LanSchool on my iPhone."
     # one capitalised word after a lower-case word is a name ("your Android", "the Avogadro"), not a
     # step verb's button ("and tap Next"), nor a word the title says in lower case ("Tap Report.")
-    names = text_names(["Open your Android's settings.", "Wait for the Avogadro to show up.", "Enter it and tap Next.",
+    names = text_names(["Open your Android's settings.", "Wait for the Avogadro to show up.", "Find the Twitch app in Applications.", "Enter it and tap Next.",
                         "Tap Apps.", "Tap Report.", "Click the Recover button.", "Tap Services or More Settings.",
                         "by the following:\n\n    Compile and install it.", "6.7. Upgrading from Stable to the Next\n\nOne of the best-known features of the system is this.",
                         "See the section “Going from Stable to the Next” of the book."],
                        titles=["How to recover and report files"])
-    assert names == {"android": "Android", "avogadro": "Avogadro", "more settings": "More Settings"}, names
+    assert names == {"android": "Android", "avogadro": "Avogadro", "twitch": "Twitch", "applications": "Applications",
+                     "more settings": "More Settings"}, names
     assert cased("This is for your android and the avogadro. Next, tap next.", names) \
         == "This is for your Android and the Avogadro. Next, tap next."
     domain = OfflineExtractor(archetypes=False).extract(

@@ -638,6 +638,8 @@ _CAPITALS = re.compile(r"(?<![\w@./\\-])(?:[A-Z]{2,3}s?|[A-Z]{2,5}\d{1,2})(?![\w
 _TITLED_RUN = re.compile(r"(?<![\w@./\\-])[A-Z][A-Za-z0-9]*(?:[ ][A-Z][A-Za-z0-9]*)+(?![\w@\\-])")
 #: one capitalised word ("the Avogadro", "your Android's"; its lower-case word before it is found apart)
 _TITLED = re.compile(r"(?<![\w@./\\'’-])[A-Z][a-z]{2,}(?![\w@&\\-])(?![ ][A-Z])")
+#: the words of three letters or more a title writes in lower case ("Upgrading from One ... to the Next")
+_TITLE_MINOR = frozenset("the and but for nor from with into onto via per".split())
 _DETERMINERS = frozenset("the a an your my our their his her its this that these those some any".split())
 #: short words in capitals that are a button's word or a shout, not a name ("Click OK", "AT&T")
 _SHOUTED = frozenset("ok on off no yes all and or the not new add end out top get set run see use tap "
@@ -679,9 +681,9 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
             if re.search(r"\b[a-z][a-z']*,?\s+$", text[:m.start()]):  # after a lower-case word: not a sentence's start
                 found.setdefault(m.group(0).lower(), m.group(0))
         for line in () if titled else re.split(r"[\n\"“”]", text):  # a line, or what it quotes
-            longer = re.findall(r"[A-Za-z]{4,}", line)[1:]  # (a line in title case names none of its words:
-            if sum(w[0].isupper() for w in longer) * 2 > len(longer):  # "from One Stable ... to the Next")
-                continue
+            words = [w for w in re.findall(r"[A-Za-z]{3,}", line)[1:] if w not in _TITLE_MINOR]
+            if words and all(w[0].isupper() for w in words):  # (a line in title case names none of its
+                continue  # words: "from One Stable Distribution to the Next")
             for m in _TITLED.finditer(line):
                 before = re.search(r"(?<![\w'’-])([a-z][a-z']*),?[ \t]+$", line[:m.start()])
                 if before and m.group(0).lower() not in _SHOUTED:
