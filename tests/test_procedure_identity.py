@@ -200,7 +200,8 @@ def test_a_name_the_text_writes_with_capitals_is_said_so() -> None:
     names = text_names(["Open your Android's settings.", "Wait for the Avogadro to show up.", "Find the Twitch app in Applications.", "Enter it and tap Next.",
                         "Tap Apps.", "Tap Report.", "Click the Recover button.", "Tap Services or More Settings.",
                         "by the following:\n\n    Compile and install it.", "6.7. Upgrading from Stable to the Next\n\nOne of the best-known features of the system is this.",
-                        "See the section “Going from Stable to the Next” of the book."],
+                        "See the section “Going from Stable to the Next” of the book.",
+                        "[Pull up Account] (interaction): ask for the order.", "Questions on billing, Refund times."],
                        titles=["How to recover and report files"])
     assert names == {"android": "Android", "avogadro": "Avogadro", "twitch": "Twitch", "applications": "Applications",
                      "more settings": "More Settings"}, names

@@ -680,12 +680,12 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
         for m in () if titled else _TITLED_RUN.finditer(text):
             if re.search(r"\b[a-z][a-z']*,?\s+$", text[:m.start()]):  # after a lower-case word: not a sentence's start
                 found.setdefault(m.group(0).lower(), m.group(0))
-        for line in () if titled else re.split(r"[\n\"“”]", text):  # a line, or what it quotes
+        for line in () if titled else re.split(r"[\n\"“”\[\]*]", text):  # a line, or what it quotes or marks
             words = [w for w in re.findall(r"[A-Za-z]{3,}", line)[1:] if w not in _TITLE_MINOR]
             if words and all(w[0].isupper() for w in words):  # (a line in title case names none of its
                 continue  # words: "from One Stable Distribution to the Next")
             for m in _TITLED.finditer(line):
-                before = re.search(r"(?<![\w'’-])([a-z][a-z']*),?[ \t]+$", line[:m.start()])
+                before = re.search(r"(?<![\w'’-])([a-z][a-z']*)[ \t]+$", line[:m.start()])  # (not a list's item)
                 if before and m.group(0).lower() not in _SHOUTED:
                     single.setdefault(m.group(0).lower(), (m.group(0), set()))[1].add(before.group(1))
         openers.update(w.lower() for w in re.findall(r"(?:^|[.!?:]\s)\s*([A-Za-z]+)", text, re.M))
