@@ -201,10 +201,11 @@ def test_a_name_the_text_writes_with_capitals_is_said_so() -> None:
                         "Tap Apps.", "Tap Report.", "Click the Recover button.", "Tap Services or More Settings.",
                         "by the following:\n\n    Compile and install it.", "6.7. Upgrading from Stable to the Next\n\nOne of the best-known features of the system is this.",
                         "See the section “Going from Stable to the Next” of the book.",
-                        "[Pull up Account] (interaction): ask for the order.", "Questions on billing, Refund times."],
+                        "[Pull up Account] (interaction): ask for the order.", "Questions on billing, Refund times.",
+                        "Go to Rewards in your account and select Redeem.", "Status should display Active."],
                        titles=["How to recover and report files"])
     assert names == {"android": "Android", "avogadro": "Avogadro", "twitch": "Twitch", "applications": "Applications",
-                     "more settings": "More Settings"}, names
+                     "rewards": "Rewards", "more settings": "More Settings"}, names
     assert cased("This is for your android and the avogadro. Next, tap next.", names) \
         == "This is for your Android and the Avogadro. Next, tap next."
     domain = OfflineExtractor(archetypes=False).extract(

@@ -638,6 +638,8 @@ _CAPITALS = re.compile(r"(?<![\w@./\\-])(?:[A-Z]{2,3}s?|[A-Z]{2,5}\d{1,2})(?![\w
 _TITLED_RUN = re.compile(r"(?<![\w@./\\-])[A-Z][A-Za-z0-9]*(?:[ ][A-Z][A-Za-z0-9]*)+(?![\w@\\-])")
 #: one capitalised word ("the Avogadro", "your Android's"; its lower-case word before it is found apart)
 _TITLED = re.compile(r"(?<![\w@./\\'’-])[A-Z][a-z]{2,}(?![\w@&\\-])(?![ ][A-Z])")
+#: words a verb follows, so the word after it is one ("and select Redeem", "should display Active")
+_BEFORE_VERB = frozenset("and then or to should will can must please also just".split())
 #: the words of three letters or more a title writes in lower case ("Upgrading from One ... to the Next")
 _TITLE_MINOR = frozenset("the and but for nor from with into onto via per".split())
 _DETERMINERS = frozenset("the a an your my our their his her its this that these those some any".split())
@@ -652,7 +654,8 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
     "ssd" -> "SSD"; "your DVDs": "dvd" too; not a button's "Tap DONE."), and two or more capitalised words in a row after a
     word in lower case ("your Apple ID password": "apple id" -> "Apple ID"; "the App Store"), and
     one capitalised word after a word in lower case ("your Android", "the Avogadro") unless that word
-    is only ever a verb a step opens with: then it is the verb's button ("and tap Next": "Tap Apps.").
+    is only ever a verb, one a step opens with ("and tap Next" beside "Tap Apps.") or one after "and",
+    "to", "should" ("and select Redeem"): then it is the verb's button or a value on a screen.
     A name the texts also write in lower case is none ("Search" of "Tap Search." beside "the search
     bar"; the title's "how to report a fake account" beside "Tap Report."), nor is a sentence's first
     word, nor one word of a line or a quote in title case (a heading's "from Stable to the Next"). `titles` (a document's
@@ -660,7 +663,7 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
     inside and in capitals, and their lower-case words."""
     found: dict[str, str] = {}
     lowered: set[str] = set()
-    single: dict[str, tuple[str, set[str]]] = {}  # a capitalised word -> it, the lower-case words before it
+    single: dict[str, tuple[str, set[tuple[str, bool]]]] = {}  # a word -> it, the word before it (a verb?)
     openers: set[str] = set()  # the words a sentence opens with: the steps' verbs ("Tap", "Select")
     titles = [t for t in titles if isinstance(t, str)]
     for text in [*titles, *texts]:
@@ -685,13 +688,16 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
             if words and all(w[0].isupper() for w in words):  # (a line in title case names none of its
                 continue  # words: "from One Stable Distribution to the Next")
             for m in _TITLED.finditer(line):
-                before = re.search(r"(?<![\w'’-])([a-z][a-z']*)[ \t]+$", line[:m.start()])  # (not a list's item)
-                if before and m.group(0).lower() not in _SHOUTED:
-                    single.setdefault(m.group(0).lower(), (m.group(0), set()))[1].add(before.group(1))
+                before = re.search(r"(?:(\w+)[ \t]+)?(?<![\w'’-])([a-z][a-z']*)[ \t]+$", line[:m.start()])
+                if before and m.group(0).lower() not in _SHOUTED:  # (after a lower-case word: no list's item)
+                    verbal = (before.group(1) or "").lower() in _BEFORE_VERB  # "and select Redeem"
+                    single.setdefault(m.group(0).lower(), (m.group(0), set()))[1].add(
+                        (before.group(2), verbal and before.group(2) not in _DETERMINERS))
         openers.update(w.lower() for w in re.findall(r"(?:^|[.!?:]\s)\s*([A-Za-z]+)", text, re.M))
         lowered.update(w for w in re.findall(r"(?<![\w@./\\-])[a-z][a-z0-9]*(?:[ ][a-z][a-z0-9]*)*", text))
     for low, (word, before) in single.items():
-        if before - (openers - _DETERMINERS):  # not only a step verb's label ("tap Next"): "the Avogadro"
+        # not only a verb's label: "the Avogadro", not "and tap Next" ("Tap Apps.": a step's verb) or "to open Settings"
+        if any(not verbal and w not in openers - _DETERMINERS for w, verbal in before):
             found.setdefault(low, word)
     words = {w for phrase in lowered for w in phrase.split(" ")}
     return {k: v for k, v in found.items()
