@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 _MONEY = re.compile(r"amount|price|balance|limit|fee|total|refund|cost|payment|charge|fare|deposit|salary|income|"
@@ -658,9 +659,9 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
     "to", "should" ("and select Redeem"): then it is the verb's button or a value on a screen.
     A name the texts also write in lower case is none ("Search" of "Tap Search." beside "the search
     bar"; the title's "how to report a fake account" beside "Tap Report."), nor is a sentence's first
-    word, nor one word of a line or a quote in title case (a heading's "from Stable to the Next"). `titles` (a document's
-    title: "After the First Boot", "How to uninstall Google Chrome") give only words with a capital
-    inside and in capitals, and their lower-case words."""
+    word, nor one word of a line or a quote in title case (a heading's "from Stable to the Next").
+    `titles` (a document's title: "After the First Boot", "How to uninstall Google Chrome") give only
+    words with a capital inside and in capitals, and their lower-case words."""
     found: dict[str, str] = {}
     lowered: set[str] = set()
     single: dict[str, tuple[str, set[tuple[str, bool]]]] = {}  # a word -> it, the word before it (a verb?)
@@ -683,16 +684,8 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
         for m in () if titled else _TITLED_RUN.finditer(text):
             if re.search(r"\b[a-z][a-z']*,?\s+$", text[:m.start()]):  # after a lower-case word: not a sentence's start
                 found.setdefault(m.group(0).lower(), m.group(0))
-        for line in () if titled else re.split(r"[\n\"“”\[\]*]", text):  # a line, or what it quotes or marks
-            words = [w for w in re.findall(r"[A-Za-z]{3,}", line)[1:] if w not in _TITLE_MINOR]
-            if words and all(w[0].isupper() for w in words):  # (a line in title case names none of its
-                continue  # words: "from One Stable Distribution to the Next")
-            for m in _TITLED.finditer(line):
-                before = re.search(r"(?:(\w+)[ \t]+)?(?<![\w'’-])([a-z][a-z']*)[ \t]+$", line[:m.start()])
-                if before and m.group(0).lower() not in _SHOUTED:  # (after a lower-case word: no list's item)
-                    verbal = (before.group(1) or "").lower() in _BEFORE_VERB  # "and select Redeem"
-                    single.setdefault(m.group(0).lower(), (m.group(0), set()))[1].add(
-                        (before.group(2), verbal and before.group(2) not in _DETERMINERS))
+        for word, before, verbal in () if titled else _single_words(text):
+            single.setdefault(word.lower(), (word, set()))[1].add((before, verbal))
         openers.update(w.lower() for w in re.findall(r"(?:^|[.!?:]\s)\s*([A-Za-z]+)", text, re.M))
         lowered.update(w for w in re.findall(r"(?<![\w@./\\-])[a-z][a-z0-9]*(?:[ ][a-z][a-z0-9]*)*", text))
     for low, (word, before) in single.items():
@@ -702,6 +695,22 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
     words = {w for phrase in lowered for w in phrase.split(" ")}
     return {k: v for k, v in found.items()
             if (k not in words if " " not in k else not any(k in p for p in lowered)) and not v.islower()}
+
+
+def _single_words(text: str) -> Iterator[tuple[str, str, bool]]:
+    """Each capitalised word of `text` after a lower-case word on its line (not a list's item: "billing,
+    Refund times"), with that word and whether a verb's word goes before it ("and select Redeem");
+    none in a line, a quote or a marked label in title case ("from One Stable Distribution to the
+    Next", "[Pull up Account]")."""
+    for line in re.split(r"[\n\"“”\[\]*]", text):
+        words = [w for w in re.findall(r"[A-Za-z]{3,}", line)[1:] if w not in _TITLE_MINOR]
+        if words and all(w[0].isupper() for w in words):
+            continue
+        for m in _TITLED.finditer(line):
+            before = re.search(r"(?:(\w+)[ \t]+)?(?<![\w'’-])([a-z][a-z']*)[ \t]+$", line[:m.start()])
+            if before and m.group(0).lower() not in _SHOUTED:
+                verbal = (before.group(1) or "").lower() in _BEFORE_VERB and before.group(2) not in _DETERMINERS
+                yield m.group(0), before.group(2), verbal
 
 
 def domain_names(domain: Any) -> dict[str, str]:
