@@ -309,6 +309,10 @@ def test_the_record_is_the_thing_a_how_to_title_counts() -> None:
     # a verb a determiner follows, an inflected word after the noun, and the verb before it are no thing
     assert _title_object("How to Force Eject a Disc Stuck in Your Xbox 360", counted=True) == "disc"
     assert _title_object("How to Make Your Computer Run Faster", counted=True) == "computer"
+    # ... and a verb after the thing made that the steps never say ("appears"): the thing they say
+    phone = "1. Dial 611.\n2. Talk to a representative.\n3. Ask the representative to make your number private.\n"
+    assert _procedure(phone, "How to Make Your Mobile Phone Number Appear As a Private Number").entities[0].name \
+        == "numbers"
     # the one thing a thing has names the thing; a comma, a quote or "using" ends the phrase
     assert _title_object("How to Determine the Fair Market Value of a Vehicle", counted=True) == "vehicle"
     assert _title_object('How to Pass Hitman Contracts "Asylum Aftermath"', counted=True) == "contract"
@@ -326,7 +330,7 @@ def test_a_steps_modifier_is_no_record_unless_its_head_is_a_part() -> None:
     assert _procedure(text, "Formatting").entities[0].name != "lines"
     text = ("1. Open your Applications folder.\n2. Find the Twitch app in Applications.\n"
             "3. Drag the Twitch icon to the Trash.\n")
-    assert _procedure(text, "How to Uninstall Twitch on PC or Mac").entities[0].name == "applications"
+    assert _procedure(text, "Cleaning up").entities[0].name == "applications"
 
 
 def test_a_section_number_is_not_said() -> None:
@@ -479,6 +483,22 @@ def test_a_button_named_without_markup_names_the_action() -> None:
     assert by_step[2].name == "extend_rental" and by_step[2].kind == "write", by_step[2].name
     assert "'extended'" in json.dumps([s.model_dump(by_alias=True) for s in by_step[2].effect])
     assert not by_step[1].name.startswith("settings") and "selected" not in json.dumps(domain.model_dump(by_alias=True))
+
+
+def test_a_menu_item_pressed_names_no_action() -> None:
+    """"Click Update & Security." opens a menu's item: it left the record 'updated' on the way to
+    turning the protection on (a menu item's first word is no verb of the step); "Tap Save & Close"
+    still saves."""
+    text = ("# How to Turn On Windows Defender\n\n1. Open Settings.\n2. Click Update & Security.\n"
+            "3. Click the Windows Security tab.\n4. Turn on the real-time protection.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="x", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    dumped = json.dumps(domain.model_dump(by_alias=True))
+    assert "updated" not in dumped and not any(t.name.startswith("update") for t in domain.tools), \
+        [t.name for t in domain.tools]
+    text = "# Edit a note\n\n1. Open the note.\n2. Type your changes.\n3. Tap Save & Close.\n"
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="y", text=text), RELEVANT)
+    assert isinstance(domain, Domain) and "'saved'" in json.dumps(domain.model_dump(by_alias=True)), domain
 
 
 STOP_PAYMENT = ("# How do I stop a recurring payment?\n\n## Cancel the schedule\n\n"

@@ -195,6 +195,19 @@ def test_a_name_the_text_writes_with_capitals_is_said_so() -> None:
     assert names == {"lanschool": "LanSchool"}, names
     assert cased("Right, hack Lanschool on my iphone.", {**names, "iphone": "iPhone", "right": "RIGHT"}) \
         == "Right, hack LanSchool on my iPhone."
+    # one capitalised word after a lower-case word is a name ("your Android", "the Avogadro"), not a
+    # step verb's button ("and tap Next"), nor a word the title says in lower case ("Tap Report.")
+    names = text_names(["Open your Android's settings.", "Wait for the Avogadro to show up.", "Find the Twitch app in Applications.", "Enter it and tap Next.",
+                        "Tap Apps.", "Tap Report.", "Click the Recover button.", "Tap Services or More Settings.",
+                        "by the following:\n\n    Compile and install it.", "6.7. Upgrading from Stable to the Next\n\nOne of the best-known features of the system is this.",
+                        "See the section “Going from Stable to the Next” of the book.",
+                        "[Pull up Account] (interaction): ask for the order.", "Questions on billing, Refund times.",
+                        "Go to Rewards in your account and select Redeem.", "Status should display Active."],
+                       titles=["How to recover and report files"])
+    assert names == {"android": "Android", "avogadro": "Avogadro", "twitch": "Twitch", "applications": "Applications",
+                     "rewards": "Rewards", "more settings": "More Settings"}, names
+    assert cased("This is for your android and the avogadro. Next, tap next.", names) \
+        == "This is for your Android and the Avogadro. Next, tap next."
     domain = OfflineExtractor(archetypes=False).extract(
         Document(id="iphone", title="How to Print from Your iPhone Using a Printing App", text=IPHONE), RELEVANT)
     assert isinstance(domain, Domain), domain
@@ -203,3 +216,25 @@ def test_a_name_the_text_writes_with_capitals_is_said_so() -> None:
     said = [m.get("content") or "" for traj in trajectories for m in traj.messages if m["role"] in ("user", "assistant")]
     assert not [s for s in said if re.search(r"\biphones?\b|\bapple ID\b", s)], said
     assert any("Apple ID password" in s for s in said) and any("iPhone" in s for s in said)
+
+
+CHROME = ("How to Uninstall Google Chrome - On Android\n1. Open your Android's Settings.\n2. Tap Apps.\n"
+          "3. Find and select Chrome.\n4. Tap UNINSTALL.\n5. Tap UNINSTALL when prompted.")
+
+
+def test_a_program_the_title_names_is_the_record_by_its_name() -> None:
+    """"How to Uninstall Google Chrome": the record was the steps' settings ("This is for your
+    setting"); it is the customer's program, which goes by the name the title gives it."""
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id="chrome", title="How to Uninstall Google Chrome - On Android", text=CHROME), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    entity = domain.entities[0]
+    assert entity.name == "programs", entity.name
+    assert [f.values for f in entity.fields if f.name == "program_name"] == [["Google Chrome"]], entity.fields
+    _, trajectories = _verified_rollouts(compile_domain(domain), 6)
+    said = [m.get("content") or "" for traj in trajectories for m in traj.messages if m["role"] == "assistant"]
+    assert any("program Google Chrome" in s for s in said) and not any(re.search(r"\bsettings?\b", s) for s in said), said
+    # a title that counts a thing, or names none, keeps its thing ("Update Your Browser": browsers)
+    browser = OfflineExtractor(archetypes=False).extract(
+        Document(id="browser", title="How to Update Your Browser", text="1. Open the browser.\n2. Click Update."), RELEVANT)
+    assert isinstance(browser, Domain) and browser.entities[0].name == "browsers", browser

@@ -46,6 +46,17 @@ def test_a_subtitle_saying_how_is_kept_and_names_keep_their_capitals() -> None:
     assert plain_title("How to Recover a Lost Village - By Logging in", "Log in.") == "recover a lost village by logging in"
 
 
+def test_a_name_after_a_blanked_picture_or_before_a_number_keeps_its_capital() -> None:
+    """"uninstall Google chrome": a picture the text leaves blank before "Chrome." was read as a
+    line's start, so the name counted for nothing; "raise your xbox 360 Gamerscore", "team Fortress 2": a
+    word the text never says, after "your", read as a common noun though a model number follows."""
+    text = "1. Open your phone's settings.\n2. Find and select " + " " * 40 + "Chrome.\n3. Tap Uninstall."
+    assert plain_title("How to Uninstall Google Chrome - On Android", text) == "uninstall Google Chrome"
+    assert plain_title("How to Raise Your Xbox 360 Gamerscore", "Get a high Gamerscore.") \
+        == "raise your Xbox 360 Gamerscore"
+    assert plain_title("How to Use a Mic in Team Fortress 2", "Press V.") == "use a mic in Team Fortress 2"
+
+
 def test_a_tool_is_named_by_its_steps_verb_and_object() -> None:
     """No adverb, modal, relative clause's verb, placeholder or letter in a name, and a repeated
     name told apart by the step's own words before a number (they were `easily_green_button`,
@@ -80,6 +91,10 @@ def test_a_how_to_title_is_said_plainly_in_the_service_prompt() -> None:
     assert _what_about(said_title(title)) == "Customers come to you about things like blocking a website with an internet filter."
     long = "How to take legal action as a victim of violence at a bar near your home"
     assert _what_about(long).startswith("Customers come to you about things like")
+    # a title said plainly keeps its names ("uninstalling google chrome": two capitalised words of three
+    # read as title case), a title in title case is lowered
+    assert _what_about("How to uninstall Google Chrome") == "Customers come to you about things like uninstalling Google Chrome."
+    assert _what_about("How to Open a Checking Account") == "Customers come to you about things like opening a checking account."
 
 VALUES = ("How to Block a Website with an Internet Filter\n"
           "1. Download the filter and install it on your computer.\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 _MONEY = re.compile(r"amount|price|balance|limit|fee|total|refund|cost|payment|charge|fare|deposit|salary|income|"
@@ -633,11 +634,13 @@ def gerund(verb: str) -> str:
 
 
 def sentence_case(title: str) -> str:
-    """"Opening Personal Checking Accounts" -> "opening personal checking accounts" (acronyms kept)."""
+    """"Opening Personal Checking Accounts" -> "opening personal checking accounts" (acronyms kept);
+    a phrase whose first word is in lower case is no title ("uninstall Google Chrome" keeps its names)."""
     words = title.split()
     parts = [p for w in words for p in (w.split("-") if w[:1].isalpha() else ())]  # "6-Month" counts for neither
     lettered = [p for p in parts if p[:1].isalpha()]  # "Split-the-Bill": three, two of them capitalised
-    titled = len(lettered) > 1 and sum(p[:1].isupper() for p in lettered) * 2 > len(lettered)
+    titled = len(lettered) > 1 and sum(p[:1].isupper() for p in lettered) * 2 > len(lettered) \
+        and not (words[0].isalpha() and words[0].islower())
     if not titled:
         return title[:1].lower() + title[1:] if title[1:2].islower() else title
     return " ".join(w if w.isupper() else w.lower() for w in words)
@@ -651,6 +654,13 @@ _MIXED = re.compile(r"(?<![\w@./\\-])(?:[a-z]+[A-Z]|[A-Z][a-z]+[A-Z])[A-Za-z]*(?
 _CAPITALS = re.compile(r"(?<![\w@./\\-])(?:[A-Z]{2,3}s?|[A-Z]{2,5}\d{1,2})(?![\w@&\\-])")
 #: capitalised words in a row ("your Apple ID password", "the App Store", "Google Books")
 _TITLED_RUN = re.compile(r"(?<![\w@./\\-])[A-Z][A-Za-z0-9]*(?:[ ][A-Z][A-Za-z0-9]*)+(?![\w@\\-])")
+#: one capitalised word ("the Avogadro", "your Android's"; its lower-case word before it is found apart)
+_TITLED = re.compile(r"(?<![\w@./\\'’-])[A-Z][a-z]{2,}(?![\w@&\\-])(?![ ][A-Z])")
+#: words a verb follows, so the word after it is one ("and select Redeem", "should display Active")
+_BEFORE_VERB = frozenset("and then or to should will can must please also just".split())
+#: the words of three letters or more a title writes in lower case ("Upgrading from One ... to the Next")
+_TITLE_MINOR = frozenset("the and but for nor from with into onto via per".split())
+_DETERMINERS = frozenset("the a an your my our their his her its this that these those some any".split())
 #: short words in capitals that are a button's word or a shout, not a name ("Click OK", "AT&T")
 _SHOUTED = frozenset("ok on off no yes all and or the not new add end out top get set run see use tap "
                      "go to in it is my at of up us an as be by do he if me so we am".split())
@@ -660,13 +670,19 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
     """The names the texts write with capitals, keyed by their lower case: a word with a capital
     inside it ("iphone" -> "iPhone"), a word in capitals beside a word in lower case ("an SSD in":
     "ssd" -> "SSD"; "your DVDs": "dvd" too; not a button's "Tap DONE."), and two or more capitalised words in a row after a
-    word in lower case ("your Apple ID password": "apple id" -> "Apple ID"; "the App Store"). A name
-    the texts also write in lower case is none ("Search" of "Tap Search." beside "the search bar"),
-    nor is a sentence's first word. A single capitalised word is left alone: without a dictionary
-    "Android" cannot be told from a button's "Search". `titles` (a document's title, in title case:
-    "After the First Boot") give only words with a capital inside and in capitals."""
+    word in lower case ("your Apple ID password": "apple id" -> "Apple ID"; "the App Store"), and
+    one capitalised word after a word in lower case ("your Android", "the Avogadro") unless that word
+    is only ever a verb, one a step opens with ("and tap Next" beside "Tap Apps.") or one after "and",
+    "to", "should" ("and select Redeem"): then it is the verb's button or a value on a screen.
+    A name the texts also write in lower case is none ("Search" of "Tap Search." beside "the search
+    bar"; the title's "how to report a fake account" beside "Tap Report."), nor is a sentence's first
+    word, nor one word of a line or a quote in title case (a heading's "from Stable to the Next").
+    `titles` (a document's title: "After the First Boot", "How to uninstall Google Chrome") give only
+    words with a capital inside and in capitals, and their lower-case words."""
     found: dict[str, str] = {}
     lowered: set[str] = set()
+    single: dict[str, tuple[str, set[tuple[str, bool]]]] = {}  # a word -> it, the word before it (a verb?)
+    openers: set[str] = set()  # the words a sentence opens with: the steps' verbs ("Tap", "Select")
     titles = [t for t in titles if isinstance(t, str)]
     for text in [*titles, *texts]:
         if not isinstance(text, str) or not text:
@@ -685,10 +701,33 @@ def text_names(texts: Any, titles: Any = ()) -> dict[str, str]:
         for m in () if titled else _TITLED_RUN.finditer(text):
             if re.search(r"\b[a-z][a-z']*,?\s+$", text[:m.start()]):  # after a lower-case word: not a sentence's start
                 found.setdefault(m.group(0).lower(), m.group(0))
+        for word, before, verbal in () if titled else _single_words(text):
+            single.setdefault(word.lower(), (word, set()))[1].add((before, verbal))
+        openers.update(w.lower() for w in re.findall(r"(?:^|[.!?:]\s)\s*([A-Za-z]+)", text, re.M))
         lowered.update(w for w in re.findall(r"(?<![\w@./\\-])[a-z][a-z0-9]*(?:[ ][a-z][a-z0-9]*)*", text))
+    for low, (word, before) in single.items():
+        # not only a verb's label: "the Avogadro", not "and tap Next" ("Tap Apps.": a step's verb) or "to open Settings"
+        if any(not verbal and w not in openers - _DETERMINERS for w, verbal in before):
+            found.setdefault(low, word)
     words = {w for phrase in lowered for w in phrase.split(" ")}
     return {k: v for k, v in found.items()
             if (k not in words if " " not in k else not any(k in p for p in lowered)) and not v.islower()}
+
+
+def _single_words(text: str) -> Iterator[tuple[str, str, bool]]:
+    """Each capitalised word of `text` after a lower-case word on its line (not a list's item: "billing,
+    Refund times"), with that word and whether a verb's word goes before it ("and select Redeem");
+    none in a line, a quote or a marked label in title case ("from One Stable Distribution to the
+    Next", "[Pull up Account]")."""
+    for line in re.split(r"[\n\"“”\[\]*]", text):
+        words = [w for w in re.findall(r"[A-Za-z]{3,}", line)[1:] if w not in _TITLE_MINOR]
+        if words and all(w[0].isupper() for w in words):
+            continue
+        for m in _TITLED.finditer(line):
+            before = re.search(r"(?:(\w+)[ \t]+)?(?<![\w'’-])([a-z][a-z']*)[ \t]+$", line[:m.start()])
+            if before and m.group(0).lower() not in _SHOUTED:
+                verbal = (before.group(1) or "").lower() in _BEFORE_VERB and before.group(2) not in _DETERMINERS
+                yield m.group(0), before.group(2), verbal
 
 
 def domain_names(domain: Any) -> dict[str, str]:

@@ -107,6 +107,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.settings: dict[int, str] = {}  # step -> the setting it changes to a value the user chooses
         self.given: dict[str, Given] = {}   # field -> the value a step names that the user supplies
         self.own_name: str | None = None    # the record's own name field (`_own_name`)
+        self.program: str | None = None     # the program the title names (`title_program`)
         self.spans: list[tuple[int, int]] = []
 
     def build(self) -> Domain | Rejection:
@@ -127,7 +128,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
 
     def _name_entity(self) -> None:
         """The entity's noun, table, key and id pattern (the text's own code, else PREFIX-#####)."""
-        self.noun = self.entity_noun()
+        self.program = self.title_program()
+        self.noun = "program" if self.program else self.entity_noun()
         self.table = _ident(plural(self.noun), 40)
         self.pk = f"{_ident(self.noun, 30)}_id"
         prefix = re.sub(r"[^A-Z]", "", self.noun.upper())[:3] or "ID"
@@ -584,11 +586,18 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         """The field a thing known by its name is called by (`tools.kinds.NAMED_BY`: a package's
         name, a file's, a server's host name), made once: each record's its own, realistic of its
         kind, so the assistant and the customer speak of "package coturn", never of the record's
-        number. None for the customer's own things (found through them by email), or where the
-        text's own field of that name is there already."""
+        number; a program the title names by its name goes by that name ("program Google Chrome").
+        None for the customer's own things (found through them by email), or where the text's own
+        field of that name is there already."""
         kind = NAMED_BY.get(self.noun)
         name = f"{self.noun}_name"
-        if kind is not None and name not in self.fields and self.own_name is None:
+        if name in self.fields or self.own_name is not None:
+            return self.own_name
+        if self.program:  # the customer's copy of the program the title names ("Google Chrome")
+            self.fields[name] = _Field({"name": name, "type": "string", "values": [self.program],
+                                        "description": f"the {self.noun}'s name"})
+            self.own_name = name
+        elif kind is not None:
             self.fields[name] = _Field({"name": name, "type": "string", "unique": True, **kind.spec(),
                                         "description": f"the {self.noun}'s name"})
             self.own_name = name

@@ -15,7 +15,7 @@ from .lexicon import (_ADVERBIAL, _ATTRIBUTES, _BEFORE_EVENT, _ENTITY_RANK, _EXP
     _NOT_RECORDS, _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UI_NOUNS, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
     _unique, bare_title)
 from .flag_names import flag_name
-from .procedure_values import _HOW_TO, _field_spec, _noun_weight, _shift
+from .procedure_values import _HOW_TO, _field_spec, _noun_weight, _shift, plain_title
 
 _TITLE_STOPS = frozenset("in on at for with without to from of into using when while by via and or your my a an the "
                          "yourself own".split()) | _ADVERBIAL
@@ -142,8 +142,33 @@ class _Require:
 
 
 
+#: verbs whose object, a name, is a program ("Install Internet Explorer", "Update Firefox")
+_PROGRAM_VERBS = frozenset("install uninstall reinstall update upgrade download".split())
+
+
 class FieldRules:
     """Mixin of the procedure builder: the entity noun, its fields and the conditions on them."""
+
+    def title_program(self) -> str | None:
+        """The program a how-to title installs, removes or updates by its name, as the title says
+        it plainly ("How to Uninstall Google Chrome - On Android": "Google Chrome"; "Install Swat 4":
+        "Swat 4"); None where the title counts a thing ("Download Kindle Books") or names none
+        ("Update Your Browser"). Its record is a program, not the files or settings its steps touch."""
+        title = bare_title(self.doc.title)
+        if not _HOW_TO.match(title) or _title_object(title, counted=True):
+            return None
+        words = plain_title(title, self.text).split(" ")
+        if words[0] not in _PROGRAM_VERBS:
+            return None
+        name: list[str] = []
+        for w in words[1:]:
+            bare = w.rstrip(",;:")
+            if not (bare[:1].isupper() or name and bare.isdigit()) or bare.lower() in _TITLE_STOPS:
+                break
+            name.append(bare)
+            if bare != w:
+                break
+        return " ".join(name) or None
 
     def entity_noun(self) -> str:
         """The kind of record the procedure acts on: what a how-to's title makes or acts on ("How to
@@ -156,7 +181,7 @@ class FieldRules:
             # not another word: a car is no card)
             full = [w for i in self.infos for w in i.object_words[-1:]
                     if len(w) >= len(thing) + 4 and w.startswith(thing) and tf.known_word(w)]
-            return min(full) if full else thing
+            return min(full) if full else self._made_thing(title, thing)
         score: Counter[str] = Counter()
         for info in self.infos:
             weight = 3 if info.kind == "write" else 1
@@ -197,6 +222,20 @@ class FieldRules:
         if heads:
             return _ident(max(heads, key=lambda n: (heads[n], n)), 24)
         return "request"
+
+    def _made_thing(self, title: str, thing: str) -> str:
+        """What "Make Your X V ..." acts on: a word after the thing made that the steps never say
+        is the verb it is made to do ("Make Your Mobile Phone Number Appear As a Private Number":
+        appears), and the thing is the last word before it the steps say after a determiner ("make
+        your number private": numbers)."""
+        words = re.findall(r"[a-z]+", _HOW_TO.sub("", title).partition(" - ")[0].lower())
+        if len(words) < 3 or words[0] != "make" or words[1] not in _DETERMINERS or thing not in words:
+            return thing
+        body = self.text.replace(self.doc.title or "", " ").lower()
+        if re.search(rf"\b{thing}", body):
+            return thing
+        said = [w for w in words[2:words.index(thing)] if re.search(rf"\b(?:the|an?|your|my)\s+(?:\w+\s+)?{w}\b", body)]
+        return _ident(said[-1], 24) if said else thing
 
     # ---------------------------------------------------------------- fields
 

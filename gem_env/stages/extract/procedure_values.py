@@ -239,28 +239,42 @@ def _lower_common(phrase: str, text: str) -> str:
     lower: dict[str, int] = {}
     upper: dict[str, int] = {}
     # a capitalised word counts as a name only mid-sentence (not after a full stop, a colon, a list
-    # number or at a line's start); a word counts by its lemma ("profits" for "Profit")
+    # number or at a line's start, however much space comes between: a picture left blank before
+    # "Chrome." is none); a word counts by its lemma ("profits" for "Profit")
     for m in re.finditer(r"(?<![\w'’])([A-Za-z][a-z'’]+)\b", text):
         w = m.group(1)
         key = tf.lemma(w)
         if w[0].islower():
             lower[key] = lower.get(key, 0) + 1
             continue
-        before = text[max(0, m.start() - 3):m.start()]
-        if m.start() == 0 or re.search(r"(?:^|[.!?:\n\"“(*#]|\d\.)\s*$", before):
+        before = text[:m.start()]
+        said = before.rstrip()
+        if not said or "\n" in before[len(said):] or re.search(r"(?:[.!?:\n\"“(*#]|\d\.)$", said[-3:]):
             continue
         upper[key] = upper.get(key, 0) + 1
     out: list[str] = []
     prev, prev_lowered = "", False
-    for k, tok in enumerate(phrase.split(" ")):
+    tokens = phrase.split(" ")
+    for k, tok in enumerate(tokens):
         bare = tok.strip("\"'“”‘’(),:;")
         low = bare.lower()
         common = bool(bare) and bare[:1].isupper() and bare[1:].islower()
         if common and k > 0 and low not in _FUNCTION_WORDS:  # the first word is the task's verb
             seen_low, seen_up = lower.get(tf.lemma(low), 0), upper.get(tf.lemma(low), 0)
             article = prev in _DETERMINERS or prev_lowered
-            if seen_up > seen_low or (not seen_low and not seen_up and not tf.common_word(bare, article)):
+            numbered = _before_number(tokens[k + 1:])  # a model: "Your Xbox 360", "Team Fortress 2"
+            if seen_up > seen_low or (not seen_low and not seen_up and (numbered or not tf.common_word(bare, article))):
                 common = False  # a name: "Max Factor", "in Oregon", "on Clash of Clans"
         out.append(tok.replace(bare, low, 1) if common else tok)
         prev, prev_lowered = low, common and k > 0 and low not in _FUNCTION_WORDS
     return " ".join(out)
+
+
+def _before_number(tokens: list[str]) -> bool:
+    """Whether a number follows, after capitalised words only ("Fortress 2" after "Team")."""
+    for tok in tokens:
+        if tok.isdigit():
+            return True
+        if not tok[:1].isupper() or tok.lower() in _FUNCTION_WORDS:
+            return False
+    return False

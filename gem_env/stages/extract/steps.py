@@ -98,8 +98,9 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     plain = _plain_label(body, tokens, pos) if ui and not info.tool_id and not label else None
     named = label is not None  # a button named the step: its label, not its object, says what it acts on
     if label or plain:  # "Tap **Freeze card**", "Select Extend rental": the button names the action
-        words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'‑-]*", plain or label.group("label") or label.group("b"))
-        action = tf.verb_lemma(words[0].lower()) if words else None
+        said = plain or label.group("label") or label.group("b")
+        words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'‑-]*", said)
+        action = tf.verb_lemma(words[0].lower()) if words and not _menu_item(said) else None
         if action and tf.action_kind(action) in _LABEL_ACTIONS and not _TO_SEE.search(body):
             info.verb, lk, named = action, tf.action_kind(action), True
             pressed_later = plain is not None and tokens[pos][0].lower() not in _PRESS  # "Open X and choose Cancel"
@@ -124,6 +125,14 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     if info.verb == "look" and info.particle in {"up", ""}:
         info.kind = "read"
     return info
+
+
+def _menu_item(label: str) -> bool:
+    """Whether a label names a menu's item, two things joined by "&" ("Update & Security",
+    "Privacy & Security"): its first word is no action the press carries out ('updated'), as it is
+    in "Save & Close"."""
+    m = re.match(r"\s*[A-Za-z]+\s*&\s*([A-Za-z]+)", label)
+    return m is not None and tf.verb_lemma(m.group(1)) is None
 
 
 #: pressing verbs: the status a pressed button leaves is the action it carries out, not "clicked";
