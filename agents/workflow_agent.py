@@ -898,8 +898,18 @@ class WorkflowAgent:
         their rules that a record shows (its status, a date, a count) refuses it."""
         calls = [(self.compiled.tools[s.tool].spec, p) for s in plan.steps if s.writes
                  for p, source in s.args.items() if source == ("user", key)]
+        # a write on a record of theirs under it (an item of the order: "only items from a delivered
+        # order can get a return"), judged by the rules on this record, with the one under it unknown
+        under = [(self.compiled.tools[s.tool].spec, p) for s in plan.steps if s.writes
+                 for p, source in s.args.items() if source[0] == "user" and source[1] != key and self._under(p, key)]
         return [r for r in records if all(
-            blocking_rule(spec, {p: r.get(key)}, [r], self._clock, self.records.keys) is None for spec, p in calls)]
+            blocking_rule(spec, {p: r.get(key)}, [r], self._clock, self.records.keys) is None for spec, p in calls)
+            and all(blocking_rule(spec, {p: _UNDER}, [r, {p: _UNDER, key: r.get(key)}], self._clock,
+                                  self.records.keys) is None for spec, p in under)]
+
+    def _under(self, child: str, key: str) -> bool:
+        """Whether a record named by `child` (an item) refers to one named by `key` (its order)."""
+        return any(t.pk == child and key in t.fields for t in self.compiled.tables.values())
 
     def _ask(self, missing: list[str], turn: _Turn, action: str = "", lead: bool = True) -> dict[str, Any]:
         """The question for `missing`, or giving up when it was asked and answered without it; who
@@ -1018,6 +1028,10 @@ class WorkflowAgent:
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""
         return self._guidance.about(plan.workflow, write, self.compiled.noun(plan.workflow.anchor.table), values)
+
+
+_UNDER = "\x00under"
+"""The key of a record under another that the rules are judged without (`_fitting`)."""
 
 
 def _add_ids(ids: dict[str, set[str]], values: dict[str, Any]) -> None:
