@@ -55,7 +55,7 @@ def test_an_upgrade_starts_at_once_and_a_downgrade_at_the_next_cycle():
     down = next(r for r in free if r["plan"] == "unlimited")
     sandbox = compiled.new_sandbox()
     got = sandbox.call("update_line_plan", {"line_id": down["line_id"], "plan": "basic 5gb"})
-    starts = compile_expr(f"add_months('{down['last_renewed_on']}', 1)")({}, None)
+    starts = compile_expr(f"add_days('{down['last_renewed_on']}', 30)")({}, None)  # the bills' cycle
     assert got.ok and got.value["plan"] == "unlimited" and got.value["monthly_price"] == down["monthly_price"]
     assert (got.value["pending_plan"], got.value["pending_plan_starts_on"]) == ("basic 5gb", starts) and starts > today
     after = sandbox.dump(["lines"])["lines"][down["line_id"]]
@@ -136,3 +136,25 @@ def test_a_downgrade_is_said_to_wait_before_it_is_made():
     cheap = next(r for r in _lines(compiled) if r["status"] == "active" and r["plan"] == "basic 5gb"
                  and r["plan_changed_on"] < r["last_renewed_on"])
     assert waiting_changes(spec, {"line_id": cheap["line_id"], "plan": "unlimited"}, [cheap], sb.clock, keys) == []
+
+
+def test_a_lines_cycle_starts_on_its_billing_day():
+    """A line started on November 29 whose bills come on the 29th was "last renewed on December
+    21": the cycle it is in starts on its latest billing day (when it started + k x the bills'
+    `every` days, not ahead of the clock), and a downgrade waits for the next one."""
+    import datetime as dt
+    _, domain = extract("telecom/change-your-plan.md")
+    compiled = compile_domain(domain)
+    sb = compiled.new_sandbox()
+    today = dt.date.fromisoformat(sb.clock["today"])
+    dump = sb.dump(["lines", "bills"])
+    for line in dump["lines"].values():
+        started, renewed = (dt.date.fromisoformat(line[k]) for k in ("started_on", "last_renewed_on"))
+        assert (renewed - started).days % 30 == 0 and 0 <= (today - renewed).days < 30, line
+        for bill in (b for b in dump["bills"].values() if b["line_id"] == line["line_id"]):
+            assert (dt.date.fromisoformat(bill["issued_on"]) - started).days % 30 == 0, (line, bill)
+    line = next(r for r in dump["lines"].values() if r["status"] == "active" and r["plan"] == "unlimited"
+                and r["plan_changed_on"] < r["last_renewed_on"])
+    made = sb.call("update_line_plan", {"line_id": line["line_id"], "plan": "basic 5gb"})
+    assert made.ok and made.value["pending_plan_starts_on"] == str(
+        dt.date.fromisoformat(line["last_renewed_on"]) + dt.timedelta(days=30))

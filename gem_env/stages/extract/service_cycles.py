@@ -64,8 +64,13 @@ class Cycles:
         """The cycle the record is in and when its tier last changed; where downgrades wait, the
         tier scheduled and the day it starts (none seeded)."""
         name = self._cycled()
+        today, days = shift(self.clock, 0, "date"), self._cycle_days()
+        # the day its bills are issued on (`every` days from when it started), the latest not ahead
+        on_bills = f"add_days(started_on, {days} * int(days_between(started_on, '{today}') / {days}))" \
+            if days and self._has("started_on") else None
         out = [{"name": "last_renewed_on", "type": "date",
-                "range": [shift(self.clock, -27, "date"), shift(self.clock, 0, "date")],
+                "range": [shift(self.clock, -27, "date"), today], "after": "started_on" if on_bills else None,
+                "derived": on_bills,
                 "description": "the first day of the billing cycle it is in (it renews a month on)"},
                {"name": f"{name}_changed_on", "type": "date", "after": "started_on" if self._has("started_on") else None,
                 "range": [shift(self.clock, -90, "date"), shift(self.clock, 0, "date")],
@@ -76,6 +81,15 @@ class Cycles:
                     {"name": f"pending_{name}_starts_on", "type": "date", "default": None,
                      "description": f"when the pending {name} starts"}]
         return [{k: v for k, v in f.items() if v is not None or k == "default"} for f in out]
+
+    def _cycle_days(self) -> int | None:
+        """The days of a billing cycle, as the record's bills are issued (`every` of a child's date), if fixed."""
+        return next((f["every"] for f in self.a.child_fields if isinstance(f.get("every"), int)), None)
+
+    def next_cycle(self, row: str) -> str:
+        """When the cycle after the one the record is in starts."""
+        days = self._cycle_days()
+        return f"add_days({row}.last_renewed_on, {days})" if days else f"add_months({row}.last_renewed_on, 1)"
 
     def _has(self, field: str) -> bool:
         return any(f["name"] == field for f in self.a.main_fields)
@@ -113,7 +127,7 @@ class Cycles:
         tiers = self._tiers(name)
         pending, starts = f"pending_{name}", f"pending_{name}_starts_on"
         return [{"if": f"{tier_factor(name, tiers)} < {tier_factor(f'{row}.{name}', tiers)}",
-                 "then": [{**update, "set": {pending: name, starts: f"add_months({row}.last_renewed_on, 1)", **dated}}],
+                 "then": [{**update, "set": {pending: name, starts: self.next_cycle(row), **dated}}],
                  "else": [{**update, "set": {**sets, **dated, pending: "null", starts: "null"}}]}]
 
     def cycle_told(self, name: str, row: str) -> dict[str, str]:
