@@ -212,8 +212,8 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
                     return _message(step.message, env, rt), list(dict.fromkeys(str(v) for _, v, _ in named)), named
             else:
                 return None
-        except ExprError:
-            if isinstance(step, RequireStep):
+        except ExprError:  # a rule or a find naming what is not known yet (where the money goes): not told
+            if isinstance(step, (RequireStep, FindStep)):
                 continue
             return None
     return None

@@ -571,6 +571,14 @@ class WorkflowAgent:
                 which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
                 if which is not None:
                     return self.which(which[0], which[1], turn, plan, action)
+                if step.writes:  # a rule the records read so far break refuses it before more is asked
+                    # (a transfer from a frozen account, before asking where the money goes)
+                    given = {name: known[v] for name, (kind, v) in step.args.items() if kind == "user" and v in known}
+                    blocked = blocking_rule(self.compiled.tools[step.tool].spec, given,
+                                            [r for _, _, r in called] + [r for _, r in results[done:]],
+                                            self._clock, self.records.keys)
+                    if blocked is not None:
+                        return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2])
                 return self._ask(list(dict.fromkeys(missing)), turn, action)
             if step.when is not None and not step.when(env, self._rt) and not _told_from(plan, step):
                 continue  # a branch not taken; the guard of the write the result is told from is a

@@ -58,3 +58,4 @@ def test_moving_a_booking_says_what_the_change_charges() -> None:
     assert f"${moved.value['amount_charged']:,.2f}" in fee_due(random.Random(0), *due[0])
     free = fee_due(random.Random(0), "charged", 0).lower()
     assert "nothing" in free or "no charge" in free
+
