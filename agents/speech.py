@@ -254,10 +254,15 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     fresh = [g for g in costs if not told_before(g, told)]
     terms = guide(rng, fresh) or (rng.choice(B.SAME_TERMS) if costs else "")
     fees = [fee_due(rng, name, amount) for name, amount in due]
-    later = [pick(rng, B.PENDING_AHEAD, x=words(name), v=spoken(name, value), d=spoken(f"{name}_starts_on", start))
-             for name, value, start in waits]
+    later = [waiting(rng, name, value, start) for name, value, start in waits]
     return " ".join(p for p in (lead, body, extra, described, priced, *cases, *fees, *later, terms,
                                 question(rng, what, body)) if p)
+
+
+def waiting(rng: random.Random, name: str, value: Any, start: Any) -> str:
+    """A change the write would leave waiting, with when it starts ("The switch to basic 5gb would
+    start on February 11, 2025.")."""
+    return pick(rng, B.PENDING_AHEAD, x=words(name), v=spoken(name, value), d=spoken(f"{name}_starts_on", start))
 
 
 def fee_due(rng: random.Random, name: str, amount: float) -> str:

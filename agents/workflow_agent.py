@@ -675,7 +675,9 @@ class WorkflowAgent:
             owner = self._auth.table if self._auth else ""
             doing = S.action(plan.workflow.goal, main, known)
             told = what_steps_change([(self.compiled.tools[tool].spec.effect, args), *self._writes_after(plan, tool, known)],
-                                     owner, self._shared, S.entry_names(records(seen)), doing)
+                                     owner, self._shared, S.entry_names(records(seen)), doing) \
+                or " ".join(S.waiting(turn.rng, *w) for w in waiting_changes(
+                    self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys))  # (all in a condition)
             if told:
                 return _say(f"{told} {S.question(turn.rng, doing)}")
         spec = self.compiled.tools[tool].spec

@@ -158,3 +158,4 @@ def test_a_lines_cycle_starts_on_its_billing_day():
     made = sb.call("update_line_plan", {"line_id": line["line_id"], "plan": "basic 5gb"})
     assert made.ok and made.value["pending_plan_starts_on"] == str(
         dt.date.fromisoformat(line["last_renewed_on"]) + dt.timedelta(days=30))
+

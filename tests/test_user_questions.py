@@ -195,3 +195,23 @@ def test_a_count_is_asked_how_many() -> None:
             said = ScriptedUser._question(request, "account", random.Random(seed))
             assert "how many failed logins" in said and "the failed logins" not in said, said
     assert "counts" not in Request(goal="g").model_dump()
+
+
+def test_what_a_downgrade_will_change_is_when_it_starts(run: Path) -> None:
+    """"What exactly will that change?" of a downgrade had no answer (the plan change is all in a
+    condition; the confirmation was said again): it is when the new plan starts."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    asked = 0
+    for line in (run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        messages = traj["messages"]
+        calls = [i for i, m in enumerate(messages) if any(c["function"]["name"] == "update_line_plan"
+                                                          for c in m.get("tool_calls") or [])]
+        if not calls or json.loads(messages[calls[0] + 1]["content"]).get("pending_plan") is None:
+            continue  # an upgrade: at once
+        agent = WorkflowAgent(compile_domain(load_domain(run / "domains" / f"{traj['domain']}.json")))
+        said = agent.reply([*messages[:calls[0] - 1], {"role": "user", "content": "What exactly will that change?"}])
+        first = said["content"].split(". ")[0]
+        assert " would " in first and "basic 5gb" in first, said  # the answer, not the confirmation again
+        asked += 1
+    assert asked
