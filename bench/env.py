@@ -87,7 +87,6 @@ def speed(run: Path) -> dict:
     cpu: dict[str, list[int]] = {"tool": [], "user": [], "env": []}
     agent_ns, agent_cpu, agent_replies, rewards = 0, 0, 0, []
     recorded: list[list[dict]] = []
-    kinds: list[str] = []
     _cold()
     for i in range(EPISODES):
         task = tasks[i % len(tasks)]
@@ -97,8 +96,6 @@ def speed(run: Path) -> dict:
         reset_cpu.append(time.process_time_ns() - c0)
         agent = agents[task.domain]
         recorded.append([])
-        sandbox = env.core.episode.sandbox
-        counts = _counts(sandbox)  # (read outside the clocks: the step finds them as the agent left them)
         while True:
             a0, ac0 = time.perf_counter_ns(), time.process_time_ns()
             action = agent.reply(env.messages)
@@ -110,10 +107,6 @@ def speed(run: Path) -> dict:
             wall[info["source"]].append(time.perf_counter_ns() - t0)
             cpu[info["source"]].append(time.process_time_ns() - c0)
             agent_ns += t0 - a0
-            now = _counts(sandbox)
-            if info["source"] == "tool":
-                kinds.append(_answered_by(counts, now))
-            counts = now
             if terminated or truncated:
                 rewards.append(reward)
                 break
@@ -122,6 +115,8 @@ def speed(run: Path) -> dict:
     replayed = replay(env, tasks, recorded)
     replayed["per_tool"] = per_tool(env, tasks, recorded)
     replayed["phases_us_cpu"] = phases(env, tasks, recorded)
+    kinds = answered_by(env, tasks, recorded)
+    assert len(kinds) == len(cpu["tool"]), "the episodes stepped again did not make the same tool steps"
     env.close()
     tool, user = wall["tool"], wall["user"]
     return {
@@ -165,6 +160,22 @@ def _answered_by(before: tuple[int, ...], after: tuple[int, ...]) -> str:
         if a > b:
             return kind
     return "other"
+
+
+def answered_by(env: Any, tasks: list, recorded: list[list[dict]]) -> list[str]:
+    """How each tool step of the recorded episodes was answered (`_answered_by`), in a pass of its
+    own that starts with nothing kept, as the episode pass did: the same calls on the same states
+    meet the same kept replies and remembered writes, and no clocked step has the counts read
+    around it."""
+    named = []
+    _cold()
+    for _, actions in _episodes(env, tasks, recorded):
+        sandbox = env.core.episode.sandbox
+        for action in actions:
+            before = _counts(sandbox)
+            if env.step(action)[4]["source"] == "tool":
+                named.append(_answered_by(before, _counts(sandbox)))
+    return named
 
 
 def _by_kind(kinds: list[str], cpu: list[int]) -> dict:
