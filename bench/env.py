@@ -5,9 +5,11 @@ reset < 1 ms, < 1 MiB per live environment with 1,000 environments open. The tas
 `gem synthesize` on the bundled example corpus (offline) in a temporary directory.
 `tool_steps_per_s_cpu` is what a trainer's step costs (env.step with tool calls, its CPU alone);
 `agent_reply_us_cpu` is the scripted agent that drives the episodes here, which a trainer's policy
-replaces. Issue 12 asks >= 37.5k tool steps/s. `env_made_s_cpu`: making the env (loading the task
-set, building each tool's call plan and opening each writing domain's template copy that a write's
-first fold reads, which the first calls built and opened before).
+replaces. Issue 12 asks >= 37.5k tool steps/s. `by_kind` parts those steps by how their call was
+answered (a read kept or worked out, a write taken from the memo or run): where their time goes.
+`env_made_s_cpu`: making the env (loading the task set, building each tool's call plan and opening
+each writing domain's template copy that a write's first fold reads, which the first calls built
+and opened before).
 `replayed`: the same episodes stepped again with the actions recorded the first time (same seeds,
 so the same user replies), no agent in between: the env's own step, back to back. Between the
 agent's steps above, the agent's ~1 ms of Python leaves the CPU caches cold for the next tool call;
@@ -113,6 +115,8 @@ def speed(run: Path) -> dict:
     replayed = replay(env, tasks, recorded)
     replayed["per_tool"] = per_tool(env, tasks, recorded)
     replayed["phases_us_cpu"] = phases(env, tasks, recorded)
+    kinds = answered_by(env, tasks, recorded)
+    assert len(kinds) == len(cpu["tool"]), "the episodes stepped again did not make the same tool steps"
     env.close()
     tool, user = wall["tool"], wall["user"]
     return {
@@ -129,6 +133,7 @@ def speed(run: Path) -> dict:
         # policy replaces it): its CPU per reply
         "agent_reply_us_cpu": round(agent_cpu / agent_replies / 1000, 1),
         "all_steps_per_s_wall_with_agent": round((len(tool) + len(user)) / ((sum(tool) + sum(user) + agent_ns) / 1e9)),
+        "by_kind": _by_kind(kinds, cpu["tool"]),
         "replayed": replayed,
         "read_cache": {k: kept[k] for k in ("enabled", "replies", "bytes", "hits", "misses")},
         "write_memo": {k: remembered[k] for k in ("enabled", "calls", "hits", "misses")},
@@ -137,6 +142,52 @@ def speed(run: Path) -> dict:
                      "median_wall": round(statistics.median(resets) / 1e6, 3),
                      "p99_wall": round(sorted(resets)[int(0.99 * len(resets))] / 1e6, 3)},
     }
+
+
+def _counts(sandbox: Any) -> tuple[int, int, int, int]:
+    """The read cache's hits and misses and the write memo's, of the sandbox's domain."""
+    return sandbox.cache.hits, sandbox.cache.misses, sandbox.memo.hits, sandbox.memo.misses
+
+
+_ANSWERED_BY = ("read_hit", "read_miss", "write_hit", "write_miss")
+
+
+def _answered_by(before: tuple[int, ...], after: tuple[int, ...]) -> str:
+    """How a tool step's first counted call was answered: a read from the cache (`read_hit`) or
+    worked out (`read_miss`), a write taken from the memo (`write_hit`) or run (`write_miss`);
+    `other` when no count moved (an error, a tool neither keeps, the cache off)."""
+    for kind, b, a in zip(_ANSWERED_BY, before, after):
+        if a > b:
+            return kind
+    return "other"
+
+
+def answered_by(env: Any, tasks: list, recorded: list[list[dict]]) -> list[str]:
+    """How each tool step of the recorded episodes was answered (`_answered_by`), in a pass of its
+    own that starts with nothing kept, as the episode pass did: the same calls on the same states
+    meet the same kept replies and remembered writes, and no clocked step has the counts read
+    around it."""
+    named = []
+    _cold()
+    for _, actions in _episodes(env, tasks, recorded):
+        sandbox = env.core.episode.sandbox
+        for action in actions:
+            before = _counts(sandbox)
+            if env.step(action)[4]["source"] == "tool":
+                named.append(_answered_by(before, _counts(sandbox)))
+    return named
+
+
+def _by_kind(kinds: list[str], cpu: list[int]) -> dict:
+    """Per kind of the agent-driven tool steps (`_answered_by`): its share of the steps, its mean
+    CPU µs a step, and its share of the tool steps' CPU time: where the time goes."""
+    total = sum(cpu)
+    out = {}
+    for kind in sorted(set(kinds)):
+        spent = [c for k, c in zip(kinds, cpu) if k == kind]
+        out[kind] = {"share": round(len(spent) / len(cpu), 3), "step_us_cpu": round(statistics.mean(spent) / 1000, 1),
+                     "share_of_time": round(sum(spent) / total, 3)}
+    return out
 
 
 def replay(env: Any, tasks: list, recorded: list[list[dict]]) -> dict:
