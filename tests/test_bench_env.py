@@ -3,20 +3,17 @@ kept or worked out, a write taken from the write memo or run), from the counts o
 domain read before and after the step."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
+from bench_scripts import load_bench
 from gem_env.tools import compile_domain, load_domain
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_env", ROOT / "bench" / "env.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    return load_bench("env")
 
 
 def test_each_call_is_named_by_how_it_was_answered() -> None:

@@ -2,11 +2,12 @@
 analysis it shares with the extractor."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+
+from bench_scripts import load_bench
 
 from gem_env.io.corpus import iter_documents
 from gem_env.documents import Document
@@ -108,20 +109,6 @@ def test_llm_filter_imports_without_an_llm_layer():
 # ---------------------------------------------------------------- the labelled sample
 
 
-def _load_bench(name: str):
-    """A script of bench/ as a module (bench/ is no package)."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    return module
-
-
 def test_the_model_has_a_weight_for_every_feature_on_its_designed_side():
     assert set(WEIGHTS) == set(FEATURES) and EVIDENCE_AGAINST <= set(FEATURES)
     for name, w in WEIGHTS.items():
@@ -129,7 +116,7 @@ def test_the_model_has_a_weight_for_every_feature_on_its_designed_side():
 
 
 def test_training_keeps_each_weight_on_its_side_and_is_deterministic():
-    train = _load_bench("train_filter")
+    train = load_bench("train_filter")
     names = list(FEATURES)
     ui, tables = names.index("ui_run"), names.index("tables")
     xs, ys = [], []
@@ -147,7 +134,7 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
-    bench = _load_bench("filter_quality")
+    bench = load_bench("filter_quality")
     rows = [r for r in bench.load_labels() if r["split"] == "test"]
     docs = bench.load_documents(rows, corpora)
     flt = OfflineFilter()
@@ -161,7 +148,7 @@ def test_held_out_v11_sample_is_scored_when_labelled():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
-    bench = _load_bench("filter_quality")
+    bench = load_bench("filter_quality")
     v11 = bench.held_out(corpora)
     if "skipped" in v11:
         pytest.skip(v11["skipped"])
@@ -176,15 +163,15 @@ def test_held_out_v11_sample_is_scored_when_labelled():
 
 
 def test_v10_is_training_data_and_v11_never_is():
-    train = _load_bench("train_filter")
-    bench = _load_bench("filter_quality")
+    train = load_bench("train_filter")
+    bench = load_bench("filter_quality")
     trained = {r["id"] for r in train.training_rows()}
     assert {r["id"] for r in bench.load_labels(bench.LABELS_V10)} <= trained
     assert not trained & {r["id"] for r in bench.load_labels(bench.LABELS_V11)}
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
-    bench = _load_bench("filter_quality")
+    bench = load_bench("filter_quality")
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     labels_a = [True, True, False, False, False, False, True, False]
     labels_b = [True, False, False, False, False, False, True, True]
@@ -226,8 +213,8 @@ def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
 
 
 def test_v7_label_decisions_are_exactly_where_the_two_labellers_disagree():
-    train = _load_bench("train_filter")
-    bench = _load_bench("filter_quality")
+    train = load_bench("train_filter")
+    bench = load_bench("filter_quality")
     first = {r["id"]: r["relevant"] for r in bench.load_labels(bench.LABELS_V7)}
     second = {r["id"]: r["relevant"] for r in bench.load_labels(bench.LABELS_V7_SECOND)}
     disagreed = {i for i in first.keys() & second.keys() if first[i] != second[i]}
@@ -453,7 +440,7 @@ def test_text_word_weights_are_learned_data():
 
 
 def test_a_draw_can_be_stratified_by_a_field_other_than_the_title():
-    sampler = _load_bench("sample_filter_labels")
+    sampler = load_bench("sample_filter_labels")
     records = [{"id": "a", "topic": "Hobbies and Crafts", "title": "x"}, {"id": "b", "topic": "Food", "title": "y"},
                {"id": "c", "topic": "Hobbies and Crafts", "title": "z"}]
     strata = sampler.title_strata(records, {"Hobbies and Crafts": 1, "": 1}, "topic")

@@ -2,18 +2,13 @@
 together as a real service's data does (issue 11), each named once."""
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench_scripts import load_bench
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("dialogue_quality", ROOT / "bench" / "dialogue_quality.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    return load_bench("dialogue_quality")
 
 
 def _tool(reply: object) -> dict:

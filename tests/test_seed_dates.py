@@ -2,10 +2,11 @@
 imply (a rental is picked up before it is due back), and after the rows they refer to began."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+
+from bench_scripts import load_bench
 
 from gem_env.tools import CompileError, compile_domain, parse_domain
 from gem_env.tools.seed import seed_rows
@@ -15,11 +16,8 @@ SEEDS = (0, 1, 2, 7)
 
 
 def _audit():
-    """bench/date_order.py (bench/ is no package): the rule of which names come first."""
-    spec = importlib.util.spec_from_file_location("date_order", ROOT / "bench" / "date_order.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    """bench/date_order.py: the rule of which names come first."""
+    return load_bench("date_order")
 
 
 @pytest.fixture(scope="module")
