@@ -576,7 +576,7 @@ class WorkflowAgent:
                     given = {name: known[v] for name, (kind, v) in step.args.items() if kind == "user" and v in known}
                     blocked = blocking_rule(self.compiled.tools[step.tool].spec, given,
                                             [r for _, _, r in called] + [r for _, r in results[done:]],
-                                            self._clock, self.records.keys)
+                                            self._clock, self.records.keys, self._listed(calls, turn))
                     if blocked is not None:
                         return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2])
                 return self._ask(list(dict.fromkeys(missing)), turn, action)
@@ -662,9 +662,8 @@ class WorkflowAgent:
             if not was_opened(seen, pk, key):
                 kept = next((r for r in reversed(looked) if id(r) not in turn.stale and was_opened([r], pk, key)), None)
                 seen += [kept] if kept is not None else []
-        listed = listings((self.compiled.tools[t].spec if t in self.compiled.tools else None, a, r)
-                          for t, a, r in [*calls, *turn.before])
-        blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys, listed)
+        blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys,
+                                self._listed(calls, turn))
         if blocked is not None:
             return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])
         if declined:
@@ -707,6 +706,11 @@ class WorkflowAgent:
                               who=self._customer(turn),
                               how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
                               yours=self.yours(turn), due=due, waits=waits))
+
+    def _listed(self, calls: list[tuple[str, dict[str, Any], Any]], turn: _Turn) -> Any:
+        """What each list this request and the earlier ones read was listed by (`listings`)."""
+        return listings((self.compiled.tools[t].spec if t in self.compiled.tools else None, a, r)
+                        for t, a, r in [*calls, *turn.before])
 
     def yours(self, turn: _Turn) -> frozenset[str]:
         """Ids of the records the customer's own list (`owner_lists`: their records by their email)
