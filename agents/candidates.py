@@ -18,17 +18,10 @@ from gem_env.tools import CompiledDomain
 from .ids import record_lists
 from .lookup import key_reads, lookup_plans, record_reader
 from .plans import tool_effect
-from .prechecks import Read, opened, rule_records
+from .prechecks import Read, listed_row, opened, rule_records, since_write
 
 MOST = 4
 """Records an agent opens one by one; a longer list is asked about instead."""
-
-
-def _listed_whole(results: list[Any], pk: str, key: Any, fields: list[str]) -> bool:
-    """Whether a list in `results` showed every field the record's own read returns (a flight
-    search shows each flight whole): opening it would only echo the list."""
-    return any(isinstance(r, dict) and str(r.get(pk)) == str(key) and set(fields) <= set(r)
-               for value in results if isinstance(value, list) for r in value)
 
 
 def listed(key: str, results: list[Any]) -> list[dict[str, Any]] | None:
@@ -106,7 +99,7 @@ class Records:
         for table, key in rule_records(self.compiled.tools[write].spec, args, self.keys):
             reader = record_reader(self.compiled, table)
             if reader is not None and not opened(seen, self.keys[table], key) \
-                    and not _listed_whole(seen, self.keys[table], key, reader.fields):
+                    and listed_row(seen, self.keys[table], key, reader.fields) is None:
                 return reader.tool, {reader.param: key}
         return None
 
@@ -118,11 +111,7 @@ class Records:
             return None
         pk, fields = self.returns[tool]
         key = next(iter(args.values()), None) if len(args) == 1 else None
-        shown: list[Any] = []
-        for name, result in results:
-            shown = [] if self.compiled.tools[name].writes else shown + [result]
-        return next((r for value in shown if isinstance(value, list) for r in value if isinstance(r, dict)
-                     and str(r.get(pk)) == str(key) and set(fields) <= set(r)), None)
+        return listed_row(since_write(results, self.compiled), pk, key, fields)
 
     def opens(self, write: str, args: dict[str, Any], result: tuple[str, Any]) -> bool:
         """Whether `result` ((tool, record)) is the read `unopened` makes before the write."""

@@ -15,6 +15,7 @@ from gem_env.tools.render import happened, left_of, part_happened, record_noun, 
 from . import speech as S
 from .ids import id_by_description, id_from_results, named_outright, names_entry, record_lists, says
 from .messages import call as _call, say as _say, tool_results as _tool_results
+from .prechecks import listed_row, since_write
 
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
                   r"do you know (?:what|if|whether|when)|could you check (?:what|if|whether|when)|can you check what|"
@@ -310,11 +311,9 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     # only echo what was read)
     earlier = [r for t, a, r in reversed(turn.before)
                if t == plan.tool and str(a.get(plan.param)) == str(key) and id(r) not in turn.stale]
-    # (a list read here, since the last write: the contacts listed to find "my contact", asked by its id then)
-    listed: list[Any] = []
-    for name, value in results:
-        listed = [] if agent.compiled.tools[name].writes else listed + (value if isinstance(value, list) else [])
-    record = next((r for r in [*opened, *mine, *earlier, *listed] if isinstance(r, dict)
+    # (or a list read here since the last write: the contacts listed to find "my contact", asked by its id then)
+    listed = listed_row(since_write(results, agent.compiled), plan.param, key, lk.asks)
+    record = next((r for r in [*opened, *mine, *earlier, listed] if isinstance(r, dict)
                    and str(r.get(plan.param)) == str(key) and all(f in r for f in lk.asks)), None)
     if record is None and not (mine and isinstance(mine[-1], dict) and set(mine[-1]) == {"error"}):
         param_type = next(p.type for p in agent.compiled.tools[plan.tool].spec.parameters)

@@ -13,7 +13,7 @@ from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import Node, build, compile_expr, compile_template, parse
 from gem_env.tools.patterns import compiled
-from gem_env.tools.render import TOTAL, singular
+from gem_env.tools.render import CHARGED, TOTAL, singular
 from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep, ReturnStep,
                                  ToolSpec, UpdateStep)
 
@@ -243,7 +243,6 @@ def _let(step: LetStep, env: dict[str, Any], rt: NoDatabase) -> None:
 
 
 _FEE = re.compile(r"(?:^|_)fee$")
-_CHARGED = re.compile(r"^(?:amount_)?charged$")
 _BARE = re.compile(r"[\w.]+")  # a parameter or a row's field: copied, not worked out
 
 
@@ -255,7 +254,7 @@ def sums_due(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: di
     `total_paid` from the flight's price, the cabin and the passengers). What this very call will
     cost, said before it, as far as the records read tell it."""
     steps = spec.effect or []
-    if not any(isinstance(st, LetStep) and any(_FEE.search(k) or _CHARGED.match(k) for k in st.let)
+    if not any(isinstance(st, LetStep) and any(_FEE.search(k) or CHARGED.match(k) for k in st.let)
                or isinstance(st, InsertStep) and any(TOTAL.search(k) for k in st.values) for st in steps):
         return []
     env: dict[str, Any] = {**clock, **args}
@@ -275,7 +274,7 @@ def sums_due(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: di
             elif isinstance(step, LetStep):
                 _let(step, env, rt)
                 for k in step.let:
-                    if _FEE.search(k) or _CHARGED.match(k):
+                    if _FEE.search(k) or CHARGED.match(k):
                         add(k, env.get(k))
             elif isinstance(step, InsertStep):
                 for k, expr in step.values.items():
@@ -410,6 +409,22 @@ def rule_records(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> 
 def opened(results: list[Any], pk: str, key: Any) -> bool:
     """Whether a read returned the record `key` itself (not as an item of a list)."""
     return any(isinstance(r, dict) and str(r.get(pk)) == str(key) for r in results)
+
+
+def listed_row(results: list[Any], pk: str, key: Any, fields: Sequence[str]) -> dict[str, Any] | None:
+    """The record `key` as a list in `results` showed it with every one of `fields` (a flight search
+    shows each flight whole), or None: opening it would only echo the list."""
+    return next((r for value in results if isinstance(value, list) for r in value if isinstance(r, dict)
+                 and str(r.get(pk)) == str(key) and set(fields) <= set(r)), None)
+
+
+def since_write(results: list[tuple[str, Any]], compiled: CompiledDomain) -> list[Any]:
+    """The replies of `results` ((tool, reply) in call order) after the last write's: what still
+    shows the records as they are."""
+    out: list[Any] = []
+    for name, reply in results:
+        out = [] if compiled.tools[name].writes else [*out, reply]
+    return out
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

@@ -10,9 +10,9 @@ from typing import Any, Sequence
 
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (TOTAL, counted, happened, is_count, is_money, money, none_of, part_happened,
-                                   participle, plain_words, plural, quoted_if_sentence, render, singular, smooth, spoken,
-                                   state_of, undangled, when_words, words)
+from gem_env.tools.render import (CHARGED, TOTAL, counted, happened, is_count, is_money, money, none_of,
+                                   part_happened, participle, plain_words, plural, quoted_if_sentence, render, singular,
+                                   smooth, spoken, state_of, undangled, when_words, words)
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past
@@ -259,17 +259,19 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
                                 question(rng, what, body)) if p)
 
 
-def waiting(rng: random.Random, name: str, value: Any, start: Any) -> str:
-    """A change the write would leave waiting, with when it starts ("The switch to basic 5gb would
-    start on February 11, 2025.")."""
-    return pick(rng, B.PENDING_AHEAD, x=words(name), v=spoken(name, value), d=spoken(f"{name}_starts_on", start))
+def waiting(rng: random.Random, name: str, value: Any, start: Any, made: bool = False) -> str:
+    """A change left waiting for a date, with when it starts: one the write would leave ("The switch
+    to basic 5gb would start on February 11, 2025."), or, `made`, has left ("Your plan changes to
+    basic 5gb on February 11, 2025.")."""
+    return pick(rng, B.PENDING if made else B.PENDING_AHEAD, x=words(name), v=spoken(name, value),
+                d=spoken(f"{name}_starts_on", start))
 
 
 def fee_due(rng: random.Random, name: str, amount: float) -> str:
     """A sum this very change costs (`prechecks.sums_due`): a fee, or that none applies ("The early
     closure fee for this one comes to $15."), what the change charges ("There's $998.54 to pay for
     the change."), or what a record it makes costs in all ("That comes to $1,385.09 in total.")."""
-    if re.fullmatch(r"(?:amount_)?charged", name):
+    if CHARGED.match(name):
         return pick(rng, B.CHARGE_DUE, v=money(amount)) if amount else pick(rng, B.CHARGE_NONE)
     if TOTAL.search(name):
         return pick(rng, B.TOTAL_DUE, v=money(amount))
@@ -916,8 +918,7 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
         if k in starts and k.removesuffix("_starts_on") in dict(facts):
             continue
         if f"{k}_starts_on" in starts:
-            name = k.removeprefix("pending_")
-            out.append(pick(rng, B.PENDING, x=words(name), v=spoken(name, v), d=spoken(f"{k}_starts_on", starts[f"{k}_starts_on"])))
+            out.append(waiting(rng, k.removeprefix("pending_"), v, starts[f"{k}_starts_on"], made=True))
         elif after_write and k.endswith("_id") and k not in new:
             out.append(pick(rng, _ID_NOW, noun=words(k[:-3]), v=render(v)))
         else:

@@ -669,17 +669,19 @@ class WorkflowAgent:
         if declined:
             return _say(f"{S.declined(turn.rng)} {turn.close()}".strip())
         main = _main_write(plan)
+        spec = self.compiled.tools[tool].spec
+        # a change that waits is said with when it starts ("The switch to basic 5gb would start on
+        # February 11, 2025."), before the yes, not only after it
+        waits = waiting_changes(spec, args, seen, self._clock, self.records.keys)
         last = turn.last.get("content") if turn.last.get("role") == "user" else None
         if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the writes' own effects
             owner = self._auth.table if self._auth else ""
             doing = S.action(plan.workflow.goal, main, known)
-            told = what_steps_change([(self.compiled.tools[tool].spec.effect, args), *self._writes_after(plan, tool, known)],
+            told = what_steps_change([(spec.effect, args), *self._writes_after(plan, tool, known)],
                                      owner, self._shared, S.entry_names(records(seen)), doing) \
-                or " ".join(S.waiting(turn.rng, *w) for w in waiting_changes(
-                    self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys))  # (all in a condition)
+                or " ".join(S.waiting(turn.rng, *w) for w in waits)  # (a change all in a condition)
             if told:
                 return _say(f"{told} {S.question(turn.rng, doing)}")
-        spec = self.compiled.tools[tool].spec
         # a case the records show this call is not ("For fraud, we'll also freeze the card" of a card
         # already frozen) is not said
         # nor a fee it charges only in a case the records show this is not (a late fee, well ahead)
@@ -687,9 +689,6 @@ class WorkflowAgent:
         # a fee the call works out from the record read is said as this record's ("The early closure
         # fee for this one comes to $15"), not as the text's table of every tier's
         due = sums_due(spec, args, seen, self._clock, self.records.keys)
-        # a change that waits is said with when it starts ("The switch to basic 5gb would start on
-        # February 11, 2025."), before the yes, not only after it
-        waits = waiting_changes(spec, args, seen, self._clock, self.records.keys)
         guidance = [g for g in self._guide(plan, main, {**known, **args})
                     if ((case := case_of(g)) is None
                         or case_holds(spec, args, seen, self._clock, self.records.keys, case) is not False)

@@ -42,6 +42,8 @@ def is_money(name: str, value: Any) -> bool:
 
 #: a field holding what a record costs in all (a booking's total paid), not one fare or fee of it
 TOTAL = re.compile(r"(?:^|_)(?:total|cost)(?:_paid|_due)?$")
+#: what a change charges, worked out by the change itself (a fare difference and a fee)
+CHARGED = re.compile(r"^(?:amount_)?charged$")
 ENDED = frozenset({"closed", "cancelled", "canceled", "removed", "terminated", "deleted", "expired", "deactivated"})
 """Statuses of a record that is no longer the customer's to use: a question across their records
 ("which of my accounts has the lowest balance?") leaves it out."""
