@@ -23,6 +23,13 @@ from gem_env.stages.extract.flag_names import FlagName, flag_name
     ("Don't bring in professionals to run the support group.", "professionals_brought", True),
     ("Cards are not eligible for refunds if they were bought on sale.", "is_bought_on_sale", True),
     ("Make sure the printer is turned on.", "printer_turned_on", False),
+    # a fronted condition whose main clause forbids or defers the action: the state must not hold
+    ("If you recently returned a purchase, wait for any point reversals to settle before redeeming.",
+     "purchase_returned", True),
+    ("If the order has shipped, it cannot be cancelled.", "order_shipped", True),
+    ("If your account is overdrawn, you will not be able to transfer.", "account_overdrawn", True),
+    ("If the account is not verified, you cannot send money.", "account_verified", False),
+    ("If you want to redeem, you cannot have pending points.", "has_pending_points", True),  # a purpose
 ])
 def test_a_flag_says_the_state_its_sentence_asks_for(sentence: str, name: str, negated: bool) -> None:
     assert flag_name(sentence) == FlagName(name, negated)

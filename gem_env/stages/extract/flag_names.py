@@ -58,6 +58,9 @@ def flag_name(sentence: str) -> FlagName | None:
     sure = _trigger_end(words[:3], _MAKE_SURE)
     if sure is not None:  # "Make sure the printer is turned on": the clause says the state
         return _clause_state(words, sure + (words[sure:sure + 1] == ["that"]))
+    fronted = _fronted_condition(words)
+    if fronted is not None:
+        return fronted
     duty = _obligation(words)
     if duty is not None:
         start, end = duty
@@ -75,6 +78,29 @@ def flag_name(sentence: str) -> FlagName | None:
     start = next((k + 1 for k, w in enumerate(words[:12]) if w == ","), 0) if words[:1] in (["here"], ["for"], ["in"]) \
         else 0  # "Here, the permission ...": past a fronted phrase
     return _clause_state(words, start)
+
+
+#: a main clause that forbids or defers what the sentence is about
+_FORBIDS = re.compile(r"^(?:wait|hold off|do not|don't|never)\b|\b(?:cannot|can't|can not|may not|must not|mustn't|"
+                      r"unable|ineligible|not be able|not (?:be )?(?:allowed|eligible|permitted|possible))\b")
+#: "If you want to ...": the fronted clause says what the reader wants, not a state
+_PURPOSE = frozenset({"want", "wants", "wish", "like", "plan", "intend", "need", "prefer", "choose", "decide"})
+
+
+def _fronted_condition(words: list[str]) -> FlagName | None:
+    """The state a fronted condition names when its main clause forbids or defers the action: the
+    state must not hold ("If you recently returned a purchase, wait for any point reversals to
+    settle before redeeming" -> not ``purchase_returned``; "If the order has shipped, it cannot be
+    cancelled" -> not ``order_shipped``). None for any other sentence."""
+    if words[:1] not in (["if"], ["when"]):
+        return None
+    comma = next((k for k, w in enumerate(words) if w == ","), None)
+    if comma is None or comma < 3 or _PURPOSE & set(words[1:4]):
+        return None
+    if not _FORBIDS.search(" ".join(words[comma + 1:])):
+        return None
+    got = _clause_state(words[:comma], 1)
+    return FlagName(got.name, not got.negated) if got else None
 
 
 def _name_runs_dropped(tokens: list[str]) -> list[str]:
