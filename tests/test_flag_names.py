@@ -23,6 +23,7 @@ from gem_env.stages.extract.flag_names import FlagName, flag_name
     ("Don't bring in professionals to run the support group.", "professionals_brought", True),
     ("Cards are not eligible for refunds if they were bought on sale.", "is_bought_on_sale", True),
     ("Make sure the printer is turned on.", "printer_turned_on", False),
+    ("Ensure your account is eligible to use BNPL Platinum 6-month financing.", "account_eligible", False),
     # a fronted condition whose main clause forbids or defers the action: the state must not hold
     ("If you recently returned a purchase, wait for any point reversals to settle before redeeming.",
      "purchase_returned", True),
@@ -38,6 +39,7 @@ def test_a_flag_says_the_state_its_sentence_asks_for(sentence: str, name: str, n
 @pytest.mark.parametrize("sentence", [
     "You don't have to be an expert, major-league gamer to get a high Gamerscore.",  # lifts a rule
     "sudo(8) is a program designed to allow a sysadmin to give limited root privileges.",  # a definition
+    "Activation is complete only when your account indicator shows [value not available] = true.",  # withheld
 ])
 def test_no_flag_where_the_sentence_asks_for_no_state(sentence: str) -> None:
     assert flag_name(sentence) is None

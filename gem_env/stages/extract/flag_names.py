@@ -21,7 +21,7 @@ _TRIGGERS = ("if", "when", "once", "after") + _STRONG_TRIGGERS
 #: an obligation, and the words after it that belong to it ("need to")
 _OBLIGATIONS = {"must": (), "should": (), "need": ("to",), "needs": ("to",), "have": ("to",), "has": ("to",),
                 "required": ("to",), "cannot": (), "can't": (), "mustn't": (), "shouldn't": ()}
-_MAKE_SURE = ("make sure", "be sure", "ensure that", "check that", "verify that", "confirm that")
+_MAKE_SURE = ("make sure", "be sure", "ensure that", "ensure", "check that", "verify that", "confirm that")
 _NEGATIVE_MODALS = frozenset({"cannot", "can't", "mustn't", "shouldn't"})
 _NEGATIONS = frozenset({"not", "don't", "doesn't", "didn't", "never", "nor", "no"})
 _BE = frozenset({"be", "is", "are", "was", "were", "been", "being"})
@@ -50,7 +50,10 @@ class FlagName:
 
 def flag_name(sentence: str) -> FlagName | None:
     """The flag for a condition sentence; None when it lifts a requirement ("You don't have to be
-    an expert") or names no state (a definition: "sudo is a program designed to ...")."""
+    an expert") or names no state (a definition: "sudo is a program designed to ...", a value the
+    source withheld: "shows [value not available] = true")."""
+    if _WITHHELD.search(sentence):
+        return None
     words = _name_runs_dropped([re.sub(r"'(?:ll|re|ve|d)$", "", w) for w in _WORD.findall(sentence.replace("’", "'"))])
     strong = _trigger_end(words, _STRONG_TRIGGERS)
     if strong is not None:
@@ -80,6 +83,8 @@ def flag_name(sentence: str) -> FlagName | None:
     return _clause_state(words, start)
 
 
+#: a value the source text withheld (a redaction placeholder): the sentence states nothing checkable
+_WITHHELD = re.compile(r"\[(?:value not available|redacted|not available)\]", re.I)
 #: a main clause that forbids or defers what the sentence is about
 _FORBIDS = re.compile(r"^(?:wait|hold off|do not|don't|never)\b|\b(?:cannot|can't|can not|may not|must not|mustn't|"
                       r"unable|ineligible|not be able|not (?:be )?(?:allowed|eligible|permitted|possible))\b")
