@@ -246,16 +246,24 @@ _FEE = re.compile(r"(?:^|_)fee$")
 _BARE = re.compile(r"[\w.]+")  # a parameter or a row's field: copied, not worked out
 
 
+def _total_worked_out(name: str, expr: Any) -> bool:
+    """Whether a write sets a total (`total_paid`) by working it out, not by copying a value."""
+    return bool(TOTAL.search(name)) and isinstance(expr, str) and not _BARE.fullmatch(expr)
+
+
 def sums_due(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
              keys: dict[str, str]) -> list[tuple[str, float]]:
     """(name, amount) of each sum the write works out for itself, as the records read so far give
     it: a fee (`let: {early_closure_fee: ...}`; 0: none applies), what a change charges (`let:
-    {charged: ...}`: a fare difference) and the total of a record it makes (a booking's
-    `total_paid` from the flight's price, the cabin and the passengers). What this very call will
-    cost, said before it, as far as the records read tell it."""
+    {charged: ...}`: a fare difference, or a total it works out again: `charged`, the new total less
+    the old; below 0 a refund) and the total of a record it makes (a booking's `total_paid` from the
+    flight's price, the cabin and the passengers). What this very call will cost, said before it,
+    as far as the records read tell it."""
     steps = spec.effect or []
     if not any(isinstance(st, LetStep) and any(_FEE.search(k) or CHARGED.match(k) for k in st.let)
-               or isinstance(st, InsertStep) and any(TOTAL.search(k) for k in st.values) for st in steps):
+               or isinstance(st, InsertStep) and any(TOTAL.search(k) for k in st.values)
+               or isinstance(st, UpdateStep) and any(_total_worked_out(k, e) for k, e in st.set.items())
+               for st in steps):
         return []
     env: dict[str, Any] = {**clock, **args}
     rt = NoDatabase()
@@ -278,8 +286,16 @@ def sums_due(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: di
                         add(k, env.get(k))
             elif isinstance(step, InsertStep):
                 for k, expr in step.values.items():
-                    if TOTAL.search(k) and isinstance(expr, str) and not _BARE.fullmatch(expr):
+                    if _total_worked_out(k, expr):
                         add(k, compile_expr(expr)(env, rt))
+                break
+            elif isinstance(step, UpdateStep):
+                row = env.get(step.row)
+                for k, expr in step.set.items():
+                    if _total_worked_out(k, expr) and isinstance(row, Mapping) \
+                            and isinstance(old := row.get(k), (int, float)) \
+                            and not any(CHARGED.match(name) for name, _ in out):  # (told by a `let` already)
+                        add("charged", round(compile_expr(expr)(env, rt) - old, 2))
                 break
             elif not isinstance(step, RequireStep):
                 break

@@ -270,8 +270,10 @@ def waiting(rng: random.Random, name: str, value: Any, start: Any, made: bool = 
 def fee_due(rng: random.Random, name: str, amount: float) -> str:
     """A sum this very change costs (`prechecks.sums_due`): a fee, or that none applies ("The early
     closure fee for this one comes to $15."), what the change charges ("There's $998.54 to pay for
-    the change."), or what a record it makes costs in all ("That comes to $1,385.09 in total.")."""
+    the change.", or "You'll get $120.00 back for the change."), or what a record it makes costs in all ("That comes to $1,385.09 in total.")."""
     if CHARGED.match(name):
+        if amount < 0:
+            return pick(rng, B.CHARGE_BACK, v=money(-amount))
         return pick(rng, B.CHARGE_DUE, v=money(amount)) if amount else pick(rng, B.CHARGE_NONE)
     if TOTAL.search(name):
         return pick(rng, B.TOTAL_DUE, v=money(amount))

@@ -4,12 +4,14 @@ moving a booking charges (the fare difference and the change fee)."""
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 from gem_env.agents.prechecks import sums_due
 from gem_env.agents.speech import fee_due
 from gem_env.documents import Document, Verdict
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+from gem_env.stages.filter import OfflineFilter
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = (ROOT / "examples" / "corpus" / "airline" / "change-a-booking.md").read_text()
@@ -59,3 +61,27 @@ def test_moving_a_booking_says_what_the_change_charges() -> None:
     free = fee_due(random.Random(0), "charged", 0).lower()
     assert "nothing" in free or "no charge" in free
 
+
+
+def test_a_change_that_works_its_total_out_again_says_the_difference() -> None:
+    """A write that sets a total by working it out (removing an order's extra fee) says the
+    difference before it: below 0, what comes back to the customer."""
+    doc = Document(id="shop/extra-fee-on-an-order.md", title="An extra fee on your order",
+                   text=(ROOT / "examples" / "corpus" / "shop" / "extra-fee-on-an-order.md").read_text())
+    compiled = check_domain(OfflineExtractor().extract(doc, OfflineFilter().judge(doc)))  # as `gem synthesize` reads it
+    keys = {n: t.pk for n, t in compiled.tables.items()}
+    sb = compiled.new_sandbox()
+    dump = sb.dump(["orders", "customers"])
+    order = next(o for o in dump["orders"].values() if o.get("extra_fee") and o["status"] == "pending"
+                 and dump["customers"][o["customer_id"]]["membership_level"] in ("silver", "gold"))
+    customer = dump["customers"][order["customer_id"]]
+    spec = compiled.tools["remove_order_fee"].spec
+    due = sums_due(spec, {"order_id": order["order_id"]}, [customer, order], sb.clock, keys)
+    removed = sb.call("remove_order_fee", {"order_id": order["order_id"]})
+    assert removed.ok, removed.error
+    after = sb.dump(["orders"])["orders"][order["order_id"]]["total"]
+    assert due == [("charged", round(after - order["total"], 2))] and due[0][1] < 0
+    said = fee_due(random.Random(0), *due[0])
+    assert f"${-due[0][1]:,.2f}" in said and re.search(r"\bback\b|\boff\b|\bdown\b", said) and "-" not in said
+    # the order not read: nothing is said
+    assert sums_due(spec, {"order_id": order["order_id"]}, [customer], sb.clock, keys) == []
