@@ -72,9 +72,11 @@ CONFIRM_AGAIN = ["Sure, no problem. I'll {action} instead.", "Of course. I'll {a
 DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "That would be the {phrase}.",
             "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
             "It's the {phrase}, for reference."]
-# a fee or refund the service's text sets, told earlier in the chat, holding again
-SAME_TERMS = ["The same fees I mentioned earlier apply here too.", "As before, the fees I mentioned apply.",
-              "The terms I mentioned earlier apply to this one too."]
+# a fee the service's text sets, told earlier in the chat, holding again
+SAME_FEES = ["The same fees I mentioned earlier apply here too.", "As before, the fees I mentioned apply."]
+# a refund or other terms told earlier in the chat, holding again (no fee among them)
+SAME_TERMS = ["The terms I mentioned earlier apply to this one too.", "As before, the same terms apply.",
+              "What I said earlier about that holds here too."]
 # the fee this very call charges, worked out from the record read (a tiered early closure fee)
 FEE_DUE = ["The {name} for this one comes to {v}.", "On this one, the {name} would be {v}.",
            "For this one, the {name} is {v}."]

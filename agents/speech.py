@@ -252,7 +252,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     cases = [g for g in guidance or [] if for_one_case(g)]
     costs = [g for g in guidance or [] if _COSTS.search(g) and g not in cases]
     fresh = [g for g in costs if not told_before(g, told)]
-    terms = guide(rng, fresh) or (rng.choice(B.SAME_TERMS) if costs else "")
+    terms = guide(rng, fresh) or (rng.choice(B.SAME_FEES if any(_FEES.search(g) for g in costs) else B.SAME_TERMS)
+                                  if costs else "")
     fees = [fee_due(rng, name, amount) for name, amount in due]
     later = [waiting(rng, name, value, start) for name, value, start in waits]
     return " ".join(p for p in (lead, body, extra, described, priced, *cases, *fees, *later, terms,
@@ -365,6 +366,7 @@ def question(rng: random.Random, what: str, said: str = "") -> str:
 
 
 _COSTS = re.compile(r"\b(?:fees?|charged?|refund(?:ed)?|cost)\b", re.IGNORECASE)
+_FEES = re.compile(r"\bfees?\b", re.IGNORECASE)
 _LOWER_START = re.compile(r"^(?:The|We|We'll|You|You'll|Your|If|Once|When|After|It|This|Each|All|Any|A|An)\b")
 
 
@@ -705,7 +707,7 @@ _BY_VERB = ["It {n} by {v}.", "It's expected to {base} by {v}.", "It should {bas
 _IT_DOES = ["It {n} {v}.", "The record says it {n} {v}.", "According to the record, it {n} {v}.",
             "I can see it {n} {v}."]
 _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "The record shows {c}.", "I can see {c}."]
-_COUNT_NONE = ["There are {c}.", "It shows {c}.", "The record shows {c}.", "I'm afraid there are {c}."]
+_COUNT_NONE = ["There are {c}.", "It shows {c}.", "The record shows {c}.", "I see {c} on record."]  # (no "I'm afraid": none may be good news)
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name}.", "The {name} shows {v}.",
          "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",

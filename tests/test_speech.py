@@ -247,7 +247,16 @@ def test_a_fee_told_earlier_in_the_chat_is_not_read_out_again() -> None:
     for seed in range(6):
         again = S.confirm(random.Random(seed), "close your account ACC-2", {"account_id": "ACC-2"}, re.compile("pin"),
                           guidance=fees, told=f"Okay. {first}")
-        assert "$20" not in again and re.search(r"fees I mentioned|terms I mentioned", again), again
+        assert "$20" not in again and re.search(r"fees I mentioned", again), again
+    # a refund told earlier is no fee: "the same terms", never "the same fees"
+    refund = ["We'll refund the full total to the original payment method within 5 business days."]
+    first = S.confirm(random.Random(0), "cancel your order ORD-1", {"order_id": "ORD-1"}, re.compile("pin"),
+                      guidance=refund)
+    for seed in range(12):
+        again = S.confirm(random.Random(seed), "cancel your order ORD-2", {"order_id": "ORD-2"}, re.compile("pin"),
+                          guidance=refund, told=f"Okay. {first}")
+        assert "refund the full total" not in again and "fee" not in again, again
+        assert re.search(r"terms I mentioned|same terms|said earlier", again), again
 
 
 def test_every_ask_for_something_to_write_is_a_question() -> None:
