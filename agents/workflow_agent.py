@@ -172,7 +172,10 @@ class WorkflowAgent:
         self._shared = frozenset(f"{name}.{f.name}" for name, t in compiled.tables.items() for f in t.entity.fields
                                  if self._auth and f.foreign_key
                                  and not reaches(compiled, f.foreign_key.split(".", 1)[0], self._auth.table))
-        self._kept = frozenset(f.tool for f in (self._auth, self._fallback) if f)  # who the customer is
+        # who the customer is, or the list of their records (a procedure's `find_<records>_by_email`):
+        # kept across requests while write replies patch it, not listed again to find the same record
+        self._kept = frozenset(f.tool for f in (self._auth, self._fallback) if f) \
+            | {f.tool for f in self._finders if f.many}
         self._inserts = {n: _inserted_keys(compiled, n) for n in compiled.tools}  # the keys of what each may make
         self._adds = frozenset(n for n, t in compiled.tools.items()  # the tools that make a record
                                if t.writes and any(isinstance(st, InsertStep) for st in t.spec.effect or []))

@@ -238,3 +238,17 @@ def test_a_program_the_title_names_is_the_record_by_its_name() -> None:
     browser = OfflineExtractor(archetypes=False).extract(
         Document(id="browser", title="How to Update Your Browser", text="1. Open the browser.\n2. Click Update."), RELEVANT)
     assert isinstance(browser, Domain) and browser.entities[0].name == "browsers", browser
+
+
+def test_a_later_request_does_not_list_the_customers_records_again(balcony: CompiledDomain) -> None:
+    """The list their email gave is kept across requests as the writes' replies patch it: a later
+    request about their balcony opens it by the id the list gave, not by listing it again (was in
+    ~40% of the how-to runs' sessions: `find_balconies_by_email` twice)."""
+    tasks, trajectories = _verified_rollouts(balcony, per_domain=12)
+    sessions = 0
+    for t, traj in zip(tasks, trajectories):
+        finds = [(c["function"]["name"], c["function"]["arguments"]) for m in traj.messages
+                 for c in m.get("tool_calls") or [] if c["function"]["name"].startswith("find_")]
+        assert len(finds) == len(set(finds)), (t.id, finds)
+        sessions += bool(finds) and len(t.scenario.requests) > 1
+    assert sessions >= 2  # sessions of several requests, each listing their records once
