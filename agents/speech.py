@@ -732,6 +732,7 @@ _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news
 _YES_PLAIN = ["{Subject} {be} {rest}.", "I can see {subject} {be} {rest}.", "From what I see, {subject} {be} {rest}."]
 _NO = ["No, {subject} {be} not {rest}.", "{Subject} {be} not {rest}, I'm afraid.",
        "From what I see, {subject} {be} not {rest}."]
+_NO_PLAIN = ["{Subject} {be} not {rest}.", "I can see {subject} {be} not {rest}.", "From what I see, {subject} {be} not {rest}."]
 _ON = ["{Name} is on.", "Yes, {name} is turned on.", "{Name} is active on this one.", "You have {name} switched on."]
 _ON_NOW = ["{Name} is now on.", "{Name} is switched on now.", "{Name} is turned on now."]
 _OFF_NOW = ["{Name} is now off.", "{Name} is switched off now.", "{Name} is turned off now."]
@@ -818,8 +819,8 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
             plain: bool = False) -> str:
     """A yes/no fact that names the field and says its polarity ("it is not eligible"; of a person,
     `who` "they": "they are not accepting patients", or their name; of the customer's own profile,
-    "you": "you are verified"); `plain`: a value breaking a rule, never "Good news")."""
-    yes = _YES_PLAIN if plain else _YES
+    "you": "you are verified"); `plain`: a value breaking a rule, never "Good news" nor "No, ...": no question was asked)."""
+    yes, no = (_YES_PLAIN, _NO_PLAIN) if plain else (_YES, _NO)
     plural = who in ("they", "you")  # else "it" or a person's name ("Glenn Cortez is accepting patients")
     it, is_ = (who, "are" if plural else "is")
     name = undangled(name)  # "is_executed_during": "it is executed"
@@ -831,17 +832,17 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
             be, rest_words = "do" if plural else "does", f"have {state}"
         else:
             rest_words = state
-        bank = yes if value else _NO
+        bank = yes if value else no
         return pick(rng, bank, subject=it, be=be, rest=rest_words)
     parts = name.lower().split("_")
     if (state := state_of(name)) is not None:  # "identity_verified"
         # "mailfrom_set": "the mailfrom is set" (never "... is on"); "the parameters are mounted"
-        return pick(rng, yes if value else _NO, subject=f"the {state[0]}", be=state[1], rest=state[2])
+        return pick(rng, yes if value else no, subject=f"the {state[0]}", be=state[1], rest=state[2])
     if len(parts) == 1 and parts[0].endswith("ed") and parts[0] not in ("needed", "required"):  # "verified"
-        return pick(rng, yes if value else _NO, subject=it, be=is_, rest=parts[0])
+        return pick(rng, yes if value else no, subject=it, be=is_, rest=parts[0])
     if len(parts) >= 2 and (parts[0].endswith("ing") or parts[0] in _STATE_PREPOSITIONS):
         # "accepting_patients": "it is not accepting patients"; "in_stock": "it is in stock"
-        return pick(rng, yes if value else _NO, subject=it, be=is_, rest=words(name))
+        return pick(rng, yes if value else no, subject=it, be=is_, rest=words(name))
     if parts[-1] in _HELD:  # a thing a record has, not a setting: "It doesn't have travel insurance."
         return pick(rng, _HAS if value else _HAS_NOT, subject=it, name=words(name),
                     has="have" if plural else "has", lacks="don't" if plural else "doesn't")

@@ -584,3 +584,12 @@ def test_a_yes_no_named_by_a_state_word_is_said_as_that_state() -> None:
             said = S.fact(random.Random(seed), name, False, after_write=False).lower()
             assert want in said and " on" not in said, said
     assert "two factor" in S.fact(random.Random(0), "two_factor", True, after_write=False).lower()  # a setting, as before
+
+
+def test_a_no_that_breaks_a_rule_answers_no_question() -> None:
+    """A refusal's value is said plainly: "It is not verified.", never "No, it is not verified."
+    (nobody asked), while a question about it is still answered "No, ..." at times."""
+    for seed in range(12):
+        said = S._breaking(random.Random(seed), "verified", False)
+        assert "not verified" in said and not said.startswith("No,") and "afraid" not in said, said
+    assert any(S.fact(random.Random(seed), "in_stock", False, after_write=False).startswith("No,") for seed in range(12))
