@@ -14,7 +14,10 @@ from gem_env.stages.extract.flag_names import FlagName, flag_name
     ("When using mixed source of archives, you must ensure compatibility of packages by yourself.",
      "compatibility_ensured", False),
     ("After setting this command, the command block must be powered.", "command_block_powered", False),
-    ("If your desktop system mounts CDs automatically, unmount it first.", "cds_mounted", False),
+    # "if X, undo X first": X must not hold to go on (was required: writing a CD refused unless mounted)
+    ("If your desktop system mounts CDs automatically, unmount it first.", "cds_mounted", True),
+    ("If the phone is on, turn it off first.", "phone_on", True),
+    ("If the printer is connected, print a test page.", "printer_connected", False),
     ("Determine if you need to have a survey done.", "survey_done", False),
     ("Only if the account is in good standing.", "account_in_good_standing", False),
     ("Refunds are only available if you have a receipt.", "has_receipt", False),

@@ -102,10 +102,29 @@ def _fronted_condition(words: list[str]) -> FlagName | None:
     comma = next((k for k, w in enumerate(words) if w == ","), None)
     if comma is None or comma < 3 or _PURPOSE & set(words[1:4]):
         return None
-    if not _FORBIDS.search(" ".join(words[comma + 1:])):
-        return None
     got = _clause_state(words[:comma], 1)
-    return FlagName(got.name, not got.negated) if got else None
+    if got is None or not (_FORBIDS.search(" ".join(words[comma + 1:])) or _undoes(words[comma + 1:], got.name)):
+        return None
+    return FlagName(got.name, not got.negated)
+
+
+_UNDOING = ("un", "dis", "de")
+#: a state and the word that undoes it ("If the phone is on, turn it off first")
+_OPPOSITES = {"on": "off", "in": "out", "enabled": "disable", "connected": "disconnect"}
+
+
+def _undoes(main: list[str], state: str) -> bool:
+    """Whether the main clause opens by undoing the state its condition names ("If your desktop
+    system mounts CDs automatically, unmount it first": the CDs must not be mounted to go on)."""
+    words = [w for w in main[:3] if w not in ("please", "then", "you", "first")]
+    if not words:
+        return False
+    done = state.rsplit("_", 1)[-1]
+    base = tf.lemma(done)
+    verb = tf.lemma(words[0])
+    if any(verb == p + base for p in _UNDOING) or _OPPOSITES.get(done) == verb:
+        return True
+    return _OPPOSITES.get(done) in words[1:3]  # "turn it off"
 
 
 def _name_runs_dropped(tokens: list[str]) -> list[str]:
