@@ -224,7 +224,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     first time. `how_to`: the action is a how-to guide's title (what the customer asked for,
     never "the next step is to" it), of this many steps confirmed at once; 0 for another action.
     `yours`: ids of records that are the customer's only one of their kind, found through them
-    ("This is for your zapdos.", not its number)."""
+    ("your zapdos", not its number, or nothing where that is all there is to say)."""
     if again:
         extra = details(args, secret, said=what, names=own_names(seen or []), yours=yours)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
@@ -247,7 +247,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what,
                     names=own_names(seen), yours=yours)
     quote = quoted(args, seen)
-    described = describe(rng, args, [r for r in seen if r is not quote], secret, said=what, owner=owner)
+    described = describe(rng, args, [r for r in seen if r is not quote], secret, said=what, owner=owner, yours=yours)
     priced = price(rng, quote) if quote else ""
     cases = [g for g in guidance or [] if for_one_case(g)]
     costs = [g for g in guidance or [] if _COSTS.search(g) and g not in cases]
@@ -400,13 +400,14 @@ _OWN_NAME = ("first_name", "last_name", "full_name")
 
 
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern,
-             said: str = "", owner: str = "") -> str:
+             said: str = "", owner: str = "", yours: frozenset[str] = frozenset()) -> str:
     """A sentence on the record a call targets, from what was read, so the user can tell it is the
     right one: a noun phrase built from up to three of its short facts that the call does not set
     ("your active debit card ending in 4782, with a $1,398.61 spending limit"; another person by
     their name: "your active user called Allen Davis"), then what a field the call sets holds now
     ("Right now, the cabin is business."). The customer's own profile (`owner`, its key) is not
-    described to them; without an `owner`, no record with a person's name is."""
+    described to them; without an `owner`, no record with a person's name is; nor the customer's
+    only record of its kind (`yours`) by its status alone ("For reference, it's the active unit.")."""
     for name, value in args.items():
         if not (name == "id" or name.endswith("_id")):
             continue
@@ -427,6 +428,8 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
                          or not _SHORT.match(str(v))
                          or re.search(r"\d", k) and not _LAST_DIGITS.search(k)
                          or said and _in_words(k, v, said))][:3]  # not what the action says already
+        if str(value) in yours and all(k.endswith(("status", "state")) for k, _ in facts):
+            facts = []  # their only one: its status does not tell it apart from anything
         noun = words(name[:-3]) if name.endswith("_id") else "record"
         frames = [f for f in B.DESCRIBE if "your" not in f] if entry else B.DESCRIBE  # "the flight", not "your"
         said_as = record_phrase(noun, facts) if facts else ""
@@ -638,7 +641,8 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "", names: dic
     out secrets, what `said` already says, and the user's own customer number; a reason in a
     sentence of its own ("I'll put the reason down as travel."). A record known by its own name
     (`names`, by id: `own_names`) is said by it ("This is for package coturn."), the customer's
-    only one of its kind (`yours`, by id) as theirs ("This is for your zapdos.")."""
+    only one of its kind (`yours`, by id) as theirs ("This is for your zapdos, with 3 plays."), or
+    not at all when nothing else is said."""
     ids, others, why = [], [], ""
     for name, value in args.items():
         if secret.search(name) or value in (None, "", [], {}) or isinstance(value, bool) and "turn " in said:
@@ -664,8 +668,8 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "", names: dic
         else:
             others.append(f"the {words(name)} set to {text}" if isinstance(value, (int, float)) else
                           f'the {words(name)} "{text}"')
-    if not ids and not others:
-        return why
+    if not others and all(i.startswith("your ") for i in ids):
+        return why  # their only record of its kind, and nothing else: "This is for your unit." adds nothing
     notes_only = all(o.startswith("a note saying") for o in others)
     head = f"This is for {joined(ids)}" if ids else "I'll include" if notes_only else "That's with"
     tail = (", with " if ids else " ") + joined(others) if others else ""
