@@ -38,7 +38,7 @@ from .lookup import (auth_finder, described, fallback_finder, finder_tools, look
                      reaches, recognise_lookup)
 from .listings import listings
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
-                        memory, opened as was_opened, records, rule_records, sums_due, waiting_changes)
+                        Stale, memory, opened as was_opened, records, rule_records, sums_due, waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -109,7 +109,7 @@ class _Turn:
     earlier: set[str] = field(default_factory=set)  # tools called before the open request
     own: set[str] = field(default_factory=set)  # keys the user gave in the open request (others carry over)
     going_on: bool = False  # the user said at the start they have several things: no "anything else?"
-    stale: set[int] = field(default_factory=set)  # id()s of the `before` results read before the last write
+    stale: Stale = field(default_factory=dict)  # the `before` results a write since may have changed, and in what
     told: str = ""  # all the assistant has said in the conversation
     answered: dict[str, str] = field(default_factory=dict)  # facts said after the request's first message
     next_up: str = ""  # a request named in the first message, still to come: offered at the close (`S.close`)
