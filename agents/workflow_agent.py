@@ -30,7 +30,7 @@ from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance, case_of, for_one_case
 from .messages import call as _call, say as _say, tool_calls as _tool_calls, tool_results as _tool_results
-from .candidates import MOST, Records
+from .candidates import Records
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
@@ -867,24 +867,28 @@ class WorkflowAgent:
             fitting = records  # the one that fits was proposed and is not it: all of them
         if 0 < len(fitting) < len(records):
             fitting, unread = self._opened(key, fitting, turn)
-            if unread is not None:  # a few that fit, known by their ids alone: opened, to be told apart
+            if unread is not None:  # those that fit, known by their ids alone: opened, to be told apart
                 return _call(*unread, turn)
             # opened, they show the rules a list's summary could not (an early closure fee the balance
             # cannot cover): only those still fitting are named, all of them where none is
             fitting = self._fitting(plan, key, fitting) if plan is not None and action else fitting
             if fitting:
                 return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
+        records, unread = self._opened(key, records, turn)
+        if unread is not None:
+            return _call(*unread, turn)
         return _say(S.which(turn.rng, key, [_described(r) for r in records]))
 
     def _opened(self, key: str, fitting: list[dict[str, Any]], turn: _Turn
                 ) -> tuple[list[dict[str, Any]], tuple[str, dict[str, Any]] | None]:
         """The records that fit as opened (read by themselves, in this request or an earlier one
         and unchanged since), and the read opening the next one a list showed only by its id and
-        status; none when more than `candidates.MOST` fit or no tool reads one by `key`. A support
-        agent looks at the few cards that can be frozen before asking which, so that it can say
-        "CRD-1 (debit, ending in 9237)", not a bare id the customer may not know."""
+        status; none when more fit than a question lists one by one (`speech.LISTED_MOST`) or no
+        tool reads one by `key`. A support agent looks at the cards that can be frozen before
+        asking which, so that it can say "CRD-1 (debit, ending in 9237)", not a bare id the
+        customer may not know."""
         lk = self.records.by_key.get(key)
-        if lk is None or len(fitting) > MOST:
+        if lk is None or len(fitting) > S.LISTED_MOST:
             return fitting, None
         seen = [r for _, r in _tool_results(turn.segment)] + [r for t, _, r in turn.before if t == lk.tool]
         out = []
@@ -976,21 +980,33 @@ class WorkflowAgent:
     def _earlier_ids(self, prior: list[dict[str, Any]]) -> dict[str, set[str]]:
         """The record ids, per key, that the earlier requests named (the user's words, the calls'
         arguments), with those of the records their writes made or changed added only where the
-        kind was named: a dispute just filed is never the one asked after alone."""
+        kind was named: a dispute just filed is never the one asked after alone. The records a
+        read opened one after another between two of the user's messages were looked through to
+        ask which one (`_opened`), not named."""
         named: dict[str, set[str]] = {}
         written: dict[str, set[str]] = {}
         replies = {m.get("tool_call_id"): m.get("content") for m in prior if m.get("role") == "tool"}
         previous = ""
-        for m in prior:
-            if m.get("role") == "user" and isinstance(m.get("content"), str):
-                _add_ids(named, self._facts_in(m["content"], previous))
+        looked: dict[str, list[dict[str, Any]]] = {}  # read -> its arguments since the user last spoke
+        for m in [*prior, {"role": "user"}]:
+            if m.get("role") == "user":
+                for calls in looked.values():
+                    if len(calls) == 1:
+                        _add_ids(named, calls[0])
+                looked = {}
+                if isinstance(m.get("content"), str):
+                    _add_ids(named, self._facts_in(m["content"], previous))
             elif m.get("role") == "assistant" and not m.get("tool_calls") and isinstance(m.get("content"), str):
                 previous = m["content"]
             for c in m.get("tool_calls") or () if m.get("role") == "assistant" else ():
-                _add_ids(named, _object((c.get("function") or {}).get("arguments")))
-                tool = self.compiled.tools.get((c.get("function") or {}).get("name"))
+                name = (c.get("function") or {}).get("name")
+                args = _object((c.get("function") or {}).get("arguments"))
+                tool = self.compiled.tools.get(name)
                 if tool is not None and tool.writes:
+                    _add_ids(named, args)
                     _add_ids(written, _object(replies.get(c.get("id"))))
+                elif args not in looked.setdefault(name, []):
+                    looked[name].append(args)
         return {k: v | written.get(k, set()) for k, v in named.items()}
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,

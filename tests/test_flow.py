@@ -341,6 +341,33 @@ def test_which_record_names_only_those_the_change_can_be_made_on() -> None:
     assert not any(r["order_id"] in asked for r in theirs if r["status"] != "pending"), asked
 
 
+def test_five_records_listed_by_id_and_status_are_opened_and_told_apart_before_asking_which() -> None:
+    """"Of your 6 payments, 5 can be cancelled: PYM-22719, PYM-55112, PYM-64236, PYM-84533 and
+    PYM-52043." named bare ids, and "I found 5 cards: CRD-00638 (closed), ..., CRD-16388 (closed)"
+    ids told apart by nothing: the agent opened the records it names only up to four, and only
+    those a change fits. It now opens as many as a question lists one by one (six), so that each
+    is said with what tells it apart (here none can be unfrozen: all five are named)."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    sb = compiled.new_sandbox()
+    by_owner = collections.defaultdict(list)
+    for card in sb.dump(["cards"])["cards"].values():
+        by_owner[card["customer_id"]].append(card)
+    owner = next(o for o, cs in sorted(by_owner.items()) if len(cs) == 5 and all(c["status"] != "frozen" for c in cs))
+    email = sb.dump(["customers"])["customers"][owner]["email"]
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"},
+                                      {"role": "user", "content": f"Please unfreeze my card. My email is {email}."}]
+    asked = _until_spoken(WorkflowAgent(compiled), sb, messages)
+    told = re.findall(r"\b(CRD-\d+)(?: \(([^)]*)\))?", asked)
+    assert len(told) == 5 and all(t for _, t in told) and len({t for _, t in told}) == 5, asked
+    assert sum(1 for m in messages if m.get("tool_calls") and m["tool_calls"][0]["function"]["name"] == "get_card_details") == 5
+
+
 def test_only_a_record_a_rule_reads_is_opened_before_a_write() -> None:
     """Before a handoff (no rule) the assistant read the customer's full profile again, as if a rule
     needed it; only records a write's rules read are opened first (a card before freezing it)."""
