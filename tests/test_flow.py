@@ -368,6 +368,30 @@ def test_five_records_listed_by_id_and_status_are_opened_and_told_apart_before_a
     assert sum(1 for m in messages if m.get("tool_calls") and m["tool_calls"][0]["function"]["name"] == "get_card_details") == 5
 
 
+def test_records_opened_to_ask_which_are_not_records_an_earlier_request_named() -> None:
+    """A later request asked "Is this for the same line, LINE-1?" about the line an earlier one was
+    about; once the lines were opened to ask which, each read's id counted as named, and it asked
+    for the id instead. Reads made one after another between two of the user's messages were a
+    look through the records; one read alone names its record."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
+    agent = WorkflowAgent(check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t"))))
+
+    def read(n: int, card: str) -> list[dict[str, Any]]:
+        call = {"id": f"c{n}", "type": "function", "function": {"name": "get_card_details", "arguments": json.dumps({"card_id": card})}}
+        return [{"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": f"c{n}", "content": json.dumps({"card_id": card, "status": "active"})}]
+
+    prior = [{"role": "user", "content": "Please freeze my card."}, *read(1, "CRD-1"), *read(2, "CRD-2"), *read(3, "CRD-3"),
+             {"role": "assistant", "content": "Which card is it?"}, {"role": "user", "content": "The one ending in 0002."},
+             *read(4, "CRD-2")]
+    assert agent._earlier_ids(prior) == {"card_id": {"CRD-2"}}
+
+
 def test_only_a_record_a_rule_reads_is_opened_before_a_write() -> None:
     """Before a handoff (no rule) the assistant read the customer's full profile again, as if a rule
     needed it; only records a write's rules read are opened first (a card before freezing it)."""
