@@ -612,8 +612,10 @@ class WorkflowAgent:
                 called.append((self.records.effects[results[done][0]], {}, results[done][1]))  # read before the write
                 done += 1
             while done < len(results) and self._opened_to_ask(results[done], tool, args):
-                called.append((self.records.effects[results[done][0]], {}, results[done][1]))  # to ask which
-                done += 1
+                name, record = results[done]
+                if str(record.get(self.keys_of[name])) == str(known.get(self.keys_of[name])):
+                    called.append((self.records.effects[name], {}, record))  # opened to ask which: the one meant
+                done += 1  # (the others' lists, a card's charges, are none of this request's)
             shown = self.records.listed(tool, args, results[:done]) if step.pure and not step.writes else None
             if shown is not None:  # a list read here showed it whole: opening it would only echo the list
                 called.append((effect, args, shown))
@@ -883,10 +885,10 @@ class WorkflowAgent:
                 ) -> tuple[list[dict[str, Any]], tuple[str, dict[str, Any]] | None]:
         """The records that fit as opened (read by themselves, in this request or an earlier one
         and unchanged since), and the read opening the next one a list showed only by its id and
-        status; none when more fit than a question lists one by one (`speech.LISTED_MOST`) or no
-        tool reads one by `key`. A support agent looks at the cards that can be frozen before
-        asking which, so that it can say "CRD-1 (debit, ending in 9237)", not a bare id the
-        customer may not know."""
+        status, or as it showed another ("ACC-2 (savings)", "ACC-3 (savings)"); none when more fit
+        than a question lists one by one (`speech.LISTED_MOST`) or no tool reads one by `key`. A
+        support agent looks at the cards that can be frozen before asking which, so that it can
+        say "CRD-1 (debit, ending in 9237)", not a bare id the customer may not know."""
         lk = self.records.by_key.get(key)
         if lk is None or len(fitting) > S.LISTED_MOST:
             return fitting, None
@@ -895,7 +897,8 @@ class WorkflowAgent:
         for r in fitting:
             own = next((x for x in reversed(seen) if isinstance(x, dict) and str(x.get(key)) == str(r.get(key))
                         and len(x) > len(r)), None)
-            if own is None and set(r) <= {key, "status"}:
+            if own is None and (set(r) <= {key, "status"} or any(x is not r and _besides(x, key) == _besides(r, key)
+                                                                  for x in fitting)):
                 return fitting, (lk.tool, {lk.param: r.get(key)})
             out.append(own or r)
         return out, None
@@ -1143,6 +1146,11 @@ def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, 
                 if len({str(r.get(key)) for r in recs if r.get(key) not in (None, "")}) >= 2:
                     return key, recs
     return None
+
+
+def _besides(record: dict[str, Any], key: str) -> dict[str, Any]:
+    """A listed record's values besides its key."""
+    return {k: v for k, v in record.items() if k != key}
 
 
 def _described(record: Any) -> Any:

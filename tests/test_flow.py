@@ -368,6 +368,53 @@ def test_five_records_listed_by_id_and_status_are_opened_and_told_apart_before_a
     assert sum(1 for m in messages if m.get("tool_calls") and m["tool_calls"][0]["function"]["name"] == "get_card_details") == 5
 
 
+def test_the_other_records_opened_to_ask_which_lend_nothing_to_the_request() -> None:
+    """After the customer picked one of five cards opened to tell them apart, the agent asked which
+    of "2 posted transactions" it meant: another card's recent ones, from that card's details. The
+    records opened are set aside once one is picked: the picked card's one charge is the one meant."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "dispute-a-charge.md"]))
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    sb = compiled.new_sandbox()
+    charges = sb.dump(["charges"])["charges"].values()
+    by_owner = collections.defaultdict(list)
+    for card in sb.dump(["cards"])["cards"].values():
+        by_owner[card["customer_id"]].append(card["card_id"])
+    owner, cards = next((o, cs) for o, cs in sorted(by_owner.items()) if len(cs) == 5)
+    picked = next(c for c in cards if sum(ch["card_id"] == c for ch in charges) == 1)
+    email = sb.dump(["customers"])["customers"][owner]["email"]
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"}, {
+        "role": "user", "content": f"I'd like to dispute a charge on my card because it's fraud. My email is {email}."}]
+    assert all(f"{c} (" in _until_spoken(WorkflowAgent(compiled), sb, messages) for c in cards)
+    messages.append({"role": "user", "content": f"It's {picked}."})
+    asked = _until_spoken(WorkflowAgent(compiled), sb, messages)
+    named = set(re.findall(r"\bCHR-\d+\b", asked))
+    assert named and named <= {ch["charge_id"] for ch in charges if ch["card_id"] == picked}, asked
+
+
+def test_records_a_list_shows_alike_are_opened_before_asking_which() -> None:
+    """"3 can be closed: ACC-26436 (checking), ACC-57024 (savings) and ACC-88017 (savings)": the
+    list showed two accounts alike, and only records it showed by id and status were opened; now
+    those it shows alike are too (and the one it tells apart is not)."""
+    from gem_env.agents.workflow_agent import WorkflowAgent, _Turn
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
+    agent = WorkflowAgent(check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t"))))
+    turn = _Turn([], "", {}, random.Random(0), [], {}, 0)
+    listed = [{"card_id": "CRD-1", "status": "active", "card_type": "debit"},
+              {"card_id": "CRD-2", "status": "active", "card_type": "credit"},
+              {"card_id": "CRD-3", "status": "active", "card_type": "credit"}]
+    assert agent._opened("card_id", listed, turn) == (listed, ("get_card_details", {"card_id": "CRD-2"}))
+    assert agent._opened("card_id", listed[:2], turn) == (listed[:2], None)
+
+
 def test_records_opened_to_ask_which_are_not_records_an_earlier_request_named() -> None:
     """A later request asked "Is this for the same line, LINE-1?" about the line an earlier one was
     about; once the lines were opened to ask which, each read's id counted as named, and it asked
