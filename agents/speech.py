@@ -969,9 +969,9 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
     """Records listed by their key and up to two details that tell them apart, six at most ("...
     and 2 more"), and the kind or status they all share, said once before the noun ("active"):
     "CRD-1 (debit, ending in 4411), CRD-2 (credit, ending in 9775) and CRD-3 (credit, ending in
-    7152)"; a loan by its book's title and when it is due, not by a bare date. Two records the
-    two details would say alike get one more that tells them apart (two bookings from San
-    Francisco to Seattle, by their dates)."""
+    7152)"; a loan by its book's title and when it is due, not by a bare date; the status too,
+    where the records' differ. Two records the details would say alike get one more that tells
+    them apart (two bookings from San Francisco to Seattle, by their dates)."""
     listed = records[:LISTED_MOST]
     details = [_details(key, r) for r in listed]
     whole = len(listed) == len(records) and len(listed) > 1
@@ -981,6 +981,11 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
     shared = [w for k, rank, w in sorted(details[0], key=lambda d: -d[1])
               if k in same and rank in (_KIND_RANK, _STATUS_RANK) and _ADJECTIVE_WORDS.match(w)]
     told = [_told(d, same, 2) for d in details]
+    # the status too where the records' differ, beside a name and a kind ("credit, ending in 9237, frozen")
+    shown_alike = {k for k, _, w in details[0] if all((k, w) in s for s in said)}
+    if len(listed) > 1:
+        told = [t + [x for x in d if x[1] == _STATUS_RANK and x[0] not in shown_alike and x not in t][:1]
+                for t, d in zip(told, details)]
     for group in _alike(told):  # one more detail, one the alike records do not all share: a date first
         shared_by_all = set.intersection(*(said[i] for i in group))
         for i in group:

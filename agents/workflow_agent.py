@@ -892,13 +892,13 @@ class WorkflowAgent:
         lk = self.records.by_key.get(key)
         if lk is None or len(fitting) > S.LISTED_MOST:
             return fitting, None
-        seen = [r for _, r in _tool_results(turn.segment)] + [r for t, _, r in turn.before if t == lk.tool]
+        seen = _tool_results(turn.segment) + [(t, r) for t, _, r in turn.before if t == lk.tool]
         out = []
         for r in fitting:
-            own = next((x for x in reversed(seen) if isinstance(x, dict) and str(x.get(key)) == str(r.get(key))
-                        and len(x) > len(r)), None)
-            if own is None and (set(r) <= {key, "status"} or any(x is not r and _besides(x, key) == _besides(r, key)
-                                                                  for x in fitting)):
+            read = [(t, x) for t, x in reversed(seen) if isinstance(x, dict) and str(x.get(key)) == str(r.get(key))]
+            own = next((x for _, x in read if len(x) > len(r)), None)
+            if own is None and not any(t == lk.tool for t, _ in read) and (
+                    set(r) <= {key, "status"} or any(x is not r and _besides(x, key) == _besides(r, key) for x in fitting)):
                 return fitting, (lk.tool, {lk.param: r.get(key)})
             out.append(own or r)
         return out, None

@@ -164,6 +164,13 @@ def test_records_a_list_would_say_alike_are_told_apart_in_plain_words() -> None:
                 {"payment_id": "PYM-2", "status": "scheduled", "memo": "Phone bill", "amount": 55.0}]
     text = S.which(random.Random(0), "payment_id", payments)
     assert 'PYM-1 (about "Utilities"' in text and 'PYM-2 (about "Phone bill"' in text, text
+    # a card opened to be told apart keeps its status beside its kind and digits where the statuses differ
+    cards = [{"card_id": f"CRD-{i}", "status": status, "last4": f"000{i}", "card_type": "debit" if i else "credit"}
+             for i, status in enumerate(["frozen", "active", "active"])]
+    text = S.which_fitting(random.Random(0), "card_id", cards, 4, "close your card")
+    assert "CRD-0 (credit, ending in 0000, frozen), CRD-1 (debit, ending in 0001, active)" in text, text
+    text = S.which_fitting(random.Random(0), "card_id", cards[1:], 4, "close your card")
+    assert "CRD-1 (ending in 0001) and CRD-2 (ending in 0002)" in text, text
 
 
 def test_a_row_of_a_fee_table_is_never_told_alone() -> None:
