@@ -15,7 +15,7 @@ from gem_env.tools.render import happened, left_of, part_happened, record_noun, 
 from . import speech as S
 from .ids import id_by_description, id_from_results, named_outright, names_entry, record_lists, says
 from .messages import call as _call, say as _say, tool_results as _tool_results
-from .prechecks import listed_row, since_write
+from .prechecks import listed_row, since_write, tells_now
 
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
                   r"do you know (?:what|if|whether|when)|could you check (?:what|if|whether|when)|can you check what|"
@@ -307,10 +307,11 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     key = turn.known[plan.param]
     mine = [r for t, r in results if t == plan.tool]
     # a record as opened or listed answers when it holds every fact asked (a list may show fewer)
-    # or as an earlier request read it by this same tool, unchanged since (asked again, it would
-    # only echo what was read)
+    # or as an earlier request read it by this same tool, unchanged since in what is asked (asked
+    # again, it would only echo what was read: a freeze changed the account's status, not when it
+    # was opened)
     earlier = [r for t, a, r in reversed(turn.before)
-               if t == plan.tool and str(a.get(plan.param)) == str(key) and id(r) not in turn.stale]
+               if t == plan.tool and str(a.get(plan.param)) == str(key) and tells_now(turn.stale, r, lk.asks)]
     # (or a list read here since the last write: the contacts listed to find "my contact", asked by its id then)
     listed = listed_row(since_write(results, agent.compiled), plan.param, key, lk.asks)
     record = next((r for r in [*opened, *mine, *earlier, listed] if isinstance(r, dict)

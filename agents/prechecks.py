@@ -768,8 +768,50 @@ def read_shape(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> Re
                      {t: fs for t, fs in projected.items() if t not in whole_tables})
 
 
+def reply_keys_showing(spec: ToolSpec, shape: ReadShape, fields: set[str]) -> frozenset[str] | None:
+    """The keys of a read's reply (of `shape`, opening one record) whose values show any of the
+    opened record's `fields`, directly or through a row or value found by them (the plan a line's
+    `plan_id` finds); None when the reply's shape does not tell (a loop, a branch, the whole row in
+    an expression, an expression that does not parse)."""
+    opening = next((f for f in shape.finds if f.opens), None)
+    returned = next((st.return_ for st in spec.effect or [] if isinstance(st, ReturnStep)), None)
+    if opening is None or not fields or any(isinstance(st, (ForEachStep, IfStep)) for st in spec.effect or []):
+        return None
+    tainted = {opening.name}  # names whose every field may show them (a row found by a set field)
+
+    def depends(value: Any) -> bool:
+        try:
+            return any(_shows(parse(src), opening.name, fields, tainted) for src in _sources(value))
+        except ExprError:
+            return True
+
+    for st in spec.effect or []:
+        if isinstance(st, FindStep) and st.as_ != opening.name and depends([st.where, st.filter]):
+            tainted.add(st.as_)
+        elif isinstance(st, LetStep):
+            tainted.update(name for name, src in st.let.items() if depends(src))
+    if isinstance(returned, dict):
+        return frozenset(k for k, src in returned.items() if depends(src))
+    if isinstance(returned, str) and re.fullmatch(rf"\s*{re.escape(opening.name)}\s*", returned):
+        return frozenset(fields)
+    return None
+
+
+def _shows(node: Node, row: str, fields: set[str], tainted: set[str]) -> bool:
+    """Whether an expression reads one of `fields` of `row`, the whole `row`, or a `tainted` name."""
+    if node.op == "attr" and node.args and node.args[0].op == "name" and node.args[0].value == row:
+        return node.value in fields
+    if node.op == "name":
+        return node.value in tainted
+    return any(_shows(a, row, fields, tainted) for a in node.args or ())
+
+
 Read = tuple[str, dict[str, Any], Any]
 """(tool effect or name, arguments, result) of a read made."""
+
+Stale = dict[int, frozenset[str] | None]
+"""id() of a read a write since may have changed -> the keys of its reply that may show a changed
+value (None: any)."""
 
 
 def reads_since_write(messages: list[dict[str, Any]], compiled: CompiledDomain,
@@ -779,9 +821,11 @@ def reads_since_write(messages: list[dict[str, Any]], compiled: CompiledDomain,
 
 
 def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
-           keep: frozenset[str] = frozenset()) -> tuple[list[Read], set[int]]:
-    """The reads in `messages` that are still true, as the writes since have left them, and the
-    `id()`s of those a write since may have changed (kept as its reply patched them). A write's reply
+           keep: frozenset[str] = frozenset()) -> tuple[list[Read], Stale]:
+    """The reads in `messages` that are still true, as the writes since have left them, and those a
+    write since may have changed (kept as its reply patched them), with the keys of their reply
+    that show what it may have set (`Stale`: a freeze sets an account's status, not the date it
+    was opened, which the read before it still tells). A write's reply
     is patched into the records it names; a read holding a record the write may have changed
     otherwise is forgotten, as is a read listing records among which one the write changed or added
     may be (by the fields the listing is found by: a new reading of one account is not among
@@ -793,7 +837,7 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
     keys = {name: t.pk for name, t in compiled.tables.items()}
     replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
     out: list[Read] = []
-    stale: set[int] = set()
+    stale: Stale = {}
     for m in messages:
         for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
             fn = c.get("function") or {}
@@ -806,15 +850,37 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
                 known = [r for _, _, r in out]
                 changed = footprint(tool.spec, args, keys, known) if tool is not None else None
                 shapes = [read_shape(compiled.tools[t].spec, a, keys) for t, a, _ in out]
-                stale.update(id(r) for (_, _, r), sh in zip(out, shapes) if _may_touch(sh, changed))
+                for (t, _, r), sh in zip(out, shapes):
+                    if _may_touch(sh, changed):
+                        keys_set = _stale_keys(compiled.tools[t].spec, sh, changed) if t in compiled.tools else None
+                        before = stale.get(id(r), frozenset())
+                        stale[id(r)] = None if before is None or keys_set is None else before | keys_set
                 out[:] = [(t, a, r) for (t, a, r), sh in zip(out, shapes)
                           if (_patched(r, result) and not _unnamed_change(r, result, changed, keys) if t in keep
                               else _still_true(sh, r, result, changed, keys, known))]
-                stale &= {id(r) for _, _, r in out}  # a forgotten read's id may be a later read's
+                kept_ids = {id(r) for _, _, r in out}  # a forgotten read's id may be a later read's
+                stale = {i: v for i, v in stale.items() if i in kept_ids}
                 continue
             if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
                 out.append((fn["name"], args, result))
     return out, stale
+
+
+def tells_now(stale: Stale, read: Any, keys: Sequence[str]) -> bool:
+    """Whether `read` tells the values of its reply's `keys` as they are now: no write since may
+    have changed the read, or none of those keys."""
+    if id(read) not in stale:
+        return True
+    shown = stale[id(read)]
+    return shown is not None and bool(keys) and not shown & set(keys)
+
+
+def _stale_keys(spec: ToolSpec, shape: ReadShape | None, changed: Footprint | None) -> frozenset[str] | None:
+    """The keys of a read's reply that show a field the write (`changed`) sets of the record the
+    read opens; None when not told (no footprint, no record opened, or a delete)."""
+    if changed is None or shape is None or shape.opened is None:
+        return None
+    return reply_keys_showing(spec, shape, changed.get(shape.opened[0], (set(), set()))[1])
 
 
 def _may_touch(shape: ReadShape | None, changed: Footprint | None) -> bool:

@@ -970,12 +970,18 @@ def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], o
                 can=can or "qualify", x=words(key))
 
 
+LISTED_MOST = 6
+"""Records a question naming them lists one by one ("... and 2 more" after them)."""
+
+
 def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
     """Records listed by their key and up to two details that tell them apart, six at most ("...
     and 2 more"), and the kind or status they all share, said once before the noun ("active"):
     "CRD-1 (debit, ending in 4411), CRD-2 (credit, ending in 9775) and CRD-3 (credit, ending in
-    7152)"; a loan by its book's title and when it is due, not by a bare date."""
-    listed = records[:6]
+    7152)"; a loan by its book's title and when it is due, not by a bare date; the status too,
+    where the records' differ. Two records the details would say alike get one more that tells
+    them apart (two bookings from San Francisco to Seattle, by their dates)."""
+    listed = records[:LISTED_MOST]
     details = [_details(key, r) for r in listed]
     whole = len(listed) == len(records) and len(listed) > 1
     said = [{(k, w) for k, _, w in d} for d in details]
@@ -983,21 +989,64 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
     # "active debit cards": the status, then the kind
     shared = [w for k, rank, w in sorted(details[0], key=lambda d: -d[1])
               if k in same and rank in (_KIND_RANK, _STATUS_RANK) and _ADJECTIVE_WORDS.match(w)]
+    told = [_told(d, same, 2) for d in details]
+    # the status too where the records' differ, beside a name and a kind ("credit, ending in 9237, frozen")
+    shown_alike = {k for k, _, w in details[0] if all((k, w) in s for s in said)}
+    if len(listed) > 1:
+        told = [t + [x for x in d if x[1] == _STATUS_RANK and x[0] not in shown_alike and x not in t][:1]
+                for t, d in zip(told, details)]
+    for group in _alike(told):  # one more detail, one the alike records do not all share: a date first
+        shared_by_all = set.intersection(*(said[i] for i in group))
+        for i in group:
+            told[i] = _told(details[i], same | {k for k, w in shared_by_all}, 1, told[i], first=_DATE_RANK)
+    quote = any(w.startswith('about "') for t in told for _, _, w in t)  # memos alike: all quoted or none
     options = []
-    for r, d in zip(listed, details):
-        told: list[tuple[str, int, str]] = []
-        for x in sorted(d, key=lambda x: x[1]):  # not "Basic, on the Basic plan"
-            if x[0] not in same and len(told) < 2 and not any(_says(t[2], x[2]) or _says(x[2], t[2]) for t in told):
-                told.append(x)
-        told = sorted(told,
-                      key=lambda x: -1 if x[1] == _KIND_RANK else x[1])  # "debit, ending in 4411"
-        options.append(f"{r.get(key)}" + (f" ({', '.join(w for _, _, w in told)})" if told else ""))
+    for r, t in zip(listed, told):
+        t = sorted(t, key=lambda x: -1 if x[1] == _KIND_RANK else x[1])  # "debit, ending in 4411"
+        options.append(f"{r.get(key)}" + (f" ({_phrase([w for _, _, w in t], quote)})" if t else ""))
     if len(records) > len(options):  # the count said is the count listed: "... and 2 more"
         return f"{', '.join(options)} and {len(records) - len(options)} more", shared
     return joined(options), shared
 
 
-_KIND_RANK, _STATUS_RANK = 2, 3
+def _told(details: list[tuple[str, int, str]], same: set[str], more: int,
+          told: Sequence[tuple[str, int, str]] = (), first: int | None = None) -> list[tuple[str, int, str]]:
+    """`told` and up to `more` of a record's `details` besides, in rank order (those of rank `first`
+    before the others): none of a field in `same`, none a detail told already says ("Basic, on the
+    Basic plan")."""
+    out = list(told)
+    for x in sorted(details, key=lambda x: (x[1] != first, x[1])):
+        if len(out) == len(told) + more:
+            break
+        if x[0] not in same and all(x[0] != t[0] and not (_says(t[2], x[2]) or _says(x[2], t[2])) for t in out):
+            out.append(x)
+    return out
+
+
+def _alike(told: list[list[tuple[str, int, str]]]) -> list[list[int]]:
+    """The groups of records (their indexes) whose details told say the same."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, t in enumerate(told):
+        if t:
+            groups.setdefault(tuple(sorted(w for _, _, w in t)), []).append(i)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _phrase(words: list[str], quote: bool) -> str:
+    """A record's details as said in a list: a trip as "San Francisco to Seattle" (not "from San
+    Francisco, to Seattle"); a memo quoted when another in the list is."""
+    if quote:
+        words = [f'about "{w[6:]}"' if w.startswith("about ") and not w.startswith('about "') else w for w in words]
+    start = next((w for w in words if w.startswith("from ")), None)
+    end = next((w for w in words if w.startswith("to ")), None)
+    if start is not None and end is not None:
+        at = words.index(start)
+        words = [w for w in words if w not in (start, end)]
+        words.insert(min(at, len(words)), f"{start[5:]} to {end[3:]}")
+    return ", ".join(words)
+
+
+_KIND_RANK, _STATUS_RANK, _DATE_RANK = 2, 3, 4
 _ADJECTIVE_WORDS = re.compile(r"^[a-z][a-z-]*(?: [a-z][a-z-]*)?$")
 _KIND_FIELD = re.compile(r"type|kind|tier|level|class|category|frequency|priority|method|size|colou?r|channel|mode")
 _HANDLE = re.compile(r"phone|email|username")
@@ -1034,7 +1083,7 @@ def _details(key: str, record: dict[str, Any]) -> list[tuple[str, int, str]]:
         elif _KIND_FIELD.search(low) and isinstance(v, str):
             out.append((k, _KIND_RANK, v))
         elif _DATE_FIELD.search(low) and isinstance(v, str) and re.search(r"\d", v):
-            out.append((k, 4, f"{_when_phrase(low)} {v}"))
+            out.append((k, _DATE_RANK, f"{_when_phrase(low)} {v}"))
         elif is_count(k, v):
             out.append((k, 5, counted(k, v) if v else none_of(k)))
         elif is_money(k, v):

@@ -30,7 +30,7 @@ from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance, case_of, for_one_case
 from .messages import call as _call, say as _say, tool_calls as _tool_calls, tool_results as _tool_results
-from .candidates import MOST, Records
+from .candidates import Records
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
@@ -38,7 +38,7 @@ from .lookup import (auth_finder, described, fallback_finder, finder_tools, look
                      reaches, recognise_lookup)
 from .listings import listings
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
-                        memory, opened as was_opened, records, rule_records, sums_due, waiting_changes)
+                        Stale, memory, opened as was_opened, records, rule_records, sums_due, waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -109,7 +109,7 @@ class _Turn:
     earlier: set[str] = field(default_factory=set)  # tools called before the open request
     own: set[str] = field(default_factory=set)  # keys the user gave in the open request (others carry over)
     going_on: bool = False  # the user said at the start they have several things: no "anything else?"
-    stale: set[int] = field(default_factory=set)  # id()s of the `before` results read before the last write
+    stale: Stale = field(default_factory=dict)  # the `before` results a write since may have changed, and in what
     told: str = ""  # all the assistant has said in the conversation
     answered: dict[str, str] = field(default_factory=dict)  # facts said after the request's first message
     next_up: str = ""  # a request named in the first message, still to come: offered at the close (`S.close`)
@@ -615,8 +615,10 @@ class WorkflowAgent:
                 called.append((self.records.effects[results[done][0]], {}, results[done][1]))  # read before the write
                 done += 1
             while done < len(results) and self._opened_to_ask(results[done], tool, args):
-                called.append((self.records.effects[results[done][0]], {}, results[done][1]))  # to ask which
-                done += 1
+                name, record = results[done]
+                if str(record.get(self.keys_of[name])) == str(known.get(self.keys_of[name])):
+                    called.append((self.records.effects[name], {}, record))  # opened to ask which: the one meant
+                done += 1  # (the others' lists, a card's charges, are none of this request's)
             shown = self.records.listed(tool, args, results[:done]) if step.pure and not step.writes else None
             if shown is not None:  # a list read here showed it whole: opening it would only echo the list
                 called.append((effect, args, shown))
@@ -870,31 +872,36 @@ class WorkflowAgent:
             fitting = records  # the one that fits was proposed and is not it: all of them
         if 0 < len(fitting) < len(records):
             fitting, unread = self._opened(key, fitting, turn)
-            if unread is not None:  # a few that fit, known by their ids alone: opened, to be told apart
+            if unread is not None:  # those that fit, known by their ids alone: opened, to be told apart
                 return _call(*unread, turn)
             # opened, they show the rules a list's summary could not (an early closure fee the balance
             # cannot cover): only those still fitting are named, all of them where none is
             fitting = self._fitting(plan, key, fitting) if plan is not None and action else fitting
             if fitting:
                 return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
+        records, unread = self._opened(key, records, turn)
+        if unread is not None:
+            return _call(*unread, turn)
         return _say(S.which(turn.rng, key, [_described(r) for r in records]))
 
     def _opened(self, key: str, fitting: list[dict[str, Any]], turn: _Turn
                 ) -> tuple[list[dict[str, Any]], tuple[str, dict[str, Any]] | None]:
         """The records that fit as opened (read by themselves, in this request or an earlier one
         and unchanged since), and the read opening the next one a list showed only by its id and
-        status; none when more than `candidates.MOST` fit or no tool reads one by `key`. A support
-        agent looks at the few cards that can be frozen before asking which, so that it can say
-        "CRD-1 (debit, ending in 9237)", not a bare id the customer may not know."""
+        status, or as it showed another ("ACC-2 (savings)", "ACC-3 (savings)"); none when more fit
+        than a question lists one by one (`speech.LISTED_MOST`) or no tool reads one by `key`. A
+        support agent looks at the cards that can be frozen before asking which, so that it can
+        say "CRD-1 (debit, ending in 9237)", not a bare id the customer may not know."""
         lk = self.records.by_key.get(key)
-        if lk is None or len(fitting) > MOST:
+        if lk is None or len(fitting) > S.LISTED_MOST:
             return fitting, None
-        seen = [r for _, r in _tool_results(turn.segment)] + [r for t, _, r in turn.before if t == lk.tool]
+        seen = _tool_results(turn.segment) + [(t, r) for t, _, r in turn.before if t == lk.tool]
         out = []
         for r in fitting:
-            own = next((x for x in reversed(seen) if isinstance(x, dict) and str(x.get(key)) == str(r.get(key))
-                        and len(x) > len(r)), None)
-            if own is None and set(r) <= {key, "status"}:
+            read = [(t, x) for t, x in reversed(seen) if isinstance(x, dict) and str(x.get(key)) == str(r.get(key))]
+            own = next((x for _, x in read if len(x) > len(r)), None)
+            if own is None and not any(t == lk.tool for t, _ in read) and (
+                    set(r) <= {key, "status"} or any(x is not r and _besides(x, key) == _besides(r, key) for x in fitting)):
                 return fitting, (lk.tool, {lk.param: r.get(key)})
             out.append(own or r)
         return out, None
@@ -979,21 +986,33 @@ class WorkflowAgent:
     def _earlier_ids(self, prior: list[dict[str, Any]]) -> dict[str, set[str]]:
         """The record ids, per key, that the earlier requests named (the user's words, the calls'
         arguments), with those of the records their writes made or changed added only where the
-        kind was named: a dispute just filed is never the one asked after alone."""
+        kind was named: a dispute just filed is never the one asked after alone. The records a
+        read opened one after another between two of the user's messages were looked through to
+        ask which one (`_opened`), not named."""
         named: dict[str, set[str]] = {}
         written: dict[str, set[str]] = {}
         replies = {m.get("tool_call_id"): m.get("content") for m in prior if m.get("role") == "tool"}
         previous = ""
-        for m in prior:
-            if m.get("role") == "user" and isinstance(m.get("content"), str):
-                _add_ids(named, self._facts_in(m["content"], previous))
+        looked: dict[str, list[dict[str, Any]]] = {}  # read -> its arguments since the user last spoke
+        for m in [*prior, {"role": "user"}]:
+            if m.get("role") == "user":
+                for calls in looked.values():
+                    if len(calls) == 1:
+                        _add_ids(named, calls[0])
+                looked = {}
+                if isinstance(m.get("content"), str):
+                    _add_ids(named, self._facts_in(m["content"], previous))
             elif m.get("role") == "assistant" and not m.get("tool_calls") and isinstance(m.get("content"), str):
                 previous = m["content"]
             for c in m.get("tool_calls") or () if m.get("role") == "assistant" else ():
-                _add_ids(named, _object((c.get("function") or {}).get("arguments")))
-                tool = self.compiled.tools.get((c.get("function") or {}).get("name"))
+                name = (c.get("function") or {}).get("name")
+                args = _object((c.get("function") or {}).get("arguments"))
+                tool = self.compiled.tools.get(name)
                 if tool is not None and tool.writes:
+                    _add_ids(named, args)
                     _add_ids(written, _object(replies.get(c.get("id"))))
+                elif args not in looked.setdefault(name, []):
+                    looked[name].append(args)
         return {k: v | written.get(k, set()) for k, v in named.items()}
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
@@ -1130,6 +1149,11 @@ def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, 
                 if len({str(r.get(key)) for r in recs if r.get(key) not in (None, "")}) >= 2:
                     return key, recs
     return None
+
+
+def _besides(record: dict[str, Any], key: str) -> dict[str, Any]:
+    """A listed record's values besides its key."""
+    return {k: v for k, v in record.items() if k != key}
 
 
 def _described(record: Any) -> Any:

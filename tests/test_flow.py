@@ -341,6 +341,104 @@ def test_which_record_names_only_those_the_change_can_be_made_on() -> None:
     assert not any(r["order_id"] in asked for r in theirs if r["status"] != "pending"), asked
 
 
+def test_five_records_listed_by_id_and_status_are_opened_and_told_apart_before_asking_which() -> None:
+    """"Of your 6 payments, 5 can be cancelled: PYM-22719, PYM-55112, PYM-64236, PYM-84533 and
+    PYM-52043." named bare ids, and "I found 5 cards: CRD-00638 (closed), ..., CRD-16388 (closed)"
+    ids told apart by nothing: the agent opened the records it names only up to four, and only
+    those a change fits. It now opens as many as a question lists one by one (six), so that each
+    is said with what tells it apart (here none can be unfrozen: all five are named)."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    sb = compiled.new_sandbox()
+    by_owner = collections.defaultdict(list)
+    for card in sb.dump(["cards"])["cards"].values():
+        by_owner[card["customer_id"]].append(card)
+    owner = next(o for o, cs in sorted(by_owner.items()) if len(cs) == 5 and all(c["status"] != "frozen" for c in cs))
+    email = sb.dump(["customers"])["customers"][owner]["email"]
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"},
+                                      {"role": "user", "content": f"Please unfreeze my card. My email is {email}."}]
+    asked = _until_spoken(WorkflowAgent(compiled), sb, messages)
+    told = re.findall(r"\b(CRD-\d+)(?: \(([^)]*)\))?", asked)
+    assert len(told) == 5 and all(t for _, t in told) and len({t for _, t in told}) == 5, asked
+    assert sum(1 for m in messages if m.get("tool_calls") and m["tool_calls"][0]["function"]["name"] == "get_card_details") == 5
+
+
+def test_the_other_records_opened_to_ask_which_lend_nothing_to_the_request() -> None:
+    """After the customer picked one of five cards opened to tell them apart, the agent asked which
+    of "2 posted transactions" it meant: another card's recent ones, from that card's details. The
+    records opened are set aside once one is picked: the picked card's one charge is the one meant."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "dispute-a-charge.md"]))
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    sb = compiled.new_sandbox()
+    charges = sb.dump(["charges"])["charges"].values()
+    by_owner = collections.defaultdict(list)
+    for card in sb.dump(["cards"])["cards"].values():
+        by_owner[card["customer_id"]].append(card["card_id"])
+    owner, cards = next((o, cs) for o, cs in sorted(by_owner.items()) if len(cs) == 5)
+    picked = next(c for c in cards if sum(ch["card_id"] == c for ch in charges) == 1)
+    email = sb.dump(["customers"])["customers"][owner]["email"]
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"}, {
+        "role": "user", "content": f"I'd like to dispute a charge on my card because it's fraud. My email is {email}."}]
+    assert all(f"{c} (" in _until_spoken(WorkflowAgent(compiled), sb, messages) for c in cards)
+    messages.append({"role": "user", "content": f"It's {picked}."})
+    asked = _until_spoken(WorkflowAgent(compiled), sb, messages)
+    named = set(re.findall(r"\bCHR-\d+\b", asked))
+    assert named and named <= {ch["charge_id"] for ch in charges if ch["card_id"] == picked}, asked
+
+
+def test_records_a_list_shows_alike_are_opened_before_asking_which() -> None:
+    """"3 can be closed: ACC-26436 (checking), ACC-57024 (savings) and ACC-88017 (savings)": the
+    list showed two accounts alike, and only records it showed by id and status were opened; now
+    those it shows alike are too (and the one it tells apart is not)."""
+    from gem_env.agents.workflow_agent import WorkflowAgent, _Turn
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
+    agent = WorkflowAgent(check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t"))))
+    turn = _Turn([], "", {}, random.Random(0), [], {}, 0)
+    listed = [{"card_id": "CRD-1", "status": "active", "card_type": "debit"},
+              {"card_id": "CRD-2", "status": "active", "card_type": "credit"},
+              {"card_id": "CRD-3", "status": "active", "card_type": "credit"}]
+    assert agent._opened("card_id", listed, turn) == (listed, ("get_card_details", {"card_id": "CRD-2"}))
+    assert agent._opened("card_id", listed[:2], turn) == (listed[:2], None)
+
+
+def test_records_opened_to_ask_which_are_not_records_an_earlier_request_named() -> None:
+    """A later request asked "Is this for the same line, LINE-1?" about the line an earlier one was
+    about; once the lines were opened to ask which, each read's id counted as named, and it asked
+    for the id instead. Reads made one after another between two of the user's messages were a
+    look through the records; one read alone names its record."""
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
+    agent = WorkflowAgent(check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t"))))
+
+    def read(n: int, card: str) -> list[dict[str, Any]]:
+        call = {"id": f"c{n}", "type": "function", "function": {"name": "get_card_details", "arguments": json.dumps({"card_id": card})}}
+        return [{"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": f"c{n}", "content": json.dumps({"card_id": card, "status": "active"})}]
+
+    prior = [{"role": "user", "content": "Please freeze my card."}, *read(1, "CRD-1"), *read(2, "CRD-2"), *read(3, "CRD-3"),
+             {"role": "assistant", "content": "Which card is it?"}, {"role": "user", "content": "The one ending in 0002."},
+             *read(4, "CRD-2")]
+    assert agent._earlier_ids(prior) == {"card_id": {"CRD-2"}}
+
+
 def test_only_a_record_a_rule_reads_is_opened_before_a_write() -> None:
     """Before a handoff (no rule) the assistant read the customer's full profile again, as if a rule
     needed it; only records a write's rules read are opened first (a card before freezing it)."""

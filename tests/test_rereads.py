@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gem_env.agents.prechecks import ANY, New, footprint, memory, reads_since_write
+from gem_env.agents.prechecks import ANY, New, footprint, memory, reads_since_write, tells_now
 from gem_env.agents.workflow_agent import WorkflowAgent
 from gem_env.cli import main
 from gem_env.documents import Document, Verdict
@@ -124,6 +124,24 @@ def test_a_field_shown_only_through_a_lookup_is_not_patched_by_the_reply() -> No
     assert kept["cabin"] == "business"
 
 
+def test_a_write_leaves_the_fields_it_does_not_set_known() -> None:
+    """Freezing an account sets its status (and a reason the details do not show): the details read
+    before still tell when it was opened and its balance, not its status; asked when the account
+    was opened, the agent answers from that read instead of opening the account again."""
+    compiled = _domain("bank/transfer-money.md")
+    account = {"account_id": "ACC-1", "customer_id": "CST-1", "status": "open", "account_type": "checking",
+               "balance": 120.5, "overdraft_protection": False, "opened_on": "2021-04-02", "recent_transactions": []}
+    read = ("get_account_details", {"account_id": "ACC-1"}, account)
+    freeze = ("freeze_account", {"account_id": "ACC-1", "reason": "lost card"}, {"account_id": "ACC-1", "status": "frozen"})
+    [(_, _, kept)], stale = memory(_called([read, freeze]), compiled)
+    assert stale == {id(kept): frozenset({"status"})}
+    assert tells_now(stale, kept, ["opened_on", "balance"]) and not tells_now(stale, kept, ["status", "opened_on"])
+    assert not tells_now(stale, kept, [])  # a use that names no key (a rule's check) reads it again
+    other = ("get_account_details", {"account_id": "ACC-2"}, {**account, "account_id": "ACC-2"})
+    [(_, _, untouched), _], stale = memory(_called([other, read, freeze]), compiled)
+    assert tells_now(stale, untouched, [])
+
+
 @pytest.fixture(scope="module")
 def examples_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("examples") / "run"
@@ -163,9 +181,12 @@ def test_every_read_the_agent_keeps_after_a_write_is_what_reading_it_again_gives
     """After each write of every trajectory, each read the agent's memory keeps (patched by the
     write's reply, or left as it was) equals the same call made then on the replayed sandbox (lists
     in any order): the agent never tells a value a write made stale. (A booking's flight, shown
-    through a lookup by its flight id, was kept after the booking moved to another flight.)"""
+    through a lookup by its flight id, was kept after the booking moved to another flight.) And as
+    first read, before any patch, it differs from that call only in the keys the memory marks
+    stale: a value it tells from an earlier read of a record a write changed (when the account was
+    opened, after a freeze) is the value now."""
     compiled_of: dict[str, tuple[CompiledDomain, frozenset[str]]] = {}
-    checked, wrong = 0, []
+    checked, wrong, told = 0, [], 0
     for line in (examples_run / "trajectories.jsonl").open():
         traj = json.loads(line)
         name = traj["task"]["domain"]
@@ -181,13 +202,34 @@ def test_every_read_the_agent_keeps_after_a_write_is_what_reading_it_again_gives
                 if not compiled.tools[c["function"]["name"]].writes:
                     continue
                 upto = next(j for j in range(i, len(messages)) if messages[j].get("tool_call_id") == c["id"]) + 1
-                for tool, args, result in memory(messages[:upto], compiled, kept_tools)[0]:
+                kept, stale = memory(messages[:upto], compiled, kept_tools)
+                first = iter(_first_read(messages[:upto], compiled)[::-1])  # (the latest of alike reads is the one kept)
+                for tool, args, result in kept[::-1]:
                     checked += 1
                     fresh = sandbox.call(tool, json.dumps(args)).as_data()
                     if _sorted(fresh) != _sorted(result):
                         wrong.append((traj["task"]["id"], i, tool, args))
+                    original = next(r for t, a, r in first if (t, a) == (tool, args))
+                    if stale.get(id(result)) is None:  # untouched (equal to the call, above) or all stale
+                        continue
+                    told += 1
+                    changed = {k for k in set(fresh) | set(original) if _sorted(fresh.get(k)) != _sorted(original.get(k))}
+                    if changed - stale[id(result)]:  # type: ignore[operator]
+                        wrong.append((traj["task"]["id"], i, tool, args, changed))
         sandbox.close()
-    assert checked > 500 and not wrong, wrong[:5]
+    assert checked > 500 and told > 20 and not wrong, (told, wrong[:5])
+
+
+def _first_read(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[tuple[str, dict[str, Any], Any]]:
+    """Every read in `messages` that did not fail, with its reply as it came."""
+    replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
+    out = []
+    for m in messages:
+        for c in m.get("tool_calls") or []:
+            name, reply = c["function"]["name"], json.loads(replies[c["id"]])
+            if not compiled.tools[name].writes and not (isinstance(reply, dict) and set(reply) == {"error"}):
+                out.append((name, json.loads(c["function"]["arguments"]), reply))
+    return out
 
 
 def test_a_record_a_search_showed_whole_is_not_opened_again_before_a_write() -> None:

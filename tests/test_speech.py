@@ -149,6 +149,30 @@ def test_which_one_lists_what_tells_the_records_apart_and_says_what_they_share_o
     assert "2 active loans" in text and "LOAN-0 (due on January 20, 2025)" in text, text
 
 
+def test_records_a_list_would_say_alike_are_told_apart_in_plain_words() -> None:
+    """"BKN-19915 (from San Francisco, to Seattle), ... BKN-53262 (from San Francisco, to Seattle)":
+    a trip reads "San Francisco to Seattle", and two the details say alike get the date that tells
+    them apart; memos are quoted all alike ('about Utilities' beside 'about "Phone bill"')."""
+    trip = {"status": "confirmed", "origin": "San Francisco", "destination": "Seattle", "passengers": 2}
+    bookings = [{"booking_id": "BKN-1", **trip, "travel_date": "February 21, 2025"},
+                {"booking_id": "BKN-2", **trip, "origin": "Chicago", "destination": "Boston", "travel_date": "February 3, 2025"},
+                {"booking_id": "BKN-3", **trip, "travel_date": "February 18, 2025"}]
+    text = S.which(random.Random(0), "booking_id", bookings)
+    assert "BKN-1 (San Francisco to Seattle, traveling on February 21, 2025), BKN-2 (Chicago to Boston) and " \
+        "BKN-3 (San Francisco to Seattle, traveling on February 18, 2025)" in text, text
+    payments = [{"payment_id": "PYM-1", "status": "scheduled", "memo": "Utilities", "amount": 40.0},
+                {"payment_id": "PYM-2", "status": "scheduled", "memo": "Phone bill", "amount": 55.0}]
+    text = S.which(random.Random(0), "payment_id", payments)
+    assert 'PYM-1 (about "Utilities"' in text and 'PYM-2 (about "Phone bill"' in text, text
+    # a card opened to be told apart keeps its status beside its kind and digits where the statuses differ
+    cards = [{"card_id": f"CRD-{i}", "status": status, "last4": f"000{i}", "card_type": "debit" if i else "credit"}
+             for i, status in enumerate(["frozen", "active", "active"])]
+    text = S.which_fitting(random.Random(0), "card_id", cards, 4, "close your card")
+    assert "CRD-0 (credit, ending in 0000, frozen), CRD-1 (debit, ending in 0001, active)" in text, text
+    text = S.which_fitting(random.Random(0), "card_id", cards[1:], 4, "close your card")
+    assert "CRD-1 (ending in 0001) and CRD-2 (ending in 0002)" in text, text
+
+
 def test_a_row_of_a_fee_table_is_never_told_alone() -> None:
     rows = [f"The early closure fee is ${fee} if closed within {days} days." for fee, days in ((15, 30), (25, 60), (50, 90))]
     for seed in range(20):
