@@ -86,6 +86,15 @@ def test_the_agent_lists_the_customers_own_contacts_and_pays_one_of_them(compile
              for c in m.get("tool_calls") or []]
     lists = [a for n, a in calls if n == "list_contacts"]
     assert lists and all(a.get("customer_id") for a in lists)
+    # the list shows a contact as its details do (without its owner): the one chosen is not opened again
+    for r in done:
+        listed: set[str] = set()
+        for m in r.messages:
+            if m["role"] == "tool" and m["content"].startswith("[{\"contact_id\""):
+                listed |= {c["contact_id"] for c in json.loads(m["content"])}
+            for c in m.get("tool_calls") or []:
+                if c["function"]["name"] == "get_contact_details":
+                    assert json.loads(c["function"]["arguments"])["contact_id"] not in listed
 
 
 def test_a_request_named_for_later_describes_no_record_by_its_lead_in():

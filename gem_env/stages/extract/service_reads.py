@@ -119,11 +119,15 @@ class ReadTools:
             self.span_for(c) or self.span_for(m, c))
 
     def get_catalog_details(self) -> dict[str, Any]:
+        """An entry's details; a directory's without its owner, as its list shows them (whose
+        contact it is goes without saying, and what a list showed whole is not opened again)."""
         k, pk = self.sp.catalog, self.catalog_pk
+        shown: Any = {f: f"{k}_row.{f}" for f in _fields(self.entity(self.catalogs), (self.owner_pk,))} \
+            if self.directory() else f"{k}_row"
         return self._tool(
             f"get_{k}_details", "read", f"A {k}'s details.", [self._id_param(k, pk)],
             [{"find": self.catalogs, "as": f"{k}_row", "where": {pk: pk}, "error": f"No {k} with id {{{pk}}}"},
-             {"return": f"{k}_row"}], self.span_for(k))
+             {"return": shown}], self.span_for(k))
 
     def list_catalog(self) -> dict[str, Any]:
         """Every catalog entry, optionally narrowed by its first enumerated or yes/no field; of a
