@@ -81,7 +81,10 @@ def test_an_unverified_contact_is_refused_in_words(compiled):
 
 
 def test_the_agent_lists_the_customers_own_contacts_and_pays_one_of_them(compiled):
-    _, done = _sessions_pass(compiled, "schedule_payment")
+    """... or refuses one not verified yet: the customer names any contact of theirs (it was only
+    verified ones, so no session taught the refusal)."""
+    tasks, done = _sessions_pass(compiled, "schedule_payment")
+    assert any(r.reason == "This contact hasn't been verified yet" for t in tasks for r in t.refusals)
     calls = [(c["function"]["name"], json.loads(c["function"]["arguments"])) for r in done for m in r.messages
              for c in m.get("tool_calls") or []]
     lists = [a for n, a in calls if n == "list_contacts"]

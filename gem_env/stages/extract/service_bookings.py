@@ -144,20 +144,25 @@ class Bookings:
                         if p["name"] == self.a.units_held), None) or "1"
         said_holding = self.a.units_held if holding != "1" else "1"
         whose = f"{{{self.owner_pk}: row.{self.owner_pk}}}" if self.directory() else "{}"  # the customer's own contacts
-        offered = f"[e for e in rows('{self.catalogs}', {whose}) if {self._offered(holding)} and {fits}]"
-        chosen = f"{offered}[len(row.email) % len({offered})]"
+        searched = "search_catalog" in self.a.extras
+        # an entry without the yes/no it needs (a contact not verified yet) is still asked for, and the
+        # rule refuses it; one short of units is not (the search and the list offer what is left)
+        ruled = self.availability() != self.units() and not searched
+        wanted, said_wanted = ("true", "true") if ruled else (self._offered(holding), self._offered(said_holding))
+        askable = f"[e for e in rows('{self.catalogs}', {whose}) if {wanted} and {fits}]"
+        chosen = f"{askable}[len(row.email) % len({askable})]"
         knows: dict[str, str] = {"email": "row.email"}
         said: list[str] = []
         args: dict[str, Any] = {self.owner_pk: {"result": f"owner.{self.owner_pk}"}}
         steps: list[dict[str, Any]] = [{"use": "identify"}]
-        if "search_catalog" in self.a.extras:  # where and when: the search finds the entry
+        if searched:  # where and when: the search finds the entry
             date = next((f["name"] for f in self.a.catalog_fields if f["type"] == "date"), None)
             for key, field in (("origin", "origin"), ("destination", "destination"), ("date", date)):
                 if field:
                     knows[key] = f"{chosen}.{field}"
             steps.append({"tool": f"search_{self.catalogs}", "as": "found",
                           "args": {key: {"user": key} for key in ("origin", "destination", "date") if key in knows}})
-            pick = f"first([e.{self.catalog_pk} for e in found if {self._offered(said_holding)}])"
+            pick = f"first([e.{self.catalog_pk} for e in found if {said_wanted}])"
             said.append("from {origin} to {destination}" + (" on {date}" if "date" in knows else ""))
         else:
             by = next((n for n in ENTRY_NAMES if any(f["name"] == n for f in self.a.catalog_fields)), None)
@@ -167,7 +172,7 @@ class Bookings:
             knows[name] = f"{chosen}.{by}"
             listed = {self.owner_pk: {"result": f"owner.{self.owner_pk}"}} if self.directory() else {}
             steps.append({"tool": f"list_{self.catalogs}", "args": listed, "as": "offered"})
-            pick = f"first([e.{self.catalog_pk} for e in offered if lower(e.{by}) == lower({name}) and {self._offered(said_holding)}])"
+            pick = f"first([e.{self.catalog_pk} for e in offered if lower(e.{by}) == lower({name}) and {said_wanted}])"
             to = "to" if any(p["name"] == "amount" for p in spec["parameters"]) else "with"  # a payment's payee
             said.append(f"{to} {{{name}}}" if by == "name" else f"on the {{{name}}} {k}" if by.endswith("_name")
                         else f"for a {{{name}}} {k}")
@@ -182,7 +187,7 @@ class Bookings:
         steps.append({"tool": tool, "as": "booked", "args": args})
         thing = k if tool.startswith("create_") else m  # "book a flight", not "create a booking"
         return {"name": tool, "category": "book", "goal": f"{self.a.book_verb} {indefinite(thing)} " + " ".join(said),
-                "anchor": {"table": self.owners, "filter": f"len({offered}) > 0"},
+                "anchor": {"table": self.owners, "filter": f"len({askable}) > 0"},
                 "knows": knows, "steps": steps, "tells": {self.main_pk: f"booked.{self.main_pk}"}}
 
     def _asked_value(self, name: str, param: dict[str, Any]) -> str | None:
