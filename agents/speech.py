@@ -122,9 +122,11 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
-    if named and rng:  # a status the rule's own words give ("this order is pending") is not said again
+    if named and rng:  # a status or a state the rule's own words give ("this order is pending", "this
+        # contact hasn't been verified yet") is not said again
         return smooth(" ".join([text, *(_breaking(rng, k, v, ref, many) for k, v, ref, many in _grouped(named)
-                                        if not (k.lower().endswith(("status", "state")) and _is_told(text, v)))]))
+                                        if not (k.lower().endswith(("status", "state")) and _is_told(text, v))
+                                        and not (v is False and _is_denied(text, k)))]))
     if values and not all(_is_told(text, v) for v in values):
         said = " and ".join(when_words(spoken("", v)) for v in values)
         text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows {said}.")
@@ -138,6 +140,12 @@ def _is_told(text: str, value: Any) -> bool:
     """Whether a rule's text already says the record "is <value>" ("... this order is pending")."""
     return re.search(rf"\b(?:(?:this|your) [\w ]{{1,20}} is|it is|it's) {re.escape(when_words(spoken('', value)))}(?![\w-])",
                      text, re.IGNORECASE) is not None
+
+
+def _is_denied(text: str, field: str) -> bool:
+    """Whether a rule's text says a yes/no field does not hold ("... hasn't been verified yet", "...
+    is not accepting patients"), as a refusal's reason states it."""
+    return re.search(rf"(?:\bnot|n't|\bnever)\b(?: \w+){{0,2}} {re.escape(words(field).lower())}\b", text.lower()) is not None
 
 
 def _grouped(named: list[tuple[str, Any, str]]) -> list[tuple[str, Any, str, bool]]:

@@ -141,8 +141,9 @@ DESCRIBE = ["It's the one whose {name} is {v}.", "I mean the one where the {name
 # said before the first request of a session with several, so the assistant knows more is coming
 # (it then asks no "anything else?" between them); each names "a few/a couple of ... things"
 # the second request named in the first message, for after the first ("{x}": "change my address");
-# each says "also", which is how an assistant tells it from the first
-NAMED_LATER = ["After that, I'd also like to {x}.", "Once that's done, I also need to {x}.",
+# each says "also", which is how an assistant tells it from the first, and no word a record may hold
+# ("Once that's done": a payment that goes out "once" read as the one described)
+NAMED_LATER = ["After that, I'd also like to {x}.", "Then, when that's done, I also need to {x}.",
                "Also, after that, I'd like to {x}.", "Then I also need to {x}.", "And I also want to {x}, if we have time."]
 # a careful user's question before a change is made (asked once in a session, then the yes or no)
 ASK_EFFECT = ["Before you do, what exactly will that change?", "What will that do, exactly?",

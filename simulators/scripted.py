@@ -37,7 +37,7 @@ VAGUE = 3
 help with my card."), and says what they want when asked (`_vague_noun`); chosen by who they are."""
 NAMED_LATER = 3
 """One user in this many with several requests names the second in their first message, for after
-the first ("Once that's done, I also need to change my address."); chosen by who they are."""
+the first ("Then, when that's done, I also need to change my address."); chosen by who they are."""
 ASKS_AGAIN = 5
 """One user in this many asks again, before leaving, for the number of something made for them."""
 _WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b|\bwhat (?:can|shall) I do\b|\bwhat do you need\b",

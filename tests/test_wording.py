@@ -134,6 +134,22 @@ def test_a_failure_names_fields_in_words_and_drops_markdown() -> None:
         == "A new account needs your identity to be verified."
 
 
+def test_a_state_the_rule_denies_is_not_said_again() -> None:
+    """"Per our rules: this contact hasn't been verified yet. From what I see, it is not verified.":
+    the rule's words say the state, so the value breaking it is not told after them; a rule that
+    asks for the state ("needs your identity to be verified") still gets the value."""
+    for seed in range(10):
+        said = S.reason_text("This contact hasn't been verified yet", ["False"], random.Random(seed),
+                             [("verified", False, "")])
+        assert said == "This contact hasn't been verified yet.", said
+        said = S.reason_text("This doctor is not accepting patients", ["False"], random.Random(seed),
+                             [("accepting_patients", False, "")])
+        assert said == "This doctor is not accepting patients.", said
+        said = S.reason_text("A new account needs the customer's identity to be verified", ["False"],
+                             random.Random(seed), [("identity_verified", False, "")])
+        assert said.count("verified") == 2, said
+
+
 def test_an_action_on_a_record_they_have_is_on_theirs() -> None:
     from gem_env.agents.actions import action
     assert action("Extend a car rental: select Extend rental (rental {rental_id})", "select_extend_rental", {}) \

@@ -132,6 +132,8 @@ class Archetype:
                                          # default for a request on the main record: its editable statuses
     catalog: tuple[str, ...] = ()        # reference table: products, plans, doctors, flights
     catalog_fields: tuple[dict[str, Any], ...] = ()
+    directory: bool = False              # the catalog is each owner's own (saved contacts, payees): an entry
+                                         # belongs to one owner, is listed by their id, and only they use it
     book_verb: str | None = None         # book_<main> creates a main record from a catalog entry
     extras: tuple[str, ...] = field(default_factory=tuple)  # named extra tools, see service.py
     move: Move | None = None             # an amount moved between two main records
@@ -530,7 +532,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                   _f("frequency", description="how often it repeats")),
         catalog=("contact", "recipient"),
         catalog_fields=(_f("name", faker="name"), _f("email", faker="email"), _f("verified", "boolean")),
-        book_verb="schedule",
+        directory=True, book_verb="schedule",
     ),
     Archetype(
         key="profiles", owner="customer",

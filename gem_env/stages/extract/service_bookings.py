@@ -16,7 +16,7 @@ from typing import Any
 
 from ...text.words import indefinite
 from ...tools.expr import substitute
-from ...tools.render import TOTAL
+from ...tools.render import TOTAL, plural
 from .archetypes import ENTRY_NAMES, tier_priced
 from .service_feature import Feature, present
 from .service_writes import quoted_list
@@ -69,11 +69,14 @@ class Bookings:
                    "error": f"No {o} with id {{{self.owner_pk}}}"},
                   {"find": self.catalogs, "as": f"{k}_row", "where": {self.catalog_pk: self.catalog_pk},
                    "error": f"No {k} with id {{{self.catalog_pk}}}"}]
+        if self.directory():  # one of the customer's own contacts, not another customer's
+            effect.append({"require": f"{k}_row.{self.owner_pk} == {self.owner_pk}",
+                           "message": f"This {k} is not one of this {o}'s {plural(k).replace('_', ' ')}"})
         avail, held = self.availability(), values.get(self.a.units_held or "", "1")
         if avail:
             effect.append({"require": f"{k}_row.{avail}" + (f" >= {held}" if avail == self.units() else ""),
                            "message": self.short_of(k, f"{k}_row") if held != "1" else
-                           f"This {k} is not available ({avail.replace('_', ' ')})"})
+                           unavailable(k, avail, count=avail == self.units())})
         if (caps := self.caps()) is not None and caps[0] in values and caps[1] in cat_fields:  # "at most 2 guests in standard"
             effect.append({"require": f"{caps[0]} <= {caps[2](f'{k}_row.{caps[1]}')}", "message": self.sp.caps.text[:300]})  # type: ignore[union-attr]
         effect.append({"insert": self.mains, "as": "made", "values": values})
@@ -132,10 +135,6 @@ class Bookings:
             return None
         k, m = self.sp.catalog, self.sp.main
         spec = next(t for t in self.made_tools if t["name"] == tool)
-        mine = "true"
-        if any(f["name"] == "email" for f in self.a.catalog_fields):  # a payee someone else pays is theirs
-            mine = f"len([x for x in rows('{self.mains}', {{{self.catalog_pk}: e.{self.catalog_pk}}}) " \
-                   f"if x.{self.owner_pk} != row.{self.owner_pk}]) == 0"
         fits = "true"  # an entry that holds what the customer asks for ("at most 2 guests in standard")
         if (caps := self.caps()) is not None and caps[1] in {f["name"] for f in self.a.catalog_fields}:
             asked = next((self._asked_value(p["name"], p) for p in spec["parameters"][2:] if p["name"] == caps[0]), None)
@@ -144,20 +143,26 @@ class Bookings:
         holding = next((self._asked_value(p["name"], p) for p in spec["parameters"][2:]
                         if p["name"] == self.a.units_held), None) or "1"
         said_holding = self.a.units_held if holding != "1" else "1"
-        offered = f"[e for e in rows('{self.catalogs}', {{}}) if {self._offered(holding)} and {mine} and {fits}]"
-        chosen = f"{offered}[len(row.email) % len({offered})]"
+        whose = f"{{{self.owner_pk}: row.{self.owner_pk}}}" if self.directory() else "{}"  # the customer's own contacts
+        searched = "search_catalog" in self.a.extras
+        # an entry without the yes/no it needs (a contact not verified yet) is still asked for, and the
+        # rule refuses it; one short of units is not (the search and the list offer what is left)
+        ruled = self.availability() != self.units() and not searched
+        wanted, said_wanted = ("true", "true") if ruled else (self._offered(holding), self._offered(said_holding))
+        askable = f"[e for e in rows('{self.catalogs}', {whose}) if {wanted} and {fits}]"
+        chosen = f"{askable}[len(row.email) % len({askable})]"
         knows: dict[str, str] = {"email": "row.email"}
         said: list[str] = []
         args: dict[str, Any] = {self.owner_pk: {"result": f"owner.{self.owner_pk}"}}
         steps: list[dict[str, Any]] = [{"use": "identify"}]
-        if "search_catalog" in self.a.extras:  # where and when: the search finds the entry
+        if searched:  # where and when: the search finds the entry
             date = next((f["name"] for f in self.a.catalog_fields if f["type"] == "date"), None)
             for key, field in (("origin", "origin"), ("destination", "destination"), ("date", date)):
                 if field:
                     knows[key] = f"{chosen}.{field}"
             steps.append({"tool": f"search_{self.catalogs}", "as": "found",
                           "args": {key: {"user": key} for key in ("origin", "destination", "date") if key in knows}})
-            pick = f"first([e.{self.catalog_pk} for e in found if {self._offered(said_holding)}])"
+            pick = f"first([e.{self.catalog_pk} for e in found if {said_wanted}])"
             said.append("from {origin} to {destination}" + (" on {date}" if "date" in knows else ""))
         else:
             by = next((n for n in ENTRY_NAMES if any(f["name"] == n for f in self.a.catalog_fields)), None)
@@ -165,8 +170,9 @@ class Bookings:
                 return None
             name = f"{k}_{by}" if not by.startswith(k) else by
             knows[name] = f"{chosen}.{by}"
-            steps.append({"tool": f"list_{self.catalogs}", "args": {}, "as": "offered"})
-            pick = f"first([e.{self.catalog_pk} for e in offered if lower(e.{by}) == lower({name}) and {self._offered(said_holding)}])"
+            listed = {self.owner_pk: {"result": f"owner.{self.owner_pk}"}} if self.directory() else {}
+            steps.append({"tool": f"list_{self.catalogs}", "args": listed, "as": "offered"})
+            pick = f"first([e.{self.catalog_pk} for e in offered if lower(e.{by}) == lower({name}) and {said_wanted}])"
             to = "to" if any(p["name"] == "amount" for p in spec["parameters"]) else "with"  # a payment's payee
             said.append(f"{to} {{{name}}}" if by == "name" else f"on the {{{name}}} {k}" if by.endswith("_name")
                         else f"for a {{{name}}} {k}")
@@ -181,7 +187,7 @@ class Bookings:
         steps.append({"tool": tool, "as": "booked", "args": args})
         thing = k if tool.startswith("create_") else m  # "book a flight", not "create a booking"
         return {"name": tool, "category": "book", "goal": f"{self.a.book_verb} {indefinite(thing)} " + " ".join(said),
-                "anchor": {"table": self.owners, "filter": f"len({offered}) > 0"},
+                "anchor": {"table": self.owners, "filter": f"len({askable}) > 0"},
                 "knows": knows, "steps": steps, "tells": {self.main_pk: f"booked.{self.main_pk}"}}
 
     def _asked_value(self, name: str, param: dict[str, Any]) -> str | None:
@@ -212,6 +218,18 @@ class Bookings:
             values = faker["args"]["elements"]
             return f"{quoted_list(values)}[{pick} % {len(values)}]"
         return None
+
+
+def unavailable(k: str, flag: str, count: bool = False) -> str:
+    """The refusal of an entry whose yes/no `flag` is off (or `count` of units left is none), the
+    state said in words: "This contact hasn't been verified yet" (a state reached by something
+    done), "This doctor is not accepting patients", "This flight has no seats left"."""
+    words = flag.replace("_", " ")
+    if count:
+        return f"This {k} has no {words}"
+    if re.fullmatch(r"[a-z]+ed", flag) and not flag.endswith("eed"):
+        return f"This {k} hasn't been {words} yet"
+    return f"This {k} is not {words}"
 
 
 def _round_amounts(low: float, high: float) -> list[int]:
@@ -245,4 +263,4 @@ def _said(name: str, param: dict[str, Any], kind: bool = False) -> str:
 BOOKINGS = Feature("bookings", Bookings, on=Bookings.books,
                    writes=lambda kit: [kit.book_tool()], flows=lambda kit: present(kit.book_flow()))
 
-__all__ = ["BOOKINGS", "Bookings"]
+__all__ = ["BOOKINGS", "Bookings", "unavailable"]

@@ -96,7 +96,7 @@ class ReadTools:
             shown[f"recent_{self.children}"] = "[{" + ", ".join(f"{k}: c.{k}" for k in keep) + "} for c in recent]"
         if self.catalogs and not self.children:  # the entry it is of, not how many of it are left
             shown[self.sp.catalog] = f"project(lookup('{self.catalogs}', {m}_row.{self.catalog_pk}), " \
-                                     f"{_fields(self.entity(self.catalogs), (self.units() or '',))!r})"
+                                     f"{_fields(self.entity(self.catalogs), (self.units() or '', self.owner_pk))!r})"
         effect.append({"return": shown})
         return self._tool(f"get_{m}_details", "read", f"A {m}'s details"
                           + (f" with its latest {self.children}." if self.children else "."),
@@ -119,19 +119,32 @@ class ReadTools:
             self.span_for(c) or self.span_for(m, c))
 
     def get_catalog_details(self) -> dict[str, Any]:
+        """An entry's details; a directory's without its owner, as its list shows them (whose
+        contact it is goes without saying, and what a list showed whole is not opened again)."""
         k, pk = self.sp.catalog, self.catalog_pk
+        shown: Any = {f: f"{k}_row.{f}" for f in _fields(self.entity(self.catalogs), (self.owner_pk,))} \
+            if self.directory() else f"{k}_row"
         return self._tool(
             f"get_{k}_details", "read", f"A {k}'s details.", [self._id_param(k, pk)],
             [{"find": self.catalogs, "as": f"{k}_row", "where": {pk: pk}, "error": f"No {k} with id {{{pk}}}"},
-             {"return": f"{k}_row"}], self.span_for(k))
+             {"return": shown}], self.span_for(k))
 
     def list_catalog(self) -> dict[str, Any]:
-        """Every catalog entry, optionally narrowed by its first enumerated or yes/no field."""
-        k = self.sp.catalog
-        shown = _fields(self.entity(self.catalogs))[:4]
+        """Every catalog entry, optionally narrowed by its first enumerated or yes/no field; of a
+        directory, the entries of the owner whose id it takes (a customer's saved contacts)."""
+        k, o, opk = self.sp.catalog, self.a.owner, self.owner_pk
+        shown = _fields(self.entity(self.catalogs), (opk,))[:4]
         by = next((f for f in self.a.catalog_fields if f.get("values") or f.get("type") == "boolean"), None)
         params: list[dict[str, Any]] = []
+        effect: list[dict[str, Any]] = []
         find: dict[str, Any] = {"find": self.catalogs, "as": "all_rows", "many": True}
+        description = f"The {self.catalogs} on offer (id and main facts)."
+        if self.directory():
+            params.append(self._id_param(o, opk))
+            effect.append({"find": self.owners, "as": o, "where": {opk: opk},  # an id that is none: an error, not []
+                           "error": f"No {o} with id {{{opk}}}"})
+            find["where"] = {opk: opk}
+            description = f"A {o}'s own {self.catalogs} (id and main facts)."
         if by is not None:
             n = by["name"]
             p = {"name": n, "type": "boolean" if by.get("type") == "boolean" else "string", "required": False,
@@ -140,9 +153,8 @@ class ReadTools:
                 p["enum"] = list(by["values"])
             params.append(p)
             find["filter"] = f"{n} == null or all_rows.{n} == {n}"
-        return self._tool(
-            f"list_{self.catalogs}", "read", f"The {self.catalogs} on offer (id and main facts).", params,
-            [find, {"return": f"project(all_rows, {shown!r})"}], self.span_for(k))
+        return self._tool(f"list_{self.catalogs}", "read", description, params,
+                          [*effect, find, {"return": f"project(all_rows, {shown!r})"}], self.span_for(k))
 
     def search_catalog(self) -> dict[str, Any]:
         k = self.sp.catalog

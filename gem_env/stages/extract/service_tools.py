@@ -197,6 +197,10 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
         visit), else wherever the record is still in use."""
         return list(self.a.request_from) or self.editable_statuses()
 
+    def directory(self) -> bool:
+        """Whether the catalog is each owner's own (`Archetype.directory`: saved contacts)."""
+        return self.a.directory and self.catalogs is not None and not self.products()
+
     def request_on_catalog(self) -> bool:
         """Whether requests are filed on a catalog entry (a hold on a title), not on a record of the customer's."""
         return self.a.request_on_catalog and self.catalogs is not None
@@ -210,7 +214,8 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
 
     def entities(self) -> list[dict[str, Any]]:
         a, sp = self.a, self.sp
-        owner = {"name": self.owners, "primary_key": self.owner_pk, "rows": max(6, self.rows // 3),
+        owners = max(6, self.rows // 3)
+        owner = {"name": self.owners, "primary_key": self.owner_pk, "rows": owners,
                  "fields": [{"name": self.owner_pk, "faker": {"provider": "bothify", "args": {"text": self.pattern(a.owner)}}},
                             {"name": "first_name"}, {"name": "last_name"}, {"name": "email", "unique": True, "faker": "email"},
                             {"name": "phone"}, {"name": "address"}, {"name": "city"}, {"name": "zip"},
@@ -275,11 +280,15 @@ class ToolKit(ReadTools, WriteTools, Flows, *MIXINS):  # type: ignore[misc]
             named = next((f for f in fields if f["name"] in ENTRY_NAMES and f.get("values")), None)
             if named is not None:
                 named["unique"] = True
+            # a directory's entries are its owners' own, a few each (a record of an owner refers
+            # to one of theirs: the seed keeps a row's keys agreeing)
+            owned = [{"name": self.owner_pk, "foreign_key": f"{self.owners}.{self.owner_pk}", "cover": True}] \
+                if self.directory() else []
             catalog = {"name": self.catalogs, "primary_key": self.catalog_pk,
-                       "rows": min(12, len(named["values"])) if named else 12,
+                       "rows": 3 * owners if owned else min(12, len(named["values"])) if named else 12,
                        "fields": [{"name": self.catalog_pk, "faker": {"provider": "bothify",
                                                                     "args": {"text": self.pattern(sp.catalog)}}},
-                                  *fields]}
+                                  *owned, *fields]}
             if given := next((r for f in self.features() if (r := f.catalog_rows(self))), None):
                 catalog.update(rows=0, data=given)  # those rows and no more
             out.append(catalog)
