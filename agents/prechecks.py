@@ -860,10 +860,28 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
                               else _still_true(sh, r, result, changed, keys, known))]
                 kept_ids = {id(r) for _, _, r in out}  # a forgotten read's id may be a later read's
                 stale = {i: v for i, v in stale.items() if i in kept_ids}
+                for _, _, r in out:  # what the write's reply says of the record again is known now
+                    if stale.get(id(r)) and (fresh := _told_again(r, result, stale[id(r)])):
+                        if stale[id(r)] <= fresh:
+                            del stale[id(r)]
+                        else:
+                            stale[id(r)] -= fresh
                 continue
             if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
                 out.append((fn["name"], args, result))
     return out, stale
+
+
+def _told_again(read: Any, reply: Any, keys: frozenset[str]) -> frozenset[str]:
+    """The `keys` of the record `read` opens whose values a write's `reply` about that same record
+    says too, as the read now holds them (patched in): a whole record a write returns (a step of a
+    procedure) leaves nothing to read again."""
+    if not isinstance(read, dict) or not isinstance(reply, dict):
+        return frozenset()
+    pk = own_key(read)
+    if not pk or pk not in reply or str(reply[pk]) != str(read.get(pk)):
+        return frozenset()
+    return frozenset(k for k in keys if k in reply and k in read and reply[k] == read[k])
 
 
 def tells_now(stale: Stale, read: Any, keys: Sequence[str]) -> bool:
