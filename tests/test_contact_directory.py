@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import json
+import random
 
 import pytest
 
@@ -14,6 +15,7 @@ from gem_env.documents import Document, Verdict
 from gem_env.simulators import phrases as P
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 from gem_env.stages.extract.service_bookings import unavailable
+from gem_env.stages.tasks.lookups import lookup
 from gem_env.tools.model import RequireStep
 
 from test_extract_services import _sessions_pass
@@ -109,3 +111,13 @@ def test_a_request_named_for_later_describes_no_record_by_its_lead_in():
     for lead in P.NAMED_LATER:
         text = lead.format(x="cancel my payment") + ' I\'m talking about the payment about "Gym membership".'
         assert singled_out("payment_id", [payments], text)[0] == "PYM-1", lead
+
+
+def test_nobody_asks_the_service_who_their_own_contact_is(compiled):
+    """A question about one of their contacts never asks its name ("what's the name of my contact
+    CNT-12345?"): people know who their contacts are."""
+    sandbox = compiled.new_sandbox()
+    built = [lookup(compiled, "contacts", row, sandbox, random.Random(seed))
+             for seed, row in enumerate(sandbox.dump(["contacts"])["contacts"].values())]
+    asked = [b.request.asks for b in built if not isinstance(b, str)]
+    assert asked and all("name" not in a for a in asked), asked
