@@ -1065,15 +1065,16 @@ def _details(key: str, record: dict[str, Any]) -> list[tuple[str, int, str]]:
     """A listed record's short facts as said in a list, each with its rank (what a person points at
     a thing by comes first): a name, a title or last digits; a place or a party ("at Mcclain
     Group"); a kind; a status; a date with what it is ("due on January 25, 2025"); an amount or a
-    count; anything else. A book on loan is its title (the record's nested entry)."""
+    count; anything else. A book on loan is its title (the record's nested entry), a payment its
+    payee ("to Lisa Garrett")."""
     out = []
     for k, v in record.items():
         if k == key or k == "id" or k.endswith("_id") or isinstance(v, bool) or v in (None, ""):
             continue
         if isinstance(v, dict):
             name = _entry_name(v)
-            if name is not None and _SHORT.match(name):
-                out.append((k, 0, name))
+            if name is not None and _SHORT.match(name):  # money sent to a person: "to Lisa Garrett"
+                out.append((k, 0, f"to {name}" if _PAID_TO.match(k) and "amount" in record else name))
             continue
         if not isinstance(v, (str, int, float)) or not _SHORT.match(str(v)):
             continue
@@ -1102,6 +1103,7 @@ def _details(key: str, record: dict[str, Any]) -> list[tuple[str, int, str]]:
 
 
 _SHORT = re.compile(r"^[\w$.,:/ -]{1,40}$")
+_PAID_TO = re.compile(r"^(?:contact|recipient|payee|beneficiary)$")
 
 
 def record_note(rng: random.Random, result: Any, names: dict[str, str] | None = None,

@@ -634,3 +634,17 @@ def test_the_customers_only_record_is_not_pointed_at_when_nothing_else_is_said()
         more = S.confirm(random.Random(seed), "set the timer", {"unit_id": "UNI-1", "minutes": 30}, re.compile("pin"),
                          seen=seen, yours=frozenset({"UNI-1"}))
         assert "your unit" in more and "30" in more, more
+
+
+def test_a_payment_listed_to_tell_it_apart_is_said_to_its_payee() -> None:
+    """"PYM-1 (to Lisa Garrett, about ...)": money goes to a person; a record that only names a
+    person it is with (an appointment's doctor) keeps the bare name."""
+    payments = [{"payment_id": f"PYM-{i}", "status": "scheduled", "amount": 10.0 * i, "memo": memo,
+                 "contact": {"contact_id": f"CNT-{i}", "name": name}}
+                for i, (name, memo) in enumerate([("Lisa Garrett", "Rent"), ("Ashley Simmons", "Gift")], 1)]
+    options, _ = S._options("payment_id", payments)
+    assert "PYM-1 (to Lisa Garrett" in options and "PYM-2 (to Ashley Simmons" in options, options
+    visits = [{"visit_id": f"VST-{i}", "status": "booked", "doctor": {"doctor_id": f"DOC-{i}", "name": name}}
+              for i, name in enumerate(["Glenn Cortez", "Ana Ruiz"], 1)]
+    options, _ = S._options("visit_id", visits)
+    assert "VST-1 (Glenn Cortez" in options and " to " not in options, options
