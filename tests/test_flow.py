@@ -266,19 +266,25 @@ def test_the_assistant_stops_asking_which_record_of_a_customer_who_cannot_say() 
     assert len(said) <= 3, said  # at most two questions, then the assistant stops
 
 
-def _cancel_domain_and_owner(pending: int) -> tuple[Any, Any, str, list[dict[str, Any]]]:
-    """The example corpus' order-cancelling domain, a sandbox, and the email and orders of a customer
-    with `pending` pending orders (at least 2 when `pending` is 2) and some that are not."""
+def _example_by_owner(rel: str, table: str) -> tuple[Any, Any, dict[str, list[dict[str, Any]]]]:
+    """An example corpus document's domain, a sandbox of it, and the rows of `table` by customer."""
     from gem_env.documents import Verdict
     from gem_env.io.corpus import iter_documents
     from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 
-    doc = next(iter_documents([ROOT / "examples" / "corpus" / "shop" / "cancel-an-order.md"]))
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / rel]))
     compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
     sb = compiled.new_sandbox()
-    by_owner = collections.defaultdict(list)
-    for order in sb.dump(["orders"])["orders"].values():
-        by_owner[order["customer_id"]].append(order)
+    by_owner: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+    for row in sb.dump([table])[table].values():
+        by_owner[row["customer_id"]].append(row)
+    return compiled, sb, by_owner
+
+
+def _cancel_domain_and_owner(pending: int) -> tuple[Any, Any, str, list[dict[str, Any]]]:
+    """The example corpus' order-cancelling domain, a sandbox, and the email and orders of a customer
+    with `pending` pending orders (at least 2 when `pending` is 2) and some that are not."""
+    compiled, sb, by_owner = _example_by_owner("shop/cancel-an-order.md", "orders")
     owner, theirs = next((o, rs) for o, rs in by_owner.items() if len(rs) <= 6
                          and (sum(r["status"] == "pending" for r in rs) >= 2 if pending == 2
                               else sum(r["status"] == "pending" for r in rs) == pending)
@@ -349,16 +355,8 @@ def test_five_records_listed_by_id_and_status_are_opened_and_told_apart_before_a
     those a change fits. It now opens as many as a question lists one by one (six), so that each
     is said with what tells it apart (here none can be unfrozen: all five are named)."""
     from gem_env.agents.workflow_agent import WorkflowAgent
-    from gem_env.documents import Verdict
-    from gem_env.io.corpus import iter_documents
-    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 
-    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
-    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
-    sb = compiled.new_sandbox()
-    by_owner = collections.defaultdict(list)
-    for card in sb.dump(["cards"])["cards"].values():
-        by_owner[card["customer_id"]].append(card)
+    compiled, sb, by_owner = _example_by_owner("bank/freeze-a-card.md", "cards")
     owner = next(o for o, cs in sorted(by_owner.items()) if len(cs) == 5 and all(c["status"] != "frozen" for c in cs))
     email = sb.dump(["customers"])["customers"][owner]["email"]
     messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"},
