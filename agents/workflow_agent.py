@@ -421,7 +421,8 @@ class WorkflowAgent:
         sentences = S.SENTENCE_BREAK.split(first)
         for i, sentence in enumerate(sentences[1:], 1):
             plan = self.recognise(sentence) if _ALSO.search(sentence) else None
-            if plan is None or self.recognise(" ".join(sentences[:i] + sentences[i + 1:])) is None:
+            rest = " ".join(sentences[:i] + sentences[i + 1:])  # the first request: a change or a question
+            if plan is None or self.recognise(rest) is None and recognise_lookup(rest, self._lookups) is None:
                 continue
             write = _main_write(plan)
             said = self.typed(plan.key_types, goal_values(plan.workflow.goal, sentence, {}, self._field_values))
