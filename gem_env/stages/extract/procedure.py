@@ -94,6 +94,10 @@ def _adjacent(first: Any, then: Any, text: str) -> bool:
 _MENU_STEP = re.compile(r"\s*[>\u203a\u2192]\s*")
 
 
+#: states a record may be in that stop every change of it, as a service's text speaks of them
+_BLOCKING = ("closed", "suspended", "archived", "expired", "on hold", "locked out")
+
+
 class ProcedureBuilder(FieldRules, ProcedureTools):
     """Builds one domain; a fresh one per document."""
 
@@ -352,8 +356,17 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             s for s in (_INITIAL.get(self.noun, "active"), "active", "pending", "open", "new", "draft",
                         "requested", "ready") if s not in produced))
         named = {v for pos, neg in self.status_rules.values() for v in pos + neg}
-        self.blocking = next(s for s in ("closed", "suspended", "archived", "expired", "on hold", "locked out")
-                             if s not in produced and s != self.initial and s not in named)
+        self.blocking = next((s for s in _BLOCKING if s not in produced and s != self.initial and s not in named
+                              and self._said_of_record(s)), None)
+
+    def _said_of_record(self, state: str) -> bool:
+        """Whether the text speaks of a record of this kind in `state` ("a closed account", "if your
+        membership is suspended"): only then does a write refuse a record so (a closed weight, a
+        closed Wii or an expired armour were refused in how-to sessions, a rule no text states)."""
+        nouns = "|".join(re.escape(n) for n in sorted({self.noun, plural(self.noun)}))
+        st = re.escape(state).replace(r"\ ", r"\s+")
+        return re.search(rf"\b{st}\s+(?:\w+\s+)?(?:{nouns})\b|\b(?:{nouns})\s+(?:\w+\s+){{0,3}}{st}\b",
+                         self.text, re.I) is not None
 
     def _requires(self, conditions: list[dict[str, Any]], step_of: dict[int, int],
                   chosen: list[int]) -> dict[int, list[_Require]]:
@@ -568,8 +581,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def _entity(self) -> dict[str, Any]:
         self._seed_guards()
         self._own_name()
-        states = list(dict.fromkeys([self.initial, self.blocking, *self.statuses, *self.extra_statuses]))
-        weights = [16, 2] + [1] * (len(states) - 2)
+        states = list(dict.fromkeys([self.initial, *([self.blocking] if self.blocking else []), *self.statuses,
+                                     *self.extra_statuses]))
+        weights = ([16, 2] if self.blocking else [16]) + [1] * (len(states) - (2 if self.blocking else 1))
         fields = [
             {"name": self.pk, "type": "string", "faker": {"provider": "bothify", "args": {"text": self.pattern}},
              "description": f"{self.noun} id"},

@@ -255,8 +255,9 @@ class ProcedureTools:
         # the refusal says what the user asked for when the title is their request ("it cannot be
         # ejected" of "How to Eject the CD Tray"), not this step's own verb ("it cannot be turned off")
         done = self.request_done or _regular_participle(info.verb) + (f" {info.particle}" if info.particle else "")
-        call.effect.insert(1, {"require": f"{self.row}.status != '{self.blocking}'",
-                               "message": f"This {self.noun} is {self.blocking}; it cannot be {done}"})
+        if self.blocking:  # (a state the text speaks of the record in)
+            call.effect.insert(1, {"require": f"{self.row}.status != '{self.blocking}'",
+                                   "message": f"This {self.noun} is {self.blocking}; it cannot be {done}"})
         call.effect.append({"update": self.table, "row": self.row, "set": {"status": f"'{status}'", **call.sets}})
         flow.write_seen += 1
 
