@@ -18,7 +18,7 @@ never works the customer's screen. So these are no tools of its:
 A *how-to on one's own device* (wikiHow, Debian, OpenPI) is carried out by an assistant operating the
 device, so each click is a step and stays one. What tells the two apart: the procedure's record is
 one a company keeps for its customer (`SERVICE_RECORDS`), and the text neither names a device of the
-reader's own ("your phone", "your computer", "iPhone/iPad") nor spells out the presses on a screen
+reader's own ("your phone", "your computer", "iPhone/iPad", "users on the system") nor spells out the presses on a screen
 ("Click the "Data tools" tab", "Tap Report", a URL to visit): those are how-tos worked on the reader's
 screen, even when what they act on is an account with a company (wikiHow's "Delete a YouTube
 Account"). A company's own help text says where the customer goes and what the service then does.
@@ -35,10 +35,13 @@ SERVICE_RECORDS = frozenset({
     "account", "alert", "bill", "booking", "card", "claim", "conversion", "dispute", "loan", "membership",
     "order", "payment", "plan", "policy", "redemption", "refund", "report", "reservation", "reward",
     "statement", "subscription", "summary", "transaction", "transfer", "wallet"})
-#: the reader's own device, or the presses on its screen: a how-to done on it is operated step by step
+#: the reader's own device or system, or the presses on its screen: a how-to done on it is operated step by step
+#: (an account on it, "The root account can: ... Login to any accounts", is the system's, no company's)
 _OWN_SCREEN = re.compile(r"\byour\s+(?:[\w-]+\s+)?(?:phone|smartphone|computer|pc|mac|laptop|tablet|device|console|"
                          r"tv|router|printer|desktop|keyboard|mouse)s?\b|\b(?:iphone|ipad|android)s?\b|"
-                         r"\b(?:click|tap|double-click|right-click|swipe)(?:s|ed|ped|ping|ing)?\b|https?://", re.IGNORECASE)
+                         r"\b(?:click|tap|double-click|right-click|swipe)(?:s|ed|ped|ping|ing)?\b|https?://|"
+                         r"\b(?:root|administrator|admin)\s+(?:account|user|password)s?\b|"
+                         r"\bon\s+(?:the|this|your)\s+(?:system|machine|computer)\b", re.IGNORECASE)
 #: the verbs of getting to where the act is done, or of working the app's own controls
 _WAY_IN = frozenset({"open", "navigate", "go", "sign", "log", "login", "access", "visit", "return", "scroll", "use",
                      "head", "launch"})
