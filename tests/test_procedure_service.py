@@ -62,6 +62,8 @@ def test_a_how_to_pressed_on_a_screen_keeps_its_steps() -> None:
     assert not is_service_procedure(screen, "account")
     assert is_service_procedure(ACTIVATE, "account")
     assert not is_service_procedure(ACTIVATE, "file")  # a how-to on one's own things
+    # a summary kept by no company: a CV's, written in no account or app
+    assert not is_service_procedure("1. Place the summary at the top.\n2. Review the summary.\n", "summary")
     assert not is_service_procedure("The root account can:\n1. Login to any accounts on the system\n", "account")
     domain = _compiled(_extract(screen, "Gold Plan: How to Activate Your Financing"))
     assert any(t.name.startswith("navigate") for t in domain.tools), [t.name for t in domain.tools]

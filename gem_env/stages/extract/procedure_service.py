@@ -17,7 +17,9 @@ never works the customer's screen. So these are no tools of its:
 
 A *how-to on one's own device* (wikiHow, Debian, OpenPI) is carried out by an assistant operating the
 device, so each click is a step and stays one. What tells the two apart: the procedure's record is
-one a company keeps for its customer (`SERVICE_RECORDS`), and the text neither names a device of the
+one a company keeps for its customer (`SERVICE_RECORDS`), the text places the steps in the
+customer's account or the company's app or site (`_APP_PLACE`: "in your account", "your perks portal",
+"open Settings", "Activity"; a CV's summary or a diet plan is kept by no one), and it neither names a device of the
 reader's own ("your phone", "your computer", "iPhone/iPad", "users on the system") nor spells out the presses on a screen
 ("Click the "Data tools" tab", "Tap Report", a URL to visit): those are how-tos worked on the reader's
 screen, even when what they act on is an account with a company (wikiHow's "Delete a YouTube
@@ -42,6 +44,9 @@ _OWN_SCREEN = re.compile(r"\byour\s+(?:[\w-]+\s+)?(?:phone|smartphone|computer|p
                          r"\b(?:click|tap|double-click|right-click|swipe)(?:s|ed|ped|ping|ing)?\b|https?://|"
                          r"\b(?:root|administrator|admin)\s+(?:account|user|password)s?\b|"
                          r"\bon\s+(?:the|this|your)\s+(?:system|machine|computer)\b", re.IGNORECASE)
+#: where a company's customer does things: their account with it, its app or site and their places
+_APP_PLACE = re.compile(r"\b(?:accounts?|apps?|online|website|portal|dashboard|settings|menu|activity|mobile|profile)\b|"
+                        r"\s[>\u203a]\s", re.IGNORECASE)
 #: the verbs of getting to where the act is done, or of working the app's own controls
 _WAY_IN = frozenset({"open", "navigate", "go", "sign", "log", "login", "access", "visit", "return", "scroll", "use",
                      "head", "launch"})
@@ -52,7 +57,7 @@ _CONFIRMING = frozenset({"confirm", "verify"})
 
 def is_service_procedure(text: str, noun: str) -> bool:
     """Whether a procedure on records of kind `noun` is a company's service, not a how-to on one's device."""
-    return tf.lemma(noun) in SERVICE_RECORDS and not _OWN_SCREEN.search(text)
+    return tf.lemma(noun) in SERVICE_RECORDS and bool(_APP_PLACE.search(text)) and not _OWN_SCREEN.search(text)
 
 
 def agent_steps(infos: list[StepInfo]) -> list[StepInfo]:
