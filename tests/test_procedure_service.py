@@ -75,6 +75,12 @@ def test_a_service_text_of_nothing_but_the_customers_clicks_is_rejected() -> Non
             "- Use the global filters to refine by account, entity, or classification\n")
     got = _extract(text, "Reserve Account: Using the Liquidity Dashboard")
     assert isinstance(got, Rejection) and "customer's own work in the app" in got.reason, got
+    # the act left is no act the agent knows: a read of the record dressed as the request
+    text = ("## Using the Dashboard\n"
+            "- Open the analytics section to review monthly spend, inflows, and net burn.\n"
+            "- Categorize transactions to improve accuracy and trend visibility.\n")
+    got = _extract(text, "Sky Account: Burn-Rate Analytics")
+    assert isinstance(got, Rejection) and "customer's own work in the app" in got.reason, got
 
 
 def test_a_tool_called_next_is_no_parameter_of_the_first() -> None:

@@ -118,11 +118,11 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self._name_entity()
         if is_service_procedure(self.text, self.noun):
             kept = agent_steps(self.infos)
-            if not kept:
-                return Rejection(id=self.doc.id, stage="extract", reason=(
-                    "a service's how-to whose every step is the customer's own work in the app (the way in, "
-                    "what they look at, their own confirmation): nothing for the service's agent to do"))
             promote_action(kept)
+            if not kept or any(i.kind == "write" for i in self.infos) and all(i.kind != "write" for i in kept):
+                return Rejection(id=self.doc.id, stage="extract", reason=(
+                    "a service's how-to whose every act is the customer's own work in the app (the way in, "
+                    "what they look at, their own confirmation): nothing for the service's agent to do"))
             self.infos = kept
         conditions = self._text_conditions()
         self._plan_writes()
