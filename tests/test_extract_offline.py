@@ -556,7 +556,8 @@ def test_no_one_asks_about_a_procedure_s_own_progress_or_the_flags_of_its_condit
     """A lookup on a procedure's record asks for what a customer would (its status), never "the
     progress of my account" or "whether initiate test checkout is on for it"."""
     from gem_env.stages.tasks.lookups import _kept_by_the_procedure
-    text = ("## How to Activate\n1. Sign in to your account and navigate to BNPL Platinum.\n"
+    # (done on the phone, each step is the assistant's: a service's agent would take no sign-in step)
+    text = ("## How to Activate\n1. Sign in to your account on your phone and navigate to BNPL Platinum.\n"
             "2. Ensure your account is eligible to use BNPL Platinum 6-month financing.\n"
             "3. Activate the 6 month financing.\n"
             "4. Initiate a test checkout with an eligible purchase amount to ensure the option is offered.\n"

@@ -21,7 +21,8 @@ from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
-from .steps import PRESSES, StepInfo, leaves_a_state, pressed_action
+from .steps import PRESSES, StepInfo, leaves_a_state, pressed_action, promote_action
+from .procedure_service import agent_steps, is_service_procedure
 from .procedure_values import _HOW_TO, _INITIAL, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values
@@ -90,6 +91,9 @@ def _adjacent(first: Any, then: Any, text: str) -> bool:
         and re.fullmatch(r" +", text[first.end:then.start]) is not None
 
 
+#: a heading of what is done once the procedure is: "Post-activation checks", "After you apply", "Verify the outcome"
+_AFTER_HEADING = re.compile(r"^\W*(?:post\W?\w+|after(?:wards)?|once|verify(?:ing)?\s+the\s+(?:outcome|result))\b", re.I)
+
 #: a step of a path through menus: "Settings > Game Center > Apple ID"
 _MENU_STEP = re.compile(r"\s*[>\u203a\u2192]\s*")
 
@@ -116,6 +120,14 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
 
     def build(self) -> Domain | Rejection:
         self._name_entity()
+        if is_service_procedure(self.text, self.noun):
+            kept = agent_steps(self.infos)
+            promote_action(kept)
+            if not kept or any(i.kind == "write" for i in self.infos) and all(i.kind != "write" for i in kept):
+                return Rejection(id=self.doc.id, stage="extract", reason=(
+                    "a service's how-to whose every act is the customer's own work in the app (the way in, "
+                    "what they look at, their own confirmation): nothing for the service's agent to do"))
+            self.infos = kept
         conditions = self._text_conditions()
         self._plan_writes()
         step_of, chosen = self._guarded_steps(conditions)
@@ -325,6 +337,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                           None)
             if inside is not None:
                 in_step.append(k)
+            elif self._checked_after(entry["start"]):
+                continue
             else:
                 low = entry["text"].lower()
                 inside = next((j for j, i in enumerate(infos) if i.kind == "write" and
@@ -336,6 +350,15 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         chosen = (in_step + [k for k in step_of if k not in in_step])[: self.ex.max_conditions]
         self.n_conditions = len(chosen) + sum(1 for i in infos if i.verb in _VERIFY_VERBS)
         return step_of, chosen
+
+    def _checked_after(self, start: int) -> bool:
+        """Whether a rule outside the steps lies, after them, under a heading that places it after the
+        act ("## Post-activation checks: Initiate a test checkout ..."): a check once it is done, not a
+        precondition of doing it (it was a flag `test_checkout_initiated` seeded true before activation)."""
+        if start < self.infos[-1].step.end:
+            return False
+        heading = next((sec.title for sec in reversed(tf.layout(self.text).sections) if sec.start <= start), "")
+        return bool(_AFTER_HEADING.match(heading))
 
     def _settle_statuses(self, conditions: list[dict[str, Any]], step_of: dict[int, int], chosen: list[int]) -> None:
         """Statuses the text names ("Check that the status is `active`. A `cancelled` card cannot be

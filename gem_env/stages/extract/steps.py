@@ -34,6 +34,11 @@ def _words(text: str) -> list[tuple[str, int]]:
     return [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
 
 
+#: what comes before a tool called after the step's own ("use x_1114() then transfer_to_human_agents"):
+#: another call, not a parameter of the first (it was asked of the user: "What is the transfer to human agents?")
+_CALLED_NEXT = re.compile(r"\b(?:then|and\s+then|followed\s+by|before|after)\s+(?:call(?:ing)?\s+|us(?:e|ing)\s+)?$", re.I)
+
+
 def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
     """Verb, particle, action kind and object of one step.
 
@@ -76,7 +81,7 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
         info.param_ids = [i for i in dict.fromkeys(listed) if i != ids[0]][:6]
     elif verb in _TOOL_VERBS and ids:
         info.tool_id = ids[0]
-        info.param_ids = list(dict.fromkeys(ids[1:]))[:6]
+        info.param_ids = list(dict.fromkeys(i for i in ids[1:] if not _CALLED_NEXT.search(body, 0, body.find(i))))[:6]
         m = _TO_VERB.search(body, body.find(ids[0]))
         inner = tf.verb_lemma(m.group(1)) if m else None
         head = tf.verb_lemma(ids[0].split("_")[0])

@@ -1,0 +1,97 @@
+"""Service procedures: which steps of a company's help text a support agent carries out.
+
+A *service procedure* tells a company's customer (or its staff) how something is done to a
+record the company keeps for the customer -- an account, a payment, a reward, a claim, an alert --
+in the company's app or site ("Go to Rewards in your account and select Redeem"). An agent on the
+company's side does the act itself on the record (activate, cancel, redeem, export, convert); it
+never works the customer's screen. So these are no tools of its:
+
+- the way to the place of the act: signing in, opening, navigating, going to, visiting a section,
+  using the app's own controls ("Sign in to your account", "Navigate to Financing > BNPL Platinum",
+  "Open the analytics section", "Use the global filters");
+- what the customer looks at on the screen ("Review the quote", "You will see a cancellation
+  confirmation");
+- the customer's confirmation of the act just done ("Confirm activation", "Confirm the cancellation"):
+  the agent asks the customer's yes before it acts, which is that confirmation (as a step it became
+  a flag, `activation_confirmed`, seeded already true on an inactive account).
+
+A *how-to on one's own device* (wikiHow, Debian, OpenPI) is carried out by an assistant operating the
+device, so each click is a step and stays one. What tells the two apart: the procedure's record is
+one a company keeps for its customer (`SERVICE_RECORDS`), the text places the steps in the
+customer's account or the company's app or site (`_APP_PLACE`: "in your account", "your perks portal",
+"open Settings", "Activity"; a CV's summary or a diet plan is kept by no one), and it neither names a device of the
+reader's own ("your phone", "your computer", "iPhone/iPad", "users on the system") nor spells out the presses on a screen
+("Click the "Data tools" tab", "Tap Report", a URL to visit): those are how-tos worked on the reader's
+screen, even when what they act on is an account with a company (wikiHow's "Delete a YouTube
+Account"). A company's own help text says where the customer goes and what the service then does.
+"""
+from __future__ import annotations
+
+import re
+
+from ...text import features as tf
+from .steps import StepInfo
+
+#: records a company keeps for its customer (the procedure's table, singular)
+SERVICE_RECORDS = frozenset({
+    "account", "alert", "bill", "booking", "card", "claim", "conversion", "dispute", "loan", "membership",
+    "order", "payment", "plan", "policy", "redemption", "refund", "report", "reservation", "reward",
+    "statement", "subscription", "summary", "transaction", "transfer", "wallet"})
+#: the reader's own device or system, or the presses on its screen: a how-to done on it is operated step by step
+#: (an account on it, "The root account can: ... Login to any accounts", is the system's, no company's)
+_OWN_SCREEN = re.compile(r"\byour\s+(?:[\w-]+\s+)?(?:phone|smartphone|computer|pc|mac|laptop|tablet|device|console|"
+                         r"tv|router|printer|desktop|keyboard|mouse)s?\b|\b(?:iphone|ipad|android)s?\b|"
+                         r"\b(?:click|tap|double-click|right-click|swipe)(?:s|ed|ped|ping|ing)?\b|https?://|"
+                         r"\b(?:root|administrator|admin)\s+(?:account|user|password)s?\b|"
+                         r"\bon\s+(?:the|this|your)\s+(?:system|machine|computer)\b", re.IGNORECASE)
+#: where a company's customer does things: their account with it, its app or site and their places
+_APP_PLACE = re.compile(r"\b(?:accounts?|apps?|online|website|portal|dashboard|settings|menu|activity|mobile|profile)\b|"
+                        r"\s[>\u203a]\s", re.IGNORECASE)
+#: the verbs of getting to where the act is done, or of working the app's own controls
+_WAY_IN = frozenset({"open", "navigate", "go", "sign", "log", "login", "access", "visit", "return", "scroll", "use",
+                     "head", "launch"})
+#: the verbs of looking at the screen
+_LOOKING = frozenset({"see", "review", "view", "look", "watch"})
+_CONFIRMING = frozenset({"confirm", "verify"})
+
+
+def is_service_procedure(text: str, noun: str) -> bool:
+    """Whether a procedure on records of kind `noun` is a company's service, not a how-to on one's device."""
+    return tf.lemma(noun) in SERVICE_RECORDS and bool(_APP_PLACE.search(text)) and not _OWN_SCREEN.search(text)
+
+
+def agent_steps(infos: list[StepInfo]) -> list[StepInfo]:
+    """The steps of a service procedure its agent carries out (see the module's docstring): without
+    the way in, the looking and the customer's confirmation of an act done before it."""
+    kept: list[StepInfo] = []
+    acts: set[str] = set()
+    for info in infos:
+        if info.tool_id is None and _customers_own(info, acts):
+            continue
+        kept.append(info)
+        if info.kind == "write":
+            acts.add(info.verb)
+    return kept
+
+
+def _customers_own(info: StepInfo, acts: set[str]) -> bool:
+    if info.verb in _WAY_IN and info.lexical_kind == "navigate":
+        return True
+    if info.verb in _LOOKING and info.kind == "read":
+        return True
+    if info.verb in _CONFIRMING and acts and not _names_other(info, acts):
+        return True  # "Confirm activation" after "Activate": the customer's yes to the act
+    return False
+
+
+def _names_other(info: StepInfo, acts: set[str]) -> bool:
+    """Whether a confirming step names something other than an act done before it ("Confirm credit
+    application status": a status, read; "Confirm activation": the activation)."""
+    words = [w for w in info.object_words if w not in ("the", "your")]
+    return bool(words) and not any(tf.verb_lemma(w) in acts or _act_noun(w, acts) for w in words)
+
+
+def _act_noun(word: str, acts: set[str]) -> bool:
+    """"activation" of activate, "cancellation" of cancel: the noun of an act (by its stem)."""
+    stem = re.sub(r"(?:l?ation|ion|ment|al)$", "", word.lower())
+    return any(len(stem) >= 4 and (a.startswith(stem) or stem.startswith(a.rstrip("e"))) for a in acts)
