@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from agent_turns import until_spoken
 from gem_env.agents import speech as S
 from gem_env.agents.lookup import described
 from gem_env.stages.verify import spoken_forms, tells
@@ -250,18 +251,11 @@ def test_the_assistant_stops_asking_which_record_of_a_customer_who_cannot_say() 
     messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"},
                                       {"role": "user", "content": f"Could you tell me the card type of my card? My email is {email}."}]
     said: list[str] = []
-    for _ in range(30):
-        reply = agent.reply(messages)
-        messages.append(reply)
-        for call in reply.get("tool_calls") or []:
-            fn = call["function"]
-            messages.append({"role": "tool", "tool_call_id": call["id"],
-                             "content": sb.call(fn["name"], fn["arguments"]).content})
-        if not reply.get("tool_calls"):
-            said.append(reply["content"])
-            if any(g.split("{x}")[0] in reply["content"] for g in B.GIVE_UP):
-                break
-            messages.append({"role": "user", "content": "I don't know my card id, sorry."})
+    for _ in range(4):
+        said.append(until_spoken(agent, sb, messages))
+        if any(g.split("{x}")[0] in said[-1] for g in B.GIVE_UP):
+            break
+        messages.append({"role": "user", "content": "I don't know my card id, sorry."})
     assert any(g.split("{x}")[0] in said[-1] for g in B.GIVE_UP), said
     assert len(said) <= 3, said  # at most two questions, then the assistant stops
 
@@ -292,20 +286,6 @@ def _cancel_domain_and_owner(pending: int) -> tuple[Any, Any, str, list[dict[str
     return compiled, sb, sb.dump(["customers"])["customers"][owner]["email"], theirs
 
 
-def _until_spoken(agent: Any, sb: Any, messages: list[dict[str, Any]]) -> str:
-    """The agent's replies (its calls answered by the sandbox) until it speaks; what it said."""
-    for _ in range(10):
-        reply = agent.reply(messages)
-        messages.append(reply)
-        if not reply.get("tool_calls"):
-            return reply["content"]
-        for call in reply["tool_calls"]:
-            fn = call["function"]
-            messages.append({"role": "tool", "tool_call_id": call["id"],
-                             "content": sb.call(fn["name"], fn["arguments"]).content})
-    raise AssertionError("the agent never spoke")
-
-
 def test_the_only_record_a_change_can_be_made_on_is_proposed() -> None:
     """With one order of several that can be cancelled, the assistant asks whether it is that one; a
     yes goes on to the confirmation for it, a no lists them all."""
@@ -319,12 +299,12 @@ def test_the_only_record_a_change_can_be_made_on_is_proposed() -> None:
                {"role": "user", "content": f"Please cancel my order because it was ordered by mistake. My email is {email}."}]
     for answer, then in (("Yes, that's the one.", "confirm"), ("No, a different one.", "all")):
         messages = list(opening)
-        asked = _until_spoken(WorkflowAgent(compiled), sb, messages)
+        asked = until_spoken(WorkflowAgent(compiled), sb, messages)
         proposed = PROPOSED_RECORD.search(asked)
         assert proposed and proposed["id"] == only and "can be cancelled" in asked, asked
         assert not any(r["order_id"] in asked for r in theirs if r["status"] != "pending"), asked
         messages.append({"role": "user", "content": answer})
-        said = _until_spoken(WorkflowAgent(compiled), sb, messages)
+        said = until_spoken(WorkflowAgent(compiled), sb, messages)
         if then == "confirm":
             assert asks_confirmation(said) and only in said, said
         else:
@@ -340,7 +320,7 @@ def test_which_record_names_only_those_the_change_can_be_made_on() -> None:
     compiled, sb, email, theirs = _cancel_domain_and_owner(pending=2)
     messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"},
                                       {"role": "user", "content": f"Please cancel my order because it was ordered by mistake. My email is {email}."}]
-    _until_spoken(WorkflowAgent(compiled), sb, messages)
+    until_spoken(WorkflowAgent(compiled), sb, messages)
     asked = messages[-1]["content"]
     pending = [r["order_id"] for r in theirs if r["status"] == "pending"]
     assert f"{len(theirs)} orders" in asked and "can be cancelled" in asked and "?" in asked, asked
@@ -361,7 +341,7 @@ def test_five_records_listed_by_id_and_status_are_opened_and_told_apart_before_a
     email = sb.dump(["customers"])["customers"][owner]["email"]
     messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"},
                                       {"role": "user", "content": f"Please unfreeze my card. My email is {email}."}]
-    asked = _until_spoken(WorkflowAgent(compiled), sb, messages)
+    asked = until_spoken(WorkflowAgent(compiled), sb, messages)
     told = re.findall(r"\b(CRD-\d+)(?: \(([^)]*)\))?", asked)
     assert len(told) == 5 and all(t for _, t in told) and len({t for _, t in told}) == 5, asked
     assert sum(1 for m in messages if m.get("tool_calls") and m["tool_calls"][0]["function"]["name"] == "get_card_details") == 5
@@ -388,9 +368,9 @@ def test_the_other_records_opened_to_ask_which_lend_nothing_to_the_request() -> 
     email = sb.dump(["customers"])["customers"][owner]["email"]
     messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"}, {
         "role": "user", "content": f"I'd like to dispute a charge on my card because it's fraud. My email is {email}."}]
-    assert all(f"{c} (" in _until_spoken(WorkflowAgent(compiled), sb, messages) for c in cards)
+    assert all(f"{c} (" in until_spoken(WorkflowAgent(compiled), sb, messages) for c in cards)
     messages.append({"role": "user", "content": f"It's {picked}."})
-    asked = _until_spoken(WorkflowAgent(compiled), sb, messages)
+    asked = until_spoken(WorkflowAgent(compiled), sb, messages)
     named = set(re.findall(r"\bCHR-\d+\b", asked))
     assert named and named <= {ch["charge_id"] for ch in charges if ch["card_id"] == picked}, asked
 
@@ -477,15 +457,15 @@ def test_a_fee_the_change_charged_is_told() -> None:
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": "policy"},
         {"role": "user", "content": f"Please cancel my appointment {visit['appointment_id']} because of a conflict. My email is {email}."}]
-    asked = _until_spoken(WorkflowAgent(compiled), sb, messages)
+    asked = until_spoken(WorkflowAgent(compiled), sb, messages)
     assert "fee of $25" in asked and ("?" in asked or "Please confirm." in asked), asked
     messages.append({"role": "user", "content": "Yes, please go ahead."})
-    told = _until_spoken(WorkflowAgent(compiled), sb, messages)
+    told = until_spoken(WorkflowAgent(compiled), sb, messages)
     assert "late fee" in told and "$25" in told, told
     # well ahead, the fee is not due: the text's sentence about it is not said before the change
     ahead = next(a for a in state["appointments"].values() if a["status"] == "scheduled"
                  and a["patient_id"] == visit["patient_id"] and a["starts_at"] > "2025-01-20" and a is not visit)
     messages = [{"role": "system", "content": "policy"},
                 {"role": "user", "content": f"Please cancel my appointment {ahead['appointment_id']} because of a conflict. My email is {email}."}]
-    asked = _until_spoken(WorkflowAgent(compiled), sb, messages)
+    asked = until_spoken(WorkflowAgent(compiled), sb, messages)
     assert ("?" in asked or "Please confirm." in asked) and "$25" not in asked, asked

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from agent_turns import until_spoken
 from gem_env.agents.lookup import finder_tools, owner_lists
 from gem_env.agents.refined import RefinedAgent
 from gem_env.agents.workflow_agent import WorkflowAgent
@@ -264,16 +265,7 @@ def test_a_procedure_named_after_a_question_is_offered_once_the_question_is_answ
     messages: list[dict] = [{"role": "system", "content": "policy"},
                             {"role": "user", "content": f"What's the status of my balcony? My email is {email}. "
                                                         "I also want to enclose a balcony, if we have time."}]
-    for _ in range(6):
-        reply = agent.reply(messages)
-        messages.append(reply)
-        for call in reply.get("tool_calls") or []:
-            fn = call["function"]
-            messages.append({"role": "tool", "tool_call_id": call["id"],
-                             "content": sb.call(fn["name"], fn["arguments"]).content})
-        if not reply.get("tool_calls"):
-            break
-    said = messages[-1]["content"]
+    said = until_spoken(agent, sb, messages)
     assert re.search(r"\bstatus\b|\bactive\b|\bclosed\b", said, re.I) and re.search(r"also mentioned", said, re.I), said
     assert "enclos" in said, said
 
