@@ -84,7 +84,8 @@ FEE_NONE = ["No {name} applies to this one.", "There's no {name} on this one.", 
 # what a change charges, worked out from the records read ("the fare difference"), and what a new
 # record costs in all (a booking for three passengers, not the one fare the flight lists)
 CHARGE_DUE = ["There's {v} to pay for the change.", "The change comes to {v}.", "That change costs {v}."]
-CHARGE_BACK = ["You'll get {v} back for the change.", "That takes {v} off what you pay.", "The change brings your total down by {v}."]
+CHARGE_BACK = ["You'll get {v} back for the change.", "That takes {v} off what you pay.",
+               "The change brings your total down by {v}."]
 CHARGE_NONE = ["There's nothing to pay for the change.", "The change costs nothing.", "No charge applies to the change."]
 TOTAL_DUE = ["That comes to {v} in total.", "In all, that's {v}.", "The total comes to {v}."]
 # what the call will change, as the record shows it before ("Right now, the cabin is business.")

@@ -861,11 +861,12 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
                 kept_ids = {id(r) for _, _, r in out}  # a forgotten read's id may be a later read's
                 stale = {i: v for i, v in stale.items() if i in kept_ids}
                 for _, _, r in out:  # what the write's reply says of the record again is known now
-                    if stale.get(id(r)) and (fresh := _told_again(r, result, stale[id(r)])):
-                        if stale[id(r)] <= fresh:
-                            del stale[id(r)]
+                    if stale.get(id(r)):
+                        left = stale[id(r)] - _told_again(r, result, stale[id(r)])
+                        if left:
+                            stale[id(r)] = left
                         else:
-                            stale[id(r)] -= fresh
+                            del stale[id(r)]
                 continue
             if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
                 out.append((fn["name"], args, result))

@@ -279,7 +279,8 @@ def waiting(rng: random.Random, name: str, value: Any, start: Any, made: bool = 
 def fee_due(rng: random.Random, name: str, amount: float) -> str:
     """A sum this very change costs (`prechecks.sums_due`): a fee, or that none applies ("The early
     closure fee for this one comes to $15."), what the change charges ("There's $998.54 to pay for
-    the change.", or "You'll get $120.00 back for the change."), or what a record it makes costs in all ("That comes to $1,385.09 in total.")."""
+    the change.", "You'll get $120.00 back for the change."), or what a record it makes costs in
+    all ("That comes to $1,385.09 in total.")."""
     if CHARGED.match(name):
         if amount < 0:
             return pick(rng, B.CHARGE_BACK, v=money(-amount))
@@ -719,7 +720,8 @@ _BY_VERB = ["It {n} by {v}.", "It's expected to {base} by {v}.", "It should {bas
 _IT_DOES = ["It {n} {v}.", "The record says it {n} {v}.", "According to the record, it {n} {v}.",
             "I can see it {n} {v}."]
 _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "The record shows {c}.", "I can see {c}."]
-_COUNT_NONE = ["There are {c}.", "It shows {c}.", "The record shows {c}.", "I see {c} on record."]  # (no "I'm afraid": none may be good news)
+# (no "I'm afraid": none may be good news, "no failed logins")
+_COUNT_NONE = ["There are {c}.", "It shows {c}.", "The record shows {c}.", "I see {c} on record."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
 _FACT = ["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name}.", "The {name} shows {v}.",
          "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
@@ -744,7 +746,8 @@ _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news
 _YES_PLAIN = ["{Subject} {be} {rest}.", "I can see {subject} {be} {rest}.", "From what I see, {subject} {be} {rest}."]
 _NO = ["No, {subject} {be} not {rest}.", "{Subject} {be} not {rest}, I'm afraid.",
        "From what I see, {subject} {be} not {rest}."]
-_NO_PLAIN = ["{Subject} {be} not {rest}.", "I can see {subject} {be} not {rest}.", "From what I see, {subject} {be} not {rest}."]
+_NO_PLAIN = ["{Subject} {be} not {rest}.", "I can see {subject} {be} not {rest}.",
+             "From what I see, {subject} {be} not {rest}."]
 _ON = ["{Name} is on.", "Yes, {name} is turned on.", "{Name} is active on this one.", "You have {name} switched on."]
 _ON_NOW = ["{Name} is now on.", "{Name} is switched on now.", "{Name} is turned on now."]
 _OFF_NOW = ["{Name} is now off.", "{Name} is switched off now.", "{Name} is turned off now."]
@@ -831,7 +834,8 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
             plain: bool = False) -> str:
     """A yes/no fact that names the field and says its polarity ("it is not eligible"; of a person,
     `who` "they": "they are not accepting patients", or their name; of the customer's own profile,
-    "you": "you are verified"); `plain`: a value breaking a rule, never "Good news" nor "No, ...": no question was asked)."""
+    "you": "you are verified"); `plain`: a value breaking a rule, never "Good news" nor "No, ..."
+    (no question was asked)."""
     yes, no = (_YES_PLAIN, _NO_PLAIN) if plain else (_YES, _NO)
     plural = who in ("they", "you")  # else "it" or a person's name ("Glenn Cortez is accepting patients")
     it, is_ = (who, "are" if plural else "is")

@@ -604,9 +604,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def _entity(self) -> dict[str, Any]:
         self._seed_guards()
         self._own_name()
-        states = list(dict.fromkeys([self.initial, *([self.blocking] if self.blocking else []), *self.statuses,
-                                     *self.extra_statuses]))
-        weights = ([16, 2] if self.blocking else [16]) + [1] * (len(states) - (2 if self.blocking else 1))
+        first = [self.initial, *([self.blocking] if self.blocking else [])]
+        states = list(dict.fromkeys([*first, *self.statuses, *self.extra_statuses]))
+        weights = [16, 2][:len(first)] + [1] * (len(states) - len(first))
         fields = [
             {"name": self.pk, "type": "string", "faker": {"provider": "bothify", "args": {"text": self.pattern}},
              "description": f"{self.noun} id"},

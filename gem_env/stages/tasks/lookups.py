@@ -41,10 +41,9 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     person = any(f.table == table for f in finder_tools(compiled))  # the customer, found by their email
     kept = _kept_by_the_procedure(compiled, table)
     own_name = f"{compiled.noun(table)}_name"  # what they call their package: nobody asks us what it is
-    person_named = "name" if _a_person(compiled, table) else own_name  # nor who their contact is: they know
+    unasked = {own_name, "name"} if _a_person(compiled, table) else {own_name}  # nor who their contact is
     facts = [k for k, v in result.value.items()
-             if k != param and k not in kept and not (catalog and names_entry(k, catalog.noun))
-             and k not in (own_name, person_named)
+             if k != param and k not in kept and not (catalog and names_entry(k, catalog.noun)) and k not in unasked
              and not k.endswith("_id")
              and not SECRET.search(k) and "email" not in k and k not in _OWN_NAMES
              and not (person and any(w in k for w in _KNOWN_BY_HEART))
