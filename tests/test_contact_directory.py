@@ -67,7 +67,7 @@ def test_a_payment_to_another_customers_contact_is_refused(compiled):
     theirs = next(c for c in contacts.values() if c["verified"])
     me = next(c["customer_id"] for c in contacts.values() if c["customer_id"] != theirs["customer_id"])
     args = {"contact_id": theirs["contact_id"], "amount": 50, "memo": "Dinner split", "send_date": "2025-02-01",
-            "frequency": "once"}
+            "frequency": "one-time"}
     refused = sb.call("schedule_payment", {"customer_id": me, **args})
     assert not refused.ok and refused.error == "This contact is not one of this customer's contacts"
     assert sb.call("schedule_payment", {"customer_id": theirs["customer_id"], **args}).ok
@@ -106,7 +106,7 @@ def test_a_request_named_for_later_describes_no_record_by_its_lead_in():
     """"Once that's done, I also need to cancel my payment ... the one about "Gym membership"" named
     two payments: the one about a gym membership and the only one going out once."""
     payments = [{"payment_id": "PYM-1", "memo": "Gym membership", "frequency": "monthly"},
-                {"payment_id": "PYM-2", "memo": "Groceries", "frequency": "once"},
+                {"payment_id": "PYM-2", "memo": "Groceries", "frequency": "one-time"},
                 {"payment_id": "PYM-3", "memo": "Rent", "frequency": "weekly"}]
     for lead in P.NAMED_LATER:
         text = lead.format(x="cancel my payment") + ' I\'m talking about the payment about "Gym membership".'

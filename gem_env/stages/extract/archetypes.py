@@ -525,7 +525,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
                         by={"memo": {m: {"range": list(r)} for m, r in _MEMO_AMOUNTS.items()}}),
                      _f("memo", faker=_pick(_MEMOS)),
                      _f("send_date", "date", range=["2025-01-16", "2025-03-01"], when={"sent": (-40, -1)}),
-                     _f("frequency", values=["once", "weekly", "monthly"]), _f("created_on", "date")),
+                     _f("frequency", values=["one-time", "weekly", "monthly"]), _f("created_on", "date")),
         actions=(Action("cancel", ("scheduled",), "cancelled", ("no longer needed", "wrong amount", "wrong recipient")),),
         editable=(_f("amount", "number", description="the new amount"),
                   _f("send_date", "date", description="the new date (YYYY-MM-DD)"),
