@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gem_env.tools import CompiledDomain, Workflow
+from gem_env.tools import CompiledDomain, Domain, Workflow
 from gem_env.tools.model import IfStep, RequireStep, every_step
 from gem_env.tools.render import smooth
 
@@ -164,7 +164,12 @@ def _outcomes(texts: list[str], rules: tuple[str, ...] = ()) -> list[tuple[str, 
     """(as said, the words of the source sentence) of each outcome sentence in `texts`, once; none
     that is part of a rule's message (`rules`, lower case: "Editing is locked within 13 hours" is
     told when it refuses, never as what happens after a change went through)."""
-    seen: dict[str, tuple[str, set[str]]] = {}
+    return [(said, set(re.findall(r"[a-z]+", raw.lower()))) for raw, said in _outcome_sentences(texts, rules)]
+
+
+def _outcome_sentences(texts: list[str], rules: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(as the text writes it, as said) of each outcome sentence in `texts`, once (`_outcomes`)."""
+    seen: dict[str, tuple[str, str]] = {}
     for text in texts:
         for raw in _SENTENCES.split(text):
             raw = " ".join(raw.split())
@@ -173,8 +178,25 @@ def _outcomes(texts: list[str], rules: tuple[str, ...] = ()) -> list[tuple[str, 
                 continue
             said = voice(raw)
             if said is not None:
-                seen[raw.lower()] = (said, set(re.findall(r"[a-z]+", raw.lower())))
+                seen[raw.lower()] = (raw, said)
     return list(seen.values())
+
+
+def _sources(domain: Domain) -> tuple[list[str], list[str], tuple[str, ...]]:
+    """The texts a domain's outcome sentences come from: its policy and provenance spans, and its
+    tools' own spans; and its rules' messages (lower case), which are no outcomes."""
+    texts = [p.text for p in domain.policy] + [s.text for s in domain.provenance.spans if s.text]
+    own = [t.span.text for t in domain.tools if t.span is not None and t.span.text]
+    rules = tuple(" ".join(st.message.split()).lower() for t in domain.tools for st in every_step(t.effect or [])
+                  if isinstance(st, RequireStep) and st.message)
+    return texts, own, rules
+
+
+def outcome_texts(domain: Domain) -> list[str]:
+    """Every outcome sentence `Guidance` may tell, as the text writes it: what the assistant's
+    system prompt lists, so the assistant is given every consequence it states."""
+    texts, own, rules = _sources(domain)
+    return [raw for raw, _ in _outcome_sentences(texts + own, rules)]
 
 
 class Guidance:
@@ -182,9 +204,7 @@ class Guidance:
 
     def __init__(self, compiled: CompiledDomain) -> None:
         domain = compiled.domain
-        texts = [p.text for p in domain.policy] + [s.text for s in domain.provenance.spans if s.text]
-        rules = tuple(" ".join(st.message.split()).lower() for t in domain.tools for st in every_step(t.effect or [])
-                      if isinstance(st, RequireStep) and st.message)
+        texts, own, rules = _sources(domain)
         self._sentences = _outcomes(texts, rules)
         # a tool's own source text is about that tool whatever verbs it uses ("Block takes effect ...")
         self._own = {t.name: [said for said, _ in _outcomes([t.span.text], rules)] for t in domain.tools
@@ -198,9 +218,7 @@ class Guidance:
                        if t.writes and name.split("_")[0] not in _GENERIC and _roots(name, "")
                        and not _HANDOFF.search(name)}  # "transfer" to a person says nothing of a transfer
         known = {said for said, _ in self._sentences}
-        self._sentences += [(said, words) for said, words in _outcomes([t.span.text for t in domain.tools
-                                                                        if t.span is not None and t.span.text], rules)
-                            if said not in known]
+        self._sentences += [(said, words) for said, words in _outcomes(own, rules) if said not in known]
 
     def about(self, workflow: Workflow, write: str, entity: str, values: dict[str, Any]) -> list[str]:
         """The sentences about this workflow's write (none for a hand-off to a person): each carries

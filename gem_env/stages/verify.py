@@ -17,6 +17,7 @@ from ..tools.render import undangled
 from .ground.plan import PlannedTools
 from .refine.checks import variant_checks
 from .tasks import Task
+from .verify_claims import claims_check
 from .verify_kinds import kind_checks
 from .verify_reuse import RecordedCall, ReusingSandbox
 from .verify_text import said, spoken_forms
@@ -63,6 +64,7 @@ def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain,
             gold = [(a.tool, a.arguments) for a in task.gold_actions]
             evidence = {"diff_vs_gold": diff_vs_gold(compiled, gold, sandbox, task.state_tables)}
         checks.append(Check(name="final_state", passed=state_ok, evidence=evidence))
+        checks.append(claims_check(task, messages, sandbox))  # last: it may run the withheld writes
     checks.extend(_output_checks(task, messages))
     checks.extend(kind_checks(task, messages, compiled))
     checks.append(_ended_check(messages))

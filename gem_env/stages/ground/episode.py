@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from ...tools.render import gerund, sentence_case, singular
 from ...tools.scratch import give_back, take_sandbox
 from ..verify_reuse import RecordedCall, RecordingSandbox
 from .loops import LoopWatch, is_infrastructure
+from .policy_lines import policy_lines
 
 Termination = Literal["user_stop", "max_turns", "tool_errors", "agent_error", "user_error", "infra_error", "loop"]
 """``infra_error``: the LLM endpoint failed (not the party's fault; eval leaves it out of pass^k);
@@ -42,10 +44,22 @@ class Limits:
 
 def policy_prompt(domain: Domain) -> str:
     """The assistant's system prompt, as a real service writes one: who it serves and what with, how
-    to work, and the service's policy. No internal ids: the domain's name never appears, and names
-    in the policy text that are none of this service's tools are said in words."""
-    return _policy_prompt(domain.description, tuple(rule.text for rule in domain.policy),
-                          frozenset(t.name for t in domain.tools), tuple(w.goal for w in domain.workflows))
+    to work, and the service's policy (`policy_lines`: every rule its tools enforce and outcome it
+    tells). No internal ids: the domain's name never appears, and names in the policy text that are
+    none of this service's tools are said in words. Made once per domain object."""
+    kept = _PROMPTS.get(id(domain))
+    if kept is not None and kept[0]() is domain:
+        return kept[1]
+    prompt = _policy_prompt(domain.description, policy_lines(domain), frozenset(t.name for t in domain.tools),
+                            tuple(w.goal for w in domain.workflows))
+    key = id(domain)
+    _PROMPTS[key] = (weakref.ref(domain, lambda ref: _PROMPTS.pop(key, None) if _PROMPTS.get(key, (None,))[0] is ref
+                                 else None), prompt)
+    return prompt
+
+
+_PROMPTS: dict[int, tuple[weakref.ref, str]] = {}
+"""`policy_prompt` by domain object (a domain is no dict key), dropped with the domain."""
 
 
 @lru_cache(maxsize=256)

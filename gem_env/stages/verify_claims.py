@@ -1,0 +1,138 @@
+"""Whether every amount, date and record id the assistant states has a source in the conversation.
+
+A required output is checked by name (`verify._output_checks`); this check covers everything else
+the assistant says that could be checked: "$1,259.04", "20%", "January 24, 2025", "DSP-77412". A
+value is grounded when a source holds it: the policy (system prompt), what the user said, a tool
+reply, a row the conversation's writes left, or what a write the user declined or the rules
+refused would have made (run in the verification's scratch sandbox, whose state is rewound). An
+amount may also be worked out from the sources' amounts (`_worked_out`: "3 nights at $419.68"). A claim is grounded wherever its source stands (a confirmation says what a change
+will make before the change's reply repeats it); a value with no source anywhere is made up.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..agents.understanding import canonical
+from ..tools.render import date_words, is_money
+from ..tools.sandbox import Sandbox
+from ..tools.scratch import written_rows
+from ..trajectory import Check
+from .tasks import Task
+from .verify_text import said
+
+_MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
+_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?) ?%")
+_MONTHS = ("January February March April May June July August September October November "
+           "December").split()
+_DATE = re.compile(rf"\b({'|'.join(_MONTHS)}) (\d{{1,2}}), (\d{{4}})\b")
+_ID = re.compile(r"\b[A-Z]{2,5}-\d{3,}\b")
+_NUMBER = re.compile(r"(?<![\w.:-])\d[\d,]*(?:\.\d+)?")  # not a date's month or day, a time's minutes, an id's digits
+
+
+def claims(text: str) -> list[tuple[str, str, str]]:
+    """(kind, value, as said) of each checkable value in an assistant message: amounts and
+    percentages (the number, normalised), dates (ISO; any way the agent wrote one with its year),
+    record ids."""
+    out = [("number", _plain(m.group(1)), m.group(0)) for m in _MONEY.finditer(text)]
+    out += [("number", _plain(m.group(1)), m.group(0)) for m in _PERCENT.finditer(text)]
+    out += [("date", f"{y}-{_MONTHS.index(mo) + 1:02d}-{int(d):02d}", m.group(0))
+            for m in _DATE.finditer(canonical(text)) for mo, d, y in [m.groups()]]
+    out += [("id", m.group(0), m.group(0)) for m in _ID.finditer(text)]
+    return out
+
+
+def _plain(number: str) -> str:
+    s = number.replace(",", "")
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def _holds(kind: str, value: str, text: str) -> bool:
+    """Whether a source text holds the value: a number as a whole number (1,200.50 = 1200.5), a
+    date as ISO (a tool's date or date-time) or written out, an id as it is."""
+    if kind == "number":
+        return said(value, text)
+    if kind == "date":
+        return value in text or date_words(value) in text
+    return re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text) is not None
+
+
+def ungrounded(messages: list[dict[str, Any]], extra: list[str] = ()) -> list[dict[str, Any]]:
+    """The assistant's claims no source holds: {"kind", "value", "said", "at"} each (message index).
+    A date a person wrote their own way ("2 Feb 2025", "2/2/2025") is read as the assistant reads it."""
+    sources = [_text(m) for m in messages if m.get("role") in ("system", "user", "tool")] + list(extra)
+    people = [_text(m) for m in messages if m.get("role") in ("system", "user")]
+    missing = []
+    for i, m in enumerate(messages):
+        if m.get("role") != "assistant" or not isinstance(m.get("content"), str):
+            continue
+        for kind, value, as_said in claims(m["content"]):
+            if any(_holds(kind, value, s) for s in sources):
+                continue
+            if kind == "date" and any(date_words(value) in canonical(s) for s in people):
+                continue
+            missing.append({"kind": kind, "value": value, "said": as_said, "at": i})
+    return missing
+
+
+def claims_check(task: Task, messages: list[dict[str, Any]], sandbox: Sandbox) -> Check:
+    """`claims_grounded`, with `sandbox` the conversation's replay (at its final state). Most
+    conversations are settled by their messages; the rest read the rows their writes left, run the
+    writes the task has declined or refused, and work amounts out."""
+    missing = ungrounded(messages)
+    if missing:
+        extra = _written_and_withheld(task, sandbox)
+        missing = [c for c in ungrounded(messages, extra)
+                   if not (c["kind"] == "number" and _worked_out(c["value"], messages, extra))]
+    return Check(name="claims_grounded", passed=not missing,
+                 evidence={"said_without_a_source": missing} if missing else None)
+
+
+def _written_and_withheld(task: Task, sandbox: Sandbox) -> list[str]:
+    """The rows the replayed writes left, then each declined or refused write run on that state:
+    its reply and the rows it leaves (what a confirmation said the change would make)."""
+    touched = sandbox.touched() or {}
+    texts = [json.dumps(written_rows(sandbox, touched, touched), default=str)]
+    for withheld in [*task.declines, *task.refusals]:
+        result = sandbox.call(withheld.tool, withheld.arguments or withheld.target)
+        touched = sandbox.touched() or {}
+        texts += [result.content, json.dumps(written_rows(sandbox, touched, touched), default=str)]
+    return texts
+
+
+def _worked_out(value: str, messages: list[dict[str, Any]], extra: list[str]) -> bool:
+    """An amount worked out from the sources' amounts, to the cent: the sum or difference of two
+    ("a $60 fee and $123.45 more"), or one times a count ("3 nights at $419.68"). An amount is a money
+    field of a tool's reply or a row ("price", "total_paid") or a dollar figure in words; a count is a
+    whole number up to 1,000 anywhere in them (never a day or a year made into an amount)."""
+    texts = [_text(m) for m in messages if m.get("role") in ("system", "user", "tool")] + extra
+    amounts: set[float] = set()
+    for text in texts:
+        amounts.update(round(float(n.replace(",", "")), 2) for n in _MONEY.findall(text))
+        amounts.update(_money_fields(_json(text)))
+    counts = {int(n) for text in texts for n in _NUMBER.findall(text) if n.isdigit() and 1 < int(n) <= 1000}
+    target = round(float(value), 2)
+    return any(round(target - a, 2) in amounts or round(a - target, 2) in amounts
+               or any(round(a * k, 2) == target for k in counts) for a in amounts)
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _money_fields(value: Any, name: str = "") -> list[float]:
+    """The amounts in a parsed reply or row: numbers under a money field's name (`is_money`)."""
+    if isinstance(value, dict):
+        return [x for k, v in value.items() for x in _money_fields(v, str(k))]
+    if isinstance(value, list):
+        return [x for v in value for x in _money_fields(v, name)]
+    return [round(float(value), 2)] if is_money(name, value) else []
+
+
+def _text(m: dict[str, Any]) -> str:
+    c = m.get("content")
+    return c if isinstance(c, str) else json.dumps(c)

@@ -1,0 +1,136 @@
+"""What the assistant states must have a source (`claims_grounded`), and its prompt must hold every
+rule it cites and every outcome it tells (`policy_lines`)."""
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.documents import Verdict
+from gem_env.io.corpus import iter_documents
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+from gem_env.stages.ground.episode import policy_prompt
+from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+from gem_env.stages.tasks import make_tasks
+from gem_env.stages.verify import verify
+from gem_env.stages.verify_claims import claims, ungrounded
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _example(rel: str) -> Any:
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / rel]))
+    return check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+
+
+def _rollouts(compiled: Any, seeds: tuple[int, ...]) -> list[tuple[Any, Any]]:
+    out = []
+    for seed in seeds:
+        tasks, _ = make_tasks(compiled, per_domain=12, seed=seed)
+        jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario)) for t in tasks]
+        out += list(zip(tasks, asyncio.run(run_rollouts(jobs))))
+    return out
+
+
+@pytest.fixture(scope="module")
+def hotel() -> tuple[Any, list[tuple[Any, Any]]]:
+    compiled = _example("hotel/modify-a-reservation.md")
+    return compiled, _rollouts(compiled, (0, 1))
+
+
+def _message(role: str, content: str) -> dict[str, Any]:
+    return {"role": role, "content": content}
+
+
+def test_amounts_dates_and_ids_are_read_as_claims() -> None:
+    said = claims("It comes to $1,259.04 (20% off) on Jan 24, 2025 for booking BKN-12345.")
+    assert ("number", "1259.04", "$1,259.04") in said and ("number", "20", "20%") in said
+    assert ("date", "2025-01-24", "January 24, 2025") in said  # any way the assistant writes a date with its year
+    assert ("id", "BKN-12345", "BKN-12345") in said
+
+
+def test_a_claim_is_grounded_by_any_source_written_any_way() -> None:
+    messages = [_message("system", "Policy:\n- A late cancellation costs $25."),
+                _message("user", "Please book it from 2 Feb 2025."),
+                _message("tool", '{"reservation_id": "RSV-10293", "total": 1200.5}'),
+                _message("assistant", "Booked from February 2, 2025: RSV-10293, $1,200.50 in total; a late "
+                                      "cancellation costs $25.")]
+    assert ungrounded(messages) == []
+    messages[-1] = _message("assistant", "Booked from February 3, 2025: RSV-10294, $1,213.50 in total.")
+    assert [c["said"] for c in ungrounded(messages)] == ["$1,213.50", "February 3, 2025", "RSV-10294"]
+
+
+def test_every_offline_conversation_grounds_what_it_states(hotel: tuple[Any, list[tuple[Any, Any]]]) -> None:
+    _, rolled = hotel
+    assert rolled and all(t.verification.passed for _, t in rolled)
+    assert all(c.passed for _, t in rolled for c in t.verification.checks if c.name == "claims_grounded")
+
+
+def test_a_changed_amount_date_or_id_fails_verification(hotel: tuple[Any, list[tuple[Any, Any]]]) -> None:
+    """Each value the assistant states after a tool reply, changed in one place, fails `claims_grounded`
+    (and only that check where it is no required output)."""
+    compiled, rolled = hotel
+    changed = 0
+    for task, traj in rolled:
+        messages = [dict(m) for m in traj.messages]
+        at = next((i for i, m in enumerate(messages) if m["role"] == "assistant" and isinstance(m.get("content"), str)
+                   and any(k == "number" and float(v) >= 10 for k, v, _ in claims(m["content"]))
+                   and any(x["role"] == "tool" for x in messages[:i])), None)
+        if at is None:
+            continue
+        messages[at]["content"] = re.sub(r"\$(\d[\d,]*)", lambda m: f"${int(m.group(1).replace(',', '')) + 13:,}",
+                                         messages[at]["content"], count=1)
+        result = verify(task, messages, compiled)
+        assert not result.passed and "claims_grounded" in [c.name for c in result.checks if not c.passed]
+        changed += 1
+    assert changed >= 5
+
+
+def test_what_a_change_would_make_is_grounded_by_running_it(hotel: tuple[Any, list[tuple[Any, Any]]]) -> None:
+    """A total a confirmation works out before the change ("That comes to $1,209.36 in total") is in no
+    message; the verification finds it in what the write made or would have made (a declined one run in
+    its scratch sandbox), and a different total is still caught."""
+    compiled, rolled = hotel
+    told = [(task, traj, c) for task, traj in rolled for c in ungrounded(traj.messages) if c["kind"] == "number"]
+    assert told, "no confirmation states a total worked out by the domain"
+    for task, traj, claim in told:
+        assert traj.verification.passed
+        messages = [dict(m) for m in traj.messages]
+        messages[claim["at"]]["content"] = messages[claim["at"]]["content"].replace(claim["said"], "$987.65")
+        assert not verify(task, messages, compiled).passed
+
+
+@pytest.mark.parametrize("rel, lines", [
+    ("bank/open-a-savings-account.md", ["Only an account that is open can be closed.",
+                                        "A new account needs an existing open checking account with a balance of at "
+                                        "least $100.",
+                                        "Your new account number appears at once, and the first deposit arrives "
+                                        "within 1 business day."]),
+    ("clinic/cancel-an-appointment.md", ["Late cancellations and missed appointments are charged a fee of $25, unless "
+                                         "the visit was a vaccination.",
+                                         "Only an appointment that is scheduled can be cancelled."]),
+])
+def test_the_prompt_holds_every_rule_the_tools_enforce_and_outcome_told(rel: str, lines: list[str]) -> None:
+    prompt = policy_prompt(_example(rel).domain)
+    policy = prompt.split("Policy:\n", 1)[1].splitlines()
+    for line in lines:
+        assert f"- {line}" in policy, prompt
+    # no check that states no rule: a lookup's miss, a fact of the record at hand, a placeholder
+    assert not any(re.search(r"\{|for that email|already|^- This\b", line) for line in policy), prompt
+    assert len(policy) == len(set(policy))
+
+
+def test_every_rule_a_refusal_cites_is_in_the_prompt(hotel: tuple[Any, list[tuple[Any, Any]]]) -> None:
+    """"That's down to this rule: X": X is a line of the assistant's own system prompt."""
+    _, rolled = hotel
+    cited = [(m["content"], traj.messages[0]["content"]) for _, traj in rolled for m in traj.messages
+             if m["role"] == "assistant" and isinstance(m.get("content"), str) and "rule:" in m["content"]]
+    assert cited
+    for said, prompt in cited:
+        rule = re.search(r"rule: (.+?)\.", said).group(1)
+        assert rule.lower() in prompt.lower(), (rule, prompt)
