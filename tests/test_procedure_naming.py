@@ -509,12 +509,13 @@ def _state_steps(domain: Domain) -> dict[str, int]:
 def test_the_titles_state_comes_with_the_last_step_carried_out() -> None:
     """"How to Print from Your iPhone": 'printed' was set by "Tap Install" while five steps remained
     (the assistant's tool said the goal was reached before the item was opened); it comes with the
-    last step the reader carries out, and "Tap Install" leaves 'installed'. It stays where it is when
-    that step does the title's verb itself, or when only a look at the result or a remark follows."""
+    last step the reader carries out ("Tap Install" is recorded as done: 'installed' is the app's, no
+    state of the phone). It stays where it is when that step does the title's verb itself, or when
+    only a look at the result or a remark follows."""
     text = ("1. Open the App Store.\n2. Tap Install.\n3. Open the item you want to print.\n"
             "4. Tap the \"Share\" button.\n5. Follow the on-screen instructions.\n")
     domain = _procedure(text, "How to Print from Your iPhone Using a Printing App")
-    assert _state_steps(domain) == {"installed": 2, "printed": 5}, _state_steps(domain)
+    assert _state_steps(domain) == {"printed": 5}, _state_steps(domain)
     text = ("1. Open your Applications folder.\n2. Right-click Twitch in the Trash bin.\n"
             "3. Select Delete Immediately on the right-click menu.\n4. Click OK in the pop-up.\n")
     assert _state_steps(_procedure(text, "How to Uninstall Twitch on PC or Mac"))["uninstalled"] == 4
@@ -523,6 +524,24 @@ def test_the_titles_state_comes_with_the_last_step_carried_out() -> None:
     assert _state_steps(_procedure(text, "How to Uninstall a Program")) == {"uninstalled": 2}
     text = "1. Open Settings.\n2. Tap Sync account.\n3. Look at your contacts.\n"
     assert _state_steps(_procedure(text, "How to Transfer Contacts to a Samsung")) == {"transferred": 2}
+
+
+def test_a_steps_own_participle_is_no_state_of_the_record() -> None:
+    """A code went 'written down', 'shut', then 'checked' (each step overwrote the status with its own
+    verb, and the result said "Its status has changed to checked" after three changes): only the
+    state the procedure leaves is a status; the other steps are recorded as done. A state a service
+    keeps ('locked') or one the text speaks of the record in ("an installed package") stays."""
+    text = ("1. Insert your key into the ignition and turn it 3-5 times.\n2. Write down all codes.\n"
+            "3. Shut your vehicle off.\n4. Search online for your code.\n")
+    domain = _procedure(text, "How to Check for Diagnostic Trouble Codes")
+    assert _state_steps(domain) == {"checked": 4}, _state_steps(domain)
+    status = next(f for f in domain.entities[0].fields if f.name == "status")
+    assert not {"written down", "shut"} & set(status.values), status.values
+    progress = [t.name for t in domain.tools if "progress becomes" in t.description]
+    assert {"write_down_code", "shut_vehicle"} <= set(progress), progress
+    assert "times" not in {p.name for t in domain.tools for p in t.parameters}
+    text = ("1. Lock the locker.\n2. Paint the locker.\n3. Label the locker.\n")
+    assert _state_steps(_procedure(text, "How to Label a Locker")) == {"locked": 1, "labelled": 3}
 
 
 def test_a_forced_verb_leaves_its_state() -> None:

@@ -208,6 +208,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             statuses[-1] = participle(goal)  # the step that does what the title asks leaves its state
         self.request_done = done if statuses else None
         writes, statuses = self._title_state_last(writes, statuses, goal or self.request_verb, promoted)
+        statuses = self._record_states(writes, statuses)
         self.writes = [w for w, s in zip(writes, statuses) if s]
         self.statuses = [s for s in statuses if s]
         self.unclaimed = {j for j, i in enumerate(self.infos) if i.kind == "write" and all(i is not w for w in self.writes)}
@@ -241,6 +242,16 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.infos[later[-1]] = replace(self.infos[later[-1]], kind="write")
         own = self._status_of(last, None)
         return [*writes, self.infos[later[-1]]], [*statuses[:-1], own, statuses[-1]]
+
+    def _record_states(self, writes: list[StepInfo], statuses: list[str | None]) -> list[str | None]:
+        """The statuses that are states of the record: the one the procedure leaves (the last), and
+        on the way a state a service keeps (`VERB_STATUS`: 'locked', 'cancelled') or one the text
+        speaks of the record in ("an installed package"). Each other step's own participle is no
+        state of it (a code went 'written down', 'shut', then 'checked'; a program 'dropped',
+        'deleted', then 'uninstalled'): that step records that it is done (a progress step)."""
+        last = max((k for k, s in enumerate(statuses) if s), default=None)
+        return [s if s and (k == last or w.verb in VERB_STATUS or self._said_of_record(s)) else None
+                for k, (w, s) in enumerate(zip(writes, statuses))]
 
     @staticmethod
     def _carried_out(info: StepInfo, reading: bool) -> bool:
