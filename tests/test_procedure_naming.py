@@ -530,7 +530,8 @@ def test_a_steps_own_participle_is_no_state_of_the_record() -> None:
     """A code went 'written down', 'shut', then 'checked' (each step overwrote the status with its own
     verb, and the result said "Its status has changed to checked" after three changes): only the
     state the procedure leaves is a status; the other steps are recorded as done. A state a service
-    keeps ('locked') or one the text speaks of the record in ("an installed package") stays."""
+    keeps of the record itself ('locked', not the alarm's 'disabled') or one the text speaks of the
+    record in ("an installed package") stays."""
     text = ("1. Insert your key into the ignition and turn it 3-5 times.\n2. Write down all codes.\n"
             "3. Shut your vehicle off.\n4. Search online for your code.\n")
     domain = _procedure(text, "How to Check for Diagnostic Trouble Codes")
@@ -540,8 +541,12 @@ def test_a_steps_own_participle_is_no_state_of_the_record() -> None:
     progress = [t.name for t in domain.tools if "progress becomes" in t.description]
     assert {"write_down_code", "shut_vehicle"} <= set(progress), progress
     assert "times" not in {p.name for t in domain.tools for p in t.parameters}
-    text = ("1. Lock the locker.\n2. Paint the locker.\n3. Label the locker.\n")
-    assert _state_steps(_procedure(text, "How to Label a Locker")) == {"locked": 1, "labelled": 3}
+    text = ("1. Disable the alarm.\n2. Lock the locker.\n3. Paint the locker.\n4. Label the locker.\n")
+    assert _state_steps(_procedure(text, "How to Label a Locker")) == {"locked": 2, "labelled": 4}
+    text = "1. Install the package.\n2. Configure the package.\n3. Upgrade the package.\n"
+    assert _state_steps(_procedure(text, "Upgrading a package")) == {"upgraded": 3}
+    text = text.replace("package.\n3", "package. Only an installed package can be configured.\n3")
+    assert _state_steps(_procedure(text, "Upgrading a package"))["installed"] == 1
 
 
 def test_a_forced_verb_leaves_its_state() -> None:

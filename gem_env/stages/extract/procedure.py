@@ -245,12 +245,15 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
 
     def _record_states(self, writes: list[StepInfo], statuses: list[str | None]) -> list[str | None]:
         """The statuses that are states of the record: the one the procedure leaves (the last), and
-        on the way a state a service keeps (`VERB_STATUS`: 'locked', 'cancelled') or one the text
-        speaks of the record in ("an installed package"). Each other step's own participle is no
-        state of it (a code went 'written down', 'shut', then 'checked'; a program 'dropped',
-        'deleted', then 'uninstalled'): that step records that it is done (a progress step)."""
+        on the way a state a service keeps of the record the step acts on (`VERB_STATUS`: "Lock the
+        locker", not "Disable PDF permissions" of a PDF) or one the text speaks of the record in ("an
+        installed package"). Each other step's own participle is no state of it (a code went
+        'written down', 'shut', then 'checked'; a program 'dropped', 'deleted', then 'uninstalled'):
+        that step records that it is done (a progress step)."""
         last = max((k for k, s in enumerate(statuses) if s), default=None)
-        return [s if s and (k == last or w.verb in VERB_STATUS or self._said_of_record(s)) else None
+        head = self.noun.split("_")[-1]
+        return [s if s and (k == last or w.verb in VERB_STATUS and head in {tf.lemma(o) for o in w.object_words[-1:]}
+                            or self._said_of_record(s)) else None
                 for k, (w, s) in enumerate(zip(writes, statuses))]
 
     @staticmethod
