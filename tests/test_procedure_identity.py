@@ -116,7 +116,8 @@ def test_the_request_is_done_at_the_step_that_does_it_not_the_write_before() -> 
     steps = [domain.tool(s.tool) for s in domain.workflows[0].steps[1:]]
     sets = [t.name for t in steps if "status to '" in t.description]
     assert sets[-1].startswith("click") and steps[2].kind == "write", [t.description for t in steps]
-    assert "'expanded'" in steps[1].description, steps[1].description
+    # expanding the categories leaves the bookmark in no state of its own: the step is recorded as done
+    assert "progress becomes 'expand category'" in steps[1].description, steps[1].description
 
 
 def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None:
@@ -144,6 +145,36 @@ def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None
     assert not re.search(r"\bpackage PAC-\d", said), said
     asks = [a for t in tasks for r in t.scenario.requests for a in r.asks]
     assert asks and "package_name" not in asks, asks
+
+
+def test_the_thing_the_request_names_is_the_record_it_acts_on() -> None:
+    """A request that names its package ("install ... package ibus-mozc") acts on that package: the
+    record's name is the request's (it was a seeded name of another: "install ... ibus-mozc" went on
+    with "This is for package rsync"); a file named by its kind ("Open CSV Files") ends in .csv, a
+    quoted path is that file; a request naming none keeps the seeded names of its kind."""
+    from gem_env.stages.extract.procedure_own_name import request_names
+    text = ("# An example for Japanese\n\n1. Install the Japanese input tool package ibus-mozc (or ibus-anthy) "
+            "with its recommended packages such as im-config.\n2. Log out and log in again.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="jp", title="An example for Japanese",
+                                                                 text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    fields = {f.name: f for f in domain.entities[0].fields}
+    assert fields["package_name"].values == ["ibus-mozc"], fields["package_name"]
+    tasks, trajectories = _verified_rollouts(compile_domain(domain), 6)
+    said = " ".join(m.get("content") or "" for traj in trajectories for m in traj.messages
+                    if m["role"] == "assistant" and not m.get("tool_calls"))
+    assert "package ibus-mozc" in said and not re.search(r"\bpackage (?!ibus-mozc)[a-z]", said), said
+    csv = OfflineExtractor(archetypes=False).extract(Document(id="csv", title="How to Open CSV Files", text=(
+        "How to Open CSV Files\n1. Open Microsoft Excel.\n2. Click on the File menu.\n"
+        "3. Select a CSV file and click Open.\n")), RELEVANT)
+    assert isinstance(csv, Domain), csv
+    fields = {f.name: f for f in csv.entities[0].fields}
+    assert "csv_file_name" not in fields and all(v.endswith(".csv") for v in fields["file_name"].values), fields
+    select = next(t for t in csv.tools if t.name.startswith("select"))
+    assert [p.name for p in select.parameters] == ["file_id", "file_name"], select
+    assert request_names('remove this special "/etc/apt/preferences" file', "file", 3) == ["/etc/apt/preferences"]
+    assert request_names("the package is broken", "package", 3) == []
+    assert request_names('update the files in "/etc/exim4/"', "file", 3) == []
 
 
 def test_a_step_that_selects_the_record_asks_for_no_new_name_and_the_note_names_it() -> None:

@@ -23,9 +23,10 @@ from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _S
     participle, plural)
 from .steps import PRESSES, StepInfo, leaves_a_state, pressed_action, promote_action
 from .procedure_service import agent_steps, is_service_procedure
-from .procedure_values import _HOW_TO, _INITIAL, _list_expr, plain_title, said_title, status_values
+from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values
+from .procedure_own_name import request_names
 from .procedure_tools import NOT_STARTED, ProcedureTools, read_result
 
 if TYPE_CHECKING:
@@ -207,6 +208,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             statuses[-1] = participle(goal)  # the step that does what the title asks leaves its state
         self.request_done = done if statuses else None
         writes, statuses = self._title_state_last(writes, statuses, goal or self.request_verb, promoted)
+        statuses = self._record_states(writes, statuses)
         self.writes = [w for w, s in zip(writes, statuses) if s]
         self.statuses = [s for s in statuses if s]
         self.unclaimed = {j for j, i in enumerate(self.infos) if i.kind == "write" and all(i is not w for w in self.writes)}
@@ -240,6 +242,19 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.infos[later[-1]] = replace(self.infos[later[-1]], kind="write")
         own = self._status_of(last, None)
         return [*writes, self.infos[later[-1]]], [*statuses[:-1], own, statuses[-1]]
+
+    def _record_states(self, writes: list[StepInfo], statuses: list[str | None]) -> list[str | None]:
+        """The statuses that are states of the record: the one the procedure leaves (the last), and
+        on the way a state a service keeps of the record the step acts on (`VERB_STATUS`: "Lock the
+        locker", not "Disable PDF permissions" of a PDF) or one the text speaks of the record in ("an
+        installed package"). Each other step's own participle is no state of it (a code went
+        'written down', 'shut', then 'checked'; a program 'dropped', 'deleted', then 'uninstalled'):
+        that step records that it is done (a progress step)."""
+        last = max((k for k, s in enumerate(statuses) if s), default=None)
+        head = self.noun.split("_")[-1]
+        return [s if s and (k == last or w.verb in VERB_STATUS and head in {tf.lemma(o) for o in w.object_words[-1:]}
+                            or self._said_of_record(s)) else None
+                for k, (w, s) in enumerate(zip(writes, statuses))]
 
     @staticmethod
     def _carried_out(info: StepInfo, reading: bool) -> bool:
@@ -507,10 +522,11 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             if name == f"{self.noun}_name" and NAMED_BY.get(self.noun) is None and info.verb in PRESSES:
                 continue  # "Click the picture you want to hide": the record itself, found already (the
                 # customer was asked for a picture name, and the tool renamed the picture to it)
-            if name == f"{self.noun}_name" and self._own_name() == name:
-                if all(name != f for f, _ in seen):  # "Select a document": which of theirs, by its own name
-                    seen.append((name, "match"))  # (the tool checks it is this record's), no new name stored
-                continue
+            own = f"{self.noun}_name"
+            if (name == own or name.endswith(f"_{own}")) and self._own_name() == own:
+                if all(own != f for f, _ in seen):  # "Select a document": which of theirs, by its own name
+                    seen.append((own, "match"))  # (the tool checks it is this record's), no new name stored;
+                continue  # "Select a CSV file" of a file: its name (a `csv_file_name` was asked beside it)
             if name in self.fields and (name not in self.given or self.given[name].mode != g.mode
                                         or self.given[name].choices != g.choices):
                 continue  # a field of another kind by that name, or another value the text writes
@@ -624,14 +640,17 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         name, a file's, a server's host name), made once: each record's its own, realistic of its
         kind, so the assistant and the customer speak of "package coturn", never of the record's
         number; a program the title names by its name goes by that name ("program Google Chrome").
-        None for the customer's own things (found through them by email), or where the text's own
-        field of that name is there already."""
+        A thing the request names ("install the package ibus-mozc", "open CSV files") is called so
+        (`request_names`). None for the customer's own things (found through them by email), or
+        where the text's own field of that name is there already."""
         kind = NAMED_BY.get(self.noun)
         name = f"{self.noun}_name"
         if name in self.fields or self.own_name is not None:
             return self.own_name
-        if self.program:  # the customer's copy of the program the title names ("Google Chrome")
-            self.fields[name] = _Field({"name": name, "type": "string", "values": [self.program],
+        request = _goal_phrase(bare_title(self.doc.title), self.infos, self.writes, None, self.text, self.noun)
+        named = [self.program] if self.program else request_names(request, self.noun, self.ex.document_seed(self.doc.id))
+        if named:  # the customer's copy of the program the title names ("Google Chrome"), the package asked about
+            self.fields[name] = _Field({"name": name, "type": "string", "values": named,
                                         "description": f"the {self.noun}'s name"})
             self.own_name = name
         elif kind is not None:

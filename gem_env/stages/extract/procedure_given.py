@@ -1,11 +1,12 @@
 """Values a how-to step names that the user supplies: a URL, a quoted option, a file, a password, a
-number with a unit, a name they choose, a message they write.
+name they choose, a message they write. Not an amount the text states ("Bake for 7 to 12 minutes",
+"turn it 3-5 times"): the text fixes it, no customer chooses it (asked "How many times would you
+like?" "5 times is what I need.").
 
 "Click the green + button to add a specified URL" takes the URL; 'choose "Block All Websites
 Except the ones in White List"' takes that option; "Select a CSV file" a file name; "Type in the
-administrator password" the password (checked against the record, never shown); "Bake for 7 to
-12 minutes" the minutes; "Enter a name for the DVD" the DVD's name; "Type your message" the
-message. One reading of the step's words (`given_values`); each value becomes a field of the
+administrator password" the password (checked against the record, never shown); "Enter a name
+for the DVD" the DVD's name; "Type your message" the message. One reading of the step's words (`given_values`); each value becomes a field of the
 record and a parameter of the step's tool named by the step's nouns.
 
 The values a user may give are made here, once per document, with Faker seeded from the
@@ -45,14 +46,6 @@ _A_FILE = re.compile(rf"\b(?:a|an|the|your)\s+(?:(?P<kind>{_FILE_EXT}|icon|image
 _FILE_VERBS = frozenset("select choose pick open upload attach import save rename download locate find drag".split())
 _SECRET_NOUN = re.compile(r"\b((?:[A-Za-z][\w-]*\s+){0,2}?)(password|passcode|passphrase|pin|promo(?:tional)?\s+code|"
                           r"product\s+key|license\s+key|activation\s+code|access\s+code|verification\s+code)\b", re.I)
-_UNITS = ("minutes?|hours?|seconds?|days?|weeks?|months?|cups?|inch(?:es)?|feet|foot|pounds?|grams?|kilograms?|"
-          "kg|ml|liters?|litres?|degrees?|percent|times|miles?|tablespoons?|teaspoons?|ounces?|oz|lbs?|cm|mm|meters?|"
-          "dollars|reps|repetitions|sets|laps|pages|words|drops|pieces|slices|cloves")
-_AMOUNT = re.compile(rf"(?<![\w.$])(\d+(?:\.\d+)?)(?:\s*(?:to|-|–|or)\s*(\d+(?:\.\d+)?))?\s*(?P<unit>{_UNITS})\b"
-                     r"(?:\s+of\s+(?:(?:the|your|a|an|fresh|heavy|warm|cold|hot|dry|plain)\s+)*(?P<of>[a-z][a-z-]+))?",
-                     re.I)
-_WITHIN = re.compile(r"\b(?:within|at\s+least|at\s+most|up\s+to|no\s+more\s+than|every|per|after|before|"
-                     r"once|for\s+about|about|over)\s*$", re.I)
 #: "Type passwd in the terminal", "Type su at the command prompt, and press Enter": what the user types
 _COMMAND = re.compile(r"^\W*type\s+(?P<cmd>[a-z][\w.-]*(?:\s+[a-z0-9][\w.-]*){0,3}?)\s+(?:(?:in|into|at)\s+(?:the\s+)?"
                       r"(?:terminal|command\s+prompt|prompt|console|start|shell)\b|,?\s*and\s+press\b)", re.I)
@@ -211,8 +204,6 @@ def given_values(body: str, verb: str, object_words: list[str], noun: str, seed:
                              "description": desc}, mode="match"))
     _name(body, low_verb, desc, seed, add)
     _new_thing(body, low_verb, noun, title, desc, add)
-    if low_verb not in ("wait", "allow", "let", "expect"):  # "Wait 7 to 10 days": the service's time, not a value given
-        _amounts(body, desc, add)
     _head(body, low_verb, object_words, noun, desc, seed, add)
     _wanted(body, seed, add)
     return out
@@ -322,37 +313,6 @@ def _new_thing(body: str, verb: str, noun: str, title: str, desc: str, add: Any)
     else:
         name = _ident(f"{mod}_{head}" if mod and head in ("name", "address") else head.replace("user_name", "username"), 40)
     add(Given(name, {**_field_spec(name, f"{noun} {desc}"), "description": desc}, mode="set"))
-
-
-def _amounts(body: str, desc: str, add: Any) -> None:
-    """"Bake for 7 to 12 minutes", "Pour 2 teaspoons of heavy cream": how many, in the step's unit
-    (the text's figures and the whole numbers between, or around one figure)."""
-    for m in _AMOUNT.finditer(body):
-        if _WITHIN.search(body[max(0, m.start() - 16):m.start()]):
-            continue  # "within 30 days": a rule's window, not a value given
-        unit = m["unit"].lower()
-        unit = {"foot": "feet", "inch": "inches", "lb": "pounds", "lbs": "pounds", "oz": "ounces"}.get(unit, unit)
-        if not unit.endswith("s") and unit not in ("feet", "percent", "kg", "ml", "cm", "mm"):
-            unit += "s"
-        what = tf.lemma(m["of"].lower()) if m["of"] and m["of"].lower() not in _STOP else ""
-        name = _ident(f"{what}_{unit}" if what else unit, 40)
-        lo = float(m.group(1))
-        hi = float(m.group(2)) if m.group(2) else None
-        integer = lo.is_integer() and (hi is None or hi.is_integer())
-        if hi is not None and hi > lo:
-            if integer and hi - lo <= 8:
-                values: list[Any] = list(range(int(lo), int(hi) + 1))[:_CHOICES * 2]
-            else:
-                values = [round(lo + (hi - lo) * k / 4, 2) for k in range(5)]
-        else:
-            values = [lo * f for f in (0.5, 0.75, 1, 1.5, 2)]
-        if integer:
-            values = list(dict.fromkeys(max(1, int(round(v))) for v in values))
-        else:
-            values = list(dict.fromkeys(round(v, 2) for v in values))
-        if len(values) < 2:
-            continue
-        add(Given(name, {"type": "integer" if integer else "number", "description": desc}, choices=values))
 
 
 #: things a user picks by name ("the file you want to download"), and where their names come from

@@ -287,7 +287,8 @@ class ProcedureTools:
         else:  # what it does leaves no state ("Use emacs"): the status a read saw is no news of it
             tells = {}
         title = bare_title(self.doc.title)
-        settings = [f for f in (self.settings.get(infos.index(w)) for w in writes) if f]
+        # (a setting's step may leave no state of the record and only be recorded as done)
+        settings = [f for f in (self.settings.get(j) for j, i in enumerate(infos) if i.kind == "write") if f]
         # "set the delivery preference to {new_delivery_preference}", not the text's "... for push or
         # email"; every setting the steps change, so the request says all it asks for
         told = [f"the {f.replace('_', ' ')} to {{{new_param(f)}}}" for f in settings]
