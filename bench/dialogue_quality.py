@@ -116,6 +116,32 @@ def repeated_reads(messages: list[dict[str, Any]]) -> int:
 _READ = re.compile(r"^(?:get|list|find|search|check|show|view|lookup)_")
 
 
+_CITED = re.compile(r"\b(?:rule|policy)[^:.]*: ([^.]+)\.")
+_STATUS_CITED = re.compile(r"(?:an?|the) (.+?) that is .+? cannot (.+)$")
+_SMALL = frozenset("a an the to of and or is are be can for in on with this that it its your you we our has have at by "
+                   "from as not no only must".split())
+
+
+def rule_citations(messages: list[dict[str, Any]]) -> tuple[int, int]:
+    """(rules the assistant cites, "That's down to this rule: X", "our policy ...: X", and of them those its system prompt
+    does not hold): X's words are not mostly in the prompt, and for a status rule the prompt has no
+    "Only a <noun> that is ... can <act>" (a model trained on them learns to cite rules it was not given)."""
+    prompt = (messages[0].get("content") or "").lower() if messages and messages[0].get("role") == "system" else ""
+    known = set(re.findall(r"[a-z0-9$%.]+", prompt))
+    cited = outside = 0
+    for m in messages:
+        if m.get("role") != "assistant" or not isinstance(m.get("content"), str):
+            continue
+        for rule in _CITED.findall(m["content"]):
+            cited += 1
+            status = _STATUS_CITED.match(rule)
+            if status and re.search(rf"only an? {re.escape(status[1])} that is [^.]* can {re.escape(status[2])}", prompt):
+                continue
+            words = {w for w in re.findall(r"[a-z0-9$%.]+", rule.lower()) if w not in _SMALL and len(w) > 2}
+            outside += len(words - known) > 0.4 * len(words)
+    return cited, outside
+
+
 def echoed_reads(messages: list[dict[str, Any]]) -> int:
     """Reads of one record whose reply is a record a list showed whole earlier in the trajectory,
     with no other call (one that may write) between: opening it only echoes the list (a flight
@@ -199,7 +225,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
     first_turns = [next(iter(_spoken(r["messages"], "user")), "") for r in records]
     masked = [_MASK.sub("#", t).lower() for t in first_turns]
     snake = snake_spoken = ids = goal_pasted = same_replies = pairs = repeated = echoed = 0
-    messages = calls = distinct_tools = chained = by_name = 0
+    messages = calls = distinct_tools = chained = by_name = cited = uncited = 0
     for r, first in zip(records, first_turns):
         domain = r["domain"]
         natural = [m.get("content") or "" for m in r["messages"]
@@ -215,6 +241,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         same_replies += sum(a == b for a, b in zip(replies, replies[1:]))
         repeated += repeated_reads(r["messages"])
         echoed += echoed_reads(r["messages"])
+        cited, uncited = (a + b for a, b in zip((cited, uncited), rule_citations(r["messages"])))
         messages += len(r["messages"])
         tools = [c["function"]["name"] for m in r["messages"] for c in m.get("tool_calls") or []]
         calls += len(tools)
@@ -238,6 +265,7 @@ def measure(records: list[dict[str, Any]]) -> dict[str, Any]:
         "share_tool_calls_repeating_an_earlier_call_and_reply": round(repeated / max(1, calls), 3),
         "share_tool_calls_echoing_a_listed_record": round(echoed / max(1, calls), 3),
         "share_customer_found_by_name_and_zip": round(by_name / n, 3),
+        "rules_cited": {"cited": cited, "not_in_the_system_prompt": uncited},
         "share_of_sessions_with": session_features(records),
         "mean_messages": round(messages / n, 2), "mean_tool_calls": round(calls / n, 2),
         "mean_distinct_tools": round(distinct_tools / n, 2),
