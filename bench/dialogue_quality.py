@@ -123,9 +123,10 @@ _SMALL = frozenset("a an the to of and or is are be can for in on with this that
 
 
 def rule_citations(messages: list[dict[str, Any]]) -> tuple[int, int]:
-    """(rules the assistant cites, "That's down to this rule: X", "our policy ...: X", and of them those its system prompt
-    does not hold): X's words are not mostly in the prompt, and for a status rule the prompt has no
-    "Only a <noun> that is ... can <act>" (a model trained on them learns to cite rules it was not given)."""
+    """(rules the assistant cites, "That's down to this rule: X", "our policy ...: X", and of them
+    those its system prompt does not hold): X's words are not mostly in the prompt, and for a status
+    rule the prompt has no "Only a <noun> that is ... can <act>" (a model trained on them learns to
+    cite rules it was not given)."""
     prompt = (messages[0].get("content") or "").lower() if messages and messages[0].get("role") == "system" else ""
     known = set(re.findall(r"[a-z0-9$%.]+", prompt))
     cited = outside = 0
@@ -135,7 +136,8 @@ def rule_citations(messages: list[dict[str, Any]]) -> tuple[int, int]:
         for rule in _CITED.findall(m["content"]):
             cited += 1
             status = _STATUS_CITED.match(rule)
-            if status and re.search(rf"only an? {re.escape(status[1])} that is [^.]* can {re.escape(status[2])}", prompt):
+            if status and re.search(rf"only an? {re.escape(status[1])} that is [^.]* can {re.escape(status[2])}",
+                                    prompt):
                 continue
             words = {w for w in re.findall(r"[a-z0-9$%.]+", rule.lower()) if w not in _SMALL and len(w) > 2}
             outside += len(words - known) > 0.4 * len(words)

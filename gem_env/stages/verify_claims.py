@@ -5,8 +5,11 @@ the assistant says that could be checked: "$1,259.04", "20%", "January 24, 2025"
 value is grounded when a source holds it: the policy (system prompt), what the user said, a tool
 reply, a row the conversation's writes left, or what a write the user declined or the rules
 refused would have made (run in the verification's scratch sandbox, whose state is rewound). An
-amount may also be worked out from the sources' amounts (`_worked_out`: "3 nights at $419.68"). A claim is grounded wherever its source stands (a confirmation says what a change
-will make before the change's reply repeats it); a value with no source anywhere is made up.
+amount may also be worked out from the sources' amounts (`_worked_out`: "3 nights at $419.68"). A
+claim is grounded wherever its source stands (a confirmation says what a change will make before
+the change's reply repeats it); a value with no source anywhere is made up. A date worked out by
+the assistant ("the return window ends on ...") has no source and fails: the policy tells periods,
+and the check does not add days to dates.
 """
 from __future__ import annotations
 

@@ -28,8 +28,8 @@ _RULE_WORD = re.compile(r"\b(?:must|only|can|cannot|can't|may|needs?|at (?:most|
 _ASIDE = re.compile(r"\s*\([^()]*\{[^()]*\}[^()]*\)|;\s*this [^;{]*\{[^;]*$")
 #: a check of a record's status said of the record at hand ("A card that is {card_row.status} cannot be
 #: changed"), and the statuses it allows: said as the rule ("Only a card that is active can be changed")
-_OF_STATUS = re.compile(r"^(?:an?|the|this) (?P<noun>[a-z]+(?: (?!that\b)[a-z]+)?) (?:that )?is \{(?P<row>\w+)\.status\}"
-                        r"(?:,? and|, so it)? cannot (?P<act>[^{}]+?)\.?$", re.IGNORECASE)
+_OF_STATUS = re.compile(r"^(?:an?|the|this) (?P<noun>[a-z]+(?: (?!that\b)[a-z]+)?) (?:that )?is "
+                        r"\{(?P<row>\w+)\.status\}(?:,? and|, so it)? cannot (?P<act>[^{}]+?)\.?$", re.IGNORECASE)
 _ALLOWED = re.compile(r"^(?P<row>\w+)\.status (?:in \[(?P<many>[^\]]*)\]|== '(?P<one>[^']*)')$")
 _WORDS = re.compile(r"[a-z0-9$%]+(?:[.,]\d+)?")
 _SMALL = frozenset("a an the to of and or is are be can for in on with by at from as it its you your we our this that "
