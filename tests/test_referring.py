@@ -39,6 +39,7 @@ from gem_env.tools.referring import field_of, moved, reference, referenced_value
     ("product", "Navy Blue", "one", "Navy Blue one"),
     ("option", "navy", "item", "navy item"),  # a variant is a kind of the thing: not "the item whose option is navy"
     ("frequency", "one-time", "payment", "one-time payment"),
+    ("cabin", "business", "booking", "business booking"),  # not "the booking whose cabin is business"
     # a count is what the record has: never "the one whose bags are 2"
     ("bags", "2", "one", "one with 2 bags"),
     ("freezes_this_year", "2", "subscription", "subscription with 2 freezes this year"),

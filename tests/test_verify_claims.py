@@ -18,7 +18,7 @@ from gem_env.stages.ground.episode import policy_prompt
 from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
 from gem_env.stages.tasks import make_tasks
 from gem_env.stages.verify import verify
-from gem_env.stages.verify_claims import claims, ungrounded
+from gem_env.stages.verify_claims import claims, ungrounded, wrong_states
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,6 +63,24 @@ def test_a_claim_is_grounded_by_any_source_written_any_way() -> None:
     assert ungrounded(messages) == []
     messages[-1] = _message("assistant", "Booked from February 3, 2025: RSV-10294, $1,213.50 in total.")
     assert [c["said"] for c in ungrounded(messages)] == ["$1,213.50", "February 3, 2025", "RSV-10294"]
+
+
+def test_a_changes_result_said_wrong_is_caught() -> None:
+    """After a write, the state the assistant says the record now has must be one the turn's replies
+    hold; a lookup's answer may come from an earlier read, so only a change's result is read this way."""
+    def call(name: str) -> dict[str, Any]:
+        return {"role": "assistant", "content": None, "tool_calls": [
+            {"id": name, "type": "function", "function": {"name": name, "arguments": "{}"}}]}
+    messages = [_message("user", "Please freeze my card."), call("get_card"),
+                _message("tool", '{"card_id": "CRD-1", "status": "active"}'), call("freeze_card"),
+                _message("tool", '{"card_id": "CRD-1", "status": "frozen"}'),
+                _message("assistant", "Done. It now shows as frozen."),
+                _message("user", "And my other card?"), call("get_card"),
+                _message("tool", '{"card_id": "CRD-2", "status": "closed"}'),
+                _message("assistant", "Its status is active.")]  # a lookup: said from an earlier read, not checked here
+    assert wrong_states(messages, {"freeze_card"}) == []
+    messages[5] = _message("assistant", "Done. It now shows as active.")
+    assert [(c["value"], c["at"]) for c in wrong_states(messages, {"freeze_card"})] == [("active", 5)]
 
 
 def test_every_offline_conversation_grounds_what_it_states(hotel: tuple[Any, list[tuple[Any, Any]]]) -> None:

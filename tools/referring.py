@@ -35,7 +35,7 @@ _ADJECTIVE = re.compile(r"^[A-Za-z][a-z-]*(?: [a-z][a-z-]*)?$|^[A-Z]{2,5}$")
 _STATE_WORDS = re.compile(r"^[a-z][a-z-]*(?: [a-z][a-z-]*){0,3}$")
 # fields whose values are kinds of the thing ("savings", "monthly", "gold"), unlike a username or a code
 _KIND = re.compile(r"status|state|type|kind|tier|level|class|category|plan|frequency|priority|method|size|colou?r|"
-                   r"reason|channel|mode|option|variant|style|flavou?r|finish|edition")
+                   r"reason|channel|mode|option|variant|style|flavou?r|finish|edition|cabin")
 # a product named without its kind ("Navy Blue"), said before the noun it is a kind of
 _PRODUCT = re.compile(r"(?:\w+_)?product(?:_name)?")
 _NAME = re.compile(r"[A-Z][\w'-]*(?: [A-Z][\w'-]*){0,3}")

@@ -31,6 +31,9 @@ _MONTHS = ("January February March April May June July August September October 
            "December").split()
 _DATE = re.compile(rf"\b({'|'.join(_MONTHS)}) (\d{{1,2}}), (\d{{4}})\b")
 _ID = re.compile(r"\b[A-Z]{2,5}-\d{3,}\b")
+#: a record's state said as the result of a change ("It now shows as frozen", "The status is now closed")
+_STATE_SAID = re.compile(r"\b(?:status (?:now reads|is now|has changed to|now shows|reads|shows|is)|now shows as|"
+                         r"it's now|it's showing as|it now shows as|now reads) ([a-z]+(?: [a-z]+)?)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.:-])\d[\d,]*(?:\.\d+)?")  # not a date's month or day, a time's minutes, an id's digits
 
 
@@ -79,15 +82,57 @@ def ungrounded(messages: list[dict[str, Any]], extra: list[str] = ()) -> list[di
     return missing
 
 
+def wrong_states(messages: list[dict[str, Any]], writes: set[str]) -> list[dict[str, Any]]:
+    """A change's result said wrong: after a write (since the user last spoke), a state the assistant
+    says the record now has that no reply from the write on holds, where some reply of the
+    conversation knows it as a status ("It now shows as closed" when the freeze replied "frozen")."""
+    known: set[str] = set()
+    for m in messages:
+        if m.get("role") == "tool":
+            _statuses(_json(_text(m)), known)
+    missing, turn, wrote = [], set(), False
+    for i, m in enumerate(messages):
+        role = m.get("role")
+        if role == "user":
+            turn, wrote = set(), False
+        elif role == "tool":
+            _statuses(_json(_text(m)), turn)
+        elif role == "assistant":
+            if any((c.get("function") or {}).get("name") in writes for c in m.get("tool_calls") or []):
+                turn, wrote = set(), True  # what the turn read before its change is the state it changed
+            if wrote and turn and isinstance(m.get("content"), str):
+                for said in _STATE_SAID.finditer(m["content"]):
+                    words = said.group(1).lower()
+                    state = next((w for w in (words, words.split()[0]) if w in known), None)
+                    if state is not None and state not in turn:
+                        missing.append({"kind": "state", "value": state, "said": said.group(0), "at": i})
+    return missing
+
+
+def _statuses(value: Any, into: set[str]) -> set[str]:
+    """The values of every status field in a parsed reply ("status", "card_status"), lower case."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if (k == "status" or str(k).endswith("_status")) and isinstance(v, str):
+                into.add(v.lower())
+            _statuses(v, into)
+    elif isinstance(value, list):
+        for v in value:
+            _statuses(v, into)
+    return into
+
+
 def claims_check(task: Task, messages: list[dict[str, Any]], sandbox: Sandbox) -> Check:
     """`claims_grounded`, with `sandbox` the conversation's replay (at its final state). Most
     conversations are settled by their messages; the rest read the rows their writes left, run the
-    writes the task has declined or refused, and work amounts out."""
+    writes the task has declined or refused, and work amounts out. Then a change's result said
+    wrong (`wrong_states`)."""
     missing = ungrounded(messages)
     if missing:
         extra = _written_and_withheld(task, sandbox)
         missing = [c for c in ungrounded(messages, extra)
                    if not (c["kind"] == "number" and _worked_out(c["value"], messages, extra))]
+    missing += wrong_states(messages, {name for name, tool in sandbox.compiled.tools.items() if tool.writes})
     return Check(name="claims_grounded", passed=not missing,
                  evidence={"said_without_a_source": missing} if missing else None)
 
