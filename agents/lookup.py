@@ -407,6 +407,8 @@ def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[st
     key = id_from_results(plan.param, [listing])
     if key is None:
         key = id_by_description(plan.param, [listing], turn.user_text)
+    if key is None:  # or the one an earlier request read, by what it still shows of it
+        key = agent.records.recalled(plan.param, [("", args, listing)], turn.recalled, turn.user_text)
     if key is not None:
         return key, []
     got = agent.records.open(plan.param, [("", args, listing)], results[0 if earlier else 1:], turn.before)

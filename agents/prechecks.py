@@ -873,6 +873,44 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
     return out, stale
 
 
+def recall(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[dict[str, Any]]:
+    """Each record a read in `messages` opened by its key, latest first, with only the plain values
+    of its own fields that no write since may have changed: a plan change leaves a line's phone
+    number and status as read, even where `memory` forgets the read (it showed the plan). What
+    an assistant still knows of a record it looked at, to tell which one a customer describes
+    without opening the others again; a write whose footprint is not told forgets them all."""
+    keys = {name: t.pk for name, t in compiled.tables.items()}
+    replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
+    held: list[tuple[ToolSpec, ReadShape, dict[str, Any], set[str]]] = []  # (read, its shape, record, stale keys)
+    for m in messages:
+        for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
+            fn = c.get("function") or {}
+            tool = compiled.tools.get(fn.get("name"))
+            try:
+                args, result = json.loads(fn.get("arguments") or "{}"), json.loads(replies.get(c.get("id")) or "")
+            except (TypeError, json.JSONDecodeError):
+                args, result = {}, None
+            if isinstance(result, dict) and set(result) == {"error"}:
+                continue  # a failed call read nothing and changed nothing
+            if tool is None or tool.writes:
+                changed = footprint(tool.spec, args, keys) if tool is not None else None
+                kept = []
+                for spec, shape, record, stale in held:
+                    if _may_touch(shape, changed):
+                        more = _stale_keys(spec, shape, changed)
+                        if more is None:
+                            continue
+                        stale |= more
+                    kept.append((spec, shape, record, stale))
+                held = kept
+                continue
+            shape = read_shape(tool.spec, args, keys)
+            if shape is not None and shape.opened is not None and isinstance(result, dict):
+                held.append((tool.spec, shape, result, set()))
+    return [{k: v for k, v in record.items() if k not in stale and not isinstance(v, (dict, list))}
+            for _, _, record, stale in reversed(held)]
+
+
 def _told_again(read: Any, reply: Any, keys: frozenset[str]) -> frozenset[str]:
     """The `keys` of the record `read` opens whose values a write's `reply` about that same record
     says too, as the read now holds them (patched in): a whole record a write returns (a step of a

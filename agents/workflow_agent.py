@@ -38,7 +38,8 @@ from .lookup import (auth_finder, described, fallback_finder, finder_tools, look
                      reaches, recognise_lookup)
 from .listings import listings
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
-                        Stale, memory, opened as was_opened, records, rule_records, sums_due, waiting_changes)
+                        Stale, memory, opened as was_opened, recall, records, rule_records, sums_due,
+                        waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -116,6 +117,7 @@ class _Turn:
     mention: str = ""  # the open request as the user named it in their first message (they said yes to it)
     aside: str = ""  # the part of the open request's first message that names a later one
     prior: list[dict[str, Any]] = field(default_factory=list)  # the messages of the requests before this one
+    recalled: list[dict[str, Any]] = field(default_factory=list)  # what is still known of the records read before
 
     def close(self) -> str:
         """What ends a reply that settles the open request: "Anything else?", the offer of the
@@ -404,7 +406,8 @@ class WorkflowAgent:
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
-                     next_up=next_up, mention=mention, aside=aside, prior=messages[:start])
+                     next_up=next_up, mention=mention, aside=aside, prior=messages[:start],
+                     recalled=recall(messages[:start], self.compiled))
 
     def _carried(self, key: str) -> bool:
         """Whether a fact the user gave for an earlier request holds for this one: who they are."""
@@ -547,6 +550,8 @@ class WorkflowAgent:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
             for k in [k for k in step.needs if k == "id" or k.endswith("_id")]:
+                if k not in known and (value := self.records.recalled(k, called, turn.recalled, described_by)) is not None:
+                    known[k] = env[k] = value  # the record described, as an earlier request read it
                 got = self.records.open(k, called, results[done:], turn.before)
                 if got is None or (k in known and not got[1]):
                     continue
