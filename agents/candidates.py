@@ -93,7 +93,7 @@ class Records:
             entries.append((self.effects[lk.tool], args, prior))
         return entries, used, None
 
-    def recalled(self, key: str, called: list[Read], still: list[dict[str, Any]], text: str) -> Any:
+    def recalled(self, key: str, called: list[Read], still: list[tuple[str, dict[str, Any]]], text: str) -> Any:
         """The id `key` of the listed record the user's `text` names outright (`named_outright`: "the
         one with the number 948-436-7959") among those an earlier request read, by a value no
         write since may have changed (`still`: `prechecks.recall`); None when it names none. A
@@ -104,7 +104,7 @@ class Records:
             return None
         ids = {str(i) for i in found[1]}
         latest: dict[str, dict[str, Any]] = {}
-        for record in still:
+        for _, record in still:
             if str(record.get(key)) in ids:
                 latest.setdefault(str(record[key]), record)
         return named_outright(key, list(latest.values()), text) if latest else None

@@ -409,14 +409,24 @@ def rule_records(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> 
     ("update_limit(card_id=C1)" finds card C1 before its rules): what an assistant opens to see
     the condition for itself rather than trusting a list's summary of it. A record no rule reads
     (the customer a handoff is filed for) is not one."""
-    out: list[tuple[str, Any]] = []
+    return list(rule_fields(spec, args, keys))
+
+
+def rule_fields(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> dict[tuple[str, Any], set[str]]:
+    """`rule_records`, each with the fields of it the rules read (`line_row.status`: "status";
+    None among them when a rule reads the whole row)."""
+    out: dict[tuple[str, Any], set[str]] = {}
     finds: dict[str, tuple[str, Any]] = {}
     for step in spec.effect or []:
         if isinstance(step, RequireStep):
             if not is_rule(spec, step):
                 continue
             names = compile_expr(step.require).names
-            out += [found for name, found in finds.items() if name in names and found not in out]
+            fields = _FIELD.findall(step.require)
+            for name, found in finds.items():
+                if name in names:
+                    read = {f for n, f in fields if n == name}
+                    out.setdefault(found, set()).update(read or {None})
         elif isinstance(step, FindStep) and (key := found_by_key(step, args, keys)) is not None and step.as_:
             finds[step.as_] = (step.find, key)
     return out
@@ -873,15 +883,16 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
     return out, stale
 
 
-def recall(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[dict[str, Any]]:
-    """Each record a read in `messages` opened by its key, latest first, with only the plain values
-    of its own fields that no write since may have changed: a plan change leaves a line's phone
-    number and status as read, even where `memory` forgets the read (it showed the plan). What
-    an assistant still knows of a record it looked at, to tell which one a customer describes
-    without opening the others again; a write whose footprint is not told forgets them all."""
+def recall(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[tuple[str, dict[str, Any]]]:
+    """(read, record) of each record a read in `messages` opened by its key, latest first, with only
+    the plain values of its own fields that no write since may have changed, or that a write's
+    reply about it said again: a plan change leaves a line's phone number and status as read, even
+    where `memory` forgets the read (it showed when the plan last changed). What an assistant still
+    knows of a record it looked at, to tell which one a customer describes, or that a rule holds,
+    without opening it or the others again; a write whose footprint is not told forgets them all."""
     keys = {name: t.pk for name, t in compiled.tables.items()}
     replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
-    held: list[tuple[ToolSpec, ReadShape, dict[str, Any], set[str]]] = []  # (read, its shape, record, stale keys)
+    held: list[tuple[str, ReadShape, dict[str, Any], set[str]]] = []  # (read, its shape, record, stale keys)
     for m in messages:
         for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
             fn = c.get("function") or {}
@@ -895,20 +906,24 @@ def recall(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[dic
             if tool is None or tool.writes:
                 changed = footprint(tool.spec, args, keys) if tool is not None else None
                 kept = []
-                for spec, shape, record, stale in held:
+                for name, shape, record, stale in held:
                     if _may_touch(shape, changed):
-                        more = _stale_keys(spec, shape, changed)
+                        more = _stale_keys(compiled.tools[name].spec, shape, changed)
                         if more is None:
                             continue
                         stale |= more
-                    kept.append((spec, shape, record, stale))
+                    pk = own_key(record)  # what the write's reply says of the record is known again
+                    if stale and isinstance(result, dict) and pk in result and str(result[pk]) == str(record[pk]):
+                        told = {k for k in stale if k in result}
+                        record, stale = {**record, **{k: result[k] for k in told}}, stale - told
+                    kept.append((name, shape, record, stale))
                 held = kept
                 continue
             shape = read_shape(tool.spec, args, keys)
             if shape is not None and shape.opened is not None and isinstance(result, dict):
-                held.append((tool.spec, shape, result, set()))
-    return [{k: v for k, v in record.items() if k not in stale and not isinstance(v, (dict, list))}
-            for _, _, record, stale in reversed(held)]
+                held.append((fn["name"], shape, result, set()))
+    return [(name, {k: v for k, v in record.items() if k not in stale and not isinstance(v, (dict, list))})
+            for name, _, record, stale in reversed(held)]
 
 
 def _told_again(read: Any, reply: Any, keys: frozenset[str]) -> frozenset[str]:

@@ -38,7 +38,7 @@ from .lookup import (auth_finder, described, fallback_finder, finder_tools, look
                      reaches, recognise_lookup)
 from .listings import listings
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
-                        Stale, memory, opened as was_opened, recall, records, rule_records, sums_due,
+                        Stale, memory, opened as was_opened, recall, records, rule_fields, rule_records, sums_due,
                         waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
@@ -117,7 +117,9 @@ class _Turn:
     mention: str = ""  # the open request as the user named it in their first message (they said yes to it)
     aside: str = ""  # the part of the open request's first message that names a later one
     prior: list[dict[str, Any]] = field(default_factory=list)  # the messages of the requests before this one
-    recalled: list[dict[str, Any]] = field(default_factory=list)  # what is still known of the records read before
+    # what is still known of the records read before the open request's first write (`prechecks.recall`):
+    # of use to its steps before that write only
+    recalled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def close(self) -> str:
         """What ends a reply that settles the open request: "Anything else?", the offer of the
@@ -407,7 +409,13 @@ class WorkflowAgent:
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
                      next_up=next_up, mention=mention, aside=aside, prior=messages[:start],
-                     recalled=recall(messages[:start], self.compiled))
+                     recalled=recall(messages[:start + self._first_write(segment)], self.compiled))
+
+    def _first_write(self, messages: list[dict[str, Any]]) -> int:
+        """Where the first call of a write is in `messages` (their length: none)."""
+        return next((i for i, m in enumerate(messages) if m.get("role") == "assistant"
+                     and any((tool := self.compiled.tools.get((c.get("function") or {}).get("name"))) is None
+                             or tool.writes for c in m.get("tool_calls") or [])), len(messages))
 
     def _carried(self, key: str) -> bool:
         """Whether a fact the user gave for an earlier request holds for this one: who they are."""
@@ -549,8 +557,10 @@ class WorkflowAgent:
                 if value is not None:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
+            unwritten = not any(s.writes for s in plan.steps[:at])  # (what was read before is as the request found it)
             for k in [k for k in step.needs if k == "id" or k.endswith("_id")]:
-                if k not in known and (value := self.records.recalled(k, called, turn.recalled, described_by)) is not None:
+                if k not in known and unwritten \
+                        and (value := self.records.recalled(k, called, turn.recalled, described_by)) is not None:
                     known[k] = env[k] = value  # the record described, as an earlier request read it
                 got = self.records.open(k, called, results[done:], turn.before)
                 if got is None or (k in known and not got[1]):
@@ -607,6 +617,8 @@ class WorkflowAgent:
                     called.append((effect, args, same))
             if same is None and not step.writes:  # or what an earlier request read, unchanged since
                 same = next((r for t, a, r in reversed(turn.before) if t == tool and a == args), None)
+                if same is None and unwritten:  # or unchanged in all the later steps read of it (a line's status)
+                    same = self._recalled_step(plan, at, args, turn)
                 if same is not None:
                     called.append((effect, args, same))
             if same is not None:  # the same read again would only echo what was read
@@ -661,17 +673,23 @@ class WorkflowAgent:
         reads this request matched to its steps, all its calls, how many of them are matched)."""
         called, calls, done = read
         results = [(t, r) for t, _, r in calls]
-        looked = [r for _, _, r in called] + [r for _, _, r in turn.before]
-        unread = self.records.unopened(tool, args, [r for r in looked if id(r) not in turn.stale])
+        views = {id(r) for _, r in turn.recalled}  # (what a step took of a record read before is no reading of
+        # it for the rules: only where it shows what they read)
+        looked = [r for _, _, r in called if id(r) not in views] + [r for _, _, r in turn.before]
+        recalled = self._recalled(tool, args, turn) if not any(self.compiled.tools[t].writes for t, _, _ in calls
+                                                               if t in self.compiled.tools) else []
+        unread = self.records.unopened(tool, args, [r for r in looked if id(r) not in turn.stale] + recalled)
         if unread is not None:  # check the rules on the record itself as it is now, not a list's summary
             return _call(*unread, turn)
-        seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
+        seen = [r for _, _, r in called if id(r) not in views] + [r for _, r in results[done:]]  # read here or reused
         # or, where this request has not read it, as an earlier request last read it, unchanged
-        # since (found here in a list, not opened again)
+        # since (found here in a list, not opened again), or what it still shows of the fields the
+        # rules read
         for table, key in rule_records(self.compiled.tools[tool].spec, args, self.records.keys):
             pk = self.records.keys[table]
             if not was_opened(seen, pk, key):
-                kept = next((r for r in reversed(looked) if id(r) not in turn.stale and was_opened([r], pk, key)), None)
+                kept = next((r for r in [*reversed(looked), *recalled] if id(r) not in turn.stale
+                             and was_opened([r], pk, key)), None)
                 seen += [kept] if kept is not None else []
         blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys,
                                 self._listed(calls, turn))
@@ -709,13 +727,41 @@ class WorkflowAgent:
         # for it ("with the URL ... and the file name ..."), not only the first write's
         args = {**args, **_later_values(plan, tool, known, SECRET)}
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, SECRET,
-                              records([r for _, r in results] + [r for _, _, r in turn.before]),
+                              records(recalled + [r for _, r in results] + [r for _, _, r in turn.before]),
                               guidance, told=turn.told,
                               again=self._changed_at_confirmation(turn),
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
                               who=self._customer(turn),
                               how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
                               yours=self.yours(turn), due=due, waits=waits))
+
+    def _recalled_step(self, plan: Plan, at: int, args: dict[str, Any], turn: _Turn) -> dict[str, Any] | None:
+        """What an earlier read by the same tool still shows of the one record the read step `at`
+        opens by its key, where that holds every field the later steps and the facts told read of its result
+        (`prechecks.recall`); None otherwise (one reads it whole, or not by its fields)."""
+        step = plan.steps[at]
+        if step.tool not in self.records.returns or step.as_ is None or len(args) != 1:
+            return None
+        key, opened = self.records.returns[step.tool][0], next(iter(args.values()))
+        later = [c for s in plan.steps[at + 1:] for c in [s.when, *(v for kind, v in s.args.values() if kind == "result")]
+                 if c is not None] + list(plan.tells.values())
+        fields = {f for c in later for n, f in c.fields if n == step.as_}
+        if not fields and any(step.as_ in c.names for c in later):
+            return None  # read whole
+        view = next((r for t, r in turn.recalled if t == step.tool and str(r.get(key)) == str(opened)), None)
+        return view if view is not None and fields <= set(view) else None
+
+    def _recalled(self, tool: str, args: dict[str, Any], turn: _Turn) -> list[dict[str, Any]]:
+        """What was read before of each record the write's rules read, where it still shows every
+        field they read (`prechecks.recall`): a line whose plan was changed still shows its status,
+        which is all a suspension's rule reads; it is not opened again for it."""
+        out = []
+        for (table, key), fields in rule_fields(self.compiled.tools[tool].spec, args, self.records.keys).items():
+            pk = self.records.keys[table]
+            view = next((r for _, r in turn.recalled if was_opened([r], pk, key)), None)
+            if view is not None and None not in fields and fields <= set(view):
+                out.append(view)
+        return out
 
     def _listed(self, calls: list[tuple[str, dict[str, Any], Any]], turn: _Turn) -> Any:
         """What each list this request and the earlier ones read was listed by (`listings`)."""
@@ -901,7 +947,9 @@ class WorkflowAgent:
         lk = self.records.by_key.get(key)
         if lk is None or len(fitting) > S.LISTED_MOST:
             return fitting, None
-        seen = _tool_results(turn.segment) + [(t, r) for t, _, r in turn.before if t == lk.tool]
+        # (or what an earlier read of it still shows, `prechecks.recall`: a booking's route after its cabin changed)
+        seen = [(t, r) for t, r in turn.recalled if t == lk.tool] + _tool_results(turn.segment) \
+            + [(t, r) for t, _, r in turn.before if t == lk.tool]
         out = []
         for r in fitting:
             read = [(t, x) for t, x in reversed(seen) if isinstance(x, dict) and str(x.get(key)) == str(r.get(key))]

@@ -33,52 +33,79 @@ def _line(line_id: str, number: str) -> dict[str, Any]:
 
 
 def test_a_plan_change_leaves_the_lines_number_and_status_known() -> None:
-    """A plan change (in a branch: any line may have changed) may set a line's plan, price and
-    pending plan, never its number or status: those are still known of every line read."""
+    """A plan change (in a branch: any line may have changed) may set a line's plan, price, pending
+    plan and when it last changed, never its number or status: those are still known of every line
+    read, and what the change's reply says of its own line."""
     compiled = _domain("telecom/change-your-plan.md")
     reads = [("get_line_details", {"line_id": i}, _line(i, n)) for i, n in (("LINE-1", "111-000-0001"),
                                                                           ("LINE-2", "111-000-0002"))]
     change = ("update_line_plan", {"line_id": "LINE-2", "plan": "basic 5gb"},
               {"line_id": "LINE-2", "plan": "unlimited", "monthly_price": 76.99, "pending_plan": "basic 5gb",
                "pending_plan_starts_on": "2025-01-25", "status": "active"})
-    latest, older = recall(_called([*reads, change]), compiled)
+    (_, latest), (_, older) = recall(_called([*reads, change]), compiled)
     assert latest["phone_number"] == "111-000-0002" and latest["status"] == "active"
-    assert not {"plan", "monthly_price", "pending_plan", "plan_changed_on", "recent_bills"} & set(latest)
+    assert latest["pending_plan"] == "basic 5gb"  # as the change's reply says it
+    assert not {"plan_changed_on", "pending_plan_starts_on", "recent_bills"} & set(latest) - set(change[2])
+    assert "plan_changed_on" not in latest
     assert older["line_id"] == "LINE-1"
-    assert recall(_called(reads), compiled)[0] == {k: v for k, v in reads[1][2].items() if k != "recent_bills"}
+    assert recall(_called(reads), compiled)[0] == ("get_line_details", {k: v for k, v in reads[1][2].items()
+                                                                         if k != "recent_bills"})
 
 
-def test_the_line_described_by_its_number_is_not_looked_for_again_after_its_plan_changed() -> None:
-    """The demo's customer changed the plan of one line, then asked to suspend "the one with the
-    number ..." of that line: the agent opened their other line first, then that one again. It now
-    knows which line it is, and reads only that one, for the rule on its status."""
-    compiled = _domain("telecom/change-your-plan.md")
-    sb = compiled.new_sandbox()
+def _customer_with_lines(sb: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A customer with two lines or more whose line listed last is active and may change plan now."""
     lines = list(sb.dump(["lines"])["lines"].values())
-    customers = sb.dump(["customers"])["customers"]
-    for owner, customer in customers.items():
+    for owner, customer in sb.dump(["customers"])["customers"].items():
         found = json.loads(sb.call("find_customer_by_email", {"email": customer["email"]}).content)
         listed = [x["line_id"] for x in found.get("lines", [])]
         mine = {x["line_id"]: x for x in lines if x["customer_id"] == owner}
         last = mine.get(listed[-1]) if len(listed) >= 2 else None
         if last and last["status"] == "active" and not last.get("pending_plan") and last["plan"] != "basic 5gb" \
                 and (last.get("plan_changed_on") or "") < (last.get("last_renewed_on") or "9"):
-            break
-    else:
-        raise AssertionError("no customer with two lines, the last listed one active")
+            return customer, last
+    raise AssertionError("no customer with two lines, the last listed one active")
+
+
+def _after_plan_change(then: str) -> tuple[list[dict[str, Any]], int, str, dict[str, Any]]:
+    """(the messages, where the second request starts, what the agent said to it, the line) of a
+    session that changed a line's plan, then asked `then` ({number}: the line's phone number)."""
+    compiled = _domain("telecom/change-your-plan.md")
+    sb = compiled.new_sandbox()
+    customer, line = _customer_with_lines(sb)
     agent = WorkflowAgent(compiled)
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": "policy"},
         {"role": "user", "content": f"Hi, I'd like to change the plan of my line to basic 5gb. The line id is "
-                                    f"{last['line_id']}. My email is {customer['email']}."}]
+                                    f"{line['line_id']}. My email is {customer['email']}."}]
     until_spoken(agent, sb, messages)
     messages.append({"role": "user", "content": "Yes, please go ahead."})
     assert "anything else" in until_spoken(agent, sb, messages).lower()
     start = len(messages)
-    messages.append({"role": "user", "content": "Thanks. Could you also suspend my line because of a lost phone? "
-                                                f"I mean the one with the number {last['phone_number']}."})
-    asked = until_spoken(agent, sb, messages)
-    opened = [json.loads(c["function"]["arguments"]) for m in messages[start:] for c in m.get("tool_calls") or []
-              if c["function"]["name"] == "get_line_details"]
-    assert opened == [{"line_id": last["line_id"]}], opened
-    assert last["phone_number"] in asked
+    messages.append({"role": "user", "content": then.format(number=line["phone_number"])})
+    return messages, start, until_spoken(agent, sb, messages), line
+
+
+def _opened(messages: list[dict[str, Any]]) -> list[Any]:
+    return [json.loads(c["function"]["arguments"])["line_id"] for m in messages for c in m.get("tool_calls") or []
+            if c["function"]["name"] == "get_line_details"]
+
+
+def test_the_line_described_by_its_number_is_not_looked_for_again_after_its_plan_changed() -> None:
+    """The demo's customer changed the plan of one line, then asked to suspend "the one with the
+    number ..." of that line: the agent opened their other line first, then that one again. It now
+    knows which line it is and that it is still active (all a suspension's rule reads)."""
+    messages, start, asked, line = _after_plan_change(
+        "Thanks. Could you also suspend my line because of a lost phone? I mean the one with the number {number}.")
+    assert _opened(messages[start:]) == []
+    assert line["line_id"] in asked and line["phone_number"] in asked and "active" in asked
+
+
+def test_a_field_the_change_may_have_set_is_read_again() -> None:
+    """A second plan change reads when the plan last changed, which the first one set: the line is
+    opened again, and only that line; asked its status, the agent answers from what it read."""
+    messages, start, _, line = _after_plan_change(
+        "Great. I would also like to change the plan of my line to unlimited. I mean the one with the number {number}.")
+    assert _opened(messages[start:]) == [line["line_id"]]
+    messages, start, told, line = _after_plan_change(
+        "Great. Can you tell me what the status of my line is? I mean the one with the number {number}.")
+    assert _opened(messages[start:]) == [] and "active" in told
