@@ -807,6 +807,32 @@ def reply_keys_showing(spec: ToolSpec, shape: ReadShape, fields: set[str]) -> fr
     return None
 
 
+def reply_keys_from(spec: ToolSpec, tables: set[str]) -> frozenset[str] | None:
+    """The keys of a read's reply whose values come from rows of `tables` (found, or looked up or
+    counted by an expression), directly or through a name bound from them; None when the reply's
+    shape does not tell (a loop, a branch, an expression that does not parse)."""
+    steps = spec.effect or []
+    if any(isinstance(st, (ForEachStep, IfStep)) for st in steps):
+        return None
+    tainted: set[str] = set()
+
+    def depends(value: Any) -> bool:
+        try:
+            return any((c := compile_expr(src)).names & tainted or c.tables & tables for src in _sources(value))
+        except ExprError:
+            return True
+
+    for st in steps:
+        if isinstance(st, FindStep) and (st.find in tables or depends([st.where, st.filter])):
+            tainted.add(st.as_)
+        elif isinstance(st, LetStep):
+            tainted.update(name for name, src in st.let.items() if depends(src))
+    returned = next((st.return_ for st in steps if isinstance(st, ReturnStep)), None)
+    if isinstance(returned, dict):
+        return frozenset(k for k, src in returned.items() if depends(src))
+    return frozenset() if isinstance(returned, str) and not depends(returned) else None
+
+
 def _shows(node: Node, row: str, fields: set[str], tainted: set[str]) -> bool:
     """Whether an expression reads one of `fields` of `row`, the whole `row`, or a `tainted` name."""
     if node.op == "attr" and node.args and node.args[0].op == "name" and node.args[0].value == row:
@@ -907,8 +933,17 @@ def recall(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[tup
                 changed = footprint(tool.spec, args, keys) if tool is not None else None
                 kept = []
                 for name, shape, record, stale in held:
+                    spec = compiled.tools[name].spec
                     if _may_touch(shape, changed):
-                        more = _stale_keys(compiled.tools[name].spec, shape, changed)
+                        more = _stale_keys(spec, shape, changed)
+                        if more is None:
+                            continue
+                        stale |= more
+                    # a value worked out from other records the write changed (an allowance left today,
+                    # from the transfers made)
+                    others = (set(changed) if changed is not None else set()) & shape.tables - {shape.opened[0]}  # type: ignore[index]
+                    if others:
+                        more = reply_keys_from(spec, others)
                         if more is None:
                             continue
                         stale |= more

@@ -117,8 +117,8 @@ class _Turn:
     mention: str = ""  # the open request as the user named it in their first message (they said yes to it)
     aside: str = ""  # the part of the open request's first message that names a later one
     prior: list[dict[str, Any]] = field(default_factory=list)  # the messages of the requests before this one
-    # what is still known of the records read before the open request's first write (`prechecks.recall`):
-    # of use to its steps before that write only
+    # what is still known of the records the requests before read (`prechecks.recall`): of use to the
+    # open request's steps before its first write only
     recalled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def close(self) -> str:
@@ -409,13 +409,7 @@ class WorkflowAgent:
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
                      next_up=next_up, mention=mention, aside=aside, prior=messages[:start],
-                     recalled=recall(messages[:start + self._first_write(segment)], self.compiled))
-
-    def _first_write(self, messages: list[dict[str, Any]]) -> int:
-        """Where the first call of a write is in `messages` (their length: none)."""
-        return next((i for i, m in enumerate(messages) if m.get("role") == "assistant"
-                     and any((tool := self.compiled.tools.get((c.get("function") or {}).get("name"))) is None
-                             or tool.writes for c in m.get("tool_calls") or [])), len(messages))
+                     recalled=recall(messages[:start], self.compiled))
 
     def _carried(self, key: str) -> bool:
         """Whether a fact the user gave for an earlier request holds for this one: who they are."""
@@ -617,7 +611,8 @@ class WorkflowAgent:
                     called.append((effect, args, same))
             if same is None and not step.writes:  # or what an earlier request read, unchanged since
                 same = next((r for t, a, r in reversed(turn.before) if t == tool and a == args), None)
-                if same is None and unwritten:  # or unchanged in all the later steps read of it (a line's status)
+                if same is None and unwritten and at not in after_yes:  # or unchanged in all the later steps
+                    # read of it (a line's status); a step of a procedure is one of its steps, done after the yes
                     same = self._recalled_step(plan, at, args, turn)
                 if same is not None:
                     called.append((effect, args, same))
@@ -947,8 +942,11 @@ class WorkflowAgent:
         lk = self.records.by_key.get(key)
         if lk is None or len(fitting) > S.LISTED_MOST:
             return fitting, None
-        # (or what an earlier read of it still shows, `prechecks.recall`: a booking's route after its cabin changed)
-        seen = [(t, r) for t, r in turn.recalled if t == lk.tool] + _tool_results(turn.segment) \
+        # (or what an earlier request's read of it still shows, `prechecks.recall`, with nothing written
+        # since: a booking's route after its cabin changed)
+        recalled = [] if any(self.compiled.tools[t].writes for t, _ in _tool_results(turn.segment)
+                             if t in self.compiled.tools) else turn.recalled
+        seen = [(t, r) for t, r in recalled if t == lk.tool] + _tool_results(turn.segment) \
             + [(t, r) for t, _, r in turn.before if t == lk.tool]
         out = []
         for r in fitting:

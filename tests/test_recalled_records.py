@@ -109,3 +109,21 @@ def test_a_field_the_change_may_have_set_is_read_again() -> None:
     messages, start, told, line = _after_plan_change(
         "Great. Can you tell me what the status of my line is? I mean the one with the number {number}.")
     assert _opened(messages[start:]) == [] and "active" in told
+
+
+def test_a_value_worked_out_from_other_records_a_write_changed_is_not_known() -> None:
+    """An account's transfer allowance left today is counted from its transfers: after a transfer
+    out of it, that and the balance the transfer set are no longer known of the account read
+    before (a lookup once answered 2500 left, with 1700 left); its type still is."""
+    from gem_env.tools import compile_domain, load_domain
+    compiled = compile_domain(load_domain(CORPUS.parents[0] / "domains" / "bank.yaml"))
+    read = ("get_account_balance", {"account_id": "ACC-1"},
+            {"account_id": "ACC-1", "type": "money market", "status": "active", "balance": 10157.1,
+             "pending_debits": 0, "transfer_allowance_left_today": 2500.0})
+    transfer = ("transfer_between_accounts", {"customer_id": "MBR-1", "from_account_id": "ACC-1",
+                                              "to_account_id": "ACC-2", "amount": 800},
+                {"amount": 800, "from": {"account_id": "ACC-1", "balance": 9357.1},
+                 "to": {"account_id": "ACC-2", "balance": 23757.4}, "transaction_ids": ["TXN-1", "TXN-2"]})
+    [(_, view)] = recall(_called([read, transfer]), compiled)
+    assert view["type"] == "money market"
+    assert not {"balance", "transfer_allowance_left_today"} & set(view)
