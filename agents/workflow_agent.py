@@ -38,7 +38,7 @@ from .lookup import (auth_finder, described, fallback_finder, finder_tools, look
                      reaches, recognise_lookup)
 from .listings import listings
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
-                        Stale, memory, opened as was_opened, recall, records, rule_fields, rule_records, sums_due,
+                        Stale, made_rows, memory, opened as was_opened, recall, records, rule_fields, rule_records, sums_due,
                         waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
@@ -120,6 +120,7 @@ class _Turn:
     # what is still known of the records the requests before read (`prechecks.recall`): of use to the
     # open request's steps before its first write only
     recalled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    made: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # the rows the writes so far added
 
     def close(self) -> str:
         """What ends a reply that settles the open request: "Anything else?", the offer of the
@@ -409,7 +410,7 @@ class WorkflowAgent:
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
                      next_up=next_up, mention=mention, aside=aside, prior=messages[:start],
-                     recalled=recall(messages[:start], self.compiled))
+                     recalled=recall(messages[:start], self.compiled), made=made_rows(messages, self.compiled))
 
     def _carried(self, key: str) -> bool:
         """Whether a fact the user gave for an earlier request holds for this one: who they are."""
@@ -589,7 +590,7 @@ class WorkflowAgent:
                     given = {name: known[v] for name, (kind, v) in step.args.items() if kind == "user" and v in known}
                     blocked = blocking_rule(self.compiled.tools[step.tool].spec, given,
                                             [r for _, _, r in called] + [r for _, r in results[done:]],
-                                            self._clock, self.records.keys, self._listed(calls, turn))
+                                            self._clock, self.records.keys, self._listed(calls, turn), turn.made)
                     if blocked is not None:
                         return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2])
                 return self._ask(list(dict.fromkeys(missing)), turn, action)
@@ -687,7 +688,7 @@ class WorkflowAgent:
                              and was_opened([r], pk, key)), None)
                 seen += [kept] if kept is not None else []
         blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys,
-                                self._listed(calls, turn))
+                                self._listed(calls, turn), turn.made)
         if blocked is not None:
             return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])
         if declined:
@@ -914,7 +915,7 @@ class WorkflowAgent:
         named = S.words(key).lower()
         if turn.last.get("role") == "user" and sum(named in s.lower() and "?" in s for s in turn.said) >= 2:
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=S.asked_for([key]))} {turn.close()}".strip())
-        fitting = self._fitting(plan, key, records) if plan is not None and action else records
+        fitting = self._fitting(plan, key, records, turn.made) if plan is not None and action else records
         if len(fitting) == 1 and any(PROPOSED_RECORD.search(s) for s in turn.said):
             fitting = records  # the one that fits was proposed and is not it: all of them
         if 0 < len(fitting) < len(records):
@@ -923,7 +924,7 @@ class WorkflowAgent:
                 return _call(*unread, turn)
             # opened, they show the rules a list's summary could not (an early closure fee the balance
             # cannot cover): only those still fitting are named, all of them where none is
-            fitting = self._fitting(plan, key, fitting) if plan is not None and action else fitting
+            fitting = self._fitting(plan, key, fitting, turn.made) if plan is not None and action else fitting
             if fitting:
                 return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
         records, unread = self._opened(key, records, turn)
@@ -968,9 +969,11 @@ class WorkflowAgent:
             return False
         return name != tool or str(record[key]) != str(args.get(self.records.by_key[key].param))
 
-    def _fitting(self, plan: Plan, key: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _fitting(self, plan: Plan, key: str, records: list[dict[str, Any]],
+                 made: Sequence[tuple[str, dict[str, Any]]] = ()) -> list[dict[str, Any]]:
         """The records the request's writes on a record named by `key` can be made on: none of
-        their rules that a record shows (its status, a date, a count) refuses it."""
+        their rules that a record shows (its status, a date, a count), or that the rows the
+        conversation's writes added break (a bill that has a payment plan now), refuses it."""
         calls = [(self.compiled.tools[s.tool].spec, p) for s in plan.steps if s.writes
                  for p, source in s.args.items() if source == ("user", key)]
         # a write on a record of theirs under it (an item of the order: "only items from a delivered
@@ -978,7 +981,8 @@ class WorkflowAgent:
         under = [(self.compiled.tools[s.tool].spec, p) for s in plan.steps if s.writes
                  for p, source in s.args.items() if source[0] == "user" and source[1] != key and self._under(p, key)]
         return [r for r in records if all(
-            blocking_rule(spec, {p: r.get(key)}, [r], self._clock, self.records.keys) is None for spec, p in calls)
+            blocking_rule(spec, {p: r.get(key)}, [r], self._clock, self.records.keys, made=made) is None
+            for spec, p in calls)
             and all(blocking_rule(spec, {p: _UNDER}, [r, {p: _UNDER, key: r.get(key)}], self._clock,
                                   self.records.keys) is None for spec, p in under)]
 
