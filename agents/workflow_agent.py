@@ -8,6 +8,7 @@ message opens the next one.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import json
@@ -30,7 +31,7 @@ from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance, case_of, for_one_case
 from .messages import call as _call, say as _say, tool_calls as _tool_calls, tool_results as _tool_results
-from .candidates import Records
+from .candidates import Records, listed
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
@@ -76,6 +77,9 @@ _NUMBER_AGAIN = re.compile(r"\b(?:repeat|again|once more|missed it)\b.*?\b(?:my 
                            r"\b(?:my |the |that )?(\w+) number\b.*\b(?:again|once more)\b", re.IGNORECASE)
 # the agent's question for a request that names a record but no action (`B.WHAT_TO_DO`)
 _WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b", re.IGNORECASE)
+#: the agent's question for one of many records by the month of their date (`B.WHICH_WHEN`)
+MONTH_ASKED = re.compile(r"\bwhich month's\b", re.IGNORECASE)
+_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
 
 _READ_KEPT = 4096
 """User messages whose facts an agent keeps (a conversation has tens)."""
@@ -473,6 +477,8 @@ class WorkflowAgent:
                 if k.endswith("_id") and not re.search(r"\b[A-Z]{2,5}-\d+\b", said) \
                         and (pointed := listed_by_detail(previous, said)) is not None:
                     got[k] = pointed
+                elif k.endswith("_id") and MONTH_ASKED.search(previous) and _MONTH.search(str(got.get(k, ""))):
+                    del got[k]  # "The one from August.": a month, not the id (`_month_said`)
             same = PROPOSED_RECORD.search(previous) if previous else None
             if same and YES.search(said):  # "Is this for the same rental, RA-1?" "Yes, that one."
                 key = next(iter(named_keys(f"{same['noun']} id", self._names)), None)
@@ -549,6 +555,8 @@ class WorkflowAgent:
                 value = id_from_results(k, read)
                 if value is None:  # or the one record there the user's words single out
                     value, described_by = _singled_out(k, read, described_by)
+                if value is None:  # or by its month, asked for it
+                    value = self._month_said(k, read, plan, turn)
                 if value is not None:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
@@ -925,12 +933,34 @@ class WorkflowAgent:
             # opened, they show the rules a list's summary could not (an early closure fee the balance
             # cannot cover): only those still fitting are named, all of them where none is
             fitting = self._fitting(plan, key, fitting, turn.made) if plan is not None and action else fitting
+            if fitting and (field := S.dated_apart(key, fitting)) is not None:  # many, told apart by a date
+                return _say(S.which_when(turn.rng, key, _by(field, fitting), field, len(records), action))
             if fitting:
                 return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
         records, unread = self._opened(key, records, turn)
         if unread is not None:
             return _call(*unread, turn)
+        if (field := S.dated_apart(key, records)) is not None:
+            return _say(S.which_when(turn.rng, key, _by(field, records), field))
         return _say(S.which(turn.rng, key, [_described(r) for r in records]))
+
+    def _month_said(self, key: str, read: list[Any], plan: Plan, turn: _Turn) -> Any:
+        """The id `key` of the record the user's answer to "Which month's bill is it?" (`S.which_when`)
+        names by the month, and the year where said, of the date that alone tells the records asked
+        about apart ("The one from August."); None when that was not asked, or the answer names no
+        one record."""
+        spoken = [m for m in turn.segment if m.get("role") in ("user", "assistant") and not m.get("tool_calls")]
+        answer = next((u.get("content") or "" for a, u in reversed(list(zip(spoken, spoken[1:])))
+                       if a["role"] == "assistant" and MONTH_ASKED.search(a.get("content") or "") and u["role"] == "user"),
+                      None)
+        recs = listed(key, read) if answer is not None else None
+        if recs is None:
+            return None
+        fitting = self._fitting(plan, key, recs, turn.made)
+        asked = fitting if 0 < len(fitting) < len(recs) else recs  # (as `which` chose them)
+        field = S.dated_apart(key, asked)
+        hits = [r for r in asked if field is not None and _in_month(str(r[field]), answer)]
+        return hits[0][key] if len(hits) == 1 else None
 
     def _opened(self, key: str, fitting: list[dict[str, Any]], turn: _Turn
                 ) -> tuple[list[dict[str, Any]], tuple[str, dict[str, Any]] | None]:
@@ -1210,6 +1240,22 @@ def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, 
 def _besides(record: dict[str, Any], key: str) -> dict[str, Any]:
     """A listed record's values besides its key."""
     return {k: v for k, v in record.items() if k != key}
+
+
+def _by(field: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`records` in the order of their `field` (a date: earliest first)."""
+    return sorted(records, key=lambda r: str(r.get(field)))
+
+
+def _in_month(iso: str, text: str) -> bool:
+    """Whether `text` says the month of the date `iso` ("August", "Aug"), and its year where it
+    says a year."""
+    if not re.match(r"\d{4}-\d{2}", iso):
+        return False
+    name = calendar.month_name[int(iso[5:7])].lower()
+    low = text.lower()
+    years = re.findall(r"\b(?:19|20)\d{2}\b", low)
+    return re.search(rf"\b(?:{name}|{name[:3]})\b", low) is not None and (not years or iso[:4] in years)
 
 
 def _described(record: Any) -> Any:
