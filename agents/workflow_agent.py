@@ -39,8 +39,8 @@ from .lookup import (auth_finder, described, fallback_finder, finder_tools, look
                      reaches, recognise_lookup)
 from .listings import listings
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
-                        Stale, made_rows, memory, opened as was_opened, recall, records, rule_fields, rule_records, sums_due,
-                        waiting_changes)
+                        Stale, made_rows, memory, opened as was_opened, recall, records, rule_fields, rule_records,
+                        sums_due, waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -741,14 +741,15 @@ class WorkflowAgent:
 
     def _recalled_step(self, plan: Plan, at: int, args: dict[str, Any], turn: _Turn) -> dict[str, Any] | None:
         """What an earlier read by the same tool still shows of the one record the read step `at`
-        opens by its key, where that holds every field the later steps and the facts told read of its result
-        (`prechecks.recall`); None otherwise (one reads it whole, or not by its fields)."""
+        opens by its key, where that holds every field the later steps and the facts told read of
+        its result (`prechecks.recall`); None otherwise (one reads it whole, or not by its fields)."""
         step = plan.steps[at]
         if step.tool not in self.records.returns or step.as_ is None or len(args) != 1:
             return None
         key, opened = self.records.returns[step.tool][0], next(iter(args.values()))
-        later = [c for s in plan.steps[at + 1:] for c in [s.when, *(v for kind, v in s.args.values() if kind == "result")]
-                 if c is not None] + list(plan.tells.values())
+        later = [c for s in plan.steps[at + 1:]
+                 for c in [s.when, *(v for kind, v in s.args.values() if kind == "result")] if c is not None] \
+            + list(plan.tells.values())
         fields = {f for c in later for n, f in c.fields if n == step.as_}
         if not fields and any(step.as_ in c.names for c in later):
             return None  # read whole
@@ -950,9 +951,9 @@ class WorkflowAgent:
         about apart ("The one from August."); None when that was not asked, or the answer names no
         one record."""
         spoken = [m for m in turn.segment if m.get("role") in ("user", "assistant") and not m.get("tool_calls")]
-        answer = next((u.get("content") or "" for a, u in reversed(list(zip(spoken, spoken[1:])))
-                       if a["role"] == "assistant" and MONTH_ASKED.search(a.get("content") or "") and u["role"] == "user"),
-                      None)
+        pairs = reversed(list(zip(spoken, spoken[1:])))
+        answer = next((u.get("content") or "" for a, u in pairs if a["role"] == "assistant" and u["role"] == "user"
+                       and MONTH_ASKED.search(a.get("content") or "")), None)
         recs = listed(key, read) if answer is not None else None
         if recs is None:
             return None
