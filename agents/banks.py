@@ -183,6 +183,16 @@ WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",
 WHICH_FITTING = ["Of your {n} {nouns}, {k} {can}: {options}. Which {x} is it?",
                  "I can see {n} {nouns}; {k} of them {can}: {options}. Which {x} do you mean?",
                  "You have {n} {nouns}, and {k} {can}: {options}. Which {x} should I use?"]
+#: ... when many are told apart by a date alone, asked by its month (`speech.which_when`; "which month's"
+#: is how the agent knows the answer is a month, `workflow_agent.MONTH_ASKED`)
+WHICH_WHEN = ["You have {n} {nouns}, {span}. Which month's {noun} is it, or what is its {x}?",
+              "I can see {n} {nouns}, {span}. Which month's {noun} do you mean, or do you have its {x}?",
+              "There are {n} {nouns} here, {span}. Which month's {noun} should I use, or what is its {x}?"]
+WHICH_WHEN_FITTING = ["Of your {n} {nouns}, {k} {can}, {span}. Which month's {noun} is it, or what is its {x}?",
+                      "I can see {n} {nouns}; {k} of them {can}, {span}. Which month's {noun} do you mean, "
+                      "or do you have its {x}?",
+                      "You have {n} {nouns}, and {k} {can}, {span}. Which month's {noun} should I use, or what "
+                      "is its {x}?"]
 #: ... when one fits, proposed to be told yes or no (read as `referring.PROPOSED_RECORD`)
 WHICH_ONLY_ONE = ["Of your {n} {nouns}, only {option} {can}. Is that the {noun} you mean, {id}?",
                   "Only one of your {n} {nouns} {can}: {option}. Is it the {noun} you mean, {id}?",

@@ -15,7 +15,7 @@ from typing import Any
 
 from gem_env.tools import CompiledDomain
 
-from .ids import record_lists
+from .ids import named_outright, record_lists
 from .lookup import key_reads, lookup_plans, record_reader
 from .plans import tool_effect
 from .prechecks import Read, listed_row, opened, rule_records, since_write
@@ -92,6 +92,22 @@ class Records:
                 return entries, used, i
             entries.append((self.effects[lk.tool], args, prior))
         return entries, used, None
+
+    def recalled(self, key: str, called: list[Read], still: list[tuple[str, dict[str, Any]]], text: str) -> Any:
+        """The id `key` of the listed record the user's `text` names outright (`named_outright`: "the
+        one with the number 948-436-7959") among those an earlier request read, by a value no
+        write since may have changed (`still`: `prechecks.recall`); None when it names none. A
+        support agent who looked at that line before changing its plan knows its number: it does
+        not open the customer's other lines to find it again."""
+        found = self.candidates(key, called)
+        if found is None:
+            return None
+        ids = {str(i) for i in found[1]}
+        latest: dict[str, dict[str, Any]] = {}
+        for _, record in still:
+            if str(record.get(key)) in ids:
+                latest.setdefault(str(record[key]), record)
+        return named_outright(key, list(latest.values()), text) if latest else None
 
     def unopened(self, write: str, args: dict[str, Any], seen: list[Any]) -> tuple[str, dict[str, Any]] | None:
         """(read, arguments) opening a record the write's rules read that the results `seen` hold

@@ -314,7 +314,10 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
                if t == plan.tool and str(a.get(plan.param)) == str(key) and tells_now(turn.stale, r, lk.asks)]
     # (or a list read here since the last write: the contacts listed to find "my contact", asked by its id then)
     listed = listed_row(since_write(results, agent.compiled), plan.param, key, lk.asks)
-    record = next((r for r in [*opened, *mine, *earlier, listed] if isinstance(r, dict)
+    # (or what an earlier read of it still shows, where that holds the facts asked: a line's status
+    # after its plan was changed)
+    still = [r for t, r in turn.recalled if t == plan.tool]
+    record = next((r for r in [*opened, *mine, *earlier, listed, *still] if isinstance(r, dict)
                    and str(r.get(plan.param)) == str(key) and all(f in r for f in lk.asks)), None)
     if record is None and not (mine and isinstance(mine[-1], dict) and set(mine[-1]) == {"error"}):
         param_type = next(p.type for p in agent.compiled.tools[plan.tool].spec.parameters)
@@ -407,6 +410,8 @@ def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[st
     key = id_from_results(plan.param, [listing])
     if key is None:
         key = id_by_description(plan.param, [listing], turn.user_text)
+    if key is None:  # or the one an earlier request read, by what it still shows of it
+        key = agent.records.recalled(plan.param, [("", args, listing)], turn.recalled, turn.user_text)
     if key is not None:
         return key, []
     got = agent.records.open(plan.param, [("", args, listing)], results[0 if earlier else 1:], turn.before)

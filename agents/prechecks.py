@@ -168,8 +168,8 @@ def is_rule_message(spec: ToolSpec, message: str) -> bool:
 
 
 def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
-                  keys: dict[str, str], listed: Mapping[int, tuple[str, dict[str, Any]] | None] | None = None
-                  ) -> tuple[str, list[str], list[tuple[str, Any, str]]] | None:
+                  keys: dict[str, str], listed: Mapping[int, tuple[str, dict[str, Any]] | None] | None = None,
+                  made: Made = ()) -> tuple[str, list[str], list[tuple[str, Any, str]]] | None:
     """(message, the values that break it, the same as (field, value, record) so they can be said
     for what they mean) of the first rule of `spec` that the records in `results` show this call
     would break; None when none does or the records do not tell. `record` names the record the
@@ -179,7 +179,8 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
     A found row is matched to a record that carries its table's key (`keys`: table -> key field)
     and the same `where` values; an optional find is never guessed (absence cannot be read). A rule
     over other records is judged from the lists `results` hold as `listed` says they were made
-    (`SeenRows`)."""
+    (`SeenRows`); one that none may be (no payment plan for the bill yet) also by the rows the
+    conversation's writes added (`made`: `made_rows`), which no list may show yet."""
     env: dict[str, Any] = {**clock, **args}
     rt = SeenRows(results, keys, listed)
     seen = records(results)
@@ -197,6 +198,8 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
             elif isinstance(step, LetStep):
                 _let(step, env, rt)
             elif isinstance(step, RequireStep):
+                if made and is_rule(spec, step) and _made_breaks(parse(step.require), env, made):
+                    return _message(step.message, env, rt), [], []
                 rt.needs = {f for n, f in _FIELD.findall(step.require) if n not in env}  # of rows()'s rows
                 if is_rule(spec, step) and _fields_known(step.require, env) \
                         and not compile_expr(step.require)(env, rt):
@@ -409,14 +412,24 @@ def rule_records(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> 
     ("update_limit(card_id=C1)" finds card C1 before its rules): what an assistant opens to see
     the condition for itself rather than trusting a list's summary of it. A record no rule reads
     (the customer a handoff is filed for) is not one."""
-    out: list[tuple[str, Any]] = []
+    return list(rule_fields(spec, args, keys))
+
+
+def rule_fields(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> dict[tuple[str, Any], set[str]]:
+    """`rule_records`, each with the fields of it the rules read (`line_row.status`: "status";
+    None among them when a rule reads the whole row)."""
+    out: dict[tuple[str, Any], set[str]] = {}
     finds: dict[str, tuple[str, Any]] = {}
     for step in spec.effect or []:
         if isinstance(step, RequireStep):
             if not is_rule(spec, step):
                 continue
             names = compile_expr(step.require).names
-            out += [found for name, found in finds.items() if name in names and found not in out]
+            fields = _FIELD.findall(step.require)
+            for name, found in finds.items():
+                if name in names:
+                    read = {f for n, f in fields if n == name}
+                    out.setdefault(found, set()).update(read or {None})
         elif isinstance(step, FindStep) and (key := found_by_key(step, args, keys)) is not None and step.as_:
             finds[step.as_] = (step.find, key)
     return out
@@ -503,6 +516,82 @@ def _none_left(node: Node) -> tuple[Node, Node] | None:
                 and call.args[1].op == "dict":
             return listed, call
     return None
+
+
+Made = Sequence[tuple[str, dict[str, Any]]]
+"""(table, the values known of it) of each row the writes of a conversation added."""
+
+
+class _MadeRows(NoDatabase):
+    """The runtime a "none may be" rule is checked with against the rows `made`: those of them a
+    `where` picks (a row that does not tell a field it compares is not counted)."""
+
+    def __init__(self, made: Made) -> None:
+        self.made = made
+
+    def rows(self, table: str, where: dict[str, Any]) -> list[dict]:
+        return [row for t, row in self.made if t == table
+                and all(k in row and str(row[k]) == str(v) for k, v in where.items())]
+
+    def count_rows(self, table: str, where: dict[str, Any]) -> int:
+        return len(self.rows(table, where))
+
+
+def _made_breaks(node: Node, env: dict[str, Any], made: Made) -> bool:
+    """Whether a rule that none of some rows may be (`count_rows(...) == 0`, alone or in an `and`)
+    is broken by rows `made` in the conversation: a payment plan filed for this bill."""
+    if node.op == "and":
+        return any(_made_breaks(a, env, made) for a in node.args)
+    counted = _none_left(node) if node.op == "==" else None
+    if counted is None:
+        return False
+    try:
+        return bool(build(counted[0])(env, _MadeRows(made)))
+    except (ExprError, KeyError, TypeError):
+        return False
+
+
+def made_rows(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[tuple[str, dict[str, Any]]]:
+    """(table, values) of each row the writes in `messages` added for sure (an insert outside any
+    condition or loop: a payment plan for a bill), with the values of its fields the call's
+    arguments and constants give, and its key as the reply says it; a row is let go once a later
+    write may change or delete rows of its table (the plan cancelled), and all of them after a
+    write whose effect is not told. What an assistant knows exists though no list shows it yet."""
+    keys = {name: t.pk for name, t in compiled.tables.items()}
+    out: list[tuple[str, dict[str, Any]]] = []
+    for name, args, result in calls_made(messages):
+        tool = compiled.tools.get(name)
+        if tool is not None and not tool.writes or isinstance(result, dict) and set(result) == {"error"}:
+            continue
+        changed = footprint(tool.spec, args, keys) if tool is not None else None
+        if changed is None:
+            out = []
+            continue
+        out = [(t, row) for t, row in out if not any(not isinstance(r, New) for r in changed.get(t, (set(), set()))[0])]
+        for st in tool.spec.effect or []:  # (a write with no effect has no footprint: left above)
+            if isinstance(st, InsertStep):
+                values = {f: v for f, src in st.values.items()
+                          if (v := _value_of(src, args, {}, {}, (), keys)) is not _UNKNOWN}
+                pk = keys.get(st.insert, "")
+                if isinstance(result, dict) and pk in result:
+                    values[pk] = result[pk]
+                out.append((st.insert, values))
+    return out
+
+
+def calls_made(messages: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], Any]]:
+    """(tool, arguments, reply) of each call in `messages`, in order; {} and None where they do not parse."""
+    replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
+    out: list[tuple[str, dict[str, Any], Any]] = []
+    for m in messages:
+        for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
+            fn = c.get("function") or {}
+            try:
+                args, result = json.loads(fn.get("arguments") or "{}"), json.loads(replies.get(c.get("id")) or "")
+            except (TypeError, json.JSONDecodeError):
+                args, result = {}, None
+            out.append((fn.get("name") or "", args if isinstance(args, dict) else {}, result))
+    return out
 
 
 def _fields_known(expr: str, env: dict[str, Any]) -> bool:
@@ -797,6 +886,32 @@ def reply_keys_showing(spec: ToolSpec, shape: ReadShape, fields: set[str]) -> fr
     return None
 
 
+def reply_keys_from(spec: ToolSpec, tables: set[str]) -> frozenset[str] | None:
+    """The keys of a read's reply whose values come from rows of `tables` (found, or looked up or
+    counted by an expression), directly or through a name bound from them; None when the reply's
+    shape does not tell (a loop, a branch, an expression that does not parse)."""
+    steps = spec.effect or []
+    if any(isinstance(st, (ForEachStep, IfStep)) for st in steps):
+        return None
+    tainted: set[str] = set()
+
+    def depends(value: Any) -> bool:
+        try:
+            return any((c := compile_expr(src)).names & tainted or c.tables & tables for src in _sources(value))
+        except ExprError:
+            return True
+
+    for st in steps:
+        if isinstance(st, FindStep) and (st.find in tables or depends([st.where, st.filter])):
+            tainted.add(st.as_)
+        elif isinstance(st, LetStep):
+            tainted.update(name for name, src in st.let.items() if depends(src))
+    returned = next((st.return_ for st in steps if isinstance(st, ReturnStep)), None)
+    if isinstance(returned, dict):
+        return frozenset(k for k, src in returned.items() if depends(src))
+    return frozenset() if isinstance(returned, str) and not depends(returned) else None
+
+
 def _shows(node: Node, row: str, fields: set[str], tainted: set[str]) -> bool:
     """Whether an expression reads one of `fields` of `row`, the whole `row`, or a `tainted` name."""
     if node.op == "attr" and node.args and node.args[0].op == "name" and node.args[0].value == row:
@@ -871,6 +986,51 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
             if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
                 out.append((fn["name"], args, result))
     return out, stale
+
+
+def recall(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[tuple[str, dict[str, Any]]]:
+    """(read, record) of each record a read in `messages` opened by its key, latest first, with only
+    the plain values of its own fields that no write since may have changed, or that a write's
+    reply about it said again: a plan change leaves a line's phone number and status as read, even
+    where `memory` forgets the read (it showed when the plan last changed). What an assistant still
+    knows of a record it looked at, to tell which one a customer describes, or that a rule holds,
+    without opening it or the others again; a write whose footprint is not told forgets them all."""
+    keys = {name: t.pk for name, t in compiled.tables.items()}
+    held: list[tuple[str, ReadShape, dict[str, Any], set[str]]] = []  # (read, its shape, record, stale keys)
+    for name, args, result in calls_made(messages):
+        tool = compiled.tools.get(name)
+        if isinstance(result, dict) and set(result) == {"error"}:
+            continue  # a failed call read nothing and changed nothing
+        if tool is not None and not tool.writes:
+            shape = read_shape(tool.spec, args, keys)
+            if shape is not None and shape.opened is not None and isinstance(result, dict):
+                held.append((name, shape, result, set()))
+            continue
+        changed = footprint(tool.spec, args, keys) if tool is not None else None
+        kept = []
+        for read, shape, record, stale in held:
+            spec = compiled.tools[read].spec
+            if _may_touch(shape, changed):
+                more = _stale_keys(spec, shape, changed)
+                if more is None:
+                    continue
+                stale |= more
+            # a value worked out from other records the write changed (an allowance left today, from
+            # the transfers made)
+            others = set(changed or ()) & shape.tables - {shape.opened[0]}  # type: ignore[index]
+            if others:
+                more = reply_keys_from(spec, others)
+                if more is None:
+                    continue
+                stale |= more
+            pk = own_key(record)  # what the write's reply says of the record is known again
+            if stale and isinstance(result, dict) and pk in result and str(result[pk]) == str(record[pk]):
+                told = {k for k in stale if k in result}
+                record, stale = {**record, **{k: result[k] for k in told}}, stale - told
+            kept.append((read, shape, record, stale))
+        held = kept
+    return [(name, {k: v for k, v in record.items() if k not in stale and not isinstance(v, (dict, list))})
+            for name, _, record, stale in reversed(held)]
 
 
 def _told_again(read: Any, reply: Any, keys: frozenset[str]) -> frozenset[str]:

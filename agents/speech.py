@@ -972,8 +972,7 @@ def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], o
     cancelled: ..."; "qualify" when the change is not made on the record itself, as a dispute for
     a transaction is). One that fits is proposed ("Is that the order you mean, ORD-1?")."""
     noun = words(key[:-3] if key.endswith("_id") else key)
-    verb, _, rest = action.partition(" ")
-    can = f"can be {participle(verb)}" if re.match(rf"(?:your|the) {re.escape(noun.lower())}\b", rest) else ""
+    can = _can(noun, action)
     options, _ = _options(key, fitting)
     if len(fitting) == 1:
         return pick(rng, B.WHICH_ONLY_ONE, n=of, nouns=noun + "s", option=options,
@@ -984,6 +983,54 @@ def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], o
 
 LISTED_MOST = 6
 """Records a question naming them lists one by one ("... and 2 more" after them)."""
+
+LISTED_DATED = 4
+"""Records a question lists one by one when only a date tells them apart; more are asked about by
+the month of that date (`which_when`)."""
+
+
+def dated_apart(key: str, records: list[dict[str, Any]]) -> str | None:
+    """The one date field that alone tells more than `LISTED_DATED` records apart, each in a month
+    of its own (six overdue bills of $76.99, issued a month apart): what a person says which one
+    they mean by, not a list of six dated ids; None otherwise."""
+    if len(records) <= LISTED_DATED:
+        return None
+    details = [{k: w for k, _, w in _details(key, r)} for r in records]
+    differing = {k for d in details for k in d if any(o.get(k) != d[k] for o in details)}
+    field = next(iter(differing)) if len(differing) == 1 else None
+    if field is None or not _DATE_FIELD.search(field.lower()):
+        return None
+    months = [str(r.get(field))[:7] for r in records]
+    return field if all(re.fullmatch(r"\d{4}-\d{2}", m) for m in months) and len(set(months)) == len(months) else None
+
+
+def which_when(rng: random.Random, key: str, records: list[dict[str, Any]], field: str, of: int = 0,
+               action: str = "") -> str:
+    """Asks which of many records told apart only by the date `field` (`dated_apart`) the user
+    means, by the month of that date or by its key: what they share said once, the span of their
+    dates with the first and the last named by their keys ("Of your 11 bills, 6 qualify, the
+    overdue ones issued from June 25, 2024 (BLL-91894) to November 22, 2024 (BLL-93765). Which
+    month's bill is it, or what is its bill ID?"). `records` are in date order, as said; `of` the
+    customer's records they are the fitting ones of (0: all of them)."""
+    noun = words(key[:-3] if key.endswith("_id") else key)
+    kinds = [w for k, rank, w in sorted(_details(key, records[0]), key=lambda d: -d[1])
+             if k != field and rank in (_KIND_RANK, _STATUS_RANK) and _ADJECTIVE_WORDS.match(w)]
+    when = re.sub(r"(?:^| )on$", "", _when_phrase(field.lower()))
+    first, last = records[0], records[-1]
+    span = " ".join(w for w in [when, f"from {when_words(str(first[field]))} ({first[key]})",
+                                f"to {when_words(str(last[field]))} ({last[key]})"] if w)
+    if not of:
+        return pick(rng, B.WHICH_WHEN, n=len(records), nouns=" ".join([*kinds, noun + "s"]), noun=noun.lower(),
+                    span=span, x=words(key))
+    return pick(rng, B.WHICH_WHEN_FITTING, n=of, k=len(records), nouns=noun + "s", noun=noun.lower(),
+                span=" ".join(["the", *kinds, "ones", span]), can=_can(noun, action) or "qualify", x=words(key))
+
+
+def _can(noun: str, action: str) -> str:
+    """"can be cancelled" of records a change (`action`, "cancel your order") is made on; "" when
+    it is not made on the record itself (a dispute for a transaction)."""
+    verb, _, rest = action.partition(" ")
+    return f"can be {participle(verb)}" if re.match(rf"(?:your|the) {re.escape(noun.lower())}\b", rest) else ""
 
 
 def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:

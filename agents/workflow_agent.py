@@ -8,6 +8,7 @@ message opens the next one.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import json
@@ -30,7 +31,7 @@ from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance, case_of, for_one_case
 from .messages import call as _call, say as _say, tool_calls as _tool_calls, tool_results as _tool_results
-from .candidates import Records
+from .candidates import Records, listed
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
@@ -38,7 +39,8 @@ from .lookup import (auth_finder, described, fallback_finder, finder_tools, look
                      reaches, recognise_lookup)
 from .listings import listings
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
-                        Stale, memory, opened as was_opened, records, rule_records, sums_due, waiting_changes)
+                        Stale, made_rows, memory, opened as was_opened, recall, records, rule_fields, rule_records,
+                        sums_due, waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -75,6 +77,9 @@ _NUMBER_AGAIN = re.compile(r"\b(?:repeat|again|once more|missed it)\b.*?\b(?:my 
                            r"\b(?:my |the |that )?(\w+) number\b.*\b(?:again|once more)\b", re.IGNORECASE)
 # the agent's question for a request that names a record but no action (`B.WHAT_TO_DO`)
 _WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b", re.IGNORECASE)
+#: the agent's question for one of many records by the month of their date (`B.WHICH_WHEN`)
+MONTH_ASKED = re.compile(r"\bwhich month's\b", re.IGNORECASE)
+_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
 
 _READ_KEPT = 4096
 """User messages whose facts an agent keeps (a conversation has tens)."""
@@ -116,6 +121,10 @@ class _Turn:
     mention: str = ""  # the open request as the user named it in their first message (they said yes to it)
     aside: str = ""  # the part of the open request's first message that names a later one
     prior: list[dict[str, Any]] = field(default_factory=list)  # the messages of the requests before this one
+    # what is still known of the records the requests before read (`prechecks.recall`): of use to the
+    # open request's steps before its first write only
+    recalled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    made: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # the rows the writes so far added
 
     def close(self) -> str:
         """What ends a reply that settles the open request: "Anything else?", the offer of the
@@ -404,7 +413,8 @@ class WorkflowAgent:
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
-                     next_up=next_up, mention=mention, aside=aside, prior=messages[:start])
+                     next_up=next_up, mention=mention, aside=aside, prior=messages[:start],
+                     recalled=recall(messages[:start], self.compiled), made=made_rows(messages, self.compiled))
 
     def _carried(self, key: str) -> bool:
         """Whether a fact the user gave for an earlier request holds for this one: who they are."""
@@ -467,6 +477,8 @@ class WorkflowAgent:
                 if k.endswith("_id") and not re.search(r"\b[A-Z]{2,5}-\d+\b", said) \
                         and (pointed := listed_by_detail(previous, said)) is not None:
                     got[k] = pointed
+                elif k.endswith("_id") and MONTH_ASKED.search(previous) and _MONTH.search(str(got.get(k, ""))):
+                    del got[k]  # "The one from August.": a month, not the id (`_month_said`)
             same = PROPOSED_RECORD.search(previous) if previous else None
             if same and YES.search(said):  # "Is this for the same rental, RA-1?" "Yes, that one."
                 key = next(iter(named_keys(f"{same['noun']} id", self._names)), None)
@@ -543,10 +555,16 @@ class WorkflowAgent:
                 value = id_from_results(k, read)
                 if value is None:  # or the one record there the user's words single out
                     value, described_by = _singled_out(k, read, described_by)
+                if value is None:  # or by its month, asked for it
+                    value = self._month_said(k, read, plan, turn)
                 if value is not None:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
+            unwritten = not any(s.writes for s in plan.steps[:at])  # (what was read before is as the request found it)
             for k in [k for k in step.needs if k == "id" or k.endswith("_id")]:
+                if k not in known and unwritten \
+                        and (value := self.records.recalled(k, called, turn.recalled, described_by)) is not None:
+                    known[k] = env[k] = value  # the record described, as an earlier request read it
                 got = self.records.open(k, called, results[done:], turn.before)
                 if got is None or (k in known and not got[1]):
                     continue
@@ -580,7 +598,7 @@ class WorkflowAgent:
                     given = {name: known[v] for name, (kind, v) in step.args.items() if kind == "user" and v in known}
                     blocked = blocking_rule(self.compiled.tools[step.tool].spec, given,
                                             [r for _, _, r in called] + [r for _, r in results[done:]],
-                                            self._clock, self.records.keys, self._listed(calls, turn))
+                                            self._clock, self.records.keys, self._listed(calls, turn), turn.made)
                     if blocked is not None:
                         return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2])
                 return self._ask(list(dict.fromkeys(missing)), turn, action)
@@ -602,6 +620,9 @@ class WorkflowAgent:
                     called.append((effect, args, same))
             if same is None and not step.writes:  # or what an earlier request read, unchanged since
                 same = next((r for t, a, r in reversed(turn.before) if t == tool and a == args), None)
+                if same is None and unwritten and at not in after_yes:  # or unchanged in all the later steps
+                    # read of it (a line's status); a step of a procedure is one of its steps, done after the yes
+                    same = self._recalled_step(plan, at, args, turn)
                 if same is not None:
                     called.append((effect, args, same))
             if same is not None:  # the same read again would only echo what was read
@@ -656,20 +677,26 @@ class WorkflowAgent:
         reads this request matched to its steps, all its calls, how many of them are matched)."""
         called, calls, done = read
         results = [(t, r) for t, _, r in calls]
-        looked = [r for _, _, r in called] + [r for _, _, r in turn.before]
-        unread = self.records.unopened(tool, args, [r for r in looked if id(r) not in turn.stale])
+        views = {id(r) for _, r in turn.recalled}  # (what a step took of a record read before is no reading of
+        # it for the rules: only where it shows what they read)
+        looked = [r for _, _, r in called if id(r) not in views] + [r for _, _, r in turn.before]
+        recalled = self._recalled(tool, args, turn) if not any(self.compiled.tools[t].writes for t, _, _ in calls
+                                                               if t in self.compiled.tools) else []
+        unread = self.records.unopened(tool, args, [r for r in looked if id(r) not in turn.stale] + recalled)
         if unread is not None:  # check the rules on the record itself as it is now, not a list's summary
             return _call(*unread, turn)
-        seen = [r for _, _, r in called] + [r for _, r in results[done:]]  # read here or reused
+        seen = [r for _, _, r in called if id(r) not in views] + [r for _, r in results[done:]]  # read here or reused
         # or, where this request has not read it, as an earlier request last read it, unchanged
-        # since (found here in a list, not opened again)
+        # since (found here in a list, not opened again), or what it still shows of the fields the
+        # rules read
         for table, key in rule_records(self.compiled.tools[tool].spec, args, self.records.keys):
             pk = self.records.keys[table]
             if not was_opened(seen, pk, key):
-                kept = next((r for r in reversed(looked) if id(r) not in turn.stale and was_opened([r], pk, key)), None)
+                kept = next((r for r in [*reversed(looked), *recalled] if id(r) not in turn.stale
+                             and was_opened([r], pk, key)), None)
                 seen += [kept] if kept is not None else []
         blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys,
-                                self._listed(calls, turn))
+                                self._listed(calls, turn), turn.made)
         if blocked is not None:
             return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])
         if declined:
@@ -704,13 +731,42 @@ class WorkflowAgent:
         # for it ("with the URL ... and the file name ..."), not only the first write's
         args = {**args, **_later_values(plan, tool, known, SECRET)}
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, SECRET,
-                              records([r for _, r in results] + [r for _, _, r in turn.before]),
+                              records(recalled + [r for _, r in results] + [r for _, _, r in turn.before]),
                               guidance, told=turn.told,
                               again=self._changed_at_confirmation(turn),
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
                               who=self._customer(turn),
                               how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
                               yours=self.yours(turn), due=due, waits=waits))
+
+    def _recalled_step(self, plan: Plan, at: int, args: dict[str, Any], turn: _Turn) -> dict[str, Any] | None:
+        """What an earlier read by the same tool still shows of the one record the read step `at`
+        opens by its key, where that holds every field the later steps and the facts told read of
+        its result (`prechecks.recall`); None otherwise (one reads it whole, or not by its fields)."""
+        step = plan.steps[at]
+        if step.tool not in self.records.returns or step.as_ is None or len(args) != 1:
+            return None
+        key, opened = self.records.returns[step.tool][0], next(iter(args.values()))
+        later = [c for s in plan.steps[at + 1:]
+                 for c in [s.when, *(v for kind, v in s.args.values() if kind == "result")] if c is not None] \
+            + list(plan.tells.values())
+        fields = {f for c in later for n, f in c.fields if n == step.as_}
+        if not fields and any(step.as_ in c.names for c in later):
+            return None  # read whole
+        view = next((r for t, r in turn.recalled if t == step.tool and str(r.get(key)) == str(opened)), None)
+        return view if view is not None and fields <= set(view) else None
+
+    def _recalled(self, tool: str, args: dict[str, Any], turn: _Turn) -> list[dict[str, Any]]:
+        """What was read before of each record the write's rules read, where it still shows every
+        field they read (`prechecks.recall`): a line whose plan was changed still shows its status,
+        which is all a suspension's rule reads; it is not opened again for it."""
+        out = []
+        for (table, key), fields in rule_fields(self.compiled.tools[tool].spec, args, self.records.keys).items():
+            pk = self.records.keys[table]
+            view = next((r for _, r in turn.recalled if was_opened([r], pk, key)), None)
+            if view is not None and None not in fields and fields <= set(view):
+                out.append(view)
+        return out
 
     def _listed(self, calls: list[tuple[str, dict[str, Any], Any]], turn: _Turn) -> Any:
         """What each list this request and the earlier ones read was listed by (`listings`)."""
@@ -868,7 +924,7 @@ class WorkflowAgent:
         named = S.words(key).lower()
         if turn.last.get("role") == "user" and sum(named in s.lower() and "?" in s for s in turn.said) >= 2:
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=S.asked_for([key]))} {turn.close()}".strip())
-        fitting = self._fitting(plan, key, records) if plan is not None and action else records
+        fitting = self._fitting(plan, key, records, turn.made) if plan is not None and action else records
         if len(fitting) == 1 and any(PROPOSED_RECORD.search(s) for s in turn.said):
             fitting = records  # the one that fits was proposed and is not it: all of them
         if 0 < len(fitting) < len(records):
@@ -877,13 +933,35 @@ class WorkflowAgent:
                 return _call(*unread, turn)
             # opened, they show the rules a list's summary could not (an early closure fee the balance
             # cannot cover): only those still fitting are named, all of them where none is
-            fitting = self._fitting(plan, key, fitting) if plan is not None and action else fitting
+            fitting = self._fitting(plan, key, fitting, turn.made) if plan is not None and action else fitting
+            if fitting and (field := S.dated_apart(key, fitting)) is not None:  # many, told apart by a date
+                return _say(S.which_when(turn.rng, key, _by(field, fitting), field, len(records), action))
             if fitting:
                 return _say(S.which_fitting(turn.rng, key, [_described(r) for r in fitting], len(records), action))
         records, unread = self._opened(key, records, turn)
         if unread is not None:
             return _call(*unread, turn)
+        if (field := S.dated_apart(key, records)) is not None:
+            return _say(S.which_when(turn.rng, key, _by(field, records), field))
         return _say(S.which(turn.rng, key, [_described(r) for r in records]))
+
+    def _month_said(self, key: str, read: list[Any], plan: Plan, turn: _Turn) -> Any:
+        """The id `key` of the record the user's answer to "Which month's bill is it?" (`S.which_when`)
+        names by the month, and the year where said, of the date that alone tells the records asked
+        about apart ("The one from August."); None when that was not asked, or the answer names no
+        one record."""
+        spoken = [m for m in turn.segment if m.get("role") in ("user", "assistant") and not m.get("tool_calls")]
+        pairs = reversed(list(zip(spoken, spoken[1:])))
+        answer = next((u.get("content") or "" for a, u in pairs if a["role"] == "assistant" and u["role"] == "user"
+                       and MONTH_ASKED.search(a.get("content") or "")), None)
+        recs = listed(key, read) if answer is not None else None
+        if recs is None:
+            return None
+        fitting = self._fitting(plan, key, recs, turn.made)
+        asked = fitting if 0 < len(fitting) < len(recs) else recs  # (as `which` chose them)
+        field = S.dated_apart(key, asked)
+        hits = [r for r in asked if field is not None and _in_month(str(r[field]), answer)]
+        return hits[0][key] if len(hits) == 1 else None
 
     def _opened(self, key: str, fitting: list[dict[str, Any]], turn: _Turn
                 ) -> tuple[list[dict[str, Any]], tuple[str, dict[str, Any]] | None]:
@@ -896,7 +974,12 @@ class WorkflowAgent:
         lk = self.records.by_key.get(key)
         if lk is None or len(fitting) > S.LISTED_MOST:
             return fitting, None
-        seen = _tool_results(turn.segment) + [(t, r) for t, _, r in turn.before if t == lk.tool]
+        # (or what an earlier request's read of it still shows, `prechecks.recall`, with nothing written
+        # since: a booking's route after its cabin changed)
+        recalled = [] if any(self.compiled.tools[t].writes for t, _ in _tool_results(turn.segment)
+                             if t in self.compiled.tools) else turn.recalled
+        seen = [(t, r) for t, r in recalled if t == lk.tool] + _tool_results(turn.segment) \
+            + [(t, r) for t, _, r in turn.before if t == lk.tool]
         out = []
         for r in fitting:
             read = [(t, x) for t, x in reversed(seen) if isinstance(x, dict) and str(x.get(key)) == str(r.get(key))]
@@ -917,9 +1000,11 @@ class WorkflowAgent:
             return False
         return name != tool or str(record[key]) != str(args.get(self.records.by_key[key].param))
 
-    def _fitting(self, plan: Plan, key: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _fitting(self, plan: Plan, key: str, records: list[dict[str, Any]],
+                 made: Sequence[tuple[str, dict[str, Any]]] = ()) -> list[dict[str, Any]]:
         """The records the request's writes on a record named by `key` can be made on: none of
-        their rules that a record shows (its status, a date, a count) refuses it."""
+        their rules that a record shows (its status, a date, a count), or that the rows the
+        conversation's writes added break (a bill that has a payment plan now), refuses it."""
         calls = [(self.compiled.tools[s.tool].spec, p) for s in plan.steps if s.writes
                  for p, source in s.args.items() if source == ("user", key)]
         # a write on a record of theirs under it (an item of the order: "only items from a delivered
@@ -927,7 +1012,8 @@ class WorkflowAgent:
         under = [(self.compiled.tools[s.tool].spec, p) for s in plan.steps if s.writes
                  for p, source in s.args.items() if source[0] == "user" and source[1] != key and self._under(p, key)]
         return [r for r in records if all(
-            blocking_rule(spec, {p: r.get(key)}, [r], self._clock, self.records.keys) is None for spec, p in calls)
+            blocking_rule(spec, {p: r.get(key)}, [r], self._clock, self.records.keys, made=made) is None
+            for spec, p in calls)
             and all(blocking_rule(spec, {p: _UNDER}, [r, {p: _UNDER, key: r.get(key)}], self._clock,
                                   self.records.keys) is None for spec, p in under)]
 
@@ -1155,6 +1241,22 @@ def _which(missing: list[str], results: list[Any]) -> tuple[str, list[dict[str, 
 def _besides(record: dict[str, Any], key: str) -> dict[str, Any]:
     """A listed record's values besides its key."""
     return {k: v for k, v in record.items() if k != key}
+
+
+def _by(field: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`records` in the order of their `field` (a date: earliest first)."""
+    return sorted(records, key=lambda r: str(r.get(field)))
+
+
+def _in_month(iso: str, text: str) -> bool:
+    """Whether `text` says the month of the date `iso` ("August", "Aug"), and its year where it
+    says a year."""
+    if not re.match(r"\d{4}-\d{2}", iso):
+        return False
+    name = calendar.month_name[int(iso[5:7])].lower()
+    low = text.lower()
+    years = re.findall(r"\b(?:19|20)\d{2}\b", low)
+    return re.search(rf"\b(?:{name}|{name[:3]})\b", low) is not None and (not years or iso[:4] in years)
 
 
 def _described(record: Any) -> Any:
