@@ -96,7 +96,7 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
     ctx = _Context(compiled, rows, seed, doc_id, max_tries, kinds)
     tasks: list[Task] = []
     reasons: dict[str, list[str]] = {wf.name: [] for wf in compiled.domain.workflows}
-    plan = _kind_plan(name, kinds, per_domain)
+    plan = _kind_plan(name, kinds, per_domain, rule_first=ctx.states_rule())
     completes = plan[:per_domain].count("complete")
     if "complete" in kinds:
         tasks += ctx.completes(completes, reasons)
@@ -142,10 +142,13 @@ def _requires(steps: Sequence[Any]) -> list[RequireStep]:
     return [s for s in steps if isinstance(s, RequireStep)]
 
 
-def _kind_plan(domain: str, kinds: Sequence[str], n: int) -> list[str]:
+def _kind_plan(domain: str, kinds: Sequence[str], n: int, rule_first: bool = False) -> list[str]:
     """Which kinds to try, in order. Half the domains (by name) start with a complete task, all
     have a session, and the single-request kinds follow in a rotation that starts at a different
-    kind per domain, so a corpus gets every kind in useful shares; complete fills any gap."""
+    kind per domain, so a corpus gets every kind in useful shares; complete fills any gap. A
+    domain whose writes check a rule in the text's own words (`rule_first`) tries its refusal
+    first: that rule is what the text teaches, and with three tasks a domain a rotation would
+    leave it untested in three domains of four (a kind that finds no task gives its turn on)."""
     h = int(hashlib.sha256(domain.encode()).hexdigest(), 16)
     others = [k for k in ("refuse", "lookup", "decline", "disambiguate") if k in kinds]
     start = h % max(1, len(others))
@@ -153,6 +156,8 @@ def _kind_plan(domain: str, kinds: Sequence[str], n: int) -> list[str]:
     if "lookup" in rotated and h // 8 % 3 == 0:
         # a third of the domains ask about a record first: a rule broken is common, asking who owns what is not
         rotated = ["lookup"] + [k for k in rotated if k != "lookup"]
+    if rule_first and "refuse" in rotated:
+        rotated = ["refuse"] + [k for k in rotated if k != "refuse"]
     head = [k for k in (("complete", "multi_request") if h % 2 == 0 else ("multi_request",)) if k in kinds]
     order = list(dict.fromkeys(head + rotated + [k for k in kinds if k not in head and k not in rotated]))
     plan: list[str] = []
@@ -238,17 +243,27 @@ class _Context:
         self.refused.update([_rule_key(made)] if made.refusals else [])
         return made
 
+    def policy(self) -> set[str]:
+        """The text's sentences (its policy and the spans the domain came from), normalised."""
+        if self._policy is None:
+            d = self.compiled.domain
+            self._policy = {_norm(t) for t in [p.text for p in d.policy] + [s.text for s in d.provenance.spans]}
+        return self._policy
+
+    def states_rule(self) -> bool:
+        """Whether a write checks a rule whose message is a sentence of the text ("If you recently
+        returned a purchase, wait for any point reversals to settle before redeeming.")."""
+        return any(_norm(s.message) in self.policy() for t in self.compiled.tools.values() if t.writes
+                   for s in _requires(t.spec.effect))
+
     def stated(self, task: Task) -> bool:
         """Whether a refusal's rule is more than a status guard every service has ("A card that is
         frozen cannot be changed"): a sentence of the text, or a rule on anything but the status
         (an eligibility rule, a membership level, a limit, a request already made)."""
         if not task.refusals:
             return False
-        if self._policy is None:
-            d = self.compiled.domain
-            self._policy = {_norm(t) for t in [p.text for p in d.policy] + [s.text for s in d.provenance.spans]}
         refusal = task.refusals[0]
-        if _norm(refusal.reason) in self._policy:
+        if _norm(refusal.reason) in self.policy():
             return True
         tool = self.compiled.tools.get(refusal.tool)
         # the rule whose message, its {placeholders} filled ("this account was opened 66 days ago"), is the reason
