@@ -82,3 +82,17 @@ def test_a_rule_a_later_step_states_is_checked_before_the_first_change() -> None
     tasks, _ = make_tasks(compiled, per_domain=3)
     reasons = [r.reason for t in tasks for r in t.refusals]
     assert "You need to find the Minute to Win It games or your own games to play it." in reasons, reasons
+
+
+def test_a_question_the_text_asks_is_no_rule() -> None:
+    """A program's prompt ("Does the LDAP database require login?" of installing slapd) asks, it
+    states no rule: it was a flag `has_login` whose refusal quoted the question, which the customer
+    took as asked of them."""
+    text = ("Its installation asks a few questions.\n\nDoes the LDAP database require login?\n\nno\n\n"
+            "1. Install the libnss-ldap package on the database server.\n"
+            "2. Move the old database out of the way.\n"
+            "3. Restart the database.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text, title="Configuring slapd"), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    messages = [s.message for t in domain.tools for s in t.effect if isinstance(s, RequireStep)]
+    assert not any(m.endswith("?") for m in messages), messages

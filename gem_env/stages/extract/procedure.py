@@ -172,6 +172,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 continue
             if c.text.rstrip().endswith(":"):  # "Verify all of the following before closing:" introduces a list
                 continue
+            if c.text.rstrip().endswith("?"):  # "Does the LDAP database require login?": a prompt asks, states no rule
+                continue
             if _ADVICE.match(c.text):  # "If a payment cannot be canceled, consider requesting a return": what to do then
                 continue
             if c.kind == "before" and not any(o.start == c.start and o.kind != "before" for o in found):
