@@ -96,14 +96,22 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
     ctx = _Context(compiled, rows, seed, doc_id, max_tries, kinds)
     tasks: list[Task] = []
     reasons: dict[str, list[str]] = {wf.name: [] for wf in compiled.domain.workflows}
-    plan = _kind_plan(name, kinds, per_domain, rule_first=ctx.states_rule())
+    plan = _kind_plan(name, kinds, per_domain)
     completes = plan[:per_domain].count("complete")
     if "complete" in kinds:
         tasks += ctx.completes(completes, reasons)
+    stated = "refuse" in kinds and ctx.states_rule()
     for kind in [k for k in plan if k != "complete"]:
         if len(tasks) >= per_domain:
             break
-        task = ctx.make(kind, taken={t.id for t in tasks})
+        task = None
+        if stated and len(tasks) == per_domain - 1 and not any(t.refusals for t in tasks):
+            # the last task of a text that states a rule refuses by one when none before did: the
+            # rule is what the text teaches, and the rotation of kinds would leave it untested in
+            # most domains of a few tasks
+            stated = False
+            task = ctx.make("refuse", taken={t.id for t in tasks})
+        task = task or ctx.make(kind, taken={t.id for t in tasks})
         if task is not None:
             tasks.append(task)
     if "complete" in kinds and len(tasks) < per_domain:
@@ -142,13 +150,10 @@ def _requires(steps: Sequence[Any]) -> list[RequireStep]:
     return [s for s in steps if isinstance(s, RequireStep)]
 
 
-def _kind_plan(domain: str, kinds: Sequence[str], n: int, rule_first: bool = False) -> list[str]:
+def _kind_plan(domain: str, kinds: Sequence[str], n: int) -> list[str]:
     """Which kinds to try, in order. Half the domains (by name) start with a complete task, all
     have a session, and the single-request kinds follow in a rotation that starts at a different
-    kind per domain, so a corpus gets every kind in useful shares; complete fills any gap. A
-    domain whose writes check a rule in the text's own words (`rule_first`) tries its refusal
-    first: that rule is what the text teaches, and with three tasks a domain a rotation would
-    leave it untested in three domains of four (a kind that finds no task gives its turn on)."""
+    kind per domain, so a corpus gets every kind in useful shares; complete fills any gap."""
     h = int(hashlib.sha256(domain.encode()).hexdigest(), 16)
     others = [k for k in ("refuse", "lookup", "decline", "disambiguate") if k in kinds]
     start = h % max(1, len(others))
@@ -156,8 +161,6 @@ def _kind_plan(domain: str, kinds: Sequence[str], n: int, rule_first: bool = Fal
     if "lookup" in rotated and h // 8 % 3 == 0:
         # a third of the domains ask about a record first: a rule broken is common, asking who owns what is not
         rotated = ["lookup"] + [k for k in rotated if k != "lookup"]
-    if rule_first and "refuse" in rotated:
-        rotated = ["refuse"] + [k for k in rotated if k != "refuse"]
     head = [k for k in (("complete", "multi_request") if h % 2 == 0 else ("multi_request",)) if k in kinds]
     order = list(dict.fromkeys(head + rotated + [k for k in kinds if k not in head and k not in rotated]))
     plan: list[str] = []
