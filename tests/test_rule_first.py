@@ -38,3 +38,19 @@ def test_a_stated_rule_gets_a_refusal_among_a_small_domains_tasks() -> None:
 def test_no_refusal_when_refusals_are_not_asked_for() -> None:
     tasks = _tasks("b", kinds=("complete", "lookup", "decline", "multi_request"))
     assert not any(t.refusals for t in tasks)
+
+
+def test_the_added_refusal_is_by_a_rule_the_text_states_not_a_status_guard() -> None:
+    """"A booking that is cancelled cannot be changed" guards any service's writes: a domain whose
+    tasks hold no refusal gets none by it in place of the kind its rotation gives (a lookup)."""
+    from pathlib import Path
+
+    from gem_env.io.corpus import iter_documents
+
+    corpus = Path(__file__).resolve().parents[1] / "examples" / "corpus"
+    doc = next(d for d in iter_documents(corpus) if d.id == "airline/change-a-booking.md")
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    assert not isinstance(compiled, str), compiled
+    tasks, _ = make_tasks(compiled, per_domain=3)
+    assert [t.category for t in tasks] == ["complete", "multi_request", "lookup"], \
+        [(t.category, t.refusals) for t in tasks]

@@ -111,6 +111,7 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
             # most domains of a few tasks
             stated = False
             task = ctx.make("refuse", taken={t.id for t in tasks})
+            task = task if task is not None and ctx.stated(task) else None  # not by a status guard alone
         task = task or ctx.make(kind, taken={t.id for t in tasks})
         if task is not None:
             tasks.append(task)
