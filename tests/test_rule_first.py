@@ -3,6 +3,9 @@ no task before did: with three tasks a domain, the kinds' rotation left a text's
 most how-to domains (issue 11: 21 of 192 such rules had a refusal)."""
 from __future__ import annotations
 
+from pathlib import Path
+
+from gem_env.io.corpus import iter_documents
 from gem_env.documents import Document, Verdict
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 from gem_env.stages.tasks import make_tasks
@@ -43,10 +46,6 @@ def test_no_refusal_when_refusals_are_not_asked_for() -> None:
 def test_the_added_refusal_is_by_a_rule_the_text_states_not_a_status_guard() -> None:
     """"A booking that is cancelled cannot be changed" guards any service's writes: a domain whose
     tasks hold no refusal gets none by it in place of the kind its rotation gives (a lookup)."""
-    from pathlib import Path
-
-    from gem_env.io.corpus import iter_documents
-
     corpus = Path(__file__).resolve().parents[1] / "examples" / "corpus"
     doc = next(d for d in iter_documents(corpus) if d.id == "airline/change-a-booking.md")
     compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
