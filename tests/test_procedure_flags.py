@@ -96,3 +96,18 @@ def test_a_question_the_text_asks_is_no_rule() -> None:
     assert isinstance(domain, Domain), domain
     messages = [s.message for t in domain.tools for s in t.effect if isinstance(s, RequireStep)]
     assert not any(m.endswith("?") for m in messages), messages
+
+
+def test_an_only_sentence_is_a_rule_on_the_record() -> None:
+    """"Only a card in good standing can be upgraded" has no trigger word ("if", "must"): it was no
+    rule, and no refusal tested it."""
+    text = ("# Upgrade your card\n\nOnly a card in good standing can be upgraded.\n\n"
+            "1. Sign in to your account.\n2. Open the card settings.\n3. Select Upgrade and confirm.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="up", text=text, title="Upgrade your card"), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    requires = {t.name: [s.require for s in t.effect if isinstance(s, RequireStep)] for t in domain.tools}
+    assert requires["upgrade_card"] == ["card.in_good_standing"], requires
+    compiled = check_domain(domain)
+    assert not isinstance(compiled, str), compiled
+    tasks, _ = make_tasks(compiled, per_domain=3)
+    assert "Only a card in good standing can be upgraded." in [r.reason for t in tasks for r in t.refusals]
