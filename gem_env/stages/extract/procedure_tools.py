@@ -98,11 +98,12 @@ class ProcedureTools:
             return None, []
         moved = {"status", getattr(self, "progress_field", "progress")} | \
             {f for params in step_params.values() for f, mode in params if mode == "set"}
+        checked = {r.expr for j in range(changing[0] + 1) for r in requires[j]}  # before any change already
         later: list[_Require] = []
         for j in range(changing[0] + 1, len(self.infos)):
             for r in requires[j]:
                 fields = set(re.findall(r"\{row\}\.(\w+)", r.expr))
-                if fields and not fields & moved and r.expr not in {x.expr for x in later}:
+                if fields and not fields & moved and r.expr not in checked | {x.expr for x in later}:
                     later.append(r)
         return changing[0], later
 
