@@ -103,7 +103,8 @@ def test_an_only_sentence_is_a_rule_on_the_record() -> None:
     rule, and no refusal tested it."""
     text = ("# Upgrade your card\n\nOnly a card in good standing can be upgraded.\n\n"
             "1. Sign in to your account.\n2. Open the card settings.\n3. Select Upgrade and confirm.\n")
-    domain = OfflineExtractor(archetypes=False).extract(Document(id="up", text=text, title="Upgrade your card"), RELEVANT)
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="up", text=text, title="Upgrade your card"),
+                                                        RELEVANT)
     assert isinstance(domain, Domain), domain
     requires = {t.name: [s.require for s in t.effect if isinstance(s, RequireStep)] for t in domain.tools}
     assert requires["upgrade_card"] == ["card.in_good_standing"], requires

@@ -91,9 +91,8 @@ _ONLY_VERB = frozenset({"can", "may", "could", "will", "are", "is", "should", "m
 #: what a restricted noun phrase's qualifier opens with: a preposition or a relative
 _QUALIFIERS = frozenset({"in", "on", "under", "with", "without", "who", "that", "whose", "which"})
 #: nouns of people, named as what one is ("Only the account holder can ..." -> is_account_holder)
-_PEOPLE = frozenset("holder owner member members user users customer customers patient patients person people "
-                    "adult adults student students employee employees subscriber subscribers admin admins "
-                    "administrator administrators resident residents account_holder".split())
+_PEOPLE = frozenset("holder owner member user customer patient person people adult student employee subscriber admin "
+                    "administrator resident".split())
 
 
 def _only_whom(words: list[str]) -> FlagName | None:
@@ -135,7 +134,7 @@ def _only_whom(words: list[str]) -> FlagName | None:
     head = tf.lemma(bare[-1])
     if len(bare) >= 2 and bare[-2].endswith("ed"):  # "verified accounts"
         return FlagName(_ident(f"{head}_{bare[-2]}"), False)
-    if bare[-1] in _PEOPLE or head in _PEOPLE:  # "the account holder", "premium members"
+    if head in _PEOPLE:  # "the account holder", "premium members"
         return FlagName(_ident("is_" + "_".join(bare[:-1] + [head])), False)
     return None
 

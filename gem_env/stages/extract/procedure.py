@@ -36,7 +36,8 @@ _SETTING_VERBS = _UPDATE_FIELD_VERBS | {"enable", "choose", "select", "pick", "r
 #: a conditional whose main clause is advice ("If a payment cannot be canceled, consider requesting a
 #: return ..."): what to do when something fails, not a rule of its own
 #: "Only a card in good standing can be upgraded": who or what may act, a rule on the record
-_ONLY_WHOM = re.compile(r"^\W*only\s+(?!if\b|when\b|after\b|once\b|one\b|\d)[^.;:!?]{2,80}?\s(?:can|may|could|will)\s", re.I)
+_ONLY_WHOM = re.compile(r"^\W*only\s+(?!if\b|when\b|after\b|once\b|one\b|\d)[^.;:!?]{2,80}?\s(?:can|may|could|will)\s",
+                        re.I)
 _ADVICE = re.compile(r"^\W*(?:if|when)\b[^,.;]{3,120},\s*(?:consider|try|contact|reach\s+out|call|ask|request|"
                      r"you\s+(?:can|may|might|could|should)(?!'t|n't|\s*not)|it\s+may\s+help)\b", re.IGNORECASE)
 _CHOICES = re.compile(r"\b(?:for|to|as|between)\s+(?P<list>(?:[A-Za-z][\w-]*,\s+)*[A-Za-z][\w-]*,?\s+(?:or|and)\s+"
