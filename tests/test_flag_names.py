@@ -20,6 +20,15 @@ from gem_env.stages.extract.flag_names import FlagName, flag_name
     ("If the printer is connected, print a test page.", "printer_connected", False),
     ("Determine if you need to have a survey done.", "survey_done", False),
     ("Only if the account is in good standing.", "account_in_good_standing", False),
+    # "only" restricting who or what may act: the restriction is the state (was no flag, or
+    # `withdraw_funds_verified`, `guest_passes_available_only`)
+    ("Only a card in good standing can be upgraded.", "in_good_standing", False),
+    ("Only members in the premium plan may book a guest pass.", "in_premium_plan", False),
+    ("Only verified accounts can withdraw funds.", "account_verified", False),
+    ("Only the account holder can change the plan of a line.", "is_account_holder", False),
+    ("Guest passes are available only to members with an active plan.", "has_active_plan", False),
+    ("Refunds are available only to customers who kept the receipt.", "receipt_kept", False),
+    ("The discount is only available to students.", "is_student", False),
     ("Refunds are only available if you have a receipt.", "has_receipt", False),
     ("A card cannot be replaced unless it has been reported lost.", "is_reported_lost", False),
     ("Cards cannot be frozen online.", "cards_frozen_online", True),
@@ -43,6 +52,7 @@ def test_a_flag_says_the_state_its_sentence_asks_for(sentence: str, name: str, n
     "You don't have to be an expert, major-league gamer to get a high Gamerscore.",  # lifts a rule
     "sudo(8) is a program designed to allow a sysadmin to give limited root privileges.",  # a definition
     "Activation is complete only when your account indicator shows [value not available] = true.",  # withheld
+    "Only one payment plan can be active per account.",  # a count, not a state
 ])
 def test_no_flag_where_the_sentence_asks_for_no_state(sentence: str) -> None:
     assert flag_name(sentence) is None

@@ -63,3 +63,53 @@ def test_a_windows_date_is_named_for_its_thing() -> None:
     domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text), RELEVANT)
     assert isinstance(domain, Domain), domain
     assert [f.name for f in domain.entities[0].fields][3:] == ["receipt_date"]
+
+
+def test_a_rule_a_later_step_states_is_checked_before_the_first_change() -> None:
+    """"You need to find the games to play it" (step 2) is on the record as it was before step 1:
+    step 1's write checks it too, so a record without it is refused before anything is changed
+    (the refusal was dropped: "the rule stops the workflow only after it has written")."""
+    text = ("1. Plan your type of Minute to Win It game.\n"
+            "2. You need to find the Minute to Win It games or your own games to play it.\n"
+            "3. Get ready with the 60 seconds timer and your games' materials.\n"
+            "4. Give the awards.\n")
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id="d", text=text, title="How to Make a Minute to Win It Game"), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    first = next(t for t in domain.tools if t.kind == "write")
+    assert any(s.require.endswith(".games_found") for s in first.effect if isinstance(s, RequireStep)), first.effect
+    compiled = check_domain(domain)
+    assert not isinstance(compiled, str), compiled
+    tasks, _ = make_tasks(compiled, per_domain=3)
+    reasons = [r.reason for t in tasks for r in t.refusals]
+    assert "You need to find the Minute to Win It games or your own games to play it." in reasons, reasons
+
+
+def test_a_question_the_text_asks_is_no_rule() -> None:
+    """A program's prompt ("Does the LDAP database require login?" of installing slapd) asks, it
+    states no rule: it was a flag `has_login` whose refusal quoted the question, which the customer
+    took as asked of them."""
+    text = ("Its installation asks a few questions.\n\nDoes the LDAP database require login?\n\nno\n\n"
+            "1. Install the libnss-ldap package on the database server.\n"
+            "2. Move the old database out of the way.\n"
+            "3. Restart the database.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="d", text=text, title="Configuring slapd"), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    messages = [s.message for t in domain.tools for s in t.effect if isinstance(s, RequireStep)]
+    assert not any(m.endswith("?") for m in messages), messages
+
+
+def test_an_only_sentence_is_a_rule_on_the_record() -> None:
+    """"Only a card in good standing can be upgraded" has no trigger word ("if", "must"): it was no
+    rule, and no refusal tested it."""
+    text = ("# Upgrade your card\n\nOnly a card in good standing can be upgraded.\n\n"
+            "1. Sign in to your account.\n2. Open the card settings.\n3. Select Upgrade and confirm.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="up", text=text, title="Upgrade your card"),
+                                                        RELEVANT)
+    assert isinstance(domain, Domain), domain
+    requires = {t.name: [s.require for s in t.effect if isinstance(s, RequireStep)] for t in domain.tools}
+    assert requires["upgrade_card"] == ["card.in_good_standing"], requires
+    compiled = check_domain(domain)
+    assert not isinstance(compiled, str), compiled
+    tasks, _ = make_tasks(compiled, per_domain=3)
+    assert "Only a card in good standing can be upgraded." in [r.reason for t in tasks for r in t.refusals]

@@ -58,6 +58,9 @@ def flag_name(sentence: str) -> FlagName | None:
     strong = _trigger_end(words, _STRONG_TRIGGERS)
     if strong is not None:
         return _clause_state(words, strong)
+    only = _only_whom(words)
+    if only is not None:
+        return only
     sure = _trigger_end(words[:3], _MAKE_SURE)
     if sure is not None:  # "Make sure the printer is turned on": the clause says the state
         return _clause_state(words, sure + (words[sure:sure + 1] == ["that"]))
@@ -81,6 +84,59 @@ def flag_name(sentence: str) -> FlagName | None:
     start = next((k + 1 for k, w in enumerate(words[:12]) if w == ","), 0) if words[:1] in (["here"], ["for"], ["in"]) \
         else 0  # "Here, the permission ...": past a fronted phrase
     return _clause_state(words, start)
+
+
+#: the verb after the noun phrase an "Only ..." sentence restricts ("Only verified accounts *can* ...")
+_ONLY_VERB = frozenset({"can", "may", "could", "will", "are", "is", "should", "must", "get", "receive", "qualify"})
+#: what a restricted noun phrase's qualifier opens with: a preposition or a relative
+_QUALIFIERS = frozenset({"in", "on", "under", "with", "without", "who", "that", "whose", "which"})
+#: nouns of people, named as what one is ("Only the account holder can ..." -> is_account_holder)
+_PEOPLE = frozenset("holder owner member user customer patient person people adult student employee subscriber admin "
+                    "administrator resident".split())
+
+
+def _only_whom(words: list[str]) -> FlagName | None:
+    """The state an "only" restriction of who or what may act names: "Only a card in good standing
+    can be upgraded" -> ``in_good_standing``; "Only verified accounts can withdraw funds" ->
+    ``account_verified``; "Guest passes are available only to members with an active plan" ->
+    ``has_active_plan``; "Refunds are available only to customers who kept the receipt" ->
+    ``receipt_kept``; "Only the account holder can change the plan" -> ``is_account_holder``. None
+    for any other sentence ("only if ..." is a trigger; "Only one payment plan can be active" a count)."""
+    if words[:1] == ["only"] and words[1:2] not in (["if"], ["when"], ["after"], ["once"]):
+        start = 1
+        end = next((k for k in range(start, len(words)) if words[k] in _ONLY_VERB), None)
+    else:
+        at = next((k for k in range(1, len(words)) if words[k] in ("to", "for") and "only" in words[max(0, k - 2):k]
+                   and "available" in words[max(0, k - 3):k]), None)  # "available only to", "only available for"
+        if at is None:
+            return None
+        start = at + 1
+        end = next((k for k in range(start, len(words)) if words[k] in ",;:.()!?"), len(words))
+    if end is None or end <= start or words[start] in ("one", "two", "three") or words[start].isdigit():
+        return None
+    phrase = words[start:end]
+    q = next((k for k, w in enumerate(phrase) if w in _QUALIFIERS and k > 0), None)
+    if q is not None:
+        at = start + q
+        if phrase[q] in ("who", "that", "whose", "which"):
+            return _clause_state(words[:end], at + 1)
+        thing = _noun_phrase(words[:end], at + 1)
+        if not thing:
+            return None
+        if phrase[q] == "with":
+            return FlagName(_ident("has_" + "_".join(thing)), False)
+        if phrase[q] == "without":
+            return FlagName(_ident("has_" + "_".join(thing)), True)
+        return FlagName(_ident(phrase[q] + "_" + "_".join(w for w in words[at + 1:end] if w not in _DETERMINERS)), False)
+    bare = [w for w in phrase if w not in _DETERMINERS and w.isalpha()]
+    if not bare:
+        return None
+    head = tf.lemma(bare[-1])
+    if len(bare) >= 2 and bare[-2].endswith("ed"):  # "verified accounts"
+        return FlagName(_ident(f"{head}_{bare[-2]}"), False)
+    if head in _PEOPLE:  # "the account holder", "premium members"
+        return FlagName(_ident("is_" + "_".join(bare[:-1] + [head])), False)
+    return None
 
 
 #: a value the source text withheld (a redaction placeholder): the sentence states nothing checkable

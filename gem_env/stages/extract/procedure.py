@@ -36,6 +36,9 @@ _SETTING_VERBS = _UPDATE_FIELD_VERBS | {"enable", "choose", "select", "pick", "r
 #: the choices a step offers: "for push or email notifications", "to daily, weekly or monthly"
 #: a conditional whose main clause is advice ("If a payment cannot be canceled, consider requesting a
 #: return ..."): what to do when something fails, not a rule of its own
+#: "Only a card in good standing can be upgraded": who or what may act, a rule on the record
+_ONLY_WHOM = re.compile(r"^\W*only\s+(?!if\b|when\b|after\b|once\b|one\b|\d)[^.;:!?]{2,80}?\s(?:can|may|could|will)\s",
+                        re.I)
 _ADVICE = re.compile(r"^\W*(?:if|when)\b[^,.;]{3,120},\s*(?:consider|try|contact|reach\s+out|call|ask|request|"
                      r"you\s+(?:can|may|might|could|should)(?!'t|n't|\s*not)|it\s+may\s+help)\b", re.IGNORECASE)
 _CHOICES = re.compile(r"\b(?:for|to|as|between)\s+(?P<list>(?:[A-Za-z][\w-]*,\s+)*[A-Za-z][\w-]*,?\s+(?:or|and)\s+"
@@ -173,6 +176,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 continue
             if c.text.rstrip().endswith(":"):  # "Verify all of the following before closing:" introduces a list
                 continue
+            if c.text.rstrip().endswith("?"):  # "Does the LDAP database require login?": a prompt asks, states no rule
+                continue
             if _ADVICE.match(c.text):  # "If a payment cannot be canceled, consider requesting a return": what to do then
                 continue
             if c.kind == "before" and not any(o.start == c.start and o.kind != "before" for o in found):
@@ -182,6 +187,11 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             entry["kinds"].add(c.kind)
             if c.kind == "within" and c.amount:
                 entry["amount"], entry["unit"] = c.amount, c.unit
+        lay = tf.layout(self.text)
+        for a, b in sorted([(i.start, i.end) for i in lay.items] + list(lay.sentences)):
+            if a not in clauses and _ONLY_WHOM.match(self.text[a:b]):  # no trigger word of its own
+                clauses[a] = {"start": a, "end": b, "text": " ".join(self.text[a:b].split()), "kinds": {"only_if"},
+                              "amount": None, "unit": None}
         return sorted(clauses.values(), key=lambda e: e["start"])
 
     def _plan_writes(self) -> None:

@@ -81,9 +81,31 @@ class ProcedureTools:
         # support agent would, and takes its id from that list; nobody knows a made-up FIL-00826.
         # (No span: no step of the text; the listing tool carries the record's first mention.)
         flow.steps.append({"tool": self.finder_name, "args": {"email": {"user": "email"}}, "as": "mine"})
+        first, later = self._settled_rules(requires, step_params)
         for j, info in enumerate(self.infos):
-            self._step_tool(flow, j, info, requires[j], step_params[j])
+            ahead = tuple(r for r in later if r.expr not in {g.expr for g in requires[j]}) if j == first else ()
+            self._step_tool(flow, j, info, requires[j], step_params[j], ahead)
         return flow.tools, self._workflow(flow)
+
+    def _settled_rules(self, requires: dict[int, list[_Require]],
+                       step_params: dict[int, list[tuple[str, str]]]) -> tuple[int | None, list[_Require]]:
+        """The first step that changes the record, and the rules later steps check on what no step
+        changes ("You need to find the games to play it" at step 2 of "Plan your game, ..."): their
+        answer is the same before any step, so the first change checks them too, and a record they
+        refuse is refused before anything is done to it (not half-way, after a step has changed it)."""
+        changing = [j for j, info in enumerate(self.infos) if info.kind == "write" or j in self.progress]
+        if not changing:
+            return None, []
+        moved = {"status", getattr(self, "progress_field", "progress")} | \
+            {f for params in step_params.values() for f, mode in params if mode == "set"}
+        checked = {r.expr for j in range(changing[0] + 1) for r in requires[j]}  # before any change already
+        later: list[_Require] = []
+        for j in range(changing[0] + 1, len(self.infos)):
+            for r in requires[j]:
+                fields = set(re.findall(r"\{row\}\.(\w+)", r.expr))
+                if fields and not fields & moved and r.expr not in checked | {x.expr for x in later}:
+                    later.append(r)
+        return changing[0], later
 
     def _noun_span(self) -> dict[str, Any]:
         """The span of the text's first mention of the entity (the lookups' provenance), if any."""
@@ -137,8 +159,9 @@ class ProcedureTools:
         return name
 
     def _step_tool(self, flow: _Flow, j: int, info: StepInfo, guards: list[_Require],
-                   params: list[tuple[str, str]]) -> None:
-        """One step: its tool (parameters, preconditions, update, result) and its workflow step."""
+                   params: list[tuple[str, str]], ahead: tuple[_Require, ...] = ()) -> None:
+        """One step: its tool (parameters, preconditions, update, result) and its workflow step;
+        `ahead`: later steps' rules it checks first (`_settled_rules`)."""
         s = info.step
         self.spans.append((s.start, s.end))
         name = self._tool_name(info)
@@ -158,6 +181,7 @@ class ProcedureTools:
             guards = inherited + guards
         else:
             flow.checked += guards
+        guards = guards + [r for r in ahead if r.expr not in {g.expr for g in guards}]
         for r in guards:
             call.effect.append({"require": r.expr.replace("{row}", self.row), "message": r.message})
         description = _clean(f"{s.text}" if len(s.text) <= 200 else s.text[:200], 300)

@@ -100,10 +100,19 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
     completes = plan[:per_domain].count("complete")
     if "complete" in kinds:
         tasks += ctx.completes(completes, reasons)
+    stated = "refuse" in kinds and ctx.states_rule()
     for kind in [k for k in plan if k != "complete"]:
         if len(tasks) >= per_domain:
             break
-        task = ctx.make(kind, taken={t.id for t in tasks})
+        task = None
+        if stated and len(tasks) == per_domain - 1 and not any(t.refusals for t in tasks):
+            # the last task of a text that states a rule refuses by one when none before did: the
+            # rule is what the text teaches, and the rotation of kinds would leave it untested in
+            # most domains of a few tasks
+            stated = False
+            task = ctx.make("refuse", taken={t.id for t in tasks})
+            task = task if task is not None and ctx.stated(task) else None  # not by a status guard alone
+        task = task or ctx.make(kind, taken={t.id for t in tasks})
         if task is not None:
             tasks.append(task)
     if "complete" in kinds and len(tasks) < per_domain:
@@ -238,17 +247,27 @@ class _Context:
         self.refused.update([_rule_key(made)] if made.refusals else [])
         return made
 
+    def policy(self) -> set[str]:
+        """The text's sentences (its policy and the spans the domain came from), normalised."""
+        if self._policy is None:
+            d = self.compiled.domain
+            self._policy = {_norm(t) for t in [p.text for p in d.policy] + [s.text for s in d.provenance.spans]}
+        return self._policy
+
+    def states_rule(self) -> bool:
+        """Whether a write checks a rule whose message is a sentence of the text ("If you recently
+        returned a purchase, wait for any point reversals to settle before redeeming.")."""
+        return any(_norm(s.message) in self.policy() for t in self.compiled.tools.values() if t.writes
+                   for s in _requires(t.spec.effect))
+
     def stated(self, task: Task) -> bool:
         """Whether a refusal's rule is more than a status guard every service has ("A card that is
         frozen cannot be changed"): a sentence of the text, or a rule on anything but the status
         (an eligibility rule, a membership level, a limit, a request already made)."""
         if not task.refusals:
             return False
-        if self._policy is None:
-            d = self.compiled.domain
-            self._policy = {_norm(t) for t in [p.text for p in d.policy] + [s.text for s in d.provenance.spans]}
         refusal = task.refusals[0]
-        if _norm(refusal.reason) in self._policy:
+        if _norm(refusal.reason) in self.policy():
             return True
         tool = self.compiled.tools.get(refusal.tool)
         # the rule whose message, its {placeholders} filled ("this account was opened 66 days ago"), is the reason

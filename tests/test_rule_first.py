@@ -1,0 +1,55 @@
+"""The last task of a domain whose writes check a rule in the text's own words refuses by it when
+no task before did: with three tasks a domain, the kinds' rotation left a text's rule untested in
+most how-to domains (issue 11: 21 of 192 such rules had a refusal)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from gem_env.io.corpus import iter_documents
+from gem_env.documents import Document, Verdict
+from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+from gem_env.stages.tasks import make_tasks
+from gem_env.stages.tasks.make import KINDS, _kind_plan
+from gem_env.tools import Domain
+
+TEXT = ("1. Plan your type of Minute to Win It game.\n"
+        "2. You need to find the Minute to Win It games or your own games to play it.\n"
+        "3. Get ready with the 60 seconds timer and your games' materials.\n"
+        "4. Give the awards.\n")
+RULE = "You need to find the Minute to Win It games or your own games to play it."
+
+
+def _tasks(doc_id: str, kinds: tuple[str, ...] = KINDS) -> list:
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id=doc_id, text=TEXT, title="How to Make a Minute to Win It Game"),
+        Verdict(id=doc_id, relevant=True, score=1.0, reason="test"))
+    assert isinstance(domain, Domain), domain
+    compiled = check_domain(domain)
+    assert not isinstance(compiled, str), compiled
+    assert "refuse" not in _kind_plan(domain.name, KINDS, 3)[:3]  # the rotation gives it no turn
+    tasks, _ = make_tasks(compiled, per_domain=3, kinds=kinds)
+    return tasks
+
+
+def test_a_stated_rule_gets_a_refusal_among_a_small_domains_tasks() -> None:
+    tasks = _tasks("b")
+    assert len(tasks) == 3
+    assert [r.reason for t in tasks for r in t.refusals] == [RULE], [(t.category, t.refusals) for t in tasks]
+    assert tasks[-1].category == "refuse"
+
+
+def test_no_refusal_when_refusals_are_not_asked_for() -> None:
+    tasks = _tasks("b", kinds=("complete", "lookup", "decline", "multi_request"))
+    assert not any(t.refusals for t in tasks)
+
+
+def test_the_added_refusal_is_by_a_rule_the_text_states_not_a_status_guard() -> None:
+    """"A booking that is cancelled cannot be changed" guards any service's writes: a domain whose
+    tasks hold no refusal gets none by it in place of the kind its rotation gives (a lookup)."""
+    corpus = Path(__file__).resolve().parents[1] / "examples" / "corpus"
+    doc = next(d for d in iter_documents(corpus) if d.id == "airline/change-a-booking.md")
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    assert not isinstance(compiled, str), compiled
+    tasks, _ = make_tasks(compiled, per_domain=3)
+    assert [t.category for t in tasks] == ["complete", "multi_request", "lookup"], \
+        [(t.category, t.refusals) for t in tasks]
