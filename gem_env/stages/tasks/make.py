@@ -30,6 +30,9 @@ from .session import Candidate, grow_session, make_session
 
 Builder = Callable[[Sandbox, random.Random], "K.Built | str"]
 
+#: a domain made from a service archetype: its description ends "(<kind> service)" (`extract.offline`)
+_SERVICE = re.compile(r"\([\w -]+ service\)$")
+
 
 def instantiate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], *, seed: int = 0,
                 doc_id: str | None = None, kind: str = "complete") -> Task | Rejection:
@@ -255,8 +258,13 @@ class _Context:
         return self._policy
 
     def states_rule(self) -> bool:
-        """Whether a write checks a rule whose message is a sentence of the text ("If you recently
-        returned a purchase, wait for any point reversals to settle before redeeming.")."""
+        """Whether a write checks a rule whose message is a sentence of a service's text ("If you
+        recently returned a purchase, wait for any point reversals to settle before redeeming.").
+        A how-to's sentences are its steps as often as its rules ("Collect at least 5 of each
+        fruit", "You will have to copy the magic cookie"): a procedure's refusal comes only in its
+        turn, never forced."""
+        if not _SERVICE.search(self.compiled.domain.description):
+            return False
         return any(_norm(s.message) in self.policy() for t in self.compiled.tools.values() if t.writes
                    for s in _requires(t.spec.effect))
 
