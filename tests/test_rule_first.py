@@ -12,7 +12,7 @@ from gem_env.io.corpus import iter_documents
 from gem_env.documents import Document, Verdict
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 from gem_env.stages.tasks import make_tasks
-from gem_env.stages.tasks.make import KINDS, _kind_plan
+from gem_env.stages.tasks.make import _SERVICE, KINDS, _kind_plan
 from gem_env.tools import Domain
 
 TEXT = ("1. Plan your type of Minute to Win It game.\n"
@@ -51,6 +51,8 @@ def test_a_services_stated_rule_gets_a_refusal_among_a_small_domains_tasks() -> 
 
 
 def test_a_how_to_is_refused_only_in_its_turn() -> None:
+    assert _SERVICE.search("Dispute a card charge (cards service) (banking)")  # as a run's domain says it
+    assert not _SERVICE.search("How to Make a Minute to Win It Game")
     tasks = _tasks("b")
     assert len(tasks) == 3 and not any(t.refusals for t in tasks), [(t.category, t.refusals) for t in tasks]
 

@@ -30,8 +30,8 @@ from .session import Candidate, grow_session, make_session
 
 Builder = Callable[[Sandbox, random.Random], "K.Built | str"]
 
-#: a domain made from a service archetype: its description ends "(<kind> service)" (`extract.offline`)
-_SERVICE = re.compile(r"\([\w -]+ service\)$")
+#: a domain made from a service archetype: its description says "(<kind> service)" (`extract.offline`)
+_SERVICE = re.compile(r"\([\w -]+ service\)")
 
 
 def instantiate(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], *, seed: int = 0,
