@@ -16,3 +16,15 @@ def until_spoken(agent: Any, sb: Any, messages: list[dict[str, Any]]) -> str:
             messages.append({"role": "tool", "tool_call_id": call["id"],
                              "content": sb.call(fn["name"], fn["arguments"]).content})
     raise AssertionError("the agent never spoke")
+
+
+def second_request(agent: Any, sb: Any, first: str, then: str) -> tuple[list[dict[str, Any]], int, str]:
+    """A session whose first request (`first`) the user confirms and the agent settles, then asks
+    `then`: (the messages, where the second request starts, what the agent said to it)."""
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "policy"}, {"role": "user", "content": first}]
+    until_spoken(agent, sb, messages)
+    messages.append({"role": "user", "content": "Yes, please go ahead."})
+    assert "anything else" in until_spoken(agent, sb, messages).lower()
+    start = len(messages)
+    messages.append({"role": "user", "content": then})
+    return messages, start, until_spoken(agent, sb, messages)

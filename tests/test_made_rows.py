@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent_turns import until_spoken
+from agent_turns import second_request
 from test_recalled_records import _domain
 
 from gem_env.agents.prechecks import made_rows
@@ -28,17 +28,11 @@ def _session(then: str) -> tuple[list[dict[str, Any]], int, str, str, list[str]]
     line_id, bills = next((k, v) for k, v in sorted(by_line.items()) if 2 <= len(v) <= 4)
     line = sb.dump(["lines"])["lines"][line_id]
     email = sb.dump(["customers"])["customers"][line["customer_id"]]["email"]
-    agent = WorkflowAgent(compiled)
-    messages: list[dict[str, Any]] = [
-        {"role": "system", "content": "policy"},
-        {"role": "user", "content": f"Hi, I'd like to request a payment plan for my bill because of hardship. The bill "
-                                    f"id is {bills[0]}. It's on my line {line_id}. My email is {email}."}]
-    until_spoken(agent, sb, messages)
-    messages.append({"role": "user", "content": "Yes, please go ahead."})
-    assert "anything else" in until_spoken(agent, sb, messages).lower()
-    start = len(messages)
-    messages.append({"role": "user", "content": then.format(line=line_id, bill=bills[0])})
-    return messages, start, until_spoken(agent, sb, messages), bills[0], bills
+    messages, start, said = second_request(
+        WorkflowAgent(compiled), sb, f"Hi, I'd like to request a payment plan for my bill because of hardship. The "
+                                     f"bill id is {bills[0]}. It's on my line {line_id}. My email is {email}.",
+        then.format(line=line_id, bill=bills[0]))
+    return messages, start, said, bills[0], bills
 
 
 def test_a_bill_with_a_plan_filed_in_the_session_is_not_offered_again() -> None:

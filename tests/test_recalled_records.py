@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agent_turns import until_spoken
+from agent_turns import second_request
 
 from gem_env.agents.prechecks import recall
 from gem_env.agents.workflow_agent import WorkflowAgent
@@ -72,17 +72,11 @@ def _after_plan_change(then: str) -> tuple[list[dict[str, Any]], int, str, dict[
     compiled = _domain("telecom/change-your-plan.md")
     sb = compiled.new_sandbox()
     customer, line = _customer_with_lines(sb)
-    agent = WorkflowAgent(compiled)
-    messages: list[dict[str, Any]] = [
-        {"role": "system", "content": "policy"},
-        {"role": "user", "content": f"Hi, I'd like to change the plan of my line to basic 5gb. The line id is "
-                                    f"{line['line_id']}. My email is {customer['email']}."}]
-    until_spoken(agent, sb, messages)
-    messages.append({"role": "user", "content": "Yes, please go ahead."})
-    assert "anything else" in until_spoken(agent, sb, messages).lower()
-    start = len(messages)
-    messages.append({"role": "user", "content": then.format(number=line["phone_number"])})
-    return messages, start, until_spoken(agent, sb, messages), line
+    messages, start, said = second_request(
+        WorkflowAgent(compiled), sb, f"Hi, I'd like to change the plan of my line to basic 5gb. The line id is "
+                                     f"{line['line_id']}. My email is {customer['email']}.",
+        then.format(number=line["phone_number"]))
+    return messages, start, said, line
 
 
 def _opened(messages: list[dict[str, Any]]) -> list[Any]:
