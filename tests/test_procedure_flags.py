@@ -113,3 +113,16 @@ def test_an_only_sentence_is_a_rule_on_the_record() -> None:
     assert not isinstance(compiled, str), compiled
     tasks, _ = make_tasks(compiled, per_domain=1, kinds=("refuse",))  # a how-to is refused in its kinds' turn
     assert "Only a card in good standing can be upgraded." in [r.reason for t in tasks for r in t.refusals]
+
+
+def test_a_step_to_do_is_no_rule() -> None:
+    """"Collect at least 5 of each fruit" is what one does, not a rule on the record: it made
+    `fruit_count >= 5`, and a customer was refused "That's down to this rule: Collect at least 5 of
+    each fruit". A conditional step stays a rule."""
+    text = ("1. Talk to the villager.\n2. Collect at least 5 of each fruit.\n3. Plant the fruit in rows.\n"
+            "4. If the soil is dry, water it before you plant.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="o", text=text, title="Grow an Orchard"), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    messages = [s.message for t in domain.tools for s in t.effect if isinstance(s, RequireStep)]
+    assert not any("Collect" in m for m in messages), messages
+    assert any("If the soil is dry" in m for m in messages), messages

@@ -357,6 +357,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         topic = {self.noun, plural(self.noun)} | {w for i in self.writes for w in i.object_words if len(w) > 2}
         about = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(topic)) + r")\b", re.I)
         for k, entry in enumerate(conditions):
+            if _a_step_only(entry["text"]):
+                continue
             inside = next((j for j, i in enumerate(infos)
                            if i.step.start <= entry["start"] < i.step.end or entry["start"] <= i.step.start < entry["end"]),
                           None)
@@ -699,3 +701,21 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             return parse_domain(data, origin=f"extracted from {doc.id}")
         except DomainError as err:
             return Rejection(id=doc.id, stage="extract", reason=f"invalid domain: {err}")
+
+
+#: a step that states a precondition in its opening verb ("Make sure the microphone is connected",
+#: "Do not unplug the drive", "Wait until the light turns green")
+_CHECK_VERBS = frozenset({"make", "ensure", "check", "verify", "confirm", "wait", "be", "keep", "avoid", "do", "never"})
+#: words that make an instruction conditional ("If the CDs are mounted, unmount them first", "File an
+#: appeal within 30 days of the order")
+_CONDITIONAL = re.compile(r"\b(?:if|only|unless|before|until|when|whenever|once|after|within|cannot|can't|must not"
+                          r"|do not|don't)\b", re.IGNORECASE)
+
+
+def _a_step_only(sentence: str) -> bool:
+    """Whether a condition's sentence is only a step to do, no rule about doing it: an instruction
+    opening with an act ("Collect at least 5 of each fruit", "Go to your bag and select the stone
+    required") with nothing that makes it conditional. Made rules, they refused a customer "Per our
+    rules: Go to your bag and select the stone required. It is not gone."."""
+    verb = tf.leading_verb(sentence)
+    return verb is not None and verb not in _CHECK_VERBS and not _CONDITIONAL.search(sentence)
