@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping, Sequence
@@ -861,27 +862,48 @@ def reply_keys_showing(spec: ToolSpec, shape: ReadShape, fields: set[str]) -> fr
     """The keys of a read's reply (of `shape`, opening one record) whose values show any of the
     opened record's `fields`, directly or through a row or value found by them (the plan a line's
     `plan_id` finds); None when the reply's shape does not tell (a loop, a branch, the whole row in
-    an expression, an expression that does not parse)."""
+    an expression, an expression that does not parse). Worked out once per tool, opening name and
+    fields (`_SHOWING`): the agent asks it of every kept read after every write, each reply."""
     opening = next((f for f in shape.finds if f.opens), None)
-    returned = next((st.return_ for st in spec.effect or [] if isinstance(st, ReturnStep)), None)
-    if opening is None or not fields or any(isinstance(st, (ForEachStep, IfStep)) for st in spec.effect or []):
+    if opening is None or not fields:
         return None
-    tainted = {opening.name}  # names whose every field may show them (a row found by a set field)
+    key = (id(spec), opening.name, frozenset(fields))
+    kept = _SHOWING.get(key)
+    if kept is not None and kept[0]() is spec:
+        return kept[1]
+    if len(_SHOWING) >= 4096:
+        _SHOWING.clear()
+    shown = _keys_showing(spec, opening.name, fields)
+    _SHOWING[key] = (weakref.ref(spec), shown)
+    return shown
+
+
+_SHOWING: dict[tuple[int, str, frozenset[str]], tuple[weakref.ref, frozenset[str] | None]] = {}
+"""`reply_keys_showing` by (tool spec, opening name, fields), with the spec it was worked out of (an
+id may be another spec's once that one is gone)."""
+
+
+def _keys_showing(spec: ToolSpec, opened: str, fields: set[str]) -> frozenset[str] | None:
+    """`reply_keys_showing` of a read whose opening find binds `opened`."""
+    returned = next((st.return_ for st in spec.effect or [] if isinstance(st, ReturnStep)), None)
+    if any(isinstance(st, (ForEachStep, IfStep)) for st in spec.effect or []):
+        return None
+    tainted = {opened}  # names whose every field may show them (a row found by a set field)
 
     def depends(value: Any) -> bool:
         try:
-            return any(_shows(parse(src), opening.name, fields, tainted) for src in _sources(value))
+            return any(_shows(parse(src), opened, fields, tainted) for src in _sources(value))
         except ExprError:
             return True
 
     for st in spec.effect or []:
-        if isinstance(st, FindStep) and st.as_ != opening.name and depends([st.where, st.filter]):
+        if isinstance(st, FindStep) and st.as_ != opened and depends([st.where, st.filter]):
             tainted.add(st.as_)
         elif isinstance(st, LetStep):
             tainted.update(name for name, src in st.let.items() if depends(src))
     if isinstance(returned, dict):
         return frozenset(k for k, src in returned.items() if depends(src))
-    if isinstance(returned, str) and re.fullmatch(rf"\s*{re.escape(opening.name)}\s*", returned):
+    if isinstance(returned, str) and re.fullmatch(rf"\s*{re.escape(opened)}\s*", returned):
         return frozenset(fields)
     return None
 
