@@ -8,7 +8,6 @@ The same function serves rollouts, `gem verify` and the gym reward.
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -20,7 +19,7 @@ from .tasks import Task
 from .verify_claims import claims_check
 from .verify_kinds import kind_checks
 from .verify_reuse import RecordedCall, ReusingSandbox
-from .verify_text import said, spoken_forms
+from .verify_text import message_text, said, spoken_forms
 from ..tools import CompiledDomain
 from ..tools.render import is_count, none_of
 from ..tools.sandbox import same_reply
@@ -91,7 +90,7 @@ def _output_checks(task: Task, messages: list[dict[str, Any]]) -> list[Check]:
             continue
         forms = _source_forms(value)
         source = next((i for i, m in enumerate(messages) if m.get("role") in ("tool", "user")
-                       and any(said(v, _text(m)) for v in forms)), None)
+                       and any(said(v, message_text(m)) for v in forms)), None)
         if source is None or not any(i > source for i in mentions):
             ungrounded.append({name: value, "said_at": mentions[0]})
     return [
@@ -129,9 +128,6 @@ def _source_forms(value: str) -> list[str]:
     return {"yes": ["yes", "true"], "no": ["no", "false"]}.get(value.lower(), [value])
 
 
-def _text(m: dict[str, Any]) -> str:
-    c = m.get("content")
-    return c if isinstance(c, str) else json.dumps(c)
 
 
 def _ended_check(messages: list[dict[str, Any]]) -> Check:

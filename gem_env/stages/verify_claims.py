@@ -23,7 +23,7 @@ from ..tools.sandbox import Sandbox
 from ..tools.scratch import written_rows
 from ..trajectory import Check
 from .tasks import Task
-from .verify_text import said
+from .verify_text import message_text, said
 
 _MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
 _PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?) ?%")
@@ -67,8 +67,8 @@ def _holds(kind: str, value: str, text: str) -> bool:
 def ungrounded(messages: list[dict[str, Any]], extra: list[str] = ()) -> list[dict[str, Any]]:
     """The assistant's claims no source holds: {"kind", "value", "said", "at"} each (message index).
     A date a person wrote their own way ("2 Feb 2025", "2/2/2025") is read as the assistant reads it."""
-    sources = [_text(m) for m in messages if m.get("role") in ("system", "user", "tool")] + list(extra)
-    people = [_text(m) for m in messages if m.get("role") in ("system", "user")]
+    sources = [message_text(m) for m in messages if m.get("role") in ("system", "user", "tool")] + list(extra)
+    people = [message_text(m) for m in messages if m.get("role") in ("system", "user")]
     missing = []
     for i, m in enumerate(messages):
         if m.get("role") != "assistant" or not isinstance(m.get("content"), str):
@@ -89,23 +89,23 @@ def wrong_states(messages: list[dict[str, Any]], writes: set[str]) -> list[dict[
     known: set[str] = set()
     for m in messages:
         if m.get("role") == "tool":
-            _statuses(_json(_text(m)), known)
+            _statuses(_json(message_text(m)), known)
     missing, turn, wrote = [], set(), False
     for i, m in enumerate(messages):
         role = m.get("role")
         if role == "user":
             turn, wrote = set(), False
         elif role == "tool":
-            _statuses(_json(_text(m)), turn)
+            _statuses(_json(message_text(m)), turn)
         elif role == "assistant":
             if any((c.get("function") or {}).get("name") in writes for c in m.get("tool_calls") or []):
                 turn, wrote = set(), True  # what the turn read before its change is the state it changed
             if wrote and turn and isinstance(m.get("content"), str):
-                for said in _STATE_SAID.finditer(m["content"]):
-                    words = said.group(1).lower()
+                for found in _STATE_SAID.finditer(m["content"]):
+                    words = found.group(1).lower()
                     state = next((w for w in (words, words.split()[0]) if w in known), None)
                     if state is not None and state not in turn:
-                        missing.append({"kind": "state", "value": state, "said": said.group(0), "at": i})
+                        missing.append({"kind": "state", "value": state, "said": found.group(0), "at": i})
     return missing
 
 
@@ -154,7 +154,7 @@ def _worked_out(value: str, messages: list[dict[str, Any]], extra: list[str]) ->
     ("a $60 fee and $123.45 more"), or one times a count ("3 nights at $419.68"). An amount is a money
     field of a tool's reply or a row ("price", "total_paid") or a dollar figure in words; a count is a
     whole number up to 1,000 anywhere in them (never a day or a year made into an amount)."""
-    texts = [_text(m) for m in messages if m.get("role") in ("system", "user", "tool")] + extra
+    texts = [message_text(m) for m in messages if m.get("role") in ("system", "user", "tool")] + extra
     amounts: set[float] = set()
     for text in texts:
         amounts.update(round(float(n.replace(",", "")), 2) for n in _MONEY.findall(text))
@@ -181,6 +181,3 @@ def _money_fields(value: Any, name: str = "") -> list[float]:
     return [round(float(value), 2)] if is_money(name, value) else []
 
 
-def _text(m: dict[str, Any]) -> str:
-    c = m.get("content")
-    return c if isinstance(c, str) else json.dumps(c)

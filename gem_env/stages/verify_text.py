@@ -1,8 +1,10 @@
 """Whether a value is said in a text: shared by verification's checks."""
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from typing import Any
 
 from ..tools.render import date_words, when_words
 
@@ -65,3 +67,9 @@ def spoken_forms(value: str) -> list[str]:
         if written not in forms:
             forms.append(written)
     return forms
+
+
+def message_text(m: dict[str, Any]) -> str:
+    """A message's content as text (content parts or null written as JSON)."""
+    c = m.get("content")
+    return c if isinstance(c, str) else json.dumps(c)
