@@ -5,8 +5,8 @@ each accepted trajectory one statement the assistant makes after a tool reply is
 amount (+$13.17), a date (a day later), a record id (its digits changed) or a record's status
 (another status word). `gem verify` then replays the copy: a trajectory whose verdict turns to
 failed is caught. A verifier that trusts the conversation's words catches none; the checks by name
-(required outputs) catch only the statements a task asks for. Status words are not claims the
-verifier reads (`verify_claims`): that row says how many false statuses pass.
+(required outputs) catch only the statements a task asks for. A status said in a rule's clause ("a
+card that is frozen cannot be changed") is planted too, and not caught: it is no claim about a record.
 
     python bench/planted_claims.py [--run DIR]
 """
@@ -32,7 +32,7 @@ _ID = re.compile(r"\b([A-Z]{2,5})-(\d{3,})\b")
 _STATUS = {"active": "closed", "open": "closed", "closed": "open", "pending": "posted", "posted": "pending",
            "frozen": "active", "scheduled": "cancelled", "cancelled": "scheduled", "overdue": "paid", "paid": "overdue",
            "delivered": "processing", "processing": "delivered", "suspended": "active", "confirmed": "cancelled"}
-_STATUS_SAID = re.compile(r"\b(?:is|reads|shows|now|as) (%s)\b" % "|".join(_STATUS))
+_STATUS_SAID = re.compile(r"\b(?:is|reads|shows|now|as) (%s)\b(?! out)" % "|".join(_STATUS))  # not "is paid out"
 
 
 def _money(m: re.Match[str]) -> str:

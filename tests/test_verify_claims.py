@@ -18,7 +18,7 @@ from gem_env.stages.ground.episode import policy_prompt
 from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
 from gem_env.stages.tasks import make_tasks
 from gem_env.stages.verify import verify
-from gem_env.stages.verify_claims import claims, ungrounded, wrong_states
+from gem_env.stages.verify_claims import claims, ungrounded, untied_statuses, wrong_states
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,6 +81,35 @@ def test_a_changes_result_said_wrong_is_caught() -> None:
     assert wrong_states(messages, {"freeze_card"}) == []
     messages[5] = _message("assistant", "Done. It now shows as active.")
     assert [(c["value"], c["at"]) for c in wrong_states(messages, {"freeze_card"})] == [("active", 5)]
+
+
+def test_a_records_status_said_is_the_one_a_reply_last_gave_it() -> None:
+    """"ACC-202, which is closed": the status the last reply before it gave that record itself (not one
+    of its transactions, not what it was before a change); what a change will make, a later reply of
+    the record or one made for it; with no id, a record of the turn; a rule's clause is no claim."""
+    vocabulary = {"open", "closed", "posted", "pending"}
+    messages = [_message("user", "Which account has more?"),
+                _message("tool", '{"accounts": [{"account_id": "ACC-101", "status": "open"}, '
+                                 '{"account_id": "ACC-202", "status": "closed"}]}'),
+                _message("tool", '{"account_id": "ACC-101", "status": "open", "transactions": '
+                                 '[{"transaction_id": "TRN-909", "account_id": "ACC-101", "status": "posted"}]}'),
+                _message("assistant", "ACC-101 is open. I've left out ACC-202, which is closed. Its status shows open."),
+                _message("assistant", "A dispute will be made for TRN-909. It will start out as pending."),
+                _message("tool", '{"dispute_id": "DSP-303", "transaction_id": "TRN-909", "status": "pending"}'),
+                _message("assistant", "Only an account that is open can be closed.")]
+    said = lambda: [(c["value"], c["at"]) for c in untied_statuses(messages, vocabulary)]  # noqa: E731
+    assert said() == [("open", 3)]  # "Its status shows open" after naming ACC-202, which is closed
+    messages[3] = _message("assistant", "ACC-101 is open. I've left out ACC-202, which is closed.")
+    assert said() == []
+    for wrong in ("ACC-101 is posted.", "ACC-202 is open.", "ACC-101 is closed."):
+        messages[3] = _message("assistant", wrong)
+        assert said() == [(wrong.split()[-1].rstrip("."), 3)], wrong
+    messages[4] = _message("assistant", "A dispute will be made for TRN-909. It will start out as open.")
+    assert said() == [("closed", 3), ("open", 4)]
+    messages[1:3] = [_message("tool", '{"account_id": "ACC-101", "status": "open"}'),
+                     _message("tool", '{"account_id": "ACC-101", "status": "closed"}')]
+    messages[3] = _message("assistant", "Done: the status is now closed. Before, ACC-101 was open; ACC-101 is closed.")
+    assert said() == [("open", 4)]
 
 
 def test_every_offline_conversation_grounds_what_it_states(hotel: tuple[Any, list[tuple[Any, Any]]]) -> None:

@@ -9,7 +9,9 @@ amount may also be worked out from the sources' amounts (`_worked_out`: "3 night
 claim is grounded wherever its source stands (a confirmation says what a change will make before
 the change's reply repeats it); a value with no source anywhere is made up. A date worked out by
 the assistant ("the return window ends on ...") has no source and fails: the policy tells periods,
-and the check does not add days to dates.
+and the check does not add days to dates. A record's status said ("It's showing as open", "ACC-7,
+which is closed") must be a status some source gives that record: the one the message last names by
+id, else any record of the conversation (`untied_statuses`).
 """
 from __future__ import annotations
 
@@ -109,11 +111,84 @@ def wrong_states(messages: list[dict[str, Any]], writes: set[str]) -> list[dict[
     return missing
 
 
+def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str],
+                    extra: list[str] = ()) -> list[dict[str, Any]]:
+    """Statuses the assistant says a record has ("It's showing as open") that no source gives it.
+    A status is any word after "the status is/reads/shows" or "showing/listed as", and a value of
+    a status field of the domain (`vocabulary`) after "is", "as", "shows", "reads" or "now" (never a
+    rule's "a card that is frozen"). The record is the one the message last names by id before it:
+    its status in the last reply before the message that shows it (a lookup may tell an earlier
+    read; what a change will make, a later reply or row of it or of a record made for it); with no id named, a record the turn's replies show (any of the conversation's when they show
+    none with a status)."""
+    records: list[tuple[int, Any, str, str]] = []  # (message index, its first field's value, its own fields as JSON, its status)
+    for i, m in enumerate(messages):
+        if m.get("role") == "tool":
+            _status_records(_json(message_text(m)), i, records)
+    for text in extra:  # rows the writes left or would have made: of no one turn
+        _status_records(_json(text), -1, records)
+    pattern = _status_said(vocabulary)
+    missing, turn = [], 0
+    for i, m in enumerate(messages):
+        if m.get("role") == "user":
+            turn = i
+        if m.get("role") != "assistant" or not isinstance(m.get("content"), str):
+            continue
+        for found in pattern.finditer(m["content"]):
+            status = (found.group(1) or found.group(2)).lower()
+            named = _ID.findall(m["content"], 0, found.start())
+            if named and re.search(r"\bwill\b", m["content"][:found.start()].rsplit(".", 1)[-1]):
+                # what a change will make: the record or one made for it, in a later reply or row
+                candidates = [s for at, _, held, s in records if (at < 0 or at > i) and _holds("id", named[-1], held)]
+            elif named:  # the record itself (else one holding its id) as last shown before
+                of_it = ([(at, s) for at, key, _, s in records if key == named[-1]]
+                         or [(at, s) for at, _, held, s in records if _holds("id", named[-1], held)])
+                shown = [at for at, _ in of_it if 0 <= at < i]
+                candidates = [s for at, s in of_it if not shown or at == max(shown)]
+            else:
+                candidates = [s for at, *_, s in records if at < 0 or at > turn] or [s for *_, s in records]
+            if status not in candidates:
+                missing.append({"kind": "status", "value": status, "said": found.group(0), "at": i})
+    return missing
+
+
+def _status_said(vocabulary: set[str]) -> re.Pattern[str]:
+    words = "|".join(map(re.escape, sorted({v.replace("_", " ") for v in vocabulary}, key=len, reverse=True)))
+    return re.compile(rf"\b(?:status (?:now )?(?:is|reads|shows)(?: now)?|(?:showing|shows|listed) as) "
+                      rf"((?:{words or '(?!)'})\b|[a-z]+)\b|(?<!\bthat )\b(?:is|as|shows|reads|now) ({words or '(?!)'})\b",
+                      re.IGNORECASE)
+
+
+def _status_records(value: Any, at: int, into: list[tuple[int, Any, str, str]]) -> None:
+    """Each record of a parsed reply or row set that has a status: (`at`, its first field's value (its
+    id), its own fields as JSON (not the records nested in it), the status spoken)."""
+    if isinstance(value, dict):
+        own = {k: v for k, v in value.items() if not isinstance(v, (dict, list))}
+        for k, v in own.items():
+            if _is_status(str(k)) and isinstance(v, str):
+                into.append((at, next(iter(own.values())), json.dumps(own, default=str), v.lower().replace("_", " ")))
+        for v in value.values():
+            if isinstance(v, (dict, list)):
+                _status_records(v, at, into)
+    elif isinstance(value, list):
+        for v in value:
+            _status_records(v, at, into)
+
+
+def _is_status(name: str) -> bool:
+    return name == "status" or name.endswith("_status")
+
+
+def status_vocabulary(sandbox: Sandbox) -> set[str]:
+    """Every value a status field of the domain is seeded with, lower case."""
+    return {str(v).lower() for entity in sandbox.compiled.domain.entities for f in entity.fields
+            if _is_status(f.name) for v in f.values or () if isinstance(v, str)}
+
+
 def _statuses(value: Any, into: set[str]) -> set[str]:
     """The values of every status field in a parsed reply ("status", "card_status"), lower case."""
     if isinstance(value, dict):
         for k, v in value.items():
-            if (k == "status" or str(k).endswith("_status")) and isinstance(v, str):
+            if _is_status(str(k)) and isinstance(v, str):
                 into.add(v.lower())
             _statuses(v, into)
     elif isinstance(value, list):
@@ -127,11 +202,13 @@ def claims_check(task: Task, messages: list[dict[str, Any]], sandbox: Sandbox) -
     conversations are settled by their messages; the rest read the rows their writes left, run the
     writes the task has declined or refused, and work amounts out. Then a change's result said
     wrong (`wrong_states`)."""
-    missing = ungrounded(messages)
+    vocabulary = status_vocabulary(sandbox)
+    missing = ungrounded(messages) + untied_statuses(messages, vocabulary)
     if missing:
         extra = _written_and_withheld(task, sandbox)
         missing = [c for c in ungrounded(messages, extra)
                    if not (c["kind"] == "number" and _worked_out(c["value"], messages, extra))]
+        missing += untied_statuses(messages, vocabulary, extra)
     missing += wrong_states(messages, {name for name, tool in sandbox.compiled.tools.items() if tool.writes})
     return Check(name="claims_grounded", passed=not missing,
                  evidence={"said_without_a_source": missing} if missing else None)
