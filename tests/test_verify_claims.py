@@ -87,7 +87,7 @@ def test_a_records_status_said_is_the_one_a_reply_last_gave_it() -> None:
     """"ACC-202, which is closed": the status the last reply before it gave that record itself (not one
     of its transactions, not what it was before a change); what a change will make, a later reply of
     the record or one made for it; with no id, a record of the turn; a rule's clause is no claim."""
-    vocabulary = {"open", "closed", "posted", "pending"}
+    vocabulary = {"open", "closed", "posted", "pending", "mounted"}
     messages = [_message("user", "Which account has more?"),
                 _message("tool", '{"accounts": [{"account_id": "ACC-101", "status": "open"}, '
                                  '{"account_id": "ACC-202", "status": "closed"}]}'),
@@ -110,6 +110,13 @@ def test_a_records_status_said_is_the_one_a_reply_last_gave_it() -> None:
                      _message("tool", '{"account_id": "ACC-101", "status": "closed"}')]
     messages[3] = _message("assistant", "Done: the status is now closed. Before, ACC-101 was open; ACC-101 is closed.")
     assert said() == [("open", 4)]
+    messages[3] = _message("assistant", "I can't change ACC-101: the address can only be changed while it is open. "
+                                        "ACC-101 is closed; the disk is mounted.")
+    assert said() == [("open", 4), ("mounted", 3)]
+    messages[2] = _message("tool", '{"account_id": "ACC-101", "status": "closed", "disk_mounted": true}')
+    assert said() == [("open", 4)]  # a flag's state; the rule's "while it is open" is no claim
+    messages[3] = _message("assistant", "Item TRN-909 can't be returned; this account is open.")
+    assert said() == [("open", 4)]  # said of the account it names by kind, not of the item named before
 
 
 def test_every_offline_conversation_grounds_what_it_states(hotel: tuple[Any, list[tuple[Any, Any]]]) -> None:

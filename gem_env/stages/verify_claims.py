@@ -114,28 +114,31 @@ def wrong_states(messages: list[dict[str, Any]], writes: set[str]) -> list[dict[
 def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str],
                     extra: list[str] = ()) -> list[dict[str, Any]]:
     """Statuses the assistant says a record has ("It's showing as open") that no source gives it.
-    A status is any word after "the status is/reads/shows" or "showing/listed as", and a value of
-    a status field of the domain (`vocabulary`) after "is", "as", "shows", "reads" or "now" (never a
-    rule's "a card that is frozen"). The record is the one the message last names by id before it:
-    its status in the last reply before the message that shows it (a lookup may tell an earlier
-    read; what a change will make, a later reply or row of it or of a record made for it); with no id named, a record the turn's replies show (any of the conversation's when they show
-    none with a status)."""
-    records: list[tuple[int, Any, str, str]] = []  # (message index, its first field's value, its own fields as JSON, its status)
+    A status is any word after "the status is/reads/shows" or "showing/listed as", and a value of a
+    status field (the domain's `vocabulary`, or a record's) after "is", "as", "shows", "reads" or
+    "now"; never in a rule's clause ("only while the order is pending"). It is said of the record
+    the message last names by id before it: the status the last reply showing that record before
+    the message gave it (a lookup may tell an earlier read), or, for what a change will make, a
+    later reply or row of it or of a record made for it. With no id named, any record of the
+    conversation (a turn may tell what an earlier one read)."""
+    records: list[tuple[int, Any, str, str]] = []  # (message index, first field's value, own fields as JSON, status)
     for i, m in enumerate(messages):
         if m.get("role") == "tool":
             _status_records(_json(message_text(m)), i, records)
     for text in extra:  # rows the writes left or would have made: of no one turn
         _status_records(_json(text), -1, records)
-    pattern = _status_said(vocabulary)
-    missing, turn = [], 0
+    pattern = _status_said(vocabulary | {s for *_, s in records})
+    missing = []
     for i, m in enumerate(messages):
-        if m.get("role") == "user":
-            turn = i
         if m.get("role") != "assistant" or not isinstance(m.get("content"), str):
             continue
         for found in pattern.finditer(m["content"]):
+            if _RULE_CLAUSE.search(_clause(m["content"], found.start())):
+                continue  # "the address can only be changed while the order is pending"
             status = (found.group(1) or found.group(2)).lower()
             named = _ID.findall(m["content"], 0, found.start())
+            if named and _OTHER_RECORD.search(_clause(m["content"], found.start())):
+                named = []  # "this order is pending", said after naming its item
             if named and re.search(r"\bwill\b", m["content"][:found.start()].rsplit(".", 1)[-1]):
                 # what a change will make: the record or one made for it, in a later reply or row
                 candidates = [s for at, _, held, s in records if (at < 0 or at > i) and _holds("id", named[-1], held)]
@@ -144,17 +147,30 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str],
                          or [(at, s) for at, _, held, s in records if _holds("id", named[-1], held)])
                 shown = [at for at, _ in of_it if 0 <= at < i]
                 candidates = [s for at, s in of_it if not shown or at == max(shown)]
-            else:
-                candidates = [s for at, *_, s in records if at < 0 or at > turn] or [s for *_, s in records]
+            else:  # (what a turn says may come from an earlier turn's read)
+                candidates = [s for *_, s in records]
             if status not in candidates:
                 missing.append({"kind": "status", "value": status, "said": found.group(0), "at": i})
     return missing
 
 
+#: a clause about a record named by its kind, not the id the message named before it
+_OTHER_RECORD = re.compile(r"^\s*(?:this|that|the|your) (?!status\b)[a-z]+(?: [a-z]+)? (?:is|shows|reads)\b", re.IGNORECASE)
+#: what makes a clause a rule, not a claim about a record
+_RULE_CLAUSE = re.compile(r"\b(?:only|while|unless|if|until|must|cannot|can't|needs?|that is|that are)\b", re.IGNORECASE)
+
+
+def _clause(text: str, at: int) -> str:
+    """The clause of `text` around position `at` (between the marks that end one)."""
+    start = max(text.rfind(mark, 0, at) for mark in ".;:!?")
+    ends = [e for e in (text.find(mark, at) for mark in ".;:!?") if e >= 0]
+    return text[start + 1:min(ends, default=len(text))]
+
+
 def _status_said(vocabulary: set[str]) -> re.Pattern[str]:
     words = "|".join(map(re.escape, sorted({v.replace("_", " ") for v in vocabulary}, key=len, reverse=True)))
     return re.compile(rf"\b(?:status (?:now )?(?:is|reads|shows)(?: now)?|(?:showing|shows|listed) as) "
-                      rf"((?:{words or '(?!)'})\b|[a-z]+)\b|(?<!\bthat )\b(?:is|as|shows|reads|now) ({words or '(?!)'})\b",
+                      rf"((?:{words or '(?!)'})\b|[a-z]+)\b|\b(?:is|as|shows|reads|now) ({words or '(?!)'})\b",
                       re.IGNORECASE)
 
 
@@ -163,9 +179,12 @@ def _status_records(value: Any, at: int, into: list[tuple[int, Any, str, str]]) 
     id), its own fields as JSON (not the records nested in it), the status spoken)."""
     if isinstance(value, dict):
         own = {k: v for k, v in value.items() if not isinstance(v, (dict, list))}
+        held = json.dumps(own, default=str)
         for k, v in own.items():
             if _is_status(str(k)) and isinstance(v, str):
-                into.append((at, next(iter(own.values())), json.dumps(own, default=str), v.lower().replace("_", " ")))
+                into.append((at, next(iter(own.values())), held, v.lower().replace("_", " ")))
+            elif v is True:  # a state said by a flag's last word ("disk_mounted": the disk is mounted)
+                into.append((at, next(iter(own.values())), held, str(k).lower().rsplit("_", 1)[-1]))
         for v in value.values():
             if isinstance(v, (dict, list)):
                 _status_records(v, at, into)
