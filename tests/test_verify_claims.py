@@ -112,7 +112,7 @@ def test_a_records_status_said_is_the_one_a_reply_last_gave_it() -> None:
     assert said() == [("open", 4)]
     messages[3] = _message("assistant", "I can't change ACC-101: the address can only be changed while it is open. "
                                         "ACC-101 is closed; the disk is mounted.")
-    assert said() == [("open", 4), ("mounted", 3)]
+    assert said() == [("mounted", 3), ("open", 4)]
     messages[2] = _message("tool", '{"account_id": "ACC-101", "status": "closed", "disk_mounted": true}')
     assert said() == [("open", 4)]  # a flag's state; the rule's "while it is open" is no claim
     messages[3] = _message("assistant", "Item TRN-909 can't be returned; this account is open.")
