@@ -18,7 +18,7 @@ from gem_env.stages.ground.episode import policy_prompt
 from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
 from gem_env.stages.tasks import make_tasks
 from gem_env.stages.verify import verify
-from gem_env.stages.verify_claims import claims, ungrounded, untied_statuses, wrong_states
+from gem_env.stages.verify_claims import claims, not_worked_out, ungrounded, untied_statuses, wrong_states
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,6 +117,25 @@ def test_a_records_status_said_is_the_one_a_reply_last_gave_it() -> None:
     assert said() == [("open", 4)]  # a flag's state; the rule's "while it is open" is no claim
     messages[3] = _message("assistant", "Item TRN-909 can't be returned; this account is open.")
     assert said() == [("open", 4)]  # said of the account it names by kind, not of the item named before
+
+
+def test_a_deadline_worked_out_from_a_records_date_and_the_policys_period_is_grounded() -> None:
+    """"You have until March 11, 2025": 60 days (the policy) from the statement date (a reply); the
+    prompt says today's date, so "by January 22" is 5 business days from it. A record's date said a
+    day off, or a date no period reaches, is still made up."""
+    messages = [_message("system", policy_prompt(_example("bank/dispute-a-charge.md").domain)
+                         + "\n- A dispute can be filed within 60 days of the statement date."
+                         "\n- Refunds arrive within 5 business days."),
+                _message("tool", '{"statement_id": "STM-10001", "statement_date": "2025-01-10"}'),
+                _message("assistant", "You have until March 11, 2025 to dispute it, and the refund should be back "
+                                      "by January 22, 2025.")]
+    assert "Today is Wednesday, January 15, 2025; the time is 12:00." in messages[0]["content"]
+    assert ungrounded(messages) != []  # a claim no message holds as it is ...
+    assert not_worked_out(ungrounded(messages), messages) == []  # ... worked out from a date and a period
+    for wrong in ("You have until March 12, 2025.", "The statement is from January 11, 2025.",
+                  "It was filed on March 11, 2025."):
+        messages[2] = _message("assistant", wrong)
+        assert len(not_worked_out(ungrounded(messages), messages)) == 1, wrong
 
 
 def test_every_offline_conversation_grounds_what_it_states(hotel: tuple[Any, list[tuple[Any, Any]]]) -> None:

@@ -8,19 +8,21 @@ refused would have made (run in the verification's scratch sandbox, whose state 
 amount may also be worked out from the sources' amounts (`_worked_out`: "3 nights at $419.68"). A
 claim is grounded wherever its source stands (a confirmation says what a change will make before
 the change's reply repeats it); a value with no source anywhere is made up. A date worked out by
-the assistant ("the return window ends on ...") has no source and fails: the policy tells periods,
-and the check does not add days to dates. A record's status said ("It's showing as open", "ACC-7,
+the assistant ("the return window ends on ...") is grounded by a source's date and a period a
+source states (`_date_worked_out`). A record's status said ("It's showing as open", "ACC-7,
 which is closed") must be a status some source gives that record: the one the message last names by
 id, else any record of the conversation (`untied_statuses`).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
 
 from ..agents.understanding import canonical
 from ..tools.render import date_words, is_money
+from ..tools.expr_values import VALUE_FUNCTIONS
 from ..tools.sandbox import Sandbox
 from ..tools.scratch import written_rows
 from ..trajectory import Check
@@ -219,18 +221,26 @@ def _statuses(value: Any, into: set[str]) -> set[str]:
 def claims_check(task: Task, messages: list[dict[str, Any]], sandbox: Sandbox) -> Check:
     """`claims_grounded`, with `sandbox` the conversation's replay (at its final state). Most
     conversations are settled by their messages; the rest read the rows their writes left, run the
-    writes the task has declined or refused, and work amounts out. Then a change's result said
+    writes the task has declined or refused, and work amounts and deadlines out. Then a change's result said
     wrong (`wrong_states`)."""
     vocabulary = status_vocabulary(sandbox)
     missing = ungrounded(messages) + untied_statuses(messages, vocabulary)
     if missing:
         extra = _written_and_withheld(task, sandbox)
-        missing = [c for c in ungrounded(messages, extra)
-                   if not (c["kind"] == "number" and _worked_out(c["value"], messages, extra))]
+        missing = not_worked_out(ungrounded(messages, extra), messages, extra)
         missing += untied_statuses(messages, vocabulary, extra)
     missing += wrong_states(messages, {name for name, tool in sandbox.compiled.tools.items() if tool.writes})
     return Check(name="claims_grounded", passed=not missing,
                  evidence={"said_without_a_source": missing} if missing else None)
+
+
+def not_worked_out(claims: list[dict[str, Any]], messages: list[dict[str, Any]],
+                   extra: list[str] = ()) -> list[dict[str, Any]]:
+    """The ungrounded claims that are not worked out from sources either: an amount from amounts
+    (`_worked_out`), a deadline from a date and the policy's period (`_date_worked_out`)."""
+    extra = list(extra)
+    return [c for c in claims if not (c["kind"] == "number" and _worked_out(c["value"], messages, extra)
+                                      or c["kind"] == "date" and _date_worked_out(c, messages, extra))]
 
 
 def _written_and_withheld(task: Task, sandbox: Sandbox) -> list[str]:
@@ -259,6 +269,66 @@ def _worked_out(value: str, messages: list[dict[str, Any]], extra: list[str]) ->
     target = round(float(value), 2)
     return any(round(target - a, 2) in amounts or round(a - target, 2) in amounts
                or any(round(a * k, 2) == target for k in counts) for a in amounts)
+
+
+def _date_worked_out(claim: dict[str, Any], messages: list[dict[str, Any]], extra: list[str]) -> bool:
+    """A date worked out from a record's date (or today's) and a period the policy states: "within 60
+    days of the statement date" and a statement of 2025-01-15 give March 16, 2025 (days, business days, weeks,
+    months, years, hours in whole days; either way from the date), said as a deadline ("by", "until",
+    "ends on"). A period under two days counts for none: a date a day off a record's is a slip far
+    more often than "within 24 hours" worked out."""
+    said = canonical(messages[claim["at"]]["content"])
+    if not any(_DEADLINE.search(said[max(0, at - 30):at]) for at in _starts(said, claim["said"])):
+        return False  # "checking in on ...", "purchased on ...": a record's date, not one worked out
+    value = claim["value"]
+    policy = [message_text(m) for m in messages if m.get("role") == "system"]
+    periods = {p for text in policy for n, unit in _PERIOD.findall(text) if (p := _period(n, unit))[1] >= 2}
+    if not periods:
+        return False
+    target = dt.date.fromisoformat(value)
+    records = [message_text(m) for m in messages if m.get("role") == "tool"] + extra
+    for day in {d for text in policy + records for d in _days_in(text)}:
+        try:
+            start = dt.date.fromisoformat(day)
+        except ValueError:
+            continue
+        months = (target.year - start.year) * 12 + target.month - start.month
+        apart = {("days", abs((target - start).days)),
+                 ("business days", abs(VALUE_FUNCTIONS["business_days_between"](day, value))),
+                 ("months", abs(months) if target.day == start.day else -1)}
+        if apart & periods:
+            return True
+    return False
+
+
+_ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+#: the words before a date that is worked out from a period: a deadline, a window's end, an arrival
+_DEADLINE = re.compile(r"\b(?:by|until|till|before|after|through|ends?|ending|expires?|due|deadline|later than|"
+                       r"arrives?|back)\b(?: on)?\W*$", re.IGNORECASE)
+
+
+def _starts(text: str, said: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(said), text)]
+
+_NUMBER_WORDS = "one two three four five six seven eight nine ten eleven twelve".split()
+_PERIOD = re.compile(rf"\b(\d+|{'|'.join(_NUMBER_WORDS)})[ -](business days?|(?:calendar )?days?|weeks?|months?|years?|hours?)\b",
+                     re.IGNORECASE)
+
+
+def _period(n: str, unit: str) -> tuple[str, int]:
+    """("days" | "business days" | "months", how many) of a stated period ("2 weeks": 14 days)."""
+    count = int(n) if n.isdigit() else _NUMBER_WORDS.index(n.lower()) + 1
+    unit = unit.lower().rstrip("s").replace("calendar ", "")
+    if unit == "business day":
+        return "business days", count
+    if unit in ("month", "year"):
+        return "months", count * (12 if unit == "year" else 1)
+    return "days", count * {"day": 1, "week": 7, "hour": 0}[unit] or count // 24
+
+
+def _days_in(text: str) -> list[str]:
+    """The dates a text holds, ISO (a tool's dates and date-times, the prompt's "January 15, 2025")."""
+    return _ISO_DAY.findall(text) + [f"{y}-{_MONTHS.index(mo) + 1:02d}-{int(d):02d}" for mo, d, y in _DATE.findall(text)]
 
 
 def _json(text: str) -> Any:

@@ -7,6 +7,7 @@ that the caller decides (the rollout records `agent_error`, the gym answers with
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import time
@@ -22,7 +23,7 @@ from ...simulators.scenario import STOP
 from ..tasks import Task
 from .plan import PlannedTools, tool_schemas
 from ...tools import CompiledDomain, Domain
-from ...tools.render import gerund, sentence_case, singular
+from ...tools.render import date_words, gerund, sentence_case, singular
 from ...tools.scratch import give_back, take_sandbox
 from ..verify_reuse import RecordedCall, RecordingSandbox
 from .loops import LoopWatch, is_infrastructure
@@ -51,7 +52,7 @@ def policy_prompt(domain: Domain) -> str:
     if kept is not None and kept[0]() is domain:
         return kept[1]
     prompt = _policy_prompt(domain.description, policy_lines(domain), frozenset(t.name for t in domain.tools),
-                            tuple(w.goal for w in domain.workflows))
+                            tuple(w.goal for w in domain.workflows), domain.clock)
     key = id(domain)
     _PROMPTS[key] = (weakref.ref(domain, lambda ref: _PROMPTS.pop(key, None) if _PROMPTS.get(key, (None,))[0] is ref
                                  else None), prompt)
@@ -64,9 +65,10 @@ _PROMPTS: dict[int, tuple[weakref.ref, str]] = {}
 
 @lru_cache(maxsize=256)
 def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[str],
-                   goals: tuple[str, ...] = ()) -> str:
+                   goals: tuple[str, ...] = (), clock: str = "") -> str:
     """`policy_prompt` of what it reads of a domain: made once per domain, not per episode (every
-    episode and every LLM agent asks for it)."""
+    episode and every LLM agent asks for it). It says the domain's frozen now: the rules count from
+    it ("within 60 days", "up to 24 hours before departure"), and the tools read it."""
     about = description.strip().rstrip(".")
     topics = re.findall(r"\(([^()]+)\)", about)
     topic = re.sub(r"\s+service$", "", topics[-1].strip()) if topics else ""  # "(cards service)": "our card service"
@@ -84,7 +86,7 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
         told = _what_they_do(goals, _theirs(product))
     else:
         told = _what_they_do(goals) if _NOT_A_TOPIC.search(about) else (_what_about(about) if about else "")
-    lines = [f"You are a customer support assistant{service}." + (f" {told}" if told else ""),
+    lines = [f"You are a customer support assistant{service}." + (f" {told}" if told else ""), *_now(clock),
              "",
              "How to work:",
              "- Use the tools you have to look things up and make changes; never guess a value. Ask the "
@@ -101,6 +103,14 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
     if rules:
         lines += ["", "Policy:", *(f"- {_in_words(' '.join(rule.split()), tools)}" for rule in rules)]  # one line each
     return "\n".join(lines)
+
+
+def _now(clock: str) -> list[str]:
+    """"Today is Wednesday, January 15, 2025; the time is 12:00.", from the domain's frozen clock."""
+    if not clock:
+        return []
+    now = dt.datetime.fromisoformat(clock)
+    return [f"Today is {now:%A}, {date_words(now.date().isoformat())}; the time is {now:%H:%M}."]
 
 
 #: a product's name: two to five capitalised words ("Blue Account", "BNPL Silver", "Business Gold Rewards Card")
