@@ -187,6 +187,8 @@ def test_what_a_change_would_make_is_grounded_by_running_it(hotel: tuple[Any, li
     ("clinic/cancel-an-appointment.md", ["Late cancellations and missed appointments are charged a fee of $25, unless "
                                          "the visit was a vaccination.",
                                          "Only an appointment that is scheduled can be cancelled."]),
+    # a flag's check, said of the doctor at hand ("This doctor is not accepting patients"), as a rule
+    ("clinic/book-an-appointment.md", ["To book a visit, the doctor must be accepting patients."]),
 ])
 def test_the_prompt_holds_every_rule_the_tools_enforce_and_outcome_told(rel: str, lines: list[str]) -> None:
     prompt = policy_prompt(_example(rel).domain)

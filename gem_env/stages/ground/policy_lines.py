@@ -30,6 +30,10 @@ _ASIDE = re.compile(r"\s*\([^()]*\{[^()]*\}[^()]*\)|;\s*this [^;{]*\{[^;]*$")
 #: changed"), and the statuses it allows: said as the rule ("Only a card that is active can be changed")
 _OF_STATUS = re.compile(r"^(?:an?|the|this) (?P<noun>[a-z]+(?: (?!that\b)[a-z]+)?) (?:that )?is "
                         r"\{(?P<row>\w+)\.status\}(?:,? and|, so it)? cannot (?P<act>[^{}]+?)\.?$", re.IGNORECASE)
+#: a check of a record's flag said of the record at hand ("This doctor is not accepting patients")
+_OF_FLAG = re.compile(r"^(?:this|that|the) (?P<noun>[a-z]+(?: [a-z]+)?) (?P<not>hasn't been|has not been|is not|isn't) "
+                      r"(?P<state>[a-z][a-z ]*?)(?: yet)?\.?$", re.IGNORECASE)
+_FLAG = re.compile(r"^\w+_row\.\w+$")
 _ALLOWED = re.compile(r"^(?P<row>\w+)\.status (?:in \[(?P<many>[^\]]*)\]|== '(?P<one>[^']*)')$")
 _WORDS = re.compile(r"[a-z0-9$%]+(?:[.,]\d+)?")
 _SMALL = frozenset("a an the to of and or is are be can for in on with by at from as it its you your we our this that "
@@ -52,7 +56,7 @@ def _enforced(domain: Domain) -> list[str]:
     for tool in domain.tools:
         for step in every_step(tool.effect or []):
             if isinstance(step, RequireStep):
-                text = _status_rule(step) or _ASIDE.sub("", step.message).strip()
+                text = _status_rule(step) or _flag_rule(step, tool.description) or _ASIDE.sub("", step.message).strip()
                 if text and "{" not in text and _RULE_WORD.search(text) and not _NOT_A_RULE.search(text):
                     out.append(text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else "."))
     return out
@@ -69,6 +73,18 @@ def _status_rule(step: RequireStep) -> str | None:
     noun = said["noun"].lower()
     which = states[0] if len(states) == 1 else f"{', '.join(states[:-1])} or {states[-1]}"
     return f"Only {'an' if noun[0] in 'aeiou' else 'a'} {noun} that is {which} can {said['act']}"
+
+
+def _flag_rule(step: RequireStep, description: str) -> str | None:
+    """"To schedule a payment, the contact must have been verified", from a check of a record's flag
+    (`contact_row.verified`) and its message of the record at hand ("This contact hasn't been
+    verified yet"), with what the tool does from its description."""
+    said, flag = _OF_FLAG.match(" ".join(step.message.split())), _FLAG.match(step.require.strip())
+    action = re.sub(r"\s+for (?:a|an|the) \w+$", "", description.strip().split(". ")[0].rstrip("."))
+    if said is None or flag is None or not action:
+        return None
+    must = "must have been" if "been" in said["not"] else "must be"
+    return f"To {action[:1].lower()}{action[1:]}, the {said['noun'].lower()} {must} {said['state']}"
 
 
 def _said(text: str, lines: list[str]) -> bool:
