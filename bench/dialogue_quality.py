@@ -128,7 +128,7 @@ def rule_citations(messages: list[dict[str, Any]]) -> tuple[int, int]:
     rule the prompt has no "Only a <noun> that is ... can <act>" (a model trained on them learns to
     cite rules it was not given)."""
     prompt = (messages[0].get("content") or "").lower() if messages and messages[0].get("role") == "system" else ""
-    known = set(re.findall(r"[a-z0-9$%.]+", prompt))
+    known = {w.rstrip(".") for w in re.findall(r"[a-z0-9$%.]+", prompt)}  # ("verified." ends a sentence)
     cited = outside = 0
     for m in messages:
         if m.get("role") != "assistant" or not isinstance(m.get("content"), str):
@@ -139,7 +139,7 @@ def rule_citations(messages: list[dict[str, Any]]) -> tuple[int, int]:
             if status and re.search(rf"only an? {re.escape(status[1])} that is [^.]* can {re.escape(status[2])}",
                                     prompt):
                 continue
-            words = {w for w in re.findall(r"[a-z0-9$%.]+", rule.lower()) if w not in _SMALL and len(w) > 2}
+            words = {w.rstrip(".") for w in re.findall(r"[a-z0-9$%.]+", rule.lower()) if w not in _SMALL and len(w) > 2}
             outside += len(words - known) > 0.4 * len(words)
     return cited, outside
 
