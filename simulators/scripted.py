@@ -480,8 +480,9 @@ class ScriptedUser:
         # "my cancelled reservation"), so it is still said
         # (or in the plural: "because I'm moving banks" says the reason "moving bank")
         in_request = len(said) > 4 and compiled(rf"(?<![\w-]){re.escape(said)}(?:e?s)?(?![\w-])", re.IGNORECASE).search(intent)
-        if in_request and (not _points_at(key) or len(said.split()) > 1 or re.search(r"\d", said)):
-            return ""
+        if in_request and (not _points_at(key) or len(said.split()) > 1 or re.search(r"\d", said) or compiled(
+                rf"(?<![\w-]){re.escape(said)} {re.escape(humanize(head))}\b", re.IGNORECASE).search(intent)):
+            return ""  # (or said as the record's name: "the Standard plan")
         prepositions = "to|in|on|by|for(?: an?)?" if key.startswith("new_") else "on|by|for(?: an?)?"  # not "ending in 5954", a card's
         if said and compiled(rf"\b(?:{prepositions}) {re.escape(said)}(?![\w-])", re.IGNORECASE).search(intent):
             return ""  # a value the request already says ("... to $1,164.14", "... in black, size M", "... on May 2, 2025", "... for a consultation")

@@ -236,6 +236,17 @@ def test_the_new_value_a_request_says_is_not_said_again() -> None:
     assert ScriptedUser._volunteered("new_spending_limit", 900, intent, random.Random(0), []) != ""
 
 
+def test_a_record_the_request_names_by_its_name_is_not_pointed_at_again() -> None:
+    """"What's the price for the Standard plan?": never "... I'm talking about the one called Standard.";
+    a one-word value there by chance ("the cancelled flights") is still said."""
+    from gem_env.simulators.scripted import ScriptedUser
+    for seed in range(10):
+        assert ScriptedUser._volunteered("plan_name", "Standard", "What's the price for the Standard plan?",
+                                         random.Random(seed), ["plan_name"]) == ""
+    assert ScriptedUser._volunteered("plan_name", "Standard", "Which of the plans is Standard in price?",
+                                     random.Random(0), ["plan_name"]) != ""
+
+
 def test_a_record_a_move_comes_from_or_goes_to_is_asked_for_and_answered_by_that_part() -> None:
     """"the ID of the account it's coming from", answered "From my account ACC-1.": never "your
     source account ID" / "My source account id is ACC-1."; the assistant reads each answer the
