@@ -595,3 +595,4 @@ def test_a_step_label_is_a_clause_of_the_step_or_none() -> None:
     assert step_label("Change the text's font.") == "change the text\u2019s font"
     assert step_label("1, 2.915, ./run_exam, (null)") is None
     assert step_label("Click File.") == "click File"
+    assert step_label("Try out real gravities from across the solar system.") == "try out real gravities"

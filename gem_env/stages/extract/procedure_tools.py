@@ -34,6 +34,9 @@ _LABEL_END = re.compile(r"[.!?;:](?:\s|$)|\s[(\u2013\u2014]|\s--?\s|,")
 #: what a label keeps of a step's words; anything else ends it ("autoremove|less": autoremove)
 _LABEL_CHARS = re.compile(r"[\w\s\u2019./+-]+")
 _LABEL_WORDS = 8
+#: words that start a phrase a long label is cut before
+_PHRASE_STARTS = frozenset("to from for with which that until so in on by at into across while when because "
+                           "through over under".split())
 #: words a label does not end on ("... the package display limit as": as)
 _DANGLING = frozenset("a an the your my their its his her this that these those and or but then to as if of for with "
                       "from by at into so when while than".split())
@@ -41,7 +44,7 @@ _DANGLING = frozenset("a an the your my their its his her this that these those 
 
 def step_label(text: str) -> str | None:
     """A step as the record's progress says it, in the text's own words: its first clause, from its
-    verb, up to 8 words ("Insert your key into the ignition slot, and turn it ..." -> "insert your
+    verb, up to 8 words, cut before a phrase where longer ("Insert your key into the ignition slot, and turn it ..." -> "insert your
     key into the ignition slot"; it was the tool's name, "insert key", which the assistant then
     quoted as the step: 'the steps "insert key" and "write down code"'). None when the step opens
     with no verb ("1, 2.915, ./run_exam"). Quotes are dropped, an apostrophe is typographic (the
@@ -51,7 +54,11 @@ def step_label(text: str) -> str | None:
     plain = re.sub(r"[\"\u201c\u201d\u2018`]|'(?!\w)|(?<!\w)'", "", text.strip()).replace("'", "\u2019")
     clause = _LABEL_END.split(plain, maxsplit=1)[0]
     kept = _LABEL_CHARS.match(clause)
-    words = (kept.group(0) if kept else "").split()[:_LABEL_WORDS]
+    words = (kept.group(0) if kept else "").split()
+    if len(words) > _LABEL_WORDS:  # cut where a phrase starts: "use your Activity Monitor (to find out which ...)"
+        cut = max((k for k, w in enumerate(words[:_LABEL_WORDS + 1]) if k >= 3 and w.lower() in _PHRASE_STARTS),
+                  default=_LABEL_WORDS)
+        words = words[:cut]
     while words and words[-1].lower() in _DANGLING:
         words.pop()
     if len(words) < 2 or tf.leading_verb(" ".join(words)) is None:
