@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ...documents import Document, Rejection, Verdict
 from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
+from ...text.preconditions import rule_sentence, states_precondition
 from ...tools.kinds import NAMED_BY
 from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
@@ -187,6 +188,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             entry["kinds"].add(c.kind)
             if c.kind == "within" and c.amount:
                 entry["amount"], entry["unit"] = c.amount, c.unit
+        # an instruction, an obligation on the reader or a remark is no rule ("You need to check build
+        # scripts ...", "The usual way is ..."): the assistant refused by them, quoting an imperative
+        clauses = {k: e for k, e in clauses.items() if states_precondition(e["text"], e["kinds"])}
         lay = tf.layout(self.text)
         for a, b in sorted([(i.start, i.end) for i in lay.items] + list(lay.sentences)):
             if a not in clauses and _ONLY_WHOM.match(self.text[a:b]):  # no trigger word of its own
@@ -431,6 +435,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             else:
                 r = self.condition_require(e["text"], e["kinds"], e["amount"], e["unit"], span)
             if r is not None:
+                r = replace(r, message=rule_sentence(r.message))  # "Your account must be eligible ...", not "Ensure ..."
                 requires[step_of[k]].append(r)
         return requires
 
@@ -595,11 +600,16 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         """"Verify the customer's identity": a flag on the record the step requires, named by the
         step's own verb ("Accept the terms" -> `terms_accepted`, not `terms_verified`)."""
         words = [w for w in info.object_words if w not in _STOP][-2:] or [self.noun]
-        name = self.add_field("_".join(words) + "_" + _regular_participle(info.verb),
+        done = _regular_participle(info.verb)
+        name = self.add_field("_".join(words) + "_" + done,
                               {"type": "boolean", "description": _clean(info.step.text, 160)},
                               lambda p: {"values": [True, False], "weights": [round(p, 3), round(1 - p, 3)]})
-        return _Require(f"{{row}}.{name}", _clean(f"Not yet done: {info.step.text}"),
-                        (info.step.start, info.step.end))
+        # the reason in words, not the step quoted ("Not yet done: Make sure the company offers a return
+        # policy ..."): the state it checks ("Your package must be signed ...") or the check itself
+        said = rule_sentence(_clean(info.step.text))
+        if said == _clean(info.step.text):
+            said = f"The {' '.join(_said_words(words, info.step.text))} must be {done} first."
+        return _Require(f"{{row}}.{name}", said, (info.step.start, info.step.end))
 
     def _progress_steps(self, requires: dict[int, list[_Require]],
                         step_params: dict[int, list[tuple[str, str]]]) -> None:
@@ -710,6 +720,12 @@ _CHECK_VERBS = frozenset({"make", "ensure", "check", "verify", "confirm", "wait"
 #: appeal within 30 days of the order")
 _CONDITIONAL = re.compile(r"\b(?:if|only|unless|before|until|when|whenever|once|after|within|cannot|can't|must not"
                           r"|do not|don't)\b", re.IGNORECASE)
+
+
+def _said_words(lemmas: list[str], text: str) -> list[str]:
+    """Lemmas as the text says them ("request detail" of "Confirm request details": request details)."""
+    said = {tf.lemma(w): w for w in reversed(re.findall(r"[A-Za-z][\w-]*", text))}
+    return [said.get(w, w) for w in lemmas]
 
 
 def _a_step_only(sentence: str) -> bool:
