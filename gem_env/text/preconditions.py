@@ -40,7 +40,7 @@ _REQUIRED_STATE = re.compile(r"\b(?:is|are|be|been)\s+(?:\w+ly\s+)?required\b", 
 _REQUIRE_WORD = re.compile(r"\brequir(?:e|es|ed|ing|ement|ements)\b", re.I)
 #: an instruction to check a state: "Ensure your account is eligible to use ...", "Make sure the printer is on"
 _MAKE_SURE_STATE = re.compile(r"^\W*(?:make\s+sure|be\s+sure|ensure|check|verify|confirm)(?:\s+that)?\s+(?P<subject>[^,;:.\s]+(?:\s+[^,;:.\s]+){0,3}?)"
-                              r"\s+(?P<be>is|are)\s+(?P<state>(?!\w+ing\b)[^.;:]+)", re.I)
+                              r"\s+(?P<be>is|are|has|have)\s+(?P<state>[^.;:]+)", re.I)
 _OTHER_MUST = re.compile(r"\b(?:must|needs?\s+to|ha(?:s|ve)\s+to|eligib\w*)\b", re.I)
 
 
@@ -76,11 +76,13 @@ def states_precondition(clause: str, kinds: set[str]) -> bool:
 
 def rule_sentence(clause: str) -> str:
     """A rule said as a rule, not as an instruction to check it: "Ensure your account is eligible to
-    use Gold Plan financing." -> "Your account must be eligible to use Gold Plan financing." (the
+    use Gold Plan financing." -> "Your account must be eligible to use Gold Plan financing.", "Make
+    sure that the two Sims have chemistry" -> "The two Sims must have chemistry" (the
     assistant refused with "Here's the reason: Ensure your account is eligible ..."); any other
     sentence as it is."""
     m = _MAKE_SURE_STATE.match(clause)
     if m is None or leading_verb(clause) is None:
         return clause
     subject = m["subject"]
-    return f"{subject[:1].upper()}{subject[1:]} must be {m['state'].rstrip()}{clause[m.end():]}"
+    verb = "be" if m["be"].lower() in ("is", "are") else "have"
+    return f"{subject[:1].upper()}{subject[1:]} must {verb} {m['state'].rstrip()}{clause[m.end():]}"
