@@ -596,3 +596,16 @@ def test_a_step_label_is_a_clause_of_the_step_or_none() -> None:
     assert step_label("1, 2.915, ./run_exam, (null)") is None
     assert step_label("Click File.") == "click File"
     assert step_label("Try out real gravities from across the solar system.") == "try out real gravities"
+
+
+def test_a_value_a_step_reads_out_is_not_asked_before() -> None:
+    """"What is the DTC code?" was asked before anything was read: "Write down all codes" reads the
+    code out, so the later "Search online for your DTC code" takes no code from the user."""
+    text = ("1. Insert your key into the ignition and turn it 3-5 times.\n2. Write down all codes.\n"
+            "3. Shut your vehicle off.\n4. Search online for your DTC code.\n")
+    domain = _procedure(text, "How to Check for Diagnostic Trouble Codes")
+    assert not any(p.name.endswith("code") for t in domain.tools for p in t.parameters), \
+        [(t.name, [p.name for p in t.parameters]) for t in domain.tools]
+    text = "1. Open the app.\n2. Search online for your DTC code.\n"
+    domain = _procedure(text, "How to Look Up a Trouble Code")
+    assert any(p.name == "dtc_code" for t in domain.tools for p in t.parameters)

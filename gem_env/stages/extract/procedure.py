@@ -103,6 +103,10 @@ _AFTER_HEADING = re.compile(r"^\W*(?:post\W?\w+|after(?:wards)?|once|verify(?:in
 _MENU_STEP = re.compile(r"\s*[>\u203a\u2192]\s*")
 
 
+#: (verb, particle) of a step that reads a value out for the reader: "Write down all codes", "Note the score"
+_READS_OUT = frozenset({("write", "down"), ("jot", "down"), ("note", ""), ("note", "down"), ("read", ""),
+                        ("read", "out"), ("read", "off"), ("copy", "down"), ("record", "")})
+
 #: states a record may be in that stop every change of it, as a service's text speaks of them
 _BLOCKING = ("closed", "suspended", "archived", "expired", "on hold", "locked out")
 
@@ -582,7 +586,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             if lead is not None and words and not words.startswith(lead.name):
                 words = f"{lead.name}_{words}"
             name = self.named_field(words, nf.text) if words else None
-            if name is None or any(name == s for s, _ in seen):
+            if name is None or any(name == s for s, _ in seen) or self._read_out_before(info, name):
                 continue
             if info.kind == "write":  # "Update the address" sets it; "confirm with your PIN" checks it
                 mode = "set" if info.verb in _UPDATE_FIELD_VERBS else "match"
@@ -595,6 +599,15 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             seen.append((name, mode))
             if len(seen) >= 4:
                 break
+
+    def _read_out_before(self, info: StepInfo, name: str) -> bool:
+        """Whether an earlier step reads out the value a field names ("Write down all codes" before
+        "Search online for your DTC code"): the procedure produces it, so nobody is asked for it
+        before it is read (the assistant asked "What is the DTC code?" up front)."""
+        head = tf.lemma(name.split("_")[-1])
+        at = next(j for j, i in enumerate(self.infos) if i is info)
+        return any((i.verb, i.particle) in _READS_OUT and head in {tf.lemma(w) for w in i.object_words}
+                   for i in self.infos[:at])
 
     def _verified_flag(self, info: StepInfo) -> _Require:
         """"Verify the customer's identity": a flag on the record the step requires, named by the
