@@ -28,6 +28,8 @@ def test_states_and_restrictions_are_preconditions() -> None:
         assert states_precondition(said, {"must"}), said
     assert states_precondition("It can only be used when no packages of this architecture are installed.", {"only_if"})
     assert states_precondition("Enter an amount that is at least $100.", {"limit"})
+    assert states_precondition("If you recently returned a purchase, wait for any point reversals to settle before "
+                               "redeeming.", {"before", "if"})
 
 
 def test_a_check_to_make_is_said_as_its_rule() -> None:

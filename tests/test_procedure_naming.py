@@ -596,6 +596,8 @@ def test_a_step_label_is_a_clause_of_the_step_or_none() -> None:
     assert step_label("1, 2.915, ./run_exam, (null)") is None
     assert step_label("Click File.") == "click File"
     assert step_label("Try out real gravities from across the solar system.") == "try out real gravities"
+    assert step_label("IMMEDIATELY use emergency_credit_bureau_incident_transfer_1114 to open a case.") == \
+        "use emergency credit bureau incident transfer 1114"
 
 
 def test_a_value_a_step_reads_out_is_not_asked_before() -> None:

@@ -52,7 +52,9 @@ def states_precondition(clause: str, kinds: set[str]) -> bool:
     not an instruction (it opens with a verb: "Update some tool chain packages ... if they are
     required", "Try streaming for at least 3 months before returning to cable", or one after a fronted
     "If ...,": "If your desktop system mounts CDs automatically, unmount it ... before using wodim"),
-    unless one to make sure of a state ("Ensure your account is eligible ..."), and of a "must"
+    unless one to make sure of a state ("Ensure your account is eligible ...") or to wait for one
+    ("If you recently returned a purchase, wait for any point reversals to settle before
+    redeeming"), and of a "must"
     kind: not one of a run
     of instructions ("Lastly, ...", "must also ..."), not a doing ("you need to check", "the
     user must authorize"), a passive doing said with how ("must first be enabled by setting ..."),
@@ -61,8 +63,9 @@ def states_precondition(clause: str, kinds: set[str]) -> bool:
     how or what for is a doing ("must be updated to describe ...", "must be compiled from ...")."""
     if kinds & RESTRICTING:
         return True
-    if leading_verb(clause) is not None:
-        return _MAKE_SURE_STATE.match(clause) is not None
+    verb = leading_verb(clause)
+    if verb is not None:  # (waiting is for a state: "..., wait for any point reversals to settle before redeeming")
+        return verb == "wait" or _MAKE_SURE_STATE.match(clause) is not None
     if "must" not in kinds:
         return True  # (a "before" with another kind: judged by its caller)
     if _IN_SEQUENCE.match(clause) or _PASSIVE_HOW.search(clause):

@@ -54,7 +54,9 @@ def step_label(text: str) -> str | None:
     plain = re.sub(r"[\"\u201c\u201d\u2018`]|'(?!\w)|(?<!\w)'", "", text.strip()).replace("'", "\u2019")
     clause = _LABEL_END.split(plain, maxsplit=1)[0]
     kept = _LABEL_CHARS.match(clause)
-    words = (kept.group(0) if kept else "").split()
+    verb = tf.leading_verb(text)
+    words = (kept.group(0) if kept else "").replace("_", " ").split()  # (a tool's name said as words)
+    words = words[next((k for k, w in enumerate(words) if tf.lemma(w.lower()) == verb), 0):]  # ("IMMEDIATELY use")
     if len(words) > _LABEL_WORDS:  # cut where a phrase starts: "use your Activity Monitor (to find out which ...)"
         cut = max((k for k, w in enumerate(words[:_LABEL_WORDS + 1]) if k >= 3 and w.lower() in _PHRASE_STARTS),
                   default=_LABEL_WORDS)
