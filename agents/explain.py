@@ -85,8 +85,8 @@ def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owne
                       shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None,
                       request: str = "") -> str:
     """What a chain of writes changes together, said once for the whole of it, as `what_changes`
-    says one write: a how-to's steps, asked about before the first ("On your jambox, the steps
-    "click system preference" and "click bluetooth icon" will be marked as done. Your jambox will
+    says one write: a how-to's steps, asked about before the first ("On your jambox, the steps to
+    click System Preferences and click the Bluetooth icon will be recorded as done. Your jambox will
     then be connected."), never only its first step. A field set more than once is said as it ends
     up (a status moved to sent and then to supported: supported); `calls`: (effect, arguments) of
     each write, in order."""
@@ -114,10 +114,7 @@ def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owne
     said: list[str] = []
     for record, (steps, sets) in updated.items():
         if steps:
-            quoted = [f'"{s}"' for s in dict.fromkeys(steps)]
-            which = f"the step {quoted[0]}" if len(quoted) == 1 else f"the steps {joined(quoted)}" \
-                if len(quoted) <= _STEPS_NAMED else f"the {len(quoted)} steps from {quoted[0]} to {quoted[-1]}"
-            said.append(f"On {record}, {which} will be marked as done.")
+            said.append(f"On {record}, {_steps_done(list(dict.fromkeys(steps)))}.")
         status = sets.pop("status", None)
         moved_to = _LITERAL.match(status[0].strip()) if status and isinstance(status[0], str) else None
         parts = [_field(f, expr, args) for f, (expr, args) in sets.items()]
@@ -132,6 +129,18 @@ def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owne
 
 _STEPS_NAMED = 4
 """The most steps named one by one; more are said by their first and last."""
+
+
+def _steps_done(steps: list[str]) -> str:
+    """How-to steps recorded as done, each said as the doing it is in the guide's words (the
+    progress a procedure's step sets: "insert your key into the ignition slot"), never as a quoted
+    label ('the steps "insert key" and "write down code" will be marked as done'): "the steps to
+    insert your key into the ignition slot and write down all codes will be recorded as done"."""
+    if len(steps) == 1:
+        return f"the step to {steps[0]} will be recorded as done"
+    if len(steps) <= _STEPS_NAMED:
+        return f"the steps to {joined(steps)} will be recorded as done"
+    return f"{len(steps)} steps will be recorded as done, from the one to {steps[0]} to the one to {steps[-1]}"
 
 
 def _may(text: str) -> str:
@@ -229,7 +238,7 @@ def _field(name: str, expr: Any, args: dict[str, Any]) -> str:
     if isinstance(value, bool):
         return f"the {words(name).lower()} will be {'on' if value else 'off'}"
     if name == "progress" and isinstance(value, str):  # a how-to's step recorded as done (`procedure`)
-        return f'the step "{value}" will be marked as done'  # (was "the progress will be navigate bnpl platinum")
+        return _steps_done([value])  # (was "the progress will be navigate bnpl platinum")
     if is_count(name, value):
         return f"it will have {counted(name, value)}"
     return f"the {words(name).lower()} will be {spoken(name, value)}"

@@ -117,7 +117,7 @@ def test_the_request_is_done_at_the_step_that_does_it_not_the_write_before() -> 
     sets = [t.name for t in steps if "status to '" in t.description]
     assert sets[-1].startswith("click") and steps[2].kind == "write", [t.description for t in steps]
     # expanding the categories leaves the bookmark in no state of its own: the step is recorded as done
-    assert "progress becomes 'expand category'" in steps[1].description, steps[1].description
+    assert "progress becomes 'expand the categories to see your bookmarks'" in steps[1].description, steps[1].description
 
 
 def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None:

@@ -559,3 +559,55 @@ def test_a_forced_verb_leaves_its_state() -> None:
             "5. Finished.\n")
     states = _state_steps(_procedure(text, "How to Force Eject a Disc Stuck in Your Xbox 360"))
     assert states.get("ejected") == 4 and "forced" not in states, states
+
+
+def test_a_step_done_is_recorded_in_the_texts_words_and_said_so() -> None:
+    """Asked "What will that do?", the assistant quoted the tools' labels ('On your code, the steps
+    "insert key", "write down code" and "shut vehicle" will be marked as done.'): the progress a step
+    records is its first clause in the text's words, and the answer says the steps as doings."""
+    from gem_env.agents.explain import what_steps_change
+    from gem_env.tools.model import UpdateStep
+    text = ("1. Insert your key into the ignition slot, and turn it from 'Off' to 'On' 3-5 times.\n"
+            "2. Write down all codes, starting with the letter 'P'.\n3. Shut your vehicle off.\n"
+            "4. Search online for your code.\n")
+    domain = _procedure(text, "How to Check for Diagnostic Trouble Codes")
+    done = [re.search(r"progress becomes '([^']*)'", t.description) for t in domain.tools]
+    assert [m.group(1) for m in done if m] == ["write down all codes", "shut your vehicle off"], \
+        [t.description for t in domain.tools]
+    labels = ["insert your key into the ignition slot", "write down all codes", "shut your vehicle off"]
+
+    def told(said: list[str]) -> str:
+        return what_steps_change([([UpdateStep.model_validate({"update": "codes", "row": "c", "set": {
+            "progress": f"'{s}'"}})], {"code_id": "COD-1"}) for s in said])
+    assert told(labels) == ("On your code, the steps to insert your key into the ignition slot, write down all codes "
+                            "and shut your vehicle off will be recorded as done."), told(labels)
+    many = told([*labels, "a b", "c d", "search online"])
+    assert many == ("On your code, 6 steps will be recorded as done, from the one to insert your key into the "
+                    "ignition slot to the one to search online."), many
+
+
+def test_a_step_label_is_a_clause_of_the_step_or_none() -> None:
+    """What a label keeps: the step's first clause from its verb, no quotes, at most 8 words, not
+    ending on a function word; None for a line that opens with no verb."""
+    from gem_env.stages.extract.procedure_tools import step_label
+    assert step_label('Type "l" to enter the package display limit as "~i(~R~i)" and type "M"') == \
+        "type l to enter the package display limit"
+    assert step_label("Change the text's font.") == "change the text\u2019s font"
+    assert step_label("1, 2.915, ./run_exam, (null)") is None
+    assert step_label("Click File.") == "click File"
+    assert step_label("Try out real gravities from across the solar system.") == "try out real gravities"
+    assert step_label("IMMEDIATELY use emergency_credit_bureau_incident_transfer_1114 to open a case.") == \
+        "use emergency credit bureau incident transfer 1114"
+
+
+def test_a_value_a_step_reads_out_is_not_asked_before() -> None:
+    """"What is the DTC code?" was asked before anything was read: "Write down all codes" reads the
+    code out, so the later "Search online for your DTC code" takes no code from the user."""
+    text = ("1. Insert your key into the ignition and turn it 3-5 times.\n2. Write down all codes.\n"
+            "3. Shut your vehicle off.\n4. Search online for your DTC code.\n")
+    domain = _procedure(text, "How to Check for Diagnostic Trouble Codes")
+    assert not any(p.name.endswith("code") for t in domain.tools for p in t.parameters), \
+        [(t.name, [p.name for p in t.parameters]) for t in domain.tools]
+    text = "1. Open the app.\n2. Search online for your DTC code.\n"
+    domain = _procedure(text, "How to Look Up a Trouble Code")
+    assert any(p.name == "dtc_code" for t in domain.tools for p in t.parameters)

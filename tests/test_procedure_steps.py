@@ -107,7 +107,7 @@ def test_what_the_change_does_is_the_whole_procedure_not_its_first_step(aclu: Co
     assert asks_confirmation(asked["content"]) and not asked.get("tool_calls")
     messages += [asked, {"role": "user", "content": "Before you do, what exactly will that change?"}]
     told = agent.reply(messages)["content"]
-    assert told.startswith('On your message, the step "click on action tab" will be marked as done. '
+    assert told.startswith('On your message, the step to click on action tab will be recorded as done. '
                            'Your message will then be sent.'), told
 
 

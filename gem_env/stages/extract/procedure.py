@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ...documents import Document, Rejection, Verdict
 from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
+from ...text.preconditions import rule_sentence, states_precondition
 from ...tools.kinds import NAMED_BY
 from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
@@ -102,6 +103,10 @@ _AFTER_HEADING = re.compile(r"^\W*(?:post\W?\w+|after(?:wards)?|once|verify(?:in
 _MENU_STEP = re.compile(r"\s*[>\u203a\u2192]\s*")
 
 
+#: (verb, particle) of a step that reads a value out for the reader: "Write down all codes", "Note the score"
+_READS_OUT = frozenset({("write", "down"), ("jot", "down"), ("note", ""), ("note", "down"), ("read", ""),
+                        ("read", "out"), ("read", "off"), ("copy", "down"), ("record", "")})
+
 #: states a record may be in that stop every change of it, as a service's text speaks of them
 _BLOCKING = ("closed", "suspended", "archived", "expired", "on hold", "locked out")
 
@@ -187,6 +192,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             entry["kinds"].add(c.kind)
             if c.kind == "within" and c.amount:
                 entry["amount"], entry["unit"] = c.amount, c.unit
+        # an instruction, an obligation on the reader or a remark is no rule ("You need to check build
+        # scripts ...", "The usual way is ..."): the assistant refused by them, quoting an imperative
+        clauses = {k: e for k, e in clauses.items() if states_precondition(e["text"], e["kinds"])}
         lay = tf.layout(self.text)
         for a, b in sorted([(i.start, i.end) for i in lay.items] + list(lay.sentences)):
             if a not in clauses and _ONLY_WHOM.match(self.text[a:b]):  # no trigger word of its own
@@ -431,6 +439,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             else:
                 r = self.condition_require(e["text"], e["kinds"], e["amount"], e["unit"], span)
             if r is not None:
+                r = replace(r, message=rule_sentence(r.message))  # "Your account must be eligible ...", not "Ensure ..."
                 requires[step_of[k]].append(r)
         return requires
 
@@ -577,7 +586,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             if lead is not None and words and not words.startswith(lead.name):
                 words = f"{lead.name}_{words}"
             name = self.named_field(words, nf.text) if words else None
-            if name is None or any(name == s for s, _ in seen):
+            if name is None or any(name == s for s, _ in seen) or self._read_out_before(info, name):
                 continue
             if info.kind == "write":  # "Update the address" sets it; "confirm with your PIN" checks it
                 mode = "set" if info.verb in _UPDATE_FIELD_VERBS else "match"
@@ -591,15 +600,29 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             if len(seen) >= 4:
                 break
 
+    def _read_out_before(self, info: StepInfo, name: str) -> bool:
+        """Whether an earlier step reads out the value a field names ("Write down all codes" before
+        "Search online for your DTC code"): the procedure produces it, so nobody is asked for it
+        before it is read (the assistant asked "What is the DTC code?" up front)."""
+        head = tf.lemma(name.split("_")[-1])
+        at = next(j for j, i in enumerate(self.infos) if i is info)
+        return any((i.verb, i.particle) in _READS_OUT and head in {tf.lemma(w) for w in i.object_words}
+                   for i in self.infos[:at])
+
     def _verified_flag(self, info: StepInfo) -> _Require:
         """"Verify the customer's identity": a flag on the record the step requires, named by the
         step's own verb ("Accept the terms" -> `terms_accepted`, not `terms_verified`)."""
         words = [w for w in info.object_words if w not in _STOP][-2:] or [self.noun]
-        name = self.add_field("_".join(words) + "_" + _regular_participle(info.verb),
+        done = _regular_participle(info.verb)
+        name = self.add_field("_".join(words) + "_" + done,
                               {"type": "boolean", "description": _clean(info.step.text, 160)},
                               lambda p: {"values": [True, False], "weights": [round(p, 3), round(1 - p, 3)]})
-        return _Require(f"{{row}}.{name}", _clean(f"Not yet done: {info.step.text}"),
-                        (info.step.start, info.step.end))
+        # the reason in words, not the step quoted ("Not yet done: Make sure the company offers a return
+        # policy ..."): the state it checks ("Your package must be signed ...") or the check itself
+        said = rule_sentence(_clean(info.step.text))
+        if said == _clean(info.step.text):
+            said = f"The {' '.join(_said_words(words, info.step.text))} must be {done} first."
+        return _Require(f"{{row}}.{name}", said, (info.step.start, info.step.end))
 
     def _progress_steps(self, requires: dict[int, list[_Require]],
                         step_params: dict[int, list[tuple[str, str]]]) -> None:
@@ -710,6 +733,12 @@ _CHECK_VERBS = frozenset({"make", "ensure", "check", "verify", "confirm", "wait"
 #: appeal within 30 days of the order")
 _CONDITIONAL = re.compile(r"\b(?:if|only|unless|before|until|when|whenever|once|after|within|cannot|can't|must not"
                           r"|do not|don't)\b", re.IGNORECASE)
+
+
+def _said_words(lemmas: list[str], text: str) -> list[str]:
+    """Lemmas as the text says them ("request detail" of "Confirm request details": request details)."""
+    said = {tf.lemma(w): w for w in reversed(re.findall(r"[A-Za-z][\w-]*", text))}
+    return [said.get(w, w) for w in lemmas]
 
 
 def _a_step_only(sentence: str) -> bool:

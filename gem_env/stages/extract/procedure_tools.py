@@ -30,6 +30,45 @@ def _same_step(text: str) -> frozenset[str]:
     return frozenset(tf.lemma(w) for w in re.findall(r"[A-Za-z0-9]+", text.lower()) if not is_adverb(w))
 
 
+_LABEL_END = re.compile(r"[.!?;:](?:\s|$)|\s[(\u2013\u2014]|\s--?\s|,")
+#: what a label keeps of a step's words; anything else ends it ("autoremove|less": autoremove)
+_LABEL_CHARS = re.compile(r"[\w\s\u2019./+-]+")
+_LABEL_WORDS = 8
+#: words that start a phrase a long label is cut before
+_PHRASE_STARTS = frozenset("to from for with which that until so in on by at into across while when because "
+                           "through over under".split())
+#: words a label does not end on ("... the package display limit as": as)
+_DANGLING = frozenset("a an the your my their its his her this that these those and or but then to as if of for with "
+                      "from by at into so when while than".split())
+
+
+def step_label(text: str) -> str | None:
+    """A step as the record's progress says it, in the text's own words: its first clause, from its
+    verb, up to 8 words, cut before a phrase where longer ("Insert your key into the ignition slot, and turn it ..." -> "insert your
+    key into the ignition slot"; it was the tool's name, "insert key", which the assistant then
+    quoted as the step: 'the steps "insert key" and "write down code"'). None when the step opens
+    with no verb ("1, 2.915, ./run_exam"). Quotes are dropped, an apostrophe is typographic (the
+    label is a quoted literal of the tool language)."""
+    if tf.leading_verb(text) is None or not re.match(r"\W*[A-Za-z]", text):
+        return None
+    plain = re.sub(r"[\"\u201c\u201d\u2018`]|'(?!\w)|(?<!\w)'", "", text.strip()).replace("'", "\u2019")
+    clause = _LABEL_END.split(plain, maxsplit=1)[0]
+    kept = _LABEL_CHARS.match(clause)
+    verb = tf.leading_verb(text)
+    words = (kept.group(0) if kept else "").replace("_", " ").split()  # (a tool's name said as words)
+    words = words[next((k for k, w in enumerate(words) if tf.lemma(w.lower()) == verb), 0):]  # ("IMMEDIATELY use")
+    if len(words) > _LABEL_WORDS:  # cut where a phrase starts: "use your Activity Monitor (to find out which ...)"
+        cut = max((k for k, w in enumerate(words[:_LABEL_WORDS + 1]) if k >= 3 and w.lower() in _PHRASE_STARTS),
+                  default=_LABEL_WORDS)
+        words = words[:cut]
+    while words and words[-1].lower() in _DANGLING:
+        words.pop()
+    if len(words) < 2 or tf.leading_verb(" ".join(words)) is None:
+        return None
+    first = words[0]
+    return " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
+
+
 @dataclass
 class _Flow:
     """What the workflow has gathered so far, step by step."""
@@ -45,6 +84,7 @@ class _Flow:
     new_values: dict[str, str] = field(default_factory=dict)  # field -> the user's key for a value set earlier
     checked: list[_Require] = field(default_factory=list)      # preconditions earlier read steps check
     progress: str = NOT_STARTED  # the step a progress step must follow
+    labels: set[str] = field(default_factory=set)  # the progress values given so far
 
 
 @dataclass
@@ -190,7 +230,7 @@ class ProcedureTools:
             description += f" Sets the {self.noun}'s status to '{self.statuses[flow.write_seen - 1]}'."
             call.effect.append(self.result)
         elif progress:
-            description += self._progress_update(flow, call, name)
+            description += self._progress_update(flow, call, name, info)
         else:
             call.effect.append(read_result(self.row, self.pk, call.read_field,
                                             [a for a in call.args if a != self.pk], bool(guards)))
@@ -285,10 +325,14 @@ class ProcedureTools:
         call.effect.append({"update": self.table, "row": self.row, "set": {"status": f"'{status}'", **call.sets}})
         flow.write_seen += 1
 
-    def _progress_update(self, flow: _Flow, call: _Call, name: str) -> str:
+    def _progress_update(self, flow: _Flow, call: _Call, name: str, info: StepInfo) -> str:
         """A step with nothing of its own to read records that it is done, after the one before it;
-        it returns the new progress and what it confirmed. Returns the description's addition."""
-        step = name.replace("_", " ")
+        it returns the new progress (the step in the text's words, `step_label`) and what it
+        confirmed. Returns the description's addition."""
+        labels = flow.labels
+        step = step_label(info.step.text)
+        step = step if step and step not in labels else name.replace("_", " ")
+        labels.add(step)
         order = "this step comes first" if flow.progress == NOT_STARTED else f"this step comes right after '{flow.progress}'"
         call.effect += [
             {"require": f"{self.row}.{self.progress_field} == '{flow.progress}'",
