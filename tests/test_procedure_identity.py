@@ -247,7 +247,8 @@ def test_a_name_the_text_writes_with_capitals_is_said_so() -> None:
     _, trajectories = _verified_rollouts(compiled, 8)
     said = [m.get("content") or "" for traj in trajectories for m in traj.messages if m["role"] in ("user", "assistant")]
     assert not [s for s in said if re.search(r"\biphones?\b|\bapple ID\b", s)], said
-    assert any("Apple ID password" in s for s in said) and any("iPhone" in s for s in said)
+    assert any("iPhone" in s for s in said)
+    assert not [s for s in said if re.search(r"\bpassword\b.*\?", s)], said  # never asked for
 
 
 CHROME = ("How to Uninstall Google Chrome - On Android\n1. Open your Android's Settings.\n2. Tap Apps.\n"

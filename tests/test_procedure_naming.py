@@ -108,16 +108,18 @@ VALUES = ("How to Block a Website with an Internet Filter\n"
 
 
 def test_a_value_the_step_names_is_a_parameter_the_tool_stores() -> None:
-    """A URL, a quoted option, a file, a name, a password and a message the user gives are
-    parameters named by the step's nouns (not the minutes the text states: "How many minutes would
-    you like?" asks what the text fixes) (the tools took only the record's id), kept in a field of
-    the record and returned; the workflow passes what the user knows, one of the field's values
-    other than the record's (or the text's own option); a password is checked, never stored."""
+    """A URL, a quoted option, a file, a name and a message the user gives are parameters named by
+    the step's nouns (not the minutes the text states: "How many minutes would you like?" asks what
+    the text fixes) (the tools took only the record's id), kept in a field of the record and
+    returned; the workflow passes what the user knows, one of the field's values other than the
+    record's (or the text's own option). A password is none: the user types it themselves, and a
+    support agent never asks for one ("Could you give me your password?" was taught 46 times)."""
     domain = _procedure(VALUES, "How to Block a Website with an Internet Filter")
     pk = domain.entities[0].primary_key
     params = {t.name: [p for p in t.parameters if p.name != pk] for t in domain.tools[2:]}
     given = {p.name: p for ps in params.values() for p in ps}
-    assert {"url", "option", "csv_file_name", "dvd_name", "administrator_password", "message"} <= set(given), params
+    assert {"url", "option", "csv_file_name", "dvd_name", "message"} <= set(given), params
+    assert not [p for p in given if "password" in p], params
     assert "minutes" not in given, params
     assert given["option"].enum == ["Block All Websites Except the ones in White List"]
     fields = {f.name: f for f in domain.entities[0].fields}
@@ -130,8 +132,6 @@ def test_a_value_the_step_names_is_a_parameter_the_tool_stores() -> None:
         stored = [s for s in tool.effect if getattr(s, "update", None)]
         assert stored and stored[0].set[name] == name, (tool.name, tool.effect)
     assert wf.knows["option"] == "'Block All Websites Except the ones in White List'"
-    password = next(t for t in domain.tools if any(p.name == "administrator_password" for p in t.parameters))
-    assert not any(getattr(s, "update", None) and "administrator_password" in s.set for s in password.effect)
 
 
 def test_the_values_a_user_gives_are_the_same_on_every_run_and_plausible() -> None:
@@ -466,7 +466,7 @@ def test_a_menu_path_and_a_named_things_login_are_no_record_ids() -> None:
     """wikiHow's "Go to your Settings > Game Center > Apple ID." asked "What is your apple ID? That
     tells me exactly which apple you mean." (a record's number): an item of a menu path is a screen
     gone to, no value given; "Enter your Apple ID password." took the Apple ID, a password and the
-    Apple ID password: it is one value, the Apple ID's password."""
+    Apple ID password: none is asked (a password is typed by the user, never told to an agent)."""
     domain = _procedure("1. Go to your Settings > Game Center > Apple ID.\n2. Log in.\n",
                         "How to Recover a Lost Village on Clash of Clans")
     params = {p.name for t in domain.tools for p in t.parameters}
@@ -474,7 +474,7 @@ def test_a_menu_path_and_a_named_things_login_are_no_record_ids() -> None:
     domain = _procedure("1. Open the App Store.\n2. Tap Install.\n3. Enter your Apple ID password.\n",
                         "How to Install a Printing App")
     enter = next(t for t in domain.tools if t.name.startswith("enter"))
-    assert [p.name for p in enter.parameters][1:] == ["apple_id_password"], enter.parameters
+    assert [p.name for p in enter.parameters][1:] == [], enter.parameters
 
 
 def test_a_step_that_picks_the_record_asks_no_name_for_it() -> None:

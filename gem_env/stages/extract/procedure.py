@@ -26,7 +26,7 @@ from .steps import PRESSES, StepInfo, leaves_a_state, pressed_action, promote_ac
 from .procedure_service import agent_steps, is_service_procedure
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
-from .procedure_given import Given, given_values
+from .procedure_given import Given, given_values, never_asked
 from .procedure_own_name import request_names
 from .procedure_tools import NOT_STARTED, ProcedureTools, read_result
 
@@ -586,7 +586,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             if lead is not None and words and not words.startswith(lead.name):
                 words = f"{lead.name}_{words}"
             name = self.named_field(words, nf.text) if words else None
-            if name is None or any(name == s for s, _ in seen) or self._read_out_before(info, name):
+            if name is None or any(name == s for s, _ in seen) or self._read_out_before(info, name) \
+                    or never_asked(name):
                 continue
             if info.kind == "write":  # "Update the address" sets it; "confirm with your PIN" checks it
                 mode = "set" if info.verb in _UPDATE_FIELD_VERBS else "match"

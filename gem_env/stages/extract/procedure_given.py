@@ -46,6 +46,14 @@ _A_FILE = re.compile(rf"\b(?:a|an|the|your)\s+(?:(?P<kind>{_FILE_EXT}|icon|image
 _FILE_VERBS = frozenset("select choose pick open upload attach import save rename download locate find drag".split())
 _SECRET_NOUN = re.compile(r"\b((?:[A-Za-z][\w-]*\s+){0,2}?)(password|passcode|passphrase|pin|promo(?:tional)?\s+code|"
                           r"product\s+key|license\s+key|activation\s+code|access\s+code|verification\s+code)\b", re.I)
+#: secrets no one tells a support agent (a code or a key they have is told)
+_NEVER_ASKED = frozenset({"password", "passcode", "passphrase", "pin"})
+
+
+def never_asked(name: str) -> bool:
+    """Whether a value is a secret a support agent never asks for: a password, a PIN ("Type in the
+    administrator password" is a step the user does themselves, no parameter the agent asks)."""
+    return re.split(r"[\s_]+", name.strip().lower())[-1] in _NEVER_ASKED
 #: "Type passwd in the terminal", "Type su at the command prompt, and press Enter": what the user types
 _COMMAND = re.compile(r"^\W*type\s+(?P<cmd>[a-z][\w.-]*(?:\s+[a-z0-9][\w.-]*){0,3}?)\s+(?:(?:in|into|at)\s+(?:the\s+)?"
                       r"(?:terminal|command\s+prompt|prompt|console|start|shell)\b|,?\s*and\s+press\b)", re.I)
@@ -187,7 +195,9 @@ def given_values(body: str, verb: str, object_words: list[str], noun: str, seed:
     _quoted(body, low_verb, desc, add)
     _file(body, low_verb, desc, seed, add)
     secret = _SECRET_NOUN.search(body)
-    if secret and (low_verb in _TYPE or low_verb in ("use", "confirm", "verify", "redeem", "apply")):
+    if secret and never_asked(secret.group(2)):
+        pass  # a password or PIN: the user types it themselves
+    elif secret and (low_verb in _TYPE or low_verb in ("use", "confirm", "verify", "redeem", "apply")):
         before = body[:secret.start(2)]
         new = re.search(r"\b(?:new|desired)\s+(?:[\w-]+\s+)?$", before, re.I)
         head = _ident(secret.group(2), 24)
