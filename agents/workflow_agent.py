@@ -16,6 +16,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from gem_env.tools import CompiledDomain
@@ -39,8 +40,8 @@ from .lookup import (auth_finder, described, fallback_finder, finder_tools, look
                      reaches, recognise_lookup)
 from .listings import listings
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
-                        Stale, made_rows, memory, opened as was_opened, recall, records, rule_fields, rule_records,
-                        sums_due, waiting_changes)
+                        Recollection, Stale, opened as was_opened, records, rule_fields, rule_records, sums_due,
+                        waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -85,9 +86,11 @@ _READ_KEPT = 4096
 """User messages whose facts an agent keeps (a conversation has tens)."""
 
 
+@lru_cache(maxsize=4096)
 def _settled(text: str, going_on: bool) -> bool:
     """Whether an assistant message ended a request: it asked whether there is anything else, or,
-    in a session the user said has several things (no such question then), it asks nothing."""
+    in a session the user said has several things (no such question then), it asks nothing. Kept:
+    every reply asks it of each of the assistant's messages so far."""
     return bool(_CLOSED.search(text) or _OFFERED.search(text) or HANDOFF_OFFERED.search(text)) \
         or going_on and "?" not in unquoted(text) \
         and not asks_confirmation(text)
@@ -185,6 +188,7 @@ class WorkflowAgent:
         # kept across requests while write replies patch it, not listed again to find the same record
         self._kept = frozenset(f.tool for f in (self._auth, self._fallback) if f) \
             | {f.tool for f in self._finders if f.many}
+        self._recollection = Recollection(compiled, self._kept)  # what the conversations' calls leave known
         self._inserts = {n: _inserted_keys(compiled, n) for n in compiled.tools}  # the keys of what each may make
         self._adds = frozenset(n for n, t in compiled.tools.items()  # the tools that make a record
                                if t.writes and any(isinstance(st, InsertStep) for st in t.spec.effect or []))
@@ -409,12 +413,12 @@ class WorkflowAgent:
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
-        before, stale = memory(messages[:start], self.compiled, self._kept)
+        before, stale = self._recollection.memory(messages[:start])
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
                      next_up=next_up, mention=mention, aside=aside, prior=messages[:start],
-                     recalled=recall(messages[:start], self.compiled), made=made_rows(messages, self.compiled))
+                     recalled=self._recollection.recall(messages[:start]), made=self._recollection.made_rows(messages))
 
     def _carried(self, key: str) -> bool:
         """Whether a fact the user gave for an earlier request holds for this one: who they are."""
