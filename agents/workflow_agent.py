@@ -220,6 +220,7 @@ class WorkflowAgent:
         self._plan_choices: dict[str, dict[str, list[Any]]] = {}
         self._read: dict[tuple[str, str], dict[str, str]] = {}  # (user message, the assistant's before it) -> facts
         self._later: dict[str, tuple[str, str] | None] = {}  # first message -> `_later_request`
+        self._recognised: dict[str, Plan | None] = {}  # text -> `recognise`
         # the words a field takes in this domain ("olive", "rust"): where two values are said side by side
         self._field_values: dict[str, list[str]] = {}
         for entity in compiled.domain.entities:
@@ -348,7 +349,10 @@ class WorkflowAgent:
     def recognise(self, text: str) -> Plan | None:
         """The workflow whose goal the text covers best (ties: the first); None when nothing overlaps.
         A sentence saying which record ("I mean the one whose status is locked") or what went wrong
-        before ("This is my second time contacting you": no start *time* to change) is not the request."""
+        before ("This is my second time contacting you": no start *time* to change) is not the request.
+        Kept per text: every reply asks it of the open request again."""
+        if text in self._recognised:
+            return self._recognised[text]
         words = content_words(" ".join(s for s in S.SENTENCE_BREAK.split(text)
                                        if not _WHICH_ONE.search(s) and not _TROUBLE.search(s)))
         # what the request is about: "find out" or "one more thing" alone is not a request of ours, nor
@@ -362,7 +366,10 @@ class WorkflowAgent:
             score = (overlap, overlap / max(1, len(plan.goal_tokens)), len(words & plan.name_tokens))
             if score > best_score:
                 best, best_score = plan, score
-        return best if best_score[0] or best_score[2] else None
+        if len(self._recognised) >= _READ_KEPT:
+            self._recognised.clear()
+        found = self._recognised[text] = best if best_score[0] or best_score[2] else None
+        return found
 
     def _turn(self, messages: list[dict[str, Any]]) -> _Turn | None:
         spoken = [(i, m) for i, m in enumerate(messages) if m.get("role") in ("user", "assistant")

@@ -29,3 +29,17 @@ def test_whether_a_message_settled_a_request_is_read_once() -> None:
     assert _settled(said, False)
     before = _settled.cache_info().hits
     assert _settled(said, False) and _settled.cache_info().hits == before + 1
+
+
+def test_a_request_is_recognised_once(monkeypatch) -> None:
+    """Which workflow a request asks for is read once per text, not at every reply of its request."""
+    from gem_env.agents import workflow_agent
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from test_recalled_records import _domain
+    agent = WorkflowAgent(_domain("telecom/add-a-line.md"))
+    read = []
+    monkeypatch.setattr(workflow_agent, "content_words", lambda text, _read=workflow_agent.content_words:
+                        read.append(text) or _read(text))
+    asked = "Hi, I'd like to request a payment plan for my bill because of hardship."
+    plan = agent.recognise(asked)
+    assert plan is not None and agent.recognise(asked) is plan and len(read) == 1
