@@ -36,8 +36,8 @@ from .candidates import Records, listed
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
-from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, owner_lists,
-                     reaches, recognise_lookup)
+from .lookup import (Lookup, auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply,
+                     owner_lists, reaches, recognise_lookup)
 from .listings import listings
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
                         Recollection, Stale, opened as was_opened, records, rule_fields, rule_records, sums_due,
@@ -221,6 +221,8 @@ class WorkflowAgent:
         self._read: dict[tuple[str, str], dict[str, str]] = {}  # (user message, the assistant's before it) -> facts
         self._later: dict[str, tuple[str, str] | None] = {}  # first message -> `_later_request`
         self._recognised: dict[str, Plan | None] = {}  # text -> `recognise`
+        self._lookups_read: dict[str, Lookup | None] = {}  # text -> `recognise_lookup`
+        self._goals_read: dict[tuple[str, str, tuple[tuple[str, Any], ...]], dict[str, str]] = {}  # `_goal_said`
         # the words a field takes in this domain ("olive", "rust"): where two values are said side by side
         self._field_values: dict[str, list[str]] = {}
         for entity in compiled.domain.entities:
@@ -255,7 +257,7 @@ class WorkflowAgent:
         comparison = recognise_comparison(turn.request, self._lookups)
         if comparison is not None:
             return comparison_reply(comparison, turn, self)
-        lookup = recognise_lookup(turn.request, self._lookups)
+        lookup = self._lookup_asked(turn.request)
         plan = None if lookup else self.recognise(turn.request)
         if lookup is not None:
             return lookup_reply(lookup, turn, self)
@@ -326,7 +328,7 @@ class WorkflowAgent:
         if not any(_WHAT_TO_DO.search(s) for s in turn.said):
             return None
         later = [m.get("content") or "" for m in turn.segment if m.get("role") == "user"][1:]
-        return next((t for t in later if recognise_lookup(t, self._lookups) or self.recognise(t)), None)
+        return next((t for t in later if self._lookup_asked(t) or self.recognise(t)), None)
 
     def _scope(self, rng: random.Random) -> str:
         """Two things the service does, as an out-of-scope reply says them ("I can help with things
@@ -443,7 +445,7 @@ class WorkflowAgent:
         for i, sentence in enumerate(sentences[1:], 1):
             plan = self.recognise(sentence) if _ALSO.search(sentence) else None
             rest = " ".join(sentences[:i] + sentences[i + 1:])  # the first request: a change or a question
-            if plan is None or self.recognise(rest) is None and recognise_lookup(rest, self._lookups) is None:
+            if plan is None or self.recognise(rest) is None and self._lookup_asked(rest) is None:
                 continue
             write = _main_write(plan)
             said = self.typed(plan.key_types, goal_values(plan.workflow.goal, sentence, {}, self._field_values))
@@ -878,12 +880,35 @@ class WorkflowAgent:
                 found[key] = choice
         # what this request's words say wins over a value carried over from an earlier request
         own = {k: v for k, v in known.items() if k in turn.own}
-        said = {**goal_values(plan.workflow.goal, turn.request, {**own, **found}, self._field_values),
+        said = {**self._goal_said(plan.workflow.goal, turn.request, {**own, **found}),
                 **self._counts_said(plan, turn)}
         for key, value in self.typed(plan.key_types, said).items():
             if key in plan.workflow.knows and (key not in choices or code_for(value, choices[key]) in choices[key]):
                 found[key] = value
         return found
+
+    def _goal_said(self, goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
+        """`goal_values` of the request's text against a workflow's goal, kept per (goal, text,
+        known): every reply of a request reads its opening again."""
+        try:
+            key = (goal, text, tuple(known.items()))
+            got = self._goals_read.get(key)
+        except TypeError:  # (a value that is no text or number)
+            return goal_values(goal, text, known, self._field_values)
+        if got is None:
+            if len(self._goals_read) >= _READ_KEPT:
+                self._goals_read.clear()
+            got = self._goals_read[key] = goal_values(goal, text, known, self._field_values)
+        return dict(got)
+
+    def _lookup_asked(self, text: str) -> Lookup | None:
+        """`recognise_lookup` of a text against this service's lookups, kept per text: every reply
+        asks it of the open request again."""
+        if text not in self._lookups_read:
+            if len(self._lookups_read) >= _READ_KEPT:
+                self._lookups_read.clear()
+            self._lookups_read[text] = recognise_lookup(text, self._lookups)
+        return self._lookups_read[text]
 
     def _choices(self, plan: Plan) -> dict[str, list[Any]]:
         """The plan's keys the user gives as one of a tool's choices (a reason), with the choices;

@@ -43,3 +43,22 @@ def test_a_request_is_recognised_once(monkeypatch) -> None:
     asked = "Hi, I'd like to request a payment plan for my bill because of hardship."
     plan = agent.recognise(asked)
     assert plan is not None and agent.recognise(asked) is plan and len(read) == 1
+
+
+def test_a_requests_opening_and_question_are_read_once(monkeypatch) -> None:
+    """The values a request's opening gives for its goal, and the question it asks of a record,
+    are read once per text, not at every reply of the request."""
+    from gem_env.agents import workflow_agent
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from test_recalled_records import _domain
+    agent = WorkflowAgent(_domain("telecom/add-a-line.md"))
+    read: list[str] = []
+    for name in ("goal_values", "recognise_lookup"):
+        monkeypatch.setattr(workflow_agent, name, lambda text, *rest, _fn=getattr(workflow_agent, name), _name=name:
+                            read.append(_name) or _fn(text, *rest))
+    goal = "Request a payment plan for bill {bill_id} because of {reason}."
+    opening = "I'd like a payment plan for my bill because of hardship."
+    said = agent._goal_said(goal, opening, {})
+    assert agent._goal_said(goal, opening, {}) == said and read == ["goal_values"]
+    asked = "What's the status of my line?"
+    assert agent._lookup_asked(asked) is agent._lookup_asked(asked) and read == ["goal_values", "recognise_lookup"]
