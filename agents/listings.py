@@ -8,10 +8,10 @@ from typing import Any, Iterable, Mapping
 
 from gem_env.tools.conditions import names_of
 from gem_env.tools.errors import ExprError
-from gem_env.tools.expr import Node, build, parse
+from gem_env.tools.expr import Node, build
 from gem_env.tools.model import FindStep, ReturnStep, ToolSpec
 
-from .prechecks import NoDatabase
+from .prechecks import NoDatabase, parsed
 
 Listing = tuple[str, dict[str, Any]] | None
 """(table, the values every row of the table that has them is in the list with), or None: the
@@ -51,7 +51,7 @@ def listed_as(spec: ToolSpec, args: dict[str, Any], result: Any) -> dict[int, Li
         if not isinstance(source, str) or not isinstance(value, list):
             continue
         try:
-            node = parse(source)
+            node = parsed(source)
         except ExprError:
             continue
         if names_of(node) & set(finds):
@@ -83,7 +83,7 @@ def _listing(node: Node, finds: Mapping[str, FindStep], env: dict[str, Any], par
             if parent is None or field not in parent:
                 return None
             held[field] = parent[field]
-    for row, cond in ((find.as_, parse(find.filter) if find.filter else None), (var, kept)):
+    for row, cond in ((find.as_, parsed(find.filter) if find.filter else None), (var, kept)):
         kept_by = {} if cond is None else _kept(cond, row, env)
         if kept_by is None:
             return None
@@ -128,4 +128,4 @@ def _value(source: Any, env: dict[str, Any]) -> Any:
     """A `where` value as the call's arguments give it (ExprError: it reads an earlier row)."""
     if not isinstance(source, str):
         return source
-    return build(parse(source))(env, NoDatabase())
+    return build(parsed(source))(env, NoDatabase())

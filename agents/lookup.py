@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from gem_env.tools.referring import PEOPLE
@@ -264,20 +265,30 @@ def named_fields(fields: list[str], text: str) -> list[str]:
     words out of the text, so "room type" names the room type and not also the room."""
     named: set[str] = set()
     for f in sorted(fields, key=lambda f: -len(S.words(f))):
-        pattern = rf"\b{re.escape(S.words(f).lower())}\b{_said_as(f)}"
-        if (verb := happened(f)) and re.search(r"\bwhen\b", text):  # "when was my order placed?"
-            pattern += rf"|\b{verb}\b" + (r"|\bmade\b" if verb in _MADE else "")  # "when was my booking made?"
-        if (part := part_happened(f)) and re.search(r"\bwhen\b", text):  # "when was my plan changed?"
-            verb = part[1].removeprefix("was ").removesuffix("s")  # "changed", "start"
-            pattern += rf"|\b{re.escape(part[0])} (?:(?:on|of) (?:my|the|this) [a-z]+ )?(?:was )?{re.escape(verb)}s?\b"
-        if counted := left_of(f):  # "how many seats are left on the flight?", "how many suite rooms are left?",
-            things, how = counted  # "how many copies of Night Trains are available?"
-            pattern += rf"|\bhow many (?:[a-z]+ )?{things} (?:of [^?.]+? )?are {how}\b"
-        said = compiled(pattern)
+        said = _field_said(f, _WHEN.search(text) is not None)  # (of the text left: a name taken out may say "when")
         if said.search(text):
             named.add(f)
             text = said.sub(" ", text)
     return [f for f in fields if f in named]
+
+
+_WHEN = re.compile(r"\bwhen\b")
+
+
+@lru_cache(maxsize=4096)
+def _field_said(f: str, when: bool) -> re.Pattern[str]:
+    """The pattern a question names field `f` by (`when`: the question asks when), built once per
+    field: every reply reads the user's question against each lookup's fields."""
+    pattern = rf"\b{re.escape(S.words(f).lower())}\b{_said_as(f)}"
+    if (verb := happened(f)) and when:  # "when was my order placed?"
+        pattern += rf"|\b{verb}\b" + (r"|\bmade\b" if verb in _MADE else "")  # "when was my booking made?"
+    if (part := part_happened(f)) and when:  # "when was my plan changed?"
+        verb = part[1].removeprefix("was ").removesuffix("s")  # "changed", "start"
+        pattern += rf"|\b{re.escape(part[0])} (?:(?:on|of) (?:my|the|this) [a-z]+ )?(?:was )?{re.escape(verb)}s?\b"
+    if counted := left_of(f):  # "how many seats are left on the flight?", "how many suite rooms are left?",
+        things, how = counted  # "how many copies of Night Trains are available?"
+        pattern += rf"|\bhow many (?:[a-z]+ )?{things} (?:of [^?.]+? )?are {how}\b"
+    return compiled(pattern)
 
 
 def described(value: Any) -> Any:

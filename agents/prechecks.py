@@ -12,13 +12,26 @@ from typing import Any, Mapping, Sequence
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
-from gem_env.tools.expr import Node, build, compile_expr, compile_template, parse
+from gem_env.tools.expr import Compiled, Node, build, compile_expr, compile_template, parse
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import CHARGED, TOTAL, singular
 from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep, ReturnStep,
                                  ToolSpec, UpdateStep)
 
 from .ids import own_key
+
+
+@lru_cache(maxsize=4096)
+def expression(source: str) -> Compiled:
+    """`compile_expr` of an expression text, compiled once: the agent checks the same rules of a
+    tool at every reply (a compiled expression is only called and read, never changed)."""
+    return compile_expr(source)
+
+
+@lru_cache(maxsize=4096)
+def parsed(source: str) -> Node:
+    """`parse` of an expression text, once (the tree is only read)."""
+    return parse(source)
 
 
 class NoDatabase:
@@ -146,7 +159,7 @@ def is_rule(spec: ToolSpec, step: RequireStep) -> bool:
     """A rule about the data (a status, a date, a limit), not a check of what the user typed (a PIN)."""
     params = {p.name for p in spec.parameters}
     try:
-        names = compile_expr(step.require).names
+        names = expression(step.require).names
     except ExprError:
         return False
     where_params = {v for s in spec.effect or [] if isinstance(s, FindStep)
@@ -199,11 +212,11 @@ def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], cloc
             elif isinstance(step, LetStep):
                 _let(step, env, rt)
             elif isinstance(step, RequireStep):
-                if made and is_rule(spec, step) and _made_breaks(parse(step.require), env, made):
+                if made and is_rule(spec, step) and _made_breaks(parsed(step.require), env, made):
                     return _message(step.message, env, rt), [], []
                 rt.needs = {f for n, f in _FIELD.findall(step.require) if n not in env}  # of rows()'s rows
                 if is_rule(spec, step) and _fields_known(step.require, env) \
-                        and not compile_expr(step.require)(env, rt):
+                        and not expression(step.require)(env, rt):
                     # a value the message itself says ("opened {days_between(account_row.opened_on, today)}
                     # days ago") is not said again; a status is left to the speech, which says it
                     # unless the message reads "this order is pending"
@@ -235,7 +248,7 @@ def _seen_row(step: FindStep, env: dict[str, Any], rt: NoDatabase, seen: list[di
     that is not guessed (many rows, a filter, optional: absence cannot be read)."""
     if step.many or step.filter or step.optional or step.find not in keys:
         return None
-    where = {k: compile_expr(v)(env, rt) if isinstance(v, str) else v for k, v in step.where.items()}
+    where = {k: expression(v)(env, rt) if isinstance(v, str) else v for k, v in step.where.items()}
     return next((r for r in seen if own_key(r) == keys[step.find]
                  and all(k in r and str(r[k]) == str(v) for k, v in where.items())), None)
 
@@ -243,7 +256,7 @@ def _seen_row(step: FindStep, env: dict[str, Any], rt: NoDatabase, seen: list[di
 def _let(step: LetStep, env: dict[str, Any], rt: NoDatabase) -> None:
     """The step's names bound in order, as the executor binds them (a later one may read an earlier)."""
     for k, v in step.let.items():
-        env[k] = compile_expr(v)(env, rt) if isinstance(v, str) else v
+        env[k] = expression(v)(env, rt) if isinstance(v, str) else v
 
 
 _FEE = re.compile(r"(?:^|_)fee$")
@@ -289,17 +302,17 @@ def sums_due(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: di
                     if _FEE.search(k) or CHARGED.match(k):
                         add(k, env.get(k))
             elif isinstance(step, InsertStep):
-                for k, expr in step.values.items():
-                    if _total_worked_out(k, expr):
-                        add(k, compile_expr(expr)(env, rt))
+                for k, source in step.values.items():
+                    if _total_worked_out(k, source):
+                        add(k, expression(source)(env, rt))
                 break
             elif isinstance(step, UpdateStep):
                 row = env.get(step.row)
-                for k, expr in step.set.items():
-                    if _total_worked_out(k, expr) and isinstance(row, Mapping) \
+                for k, source in step.set.items():
+                    if _total_worked_out(k, source) and isinstance(row, Mapping) \
                             and isinstance(old := row.get(k), (int, float)) \
                             and not any(CHARGED.match(name) for name, _ in out):  # (told by a `let` already)
-                        add("charged", round(compile_expr(expr)(env, rt) - old, 2))
+                        add("charged", round(expression(source)(env, rt) - old, 2))
                 break
             elif not isinstance(step, RequireStep):
                 break
@@ -328,7 +341,7 @@ def conditions(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: 
             elif isinstance(step, LetStep):
                 _let(step, env, rt)
             elif isinstance(step, IfStep):
-                out.append((step, bool(compile_expr(step.if_)(env, rt)), dict(env)))
+                out.append((step, bool(expression(step.if_)(env, rt)), dict(env)))
         except (ExprError, KeyError, TypeError):
             if isinstance(step, IfStep):
                 out.append((step, None, dict(env)))
@@ -344,13 +357,13 @@ def waiting_changes(spec: ToolSpec, args: dict[str, Any], results: list[Any], cl
     for step, holds, env in conditions(spec, args, results, clock, keys):
         for update in (st for st in (step.then if holds else step.else_ if holds is False else [])
                        if isinstance(st, UpdateStep)):
-            for name, expr in update.set.items():
+            for name, source in update.set.items():
                 start = update.set.get(f"{name}_starts_on")
                 if not name.startswith("pending_") or name.endswith("_starts_on") or not isinstance(start, str):
                     continue
                 try:
-                    value = compile_expr(expr)(env, NoDatabase()) if isinstance(expr, str) else expr
-                    when = compile_expr(start)(env, NoDatabase())
+                    value = expression(source)(env, NoDatabase()) if isinstance(source, str) else source
+                    when = expression(start)(env, NoDatabase())
                     if value is not None and when is not None:  # (an upgrade clears what was waiting)
                         out.append((name.removeprefix("pending_"), value, when))
                 except (ExprError, KeyError, TypeError):
@@ -425,7 +438,7 @@ def rule_fields(spec: ToolSpec, args: dict[str, Any], keys: dict[str, str]) -> d
         if isinstance(step, RequireStep):
             if not is_rule(spec, step):
                 continue
-            names = compile_expr(step.require).names
+            names = expression(step.require).names
             fields = _FIELD.findall(step.require)
             for name, found in finds.items():
                 if name in names:
@@ -471,13 +484,13 @@ def _named_values(expr: str, env: dict[str, Any], refs: dict[str, str]) -> list[
     return list(out.values())
 
 
-def _left_over(expr: str, env: dict[str, Any], rt: NoDatabase, keys: dict[str, str]) -> list[tuple[str, Any, str]]:
+def _left_over(rule: str, env: dict[str, Any], rt: NoDatabase, keys: dict[str, str]) -> list[tuple[str, Any, str]]:
     """(status field, status, "savings account ACC-2") of each of the other records a rule that
     none may be left counts (`len([x for x in rows('accounts', {..., account_type: 'savings',
     status: 'open'}) if ...]) == 0`, or `count_rows(...) == 0`): the customer is told which one
     holds the action back ("Your savings account ACC-2 is currently open."). The record is named by
     the kind the rule counts (its constant values but the status)."""
-    counted = _none_left(parse(expr))
+    counted = _none_left(parsed(rule))
     if counted is None:
         return []
     listed, call = counted
@@ -558,9 +571,14 @@ def made_rows(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[
     arguments and constants give, and its key as the reply says it; a row is let go once a later
     write may change or delete rows of its table (the plan cancelled), and all of them after a
     write whose effect is not told. What an assistant knows exists though no list shows it yet."""
+    return _made_after([], call_texts(messages), compiled)
+
+
+def _made_after(out: list[tuple[str, dict[str, Any]]], calls: Sequence[CallText],
+                compiled: CompiledDomain) -> list[tuple[str, dict[str, Any]]]:
+    """`made_rows` after `calls`, of rows `out` made before them (`out` is left as it is)."""
     keys = {name: t.pk for name, t in compiled.tables.items()}
-    out: list[tuple[str, dict[str, Any]]] = []
-    for name, args, result in calls_made(messages):
+    for name, args, result in _calls(calls):
         tool = compiled.tools.get(name)
         if tool is not None and not tool.writes or isinstance(result, dict) and set(result) == {"error"}:
             continue
@@ -580,19 +598,36 @@ def made_rows(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[
     return out
 
 
+CallText = tuple[Any, Any, Any]
+"""(tool name, arguments text, reply text) of a call, as a conversation's messages hold them."""
+
+
+def call_texts(messages: list[dict[str, Any]]) -> tuple[CallText, ...]:
+    """The `CallText` of each call in `messages`, in order (None where a part is missing): all that
+    `memory`, `recall` and `made_rows` read of a conversation."""
+    replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
+    return tuple((fn.get("name"), fn.get("arguments"), replies.get(c.get("id")))
+                 for m in messages if m.get("role") == "assistant" for c in m.get("tool_calls") or []
+                 for fn in (c.get("function") or {},))
+
+
+def _parsed_call(arguments: Any, reply: Any) -> tuple[Any, Any]:
+    """A call's arguments and reply as JSON values; {} and None where they do not parse."""
+    try:
+        return json.loads(arguments or "{}"), json.loads(reply or "")
+    except (TypeError, json.JSONDecodeError):
+        return {}, None
+
+
+def _calls(calls: Sequence[CallText]) -> list[tuple[str, dict[str, Any], Any]]:
+    """(tool, arguments, reply) of each call, parsed; "", {} and None where they do not parse."""
+    return [(name or "", args if isinstance(args, dict) else {}, result)
+            for name, arguments, reply in calls for args, result in (_parsed_call(arguments, reply),)]
+
+
 def calls_made(messages: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], Any]]:
     """(tool, arguments, reply) of each call in `messages`, in order; {} and None where they do not parse."""
-    replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
-    out: list[tuple[str, dict[str, Any], Any]] = []
-    for m in messages:
-        for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
-            fn = c.get("function") or {}
-            try:
-                args, result = json.loads(fn.get("arguments") or "{}"), json.loads(replies.get(c.get("id")) or "")
-            except (TypeError, json.JSONDecodeError):
-                args, result = {}, None
-            out.append((fn.get("name") or "", args if isinstance(args, dict) else {}, result))
-    return out
+    return _calls(call_texts(messages))
 
 
 def _fields_known(expr: str, env: dict[str, Any]) -> bool:
@@ -744,7 +779,7 @@ def _tables_looked_up(source: str) -> frozenset[str]:
     """The tables an expression looks up (none when it does not compile): asked for every read the
     session remembers at every write, so compiled once per expression."""
     try:
-        return frozenset(compile_expr(source).tables)
+        return frozenset(expression(source).tables)
     except ExprError:
         return frozenset()
 
@@ -892,7 +927,7 @@ def _keys_showing(spec: ToolSpec, opened: str, fields: set[str]) -> frozenset[st
 
     def depends(value: Any) -> bool:
         try:
-            return any(_shows(parse(src), opened, fields, tainted) for src in _sources(value))
+            return any(_shows(parsed(src), opened, fields, tainted) for src in _sources(value))
         except ExprError:
             return True
 
@@ -919,7 +954,7 @@ def reply_keys_from(spec: ToolSpec, tables: set[str]) -> frozenset[str] | None:
 
     def depends(value: Any) -> bool:
         try:
-            return any((c := compile_expr(src)).names & tainted or c.tables & tables for src in _sources(value))
+            return any((c := expression(src)).names & tainted or c.tables & tables for src in _sources(value))
         except ExprError:
             return True
 
@@ -971,42 +1006,41 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
     since may have touched. The reads of the tools in `keep` (who the customer is) follow the
     older, list-level rule: kept while the reply patches them and the write changed no field they
     show of a record the reply does not name."""
+    return _memory_of(call_texts(messages), compiled, keep)
+
+
+def _memory_of(calls: Sequence[CallText], compiled: CompiledDomain, keep: frozenset[str]) -> tuple[list[Read], Stale]:
+    """`memory` of a conversation whose calls are `calls`."""
     keys = {name: t.pk for name, t in compiled.tables.items()}
-    replies = {m.get("tool_call_id"): m.get("content") for m in messages if m.get("role") == "tool"}
     out: list[Read] = []
     stale: Stale = {}
-    for m in messages:
-        for c in (m.get("tool_calls") or []) if m.get("role") == "assistant" else []:
-            fn = c.get("function") or {}
-            tool = compiled.tools.get(fn.get("name"))
-            try:
-                args, result = json.loads(fn.get("arguments") or "{}"), json.loads(replies.get(c.get("id")) or "")
-            except (TypeError, json.JSONDecodeError):
-                args, result = {}, None
-            if tool is None or tool.writes:
-                known = [r for _, _, r in out]
-                changed = footprint(tool.spec, args, keys, known) if tool is not None else None
-                shapes = [read_shape(compiled.tools[t].spec, a, keys) for t, a, _ in out]
-                for (t, _, r), sh in zip(out, shapes):
-                    if _may_touch(sh, changed):
-                        keys_set = _stale_keys(compiled.tools[t].spec, sh, changed) if t in compiled.tools else None
-                        before = stale.get(id(r), frozenset())
-                        stale[id(r)] = None if before is None or keys_set is None else before | keys_set
-                out[:] = [(t, a, r) for (t, a, r), sh in zip(out, shapes)
-                          if (_patched(r, result) and not _unnamed_change(r, result, changed, keys) if t in keep
-                              else _still_true(sh, r, result, changed, keys, known))]
-                kept_ids = {id(r) for _, _, r in out}  # a forgotten read's id may be a later read's
-                stale = {i: v for i, v in stale.items() if i in kept_ids}
-                for _, _, r in out:  # what the write's reply says of the record again is known now
-                    if stale.get(id(r)):
-                        left = stale[id(r)] - _told_again(r, result, stale[id(r)])
-                        if left:
-                            stale[id(r)] = left
-                        else:
-                            del stale[id(r)]
-                continue
-            if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
-                out.append((fn["name"], args, result))
+    for name, arguments, reply in calls:
+        tool = compiled.tools.get(name)
+        args, result = _parsed_call(arguments, reply)
+        if tool is None or tool.writes:
+            known = [r for _, _, r in out]
+            changed = footprint(tool.spec, args, keys, known) if tool is not None else None
+            shapes = [read_shape(compiled.tools[t].spec, a, keys) for t, a, _ in out]
+            for (t, _, r), sh in zip(out, shapes):
+                if _may_touch(sh, changed):
+                    keys_set = _stale_keys(compiled.tools[t].spec, sh, changed) if t in compiled.tools else None
+                    before = stale.get(id(r), frozenset())
+                    stale[id(r)] = None if before is None or keys_set is None else before | keys_set
+            out[:] = [(t, a, r) for (t, a, r), sh in zip(out, shapes)
+                      if (_patched(r, result) and not _unnamed_change(r, result, changed, keys) if t in keep
+                          else _still_true(sh, r, result, changed, keys, known))]
+            kept_ids = {id(r) for _, _, r in out}  # a forgotten read's id may be a later read's
+            stale = {i: v for i, v in stale.items() if i in kept_ids}
+            for _, _, r in out:  # what the write's reply says of the record again is known now
+                if stale.get(id(r)):
+                    left = stale[id(r)] - _told_again(r, result, stale[id(r)])
+                    if left:
+                        stale[id(r)] = left
+                    else:
+                        del stale[id(r)]
+            continue
+        if result is not None and not (isinstance(result, dict) and set(result) == {"error"}):
+            out.append((name, args, result))
     return out, stale
 
 
@@ -1017,9 +1051,14 @@ def recall(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[tup
     where `memory` forgets the read (it showed when the plan last changed). What an assistant still
     knows of a record it looked at, to tell which one a customer describes, or that a rule holds,
     without opening it or the others again; a write whose footprint is not told forgets them all."""
+    return _recall_of(call_texts(messages), compiled)
+
+
+def _recall_of(calls: Sequence[CallText], compiled: CompiledDomain) -> list[tuple[str, dict[str, Any]]]:
+    """`recall` of a conversation whose calls are `calls`."""
     keys = {name: t.pk for name, t in compiled.tables.items()}
     held: list[tuple[str, ReadShape, dict[str, Any], set[str]]] = []  # (read, its shape, record, stale keys)
-    for name, args, result in calls_made(messages):
+    for name, args, result in _calls(calls):
         tool = compiled.tools.get(name)
         if isinstance(result, dict) and set(result) == {"error"}:
             continue  # a failed call read nothing and changed nothing
@@ -1053,6 +1092,55 @@ def recall(messages: list[dict[str, Any]], compiled: CompiledDomain) -> list[tup
         held = kept
     return [(name, {k: v for k, v in record.items() if k not in stale and not isinstance(v, (dict, list))})
             for name, _, record, stale in reversed(held)]
+
+
+class Recollection:
+    """`memory`, `recall` and `made_rows` of the conversations one agent serves, kept by the calls
+    they read (`call_texts`). Every reply reads its conversation again, but the requests before the
+    open one (all `memory` and `recall` read) change only when one is settled: those are worked out
+    once per request; `made_rows`, of the whole conversation, goes on from the calls it last read.
+    A reply costs its new calls, not the conversation's. What is handed out may be handed out again
+    (the same reads, for `Stale`'s ids): read, never changed."""
+
+    _KEPT = 64  # conversations' worth kept: one agent may serve many at once
+
+    def __init__(self, compiled: CompiledDomain, keep: frozenset[str] = frozenset()) -> None:
+        self.compiled, self.keep = compiled, keep
+        self._memory: dict[tuple[CallText, ...], tuple[list[Read], Stale]] = {}
+        self._recall: dict[tuple[CallText, ...], list[tuple[str, dict[str, Any]]]] = {}
+        self._made: tuple[tuple[CallText, ...], list[tuple[str, dict[str, Any]]]] = ((), [])
+
+    def memory(self, messages: list[dict[str, Any]]) -> tuple[list[Read], Stale]:
+        calls = call_texts(messages)
+        got = _kept(self._memory, calls, lambda: _memory_of(calls, self.compiled, self.keep))
+        return list(got[0]), dict(got[1])
+
+    def recall(self, messages: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+        calls = call_texts(messages)
+        return list(_kept(self._recall, calls, lambda: _recall_of(calls, self.compiled)))
+
+    def made_rows(self, messages: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+        calls = call_texts(messages)
+        seen, made = self._made
+        if calls[:len(seen)] != seen:
+            seen, made = (), []
+        made = _made_after(made, calls[len(seen):], self.compiled)
+        self._made = (calls, made)
+        return list(made)
+
+
+def _kept(kept: dict[Any, Any], key: tuple[CallText, ...], work_out: Any) -> Any:
+    """`kept[key]`, worked out and kept first when missing (all of `kept` let go when full; a key of
+    parts that are not text is never kept)."""
+    try:
+        got = kept.get(key)
+    except TypeError:
+        return work_out()
+    if got is None:
+        if len(kept) >= Recollection._KEPT:
+            kept.clear()
+        got = kept[key] = work_out()
+    return got
 
 
 def _told_again(read: Any, reply: Any, keys: frozenset[str]) -> frozenset[str]:

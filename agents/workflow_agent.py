@@ -16,6 +16,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from gem_env.tools import CompiledDomain
@@ -35,12 +36,12 @@ from .candidates import Records, listed
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_outright, record_lists, singled_out
-from .lookup import (auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply, owner_lists,
-                     reaches, recognise_lookup)
+from .lookup import (Lookup, auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply,
+                     owner_lists, reaches, recognise_lookup)
 from .listings import listings
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
-                        Stale, made_rows, memory, opened as was_opened, recall, records, rule_fields, rule_records,
-                        sums_due, waiting_changes)
+                        Recollection, Stale, opened as was_opened, records, rule_fields, rule_records, sums_due,
+                        waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -85,9 +86,11 @@ _READ_KEPT = 4096
 """User messages whose facts an agent keeps (a conversation has tens)."""
 
 
+@lru_cache(maxsize=4096)
 def _settled(text: str, going_on: bool) -> bool:
     """Whether an assistant message ended a request: it asked whether there is anything else, or,
-    in a session the user said has several things (no such question then), it asks nothing."""
+    in a session the user said has several things (no such question then), it asks nothing. Kept:
+    every reply asks it of each of the assistant's messages so far."""
     return bool(_CLOSED.search(text) or _OFFERED.search(text) or HANDOFF_OFFERED.search(text)) \
         or going_on and "?" not in unquoted(text) \
         and not asks_confirmation(text)
@@ -185,6 +188,7 @@ class WorkflowAgent:
         # kept across requests while write replies patch it, not listed again to find the same record
         self._kept = frozenset(f.tool for f in (self._auth, self._fallback) if f) \
             | {f.tool for f in self._finders if f.many}
+        self._recollection = Recollection(compiled, self._kept)  # what the conversations' calls leave known
         self._inserts = {n: _inserted_keys(compiled, n) for n in compiled.tools}  # the keys of what each may make
         self._adds = frozenset(n for n, t in compiled.tools.items()  # the tools that make a record
                                if t.writes and any(isinstance(st, InsertStep) for st in t.spec.effect or []))
@@ -216,6 +220,9 @@ class WorkflowAgent:
         self._plan_choices: dict[str, dict[str, list[Any]]] = {}
         self._read: dict[tuple[str, str], dict[str, str]] = {}  # (user message, the assistant's before it) -> facts
         self._later: dict[str, tuple[str, str] | None] = {}  # first message -> `_later_request`
+        self._recognised: dict[str, Plan | None] = {}  # text -> `recognise`
+        self._lookups_read: dict[str, Lookup | None] = {}  # text -> `recognise_lookup`
+        self._goals_read: dict[tuple[str, str, tuple[tuple[str, Any], ...]], dict[str, str]] = {}  # `_goal_said`
         # the words a field takes in this domain ("olive", "rust"): where two values are said side by side
         self._field_values: dict[str, list[str]] = {}
         for entity in compiled.domain.entities:
@@ -250,7 +257,7 @@ class WorkflowAgent:
         comparison = recognise_comparison(turn.request, self._lookups)
         if comparison is not None:
             return comparison_reply(comparison, turn, self)
-        lookup = recognise_lookup(turn.request, self._lookups)
+        lookup = self._lookup_asked(turn.request)
         plan = None if lookup else self.recognise(turn.request)
         if lookup is not None:
             return lookup_reply(lookup, turn, self)
@@ -321,7 +328,7 @@ class WorkflowAgent:
         if not any(_WHAT_TO_DO.search(s) for s in turn.said):
             return None
         later = [m.get("content") or "" for m in turn.segment if m.get("role") == "user"][1:]
-        return next((t for t in later if recognise_lookup(t, self._lookups) or self.recognise(t)), None)
+        return next((t for t in later if self._lookup_asked(t) or self.recognise(t)), None)
 
     def _scope(self, rng: random.Random) -> str:
         """Two things the service does, as an out-of-scope reply says them ("I can help with things
@@ -344,7 +351,10 @@ class WorkflowAgent:
     def recognise(self, text: str) -> Plan | None:
         """The workflow whose goal the text covers best (ties: the first); None when nothing overlaps.
         A sentence saying which record ("I mean the one whose status is locked") or what went wrong
-        before ("This is my second time contacting you": no start *time* to change) is not the request."""
+        before ("This is my second time contacting you": no start *time* to change) is not the request.
+        Kept per text: every reply asks it of the open request again."""
+        if text in self._recognised:
+            return self._recognised[text]
         words = content_words(" ".join(s for s in S.SENTENCE_BREAK.split(text)
                                        if not _WHICH_ONE.search(s) and not _TROUBLE.search(s)))
         # what the request is about: "find out" or "one more thing" alone is not a request of ours, nor
@@ -358,7 +368,10 @@ class WorkflowAgent:
             score = (overlap, overlap / max(1, len(plan.goal_tokens)), len(words & plan.name_tokens))
             if score > best_score:
                 best, best_score = plan, score
-        return best if best_score[0] or best_score[2] else None
+        if len(self._recognised) >= _READ_KEPT:
+            self._recognised.clear()
+        found = self._recognised[text] = best if best_score[0] or best_score[2] else None
+        return found
 
     def _turn(self, messages: list[dict[str, Any]]) -> _Turn | None:
         spoken = [(i, m) for i, m in enumerate(messages) if m.get("role") in ("user", "assistant")
@@ -409,12 +422,12 @@ class WorkflowAgent:
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
-        before, stale = memory(messages[:start], self.compiled, self._kept)
+        before, stale = self._recollection.memory(messages[:start])
         return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
                      next_up=next_up, mention=mention, aside=aside, prior=messages[:start],
-                     recalled=recall(messages[:start], self.compiled), made=made_rows(messages, self.compiled))
+                     recalled=self._recollection.recall(messages[:start]), made=self._recollection.made_rows(messages))
 
     def _carried(self, key: str) -> bool:
         """Whether a fact the user gave for an earlier request holds for this one: who they are."""
@@ -432,7 +445,7 @@ class WorkflowAgent:
         for i, sentence in enumerate(sentences[1:], 1):
             plan = self.recognise(sentence) if _ALSO.search(sentence) else None
             rest = " ".join(sentences[:i] + sentences[i + 1:])  # the first request: a change or a question
-            if plan is None or self.recognise(rest) is None and recognise_lookup(rest, self._lookups) is None:
+            if plan is None or self.recognise(rest) is None and self._lookup_asked(rest) is None:
                 continue
             write = _main_write(plan)
             said = self.typed(plan.key_types, goal_values(plan.workflow.goal, sentence, {}, self._field_values))
@@ -867,12 +880,35 @@ class WorkflowAgent:
                 found[key] = choice
         # what this request's words say wins over a value carried over from an earlier request
         own = {k: v for k, v in known.items() if k in turn.own}
-        said = {**goal_values(plan.workflow.goal, turn.request, {**own, **found}, self._field_values),
+        said = {**self._goal_said(plan.workflow.goal, turn.request, {**own, **found}),
                 **self._counts_said(plan, turn)}
         for key, value in self.typed(plan.key_types, said).items():
             if key in plan.workflow.knows and (key not in choices or code_for(value, choices[key]) in choices[key]):
                 found[key] = value
         return found
+
+    def _goal_said(self, goal: str, text: str, known: dict[str, Any]) -> dict[str, str]:
+        """`goal_values` of the request's text against a workflow's goal, kept per (goal, text,
+        known): every reply of a request reads its opening again."""
+        try:
+            key = (goal, text, tuple(known.items()))
+            got = self._goals_read.get(key)
+        except TypeError:  # (a value that is no text or number)
+            return goal_values(goal, text, known, self._field_values)
+        if got is None:
+            if len(self._goals_read) >= _READ_KEPT:
+                self._goals_read.clear()
+            got = self._goals_read[key] = goal_values(goal, text, known, self._field_values)
+        return dict(got)
+
+    def _lookup_asked(self, text: str) -> Lookup | None:
+        """`recognise_lookup` of a text against this service's lookups, kept per text: every reply
+        asks it of the open request again."""
+        if text not in self._lookups_read:
+            if len(self._lookups_read) >= _READ_KEPT:
+                self._lookups_read.clear()
+            self._lookups_read[text] = recognise_lookup(text, self._lookups)
+        return self._lookups_read[text]
 
     def _choices(self, plan: Plan) -> dict[str, list[Any]]:
         """The plan's keys the user gives as one of a tool's choices (a reason), with the choices;

@@ -284,3 +284,56 @@ def test_a_record_a_list_showed_whole_answers_a_question_about_it() -> None:
     assert records.listed("get_flight_details", {"flight_id": "FLG-2"}, [partial]) is None
     booked = ("create_booking", {"booking_id": "BKN-9", "status": "confirmed"})
     assert records.listed("get_flight_details", {"flight_id": "FLG-2"}, [search, booked]) is None
+
+
+def test_what_a_conversation_leaves_known_is_worked_out_once_per_request(examples_run: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An agent's `Recollection` answers `memory`, `recall` and `made_rows` as they are worked out
+    from the whole conversation, at every reply of every trajectory (the stale keys by the reads they
+    are of); but it works out `memory` and `recall` once per prefix asked (the agent asks of the
+    requests before the open one, which change only when one is settled), not once a reply, and
+    `made_rows` from the calls new since the last reply (every reply read the whole conversation
+    again: O(conversation) a reply, a third of the scripted agent's time)."""
+    from gem_env.agents import prechecks
+    from gem_env.agents.prechecks import Recollection, call_texts, made_rows, recall
+
+    worked: dict[str, int] = {"memory": 0, "recall": 0, "made": 0}  # by the recollection (not the fresh answers)
+    counting = [False]
+    for name, fn, key in (("_memory_of", prechecks._memory_of, "memory"), ("_recall_of", prechecks._recall_of, "recall"),
+                          ("_made_after", prechecks._made_after, "made")):
+        def counted(*args: Any, _fn: Any = fn, _key: str = key) -> Any:
+            worked[_key] += (len(args[1]) if _key == "made" else 1) if counting[0] else 0  # (made, calls, compiled)
+            return _fn(*args)
+        monkeypatch.setattr(prechecks, name, counted)
+
+    def asked(ask: Any, *args: Any) -> Any:
+        counting[0] = True
+        try:
+            return ask(*args)
+        finally:
+            counting[0] = False
+
+    def stale_by_read(got: tuple[list[Any], dict[int, Any]]) -> list[Any]:
+        return [got[1].get(id(r), "fresh") for _, _, r in got[0]]
+
+    replies = prefixes = calls = 0
+    for line in list((examples_run / "trajectories.jsonl").open())[:12]:
+        traj = json.loads(line)
+        compiled = compile_domain(load_domain(examples_run / "domains" / f"{traj['task']['domain']}.json"))
+        kept_tools = WorkflowAgent(compiled)._kept
+        recollection, seen = Recollection(compiled, kept_tools), set()
+        messages = traj["messages"]
+        for upto in (i for i, m in enumerate(messages) if m["role"] == "assistant"):
+            so_far = messages[:upto]
+            start = max((i + 1 for i, m in enumerate(so_far) if m["role"] == "user"), default=0) // 2  # some prefix
+            fresh = memory(so_far[:start], compiled, kept_tools)
+            got = asked(recollection.memory, so_far[:start])
+            assert got[0] == fresh[0] and stale_by_read(got) == stale_by_read(fresh)
+            assert asked(recollection.recall, so_far[:start]) == recall(so_far[:start], compiled)
+            assert asked(recollection.made_rows, so_far) == made_rows(so_far, compiled)
+            replies += 1
+            seen.add(call_texts(so_far[:start]))
+        prefixes += len(seen)
+        calls += len(call_texts(messages[:max(i for i, m in enumerate(messages) if m["role"] == "assistant")]))
+    assert worked["memory"] == worked["recall"] == prefixes < replies / 2
+    assert worked["made"] == calls
