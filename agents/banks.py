@@ -5,30 +5,96 @@ a question): the parts multiply, so two conversations rarely word a turn alike. 
 conversation relies on (tests hold them): every `CLOSE` asks whether there is "anything else" (it
 ends a request), every `QUESTION` asks to confirm in words the user and the agent both recognise,
 and no part of a confirmation or a report asks the user for a fact.
+
+A `Voiced` bank is worded per style: the agent holding a conversation keeps one style (`STYLES`,
+picked by `speech.voice` from the conversation) from its first reply to its last, so a conversation
+reads as one person, while another conversation's agent words the same turns its own way.
 """
 from __future__ import annotations
 
+from typing import Callable
+
+# plain: the neutral agent; warm: friendly, thanks and reassures; formal: courteous, full sentences;
+# brisk: short, to the point
+STYLES = ("plain", "warm", "formal", "brisk")
+
+
+class Voiced(list):
+    """A bank worded per style: as a list, every style's alternatives (what the contracts, and code
+    that recognises the agent's words, read); `by_style` what an agent of each style says."""
+
+    def __init__(self, **by_style: list[str]) -> None:
+        assert set(by_style) == set(STYLES), sorted(by_style)
+        super().__init__(x for style in STYLES for x in by_style[style])
+        self.by_style = by_style
+
+    def keep(self, fits: Callable[[str], bool]) -> "Voiced":
+        """The alternatives that fit, per style (a style left with none keeps all of its own)."""
+        return Voiced(**{s: [x for x in alts if fits(x)] or alts for s, alts in self.by_style.items()})
+
+
+def kept(bank: list[str], fits: Callable[[str], bool]) -> list[str]:
+    """The alternatives of `bank` that fit (per style, for a `Voiced` one)."""
+    return bank.keep(fits) if isinstance(bank, Voiced) else [x for x in bank if fits(x)]
+
 # most asks need no lead-in: a concise agent just asks (the empty entries weigh that)
-ACK = ["", "", "", "", "", "", "Sure.", "Of course.", "Happy to help.", "I can help with that.", "Certainly.",
-       "No problem.", "Let's get that sorted.", "Absolutely.", "Okay.", "I can take care of that.", "Right, let's see."]
-ASK_Q = ["Could you give me {x}?", "What's {x}, please?", "Could you tell me {x}?", "May I have {x}?",
-         "Can you share {x}?", "What is {x}?", "Could you let me know {x}?", "Would you mind telling me {x}?",
-         "Can you tell me {x}?", "Could you share {x} with me?", "What's {x}?"]
+ACK = Voiced(
+    plain=["", "", "", "", "", "", "Sure.", "Of course.", "Happy to help.", "I can help with that.", "Certainly.",
+           "No problem.", "Let's get that sorted.", "Absolutely.", "Okay.", "I can take care of that.",
+           "Right, let's see."],
+    warm=["", "", "", "Happy to help!", "I'd be glad to help with that.", "Of course, happy to help.", "Sure thing!",
+          "I can definitely help with that.", "Let's get this sorted for you.", "Oh, I can help with that."],
+    formal=["", "", "", "Certainly.", "Of course.", "I would be glad to assist.", "I can assist you with that.",
+            "Thank you for getting in touch.", "I'd be pleased to help with that."],
+    brisk=["", "", "", "", "", "Sure.", "Okay.", "Right.", "On it."],
+)
+ASK_Q = Voiced(
+    plain=["Could you give me {x}?", "What's {x}, please?", "Could you tell me {x}?", "May I have {x}?",
+           "Can you share {x}?", "What is {x}?", "Could you let me know {x}?", "Would you mind telling me {x}?",
+           "Can you tell me {x}?", "Could you share {x} with me?", "What's {x}?"],
+    warm=["Would you mind sharing {x}?", "Could you let me have {x}, please?", "Could I ask for {x}?",
+          "To get started, could you share {x}?", "Would you be able to give me {x}?", "Could you pop {x} over to me?",
+          "Can you let me know {x}?", "What's {x}, so I can get started?"],
+    formal=["Could you please provide {x}?", "May I ask for {x}?", "Would you kindly provide {x}?",
+            "May I have {x}, please?", "Would you please share {x}?", "Could you please tell me {x}?",
+            "Would you provide {x}, please?"],
+    brisk=["{X}?", "{X}, please?", "What's {x}?", "Got {x} handy?", "Can I get {x}?", "Send me {x}?"],
+)
 ASK = (ACK, ASK_Q)
 # what the user is to write themselves (a summary, a note): asked to be written, never "tell me a short summary"
 ASK_NOTE = ["Could you give me {x}?", "Could you write me {x} of what it's about?", "Would you mind writing {x}?",
             "In a sentence or two, could you give me {x}?", "Could you jot down {x} for me?",
             "Could I have {x} of what it's about?"]
-ASK_FOR = (["I can help you {action}.", "Sure, I can {action} for you.", "Happy to help you {action}.",
-            "Let's {action}.", "I'll help you {action}.", "No problem, I can {action}.",
-            "Of course. I can {action} for you.", "Okay, you'd like to {action}. I can do that."],
-           ASK_Q)
-ASK_MORE = (["Thanks.", "Got it.", "Thank you.", "Great.", "Perfect.", "Okay.", "Thanks for that.", "Understood.",
-             "Noted.", "Great, thanks.", "Lovely, thank you.", "Thanks, that helps."],
-            ["", "", "", "", "", "", "Almost there."],
-            ["Could you also give me {x}?", "And what's {x}?", "What is {x}?", "Could you tell me {x} as well?",
-             "Now, what's {x}?", "Next, could you give me {x}?", "Could you share {x} too?", "And could you give me {x}?",
-             "What would you like {x} to be?", "Can you also tell me {x}?"])
+ASK_FOR_LEAD = Voiced(
+    plain=["I can help you {action}.", "Sure, I can {action} for you.", "Happy to help you {action}.",
+           "Let's {action}.", "I'll help you {action}.", "No problem, I can {action}.",
+           "Of course. I can {action} for you.", "Okay, you'd like to {action}. I can do that."],
+    warm=["I'd be happy to help you {action}.", "Happy to help you {action}!", "I can certainly help you {action}.",
+          "Sure, I'd be glad to {action} for you.", "Of course! Let's {action}."],
+    formal=["Certainly, I can {action} for you.", "I would be glad to {action} for you.", "I can help you {action}.",
+            "Of course. I can help you {action}."],
+    brisk=["Sure, I can {action}.", "Okay, let's {action}.", "Let's {action}.", "I can {action}."],
+)
+ASK_FOR = (ASK_FOR_LEAD, ASK_Q)
+ASK_MORE_THANKS = Voiced(
+    plain=["Thanks.", "Got it.", "Thank you.", "Great.", "Perfect.", "Okay.", "Thanks for that.", "Understood.",
+           "Noted.", "Great, thanks.", "Lovely, thank you.", "Thanks, that helps."],
+    warm=["Thank you so much.", "Lovely, thanks.", "Perfect, thank you!", "Thanks, that's great.", "Brilliant, thanks.",
+          "Wonderful, thank you."],
+    formal=["Thank you.", "Thank you for that.", "Much appreciated.", "Thank you very much.", "Noted, thank you."],
+    brisk=["Thanks.", "Got it.", "Okay.", "Right.", "Noted.", "Good."],
+)
+ASK_MORE_Q = Voiced(
+    plain=["Could you also give me {x}?", "And what's {x}?", "What is {x}?", "Could you tell me {x} as well?",
+           "Now, what's {x}?", "Next, could you give me {x}?", "Could you share {x} too?", "And could you give me {x}?",
+           "What would you like {x} to be?", "Can you also tell me {x}?"],
+    warm=["Could you also share {x}?", "And could I have {x} too?", "Would you mind giving me {x} as well?",
+          "Could you tell me {x} as well?", "What would you like {x} to be?", "And what's {x}?"],
+    formal=["Could you also provide {x}?", "May I also have {x}?", "Might I also have {x}?",
+            "Could you please also tell me {x}?", "What would you like {x} to be?"],
+    brisk=["And {x}?", "{X}?", "Also, {x}?", "What's {x}?", "And what's {x}?"],
+)
+ASK_MORE = (ASK_MORE_THANKS, ["", "", "", "", "", "", "Almost there."], ASK_MORE_Q)
 # who the customer is, asked another way once they cannot give their email (`{x}`: "your first
 # name, last name and zip code")
 ASK_FALLBACK = ["No problem. Could you give me {x} instead?", "That's okay, I can find you another way: what are {x}?",
@@ -38,12 +104,26 @@ GIVE_UP = ["I'm sorry, I can't continue without {x}.", "Unfortunately I can't go
            "I'm not able to go on without {x}, I'm afraid.", "I'm afraid I can't do this without {x}, so I'll stop here.",
            "I can't finish this without {x}, sorry."]
 
-CONFIRM_LEAD = ["", "", "", "", "", "", "", "", "", "Thanks.", "Okay.", "All right."]
+CONFIRM_LEAD = Voiced(
+    plain=["", "", "", "", "", "", "", "", "", "Thanks.", "Okay.", "All right."],
+    warm=["", "", "", "", "", "Great.", "Lovely.", "Perfect, thanks.", "Wonderful."],
+    formal=["", "", "", "", "", "Thank you.", "Very well.", "Certainly."],
+    brisk=["", "", "", "", "", "", "", "Okay.", "Right."],
+)
 # what will happen, said as what the assistant will do (never "the next step is to": a process's
 # words, not the customer's change)
-CONFIRM_BODY = ["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "Here's what I'll do: {action}.",
-                "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I go ahead: I'll {action}.",
-                "This will {action}.", "So I'll go ahead and {action}.", "Once you confirm, I'll {action}."]
+CONFIRM_BODY = Voiced(
+    plain=["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "Here's what I'll do: {action}.",
+           "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I go ahead: I'll {action}.",
+           "This will {action}.", "So I'll go ahead and {action}.", "Once you confirm, I'll {action}."],
+    warm=["I'd be glad to {action}.", "I'm all set to {action}.", "I can go ahead and {action}.",
+          "Here's the plan: I'll {action}.", "Everything's ready for me to {action}.", "Okay, so I'll {action}.",
+          "Great, I can now {action}."],
+    formal=["I will {action}.", "I am about to {action}.", "To confirm, I will {action}.", "I am prepared to {action}.",
+            "With your approval, I will {action}.", "On your confirmation, I will {action}.", "I would now {action}."],
+    brisk=["I'll {action}.", "Going to {action}.", "About to {action}.", "Ready to {action}.", "Next I'll {action}.",
+           "I can now {action}."],
+)
 # the same for a how-to guide's title, which is what the customer asked for, not a step of it ("The
 # next step is to support the ACLU"): of several steps confirmed at once, and of one; the same
 # number of alternatives, in the same places
@@ -69,9 +149,16 @@ SCOPE = ["I can help with things like {a} or {b}.", "I can help you with {a} or 
 CONFIRM_AGAIN = ["Sure, no problem. I'll {action} instead.", "Of course. I'll {action} instead.",
                  "Got it, so I'll {action} instead.", "No problem: I'll {action} instead.",
                  "Sure thing. Instead, I'll {action}.", "Understood. I'll {action} instead."]
-DESCRIBE = ["That's your {phrase}.", "For reference, it's the {phrase}.", "That would be the {phrase}.",
-            "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
-            "It's the {phrase}, for reference."]
+DESCRIBE = Voiced(
+    plain=["That's your {phrase}.", "For reference, it's the {phrase}.", "That would be the {phrase}.",
+           "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
+           "It's the {phrase}, for reference."],
+    warm=["Just so you know, that's your {phrase}.", "That's your {phrase}, just so you know.",
+          "This one is your {phrase}.", "For reference, this is the {phrase}.", "I can see it's the {phrase}."],
+    formal=["For reference, this is the {phrase}.", "This concerns your {phrase}.", "This relates to the {phrase}.",
+            "The record in question is your {phrase}.", "For your reference, it is the {phrase}."],
+    brisk=["That's the {phrase}.", "It's your {phrase}.", "It's the {phrase}.", "That's your {phrase}."],
+)
 # a fee the service's text sets, told earlier in the chat, holding again
 SAME_FEES = ["The same fees I mentioned earlier apply here too.", "As before, the fees I mentioned apply."]
 # a refund or other terms told earlier in the chat, holding again (no fee among them)
@@ -89,31 +176,92 @@ CHARGE_BACK = ["You'll get {v} back for the change.", "That takes {v} off what y
 CHARGE_NONE = ["There's nothing to pay for the change.", "The change costs nothing.", "No charge applies to the change."]
 TOTAL_DUE = ["That comes to {v} in total.", "In all, that's {v}.", "The total comes to {v}."]
 # what the call will change, as the record shows it before ("Right now, the cabin is business.")
-NOW = ["Right now, {x}.", "At the moment, {x}.", "Currently, {x}.", "As it stands, {x}."]
-BY_NAME = ["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."]
-QUESTION = ["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I proceed?",
-            "Do you want me to go ahead?", "Would you like me to proceed?", "Is that right?", "Is that correct?",
-            "Is that okay?", "Can you confirm?", "Please confirm."]
-QUESTION_VERB = ["Do you want me to {verb} it?", "Would you like me to {verb} it now?", "Shall I go ahead and {verb} it?",
-                 "Should I go ahead and {verb} it?", "Do you want me to {verb} it now?", "Would you like me to {verb} it?"]
-DONE = ["All done.", "Done!", "That's taken care of.", "Everything is set.", "That went through.", "Great, it's done.",
-        "That's done now.", "It worked.", "Good news: that's complete.", "That's all sorted.", "Finished!",
-        "That has gone through now.", "Okay, that's processed.", "Success, it's gone through.", "There we go.",
-        "I've finished that for you.", "You're all set."]
-DONE_SAID = ["I've {past}.", "I've just {past}.", "Done: I've {past}.", "All set. I've {past}.",
-             "That's complete: I've {past}.", "Good news, I've {past}.", "It's gone through; I've {past}."]
-FOUND = ["Here's what I found.", "I've checked for you.", "I've looked it up.", "Thanks for waiting.", "Okay, I have it.",
-         "I've gone through the record.", "Here are the details.", "I pulled that up for you.", "I've got it here.",
-         "Let me read that out for you.", "That's in front of me now.", "I checked our records.", "Here you go.",
-         "I've had a look."]
+NOW = Voiced(
+    plain=["Right now, {x}.", "At the moment, {x}.", "Currently, {x}.", "As it stands, {x}."],
+    warm=["At the moment, {x}.", "Right now, {x}.", "Just so you know, right now {x}."],
+    formal=["At present, {x}.", "Currently, {x}.", "As things stand, {x}."],
+    brisk=["Currently, {x}.", "Right now, {x}.", "Now, {x}."],
+)
+BY_NAME = Voiced(
+    plain=["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."],
+    warm=["Thanks so much, {first}.", "Lovely, thank you {first}.", "Perfect, {first}.", "Great, thanks {first}."],
+    formal=["Thank you, {first}.", "Very well, {first}.", "Thank you very much, {first}."],
+    brisk=["Okay, {first}.", "Right, {first}.", "Thanks, {first}."],
+)
+QUESTION = Voiced(
+    plain=["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I proceed?",
+           "Do you want me to go ahead?", "Would you like me to proceed?", "Is that right?", "Is that correct?",
+           "Is that okay?", "Can you confirm?", "Please confirm."],
+    warm=["Shall I go ahead for you?", "Would you like me to go ahead?", "Is that okay with you?",
+          "Would you like me to do that now?", "Do you want me to take care of it?", "Shall I go ahead, then?",
+          "Shall I go ahead with that?"],
+    formal=["Would you like me to proceed?", "Shall I proceed?", "Could you confirm that I may proceed?",
+            "Can you confirm you'd like me to go ahead?", "Is that correct?", "Please confirm, and I'll proceed.",
+            "Should I proceed with this?"],
+    brisk=["Shall I go ahead?", "Should I go ahead?", "Is that okay?", "Is that right?", "Please confirm.",
+           "Do you want me to go ahead?"],
+)
+QUESTION_VERB = Voiced(
+    plain=["Do you want me to {verb} it?", "Would you like me to {verb} it now?", "Shall I go ahead and {verb} it?",
+           "Should I go ahead and {verb} it?", "Do you want me to {verb} it now?", "Would you like me to {verb} it?"],
+    warm=["Would you like me to {verb} it for you?", "Shall I go ahead and {verb} it for you?",
+          "Do you want me to {verb} it now?", "Would you like me to go ahead and {verb} it?"],
+    formal=["Would you like me to {verb} it?", "Shall I go ahead and {verb} it?", "Would you like me to {verb} it now?",
+            "Do you want me to {verb} it at this point?"],
+    brisk=["Do you want me to {verb} it?", "Should I go ahead and {verb} it?", "Do you want me to {verb} it now?"],
+)
+DONE = Voiced(
+    plain=["All done.", "Done!", "That's taken care of.", "Everything is set.", "That went through.",
+           "Great, it's done.", "That's done now.", "It worked.", "Good news: that's complete.", "That's all sorted.",
+           "Finished!", "That has gone through now.", "Okay, that's processed.", "Success, it's gone through.",
+           "There we go.", "I've finished that for you.", "You're all set."],
+    warm=["All done for you!", "That's all done now.", "Wonderful, that's gone through.", "Great news: it's all done.",
+          "There you go, all sorted!", "Lovely, that's done.", "Perfect, that's gone through for you."],
+    formal=["That has been completed.", "This is now complete.", "Your request has been processed.",
+            "That has now been completed.", "I have completed that for you.", "That has been processed successfully."],
+    brisk=["Done.", "Done!", "All set.", "Sorted.", "That's through.", "Finished."],
+)
+DONE_SAID = Voiced(
+    plain=["I've {past}.", "I've just {past}.", "Done: I've {past}.", "All set. I've {past}.",
+           "That's complete: I've {past}.", "Good news, I've {past}.", "It's gone through; I've {past}."],
+    warm=["Great news: I've {past}.", "All done! I've {past}.", "I've gone ahead and {past}.", "Lovely, I've {past}.",
+          "There you go: I've {past}."],
+    formal=["I have {past}.", "I have now {past}.", "As requested, I have {past}.",
+            "I can confirm that I have {past}."],
+    brisk=["Done. I've {past}.", "I've {past}.", "{Past}.", "Done: {past}."],
+)
+FOUND = Voiced(
+    plain=["Here's what I found.", "I've checked for you.", "I've looked it up.", "Thanks for waiting.",
+           "Okay, I have it.", "I've gone through the record.", "Here are the details.", "I pulled that up for you.",
+           "I've got it here.", "Let me read that out for you.", "That's in front of me now.", "I checked our records.",
+           "Here you go.", "I've had a look."],
+    warm=["Thanks so much for waiting!", "Here's what I found for you.", "Good news, I have it here.",
+          "I've looked that up for you.", "Thanks for bearing with me.", "Here you go!"],
+    formal=["Thank you for waiting.", "I have retrieved the details.", "I have checked our records.",
+            "Here is the information.", "I have looked into this for you.", "Thank you for your patience."],
+    brisk=["Here it is.", "Found it.", "Checked.", "Okay.", "Got it.", ""],
+)
 # the same, when nothing was looked up for this request (an earlier one read the record): no "Thanks for waiting."
-FOUND_AT_HAND = ["Here are the details.", "Okay, I have it.", "I've got it here.", "Let me read that out for you.",
-                 "That's in front of me now.", "Here you go.", "", ""]
+FOUND_AT_HAND = Voiced(
+    plain=["Here are the details.", "Okay, I have it.", "I've got it here.", "Let me read that out for you.",
+           "That's in front of me now.", "Here you go.", "", ""],
+    warm=["Here you go!", "I have it right here.", "", ""],
+    formal=["Here are the details.", "I have the details here.", "", ""],
+    brisk=["", "", "Here it is."],
+)
 # the offer to go on with a request the user named in their first message ("{x}": "changing your
 # address"); each says "you also mentioned", which is how the agent knows it made one
-NEXT_UP = ["You also mentioned {x}. Shall we do that now?", "You also mentioned {x}; shall we look at that next?",
-           "Now, you also mentioned {x}. Shall we go ahead with that?", "And you also mentioned {x}. Would you like to do that now?",
-           "You also mentioned {x}. Do you want to do that now?"]
+NEXT_UP = Voiced(
+    plain=["You also mentioned {x}. Shall we do that now?", "You also mentioned {x}; shall we look at that next?",
+           "Now, you also mentioned {x}. Shall we go ahead with that?",
+           "And you also mentioned {x}. Would you like to do that now?",
+           "You also mentioned {x}. Do you want to do that now?"],
+    warm=["You also mentioned {x}; shall we take care of that now?",
+          "You also mentioned {x}. Would you like to do that next?"],
+    formal=["You also mentioned {x}. Shall we proceed with that now?",
+            "You also mentioned {x}. Would you like to address that now?"],
+    brisk=["You also mentioned {x}. Do that now?", "You also mentioned {x}. Shall we do that next?"],
+)
 # to a user whose earlier try went wrong, before the first reply; no "sorry" (a user hears that as a
 # refusal when the reply also settles their request)
 TROUBLE = ["That sounds frustrating; let's get it sorted now.", "Apologies for the trouble. I can take care of it here.",
@@ -131,33 +279,91 @@ SAME_RECORD = (["", "", "", "Sure.", "Of course.", "Happy to check.", "Okay."],
 # after a refusal, where the service hands questions to a person: the offer, in place of "Anything
 # else?" (`{x}` "pass your question to a person"; each says "if you'd like" or "if it helps", by
 # which the agent and the user know it)
-OFFER_HANDOFF = ["If you'd like, I can {x}.", "I can {x} if you'd like.", "If it helps, I can {x}.",
-                 "If it helps, I could {x} instead."]
+OFFER_HANDOFF = Voiced(
+    plain=["If you'd like, I can {x}.", "I can {x} if you'd like.", "If it helps, I can {x}.",
+           "If it helps, I could {x} instead."],
+    warm=["If you'd like, I could {x}.", "If it helps, I could {x}.", "I can {x} if you'd like."],
+    formal=["If you'd like, I can {x} on your behalf.", "If it helps, I could {x}."],
+    brisk=["I can {x} if you'd like.", "If it helps, I can {x}."],
+)
 # the number of something made for the user, asked for again ("{x}": "dispute ID")
 NUMBER_AGAIN = ["Of course: your {x} is {v}.", "Sure, it's {v}.", "No problem. The {x} is {v}.", "It's {v}."]
 # short closes weigh more: a real agent says "Anything else?" far more often than a full sentence
-CLOSE = ["Anything else?", "Anything else?", "Anything else?", "Anything else?", "Anything else today?",
-         "Anything else I can do?", "Need anything else?", "Anything else I can help with?", "Is there anything else?"]
-DECLINED = ["No problem, I won't make that change.", "Understood, I'll leave it as it is.",
-            "Okay, I've stopped there.", "That's fine, I haven't changed anything.", "Alright, I'll hold off.",
-            "Sure, I'll leave things as they are.", "Of course, I won't go ahead.", "Okay, no changes then.",
-            "Got it, I'll leave that one.", "That's completely fine."]
-UNCHANGED = ["Nothing has been changed.", "Your records are unchanged.", "Everything stays as it was.",
-             "No change was made.", "It all stays exactly as it was.", "", "You can come back to it any time."]
-LATER = ["", "", "You can come back to it any time.", "If you change your mind, just let me know."]
-REFUSE_LEAD = ["I'm sorry, but", "Unfortunately,", "I checked, and", "I looked into it, and", "I'm afraid",
-               "I've gone through this, and", "Sorry,", "I wish I could help here, but", "Having checked,"]
-REFUSE_BODY = ["I can't {action}.", "I'm not able to {action}.", "I can't {action} for you.",
-               "our policy doesn't allow me to {action}.", "this isn't possible right now: I can't {action}.",
-               "I'm unable to {action}.", "we can't {action} at the moment."]
+CLOSE = Voiced(
+    plain=["Anything else?", "Anything else?", "Anything else?", "Anything else?", "Anything else today?",
+           "Anything else I can do?", "Need anything else?", "Anything else I can help with?",
+           "Is there anything else?"],
+    warm=["Is there anything else I can help you with today?", "Anything else I can do for you?",
+          "Is there anything else you need?", "Can I help with anything else?", "Anything else at all?"],
+    formal=["Is there anything else I can assist you with?", "May I help you with anything else?",
+            "Is there anything else you require today?", "Is there anything else I can do for you?"],
+    brisk=["Anything else?", "Anything else?", "Anything else?", "Need anything else?", "Anything else today?"],
+)
+DECLINED = Voiced(
+    plain=["No problem, I won't make that change.", "Understood, I'll leave it as it is.", "Okay, I've stopped there.",
+           "That's fine, I haven't changed anything.", "Alright, I'll hold off.",
+           "Sure, I'll leave things as they are.", "Of course, I won't go ahead.", "Okay, no changes then.",
+           "Got it, I'll leave that one.", "That's completely fine."],
+    warm=["No problem at all; I won't change anything.", "That's absolutely fine, I'll leave it as it is.",
+          "Of course, we'll leave it there.", "Totally fine, I'll hold off."],
+    formal=["Understood. I will not proceed.", "Very well, I won't make the change.",
+            "Certainly, I have made no changes.", "Understood; I shall leave things as they are."],
+    brisk=["Okay, leaving it.", "Fine, no change.", "Got it, I'll hold off.", "Okay, stopping there."],
+)
+UNCHANGED = Voiced(
+    plain=["Nothing has been changed.", "Your records are unchanged.", "Everything stays as it was.",
+           "No change was made.", "It all stays exactly as it was.", "", "You can come back to it any time."],
+    warm=["Nothing has changed, so no worries.", "Everything stays just as it was.", "",
+          "You can come back to it any time."],
+    formal=["No changes have been made.", "Your records remain unchanged.", ""],
+    brisk=["Nothing changed.", "", ""],
+)
+LATER = Voiced(
+    plain=["", "", "You can come back to it any time.", "If you change your mind, just let me know."],
+    warm=["", "If you change your mind, just let me know.", "Just let me know if you'd like to do it later."],
+    formal=["", "Should you change your mind, I'll be glad to help."],
+    brisk=["", "", "Just say if you change your mind."],
+)
+REFUSE_LEAD = Voiced(
+    plain=["I'm sorry, but", "Unfortunately,", "I checked, and", "I looked into it, and", "I'm afraid",
+           "I've gone through this, and", "Sorry,", "I wish I could help here, but", "Having checked,"],
+    warm=["I'm really sorry, but", "I'm so sorry, but", "I wish I had better news, but",
+          "I've had a good look, and sadly"],
+    formal=["I regret that", "I'm sorry to say that", "Having reviewed this,", "Regrettably,"],
+    brisk=["Sorry,", "Unfortunately,", "I checked, and"],
+)
+REFUSE_BODY = Voiced(
+    plain=["I can't {action}.", "I'm not able to {action}.", "I can't {action} for you.",
+           "our policy doesn't allow me to {action}.", "this isn't possible right now: I can't {action}.",
+           "I'm unable to {action}.", "we can't {action} at the moment."],
+    warm=["I can't {action} this time.", "I'm not able to {action}.", "I can't {action} for you."],
+    formal=["I am unable to {action}.", "I am not able to {action}.", "we are unable to {action}.",
+            "our policy doesn't allow me to {action}."],
+    brisk=["I can't {action}.", "I'm unable to {action}.", "that can't be done: I can't {action}."],
+)
 # the rule is quoted as it is written, as a sentence of its own or after a colon
-REFUSE_WHY = ["The rule is: {after_colon}", "Here's the reason: {after_colon}", "{Reason}", "Our policy says: {after_colon}",
-              "Here's why: {after_colon}", "Per our rules: {after_colon}", "That's down to this rule: {after_colon}"]
+REFUSE_WHY = Voiced(
+    plain=["The rule is: {after_colon}", "Here's the reason: {after_colon}", "{Reason}",
+           "Our policy says: {after_colon}", "Here's why: {after_colon}", "Per our rules: {after_colon}",
+           "That's down to this rule: {after_colon}"],
+    warm=["It's because of this rule: {after_colon}", "The reason is this: {after_colon}", "{Reason}",
+          "Here's why: {after_colon}"],
+    formal=["Our policy states: {after_colon}", "The applicable rule is: {after_colon}", "{Reason}",
+            "Per our rules: {after_colon}"],
+    brisk=["{Reason}", "Reason: {after_colon}", "The rule: {after_colon}"],
+)
 FAILED = ["I'm sorry, that didn't go through: {error}", "Unfortunately that step failed: {error}",
           "Something went wrong on our side: {error}", "That didn't work, I'm afraid: {error}",
           "The system turned that down: {error}"]
-WELCOME = ["You're welcome! Have a great day.", "My pleasure. Take care!", "Glad I could help. Have a good one!",
-           "You're very welcome. Bye for now!", "Happy to help. Have a lovely day."]
+WELCOME = Voiced(
+    plain=["You're welcome! Have a great day.", "My pleasure. Take care!", "Glad I could help. Have a good one!",
+           "You're very welcome. Bye for now!", "Happy to help. Have a lovely day."],
+    warm=["You're so welcome! Have a wonderful day.", "It was a pleasure helping you. Take care!",
+          "Anytime! Have a lovely day."],
+    formal=["You're welcome. Have a good day.", "It was my pleasure. Goodbye.",
+            "Thank you for contacting us. Have a good day."],
+    brisk=["You're welcome. Bye!", "Welcome. Take care.", "Any time. Bye!"],
+)
 SHOWS = ["Right now it shows {values}.", "At the moment it's {values}.", "Our records show it as {values}.",
          "This one is currently {values}.", "It's listed as {values} right now."]
 #: the same of one record of several the request is about (a transfer's two accounts)
@@ -205,11 +411,18 @@ COMPARED = ["Of your {n} {nouns}, {what} has the {most} {field}: {value}.", "{Wh
             "I've checked your {n} {nouns}; {what} has the {most} {field}, with {value}.",
             "Looking across your {n} {nouns}, the {most} {field} is on {what}: {value}."]
 COMPARED_OTHERS = ["For comparison, {others}.", "The others: {others}.", "By comparison, {others}.", "{Others}."]
-LOOKED = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
-          "I've pulled up {what}.", "Looking at {what} now.", "I have {what} up on my screen.",
-          "Okay, {what} is in front of me.",
-          "I've brought up {what}.", "I'm looking at {what}.", "Thanks for waiting; I have {what}.",
-          "I've got {what} here.", "Right, I have {what}.", "Sure. I've looked at {what}.", "", "", ""]
+LOOKED = Voiced(
+    plain=["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "Thanks, I have {what} here.",
+           "I've pulled up {what}.", "Looking at {what} now.", "I have {what} up on my screen.",
+           "Okay, {what} is in front of me.", "I've brought up {what}.", "I'm looking at {what}.",
+           "Thanks for waiting; I have {what}.", "I've got {what} here.", "Right, I have {what}.",
+           "Sure. I've looked at {what}.", "", "", ""],
+    warm=["Thanks for waiting! I have {what} here.", "Lovely, I've found {what}.", "I've pulled up {what} for you.",
+          "I've had a look at {what}.", "", ""],
+    formal=["I have located {what}.", "I have retrieved {what}.", "I have now reviewed {what}.",
+            "I have checked {what}.", "", ""],
+    brisk=["Found {what}.", "Checked {what}.", "Got {what}.", "", "", ""],
+)
 # the same for a thing the customer named (a catalog's "water bottle"): never "I've opened the water bottle"
 LOOKED_UP = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "I've looked up {what}.",
              "Sure. I've looked at {what}.", "I have the details of {what} here.", "", "", ""]
@@ -224,10 +437,22 @@ ASK_ON_OFF = ["Should {x} be on or off?", "Do you want {x} on or off?", "Would y
               "Would you like {x} on, or off?", "Is {x} meant to be on or off?"]
 # said after the question: why the assistant needs it, in the request's own terms (`{records}`: what
 # the request is about, "your card"; "your records" when it names none)
-WHY_PERSONAL = ["", "", "That's how I find {records}.", "I'll use it to pull up {records}.",
-                "It lets me find {records}.", "I need it to look up {records}.", "That way I can see {records}."]
-WHY_RECORD = ["", "That way I'll be working on the right {noun}.", "It makes sure I pick the right {noun}.",
-              "I'll use it to open the right {noun}.", "That tells me exactly which {noun} you mean."]
+WHY_PERSONAL = Voiced(
+    plain=["", "", "That's how I find {records}.", "I'll use it to pull up {records}.", "It lets me find {records}.",
+           "I need it to look up {records}.", "That way I can see {records}."],
+    warm=["", "That way I can find {records} for you.", "I'll use it to find {records}.",
+          "It helps me find {records}."],
+    formal=["", "It is required to locate {records}.", "It allows me to locate {records}.",
+            "This is needed to locate {records}."],
+    brisk=["", "", "", "That's to find {records}."],
+)
+WHY_RECORD = Voiced(
+    plain=["", "That way I'll be working on the right {noun}.", "It makes sure I pick the right {noun}.",
+           "I'll use it to open the right {noun}.", "That tells me exactly which {noun} you mean."],
+    warm=["", "That way I'll be sure to work on the right {noun}.", "It helps me pick the right {noun}."],
+    formal=["", "This ensures I work on the correct {noun}.", "It allows me to select the correct {noun}."],
+    brisk=["", "", "So I pick the right {noun}."],
+)
 # two facts of one record in one sentence (the values stay whole, each after its name or before "as")
 TWO_FACTS = ["The {a} is {va} and the {b} is {vb}.", "It lists {va} as the {a} and {vb} as the {b}.",
              "I can see {va} for the {a}, and {vb} for the {b}.", "The {a} on file is {va}; the {b} is {vb}.",

@@ -4,6 +4,7 @@ names. Every choice comes from an RNG the caller seeds from the conversation, so
 conversation gets the same words."""
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from typing import Any, Sequence
@@ -29,10 +30,31 @@ _GUIDE = re.compile(r"^(?:check|make sure|verify|confirm|ensure|see|note)\b", re
 _PERSONAL = re.compile(r"email|name|phone|address|birth|pin|password|passcode|zip|postcode|ssn|username|city|country")
 
 
+class Voice(random.Random):
+    """The RNG of one reply, carrying the style (`banks.STYLES`) of the agent holding the conversation."""
+
+    style: str | None = None
+
+
+def voice(seed: str, conversation: str) -> Voice:
+    """The RNG of one reply (`seed`), in the style its `conversation` (its first message) gets: every
+    reply of one conversation in one style."""
+    rng = Voice(seed)
+    rng.style = B.STYLES[hashlib.sha256(conversation.encode()).digest()[0] % len(B.STYLES)]
+    return rng
+
+
+def voiced(rng: random.Random, bank: list[str]) -> list[str]:
+    """The alternatives of `bank` the reply's style words it with (all of them for a bank worded one
+    way, or an RNG of no style)."""
+    style = getattr(rng, "style", None)
+    return bank.by_style[style] if isinstance(bank, B.Voiced) and style else bank
+
+
 def pick(rng: random.Random, bank: list[str] | tuple[list[str], ...], **values: Any) -> str:
-    """One alternative of `bank` (of each part, joined, for a composed bank), filled in; `{Name}`
-    is the value with a capital letter."""
-    parts = [rng.choice(part) for part in bank] if isinstance(bank, tuple) else [rng.choice(bank)]
+    """One alternative of `bank` (of each part, joined, for a composed bank) in the reply's style
+    (`voiced`), filled in; `{Name}` is the value with a capital letter."""
+    parts = [rng.choice(voiced(rng, part)) for part in bank] if isinstance(bank, tuple) else [rng.choice(voiced(rng, bank))]
     fill = {**values, **{k.capitalize(): str(v)[:1].upper() + str(v)[1:] for k, v in values.items()}}
     # a sentence put after a colon goes on in lower case ("That didn't work, I'm afraid: the booking ...")
     text = " ".join(p.format(**{**fill, **{k: _after_colon(str(fill[k])) for k in _AFTER_COLON.findall(p) if k in fill}})
@@ -86,7 +108,7 @@ def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
         questions = B.ASK_NOTE
     names_a_record = what.endswith(" ID") or what.startswith("the ID of ")
     if names_a_record or (_WHO_ASKED.search(what) and " new " not in f" {what} "):  # nor "your email to be?"
-        questions = [q for q in questions if "to be?" not in q]
+        questions = B.kept(questions, lambda q: "to be?" not in q)
     return bank if questions == bank[-1] else (*bank[:-1], questions)
 
 
@@ -183,7 +205,7 @@ def _breaking(rng: random.Random, name: str, value: Any, record: str = "", many:
 def refuse(rng: random.Random, what: str, error: str, values: list[str],
            named: list[tuple[str, Any, str]] | None = None) -> str:
     """A refusal that names the action and cites the rule (and the values that break it)."""
-    lead, body = rng.choice(B.REFUSE_LEAD), rng.choice(B.REFUSE_BODY).format(action=what)
+    lead, body = rng.choice(voiced(rng, B.REFUSE_LEAD)), rng.choice(voiced(rng, B.REFUSE_BODY)).format(action=what)
     reason = reason_text(error, values, rng, named)
     why = pick(rng, B.REFUSE_WHY, reason=reason, after_colon=_after_colon(reason))
     return f"{smooth(f'{lead} {body}')} {why}"
@@ -206,9 +228,9 @@ _AFTER_COLON = re.compile(r": \{(\w+)\}")
 
 def declined(rng: random.Random) -> str:
     """The user said no: the assistant holds off, and says nothing changed unless it just did."""
-    held = rng.choice(B.DECLINED)
+    held = rng.choice(voiced(rng, B.DECLINED))
     after = B.LATER if re.search(r"\b(?:change|leave|as it is|as they are)", held) else B.UNCHANGED
-    return smooth(" ".join(p for p in (held, rng.choice(after)) if p))
+    return smooth(" ".join(p for p in (held, rng.choice(voiced(rng, after))) if p))
 
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
@@ -371,7 +393,7 @@ def question(rng: random.Random, what: str, said: str = "") -> str:
         person = obj is not None and (PEOPLE.match(obj.group(1)) or PEOPLE.match(obj.group(1).split()[0]))
         asked = pick(rng, B.QUESTION_VERB, verb=verb)
         return re.sub(r"\bit\b", "them", asked) if person else asked  # "block them", not "block it"
-    return rng.choice([q for q in B.QUESTION if "confirm" not in q] if "confirm" in said.lower() else B.QUESTION)
+    return pick(rng, B.kept(B.QUESTION, lambda q: "confirm" not in q) if "confirm" in said.lower() else B.QUESTION)
 
 
 _COSTS = re.compile(r"\b(?:fees?|charged?|refund(?:ed)?|cost)\b", re.IGNORECASE)
@@ -440,7 +462,7 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         if str(value) in yours and all(k.endswith(("status", "state")) for k, _ in facts):
             facts = []  # their only one: its status does not tell it apart from anything
         noun = words(name[:-3]) if name.endswith("_id") else "record"
-        frames = [f for f in B.DESCRIBE if "your" not in f] if entry else B.DESCRIBE  # "the flight", not "your"
+        frames = B.kept(B.DESCRIBE, lambda f: "your" not in f) if entry else B.DESCRIBE  # "the flight", not "your"
         said_as = record_phrase(noun, facts) if facts else ""
         if entry and said_as.startswith(f"{noun}, with "):  # only figures: "The flight has a price of $139.83."
             phrase = f"The {said_as.replace(', with ', ' has ', 1)}."
