@@ -42,22 +42,22 @@ ACK = Voiced(
     plain=["", "", "", "", "", "", "Sure.", "Of course.", "Happy to help.", "I can help with that.", "Certainly.",
            "No problem.", "Let's get that sorted.", "Absolutely.", "Okay.", "I can take care of that.",
            "Right, let's see."],
-    warm=["", "", "", "Happy to help!", "I'd be glad to help with that.", "Of course, happy to help.", "Sure thing!",
-          "I can definitely help with that.", "Let's get this sorted for you.", "Oh, I can help with that."],
-    formal=["", "", "", "Certainly.", "Of course.", "I would be glad to assist.", "I can assist you with that.",
-            "Thank you for getting in touch.", "I'd be pleased to help with that."],
+    warm=["", "", "", "", "Happy to help!", "Glad to help.", "Sure thing!", "Of course!", "I'd love to help.",
+          "Let's sort this out."],
+    formal=["", "", "", "", "Certainly.", "Of course.", "Glad to assist.", "I can assist with that.",
+            "Thank you for getting in touch."],
     brisk=["", "", "", "", "", "Sure.", "Okay.", "Right.", "On it."],
 )
 ASK_Q = Voiced(
     plain=["Could you give me {x}?", "What's {x}, please?", "Could you tell me {x}?", "May I have {x}?",
            "Can you share {x}?", "What is {x}?", "Could you let me know {x}?", "Would you mind telling me {x}?",
            "Can you tell me {x}?", "Could you share {x} with me?", "What's {x}?"],
-    warm=["Would you mind sharing {x}?", "Could you let me have {x}, please?", "Could I ask for {x}?",
-          "To get started, could you share {x}?", "Would you be able to give me {x}?", "Could you pop {x} over to me?",
-          "Can you let me know {x}?", "What's {x}, so I can get started?"],
+    warm=["Would you mind sharing {x}?", "Could I ask for {x}?", "Could you send over {x}?", "Can you let me know {x}?",
+          "What's {x}, so I can get started?", "Would you share {x}?", "Could you share {x}, please?",
+          "Mind telling me {x}?"],
     formal=["Could you please provide {x}?", "May I ask for {x}?", "Would you kindly provide {x}?",
             "May I have {x}, please?", "Would you please share {x}?", "Could you please tell me {x}?",
-            "Would you provide {x}, please?"],
+            "Might I have {x}?"],
     brisk=["{X}?", "{X}, please?", "What's {x}?", "Got {x} handy?", "Can I get {x}?", "Send me {x}?"],
 )
 ASK = (ACK, ASK_Q)
@@ -69,9 +69,9 @@ ASK_FOR_LEAD = Voiced(
     plain=["I can help you {action}.", "Sure, I can {action} for you.", "Happy to help you {action}.",
            "Let's {action}.", "I'll help you {action}.", "No problem, I can {action}.",
            "Of course. I can {action} for you.", "Okay, you'd like to {action}. I can do that."],
-    warm=["I'd be happy to help you {action}.", "Happy to help you {action}!", "I can certainly help you {action}.",
-          "Sure, I'd be glad to {action} for you.", "Of course! Let's {action}."],
-    formal=["Certainly, I can {action} for you.", "I would be glad to {action} for you.", "I can help you {action}.",
+    warm=["I'd be happy to help you {action}.", "Happy to help you {action}!", "Glad to help you {action}.",
+          "Sure, I'd love to help you {action}.", "Of course! Let's {action}."],
+    formal=["Certainly, I can {action} for you.", "I would be glad to {action}.", "I'd be pleased to help you {action}.",
             "Of course. I can help you {action}."],
     brisk=["Sure, I can {action}.", "Okay, let's {action}.", "Let's {action}.", "I can {action}."],
 )
@@ -79,8 +79,8 @@ ASK_FOR = (ASK_FOR_LEAD, ASK_Q)
 ASK_MORE_THANKS = Voiced(
     plain=["Thanks.", "Got it.", "Thank you.", "Great.", "Perfect.", "Okay.", "Thanks for that.", "Understood.",
            "Noted.", "Great, thanks.", "Lovely, thank you.", "Thanks, that helps."],
-    warm=["Thank you so much.", "Lovely, thanks.", "Perfect, thank you!", "Thanks, that's great.", "Brilliant, thanks.",
-          "Wonderful, thank you."],
+    warm=["Thank you so much.", "Lovely, thanks.", "Perfect, thank you!", "Brilliant, thanks.", "Wonderful, thank you.",
+          "Thanks!"],
     formal=["Thank you.", "Thank you for that.", "Much appreciated.", "Thank you very much.", "Noted, thank you."],
     brisk=["Thanks.", "Got it.", "Okay.", "Right.", "Noted.", "Good."],
 )
@@ -88,7 +88,7 @@ ASK_MORE_Q = Voiced(
     plain=["Could you also give me {x}?", "And what's {x}?", "What is {x}?", "Could you tell me {x} as well?",
            "Now, what's {x}?", "Next, could you give me {x}?", "Could you share {x} too?", "And could you give me {x}?",
            "What would you like {x} to be?", "Can you also tell me {x}?"],
-    warm=["Could you also share {x}?", "And could I have {x} too?", "Would you mind giving me {x} as well?",
+    warm=["Could you also share {x}?", "And could I have {x} too?", "Mind giving me {x} as well?",
           "Could you tell me {x} as well?", "What would you like {x} to be?", "And what's {x}?"],
     formal=["Could you also provide {x}?", "May I also have {x}?", "Might I also have {x}?",
             "Could you please also tell me {x}?", "What would you like {x} to be?"],
@@ -116,13 +116,14 @@ CONFIRM_BODY = Voiced(
     plain=["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "Here's what I'll do: {action}.",
            "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I go ahead: I'll {action}.",
            "This will {action}.", "So I'll go ahead and {action}.", "Once you confirm, I'll {action}."],
-    warm=["I'd be glad to {action}.", "I'm all set to {action}.", "I can go ahead and {action}.",
-          "Here's the plan: I'll {action}.", "Everything's ready for me to {action}.", "Okay, so I'll {action}.",
-          "Great, I can now {action}."],
+    warm=["I'd be glad to {action}.", "I'm all set to {action}.", "Here's the plan: I'll {action}.",
+          "Okay, so I'll {action}.", "Lovely, I can now {action}.", "All that's left is to {action}.",
+          "I'm happy to {action}.", "Right then, I'll {action}.", "We're ready to {action}."],
     formal=["I will {action}.", "I am about to {action}.", "To confirm, I will {action}.", "I am prepared to {action}.",
-            "With your approval, I will {action}.", "On your confirmation, I will {action}.", "I would now {action}."],
+            "With your approval, I will {action}.", "On your confirmation, I will {action}.", "I would now {action}.",
+            "I shall now {action}.", "I intend to {action}."],
     brisk=["I'll {action}.", "Going to {action}.", "About to {action}.", "Ready to {action}.", "Next I'll {action}.",
-           "I can now {action}."],
+           "I can now {action}.", "Plan: {action}.", "So: I'll {action}.", "Set to {action}."],
 )
 # the same for a how-to guide's title, which is what the customer asked for, not a step of it ("The
 # next step is to support the ACLU"): of several steps confirmed at once, and of one; the same
@@ -153,11 +154,12 @@ DESCRIBE = Voiced(
     plain=["That's your {phrase}.", "For reference, it's the {phrase}.", "That would be the {phrase}.",
            "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
            "It's the {phrase}, for reference."],
-    warm=["Just so you know, that's your {phrase}.", "That's your {phrase}, just so you know.",
-          "This one is your {phrase}.", "For reference, this is the {phrase}.", "I can see it's the {phrase}."],
+    warm=["Just so you know, that's your {phrase}.", "This one's your {phrase}.", "It's your {phrase}, for reference.",
+          "I can see it's the {phrase}.", "So you know, it's the {phrase}."],
     formal=["For reference, this is the {phrase}.", "This concerns your {phrase}.", "This relates to the {phrase}.",
-            "The record in question is your {phrase}.", "For your reference, it is the {phrase}."],
-    brisk=["That's the {phrase}.", "It's your {phrase}.", "It's the {phrase}.", "That's your {phrase}."],
+            "The record is your {phrase}.", "For your reference, it is the {phrase}."],
+    brisk=["That's the {phrase}.", "It's your {phrase}.", "It's the {phrase}.", "That's your {phrase}.",
+           "For reference: the {phrase}."],
 )
 # a fee the service's text sets, told earlier in the chat, holding again
 SAME_FEES = ["The same fees I mentioned earlier apply here too.", "As before, the fees I mentioned apply."]
@@ -178,7 +180,7 @@ TOTAL_DUE = ["That comes to {v} in total.", "In all, that's {v}.", "The total co
 # what the call will change, as the record shows it before ("Right now, the cabin is business.")
 NOW = Voiced(
     plain=["Right now, {x}.", "At the moment, {x}.", "Currently, {x}.", "As it stands, {x}."],
-    warm=["At the moment, {x}.", "Right now, {x}.", "Just so you know, right now {x}."],
+    warm=["At the moment, {x}.", "Right now, {x}.", "Just now, {x}."],
     formal=["At present, {x}.", "Currently, {x}.", "As things stand, {x}."],
     brisk=["Currently, {x}.", "Right now, {x}.", "Now, {x}."],
 )
@@ -192,22 +194,20 @@ QUESTION = Voiced(
     plain=["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I proceed?",
            "Do you want me to go ahead?", "Would you like me to proceed?", "Is that right?", "Is that correct?",
            "Is that okay?", "Can you confirm?", "Please confirm."],
-    warm=["Shall I go ahead for you?", "Would you like me to go ahead?", "Is that okay with you?",
-          "Would you like me to do that now?", "Do you want me to take care of it?", "Shall I go ahead, then?",
-          "Shall I go ahead with that?"],
-    formal=["Would you like me to proceed?", "Shall I proceed?", "Could you confirm that I may proceed?",
-            "Can you confirm you'd like me to go ahead?", "Is that correct?", "Please confirm, and I'll proceed.",
-            "Should I proceed with this?"],
+    warm=["Shall I go ahead?", "Would you like me to go ahead?", "Is that okay with you?", "Shall I go ahead, then?",
+          "Is that okay?", "Do you want me to do that?", "Would you like me to do that now?", "Is that right?"],
+    formal=["Shall I proceed?", "Would you like me to proceed?", "Can you confirm?", "Could you confirm?",
+            "Is that correct?", "Please confirm.", "Should I proceed?", "Could you confirm, please?"],
     brisk=["Shall I go ahead?", "Should I go ahead?", "Is that okay?", "Is that right?", "Please confirm.",
-           "Do you want me to go ahead?"],
+           "Shall I proceed?"],
 )
 QUESTION_VERB = Voiced(
     plain=["Do you want me to {verb} it?", "Would you like me to {verb} it now?", "Shall I go ahead and {verb} it?",
            "Should I go ahead and {verb} it?", "Do you want me to {verb} it now?", "Would you like me to {verb} it?"],
-    warm=["Would you like me to {verb} it for you?", "Shall I go ahead and {verb} it for you?",
-          "Do you want me to {verb} it now?", "Would you like me to go ahead and {verb} it?"],
+    warm=["Would you like me to {verb} it?", "Shall I go ahead and {verb} it for you?",
+          "Do you want me to {verb} it now?", "Would you like me to {verb} it for you?"],
     formal=["Would you like me to {verb} it?", "Shall I go ahead and {verb} it?", "Would you like me to {verb} it now?",
-            "Do you want me to {verb} it at this point?"],
+            "Do you want me to {verb} it today?"],
     brisk=["Do you want me to {verb} it?", "Should I go ahead and {verb} it?", "Do you want me to {verb} it now?"],
 )
 DONE = Voiced(
@@ -215,20 +215,21 @@ DONE = Voiced(
            "Great, it's done.", "That's done now.", "It worked.", "Good news: that's complete.", "That's all sorted.",
            "Finished!", "That has gone through now.", "Okay, that's processed.", "Success, it's gone through.",
            "There we go.", "I've finished that for you.", "You're all set."],
-    warm=["All done for you!", "That's all done now.", "Wonderful, that's gone through.", "Great news: it's all done.",
-          "There you go, all sorted!", "Lovely, that's done.", "Perfect, that's gone through for you."],
+    warm=["All done for you!", "That's all done now.", "Wonderful, that's gone through.", "Good news: it's all done.",
+          "There you go, all sorted!", "Lovely, that's done.", "That's gone through for you.", "Perfect, all done."],
     formal=["That has been completed.", "This is now complete.", "Your request has been processed.",
-            "That has now been completed.", "I have completed that for you.", "That has been processed successfully."],
-    brisk=["Done.", "Done!", "All set.", "Sorted.", "That's through.", "Finished."],
+            "That is now complete.", "I have completed that.", "The request went through.",
+            "This has been carried out."],
+    brisk=["Done.", "Done!", "All set.", "Sorted.", "That's through.", "Finished.", "Complete.", "It's done."],
 )
 DONE_SAID = Voiced(
     plain=["I've {past}.", "I've just {past}.", "Done: I've {past}.", "All set. I've {past}.",
            "That's complete: I've {past}.", "Good news, I've {past}.", "It's gone through; I've {past}."],
-    warm=["Great news: I've {past}.", "All done! I've {past}.", "I've gone ahead and {past}.", "Lovely, I've {past}.",
-          "There you go: I've {past}."],
-    formal=["I have {past}.", "I have now {past}.", "As requested, I have {past}.",
-            "I can confirm that I have {past}."],
-    brisk=["Done. I've {past}.", "I've {past}.", "{Past}.", "Done: {past}."],
+    warm=["Good news: I've {past}.", "All done! I've {past}.", "I've gone ahead and {past}.", "Lovely, I've {past}.",
+          "There you go: I've {past}.", "Perfect, I've just {past}."],
+    formal=["I have {past}.", "I have now {past}.", "As requested, I have {past}.", "I can confirm I have {past}.",
+            "I have successfully {past}."],
+    brisk=["Done. I've {past}.", "I've {past}.", "{Past}.", "Done: {past}.", "Just {past}."],
 )
 FOUND = Voiced(
     plain=["Here's what I found.", "I've checked for you.", "I've looked it up.", "Thanks for waiting.",
@@ -236,10 +237,11 @@ FOUND = Voiced(
            "I've got it here.", "Let me read that out for you.", "That's in front of me now.", "I checked our records.",
            "Here you go.", "I've had a look."],
     warm=["Thanks so much for waiting!", "Here's what I found for you.", "Good news, I have it here.",
-          "I've looked that up for you.", "Thanks for bearing with me.", "Here you go!"],
+          "I've looked that up for you.", "Thanks for bearing with me.", "Here you go!", "I've found it for you."],
     formal=["Thank you for waiting.", "I have retrieved the details.", "I have checked our records.",
-            "Here is the information.", "I have looked into this for you.", "Thank you for your patience."],
-    brisk=["Here it is.", "Found it.", "Checked.", "Okay.", "Got it.", ""],
+            "Here is the information.", "I have looked into this for you.", "Thank you for your patience.",
+            "The details are as follows."],
+    brisk=["Here it is.", "Found it.", "Checked.", "Got it.", ""],
 )
 # the same, when nothing was looked up for this request (an earlier one read the record): no "Thanks for waiting."
 FOUND_AT_HAND = Voiced(
@@ -293,11 +295,12 @@ CLOSE = Voiced(
     plain=["Anything else?", "Anything else?", "Anything else?", "Anything else?", "Anything else today?",
            "Anything else I can do?", "Need anything else?", "Anything else I can help with?",
            "Is there anything else?"],
-    warm=["Is there anything else I can help you with today?", "Anything else I can do for you?",
-          "Is there anything else you need?", "Can I help with anything else?", "Anything else at all?"],
-    formal=["Is there anything else I can assist you with?", "May I help you with anything else?",
-            "Is there anything else you require today?", "Is there anything else I can do for you?"],
-    brisk=["Anything else?", "Anything else?", "Anything else?", "Need anything else?", "Anything else today?"],
+    warm=["Anything else?", "Anything else?", "Anything else I can do for you?", "Can I help with anything else?",
+          "Anything else at all?", "Anything else today?", "Is there anything else?"],
+    formal=["Anything else?", "Is there anything else?", "May I help with anything else?",
+            "Anything else I can assist with?", "Is there anything else today?"],
+    brisk=["Anything else?", "Anything else?", "Anything else?", "Need anything else?", "Anything else today?",
+           "Anything else I can do?"],
 )
 DECLINED = Voiced(
     plain=["No problem, I won't make that change.", "Understood, I'll leave it as it is.", "Okay, I've stopped there.",
@@ -419,8 +422,8 @@ LOOKED = Voiced(
            "Sure. I've looked at {what}.", "", "", ""],
     warm=["Thanks for waiting! I have {what} here.", "Lovely, I've found {what}.", "I've pulled up {what} for you.",
           "I've had a look at {what}.", "", ""],
-    formal=["I have located {what}.", "I have retrieved {what}.", "I have now reviewed {what}.",
-            "I have checked {what}.", "", ""],
+    formal=["I have located {what}.", "I have retrieved {what}.", "I have reviewed {what}.", "I have checked {what}.",
+            "", ""],
     brisk=["Found {what}.", "Checked {what}.", "Got {what}.", "", "", ""],
 )
 # the same for a thing the customer named (a catalog's "water bottle"): never "I've opened the water bottle"
@@ -440,11 +443,9 @@ ASK_ON_OFF = ["Should {x} be on or off?", "Do you want {x} on or off?", "Would y
 WHY_PERSONAL = Voiced(
     plain=["", "", "That's how I find {records}.", "I'll use it to pull up {records}.", "It lets me find {records}.",
            "I need it to look up {records}.", "That way I can see {records}."],
-    warm=["", "That way I can find {records} for you.", "I'll use it to find {records}.",
-          "It helps me find {records}."],
-    formal=["", "It is required to locate {records}.", "It allows me to locate {records}.",
-            "This is needed to locate {records}."],
-    brisk=["", "", "", "That's to find {records}."],
+    warm=["", "That way I can find {records}.", "It helps me find {records}.", "I'll use it to find {records}."],
+    formal=["", "It lets me locate {records}.", "It's needed to locate {records}.", "With it I can locate {records}."],
+    brisk=["", "", "", "To find {records}."],
 )
 WHY_RECORD = Voiced(
     plain=["", "That way I'll be working on the right {noun}.", "It makes sure I pick the right {noun}.",
