@@ -64,7 +64,8 @@ ASK = (ACK, ASK_Q)
 # what the user is to write themselves (a summary, a note): asked to be written, never "tell me a short summary"
 ASK_NOTE = ["Could you give me {x}?", "Could you write me {x} of what it's about?", "Would you mind writing {x}?",
             "In a sentence or two, could you give me {x}?", "Could you jot down {x} for me?",
-            "Could I have {x} of what it's about?"]
+            "Could I have {x} of what it's about?", "Can you give me {x}, in your own words?",
+            "In a sentence or two, what should {x} say?", "Would you write {x} for me?"]
 ASK_FOR_LEAD = Voiced(
     plain=["I can help you {action}.", "Sure, I can {action} for you.", "Happy to help you {action}.",
            "Let's {action}.", "I'll help you {action}.", "No problem, I can {action}.",
@@ -132,11 +133,18 @@ CONFIRM_BODY_STEPS = [*CONFIRM_BODY[:3], "Next come the steps to {action}.", *CO
                       "Next, I'd go through the steps to {action}."]
 CONFIRM_BODY_HOW_TO = [*CONFIRM_BODY[:3], "Next up, I'll {action}.", *CONFIRM_BODY[4:9], "What I'd do next is {action}."]
 # a request the service does not cover: said plainly, no tool called
-OUT_OF_SCOPE = ["I'm sorry, I can't help with that request: it is outside what I can do here.",
-                "Unfortunately that's not something I can help with here.",
-                "I'm afraid I can't help with that; it's outside what this service covers.",
-                "Sorry, that's outside what I can do for you here.",
-                "I'm not able to help with that, I'm afraid: it isn't something this service handles."]
+OUT_OF_SCOPE = Voiced(
+    plain=["I'm sorry, I can't help with that request: it is outside what I can do here.",
+           "Unfortunately that's not something I can help with here.",
+           "I'm afraid I can't help with that; it's outside what this service covers.",
+           "Sorry, that's outside what I can do for you here.",
+           "I'm not able to help with that, I'm afraid: it isn't something this service handles."],
+    warm=["I'm so sorry, that's not something I can help with here.",
+          "I wish I could help with that, but it's outside what I can do here."],
+    formal=["I regret that this request is outside what I am able to help with.",
+            "I'm afraid that is not a service I can provide here."],
+    brisk=["Sorry, I can't help with that here.", "That's outside what I can do, sorry."],
+)
 # a request that names a record but no action ("I need some help with my card"); every one holds
 # "what would you like to do" (the agent and the scripted user find the question by it)
 WHAT_TO_DO = ["Of course. What would you like to do with your {noun}? I can help with {can}.",
@@ -406,8 +414,14 @@ WHICH_WHEN_FITTING = ["Of your {n} {nouns}, {k} {can}, {span}. Which month's {no
 WHICH_ONLY_ONE = ["Of your {n} {nouns}, only {option} {can}. Is that the {noun} you mean, {id}?",
                   "Only one of your {n} {nouns} {can}: {option}. Is it the {noun} you mean, {id}?",
                   "You have {n} {nouns}, and only {option} {can}. Would that be the {noun} you mean, {id}?"]
-NOTE = ["This applies to {what}.", "For your records, that's {what}.", "That was for {what}.",
-        "Your reference is {what}.", "This is on {what}.", "It's recorded against {what}."]
+NOTE = Voiced(
+    plain=["This applies to {what}.", "For your records, that's {what}.", "That was for {what}.",
+           "Your reference is {what}.", "This is on {what}.", "It's recorded against {what}."],
+    warm=["Just for your records, that's {what}.", "That's all on {what}.", "This one was for {what}."],
+    formal=["For your records, this concerns {what}.", "This has been recorded against {what}.",
+            "This relates to {what}."],
+    brisk=["Ref: {what}.", "That's {what}.", "On {what}."],
+)
 # the start of an answer about one record; sometimes none, and the facts come first
 COMPARED = ["Of your {n} {nouns}, {what} has the {most} {field}: {value}.", "{What} has the {most} {field}, at {value}.",
             "It's {what}: its {field} is {value}, the {most} of your {n} {nouns}.",
@@ -430,8 +444,13 @@ LOOKED = Voiced(
 LOOKED_UP = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "I've looked up {what}.",
              "Sure. I've looked at {what}.", "I have the details of {what} here.", "", "", ""]
 # before a sentence of the service's own text; most of the time it stands alone
-GUIDE_LEAD = ["", "", "", "Just so you know,", "Good to know:", "For what it's worth,", "As a heads-up,",
-              "One thing to keep in mind:", "Also,"]
+GUIDE_LEAD = Voiced(
+    plain=["", "", "", "Just so you know,", "Good to know:", "For what it's worth,", "As a heads-up,",
+           "One thing to keep in mind:", "Also,"],
+    warm=["", "", "", "Just so you know,", "A quick heads-up:", "Also, good to know:", "Helpful to know:"],
+    formal=["", "", "", "For your information,", "Note that", "Of note:", "I should mention that"],
+    brisk=["", "", "", "", "Note:", "Heads-up:", "Also,"],
+)
 # a yes/no setting is asked as one, so a "yes" or "no, leave it off" answers it
 # a count is asked as a number of things ("{n}": "how many bags"), never "what's the new bags?"
 ASK_COUNT = ["{N} should {record} have?", "{N} would you like on {record}?", "{N} do you need?",

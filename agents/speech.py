@@ -408,7 +408,7 @@ def guide(rng: random.Random, sentences: list[str]) -> str:
     if not sentences:
         return ""
     sentence = _with_rows(rng.choice(sentences), sentences)
-    lead = rng.choice(B.GUIDE_LEAD)
+    lead = rng.choice(voiced(rng, B.GUIDE_LEAD))
     if lead and _LOWER_START.match(sentence):
         return f"{lead} {sentence[:1].lower()}{sentence[1:]}"
     return sentence
@@ -716,7 +716,8 @@ def joined(items: list[str]) -> str:
 
 _ID_AFTER = ["Your {noun} number is {v}.", "The reference for your {noun} is {v}.", "It's logged as {noun} {v}.",
              "Your new {noun} is {v}; keep that handy.", "You can quote {noun} {v} if you need to follow up.",
-             "The {noun} ID is {v}."]
+             "The {noun} ID is {v}.", "Your {noun} reference is {v}.", "I've logged it as {noun} {v}.",
+             "For your records, your {noun} number is {v}.", "Your {noun} ID is {v}, should you need it."]
 _NEW_THING = ["Your new {noun} is {v}.", "The new {noun} is {v}.", "The {noun} ID is {v}.", "That's {noun} {v}.",
               "It's {noun} {v}.", "Your new {noun}'s ID is {v}."]
 # a noun placed among others of its kind ("second flight"): it takes "the"

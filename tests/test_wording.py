@@ -696,7 +696,7 @@ def test_a_new_card_is_told_as_a_thing_made_not_a_case_to_follow_up() -> None:
     for seed in range(12):
         said = S.fact(random.Random(seed), "card_id", "CRD-10001", after_write=True)
         assert "CRD-10001" in said and "follow up" not in said and "number" not in said and "logged" not in said
-    assert any("follow up" in S.fact(random.Random(seed), "dispute_id", "DSP-1", after_write=True) for seed in range(12))
+    assert any("follow up" in S.fact(random.Random(seed), "dispute_id", "DSP-1", after_write=True) for seed in range(40))
 
 
 def test_a_change_to_the_users_own_profile_is_not_noted_as_their_customer_number() -> None:
