@@ -41,7 +41,7 @@ def kept(bank: list[str], fits: Callable[[str], bool]) -> list[str]:
 ACK = Voiced(
     plain=["", "", "", "", "", "", "Sure.", "Of course.", "Happy to help.", "I can help with that.", "Certainly.",
            "No problem.", "Let's get that sorted.", "Absolutely.", "Okay.", "I can take care of that.",
-           "Right, let's see."],
+           "Right, let's see.", "Sure thing.", "Glad to help."],
     warm=["", "", "", "", "Happy to help!", "Glad to help.", "Sure thing!", "Of course!", "I'd love to help.",
           "Let's sort this out."],
     formal=["", "", "", "", "Certainly.", "Of course.", "Glad to assist.", "I can assist with that.",
@@ -51,14 +51,16 @@ ACK = Voiced(
 ASK_Q = Voiced(
     plain=["Could you give me {x}?", "What's {x}, please?", "Could you tell me {x}?", "May I have {x}?",
            "Can you share {x}?", "What is {x}?", "Could you let me know {x}?", "Would you mind telling me {x}?",
-           "Can you tell me {x}?", "Could you share {x} with me?", "What's {x}?"],
+           "Can you tell me {x}?", "Could you share {x} with me?", "What's {x}?", "Could you give me {x}, please?",
+           "Can I have {x}?"],
     warm=["Would you mind sharing {x}?", "Could I ask for {x}?", "Could you send over {x}?", "Can you let me know {x}?",
           "What's {x}, so I can get started?", "Would you share {x}?", "Could you share {x}, please?",
           "Mind telling me {x}?"],
     formal=["Could you please provide {x}?", "May I ask for {x}?", "Would you kindly provide {x}?",
             "May I have {x}, please?", "Would you please share {x}?", "Could you please tell me {x}?",
             "Might I have {x}?"],
-    brisk=["{X}?", "{X}, please?", "What's {x}?", "Got {x} handy?", "Can I get {x}?", "Send me {x}?"],
+    brisk=["{X}?", "{X}, please?", "What's {x}?", "Got {x} handy?", "Can I get {x}?", "Send me {x}?",
+           "{X}, if you have it?"],
 )
 ASK = (ACK, ASK_Q)
 # what the user is to write themselves (a summary, a note): asked to be written, never "tell me a short summary"
@@ -72,8 +74,8 @@ ASK_FOR_LEAD = Voiced(
            "Of course. I can {action} for you.", "Okay, you'd like to {action}. I can do that."],
     warm=["I'd be happy to help you {action}.", "Happy to help you {action}!", "Glad to help you {action}.",
           "Sure, I'd love to help you {action}.", "Of course! Let's {action}."],
-    formal=["Certainly, I can {action} for you.", "I would be glad to {action}.", "I'd be pleased to help you {action}.",
-            "Of course. I can help you {action}."],
+    formal=["Certainly, I can {action} for you.", "I would be glad to {action}.",
+            "I'd be pleased to help you {action}.", "Of course. I can help you {action}."],
     brisk=["Sure, I can {action}.", "Okay, let's {action}.", "Let's {action}.", "I can {action}."],
 )
 ASK_FOR = (ASK_FOR_LEAD, ASK_Q)
@@ -116,15 +118,19 @@ CONFIRM_LEAD = Voiced(
 CONFIRM_BODY = Voiced(
     plain=["I'll {action}.", "I'm about to {action}.", "Next, I'll {action}.", "Here's what I'll do: {action}.",
            "I'm ready to {action}.", "Just to confirm: I'll {action}.", "Before I go ahead: I'll {action}.",
-           "This will {action}.", "So I'll go ahead and {action}.", "Once you confirm, I'll {action}."],
+           "This will {action}.", "So I'll go ahead and {action}.", "Once you confirm, I'll {action}.",
+           "I'll now {action}.", "I'm going to {action}.", "The plan is to {action}.", "I'll just {action}."],
     warm=["I'd be glad to {action}.", "I'm all set to {action}.", "Here's the plan: I'll {action}.",
           "Okay, so I'll {action}.", "Lovely, I can now {action}.", "All that's left is to {action}.",
-          "I'm happy to {action}.", "Right then, I'll {action}.", "We're ready to {action}."],
+          "I'm happy to {action}.", "Right then, I'll {action}.", "We're ready to {action}.", "I'll gladly {action}.",
+          "We'll {action}.", "Great, we can {action}."],
     formal=["I will {action}.", "I am about to {action}.", "To confirm, I will {action}.", "I am prepared to {action}.",
             "With your approval, I will {action}.", "On your confirmation, I will {action}.", "I would now {action}.",
-            "I shall now {action}.", "I intend to {action}."],
+            "I shall now {action}.", "I intend to {action}.", "I am ready to {action}.", "I will now {action}.",
+            "I am now able to {action}."],
     brisk=["I'll {action}.", "Going to {action}.", "About to {action}.", "Ready to {action}.", "Next I'll {action}.",
-           "I can now {action}.", "Plan: {action}.", "So: I'll {action}.", "Set to {action}."],
+           "I can now {action}.", "Plan: {action}.", "So: I'll {action}.", "Set to {action}.", "Up next: {action}.",
+           "Time to {action}.", "Now I'll {action}."],
 )
 # the same for a how-to guide's title, which is what the customer asked for, not a step of it ("The
 # next step is to support the ACLU"): of several steps confirmed at once, and of one; the same
@@ -161,13 +167,14 @@ CONFIRM_AGAIN = ["Sure, no problem. I'll {action} instead.", "Of course. I'll {a
 DESCRIBE = Voiced(
     plain=["That's your {phrase}.", "For reference, it's the {phrase}.", "That would be the {phrase}.",
            "That's the {phrase}.", "I'm looking at your {phrase}.", "This is your {phrase}.",
-           "It's the {phrase}, for reference."],
+           "It's the {phrase}, for reference.", "So we're clear, it's the {phrase}.", "I have it as your {phrase}."],
     warm=["Just so you know, that's your {phrase}.", "This one's your {phrase}.", "It's your {phrase}, for reference.",
-          "I can see it's the {phrase}.", "So you know, it's the {phrase}."],
+          "I can see it's the {phrase}.", "So you know, it's the {phrase}.", "That one's your {phrase}."],
     formal=["For reference, this is the {phrase}.", "This concerns your {phrase}.", "This relates to the {phrase}.",
-            "The record is your {phrase}.", "For your reference, it is the {phrase}."],
+            "The record is your {phrase}.", "For your reference, it is the {phrase}.",
+            "The record in question is the {phrase}."],
     brisk=["That's the {phrase}.", "It's your {phrase}.", "It's the {phrase}.", "That's your {phrase}.",
-           "For reference: the {phrase}."],
+           "For reference: the {phrase}.", "Record: your {phrase}."],
 )
 # a fee the service's text sets, told earlier in the chat, holding again
 SAME_FEES = ["The same fees I mentioned earlier apply here too.", "As before, the fees I mentioned apply."]
@@ -187,69 +194,77 @@ CHARGE_NONE = ["There's nothing to pay for the change.", "The change costs nothi
 TOTAL_DUE = ["That comes to {v} in total.", "In all, that's {v}.", "The total comes to {v}."]
 # what the call will change, as the record shows it before ("Right now, the cabin is business.")
 NOW = Voiced(
-    plain=["Right now, {x}.", "At the moment, {x}.", "Currently, {x}.", "As it stands, {x}."],
+    plain=["Right now, {x}.", "At the moment, {x}.", "Currently, {x}.", "As it stands, {x}.", "As of now, {x}."],
     warm=["At the moment, {x}.", "Right now, {x}.", "Just now, {x}."],
     formal=["At present, {x}.", "Currently, {x}.", "As things stand, {x}."],
     brisk=["Currently, {x}.", "Right now, {x}.", "Now, {x}."],
 )
 BY_NAME = Voiced(
-    plain=["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}."],
+    plain=["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}.", "Great, {first}.",
+           "Perfect, thanks {first}."],
     warm=["Thanks so much, {first}.", "Lovely, thank you {first}.", "Perfect, {first}.", "Great, thanks {first}."],
     formal=["Thank you, {first}.", "Very well, {first}.", "Thank you very much, {first}."],
-    brisk=["Okay, {first}.", "Right, {first}.", "Thanks, {first}."],
+    brisk=["Okay, {first}.", "Right, {first}.", "Thanks, {first}.", "Got it, {first}."],
 )
 QUESTION = Voiced(
     plain=["Shall I go ahead?", "Shall I proceed?", "Should I go ahead?", "Should I proceed?",
            "Do you want me to go ahead?", "Would you like me to proceed?", "Is that right?", "Is that correct?",
-           "Is that okay?", "Can you confirm?", "Please confirm."],
+           "Is that okay?", "Can you confirm?", "Please confirm.", "Would you like me to go ahead?",
+           "Do you want me to do it?"],
     warm=["Shall I go ahead?", "Would you like me to go ahead?", "Is that okay with you?", "Shall I go ahead, then?",
           "Is that okay?", "Do you want me to do that?", "Would you like me to do that now?", "Is that right?"],
     formal=["Shall I proceed?", "Would you like me to proceed?", "Can you confirm?", "Could you confirm?",
-            "Is that correct?", "Please confirm.", "Should I proceed?", "Could you confirm, please?"],
+            "Is that correct?", "Please confirm.", "Should I proceed?", "Could you confirm, please?",
+            "Would you like me to proceed with this?"],
     brisk=["Shall I go ahead?", "Should I go ahead?", "Is that okay?", "Is that right?", "Please confirm.",
-           "Shall I proceed?"],
+           "Shall I proceed?", "Do you want me to?"],
 )
 QUESTION_VERB = Voiced(
     plain=["Do you want me to {verb} it?", "Would you like me to {verb} it now?", "Shall I go ahead and {verb} it?",
-           "Should I go ahead and {verb} it?", "Do you want me to {verb} it now?", "Would you like me to {verb} it?"],
+           "Should I go ahead and {verb} it?", "Do you want me to {verb} it now?", "Would you like me to {verb} it?",
+           "Would you like me to go ahead and {verb} it?"],
     warm=["Would you like me to {verb} it?", "Shall I go ahead and {verb} it for you?",
           "Do you want me to {verb} it now?", "Would you like me to {verb} it for you?"],
     formal=["Would you like me to {verb} it?", "Shall I go ahead and {verb} it?", "Would you like me to {verb} it now?",
             "Do you want me to {verb} it today?"],
-    brisk=["Do you want me to {verb} it?", "Should I go ahead and {verb} it?", "Do you want me to {verb} it now?"],
+    brisk=["Do you want me to {verb} it?", "Should I go ahead and {verb} it?", "Do you want me to {verb} it now?",
+           "Should I go ahead and {verb} it now?"],
 )
 DONE = Voiced(
     plain=["All done.", "Done!", "That's taken care of.", "Everything is set.", "That went through.",
            "Great, it's done.", "That's done now.", "It worked.", "Good news: that's complete.", "That's all sorted.",
            "Finished!", "That has gone through now.", "Okay, that's processed.", "Success, it's gone through.",
-           "There we go.", "I've finished that for you.", "You're all set."],
+           "There we go.", "I've finished that for you.", "You're all set.", "It's all gone through.",
+           "Done and dusted.", "That's sorted for you."],
     warm=["All done for you!", "That's all done now.", "Wonderful, that's gone through.", "Good news: it's all done.",
           "There you go, all sorted!", "Lovely, that's done.", "That's gone through for you.", "Perfect, all done."],
     formal=["That has been completed.", "This is now complete.", "Your request has been processed.",
             "That is now complete.", "I have completed that.", "The request went through.",
             "This has been carried out."],
-    brisk=["Done.", "Done!", "All set.", "Sorted.", "That's through.", "Finished.", "Complete.", "It's done."],
+    brisk=["Done.", "Done!", "All set.", "Sorted.", "That's through.", "Finished.", "Complete.", "It's done.",
+           "That's done."],
 )
 DONE_SAID = Voiced(
     plain=["I've {past}.", "I've just {past}.", "Done: I've {past}.", "All set. I've {past}.",
-           "That's complete: I've {past}.", "Good news, I've {past}.", "It's gone through; I've {past}."],
+           "That's complete: I've {past}.", "Good news, I've {past}.", "It's gone through; I've {past}.",
+           "I've now {past}.", "Right, I've {past}."],
     warm=["Good news: I've {past}.", "All done! I've {past}.", "I've gone ahead and {past}.", "Lovely, I've {past}.",
-          "There you go: I've {past}.", "Perfect, I've just {past}."],
+          "There you go: I've {past}.", "Perfect, I've just {past}.", "I've {past} for you."],
     formal=["I have {past}.", "I have now {past}.", "As requested, I have {past}.", "I can confirm I have {past}.",
-            "I have successfully {past}."],
+            "I have successfully {past}.", "I have just {past}."],
     brisk=["Done. I've {past}.", "I've {past}.", "{Past}.", "Done: {past}.", "Just {past}."],
 )
 FOUND = Voiced(
     plain=["Here's what I found.", "I've checked for you.", "I've looked it up.", "Thanks for waiting.",
            "Okay, I have it.", "I've gone through the record.", "Here are the details.", "I pulled that up for you.",
            "I've got it here.", "Let me read that out for you.", "That's in front of me now.", "I checked our records.",
-           "Here you go.", "I've had a look."],
+           "Here you go.", "I've had a look.", "I've found it.", "Here's the record."],
     warm=["Thanks so much for waiting!", "Here's what I found for you.", "Good news, I have it here.",
           "I've looked that up for you.", "Thanks for bearing with me.", "Here you go!", "I've found it for you."],
     formal=["Thank you for waiting.", "I have retrieved the details.", "I have checked our records.",
             "Here is the information.", "I have looked into this for you.", "Thank you for your patience.",
             "The details are as follows."],
-    brisk=["Here it is.", "Found it.", "Checked.", "Got it.", ""],
+    brisk=["Here it is.", "Found it.", "Checked.", "Got it.", "", "Record found."],
 )
 # the same, when nothing was looked up for this request (an earlier one read the record): no "Thanks for waiting."
 FOUND_AT_HAND = Voiced(
@@ -302,13 +317,14 @@ NUMBER_AGAIN = ["Of course: your {x} is {v}.", "Sure, it's {v}.", "No problem. T
 CLOSE = Voiced(
     plain=["Anything else?", "Anything else?", "Anything else?", "Anything else?", "Anything else today?",
            "Anything else I can do?", "Need anything else?", "Anything else I can help with?",
-           "Is there anything else?"],
+           "Is there anything else?", "Anything else for today?"],
     warm=["Anything else?", "Anything else?", "Anything else I can do for you?", "Can I help with anything else?",
-          "Anything else at all?", "Anything else today?", "Is there anything else?"],
+          "Anything else at all?", "Anything else today?", "Is there anything else?", "Anything else on your mind?"],
     formal=["Anything else?", "Is there anything else?", "May I help with anything else?",
-            "Anything else I can assist with?", "Is there anything else today?"],
+            "Anything else I can assist with?", "Is there anything else today?",
+            "Is there anything else I may help with?"],
     brisk=["Anything else?", "Anything else?", "Anything else?", "Need anything else?", "Anything else today?",
-           "Anything else I can do?"],
+           "Anything else I can do?", "Anything else for now?"],
 )
 DECLINED = Voiced(
     plain=["No problem, I won't make that change.", "Understood, I'll leave it as it is.", "Okay, I've stopped there.",
@@ -433,7 +449,7 @@ LOOKED = Voiced(
            "I've pulled up {what}.", "Looking at {what} now.", "I have {what} up on my screen.",
            "Okay, {what} is in front of me.", "I've brought up {what}.", "I'm looking at {what}.",
            "Thanks for waiting; I have {what}.", "I've got {what} here.", "Right, I have {what}.",
-           "Sure. I've looked at {what}.", "", "", ""],
+           "Sure. I've looked at {what}.", "", "", "", "I've opened {what}.", "I've found {what} here."],
     warm=["Thanks for waiting! I have {what} here.", "Lovely, I've found {what}.", "I've pulled up {what} for you.",
           "I've had a look at {what}.", "", ""],
     formal=["I have located {what}.", "I have retrieved {what}.", "I have reviewed {what}.", "I have checked {what}.",
@@ -461,7 +477,7 @@ ASK_ON_OFF = ["Should {x} be on or off?", "Do you want {x} on or off?", "Would y
 # the request is about, "your card"; "your records" when it names none)
 WHY_PERSONAL = Voiced(
     plain=["", "", "That's how I find {records}.", "I'll use it to pull up {records}.", "It lets me find {records}.",
-           "I need it to look up {records}.", "That way I can see {records}."],
+           "I need it to look up {records}.", "That way I can see {records}.", "It's how I find {records}."],
     warm=["", "That way I can find {records}.", "It helps me find {records}.", "I'll use it to find {records}."],
     formal=["", "It lets me locate {records}.", "It's needed to locate {records}.", "With it I can locate {records}."],
     brisk=["", "", "", "To find {records}."],
