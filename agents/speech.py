@@ -746,13 +746,24 @@ _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "The record shows {c
 # (no "I'm afraid": none may be good news, "no failed logins")
 _COUNT_NONE = ["There are {c}.", "It shows {c}.", "The record shows {c}.", "I see {c} on record."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
-_FACT = ["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name}.", "The {name} shows {v}.",
-         "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
-         "We have the {name} as {v}.", "The record lists the {name} as {v}."]
+_FACT = B.Voiced(
+    plain=["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name}.", "The {name} shows {v}.",
+           "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
+           "We have the {name} as {v}.", "The record lists the {name} as {v}."],
+    warm=["The {name} is {v}.", "Your {name} is {v}.", "I can see the {name} is {v}.", "Looking at it, the {name} is {v}.",
+          "It has {v} as the {name}."],
+    formal=["The {name} is {v}.", "The record lists the {name} as {v}.", "Our records show the {name} as {v}.",
+            "The {name} on record is {v}.", "It lists {v} as the {name}."],
+    brisk=["The {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.", "It's {v} for the {name}."])
 # of the record just changed, never "Your {name} is ..." ("Your priority is normal." of a case, "Your
 # role is viewer." of another user)
-_FACT_AFTER = ["The {name} is now {v}.", "It's updated: the {name} is {v}.", "The {name} now reads {v}.",
-               "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."]
+_FACT_AFTER = B.Voiced(
+    plain=["The {name} is now {v}.", "It's updated: the {name} is {v}.", "The {name} now reads {v}.",
+           "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."],
+    warm=["The {name} is now {v}.", "All updated: the {name} is {v}.", "You'll now see the {name} as {v}.",
+          "The {name} is {v} now."],
+    formal=["The {name} is now {v}.", "The record now lists the {name} as {v}.", "As of now, the {name} is {v}."],
+    brisk=["{Name}: {v}.", "The {name} is now {v}.", "The {name} is {v}."])
 #: a charge of nothing, said as such (the value stays: it is what the call told)
 _NOTHING_CHARGED = ["Nothing was charged: the {name} is {v}.", "There's no charge for it: the {name} is {v}.",
                     "It cost nothing extra; the {name} is {v}."]
@@ -761,8 +772,12 @@ _NO_FEE = ["There's no {name}: it's {v}.", "The {name} is {v}, so there's none t
 #: what a record held, paid out to its owner as it ended (a closed account's balance)
 _PAID_OUT = ["The remaining {v} is paid out to you.", "The {v} left in it is paid out to you.",
              "Its remaining balance of {v} is paid out to you."]
-_MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
-               "The {name} is {v}."]
+_MONEY_FACT = B.Voiced(
+    plain=["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
+           "The {name} is {v}."],
+    warm=["The {name} comes to {v}.", "The {name} is {v}.", "The {name} works out at {v}."],
+    formal=["The {name} stands at {v}.", "The {name} is {v}.", "The record shows the {name} as {v}."],
+    brisk=["{Name}: {v}.", "The {name} is {v}."])
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
         "I can confirm {subject} {be} {rest}."]
 #: a yes said plainly: the value that breaks a rule ("It is booked by another customer."), no cheer, no "yes"
@@ -835,7 +850,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         return pick(rng, _MONEY_FACT, name=n, v=v)
     bank = _FACT_AFTER if after_write else _FACT
     if _IDENTITY.search(low) or not own:  # a contact's name is not "your name", a doctor's specialty not "your specialty"
-        bank = [f for f in bank if not f.startswith("Your ")]
+        bank = B.kept(bank, lambda f: not f.startswith("Your "))
     said = pick(rng, bank, name=n, v=v)
     last = n.split()[-1].lower()
     if last.endswith("s") and not last.endswith(("ss", "us")):  # "The last four digits are 6583."
