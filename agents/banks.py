@@ -121,16 +121,16 @@ CONFIRM_BODY = Voiced(
            "This will {action}.", "So I'll go ahead and {action}.", "Once you confirm, I'll {action}.",
            "I'll now {action}.", "I'm going to {action}.", "The plan is to {action}.", "I'll just {action}."],
     warm=["I'd be glad to {action}.", "I'm all set to {action}.", "Here's the plan: I'll {action}.",
-          "Okay, so I'll {action}.", "Lovely, I can now {action}.", "All that's left is to {action}.",
-          "I'm happy to {action}.", "Right then, I'll {action}.", "We're ready to {action}.", "I'll gladly {action}.",
-          "We'll {action}.", "Great, we can {action}."],
+          "Okay, so I'll {action}.", "Lovely, I can now {action}.", "I'm happy to {action}.",
+          "Right then, I'll {action}.", "We're ready to {action}.", "I'll gladly {action}.", "We'll {action}.",
+          "Great, we can {action}."],
     formal=["I will {action}.", "I am about to {action}.", "To confirm, I will {action}.", "I am prepared to {action}.",
             "With your approval, I will {action}.", "On your confirmation, I will {action}.", "I would now {action}.",
             "I shall now {action}.", "I intend to {action}.", "I am ready to {action}.", "I will now {action}.",
             "I am now able to {action}."],
     brisk=["I'll {action}.", "Going to {action}.", "About to {action}.", "Ready to {action}.", "Next I'll {action}.",
-           "I can now {action}.", "Plan: {action}.", "So: I'll {action}.", "Set to {action}.", "Up next: {action}.",
-           "Time to {action}.", "Now I'll {action}."],
+           "I can now {action}.", "Plan: {action}.", "So: I'll {action}.", "Up next: {action}.", "Time to {action}.",
+           "Now I'll {action}."],
 )
 # the same for a how-to guide's title, which is what the customer asked for, not a step of it ("The
 # next step is to support the ACLU"): of several steps confirmed at once, and of one; the same
@@ -252,7 +252,7 @@ DONE_SAID = Voiced(
           "There you go: I've {past}.", "Perfect, I've just {past}.", "I've {past} for you."],
     formal=["I have {past}.", "I have now {past}.", "As requested, I have {past}.", "I can confirm I have {past}.",
             "I have successfully {past}.", "I have just {past}."],
-    brisk=["Done. I've {past}.", "I've {past}.", "{Past}.", "Done: {past}.", "Just {past}."],
+    brisk=["Done. I've {past}.", "I've {past}.", "Done: I've {past}.", "Okay, I've {past}."],
 )
 FOUND = Voiced(
     plain=["Here's what I found.", "I've checked for you.", "I've looked it up.", "Thanks for waiting.",
