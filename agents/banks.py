@@ -109,7 +109,7 @@ GIVE_UP = ["I'm sorry, I can't continue without {x}.", "Unfortunately I can't go
 
 CONFIRM_LEAD = Voiced(
     plain=["", "", "", "", "", "", "", "", "", "Thanks.", "Okay.", "All right."],
-    warm=["", "", "", "", "", "Great.", "Lovely.", "Perfect, thanks.", "Wonderful."],
+    warm=["", "", "", "", "", "Thanks.", "Thank you.", "Okay, thanks.", "All right."],
     formal=["", "", "", "", "", "Thank you.", "Very well.", "Certainly."],
     brisk=["", "", "", "", "", "", "", "Okay.", "Right."],
 )
@@ -121,16 +121,13 @@ CONFIRM_BODY = Voiced(
            "This will {action}.", "So I'll go ahead and {action}.", "Once you confirm, I'll {action}.",
            "I'll now {action}.", "I'm going to {action}.", "The plan is to {action}.", "I'll just {action}."],
     warm=["I'd be glad to {action}.", "I'm all set to {action}.", "Here's the plan: I'll {action}.",
-          "Okay, so I'll {action}.", "Lovely, I can now {action}.", "I'm happy to {action}.",
-          "Right then, I'll {action}.", "We're ready to {action}.", "I'll gladly {action}.", "We'll {action}.",
-          "Great, we can {action}."],
+          "Okay, so I'll {action}.", "I'm happy to {action}.", "Right then, I'll {action}.", "We're ready to {action}.",
+          "I'll gladly {action}.", "We'll {action}.", "I can take care of that: I'll {action}."],
     formal=["I will {action}.", "I am about to {action}.", "To confirm, I will {action}.", "I am prepared to {action}.",
             "With your approval, I will {action}.", "On your confirmation, I will {action}.", "I would now {action}.",
-            "I shall now {action}.", "I intend to {action}.", "I am ready to {action}.", "I will now {action}.",
-            "I am now able to {action}."],
+            "I shall now {action}.", "I intend to {action}.", "I am ready to {action}.", "I will now {action}."],
     brisk=["I'll {action}.", "Going to {action}.", "About to {action}.", "Ready to {action}.", "Next I'll {action}.",
-           "I can now {action}.", "Plan: {action}.", "So: I'll {action}.", "Up next: {action}.", "Time to {action}.",
-           "Now I'll {action}."],
+           "I can now {action}.", "Now I'll {action}.", "Okay, I'll {action}."],
 )
 # the same for a how-to guide's title, which is what the customer asked for, not a step of it ("The
 # next step is to support the ACLU"): of several steps confirmed at once, and of one; the same
@@ -174,7 +171,7 @@ DESCRIBE = Voiced(
             "The record is your {phrase}.", "For your reference, it is the {phrase}.",
             "The record in question is the {phrase}."],
     brisk=["That's the {phrase}.", "It's your {phrase}.", "It's the {phrase}.", "That's your {phrase}.",
-           "For reference: the {phrase}.", "Record: your {phrase}."],
+           "For reference: the {phrase}."],
 )
 # a fee the service's text sets, told earlier in the chat, holding again
 SAME_FEES = ["The same fees I mentioned earlier apply here too.", "As before, the fees I mentioned apply."]
@@ -195,14 +192,14 @@ TOTAL_DUE = ["That comes to {v} in total.", "In all, that's {v}.", "The total co
 # what the call will change, as the record shows it before ("Right now, the cabin is business.")
 NOW = Voiced(
     plain=["Right now, {x}.", "At the moment, {x}.", "Currently, {x}.", "As it stands, {x}.", "As of now, {x}."],
-    warm=["At the moment, {x}.", "Right now, {x}.", "Just now, {x}."],
+    warm=["At the moment, {x}.", "Right now, {x}."],
     formal=["At present, {x}.", "Currently, {x}.", "As things stand, {x}."],
     brisk=["Currently, {x}.", "Right now, {x}.", "Now, {x}."],
 )
 BY_NAME = Voiced(
     plain=["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}.", "Great, {first}.",
            "Perfect, thanks {first}."],
-    warm=["Thanks so much, {first}.", "Lovely, thank you {first}.", "Perfect, {first}.", "Great, thanks {first}."],
+    warm=["Thanks so much, {first}.", "Thank you, {first}.", "Thanks, {first}.", "Okay, thanks {first}."],
     formal=["Thank you, {first}.", "Very well, {first}.", "Thank you very much, {first}."],
     brisk=["Okay, {first}.", "Right, {first}.", "Thanks, {first}.", "Got it, {first}."],
 )
@@ -217,7 +214,7 @@ QUESTION = Voiced(
             "Is that correct?", "Please confirm.", "Should I proceed?", "Could you confirm, please?",
             "Would you like me to proceed with this?"],
     brisk=["Shall I go ahead?", "Should I go ahead?", "Is that okay?", "Is that right?", "Please confirm.",
-           "Shall I proceed?", "Do you want me to?"],
+           "Shall I proceed?"],
 )
 QUESTION_VERB = Voiced(
     plain=["Do you want me to {verb} it?", "Would you like me to {verb} it now?", "Shall I go ahead and {verb} it?",
