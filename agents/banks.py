@@ -28,6 +28,11 @@ class Voiced(list):
         super().__init__(x for style in STYLES for x in by_style[style])
         self.by_style = by_style
 
+    def swapped(self, swaps: dict[str, str]) -> "Voiced":
+        """The same bank with some alternatives worded otherwise, each in its place (so one seed picks
+        the same alternative of either)."""
+        return Voiced(**{s: [swaps.get(x, x) for x in alts] for s, alts in self.by_style.items()})
+
     def keep(self, fits: Callable[[str], bool]) -> "Voiced":
         """The alternatives that fit, per style (a style left with none keeps all of its own)."""
         return Voiced(**{s: [x for x in alts if fits(x)] or alts for s, alts in self.by_style.items()})
@@ -122,22 +127,30 @@ CONFIRM_BODY = Voiced(
            "I'll now {action}.", "I'm going to {action}.", "The plan is to {action}.", "I'll just {action}.",
            "My plan is to {action}.", "From here, I'll {action}."],
     warm=["I'd be glad to {action}.", "I'm all set to {action}.", "Here's the plan: I'll {action}.",
-          "Okay, so I'll {action}.", "I'm happy to {action}.", "Right then, I'll {action}.", "We're ready to {action}.",
+          "So, I'll {action}.", "I'm happy to {action}.", "Right then, I'll {action}.", "We're ready to {action}.",
           "I'll gladly {action}.", "We'll {action}.", "I can take care of that: I'll {action}.",
           "I'm glad to {action}."],
     formal=["I will {action}.", "I am about to {action}.", "To confirm, I will {action}.", "I am prepared to {action}.",
-            "With your approval, I will {action}.", "On your confirmation, I will {action}.", "I would now {action}.",
-            "I shall now {action}.", "I intend to {action}.", "I am ready to {action}.", "I will now {action}.",
-            "I shall {action}.", "I will proceed to {action}."],
+            "With your approval, I will {action}.", "On your confirmation, I will {action}.", "I shall now {action}.",
+            "I intend to {action}.", "I am ready to {action}.", "I will now {action}.", "I shall {action}.",
+            "I will proceed to {action}."],
     brisk=["I'll {action}.", "Going to {action}.", "About to {action}.", "Ready to {action}.", "Next I'll {action}.",
-           "I can now {action}.", "Now I'll {action}.", "Okay, I'll {action}.", "Right, I'll {action}."],
+           "I can now {action}.", "Now I'll {action}."],
 )
 # the same for a how-to guide's title, which is what the customer asked for, not a step of it ("The
 # next step is to support the ACLU"): of several steps confirmed at once, and of one; the same
 # number of alternatives, in the same places
-CONFIRM_BODY_STEPS = [*CONFIRM_BODY[:3], "Next come the steps to {action}.", *CONFIRM_BODY[4:9],
-                      "Next, I'd go through the steps to {action}."]
-CONFIRM_BODY_HOW_TO = [*CONFIRM_BODY[:3], "Next up, I'll {action}.", *CONFIRM_BODY[4:9], "What I'd do next is {action}."]
+CONFIRM_BODY_STEPS = CONFIRM_BODY.swapped({
+    "Here's what I'll do: {action}.": "Next come the steps to {action}.",
+    "Once you confirm, I'll {action}.": "Next, I'd go through the steps to {action}.",
+    "Here's the plan: I'll {action}.": "Here's the plan: I'd go through the steps to {action}.",
+    "I'm all set to {action}.": "Next come the steps to {action}.",
+    "On your confirmation, I will {action}.": "On your confirmation, I'd go through the steps to {action}.",
+    "I intend to {action}.": "Next come the steps to {action}.",
+    "Ready to {action}.": "Next come the steps to {action}.",
+    "Next I'll {action}.": "Next, I'd go through the steps to {action}."})
+CONFIRM_BODY_HOW_TO = CONFIRM_BODY.swapped({"Here's what I'll do: {action}.": "Next up, I'll {action}.",
+                                            "Once you confirm, I'll {action}.": "What I'd do next is {action}."})
 # a request the service does not cover: said plainly, no tool called
 OUT_OF_SCOPE = Voiced(
     plain=["I'm sorry, I can't help with that request: it is outside what I can do here.",
@@ -199,7 +212,7 @@ NOW = Voiced(
     plain=["Right now, {x}.", "At the moment, {x}.", "Currently, {x}.", "As it stands, {x}.", "As of now, {x}."],
     warm=["At the moment, {x}.", "Right now, {x}."],
     formal=["At present, {x}.", "Currently, {x}.", "As things stand, {x}."],
-    brisk=["Currently, {x}.", "Right now, {x}.", "Now, {x}."],
+    brisk=["Currently, {x}.", "Right now, {x}."],
 )
 BY_NAME = Voiced(
     plain=["Thanks, {first}.", "Thank you, {first}.", "Okay, {first}.", "Right, {first}.", "Great, {first}.",
@@ -290,7 +303,7 @@ NEXT_UP = Voiced(
           "You also mentioned {x}. Would you like to do that next?"],
     formal=["You also mentioned {x}. Shall we proceed with that now?",
             "You also mentioned {x}. Would you like to address that now?"],
-    brisk=["You also mentioned {x}. Do that now?", "You also mentioned {x}. Shall we do that next?"],
+    brisk=["You also mentioned {x}. Want to do that now?", "You also mentioned {x}. Shall we do that next?"],
 )
 # to a user whose earlier try went wrong, before the first reply; no "sorry" (a user hears that as a
 # refusal when the reply also settles their request)
@@ -492,7 +505,7 @@ WHY_RECORD = Voiced(
            "I'll use it to open the right {noun}.", "That tells me exactly which {noun} you mean."],
     warm=["", "That way I'll be sure to work on the right {noun}.", "It helps me pick the right {noun}."],
     formal=["", "This ensures I work on the correct {noun}.", "It allows me to select the correct {noun}."],
-    brisk=["", "", "So I pick the right {noun}."],
+    brisk=["", "", "That way I pick the right {noun}."],
 )
 # two facts of one record in one sentence (the values stay whole, each after its name or before "as")
 TWO_FACTS = ["The {a} is {va} and the {b} is {vb}.", "It lists {va} as the {a} and {vb} as the {b}.",

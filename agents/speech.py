@@ -754,7 +754,7 @@ _FACT = B.Voiced(
           "It has {v} as the {name}."],
     formal=["The {name} is {v}.", "The record lists the {name} as {v}.", "Our records show the {name} as {v}.",
             "The {name} on record is {v}.", "It lists {v} as the {name}."],
-    brisk=["The {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}.", "It's {v} for the {name}."])
+    brisk=["The {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}."])
 # of the record just changed, never "Your {name} is ..." ("Your priority is normal." of a case, "Your
 # role is viewer." of another user)
 _FACT_AFTER = B.Voiced(
@@ -763,7 +763,7 @@ _FACT_AFTER = B.Voiced(
     warm=["The {name} is now {v}.", "All updated: the {name} is {v}.", "You'll now see the {name} as {v}.",
           "The {name} is {v} now."],
     formal=["The {name} is now {v}.", "The record now lists the {name} as {v}.", "As of now, the {name} is {v}."],
-    brisk=["The {name} is now {v}.", "The {name} is {v}.", "It's {v} for the {name} now."])
+    brisk=["The {name} is now {v}.", "The {name} is {v}."])
 #: a charge of nothing, said as such (the value stays: it is what the call told)
 _NOTHING_CHARGED = ["Nothing was charged: the {name} is {v}.", "There's no charge for it: the {name} is {v}.",
                     "It cost nothing extra; the {name} is {v}."]
@@ -777,7 +777,7 @@ _MONEY_FACT = B.Voiced(
            "The {name} is {v}."],
     warm=["The {name} comes to {v}.", "The {name} is {v}.", "The {name} works out at {v}."],
     formal=["The {name} stands at {v}.", "The {name} is {v}.", "The record shows the {name} as {v}."],
-    brisk=["The {name} is {v}.", "It's {v} for the {name}."])
+    brisk=["The {name} is {v}.", "The {name} comes to {v}."])
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
         "I can confirm {subject} {be} {rest}."]
 #: a yes said plainly: the value that breaks a rule ("It is booked by another customer."), no cheer, no "yes"
