@@ -4,6 +4,7 @@ names. Every choice comes from an RNG the caller seeds from the conversation, so
 conversation gets the same words."""
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from typing import Any, Sequence
@@ -29,10 +30,31 @@ _GUIDE = re.compile(r"^(?:check|make sure|verify|confirm|ensure|see|note)\b", re
 _PERSONAL = re.compile(r"email|name|phone|address|birth|pin|password|passcode|zip|postcode|ssn|username|city|country")
 
 
+class Voice(random.Random):
+    """The RNG of one reply, carrying the style (`banks.STYLES`) of the agent holding the conversation."""
+
+    style: str | None = None
+
+
+def voice(seed: str, conversation: str) -> Voice:
+    """The RNG of one reply (`seed`), in the style its `conversation` (its first message) gets: every
+    reply of one conversation in one style."""
+    rng = Voice(seed)
+    rng.style = B.STYLES[hashlib.sha256(conversation.encode()).digest()[0] % len(B.STYLES)]
+    return rng
+
+
+def voiced(rng: random.Random, bank: list[str]) -> list[str]:
+    """The alternatives of `bank` the reply's style words it with (all of them for a bank worded one
+    way, or an RNG of no style)."""
+    style = getattr(rng, "style", None)
+    return bank.by_style[style] if isinstance(bank, B.Voiced) and style else bank
+
+
 def pick(rng: random.Random, bank: list[str] | tuple[list[str], ...], **values: Any) -> str:
-    """One alternative of `bank` (of each part, joined, for a composed bank), filled in; `{Name}`
-    is the value with a capital letter."""
-    parts = [rng.choice(part) for part in bank] if isinstance(bank, tuple) else [rng.choice(bank)]
+    """One alternative of `bank` (of each part, joined, for a composed bank) in the reply's style
+    (`voiced`), filled in; `{Name}` is the value with a capital letter."""
+    parts = [rng.choice(voiced(rng, part)) for part in bank] if isinstance(bank, tuple) else [rng.choice(voiced(rng, bank))]
     fill = {**values, **{k.capitalize(): str(v)[:1].upper() + str(v)[1:] for k, v in values.items()}}
     # a sentence put after a colon goes on in lower case ("That didn't work, I'm afraid: the booking ...")
     text = " ".join(p.format(**{**fill, **{k: _after_colon(str(fill[k])) for k in _AFTER_COLON.findall(p) if k in fill}})
@@ -86,7 +108,7 @@ def _asks(bank: tuple[list[str], ...], what: str) -> tuple[list[str], ...]:
         questions = B.ASK_NOTE
     names_a_record = what.endswith(" ID") or what.startswith("the ID of ")
     if names_a_record or (_WHO_ASKED.search(what) and " new " not in f" {what} "):  # nor "your email to be?"
-        questions = [q for q in questions if "to be?" not in q]
+        questions = B.kept(questions, lambda q: "to be?" not in q)
     return bank if questions == bank[-1] else (*bank[:-1], questions)
 
 
@@ -183,7 +205,7 @@ def _breaking(rng: random.Random, name: str, value: Any, record: str = "", many:
 def refuse(rng: random.Random, what: str, error: str, values: list[str],
            named: list[tuple[str, Any, str]] | None = None) -> str:
     """A refusal that names the action and cites the rule (and the values that break it)."""
-    lead, body = rng.choice(B.REFUSE_LEAD), rng.choice(B.REFUSE_BODY).format(action=what)
+    lead, body = rng.choice(voiced(rng, B.REFUSE_LEAD)), rng.choice(voiced(rng, B.REFUSE_BODY)).format(action=what)
     reason = reason_text(error, values, rng, named)
     why = pick(rng, B.REFUSE_WHY, reason=reason, after_colon=_after_colon(reason))
     return f"{smooth(f'{lead} {body}')} {why}"
@@ -206,9 +228,9 @@ _AFTER_COLON = re.compile(r": \{(\w+)\}")
 
 def declined(rng: random.Random) -> str:
     """The user said no: the assistant holds off, and says nothing changed unless it just did."""
-    held = rng.choice(B.DECLINED)
+    held = rng.choice(voiced(rng, B.DECLINED))
     after = B.LATER if re.search(r"\b(?:change|leave|as it is|as they are)", held) else B.UNCHANGED
-    return smooth(" ".join(p for p in (held, rng.choice(after)) if p))
+    return smooth(" ".join(p for p in (held, rng.choice(voiced(rng, after))) if p))
 
 
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
@@ -371,7 +393,7 @@ def question(rng: random.Random, what: str, said: str = "") -> str:
         person = obj is not None and (PEOPLE.match(obj.group(1)) or PEOPLE.match(obj.group(1).split()[0]))
         asked = pick(rng, B.QUESTION_VERB, verb=verb)
         return re.sub(r"\bit\b", "them", asked) if person else asked  # "block them", not "block it"
-    return rng.choice([q for q in B.QUESTION if "confirm" not in q] if "confirm" in said.lower() else B.QUESTION)
+    return pick(rng, B.kept(B.QUESTION, lambda q: "confirm" not in q) if "confirm" in said.lower() else B.QUESTION)
 
 
 _COSTS = re.compile(r"\b(?:fees?|charged?|refund(?:ed)?|cost)\b", re.IGNORECASE)
@@ -386,7 +408,7 @@ def guide(rng: random.Random, sentences: list[str]) -> str:
     if not sentences:
         return ""
     sentence = _with_rows(rng.choice(sentences), sentences)
-    lead = rng.choice(B.GUIDE_LEAD)
+    lead = rng.choice(voiced(rng, B.GUIDE_LEAD))
     if lead and _LOWER_START.match(sentence):
         return f"{lead} {sentence[:1].lower()}{sentence[1:]}"
     return sentence
@@ -440,7 +462,7 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         if str(value) in yours and all(k.endswith(("status", "state")) for k, _ in facts):
             facts = []  # their only one: its status does not tell it apart from anything
         noun = words(name[:-3]) if name.endswith("_id") else "record"
-        frames = [f for f in B.DESCRIBE if "your" not in f] if entry else B.DESCRIBE  # "the flight", not "your"
+        frames = B.kept(B.DESCRIBE, lambda f: "your" not in f) if entry else B.DESCRIBE  # "the flight", not "your"
         said_as = record_phrase(noun, facts) if facts else ""
         if entry and said_as.startswith(f"{noun}, with "):  # only figures: "The flight has a price of $139.83."
             phrase = f"The {said_as.replace(', with ', ' has ', 1)}."
@@ -694,7 +716,8 @@ def joined(items: list[str]) -> str:
 
 _ID_AFTER = ["Your {noun} number is {v}.", "The reference for your {noun} is {v}.", "It's logged as {noun} {v}.",
              "Your new {noun} is {v}; keep that handy.", "You can quote {noun} {v} if you need to follow up.",
-             "The {noun} ID is {v}."]
+             "The {noun} ID is {v}.", "Your {noun} reference is {v}.", "I've logged it as {noun} {v}.",
+             "For your records, your {noun} number is {v}.", "Your {noun} ID is {v}, should you need it."]
 _NEW_THING = ["Your new {noun} is {v}.", "The new {noun} is {v}.", "The {noun} ID is {v}.", "That's {noun} {v}.",
               "It's {noun} {v}.", "Your new {noun}'s ID is {v}."]
 # a noun placed among others of its kind ("second flight"): it takes "the"
@@ -723,13 +746,24 @@ _COUNT = ["There are {c}.", "That's {c}.", "It shows {c}.", "The record shows {c
 # (no "I'm afraid": none may be good news, "no failed logins")
 _COUNT_NONE = ["There are {c}.", "It shows {c}.", "The record shows {c}.", "I see {c} on record."]
 _COUNT_ONE = ["There is {c}.", "That's {c}.", "It shows {c}.", "Just {c}.", "I can see {c}."]
-_FACT = ["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name}.", "The {name} shows {v}.",
-         "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
-         "We have the {name} as {v}.", "The record lists the {name} as {v}."]
+_FACT = B.Voiced(
+    plain=["The {name} is {v}.", "Your {name} is {v}.", "It lists {v} as the {name}.", "The {name} shows {v}.",
+           "It shows the {name} as {v}.", "I can see the {name} is {v}.", "The {name} on file is {v}.",
+           "We have the {name} as {v}.", "The record lists the {name} as {v}."],
+    warm=["The {name} is {v}.", "Your {name} is {v}.", "I can see the {name} is {v}.", "Looking at it, the {name} is {v}.",
+          "It has {v} as the {name}."],
+    formal=["The {name} is {v}.", "The record lists the {name} as {v}.", "Our records show the {name} as {v}.",
+            "The {name} on record is {v}.", "It lists {v} as the {name}."],
+    brisk=["The {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}."])
 # of the record just changed, never "Your {name} is ..." ("Your priority is normal." of a case, "Your
 # role is viewer." of another user)
-_FACT_AFTER = ["The {name} is now {v}.", "It's updated: the {name} is {v}.", "The {name} now reads {v}.",
-               "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."]
+_FACT_AFTER = B.Voiced(
+    plain=["The {name} is now {v}.", "It's updated: the {name} is {v}.", "The {name} now reads {v}.",
+           "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."],
+    warm=["The {name} is now {v}.", "All updated: the {name} is {v}.", "You'll now see the {name} as {v}.",
+          "The {name} is {v} now."],
+    formal=["The {name} is now {v}.", "The record now lists the {name} as {v}.", "As of now, the {name} is {v}."],
+    brisk=["The {name} is now {v}.", "The {name} is {v}."])
 #: a charge of nothing, said as such (the value stays: it is what the call told)
 _NOTHING_CHARGED = ["Nothing was charged: the {name} is {v}.", "There's no charge for it: the {name} is {v}.",
                     "It cost nothing extra; the {name} is {v}."]
@@ -738,8 +772,12 @@ _NO_FEE = ["There's no {name}: it's {v}.", "The {name} is {v}, so there's none t
 #: what a record held, paid out to its owner as it ended (a closed account's balance)
 _PAID_OUT = ["The remaining {v} is paid out to you.", "The {v} left in it is paid out to you.",
              "Its remaining balance of {v} is paid out to you."]
-_MONEY_FACT = ["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
-               "The {name} is {v}."]
+_MONEY_FACT = B.Voiced(
+    plain=["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
+           "The {name} is {v}."],
+    warm=["The {name} comes to {v}.", "The {name} is {v}.", "The {name} works out at {v}."],
+    formal=["The {name} stands at {v}.", "The {name} is {v}.", "The record shows the {name} as {v}."],
+    brisk=["The {name} is {v}.", "The {name} comes to {v}."])
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
         "I can confirm {subject} {be} {rest}."]
 #: a yes said plainly: the value that breaks a rule ("It is booked by another customer."), no cheer, no "yes"
@@ -812,7 +850,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         return pick(rng, _MONEY_FACT, name=n, v=v)
     bank = _FACT_AFTER if after_write else _FACT
     if _IDENTITY.search(low) or not own:  # a contact's name is not "your name", a doctor's specialty not "your specialty"
-        bank = [f for f in bank if not f.startswith("Your ")]
+        bank = B.kept(bank, lambda f: not f.startswith("Your "))
     said = pick(rng, bank, name=n, v=v)
     last = n.split()[-1].lower()
     if last.endswith("s") and not last.endswith(("ss", "us")):  # "The last four digits are 6583."

@@ -423,7 +423,8 @@ class WorkflowAgent:
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
         before, stale = self._recollection.memory(messages[:start])
-        return _Turn(segment, request, known, random.Random(seed), said, messages[-1] if messages else {}, made,
+        rng = S.voice(seed, str(messages[1].get("content") or "") if len(messages) > 1 else "")  # one style a conversation
+        return _Turn(segment, request, known, rng, said, messages[-1] if messages else {}, made,
                      before, earlier, own, going_on, stale,
                      told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
                      next_up=next_up, mention=mention, aside=aside, prior=messages[:start],

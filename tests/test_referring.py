@@ -257,7 +257,7 @@ def test_a_record_a_move_comes_from_or_goes_to_is_asked_for_and_answered_by_that
     from gem_env.simulators.scripted import ScriptedUser
     for key, other in (("source_account_id", "destination_account_id"), ("destination_account_id", "source_account_id")):
         asked = {S.ask(random.Random(seed), [key], seed % 2 == 0, "transfer $50", frozenset()) for seed in range(40)}
-        assert all(f"the ID of the account it's {moved(key)[1]}" in q and "source" not in q and "destination" not in q
+        assert all(f"the id of the account it's {moved(key)[1]}" in q.lower() and "source" not in q and "destination" not in q
                    for q in asked), asked
         names = [(S.words(k).lower(), k) for k in (key, other)] + [("account it's {}".format(moved(k)[1]), k) for k in (key, other)]
         said = {ScriptedUser._volunteered(key, "ACC-1", "Transfer $50.", random.Random(seed), [key]) for seed in range(40)}

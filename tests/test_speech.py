@@ -627,7 +627,7 @@ def test_the_customers_only_record_is_not_pointed_at_when_nothing_else_is_said()
     for seed in range(12):
         said = S.confirm(random.Random(seed), "disable the service unit", {"unit_id": "UNI-1"}, re.compile("pin"),
                          seen=seen, yours=frozenset({"UNI-1"}))
-        assert "your unit" not in said and "active unit" not in said and said.endswith("?"), said
+        assert "your unit" not in said and "active unit" not in said and said.endswith(("?", "confirm.")), said
         other = S.confirm(random.Random(seed), "disable the service unit", {"unit_id": "UNI-1"}, re.compile("pin"),
                           seen=seen)
         assert "UNI-1" in other and "active" in other, other

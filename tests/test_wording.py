@@ -696,7 +696,7 @@ def test_a_new_card_is_told_as_a_thing_made_not_a_case_to_follow_up() -> None:
     for seed in range(12):
         said = S.fact(random.Random(seed), "card_id", "CRD-10001", after_write=True)
         assert "CRD-10001" in said and "follow up" not in said and "number" not in said and "logged" not in said
-    assert any("follow up" in S.fact(random.Random(seed), "dispute_id", "DSP-1", after_write=True) for seed in range(12))
+    assert any("follow up" in S.fact(random.Random(seed), "dispute_id", "DSP-1", after_write=True) for seed in range(40))
 
 
 def test_a_change_to_the_users_own_profile_is_not_noted_as_their_customer_number() -> None:
@@ -1238,3 +1238,45 @@ def test_a_how_to_request_on_a_thing_the_customer_has_is_said_as_theirs(goal: st
     something the customer has; making a cake makes a new one."""
     from gem_env.agents.actions import action
     assert action(goal, "hold_horn", {}) == said
+
+
+def test_one_conversation_keeps_one_style_and_conversations_differ() -> None:
+    """Every reply of a conversation is worded in the style its first message gets (`speech.voice`),
+    so it reads as one person; other conversations' agents get other styles."""
+    styles = set()
+    for n in range(40):
+        first = f"Hi, I'd like to freeze my card CRD-{n}."
+        style = S.voice("0", first).style
+        styles.add(style)
+        for turn in range(12):
+            rng = S.voice(f"{turn}", first)
+            assert rng.style == style
+            assert S.pick(rng, B.DONE) in B.DONE.by_style[style] and S.pick(rng, B.CLOSE) in B.CLOSE.by_style[style]
+            held = S.declined(rng)
+            assert any(held.startswith(d) for d in B.DECLINED.by_style[style]), held
+    assert styles == set(B.STYLES)
+    # every style keeps the contracts: a close asks for anything else, a question asks to confirm
+    for style in B.STYLES:
+        assert all("anything else" in c.lower() for c in B.CLOSE.by_style[style])
+        assert all(CONFIRMING.search(q) and asks_confirmation(q) for q in B.QUESTION.by_style[style])
+
+
+def test_an_agent_words_a_whole_session_in_one_style() -> None:
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.stages.ground.rollout import run_rollout
+    from gem_env.stages.tasks import make_tasks
+    from gem_env.tools import compile_domain, load_domain
+    from pathlib import Path
+    compiled = compile_domain(load_domain(Path(__file__).resolve().parents[1] / "examples" / "domains" / "shop.yaml"))
+    tasks = make_tasks(compiled, per_domain=12, seed=0)[0]
+    seen = set()
+    for task in tasks:
+        traj = asyncio.run(run_rollout(task, compiled, WorkflowAgent(compiled), ScriptedUser(task.scenario)))
+        # the question that ends a reply: a close, or a confirmation's
+        said = [re.split(r"(?<=[.!?])\s+", m["content"])[-1] for m in traj.messages
+                if m.get("role") == "assistant" and m.get("content")]
+        fits = [{st for st in B.STYLES if s in bank.by_style[st]} for s in said for bank in (B.CLOSE, B.QUESTION)
+                if s in bank]
+        assert not fits or set.intersection(*fits), said  # one style fits every one of them
+        seen |= set.intersection(*fits) if fits else set()
+    assert len(seen) >= 2

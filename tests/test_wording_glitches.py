@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from gem_env.agents import banks as B
 from gem_env.agents import speech as S
 from gem_env.agents.lookup import named_fields
 from gem_env.simulators.scenario import Request
@@ -48,10 +49,13 @@ def test_the_records_beside_the_most_are_said_by_comparison() -> None:
 def test_a_how_to_title_is_confirmed_as_what_was_asked_not_as_the_next_step() -> None:
     """"The next step is to support the ACLU." read as a how-to's instruction: a guide's title is
     what the customer asked for, of several steps ("Next come the steps to ...") or one ("Next up,
-    I'll ..."). Only those two alternatives change; every other confirmation is word for word what
-    it was, by the same seed."""
+    I'll ..."). Only the alternatives the how-to banks word otherwise change, each in its place;
+    every other confirmation is word for word what it was, by the same seed."""
     record = [{"message_id": "MES-1", "status": "active", "progress": "not started"}]
     said: dict[int, set[str]] = {5: set(), 1: set()}
+    swaps = {steps: {a.format(action="support the ACLU"): b.format(action="support the ACLU")
+                     for a, b in zip(B.CONFIRM_BODY, bank) if a != b}
+             for steps, bank in ((5, B.CONFIRM_BODY_STEPS), (1, B.CONFIRM_BODY_HOW_TO))}
     other = 0
     for seed in range(300):
         plain = S.confirm(random.Random(seed), "support the ACLU", {"message_id": "MES-1"}, SECRET, record)
@@ -59,13 +63,14 @@ def test_a_how_to_title_is_confirmed_as_what_was_asked_not_as_the_next_step() ->
             how_to = S.confirm(random.Random(seed), "support the ACLU", {"message_id": "MES-1"}, SECRET, record,
                                how_to=steps)
             assert not re.search(r"next step", how_to), how_to
-            if re.search(r"Here's what I'll do:|Once you confirm, I'll", plain):
-                said[steps].add(re.search(r"(?:Next come the steps to|Next, I'd go through the steps to|Next up, I'll"
-                                          r"|What I'd do next is) support the ACLU\.", how_to)[0])
+            body = next((a for a in swaps[steps] if re.search(rf"(?:^|[.!] ){re.escape(a)}", plain)), None)
+            if body:
+                assert swaps[steps][body] in how_to, how_to
+                said[steps].add(swaps[steps][body])
             else:
                 assert how_to == plain
                 other += 1
-    assert said[5] == {"Next come the steps to support the ACLU.", "Next, I'd go through the steps to support the ACLU."}
+    assert {"Next come the steps to support the ACLU.", "Next, I'd go through the steps to support the ACLU."} <= said[5]
     assert said[1] == {"Next up, I'll support the ACLU.", "What I'd do next is support the ACLU."}
     assert other > 400
 
