@@ -118,8 +118,8 @@ def test_a_records_status_said_is_the_one_a_reply_last_gave_it() -> None:
     messages[3] = _message("assistant", "Item TRN-909 can't be returned; this account is open.")
     assert said() == [("open", 4)]  # said of the account it names by kind, not of the item named before
     vocabulary.add("requested")
-    messages[3] = _message("assistant", "As requested, I've closed it. It now shows as closed.")
-    assert said() == [("open", 4)]  # "As requested" says no record's state
+    messages[3] = _message("assistant", "As requested, I've closed it. It's now closed. I'll now open the other.")
+    assert said() == [("open", 4)]  # "As requested", "I'll now open" say no record's state
 
 
 def test_a_deadline_worked_out_from_a_records_date_and_the_policys_period_is_grounded() -> None:

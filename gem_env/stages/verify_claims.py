@@ -117,8 +117,9 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str],
                     extra: list[str] = ()) -> list[dict[str, Any]]:
     """Statuses the assistant says a record has ("It's showing as open") that no source gives it.
     A status is any word after "the status is/reads/shows" or "showing/listed as", and a value of a
-    status field (the domain's `vocabulary`, or a record's) after "is", "shows", "reads", "now" or
-    "it/out/listed/marked as" (not "As requested, ..."); never in a rule's clause ("only while the order is pending"). It is said of the record
+    status field (the domain's `vocabulary`, or a record's) after "is (now)", "it's now", "shows",
+    "reads" or "it/out/listed/marked as" (not "As requested, ...", "I'll now reset ..."); never in a
+    rule's clause ("only while the order is pending"). It is said of the record
     the message last names by id before it: the status the last reply showing that record before
     the message gave it (a lookup may tell an earlier read), or, for what a change will make, a
     later reply or row of it or of a record made for it. With no id named, any record of the
@@ -172,7 +173,7 @@ def _clause(text: str, at: int) -> str:
 def _status_said(vocabulary: set[str]) -> re.Pattern[str]:
     words = "|".join(map(re.escape, sorted({v.replace("_", " ") for v in vocabulary}, key=len, reverse=True)))
     return re.compile(rf"\b(?:status (?:now )?(?:is|reads|shows)(?: now)?|(?:showing|shows|listed) as) "
-                      rf"((?:{words or '(?!)'})\b|[a-z]+)\b|\b(?:is|shows|reads|now|(?:out|it|listed|marked) as) ({words or '(?!)'})\b",
+                      rf"((?:{words or '(?!)'})\b|[a-z]+)\b|\b(?:is(?: now)?|it's now|shows|reads|(?:out|it|listed|marked) as) ({words or '(?!)'})\b",
                       re.IGNORECASE)
 
 
