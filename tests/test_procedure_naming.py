@@ -113,7 +113,7 @@ def test_a_value_the_step_names_is_a_parameter_the_tool_stores() -> None:
     the text fixes) (the tools took only the record's id), kept in a field of the record and
     returned; the workflow passes what the user knows, one of the field's values other than the
     record's (or the text's own option). A password is none: the user types it themselves, and a
-    support agent never asks for one ("Could you give me your password?" was taught 46 times)."""
+    support agent never asks for one ("Could you give me your password?" was taught in 38 how-to sessions)."""
     domain = _procedure(VALUES, "How to Block a Website with an Internet Filter")
     pk = domain.entities[0].primary_key
     params = {t.name: [p for p in t.parameters if p.name != pk] for t in domain.tools[2:]}
