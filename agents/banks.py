@@ -42,6 +42,7 @@ def kept(bank: list[str], fits: Callable[[str], bool]) -> list[str]:
     """The alternatives of `bank` that fit (per style, for a `Voiced` one)."""
     return bank.keep(fits) if isinstance(bank, Voiced) else [x for x in bank if fits(x)]
 
+
 # most asks need no lead-in: a concise agent just asks (the empty entries weigh that)
 ACK = Voiced(
     plain=["", "", "", "", "", "", "Sure.", "Of course.", "Happy to help.", "I can help with that.", "Certainly.",

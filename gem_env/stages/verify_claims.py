@@ -47,10 +47,14 @@ def claims(text: str) -> list[tuple[str, str, str]]:
     record ids."""
     out = [("number", _plain(m.group(1)), m.group(0)) for m in _MONEY.finditer(text)]
     out += [("number", _plain(m.group(1)), m.group(0)) for m in _PERCENT.finditer(text)]
-    out += [("date", f"{y}-{_MONTHS.index(mo) + 1:02d}-{int(d):02d}", m.group(0))
-            for m in _DATE.finditer(canonical(text)) for mo, d, y in [m.groups()]]
+    out += [("date", _iso(*m.groups()), m.group(0)) for m in _DATE.finditer(canonical(text))]
     out += [("id", m.group(0), m.group(0)) for m in _ID.finditer(text)]
     return out
+
+
+def _iso(month: str, day: str, year: str) -> str:
+    """A written date's parts ("January", "24", "2025") as ISO ("2025-01-24")."""
+    return f"{year}-{_MONTHS.index(month) + 1:02d}-{int(day):02d}"
 
 
 def _plain(number: str) -> str:
@@ -158,9 +162,11 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str],
 
 
 #: a clause about a record named by its kind, not the id the message named before it
-_OTHER_RECORD = re.compile(r"^\s*(?:this|that|the|your) (?!status\b)[a-z]+(?: [a-z]+)? (?:is|shows|reads)\b", re.IGNORECASE)
+_OTHER_RECORD = re.compile(r"^\s*(?:this|that|the|your) (?!status\b)[a-z]+(?: [a-z]+)? (?:is|shows|reads)\b",
+                           re.IGNORECASE)
 #: what makes a clause a rule, not a claim about a record
-_RULE_CLAUSE = re.compile(r"\b(?:only|while|unless|if|until|must|cannot|can't|needs?|that is|that are)\b", re.IGNORECASE)
+_RULE_CLAUSE = re.compile(r"\b(?:only|while|unless|if|until|must|cannot|can't|needs?|that is|that are)\b",
+                          re.IGNORECASE)
 
 
 def _clause(text: str, at: int) -> str:
@@ -171,9 +177,13 @@ def _clause(text: str, at: int) -> str:
 
 
 def _status_said(vocabulary: set[str]) -> re.Pattern[str]:
+    """"the status reads X" / "showing as X" with any word X (a known status first: "under review"),
+    or a known status after a plainer verb ("ACC-7, which is closed", "It will start out as open")."""
     words = "|".join(map(re.escape, sorted({v.replace("_", " ") for v in vocabulary}, key=len, reverse=True)))
+    words = words or "(?!)"
     return re.compile(rf"\b(?:status (?:now )?(?:is|reads|shows)(?: now)?|(?:showing|shows|listed) as) "
-                      rf"((?:{words or '(?!)'})\b|[a-z]+)\b|\b(?:is(?: now)?|it's now|shows|reads|(?:out|it|listed|marked) as) ({words or '(?!)'})\b",
+                      rf"((?:{words})\b|[a-z]+)\b"
+                      rf"|\b(?:is(?: now)?|it's now|shows|reads|(?:out|it|listed|marked) as) ({words})\b",
                       re.IGNORECASE)
 
 
@@ -222,8 +232,8 @@ def _statuses(value: Any, into: set[str]) -> set[str]:
 def claims_check(task: Task, messages: list[dict[str, Any]], sandbox: Sandbox) -> Check:
     """`claims_grounded`, with `sandbox` the conversation's replay (at its final state). Most
     conversations are settled by their messages; the rest read the rows their writes left, run the
-    writes the task has declined or refused, and work amounts and deadlines out. Then a change's result said
-    wrong (`wrong_states`)."""
+    writes the task has declined or refused, and work amounts and deadlines out. Then a change's
+    result said wrong (`wrong_states`)."""
     vocabulary = status_vocabulary(sandbox)
     missing = ungrounded(messages) + untied_statuses(messages, vocabulary)
     if missing:
@@ -279,7 +289,8 @@ def _date_worked_out(claim: dict[str, Any], messages: list[dict[str, Any]], extr
     "ends on"). A period under two days counts for none: a date a day off a record's is a slip far
     more often than "within 24 hours" worked out."""
     said = canonical(messages[claim["at"]]["content"])
-    if not any(_DEADLINE.search(said[max(0, at - 30):at]) for at in _starts(said, claim["said"])):
+    before = [said[max(0, m.start() - 30):m.start()] for m in re.finditer(re.escape(claim["said"]), said)]
+    if not any(_DEADLINE.search(words) for words in before):
         return False  # "checking in on ...", "purchased on ...": a record's date, not one worked out
     value = claim["value"]
     policy = [message_text(m) for m in messages if m.get("role") == "system"]
@@ -307,13 +318,9 @@ _ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _DEADLINE = re.compile(r"\b(?:by|until|till|before|after|through|ends?|ending|expires?|due|deadline|later than|"
                        r"arrives?|back)\b(?: on)?\W*$", re.IGNORECASE)
 
-
-def _starts(text: str, said: str) -> list[int]:
-    return [m.start() for m in re.finditer(re.escape(said), text)]
-
 _NUMBER_WORDS = "one two three four five six seven eight nine ten eleven twelve".split()
-_PERIOD = re.compile(rf"\b(\d+|{'|'.join(_NUMBER_WORDS)})[ -](business days?|(?:calendar )?days?|weeks?|months?|years?|hours?)\b",
-                     re.IGNORECASE)
+_PERIOD = re.compile(rf"\b(\d+|{'|'.join(_NUMBER_WORDS)})[ -]"
+                     r"(business days?|(?:calendar )?days?|weeks?|months?|years?|hours?)\b", re.IGNORECASE)
 
 
 def _period(n: str, unit: str) -> tuple[str, int]:
@@ -324,12 +331,14 @@ def _period(n: str, unit: str) -> tuple[str, int]:
         return "business days", count
     if unit in ("month", "year"):
         return "months", count * (12 if unit == "year" else 1)
-    return "days", count * {"day": 1, "week": 7, "hour": 0}[unit] or count // 24
+    if unit == "hour":
+        return "days", count // 24
+    return "days", count * (7 if unit == "week" else 1)
 
 
 def _days_in(text: str) -> list[str]:
     """The dates a text holds, ISO (a tool's dates and date-times, the prompt's "January 15, 2025")."""
-    return _ISO_DAY.findall(text) + [f"{y}-{_MONTHS.index(mo) + 1:02d}-{int(d):02d}" for mo, d, y in _DATE.findall(text)]
+    return _ISO_DAY.findall(text) + [_iso(*parts) for parts in _DATE.findall(text)]
 
 
 def _json(text: str) -> Any:

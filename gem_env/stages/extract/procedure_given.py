@@ -195,9 +195,9 @@ def given_values(body: str, verb: str, object_words: list[str], noun: str, seed:
     _quoted(body, low_verb, desc, add)
     _file(body, low_verb, desc, seed, add)
     secret = _SECRET_NOUN.search(body)
-    if secret and never_asked(secret.group(2)):
-        pass  # a password or PIN: the user types it themselves
-    elif secret and (low_verb in _TYPE or low_verb in ("use", "confirm", "verify", "redeem", "apply")):
+    # (a password or PIN: none, the user types it themselves)
+    if secret and not never_asked(secret.group(2)) \
+            and (low_verb in _TYPE or low_verb in ("use", "confirm", "verify", "redeem", "apply")):
         before = body[:secret.start(2)]
         new = re.search(r"\b(?:new|desired)\s+(?:[\w-]+\s+)?$", before, re.I)
         head = _ident(secret.group(2), 24)
