@@ -119,13 +119,28 @@ def named_outright(key: str, records: list[dict[str, Any]], text: str) -> Any:
     ("the one with the username sancheza", "the one ending in 6984"). The assistant stops opening
     records there, as a person would; a one-word value (a status) needs them all. None otherwise."""
     low = text.lower()
-    hits = [r for r in records if isinstance(r.get(key), (str, int)) and any(
-        says(v, low) for f, v in r.items()
-        if f != key and f != "id" and not f.endswith("_id") and isinstance(v, str) and (
-            _pointed_by(f, v, low) or 6 <= len(v) <= 40 and not _ISO.match(v) and not _CODE.search(v)
-            and (re.search(r"\d", v) or len(v.split()) >= 3)))
-        and not contradicted(r, low)]
+    hits = [r for r in records if isinstance(r.get(key), (str, int)) and _names_outright(r, key, low)]
     return hits[0][key] if len(hits) == 1 else None
+
+
+def named_by_entry(key: str, records: list[dict[str, Any]], text: str) -> Any:
+    """The id `key` of the one record among `records` (opened so far) that lists an entry the
+    user's words name outright (`named_outright`): a person names the charge ("the transaction at
+    Goodwin, Smith and Adams"), not the card whose recent transactions show it. None when no
+    record, or several, list one."""
+    low = text.lower()
+    hits = [r for r in records if isinstance(r.get(key), (str, int)) and any(
+        _names_outright(e, own_key(e) or "", low) for entries in record_lists(r) for e in entries)]
+    return hits[0][key] if len(hits) == 1 else None
+
+
+def _names_outright(record: dict[str, Any], key: str, low: str) -> bool:
+    """Whether the lower-cased text names `record` by a value of its own (not its `key`) that no
+    other record is likely to share, and no pointing phrase of it names another (`named_outright`)."""
+    return any(says(v, low) for f, v in record.items()
+               if f != key and f != "id" and not f.endswith("_id") and isinstance(v, str) and (
+                   _pointed_by(f, v, low) or 6 <= len(v) <= 40 and not _ISO.match(v) and not _CODE.search(v)
+                   and (re.search(r"\d", v) or len(v.split()) >= 3))) and not contradicted(record, low)
 
 
 def _pointed_by(field: str, value: str, low: str) -> bool:

@@ -35,7 +35,7 @@ from .messages import call as _call, say as _say, tool_calls as _tool_calls, too
 from .candidates import Records, listed
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
-from .ids import id_from_results, named_outright, record_lists, singled_out
+from .ids import id_from_results, named_by_entry, named_outright, record_lists, singled_out
 from .lookup import (Lookup, auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply,
                      owner_lists, reaches, recognise_lookup)
 from .listings import listings
@@ -571,6 +571,8 @@ class WorkflowAgent:
                     value, described_by = _singled_out(k, read, described_by)
                 if value is None:  # or by its month, asked for it
                     value = self._month_said(k, read, plan, turn)
+                if value is None:  # or by an entry it lists ("the transaction at Goodwin, Smith and Adams")
+                    value = self._named_by_entry(k, read + [r for _, r in results[done:]], turn, described_by)
                 if value is not None:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
@@ -1011,21 +1013,42 @@ class WorkflowAgent:
         lk = self.records.by_key.get(key)
         if lk is None or len(fitting) > S.LISTED_MOST:
             return fitting, None
+        out = []
+        for r, shown in self._as_read(lk.tool, key, fitting, turn):
+            if shown is None:
+                return fitting, (lk.tool, {lk.param: r.get(key)})
+            out.append(shown)
+        return out, None
+
+    def _as_read(self, tool: str, key: str, records: list[dict[str, Any]], turn: _Turn
+                 ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Each of the listed `records` with what a read of it by itself (`tool`) showed, in this
+        request or an earlier one and unchanged since; the listed record itself where the list
+        already tells it apart; None where it must be opened to be told apart (`_opened`)."""
         # (or what an earlier request's read of it still shows, `prechecks.recall`, with nothing written
         # since: a booking's route after its cabin changed)
         recalled = [] if any(self.compiled.tools[t].writes for t, _ in _tool_results(turn.segment)
                              if t in self.compiled.tools) else turn.recalled
-        seen = [(t, r) for t, r in recalled if t == lk.tool] + _tool_results(turn.segment) \
-            + [(t, r) for t, _, r in turn.before if t == lk.tool]
-        out = []
-        for r in fitting:
+        seen = [(t, r) for t, r in recalled if t == tool] + _tool_results(turn.segment) \
+            + [(t, r) for t, _, r in turn.before if t == tool]
+        out: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        for r in records:
             read = [(t, x) for t, x in reversed(seen) if isinstance(x, dict) and str(x.get(key)) == str(r.get(key))]
             own = next((x for _, x in read if len(x) > len(r)), None)
-            if own is None and not any(t == lk.tool for t, _ in read) and (
-                    set(r) <= {key, "status"} or any(x is not r and _besides(x, key) == _besides(r, key) for x in fitting)):
-                return fitting, (lk.tool, {lk.param: r.get(key)})
-            out.append(own or r)
-        return out, None
+            unread = own is None and not any(t == tool for t, _ in read) and (
+                set(r) <= {key, "status"} or any(x is not r and _besides(x, key) == _besides(r, key) for x in records))
+            out.append((r, None if unread else own or r))
+        return out
+
+    def _named_by_entry(self, key: str, results: list[Any], turn: _Turn, text: str) -> Any:
+        """The id `key` of the one listed record whose read, made so far, shows an entry the user's
+        words name outright (`ids.named_by_entry`: the card the named charge is on); None otherwise.
+        Opening stops there, as `named_outright` stops it for a record's own values."""
+        lk = self.records.by_key.get(key)
+        recs = listed(key, results) if lk is not None else None
+        if not recs:
+            return None
+        return named_by_entry(key, [shown for _, shown in self._as_read(lk.tool, key, recs, turn) if shown], text)
 
     def _opened_to_ask(self, result: tuple[str, Any], tool: str, args: dict[str, Any]) -> bool:
         """Whether `result` ((tool, record)) is a record `_opened` read to tell the records a change
