@@ -122,6 +122,43 @@ def test_a_records_status_said_is_the_one_a_reply_last_gave_it() -> None:
     assert said() == [("open", 4)]  # "As requested", "I'll now open" say no record's state
 
 
+def test_what_a_change_will_make_is_the_next_writes_reply_and_a_refusals_it_is_its_target() -> None:
+    """"It will start out as open": the reply of the write the confirmation spoke of, not a later row
+    (the refill cancelled since) nor an older refill of the same visit. "Right now it shows active",
+    no id named, in a refusal stating its rule: the refused card as last shown, or a value breaking
+    the rule ("pending" of the item's order); not any card of the conversation."""
+    vocabulary = {"open", "closed", "active", "frozen", "pending", "ordered"}
+    call = {"id": "c1", "type": "function", "function": {"name": "request_refill", "arguments": '{"visit_id": "VST-10001"}'}}
+    messages = [_message("tool", '{"refill_id": "RFL-10001", "visit_id": "VST-10001", "status": "closed"}'),
+                _message("assistant", "A new refill will be made for your visit VST-10001. It will start out as closed."),
+                {"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": "c1", "content": '{"refill_id": "RFL-10002", "status": "open"}'},
+                _message("tool", '{"refill_id": "RFL-10002", "visit_id": "VST-10001", "status": "closed"}')]
+    said = lambda writes=frozenset({"request_refill"}), refused=(): [  # noqa: E731
+        (c["value"], c["at"]) for c in untied_statuses(messages, vocabulary, (), writes, list(refused))]
+    assert said() == [("closed", 1)]
+    assert said(frozenset()) == []  # (without the write known: any later row of the visit)
+    messages[1] = _message("assistant", "A new refill will be made for your visit VST-10001. It will start out as open.")
+    assert said() == []
+    rule = (["CRD-10001"], "A card that is frozen cannot be changed", ["frozen"])
+    messages = [_message("tool", '{"card_id": "CRD-10001", "status": "frozen"}'),
+                _message("tool", '{"card_id": "CRD-10002", "status": "active"}'),
+                _message("assistant", "I can't change your card's limit. A card that is frozen cannot be changed. "
+                                      "Right now it shows active.")]
+    assert said(refused=[rule]) == [("active", 2)]
+    assert said() == []  # (no refusal known: any record of the conversation)
+    messages[2] = _message("assistant", "A card that is frozen cannot be changed. At the moment it's active.")
+    assert said(refused=[rule]) == [("active", 2)]
+    for right in ("A card that is frozen cannot be changed. Right now it shows frozen.",
+                  "Noted: you were told no because it's active."):  # (a note of the user's words)
+        messages[2] = _message("assistant", right)
+        assert said(refused=[rule]) == [], right
+    messages[:3] = [_message("tool", '{"item_id": "ITM-10001", "order_id": "ORD-10001", "status": "ordered"}'),
+                    _message("assistant", "An exchange only works for items from a delivered order. Right now it "
+                                          "shows pending.")]
+    assert said(refused=[(["ITM-10001"], "An exchange only works for items from a delivered order", ["pending"])]) == []
+
+
 def test_a_deadline_worked_out_from_a_records_date_and_the_policys_period_is_grounded() -> None:
     """"You have until March 11, 2025": 60 days (the policy) from the statement date (a reply); the
     prompt says today's date, so "by January 22" is 5 business days from it. A record's date said a

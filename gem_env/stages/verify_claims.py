@@ -11,7 +11,8 @@ the change's reply repeats it); a value with no source anywhere is made up. A da
 the assistant ("the return window ends on ...") is grounded by a source's date and a period a
 source states (`_date_worked_out`). A record's status said ("It's showing as open", "ACC-7,
 which is closed") must be a status some source gives that record: the one the message last names by
-id, else any record of the conversation (`untied_statuses`).
+id (what a change will make: the reply of the write on it), a refused write's target in a message
+stating its rule, else any record of the conversation (`untied_statuses`).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from ..tools.sandbox import Sandbox
 from ..tools.scratch import written_rows
 from ..trajectory import Check
 from .tasks import Task
+from .verify_kinds import gives_reason
 from .verify_text import message_text, said
 
 _MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
@@ -117,17 +119,21 @@ def wrong_states(messages: list[dict[str, Any]], writes: set[str]) -> list[dict[
     return missing
 
 
-def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str],
-                    extra: list[str] = ()) -> list[dict[str, Any]]:
+def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra: list[str] = (),
+                    writes: frozenset[str] | set[str] = frozenset(),
+                    refused: list[tuple[list[str], str, list[str]]] = ()) -> list[dict[str, Any]]:
     """Statuses the assistant says a record has ("It's showing as open") that no source gives it.
     A status is any word after "the status is/reads/shows" or "showing/listed as", and a value of a
     status field (the domain's `vocabulary`, or a record's) after "is (now)", "it's now", "shows",
     "reads" or "it/out/listed/marked as" (not "As requested, ...", "I'll now reset ..."); never in a
     rule's clause ("only while the order is pending"). It is said of the record
     the message last names by id before it: the status the last reply showing that record before
-    the message gave it (a lookup may tell an earlier read), or, for what a change will make, a
-    later reply or row of it or of a record made for it. With no id named, any record of the
-    conversation (a turn may tell what an earlier one read)."""
+    the message gave it (a lookup may tell an earlier read), or, for what a change will make, the
+    reply of the next write on it (of the `writes` tools: "It will start out as open" of the refill
+    that call made), else a later reply or row of it or of a record made for it. With no id named:
+    in a message stating the rule of one of the task's `refused` writes ((target ids, reason, the
+    values breaking it) each), "it" is that write's target, or a value breaking the rule; else any
+    record of the conversation (a turn may tell what an earlier one read)."""
     records: list[tuple[int, Any, str, str]] = []  # (message index, first field's value, own fields as JSON, status)
     for i, m in enumerate(messages):
         if m.get("role") == "tool":
@@ -140,25 +146,52 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str],
         if m.get("role") != "assistant" or not isinstance(m.get("content"), str):
             continue
         for found in pattern.finditer(m["content"]):
-            if _RULE_CLAUSE.search(_clause(m["content"], found.start())):
+            clause = _clause(m["content"], found.start())
+            if _RULE_CLAUSE.search(clause):
                 continue  # "the address can only be changed while the order is pending"
             status = (found.group(1) or found.group(2)).lower()
             named = _ID.findall(m["content"], 0, found.start())
-            if named and _OTHER_RECORD.search(_clause(m["content"], found.start())):
+            if named and _OTHER_RECORD.search(clause):
                 named = []  # "this order is pending", said after naming its item
             if named and re.search(r"\bwill\b", m["content"][:found.start()].rsplit(".", 1)[-1]):
-                # what a change will make: the record or one made for it, in a later reply or row
-                candidates = [s for at, _, held, s in records if (at < 0 or at > i) and _holds("id", named[-1], held)]
+                # what a change will make: the next write's reply on it, else the record or one made
+                # for it in a later reply or row
+                candidates = list(_statuses(_next_write_reply(messages, i, named[-1], writes), set())) or [
+                    s for at, _, held, s in records if (at < 0 or at > i) and _holds("id", named[-1], held)]
             elif named:  # the record itself (else one holding its id) as last shown before
-                of_it = ([(at, s) for at, key, _, s in records if key == named[-1]]
-                         or [(at, s) for at, _, held, s in records if _holds("id", named[-1], held)])
-                shown = [at for at, _ in of_it if 0 <= at < i]
-                candidates = [s for at, s in of_it if not shown or at == max(shown)]
-            else:  # (what a turn says may come from an earlier turn's read)
-                candidates = [s for *_, s in records]
+                candidates = _as_shown(records, named[-1], i)
+            else:  # a refusal's "it" is its target (or the value breaking its rule: "the order is pending"
+                # of an item's exchange); else what a turn says may come from an earlier turn's read
+                rules = [] if _OTHER_RECORD.search(clause) else [
+                    (ids, values) for ids, reason, values in refused if gives_reason(reason, [], m["content"])]
+                candidates = [s for ids, values in rules for t in ids for s in _as_shown(records, t, i)]
+                candidates = [*candidates, *(str(v).lower() for _, values in rules for v in values)] if candidates \
+                    else [s for *_, s in records]
             if status not in candidates:
                 missing.append({"kind": "status", "value": status, "said": found.group(0), "at": i})
     return missing
+
+
+def _as_shown(records: list[tuple[int, Any, str, str]], ident: str, at: int) -> list[str]:
+    """The statuses of record `ident` (else of records holding its id) as the last reply before
+    message `at` showed it; all of them where none before did."""
+    of_it = ([(seen, s) for seen, key, _, s in records if key == ident]
+             or [(seen, s) for seen, _, held, s in records if _holds("id", ident, held)])
+    shown = [seen for seen, _ in of_it if 0 <= seen < at]
+    return [s for seen, s in of_it if not shown or seen == max(shown)]
+
+
+def _next_write_reply(messages: list[dict[str, Any]], after: int, ident: str, writes: frozenset[str] | set[str]) -> Any:
+    """The parsed reply of the first call of a `writes` tool after message `after` whose arguments
+    hold `ident` (the change a confirmation spoke of), or None."""
+    for j in range(after + 1, len(messages)):
+        for call in messages[j].get("tool_calls") or [] if messages[j].get("role") == "assistant" else []:
+            fn = call.get("function") or {}
+            if fn.get("name") in writes and _holds("id", ident, str(fn.get("arguments") or "")):
+                reply = next((r for r in messages[j + 1:] if r.get("role") == "tool"
+                              and r.get("tool_call_id") == call.get("id")), None)
+                return _json(message_text(reply)) if reply is not None else None
+    return None
 
 
 #: a clause about a record named by its kind, not the id the message named before it
@@ -177,13 +210,14 @@ def _clause(text: str, at: int) -> str:
 
 
 def _status_said(vocabulary: set[str]) -> re.Pattern[str]:
-    """"the status reads X" / "showing as X" with any word X (a known status first: "under review"),
-    or a known status after a plainer verb ("ACC-7, which is closed", "It will start out as open")."""
+    """"the status reads X" / "showing as X" / "It will start out as X" with any word X (a known
+    status first: "under review"), or a known status after a plainer verb ("ACC-7, which is
+    closed", "At the moment it's open"; not "told no because it's closed": a note of the user's)."""
     words = "|".join(map(re.escape, sorted({v.replace("_", " ") for v in vocabulary}, key=len, reverse=True)))
     words = words or "(?!)"
-    return re.compile(rf"\b(?:status (?:now )?(?:is|reads|shows)(?: now)?|(?:showing|shows|listed) as) "
+    return re.compile(rf"\b(?:status (?:now )?(?:is|reads|shows)(?: now)?|(?:showing|shows|listed|start out) as) "
                       rf"((?:{words})\b|[a-z]+)\b"
-                      rf"|\b(?:is(?: now)?|it's now|shows|reads|(?:out|it|listed|marked) as) ({words})\b",
+                      rf"|\b(?:is(?: now)?|(?<!because )it's(?: now)?|shows|reads|(?:out|it|listed|marked) as) ({words})\b",
                       re.IGNORECASE)
 
 
@@ -235,12 +269,14 @@ def claims_check(task: Task, messages: list[dict[str, Any]], sandbox: Sandbox) -
     writes the task has declined or refused, and work amounts and deadlines out. Then a change's
     result said wrong (`wrong_states`)."""
     vocabulary = status_vocabulary(sandbox)
-    missing = ungrounded(messages) + untied_statuses(messages, vocabulary)
+    writes = {name for name, tool in sandbox.compiled.tools.items() if tool.writes}
+    refused = [([str(v) for v in r.target.values()], r.reason, r.values) for r in task.refusals]
+    missing = ungrounded(messages) + untied_statuses(messages, vocabulary, (), writes, refused)
     if missing:
         extra = _written_and_withheld(task, sandbox)
         missing = not_worked_out(ungrounded(messages, extra), messages, extra)
-        missing += untied_statuses(messages, vocabulary, extra)
-    missing += wrong_states(messages, {name for name, tool in sandbox.compiled.tools.items() if tool.writes})
+        missing += untied_statuses(messages, vocabulary, extra, writes, refused)
+    missing += wrong_states(messages, writes)
     return Check(name="claims_grounded", passed=not missing,
                  evidence={"said_without_a_source": missing} if missing else None)
 
