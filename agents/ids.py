@@ -136,11 +136,17 @@ def named_by_entry(key: str, records: list[dict[str, Any]], text: str) -> Any:
 
 def _names_outright(record: dict[str, Any], key: str, low: str) -> bool:
     """Whether the lower-cased text names `record` by a value of its own (not its `key`) that no
-    other record is likely to share, and no pointing phrase of it names another (`named_outright`)."""
+    other record is likely to share (a proper name among them: a user called Troy Scott), and no
+    pointing phrase of it names another (`named_outright`)."""
     return any(says(v, low) for f, v in record.items()
                if f != key and f != "id" and not f.endswith("_id") and isinstance(v, str) and (
                    _pointed_by(f, v, low) or 6 <= len(v) <= 40 and not _ISO.match(v) and not _CODE.search(v)
-                   and (re.search(r"\d", v) or len(v.split()) >= 3))) and not contradicted(record, low)
+                   and (re.search(r"\d", v) or len(v.split()) >= 3 or _PROPER.match(v) and role(f) == "called"))
+               ) and not contradicted(record, low)
+
+
+#: a proper name of several words ("Troy Scott"): one person's, as a user's full name is
+_PROPER = re.compile(r"^[A-Z][a-z'-]+(?: [A-Z][a-z'-]+)+$")
 
 
 def _pointed_by(field: str, value: str, low: str) -> bool:

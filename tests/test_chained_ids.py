@@ -68,6 +68,12 @@ def test_a_record_named_outright_stops_the_search_but_a_status_does_not():
     card = [{"card_id": "CRD-1", "status": "frozen", "last4": "6984"}]
     assert named_outright("card_id", card, "when was my card issued? it's the one ending in 6984.") == "CRD-1"
     assert named_outright("card_id", card, "when was my card issued? it's the one ending in 698.") is None
+    # a person's name of two words is one person's; a thing's two lower-case words may be another's
+    user = [{"user_id": "USR-1", "status": "active", "full_name": "Troy Scott", "role": "admin"}]
+    assert named_outright("user_id", user, "when was my user added? i mean the one called troy scott.") == "USR-1"
+    assert named_outright("user_id", user, "when was my user added? i mean the one called troy.") is None
+    item = [{"item_id": "ITM-1", "status": "ordered", "product_name": "water bottle"}]
+    assert named_outright("item_id", item, "can i return my water bottle?") is None
 
 
 
