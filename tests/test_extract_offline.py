@@ -432,6 +432,24 @@ def test_steps_with_nothing_to_read_record_progress_in_order() -> None:
     assert tasks
 
 
+def test_a_status_write_records_its_own_step_not_the_one_before() -> None:
+    """A write that sets the status after progress steps also records itself as done: its reply
+    showed the earlier step's progress ("add_line_break" -> progress "add a picture to your page"),
+    and a step after it follows it."""
+    text = ("# Add a service\n\n1. Pull up the account.\n2. Ask the customer how they heard about it.\n"
+            "3. Update the account.\n4. Ask the oracle for the plan.\n")
+    domain = _procedure(text)
+    by_step = [domain.tool(s.tool) for s in _text_steps(domain.workflows[0])]
+    sandbox = check_domain(domain).new_sandbox()
+    key = domain.entities[0].primary_key
+    record = next(k for k, r in sandbox.dump()[domain.entities[0].name].items() if r["status"] == "active")
+    replies = [sandbox.call(t.name, {key: record}) for t in by_step[1:]]
+    assert all(r.ok for r in replies), [r.error for r in replies]
+    assert [r.value["progress"] for r in replies] == [
+        "ask the customer how they heard about it", "update the account", "ask the oracle for the plan"]
+    assert replies[1].value["status"] == "updated"
+
+
 def test_a_procedure_domain_finds_the_customers_records_by_email() -> None:
     text = "# Close an account\n\n1. Find the account.\n2. Close the account.\n"
     domain = OfflineExtractor(archetypes=False).extract(Document(id="c", text=text), RELEVANT)
