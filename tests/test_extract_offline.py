@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -570,9 +571,10 @@ def test_a_status_only_the_service_knows_is_read_never_asked_of_the_user() -> No
     assert make_tasks(check_domain(domain), per_domain=2, kinds=("complete",))[0]
 
 
-def test_no_one_asks_about_a_procedure_s_own_progress_or_the_flags_of_its_conditions() -> None:
-    """A lookup on a procedure's record asks for what a customer would (its status), never "the
-    progress of my account" or "whether initiate test checkout is on for it"."""
+def test_no_one_asks_about_a_procedure_s_own_progress_status_or_the_flags_of_its_conditions() -> None:
+    """A lookup on a procedure's record never asks "the progress of my account", "whether initiate
+    test checkout is on for it" or its status, the state the steps leave, which the person who asked
+    for them knows ("could you tell me the status of my page?" "It's created.")."""
     from gem_env.stages.tasks.lookups import _kept_by_the_procedure
     # (done on the phone, each step is the assistant's: a service's agent would take no sign-in step)
     text = ("## How to Activate\n1. Sign in to your account on your phone and navigate to BNPL Platinum.\n"
@@ -586,10 +588,19 @@ def test_no_one_asks_about_a_procedure_s_own_progress_or_the_flags_of_its_condit
     table = domain.entities[0].name
     kept = _kept_by_the_procedure(compiled, table)
     flags = {f.name for f in domain.entities[0].fields if f.type == "boolean"}
-    assert "progress" in kept and flags and flags <= kept
-    tasks, _ = make_tasks(compiled, per_domain=6, kinds=("lookup",))
+    assert {"progress", "status"} <= kept and flags and flags <= kept
+    tasks, _ = make_tasks(compiled, per_domain=6, kinds=("lookup", "complete"))
     asked = {a for t in tasks for r in t.scenario.session() for a in r.asks}
-    assert asked and not asked & kept, asked
+    assert tasks and not asked & kept, asked
+
+
+def test_a_domain_repeats_a_kind_only_when_no_complete_task_is_left() -> None:
+    """A how-to with one request and nothing to ask about gets a happy path to vary, not two
+    declines of it out of three tasks."""
+    domain = _procedure("# Close an account\n\n1. Find the account.\n2. Close the account.\n")
+    tasks, _ = make_tasks(check_domain(domain), per_domain=3)
+    kinds = Counter(t.category for t in tasks)
+    assert len(tasks) == 3 and all(n == 1 for k, n in kinds.items() if k != "complete"), kinds
 
 
 def test_a_window_is_measured_from_the_thing_not_the_clause_after_it() -> None:
