@@ -371,6 +371,8 @@ def test_what_the_assistant_does_for_the_person_names_them_as_you() -> None:
     assert action("write poetry for yourself (form {form_id})", "go_form", {"form_id": "FOR-1"}) \
         == "write poetry for you"
     assert action("teach myself to juggle (ball {ball_id})", "toss_ball", {}) == "teach you to juggle"
+    from gem_env.tools.render import smooth  # (a greeting's "I can {action} for you.")
+    assert smooth("Certainly, I can write poetry for you for you.") == "Certainly, I can write poetry for you."
 
 
 def test_an_answer_by_a_detail_picks_the_one_listed_record_that_has_it() -> None:
