@@ -178,12 +178,13 @@ def _clause(text: str, at: int) -> str:
 
 def _status_said(vocabulary: set[str]) -> re.Pattern[str]:
     """"the status reads X" / "showing as X" with any word X (a known status first: "under review"),
-    or a known status after a plainer verb ("ACC-7, which is closed", "It will start out as open")."""
+    or a known status after a plainer verb ("ACC-7, which is closed", "It will start out as open"),
+    not of the request ("This is now complete." where a package's status may be complete)."""
     words = "|".join(map(re.escape, sorted({v.replace("_", " ") for v in vocabulary}, key=len, reverse=True)))
     words = words or "(?!)"
     return re.compile(rf"\b(?:status (?:now )?(?:is|reads|shows)(?: now)?|(?:showing|shows|listed) as) "
                       rf"((?:{words})\b|[a-z]+)\b"
-                      rf"|\b(?:is(?: now)?|it's now|shows|reads|(?:out|it|listed|marked) as) ({words})\b",
+                      rf"|\b(?:(?<!\bThis )(?<!\bThat )is(?: now)?|it's now|shows|reads|(?:out|it|listed|marked) as) ({words})\b",
                       re.IGNORECASE)
 
 
