@@ -147,8 +147,13 @@ def _given(action: str) -> str:
     return re.sub(r"^(register|enroll|enrol) (for|in) ", r"\1 you \2 ", action)
 
 
+#: the person as the guide's reflexive names them ("Write Poetry for Yourself"), who in what the
+#: assistant does is its object: "I'll write poetry for you", never "for yourself"
+_REFLEXIVE = re.compile(r"\b(?:yourself|yourselves|myself|ourselves)\b")
+
+
 def _yours(action: str) -> str:
-    return _ON_THEIRS.sub(r"\1 your ", action)
+    return _REFLEXIVE.sub("you", _ON_THEIRS.sub(r"\1 your ", action))
 
 
 _DETAIL = re.compile(r"\s+(?:because|due to|so that|as(?!\s+(?:an?|the|my|your)\s))\b.*$"

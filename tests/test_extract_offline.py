@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -432,6 +433,24 @@ def test_steps_with_nothing_to_read_record_progress_in_order() -> None:
     assert tasks
 
 
+def test_a_status_write_records_its_own_step_not_the_one_before() -> None:
+    """A write that sets the status after progress steps also records itself as done: its reply
+    showed the earlier step's progress ("add_line_break" -> progress "add a picture to your page"),
+    and a step after it follows it."""
+    text = ("# Add a service\n\n1. Pull up the account.\n2. Ask the customer how they heard about it.\n"
+            "3. Update the account.\n4. Ask the oracle for the plan.\n")
+    domain = _procedure(text)
+    by_step = [domain.tool(s.tool) for s in _text_steps(domain.workflows[0])]
+    sandbox = check_domain(domain).new_sandbox()
+    key = domain.entities[0].primary_key
+    record = next(k for k, r in sandbox.dump()[domain.entities[0].name].items() if r["status"] == "active")
+    replies = [sandbox.call(t.name, {key: record}) for t in by_step[1:]]
+    assert all(r.ok for r in replies), [r.error for r in replies]
+    assert [r.value["progress"] for r in replies] == [
+        "ask the customer how they heard about it", "update the account", "ask the oracle for the plan"]
+    assert replies[1].value["status"] == "updated"
+
+
 def test_a_procedure_domain_finds_the_customers_records_by_email() -> None:
     text = "# Close an account\n\n1. Find the account.\n2. Close the account.\n"
     domain = OfflineExtractor(archetypes=False).extract(Document(id="c", text=text), RELEVANT)
@@ -552,9 +571,10 @@ def test_a_status_only_the_service_knows_is_read_never_asked_of_the_user() -> No
     assert make_tasks(check_domain(domain), per_domain=2, kinds=("complete",))[0]
 
 
-def test_no_one_asks_about_a_procedure_s_own_progress_or_the_flags_of_its_conditions() -> None:
-    """A lookup on a procedure's record asks for what a customer would (its status), never "the
-    progress of my account" or "whether initiate test checkout is on for it"."""
+def test_no_one_asks_about_a_procedure_s_own_progress_status_or_the_flags_of_its_conditions() -> None:
+    """A lookup on a procedure's record never asks "the progress of my account", "whether initiate
+    test checkout is on for it" or its status, the state the steps leave, which the person who asked
+    for them knows ("could you tell me the status of my page?" "It's created.")."""
     from gem_env.stages.tasks.lookups import _kept_by_the_procedure
     # (done on the phone, each step is the assistant's: a service's agent would take no sign-in step)
     text = ("## How to Activate\n1. Sign in to your account on your phone and navigate to BNPL Platinum.\n"
@@ -568,10 +588,19 @@ def test_no_one_asks_about_a_procedure_s_own_progress_or_the_flags_of_its_condit
     table = domain.entities[0].name
     kept = _kept_by_the_procedure(compiled, table)
     flags = {f.name for f in domain.entities[0].fields if f.type == "boolean"}
-    assert "progress" in kept and flags and flags <= kept
-    tasks, _ = make_tasks(compiled, per_domain=6, kinds=("lookup",))
+    assert {"progress", "status"} <= kept and flags and flags <= kept
+    tasks, _ = make_tasks(compiled, per_domain=6, kinds=("lookup", "complete"))
     asked = {a for t in tasks for r in t.scenario.session() for a in r.asks}
-    assert asked and not asked & kept, asked
+    assert tasks and not asked & kept, asked
+
+
+def test_a_domain_declines_twice_only_when_no_complete_task_is_left() -> None:
+    """A how-to with one request and nothing to ask about gets a happy path to vary, not two
+    declines of it out of three tasks."""
+    domain = _procedure("# Close an account\n\n1. Find the account.\n2. Close the account.\n")
+    tasks, _ = make_tasks(check_domain(domain), per_domain=3)
+    kinds = Counter(t.category for t in tasks)
+    assert len(tasks) == 3 and kinds["decline"] == 1, kinds
 
 
 def test_a_window_is_measured_from_the_thing_not_the_clause_after_it() -> None:

@@ -60,7 +60,8 @@ def test_the_procedure_opens_by_finding_the_customers_records_by_email(balcony: 
 def test_no_session_asks_for_or_says_a_made_up_record_id(balcony: CompiledDomain) -> None:
     tasks, rejected = make_tasks(balcony, per_domain=12, seed=5)
     assert len(tasks) >= 8, rejected
-    assert {t.category for t in tasks} >= {"lookup", "complete", "decline"}  # (no rule the text states refuses)
+    # (no rule the text states refuses; nothing to ask about: a balcony's status is what the steps leave)
+    assert {t.category for t in tasks} >= {"complete", "decline"} and "lookup" not in {t.category for t in tasks}
     jobs = [RolloutJob(t, balcony, RefinedAgent(WorkflowAgent(balcony)), ScriptedUser(t.scenario), Limits())
             for t in tasks]
     trajectories = asyncio.run(run_rollouts(jobs))
@@ -266,18 +267,25 @@ def test_a_program_the_title_names_is_the_record_by_its_name() -> None:
     assert [f.values for f in entity.fields if f.name == "program_name"] == [["Google Chrome"]], entity.fields
     _, trajectories = _verified_rollouts(compile_domain(domain), 6)
     said = [m.get("content") or "" for traj in trajectories for m in traj.messages if m["role"] == "assistant"]
-    assert any("program Google Chrome" in s for s in said) and not any(re.search(r"\bsettings?\b", s) for s in said), said
+    assert any("Google Chrome" in s for s in said) and not any(re.search(r"\bsettings?\b", s) for s in said), said
     # a title that counts a thing, or names none, keeps its thing ("Update Your Browser": browsers)
     browser = OfflineExtractor(archetypes=False).extract(
         Document(id="browser", title="How to Update Your Browser", text="1. Open the browser.\n2. Click Update."), RELEVANT)
     assert isinstance(browser, Domain) and browser.entities[0].name == "browsers", browser
 
 
-def test_a_later_request_does_not_list_the_customers_records_again(balcony: CompiledDomain) -> None:
+PHONE = ("# How to Choose a Smartphone\n\n1. Pick a carrier.\n2. Pick a screen size.\n3. Check the storage space.\n"
+         "4. Choose the smartphone.\n")
+
+
+def test_a_later_request_does_not_list_the_customers_records_again() -> None:
     """The list their email gave is kept across requests as the writes' replies patch it: a later
-    request about their balcony opens it by the id the list gave, not by listing it again (was in
+    request about their smartphone opens it by the id the list gave, not by listing it again (was in
     ~40% of the how-to runs' sessions: `find_balconies_by_email` twice)."""
-    tasks, trajectories = _verified_rollouts(balcony, per_domain=12)
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id="phone", title="How to Choose a Smartphone", text=PHONE), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    tasks, trajectories = _verified_rollouts(compile_domain(domain), per_domain=12)
     sessions = 0
     for t, traj in zip(tasks, trajectories):
         finds = [(c["function"]["name"], c["function"]["arguments"]) for m in traj.messages

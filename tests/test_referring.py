@@ -364,6 +364,17 @@ def test_a_how_to_step_that_is_no_action_of_the_assistant_is_said_as_the_goal() 
     assert action("send the message (message {message_id})", "send_message", {}) == "send the message"
 
 
+def test_what_the_assistant_does_for_the_person_names_them_as_you() -> None:
+    """"Write Poetry for Yourself" is done for the person: "I'll write poetry for you", never "I'll
+    write poetry for yourself" (the user's side says "for myself")."""
+    from gem_env.agents.actions import action
+    assert action("write poetry for yourself (form {form_id})", "go_form", {"form_id": "FOR-1"}) \
+        == "write poetry for you"
+    assert action("teach myself to juggle (ball {ball_id})", "toss_ball", {}) == "teach you to juggle"
+    from gem_env.tools.render import smooth  # (a greeting's "I can {action} for you.")
+    assert smooth("Certainly, I can write poetry for you for you.") == "Certainly, I can write poetry for you."
+
+
 def test_an_answer_by_a_detail_picks_the_one_listed_record_that_has_it() -> None:
     """"Which card?" after "CRD-1 (debit, ending in 9237), CRD-2 (credit, ending in 7152) and CRD-3
     (credit, ending in 1024)": "The one ending in 7152." is CRD-2, "The debit one." CRD-1; "The credit

@@ -249,3 +249,12 @@ def test_every_rule_a_refusal_cites_is_in_the_prompt(hotel: tuple[Any, list[tupl
     for said, prompt in cited:
         rule = re.search(r"rule: (.+?)\.", said).group(1)
         assert rule.lower() in prompt.lower(), (rule, prompt)
+
+
+def test_a_request_said_done_is_no_status_claim() -> None:
+    """"This is now complete." speaks of the request, not of a record whose status may be complete
+    (a package's `package_status`): no claim to ground; "It's now complete." still is one."""
+    from gem_env.stages.verify_claims import _status_said
+    said = _status_said({"complete", "in progress"})
+    assert said.search("This is now complete.") is None and said.search("That is now complete.") is None
+    assert said.search("It's now complete.") and said.search("The package is now complete.")

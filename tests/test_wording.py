@@ -165,7 +165,7 @@ def test_a_how_to_request_is_the_action_whatever_its_verb() -> None:
     from gem_env.agents.actions import action, past
     assert action("display hockey cards (card {card_id})", "make_card_photocopy", {}) == "display hockey cards"
     assert action("unschool myself and my children (child {child_id})", "pursue_child_interest", {}) \
-        == "unschool yourself and your children"
+        == "unschool you and your children"  # (the assistant's doing: never "I'll unschool yourself")
     assert past(action("find the flashlight on an iPhone (phone {phone_id})", "open_control_center", {})) \
         == "found the flashlight on an iPhone"
     # a topic and its step, or a request with values still to fill, keeps the tool's words

@@ -358,8 +358,9 @@ def smooth(text: str) -> str:
     $8.39 fee", "because of lost"
     -> "because it was lost", "because of item not received" -> "because the item was not
     received", "change the overdraft protection to yes" -> "turn on the overdraft protection",
-    "change the bags of my booking to 1" -> "change my booking to 1 bag", doubled spaces and
-    spaces before punctuation."""
+    "change the bags of my booking to 1" -> "change my booking to 1 bag", a template's "for you"
+    after an action done for the person already ("I can write poetry for you for you"), doubled
+    spaces and spaces before punctuation."""
     text = re.sub(r"(?<![\d.,$])\b1 (day|week|month|hour|year)s\b", r"1 \1", text)  # "opened 1 days ago" -> "1 day"
     text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", _not_reason, text)
     # "because of wrong item" -> "because it was the wrong item"
@@ -387,6 +388,7 @@ def smooth(text: str) -> str:
                          if singular(m.group(2)) != m.group(2) else m.group(0), text)
     text = agree(re.sub(r"\b([Aa]n?) (\w+)", _article, text))
     text = _MONEY_ARTICLE.sub(_money_article, text)
+    text = re.sub(r"\b(for you)(?: for you)+\b", r"\1", text)
     return re.sub(r"\s+([,.?!])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
 
 

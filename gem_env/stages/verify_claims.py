@@ -212,12 +212,14 @@ def _clause(text: str, at: int) -> str:
 def _status_said(vocabulary: set[str]) -> re.Pattern[str]:
     """"the status reads X" / "showing as X" / "It will start out as X" with any word X (a known
     status first: "under review"), or a known status after a plainer verb ("ACC-7, which is
-    closed", "At the moment it's open"; not "told no because it's closed": a note of the user's)."""
+    closed", "At the moment it's open"); not "told no because it's closed" (a note of the user's),
+    nor of the request ("This is now complete." where a package's status may be complete)."""
     words = "|".join(map(re.escape, sorted({v.replace("_", " ") for v in vocabulary}, key=len, reverse=True)))
     words = words or "(?!)"
     return re.compile(rf"\b(?:status (?:now )?(?:is|reads|shows)(?: now)?|(?:showing|shows|listed|start out) as) "
                       rf"((?:{words})\b|[a-z]+)\b"
-                      rf"|\b(?:is(?: now)?|(?<!because )it's(?: now)?|shows|reads|(?:out|it|listed|marked) as) ({words})\b",
+                      rf"|\b(?:(?<!\bThis )(?<!\bThat )is(?: now)?|(?<!because )it's(?: now)?|shows|reads|"
+                      rf"(?:out|it|listed|marked) as) ({words})\b",
                       re.IGNORECASE)
 
 

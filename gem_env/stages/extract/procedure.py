@@ -17,7 +17,7 @@ from ...documents import Document, Rejection, Verdict
 from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...text.preconditions import rule_sentence, states_precondition
-from ...tools.kinds import NAMED_BY
+from ...tools.kinds import NAMED_BY, PROCEDURE_RECORDS
 from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
@@ -669,7 +669,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             *[f.spec for f in self.fields.values()],
         ]
         return {"name": self.table, "primary_key": self.pk, "rows": self.ex.rows, "fields": fields,
-                "description": f"{plural(self.noun)} the procedure acts on"}
+                "description": f"{plural(self.noun)} {PROCEDURE_RECORDS}"}
 
     def _own_name(self) -> str | None:
         """The field a thing known by its name is called by (`tools.kinds.NAMED_BY`: a package's

@@ -226,8 +226,11 @@ class ProcedureTools:
             call.effect.append({"require": r.expr.replace("{row}", self.row), "message": r.message})
         description = _clean(f"{s.text}" if len(s.text) <= 200 else s.text[:200], 300)
         if info.kind == "write" and not progress:
+            if hasattr(self, "progress_field"):  # the record's progress names this step, not the one before it
+                call.sets[self.progress_field] = f"'{self._step_done(flow, name, info)}'"
             self._status_update(flow, call, info)
-            description += f" Sets the {self.noun}'s status to '{self.statuses[flow.write_seen - 1]}'."
+            description += f" Sets the {self.noun}'s status to '{self.statuses[flow.write_seen - 1]}'" + \
+                (" and records the step as done." if hasattr(self, "progress_field") else ".")
             call.effect.append(self.result)
         elif progress:
             description += self._progress_update(flow, call, name, info)
@@ -329,21 +332,28 @@ class ProcedureTools:
         """A step with nothing of its own to read records that it is done, after the one before it;
         it returns the new progress (the step in the text's words, `step_label`) and what it
         confirmed. Returns the description's addition."""
-        labels = flow.labels
-        step = step_label(info.step.text)
-        step = step if step and step not in labels else name.replace("_", " ")
-        labels.add(step)
-        order = "this step comes first" if flow.progress == NOT_STARTED else f"this step comes right after '{flow.progress}'"
+        before = flow.progress
+        step = self._step_done(flow, name, info)
+        order = "this step comes first" if before == NOT_STARTED else f"this step comes right after '{before}'"
         call.effect += [
-            {"require": f"{self.row}.{self.progress_field} == '{flow.progress}'",
+            {"require": f"{self.row}.{self.progress_field} == '{before}'",
              "message": f"Out of order: {order}"},
             {"update": self.table, "row": self.row, "set": {self.progress_field: f"'{step}'", **call.sets}},
             {"return": {self.pk: f"{self.row}.{self.pk}", self.progress_field: f"{self.row}.{self.progress_field}",
                         **{f: f"{self.row}.{f}" for f in call.sets},
                         **{f"{a}_confirmed": True for a in call.args if a != self.pk and a not in call.sets.values()}}},
         ]
-        flow.progress = step
         return f" Records the step as done: the {self.noun}'s progress becomes '{step}'."
+
+    def _step_done(self, flow: _Flow, name: str, info: StepInfo) -> str:
+        """The progress a step leaves when it is done: the step in the text's words (`step_label`),
+        else its tool's name; a status write records itself too, so its reply does not show the step
+        before it ("add_line_break" showed progress "add a picture to your page")."""
+        step = step_label(info.step.text)
+        step = step if step and step not in flow.labels else name.replace("_", " ")
+        flow.labels.add(step)
+        flow.progress = step
+        return step
 
     def _workflow(self, flow: _Flow) -> dict[str, Any]:
         infos, writes = self.infos, self.writes

@@ -13,6 +13,7 @@ from ...agents.ids import distinguishing, id_by_description, id_from_results, na
 from ...agents.lookup import LookupPlan, finder_tools, lookup_plans, owner_lists
 from ...simulators.scenario import Request
 from ...tools import CompiledDomain, Sandbox
+from ...tools.kinds import PROCEDURE_RECORDS
 from ...tools.render import happened, is_count, part_happened, render, words
 from .kinds import SECRET, Built, linked_row, lookup_tools
 from .model import GoldAction
@@ -94,13 +95,17 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
 
 def _kept_by_the_procedure(compiled: CompiledDomain, table: str) -> frozenset[str]:
     """Fields a procedure keeps for itself, which no customer asks about: how far its steps have
-    got (`progress`) and the flags of the conditions its steps check, each described by the text's
+    got (`progress`), the flags of the conditions its steps check, each described by the text's
     own sentence ("Confirm activation.", "Initiate a test checkout with an eligible purchase
-    amount ..."), never "is initiate test checkout on for my account?"."""
+    amount ..."), never "is initiate test checkout on for my account?", and the status of a record
+    a how-to's procedure acts on (`extract.procedure`): the state its steps leave, which the person
+    who asked for them knows ("could you tell me the status of my page?" "It's created.")."""
     entity = compiled.domain.entity(table)
     if entity is None:
         return frozenset()
+    procedure = (entity.description or "").endswith(PROCEDURE_RECORDS)
     return frozenset(f.name for f in entity.fields if f.name == "progress" and "procedure" in (f.description or "")
+                     or f.name == "status" and procedure
                      or f.type == "boolean" and (f.description or "").rstrip().endswith("."))
 
 

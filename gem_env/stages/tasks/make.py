@@ -115,6 +115,10 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
             stated = False
             task = ctx.make("refuse", taken={t.id for t in tasks})
             task = task if task is not None and ctx.stated(task) else None  # not by a status guard alone
+        if task is None and kind == "decline" and "complete" in kinds and any(t.category == kind for t in tasks):
+            # a decline teaches the same thing each time (the user says no): a second one comes only
+            # when no complete task can be made (a how-to with one request was two declines of three)
+            task = next(iter(ctx.completes(1, reasons, skip={t.id for t in tasks})), None)
         task = task or ctx.make(kind, taken={t.id for t in tasks})
         if task is not None:
             tasks.append(task)
