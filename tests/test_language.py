@@ -380,32 +380,6 @@ def test_nocase_and_json_path_where(shop):
     assert "USING INDEX" in str(plan)  # the nocase lookup has its own index
 
 
-def test_a_find_by_one_key_in_text_id_order_needs_no_sort():
-    """A customer's orders by a foreign key, a customer by a case-blind email: both in the order of
-    a text id, which an index of the key alone does not keep (SQLite sorted the rows in a temporary
-    b-tree every call); (key, id) indexes hand the rows over in order. Replies are the same."""
-    d = domain(
-        tool("orders_of", [{"find": "orders", "as": "os", "many": True, "where": {"customer_id": "customer_id"}},
-                           {"return": "os.order_id"}], [P("customer_id")], "read"),
-        tool("by_email", [{"find": "customers", "as": "c", "where": {"email": "email"}, "nocase": ["email"]},
-                          {"return": "c.customer_id"}], [P("email")], "read"))
-    compiled = compile_domain(d)
-    sb = compiled.new_sandbox()
-    orders = sb.dump(["orders"])["orders"].values()
-    owner = next(iter(orders))["customer_id"]
-    assert sb.call("orders_of", {"customer_id": owner}).value == sorted(
-        o["order_id"] for o in orders if o["customer_id"] == owner)
-    email = next(iter(sb.dump(["customers"])["customers"].values()))["email"]
-    assert sb.call("by_email", {"email": email.upper()}).ok
-    for name, args in (("orders_of", {"customer_id": owner}), ("by_email", {"email": email})):
-        read = plan_for(compiled.tools[name]).read
-        params = read.values[:]
-        for i, get in read.getters:
-            params[i] = get(args, sb)
-        plan = str(sb.conn.execute("EXPLAIN QUERY PLAN " + read.sql, params).fetchall())
-        assert "INDEX" in plan and "TEMP B-TREE" not in plan, (name, plan)
-
-
 @pytest.mark.parametrize("find, fragment", [
     ({"find": "orders", "as": "o", "where": {"status": "'x'"}, "nocase": ["total"]}, "not where keys"),
     ({"find": "orders", "as": "o", "where": {"status.x": "'x'"}}, "needs a json field"),

@@ -107,28 +107,18 @@ def _compile_tool(i: int, spec: ToolSpec, tables: dict[str, Table]) -> CompiledT
 
 
 def _lookup_fields(steps: Iterable[fx.Step]) -> set[tuple[str, tuple[str, ...], bool]]:
-    """(table, columns, nocase) that finds select on: these get an index in the template (nocase:
-    its first column compares without case). A find on one key ordered by other fields gets (key,
-    *order fields), which also serves the key alone and spares SQLite a sort of the matching rows
-    (a temporary b-tree a statement: ~2 µs warm); so does one ordered by a table's key that is not
-    its rowid (a text id), which an index of the key alone does not hold in order."""
+    """(table, columns, nocase) that finds select on: these get an index in the template. A find
+    on one exact key ordered by other fields gets (key, *order fields), which also serves the key
+    alone and spares SQLite a sort of the matching rows."""
     out: set[tuple[str, tuple[str, ...], bool]] = set()
     for s in steps:
         if isinstance(s, fx.Find):
             out |= {(s.table.name, (fld,), nocase) for fld, nocase in s.indexable}
-            one = s.indexable[0] if len(s.where) == 1 and len(s.indexable) == 1 else None
-            if one is not None and one[0] == s.where[0].field != s.table.pk \
-                    and (s.order_fields != [s.table.pk] or not _rowid_key(s.table)):
-                out.add((s.table.name, (one[0], *s.order_fields), one[1]))
+            if len(s.where) == 1 and s.indexable == [(s.where[0].field, False)] and s.order_fields != [s.table.pk]:
+                out.add((s.table.name, (s.where[0].field, *s.order_fields), False))
         else:
             out |= _lookup_fields(fx.nested_steps(s))
     return out
-
-
-def _rowid_key(t: Table) -> bool:
-    """Whether the table's key is its rowid (an INTEGER PRIMARY KEY): an index holds rows of one
-    value in key order then."""
-    return t.fields[t.pk].type == "integer"
 
 
 def _indexes(tables: dict[str, Table], wanted: set[tuple[str, tuple[str, ...], bool]]) -> list[tuple[str, tuple[str, ...], bool]]:
@@ -309,7 +299,8 @@ def _build_template(tables: dict[str, Table], rows: dict[str, list[dict]], index
                 raise CompileError(f"seed data for {name}: {err}") from None
             counts[name] = len(table_rows)
         for i, (table, cols, nocase) in enumerate(indexed):
-            columns = ", ".join([quote(cols[0]) + (" COLLATE NOCASE" if nocase else ""), *map(quote, cols[1:])])
+            collate = " COLLATE NOCASE" if nocase else ""
+            columns = ", ".join(quote(c) + collate for c in cols)
             conn.execute(f"CREATE INDEX {quote(f'{INTERNAL_PREFIX}i{i}')} ON {quote(table)} ({columns})")
         for ddl in log_ddl(tables, written):  # after the seed rows: the change log starts empty
             conn.execute(ddl)
