@@ -61,7 +61,7 @@ def record_ids(trajectories: Path) -> dict[str, Any]:
             told += any(v in t for t in texts for v in ids)
     return {"trajectories": n, "asked_share": round(asked / n, 4) if n else None,
             "said_share": round(said / n, 4) if n else None, "told_share": round(told / n, 4) if n else None,
-            "asked_nouns": dict(nouns.most_common(8))}
+            "asked_nouns": dict(sorted(nouns.items(), key=lambda kv: (-kv[1], kv[0]))[:8])}
 
 
 def run_one(corpus: Path, seed: int, out: Path) -> dict[str, Any]:
