@@ -153,6 +153,8 @@ def test_what_a_change_will_make_is_the_next_writes_reply_and_a_refusals_it_is_i
                   "Noted: you were told no because it's active."):  # (a note of the user's words)
         messages[2] = _message("assistant", right)
         assert said(refused=[rule]) == [], right
+    messages[2] = _message("assistant", "It now shows as active. You also mentioned a card that was changed.")
+    assert said(refused=[rule]) == []  # touching the rule's subject is not stating it: any card of the conversation
     messages[:3] = [_message("tool", '{"item_id": "ITM-10001", "order_id": "ORD-10001", "status": "ordered"}'),
                     _message("assistant", "An exchange only works for items from a delivered order. Right now it "
                                           "shows pending.")]

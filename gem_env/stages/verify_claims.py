@@ -28,7 +28,7 @@ from ..tools.sandbox import Sandbox
 from ..tools.scratch import written_rows
 from ..trajectory import Check
 from .tasks import Task
-from .verify_kinds import gives_reason
+from .verify_kinds import content_words
 from .verify_text import message_text, said
 
 _MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
@@ -130,9 +130,11 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra:
     the message last names by id before it: the status the last reply showing that record before
     the message gave it (a lookup may tell an earlier read), or, for what a change will make, the
     reply of the next write on it (of the `writes` tools: "It will start out as open" of the refill
-    that call made), else a later reply or row of it or of a record made for it. With no id named:
+    that call made) and the records that reply names as later shown (a replacement card), else a
+    later reply or row of it or of a record made for it. With no id named:
     in a message stating the rule of one of the task's `refused` writes ((target ids, reason, the
-    values breaking it) each), "it" is that write's target, or a value breaking the rule; else any
+    values breaking it) each; `_states_rule`), "it" is that write's target, or a value breaking the
+    rule; else any
     record of the conversation (a turn may tell what an earlier one read)."""
     records: list[tuple[int, Any, str, str]] = []  # (message index, first field's value, own fields as JSON, status)
     for i, m in enumerate(messages):
@@ -154,22 +156,34 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra:
             if named and _OTHER_RECORD.search(clause):
                 named = []  # "this order is pending", said after naming its item
             if named and re.search(r"\bwill\b", m["content"][:found.start()].rsplit(".", 1)[-1]):
-                # what a change will make: the next write's reply on it, else the record or one made
-                # for it in a later reply or row
-                candidates = list(_statuses(_next_write_reply(messages, i, named[-1], writes), set())) or [
+                # what a change will make: the next write's reply on it and the records it names (a
+                # replacement card) as later shown, else the record or one made for it later
+                reply: list[tuple[int, Any, str, str]] = []
+                parsed = _json(_next_write_reply(messages, i, named[-1], writes) or "")
+                _status_records(parsed, i, reply)
+                others = _ids_named(parsed) - {key for _, key, _, _ in reply}  # shown without a status
+                candidates = [*(s for *_, s in reply),
+                              *(s for at, key, _, s in records if (at < 0 or at > i) and key in others)] or [
                     s for at, _, held, s in records if (at < 0 or at > i) and _holds("id", named[-1], held)]
             elif named:  # the record itself (else one holding its id) as last shown before
                 candidates = _as_shown(records, named[-1], i)
             else:  # a refusal's "it" is its target (or the value breaking its rule: "the order is pending"
                 # of an item's exchange); else what a turn says may come from an earlier turn's read
                 rules = [] if _OTHER_RECORD.search(clause) else [
-                    (ids, values) for ids, reason, values in refused if gives_reason(reason, [], m["content"])]
+                    (ids, values) for ids, reason, values in refused if _states_rule(reason, m["content"])]
                 candidates = [s for ids, values in rules for t in ids for s in _as_shown(records, t, i)]
                 candidates = [*candidates, *(str(v).lower() for _, values in rules for v in values)] if candidates \
                     else [s for *_, s in records]
             if status not in candidates:
                 missing.append({"kind": "status", "value": status, "said": found.group(0), "at": i})
     return missing
+
+
+def _states_rule(reason: str, text: str) -> bool:
+    """Whether `text` states the rule `reason` (nearly all of its words: "A card that is frozen
+    cannot be changed"), not only touches its subject ("a payment plan for your bill")."""
+    rule = content_words(reason)
+    return bool(rule) and len(rule & content_words(text)) >= 0.8 * len(rule)
 
 
 def _as_shown(records: list[tuple[int, Any, str, str]], ident: str, at: int) -> list[str]:
@@ -181,8 +195,19 @@ def _as_shown(records: list[tuple[int, Any, str, str]], ident: str, at: int) -> 
     return [s for seen, s in of_it if not shown or seen == max(shown)]
 
 
-def _next_write_reply(messages: list[dict[str, Any]], after: int, ident: str, writes: frozenset[str] | set[str]) -> Any:
-    """The parsed reply of the first call of a `writes` tool after message `after` whose arguments
+def _ids_named(value: Any) -> set[Any]:
+    """The values of the id fields ("id", "*_id") anywhere in a parsed reply."""
+    if isinstance(value, dict):
+        return {v for k, v in value.items() if (k == "id" or str(k).endswith("_id")) and isinstance(v, (str, int))} \
+            | {x for v in value.values() for x in _ids_named(v)}
+    if isinstance(value, list):
+        return {x for v in value for x in _ids_named(v)}
+    return set()
+
+
+def _next_write_reply(messages: list[dict[str, Any]], after: int, ident: str,
+                      writes: frozenset[str] | set[str]) -> str | None:
+    """The reply text of the first call of a `writes` tool after message `after` whose arguments
     hold `ident` (the change a confirmation spoke of), or None."""
     for j in range(after + 1, len(messages)):
         for call in messages[j].get("tool_calls") or [] if messages[j].get("role") == "assistant" else []:
@@ -190,7 +215,7 @@ def _next_write_reply(messages: list[dict[str, Any]], after: int, ident: str, wr
             if fn.get("name") in writes and _holds("id", ident, str(fn.get("arguments") or "")):
                 reply = next((r for r in messages[j + 1:] if r.get("role") == "tool"
                               and r.get("tool_call_id") == call.get("id")), None)
-                return _json(message_text(reply)) if reply is not None else None
+                return message_text(reply) if reply is not None else None
     return None
 
 
