@@ -191,14 +191,14 @@ def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
     for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl", "filter_labels_v4.jsonl",
                  "filter_labels_v5.jsonl", "filter_labels_v6.jsonl", "filter_labels_v7.jsonl",
                  "filter_labels_v8.jsonl", "filter_labels_v9.jsonl", "filter_labels_v10.jsonl",
-                 "filter_labels_v11.jsonl"):
+                 "filter_labels_v11.jsonl", "filter_labels_v12.jsonl"):
         lines = (data / name).read_text(encoding="utf-8").splitlines()
         samples[name] = (json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]])
     for name, size in (("filter_labels_v3.jsonl", 150), ("filter_labels_v4.jsonl", 160),
                        ("filter_labels_v5.jsonl", 160), ("filter_labels_v6.jsonl", 160),
                        ("filter_labels_v7.jsonl", 250), ("filter_labels_v8.jsonl", 250),
                        ("filter_labels_v9.jsonl", 290), ("filter_labels_v10.jsonl", 230),
-                       ("filter_labels_v11.jsonl", 250)):
+                       ("filter_labels_v11.jsonl", 250), ("filter_labels_v12.jsonl", 350)):
         meta, rows = samples[name]
         assert meta["criterion"] == samples["filter_labels_v2.jsonl"][0]["criterion"]
         assert len(rows) >= size and all(set(r) <= {"id", "file", "relevant", "doubtful", "reason"} for r in rows)
@@ -447,3 +447,4 @@ def test_a_draw_can_be_stratified_by_a_field_other_than_the_title():
     assert [[r["id"] for r in rs] for rs, _ in strata] == [["a", "c"], ["b"]]
     assert sampler.DRAWS[10]["prior"][-1] == "filter_labels_v9.jsonl"
     assert sampler.DRAWS[11]["prior"][-1] == "filter_labels_v10.jsonl"
+    assert sampler.DRAWS[12]["prior"][-1] == "filter_labels_v11.jsonl"
