@@ -144,30 +144,30 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_held_out_v11_sample_is_scored_when_labelled():
+def test_held_out_v12_sample_is_scored_when_labelled():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
     bench = load_bench("filter_quality")
-    v11 = bench.held_out(corpora)
-    if "skipped" in v11:
-        pytest.skip(v11["skipped"])
-    rows = bench.load_labels(bench.LABELS_V11)
-    assert v11["missing"] == 0 and v11["n"] == len(rows) and v11["all"]["tp"] + v11["all"]["fn"] == sum(
-        r["relevant"] for r in rows), v11
-    # measured once (round 39), after training on v1 to v10 only: P 0.690, R 0.744, F1 0.716 (250
-    # documents of tldr, wikiHow goal-steps and OpenPI, 39 relevant, labelled blind before the model
-    # work; 0.769 without the 20 doubtful labels); round 38's model scored 0.644 on it — below the
-    # 0.9 target; a regression floor only
-    assert v11["f1"] >= 0.7, v11
+    v12 = bench.held_out(corpora)
+    if "skipped" in v12:
+        pytest.skip(v12["skipped"])
+    rows = bench.load_labels(bench.LABELS_V12)
+    assert v12["missing"] == 0 and v12["n"] == len(rows) and v12["all"]["tp"] + v12["all"]["fn"] == sum(
+        r["relevant"] for r in rows), v12
+    # measured once (round 46), after training on v1 to v11 only: P 0.806, R 0.725, F1 0.763 (350
+    # documents, 330 of them wikiHow goal-steps, 40 relevant, labelled blind before the model work;
+    # 0.857 without the 17 doubtful labels); round 39's model scored 0.741 on it — below the 0.9
+    # target; a regression floor only
+    assert v12["f1"] >= 0.75, v12
 
 
-def test_v10_is_training_data_and_v11_never_is():
+def test_v11_is_training_data_and_v12_never_is():
     train = load_bench("train_filter")
     bench = load_bench("filter_quality")
     trained = {r["id"] for r in train.training_rows()}
-    assert {r["id"] for r in bench.load_labels(bench.LABELS_V10)} <= trained
-    assert not trained & {r["id"] for r in bench.load_labels(bench.LABELS_V11)}
+    assert {r["id"] for r in bench.load_labels(bench.LABELS_V11)} <= trained
+    assert not trained & {r["id"] for r in bench.load_labels(bench.LABELS_V12)}
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
