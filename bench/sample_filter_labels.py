@@ -128,6 +128,24 @@ DRAWS = {
                                                         "Cars & Other Vehicles": 17, "": 28}},
          "more": {"seed": 20261211, "field": {"wikihow_openpi_procedures.jsonl": "topic"},
                   "strata": {"wikihow_openpi_procedures.jsonl": {"Hobbies and Crafts": 20}}}},
+    # v12: leaving out v1-v11 (goal-steps 635, openpi 379 left: Hobbies and Crafts 7, Cars 0).
+    # The model's mistakes sit in goal-steps and openpi Hobbies and Crafts; tldr (0 of 35 relevant
+    # in v10-v11) and the other openpi topics (0 of 63) hold none, so v12 is mostly goal-steps
+    # (22 of 200 relevant in v10-v11): every Hobbies page left, 13 other openpi pages for the
+    # false positives. Expected relevant ~ 270*0.11 + 7*0.3 = ~32 of 290.
+    12: {"seed": 20261212,
+         "prior": ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl",
+                   "filter_labels_v4.jsonl", "filter_labels_v4_second.jsonl",
+                   "filter_labels_v5.jsonl", "filter_labels_v6.jsonl", "filter_labels_v7.jsonl",
+                   "filter_labels_v7_second.jsonl", "filter_labels_v8.jsonl",
+                   "filter_labels_v9.jsonl", "filter_labels_v10.jsonl", "filter_labels_v11.jsonl"),
+         "field": {"wikihow_openpi_procedures.jsonl": "topic"},
+         "strata": {"wikihow_goal_steps_1000.jsonl": 270,
+                    "wikihow_openpi_procedures.jsonl": {"Hobbies and Crafts": 7, "": 13}},
+         # The first part held 34 relevant of 290, one short of the 35 wanted, so a second part
+         # of 60 more goal-steps pages was drawn before any filter score was looked at.
+         "more": {"seed": 20261213,
+                  "strata": {"wikihow_goal_steps_1000.jsonl": 60}}},
 }
 
 

@@ -144,30 +144,30 @@ def test_precision_and_recall_on_the_labelled_sample_stay_above_floors():
     assert m["precision"] >= 0.70 and m["recall"] >= 0.70, m
 
 
-def test_held_out_v11_sample_is_scored_when_labelled():
+def test_held_out_v12_sample_is_scored_when_labelled():
     corpora = SHARED / "corpora"
     if not corpora.is_dir():
         pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
     bench = load_bench("filter_quality")
-    v11 = bench.held_out(corpora)
-    if "skipped" in v11:
-        pytest.skip(v11["skipped"])
-    rows = bench.load_labels(bench.LABELS_V11)
-    assert v11["missing"] == 0 and v11["n"] == len(rows) and v11["all"]["tp"] + v11["all"]["fn"] == sum(
-        r["relevant"] for r in rows), v11
-    # measured once (round 39), after training on v1 to v10 only: P 0.690, R 0.744, F1 0.716 (250
-    # documents of tldr, wikiHow goal-steps and OpenPI, 39 relevant, labelled blind before the model
-    # work; 0.769 without the 20 doubtful labels); round 38's model scored 0.644 on it — below the
-    # 0.9 target; a regression floor only
-    assert v11["f1"] >= 0.7, v11
+    v12 = bench.held_out(corpora)
+    if "skipped" in v12:
+        pytest.skip(v12["skipped"])
+    rows = bench.load_labels(bench.LABELS_V12)
+    assert v12["missing"] == 0 and v12["n"] == len(rows) and v12["all"]["tp"] + v12["all"]["fn"] == sum(
+        r["relevant"] for r in rows), v12
+    # measured once (round 46), after training on v1 to v11 only: P 0.806, R 0.725, F1 0.763 (350
+    # documents, 330 of them wikiHow goal-steps, 40 relevant, labelled blind before the model work;
+    # 0.857 without the 17 doubtful labels); round 39's model scored 0.741 on it — below the 0.9
+    # target; a regression floor only
+    assert v12["f1"] >= 0.75, v12
 
 
-def test_v10_is_training_data_and_v11_never_is():
+def test_v11_is_training_data_and_v12_never_is():
     train = load_bench("train_filter")
     bench = load_bench("filter_quality")
     trained = {r["id"] for r in train.training_rows()}
-    assert {r["id"] for r in bench.load_labels(bench.LABELS_V10)} <= trained
-    assert not trained & {r["id"] for r in bench.load_labels(bench.LABELS_V11)}
+    assert {r["id"] for r in bench.load_labels(bench.LABELS_V11)} <= trained
+    assert not trained & {r["id"] for r in bench.load_labels(bench.LABELS_V12)}
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
@@ -191,14 +191,14 @@ def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
     for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl", "filter_labels_v4.jsonl",
                  "filter_labels_v5.jsonl", "filter_labels_v6.jsonl", "filter_labels_v7.jsonl",
                  "filter_labels_v8.jsonl", "filter_labels_v9.jsonl", "filter_labels_v10.jsonl",
-                 "filter_labels_v11.jsonl"):
+                 "filter_labels_v11.jsonl", "filter_labels_v12.jsonl"):
         lines = (data / name).read_text(encoding="utf-8").splitlines()
         samples[name] = (json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]])
     for name, size in (("filter_labels_v3.jsonl", 150), ("filter_labels_v4.jsonl", 160),
                        ("filter_labels_v5.jsonl", 160), ("filter_labels_v6.jsonl", 160),
                        ("filter_labels_v7.jsonl", 250), ("filter_labels_v8.jsonl", 250),
                        ("filter_labels_v9.jsonl", 290), ("filter_labels_v10.jsonl", 230),
-                       ("filter_labels_v11.jsonl", 250)):
+                       ("filter_labels_v11.jsonl", 250), ("filter_labels_v12.jsonl", 350)):
         meta, rows = samples[name]
         assert meta["criterion"] == samples["filter_labels_v2.jsonl"][0]["criterion"]
         assert len(rows) >= size and all(set(r) <= {"id", "file", "relevant", "doubtful", "reason"} for r in rows)
@@ -447,3 +447,4 @@ def test_a_draw_can_be_stratified_by_a_field_other_than_the_title():
     assert [[r["id"] for r in rs] for rs, _ in strata] == [["a", "c"], ["b"]]
     assert sampler.DRAWS[10]["prior"][-1] == "filter_labels_v9.jsonl"
     assert sampler.DRAWS[11]["prior"][-1] == "filter_labels_v10.jsonl"
+    assert sampler.DRAWS[12]["prior"][-1] == "filter_labels_v11.jsonl"

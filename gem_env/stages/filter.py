@@ -9,7 +9,7 @@ Two interchangeable backends return the same `Verdict`:
   "soil" against) and, held closer to 0, for the words of the whole text (`text_words`:
   "minecraft", "inventory" for a game; "recipe" against); weights and threshold are data
   (`filter_weights.py`), trained by ``bench/train_filter.py`` on the hand-labelled samples v1 to
-  v10 and the example corpus, and measured by ``bench/filter_quality.py`` on v11, which it never
+  v11 and the example corpus, and measured by ``bench/filter_quality.py`` on v12, which it never
   saw.
 - `LLMFilter` asks a chat model through `gem_env.llm.LLMClient` with a judge prompt.
 - `BandedFilter` is the offline filter with the documents it scores near its threshold (the
@@ -120,7 +120,7 @@ EVIDENCE_AGAINST = frozenset({"advice", "examples", "tables", "physical", "physi
                               "dates", "numbered_physical", "money", "long_steps", "statements",
                               "question_title"})
 
-#: Trained weights (bench/train_filter.py on v1 to v10 of the hand labels), committed as data.
+#: Trained weights (bench/train_filter.py on v1 to v11 of the hand labels), committed as data.
 BIAS, WEIGHTS, DEFAULT_THRESHOLD = filter_weights.BIAS, filter_weights.WEIGHTS, filter_weights.THRESHOLD
 #: Learned weight of each word an instruction may use (unlisted words weigh 0).
 WORDS: dict[str, float] = filter_weights.WORDS
