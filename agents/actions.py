@@ -174,6 +174,20 @@ def brief(what: str) -> str:
     return short if len(short.split()) >= 2 else what
 
 
+def with_new_value(what: str) -> str:
+    """A change named with the value it sets and without its record number ("change the cabin of
+    your booking BKN-1 to premium" -> "change the cabin of your booking to premium"): how it is
+    told once done, the new value said with it rather than again in a sentence of its own. Any
+    other action as `brief` names it."""
+    m = _TO_VALUE.match(what)
+    return f"{m.group(1)} {m.group(2)}" if m else brief(what)
+
+
+#: a change of one record to a value: the record's number, then "to" and the value (no reason, no
+#: other record: "to your other account ACC-2" is a move)
+_TO_VALUE = re.compile(r"^(.+?)\s+[A-Z]{2,}\d*-\d+\s+(to (?:(?!\b(?:because|due to)\b)(?![A-Z]{2,}\d*-\d+\b).)+)$")
+
+
 _MOMENT = re.compile(r"\bthe ([a-z]+) (on|at) of\b")
 
 

@@ -16,7 +16,7 @@ from gem_env.tools.render import (CHARGED, TOTAL, counted, happened, is_count, i
                                    smooth, spoken, state_of, undangled, when_words, words)
 
 from . import banks as B
-from .actions import SENTENCE_BREAK, VERBS, action, brief, past
+from .actions import SENTENCE_BREAK, VERBS, action, brief, past, with_new_value
 from .guidance import for_one_case
 from .ids import names_entry, own_key
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
@@ -914,7 +914,7 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     text says happens next (`guidance`, after a change), and the close (`close`). `made`: the
     keys of the records the change made (`facts_told`)."""
     if wrote and what.split(" ")[0] in VERBS | {"turn"} and rng.random() < 0.6:
-        opener = pick(rng, B.DONE_SAID, past=past(brief(what)))
+        opener = pick(rng, B.DONE_SAID, past=past(with_new_value(what)))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND if looked_now else B.FOUND_AT_HAND)
     told = facts_told(rng, [(k, v) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))],

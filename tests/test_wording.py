@@ -1188,6 +1188,24 @@ def test_an_action_in_brief_keeps_where_a_thing_goes() -> None:
         == "change the shipping address of your order"
 
 
+def test_a_change_done_is_told_with_its_new_value_once() -> None:
+    """"I've changed the cabin of your booking. All updated: the cabin is premium." said the change
+    twice: done, it is told with the value it set, and the sentence repeating it is left out; a
+    reason, a move to another record and the record number still go."""
+    import random
+    from gem_env.agents import speech as S
+    from gem_env.agents.actions import with_new_value
+    assert with_new_value("change the cabin of your booking BKN-10001 to premium") \
+        == "change the cabin of your booking to premium"
+    assert with_new_value("transfer $600 from your account ACC-10001 to your other account ACC-10002") \
+        == "transfer $600 from your account"
+    assert with_new_value("freeze your card CRD-10001 because of fraud") == "freeze your card"
+    told = [S.report(random.Random(seed), True, "change the cabin of your booking BKN-10001 to premium",
+                     [("cabin", "premium")]) for seed in range(40)]
+    assert all(said.count("premium") == 1 for said in told), told
+    assert any("changed the cabin of your booking to premium" in said for said in told)
+
+
 def test_an_action_in_brief_keeps_what_a_thing_becomes() -> None:
     """"Done: I've made your mobile phone number appear." (wikiHow's "make your mobile phone number
     appear as a private number"): "as" before an article says what it becomes, not why."""
