@@ -156,8 +156,10 @@ def _yours(action: str) -> str:
     return _REFLEXIVE.sub("you", _ON_THEIRS.sub(r"\1 your ", action))
 
 
+#: a record's number as an action says it ("ACC-1", "LG-21668")
+_NUMBER = r"[A-Z]{2,}\d*-\d+\b"
 _DETAIL = re.compile(r"\s+(?:because|due to|so that|as(?!\s+(?:an?|the|my|your)\s))\b.*$"
-                     r"|\s+[A-Z]{2,}\d*-\d+\b(?:(?! to an? [a-z]+$).*$)?")
+                     rf"|\s+{_NUMBER}(?:(?! to an? [a-z]+$).*$)?")
 """A reason, or a record number and the values after it; a number before where a thing goes ("your
 account ACC-1 to a person") leaves where it goes. "as" before an article is what a thing becomes,
 not a reason ("make your number appear as a private number")."""
@@ -168,7 +170,7 @@ def brief(what: str) -> str:
     fraud" -> "freeze your account"): how it is named before the confirmation has said it in full,
     and after, once it is done. A dangling preposition goes with what it led to."""
     # "for transaction TRN-1" -> "for the transaction" (not "to email" -> "to the email": a value)
-    short = re.sub(r"\b(for|of|on|to|from|about) ([a-z]+)(?=\s+[A-Z]{2,}\d*-\d+\b)", r"\1 the \2", what)
+    short = re.sub(rf"\b(for|of|on|to|from|about) ([a-z]+)(?=\s+{_NUMBER})", r"\1 the \2", what)
     short = _DETAIL.sub("", short).strip()
     short = re.sub(r"\s+(?:for|of|to|from|on|with|about)\s*$", "", short)
     return short if len(short.split()) >= 2 else what
@@ -185,7 +187,7 @@ def with_new_value(what: str) -> str:
 
 #: a change of one record to a value: the record's number, then "to" and the value (no reason, no
 #: other record: "to your other account ACC-2" is a move)
-_TO_VALUE = re.compile(r"^(.+?)\s+[A-Z]{2,}\d*-\d+\s+(to (?:(?!\b(?:because|due to)\b)(?![A-Z]{2,}\d*-\d+\b).)+)$")
+_TO_VALUE = re.compile(rf"^(.+?)\s+{_NUMBER}\s+(to (?:(?!\b(?:because|due to)\b)(?!{_NUMBER}).)+)$")
 
 
 _MOMENT = re.compile(r"\bthe ([a-z]+) (on|at) of\b")

@@ -128,11 +128,11 @@ LOCALES = _v(*(f"{code}.UTF-8" for code in (
     "en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "pt_PT", "nl_NL", "sv_SE", "da_DK", "fi_FI",
     "nb_NO", "pl_PL", "cs_CZ", "hu_HU", "ru_RU", "uk_UA", "tr_TR", "el_GR", "ja_JP", "ko_KR", "zh_CN", "zh_TW",
     "he_IL", "ar_EG", "hi_IN")))
+#: how an extracted how-to's record table describes itself ("pages the procedure acts on")
+PROCEDURE_RECORDS = "the procedure acts on"
 #: things a person knows by their name, not by a record number: the kind of that name (values enough
 #: for a table's rows to be told apart; the record's field is `<noun>_name`). Anything else a how-to
 #: procedure acts on is the customer's own (their phone, their balcony), found through them by email.
-#: how an extracted how-to's record table describes itself ("pages the procedure acts on")
-PROCEDURE_RECORDS = "the procedure acts on"
 NAMED_BY = {"package": DEBIAN_PACKAGES, "file": FILE, "document": _k("file_name", category="office"), "server": HOSTNAME, "host": HOSTNAME,
             "machine": HOSTNAME, "website": DOMAIN, "site": DOMAIN, "domain": DOMAIN, "locale": LOCALES}
 

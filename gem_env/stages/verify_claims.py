@@ -131,10 +131,9 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra:
     the message gave it (a lookup may tell an earlier read), or, for what a change will make, the
     reply of the next write on it (of the `writes` tools: "It will start out as open" of the refill
     that call made) and the records that reply names as later shown (a replacement card), else a
-    later reply or row of it or of a record made for it. With no id named:
-    in a message stating the rule of one of the task's `refused` writes ((target ids, reason, the
-    values breaking it) each; `_states_rule`), "it" is that write's target, or a value breaking the
-    rule; else any
+    later reply or row of it or of a record made for it. With no id named: in a message stating
+    the rule of one of the task's `refused` writes ((target ids, reason, the values breaking it)
+    each; `_states_rule`), "it" is that write's target, or a value breaking the rule; else any
     record of the conversation (a turn may tell what an earlier one read)."""
     records: list[tuple[int, Any, str, str]] = []  # (message index, first field's value, own fields as JSON, status)
     for i, m in enumerate(messages):
@@ -158,11 +157,11 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra:
             if named and re.search(r"\bwill\b", m["content"][:found.start()].rsplit(".", 1)[-1]):
                 # what a change will make: the next write's reply on it and the records it names (a
                 # replacement card) as later shown, else the record or one made for it later
-                reply: list[tuple[int, Any, str, str]] = []
-                parsed = _json(_next_write_reply(messages, i, named[-1], writes) or "")
-                _status_records(parsed, i, reply)
-                others = _ids_named(parsed) - {key for _, key, _, _ in reply}  # shown without a status
-                candidates = [*(s for *_, s in reply),
+                made: list[tuple[int, Any, str, str]] = []  # the records the write's reply shows
+                reply = _json(_next_write_reply(messages, i, named[-1], writes) or "")
+                _status_records(reply, i, made)
+                others = _ids_named(reply) - {key for _, key, _, _ in made}  # named there without a status
+                candidates = [*(s for *_, s in made),
                               *(s for at, key, _, s in records if (at < 0 or at > i) and key in others)] or [
                     s for at, _, held, s in records if (at < 0 or at > i) and _holds("id", named[-1], held)]
             elif named:  # the record itself (else one holding its id) as last shown before
@@ -171,8 +170,8 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra:
                 # of an item's exchange); else what a turn says may come from an earlier turn's read
                 rules = [] if _OTHER_RECORD.search(clause) else [
                     (ids, values) for ids, reason, values in refused if _states_rule(reason, m["content"])]
-                candidates = [s for ids, values in rules for t in ids for s in _as_shown(records, t, i)]
-                candidates = [*candidates, *(str(v).lower() for _, values in rules for v in values)] if candidates \
+                tied = [s for ids, _ in rules for t in ids for s in _as_shown(records, t, i)]
+                candidates = [*tied, *(str(v).lower() for _, values in rules for v in values)] if tied \
                     else [s for *_, s in records]
             if status not in candidates:
                 missing.append({"kind": "status", "value": status, "said": found.group(0), "at": i})

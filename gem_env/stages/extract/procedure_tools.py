@@ -226,11 +226,12 @@ class ProcedureTools:
             call.effect.append({"require": r.expr.replace("{row}", self.row), "message": r.message})
         description = _clean(f"{s.text}" if len(s.text) <= 200 else s.text[:200], 300)
         if info.kind == "write" and not progress:
-            if hasattr(self, "progress_field"):  # the record's progress names this step, not the one before it
+            tracked = hasattr(self, "progress_field")
+            if tracked:  # the record's progress names this step, not the one before it
                 call.sets[self.progress_field] = f"'{self._step_done(flow, name, info)}'"
             self._status_update(flow, call, info)
             description += f" Sets the {self.noun}'s status to '{self.statuses[flow.write_seen - 1]}'" + \
-                (" and records the step as done." if hasattr(self, "progress_field") else ".")
+                (" and records the step as done." if tracked else ".")
             call.effect.append(self.result)
         elif progress:
             description += self._progress_update(flow, call, name, info)
