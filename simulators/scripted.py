@@ -6,7 +6,8 @@ import re
 import zlib
 from typing import Any
 
-from gem_env.tools.referring import LISTED, PEOPLE, PROPOSED_RECORD, SPOKEN, field_of, moved, reference, role
+from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_RECORD, SPOKEN, field_of, listed_by_detail, moved, reference,
+                                     role)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
                                    smooth, state_of, text_names, undangled, unquoted)
@@ -535,19 +536,30 @@ class ScriptedUser:
         return other if known is None else f"{other} {P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
 
     def _by_detail(self, said: str, asked: list[str], current: Request, rng: random.Random) -> str | None:
-        """Half the time, the answer to "which of these?" by a detail the assistant listed that
+        """Most of the time, the answer to "which of these?" by a detail the assistant listed that
         only the user's record has ("CRD-1 (debit, ending in 9237), CRD-2 (credit, ending in
-        7152)": "The one ending in 9237.", "The debit one."), as a customer who does not read ids
-        out answers; None otherwise (the id is said)."""
+        7152)": "The one ending in 9237.", "The debit one."; "RSR-1 (Seattle to New York), ...":
+        "The Seattle to New York one."), as a customer who does not read ids out answers; None
+        otherwise (the id is said). Only a detail the assistant reads back to this record
+        (`referring.listed_by_detail`, the rule it answers by) is said."""
         mine = self._value(asked[0], current) if len(asked) == 1 and asked[0].endswith("_id") else None
         options = dict(LISTED.findall(said))
-        if not isinstance(mine, str) or mine not in options or len(options) < 2 or rng.random() < 0.5:
+        if not isinstance(mine, str) or mine not in options or len(options) < 2 or rng.random() < BY_ID:
             return None
-        for pattern, bank in ((_ENDING, P.BY_DETAIL), (_NUMBER, P.BY_DETAIL), (_KIND_FIRST, P.BY_KIND)):
-            found = {k: m.group(0) for k, text in options.items() if (m := pattern.search(text))}
-            detail = found.get(mine)
-            if detail and list(found.values()).count(detail) == 1:
-                return rng.choice(bank).format(detail=detail, kind=detail)
+        # not by the value a field the request changes has now ("the one going to ..." of a new address
+        # reads as the new one)
+        changing = {f"{r} " for k in current.knows if k.startswith("new_") and (r := role(k[4:]))}
+        tiers: list[list[str]] = [[], [], []]
+        parts = [p.strip() for p in options[mine].split(", ")]
+        for at, part in enumerate(parts):
+            said_as = _detail_tier(part)
+            if said_as is not None and not part.startswith(tuple(changing)) and not _cut_name(parts, at):
+                tiers[said_as[0]].append(said_as[1])
+        for tier, parts in enumerate(tiers):
+            answers = [rng.choice(P.BY_KIND if tier != 1 else P.BY_DETAIL).format(kind=p, detail=p) for p in parts]
+            fits = [a for a in answers if listed_by_detail(said, a) == mine]
+            if fits:
+                return rng.choice(fits)
         return None
 
     def _facts(self, asked: list[str], current: Request, rng: random.Random, which: bool = False) -> str:
@@ -598,11 +610,38 @@ class ScriptedUser:
         return " ".join(parts)
 
 
-#: the details a customer points with among those listed (`referring.LISTED`): last digits, a phone
-#: number, a kind said first
-_ENDING = re.compile(r"ending in \d+")
-_NUMBER = re.compile(r"with the number [\d-]+")
-_KIND_FIRST = re.compile(r"^[a-z]+(?=,)")
+#: the share of answers to "which of these?" that read the id out (`ScriptedUser._by_detail`)
+BY_ID = 0.25
+#: the details a customer points with among those listed (`referring.LISTED`), by how a person says
+#: them: a kind or status ("the debit one"), a pointing phrase ("the one ending in 9237", "the one at
+#: Meyer-Pratt", "the one going to 652 Patricia Mill"), a name ("the Seattle to New York one"); a date
+#: or an amount is not said from a list (a person says "the one from August", which `S.which_when` asks)
+_KIND = re.compile(r"[a-z]+(?: [a-z]+)?")
+_POINTING = re.compile(r"(?:ending in \d+|with the number [\d-]+|going to \d.+|"
+                       r"(?:at|to|in|from|about|for|on|with) (?:the )?[A-Z\"][^\d]*)")
+_NAME = re.compile(r"[A-Z][^\d]*")
+_PHONE = re.compile(r"(?:phone )?number [\d-]+")
+
+
+def _detail_tier(part: str) -> tuple[int, str] | None:
+    """How a listed detail is said, best first, and its words: 0 a kind ("The debit one."), 1 a
+    pointing phrase ("The one at Meyer-Pratt.", "The one with the phone number 204-190-7965."), 2 a
+    name ("The John Gross one."); None: not said (a date, an amount)."""
+    if _PHONE.fullmatch(part):
+        return 1, f"with the {part}"
+    for tier, pattern in enumerate((_KIND, _POINTING, _NAME)):
+        if pattern.fullmatch(part):
+            return tier, part
+    return None
+
+
+def _cut_name(parts: list[str], at: int) -> bool:
+    """Whether detail `at` is a piece of a name the listing's commas split ("at Lewis" and "King and
+    Warner" of "at Lewis, King and Warner"): said alone, it would be half a name."""
+    after = at + 1 < len(parts) and parts[at + 1][:1].isupper()
+    before = at > 0 and parts[at][:1].isupper() and parts[at - 1].split()[-1][:1].isupper()
+    return after or before
+
 
 _WHO = ("first_name", "last_name", "zip")  # who the user is when they cannot give their email
 # a number the assistant gives for something it made: "Your dispute number is DSP-1", "The dispute ID

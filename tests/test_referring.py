@@ -453,3 +453,52 @@ def test_a_verb_after_to_is_no_destination() -> None:
     assert referenced_value("to_city", "It's the trip to Boston.") == "Boston"
     names = [("transfer to human agents", "transfer_to_human_agents"), ("email", "email")]
     assert read_facts("I hope this is the right place to ask.", names, []) == {}
+
+
+def _answers_to(listing: str, knows: dict[str, str], seeds: range = range(40)) -> list[str]:
+    """What a customer whose request `knows` says to the assistant's "which of these?" `listing`,
+    over many users."""
+    import asyncio
+
+    from gem_env.simulators.scenario import Request, Scenario
+    from gem_env.simulators.scripted import ScriptedUser
+    request = Request(kind="complete", goal="cancel my reservation", intent="cancel my reservation", knows=knows)
+    out = []
+    for seed in seeds:
+        user = ScriptedUser(Scenario(goal="cancel my reservation", requests=[request], knows=knows), seed=seed)
+        messages = [{"role": "system", "content": "policy"}, {"role": "user", "content": "Cancel my reservation."},
+                    {"role": "assistant", "content": listing}]
+        out.append(asyncio.run(user.reply(messages)))
+    return out
+
+
+def test_a_customer_answers_which_one_by_a_detail_the_assistant_reads_back() -> None:
+    """Asked which of several listed records, most customers point at theirs by a detail only it
+    has, as people do ("The Seattle to New York one.", "The one to Daniel Dunn."), not by reading
+    an id out; the assistant's rule (`listed_by_detail`) takes each answer to the record meant."""
+    from gem_env.tools.referring import listed_by_detail
+    listing = ("You have 3 reservations: RSR-1 (Seattle to New York, confirmed), RSR-2 (New York to Chicago, "
+               "confirmed) and RSR-3 (San Francisco to Seattle, checked in). Which reservation ID do you mean?")
+    answers = _answers_to(listing, {"reservation_id": "RSR-1"})
+    by_detail = [a for a in answers if "RSR-" not in a]
+    assert len(by_detail) >= 24, answers  # 25% read the id out
+    assert all(listed_by_detail(listing, a) == "RSR-1" for a in by_detail), by_detail
+    assert any("Seattle to New York one" in a for a in by_detail)
+    # a status the other records share is no answer
+    assert not any("confirmed" in a for a in by_detail)
+
+
+def test_a_customer_does_not_point_by_half_a_name_or_by_what_the_change_replaces() -> None:
+    """"at Lewis" of "TRN-1 (at Lewis, King and Warner, ...)" is half a merchant's name the listing's
+    commas split; "going to <the address>" of an order whose address the request changes reads as
+    the new address. Neither is said: another detail, or the id."""
+    listing = ("I found 2 transactions: TRN-1 (at Lewis, King and Warner, pending) and TRN-2 (at Mahoney and "
+               "Sons, posted). Which transaction ID should I use?")
+    answers = _answers_to(listing, {"transaction_id": "TRN-1"})
+    assert not any("Lewis" in a for a in answers), answers
+    assert any("pending one" in a for a in answers)
+    listing = ("I can see 2 orders: ORD-1 (going to 5655 Paul Springs, in East Kim) and ORD-2 (going to 1 Oak "
+               "St, in Leeds). Which order ID do you mean?")
+    answers = _answers_to(listing, {"order_id": "ORD-1", "new_shipping_address": "8082 Carter Gateway"})
+    assert not any("Paul Springs" in a for a in answers), answers
+    assert any("in East Kim" in a for a in answers)

@@ -829,7 +829,9 @@ def test_the_few_records_a_change_fits_are_opened_and_told_apart_before_asking_w
     assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(run), "--seed", "3", "--quiet"]) == 0
     asked = by_detail = 0
     for line in (run / "trajectories.jsonl").open():
-        messages = [m for m in json.loads(line)["messages"] if m.get("content")]
+        # the next step after the answer: a message, or a call (its arguments name the record)
+        messages = [{**m, "content": m.get("content") or json.dumps(m.get("tool_calls"))}
+                    for m in json.loads(line)["messages"] if m.get("content") or m.get("tool_calls")]
         for m, answer, then in zip(messages, messages[1:], messages[2:]):
             said = m["content"]
             fits = re.search(r"\b(\d+) (?:of them )?(?:can be \w+|qualify)[,:] (.*?)\. (?:Which|Could)", said)
