@@ -45,9 +45,9 @@ from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, 
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
-# a sentence that points at a record ("I mean the one whose status is locked", "It's the booking from Lake Jacob")
+# a sentence that points at a record ("I mean the one whose status is locked", "It's for the booking from Lake Jacob")
 _WHICH_ONE = re.compile(r"\bthe one (?:whose|where|with|that|i mean)\b|^(?:it's|i mean|that's|i'm talking about) "
-                        r"(?:(?:on |about )?my|the)\b",  # not "It's about the root shell prompt": what it is about
+                        r"(?:(?:on |about )?my|(?:for )?the)\b",  # not "It's about the root shell prompt": what it is about
                         re.IGNORECASE)
 _CLOSED = re.compile(r"\banything else\b", re.IGNORECASE)
 _REASON_CLAUSE = re.compile(r"\bbecause\b[^.?!]*", re.IGNORECASE)

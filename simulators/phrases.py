@@ -129,14 +129,15 @@ BRIDGE_AFTER_NO = ["Okay, I understand. Another thing, though: ", "Fair enough. 
                    "That's a pity, but okay. Also, "]
 # a record described by what only it has (an opening key that is not an id), as a person points at it
 # (`{ref}`: "booking from Lake Jacob", "one ending in 8225"); each starts "It"/"I"/"That" so the
-# assistant reads where the value before it ends
-REFER = ["It's the {ref}.", "I mean the {ref}.", "That's the {ref}.", "I'm talking about the {ref}.",
+# assistant reads where the value before it ends; none is a correction ("I mean the ..."), which a
+# first message cannot be
+REFER = ["It's the {ref}.", "It's for the {ref}.", "That's the {ref}.", "I'm talking about the {ref}.",
          "It's my {ref}.", "It's about my {ref}."]
 # the other record the request's record is on ("It's on my frozen card."), pointed at the same way
 ON_RECORD = ["It's on my {ref}.", "That's on my {ref}."]
 # the same when two facts have the same role ("from ... to ..."): "<name> is <value>", which names the field
-DESCRIBE = ["It's the one whose {name} is {v}.", "I mean the one where the {name} is {v}.",
-            "It's the one where the {name} is {v}.", "I mean the one whose {name} is {v}."]
+DESCRIBE = ["It's the one whose {name} is {v}.", "I'm asking about the one where the {name} is {v}.",
+            "It's the one where the {name} is {v}.", "It's for the one whose {name} is {v}."]
 # each starts "My"/"The" so the assistant reads where the value before it ends
 # said before the first request of a session with several, so the assistant knows more is coming
 # (it then asks no "anything else?" between them); each names "a few/a couple of ... things"
