@@ -11,7 +11,7 @@ from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import Node, build
 from gem_env.tools.model import FindStep, ReturnStep, ToolSpec
 
-from .prechecks import NoDatabase, parsed
+from .runtime import NoDatabase, parsed
 
 Listing = tuple[str, dict[str, Any]] | None
 """(table, the values every row of the table that has them is in the list with), or None: the
@@ -129,3 +129,54 @@ def _value(source: Any, env: dict[str, Any]) -> Any:
     if not isinstance(source, str):
         return source
     return build(parsed(source))(env, NoDatabase())
+
+
+def shown_whole(spec: ToolSpec, args: dict[str, Any], reads: Iterable[tuple[ToolSpec | None, dict[str, Any], Any]],
+                columns: Mapping[str, list[str]]) -> list[dict[str, Any]] | None:
+    """The rows a read that lists one find's rows (`spec`, `args`: a card's charges) would return,
+    where one of `reads` (tool spec, arguments, result; none of them after a write) showed the same
+    list whole, every field the read returns included (the card's details with its recent charges,
+    fewer than their limit): listing them again would only echo them. Each row gets the values it
+    is listed by ("card_id"), which the list under its parent leaves out. None otherwise."""
+    probe: list[Any] = []
+    want = listed_as(spec, args, probe).get(id(probe))
+    returned = _returned_fields(spec, columns)
+    if want is None or returned is None:
+        return None
+    table, held = want
+    for rspec, rargs, result in reversed(list(reads)):
+        if rspec is None or rspec is spec:
+            continue
+        for found, listing in listed_as(rspec, rargs, result).items():
+            rows = next((v for v in _lists_in(result) if id(v) == found), None)
+            if listing == want and rows is not None \
+                    and all(set(returned) <= {*r, *held} for r in rows if isinstance(r, dict)):
+                return [{**r, **{k: v for k, v in held.items() if k not in r}} for r in rows]
+    return None
+
+
+def _returned_fields(spec: ToolSpec, columns: Mapping[str, list[str]]) -> list[str] | None:
+    """The fields of each row a read returning one find's rows gives: a `project`'s, or the whole
+    row's; None for other returns (a comprehension that builds its own rows)."""
+    steps = spec.effect or []
+    finds = {st.as_: st for st in steps if isinstance(st, FindStep) and st.many}
+    returned = next((st.return_ for st in steps if isinstance(st, ReturnStep)), None)
+    if not isinstance(returned, str):
+        return None
+    try:
+        node = parsed(returned)
+    except ExprError:
+        return None
+    if node.op == "name" and node.value in finds:
+        return columns.get(finds[node.value].find)
+    if node.op == "call" and node.value == "project" and len(node.args) == 2 and node.args[1].op == "list" \
+            and all(a.op == "const" and isinstance(a.value, str) for a in node.args[1].args):
+        return [a.value for a in node.args[1].args]
+    return None
+
+
+def _lists_in(result: Any) -> list[list[Any]]:
+    """The lists a reply is or holds as its fields' values."""
+    if isinstance(result, list):
+        return [result]
+    return [v for v in result.values() if isinstance(v, list)] if isinstance(result, dict) else []

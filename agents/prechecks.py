@@ -12,42 +12,15 @@ from typing import Any, Mapping, Sequence
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
-from gem_env.tools.expr import Compiled, Node, build, compile_expr, compile_template, parse
+from gem_env.tools.expr import Node, build, compile_template
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import CHARGED, TOTAL, singular
 from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep, ReturnStep,
                                  ToolSpec, UpdateStep)
 
 from .ids import own_key
-
-
-@lru_cache(maxsize=4096)
-def expression(source: str) -> Compiled:
-    """`compile_expr` of an expression text, compiled once: the agent checks the same rules of a
-    tool at every reply (a compiled expression is only called and read, never changed)."""
-    return compile_expr(source)
-
-
-@lru_cache(maxsize=4096)
-def parsed(source: str) -> Node:
-    """`parse` of an expression text, once (the tree is only read)."""
-    return parse(source)
-
-
-class NoDatabase:
-    """The expression runtime offered outside a sandbox: it reads results, never the database."""
-
-    def lookup(self, table: str, key: Any) -> dict | None:
-        raise ExprError("the assistant cannot read the database directly")
-
-    def next_id(self, prefix: str) -> str:
-        raise ExprError("the assistant cannot allocate ids")
-
-    def count_rows(self, table: str, where: dict[str, Any]) -> int:
-        raise ExprError("the assistant cannot read the database directly")
-
-    def rows(self, table: str, where: dict[str, Any]) -> list[dict]:
-        raise ExprError("the assistant cannot read the database directly")
+from .listings import listed_as
+from .runtime import NoDatabase, expression, parsed
 
 
 _UNTOLD = object()  # a list no read of which tells how it was made
@@ -1009,6 +982,20 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
     return _memory_of(call_texts(messages), compiled, keep)
 
 
+def _listed_under(reads: Sequence[Read], compiled: CompiledDomain) -> list[list[dict[str, Any]]]:
+    """The lists `reads` show under a parent record, each row with the values it is listed by (a
+    card's recent charges, each with the card's id), which the rows themselves leave out: what a
+    write's rows are found by ("find cards where card_id = charge_row.card_id") is then known."""
+    out = []
+    for name, args, result in reads:
+        tool = compiled.tools.get(name)
+        for found, listing in (listed_as(tool.spec, args, result) if tool is not None else {}).items():
+            rows = next((v for v in (result.values() if isinstance(result, dict) else ()) if id(v) == found), None)
+            if listing is not None and rows and any(k not in r for r in rows if isinstance(r, dict) for k in listing[1]):
+                out.append([{**r, **{k: v for k, v in listing[1].items() if k not in r}} for r in rows if isinstance(r, dict)])
+    return out
+
+
 def _memory_of(calls: Sequence[CallText], compiled: CompiledDomain, keep: frozenset[str]) -> tuple[list[Read], Stale]:
     """`memory` of a conversation whose calls are `calls`."""
     keys = {name: t.pk for name, t in compiled.tables.items()}
@@ -1018,7 +1005,7 @@ def _memory_of(calls: Sequence[CallText], compiled: CompiledDomain, keep: frozen
         tool = compiled.tools.get(name)
         args, result = _parsed_call(arguments, reply)
         if tool is None or tool.writes:
-            known = [r for _, _, r in out]
+            known = [r for _, _, r in out] + _listed_under(out, compiled)
             changed = footprint(tool.spec, args, keys, known) if tool is not None else None
             shapes = [read_shape(compiled.tools[t].spec, a, keys) for t, a, _ in out]
             for (t, _, r), sh in zip(out, shapes):

@@ -38,7 +38,7 @@ from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_by_entry, named_outright, record_lists, singled_out
 from .lookup import (Lookup, auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply,
                      owner_lists, reaches, recognise_lookup)
-from .listings import listings
+from .listings import listings, shown_whole
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
                         Recollection, Stale, opened as was_opened, records, rule_fields, rule_records, sums_due,
                         waiting_changes)
@@ -194,6 +194,7 @@ class WorkflowAgent:
                                if t.writes and any(isinstance(st, InsertStep) for st in t.spec.effect or []))
         self._rt = NoDatabase()
         self.records = Records(compiled)
+        self._columns = {name: t.columns for name, t in compiled.tables.items()}  # each table's fields
         self.keys_of = {lk.tool: key for key, lk in self.records.by_key.items()}  # a record's reader -> its key
         clock = dt.datetime.fromisoformat(compiled.domain.clock)
         self._clock = {"now": clock.isoformat(), "today": clock.date().isoformat()}  # as the sandbox's
@@ -658,7 +659,12 @@ class WorkflowAgent:
                     called.append((self.records.effects[name], {}, record))  # opened to ask which: the one meant
                 done += 1  # (the others' lists, a card's charges, are none of this request's)
             shown = self.records.listed(tool, args, results[:done]) if step.pure and not step.writes else None
+            if shown is None and not step.writes and at not in after_yes:
+                still = [(t, a, r) for t, a, r in turn.before if id(r) not in turn.stale]  # (earlier requests')
+                shown = shown_whole(self.compiled.tools[tool].spec, args, self._reads([*still, *calls[:done]]),
+                                    self._columns)
             if shown is not None:  # a list read here showed it whole: opening it would only echo the list
+                # (or a record read here showed the list whole: a card's details, its charges)
                 called.append((effect, args, shown))
                 if step.as_:
                     env[step.as_] = shown
@@ -782,6 +788,15 @@ class WorkflowAgent:
             view = next((r for _, r in turn.recalled if was_opened([r], pk, key)), None)
             if view is not None and None not in fields and fields <= set(view):
                 out.append(view)
+        return out
+
+    def _reads(self, calls: list[tuple[str, dict[str, Any], Any]]) -> list[tuple[Any, dict[str, Any], Any]]:
+        """(tool spec, arguments, reply) of `calls` after the last write: what still shows the records
+        as they are."""
+        out: list[tuple[Any, dict[str, Any], Any]] = []
+        for t, a, r in calls:
+            tool = self.compiled.tools.get(t)
+            out = [] if tool is None or tool.writes else [*out, (tool.spec, a, r)]
         return out
 
     def _listed(self, calls: list[tuple[str, dict[str, Any], Any]], turn: _Turn) -> Any:

@@ -81,6 +81,7 @@ def test_a_charge_shown_under_one_opened_card_is_disputed_without_asking_which_c
     _drive(agent, sandbox, messages)
     calls = [(c["function"]["name"], json.loads(c["function"]["arguments"])) for m in messages[start:]
              for c in m.get("tool_calls") or []]
-    assert calls and calls[0] == ("list_card_transactions", {"card_id": card})
+    # the card's transactions listed, unless its details showed them whole (`listings.shown_whole`)
+    assert calls == [] or calls[0] == ("list_card_transactions", {"card_id": card}), calls
     said = messages[-1]["content"]
     assert merchant in said and "Which card" not in said and "?" in said  # the charge confirmed, no card asked for

@@ -704,6 +704,8 @@ def test_what_a_write_did_to_another_record_is_not_shown_stale_or_promised_after
                 for rec in records([reply]):
                     if next(iter(rec), None) == "card_id" and "status" in rec:  # a card's own record
                         status[rec["card_id"]] = rec["status"]
+                        for listed_under in (v for v in rec.values() if isinstance(v, list)):  # its charges
+                            card_of.update({c["charge_id"]: rec["card_id"] for c in listed_under if "charge_id" in c})
                     if "charge_id" in rec and "card_id" in rec:
                         card_of[rec["charge_id"]] = rec["card_id"]
                 if isinstance(reply, dict) and "card_status" in reply:
@@ -846,3 +848,31 @@ def test_the_few_records_a_change_fits_are_opened_and_told_apart_before_asking_w
                     meant = [i for i in ids if re.search(rf"{i} \([^)]*\b{detail.group(1) or detail.group(2)}\b", said)]
                     assert len(meant) == 1 and meant[0] in then["content"], (said, answer["content"], then["content"])
     assert asked and by_detail
+
+
+def test_a_list_a_record_read_showed_whole_is_not_listed_again(tmp_path: Path) -> None:
+    """A card's details show its latest charges (up to 5); where they show fewer, that is every
+    charge of the card, and the dispute's step that lists the card's charges would only echo them:
+    the agent takes the list from the details (`listings.shown_whole`). Listed again only when the
+    details showed the limit's worth (there may be more) or a write came between."""
+    run = tmp_path / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(run), "--seed", "1", "--quiet"]) == 0
+    taken = listed = 0
+    for line in (run / "trajectories.jsonl").open():
+        calls: list[list[Any]] = []
+        for m in json.loads(line)["messages"]:
+            calls += [[c["function"]["name"], json.loads(c["function"]["arguments"]), None] for c in m.get("tool_calls") or []]
+            if m["role"] == "tool":
+                calls[-1][2] = json.loads(m["content"])
+        for i, (name, args, reply) in enumerate(calls):
+            if name != "get_card_details" or not isinstance(reply, dict) or len(reply.get("recent_charges", [])) >= 5:
+                continue
+            later = []
+            for n, a, _ in calls[i + 1:]:
+                if n in ("create_dispute", "freeze_card", "unfreeze_card", "update_card_spending_limit", "report_card_lost"):
+                    break
+                later.append((n, a))
+            again = [a for n, a in later if n == "list_card_charges" and a == {"card_id": args["card_id"]}]
+            listed += len(again)
+            taken += any(c[0] == "create_dispute" for c in calls[i + 1:])
+    assert taken and listed == 0, (taken, listed)
