@@ -79,6 +79,9 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     if request:
         return smooth(_yours(request))
     verb, _, rest = re.sub(r"_\d+\b", "", tool).replace("_", " ").partition(" ")
+    topic = _topic(sentences[0] if sentences else "")
+    if topic and (verb.endswith("ly") or verb in _NOTVERBS or _ONLY_THEIRS.match(verb) or not _acts(verb, rest, text)):
+        return f"take care of {topic}"  # never "I'll the chroot system: see ...", "I'll suppose the hostname"
     if verb in _THEIRS:
         return smooth(f"{_THEIRS[verb]} the {rest}")
     if re.match(r"(?:to|into|with|from|for|on) ", rest):
@@ -93,6 +96,33 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
 
 
 _FIRST_PERSON = {"my": "your", "myself": "yourself", "mine": "yours", "me": "you"}
+
+#: what a step asks the reader to think, not an act anyone carries out ("suppose your hostname is foo")
+_THOUGHT = frozenset("suppose assume imagine consider remember note notice understand know refer think".split())
+
+
+def _topic(first: str) -> str:
+    """The topic a how-to goal's title names before its step ("the chroot system" of "the chroot
+    system: see ..."), when the title is no request (`_titled_request`): what the assistant
+    takes care of, said in a verb slot as "take care of the chroot system" (the title alone there
+    read "I'll the chroot system: see ..."): a title the procedure path said as a topic, in lower
+    case. "" for any other goal."""
+    title, colon, _ = first.partition(": ")
+    if not colon or "{" in title or not title[:1].islower() or _titled_request(first):
+        return ""  # (a section's own title, "Promo: watch for ...", is left to the step: "go ahead with this step")
+    title = title.strip()
+    # a moment, not a thing: "after the first boot" -> "what comes after the first boot"
+    return f"what comes {title}" if re.match(r"(?:after|before|during|until|since) ", title) else title
+
+
+def _acts(verb: str, rest: str, goal: str) -> bool:
+    """Whether a step tool's name says an act on a thing ("update_configuration_file"): not a
+    thought ("suppose_hostname"), not its verb again ("export_export_visual": "export the export
+    visual"), not a compound the goal writes as one word ("file_name" of "the filename encoding":
+    "file the name")."""
+    head = rest.split(" ", 1)[0]
+    return bool(rest) and verb not in _THOUGHT and head != verb and \
+        not re.search(rf"\b{re.escape(verb + head)}\b", goal, re.IGNORECASE)
 
 
 def _request(first: str) -> str:
@@ -217,7 +247,8 @@ def _procedure_step(goal: str, known: dict[str, Any]) -> str:
                       r"\sand (?!the [a-z ]+? to \x00)(?=[a-z]+\b(?! (?:of|in|for|to)\b))", clause)[0].strip().rstrip(".")
     verb, _, rest = clause.partition(" ")
     bare = re.sub(r"\x00\w+\x00", "", clause)
-    if not rest or not re.fullmatch(r"[a-z]+", verb) or _ONLY_THEIRS.match(clause) or re.search(r"[{_\d]", bare):
+    # (a digit in a name is no value: "update exim4 configuration files")
+    if not rest or not re.fullmatch(r"[a-z]+", verb) or _ONLY_THEIRS.match(clause) or re.search(r"[{_]|(?<![A-Za-z])\d", bare):
         return ""
     if verb in _THEIRS:
         clause = f"{_THEIRS[verb]} {rest}"

@@ -1,0 +1,86 @@
+"""How the how-to path's goals and results are said, sentence by sentence (round 47): a goal in a
+verb slot is a verb phrase, a procedure's result is said of the user's thing, and names keep the
+capitals the document gives them."""
+from __future__ import annotations
+
+
+import pytest
+
+from gem_env.agents.actions import action
+from gem_env.simulators.phrases import ABOUT, WANT, want_phrase
+from gem_env.simulators.scenario import user_words
+from gem_env.stages.extract.procedure_values import _goal_text, plain_title
+
+
+@pytest.mark.parametrize(("goal", "tool", "said"), [
+    # the title a topic, the step only the reader's: "I'll the chroot system: see ..."
+    ('the chroot system: see "/usr/share/doc/sysv-rc/ README.policy-rc.d.gz" (effort {effort_id})', "see_doc_sysv",
+     "take care of the chroot system"),
+    ("the simple C program: look at the last parameter in the output text (program {program_id})",
+     "look_last_parameter", "take care of the simple C program"),
+    # a thought is no act ("you'd like to suppose the hostname"), a verb said twice, a compound split
+    ("the shell prompt: suppose your hostname is foo, the login prompt looks as follows (hostname {hostname_id})",
+     "suppose_hostname", "take care of the shell prompt"),
+    ("the internal editor in MC: export EDITOR=mcedit export VISUAL=mcedit (key {key_id})", "export_export_visual",
+     "take care of the internal editor in MC"),
+    ("the filename encoding: if you are upgrading system, file names with non-ASCII characters (name {name_id})",
+     "file_name", "take care of the filename encoding"),
+    # a digit in a name is no value: the step is said
+    ('the configuration of exim4: update exim4 configuration files in "/etc/exim4/" (file {file_id})',
+     "read_official_guide", 'update exim4 configuration files in "/etc/exim4/"'),
+    ("after the first boot: first boot (package {package_id})", "boot", "take care of what comes after the first boot"),
+])
+def test_a_topic_goal_is_said_as_a_verb_phrase(goal: str, tool: str, said: str) -> None:
+    assert action(goal, tool, {}) == said
+
+
+def test_a_tool_name_still_names_the_action_where_it_says_one() -> None:
+    """The fallback keeps what worked: a topic goal whose write tool names an act on a thing, and
+    any goal that is no topic."""
+    assert action("the socket activation: first, disable system installed service unit (unit {unit_id})",
+                  "disable_service_unit", {}) == "disable the service unit"
+    assert action("", "cancel_order", {}) == "cancel the order"
+
+
+def test_a_topic_is_never_put_in_the_users_verb_slot() -> None:
+    """"I need to x server remote connection.", "I need your help to after the first boot."."""
+    assert user_words("X server remote connection: run ssh(1) with -X option (server {server_id})") \
+        == "X server remote connection"
+    assert want_phrase(user_words("X server remote connection: run ssh (server {server_id})"))[0] is ABOUT
+    assert want_phrase(user_words("X.509 certificates: write out database (certificate {certificate_id})")) \
+        == (ABOUT, "X.509 certificates")
+    assert want_phrase(user_words("after the first boot: first boot (package {package_id})")) \
+        == (ABOUT, "what to do after the first boot")
+    assert want_phrase(user_words("freeze your card {card_id}")) == (WANT, "freeze my card")
+
+
+@pytest.mark.parametrize(("title", "said"), [
+    ("Obtaining backtrace", "obtain backtrace"), ("Setting up ssh-agent", "set up ssh-agent"),
+    ("Dealing with a compromised machine", "deal with a compromised machine"),
+    ("Writing directly to the CD/DVD-R/RW", "write directly to the CD/DVD-R/RW"),
+])
+def test_a_section_titled_by_a_doing_is_a_request(title: str, said: str) -> None:
+    """"Obtaining backtrace: load ..." was said "I'm calling about obtaining backtrace" and its step
+    guessed from a tool name ("About to type the bt"): the doing is the request, and the assistant
+    says it."""
+    goal = _goal_text(plain_title(title, "Load the core dump file."), [], [], "load the core dump file")
+    assert goal == f"{said}: load the core dump file"
+    assert action(f"{goal} (file {{file_id}})", "type_bt", {}) == said
+    assert _goal_text("monitoring", [], [], "return yes") == "monitoring: return yes"  # a doing with no object
+
+
+def test_a_doing_is_found_by_its_verb_not_by_its_ending() -> None:
+    from gem_env.stages.extract.procedure_values import _gerund_base
+    assert [_gerund_base(w) for w in ("obtaining", "setting", "writing", "using", "thing")] \
+        == ["obtain", "set", "write", "use", None]
+
+
+def test_a_name_ending_in_a_number_keeps_its_capitals_whatever_the_text_says() -> None:
+    """"play call of Duty 5", "use a mic in team Fortress 2" where the text says "call" and "team"."""
+    text = "Call your team. The team wins when you call the medic."
+    assert plain_title("How to Use a Mic in Team Fortress 2", text) == "use a mic in Team Fortress 2"
+    assert plain_title("How to Play Call of Duty 5 on Veteran Difficulty", text) \
+        == "play Call of Duty 5 on veteran difficulty"
+    assert plain_title("How to Defeat the Yiazmat in Final Fantasy XII", "It is the final fight.") \
+        == "defeat the Yiazmat in Final Fantasy XII"
+    assert plain_title("3.1.1. Stage 1: the UEFI", "The first stage.") != "3.1.1. Stage 1: the UEFI"
