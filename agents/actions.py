@@ -4,6 +4,7 @@ as the service's own (what the customer receives is what the service sends them)
 in words as the last resort; in brief once it has been said in full, and in the past once done."""
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -255,3 +256,32 @@ def _procedure_step(goal: str, known: dict[str, Any]) -> str:
     elif verb not in VERBS:
         return ""
     return re.sub(r"\x00(\w+)\x00", lambda m: said[m.group(1)], re.sub(r"\bmy\b", "your", clause))
+
+
+def thing_called(noun: str, goal: str) -> str:
+    """A how-to's record as its goal writes it, with whose it is: "your orchard" (of "grow an
+    orchard ..."), "your SSD", "your Toyota Prius" (of "stop a runaway Toyota Prius"), and a name
+    the title capitalises as it is, with the goal's "the": "Zapdos", "the Wither" (never "your
+    zapdos", a record kind made of a name)."""
+    words = noun.replace("_", " ")
+    text = re.sub(r"\{[^}]*\}", "", goal)
+    m = re.search(rf"\b({re.escape(words)})(?:e?s)?\b", text, re.IGNORECASE)
+    if m is None:
+        return f"your {words}"
+    said = m.group(1)  # one of them, as the goal spells it ("SSD" of "SSDs")
+    before = text[:m.start()].split()
+    # "Toyota" of "Toyota Prius"; not a possessor ("master Chief's armor") nor a fragment ("huff N' puff")
+    run = list(itertools.takewhile(lambda w: re.fullmatch(r"[A-Z][A-Za-z0-9-]*", w) is not None, reversed(before)))
+    if len(run) < len(before) and not re.fullmatch(r"[A-Za-z-]+", before[-len(run) - 1]):
+        return f"your {words}"  # (the run ends at "Chief's", "N'")
+    if run:
+        return f"your {' '.join(reversed(run))} {said}"
+    # the determiner of its phrase, back to the goal's verb or a preposition ("build a home Studio": a)
+    phrase = list(itertools.takewhile(lambda w: w.lower() not in _PREPOSITIONS, reversed(before[1:])))
+    det = next((w.lower() for w in phrase if w.lower() in ("a", "an", "the", "your", "my")), "")
+    if said[:1].isupper() and said[1:].islower() and det in ("", "the"):
+        return f"{det} {said}".strip()  # a name: "Zapdos", "the Wither"
+    return f"your {said}"
+
+
+_PREPOSITIONS = frozenset("in on at from with to for of by into onto via using without".split())

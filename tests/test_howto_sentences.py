@@ -3,9 +3,11 @@ verb slot is a verb phrase, a procedure's result is said of the user's thing, an
 capitals the document gives them."""
 from __future__ import annotations
 
+import random
 
 import pytest
 
+from gem_env.agents import speech as S
 from gem_env.agents.actions import action
 from gem_env.simulators.phrases import ABOUT, WANT, want_phrase
 from gem_env.simulators.scenario import user_words
@@ -75,6 +77,34 @@ def test_a_doing_is_found_by_its_verb_not_by_its_ending() -> None:
         == ["obtain", "set", "write", "use", None]
 
 
+def test_a_procedures_result_is_said_of_the_users_thing() -> None:
+    """"The status now reads grown." told a status the user never saw: the state is the thing's."""
+    told = {S.fact(random.Random(seed), "status", "grown", after_write=True, thing="your orchard") for seed in range(30)}
+    assert told == {"Your orchard is grown now.", "Your orchard is now grown.", "That leaves your orchard grown."}
+    # a state named for the thing is not said of it again ("Your refund is now refunded.")
+    assert S.fact(random.Random(0), "status", "refunded", after_write=True, thing="your refund") \
+        in ("It's refunded now.", "That's refunded now.")
+    # without a thing (a service's record), as before
+    assert "status" in " ".join(S.fact(random.Random(s), "status", "frozen", after_write=True) for s in range(30)).lower()
+
+
+@pytest.mark.parametrize(("noun", "goal", "thing"), [
+    ("orchard", "grow an orchard in animal crossing wild world (orchard {orchard_id})", "your orchard"),
+    ("zapdos", "get Zapdos in mystery dungeon blue (zapdos {zapdos_id})", "Zapdos"),
+    ("wither", "kill the Wither in Minecraft (wither {wither_id})", "the Wither"),
+    ("prius", "stop a runaway Toyota Prius (prius {prius_id})", "your Toyota Prius"),
+    ("ssd", "install an SSD in your laptop (ssd {ssd_id})", "your SSD"),
+    ("screen", "make your 3DS screens smaller with a Nintendo DS game (screen {screen_id})", "your screen"),
+    ("setting", "turn off voicemail on a Samsung (setting {setting_id})", "your setting"),
+    ("armor", "wear master Chief's armor in halo reach (armor {armor_id})", "your armor"),  # not "your Chief's armor"
+    ("puff", "defeat huff N' puff in paper mario (puff {puff_id})", "your puff"),  # not "your N' puff"
+])
+def test_a_things_name_is_said_as_the_goal_writes_it(noun: str, goal: str, thing: str) -> None:
+    """Never "your zapdos" of a name the title capitalises; "your SSD" as the goal spells it."""
+    from gem_env.agents.actions import thing_called
+    assert thing_called(noun, goal) == thing
+
+
 def test_a_name_ending_in_a_number_keeps_its_capitals_whatever_the_text_says() -> None:
     """"play call of Duty 5", "use a mic in team Fortress 2" where the text says "call" and "team"."""
     text = "Call your team. The team wins when you call the medic."
@@ -84,3 +114,19 @@ def test_a_name_ending_in_a_number_keeps_its_capitals_whatever_the_text_says() -
     assert plain_title("How to Defeat the Yiazmat in Final Fantasy XII", "It is the final fight.") \
         == "defeat the Yiazmat in Final Fantasy XII"
     assert plain_title("3.1.1. Stage 1: the UEFI", "The first stage.") != "3.1.1. Stage 1: the UEFI"
+
+
+def test_what_the_steps_change_names_the_thing_as_the_goal_does() -> None:
+    """"On your zapdos, the steps to go to Mount Thunder ... will be recorded as done. Your zapdos
+    will then be obtained.": a name the title capitalises is said as a name."""
+    from gem_env.agents.actions import thing_called
+    from gem_env.agents.explain import what_steps_change
+    from gem_env.tools.model import UpdateStep
+    calls = [([UpdateStep.model_validate({"update": "withers", "row": "w", "set": {"progress": f"'{s}'"}})],
+              {"wither_id": "WIT-1"}) for s in ("build the Wither", "hit it with a sword")]
+    calls.append(([UpdateStep.model_validate({"update": "withers", "row": "w", "set": {"status": "'killed'"}})],
+                  {"wither_id": "WIT-1"}))
+    assert what_steps_change(calls).startswith("On your wither, ")  # unnamed, as before
+    told = what_steps_change(calls, called={"your wither": thing_called("wither", "kill the Wither in Minecraft")})
+    assert told == ("On the Wither, the steps to build the Wither and hit it with a sword will be recorded as done. "
+                    "The Wither will then be killed."), told
