@@ -98,8 +98,10 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
 
 _FIRST_PERSON = {"my": "your", "myself": "yourself", "mine": "yours", "me": "you"}
 
-#: what a step asks the reader to think, not an act anyone carries out ("suppose your hostname is foo")
-_THOUGHT = frozenset("suppose assume imagine consider remember note notice understand know refer think".split())
+#: what a step asks the reader to think or key in, not the service's act ("suppose your hostname is
+#: foo", "type bt": never "I'll type the bt")
+_THOUGHT = frozenset("suppose assume imagine consider remember note notice understand know refer think type press "
+                     "hit".split())
 
 
 def _topic(first: str) -> str:
@@ -118,7 +120,7 @@ def _topic(first: str) -> str:
 
 def _acts(verb: str, rest: str, goal: str) -> bool:
     """Whether a step tool's name says an act on a thing ("update_configuration_file"): not a
-    thought ("suppose_hostname"), not its verb again ("export_export_visual": "export the export
+    thought or a key pressed ("suppose_hostname", "type_bt"), not its verb again ("export_export_visual": "export the export
     visual"), not a compound the goal writes as one word ("file_name" of "the filename encoding":
     "file the name")."""
     head = rest.split(" ", 1)[0]

@@ -57,17 +57,26 @@ def test_a_topic_is_never_put_in_the_users_verb_slot() -> None:
 
 
 @pytest.mark.parametrize(("title", "said"), [
-    ("Obtaining backtrace", "obtain backtrace"), ("Setting up ssh-agent", "set up ssh-agent"),
-    ("Dealing with a compromised machine", "deal with a compromised machine"),
+    ("Porting a package to the stable system", "port a package to the stable system"),
+    ("Setting up ssh-agent", "set up ssh-agent"), ("Dealing with a compromised machine", "deal with a compromised machine"),
     ("Writing directly to the CD/DVD-R/RW", "write directly to the CD/DVD-R/RW"),
 ])
 def test_a_section_titled_by_a_doing_is_a_request(title: str, said: str) -> None:
-    """"Obtaining backtrace: load ..." was said "I'm calling about obtaining backtrace" and its step
-    guessed from a tool name ("About to type the bt"): the doing is the request, and the assistant
-    says it."""
-    goal = _goal_text(plain_title(title, "Load the core dump file."), [], [], "load the core dump file")
-    assert goal == f"{said}: load the core dump file"
-    assert action(f"{goal} (file {{file_id}})", "type_bt", {}) == said
+    """"Porting a package ...: build packages ..." was said "I'm calling about porting a package"
+    and its step guessed from a tool name ("About to build the package"): the doing is the request,
+    and the assistant says it."""
+    goal = _goal_text(plain_title(title, "Build the packages."), [], [], "build the packages")
+    assert goal == f"{said}: build the packages"
+    assert action(f"{goal} (package {{package_id}})", "build_package", {}) == said
+
+
+def test_a_word_before_a_noun_stays_a_topic() -> None:
+    """"Spending alerts and budget controls" is no "spend alerts"; "obtaining backtrace" is asked about
+    and taken care of, never "I'll obtaining backtrace"."""
+    assert _goal_text("spending alerts on Hunter Green", [], [], "set the alert") \
+        == "spending alerts on Hunter Green: set the alert"
+    goal = _goal_text("obtaining backtrace", [], [], "load the core dump file")
+    assert action(f"{goal} (file {{file_id}})", "type_bt", {}) == "take care of obtaining backtrace"
     assert _goal_text("monitoring", [], [], "return yes") == "monitoring: return yes"  # a doing with no object
 
 

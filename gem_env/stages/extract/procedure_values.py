@@ -164,13 +164,19 @@ def _topic(title: str, noun: str = "") -> str:
     activation"): a customer asks for help with it, never "I'd like to socket activation". Not the
     record's own noun ("steam" of a record called steam): "It's about the steam" names no request."""
     first, _, rest = title.partition(" ")
-    base = _gerund_base(first) if rest and first[:1].islower() else None
-    if base:  # a doing is the request it names: "obtaining backtrace" -> "obtain backtrace" (was "I'll
-        return f"{base} {rest}"  # obtaining backtrace", its step guessed from a tool name: "type the bt")
+    base = _gerund_base(first) if _DOING_GOES_ON.match(rest) and first[:1].islower() else None
+    if base:  # a doing is the request it names: "porting a package" -> "port a package" (was "I'll porting a
+        return f"{base} {rest}"  # package"); not a word before a noun ("spending alerts", "billing address")
     if not first[:1].islower() or first in _FUNCTION_WORDS or first.endswith("ing") or tf.leading_verb(title) \
             or title.replace("_", " ") in (noun.replace("_", " "), f"{noun.replace('_', ' ')}s"):
         return title
     return f"the {title}"
+
+
+#: what follows a doing's verb, not a noun it may modify: its object's determiner, a particle, a
+#: preposition or an adverb ("setting up ssh-agent", "dealing with a compromised machine", "writing directly")
+_DOING_GOES_ON = re.compile(r"(?:the|an?|your|my|our|their|this|that|these|those|some|any|all|each|every|up|down|out|"
+                            r"off|over|back|away|with|without|to|from|for|into|onto|about|through|via|at|by|\w+ly)\b")
 
 
 def _doing_to_do(title: str) -> str:
