@@ -4,6 +4,7 @@ as the service's own (what the customer receives is what the service sends them)
 in words as the last resort; in brief once it has been said in full, and in the past once done."""
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -79,6 +80,9 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     if request:
         return smooth(_yours(request))
     verb, _, rest = re.sub(r"_\d+\b", "", tool).replace("_", " ").partition(" ")
+    topic = _topic(sentences[0] if sentences else "")
+    if topic and (verb.endswith("ly") or verb in _NOTVERBS or _ONLY_THEIRS.match(verb) or not _acts(verb, rest, text)):
+        return f"take care of {topic}"  # never "I'll the chroot system: see ...", "I'll suppose the hostname"
     if verb in _THEIRS:
         return smooth(f"{_THEIRS[verb]} the {rest}")
     if re.match(r"(?:to|into|with|from|for|on) ", rest):
@@ -93,6 +97,35 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
 
 
 _FIRST_PERSON = {"my": "your", "myself": "yourself", "mine": "yours", "me": "you"}
+
+#: what a step asks the reader to think or key in, not the service's act ("suppose your hostname is
+#: foo", "type bt": never "I'll type the bt")
+_THOUGHT = frozenset("suppose assume imagine consider remember note notice understand know refer think type press "
+                     "hit".split())
+
+
+def _topic(first: str) -> str:
+    """The topic a how-to goal's title names before its step ("the chroot system" of "the chroot
+    system: see ..."), when the title is no request (`_titled_request`): what the assistant
+    takes care of, said in a verb slot as "take care of the chroot system" (the title alone there
+    read "I'll the chroot system: see ..."): a title the procedure path said as a topic, in lower
+    case. "" for any other goal."""
+    title, colon, _ = first.partition(": ")
+    if not colon or "{" in title or not title[:1].islower() or _titled_request(first):
+        return ""  # (a section's own title, "Promo: watch for ...", is left to the step: "go ahead with this step")
+    title = title.strip()
+    # a moment, not a thing: "after the first boot" -> "what comes after the first boot"
+    return f"what comes {title}" if re.match(r"(?:after|before|during|until|since) ", title) else title
+
+
+def _acts(verb: str, rest: str, goal: str) -> bool:
+    """Whether a step tool's name says an act on a thing ("update_configuration_file"): not a
+    thought or a key pressed ("suppose_hostname", "type_bt"), not its verb again ("export_export_visual": "export the export
+    visual"), not a compound the goal writes as one word ("file_name" of "the filename encoding":
+    "file the name")."""
+    head = rest.split(" ", 1)[0]
+    return bool(rest) and verb not in _THOUGHT and head != verb and \
+        not re.search(rf"\b{re.escape(verb + head)}\b", goal, re.IGNORECASE)
 
 
 def _request(first: str) -> str:
@@ -217,10 +250,40 @@ def _procedure_step(goal: str, known: dict[str, Any]) -> str:
                       r"\sand (?!the [a-z ]+? to \x00)(?=[a-z]+\b(?! (?:of|in|for|to)\b))", clause)[0].strip().rstrip(".")
     verb, _, rest = clause.partition(" ")
     bare = re.sub(r"\x00\w+\x00", "", clause)
-    if not rest or not re.fullmatch(r"[a-z]+", verb) or _ONLY_THEIRS.match(clause) or re.search(r"[{_\d]", bare):
+    # (a digit in a name is no value: "update exim4 configuration files")
+    if not rest or not re.fullmatch(r"[a-z]+", verb) or _ONLY_THEIRS.match(clause) or re.search(r"[{_]|(?<![A-Za-z])\d", bare):
         return ""
     if verb in _THEIRS:
         clause = f"{_THEIRS[verb]} {rest}"
     elif verb not in VERBS:
         return ""
     return re.sub(r"\x00(\w+)\x00", lambda m: said[m.group(1)], re.sub(r"\bmy\b", "your", clause))
+
+
+def thing_called(noun: str, goal: str) -> str:
+    """A how-to's record as its goal writes it, with whose it is: "your orchard" (of "grow an
+    orchard ..."), "your SSD", "your Toyota Prius" (of "stop a runaway Toyota Prius"), and a name
+    the title capitalises as it is, with the goal's "the": "Zapdos", "the Wither" (never "your
+    zapdos", a record kind made of a name)."""
+    words = noun.replace("_", " ")
+    text = re.sub(r"\{[^}]*\}", "", goal)
+    m = re.search(rf"\b({re.escape(words)})(?:e?s)?\b", text, re.IGNORECASE)
+    if m is None:
+        return f"your {words}"
+    said = m.group(1)  # one of them, as the goal spells it ("SSD" of "SSDs")
+    before = text[:m.start()].split()
+    # "Toyota" of "Toyota Prius"; not a possessor ("master Chief's armor") nor a fragment ("huff N' puff")
+    run = list(itertools.takewhile(lambda w: re.fullmatch(r"[A-Z][A-Za-z0-9-]*", w) is not None, reversed(before)))
+    if len(run) < len(before) and not re.fullmatch(r"[A-Za-z-]+", before[-len(run) - 1]):
+        return f"your {words}"  # (the run ends at "Chief's", "N'")
+    if run:
+        return f"your {' '.join(reversed(run))} {said}"
+    # the determiner of its phrase, back to the goal's verb or a preposition ("build a home Studio": a)
+    phrase = list(itertools.takewhile(lambda w: w.lower() not in _PREPOSITIONS, reversed(before[1:])))
+    det = next((w.lower() for w in phrase if w.lower() in ("a", "an", "the", "your", "my")), "")
+    if said[:1].isupper() and said[1:].islower() and det in ("", "the"):
+        return f"{det} {said}".strip()  # a name: "Zapdos", "the Wither"
+    return f"your {said}"
+
+
+_PREPOSITIONS = frozenset("in on at from with to for of by into onto via using without".split())

@@ -83,13 +83,14 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
 
 def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owner: str = "",
                       shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None,
-                      request: str = "") -> str:
+                      request: str = "", called: dict[str, str] | None = None) -> str:
     """What a chain of writes changes together, said once for the whole of it, as `what_changes`
     says one write: a how-to's steps, asked about before the first ("On your jambox, the steps to
     click System Preferences and click the Bluetooth icon will be recorded as done. Your jambox will
     then be connected."), never only its first step. A field set more than once is said as it ends
     up (a status moved to sent and then to supported: supported); `calls`: (effect, arguments) of
-    each write, in order."""
+    each write, in order. `called`: a record as the user calls it, by how it is named otherwise
+    ("your zapdos" -> "Zapdos", `actions.thing_called`)."""
     if len(calls) == 1:
         return what_changes(calls[0][0], calls[0][1], owner, shared, names, request)
     updated: dict[str, tuple[list[str], dict[str, tuple[Any, dict[str, Any]]]]] = {}  # record -> (steps, sets)
@@ -113,6 +114,7 @@ def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owne
             besides.append(told)
     said: list[str] = []
     for record, (steps, sets) in updated.items():
+        record = (called or {}).get(record, record)
         if steps:
             said.append(f"On {record}, {_steps_done(list(dict.fromkeys(steps)))}.")
         status = sets.pop("status", None)

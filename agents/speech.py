@@ -16,14 +16,14 @@ from gem_env.tools.render import (CHARGED, TOTAL, counted, happened, is_count, i
                                    smooth, spoken, state_of, undangled, when_words, words)
 
 from . import banks as B
-from .actions import SENTENCE_BREAK, VERBS, action, brief, past, with_new_value
+from .actions import SENTENCE_BREAK, VERBS, action, brief, past, thing_called, with_new_value
 from .guidance import for_one_case
 from .ids import names_entry, own_key
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
 __all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "SENTENCE_BREAK", "WELCOME", "action", "ask",
            "asked_for", "brief", "close", "confirm", "declined", "describe", "details", "fact", "facts_told", "looked", "past", "pick", "reason_text", "record_note",
-           "refuse", "report", "singular", "which", "words"]
+           "refuse", "report", "singular", "thing_called", "which", "words"]
 
 _MD = re.compile(r"[`*_]{1,2}([^`*_]+)[`*_]{1,2}")
 _GUIDE = re.compile(r"^(?:check|make sure|verify|confirm|ensure|see|note)\b", re.IGNORECASE)
@@ -728,6 +728,10 @@ _STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's sho
            "The {name} reads {v}.", "It's currently {v}.", "Right now it's {v}."]
 _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has changed to {v}.",
                  "The {name} now reads {v}.", "It now shows as {v}."]
+#: the state a how-to's steps leave, said of the user's thing: the title's state, never a status the
+#: user never saw ("The status now reads grown.")
+_THING_NOW = ["{Thing} is {v} now.", "{Thing} is now {v}.", "That leaves {thing} {v}."]
+_IT_NOW = ["It's {v} now.", "That's {v} now."]  # of a state named for the thing ("refunded" of a refund)
 #: a status sentence of a person ("They're active.", never "It's active." of a user)
 _THEY = {"It's": "They're", "it's": "they're", "Its": "Their", "It now shows": "They now show"}
 _OF_PERSON = re.compile(r"\b(?:It now shows|It's|it's|Its)\b")
@@ -802,10 +806,12 @@ _DATE_SAID = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}\b")
 
 
 def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: str = "it", own: bool = True,
-         ahead: bool = False) -> str:
+         ahead: bool = False, thing: str = "") -> str:
     """One fact in a sentence that fits what the field means: a new record's number, a status, an
     amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value. `ahead`:
-    the value is a date after today ("It's set to be picked up on ...", not "It was ...")."""
+    the value is a date after today ("It's set to be picked up on ...", not "It was ..."). `thing`:
+    the record a how-to's steps changed, as the user calls it: its status after the change is said
+    of it ("Your orchard is grown now."; `_THING_NOW`)."""
     n, low = words(name), name.lower()
     if isinstance(value, bool):
         return _yes_no(rng, name, value, who, after_write)
@@ -838,6 +844,10 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     if re.search(r"_(?:on|at|since)$", low) and dated:  # a date field named for its event
         said = low.replace("_", " ").replace(" at", " on")  # "It was placed on ...", not "date placed"
         return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN_AHEAD if ahead else _WHEN, n=said, v=v)
+    if low == "status" and after_write and thing:
+        head = thing.split()[-1].lower()
+        echoes = v.lower().startswith(head[:max(4, len(head) - 1)])  # "Your refund is now refunded."
+        return pick(rng, _IT_NOW if echoes else _THING_NOW, thing=thing, Thing=thing[:1].upper() + thing[1:], v=v)
     if low.endswith(("status", "state")):
         said = pick(rng, _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
         return said if who in ("it", "you") else _OF_PERSON.sub(lambda m: _THEY[m.group(0)], said)  # "They're active."
@@ -907,18 +917,19 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
 
 def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
            guidance: list[str] | None = None, *, going_on: bool = False, next_up: str = "",
-           looked_now: bool = True, made: frozenset[str] | None = None) -> str:
+           looked_now: bool = True, made: frozenset[str] | None = None, thing: str = "") -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found (not
     "Thanks for waiting." unless something was looked up for it: `looked_now`), the facts the
     opening has not said yet, the record it touched (unless already named), what the service's
     text says happens next (`guidance`, after a change), and the close (`close`). `made`: the
-    keys of the records the change made (`facts_told`)."""
+    keys of the records the change made (`facts_told`); `thing`: a how-to's record as the user calls
+    it ("your orchard"), whose status after the change is said of it (`fact`)."""
     if wrote and what.split(" ")[0] in VERBS | {"turn"} and rng.random() < 0.6:
         opener = pick(rng, B.DONE_SAID, past=past(with_new_value(what)))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND if looked_now else B.FOUND_AT_HAND)
     told = facts_told(rng, [(k, v) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))],
-                      after_write=wrote, made=made)
+                      after_write=wrote, made=made, thing=thing)
     said = " ".join([opener, *told])
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
@@ -949,8 +960,8 @@ def close(rng: random.Random, going_on: bool, next_up: str = "") -> str:
 
 
 def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool, who: str = "it",
-               own: bool = True, made: frozenset[str] | None = None, ahead: frozenset[str] = frozenset()
-               ) -> list[str]:
+               own: bool = True, made: frozenset[str] | None = None, ahead: frozenset[str] = frozenset(),
+               thing: str = "") -> list[str]:
     """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
     worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.").
     `made`: the keys of the records a write made (None: any id after a write is one); another
@@ -981,7 +992,8 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
         elif after_write and k.endswith("_id") and k not in new:
             out.append(pick(rng, _ID_NOW, noun=words(k[:-3]), v=render(v)))
         else:
-            out.append(fact(rng, k, v, after_write=after_write and (not new or k in new), who=who, own=own, ahead=k in ahead))
+            out.append(fact(rng, k, v, after_write=after_write and (not new or k in new), who=who, own=own, ahead=k in ahead,
+                            thing=thing))
     return out
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
+from gem_env.tools.kinds import PROCEDURE_RECORDS
 from gem_env.tools.model import InsertStep, every_step
 from gem_env.tools.referring import PROPOSED_RECORD, SPOKEN, listed_by_detail, moved
 from gem_env.tools.patterns import compiled
@@ -232,6 +233,9 @@ class WorkflowAgent:
                     self._field_values.setdefault(f.name, []).extend(str(v) for v in f.values)
 
         self._spelled = domain_names(compiled.domain)  # "iphone" -> "iPhone", as the text writes it
+        #: the tables of the records a how-to's steps act on (`PROCEDURE_RECORDS`)
+        self._procedure = frozenset(e.name for e in compiled.domain.entities
+                                    if (e.description or "").endswith(PROCEDURE_RECORDS))
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return self.reply(messages)
@@ -732,8 +736,12 @@ class WorkflowAgent:
         if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the writes' own effects
             owner = self._auth.table if self._auth else ""
             doing = S.action(plan.workflow.goal, main, known)
+            table = plan.workflow.anchor.table
+            noun = self.compiled.noun(table)
+            called = {f"your {noun.replace('_', ' ')}": S.thing_called(noun, plan.workflow.goal)} \
+                if table in self._procedure else None  # "On Zapdos, the steps ...", never "On your zapdos"
             told = what_steps_change([(spec.effect, args), *self._writes_after(plan, tool, known)],
-                                     owner, self._shared, S.entry_names(records(seen)), doing) \
+                                     owner, self._shared, S.entry_names(records(seen)), doing, called) \
                 or " ".join(S.waiting(turn.rng, *w) for w in waits)  # (a change all in a condition)
             if told:
                 return _say(f"{told} {S.question(turn.rng, doing)}")
@@ -1218,9 +1226,13 @@ class WorkflowAgent:
         # here, nor of a record the case did not hold for
         guidance = [g for g in self._guide(plan, write, {**turn.known, **env})
                     if not for_one_case(g) and not S.told_before(g, turn.told)]
+        table = plan.workflow.anchor.table
+        # a how-to's record: the state its steps leave is said of the user's thing ("Your orchard is
+        # grown now."), never as a status they never saw ("The status now reads grown.")
+        thing = S.thing_called(self.compiled.noun(table), plan.workflow.goal) if wrote and table in self._procedure else ""
         return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on,
                              next_up=turn.next_up, looked_now=bool(_tool_results(turn.segment)),
-                             made=self._inserts.get(write) if write else None))
+                             made=self._inserts.get(write) if write else None, thing=thing))
 
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""

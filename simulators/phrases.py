@@ -322,6 +322,10 @@ def want_phrase(intent: str) -> tuple[list[str], str]:
     if first == "know":  # "I'm trying to know the status" reads wrong; "find out" fits every bank
         return WANT, "find out" + intent[4:]
     second = intent.split(" ")[1] if " " in intent else ""
+    if first in ("after", "before", "during", "until", "since"):  # a moment: "after the first boot"
+        return ABOUT, f"what to do {intent}"  # (never "I need your help to after the first boot")
+    if first in _NO_VERB:
+        return ABOUT, intent  # a topic: "the refund policy"
     if len(first) >= 7 and first.endswith("ing") and first not in REQUEST_VERBS:
         return ABOUT, intent  # a doing: "porting a package to the stable system" (not "I'd like to porting ...")
     if first.islower() and (first in REQUEST_VERBS or second in ("my", "the", "a", "an", "your", "our")):
@@ -333,7 +337,8 @@ def want_phrase(intent: str) -> tuple[list[str], str]:
 
 #: words a lower-case intent may open with that are no verb ("the refund policy", "your card")
 _NO_VERB = frozenset("the a an my your our their his her its this that these those some any what which how why "
-                     "when where who whose about for on in of with".split())
+                     "when where who whose about for on in of with after before during until since without "
+                     "via through into from by at".split())  # "after the first boot": never "I need to after ..."
 
 
 def lead_in(bridge: str) -> str:

@@ -144,7 +144,8 @@ def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) 
     first, second = (head.split(" ") + ["", ""])[:2]
     if titled and first.lower() in REQUEST_VERBS:  # a document's title: "Navigate Currency Conversions on ..."
         head = sentence_case(head)  # (was said "I need some help with Navigate Currency Conversions ...")
-    elif first not in ("I", "I'm", "I've", "My") and not first[1:2].isupper() and not second[:1].isupper():
+    elif first not in ("I", "I'm", "I've", "My") and re.fullmatch(r"[A-Za-z][a-z'’-]+", first) \
+            and not second[:1].isupper():
         head = head[:1].lower() + head[1:]  # a verb phrase: "Freeze my card" -> "freeze my card"; not a
-        # name: "Sky Blue"
+        # name: "Sky Blue", "X server remote connection", "X.509 certificates" (never "I need to x server ...")
     return head or "get some help with my account"

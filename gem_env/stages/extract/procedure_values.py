@@ -163,11 +163,20 @@ def _topic(title: str, noun: str = "") -> str:
     """A title naming a topic, not a task, said as one ("socket activation" -> "the socket
     activation"): a customer asks for help with it, never "I'd like to socket activation". Not the
     record's own noun ("steam" of a record called steam): "It's about the steam" names no request."""
-    first = title.split(" ", 1)[0]
+    first, _, rest = title.partition(" ")
+    base = _gerund_base(first) if _DOING_GOES_ON.match(rest) and first[:1].islower() else None
+    if base:  # a doing is the request it names: "porting a package" -> "port a package" (was "I'll porting a
+        return f"{base} {rest}"  # package"); not a word before a noun ("spending alerts", "billing address")
     if not first[:1].islower() or first in _FUNCTION_WORDS or first.endswith("ing") or tf.leading_verb(title) \
             or title.replace("_", " ") in (noun.replace("_", " "), f"{noun.replace('_', ' ')}s"):
         return title
     return f"the {title}"
+
+
+#: what follows a doing's verb, not a noun it may modify: its object's determiner, a particle, a
+#: preposition or an adverb ("setting up ssh-agent", "dealing with a compromised machine", "writing directly")
+_DOING_GOES_ON = re.compile(r"(?:the|an?|your|my|our|their|this|that|these|those|some|any|all|each|every|up|down|out|"
+                            r"off|over|back|away|with|without|to|from|for|into|onto|about|through|via|at|by|\w+ly)\b")
 
 
 def _doing_to_do(title: str) -> str:
@@ -176,6 +185,26 @@ def _doing_to_do(title: str) -> str:
     first, _, rest = title.partition(" ")
     base = tf.verb_lemma(first.lower()) if first.lower().endswith("ing") and rest else None
     return f"{base.capitalize()} {rest}" if base else title
+
+
+def _gerund_base(word: str) -> str | None:
+    """The verb a doing names ("obtaining" -> "obtain", "setting" -> "set", "writing" -> "write"):
+    an action verb's, else simplemma's lemma, else the stem (its doubled consonant single, or with
+    its "e") that is a word; not a word that only looks like one ("thing", "king")."""
+    low = word.lower()
+    if not re.fullmatch(r"[a-z]{2,}ing", low):
+        return None
+    base = tf.verb_lemma(low)
+    if base:
+        return base
+    lem = tf.lemma(low)
+    if lem != low and not lem.endswith("ing"):
+        return lem if tf.known_word(lem) else None
+    stem = low[:-3]
+    if len(stem) < 3 or not re.search(r"[aeiouy]", stem):  # "thing", "king": no doing
+        return None
+    doubled = (stem[:-1],) if stem[-1] == stem[-2] and stem[-1] not in "lsz" else ()
+    return next((c for c in (*doubled, stem + "e", stem) if tf.known_word(c)), None)
 
 
 #: how a subtitle says the way the title's task is done ("- Using LinuxLive USB", "- By Logging in on iOS")
@@ -267,7 +296,36 @@ def _lower_common(phrase: str, text: str) -> str:
                 common = False  # a name: "Max Factor", "in Oregon", "on Clash of Clans"
         out.append(tok.replace(bare, low, 1) if common else tok)
         prev, prev_lowered = low, common and k > 0 and low not in _FUNCTION_WORDS
-    return " ".join(out)
+    return " ".join(_names_whole(tokens, out))
+
+
+def _names_whole(tokens: list[str], out: list[str]) -> list[str]:
+    """A name of capitalised words that ends in a number kept whole ("Team Fortress 2", "Call of
+    Duty 4", "Final Fantasy XII"; the text's "team" and "call" notwithstanding): two words or more
+    before the number, "of" between them joining them (not "Stage 1" of a numbered section); the
+    first word, the task's verb, is none of it."""
+    out = list(out)
+    k = 1
+    while k < len(tokens):
+        if not _capitalised(tokens[k]):
+            k += 1
+            continue
+        end = k
+        while end + 1 < len(tokens) and (_capitalised(tokens[end + 1]) or tokens[end + 1] == "of"
+                                         and end + 2 < len(tokens) and _capitalised(tokens[end + 2])):
+            end += 1
+        last = tokens[end].strip("\"'“”‘’(),:;")
+        words = [t for t in tokens[k:end] if t[:1].isupper()]
+        if re.fullmatch(r"\d+|[IVX]{2,}", last) and len(words) >= 2:
+            out[k:end + 1] = tokens[k:end + 1]
+        k = end + 1
+    return out
+
+
+def _capitalised(tok: str) -> bool:
+    """A title word that may be part of a name: capitalised, a number or a Roman numeral."""
+    bare = tok.strip("\"'“”‘’(),:;")
+    return bool(bare) and (bare[:1].isupper() or bare.isdigit()) and bare.lower() not in _FUNCTION_WORDS
 
 
 def _before_number(tokens: list[str]) -> bool:
