@@ -136,23 +136,32 @@ def shown_whole(spec: ToolSpec, args: dict[str, Any], reads: Iterable[tuple[Tool
     """The rows a read that lists one find's rows (`spec`, `args`: a card's charges) would return,
     where one of `reads` (tool spec, arguments, result; none of them after a write) showed the same
     list whole, every field the read returns included (the card's details with its recent charges,
-    fewer than their limit): listing them again would only echo them. Each row gets the values it
-    is listed by ("card_id"), which the list under its parent leaves out. None otherwise."""
+    fewer than their limit): listing them again would only echo them. None otherwise."""
     probe: list[Any] = []
     want = listed_as(spec, args, probe).get(id(probe))
     returned = _returned_fields(spec, columns)
     if want is None or returned is None:
         return None
-    table, held = want
     for rspec, rargs, result in reversed(list(reads)):
         if rspec is None or rspec is spec:
             continue
-        for found, listing in listed_as(rspec, rargs, result).items():
-            rows = next((v for v in _lists_in(result) if id(v) == found), None)
-            if listing == want and rows is not None \
-                    and all(set(returned) <= {*r, *held} for r in rows if isinstance(r, dict)):
-                return [{**r, **{k: v for k, v in held.items() if k not in r}} for r in rows]
+        for listing, rows in listed_rows(rspec, rargs, result):
+            if listing == want and all(set(returned) <= set(r) for r in rows):
+                return rows
     return None
+
+
+def listed_rows(spec: ToolSpec, args: dict[str, Any], result: Any) -> list[tuple[tuple[str, dict[str, Any]], list[dict[str, Any]]]]:
+    """Each list in a read's `result` whose making is known (`listed_as`), with its rows, each
+    carrying the values the list is listed by that it leaves out (a card's recent charges, each with
+    the card's id)."""
+    out = []
+    for found, listing in listed_as(spec, args, result).items():
+        rows = next((v for v in _lists_in(result) if id(v) == found), None)
+        if listing is not None and rows is not None:
+            held = listing[1]
+            out.append((listing, [{**r, **{k: v for k, v in held.items() if k not in r}} for r in rows if isinstance(r, dict)]))
+    return out
 
 
 def _returned_fields(spec: ToolSpec, columns: Mapping[str, list[str]]) -> list[str] | None:

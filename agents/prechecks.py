@@ -19,7 +19,7 @@ from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, Inse
                                  ToolSpec, UpdateStep)
 
 from .ids import own_key
-from .listings import listed_as
+from .listings import listed_rows
 from .runtime import NoDatabase, expression, parsed
 
 
@@ -983,17 +983,11 @@ def memory(messages: list[dict[str, Any]], compiled: CompiledDomain,
 
 
 def _listed_under(reads: Sequence[Read], compiled: CompiledDomain) -> list[list[dict[str, Any]]]:
-    """The lists `reads` show under a parent record, each row with the values it is listed by (a
-    card's recent charges, each with the card's id), which the rows themselves leave out: what a
-    write's rows are found by ("find cards where card_id = charge_row.card_id") is then known."""
-    out = []
-    for name, args, result in reads:
-        tool = compiled.tools.get(name)
-        for found, listing in (listed_as(tool.spec, args, result) if tool is not None else {}).items():
-            rows = next((v for v in (result.values() if isinstance(result, dict) else ()) if id(v) == found), None)
-            if listing is not None and rows and any(k not in r for r in rows if isinstance(r, dict) for k in listing[1]):
-                out.append([{**r, **{k: v for k, v in listing[1].items() if k not in r}} for r in rows if isinstance(r, dict)])
-    return out
+    """The lists `reads` show, each row with the values it is listed by (a card's recent charges,
+    each with the card's id), which the rows under a parent leave out: what a write's rows are found
+    by ("find cards where card_id = charge_row.card_id") is then known."""
+    return [rows for name, args, result in reads if (tool := compiled.tools.get(name)) is not None
+            for _, rows in listed_rows(tool.spec, args, result)]
 
 
 def _memory_of(calls: Sequence[CallText], compiled: CompiledDomain, keep: frozenset[str]) -> tuple[list[Read], Stale]:
