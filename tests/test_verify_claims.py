@@ -3,6 +3,7 @@ rule it cites and every outcome it tells (`policy_lines`)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from gem_env.stages.ground.episode import policy_prompt
 from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
 from gem_env.stages.tasks import make_tasks
 from gem_env.stages.verify import verify
-from gem_env.stages.verify_claims import claims, not_worked_out, ungrounded, untied_statuses, wrong_states
+from gem_env.stages.verify_claims import (claims, not_worked_out, ungrounded, untied_listed_dates, untied_statuses,
+                                          wrong_states)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -260,3 +262,24 @@ def test_a_request_said_done_is_no_status_claim() -> None:
     said = _status_said({"complete", "in progress"})
     assert said.search("This is now complete.") is None and said.search("That is now complete.") is None
     assert said.search("It's now complete.") and said.search("The package is now complete.")
+
+
+def test_a_date_among_a_listed_records_details_is_that_records_own() -> None:
+    """"BLL-202 (issued on September 24, 2024)" when BLL-202 was issued on September 23 and another
+    bill on the 24th: the date has a source (the other bill), but not this record. Asked which one,
+    the assistant lists each record with its own dates (a date-time's day counts); a record no reply
+    showed with a date of its own is not judged."""
+    bills = [{"bill_id": "BLL-101", "status": "open", "issued_on": "2024-09-24"},
+             {"bill_id": "BLL-202", "status": "open", "issued_on": "2024-09-23"}]
+    messages = [{"role": "user", "content": "I need a payment plan for my bill."},
+                {"role": "tool", "content": json.dumps(bills)},
+                {"role": "tool", "content": json.dumps({"rental_id": "RA-101", "picked_up_at": "2025-01-24T09:30:00"})},
+                {"role": "assistant", "content": "You have 2 bills: BLL-101 (issued on September 24, 2024) and BLL-202 "
+                                                 "(issued on September 23, 2024). Which bill ID should I use?"},
+                {"role": "assistant", "content": "RA-101 (compact car, picked up on January 24, 2025 at 9:30 am) and "
+                                                 "RA-202 (SUV, picked up on January 26, 2025 at 9:45 am)."}]
+    assert untied_listed_dates(messages) == []
+    messages[3]["content"] = messages[3]["content"].replace("September 23", "September 24")
+    assert [(c["value"], c["record"]) for c in untied_listed_dates(messages)] == [("2024-09-24", "BLL-202")]
+    messages[4]["content"] = messages[4]["content"].replace("January 24", "January 25")
+    assert [c["record"] for c in untied_listed_dates(messages)] == ["BLL-202", "RA-101"]

@@ -12,7 +12,9 @@ the assistant ("the return window ends on ...") is grounded by a source's date a
 source states (`_date_worked_out`). A record's status said ("It's showing as open", "ACC-7,
 which is closed") must be a status some source gives that record: the one the message last names by
 id (what a change will make: the reply of the write on it), a refused write's target in a message
-stating its rule, else any record of the conversation (`untied_statuses`).
+stating its rule, else any record of the conversation (`untied_statuses`). A date among a listed
+record's details ("BLL-2 (issued on September 23, 2024)") must be one a reply gave that record
+(`untied_listed_dates`).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import re
 from typing import Any
 
 from ..agents.understanding import canonical
+from ..tools.referring import LISTED
 from ..tools.render import date_words, is_money
 from ..tools.expr_values import VALUE_FUNCTIONS
 from ..tools.sandbox import Sandbox
@@ -117,6 +120,39 @@ def wrong_states(messages: list[dict[str, Any]], writes: set[str]) -> list[dict[
                     if state is not None and state not in turn:
                         missing.append({"kind": "state", "value": state, "said": found.group(0), "at": i})
     return missing
+
+
+def untied_listed_dates(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dates said among a listed record's details ("BLL-2 (issued on September 23, 2024)", as the
+    assistant lists records to ask which) that no reply before the message gives that record: a
+    date another record holds is not this one's. A record no reply has shown with a date of its
+    own is not judged."""
+    dates: dict[str, set[str]] = {}  # record id -> the days its own fields hold, as shown so far
+    missing = []
+    for i, m in enumerate(messages):
+        if m.get("role") == "tool":
+            _record_days(_json(message_text(m)), dates)
+        elif m.get("role") == "assistant" and isinstance(m.get("content"), str):
+            for ident, details in LISTED.findall(m["content"]):
+                for found in _DATE.finditer(canonical(details)) if dates.get(ident) else ():
+                    if _iso(*found.groups()) not in dates[ident]:
+                        missing.append({"kind": "date", "value": _iso(*found.groups()), "said": found.group(0),
+                                        "at": i, "record": ident})
+    return missing
+
+
+def _record_days(value: Any, into: dict[str, set[str]]) -> None:
+    """The days (ISO) each record of a parsed reply holds in its own fields, under its id (its first
+    field's value), the records nested in it included."""
+    if isinstance(value, dict):
+        own = [v for v in value.values() if not isinstance(v, (dict, list))]
+        if own and isinstance(own[0], str) and _ID.fullmatch(own[0]):
+            into.setdefault(own[0], set()).update(v[:10] for v in own if isinstance(v, str) and _DAY_OR_TIME.match(v))
+        for v in value.values():
+            _record_days(v, into)
+    elif isinstance(value, list):
+        for v in value:
+            _record_days(v, into)
 
 
 def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra: list[str] = (),
@@ -302,7 +338,7 @@ def claims_check(task: Task, messages: list[dict[str, Any]], sandbox: Sandbox) -
         extra = _written_and_withheld(task, sandbox)
         missing = not_worked_out(ungrounded(messages, extra), messages, extra)
         missing += untied_statuses(messages, vocabulary, extra, writes, refused)
-    missing += wrong_states(messages, writes)
+    missing += wrong_states(messages, writes) + untied_listed_dates(messages)
     return Check(name="claims_grounded", passed=not missing,
                  evidence={"said_without_a_source": missing} if missing else None)
 
@@ -376,6 +412,7 @@ def _date_worked_out(claim: dict[str, Any], messages: list[dict[str, Any]], extr
 
 
 _ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_DAY_OR_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:T[\d:]+)?$")  # a date field's value, or a date-time's
 #: the words before a date that is worked out from a period: a deadline, a window's end, an arrival
 _DEADLINE = re.compile(r"\b(?:by|until|till|before|after|through|ends?|ending|expires?|due|deadline|later than|"
                        r"arrives?|back)\b(?: on)?\W*$", re.IGNORECASE)
