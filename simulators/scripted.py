@@ -550,10 +550,14 @@ class ScriptedUser:
         # reads as the new one)
         changing = {f"{r} " for k in current.knows if k.startswith("new_") and (r := role(k[4:]))}
         tiers: list[list[str]] = [[], [], []]
+        # nor, asking about the record, by a word the list shows that may be the answer ("the
+        # status of my account?" ... "The closed one.")
+        asking = bool(current.asks) or (current.intent or current.goal).split(" ")[0] in _FINDING
         parts = [p.strip() for p in options[mine].split(", ")]
         for at, part in enumerate(parts):
             said_as = _detail_tier(part)
-            if said_as is not None and not part.startswith(tuple(changing)) and not _cut_name(parts, at):
+            if said_as is not None and not part.startswith(tuple(changing)) and not _cut_name(parts, at) \
+                    and not (asking and said_as[0] == 0):
                 tiers[said_as[0]].append(said_as[1])
         for tier, parts in enumerate(tiers):
             answers = [rng.choice(P.BY_KIND if tier != 1 else P.BY_DETAIL).format(kind=p, detail=p) for p in parts]
@@ -614,10 +618,11 @@ class ScriptedUser:
 BY_ID = 0.25
 #: the details a customer points with among those listed (`referring.LISTED`), by how a person says
 #: them: a kind or status ("the debit one"), a pointing phrase ("the one ending in 9237", "the one at
-#: Meyer-Pratt", "the one going to 652 Patricia Mill"), a name ("the Seattle to New York one"); a date
-#: or an amount is not said from a list (a person says "the one from August", which `S.which_when` asks)
+#: Meyer-Pratt", "the one going to 652 Patricia Mill", "the one at 318 Samantha Mall"), a name ("the
+#: Seattle to New York one"); a date or an amount is not said from a list (a person says "the one
+#: from August", which `S.which_when` asks)
 _KIND = re.compile(r"[a-z]+(?: [a-z]+)?")
-_POINTING = re.compile(r"(?:ending in \d+|with the number [\d-]+|going to \d.+|"
+_POINTING = re.compile(r"(?:ending in \d+|with the number [\d-]+|(?:going to|at) \d+ [A-Z].*|"
                        r"(?:at|to|in|from|about|for|on|with) (?:the )?[A-Z\"][^\d]*)")
 _NAME = re.compile(r"[A-Z][^\d]*")
 _PHONE = re.compile(r"(?:phone )?number [\d-]+")

@@ -502,3 +502,28 @@ def test_a_customer_does_not_point_by_half_a_name_or_by_what_the_change_replaces
     answers = _answers_to(listing, {"order_id": "ORD-1", "new_shipping_address": "8082 Carter Gateway"})
     assert not any("Paul Springs" in a for a in answers), answers
     assert any("in East Kim" in a for a in answers)
+
+
+def test_a_customer_asking_about_a_record_does_not_point_at_it_by_what_may_be_the_answer() -> None:
+    """Asked which account, a customer who wants to know its status says "The one at 318 Samantha
+    Mall.", not "It's the closed one." (the listing's one-word details may be the very answer)."""
+    import asyncio
+
+    from gem_env.simulators.scenario import Request, Scenario
+    from gem_env.simulators.scripted import ScriptedUser
+    listing = ("You have 2 accounts: ACC-46095 (at 71866 Robinson Vista, closed) and ACC-75547 (at 318 Samantha "
+               "Mall, active). Which account ID do you mean?")
+    knows = {"account_id": "ACC-46095"}
+    answers = []
+    for seed in range(30):
+        # a lookup, or a question whose record is what is to be told apart (a disambiguation)
+        request = Request(kind="lookup", goal="find out the status of my account", intent="find out the status of "
+                          "my account", knows=knows, asks=["status"]) if seed % 2 else \
+            Request(kind="disambiguate", goal="find out the status of my account", intent="find out the status of "
+                    "my account", knows=knows)
+        user = ScriptedUser(Scenario(goal="status", requests=[request], knows=knows), seed=seed)
+        answers.append(asyncio.run(user.reply([{"role": "system", "content": "policy"},
+                                               {"role": "user", "content": "What's the status of my account?"},
+                                               {"role": "assistant", "content": listing}])))
+    assert not any("closed" in a for a in answers), answers
+    assert any("Robinson Vista" in a for a in answers)
