@@ -127,7 +127,7 @@ class Records:
             return None
         pk, fields = self.returns[tool]
         key = next(iter(args.values()), None) if len(args) == 1 else None
-        return listed_row(since_write(results, self.compiled), pk, key, fields)
+        return listed_row([r for _, r in since_write(results, self.compiled)], pk, key, fields)
 
     def opens(self, write: str, args: dict[str, Any], result: tuple[str, Any]) -> bool:
         """Whether `result` ((tool, record)) is the read `unopened` makes before the write."""

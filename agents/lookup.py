@@ -324,7 +324,7 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     earlier = [r for t, a, r in reversed(turn.before)
                if t == plan.tool and str(a.get(plan.param)) == str(key) and tells_now(turn.stale, r, lk.asks)]
     # (or a list read here since the last write: the contacts listed to find "my contact", asked by its id then)
-    listed = listed_row(since_write(results, agent.compiled), plan.param, key, lk.asks)
+    listed = listed_row([r for _, r in since_write(results, agent.compiled)], plan.param, key, lk.asks)
     # (or what an earlier read of it still shows, where that holds the facts asked: a line's status
     # after its plan was changed)
     still = [r for t, r in turn.recalled if t == plan.tool]

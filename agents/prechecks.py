@@ -434,12 +434,13 @@ def listed_row(results: list[Any], pk: str, key: Any, fields: Sequence[str]) -> 
                  and str(r.get(pk)) == str(key) and set(fields) <= set(r)), None)
 
 
-def since_write(results: list[tuple[str, Any]], compiled: CompiledDomain) -> list[Any]:
-    """The replies of `results` ((tool, reply) in call order) after the last write's: what still
-    shows the records as they are."""
-    out: list[Any] = []
-    for name, reply in results:
-        out = [] if compiled.tools[name].writes else [*out, reply]
+def since_write(calls: Sequence[tuple[Any, ...]], compiled: CompiledDomain) -> list[tuple[Any, ...]]:
+    """The calls of `calls` ((tool, ..., reply) in call order) after the last write (or a tool the
+    domain has not): what still shows the records as they are."""
+    out: list[tuple[Any, ...]] = []
+    for call in calls:
+        tool = compiled.tools.get(call[0])
+        out = [] if tool is None or tool.writes else [*out, call]
     return out
 
 

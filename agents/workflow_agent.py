@@ -41,8 +41,8 @@ from .lookup import (Lookup, auth_finder, described, fallback_finder, finder_too
                      owner_lists, reaches, recognise_lookup)
 from .listings import listings, shown_whole
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
-                        Recollection, Stale, opened as was_opened, records, rule_fields, rule_records, sums_due,
-                        waiting_changes)
+                        Recollection, Stale, opened as was_opened, records, rule_fields, rule_records, since_write,
+                        sums_due, waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -665,8 +665,9 @@ class WorkflowAgent:
             shown = self.records.listed(tool, args, results[:done]) if step.pure and not step.writes else None
             if shown is None and not step.writes and at not in after_yes:
                 still = [(t, a, r) for t, a, r in turn.before if id(r) not in turn.stale]  # (earlier requests')
-                shown = shown_whole(self.compiled.tools[tool].spec, args, self._reads([*still, *calls[:done]]),
-                                    self._columns)
+                reads = [(self.compiled.tools[t].spec, a, r)
+                         for t, a, r in since_write([*still, *calls[:done]], self.compiled)]
+                shown = shown_whole(self.compiled.tools[tool].spec, args, reads, self._columns)
             if shown is not None:  # a list read here showed it whole: opening it would only echo the list
                 # (or a record read here showed the list whole: a card's details, its charges)
                 called.append((effect, args, shown))
@@ -796,15 +797,6 @@ class WorkflowAgent:
             view = next((r for _, r in turn.recalled if was_opened([r], pk, key)), None)
             if view is not None and None not in fields and fields <= set(view):
                 out.append(view)
-        return out
-
-    def _reads(self, calls: list[tuple[str, dict[str, Any], Any]]) -> list[tuple[Any, dict[str, Any], Any]]:
-        """(tool spec, arguments, reply) of `calls` after the last write: what still shows the records
-        as they are."""
-        out: list[tuple[Any, dict[str, Any], Any]] = []
-        for t, a, r in calls:
-            tool = self.compiled.tools.get(t)
-            out = [] if tool is None or tool.writes else [*out, (tool.spec, a, r)]
         return out
 
     def _listed(self, calls: list[tuple[str, dict[str, Any], Any]], turn: _Turn) -> Any:

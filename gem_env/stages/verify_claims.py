@@ -23,6 +23,7 @@ import json
 import re
 from typing import Any
 
+from ..agents.prechecks import records
 from ..agents.understanding import canonical
 from ..tools.referring import LISTED
 from ..tools.render import date_words, is_money
@@ -144,15 +145,10 @@ def untied_listed_dates(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _record_days(value: Any, into: dict[str, set[str]]) -> None:
     """The days (ISO) each record of a parsed reply holds in its own fields, under its id (its first
     field's value), the records nested in it included."""
-    if isinstance(value, dict):
-        own = [v for v in value.values() if not isinstance(v, (dict, list))]
+    for record in records([value]):
+        own = [v for v in record.values() if not isinstance(v, (dict, list))]
         if own and isinstance(own[0], str) and _ID.fullmatch(own[0]):
             into.setdefault(own[0], set()).update(v[:10] for v in own if isinstance(v, str) and _DAY_OR_TIME.match(v))
-        for v in value.values():
-            _record_days(v, into)
-    elif isinstance(value, list):
-        for v in value:
-            _record_days(v, into)
 
 
 def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra: list[str] = (),
