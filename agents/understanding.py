@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from gem_env.tools.patterns import compiled
+from gem_env.tools.patterns import WORD_ID, compiled, ids_said_as_words
 from gem_env.tools.reasons import reason_in_words
 from gem_env.tools.referring import field_of, moved, referenced_value, role
 from gem_env.tools.render import smooth
@@ -234,6 +234,11 @@ def goal_values(goal: str, text: str, known: dict[str, Any],
         for part in (sentence, sentence.rsplit(": ", 1)[1]) if ": " in sentence else (sentence,):
             found.update({k: v for k, v in _sentence_values(part.rstrip(".!?"), text, known, choices or {}).items()
                           if k not in found})
+            # an id said as a word between the goal's words ("switch to the premium plan")
+            words = ids_said_as_words(part, {}) - set(known) - set(found)
+            if words:
+                said = _sentence_values(part.rstrip(".!?"), text, known, choices or {}, keep=words)
+                found.update({k: v for k, v in said.items() if k in words and WORD_ID.fullmatch(v)})
     return found
 
 
@@ -244,12 +249,14 @@ _TURN = re.compile(r"(^|\b(?:to|and|I'll|will|can|I've|me|please|help me|you) )t
 _GOAL_SENTENCE = re.compile(r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<=[.!?])\s+(?=[A-Z{])")
 
 
-def _sentence_values(sentence: str, text: str, known: dict[str, Any], choices: dict[str, list[str]]) -> dict[str, str]:
-    """`goal_values` for one sentence of the goal."""
+def _sentence_values(sentence: str, text: str, known: dict[str, Any], choices: dict[str, list[str]],
+                     keep: set[str] = frozenset()) -> dict[str, str]:
+    """`goal_values` for one sentence of the goal (the ids in `keep` read as values too)."""
     # a record named by its id in the goal is "my <record>" in the user's words ("from order {order_id}":
     # "from my order"): the noun before a removed id may take a determiner (marked \x00)
-    sentence = re.sub(r"(?:(?<=\s)|^)([A-Za-z]+)\s*\{(?:\w+_id|id)\}", "\x00\\1", sentence)
-    sentence = re.sub(r"\s*\{(?:\w+_id|id)\}", "", sentence)
+    sentence = re.sub(r"(?:(?<=\s)|^)([A-Za-z]+)\s*\{(\w+_id|id)\}",
+                      lambda m: m.group(0) if m.group(2) in keep else f"\x00{m.group(1)}", sentence)
+    sentence = re.sub(r"\s*\{(\w+_id|id)\}", lambda m: m.group(0) if m.group(1) in keep else "", sentence)
     slots = _GOAL_SLOT.findall(sentence)
     if not slots or all(k in known for k in slots) or len(slots) > 8 or sentence.startswith("{"):
         return {}  # (a value leading its sentence has no words before it to say where it starts)

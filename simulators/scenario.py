@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from gem_env.tools.patterns import SENTENCE_BREAK
+from gem_env.tools.patterns import SENTENCE_BREAK, ids_said_as_words
 
 from .phrases import REQUEST_VERBS
 from gem_env.tools.render import plain_words, sentence_case
@@ -129,7 +129,8 @@ def user_words(goal: str, knows: dict[str, Any] | None = None, fmt: Any = None) 
     # record they named is the user's own: "a dispute for transaction {transaction_id}" -> "... for my transaction"
     text = _BARE_RECORD.sub(lambda m: m.group(0) if m.group(2) != m.group(3).rsplit("_", 1)[-1]
                             else f"{m.group(1)} my {m.group(2)}", text)
-    text = re.sub(r"\s*\{(?:\w+_id|id)\}", "", text)
+    words = ids_said_as_words(text, knows) if knows else set()  # "... to the premium plan"
+    text = re.sub(r"\s*\{(\w+_id|id)\}", lambda m: m.group(0) if m.group(1) in words else "", text)
     sentences = [x.strip() for x in SENTENCE_BREAK.split(text) if x.strip()]  # before filling: "Apt. 357" is one value
     ask = next((i for i, x in enumerate(sentences) if _IMPERATIVE.match(x)), 0)
     chosen = sentences[ask:ask + 1]

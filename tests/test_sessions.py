@@ -876,3 +876,55 @@ def test_a_list_a_record_read_showed_whole_is_not_listed_again(tmp_path: Path) -
             listed += len(again)
             taken += any(c[0] == "create_dispute" for c in calls[i + 1:])
     assert taken and listed == 0, (taken, listed)
+
+
+def test_a_question_the_session_just_answered_is_not_asked() -> None:
+    """"What's the status of my account?" right after freezing it, whose reply said it is frozen: the
+    assistant answers from that reply, so the request brings no call and nothing new, and a session
+    does not take it (another request takes its place). A fact the replies showed before it changed,
+    or never showed, is still worth asking."""
+    from gem_env.stages.tasks.kinds import Built
+    from gem_env.stages.tasks.model import GoldAction
+    from gem_env.stages.tasks.session import told_already
+    from gem_env.simulators.scenario import Request
+
+    compiled = compile_domain(load_domain(EXAMPLES / "bank.yaml"))
+    sandbox = compiled.new_sandbox()
+    row = sandbox.rows("accounts", {"status": "active"})[0]
+    sandbox.close()
+    acc = row["account_id"]
+    froze = Built(Request(goal="freeze my account"), [
+        GoldAction(tool="get_account_balance", arguments={"account_id": acc}, result={**row}),
+        GoldAction(tool="update_account", arguments={"account_id": acc},
+                   result={"account_id": acc, "status": "frozen"})])
+
+    def question(**told: str) -> Built:
+        return Built(Request(kind="lookup", goal="find out about my account"),
+                     [GoldAction(tool="get_account_balance", arguments={"account_id": acc}, result={})],
+                     outputs=told, record=("accounts", {**row, "status": "frozen"}))
+
+    assert told_already(compiled, [froze], question(status="frozen"))
+    assert told_already(compiled, [froze], question(status="frozen", type=row["type"]))
+    assert not told_already(compiled, [froze], question(status="active"))  # what it showed before the change
+    assert not told_already(compiled, [froze], question(status="frozen", opened_on="2099-01-01"))
+    written = question(status="frozen")
+    write = next(name for name, tool in compiled.tools.items() if tool.writes)
+    written.actions.append(GoldAction(tool=write, arguments={"account_id": acc}))
+    assert not told_already(compiled, [froze], written)  # a request that writes is no question
+
+
+def test_an_id_said_as_a_word_is_said_in_the_request_and_read_from_it() -> None:
+    """A plan's id "premium" in "switch my subscription to the {plan_id} plan": the customer says
+    "... to the premium plan" (was "... to the plan. It's plan premium.", which the assistant did not
+    read, and it switched to the plan the subscription already had). A code-like id is still left
+    out, and no id is read from words the goal does not place it between."""
+    from gem_env.agents.understanding import goal_values
+    from gem_env.simulators.scenario import user_words
+
+    goal = "switch my subscription to the {plan_id} plan"
+    assert user_words(goal, {"plan_id": "premium"}) == "switch my subscription to the premium plan"
+    assert user_words(goal, {"plan_id": "PLN-1"}) == "switch my subscription to the plan"
+    assert goal_values(goal, "Hi. I need to switch my subscription to the premium plan.", {}) == {"plan_id": "premium"}
+    assert goal_values(goal, "I need to switch my subscription to the plan.", {}) == {}
+    assert goal_values("close my account {account_id} because of {reason}", "close my account because of fees",
+                       {}) == {"reason": "fees"}

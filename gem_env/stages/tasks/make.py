@@ -120,6 +120,10 @@ def make_tasks(compiled: CompiledDomain, *, per_domain: int, seed: int = 0, doc_
             # when no complete task can be made (a how-to with one request was two declines of three)
             task = next(iter(ctx.completes(1, reasons, skip={t.id for t in tasks})), None)
         task = task or ctx.make(kind, taken={t.id for t in tasks})
+        if task is None and kind == "multi_request" and "complete" in kinds:
+            # a customer with no second thing to ask about: the session's first request on its own
+            # (a how-to's one write would otherwise be taught only declined)
+            task = next(iter(ctx.completes(1, reasons, skip={t.id for t in tasks})), None)
         if task is not None:
             tasks.append(task)
     if "complete" in kinds and len(tasks) < per_domain:

@@ -13,10 +13,12 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ...agents.ids import own_key
 from ...agents.lookup import finder_tools
+from ...agents.prechecks import records
 from ...simulators.scripted import in_words
 from ...simulators.scenario import Request
-from ...tools.render import smooth, spoken
+from ...tools.render import render, smooth, spoken
 from . import kinds as K
 from . import lookups as L
 from .build import make_task
@@ -24,6 +26,7 @@ from .model import Task
 from .owners import Owner
 
 if TYPE_CHECKING:
+    from ...tools import CompiledDomain
     from .make import _Context
 
 TRIES_PER_REQUEST = 6
@@ -37,6 +40,9 @@ FOLLOW_ON = {  # what a customer asks next, after a request of the task's defini
     "disambiguate": ["lookup_after", "complete", "lookup", "complete", "lookup"],
 }
 """(a session stops at SIZE requests; the later entries stand in when an earlier one finds nothing)"""
+STILL_SHORT = ["complete", "lookup", "complete"]
+"""Tried, in turn, when a session's own kinds leave it short of SIZE (a question dropped as one the
+customer was just told the answer to)."""
 Candidate = tuple[str, str, Callable[..., "K.Built | str"]]
 """(row key, workflow or looked-up table, builder): one request to try."""
 
@@ -112,17 +118,17 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
                 return None
             built.append(got)
             rows.add(f"{first[1]}:{first[0]}")
-        for i, kind in enumerate(kinds):
+        for kind, left in _in_turn(kinds, STILL_SHORT):
             if len(built) >= SIZE:
                 break
             snap, asked = sandbox.snapshot(), set(rows)
             got = _next(ctx, kind, built, sandbox, rng, owner, rows)
             if got is None:
                 continue
-            spare = len(kinds) - i - 1 > SIZE - len(built) - 1  # a later kind can still fill this place
+            spare = left > SIZE - len(built) - 1  # a later kind can still fill this place
             # the same question twice (a status asked after a change, then again as a lookup), or a
             # request using only tools the session has used while a later kind's can take its place
-            if any(asked_again(b.request, got.request) for b in built) \
+            if any(asked_again(b.request, got.request) for b in built) or told_already(ctx.compiled, built, got) \
                     or spare and not _new_tools(ctx, [*built, got]) - _new_tools(ctx, built):
                 sandbox.restore(snap)
                 rows.intersection_update(asked)
@@ -138,6 +144,15 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
         sandbox.close()
 
 
+def _in_turn(kinds: list[str], short: list[str]):
+    """(kind, how many of its own list come after it): the session's kinds, then the ones tried
+    when those leave it short; a kind of the second list never makes one of the first spare."""
+    for i, kind in enumerate(kinds):
+        yield kind, len(kinds) - i - 1
+    for i, kind in enumerate(short):
+        yield kind, len(short) - i - 1
+
+
 def asked_again(before: Request, now: Request) -> bool:
     """Whether `now` asks what `before` asked: the same request, or a question about the same
     record (the same ids) asking a fact again ("the submission time", then "the status and
@@ -149,6 +164,26 @@ def asked_again(before: Request, now: Request) -> bool:
     if now.kind == "lookup":
         return same and bool(set(before.asks) & set(now.asks))
     return _knows(before) == _knows(now) and before.intent == now.intent
+
+
+def told_already(compiled: "CompiledDomain", built: list[K.Built], now: K.Built) -> bool:
+    """Whether `now` only reads, and every fact it would tell is what the session's replies last
+    showed of its record ("what's the balance?" right after closing the account, whose reply said
+    the balance is $0): the assistant answers from what it has, so the request brings no call and
+    nothing the customer was not just told."""
+    if not now.outputs or now.record is None \
+            or any(compiled.tools[a.tool].writes for a in now.actions if a.tool in compiled.tools):
+        return False
+    table, row = now.record
+    pk = compiled.tables[table].pk
+    if row.get(pk) in (None, ""):
+        return False
+    shown: dict[str, Any] = {}
+    for a in (a for b in built for a in b.actions):
+        for rec in records([a.result]):
+            if own_key(rec) == pk and str(rec[pk]) == str(row[pk]):
+                shown.update(rec)
+    return all(name in shown and render(shown[name]) == told for name, told in now.outputs.items())
 
 
 def _knows(r: Request) -> list[tuple[str, str]]:
