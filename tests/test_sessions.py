@@ -928,3 +928,21 @@ def test_an_id_said_as_a_word_is_said_in_the_request_and_read_from_it() -> None:
     assert goal_values(goal, "I need to switch my subscription to the plan.", {}) == {}
     assert goal_values("close my account {account_id} because of {reason}", "close my account because of fees",
                        {}) == {"reason": "fees"}
+
+
+def test_a_session_after_a_refusal_a_decline_or_a_question_may_ask_which_one(airline_run: Path,
+                                                                            bank_run: Path) -> None:
+    """After the request a task is defined by (a refusal, a decline, a question), the customer's
+    next change may name a record of which they have several ("close my card"), and the assistant
+    must ask which: a follow-on of its own (`FOLLOW_ON`), not only in mixed sessions; verified."""
+    asked = 0
+    for run in (airline_run, bank_run):
+        for line in (run / "trajectories.jsonl").open():
+            traj = json.loads(line)
+            task = Task.model_validate(traj["task"])
+            if task.category in ("refuse", "decline", "lookup") \
+                    and any(r.kind == "disambiguate" for r in task.scenario.requests[1:]):
+                asked += 1
+                assert task.scenario.requests[0].kind == task.category and task.ambiguities
+                assert traj["verification"]["passed"], traj["id"]
+    assert asked

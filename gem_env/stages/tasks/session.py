@@ -34,9 +34,9 @@ OWNERS_TRIED = 4
 SIZE = 4
 FOLLOW_ON = {  # what a customer asks next, after a request of the task's defining kind
     "complete": ["lookup_after", "complete", "lookup", "complete", "lookup"],
-    "lookup": ["lookup", "complete", "lookup_after", "complete", "lookup"],
-    "refuse": ["complete", "lookup_after", "complete", "lookup", "lookup"],
-    "decline": ["complete", "lookup_after", "complete", "lookup", "lookup"],
+    "lookup": ["lookup", "complete", "lookup_after", "disambiguate", "complete", "lookup"],
+    "refuse": ["complete", "lookup_after", "disambiguate", "lookup", "complete", "lookup"],
+    "decline": ["complete", "lookup_after", "disambiguate", "lookup", "complete", "lookup"],
     "disambiguate": ["lookup_after", "complete", "lookup", "complete", "lookup"],
 }
 """(a session stops at SIZE requests; the later entries stand in when an earlier one finds nothing)"""
