@@ -19,8 +19,8 @@ from gem_env.stages.ground.episode import policy_prompt
 from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
 from gem_env.stages.tasks import make_tasks
 from gem_env.stages.verify import verify
-from gem_env.stages.verify_claims import (claims, not_worked_out, ungrounded, untied_listed_dates, untied_statuses,
-                                          wrong_states)
+from gem_env.stages.verify_claims import (claims, not_worked_out, ungrounded, untied_described_dates,
+                                          untied_listed_dates, untied_statuses, wrong_states)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -283,3 +283,33 @@ def test_a_date_among_a_listed_records_details_is_that_records_own() -> None:
     assert [(c["value"], c["record"]) for c in untied_listed_dates(messages)] == [("2024-09-24", "BLL-202")]
     messages[4]["content"] = messages[4]["content"].replace("January 24", "January 25")
     assert [c["record"] for c in untied_listed_dates(messages)] == ["BLL-202", "RA-101"]
+
+
+def test_a_date_said_of_a_record_named_by_id_is_that_records_own() -> None:
+    """"reservation SI-2468. That's the checked-in reservation, checking in on January 14" when it
+    checks in on the 13th and another reservation on the 14th: a source holds the date, but not this
+    record. A day of the record the next call goes on to use (the flight a booking moves to), a day
+    the user said (the new value), the day the change's reply gives (when it takes effect) and a
+    deadline are not judged, nor a date before any id is named."""
+    mine = {"reservation_id": "SI-2468", "status": "checked in", "check_in": "2025-01-13", "nights": 3}
+    other = {"reservation_id": "SI-1357", "status": "booked", "check_in": "2025-01-14", "nights": 2}
+    flight = {"flight_id": "FL-902", "departs_on": "2025-02-27"}
+    messages = [{"role": "user", "content": "I'd like to file a complaint and move my stay to February 3, 2025."},
+                {"role": "tool", "content": json.dumps([mine, other])},
+                {"role": "assistant", "content": "I'll file a complaint for reservation SI-2468. That's the "
+                                                 "checked-in reservation, checking in on January 13, 2025. Shall I?"},
+                {"role": "assistant", "content": "I'll move SI-2468 to February 3, 2025, to the flight on "
+                                                 "February 27, 2025; it takes effect on March 1, 2025. You'll "
+                                                 "hear back by January 20, 2025. Shall I?"},
+                {"role": "user", "content": "Yes."},
+                {"role": "assistant", "content": None, "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "move", "arguments": json.dumps(
+                        {"reservation_id": "SI-2468", "flight_id": "FL-902"})}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": json.dumps({"effective_on": "2025-03-01"})},
+                {"role": "tool", "content": json.dumps(flight)}]
+    messages.insert(2, {"role": "tool", "content": json.dumps(flight)})
+    assert untied_described_dates(messages) == []
+    messages[3]["content"] = messages[3]["content"].replace("January 13", "January 14")
+    assert [(c["value"], c["record"]) for c in untied_described_dates(messages)] == [("2025-01-14", "SI-2468")]
+    messages[3]["content"] = "On January 14, 2025 I'll look at SI-2468 again."  # before any id: not judged
+    assert untied_described_dates(messages) == []

@@ -142,6 +142,48 @@ def untied_listed_dates(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return missing
 
 
+def untied_described_dates(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dates the assistant says after naming a record by id ("... reservation SI-2468. That's the
+    checked-in reservation, checking in on January 13, 2025", "At present, it's set for ...") that
+    are no day of the records it names, nor of the record its next call goes on to use (the flight
+    a booking moves to), nor a day the user said (the new value) or the next call's arguments or
+    reply hold (the day a change takes effect), nor a deadline (worked out elsewhere): a day another
+    record holds is not this one's. A message naming a record no reply has shown with a date of its
+    own is not judged."""
+    dates: dict[str, set[str]] = {}  # record id -> the days its own fields hold, as shown so far
+    said: set[str] = set()  # days the user said
+    missing = []
+    for i, m in enumerate(messages):
+        if m.get("role") == "tool":
+            _record_days(_json(message_text(m)), dates)
+        elif m.get("role") == "user":
+            said.update(_iso(*d.groups()) for d in _DATE.finditer(canonical(message_text(m))))
+        elif m.get("role") == "assistant" and isinstance(m.get("content"), str):
+            text = canonical(m["content"])
+            named = list(_ID.finditer(text))
+            if not named or not all(dates.get(x.group(0)) for x in named):
+                continue
+            later = _next_call_text(messages, i)
+            ids = {x.group(0) for x in named} | set(_ID.findall(later))
+            known = set().union(*(dates.get(x, set()) for x in ids)) | said | set(_ISO_DAY.findall(later))
+            for found in _DATE.finditer(text, named[0].start()):
+                day = _iso(*found.groups())
+                if day not in known and not _DEADLINE.search(text[max(0, found.start() - 30):found.start()]):
+                    missing.append({"kind": "date", "value": day, "said": found.group(0), "at": i,
+                                    "record": named[0].group(0)})
+    return missing
+
+
+def _next_call_text(messages: list[dict[str, Any]], after: int) -> str:
+    """The calls the assistant makes next after message `after` (names and arguments) and their
+    replies (what a change it asked to confirm did: "your plan changes on ...")."""
+    for j, m in enumerate(messages[after + 1:], after + 1):
+        if m.get("role") == "assistant" and m.get("tool_calls"):
+            replies = [message_text(r) for r in messages[j + 1:j + 1 + len(m["tool_calls"])] if r.get("role") == "tool"]
+            return json.dumps([c.get("function", c) for c in m["tool_calls"]], default=str) + " ".join(replies)
+    return ""
+
+
 def _record_days(value: Any, into: dict[str, set[str]]) -> None:
     """The days (ISO) each record of a parsed reply holds in its own fields, under its id (its first
     field's value), the records nested in it included."""
@@ -334,7 +376,7 @@ def claims_check(task: Task, messages: list[dict[str, Any]], sandbox: Sandbox) -
         extra = _written_and_withheld(task, sandbox)
         missing = not_worked_out(ungrounded(messages, extra), messages, extra)
         missing += untied_statuses(messages, vocabulary, extra, writes, refused)
-    missing += wrong_states(messages, writes) + untied_listed_dates(messages)
+    missing += wrong_states(messages, writes) + untied_listed_dates(messages) + untied_described_dates(messages)
     return Check(name="claims_grounded", passed=not missing,
                  evidence={"said_without_a_source": missing} if missing else None)
 
