@@ -82,15 +82,26 @@ def pick(rng: random.Random, bank: list[str] | tuple[list[str], ...], **values: 
 
 def _stale(rng: random.Random, template: str, text: str) -> bool:
     """Whether an alternative would repeat the conversation word for word (`Voice.told`: "That has
-    been completed." a second time) or a frame word this reply has used ("Its status shows under
-    review. It shows it was filed on ...")."""
-    return isinstance(rng, Voice) and (text.strip() in rng.told or bool(_frame(template) & rng.frames))
+    been completed." a second time, or a lead of three words or more: "I can confirm I have closed
+    ...", then "I can confirm I have changed ...") or a frame word this reply has used ("Its status
+    shows under review. It shows it was filed on ...")."""
+    if not isinstance(rng, Voice):
+        return False
+    lead = _lead(template)
+    return text.strip() in rng.told or bool(lead) and lead in rng.told or bool(_frame(template) & rng.frames)
 
 
 def _fresh(rng: random.Random, alternatives: list[str], filled: Any) -> str | None:
     """Another alternative, drawn among those that repeat nothing (`_stale`), or None."""
     fresh = [a for a in alternatives if not a or not _stale(rng, a, filled(a))]
     return rng.choice(fresh) if fresh else None
+
+
+@lru_cache(maxsize=4096)
+def _lead(template: str) -> str:
+    """The words a template opens with before its first value, where they are three or more."""
+    head = template.split("{", 1)[0].strip()
+    return head if len(head.split()) >= 3 else ""
 
 
 @lru_cache(maxsize=4096)
@@ -808,7 +819,7 @@ _FACT = B.Voiced(
           "It has {v} as the {name}."],
     formal=["The {name} is {v}.", "The record lists the {name} as {v}.", "Our records show the {name} as {v}.",
             "The {name} on record is {v}.", "It lists {v} as the {name}."],
-    brisk=["The {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}."])
+    brisk=["The {name} is {v}.", "The {name} on file is {v}.", "The {name} shows {v}."])
 #: a value a change earlier in the chat set, asked about since (`fact`'s `since`)
 _FACT_SINCE = ["The {name} is now {v}.", "The {name} is {v} now.", "As of now, the {name} is {v}."]
 # of the record just changed, never "Your {name} is ..." ("Your priority is normal." of a case, "Your
@@ -1055,7 +1066,7 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
 
 
 #: a sum a call charges or pays out (a fee, the amount charged, what is paid out), not a field it changed
-_CHARGE = re.compile(r"charge|fee|paid_out")
+_CHARGE = re.compile(r"charge|fee|paid_out|(?:^|_)cost$")
 _ZERO = re.compile(r"\$0(?:\.00)?")
 
 
