@@ -45,3 +45,23 @@ def test_a_setting_the_report_says_it_turned_off_is_not_told_again() -> None:
                         [("overdraft_protection", False)])
         assert len(re.findall(r"overdraft protection", said, re.IGNORECASE)) == 1, said
         assert "off" in said, said
+
+
+def test_a_lead_the_conversation_has_said_gives_way_to_another() -> None:
+    """"I can confirm I have closed your account." then "I can confirm I have changed your address."."""
+    for style in B.STYLES:
+        for said in B.DONE_SAID.by_style[style]:
+            lead = said.split("{")[0].strip()
+            if len(lead.split()) < 3:
+                continue
+            told = said.format(past="closed your account")
+            for seed in range(20):
+                again = S.pick(_voice(style, seed, told), B.DONE_SAID, past="changed your address")
+                assert not again.startswith(lead), (told, again)
+
+
+def test_what_a_change_cost_is_a_charge_not_a_new_value() -> None:
+    for seed in range(30):
+        said = S.report(random.Random(seed), True, "extend your rental RA-1 to return on February 24, 2025",
+                        [("extra_cost", 379.48)])
+        assert "$379.48" in said and not re.search(r"cost (?:is now|now reads)|cost is \$379\.48 now", said), said
