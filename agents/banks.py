@@ -409,7 +409,7 @@ WELCOME = Voiced(
             "Thank you for contacting us. Have a good day."],
     brisk=["You're welcome. Bye!", "Welcome. Take care.", "Any time. Bye!"],
 )
-SHOWS = ["Right now it shows {values}.", "At the moment it's {values}.", "Our records show it as {values}.",
+SHOWS = ["Right now it shows as {values}.", "At the moment it's {values}.", "Our records show it as {values}.",
          "This one is currently {values}.", "It's listed as {values} right now."]
 #: the same of one record of several the request is about (a transfer's two accounts)
 SHOWS_OF = ["Your {record} is currently {values}.", "Right now your {record} shows as {values}.",

@@ -208,7 +208,7 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
                                         and not (v is False and _is_denied(text, k)))]))
     if values and not all(_is_told(text, v) for v in values):
         said = " and ".join(when_words(spoken("", v)) for v in values)
-        text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows {said}.")
+        text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows as {said}.")
     return smooth(text)
 
 
