@@ -296,7 +296,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
             told: str = "", again: bool = False, owner: str = "", who: Any = None, how_to: int = 0,
             yours: frozenset[str] = frozenset(), due: Sequence[tuple[str, float]] = (),
-            waits: Sequence[tuple[str, Any, Any]] = ()) -> str:
+            waits: Sequence[tuple[str, Any, Any]] = (), before: Sequence[str] = ()) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
@@ -313,7 +313,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     first time. `how_to`: the action is a how-to guide's title (what the customer asked for,
     never "the next step is to" it), of this many steps confirmed at once; 0 for another action.
     `yours`: ids of records that are the customer's only one of their kind, found through them
-    ("your zapdos", not its number, or nothing where that is all there is to say)."""
+    ("your zapdos", not its number, or nothing where that is all there is to say). `before`: the
+    assistant's earlier messages (a record they described is not described again, `describe`)."""
     if again:
         extra = details(args, secret, said=what, names=own_names(seen or []), yours=yours)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
@@ -336,7 +337,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what,
                     names=own_names(seen), yours=yours)
     quote = quoted(args, seen)
-    described = describe(rng, args, [r for r in seen if r is not quote], secret, said=what, owner=owner, yours=yours)
+    described = describe(rng, args, [r for r in seen if r is not quote], secret, said=what, owner=owner, yours=yours,
+                         before=before)
     priced = price(rng, quote) if quote else ""
     cases = [g for g in guidance or [] if for_one_case(g)]
     costs = [g for g in guidance or [] if _COSTS.search(g) and g not in cases]
@@ -490,14 +492,16 @@ _OWN_NAME = ("first_name", "last_name", "full_name")
 
 
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern,
-             said: str = "", owner: str = "", yours: frozenset[str] = frozenset()) -> str:
+             said: str = "", owner: str = "", yours: frozenset[str] = frozenset(), before: Sequence[str] = ()) -> str:
     """A sentence on the record a call targets, from what was read, so the user can tell it is the
     right one: a noun phrase built from up to three of its short facts that the call does not set
     ("your active debit card ending in 4782, with a $1,398.61 spending limit"; another person by
     their name: "your active user called Allen Davis"), then what a field the call sets holds now
     ("Right now, the cabin is business."). The customer's own profile (`owner`, its key) is not
     described to them; without an `owner`, no record with a person's name is; nor the customer's
-    only record of its kind (`yours`) by its status alone ("For reference, it's the active unit.")."""
+    only record of its kind (`yours`) by its status alone ("For reference, it's the active unit."); nor
+    a record a message `before` named and described so ("That's your open savings account, with an
+    $11,313.27 balance." at the second change of the account)."""
     for name, value in args.items():
         if not (name == "id" or name.endswith("_id")):
             continue
@@ -523,10 +527,12 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         noun = words(name[:-3]) if name.endswith("_id") else "record"
         frames = B.kept(B.DESCRIBE, lambda f: "your" not in f) if entry else B.DESCRIBE  # "the flight", not "your"
         said_as = record_phrase(noun, facts) if facts else ""
+        if said_as and any(smooth(said_as) in m and str(value) in m for m in before):
+            said_as = ""
         if entry and said_as.startswith(f"{noun}, with "):  # only figures: "The flight has a price of $139.83."
             phrase = f"The {said_as.replace(', with ', ' has ', 1)}."
         else:
-            phrase = pick(rng, frames, phrase=said_as) if facts else ""
+            phrase = pick(rng, frames, phrase=said_as) if said_as else ""
         return " ".join(p for p in (phrase, _now(rng, args, record, secret)) if p)
     return ""
 

@@ -778,7 +778,9 @@ class WorkflowAgent:
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
                               who=self._customer(turn),
                               how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
-                              yours=self.yours(turn), due=due, waits=waits))
+                              yours=self.yours(turn), due=due, waits=waits,
+                              before=[m["content"] for m in turn.prior if m.get("role") == "assistant"
+                                      and isinstance(m.get("content"), str)] + turn.said))
 
     def _recalled_step(self, plan: Plan, at: int, args: dict[str, Any], turn: _Turn) -> dict[str, Any] | None:
         """What an earlier read by the same tool still shows of the one record the read step `at`

@@ -65,3 +65,22 @@ def test_what_a_change_cost_is_a_charge_not_a_new_value() -> None:
         said = S.report(random.Random(seed), True, "extend your rental RA-1 to return on February 24, 2025",
                         [("extra_cost", 379.48)])
         assert "$379.48" in said and not re.search(r"cost (?:is now|now reads)|cost is \$379\.48 now", said), said
+
+
+def test_a_record_described_at_an_earlier_change_is_not_described_again() -> None:
+    """"That's your open savings account, with an $11,313.27 balance." at each change of the same
+    account; another account described alike is still described."""
+    secret = re.compile(r"password|pin")
+    account = {"account_id": "ACC-1", "customer_id": "CST-1", "status": "open", "account_type": "savings",
+               "balance": 11313.27}
+    first = S.describe(random.Random(0), {"account_id": "ACC-1"}, [account], secret, owner="customer_id")
+    assert "$11,313.27" in first, first
+    earlier = [f"I'll freeze your account ACC-1 because of fraud. {first} Shall I go ahead?"]
+    for seed in range(20):
+        again = S.describe(random.Random(seed), {"account_id": "ACC-1"}, [account], secret, owner="customer_id",
+                           before=earlier)
+        assert "$11,313.27" not in again, again
+        other = {**account, "account_id": "ACC-2"}
+        told = S.describe(random.Random(seed), {"account_id": "ACC-2"}, [other], secret, owner="customer_id",
+                          before=earlier)
+        assert "$11,313.27" in told, told
