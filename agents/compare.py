@@ -98,7 +98,8 @@ def _told(rng: Any, cmp: Comparison, best: dict[str, Any], others: list[dict[str
     status = best.get("status")
     state = f"{status} " if isinstance(status, str) and len(status.split()) == 1 \
         and any(r.get("status") != status for r in others) else ""
-    lead = S.pick(rng, B.COMPARED if looked else S.at_hand(B.COMPARED), what=f"your {state}{plan.noun} {best[plan.param]}", most=cmp.most, field=words(field),
-                  value=spoken(field, best[field]), n=len(others) + 1, nouns=plural(plan.noun))
+    lead = S.pick(rng, B.COMPARED if looked else S.at_hand(B.COMPARED), what=f"your {state}{plan.noun} {best[plan.param]}",
+                  most=cmp.most, field=words(field), value=spoken(field, best[field]), n=len(others) + 1,
+                  nouns=plural(plan.noun))
     bank = B.COMPARED_OTHERS if len(others) > 1 else [x for x in B.COMPARED_OTHERS if "others:" not in x]
     return f"{lead} {S.pick(rng, bank, others=others_said)}"

@@ -1320,7 +1320,8 @@ def looked(rng: random.Random, noun: str, key: Any, called: str | None = None, *
             return pick(rng, B.LOOKED if now else B.LOOKED_AT_HAND, what=f"{called}'s details")
         # a one-word name is a tier, said with its noun: "the Basic plan", never "I found the Basic."
         entry = f"{called} {noun}" if " " not in called and called[:1].isupper() else called
-        return pick(rng, B.LOOKED_UP if now else B.LOOKED_AT_HAND, what=entry if _WORK.match(f"{noun}_id") else f"the {entry}")
+        return pick(rng, B.LOOKED_UP if now else B.LOOKED_AT_HAND,
+                    what=entry if _WORK.match(f"{noun}_id") else f"the {entry}")
     return pick(rng, B.LOOKED if now else B.LOOKED_AT_HAND,
                 what="your profile" if own else f"your {noun}" if name == "" else f"{noun} {name or render(key)}")
 
