@@ -409,7 +409,7 @@ WELCOME = Voiced(
             "Thank you for contacting us. Have a good day."],
     brisk=["You're welcome. Bye!", "Welcome. Take care.", "Any time. Bye!"],
 )
-SHOWS = ["Right now it shows {values}.", "At the moment it's {values}.", "Our records show it as {values}.",
+SHOWS = ["Right now it shows as {values}.", "At the moment it's {values}.", "Our records show it as {values}.",
          "This one is currently {values}.", "It's listed as {values} right now."]
 #: the same of one record of several the request is about (a transfer's two accounts)
 SHOWS_OF = ["Your {record} is currently {values}.", "Right now your {record} shows as {values}.",
@@ -426,7 +426,7 @@ SHOWS_OF_MANY = ["Your {record} are currently {values}.", "Right now your {recor
 ALREADY = ["It already has {c}.", "It's had {c} already.", "It shows {c} already."]
 WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",
          "There are {n} {nouns} on file: {options}. Could you tell me which {x} you mean?",
-         "I found {n} {nouns}: {options}. Which {x} should I use?",
+         "I have {n} {nouns} here: {options}. Which {x} should I use?",
          "You have {n} {nouns}: {options}. Which {x} do you mean?",
          "I see {n} {nouns} under your name: {options}. Could you tell me the {x} of the one you mean?",
          "There's more than one here, {n} {nouns}: {options}. Which {x} should I go with?"]
@@ -477,6 +477,15 @@ LOOKED = Voiced(
 # the same for a thing the customer named (a catalog's "water bottle"): never "I've opened the water bottle"
 LOOKED_UP = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "I've looked up {what}.",
              "Sure. I've looked at {what}.", "I have the details of {what} here.", "", "", ""]
+# the same when nothing was read since the customer's message: what an earlier read showed, or a
+# change left, is at hand; never "I have retrieved account ACC-1." of a record no call just read
+LOOKED_AT_HAND = Voiced(
+    plain=["I still have {what} here.", "Here's what I have for {what}.", "I have {what} here from before.",
+           "{What} is still up from earlier.", "", "", ""],
+    warm=["I still have {what} right here.", "I have {what} here from before.", "", ""],
+    formal=["I still have {what} at hand.", "I have the details of {what} here already.", "", ""],
+    brisk=["Still have {what} here.", "", ""],
+)
 # before a sentence of the service's own text; most of the time it stands alone
 GUIDE_LEAD = Voiced(
     plain=["", "", "", "Just so you know,", "Good to know:", "For what it's worth,", "As a heads-up,",

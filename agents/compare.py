@@ -71,7 +71,7 @@ def comparison_reply(cmp: Comparison, turn: Any, agent: Any) -> dict[str, Any]:
     if len(have) < 2:
         return _say(f"I'm sorry, I can't compare that across your {plural(plan.noun)} here. {close}".strip())
     best = (max if cmp.most == "highest" else min)(have, key=lambda r: r[cmp.field])
-    told = _told(turn.rng, cmp, best, [r for r in have if r is not best])
+    told = _told(turn.rng, cmp, best, [r for r in have if r is not best], turn.looked_now)
     return _say(" ".join(p for p in (told, _left_out(cmp, gone), close) if p))
 
 
@@ -87,7 +87,9 @@ def _left_out(cmp: Comparison, gone: list[dict[str, Any]]) -> str:
     return f"I've left out {named}, which {'is' if len(names) == 1 else 'are'} no longer in use."
 
 
-def _told(rng: Any, cmp: Comparison, best: dict[str, Any], others: list[dict[str, Any]]) -> str:
+def _told(rng: Any, cmp: Comparison, best: dict[str, Any], others: list[dict[str, Any]], looked: bool = True) -> str:
+    """The record with the most and the others' values ("I've checked your 3 accounts; ..." only
+    where some were `looked` up since the customer's last message)."""
     plan, field = cmp.plan, cmp.field
     said = [f"{r[plan.param]} has {spoken(field, r[field])}" for r in others]
     others_said = ", ".join(said[:-1]) + f" and {said[-1]}" if len(said) > 1 else said[0]
@@ -96,7 +98,8 @@ def _told(rng: Any, cmp: Comparison, best: dict[str, Any], others: list[dict[str
     status = best.get("status")
     state = f"{status} " if isinstance(status, str) and len(status.split()) == 1 \
         and any(r.get("status") != status for r in others) else ""
-    lead = S.pick(rng, B.COMPARED, what=f"your {state}{plan.noun} {best[plan.param]}", most=cmp.most, field=words(field),
-                  value=spoken(field, best[field]), n=len(others) + 1, nouns=plural(plan.noun))
+    lead = S.pick(rng, B.COMPARED if looked else S.at_hand(B.COMPARED), what=f"your {state}{plan.noun} {best[plan.param]}",
+                  most=cmp.most, field=words(field), value=spoken(field, best[field]), n=len(others) + 1,
+                  nouns=plural(plan.noun))
     bank = B.COMPARED_OTHERS if len(others) > 1 else [x for x in B.COMPARED_OTHERS if "others:" not in x]
     return f"{lead} {S.pick(rng, bank, others=others_said)}"

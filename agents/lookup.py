@@ -15,8 +15,8 @@ from gem_env.tools.render import happened, left_of, part_happened, record_noun, 
 
 from . import speech as S
 from .ids import id_by_description, id_from_results, named_outright, names_entry, record_lists, says
-from .messages import call as _call, say as _say, tool_results as _tool_results
-from .prechecks import listed_row, since_write, tells_now
+from .messages import call as _call, say as _say, tool_calls as _tool_calls, tool_results as _tool_results
+from .prechecks import footprint, listed_row, since_write, tells_now
 
 _CUE = re.compile(r"\b(?:could you tell me|can you tell me|i'd like to know|i would like to know|what(?:'s| is| are) the|"
                   r"do you know (?:what|if|whether|when)|could you check (?:what|if|whether|when)|can you check what|"
@@ -352,13 +352,33 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
         subject = "they"  # a thing named in the plural: "I found the running shoes. They are not in stock."
     else:
         subject = called if who == "they" and called else who  # "Yes, Glenn Cortez is accepting patients."
-    facts = S.facts_told(turn.rng, [(f, described(record[f])) for f in lk.asks if f in record], after_write=False,
-                         who=subject, own=who != "they" and plan.catalog is None, ahead=ahead)
+    # told from what the assistant has (nothing read since the customer's message), a value a change
+    # of the conversation set is said as it now is ("The balance is now $0." after the closing)
+    now = turn.looked_now
+    changed = set() if now else set_by_writes(agent.compiled, turn.prior + turn.segment, plan.table, key)
+    asked = [(f, described(record[f])) for f in lk.asks if f in record]
+    facts = [told for after in (False, True)
+             for told in S.facts_told(turn.rng, [(f, v) for f, v in asked if (f in changed) is after], after_write=after,
+                                      who=subject, own=who != "they" and plan.catalog is None, ahead=ahead, since=after)]
     if not facts:
         return _say(f"I'm sorry, I can't see that for this {plan.noun}. {close}".strip())
     return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called, own=own,
-                                               name=_called_by(record, plan.param, key, agent, turn)),
+                                               name=_called_by(record, plan.param, key, agent, turn), now=now),
                                      *facts, close] if p))
+
+
+def set_by_writes(compiled: CompiledDomain, messages: list[dict[str, Any]], table: str, key: Any) -> set[str]:
+    """The fields of record `key` of `table` that a write among `messages` set (by its effect)."""
+    keys = {name: t.pk for name, t in compiled.tables.items()}
+    out: set[str] = set()
+    for name, args, result in _tool_calls(messages):
+        tool = compiled.tools.get(name)
+        if tool is None or not tool.writes or isinstance(result, dict) and set(result) == {"error"}:
+            continue
+        rows, sets = (footprint(tool.spec, args, keys) or {}).get(table, ((), ()))
+        if any(str(r) == str(key) for r in rows):
+            out |= set(sets)
+    return out
 
 
 def _called_by(record: dict[str, Any], param: str, key: Any, agent: Any, turn: Any) -> str | None:

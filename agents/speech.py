@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from functools import lru_cache
 from typing import Any, Sequence
 
 from gem_env.tools.patterns import compiled
@@ -22,7 +23,7 @@ from .ids import names_entry, own_key
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
 __all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "SENTENCE_BREAK", "WELCOME", "action", "ask",
-           "asked_for", "brief", "close", "confirm", "declined", "describe", "details", "fact", "facts_told", "looked", "past", "pick", "reason_text", "record_note",
+           "asked_for", "at_hand", "brief", "close", "confirm", "declined", "describe", "details", "fact", "facts_told", "looked", "past", "pick", "reason_text", "record_note",
            "refuse", "report", "singular", "thing_called", "which", "words"]
 
 _MD = re.compile(r"[`*_]{1,2}([^`*_]+)[`*_]{1,2}")
@@ -31,16 +32,20 @@ _PERSONAL = re.compile(r"email|name|phone|address|birth|pin|password|passcode|zi
 
 
 class Voice(random.Random):
-    """The RNG of one reply, carrying the style (`banks.STYLES`) of the agent holding the conversation."""
+    """The RNG of one reply, carrying the style (`banks.STYLES`) of the agent holding the conversation,
+    what it has said so far (`told`), and the frame words the reply's sentences have used (`frames`)."""
 
     style: str | None = None
+    told: str = ""
+    frames: set[str]
 
 
-def voice(seed: str, conversation: str) -> Voice:
+def voice(seed: str, conversation: str, told: str = "") -> Voice:
     """The RNG of one reply (`seed`), in the style its `conversation` (its first message) gets: every
-    reply of one conversation in one style."""
+    reply of one conversation in one style; `told`: what the assistant has said in it so far."""
     rng = Voice(seed)
     rng.style = B.STYLES[hashlib.sha256(conversation.encode()).digest()[0] % len(B.STYLES)]
+    rng.told, rng.frames = told, set()
     return rng
 
 
@@ -53,13 +58,65 @@ def voiced(rng: random.Random, bank: list[str]) -> list[str]:
 
 def pick(rng: random.Random, bank: list[str] | tuple[list[str], ...], **values: Any) -> str:
     """One alternative of `bank` (of each part, joined, for a composed bank) in the reply's style
-    (`voiced`), filled in; `{Name}` is the value with a capital letter."""
-    parts = [rng.choice(voiced(rng, part)) for part in bank] if isinstance(bank, tuple) else [rng.choice(voiced(rng, bank))]
+    (`voiced`), filled in; `{Name}` is the value with a capital letter. An alternative the
+    conversation has already said word for word, or whose frame ("It shows ...", "All updated: ...")
+    a sentence of this reply has used, gives way to another (`_fresh`)."""
     fill = {**values, **{k.capitalize(): str(v)[:1].upper() + str(v)[1:] for k, v in values.items()}}
-    # a sentence put after a colon goes on in lower case ("That didn't work, I'm afraid: the booking ...")
-    text = " ".join(p.format(**{**fill, **{k: _after_colon(str(fill[k])) for k in _AFTER_COLON.findall(p) if k in fill}})
-                    for p in parts if p)
+
+    def filled(p: str) -> str:  # a sentence put after a colon goes on in lower case ("... I'm afraid: the booking ...")
+        return p.format(**{**fill, **{k: _after_colon(str(fill[k])) for k in _AFTER_COLON.findall(p) if k in fill}})
+
+    texts = []
+    for part in bank if isinstance(bank, tuple) else (bank,):
+        alternatives = voiced(rng, part)
+        p = rng.choice(alternatives)
+        if p and _stale(rng, p, filled(p)):
+            p = _fresh(rng, alternatives, filled) or p
+        if p:
+            texts.append(filled(p))
+            if isinstance(rng, Voice):
+                rng.frames |= _frame(p)
+    text = " ".join(texts)
     return smooth(text[:1].upper() + text[1:])
+
+
+def _stale(rng: random.Random, template: str, text: str) -> bool:
+    """Whether an alternative would repeat the conversation word for word (`Voice.told`: "That has
+    been completed." a second time, or a lead of three words or more: "I can confirm I have closed
+    ...", then "I can confirm I have changed ...") or a frame word this reply has used ("Its status
+    shows under review. It shows it was filed on ...")."""
+    if not isinstance(rng, Voice):
+        return False
+    lead = _lead(template)
+    return text.strip() in rng.told or bool(lead) and lead in rng.told or bool(_frame(template) & rng.frames)
+
+
+def _fresh(rng: random.Random, alternatives: list[str], filled: Any) -> str | None:
+    """Another alternative, drawn among those that repeat nothing (`_stale`), or None."""
+    fresh = [a for a in alternatives if not a or not _stale(rng, a, filled(a))]
+    return rng.choice(fresh) if fresh else None
+
+
+@lru_cache(maxsize=4096)
+def _lead(template: str) -> str:
+    """The words a template opens with before its first value, where they are three or more."""
+    head = template.split("{", 1)[0].strip()
+    return head if len(head.split()) >= 3 else ""
+
+
+@lru_cache(maxsize=4096)
+def _frame(template: str) -> frozenset[str]:
+    """The words a template says itself, but for the common ones, without a plural's or verb's -s
+    ("shows" is "show"): what makes two sentences read alike."""
+    said = re.findall(r"[a-z']+", re.sub(r"\{\w+\}", " ", template).lower())
+    return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                     for w in said if w not in _COMMON)
+
+
+_COMMON = frozenset("""a an the is are was were be been it it's its i i'm i've i'll i'd you you're you'll your and or but
+of to for on in at as by with from this that these those has have had now not no yes will could would should shall
+we we'll our my me so do if then than there here what which how like please just also all any more new up out one
+let's get""".split())
 
 
 def asked_for(keys: list[str]) -> str:
@@ -151,7 +208,7 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
                                         and not (v is False and _is_denied(text, k)))]))
     if values and not all(_is_told(text, v) for v in values):
         said = " and ".join(when_words(spoken("", v)) for v in values)
-        text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows {said}.")
+        text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows as {said}.")
     return smooth(text)
 
 
@@ -203,9 +260,11 @@ def _breaking(rng: random.Random, name: str, value: Any, record: str = "", many:
 
 
 def refuse(rng: random.Random, what: str, error: str, values: list[str],
-           named: list[tuple[str, Any, str]] | None = None) -> str:
-    """A refusal that names the action and cites the rule (and the values that break it)."""
-    lead, body = rng.choice(voiced(rng, B.REFUSE_LEAD)), rng.choice(voiced(rng, B.REFUSE_BODY)).format(action=what)
+           named: list[tuple[str, Any, str]] | None = None, *, looked: bool = True) -> str:
+    """A refusal that names the action and cites the rule (and the values that break it); "I
+    checked, and ..." only where something was `looked` up since the customer's last message."""
+    leads = B.REFUSE_LEAD if looked else at_hand(B.REFUSE_LEAD)
+    lead, body = rng.choice(voiced(rng, leads)), rng.choice(voiced(rng, B.REFUSE_BODY)).format(action=what)
     reason = reason_text(error, values, rng, named)
     why = pick(rng, B.REFUSE_WHY, reason=reason, after_colon=_after_colon(reason))
     return f"{smooth(f'{lead} {body}')} {why}"
@@ -237,7 +296,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
             told: str = "", again: bool = False, owner: str = "", who: Any = None, how_to: int = 0,
             yours: frozenset[str] = frozenset(), due: Sequence[tuple[str, float]] = (),
-            waits: Sequence[tuple[str, Any, Any]] = ()) -> str:
+            waits: Sequence[tuple[str, Any, Any]] = (), before: Sequence[str] = ()) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
@@ -254,7 +313,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     first time. `how_to`: the action is a how-to guide's title (what the customer asked for,
     never "the next step is to" it), of this many steps confirmed at once; 0 for another action.
     `yours`: ids of records that are the customer's only one of their kind, found through them
-    ("your zapdos", not its number, or nothing where that is all there is to say)."""
+    ("your zapdos", not its number, or nothing where that is all there is to say). `before`: the
+    assistant's earlier messages (a record they described is not described again, `describe`)."""
     if again:
         extra = details(args, secret, said=what, names=own_names(seen or []), yours=yours)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
@@ -277,7 +337,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what,
                     names=own_names(seen), yours=yours)
     quote = quoted(args, seen)
-    described = describe(rng, args, [r for r in seen if r is not quote], secret, said=what, owner=owner, yours=yours)
+    described = describe(rng, args, [r for r in seen if r is not quote], secret, said=what, owner=owner, yours=yours,
+                         before=before)
     priced = price(rng, quote) if quote else ""
     cases = [g for g in guidance or [] if for_one_case(g)]
     costs = [g for g in guidance or [] if _COSTS.search(g) and g not in cases]
@@ -431,14 +492,16 @@ _OWN_NAME = ("first_name", "last_name", "full_name")
 
 
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern,
-             said: str = "", owner: str = "", yours: frozenset[str] = frozenset()) -> str:
+             said: str = "", owner: str = "", yours: frozenset[str] = frozenset(), before: Sequence[str] = ()) -> str:
     """A sentence on the record a call targets, from what was read, so the user can tell it is the
     right one: a noun phrase built from up to three of its short facts that the call does not set
     ("your active debit card ending in 4782, with a $1,398.61 spending limit"; another person by
     their name: "your active user called Allen Davis"), then what a field the call sets holds now
     ("Right now, the cabin is business."). The customer's own profile (`owner`, its key) is not
     described to them; without an `owner`, no record with a person's name is; nor the customer's
-    only record of its kind (`yours`) by its status alone ("For reference, it's the active unit.")."""
+    only record of its kind (`yours`) by its status alone ("For reference, it's the active unit."); nor
+    a record a message `before` named and described so ("That's your open savings account, with an
+    $11,313.27 balance." at the second change of the account)."""
     for name, value in args.items():
         if not (name == "id" or name.endswith("_id")):
             continue
@@ -464,10 +527,12 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         noun = words(name[:-3]) if name.endswith("_id") else "record"
         frames = B.kept(B.DESCRIBE, lambda f: "your" not in f) if entry else B.DESCRIBE  # "the flight", not "your"
         said_as = record_phrase(noun, facts) if facts else ""
+        if said_as and any(smooth(said_as) in m and str(value) in m for m in before):
+            said_as = ""
         if entry and said_as.startswith(f"{noun}, with "):  # only figures: "The flight has a price of $139.83."
             phrase = f"The {said_as.replace(', with ', ' has ', 1)}."
         else:
-            phrase = pick(rng, frames, phrase=said_as) if facts else ""
+            phrase = pick(rng, frames, phrase=said_as) if said_as else ""
         return " ".join(p for p in (phrase, _now(rng, args, record, secret)) if p)
     return ""
 
@@ -726,6 +791,8 @@ _ID = ["The {noun} is {v}.", "That's {noun} {v}.", "It's {noun} {v}.", "The {nou
 _ID_NOW = ["The {noun} is now {v}.", "It's now set to {noun} {v}.", "Now it's {noun} {v}."]
 _STATUS = ["It's {v}.", "The {name} is {v}.", "Its {name} shows {v}.", "It's showing as {v}.",
            "The {name} reads {v}.", "It's currently {v}.", "Right now it's {v}."]
+#: ... of a record a change earlier in the chat set, asked about since: as it now is, never as just updated
+_STATUS_SINCE = ["It's now {v}.", "The {name} is now {v}.", "It's {v} now."]
 _STATUS_AFTER = ["It's now {v}.", "The {name} is now {v}.", "Its {name} has changed to {v}.",
                  "The {name} now reads {v}.", "It now shows as {v}."]
 #: the state a how-to's steps leave, said of the user's thing: the title's state, never a status the
@@ -758,7 +825,9 @@ _FACT = B.Voiced(
           "It has {v} as the {name}."],
     formal=["The {name} is {v}.", "The record lists the {name} as {v}.", "Our records show the {name} as {v}.",
             "The {name} on record is {v}.", "It lists {v} as the {name}."],
-    brisk=["The {name} is {v}.", "{Name}: {v}.", "The {name} shows {v}."])
+    brisk=["The {name} is {v}.", "The {name} on file is {v}.", "The {name} shows {v}."])
+#: a value a change earlier in the chat set, asked about since (`fact`'s `since`)
+_FACT_SINCE = ["The {name} is now {v}.", "The {name} is {v} now.", "As of now, the {name} is {v}."]
 # of the record just changed, never "Your {name} is ..." ("Your priority is normal." of a case, "Your
 # role is viewer." of another user)
 _FACT_AFTER = B.Voiced(
@@ -790,10 +859,10 @@ _NO = ["No, {subject} {be} not {rest}.", "{Subject} {be} not {rest}, I'm afraid.
        "From what I see, {subject} {be} not {rest}."]
 _NO_PLAIN = ["{Subject} {be} not {rest}.", "I can see {subject} {be} not {rest}.",
              "From what I see, {subject} {be} not {rest}."]
-_ON = ["{Name} is on.", "Yes, {name} is turned on.", "{Name} is active on this one.", "You have {name} switched on."]
+_ON = ["{Name} is on.", "Yes, {name} is turned on.", "{Name} is on for this one.", "You have {name} switched on."]
 _ON_NOW = ["{Name} is now on.", "{Name} is switched on now.", "{Name} is turned on now."]
 _OFF_NOW = ["{Name} is now off.", "{Name} is switched off now.", "{Name} is turned off now."]
-_OFF = ["{Name} is not on.", "No, {name} isn't turned on.", "{Name} is not active on this one.",
+_OFF = ["{Name} is not on.", "No, {name} isn't turned on.", "{Name} is off for this one.",
         "You don't have {name} switched on."]
 #: a yes/no named for a thing a record has (not a setting one switches): "It doesn't have travel insurance."
 _HELD = frozenset("insurance coverage warranty".split())
@@ -806,12 +875,13 @@ _DATE_SAID = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}\b")
 
 
 def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: str = "it", own: bool = True,
-         ahead: bool = False, thing: str = "") -> str:
+         ahead: bool = False, thing: str = "", since: bool = False) -> str:
     """One fact in a sentence that fits what the field means: a new record's number, a status, an
     amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value. `ahead`:
     the value is a date after today ("It's set to be picked up on ...", not "It was ..."). `thing`:
     the record a how-to's steps changed, as the user calls it: its status after the change is said
-    of it ("Your orchard is grown now."; `_THING_NOW`)."""
+    of it ("Your orchard is grown now."; `_THING_NOW`). `since`: a value a change earlier in the
+    chat set, asked about since ("The balance is now $0.", never "All updated: ...")."""
     n, low = words(name), name.lower()
     if isinstance(value, bool):
         return _yes_no(rng, name, value, who, after_write)
@@ -849,16 +919,16 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         echoes = v.lower().startswith(head[:max(4, len(head) - 1)])  # "Your refund is now refunded."
         return pick(rng, _IT_NOW if echoes else _THING_NOW, thing=thing, Thing=thing[:1].upper() + thing[1:], v=v)
     if low.endswith(("status", "state")):
-        said = pick(rng, _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
+        said = pick(rng, _STATUS_SINCE if since else _STATUS_AFTER if after_write else _STATUS, name=n, v=v)
         return said if who in ("it", "you") else _OF_PERSON.sub(lambda m: _THEY[m.group(0)], said)  # "They're active."
     if _ZERO.fullmatch(v) and re.search(r"charge|fee", low):  # "the amount charged is $0"
         # what a change charged, or a fee a product has none of ("There's no monthly fee: it's $0.")
-        return pick(rng, _NOTHING_CHARGED if after_write else _NO_FEE, name=n, v=v)
+        return pick(rng, _NOTHING_CHARGED if after_write and not since else _NO_FEE, name=n, v=v)
     if v.startswith("$") and after_write and low.endswith("paid_out") and not _ZERO.fullmatch(v):
         return pick(rng, _PAID_OUT, v=v)
     if v.startswith("$") and (not after_write or _CHARGE.search(low)):  # a charge is no change of a field
         return pick(rng, _MONEY_FACT, name=n, v=v)
-    bank = _FACT_AFTER if after_write else _FACT
+    bank = _FACT_SINCE if since else _FACT_AFTER if after_write else _FACT
     if _IDENTITY.search(low) or not own:  # a contact's name is not "your name", a doctor's specialty not "your specialty"
         bank = B.kept(bank, lambda f: not f.startswith("Your "))
     said = pick(rng, bank, name=n, v=v)
@@ -928,7 +998,10 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
         opener = pick(rng, B.DONE_SAID, past=past(with_new_value(what)))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND if looked_now else B.FOUND_AT_HAND)
-    told = facts_told(rng, [(k, v) for k, v in facts if isinstance(v, bool) or not _says(opener, spoken(k, v))],
+    # a value the opener says is not told again, nor a setting it says it turned on or off
+    told = facts_told(rng, [(k, v) for k, v in facts
+                            if not _says(opener, f"turned {'on' if v else 'off'} the {words(k).lower()}"
+                                         if isinstance(v, bool) else spoken(k, v))],
                       after_write=wrote, made=made, thing=thing)
     said = " ".join([opener, *told])
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
@@ -961,12 +1034,13 @@ def close(rng: random.Random, going_on: bool, next_up: str = "") -> str:
 
 def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool, who: str = "it",
                own: bool = True, made: frozenset[str] | None = None, ahead: frozenset[str] = frozenset(),
-               thing: str = "") -> list[str]:
+               thing: str = "", since: bool = False) -> list[str]:
     """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
     worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.").
     `made`: the keys of the records a write made (None: any id after a write is one); another
     record's id after it is where the change points now ("The flight is now FLG-1."), not a new
-    number to keep. `ahead`: the facts whose date is after today."""
+    number to keep. `ahead`: the facts whose date is after today. `since`: facts a change earlier in
+    the chat set (`fact`), said as they now are."""
     plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
              and not is_count(k, v) and not re.search(r"_(?:on|at|by|since)$", k) and k != "status"]  # "It's closed."
     # sums a write reports with a charge among them are what the call charged, said as such; a charge
@@ -993,12 +1067,12 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
             out.append(pick(rng, _ID_NOW, noun=words(k[:-3]), v=render(v)))
         else:
             out.append(fact(rng, k, v, after_write=after_write and (not new or k in new), who=who, own=own, ahead=k in ahead,
-                            thing=thing))
+                            thing=thing, since=since))
     return out
 
 
 #: a sum a call charges or pays out (a fee, the amount charged, what is paid out), not a field it changed
-_CHARGE = re.compile(r"charge|fee|paid_out")
+_CHARGE = re.compile(r"charge|fee|paid_out|(?:^|_)cost$")
 _ZERO = re.compile(r"\$0(?:\.00)?")
 
 
@@ -1233,16 +1307,32 @@ _PERSON = re.compile(r"^(?:customer|member|user|patient|guest|client|account hol
 
 
 def looked(rng: random.Random, noun: str, key: Any, called: str | None = None, *, own: bool = False,
-           name: str | None = None) -> str:
+           name: str | None = None, now: bool = True) -> str:
     """The opening of an answer about one record ("Here's what I see for card CRD-1041."; the
     customer's `own` record is "your profile", not its internal number; a catalog entry or another
     person the customer named is called so: "I found the yoga mat.", "I found the Basic plan.", "I
     found Jackie Morton's details."; a record known by its own `name` by it: "package coturn", the
-    customer's only one of its kind (`name` "") as theirs: "your zapdos"), or nothing."""
+    customer's only one of its kind (`name` "") as theirs: "your zapdos"), or nothing. Unless it was
+    read since the customer's last message (`now`), it is one at hand ("I still have account ACC-1
+    here."), never one just retrieved."""
     if called:
         if PEOPLE.match(noun):
-            return pick(rng, B.LOOKED, what=f"{called}'s details")
+            return pick(rng, B.LOOKED if now else B.LOOKED_AT_HAND, what=f"{called}'s details")
         # a one-word name is a tier, said with its noun: "the Basic plan", never "I found the Basic."
         entry = f"{called} {noun}" if " " not in called and called[:1].isupper() else called
-        return pick(rng, B.LOOKED_UP, what=entry if _WORK.match(f"{noun}_id") else f"the {entry}")
-    return pick(rng, B.LOOKED, what="your profile" if own else f"your {noun}" if name == "" else f"{noun} {name or render(key)}")
+        return pick(rng, B.LOOKED_UP if now else B.LOOKED_AT_HAND,
+                    what=entry if _WORK.match(f"{noun}_id") else f"the {entry}")
+    return pick(rng, B.LOOKED if now else B.LOOKED_AT_HAND,
+                what="your profile" if own else f"your {noun}" if name == "" else f"{noun} {name or render(key)}")
+
+
+#: the words of an alternative that say something was just looked up ("I've pulled up", "I checked,
+#: and", "Thanks for waiting"): said only where a call was made since the customer's last message
+_LOOKS = re.compile(r"\b(?:checked|looked|pulled|found|retrieved|located|reviewed|brought up|opened|gone through|"
+                    r"had a (?:good )?look|waiting|bearing with)\b|^(?:Got|Found|Checked)\b", re.IGNORECASE)
+
+
+def at_hand(bank: list[str]) -> list[str]:
+    """The alternatives of `bank` that claim no look: what an answer from what the assistant already
+    has may say (a comparison of records read for earlier requests, a refusal by a rule it knows)."""
+    return B.kept(bank, lambda x: not _LOOKS.search(x))

@@ -136,6 +136,14 @@ class _Turn:
         return S.close(self.rng, self.going_on, self.next_up)
 
     @property
+    def looked_now(self) -> bool:
+        """Whether a call was answered since the user's last message: only then may the assistant
+        say it looked something up ("I've pulled up ...", "Thanks for waiting."); an answer from
+        what it read or changed before is worded as one at hand."""
+        last = max((i for i, m in enumerate(self.segment) if m.get("role") == "user"), default=-1)
+        return any(m.get("role") == "tool" for m in self.segment[last + 1:])
+
+    @property
     def user_text(self) -> str:
         """What the user has said in the open request."""
         said = " ".join([self.mention, *(m.get("content") or "" for m in self.segment if m.get("role") == "user")])
@@ -428,10 +436,11 @@ class WorkflowAgent:
         earlier = {c["function"]["name"] for m in messages[:start] if m.get("role") == "assistant"
                    for c in m.get("tool_calls") or []}
         before, stale = self._recollection.memory(messages[:start])
-        rng = S.voice(seed, str(messages[1].get("content") or "") if len(messages) > 1 else "")  # one style a conversation
+        told = " ".join(m["content"] for _, m in spoken if m["role"] == "assistant")
+        # one style a conversation, and no sentence of it said twice
+        rng = S.voice(seed, str(messages[1].get("content") or "") if len(messages) > 1 else "", told)
         return _Turn(segment, request, known, rng, said, messages[-1] if messages else {}, made,
-                     before, earlier, own, going_on, stale,
-                     told=" ".join(m["content"] for _, m in spoken if m["role"] == "assistant"), answered=answered,
+                     before, earlier, own, going_on, stale, told=told, answered=answered,
                      next_up=next_up, mention=mention, aside=aside, prior=messages[:start],
                      recalled=self._recollection.recall(messages[:start]), made=self._recollection.made_rows(messages))
 
@@ -622,7 +631,8 @@ class WorkflowAgent:
                                             self._clock, self.records.keys, self._listed(calls, turn), turn.made)
                     if blocked is not None:
                         return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2])
-                return self._ask(list(dict.fromkeys(missing)), turn, action)
+                # (the action not led in again where the user just said yes to the offer that named it)
+                return self._ask(list(dict.fromkeys(missing)), turn, action, lead=not turn.mention)
             if step.when is not None and not step.when(env, self._rt) and not _told_from(plan, step):
                 continue  # a branch not taken; the guard of the write the result is told from is a
                 # precondition instead: the tool's own rules refuse it, with their reason
@@ -768,7 +778,9 @@ class WorkflowAgent:
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
                               who=self._customer(turn),
                               how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
-                              yours=self.yours(turn), due=due, waits=waits))
+                              yours=self.yours(turn), due=due, waits=waits,
+                              before=[m["content"] for m in turn.prior if m.get("role") == "assistant"
+                                      and isinstance(m.get("content"), str)] + turn.said))
 
     def _recalled_step(self, plan: Plan, at: int, args: dict[str, Any], turn: _Turn) -> dict[str, Any] | None:
         """What an earlier read by the same tool still shows of the one record the read step `at`
@@ -1185,7 +1197,8 @@ class WorkflowAgent:
                 close = S.pick(turn.rng, B.OFFER_HANDOFF, x=self._handoff[1])  # instead of "Anything else?"
             write = next((st.tool for st in plan.steps if st.writes), tool)
             said = self.typed(plan.key_types, turn.known)  # "3 bags" is said as the 3 it stands for
-            text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, said), error, values, named)
+            text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, said), error, values, named,
+                            looked=turn.looked_now)
             return _say(f"{text} {close}".strip())
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}".strip())
 
@@ -1223,7 +1236,7 @@ class WorkflowAgent:
         # grown now."), never as a status they never saw ("The status now reads grown.")
         thing = S.thing_called(self.compiled.noun(table), plan.workflow.goal) if wrote and table in self._procedure else ""
         return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on,
-                             next_up=turn.next_up, looked_now=bool(_tool_results(turn.segment)),
+                             next_up=turn.next_up, looked_now=turn.looked_now,
                              made=self._inserts.get(write) if write else None, thing=thing))
 
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:

@@ -189,6 +189,29 @@ def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_g
     assert taken >= 1 and declined >= 2, (taken, declined)
 
 
+def test_an_offer_taken_up_is_not_named_again_when_asking_what_it_needs(env: ToolUseEnv) -> None:
+    """"If you'd like, I could pass your question about your account to a person." "Yes, please."
+    "Let's pass your question about your account to a person. Could you give me a short summary?"
+    then the confirmation and the report named it again: four times in four messages."""
+    from gem_env.agents.workflow_agent import HANDOFF_OFFERED
+    asked = 0
+    for task in env.core.tasks:
+        if not any(r.kind == "refuse" for r in task.scenario.requests):
+            continue
+        agent = WorkflowAgent(env.core.domains[task.domain])
+        for seed in SEEDS[:4]:
+            messages = _verified_episode(env, agent, task, seed)
+            for i, m in enumerate(messages[:-2]):
+                if m["role"] == "assistant" and HANDOFF_OFFERED.search(m.get("content") or "") \
+                        and any(messages[i + 1]["content"].startswith(y) for y in P.MOVE_ON):
+                    ask = messages[i + 2]
+                    if ask.get("tool_calls") or "?" not in ask["content"]:
+                        continue
+                    asked += 1
+                    assert agent._handoff[1] not in ask["content"], ask["content"]
+    assert asked >= 1
+
+
 def test_an_answer_to_what_to_do_is_a_request_not_a_value(env: ToolUseEnv) -> None:
     """"What would you like to do with your booking: ..., changing the cabin of your booking, ...?"
     names the cabin, but asks for no value: "I'm looking to change the cabin of my booking to

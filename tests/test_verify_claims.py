@@ -245,13 +245,15 @@ def test_the_prompt_holds_every_rule_the_tools_enforce_and_outcome_told(rel: str
 
 
 def test_every_rule_a_refusal_cites_is_in_the_prompt(hotel: tuple[Any, list[tuple[Any, Any]]]) -> None:
-    """"That's down to this rule: X": X is a line of the assistant's own system prompt."""
+    """"That's down to this rule: X" (or "The applicable rule is: X", "Per our rules: X", ...): X is a
+    line of the assistant's own system prompt."""
     _, rolled = hotel
+    citing = re.compile(r"\b(?:rules?(?: is)?|policy (?:says|states)|Here's why): (.+?)\.")
     cited = [(m["content"], traj.messages[0]["content"]) for _, traj in rolled for m in traj.messages
-             if m["role"] == "assistant" and isinstance(m.get("content"), str) and "rule:" in m["content"]]
+             if m["role"] == "assistant" and isinstance(m.get("content"), str) and citing.search(m["content"])]
     assert cited
     for said, prompt in cited:
-        rule = re.search(r"rule: (.+?)\.", said).group(1)
+        rule = citing.search(said).group(1)
         assert rule.lower() in prompt.lower(), (rule, prompt)
 
 
