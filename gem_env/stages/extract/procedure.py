@@ -23,7 +23,7 @@ from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _S
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
 from .steps import PRESSES, StepInfo, leaves_a_state, pressed_action, promote_action
-from .procedure_service import agent_steps, is_service_procedure
+from .procedure_service import SERVICE_RECORDS, agent_steps, is_service_procedure
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values, never_asked
@@ -226,7 +226,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             statuses[-1] = participle(goal)  # the step that does what the title asks leaves its state
         self.request_done = done if statuses else None
         writes, statuses = self._title_state_last(writes, statuses, goal or self.request_verb, promoted)
-        statuses = self._record_states(writes, statuses)
+        statuses = self._record_states(writes, statuses, goal or self.request_verb)
         self.writes = [w for w, s in zip(writes, statuses) if s]
         self.statuses = [s for s in statuses if s]
         self.unclaimed = {j for j, i in enumerate(self.infos) if i.kind == "write" and all(i is not w for w in self.writes)}
@@ -261,18 +261,43 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         own = self._status_of(last, None)
         return [*writes, self.infos[later[-1]]], [*statuses[:-1], own, statuses[-1]]
 
-    def _record_states(self, writes: list[StepInfo], statuses: list[str | None]) -> list[str | None]:
-        """The statuses that are states of the record: the one the procedure leaves (the last), and
-        on the way a state a service keeps of the record the step acts on (`VERB_STATUS`: "Lock the
-        locker", not "Disable PDF permissions" of a PDF) or one the text speaks of the record in ("an
-        installed package"). Each other step's own participle is no state of it (a code went
-        'written down', 'shut', then 'checked'; a program 'dropped', 'deleted', then 'uninstalled'):
-        that step records that it is done (a progress step)."""
+    def _record_states(self, writes: list[StepInfo], statuses: list[str | None],
+                       goal: str | None) -> list[str | None]:
+        """The statuses that are states of the record: a state a service keeps of the record the step
+        acts on (`VERB_STATUS`: "Lock the locker", not "Disable PDF permissions" of a PDF) or one the
+        text speaks of the record in ("an installed package"), and the one the procedure leaves (the
+        last) when it is what the request asks for ('chosen' of "Choose a smartphone") or its step
+        acts on the record ("Start the postfix"). Each other step's own participle is no state of it
+        (a code went 'written down', 'shut', then 'checked'; a Stoppie was left 'released' by "Release
+        the front brake"): that step records that it is done (a progress step)."""
         last = max((k for k, s in enumerate(statuses) if s), default=None)
         head = self.noun.split("_")[-1]
-        return [s if s and (k == last or w.verb in VERB_STATUS and head in {tf.lemma(o) for o in w.object_words[-1:]}
+        return [s if s and (k == last and self._leaves_record_in(w, s, goal)
+                            or w.verb in VERB_STATUS and head in {tf.lemma(o) for o in w.object_words[-1:]}
                             or self._said_of_record(s)) else None
                 for k, (w, s) in enumerate(zip(writes, statuses))]
+
+    def _leaves_record_in(self, step: StepInfo, state: str, goal: str | None) -> bool:
+        """Whether the last write's `state` is the record's: the request's own state (its verb's
+        participle, or `request_done`), else a step that names the record ("Mount the unbootable
+        system" of systems), not one about something else the reader does on the way ("Release the
+        front brake" of a Stoppie, "Click Turn Bluetooth On" of a Jambox, "Return your foot to the
+        accelerator" of a Prius: they were left 'released', 'turned', 'returned'). A verb or
+        pressed label that names no object ("Click on “Save.”") acts on what is open, the record; one
+        that does ("Click Clear History", "Tap ADD KEYBOARD") on that. A state a service keeps of a
+        record a company keeps ('cancelled', of a payment's "Cancel the schedule") is the service's
+        word for it."""
+        first = state.split(" ")[0]
+        if self.request_done and state == _STATE_OF.get(self.request_done, self.request_done):
+            return True
+        if goal and first in (participle(goal), _STATE_OF.get(participle(goal))):
+            return True
+        nouns = "|".join(re.escape(n) for n in sorted({self.noun.replace("_", " "), plural(self.noun).replace("_", " ")}))
+        if re.search(rf"\b(?:{nouns})\b", step.step.text, re.I) or \
+                step.verb in VERB_STATUS and tf.lemma(self.noun) in SERVICE_RECORDS:
+            return True
+        action = pressed_action(step, None) or step.verb
+        return re.search(rf"\b{re.escape(action)}\w*\W*(?:$|[.!?,;:\u201d\"'])", step.step.text, re.I) is not None
 
     @staticmethod
     def _carried_out(info: StepInfo, reading: bool) -> bool:
