@@ -631,3 +631,22 @@ def test_a_value_a_step_reads_out_is_not_asked_before() -> None:
     text = "1. Open the app.\n2. Search online for your DTC code.\n"
     domain = _procedure(text, "How to Look Up a Trouble Code")
     assert any(p.name == "dtc_code" for t in domain.tools for p in t.parameters)
+
+
+def test_words_that_only_look_like_a_field_are_asked_of_nobody() -> None:
+    """"May I also have the high level?" ("arm yourself with as high level of armor"), "Could you tell
+    me your consider phone?" ("Consider phone battery life"), "What would you like the alternative
+    method to be?" ("An alternative method is to ..."): a measure of something, the step's own verb
+    and a clause's subject are no value a customer gives. "Enter your shipping address" still is."""
+    def params(step: str) -> set[str]:
+        domain = _procedure(f"1. Open the shop app.\n2. {step}\n3. Buy the sword.\n", "How to Buy a Sword")
+        return {p.name for t in domain.tools for p in t.parameters} - {"sword_id", "email"}
+    assert not params("Arm yourself with as high level of armor as you can get."), params
+    assert not params("Consider phone battery life.")
+    assert not params("An alternative method is to target with the sword and press X.")
+    assert not params("Add a torch whenever your Blockhead's status suggests more light.")
+    assert not params("Knife the zombies to get a maximum amount of points.")
+    assert "shipping_address" in params("Enter your shipping address.")
+    assert "skill_level" in params("Pick a reel based on your skill level.")
+    assert "storage_method" in params("Lastly, a storage method must be chosen for the sword.")
+    assert "new_host_name" in params("Set the host name of the outgoing smarthost to smtp.example.com.")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ...documents import Document, Rejection, Verdict
 from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
+from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
 from ...tools.kinds import NAMED_BY, PROCEDURE_RECORDS
 from ...tools.render import is_money
@@ -88,6 +89,31 @@ def _introducers(code: Any, named: list[Any]) -> list[Any]:
 _KEPT_BY_SERVICE = re.compile(r"(?:^|_)(?:status|state)$")
 """A field only the service knows the value of (an application's status): a step that names it
 reads it, even one worded as the user confirming it."""
+
+
+#: heads of a measure or a kind of something ("a maximum amount of points", "the type of mail")
+_MEASURES = frozenset("amount level type kind sort number degree lot variety quantity".split())
+
+
+def _given_in_step(nf: Any, info: StepInfo, text: str) -> bool:
+    """Whether a field the step's words name is a value someone could give in it, not words that only
+    look like one: the step's own verb taken in ("Consider phone battery life": `consider_phone`), a
+    measure or a kind of something ("arm yourself with as high level of armor", "a maximum amount of
+    points"), or the subject of a clause that does not do the step ("An alternative method is to
+    ...", "your Blockhead's status suggests ..."; not "a storage method must be chosen" of a choice).
+    Each was asked of the customer ("May I also have the high level?")."""
+    first = nf.text.split()[0].lower()
+    if info.verb in (first, tf.verb_lemma(first)) and not re.search(r"[A-Za-z]", text[info.step.start:nf.start]):
+        return False
+    after = re.findall(r"[A-Za-z]+", text[nf.end:nf.end + 40].lower())[:4]
+    word = after[0] if after else ""
+    if word == "of":
+        return tf.lemma(nf.name.split("_")[-1]) not in _MEASURES  # ("the host name of the smarthost": a field)
+    lemma = tf.verb_lemma(word) if word else None
+    if word in _FINITE or lemma and word in (lemma + "s", lemma + "es"):
+        # ("a storage method must be chosen" in a step that chooses: the step's own thing)
+        return any(tf.verb_lemma(w) == info.verb or w == participle(info.verb) for w in after[1:])
+    return True
 
 
 def _adjacent(first: Any, then: Any, text: str) -> bool:
@@ -602,6 +628,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 continue  # 'Tap "Passwords" to view your stored passwords.': a control pressed, nothing given
             if _MENU_STEP.search(text[max(0, nf.start - 3):nf.start]) or _MENU_STEP.match(text, nf.end):
                 continue  # "Go to your Settings > Game Center > Apple ID": a screen gone to, no value given
+            if not _given_in_step(nf, info, text):
+                continue
             # "Enter your Apple ID password": one value, the Apple ID's password (was three: the
             # Apple ID, asked as if a record's number, a password and the Apple ID password)
             if any(_adjacent(nf, o, text) for o in all_named):
