@@ -636,8 +636,9 @@ def test_a_value_a_step_reads_out_is_not_asked_before() -> None:
 def test_words_that_only_look_like_a_field_are_asked_of_nobody() -> None:
     """"May I also have the high level?" ("arm yourself with as high level of armor"), "Could you tell
     me your consider phone?" ("Consider phone battery life"), "What would you like the alternative
-    method to be?" ("An alternative method is to ..."): a measure of something, the step's own verb
-    and a clause's subject are no value a customer gives. "Enter your shipping address" still is."""
+    method to be?" ("An alternative method is to ..."), "My future reference is 21192368" ("for future
+    reference"): a measure of something, the step's own verb, a clause's subject and a purpose are no
+    value a customer gives. "Enter your shipping address" still is."""
     def params(step: str) -> set[str]:
         domain = _procedure(f"1. Open the shop app.\n2. {step}\n3. Buy the sword.\n", "How to Buy a Sword")
         return {p.name for t in domain.tools for p in t.parameters} - {"sword_id", "email"}
@@ -646,6 +647,8 @@ def test_words_that_only_look_like_a_field_are_asked_of_nobody() -> None:
     assert not params("An alternative method is to target with the sword and press X.")
     assert not params("Add a torch whenever your Blockhead's status suggests more light.")
     assert not params("Knife the zombies to get a maximum amount of points.")
+    assert not params("Save the URL of the page for future reference.") - {"url"}
+    assert not params("Enter the bonus stage in every possible level.")
     assert "shipping_address" in params("Enter your shipping address.")
     assert "skill_level" in params("Pick a reel based on your skill level.")
     assert "storage_method" in params("Lastly, a storage method must be chosen for the sword.")

@@ -91,6 +91,9 @@ _KEPT_BY_SERVICE = re.compile(r"(?:^|_)(?:status|state)$")
 reads it, even one worded as the user confirming it."""
 
 
+#: words before a field that make it nobody's value: a purpose or a manner ("for future reference",
+#: "with as high level", "in every possible level") or any one of many ("each", "every", "any")
+_NO_ONES = frozenset("for in on at with as every each any all".split())
 #: heads of a measure or a kind of something ("a maximum amount of points", "the type of mail")
 _MEASURES = frozenset("amount level type kind sort number degree lot variety quantity".split())
 
@@ -98,13 +101,17 @@ _MEASURES = frozenset("amount level type kind sort number degree lot variety qua
 def _given_in_step(nf: Any, info: StepInfo, text: str) -> bool:
     """Whether a field the step's words name is a value someone could give in it, not words that only
     look like one: the step's own verb taken in ("Consider phone battery life": `consider_phone`), a
-    measure or a kind of something ("arm yourself with as high level of armor", "a maximum amount of
+    purpose or any one of many ("for future reference", "in every possible level"), a measure or a
+    kind of something ("arm yourself with as high level of armor", "a maximum amount of
     points"), or the subject of a clause that does not do the step ("An alternative method is to
     ...", "your Blockhead's status suggests ..."; not "a storage method must be chosen" of a choice).
     Each was asked of the customer ("May I also have the high level?")."""
     first = nf.text.split()[0].lower()
     if info.verb in (first, tf.verb_lemma(first)) and not re.search(r"[A-Za-z]", text[info.step.start:nf.start]):
         return False
+    before = re.findall(r"[A-Za-z]+", text[max(info.step.start, nf.start - 20):nf.start].lower())[-1:]
+    if before and before[0] in _NO_ONES and text[nf.start - 1:nf.start] not in "\"\u201c'\u2018":
+        return False  # (not a quoted label: 'Select "No" for "Hide local mail name ..."')
     after = re.findall(r"[A-Za-z]+", text[nf.end:nf.end + 40].lower())[:4]
     word = after[0] if after else ""
     if word == "of":
