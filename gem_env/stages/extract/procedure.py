@@ -478,11 +478,12 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def _said_of_record(self, state: str) -> bool:
         """Whether the text speaks of a record of this kind in `state` ("a closed account", "if your
         membership is suspended"): only then does a write refuse a record so (a closed weight, a
-        closed Wii or an expired armour were refused in how-to sessions, a rule no text states)."""
+        closed Wii or an expired armour were refused in how-to sessions, a rule no text states). A
+        verb before a determiner is no state said of it ("Set the workout time": no 'set' workout)."""
         nouns = "|".join(re.escape(n) for n in sorted({self.noun, plural(self.noun)}))
         st = re.escape(state).replace(r"\ ", r"\s+")
-        return re.search(rf"\b{st}\s+(?:\w+\s+)?(?:{nouns})\b|\b(?:{nouns})\s+(?:\w+\s+){{0,3}}{st}\b",
-                         self.text, re.I) is not None
+        return re.search(rf"\b{st}\s+(?!(?:the|a|an|your|my|this|that|its|their)\s)(?:\w+\s+)?(?:{nouns})\b|"
+                         rf"\b(?:{nouns})\s+(?:\w+\s+){{0,3}}{st}\b", self.text, re.I) is not None
 
     def _requires(self, conditions: list[dict[str, Any]], step_of: dict[int, int],
                   chosen: list[int]) -> dict[int, list[_Require]]:
