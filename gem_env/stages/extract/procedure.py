@@ -259,7 +259,11 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             statuses[-1] = participle(goal)  # the step that does what the title asks leaves its state
         self.request_done = done if statuses else None
         writes, statuses = self._title_state_last(writes, statuses, goal or self.request_verb, promoted)
+        last = max((k for k, s in enumerate(statuses) if s), default=None)
         statuses = self._record_states(writes, statuses, goal or self.request_verb)
+        # what the steps do to things, the last's too when it leaves no state of the record ("Submit the
+        # conversion" of a wallet): what a rule outside the steps is about ("your conversion amount")
+        self.acts = [w for k, (w, s) in enumerate(zip(writes, statuses)) if s or k == last]
         self.writes = [w for w, s in zip(writes, statuses) if s]
         self.statuses = [s for s in statuses if s]
         self.unclaimed = {j for j, i in enumerate(self.infos) if i.kind == "write" and all(i is not w for w in self.writes)}
@@ -316,10 +320,10 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         system" of systems), not one about something else the reader does on the way ("Release the
         front brake" of a Stoppie, "Click Turn Bluetooth On" of a Jambox, "Return your foot to the
         accelerator" of a Prius: they were left 'released', 'turned', 'returned'). A verb or
-        pressed label that names no object ("Click on “Save.”") acts on what is open, the record; one
-        that does ("Click Clear History", "Tap ADD KEYBOARD") on that. A state a service keeps of a
-        record a company keeps ('cancelled', of a payment's "Cancel the schedule") is the service's
-        word for it."""
+        pressed label that names no object ("Click on “Save.”", "Tap Save & Close") acts on what is
+        open, the record; one that does ("Click Clear History", "Tap ADD KEYBOARD") on that. A state
+        a service keeps of a record a company keeps ('cancelled', of a payment's "Cancel the
+        schedule") is the service's word for it."""
         first = state.split(" ")[0]
         if self.request_done and state == _STATE_OF.get(self.request_done, self.request_done):
             return True
@@ -330,7 +334,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 step.verb in VERB_STATUS and tf.lemma(self.noun) in SERVICE_RECORDS:
             return True
         action = pressed_action(step, None) or step.verb
-        return re.search(rf"\b{re.escape(action)}\w*\W*(?:$|[.!?,;:\u201d\"'])", step.step.text, re.I) is not None
+        label = re.search(rf"\b{re.escape(action)}\w*(?:\s*(?:&|and)\s+([A-Za-z]+))?\W*(?:$|[.!?,;:\u201d\"'])",
+                          step.step.text, re.I)  # ("Save & Close": a second act, no object)
+        return label is not None and (label.group(1) is None or tf.verb_lemma(label.group(1).lower()) is not None)
 
     @staticmethod
     def _carried_out(info: StepInfo, reading: bool) -> bool:
@@ -420,7 +426,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         step_of: dict[int, int] = {}
         in_step: list[int] = []
         # a rule outside the steps guards the main write only when it is about what the steps act on
-        topic = {self.noun, plural(self.noun)} | {w for i in self.writes for w in i.object_words if len(w) > 2}
+        topic = {self.noun, plural(self.noun)} | {w for i in self.acts for w in i.object_words if len(w) > 2}
         about = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(topic)) + r")\b", re.I)
         for k, entry in enumerate(conditions):
             if _a_step_only(entry["text"]):
