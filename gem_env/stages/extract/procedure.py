@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ...documents import Document, Rejection, Verdict
 from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
+from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
 from ...tools.kinds import NAMED_BY, PROCEDURE_RECORDS
 from ...tools.render import is_money
@@ -23,7 +24,7 @@ from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _S
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
 from .steps import PRESSES, StepInfo, leaves_a_state, pressed_action, promote_action
-from .procedure_service import agent_steps, is_service_procedure
+from .procedure_service import SERVICE_RECORDS, agent_steps, is_service_procedure
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values, never_asked
@@ -88,6 +89,38 @@ def _introducers(code: Any, named: list[Any]) -> list[Any]:
 _KEPT_BY_SERVICE = re.compile(r"(?:^|_)(?:status|state)$")
 """A field only the service knows the value of (an application's status): a step that names it
 reads it, even one worded as the user confirming it."""
+
+
+#: words before a field that make it nobody's value: a purpose or a manner ("for future reference",
+#: "with as high level", "in every possible level") or any one of many ("each", "every", "any")
+_NO_ONES = frozenset("for in on at with as every each any all".split())
+#: heads of a measure or a kind of something ("a maximum amount of points", "the type of mail")
+_MEASURES = frozenset("amount level type kind sort number degree lot variety quantity".split())
+
+
+def _given_in_step(nf: Any, info: StepInfo, text: str) -> bool:
+    """Whether a field the step's words name is a value someone could give in it, not words that only
+    look like one: the step's own verb taken in ("Consider phone battery life": `consider_phone`), a
+    purpose or any one of many ("for future reference", "in every possible level"), a measure or a
+    kind of something ("arm yourself with as high level of armor", "a maximum amount of
+    points"), or the subject of a clause that does not do the step ("An alternative method is to
+    ...", "your Blockhead's status suggests ..."; not "a storage method must be chosen" of a choice).
+    Each was asked of the customer ("May I also have the high level?")."""
+    first = nf.text.split()[0].lower()
+    if info.verb in (first, tf.verb_lemma(first)) and not re.search(r"[A-Za-z]", text[info.step.start:nf.start]):
+        return False
+    before = re.findall(r"[A-Za-z]+", text[max(info.step.start, nf.start - 20):nf.start].lower())[-1:]
+    if before and before[0] in _NO_ONES and text[nf.start - 1:nf.start] not in "\"\u201c'\u2018":
+        return False  # (not a quoted label: 'Select "No" for "Hide local mail name ..."')
+    after = re.findall(r"[A-Za-z]+", text[nf.end:nf.end + 40].lower())[:4]
+    word = after[0] if after else ""
+    if word == "of":
+        return tf.lemma(nf.name.split("_")[-1]) not in _MEASURES  # ("the host name of the smarthost": a field)
+    lemma = tf.verb_lemma(word) if word else None
+    if word in _FINITE or lemma and word in (lemma + "s", lemma + "es"):
+        # ("a storage method must be chosen" in a step that chooses: the step's own thing)
+        return any(tf.verb_lemma(w) == info.verb or w == participle(info.verb) for w in after[1:])
+    return True
 
 
 def _adjacent(first: Any, then: Any, text: str) -> bool:
@@ -226,7 +259,11 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             statuses[-1] = participle(goal)  # the step that does what the title asks leaves its state
         self.request_done = done if statuses else None
         writes, statuses = self._title_state_last(writes, statuses, goal or self.request_verb, promoted)
-        statuses = self._record_states(writes, statuses)
+        last = max((k for k, s in enumerate(statuses) if s), default=None)
+        statuses = self._record_states(writes, statuses, goal or self.request_verb)
+        # what the steps do to things, the last's too when it leaves no state of the record ("Submit the
+        # conversion" of a wallet): what a rule outside the steps is about ("your conversion amount")
+        self.acts = [w for k, (w, s) in enumerate(zip(writes, statuses)) if s or k == last]
         self.writes = [w for w, s in zip(writes, statuses) if s]
         self.statuses = [s for s in statuses if s]
         self.unclaimed = {j for j, i in enumerate(self.infos) if i.kind == "write" and all(i is not w for w in self.writes)}
@@ -261,18 +298,45 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         own = self._status_of(last, None)
         return [*writes, self.infos[later[-1]]], [*statuses[:-1], own, statuses[-1]]
 
-    def _record_states(self, writes: list[StepInfo], statuses: list[str | None]) -> list[str | None]:
-        """The statuses that are states of the record: the one the procedure leaves (the last), and
-        on the way a state a service keeps of the record the step acts on (`VERB_STATUS`: "Lock the
-        locker", not "Disable PDF permissions" of a PDF) or one the text speaks of the record in ("an
-        installed package"). Each other step's own participle is no state of it (a code went
-        'written down', 'shut', then 'checked'; a program 'dropped', 'deleted', then 'uninstalled'):
-        that step records that it is done (a progress step)."""
+    def _record_states(self, writes: list[StepInfo], statuses: list[str | None],
+                       goal: str | None) -> list[str | None]:
+        """The statuses that are states of the record: a state a service keeps of the record the step
+        acts on (`VERB_STATUS`: "Lock the locker", not "Disable PDF permissions" of a PDF) or one the
+        text speaks of the record in ("an installed package"), and the one the procedure leaves (the
+        last) when it is what the request asks for ('chosen' of "Choose a smartphone") or its step
+        acts on the record ("Start the postfix"). Each other step's own participle is no state of it
+        (a code went 'written down', 'shut', then 'checked'; a Stoppie was left 'released' by "Release
+        the front brake"): that step records that it is done (a progress step)."""
         last = max((k for k, s in enumerate(statuses) if s), default=None)
         head = self.noun.split("_")[-1]
-        return [s if s and (k == last or w.verb in VERB_STATUS and head in {tf.lemma(o) for o in w.object_words[-1:]}
+        return [s if s and (k == last and self._leaves_record_in(w, s, goal)
+                            or w.verb in VERB_STATUS and head in {tf.lemma(o) for o in w.object_words[-1:]}
                             or self._said_of_record(s)) else None
                 for k, (w, s) in enumerate(zip(writes, statuses))]
+
+    def _leaves_record_in(self, step: StepInfo, state: str, goal: str | None) -> bool:
+        """Whether the last write's `state` is the record's: the request's own state (its verb's
+        participle, or `request_done`), else a step that names the record ("Mount the unbootable
+        system" of systems), not one about something else the reader does on the way ("Release the
+        front brake" of a Stoppie, "Click Turn Bluetooth On" of a Jambox, "Return your foot to the
+        accelerator" of a Prius: they were left 'released', 'turned', 'returned'). A verb or
+        pressed label that names no object ("Click on “Save.”", "Tap Save & Close") acts on what is
+        open, the record; one that does ("Click Clear History", "Tap ADD KEYBOARD") on that. A state
+        a service keeps of a record a company keeps ('cancelled', of a payment's "Cancel the
+        schedule") is the service's word for it."""
+        first = state.split(" ")[0]
+        if self.request_done and state == _STATE_OF.get(self.request_done, self.request_done):
+            return True
+        if goal and first in (participle(goal), _STATE_OF.get(participle(goal))):
+            return True
+        nouns = "|".join(re.escape(n) for n in sorted({self.noun.replace("_", " "), plural(self.noun).replace("_", " ")}))
+        if re.search(rf"\b(?:{nouns})\b", step.step.text, re.I) or \
+                step.verb in VERB_STATUS and tf.lemma(self.noun) in SERVICE_RECORDS:
+            return True
+        action = pressed_action(step, None) or step.verb
+        label = re.search(rf"\b{re.escape(action)}\w*(?:\s*(?:&|and)\s+([A-Za-z]+))?\W*(?:$|[.!?,;:\u201d\"'])",
+                          step.step.text, re.I)  # ("Save & Close": a second act, no object)
+        return label is not None and (label.group(1) is None or tf.verb_lemma(label.group(1).lower()) is not None)
 
     @staticmethod
     def _carried_out(info: StepInfo, reading: bool) -> bool:
@@ -362,7 +426,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         step_of: dict[int, int] = {}
         in_step: list[int] = []
         # a rule outside the steps guards the main write only when it is about what the steps act on
-        topic = {self.noun, plural(self.noun)} | {w for i in self.writes for w in i.object_words if len(w) > 2}
+        topic = {self.noun, plural(self.noun)} | {w for i in self.acts for w in i.object_words if len(w) > 2}
         about = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(topic)) + r")\b", re.I)
         for k, entry in enumerate(conditions):
             if _a_step_only(entry["text"]):
@@ -420,11 +484,12 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def _said_of_record(self, state: str) -> bool:
         """Whether the text speaks of a record of this kind in `state` ("a closed account", "if your
         membership is suspended"): only then does a write refuse a record so (a closed weight, a
-        closed Wii or an expired armour were refused in how-to sessions, a rule no text states)."""
+        closed Wii or an expired armour were refused in how-to sessions, a rule no text states). A
+        verb before a determiner is no state said of it ("Set the workout time": no 'set' workout)."""
         nouns = "|".join(re.escape(n) for n in sorted({self.noun, plural(self.noun)}))
         st = re.escape(state).replace(r"\ ", r"\s+")
-        return re.search(rf"\b{st}\s+(?:\w+\s+)?(?:{nouns})\b|\b(?:{nouns})\s+(?:\w+\s+){{0,3}}{st}\b",
-                         self.text, re.I) is not None
+        return re.search(rf"\b{st}\s+(?!(?:the|a|an|your|my|this|that|its|their)\s)(?:\w+\s+)?(?:{nouns})\b|"
+                         rf"\b(?:{nouns})\s+(?:\w+\s+){{0,3}}{st}\b", self.text, re.I) is not None
 
     def _requires(self, conditions: list[dict[str, Any]], step_of: dict[int, int],
                   chosen: list[int]) -> dict[int, list[_Require]]:
@@ -577,6 +642,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
                 continue  # 'Tap "Passwords" to view your stored passwords.': a control pressed, nothing given
             if _MENU_STEP.search(text[max(0, nf.start - 3):nf.start]) or _MENU_STEP.match(text, nf.end):
                 continue  # "Go to your Settings > Game Center > Apple ID": a screen gone to, no value given
+            if not _given_in_step(nf, info, text):
+                continue
             # "Enter your Apple ID password": one value, the Apple ID's password (was three: the
             # Apple ID, asked as if a record's number, a password and the Apple ID password)
             if any(_adjacent(nf, o, text) for o in all_named):
