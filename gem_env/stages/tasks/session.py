@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ...agents.ids import own_key
@@ -144,7 +144,7 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
         sandbox.close()
 
 
-def _in_turn(kinds: list[str], short: list[str]):
+def _in_turn(kinds: list[str], short: list[str]) -> Iterator[tuple[str, int]]:
     """(kind, how many of its own list come after it): the session's kinds, then the ones tried
     when those leave it short; a kind of the second list never makes one of the first spare."""
     for i, kind in enumerate(kinds):
