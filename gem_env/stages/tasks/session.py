@@ -171,8 +171,7 @@ def told_already(compiled: "CompiledDomain", built: list[K.Built], now: K.Built)
     showed of its record ("what's the balance?" right after closing the account, whose reply said
     the balance is $0): the assistant answers from what it has, so the request brings no call and
     nothing the customer was not just told."""
-    if not now.outputs or now.record is None \
-            or any(compiled.tools[a.tool].writes for a in now.actions if a.tool in compiled.tools):
+    if not now.outputs or now.record is None or any(compiled.tools[a.tool].writes for a in now.actions):
         return False
     table, row = now.record
     pk = compiled.tables[table].pk
