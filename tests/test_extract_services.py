@@ -1925,3 +1925,31 @@ def test_a_products_price_follows_what_it_is():
         assert lo <= p["price"] <= hi, p
     prices = {p["name"]: p["price"] for p in dump["products"].values()}
     assert all(i["amount"] == prices[i["product_name"]] for i in dump["items"].values())
+
+
+def test_the_prompt_gives_the_terms_of_every_total_the_assistant_tells():
+    """The assistant told "The total comes to $7,774.32" for 4 business seats on a $647.86 flight
+    and "There's $60 to pay for the change" of a classic fare, from the tools' arithmetic; the
+    prompt gave neither the cabins' prices nor the $60 fee, so a model trained on it learns to
+    state sums it cannot work out. The prompt's terms must reproduce what the tool charges."""
+    from gem_env.stages.ground.episode import policy_prompt
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "airline" / "change-a-booking.md"]))
+    got = OfflineExtractor().extract(doc, RELEVANT)
+    prompt = policy_prompt(got)
+    assert "fee of $60 per passenger per flight" in prompt, prompt
+    assert "A flight's price is per passenger." in prompt, prompt
+    said = re.search(r"Prices shown are for the (\w+) cabin: (.*)\.", prompt)
+    assert said, prompt
+    factors = {said[1]: 1.0, **{v: float(x) for v, x in re.findall(r"(\w+) (?:costs )?([\d.]+) times as much", said[2])}}
+    assert set(factors) == {"economy", "premium", "business"}, factors
+    sb = check_domain(got).new_sandbox()
+    try:
+        state = sb.dump(["customers", "flights"])
+        customer, flight = sorted(state["customers"])[0], sorted(state["flights"])[0]
+        price = state["flights"][flight]["price"]
+        for cabin, factor in factors.items():
+            made = sb.call("create_booking", {"customer_id": customer, "flight_id": flight, "cabin": cabin, "bags": 0,
+                                              "passengers": 2, "fare_type": "flex"})
+            assert made.ok and made.value["total_paid"] == round(round(price * 2, 2) * factor, 2), (cabin, made.value)
+    finally:
+        sb.close()

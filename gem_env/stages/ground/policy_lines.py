@@ -12,10 +12,12 @@ order is no rule.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ...agents.guidance import outcome_texts
 from ...tools import Domain
-from ...tools.model import RequireStep, every_step
+from ...tools.model import InsertStep, LetStep, RequireStep, UpdateStep, every_step
+from ...tools.render import CHARGED, TOTAL, singular
 
 #: a check's message that states no rule: a step out of order, a lookup's miss, a fact of the
 #: record at hand, a value the records do not hold or already hold
@@ -43,7 +45,7 @@ _SMALL = frozenset("a an the to of and or is are be can for in on with by at fro
 def policy_lines(domain: Domain) -> tuple[str, ...]:
     """The policy's lines, in that order, each said once."""
     lines: list[str] = []
-    for text in [p.text for p in domain.policy] + outcome_texts(domain) + _enforced(domain):
+    for text in [p.text for p in domain.policy] + outcome_texts(domain) + _enforced(domain) + _price_terms(domain):
         text = " ".join(text.split())
         if text and not _said(text, lines):
             lines.append(text)
@@ -60,6 +62,65 @@ def _enforced(domain: Domain) -> list[str]:
                 if text and "{" not in text and _RULE_WORD.search(text) and not _NOT_A_RULE.search(text):
                     out.append(text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else "."))
     return out
+
+
+#: a price by a tier, cheapest first ("(1.6 if cabin == 'premium' else 3 if cabin == 'business' else 1)")
+_TIER = re.compile(r"\(((?:[\d.]+ if (\w+) == '[^']+' else )+)1\)")
+_TIER_CASE = re.compile(r"([\d.]+) if \w+ == '([^']+)'")
+#: a catalog entry's price times a count: "(flight_row).price * passengers"
+_PER = re.compile(r"\(?(\w+)_row\)?\.(\w*(?:price|rate|fee)) \* (\w+)\b")
+_AMOUNT = re.compile(r"(?<![\w.'])(\d+(?:\.\d+)?)(?![\w.'])")
+
+
+def _price_terms(domain: Domain) -> list[str]:
+    """The terms of every sum a tool works out before the assistant tells it (a fee, what a change
+    charges, a new record's total), so that the sum can be worked out from the prompt and the
+    records read, as the offline assistant works it out: the text's sentences stating an amount the
+    tool's arithmetic uses ("`Classic` fares can be changed for a fee of $60 per passenger ..."),
+    and a price by a tier that the archetype sets where the text is silent ("Prices shown are for
+    the economy cabin: premium costs 1.6 times as much and business 3 times as much.")."""
+    sums = [e for tool in domain.tools for e in _sum_expressions(tool.effect or [])]
+    if not sums:
+        return []
+    out: list[str] = []
+    for expr in sums:
+        for m in _PER.finditer(expr):
+            each = singular(m[3].replace("_", " "))
+            if each not in m[2]:  # "a room's nightly rate is per night" says nothing
+                out.append(f"A {m[1].replace('_', ' ')}'s {m[2].replace('_', ' ')} is per {each}.")
+        for m in _TIER.finditer(expr):
+            out.append(_tier_sentence(domain, m[2], _TIER_CASE.findall(m[1])))
+    amounts = {float(a) for e in sums for a in _AMOUNT.findall(_TIER.sub("", e))} - {0.0, 1.0, 2.0}
+    spans = [" ".join(s.text.split()) for s in domain.provenance.spans] if domain.provenance else []
+    for text in spans:
+        said = {float(a.replace(",", "")) for a in re.findall(r"\$(\d[\d,]*(?:\.\d+)?)", text)}
+        if said & amounts:
+            out.append(text)
+    return [t for t in out if t]
+
+
+def _sum_expressions(steps: list[Any]) -> list[str]:
+    """The expressions of the sums an effect works out: a fee or a charge it binds, a total it sets."""
+    out = []
+    for st in every_step(steps):
+        named = (st.let if isinstance(st, LetStep) else st.values if isinstance(st, InsertStep)
+                 else st.set if isinstance(st, UpdateStep) else {})
+        out += [e for k, e in named.items() if isinstance(e, str) and not re.fullmatch(r"[\w.()]+", e)
+                and (k.endswith("fee") or CHARGED.match(k) or TOTAL.search(k))]
+    return out
+
+
+def _tier_sentence(domain: Domain, field: str, cases: list[tuple[str, str]]) -> str:
+    """"Prices shown are for the economy cabin: premium costs 1.6 times as much and business 3
+    times as much.": the tier priced first from the field's values (cheapest first)."""
+    values = next((f.values for e in domain.entities for f in e.fields if f.name == field and f.values), None)
+    priced = {v for _, v in cases}
+    base = next((str(v) for v in values or [] if str(v) not in priced), None)
+    if base is None:
+        return ""
+    told = [f"{v} costs {float(x):g} times as much" if not i else f"{v} {float(x):g} times as much"
+            for i, (x, v) in enumerate(cases)]
+    return f"Prices shown are for the {base} {field.replace('_', ' ')}: {' and '.join(told)}."
 
 
 def _status_rule(step: RequireStep) -> str | None:
