@@ -424,16 +424,16 @@ SHOWS_OF_MANY = ["Your {record} are currently {values}.", "Right now your {recor
                  "Our records show your {record} as {values}."]
 # a count that has reached a rule's limit ("It already has 2 renewals.")
 ALREADY = ["It already has {c}.", "It's had {c} already.", "It shows {c} already."]
-WHICH = ["I can see {n} {nouns} here: {options}. Which {x} is it?",
-         "There are {n} {nouns} on file: {options}. Could you tell me which {x} you mean?",
-         "I have {n} {nouns} here: {options}. Which {x} should I use?",
-         "You have {n} {nouns}: {options}. Which {x} do you mean?",
+WHICH = ["I can see {n} {nouns} here: {options}. Which {noun} is it?",
+         "There are {n} {nouns} on file: {options}. Could you tell me which {noun} you mean?",
+         "I have {n} {nouns} here: {options}. Which {noun} should I use?",
+         "You have {n} {nouns}: {options}. Which {noun} do you mean?",
          "I see {n} {nouns} under your name: {options}. Could you tell me the {x} of the one you mean?",
-         "There's more than one here, {n} {nouns}: {options}. Which {x} should I go with?"]
+         "There's more than one here, {n} {nouns}: {options}. Which {noun} should I go with?"]
 #: the same naming only the records the change can be made on (`speech.which_fitting`)
-WHICH_FITTING = ["Of your {n} {nouns}, {k} {can}: {options}. Which {x} is it?",
-                 "I can see {n} {nouns}; {k} of them {can}: {options}. Which {x} do you mean?",
-                 "You have {n} {nouns}, and {k} {can}: {options}. Which {x} should I use?"]
+WHICH_FITTING = ["Of your {n} {nouns}, {k} {can}: {options}. Which {noun} is it?",
+                 "I can see {n} {nouns}; {k} of them {can}: {options}. Which {noun} do you mean?",
+                 "You have {n} {nouns}, and {k} {can}: {options}. Which {noun} should I use?"]
 #: ... when many are told apart by a date alone, asked by its month (`speech.which_when`; "which month's"
 #: is how the agent knows the answer is a month, `workflow_agent.MONTH_ASKED`)
 WHICH_WHEN = ["You have {n} {nouns}, {span}. Which month's {noun} is it, or what is its {x}?",

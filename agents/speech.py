@@ -1087,7 +1087,8 @@ def which(rng: random.Random, key: str, records: list[dict[str, Any]]) -> str:
     in 4411", so a bare number is not read as a count or an amount)."""
     noun = words(key[:-3] if key.endswith("_id") else key)
     options, shared = _options(key, records)
-    return pick(rng, B.WHICH, n=len(records), nouns=" ".join([*shared, noun + "s"]), options=options, x=words(key))
+    return pick(rng, B.WHICH, n=len(records), nouns=" ".join([*shared, noun + "s"]), options=options, x=words(key),
+                noun=noun.lower())
 
 
 def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], of: int, action: str) -> str:
@@ -1102,7 +1103,7 @@ def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], o
         return pick(rng, B.WHICH_ONLY_ONE, n=of, nouns=noun + "s", option=options,
                     can=can or "qualifies", noun=noun.lower(), id=fitting[0].get(key))
     return pick(rng, B.WHICH_FITTING, n=of, k=len(fitting), nouns=noun + "s", options=options,
-                can=can or "qualify", x=words(key))
+                can=can or "qualify", noun=noun.lower())
 
 
 LISTED_MOST = 6

@@ -23,7 +23,7 @@ from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.kinds import PROCEDURE_RECORDS
 from gem_env.tools.model import InsertStep, every_step
-from gem_env.tools.referring import PROPOSED_RECORD, SPOKEN, listed_by_detail, moved
+from gem_env.tools.referring import PROPOSED_RECORD, SPOKEN, asking_for_id, listed_by_detail, moved
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
 from gem_env.tools.render import SECRET, cased, code_for, domain_names, gerund, how_many, unquoted
@@ -478,7 +478,7 @@ class WorkflowAgent:
         got = self._read.get((said, previous))
         if got is None:
             # an offer asks for nothing, nor does "What would you like to do: change the cabin, ...?"
-            asked = named_keys(_questions(previous), self._names) \
+            asked = named_keys(_questions(asking_for_id(previous)), self._names) \
                 if previous and not _OFFERED.search(previous) and not _WHAT_TO_DO.search(previous) else []
             got = read_facts(said, self._names, asked, self._booleans)
             for k, v in got.items():  # a choice read short at its own ';' or ','; the whole choice was said

@@ -6,7 +6,7 @@ import re
 import zlib
 from typing import Any
 
-from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_RECORD, SPOKEN, field_of, listed_by_detail, moved, reference,
+from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_RECORD, SPOKEN, asking_for_id, field_of, listed_by_detail, moved, reference,
                                      role)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
@@ -309,7 +309,7 @@ class ScriptedUser:
         return list(keys)
 
     def _keys_in(self, text: str) -> list[str]:
-        asked = " ".join(requests(text)).lower()
+        asked = " ".join(requests(asking_for_id(text))).lower()
         found: list[tuple[int, str]] = []
         for name, key in self._names:
             m = compiled(rf"\b{re.escape(name)}\b").search(asked)

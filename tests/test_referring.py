@@ -527,3 +527,40 @@ def test_a_customer_asking_about_a_record_does_not_point_at_it_by_what_may_be_th
                                                {"role": "assistant", "content": listing}])))
     assert not any("closed" in a for a in answers), answers
     assert any("Robinson Vista" in a for a in answers)
+
+
+def test_which_record_is_asked_by_its_kind_and_answered_and_read_alike() -> None:
+    """"Which card ID do you mean?" asked a customer for an internal id; the question now names the
+    kind ("Which card is it?") and both sides read it as asking for the listed record's ID: the user
+    points at theirs (by a detail or its id), the agent reads the answer as that card."""
+    import asyncio
+    from pathlib import Path
+
+    from gem_env.agents.workflow_agent import WorkflowAgent
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.simulators.scenario import Request, Scenario
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    from gem_env.tools.referring import asking_for_id
+
+    listing = ("You have 3 cards: CRD-1 (debit, ending in 0001), CRD-2 (credit, ending in 0002) and CRD-3 (debit, "
+               "ending in 0003). ")
+    asked = {S.which(random.Random(seed), "card_id", [
+        {"card_id": f"CRD-{i}", "card_type": t, "last4": f"000{i}"} for i, t in ((1, "debit"), (2, "credit"), (3, "debit"))])
+        for seed in range(60)}
+    assert asked and not [q for q in asked if " ID do you mean" in q or " ID is it" in q], asked
+    assert asking_for_id(listing + "Which card is it?").endswith("Which card ID is it?")
+    assert asking_for_id("Which card is it?") == "Which card is it?"  # no records listed: asks no id
+    corpus = Path(__file__).resolve().parents[1] / "examples" / "corpus"
+    doc = next(iter_documents([corpus / "bank" / "freeze-a-card.md"]))
+    agent = WorkflowAgent(check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t"))))
+    for question in ("Which card is it?", "Could you tell me which card you mean?", "Which card should I go with?"):
+        for seed in range(8):
+            request = Request(kind="complete", goal="freeze my card CRD-2", intent="freeze my card",
+                              knows={"card_id": "CRD-2"}, opening=[])
+            user = ScriptedUser(Scenario(goal="freeze my card CRD-2", requests=[request], knows={}), seed=seed)
+            messages = [{"role": "system", "content": "policy"}, {"role": "user", "content": "Please freeze my card."},
+                        {"role": "assistant", "content": listing + question}]
+            answer = asyncio.run(user.reply(messages))
+            assert agent._facts_in(answer, messages[-1]["content"]).get("card_id") == "CRD-2", (question, answer)

@@ -55,6 +55,21 @@ PROPOSED_RECORD = re.compile(r"\bthe (?P<same>same )?(?P<noun>[a-z]+(?: [a-z]+)?
 was about ("Is this for the same rental, RA-1?") or the only one a change can be made on ("Is that
 the card you mean, CRD-1?"); `same` tells the first. The agent and the user simulator read it alike."""
 
+WHICH_RECORD = re.compile(r"\b(which (?:[a-z]+ ){1,2}?)(?=(?:is it|do you mean|should i use|should i go with|you mean)\b)",
+                          re.IGNORECASE)
+"""A question for one of the records listed before it by their IDs, naming only their kind ("Which
+card is it?", "Could you tell me which booking you mean?")."""
+
+
+def asking_for_id(text: str) -> str:
+    """`text` with each `WHICH_RECORD` question said as what it asks for, the record's ID ("Which card
+    ID is it?"), where it lists records by their IDs (`LISTED`); the agent and the user simulator
+    read the question alike."""
+    if len(LISTED.findall(text)) < 2:
+        return text
+    return WHICH_RECORD.sub(lambda m: f"{m[1]}ID ", text)
+
+
 LISTED = re.compile(r"\b([A-Z]{2,5}-\d+) \(([^()]*)\)")
 """A record the assistant lists with its details when it asks which one ("CRD-1 (debit, ending in
 9237)"): the id and the details; the user answers by a detail only theirs has, and the assistant
