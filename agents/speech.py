@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (CHARGED, TOTAL, counted, happened, is_count, is_money, money, none_of,
+from gem_env.tools.render import (CHARGED, FREE_TEXT, TOTAL, counted, happened, is_count, is_money, money, none_of,
                                    part_happened, participle, plain_words, plural, quoted_if_sentence, render, singular,
                                    smooth, spoken, state_of, undangled, when_words, words)
 
@@ -122,7 +122,7 @@ let's get""".split())
 def asked_for(keys: list[str]) -> str:
     """What the assistant asks for, with the determiner a person would use: "your email and the reason";
     free text the user writes is "a short summary"."""
-    named = [f"a short {words(k)}" if _NOTE.fullmatch(k) else
+    named = [f"a short {words(k)}" if FREE_TEXT.fullmatch(k) else
              "the ID of the {} it's {}".format(*moved(k)) if moved(k) else
              f"{'your' if _PERSONAL.search(k) or k.endswith('_id') or k == 'id' else 'the'} {words(k)}" for k in keys]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
@@ -381,7 +381,7 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
     colleague (a handoff's summary): in their words turned to the assistant's ("that you'd like to
     talk to someone about it", the record the action names being "it"), or quoted when it is not one
     sentence of their own ('saying "Charge at Acme not mine"'); None when there is none."""
-    notes = [(k, v) for k, v in args.items() if _NOTE.search(k) and not (k == "id" or k.endswith("_id"))
+    notes = [(k, v) for k, v in args.items() if FREE_TEXT.search(k) and not (k == "id" or k.endswith("_id"))
              and isinstance(v, str) and v.strip()]  # a message's id is no note
     if len(notes) != 1:
         return None
@@ -759,7 +759,7 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "", names: dic
                 ids.append(f"{noun} {text}")
         elif is_count(name, value):
             others.append(counted(name, value))
-        elif _NOTE.search(name):  # free text the user gave: what a colleague will read
+        elif FREE_TEXT.search(name):  # free text the user gave: what a colleague will read
             others.append(f'a note saying "{text}"')
         else:
             others.append(f"the {words(name)} set to {text}" if isinstance(value, (int, float)) else
@@ -770,9 +770,6 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "", names: dic
     head = f"This is for {joined(ids)}" if ids else "I'll include" if notes_only else "That's with"
     tail = (", with " if ids else " ") + joined(others) if others else ""
     return " ".join(p for p in (smooth(f"{head}{tail}."), why) if p)
-
-
-_NOTE = re.compile(r"summary|note|comment|message|description|details")
 
 
 def joined(items: list[str]) -> str:

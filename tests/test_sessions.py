@@ -389,13 +389,13 @@ def test_a_handoff_after_a_setback_says_what_happened_in_the_customers_words(air
     they wanted and what stopped it ("I wanted to freeze my card ... but was told no because it's
     closed"), not the seed's "a question about my booking ..."; the agent writes it as they said it,
     about the record of the setback (a handoff about another order of theirs was passed on before)."""
-    from gem_env.stages.tasks.kinds import NOTE
+    from gem_env.tools.render import FREE_TEXT
     seen = 0
     for line in [*(airline_run / "trajectories.jsonl").open(), *(bank_run / "trajectories.jsonl").open()]:
         traj = json.loads(line)
         reqs = traj["task"]["scenario"]["requests"]
         for prev, cur in zip(reqs, reqs[1:]):
-            notes = [v for k, v in cur["knows"].items() if NOTE.search(k) and isinstance(v, str)]
+            notes = [v for k, v in cur["knows"].items() if FREE_TEXT.search(k) and isinstance(v, str)]
             if cur["kind"] != "complete" or prev["kind"] not in ("refuse", "decline") or not notes:
                 continue
             seen += 1

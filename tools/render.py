@@ -42,6 +42,9 @@ def is_money(name: str, value: Any) -> bool:
 
 #: a field holding what a record costs in all (a booking's total paid), not one fare or fee of it
 TOTAL = re.compile(r"(?:^|_)(?:total|cost)(?:_paid|_due)?$")
+#: a field of free text someone writes for whoever reads the record next (a hand-off's summary, a
+#: dispute's note): its words are the writer's own, so no two writers say it alike
+FREE_TEXT = re.compile(r"summary|note|comment|message|description|details")
 #: what a change charges, worked out by the change itself (a fare difference and a fee)
 CHARGED = re.compile(r"^(?:amount_)?charged$")
 ENDED = frozenset({"closed", "cancelled", "canceled", "removed", "terminated", "deleted", "expired", "deactivated"})

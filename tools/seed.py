@@ -21,6 +21,7 @@ from .errors import CompileError, ExprError
 from .expr import compile_expr
 from .kinds import kind_of
 from .model import ByRange, Domain, Entity, EntityField, FakerSpec
+from .render import FREE_TEXT
 from .tables import Table
 
 _CLOCK_PROVIDERS = re.compile(r"date|time|year|month|day|century|past|future|unix|iso8601")
@@ -789,11 +790,19 @@ def id_spread(pattern: str, tool: str, args: dict[str, Any]) -> int:
     different records get different ids (not the same RTR-12240 in every trajectory), while the
     same call replayed gets the same id. A crc32 folded over the values, each as text (a whole
     number as the amount it is: a model may write 3000 or 3000.0, a null as a zero byte), run once
-    over the texts joined (a crc32 folded over parts is the crc32 of the parts joined)."""
+    over the texts joined (a crc32 folded over parts is the crc32 of the parts joined). Free text
+    (`render.FREE_TEXT`: a hand-off's summary) draws nothing: the same hand-off in other words is the
+    same record."""
     text = [tool]
-    for v in args.values():
-        text.append(v if v.__class__ is str else "\x00" if v is None else repr(_canonical(v)))
+    for k, v in args.items():
+        if not _free_text(k):
+            text.append(v if v.__class__ is str else "\x00" if v is None else repr(_canonical(v)))
     return zlib.crc32("".join(text).encode()) % _spread_room(pattern)
+
+
+@functools.lru_cache(maxsize=1024)
+def _free_text(name: str) -> bool:
+    return FREE_TEXT.search(name) is not None
 
 
 def _canonical(value: Any) -> Any:

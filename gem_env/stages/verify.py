@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 from ..simulators.scenario import STOP
-from ..tools.render import undangled
 from .ground.plan import PlannedTools
 from .refine.checks import variant_checks
 from .tasks import Task
@@ -21,7 +20,7 @@ from .verify_kinds import kind_checks
 from .verify_reuse import RecordedCall, ReusingSandbox
 from .verify_text import message_text, said, spoken_forms
 from ..tools import CompiledDomain
-from ..tools.render import is_count, none_of
+from ..tools.render import FREE_TEXT, is_count, none_of, undangled
 from ..tools.sandbox import same_reply
 from ..tools.scratch import diff_vs_gold, scratch_sandbox
 from ..trajectory import Check, Verification
@@ -61,7 +60,9 @@ def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain,
         evidence = None
         if not state_ok:  # the rows either replay wrote; the gold side is cached per task
             gold = [(a.tool, a.arguments) for a in task.gold_actions]
-            evidence = {"diff_vs_gold": diff_vs_gold(compiled, gold, sandbox, task.state_tables)}
+            diff = diff_vs_gold(compiled, gold, sandbox, task.state_tables)
+            state_ok = bool(diff) and all(_in_other_words(change) for change in diff)
+            evidence = {"free_text_in_other_words" if state_ok else "diff_vs_gold": diff}
         checks.append(Check(name="final_state", passed=state_ok, evidence=evidence))
         checks.append(claims_check(task, messages, sandbox))  # last: it may run the withheld writes
     checks.extend(_output_checks(task, messages))
@@ -69,6 +70,15 @@ def verify(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain,
     checks.append(_ended_check(messages))
     checks.extend(variant_checks(task, messages, said))
     return Verification(passed=all(c.passed for c in checks), checks=checks)
+
+
+def _in_other_words(change: dict[str, Any]) -> bool:
+    """A row the gold replay wrote alike but for free text (`FREE_TEXT`: a hand-off's summary), which
+    both sides wrote: the same state in other words. An agent writes a colleague's note in its own
+    words, so none is held to the gold's letter; the note must still be there."""
+    fields = change.get("fields") or {}
+    return change.get("change") == "changed" and bool(fields) and all(
+        FREE_TEXT.search(name) and all(isinstance(v, str) and v.strip() for v in pair) for name, pair in fields.items())
 
 
 def spoken(messages: list[dict[str, Any]]) -> list[tuple[int, str]]:

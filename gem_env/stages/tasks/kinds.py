@@ -23,7 +23,7 @@ from ...tools.errors import ExprError
 from ...tools.expr import compile_expr, compile_template
 from ...tools.model import FindStep, RequireStep, ReturnStep
 from ...tools.reasons import of_person, own_words
-from ...tools.render import SECRET, render
+from ...tools.render import FREE_TEXT, SECRET, render
 from .model import Ambiguity, Decline, GoldAction, Refusal
 from .opened import add_reads, description, opened_ids, picked as picked_by_details
 from .replay import first_write, replay_workflow, resolve_args
@@ -185,8 +185,6 @@ def chained_ids(wf: Workflow, knows: dict[str, Any], actions: list[GoldAction]) 
     return chained, pinned
 
 
-NOTE = re.compile(r"summary|note|comment|message|description|details")
-"""a field of free text the user writes for whoever reads the record next"""
 
 
 def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
@@ -194,16 +192,16 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
              about: dict[str, Any] | None = None) -> Built | str:
     """The workflow done for this user: every gold action succeeds and a write changes the state
     (else the target is already true); a read has facts to tell. `note`, when given, is what the
-    user writes in a free-text field (`NOTE`) in their own words, in place of the seed's text, about
+    user writes in a free-text field (`FREE_TEXT`) in their own words, in place of the seed's text, about
     the record `about` (the one the request before was about): the ids the user knows are its own
     or those of the records it belongs to (the order of a refused item), not another of theirs."""
     knows = derive_knows(wf, row, sandbox)
     if isinstance(knows, str):
         return knows
-    if note and any(NOTE.search(k) and isinstance(v, str) for k, v in knows.items()):
+    if note and any(FREE_TEXT.search(k) and isinstance(v, str) for k, v in knows.items()):
         # only a request that takes the note is about that record: another one (a return after a
         # declined fee removal) keeps its own row's ids (its item's order, not the fee's order)
-        knows = {k: note if NOTE.search(k) and isinstance(v, str) else v for k, v in knows.items()}
+        knows = {k: note if FREE_TEXT.search(k) and isinstance(v, str) else v for k, v in knows.items()}
         knows = {k: about[k] if about and k.endswith("_id") and isinstance(about.get(k), str) else v
                  for k, v in knows.items()}
     snap, before = sandbox.snapshot(), sandbox.state_hash()

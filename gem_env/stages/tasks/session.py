@@ -18,7 +18,7 @@ from ...agents.lookup import finder_tools
 from ...agents.prechecks import records
 from ...simulators.scripted import in_words
 from ...simulators.scenario import Request
-from ...tools.render import render, smooth, spoken
+from ...tools.render import FREE_TEXT, render, smooth, spoken
 from . import kinds as K
 from . import lookups as L
 from .build import make_task
@@ -322,9 +322,9 @@ def _new_tools(ctx: "_Context", built: list[K.Built]) -> set[str]:
 
 
 def _takes_note(ctx: "_Context", name: str) -> bool:
-    """Whether workflow `name` has the user write free text (`K.NOTE`: a summary, a note)."""
+    """Whether workflow `name` has the user write free text (`FREE_TEXT`: a summary, a note)."""
     wf = next((w for w in ctx.workflows if w.name == name), None)
-    return wf is not None and any(K.NOTE.search(k) for k in wf.knows)
+    return wf is not None and any(FREE_TEXT.search(k) for k in wf.knows)
 
 
 def _say_new_keys(built: list[K.Built]) -> None:
