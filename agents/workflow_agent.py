@@ -22,11 +22,11 @@ from typing import Any
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.kinds import PROCEDURE_RECORDS
-from gem_env.tools.model import InsertStep, every_step
-from gem_env.tools.referring import PROPOSED_RECORD, SPOKEN, asking_for_id, listed_by_detail, moved
+from gem_env.tools.model import InsertStep, RequireStep, every_step
+from gem_env.tools.referring import PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, listed_by_detail, moved
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
-from gem_env.tools.render import SECRET, cased, code_for, domain_names, gerund, how_many, unquoted
+from gem_env.tools.render import FREE_TEXT, SECRET, cased, code_for, domain_names, gerund, how_many, unquoted
 
 from . import banks as B
 from . import speech as S
@@ -614,6 +614,10 @@ class WorkflowAgent:
                 # the record meant is read; the others do not name what the next steps take
                 called += [e for e in entries if k in known and str(e[2].get(k)) == str(known[k])]
             missing = [k for k in missing if k not in known]
+            for k in [k for k in missing if FREE_TEXT.search(k)]:
+                if (note := self._note(plan, turn)) is not None:  # the assistant writes it, not the customer
+                    known[k] = env[k] = note
+                    missing.remove(k)
             if missing:
                 asked = next((k for k in missing if k in opened), None)
                 write = _main_write(plan)
@@ -1188,6 +1192,43 @@ class WorkflowAgent:
                 elif args not in looked.setdefault(name, []):
                     looked[name].append(args)
         return {k: v | written.get(k, set()) for k, v in named.items()}
+
+    def _note(self, plan: Plan, turn: _Turn) -> str | None:
+        """The note the assistant writes itself for the colleague it hands a request to, when the
+        request before did not go the customer's way: what they wanted and how it ended ("The
+        customer wanted to cancel their order O-2320, which our policy does not allow."). None
+        otherwise: a customer who comes to talk to a person says what it is about."""
+        if self._handoff is None or plan.workflow.name != self._handoff[0] or not turn.prior:
+            return None
+        before = self._turn(turn.prior[:-1])  # the request before, up to the reply that settled it
+        earlier = self.recognise(self._said_when_asked(before) or before.request) if before is not None else None
+        write = _main_write(earlier) if earlier is not None else None
+        if before is None or earlier is None or not write or earlier.workflow.name == self._handoff[0]:
+            return None
+        refused = HANDOFF_OFFERED.search(turn.prior[-1].get("content") or "") is not None
+        if not refused and _confirmation(before.segment) is not False:
+            return None
+        action = S.action(earlier.workflow.goal, write, self.typed(earlier.key_types, before.known))
+        # the records it was about, as the refusal or the question the customer said no to named them
+        asked = turn.prior[-1] if refused else next((m for m in reversed(before.segment) if m.get("role") == "assistant"
+                                                    and asks_confirmation(m.get("content") or "")), {})
+        ids = [i for i in dict.fromkeys(RECORD_ID.findall(asked.get("content") or "")) if i not in action]
+        action = re.sub(r"\byour\b", "their", action) + (f" ({', '.join(ids)})" if 0 < len(ids) <= 2 else "")
+        if not refused:
+            return f"The customer was about to {action} but wants to talk it over with someone first."
+        rule = self._rule_said(write, turn.prior[-1].get("content") or "")
+        return f"The customer wanted to {action}, which our policy does not allow" + (f": {rule}" if rule else ".")
+
+    def _rule_said(self, tool: str, refusal: str) -> str | None:
+        """The rule of `tool` a refusal cited, as it said it ("Pending transactions cannot be
+        disputed; wait until they post."), with a capital only where a name has one."""
+        for step in every_step(self.compiled.tools[tool].spec.effect or []):
+            if isinstance(step, RequireStep) and step.message.strip():
+                pattern = re.sub(r"\\\{[^}]*\\\}", r"[^.;,()]+", re.escape(step.message.strip().rstrip(".")))
+                if (m := re.search(pattern, refusal, re.IGNORECASE)) is not None:
+                    said = m.group(0)
+                    return (said[:1].lower() + said[1:] if not said[:2].isupper() else said).rstrip(".") + "."
+        return None
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
                 named: list[tuple[str, Any, str]] | None = None) -> dict[str, Any]:

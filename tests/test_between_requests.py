@@ -192,8 +192,11 @@ def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_g
 def test_an_offer_taken_up_is_not_named_again_when_asking_what_it_needs(env: ToolUseEnv) -> None:
     """"If you'd like, I could pass your question about your account to a person." "Yes, please."
     "Let's pass your question about your account to a person. Could you give me a short summary?"
-    then the confirmation and the report named it again: four times in four messages."""
+    then the confirmation and the report named it again: four times in four messages. (The note is
+    now the assistant's own: what follows the yes is the confirmation, or a question for what else
+    it needs, which does not name the offer again.)"""
     from gem_env.agents.workflow_agent import HANDOFF_OFFERED
+    from gem_env.agents.understanding import asks_confirmation
     asked = 0
     for task in env.core.tasks:
         if not any(r.kind == "refuse" for r in task.scenario.requests):
@@ -208,7 +211,7 @@ def test_an_offer_taken_up_is_not_named_again_when_asking_what_it_needs(env: Too
                     if ask.get("tool_calls") or "?" not in ask["content"]:
                         continue
                     asked += 1
-                    assert agent._handoff[1] not in ask["content"], ask["content"]
+                    assert asks_confirmation(ask["content"]) or agent._handoff[1] not in ask["content"], ask["content"]
     assert asked >= 1
 
 

@@ -385,10 +385,12 @@ def test_a_session_brings_tools_it_has_not_used() -> None:
 
 
 def test_a_handoff_after_a_setback_says_what_happened_in_the_customers_words(airline_run: Path, bank_run: Path) -> None:
-    """After a refused or declined request, the summary the customer gives a colleague is what
+    """After a refused or declined request, the summary the customer would give a colleague is what
     they wanted and what stopped it ("I wanted to freeze my card ... but was told no because it's
-    closed"), not the seed's "a question about my booking ..."; the agent writes it as they said it,
-    about the record of the setback (a handoff about another order of theirs was passed on before)."""
+    closed"), not the seed's "a question about my booking ..."; about the record of the setback (a
+    handoff about another order of theirs was passed on before). The assistant writes its own note,
+    of the same setback, without asking them for one ("The customer wanted to freeze their card,
+    which our policy does not allow: ...")."""
     from gem_env.tools.render import FREE_TEXT
     seen = 0
     for line in [*(airline_run / "trajectories.jsonl").open(), *(bank_run / "trajectories.jsonl").open()]:
@@ -405,8 +407,12 @@ def test_a_handoff_after_a_setback_says_what_happened_in_the_customers_words(air
             before = {**prev["found"], **prev["knows"]}
             assert all(v == before[k] for k, v in cur["knows"].items() if k.endswith("_id") and k in before), \
                 (prev, cur)
-            calls = [c["function"]["arguments"] for m in traj["messages"] for c in m.get("tool_calls") or []]
-            assert any(notes[0] in json.loads(a).values() for a in calls), traj["task"]["id"]
+            written = [v for m in traj["messages"] for c in m.get("tool_calls") or []
+                       for k, v in json.loads(c["function"]["arguments"]).items() if FREE_TEXT.search(k)]
+            lead = "The customer wanted to " if prev["kind"] == "refuse" else "The customer was about to "
+            assert written and written[-1].startswith(lead) and prev["intent"].split()[0] in written[-1], written
+            assert not any(re.search(r"\bsummary\b.*\?", m.get("content") or "") for m in traj["messages"]
+                           if m["role"] == "assistant"), traj["task"]["id"]  # never asked of the customer
             assert traj["verification"]["passed"]
     assert seen
 

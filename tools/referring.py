@@ -55,7 +55,8 @@ PROPOSED_RECORD = re.compile(r"\bthe (?P<same>same )?(?P<noun>[a-z]+(?: [a-z]+)?
 was about ("Is this for the same rental, RA-1?") or the only one a change can be made on ("Is that
 the card you mean, CRD-1?"); `same` tells the first. The agent and the user simulator read it alike."""
 
-_RECORD_ID = re.compile(r"\b[A-Z][A-Z0-9]{0,5}-\d+\b")
+RECORD_ID = re.compile(r"\b[A-Z][A-Z0-9]{0,5}-\d+\b")
+"""A record's ID as the assistant says it ("O-7196", "CRD-00896")."""
 WHICH_RECORD = re.compile(r"\b(which (?:[a-z]+ ){1,2}?)(?=(?:is it|do you mean|should i use|should i go with|you mean)\b)",
                           re.IGNORECASE)
 """A question for one of the records listed before it by their IDs, naming only their kind ("Which
@@ -66,7 +67,7 @@ def asking_for_id(text: str) -> str:
     """`text` with each `WHICH_RECORD` question said as what it asks for, the record's ID ("Which card
     ID is it?"), where it names records by their IDs ("O-7196 and O-9332", "CRD-1 (debit, ...)");
     the agent and the user simulator read the question alike."""
-    if len(set(_RECORD_ID.findall(text))) < 2:
+    if len(set(RECORD_ID.findall(text))) < 2:
         return text
     return WHICH_RECORD.sub(lambda m: f"{m[1]}ID ", text)
 
