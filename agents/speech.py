@@ -991,7 +991,10 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     text says happens next (`guidance`, after a change), and the close (`close`). `made`: the
     keys of the records the change made (`facts_told`); `thing`: a how-to's record as the user calls
     it ("your orchard"), whose status after the change is said of it (`fact`)."""
-    if wrote and what.split(" ")[0] in VERBS | {"turn"} and rng.random() < 0.6:
+    # a change that waits for a date (`pending_plan`) is not said as made ("I've changed the plan of
+    # your line to basic 5gb."): the facts say what it becomes and when
+    waits = any(k.startswith("pending_") and not k.endswith("_starts_on") and v not in (None, "") for k, v in facts)
+    if wrote and what.split(" ")[0] in VERBS | {"turn"} and not waits and rng.random() < 0.6:
         opener = pick(rng, B.DONE_SAID, past=past(with_new_value(what)))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND if looked_now else B.FOUND_AT_HAND)

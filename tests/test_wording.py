@@ -1298,3 +1298,14 @@ def test_an_agent_words_a_whole_session_in_one_style() -> None:
         assert not fits or set.intersection(*fits), said  # one style fits every one of them
         seen |= set.intersection(*fits) if fits else set()
     assert len(seen) >= 2
+
+
+def test_a_change_that_waits_for_a_date_is_not_reported_as_made() -> None:
+    """"I've just changed the plan of your line to basic 5gb. The pending plan starts on February
+    12, 2025." said a downgrade that waits for the next cycle was made: it is told as what the plan
+    becomes and when."""
+    facts = [("pending_plan", "basic 5gb"), ("pending_plan_starts_on", "2025-02-12")]
+    for seed in range(40):
+        said = S.report(random.Random(seed), True, "change the plan of your line to basic 5gb", facts)
+        assert "changed the plan" not in said and "pending plan" not in said.lower(), said
+        assert "February 12, 2025" in said and "basic 5gb" in said, said
