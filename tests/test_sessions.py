@@ -952,3 +952,26 @@ def test_a_session_after_a_refusal_a_decline_or_a_question_may_ask_which_one(air
                 assert task.scenario.requests[0].kind == task.category and task.ambiguities
                 assert traj["verification"]["passed"], traj["id"]
     assert asked
+
+
+def test_a_request_that_lets_the_assistant_ask_which_names_no_record_up_front() -> None:
+    """"I want to request a payment plan for my bill. That's bill BLL-41140." then "Which line is
+    it?": a later request about another bill named its id up front (`_say_new_keys`), though the
+    user was to leave the assistant to ask which line; the bill's id already said which. No such
+    request names up front the id of a record under another it knows."""
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    asked = 0
+    for rel, seed in (("reference/pinecone-plan-features.md", 0), ("shop/exchange-an-item.md", 2)):
+        doc = next(iter_documents([ROOT / "examples" / "corpus" / rel]))
+        compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+        for task in make_tasks(compiled, per_domain=12, seed=seed)[0]:
+            for r in task.scenario.requests:
+                if r.kind == "disambiguate":
+                    asked += 1
+                    under = [k for k in r.opening if any(t.pk == k and t.pk != key and key in t.fields
+                                                         for t in compiled.tables.values() for key in r.knows)
+                             and k.endswith("_id")]
+                    assert not under, (task.id, r.goal, r.opening)
+    assert asked

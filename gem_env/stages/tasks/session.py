@@ -136,7 +136,7 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
             built.append(got)
         if len(built) < 2 or K.authenticate(c, built, sandbox) is not None:
             return None
-        _say_new_keys(built)
+        _say_new_keys(c, built)
         key = "|".join(f"{b.request.kind}:{b.workflow}:{sorted(b.request.knows.items())}" for b in built)
         return make_task(c, built, category=category, key=key, initial=initial,
                          final=sandbox.state_hash(), seed=ctx.seed, doc_id=ctx.doc_id)
@@ -327,12 +327,15 @@ def _takes_note(ctx: "_Context", name: str) -> bool:
     return wf is not None and any(FREE_TEXT.search(k) for k in wf.knows)
 
 
-def _say_new_keys(built: list[K.Built]) -> None:
-    """A later request about a different record names it up front ("and my other card, ...")."""
+def _say_new_keys(compiled: "CompiledDomain", built: list[K.Built]) -> None:
+    """A later request about a different record names it up front ("and my other card, ..."), but
+    for one that lets the assistant ask which record it is about: nor then a record under it, whose
+    id would say which ("That's bill BLL-1." and then "Which line is it?")."""
     known: dict[str, object] = {}
     for b in built:
         r = b.request
         hidden = b.ambiguity.key if b.ambiguity else None  # the user lets the assistant ask which
-        changed = [k for k, v in r.knows.items() if k in known and known[k] != v and k != hidden]
+        under = {t.pk for t in compiled.tables.values() if hidden in t.fields and t.pk != hidden} if hidden else set()
+        changed = [k for k, v in r.knows.items() if k in known and known[k] != v and k != hidden and k not in under]
         r.opening = list(dict.fromkeys([*r.opening, *changed]))
         known.update(r.knows)
