@@ -316,6 +316,10 @@ class ScriptedUser:
             if m:
                 found.append((m.start(), key))
                 asked = asked[:m.start()] + "#" * len(name) + asked[m.end():]
+        if not found:  # any assistant's "Which card would you like to freeze?": the card's ID, when they know it
+            ids = {name: key for name, key in self._names if key.endswith("_id")}
+            found = [(m.start(), ids[f"{noun} id"]) for m in _WHICH_NOUN.finditer(asked)
+                     for noun in (m[1], m[1].split()[0]) if f"{noun} id" in ids][:1]
         return [k for _, k in sorted(found)]
 
     @staticmethod
@@ -614,6 +618,7 @@ class ScriptedUser:
         return " ".join(parts)
 
 
+_WHICH_NOUN = re.compile(r"\bwhich ([a-z]+(?: [a-z]+)?)\b")
 #: the share of answers to "which of these?" that read the id out (`ScriptedUser._by_detail`)
 BY_ID = 0.25
 #: the details a customer points with among those listed (`referring.LISTED`), by how a person says
