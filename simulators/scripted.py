@@ -316,10 +316,11 @@ class ScriptedUser:
             if m:
                 found.append((m.start(), key))
                 asked = asked[:m.start()] + "#" * len(name) + asked[m.end():]
-        if not found:  # any assistant's "Which card would you like to freeze?": the card's ID, when they know it
+        if not found:  # any assistant's "Which card would you like to freeze?", "What's the order number?":
+            # the record's ID, when they know it
             ids = {name: key for name, key in self._names if key.endswith("_id")}
-            found = [(m.start(), ids[f"{noun} id"]) for m in _WHICH_NOUN.finditer(asked)
-                     for noun in (m[1], m[1].split()[0]) if f"{noun} id" in ids][:1]
+            found = [(m.start(), ids[f"{noun} id"]) for pattern, at in ((_WHICH_NOUN, 0), (_NOUN_NUMBER, -1))
+                     for m in pattern.finditer(asked) for noun in (m[1], m[1].split()[at]) if f"{noun} id" in ids][:1]
         return [k for _, k in sorted(found)]
 
     @staticmethod
@@ -619,6 +620,7 @@ class ScriptedUser:
 
 
 _WHICH_NOUN = re.compile(r"\bwhich ([a-z]+(?: [a-z]+)?)\b")
+_NOUN_NUMBER = re.compile(r"\b([a-z]+(?: [a-z]+)?) (?:number|reference)\b")
 #: the share of answers to "which of these?" that read the id out (`ScriptedUser._by_detail`)
 BY_ID = 0.25
 #: the details a customer points with among those listed (`referring.LISTED`), by how a person says

@@ -564,12 +564,13 @@ def test_which_record_is_asked_by_its_kind_and_answered_and_read_alike() -> None
                         {"role": "assistant", "content": listing + question}]
             answer = asyncio.run(user.reply(messages))
             assert agent._facts_in(answer, messages[-1]["content"]).get("card_id") == "CRD-2", (question, answer)
-    # any assistant's question for which record, listing none: the user gives the id they know
-    for seed in range(8):
+    # any assistant's question for which record, listing none, or for its number: the id they know
+    for seed, question in ((s, q) for s in range(4) for q in ("Which card would you like to freeze?",
+                                                           "Could you give me the card number?")):
         request = Request(kind="complete", goal="freeze my card CRD-2", intent="freeze my card",
                           knows={"card_id": "CRD-2"}, opening=[])
         user = ScriptedUser(Scenario(goal="freeze my card CRD-2", requests=[request], knows={}), seed=seed)
         answer = asyncio.run(user.reply([{"role": "system", "content": "policy"},
                                          {"role": "user", "content": "Please freeze my card."},
-                                         {"role": "assistant", "content": "Which card would you like to freeze?"}]))
-        assert "CRD-2" in answer, answer
+                                         {"role": "assistant", "content": question}]))
+        assert "CRD-2" in answer, (question, answer)
