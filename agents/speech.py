@@ -119,11 +119,17 @@ we we'll our my me so do if then than there here what which how like please just
 let's get""".split())
 
 
+#: a thing's own name (`tools.kinds.NAMED_BY`): "the name of your PDF", not "your PDF name"
+_THING_NAME = re.compile(r"(?:package|file|document|server|host|machine|website|site|domain|locale|picture|photo|image|"
+                         r"screenshot|video|pdf|spreadsheet|presentation|song|contact|friend)_name")
+
+
 def asked_for(keys: list[str]) -> str:
     """What the assistant asks for, with the determiner a person would use: "your email and the reason";
     free text the user writes is "a short summary"."""
     named = [f"a short {words(k)}" if _NOTE.fullmatch(k) else
              "the ID of the {} it's {}".format(*moved(k)) if moved(k) else
+             f"the name of your {words(k[:-5])}" if _THING_NAME.fullmatch(k) else
              f"{'your' if _PERSONAL.search(k) or k.endswith('_id') or k == 'id' else 'the'} {words(k)}" for k in keys]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 

@@ -131,10 +131,16 @@ LOCALES = _v(*(f"{code}.UTF-8" for code in (
 #: how an extracted how-to's record table describes itself ("pages the procedure acts on")
 PROCEDURE_RECORDS = "the procedure acts on"
 #: things a person knows by their name, not by a record number: the kind of that name (values enough
-#: for a table's rows to be told apart; the record's field is `<noun>_name`). Anything else a how-to
-#: procedure acts on is the customer's own (their phone, their balcony), found through them by email.
+#: for a table's rows to be told apart; the record's field is `<noun>_name`): a how-to's customer
+#: names the one they mean ("the photo IMG_2041.jpg", "my contact Jessica Miller"). Anything else a
+#: how-to procedure acts on is the customer's own (their phone, their balcony), found through them by email.
 NAMED_BY = {"package": DEBIAN_PACKAGES, "file": FILE, "document": _k("file_name", category="office"), "server": HOSTNAME, "host": HOSTNAME,
-            "machine": HOSTNAME, "website": DOMAIN, "site": DOMAIN, "domain": DOMAIN, "locale": LOCALES}
+            "machine": HOSTNAME, "website": DOMAIN, "site": DOMAIN, "domain": DOMAIN,
+            "locale": LOCALES,
+            **dict.fromkeys(("picture", "photo", "image", "screenshot"), _k("bothify", text="IMG_####.jpg")),
+            "video": _k("bothify", text="VID_####.mp4"), "pdf": _k("file_name", extension="pdf"),
+            "spreadsheet": _k("file_name", extension="xlsx"), "presentation": _k("file_name", extension="pptx"),
+            "song": _k("file_name", extension="mp3"), "user": USER, "contact": PERSON, "friend": PERSON}
 
 
 def words(name: str) -> list[str]:

@@ -729,8 +729,10 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         fields = [
             {"name": self.pk, "type": "string", "faker": {"provider": "bothify", "args": {"text": self.pattern}},
              "description": f"{self.noun} id"},
-            {"name": "owner_email", "type": "string", "values": OWNER_EMAILS,
-             "description": f"email of the customer the {self.noun} belongs to"},
+            # (no email where the customer finds their own thing by its own name: `_finder_key`)
+            *([{"name": "owner_email", "type": "string", "values": OWNER_EMAILS,
+                "description": f"email of the customer the {self.noun} belongs to"}]
+              if self._finder_key() == "email" else []),
             {"name": "status", "type": "string", "values": states, "weights": weights,
              "description": f"state of the {self.noun}"},
             *[f.spec for f in self.fields.values()],
