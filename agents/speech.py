@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 from typing import Any, Sequence
 
+from gem_env.tools.kinds import NAMED_BY
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
 from gem_env.tools.render import (CHARGED, TOTAL, counted, happened, is_count, is_money, money, none_of,
@@ -119,9 +120,9 @@ we we'll our my me so do if then than there here what which how like please just
 let's get""".split())
 
 
-#: a thing's own name (`tools.kinds.NAMED_BY`): "the name of your PDF", not "your PDF name"
-_THING_NAME = re.compile(r"(?:package|file|document|server|host|machine|website|site|domain|locale|picture|photo|image|"
-                         r"screenshot|video|pdf|spreadsheet|presentation|song|contact|friend)_name")
+#: a thing's own name (`tools.kinds.NAMED_BY`): "the name of your PDF", not "your PDF name" (a user's is
+#: their user name)
+_THING_NAME = re.compile("(?:" + "|".join(sorted(set(NAMED_BY) - {"user"})) + ")_name")
 
 
 def asked_for(keys: list[str]) -> str:
@@ -762,7 +763,8 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "", names: dic
             if str(value) in yours and not (names and str(value) in names):
                 ids.append(f"your {noun}")
             elif not _PERSON.match(noun.lower() if name.endswith("_id") else ""):  # the user knows who they are
-                ids.append(f"{noun} {text}")
+                # (a name that says its kind already: "Ben's iPhone", not "iPhone Ben's iPhone")
+                ids.append(text if text.lower().endswith(f" {noun.lower()}") else f"{noun} {text}")
         elif is_count(name, value):
             others.append(counted(name, value))
         elif _NOTE.search(name):  # free text the user gave: what a colleague will read

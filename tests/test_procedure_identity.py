@@ -359,3 +359,26 @@ def test_one_thing_of_its_own_name_is_found_by_it_and_no_email() -> None:
     assert finders("How to Take a Picture of Your Character", picture) == ["find_pictures_by_email"]
     assert finders("How to Enclose a Balcony", TEXT) == ["find_balconies_by_email"]
 
+
+
+def test_a_device_goes_by_the_name_it_shows() -> None:
+    """"Print from your iPhone": the customer's iPhone is found by the name it shows ("Maya's iPhone"),
+    no email, and said by it alone ("This is for Maya's iPhone.", not "iPhone Maya's iPhone"); a
+    request to get one ("Choose a smartphone": none is theirs yet) lists theirs by email."""
+    text = ("1. Open the App Store on your iPhone.\n2. Install a printing app.\n3. Open the document.\n"
+            "4. Tap the Share button.\n5. Tap Print.\n")
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id="ip", title="How to Print from Your iPhone Using a Printing App", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    compiled = compile_domain(domain)
+    assert [f.tool for f in owner_lists(compiled)] == ["find_iphones_by_name"]
+    names = {r["iphone_name"] for r in compiled.new_sandbox().dump()["iphones"].values()}
+    assert all(re.fullmatch(r"[A-Z][a-z]+'s iPhone", n) for n in names), names
+    tasks, trajectories = _verified_rollouts(compiled, 3)
+    said = " ".join(m.get("content") or "" for traj in trajectories for m in traj.messages if m["role"] == "assistant")
+    assert "@" not in said and re.search(r"This is for [A-Z][a-z]+'s iPhone\b", said), said
+    assert not re.search(r"iPhone [A-Z][a-z]+'s iPhone", said), said
+    chosen = OfflineExtractor(archetypes=False).extract(Document(id="sm", title="How to Choose a Smartphone", text=(
+        "1. Pick a carrier.\n2. Pick a screen size.\n3. Consider battery life.\n")), RELEVANT)
+    assert isinstance(chosen, Domain), chosen
+    assert [t.name for t in chosen.tools if t.name.startswith("find_")] == ["find_smartphones_by_email"]

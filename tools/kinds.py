@@ -141,6 +141,21 @@ NAMED_BY = {"package": DEBIAN_PACKAGES, "file": FILE, "document": _k("file_name"
             "video": _k("bothify", text="VID_####.mp4"), "pdf": _k("file_name", extension="pdf"),
             "spreadsheet": _k("file_name", extension="xlsx"), "presentation": _k("file_name", extension="pptx"),
             "song": _k("file_name", extension="mp3"), "user": USER, "contact": PERSON, "friend": PERSON}
+#: a person's own device goes by the name it shows ("Maya's iPhone", as a phone names itself):
+#: the one they mean among their devices, said as they would say it (never an email for it)
+_DEVICES = {"iphone": "iPhone", "ipad": "iPad", "ipod": "iPod", "phone": "phone", "smartphone": "smartphone",
+            "tablet": "tablet", "laptop": "laptop", "computer": "computer", "pc": "PC", "mac": "Mac",
+            "macbook": "MacBook", "chromebook": "Chromebook", "kindle": "Kindle", "xbox": "Xbox", "tv": "TV",
+            "television": "TV", "router": "router", "printer": "printer", "console": "console"}
+_OWNERS = ("Maya", "Noah", "Elena", "Ben", "Grace", "Hiro", "Isla", "Jamal", "Priya", "Luca", "Olga", "Farid",
+           "Chloe", "David", "Kim", "Ana", "Sofia", "Omar", "Lena", "Tom", "Aisha", "Leo", "Nora", "Sam",
+           "Ivy", "Raj", "Zoe", "Max", "Mia", "Ella")
+NAMED_BY.update({d: _v(*(f"{n}'s {said}" for n in _OWNERS)) for d, said in _DEVICES.items()})
+#: things named only where the customer finds theirs by that name (a request about one they have): a
+#: name that says whose it is ("Maya's iPhone") is never beside an email of someone else's, and one
+#: picture's or friend's name is no answer to "take a picture" or "hide friends on Facebook"
+NAMED_WHEN_ASKED = frozenset({*_DEVICES, "picture", "photo", "image", "screenshot", "video", "pdf", "spreadsheet",
+                              "presentation", "song", "user", "contact", "friend"})
 
 
 def words(name: str) -> list[str]:

@@ -16,8 +16,10 @@ from ...text import features as tf
 from ...text.words import indefinite
 
 NOT_STARTED = "not started"
-#: a request's verbs that make its thing: a thing that has no name before the procedure
-_MAKES = frozenset("make create take build write record draw film shoot design generate compose produce".split())
+#: a request's verbs that make its thing or get it: a thing that has no name of the customer's before
+#: the procedure ("take a picture", "choose a smartphone")
+_MAKES = frozenset("make create take build write record draw film shoot design generate compose produce "
+                   "choose buy pick get find order rent select".split())
 #: words of a step that never tell its tool apart from another's
 _NOT_NAMES = _STOP | _BREAK | _SUBJECTS | _CLAUSE | {"http", "https", "www", "com"}
 
@@ -169,13 +171,18 @@ class ProcedureTools:
         their email: not for "hide friends on Facebook" (a friend's name picks none of them) nor
         "take a picture" (it has no name yet)."""
         spec = self.fields[self.own_name].spec if self.own_name else {}
-        if not spec.get("unique"):
-            return "email"
+        return self.own_name if spec.get("unique") and self._about_one_of_theirs() else "email"
+
+    def _about_one_of_theirs(self) -> bool:
+        """Whether the request is about one thing of the record's kind that the customer has already
+        ("password protect a PDF", "print from your iPhone"), not many of them ("hide friends") nor
+        one it makes or gets ("take a picture", "choose a smartphone")."""
         request = _goal_phrase(bare_title(self.doc.title), self.infos, self.writes, None, self.text, self.noun)
         one = re.search(rf"\b(?:a|an|the|my|your|this|that)\s+(?:[\w-]+\s+){{0,2}}?{re.escape(self.noun)}\b(?!s)",
                         request, re.I)
         verb = tf.lemma((re.findall(r"[a-z]+", request.lower()) or [""])[0])  # ("take a picture of ...": no leading_verb)
-        return self.own_name if one and verb not in _MAKES else "email"
+        makes = verb in _MAKES and not re.match(r"make (?:your|my) ", request, re.I)  # ("make your computer run faster")
+        return bool(one) and not makes
 
     def _find_by_name_tool(self) -> dict[str, Any]:
         """The customer's record by its own name ("package coturn"): what a person calls the thing
