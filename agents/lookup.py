@@ -151,17 +151,19 @@ def finder_tools(compiled: CompiledDomain) -> list[Finder]:
 
 
 def owner_lists(compiled: CompiledDomain) -> list[Finder]:
-    """Reads that list the records of `table` whose owner is the person with this email (a
-    procedure's `find_<records>_by_email`): where no table of people finds the customer, what the
-    customer knows (their email) still finds their record, and the record's id is taken from the
-    list (the only one they have, or the one they say among several); never asked of them."""
+    """Reads that list the records of `table` whose owner is the person with this email, or that
+    have this name of their own (a procedure's `find_<records>_by_email`, `find_<records>_by_name`):
+    where no table of people finds the customer, what the customer knows (their email, their
+    package's name) still finds their record, and the record's id is taken from the list (the only
+    one they have, or the one they say among several); never asked of them."""
     out: list[Finder] = []
     for name, steps, param in _single_key_reads(compiled):
         find, table = steps[0], compiled.tables.get(steps[0].find)
-        if table is None or not find.many or len(find.where) != 1 or "email" not in param:
+        if table is None or not find.many or len(find.where) != 1:
             continue
         field, source = next(iter(find.where.items()))
-        if source == param and field != table.pk and "email" in field:
+        own = next((f.unique for f in table.entity.fields if f.name == field), False)
+        if source == param and field != table.pk and ("email" in field and "email" in param or own):
             out.append(Finder(name, param, find.find, field, many=True))
     return out
 

@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 from typing import Any, Sequence
 
+from gem_env.tools.kinds import NAMED_BY
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
 from gem_env.tools.render import (CHARGED, FREE_TEXT, TOTAL, counted, happened, is_count, is_money, money, none_of,
@@ -119,11 +120,17 @@ we we'll our my me so do if then than there here what which how like please just
 let's get""".split())
 
 
+#: a thing's own name (`tools.kinds.NAMED_BY`): "the name of your PDF", not "your PDF name" (a user's is
+#: their user name)
+_THING_NAME = re.compile("(?:" + "|".join(sorted(set(NAMED_BY) - {"user"})) + ")_name")
+
+
 def asked_for(keys: list[str]) -> str:
     """What the assistant asks for, with the determiner a person would use: "your email and the reason";
     free text the user writes is "a short summary"."""
     named = [f"a short {words(k)}" if FREE_TEXT.fullmatch(k) else
              "the ID of the {} it's {}".format(*moved(k)) if moved(k) else
+             f"the name of your {words(k[:-5])}" if _THING_NAME.fullmatch(k) else
              f"{'your' if _PERSONAL.search(k) or k.endswith('_id') or k == 'id' else 'the'} {words(k)}" for k in keys]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
@@ -756,7 +763,8 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "", names: dic
             if str(value) in yours and not (names and str(value) in names):
                 ids.append(f"your {noun}")
             elif not _PERSON.match(noun.lower() if name.endswith("_id") else ""):  # the user knows who they are
-                ids.append(f"{noun} {text}")
+                # (a name that says its kind already: "Ben's iPhone", not "iPhone Ben's iPhone")
+                ids.append(text if text.lower().endswith(f" {noun.lower()}") else f"{noun} {text}")
         elif is_count(name, value):
             others.append(counted(name, value))
         elif FREE_TEXT.search(name):  # free text the user gave: what a colleague will read

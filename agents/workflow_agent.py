@@ -213,6 +213,8 @@ class WorkflowAgent:
         self._names += [(k.replace("_", " "), k) for k in names if S.words(k).lower() != k.replace("_", " ")]
         self._names += [(spoken, k) for k, spoken in SPOKEN.items() if k in names]  # "my zip code is 94110"
         self._names += [("{} it's {}".format(*moved(k)), k) for k in names if moved(k)]  # "the account it's going to"
+        self._names += [(f"name of your {S.words(k[:-5]).lower()}", k) for k in names  # "the name of your package"
+                        if k.endswith("_name") and len(k) > 5]
         self._booleans = frozenset(k for p in self._plans for k, t in p.key_types.items() if t == "boolean")
         enums: dict[str, dict[Any, None]] = {}  # a parameter's choices over every tool ("reason": fraud, ...)
         for param in (p for tool in compiled.tools.values() for p in tool.spec.parameters if p.enum):

@@ -2,7 +2,7 @@
 
 Over the procedure-path domains of a run (a service domain's description ends "(<archetype> service)"):
 
-- ``bad_names``: the share of step tools (every tool but ``get_<x>`` and ``find_<xs>_by_email``)
+- ``bad_names``: the share of step tools (every tool but ``get_<x>`` and ``find_<xs>_by_email`` / ``_by_name``)
   whose name holds a token that is neither the step's verb nor a noun of its object: an adverb
   ("easily", "just", "now", a word in -ly), a modal or auxiliary ("can", "should", "be"), the
   verb of a relative clause ("the computer you *want* to ..."), a pronoun ("something"), a single
@@ -209,7 +209,7 @@ def measure(run: Path, corpus: Path | None = None) -> dict[str, Any]:
             if t["name"].startswith("get_") and len(t["parameters"]) == 1 and t.get("kind") == "read" \
                     and t["description"].startswith("Look up"):
                 continue
-            if re.fullmatch(r"find_\w+_by_email", t["name"]):
+            if re.fullmatch(r"find_\w+_by_(?:email|name)", t["name"]):
                 continue
             n_tools += 1
             pk = d["entities"][0]["primary_key"]

@@ -151,6 +151,8 @@ class ScriptedUser:
         values = {k: v for r in [scenario, *self._session] for k, v in r.knows.items()}
         asks = [(how_many(k), k) for k, v in values.items() if is_count(k, v)]  # "how many bags" asks the new bags
         asks += [("{} it's {}".format(*moved(k)), k) for k in dict.fromkeys(keys) if moved(k)]  # "the account it's coming from"
+        asks += [(f"name of your {humanize(k[:-5]).lower()}", k) for k in dict.fromkeys(keys)  # "the name of your package"
+                 if k.endswith("_name") and len(k) > 5]
         self._names = sorted([*self._names, *((q, k) for q, k in asks if [a for a, _ in asks].count(q) == 1)],
                              key=lambda p: (-len(p[0]), p[0]))
         self._style = P.persona_style(scenario.persona)

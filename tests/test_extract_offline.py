@@ -36,8 +36,8 @@ def _procedure(text: str, title: str = "") -> Domain:
 
 def _text_steps(wf: Any) -> list[Any]:
     """A procedure workflow's steps for the text's steps: without the read it opens with, which
-    finds the customer's record by their email (no step of the text)."""
-    return [s for s in wf.steps if not (s.tool.endswith("_by_email") and s.span is None)]
+    finds the customer's record by their email or by its own name (no step of the text)."""
+    return [s for s in wf.steps if not (s.tool.endswith(("_by_email", "_by_name")) and s.span is None)]
 
 
 def _step_tools(text: str) -> list[str]:

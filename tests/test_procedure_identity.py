@@ -122,9 +122,10 @@ def test_the_request_is_done_at_the_step_that_does_it_not_the_write_before() -> 
 
 
 def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None:
-    """A Debian package is known by its name ("coturn"), each record's its own; the customer's list
-    shows it, the assistant says it ("This is for package coturn", "package coturn is ..."), and no
-    one asks what their own package's name is."""
+    """A Debian package is known by its name ("coturn"), each record's its own; the customer says it
+    and the assistant finds the package by it (no email for a package on their own machine), says it
+    ("This is for package coturn", "package coturn is ..."), and no one asks what their own package's
+    name is as a question of theirs."""
     from gem_env.tools.kinds import DEBIAN_PACKAGES
     text = ("# Installing a package\n\n1. Update the package index.\n2. Install the package.\n"
             "3. Check the package status.\n")
@@ -136,12 +137,14 @@ def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None
     rows = list(sandbox.dump()["packages"].values())
     names = [r["package_name"] for r in rows]
     assert len(set(names)) == len(rows) and set(names) <= set(DEBIAN_PACKAGES.values)
-    listed = sandbox.call("find_packages_by_email", {"email": rows[0]["owner_email"]}).value["packages"]
+    listed = sandbox.call("find_packages_by_name", {"package_name": rows[0]["package_name"]}).value["packages"]
     assert listed == [{"package_id": rows[0]["package_id"], "package_name": rows[0]["package_name"],
                        "status": rows[0]["status"]}]
+    assert "owner_email" not in rows[0] and not any(t.endswith("_by_email") for t in compiled.tools)
     tasks, trajectories = _verified_rollouts(compiled, 9)
     said = " ".join(m.get("content") or "" for traj in trajectories for m in traj.messages
                     if m["role"] == "assistant" and not m.get("tool_calls"))
+    assert "email" not in said and "the name of your package" in said, said
     assert re.search(r"\bpackage (?:" + "|".join(map(re.escape, names)) + r")\b", said), said
     assert not re.search(r"\bpackage PAC-\d", said), said
     asks = [a for t in tasks for r in t.scenario.requests for a in r.asks]
@@ -329,3 +332,53 @@ def test_a_record_is_refused_as_closed_only_where_the_text_speaks_of_it_so(balco
                                                         RELEVANT)
     assert isinstance(domain, Domain), domain
     assert any("closed" in m for m in _writes_refuse(domain)), _writes_refuse(domain)
+
+
+def test_one_thing_of_its_own_name_is_found_by_it_and_no_email() -> None:
+    """"Password protect a PDF": the customer names their PDF ("civil.pdf") and the assistant finds it
+    by that name, no email asked for a file of their own; where the request is about many ("Hide
+    friends on Facebook": one friend's name picks none of them) or makes the thing ("Take a picture":
+    it has no name yet), or the thing has no name of its own (a balcony), the customer's email lists
+    their records as before."""
+    def finders(title: str, text: str) -> list[str]:
+        domain = OfflineExtractor(archetypes=False).extract(Document(id="d", title=title, text=text), RELEVANT)
+        assert isinstance(domain, Domain), domain
+        return [t.name for t in domain.tools if t.name.startswith("find_")]
+
+    steps = "1. Open the PDF2Go website.\n2. Click Choose File and select your PDF.\n3. Enter a password.\n4. Click Save Changes.\n"
+    assert finders("How to Password Protect a PDF Using PDF2Go", steps) == ["find_pdfs_by_name"]
+    pdf = compile_domain(OfflineExtractor(archetypes=False).extract(
+        Document(id="pdf", title="How to Password Protect a PDF Using PDF2Go", text=steps), RELEVANT))
+    assert [f.tool for f in owner_lists(pdf)] == ["find_pdfs_by_name"]
+    tasks, trajectories = _verified_rollouts(pdf, 3)
+    first = [m.get("content") or "" for m in trajectories[0].messages if m["role"] == "user"]
+    assert not any("@" in m for m in first) and any(m.endswith(".pdf.") or ".pdf" in m for m in first), first
+    friends = "1. Open the Facebook app.\n2. Tap your friends list.\n3. Tap Privacy.\n4. Tap Only me.\n"
+    assert finders("How to Hide Friends on Facebook", friends) == ["find_friends_by_email"]
+    picture = "1. Hold Alt.\n2. Press Print Screen.\n3. Open My Computer and find the picture.\n"
+    assert finders("How to Take a Picture of Your Character", picture) == ["find_pictures_by_email"]
+    assert finders("How to Enclose a Balcony", TEXT) == ["find_balconies_by_email"]
+
+
+
+def test_a_device_goes_by_the_name_it_shows() -> None:
+    """"Print from your iPhone": the customer's iPhone is found by the name it shows ("Maya's iPhone"),
+    no email, and said by it alone ("This is for Maya's iPhone.", not "iPhone Maya's iPhone"); a
+    request to get one ("Choose a smartphone": none is theirs yet) lists theirs by email."""
+    text = ("1. Open the App Store on your iPhone.\n2. Install a printing app.\n3. Open the document.\n"
+            "4. Tap the Share button.\n5. Tap Print.\n")
+    domain = OfflineExtractor(archetypes=False).extract(
+        Document(id="ip", title="How to Print from Your iPhone Using a Printing App", text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    compiled = compile_domain(domain)
+    assert [f.tool for f in owner_lists(compiled)] == ["find_iphones_by_name"]
+    names = {r["iphone_name"] for r in compiled.new_sandbox().dump()["iphones"].values()}
+    assert all(re.fullmatch(r"[A-Z][a-z]+'s iPhone", n) for n in names), names
+    tasks, trajectories = _verified_rollouts(compiled, 3)
+    said = " ".join(m.get("content") or "" for traj in trajectories for m in traj.messages if m["role"] == "assistant")
+    assert "@" not in said and re.search(r"This is for [A-Z][a-z]+'s iPhone\b", said), said
+    assert not re.search(r"iPhone [A-Z][a-z]+'s iPhone", said), said
+    chosen = OfflineExtractor(archetypes=False).extract(Document(id="sm", title="How to Choose a Smartphone", text=(
+        "1. Pick a carrier.\n2. Pick a screen size.\n3. Consider battery life.\n")), RELEVANT)
+    assert isinstance(chosen, Domain), chosen
+    assert [t.name for t in chosen.tools if t.name.startswith("find_")] == ["find_smartphones_by_email"]

@@ -44,3 +44,20 @@ def test_sessions_never_ask_for_what_the_procedure_writes(tmp_path: Path) -> Non
             for call in m.get("tool_calls") or []:
                 typed += json.loads(call["function"]["arguments"]).get("command") == "passwd"
     assert typed >= 1
+
+
+def test_a_command_the_step_quotes_is_its_tools_argument() -> None:
+    """'Run "aptitude update"', 'Start "apt-get -s autoremove|less" as root': the step's tool takes the
+    command it runs, as the text writes it (it took only the package's id), named for its program;
+    a key pressed ('Type "l"') or a word in quotes is no command."""
+    text = ("# Updating from mixed sources\n\n1. Change the sources file.\n2. Run \"aptitude update\".\n"
+            "3. Type \"l\" to limit the display.\n4. Start \"apt-get -s autoremove|less\" as root to check the package.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="apt", text=text, title="Updating a package"),
+                                                         RELEVANT)
+    assert isinstance(domain, Domain), domain
+    bound = {s.tool: {n: b.const for n, b in s.args.items() if n.endswith("_command")}
+             for wf in domain.workflows for s in wf.steps}
+    assert {n: v for args in bound.values() for n, v in args.items()} == \
+        {"aptitude_command": "aptitude update", "apt_get_command": "apt-get -s autoremove|less"}, bound
+    typed = next(t for t in domain.tools if t.name.startswith("type"))
+    assert len(typed.parameters) == 1 and typed.parameters[0].name.endswith("_id"), typed.parameters

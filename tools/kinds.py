@@ -131,10 +131,31 @@ LOCALES = _v(*(f"{code}.UTF-8" for code in (
 #: how an extracted how-to's record table describes itself ("pages the procedure acts on")
 PROCEDURE_RECORDS = "the procedure acts on"
 #: things a person knows by their name, not by a record number: the kind of that name (values enough
-#: for a table's rows to be told apart; the record's field is `<noun>_name`). Anything else a how-to
-#: procedure acts on is the customer's own (their phone, their balcony), found through them by email.
+#: for a table's rows to be told apart; the record's field is `<noun>_name`): a how-to's customer
+#: names the one they mean ("the photo IMG_2041.jpg", "my contact Jessica Miller"). Anything else a
+#: how-to procedure acts on is the customer's own (their phone, their balcony), found through them by email.
 NAMED_BY = {"package": DEBIAN_PACKAGES, "file": FILE, "document": _k("file_name", category="office"), "server": HOSTNAME, "host": HOSTNAME,
-            "machine": HOSTNAME, "website": DOMAIN, "site": DOMAIN, "domain": DOMAIN, "locale": LOCALES}
+            "machine": HOSTNAME, "website": DOMAIN, "site": DOMAIN, "domain": DOMAIN,
+            "locale": LOCALES,
+            **dict.fromkeys(("picture", "photo", "image", "screenshot"), _k("bothify", text="IMG_####.jpg")),
+            "video": _k("bothify", text="VID_####.mp4"), "pdf": _k("file_name", extension="pdf"),
+            "spreadsheet": _k("file_name", extension="xlsx"), "presentation": _k("file_name", extension="pptx"),
+            "song": _k("file_name", extension="mp3"), "user": USER, "contact": PERSON, "friend": PERSON}
+#: a person's own device goes by the name it shows ("Maya's iPhone", as a phone names itself):
+#: the one they mean among their devices, said as they would say it (never an email for it)
+_DEVICES = {"iphone": "iPhone", "ipad": "iPad", "ipod": "iPod", "phone": "phone", "smartphone": "smartphone",
+            "tablet": "tablet", "laptop": "laptop", "computer": "computer", "pc": "PC", "mac": "Mac",
+            "macbook": "MacBook", "chromebook": "Chromebook", "kindle": "Kindle", "xbox": "Xbox", "tv": "TV",
+            "television": "TV", "router": "router", "printer": "printer", "console": "console"}
+_OWNERS = ("Maya", "Noah", "Elena", "Ben", "Grace", "Hiro", "Isla", "Jamal", "Priya", "Luca", "Olga", "Farid",
+           "Chloe", "David", "Kim", "Ana", "Sofia", "Omar", "Lena", "Tom", "Aisha", "Leo", "Nora", "Sam",
+           "Ivy", "Raj", "Zoe", "Max", "Mia", "Ella")
+NAMED_BY.update({d: _v(*(f"{n}'s {said}" for n in _OWNERS)) for d, said in _DEVICES.items()})
+#: things named only where the customer finds theirs by that name (a request about one they have): a
+#: name that says whose it is ("Maya's iPhone") is never beside an email of someone else's, and one
+#: picture's or friend's name is no answer to "take a picture" or "hide friends on Facebook"
+NAMED_WHEN_ASKED = frozenset({*_DEVICES, "picture", "photo", "image", "screenshot", "video", "pdf", "spreadsheet",
+                              "presentation", "song", "user", "contact", "friend"})
 
 
 def words(name: str) -> list[str]:

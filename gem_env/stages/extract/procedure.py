@@ -18,7 +18,7 @@ from ...tools import Domain, DomainError, parse_domain
 from ...text import features as tf
 from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
-from ...tools.kinds import NAMED_BY, PROCEDURE_RECORDS
+from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS
 from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
@@ -605,7 +605,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             name = g.name
             if any(f.endswith(f"_{name}") for f, _ in seen):
                 continue  # the step names it in full already ("Enter your Apple ID password": no other password)
-            if name == f"{self.noun}_name" and NAMED_BY.get(self.noun) is None and info.verb in PRESSES:
+            if name == f"{self.noun}_name" and info.verb in PRESSES and (
+                    NAMED_BY.get(self.noun) is None or self.noun in NAMED_WHEN_ASKED and self._own_name() is None):
                 continue  # "Click the picture you want to hide": the record itself, found already (the
                 # customer was asked for a picture name, and the tool renamed the picture to it)
             own = f"{self.noun}_name"
@@ -729,8 +730,10 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         fields = [
             {"name": self.pk, "type": "string", "faker": {"provider": "bothify", "args": {"text": self.pattern}},
              "description": f"{self.noun} id"},
-            {"name": "owner_email", "type": "string", "values": OWNER_EMAILS,
-             "description": f"email of the customer the {self.noun} belongs to"},
+            # (no email where the customer finds their own thing by its own name: `_finder_key`)
+            *([{"name": "owner_email", "type": "string", "values": OWNER_EMAILS,
+                "description": f"email of the customer the {self.noun} belongs to"}]
+              if self._finder_key() == "email" else []),
             {"name": "status", "type": "string", "values": states, "weights": weights,
              "description": f"state of the {self.noun}"},
             *[f.spec for f in self.fields.values()],
@@ -756,7 +759,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             self.fields[name] = _Field({"name": name, "type": "string", "values": named,
                                         "description": f"the {self.noun}'s name"})
             self.own_name = name
-        elif kind is not None:
+        elif kind is not None and (self.noun not in NAMED_WHEN_ASKED or self._about_one_of_theirs()):
             self.fields[name] = _Field({"name": name, "type": "string", "unique": True, **kind.spec(),
                                         "description": f"the {self.noun}'s name"})
             self.own_name = name

@@ -186,6 +186,7 @@ def given_values(body: str, verb: str, object_words: list[str], noun: str, seed:
     command = _COMMAND.search(body)
     if command and low_verb == "type" and command["cmd"].split()[0].lower() not in _STOP | {"in", "it"}:
         add(Given("command", {"type": "string", "description": desc}, choices=[command["cmd"]]))
+    _run(body, low_verb, desc, add)
     url = _URL.search(body)
     if url and not re.match(r"^\S+@", body[url.start():]):
         add(Given("url", {"type": "string", "description": desc}, choices=[url.group(0).rstrip("/")]))
@@ -217,6 +218,30 @@ def given_values(body: str, verb: str, object_words: list[str], noun: str, seed:
     _head(body, low_verb, object_words, noun, desc, seed, add)
     _wanted(body, seed, add)
     return out
+
+
+#: 'Run "apt-get dist-upgrade"', 'unmount it by "sudo umount /dev/hda"': a command the step quotes
+_QUOTED_COMMAND = re.compile(r"[\"“](?P<cmd>(?:sudo\s+)?[a-z][\w.+-]*(?:\s+[^\"“”\n]{1,60}?)?)[\"”]")
+_RUNS = frozenset("run execute start type enter issue invoke unmount mount install remove purge".split())
+#: a quoted command's first word that is no program: a word of the sentence ("the", "on")
+_NOT_PROGRAMS = _STOP | frozenset("on off yes no all none and or".split())
+
+
+def _run(body: str, verb: str, desc: str, add: Any) -> None:
+    """'Run the "apt-get dist-upgrade" command', 'Start "apt-get autoremove|less" as root': the command
+    the step runs, as the text writes it: the tool takes it (the assistant reads it in the step; nobody
+    is asked for it), named for its program (`apt_get_command`)."""
+    if verb not in _RUNS:
+        return
+    m = _QUOTED_COMMAND.search(body)
+    if m is None:
+        return
+    cmd = re.sub(r"\s+", " ", m["cmd"]).strip()
+    words = cmd.split()
+    program = words[1] if words[0] == "sudo" and len(words) > 1 else words[0]
+    if program.lower() in _NOT_PROGRAMS or len(words) < 2 and not re.search(r"[-./|]", cmd) and verb != "run":
+        return  # 'Type "l"': a key pressed; 'press "_"'
+    add(Given(_ident(f"{program}_command", 40), {"type": "string", "description": desc}, choices=[cmd]))
 
 
 def _quoted(body: str, verb: str, desc: str, add: Any) -> None:

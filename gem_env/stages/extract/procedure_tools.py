@@ -16,6 +16,10 @@ from ...text import features as tf
 from ...text.words import indefinite
 
 NOT_STARTED = "not started"
+#: a request's verbs that make its thing or get it: a thing that has no name of the customer's before
+#: the procedure ("take a picture", "choose a smartphone")
+_MAKES = frozenset("make create take build write record draw film shoot design generate compose produce "
+                   "choose buy pick get find order rent select".split())
 #: words of a step that never tell its tool apart from another's
 _NOT_NAMES = _STOP | _BREAK | _SUBJECTS | _CLAUSE | {"http", "https", "www", "com"}
 
@@ -112,15 +116,17 @@ class ProcedureTools:
                                   if f["name"] not in self.hidden}}
         self.id_param = {"name": self.pk, "type": "string",
                          "description": f"the {self.noun} id, e.g. {self.pattern.replace('#', '0')}"}
-        flow = _Flow(knows={self.pk: f"row.{self.pk}", "email": "row.owner_email"},
+        # the record is the customer's own: the assistant finds it by what they call it, a name of
+        # its own where each has one ("package coturn", "file report.docx"), else through them (their
+        # email), as a support agent would, and takes its id from that list; nobody knows a made-up
+        # FIL-00826. (No span: no step of the text; the listing tool carries the record's first mention.)
+        key = self._finder_key()
+        flow = _Flow(knows={self.pk: f"row.{self.pk}", key: f"row.{self.own_name if key != 'email' else 'owner_email'}"},
                      anchor_conds=[f"row.status == '{self.initial}'"])
         flow.tools.append(self._get_tool())
-        flow.tools.append(self._find_by_email_tool())
+        flow.tools.append(self._find_by_email_tool() if key == "email" else self._find_by_name_tool())
         self.finder_name = flow.tools[-1]["name"]
-        # the record is the customer's own: the assistant finds it through them (their email), as a
-        # support agent would, and takes its id from that list; nobody knows a made-up FIL-00826.
-        # (No span: no step of the text; the listing tool carries the record's first mention.)
-        flow.steps.append({"tool": self.finder_name, "args": {"email": {"user": "email"}}, "as": "mine"})
+        flow.steps.append({"tool": self.finder_name, "args": {key: {"user": key}}, "as": "mine"})
         first, later = self._settled_rules(requires, step_params)
         for j, info in enumerate(self.infos):
             ahead = tuple(r for r in later if r.expr not in {g.expr for g in requires[j]}) if j == first else ()
@@ -156,6 +162,43 @@ class ProcedureTools:
         return {
             "name": self.get_name, "kind": "read", "description": f"Look up a {self.noun} by its id.",
             "parameters": [self.id_param], "effect": [self.find, self.result], **self._noun_span(),
+        }
+
+    def _finder_key(self) -> str:
+        """What the customer gives to find their record: its own name where no two records share
+        one (`_own_name`'s kinds: a package's, a file's, a contact's) and the request is about one
+        such thing that is there already ("password protect a PDF": "Which PDF?" "civil.pdf"); else
+        their email: not for "hide friends on Facebook" (a friend's name picks none of them) nor
+        "take a picture" (it has no name yet)."""
+        spec = self.fields[self.own_name].spec if self.own_name else {}
+        return self.own_name if spec.get("unique") and self._about_one_of_theirs() else "email"
+
+    def _about_one_of_theirs(self) -> bool:
+        """Whether the request is about one thing of the record's kind that the customer has already
+        ("password protect a PDF", "print from your iPhone"), not many of them ("hide friends") nor
+        one it makes or gets ("take a picture", "choose a smartphone")."""
+        request = _goal_phrase(bare_title(self.doc.title), self.infos, self.writes, None, self.text, self.noun)
+        one = re.search(rf"\b(?:a|an|the|my|your|this|that)\s+(?:[\w-]+\s+){{0,2}}?{re.escape(self.noun)}\b(?!s)",
+                        request, re.I)
+        verb = tf.lemma((re.findall(r"[a-z]+", request.lower()) or [""])[0])  # ("take a picture of ...": no leading_verb)
+        makes = verb in _MAKES and not re.match(r"make (?:your|my) ", request, re.I)  # ("make your computer run faster")
+        return bool(one) and not makes
+
+    def _find_by_name_tool(self) -> dict[str, Any]:
+        """The customer's record by its own name ("package coturn"): what a person calls the thing
+        the procedure is done to, not an email for their own machine's package (the id, name and
+        status, as the email list shows them)."""
+        found = f"{self.row}_list"
+        words = self.own_name.replace("_", " ")
+        return {
+            "name": _unique(f"find_{self.table}_by_name", self.tool_names), "kind": "read",
+            "description": f"Find the {plural_words(self.table)} with this name (id, name and status of each).",
+            "parameters": [{"name": self.own_name, "type": "string", "description": f"the {words}"}],
+            "effect": [{"find": self.table, "as": found, "many": True, "where": {self.own_name: self.own_name},
+                        "nocase": [self.own_name], "order_by": [self.pk]},
+                       {"require": f"len({found}) > 0", "message": f"No {self.noun} with that name"},
+                       {"return": {self.table: f"project({found}, {[self.pk, self.own_name, 'status']!r})"}}],
+            **self._noun_span(),
         }
 
     def _find_by_email_tool(self) -> dict[str, Any]:
