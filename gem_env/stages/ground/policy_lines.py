@@ -5,7 +5,8 @@ closed") and tells what happens next from the text ("The first deposit arrives w
 day"). A model trained on those conversations learns to say them, so its system prompt must hold
 them: otherwise it learns to cite rules it was never given. The policy is the domain's own rule
 sentences, then the outcome sentences the assistant may tell, then each rule a tool enforces that
-the lines before do not already say; what reads as a fact about one record ("This doctor is not
+the lines before do not already say, then the terms of every sum a tool works out (its fees, its
+tiers' prices), which the assistant states before a change; what reads as a fact about one record ("This doctor is not
 accepting patients", "An item is listed more than once"), a lookup's miss or a procedure's step
 order is no rule.
 """
@@ -70,6 +71,7 @@ _TIER_CASE = re.compile(r"([\d.]+) if \w+ == '([^']+)'")
 #: a catalog entry's price times a count: "(flight_row).price * passengers"
 _PER = re.compile(r"\(?(\w+)_row\)?\.(\w*(?:price|rate|fee)) \* (\w+)\b")
 _AMOUNT = re.compile(r"(?<![\w.'])(\d+(?:\.\d+)?)(?![\w.'])")
+_ROUNDED = re.compile(r",\s*\d+\)")
 
 
 def _price_terms(domain: Domain) -> list[str]:
@@ -90,7 +92,8 @@ def _price_terms(domain: Domain) -> list[str]:
                 out.append(f"A {m[1].replace('_', ' ')}'s {m[2].replace('_', ' ')} is per {each}.")
         for m in _TIER.finditer(expr):
             out.append(_tier_sentence(domain, m[2], _TIER_CASE.findall(m[1])))
-    amounts = {float(a) for e in sums for a in _AMOUNT.findall(_TIER.sub("", e))} - {0.0, 1.0, 2.0}
+    # the numbers the arithmetic uses, not its tiers' factors nor the places it rounds to
+    amounts = {float(a) for e in sums for a in _AMOUNT.findall(_ROUNDED.sub(")", _TIER.sub("", e)))} - {0.0}
     spans = [" ".join(s.text.split()) for s in domain.provenance.spans] if domain.provenance else []
     for text in spans:
         said = {float(a.replace(",", "")) for a in re.findall(r"\$(\d[\d,]*(?:\.\d+)?)", text)}
