@@ -236,9 +236,9 @@ class ScriptedUser:
         same = PROPOSED_RECORD.search(said)
         if same:
             return self._same_record(same["noun"], same["id"], current, rng, again=bool(same["same"]))
-        asked = self.asked_keys(said)
+        which = re.search(r"\bwhich\b", said, re.IGNORECASE) is not None
+        asked = self.asked_keys(said) or (self._which_one(said, current) if which else [])
         if asked:
-            which = re.search(r"\bwhich\b", said, re.IGNORECASE) is not None
             pointed = self._by_detail(said, asked, current, rng) if which else None
             return pointed or self._facts(asked, current, rng, which=which)
         if asks_confirmation(said):
@@ -542,6 +542,15 @@ class ScriptedUser:
         other = rng.choice(P.ANOTHER_ONE).format(noun=noun)
         return other if known is None else f"{other} {P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
 
+    def _which_one(self, said: str, current: Request) -> list[str]:
+        """Any assistant's "Which one would you like to freeze?", "Which of your cards ...?", naming
+        no field: the id of the record the open request is about ("freeze my card": its card ID),
+        when the user knows it."""
+        if not _WHICH_ONE.search(" ".join(requests(said))):
+            return []
+        intent = f" {(current.intent or current.goal).lower()} "
+        return [k for k in current.knows if k.endswith("_id") and f" {humanize(k[:-3]).lower()} " in intent][:1]
+
     def _by_detail(self, said: str, asked: list[str], current: Request, rng: random.Random) -> str | None:
         """Most of the time, the answer to "which of these?" by a detail the assistant listed that
         only the user's record has ("CRD-1 (debit, ending in 9237), CRD-2 (credit, ending in
@@ -622,6 +631,7 @@ class ScriptedUser:
 
 
 _WHICH_NOUN = re.compile(r"\bwhich ([a-z]+(?: [a-z]+)?)\b")
+_WHICH_ONE = re.compile(r"\bwhich (?:one|of (?:your|my|the|these|those) [a-z]+)\b", re.IGNORECASE)
 _NOUN_NUMBER = re.compile(r"\b([a-z]+(?: [a-z]+)?) (?:number|reference)\b")
 #: the share of answers to "which of these?" that read the id out (`ScriptedUser._by_detail`)
 BY_ID = 0.25

@@ -566,7 +566,9 @@ def test_which_record_is_asked_by_its_kind_and_answered_and_read_alike() -> None
             assert agent._facts_in(answer, messages[-1]["content"]).get("card_id") == "CRD-2", (question, answer)
     # any assistant's question for which record, listing none, or for its number: the id they know
     for seed, question in ((s, q) for s in range(4) for q in ("Which card would you like to freeze?",
-                                                           "Could you give me the card number?")):
+                                                           "Could you give me the card number?",
+                                                           "Which one would you like to freeze?",
+                                                           "Which of your cards should I freeze?")):
         request = Request(kind="complete", goal="freeze my card CRD-2", intent="freeze my card",
                           knows={"card_id": "CRD-2"}, opening=[])
         user = ScriptedUser(Scenario(goal="freeze my card CRD-2", requests=[request], knows={}), seed=seed)
