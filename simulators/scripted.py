@@ -6,7 +6,7 @@ import re
 import zlib
 from typing import Any
 
-from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_RECORD, SPOKEN, asking_for_id, field_of, listed_by_detail, moved, reference,
+from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, field_of, listed_by_detail, moved, reference,
                                      role)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
@@ -242,6 +242,11 @@ class ScriptedUser:
             pointed = self._by_detail(said, asked, current, rng) if which else None
             return pointed or self._facts(asked, current, rng, which=which)
         if asks_confirmation(said):
+            wrong = self._wrong_record(said, current)
+            if wrong is not None:  # "I'll freeze card CRD-1 ..." of another card: not theirs
+                noun, key, known = wrong
+                return f"{rng.choice(P.ANOTHER_ONE).format(noun=noun)} " \
+                       f"{P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
             if self._asks_effect and not any(text in P.ASK_EFFECT for role, text in turns if role == "user"):
                 return rng.choice(P.ASK_EFFECT)  # once, at the first change asked about
             return rng.choice(P.YES if current.confirm else P.NO)
@@ -541,6 +546,19 @@ class ScriptedUser:
             return rng.choice(P.SAME_ONE if again else P.THAT_ONE).format(noun=noun)
         other = rng.choice(P.ANOTHER_ONE).format(noun=noun)
         return other if known is None else f"{other} {P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
+
+    def _wrong_record(self, said: str, current: Request) -> tuple[str, str, str] | None:
+        """(noun, key, their id) when a confirmation names records of a kind whose id the user
+        knows for the open request, none of them theirs ("I'll freeze card CRD-1" when theirs is
+        CRD-2): a customer says it is not the one. None otherwise."""
+        named = RECORD_ID.findall(said)
+        for key, known in current.knows.items():
+            if not key.endswith("_id") or not isinstance(known, str) or "-" not in known:
+                continue
+            kind = [i for i in named if i.split("-")[0] == known.split("-")[0]]
+            if kind and known not in kind:
+                return humanize(key[:-3]).lower(), key, known
+        return None
 
     def _which_one(self, said: str, current: Request) -> list[str]:
         """Any assistant's "Which one would you like to freeze?", "Which of your cards ...?", naming

@@ -576,3 +576,13 @@ def test_which_record_is_asked_by_its_kind_and_answered_and_read_alike() -> None
                                          {"role": "user", "content": "Please freeze my card."},
                                          {"role": "assistant", "content": question}]))
         assert "CRD-2" in answer, (question, answer)
+    # a confirmation naming another of their cards is no yes: "No, it's another card. My card id is CRD-2."
+    for seed in range(6):
+        request = Request(kind="complete", goal="freeze my card CRD-2", intent="freeze my card",
+                          knows={"card_id": "CRD-2"}, opening=[])
+        user = ScriptedUser(Scenario(goal="freeze my card CRD-2", requests=[request], knows={}), seed=seed)
+        turns = [{"role": "system", "content": "policy"}, {"role": "user", "content": "Please freeze my card."}]
+        wrong = asyncio.run(user.reply([*turns, {"role": "assistant", "content": "I'll freeze card CRD-1. Shall I go ahead?"}]))
+        right = asyncio.run(user.reply([*turns, {"role": "assistant", "content": "I'll freeze card CRD-2. Shall I go ahead?"}]))
+        assert "CRD-2" in wrong and not re.match(r"(?i)(yes|yep|sure|ok)", wrong), wrong
+        assert "CRD-1" not in right and "another" not in right, right
