@@ -144,14 +144,25 @@ def rule_messages(spec: ToolSpec) -> list[str]:
     return [s.message for s in spec.effect or [] if isinstance(s, RequireStep) and is_rule(spec, s)]
 
 
+def _filled(template: str, filler: str, flags: int = re.DOTALL) -> re.Pattern[str]:
+    """A rule's message as a pattern, each `{...}` placeholder matched by `filler`."""
+    return compiled(filler.join(re.escape(p) for p in re.split(r"\{[^{}]*\}", template)), flags)
+
+
 def is_rule_message(spec: ToolSpec, message: str) -> bool:
     """Whether an error is one of the tool's rules, its `{...}` placeholders filled in
     ("A card that is frozen cannot be changed" for "A card that is {card_row.status} cannot be changed")."""
+    return any(_filled(template, ".+?").fullmatch(message) for template in rule_messages(spec))
+
+
+def rule_cited(spec: ToolSpec, text: str) -> str | None:
+    """The words of `text` (a refusal) that state one of the tool's rules, filled in as it said
+    them ("Pending transactions cannot be disputed; wait until they post"), or None."""
     for template in rule_messages(spec):
-        parts = re.split(r"\{[^{}]*\}", template)
-        if compiled(".+?".join(re.escape(p) for p in parts), re.DOTALL).fullmatch(message):
-            return True
-    return False
+        m = _filled(template.strip().rstrip("."), r"[^.;,()]+", re.IGNORECASE).search(text)
+        if m is not None:
+            return m.group(0)
+    return None
 
 
 def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],

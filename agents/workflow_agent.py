@@ -22,7 +22,7 @@ from typing import Any
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.kinds import PROCEDURE_RECORDS
-from gem_env.tools.model import InsertStep, RequireStep, every_step
+from gem_env.tools.model import InsertStep, every_step
 from gem_env.tools.referring import PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, listed_by_detail, moved
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
@@ -41,8 +41,8 @@ from .lookup import (Lookup, auth_finder, described, fallback_finder, finder_too
                      owner_lists, reaches, recognise_lookup)
 from .listings import listings, shown_whole
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
-                        Recollection, Stale, opened as was_opened, records, rule_fields, rule_records, since_write,
-                        sums_due, waiting_changes)
+                        Recollection, Stale, opened as was_opened, records, rule_cited, rule_fields, rule_records,
+                        since_write, sums_due, waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -1218,19 +1218,9 @@ class WorkflowAgent:
         action = re.sub(r"\byour\b", "their", action) + (f" ({', '.join(ids)})" if 0 < len(ids) <= 2 else "")
         if not refused:
             return f"The customer was about to {action} but wants to talk it over with someone first."
-        rule = self._rule_said(write, turn.prior[-1].get("content") or "")
-        return f"The customer wanted to {action}, which our policy does not allow" + (f": {rule}" if rule else ".")
-
-    def _rule_said(self, tool: str, refusal: str) -> str | None:
-        """The rule of `tool` a refusal cited, as it said it ("Pending transactions cannot be
-        disputed; wait until they post."), with a capital only where a name has one."""
-        for step in every_step(self.compiled.tools[tool].spec.effect or []):
-            if isinstance(step, RequireStep) and step.message.strip():
-                pattern = re.sub(r"\\\{[^}]*\\\}", r"[^.;,()]+", re.escape(step.message.strip().rstrip(".")))
-                if (m := re.search(pattern, refusal, re.IGNORECASE)) is not None:
-                    said = m.group(0)
-                    return (said[:1].lower() + said[1:] if not said[:2].isupper() else said).rstrip(".") + "."
-        return None
+        rule = rule_cited(self.compiled.tools[write].spec, turn.prior[-1].get("content") or "")
+        rule = rule if rule is None or rule[:2].isupper() else rule[:1].lower() + rule[1:]  # a name keeps its capital
+        return f"The customer wanted to {action}, which our policy does not allow" + (f": {rule}." if rule else ".")
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
                 named: list[tuple[str, Any, str]] | None = None) -> dict[str, Any]:

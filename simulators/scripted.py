@@ -6,8 +6,8 @@ import re
 import zlib
 from typing import Any
 
-from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, field_of, listed_by_detail, moved, reference,
-                                     role)
+from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, field_of,
+                                     listed_by_detail, moved, reference, role)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
                                    smooth, state_of, text_names, undangled, unquoted)

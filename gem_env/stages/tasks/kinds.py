@@ -185,8 +185,6 @@ def chained_ids(wf: Workflow, knows: dict[str, Any], actions: list[GoldAction]) 
     return chained, pinned
 
 
-
-
 def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
              rng: random.Random, describe: bool = True, note: str | None = None,
              about: dict[str, Any] | None = None) -> Built | str:
