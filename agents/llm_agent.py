@@ -1,4 +1,5 @@
-"""An assistant played by a tool-calling chat model, with the domain policy as its system prompt."""
+"""An assistant played by a tool-calling chat model, with the conversation's system message (the
+task's policy prompt) as its system prompt."""
 from __future__ import annotations
 
 import json
@@ -20,6 +21,8 @@ class PlainChatFn(Protocol):
                        ) -> tuple[dict[str, Any] | AIMessage, int] | None: ...
 
     def end_conversation(self) -> None: ...
+
+    def set_system(self, system: str) -> None: ...
 
 
 def to_langchain(messages: list[dict[str, Any]]) -> list[BaseMessage]:
@@ -71,7 +74,9 @@ def to_openai(reply: AIMessage, first_call: int = 0) -> dict[str, Any]:
 
 
 class LLMAgent:
-    """Calls ``chat_fn(messages, tools)`` once per turn with ``policy`` as the system prompt.
+    """Calls ``chat_fn(messages, tools)`` once per turn with ``policy`` as the system prompt; a
+    conversation that opens with a system message (an episode's: the domain's policy and what the
+    task's session says, such as the customer it is signed in as) gives the prompt instead.
 
     ``tools`` are the domain's schemas; the episode may narrow them turn by turn (`set_tools`: a
     refined task's missing function is not offered until it appears), and the model is offered
@@ -105,6 +110,11 @@ class LLMAgent:
         self.tools_now = list(schemas)
 
     async def act(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        system = messages[0].get("content") if messages and messages[0].get("role") == "system" else None
+        if isinstance(system, str) and system != self.policy:
+            self.policy, self._system = system, SystemMessage(system)
+            if self.plain_chat_fn is not None:
+                self.plain_chat_fn.set_system(system)
         if self.plain_chat_fn is not None:
             got = await self.plain_chat_fn(messages, self.tools_now or None)
             if got is not None:

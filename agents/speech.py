@@ -299,11 +299,16 @@ def declined(rng: random.Random) -> str:
     return smooth(" ".join(p for p in (held, rng.choice(voiced(rng, after))) if p))
 
 
+_THANKS = re.compile(r"\bthank", re.IGNORECASE)
+_GOES_ON = re.compile(r"(?:Next|From here|Now|So\b|Right then|I'll now|I will now|I shall now|I can now)")
+"""A confirmation that goes on from something said before it ("Next, I'll ...", "So I'll ...")."""
+
+
 def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Pattern,
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
             told: str = "", again: bool = False, owner: str = "", who: Any = None, how_to: int = 0,
             yours: frozenset[str] = frozenset(), due: Sequence[tuple[str, float]] = (),
-            waits: Sequence[tuple[str, Any, Any]] = (), before: Sequence[str] = ()) -> str:
+            waits: Sequence[tuple[str, Any, Any]] = (), before: Sequence[str] = (), given: bool = True) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
@@ -321,7 +326,9 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     never "the next step is to" it), of this many steps confirmed at once; 0 for another action.
     `yours`: ids of records that are the customer's only one of their kind, found through them
     ("your zapdos", not its number, or nothing where that is all there is to say). `before`: the
-    assistant's earlier messages (a record they described is not described again, `describe`)."""
+    assistant's earlier messages (a record they described is not described again, `describe`; none:
+    the chat's first reply, which goes on from nothing). `given`: whether the customer has told
+    anything the request needs (else nothing is thanked for: a signed-in customer's bare request)."""
     if again:
         extra = details(args, secret, said=what, names=own_names(seen or []), yours=yours)
         return " ".join(p for p in (pick(rng, B.CONFIRM_AGAIN, action=what), extra, question(rng, what)) if p)
@@ -338,7 +345,10 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     first = firsts[0] if firsts and (owner or len(set(firsts)) == 1) else None
     lead = pick(rng, B.BY_NAME, first=first) if first and rng.random() < 0.4 else ""
     bodies = B.CONFIRM_BODY_STEPS if how_to > 1 else B.CONFIRM_BODY_HOW_TO if how_to else B.CONFIRM_BODY
-    body = pick(rng, (bodies,) if lead else (B.CONFIRM_LEAD, bodies), action=said_as)
+    # the chat's first reply goes on from nothing; thanks are for what the customer has told
+    bodies = bodies if before else bodies.keep(lambda x: not _GOES_ON.match(x))
+    leads = B.CONFIRM_LEAD if given else B.CONFIRM_LEAD.keep(lambda x: not _THANKS.search(x))
+    body = pick(rng, (bodies,) if lead else (leads, bodies), action=said_as)
     # a record the action names ("open a new Navy Blue account", "for one in navy, size M"): its number adds nothing
     named = {str(v) for r in seen if _named_in(r, what.lower()) for k, v in r.items() if k.endswith("_id")}
     extra = details({k: v for k, v in args.items() if not (k.endswith("_id") and str(v) in named)}, secret, said=what,

@@ -27,6 +27,7 @@ from gem_env.tools.referring import PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_f
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
 from gem_env.tools.render import FREE_TEXT, SECRET, cased, code_for, domain_names, gerund, how_many, unquoted
+from gem_env.tools.signed_in import signed_in_facts
 
 from . import banks as B
 from . import speech as S
@@ -197,6 +198,7 @@ class WorkflowAgent:
         # kept across requests while write replies patch it, not listed again to find the same record
         self._kept = frozenset(f.tool for f in (self._auth, self._fallback) if f) \
             | {f.tool for f in self._finders if f.many}
+        self._signed_in = tuple(compiled.domain.signed_in)  # the keys the system prompt may give
         self._recollection = Recollection(compiled, self._kept)  # what the conversations' calls leave known
         self._inserts = {n: _inserted_keys(compiled, n) for n in compiled.tools}  # the keys of what each may make
         self._adds = frozenset(n for n, t in compiled.tools.items()  # the tools that make a record
@@ -413,7 +415,9 @@ class WorkflowAgent:
             # is not: it brings a request of its own)
             mention = re.sub(r"\byour\b", "my", self._handoff[1])  # as they would have asked for it
             request = f"{mention} {request}"
-        known: dict[str, str] = {}
+        # who the customer is, when the service knows it before they say a word (a signed-in app)
+        known = signed_in_facts(messages[0].get("content") or "", self._signed_in) \
+            if self._signed_in and messages and messages[0].get("role") == "system" else {}
         own: set[str] = set()  # keys the user gave in the open request
         answered: dict[str, str] = {}  # what they said after the request's first message
         opened = False  # the request's first message is read
@@ -786,7 +790,8 @@ class WorkflowAgent:
                               how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
                               yours=self.yours(turn), due=due, waits=waits,
                               before=[m["content"] for m in turn.prior if m.get("role") == "assistant"
-                                      and isinstance(m.get("content"), str)] + turn.said))
+                                      and isinstance(m.get("content"), str)] + turn.said,
+                              given=bool(turn.own or turn.answered or turn.prior)))
 
     def _recalled_step(self, plan: Plan, at: int, args: dict[str, Any], turn: _Turn) -> dict[str, Any] | None:
         """What an earlier read by the same tool still shows of the one record the read step `at`

@@ -66,6 +66,9 @@ class Scenario(BaseModel):
     decisions: dict[str, Any] = Field(default_factory=lambda: {"confirm": True})
     requests: list[Request] = Field(default_factory=list)
     found: dict[str, Any] = Field(default_factory=dict, description="the requests' `found`, merged")
+    signed_in: dict[str, Any] = Field(default_factory=dict, exclude_if=lambda v: not v, description=(
+        "what the service knows of the user before they say a word (the account they are signed in "
+        "with: `Domain.signed_in`), told to the assistant in its system prompt"))
     names: dict[str, str] = Field(default_factory=dict, exclude_if=lambda v: not v, description=(
         "names the document writes with capitals, by their lower case (\"iphone\": \"iPhone\", \"apple id\": "
         "\"Apple ID\"): the user says them so, though the record's key says \"iphone\""))

@@ -82,6 +82,22 @@ async def test_a_correct_agent_is_accepted(server: FakeOpenAIServer, shop: Compi
     assert {t["function"]["name"] for t in request["tools"]} == set(shop.tools)
 
 
+async def test_the_agent_is_prompted_with_the_conversations_system_message(server: FakeOpenAIServer,
+                                                                          shop: CompiledDomain) -> None:
+    """A task whose customer is signed in gives the episode its own prompt; the model is sent that
+    prompt (the trajectory's), not the domain's the agent was made with."""
+    signed = compile_domain(shop.domain.model_copy(update={"signed_in": ["email"]}))
+    tasks, _ = make_tasks(signed, per_domain=3, seed=3, kinds=("complete",))
+    task = next(t for t in tasks if t.workflow == "cancel_pending_order")
+    assert task.scenario.signed_in == {"email": task.scenario.knows["email"]}
+    traj = await roll(server, signed, task, gold_replies(task))
+    assert traj.verification.passed, traj.verification.failed
+    prompt = policy_prompt(signed.domain, task.scenario)
+    assert f"signed in with the email {task.scenario.knows['email']}." in prompt
+    assert traj.messages[0]["content"] == prompt
+    assert all(r["messages"][0] == {"role": "system", "content": prompt} for r in server.requests)
+
+
 async def test_unknown_tool_is_rejected(server: FakeOpenAIServer, shop: CompiledDomain, cancel: Task) -> None:
     traj = await roll(server, shop, cancel, [ToolCalls([ToolCall("refund_everything", {})]), *gold_replies(cancel)])
     assert "unknown tool" in traj.messages[3]["content"]

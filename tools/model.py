@@ -374,12 +374,24 @@ class Domain(_Strict):
     provenance: Provenance = Field(default_factory=Provenance)
     step_groups: dict[str, list[WorkflowStep]] = Field(
         default_factory=dict, description="named step lists workflows share with {use: NAME}")
+    signed_in: list[str] = Field(default_factory=list, exclude_if=lambda v: not v, description=(
+        "what the service knows of the customer before they say a word, as an app they are signed in to "
+        "does: keys of the workflows' `knows` (e.g. `email`), told to the assistant at the start"))
 
     @model_validator(mode="before")
     @classmethod
     def _expand_workflow_shorthands(cls, data: Any) -> Any:
         from .macros import expand_domain  # `use` and `let` steps become plain workflow steps
         return expand_domain(data)
+
+    @model_validator(mode="after")
+    def _signed_in_known(self) -> Domain:
+        known = {k for w in self.workflows for k in w.knows}
+        unknown = [k for k in self.signed_in if k not in known]
+        if unknown:
+            raise ValueError(f"signed_in names {unknown}, which no workflow's `knows` has "
+                             f"(known: {sorted(known)})")
+        return self
 
     def entity(self, name: str) -> Entity | None:
         return next((e for e in self.entities if e.name == name), None)

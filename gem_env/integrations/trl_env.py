@@ -177,12 +177,12 @@ def trl_environment(tasks: str | Path, domain: str | None = None, *, max_tool_er
 
 
 def trl_dataset(tasks: str | Path, domain: str | None = None, *, system_prompt: bool = True) -> list[dict[str, Any]]:
-    """Rows for the trainer: ``prompt`` (the domain's policy as the system message) and ``task_id``.
+    """Rows for the trainer: ``prompt`` (the task's policy prompt as the system message) and ``task_id``.
     Wrap with ``datasets.Dataset.from_list`` for TRL."""
     from ..stages.ground.episode import policy_prompt
     chosen, compiled = _domain_tasks(tasks, domain)
-    system = [{"role": "system", "content": policy_prompt(compiled.domain)}] if system_prompt else []
-    return [{"prompt": system, "task_id": t.id} for t in chosen]
+    return [{"prompt": [{"role": "system", "content": policy_prompt(compiled.domain, t.scenario)}] if system_prompt
+             else [], "task_id": t.id} for t in chosen]
 
 
 def tool_methods(env: GemTRLEnvironment) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def build_dataset(tasks: list[Task], domains: dict[str, CompiledDomain], make_us
     rows = []
     for task in tasks:
         compiled = domains[task.domain]
-        system = {"role": "system", "content": policy_prompt(compiled.domain)}
+        system = {"role": "system", "content": policy_prompt(compiled.domain, task.scenario)}
         opening = _run(make_user(task).reply([system]))
         tools = [{"name": s["function"]["name"], "description": s["function"].get("description", ""),
                   "parameters": s["function"].get("parameters") or {"type": "object", "properties": {}}}

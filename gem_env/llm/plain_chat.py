@@ -123,6 +123,10 @@ class PlainChat:
         """Drop the kept encoding (the agent's conversation ended)."""
         self.encode.reset()
 
+    def set_system(self, system: str) -> None:
+        """Send `system` as the system message from now on (the conversation's own prompt)."""
+        self.encode = ConversationJSON(system)
+
 
 PLAIN_MESSAGE_KEYS = frozenset({"role", "content", "tool_calls", "refusal", "function_call", "audio", "annotations",
                                 "reasoning_content", "reasoning"})

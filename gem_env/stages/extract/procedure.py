@@ -788,6 +788,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             "name": domain_slug(doc.id), "description": description, "clock": self.ex.clock,
             "seed": self.ex.document_seed(doc.id),
             "entities": [entity], "tools": tools, "workflows": [workflow], "policy": policy,
+            # the customer's own thing, found through them: the app they do it in knows who they are
+            "signed_in": ["email"] if "email" in workflow["knows"] else [],
             "provenance": {"doc_id": doc.id, "source": doc.source or None, "license": doc.license or None,
                            "spans": [_span(text, a, b) for a, b in spans]},
         }

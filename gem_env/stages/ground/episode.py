@@ -19,12 +19,13 @@ from typing import Any, Literal
 from ...simulators.base import UserSimulator
 from ...text.signals import is_question_title
 from ...text.words import doing, indefinite
-from ...simulators.scenario import STOP
+from ...simulators.scenario import STOP, Scenario
 from ..tasks import Task
 from .plan import PlannedTools, tool_schemas
 from ...tools import CompiledDomain, Domain
 from ...tools.render import date_words, gerund, sentence_case, singular
 from ...tools.scratch import give_back, take_sandbox
+from ...tools.signed_in import signed_in_line
 from ..verify_reuse import RecordedCall, RecordingSandbox
 from .loops import LoopWatch, is_infrastructure
 from .policy_lines import policy_lines
@@ -43,11 +44,21 @@ class Limits:
     max_tool_errors: int = 5
 
 
-def policy_prompt(domain: Domain) -> str:
+def policy_prompt(domain: Domain, scenario: Scenario | None = None) -> str:
     """The assistant's system prompt, as a real service writes one: who it serves and what with, how
     to work, and the service's policy (`policy_lines`: every rule its tools enforce and outcome it
     tells). No internal ids: the domain's name never appears, and names in the policy text that are
-    none of this service's tools are said in words. Made once per domain object."""
+    none of this service's tools are said in words. Made once per domain object; a task's customer
+    who is signed in (`Scenario.signed_in`) is said after the clock, as an app's assistant is told."""
+    prompt = _domain_prompt(domain)
+    line = signed_in_line(scenario.signed_in) if scenario is not None else ""
+    if not line:
+        return prompt
+    head, sep, rest = prompt.partition(_HOW_TO_WORK)
+    return f"{head}\n{line}{sep}{rest}"
+
+
+def _domain_prompt(domain: Domain) -> str:
     kept = _PROMPTS.get(id(domain))
     if kept is not None and kept[0]() is domain:
         return kept[1]
@@ -61,6 +72,8 @@ def policy_prompt(domain: Domain) -> str:
 
 _PROMPTS: dict[int, tuple[weakref.ref, str]] = {}
 """`policy_prompt` by domain object (a domain is no dict key), dropped with the domain."""
+_HOW_TO_WORK = "\n\nHow to work:"
+"""Where the prompt's opening (who it serves, the clock, a signed-in customer) ends."""
 
 
 @lru_cache(maxsize=256)
@@ -295,7 +308,7 @@ class Episode:
         self.tools = PlannedTools(self.recording or self.sandbox, task.plan)  # type: ignore[arg-type]
         self._all_tools = None if self.tools.may_hide else tool_schemas(compiled, self.tools.available([]))
         """The schemas of every turn when no tool is ever hidden (made once, not per step)."""
-        self.policy = policy if policy is not None else policy_prompt(compiled.domain)
+        self.policy = policy if policy is not None else policy_prompt(compiled.domain, task.scenario)
         self.messages: list[dict[str, Any]] = [{"role": "system", "content": self.policy}]
         self.turns = 0
         self.tool_calls = 0

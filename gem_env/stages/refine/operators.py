@@ -87,6 +87,10 @@ def refine_task(task: Task, compiled: CompiledDomain, recipe: list[str], *, sibl
     # the names the document writes with capitals go with every request the user makes ("iPhone")
     said = [p.scenario.model_copy(update={"names": task.scenario.names}) if task.scenario.names else p.scenario
             for p in v.parts]
+    # the customer the session is signed in as stays so, where the variant's user is still them
+    signed_in = {k: val for k, val in task.scenario.signed_in.items() if said[0].knows.get(k, val) == val}
+    if signed_in:
+        said[0] = said[0].model_copy(update={"signed_in": signed_in})
     variant = v.task.model_copy(update={
         "id": f"{task.id}~{name}~{digest}", "parent_id": task.id, "ops": list(recipe), "category": name,
         "scenario": said[0], "followups": said[1:],

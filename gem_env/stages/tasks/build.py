@@ -66,13 +66,17 @@ def make_task(compiled: CompiledDomain, built: list[Built], *, category: str, ke
     for b in built:  # the row each request was made on, by its key
         if b.record is not None:
             b.request.anchor = str(b.record[1].get(compiled.tables[b.record[0]].pk))
+    signed_in = {k: knows[k] for k in compiled.domain.signed_in if k in knows}
+    for b in built:  # the service knows them already: not volunteered as the request's opening
+        b.request.opening = [k for k in b.request.opening if k not in signed_in]
     first = built[0].request
     confirm = all(b.request.confirm for b in built) if len(built) == 1 else True
     scenario = Scenario(
         persona=rng.choice(PERSONAS), goal=session_goal(built), knows=knows, opening=first.opening,
         unknown=list(dict.fromkeys(k for b in built for k in b.unknown if k not in knows)),
         decisions={"confirm": confirm}, requests=[b.request for b in built],
-        found={k: v for b in reversed(built) for k, v in b.request.found.items()}, names=domain_names(compiled.domain))
+        found={k: v for b in reversed(built) for k, v in b.request.found.items()}, signed_in=signed_in,
+        names=domain_names(compiled.domain))
     actions = [a for b in built for a in b.actions]
     writes = any(compiled.tools[a.tool].writes and a.ok for a in actions)
     return Task(
