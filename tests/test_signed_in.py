@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 import pytest
 
@@ -16,11 +17,13 @@ from gem_env.simulators.scripted import ScriptedUser
 from gem_env.stages.extract.offline import OfflineExtractor
 from gem_env.stages.ground.episode import Limits, policy_prompt
 from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+from gem_env.stages.refine.operators import refine_task
 from gem_env.stages.tasks import make_tasks
 from gem_env.stages.verify import verify
-from gem_env.tools import CompiledDomain, Domain, DomainError, compile_domain, parse_domain
+from gem_env.tools import CompiledDomain, Domain, DomainError, compile_domain, load_domain, parse_domain
 from gem_env.tools.signed_in import signed_in_facts, signed_in_line
 
+SHOP = Path(__file__).resolve().parent / "data" / "rollout_shop.yaml"
 RELEVANT = Verdict(id="x", relevant=True, score=0.9, reason="steps")
 TEXT = ("# How to Install an SSD in Your Laptop\n\n"
         "1. Shut down your laptop.\n2. Remove the battery.\n3. Remove the old hard drive.\n"
@@ -80,6 +83,21 @@ def test_a_session_not_signed_in_says_nothing_of_it(ssd: CompiledDomain) -> None
     assert "signed in" not in traj.messages[0]["content"]
     assert any(re.search(r"\bemail\b", m.get("content") or "") for m in traj.messages if m["role"] == "assistant")
     assert verify(plain, traj.messages, ssd).passed
+
+
+def test_a_refined_variant_stays_signed_in() -> None:
+    """A session's first request made harder is still the signed-in customer's (refinement builds
+    its scenario afresh from the request)."""
+    shop = compile_domain(load_domain(SHOP).model_copy(update={"signed_in": ["email"]}))
+    tasks, _ = make_tasks(shop, per_domain=12, seed=3)
+    task = next(t for t in tasks if len(t.scenario.requests) > 1 and t.scenario.signed_in)
+    variant, compiled = refine_task(task, shop, ["tool_errors"], siblings=tasks, seed=0)
+    assert variant.scenario.signed_in == task.scenario.signed_in
+    traj = asyncio.run(run_rollouts([RolloutJob(variant, compiled, RefinedAgent(WorkflowAgent(compiled)),
+                                                ScriptedUser(variant.scenario), Limits())]))[0]
+    assert f"signed in with the email {task.scenario.signed_in['email']}." in traj.messages[0]["content"]
+    assert not any(re.search(r"\bemail\b", m.get("content") or "") for m in traj.messages[1:] if m["role"] != "tool")
+    assert verify(variant, traj.messages, compiled).passed
 
 
 def test_trainer_rows_carry_each_tasks_prompt(ssd: CompiledDomain, tmp_path) -> None:
