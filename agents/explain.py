@@ -85,9 +85,9 @@ def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owne
                       shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None,
                       request: str = "", called: dict[str, str] | None = None) -> str:
     """What a chain of writes changes together, said once for the whole of it, as `what_changes`
-    says one write: a how-to's steps, asked about before the first ("On your jambox, the steps to
-    click System Preferences and click the Bluetooth icon will be recorded as done. Your jambox will
-    then be connected."), never only its first step. A field set more than once is said as it ends
+    says one write: a how-to's steps, asked about before the first ("For your jambox, I'll click
+    System Preferences and click the Bluetooth icon. Your jambox will then be connected."), never
+    only its first step. A field set more than once is said as it ends
     up (a status moved to sent and then to supported: supported); `calls`: (effect, arguments) of
     each write, in order. `called`: a record as the user calls it, by how it is named otherwise
     ("your zapdos" -> "Zapdos", `actions.thing_called`)."""
@@ -116,7 +116,7 @@ def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owne
     for record, (steps, sets) in updated.items():
         record = (called or {}).get(record, record)
         if steps:
-            said.append(f"On {record}, {_steps_done(list(dict.fromkeys(steps)))}.")
+            said.append(f"For {record}, {_steps_done(list(dict.fromkeys(steps)))}.")
         status = sets.pop("status", None)
         moved_to = _LITERAL.match(status[0].strip()) if status and isinstance(status[0], str) else None
         parts = [_field(f, expr, args) for f, (expr, args) in sets.items()]
@@ -134,15 +134,14 @@ _STEPS_NAMED = 4
 
 
 def _steps_done(steps: list[str]) -> str:
-    """How-to steps recorded as done, each said as the doing it is in the guide's words (the
-    progress a procedure's step sets: "insert your key into the ignition slot"), never as a quoted
-    label ('the steps "insert key" and "write down code" will be marked as done'): "the steps to
-    insert your key into the ignition slot and write down all codes will be recorded as done"."""
-    if len(steps) == 1:
-        return f"the step to {steps[0]} will be recorded as done"
+    """How-to steps said as what the assistant will do, each in the guide's words (the progress a
+    procedure's step sets: "insert your key into the ignition slot"), never as a quoted label nor
+    as the sandbox's bookkeeping ('the steps ... will be recorded as done'): "I'll insert your key
+    into the ignition slot and write down all codes"; more than `_STEPS_NAMED` by the first and
+    the last."""
     if len(steps) <= _STEPS_NAMED:
-        return f"the steps to {joined(steps)} will be recorded as done"
-    return f"{len(steps)} steps will be recorded as done, from the one to {steps[0]} to the one to {steps[-1]}"
+        return f"I'll {joined(steps)}"
+    return f"I'll go through {len(steps)} steps: first I'll {steps[0]}, and last I'll {steps[-1]}"
 
 
 def _may(text: str) -> str:
@@ -239,7 +238,7 @@ def _field(name: str, expr: Any, args: dict[str, Any]) -> str:
         return f"the {words(name).lower()} will be updated"
     if isinstance(value, bool):
         return f"the {words(name).lower()} will be {'on' if value else 'off'}"
-    if name == "progress" and isinstance(value, str):  # a how-to's step recorded as done (`procedure`)
+    if name == "progress" and isinstance(value, str):  # a how-to's step done (`procedure`)
         return _steps_done([value])  # (was "the progress will be navigate bnpl platinum")
     if is_count(name, value):
         return f"it will have {counted(name, value)}"

@@ -126,8 +126,8 @@ def test_a_name_ending_in_a_number_keeps_its_capitals_whatever_the_text_says() -
 
 
 def test_what_the_steps_change_names_the_thing_as_the_goal_does() -> None:
-    """"On your zapdos, the steps to go to Mount Thunder ... will be recorded as done. Your zapdos
-    will then be obtained.": a name the title capitalises is said as a name."""
+    """"For your zapdos, I'll go to Mount Thunder ... Your zapdos will then be obtained.": a name
+    the title capitalises is said as a name."""
     from gem_env.agents.actions import thing_called
     from gem_env.agents.explain import what_steps_change
     from gem_env.tools.model import UpdateStep
@@ -135,7 +135,7 @@ def test_what_the_steps_change_names_the_thing_as_the_goal_does() -> None:
               {"wither_id": "WIT-1"}) for s in ("build the Wither", "hit it with a sword")]
     calls.append(([UpdateStep.model_validate({"update": "withers", "row": "w", "set": {"status": "'killed'"}})],
                   {"wither_id": "WIT-1"}))
-    assert what_steps_change(calls).startswith("On your wither, ")  # unnamed, as before
+    assert what_steps_change(calls).startswith("For your wither, ")  # unnamed, as before
     told = what_steps_change(calls, called={"your wither": thing_called("wither", "kill the Wither in Minecraft")})
-    assert told == ("On the Wither, the steps to build the Wither and hit it with a sword will be recorded as done. "
+    assert told == ("For the Wither, I'll build the Wither and hit it with a sword. "
                     "The Wither will then be killed."), told

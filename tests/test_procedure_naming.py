@@ -607,11 +607,11 @@ def test_a_step_done_is_recorded_in_the_texts_words_and_said_so() -> None:
     def told(said: list[str]) -> str:
         return what_steps_change([([UpdateStep.model_validate({"update": "codes", "row": "c", "set": {
             "progress": f"'{s}'"}})], {"code_id": "COD-1"}) for s in said])
-    assert told(labels) == ("On your code, the steps to insert your key into the ignition slot, write down all codes "
-                            "and shut your vehicle off will be recorded as done."), told(labels)
+    assert told(labels) == ("For your code, I'll insert your key into the ignition slot, write down all codes "
+                            "and shut your vehicle off."), told(labels)
     many = told([*labels, "a b", "c d", "search online"])
-    assert many == ("On your code, 6 steps will be recorded as done, from the one to insert your key into the "
-                    "ignition slot to the one to search online."), many
+    assert many == ("For your code, I'll go through 6 steps: first I'll insert your key into the ignition slot, "
+                    "and last I'll search online."), many
 
 
 def test_a_step_label_is_a_clause_of_the_step_or_none() -> None:

@@ -107,8 +107,7 @@ def test_what_the_change_does_is_the_whole_procedure_not_its_first_step(aclu: Co
     assert asks_confirmation(asked["content"]) and not asked.get("tool_calls")
     messages += [asked, {"role": "user", "content": "Before you do, what exactly will that change?"}]
     told = agent.reply(messages)["content"]
-    assert told.startswith('On your message, the step to click on action tab will be recorded as done. '
-                           'Your message will then be sent.'), told
+    assert told.startswith("For your message, I'll click on action tab. Your message will then be sent."), told
 
 
 def test_a_record_an_earlier_request_read_is_not_looked_up_again_for_the_confirmation(aclu: CompiledDomain) -> None:

@@ -157,13 +157,13 @@ def test_a_goodbye_after_an_answer_that_counts_failed_logins_is_not_one_after_a_
 
 
 def test_a_how_to_step_recorded_is_said_as_a_step_done() -> None:
-    """A procedure's step moves the record's progress: "the step to ... will be recorded as done", not
+    """A procedure's step moves the record's progress: said as what the assistant will do, not
     "the progress will be navigate bnpl platinum", nor the step quoted as a label ('the step "navigate
     bnpl platinum" will be marked as done')."""
     from gem_env.tools.model import UpdateStep
     step = UpdateStep.model_validate({"update": "accounts", "row": "a", "set": {"progress": "'navigate bnpl platinum'"}})
     said = what_changes([step], {"account_id": "ACC-1"})
-    assert said == 'On your account, the step to navigate bnpl platinum will be recorded as done.', said
+    assert said == "On your account, I'll navigate bnpl platinum.", said
 
 
 def test_a_renewal_says_how_its_counter_and_date_move() -> None:
