@@ -8,7 +8,9 @@ trajectories (`accepted_share` of the admitted: the target is 1.0), documents re
 and the extract stage's most common reasons (numbers as N), and the means per accepted trajectory, and `record_ids` (`asked_share`: of the accepted trajectories,
 those whose assistant asks the customer for a "<thing> ID"; `said_share`: those whose customer says
 an id a tool then takes; `told_share`: those whose assistant says one; issue 9/11: a person knows their email, a package's name, not a PAC-12345
-number the sandbox made up). For the first
+number the sandbox made up; `signed_in_share`: those whose system prompt says the customer is signed in,
+`email_asked_share`: those whose assistant asks for their email: in the app they do it in, nobody is
+asked who they are). For the first
 seed of each corpus, `procedure_names` (bench/procedure_names.py) on its procedure-path domains.
 ``same_counts_at_every_seed`` says whether every seed admitted and accepted as many tasks.
 
@@ -36,6 +38,7 @@ CORPORA = ("debian_docs_sections", "wikihow_goal_steps_1000", "wikihow_openpi_pr
 
 
 _ASKS_ID = re.compile(r"\b[\w'-]+ IDs?\b")
+_EMAIL = re.compile(r"\bemail\b", re.IGNORECASE)
 
 
 def record_ids(trajectories: Path) -> dict[str, Any]:
@@ -43,7 +46,7 @@ def record_ids(trajectories: Path) -> dict[str, Any]:
     (in a message with a question), how many have the user say an id that a tool call then takes
     (an argument named `id` or `*_id`), how many have the assistant say one (`told`: "This is for
     zapdos ZAP-14852"), and the most asked nouns."""
-    n = asked = said = told = 0
+    n = asked = said = told = signed = email = 0
     nouns: Counter[str] = Counter()
     with trajectories.open(encoding="utf-8") as fh:
         for line in fh:
@@ -52,6 +55,8 @@ def record_ids(trajectories: Path) -> dict[str, Any]:
             texts = [m.get("content") or "" for m in messages if m["role"] == "assistant" and not m.get("tool_calls")]
             hits = [h for t in texts if "?" in t for h in _ASKS_ID.findall(t)]
             asked += bool(hits)
+            signed += "The customer is signed in" in (messages[0].get("content") or "")
+            email += any("?" in t and _EMAIL.search(t) for t in texts)
             nouns.update({h.split()[0].lower() for h in hits})
             ids = {str(v) for m in messages for c in m.get("tool_calls") or []
                    for k, v in json.loads(c["function"]["arguments"] or "{}").items()
@@ -61,6 +66,7 @@ def record_ids(trajectories: Path) -> dict[str, Any]:
             told += any(v in t for t in texts for v in ids)
     return {"trajectories": n, "asked_share": round(asked / n, 4) if n else None,
             "said_share": round(said / n, 4) if n else None, "told_share": round(told / n, 4) if n else None,
+            "signed_in_share": round(signed / n, 4) if n else None, "email_asked_share": round(email / n, 4) if n else None,
             "asked_nouns": dict(sorted(nouns.items(), key=lambda kv: (-kv[1], kv[0]))[:8])}
 
 

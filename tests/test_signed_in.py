@@ -112,6 +112,26 @@ def test_trainer_rows_carry_each_tasks_prompt(ssd: CompiledDomain, tmp_path) -> 
                         and "signed in with the email" in r["prompt"][0]["content"] for r in rows)
 
 
+def test_the_gym_gives_the_tasks_prompt_and_rewards_the_signed_in_session(ssd: CompiledDomain, tmp_path) -> None:
+    import gymnasium as gym
+
+    from gem_env.gym import ENV_ID
+    from gem_env.io.taskset import write_task_set
+    tasks, _ = make_tasks(ssd, per_domain=3, seed=0)
+    write_task_set(tmp_path, tasks, {ssd.domain.name: ssd})
+    env = gym.make(ENV_ID, tasks=str(tmp_path)).unwrapped
+    task = next(t for t in tasks if t.category == "complete")
+    _, info = env.reset(seed=0, options={"task_id": task.id})
+    assert info["policy"] == policy_prompt(ssd.domain, task.scenario) == env.messages[0]["content"]
+    agent = WorkflowAgent(ssd)
+    while True:
+        _, reward, terminated, truncated, _ = env.step(asyncio.run(agent.act(env.messages)))
+        if terminated or truncated:
+            break
+    assert reward == 1.0 and not any("email" in (m.get("content") or "") for m in env.messages[1:]
+                                     if m["role"] == "assistant")
+
+
 def test_signed_in_must_name_what_a_workflow_knows(ssd: CompiledDomain) -> None:
     data = ssd.domain.model_dump(by_alias=True, exclude_none=True)
     data["signed_in"] = ["zip"]
