@@ -1314,12 +1314,13 @@ def _steps_after_yes(plan: Plan, lookups: list[Any]) -> frozenset[int]:
 
 
 def _asked_later(plan: Plan, step: Step, known: dict[str, Any]) -> list[str]:
-    """What the user is to give for the writes after `step` that always run (the new transaction
-    type after the new threshold): asked before the change is confirmed, not after it has begun.
-    Ids are left out (a read before their step may give them)."""
+    """What the user is to give for the steps after `step` that always run (the new transaction
+    type after the new threshold; the file type a how-to's later check step takes): asked before
+    the change is confirmed, not after it has begun. Ids are left out (a read before their step
+    may give them), and so are secrets (the customer types those themselves)."""
     after = plan.steps[plan.steps.index(step) + 1:]
-    return list(dict.fromkeys(k for s in after if s.writes and s.when is None for k in s.needs
-                              if k not in known and k != "id" and not k.endswith("_id")))
+    return list(dict.fromkeys(k for s in after if s.when is None for k in s.needs
+                              if k not in known and k != "id" and not k.endswith("_id") and not SECRET.search(k)))
 
 
 def _object(raw: Any) -> dict[str, Any]:
@@ -1471,10 +1472,10 @@ def _inserted_keys(compiled: CompiledDomain, tool: str) -> frozenset[str]:
 
 
 def _later_values(plan: Plan, tool: str, known: dict[str, Any], secret: re.Pattern) -> dict[str, Any]:
-    """The arguments the writes after `tool` in the plan take from what the customer said (not ids,
+    """The arguments the steps after `tool` in the plan take from what the customer said (not ids,
     not secrets): what the one confirmation before the chain must say too."""
     steps = plan.steps[next((i for i, s in enumerate(plan.steps) if s.tool == tool), len(plan.steps)) + 1:]
-    return {name: known[key] for s in steps if s.writes for name, (kind, key) in s.args.items()
+    return {name: known[key] for s in steps for name, (kind, key) in s.args.items()
             if kind == "user" and key in known and not name.endswith("_id") and not secret.search(name)}
 
 

@@ -228,3 +228,34 @@ def test_a_reason_in_the_users_words_describes_no_record() -> None:
     said = "Could you cancel my payment because I sent it to the wrong person? It's the one about \"Movie night\"."
     assert singled_out("payment_id", [listing], said) == ("PYM-3", "sent")  # what the words alone would pick
     assert singled_out("payment_id", [listing], _REASON_CLAUSE.sub(" ", said)) is None
+
+
+def test_a_value_a_later_check_step_takes_is_asked_before_the_steps_begin() -> None:
+    """"Select a file type and click Next." is a check step in the middle of the procedure: its file
+    type was asked after six steps had run ("Thanks. And what's the file type?"), half-way through a
+    change the customer had confirmed; it is asked with what the change needs, before the
+    confirmation, which then says it."""
+    from gem_env.documents import Document, Verdict
+    from gem_env.stages.extract.offline import OfflineExtractor
+    title = "How to Recover Deleted Files - Using a Recovery Tool"
+    text = (f"{title}\n1. Go to https://www.piriform.com/recuva/download in a browser.\n"
+            "2. Start the Recuva installer.\n3. Click Next to start the recovery wizard.\n"
+            "4. Select a file type and click Next.\n5. Check the \"Enable Deep Scan\" box.\n6. Click Start.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="rec", title=title, text=text),
+                                                        Verdict(id="rec", relevant=True, score=0.9, reason="steps"))
+    assert isinstance(domain, Domain), domain
+    compiled = compile_domain(domain)
+    tasks, rejected = make_tasks(compiled, per_domain=6, seed=0)
+    tasks = [t for t in tasks if t.category == "complete"]
+    assert tasks, rejected
+    jobs = [RolloutJob(t, compiled, RefinedAgent(WorkflowAgent(compiled)), ScriptedUser(t.scenario), Limits())
+            for t in tasks]
+    for task, traj in zip(tasks, asyncio.run(run_rollouts(jobs))):
+        assert verify(task, traj.messages, compiled).passed
+        said = [(i, m["content"]) for i, m in enumerate(traj.messages) if m["role"] == "assistant" and m.get("content")]
+        asked = next(i for i, text in said if "file type" in text and "?" in text)
+        first_step = next(i for i, m in enumerate(traj.messages) for c in m.get("tool_calls") or []
+                          if c["function"]["name"] == "go_website")
+        assert asked < first_step, said
+        confirmation = next(text for i, text in said if asked < i < first_step)
+        assert task.scenario.knows["file_type"] in confirmation, confirmation
