@@ -62,7 +62,7 @@ def test_the_extraction_prompt_fits_its_budget() -> None:
     prompt = system_prompt() + schema_instructions(DomainDraft)
     assert estimate_tokens(prompt) <= 2500
     for word in ("for_each", "pick(", "first", "project(", "count_rows(", "order_by", "nocase", '"when"', '"if"',
-                 "for x in xs", "add_business_days(", "next_id('DSP-#####')", '"data"', "step_groups", '"use"'):
+                 "for x in xs", "add_business_days(", "next_id('DSP-#####')", '"data"', "step_groups", '"use"', '"signed_in"'):
         assert word in prompt, word
 
 

@@ -54,37 +54,37 @@ EXAMPLE_DOMAIN: dict[str, Any] = {
     "entities": [
         {"name": "cards", "primary_key": "card_id", "rows": 20, "fields": [
             {"name": "card_id"},
-            {"name": "email", "type": "string", "faker": "email"},
-            {"name": "last4", "type": "string", "faker": {"provider": "numerify", "args": {"text": "####"}}},
-            {"name": "status", "type": "string", "values": ["active", "blocked"], "weights": [4, 1]}]},
+            {"name": "email", "faker": "email"},
+            {"name": "last4", "faker": {"provider": "numerify", "args": {"text": "####"}}},
+            {"name": "status", "values": ["active", "blocked"], "weights": [4, 1]}]},
         {"name": "transactions", "primary_key": "txn_id", "rows": 30, "fields": [
             {"name": "txn_id", "faker": {"provider": "bothify", "args": {"text": "TX-#####"}}},
-            {"name": "card_id", "type": "string", "foreign_key": "cards.card_id"},
+            {"name": "card_id", "foreign_key": "cards.card_id"},
             {"name": "amount", "type": "number", "range": [1, 400]},
-            {"name": "status", "type": "string", "values": ["posted", "pending"], "weights": [3, 1]}]},
+            {"name": "status", "values": ["posted", "pending"], "weights": [3, 1]}]},
         {"name": "disputes", "primary_key": "dispute_id", "fields": [
             {"name": "dispute_id"},
-            {"name": "txn_id", "type": "string", "foreign_key": "transactions.txn_id"},
-            {"name": "reason", "type": "string"},
-            {"name": "status", "type": "string", "default": "open"}]},
+            {"name": "txn_id", "foreign_key": "transactions.txn_id"},
+            {"name": "reason"},
+            {"name": "status", "default": "open"}]},
     ],
     "tools": [
         {"name": "find_card", "kind": "read", "description": "A card by email and last four digits.",
-         "parameters": [{"name": "email", "type": "string"}, {"name": "last4", "type": "string"}],
+         "parameters": [{"name": "email"}, {"name": "last4"}],
          "effect": [{"find": "cards", "as": "card", "where": {"email": "email", "last4": "last4"}, "nocase": ["email"],
                      "error": "No such card"},
                     {"return": "project(card, ['card_id', 'status'])"}],
          "span": {"text": "give the last four digits of the card"}},
         {"name": "block_card", "kind": "write", "description": "Block a card.",
-         "parameters": [{"name": "card_id", "type": "string"}],
+         "parameters": [{"name": "card_id"}],
          "effect": [{"find": "cards", "as": "card", "where": {"card_id": "card_id"}, "error": "No such card"},
                     {"require": "card.status == 'active'", "message": "Card {card_id} is already blocked"},
                     {"update": "cards", "row": "card", "set": {"status": "'blocked'"}},
                     {"return": {"card_id": "card_id", "status": "card.status"}}],
          "span": {"text": "Lost card: we block it at once."}},
         {"name": "open_dispute", "kind": "write", "description": "Dispute a posted charge of $5 or more.",
-         "parameters": [{"name": "txn_id", "type": "string"},
-                        {"name": "reason", "type": "string", "enum": ["fraud", "wrong amount", "duplicate"]}],
+         "parameters": [{"name": "txn_id"},
+                        {"name": "reason", "enum": ["fraud", "wrong amount", "duplicate"]}],
          "effect": [{"find": "transactions", "as": "txn", "where": {"txn_id": "txn_id"}, "error": "No such transaction"},
                     {"require": "txn.status == 'posted'", "message": "Pending transactions cannot be disputed"},
                     {"require": "txn.amount >= 5", "message": "Charges under $5 are not eligible"},
@@ -111,6 +111,7 @@ EXAMPLE_DOMAIN: dict[str, Any] = {
          "tells": {"dispute_id": "dispute.dispute_id"}},
     ],
     "policy": [{"id": "P1", "text": "Pending transactions cannot be disputed; charges under $5 are not eligible."}],
+    "signed_in": ["email"],
 }
 
 SYSTEM = """\
@@ -149,7 +150,8 @@ where every step holds), knows {{key: E over row}} (what the user knows), steps 
 args {{param: {{"user": key}} | {{"result": E over earlier "as" names}} | {{"const": v}}}}, as, when: E}} \
 (a conditional step) | {{"let": {{N: E}}}} | {{"use": group}}], tells {{key: E}} (facts the \
 assistant must say)}}; "step_groups": {{group: [steps]}} at the top shares steps. Every required parameter needs an arg.
-policy: [{{id, text}}]. span {{"text": exact quote}} on tools, steps and policy.
+policy: [{{id, text}}]. span {{"text": exact quote}} on tools, steps and policy. signed_in: knows keys \
+the service has when customers are signed in. Types default to string.
 
 Reply with the JSON object only.
 
