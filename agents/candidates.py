@@ -20,8 +20,10 @@ from .lookup import key_reads, lookup_plans, record_reader
 from .plans import tool_effect
 from .prechecks import Read, listed_row, opened, rule_records, since_write
 
-MOST = 4
-"""Records an agent opens one by one; a longer list is asked about instead."""
+MOST = 6
+"""Records an agent opens one by one; a longer list is asked about instead. A customer holds up
+to a few more of a kind than the share (`tools.seed`: five or six cards), and one of five is
+found by its last four digits as readily as one of four."""
 
 
 def listed(key: str, results: list[Any]) -> list[dict[str, Any]] | None:

@@ -998,8 +998,9 @@ class WorkflowAgent:
         made on when the records show that of some but not all (`_fitting`); after asking twice in
         this request with no answer that tells them apart, says it cannot go on without it (never
         the same question again and again to a user who does not know the id)."""
-        named = S.words(key).lower()
-        if turn.last.get("role") == "user" and sum(named in s.lower() and "?" in s for s in turn.said) >= 2:
+        # asked as the user reads it ("Which card is it?" after a list asks the card's ID)
+        asked = sum("?" in s and key in named_keys(_questions(asking_for_id(s)), self._names) for s in turn.said)
+        if turn.last.get("role") == "user" and asked >= 2:
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=S.asked_for([key]))} {turn.close()}".strip())
         fitting = self._fitting(plan, key, records, turn.made) if plan is not None and action else records
         if len(fitting) == 1 and any(PROPOSED_RECORD.search(s) for s in turn.said):

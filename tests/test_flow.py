@@ -469,3 +469,34 @@ def test_a_fee_the_change_charged_is_told() -> None:
                 {"role": "user", "content": f"Please cancel my appointment {ahead['appointment_id']} because of a conflict. My email is {email}."}]
     asked = until_spoken(WorkflowAgent(compiled), sb, messages)
     assert ("?" in asked or "Please confirm." in asked) and "$25" not in asked, asked
+
+
+def test_a_customer_with_five_cards_names_theirs_by_its_last_four_digits() -> None:
+    """A customer with five cards said its internal id ("My card id is CRD-05424": 130 openings of
+    2,698 requests) because the assistant opened at most four listed records to find the one
+    described; it now opens up to `candidates.MOST` (6, the most of one kind a seeded customer
+    holds on average three), so the customer says "the card ending in 3349" and the gold opens
+    the cards one by one."""
+    from gem_env.agents.candidates import MOST
+    from gem_env.documents import Verdict
+    from gem_env.io.corpus import iter_documents
+    from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+    from gem_env.stages.tasks import make_tasks
+
+    assert MOST >= 5
+    described = 0
+    for name in ("freeze-a-card.md", "dispute-a-charge.md", "raise-card-limit.md"):
+        doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / name]))
+        compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+        cards = compiled.new_sandbox().dump(["cards"])["cards"]
+        held = collections.Counter(c["customer_id"] for c in cards.values())
+        tasks, _ = make_tasks(compiled, per_domain=12, seed=0)
+        for task in tasks:
+            for request in task.scenario.requests:
+                card = request.found.get("card_id")
+                if card in cards and held[cards[card]["customer_id"]] == 5 and "card_last4" in request.knows:
+                    described += 1
+                    assert "card_id" not in request.knows and "card_id" not in request.opening, request
+                    opened = [a.arguments["card_id"] for a in task.gold_actions if a.tool == "get_card_details"]
+                    assert card in opened, opened
+    assert described >= 3, described
