@@ -1000,8 +1000,9 @@ class WorkflowAgent:
         the same question again and again to a user who does not know the id)."""
         # asked as the user reads it ("Which card is it?" after a list asks the card's ID)
         asked = sum("?" in s and key in named_keys(_questions(asking_for_id(s)), self._names) for s in turn.said)
-        if turn.last.get("role") == "user" and asked >= 2:
-            return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=S.asked_for([key]))} {turn.close()}".strip())
+        if turn.last.get("role") == "user" and asked >= 2:  # "... without knowing which card you mean"
+            which = f"knowing which {S.words(key[:-3] if key.endswith('_id') else key).lower()} you mean"
+            return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=which)} {turn.close()}".strip())
         fitting = self._fitting(plan, key, records, turn.made) if plan is not None and action else records
         if len(fitting) == 1 and any(PROPOSED_RECORD.search(s) for s in turn.said):
             fitting = records  # the one that fits was proposed and is not it: all of them

@@ -257,6 +257,7 @@ def test_the_assistant_stops_asking_which_record_of_a_customer_who_cannot_say() 
             break
         messages.append({"role": "user", "content": "I don't know my card id, sorry."})
     assert any(g.split("{x}")[0] in said[-1] for g in B.GIVE_UP), said
+    assert "without knowing which card you mean" in said[-1], said[-1]  # not "without your card ID"
     assert len(said) <= 3, said  # at most two questions, then the assistant stops
 
 
