@@ -72,7 +72,9 @@ def user_chat_fn(client: LLMClient, usage: EpisodeUsage | None = None) -> UserCh
 
 def make_agent(backend: AgentBackend, compiled: CompiledDomain, client: LLMClient | None = None, *,
                policy: str | None = None, usage: EpisodeUsage | None = None) -> Assistant:
-    """A fresh assistant for one episode; its LLM calls are counted into `usage`."""
+    """A fresh assistant for one episode; its LLM calls are counted into `usage`. An LLM agent is
+    prompted with the conversation's system message (the episode's: the task's prompt); `policy`,
+    else the domain's prompt, serves a conversation that has none."""
     if backend == "workflow":
         return RefinedAgent(WorkflowAgent(compiled))  # + follow-up requests, retries, missing tools
     if client is None:
