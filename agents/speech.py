@@ -300,7 +300,7 @@ def declined(rng: random.Random) -> str:
 
 
 _THANKS = re.compile(r"\bthank", re.IGNORECASE)
-_GOES_ON = re.compile(r"(?:Next|From here|Now|So\b|Right then|I'll now|I will now|I shall now|I can now)")
+_GOES_ON = re.compile(r"(?:Next|From here|Now|So|Right then|I'll now|I will now|I shall now|I can now)\b")
 """A confirmation that goes on from something said before it ("Next, I'll ...", "So I'll ...")."""
 
 
