@@ -1193,6 +1193,7 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
         shared_by_all = set.intersection(*(said[i] for i in group))
         for i in group:
             told[i] = _told(details[i], same | {k for k, w in shared_by_all}, 1, told[i], first=_DATE_RANK)
+    told = _without_one_day(listed, told) if whole else told
     quote = any(w.startswith('about "') for t in told for _, _, w in t)  # memos alike: all quoted or none
     options = []
     for r, t in zip(listed, told):
@@ -1201,6 +1202,21 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
     if len(records) > len(options):  # the count said is the count listed: "... and 2 more"
         return f"{', '.join(options)} and {len(records) - len(options)} more", shared
     return joined(options), shared
+
+
+def _without_one_day(records: list[dict[str, Any]], told: list[list[tuple[str, int, str]]]) \
+        -> list[list[tuple[str, int, str]]]:
+    """`told` without a moment every record has on one day ("purchased on January 14, 2025 at 5:47
+    pm" of each item of one order) where the other details still tell them apart: a customer points
+    at an item by what it is, not by the minute it was bought."""
+    for k in {x[0] for t in told for x in t if x[1] == _DATE_RANK}:
+        moments = [re.split(r"T| at ", str(r.get(k)), maxsplit=1) for r in records]  # ISO or said in words
+        if len({m[0] for m in moments}) != 1 or not all(len(m) == 2 for m in moments):
+            continue
+        rest = [[x for x in t if x[0] != k] for t in told]
+        if all(rest) and not _alike(rest):
+            told = rest
+    return told
 
 
 def _told(details: list[tuple[str, int, str]], same: set[str], more: int,
