@@ -997,7 +997,9 @@ class WorkflowAgent:
         this request with no answer that tells them apart, says it cannot go on without it (never
         the same question again and again to a user who does not know the id)."""
         named = S.words(key).lower()
-        if turn.last.get("role") == "user" and sum(named in s.lower() and "?" in s for s in turn.said) >= 2:
+        # (a which-question names the kind, "Which reservation is it?": read as asking its ID, as the user reads it)
+        asked = sum(named in asking_for_id(s).lower() and "?" in s for s in turn.said)
+        if turn.last.get("role") == "user" and asked >= 2:
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=S.asked_for([key]))} {turn.close()}".strip())
         fitting = self._fitting(plan, key, records, turn.made) if plan is not None and action else records
         if len(fitting) == 1 and any(PROPOSED_RECORD.search(s) for s in turn.said):
@@ -1135,7 +1137,8 @@ class WorkflowAgent:
         if fallback:
             return _say(S.pick(turn.rng, B.ASK_FALLBACK, x=what))
         more = any(not _WHAT_TO_DO.search(s) for s in turn.said)  # asked what they want: this is the first question
-        return _say(S.ask(turn.rng, missing, more, action, self._booleans, self._counts, lead=lead, finds=self._finds))
+        return _say(S.ask(turn.rng, missing, more, action, self._booleans, self._counts, lead=lead,
+                          finds=self._finds))
 
     def _same_record(self, key: str, turn: _Turn) -> dict[str, Any] | None:
         """Asks whether the open request is about the record an earlier request of the conversation
@@ -1251,15 +1254,15 @@ class WorkflowAgent:
                 named: list[tuple[str, Any, str]] | None = None, judged: Sequence[Any] = (),
                 args: dict[str, Any] | None = None) -> dict[str, Any]:
         """The refusal of a write a rule stops (`named`: the values that break it, of the records it
-        was `judged` on for a call with `args`), or the error said. The record is named where the customer never did (a
-        pending transaction they described): the note handing the request on names it too."""
+        was `judged` on for a call with `args`), or the error said."""
         close = turn.close()
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             if self._handoff and plan.workflow.name != self._handoff[0] and not turn.next_up:
                 close = S.pick(turn.rng, B.OFFER_HANDOFF, x=self._handoff[1])  # instead of "Anything else?"
             write = next((st.tool for st in plan.steps if st.writes), tool)
             said = self.typed(plan.key_types, turn.known)  # "3 bags" is said as the 3 it stands for
-            if (record := self._judged(named or [], judged, said, args or {})) is not None:  # said by its id: the note names it too
+            # the record whose values break the rule, said by its id where nothing names it (the note names it too)
+            if (record := self._judged(named or [], judged, said, args or {})) is not None:
                 if any(_STATE.search(k) for k, _, _ in named or []):  # "Your transaction TRN-1 is currently pending."
                     ref = f"{S.words(record[0][:-3]).lower()} {record[1]}"
                     named = [(k, v, ref if _STATE.search(k) else "") for k, v, _ in named or []]

@@ -668,9 +668,9 @@ _HANDLE = re.compile(r"(?:phone )?number [\d-]+|(?:username|email) \S+")  # "wit
 
 def _detail_tier(part: str) -> tuple[int, str] | None:
     """How a listed detail is said, best first, and its words: 0 a kind ("The debit one."), 1 a
-    pointing phrase ("The one at Meyer-Pratt.", "The one with the phone number 204-190-7965.", "... with
-    the username kperkins."), 2 a
-    name ("The John Gross one."); None: not said (a date, an amount)."""
+    pointing phrase ("The one at Meyer-Pratt.", "The one with the phone number 204-190-7965.", "The
+    one with the username kperkins."), 2 a name ("The John Gross one."); None: not said (a date, an
+    amount)."""
     if _HANDLE.fullmatch(part):
         return 1, f"with the {part}"
     for tier, pattern in enumerate((_KIND, _POINTING, _NAME)):

@@ -300,3 +300,24 @@ def test_a_refusal_that_offers_the_person_named_at_the_start_leaves_the_note_to_
     messages.append({"role": "user", "content": "Yes, please."})
     said = until_spoken(agent, sandbox, messages)
     assert "summary" not in said and f"The customer wanted to transfer the funds ({frozen['account_id']})" in said, said
+
+
+def test_a_which_question_is_asked_twice_then_the_agent_says_it_cannot_go_on(env: ToolUseEnv) -> None:
+    """"Which reservation is it?" names the kind; to a user who does not know the id the agent gave
+    up only once two questions had said "reservation ID" (one wording of six): 20 questions to the
+    end of the session, which failed. Two, then it says it cannot go on without it."""
+    from agent_turns import until_spoken
+    compiled = next(d for name, d in env.core.domains.items() if name.startswith("shop_cancel-an-order"))
+    sandbox = compiled.new_sandbox()
+    rows = sandbox.dump()
+    owner = next(c for c in rows["customers"].values()
+                 if sum(o["customer_id"] == c["customer_id"] for o in rows["orders"].values()) > 2)
+    agent = WorkflowAgent(compiled)
+    messages = [{"role": "system", "content": "policy"},
+                {"role": "user", "content": f"Can you tell me the status of my order? My email is {owner['email']}."}]
+    asked = [until_spoken(agent, sandbox, messages)]
+    for _ in range(3):
+        messages.append({"role": "user", "content": "Sorry, I don't know my order id."})
+        asked.append(until_spoken(agent, sandbox, messages))
+    # two which-questions, then "I'm sorry, I can't continue without your order ID."
+    assert all("LG-" in a for a in asked[:2]) and "order ID" in asked[2] and "LG-" not in asked[2], asked
