@@ -428,7 +428,7 @@ WHICH = ["I can see {n} {nouns} here: {options}. Which {noun} is it?",
          "There are {n} {nouns} on file: {options}. Could you tell me which {noun} you mean?",
          "I have {n} {nouns} here: {options}. Which {noun} should I use?",
          "You have {n} {nouns}: {options}. Which {noun} do you mean?",
-         "I see {n} {nouns} under your name: {options}. Could you tell me the {x} of the one you mean?",
+         "I see {n} {nouns} under your name: {options}. Which {noun} would that be?",
          "There's more than one here, {n} {nouns}: {options}. Which {noun} should I go with?"]
 #: the same naming only the records the change can be made on (`speech.which_fitting`)
 WHICH_FITTING = ["Of your {n} {nouns}, {k} {can}: {options}. Which {noun} is it?",

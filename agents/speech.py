@@ -136,12 +136,13 @@ def asked_for(keys: list[str]) -> str:
 
 
 def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: frozenset[str],
-        counts: dict[str, str] | None = None, *, lead: bool = True) -> str:
+        counts: dict[str, str] | None = None, *, lead: bool = True, finds: frozenset[str] = frozenset()) -> str:
     """The question for what the request still needs: a yes/no setting as an on-or-off question
     (never "what's the new overdraft protection?"), a count as how many (`counts`: key -> "how
     many bags"), a fact about the user with why it is needed, the first question of a request led
     in by what the assistant will do (`action`, unless not to `lead`: then it only says why), a
-    later one (`more`) by thanks."""
+    later one (`more`) by thanks. `finds`: what the find tools take, the only facts asked "to find
+    your records"."""
     what = asked_for(keys)
     if len(keys) == 1 and keys[0] in (counts or {}):
         own = _OWN_RECORD.search(action)
@@ -152,7 +153,7 @@ def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: 
         lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=brief(action)) if action \
             else pick(rng, B.ACK)
         return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what)}".strip()
-    why = _why(rng, keys, action)
+    why = _why(rng, keys, action, finds)
     if more:
         text = pick(rng, _asks(B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], what), x=what)
     elif action and lead and rng.random() < 0.5:
@@ -181,11 +182,12 @@ _WHO_ASKED = re.compile(r"\b(?:email|phone|(?:first |last |user)?name|date of bi
 _OWN_RECORD = re.compile(r"\byour (?:other )?((?:[a-z]+ ){0,2}?[a-z]+?)(?= [A-Z]{2,}-\d|[.,;]|\s+(?:to|from|for|on|with|because|and|by)\b|$)")
 
 
-def _why(rng: random.Random, keys: list[str], action: str = "") -> str:
+def _why(rng: random.Random, keys: list[str], action: str = "", finds: frozenset[str] = frozenset()) -> str:
     """Why the facts asked for are needed, when the assistant can say it truly: who the user is
-    finds their records (the one the request names: "your card"), a record's number picks the
+    finds their records (the one the request names: "your card") when a find tool takes it (`finds`;
+    a shipping address or a business name a step needs finds nothing), a record's number picks the
     right one."""
-    if all(_IDENTITY.search(k) and not k.startswith("new_") for k in keys):
+    if all(_IDENTITY.search(k) and not k.startswith("new_") and k in finds for k in keys):
         own = _OWN_RECORD.search(action)
         records = f"your {own.group(1)}" if own and not _PERSON.match(own.group(1)) else "your records"
         return pick(rng, B.WHY_PERSONAL, records=records) if rng.random() < 0.7 else ""
@@ -1201,6 +1203,7 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
         shared_by_all = set.intersection(*(said[i] for i in group))
         for i in group:
             told[i] = _told(details[i], same | {k for k, w in shared_by_all}, 1, told[i], first=_DATE_RANK)
+    told = _without_one_day(listed, told) if whole else told
     quote = any(w.startswith('about "') for t in told for _, _, w in t)  # memos alike: all quoted or none
     options = []
     for r, t in zip(listed, told):
@@ -1209,6 +1212,21 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
     if len(records) > len(options):  # the count said is the count listed: "... and 2 more"
         return f"{', '.join(options)} and {len(records) - len(options)} more", shared
     return joined(options), shared
+
+
+def _without_one_day(records: list[dict[str, Any]], told: list[list[tuple[str, int, str]]]) \
+        -> list[list[tuple[str, int, str]]]:
+    """`told` without a moment every record has on one day ("purchased on January 14, 2025 at 5:47
+    pm" of each item of one order) where the other details still tell them apart: a customer points
+    at an item by what it is, not by the minute it was bought."""
+    for k in {x[0] for t in told for x in t if x[1] == _DATE_RANK}:
+        moments = [re.split(r"T| at ", str(r.get(k)), maxsplit=1) for r in records]  # ISO or said in words
+        if len({m[0] for m in moments}) != 1 or not all(len(m) == 2 for m in moments):
+            continue
+        rest = [[x for x in t if x[0] != k] for t in told]
+        if all(rest) and not _alike(rest):
+            told = rest
+    return told
 
 
 def _told(details: list[tuple[str, int, str]], same: set[str], more: int,

@@ -187,6 +187,8 @@ class WorkflowAgent:
         self._finders = finder_tools(compiled) + owner_lists(compiled)  # who the customer is, or their records
         self._auth = auth_finder(compiled)
         self._fallback = fallback_finder(compiled)  # who they are without their email: name and zip code
+        # what a find tool takes: only a question for one of these is asked "to find your records"
+        self._finds = frozenset(f.param for f in self._finders) | set(self._fallback.params if self._fallback else ())
         # what says who the customer is (their profile's fields), the facts that carry over between requests
         self._who = frozenset(f.name for f in compiled.tables[self._auth.table].entity.fields) \
             | {self._auth.param, *(self._fallback.params if self._fallback else ())} if self._auth else None
@@ -640,7 +642,8 @@ class WorkflowAgent:
                                             [r for _, _, r in called] + [r for _, r in results[done:]],
                                             self._clock, self.records.keys, self._listed(calls, turn), turn.made)
                     if blocked is not None:
-                        return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2])
+                        return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2],
+                                            [r for _, _, r in called] + [r for _, r in results[done:]], given)
                 # (the action not led in again where the user just said yes to the offer that named it)
                 return self._ask(list(dict.fromkeys(missing)), turn, action, lead=not turn.mention)
             if step.when is not None and not step.when(env, self._rt) and not _told_from(plan, step):
@@ -745,7 +748,7 @@ class WorkflowAgent:
         blocked = blocking_rule(self.compiled.tools[tool].spec, args, seen, self._clock, self.records.keys,
                                 self._listed(calls, turn), turn.made)
         if blocked is not None:
-            return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2])
+            return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2], seen, args)
         if declined:
             return _say(f"{S.declined(turn.rng)} {turn.close()}".strip())
         main = _main_write(plan)
@@ -1139,7 +1142,8 @@ class WorkflowAgent:
         if fallback:
             return _say(S.pick(turn.rng, B.ASK_FALLBACK, x=what))
         more = any(not _WHAT_TO_DO.search(s) for s in turn.said)  # asked what they want: this is the first question
-        return _say(S.ask(turn.rng, missing, more, action, self._booleans, self._counts, lead=lead))
+        return _say(S.ask(turn.rng, missing, more, action, self._booleans, self._counts, lead=lead,
+                          finds=self._finds))
 
     def _same_record(self, key: str, turn: _Turn) -> dict[str, Any] | None:
         """Asks whether the open request is about the record an earlier request of the conversation
@@ -1214,14 +1218,19 @@ class WorkflowAgent:
         write = _main_write(earlier) if earlier is not None else None
         if before is None or earlier is None or not write or earlier.workflow.name == self._handoff[0]:
             return None
-        refused = HANDOFF_OFFERED.search(turn.prior[-1].get("content") or "") is not None
+        # a refusal that offered the hand-off, or the one the customer named at the start ("You also
+        # mentioned passing your question ... Want to do that now?")
+        ended = turn.prior[-1].get("content") or ""
+        refused = HANDOFF_OFFERED.search(ended) is not None \
+            or rule_cited(self.compiled.tools[write].spec, ended) is not None
         if not refused and _confirmation(before.segment) is not False:
             return None
         action = S.action(earlier.workflow.goal, write, self.typed(earlier.key_types, before.known))
         # the records it was about, as the refusal or the question the customer said no to named them
         asked = turn.prior[-1] if refused else next((m for m in reversed(before.segment) if m.get("role") == "assistant"
                                                     and asks_confirmation(m.get("content") or "")), {})
-        ids = [i for i in dict.fromkeys(RECORD_ID.findall(asked.get("content") or "")) if i not in action]
+        ids = [i for i in dict.fromkeys(RECORD_ID.findall(asked.get("content") or "")) if i not in action] \
+            or [i for i in self._written_ids(earlier, write, before) if i not in action and i != self._customer(turn)]
         action = re.sub(r"\byour\b", "their", action) + (f" ({', '.join(ids)})" if 0 < len(ids) <= 2 else "")
         if not refused:
             return f"The customer was about to {action} but wants to talk it over with someone first."
@@ -1229,18 +1238,65 @@ class WorkflowAgent:
         rule = rule if rule is None or rule[:2].isupper() else rule[:1].lower() + rule[1:]  # a name keeps its capital
         return f"The customer wanted to {action}, which our policy does not allow" + (f": {rule}." if rule else ".")
 
+    def _written_ids(self, plan: Plan, write: str, turn: _Turn) -> list[str]:
+        """The record ids the request's write was for (where the refusal or the question named none,
+        the colleague reading the note still learns which record): its call's arguments, or the
+        user's facts its step reads when it was never called."""
+        calls = [c["function"] for m in turn.segment if m.get("role") == "assistant" for c in m.get("tool_calls") or []
+                 if c.get("function", {}).get("name") == write]
+        if calls:
+            try:
+                args = json.loads(calls[-1].get("arguments") or "{}")
+            except json.JSONDecodeError:
+                args = {}
+        else:
+            step = next((st for st in plan.steps if st.tool == write), None)
+            args = {n: turn.known.get(v) for n, (kind, v) in (step.args.items() if step else ()) if kind == "user"}
+        values = args.values() if isinstance(args, dict) else ()
+        return list(dict.fromkeys(v for v in values if isinstance(v, str) and RECORD_ID.fullmatch(v)))
+
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
-                named: list[tuple[str, Any, str]] | None = None) -> dict[str, Any]:
+                named: list[tuple[str, Any, str]] | None = None, judged: Sequence[Any] = (),
+                args: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The refusal of a write a rule stops (`named`: the values that break it, of the records it
+        was `judged` on for a call with `args`), or the error said."""
         close = turn.close()
         if is_rule_message(self.compiled.tools[tool].spec, error) or values:
             if self._handoff and plan.workflow.name != self._handoff[0] and not turn.next_up:
                 close = S.pick(turn.rng, B.OFFER_HANDOFF, x=self._handoff[1])  # instead of "Anything else?"
             write = next((st.tool for st in plan.steps if st.writes), tool)
             said = self.typed(plan.key_types, turn.known)  # "3 bags" is said as the 3 it stands for
+            # the record whose values break the rule, said by its id where nothing names it (the note names it too)
+            if (record := self._judged(named or [], judged, said, args or {})) is not None:
+                if any(_STATE.search(k) for k, _, _ in named or []):  # "Your transaction TRN-1 is currently pending."
+                    ref = f"{S.words(record[0][:-3]).lower()} {record[1]}"
+                    named = [(k, v, ref if _STATE.search(k) else "") for k, v, _ in named or []]
+                elif record[0] in plan.key_types:  # "I can't create a dispute for your charge CHR-1"
+                    said = {**said, record[0]: record[1]}
             text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, said), error, values, named,
                             looked=turn.looked_now)
             return _say(f"{text} {close}".strip())
         return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(error, []))} {close}".strip())
+
+    def _judged(self, named: list[tuple[str, Any, str]], judged: Sequence[Any], said: dict[str, Any],
+                args: dict[str, Any]) -> tuple[str, str] | None:
+        """(key, id) of the record whose values broke the rule where nothing names it: the one record
+        `judged` showing every value `named` (the one the call's `args` name, of several), when the
+        action (`said`) does not name it already."""
+        if not named or any(ref for _, _, ref in named):
+            return None
+        pks = set(self.records.keys.values())
+        ids: dict[str, str] = {}  # id -> its key, of each record showing the values
+        for r in records(list(judged)):
+            pk = next((k for k in r if k in pks and k.endswith("_id")), None)
+            if pk is not None and isinstance(r[pk], str) and all(str(r.get(k)) == str(v) for k, v, _ in named):
+                ids[r[pk]] = pk
+        if len(ids) > 1:
+            ids = {i: pk for i, pk in ids.items() if i in {str(v) for v in args.values()}}
+        if len(ids) != 1 or any(str(v) in ids for v in said.values()):
+            return None
+        (value, pk), = ids.items()
+        return pk, value
 
     def _report(self, plan: Plan, env: dict[str, Any], wrote: bool, turn: _Turn,
                 besides: Sequence[tuple[str, Any, str]] = ()) -> dict[str, Any]:
@@ -1452,6 +1508,9 @@ def _count_asks(key_types: dict[str, str | None]) -> dict[str, str]:
     asks = {k: q for k, t in key_types.items() if t == "integer" and (q := how_many(k)) is not None}
     shared = {q for q in asks.values() if list(asks.values()).count(q) > 1}
     return {k: q for k, q in asks.items() if q not in shared}
+
+
+_STATE = re.compile(r"(?:status|state)$", re.IGNORECASE)
 
 
 def _main_write(plan: Plan) -> str:

@@ -580,9 +580,10 @@ class ScriptedUser:
         options = dict(LISTED.findall(said))
         if not isinstance(mine, str) or mine not in options or len(options) < 2 or rng.random() < BY_ID:
             return None
-        # not by the value a field the request changes has now ("the one going to ..." of a new address
-        # reads as the new one)
-        changing = {f"{r} " for k in current.knows if k.startswith("new_") and (r := role(k[4:]))}
+        # not by the value a field the request changes has now ("the one going to ..." of a new address,
+        # "the one with the username shawd" of a new username, read as the new one)
+        changing = {f"{r} " for k in current.knows if k.startswith("new_") and (r := role(k[4:]))} \
+            | {f"{humanize(k[4:])} " for k in current.knows if k.startswith("new_")}
         tiers: list[list[str]] = [[], [], []]
         # nor, asking about the record, by a word the list shows that may be the answer ("the
         # status of my account?" ... "The closed one.")
@@ -662,14 +663,15 @@ _KIND = re.compile(r"[a-z]+(?: [a-z]+)?")
 _POINTING = re.compile(r"(?:ending in \d+|with the number [\d-]+|(?:going to|at) \d+ [A-Z].*|"
                        r"(?:at|to|in|from|about|for|on|with) (?:the )?[A-Z\"][^\d]*)")
 _NAME = re.compile(r"[A-Z][^\d]*")
-_PHONE = re.compile(r"(?:phone )?number [\d-]+")
+_HANDLE = re.compile(r"(?:phone )?number [\d-]+|(?:username|email) \S+")  # "with the username kperkins"
 
 
 def _detail_tier(part: str) -> tuple[int, str] | None:
     """How a listed detail is said, best first, and its words: 0 a kind ("The debit one."), 1 a
-    pointing phrase ("The one at Meyer-Pratt.", "The one with the phone number 204-190-7965."), 2 a
-    name ("The John Gross one."); None: not said (a date, an amount)."""
-    if _PHONE.fullmatch(part):
+    pointing phrase ("The one at Meyer-Pratt.", "The one with the phone number 204-190-7965.", "The
+    one with the username kperkins."), 2 a name ("The John Gross one."); None: not said (a date, an
+    amount)."""
+    if _HANDLE.fullmatch(part):
         return 1, f"with the {part}"
     for tier, pattern in enumerate((_KIND, _POINTING, _NAME)):
         if pattern.fullmatch(part):

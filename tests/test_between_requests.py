@@ -277,3 +277,50 @@ def test_an_offer_after_a_refusal_is_read_in_its_own_sentence_and_a_no_comes_fir
         text = P.next_request(random.Random(seed), "In that case, please change my other booking to 3 bags.", "",
                               last=True, question=False, again=True, offered=True)
         assert text.split(".")[0] + "." in P.OFFER_NO and text.endswith("please change my other booking to 3 bags.")
+
+
+def test_a_refusal_that_offers_the_person_named_at_the_start_leaves_the_note_to_the_assistant(env: ToolUseEnv) -> None:
+    """"... I can't transfer the funds. ... You also mentioned passing your question about your
+    account to a person. Want to do that now?" "Yes." was followed by "Could you write me a short
+    summary?": the customer was asked to write the setback the assistant had just told. The note is
+    the assistant's own, as after its own offer of a person."""
+    from agent_turns import until_spoken
+    compiled = next(d for name, d in env.core.domains.items() if name.startswith("bank_transfer-money"))
+    sandbox = compiled.new_sandbox()
+    rows = sandbox.dump()
+    frozen = next(a for a in rows["accounts"].values() if a["status"] == "frozen")
+    other = next(a for a in rows["accounts"].values()
+                 if a["customer_id"] == frozen["customer_id"] and a["status"] == "open")
+    email = rows["customers"][frozen["customer_id"]]["email"]
+    agent = WorkflowAgent(compiled)
+    messages = [{"role": "system", "content": "policy"},
+                {"role": "user", "content": f"I'd like to transfer $50 from my account {frozen['account_id']} to my "
+                                            f"account {other['account_id']}. I also want to talk to a person about my "
+                                            f"account. My email is {email}."}]
+    refusal = until_spoken(agent, sandbox, messages)
+    assert "also mentioned" in refusal and "frozen" in refusal, refusal
+    messages.append({"role": "user", "content": "Yes, please."})
+    said = until_spoken(agent, sandbox, messages)
+    assert "summary" not in said and f"The customer wanted to transfer the funds ({frozen['account_id']})" in said, said
+
+
+def test_a_which_question_is_asked_twice_then_the_agent_says_it_cannot_go_on(env: ToolUseEnv) -> None:
+    """"Which reservation is it?" names the kind; to a user who does not know the id the agent gave
+    up only once two questions had said "reservation ID" (one wording of six): 20 questions to the
+    end of the session, which failed. Two, then it says it cannot go on without knowing which."""
+    from agent_turns import until_spoken
+    compiled = next(d for name, d in env.core.domains.items() if name.startswith("shop_cancel-an-order"))
+    sandbox = compiled.new_sandbox()
+    rows = sandbox.dump()
+    owner = next(c for c in rows["customers"].values()
+                 if sum(o["customer_id"] == c["customer_id"] for o in rows["orders"].values()) > 2)
+    agent = WorkflowAgent(compiled)
+    messages = [{"role": "system", "content": "policy"},
+                {"role": "user", "content": f"Can you tell me the status of my order? My email is {owner['email']}."}]
+    asked = [until_spoken(agent, sandbox, messages)]
+    for _ in range(3):
+        messages.append({"role": "user", "content": "Sorry, I don't know my order id."})
+        asked.append(until_spoken(agent, sandbox, messages))
+    # two which-questions, then "I'm sorry, I can't continue without knowing which order you mean."
+    assert all("LG-" in a for a in asked[:2]) and "knowing which order you mean" in asked[2] \
+        and "LG-" not in asked[2], asked

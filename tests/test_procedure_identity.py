@@ -382,3 +382,23 @@ def test_a_device_goes_by_the_name_it_shows() -> None:
         "1. Pick a carrier.\n2. Pick a screen size.\n3. Consider battery life.\n")), RELEVANT)
     assert isinstance(chosen, Domain), chosen
     assert [t.name for t in chosen.tools if t.name.startswith("find_")] == ["find_smartphones_by_email"]
+
+
+def test_a_value_a_step_needs_is_not_asked_as_what_finds_the_records() -> None:
+    """Only what a find tool takes is asked "to find your records": a shipping address the step
+    enters finds nothing ("And your shipping address? To find your records." was said)."""
+    from gem_env.agents import banks as B
+    text = ("# How to Get a SIM Card\n\n1. Go to the SIM card page.\n2. Enter your shipping address.\n"
+            "3. Submit the order.\n")
+    domain = OfflineExtractor(archetypes=False).extract(Document(id="sim", title="How to Get a SIM Card", text=text),
+                                                        RELEVANT)
+    assert isinstance(domain, Domain), domain
+    compiled = compile_domain(domain)
+    assert "shipping_address" in {p.name for p in compiled.tools["enter_ship_address"].spec.parameters}
+    _, trajectories = _verified_rollouts(compiled, 9)
+    reasons = [w.format(records="your records") for w in B.WHY_PERSONAL if w]
+    asked = [m["content"] for traj in trajectories for m in traj.messages if m["role"] == "assistant"
+             and (m.get("content") or "").count("?") == 1]
+    # (the customer is signed in: nothing is asked to find their records at all here)
+    assert any("shipping address" in q for q in asked), asked
+    assert not [q for q in asked if "shipping address" in q and any(r in q for r in reasons)], asked

@@ -388,6 +388,22 @@ def test_an_answer_by_a_detail_picks_the_one_listed_record_that_has_it() -> None
     assert listed_by_detail(asked, "The one ending in 5555.") is None
 
 
+def test_a_record_picked_by_its_username_is_the_one_with_it() -> None:
+    """"ACC-1 (username kperkins, phone number 955-204-6350, active), ...": the user picks theirs
+    "with the username kperkins", never "It's the username kperkins one." (a handle read as a kind)."""
+    from gem_env.simulators.scenario import Request, Scenario
+    from gem_env.simulators.scripted import ScriptedUser
+    from gem_env.tools.referring import listed_by_detail
+    asked = ("I see 2 accounts under your name: ACC-1 (username kperkins, phone number 955-204-6350, active) and "
+             "ACC-2 (username perkinsk, phone number 747-029-5935, active). Which account would that be?")
+    request = Request(kind="complete", goal="lock my account {account_id}", intent="lock my account",
+                      knows={"account_id": "ACC-1"})
+    user = ScriptedUser(Scenario(goal="lock my account ACC-1", knows={"account_id": "ACC-1"}, requests=[request]))
+    said = {user._by_detail(asked, ["account_id"], request, random.Random(seed)) for seed in range(40)} - {None}
+    assert said and all("username kperkins one" not in a and listed_by_detail(asked, a) == "ACC-1" for a in said), said
+    assert any("with the username kperkins" in a for a in said), said
+
+
 def test_two_facts_asked_together_take_are_and_two_pointers_share_one_with() -> None:
     """"what the status and balance of my account is?" (13 questions of the dialogue bench) takes
     "are"; "the account with the username jo5 with the number 248-689-9631" (17 confirmations) says
@@ -586,3 +602,18 @@ def test_which_record_is_asked_by_its_kind_and_answered_and_read_alike() -> None
         right = asyncio.run(user.reply([*turns, {"role": "assistant", "content": "I'll freeze card CRD-2. Shall I go ahead?"}]))
         assert "CRD-2" in wrong and not re.match(r"(?i)(yes|yep|sure|ok)", wrong), wrong
         assert "CRD-1" not in right and "another" not in right, right
+
+
+def test_a_record_is_not_picked_by_the_field_the_request_changes() -> None:
+    """Changing the username, "The one with the username shawd." was read as the new username (the
+    change failed: "the account already has that username"); the user points by another detail."""
+    from gem_env.simulators.scenario import Request, Scenario
+    from gem_env.simulators.scripted import ScriptedUser
+    asked = ("I see 2 accounts under your name: ACC-1 (username shawd, phone number 611-865-0748, active) and "
+             "ACC-2 (username dshaw, phone number 433-625-6143, closed). Which account would that be?")
+    request = Request(kind="complete", goal="change the username of my account {account_id} to {new_username}",
+                      intent="change the username of my account to deanna.shaw15",
+                      knows={"account_id": "ACC-1", "new_username": "deanna.shaw15"})
+    user = ScriptedUser(Scenario(goal="x", knows=request.knows, requests=[request]))
+    said = {user._by_detail(asked, ["account_id"], request, random.Random(seed)) for seed in range(40)} - {None}
+    assert said and not any("username" in a for a in said), said

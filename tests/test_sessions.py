@@ -417,6 +417,18 @@ def test_a_handoff_after_a_setback_says_what_happened_in_the_customers_words(air
     assert seen
 
 
+def test_the_note_after_a_setback_names_the_record(airline_run: Path, bank_run: Path) -> None:
+    """The colleague reading the assistant's note learns which record it was about, also when the
+    refusal named none ("The customer wanted to create a dispute for the charge (TRN-1), which our
+    policy does not allow: ...", was without the id)."""
+    from gem_env.tools.render import FREE_TEXT
+    notes = [v for line in [*(airline_run / "trajectories.jsonl").open(), *(bank_run / "trajectories.jsonl").open()]
+             for m in json.loads(line)["messages"] for c in m.get("tool_calls") or []
+             for k, v in json.loads(c["function"]["arguments"]).items()
+             if FREE_TEXT.search(k) and isinstance(v, str) and v.startswith("The customer ")]
+    assert notes and all(re.search(r"\b[A-Z][A-Z0-9]{0,5}-\d+\b", n) for n in notes), notes
+
+
 def test_a_note_after_a_refusal_says_the_state_the_rule_named() -> None:
     """A return refused because its order is pending: "... but was told no because the order is
     pending" (was "... but was told I don't qualify", as for a membership level)."""

@@ -105,7 +105,8 @@ def test_an_ask_gives_no_reason_it_does_not_have() -> None:
     for seed in range(40):
         text = S.ask(random.Random(seed), ["summary"], False, "pass your question to a person", frozenset())
         assert not re.search(r"look you up|find the right record|find you in our system|one detail first", text), text
-        who = S.ask(random.Random(seed), ["email"], False, "freeze your card CRD-1", frozenset())
+        who = S.ask(random.Random(seed), ["email"], False, "freeze your card CRD-1", frozenset(),
+                    finds=frozenset({"email"}))
         assert "records" not in who and ("your card" in who or who.endswith("?")), who
 
 
@@ -648,3 +649,41 @@ def test_a_payment_listed_to_tell_it_apart_is_said_to_its_payee() -> None:
               for i, name in enumerate(["Glenn Cortez", "Ana Ruiz"], 1)]
     options, _ = S._options("visit_id", visits)
     assert "VST-1 (Glenn Cortez" in options and " to " not in options, options
+
+
+def test_items_bought_on_one_day_are_listed_by_what_they_are_not_the_minute() -> None:
+    """"ITM-1 (rain jacket, purchased on January 14, 2025 at 5:47 pm) and ITM-2 (blender, purchased
+    on January 14, 2025 at 12:07 am)": the day said for each, the minute no customer knows. Where
+    only the moment tells them apart it stays."""
+    items = [{"item_id": "ITM-1", "status": "ordered", "product_name": "rain jacket",
+              "purchased_at": "2025-01-14T17:47:00"},
+             {"item_id": "ITM-2", "status": "ordered", "product_name": "blender", "purchased_at": "2025-01-14T00:07:00"}]
+    for seed in range(10):
+        text = S.which(random.Random(seed), "item_id", items)
+        assert "ITM-1 (rain jacket)" in text and "ITM-2 (blender)" in text and "purchased" not in text, text
+        bare = S.which(random.Random(seed), "item_id", [{k: v for k, v in r.items() if k != "product_name"}
+                                                         for r in items])
+        assert bare.count("purchased on") == 2, bare
+
+
+def test_which_of_the_listed_records_names_the_kind_not_its_id() -> None:
+    """"I see 4 cards under your name: CRD-1 (...), .... Could you tell me the card ID of the one you
+    mean?" asked the customer for an internal id after listing their cards; every which-question
+    names the kind ("Which card would that be?"), read by the user and the agent as asking its ID."""
+    from gem_env.tools.referring import asking_for_id
+    cards = [{"card_id": f"CRD-{i}", "status": "active", "last4": f"{i}111", "card_type": t}
+             for i, t in ((1, "debit"), (2, "credit"), (3, "debit"))]
+    for seed in range(60):
+        text = S.which(random.Random(seed), "card_id", cards)
+        assert " ID" not in text and "card ID" in asking_for_id(text), text
+
+
+def test_charges_of_different_days_keep_their_dates() -> None:
+    """Only a moment all the listed records share the day of is left out: charges posted on other
+    days are still told by when (said in words or not)."""
+    for posted in (("2024-12-29T13:32:00", "2024-12-22T22:40:00"),
+                   ("December 29, 2024 at 1:32 pm", "December 22, 2024 at 10:40 pm")):
+        charges = [{"charge_id": f"CHR-{i}", "status": "posted", "merchant": m, "posted_at": p}
+                   for i, m, p in ((1, "Mckinney-Park", posted[0]), (2, "Walker-Martin", posted[1]))]
+        text = S.which(random.Random(0), "charge_id", charges)
+        assert text.count("posted on") == 2 or text.count("posted at") == 2, text

@@ -347,7 +347,7 @@ def test_an_ask_for_who_the_user_is_says_why_and_still_asks() -> None:
     user = ScriptedUser(Scenario(goal="x", knows={"email": "a@b.example", "card_id": "CRD-1"}))
     for seed in range(30):
         for keys in (["email"], ["card_id"]):
-            text = S.ask(random.Random(seed), keys, False, "", frozenset())
+            text = S.ask(random.Random(seed), keys, False, "", frozenset(), finds=frozenset({"email"}))
             assert user.asked_keys(text) == keys and not user.settles(text), text
 
 
@@ -555,7 +555,8 @@ def test_the_ask_for_who_the_customer_is_says_why_in_the_requests_terms() -> Non
     that repeats what the confirmation will say in full."""
     whys = 0
     for seed in range(40):
-        question = S.ask(random.Random(seed), ["email"], False, "freeze your card", frozenset(), lead=False)
+        question = S.ask(random.Random(seed), ["email"], False, "freeze your card", frozenset(), lead=False,
+                         finds=frozenset({"email"}))
         assert "freeze" not in question and "your records" not in question, question
         whys += "your card" in question
     assert whys > 10

@@ -57,7 +57,8 @@ the card you mean, CRD-1?"); `same` tells the first. The agent and the user simu
 
 RECORD_ID = re.compile(r"\b[A-Z][A-Z0-9]{0,5}-\d+\b")
 """A record's ID as the assistant says it ("O-7196", "CRD-00896")."""
-WHICH_RECORD = re.compile(r"\b(which (?:[a-z]+ ){1,2}?)(?=(?:is it|do you mean|should i use|should i go with|you mean)\b)",
+WHICH_RECORD = re.compile(r"\b(which (?:[a-z]+ ){1,2}?)"
+                          r"(?=(?:is it|do you mean|should i use|should i go with|you mean|would that be)\b)",
                           re.IGNORECASE)
 """A question for one of the records listed before it by their IDs, naming only their kind ("Which
 card is it?", "Could you tell me which booking you mean?")."""
