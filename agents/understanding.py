@@ -326,7 +326,7 @@ def reason_given(text: str, choices: list[Any]) -> Any:
         if not isinstance(choice, str) or not choice.strip():
             continue
         said = re.escape(choice.replace("_", " ").lower())
-        if compiled(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an| i'm| i am| you're| you are| they| i| you)*\s+{said}(?:e?s)?\b").search(text.lower()) \
+        if compiled(rf"\b(?:because|due to)(?: of| it's| it is| it was| its| the| my| a| an| i'm| i am| you're| you are| they're| they are| they| i| you)*\s+{said}(?:e?s)?\b").search(text.lower()) \
                 or compiled(rf"\b{_rendered_reason(choice)}\b").search(text.lower()):  # "because the item was not received"
             found.append(choice)
     if not found:  # in the user's own words: "because the same charge went through twice"

@@ -309,6 +309,11 @@ def test_a_change_of_which_one_is_said_in_the_plural() -> None:
     # and read back as the choice, by the assistant and by the customer who said it already
     from gem_env.agents.understanding import reason_given
     assert reason_given("Can you close my account because I'm moving banks?", ["fees", "moving bank"]) == "moving bank"
+    # of people or things the request is about: "remove my user because they're no longer needed"
+    # was asked "And what's the reason?" (5 tau2 banking sessions)
+    assert reason_given("I'd like to remove my user because they're no longer needed.",
+                        ["no longer needed", "left the business"]) == "no longer needed"
+    assert reason_given("Close them because they are no longer needed", ["no longer needed", "fees"]) == "no longer needed"
 
 
 def test_when_a_record_was_made_is_asked_so_and_read_back() -> None:
