@@ -924,3 +924,13 @@ def test_a_variant_keeps_the_names_its_document_writes_with_capitals(taskset: An
     made, _ = refine_task(task, domains[task.domain], ["chain"], siblings=[t for t in tasks if t.domain == task.domain],
                           seed=0)
     assert made.followups and all(s.names == {"iphone": "iPhone"} for s in [made.scenario, *made.followups])
+
+
+def test_every_way_the_agent_declines_an_off_topic_ask_is_read_as_declining() -> None:
+    """"I'm afraid that is not a service I can provide here." (the formal style's) failed
+    `off_topic_declined` as "did not say it cannot help": every out-of-scope reply the agent may
+    draw must read as one."""
+    from gem_env.agents import banks as B
+    from gem_env.stages.refine.checks import _CANNOT_HELP
+    said = [x for alternatives in B.OUT_OF_SCOPE.by_style.values() for x in alternatives]
+    assert said and all(_CANNOT_HELP.search(x) for x in said), [x for x in said if not _CANNOT_HELP.search(x)]

@@ -85,6 +85,21 @@ def test_a_changes_result_said_wrong_is_caught() -> None:
     assert [(c["value"], c["at"]) for c in wrong_states(messages, {"freeze_card"})] == [("active", 5)]
 
 
+def test_a_refusal_says_the_records_status_as_its_reply_gave_it() -> None:
+    """"Our records show your charge CHR-02446 as pending" (a refusal naming the record whose status
+    breaks the rule) is a claim of that record's status: said "as posted", it was let through."""
+    messages = [_message("tool", '{"card_id": "CRD-1", "status": "active", "recent_charges": '
+                                 '[{"charge_id": "CHR-02446", "status": "pending"}, {"charge_id": "CHR-3", "status": "posted"}]}'),
+                _message("assistant", "I can't create a dispute for your charge: pending charges cannot be disputed. "
+                                      "Our records show your charge CHR-02446 as pending.")]
+    said = lambda: [(c["value"], c["at"]) for c in untied_statuses(messages, {"active", "pending", "posted"})]  # noqa: E731
+    assert said() == []
+    messages[1] = _message("assistant", "Our records show your charge CHR-02446 as posted.")
+    assert said() == [("posted", 1)]
+    messages[1] = _message("assistant", "Our records show your charge CHR-02446 as reversed.")  # any word: a claim
+    assert said() == [("reversed", 1)]
+
+
 def test_a_records_status_said_is_the_one_a_reply_last_gave_it() -> None:
     """"ACC-202, which is closed": the status the last reply before it gave that record itself (not one
     of its transactions, not what it was before a change); what a change will make, a later reply of

@@ -58,10 +58,15 @@ def test_a_how_to_title_is_confirmed_as_what_was_asked_not_as_the_next_step() ->
              for steps, bank in ((5, B.CONFIRM_BODY_STEPS), (1, B.CONFIRM_BODY_HOW_TO))}
     other = 0
     for seed in range(300):
-        plain = S.confirm(random.Random(seed), "support the ACLU", {"message_id": "MES-1"}, SECRET, record)
+        before = ["Happy to help."]  # not the chat's first reply, which never goes on ("Next ...")
+        plain = S.confirm(random.Random(seed), "support the ACLU", {"message_id": "MES-1"}, SECRET, record,
+                          before=before)
         for steps in said:
             how_to = S.confirm(random.Random(seed), "support the ACLU", {"message_id": "MES-1"}, SECRET, record,
-                               how_to=steps)
+                               how_to=steps, before=before)
+            first = S.confirm(random.Random(seed), "support the ACLU", {"message_id": "MES-1"}, SECRET, record,
+                              how_to=steps)
+            assert not re.match(r"(?:Next|Now|So)\b", first), first
             assert not re.search(r"next step", how_to), how_to
             body = next((a for a in swaps[steps] if re.search(rf"(?:^|[.!] ){re.escape(a)}", plain)), None)
             if body:
@@ -145,9 +150,9 @@ def test_how_to_sessions_say_titles_and_states_as_people_do(tmp_path: Path, monk
     assert counts["tasks_admitted"] >= 12 and counts["trajectories_accepted"] == counts["tasks_admitted"], counts
     text = " ".join(m.get("content") or "" for line in (tmp_path / "run" / "trajectories.jsonl").open()
                     for m in json.loads(line)["messages"] if m["role"] in ("user", "assistant"))
-    # a guide of several steps confirmed at once is said as its steps ("Next come the steps to ...");
-    # which guide of the run draws that wording is the phrase bank's pick
-    assert re.search(r"\b(?:Next come|I'd go through) the steps to \w", text)
+    # a guide is confirmed as what was asked ("Going to support the ACLU."), never as its next step
+    # (the steps' wording of a confirmation that is not the chat's first: the test above)
+    assert re.search(r"\bsupport the ACLU\b[^?]*\?", text)
     assert not re.search(r"next step (?:is|would be) to support the ACLU", text)
     assert not re.search(r"executed during\b(?! an hour)|\b(?:selected|removed|extracted|mounted) is on\b"
                          r"|has (?:[a-z]+ ){1,3}(?:selected|removed|extracted) turned on|\bare is\b", text)

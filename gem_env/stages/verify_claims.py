@@ -225,7 +225,7 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra:
             if _RULE_CLAUSE.search(clause):
                 continue  # "the address can only be changed while the order is pending"
             status = (found.group(1) or found.group(2)).lower()
-            named = _ID.findall(m["content"], 0, found.start())
+            named = _ID.findall(m["content"], 0, found.start(1) if found.group(1) else found.start(2))
             if named and _OTHER_RECORD.search(clause):
                 named = []  # "this order is pending", said after naming its item
             if named and re.search(r"\bwill\b", m["content"][:found.start()].rsplit(".", 1)[-1]):
@@ -310,11 +310,13 @@ def _clause(text: str, at: int) -> str:
 def _status_said(vocabulary: set[str]) -> re.Pattern[str]:
     """"the status reads X" / "showing as X" / "It will start out as X" with any word X (a known
     status first: "under review"), or a known status after a plainer verb ("ACC-7, which is
-    closed", "At the moment it's open"); not "told no because it's closed" (a note of the user's),
+    closed", "At the moment it's open"), or any word after "records show <the record> as" ("Our
+    records show your charge CHR-1 as pending"); not "told no because it's closed" (a note of the user's),
     nor of the request ("This is now complete." where a package's status may be complete)."""
     words = "|".join(map(re.escape, sorted({v.replace("_", " ") for v in vocabulary}, key=len, reverse=True)))
     words = words or "(?!)"
-    return re.compile(rf"\b(?:status (?:now )?(?:is|reads|shows)(?: now)?|(?:showing|shows|listed|start out) as) "
+    return re.compile(rf"\b(?:status (?:now )?(?:is|reads|shows)(?: now)?|(?:showing|shows|listed|start out) as"
+                      rf"|records show (?:[\w'-]+ ){{0,3}}[A-Z]{{2,5}}-\d+ as) "
                       rf"((?:{words})\b|[a-z]+)\b"
                       rf"|\b(?:(?<!\bThis )(?<!\bThat )is(?: now)?|(?<!because )it's(?: now)?|shows|reads|"
                       rf"(?:out|it|listed|marked) as) ({words})\b",

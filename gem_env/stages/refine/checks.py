@@ -193,7 +193,8 @@ def _corrections(task: Task, messages: list[dict[str, Any]]) -> Check:
     return Check(name="correction_made", passed=not bad, evidence=bad or None)
 
 
-_CANNOT_HELP = re.compile(r"\b(?:can(?:'|no)t|cannot|unable to|not able to|not something)\b|\boutside\b", re.IGNORECASE)
+_CANNOT_HELP = re.compile(r"\b(?:can(?:'|no)t|cannot|unable to|not able to|not something|not a service)\b|\boutside\b",
+                          re.IGNORECASE)
 
 
 def _off_topic(task: Task, messages: list[dict[str, Any]]) -> Check:
