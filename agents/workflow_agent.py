@@ -1242,18 +1242,13 @@ class WorkflowAgent:
         """The record ids the request's write was for (where the refusal or the question named none,
         the colleague reading the note still learns which record): its call's arguments, or the
         user's facts its step reads when it was never called."""
-        calls = [c["function"] for m in turn.segment if m.get("role") == "assistant" for c in m.get("tool_calls") or []
-                 if c.get("function", {}).get("name") == write]
+        calls = [args for name, args, _ in _tool_calls(turn.segment) if name == write]
         if calls:
-            try:
-                args = json.loads(calls[-1].get("arguments") or "{}")
-            except json.JSONDecodeError:
-                args = {}
+            args = calls[-1]
         else:
             step = next((st for st in plan.steps if st.tool == write), None)
             args = {n: turn.known.get(v) for n, (kind, v) in (step.args.items() if step else ()) if kind == "user"}
-        values = args.values() if isinstance(args, dict) else ()
-        return list(dict.fromkeys(v for v in values if isinstance(v, str) and RECORD_ID.fullmatch(v)))
+        return list(dict.fromkeys(v for v in args.values() if isinstance(v, str) and RECORD_ID.fullmatch(v)))
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
                 named: list[tuple[str, Any, str]] | None = None, judged: Sequence[Any] = (),
