@@ -430,6 +430,17 @@ WHICH = ["I can see {n} {nouns} here: {options}. Which {noun} is it?",
          "You have {n} {nouns}: {options}. Which {noun} do you mean?",
          "I see {n} {nouns} under your name: {options}. Which {noun} would that be?",
          "There's more than one here, {n} {nouns}: {options}. Which {noun} should I go with?"]
+#: ... of the record a move names by its part, among the customer's records (`speech.which_moved`; the
+#: user hears "the account it's coming from" as asking for that key)
+WHICH_MOVED_ALL = ["You have {n} {nouns}: {options}.", "I can see {n} {nouns} under your name: {options}.",
+                   "There are {n} {nouns} on file: {options}."]
+WHICH_MOVED_FITTING = ["Of your {n} {nouns}, {k} qualify: {options}.", "You have {n} {nouns}, and {k} qualify: {options}."]
+WHICH_MOVED_ONLY = ["Of your {n} {nouns}, only {option} qualifies. Is that the {noun} it's {way}?",
+                    "You have {n} {nouns}, and only {option} qualifies. Is that the {noun} it's {way}?"]
+WHICH_MOVED_ASK = ["Which one is the {noun} it's {way}?", "Which of them is the {noun} it's {way}?",
+                   "Could you tell me which one is the {noun} it's {way}?"]
+WHICH_MOVED_AGAIN = ["And which one is the {noun} it's {way}?", "Got it. And which is the {noun} it's {way}?",
+                     "Thanks. And the {noun} it's {way}: which one is that?"]
 #: the same naming only the records the change can be made on (`speech.which_fitting`)
 WHICH_FITTING = ["Of your {n} {nouns}, {k} {can}: {options}. Which {noun} is it?",
                  "I can see {n} {nouns}; {k} of them {can}: {options}. Which {noun} do you mean?",

@@ -11,9 +11,10 @@ when it has seen it only in a list's summary (`Records.unopened`).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection
 
 from gem_env.tools import CompiledDomain
+from gem_env.tools.referring import moved
 
 from .ids import named_outright, record_lists
 from .lookup import key_reads, lookup_plans, record_reader
@@ -24,6 +25,15 @@ MOST = 6
 """Records an agent opens one by one; a longer list is asked about instead. A customer holds up
 to a few more of a kind than the share (`tools.seed`: five or six cards), and one of five is
 found by its last four digits as readily as one of four."""
+
+
+def record_key(key: str, keys: Collection[str]) -> str:
+    """The key of the records `key` names: itself, or for a record named by its part in a move
+    the key of its kind among `keys` ("source_account_id" -> "account_id"). A transfer between the
+    customer's own accounts is from one of the accounts listed, found as any account is."""
+    way = moved(key) if key not in keys else None
+    base = way[0].replace(" ", "_") + "_id" if way is not None else key
+    return base if base in keys else key
 
 
 def listed(key: str, results: list[Any]) -> list[dict[str, Any]] | None:
@@ -68,6 +78,7 @@ class Records:
     def candidates(self, key: str, called: list[Read]) -> tuple[Any, list[Any]] | None:
         """(lookup plan, ids) of the listed records to open one by one to find the `key` the user
         means, or None (no list of several, too many, or no tool reads one by `key`)."""
+        key = record_key(key, self.by_key)
         lk = self.by_key.get(key)
         recs = listed(key, [r for _, _, r in called]) if lk is not None else None
         ids = candidate_ids(key, recs) if recs else []
@@ -83,12 +94,16 @@ class Records:
         if found is None:
             return None
         lk, ids = found
+        own = record_key(key, self.by_key)
         entries: list[Read] = []
         used = 0
         for i in ids:
             args = {lk.param: i}
             prior = next((r for t, a, r in reversed(before) if t == lk.tool and a == args), None)
-            if prior is None and used < len(ahead) and read_prefix(key, [i], lk.tool, ahead[used:used + 1]):
+            if prior is None:  # or this request's own read of it (the account a transfer is from, looked up first)
+                prior = next((r for _, a, r in called if a == args and isinstance(r, dict)
+                              and str(r.get(own)) == str(i)), None)
+            if prior is None and used < len(ahead) and read_prefix(own, [i], lk.tool, ahead[used:used + 1]):
                 prior, used = ahead[used][1], used + 1
             if prior is None:
                 return entries, used, i

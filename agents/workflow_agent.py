@@ -23,7 +23,7 @@ from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.kinds import PROCEDURE_RECORDS
 from gem_env.tools.model import InsertStep, every_step
-from gem_env.tools.referring import PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, listed_by_detail, moved
+from gem_env.tools.referring import PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, listed_by_detail, moved
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
 from gem_env.tools.render import FREE_TEXT, SECRET, cased, code_for, domain_names, gerund, how_many, unquoted
@@ -34,7 +34,7 @@ from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance, case_of, for_one_case
 from .messages import call as _call, say as _say, tool_calls as _tool_calls, tool_results as _tool_results
-from .candidates import Records, listed
+from .candidates import Records, listed, record_key
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import id_from_results, named_by_entry, named_outright, record_lists, singled_out
@@ -520,6 +520,11 @@ class WorkflowAgent:
                 key = next(iter(named_keys(f"{same['noun']} id", self._names)), None)
                 if key is not None and key.endswith("_id") and key not in got:
                     got[key] = same["id"]
+            part = PROPOSED_PART.search(previous) if previous else None
+            if part and YES.search(said):  # "... Is that the account it's going to?" "Yes, that's the one."
+                key = next((k for k in asked if moved(k)), None)
+                if key is not None and not RECORD_ID.search(said):  # ("Yes, that's it.": not an id "it")
+                    got[key] = part["id"]
             if len(self._read) >= _READ_KEPT:  # one agent may serve many conversations
                 self._read.clear()
             self._read[(said, previous)] = got
@@ -598,21 +603,26 @@ class WorkflowAgent:
                 if value is not None:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
+            by_kind: dict[str, list[Any]] = {}  # a record's key -> those records, opened once for
+            # every key naming one of them (the accounts a transfer between them is from and to)
             unwritten = not any(s.writes for s in plan.steps[:at])  # (what was read before is as the request found it)
             for k in [k for k in step.needs if k == "id" or k.endswith("_id")]:
                 if k not in known and unwritten \
                         and (value := self.records.recalled(k, called, turn.recalled, described_by)) is not None:
                     known[k] = env[k] = value  # the record described, as an earlier request read it
-                got = self.records.open(k, called, results[done:], turn.before)
-                if got is None or (k in known and not got[1]):
+                own = record_key(k, self.records.by_key)
+                got = (by_kind[own], 0, None) if own in by_kind else \
+                    self.records.open(k, called, results[done:], turn.before)
+                if got is None or (k in known and not got[1] and own not in by_kind):
                     continue
                 entries, used, nxt = got
                 outright = named_outright(k, [r for _, _, r in entries], described_by) if k not in known else None
                 if nxt is not None and outright is None:
                     if k not in known and used == len(results) - done:
-                        return _call(self.records.by_key[k].tool, {self.records.by_key[k].param: nxt}, turn)
+                        return _call(self.records.by_key[own].tool, {self.records.by_key[own].param: nxt}, turn)
                     continue
                 done += used
+                by_kind[own] = entries
                 opened[k] = [r for _, _, r in entries]
                 value = outright
                 if value is None and k not in known:
@@ -620,7 +630,7 @@ class WorkflowAgent:
                 if value is not None:
                     known[k] = env[k] = value
                 # the record meant is read; the others do not name what the next steps take
-                called += [e for e in entries if k in known and str(e[2].get(k)) == str(known[k])]
+                called += [e for e in entries if k in known and str(e[2].get(own)) == str(known[k])]
             missing = [k for k in missing if k not in known]
             for k in [k for k in missing if FREE_TEXT.search(k)]:
                 if (note := self._note(plan, turn)) is not None:  # the assistant writes it, not the customer
@@ -630,20 +640,22 @@ class WorkflowAgent:
                 asked = next((k for k in missing if k in opened), None)
                 write = _main_write(plan)
                 action = S.action(plan.workflow.goal, write, known) if write else ""
+                # a rule the records read so far break refuses it before more is asked (a transfer
+                # from a frozen account, before asking which account the money goes to)
+                early = step.writes and asked is not None and moved(asked)
+                if early and (refused := self._refused_early(plan, step, known, called, results[done:], calls, turn)):
+                    return refused
                 if asked is not None:  # none of the records opened is the one described
-                    return self.which(asked, opened[asked], turn, plan, action)
+                    own = record_key(asked, self.records.by_key)
+                    taken = [v for k, v in known.items()
+                             if k != asked and moved(k) and record_key(k, self.records.by_key) == own]
+                    return self.which(asked, opened[asked], turn, plan, action, taken)
                 which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
                 if which is not None:
                     return self.which(which[0], which[1], turn, plan, action)
-                if step.writes:  # a rule the records read so far break refuses it before more is asked
-                    # (a transfer from a frozen account, before asking where the money goes)
-                    given = {name: known[v] for name, (kind, v) in step.args.items() if kind == "user" and v in known}
-                    blocked = blocking_rule(self.compiled.tools[step.tool].spec, given,
-                                            [r for _, _, r in called] + [r for _, r in results[done:]],
-                                            self._clock, self.records.keys, self._listed(calls, turn), turn.made)
-                    if blocked is not None:
-                        return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2],
-                                            [r for _, _, r in called] + [r for _, r in results[done:]], given)
+                if step.writes and (refused := self._refused_early(plan, step, known, called, results[done:], calls,
+                                                                   turn)):
+                    return refused
                 # (the action not led in again where the user just said yes to the offer that named it)
                 return self._ask(list(dict.fromkeys(missing)), turn, action, lead=not turn.mention)
             if step.when is not None and not step.when(env, self._rt) and not _told_from(plan, step):
@@ -995,17 +1007,40 @@ class WorkflowAgent:
                 return lk.tool, {lk.param: known[source[1]]}
         return None
 
+    def _refused_early(self, plan: Plan, step: Step, known: dict[str, Any], called: list[Any],
+                       ahead: list[tuple[str, Any]], calls: list[Any], turn: _Turn) -> dict[str, Any] | None:
+        """The refusal of the write `step` a rule breaks on what is known and read so far, before
+        the rest it needs is asked; None when none does."""
+        given = {name: known[v] for name, (kind, v) in step.args.items() if kind == "user" and v in known}
+        seen = [r for _, _, r in called] + [r for _, r in ahead]
+        blocked = blocking_rule(self.compiled.tools[step.tool].spec, given, seen, self._clock, self.records.keys,
+                                self._listed(calls, turn), turn.made)
+        if blocked is None:
+            return None
+        return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2], seen, given)
+
     def which(self, key: str, records: list[dict[str, Any]], turn: _Turn, plan: Plan | None = None,
-              action: str = "") -> dict[str, Any]:
+              action: str = "", taken: Sequence[Any] = ()) -> dict[str, Any]:
         """Asks which of the records the user means, naming only those the request's change can be
         made on when the records show that of some but not all (`_fitting`); after asking twice in
         this request with no answer that tells them apart, says it cannot go on without it (never
-        the same question again and again to a user who does not know the id)."""
+        the same question again and again to a user who does not know the id). `taken`: ids the
+        other part of a move already names (a transfer's account it's coming from)."""
         # asked as the user reads it ("Which card is it?" after a list asks the card's ID)
         asked = sum("?" in s and key in named_keys(_questions(asking_for_id(s)), self._names) for s in turn.said)
+        way = moved(key)
         if turn.last.get("role") == "user" and asked >= 2:  # "... without knowing which card you mean"
-            which = f"knowing which {S.words(key[:-3] if key.endswith('_id') else key).lower()} you mean"
+            which = "knowing which {} it's {}".format(*way) if way else \
+                f"knowing which {S.words(key[:-3] if key.endswith('_id') else key).lower()} you mean"
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=which)} {turn.close()}".strip())
+        if way is not None:  # the account a transfer is coming from, among the customer's accounts
+            own = record_key(key, self.records.by_key)
+            fitting = self._fitting(plan, key, records, turn.made, own) if plan is not None and action else records
+            # never the one the other part named (the account it's coming from is not where it goes)
+            fitting = [r for r in fitting if str(r.get(own)) not in {str(v) for v in taken}]
+            listed_before = any(f"the {way[0]} it's " in s and "?" in s for s in turn.said)
+            return _say(S.which_moved(turn.rng, own, [_described(r) for r in records],
+                                      [_described(r) for r in fitting], way, listed_before))
         fitting = self._fitting(plan, key, records, turn.made) if plan is not None and action else records
         if len(fitting) == 1 and any(PROPOSED_RECORD.search(s) for s in turn.said):
             fitting = records  # the one that fits was proposed and is not it: all of them
@@ -1104,20 +1139,22 @@ class WorkflowAgent:
         return name != tool or str(record[key]) != str(args.get(self.records.by_key[key].param))
 
     def _fitting(self, plan: Plan, key: str, records: list[dict[str, Any]],
-                 made: Sequence[tuple[str, dict[str, Any]]] = ()) -> list[dict[str, Any]]:
+                 made: Sequence[tuple[str, dict[str, Any]]] = (), own: str = "") -> list[dict[str, Any]]:
         """The records the request's writes on a record named by `key` can be made on: none of
         their rules that a record shows (its status, a date, a count), or that the rows the
-        conversation's writes added break (a bill that has a payment plan now), refuses it."""
+        conversation's writes added break (a bill that has a payment plan now), refuses it. `own`:
+        the records' own key where `key` names one by its part in a move ("source_account_id")."""
         calls = [(self.compiled.tools[s.tool].spec, p) for s in plan.steps if s.writes
                  for p, source in s.args.items() if source == ("user", key)]
         # a write on a record of theirs under it (an item of the order: "only items from a delivered
         # order can get a return"), judged by the rules on this record, with the one under it unknown
         under = [(self.compiled.tools[s.tool].spec, p) for s in plan.steps if s.writes
                  for p, source in s.args.items() if source[0] == "user" and source[1] != key and self._under(p, key)]
+        own = own or key
         return [r for r in records if all(
-            blocking_rule(spec, {p: r.get(key)}, [r], self._clock, self.records.keys, made=made) is None
+            blocking_rule(spec, {p: r.get(own)}, [r], self._clock, self.records.keys, made=made) is None
             for spec, p in calls)
-            and all(blocking_rule(spec, {p: _UNDER}, [r, {p: _UNDER, key: r.get(key)}], self._clock,
+            and all(blocking_rule(spec, {p: _UNDER}, [r, {p: _UNDER, key: r.get(own)}], self._clock,
                                   self.records.keys) is None for spec, p in under)]
 
     def _under(self, child: str, key: str) -> bool:

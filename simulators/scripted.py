@@ -6,7 +6,7 @@ import re
 import zlib
 from typing import Any
 
-from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, field_of,
+from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, field_of,
                                      listed_by_detail, moved, reference, role)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
@@ -236,6 +236,12 @@ class ScriptedUser:
         same = PROPOSED_RECORD.search(said)
         if same:
             return self._same_record(same["noun"], same["id"], current, rng, again=bool(same["same"]))
+        part = PROPOSED_PART.search(said)
+        key = next((k for k in self.asked_keys(said) if moved(k)), None) if part else None
+        if part and key is not None and (mine := self._value(key, current)) is not None:
+            if str(mine) == part["id"]:  # "Is that the account it's going to?" of theirs: yes
+                return rng.choice(P.THAT_ONE).format(noun=part["noun"])
+            return f"{rng.choice(P.ANOTHER_ONE).format(noun=part['noun'])} {self._facts([key], current, rng)}"
         which = re.search(r"\bwhich\b", said, re.IGNORECASE) is not None
         asked = self.asked_keys(said) or (self._which_one(said, current) if which else [])
         if asked:

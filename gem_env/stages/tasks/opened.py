@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...agents.candidates import candidate_ids, listed
+from ...agents.candidates import candidate_ids, listed, record_key
 from ...agents.ids import distinguishing, id_by_description
 from ...agents.lookup import lookup_plans
 from ...tools import Sandbox, Workflow
@@ -40,12 +40,13 @@ def opened_ids(wf: Workflow, said: dict[str, Any], actions: list[GoldAction], sa
         if before is not None:
             sandbox.restore(before)
         for key, value in said.items():
-            first = first_use(wf, key, value, actions) if _is_id(key) and key in by_key else None
-            recs = listed(key, [a.result for a in actions[:first]]) if first is not None else None
-            ids = candidate_ids(key, recs) if recs else []
+            own = record_key(key, by_key)  # (the account a transfer is from: one of their accounts)
+            first = first_use(wf, key, value, actions) if _is_id(key) and own in by_key else None
+            recs = listed(own, [a.result for a in actions[:first]]) if first is not None else None
+            ids = candidate_ids(own, recs) if recs else []
             if str(value) not in {str(i) for i in ids}:
                 continue
-            lk = by_key[key]
+            lk = by_key[own]
             reads = []
             for i in ids:
                 got = sandbox.call(lk.tool, {lk.param: i})
@@ -84,6 +85,13 @@ def description(key: str, value: Any, reads: list[GoldAction], text: str,
 
 
 def add_reads(actions: list[GoldAction], opened: Opened) -> None:
-    """The opening reads into the gold, each set before the first use of the id it finds."""
+    """The opening reads into the gold, each set before the first use of the id it finds; a record
+    is opened once for the two ids found among the same records (the accounts a transfer is from
+    and to), and not again where the request read it already."""
+    done: set[tuple[int, str, str]] = set()
     for first, reads in sorted(opened.values(), key=lambda o: -o[0]):
-        actions[first:first] = reads
+        # (nor one the request read already: the account a transfer is from, looked up before it)
+        new = [a for a in reads if (first, a.tool, repr(a.arguments)) not in done
+               and not any(b.tool == a.tool and b.arguments == a.arguments for b in actions[:first])]
+        done.update((first, a.tool, repr(a.arguments)) for a in reads)
+        actions[first:first] = new
