@@ -581,6 +581,8 @@ class WorkflowAgent:
         # nor the reason said in their own words ("because I sent it to the wrong person" names no
         # payment that is "sent")
         described_by = _REASON_CLAUSE.sub(" ", described_by)
+        by_kind: dict[str, list[Any]] = {}  # a record's key -> those records, opened once for every
+        # step and key naming one of them (the accounts a transfer between them is from and to)
         for at, step in enumerate(plan.steps):
             if at in after_yes and confirmed is not True:
                 continue
@@ -603,17 +605,16 @@ class WorkflowAgent:
                 if value is not None:
                     known[k] = env[k] = value
             opened: dict[str, list[Any]] = {}  # id key -> the listed records opened to find it
-            by_kind: dict[str, list[Any]] = {}  # a record's key -> those records, opened once for
-            # every key naming one of them (the accounts a transfer between them is from and to)
             unwritten = not any(s.writes for s in plan.steps[:at])  # (what was read before is as the request found it)
             for k in [k for k in step.needs if k == "id" or k.endswith("_id")]:
                 if k not in known and unwritten \
                         and (value := self.records.recalled(k, called, turn.recalled, described_by)) is not None:
                     known[k] = env[k] = value  # the record described, as an earlier request read it
                 own = record_key(k, self.records.by_key)
-                got = (by_kind[own], 0, None) if own in by_kind else \
+                shared = own != k and own in by_kind and unwritten  # opened for the other part of the move
+                got = (by_kind[own], 0, None) if shared else \
                     self.records.open(k, called, results[done:], turn.before)
-                if got is None or (k in known and not got[1] and own not in by_kind):
+                if got is None or (k in known and not got[1] and not shared):
                     continue
                 entries, used, nxt = got
                 outright = named_outright(k, [r for _, _, r in entries], described_by) if k not in known else None
@@ -622,7 +623,8 @@ class WorkflowAgent:
                         return _call(self.records.by_key[own].tool, {self.records.by_key[own].param: nxt}, turn)
                     continue
                 done += used
-                by_kind[own] = entries
+                if own != k:
+                    by_kind[own] = entries
                 opened[k] = [r for _, _, r in entries]
                 value = outright
                 if value is None and k not in known:

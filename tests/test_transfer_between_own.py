@@ -1,0 +1,82 @@
+"""A transfer between the customer's own accounts: the accounts are found among theirs as any
+account is (opened one by one, asked about by the part each plays), never by an ID the customer is
+asked for cold ("What's the ID of the account it's going to?": 86 questions over the service runs
+of round 50)."""
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from gem_env.agents import speech as S
+from gem_env.agents.candidates import record_key
+from gem_env.agents.refined import RefinedAgent
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.documents import Verdict
+from gem_env.io.corpus import iter_documents
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.extract.offline import OfflineExtractor, check_domain
+from gem_env.stages.ground.episode import Limits
+from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+from gem_env.stages.tasks import make_tasks
+from gem_env.stages.verify import verify
+from gem_env.tools import CompiledDomain
+from gem_env.tools.referring import PROPOSED_PART
+
+ROOT = Path(__file__).resolve().parents[1]
+_COLD = re.compile(r"\bID of the account it's", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def bank() -> CompiledDomain:
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "transfer-money.md"]))
+    return check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+
+
+def test_a_part_in_a_move_names_a_record_of_its_kind() -> None:
+    keys = {"account_id", "card_id"}
+    assert record_key("source_account_id", keys) == "account_id"
+    assert record_key("destination_account_id", keys) == "account_id"
+    assert record_key("card_id", keys) == "card_id"
+    assert record_key("to_wallet_id", keys) == "to_wallet_id"  # no wallets: left as it is
+
+
+def test_the_question_names_the_part_and_the_list_once() -> None:
+    accounts = [{"account_id": "ACC-1", "account_type": "savings", "status": "open"},
+                {"account_id": "ACC-2", "account_type": "checking", "status": "open"},
+                {"account_id": "ACC-3", "account_type": "checking", "status": "frozen"}]
+    rng = random.Random(0)
+    first = S.which_moved(rng, "account_id", accounts, accounts[:2], ("account", "coming from"), False)
+    assert "ACC-1 (" in first and "ACC-3" not in first and first.endswith("the account it's coming from?"), first
+    again = S.which_moved(rng, "account_id", accounts, accounts[:2], ("account", "going to"), True)
+    assert "ACC-" not in again and again.endswith("the account it's going to?"), again
+    only = S.which_moved(rng, "account_id", accounts, accounts[1:2], ("account", "going to"), False)
+    m = PROPOSED_PART.search(only)
+    assert m is not None and m["id"] == "ACC-2" and m["way"] == "going to", only
+
+
+def test_the_accounts_of_a_transfer_are_asked_about_not_their_ids(bank: CompiledDomain) -> None:
+    tasks, rejected = make_tasks(bank, per_domain=12, seed=0)
+    assert len(tasks) >= 6, rejected
+    jobs = [RolloutJob(t, bank, RefinedAgent(WorkflowAgent(bank)), ScriptedUser(t.scenario), Limits()) for t in tasks]
+    trajectories = asyncio.run(run_rollouts(jobs))
+    asked = 0
+    for task, traj in zip(tasks, trajectories):
+        said = [m["content"] for m in traj.messages[1:] if m["role"] == "assistant" and m.get("content")]
+        assert not any(_COLD.search(s) for s in said), said
+        asked += sum("the account it's" in s and s.endswith("?") for s in said)
+        # the transfer's own request: from the user's message asking for it to the transfer
+        msgs = traj.messages
+        write = next((i for i, m in enumerate(msgs) for c in m.get("tool_calls") or []
+                      if c["function"]["name"] == "transfer_funds"), None)
+        if write is not None:
+            start = max(i for i, m in enumerate(msgs[:write]) if m["role"] == "user" and "transfer" in m["content"])
+            opened = [c["function"]["arguments"] for m in msgs[start:write] for c in m.get("tool_calls") or []
+                      if c["function"]["name"] == "get_account_details"]
+            assert len(opened) == len(set(opened)), opened  # each account opened once, for both parts
+        result = verify(task, traj.messages, bank)
+        assert result.passed, (task.id, [c.name for c in result.checks if not c.passed])
+    assert asked >= 3, asked
