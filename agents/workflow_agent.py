@@ -611,6 +611,9 @@ class WorkflowAgent:
                         and (value := self.records.recalled(k, called, turn.recalled, described_by)) is not None:
                     known[k] = env[k] = value  # the record described, as an earlier request read it
                 own = record_key(k, self.records.by_key)
+                if own != k and k not in known and step.writes and (refused := self._refused_early(
+                        plan, step, known, called, results[done:], calls, turn)):
+                    return refused  # (a transfer from a frozen account: no need to look for where it goes)
                 shared = own != k and own in by_kind and unwritten  # opened for the other part of the move
                 got = (by_kind[own], 0, None) if shared else \
                     self.records.open(k, called, results[done:], turn.before)
