@@ -439,8 +439,9 @@ WHICH_MOVED_ONLY = ["Of your {n} {nouns}, only {option} qualifies. Is that the {
                     "You have {n} {nouns}, and only {option} qualifies. Is that the {noun} it's {way}?"]
 WHICH_MOVED_ASK = ["Which one is the {noun} it's {way}?", "Which of them is the {noun} it's {way}?",
                    "Could you tell me which one is the {noun} it's {way}?"]
-WHICH_MOVED_AGAIN = ["And which one is the {noun} it's {way}?", "Got it. And which is the {noun} it's {way}?",
-                     "Thanks. And the {noun} it's {way}: which one is that?"]
+WHICH_MOVED_AGAIN = ["Thanks, that's {chosen}. And which one is the {noun} it's {way}?",
+                     "Got it: {chosen}. And which is the {noun} it's {way}?",
+                     "{chosen}, then. And the {noun} it's {way}: which one is that?"]
 #: the same naming only the records the change can be made on (`speech.which_fitting`)
 WHICH_FITTING = ["Of your {n} {nouns}, {k} {can}: {options}. Which {noun} is it?",
                  "I can see {n} {nouns}; {k} of them {can}: {options}. Which {noun} do you mean?",

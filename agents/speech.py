@@ -1127,18 +1127,18 @@ def which_fitting(rng: random.Random, key: str, fitting: list[dict[str, Any]], o
 
 
 def which_moved(rng: random.Random, key: str, records: list[dict[str, Any]], fitting: list[dict[str, Any]],
-                way: tuple[str, str], listed_before: bool) -> str:
+                way: tuple[str, str], chosen: Any = None) -> str:
     """Asks which of the customer's records (`key`: their own key) is the one a move names by its
     part (`referring.moved`: ("account", "coming from")): "You have 4 accounts: ACC-1 (savings,
     ...), .... Which one is the account it's coming from?", naming only those the change can be
     made with where several but not all can ("Of your 4 accounts, 3 qualify: ...") and asking
     about the one where one alone can ("..., only ACC-2 (...) qualifies. Is that the account it's
     going to?"). Once the list
-    was said in the request, the other part is asked alone ("And which one is the account it's
-    going to?")."""
+    was said in the request, the other part is asked alone, after the id `chosen` for the first
+    ("Thanks, that's ACC-1. And which one is the account it's going to?")."""
     noun, going = way
-    if listed_before:
-        return pick(rng, B.WHICH_MOVED_AGAIN, noun=noun, way=going)
+    if chosen is not None:
+        return pick(rng, B.WHICH_MOVED_AGAIN, noun=noun, way=going, chosen=chosen)
     if len(fitting) == 1 < len(records):
         return pick(rng, B.WHICH_MOVED_ONLY, n=len(records), nouns=noun + "s", option=_options(key, fitting)[0],
                     noun=noun, way=going)

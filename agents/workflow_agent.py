@@ -23,7 +23,8 @@ from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.kinds import PROCEDURE_RECORDS
 from gem_env.tools.model import InsertStep, every_step
-from gem_env.tools.referring import PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, listed_by_detail, moved
+from gem_env.tools.referring import (PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, listed_by_detail,
+                                     moved)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
 from gem_env.tools.render import FREE_TEXT, SECRET, cased, code_for, domain_names, gerund, how_many, unquoted
@@ -1044,8 +1045,9 @@ class WorkflowAgent:
             # never the one the other part named (the account it's coming from is not where it goes)
             fitting = [r for r in fitting if str(r.get(own)) not in {str(v) for v in taken}]
             listed_before = any(f"the {way[0]} it's " in s and "?" in s for s in turn.said)
+            chosen = taken[0] if listed_before and taken else None  # the other part, just answered
             return _say(S.which_moved(turn.rng, own, [_described(r) for r in records],
-                                      [_described(r) for r in fitting], way, listed_before))
+                                      [_described(r) for r in fitting], way, chosen))
         fitting = self._fitting(plan, key, records, turn.made) if plan is not None and action else records
         if len(fitting) == 1 and any(PROPOSED_RECORD.search(s) for s in turn.said):
             fitting = records  # the one that fits was proposed and is not it: all of them

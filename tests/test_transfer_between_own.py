@@ -49,11 +49,11 @@ def test_the_question_names_the_part_and_the_list_once() -> None:
                 {"account_id": "ACC-2", "account_type": "checking", "status": "open"},
                 {"account_id": "ACC-3", "account_type": "checking", "status": "frozen"}]
     rng = random.Random(0)
-    first = S.which_moved(rng, "account_id", accounts, accounts[:2], ("account", "coming from"), False)
+    first = S.which_moved(rng, "account_id", accounts, accounts[:2], ("account", "coming from"))
     assert "ACC-1 (" in first and "ACC-3" not in first and first.endswith("the account it's coming from?"), first
-    again = S.which_moved(rng, "account_id", accounts, accounts[:2], ("account", "going to"), True)
-    assert "ACC-" not in again and again.endswith("the account it's going to?"), again
-    only = S.which_moved(rng, "account_id", accounts, accounts[1:2], ("account", "going to"), False)
+    again = S.which_moved(rng, "account_id", accounts, accounts[:2], ("account", "going to"), "ACC-1")
+    assert "ACC-1" in again and "ACC-2" not in again and again.endswith("the account it's going to?"), again
+    only = S.which_moved(rng, "account_id", accounts, accounts[1:2], ("account", "going to"))
     m = PROPOSED_PART.search(only)
     assert m is not None and m["id"] == "ACC-2" and m["way"] == "going to", only
 
