@@ -402,7 +402,7 @@ def owner_listing(turn: Any, agent: Any, results: list[tuple[str, Any]], key: st
     tool, args = who
     found = next((r for t, a, r in reversed(turn.before) if t == tool and a == args), None)
     if found is None and not results:
-        return _call(tool, args, turn)
+        return _call(tool, agent.as_now(args, tool, turn), turn)
     return args, results[0][1] if found is None else found, found is not None
 
 

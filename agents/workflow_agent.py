@@ -734,7 +734,7 @@ class WorkflowAgent:
                 if later:  # one confirmation for the whole change: what its later steps take, asked now
                     return self._ask(later, turn, S.action(plan.workflow.goal, _main_write(plan), known))
                 return self._before_write(plan, step.tool, args, (called, calls, done), confirmed is False, known, turn)
-            return _call(tool, args, turn)
+            return _call(tool, self.as_now(args, tool, turn) if stand_in else args, turn)
         return self._report(plan, env, wrote, turn, besides)
 
     def _before_write(self, plan: Plan, tool: str, args: dict[str, Any],
@@ -913,6 +913,20 @@ class WorkflowAgent:
         if alt is not None and all(p in turn.known for p in alt.params):
             return alt.tool, {p: turn.known[p] for p in alt.params}
         return None
+
+    def as_now(self, args: dict[str, Any], tool: str, turn: _Turn) -> dict[str, Any]:
+        """The arguments of a call finding the customer again by what they said of themselves, as
+        their record held them when the open request began: a zip code they changed earlier in the
+        chat (their address) is the new one, not the one they first gave."""
+        key = self.compiled.tables[self._auth.table].pk if self._auth is not None else None
+        results = _tool_results(turn.prior)
+        found = next((r.get(key) for t, r in results if t == tool and isinstance(r, dict) and key in r), None)
+        if found is None:
+            return args
+        for _, r in results:
+            if isinstance(r, dict) and r.get(key) == found:
+                args = {p: r.get(p, v) if isinstance(r.get(p), type(v)) else v for p, v in args.items()}
+        return args
 
     def _stand_in(self, tool: str, known: dict[str, Any], turn: _Turn) -> tuple[str, dict[str, Any]] | None:
         """(fallback finder, arguments) in place of a step finding the customer by email, when the

@@ -80,3 +80,4 @@ def test_the_accounts_of_a_transfer_are_asked_about_not_their_ids(bank: Compiled
         result = verify(task, traj.messages, bank)
         assert result.passed, (task.id, [c.name for c in result.checks if not c.passed])
     assert asked >= 3, asked
+
