@@ -156,8 +156,9 @@ def _pointed_by(field: str, value: str, low: str) -> bool:
 
 
 def says(value: str, low: str) -> bool:
-    """Whether lower-cased text `low` says `value` as a whole word."""
-    return compiled(rf"(?<![\w-]){re.escape(value.lower())}(?![\w-])").search(low) is not None
+    """Whether lower-cased text `low` says `value` as a whole word: not as part of an email address
+    ("stephaniegordon@example.org" says no username "stephaniegordon")."""
+    return compiled(rf"(?<![\w@-]){re.escape(value.lower())}(?![\w@-])").search(low) is not None
 
 
 def names_entry(field: str, noun: str) -> bool:

@@ -15,6 +15,7 @@ from gem_env.tools.reasons import of_person, own_words, says_reason
 
 from . import phrases as P
 from .base import STOP, asks_confirmation, visible_turns
+from .refined import says_not_found
 from .reply_random import reply_random
 from .scenario import Request, Scenario, humanize
 from .writing import Hand
@@ -248,7 +249,10 @@ class ScriptedUser:
             pointed = self._by_detail(said, asked, current, rng) if which else None
             return pointed or self._facts(asked, current, rng, which=which)
         if asks_confirmation(said):
-            wrong = self._wrong_record(said, current)
+            # an id they put right after the assistant found nothing for a slip is theirs
+            mine = {i for (r1, t1), (r2, t2) in zip(turns, turns[1:]) if r1 == "assistant" and r2 == "user"
+                    and says_not_found(t1) for i in RECORD_ID.findall(t2)}
+            wrong = self._wrong_record(said, current, mine)
             if wrong is not None:  # "I'll freeze card CRD-1 ..." of another card: not theirs
                 noun, key, known = wrong
                 return f"{rng.choice(P.ANOTHER_ONE).format(noun=noun)} " \
@@ -553,16 +557,17 @@ class ScriptedUser:
         other = rng.choice(P.ANOTHER_ONE).format(noun=noun)
         return other if known is None else f"{other} {P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
 
-    def _wrong_record(self, said: str, current: Request) -> tuple[str, str, str] | None:
+    def _wrong_record(self, said: str, current: Request, mine: set[str] = frozenset()) -> tuple[str, str, str] | None:
         """(noun, key, their id) when a confirmation names records of a kind whose id the user
         knows for the open request, none of them theirs ("I'll freeze card CRD-1" when theirs is
-        CRD-2): a customer says it is not the one. None otherwise."""
+        CRD-2): a customer says it is not the one. None otherwise; nor when it names one they said
+        themselves (`mine`: the id they put right after a slip)."""
         named = RECORD_ID.findall(said)
         for key, known in current.knows.items():
             if not key.endswith("_id") or not isinstance(known, str) or "-" not in known:
                 continue
             kind = [i for i in named if i.split("-")[0] == known.split("-")[0]]
-            if kind and known not in kind:
+            if kind and known not in kind and not mine & set(kind):
                 return humanize(key[:-3]).lower(), key, known
         return None
 

@@ -622,3 +622,37 @@ def test_a_record_is_not_picked_by_the_field_the_request_changes() -> None:
     user = ScriptedUser(Scenario(goal="x", knows=request.knows, requests=[request]))
     said = {user._by_detail(asked, ["account_id"], request, random.Random(seed)) for seed in range(40)} - {None}
     assert said and not any("username" in a for a in said), said
+
+
+def test_a_word_inside_an_email_address_names_no_record() -> None:
+    """"My email: stephaniegordon@example.org. It's the locked one." picked the active account with
+    the username stephaniegordon (two refined support sessions changed the wrong account)."""
+    from gem_env.agents.ids import id_by_description, says
+    low = "it's the locked one. my email: stephaniegordon@example.org."
+    assert not says("stephaniegordon", low) and not says("example.org", low) and says("locked", low)
+    accounts = [{"account_id": "ACC-1", "status": "active", "username": "stephaniegordon"},
+                {"account_id": "ACC-2", "status": "locked", "username": "sgordon"},
+                {"account_id": "ACC-3", "status": "active", "username": "gordon.s"}]
+    assert id_by_description("account_id", [accounts], low) == "ACC-2"
+
+
+def test_an_id_put_right_after_a_slip_is_the_users_own() -> None:
+    """A user who gave an id with a slip and put it right when the assistant found nothing said "No,
+    it's another subscription. My subscription ID is SBS-95856." to the confirmation of the right
+    one (the slip was what the brief knew): 3 refined support sessions failed."""
+    from gem_env.simulators.scenario import Request, Scenario
+    from gem_env.simulators.scripted import ScriptedUser
+    request = Request(kind="complete", goal="freeze my subscription {subscription_id}",
+                      intent="freeze my subscription", knows={"subscription_id": "SBS-95856"})
+    user = ScriptedUser(Scenario(goal="freeze my subscription SBS-95856", knows={"subscription_id": "SBS-95856"},
+                                 requests=[request]))
+    messages = [{"role": "user", "content": "Please freeze my subscription SBS-95856."},
+                {"role": "assistant", "content": "Nothing comes up for SBS-95856, I'm afraid. Could you check it?"},
+                {"role": "user", "content": "Apologies, that was a typo. The subscription id is SBS-98556."},
+                {"role": "assistant", "content": "Next I'll freeze your subscription SBS-98556. Should I go ahead?"}]
+    import asyncio
+    reply = asyncio.run(user.reply(messages))
+    assert "another" not in reply and "SBS-95856" not in reply, reply
+    other = messages[:1] + [{"role": "assistant",
+                             "content": "Next I'll freeze your subscription SBS-11111. Should I go ahead?"}]
+    assert "SBS-95856" in asyncio.run(user.reply(other))  # one they never said is still not theirs
