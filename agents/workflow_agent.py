@@ -548,7 +548,7 @@ class WorkflowAgent:
         auth = self.authentication(plan.workflow.anchor.table, turn)
         if isinstance(auth, list):  # asked with what it is for: "That's how I find your card."
             write = _main_write(plan)
-            return self._ask(auth, turn, S.action(plan.workflow.goal, write, {}) if write else "", lead=False)
+            return self._ask(auth, turn, S.action(plan.workflow.goal, write, {}) if write else "", lead=False, plan=plan)
         if auth is not None:
             if not results:
                 return _call(auth[0], auth[1], turn)
@@ -645,7 +645,7 @@ class WorkflowAgent:
                         return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2],
                                             [r for _, _, r in called] + [r for _, r in results[done:]], given)
                 # (the action not led in again where the user just said yes to the offer that named it)
-                return self._ask(list(dict.fromkeys(missing)), turn, action, lead=not turn.mention)
+                return self._ask(list(dict.fromkeys(missing)), turn, action, lead=not turn.mention, plan=plan)
             if step.when is not None and not step.when(env, self._rt) and not _told_from(plan, step):
                 continue  # a branch not taken; the guard of the write the result is told from is a
                 # precondition instead: the tool's own rules refuse it, with their reason
@@ -714,7 +714,7 @@ class WorkflowAgent:
             if step.writes and confirmed is not True:
                 later = _asked_later(plan, step, known)
                 if later:  # one confirmation for the whole change: what its later steps take, asked now
-                    return self._ask(later, turn, S.action(plan.workflow.goal, _main_write(plan), known))
+                    return self._ask(later, turn, S.action(plan.workflow.goal, _main_write(plan), known), plan=plan)
                 return self._before_write(plan, step.tool, args, (called, calls, done), confirmed is False, known, turn)
             return _call(tool, args, turn)
         return self._report(plan, env, wrote, turn, besides)
@@ -1124,10 +1124,12 @@ class WorkflowAgent:
         """Whether a record named by `child` (an item) refers to one named by `key` (its order)."""
         return any(t.pk == child and key in t.fields for t in self.compiled.tables.values())
 
-    def _ask(self, missing: list[str], turn: _Turn, action: str = "", lead: bool = True) -> dict[str, Any]:
+    def _ask(self, missing: list[str], turn: _Turn, action: str = "", lead: bool = True,
+             plan: Plan | None = None) -> dict[str, Any]:
         """The question for `missing`, or giving up when it was asked and answered without it; who
         the customer is, asked the other way (`ASK_FALLBACK`), says no more than that. A record's id
-        that an earlier request named is asked about first (`_same_record`)."""
+        that an earlier request named is asked about first (`_same_record`). `plan`: the request's,
+        whose record the reason names ("It's how I find your computer.")."""
         if len(missing) == 1 and (same := self._same_record(missing[0], turn)) is not None:
             return same
         if self._auth is not None and self._fallback is not None and missing == [self._auth.param] \
@@ -1142,8 +1144,9 @@ class WorkflowAgent:
         if fallback:
             return _say(S.pick(turn.rng, B.ASK_FALLBACK, x=what))
         more = any(not _WHAT_TO_DO.search(s) for s in turn.said)  # asked what they want: this is the first question
+        record = S.words(self.compiled.noun(plan.workflow.anchor.table)).lower() if plan else ""
         return _say(S.ask(turn.rng, missing, more, action, self._booleans, self._counts, lead=lead,
-                          finds=self._finds))
+                          finds=self._finds, record=record))
 
     def _same_record(self, key: str, turn: _Turn) -> dict[str, Any] | None:
         """Asks whether the open request is about the record an earlier request of the conversation

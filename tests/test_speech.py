@@ -110,6 +110,18 @@ def test_an_ask_gives_no_reason_it_does_not_have() -> None:
         assert "records" not in who and ("your card" in who or who.endswith("?")), who
 
 
+def test_the_reason_names_the_record_not_what_becomes_of_it() -> None:
+    """"It's how I find your computer.", never "It's how I find your computer run faster." (the
+    action's words after "your" go on past the record the request is about)."""
+    whys = {S.ask(random.Random(seed), ["computer_name"], False, "make your computer run faster", frozenset(),
+                  finds=frozenset({"computer_name"}), record="computer") for seed in range(40)}
+    assert any(w.endswith("your computer.") for w in whys) and not any(w.endswith("run faster.") for w in whys), whys
+    # a record said in more words than its noun keeps them
+    whys = {S.ask(random.Random(seed), ["email"], False, "hide your profile picture on Facebook", frozenset(),
+                  finds=frozenset({"email"}), record="picture") for seed in range(40)}
+    assert any(w.endswith("your profile picture.") for w in whys), whys
+
+
 def test_the_full_action_is_said_once_at_the_confirmation() -> None:
     what = "freeze your account ACC-1 because of suspected fraud"
     assert S.brief(what) == "freeze your account"
