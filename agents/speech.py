@@ -1193,7 +1193,8 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
     "CRD-1 (debit, ending in 4411), CRD-2 (credit, ending in 9775) and CRD-3 (credit, ending in
     7152)"; a loan by its book's title and when it is due, not by a bare date; the status too,
     where the records' differ. Two records the details would say alike get one more that tells
-    them apart (two bookings from San Francisco to Seattle, by their dates)."""
+    them apart (two bookings from San Francisco to Seattle, by their dates), and every other
+    record of the list that has it, alike or not."""
     listed = records[:LISTED_MOST]
     details = [_details(key, r) for r in listed]
     whole = len(listed) == len(records) and len(listed) > 1
@@ -1208,10 +1209,16 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
     if len(listed) > 1:
         told = [t + [x for x in d if x[1] == _STATUS_RANK and x[0] not in shown_alike and x not in t][:1]
                 for t, d in zip(told, details)]
+    apart = [list(t) for t in told]
     for group in _alike(told):  # one more detail, one the alike records do not all share: a date first
         shared_by_all = set.intersection(*(said[i] for i in group))
         for i in group:
             told[i] = _told(details[i], same | {k for k, w in shared_by_all}, 1, told[i], first=_DATE_RANK)
+    # ... told of every record that has it, not of the alike ones only: a list dating some of its
+    # records ("ACC-1 (savings, open), ACC-2 (checking, open, opened on November 8, 2024)") answers
+    # "When was my account opened?" for some and hides it for the others
+    more = {x[0] for t, a in zip(told, apart) for x in t if x not in a}
+    told = [t + [x for x in d if x[0] in more and x[0] not in {y[0] for y in t}] for t, d in zip(told, details)]
     told = _without_one_day(listed, told) if whole else told
     quote = any(w.startswith('about "') for t in told for _, _, w in t)  # memos alike: all quoted or none
     options = []

@@ -1238,7 +1238,8 @@ class WorkflowAgent:
         if not refused:
             return f"The customer was about to {action} but wants to talk it over with someone first."
         rule = rule_cited(self.compiled.tools[write].spec, turn.prior[-1].get("content") or "")
-        rule = rule if rule is None or rule[:2].isupper() else rule[:1].lower() + rule[1:]  # a name keeps its capital
+        # a name keeps its capital ("EcoCard ...", "PIN ..."), a sentence's first word does not ("A user that ...")
+        rule = rule if rule is None or re.match(r"[A-Z][A-Za-z]*[A-Z]", rule) else rule[:1].lower() + rule[1:]
         return f"The customer wanted to {action}, which our policy does not allow" + (f": {rule}." if rule else ".")
 
     def _written_ids(self, plan: Plan, write: str, turn: _Turn) -> list[str]:
