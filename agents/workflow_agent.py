@@ -1245,14 +1245,26 @@ class WorkflowAgent:
     def _written_ids(self, plan: Plan, write: str, turn: _Turn) -> list[str]:
         """The record ids the request's write was for (where the refusal or the question named none,
         the colleague reading the note still learns which record): its call's arguments, or the
-        user's facts its step reads when it was never called."""
+        user's facts its step reads when it was never called, or else the one record of each kind
+        it takes that the request read and that carries words the request was said in (the contact
+        "Charles Smith" of a payment to them, refused because the contact is not verified)."""
         calls = [args for name, args, _ in _tool_calls(turn.segment) if name == write]
         if calls:
             args = calls[-1]
         else:
             step = next((st for st in plan.steps if st.tool == write), None)
             args = {n: turn.known.get(v) for n, (kind, v) in (step.args.items() if step else ()) if kind == "user"}
-        return list(dict.fromkeys(v for v in args.values() if isinstance(v, str) and RECORD_ID.fullmatch(v)))
+        ids = list(dict.fromkeys(v for v in args.values() if isinstance(v, str) and RECORD_ID.fullmatch(v)))
+        if ids or calls:
+            return ids
+        told = " ".join(m.get("content") or "" for m in turn.segment if m.get("role") in ("user", "assistant"))
+        read = records([r for _, _, r in _tool_calls(turn.segment)])
+        for p in [p.name for p in self.compiled.tools[write].spec.parameters if p.name.endswith("_id")]:
+            meant = {str(r[p]) for r in read if p in r and any(
+                isinstance(v, str) and len(v) > 3 and k != p and re.search(rf"(?<!\w){re.escape(v)}(?!\w)", told)
+                for k, v in r.items())}
+            ids += list(meant) if len(meant) == 1 else []
+        return ids
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
                 named: list[tuple[str, Any, str]] | None = None, judged: Sequence[Any] = (),

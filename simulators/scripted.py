@@ -214,12 +214,12 @@ class ScriptedUser:
                 if settled == 0 and self._named_later:  # the request they named at the start
                     if _OFFER.search(said):  # offered: yes, and the facts they would have given with it
                         return self._take_up(nxt, self._named_later, rng, told, named=True,
-                                             refused=P.is_negative(said))
+                                             setback=current.kind == "refuse" or not current.confirm)
                     return P.next_request(rng, self._opening(nxt, rng, told=told), told, last=len(self._session) == 2,
                                           question=False, mentioned=True)
                 offered = _HANDOFF_OFFER.search(said) is not None
                 if offered and _offers(said, nxt.intent):  # the person they were going to ask for next
-                    return self._take_up(nxt, in_words(nxt.intent), rng, told, refused=True)
+                    return self._take_up(nxt, in_words(nxt.intent), rng, told, setback=True)
                 again = self._asked_before(settled + 1)
                 heard = " ".join(text for role, text in turns if role == "assistant")
                 body = self._opening(nxt, rng, again=again, told=told, heard=heard)
@@ -380,14 +380,14 @@ class ScriptedUser:
         return " ".join(p for p in (context, body, *facts, then, sign_off) if p)
 
     def _take_up(self, request: Request, intent: str, rng: random.Random, told: str, named: bool = False,
-                 refused: bool = False) -> str:
+                 setback: bool = False) -> str:
         """Yes to the assistant's offer of `request`, with the facts they would have given with it
         (`named`: the user named it in their first message, so it is "the other thing"); a hand-off
-        offered after a refusal (`refused`) is about what was refused, which the assistant knows: no
-        record's id with the yes (was "Yes, thanks. The account id is ACC-11619." of the account the
-        refusal had just named, or an earlier request's payment of a new one refused)."""
+        offered after a refusal or a no (`setback`) is about that request, which the assistant
+        knows: no record's id with the yes (was "Yes, thanks. The account id is ACC-11619." of the
+        account the refusal had just named, or an earlier request's payment of a new one refused)."""
         leave = {k for k in request.knows if k == "id" or k.endswith("_id")} \
-            if refused and "summary" in request.knows else set()
+            if setback and "summary" in request.knows else set()
         facts = self._opening_facts(request, intent, rng, told, leave)
         return " ".join([rng.choice(P.MOVE_ON if named else P.MOVE_ON_UNNAMED), *(f for f in facts if f)])
 
