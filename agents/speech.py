@@ -720,8 +720,8 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
         elif low.endswith(("status", "state", "type", "kind")) and len(text.split()) <= 2 \
                 and noun.lower() not in text.lower().split():  # not "your order received order"
             before.append(re.sub(r"^(\w+ed) (in|out|up|off|over)$", r"\1-\2", text))  # "checked-in booking"
-        elif low.endswith("status"):
-            extra.append(f"the status {text}")
+        elif low.endswith("status"):  # a status that names the record: 'order marked "order received"'
+            after.append(f'marked "{text}"')
         elif role(low) == "called" and isinstance(v, str) and v == v.lower() and noun.lower() not in v.split():
             noun = text  # a thing's common name is the noun: "your desk lamp", not "your item called desk lamp"
         elif role(low) is not None and not (text.startswith("$") or is_count(k, v) or when_words(text) != text):
