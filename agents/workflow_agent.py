@@ -1229,10 +1229,12 @@ class WorkflowAgent:
         if not refused and _confirmation(before.segment) is not False:
             return None
         action = S.action(earlier.workflow.goal, write, self.typed(earlier.key_types, before.known))
-        # the records it was about, as the refusal or the question the customer said no to named them
-        asked = turn.prior[-1] if refused else next((m for m in reversed(before.segment) if m.get("role") == "assistant"
-                                                    and asks_confirmation(m.get("content") or "")), {})
-        ids = [i for i in dict.fromkeys(RECORD_ID.findall(asked.get("content") or "")) if i not in action] \
+        # the records it was about, as the refusal or the questions the customer said no to named them
+        # (the last one may not: "Your account will be closed ... Do you want me to close it now?")
+        asked = [turn.prior[-1]] if refused else [m for m in reversed(before.segment) if m.get("role") == "assistant"
+                                                  and asks_confirmation(m.get("content") or "")]
+        named = ([i for i in dict.fromkeys(RECORD_ID.findall(m.get("content") or "")) if i not in action] for m in asked)
+        ids = next((n for n in named if n), []) \
             or [i for i in self._written_ids(earlier, write, before) if i not in action and i != self._customer(turn)]
         action = re.sub(r"\byour\b", "their", action) + (f" ({', '.join(ids)})" if 0 < len(ids) <= 2 else "")
         if not refused:
