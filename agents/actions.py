@@ -264,7 +264,8 @@ def thing_called(noun: str, goal: str) -> str:
     """A how-to's record as its goal writes it, with whose it is: "your orchard" (of "grow an
     orchard ..."), "your SSD", "your Toyota Prius" (of "stop a runaway Toyota Prius"), and a name
     the title capitalises as it is, with the goal's "the": "Zapdos", "the Wither" (never "your
-    zapdos", a record kind made of a name)."""
+    zapdos", a record kind made of a name); a capital the title writes in the plural is no name
+    ("your reward" of "... for Rewards")."""
     words = noun.replace("_", " ")
     text = re.sub(r"\{[^}]*\}", "", goal)
     m = re.search(rf"\b({re.escape(words)})(?:e?s)?\b", text, re.IGNORECASE)
@@ -282,7 +283,8 @@ def thing_called(noun: str, goal: str) -> str:
     phrase = list(itertools.takewhile(lambda w: w.lower() not in _PREPOSITIONS, reversed(before[1:])))
     det = next((w.lower() for w in phrase if w.lower() in ("a", "an", "the", "your", "my")), "")
     if said[:1].isupper() and said[1:].islower() and det in ("", "the"):
-        return f"{det} {said}".strip()  # a name: "Zapdos", "the Wither"
+        # a name: "Zapdos", "the Wither"; never one the title writes as many ("for Rewards", "command Blocks")
+        return f"{det} {said}".strip() if m.group(0) == said else f"your {words}"
     return f"your {said}"
 
 

@@ -156,13 +156,34 @@ def is_rule_message(spec: ToolSpec, message: str) -> bool:
 
 
 def rule_cited(spec: ToolSpec, text: str) -> str | None:
-    """The words of `text` (a refusal) that state one of the tool's rules, filled in as it said
-    them ("Pending transactions cannot be disputed; wait until they post"), or None."""
+    """The rule of the tool that `text` (a refusal) states, in the rule's own words with its
+    values filled in as the refusal said them ("Pending transactions cannot be disputed; wait
+    until they post"; "a new account needs the customer's identity to be verified" of a refusal
+    that said "your identity", `addressed`), or None."""
     for template in rule_messages(spec):
-        m = _filled(template.strip().rstrip("."), r"[^.;,()]+", re.IGNORECASE).search(text)
+        rule = template.strip().rstrip(".")
+        m = _filled(addressed(rule), r"([^.;,()]+)", re.IGNORECASE).search(text)
         if m is not None:
-            return m.group(0)
+            parts = re.split(r"\{[^{}]*\}", rule)
+            return "".join(p + v for p, v in zip(parts, (*m.groups(), "")))
     return None
+
+
+def addressed(rule: str) -> str:
+    """A rule's words said to the customer it speaks of: "needs the customer's identity" -> "needs
+    your identity", "needs the customer to be at least 18" -> "needs you to be ...", "This customer
+    already has ..." -> "You already have ..."; a customer in general ("a customer can hold at
+    most 3 cards", "another customer") stays."""
+    said = _CUSTOMER_VERB.sub(lambda m: ("You" if m[1][0].isupper() else "you") + " " + _YOU_DO.get(m[2].lower(), m[2]), rule)
+    said = _CUSTOMER.sub(lambda m: ("Y" if m[1][0].isupper() else "y") + ("our" if m[2] else "ou"), said)
+    return said
+
+
+_WHO = r"(?:customer|cardholder|account ?holder|member|client)"
+_CUSTOMER = re.compile(rf"\b(the|this) {_WHO}('s)?(?![\w-])", re.IGNORECASE)
+_CUSTOMER_VERB = re.compile(rf"\b(the|this) {_WHO} (has|is|was|does|already has|needs|wants)\b", re.IGNORECASE)
+_YOU_DO = {"has": "have", "is": "are", "was": "were", "does": "do", "already has": "already have", "needs": "need",
+           "wants": "want"}
 
 
 def blocking_rule(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],

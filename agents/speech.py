@@ -21,6 +21,7 @@ from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, past, thing_called, with_new_value
 from .guidance import for_one_case
 from .ids import names_entry, own_key
+from .prechecks import addressed
 from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
 
 __all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "SENTENCE_BREAK", "WELCOME", "action", "ask",
@@ -136,24 +137,24 @@ def asked_for(keys: list[str]) -> str:
 
 
 def ask(rng: random.Random, keys: list[str], more: bool, action: str, booleans: frozenset[str],
-        counts: dict[str, str] | None = None, *, lead: bool = True, finds: frozenset[str] = frozenset()) -> str:
+        counts: dict[str, str] | None = None, *, lead: bool = True, finds: frozenset[str] = frozenset(),
+        record: str = "") -> str:
     """The question for what the request still needs: a yes/no setting as an on-or-off question
     (never "what's the new overdraft protection?"), a count as how many (`counts`: key -> "how
     many bags"), a fact about the user with why it is needed, the first question of a request led
     in by what the assistant will do (`action`, unless not to `lead`: then it only says why), a
     later one (`more`) by thanks. `finds`: what the find tools take, the only facts asked "to find
-    your records"."""
+    your records"; `record`: the noun of the record the request is about ("computer")."""
     what = asked_for(keys)
+    own = _own_record(action, record)
     if len(keys) == 1 and keys[0] in (counts or {}):
-        own = _OWN_RECORD.search(action)
-        record = f"your {own.group(1)}" if own and not _PERSON.match(own.group(1)) else "it"
-        bank = B.ASK_COUNT if record != "it" else [q for q in B.ASK_COUNT if "{record}" not in q]
-        return pick(rng, bank, n=counts[keys[0]], record=record)  # type: ignore[index]
+        bank = B.ASK_COUNT if own else [q for q in B.ASK_COUNT if "{record}" not in q]
+        return pick(rng, bank, n=counts[keys[0]], record=f"your {own}" if own else "it")  # type: ignore[index]
     if len(keys) == 1 and keys[0] in booleans:
         lead = pick(rng, B.ASK_MORE[0]) if more else pick(rng, B.ASK_FOR[0], action=brief(action)) if action \
             else pick(rng, B.ACK)
         return f"{lead} {pick(rng, B.ASK_ON_OFF, x=what)}".strip()
-    why = _why(rng, keys, action, finds)
+    why = _why(rng, keys, own, finds)
     if more:
         text = pick(rng, _asks(B.ASK_MORE if not why else B.ASK_MORE[:1] + B.ASK_MORE[2:], what), x=what)
     elif action and lead and rng.random() < 0.5:
@@ -182,14 +183,25 @@ _WHO_ASKED = re.compile(r"\b(?:email|phone|(?:first |last |user)?name|date of bi
 _OWN_RECORD = re.compile(r"\byour (?:other )?((?:[a-z]+ ){0,2}?[a-z]+?)(?= [A-Z]{2,}-\d|[.,;]|\s+(?:to|from|for|on|with|because|and|by)\b|$)")
 
 
-def _why(rng: random.Random, keys: list[str], action: str = "", finds: frozenset[str] = frozenset()) -> str:
+def _own_record(action: str, record: str = "") -> str | None:
+    """The customer's record the action names ("card" of "freeze your card CRD-1", "profile picture"
+    of "hide your profile picture on Facebook"), up to the `record` noun where the words go on with
+    what becomes of it ("computer" of "make your computer run faster"); None for a person or none."""
+    own = _OWN_RECORD.search(action)
+    if own is None or _PERSON.match(own.group(1)):
+        return None
+    said = own.group(1).split()
+    noun = record.split()[-1] if record.split() else ""
+    return " ".join(said[:said.index(noun) + 1] if noun in said else said)
+
+
+def _why(rng: random.Random, keys: list[str], own: str | None = None, finds: frozenset[str] = frozenset()) -> str:
     """Why the facts asked for are needed, when the assistant can say it truly: who the user is
-    finds their records (the one the request names: "your card") when a find tool takes it (`finds`;
-    a shipping address or a business name a step needs finds nothing), a record's number picks the
-    right one."""
+    finds their records (`own`, the one the request names: "your card") when a find tool takes it
+    (`finds`; a shipping address or a business name a step needs finds nothing), a record's number
+    picks the right one."""
     if all(_IDENTITY.search(k) and not k.startswith("new_") and k in finds for k in keys):
-        own = _OWN_RECORD.search(action)
-        records = f"your {own.group(1)}" if own and not _PERSON.match(own.group(1)) else "your records"
+        records = f"your {own}" if own else "your records"
         return pick(rng, B.WHY_PERSONAL, records=records) if rng.random() < 0.7 else ""
     if len(keys) == 1 and keys[0].endswith("_id"):
         return pick(rng, B.WHY_RECORD, noun=moved(keys[0])[0] if moved(keys[0]) else words(keys[0][:-3]))
@@ -206,7 +218,7 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     # names in words first, so the markdown below never reads "update_account_x" as emphasis
     clean = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), message)
     clean = _MD.sub(r"\1", clean).strip()
-    clean = _WHOSE.sub("your", clean)  # said to the customer: "needs your identity to be verified"
+    clean = addressed(clean)  # said to the customer: "needs your identity to be verified"
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", clean) if s.strip()]
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
@@ -219,9 +231,6 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
         said = " and ".join(when_words(spoken("", v)) for v in values)
         text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows as {said}.")
     return smooth(text)
-
-
-_WHOSE = re.compile(r"\bthe (?:customer|cardholder|account ?holder|member|client)'s\b")
 
 
 def _is_told(text: str, value: Any) -> bool:
@@ -711,8 +720,8 @@ def record_phrase(noun: str, facts: list[tuple[str, Any]]) -> str:
         elif low.endswith(("status", "state", "type", "kind")) and len(text.split()) <= 2 \
                 and noun.lower() not in text.lower().split():  # not "your order received order"
             before.append(re.sub(r"^(\w+ed) (in|out|up|off|over)$", r"\1-\2", text))  # "checked-in booking"
-        elif low.endswith("status"):
-            extra.append(f"the status {text}")
+        elif low.endswith("status"):  # a status that names the record: 'order marked "order received"'
+            after.append(f'marked "{text}"')
         elif role(low) == "called" and isinstance(v, str) and v == v.lower() and noun.lower() not in v.split():
             noun = text  # a thing's common name is the noun: "your desk lamp", not "your item called desk lamp"
         elif role(low) is not None and not (text.startswith("$") or is_count(k, v) or when_words(text) != text):
@@ -1208,7 +1217,8 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
     "CRD-1 (debit, ending in 4411), CRD-2 (credit, ending in 9775) and CRD-3 (credit, ending in
     7152)"; a loan by its book's title and when it is due, not by a bare date; the status too,
     where the records' differ. Two records the details would say alike get one more that tells
-    them apart (two bookings from San Francisco to Seattle, by their dates)."""
+    them apart (two bookings from San Francisco to Seattle, by their dates), and every other
+    record of the list that has it, alike or not."""
     listed = records[:LISTED_MOST]
     details = [_details(key, r) for r in listed]
     whole = len(listed) == len(records) and len(listed) > 1
@@ -1223,10 +1233,16 @@ def _options(key: str, records: list[dict[str, Any]]) -> tuple[str, list[str]]:
     if len(listed) > 1:
         told = [t + [x for x in d if x[1] == _STATUS_RANK and x[0] not in shown_alike and x not in t][:1]
                 for t, d in zip(told, details)]
+    apart = [list(t) for t in told]
     for group in _alike(told):  # one more detail, one the alike records do not all share: a date first
         shared_by_all = set.intersection(*(said[i] for i in group))
         for i in group:
             told[i] = _told(details[i], same | {k for k, w in shared_by_all}, 1, told[i], first=_DATE_RANK)
+    # ... told of every record that has it, not of the alike ones only: a list dating some of its
+    # records ("ACC-1 (savings, open), ACC-2 (checking, open, opened on November 8, 2024)") answers
+    # "When was my account opened?" for some and hides it for the others
+    more = {x[0] for t, a in zip(told, apart) for x in t if x not in a}
+    told = [t + [x for x in d if x[0] in more and x[0] not in {y[0] for y in t}] for t, d in zip(told, details)]
     told = _without_one_day(listed, told) if whole else told
     quote = any(w.startswith('about "') for t in told for _, _, w in t)  # memos alike: all quoted or none
     options = []

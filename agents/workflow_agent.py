@@ -554,7 +554,7 @@ class WorkflowAgent:
         auth = self.authentication(plan.workflow.anchor.table, turn)
         if isinstance(auth, list):  # asked with what it is for: "That's how I find your card."
             write = _main_write(plan)
-            return self._ask(auth, turn, S.action(plan.workflow.goal, write, {}) if write else "", lead=False)
+            return self._ask(auth, turn, S.action(plan.workflow.goal, write, {}) if write else "", lead=False, plan=plan)
         if auth is not None:
             if not results:
                 return _call(auth[0], auth[1], turn)
@@ -663,7 +663,7 @@ class WorkflowAgent:
                                                                    turn)):
                     return refused
                 # (the action not led in again where the user just said yes to the offer that named it)
-                return self._ask(list(dict.fromkeys(missing)), turn, action, lead=not turn.mention)
+                return self._ask(list(dict.fromkeys(missing)), turn, action, lead=not turn.mention, plan=plan)
             if step.when is not None and not step.when(env, self._rt) and not _told_from(plan, step):
                 continue  # a branch not taken; the guard of the write the result is told from is a
                 # precondition instead: the tool's own rules refuse it, with their reason
@@ -732,7 +732,7 @@ class WorkflowAgent:
             if step.writes and confirmed is not True:
                 later = _asked_later(plan, step, known)
                 if later:  # one confirmation for the whole change: what its later steps take, asked now
-                    return self._ask(later, turn, S.action(plan.workflow.goal, _main_write(plan), known))
+                    return self._ask(later, turn, S.action(plan.workflow.goal, _main_write(plan), known), plan=plan)
                 return self._before_write(plan, step.tool, args, (called, calls, done), confirmed is False, known, turn)
             return _call(tool, self.as_now(args, tool, turn) if stand_in else args, turn)
         return self._report(plan, env, wrote, turn, besides)
@@ -1182,10 +1182,12 @@ class WorkflowAgent:
         """Whether a record named by `child` (an item) refers to one named by `key` (its order)."""
         return any(t.pk == child and key in t.fields for t in self.compiled.tables.values())
 
-    def _ask(self, missing: list[str], turn: _Turn, action: str = "", lead: bool = True) -> dict[str, Any]:
+    def _ask(self, missing: list[str], turn: _Turn, action: str = "", lead: bool = True,
+             plan: Plan | None = None) -> dict[str, Any]:
         """The question for `missing`, or giving up when it was asked and answered without it; who
         the customer is, asked the other way (`ASK_FALLBACK`), says no more than that. A record's id
-        that an earlier request named is asked about first (`_same_record`)."""
+        that an earlier request named is asked about first (`_same_record`). `plan`: the request's,
+        whose record the reason names ("It's how I find your computer.")."""
         if len(missing) == 1 and (same := self._same_record(missing[0], turn)) is not None:
             return same
         if self._auth is not None and self._fallback is not None and missing == [self._auth.param] \
@@ -1200,8 +1202,9 @@ class WorkflowAgent:
         if fallback:
             return _say(S.pick(turn.rng, B.ASK_FALLBACK, x=what))
         more = any(not _WHAT_TO_DO.search(s) for s in turn.said)  # asked what they want: this is the first question
+        record = S.words(self.compiled.noun(plan.workflow.anchor.table)).lower() if plan else ""
         return _say(S.ask(turn.rng, missing, more, action, self._booleans, self._counts, lead=lead,
-                          finds=self._finds))
+                          finds=self._finds, record=record))
 
     def _same_record(self, key: str, turn: _Turn) -> dict[str, Any] | None:
         """Asks whether the open request is about the record an earlier request of the conversation
@@ -1284,29 +1287,44 @@ class WorkflowAgent:
         if not refused and _confirmation(before.segment) is not False:
             return None
         action = S.action(earlier.workflow.goal, write, self.typed(earlier.key_types, before.known))
-        # the records it was about, as the refusal or the question the customer said no to named them
-        asked = turn.prior[-1] if refused else next((m for m in reversed(before.segment) if m.get("role") == "assistant"
-                                                    and asks_confirmation(m.get("content") or "")), {})
-        ids = [i for i in dict.fromkeys(RECORD_ID.findall(asked.get("content") or "")) if i not in action] \
+        # the records it was about, as the refusal or the questions the customer said no to named them
+        # (the last one may not: "Your account will be closed ... Do you want me to close it now?")
+        asked = [turn.prior[-1]] if refused else [m for m in reversed(before.segment) if m.get("role") == "assistant"
+                                                  and asks_confirmation(m.get("content") or "")]
+        named = ([i for i in dict.fromkeys(RECORD_ID.findall(m.get("content") or "")) if i not in action] for m in asked)
+        ids = next((n for n in named if n), []) \
             or [i for i in self._written_ids(earlier, write, before) if i not in action and i != self._customer(turn)]
         action = re.sub(r"\byour\b", "their", action) + (f" ({', '.join(ids)})" if 0 < len(ids) <= 2 else "")
         if not refused:
             return f"The customer was about to {action} but wants to talk it over with someone first."
         rule = rule_cited(self.compiled.tools[write].spec, turn.prior[-1].get("content") or "")
-        rule = rule if rule is None or rule[:2].isupper() else rule[:1].lower() + rule[1:]  # a name keeps its capital
+        # a name keeps its capital ("EcoCard ...", "PIN ..."), a sentence's first word does not ("A user that ...")
+        rule = rule if rule is None or re.match(r"[A-Z][A-Za-z]*[A-Z]", rule) else rule[:1].lower() + rule[1:]
         return f"The customer wanted to {action}, which our policy does not allow" + (f": {rule}." if rule else ".")
 
     def _written_ids(self, plan: Plan, write: str, turn: _Turn) -> list[str]:
         """The record ids the request's write was for (where the refusal or the question named none,
         the colleague reading the note still learns which record): its call's arguments, or the
-        user's facts its step reads when it was never called."""
+        user's facts its step reads when it was never called, or else the one record of each kind
+        it takes that the request read and that carries words the request was said in (the contact
+        "Charles Smith" of a payment to them, refused because the contact is not verified)."""
         calls = [args for name, args, _ in _tool_calls(turn.segment) if name == write]
         if calls:
             args = calls[-1]
         else:
             step = next((st for st in plan.steps if st.tool == write), None)
             args = {n: turn.known.get(v) for n, (kind, v) in (step.args.items() if step else ()) if kind == "user"}
-        return list(dict.fromkeys(v for v in args.values() if isinstance(v, str) and RECORD_ID.fullmatch(v)))
+        ids = list(dict.fromkeys(v for v in args.values() if isinstance(v, str) and RECORD_ID.fullmatch(v)))
+        if ids or calls:
+            return ids
+        told = " ".join(m.get("content") or "" for m in turn.segment if m.get("role") in ("user", "assistant"))
+        read = records([r for _, _, r in _tool_calls(turn.segment)])
+        for p in [p.name for p in self.compiled.tools[write].spec.parameters if p.name.endswith("_id")]:
+            meant = {str(r[p]) for r in read if p in r and any(
+                isinstance(v, str) and len(v) > 3 and k != p and re.search(rf"(?<!\w){re.escape(v)}(?!\w)", told)
+                for k, v in r.items())}
+            ids += list(meant) if len(meant) == 1 else []
+        return ids
 
     def _failed(self, plan: Plan, tool: str, error: str, values: list[str], turn: _Turn,
                 named: list[tuple[str, Any, str]] | None = None, judged: Sequence[Any] = (),

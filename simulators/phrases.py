@@ -62,7 +62,7 @@ ASK_FACTS = ["could you tell me the {x} of my {noun}?", "I'd like to know the {x
              "can you tell me what the {x} on my {noun} {be}?", "could you check what the {x} on my {noun} {be}?",
              "do you know what the {x} of my {noun} {be}?", "what's the {x} on my {noun} at the moment?",
              "what is the {x} listed on my {noun}?", "I would like to know the {x} you have for my {noun}.",
-             "can you check what my {noun} has as the {x}?", "I'd like to know the {x} that's on my {noun}."]
+             "can you check what {x} my {noun} has?", "I'd like to know the {x} that's on my {noun}."]
 # a moment named by what happened then (placed_on): "when was my order placed?"
 ASK_WHEN = ["could you tell me when my {noun} was {verb}?", "when was my {noun} {verb}?",
             "do you know when my {noun} was {verb}?", "can you tell me when my {noun} was {verb}?",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 import re
 import zlib
-from typing import Any
+from typing import Any, Collection
 
 from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, field_of,
                                      listed_by_detail, moved, reference, role)
@@ -214,12 +214,13 @@ class ScriptedUser:
                 nxt = self._session[settled + 1]
                 if settled == 0 and self._named_later:  # the request they named at the start
                     if _OFFER.search(said):  # offered: yes, and the facts they would have given with it
-                        return self._take_up(nxt, self._named_later, rng, told, named=True)
+                        return self._take_up(nxt, self._named_later, rng, told, named=True,
+                                             setback=current.kind == "refuse" or not current.confirm)
                     return P.next_request(rng, self._opening(nxt, rng, told=told), told, last=len(self._session) == 2,
                                           question=False, mentioned=True)
                 offered = _HANDOFF_OFFER.search(said) is not None
                 if offered and _offers(said, nxt.intent):  # the person they were going to ask for next
-                    return self._take_up(nxt, in_words(nxt.intent), rng, told)
+                    return self._take_up(nxt, in_words(nxt.intent), rng, told, setback=True)
                 again = self._asked_before(settled + 1)
                 heard = " ".join(text for role, text in turns if role == "assistant")
                 body = self._opening(nxt, rng, again=again, told=told, heard=heard)
@@ -388,19 +389,27 @@ class ScriptedUser:
             sign_off = ""
         return " ".join(p for p in (context, body, *facts, then, sign_off) if p)
 
-    def _take_up(self, request: Request, intent: str, rng: random.Random, told: str, named: bool = False) -> str:
+    def _take_up(self, request: Request, intent: str, rng: random.Random, told: str, named: bool = False,
+                 setback: bool = False) -> str:
         """Yes to the assistant's offer of `request`, with the facts they would have given with it
-        (`named`: the user named it in their first message, so it is "the other thing")."""
-        facts = self._opening_facts(request, intent, rng, told)
+        (`named`: the user named it in their first message, so it is "the other thing"); a hand-off
+        offered after a refusal or a no (`setback`) is about that request, which the assistant
+        knows: no record's id with the yes (was "Yes, thanks. The account id is ACC-11619." of the
+        account the refusal had just named, or an earlier request's payment of a new one refused)."""
+        leave = {k for k in request.knows if k == "id" or k.endswith("_id")} \
+            if setback and "summary" in request.knows else set()
+        facts = self._opening_facts(request, intent, rng, told, leave)
         return " ".join([rng.choice(P.MOVE_ON if named else P.MOVE_ON_UNNAMED), *(f for f in facts if f)])
 
-    def _opening_facts(self, request: Request, intent: str, rng: random.Random, told: str) -> list[str]:
+    def _opening_facts(self, request: Request, intent: str, rng: random.Random, told: str,
+                       leave: Collection[str] = ()) -> list[str]:
         """The facts a user volunteers with a request (`intent`: how they said it, which are not said
-        twice)."""
+        twice), but those it would `leave` out."""
         # their own email once told is not said again, unless another email in the request could be taken for it
         told_email = "email" in request.knows and not any("email" in k for k in request.opening if k != "email") \
             and compiled(rf"(?<![\w.@-]){re.escape(str(request.knows['email']))}(?![\w@-])").search(told) is not None
-        opening = [k for k in request.opening if k in request.knows and not (k == "email" and told_email)]
+        opening = [k for k in request.opening if k in request.knows and k not in leave
+                   and not (k == "email" and told_email)]
         if any(_points_at(k) for k in opening):  # "the one whose ..." right after the request it points from
             opening.sort(key=lambda k: k == "email")
         facts = [self._who(request.knows, [k for k in opening if k in _WHO], rng, P.NAME_UP_FRONT)] \

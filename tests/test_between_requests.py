@@ -304,6 +304,34 @@ def test_a_refusal_that_offers_the_person_named_at_the_start_leaves_the_note_to_
     assert "summary" not in said and f"The customer wanted to transfer the funds ({frozen['account_id']})" in said, said
 
 
+def test_the_note_after_a_no_names_the_record_the_questions_before_it_named(env: ToolUseEnv) -> None:
+    """"I'll freeze your card CRD-1 ... Shall I go ahead?" "What exactly will that change?" "Your
+    card will be frozen ... Do you want me to freeze it now?" "No.": the note of the person asked
+    for next read only the last question, which names no card ("The customer was about to freeze
+    their card but wants to talk it over ..."); it names the card the questions before named."""
+    from agent_turns import until_spoken
+    compiled = next(d for name, d in env.core.domains.items() if name.startswith("bank_freeze-a-card"))
+    sandbox = compiled.new_sandbox()
+    rows = sandbox.dump()
+    active = [c for c in rows["cards"].values() if c["status"] == "active"]
+    # a customer with other active cards: the words said of the card ("active", "credit") fit them too
+    card = next(c for c in active if sum(o["customer_id"] == c["customer_id"] for o in active) > 1)
+    email = rows["customers"][card["customer_id"]]["email"]
+    agent = WorkflowAgent(compiled)
+    messages = [{"role": "system", "content": "policy"},
+                {"role": "user", "content": f"Please freeze my card ending in {card['last4']} because it was stolen. "
+                                            f"My email is {email}."}]
+    said = []
+    for answer in ("Before you do, what exactly will that change?", "No, don't change anything.",
+                   "Can you help me talk to a person about my card?"):
+        said.append(until_spoken(agent, sandbox, messages))
+        messages.append({"role": "user", "content": answer})
+    assert card["card_id"] in said[0] and card["card_id"] not in said[1], said  # the last question names no card
+    note = until_spoken(agent, sandbox, messages)
+    assert f"The customer was about to freeze their card ({card['card_id']})" in note \
+        or f"freeze their card {card['card_id']}" in note, note
+
+
 def test_a_which_question_is_asked_twice_then_the_agent_says_it_cannot_go_on(env: ToolUseEnv) -> None:
     """"Which reservation is it?" names the kind; to a user who does not know the id the agent gave
     up only once two questions had said "reservation ID" (one wording of six): 20 questions to the

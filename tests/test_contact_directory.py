@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 import json
 import random
+import re
 
 import pytest
 
@@ -121,3 +122,18 @@ def test_nobody_asks_the_service_who_their_own_contact_is(compiled):
              for seed, row in enumerate(sandbox.dump(["contacts"])["contacts"].values())]
     asked = [b.request.asks for b in built if not isinstance(b, str)]
     assert asked and all("name" not in a for a in asked), asked
+
+
+def test_the_note_after_a_payment_refused_names_the_contact(compiled):
+    """"The customer wanted to schedule the payment, which our policy does not allow: this contact
+    hasn't been verified yet." told the colleague no record (the payment is new, the refusal names
+    no contact): the note carries the id of the contact the customer named, the unverified one."""
+    tasks, done = _sessions_pass(compiled, "schedule_payment", "transfer_to_human_agent")
+    contacts = compiled.new_sandbox().dump(["contacts"])["contacts"]
+    notes = [json.loads(c["function"]["arguments"])["summary"] for r in done for m in r.messages
+             for c in m.get("tool_calls") or [] if "summary" in json.loads(c["function"]["arguments"])]
+    refused = [n for n in notes if n.startswith("The customer wanted to schedule the payment")]
+    assert refused
+    for note in refused:
+        ids = re.findall(r"\bCNT-\d+\b", note)
+        assert len(ids) == 1 and contacts[ids[0]]["verified"] is False, note

@@ -107,6 +107,9 @@ def test_a_procedures_result_is_said_of_the_users_thing() -> None:
     ("setting", "turn off voicemail on a Samsung (setting {setting_id})", "your setting"),
     ("armor", "wear master Chief's armor in halo reach (armor {armor_id})", "your armor"),  # not "your Chief's armor"
     ("puff", "defeat huff N' puff in paper mario (puff {puff_id})", "your puff"),  # not "your N' puff"
+    # a capital the title writes as many is no name: never "That leaves Reward redeemed."
+    ("reward", "EcoCard: Redeeming sustainability points for Rewards: go to Rewards (reward {reward_id})", "your reward"),
+    ("block", "type colored text in Minecraft chat (works with command Blocks) (block {block_id})", "your block"),
 ])
 def test_a_things_name_is_said_as_the_goal_writes_it(noun: str, goal: str, thing: str) -> None:
     """Never "your zapdos" of a name the title capitalises; "your SSD" as the goal spells it."""

@@ -223,3 +223,24 @@ def test_a_catalog_entry_without_a_name_is_the_one_not_yours_and_not_said_twice(
     assert said.count("Bentleyberg") == 1
     from gem_env.tools.render import is_money
     assert is_money("nightly_rate", 140.47) and not is_money("interest_rate", 3.5)
+
+
+def test_a_rule_about_the_customer_is_said_to_them_and_cited_in_its_own_words():
+    """Refused, the customer hears "a new account needs you to be at least 18 years old" (was "...
+    needs the customer to be ..."); the hand-off note cites the rule in its own words from either
+    (a refusal saying "your identity" was not read as citing "the customer's identity": its note
+    had no rule, or the customer was asked to write one)."""
+    from gem_env.agents.prechecks import rule_cited
+    from gem_env.agents.speech import reason_text
+    tool = _savings().tool("open_account")
+    said = {m: reason_text(m, []) for m in (s.message for s in tool.effect if isinstance(s, RequireStep))}
+    assert said["A new account needs the customer to be at least 18 years old"] \
+        == "A new account needs you to be at least 18 years old."
+    assert said["A new account needs the customer's identity to be verified"] \
+        == "A new account needs your identity to be verified."
+    for rule, words in said.items():
+        refusal = f"I'm sorry, I can't open the account. The rule is: {words[:1].lower()}{words[1:]} If you'd like, ..."
+        assert rule_cited(tool, refusal).lower() == rule.lower(), (rule, refusal)
+    assert reason_text("This customer already has an active promo code", []) == "You already have an active promo code."
+    assert reason_text("A customer can hold at most 3 savings accounts", []) \
+        == "A customer can hold at most 3 savings accounts."

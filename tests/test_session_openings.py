@@ -186,3 +186,28 @@ def test_a_person_offered_after_a_refusal_is_taken_up_without_calling_it_the_oth
         assert any(answer.startswith(y) for y in P.MOVE_ON), answer
         answers.add(answer.split(".")[0])
     assert len(answers) >= 3 and not any("other thing" in a for a in answers), answers
+
+
+def test_a_yes_to_a_person_after_a_refusal_says_no_record_id() -> None:
+    """"Yes, thanks. The account id is ACC-11619." of the account the refusal had just named, or
+    "It's for payment PYM-11021." of an earlier request's payment when the refused one was new
+    (tau2 banking): the hand-off is about what was refused, which the assistant knows."""
+    requests = [REQUESTS[0], {"goal": "pass my question about my card CRD-1 to a person",
+                              "intent": "pass my question about my card to a person",
+                              "knows": {"card_id": "CRD-1", "summary": "I wanted to freeze my card but was told no"},
+                              "opening": ["card_id"], "anchor": "CRD-1"}]
+    offer = ("I'm sorry, but I can't freeze your card CRD-1. A card that is closed cannot be frozen. If it helps, "
+             "I can pass your question about your card to a person.")
+    taken = 0
+    for seed in range(20):
+        user = ScriptedUser(Scenario(persona="a customer", goal="two things", knows={"email": "a@example.com"},
+                                     requests=requests), seed=seed)
+        history = [{"role": "system", "content": "policy"}]
+        first = asyncio.run(user.reply(history))
+        if _named_later(first):
+            continue
+        answer = asyncio.run(user.reply([*history, {"role": "user", "content": first},
+                                         {"role": "assistant", "content": offer}]))
+        assert any(answer.startswith(y) for y in P.MOVE_ON) and "CRD-1" not in answer, answer
+        taken += 1
+    assert taken >= 5

@@ -110,6 +110,18 @@ def test_an_ask_gives_no_reason_it_does_not_have() -> None:
         assert "records" not in who and ("your card" in who or who.endswith("?")), who
 
 
+def test_the_reason_names_the_record_not_what_becomes_of_it() -> None:
+    """"It's how I find your computer.", never "It's how I find your computer run faster." (the
+    action's words after "your" go on past the record the request is about)."""
+    whys = {S.ask(random.Random(seed), ["computer_name"], False, "make your computer run faster", frozenset(),
+                  finds=frozenset({"computer_name"}), record="computer") for seed in range(40)}
+    assert any(w.endswith("your computer.") for w in whys) and not any(w.endswith("run faster.") for w in whys), whys
+    # a record said in more words than its noun keeps them
+    whys = {S.ask(random.Random(seed), ["email"], False, "hide your profile picture on Facebook", frozenset(),
+                  finds=frozenset({"email"}), record="picture") for seed in range(40)}
+    assert any(w.endswith("your profile picture.") for w in whys), whys
+
+
 def test_the_full_action_is_said_once_at_the_confirmation() -> None:
     what = "freeze your account ACC-1 because of suspected fraud"
     assert S.brief(what) == "freeze your account"
@@ -153,13 +165,15 @@ def test_which_one_lists_what_tells_the_records_apart_and_says_what_they_share_o
 def test_records_a_list_would_say_alike_are_told_apart_in_plain_words() -> None:
     """"BKN-19915 (from San Francisco, to Seattle), ... BKN-53262 (from San Francisco, to Seattle)":
     a trip reads "San Francisco to Seattle", and two the details say alike get the date that tells
-    them apart; memos are quoted all alike ('about Utilities' beside 'about "Phone bill"')."""
+    them apart (and so does every other record: a list dates all its records or none); memos are
+    quoted all alike ('about Utilities' beside 'about "Phone bill"')."""
     trip = {"status": "confirmed", "origin": "San Francisco", "destination": "Seattle", "passengers": 2}
     bookings = [{"booking_id": "BKN-1", **trip, "travel_date": "February 21, 2025"},
                 {"booking_id": "BKN-2", **trip, "origin": "Chicago", "destination": "Boston", "travel_date": "February 3, 2025"},
                 {"booking_id": "BKN-3", **trip, "travel_date": "February 18, 2025"}]
     text = S.which(random.Random(0), "booking_id", bookings)
-    assert "BKN-1 (San Francisco to Seattle, traveling on February 21, 2025), BKN-2 (Chicago to Boston) and " \
+    assert "BKN-1 (San Francisco to Seattle, traveling on February 21, 2025), BKN-2 (Chicago to Boston, traveling " \
+        "on February 3, 2025) and " \
         "BKN-3 (San Francisco to Seattle, traveling on February 18, 2025)" in text, text
     payments = [{"payment_id": "PYM-1", "status": "scheduled", "memo": "Utilities", "amount": 40.0},
                 {"payment_id": "PYM-2", "status": "scheduled", "memo": "Phone bill", "amount": 55.0}]
@@ -664,6 +678,19 @@ def test_items_bought_on_one_day_are_listed_by_what_they_are_not_the_minute() ->
         bare = S.which(random.Random(seed), "item_id", [{k: v for k, v in r.items() if k != "product_name"}
                                                          for r in items])
         assert bare.count("purchased on") == 2, bare
+
+
+def test_a_detail_that_tells_alike_records_apart_is_told_of_every_record() -> None:
+    """"ACC-1 (savings, open), ACC-2 (checking, open, opened on November 8, 2024) and ACC-3
+    (checking, open, opened on September 23, 2024)": a list dating two of its records and not the
+    third answers "When was my account opened?" for some and hides it for the others; the date
+    that tells the alike ones apart is said of each."""
+    accounts = [{"account_id": "ACC-1", "account_type": "savings", "status": "frozen", "opened_on": "May 2, 2024"},
+                {"account_id": "ACC-2", "account_type": "checking", "status": "open", "opened_on": "November 8, 2024"},
+                {"account_id": "ACC-3", "account_type": "checking", "status": "open", "opened_on": "September 23, 2024"}]
+    for seed in range(10):
+        text = S.which(random.Random(seed), "account_id", accounts)
+        assert text.count("opened on") == 3 and "ACC-1 (savings, frozen, opened on May 2, 2024)" in text, text
 
 
 def test_which_of_the_listed_records_names_the_kind_not_its_id() -> None:

@@ -216,3 +216,11 @@ def test_what_a_downgrade_will_change_is_when_it_starts(run: Path) -> None:
         assert " would " in first and "basic 5gb" in first, said  # the answer, not the confirmation again
         asked += 1
     assert asked
+
+
+def test_a_customer_asks_for_a_fact_as_people_do() -> None:
+    """"Can you check what my dispute has as the status?" (10 service sessions): "... what status my
+    dispute has?"."""
+    asked = [q.format(x="status", noun="dispute", be="is") for q in P.ASK_FACTS]
+    assert "can you check what status my dispute has?" in asked
+    assert not any(" has as the " in q for q in asked), asked

@@ -387,9 +387,10 @@ def test_a_record_is_described_as_a_person_would() -> None:
         == "active debit card ending in 4782"
     assert S.record_phrase("payment", [("status", "scheduled"), ("amount", 362.12), ("send_on", "2025-01-17")]) \
         == "scheduled payment, to be sent on January 17, 2025, with an amount of $362.12"
-    # a status that names the record is not said before it ("your order received order")
+    # a status that names the record is not said before it ("your order received order"), nor as
+    # "the order, with the status order received and ...": it is what the record is marked
     assert S.record_phrase("order", [("status", "order received"), ("total", 69.17)]) \
-        == "order, with the status order received and $69.17 in total"
+        == 'order marked "order received", with $69.17 in total'
     person = S.describe(random.Random(1), {"customer_id": "C-1"},
                         [{"customer_id": "C-1", "first_name": "Ann", "last_name": "Lee"}], SECRET)
     assert person == ""
