@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from collections.abc import Sequence
 from typing import Any
 
 from gem_env.tools.referring import PEOPLE
@@ -312,7 +313,7 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
         return _call(auth[0], auth[1], turn)
     opened: list[Any] = []
     if plan.param not in turn.known:  # a read by who the user is, or the catalog, may give the record's id
-        found = _find_record(plan, turn, agent, results) if auth is not None or plan.catalog is None \
+        found = _find_record(plan, turn, agent, results, lk.asks) if auth is not None or plan.catalog is None \
             else _find_in_catalog(plan, turn, agent, results)
         if not isinstance(found, tuple):
             return found
@@ -431,10 +432,12 @@ _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _OWN = re.compile(r"^(?:customer|member|patient|guest|client|user)$")
 
 
-def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[str, Any]]) -> Any:
+def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[str, Any]],
+                 asks: Sequence[str] = ()) -> Any:
     """(the record's key, the records opened to find it) from a read by who the user is: the one
     record of theirs it lists, or the one the user describes among the few it lists, opened one by
-    one as for a change; else the next message (a read to make, or a question)."""
+    one as for a change; else the next message (a read to make, or a question that does not tell
+    the facts `asks` of each)."""
     got = owner_listing(turn, agent, results, plan.param)
     if not isinstance(got, tuple):
         return got
@@ -458,5 +461,5 @@ def _find_record(plan: LookupPlan, turn: Any, agent: Any, results: list[tuple[st
         return _call(reader.tool, {reader.param: nxt}, turn)
     key = key if key is not None else id_by_description(plan.param, [opened], turn.user_text)
     if key is None:
-        return agent.which(plan.param, opened, turn)
+        return agent.which(plan.param, opened, turn, untold=asks)
     return key, opened

@@ -1040,12 +1040,14 @@ class WorkflowAgent:
         return self._failed(plan, step.tool, blocked[0], blocked[1], turn, blocked[2], seen, given)
 
     def which(self, key: str, records: list[dict[str, Any]], turn: _Turn, plan: Plan | None = None,
-              action: str = "", taken: Sequence[Any] = ()) -> dict[str, Any]:
+              action: str = "", taken: Sequence[Any] = (), untold: Sequence[str] = ()) -> dict[str, Any]:
         """Asks which of the records the user means, naming only those the request's change can be
         made on when the records show that of some but not all (`_fitting`); after asking twice in
         this request with no answer that tells them apart, says it cannot go on without it (never
         the same question again and again to a user who does not know the id). `taken`: ids the
-        other part of a move already names (a transfer's account it's coming from)."""
+        other part of a move already names (a transfer's account it's coming from); `untold`: the
+        facts a question about the record asks, which the list does not tell before it is picked
+        ("When was my account opened?" is not answered for every account in the question)."""
         # asked as the user reads it ("Which card is it?" after a list asks the card's ID)
         asked = sum("?" in s and key in named_keys(_questions(asking_for_id(s)), self._names) for s in turn.said)
         way = moved(key)
@@ -1079,6 +1081,7 @@ class WorkflowAgent:
         records, unread = self._opened(key, records, turn)
         if unread is not None:
             return _call(*unread, turn)
+        records = [{k: v for k, v in r.items() if k not in untold} for r in records]
         if (field := S.dated_apart(key, records)) is not None:
             return _say(S.which_when(turn.rng, key, _by(field, records), field))
         return _say(S.which(turn.rng, key, [_described(r) for r in records]))

@@ -54,3 +54,20 @@ def test_a_customer_found_again_after_moving_is_found_by_the_new_zip_code() -> N
              if c["function"]["name"] == "find_customer_by_name_zip"]
     assert finds and all(f["zip"] == "88531" for f in finds), finds  # found again, by the new zip code
     assert not any("No customer" in (m.get("content") or "") for m in messages[moved:] if m["role"] == "tool")
+
+
+def test_a_question_about_one_record_is_not_answered_for_every_record_in_the_which() -> None:
+    """"What's the phone number for my line?" was met with "5 lines: LINE-1 (phone number
+    595-360-5319, on the Basic plan, suspended), ...": the which-question answered it for every
+    line before the customer picked one. The list now leaves out what is asked."""
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "telecom" / "report-a-lost-phone.md"]))
+    compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
+    sb = compiled.new_sandbox()
+    dump = sb.dump(["customers", "lines"])
+    held = collections.Counter(line["customer_id"] for line in dump["lines"].values())
+    who = dump["customers"][next(c for c, n in held.items() if 3 <= n <= 5)]
+    messages = [{"role": "system", "content": "policy"},
+                {"role": "user", "content": f"What's the phone number for my line? My email is {who['email']}."}]
+    asked = until_spoken(WorkflowAgent(compiled), sb, messages)
+    numbers = [line["phone_number"] for line in dump["lines"].values() if line["customer_id"] == who["customer_id"]]
+    assert "?" in asked and "LINE-" in asked and not any(n in asked for n in numbers), asked
