@@ -24,7 +24,7 @@ from gem_env.tools.errors import ExprError
 from gem_env.tools.kinds import PROCEDURE_RECORDS
 from gem_env.tools.model import InsertStep, every_step
 from gem_env.tools.referring import (PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, listed_by_detail,
-                                     moved)
+                                     moved, part_words)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.reasons import reason_in_words
 from gem_env.tools.render import FREE_TEXT, SECRET, cased, code_for, domain_names, gerund, how_many, unquoted
@@ -38,7 +38,7 @@ from .messages import call as _call, say as _say, tool_calls as _tool_calls, too
 from .candidates import Records, listed, record_key
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
-from .ids import id_from_results, named_by_entry, named_outright, record_lists, singled_out
+from .ids import id_by_description, id_from_results, named_by_entry, named_outright, record_lists, singled_out
 from .lookup import (Lookup, auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply,
                      owner_lists, reaches, recognise_lookup)
 from .listings import listings, shown_whole
@@ -631,7 +631,10 @@ class WorkflowAgent:
                     by_kind[own] = entries
                 opened[k] = [r for _, _, r in entries]
                 value = outright
-                if value is None and k not in known:
+                if value is None and k not in known and (way := moved(k)) is not None:
+                    # described after its part ("coming from my savings account"), each part by its own words
+                    value = id_by_description(own, [opened[k]], part_words(way[1], described_by))
+                elif value is None and k not in known:
                     value, described_by = _singled_out(k, [opened[k]], described_by)
                 if value is not None:
                     known[k] = env[k] = value

@@ -167,6 +167,8 @@ VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The
 VOLUNTEER_ID = ["It's for {noun} {v}.", "That's {noun} {v}.", "The {noun} is {v}.", "It's {noun} {v}.",
                 "My {noun} number is {v}."]
 MOVED_FACT = ["It's {way} {v}.", "{prep} {v}.", "{prep} my {noun} {v}.", "It's {way} my {noun} {v}."]
+MOVED_DESCRIBED = ["It's {way} my {ref}.", "{prep} my {ref}.", "That's {way} my {ref}."]
+"""... described by a value of its own: "It's coming from my savings account."."""
 """A record named by its part in a move ("the account it's coming from"): "From my account ACC-1."."""
 # a reason asked for, in the user's own words (`{v}` "I don't need it anymore"; `{V}` capitalised)
 REASON_OWN_WORDS = ["Because {v}.", "It's because {v}.", "Well, {v}.", "{V}.", "Honestly, {v}.", "Mainly because {v}."]

@@ -7,7 +7,7 @@ import zlib
 from typing import Any, Collection
 
 from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, field_of,
-                                     listed_by_detail, moved, reference, role)
+                                     listed_by_detail, moved, reference, role, described_part)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
                                    smooth, state_of, text_names, undangled, unquoted)
@@ -503,6 +503,10 @@ class ScriptedUser:
         card."); a value the request already gives (as its reason, a count: "to 3 bags", or the new
         value: "to $1,164.14") is not said twice; anything else is "my <name> is <value>"."""
         said = P.said_value(key, value)
+        if (part := described_part(key)) is not None:  # "It's coming from my savings account."
+            way, noun, field = part
+            return rng.choice(P.MOVED_DESCRIBED).format(way=way, prep=way.split()[1].capitalize(),
+                                                        ref=reference(field, said, noun))
         head = key.split("_")[0]
         if isinstance(value, bool) and key.startswith("new_") and compiled(
                 rf"\bturn (?:on|off) (?:the |my )?{re.escape(humanize(key[4:]))}\b", re.IGNORECASE).search(intent):

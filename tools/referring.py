@@ -129,6 +129,27 @@ def moved(key: str) -> tuple[str, str] | None:
     return m.group(3).replace("_", " "), "coming from" if m.group(1) else "going to"
 
 
+_PART = re.compile(r"^(?:(source|from|origin)|(destination|to|target))_([a-z]+)_(\w+)$")
+
+
+def described_part(key: str) -> tuple[str, str, str] | None:
+    """A record named by its part in a move, described by a value of its own (the task names the
+    fact `<part>_<noun>_<field>`): "source_account_type" -> ("coming from", "account", "type");
+    None for other keys (an id: `moved`)."""
+    m = _PART.match(key)
+    if m is None or key.endswith("_id"):
+        return None
+    return "coming from" if m.group(1) else "going to", m.group(3), m.group(4)
+
+
+def part_words(way: str, text: str) -> str:
+    """The words of `text` that describe the record of a move's part `way` ("coming from"): those
+    after "from" up to "to" or the sentence's end ("... from my savings account to my checking
+    account": "my savings account"), or after "to" up to "from" or the end."""
+    start, stop = (r"\bfrom\b", r"\bto\b") if way == "coming from" else (r"\bto\b", r"\bfrom\b")
+    return " ".join(m.group(1) for m in re.finditer(rf"{start}(.*?)(?={stop}|[.?!;]|$)", text, re.IGNORECASE))
+
+
 def reference(field: str, value: str, noun: str) -> str:
     """The words after "the" that single out a `noun` by `field` = `value`: "booking from Lake
     Jacob", "scheduled visit", "card ending in 8225", a thing by its common name ("running
