@@ -63,8 +63,15 @@ def test_the_accounts_of_a_transfer_are_asked_about_not_their_ids(bank: Compiled
     assert len(tasks) >= 6, rejected
     jobs = [RolloutJob(t, bank, RefinedAgent(WorkflowAgent(bank)), ScriptedUser(t.scenario), Limits()) for t in tasks]
     trajectories = asyncio.run(run_rollouts(jobs))
-    asked = 0
+    asked = described = 0
     for task, traj in zip(tasks, trajectories):
+        for m in traj.messages:  # "It's going to my savings account.": the account by its part, in words
+            way = re.search(r"\b(?:coming from|going to|From|To) my (?!account\b)[\w ]*account\b", m.get("content") or "")
+            if m["role"] == "user" and way:
+                described += 1
+                part = "coming from" if "from" in way.group(0).lower() else "going to"
+                later = [a.get("content") or "" for a in traj.messages[traj.messages.index(m):] if a["role"] == "assistant"]
+                assert not any(f"the account it's {part}?" in a for a in later), later  # not asked again
         said = [m["content"] for m in traj.messages[1:] if m["role"] == "assistant" and m.get("content")]
         assert not any(_COLD.search(s) for s in said), said
         asked += sum("the account it's" in s and s.endswith("?") for s in said)
@@ -79,5 +86,5 @@ def test_the_accounts_of_a_transfer_are_asked_about_not_their_ids(bank: Compiled
             assert len(opened) == len(set(opened)), opened  # each account opened once, for both parts
         result = verify(task, traj.messages, bank)
         assert result.passed, (task.id, [c.name for c in result.checks if not c.passed])
-    assert asked >= 3, asked
+    assert asked >= 3 and described >= 1, (asked, described)
 
