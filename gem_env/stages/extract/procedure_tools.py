@@ -337,16 +337,8 @@ class ProcedureTools:
         checks = [{"require": r.expr.replace("{row}", self.row), "message": r.message} for r in guards]
         status = None
         if info.kind == "write" and j not in self.progress:
-            status = self.statuses[flow.write_seen]
-            prior = VERB_STATUS.get(info.verb, (None, None))[1] if flow.write_seen == 0 else None
-            if prior and prior == self.initial:
-                checks.insert(0, {"require": f"{self.row}.status == '{prior}'",
-                                  "message": f"Only {indefinite(prior)} {self.noun} can be {status}"})
-            done = self.request_done or _regular_participle(info.verb) + (f" {info.particle}" if info.particle else "")
-            if self.blocking:
-                checks.insert(0, {"require": f"{self.row}.status != '{self.blocking}'",
-                                  "message": f"This {self.noun} is {self.blocking}; it cannot be {done}"})
-            flow.write_seen += 1
+            status, first = self._status_checks(flow, info)
+            checks = first + checks
         before = flow.progress
         label = said_step(info.step.text) or target
         while label in flow.labels:  # (the same step done again: "Click Open." twice)
@@ -425,20 +417,28 @@ class ProcedureTools:
         flow.new_values[fname] = fname
 
     def _status_update(self, flow: _Flow, call: _Call, info: StepInfo) -> None:
-        """A write step's status guards (not blocked; the status its verb needs first) and update."""
+        """A write step's status guards and update."""
+        status, checks = self._status_checks(flow, info)
+        call.effect[1:1] = checks
+        call.effect.append({"update": self.table, "row": self.row, "set": {"status": f"'{status}'", **call.sets}})
+
+    def _status_checks(self, flow: _Flow, info: StepInfo) -> tuple[str, list[dict[str, Any]]]:
+        """The status the next status write leaves, and its guards (not blocked; the status its verb
+        needs first); counts the write."""
         status = self.statuses[flow.write_seen]
-        prior = VERB_STATUS.get(info.verb, (None, None))[1] if flow.write_seen == 0 else None
-        if prior and prior == self.initial:
-            call.effect.insert(1, {"require": f"{self.row}.status == '{prior}'",
-                                   "message": f"Only {indefinite(prior)} {self.noun} can be {status}"})
+        checks = []
         # the refusal says what the user asked for when the title is their request ("it cannot be
         # ejected" of "How to Eject the CD Tray"), not this step's own verb ("it cannot be turned off")
         done = self.request_done or _regular_participle(info.verb) + (f" {info.particle}" if info.particle else "")
         if self.blocking:  # (a state the text speaks of the record in)
-            call.effect.insert(1, {"require": f"{self.row}.status != '{self.blocking}'",
-                                   "message": f"This {self.noun} is {self.blocking}; it cannot be {done}"})
-        call.effect.append({"update": self.table, "row": self.row, "set": {"status": f"'{status}'", **call.sets}})
+            checks.append({"require": f"{self.row}.status != '{self.blocking}'",
+                           "message": f"This {self.noun} is {self.blocking}; it cannot be {done}"})
+        prior = VERB_STATUS.get(info.verb, (None, None))[1] if flow.write_seen == 0 else None
+        if prior and prior == self.initial:
+            checks.append({"require": f"{self.row}.status == '{prior}'",
+                           "message": f"Only {indefinite(prior)} {self.noun} can be {status}"})
         flow.write_seen += 1
+        return status, checks
 
     def _progress_update(self, flow: _Flow, call: _Call, name: str, info: StepInfo) -> str:
         """A step with nothing of its own to read records that it is done, after the one before it;
