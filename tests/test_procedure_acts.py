@@ -115,3 +115,17 @@ def test_plain_compares_words_without_case_or_punctuation() -> None:
     plain = VALUE_FUNCTIONS["plain"]
     assert plain("Press the Reset Firefox..") == plain("press THE reset firefox") == "press the reset firefox"
     assert plain("Modify icons in EXE/DLL") == "modify icons in exe dll"
+
+
+def test_a_step_the_lexicon_has_no_verb_for_is_still_an_act_but_a_clause_is_none() -> None:
+    """"Hook up controller" (no verb the lexicon knows) is done as the text says it; a clause the
+    text splits into a step ("The same patterns can filter the list") is no instruction to pass to
+    `do_step` (the assistant said "I'll the same patterns can filter the list"); one after a lead-in
+    ("When the file is all saved, click ...") is."""
+    from gem_env.stages.extract.procedure_tools import said_step
+    assert said_step("Hook up controller.") == "hook up controller"
+    assert said_step("Wait.") == "wait"
+    assert said_step("The same patterns can filter the list.") is None
+    assert said_step("Sonic will ask the other members to find them.") is None
+    # an instruction after when or in which case it is done is the instruction
+    assert said_step("When the file is all saved, click on the \"Open\" button.") == "click on the Open button"

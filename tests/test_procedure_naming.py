@@ -75,12 +75,13 @@ def test_a_tool_is_named_by_its_steps_verb_and_object() -> None:
             "9. Select one of the channels to invert.\n")
     domain = _procedure(text, "How to Bypass a Filter")
     steps = [(v.tool, v.said) for v in step_views(domain)]
-    # a step that takes a value keeps a tool of its own, named verb_object; the others are acts
-    # taking what they act on in the text's words (`procedure_acts`)
+    # a step that takes a value keeps a tool of its own, named verb_object, as does one whose words
+    # are no instruction to say ("be sure to clean out your can": "can" read as a verb); the others
+    # are acts taking what they act on in the text's words (`procedure_acts`)
     assert steps[0] == ("click_green_button", None), steps
     assert steps[1:] == [("do_step", "restart the computer you want to bypass LanSchool"),
                          ("do_step", "wait until you hear a beep"), ("click", "Safari"),
-                         ("do_step", "be sure to clean out your can first"), ("do_step", "play the E and G notes"),
+                         ("clean_out_filter", None), ("do_step", "play the E and G notes"),
                          ("click", "Proceed"), ("click", "Proceed to PayPal"),
                          ("do_step", "select one of the channels to invert")], steps
 

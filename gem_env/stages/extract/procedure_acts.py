@@ -67,7 +67,7 @@ def step_act(info: StepInfo, label: str | None) -> tuple[Act, str] | None:
     rest = _LEAD.sub("", " ".join(words[at + 1:])).strip().rstrip(".…")
     verb = tf.verb_lemma(words[at].lower()) or words[at].lower()
     rest = _PURPOSE.split(rest, maxsplit=1)[0]  # "the Save button (to save your settings)"
-    ui = bool(rest) and (rest[:1].isupper() or bool({tf.lemma(w.lower()) for w in rest.split()[-1:]} & _CONTROLS)
+    ui = bool(rest) and (rest[:1].isupper() or any(c.isupper() for c in rest.split()[0]) or bool({tf.lemma(w.lower()) for w in rest.split()[-1:]} & _CONTROLS)
                          or rest[:1].isdigit())
     if rest and verb in _CLICKS:
         return CLICK, rest

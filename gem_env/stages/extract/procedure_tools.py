@@ -14,6 +14,7 @@ from .procedure_values import _at_clock, _goal_phrase, _new_value
 from .service_writes import quoted_list
 from .steps import _CLAUSE, StepInfo
 from ...text import features as tf
+from ...text.lexicons import _FINITE
 from ...text.words import indefinite
 
 NOT_STARTED = "not started"
@@ -74,11 +75,24 @@ def step_label(text: str) -> str | None:
     return " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
 
 
+#: words an instruction does not open with: a clause's ("the same patterns can ...", "with all 7 Chaos
+#: Emeralds collected"), not a step to do
+_NOT_OPENING = frozenset("a an the after before because but by for from if in into on once since so that these this "
+                         "those though unless until when where whether which while with within without as at although "
+                         "he she it they we i you your my their its our there here".split())
+
+
+#: what comes before a step's instruction: when or in which case ("Once completed, ", "When ready, ",
+#: "Before starting the battle, "), an ordinal ("First, ", "Finally, ")
+_LEAD_IN = re.compile(r"^\W*(?:(?:once|when|after|before|if|while|as soon as|in|on|at|during|with|by now|for example)\b"
+                      r"[^,.;:]{0,80}|first|then|next|now|finally|lastly|also|conversely),\s*", re.I)
+
+
 def said_step(text: str) -> str | None:
     """A step in the text's own words for an act to do (`procedure_acts`): its label (`step_label`),
     else its first clause as written, up to 8 words, where the lexicon knows no verb to open it
     ("Hook up controller", "Plug in cord"); None for no words ("1, 2.915, ./run_exam")."""
-    label = step_label(text)
+    label = step_label(text) or step_label(_LEAD_IN.sub("", text, count=1))  # ("Once completed, select ...")
     if label or not re.match(r"\W*[A-Za-z]", text):
         return label
     plain = re.sub(r"[\"\u201c\u201d\u2018`]|'(?!\w)|(?<!\w)'", "", text.strip()).replace("'", "\u2019")
@@ -88,6 +102,8 @@ def said_step(text: str) -> str | None:
         words.pop()
     if len(words) < 2 and not (re.fullmatch(r"[A-Za-z]+[.!]?", text.strip()) and tf.leading_verb(words[0])):  # ("Wait.")
         return None
+    if words[0].lower() in _NOT_OPENING or any(w.lower() in _FINITE for w in words):
+        return None  # a clause, no instruction: "the same patterns can filter the list"
     first = words[0]
     return " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
 
