@@ -8,7 +8,7 @@ from typing import Any
 
 from .lexicon import (VERB_STATUS, _BREAK, _EXPR_WORDS, _STOP, _SUBJECTS, _clean, _ident, _regular_participle, _span, _unique,
                       bare_title, is_adverb, name_word)
-from .procedure_acts import ActTool, step_act
+from .procedure_acts import ActTool
 from .procedure_fields import _Require
 from .procedure_values import _at_clock, _goal_phrase, _new_value
 from .service_writes import quoted_list
