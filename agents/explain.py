@@ -40,6 +40,7 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
     found_by: dict[str, str] = {}  # a row's name -> the argument it was found by ("source_account_id")
     only: dict[str, str] = {}  # a row's name -> the one status it must have ("loan_row.status in ['active']")
     paid_out: set[str] = set()  # "row.balance" a `let` pays out to the customer before it is emptied
+    done = _act_done(effect, args)
     for step in effect or []:
         if isinstance(step, LetStep):
             paid_out |= {e.strip() for k, e in step.let.items() if k.endswith("paid_out") and isinstance(e, str)}
@@ -49,7 +50,7 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
             only[one.group(1)] = one.group(2)
         elif isinstance(step, UpdateStep):
             record = _record(step.update, owner, found_by.get(step.row, ""))
-            sets = {f: e for f, e in step.set.items() if not (isinstance(e, str) and e.strip() in _CLOCK)}
+            sets = {f: e for f, e in _sets(step, done).items() if not (isinstance(e, str) and e.strip() in _CLOCK)}
             moved_to = _LITERAL.match(sets.pop("status").strip()) if isinstance(sets.get("status"), str) else None
             if moved_to and only.get(step.row) == moved_to.group(1):  # a renewal keeps the loan active: not news
                 moved_to = None
@@ -97,12 +98,13 @@ def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owne
     besides: list[str] = []  # what the writes add, remove, or may change
     for effect, args in calls:
         found_by: dict[str, str] = {}
+        done = _act_done(effect, args)
         for step in effect or []:
             if isinstance(step, FindStep):
                 found_by[step.as_] = next((v for v in step.where.values() if isinstance(v, str) and v in args), "")
             elif isinstance(step, UpdateStep):
                 steps, sets = updated.setdefault(_record(step.update, owner, found_by.get(step.row, "")), ([], {}))
-                for name, expr in step.set.items():
+                for name, expr in _sets(step, done).items():
                     done = _LITERAL.match(expr.strip()) if name == "progress" and isinstance(expr, str) else None
                     if done:
                         steps.append(done.group(1))
@@ -142,6 +144,39 @@ def _steps_done(steps: list[str]) -> str:
     if len(steps) <= _STEPS_NAMED:
         return f"I'll {joined(steps)}"
     return f"I'll go through {len(steps)} steps: first I'll {steps[0]}, and last I'll {steps[-1]}"
+
+
+_QUOTED = re.compile(r"""^(['"])(.*)\1$""")
+
+
+def _act_done(effect: list[Any] | None, args: dict[str, Any]) -> dict[str, str] | None:
+    """What a how-to's act sets when called (`procedure_acts`: its `steps` rows, one of which the
+    call's target names): the step row's label as the progress and the status it leaves, as
+    literals ("click on Troubleshooting Information", 'reset'), read from the call, not from a
+    literal its update sets; None for any other call."""
+    said = {_plain(v) for v in args.values() if isinstance(v, str)}
+    for step in effect or []:
+        rows = step.let.get("steps") if isinstance(step, LetStep) else None
+        if not isinstance(rows, list):
+            continue
+        for row in rows:
+            target = _QUOTED.match(str(row.get("target", ""))) if isinstance(row, dict) else None
+            if target and _plain(target.group(2)) in said:
+                label, status = (_QUOTED.match(str(row.get(k) or "")) for k in ("label", "status"))
+                return {"progress": f"'{label.group(2)}'" if label else "",
+                        **({"status": f"'{status.group(2)}'"} if status else {})}
+    return None
+
+
+def _sets(step: UpdateStep, done: dict[str, str] | None) -> dict[str, Any]:
+    """An update's fields as the call sets them: an act's progress and status as its step row says."""
+    if done is None:
+        return step.set
+    return {**{f: e for f, e in step.set.items() if f not in ("progress", "status")}, **done}
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
 def _may(text: str) -> str:

@@ -803,8 +803,11 @@ class WorkflowAgent:
                     and not any(re.search(rf"\${re.escape(fee)}(?![\d,.]\d)", g) for fee in not_due)
                     and not any(name.replace("_", " ") in g.lower() for name, _ in due)]
         # a procedure confirmed once for its chain of writes says every value the customer gave
-        # for it ("with the URL ... and the file name ..."), not only the first write's
-        args = {**args, **_later_values(plan, tool, known, SECRET)}
+        # for it ("with the URL ... and the file name ..."), not only the first write's; not the words a
+        # how-to's step takes from its text (the button it clicks)
+        written = {n for s in plan.steps if s.tool == tool for n, (kind, _) in s.args.items() if kind == "const"} \
+            if plan.workflow.anchor.table in self._procedure else set()
+        args = {**{n: v for n, v in args.items() if n not in written}, **_later_values(plan, tool, known, SECRET)}
         return _say(S.confirm(turn.rng, S.action(plan.workflow.goal, main, known), args, SECRET,
                               records(recalled + [r for _, r in results] + [r for _, _, r in turn.before]),
                               guidance, told=turn.told,

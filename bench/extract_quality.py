@@ -77,12 +77,13 @@ def guarded(domain: Domain, from_text: bool) -> bool:
 
 def text_steps(domain: Any) -> list[Any]:
     """The first workflow's steps for the text's steps: not the read a procedure opens with, which
-    lists the customer's records by their email (round 40: how their record is found, no step of
-    the text)."""
+    lists the customer's records by their email (round 40) or by the thing's own name (round 49):
+    how their record is found, no step of the text."""
     steps = list(domain.workflows[0].steps)
     first = domain.tool(steps[0].tool) if steps else None
     find = first.effect[0] if first is not None and first.effect else None
-    if steps and steps[0].span is None and getattr(find, "many", False) and "owner_email" in (find.where or {}):
+    if steps and steps[0].span is None and getattr(find, "many", False) and \
+            re.fullmatch(r"find_\w+_by_(?:email|name)", steps[0].tool):
         return steps[1:]
     return steps
 

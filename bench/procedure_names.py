@@ -20,7 +20,10 @@ Over the procedure-path domains of a run (a service domain's description ends "(
 - ``fragment_fields``: fields of any type (but the id, owner, status and progress every record
   has) named from a fragment: the name opens with a gerund, a pronoun, a number word or a function
   word (``setting_command``, ``one_level``, ``from_type``); count and examples.
-- ``params_per_tool``: mean parameters per step tool other than the record id.
+- ``params_per_tool``: mean parameters per step tool other than the record id; ``id_only_tools``: step
+  tools taking nothing but the record id (a tool per sentence of the text, `click_menu_button`);
+  ``tools_per_domain``: mean step tools per procedure domain (the acts an app has are few:
+  `click`, `open_app`, `do_step`, ...).
 - ``accepted``: accepted trajectories of the run (from its manifest).
 
 Run: python bench/procedure_names.py RUN_DIR [CORPUS.jsonl]   (RUN_DIR from `gem_env synthesize`)
@@ -41,9 +44,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gem_env.stages.extract.lexicon import _regular_participle  # noqa: E402
+from gem_env.stages.extract.procedure_acts import ACTS as _ACTS  # noqa: E402
 from gem_env.text import features as tf  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+ACTS = frozenset(a.name for a in _ACTS)
 WIKIHOW = ROOT.parent / "shared" / "corpora" / "wikihow_goal_steps_1000.jsonl"
 
 ADVERBS = frozenset("just now always never then again also still even already soon later here there very quite "
@@ -175,7 +180,7 @@ def measure(run: Path, corpus: Path | None = None) -> dict[str, Any]:
                 doc = json.loads(line)
                 texts[doc["id"]] = doc.get("text") or ""
     domains = _procedure_domains(run)
-    n_tools = bad = params = 0
+    n_tools = bad = params = id_only = 0
     kinds: Counter[str] = Counter()
     examples: list[str] = []
     goals = bad_goals = 0
@@ -214,7 +219,9 @@ def measure(run: Path, corpus: Path | None = None) -> dict[str, Any]:
             n_tools += 1
             pk = d["entities"][0]["primary_key"]
             params += sum(1 for p in t["parameters"] if p["name"] != pk)
-            f = name_faults(t["name"], (t.get("span") or {}).get("text", ""))
+            id_only += all(p["name"] == pk for p in t["parameters"])
+            # (an act is named for what it does in any guide, not from one step's words: `do_step`)
+            f = [] if t["name"] in ACTS else name_faults(t["name"], (t.get("span") or {}).get("text", ""))
             if f:
                 bad += 1
                 kinds.update(set(f))
@@ -238,7 +245,8 @@ def measure(run: Path, corpus: Path | None = None) -> dict[str, Any]:
         "goals": goals,
         "flags": flags, "bad_flags": round(bad_flags / max(1, flags), 3), "bad_flag_kinds": dict(sorted(flag_kinds.items())),
         "fields": fields, "fragment_fields": fragments,
-        "params_per_tool": round(params / max(1, n_tools), 3),
+        "params_per_tool": round(params / max(1, n_tools), 3), "id_only_tools": id_only,
+        "tools_per_domain": round(n_tools / max(1, len(domains)), 2),
         "accepted": counts.get("trajectories_accepted"),
         "name_examples": examples, "goal_examples": goal_examples, "flag_examples": flag_examples,
         "fragment_examples": fragment_examples,

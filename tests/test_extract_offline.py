@@ -20,6 +20,10 @@ from gem_env.stages.filter import OfflineFilter
 from gem_env.stages.tasks import make_tasks
 from gem_env.tools import Domain
 from gem_env.tools.model import RequireStep
+from gem_env.stages.extract.procedure_acts import ACTS as _ACTS
+from procedure_view import step_views
+
+ACTS = frozenset(a.name for a in _ACTS)
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "examples" / "corpus"
@@ -41,8 +45,9 @@ def _text_steps(wf: Any) -> list[Any]:
 
 
 def _step_tools(text: str) -> list[str]:
-    """The tools of the procedure's workflow steps, in order."""
-    return [s.tool for s in _text_steps(_procedure(text).workflows[0])]
+    """What does each of the procedure's workflow steps, in order: its own tool, or for a step an act
+    does (`procedure_acts`), the step in the text's words that the act records."""
+    return [v.label if v.tool in ACTS else v.tool for v in step_views(_procedure(text))]
 
 
 def _kept() -> list[tuple[Document, Domain | Rejection]]:
@@ -80,7 +85,8 @@ def test_every_kept_procedure_compiles_guards_writes_and_admits_tasks(kept) -> N
         assert not isinstance(compiled, str), f"{doc.id}: {compiled}"
         tasks, rejected = make_tasks(compiled, per_domain=3, doc_id=doc.id)
         assert tasks, f"{doc.id}: no admitted task: {[r.reason for r in rejected]}"
-        assert any(t.kind == "write" for t in tasks)
+        done, _ = make_tasks(compiled, per_domain=1, doc_id=doc.id, kinds=("complete",))
+        assert any(t.kind == "write" for t in done), doc.id
 
 
 def test_most_procedures_guard_a_write_with_a_condition_from_the_text(kept) -> None:
@@ -94,7 +100,8 @@ def test_one_workflow_follows_the_steps_in_order(kept) -> None:
         assert wf.steps[0].tool.endswith("_by_email"), doc.id  # the customer's records found first
         starts = [s.span.start for s in _text_steps(wf)]
         assert starts == sorted(starts), doc.id
-        assert len({s.tool for s in wf.steps}) == len(wf.steps)
+        # a step is its own tool or an act with its own words (`click` "Save")
+        assert len({(s.tool, str(s.args)) for s in wf.steps}) == len(wf.steps)
         assert all(len(t.name) <= 64 and re.fullmatch(r"[A-Za-z_]\w*", t.name) for t in domain.tools)
 
 
@@ -103,7 +110,7 @@ def test_spans_point_at_the_text_they_came_from(kept) -> None:
         spans = [t.span for t in domain.tools if t.span] + [s.span for w in domain.workflows for s in _text_steps(w)]
         spans += [p.span for p in domain.policy if p.span] + list(domain.provenance.spans)
         assert all(s.span is not None for w in domain.workflows for s in _text_steps(w))
-        assert all(t.span is not None for t in domain.tools[1:]), doc.id  # every step's tool
+        assert all(t.span is not None for t in domain.tools[1:] if t.name not in ACTS), doc.id  # every step's tool
         assert all(p.span is not None for p in domain.policy)
         for span in spans:
             assert 0 <= span.start < span.end <= len(doc.text)
@@ -151,9 +158,9 @@ def test_a_limit_said_at_a_step_and_again_at_submission_is_one_check() -> None:
     domain = _procedure(text)
     fields = [f.name for f in domain.entities[0].fields]
     assert "amount" in fields and not any(f.startswith("amount_") for f in fields), fields
-    checks = {t.name: [s.require for s in t.effect if isinstance(s, RequireStep)] for t in domain.tools}
-    assert [n for n, rs in checks.items() if any(r.endswith(".amount >= 100.0") for r in rs)] \
-        == ["enter_amount", "submit_conversion"]
+    checks = {v.label: v.requires for v in step_views(domain)}
+    assert all(any(r.endswith(".amount >= 100.0") for r in checks[step])
+               for step in ("enter an amount that is at least", "submit the conversion")), checks
 
 
 def test_a_setting_step_takes_the_value_the_user_chooses() -> None:
@@ -497,10 +504,10 @@ def test_a_button_named_without_markup_names_the_action() -> None:
             "3. Select Extend rental and choose the new return date.\n4. Confirm with your card.\n")
     domain = OfflineExtractor(archetypes=False).extract(Document(id="x", text=text), RELEVANT)
     assert isinstance(domain, Domain), domain
-    by_step = [domain.tool(s.tool) for s in _text_steps(domain.workflows[0])]
-    assert by_step[2].name == "extend_rental" and by_step[2].kind == "write", by_step[2].name
-    assert "'extended'" in json.dumps([s.model_dump(by_alias=True) for s in by_step[2].effect])
-    assert not by_step[1].name.startswith("settings") and "selected" not in json.dumps(domain.model_dump(by_alias=True))
+    views = step_views(domain)
+    assert (views[2].tool, views[2].said, views[2].status) == ("click", "Extend rental", "extended"), views[2]
+    assert (views[1].tool, views[1].said, views[1].status) == ("click", "Settings", None), views[1]
+    assert "selected" not in json.dumps(domain.model_dump(by_alias=True))
 
 
 def test_a_menu_item_pressed_names_no_action() -> None:
@@ -533,11 +540,10 @@ def test_a_button_pressed_after_getting_to_it_names_the_action_and_a_lockout_is_
     hours" of the payment means it must be more than 13 hours away, not within them."""
     domain = OfflineExtractor(archetypes=False).extract(Document(id="pay", text=STOP_PAYMENT), RELEVANT)
     assert isinstance(domain, Domain), domain
-    cancel = domain.tool(_text_steps(domain.workflows[0])[0].tool)
-    assert cancel.name.startswith("cancel_") and cancel.name.endswith("payment") and cancel.kind == "write", cancel.name
-    said = json.dumps([s.model_dump(by_alias=True) for s in cancel.effect])
-    assert "'cancelled'" in said and "'open'" not in said
-    window = next(s.require for s in cancel.effect if "hours_between" in (getattr(s, "require", None) or ""))
+    cancel = step_views(domain)[0]
+    assert cancel.status == "cancelled" and domain.tool(cancel.tool).kind == "write", cancel
+    assert "'open'" not in json.dumps(domain.model_dump(by_alias=True))
+    window = next(r for r in cancel.requires if "hours_between" in r)
     assert window == "hours_between(now, payment.payment_time) >= 13", window
 
 
@@ -612,7 +618,8 @@ def test_a_window_is_measured_from_the_thing_not_the_clause_after_it() -> None:
     times = [f.name for e in domain.entities for f in e.fields if f.type == "datetime"]
     assert times == ["submission_time"], times
     # 17 minutes, not rounded up to an hour: a payment made 30 minutes ago can no longer be cancelled
-    rules = [s.require for t in domain.tools for s in t.effect if getattr(s, "require", None) and "submission" in s.require]
+    rules = sorted({s.require for t in domain.tools for s in t.effect
+                    if getattr(s, "require", None) and "submission" in s.require})
     assert len(rules) == 1 and re.fullmatch(r"hours_between\(\w+\.submission_time, now\) \* 60 <= 17", rules[0]), rules
 
 
@@ -642,7 +649,7 @@ def test_a_rules_sentence_is_not_said_as_what_happens_after_a_change() -> None:
 
 def test_a_step_that_says_what_to_have_is_a_check_named_for_the_thing() -> None:
     """"Have an Xbox/Xbox 360 and Halo 2." became a tool `xbox_xbox` (the thing taken for the verb,
-    said twice): it is a check, `check_xbox`, that reads."""
+    said twice): it is a step done in the text's own words (`do_step`), as the others are."""
     text = ("How to Sword Cancel in Halo 2\n1. Have an Xbox/Xbox 360 and Halo 2.\n2. First find someone to "
             "Sword Cancel to.\n3. Target them so that your reticule turns red.\n4. Hold the right trigger to lunge "
             "at them.\n")
@@ -650,8 +657,8 @@ def test_a_step_that_says_what_to_have_is_a_check_named_for_the_thing() -> None:
     domain = OfflineExtractor().extract(doc, Verdict(id="halo", relevant=True, score=1.0, reason="how-to"))
     assert not isinstance(domain, Rejection), domain
     names = [t.name for t in domain.tools]
-    assert "check_xbox" in names and not any(re.search(r"\b(\w+)_\1\b", n) for n in names), names
-    assert next(t for t in domain.tools if t.name == "check_xbox").kind == "read"
+    assert not any(re.search(r"\b(\w+)_\1\b", n) for n in names), names
+    assert step_views(domain)[0].said == "have an Xbox/Xbox 360 and Halo 2", step_views(domain)
 
 
 def test_a_title_with_no_word_is_the_texts_first_line_of_prose() -> None:

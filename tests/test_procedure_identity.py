@@ -21,6 +21,7 @@ from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
 from gem_env.stages.tasks import make_tasks
 from gem_env.stages.verify import verify
 from gem_env.tools import CompiledDomain, Domain, compile_domain
+from procedure_view import step_views
 
 RELEVANT = Verdict(id="x", relevant=True, score=0.9, reason="steps")
 TEXT = ("# How to Enclose a Balcony\n\n"
@@ -114,11 +115,10 @@ def test_the_request_is_done_at_the_step_that_does_it_not_the_write_before() -> 
     domain = OfflineExtractor(archetypes=False).extract(
         Document(id="bm", title="How to Delete Bookmarks - Firefox", text=text), RELEVANT)
     assert isinstance(domain, Domain), domain
-    steps = [domain.tool(s.tool) for s in domain.workflows[0].steps[1:]]
-    sets = [t.name for t in steps if "status to '" in t.description]
-    assert sets[-1].startswith("click") and steps[2].kind == "write", [t.description for t in steps]
+    views = step_views(domain)
+    assert [k for k, v in enumerate(views) if v.status] == [2], views
     # expanding the categories leaves the bookmark in no state of its own: the step is recorded as done
-    assert "progress becomes 'expand the categories to see your bookmarks'" in steps[1].description, steps[1].description
+    assert views[1].label == "expand the categories to see your bookmarks" and views[1].status is None, views[1]
 
 
 def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None:
@@ -315,8 +315,7 @@ def test_a_procedure_named_after_a_question_is_offered_once_the_question_is_answ
 
 
 def _writes_refuse(domain: Domain) -> list[str]:
-    return [st["message"] for t in domain.model_dump()["tools"] for st in t.get("effect") or []
-            if isinstance(st, dict) and "require" in st and "status !=" in st["require"]]
+    return [m for v in step_views(domain) for m, r in zip(v.checks, v.requires) if "status !=" in r]
 
 
 def test_a_record_is_refused_as_closed_only_where_the_text_speaks_of_it_so(balcony: CompiledDomain) -> None:

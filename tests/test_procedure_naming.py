@@ -8,6 +8,7 @@ from gem_env.documents import Document, Verdict
 from gem_env.stages.extract.offline import OfflineExtractor, check_domain
 from gem_env.stages.extract.procedure_values import plain_title
 from gem_env.tools import Domain
+from procedure_view import given, step_views
 
 RELEVANT = Verdict(id="x", relevant=True, score=1.0, reason="test")
 
@@ -73,11 +74,16 @@ def test_a_tool_is_named_by_its_steps_verb_and_object() -> None:
             "8. Click Proceed to PayPal.\n"
             "9. Select one of the channels to invert.\n")
     domain = _procedure(text, "How to Bypass a Filter")
-    noun = domain.entities[0].primary_key[:-3]  # a step with no object acts on the record
-    names = [t.name for t in domain.tools[2:]]
-    assert names[:4] == ["click_green_button", "restart_computer", f"wait_{noun}", "tap_safari"], names
-    assert names[4].startswith("clean_out"), names
-    assert names[5:] == ["play_note", "click_proceed", "click_proceed_paypal", "select_channel"], names
+    steps = [(v.tool, v.said) for v in step_views(domain)]
+    # a step that takes a value keeps a tool of its own, named verb_object, as does one whose words
+    # are no instruction to say ("be sure to clean out your can": "can" read as a verb); the others
+    # are acts taking what they act on in the text's words (`procedure_acts`)
+    assert steps[0] == ("click_green_button", None), steps
+    assert steps[1:] == [("do_step", "restart the computer you want to bypass LanSchool"),
+                         ("do_step", "wait until you hear a beep"), ("click", "Safari"),
+                         ("clean_out_filter", None), ("do_step", "play the E and G notes"),
+                         ("click", "Proceed"), ("click", "Proceed to PayPal"),
+                         ("do_step", "select one of the channels to invert")], steps
 
 
 def test_a_how_to_title_is_said_plainly_in_the_service_prompt() -> None:
@@ -147,9 +153,7 @@ def test_a_wait_and_a_pressed_control_take_no_value() -> None:
     text = ("How to Get a Passport\n1. Submit your application.\n2. Wait 7 to 10 days for your passport.\n"
             "3. Select the \"Comma\" checkbox then click \"OK\".\n")
     domain = _procedure(text, "How to Get a Passport")
-    pk = domain.entities[0].primary_key
-    assert all(p.name == pk for t in domain.tools[2:] for p in t.parameters), \
-        [(t.name, [p.name for p in t.parameters]) for t in domain.tools]
+    assert given(domain) == [[]] * len(domain.workflows[0].steps[1:]), given(domain)
 
 
 def test_a_city_name_is_a_city() -> None:
@@ -270,9 +274,9 @@ def test_an_embedded_images_metadata_is_no_step() -> None:
             f"3. {_IMAGE}   Remove the weather app from your toolbar.\n"
             "4. Click the Save button to save your settings.\n")
     domain = _procedure(text, "How to Customize Your Toolbar")
-    names = [t.name for t in domain.tools]
-    assert not any(re.search(r"url|width|licens|image", n) for n in names), names
-    assert any(n.startswith("remove_") for n in names), names
+    names = [t.name for t in domain.tools] + [v.said or "" for v in step_views(domain)]
+    assert not any(re.search(r"url|width|licens|image", n, re.I) for n in names), names
+    assert "remove the weather app from your toolbar" in names, names
     for span in domain.provenance.spans:
         assert text[span.start:span.end].rstrip().endswith(span.text.strip()), span
     from gem_env.text import features as tf
@@ -294,13 +298,13 @@ def test_a_requests_procedure_leaves_the_request_done() -> None:
     def last_write(title: str) -> tuple[str, list[str]]:
         domain = _procedure(text, title)
         status = next(f for f in domain.entities[0].fields if f.name == "status")
-        write = [t for t in domain.tools if t.kind == "write" and "status to" in t.description][-1:]
-        return (write[0].description if write else ""), status.values
+        left = [v.status for v in step_views(domain) if v.status]
+        return (left[-1] if left else ""), status.values
 
     description, values = last_write("How to Display Hockey Cards")
-    assert "status to 'displayed'" in description and "hung" not in values, (description, values)
+    assert description == "displayed" and "hung" not in values, (description, values)
     description, values = last_write("How to Turn Off Your Card Display")
-    assert "status to 'turned off'" in description, description
+    assert description == "turned off", description
     description, values = last_write("How to Use a Card Binder")
     assert not {"hung", "used"} & set(values), (description, values)
     description, values = last_write("How to Take Action on Your Card Display")
@@ -308,8 +312,7 @@ def test_a_requests_procedure_leaves_the_request_done() -> None:
     # a write whose verb names a record's state of its own keeps the service's word for it
     domain = _procedure("1. Open the scheduled payment.\n2. Cancel the schedule.\n3. Confirm the cancellation.\n",
                         "How do I stop a recurring payment?")
-    write = next(t for t in domain.tools if t.kind == "write" and "status to" in t.description)
-    assert "status to 'cancelled'" in write.description, write.description
+    assert [v.status for v in step_views(domain) if v.status] == ["cancelled"], step_views(domain)
 
 
 def test_a_standards_name_is_no_records_number() -> None:
@@ -331,8 +334,8 @@ def test_a_value_a_step_does_without_is_no_parameter() -> None:
     text = ("The root account can:\n\n"
             "1. Set the password of any non-privileged users on the system\n"
             "2. Login to any accounts without their passwords\n")
-    login = next(t for t in _procedure(text, "The root account").tools if t.name.startswith("login"))
-    assert [p.name for p in login.parameters if not p.name.endswith("_id")] == [], login.parameters
+    domain = _procedure(text, "The root account")
+    assert given(domain)[-1] == [], given(domain)  # (an act: `do_step`, "login to any accounts ...")
     text = text.replace("without their passwords", "with their passwords")
     login = next(t for t in _procedure(text, "The root account").tools if t.name.startswith("login"))
     assert [p.name for p in login.parameters if not p.name.endswith("_id")] == ["passwords"], login.parameters
@@ -365,8 +368,7 @@ def test_a_refusal_says_what_the_user_asked_for_not_a_steps_verb() -> None:
     text = ("1. Open the Start menu.\n2. Turn off the tray lock.\n3. Press the eject button on the drive.\n\n"
             "The tray stays closed while the drive is busy.\n")
     domain = _procedure(text, "How to Eject the CD Tray for Windows 10")
-    messages = {st.message for t in domain.tools if t.kind == "write" for st in t.effect or []
-                if getattr(st, "require", None) and "cannot be" in (st.message or "")}
+    messages = {m for v in step_views(domain) for m in v.checks if "cannot be" in m}
     assert messages == {"This tray is closed; it cannot be ejected"}, messages
 
 
@@ -376,10 +378,13 @@ def test_steps_named_alike_are_told_apart_by_what_they_act_with_or_as_done_again
     a letter or number tells them apart, and a step done again is named so."""
     text = ("1. Make the letter b.\n2. Make the letter e.\n3. Play the E and G notes.\n4. Play the D and B notes.\n"
             "5. Tap the flashlight icon.\n6. Tap the flashlight icon again.\n7. Click Open.\n8. Click Open.\n")
-    names = [t.name for t in _procedure(text, "How to Write Letters").tools]
-    assert {"make_letter", "make_letter_e", "play_note", "play_note_d_b", "tap_flashlight_icon",
-            "tap_flashlight_icon_again"} <= set(names), names
-    assert sum(n.endswith("_again") for n in names) == 2 and not any(re.search(r"_\d$", n) for n in names), names
+    views = step_views(_procedure(text, "How to Write Letters"))
+    # each is an act taking the step's own words; the same step done again is recorded so
+    assert [(v.tool, v.said) for v in views] == [
+        ("do_step", "make the letter b"), ("do_step", "make the letter e"), ("do_step", "play the E and G notes"),
+        ("do_step", "play the D and B notes"), ("click", "flashlight icon"), ("click", "flashlight icon again"),
+        ("click", "Open"), ("click", "Open")], views
+    assert [v.label for v in views][-2:] == ["click Open", "click Open again"], views
 
 
 def test_a_pressed_control_named_like_a_secret_asks_for_nothing() -> None:
@@ -389,10 +394,10 @@ def test_a_pressed_control_named_like_a_secret_asks_for_nothing() -> None:
     domain = _procedure("1. Tap the Settings app.\n2. Tap \"Passwords\" to view your stored passwords.\n"
                         "3. Select \"No\" for \"Hide local mail name in outgoing mail?\".\n4. Tap Safari.\n",
                         "How to Change Your General Preferences on Safari")
-    taps = [t for t in domain.tools if t.name.startswith("tap_password")]
-    # (the records are the title's preferences: the id is the only argument)
-    assert taps and [p.name for p in taps[0].parameters] == ["preference_id"], taps
-    assert any(len(t.parameters) > 1 for t in domain.tools if t.name.startswith("select")), [t.name for t in domain.tools]
+    views = step_views(domain)
+    # (the records are the title's preferences: the control pressed is all the call names)
+    assert (views[1].tool, views[1].said) == ("click", "Passwords") and given(domain)[1] == [], views
+    assert given(domain)[2], given(domain)  # the selection picks a value
 
 
 def test_a_make_sure_step_is_a_check_or_the_step_it_stresses_never_a_making() -> None:
@@ -401,8 +406,9 @@ def test_a_make_sure_step_is_a_check_or_the_step_it_stresses_never_a_making() ->
     domain = _procedure("1. Make sure you have an icon file.\n2. Make sure the topic isn't one we already have.\n"
                         "3. Make sure to read the sidebar.\n4. Install the icon.\n",
                         "How to Change the Icon for an Exe File")
+    views = step_views(domain)
     names = [t.name for t in domain.tools]
-    assert {"check_icon_file", "ensure_topic", "read_sidebar"} <= set(names), names
+    assert [v.status for v in views[:3]] == [None] * 3, views  # a check done, not a thing made
     status = next(f for f in domain.entities[0].fields if f.name == "status")
     assert "made" not in status.values and not any(n.startswith("make_") for n in names), (names, status.values)
 
@@ -428,9 +434,10 @@ def test_a_step_that_uses_the_record_claims_no_state() -> None:
     domain = _procedure("1. Open the package list.\n2. Type the l key.\n3. Use the equivalent command.\n",
                         "How to Use aptitude")
     assert not {"typed", "used"} & set(_statuses(domain)), _statuses(domain)
-    assert not [t.name for t in domain.tools if "status to" in t.description]
-    used = next(t for t in domain.tools if t.name.startswith("use_"))
-    assert used.kind == "write" and "progress becomes" in used.description
+    views = step_views(domain)
+    assert not [v for v in views if v.status], views
+    used = next(v for v in views if (v.label or "").startswith("use "))  # recorded as done
+    assert domain.tool(used.tool).kind == "write" and used.status is None, used
     assert domain.workflows[0].tells == {}  # not the status the first step read: "It's now active" said no news
     domain = _procedure("1. Open the package list.\n2. Type the l key.\n3. Install the package.\n",
                         "How to Use aptitude")
@@ -454,7 +461,7 @@ def test_a_thing_made_is_ready_and_made_is_no_state() -> None:
     domain = _procedure(text, "How to Make a Macro Diffuser")
     assert "ready" in _statuses(domain) and "made" not in _statuses(domain), _statuses(domain)
     domain = _procedure(text + "\nAn archived diffuser stays on the shelf.\n", "How to Make a Macro Diffuser")
-    refusal = {st.message for t in domain.tools for st in t.effect or [] if "cannot be" in (getattr(st, "message", "") or "")}
+    refusal = {m for v in step_views(domain) for m in v.checks if "cannot be" in m}
     assert refusal == {"This diffuser is archived; it cannot be made"}, refusal  # what the user asked for
     values = _statuses(_procedure(text, "How to Make Money in School"))
     assert not {"made", "ready"} & set(values) and "taped" in values, values
@@ -474,8 +481,7 @@ def test_a_menu_path_and_a_named_things_login_are_no_record_ids() -> None:
     assert "apple_id" not in params, params
     domain = _procedure("1. Open the App Store.\n2. Tap Install.\n3. Enter your Apple ID password.\n",
                         "How to Install a Printing App")
-    enter = next(t for t in domain.tools if t.name.startswith("enter"))
-    assert [p.name for p in enter.parameters][1:] == [], enter.parameters
+    assert given(domain)[-1] == [], given(domain)  # ("enter your Apple ID password": an act)
 
 
 def test_a_step_that_picks_the_record_asks_no_name_for_it() -> None:
@@ -502,14 +508,7 @@ def test_a_step_that_picks_the_record_asks_no_name_for_it() -> None:
 
 def _state_steps(domain: Domain) -> dict[str, int]:
     """Each status value -> the (1-based) workflow step whose tool sets it."""
-    tools = {t.name: t for t in domain.tools}
-    steps = [s for s in domain.workflows[0].steps if not s.tool.startswith("find_")]
-    out: dict[str, int] = {}
-    for k, step in enumerate(steps, 1):
-        for e in tools[step.tool].effect or []:
-            if getattr(e, "update", None) and "status" in e.set:
-                out[e.set["status"].strip("'")] = k
-    return out
+    return {v.status: k for k, v in enumerate(step_views(domain), 1) if v.status}
 
 
 def test_the_titles_state_comes_with_the_last_step_carried_out() -> None:
@@ -544,8 +543,8 @@ def test_a_steps_own_participle_is_no_state_of_the_record() -> None:
     assert _state_steps(domain) == {"checked": 4}, _state_steps(domain)
     status = next(f for f in domain.entities[0].fields if f.name == "status")
     assert not {"written down", "shut"} & set(status.values), status.values
-    progress = [t.name for t in domain.tools if "progress becomes" in t.description]
-    assert {"write_down_code", "shut_vehicle"} <= set(progress), progress
+    progress = [v.label for v in step_views(domain) if not v.status]
+    assert {"write down all codes", "shut your vehicle off"} <= set(progress), progress
     assert "times" not in {p.name for t in domain.tools for p in t.parameters}
     text = ("1. Disable the alarm.\n2. Lock the locker.\n3. Paint the locker.\n4. Label the locker.\n")
     assert _state_steps(_procedure(text, "How to Label a Locker")) == {"locked": 2, "labelled": 4}
@@ -564,8 +563,8 @@ def test_the_last_steps_own_participle_is_a_state_only_of_what_it_acts_on() -> N
             "3. Release the front brake and extend your legs.\n")
     domain = _procedure(text, "How to Do a Stoppie on a Mountain Bike")
     assert _statuses(domain) == ["active"], _statuses(domain)
-    release = next(t for t in domain.tools if t.name.startswith("release"))
-    assert release.kind == "write" and "progress becomes" in release.description
+    release = next(v for v in step_views(domain) if (v.label or "").startswith("release"))
+    assert domain.tool(release.tool).kind == "write" and release.status is None, release
     text = "1. Open System Preferences.\n2. Click Turn Bluetooth On.\n3. Pair the speaker.\n"
     assert "turned" not in _statuses(_procedure(text, "How to Connect Jambox to Mac"))
     text = "1. Set the relay host.\n2. Start the postfix server.\n"
@@ -599,9 +598,8 @@ def test_a_step_done_is_recorded_in_the_texts_words_and_said_so() -> None:
             "2. Write down all codes, starting with the letter 'P'.\n3. Shut your vehicle off.\n"
             "4. Search online for your code.\n")
     domain = _procedure(text, "How to Check for Diagnostic Trouble Codes")
-    done = [re.search(r"progress becomes '([^']*)'", t.description) for t in domain.tools]
-    assert [m.group(1) for m in done if m] == ["write down all codes", "shut your vehicle off"], \
-        [t.description for t in domain.tools]
+    done = [v.label for v in step_views(domain)]
+    assert done[1:3] == ["write down all codes", "shut your vehicle off"], done
     labels = ["insert your key into the ignition slot", "write down all codes", "shut your vehicle off"]
 
     def told(said: list[str]) -> str:
@@ -649,7 +647,7 @@ def test_words_that_only_look_like_a_field_are_asked_of_nobody() -> None:
     value a customer gives. "Enter your shipping address" still is."""
     def params(step: str) -> set[str]:
         domain = _procedure(f"1. Open the shop app.\n2. {step}\n3. Buy the sword.\n", "How to Buy a Sword")
-        return {p.name for t in domain.tools for p in t.parameters} - {"sword_id", "email"}
+        return {n for ns in given(domain) for n in ns} - {"sword_id", "email"}
     assert not params("Arm yourself with as high level of armor as you can get."), params
     assert not params("Consider phone battery life.")
     assert not params("An alternative method is to target with the sword and press X.")

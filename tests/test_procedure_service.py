@@ -66,7 +66,8 @@ def test_a_how_to_pressed_on_a_screen_keeps_its_steps() -> None:
     assert not is_service_procedure("1. Place the summary at the top.\n2. Review the summary.\n", "summary")
     assert not is_service_procedure("The root account can:\n1. Login to any accounts on the system\n", "account")
     domain = _compiled(_extract(screen, "Gold Plan: How to Activate Your Financing"))
-    assert any(t.name.startswith("navigate") for t in domain.tools), [t.name for t in domain.tools]
+    # (its steps done by the acts of the customer's app, `procedure_acts`: going to the screen among them)
+    assert "go_to" in [t.name for t in domain.tools], [t.name for t in domain.tools]
 
 
 def test_a_service_text_of_nothing_but_the_customers_clicks_is_rejected() -> None:

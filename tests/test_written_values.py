@@ -59,5 +59,5 @@ def test_a_command_the_step_quotes_is_its_tools_argument() -> None:
              for wf in domain.workflows for s in wf.steps}
     assert {n: v for args in bound.values() for n, v in args.items()} == \
         {"aptitude_command": "aptitude update", "apt_get_command": "apt-get -s autoremove|less"}, bound
-    typed = next(t for t in domain.tools if t.name.startswith("type"))
-    assert len(typed.parameters) == 1 and typed.parameters[0].name.endswith("_id"), typed.parameters
+    typed = next(s for s in domain.workflows[0].steps if s.args.get("step") and s.args["step"].const.startswith("type"))
+    assert typed.tool == "do_step" and [n for n, b in typed.args.items() if b.user] == ["file_id"], typed.args

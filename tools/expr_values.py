@@ -328,6 +328,12 @@ def _only_chars(s: Any, allowed: Any) -> bool:
     return all(c in chars for c in text_of(s))
 
 
+def _plain(s: Any) -> str:
+    """Text without case or punctuation, for comparing words said in another way ("the Reset
+    Firefox.." and "reset firefox" are the same words): lowercase, letters and digits, one space."""
+    return " ".join(re.findall(r"[^\W_]+", text_of(s).lower()))
+
+
 def _coalesce(*args: Any) -> Any:
     return next((a for a in args if a is not None), None)
 
@@ -341,7 +347,7 @@ VALUE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "keys": lambda d: list(d) if isinstance(d, dict) else _list(d, "keys"),
     "values": lambda d: list(d.values()) if isinstance(d, dict) else _list(d, "values"),
     "index_by": _index_by, "pick": _pick, "project": _project, "compact": _compact,
-    "only_chars": _only_chars,
+    "only_chars": _only_chars, "plain": _plain,
     "count_of": lambda v, x: _list(v, "count_of").count(x),
     "contains": lambda a, b: _contains(b, a),
     "startswith": lambda s, p: text_of(s).startswith(text_of(p)),

@@ -377,6 +377,9 @@ class Domain(_Strict):
     signed_in: list[str] = Field(default_factory=list, exclude_if=lambda v: not v, description=(
         "what the service knows of the customer before they say a word, as an app they are signed in to "
         "does: keys of the workflows' `knows` (e.g. `email`), told to the assistant at the start"))
+    guide: list[str] = Field(default_factory=list, exclude_if=lambda v: not v, description=(
+        "a how-to's steps in the text's own words, in order, told to the assistant in its prompt: what "
+        "it reads to choose its acts (`click` what a step names)"))
 
     @model_validator(mode="before")
     @classmethod

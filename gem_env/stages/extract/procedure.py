@@ -29,7 +29,8 @@ from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values, never_asked
 from .procedure_own_name import request_names
-from .procedure_tools import NOT_STARTED, ProcedureTools, read_result
+from .procedure_acts import step_act
+from .procedure_tools import NOT_STARTED, ProcedureTools, read_result, said_step
 
 if TYPE_CHECKING:
     from .offline import OfflineExtractor
@@ -162,7 +163,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
 
     def build(self) -> Domain | Rejection:
         self._name_entity()
-        if is_service_procedure(self.text, self.noun):
+        self.service = is_service_procedure(self.text, self.noun)
+        if self.service:
             kept = agent_steps(self.infos)
             promote_action(kept)
             if not kept or any(i.kind == "write" for i in self.infos) and all(i.kind != "write" for i in kept):
@@ -701,6 +703,11 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         So do writes that leave no state (`unclaimed`)."""
         seen: set[str] = set()
         self.progress: set[int] = set()
+        # a step that takes nothing but the record is done by one of a few acts (`procedure_acts`), on
+        # the customer's own thing; a service's agent acts on the company's record with its own tools
+        self.step_acts = {j: act for j, info in enumerate(self.infos)
+                          if not self.service and not step_params[j] and not info.tool_id
+                          and (act := step_act(info, said_step(info.step.text))) is not None}
         for j, info in enumerate(self.infos):
             if info.kind != "read" and j not in self.unclaimed:
                 continue
@@ -714,7 +721,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             if signature in seen:
                 self.progress.add(j)
             seen.add(signature)
-        if self.progress:
+        if self.progress or self.step_acts:
             self.progress_field = self.add_field("progress", {
                 "type": "string", "values": [NOT_STARTED],
                 "description": f"the last of the procedure's steps done for the {self.noun}"})
@@ -790,6 +797,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             "entities": [entity], "tools": tools, "workflows": [workflow], "policy": policy,
             # the customer's own thing, found through them: the app they do it in knows who they are
             "signed_in": ["email"] if "email" in workflow["knows"] else [],
+            # the steps the acts carry out, as the text says them (`procedure_acts`)
+            "guide": [_clean(i.step.text, 200) for i in self.infos] if self.step_acts else [],
             "provenance": {"doc_id": doc.id, "source": doc.source or None, "license": doc.license or None,
                            "spans": [_span(text, a, b) for a, b in spans]},
         }

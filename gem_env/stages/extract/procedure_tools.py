@@ -8,11 +8,13 @@ from typing import Any
 
 from .lexicon import (VERB_STATUS, _BREAK, _EXPR_WORDS, _STOP, _SUBJECTS, _clean, _ident, _regular_participle, _span, _unique,
                       bare_title, is_adverb, name_word)
+from .procedure_acts import ActTool
 from .procedure_fields import _Require
 from .procedure_values import _at_clock, _goal_phrase, _new_value
 from .service_writes import quoted_list
 from .steps import _CLAUSE, StepInfo
 from ...text import features as tf
+from ...text.lexicons import _FINITE
 from ...text.words import indefinite
 
 NOT_STARTED = "not started"
@@ -73,6 +75,39 @@ def step_label(text: str) -> str | None:
     return " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
 
 
+#: words an instruction does not open with: a clause's ("the same patterns can ...", "with all 7 Chaos
+#: Emeralds collected"), not a step to do
+_NOT_OPENING = frozenset("a an the after before because but by for from if in into on once since so that these this "
+                         "those though unless until when where whether which while with within without as at although "
+                         "he she it they we i you your my their its our there here".split())
+
+
+#: what comes before a step's instruction: when or in which case ("Once completed, ", "When ready, ",
+#: "Before starting the battle, "), an ordinal ("First, ", "Finally, ")
+_LEAD_IN = re.compile(r"^\W*(?:(?:once|when|after|before|if|while|as soon as|in|on|at|during|with|by now|for example)\b"
+                      r"[^,.;:]{0,80}|first|then|next|now|finally|lastly|also|conversely),\s*", re.I)
+
+
+def said_step(text: str) -> str | None:
+    """A step in the text's own words for an act to do (`procedure_acts`): its label (`step_label`),
+    else its first clause as written, up to 8 words, where the lexicon knows no verb to open it
+    ("Hook up controller", "Plug in cord"); None for no words ("1, 2.915, ./run_exam")."""
+    label = step_label(text) or step_label(_LEAD_IN.sub("", text, count=1))  # ("Once completed, select ...")
+    if label or not re.match(r"\W*[A-Za-z]", text):
+        return label
+    plain = re.sub(r"[\"\u201c\u201d\u2018`]|'(?!\w)|(?<!\w)'", "", text.strip()).replace("'", "\u2019")
+    kept = _LABEL_CHARS.match(_LABEL_END.split(plain, maxsplit=1)[0])
+    words = (kept.group(0) if kept else "").replace("_", " ").split()[:_LABEL_WORDS]
+    while words and words[-1].lower() in _DANGLING:
+        words.pop()
+    if len(words) < 2 and not (re.fullmatch(r"[A-Za-z]+[.!]?", text.strip()) and tf.leading_verb(words[0])):  # ("Wait.")
+        return None
+    if words[0].lower() in _NOT_OPENING or any(w.lower() in _FINITE for w in words):
+        return None  # a clause, no instruction: "the same patterns can filter the list"
+    first = words[0]
+    return " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
+
+
 @dataclass
 class _Flow:
     """What the workflow has gathered so far, step by step."""
@@ -89,6 +124,7 @@ class _Flow:
     checked: list[_Require] = field(default_factory=list)      # preconditions earlier read steps check
     progress: str = NOT_STARTED  # the step a progress step must follow
     labels: set[str] = field(default_factory=set)  # the progress values given so far
+    acts: dict[str, ActTool] = field(default_factory=dict)  # the act tools made so far, by act
 
 
 @dataclass
@@ -127,11 +163,14 @@ class ProcedureTools:
         flow.tools.append(self._find_by_email_tool() if key == "email" else self._find_by_name_tool())
         self.finder_name = flow.tools[-1]["name"]
         flow.steps.append({"tool": self.finder_name, "args": {key: {"user": key}}, "as": "mine"})
+        self.moved = {"status", getattr(self, "progress_field", "progress")} | \
+            {f for params in step_params.values() for f, mode in params if mode in ("set", "give")}
         first, later = self._settled_rules(requires, step_params)
         for j, info in enumerate(self.infos):
             ahead = tuple(r for r in later if r.expr not in {g.expr for g in requires[j]}) if j == first else ()
             self._step_tool(flow, j, info, requires[j], step_params[j], ahead)
-        return flow.tools, self._workflow(flow)
+        tools = [t.spec() if isinstance(t, ActTool) else t for t in flow.tools]
+        return tools, self._workflow(flow)
 
     def _settled_rules(self, requires: dict[int, list[_Require]],
                        step_params: dict[int, list[tuple[str, str]]]) -> tuple[int | None, list[_Require]]:
@@ -139,7 +178,8 @@ class ProcedureTools:
         changes ("You need to find the games to play it" at step 2 of "Plan your game, ..."): their
         answer is the same before any step, so the first change checks them too, and a record they
         refuse is refused before anything is done to it (not half-way, after a step has changed it)."""
-        changing = [j for j, info in enumerate(self.infos) if info.kind == "write" or j in self.progress]
+        changing = [j for j, info in enumerate(self.infos) if info.kind == "write" or j in self.progress
+                    or j in self.step_acts]
         if not changing:
             return None, []
         moved = {"status", getattr(self, "progress_field", "progress")} | \
@@ -247,11 +287,6 @@ class ProcedureTools:
         `ahead`: later steps' rules it checks first (`_settled_rules`)."""
         s = info.step
         self.spans.append((s.start, s.end))
-        name = self._tool_name(info)
-        progress = j in self.progress
-        call = _Call(params=[self.id_param], effect=[self.find], args={self.pk: {"user": self.pk}})
-        for fname, mode in params:
-            self._add_param(flow, call, fname, mode)
         for r in guards:
             # the anchor filter runs outside a tool call, where now/today are not bound: the
             # clock is frozen, so its value is written in
@@ -265,6 +300,14 @@ class ProcedureTools:
         else:
             flow.checked += guards
         guards = guards + [r for r in ahead if r.expr not in {g.expr for g in guards}]
+        if j in self.step_acts:
+            self._act_step(flow, j, info, guards)
+            return
+        name = self._tool_name(info)
+        progress = j in self.progress
+        call = _Call(params=[self.id_param], effect=[self.find], args={self.pk: {"user": self.pk}})
+        for fname, mode in params:
+            self._add_param(flow, call, fname, mode)
         for r in guards:
             call.effect.append({"require": r.expr.replace("{row}", self.row), "message": r.message})
         description = _clean(f"{s.text}" if len(s.text) <= 200 else s.text[:200], 300)
@@ -294,6 +337,39 @@ class ProcedureTools:
             flow.last_write_as = as_name
         else:
             flow.read_tell = (as_name, call.read_field or "status")
+
+    def _act_step(self, flow: _Flow, j: int, info: StepInfo, guards: list[_Require]) -> None:
+        """A step that takes nothing but the record, done by its act (`procedure_acts`): a row of the
+        act's tool (the progress it follows, what it acts on, its label, the status it leaves) and
+        its rules, checked when it is the step due; the workflow calls the act with the target the
+        text names."""
+        act, target = self.step_acts[j]
+        tool = flow.acts.get(act.name)
+        if tool is None:
+            tool = ActTool(act, _unique(act.name, self.tool_names), self.table, self.noun, self.id_param, self.find,
+                           self.row, self.pk, self.progress_field)
+            flow.acts[act.name] = tool
+            flow.tools.append(tool)  # (its spec once every step is in)
+        checks = [{"require": r.expr.replace("{row}", self.row), "message": r.message} for r in guards]
+        status = None
+        if info.kind == "write" and j not in self.progress:
+            status, first = self._status_checks(flow, info)
+            checks = first + checks
+        before = flow.progress
+        label = said_step(info.step.text) or target
+        while label in flow.labels:  # (the same step done again: "Click Open." twice)
+            label += " again"
+        flow.labels.add(label)
+        flow.progress = label
+        # a rule on what no step changes holds for every step the act does: checked first, where the
+        # assistant sees it before the change (the record opened to check it), not only at its step
+        steady = [c for c in checks if not set(re.findall(rf"\b{self.row}\.(\w+)", c["require"])) & self.moved]
+        tool.add_step(before, target, label, status, [c for c in checks if c not in steady], steady)
+        as_name = f"r{j + 1}"
+        flow.steps.append({"tool": tool.name, "args": {self.pk: {"user": self.pk}, act.param: {"const": target}},
+                           "as": as_name, "span": _span(self.text, info.step.start, info.step.end)})
+        if status:
+            flow.last_as = flow.last_write_as = as_name
 
     def _add_param(self, flow: _Flow, call: _Call, fname: str, mode: str) -> None:
         """A field the step reads (returned), checks (a parameter matched against the record) or sets
@@ -357,20 +433,28 @@ class ProcedureTools:
         flow.new_values[fname] = fname
 
     def _status_update(self, flow: _Flow, call: _Call, info: StepInfo) -> None:
-        """A write step's status guards (not blocked; the status its verb needs first) and update."""
+        """A write step's status guards and update."""
+        status, checks = self._status_checks(flow, info)
+        call.effect[1:1] = checks
+        call.effect.append({"update": self.table, "row": self.row, "set": {"status": f"'{status}'", **call.sets}})
+
+    def _status_checks(self, flow: _Flow, info: StepInfo) -> tuple[str, list[dict[str, Any]]]:
+        """The status the next status write leaves, and its guards (not blocked; the status its verb
+        needs first); counts the write."""
         status = self.statuses[flow.write_seen]
-        prior = VERB_STATUS.get(info.verb, (None, None))[1] if flow.write_seen == 0 else None
-        if prior and prior == self.initial:
-            call.effect.insert(1, {"require": f"{self.row}.status == '{prior}'",
-                                   "message": f"Only {indefinite(prior)} {self.noun} can be {status}"})
+        checks = []
         # the refusal says what the user asked for when the title is their request ("it cannot be
         # ejected" of "How to Eject the CD Tray"), not this step's own verb ("it cannot be turned off")
         done = self.request_done or _regular_participle(info.verb) + (f" {info.particle}" if info.particle else "")
         if self.blocking:  # (a state the text speaks of the record in)
-            call.effect.insert(1, {"require": f"{self.row}.status != '{self.blocking}'",
-                                   "message": f"This {self.noun} is {self.blocking}; it cannot be {done}"})
-        call.effect.append({"update": self.table, "row": self.row, "set": {"status": f"'{status}'", **call.sets}})
+            checks.append({"require": f"{self.row}.status != '{self.blocking}'",
+                           "message": f"This {self.noun} is {self.blocking}; it cannot be {done}"})
+        prior = VERB_STATUS.get(info.verb, (None, None))[1] if flow.write_seen == 0 else None
+        if prior and prior == self.initial:
+            checks.append({"require": f"{self.row}.status == '{prior}'",
+                           "message": f"Only {indefinite(prior)} {self.noun} can be {status}"})
         flow.write_seen += 1
+        return status, checks
 
     def _progress_update(self, flow: _Flow, call: _Call, name: str, info: StepInfo) -> str:
         """A step with nothing of its own to read records that it is done, after the one before it;

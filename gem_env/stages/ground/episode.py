@@ -63,7 +63,7 @@ def _domain_prompt(domain: Domain) -> str:
     if kept is not None and kept[0]() is domain:
         return kept[1]
     prompt = _policy_prompt(domain.description, policy_lines(domain), frozenset(t.name for t in domain.tools),
-                            tuple(w.goal for w in domain.workflows), domain.clock)
+                            tuple(w.goal for w in domain.workflows), domain.clock, tuple(domain.guide))
     key = id(domain)
     _PROMPTS[key] = (weakref.ref(domain, lambda ref: _PROMPTS.pop(key, None) if _PROMPTS.get(key, (None,))[0] is ref
                                  else None), prompt)
@@ -78,7 +78,7 @@ _HOW_TO_WORK = "\n\nHow to work:"
 
 @lru_cache(maxsize=256)
 def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[str],
-                   goals: tuple[str, ...] = (), clock: str = "") -> str:
+                   goals: tuple[str, ...] = (), clock: str = "", guide: tuple[str, ...] = ()) -> str:
     """`policy_prompt` of what it reads of a domain: made once per domain, not per episode (every
     episode and every LLM agent asks for it). It says the domain's frozen now: the rules count from
     it ("within 60 days", "up to 24 hours before departure"), and the tools read it."""
@@ -115,6 +115,8 @@ def _policy_prompt(description: str, rules: tuple[str, ...], tools: frozenset[st
              "the customer has said they have more to go through."]
     if rules:
         lines += ["", "Policy:", *(f"- {_in_words(' '.join(rule.split()), tools)}" for rule in rules)]  # one line each
+    if guide:  # a how-to's steps, which its acts carry out one by one
+        lines += ["", "The guide's steps, in order:", *(f"{k}. {step}" for k, step in enumerate(guide, 1))]
     return "\n".join(lines)
 
 

@@ -1,0 +1,139 @@
+"""A how-to's steps as the few acts an app agent has: a step that takes nothing but the record is
+done by one of a handful of tools that take what it acts on, in the guide's own words
+(`click(setting_id, target="Troubleshooting Information")`, `open_app(setting_id, target="Firefox")`,
+`do_step(stoppie_id, step="squeeze the front brakes")`), never by a tool of its own named from its
+sentence (`click_on_troubleshoot_information`, `button_locate`).
+
+Each act's effect holds its steps as rows (the progress each follows, its target, its label, the
+status it leaves): a call is the procedure's next step only when a row of that act follows the
+record's progress and names the call's target (compared without case or punctuation); else the
+call is refused as data ("There is no 'Reset' to click at this point.") and nothing changes."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .lexicon import _UI_NOUNS
+from .steps import StepInfo
+from ...text import features as tf
+
+
+@dataclass(frozen=True)
+class Act:
+    name: str      # the tool's name
+    param: str     # what it takes besides the record's id
+    verb: str      # how a refusal and the assistant say it ("to click", "I'll click ...")
+    doc: str       # the tool's description
+    described: str  # the parameter's description
+
+
+CLICK = Act("click", "target", "click", "Click or tap a button, link, icon or menu item the guide's next step names.",
+            "what to click, as the guide names it")
+OPEN_APP = Act("open_app", "target", "open", "Open an app, program or screen the guide's next step names.",
+               "what to open, as the guide names it")
+GO_TO = Act("go_to", "target", "go to", "Go to a place, page or menu the guide's next step names.",
+            "where to go, as the guide names it")
+DO_STEP = Act("do_step", "step", "do", "Carry out the guide's next step, one the other tools do not do "
+              "(a physical act, a check, a wait).", "the step, in the guide's words")
+ACTS = (CLICK, OPEN_APP, GO_TO, DO_STEP)
+
+_CLICKS = frozenset({"click", "tap", "double-click", "doubleclick"})
+_PRESSES = frozenset({"press", "hit", "select", "choose", "pick", "check", "uncheck", "toggle"})
+_OPENS = frozenset({"open", "launch", "start", "run"})
+_GOES = frozenset({"go", "navigate", "visit", "head", "browse", "access"})
+#: what an app's control or place is called: a press or an opening of one of these is an app's act
+_CONTROLS = _UI_NOUNS | {"icon", "key", "box", "checkbox", "field", "toolbar", "bar", "folder", "program",
+                         "panel", "preferences", "options", "tool", "arrow", "switch", "toggle", "item",
+                         "terminal", "console", "file", "explorer", "finder", "store"}
+#: where what a control is called ends: a purpose, a place or another act in words ("Save button| to
+#: save your settings", "Settings button| at the right end"), not a label's own words ("Proceed to PayPal")
+_PURPOSE = re.compile(r"\s+(?:to|for|at|in|on|from|with|so|until|when|if|and|then|by|of)\s+(?=[a-z])")
+_LEAD = re.compile(r"^(?:(?:on|onto|to|into|in|at|the|a|an|your|its|their|this|that|up|down|over|back|out)\s+)+",
+                   re.I)
+
+
+def step_act(info: StepInfo, label: str | None) -> tuple[Act, str] | None:
+    """The act that does a step taking nothing but the record, and what it acts on in the step's own
+    words (its label after the verb: "click on Troubleshooting Information" -> Troubleshooting
+    Information); `do_step` with the whole label for any other act ("squeeze the front brakes");
+    None for a step with no label (it keeps a tool of its own)."""
+    if not label:
+        return None
+    words = label.split()
+    # the step's own verb where another comes first ("scroll down and tap Safari": a tap on Safari)
+    pressed = words[0].lower() in _CLICKS | _PRESSES  # (what is pressed names the action: "select Extend rental")
+    at = 0 if pressed else next((k for k, w in enumerate(words[:-1]) if info.verb in (w.lower(), tf.verb_lemma(w.lower()))), 0)
+    rest = _LEAD.sub("", " ".join(words[at + 1:])).strip().rstrip(".…")
+    verb = tf.verb_lemma(words[at].lower()) or words[at].lower()
+    rest = _PURPOSE.split(rest, maxsplit=1)[0]  # "the Save button (to save your settings)"
+    ui = bool(rest) and (rest[:1].isupper() or any(c.isupper() for c in rest.split()[0]) or bool({tf.lemma(w.lower()) for w in rest.split()[-1:]} & _CONTROLS)
+                         or rest[:1].isdigit())
+    if rest and verb in _CLICKS:
+        return CLICK, rest
+    if ui and verb in _PRESSES:
+        return CLICK, rest
+    if ui and verb in _OPENS:
+        return OPEN_APP, rest
+    if ui and verb in _GOES and re.match(r"\w+\s+(?:to|into)\b", label, re.I):
+        return GO_TO, rest
+    return DO_STEP, label
+
+
+@dataclass
+class ActTool:
+    """An act's tool as its steps are added (`add_step`); `spec` is the tool."""
+
+    act: Act
+    name: str
+    table: str
+    noun: str
+    id_param: dict[str, Any]
+    find: dict[str, Any]
+    row: str
+    pk: str
+    progress: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    guarded: list[dict[str, Any]] = field(default_factory=list)
+    steady: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_step(self, after: str, target: str, label: str, status: str | None,
+                 guards: list[dict[str, Any]], steady: list[dict[str, Any]] = ()) -> None:
+        """One more step the act does: its row (the progress it follows, its target, its label and
+        the status it leaves, if any), the rules checked when it is the step due (`guards`) and
+        those on what no step changes (`steady`), checked at every call of the act."""
+        self.steady += [c for c in steady if c not in self.steady]
+        self.rows.append({"after": _literal(after), "target": _literal(target), "label": _literal(label),
+                          "status": _literal(status)})
+        if guards:
+            self.guarded.append({"if": f"due.label == {_literal(label)}", "then": guards})
+
+    def spec(self) -> dict[str, Any]:
+        act, row, progress = self.act, self.row, self.progress
+        refused = f"There is no '{{{act.param}}}' to {act.verb} at this point." if act is not DO_STEP \
+            else f"'{{{act.param}}}' is not the next step at this point."
+        return {
+            "name": self.name, "kind": "write", "description": f"{act.doc} Records the step as done for the {self.noun}.",
+            "parameters": [self.id_param, {"name": act.param, "type": "string", "description": act.described}],
+            "effect": [
+                self.find,
+                *self.steady,
+                {"let": {"steps": self.rows, "due": f"first([s for s in steps if s.after == {row}.{progress}])"}},
+                {"require": f"due != null and plain(due.target) == plain({act.param})", "message": refused},
+                *self.guarded,
+                {"update": self.table, "row": row,
+                 "set": {progress: "due.label", "status": f"coalesce(due.status, {row}.status)"}},
+                {"return": {self.pk: f"{row}.{self.pk}", progress: f"{row}.{progress}", "status": f"{row}.status"}},
+            ],
+        }
+
+
+def _literal(value: str | None) -> str:
+    """A row's value as an expression literal (a string in quotes it does not hold)."""
+    if value is None:
+        return "null"
+    if "'" not in value:
+        return f"'{value}'"
+    if '"' not in value:
+        return f'"{value}"'
+    return "'" + value.replace("'", "") + "'"
