@@ -89,7 +89,7 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
         head, _, noun = rest.partition(" ")
         who = " you" if verb in _MOVES_THEM else ""  # "transfer you to a human agent", "put in an application for a card"
         return smooth(_given(f"{verb}{who} {head} a {noun}"))
-    if verb.endswith("ly") or verb in _NOTVERBS or _ONLY_THEIRS.match(verb):  # "immediately_add", "watch_screen"
+    if verb.endswith("ly") or verb in _NOTVERBS or _ONLY_THEIRS.match(verb) or rest == "step":  # "immediately_add", "watch_screen"
         # a how-to's goal is what the steps do together: "identify songs using melody"
         first = sentences[0] if sentences else ""
         return smooth(_yours(first)) if re.match(r"[a-z]+ \w", first) and "{" not in first else "go ahead with this step"
@@ -123,8 +123,8 @@ def _acts(verb: str, rest: str, goal: str) -> bool:
     thought or a key pressed ("suppose_hostname", "type_bt"), not its verb again ("export_export_visual": "export the export
     visual"), not a compound the goal writes as one word ("file_name" of "the filename encoding":
     "file the name")."""
-    head = rest.split(" ", 1)[0]
-    return bool(rest) and verb not in _THOUGHT and head != verb and \
+    head = rest.split(" ", 1)[0]  # ("do_step", a how-to's act, names no thing: "I'll do the step")
+    return bool(rest) and rest != "step" and verb not in _THOUGHT and head != verb and \
         not re.search(rf"\b{re.escape(verb + head)}\b", goal, re.IGNORECASE)
 
 

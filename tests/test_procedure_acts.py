@@ -129,3 +129,12 @@ def test_a_step_the_lexicon_has_no_verb_for_is_still_an_act_but_a_clause_is_none
     assert said_step("Sonic will ask the other members to find them.") is None
     # an instruction after when or in which case it is done is the instruction
     assert said_step("When the file is all saved, click on the \"Open\" button.") == "click on the Open button"
+
+
+def test_a_request_done_by_one_act_is_said_by_its_topic_not_the_acts_name() -> None:
+    """A guide of one step done by `do_step` was confirmed "I'll do the step." (99 Debian sessions at
+    seed 0): the act's name says nothing of the request, so its topic or first sentence is said."""
+    from gem_env.agents.actions import action
+    goal = "the shell prompt: suppose your hostname is foo, the login prompt looks as follows (hostname {hostname_id})"
+    assert action(goal, "do_step", {"hostname_id": "HOS-1"}) == "take care of the shell prompt"
+    assert action("Squeeze the front brakes (stoppie {stoppie_id})", "do_step", {"stoppie_id": "S-1"}) != "do the step"
