@@ -174,15 +174,7 @@ def test_a_person_offered_after_a_refusal_is_taken_up_without_calling_it_the_oth
     offer = ("I'm sorry, but I can't freeze your card CRD-1. A card that is closed cannot be frozen. If it helps, "
              "I can pass your question about your card to a person.")
     answers = set()
-    for seed in range(40):
-        user = ScriptedUser(Scenario(persona="a customer", goal="two things", knows={"email": "a@example.com"},
-                                     requests=requests), seed=seed)
-        history = [{"role": "system", "content": "policy"}]
-        first = asyncio.run(user.reply(history))
-        if _named_later(first):
-            continue
-        answer = asyncio.run(user.reply([*history, {"role": "user", "content": first},
-                                         {"role": "assistant", "content": offer}]))
+    for answer in _answers_to(offer, requests, 40):
         assert any(answer.startswith(y) for y in P.MOVE_ON), answer
         answers.add(answer.split(".")[0])
     assert len(answers) >= 3 and not any("other thing" in a for a in answers), answers
@@ -199,15 +191,22 @@ def test_a_yes_to_a_person_after_a_refusal_says_no_record_id() -> None:
     offer = ("I'm sorry, but I can't freeze your card CRD-1. A card that is closed cannot be frozen. If it helps, "
              "I can pass your question about your card to a person.")
     taken = 0
-    for seed in range(20):
+    for answer in _answers_to(offer, requests, 20):
+        assert any(answer.startswith(y) for y in P.MOVE_ON) and "CRD-1" not in answer, answer
+        taken += 1
+    assert taken >= 5
+
+
+def _answers_to(offer: str, requests: list[dict], seeds: int) -> list[str]:
+    """What users of `seeds` seeds with these `requests` answer to the assistant's `offer` after
+    their first message (those who named their second request up front left out)."""
+    answers = []
+    for seed in range(seeds):
         user = ScriptedUser(Scenario(persona="a customer", goal="two things", knows={"email": "a@example.com"},
                                      requests=requests), seed=seed)
         history = [{"role": "system", "content": "policy"}]
         first = asyncio.run(user.reply(history))
-        if _named_later(first):
-            continue
-        answer = asyncio.run(user.reply([*history, {"role": "user", "content": first},
-                                         {"role": "assistant", "content": offer}]))
-        assert any(answer.startswith(y) for y in P.MOVE_ON) and "CRD-1" not in answer, answer
-        taken += 1
-    assert taken >= 5
+        if not _named_later(first):
+            answers.append(asyncio.run(user.reply([*history, {"role": "user", "content": first},
+                                                   {"role": "assistant", "content": offer}])))
+    return answers
