@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Collection
 
 from gem_env.tools import CompiledDomain
-from gem_env.tools.referring import moved
+from gem_env.tools.referring import moved_key
 
 from .ids import named_outright, record_lists
 from .lookup import key_reads, lookup_plans, record_reader
@@ -31,8 +31,7 @@ def record_key(key: str, keys: Collection[str]) -> str:
     """The key of the records `key` names: itself, or for a record named by its part in a move
     the key of its kind among `keys` ("source_account_id" -> "account_id"). A transfer between the
     customer's own accounts is from one of the accounts listed, found as any account is."""
-    way = moved(key) if key not in keys else None
-    base = way[0].replace(" ", "_") + "_id" if way is not None else key
+    base = moved_key(key) if key not in keys else None
     return base if base in keys else key
 
 

@@ -649,11 +649,6 @@ class WorkflowAgent:
                 asked = next((k for k in missing if k in opened), None)
                 write = _main_write(plan)
                 action = S.action(plan.workflow.goal, write, known) if write else ""
-                # a rule the records read so far break refuses it before more is asked (a transfer
-                # from a frozen account, before asking which account the money goes to)
-                early = step.writes and asked is not None and moved(asked)
-                if early and (refused := self._refused_early(plan, step, known, called, results[done:], calls, turn)):
-                    return refused
                 if asked is not None:  # none of the records opened is the one described
                     own = record_key(asked, self.records.by_key)
                     taken = [v for k, v in known.items()
@@ -662,6 +657,8 @@ class WorkflowAgent:
                 which = _which(missing, [r for _, _, r in called] + [r for _, r in results[done:]])
                 if which is not None:
                     return self.which(which[0], which[1], turn, plan, action)
+                # a rule the records read so far break refuses it before more is asked (a transfer
+                # from a frozen account, before asking where the money goes; one of a move's parts: above)
                 if step.writes and (refused := self._refused_early(plan, step, known, called, results[done:], calls,
                                                                    turn)):
                     return refused

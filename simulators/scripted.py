@@ -6,8 +6,8 @@ import re
 import zlib
 from typing import Any, Collection
 
-from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, field_of,
-                                     listed_by_detail, moved, reference, role, described_part)
+from gem_env.tools.referring import (LISTED, PEOPLE, PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id,
+                                     described_part, field_of, listed_by_detail, moved, reference, role)
 from gem_env.tools.patterns import compiled
 from gem_env.tools.render import (agree, cased, counted, happened, how_many, is_count, left_of, part_happened, plural,
                                    smooth, state_of, text_names, undangled, unquoted)
@@ -570,7 +570,8 @@ class ScriptedUser:
         other = rng.choice(P.ANOTHER_ONE).format(noun=noun)
         return other if known is None else f"{other} {P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
 
-    def _wrong_record(self, said: str, current: Request, mine: set[str] = frozenset()) -> tuple[str, str, str] | None:
+    def _wrong_record(self, said: str, current: Request,
+                      mine: Collection[str] = frozenset()) -> tuple[str, str, str] | None:
         """(noun, key, their id) when a confirmation names records of a kind whose id the user
         knows for the open request, none of them theirs ("I'll freeze card CRD-1" when theirs is
         CRD-2): a customer says it is not the one. None otherwise; nor when it names one they said
@@ -580,7 +581,7 @@ class ScriptedUser:
             if not key.endswith("_id") or not isinstance(known, str) or "-" not in known:
                 continue
             kind = [i for i in named if i.split("-")[0] == known.split("-")[0]]
-            if kind and known not in kind and not mine & set(kind):
+            if kind and known not in kind and not any(i in mine for i in kind):
                 return humanize(key[:-3]).lower(), key, known
         return None
 

@@ -150,6 +150,13 @@ def part_words(way: str, text: str) -> str:
     return " ".join(m.group(1) for m in re.finditer(rf"{start}(.*?)(?={stop}|[.?!;]|$)", text, re.IGNORECASE))
 
 
+def moved_key(key: str) -> str | None:
+    """The key of the kind of record a move names by its part: "source_account_id" -> "account_id";
+    None for other keys."""
+    way = moved(key)
+    return way[0].replace(" ", "_") + "_id" if way is not None else None
+
+
 def reference(field: str, value: str, noun: str) -> str:
     """The words after "the" that single out a `noun` by `field` = `value`: "booking from Lake
     Jacob", "scheduled visit", "card ending in 8225", a thing by its common name ("running

@@ -63,12 +63,14 @@ def step_act(info: StepInfo, label: str | None) -> tuple[Act, str] | None:
     words = label.split()
     # the step's own verb where another comes first ("scroll down and tap Safari": a tap on Safari)
     pressed = words[0].lower() in _CLICKS | _PRESSES  # (what is pressed names the action: "select Extend rental")
-    at = 0 if pressed else next((k for k, w in enumerate(words[:-1]) if info.verb in (w.lower(), tf.verb_lemma(w.lower()))), 0)
+    at = 0 if pressed else next((k for k, w in enumerate(words[:-1])
+                                 if info.verb in (w.lower(), tf.verb_lemma(w.lower()))), 0)
     rest = _LEAD.sub("", " ".join(words[at + 1:])).strip().rstrip(".…")
     verb = tf.verb_lemma(words[at].lower()) or words[at].lower()
     rest = _PURPOSE.split(rest, maxsplit=1)[0]  # "the Save button (to save your settings)"
-    ui = bool(rest) and (rest[:1].isupper() or any(c.isupper() for c in rest.split()[0]) or bool({tf.lemma(w.lower()) for w in rest.split()[-1:]} & _CONTROLS)
-                         or rest[:1].isdigit())
+    # a control named by its label (capitals, a number) or by what it is ("the Settings icon")
+    ui = bool(rest) and (rest[:1].isupper() or any(c.isupper() for c in rest.split()[0]) or rest[:1].isdigit()
+                         or tf.lemma(rest.split()[-1].lower()) in _CONTROLS)
     if rest and verb in _CLICKS:
         return CLICK, rest
     if ui and verb in _PRESSES:

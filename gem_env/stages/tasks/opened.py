@@ -9,7 +9,7 @@ from ...agents.candidates import candidate_ids, listed, record_key
 from ...agents.ids import distinguishing, id_by_description
 from ...agents.lookup import lookup_plans
 from ...tools import Sandbox, Workflow
-from ...tools.referring import field_of, moved
+from ...tools.referring import field_of, moved_key
 from .model import GoldAction
 
 Opened = dict[str, tuple[int, list[GoldAction]]]
@@ -73,8 +73,8 @@ def description(key: str, value: Any, reads: list[GoldAction], text: str,
     type: savings"), that the assistant's rule picks out with everything else the user says; never
     by an `avoid` field."""
     details = [a.result for a in reads]
-    if (way := moved(key)) is not None:
-        return _part_description(key, way[0], value, reads, avoid)
+    if (own := moved_key(key)) is not None:
+        return _part_description(key, own, value, reads, avoid)
     mine = next((d for d in details if str(d.get(key)) == str(value)), None)
     if mine is None:
         return None
@@ -87,12 +87,13 @@ def description(key: str, value: Any, reads: list[GoldAction], text: str,
     return None
 
 
-def _part_description(key: str, noun: str, value: Any, reads: list[GoldAction],
+def _part_description(key: str, own: str, value: Any, reads: list[GoldAction],
                       avoid: frozenset[str]) -> tuple[str, str] | None:
-    """(fact, value) describing the record a move names by its part (`key`: "source_account_id"),
-    said after that part ("coming from my savings account": `source_account_type`), which the
-    assistant's rule picks out by those words alone (`referring.part_words`)."""
-    own = noun.replace(" ", "_") + "_id"
+    """(fact, value) describing the record a move names by its part (`key`: "source_account_id", of
+    the records keyed `own`), said after that part ("coming from my savings account":
+    `source_account_type`), which the assistant's rule picks out by those words alone
+    (`referring.part_words`)."""
+    noun = own[:-3]
     details = [a.result for a in reads]
     mine = next((d for d in details if str(d.get(own)) == str(value)), None)
     if mine is None:
@@ -100,7 +101,7 @@ def _part_description(key: str, noun: str, value: Any, reads: list[GoldAction],
     part = key[:-len(own) - 1]
     for f, said in sorted(distinguishing(mine, details, own), key=lambda d: d[0].endswith("status")):
         if f not in avoid and str(picked(own, reads, said)) == str(value):
-            return f"{part}_{noun.replace(' ', '_')}_{field_of(f, noun)}", said
+            return f"{part}_{noun}_{field_of(f, noun)}", said
     return None
 
 
