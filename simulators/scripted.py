@@ -1,6 +1,7 @@
 """An offline, deterministic user: paraphrase banks over its scenario, no model."""
 from __future__ import annotations
 
+import functools
 import random
 import re
 import zlib
@@ -124,6 +125,13 @@ _MEASURES = frozenset("seconds minutes hours days weeks months years times".spli
 """Units a count field may be named by: "the days of my certificate" is a length, not things it has."""
 
 
+@functools.lru_cache(maxsize=4096)
+def _brief_names(texts: tuple[str, ...]) -> dict[str, str]:
+    """`text_names` of a brief's goals, worked out once per brief: every reset of a task makes its
+    user again (shared: read, never changed)."""
+    return text_names(texts)
+
+
 class ScriptedUser:
     """Brings its requests one at a time in its own words (never the task's goal string), answers
     what it is asked from what it knows (and says so when it does not know: it never invents),
@@ -169,7 +177,7 @@ class ScriptedUser:
         """`asked_keys` and `settles` per assistant text: every reply counts the requests settled
         so far, so without them each earlier message was read again on every turn."""
         # the names the brief writes with capitals, said so: "my iPhone", "an SSD", not "my iphone"
-        self._spelled = {**text_names([scenario.goal, *(t for r in self._session for t in (r.goal, r.intent))]),
+        self._spelled = {**_brief_names((scenario.goal, *(t for r in self._session for t in (r.goal, r.intent)))),
                          **scenario.names}
 
     async def reply(self, messages: list[dict[str, Any]]) -> str:

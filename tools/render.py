@@ -3,6 +3,7 @@ offline assistant and the scripted user share (agents and simulators may not imp
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -123,6 +124,7 @@ _ACRONYM = re.compile(r"\b(?:id|apr|apy|atm|pin|fico|sms|url|vat|iban|ach)\b")
 _DURATION = re.compile(r"^(?:[a-z0-9]+_)*(?:period|window|term)_(day|week|month)s$")
 
 
+@functools.lru_cache(maxsize=4096)  # a field's name: said again for every user and message
 def plain_words(name: str) -> str:
     """`order_id` -> "order id", `card_last4` -> "card last four digits"; a moment named by what happens then, as people name it (see
     `moment`): `filed_on` -> "date filed", `starts_at` -> "start time", `new_starts_at` -> "new start time",
@@ -365,6 +367,20 @@ def smooth(text: str) -> str:
     after an action done for the person already ("I can write poetry for you for you"), doubled
     spaces and spaces before punctuation."""
     text = re.sub(r"(?<![\d.,$])\b1 (day|week|month|hour|year)s\b", r"1 \1", text)  # "opened 1 days ago" -> "1 day"
+    if "because of" in text or "due to" in text:
+        text = _reasons_said(text)
+    text = _TO_BOOLEAN.sub(lambda m: f"{m.group(1)}turn {'on' if m.group(3).lower() in ('yes', 'true') else 'off'} "
+                                     f"{m.group(2)}", text)
+    text = _COUNT_TO.sub(lambda m: f"{m.group(1)} {m.group(3)} to {counted(m.group(2), int(m.group(4)))}"
+                         if singular(m.group(2)) != m.group(2) else m.group(0), text)
+    text = agree(re.sub(r"\b([Aa]n?) (\w+)", _article, text))
+    text = _MONEY_ARTICLE.sub(_money_article, text)
+    text = re.sub(r"\b(for you)(?: for you)+\b", r"\1", text)
+    return re.sub(r"\s+([,.?!])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
+
+
+def _reasons_said(text: str) -> str:
+    """`smooth`'s readings of a reason said as a template fills it in ("because of lost")."""
     text = re.sub(r"\b(?:because of|due to) (no longer|not|never) ", _not_reason, text)
     # "because of wrong item" -> "because it was the wrong item"
     text = re.sub(rf"\b(?:because of|due to) (?:an? |the )?wrong (\w+)\b(?={_REASON_END})", r"because it was the wrong \1", text)
@@ -385,14 +401,7 @@ def smooth(text: str) -> str:
     text = re.sub(rf"\b(because of|due to) (\w+)\b(?={_REASON_END})", _one_word_reason, text)
     text = re.sub(rf"\b(because of|due to) (\w+) (\w+)\b(?={_REASON_END})", _a_reason, text)
     text = re.sub(rf"\b(because of|due to) (\w+) (of \w+)\b(?={_REASON_END})", _a_reason, text)
-    text = _TO_BOOLEAN.sub(lambda m: f"{m.group(1)}turn {'on' if m.group(3).lower() in ('yes', 'true') else 'off'} "
-                                     f"{m.group(2)}", text)
-    text = _COUNT_TO.sub(lambda m: f"{m.group(1)} {m.group(3)} to {counted(m.group(2), int(m.group(4)))}"
-                         if singular(m.group(2)) != m.group(2) else m.group(0), text)
-    text = agree(re.sub(r"\b([Aa]n?) (\w+)", _article, text))
-    text = _MONEY_ARTICLE.sub(_money_article, text)
-    text = re.sub(r"\b(for you)(?: for you)+\b", r"\1", text)
-    return re.sub(r"\s+([,.?!])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
+    return text
 
 
 # an article before an amount: "an $8,213.24 balance" ("eight thousand"), "an $11 fee", "a $180 fee"
