@@ -137,7 +137,19 @@ def is_rule(spec: ToolSpec, step: RequireStep) -> bool:
         return False
     where_params = {v for s in spec.effect or [] if isinstance(s, FindStep)
                     for v in s.where.values() if isinstance(v, str)}
-    return not (names & (params - where_params))
+    return not (names & (params - where_params)) and not _found_nothing(spec, step, params)
+
+
+_NONE_FOUND = re.compile(r"len\((\w+)\) > 0")
+
+
+def _found_nothing(spec: ToolSpec, step: RequireStep, params: set[str]) -> bool:
+    """Whether the step only asks if a search by the user's own words found anything ("No pictures
+    with that name"): what they typed finds nothing, which no rule of the data says."""
+    m = _NONE_FOUND.fullmatch(step.require.strip())
+    return m is not None and any(
+        isinstance(s, FindStep) and s.many and s.as_ == m.group(1) and s.where
+        and all(isinstance(v, str) and v in params for v in s.where.values()) for s in spec.effect or [])
 
 
 def rule_messages(spec: ToolSpec) -> list[str]:

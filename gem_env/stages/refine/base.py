@@ -378,10 +378,13 @@ def customers_of(v: Variant, ctx: Context) -> Callable[[Part], set[Owner]]:
                     index[str(key)] = owner
                     if table in owners.people and isinstance(row.get("email"), str):
                         index[row["email"].lower()] = owner
+                    for field in owners.found_by.get(table, ()):  # what the customer finds it by: an email, a name
+                        if isinstance(row.get(field), str):
+                            index[row[field].lower()] = owner
         ctx.owners[name] = index
     index = ctx.owners[name]
 
     def whose(part: Part) -> set[Owner]:
         values = [*part.knows.values(), *part.found.values()]
-        return {index[k] for k in (str(x).lower() if "@" in str(x) else str(x) for x in values) if k in index}
+        return {index[k] for x in values for k in (str(x), str(x).lower()) if k in index}
     return whose

@@ -8,6 +8,7 @@ withhold are volunteered, so the opening still lacks exactly what a call needs."
 from __future__ import annotations
 
 import json
+import re
 
 from ...tools.render import render
 from .base import Context, DoesNotApply, NotApplicable, Variant, brief, workflow
@@ -37,9 +38,13 @@ def apply(v: Variant, ctx: Context) -> Variant:
     part = v.parts[0]
     used = set().union(*(_values(a.arguments) for a in v.task.gold_actions)) if v.task.gold_actions else set()
     facts = {k: render(val) for k, val in part.knows.items()}
-    # a value no other fact of theirs says ("a question about my order ORD-1" gives the order away)
-    keys = [k for k, value in facts.items()
-            if value in used and not any(value in other for o, other in facts.items() if o != k)]
+    # a value no other fact of theirs says ("a question about my order ORD-1" gives the order away),
+    # nor one the app knows them by (`signed_in`: the assistant is told it, never asks), nor one the
+    # guide the assistant is given states ("Go to https://www.piriform.com/recuva/download")
+    guide = "\n".join(v.compiled.domain.guide)
+    keys = [k for k, value in facts.items() if value in used and k not in v.task.scenario.signed_in
+            and not re.search(rf"(?<!\w){re.escape(value)}(?!\w)", guide)
+            and not any(value in other for o, other in facts.items() if o != k)]
     if not keys:
         raise DoesNotApply("the user knows no value that a call needs")
     ctx.rng.shuffle(keys)

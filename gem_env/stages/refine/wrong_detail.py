@@ -27,8 +27,9 @@ def apply(v: Variant, ctx: Context) -> Variant:
         raise DoesNotApply("the first request is a lookup without a workflow")
     actions = replay_alone(v.compiled, part)
     # not an id a lookup finds, nor one the user knows but the assistant finds from their words ("the
-    # card ending in 4659"): a slip there would never be met
-    said = {k: val for k, val in part.scenario.knows.items() if k not in part.found and k not in part.scenario.found}
+    # card ending in 4659"): a slip there would never be met; nor what the app knows them by (`signed_in`)
+    said = {k: val for k, val in part.scenario.knows.items()
+            if k not in part.found and k not in part.scenario.found and k not in v.task.scenario.signed_in}
     details = _details(v.compiled, said, actions)
     ctx.rng.shuffle(details)
     for key, read in details:

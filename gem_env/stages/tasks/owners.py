@@ -30,13 +30,19 @@ class Owners:
         self.refs = {name: [(f.name, *f.foreign_key.split(".", 1)) for f in t.entity.fields if f.foreign_key]
                      for name, t in compiled.tables.items()}
         self.people = _found_by_who(compiled) or {name for name, refs in self.refs.items() if not refs}
+        self.found_by = {t: fields for t, fields in _listed_by(compiled).items() if t in self.people}
+        """What a customer finds the rows of a person table by (a how-to's records: `owner_email`, a name)."""
+        self.owner_email = {t: f for t, fields in self.found_by.items() for f, param in fields.items() if param == "email"}
+        """A person table whose rows a customer lists by their email: the person is that email, so one
+        customer's records are one owner's."""
         self._referrers: dict[str, dict[str, set[Owner]]] = {}  # table -> key -> owners of rows referring to it
 
     def of(self, table: str, row: dict[str, Any], depth: int = 0) -> Owner | None:
         """The owner of `row` of `table`, or None for a row no person owns."""
         pk = self.compiled.tables[table].pk
         if table in self.people:
-            return table, str(row.get(pk))
+            email = row.get(self.owner_email.get(table, ""))
+            return ("email", email.lower()) if isinstance(email, str) and email else (table, str(row.get(pk)))
         if depth > len(self.compiled.tables):
             return None  # a cycle of references: no person at its end
         for field, parent, key in self.refs.get(table, []):
@@ -96,4 +102,18 @@ def _found_by_who(compiled: CompiledDomain) -> set[str]:
         table = compiled.tables.get(find.find)
         if table is not None and find.where and table.pk not in find.where:
             out.add(find.find)
+    return out
+
+
+def _listed_by(compiled: CompiledDomain) -> dict[str, dict[str, str]]:
+    """Tables a read tool lists rows of by one thing the customer says (their email, the record's
+    name), with the field it is matched on and the parameter saying it."""
+    out: dict[str, dict[str, str]] = {}
+    for tool in compiled.tools.values():
+        find = next((s for s in tool.spec.effect or [] if isinstance(s, FindStep)), None)
+        if tool.writes or find is None or not find.many or len(find.where) != 1:
+            continue
+        (field, param), = find.where.items()
+        if isinstance(param, str) and param in {p.name for p in tool.spec.parameters}:
+            out.setdefault(find.find, {}).setdefault(field, param)
     return out
