@@ -76,6 +76,14 @@ def test_every_frame_the_user_points_with_is_read_back_as_the_fact() -> None:
             assert read_facts(text, names, []) == {"card_id": "CRD-1", "from_last4": "5305"}, text
 
 
+def test_a_firms_name_of_names_is_read_whole() -> None:
+    text = "That's on my business called Mcclure, Kane and Wise. It's on my active craft."
+    assert referenced_value("business_name", text) == "Mcclure, Kane and Wise"
+    assert referenced_value("merchant", "It's the charge at Goodwin, Smith and Adams, from last week.") == \
+        "Goodwin, Smith and Adams"
+    assert referenced_value("business_name", "It's my business called Mcclure, and the craft is new.") == "Mcclure"
+
+
 def test_a_line_on_a_plan_is_read_back_as_the_plan_s_name() -> None:
     assert referenced_value("plan_name", "It's my line on the Unlimited plan.") == "Unlimited"
     assert referenced_value("plan_name", "I mean the line on the Basic Plan.") == "Basic Plan"

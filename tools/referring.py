@@ -197,14 +197,20 @@ _NOT_A_PLACE = re.compile(r"(?:the|this|that) (?:moment|time|point|stage|end)|"
                           r"(?:the )?(?:same time|least|most|all|once|first|last|present|times|best)", re.IGNORECASE)
 
 
+_FIRM_WORD = r"[A-Z][\w'-]*"
+_FIRM = rf"{_FIRM_WORD}(?:, {_FIRM_WORD})*,? and {_FIRM_WORD}"
+"""Names listed with a last "and" ("Goodwin, Smith and Adams"): one firm's name, commas and all."""
+
+
 def referenced_value(field: str, text: str) -> str | None:
     """The value a reference in `text` gives for `field` ("It's the one ending in 5305." -> "5305"
     for a last-four-digits field); None unless exactly one reference with the field's role is there."""
     prep = role(field)
     if prep is None:
         return None
-    # a period ends the value only before a new sentence: "at 2712 Lindsey Points Apt. 598." goes on
-    pattern = rf"\b(?:the|my) (?:[\w-]+ ){{1,3}}?{re.escape(prep)} (?P<v>[^?!;,]+?)" \
+    # a period ends the value only before a new sentence: "at 2712 Lindsey Points Apt. 598." goes on;
+    # a comma ends it but inside a firm's name of names ("called Mcclure, Kane and Wise")
+    pattern = rf"\b(?:the|my) (?:[\w-]+ ){{1,3}}?{re.escape(prep)} (?P<v>{_FIRM}|[^?!;,]+?)" \
               rf"(?=[?!;,](?:\s|$)|\.(?:\s+(?=[A-Z\"'])|\s*$)|$)"
     found = [m.group("v").strip().strip('"') for m in re.finditer(pattern, text, re.IGNORECASE)]
     if prep == "with":  # "the one with 2 bags" counts things; it names no doctor or agent
