@@ -64,14 +64,20 @@ def _variants(compiled: CompiledDomain, recipe: list[str]) -> tuple[list, int]:
     return done, skipped
 
 
-def test_a_missing_value_is_one_the_customer_gives(ssd: CompiledDomain) -> None:
-    """Neither the email the session is signed in with (the assistant is told it) nor a value the guide
-    itself states (its web address) is withheld: the assistant would never ask for either."""
+def test_a_missing_value_is_one_the_customer_gives(ssd: CompiledDomain, router: CompiledDomain) -> None:
+    """Neither the email the session is signed in with (the assistant is told it), a value the guide
+    itself states (its web address), nor the id of the customer's one record (their email lists only
+    it) is withheld: the assistant would never ask for any of them, and nothing would be harder."""
     assert ssd.domain.signed_in == ["email"] and any("https://example.com/ssd-tool" in g for g in ssd.domain.guide)
-    done, _ = _variants(ssd, ["miss_param"])
+    done, skipped = _variants(ssd, ["miss_param"])
+    assert not done and skipped >= 6
+    done, _ = _variants(router, ["miss_param"])  # the router's name and its new network name: theirs to say
     assert len(done) >= 6
     for variant, traj, result in done:
-        assert not set(variant.plan.withheld) & {"email", "url"}, variant.plan.withheld
+        (key, value), = variant.plan.withheld.items()
+        assert key in ("router_name", "new_network_name"), key
+        asked = next(i for i, m in enumerate(traj.messages) if m["role"] == "user" and value in m["content"])
+        assert traj.messages[asked - 1]["role"] == "assistant" and "?" in traj.messages[asked - 1]["content"]
         assert result.passed, [c.name for c in result.checks if not c.passed]
 
 

@@ -34,6 +34,32 @@ def _derivable(value: str, actions: list) -> bool:
     return False
 
 
+def _fields(data: object, out: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Every value of every field in a reply, by the field's name."""
+    if isinstance(data, dict):
+        for k, x in data.items():
+            if isinstance(x, (dict, list)):
+                _fields(x, out)
+            else:
+                out.setdefault(k, []).append(render(x))
+    elif isinstance(data, list):
+        for x in data:
+            _fields(x, out)
+    return out
+
+
+def _read_alone(value: str, actions: list) -> bool:
+    """Whether a reply before the first call that takes the value names it as the only one of its
+    field (the customer's one record, found by their email): the assistant takes it from there and
+    never asks, so leaving it out makes nothing harder."""
+    for a in actions:
+        if value in _values(a.arguments):
+            return False
+        if any(vals == [value] for vals in _fields(a.result, {}).values()):
+            return True
+    return False
+
+
 def apply(v: Variant, ctx: Context) -> Variant:
     part = v.parts[0]
     used = set().union(*(_values(a.arguments) for a in v.task.gold_actions)) if v.task.gold_actions else set()
@@ -44,7 +70,8 @@ def apply(v: Variant, ctx: Context) -> Variant:
     guide = "\n".join(v.compiled.domain.guide)
     keys = [k for k, value in facts.items() if value in used and k not in v.task.scenario.signed_in
             and not re.search(rf"(?<!\w){re.escape(value)}(?!\w)", guide)
-            and not any(value in other for o, other in facts.items() if o != k)]
+            and not any(value in other for o, other in facts.items() if o != k)
+            and not _read_alone(value, v.task.gold_actions)]
     if not keys:
         raise DoesNotApply("the user knows no value that a call needs")
     ctx.rng.shuffle(keys)
