@@ -81,6 +81,13 @@ def test_a_missing_value_is_one_the_customer_gives(ssd: CompiledDomain, router: 
         assert result.passed, [c.name for c in result.checks if not c.passed]
 
 
+def test_no_ambiguity_where_the_customers_one_record_is_found(ssd: CompiledDomain) -> None:
+    """"It's for the active one" matches many customers' records, but their email lists only theirs:
+    the assistant has nothing to ask, so the variant would be no harder."""
+    done, skipped = _variants(ssd, ["ambiguity"])
+    assert not done and skipped >= 6
+
+
 def test_no_slip_of_the_signed_in_email(ssd: CompiledDomain) -> None:
     done, skipped = _variants(ssd, ["wrong_detail"])
     assert not done and skipped >= 6

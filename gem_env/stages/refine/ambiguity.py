@@ -14,7 +14,7 @@ from typing import Any
 
 from ...tools.render import render
 from .base import Context, DoesNotApply, NotApplicable, Variant, brief, workflow
-from .miss_param import _values
+from .miss_param import _read_alone, _values
 
 
 def _shared_attributes(v: Variant, table: str, row: dict[str, Any]) -> list[tuple[str, Any, int]]:
@@ -53,6 +53,8 @@ def apply(v: Variant, ctx: Context) -> Variant:
     used = set().union(*(_values(a.arguments) for a in v.task.gold_actions))
     if value not in used:
         raise DoesNotApply("no call takes the record's key")
+    if _read_alone(value, v.task.gold_actions):  # many share the attribute, but only this one is theirs
+        raise DoesNotApply("the customer's records the assistant finds are this one alone")
     sandbox = v.compiled.new_sandbox()
     try:
         row = sandbox.lookup(table, part.knows[key])
