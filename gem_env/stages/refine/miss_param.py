@@ -8,7 +8,6 @@ withhold are volunteered, so the opening still lacks exactly what a call needs."
 from __future__ import annotations
 
 import json
-import re
 
 from ...tools.render import render
 from .base import Context, DoesNotApply, NotApplicable, Variant, brief, workflow
@@ -64,12 +63,12 @@ def apply(v: Variant, ctx: Context) -> Variant:
     part = v.parts[0]
     used = set().union(*(_values(a.arguments) for a in v.task.gold_actions)) if v.task.gold_actions else set()
     facts = {k: render(val) for k, val in part.knows.items()}
-    # a value no other fact of theirs says ("a question about my order ORD-1" gives the order away),
-    # nor one the app knows them by (`signed_in`: the assistant is told it, never asks), nor one the
-    # guide the assistant is given states ("Go to https://www.piriform.com/recuva/download")
-    guide = "\n".join(v.compiled.domain.guide)
-    keys = [k for k, value in facts.items() if value in used and k not in v.task.scenario.signed_in
-            and not re.search(rf"(?<!\w){re.escape(value)}(?!\w)", guide)
+    wf = workflow(v.compiled, part.workflow)
+    held = {render(b.const) for step in wf.steps for b in step.args.values() if b.const is not None}
+    # a value the workflow does not hold itself (a guide's "Go to https://..."), that no other fact
+    # of theirs says ("a question about my order ORD-1" gives the order away), nor one the app knows
+    # them by (`signed_in`: the assistant is told it, never asks)
+    keys = [k for k, value in facts.items() if value in used and value not in held and k not in v.task.scenario.signed_in
             and not any(value in other for o, other in facts.items() if o != k)
             and not _read_alone(value, v.task.gold_actions)]
     if not keys:
@@ -77,7 +76,6 @@ def apply(v: Variant, ctx: Context) -> Variant:
     ctx.rng.shuffle(keys)
     # values the user volunteers first (the opening loses one), then values no tool returns first
     keys.sort(key=lambda k: (k not in part.scenario.opening, _derivable(facts[k], v.task.gold_actions)))
-    wf = workflow(v.compiled, part.workflow)
     for key in keys:
         # the user's whole brief (with what an earlier operator added), less every withheld value
         scenario = brief(wf, part.scenario.knows, part.scenario.persona, withheld=(*v.plan.withheld, key))
