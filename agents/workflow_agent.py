@@ -385,7 +385,10 @@ class WorkflowAgent:
             if not topic & (plan.goal_tokens | plan.name_tokens):
                 continue
             overlap = len(words & plan.goal_tokens)
-            score = (overlap, overlap / max(1, len(plan.goal_tokens)), len(words & plan.name_tokens))
+            named = words & plan.name_tokens
+            if not overlap:  # by the workflow's name alone: by what it acts on, not only its verb ("choose")
+                named -= content_words(plan.workflow.name.split("_", 1)[0])
+            score = (overlap, overlap / max(1, len(plan.goal_tokens)), len(named))
             if score > best_score:
                 best, best_score = plan, score
         if len(self._recognised) >= _READ_KEPT:
