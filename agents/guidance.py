@@ -61,10 +61,11 @@ _CONDITION = re.compile(r"^(?:for|with|on) ([^,]{1,40}?)(?:,\s*|\s+(?=we\b|you\b
 # when the request names that case, not after a transfer between the customer's own accounts
 _QUALIFIED = re.compile(r"^[A-Z][a-z]+s (?:to|from|between|with|at|in) ((?:other|another|external|international"
                         r"|your own|someone else's|different) [a-z]+)\b")
-# a subject of one kind ("External transfers typically complete in 1 business day"): not of a transfer
-# between the customer's own accounts either
+# a subject of one kind ("External transfers typically complete in 1 business day": not of a transfer
+# between the customer's own accounts; "Silver member get a refund if ...": not of any member)
 _KIND_OF = re.compile(r"^(?:standard |regular )?(external|international|domestic|outgoing|incoming|wire|foreign"
-                      r"|interbank|overseas|cross-border|same-day|instant|expedited) [a-z]+s\b", re.IGNORECASE)
+                      r"|interbank|overseas|cross-border|same-day|instant|expedited|gold|silver|bronze|platinum"
+                      r"|guest) [a-z]+\b", re.IGNORECASE)
 # a consequence under a condition ("If unauthorized activity is confirmed, we'll replace your card
 # number"): said only where the request names it, not after a dispute for a duplicate charge
 _IF = re.compile(r"^if ([^,;]{3,80}),", re.IGNORECASE)

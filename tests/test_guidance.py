@@ -239,3 +239,4 @@ def test_a_sentence_of_one_kind_or_condition_is_said_only_where_the_request_name
     assert case_of("If unauthorized activity is confirmed, we'll replace your card number.") == \
         "unauthorized activity is confirmed"
     assert case_of("Standard transfers typically complete in 2 business days.") is None
+    assert case_of("Silver member get a refund if the amount wrong is less than $10.") == "silver"
