@@ -199,6 +199,10 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
     if note and any(FREE_TEXT.search(k) and isinstance(v, str) for k, v in knows.items()):
         # only a request that takes the note is about that record: another one (a return after a
         # declined fee removal) keeps its own row's ids (its item's order, not the fee's order)
+        if about and not any(k in about for k in knows if k.endswith("_id")):
+            # a note on what was not made (a new subscription declined) is not passed on under
+            # another record of theirs ("my question about my subscription SBS-1")
+            return "the note is about a record this request does not name"
         knows = {k: note if FREE_TEXT.search(k) and isinstance(v, str) else v for k, v in knows.items()}
         knows = {k: about[k] if about and k.endswith("_id") and isinstance(about.get(k), str) else v
                  for k, v in knows.items()}
