@@ -201,7 +201,8 @@ def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbo
     if note and any(FREE_TEXT.search(k) and isinstance(v, str) for k, v in knows.items()):
         # only a request that takes the note is about that record: another one (a return after a
         # declined fee removal) keeps its own row's ids (its item's order, not the fee's order)
-        if about and not offered and not any(k in about for k in knows if k.endswith("_id")):
+        ids = [k for k in knows if k.endswith("_id")]
+        if about and not offered and ids and not any(k in about for k in ids):
             # a note on what was not made (a new subscription declined) is not asked for under
             # another record of theirs ("my question about my subscription SBS-1")
             return "the note is about a record this request does not name"
