@@ -26,8 +26,9 @@ _OUTCOME = re.compile(
     r"(?:give|send|email|reply|respond|notify|review|contact|freeze|issue|process|credit|refund|mail|replace|keep"
     r"|investigate|charge|ship|waive|deliver|call|text|hold|release|post|apply)\b"
     r"|\bconfirmation\b|\bnotif", re.IGNORECASE)
-# a rule that can block the change, a question, or a note to staff: not an outcome to tell
-_RULE = re.compile(r"\b(?:must|cannot|can't|can not|only|not eligible|eligibility|required|requirement|never|do not"
+# a rule that can block the change ("Editing remains locked within 13 hours"), a question, or a note to
+# staff: not an outcome to tell
+_RULE = re.compile(r"\b(?:must|cannot|locked|can't|can not|only|not eligible|eligibility|required|requirement|never|do not"
                    r"|don't|prohibited|not allowed|should|ensure|verify|important|note:|agent|internal|escalat"
                    r"|tell them|ask them|they|them|their|representative|example|advise|incorrect|invalid|error)\b|\?|(?-i: AND )| - |'s\b"
                    r"|\bof you\b|\byou wants?\b|\bstep \d", re.IGNORECASE)
@@ -60,6 +61,14 @@ _CONDITION = re.compile(r"^(?:for|with|on) ([^,]{1,40}?)(?:,\s*|\s+(?=we\b|you\b
 # when the request names that case, not after a transfer between the customer's own accounts
 _QUALIFIED = re.compile(r"^[A-Z][a-z]+s (?:to|from|between|with|at|in) ((?:other|another|external|international"
                         r"|your own|someone else's|different) [a-z]+)\b")
+# a subject of one kind ("External transfers typically complete in 1 business day": not of a transfer
+# between the customer's own accounts; "Silver member get a refund if ...": not of any member)
+_KIND_OF = re.compile(r"^(?:standard |regular )?(external|international|domestic|outgoing|incoming|wire|foreign"
+                      r"|interbank|overseas|cross-border|same-day|instant|expedited|gold|silver|bronze|platinum"
+                      r"|guest) [a-z]+\b", re.IGNORECASE)
+# a consequence under a condition ("If unauthorized activity is confirmed, we'll replace your card
+# number"): said only where the request names it, not after a dispute for a duplicate charge
+_IF = re.compile(r"^if ([^,;]{3,80}),", re.IGNORECASE)
 _CASE_COMMA = re.compile(r"^((?:For|With|On) [a-z ]{1,40}?) (we'll|you'll)\b")
 _LABEL = re.compile(r"^([A-Z][A-Za-z -]{2,40}):\s+(\S.*)$")
 _GENERIC = frozenset("update change set edit modify create make add get".split())
@@ -130,12 +139,15 @@ def voice(sentence: str) -> str | None:
     text = re.sub(r"\b([Ww])e will\b", r"\1e'll", text)
     text = _WE_VERB.sub(lambda m: f"{m.group(1)}{m.group(2)}e'll {m.group(3) or ''}{m.group(4)}", text)
     text = _CASE_COMMA.sub(r"\1, \2", text[:1].upper() + text[1:])  # "For fraud, we'll also ..."
-    text = _MAYBE_PLURAL.sub(_plural_as_counted, text)
+    text = _ONE.sub(r"1 \1", _MAYBE_PLURAL.sub(_plural_as_counted, text))
     return smooth(text if text.endswith((".", "!")) else text + ".")
 
 
 # "within 1 business day(s)": a noun whose plural the document left open
 _MAYBE_PLURAL = re.compile(r"\b(?:(\d+(?:\.\d+)?) ((?:[a-z]+ )?))?([A-Za-z]+)\(s\)")
+
+# "in 1 business days" as the document wrote it
+_ONE = re.compile(r"(?<![\d.,])\b1 ((?:business |working |calendar )?(?:day|hour|week|month|year))s\b")
 
 
 def _plural_as_counted(m: re.Match[str]) -> str:
@@ -148,8 +160,10 @@ def _plural_as_counted(m: re.Match[str]) -> str:
 
 
 def case_of(sentence: str) -> str | None:
-    """The case a sentence for one case names ("For fraud, we'll also ...": "fraud"); else None."""
-    m = _CONDITION.match(sentence) or _QUALIFIED.match(sentence)
+    """The case a sentence for one case names ("For fraud, we'll also ...": "fraud"; "External
+    transfers ...": "external"; "If the new flight costs more, ...": "the new flight costs more");
+    else None."""
+    m = _CONDITION.match(sentence) or _QUALIFIED.match(sentence) or _KIND_OF.match(sentence) or _IF.match(sentence)
     return m.group(1).lower() if m else None
 
 

@@ -221,8 +221,9 @@ def reaches(compiled: CompiledDomain, table: str, target: str) -> bool:
     return False
 
 
-def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
-    """A question about a record: a cue, the record's noun and at least one of its field names."""
+def recognise_lookup(text: str, plans: list[LookupPlan], owner: str | None = None) -> Lookup | None:
+    """A question about a record: a cue, the record's noun and at least one of its field names. The
+    customer's own record (of the `owner` table, who they are) is also "my profile"."""
     cue = _CUE.search(text)
     if not cue:
         return None
@@ -236,12 +237,13 @@ def recognise_lookup(text: str, plans: list[LookupPlan]) -> Lookup | None:
         rest = low  # the noun said apart from the fields asked ("the card type of my product": no card)
         for f in asks:
             rest = compiled(rf"\b{re.escape(S.words(f).lower())}\b{_said_as(f)}").sub(" ", rest)
-        if not compiled(rf"\b{re.escape(plan.noun)}").search(rest) and not entry:
+        noun = rf"(?:{re.escape(plan.noun)}|profile)" if plan.table == owner else re.escape(plan.noun)
+        if not compiled(rf"\b{noun}").search(rest) and not entry:
             continue
         # the most fields named; on a tie, the catalog whose entry is named ("the card type of the
         # Silver Zoom Card" is the product's, not one of the customer's cards), then the record said
         # by its noun ("of my product", 'of the product "Silver Zoom Card"', though the name says "Card")
-        mine = compiled(rf"\b(?:my|the) {re.escape(plan.noun)}").search(rest) is not None
+        mine = compiled(rf"\b(?:my|the) {noun}").search(rest) is not None
         if asks and (best is None or (len(asks), entry, mine) > best):
             best, found = (len(asks), entry, mine), Lookup(plan, asks)
     return found

@@ -162,6 +162,7 @@ def read_facts(text: str, names: list[tuple[str, str]], asked: list[str],
     if len(asked) == 1 and not found:  # a reply that names what it gives is not a bare answer to the question
         bare = _FILLER.sub("", text.strip()).strip()
         bare = re.sub(r"[.!]$", "", bare).strip().strip('"')  # one stop: a value may end in "."
+        bare = re.sub(r",\s*please$", "", bare, flags=re.IGNORECASE)  # "SI-6092, please."
         longest = 200 if _FREE_TEXT.search(asked[0]) else 80  # a note is a sentence or two; anything else is short
         if bare and len(bare) <= longest and not _NOT_GIVEN.search(bare):
             found[asked[0]] = bare

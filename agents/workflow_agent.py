@@ -989,7 +989,7 @@ class WorkflowAgent:
         if text not in self._lookups_read:
             if len(self._lookups_read) >= _READ_KEPT:
                 self._lookups_read.clear()
-            self._lookups_read[text] = recognise_lookup(text, self._lookups)
+            self._lookups_read[text] = recognise_lookup(text, self._lookups, self._auth.table if self._auth else None)
         return self._lookups_read[text]
 
     def _choices(self, plan: Plan) -> dict[str, list[Any]]:

@@ -174,6 +174,8 @@ MOVED_DESCRIBED = ["It's {way} my {ref}.", "{prep} my {ref}.", "That's {way} my 
 REASON_OWN_WORDS = ["Because {v}.", "It's because {v}.", "Well, {v}.", "{V}.", "Honestly, {v}.", "Mainly because {v}."]
 ONE_FACT = ["It's {v}.", "Sure, it's {v}.", "{v}.", "My {name} is {v}.", "The {name} is {v}.", "Sure. My {name} is {v}.",
             "Of course, it's {v}.", "That would be {v}.", "Okay, it's {v}.", "Sure, my {name} is {v}."]
+# an id picked from those the assistant listed ("Which account is it?"): pointed at, not filled in as a form
+PICKED = ["It's {v}.", "{v}.", "That would be {v}.", "Okay, it's {v}.", "{v}, please.", "That's {v}."]
 # a note the user writes in their own words, a sentence of its own ("I wanted to ... but was told no ...")
 OWN_WORDS = ["{v}.", "Sure. {v}.", "Okay. {v}.", "Of course. {v}.", "Yes. {v}."]
 # a yes/no setting answered as people do: the first word says yes or no

@@ -256,7 +256,8 @@ class ScriptedUser:
         asked = self.asked_keys(said) or (self._which_one(said, current) if which else [])
         if asked:
             pointed = self._by_detail(said, asked, current, rng) if which else None
-            return pointed or self._facts(asked, current, rng, which=which)
+            return pointed or self._facts(asked, current, rng, which=which,
+                                          listed=frozenset(dict(LISTED.findall(said))) if which else frozenset())
         if asks_confirmation(said):
             # an id they put right after the assistant found nothing for a slip is theirs
             mine = {i for (r1, t1), (r2, t2) in zip(turns, turns[1:]) if r1 == "assistant" and r2 == "user"
@@ -634,8 +635,10 @@ class ScriptedUser:
                 return rng.choice(fits)
         return None
 
-    def _facts(self, asked: list[str], current: Request, rng: random.Random, which: bool = False) -> str:
-        """The user's answer to a question for ``asked`` ("It's RX-1."; to a "which ...?", no "Sure.")."""
+    def _facts(self, asked: list[str], current: Request, rng: random.Random, which: bool = False,
+               listed: Collection[str] = ()) -> str:
+        """The user's answer to a question for ``asked`` ("It's RX-1."; to a "which ...?", no "Sure.";
+        an id the question `listed` is picked, "ACC-1, please.", never "My account id is ACC-1.")."""
         known = [(k, self._value(k, current)) for k in asked if self._value(k, current) is not None]
         unknown = [k for k in asked if self._value(k, current) is None]
         parts = []
@@ -666,6 +669,7 @@ class ScriptedUser:
                     if isinstance(v, str) and re.match(r"[a-z]+ ", v) else P.ONE_FACT
                 bank = _theirs(bank) if _not_mine(current) else bank
                 bank = [t for t in bank if not re.match(r"Sure|Of course", t)] if which else bank
+                bank = P.PICKED if v in listed else bank
                 parts.append(P.fact_said(rng.choice(bank), k, v, humanize(k)))
         elif len(known) > 1 and any(is_count(k, v) for k, v in known):  # "It's for 2 bags and 2 passengers."
             counts = [counted(k, v) for k, v in known if is_count(k, v)]

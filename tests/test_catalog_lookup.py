@@ -197,3 +197,28 @@ def test_a_rule_on_a_record_read_is_told_though_its_parent_was_not_read():
     rule = blocking_rule(spec, {"item_id": "ITM-1"}, [[item]], clock, keys)
     assert rule is not None and "returned" in rule[0], rule
     assert blocking_rule(spec, {"item_id": "ITM-1"}, [[{**item, "status": "ordered"}]], clock, keys) is None
+
+
+def test_a_customer_asks_about_their_own_profile_as_my_profile():
+    """"whether my customer profile is verified", "the credit score of my customer profile" (10
+    questions of the dialogue bench): a customer says "my profile"; the assistant reads it as their
+    own record (the table who they are is found in), not a user they manage."""
+    from gem_env.agents.lookup import LookupPlan, recognise_lookup
+    customers = LookupPlan("customers", "customer", "get_customer_details", "customer_id",
+                           ["customer_id", "verified", "credit_score"])
+    users = LookupPlan("users", "user", "get_user_details", "user_id", ["user_id", "verified", "role"])
+    text = "I would like to know whether my profile is verified, please."
+    assert recognise_lookup(text, [users, customers], owner="customers").plan is customers
+    assert recognise_lookup(text, [users, customers]) is None
+    assert recognise_lookup("Could you tell me the credit score on my profile?", [customers], "customers").asks == \
+        ["credit_score"]
+
+    import random
+
+    from gem_env.stages.tasks.lookups import lookup
+    compiled = check_domain(extract("bank/open-a-savings-account.md")[1])  # the task asks it so
+    sandbox = compiled.new_sandbox()
+    row = next(iter(sandbox.dump(["customers"])["customers"].values()))
+    built = lookup(compiled, "customers", row, sandbox, random.Random(0))
+    sandbox.close()
+    assert built.request.about == "profile" and built.request.intent.endswith("of my profile"), built.request.intent

@@ -217,3 +217,26 @@ def test_a_sentence_about_a_narrower_subject_is_said_only_for_that_case() -> Non
         guide.about(workflow, "cancel_order", "order", {"store": "one of our other stores"})
     assert case_of("Transfers to other banks arrive within 1 business day.") == "other banks"
     assert case_of("Payments to the card post within 2 days.") is None
+
+
+def test_a_sentence_of_one_kind_or_condition_is_said_only_where_the_request_names_it() -> None:
+    """"External transfers typically complete in 1 business day." was said after a transfer between
+    the customer's own accounts (9 tau2 banking sessions), "If unauthorized activity is confirmed,
+    we'll replace your card number ..." after a dispute for a duplicate charge, "If the cadence
+    attempts to schedule occurrences too close together, increase the interval ..." after a payment
+    was scheduled; and "Editing remains locked within 13 hours ..." (a rule) after a cancellation."""
+    policy = [*DOMAIN["policy"][:1],
+              {"id": "P2", "text": "External cancellations are refunded in 1 business days."},
+              {"id": "P3", "text": "If the order was shipped, we refund it when it comes back within 9 days."},
+              {"id": "P4", "text": "Editing remains locked within 13 hours, and cancelling refunds within 2 days."}]
+    compiled = compile_domain(parse_domain({**DOMAIN, "policy": policy}))
+    guide, workflow = Guidance(compiled), compiled.domain.workflows[0]
+    assert guide.about(workflow, "cancel_order", "order", {"reason": "lost"}) == \
+        ["Once cancelled, we'll refund the order within 5 business days."]
+    assert "External cancellations are refunded in 1 business day." in \
+        guide.about(workflow, "cancel_order", "order", {"store": "an external store"})
+    assert case_of("Standard external transfers typically complete within 1 business day.") == "external"
+    assert case_of("If unauthorized activity is confirmed, we'll replace your card number.") == \
+        "unauthorized activity is confirmed"
+    assert case_of("Standard transfers typically complete in 2 business days.") is None
+    assert case_of("Silver member get a refund if the amount wrong is less than $10.") == "silver"

@@ -517,6 +517,20 @@ def test_a_customer_answers_which_one_by_a_detail_the_assistant_reads_back() -> 
     assert not any("confirmed" in a for a in by_detail)
 
 
+def test_a_customer_who_reads_an_id_out_of_a_list_picks_it_not_fills_it_in() -> None:
+    """An id read out of the assistant's list is picked as people do ("RSR-1, please.", "That's
+    RSR-1."), never "My reservation id is RSR-1." or "The reservation id is RSR-1." (61 answers
+    to which-lists in the dialogue bench's runs)."""
+    listing = ("You have 2 reservations: RSR-1 (Seattle to New York, confirmed) and RSR-2 (Seattle to New York, "
+               "confirmed). Which reservation is it?")
+    answers = _answers_to(listing, {"reservation_id": "RSR-1"})
+    assert all("RSR-1" in a and " id is " not in a for a in answers), answers
+    assert len(set(answers)) >= 4, answers
+    from gem_env.agents.understanding import read_facts  # and the assistant reads each as the id
+    names = [("reservation id", "reservation_id")]
+    assert all(read_facts(a, names, ["reservation_id"]) == {"reservation_id": "RSR-1"} for a in answers), answers
+
+
 def test_a_customer_does_not_point_by_half_a_name_or_by_what_the_change_replaces() -> None:
     """"at Lewis" of "TRN-1 (at Lewis, King and Warner, ...)" is half a merchant's name the listing's
     commas split; "going to <the address>" of an order whose address the request changes reads as

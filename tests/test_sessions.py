@@ -388,7 +388,8 @@ def test_a_handoff_after_a_setback_says_what_happened_in_the_customers_words(air
     """After a refused or declined request, the summary the customer would give a colleague is what
     they wanted and what stopped it ("I wanted to freeze my card ... but was told no because it's
     closed"), not the seed's "a question about my booking ..."; about the record of the setback (a
-    handoff about another order of theirs was passed on before). The assistant writes its own note,
+    handoff about another order of theirs was passed on before; none after a new thing not made). The
+    assistant writes its own note,
     of the same setback, without asking them for one ("The customer wanted to freeze their card,
     which our policy does not allow: ...")."""
     from gem_env.tools.render import FREE_TEXT
@@ -407,6 +408,10 @@ def test_a_handoff_after_a_setback_says_what_happened_in_the_customers_words(air
             before = {**prev["found"], **prev["knows"]}
             assert all(v == before[k] for k, v in cur["knows"].items() if k.endswith("_id") and k in before), \
                 (prev, cur)
+            # and never under another record of theirs: a new booking declined was passed on as "my
+            # question about my booking BKN-05352" (9 sessions of the dialogue bench's runs)
+            ids = [v for k, v in cur["knows"].items() if k.endswith("_id")]
+            assert not ids or any(v in before.values() for v in ids), (prev, cur)
             written = [v for m in traj["messages"] for c in m.get("tool_calls") or []
                        for k, v in json.loads(c["function"]["arguments"]).items() if FREE_TEXT.search(k)]
             lead = "The customer wanted to " if prev["kind"] == "refuse" else "The customer was about to "
@@ -987,3 +992,24 @@ def test_a_request_that_lets_the_assistant_ask_which_names_no_record_up_front() 
                              and k.endswith("_id")]
                     assert not under, (task.id, r.goal, r.opening)
     assert asked
+
+
+def test_a_new_thing_not_made_is_not_passed_on_under_another_record() -> None:
+    """A new booking declined, then "pass my question about my booking BKN-07211 to a person": the
+    hand-off named a booking of theirs the setback was not about, and the assistant's note another
+    record (9 sessions of the dialogue bench's runs: new subscriptions, memberships, payments). A
+    note on what was not made is passed on under no other record: that hand-off is not asked."""
+    from test_extract_services import extract
+
+    from gem_env.stages.extract.offline import check_domain
+    from gem_env.stages.tasks import make_tasks
+    compiled = check_domain(extract("airline/add-checked-baggage.md")[1])
+    tasks, _ = make_tasks(compiled, per_domain=3, seed=10)
+    pairs = [(prev, cur) for t in tasks for prev, cur in zip(t.scenario.requests, t.scenario.requests[1:])
+             if prev.kind in ("refuse", "decline") and cur.kind == "complete"]
+    assert pairs
+    for prev, cur in pairs:
+        before = {**prev.found, **prev.knows}
+        ids = [v for k, v in cur.knows.items() if k.endswith("_id")]
+        assert not ids or any(v in before.values() for v in ids) or not any("summary" in k for k in cur.knows), \
+            (prev.goal, cur.goal)

@@ -330,3 +330,22 @@ def test_a_date_said_of_a_record_named_by_id_is_that_records_own() -> None:
     assert [(c["value"], c["record"]) for c in untied_described_dates(messages)] == [("2025-01-14", "SI-2468")]
     messages[3]["content"] = "On January 14, 2025 I'll look at SI-2468 again."  # before any id: not judged
     assert untied_described_dates(messages) == []
+
+
+def test_what_a_refused_write_would_have_made_is_the_writes_own() -> None:
+    """"A new refund will be created ... It will start out as open." before a write the tool then
+    refused ("There is already a refund for this subscription": a refined pitfall of the support
+    run) is grounded in the write's own effect (the status it sets), as the confirmation told it;
+    a status it never sets is still a claim without a source."""
+    call = {"id": "c1", "type": "function",
+            "function": {"name": "request_refund", "arguments": '{"subscription_id": "SBS-10001"}'}}
+    messages = [_message("assistant", "A new refund will be created for your subscription SBS-10001. "
+                                      "It will start out as open."),
+                {"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": "c1", "content": '{"error": "There is already a refund"}'}]
+    said = lambda: [(c["value"], c["at"]) for c in untied_statuses(  # noqa: E731
+        messages, {"open", "closed"}, (), {"request_refund"}, [], {"request_refund": frozenset({"open"})})]
+    assert said() == []
+    messages[0] = _message("assistant", "A new refund will be created for your subscription SBS-10001. "
+                                        "It will start out as closed.")
+    assert said() == [("closed", 0)]

@@ -21,13 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any
+from typing import Any, Mapping
 
 from ..agents.prechecks import records
 from ..agents.understanding import canonical
 from ..tools.referring import LISTED
 from ..tools.render import date_words, is_money
 from ..tools.expr_values import VALUE_FUNCTIONS
+from ..tools.model import InsertStep, UpdateStep, every_step
 from ..tools.sandbox import Sandbox
 from ..tools.scratch import written_rows
 from ..trajectory import Check
@@ -195,7 +196,8 @@ def _record_days(value: Any, into: dict[str, set[str]]) -> None:
 
 def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra: list[str] = (),
                     writes: frozenset[str] | set[str] = frozenset(),
-                    refused: list[tuple[list[str], str, list[str]]] = ()) -> list[dict[str, Any]]:
+                    refused: list[tuple[list[str], str, list[str]]] = (),
+                    sets: Mapping[str, frozenset[str]] | None = None) -> list[dict[str, Any]]:
     """Statuses the assistant says a record has ("It's showing as open") that no source gives it.
     A status is any word after "the status is/reads/shows" or "showing/listed as", and a value of a
     status field (the domain's `vocabulary`, or a record's) after "is (now)", "it's now", "shows",
@@ -205,7 +207,9 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra:
     the message gave it (a lookup may tell an earlier read), or, for what a change will make, the
     reply of the next write on it (of the `writes` tools: "It will start out as open" of the refill
     that call made) and the records that reply names as later shown (a replacement card), else a
-    later reply or row of it or of a record made for it. With no id named: in a message stating
+    later reply or row of it or of a record made for it; where that write was refused (its reply an
+    error), a status the write itself sets (`sets`: write -> the statuses its effect sets, "open" of
+    a new refund), as the confirmation told it from the write's own definition. With no id named: in a message stating
     the rule of one of the task's `refused` writes ((target ids, reason, the values breaking it)
     each; `_states_rule`), "it" is that write's target, or a value breaking the rule; else any
     record of the conversation (a turn may tell what an earlier one read)."""
@@ -232,10 +236,12 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra:
                 # what a change will make: the next write's reply on it and the records it names (a
                 # replacement card) as later shown, else the record or one made for it later
                 made: list[tuple[int, Any, str, str]] = []  # the records the write's reply shows
-                reply = _json(_next_write_reply(messages, i, named[-1], writes) or "")
+                write, text = _next_write_reply(messages, i, named[-1], writes) or ("", "")
+                reply = _json(text)
                 _status_records(reply, i, made)
                 others = _ids_named(reply) - {key for _, key, _, _ in made}  # named there without a status
-                candidates = [*(s for *_, s in made),
+                refused_here = isinstance(reply, dict) and "error" in reply
+                candidates = [*(s for *_, s in made), *((sets or {}).get(write, ()) if refused_here else ()),
                               *(s for at, key, _, s in records if (at < 0 or at > i) and key in others)] or [
                     s for at, _, held, s in records if (at < 0 or at > i) and _holds("id", named[-1], held)]
             elif named:  # the record itself (else one holding its id) as last shown before
@@ -279,16 +285,16 @@ def _ids_named(value: Any) -> set[Any]:
 
 
 def _next_write_reply(messages: list[dict[str, Any]], after: int, ident: str,
-                      writes: frozenset[str] | set[str]) -> str | None:
-    """The reply text of the first call of a `writes` tool after message `after` whose arguments
-    hold `ident` (the change a confirmation spoke of), or None."""
+                      writes: frozenset[str] | set[str]) -> tuple[str, str] | None:
+    """(tool name, reply text) of the first call of a `writes` tool after message `after` whose
+    arguments hold `ident` (the change a confirmation spoke of), or None."""
     for j in range(after + 1, len(messages)):
         for call in messages[j].get("tool_calls") or [] if messages[j].get("role") == "assistant" else []:
             fn = call.get("function") or {}
             if fn.get("name") in writes and _holds("id", ident, str(fn.get("arguments") or "")):
                 reply = next((r for r in messages[j + 1:] if r.get("role") == "tool"
                               and r.get("tool_call_id") == call.get("id")), None)
-                return message_text(reply) if reply is not None else None
+                return (fn["name"], message_text(reply)) if reply is not None else None
     return None
 
 
@@ -352,6 +358,18 @@ def status_vocabulary(sandbox: Sandbox) -> set[str]:
             if _is_status(f.name) for v in f.values or () if isinstance(v, str)}
 
 
+def statuses_set(sandbox: Sandbox) -> dict[str, frozenset[str]]:
+    """Write -> the statuses its effect sets as a fixed value ("'open'" of a new refund), lower case."""
+    out: dict[str, frozenset[str]] = {}
+    for name, tool in sandbox.compiled.tools.items():
+        fixed = (re.fullmatch(r"'([^']+)'", str(e).strip()) for st in every_step(tool.spec.effect or [])
+                 if isinstance(st, (InsertStep, UpdateStep))
+                 for k, e in (st.values if isinstance(st, InsertStep) else st.set).items() if _is_status(k))
+        if tool.writes:
+            out[name] = frozenset(m.group(1).lower().replace("_", " ") for m in fixed if m)
+    return out
+
+
 def _statuses(value: Any, into: set[str]) -> set[str]:
     """The values of every status field in a parsed reply ("status", "card_status"), lower case."""
     if isinstance(value, dict):
@@ -373,11 +391,12 @@ def claims_check(task: Task, messages: list[dict[str, Any]], sandbox: Sandbox) -
     vocabulary = status_vocabulary(sandbox)
     writes = {name for name, tool in sandbox.compiled.tools.items() if tool.writes}
     refused = [([str(v) for v in r.target.values()], r.reason, r.values) for r in task.refusals]
-    missing = ungrounded(messages) + untied_statuses(messages, vocabulary, (), writes, refused)
+    sets = statuses_set(sandbox)
+    missing = ungrounded(messages) + untied_statuses(messages, vocabulary, (), writes, refused, sets)
     if missing:
         extra = _written_and_withheld(task, sandbox)
         missing = not_worked_out(ungrounded(messages, extra), messages, extra)
-        missing += untied_statuses(messages, vocabulary, extra, writes, refused)
+        missing += untied_statuses(messages, vocabulary, extra, writes, refused, sets)
     missing += wrong_states(messages, writes) + untied_listed_dates(messages) + untied_described_dates(messages)
     return Check(name="claims_grounded", passed=not missing,
                  evidence={"said_without_a_source": missing} if missing else None)

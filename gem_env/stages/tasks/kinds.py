@@ -187,18 +187,25 @@ def chained_ids(wf: Workflow, knows: dict[str, Any], actions: list[GoldAction]) 
 
 def complete(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox: Sandbox,
              rng: random.Random, describe: bool = True, note: str | None = None,
-             about: dict[str, Any] | None = None) -> Built | str:
+             about: dict[str, Any] | None = None, offered: bool = False) -> Built | str:
     """The workflow done for this user: every gold action succeeds and a write changes the state
     (else the target is already true); a read has facts to tell. `note`, when given, is what the
     user writes in a free-text field (`FREE_TEXT`) in their own words, in place of the seed's text, about
     the record `about` (the one the request before was about): the ids the user knows are its own
-    or those of the records it belongs to (the order of a refused item), not another of theirs."""
+    or those of the records it belongs to (the order of a refused item), not another of theirs; a
+    note on a new thing not made goes under none of theirs, so is only taken up where the assistant
+    `offered` to pass it on (after a refusal: the customer says yes, naming no record)."""
     knows = derive_knows(wf, row, sandbox)
     if isinstance(knows, str):
         return knows
     if note and any(FREE_TEXT.search(k) and isinstance(v, str) for k, v in knows.items()):
         # only a request that takes the note is about that record: another one (a return after a
         # declined fee removal) keeps its own row's ids (its item's order, not the fee's order)
+        ids = [k for k in knows if k.endswith("_id")]
+        if about and not offered and ids and not any(k in about for k in ids):
+            # a note on what was not made (a new subscription declined) is not asked for under
+            # another record of theirs ("my question about my subscription SBS-1")
+            return "the note is about a record this request does not name"
         knows = {k: note if FREE_TEXT.search(k) and isinstance(v, str) else v for k, v in knows.items()}
         knows = {k: about[k] if about and k.endswith("_id") and isinstance(about.get(k), str) else v
                  for k, v in knows.items()}

@@ -71,7 +71,7 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     if found is not None:  # the user names themselves, not the record: the assistant finds its id
         request.knows, request.opening = dict(found.arguments), list(found.arguments)
         own = any(f.table == table for f in finder_tools(compiled))
-        request.about = f"{noun} profile" if own else noun
+        request.about = "profile" if own else noun  # "the credit score on my profile", never "my customer profile"
         request.intent = f"find out the {facts_of} of my {request.about}"
         actions.insert(0, found)
     elif searched is not None:  # ... and describes the record among theirs: the assistant opens each

@@ -200,7 +200,8 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     # write done after all); another workflow may take it up (a held write made is checked below)
     candidates = [c for c in ctx.candidates(kind, owner) if f"{c[1]}:{c[0]}" not in rows]
     own = {f.table for f in finder_tools(ctx.compiled)} if kind == "lookup" else set()
-    said: dict[str, Any] = {"note": note, "about": built[-1].record[1] if built[-1].record else None} \
+    said: dict[str, Any] = {"note": note, "about": built[-1].record[1] if built[-1].record else None,
+                            "offered": built[-1].request.kind == "refuse"} \
         if kind == "complete" and (note := _what_happened(built)) else {}
     # tools the session has not used yet first (stable); a request where the customer writes a
     # note (a handoff's summary) counts only after a request that did not go their way, where they
