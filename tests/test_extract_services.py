@@ -231,6 +231,18 @@ def test_dispute_reasons_are_why_a_customer_files_not_another_fields_codes():
     assert specialise(cards, said).reasons.value == ["fraud", "wrong amount", "cancelled subscription"]
 
 
+def test_a_status_said_of_the_disputes_is_no_rule_on_the_charges():
+    """"No active or pending transaction disputes" (a closing's rule) is about disputes that are
+    pending; "Pending transactions cannot be disputed" is the rule on pending charges."""
+    from gem_env.stages.extract.archetypes import ARCHETYPES
+    from gem_env.stages.extract.specialise import specialise
+    cards = next(a for a in ARCHETYPES if a.key == "cards")
+    about_disputes = "Dispute a card charge.\nPending disputes: The account must not have any active or pending transaction disputes."
+    assert [f.value for f in specialise(cards, about_disputes).blocked_child] == []
+    about_charges = "Dispute a card charge.\nPending transactions cannot be disputed."
+    assert [f.value for f in specialise(cards, about_charges).blocked_child] == ["pending"]
+
+
 def test_customers_of_different_services_give_different_reasons():
     """The reason a user states is one of the service's reasons chosen by its title, not always the
     first (a corpus where every customer disputes 'because of fraud')."""

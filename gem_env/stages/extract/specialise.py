@@ -425,7 +425,7 @@ def _read_sentence(arch: Archetype, sp: Specialisation, at: Found, before: set[s
         named = (set(_quoted(s[:tail.start()])) | _words(s[:tail.start()])) if tail else set(quoted) | words
         named -= {m.group(1).lower() for m in _RESULT.finditer(s)}
         for v in sorted(named & child_states):  # sorted: set order varies by process
-            if sp.child and set(arch.child) & words and about_request:
+            if sp.child and set(arch.child) & words and about_request and not _of_the_request(s, v, arch):
                 sp.blocked_child.append(found(v))
         # the verbs of what is refused, not its statuses ("cannot freeze CLOSED cards" refuses no closing)
         refused = _words(" ".join(_not_describing(re.findall(r"[A-Za-z]+", s[neg.end():]),  # type: ignore[union-attr]
@@ -490,6 +490,13 @@ def _read_move(arch: Archetype, sp: Specialisation, s: str, words: set[str], neg
     states = [v for v in _quoted(s) if v in set(arch.statuses)]
     if "only" in words and not negative and states and move.verb in words:
         sp.only_from.setdefault(move.verb, found(states))
+
+
+def _of_the_request(s: str, status: str, arch: Archetype) -> bool:
+    """Whether the status is said of what the customer files, the child's word only saying which
+    ("any active or pending transaction disputes": disputes that are pending, not pending transactions)."""
+    return any(tf.lemma(m.group(1).lower()) in arch.child and tf.lemma(m.group(2).lower()) in arch.request
+               for m in re.finditer(rf"\b{re.escape(status)}\s+(\w+)\s+(\w+)", s, re.IGNORECASE))
 
 
 def _blocked_values(arch: Archetype, sp: Specialisation, subject: str, words: set[str], refused: set[str],
