@@ -23,7 +23,7 @@ from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
-from .steps import PRESSES, StepInfo, leaves_a_state, pressed_action, promote_action
+from .steps import PRESSES, StepInfo, is_note, leaves_a_state, pressed_action, promote_action
 from .procedure_service import SERVICE_RECORDS, agent_steps, is_service_procedure
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
@@ -164,6 +164,12 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def build(self) -> Domain | Rejection:
         self._name_entity()
         self.service = is_service_procedure(self.text, self.noun)
+        acts = [i for i in self.infos if not is_note(i.step.text)]
+        self.notes = [] if self.service or not acts else [i for i in self.infos if i not in acts]
+        if self.notes:  # a step to understand, know or enjoy is no act: the guide says it, no call does it
+            self.guide = [_clean(i.step.text, 200) for i in self.infos]
+            self.infos = acts
+            promote_action(self.infos)
         if self.service:
             kept = agent_steps(self.infos)
             promote_action(kept)
@@ -798,7 +804,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             # the customer's own thing, found through them: the app they do it in knows who they are
             "signed_in": ["email"] if "email" in workflow["knows"] else [],
             # the steps the acts carry out, as the text says them (`procedure_acts`)
-            "guide": [_clean(i.step.text, 200) for i in self.infos] if self.step_acts else [],
+            "guide": (self.guide if self.notes else [_clean(i.step.text, 200) for i in self.infos]) if self.step_acts else [],
             "provenance": {"doc_id": doc.id, "source": doc.source or None, "license": doc.license or None,
                            "spans": [_span(text, a, b) for a, b in spans]},
         }
