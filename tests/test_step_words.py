@@ -46,6 +46,8 @@ def test_a_label_is_the_whole_instruction_with_the_value_that_completes_it() -> 
                       "the most.") == "use your Activity Monitor"
     assert step_label("Delete, compress or remove large and unnecessary files.") == \
         "delete, compress or remove large and unnecessary files"
+    assert step_label('Change the setting to "UTC=yes" in the "/etc/default/rcS".') == \
+        "change the setting to UTC=yes in the /etc/default/rcS"
 
 
 def test_a_step_after_a_lead_in_or_a_modal_is_its_instruction() -> None:
@@ -68,6 +70,7 @@ def test_a_target_names_the_thing_the_text_acts_on() -> None:
     assert _act("Click the tiny globe icon below your name on the top-right.") == ("click", "tiny globe icon")
     assert _act("Click the email you want to copy.") == ("click", "the email you want to copy")
     assert _act("Select your icon.") == ("click", "your icon")
+    assert _act("Click the icon on the top-right.") == ("click", "the icon on the top-right")  # (what tells it apart)
     assert _act("Tap This is a fake account.") == ("click", "This is a fake account")
     assert _act("Click Sign In or tap the icon that resembles a person.") == ("click", "Sign In")
     assert _act("Tap the ⋮ menu.") == ("click", "⋮ menu")
@@ -92,16 +95,17 @@ def test_a_step_split_at_a_controls_ellipsis_is_one_press() -> None:
 
 def test_a_step_to_understand_is_in_the_guide_and_no_call() -> None:
     """"Understand what resetting Firefox will accomplish" was a tool `accomplish_setting` taking only
-    the record's id; "Enjoy your new phone!" a `do_step`: nothing the assistant does in the app."""
+    the record's id, "Enjoy your new phone!" a `do_step`, "Done!" a tool `do_samus`: nothing the
+    assistant does in the app."""
     assert is_note("Understand what creating a data CD does.") and is_note("Enjoy your new picture!")
     assert is_note("Note that Xen is so far incompatible with ACPI.") and is_note("See dpkg(8) for details.")
     assert not is_note("Note down the code.") and not is_note("Remember to save your work.")
     text = ("How to Reset Firefox\n1. Understand what resetting Firefox will accomplish.\n2. Open Firefox.\n"
-            "3. Click on Troubleshooting Information.\n4. Enjoy your fresh browser!\n")
+            "3. Click on Troubleshooting Information.\n4. Enjoy your fresh browser!\n5. Done!\n")
     compiled = _compiled(text)
     assert _acts(compiled) == [("open_app", "Firefox"), ("click", "Troubleshooting Information")], _acts(compiled)
     assert compiled.domain.guide[0] == "Understand what resetting Firefox will accomplish."
-    assert len(compiled.domain.guide) == 4
+    assert len(compiled.domain.guide) == 5
 
 
 def test_the_same_target_twice_is_said_as_each_step() -> None:

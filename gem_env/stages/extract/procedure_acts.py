@@ -49,8 +49,9 @@ _CONTROLS = _UI_NOUNS | {"icon", "key", "box", "checkbox", "field", "toolbar", "
 #: where what a control is called ends: a purpose, a place or another act in words ("Save button| to
 #: save your settings", "Settings button| located at the right end", "Sign In| or tap the icon"), not a
 #: label's own words ("Proceed to PayPal")
-_PURPOSE = re.compile(r"\s+(?:(?:to|for|at|in|on|from|with|so|until|when|if|and|then|by|of|located|found|shown|"
-                      r"displayed|next|below|above|beside|near|beneath|under|inside|this|it|which)\s+(?=[a-z])|"
+_PURPOSE = re.compile(r"\s+(?:(?:to|for|at|in|on|from|with|so|until|when|while|once|after|before|if|and|then|by|of|"
+                      r"located|found|shown|displayed|next|below|above|beside|near|beneath|under|inside|this|it|which)"
+                      r"\s+(?=[a-z])|"
                       r"or\s+(?:tap|click|press|select|choose|hit)\b)")
 #: the words before what is acted on: a place word, a determiner (lower case: "Tap This is a fake account"
 #: presses "This is a fake account"), another verb of the same act ("Click or tap Sign in")
@@ -91,9 +92,10 @@ def step_act(info: StepInfo, label: str | None) -> tuple[Act, str] | None:
         rest = re.sub(r"^(?:on|onto|to|into|in|at)\s+", "", after).strip().rstrip(".…")
     else:
         rest = _PURPOSE.split(rest, maxsplit=1)[0].strip()  # "the Save button (to save your settings)"
-        if rest and not named and len(rest.split()) == 1:  # a thing the text names by its kind only: "your icon"
-            det = re.match(r"(?:.*\s)?(the|a|an|your|its|their|this|that)\s+" + re.escape(rest), after)
-            rest = f"{det.group(1)} {rest}" if det else rest
+        if rest and not named and len(rest.split()) == 1:  # a thing the text names by its kind only: its
+            # description whole, what tells it apart too ("the icon on the top-right", "files to burn", "your icon")
+            rest = re.split(r"\s+(?:and|then|while|once|when|so|until)\s+", re.sub(r"^(?:on|onto|to|into|in|at)\s+", "",
+                                                                                after))[0].strip().rstrip(".…")
     # a control named by its label (capitals, a number, a symbol) or by what it is ("the Settings icon")
     ui = bool(rest) and (named or tf.lemma(rest.split()[-1].lower()) in _CONTROLS or _DESCRIBED.search(rest))
     if rest and verb in _CLICKS:

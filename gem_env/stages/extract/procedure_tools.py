@@ -38,8 +38,8 @@ def _same_step(text: str) -> frozenset[str]:
 
 _LABEL_END = re.compile(r"[.!?;:](?:\s|$)|\s[(\u2013\u2014]|\s--?\s|,")
 #: what a label keeps of a step's words, a value's signs and an app's symbols too ("$100", "↵ Enter",
-#: "☰"); anything else ends it ("autoremove|less": autoremove)
-_LABEL_CHARS = re.compile(r"[\w\s\u2019,./+$%&@#°€£\u2190-\u2bff-]+")
+#: "☰", "UTC=yes"); anything else ends it ("autoremove|less": autoremove)
+_LABEL_CHARS = re.compile(r"[\w\s\u2019,./+=$%&@#°€£\u2190-\u2bff-]+")
 #: a step's clause is its label whole up to this many words ("confirm that you want to reset your
 #: browser settings"; the 8-word cut made "confirm that you want")
 _LABEL_WORDS = 14
@@ -74,16 +74,32 @@ def _label_words(text: str) -> list[str]:
     return words[next((k for k, w in enumerate(words) if tf.lemma(w.lower()) == verb), 0):]  # ("IMMEDIATELY use")
 
 
+#: words that start a phrase: where a long label with no clause of its own is cut ("place the long end
+#: of the paper clip in the hole| on the very left")
+_PHRASE_STARTS = frozenset("from for with in on by at into across through over under onto using".split())
+#: what "to" goes on with when it opens a purpose, not a place ("to ease into the stop", not "to a Wailmer")
+_NOT_PURPOSE = frozenset("a an the your my his her its our their this that these those all each every some any "
+                         "it them him me us you".split())
+
+
 def _whole(words: list[str]) -> list[str]:
     """A clause's words as a label: all of them up to `_LABEL_WORDS`, else cut before the first clause
-    of its own ("use your Activity Monitor| until ..."), never mid-phrase; no
-    function word at the end, no stop doubled ("Reset Firefox.." )."""
+    of its own (a purpose, a time, a second act: "use your Activity Monitor| to find out which ..."),
+    else before the last phrase that starts in time, never mid-phrase; no function word at the end,
+    no stop doubled ("Reset Firefox.." )."""
     if len(words) > _LABEL_WORDS:
-        cut = min((k for k, w in enumerate(words[:_LABEL_WORDS + 1]) if k >= 3 and (
-            w.lower() in _CLAUSE_STARTS or k + 1 < len(words) and tf.leading_verb(words[k + 1]) and (
-                w.lower() == "to" and words[k - 1].lower() not in ("want", "need", "how", "like", "wish", "able", "going")
-                or w.lower() in ("and", "then")))),  # (a purpose, a second act: "look at this phone| and think ...")
-            default=_LABEL_WORDS)
+        def opens_clause(k: int, w: str) -> bool:
+            nxt = words[k + 1] if k + 1 < len(words) else ""
+            if w in _CLAUSE_STARTS:
+                return True
+            if w == "to":  # a purpose: "to ease into the stop" (not "want to", nor a place "to a Wailmer")
+                return nxt[:1].islower() and nxt.lower() not in _NOT_PURPOSE and not nxt[:1].isdigit() and \
+                    words[k - 1].lower() not in ("want", "need", "how", "like", "wish", "able", "going", "back")
+            return w in ("and", "then") and tf.leading_verb(nxt) is not None  # ("look at this phone| and think")
+        window = [(k, w.lower()) for k, w in enumerate(words[:_LABEL_WORDS + 1]) if k >= 3]
+        cut = min((k for k, w in window if opens_clause(k, w)), default=None)
+        if cut is None:
+            cut = max((k for k, w in window if w in _PHRASE_STARTS), default=_LABEL_WORDS)
         words = words[:cut]
     words = list(words)
     while words and words[-1].lower() in _DANGLING:
@@ -104,8 +120,8 @@ def step_label(text: str) -> str | None:
     if tf.leading_verb(text) is None or not re.match(r"\W*[A-Za-z]", text):
         return None
     words = _whole(_label_words(text))
-    if len(words) < 2 or tf.leading_verb(" ".join(words)) is None:
-        return None
+    if len(words) < 2 or tf.leading_verb(" ".join(words)) is None or words[0].lower() in _CLAUSE_STARTS | {"to", "but"}:
+        return None  # (no verb found, a clause: "if the file sources.list mentions several distributions")
     first = words[0]
     return " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
 
@@ -119,7 +135,7 @@ _NOT_OPENING = frozenset("a an the after before because but by for from if in in
 
 #: what comes before a step's instruction: when or in which case ("Once completed, ", "When ready, ",
 #: "Before starting the battle, "), an ordinal ("First, ", "Finally, ")
-_LEAD_IN = re.compile(r"^\W*(?:(?:once|when|after|before|if|while|as soon as|in|on|at|during|with|by now|for example)\b"
+_LEAD_IN = re.compile(r"^\W*(?:(?:once|when|after|before|if|while|as soon as|in|on|at|during|with|by now|for example|to)\b"
                       r"[^,.;:]{0,80}|first|then|next|now|finally|lastly|also|conversely),\s*", re.I)
 
 
@@ -127,7 +143,7 @@ _LEAD_IN = re.compile(r"^\W*(?:(?:once|when|after|before|if|while|as soon as|in|
 #: to |install the appropriate firmware packages", "Or you can just easily |click the green + button",
 #: "Be sure to |clean out your can first")
 _MODAL_LEAD = re.compile(r"^\W*(?:(?:then|first|now|finally|next|so|or|and),?\s+)?(?:(?:you|we|the\s+user)\s+(?:will\s+|may\s+)?"
-                         r"(?:also\s+|first\s+|then\s+)?(?:need\s+to|have\s+to|must|should|can)|be\s+sure\s+to|make\s+sure\s+to|"
+                         r"(?:also\s+|first\s+|then\s+)?(?:need\s+to|have\s+to|must|should|can|could)|be\s+sure\s+to|make\s+sure\s+to|"
                          r"remember\s+to|don[’']t\s+forget\s+to)\s+(?:(?:also|first|then|just|simply|easily|now)\s+)*",
                          re.I)
 
@@ -137,16 +153,16 @@ def said_step(text: str) -> str | None:
     also after a lead-in or a modal ("Once completed, |select ...", "you need to |change ..."), else
     its first clause as written where the lexicon knows no verb to open it ("Hook up controller",
     "Plug in cord"); None for no words ("1, 2.915, ./run_exam")."""
-    bare = _MODAL_LEAD.sub("", _LEAD_IN.sub("", text, count=1), count=1)
-    label = step_label(text) or step_label(bare)
-    if label or not re.match(r"\W*[A-Za-z]", text):
+    bare = _MODAL_LEAD.sub("", _LEAD_IN.sub("", text, count=1), count=1)  # ("To G-Shot, |strafe to the left")
+    label = step_label(bare)
+    if label or not re.match(r"\W*[A-Za-z]", bare):
         return label
-    plain = re.sub(r"[\"\u201c\u201d\u2018`]|'(?!\w)|(?<!\w)'", "", text.strip()).replace("'", "\u2019")
+    plain = re.sub(r"[\"\u201c\u201d\u2018`]|'(?!\w)|(?<!\w)'", "", bare.strip()).replace("'", "\u2019")
     kept = _LABEL_CHARS.match(_LABEL_END.split(plain, maxsplit=1)[0])
     words = _whole((kept.group(0) if kept else "").replace("_", " ").split())
-    if len(words) < 2 and not (re.fullmatch(r"[A-Za-z]+[.!]?", text.strip()) and tf.leading_verb(words[0])):  # ("Wait.")
+    if len(words) < 2 and not (re.fullmatch(r"[A-Za-z]+[.!]?", bare.strip()) and tf.leading_verb(words[0])):  # ("Wait.")
         return None
-    if words[0].lower() in _NOT_OPENING or any(w.lower() in _FINITE for w in words):
+    if words[0].lower() in _NOT_OPENING | {"then", "but", "and", "or", "so"} or any(w.lower() in _FINITE for w in words):
         return None  # a clause, no instruction: "the same patterns can filter the list"
     first = words[0]
     return " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
