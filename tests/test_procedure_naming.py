@@ -382,7 +382,7 @@ def test_steps_named_alike_are_told_apart_by_what_they_act_with_or_as_done_again
     # each is an act taking the step's own words; the same step done again is recorded so
     assert [(v.tool, v.said) for v in views] == [
         ("do_step", "make the letter b"), ("do_step", "make the letter e"), ("do_step", "play the E and G notes"),
-        ("do_step", "play the D and B notes"), ("click", "flashlight icon"), ("click", "flashlight icon again"),
+        ("do_step", "play the D and B notes"), ("click", "the flashlight icon"), ("click", "the flashlight icon again"),
         ("click", "Open"), ("click", "Open")], views
     assert [v.label for v in views][-2:] == ["click Open", "click Open again"], views
 

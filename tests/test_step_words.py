@@ -44,6 +44,11 @@ def test_a_label_is_the_whole_instruction_with_the_value_that_completes_it() -> 
     assert step_label("Type passwd and press ↵ Enter.") == "type passwd and press ↵ Enter"
     assert step_label("Use your Activity Monitor to find out which programs are slowing down your computer "
                       "the most.") == "use your Activity Monitor"
+    assert step_label("Click A.") == "click A"  # (a key, not an article)
+    assert step_label("Run ssh(1) with -X option to establish a connection with the remote site as the "
+                      "following.") == "run ssh with -X option"
+    assert said_step("Straighten out a length of paper clip as best you can.") == \
+        "straighten out a length of paper clip as best you can"
     assert step_label("Delete, compress or remove large and unnecessary files.") == \
         "delete, compress or remove large and unnecessary files"
     assert step_label('Change the setting to "UTC=yes" in the "/etc/default/rcS".') == \
@@ -62,12 +67,13 @@ def test_a_step_after_a_lead_in_or_a_modal_is_its_instruction() -> None:
 
 def test_a_target_names_the_thing_the_text_acts_on() -> None:
     """A control by its name without its place ("Settings button", not "Settings button located"), a
-    thing the text only describes by its whole description ("the email you want to copy", not "email
-    you want"; "your icon", not "icon"), a capitalised label as it is ("This is a fake account", not
+    thing the text only describes by its description with its determiner ("the search bar", "the email
+    you want to copy", not "email you want"; "your icon", not "icon"), a capitalised label as it is ("This is a fake account", not
     "is a fake account"), and no target where the text names none ("Click to choose a template")."""
     assert _act("Click on the Settings button located at the right end of the toolbar.") == \
         ("click", "Settings button")
-    assert _act("Click the tiny globe icon below your name on the top-right.") == ("click", "tiny globe icon")
+    assert _act("Click the tiny globe icon below your name on the top-right.") == ("click", "the tiny globe icon")
+    assert _act("Tap the search bar.") == ("click", "the search bar")
     assert _act("Click the email you want to copy.") == ("click", "the email you want to copy")
     assert _act("Select your icon.") == ("click", "your icon")
     assert _act("Click the icon on the top-right.") == ("click", "the icon on the top-right")  # (what tells it apart)
@@ -95,17 +101,18 @@ def test_a_step_split_at_a_controls_ellipsis_is_one_press() -> None:
 
 def test_a_step_to_understand_is_in_the_guide_and_no_call() -> None:
     """"Understand what resetting Firefox will accomplish" was a tool `accomplish_setting` taking only
-    the record's id, "Enjoy your new phone!" a `do_step`, "Done!" a tool `do_samus`: nothing the
-    assistant does in the app."""
+    the record's id, "Enjoy your new phone!" a `do_step`, "Done!" a tool `do_samus`, "Sonic will ask
+    the other members ..." `ask_member`: nothing the assistant does in the app."""
     assert is_note("Understand what creating a data CD does.") and is_note("Enjoy your new picture!")
     assert is_note("Note that Xen is so far incompatible with ACPI.") and is_note("See dpkg(8) for details.")
     assert not is_note("Note down the code.") and not is_note("Remember to save your work.")
     text = ("How to Reset Firefox\n1. Understand what resetting Firefox will accomplish.\n2. Open Firefox.\n"
-            "3. Click on Troubleshooting Information.\n4. Enjoy your fresh browser!\n5. Done!\n")
+            "3. Click on Troubleshooting Information.\n4. Once it restarts, Firefox will show a new profile.\n"
+            "5. Enjoy your fresh browser!\n6. Done!\n")
     compiled = _compiled(text)
     assert _acts(compiled) == [("open_app", "Firefox"), ("click", "Troubleshooting Information")], _acts(compiled)
     assert compiled.domain.guide[0] == "Understand what resetting Firefox will accomplish."
-    assert len(compiled.domain.guide) == 5
+    assert len(compiled.domain.guide) == 6
 
 
 def test_the_same_target_twice_is_said_as_each_step() -> None:

@@ -30,7 +30,7 @@ from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values, never_asked
 from .procedure_own_name import request_names
 from .procedure_acts import step_act
-from .procedure_tools import NOT_STARTED, ProcedureTools, read_result, said_step
+from .procedure_tools import NOT_STARTED, ProcedureTools, read_result, said_step, without_lead_in
 
 if TYPE_CHECKING:
     from .offline import OfflineExtractor
@@ -146,9 +146,12 @@ _BLOCKING = ("closed", "suspended", "archived", "expired", "on hold", "locked ou
 
 
 #: a sentence about something, not to anyone: a subject, then its verb ("The petitioner is Montblanc",
-#: "It should say it has taken a picture", "Old package installers are taking up too much space")
-_STATEMENT = re.compile(r"^\W*(?:the|a|an|this|that|these|those|it|they|there|he|she|his|her|its|their)\s+"
-                        r"(?:[\w'’-]+\s+){0,3}?(?:is|are|was|were|will|should|would|can|could|has|have|had|must)\b", re.I)
+#: "It should say it has taken a picture", "Sonic will ask the other members", "you will now unlock the
+#: Final Story"); an obligation in the passive is an instruction ("the daemon configuration must be updated")
+_STATEMENT = re.compile(r"^\W*(?:(?:the|a|an|this|that|these|those|it|they|there|he|she|his|her|its|their)\s+"
+                        r"(?:[\w'’-]+\s+){0,3}?(?:is|are|was|were|will|would|can|could|has|have|had|"
+                        r"(?:should|must)(?!\s+(?:first\s+|then\s+|also\s+)?be\b))|"
+                        r"(?-i:[A-Z][\w'’-]*\s+(?:or\s+[A-Z][\w'’-]*\s+)?)will|you\s+will)\b", re.I)
 
 
 class ProcedureBuilder(FieldRules, ProcedureTools):
@@ -226,7 +229,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         line): it was a tool of its own taking only the record's id (`do_samus`, `say_picture`)."""
         if info.step.verb is not None or info.tool_id or said_step(info.step.text) is not None:
             return False
-        return bool(_STATEMENT.match(info.step.text) or re.fullmatch(r"\W*(?:[A-Za-z]+ed|done|congratulations)\W*",
+        return bool(_STATEMENT.match(without_lead_in(info.step.text)) or re.fullmatch(r"\W*(?:[A-Za-z]+ed|done|congratulations)\W*",
                                                                     info.step.text, re.I))
 
     def _text_conditions(self) -> list[dict[str, Any]]:

@@ -96,6 +96,10 @@ def step_act(info: StepInfo, label: str | None) -> tuple[Act, str] | None:
             # description whole, what tells it apart too ("the icon on the top-right", "files to burn", "your icon")
             rest = re.split(r"\s+(?:and|then|while|once|when|so|until)\s+", re.sub(r"^(?:on|onto|to|into|in|at)\s+", "",
                                                                                 after))[0].strip().rstrip(".…")
+        elif rest and not named:  # a description with its determiner: "the search bar", "your profile picture"
+            det = re.match(r"(?:(?:on|onto|to|into|in|at|up|down|over|back|out)\s+)*(the|a|an|your|its|their)\s+"
+                           + re.escape(rest), after)
+            rest = f"{det.group(1)} {rest}" if det else rest
     # a control named by its label (capitals, a number, a symbol) or by what it is ("the Settings icon")
     ui = bool(rest) and (named or tf.lemma(rest.split()[-1].lower()) in _CONTROLS or _DESCRIBED.search(rest))
     if rest and verb in _CLICKS:

@@ -61,7 +61,7 @@ def _label_words(text: str) -> list[str]:
     before the verb left out ("To exit the configuration program, |choose Exit"), a list of verbs
     kept whole ("Delete, compress or remove large files")."""
     plain = re.sub(r"[\"\u201c\u201d\u2018`]|'(?!\w)|(?<!\w)'", "", text.strip()).replace("'", "\u2019")
-    plain = _NAME_ELLIPSIS.sub("", plain)
+    plain = re.sub(r"(?<=\w)\(\d\w?\)", "", _NAME_ELLIPSIS.sub("", plain))  # (a manual's section: "run ssh(1) with -X")
     verb = tf.leading_verb(text)
     at = next((m.start() for m in re.finditer(r"[A-Za-z][\w-]*", plain) if tf.lemma(m.group(0).lower()) == verb
                and m.start() > 0 and re.search(r"[,:;]\s*$", plain[:m.start()])), 0)
@@ -102,7 +102,7 @@ def _whole(words: list[str]) -> list[str]:
             cut = max((k for k, w in window if w in _PHRASE_STARTS), default=_LABEL_WORDS)
         words = words[:cut]
     words = list(words)
-    while words and words[-1].lower() in _DANGLING:
+    while words and words[-1].lower() in _DANGLING and words[-1] != "A":  # ("click A": a key, not an article)
         words.pop()
     if words:
         words[-1] = words[-1].rstrip(".,*-\u2026")
@@ -148,12 +148,18 @@ _MODAL_LEAD = re.compile(r"^\W*(?:(?:then|first|now|finally|next|so|or|and),?\s+
                          re.I)
 
 
+def without_lead_in(text: str) -> str:
+    """A step's words after what comes before its instruction: when or in which case, a modal or a
+    stress ("Once completed, |select ...", "you need to |change ...", "Be sure to |clean ...")."""
+    return _MODAL_LEAD.sub("", _LEAD_IN.sub("", text, count=1), count=1)
+
+
 def said_step(text: str) -> str | None:
     """A step in the text's own words for an act to do (`procedure_acts`): its label (`step_label`),
     also after a lead-in or a modal ("Once completed, |select ...", "you need to |change ..."), else
     its first clause as written where the lexicon knows no verb to open it ("Hook up controller",
     "Plug in cord"); None for no words ("1, 2.915, ./run_exam")."""
-    bare = _MODAL_LEAD.sub("", _LEAD_IN.sub("", text, count=1), count=1)  # ("To G-Shot, |strafe to the left")
+    bare = without_lead_in(text)  # ("To G-Shot, |strafe to the left")
     label = step_label(bare)
     if label or not re.match(r"\W*[A-Za-z]", bare):
         return label
@@ -162,7 +168,7 @@ def said_step(text: str) -> str | None:
     words = _whole((kept.group(0) if kept else "").replace("_", " ").split())
     if len(words) < 2 and not (re.fullmatch(r"[A-Za-z]+[.!]?", bare.strip()) and tf.leading_verb(words[0])):  # ("Wait.")
         return None
-    if words[0].lower() in _NOT_OPENING | {"then", "but", "and", "or", "so"} or any(w.lower() in _FINITE for w in words):
+    if words[0].lower() in _NOT_OPENING | {"then", "but", "and", "or", "so"} or any(w.lower() in _FINITE for w in words[:3]):
         return None  # a clause, no instruction: "the same patterns can filter the list"
     first = words[0]
     return " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
