@@ -124,3 +124,11 @@ def test_the_same_target_twice_is_said_as_each_step() -> None:
                                                                 if a.const is not None}}) for s in wf.steps[1:]]
     said = what_steps_change(calls)
     assert "click Open again" in said, said
+
+
+def test_a_supposition_or_a_look_leaves_no_state() -> None:
+    """"That leaves your hostname supposed." ("Suppose your hostname is foo"), "Your boundary is now
+    viewed.", "Your vehicle is now determined.": no state the record is left in."""
+    from gem_env.stages.extract.steps import leaves_a_state
+    assert not any(leaves_a_state(v) for v in ("suppose", "assume", "view", "determine"))
+    assert leaves_a_state("install") and leaves_a_state("hide")
