@@ -84,6 +84,8 @@ def test_a_target_names_the_thing_the_text_acts_on() -> None:
         ("do_step", "click to choose a template or create a new game")
     assert _act("Tap and hold the globe key.") == ("do_step", "tap and hold the globe key")
     assert _act("Go to your Settings > Game Center > Apple ID.") == ("go_to", "Settings")
+    assert _act('Select "Settings" → "Keyboard" → "Input Sources" → click "+" in "Input Sources".') == \
+        ("click", "Settings → Keyboard → Input Sources")  # (a menu path, not its next click)
 
 
 def test_a_step_split_at_a_controls_ellipsis_is_one_press() -> None:
@@ -105,6 +107,7 @@ def test_a_step_to_understand_is_in_the_guide_and_no_call() -> None:
     the other members ..." `ask_member`: nothing the assistant does in the app."""
     assert is_note("Understand what creating a data CD does.") and is_note("Enjoy your new picture!")
     assert is_note("Note that Xen is so far incompatible with ACPI.") and is_note("See dpkg(8) for details.")
+    assert is_note("For example, try the following")
     assert not is_note("Note down the code.") and not is_note("Remember to save your work.")
     text = ("How to Reset Firefox\n1. Understand what resetting Firefox will accomplish.\n2. Open Firefox.\n"
             "3. Click on Troubleshooting Information.\n4. Once it restarts, Firefox will show a new profile.\n"

@@ -47,12 +47,12 @@ _CONTROLS = _UI_NOUNS | {"icon", "key", "box", "checkbox", "field", "toolbar", "
                          "panel", "preferences", "options", "tool", "arrow", "switch", "toggle", "item",
                          "terminal", "console", "file", "explorer", "finder", "store"}
 #: where what a control is called ends: a purpose, a place or another act in words ("Save button| to
-#: save your settings", "Settings button| located at the right end", "Sign In| or tap the icon"), not a
-#: label's own words ("Proceed to PayPal")
+#: save your settings", "Settings button| located at the right end", "Sign In| or tap the icon", a menu
+#: path's "Settings → Keyboard → Input Sources| → click +"), not a label's own words ("Proceed to PayPal")
 _PURPOSE = re.compile(r"\s+(?:(?:to|for|at|in|on|from|with|so|until|when|while|once|after|before|if|and|then|by|of|"
                       r"located|found|shown|displayed|next|below|above|beside|near|beneath|under|inside|this|it|which)"
                       r"\s+(?=[a-z])|"
-                      r"or\s+(?:tap|click|press|select|choose|hit)\b)")
+                      r"(?:or|\u2192)\s+(?:tap|click|press|select|choose|hit)\b)")
 #: the words before what is acted on: a place word, a determiner (lower case: "Tap This is a fake account"
 #: presses "This is a fake account"), another verb of the same act ("Click or tap Sign in")
 _LEAD = re.compile(r"^(?:(?:on|onto|to|into|in|at|the|a|an|your|its|their|this|that|up|down|over|back|out|"

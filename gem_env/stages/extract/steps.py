@@ -383,7 +383,7 @@ def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
 #: "Understand what creating a data CD does", "Learn about the product pages", "Note the use of
 #: inheritance", "Be aware ...", "Enjoy your new phone!", "See dpkg(8) for details", a remark ("But this
 #: requires non-trivial efforts"), a pointer to what follows ("Try the following:")
-_NOTE = re.compile(r"^\W*(?:(?:also|now|then|finally),?\s+)?(?:(?:understand|learn\b(?!\s+to\b)|be\s+aware|notice|realize|realise|"
+_NOTE = re.compile(r"^\W*(?:(?:also|now|then|finally|for\s+example|for\s+instance),?\s+)?(?:(?:understand|learn\b(?!\s+to\b)|be\s+aware|notice|realize|realise|"
                    r"keep\s+in\s+mind|enjoy|congratulations)\b|note(?:\s*[,:!.]|\s*$|\s+(?:that|how|what|whether|also|the\s+(?:use|fact|"
                    r"unexpected|difference))\b)|(?:know|remember)\s+(?:what|that|how|when|where|which|whether|if)\b|"
                    r"see\s+(?:[\"“]|/|[\w.-]+\(\d)|but\s|(?:try|do)\s+the\s+following\W*$)", re.I)
