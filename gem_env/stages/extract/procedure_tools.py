@@ -47,6 +47,8 @@ _LABEL_WORDS = 14
 #: ("buy tickets online| as soon as you know you're going")
 _CLAUSE_STARTS = frozenset("so which until while when whenever because unless once if before after whether where "
                            "as".split())
+#: words that open a clause of when or in which case a step is done, cut from its label at any length
+_WHEN_CLAUSE = frozenset("when whenever while until once if unless because".split())
 #: words a label does not end on ("... the package display limit as": as)
 _DANGLING = frozenset("a an the your my their its his her this that these those and or but then to as if of for with "
                       "from by at into so when while than".split())
@@ -86,7 +88,12 @@ def _whole(words: list[str]) -> list[str]:
     """A clause's words as a label: all of them up to `_LABEL_WORDS`, else cut before the first clause
     of its own (a purpose, a time, a second act: "use your Activity Monitor| to find out which ..."),
     else before the last phrase that starts in time, never mid-phrase; no function word at the end,
-    no stop doubled ("Reset Firefox.." )."""
+    no stop doubled ("Reset Firefox.." ). A clause of when or in which case is no part of the act at any
+    length ("let go of the button| when the desk is lowered to your liking": the assistant said the
+    desk "is lowered" before anything was done)."""
+    when = next((k for k, w in enumerate(words) if k >= 3 and (w.lower() in _WHEN_CLAUSE or w.lower() == "as"
+                 and [x.lower() for x in words[k + 1:k + 3]] == ["soon", "as"])), None)
+    words = words[:when] if when is not None else words
     if len(words) > _LABEL_WORDS:
         def opens_clause(k: int, w: str) -> bool:
             nxt = words[k + 1] if k + 1 < len(words) else ""
