@@ -49,6 +49,9 @@ def test_a_label_is_the_whole_instruction_with_the_value_that_completes_it() -> 
     assert step_label("Let go of the button when the desk is lowered to your liking.") == "let go of the button"
     assert step_label("Buy tickets online as soon as you know you're going.") == "buy tickets online"
     assert step_label("Wait until you hear a beep.") == "wait until you hear a beep"
+    assert step_label("Tap Layers if you are using an app.") == "tap Layers"
+    assert step_label("Click the submit link button this will open a Submission request form page.") == \
+        "click the submit link button"
     assert step_label("Run ssh(1) with -X option to establish a connection with the remote site as the "
                       "following.") == "run ssh with -X option"
     assert said_step("Straighten out a length of paper clip as best you can.") == \

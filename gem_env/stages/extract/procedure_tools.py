@@ -90,9 +90,11 @@ def _whole(words: list[str]) -> list[str]:
     else before the last phrase that starts in time, never mid-phrase; no function word at the end,
     no stop doubled ("Reset Firefox.." ). A clause of when or in which case is no part of the act at any
     length ("let go of the button| when the desk is lowered to your liking": the assistant said the
-    desk "is lowered" before anything was done)."""
-    when = next((k for k, w in enumerate(words) if k >= 3 and (w.lower() in _WHEN_CLAUSE or w.lower() == "as"
-                 and [x.lower() for x in words[k + 1:k + 3]] == ["soon", "as"])), None)
+    desk "is lowered" before anything was done; "tap Layers| if you are using an app"), nor a sentence
+    run on ("click the submit link button| this will open a ... page")."""
+    when = next((k for k, w in enumerate(words) if k >= 2 and (w.lower() in _WHEN_CLAUSE or w.lower() == "as"
+                 and [x.lower() for x in words[k + 1:k + 3]] == ["soon", "as"] or k >= 3 and w.lower() in ("this", "it")
+                 and k + 1 < len(words) and words[k + 1].lower() == "will")), None)  # (a run-on: "button| this will open")
     words = words[:when] if when is not None else words
     if len(words) > _LABEL_WORDS:
         def opens_clause(k: int, w: str) -> bool:
