@@ -96,9 +96,10 @@ def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owne
         return what_changes(calls[0][0], calls[0][1], owner, shared, names, request)
     updated: dict[str, tuple[list[str], dict[str, tuple[Any, dict[str, Any]]]]] = {}  # record -> (steps, sets)
     besides: list[str] = []  # what the writes add, remove, or may change
+    acted: dict[tuple[str, str], int] = {}  # (act, target) -> calls so far: the same target twice is two rows
     for effect, args in calls:
         found_by: dict[str, str] = {}
-        done = _act_done(effect, args)
+        done = _act_done(effect, args, acted)
         for step in effect or []:
             if isinstance(step, FindStep):
                 found_by[step.as_] = next((v for v in step.where.values() if isinstance(v, str) and v in args), "")
@@ -149,22 +150,33 @@ def _steps_done(steps: list[str]) -> str:
 _QUOTED = re.compile(r"""^(['"])(.*)\1$""")
 
 
-def _act_done(effect: list[Any] | None, args: dict[str, Any]) -> dict[str, str] | None:
+def _act_done(effect: list[Any] | None, args: dict[str, Any],
+              acted: dict[tuple[str, str], int] | None = None) -> dict[str, str] | None:
     """What a how-to's act sets when called (`procedure_acts`: its `steps` rows, one of which the
     call's target names): the step row's label as the progress and the status it leaves, as
     literals ("click on Troubleshooting Information", 'reset'), read from the call, not from a
-    literal its update sets; None for any other call."""
+    literal its update sets; None for any other call. `acted` counts a chain's calls of each act and
+    target: the second call of a target the guide names twice is its second row ("click Open again"),
+    not the first's label again."""
     said = {_plain(v) for v in args.values() if isinstance(v, str)}
     for step in effect or []:
         rows = step.let.get("steps") if isinstance(step, LetStep) else None
         if not isinstance(rows, list):
             continue
+        named = []
         for row in rows:
             target = _QUOTED.match(str(row.get("target", ""))) if isinstance(row, dict) else None
             if target and _plain(target.group(2)) in said:
-                label, status = (_QUOTED.match(str(row.get(k) or "")) for k in ("label", "status"))
-                return {"progress": f"'{label.group(2)}'" if label else "",
-                        **({"status": f"'{status.group(2)}'"} if status else {})}
+                named.append((row, _plain(target.group(2))))
+        if named:
+            key = (str(rows), named[0][1])
+            nth = (acted or {}).get(key, 0)
+            if acted is not None:
+                acted[key] = nth + 1
+            row = named[min(nth, len(named) - 1)][0]
+            label, status = (_QUOTED.match(str(row.get(k) or "")) for k in ("label", "status"))
+            return {"progress": f"'{label.group(2)}'" if label else "",
+                    **({"status": f"'{status.group(2)}'"} if status else {})}
     return None
 
 

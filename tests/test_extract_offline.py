@@ -160,7 +160,7 @@ def test_a_limit_said_at_a_step_and_again_at_submission_is_one_check() -> None:
     assert "amount" in fields and not any(f.startswith("amount_") for f in fields), fields
     checks = {v.label: v.requires for v in step_views(domain)}
     assert all(any(r.endswith(".amount >= 100.0") for r in checks[step])
-               for step in ("enter an amount that is at least", "submit the conversion")), checks
+               for step in ("enter an amount that is at least $100", "submit the conversion")), checks
 
 
 def test_a_setting_step_takes_the_value_the_user_chooses() -> None:

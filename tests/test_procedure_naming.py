@@ -75,13 +75,13 @@ def test_a_tool_is_named_by_its_steps_verb_and_object() -> None:
             "9. Select one of the channels to invert.\n")
     domain = _procedure(text, "How to Bypass a Filter")
     steps = [(v.tool, v.said) for v in step_views(domain)]
-    # a step that takes a value keeps a tool of its own, named verb_object, as does one whose words
-    # are no instruction to say ("be sure to clean out your can": "can" read as a verb); the others
-    # are acts taking what they act on in the text's words (`procedure_acts`)
+    # a step that takes a value keeps a tool of its own, named verb_object; the others are acts taking
+    # what they act on in the text's words (`procedure_acts`), a stressed one too ("Be sure to |clean
+    # out your can first")
     assert steps[0] == ("click_green_button", None), steps
-    assert steps[1:] == [("do_step", "restart the computer you want to bypass LanSchool"),
+    assert steps[1:] == [("do_step", "restart the computer you want to bypass LanSchool on"),
                          ("do_step", "wait until you hear a beep"), ("click", "Safari"),
-                         ("clean_out_filter", None), ("do_step", "play the E and G notes"),
+                         ("do_step", "clean out your can first"), ("do_step", "play the E and G notes"),
                          ("click", "Proceed"), ("click", "Proceed to PayPal"),
                          ("do_step", "select one of the channels to invert")], steps
 
@@ -382,7 +382,7 @@ def test_steps_named_alike_are_told_apart_by_what_they_act_with_or_as_done_again
     # each is an act taking the step's own words; the same step done again is recorded so
     assert [(v.tool, v.said) for v in views] == [
         ("do_step", "make the letter b"), ("do_step", "make the letter e"), ("do_step", "play the E and G notes"),
-        ("do_step", "play the D and B notes"), ("click", "flashlight icon"), ("click", "flashlight icon again"),
+        ("do_step", "play the D and B notes"), ("click", "the flashlight icon"), ("click", "the flashlight icon again"),
         ("click", "Open"), ("click", "Open")], views
     assert [v.label for v in views][-2:] == ["click Open", "click Open again"], views
 
@@ -613,7 +613,7 @@ def test_a_step_done_is_recorded_in_the_texts_words_and_said_so() -> None:
 
 
 def test_a_step_label_is_a_clause_of_the_step_or_none() -> None:
-    """What a label keeps: the step's first clause from its verb, no quotes, at most 8 words, not
+    """What a label keeps: the step's first clause from its verb, no quotes, whole up to 14 words, not
     ending on a function word; None for a line that opens with no verb."""
     from gem_env.stages.extract.procedure_tools import step_label
     assert step_label('Type "l" to enter the package display limit as "~i(~R~i)" and type "M"') == \
@@ -621,9 +621,10 @@ def test_a_step_label_is_a_clause_of_the_step_or_none() -> None:
     assert step_label("Change the text's font.") == "change the text\u2019s font"
     assert step_label("1, 2.915, ./run_exam, (null)") is None
     assert step_label("Click File.") == "click File"
-    assert step_label("Try out real gravities from across the solar system.") == "try out real gravities"
+    assert step_label("Try out real gravities from across the solar system.") == \
+        "try out real gravities from across the solar system"
     assert step_label("IMMEDIATELY use emergency_credit_bureau_incident_transfer_1114 to open a case.") == \
-        "use emergency credit bureau incident transfer 1114"
+        "use emergency credit bureau incident transfer 1114 to open a case"
 
 
 def test_a_value_a_step_reads_out_is_not_asked_before() -> None:

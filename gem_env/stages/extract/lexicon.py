@@ -80,11 +80,12 @@ _TOOL_VERBS = frozenset({"use", "call", "run", "invoke", "execute", "trigger"})
 _LIGHT_VERBS = frozenset("be do have get go use try come keep let put see help need want take give".split())
 #: Verbs of a step that uses the record, or one's time, rather than leaving it in a state: 'played' (a
 #: measure), 'practiced', 'walked', 'held down' (a key), 'made' (of "make menuconfig", "make your
-#: computer run faster"); see `steps.leaves_a_state`.
+#: computer run faster"), nor a supposition or a look ("Suppose your hostname is foo": 'supposed'; "View the
+#: boundary": 'viewed'); see `steps.leaves_a_state`.
 _NO_STATE_VERBS = _LIGHT_VERBS | frozenset(
     "make play practice consider avoid mention know understand become enjoy aim touch pursue target focus end "
     "attend await present receive steady warm walk swim sit stand climb jump hold drive kick grab push catch throw "
-    "lift stretch".split())
+    "lift stretch suppose assume imagine notice realize realise view determine".split())
 _STOP = frozenset(
     "a an the your my our their his her its this that these those any each every some all no "
     "to for in on at by with from and or but nor so if as than then when while is are was were "

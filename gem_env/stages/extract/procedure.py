@@ -23,14 +23,14 @@ from ...tools.render import is_money
 from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
-from .steps import PRESSES, StepInfo, leaves_a_state, pressed_action, promote_action
+from .steps import PRESSES, StepInfo, is_note, leaves_a_state, pressed_action, promote_action
 from .procedure_service import SERVICE_RECORDS, agent_steps, is_service_procedure
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
 from .procedure_fields import FieldRules, _Field, _Require
 from .procedure_given import Given, given_values, never_asked
 from .procedure_own_name import request_names
 from .procedure_acts import step_act
-from .procedure_tools import NOT_STARTED, ProcedureTools, read_result, said_step
+from .procedure_tools import NOT_STARTED, ProcedureTools, read_result, said_step, without_lead_in
 
 if TYPE_CHECKING:
     from .offline import OfflineExtractor
@@ -145,6 +145,15 @@ _READS_OUT = frozenset({("write", "down"), ("jot", "down"), ("note", ""), ("note
 _BLOCKING = ("closed", "suspended", "archived", "expired", "on hold", "locked out")
 
 
+#: a sentence about something, not to anyone: a subject, then its verb ("The petitioner is Montblanc",
+#: "It should say it has taken a picture", "Sonic will ask the other members", "you will now unlock the
+#: Final Story"); an obligation in the passive is an instruction ("the daemon configuration must be updated")
+_STATEMENT = re.compile(r"^\W*(?:(?:the|a|an|this|that|these|those|it|they|there|he|she|his|her|its|their)\s+"
+                        r"(?:[\w'’-]+\s+){0,3}?(?:is|are|was|were|will|would|can|could|has|have|had|"
+                        r"(?:should|must)(?!\s+(?:first\s+|then\s+|also\s+)?be\b))|"
+                        r"(?-i:[A-Z][\w'’-]*\s+(?:or\s+[A-Z][\w'’-]*\s+)?)will|you\s+will)\b", re.I)
+
+
 class ProcedureBuilder(FieldRules, ProcedureTools):
     """Builds one domain; a fresh one per document."""
 
@@ -164,6 +173,12 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def build(self) -> Domain | Rejection:
         self._name_entity()
         self.service = is_service_procedure(self.text, self.noun)
+        acts = [i for i in self.infos if not is_note(i.step.text) and not self._no_instruction(i)]
+        self.notes = [] if self.service or not acts else [i for i in self.infos if i not in acts]
+        if self.notes:  # a step to understand, know or enjoy is no act: the guide says it, no call does it
+            self.guide = [_clean(i.step.text, 200) for i in self.infos]
+            self.infos = acts
+            promote_action(self.infos)
         if self.service:
             kept = agent_steps(self.infos)
             promote_action(kept)
@@ -206,6 +221,16 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         if pattern.count("#") < 4:
             pattern += "##"
         self.pattern = pattern
+
+    @staticmethod
+    def _no_instruction(info: StepInfo) -> bool:
+        """A step the text lists that asks nothing of anyone: no verb opens it and no words of it say
+        an act ("Congratulations!", "Done!", "It should say it has taken a picture", a program's output
+        line): it was a tool of its own taking only the record's id (`do_samus`, `say_picture`)."""
+        if info.step.verb is not None or info.tool_id or said_step(info.step.text) is not None:
+            return False
+        return bool(_STATEMENT.match(without_lead_in(info.step.text)) or re.fullmatch(r"\W*(?:[A-Za-z]+ed|done|congratulations)\W*",
+                                                                    info.step.text, re.I))
 
     def _text_conditions(self) -> list[dict[str, Any]]:
         """The conditions the text states, one per clause, strongest kind first."""
@@ -798,7 +823,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             # the customer's own thing, found through them: the app they do it in knows who they are
             "signed_in": ["email"] if "email" in workflow["knows"] else [],
             # the steps the acts carry out, as the text says them (`procedure_acts`)
-            "guide": [_clean(i.step.text, 200) for i in self.infos] if self.step_acts else [],
+            # (and where a step is no act: it is said there, and nowhere else)
+            "guide": self.guide if self.notes else [_clean(i.step.text, 200) for i in self.infos] if self.step_acts else [],
             "provenance": {"doc_id": doc.id, "source": doc.source or None, "license": doc.license or None,
                            "spans": [_span(text, a, b) for a, b in spans]},
         }

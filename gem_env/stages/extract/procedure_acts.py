@@ -47,17 +47,32 @@ _CONTROLS = _UI_NOUNS | {"icon", "key", "box", "checkbox", "field", "toolbar", "
                          "panel", "preferences", "options", "tool", "arrow", "switch", "toggle", "item",
                          "terminal", "console", "file", "explorer", "finder", "store"}
 #: where what a control is called ends: a purpose, a place or another act in words ("Save button| to
-#: save your settings", "Settings button| at the right end"), not a label's own words ("Proceed to PayPal")
-_PURPOSE = re.compile(r"\s+(?:to|for|at|in|on|from|with|so|until|when|if|and|then|by|of)\s+(?=[a-z])")
-_LEAD = re.compile(r"^(?:(?:on|onto|to|into|in|at|the|a|an|your|its|their|this|that|up|down|over|back|out)\s+)+",
-                   re.I)
+#: save your settings", "Settings button| located at the right end", "Sign In| or tap the icon", a menu
+#: path's "Settings → Keyboard → Input Sources| → click +"), not a label's own words ("Proceed to PayPal")
+_PURPOSE = re.compile(r"\s+(?:(?:to|for|at|in|on|from|with|so|until|when|while|once|after|before|if|and|then|by|of|"
+                      r"located|found|shown|displayed|next|below|above|beside|near|beneath|under|inside|this|it|which)"
+                      r"\s+(?=[a-z])|"
+                      r"(?:or|\u2192)\s+(?:tap|click|press|select|choose|hit)\b)")
+#: the words before what is acted on: a place word, a determiner (lower case: "Tap This is a fake account"
+#: presses "This is a fake account"), another verb of the same act ("Click or tap Sign in")
+_LEAD = re.compile(r"^(?:(?:on|onto|to|into|in|at|the|a|an|your|its|their|this|that|up|down|over|back|out|"
+                   r"(?:or|and)\s+(?:tap|click|double-click|press|select|choose))\s+)+")
+#: a description of the thing rather than its name, kept whole with its purpose ("the email you want to
+#: copy", "the location where you'd like to add a text field"): cut, it named nothing ("email you want")
+_DESCRIBED = re.compile(r"\b(?:you|you\u2019d)\s+(?:want|wish|need|would\s+like|like)\b")
+#: what a target is not: a purpose or a question in the place of a thing ("Click to choose a template",
+#: "Choose how links are opened"), a second act ("Tap and hold the globe key")
+_NO_THING = re.compile(r"^(?:to|how|what|which|where|whether|if|and|or)\b")
 
 
 def step_act(info: StepInfo, label: str | None) -> tuple[Act, str] | None:
-    """The act that does a step taking nothing but the record, and what it acts on in the step's own
-    words (its label after the verb: "click on Troubleshooting Information" -> Troubleshooting
-    Information); `do_step` with the whole label for any other act ("squeeze the front brakes");
-    None for a step with no label (it keeps a tool of its own)."""
+    """The act that does a step taking nothing but the record, and what it acts on as the text names
+    it (its label after the verb: "click on Troubleshooting Information" -> Troubleshooting
+    Information): a control by its name and kind, without a place or purpose after it ("Reset Firefox
+    button"), or, where the text names none, the description whole with its determiner ("your icon",
+    "the email you want to copy"); `do_step` with the whole label for any other act ("squeeze the
+    front brakes") and where nothing is named ("click to choose a template"); None for a step with
+    no label (it keeps a tool of its own)."""
     if not label:
         return None
     words = label.split()
@@ -65,12 +80,28 @@ def step_act(info: StepInfo, label: str | None) -> tuple[Act, str] | None:
     pressed = words[0].lower() in _CLICKS | _PRESSES  # (what is pressed names the action: "select Extend rental")
     at = 0 if pressed else next((k for k, w in enumerate(words[:-1])
                                  if info.verb in (w.lower(), tf.verb_lemma(w.lower()))), 0)
-    rest = _LEAD.sub("", " ".join(words[at + 1:])).strip().rstrip(".…")
+    after = " ".join(words[at + 1:])
     verb = tf.verb_lemma(words[at].lower()) or words[at].lower()
-    rest = _PURPOSE.split(rest, maxsplit=1)[0]  # "the Save button (to save your settings)"
-    # a control named by its label (capitals, a number) or by what it is ("the Settings icon")
-    ui = bool(rest) and (rest[:1].isupper() or any(c.isupper() for c in rest.split()[0]) or rest[:1].isdigit()
-                         or tf.lemma(rest.split()[-1].lower()) in _CONTROLS)
+    if _NO_THING.match(after) and (verb in _CLICKS | _PRESSES or not after.startswith("to ")) \
+            and not re.match(r"(?:or|and)\s+(?:tap|click|double-click|press|select|choose)\b", after):
+        return DO_STEP, label
+    rest = _LEAD.sub("", after).strip().rstrip(".…")
+    named = bool(rest) and (rest[:1].isupper() or any(c.isupper() for c in rest.split()[0]) or rest[:1].isdigit()
+                            or not rest[:1].isalnum())
+    if rest and not named and _DESCRIBED.search(rest):  # "the email you want to copy": whole, as the text says it
+        rest = re.sub(r"^(?:on|onto|to|into|in|at)\s+", "", after).strip().rstrip(".…")
+    else:
+        rest = _PURPOSE.split(rest, maxsplit=1)[0].strip()  # "the Save button (to save your settings)"
+        if rest and not named and len(rest.split()) == 1:  # a thing the text names by its kind only: its
+            # description whole, what tells it apart too ("the icon on the top-right", "files to burn", "your icon")
+            rest = re.split(r"\s+(?:and|then|while|once|when|so|until)\s+", re.sub(r"^(?:on|onto|to|into|in|at)\s+", "",
+                                                                                after))[0].strip().rstrip(".…")
+        elif rest and not named:  # a description with its determiner: "the search bar", "your profile picture"
+            det = re.match(r"(?:(?:on|onto|to|into|in|at|up|down|over|back|out)\s+)*(the|a|an|your|its|their)\s+"
+                           + re.escape(rest), after)
+            rest = f"{det.group(1)} {rest}" if det else rest
+    # a control named by its label (capitals, a number, a symbol) or by what it is ("the Settings icon")
+    ui = bool(rest) and (named or tf.lemma(rest.split()[-1].lower()) in _CONTROLS or _DESCRIBED.search(rest))
     if rest and verb in _CLICKS:
         return CLICK, rest
     if ui and verb in _PRESSES:

@@ -37,40 +37,100 @@ def _same_step(text: str) -> frozenset[str]:
 
 
 _LABEL_END = re.compile(r"[.!?;:](?:\s|$)|\s[(\u2013\u2014]|\s--?\s|,")
-#: what a label keeps of a step's words; anything else ends it ("autoremove|less": autoremove)
-_LABEL_CHARS = re.compile(r"[\w\s\u2019./+-]+")
-_LABEL_WORDS = 8
-#: words that start a phrase a long label is cut before
-_PHRASE_STARTS = frozenset("to from for with which that until so in on by at into across while when because "
-                           "through over under".split())
+#: what a label keeps of a step's words, a value's signs and an app's symbols too ("$100", "↵ Enter",
+#: "☰", "UTC=yes"); anything else ends it ("autoremove|less": autoremove)
+_LABEL_CHARS = re.compile(r"[\w\s\u2019,./+=$%&@#°€£\u2190-\u2bff-]+")
+#: a step's clause is its label whole up to this many words ("confirm that you want to reset your
+#: browser settings"; the 8-word cut made "confirm that you want")
+_LABEL_WORDS = 14
+#: words that open a clause of its own a longer label is cut before: a purpose, a time, a condition
+#: ("buy tickets online| as soon as you know you're going")
+_CLAUSE_STARTS = frozenset("so which until while when whenever because unless once if before after whether where "
+                           "as".split())
+#: words that open a clause of when or in which case a step is done, cut from its label at any length
+_WHEN_CLAUSE = frozenset("when whenever while until once if unless because".split())
 #: words a label does not end on ("... the package display limit as": as)
 _DANGLING = frozenset("a an the your my their its his her this that these those and or but then to as if of for with "
                       "from by at into so when while than".split())
+#: an ellipsis that is part of a control's name, before the words that go on ("Press the Reset
+#: Firefox... button located at ...")
+_NAME_ELLIPSIS = re.compile(r"(?:\.\.\.?|\u2026)(?=\s+[a-z])")
+
+
+def _label_words(text: str) -> list[str]:
+    """The words of a step's first clause, in the text's own words, its verb first: quotes dropped,
+    an apostrophe typographic (the label is a quoted literal of the tool language), a fronted clause
+    before the verb left out ("To exit the configuration program, |choose Exit"), a list of verbs
+    kept whole ("Delete, compress or remove large files")."""
+    plain = re.sub(r"[\"\u201c\u201d\u2018`]|'(?!\w)|(?<!\w)'", "", text.strip()).replace("'", "\u2019")
+    plain = re.sub(r"(?<=\w)\(\d\w?\)", "", _NAME_ELLIPSIS.sub("", plain))  # (a manual's section: "run ssh(1) with -X")
+    verb = tf.leading_verb(text)
+    at = next((m.start() for m in re.finditer(r"[A-Za-z][\w-]*", plain) if tf.lemma(m.group(0).lower()) == verb
+               and m.start() > 0 and re.search(r"[,:;]\s*$", plain[:m.start()])), 0)
+    plain = plain[at:]
+    clause = _LABEL_END.split(plain, maxsplit=1)[0]
+    if len(clause.split()) < 2 and "," in plain[:len(clause) + 1]:  # (a list of verbs: "Delete, compress or remove")
+        clause = re.split(r"[.!?;:](?:\s|$)|\s[(\u2013\u2014]|\s--?\s", plain, maxsplit=1)[0]
+    kept = _LABEL_CHARS.match(clause)
+    words = (kept.group(0) if kept else "").replace("_", " ").split()
+    return words[next((k for k, w in enumerate(words) if tf.lemma(w.lower()) == verb), 0):]  # ("IMMEDIATELY use")
+
+
+#: words that start a phrase: where a long label with no clause of its own is cut ("place the long end
+#: of the paper clip in the hole| on the very left")
+_PHRASE_STARTS = frozenset("from for with in on by at into across through over under onto using".split())
+#: what "to" goes on with when it opens a purpose, not a place ("to ease into the stop", not "to a Wailmer")
+_NOT_PURPOSE = frozenset("a an the your my his her its our their this that these those all each every some any "
+                         "it them him me us you".split())
+
+
+def _whole(words: list[str]) -> list[str]:
+    """A clause's words as a label: all of them up to `_LABEL_WORDS`, else cut before the first clause
+    of its own (a purpose, a time, a second act: "use your Activity Monitor| to find out which ..."),
+    else before the last phrase that starts in time, never mid-phrase; no function word at the end,
+    no stop doubled ("Reset Firefox.." ). A clause of when or in which case is no part of the act at any
+    length ("let go of the button| when the desk is lowered to your liking": the assistant said the
+    desk "is lowered" before anything was done; "tap Layers| if you are using an app"), nor a sentence
+    run on ("click the submit link button| this will open a ... page")."""
+    when = next((k for k, w in enumerate(words) if k >= 2 and (w.lower() in _WHEN_CLAUSE or w.lower() == "as"
+                 and [x.lower() for x in words[k + 1:k + 3]] == ["soon", "as"] or k >= 3 and w.lower() in ("this", "it")
+                 and k + 1 < len(words) and words[k + 1].lower() == "will")), None)  # (a run-on: "button| this will open")
+    words = words[:when] if when is not None else words
+    if len(words) > _LABEL_WORDS:
+        def opens_clause(k: int, w: str) -> bool:
+            nxt = words[k + 1] if k + 1 < len(words) else ""
+            if w in _CLAUSE_STARTS:
+                return True
+            if w == "to":  # a purpose: "to ease into the stop" (not "want to", nor a place "to a Wailmer")
+                return nxt[:1].islower() and nxt.lower() not in _NOT_PURPOSE and not nxt[:1].isdigit() and \
+                    words[k - 1].lower() not in ("want", "need", "how", "like", "wish", "able", "going", "back")
+            return w in ("and", "then") and tf.leading_verb(nxt) is not None  # ("look at this phone| and think")
+        window = [(k, w.lower()) for k, w in enumerate(words[:_LABEL_WORDS + 1]) if k >= 3]
+        cut = min((k for k, w in window if opens_clause(k, w)), default=None)
+        if cut is None:
+            cut = max((k for k, w in window if w in _PHRASE_STARTS), default=_LABEL_WORDS)
+        words = words[:cut]
+    words = list(words)
+    while words and words[-1].lower() in _DANGLING and words[-1] != "A":  # ("click A": a key, not an article)
+        words.pop()
+    if words:
+        words[-1] = words[-1].rstrip(".,*-\u2026")
+        if not words[-1]:
+            words.pop()
+    return words
 
 
 def step_label(text: str) -> str | None:
     """A step as the record's progress says it, in the text's own words: its first clause, from its
-    verb, up to 8 words, cut before a phrase where longer ("Insert your key into the ignition slot, and turn it ..." -> "insert your
-    key into the ignition slot"; it was the tool's name, "insert key", which the assistant then
-    quoted as the step: 'the steps "insert key" and "write down code"'). None when the step opens
-    with no verb ("1, 2.915, ./run_exam"). Quotes are dropped, an apostrophe is typographic (the
-    label is a quoted literal of the tool language)."""
+    verb, whole up to 14 words, cut before a clause of its own where longer ("Insert your key into
+    the ignition slot, and turn it ..." -> "insert your key into the ignition slot"; it was the
+    tool's name, "insert key", which the assistant then quoted as the step). None when the step
+    opens with no verb ("1, 2.915, ./run_exam")."""
     if tf.leading_verb(text) is None or not re.match(r"\W*[A-Za-z]", text):
         return None
-    plain = re.sub(r"[\"\u201c\u201d\u2018`]|'(?!\w)|(?<!\w)'", "", text.strip()).replace("'", "\u2019")
-    clause = _LABEL_END.split(plain, maxsplit=1)[0]
-    kept = _LABEL_CHARS.match(clause)
-    verb = tf.leading_verb(text)
-    words = (kept.group(0) if kept else "").replace("_", " ").split()  # (a tool's name said as words)
-    words = words[next((k for k, w in enumerate(words) if tf.lemma(w.lower()) == verb), 0):]  # ("IMMEDIATELY use")
-    if len(words) > _LABEL_WORDS:  # cut where a phrase starts: "use your Activity Monitor (to find out which ...)"
-        cut = max((k for k, w in enumerate(words[:_LABEL_WORDS + 1]) if k >= 3 and w.lower() in _PHRASE_STARTS),
-                  default=_LABEL_WORDS)
-        words = words[:cut]
-    while words and words[-1].lower() in _DANGLING:
-        words.pop()
-    if len(words) < 2 or tf.leading_verb(" ".join(words)) is None:
-        return None
+    words = _whole(_label_words(text))
+    if len(words) < 2 or tf.leading_verb(" ".join(words)) is None or words[0].lower() in _CLAUSE_STARTS | {"to", "but"}:
+        return None  # (no verb found, a clause: "if the file sources.list mentions several distributions")
     first = words[0]
     return " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
 
@@ -84,25 +144,40 @@ _NOT_OPENING = frozenset("a an the after before because but by for from if in in
 
 #: what comes before a step's instruction: when or in which case ("Once completed, ", "When ready, ",
 #: "Before starting the battle, "), an ordinal ("First, ", "Finally, ")
-_LEAD_IN = re.compile(r"^\W*(?:(?:once|when|after|before|if|while|as soon as|in|on|at|during|with|by now|for example)\b"
+_LEAD_IN = re.compile(r"^\W*(?:(?:once|when|after|before|if|while|as soon as|in|on|at|during|with|by now|for example|to)\b"
                       r"[^,.;:]{0,80}|first|then|next|now|finally|lastly|also|conversely),\s*", re.I)
+
+
+#: a step said as what someone has to do, or stressed: the instruction after its modal ("Then you have
+#: to |install the appropriate firmware packages", "Or you can just easily |click the green + button",
+#: "Be sure to |clean out your can first")
+_MODAL_LEAD = re.compile(r"^\W*(?:(?:then|first|now|finally|next|so|or|and),?\s+)?(?:(?:you|we|the\s+user)\s+(?:will\s+|may\s+)?"
+                         r"(?:also\s+|first\s+|then\s+)?(?:need\s+to|have\s+to|must|should|can|could)|be\s+sure\s+to|make\s+sure\s+to|"
+                         r"remember\s+to|don[’']t\s+forget\s+to)\s+(?:(?:also|first|then|just|simply|easily|now)\s+)*",
+                         re.I)
+
+
+def without_lead_in(text: str) -> str:
+    """A step's words after what comes before its instruction: when or in which case, a modal or a
+    stress ("Once completed, |select ...", "you need to |change ...", "Be sure to |clean ...")."""
+    return _MODAL_LEAD.sub("", _LEAD_IN.sub("", text, count=1), count=1)
 
 
 def said_step(text: str) -> str | None:
     """A step in the text's own words for an act to do (`procedure_acts`): its label (`step_label`),
-    else its first clause as written, up to 8 words, where the lexicon knows no verb to open it
-    ("Hook up controller", "Plug in cord"); None for no words ("1, 2.915, ./run_exam")."""
-    label = step_label(text) or step_label(_LEAD_IN.sub("", text, count=1))  # ("Once completed, select ...")
-    if label or not re.match(r"\W*[A-Za-z]", text):
+    also after a lead-in or a modal ("Once completed, |select ...", "you need to |change ..."), else
+    its first clause as written where the lexicon knows no verb to open it ("Hook up controller",
+    "Plug in cord"); None for no words ("1, 2.915, ./run_exam")."""
+    bare = without_lead_in(text)  # ("To G-Shot, |strafe to the left")
+    label = step_label(bare)
+    if label or not re.match(r"\W*[A-Za-z]", bare):
         return label
-    plain = re.sub(r"[\"\u201c\u201d\u2018`]|'(?!\w)|(?<!\w)'", "", text.strip()).replace("'", "\u2019")
+    plain = re.sub(r"[\"\u201c\u201d\u2018`]|'(?!\w)|(?<!\w)'", "", bare.strip()).replace("'", "\u2019")
     kept = _LABEL_CHARS.match(_LABEL_END.split(plain, maxsplit=1)[0])
-    words = (kept.group(0) if kept else "").replace("_", " ").split()[:_LABEL_WORDS]
-    while words and words[-1].lower() in _DANGLING:
-        words.pop()
-    if len(words) < 2 and not (re.fullmatch(r"[A-Za-z]+[.!]?", text.strip()) and tf.leading_verb(words[0])):  # ("Wait.")
+    words = _whole((kept.group(0) if kept else "").replace("_", " ").split())
+    if len(words) < 2 and not (re.fullmatch(r"[A-Za-z]+[.!]?", bare.strip()) and tf.leading_verb(words[0])):  # ("Wait.")
         return None
-    if words[0].lower() in _NOT_OPENING or any(w.lower() in _FINITE for w in words):
+    if words[0].lower() in _NOT_OPENING | {"then", "but", "and", "or", "so"} or any(w.lower() in _FINITE for w in words[:3]):
         return None  # a clause, no instruction: "the same patterns can filter the list"
     first = words[0]
     return " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ...text import features as tf
 from .lexicon import (VERB_STATUS, _BREAK, _FRONTED, _LABEL_ACTIONS, _LABEL_LEAD, _MODAL, _NO_STATE_VERBS, _OPENABLE,
@@ -348,7 +348,7 @@ def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
     ``tool``: no steps, but the text documents a tool ("Tool: request_limit_increase_8374"): a
     check sentence before it, if any, then the tool.
     """
-    steps = tf.segment_steps(text)
+    steps = _cut_names_joined(tf.segment_steps(text), text)
     if any(_instruction(s) for s in steps):
         return _one_section(steps, text), "segment"
     runs = [r for r in tf.step_lists(text) if len(r) >= 2 and sum(1 for s in r if _instruction(s)) >= 2]
@@ -377,6 +377,37 @@ def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
     if len(steps) >= 2 and steps[0].marker == "number":
         return steps, "segment"
     return [], "none"
+
+
+#: how a step opens that asks the reader to know, see or feel something, nothing to do in the app:
+#: "Understand what creating a data CD does", "Learn about the product pages", "Note the use of
+#: inheritance", "Be aware ...", "Enjoy your new phone!", "See dpkg(8) for details", a remark ("But this
+#: requires non-trivial efforts"), a pointer to what follows ("Try the following:")
+_NOTE = re.compile(r"^\W*(?:(?:also|now|then|finally|for\s+example|for\s+instance),?\s+)?(?:(?:understand|learn\b(?!\s+to\b)|be\s+aware|notice|realize|realise|"
+                   r"keep\s+in\s+mind|enjoy|congratulations)\b|note(?:\s*[,:!.]|\s*$|\s+(?:that|how|what|whether|also|the\s+(?:use|fact|"
+                   r"unexpected|difference))\b)|(?:know|remember)\s+(?:what|that|how|when|where|which|whether|if)\b|"
+                   r"see\s+(?:[\"“]|/|[\w.-]+\(\d)|but\s|(?:try|do)\s+the\s+following\W*$)", re.I)
+
+
+def is_note(text: str) -> bool:
+    """A step that is no act: something to understand, know or enjoy, or a pointer to more text
+    (`_NOTE`); it stays in the guide, and no tool call does it."""
+    return bool(_NOTE.match(text))
+
+
+def _cut_names_joined(steps: list[tf.Step], text: str) -> list[tf.Step]:
+    """Steps with an item that only goes on from the one before it joined to it: a list cut at a
+    control's ellipsis ("5. Press the Reset Firefox..." "6. button located at the top right of the
+    page."): one step, the press, not a step "button located at the top right"."""
+    out: list[tf.Step] = []
+    for s in steps:
+        prev = out[-1] if out else None
+        if prev is not None and re.search(r"(?:\.\.\.?|\u2026)\s*$", prev.text) and re.match(r"[a-z]", s.text) \
+                and tf.leading_verb(s.text) is None:
+            out[-1] = replace(prev, text=f"{prev.text} {s.text}", end=s.end)
+            continue
+        out.append(s)
+    return out
 
 
 #: headings that part one procedure into stages ("Step 2: Install", "Part 1"), not procedures of their own
