@@ -157,8 +157,15 @@ def rule_messages(spec: ToolSpec) -> list[str]:
 
 
 def _filled(template: str, filler: str, flags: int = re.DOTALL) -> re.Pattern[str]:
-    """A rule's message as a pattern, each `{...}` placeholder matched by `filler`."""
-    return compiled(filler.join(re.escape(p) for p in re.split(r"\{[^{}]*\}", template)), flags)
+    """A rule's message as a pattern, each `{...}` placeholder matched by `filler`; "this contact"
+    also as a refusal names the one meant ("your contact Daniel Dunn", `speech._this_one`)."""
+    parts = [_THIS.sub(lambda m: rf"(?:[Tt]his|[Yy]our)\ {m[1]}(?:\ [^.;,()]+?)?", re.escape(p))
+             for p in re.split(r"\{[^{}]*\}", template)]
+    return compiled(filler.join(parts), flags)
+
+
+_THIS = re.compile(r"[Tt]his\\ (\w+)")
+"""an escaped "this <noun>" of a rule's message"""
 
 
 def is_rule_message(spec: ToolSpec, message: str) -> bool:

@@ -223,7 +223,10 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
     kept = ([s for s in sentences if not _GUIDE.match(s)] or sentences) if values else sentences
     text = smooth(" ".join(kept).rstrip(".") + ".")
     if named and rng:  # a status or a state the rule's own words give ("this order is pending", "this
-        # contact hasn't been verified yet") is not said again
+        # contact hasn't been verified yet") is not said again, but which record it is of is
+        for k, v, ref, _ in _grouped(named):
+            if ref and isinstance(v, bool) and _is_denied(text, k):
+                text = _this_one(text, ref)
         return smooth(" ".join([text, *(_breaking(rng, k, v, ref, many) for k, v, ref, many in _grouped(named)
                                         if not (k.lower().endswith(("status", "state")) and _is_told(text, v))
                                         and not (v is False and _is_denied(text, k)))]))
@@ -231,6 +234,14 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
         said = " and ".join(when_words(spoken("", v)) for v in values)
         text += " " + (pick(rng, B.SHOWS, values=said) if rng else f"Right now it shows as {said}.")
     return smooth(text)
+
+
+def _this_one(text: str, ref: str) -> str:
+    """"This contact hasn't been verified yet." said of the one meant (`ref`: "contact Daniel Dunn"):
+    "Your contact Daniel Dunn hasn't been verified yet." """
+    noun = ref.split(" ", 1)[0]
+    return re.sub(rf"\b([Tt])his {re.escape(noun)}\b", lambda m: ("Your" if m[1] == "T" else "your") + f" {ref}",
+                  text, count=1)
 
 
 def _is_told(text: str, value: Any) -> bool:

@@ -38,7 +38,8 @@ from .messages import call as _call, say as _say, tool_calls as _tool_calls, too
 from .candidates import Records, listed, record_key
 from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
-from .ids import id_by_description, id_from_results, named_by_entry, named_outright, record_lists, singled_out
+from .ids import (id_by_description, id_from_results, named_by_entry, named_outright, own_key, record_lists,
+                  singled_out)
 from .lookup import (Lookup, auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply,
                      owner_lists, reaches, recognise_lookup)
 from .listings import listings, shown_whole
@@ -1353,6 +1354,9 @@ class WorkflowAgent:
                     named = [(k, v, ref if _STATE.search(k) else "") for k, v, _ in named or []]
                 elif record[0] in plan.key_types:  # "I can't create a dispute for your charge CHR-1"
                     said = {**said, record[0]: record[1]}
+                elif any(isinstance(v, bool) for _, v, _ in named or []):  # "your contact Dan Dunn hasn't been verified"
+                    ref = f"{S.words(record[0][:-3]).lower()} {_called(record, judged)}"
+                    named = [(k, v, ref if isinstance(v, bool) else "") for k, v, _ in named or []]
             text = S.refuse(turn.rng, S.action(plan.workflow.goal, write, said), error, values, named,
                             looked=turn.looked_now)
             return _say(f"{text} {close}".strip())
@@ -1422,6 +1426,15 @@ class WorkflowAgent:
 
 _UNDER = "\x00under"
 """The key of a record under another that the rules are judged without (`_fitting`)."""
+
+
+def _called(record: tuple[str, str], judged: Sequence[Any]) -> str:
+    """What the customer calls the record (`record`: its key and id): its name where it has one
+    ("Daniel Dunn"), else its id."""
+    rows = sorted((r for r in records(list(judged)) if str(r.get(record[0])) == record[1]),
+                  key=lambda r: own_key(r) != record[0])  # its own row first (a payment names it too)
+    return next((str(v) for r in rows for k, v in r.items() if (k == "name" or k.endswith("_name")) and isinstance(v, str)
+                 and v), record[1])
 
 
 def _add_ids(ids: dict[str, set[str]], values: dict[str, Any]) -> None:

@@ -139,6 +139,8 @@ def rule_citations(messages: list[dict[str, Any]]) -> tuple[int, int]:
             if status and re.search(rf"only an? {re.escape(status[1])} that is [^.]* can {re.escape(status[2])}",
                                     prompt):
                 continue
+            # the record it is said of is no word of the rule ("your contact Daniel Dunn hasn't been ...")
+            rule = re.sub(r"(?<=\w )(?:[A-Z][a-z]+ ?){1,3}(?= )", " ", rule)
             words = {w.rstrip(".") for w in re.findall(r"[a-z0-9$%.]+", rule.lower()) if w not in _SMALL and len(w) > 2}
             outside += len(words - known) > 0.4 * len(words)
     return cited, outside

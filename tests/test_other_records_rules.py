@@ -251,3 +251,16 @@ def test_the_records_a_rule_counts_are_named_in_one_sentence() -> None:
         said = reason_text("A card with pending transactions cannot be closed", ["pending"], random.Random(seed), named)
         assert said.count("pending") == 2 and "transactions TRN-1, TRN-2 and TRN-3" in said, said
         assert re.search(r"\b(?:are|show|as)\b", said.split(". ", 1)[1]), said
+
+
+def test_a_refusal_on_a_flag_names_the_record_it_is_of() -> None:
+    """"This contact hasn't been verified yet" after "schedule a payment to Daniel Dunn": the refusal
+    says which contact, and the rule is still read back from it (`rule_cited`)."""
+    from gem_env.agents.prechecks import _filled, addressed
+    named = [("verified", False, "contact Daniel Dunn")]
+    said = reason_text("This contact hasn't been verified yet", ["False"], random.Random(0), named)
+    assert said == "Your contact Daniel Dunn hasn't been verified yet."
+    rule = _filled(addressed("This contact hasn't been verified yet"), r"([^.;,()]+)", re.IGNORECASE)
+    assert rule.search(f"The rule: {said[0].lower()}{said[1:]}") and rule.search("The rule: this contact hasn't been verified yet.")
+    assert reason_text("This contact hasn't been verified yet", ["False"], random.Random(0),
+                       [("verified", False, "")]) == "This contact hasn't been verified yet."
