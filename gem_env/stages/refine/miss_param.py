@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from ...agents.prechecks import records
 from ...tools.render import render
 from .base import Context, DoesNotApply, NotApplicable, Variant, brief, workflow
 
@@ -33,20 +34,6 @@ def _derivable(value: str, actions: list) -> bool:
     return False
 
 
-def _fields(data: object, out: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Every value of every field in a reply, by the field's name."""
-    if isinstance(data, dict):
-        for k, x in data.items():
-            if isinstance(x, (dict, list)):
-                _fields(x, out)
-            else:
-                out.setdefault(k, []).append(render(x))
-    elif isinstance(data, list):
-        for x in data:
-            _fields(x, out)
-    return out
-
-
 def _read_alone(value: str, actions: list) -> bool:
     """Whether a reply before the first call that takes the value names it as the only one of its
     field (the customer's one record, found by their email): the assistant takes it from there and
@@ -54,7 +41,12 @@ def _read_alone(value: str, actions: list) -> bool:
     for a in actions:
         if value in _values(a.arguments):
             return False
-        if any(vals == [value] for vals in _fields(a.result, {}).values()):
+        shown: dict[str, list[str]] = {}  # every value of every field the reply holds, by the field
+        for record in records([a.result]):
+            for k, x in record.items():
+                if not isinstance(x, (dict, list)):
+                    shown.setdefault(k, []).append(render(x))
+        if any(vals == [value] for vals in shown.values()):
             return True
     return False
 
