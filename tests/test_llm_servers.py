@@ -73,6 +73,18 @@ async def test_auto_steps_down_once_per_refusal_and_remembers(client_for: Client
     assert server.requests[-1].get("response_format", {"type": "none"})["type"] == mode
 
 
+async def test_requests_refused_together_step_down_once_each_mode(client_for: ClientFactory) -> None:
+    """Several structured calls in flight when the server refuses: each refusal of a mode already
+    left behind retries in the mode the client uses now (it once raised KeyError 'none' when a
+    request sent as json_object came back after another had stepped down to none)."""
+    import asyncio
+    with FakeOpenAIServer([JSONReply({"order_id": "A1", "amount": 2})], structured="reject") as server:
+        client = client_for(server)
+        results = await asyncio.gather(*(client.structured(ASK, Refund) for _ in range(6)))
+    assert all(r.value is not None and r.mode == "none" for r in results)
+    assert client.structured_mode == "none" and len(client.fallbacks) == 2
+
+
 async def test_an_explicit_mode_is_not_stepped_down(client_for: ClientFactory) -> None:
     with FakeOpenAIServer([JSONReply({"order_id": "A1", "amount": 2})], structured="reject") as server:
         with pytest.raises(LLMUnavailable, match="not supported"):

@@ -240,7 +240,8 @@ class LLMClient:
         """One structured request in the current mode; with ``auto``, a refused ``response_format``
         steps the mode down (json_schema, json_object, none) and the request goes again."""
         while True:
-            rf = response_format(self.structured_mode, schema)
+            mode = self.structured_mode
+            rf = response_format(mode, schema)
             try:
                 return await self.chat(conversation, **({"response_format": rf} if rf else {}))
             except LLMContextExceeded:
@@ -248,8 +249,10 @@ class LLMClient:
             except LLMRequestRejected as err:
                 if rf is None or self.cfg.structured != "auto":
                     raise
-                step = NEXT_MODE[self.structured_mode]
-                reason = (f"{self.cfg.endpoint()} refused response_format {self.structured_mode} ({err}); "
+                if self.structured_mode != mode:  # another call in flight stepped down meanwhile
+                    continue
+                step = NEXT_MODE[mode]
+                reason = (f"{self.cfg.endpoint()} refused response_format {mode} ({err}); "
                           f"structured calls use {step} from now on")
                 log.warning("%s", reason)
                 self.fallbacks.append(reason)
