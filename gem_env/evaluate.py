@@ -20,6 +20,7 @@ from .agents.base import Assistant
 from .stages.ground.episode import Limits
 from .passk import mean_over_tasks
 from .stages.ground.rollout import RolloutJob, run_rollouts
+from .llm.usage import COST_KEYS
 from .stages.ground.usage import EpisodeUsage
 from .io.rundir import dumps
 from .simulators.base import UserSimulator
@@ -202,7 +203,9 @@ def format_table(report: dict[str, Any]) -> str:
     lines += [row(f"domain {n}", g) for n, g in report["by_domain"].items()]
     lines += [row(f"category {n}", g) for n, g in report["by_category"].items()]
     tc, costs = report["tool_calls"], report["costs"]
-    llm = {k: sum(c.get(k, 0) for c in costs["llm"].values()) for k in ("calls", "prompt_tokens", "completion_tokens")}
+    llm = {k: sum(c.get(k, 0) for c in costs["llm"].values()) for k in COST_KEYS}
+    unreported = (f" (the server reported no token counts for {llm['calls_without_tokens']} of the "
+                  f"{llm['calls']} calls)" if llm["calls_without_tokens"] else "")
     infra = report.get("infra_errors") or {"episodes": 0}
     if infra["episodes"]:
         lines.append(f"infrastructure errors: {infra['episodes']} episodes left out of the scores above ("
@@ -213,7 +216,7 @@ def format_table(report: dict[str, Any]) -> str:
         f"tool calls: {tc['calls']} ({tc['calls_per_episode']:.1f} per episode), errors {tc['errors']} "
         f"({tc['error_rate']:.1%}), invalid (unknown tool or arguments) {tc['invalid_calls']} ({tc['invalid_rate']:.1%})",
         f"costs: {llm['calls']} LLM calls, {llm['prompt_tokens']} prompt + {llm['completion_tokens']} completion "
-        f"tokens; {costs['seconds']['wall']:.2f} s wall, {costs['seconds']['per_episode'] * 1000:.1f} ms per episode",
+        f"tokens{unreported}; {costs['seconds']['wall']:.2f} s wall, {costs['seconds']['per_episode'] * 1000:.1f} ms per episode",
     ]
     return "\n".join(lines)
 

@@ -26,11 +26,11 @@ from pydantic import BaseModel
 
 from .documents import Document, Rejection, Verdict
 from .llm.errors import LLMContextExceeded, LLMRequestRejected, LLMUnavailable
+from .llm.usage import COST_KEYS, reported
 
 log = logging.getLogger(__name__)
 
 Stop = Literal["filter", "extract", "records"]
-USAGE_KEYS = ("calls", "prompt_tokens", "completion_tokens")
 FILES: dict[str, list[str]] = {
     "filter": ["verdicts.jsonl", "rejected.jsonl", "timings.jsonl"],
     "extract": ["verdicts.jsonl", "rejected.jsonl", "timings.jsonl"],
@@ -111,7 +111,7 @@ class DocState:
     doc: Document
     name: str  # the domain's name, given by the driver (unique in the run)
     unit: Unit
-    llm: dict[str, int] = field(default_factory=lambda: {k: 0 for k in USAGE_KEYS})
+    llm: dict[str, int] = field(default_factory=lambda: {k: 0 for k in COST_KEYS})
     verdict: Verdict | None = None
     compiled: Any = None  # CompiledDomain
     tasks: list[Any] = field(default_factory=list)
@@ -127,7 +127,7 @@ class DocState:
         if not isinstance(usage, dict):
             self.usage = usage if self.usage is None else self.usage + usage
         get = usage.get if isinstance(usage, dict) else (lambda k, d: getattr(usage, k, d))
-        for k in USAGE_KEYS:
+        for k in COST_KEYS:
             self.llm[k] += int(get(k, 0) or 0)
 
 
@@ -171,7 +171,7 @@ class Pipeline:
                 state.unit.reject(stage.name, f"internal error: {type(err).__name__}: {err}")
                 break
         state.unit.records["timings.jsonl"].append(
-            {"doc_id": item.id, "document_seconds": round(time.perf_counter() - started, 4), "llm": state.llm})
+            {"doc_id": item.id, "document_seconds": round(time.perf_counter() - started, 4), "llm": reported(state.llm)})
         return state.unit
 
     async def aclose(self) -> None:

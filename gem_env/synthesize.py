@@ -21,6 +21,7 @@ from . import __version__
 from .documents import Document, Rejection
 from .engines.base import Engine, WorkItem
 from .errors import GemError, RunIncomplete
+from .llm.usage import COST_KEYS, reported
 from .io.rundir import RunDir
 from .pipeline import FILES as STAGE_FILES
 from .pipeline import PipelineConfig, Unit
@@ -115,11 +116,11 @@ async def run_to_dir(items: Iterable[Document | Rejection], out: str | Path, cfg
 
 
 def _llm_costs(run: RunDir) -> dict[str, int]:
-    llm = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
+    llm = dict.fromkeys(COST_KEYS, 0)
     for t in run.records("timings.jsonl"):
         for k in llm:
             llm[k] += int((t.get("llm") or {}).get(k, 0) or 0)
-    return llm
+    return reported(llm)
 
 
 def _by_stage(rejected: Iterable[dict[str, Any]]) -> dict[str, int]:

@@ -158,6 +158,31 @@ def test_gem_eval_with_an_llm_agent_on_the_test_server(run_dir: Path, tmp_path: 
     assert len((tmp_path / "e" / "rejected.jsonl").read_text().splitlines()) == 4
 
 
+@pytest.mark.parametrize("stream", ["on", "off"])
+def test_calls_without_token_counts_are_counted_not_summed_as_zero(run_dir: Path, tmp_path: Path, stream: str,
+                                                                    capsys: pytest.CaptureFixture) -> None:
+    """A server that reports no token counts (llama.cpp's streams none) made the report read "0
+    prompt + 0 completion tokens"; the calls it did not count are said, and kept in the
+    trajectories' meta. A server that counts keeps its trajectories' meta as it was."""
+    from gem_env.testing import FakeOpenAIServer, Text
+
+    for usage in (False, True):
+        with FakeOpenAIServer([Text("Sorry, I cannot help with that.")], usage=usage) as server:
+            out = tmp_path / f"e{usage}"
+            assert main(["eval", str(run_dir), "--agent", "llm", "--model", "fake", "--base-url", server.base_url,
+                         "--limit", "1", "--llm-retries", "0", "--llm-stream", stream, "--out", str(out)]) == 0
+            calls = len(server.requests)
+        text = capsys.readouterr().out
+        meta = json.loads((out / "rejected.jsonl").read_text().splitlines()[0])["trajectory"]["meta"]["llm"]
+        if usage:
+            assert "no token counts" not in text and "calls_without_tokens" not in meta["agent"]
+            assert meta["prompt_tokens"] > 0
+        else:
+            assert f"the server reported no token counts for {calls} of the {calls} calls" in text
+            assert meta["agent"]["calls_without_tokens"] == meta["calls_without_tokens"] == calls
+            assert meta["prompt_tokens"] == 0
+
+
 def test_infra_errors_are_left_out_of_pass_k_and_counted_apart() -> None:
     ok = [_trajectory("a1", "A", "cancel", True) for _ in range(2)]
     failed = _trajectory("a1", "A", "cancel", False, termination="agent_error")

@@ -152,8 +152,9 @@ class LLMClient:
         if isinstance(reply, AIMessage):
             return reply, self._record(_usage_of(reply, retries, seconds))
         message, prompt_tokens, completion_tokens = reply
-        return message, self._record(Usage(calls=1, retries=retries, prompt_tokens=prompt_tokens,
-                                           completion_tokens=completion_tokens, seconds=seconds,
+        return message, self._record(Usage(calls=1, retries=retries, prompt_tokens=prompt_tokens or 0,
+                                           completion_tokens=completion_tokens or 0, seconds=seconds,
+                                           calls_without_tokens=int(prompt_tokens is None),
                                            tool_calls_native=len(message.get("tool_calls", ()))))
 
     def _runnable(self, model: BaseChatModel, tools: Sequence[dict[str, Any]] | None,
@@ -479,7 +480,8 @@ def _usage_of(reply: AIMessage, retries: int, seconds: float) -> Usage:
     """One call's usage: its reply's token counts and tool calls."""
     tokens = reply.usage_metadata
     return Usage(calls=1, retries=retries, prompt_tokens=tokens["input_tokens"] if tokens else 0,
-                 completion_tokens=tokens["output_tokens"] if tokens else 0, seconds=seconds, **_call_counts(reply))
+                 completion_tokens=tokens["output_tokens"] if tokens else 0, seconds=seconds,
+                 calls_without_tokens=0 if tokens else 1, **_call_counts(reply))
 
 
 def _call_counts(reply: AIMessage) -> dict[str, int]:

@@ -134,9 +134,10 @@ PLAIN_MESSAGE_KEYS = frozenset({"role", "content", "tool_calls", "refusal", "fun
 text and the tool calls; a message with any other key is left to the LangChain path."""
 
 
-def plain_reply(completion: dict[str, Any], first_call: int) -> tuple[dict[str, Any], int, int] | None:
+def plain_reply(completion: dict[str, Any], first_call: int) -> tuple[dict[str, Any], int | None, int | None] | None:
     """(the assistant message, prompt tokens, completion tokens) of a chat completion body, as
-    `to_openai` of langchain-openai's ``AIMessage`` of it and `LLMClient`'s token counts, or None
+    `to_openai` of langchain-openai's ``AIMessage`` of it and `LLMClient`'s token counts (None
+    when the body has no ``usage``), or None
     when the reply is not plain: an ``error``, a first choice that is not an assistant message of
     text and tool calls whose arguments are JSON objects, or text that may hold a call
     (`toolparse`)."""
@@ -174,7 +175,7 @@ def plain_reply(completion: dict[str, Any], first_call: int) -> tuple[dict[str, 
         reply["tool_calls"] = calls
     usage = completion.get("usage")
     if not usage:
-        return reply, 0, 0
+        return reply, None, None
     if not isinstance(usage, dict) or not all(usage.get(k) is None or type(usage[k]) is int for k in _COUNTS) \
             or not all(usage.get(k) is None or isinstance(usage[k], dict) for k in _DETAILS):
         return None  # token counts LangChain would read otherwise, or fail on

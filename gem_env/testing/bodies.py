@@ -55,8 +55,9 @@ def finish_reason_of(reply: Text | ToolCalls) -> str:
     return "tool_calls" if isinstance(reply, ToolCalls) else "stop"
 
 
-def completion_body(body: dict[str, Any], reply: Text | ToolCalls, index: int, model: str) -> dict[str, Any]:
-    return {
+def completion_body(body: dict[str, Any], reply: Text | ToolCalls, index: int, model: str,
+                    usage: bool = True) -> dict[str, Any]:
+    completion = {
         "id": f"chatcmpl-{index}",
         "object": "chat.completion",
         "created": 0,
@@ -66,6 +67,9 @@ def completion_body(body: dict[str, Any], reply: Text | ToolCalls, index: int, m
         ],
         "usage": usage_of(body, reply),
     }
+    if not usage:
+        del completion["usage"]
+    return completion
 
 
 def refusal_of(support: StructuredSupport, response_format: Any) -> str | None:
@@ -84,7 +88,7 @@ def split_text(text: str, n: int) -> list[str]:
 
 
 def chunk_bodies(body: dict[str, Any], reply: Text | ToolCalls, index: int, model: str,
-            pieces: int = 1) -> list[dict[str, Any]]:
+            pieces: int = 1, usage: bool = True) -> list[dict[str, Any]]:
     """The same reply as a chat.completion.chunk sequence (role, content in ``pieces`` parts, tool
     calls, finish, usage)."""
     message = assistant_message(reply, index)
@@ -96,7 +100,7 @@ def chunk_bodies(body: dict[str, Any], reply: Text | ToolCalls, index: int, mode
             "model": body.get("model", model)}
     chunks = [{**head, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
     chunks.append({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": finish_reason_of(reply)}]})
-    if (body.get("stream_options") or {}).get("include_usage"):
+    if usage and (body.get("stream_options") or {}).get("include_usage"):
         chunks.append({**head, "choices": [], "usage": usage_of(body, reply)})
     return chunks
 

@@ -43,7 +43,8 @@ class FakeOpenAIServer:
     the kept bodies would grow the server's memory and its garbage collections). From a shell:
     ``python -m gem_env.testing --latency 0.2 --reply "ok"`` serves until interrupted.
     ``structured`` says which ``response_format`` requests are refused (see `StructuredSupport`);
-    ``context`` is the context length ``/v1/models`` reports (``None``: not reported).
+    ``context`` is the context length ``/v1/models`` reports (``None``: not reported);
+    ``usage=False`` leaves token counts out of every reply, as llama.cpp's server does in a stream.
     """
 
     def __init__(
@@ -56,6 +57,7 @@ class FakeOpenAIServer:
         structured: StructuredSupport = "accept",
         context: int | None = None,
         record: bool = True,
+        usage: bool = True,
     ) -> None:
         if not callable(replies) and not replies:
             raise ValueError("FakeOpenAIServer needs at least one reply")
@@ -63,6 +65,7 @@ class FakeOpenAIServer:
             raise ValueError(f"structured must be one of {get_args(StructuredSupport)}, not {structured!r}")
         self.structured = structured
         self.context = context
+        self.usage = usage
         self.latency = latency
         self.model = model
         self.port = port  # 0: any free port
@@ -239,14 +242,14 @@ class _Connection:
         elif isinstance(reply, Fault):
             await self._fault(reply, streamed)
         elif isinstance(reply, Slow) and streamed:
-            await self._stream(chunk_bodies(body, reply.reply, index, owner.model, pieces=reply.chunks), reply.delay)
+            await self._stream(chunk_bodies(body, reply.reply, index, owner.model, pieces=reply.chunks, usage=owner.usage), reply.delay)
         elif isinstance(reply, Slow):
             await self._sleep(reply.chunks * reply.delay)
-            self._json(200, completion_body(body, reply.reply, index, owner.model))
+            self._json(200, completion_body(body, reply.reply, index, owner.model, usage=owner.usage))
         elif streamed:
-            await self._stream(chunk_bodies(body, reply, index, owner.model), 0.0)
+            await self._stream(chunk_bodies(body, reply, index, owner.model, usage=owner.usage), 0.0)
         else:
-            self._json(200, completion_body(body, reply, index, owner.model))
+            self._json(200, completion_body(body, reply, index, owner.model, usage=owner.usage))
 
     async def _fault(self, fault: Fault, streamed: bool) -> None:
         if fault.kind == "stall" and streamed:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-KEYS = ("calls", "prompt_tokens", "completion_tokens")
+from ...llm.usage import COST_KEYS as KEYS
+from ...llm.usage import reported
 
 
 def zero() -> dict[str, int]:
@@ -36,4 +37,4 @@ class EpisodeUsage:
 
     def record(self) -> dict[str, Any]:
         """The ``meta.llm`` of a trajectory: per role, then the totals."""
-        return {"agent": dict(self.agent), "user": dict(self.user), **self.total()}
+        return {"agent": reported(self.agent), "user": reported(self.user), **reported(self.total())}
