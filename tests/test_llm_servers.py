@@ -208,6 +208,20 @@ async def test_a_400_context_error_is_a_context_rejection_not_unavailable(client
     assert caught.value.context == 4096 and len(server.requests) == 1  # neither retried nor stepped down
 
 
+async def test_a_stream_that_ends_without_a_chunk_is_asked_again_whole(client_for: ClientFactory) -> None:
+    """llama.cpp's server answers a streamed prompt too long for it with a 200 and no chunk
+    (LangChain: "No generation chunks were returned", once an internal error rejecting the
+    document); asked again unstreamed, its 400 says why."""
+    with FakeOpenAIServer([Fault("context_length_in_stream", context=4096)]) as server:
+        client = client_for(server, stream=True, first_token_timeout=2.0)
+        with pytest.raises(LLMContextExceeded, match=r"longer than the model's context \(4096 tokens\)"):
+            await client.chat(ASK)
+    assert [bool(r.get("stream")) for r in server.requests] == [True, False]
+    with FakeOpenAIServer([Fault("context_length_in_stream"), Text("ok")]) as server:
+        reply, _ = await client_for(server, stream=True, first_token_timeout=2.0).chat(ASK)
+    assert reply.content == "ok" and [bool(r.get("stream")) for r in server.requests] == [True, False]
+
+
 async def test_context_length_comes_from_the_setting_or_the_models_endpoint(client_for: ClientFactory) -> None:
     with FakeOpenAIServer([Text("ok")], context=4096) as server:
         assert await client_for(server).context_length() == 4096

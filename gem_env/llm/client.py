@@ -54,6 +54,11 @@ class _TooLong(Exception):
     """A live generation still running when the total timeout came: not retried (it would again)."""
 
 
+class _EmptyStream(Exception):
+    """A stream that ended without a chunk: the request goes again unstreamed, whose answer (a
+    reply, or an error to classify) says what the stream did not."""
+
+
 class LLMClient:
     """Async chat calls to the endpoint of ``cfg``, or to an injected LangChain chat ``model``.
 
@@ -328,7 +333,10 @@ class LLMClient:
         """The reply and the number of failed attempts before it (`_retrying`)."""
         async def send() -> AIMessage:
             streamed = self.cfg.streams() and self._injected is None
-            reply = await (self._stream(runnable, messages) if streamed else ainvoke(runnable, messages))
+            try:
+                reply = await (self._stream(runnable, messages) if streamed else ainvoke(runnable, messages))
+            except _EmptyStream:  # a server that failed inside the stream (llama.cpp's, on a prompt
+                reply = await ainvoke(runnable, messages)  # too long) says why when asked whole
             if not isinstance(reply, AIMessage):
                 raise TypeError(f"chat model returned {type(reply).__name__}, expected AIMessage")
             return reply
@@ -370,6 +378,10 @@ class LLMClient:
                     chunk = await _next_within(chunks, min(wait, remaining))
                 except StopAsyncIteration:
                     break
+                except ValueError:  # LangChain's "No generation chunks were returned"
+                    if merged is None:
+                        raise _EmptyStream() from None
+                    raise
                 except TimeoutError:
                     if started and remaining <= wait:
                         raise _TooLong(f"the reply was still being generated after the total timeout of "
@@ -380,7 +392,7 @@ class LLMClient:
         finally:
             await chunks.aclose()  # closes the HTTP stream: the server stops generating
         if merged is None:
-            raise StalledGeneration("the stream ended without a chunk")
+            raise _EmptyStream()
         return _whole_message(merged)
 
     def _raise_unless_retryable(self, exc: Exception, attempt: int) -> None:

@@ -5,7 +5,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-FaultKind = Literal["http_500", "http_429", "timeout", "malformed_json", "wrong_schema", "context_length", "stall"]
+FaultKind = Literal["http_500", "http_429", "timeout", "malformed_json", "wrong_schema", "context_length",
+                    "context_length_in_stream", "stall"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Fault:
     - ``wrong_schema``: a 200 with valid JSON that is not a chat completion.
     - ``context_length``: a 400 saying the prompt is longer than the model's context (``context``
       tokens), worded as vLLM and OpenAI word it.
+    - ``context_length_in_stream``: the same 400 for a plain request; a streamed one gets a 200 and
+      a stream with no chunk, as llama.cpp's server sends when the prompt is too long for it.
     - ``stall``: a streamed request gets its headers and first chunk, then nothing for ``seconds``
       before the server hangs up; a plain request stalls like ``timeout``.
     """

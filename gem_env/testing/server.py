@@ -260,7 +260,9 @@ class _Connection:
             await self.writer.drain()
             await self._sleep(fault.seconds)
             self.keep_alive = False  # hang up mid-stream
-        elif fault.kind == "context_length":
+        elif fault.kind == "context_length_in_stream" and streamed:
+            await self._stream([], 0.0)
+        elif fault.kind in ("context_length", "context_length_in_stream"):
             self._error(400, f"This model's maximum context length is {fault.context} tokens. However, you "
                              f"requested {fault.context + 1000} tokens. Please reduce the length of the messages.")
         elif fault.kind == "http_500":
