@@ -266,6 +266,7 @@ def test_paraphrase_agent_rewrites_the_assistant_and_verifies_again(tmp_path: Pa
         assert all(s.startswith("Right then. ") for s in _assistant_said(t))
         assert not any(u.startswith("Right then") for u in (m["content"] for m in t["messages"] if m["role"] == "user"))
     assert main(["verify", str(out)]) == 0
+    assert json.loads((out / "manifest.json").read_text())["by_recipe"]["paraphrase_agent"]["assistant_turns_kept"] == 0
 
 
 def test_an_agent_rewrite_that_drops_a_value_is_rejected_and_the_original_kept(tmp_path: Path, base_run: Path) -> None:
@@ -289,6 +290,9 @@ def test_an_agent_rewrite_that_is_not_json_keeps_the_original(tmp_path: Path, ba
     got = _records(out / "trajectories.jsonl")
     assert got and all(not t["meta"]["paraphrase_agent"]["rewritten"] for t in got)
     assert all("rewrite was rejected" in t["meta"]["paraphrase_agent"]["outcome"] for t in got)
+    # counted apart: a verified variant whose assistant turns were not rewritten is no paraphrase
+    group = json.loads((out / "manifest.json").read_text())["by_recipe"]["paraphrase_agent"]
+    assert group["assistant_turns_kept"] == group["verified"] == len(got)
 
 
 def test_agent_rewrite_checks_name_what_changed() -> None:

@@ -78,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
         top = next(iter(g["reasons"]), "")
         na = f" ({g['not_applicable']} not applicable)" if g["not_applicable"] else ""
         drop = f"   most common drop: {top}" if top else ""
-        print(f"  {name:40} {g['verified']:5}/{g['tried']:<5} verified{na}{drop}")
+        kept = g.get("assistant_turns_kept")
+        kept = f", {kept} of them with the original assistant turns (meta.paraphrase_agent.outcome)" if kept else ""
+        print(f"  {name:40} {g['verified']:5}/{g['tried']:<5} verified{kept}{na}{drop}")
     b, a = manifest["before"], manifest["after"]
     print(f"  per trajectory: messages {b['mean_messages']} -> {a['mean_messages']}, tool calls "
           f"{b['mean_tool_calls']} -> {a['mean_tool_calls']}, distinct tools {b['mean_distinct_tools']} -> "

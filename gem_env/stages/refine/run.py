@@ -183,8 +183,9 @@ def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
 
 def build_manifest(run: RunDir, config: dict[str, Any], src: Source) -> dict[str, Any]:
     """Per recipe: variants tried (the tasks it applies to), verified, and the reasons for the
-    rest; tasks it does not apply to apart (`verified_share_of_all` counts them too);
-    complexity before/after."""
+    rest; tasks it does not apply to apart (`verified_share_of_all` counts them too); with
+    `paraphrase_agent`, the verified ones whose assistant turns are the original (the rewrite
+    failed: `assistant_turns_kept`); complexity before/after."""
     accepted = list(run.records("trajectories.jsonl"))
     rejected = list(run.records("rejected.jsonl"))
     by_recipe: dict[str, dict[str, Any]] = {}
@@ -195,6 +196,9 @@ def build_manifest(run: RunDir, config: dict[str, Any], src: Source) -> dict[str
         g = group(t["task"]["category"])
         g["tried"] += 1
         g["verified"] += 1
+        rewrite = t["meta"].get("paraphrase_agent")
+        if rewrite is not None:  # verified with the original assistant turns when the rewrite failed
+            g["assistant_turns_kept"] = g.get("assistant_turns_kept", 0) + (not rewrite["rewritten"])
     for r in rejected:
         g = group(r["category"])
         g["not_applicable" if r["stage"] == "not_applicable" else "tried"] += 1
