@@ -19,7 +19,7 @@ from .agents.workflow_agent import WorkflowAgent
 from .stages.ground.episode import policy_prompt
 from .llm import LLMClient
 from .llm.plain_chat import PlainChat
-from .llm.errors import LLMUnavailable
+from .llm.errors import LLMContextExceeded, LLMUnavailable
 from .stages.ground.usage import EpisodeUsage
 from .simulators.base import UserSimulator
 from .simulators.llm_user import LLMUser, UserChatFn
@@ -42,7 +42,8 @@ async def _counted(call: Callable[..., Awaitable[Any]], role: str, usage: Episod
     except LLMUnavailable as err:
         if usage is not None:
             usage.add(role, err.usage)  # what the failed request cost counts too
-            if usage.outage is None:
+            # (a conversation grown past the model's context is this episode's end, not an outage)
+            if usage.outage is None and not isinstance(err, LLMContextExceeded):
                 usage.outage = err
         raise
     if got is None:

@@ -83,3 +83,26 @@ def test_endpoint_dying_mid_rollout_leaves_the_document_to_do(tmp_path, capsys):
     rejected = [r for r in lines(tmp_path / "r" / "rejected.jsonl") if r["stage"] == "verify"]
     assert len(lines(tmp_path / "r" / "progress.jsonl")) == 2 and rejected
     assert all(r["trajectory"]["meta"]["termination"] != "agent_error" for r in rejected)
+
+
+def test_a_conversation_grown_past_the_context_ends_its_episode_not_the_document(tmp_path):
+    """The agent's model answers its first turn, then says the conversation is longer than its
+    context (as a 4k model does a few turns in): that episode ends as the agent's failure, is
+    verified and recorded; the document's other episodes are kept, and the run is not left
+    unfinished (it once rejected the whole document at ground, losing its other trajectories)."""
+    def reply(body):
+        if sum(m["role"] == "user" for m in body["messages"]) > 1:
+            return Fault("context_length", context=4096)
+        return Text("Could you tell me a bit more?")
+
+    with FakeOpenAIServer(reply) as server:
+        rc = main(["synthesize", SHOP, "--out", str(tmp_path / "r"), "--agent", "llm", "--model", "fake",
+                   "--base-url", server.base_url, "--cache-dir", "", "--llm-retries", "0", "--tasks-per-domain", "2",
+                   "--max-turns", "8", "--limit", "1"])
+    assert rc == 0
+    rejected = lines(tmp_path / "r" / "rejected.jsonl")
+    assert len(rejected) == 2 and all(r["stage"] == "verify" for r in rejected)
+    for r in rejected:
+        meta = r["trajectory"]["meta"]
+        assert meta["termination"] == "agent_error" and "longer than the model's context (4096 tokens)" in meta["error"]
+    assert len(lines(tmp_path / "r" / "progress.jsonl")) == 1

@@ -138,11 +138,15 @@ def _cycle(said: list[Signature]) -> str | None:
 
 
 def is_infrastructure(error: BaseException) -> bool:
-    """Whether ``error`` (or what caused it) is the LLM endpoint failing rather than a party."""
-    from ...llm.errors import LLMUnavailable
+    """Whether ``error`` (or what caused it) is the LLM endpoint failing rather than a party. A
+    conversation grown longer than the model's context is the party's failure: its episode ends,
+    is verified and recorded, and the document's other episodes go on."""
+    from ...llm.errors import LLMContextExceeded, LLMUnavailable
 
     seen: BaseException | None = error
     while seen is not None:
+        if isinstance(seen, LLMContextExceeded):
+            return False
         if isinstance(seen, LLMUnavailable):
             return True
         seen = seen.__cause__ or seen.__context__
