@@ -143,29 +143,6 @@ async def test_refused_request_must_not_change_state(taskset: Any) -> None:
     assert rule in said or f"{rule[:1].lower()}{rule[1:]}" in said, said
 
 
-async def test_a_refusal_that_names_its_record_tells_the_rule(taskset: Any) -> None:
-    """`refusal_told` reads the rule as `verify` reads a refusal's reason: the agent's "your doctor
-    Daniel Burton is not accepting patients" tells "This doctor is not accepting patients" (the
-    word-for-word match it made dropped such a pitfall variant of the examples run); a refusal
-    without the rule's words still fails."""
-    from gem_env.stages.refine.checks import variant_checks
-    from gem_env.stages.verify_text import said
-
-    task, compiled = variant(taskset, "pitfall")
-    traj = await roll(task, compiled, make_agent("workflow", compiled))
-    rule = task.plan.refusals[0]
-    at = next(i for i, m in enumerate(traj.messages) if m["role"] == "assistant" and not m.get("tool_calls")
-              and rule[1:] in (m.get("content") or ""))
-
-    def told(text: str) -> bool:
-        messages = [*traj.messages[:at], {"role": "assistant", "content": text}, *traj.messages[at + 1:]]
-        return next(c for c in variant_checks(task, messages, said) if c.name == "refusal_told").passed
-
-    words = rule.split()
-    assert told(f"Sorry, I can't. The rule: your {words[1]} Pat Smith {' '.join(words[2:])}.")
-    assert not told("Sorry, I can't do that today.")
-
-
 def _changed(taskset: Any) -> tuple[Task, CompiledDomain, Any, dict[str, Any]]:
     """A change_of_mind variant, its change, and the gold write's arguments."""
     task, compiled = variant(taskset, "change_of_mind")

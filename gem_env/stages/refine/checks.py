@@ -33,7 +33,6 @@ from ...tools.reasons import says_reason
 from ...tools.render import render, when_words
 from ...trajectory import Check
 from ..tasks import Task
-from ..verify_kinds import gives_reason
 from ..verify_text import spoken_forms
 
 Said = Callable[[str, str], bool]
@@ -116,13 +115,9 @@ def _retried(task: Task, messages: list[dict[str, Any]]) -> Check:
     return Check(name="retried_after_error", passed=not missing, evidence=missing or None)
 
 
-def _refusals(task: Task, messages: list[dict[str, Any]]) -> Check:
-    """Each refused request's reason told as `verify` reads a refusal's (`gives_reason`: the rule in
-    the assistant's words, which may name the record: "your doctor Daniel Burton is not accepting
-    patients" for "This doctor is not accepting patients")."""
-    spoken = [m.get("content") or "" for m in messages if m.get("role") == "assistant" and not m.get("tool_calls")]
-    untold = [r for r in task.plan.refusals  # type: ignore[union-attr]
-              if not any(gives_reason(r, [], text) for text in spoken)]
+def _refusals(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
+    spoken = " ".join(m.get("content") or "" for m in messages if m.get("role") == "assistant")
+    untold = [r for r in task.plan.refusals if not said(r, spoken)]  # type: ignore[union-attr]
     return Check(name="refusal_told", passed=not untold, evidence={"untold": untold} if untold else None)
 
 
@@ -237,7 +232,7 @@ def variant_checks(task: Task, messages: list[dict[str, Any]], said: Said) -> li
     if plan.faults:
         checks.append(_retried(task, messages))
     if plan.refusals:
-        checks.append(_refusals(task, messages))
+        checks.append(_refusals(task, messages, said))
     if plan.changes:
         checks.append(_changes(task, messages, said))
     if plan.mistakes:
