@@ -392,7 +392,7 @@ class ScriptedUser:
                 bank, intent = P.AGAIN, re.sub(r"\bmy\b", "my other", intent, count=1)
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
-        facts = self._opening_facts(request, body, rng, told)
+        facts = self._opening_facts(request, body, rng, told, heard=heard)
         context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
         if re.search(r"\bthank", context, re.IGNORECASE):  # thanked already: "Thanks in advance! ... Thanks so much." once
             sign_off = ""
@@ -411,9 +411,12 @@ class ScriptedUser:
         return " ".join([rng.choice(P.MOVE_ON if named else P.MOVE_ON_UNNAMED), *(f for f in facts if f)])
 
     def _opening_facts(self, request: Request, intent: str, rng: random.Random, told: str,
-                       leave: Collection[str] = ()) -> list[str]:
+                       leave: Collection[str] = (), heard: str = "") -> list[str]:
         """The facts a user volunteers with a request (`intent`: how they said it, which are not said
-        twice), but those it would `leave` out."""
+        twice), but those it would `leave` out. A record's id the chat named before (`told` by the
+        user, `heard` from the assistant) is said as one already named: "It's the same subscription,
+        SBS-1." of an earlier request's, "It's loan LOAN-1, the one you mentioned." of one the
+        assistant listed, never "The subscription ID is SBS-1." as if new."""
         # their own email once told is not said again, unless another email in the request could be taken for it
         told_email = "email" in request.knows and not any("email" in k for k in request.opening if k != "email") \
             and compiled(rf"(?<![\w.@-]){re.escape(str(request.knows['email']))}(?![\w@-])").search(told) is not None
@@ -424,9 +427,25 @@ class ScriptedUser:
         facts = [self._who(request.knows, [k for k in opening if k in _WHO], rng, P.NAME_UP_FRONT)] \
             if {"first_name", "last_name"} <= set(opening) else []
         opening = [k for k in opening if k not in _WHO] if facts else opening
-        facts += [agree(self._volunteered(k, request.knows[k], intent, rng, opening, not _not_mine(request)))
+        facts += [agree(self._named_before(k, request, rng, told, heard)
+                        or self._volunteered(k, request.knows[k], intent, rng, opening, not _not_mine(request)))
                   for k in opening]
         return facts
+
+    def _named_before(self, key: str, request: Request, rng: random.Random, told: str, heard: str) -> str:
+        """The id of `key` said as a record the chat named already, or "" (not named, not an id, a
+        record with a part in a move: "From my account ACC-1."): "again" of one the user named or an
+        earlier request was about, "the one you mentioned" of one only the assistant named (`told`:
+        the user's words so far, `heard`: the assistant's)."""
+        value = request.knows[key]
+        if not key.endswith("_id") or len(key) <= 3 or moved(key) or _not_mine(request) or not isinstance(value, str):
+            return ""
+        named = compiled(rf"(?<![\w-]){re.escape(value)}(?![\w-])")
+        earlier = self._session[:self._session.index(request)] if request in self._session else []
+        again = named.search(told) is not None or any(value in (r.knows.get(key), r.found.get(key)) for r in earlier)
+        if not again and named.search(heard) is None:
+            return ""
+        return rng.choice(P.SAME_RECORD if again else P.MENTIONED).format(noun=humanize(key[:-3]), v=value)
 
     @staticmethod
     def _question(request: Request, noun: str, rng: random.Random) -> str:
@@ -524,7 +543,7 @@ class ScriptedUser:
         # describes a record may be there by chance ("compensation for the cancelled flights" is not
         # "my cancelled reservation"), so it is still said
         # (or in the plural: "because I'm moving banks" says the reason "moving bank")
-        in_request = len(said) > 4 and compiled(rf"(?<![\w-]){re.escape(said)}(?:e?s)?(?![\w-])", re.IGNORECASE).search(intent)
+        in_request = (len(said) > 4 or said.startswith("$")) and compiled(rf"(?<![\w-]){re.escape(said)}(?:e?s)?(?![\w-])", re.IGNORECASE).search(intent)
         if in_request and (not _points_at(key) or len(said.split()) > 1 or re.search(r"\d", said) or compiled(
                 rf"(?<![\w-]){re.escape(said)} {re.escape(humanize(head))}\b", re.IGNORECASE).search(intent)):
             return ""  # (or said as the record's name: "the Standard plan")
