@@ -714,3 +714,22 @@ def test_charges_of_different_days_keep_their_dates() -> None:
                    for i, m, p in ((1, "Mckinney-Park", posted[0]), (2, "Walker-Martin", posted[1]))]
         text = S.which(random.Random(0), "charge_id", charges)
         assert text.count("posted on") == 2 or text.count("posted at") == 2, text
+
+
+def test_that_points_at_the_record_only_before_any_other_fact() -> None:
+    """"The record shows the balance as $6,328.78. That was opened on July 23, 2024." (tau2 banking
+    109): "that" after a value points at the value. A refusal's date names the record it is of ("...
+    the plan was changed on December 30, 2024. Your line was last renewed on December 29, 2024.", was
+    "That was last renewed ...")."""
+    first = later = 0
+    for seed in range(40):
+        told = S.facts_told(random.Random(seed), [("balance", 6328.78), ("opened_on", "2024-07-23")], after_write=False)
+        assert not told[-1].startswith("That"), told
+        alone = S.facts_told(random.Random(seed), [("opened_on", "2024-07-23")], after_write=False)
+        first += alone[0].startswith("That")
+        said = S.refuse(random.Random(seed), "change the plan of your line LINE-1", "You cannot change plan more than "
+                        "once in the same billing cycle.", [], [("plan_changed_on", "2024-12-30", ""),
+                                                                  ("last_renewed_on", "2024-12-29", "")])
+        assert "That was" not in said and "It was last renewed" not in said, said
+        later += "your line was last renewed on december 29, 2024" in said.lower()
+    assert first and later == 40
