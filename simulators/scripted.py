@@ -150,6 +150,7 @@ class ScriptedUser:
         follow-up), so its first message greets nobody and gives no email the chat already has."""
         self.scenario = scenario
         self._continuing = continuing
+        self._before = ("", "")  # (the user's words, the assistant's) of the chat before a continuing brief
         self.meta: dict[str, Any] = {"backend": "scripted", "seed": seed}
         self._seed = f"{seed}\x00{voice}\x00{scenario.model_dump_json(exclude={'names'})}"  # names: only how words are written
         self._session = scenario.session()
@@ -180,6 +181,13 @@ class ScriptedUser:
         self._spelled = {**_brief_names((scenario.goal, *(t for r in self._session for t in (r.goal, r.intent)))),
                          **scenario.names}
 
+    def joins(self, messages: list[dict[str, Any]]) -> None:
+        """The chat before a `continuing` brief's first message (a refined task's follow-up, whose user
+        sees only its own part): a record it named is said as named before ("It's order ORD-1 again.")."""
+        turns = visible_turns(messages)
+        self._before = (" ".join(t for role, t in turns if role == "user"),
+                        " ".join(t for role, t in turns if role == "assistant"))
+
     async def reply(self, messages: list[dict[str, Any]]) -> str:
         return cased(self._hand.write(self._reply(messages)), self._spelled)
 
@@ -190,7 +198,9 @@ class ScriptedUser:
         rng = reply_random(self._seed, len(turns))
         spoken = [text for role, text in turns if role == "assistant"]
         if not spoken and self._continuing:
-            return self._opening(self._session[0], rng, told=str(self.scenario.knows.get("email", "")))
+            told, heard = self._before
+            return self._opening(self._session[0], rng, told=f"{self.scenario.knows.get('email', '')} {told}".strip(),
+                                 heard=heard)
         vague = self._vague
         if not spoken and vague:
             greet, body = rng.choice(P.GREET[self._style]), rng.choice(P.VAGUE).format(noun=vague)

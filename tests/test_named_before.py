@@ -79,3 +79,28 @@ def test_in_sessions_an_id_named_before_is_never_said_as_new_and_is_taken(tmp_pa
             reply = said[at + 1]["content"] if at + 1 < len(said) else ""
             assert not re.search(r"\bwhich\b|\byou mean\b", reply, re.IGNORECASE), (m["content"], reply)
     assert checked >= 3
+
+
+def test_a_refined_follow_up_names_a_record_the_chat_named_as_such() -> None:
+    """A chained request's user sees only its own part of the chat, and said "My card id is CRD-1."
+    of the card the chat had just frozen (568 of 568 such requests in `gem refine` of the support
+    run): it is told what the chat said before its first message."""
+    from gem_env.simulators.refined import RefinedUser
+    brief = {"goal": "freeze my card CRD-1 because of lost", "intent": "freeze my card because of lost",
+             "knows": {"card_id": "CRD-1"}, "opening": ["card_id"], "anchor": "CRD-1"}
+    later = {"goal": "change the spending limit of my card CRD-1 to 4800",
+             "intent": "change the spending limit of my card to $4,800", "knows": {"card_id": "CRD-1"},
+             "opening": ["card_id"], "anchor": "CRD-1"}
+    said = []
+    for seed in range(12):
+        first = ScriptedUser(Scenario(persona="a customer", goal="one thing", knows={"email": "a@example.com"},
+                                      requests=[brief]), seed=seed)
+        follow = Scenario(persona="a customer", goal="one thing", knows={"email": "a@example.com"}, requests=[later])
+        user = RefinedUser(first, [follow], lambda sc, i: ScriptedUser(sc, seed=seed, continuing=True), seed=seed)
+        history = [{"role": "system", "content": "policy"}]
+        opening = asyncio.run(user.reply(history))
+        history += [{"role": "user", "content": opening},
+                    {"role": "assistant", "content": "Done: I've frozen your card CRD-1. Anything else?"}]
+        said.append(asyncio.run(user.reply(history)))
+    for text in said:
+        assert "spending limit" in text and any(f in text for f in _forms(P.SAME_RECORD, "card", "CRD-1")), text
