@@ -470,7 +470,10 @@ class ScriptedUser:
                 return rng.choice(P.ASK_LEFT_OF_KIND).format(things=f"{bare} {counted[0]}", how=counted[1])
             if counted and bare[:1].isupper():  # one entry by its name: "how many copies of Night Trains are available?"
                 return rng.choice(P.ASK_LEFT_OF_ENTRY).format(things=counted[0], entry=bare, how=counted[1])
-            return re.sub(rf"\bmy {re.escape(bare)}(?!\w)", f"the {bare}", ScriptedUser._question(request, bare, rng))
+            asked = re.sub(rf"\bmy {re.escape(bare)}(?!\w)", f"the {bare}", ScriptedUser._question(request, bare, rng))
+            if bare.islower() and bare.endswith("s") and not bare.endswith(("ss", "us", "is")):  # "the shoes are ..."
+                asked = re.sub(r"\bit is\b", "they are", re.sub(rf"\b(the {re.escape(bare)}) is\b", r"\1 are", asked))
+            return asked
         if request.compare:
             return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))
         # "how many failed logins my account has", never "the failed logins of my account"; a count
