@@ -535,6 +535,13 @@ def _with_rows(sentence: str, sentences: list[str]) -> str:
 _OWN_NAME = ("first_name", "last_name", "full_name")
 
 
+def _names_field(key: str, action: str) -> bool:
+    """Whether an action names a field of its record by the field's name ("remove the extra fee from
+    your order" of `extra_fee`): what it holds is what the change is about, said by what follows
+    ("That takes $12 off what you pay."), not a detail that tells the record apart."""
+    return compiled(rf"\bthe {re.escape(words(key).lower())}\b").search(action.lower()) is not None
+
+
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern,
              said: str = "", owner: str = "", yours: frozenset[str] = frozenset(), before: Sequence[str] = ()) -> str:
     """A sentence on the record a call targets, from what was read, so the user can tell it is the
@@ -565,7 +572,8 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
                          or isinstance(v, (bool, dict, list)) or v in (None, "") or v in of_parent
                          or not _SHORT.match(str(v))
                          or re.search(r"\d", k) and not _LAST_DIGITS.search(k)
-                         or said and _in_words(k, v, said))][:3]  # not what the action says already
+                         or said and _in_words(k, v, said)  # not what the action says already
+                         or said and _names_field(k, said))][:3]  # nor the field it acts on ("remove the extra fee")
         if str(value) in yours and all(k.endswith(("status", "state")) for k, _ in facts):
             facts = []  # their only one: its status does not tell it apart from anything
         noun = words(name[:-3]) if name.endswith("_id") else "record"

@@ -733,3 +733,17 @@ def test_that_points_at_the_record_only_before_any_other_fact() -> None:
         assert "That was" not in said and "It was last renewed" not in said, said
         later += "your line was last renewed on december 29, 2024" in said.lower()
     assert first and later == 40
+
+
+def test_the_field_a_change_acts_on_is_not_a_detail_of_the_record() -> None:
+    """"I'll remove the extra fee from your order ORD-1. That's the pending order, with $340.90 in total
+    and a $12 extra fee. You'll get $12 back for the change." (shop): the fee is what the change is about,
+    told by what it does, not a detail that tells the order apart."""
+    order = {"order_id": "ORD-1", "status": "pending", "total": 340.90, "extra_fee": 12, "payment_method": "paypal"}
+    for seed in range(10):
+        said = S.describe(random.Random(seed), {"order_id": "ORD-1"}, [order], re.compile("pin"),
+                          said="remove the extra fee from your order ORD-1")
+        assert "$12" not in said and "$340.90" in said, said
+        other = S.describe(random.Random(seed), {"order_id": "ORD-1"}, [order], re.compile("pin"),
+                           said="cancel your order ORD-1")
+        assert "$12 extra fee" in other, other
