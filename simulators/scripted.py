@@ -444,15 +444,18 @@ class ScriptedUser:
 
     def _named_before(self, key: str, request: Request, rng: random.Random, told: str, heard: str) -> str:
         """The id of `key` said as a record the chat named already, or "" (not named, not an id, a
-        record with a part in a move: "From my account ACC-1."): "again" of one the user named or an
-        earlier request was about, "the one you mentioned" of one only the assistant named (`told`:
-        the user's words so far, `heard`: the assistant's)."""
+        record with a part in a move: "From my account ACC-1."): "again" of one the user named, an
+        earlier request was about or the assistant named alone ("I've frozen your card CRD-1."), "the
+        one you mentioned" of one the assistant only listed among others (`told`: the user's words so
+        far, `heard`: the assistant's)."""
         value = request.knows[key]
         if not key.endswith("_id") or len(key) <= 3 or moved(key) or _not_mine(request) or not isinstance(value, str):
             return ""
         named = compiled(rf"(?<![\w-]){re.escape(value)}(?![\w-])")
         earlier = self._session[:self._session.index(request)] if request in self._session else []
-        again = named.search(told) is not None or any(value in (r.knows.get(key), r.found.get(key)) for r in earlier)
+        alone = any(named.search(s) and set(RECORD_ID.findall(s)) == {value} for s in re.split(r"(?<=[.!?])\s+", heard))
+        again = alone or named.search(told) is not None or any(value in (r.knows.get(key), r.found.get(key))
+                                                               for r in earlier)
         if not again and named.search(heard) is None:
             return ""
         return rng.choice(P.SAME_RECORD if again else P.MENTIONED).format(noun=humanize(key[:-3]), v=value)

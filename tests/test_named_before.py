@@ -48,10 +48,18 @@ def test_a_record_a_request_before_was_about_is_named_again() -> None:
         assert any(f in said for f in _forms(P.SAME_RECORD, "card", "CRD-1")), said
 
 
-def test_a_record_only_the_assistant_named_is_the_one_it_mentioned() -> None:
-    done = "Done: I've frozen your card CRD-1. Your other card, CRD-2, is still active. Anything else?"
+def test_a_record_the_assistant_only_listed_is_the_one_it_mentioned() -> None:
+    done = "Done: I've frozen your card CRD-1. Your other cards are CRD-2 (debit) and CRD-3 (credit). Anything else?"
     for said in _second("CRD-2", done):
         assert any(f in said for f in _forms(P.MENTIONED, "card", "CRD-2")), said
+
+
+def test_a_record_the_assistant_named_alone_is_named_again() -> None:
+    """"I can't unfreeze your card CRD-2: ..." then "talk to a person about my card": the customer's
+    own request was about it, as the assistant said."""
+    done = "Done: I've frozen your card CRD-1. Your card CRD-2 shows as closed. Anything else?"
+    for said in _second("CRD-2", done):
+        assert any(f in said for f in _forms(P.SAME_RECORD, "card", "CRD-2")), said
 
 
 def test_a_record_not_named_before_is_not_said_as_named_before() -> None:
