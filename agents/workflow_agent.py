@@ -77,9 +77,10 @@ HANDOFF_OFFERED = re.compile(r"\b(?:if you'd like|if it helps), I (?:can|could) 
 _ASKING = frozenset("find out check get help know see tell look let one more thing another next also can could "
                     "would will wondering great thanks thank way about quick question".split())
 
-# the number of something made in this chat, asked for again ("Sorry, what was my dispute number?")
-_NUMBER_AGAIN = re.compile(r"\b(?:repeat|again|once more|missed it)\b.*?\b(?:my |the |that )?(\w+) number\b|"
-                           r"\b(?:my |the |that )?(\w+) number\b.*\b(?:again|once more)\b", re.IGNORECASE)
+# the number of something made in this chat, asked for again ("Sorry, what was my dispute number?"), in
+# one sentence (not "... change the phone number of my account. That's account ACC-1 again.")
+_NUMBER_AGAIN = re.compile(r"\b(?:repeat|again|once more|missed it)\b[^.!?]*?\b(?:my |the |that )?(\w+) number\b|"
+                           r"\b(?:my |the |that )?(\w+) number\b[^.!?]*\b(?:again|once more)\b", re.IGNORECASE)
 # the agent's question for a request that names a record but no action (`B.WHAT_TO_DO`)
 _WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b", re.IGNORECASE)
 #: the agent's question for one of many records by the month of their date (`B.WHICH_WHEN`)
