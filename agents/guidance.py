@@ -261,6 +261,22 @@ class Guidance:
         return out
 
 
+# a clause that waits for the change itself ("... within several business days after the account is closed")
+_ONCE_DONE = re.compile(r",?\s+(?:after|once|when) (?:the|your) [a-z ]{1,30}? (?:is|are|has been|have been) ([a-z]+)\.$")
+
+
+def once_done(sentence: str, write: str, entity: str) -> str:
+    """The sentence as said once the change went through: a closing clause that waits for that change
+    is left out ("You will receive a final statement within several business days after the account is
+    closed." -> "... within several business days."), since the change is made, and the document's
+    name for the record ("the account" of a card) need not be the one the customer knows it by."""
+    m = _ONCE_DONE.search(sentence)
+    roots = _roots(write, entity)
+    if m is None or not roots or not m.group(1).startswith(roots[0]) or len(sentence[:m.start()].split()) < 6:
+        return sentence
+    return sentence[:m.start()] + "."
+
+
 _QUOTED = re.compile(r"'([^']+)'")
 
 

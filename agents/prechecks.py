@@ -174,6 +174,12 @@ def is_rule_message(spec: ToolSpec, message: str) -> bool:
     return any(_filled(template, ".+?").fullmatch(message) for template in rule_messages(spec))
 
 
+def states_rule(message: str, text: str) -> bool:
+    """Whether `text` states a rule's message (its values filled in) as a refusal says it: to the
+    customer (`addressed`), "this doctor" as the one meant ("your doctor Daniel Burton")."""
+    return _filled(addressed(message.strip().rstrip(".")), "", re.IGNORECASE).search(text) is not None
+
+
 def rule_cited(spec: ToolSpec, text: str) -> str | None:
     """The rule of the tool that `text` (a refusal) states, in the rule's own words with its
     values filled in as the refusal said them ("Pending transactions cannot be disputed; wait

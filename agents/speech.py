@@ -209,12 +209,12 @@ def _why(rng: random.Random, keys: list[str], own: str | None = None, finds: fro
 
 
 def reason_text(message: str, values: list[str], rng: random.Random | None = None,
-                named: list[tuple[str, Any, str]] | None = None) -> str:
+                named: list[tuple[str, Any, str]] | None = None, of: str = "") -> str:
     """A rule's text as a reason: markdown dropped, codes in words, instructions to staff ("Check
     that ...") left out when the values that break the rule are said instead, each for what its
     field means when the field is known (`named`: (field, value, record): "It already has 2
     renewals", not "It's 2"; "Your account ACC-1 is currently frozen." where the record needs
-    naming)."""
+    naming; `of`: the noun of the record the refusal is of, which a date of it is said of)."""
     # names in words first, so the markdown below never reads "update_account_x" as emphasis
     clean = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), message)
     clean = _MD.sub(r"\1", clean).strip()
@@ -227,7 +227,7 @@ def reason_text(message: str, values: list[str], rng: random.Random | None = Non
         for k, v, ref, _ in _grouped(named):
             if ref and isinstance(v, bool) and _is_denied(text, k):
                 text = _this_one(text, ref)
-        return smooth(" ".join([text, *(_breaking(rng, k, v, ref, many) for k, v, ref, many in _grouped(named)
+        return smooth(" ".join([text, *(_breaking(rng, k, v, ref, many, of) for k, v, ref, many in _grouped(named)
                                         if not (k.lower().endswith(("status", "state")) and _is_told(text, v))
                                         and not (v is False and _is_denied(text, k)))]))
     if values and not all(_is_told(text, v) for v in values):
@@ -272,11 +272,12 @@ def _grouped(named: list[tuple[str, Any, str]]) -> list[tuple[str, Any, str, boo
     return out
 
 
-def _breaking(rng: random.Random, name: str, value: Any, record: str = "", many: bool = False) -> str:
+def _breaking(rng: random.Random, name: str, value: Any, record: str = "", many: bool = False, of: str = "") -> str:
     """A record value that breaks a rule, said for what its field means: a status as what the record
     is (named, "Your account ACC-1 is currently frozen.", when `record` says which; `many` records
     named at once: "Your transactions TRN-1 and TRN-2 are currently pending."), a count as how many
-    it already has, anything else as a fact ("The balance comes to $40")."""
+    it already has, anything else as a fact ("The balance comes to $40"); a date of the record the
+    refusal is of (`of`: its noun, where no `record` is named) names it ("Your line was last renewed on ...")."""
     if name.lower().endswith(("status", "state")) and isinstance(value, str):
         said = when_words(spoken(name, value))
         return pick(rng, B.SHOWS_OF_MANY if many else B.SHOWS_OF, record=record, values=said) if record \
@@ -285,7 +286,10 @@ def _breaking(rng: random.Random, name: str, value: Any, record: str = "", many:
         return pick(rng, B.ALREADY, c=counted(name, value))
     if isinstance(value, bool):
         return _yes_no(rng, name, value, plain=True)
-    return fact(rng, name, value, after_write=False)
+    # after the rule: "that" or "it" could be of what it says ("... the plan was changed on ... It was last renewed")
+    noun, _, key = record.rpartition(" ")  # "line LINE-1", not "contact Daniel Dunn"
+    return fact(rng, name, value, after_write=False, first=False,
+                of=noun if not many and re.search(r"-\d", key) else "" if record else of)
 
 
 def refuse(rng: random.Random, what: str, error: str, values: list[str],
@@ -294,7 +298,8 @@ def refuse(rng: random.Random, what: str, error: str, values: list[str],
     checked, and ..." only where something was `looked` up since the customer's last message."""
     leads = B.REFUSE_LEAD if looked else at_hand(B.REFUSE_LEAD)
     lead, body = rng.choice(voiced(rng, leads)), rng.choice(voiced(rng, B.REFUSE_BODY)).format(action=what)
-    reason = reason_text(error, values, rng, named)
+    of = re.search(r"\byour ([a-z]+) [A-Z]{2,}-\d", what)  # "change the plan of your line LINE-1": "line"
+    reason = reason_text(error, values, rng, named, of.group(1) if of else "")
     why = pick(rng, B.REFUSE_WHY, reason=reason, after_colon=_after_colon(reason))
     return f"{smooth(f'{lead} {body}')} {why}"
 
@@ -530,6 +535,13 @@ def _with_rows(sentence: str, sentences: list[str]) -> str:
 _OWN_NAME = ("first_name", "last_name", "full_name")
 
 
+def _names_field(key: str, action: str) -> bool:
+    """Whether an action names a field of its record by the field's name ("remove the extra fee from
+    your order" of `extra_fee`): what it holds is what the change is about, said by what follows
+    ("That takes $12 off what you pay."), not a detail that tells the record apart."""
+    return compiled(rf"\bthe {re.escape(words(key).lower())}\b").search(action.lower()) is not None
+
+
 def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]], secret: re.Pattern,
              said: str = "", owner: str = "", yours: frozenset[str] = frozenset(), before: Sequence[str] = ()) -> str:
     """A sentence on the record a call targets, from what was read, so the user can tell it is the
@@ -560,7 +572,8 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
                          or isinstance(v, (bool, dict, list)) or v in (None, "") or v in of_parent
                          or not _SHORT.match(str(v))
                          or re.search(r"\d", k) and not _LAST_DIGITS.search(k)
-                         or said and _in_words(k, v, said))][:3]  # not what the action says already
+                         or said and _in_words(k, v, said)  # not what the action says already
+                         or said and _names_field(k, said))][:3]  # nor the field it acts on ("remove the extra fee")
         if str(value) in yours and all(k.endswith(("status", "state")) for k, _ in facts):
             facts = []  # their only one: its status does not tell it apart from anything
         noun = words(name[:-3]) if name.endswith("_id") else "record"
@@ -840,6 +853,10 @@ _IT_NOW = ["It's {v} now.", "That's {v} now."]  # of a state named for the thing
 _THEY = {"It's": "They're", "it's": "they're", "Its": "Their", "It now shows": "They now show"}
 _OF_PERSON = re.compile(r"\b(?:It now shows|It's|it's|Its)\b")
 _WHEN = ["It was {n} {v}.", "That was {n} {v}.", "It shows it was {n} {v}.", "According to the record, it was {n} {v}."]
+#: ... said after another fact: "that" would point at it ("The balance is $6,328.78. That was opened on ...")
+_WHEN_AFTER = [w for w in _WHEN if not w.startswith("That")]
+#: ... of a record named by its noun, where "it" could be another thing just said (a refusal's values)
+_WHEN_OF = ["Your {s} was {n} {v}.", "The record shows your {s} was {n} {v}."]
 _WHEN_SINCE = ["{N} {v}.", "On file: {n} {v}."]
 #: a moment of a part of the record, named by it and what happened to it ("plan_changed_on")
 _PART_WHEN = ["The {part} {happens} on {v}.", "Its {part} {happens} on {v}.", "The record shows the {part} {happens} on {v}."]
@@ -912,13 +929,16 @@ _DATE_SAID = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}\b")
 
 
 def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: str = "it", own: bool = True,
-         ahead: bool = False, thing: str = "", since: bool = False) -> str:
+         ahead: bool = False, thing: str = "", since: bool = False, first: bool = True, of: str = "") -> str:
     """One fact in a sentence that fits what the field means: a new record's number, a status, an
     amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value. `ahead`:
     the value is a date after today ("It's set to be picked up on ...", not "It was ..."). `thing`:
     the record a how-to's steps changed, as the user calls it: its status after the change is said
     of it ("Your orchard is grown now."; `_THING_NOW`). `since`: a value a change earlier in the
-    chat set, asked about since ("The balance is now $0.", never "All updated: ...")."""
+    chat set, asked about since ("The balance is now $0.", never "All updated: ..."). `first`: no fact
+    was said before it, so "that" points at the record ("That was filed on ..."), not at a value; `of`:
+    the record's noun, to name it by where a pronoun could point elsewhere ("Your line was last renewed
+    on ...")."""
     n, low = words(name), name.lower()
     if isinstance(value, bool):
         return _yes_no(rng, name, value, who, after_write)
@@ -950,7 +970,10 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         return pick(rng, _PART_WHEN, part=part[0], happens=part[1], v=v)
     if re.search(r"_(?:on|at|since)$", low) and dated:  # a date field named for its event
         said = low.replace("_", " ").replace(" at", " on")  # "It was placed on ...", not "date placed"
-        return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN_AHEAD if ahead else _WHEN, n=said, v=v)
+        if of and not ahead and not low.endswith("_since"):
+            return pick(rng, _WHEN_OF, s=of, n=said, v=v)
+        return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN_AHEAD if ahead else _WHEN if first
+                    else _WHEN_AFTER, n=said, v=v)
     if low == "status" and after_write and thing:
         head = thing.split()[-1].lower()
         echoes = v.lower().startswith(head[:max(4, len(head) - 1)])  # "Your refund is now refunded."
@@ -1107,7 +1130,7 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
             out.append(pick(rng, _ID_NOW, noun=words(k[:-3]), v=render(v)))
         else:
             out.append(fact(rng, k, v, after_write=after_write and (not new or k in new), who=who, own=own, ahead=k in ahead,
-                            thing=thing, since=since))
+                            thing=thing, since=since, first=not out))
     return out
 
 

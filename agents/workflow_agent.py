@@ -33,7 +33,7 @@ from gem_env.tools.signed_in import signed_in_facts
 from . import banks as B
 from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
-from .guidance import Guidance, case_of, for_one_case
+from .guidance import Guidance, case_of, for_one_case, once_done
 from .messages import call as _call, say as _say, tool_calls as _tool_calls, tool_results as _tool_results
 from .candidates import Records, listed, record_key
 from .compare import comparison_reply, recognise_comparison
@@ -77,9 +77,10 @@ HANDOFF_OFFERED = re.compile(r"\b(?:if you'd like|if it helps), I (?:can|could) 
 _ASKING = frozenset("find out check get help know see tell look let one more thing another next also can could "
                     "would will wondering great thanks thank way about quick question".split())
 
-# the number of something made in this chat, asked for again ("Sorry, what was my dispute number?")
-_NUMBER_AGAIN = re.compile(r"\b(?:repeat|again|once more|missed it)\b.*?\b(?:my |the |that )?(\w+) number\b|"
-                           r"\b(?:my |the |that )?(\w+) number\b.*\b(?:again|once more)\b", re.IGNORECASE)
+# the number of something made in this chat, asked for again ("Sorry, what was my dispute number?"), in
+# one sentence (not "... change the phone number of my account. That's account ACC-1 again.")
+_NUMBER_AGAIN = re.compile(r"\b(?:repeat|again|once more|missed it)\b[^.!?]*?\b(?:my |the |that )?(\w+) number\b|"
+                           r"\b(?:my |the |that )?(\w+) number\b[^.!?]*\b(?:again|once more)\b", re.IGNORECASE)
 # the agent's question for a request that names a record but no action (`B.WHAT_TO_DO`)
 _WHAT_TO_DO = re.compile(r"\bwhat would you like (?:me )?to do\b", re.IGNORECASE)
 #: the agent's question for one of many records by the month of their date (`B.WHICH_WHEN`)
@@ -1304,13 +1305,28 @@ class WorkflowAgent:
         named = ([i for i in dict.fromkeys(RECORD_ID.findall(m.get("content") or "")) if i not in action] for m in asked)
         ids = next((n for n in named if n), []) \
             or [i for i in self._written_ids(earlier, write, before) if i not in action and i != self._customer(turn)]
-        action = re.sub(r"\byour\b", "their", action) + (f" ({', '.join(ids)})" if 0 < len(ids) <= 2 else "")
+        action = re.sub(r"\byour\b", "their", action) + (f" ({self._kinds(ids, action, turn)})" if 0 < len(ids) <= 2 else "")
         if not refused:
             return f"The customer was about to {action} but wants to talk it over with someone first."
         rule = rule_cited(self.compiled.tools[write].spec, turn.prior[-1].get("content") or "")
         # a name keeps its capital ("EcoCard ...", "PIN ..."), a sentence's first word does not ("A user that ...")
         rule = rule if rule is None or re.match(r"[A-Z][A-Za-z]*[A-Z]", rule) else rule[:1].lower() + rule[1:]
         return f"The customer wanted to {action}, which our policy does not allow" + (f": {rule}." if rule else ".")
+
+    def _kinds(self, ids: list[str], action: str, turn: _Turn) -> str:
+        """`ids` as a note names them after `action`: an id of another kind than the thing the action
+        names with its kind ("schedule the payment (contact CNT-1)", "exchange the item (order
+        ORD-1)"), never as if it were that thing's own."""
+        read = records([r for _, _, r in _tool_calls(turn.prior)])
+        pks = {t.pk: name for name, t in self.compiled.tables.items()}
+        nouns = []
+        for i in ids:
+            key = next((k for r in read if (k := own_key(r)) and r.get(k) == i), None)
+            noun = self.compiled.noun(pks[key]) if key in pks else ""
+            nouns.append(noun if noun and not action.lower().endswith(noun.lower()) else "")
+        if len(ids) > 1 and len(set(nouns)) == 1 and nouns[0]:  # "transfer the funds (accounts ACC-1 and ACC-2)"
+            return f"{S.plural(nouns[0])} {S.joined(ids)}"
+        return ", ".join(f"{noun} {i}".strip() for noun, i in zip(nouns, ids))
 
     def _written_ids(self, plan: Plan, write: str, turn: _Turn) -> list[str]:
         """The record ids the request's write was for (where the refusal or the question named none,
@@ -1409,7 +1425,8 @@ class WorkflowAgent:
         what = S.action(plan.workflow.goal, _main_write(plan), said) if write else ""  # as the confirmation said
         # a case's consequence is told before the change, and what it did as `besides`: not again
         # here, nor of a record the case did not hold for
-        guidance = [g for g in self._guide(plan, write, {**turn.known, **env})
+        noun = self.compiled.noun(plan.workflow.anchor.table)
+        guidance = [once_done(g, write, noun) for g in self._guide(plan, write, {**turn.known, **env})
                     if not for_one_case(g) and not S.told_before(g, turn.told)]
         table = plan.workflow.anchor.table
         # a how-to's record: the state its steps leave is said of the user's thing ("Your orchard is

@@ -166,6 +166,11 @@ VOLUNTEER = ["My {name} is {v}.", "The {name} is {v}.", "My {name}'s {v}.", "The
 # a record's id said up front as people say it, without "id" ("{noun}": "card"); half the time
 VOLUNTEER_ID = ["It's for {noun} {v}.", "That's {noun} {v}.", "The {noun} is {v}.", "It's {noun} {v}.",
                 "My {noun} number is {v}."]
+# ... of a record an earlier request of the chat was about or the user named ("It's subscription SBS-1
+# again."), or one only the assistant named (listed, refused), never as if new ("The subscription ID is SBS-1.")
+SAME_RECORD = ["It's {noun} {v} again.", "That's {noun} {v} again.", "It's {noun} {v}, the same one as before.",
+               "It's for {noun} {v} again."]
+MENTIONED = ["It's {noun} {v}, the one you mentioned.", "That's {noun} {v}, which you mentioned earlier."]
 MOVED_FACT = ["It's {way} {v}.", "{prep} {v}.", "{prep} my {noun} {v}.", "It's {way} my {noun} {v}."]
 MOVED_DESCRIBED = ["It's {way} my {ref}.", "{prep} my {ref}.", "That's {way} my {ref}."]
 """... described by a value of its own: "It's coming from my savings account."."""

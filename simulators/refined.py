@@ -120,6 +120,8 @@ class RefinedUser:
             user = self.make(following, len(self.users))
             self.users.append(user)
             self.starts.append(len(messages))
+            if callable(joins := getattr(user, "joins", None)):  # what the chat named before is named as such
+                joins(messages)
             opening = await user.reply([])
             if self._corrected and len(self.users) == 2:  # the first follow-up corrects the first request
                 lead = self._voice(opening).choice(P.CORRECTING).format(name=self._corrected[0])

@@ -150,6 +150,7 @@ class ScriptedUser:
         follow-up), so its first message greets nobody and gives no email the chat already has."""
         self.scenario = scenario
         self._continuing = continuing
+        self._before = ("", "")  # (the user's words, the assistant's) of the chat before a continuing brief
         self.meta: dict[str, Any] = {"backend": "scripted", "seed": seed}
         self._seed = f"{seed}\x00{voice}\x00{scenario.model_dump_json(exclude={'names'})}"  # names: only how words are written
         self._session = scenario.session()
@@ -180,6 +181,13 @@ class ScriptedUser:
         self._spelled = {**_brief_names((scenario.goal, *(t for r in self._session for t in (r.goal, r.intent)))),
                          **scenario.names}
 
+    def joins(self, messages: list[dict[str, Any]]) -> None:
+        """The chat before a `continuing` brief's first message (a refined task's follow-up, whose user
+        sees only its own part): a record it named is said as named before ("It's order ORD-1 again.")."""
+        turns = visible_turns(messages)
+        self._before = (" ".join(t for role, t in turns if role == "user"),
+                        " ".join(t for role, t in turns if role == "assistant"))
+
     async def reply(self, messages: list[dict[str, Any]]) -> str:
         return cased(self._hand.write(self._reply(messages)), self._spelled)
 
@@ -190,7 +198,9 @@ class ScriptedUser:
         rng = reply_random(self._seed, len(turns))
         spoken = [text for role, text in turns if role == "assistant"]
         if not spoken and self._continuing:
-            return self._opening(self._session[0], rng, told=str(self.scenario.knows.get("email", "")))
+            told, heard = self._before
+            return self._opening(self._session[0], rng, told=f"{self.scenario.knows.get('email', '')} {told}".strip(),
+                                 heard=heard)
         vague = self._vague
         if not spoken and vague:
             greet, body = rng.choice(P.GREET[self._style]), rng.choice(P.VAGUE).format(noun=vague)
@@ -392,7 +402,7 @@ class ScriptedUser:
                 bank, intent = P.AGAIN, re.sub(r"\bmy\b", "my other", intent, count=1)
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
-        facts = self._opening_facts(request, body, rng, told)
+        facts = self._opening_facts(request, body, rng, told, heard=heard)
         context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
         if re.search(r"\bthank", context, re.IGNORECASE):  # thanked already: "Thanks in advance! ... Thanks so much." once
             sign_off = ""
@@ -411,9 +421,12 @@ class ScriptedUser:
         return " ".join([rng.choice(P.MOVE_ON if named else P.MOVE_ON_UNNAMED), *(f for f in facts if f)])
 
     def _opening_facts(self, request: Request, intent: str, rng: random.Random, told: str,
-                       leave: Collection[str] = ()) -> list[str]:
+                       leave: Collection[str] = (), heard: str = "") -> list[str]:
         """The facts a user volunteers with a request (`intent`: how they said it, which are not said
-        twice), but those it would `leave` out."""
+        twice), but those it would `leave` out. A record's id the chat named before (`told` by the
+        user, `heard` from the assistant) is said as one already named: "It's the same subscription,
+        SBS-1." of an earlier request's, "It's loan LOAN-1, the one you mentioned." of one the
+        assistant listed, never "The subscription ID is SBS-1." as if new."""
         # their own email once told is not said again, unless another email in the request could be taken for it
         told_email = "email" in request.knows and not any("email" in k for k in request.opening if k != "email") \
             and compiled(rf"(?<![\w.@-]){re.escape(str(request.knows['email']))}(?![\w@-])").search(told) is not None
@@ -424,9 +437,28 @@ class ScriptedUser:
         facts = [self._who(request.knows, [k for k in opening if k in _WHO], rng, P.NAME_UP_FRONT)] \
             if {"first_name", "last_name"} <= set(opening) else []
         opening = [k for k in opening if k not in _WHO] if facts else opening
-        facts += [agree(self._volunteered(k, request.knows[k], intent, rng, opening, not _not_mine(request)))
+        facts += [agree(self._named_before(k, request, rng, told, heard)
+                        or self._volunteered(k, request.knows[k], intent, rng, opening, not _not_mine(request)))
                   for k in opening]
         return facts
+
+    def _named_before(self, key: str, request: Request, rng: random.Random, told: str, heard: str) -> str:
+        """The id of `key` said as a record the chat named already, or "" (not named, not an id, a
+        record with a part in a move: "From my account ACC-1."): "again" of one the user named, an
+        earlier request was about or the assistant named alone ("I've frozen your card CRD-1."), "the
+        one you mentioned" of one the assistant only listed among others (`told`: the user's words so
+        far, `heard`: the assistant's)."""
+        value = request.knows[key]
+        if not key.endswith("_id") or len(key) <= 3 or moved(key) or _not_mine(request) or not isinstance(value, str):
+            return ""
+        named = compiled(rf"(?<![\w-]){re.escape(value)}(?![\w-])")
+        earlier = self._session[:self._session.index(request)] if request in self._session else []
+        alone = any(named.search(s) and set(RECORD_ID.findall(s)) == {value} for s in re.split(r"(?<=[.!?])\s+", heard))
+        again = alone or named.search(told) is not None or any(value in (r.knows.get(key), r.found.get(key))
+                                                               for r in earlier)
+        if not again and named.search(heard) is None:
+            return ""
+        return rng.choice(P.SAME_RECORD if again else P.MENTIONED).format(noun=humanize(key[:-3]), v=value)
 
     @staticmethod
     def _question(request: Request, noun: str, rng: random.Random) -> str:
@@ -441,7 +473,10 @@ class ScriptedUser:
                 return rng.choice(P.ASK_LEFT_OF_KIND).format(things=f"{bare} {counted[0]}", how=counted[1])
             if counted and bare[:1].isupper():  # one entry by its name: "how many copies of Night Trains are available?"
                 return rng.choice(P.ASK_LEFT_OF_ENTRY).format(things=counted[0], entry=bare, how=counted[1])
-            return re.sub(rf"\bmy {re.escape(bare)}(?!\w)", f"the {bare}", ScriptedUser._question(request, bare, rng))
+            asked = re.sub(rf"\bmy {re.escape(bare)}(?!\w)", f"the {bare}", ScriptedUser._question(request, bare, rng))
+            if bare.islower() and bare.endswith("s") and not bare.endswith(("ss", "us", "is")):  # "the shoes are ..."
+                asked = re.sub(r"\bit is\b", "they are", re.sub(rf"\b(the {re.escape(bare)}) is\b", r"\1 are", asked))
+            return asked
         if request.compare:
             return rng.choice(P.ASK_WHICH).format(nouns=plural(noun), most=request.compare, x=humanize(request.asks[0]))
         # "how many failed logins my account has", never "the failed logins of my account"; a count
@@ -524,7 +559,7 @@ class ScriptedUser:
         # describes a record may be there by chance ("compensation for the cancelled flights" is not
         # "my cancelled reservation"), so it is still said
         # (or in the plural: "because I'm moving banks" says the reason "moving bank")
-        in_request = len(said) > 4 and compiled(rf"(?<![\w-]){re.escape(said)}(?:e?s)?(?![\w-])", re.IGNORECASE).search(intent)
+        in_request = (len(said) > 4 or said.startswith("$")) and compiled(rf"(?<![\w-]){re.escape(said)}(?:e?s)?(?![\w-])", re.IGNORECASE).search(intent)
         if in_request and (not _points_at(key) or len(said.split()) > 1 or re.search(r"\d", said) or compiled(
                 rf"(?<![\w-]){re.escape(said)} {re.escape(humanize(head))}\b", re.IGNORECASE).search(intent)):
             return ""  # (or said as the record's name: "the Standard plan")

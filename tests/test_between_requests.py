@@ -301,7 +301,7 @@ def test_a_refusal_that_offers_the_person_named_at_the_start_leaves_the_note_to_
     assert "also mentioned" in refusal and "frozen" in refusal, refusal
     messages.append({"role": "user", "content": "Yes, please."})
     said = until_spoken(agent, sandbox, messages)
-    assert "summary" not in said and f"The customer wanted to transfer the funds ({frozen['account_id']})" in said, said
+    assert "summary" not in said and f"The customer wanted to transfer the funds (account {frozen['account_id']})" in said, said
 
 
 def test_the_note_after_a_no_names_the_record_the_questions_before_it_named(env: ToolUseEnv) -> None:

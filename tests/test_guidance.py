@@ -240,3 +240,21 @@ def test_a_sentence_of_one_kind_or_condition_is_said_only_where_the_request_name
         "unauthorized activity is confirmed"
     assert case_of("Standard transfers typically complete in 2 business days.") is None
     assert case_of("Silver member get a refund if the amount wrong is less than $10.") == "silver"
+
+
+def test_a_clause_waiting_for_the_change_is_not_said_once_it_is_made() -> None:
+    """"You will receive ... a final statement within several business days after the account is
+    closed." said after a card of a credit-card-account text was closed (tau2 banking 288-290): the
+    change is made, and the text's "account" is not what the customer calls their card. Before the
+    change, and of another change, the sentence stays whole."""
+    from gem_env.agents.guidance import once_done
+    text = ("You will receive a confirmation email and a final statement within several business days "
+            "after the account is closed.")
+    assert once_done(text, "close_card", "card") == ("You will receive a confirmation email and a final statement "
+                                                     "within several business days.")
+    assert once_done(text, "freeze_card", "card") == text  # not this change's clause
+    assert once_done("You will get an email once the card is frozen.", "freeze_card", "card") \
+        == "You will get an email once the card is frozen."  # too little left to say alone
+    for seed in range(10):
+        asked = S.confirm(random.Random(seed), "close your card", {"card_id": "CRD-1"}, re.compile("pin"), [], [text])
+        assert "after the account is closed" in asked or "several business days" not in asked

@@ -264,3 +264,19 @@ def test_a_refusal_on_a_flag_names_the_record_it_is_of() -> None:
     assert rule.search(f"The rule: {said[0].lower()}{said[1:]}") and rule.search("The rule: this contact hasn't been verified yet.")
     assert reason_text("This contact hasn't been verified yet", ["False"], random.Random(0),
                        [("verified", False, "")]) == "This contact hasn't been verified yet."
+
+
+def test_a_refused_pitfall_is_told_when_the_rule_names_the_record_it_is_of() -> None:
+    """A chained pitfall whose refusal said "The rule: your doctor Daniel Burton is not accepting
+    patients." failed `refusal_told` (the examples' chain+pitfall, 114 -> 115 of 115): the check reads
+    the rule as the refusal says it, as `rule_cited` does."""
+    from types import SimpleNamespace
+
+    from gem_env.stages.refine.checks import _refusals
+    from gem_env.stages.verify_text import said
+    task = SimpleNamespace(plan=SimpleNamespace(refusals=["This doctor is not accepting patients"]))
+    told = [{"role": "assistant", "content": "Sorry, I can't book the appointment. The rule: your doctor Daniel "
+                                            "Burton is not accepting patients. If it helps, I can pass it on."}]
+    assert _refusals(task, told, said).passed  # type: ignore[arg-type]
+    other = [{"role": "assistant", "content": "Sorry, I can't book the appointment: your doctor is away."}]
+    assert not _refusals(task, other, said).passed  # type: ignore[arg-type]

@@ -210,3 +210,17 @@ def _answers_to(offer: str, requests: list[dict], seeds: int) -> list[str]:
             answers.append(asyncio.run(user.reply([*history, {"role": "user", "content": first},
                                                    {"role": "assistant", "content": offer}])))
     return answers
+
+
+def test_an_amount_the_request_says_is_not_said_again_however_short() -> None:
+    """"... transfer 100 dollars from my account to my other account. ... The amount is 100 dollars."
+    (tau2 banking 450): "$100" is short, and was not looked for in the request."""
+    requests = [{"goal": "transfer 100 from my account ACC-1 to my other account ACC-2",
+                 "intent": "transfer $100 from my account to my other account",
+                 "knows": {"amount": 100, "source_account_id": "ACC-1"}, "opening": ["amount", "source_account_id"],
+                 "anchor": "ACC-1"}]
+    for seed in range(20):
+        user = ScriptedUser(Scenario(persona="a customer", goal="one thing", knows={"email": "a@example.com"},
+                                     requests=requests), seed=seed)
+        first = asyncio.run(user.reply([{"role": "system", "content": "policy"}]))
+        assert "amount" not in first.lower(), first

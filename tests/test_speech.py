@@ -714,3 +714,36 @@ def test_charges_of_different_days_keep_their_dates() -> None:
                    for i, m, p in ((1, "Mckinney-Park", posted[0]), (2, "Walker-Martin", posted[1]))]
         text = S.which(random.Random(0), "charge_id", charges)
         assert text.count("posted on") == 2 or text.count("posted at") == 2, text
+
+
+def test_that_points_at_the_record_only_before_any_other_fact() -> None:
+    """"The record shows the balance as $6,328.78. That was opened on July 23, 2024." (tau2 banking
+    109): "that" after a value points at the value. A refusal's date names the record it is of ("...
+    the plan was changed on December 30, 2024. Your line was last renewed on December 29, 2024.", was
+    "That was last renewed ...")."""
+    first = later = 0
+    for seed in range(40):
+        told = S.facts_told(random.Random(seed), [("balance", 6328.78), ("opened_on", "2024-07-23")], after_write=False)
+        assert not told[-1].startswith("That"), told
+        alone = S.facts_told(random.Random(seed), [("opened_on", "2024-07-23")], after_write=False)
+        first += alone[0].startswith("That")
+        said = S.refuse(random.Random(seed), "change the plan of your line LINE-1", "You cannot change plan more than "
+                        "once in the same billing cycle.", [], [("plan_changed_on", "2024-12-30", ""),
+                                                                  ("last_renewed_on", "2024-12-29", "")])
+        assert "That was" not in said and "It was last renewed" not in said, said
+        later += "your line was last renewed on december 29, 2024" in said.lower()
+    assert first and later == 40
+
+
+def test_the_field_a_change_acts_on_is_not_a_detail_of_the_record() -> None:
+    """"I'll remove the extra fee from your order ORD-1. That's the pending order, with $340.90 in total
+    and a $12 extra fee. You'll get $12 back for the change." (shop): the fee is what the change is about,
+    told by what it does, not a detail that tells the order apart."""
+    order = {"order_id": "ORD-1", "status": "pending", "total": 340.90, "extra_fee": 12, "payment_method": "paypal"}
+    for seed in range(10):
+        said = S.describe(random.Random(seed), {"order_id": "ORD-1"}, [order], re.compile("pin"),
+                          said="remove the extra fee from your order ORD-1")
+        assert "$12" not in said and "$340.90" in said, said
+        other = S.describe(random.Random(seed), {"order_id": "ORD-1"}, [order], re.compile("pin"),
+                           said="cancel your order ORD-1")
+        assert "$12 extra fee" in other, other

@@ -224,3 +224,21 @@ def test_a_customer_asks_for_a_fact_as_people_do() -> None:
     asked = [q.format(x="status", noun="dispute", be="is") for q in P.ASK_FACTS]
     assert "can you check what status my dispute has?" in asked
     assert not any(" has as the " in q for q in asked), asked
+
+
+def test_a_thing_named_in_the_plural_is_asked_about_as_such() -> None:
+    """"can you tell me whether the running shoes is in stock?" (support 26, examples 65): "are", and
+    "whether they are"; one thing stays "is", and so does a name ("the Night Trains")."""
+    import random
+
+    from gem_env.simulators.scenario import Request
+    from gem_env.simulators.scripted import ScriptedUser
+    for about, be in (("the running shoes", "are"), ("the desk lamp", "is"), ("the glass", "is")):
+        for seed in range(6):
+            alone = Request(goal="g", intent="x", knows={"product_id": "PRD-1"}, asks=["in_stock"], yes_no=["in_stock"],
+                            kind="lookup", about=about)
+            asked = ScriptedUser._question(alone, about, random.Random(seed))
+            assert f"{about} {be} in stock" in asked, asked
+            both = alone.model_copy(update={"asks": ["price", "in_stock"]})
+            asked = ScriptedUser._question(both, about, random.Random(seed))
+            assert ("they are in stock" if be == "are" else "it is in stock") in asked, asked

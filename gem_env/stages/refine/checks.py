@@ -26,6 +26,7 @@ import re
 from typing import Any, Callable
 
 from ...agents.plans import content_words
+from ...agents.prechecks import states_rule
 from ...agents.refined import transient
 from ...simulators.base import asks_confirmation
 from ...simulators.writing import every_way
@@ -117,7 +118,8 @@ def _retried(task: Task, messages: list[dict[str, Any]]) -> Check:
 
 def _refusals(task: Task, messages: list[dict[str, Any]], said: Said) -> Check:
     spoken = " ".join(m.get("content") or "" for m in messages if m.get("role") == "assistant")
-    untold = [r for r in task.plan.refusals if not said(r, spoken)]  # type: ignore[union-attr]
+    # (as the refusal says it: "your doctor Daniel Burton is not accepting patients" of "This doctor ...")
+    untold = [r for r in task.plan.refusals if not said(r, spoken) and not states_rule(r, spoken)]  # type: ignore[union-attr]
     return Check(name="refusal_told", passed=not untold, evidence={"untold": untold} if untold else None)
 
 
