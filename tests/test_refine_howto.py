@@ -79,6 +79,26 @@ def test_a_missing_value_is_one_the_customer_gives(ssd: CompiledDomain, router: 
         asked = next(i for i, m in enumerate(traj.messages) if m["role"] == "user" and value in m["content"])
         assert traj.messages[asked - 1]["role"] == "assistant" and "?" in traj.messages[asked - 1]["content"]
         assert result.passed, [c.name for c in result.checks if not c.passed]
+        # what the customer offers instead is theirs to say: the other name, never the router's
+        # internal id the parent's assistant found ("It's router ROU-23541.": all 60 such
+        # goal-steps variants said one) nor an email the session is signed in with
+        opening = next(m["content"] for m in traj.messages if m["role"] == "user")
+        assert variant.scenario.opening and not re.search(r"\bROU-\d+", opening), opening
+        assert not any(k in variant.scenario.opening for k in (*variant.scenario.found, *variant.scenario.signed_in))
+
+
+def test_a_value_the_parent_leaves_out_already_makes_no_variant(router: CompiledDomain) -> None:
+    """The parent's customer says only "rename my router" and is asked both names: withholding one
+    while offering nothing else would be the parent again, so where the customer has nothing else
+    of their own to offer, there is no variant."""
+    from gem_env.stages.refine.base import DoesNotApply
+
+    tasks, _ = make_tasks(router, per_domain=12, seed=0)
+    task = next(t for t in tasks if t.category == "complete")
+    knows = {k: v for k, v in task.scenario.knows.items() if k != "new_network_name"}
+    alone = task.model_copy(update={"scenario": task.scenario.model_copy(update={"knows": knows})})
+    with pytest.raises(DoesNotApply, match="leaves out every value"):
+        refine_task(alone, router, ["miss_param"], siblings=tasks, seed=0)
 
 
 def test_no_ambiguity_where_the_customers_one_record_is_found(ssd: CompiledDomain) -> None:

@@ -331,10 +331,13 @@ def _outputs(wf: Workflow, env: dict[str, Any], sandbox: Any, n: int) -> dict[st
     return out
 
 
-def brief(wf: Workflow, knows: dict[str, Any], persona: str, *, withheld: tuple[str, ...] = ()) -> Scenario:
+def brief(wf: Workflow, knows: dict[str, Any], persona: str, *, withheld: tuple[str, ...] = (),
+          quiet: tuple[str, ...] = ()) -> Scenario:
     """A user's brief for a request: the goal in words, every known fact volunteered except
     `withheld` ones (which also leave the goal: a parenthesis holding one goes, an id after the
-    record it names, a value with its preposition; else the value's name stands in)."""
+    record it names, a value with its preposition; else the value's name stands in) and the `quiet`
+    ones, which they say when asked but never offer: ids the parent's assistant found for them (a
+    how-to customer does not know their iPad's IPA-92552), the email a session is signed in with."""
     goal = wf.goal
     unsaid = [k for k in re.findall(r"\{(\w+)\}", goal) if k not in knows]  # found by a lookup first
     for key in (*withheld, *unsaid):
@@ -351,7 +354,7 @@ def brief(wf: Workflow, knows: dict[str, Any], persona: str, *, withheld: tuple[
         goal = goal.replace("{" + key + "}", "some money" if money else "my " + humanize(key))
     text = compile_template(goal)({k: render(v) for k, v in knows.items()}, None)  # type: ignore[arg-type]
     unknown = [k for k in wf.tells if k not in knows]
-    opening = [k for k in knows if k not in withheld]
+    opening = [k for k in knows if k not in withheld and k not in quiet]
     # the user says what they want in their words ("transfer $700 from my account to my other
     # account"), the ids as facts: never the goal with its ids and raw numbers pasted in
     request = Request(goal=text, intent=user_words(goal, knows, said_value), knows=knows, opening=opening)

@@ -4,10 +4,15 @@ asked. The assistant must ask before that call and must not invent it (`withheld
 
 A value the user volunteers is withheld first; when they volunteer none (an opening that says only
 what they want), a value they know is withheld from the goal's wording, and the facts they do not
-withhold are volunteered, so the opening still lacks exactly what a call needs."""
+withhold are volunteered, so the opening still lacks exactly what a call needs: never an id the
+assistant found for them or the email they are signed in with, which nobody offers. A value the
+parent's user left out already, with nothing else of theirs to say in its place, makes no variant:
+it would be the parent again."""
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 from ...agents.prechecks import records
 from ...tools.render import render
@@ -51,6 +56,13 @@ def _read_alone(value: str, actions: list) -> bool:
     return False
 
 
+def _said_unasked(key: str, part: Any, goal: str) -> bool:
+    """Whether the parent's user says the value before the assistant asks: a fact of their opening,
+    or in the words of their request (the workflow's goal, less what it says in parentheses, which
+    the user's words leave out)."""
+    return key in part.scenario.opening or "{" + key + "}" in re.sub(r"\([^()]*\)", "", goal)
+
+
 def apply(v: Variant, ctx: Context) -> Variant:
     part = v.parts[0]
     used = set().union(*(_values(a.arguments) for a in v.task.gold_actions)) if v.task.gold_actions else set()
@@ -68,11 +80,18 @@ def apply(v: Variant, ctx: Context) -> Variant:
     ctx.rng.shuffle(keys)
     # values the user volunteers first (the opening loses one), then values no tool returns first
     keys.sort(key=lambda k: (k not in part.scenario.opening, _derivable(facts[k], v.task.gold_actions)))
+    in_goal = False
     for key in keys:
         # the user's whole brief (with what an earlier operator added), less every withheld value
-        scenario = brief(wf, part.scenario.knows, part.scenario.persona, withheld=(*v.plan.withheld, key))
-        if facts[key] not in scenario.goal:
+        scenario = brief(wf, part.scenario.knows, part.scenario.persona, withheld=(*v.plan.withheld, key),
+                         quiet=(*part.scenario.found, *v.task.scenario.signed_in))
+        if facts[key] in scenario.goal:
+            in_goal = True
+        # a value the parent's user left out already, and nothing more said in its place: no harder
+        elif _said_unasked(key, part, wf.goal) or not set(scenario.opening) <= set(part.scenario.opening):
             part.scenario = scenario
             v.plan.withheld = {**v.plan.withheld, key: facts[key]}
             return v
-    raise NotApplicable("every needed value stays in the goal's wording")
+    if in_goal:
+        raise NotApplicable("every needed value stays in the goal's wording")
+    raise DoesNotApply("the user leaves out every value a call needs already")
