@@ -70,6 +70,9 @@ _IRREGULAR = {
 }
 #: Verbs whose step is a write even though the lexicon calls them communicate or navigate.
 _WRITE_COMMUNICATE = frozenset({"escalate", "notify", "remind", "email", "message", "text"})
+#: Looks whose participle is a state of the thing looked at ("Your hockey cards are displayed"); a
+#: request to find, check, determine, view or read something leaves it in none ('found', 'determined')
+_SHOWN = frozenset({"display", "show", "exhibit"})
 _UPDATE_FIELD_VERBS = frozenset({"update", "change", "edit", "modify", "correct", "replace",
                                  "rename", "set", "reset", "adjust", "switch"})
 _VERIFY_VERBS = frozenset(tf.VERB_KINDS["verify"]) | {"check"}

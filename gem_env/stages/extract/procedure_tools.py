@@ -157,10 +157,33 @@ _MODAL_LEAD = re.compile(r"^\W*(?:(?:then|first|now|finally|next|so|or|and),?\s+
                          re.I)
 
 
+#: a clause of when with its subject and verb before the instruction, and no comma: "When you enter the
+#: battle |use your Star Power" (the label was "enter the battle use your Star Power")
+_WHEN_YOU = re.compile(r"^\W*(?:when|once|after|before|as\s+soon\s+as|while)\s+you\s+[a-z]+\s+", re.I)
+#: words after which a verb's form is no instruction: a determiner, a preposition, a modal, a subject
+_NOT_BEFORE_VERB = _NOT_OPENING | frozenset("to of can could should would will may might must do does".split())
+
+
+def _after_when_clause(text: str) -> str:
+    """The instruction after a comma-less clause of when (`_WHEN_YOU`), where a verb in its base form
+    opens one within 8 words; else the text as it is."""
+    m = _WHEN_YOU.match(text)
+    if m is None:
+        return text
+    words = list(re.finditer(r"\S+", text[m.end():]))
+    for k, w in enumerate(words[1:9], start=1):
+        word, before = w.group(0), words[k - 1].group(0).lower()
+        rest = text[m.end() + w.start():]
+        if word.islower() and before not in _NOT_BEFORE_VERB and tf.leading_verb(rest) == word:
+            return rest
+    return text
+
+
 def without_lead_in(text: str) -> str:
     """A step's words after what comes before its instruction: when or in which case, a modal or a
-    stress ("Once completed, |select ...", "you need to |change ...", "Be sure to |clean ...")."""
-    return _MODAL_LEAD.sub("", _LEAD_IN.sub("", text, count=1), count=1)
+    stress ("Once completed, |select ...", "When you enter the battle |use ...", "you need to |change
+    ...", "Be sure to |clean ...")."""
+    return _MODAL_LEAD.sub("", _after_when_clause(_LEAD_IN.sub("", text, count=1)), count=1)
 
 
 def said_step(text: str) -> str | None:
