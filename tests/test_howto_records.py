@@ -122,3 +122,34 @@ def test_a_headings_marks_are_no_part_of_a_step() -> None:
     from gem_env.text import features as tf
     code = tf.Step("#include <stdio.h>", 0, 18, "number", 1, 0, "", None)
     assert _unmarked(code) is code
+
+
+def test_the_party_a_customer_calls_is_theirs_on_the_record() -> None:
+    """"Call your cable provider ..." took a provider the customer gave and stored it over the
+    record's: the assistant then said "with the provider "Brown, Hines and Lee". ... Currently, the
+    provider is Larsen, Johnson and Mosley." Their provider is the one on the record: the tool checks
+    what they say against it and changes nothing; one they find anew ("Hire a plumber") is given."""
+    from gem_env.stages.extract.procedure_given import given_values
+    got = given_values("Call your cable provider before you cut the cord.", "call", ["cable", "provider"],
+                       "contract", 1)
+    assert [(g.name, g.mode) for g in got] == [("provider", "match")], got
+    assert got[0].spec.get("values"), got[0].spec  # the record's seeded from the same names
+    got = given_values("Hire a plumber to fix the pipe.", "hire", ["plumber"], "pipe", 1)
+    assert [(g.name, g.mode) for g in got] == [("plumber", "give")], got
+
+
+def test_a_pointer_to_what_follows_is_no_part_of_a_step_or_a_request() -> None:
+    """"Start the postfix by the following." was asked and done as "start the postfix by the
+    following" ("I've started the postfix by the following."); the guide shows what follows, the
+    step is the act ("start the postfix"); a step whose object is what follows stays whole, and "as
+    follows" names no record."""
+    from gem_env.stages.extract.procedure_tools import step_label
+    assert step_label("Start the postfix by the following.") == "start the postfix"
+    assert step_label("Update the /etc/security/limits.conf file to include the following.") == \
+        "update the /etc/security/limits.conf file"
+    assert step_label("Execute the following.") == "execute the following"
+    assert step_label("Keep it as simple as in the following.") == "keep it as simple as in the following"
+    domain = _extract("1. Set SMTP relay host.\n2. Start the postfix by the following.\n",
+                      "The configuration of postfix with SASL")
+    assert isinstance(domain, Domain), domain
+    assert "following" not in domain.workflows[0].goal, domain.workflows[0].goal

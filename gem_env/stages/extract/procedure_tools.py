@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lexicon import (VERB_STATUS, _BREAK, _EXPR_WORDS, _STOP, _SUBJECTS, _clean, _ident, _regular_participle, _span, _unique,
+from .lexicon import (without_pointer, VERB_STATUS, _BREAK, _EXPR_WORDS, _STOP, _SUBJECTS, _clean, _ident, _regular_participle, _span, _unique,
                       bare_title, is_adverb, name_word)
 from .procedure_acts import ActTool
 from .procedure_fields import _Require
@@ -132,7 +132,8 @@ def step_label(text: str) -> str | None:
     if len(words) < 2 or tf.leading_verb(" ".join(words)) is None or words[0].lower() in _CLAUSE_STARTS | {"to", "but"}:
         return None  # (no verb found, a clause: "if the file sources.list mentions several distributions")
     first = words[0]
-    return " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
+    label = " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
+    return without_pointer(label)  # ("restart NM| by the following")
 
 
 #: words an instruction does not open with: a clause's ("the same patterns can ...", "with all 7 Chaos
