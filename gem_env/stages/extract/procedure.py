@@ -178,7 +178,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         acts = [i for i in self.infos if not is_note(i.step.text) and not self._no_instruction(i)]
         if not acts and not self.service:
             return Rejection(id=self.doc.id, stage="extract", reason=(
-                "a guide whose every step is a pointer or a remark (\"See TCPMSS in iptables(8).\"): nothing to do"))
+                "a guide whose every step is something to know, a pointer or a remark: nothing to do"))
         self.notes = [] if self.service or not acts else [i for i in self.infos if i not in acts]
         if self.notes:  # a step to understand, know or enjoy is no act: the guide says it, no call does it
             self.guide = [_clean(i.step.text, 200) for i in self.infos]
