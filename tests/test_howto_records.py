@@ -153,3 +153,15 @@ def test_a_pointer_to_what_follows_is_no_part_of_a_step_or_a_request() -> None:
                       "The configuration of postfix with SASL")
     assert isinstance(domain, Domain), domain
     assert "following" not in domain.workflows[0].goal, domain.workflows[0].goal
+
+
+def test_a_record_named_as_what_identifies_the_customer_is_named_in_full() -> None:
+    """"How to Copy an Email" made a record "email" (`email_id`, EMA-06385): a customer saying "The
+    email is EMA-06385" was looked up by it as their email address (a refine variant failed). The
+    record is an email message; the customer's email stays who they are."""
+    domain = _extract("1. Open Gmail.\n2. Click the email you want to copy.\n3. Click Forward.\n",
+                      "How to Copy an Email")
+    assert isinstance(domain, Domain), domain
+    table = domain.entities[0]
+    assert (table.name, table.primary_key) == ("email_messages", "email_message_id"), table.name
+    assert domain.workflows[0].knows.get("email") == "row.owner_email"

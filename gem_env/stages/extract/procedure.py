@@ -211,6 +211,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.program = self.title_program()
         self.game = None if self.program else self.title_game()
         self.noun = "program" if self.program else "game" if self.game else self.entity_noun()
+        # a record named as what identifies the customer is named in full: an email they copy is an
+        # email message ("The email is EMA-06385" was read as the customer's email, and looked up by it)
+        self.noun = _NAMED_IN_FULL.get(self.noun, self.noun)
         self.table = _ident(plural(self.noun), 40)
         self.pk = f"{_ident(self.noun, 30)}_id"
         prefix = re.sub(r"[^A-Z]", "", self.noun.upper())[:3] or "ID"
@@ -867,6 +870,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
 
 #: a step that states a precondition in its opening verb ("Make sure the microphone is connected",
 #: "Do not unplug the drive", "Wait until the light turns green")
+#: a record's kind that is a word the customer is known by (`signed_in`: their email), in full
+_NAMED_IN_FULL = {"email": "email_message"}
+
 _CHECK_VERBS = frozenset({"make", "ensure", "check", "verify", "confirm", "wait", "be", "keep", "avoid", "do", "never"})
 #: words that make an instruction conditional ("If the CDs are mounted, unmount them first", "File an
 #: appeal within 30 days of the order")

@@ -145,7 +145,7 @@ class _Require:
 
 #: what a text about playing a game says (`title_game`)
 _GAME_WORDS = re.compile(r"\b(?:games?|gaming|gameplay|play(?:ing|er|ers)?|boss|console|Wii|Xbox|PlayStation|PS[1-4P]|"
-                         r"Nintendo|3?DS)\b", re.I)
+                         r"Nintendo\w*|3?DS)\b", re.I)
 #: where a title's task is done, by a name at its end: "... in Resident Evil 4", "... on Super Smash Bros";
 #: not a console's ("in PS2", "on Nintendo 64": the game is another) nor a thing of theirs ("on Your Wii")
 _IN_A_GAME = re.compile(r"\s(?:in|on)\s+(?!(?:Your|My|The|A|An|Wii|Xbox|PS\d|PSP|PlayStation|Nintendo|GameCube|DS|"
