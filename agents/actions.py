@@ -123,8 +123,8 @@ def _acts(verb: str, rest: str, goal: str) -> bool:
     thought or a key pressed ("suppose_hostname", "type_bt"), not its verb again ("export_export_visual": "export the export
     visual"), not a compound the goal writes as one word ("file_name" of "the filename encoding":
     "file the name")."""
-    head = rest.split(" ", 1)[0]  # ("do_step", a how-to's act, names no thing: "I'll do the step")
-    return bool(rest) and rest != "step" and verb not in _THOUGHT and head != verb and \
+    head = rest.split(" ", 1)[0]  # (a how-to's acts name no thing: "I'll do the step", "I'll open the app")
+    return bool(rest) and rest not in ("step", "app") and verb not in _THOUGHT and head != verb and \
         not re.search(rf"\b{re.escape(verb + head)}\b", goal, re.IGNORECASE)
 
 

@@ -1434,7 +1434,8 @@ def looked(rng: random.Random, noun: str, key: Any, called: str | None = None, *
         return pick(rng, B.LOOKED_UP if now else B.LOOKED_AT_HAND,
                     what=entry if _WORK.match(f"{noun}_id") else f"the {entry}")
     return pick(rng, B.LOOKED if now else B.LOOKED_AT_HAND,
-                what="your profile" if own else f"your {noun}" if name == "" else f"{noun} {name or render(key)}")
+                what="your profile" if own else f"your {noun}" if name == "" else name if name and noun.lower() in
+                name.lower() else f"{noun} {name or render(key)}")  # ("Elena's iPhone", not "iPhone Elena's iPhone")
 
 
 #: the words of an alternative that say something was just looked up ("I've pulled up", "I checked,

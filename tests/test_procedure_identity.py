@@ -127,7 +127,7 @@ def test_a_package_goes_by_its_name_in_the_sandbox_and_in_the_dialogue() -> None
     ("This is for package coturn", "package coturn is ..."), and no one asks what their own package's
     name is as a question of theirs."""
     from gem_env.tools.kinds import DEBIAN_PACKAGES
-    text = ("# Installing a package\n\n1. Update the package index.\n2. Install the package.\n"
+    text = ("# Installing a package\n\n1. Update the package index with apt.\n2. Install the package.\n"
             "3. Check the package status.\n")
     domain = OfflineExtractor(archetypes=False).extract(Document(id="pkg", title="Installing a package",
                                                                  text=text), RELEVANT)

@@ -520,7 +520,7 @@ def test_the_titles_state_comes_with_the_last_step_carried_out() -> None:
     text = ("1. Open the App Store.\n2. Tap Install.\n3. Open the item you want to print.\n"
             "4. Tap the \"Share\" button.\n5. Follow the on-screen instructions.\n")
     domain = _procedure(text, "How to Print from Your iPhone Using a Printing App")
-    assert _state_steps(domain) == {"printed": 5}, _state_steps(domain)
+    assert _state_steps(domain) == {}, _state_steps(domain)  # (round 53: 'printed' is no state of a phone)
     text = ("1. Open your Applications folder.\n2. Right-click Twitch in the Trash bin.\n"
             "3. Select Delete Immediately on the right-click menu.\n4. Click OK in the pop-up.\n")
     assert _state_steps(_procedure(text, "How to Uninstall Twitch on PC or Mac"))["uninstalled"] == 4
@@ -540,7 +540,7 @@ def test_a_steps_own_participle_is_no_state_of_the_record() -> None:
     text = ("1. Insert your key into the ignition and turn it 3-5 times.\n2. Write down all codes.\n"
             "3. Shut your vehicle off.\n4. Search online for your code.\n")
     domain = _procedure(text, "How to Check for Diagnostic Trouble Codes")
-    assert _state_steps(domain) == {"checked": 4}, _state_steps(domain)
+    assert _state_steps(domain) == {}, _state_steps(domain)  # (round 53: a look leaves no state: 'checked')
     status = next(f for f in domain.entities[0].fields if f.name == "status")
     assert not {"written down", "shut"} & set(status.values), status.values
     progress = [v.label for v in step_views(domain) if not v.status]

@@ -70,6 +70,9 @@ _IRREGULAR = {
 }
 #: Verbs whose step is a write even though the lexicon calls them communicate or navigate.
 _WRITE_COMMUNICATE = frozenset({"escalate", "notify", "remind", "email", "message", "text"})
+#: Looks whose participle is a state of the thing looked at ("Your hockey cards are displayed"); a
+#: request to find, check, determine, view or read something leaves it in none ('found', 'determined')
+_SHOWN = frozenset({"display", "show", "exhibit"})
 _UPDATE_FIELD_VERBS = frozenset({"update", "change", "edit", "modify", "correct", "replace",
                                  "rename", "set", "reset", "adjust", "switch"})
 _VERIFY_VERBS = frozenset(tf.VERB_KINDS["verify"]) | {"check"}
@@ -236,7 +239,7 @@ _SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+(?=[A-Za-z])")
 #: return “yes”" made a record called yes, whose id "YES-94832" a reply reads as an answer)
 _NOT_RECORDS = frozenset("though although however step steps section chapter part example note way thing time status progress "
                          "minute minutes second seconds hour fun yes no ok okay "  # 'Answer "yes"': no record
-                         "following information".split())  # "Try the following": no record
+                         "follow following follows information".split())  # "Try the following", "as follows": no record
 #: adverbs a title's verb takes ("Walk Around", "Take Apart", "Get ... Straight Away", "Watch ... Online"):
 #: how or where it is done, never the thing it acts on
 _ADVERBIAL = _PARTICLES | frozenset("around apart aside ahead along across under behind together forward "
@@ -325,3 +328,18 @@ def domain_slug(doc_id: str) -> str:
         digest = hashlib.sha256(doc_id.encode()).hexdigest()[:10]
         s = s[:53].rstrip("_-") + "_" + digest
     return s
+
+
+#: a step's pointer to what the text shows after it ("restart NM| by the following", "set the
+#: /etc/apt/preferences file| as the following", "... the file| to include the following"): the guide
+#: shows it; said, it pointed at nothing ("I've started the postfix by the following.")
+_POINTER_TAIL = re.compile(r"\s+(?:(?:by|as|in|with|like|to\s+include)\s+)?(?:(?:as\s+)?(?:shown|given|described)\s+)?"
+                           r"(?:in\s+)?(?:the\s+following|follows|the\s+example\s+below)\s*[:.]?$", re.I)
+
+
+def without_pointer(text: str) -> str:
+    """`text` without a pointer to what follows at its end (`_POINTER_TAIL`), where an act remains
+    ("execute the following" stays whole)."""
+    cut = _POINTER_TAIL.sub("", text)  # (not "as simple| as in the following": a comparison)
+    return cut if cut != text and len(cut.split()) >= 2 and not re.search(r"\bas\s+\w+$", cut) else text
+

@@ -20,15 +20,16 @@ from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
 from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS
 from ...tools.render import is_money
-from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _STOP, _UPDATE_FIELD_VERBS,
+from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _SHOWN, _STOP, _UPDATE_FIELD_VERBS,
+    _WRITE_COMMUNICATE,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
 from .steps import PRESSES, StepInfo, is_note, leaves_a_state, pressed_action, promote_action
 from .procedure_service import SERVICE_RECORDS, agent_steps, is_service_procedure
 from .procedure_values import _HOW_TO, _INITIAL, _goal_phrase, _list_expr, plain_title, said_title, status_values
-from .procedure_fields import FieldRules, _Field, _Require
+from .procedure_fields import FieldRules, _Field, _Require, _title_object
 from .procedure_given import Given, given_values, never_asked
-from .procedure_own_name import request_names
+from .procedure_own_name import request_names, seeded_names_fit
 from .procedure_acts import step_act
 from .procedure_tools import NOT_STARTED, ProcedureTools, read_result, said_step, without_lead_in
 
@@ -168,12 +169,16 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         self.given: dict[str, Given] = {}   # field -> the value a step names that the user supplies
         self.own_name: str | None = None    # the record's own name field (`_own_name`)
         self.program: str | None = None     # the program the title names (`title_program`)
+        self.game: str | None = None        # the game the title's task is done in (`title_game`)
         self.spans: list[tuple[int, int]] = []
 
     def build(self) -> Domain | Rejection:
         self._name_entity()
         self.service = is_service_procedure(self.text, self.noun)
         acts = [i for i in self.infos if not is_note(i.step.text) and not self._no_instruction(i)]
+        if not acts and not self.service:
+            return Rejection(id=self.doc.id, stage="extract", reason=(
+                "a guide whose every step is something to know, a pointer or a remark: nothing to do"))
         self.notes = [] if self.service or not acts else [i for i in self.infos if i not in acts]
         if self.notes:  # a step to understand, know or enjoy is no act: the guide says it, no call does it
             self.guide = [_clean(i.step.text, 200) for i in self.infos]
@@ -204,7 +209,11 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
     def _name_entity(self) -> None:
         """The entity's noun, table, key and id pattern (the text's own code, else PREFIX-#####)."""
         self.program = self.title_program()
-        self.noun = "program" if self.program else self.entity_noun()
+        self.game = None if self.program else self.title_game()
+        self.noun = "program" if self.program else "game" if self.game else self.entity_noun()
+        # a record named as what identifies the customer is named in full: an email they copy is an
+        # email message ("The email is EMA-06385" was read as the customer's email, and looked up by it)
+        self.noun = _NAMED_IN_FULL.get(self.noun, self.noun)
         self.table = _ident(plural(self.noun), 40)
         self.pk = f"{_ident(self.noun, 30)}_id"
         prefix = re.sub(r"[^A-Z]", "", self.noun.upper())[:3] or "ID"
@@ -279,9 +288,12 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             writes = [i for i in self.infos if i.kind == "write"]
         statuses = [self._status_of(i, goal if i is writes[-1] else None) for i in writes]
         self.request_verb: str | None = None
+        self.stateless_request = False
         done = self._request_done(writes[-1] if writes else None)
         if done and statuses:
             statuses[-1] = _STATE_OF.get(done, done)
+        elif self.stateless_request and statuses and writes[-1].verb not in VERB_STATUS:
+            statuses[-1] = None  # nor is the last step's own verb a state of it ("Dig up the shovel": 'dug')
         elif promoted is not None and statuses[-1] is None and goal:
             statuses[-1] = participle(goal)  # the step that does what the title asks leaves its state
         self.request_done = done if statuses else None
@@ -336,7 +348,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         the front brake"): that step records that it is done (a progress step)."""
         last = max((k for k, s in enumerate(statuses) if s), default=None)
         head = self.noun.split("_")[-1]
-        return [s if s and (k == last and self._leaves_record_in(w, s, goal)
+        return [s if s and (k == last and not self.stateless_request and self._leaves_record_in(w, s, goal)
                             or w.verb in VERB_STATUS and head in {tf.lemma(o) for o in w.object_words[-1:]}
                             or self._said_of_record(s)) else None
                 for k, (w, s) in enumerate(zip(writes, statuses))]
@@ -406,7 +418,12 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         ("Merchant Using a Price Manipulation": 'merchanted'), nor over a write whose verb names a
         record's state of its own ("How do I stop a recurring payment?": its "Cancel the schedule"
         leaves it 'cancelled', the service's word, not 'stopped'), nor over a press that says what
-        it does ("Press the blue arrow to send your message": 'sent')."""
+        it does ("Press the blue arrow to send your message": 'sent'). A state a person says of the
+        record only: not a look's ('found', 'checked', 'determined'; 'displayed' is one), a message
+        verb's ('texted' of a heart), a verb's without its complement ('turned' of "turn documents into
+        PDFs"), nor of a record the title's verb does not act on ("kill someone with a sword", the
+        value of a vehicle determined); there the last step's own verb is none either
+        (`stateless_request`), and the close says the request done, not a status."""
         title = bare_title(self.doc.title)
         if not _HOW_TO.match(title) or last is None or last.verb in VERB_STATUS or pressed_action(last, None):
             return None
@@ -419,11 +436,26 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         if not re.fullmatch(r"[a-z]+", verb) or tf.leading_verb(plain[:1].upper() + plain[1:]) != verb:
             return None
         if verb == "make" and not self._makes_record(words[1:]) or verb != "make" and not (
-                leaves_a_state(verb) or tf.action_kind(verb) in ("read", "verify")):  # (hockey cards 'displayed')
+                leaves_a_state(verb) or verb in _SHOWN):  # (hockey cards 'displayed')
+            self.stateless_request = tf.action_kind(verb) in ("read", "verify")  # a look: 'found', 'determined'
             return None
         particle = words[1] if len(words) > 1 and words[1] in _PARTICLES else ""
+        if verb in _WRITE_COMMUNICATE or not particle and "into" in words or not self._title_acts_on_record(title):
+            self.stateless_request = True  # 'texted' (a heart), 'turned' (of "turn documents into PDFs")
+            return None
         self.request_verb = verb
         return f"{participle(verb)} {particle}".strip()
+
+    def _title_acts_on_record(self, title: str) -> bool:
+        """Whether what the title's verb acts on is the record, or the title names nothing else: not
+        "Kill Someone With a Sword" of a sword, "Determine the Fair Market Value of a Vehicle" of a
+        vehicle (the value is determined, not the vehicle)."""
+        if self.program or self.game:  # (the game is where the task is done: "Zapdos" is no state of it)
+            return self.game is None
+        thing = _title_object(title, counted=True)
+        if thing is None:
+            return not re.search(r"\b(?:someone|somebody|people|person)\b", title, re.I)
+        return self.noun.split("_")[-1].startswith(tf.lemma(thing))  # (a clipped word: "Google Docs" of documents)
 
     def _makes_record(self, words: list[str]) -> bool:
         """Whether the thing a "make" step or request makes is the record ("make a macro diffuser"
@@ -786,12 +818,14 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         if name in self.fields or self.own_name is not None:
             return self.own_name
         request = _goal_phrase(bare_title(self.doc.title), self.infos, self.writes, None, self.text, self.noun)
-        named = [self.program] if self.program else request_names(request, self.noun, self.ex.document_seed(self.doc.id))
+        named = [self.program or self.game] if self.program or self.game else request_names(request, self.noun, self.ex.document_seed(self.doc.id),
+                                                                  " ".join(i.step.text for i in self.infos))
         if named:  # the customer's copy of the program the title names ("Google Chrome"), the package asked about
             self.fields[name] = _Field({"name": name, "type": "string", "values": named,
                                         "description": f"the {self.noun}'s name"})
             self.own_name = name
-        elif kind is not None and (self.noun not in NAMED_WHEN_ASKED or self._about_one_of_theirs()):
+        elif kind is not None and seeded_names_fit(self.noun, self.text) and (
+                self.noun not in NAMED_WHEN_ASKED or self._about_one_of_theirs()):
             self.fields[name] = _Field({"name": name, "type": "string", "unique": True, **kind.spec(),
                                         "description": f"the {self.noun}'s name"})
             self.own_name = name
@@ -836,6 +870,9 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
 
 #: a step that states a precondition in its opening verb ("Make sure the microphone is connected",
 #: "Do not unplug the drive", "Wait until the light turns green")
+#: a record's kind that is a word the customer is known by (`signed_in`: their email), in full
+_NAMED_IN_FULL = {"email": "email_message"}
+
 _CHECK_VERBS = frozenset({"make", "ensure", "check", "verify", "confirm", "wait", "be", "keep", "avoid", "do", "never"})
 #: words that make an instruction conditional ("If the CDs are mounted, unmount them first", "File an
 #: appeal within 30 days of the order")

@@ -106,8 +106,8 @@ def step_act(info: StepInfo, label: str | None) -> tuple[Act, str] | None:
         return CLICK, rest
     if ui and verb in _PRESSES:
         return CLICK, rest
-    if ui and verb in _OPENS:
-        return OPEN_APP, rest
+    if ui and verb in _OPENS and (named or verb != "run" and not re.match(r"[a-z]+ing\b", rest)):
+        return OPEN_APP, rest  # (not "run ssh with -X option", a command, nor "start destroying more boxes")
     if ui and verb in _GOES and re.match(r"\w+\s+(?:to|into)\b", label, re.I):
         return GO_TO, rest
     return DO_STEP, label

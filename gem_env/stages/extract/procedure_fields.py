@@ -10,6 +10,7 @@ from typing import Any
 
 from ...text import features as tf
 from ...text.lexicons import ACTION_VERBS
+from ...text.signals import machine_signals
 from ...tools.render import plural, singular, uncountable
 from .lexicon import (_ADVERBIAL, _ATTRIBUTES, _BEFORE_EVENT, _ENTITY_RANK, _EXPR_WORDS, _LIMIT, _LOCKED,
     _NOT_RECORDS, _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UI_NOUNS, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
@@ -142,6 +143,14 @@ class _Require:
 
 
 
+#: what a text about playing a game says (`title_game`)
+_GAME_WORDS = re.compile(r"\b(?:games?|gaming|gameplay|play(?:ing|er|ers)?|boss|console|Wii|Xbox|PlayStation|PS[1-4P]|"
+                         r"Nintendo\w*|3?DS)\b", re.I)
+#: where a title's task is done, by a name at its end: "... in Resident Evil 4", "... on Super Smash Bros";
+#: not a console's ("in PS2", "on Nintendo 64": the game is another) nor a thing of theirs ("on Your Wii")
+_IN_A_GAME = re.compile(r"\s(?:in|on)\s+(?!(?:Your|My|The|A|An|Wii|Xbox|PS\d|PSP|PlayStation|Nintendo|GameCube|DS|"
+                        r"3DS|PC|Mac|Android|iPhone|iPad)\b)"
+                        r"([A-Z0-9][\w'\u2019:.-]*(?:\s+(?:of|the|and|[A-Z0-9][\w'\u2019:.-]*))*)\s*$")
 #: verbs whose object, a name, is a program ("Install Internet Explorer", "Update Firefox")
 _PROGRAM_VERBS = frozenset("install uninstall reinstall update upgrade download".split())
 
@@ -169,6 +178,27 @@ class FieldRules:
             if bare != w:
                 break
         return " ".join(name) or None
+
+    def title_game(self) -> str | None:
+        """The game a how-to title's task is done in, by its name ("How to Get Zapdos in Mystery
+        Dungeon Blue": "Mystery Dungeon Blue"), where the title's thing is no kind of record a player
+        keeps but a name or none ("Zapdos", "the Wither", "Breed on Nintendogs"): the record is the
+        customer's game, as they call it, not a "zapdos" or a "salazar" record. None where the title
+        counts a thing ("Craft a Bed in Minecraft": the bed) or the text speaks of no game."""
+        title = bare_title(self.doc.title)
+        said = f"{title}\n{self.text}"
+        if not _HOW_TO.match(title) or not (_GAME_WORDS.search(said) or machine_signals(said).game_words):
+            return None
+        thing = _title_object(title, counted=True)
+        if thing and not re.search(rf"\b{re.escape(thing[:1].upper() + thing[1:])}", plain_title(title, self.text)):
+            return None  # a thing the player has ("a golden shovel"), not a name ("the Wither")
+        main = re.split(r"\s+[-\u2013\u2014]\s+", _HOW_TO.sub("", title))[0]
+        place = _IN_A_GAME.search(re.sub(r"\s*\([^)]*\)\s*$", "", main))
+        if place is None:
+            return None
+        words = place.group(1).split()  # ("Animal Crossing City Folk| Without Hacking")
+        cut = next((k for k, w in enumerate(words) if k and w.lower() in _TITLE_STOPS - {"of", "the", "and"}), len(words))
+        return " ".join(words[:cut])
 
     def entity_noun(self) -> str:
         """The kind of record the procedure acts on: what a how-to's title makes or acts on ("How to

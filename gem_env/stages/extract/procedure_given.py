@@ -411,5 +411,10 @@ def _head(body: str, verb: str, object_words: list[str], noun: str, desc: str, s
                                          for _ in range(_CHOICES)))
         else:
             choices = _made(seed, name, source)
+        if verb in _GIVING and re.search(rf"\b(?:your|my)\s+(?:[\w-]+\s+)?{re.escape(w)}\b", body, re.I):
+            # "Call your cable provider": the one they have, on the record (the tool checks it), not a
+            # new one stored over it (the assistant said the customer's provider, then another "currently")
+            add(Given(name, {"type": ftype, "values": choices, "description": desc}, mode="match"))
+            return
         add(Given(name, {"type": ftype, "description": desc}, choices=choices))
         return

@@ -30,13 +30,16 @@ def _package_name(word: str) -> bool:
     return bool(re.search(r"[-+.\d]", word)) or not tf.known_word(word)
 
 
-def request_names(request: str, noun: str, seed: int) -> list[str]:
+def request_names(request: str, noun: str, seed: int, guide: str = "") -> list[str]:
     """The names a record of kind `noun` may have for the request to be about it: the one the request
-    writes, or file names with the extension it names; none where it names no value of that kind."""
+    writes, or file names with the extension it names; none where it names no value of that kind. A
+    package the request does not name is the one the guide's steps do ("Install the smartmontools
+    package"; `guide`: the steps' text), not a seeded name of another (coturn)."""
     if noun == "package":
-        for m in (m for pattern in _PACKAGE_NAMED for m in pattern.finditer(request)):
-            if _package_name(m.group(1)):
-                return [m.group(1)]
+        for said in (request, guide):
+            for m in (m for pattern in _PACKAGE_NAMED for m in pattern.finditer(said)):
+                if _package_name(m.group(1)) and not (said is guide and re.fullmatch(r"[a-z]+(?:ed|ing)", m.group(1))):
+                    return [m.group(1)]  # (not "remove unused package")
     elif noun in _FILES:
         named = _PATH.search(request) or _FILE_NAME.search(request)
         if named:
@@ -49,3 +52,16 @@ def request_names(request: str, noun: str, seed: int) -> list[str]:
         if url and not re.match(r"^\S+@", request[url.start():]):
             return [url.group(0).rstrip("/")]
     return []
+
+
+#: the world a kind's seeded names belong to, where it is one: a package named coturn or nginx is a
+#: Debian package, which a guide to watching football ("Purchase a football channel package") never is
+_WORLD = {"package": re.compile(r"\b(?:apt(?:-get|-cache)?|aptitude|dpkg|debian|debconf|synaptic)\b|\.deb\b", re.I)}
+
+
+def seeded_names_fit(noun: str, text: str) -> bool:
+    """Whether the seeded names of the record's kind (`tools.kinds.NAMED_BY`) are names a thing the
+    text speaks of may have: Debian packages' only in a text about Debian's packaging."""
+    world = _WORLD.get(noun)
+    return world is None or bool(world.search(text))
+

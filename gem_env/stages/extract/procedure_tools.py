@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lexicon import (VERB_STATUS, _BREAK, _EXPR_WORDS, _STOP, _SUBJECTS, _clean, _ident, _regular_participle, _span, _unique,
+from .lexicon import (without_pointer, VERB_STATUS, _BREAK, _EXPR_WORDS, _STOP, _SUBJECTS, _clean, _ident, _regular_participle, _span, _unique,
                       bare_title, is_adverb, name_word)
 from .procedure_acts import ActTool
 from .procedure_fields import _Require
@@ -132,7 +132,8 @@ def step_label(text: str) -> str | None:
     if len(words) < 2 or tf.leading_verb(" ".join(words)) is None or words[0].lower() in _CLAUSE_STARTS | {"to", "but"}:
         return None  # (no verb found, a clause: "if the file sources.list mentions several distributions")
     first = words[0]
-    return " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
+    label = " ".join([first[:1].lower() + first[1:] if first[1:].islower() or len(first) == 1 else first, *words[1:]])
+    return without_pointer(label)  # ("restart NM| by the following")
 
 
 #: words an instruction does not open with: a clause's ("the same patterns can ...", "with all 7 Chaos
@@ -157,10 +158,33 @@ _MODAL_LEAD = re.compile(r"^\W*(?:(?:then|first|now|finally|next|so|or|and),?\s+
                          re.I)
 
 
+#: a clause of when with its subject and verb before the instruction, and no comma: "When you enter the
+#: battle |use your Star Power" (the label was "enter the battle use your Star Power")
+_WHEN_YOU = re.compile(r"^\W*(?:when|once|after|before|as\s+soon\s+as|while)\s+you\s+[a-z]+\s+", re.I)
+#: words after which a verb's form is no instruction: a determiner, a preposition, a modal, a subject
+_NOT_BEFORE_VERB = _NOT_OPENING | frozenset("to of can could should would will may might must do does".split())
+
+
+def _after_when_clause(text: str) -> str:
+    """The instruction after a comma-less clause of when (`_WHEN_YOU`), where a verb in its base form
+    opens one within 8 words; else the text as it is."""
+    m = _WHEN_YOU.match(text)
+    if m is None:
+        return text
+    words = list(re.finditer(r"\S+", text[m.end():]))
+    for k, w in enumerate(words[1:9], start=1):
+        word, before = w.group(0), words[k - 1].group(0).lower()
+        rest = text[m.end() + w.start():]
+        if word.islower() and before not in _NOT_BEFORE_VERB and tf.leading_verb(rest) == word:
+            return rest
+    return text
+
+
 def without_lead_in(text: str) -> str:
     """A step's words after what comes before its instruction: when or in which case, a modal or a
-    stress ("Once completed, |select ...", "you need to |change ...", "Be sure to |clean ...")."""
-    return _MODAL_LEAD.sub("", _LEAD_IN.sub("", text, count=1), count=1)
+    stress ("Once completed, |select ...", "When you enter the battle |use ...", "you need to |change
+    ...", "Be sure to |clean ...")."""
+    return _MODAL_LEAD.sub("", _after_when_clause(_LEAD_IN.sub("", text, count=1)), count=1)
 
 
 def said_step(text: str) -> str | None:

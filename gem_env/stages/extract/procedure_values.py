@@ -8,7 +8,7 @@ from typing import Any
 
 from ...text import features as tf
 from ...tools.kinds import Kind, kind_of
-from .lexicon import _ATTRIBUTES, _PEOPLE, _STOP
+from .lexicon import _ATTRIBUTES, _PEOPLE, _STOP, without_pointer
 from .service_writes import quoted_list
 from .steps import StepInfo
 
@@ -154,6 +154,7 @@ def _goal_text(title: str, infos: list[StepInfo], writes: list[StepInfo], main: 
     if main is None:
         main = (writes[-1] if writes else infos[-1]).step.text
         main = re.split(r"(?<=[.!?])\s", main)[0].rstrip(".!?:; ")  # a shell page's "...information:" introduces its command
+        main = without_pointer(main)  # ("start the postfix| by the following")
     if title and len(title) <= 80:
         return f"{_topic(title.rstrip('?.! '), noun)}: {main[:1].lower() + main[1:]}"
     return main[:1].lower() + main[1:]

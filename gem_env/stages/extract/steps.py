@@ -340,6 +340,29 @@ _TOOL_LINE = re.compile(r"^[ \t*#>-]*(?:\*\*)?(?:tool|function|api|endpoint)s?(?
 
 
 def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
+    """The main procedure's steps (`_steps_found`), without a heading's marks around them
+    ("######Catch or trade for a Vulpix.", "Go to the download site [1]############": the marks were
+    said as the step)."""
+    steps, how = _steps_found(text)
+    return [_unmarked(s) for s in steps], how
+
+
+#: a heading's marks, not code's ("#include <stdio.h>", "#set var ...": one mark, no space)
+_LEAD_MARKS = re.compile(r"^(?:#{2,}|#\s)\s*")
+_TRAIL_MARKS = re.compile(r"\s*#{2,}$")
+
+
+def _unmarked(step: tf.Step) -> tf.Step:
+    lead, trail = _LEAD_MARKS.match(step.text), _TRAIL_MARKS.search(step.text)
+    bare = step.text[lead.end() if lead else 0:trail.start() if trail else len(step.text)]
+    if bare == step.text or not bare.strip():
+        return step
+    return replace(step, text=bare, start=step.start + (lead.end() if lead else 0),
+                   end=step.end - (len(step.text) - trail.start() if trail else 0),
+                   verb=tf.leading_verb(bare) if lead else step.verb)
+
+
+def _steps_found(text: str) -> tuple[list[tf.Step], str]:
     """The main procedure's steps and where they came from.
 
     ``segment``: `text.features.segment_steps` found a run with instructions (or a numbered list);
@@ -381,12 +404,14 @@ def procedure_steps(text: str) -> tuple[list[tf.Step], str]:
 
 #: how a step opens that asks the reader to know, see or feel something, nothing to do in the app:
 #: "Understand what creating a data CD does", "Learn about the product pages", "Note the use of
-#: inheritance", "Be aware ...", "Enjoy your new phone!", "See dpkg(8) for details", a remark ("But this
-#: requires non-trivial efforts"), a pointer to what follows ("Try the following:")
-_NOTE = re.compile(r"^\W*(?:(?:also|now|then|finally|for\s+example|for\s+instance),?\s+)?(?:(?:understand|learn\b(?!\s+to\b)|be\s+aware|notice|realize|realise|"
+#: inheritance", "Be aware ...", "Enjoy your new phone!", "See dpkg(8) for details", "To confirm ..., see
+#: the list given below", a remark ("But this requires non-trivial efforts"), a pointer to what follows
+#: ("Try the following:")
+_NOTE = re.compile(r"^\W*(?:(?:also|now|then|finally|for\s+example|for\s+instance),?\s+|to\s+[^,.;:]{3,80},\s*)?(?:(?:understand|learn\b(?!\s+to\b)|be\s+aware|notice|realize|realise|"
                    r"keep\s+in\s+mind|enjoy|congratulations)\b|note(?:\s*[,:!.]|\s*$|\s+(?:that|how|what|whether|also|the\s+(?:use|fact|"
                    r"unexpected|difference))\b)|(?:know|remember)\s+(?:what|that|how|when|where|which|whether|if)\b|"
-                   r"see\s+(?:[\"“]|/|[\w.-]+\(\d)|but\s|(?:try|do)\s+the\s+following\W*$)", re.I)
+                   r"see\s+(?:[\"“]|/|[\w.-]+\(\d|the\s+(?:list|table|section|chapter|figure|example)s?\b|below\b|above\b)|but\s|"
+                   r"(?:try|do)\s+the\s+following\W*$)", re.I)
 
 
 def is_note(text: str) -> bool:
