@@ -19,6 +19,36 @@ def past(phrase: str) -> str:
     return f"{participle(verb)} {rest}".strip()
 
 
+def done(what: str) -> str:
+    """A how-to request as its close says it done ("text a heart to Mia" -> "texted a heart to Mia",
+    "take care of the shell prompt" -> "taken care of the shell prompt"): its first word in the past,
+    the rest as the request says it; "" where that word is no act of the assistant's ("be awesome
+    on zombies") or no verb at all, a noun before the verb ("password protect a PDF", "disk swap
+    on a PlayStation", "ninja defuse"), or where the request names nothing ("go ahead with this step")."""
+    words = what.split()
+    # (no verb ends in "a": "ninja defuse in call of duty")
+    if len(words) < 2 or not re.fullmatch(r"[a-z]+", words[0]) or words[0] in _STATES or words[0].endswith("a") \
+            or what == "go ahead with this step":
+        return ""
+    if words[0] not in VERBS and len(words) > 2 and re.fullmatch(r"[a-z]+", words[1]) \
+            and words[1] not in _NOT_A_VERB and (words[2] in _ARTICLES or words[1] in VERBS and words[2] in _PLACES):
+        return ""  # (a verb after a noun: "password protect a PDF", "sword cancel in Halo 2")
+    return past(with_new_value(what))
+
+
+#: verbs of a state the customer is in, not an act the assistant says it did ("I've been awesome")
+_STATES = frozenset("be become feel seem stay remain".split())
+#: words that follow a verb and are no verb themselves (a particle, a preposition, an article, a pronoun)
+_NOT_A_VERB = frozenset("a an the your my his her their its our this that these those some any all more "
+                        "up down in out on off over back away around apart through to into onto with without "
+                        "for from of at by via about under after before between across along together "
+                        "it them him me us you".split())
+#: what begins a verb's object ("protect a PDF": a word before it with its own object is no verb's),
+#: and where it is done ("cancel in Halo 2")
+_ARTICLES = frozenset("a an the your my".split())
+_PLACES = frozenset("in on at".split())
+
+
 VERBS = frozenset(
     "add apply book buy cancel change check close complete create delete dispute enable disable extend file "
     "freeze increase lower make move open order pay raise reactivate redeem refill register remove renew replace "
@@ -92,8 +122,26 @@ def action(goal: str, tool: str, known: dict[str, Any] | None = None) -> str:
     if verb.endswith("ly") or verb in _NOTVERBS or _ONLY_THEIRS.match(verb) or rest == "step":  # "immediately_add", "watch_screen"
         # a how-to's goal is what the steps do together: "identify songs using melody"
         first = sentences[0] if sentences else ""
-        return smooth(_yours(first)) if re.match(r"[a-z]+ \w", first) and "{" not in first else "go ahead with this step"
+        return smooth(_yours(first)) if re.match(r"[a-z]+ \w", first) and "{" not in first else _guide_words(goal, text)
     return f"{verb} the {rest}" if rest else verb
+
+
+def _guide_words(goal: str, text: str) -> str:
+    """A how-to request no other reading names, in the guide's words: its step after the title,
+    whatever the verb ("configure your network via GUI" of "GUI network configuration tools: ..."),
+    a title that is a verb alone with the record it acts on ("migrate your service"), or a title
+    whose verb the guide capitalises as a name ("G Shot in Call of Duty 4"); "go ahead with this
+    step" only where the guide says nothing the assistant can do."""
+    step = _procedure_step(text, {}, any_verb=True)
+    if step:
+        return smooth(step)
+    first = (SENTENCE_BREAK.split(text.strip()) or [""])[0].strip()
+    record = re.search(r"\((\w+) (?:[A-Z]{2,}\d*-\d+|\{\w+\})\)", goal)  # "(service {service_id})"
+    if re.fullmatch(r"[a-z]+", first) and first not in _THOUGHT and record:
+        return f"{first} {thing_called(record.group(1), goal)}"
+    if re.fullmatch(r"[A-Z][\w-]* [\w\"'].*", first) and not re.search(r"[:{_]", first):
+        return _yours(first)
+    return "go ahead with this step"
 
 
 _FIRST_PERSON = {"my": "your", "myself": "yourself", "mine": "yours", "me": "you"}
@@ -232,12 +280,13 @@ def _moment(m: re.Match) -> str:
     return f"the {moment(m.group(1), m.group(2))} of"
 
 
-def _procedure_step(goal: str, known: dict[str, Any]) -> str:
+def _procedure_step(goal: str, known: dict[str, Any], *, any_verb: bool = False) -> str:
     """The step a how-to guide's goal names after its title ("User Blocking: choose the option to
     block the user and confirm" -> "choose the option to block the user and confirm"), as the agent
     says it: what the customer receives as what the service sends them; a step only the customer
     can take (watching for an email) is left out (empty). A value the user gave is said ("set the
-    delivery preference to email"); one not given yet is left out with its preposition."""
+    delivery preference to email"); one not given yet is left out with its preposition. `any_verb`:
+    a step whose verb is not one of a service's (`VERBS`: "restart the service"), not a thought."""
     head = SENTENCE_BREAK.split(goal.strip())[0] if goal.strip() else ""
     if ": " not in head:
         return ""
@@ -251,11 +300,13 @@ def _procedure_step(goal: str, known: dict[str, Any]) -> str:
     verb, _, rest = clause.partition(" ")
     bare = re.sub(r"\x00\w+\x00", "", clause)
     # (a digit in a name is no value: "update exim4 configuration files")
-    if not rest or not re.fullmatch(r"[a-z]+", verb) or _ONLY_THEIRS.match(clause) or re.search(r"[{_]|(?<![A-Za-z])\d", bare):
+    # (nor a number, unless the guide's own words are all there is: "write out database with 1 new entries")
+    if not rest or not re.fullmatch(r"[a-z]+", verb) or _ONLY_THEIRS.match(clause) or re.search(r"[{_]", bare) \
+            or (not any_verb and re.search(r"(?<![A-Za-z])\d", bare)):
         return ""
     if verb in _THEIRS:
         clause = f"{_THEIRS[verb]} {rest}"
-    elif verb not in VERBS:
+    elif verb not in VERBS and (not any_verb or verb in _THOUGHT):
         return ""
     return re.sub(r"\x00(\w+)\x00", lambda m: said[m.group(1)], re.sub(r"\bmy\b", "your", clause))
 

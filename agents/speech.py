@@ -18,7 +18,7 @@ from gem_env.tools.render import (CHARGED, FREE_TEXT, TOTAL, counted, happened, 
                                    smooth, spoken, state_of, undangled, when_words, words)
 
 from . import banks as B
-from .actions import SENTENCE_BREAK, VERBS, action, brief, past, thing_called, with_new_value
+from .actions import SENTENCE_BREAK, VERBS, action, brief, done, past, thing_called, with_new_value
 from .guidance import for_one_case
 from .ids import names_entry, own_key
 from .prechecks import addressed
@@ -1057,7 +1057,12 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     # a change that waits for a date (`pending_plan`) is not said as made ("I've changed the plan of
     # your line to basic 5gb."): the facts say what it becomes and when
     waits = any(k.startswith("pending_") and not k.endswith("_starts_on") and v not in (None, "") for k, v in facts)
-    if wrote and what.split(" ")[0] in VERBS | {"turn"} and not waits and rng.random() < 0.6:
+    # a how-to's close whose record is left in no state it names says the request done, whatever its
+    # verb ("I've texted a heart using symbols."), never only "There we go."
+    request_done = done(what) if wrote and thing and not waits and all(k != "status" for k, _ in facts) else ""
+    if request_done:
+        opener = pick(rng, B.DONE_SAID, past=request_done)
+    elif wrote and what.split(" ")[0] in VERBS | {"turn"} and not waits and rng.random() < 0.6:
         opener = pick(rng, B.DONE_SAID, past=past(with_new_value(what)))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND if looked_now else B.FOUND_AT_HAND)

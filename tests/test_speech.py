@@ -83,10 +83,11 @@ def test_a_guide_step_is_said_as_the_service_would() -> None:
     # what the customer receives is what the service sends them, never "I'll receive the invitation"
     assert S.action("Adding authorized users", "receive_invitation") == "send you the invitation"
     assert S.action("Adding users: receive the invitation by email", "enter_detail") == "send you the invitation by email"
-    # a step only the customer can take, or a tool name that starts with no verb, is not put in the agent's mouth
+    # a step only the customer can take is not put in the agent's mouth; a tool name that starts with
+    # no verb leaves the guide's step, whatever its verb (round 53: was "go ahead with this step")
     said = S.action("Promo: watch for an on-screen confirmation", "watch_screen")
     assert not re.search(r"\b(?:watch|receive)\b", said), said
-    assert S.action("Blocking: review your list", "immediately_add") == said
+    assert S.action("Blocking: review your list", "immediately_add") == "review your list"
     assert S.past(said).startswith("gone ")
     # a field named for a moment is said as a noun
     assert S.action("change the send on of my payment {payment_id} to {new_send_on}", "update_payment",

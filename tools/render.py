@@ -564,7 +564,7 @@ _IRREGULAR = {"go": "gone", "choose": "chosen", "buy": "bought", "freeze": "froz
               "understand": "understood", "wake": "woken", "wear": "worn", "dig": "dug", "hang": "hung",
               "seek": "sought", "bind": "bound", "blow": "blown", "drink": "drunk", "tear": "torn",
               "forgive": "forgiven", "swing": "swung", "spin": "spun", "sweep": "swept", "quit": "quit",
-              "beat": "beaten", "become": "become", "overcome": "overcome", "undergo": "undergone"}
+              "beat": "beaten", "become": "become", "overcome": "overcome", "undergo": "undergone", "breed": "bred"}
 
 
 _PARTICIPLES = frozenset(_IRREGULAR.values())
@@ -611,8 +611,9 @@ def state_of(key: str) -> tuple[str, str, str] | None:
 
 
 STRESSED_LAST = frozenset("submit commit admit permit transmit refer transfer prefer occur compel expel patrol control "
-                     "enrol forget begin upset omit equip regret rebook".split())
-"""Verbs of more than one syllable stressed last, whose final consonant doubles ("submitted", "submitting")."""
+                     "enrol forget begin upset omit equip regret rebook format debug".split())
+"""Verbs of more than one syllable whose final consonant doubles, most stressed last ("submitted",
+"submitting"; "formatted", "debugged")."""
 
 
 def participle(verb: str) -> str:
