@@ -19,7 +19,8 @@ from .agents.workflow_agent import WorkflowAgent
 from .stages.ground.episode import policy_prompt
 from .llm import LLMClient
 from .llm.plain_chat import PlainChat
-from .llm.errors import LLMContextExceeded, LLMUnavailable
+from .llm.errors import LLMUnavailable
+from .stages.ground.loops import is_infrastructure
 from .stages.ground.usage import EpisodeUsage
 from .simulators.base import UserSimulator
 from .simulators.llm_user import LLMUser, UserChatFn
@@ -43,7 +44,7 @@ async def _counted(call: Callable[..., Awaitable[Any]], role: str, usage: Episod
         if usage is not None:
             usage.add(role, err.usage)  # what the failed request cost counts too
             # (a conversation grown past the model's context is this episode's end, not an outage)
-            if usage.outage is None and not isinstance(err, LLMContextExceeded):
+            if usage.outage is None and is_infrastructure(err):
                 usage.outage = err
         raise
     if got is None:

@@ -57,7 +57,7 @@ def finish_reason_of(reply: Text | ToolCalls) -> str:
 
 def completion_body(body: dict[str, Any], reply: Text | ToolCalls, index: int, model: str,
                     usage: bool = True) -> dict[str, Any]:
-    completion = {
+    completion: dict[str, Any] = {
         "id": f"chatcmpl-{index}",
         "object": "chat.completion",
         "created": 0,
@@ -65,10 +65,9 @@ def completion_body(body: dict[str, Any], reply: Text | ToolCalls, index: int, m
         "choices": [
             {"index": 0, "message": assistant_message(reply, index), "finish_reason": finish_reason_of(reply), "logprobs": None}
         ],
-        "usage": usage_of(body, reply),
     }
-    if not usage:
-        del completion["usage"]
+    if usage:
+        completion["usage"] = usage_of(body, reply)
     return completion
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from ...agents.prechecks import records
 from ...tools.render import render
-from .base import Context, DoesNotApply, NotApplicable, Variant, brief, workflow
+from .base import Context, DoesNotApply, NotApplicable, Part, Variant, brief, workflow
 
 
 def _values(args: object) -> set[str]:
@@ -56,7 +55,7 @@ def _read_alone(value: str, actions: list) -> bool:
     return False
 
 
-def _said_unasked(key: str, part: Any, goal: str) -> bool:
+def _said_unasked(key: str, part: Part, goal: str) -> bool:
     """Whether the parent's user says the value before the assistant asks: a fact of their opening,
     or in the words of their request (the workflow's goal, less what it says in parentheses, which
     the user's words leave out)."""
