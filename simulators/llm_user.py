@@ -7,7 +7,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from gem_env.tools.render import render
+from gem_env.tools.render import plural, render
 from .base import STOP, asks_confirmation, strip_reasoning, visible_turns
 from .scenario import Scenario, humanize
 from .scripted import ScriptedUser
@@ -40,6 +40,9 @@ def system_prompt(scenario: Scenario, current: int = 0) -> str:
         "What you know:",
         facts,
     ]
+    if scenario.records:  # the scripted user's contract: "my <noun>" only of a record the service keeps
+        lines.append("The service keeps records of these kinds: " + ", ".join(plural(n) for n in scenario.records)
+                     + ". Speak of a record of yours only of these kinds; any other fact is a detail to give as it is.")
     if unknown:
         lines.append("You do not know: " + ", ".join(humanize(k) for k in dict.fromkeys(unknown))
                      + ". Never invent these; say you don't know.")

@@ -72,6 +72,12 @@ class Scenario(BaseModel):
     names: dict[str, str] = Field(default_factory=dict, exclude_if=lambda v: not v, description=(
         "names the document writes with capitals, by their lower case (\"iphone\": \"iPhone\", \"apple id\": "
         "\"Apple ID\"): the user says them so, though the record's key says \"iphone\""))
+    records: list[str] = Field(default_factory=list, exclude_if=lambda v: not v, description=(
+        "the nouns of the records the service keeps (its tables': \"booking\", \"card\"): the user "
+        "describes a record of these only (\"It's on my frozen card.\"); a fact named like one of "
+        "something else is said as itself (`question_type`: \"My question type is standard.\", never "
+        "\"It's on my standard question.\"). Empty when not told: every `<noun>_<field>` fact is then "
+        "taken for a record's"))
 
     def session(self) -> list[Request]:
         """The requests in order (a scenario without `requests` is one request)."""

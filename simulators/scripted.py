@@ -56,6 +56,13 @@ def _points_at(key: str) -> bool:
     return "_" in key and not (key == "id" or key.endswith("_id") or key.startswith("new_"))
 
 
+def _describes(key: str, records: Collection[str]) -> bool:
+    """Whether a known fact describes a record (`_points_at`) of a kind the service keeps, when the
+    scenario says which (`Scenario.records`): "booking_origin" is a booking's, "question_type" or
+    "root_certificate_public_key" is no question's or root's where there are none."""
+    return _points_at(key) and (not records or any(key.startswith(f"{n.replace(' ', '_')}_") for n in records))
+
+
 def own_records(text: str, knows: dict[str, Any]) -> str:
     """"a dispute for transaction because ..." -> "... for my transaction ...": a record whose id
     the intent leaves out (the user gives it when asked) is the user's own."""
@@ -152,7 +159,7 @@ class ScriptedUser:
         self._continuing = continuing
         self._before = ("", "")  # (the user's words, the assistant's) of the chat before a continuing brief
         self.meta: dict[str, Any] = {"backend": "scripted", "seed": seed}
-        self._seed = f"{seed}\x00{voice}\x00{scenario.model_dump_json(exclude={'names'})}"  # names: only how words are written
+        self._seed = f"{seed}\x00{voice}\x00{scenario.model_dump_json(exclude={'names', 'records'})}"  # names, records: only how words are said
         self._session = scenario.session()
         keys = [*scenario.knows, *(k for r in self._session for k in r.knows),
                 *(k for k in scenario.unknown if k not in scenario.knows)]
@@ -438,7 +445,8 @@ class ScriptedUser:
             if {"first_name", "last_name"} <= set(opening) else []
         opening = [k for k in opening if k not in _WHO] if facts else opening
         facts += [agree(self._named_before(k, request, rng, told, heard)
-                        or self._volunteered(k, request.knows[k], intent, rng, opening, not _not_mine(request)))
+                        or self._volunteered(k, request.knows[k], intent, rng, opening, not _not_mine(request),
+                                             self.scenario.records))
                   for k in opening]
         return facts
 
@@ -540,11 +548,12 @@ class ScriptedUser:
 
     @staticmethod
     def _volunteered(key: str, value: Any, intent: str, rng: random.Random, opening: list[str],
-                     mine: bool = True) -> str:
+                     mine: bool = True, records: Collection[str] = ()) -> str:
         """A fact said up front. A key named for the record the request is about ("booking_origin"
         when the request says "my booking") points at that record as a person would ("It's the one
         from Lake Jacob."); one named for another record points at that one ("It's on my frozen
-        card."); a value the request already gives (as its reason, a count: "to 3 bags", or the new
+        card."), a record of a kind the service keeps (`records`: "question_type" of a guide with no
+        questions is "My question type is standard."); a value the request already gives (as its reason, a count: "to 3 bags", or the new
         value: "to $1,164.14") is not said twice; anything else is "my <name> is <value>"."""
         said = P.said_value(key, value)
         if (part := described_part(key)) is not None:  # "It's coming from my savings account."
@@ -560,7 +569,8 @@ class ScriptedUser:
         # "my cancelled reservation"), so it is still said
         # (or in the plural: "because I'm moving banks" says the reason "moving bank")
         in_request = (len(said) > 4 or said.startswith("$")) and compiled(rf"(?<![\w-]){re.escape(said)}(?:e?s)?(?![\w-])", re.IGNORECASE).search(intent)
-        if in_request and (not _points_at(key) or len(said.split()) > 1 or re.search(r"\d", said) or compiled(
+        described = _describes(key, records)
+        if in_request and (not described or len(said.split()) > 1 or re.search(r"\d", said) or compiled(
                 rf"(?<![\w-]){re.escape(said)} {re.escape(humanize(head))}\b", re.IGNORECASE).search(intent)):
             return ""  # (or said as the record's name: "the Standard plan")
         prepositions = "to|in|on|by|for(?: an?)?" if key.startswith("new_") else "on|by|for(?: an?)?"  # not "ending in 5954", a card's
@@ -568,7 +578,6 @@ class ScriptedUser:
             return ""  # a value the request already says ("... to $1,164.14", "... in black, size M", "... on May 2, 2025", "... for a consultation")
         # the record the request is about, pointed at ("It's the cancelled one."), never "The
         # reservation status is cancelled."
-        described = _points_at(key)
         if described and compiled(rf"\b{re.escape(head)}\b", re.IGNORECASE).search(intent):
             return _pointed_at(key, head, said, intent, rng, opening)
         ref = reference(field_of(key, head), said, humanize(head)) if described else ""

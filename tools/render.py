@@ -756,6 +756,13 @@ def domain_names(domain: Any) -> dict[str, str]:
     return text_names(texts, titles=[domain.description])
 
 
+def record_nouns(domain: Any) -> list[str]:
+    """The nouns of the records a domain keeps, in words, one or two per table (its key's and its
+    name's: `record_noun`, `singular`): "booking", "card", "product variant"."""
+    nouns = (n for e in domain.entities for n in (record_noun(e.name, e.primary_key), singular(e.name)))
+    return sorted({n.replace("_", " ") for n in nouns})
+
+
 def cased(text: str, names: dict[str, str]) -> str:
     """`text` with each name of `names` (`text_names`) written as the text that named it writes it,
     where it stands as words of their own in lower case ("your apple ID password" -> "your Apple ID

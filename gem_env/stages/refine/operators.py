@@ -7,6 +7,7 @@ from types import ModuleType
 from typing import Any
 
 from ...tools import CompiledDomain
+from ...tools.render import record_nouns
 from ..tasks import Task
 from . import (ambiguity, chain, change_of_mind, correction, distractors, long_context, miss_func, miss_param, off_topic,
                pitfall, tool_errors, wrong_detail)
@@ -84,9 +85,10 @@ def refine_task(task: Task, compiled: CompiledDomain, recipe: list[str], *, sibl
     v = compose(v)
     name = "+".join(recipe)
     digest = hashlib.sha256(variant_seed(seed, task.id, recipe, n).encode()).hexdigest()[:8]
-    # the names the document writes with capitals go with every request the user makes ("iPhone")
-    said = [p.scenario.model_copy(update={"names": task.scenario.names}) if task.scenario.names else p.scenario
-            for p in v.parts]
+    # the names the document writes with capitals go with every request the user makes ("iPhone"),
+    # and the kinds of record the service keeps (a parent made before scenarios told them has none)
+    told = {"names": task.scenario.names} if task.scenario.names else {}
+    said = [p.scenario.model_copy(update={**told, "records": record_nouns(compiled.domain)}) for p in v.parts]
     # the customer the session is signed in as stays so, where the variant's user is still them
     signed_in = {k: val for k, val in task.scenario.signed_in.items() if said[0].knows.get(k, val) == val}
     if signed_in:

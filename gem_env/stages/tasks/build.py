@@ -8,7 +8,7 @@ from typing import Any
 
 from ...simulators.scenario import Scenario
 from ...tools import CompiledDomain
-from ...tools.render import domain_names
+from ...tools.render import domain_names, record_nouns
 from .kinds import Built
 from .model import Task
 
@@ -76,7 +76,7 @@ def make_task(compiled: CompiledDomain, built: list[Built], *, category: str, ke
         unknown=list(dict.fromkeys(k for b in built for k in b.unknown if k not in knows)),
         decisions={"confirm": confirm}, requests=[b.request for b in built],
         found={k: v for b in reversed(built) for k, v in b.request.found.items()}, signed_in=signed_in,
-        names=domain_names(compiled.domain))
+        names=domain_names(compiled.domain), records=record_nouns(compiled.domain))
     actions = [a for b in built for a in b.actions]
     writes = any(compiled.tools[a.tool].writes and a.ok for a in actions)
     return Task(
