@@ -285,6 +285,14 @@ REQUEST_VERBS = frozenset(
     "print scan save".split())
 
 
+_ASKED_AGAIN = tuple(q.split("{x}")[0] for q in ASK_REPEAT)  # how an `ASK_REPEAT` question starts
+
+
+def asks_repeat(text: str) -> bool:
+    """Whether a user's line asks again for the number of something made for them (`ASK_REPEAT`)."""
+    return text.startswith(_ASKED_AGAIN)
+
+
 def said_value(key: str, value: Any) -> str:
     """A value as a person writes it ("March 3, 2025", "$1,200.50", "annual fee" for the code
     "annual_fee": the assistant maps a choice said in words back to the code its tool takes); a

@@ -1,10 +1,11 @@
 """A user for refined tasks: brings follow-up requests one at a time and reacts to a missing tool.
 
-Wraps any user simulator (scripted or LLM). It steps in at two moments only:
+Wraps any user simulator (scripted or LLM). It steps in at these moments only:
 - the current request is resolved (the inner user would say goodbye) and follow-up requests
   remain: instead of the goodbye it bridges to the next request as the scripted user does between
   its own requests (a thanks and a lead-in not said yet in the session), voiced by
-  a fresh user for that request's scenario who sees only its own part of the conversation;
+  a fresh user for that request's scenario who sees only its own part of the conversation (nor does
+  it ask again for a number it was just told: that is a question before leaving, the last user's);
 - the task withholds a tool until the assistant admits it cannot do something (`says_cannot`),
   and the assistant just did: the user asks it to try again (the tool is there from this reply on);
 - the user changes a value of the first request (``changes``: (its name, what they want now, as
@@ -111,6 +112,8 @@ class RefinedUser:
         seen = [{**m, "content": self._unsaid[m["content"]]} if m.get("role") == "user" and m.get("content") in self._unsaid
                 else m for m in messages[start:]]
         text = await self.users[-1].reply(seen)
+        if P.asks_repeat(text) and len(self.users) <= len(self.followups):
+            text = STOP  # a number is asked again before leaving, never by a user with more to bring
         if STOP not in text and len(self.users) <= len(self.followups) and (said := staying(text)) != text:
             self._unsaid[said] = text
             text = said

@@ -253,8 +253,7 @@ class ScriptedUser:
                                       question=nxt.kind == "lookup", again=again, refused=P.is_negative(said),
                                       declined=not current.confirm, offered=offered)
             made = self._made(spoken)
-            if made and self._asks_again and not any(text.startswith(_ASKED_AGAIN) for role, text in turns
-                                                     if role == "user"):
+            if made and self._asks_again and not any(P.asks_repeat(text) for role, text in turns if role == "user"):
                 return rng.choice(P.ASK_REPEAT).format(x=made)  # once, before the goodbye
             goodbyes = self._goodbyes(said, current)
             if self._style == "frustrated" and goodbyes is P.GOODBYES:  # all went through at last
@@ -774,7 +773,6 @@ _WHO = ("first_name", "last_name", "zip")  # who the user is when they cannot gi
 _MADE = re.compile(r"\b(?:your|the) (?:new )?([a-z]+(?: [a-z]+)?) (?:number|id|reference|ID) is [A-Z][A-Z0-9]*-\d+|"
                    r"\blogged as ([a-z]+) [A-Z][A-Z0-9]*-\d+|\byour new ([a-z]+) is [A-Z][A-Z0-9]*-\d+", re.IGNORECASE)
 _FINDING = frozenset("find know check see get look".split())  # a request to learn something, not to change it
-_ASKED_AGAIN = tuple(q.split("{x}")[0] for q in P.ASK_REPEAT)  # how a user's `ASK_REPEAT` question starts
 
 
 def _offers(said: str, intent: str) -> bool:
