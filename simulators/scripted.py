@@ -583,6 +583,8 @@ class ScriptedUser:
         # the record it is on: "It's on my frozen card.", not "The card status is frozen."; its own
         # number is said as one ("My rx number is RX-1."), a number of another kind is not ("It's my
         # line whose phone number is ...", not "The line phone number is ...")
+        if ref == said and in_request:
+            return ""  # a thing the request names by its name ("... if the blender is in stock"): never "It's on my blender."
         if ref and (" whose " not in ref or field_of(key, head) not in ("number", "code", "no")):
             return rng.choice(P.ON_RECORD).format(ref=ref)
         if said and _gives_reason(said, intent):

@@ -67,3 +67,15 @@ def test_tasks_and_their_variants_tell_the_kinds_of_record_the_service_keeps() -
         assert variant.scenario.records == kinds and all(f.records == kinds for f in variant.followups)
     assert made
     assert "records of these kinds: games" in system_prompt(tasks[0].scenario)
+
+
+def test_a_thing_the_request_names_by_its_name_is_not_said_again() -> None:
+    """"Could you check if the blender is in stock? It's on my blender." (12 refined support
+    sessions): the product's name is the request's words already."""
+    request = {"kind": "lookup", "goal": "find out, for product PRD-1, whether it is in stock",
+               "intent": "find out, for product PRD-1, whether it is in stock", "knows": {"product_name": "blender"},
+               "opening": ["product_name"], "asks": ["in_stock"], "yes_no": ["in_stock"], "about": "the blender"}
+    for seed in range(12):
+        user = ScriptedUser(Scenario(goal="x", knows={}, requests=[request], records=["product", "order"]), seed=seed)
+        first = asyncio.run(user.reply([{"role": "system", "content": "policy"}]))
+        assert "blender" in first and "on my blender" not in first and first.count("blender") == 1, first
