@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from ...agents.lookup import finder_tools
 from ...agents.prechecks import records
 from ...simulators.scripted import in_words
 from ...simulators.scenario import Request
+from ...tools.model import ForEachStep, IfStep, InsertStep
 from ...tools.render import FREE_TEXT, render, smooth, spoken
 from . import kinds as K
 from . import lookups as L
@@ -185,6 +187,72 @@ def told_already(compiled: "CompiledDomain", built: list[K.Built], now: K.Built)
     return all(name in shown and render(shown[name]) == told for name, told in now.outputs.items())
 
 
+def undoes_earlier(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
+    """Whether `now` changes the status of a record an earlier request of the session wrote, so
+    that the earlier change was for nothing: a card's limit raised and then the card frozen, an
+    appointment moved and then cancelled, a user unblocked and then removed; or changes a record
+    the session made (a booking made and then moved to another flight). An escalation is a
+    person's next step and stays: a card frozen and then closed, a line suspended and then
+    cancelled (the earlier write left the record in a status other than its table's usual one)."""
+    c = ctx.compiled
+    done = [a for b in built for a in b.actions]
+    made = {(c.tables[t].pk, str(e.result[c.tables[t].pk])) for e in done if e.ok and isinstance(e.result, dict)
+            for t in _inserts(c.tools[e.tool].spec.effect or []) if e.result.get(c.tables[t].pk) not in (None, "")}
+    for a in now.actions:
+        if not (c.tools[a.tool].writes and a.ok):
+            continue
+        if any((k, str(v)) in made for k, v in a.arguments.items()):
+            return True  # a record made in the session, changed at once: it would have been made so
+        if not (isinstance(a.result, dict) and "status" in a.result):
+            continue
+        for table, t in c.tables.items():
+            key = a.arguments.get(t.pk)
+            if key is None:
+                continue
+            writes = [i for i, e in enumerate(done) if c.tools[e.tool].writes and e.ok
+                      and str(e.arguments.get(t.pk)) == str(key)]
+            if not writes:
+                continue
+            before = _status_before(ctx, table, key, done, len(done))
+            if before is None or str(a.result["status"]) == before:
+                continue  # (a write that leaves the status as it was changes a detail)
+            last = writes[-1]
+            after = _status_before(ctx, table, key, done, last + 1)
+            if after == _status_before(ctx, table, key, done, last) or after == _usual_status(ctx, table):
+                return True
+    return False
+
+
+def _inserts(steps: list[Any]) -> set[str]:
+    """The tables a tool's effect adds rows to."""
+    out: set[str] = set()
+    for st in steps:
+        if isinstance(st, InsertStep):
+            out.add(st.insert)
+        elif isinstance(st, ForEachStep):
+            out |= _inserts(st.do)
+        elif isinstance(st, IfStep):
+            out |= _inserts(st.then) | _inserts(st.else_)
+    return out
+
+
+def _status_before(ctx: "_Context", table: str, key: Any, done: list, upto: int) -> str | None:
+    """The record's status as the session's calls before `upto` last showed it (else as seeded)."""
+    pk = ctx.compiled.tables[table].pk
+    for a in reversed(done[:upto]):
+        for rec in records([a.result]):
+            if str(rec.get(pk)) == str(key) and "status" in rec:
+                return str(rec["status"])
+    row = ctx.owners.rows.get(table, {}).get(str(key)) or ctx.owners.rows.get(table, {}).get(key)
+    return str(row["status"]) if row and "status" in row else None
+
+
+def _usual_status(ctx: "_Context", table: str) -> str | None:
+    """The status most of the table's seeded rows have ("active")."""
+    seen = Counter(str(r["status"]) for r in ctx.owners.rows.get(table, {}).values() if "status" in r)
+    return seen.most_common(1)[0][0] if seen else None
+
+
 def _knows(r: Request) -> list[tuple[str, str]]:
     return sorted((k, str(v)) for k, v in r.knows.items())
 
@@ -218,7 +286,7 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     for key, name, builder in candidates[:TRIES_PER_REQUEST]:
         snap = sandbox.snapshot()
         got = builder(sandbox, rng, **said)
-        if isinstance(got, K.Built) and _held_write_made(ctx, [*built, got]):
+        if isinstance(got, K.Built) and (_held_write_made(ctx, [*built, got]) or undoes_earlier(ctx, built, got)):
             sandbox.restore(snap)  # a complete request's write is undone with it
             continue
         if isinstance(got, K.Built):
