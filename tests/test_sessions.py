@@ -26,6 +26,8 @@ from gem_env.stages.tasks.owners import Owners
 from gem_env.tools import CompiledDomain, compile_domain, load_domain
 from gem_env.tools.render import ENDED
 
+from conftest import pointless_writes
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "domains"
 
@@ -64,25 +66,6 @@ def test_no_refusal_or_decline_of_a_write_the_session_made(domain: tuple[Compile
             assert not [w for w in writes if all(str(w.get(k)) == str(v) for k, v in held.items())], task.id
 
 
-def _pointless_writes(compiled: CompiledDomain, task: Task) -> list[tuple[str, str]]:
-    """(earlier tool, later tool) of writes on one record where the later one makes the earlier
-    pointless: a status change after a change of a detail (a move, then a cancellation), or any
-    change of a record the session made."""
-    out, last, made = [], {}, set()
-    for a in task.gold_actions:
-        if not (compiled.tools[a.tool].writes and a.ok):
-            continue
-        keys = [(k, str(v)) for k, v in a.arguments.items() if any(t.pk == k for t in compiled.tables.values())]
-        ends = a.tool.split("_")[0] in ("cancel", "close", "remove", "freeze", "block", "suspend", "delete")
-        for key in keys:
-            if key in made or ends and key in last and last[key].startswith(("update_", "extend_", "renew_")):
-                out.append((last.get(key, "made"), a.tool))
-            last[key] = a.tool
-        made |= {(t.pk, str(a.result[t.pk])) for t in compiled.tables.values()
-                 if isinstance(a.result, dict) and t.pk not in a.arguments and a.result.get(t.pk)}
-    return out
-
-
 @pytest.mark.parametrize("name", ["bank", "clinic", "shop"])
 def test_no_request_makes_an_earlier_one_pointless(name: str) -> None:
     """A customer does not move an appointment and then cancel it, raise a card's limit and then
@@ -91,7 +74,7 @@ def test_no_request_makes_an_earlier_one_pointless(name: str) -> None:
     sessions = [t for seed in range(4) for t in make_tasks(compiled, per_domain=6, seed=seed)[0]
                 if len(t.scenario.requests) > 1]
     assert sessions
-    assert [(t.id, p) for t in sessions for p in _pointless_writes(compiled, t)] == []
+    assert [(t.id, p) for t in sessions for p in pointless_writes(compiled, t)] == []
 
 
 def test_owners_follow_foreign_keys_to_the_person() -> None:

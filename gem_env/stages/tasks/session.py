@@ -24,7 +24,7 @@ from ...tools.render import FREE_TEXT, render, smooth, spoken
 from . import kinds as K
 from . import lookups as L
 from .build import make_task
-from .model import Task
+from .model import GoldAction, Task
 from .owners import Owner
 
 if TYPE_CHECKING:
@@ -188,17 +188,24 @@ def told_already(compiled: "CompiledDomain", built: list[K.Built], now: K.Built)
 
 
 def undoes_earlier(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
-    """Whether `now` changes the status of a record an earlier request of the session wrote, so
-    that the earlier change was for nothing: a card's limit raised and then the card frozen, an
-    appointment moved and then cancelled, a user unblocked and then removed; or changes a record
-    the session made (a booking made and then moved to another flight). An escalation is a
-    person's next step and stays: a card frozen and then closed, a line suspended and then
-    cancelled (the earlier write left the record in a status other than its table's usual one)."""
-    c = ctx.compiled
-    done = [a for b in built for a in b.actions]
+    """`makes_earlier_pointless` for the session's next request."""
+    return makes_earlier_pointless(ctx.compiled, [a for b in built for a in b.actions], now.actions,
+                                   lambda table: ctx.owners.rows.get(table, {}))
+
+
+def makes_earlier_pointless(compiled: "CompiledDomain", done: list[GoldAction], now: list[GoldAction],
+                            rows_of: Callable[[str], dict[Any, dict[str, Any]]]) -> bool:
+    """Whether the calls `now` change the status of a record an earlier call of the session
+    (`done`) wrote, so that the earlier change was for nothing: a card's limit raised and then the
+    card frozen, an appointment moved and then cancelled, a user unblocked and then removed; or
+    change a record the session made (a booking made and then moved to another flight). An
+    escalation is a person's next step and stays: a card frozen and then closed, a line suspended
+    and then cancelled (the earlier write left the record in a status other than its table's usual
+    one). `rows_of(table)`: the table's rows by key, for a status no call has shown."""
+    c = compiled
     made = {(c.tables[t].pk, str(e.result[c.tables[t].pk])) for e in done if e.ok and isinstance(e.result, dict)
             for t in _inserts(c.tools[e.tool].spec.effect or []) if e.result.get(c.tables[t].pk) not in (None, "")}
-    for a in now.actions:
+    for a in now:
         if not (c.tools[a.tool].writes and a.ok):
             continue
         if any((k, str(v)) in made for k, v in a.arguments.items()):
@@ -207,18 +214,25 @@ def undoes_earlier(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
             continue
         for table, t in c.tables.items():
             key = a.arguments.get(t.pk)
-            if key is None:
-                continue
-            writes = [i for i, e in enumerate(done) if c.tools[e.tool].writes and e.ok
+            writes = [i for i, e in enumerate(done) if key is not None and c.tools[e.tool].writes and e.ok
                       and str(e.arguments.get(t.pk)) == str(key)]
             if not writes:
                 continue
-            before = _status_before(ctx, table, key, done, len(done))
+
+            def status(upto: int) -> str | None:  # as the calls before `upto` last showed it, else as seeded
+                for e in reversed(done[:upto]):
+                    for rec in records([e.result]):
+                        if str(rec.get(t.pk)) == str(key) and "status" in rec:
+                            return str(rec["status"])
+                row = rows_of(table).get(str(key)) or rows_of(table).get(key)
+                return str(row["status"]) if row and "status" in row else None
+
+            before = status(len(done))
             if before is None or str(a.result["status"]) == before:
                 continue  # (a write that leaves the status as it was changes a detail)
-            last = writes[-1]
-            after = _status_before(ctx, table, key, done, last + 1)
-            if after == _status_before(ctx, table, key, done, last) or after == _usual_status(ctx, table):
+            usual = Counter(str(r["status"]) for r in rows_of(table).values() if "status" in r).most_common(1)
+            after = status(writes[-1] + 1)
+            if after == status(writes[-1]) or usual and after == usual[0][0]:
                 return True
     return False
 
@@ -234,23 +248,6 @@ def _inserts(steps: list[Any]) -> set[str]:
         elif isinstance(st, IfStep):
             out |= _inserts(st.then) | _inserts(st.else_)
     return out
-
-
-def _status_before(ctx: "_Context", table: str, key: Any, done: list, upto: int) -> str | None:
-    """The record's status as the session's calls before `upto` last showed it (else as seeded)."""
-    pk = ctx.compiled.tables[table].pk
-    for a in reversed(done[:upto]):
-        for rec in records([a.result]):
-            if str(rec.get(pk)) == str(key) and "status" in rec:
-                return str(rec["status"])
-    row = ctx.owners.rows.get(table, {}).get(str(key)) or ctx.owners.rows.get(table, {}).get(key)
-    return str(row["status"]) if row and "status" in row else None
-
-
-def _usual_status(ctx: "_Context", table: str) -> str | None:
-    """The status most of the table's seeded rows have ("active")."""
-    seen = Counter(str(r["status"]) for r in ctx.owners.rows.get(table, {}).values() if "status" in r)
-    return seen.most_common(1)[0][0] if seen else None
 
 
 def _knows(r: Request) -> list[tuple[str, str]]:
