@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -37,3 +37,22 @@ def every_call_runs() -> Iterator[None]:
     runs, which plan answers) need every write call to run."""
     with write_memo_on(False):
         yield
+
+
+def pointless_writes(compiled: Any, task: Any) -> list[tuple[str, str]]:
+    """(earlier tool, later tool) of writes on one record where the later one makes the earlier
+    pointless: a status change after a change of a detail (a move, then a cancellation), or any
+    change of a record the session made."""
+    out, last, made = [], {}, set()
+    for a in task.gold_actions:
+        if not (compiled.tools[a.tool].writes and a.ok):
+            continue
+        keys = [(k, str(v)) for k, v in a.arguments.items() if any(t.pk == k for t in compiled.tables.values())]
+        ends = a.tool.split("_")[0] in ("cancel", "close", "remove", "freeze", "block", "suspend", "delete")
+        for key in keys:
+            if key in made or ends and key in last and last[key].startswith(("update_", "extend_", "renew_")):
+                out.append((last.get(key, "made"), a.tool))
+            last[key] = a.tool
+        made |= {(t.pk, str(a.result[t.pk])) for t in compiled.tables.values()
+                 if isinstance(a.result, dict) and t.pk not in a.arguments and a.result.get(t.pk)}
+    return out

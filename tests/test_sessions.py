@@ -26,6 +26,8 @@ from gem_env.stages.tasks.owners import Owners
 from gem_env.tools import CompiledDomain, compile_domain, load_domain
 from gem_env.tools.render import ENDED
 
+from conftest import pointless_writes
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "domains"
 
@@ -62,6 +64,17 @@ def test_no_refusal_or_decline_of_a_write_the_session_made(domain: tuple[Compile
         writes = [a.arguments for a in task.gold_actions if compiled.tools[a.tool].writes and a.ok]
         for held in [x.target for x in [*task.refusals, *task.declines]]:
             assert not [w for w in writes if all(str(w.get(k)) == str(v) for k, v in held.items())], task.id
+
+
+@pytest.mark.parametrize("name", ["bank", "clinic", "shop"])
+def test_no_request_makes_an_earlier_one_pointless(name: str) -> None:
+    """A customer does not move an appointment and then cancel it, raise a card's limit and then
+    freeze the card, or change a booking they just made; escalations stay (freeze, then close)."""
+    compiled = compile_domain(load_domain(EXAMPLES / f"{name}.yaml"))
+    sessions = [t for seed in range(4) for t in make_tasks(compiled, per_domain=6, seed=seed)[0]
+                if len(t.scenario.requests) > 1]
+    assert sessions
+    assert [(t.id, p) for t in sessions for p in pointless_writes(compiled, t)] == []
 
 
 def test_owners_follow_foreign_keys_to_the_person() -> None:

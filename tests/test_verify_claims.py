@@ -332,6 +332,29 @@ def test_a_date_said_of_a_record_named_by_id_is_that_records_own() -> None:
     assert untied_described_dates(messages) == []
 
 
+def test_the_day_a_change_takes_effect_is_read_from_its_call_tried_again_after_an_error() -> None:
+    """A confirmation says the day a plan change takes effect, which the change's reply gives; when
+    the first try is answered by a transient error (a refined `tool_errors` variant), the retry's
+    reply gives it."""
+    line = {"line_id": "LINE-18885", "plan": "unlimited", "last_renewed_on": "2024-12-26"}
+
+    def call(i: int) -> dict:
+        return {"role": "assistant", "content": None, "tool_calls": [{"id": f"c{i}", "type": "function", "function": {
+            "name": "update_line_plan", "arguments": json.dumps({"line_id": "LINE-18885", "plan": "basic 5gb"})}}]}
+
+    messages = [{"role": "tool", "content": json.dumps(line)},
+                {"role": "assistant", "content": "I'll change the plan of your line LINE-18885 to basic 5gb. "
+                                                 "The change would take effect on January 25, 2025. Shall I?"},
+                {"role": "user", "content": "Yes."},
+                call(1), {"role": "tool", "tool_call_id": "c1",
+                          "content": json.dumps({"error": "429 Too Many Requests: rate limit exceeded"})},
+                call(2), {"role": "tool", "tool_call_id": "c2", "content": json.dumps(
+                    {"line_id": "LINE-18885", "pending_plan": "basic 5gb", "pending_plan_starts_on": "2025-01-25"})}]
+    assert untied_described_dates(messages) == []
+    messages[-1]["content"] = json.dumps({"line_id": "LINE-18885", "pending_plan_starts_on": "2025-01-26"})
+    assert [c["value"] for c in untied_described_dates(messages)] == ["2025-01-25"]
+
+
 def test_what_a_refused_write_would_have_made_is_the_writes_own() -> None:
     """"A new refund will be created ... It will start out as open." before a write the tool then
     refused ("There is already a refund for this subscription": a refined pitfall of the support

@@ -177,12 +177,16 @@ def untied_described_dates(messages: list[dict[str, Any]]) -> list[dict[str, Any
 
 def _next_call_text(messages: list[dict[str, Any]], after: int) -> str:
     """The calls the assistant makes next after message `after` (names and arguments) and their
-    replies (what a change it asked to confirm did: "your plan changes on ...")."""
+    replies (what a change it asked to confirm did: "your plan changes on ..."); calls answered
+    only by errors are tried again, and the calls after them count too."""
+    texts = []
     for j, m in enumerate(messages[after + 1:], after + 1):
         if m.get("role") == "assistant" and m.get("tool_calls"):
             replies = [message_text(r) for r in messages[j + 1:j + 1 + len(m["tool_calls"])] if r.get("role") == "tool"]
-            return json.dumps([c.get("function", c) for c in m["tool_calls"]], default=str) + " ".join(replies)
-    return ""
+            texts.append(json.dumps([c.get("function", c) for c in m["tool_calls"]], default=str) + " ".join(replies))
+            if not replies or not all(isinstance(reply := _json(r), dict) and "error" in reply for r in replies):
+                break
+    return " ".join(texts)
 
 
 def _record_days(value: Any, into: dict[str, set[str]]) -> None:

@@ -19,6 +19,7 @@ from ..ground.plan import EpisodePlan
 from ..tasks import GoldAction, Task, replay_workflow
 from ..tasks.kinds import found_by_name
 from ..tasks.owners import Owner, Owners
+from ..tasks.session import makes_earlier_pointless
 
 ORDER = ["chain", "pitfall", "off_topic", "correction", "distractors", "ambiguity", "change_of_mind", "wrong_detail", "miss_param",
          "miss_func", "tool_errors", "long_context", "paraphrase", "paraphrase_agent"]
@@ -169,6 +170,17 @@ def compose(v: Variant) -> Variant:
     actions: list[GoldAction] = []
     outputs: dict[str, str] = {}
     refusals: list[str] = []
+    dumped: dict[str, dict[Any, dict[str, Any]]] = {}
+
+    def seeded(table: str) -> dict[Any, dict[str, Any]]:  # the table's rows before the session
+        if not dumped:
+            fresh = compiled.new_sandbox()
+            try:
+                dumped.update(fresh.dump())
+            finally:
+                fresh.close()
+        return dumped.get(table, {})
+
     try:
         initial = sandbox.state_hash()
         who = next((p.knows for p in v.parts if not p.off_topic), {})  # who the user says they are, first
@@ -205,6 +217,9 @@ def compose(v: Variant) -> Variant:
             elif n and _made_moot(compiled, wf, part, got):
                 raise NotApplicable(f"part {n + 1} ({part.workflow}) no longer changes anything after the "
                                     "earlier parts (a customer would not ask it: it undoes or repeats one)")
+            elif n and makes_earlier_pointless(compiled, actions, got, seeded):
+                raise NotApplicable(f"part {n + 1} ({part.workflow}) makes an earlier part's change pointless "
+                                    "(a customer would not move a booking and then cancel it)")
             elif n and not _writes(compiled, got) and _told_by(compiled, wf, env, actions):
                 raise NotApplicable(f"part {n + 1} ({part.workflow}) asks what the session's changes "
                                     "made already (a customer would not ask it again)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +19,12 @@ from ...agents.lookup import finder_tools
 from ...agents.prechecks import records
 from ...simulators.scripted import in_words
 from ...simulators.scenario import Request
+from ...tools.model import ForEachStep, IfStep, InsertStep
 from ...tools.render import FREE_TEXT, render, smooth, spoken
 from . import kinds as K
 from . import lookups as L
 from .build import make_task
-from .model import Task
+from .model import GoldAction, Task
 from .owners import Owner
 
 if TYPE_CHECKING:
@@ -185,6 +187,69 @@ def told_already(compiled: "CompiledDomain", built: list[K.Built], now: K.Built)
     return all(name in shown and render(shown[name]) == told for name, told in now.outputs.items())
 
 
+def undoes_earlier(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
+    """`makes_earlier_pointless` for the session's next request."""
+    return makes_earlier_pointless(ctx.compiled, [a for b in built for a in b.actions], now.actions,
+                                   lambda table: ctx.owners.rows.get(table, {}))
+
+
+def makes_earlier_pointless(compiled: "CompiledDomain", done: list[GoldAction], now: list[GoldAction],
+                            rows_of: Callable[[str], dict[Any, dict[str, Any]]]) -> bool:
+    """Whether the calls `now` change the status of a record an earlier call of the session
+    (`done`) wrote, so that the earlier change was for nothing: a card's limit raised and then the
+    card frozen, an appointment moved and then cancelled, a user unblocked and then removed; or
+    change a record the session made (a booking made and then moved to another flight). An
+    escalation is a person's next step and stays: a card frozen and then closed, a line suspended
+    and then cancelled (the earlier write left the record in a status other than its table's usual
+    one). `rows_of(table)`: the table's rows by key, for a status no call has shown."""
+    c = compiled
+    made = {(c.tables[t].pk, str(e.result[c.tables[t].pk])) for e in done if e.ok and isinstance(e.result, dict)
+            for t in _inserts(c.tools[e.tool].spec.effect or []) if e.result.get(c.tables[t].pk) not in (None, "")}
+    for a in now:
+        if not (c.tools[a.tool].writes and a.ok):
+            continue
+        if any((k, str(v)) in made for k, v in a.arguments.items()):
+            return True  # a record made in the session, changed at once: it would have been made so
+        if not (isinstance(a.result, dict) and "status" in a.result):
+            continue
+        for table, t in c.tables.items():
+            key = a.arguments.get(t.pk)
+            writes = [i for i, e in enumerate(done) if key is not None and c.tools[e.tool].writes and e.ok
+                      and str(e.arguments.get(t.pk)) == str(key)]
+            if not writes:
+                continue
+
+            def status(upto: int) -> str | None:  # as the calls before `upto` last showed it, else as seeded
+                for e in reversed(done[:upto]):
+                    for rec in records([e.result]):
+                        if str(rec.get(t.pk)) == str(key) and "status" in rec:
+                            return str(rec["status"])
+                row = rows_of(table).get(str(key)) or rows_of(table).get(key)
+                return str(row["status"]) if row and "status" in row else None
+
+            before = status(len(done))
+            if before is None or str(a.result["status"]) == before:
+                continue  # (a write that leaves the status as it was changes a detail)
+            usual = Counter(str(r["status"]) for r in rows_of(table).values() if "status" in r).most_common(1)
+            after = status(writes[-1] + 1)
+            if after == status(writes[-1]) or usual and after == usual[0][0]:
+                return True
+    return False
+
+
+def _inserts(steps: list[Any]) -> set[str]:
+    """The tables a tool's effect adds rows to."""
+    out: set[str] = set()
+    for st in steps:
+        if isinstance(st, InsertStep):
+            out.add(st.insert)
+        elif isinstance(st, ForEachStep):
+            out |= _inserts(st.do)
+        elif isinstance(st, IfStep):
+            out |= _inserts(st.then) | _inserts(st.else_)
+    return out
+
+
 def _knows(r: Request) -> list[tuple[str, str]]:
     return sorted((k, str(v)) for k, v in r.knows.items())
 
@@ -218,7 +283,7 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     for key, name, builder in candidates[:TRIES_PER_REQUEST]:
         snap = sandbox.snapshot()
         got = builder(sandbox, rng, **said)
-        if isinstance(got, K.Built) and _held_write_made(ctx, [*built, got]):
+        if isinstance(got, K.Built) and (_held_write_made(ctx, [*built, got]) or undoes_earlier(ctx, built, got)):
             sandbox.restore(snap)  # a complete request's write is undone with it
             continue
         if isinstance(got, K.Built):
