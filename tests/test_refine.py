@@ -759,25 +759,6 @@ def test_a_chain_asks_about_one_record_once_at_a_time(taskset: Any) -> None:
     assert pairs == []
 
 
-def test_a_question_the_replies_have_just_answered_does_not_join_a_chain(taskset: Any) -> None:
-    """"How many copies of The Long Way North are available?" right after the hold's confirmation
-    said it has none: the assistant answers from what it has, so the question brings nothing (47
-    of the demo's 115 refined variants held one). A lookup whose facts the session's replies have
-    just shown for that record does not compose; one about another record does."""
-    import random as _random
-    from gem_env.stages.refine.base import Variant, compose, refinable, task_part
-    from gem_env.stages.refine.chain import _lookups
-    tasks, domains = taskset
-    task = next(t for t in tasks if refinable(t) is None)
-    compiled = domains[task.domain]
-    lookups = _lookups(Variant(task=task, compiled=compiled, parts=[task_part(task, compiled)]), _random.Random(0))
-    first = next(p for p in lookups if p.finder is None)  # (one whose key the user says)
-    other = next(p for p in lookups if p.finder is None and p.knows != first.knows)
-    assert compose(Variant(task=task, compiled=compiled, parts=[first, other])).task.gold_actions
-    with pytest.raises(NotApplicable, match="just shown"):
-        compose(Variant(task=task, compiled=compiled, parts=[first, first]))
-
-
 def test_a_pitfall_is_refused_by_the_rules_not_by_what_the_session_did(taskset: Any) -> None:
     """The refused request was often the first request again ("change the cabin of my booking
     BKN-1 to economy" right after it was done: 7 of 34 pitfall variants over two corpora), refused

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...agents.ids import id_from_results, own_key
+from ...agents.ids import id_from_results
 from ...simulators.phrases import said_value
 from ...simulators.scenario import Request, Scenario, humanize, user_words
 from ...tools import CompiledDomain, Workflow
@@ -19,7 +19,7 @@ from ..ground.plan import EpisodePlan
 from ..tasks import GoldAction, Task, replay_workflow
 from ..tasks.kinds import found_by_name
 from ..tasks.owners import Owner, Owners
-from ..tasks.session import makes_earlier_pointless, shown_already
+from ..tasks.session import makes_earlier_pointless
 
 ORDER = ["chain", "pitfall", "off_topic", "correction", "distractors", "ambiguity", "change_of_mind", "wrong_detail", "miss_param",
          "miss_func", "tool_errors", "long_context", "paraphrase", "paraphrase_agent"]
@@ -189,10 +189,6 @@ def compose(v: Variant) -> Variant:
                 continue
             if part.lookup is not None:
                 got, told = _replay_lookup(part, sandbox, n)
-                read, pk = got[-1].result, own_key(got[-1].result)
-                if n and pk and shown_already(actions, pk, read[pk], {a: render(read.get(a)) for a in part.lookup[2]}):
-                    raise NotApplicable(f"part {n + 1} ({part.workflow}) asks what the session's replies have just "
-                                        "shown (the assistant would answer from them)")
                 actions += got
                 outputs.update(told)
                 continue

@@ -179,18 +179,12 @@ def told_already(compiled: "CompiledDomain", built: list[K.Built], now: K.Built)
     pk = compiled.tables[table].pk
     if row.get(pk) in (None, ""):
         return False
-    return shown_already([a for b in built for a in b.actions], pk, row[pk], now.outputs)
-
-
-def shown_already(done: list[GoldAction], pk: str, key: Any, facts: dict[str, str]) -> bool:
-    """Whether the replies of the calls `done` last showed the record `pk` = `key` with every
-    field of `facts` rendered as given."""
     shown: dict[str, Any] = {}
-    for a in done:
+    for a in (a for b in built for a in b.actions):
         for rec in records([a.result]):
-            if own_key(rec) == pk and str(rec[pk]) == str(key):
+            if own_key(rec) == pk and str(rec[pk]) == str(row[pk]):
                 shown.update(rec)
-    return all(name in shown and render(shown[name]) == told for name, told in facts.items())
+    return all(name in shown and render(shown[name]) == told for name, told in now.outputs.items())
 
 
 def undoes_earlier(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
