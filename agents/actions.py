@@ -319,7 +319,7 @@ def thing_called(noun: str, goal: str) -> str:
     ("your reward" of "... for Rewards"). A program the goal's verb acts on by its name is called so
     ("Twitch" of "uninstall Twitch on PC or mac", never "your program")."""
     words = noun.replace("_", " ")
-    text = re.sub(r"\{[^}]*\}", "", goal)
+    text = re.sub(r"\{[^}]*\}", "", re.sub(r"\s*\([^()]*\{[^}]*\}[^()]*\)", "", goal))  # (not its "(program {id})")
     m = re.search(rf"\b({re.escape(words)})(?:e?s)?\b", text, re.IGNORECASE)
     if m is None:
         name = _NAMED_OBJECT.match(text) if noun in _KNOWN_BY_NAME else None

@@ -19,6 +19,7 @@ from .lexicon import (_ADVERBIAL, _ATTRIBUTES, _BEFORE_EVENT, _ENTITY_RANK, _EXP
     _WRITE_COMMUNICATE, _clean, _date_head, _ident,
     _unique, bare_title)
 from .flag_names import flag_name
+from .procedure_own_name import seeded_names_fit
 from .procedure_values import _HOW_TO, _field_spec, _noun_weight, _shift, plain_title
 
 _TITLE_STOPS = frozenset("in on at for with without to from of into using when while by via and or your my a an the "
@@ -152,7 +153,8 @@ class _Require:
 
 #: what a text about playing a game says (`title_game`)
 _GAME_WORDS = re.compile(r"\b(?:games?|gaming|gameplay|play(?:ing|er|ers)?|boss|console|Wii|Xbox|PlayStation|PS[1-4P]|"
-                         r"Nintendo\w*|3?DS)\b", re.I)
+                         r"Nintendo\w*|3?DS|enem(?:y|ies)|zombies?|sniper|ammo|ammunition|respawn)\b", re.I)
+#: (a shooter's guide says none of the first: "Ninja Defuse in Call of Duty" speaks of the enemy's routes)
 #: where a title's task is done, by a name at its end: "... in Resident Evil 4", "... on Super Smash Bros";
 #: not a console's ("in PS2", "on Nintendo 64": the game is another) nor a thing of theirs ("on Your Wii")
 _IN_A_GAME = re.compile(r"\s(?:in|on)\s+(?!(?:Your|My|The|A|An|Wii|Xbox|PS\d|PSP|PlayStation|Nintendo|GameCube|DS|"
@@ -222,8 +224,8 @@ class FieldRules:
         not a package; "Watch TV Without Cable - Cancelling Cable Contracts": the cable contract). A
         guide on nothing of the customer's is done on the thing its own words tie to the goal."""
         title = bare_title(self.doc.title)
-        if not _HOW_TO.match(title) or not noun.isalpha() or noun in NAMED_BY:
-            return noun  # (a kind known by its own name keeps it: "file_name" of XML files)
+        if not _HOW_TO.match(title) or not noun.isalpha() or noun in NAMED_BY and seeded_names_fit(noun, self.text):
+            return noun  # (a kind known by names of its own keeps them: "file_name" of XML files)
         main = _HOW_TO.sub("", title).partition(" - ")[0]
         if _title_object(f"How to {main}", counted=True) == noun:
             return noun  # the title's own thing: "Create a Simple Web Page" is a page

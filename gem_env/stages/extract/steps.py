@@ -412,7 +412,7 @@ def _steps_found(text: str) -> tuple[list[tf.Step], str]:
 _NOTE = re.compile(r"^\W*(?:(?:also|now|then|finally|for\s+example|for\s+instance),?\s+|to\s+[^,.;:]{3,80},\s*)?(?:(?:understand|learn\b(?!\s+to\b)|be\s+aware|notice|realize|realise|"
                    r"keep\s+in\s+mind|enjoy|congratulations)\b|note(?:\s*[,:!.]|\s*$|\s+(?:that|how|what|whether|also|the\s+(?:use|fact|"
                    r"unexpected|difference))\b)|(?:know|remember)\s+(?:what|that|how|when|where|which|whether|if)\b|"
-                   r"see\s+(?:[\"“]|/|[\w.-]+\(\d|the\s+(?:list|table|section|chapter|figure|example)s?\b|below\b|above\b)|but\s|"
+                   r"see\s+(?:[\"“]|/|[\w.-]+\(\d|(?:section|chapter|figure|table)\s+\d|the\s+(?:list|table|section|chapter|figure|example)s?\b|below\b|above\b)|but\s|"
                    r"(?:try|do)\s+the\s+following\W*$)", re.I)
 
 
