@@ -111,14 +111,19 @@ def test_a_program_is_called_by_its_name() -> None:
 
 def test_a_shooters_guide_is_done_in_the_game_it_names() -> None:
     """"How to Ninja Defuse in Call of Duty" was done on a "defuse", "G Shot in Call of Duty 4" on a
-    "shot": their texts say no word of a game but a shooter's ("your enemy's routes"); the task is
-    done in the customer's game by the name the title gives, and a guide's note "See Section 11.1"
-    is no step."""
+    "shot", "Merchant ... in RuneScape" on "quantities": their texts say no word of a game but a
+    shooter's ("your enemy's routes") or an online world's ("a merchanting clan"); the task is done in
+    the customer's game by the name the title gives, and a guide's note "See Section 11.1" is no step."""
     steps = ("1. Move in and cover your route to the bomb site.\n2. Find a hiding spot and pull out your pistol.\n"
              "3. Investigate your enemy's routes.\n4. Start defusing once the bomb has been planted.\n")
     domain = _extract(steps, "How to Ninja Defuse in Call of Duty")
     assert isinstance(domain, Domain), domain
     assert next(f for f in domain.entities[0].fields if f.name == "game_name").values == ["Call of Duty"]
+    steps = ("1. Join a merchanting clan.\n2. Ask people in the clan what to merchant.\n"
+             "3. Buy large quantities of the designated item.\n4. Sell before the price goes down.\n")
+    domain = _extract(steps, "How to Merchant Using a Price Manipulation in RuneScape")  # (was "quantities")
+    assert isinstance(domain, Domain), domain
+    assert next(f for f in domain.entities[0].fields if f.name == "game_name").values == ["RuneScape"]
     from gem_env.stages.extract.steps import is_note
     assert is_note("See Section 11.1, \u201cText data conversion tools\u201d.")
     assert not is_note("Seed the lawn in spring.")

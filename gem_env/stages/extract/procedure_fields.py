@@ -153,8 +153,9 @@ class _Require:
 
 #: what a text about playing a game says (`title_game`)
 _GAME_WORDS = re.compile(r"\b(?:games?|gaming|gameplay|play(?:ing|er|ers)?|boss|console|Wii|Xbox|PlayStation|PS[1-4P]|"
-                         r"Nintendo\w*|3?DS|enem(?:y|ies)|zombies?|sniper|ammo|ammunition|respawn)\b", re.I)
-#: (a shooter's guide says none of the first: "Ninja Defuse in Call of Duty" speaks of the enemy's routes)
+                         r"Nintendo\w*|3?DS|enem(?:y|ies)|zombies?|sniper|ammo|ammunition|respawn|clans?|guilds?|inventory)\b", re.I)
+#: (a shooter's guide says none of the first: "Ninja Defuse in Call of Duty" speaks of the enemy's routes;
+#: an online world's neither: "Merchant ... in RuneScape" of a merchanting clan, its inventory, a Mining Guild)
 #: where a title's task is done, by a name at its end: "... in Resident Evil 4", "... on Super Smash Bros";
 #: not a console's ("in PS2", "on Nintendo 64": the game is another) nor a thing of theirs ("on Your Wii")
 _IN_A_GAME = re.compile(r"\s(?:in|on)\s+(?!(?:Your|My|The|A|An|Wii|Xbox|PS\d|PSP|PlayStation|Nintendo|GameCube|DS|"
