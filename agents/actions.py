@@ -316,12 +316,14 @@ def thing_called(noun: str, goal: str) -> str:
     orchard ..."), "your SSD", "your Toyota Prius" (of "stop a runaway Toyota Prius"), and a name
     the title capitalises as it is, with the goal's "the": "Zapdos", "the Wither" (never "your
     zapdos", a record kind made of a name); a capital the title writes in the plural is no name
-    ("your reward" of "... for Rewards")."""
+    ("your reward" of "... for Rewards"). A program the goal's verb acts on by its name is called so
+    ("Twitch" of "uninstall Twitch on PC or mac", never "your program")."""
     words = noun.replace("_", " ")
-    text = re.sub(r"\{[^}]*\}", "", goal)
+    text = re.sub(r"\{[^}]*\}", "", re.sub(r"\s*\([^()]*\{[^}]*\}[^()]*\)", "", goal))  # (not its "(program {id})")
     m = re.search(rf"\b({re.escape(words)})(?:e?s)?\b", text, re.IGNORECASE)
     if m is None:
-        return f"your {words}"
+        name = _NAMED_OBJECT.match(text) if noun in _KNOWN_BY_NAME else None
+        return name.group(1) if name else f"your {words}"
     said = m.group(1)  # one of them, as the goal spells it ("SSD" of "SSDs")
     before = text[:m.start()].split()
     # "Toyota" of "Toyota Prius"; not a possessor ("master Chief's armor") nor a fragment ("huff N' puff")
@@ -339,4 +341,9 @@ def thing_called(noun: str, goal: str) -> str:
     return f"your {said}"
 
 
+#: records a goal's verb acts on by their name, no noun said (the extract's program the title installs,
+#: updates or uses: "uninstall Twitch", "use Microsoft Paint"; a game is where a task is done, not its object)
+_KNOWN_BY_NAME = frozenset({"program"})
+#: the capitalised run after a goal's verb: "uninstall |Google Chrome| on ..."
+_NAMED_OBJECT = re.compile(r"\s*[a-z]+\s+((?:[A-Z][\w.+-]*|\d+)(?:\s+(?:[A-Z][\w.+-]*|\d+))*)\b")
 _PREPOSITIONS = frozenset("in on at from with to for of by into onto via using without".split())

@@ -567,13 +567,13 @@ def test_the_last_steps_own_participle_is_a_state_only_of_what_it_acts_on() -> N
     assert domain.tool(release.tool).kind == "write" and release.status is None, release
     text = "1. Open System Preferences.\n2. Click Turn Bluetooth On.\n3. Pair the speaker.\n"
     assert "turned" not in _statuses(_procedure(text, "How to Connect Jambox to Mac"))
-    text = "1. Set the relay host.\n2. Start the postfix server.\n"
-    assert _state_steps(_procedure(text, "The configuration of postfix")) == {"started": 2}
+    text = "1. Set the relay host.\n2. Start the postfix server.\n"  # (a program started: no state, round 54)
+    assert "started" not in _state_steps(_procedure(text, "The configuration of postfix"))
     text = "1. Open the document.\n2. Add a title.\n3. Click Save.\n"
     assert "saved" in _statuses(_procedure(text, "Writing a Report Document"))
     # an earlier step's verb before a determiner is no state the text speaks of the record in
     text = "1. Launch My Coach.\n2. Set the workout time.\n3. Add a workout.\n4. Start a workout.\n5. Take a rest.\n"
-    assert _statuses(_procedure(text, "How to Use Your Android As Your Workout Trainer")) == ["active", "started"]
+    assert _statuses(_procedure(text, "How to Use Your Android As Your Workout Trainer")) == ["active", "added"]
 
 
 def test_a_forced_verb_leaves_its_state() -> None:

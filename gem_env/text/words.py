@@ -180,6 +180,9 @@ def leading_verb(sentence: str) -> str | None:
     return verb
 
 
+#: a noun phrase of up to four words then a modal passive: the sentence's subject, no instruction's object
+_PASSIVE_AFTER = re.compile(r"(?:[\w-]+\s+){1,4}(?:may|might|must|can|could|should|will|would)\s+(?:not\s+)?be\s+[a-z]+(?:ed|en)\b",
+                            re.I)
 _CODE_STATEMENT = re.compile(r";\s*(?:$|[a-z_]+\()")
 """A statement's end: a code line ("type myapp_exec_t; domain_type(myapp_t)"), not prose."""
 
@@ -204,6 +207,8 @@ def _opening_verb(s: str) -> str | None:
     if low in _REMARK_VERBS and (nxt in _REMARK_NEXT or after[:1] == ","):
         return None
     third = words[i + 2].lower() if i + 2 < len(words) else ""
+    if nxt not in _OBJECT_STARTERS and nxt not in _WH and _PASSIVE_AFTER.match(after):
+        return None  # a subject before its passive: "file names with non-ASCII characters may be encoded"
     if third in _FINITE and nxt not in _OBJECT_STARTERS and nxt not in _WH:
         return None  # a noun phrase before its verb: "Read access gives the right to ...", "Return value is 0"
     if low in _CAPTIONS and after[:1].isdigit() or word[:1].islower() and _CODE_STATEMENT.search(s):

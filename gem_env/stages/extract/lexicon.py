@@ -84,11 +84,12 @@ _LIGHT_VERBS = frozenset("be do have get go use try come keep let put see help n
 #: Verbs of a step that uses the record, or one's time, rather than leaving it in a state: 'played' (a
 #: measure), 'practiced', 'walked', 'held down' (a key), 'made' (of "make menuconfig", "make your
 #: computer run faster"), nor a supposition or a look ("Suppose your hostname is foo": 'supposed'; "View the
-#: boundary": 'viewed'); see `steps.leaves_a_state`.
+#: boundary": 'viewed'), nor a beginning ("Start aptitude", "Start your workout", "Click Start", "Restart aptitude": a
+#: program run or a thing begun is no state of the record, "Your package is started"); see `steps.leaves_a_state`.
 _NO_STATE_VERBS = _LIGHT_VERBS | frozenset(
     "make play practice consider avoid mention know understand become enjoy aim touch pursue target focus end "
     "attend await present receive steady warm walk swim sit stand climb jump hold drive kick grab push catch throw "
-    "lift stretch suppose assume imagine notice realize realise view determine".split())
+    "lift stretch suppose assume imagine notice realize realise view determine start restart".split())
 _STOP = frozenset(
     "a an the your my our their his her its this that these those any each every some all no "
     "to for in on at by with from and or but nor so if as than then when while is are was were "

@@ -20,7 +20,7 @@ from ...text.lexicons import _FINITE
 from ...text.preconditions import rule_sentence, states_precondition
 from ...tools.kinds import NAMED_BY, NAMED_WHEN_ASKED, PROCEDURE_RECORDS
 from ...tools.render import is_money
-from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _PARTICLES, _SECRET, _SHOWN, _STOP, _UPDATE_FIELD_VERBS,
+from .lexicon import (OWNER_EMAILS, VERB_STATUS, _LIMIT, _NO_STATE_VERBS, _PARTICLES, _SECRET, _SHOWN, _STOP, _UPDATE_FIELD_VERBS,
     _WRITE_COMMUNICATE,
     _VERIFY_VERBS, _clean, _ident, _regular_participle, _span, _unique, bare_title, domain_slug, field_words,
     participle, plural)
@@ -368,7 +368,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             return True
         if goal and first in (participle(goal), _STATE_OF.get(participle(goal))):
             return True
-        nouns = "|".join(re.escape(n) for n in sorted({self.noun.replace("_", " "), plural(self.noun).replace("_", " ")}))
+        head = self.noun.split("_")[-1]  # (a record named as the text names it: "the card" of an iPhone SIM card)
+        nouns = "|".join(re.escape(n) for n in sorted({head, plural(head)}))
         if re.search(rf"\b(?:{nouns})\b", step.step.text, re.I) or \
                 step.verb in VERB_STATUS and tf.lemma(self.noun) in SERVICE_RECORDS:
             return True
@@ -469,7 +470,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         ("Make a list" of a list); None when the verb leaves no state (`leaves_a_state`)."""
         action = pressed_action(info, goal_verb)
         if action is not None:
-            return participle(action)
+            return None if action in _NO_STATE_VERBS else participle(action)  # "Click Start": none
         if info.verb == "make" and self._makes_record(info.object_words[-1:]):
             return _STATE_OF["made"]
         if not leaves_a_state(info.verb) or info.lexical_kind == "navigate" and info.verb not in VERB_STATUS:
@@ -534,7 +535,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         wanted = next((r[0][0] for r in self.status_rules.values() if r[0]), None)
         first_prior = self.first_prior
         self.initial = wanted or (first_prior if first_prior and first_prior not in produced else next(
-            s for s in (_INITIAL.get(self.noun, "active"), "active", "pending", "open", "new", "draft",
+            s for s in (_INITIAL.get(self.noun.split("_")[-1], "active"), "active", "pending", "open", "new", "draft",
                         "requested", "ready") if s not in produced))
         named = {v for pos, neg in self.status_rules.values() for v in pos + neg}
         self.blocking = next((s for s in _BLOCKING if s not in produced and s != self.initial and s not in named
@@ -545,7 +546,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         membership is suspended"): only then does a write refuse a record so (a closed weight, a
         closed Wii or an expired armour were refused in how-to sessions, a rule no text states). A
         verb before a determiner is no state said of it ("Set the workout time": no 'set' workout)."""
-        nouns = "|".join(re.escape(n) for n in sorted({self.noun, plural(self.noun)}))
+        head = self.noun.split("_")[-1]
+        nouns = "|".join(re.escape(n) for n in sorted({head, plural(head)}))
         st = re.escape(state).replace(r"\ ", r"\s+")
         return re.search(rf"\b{st}\s+(?!(?:the|a|an|your|my|this|that|its|their)\s)(?:\w+\s+)?(?:{nouns})\b|"
                          rf"\b(?:{nouns})\s+(?:\w+\s+){{0,3}}{st}\b", self.text, re.I) is not None

@@ -1,6 +1,7 @@
 """The procedure builder's entity fields and the preconditions the text's conditions become."""
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -11,11 +12,14 @@ from typing import Any
 from ...text import features as tf
 from ...text.lexicons import ACTION_VERBS
 from ...text.signals import machine_signals
+from ...tools.kinds import NAMED_BY
 from ...tools.render import plural, singular, uncountable
 from .lexicon import (_ADVERBIAL, _ATTRIBUTES, _BEFORE_EVENT, _ENTITY_RANK, _EXPR_WORDS, _LIMIT, _LOCKED,
-    _NOT_RECORDS, _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UI_NOUNS, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT, _clean, _date_head, _ident,
+    _NOT_RECORDS, _PEOPLE, _PRONOUNS, _RESERVED_FIELDS, _STOP, _UI_NOUNS, _UNIT_DAYS, _WITHIN_OF, _WITHIN_SUBJECT,
+    _WRITE_COMMUNICATE, _clean, _date_head, _ident,
     _unique, bare_title)
 from .flag_names import flag_name
+from .procedure_own_name import seeded_names_fit
 from .procedure_values import _HOW_TO, _field_spec, _noun_weight, _shift, plain_title
 
 _TITLE_STOPS = frozenset("in on at for with without to from of into using when while by via and or your my a an the "
@@ -74,7 +78,9 @@ def _phrase_object(rest: str, asked: bool, counted: bool = False) -> str | None:
         gerund = bool(chunks[-1]) and low.endswith("ing") and not determined[-1]
         if low in _TITLE_STOPS or manner or gerund:
             if chunks[-1]:
-                if low in _DETERMINERS and len(chunks[-1]) == 1:  # a word a determiner follows is a
+                if low in _DETERMINERS and first == "give":
+                    pass  # the one given a thing: "Give Your Dog a Bath" (see `steps._recipient`)
+                elif low in _DETERMINERS and len(chunks[-1]) == 1:  # a word a determiner follows is a
                     verbal.add(len(chunks) - 1)  # verb ("Force Eject a Disc"), or ends the phrase
                 elif low in _DETERMINERS:  # ("Make Your Phone Number Appear As a ...": the number)
                     chunks[-1].pop()
@@ -89,6 +95,8 @@ def _phrase_object(rest: str, asked: bool, counted: bool = False) -> str | None:
         verbal.add(0)  # "Be Cool ...": no thing
     # the first noun phrase that names a thing: "Make a Minute to Win It Game" -> game, not minute
     k = next((k for k, c in enumerate(chunks) if c and k not in verbal and tf.lemma(c[-1]) not in _NOT_RECORDS), -1)
+    if first == "give":  # what is given a thing: "Give a Thumbs Up for an Edit": the edit
+        k = next((j for j in range(k + 1, len(chunks)) if chunks[j] and {"for", "to"} & set(led[j])), k)
     if counted and 0 <= k < len(chunks) - 1 and determined[k] == "the" and led[k + 1][:1] == ["of"] \
             and determined[k + 1] and tf.lemma(chunks[k][-1]) == chunks[k][-1]:
         k += 1  # the one thing a thing has: "Determine the Fair Market Value of a Vehicle": the vehicle
@@ -145,14 +153,18 @@ class _Require:
 
 #: what a text about playing a game says (`title_game`)
 _GAME_WORDS = re.compile(r"\b(?:games?|gaming|gameplay|play(?:ing|er|ers)?|boss|console|Wii|Xbox|PlayStation|PS[1-4P]|"
-                         r"Nintendo\w*|3?DS)\b", re.I)
+                         r"Nintendo\w*|3?DS|enem(?:y|ies)|zombies?|sniper|ammo|ammunition|respawn|clans?|guilds?|inventory)\b", re.I)
+#: (a shooter's guide says none of the first: "Ninja Defuse in Call of Duty" speaks of the enemy's routes;
+#: an online world's neither: "Merchant ... in RuneScape" of a merchanting clan, its inventory, a Mining Guild)
 #: where a title's task is done, by a name at its end: "... in Resident Evil 4", "... on Super Smash Bros";
 #: not a console's ("in PS2", "on Nintendo 64": the game is another) nor a thing of theirs ("on Your Wii")
 _IN_A_GAME = re.compile(r"\s(?:in|on)\s+(?!(?:Your|My|The|A|An|Wii|Xbox|PS\d|PSP|PlayStation|Nintendo|GameCube|DS|"
                         r"3DS|PC|Mac|Android|iPhone|iPad)\b)"
                         r"([A-Z0-9][\w'\u2019:.-]*(?:\s+(?:of|the|and|[A-Z0-9][\w'\u2019:.-]*))*)\s*$")
-#: verbs whose object, a name, is a program ("Install Internet Explorer", "Update Firefox")
-_PROGRAM_VERBS = frozenset("install uninstall reinstall update upgrade download".split())
+#: verbs whose object, a name, is a program ("Install Internet Explorer", "Update Firefox", "Use
+#: Instacart on an iPhone": a guide to using an app acts on nothing of the customer's but their copy
+#: of the app; its records were the "products" and "sizes" its steps look at)
+_PROGRAM_VERBS = frozenset("install uninstall reinstall update upgrade download use".split())
 
 
 class FieldRules:
@@ -167,10 +179,13 @@ class FieldRules:
         if not _HOW_TO.match(title) or _title_object(title, counted=True):
             return None
         words = plain_title(title, self.text).split(" ")
-        if words[0] not in _PROGRAM_VERBS:
-            return None
+        if words[0] not in _PROGRAM_VERBS or words[0] == "use" and not machine_signals(self.text).ui_steps:
+            return None  # (a thing used on no screen is no program: "Use Arnica for Natural Remedies")
         name: list[str] = []
-        for w in words[1:]:
+        raw = _HOW_TO.sub("", title).split(" ")  # a name goes on as the title writes it ("Microsoft Paint")
+        for k, w in enumerate(words[1:], 1):
+            if name and k < len(raw) and raw[k].lower() == w.lower():
+                w = raw[k]
             bare = w.rstrip(",;:")
             if not (bare[:1].isupper() or name and bare.isdigit()) or bare.lower() in _TITLE_STOPS:
                 break
@@ -201,12 +216,40 @@ class FieldRules:
         return " ".join(words[:cut])
 
     def entity_noun(self) -> str:
+        """The kind of record the procedure acts on (`_record_kind`), named as the text names it."""
+        return self._named_as_said(self._record_kind())
+
+    def _named_as_said(self, noun: str) -> str:
+        """A record the main title does not name, as the text names it with a word of the title: the
+        noun phrase, not its head ("How to Watch Live Football": a step's "football channel package",
+        not a package; "Watch TV Without Cable - Cancelling Cable Contracts": the cable contract). A
+        guide on nothing of the customer's is done on the thing its own words tie to the goal."""
+        title = bare_title(self.doc.title)
+        if not _HOW_TO.match(title) or not noun.isalpha() or noun in NAMED_BY and seeded_names_fit(noun, self.text):
+            return noun  # (a kind known by names of its own keeps them: "file_name" of XML files)
+        main = _HOW_TO.sub("", title).partition(" - ")[0]
+        if _title_object(f"How to {main}", counted=True) == noun:
+            return noun  # the title's own thing: "Create a Simple Web Page" is a page
+        topic = {w for w in re.findall(r"[a-z]+", main.lower())[1:] if len(w) > 2 and w not in _TITLE_STOPS}
+        for m in re.finditer(rf"\b{noun}s?\b", self.text.lower()):
+            said = self.text.lower()[max(0, m.start() - 40):m.start()]
+            before = list(itertools.takewhile(str.isalpha, reversed(said.split())))[:2][::-1] if said[-1:] == " " else []
+            while before and (before[0] in _STOP or before[0] not in topic or before[0].endswith("ing")):
+                before = before[1:]
+            if before and not set(before) & _STOP:
+                return _ident("_".join([*before, noun]), 40)
+        return noun
+
+    def _record_kind(self) -> str:
         """The kind of record the procedure acts on: what a how-to's title makes or acts on ("How to
         Create a Simple Web Page": pages), else the known kind the steps and title name most, else
         what the steps act on."""
         title = bare_title(self.doc.title)
-        # (a how-to's title names the customer's goal; a manual's section title names a topic)
-        thing = _title_object(title, counted=True) if _HOW_TO.match(title) else None
+        # (a how-to's title names the customer's goal; a manual's section title names a topic; a
+        # message verb's object is what the message says, the record the message the steps send:
+        # "Text a Heart Using Symbols" is done on a message, not a heart)
+        said = _HOW_TO.match(title) and tf.verb_lemma(_HOW_TO.sub("", title).split(" ")[0].lower()) not in _WRITE_COMMUNICATE
+        thing = _title_object(title, counted=True) if said else None
         if thing:  # (a clipped word the steps say in full: "Download Google Docs", "Select a document";
             # not another word: a car is no card)
             full = [w for i in self.infos for w in i.object_words[-1:]

@@ -96,6 +96,8 @@ def analyse_step(step: tf.Step, text: str, tool_line: bool = False) -> StepInfo:
         joined = _joined_verb(rest)
         if joined is not None:  # "Scroll down and tap Safari": the tap is what the step does
             info.verb, info.particle, rest = joined
+        if info.verb == "give":
+            rest = _recipient(rest)
         info.object_words = _object(rest, 0)
     lk = tf.action_kind(info.verb)
     ui = lk in ("navigate", None) or info.verb in {"open", "press", "hit"}
@@ -410,7 +412,7 @@ def _steps_found(text: str) -> tuple[list[tf.Step], str]:
 _NOTE = re.compile(r"^\W*(?:(?:also|now|then|finally|for\s+example|for\s+instance),?\s+|to\s+[^,.;:]{3,80},\s*)?(?:(?:understand|learn\b(?!\s+to\b)|be\s+aware|notice|realize|realise|"
                    r"keep\s+in\s+mind|enjoy|congratulations)\b|note(?:\s*[,:!.]|\s*$|\s+(?:that|how|what|whether|also|the\s+(?:use|fact|"
                    r"unexpected|difference))\b)|(?:know|remember)\s+(?:what|that|how|when|where|which|whether|if)\b|"
-                   r"see\s+(?:[\"“]|/|[\w.-]+\(\d|the\s+(?:list|table|section|chapter|figure|example)s?\b|below\b|above\b)|but\s|"
+                   r"see\s+(?:[\"“]|/|[\w.-]+\(\d|(?:section|chapter|figure|table)\s+\d|the\s+(?:list|table|section|chapter|figure|example)s?\b|below\b|above\b)|but\s|"
                    r"(?:try|do)\s+the\s+following\W*$)", re.I)
 
 
@@ -476,6 +478,25 @@ def promote_action(infos: list[StepInfo]) -> None:
 
 #: words opening a clause where an object would stand ("Wait until you hear a beep")
 _CLAUSE = frozenset("until unless because while if when once whether so whenever wherever although though whereas".split())
+
+
+#: the determiners that open give's second object ("Give the drive a label")
+_SECOND_OBJECT = frozenset("a an the your some".split())
+
+
+def _recipient(tokens: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """What "give" acts on: the one given something, not the gift ("Give the drive a label": the
+    drive, whose label it gets; "Give your text a background": the text). The words up to a second
+    determiner after a noun; the whole phrase where there is none ("Give the form to the clerk")."""
+    seen_noun = False
+    for k, (w, _) in enumerate(tokens):
+        low = w.lower()
+        if low in _SECOND_OBJECT and seen_noun:
+            return tokens[:k]
+        if not w[:1].isalpha() or low in _BREAK:
+            break
+        seen_noun = seen_noun or low not in _STOP
+    return tokens
 
 
 def _object(tokens: list[tuple[str, int]], start: int) -> list[str]:

@@ -110,6 +110,8 @@ def apply(v: Variant, ctx: Context) -> Variant:
         others.remove(other)
         if any(asked_again(was, now) for p in v.parts for was in p.scenario.requests for now in other.scenario.requests):
             continue  # a question the session has asked already ("the status of my account ACC-1", twice)
+        if _question_about(v.parts[-1], v) and _question_about(other, v) == _question_about(v.parts[-1], v):
+            continue  # a second question right after one about the same record: a person asks both at once
         v.parts.append(replace(other, knows=dict(other.knows),
                                scenario=other.scenario.model_copy(update={"persona": persona})))
         try:
@@ -143,3 +145,12 @@ def _tools(part: Part, v: Variant) -> set[str]:
         return {part.lookup[0], *([part.finder[0]] if part.finder else [])}
     wf = next((w for w in v.compiled.domain.workflows if w.name == part.workflow), None)
     return {s.tool for s in wf.steps} if wf else set()
+
+
+def _question_about(part: Part, v: Variant) -> frozenset[tuple[str, str]]:
+    """The record ids a part that changes nothing (a lookup, or a workflow with no write) asks
+    about; empty for a part that writes."""
+    wf = next((w for w in v.compiled.domain.workflows if w.name == part.workflow), None)
+    if part.lookup is None and (wf is None or any(v.compiled.tools[s.tool].writes for s in wf.steps)):
+        return frozenset()
+    return frozenset((k, str(val)) for k, val in part.knows.items() if k.endswith("_id"))
