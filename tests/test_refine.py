@@ -876,32 +876,6 @@ async def test_a_user_with_more_to_bring_asks_no_number_again() -> None:
     assert await user.reply(talk) == ask  # the last user may, before the goodbye
 
 
-def test_no_request_asks_what_an_earlier_change_made(taskset: Any) -> None:
-    """"Can you help me find out the status of my card? That's the card ending in 4798." right
-    after the session froze it ("Its status has changed to frozen."), "what's the system mail name
-    of my file?" right after the customer set it: a chained read asking only what an earlier
-    change made is no request a customer makes (refined support: 174 of 390 status checks). What a
-    read showed is still asked (the assistant says only some of it)."""
-    from dataclasses import replace
-    from gem_env.stages.refine.base import compose, start
-    tasks, domains = taskset
-    task = next(t for t in tasks if t.workflow.split("+")[0] == "freeze_card" and t.category == "complete")
-    v = start(task, domains[task.domain])
-    first = v.parts[0]
-    for asks, made in ((["status"], True), (["spending_limit"], False)):
-        lookup = replace(first, workflow="lookup_card", knows={"card_id": first.knows["card_id"]},
-                         lookup=("get_card_details", "card_id", asks))
-        for later in (lookup, replace(first, workflow="check_card_status")):
-            if later.lookup is None and not made:
-                continue  # the status check tells the status only
-            v.parts = [first, later]
-            if made:
-                with pytest.raises(NotApplicable, match="made already"):
-                    compose(v)
-            else:
-                assert "2.spending_limit" in compose(v).task.required_outputs
-
-
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Task], dict[str, CompiledDomain]]:
     out = tmp_path_factory.mktemp("refine") / "clinic"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...agents.ids import id_from_results, own_key
+from ...agents.ids import id_from_results
 from ...simulators.phrases import said_value
 from ...simulators.scenario import Request, Scenario, humanize, user_words
 from ...tools import CompiledDomain, Workflow
@@ -189,9 +189,6 @@ def compose(v: Variant) -> Variant:
                 continue
             if part.lookup is not None:
                 got, told = _replay_lookup(part, sandbox, n)
-                if n and _shown_already(compiled, actions, got[-1].result, part.lookup[2]):
-                    raise NotApplicable(f"part {n + 1} ({part.workflow}) asks what the session's changes "
-                                        "made already (a customer would not ask it again)")
                 actions += got
                 outputs.update(told)
                 continue
@@ -220,9 +217,6 @@ def compose(v: Variant) -> Variant:
             elif n and makes_earlier_pointless(compiled, actions, got, seeded):
                 raise NotApplicable(f"part {n + 1} ({part.workflow}) makes an earlier part's change pointless "
                                     "(a customer would not move a booking and then cancel it)")
-            elif n and not _writes(compiled, got) and _told_by(compiled, wf, env, actions):
-                raise NotApplicable(f"part {n + 1} ({part.workflow}) asks what the session's changes "
-                                    "made already (a customer would not ask it again)")
             else:
                 outputs.update(_outputs(wf, env, sandbox, n))
             actions += got
@@ -321,32 +315,6 @@ def _replay_lookup(part: Part, sandbox: Any, n: int) -> tuple[list[GoldAction], 
         raise NotApplicable(f"part {n + 1} ({part.workflow}) has nothing to tell after the earlier parts")
     actions.append(GoldAction(tool=tool, arguments={param: key}, result=result.value))
     return actions, {k if n == 0 else f"{n + 1}.{k}": val for k, val in told.items()}
-
-
-def _shown_already(compiled: CompiledDomain, actions: list[GoldAction], record: dict[str, Any],
-                   asks: list[str]) -> bool:
-    """Whether every fact a lookup asks of `record` is what the session's earlier changes made it
-    ("the status of my card" right after it was frozen, "the system mail name of my file" right
-    after the customer set it): the assistant has told it, as the change's outcome. What a read
-    showed is not counted: the assistant says only some of it (a card's spending limit, a member's
-    level go unsaid)."""
-    pk = own_key(record)
-    shown: dict[str, Any] = {}
-    for a in (a for a in actions if a.ok and compiled.tools[a.tool].writes):
-        for rec in a.result if isinstance(a.result, list) else [a.result]:
-            if isinstance(rec, dict) and pk is not None and own_key(rec) == pk and str(rec[pk]) == str(record[pk]):
-                shown.update(rec)
-    return all(a in shown and render(shown[a]) == render(record.get(a)) for a in asks)
-
-
-def _told_by(compiled: CompiledDomain, wf: Workflow, env: dict[str, Any], actions: list[GoldAction]) -> bool:
-    """Whether a workflow that only reads tells fields of one record it read ("looked.status") that
-    the session's earlier changes made already (`_shown_already`)."""
-    fields = [re.fullmatch(r"(\w+)\.(\w+)", src) for src in wf.tells.values()]
-    if not fields or not all(fields) or len({m[1] for m in fields}) != 1:  # type: ignore[index]
-        return False
-    record = env.get(fields[0][1])  # type: ignore[index]
-    return isinstance(record, dict) and _shown_already(compiled, actions, record, [m[2] for m in fields])  # type: ignore[index]
 
 
 def say_changes(v: Variant) -> Variant:
