@@ -146,6 +146,18 @@ DRAWS = {
          # of 60 more goal-steps pages was drawn before any filter score was looked at.
          "more": {"seed": 20261213,
                   "strata": {"wikihow_goal_steps_1000.jsonl": 60}}},
+    # v13: leaving out v1-v12 (goal-steps 305, openpi 359 left: no Hobbies and Crafts or Cars page;
+    # tldr 7284). v12 held goal-steps 37 of 330 relevant, openpi's other topics 0 of 13 (0 of 76
+    # in v10-v12), tldr 0 of 35 in v10-v11, so v13 is goal-steps with 30 other openpi pages for
+    # the false positives. Expected relevant ~ 270*0.11 = ~30 of 300.
+    13: {"seed": 20261214,
+         "prior": ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl",
+                   "filter_labels_v4.jsonl", "filter_labels_v4_second.jsonl",
+                   "filter_labels_v5.jsonl", "filter_labels_v6.jsonl", "filter_labels_v7.jsonl",
+                   "filter_labels_v7_second.jsonl", "filter_labels_v8.jsonl",
+                   "filter_labels_v9.jsonl", "filter_labels_v10.jsonl", "filter_labels_v11.jsonl",
+                   "filter_labels_v12.jsonl"),
+         "strata": {"wikihow_goal_steps_1000.jsonl": 270, "wikihow_openpi_procedures.jsonl": 30}},
 }
 
 

@@ -162,12 +162,30 @@ def test_held_out_v12_sample_is_scored_when_labelled():
     assert v12["f1"] >= 0.75, v12
 
 
+def test_held_out_v13_sample_is_scored_when_labelled():
+    corpora = SHARED / "corpora"
+    if not corpora.is_dir():
+        pytest.skip(f"{corpora} is absent: the labelled sample points into ../shared/corpora")
+    bench = load_bench("filter_quality")
+    v13 = bench.held_out(corpora, bench.LABELS_V13)
+    rows = bench.load_labels(bench.LABELS_V13)
+    assert v13["missing"] == 0 and v13["n"] == len(rows) == 300
+    assert v13["all"]["tp"] + v13["all"]["fn"] == sum(r["relevant"] for r in rows) == 31
+    # measured once (round 54), the round-46 model (trained on v1 to v11): P 0.833, R 0.968, F1 0.896
+    # (0.941 without the 16 doubtful labels); with v12, pooled: 0.825 -- below the 0.9 target; a
+    # regression floor only
+    assert v13["f1"] >= 0.85, v13
+    both = bench.pooled(bench.held_out(corpora), v13)
+    assert both["tp"] + both["fn"] == 40 + 31 and both["f1"] >= 0.8, both
+
+
 def test_v11_is_training_data_and_v12_never_is():
     train = load_bench("train_filter")
     bench = load_bench("filter_quality")
     trained = {r["id"] for r in train.training_rows()}
     assert {r["id"] for r in bench.load_labels(bench.LABELS_V11)} <= trained
     assert not trained & {r["id"] for r in bench.load_labels(bench.LABELS_V12)}
+    assert not trained & {r["id"] for r in bench.load_labels(bench.LABELS_V13)}
 
 
 def test_labeller_agreement_is_kappa_and_f1_of_one_labeller_against_the_other(tmp_path):
@@ -191,14 +209,15 @@ def test_label_samples_hold_ids_and_labels_only_and_never_overlap():
     for name in ("filter_labels.jsonl", "filter_labels_v2.jsonl", "filter_labels_v3.jsonl", "filter_labels_v4.jsonl",
                  "filter_labels_v5.jsonl", "filter_labels_v6.jsonl", "filter_labels_v7.jsonl",
                  "filter_labels_v8.jsonl", "filter_labels_v9.jsonl", "filter_labels_v10.jsonl",
-                 "filter_labels_v11.jsonl", "filter_labels_v12.jsonl"):
+                 "filter_labels_v11.jsonl", "filter_labels_v12.jsonl", "filter_labels_v13.jsonl"):
         lines = (data / name).read_text(encoding="utf-8").splitlines()
         samples[name] = (json.loads(lines[0])["_meta"], [json.loads(x) for x in lines[1:]])
     for name, size in (("filter_labels_v3.jsonl", 150), ("filter_labels_v4.jsonl", 160),
                        ("filter_labels_v5.jsonl", 160), ("filter_labels_v6.jsonl", 160),
                        ("filter_labels_v7.jsonl", 250), ("filter_labels_v8.jsonl", 250),
                        ("filter_labels_v9.jsonl", 290), ("filter_labels_v10.jsonl", 230),
-                       ("filter_labels_v11.jsonl", 250), ("filter_labels_v12.jsonl", 350)):
+                       ("filter_labels_v11.jsonl", 250), ("filter_labels_v12.jsonl", 350),
+                       ("filter_labels_v13.jsonl", 300)):
         meta, rows = samples[name]
         assert meta["criterion"] == samples["filter_labels_v2.jsonl"][0]["criterion"]
         assert len(rows) >= size and all(set(r) <= {"id", "file", "relevant", "doubtful", "reason"} for r in rows)

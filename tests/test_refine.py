@@ -643,15 +643,8 @@ def test_a_chain_never_asks_a_question_twice(taskset: Any) -> None:
     other = bare.model_copy(update={"knows": {"account_id": "ACC-2"}})
     assert asked_again(mine, bare) and not asked_again(mine, other)
     assert not asked_again(mine, bare.model_copy(update={"asks": ["balance"]}))
-    tasks, domains = taskset
-    chained = 0
-    for task in tasks:
-        try:
-            refined, _ = refine_task(task, domains[task.domain], ["chain"],
-                                     siblings=[t for t in tasks if t.domain == task.domain], seed=0)
-        except NotApplicable:
-            continue
-        chained += 1
+    chained = _chained(taskset)
+    for refined, _ in chained:
         asked = refined.scenario.requests + [r for f in refined.followups for r in f.requests]
         assert not [(a.intent, b.intent) for i, b in enumerate(asked) for a in asked[:i] if asked_again(a, b)], refined.id
     assert chained
@@ -723,18 +716,24 @@ def test_a_request_an_earlier_one_made_moot_does_not_join_a_session(run: Path) -
         compose(Variant(task=task, compiled=compiled, parts=[unfreeze, close]))
 
 
+def _chained(taskset: Any) -> list[tuple[Task, CompiledDomain]]:
+    """Every task of the run that takes `chain`, refined (seed 0)."""
+    tasks, domains = taskset
+    out = []
+    for task in tasks:
+        try:
+            out.append(refine_task(task, domains[task.domain], ["chain"],
+                                   siblings=[t for t in tasks if t.domain == task.domain], seed=0))
+        except NotApplicable:
+            continue
+    return out
+
+
 def test_no_chained_request_makes_an_earlier_one_pointless(taskset: Any) -> None:
     """45 of the demo's 115 refined variants (all `chain`) moved a booking or changed a plan and
     then cancelled it, raised a card's limit and then froze the card: a later request changes the
     status of a record an earlier one changed a detail of. Such a request does not compose."""
-    tasks, domains = taskset
-    chained = []
-    for task in tasks:
-        try:
-            chained.append(refine_task(task, domains[task.domain], ["chain"],
-                                       siblings=[t for t in tasks if t.domain == task.domain], seed=0))
-        except NotApplicable:
-            continue
+    chained = _chained(taskset)
     assert len(chained) >= 3
     assert [(t.id, p) for t, compiled in chained for p in pointless_writes(compiled, t)] == []
 
@@ -743,19 +742,12 @@ def test_a_chain_asks_about_one_record_once_at_a_time(taskset: Any) -> None:
     """"find out the status of my account ACC-1" and next "find out the status and account type of
     account ACC-1" (20 of 417 refined variants): a person asks both at once. A question right after
     one about the same record does not join the chain."""
-    tasks, domains = taskset
-    pairs, chained = [], 0
-    for task in tasks:
-        try:
-            refined, _ = refine_task(task, domains[task.domain], ["chain"],
-                                     siblings=[t for t in tasks if t.domain == task.domain], seed=0)
-        except NotApplicable:
-            continue
-        chained += 1
+    pairs, chained = [], _chained(taskset)
+    for refined, _ in chained:
         goals = [s.goal for s in [refined.scenario, *refined.followups]]
         about = [set(re.findall(r"\b[A-Z]{2,4}-\d+\b", g)) if g.startswith("find out") else set() for g in goals]
         pairs += [(a, b) for a, b, x, y in zip(goals, goals[1:], about, about[1:]) if x and x == y]
-    assert chained >= 3
+    assert len(chained) >= 3
     assert pairs == []
 
 

@@ -115,7 +115,9 @@ def test_careful_users_ask_what_a_change_will_do_and_get_the_answer_before_decid
             asked += 1
             before, answer, decided = (spoken[i - 1]["content"], spoken[i + 1]["content"], spoken[i + 2]["content"])
             assert asks_confirmation(before)  # asked at a confirmation
-            assert answer.startswith(("On your", "On the", "A new", "Your ")) and asks_confirmation(answer), answer
+            # what will be set, or for a change that waits for the next cycle, when it takes effect
+            assert answer.startswith(("On your", "On the", "A new", "Your ", "The change to ", "The switch to ")) \
+                and asks_confirmation(answer), answer
             assert decided not in P.ASK_EFFECT and (decided in P.YES or decided in P.NO), decided
     assert asked >= 2
 
