@@ -533,6 +533,24 @@ def test_a_settled_record_keeps_its_fields_but_may_still_get_a_remedy():
     assert "'delivered'" not in flow.anchor.filter
 
 
+def test_a_shipping_address_changes_whole():
+    """"change the shipping address of my order to 685 James Walks Apt. 135" changed the street and
+    left the old city and zip (the tool took the street only); a real API takes the whole address.
+    The tool takes street, city and zip, the customer gives all three, and the gold sets all three."""
+    _, d = extract("shop/change-shipping-address.md")
+    tool = next(t for t in d.tools if t.name == "update_order_shipping_address")
+    assert [p.name for p in tool.parameters] == ["order_id", "shipping_address", "shipping_city", "shipping_zip"]
+    tasks, rejected = make_tasks(check_domain(d), per_domain=12, seed=0)
+    moves = [a for t in tasks for a in t.gold_actions if a.tool == tool.name and a.ok]
+    assert moves, [r.reason for r in rejected]
+    for t in tasks:
+        for a in (a for a in t.gold_actions if a.tool == tool.name and a.ok):
+            said = f"{a.arguments['shipping_address']}, {a.arguments['shipping_city']} {a.arguments['shipping_zip']}"
+            assert said in json.dumps([t.scenario.goal, *(r.goal for r in t.scenario.requests)]), (said, t.scenario.goal)
+            assert {a.result[k] for k in ("shipping_address", "shipping_city", "shipping_zip")} == {
+                a.arguments[k] for k in ("shipping_address", "shipping_city", "shipping_zip")}
+
+
 def test_a_refill_is_asked_for_a_visit_that_took_place():
     """Not for a visit still to come; the seeded visits hold completed ones without a refill yet."""
     _, d = extract("clinic/request-a-prescription-refill.md")

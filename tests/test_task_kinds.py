@@ -181,6 +181,21 @@ def test_verification_takes_a_later_mention_and_booleans_by_meaning(orders: Comp
     assert outputs(convo("It is not eligible.", before="It is pending."))["outputs_grounded"] is False
 
 
+def test_a_value_joined_from_several_fields_is_grounded_by_its_parts() -> None:
+    """A new address told as one ("442 Parrish Neck, Port Brittanytown 12179") after the user gave
+    its street, city and zip one by one has its source in those; a part no source holds (a made-up
+    zip) leaves it a claimed result."""
+    from gem_env.stages.verify import _first_source
+    user = {"role": "user", "content": "My new street is 442 Parrish Neck. My new city is Port Brittanytown. "
+                                       "My new zip is 12179."}
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Your new address?"}, user]
+    assert _first_source("442 Parrish Neck, Port Brittanytown 12179", messages) == 2
+    assert _first_source("442 Parrish Neck, Port Brittanytown 12170", messages) is None
+    assert _first_source("Port Brittanytown 12179", messages) is None  # no comma: held whole or not at all
+    messages[0]["content"] = "Change it to 442 Parrish Neck, Port Brittanytown 12179."
+    assert _first_source("442 Parrish Neck, Port Brittanytown 12179", messages) == 0
+
+
 def test_a_model_user_gets_the_open_request_only(order_tasks: list[Task]) -> None:
     sessions = [t for t in order_tasks if t.category == "multi_request"]
     assert sessions

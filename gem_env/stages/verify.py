@@ -98,9 +98,7 @@ def _output_checks(task: Task, messages: list[dict[str, Any]]) -> list[Check]:
         if not mentions:
             missing.append({name: value})
             continue
-        forms = _source_forms(value)
-        source = next((i for i, m in enumerate(messages) if m.get("role") in ("tool", "user")
-                       and any(said(v, message_text(m)) for v in forms)), None)
+        source = _first_source(value, messages)
         if source is None or not any(i > source for i in mentions):
             ungrounded.append({name: value, "said_at": mentions[0]})
     return [
@@ -131,6 +129,27 @@ def tells(name: str, value: str, text: str) -> bool:
             if (bool(_NEGATION.search(sentence)) != bool(_OFF.search(sentence))) == (value.lower() == "no"):
                 return True
     return False
+
+
+def _first_source(value: str, messages: list[dict[str, Any]]) -> int | None:
+    """The first tool reply or user message holding `value`. A value joined from several fields
+    ("442 Parrish Neck, Port Brittanytown 12179": a street, a city and a zip) has its source where
+    the last of its parts has one, each part whole or word by word ("My new city is Port
+    Brittanytown. My new zip is 12179.", or a reply's fields)."""
+    texts = [(i, message_text(m)) for i, m in enumerate(messages) if m.get("role") in ("tool", "user")]
+    whole = next((i for i, t in texts if any(said(v, t) for v in _source_forms(value))), None)
+    if whole is not None or ", " not in value:
+        return whole
+    found = []
+    for part in value.split(", "):
+        at = next((i for i, t in texts if said(part, t)), None)
+        if at is None:
+            words = [next((i for i, t in texts if said(w, t)), None) for w in part.split()]
+            at = None if None in words or not words else max(words)
+        if at is None:
+            return None
+        found.append(at)
+    return max(found)
 
 
 def _source_forms(value: str) -> list[str]:

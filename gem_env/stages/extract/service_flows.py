@@ -198,6 +198,9 @@ class Flows:
             new = f"lower({owner}.first_name) + '.' + lower({owner}.last_name) + str(10 + len(row.{name}))"
         else:  # a value of the field's own kind (a phone number for a phone number): the next record's
             new = f"first([r.{name} for r in rows('{self.mains}', {{}}) if r.{pk} > row.{pk} and r.{name} != row.{name}])"
+        parts = list(f.get("parts", ()))  # changed with it (an address's city and zip): the same next record's
+        moved = {x: f"first([r.{x} for r in rows('{self.mains}', {{}}) if r.{pk} > row.{pk} and r.{name} != row.{name}])"
+                 for x in parts}
         editable = self.changeable_statuses()
         conds = [f"row.status in {quoted_list(editable)}"]
         # the rules its tool checks, not another action's ("credits only to checking accounts" kept no row)
@@ -211,17 +214,22 @@ class Flows:
         if (caps := self.caps()) is not None and name in caps[:2]:  # the new number fits the room, or the room the number
             count, keyed, most_of = caps
             conds.append(f"{new} <= {most_of(f'row.{keyed}')}" if name == count else f"row.{count} <= {most_of(new)}")
+        said = ", ".join([f"{{new_{name}}}", " ".join(f"{{new_{x}}}" for x in parts)]) if parts else f"{{new_{name}}}"
         return {"name": f"change_{m}_{name}", "category": "update",
-                "goal": f"change the {plain_words(name)} of my {m} {{{pk}}} to {{new_{name}}}",
+                "goal": f"change the {plain_words(name)} of my {m} {{{pk}}} to {said}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},
-                "knows": {"email": self._email_of_main(), pk: f"row.{pk}", f"new_{name}": new},
+                "knows": {"email": self._email_of_main(), pk: f"row.{pk}", f"new_{name}": new,
+                          **{f"new_{x}": e for x, e in moved.items()}},
                 "steps": [{"use": "identify"},
-                          {"tool": f"update_{m}_{name}", "args": {pk: {"user": pk}, name: {"user": f"new_{name}"}},
+                          {"tool": f"update_{m}_{name}", "args": {pk: {"user": pk}, name: {"user": f"new_{name}"},
+                                                                 **{x: {"user": f"new_{x}"} for x in parts}},
                            "as": "changed"}],
                 # what moves with it is told too ("your new monthly price is $54.99"); a change that
                 # waits for the next billing cycle, as what will change and when
-                "tells": self._waiting({name: f"changed.{name}", **{x: f"changed.{x}" for x in self.followers(name, "row")[1]
-                                                                   if not x.endswith("_id")}}, name)}
+                "tells": self._waiting({name: " + ' ' + ".join([f"changed.{name} + ','", *(f"changed.{x}" for x in parts)])
+                                        if parts else f"changed.{name}",
+                                        **{x: f"changed.{x}" for x in self.followers(name, "row")[1]
+                                           if not x.endswith("_id")}}, name)}
 
     def _waiting(self, tells: dict[str, str], name: str) -> dict[str, str]:
         """`tells` of a change of `name` where a downgrade waits for the next billing cycle: the

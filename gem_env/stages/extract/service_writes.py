@@ -298,12 +298,17 @@ class WriteTools:
         param = {"name": name, "type": ptype, "description": f.get("description", f"the new {name}")}
         if spec.get("values") and ptype == "string":
             param["enum"] = list(spec["values"])
+        parts = list(f.get("parts", ()))  # changed with it, as one: an address's city and zip
+        params = [param, *({"name": x, "type": "string", "description": f"the new {plain_words(x.split('_', 1)[-1])}"}
+                           for x in parts)]
         editable = self.changeable_statuses()
+        same = " and ".join(f"{x} == {row}.{x}" for x in [name, *parts])
         effect = [{"find": self.mains, "as": row, "where": {pk: pk}, "error": f"No {m} with id {{{pk}}}"},
                   {"require": f"{row}.status in {quoted_list(editable)}",
                    "message": f"{indefinite(m).capitalize()} that is {{{row}.status}} cannot be changed"},
                   *self._blocked_main(_UPDATE_VERBS | {name.split("_")[0]}, editable),
-                  {"require": f"{name} != {row}.{name}", "message": f"The {m} already has that {_label(name, ptype)}"}]
+                  {"require": f"not ({same})" if parts else f"{name} != {row}.{name}",
+                   "message": f"The {m} already has that {_label(name, ptype)}"}]
         if ptype in ("integer", "number"):
             effect.append({"require": f"{name} >= 0", "message": f"The {_label(name, ptype)} cannot be negative"})
         effect += self._cap_rules(name, row)
@@ -323,12 +328,14 @@ class WriteTools:
         following.update(priced)
         recount, recounted = self._recount(name, row)
         effect += [*entry, *([{"let": {f"old_{f}": f"{row}.{f}" for f in priced}}] if priced else []), *recount,
-                   *self.cycle_update(name, row, {name: name, **counted, **following}), *recounted,
-                   {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", **{f: f"{row}.{f}" for f in following},
+                   *self.cycle_update(name, row, {name: name, **{x: x for x in parts}, **counted, **following}),
+                   *recounted,
+                   {"return": {pk: f"{row}.{pk}", name: f"{row}.{name}", **{x: f"{row}.{x}" for x in parts},
+                               **{f: f"{row}.{f}" for f in following},
                                **told, **self.cycle_told(name, row), "status": f"{row}.status"}}]
         word = name.split("_")[0]
         return self._tool(f"update_{m}_{name}", "write", f"Change {indefinite(m)}'s {plain_words(name)}.",
-                          [self._id_param(m, pk), param], effect,
+                          [self._id_param(m, pk), *params], effect,
                           self.span_for(word, m) or self.span_for(word))
 
     def _recount(self, name: str, row: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
