@@ -551,6 +551,25 @@ def test_a_shipping_address_changes_whole():
                 a.arguments[k] for k in ("shipping_address", "shipping_city", "shipping_zip")}
 
 
+def test_a_handoff_says_what_the_customer_hands_over(kept):
+    """"I would like to talk to someone about my account ACC-54100." told the person taking over
+    nothing (254 of 302 refined support sessions): the customer's note says a concern a person has
+    with that kind of record ("I do not understand a fee on my account ACC-1")."""
+    seen = 0
+    for _, d in kept:
+        flow = next((w for w in d.workflows if w.name == "talk_to_a_person"), None)
+        if flow is None:
+            continue
+        seen += 1
+        summary = flow.knows["summary"]
+        assert "talk to someone" not in summary and summary.startswith("'I "), (d.name, summary)
+        tasks, _ = make_tasks(check_domain(d), per_domain=12, seed=0)
+        for t in tasks:
+            for a in (a for a in t.gold_actions if a.tool == "transfer_to_human_agent" and a.ok):
+                assert "talk to someone" not in a.arguments["summary"], a.arguments
+    assert seen >= 10
+
+
 def test_a_refill_is_asked_for_a_visit_that_took_place():
     """Not for a visit still to come; the seeded visits hold completed ones without a refill yet."""
     _, d = extract("clinic/request-a-prescription-refill.md")

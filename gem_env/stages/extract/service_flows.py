@@ -24,6 +24,27 @@ def _shared(words: set[str], text: set[str]) -> int:
                                                                        for t in text if len(t) >= 3)))
 
 
+
+_CONCERNS = {
+    "cards": "I do not recognise a charge on my card",
+    "accounts": "I do not understand a fee on my {m}",
+    "orders": "I have a problem with an item in my {m}",
+    "reservations": "I need help with a special request for my {m}",
+    "stays": "I have a question about the bill for my {m}",
+    "appointments": "I need to ask the clinic something before my {m}",
+    "lines": "I think I was billed too much for my {m}",
+    "subscriptions": "I think I was billed twice for my {m}",
+    "loans": "I think there is a mistake on my {m}",
+    "rentals": "I have a question about the charges on my {m}",
+    "utility": "I think the last bill is too high for my {m}",
+    "payments": "I need to check something about my {m}",
+    "installments": "I would like to talk about the terms of my {m}",
+    "profiles": "I cannot get into my {m}",
+    "access": "I cannot get into my {m}",
+    "tickets": "I have had no answer on my {m}",
+}
+"""What a customer hands over to a person about a record of each archetype, in their words."""
+
 class Flows:
     """Mixin of `ToolKit` (service_tools.py): step groups and workflows."""
 
@@ -96,9 +117,9 @@ class Flows:
         assistant hands over with the request in a sentence that names the record."""
         pk, m = self.owner_pk, self.sp.main
         mine = f"first([a.{self.main_pk} for a in rows('{self.mains}', {{{pk}: row.{pk}}})])"
-        # in the customer's own words, as they would write to a person (no apostrophe: a quoted literal)
-        topic = "I do not recognise a charge on my card" if self.a.key == "cards" \
-            else f"I would like to talk to someone about my {m}"
+        # in the customer's own words, what a person would hand over for this kind of record (no
+        # apostrophe: a quoted literal); "I would like to talk to someone about ..." said nothing
+        topic = _CONCERNS.get(self.a.key, "I would like to talk to someone about my {m}").format(m=m)
         return {"name": "talk_to_a_person", "category": "handoff",
                 "goal": f"pass my question about my {m} {{{self.main_pk}}} to a person",
                 "anchor": {"table": self.owners, "filter": f"{mine} != null"},
