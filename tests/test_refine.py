@@ -814,13 +814,12 @@ def test_a_user_with_more_to_ask_does_not_say_they_are_leaving() -> None:
     assert staying("Sorry, I missed it: what was my claim number?") == "Sorry, I missed it: what was my claim number?"
 
 
-async def test_the_inner_user_reads_its_line_as_it_said_it() -> None:
-    """The inner user tells what it asked by its own lines: the line said without the leaving is
-    shown to it as it said it (else it asked "What was the handoff number again?" until cut off)."""
+def _loan_session(ask: str) -> Any:
+    """A refined user over two inner users (a first request, then "renew my loan"), each of which
+    says `ask` until it has been said, then leaves."""
     from gem_env.simulators.base import STOP
     from gem_env.simulators.refined import RefinedUser
     from gem_env.simulators.scenario import Request, Scenario
-    ask = "Is it all logged, before I go?"
 
     class Inner:
         def __init__(self, first: str) -> None:
@@ -832,7 +831,14 @@ async def test_the_inner_user_reads_its_line_as_it_said_it() -> None:
             return f"Thanks. {STOP}" if any(m.get("content") == ask for m in messages) else ask
 
     later = Scenario(goal="renew my loan", knows={}, requests=[Request(goal="renew my loan", intent="renew my loan")])
-    user = RefinedUser(Inner("Hi."), [later], lambda s, i: Inner("I'd like to renew my loan."))
+    return RefinedUser(Inner("Hi."), [later], lambda s, i: Inner("I'd like to renew my loan."))
+
+
+async def test_the_inner_user_reads_its_line_as_it_said_it() -> None:
+    """The inner user tells what it asked by its own lines: the line said without the leaving is
+    shown to it as it said it (else it asked "What was the handoff number again?" until cut off)."""
+    ask = "Is it all logged, before I go?"
+    user = _loan_session(ask)
     talk = [{"role": "user", "content": "Hi."}, {"role": "assistant", "content": "Done. It's HND-1. Anything else?"}]
     said = await user.reply(talk)
     assert said == "Is it all logged?", said
@@ -845,22 +851,8 @@ async def test_a_user_with_more_to_bring_asks_no_number_again() -> None:
     """"Could you give me that subscription number once more?" right after it was told, by a
     follow-up's user whose session goes on (70 of 302 refined support sessions, 12 twice): a number
     is asked again before leaving, so only by the last user; the others bring the next request."""
-    from gem_env.simulators.base import STOP
-    from gem_env.simulators.refined import RefinedUser
-    from gem_env.simulators.scenario import Request, Scenario
     ask = "Could you give me that handoff number once more?"
-
-    class Inner:
-        def __init__(self, first: str) -> None:
-            self.first = first
-
-        async def reply(self, messages: list[dict[str, Any]]) -> str:
-            if not messages:
-                return self.first
-            return f"Thanks. {STOP}" if any(m.get("content") == ask for m in messages) else ask
-
-    later = Scenario(goal="renew my loan", knows={}, requests=[Request(goal="renew my loan", intent="renew my loan")])
-    user = RefinedUser(Inner("Hi."), [later], lambda s, i: Inner("I'd like to renew my loan."))
+    user = _loan_session(ask)
     talk = [{"role": "user", "content": "Hi."}, {"role": "assistant", "content": "Done. It's HND-1. Anything else?"}]
     nxt = await user.reply(talk)
     assert "renew my loan" in nxt and "number" not in nxt, nxt
