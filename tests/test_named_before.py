@@ -12,6 +12,7 @@ from gem_env.cli import main
 from gem_env.simulators import phrases as P
 from gem_env.simulators.scenario import Scenario
 from gem_env.simulators.scripted import ScriptedUser
+from test_session_openings import _answers_to
 
 ROOT = Path(__file__).resolve().parents[1]
 _ID = re.compile(r"\b[A-Z]{2,5}-\d+\b")
@@ -23,22 +24,14 @@ def _forms(bank: list[str], noun: str, v: str) -> list[str]:
 
 
 def _second(card: str, done: str, seeds: int = 24) -> list[str]:
-    """The second request of users whose first was to freeze card CRD-1, after the assistant's `done`."""
+    """The second request of users whose first was to freeze card CRD-1, after the assistant's `done`
+    (those who named it up front, to be offered it, left out)."""
     requests = [{"goal": "freeze my card CRD-1 because of lost", "intent": "freeze my card because of lost",
                  "knows": {"card_id": "CRD-1"}, "opening": ["card_id"], "anchor": "CRD-1"},
                 {"goal": f"change the spending limit of my card {card} to 4800",
                  "intent": "change the spending limit of my card to $4,800", "knows": {"card_id": card},
                  "opening": ["card_id"], "anchor": card}]
-    out = []
-    for seed in range(seeds):
-        user = ScriptedUser(Scenario(persona="a customer", goal="two things", knows={"email": "a@example.com"},
-                                     requests=requests), seed=seed)
-        history = [{"role": "system", "content": "policy"}]
-        first = asyncio.run(user.reply(history))
-        if "spending limit" in first:  # named the second up front: offered, then taken up
-            continue
-        out.append(asyncio.run(user.reply([*history, {"role": "user", "content": first},
-                                           {"role": "assistant", "content": done}])))
+    out = _answers_to(done, requests, seeds)
     assert len(out) >= 10
     return out
 

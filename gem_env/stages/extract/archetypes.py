@@ -110,8 +110,9 @@ class Archetype:
     main_fields: tuple[dict[str, Any], ...]
     statuses: tuple[str, ...]            # first is the usual state of a seeded record
     actions: tuple[Action, ...]
-    editable: tuple[dict[str, Any], ...] = ()        # fields update_<main>_<field> changes ("parts": fields changed with it, an address's city and zip; "verb": what the
-                                                     # text calls changing it, "reschedule")
+    editable: tuple[dict[str, Any], ...] = ()        # fields update_<main>_<field> changes ("verb": what the
+                                                     # text calls changing it, "reschedule"; "parts": fields
+                                                     # changed with it, an address's city and zip)
     child: tuple[str, ...] = ()
     child_fields: tuple[dict[str, Any], ...] = ()
     child_statuses: tuple[str, ...] = ("posted",)
@@ -330,7 +331,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
                      # a delivered order came within weeks (its items were bought when it was placed)
                      _f("placed_on", "date", when={"pending": (-4, 0), "processed": (-10, -5), "delivered": (-60, -5)})),
         actions=(Action("cancel", ("pending",), "cancelled", ("no longer needed", "ordered by mistake")),),
-        editable=(_f("shipping_address", description="the new street address", parts=("shipping_city", "shipping_zip")),
+        editable=(_f("shipping_address", description="the new street address",
+                     parts=("shipping_city", "shipping_zip")),
                   _f("payment_method", description="the new payment method")),
         child=("item",),
         child_fields=(_f("product_name", values=list(_PRODUCTS), same_as="catalog.name"),

@@ -214,6 +214,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         # a record named as what identifies the customer is named in full: an email they copy is an
         # email message ("The email is EMA-06385" was read as the customer's email, and looked up by it)
         self.noun = _NAMED_IN_FULL.get(self.noun, self.noun)
+        self.head = self.noun.split("_")[-1]  # a record named as the text names it ("card" of an iPhone SIM card)
         self.table = _ident(plural(self.noun), 40)
         self.pk = f"{_ident(self.noun, 30)}_id"
         prefix = re.sub(r"[^A-Z]", "", self.noun.upper())[:3] or "ID"
@@ -347,9 +348,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         (a code went 'written down', 'shut', then 'checked'; a Stoppie was left 'released' by "Release
         the front brake"): that step records that it is done (a progress step)."""
         last = max((k for k, s in enumerate(statuses) if s), default=None)
-        head = self.noun.split("_")[-1]
         return [s if s and (k == last and not self.stateless_request and self._leaves_record_in(w, s, goal)
-                            or w.verb in VERB_STATUS and head in {tf.lemma(o) for o in w.object_words[-1:]}
+                            or w.verb in VERB_STATUS and self.head in {tf.lemma(o) for o in w.object_words[-1:]}
                             or self._said_of_record(s)) else None
                 for k, (w, s) in enumerate(zip(writes, statuses))]
 
@@ -368,8 +368,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
             return True
         if goal and first in (participle(goal), _STATE_OF.get(participle(goal))):
             return True
-        head = self.noun.split("_")[-1]  # (a record named as the text names it: "the card" of an iPhone SIM card)
-        nouns = "|".join(re.escape(n) for n in sorted({head, plural(head)}))
+        nouns = "|".join(re.escape(n) for n in sorted({self.head, plural(self.head)}))
         if re.search(rf"\b(?:{nouns})\b", step.step.text, re.I) or \
                 step.verb in VERB_STATUS and tf.lemma(self.noun) in SERVICE_RECORDS:
             return True
@@ -456,13 +455,13 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         thing = _title_object(title, counted=True)
         if thing is None:
             return not re.search(r"\b(?:someone|somebody|people|person)\b", title, re.I)
-        return self.noun.split("_")[-1].startswith(tf.lemma(thing))  # (a clipped word: "Google Docs" of documents)
+        return self.head.startswith(tf.lemma(thing))  # (a clipped word: "Google Docs" of documents)
 
     def _makes_record(self, words: list[str]) -> bool:
         """Whether the thing a "make" step or request makes is the record ("make a macro diffuser"
         of a diffuser), not something else ("make money", "make your computer run faster")."""
         phrase = itertools.takewhile(lambda w: w not in _PREPOSITIONS, words)
-        return self.noun.split("_")[-1] in {tf.lemma(w.lower()) for w in phrase}
+        return self.head in {tf.lemma(w.lower()) for w in phrase}
 
     def _status_of(self, info: StepInfo, goal_verb: str | None) -> str | None:
         """The status a write step leaves: its verb's participle ("installed"), or for a press, the
@@ -535,7 +534,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         wanted = next((r[0][0] for r in self.status_rules.values() if r[0]), None)
         first_prior = self.first_prior
         self.initial = wanted or (first_prior if first_prior and first_prior not in produced else next(
-            s for s in (_INITIAL.get(self.noun.split("_")[-1], "active"), "active", "pending", "open", "new", "draft",
+            s for s in (_INITIAL.get(self.head, "active"), "active", "pending", "open", "new", "draft",
                         "requested", "ready") if s not in produced))
         named = {v for pos, neg in self.status_rules.values() for v in pos + neg}
         self.blocking = next((s for s in _BLOCKING if s not in produced and s != self.initial and s not in named
@@ -546,8 +545,7 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         membership is suspended"): only then does a write refuse a record so (a closed weight, a
         closed Wii or an expired armour were refused in how-to sessions, a rule no text states). A
         verb before a determiner is no state said of it ("Set the workout time": no 'set' workout)."""
-        head = self.noun.split("_")[-1]
-        nouns = "|".join(re.escape(n) for n in sorted({head, plural(head)}))
+        nouns = "|".join(re.escape(n) for n in sorted({self.head, plural(self.head)}))
         st = re.escape(state).replace(r"\ ", r"\s+")
         return re.search(rf"\b{st}\s+(?!(?:the|a|an|your|my|this|that|its|their)\s)(?:\w+\s+)?(?:{nouns})\b|"
                          rf"\b(?:{nouns})\s+(?:\w+\s+){{0,3}}{st}\b", self.text, re.I) is not None

@@ -110,7 +110,7 @@ def apply(v: Variant, ctx: Context) -> Variant:
         others.remove(other)
         if any(asked_again(was, now) for p in v.parts for was in p.scenario.requests for now in other.scenario.requests):
             continue  # a question the session has asked already ("the status of my account ACC-1", twice)
-        if _question_about(v.parts[-1], v) and _question_about(other, v) == _question_about(v.parts[-1], v):
+        if (asked := _question_about(v.parts[-1], v)) and _question_about(other, v) == asked:
             continue  # a second question right after one about the same record: a person asks both at once
         v.parts.append(replace(other, knows=dict(other.knows),
                                scenario=other.scenario.model_copy(update={"persona": persona})))

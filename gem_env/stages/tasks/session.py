@@ -19,7 +19,7 @@ from ...agents.lookup import finder_tools
 from ...agents.prechecks import records
 from ...simulators.scripted import in_words
 from ...simulators.scenario import Request
-from ...tools.model import ForEachStep, IfStep, InsertStep
+from ...tools.model import InsertStep, every_step
 from ...tools.render import FREE_TEXT, render, smooth, spoken
 from . import kinds as K
 from . import lookups as L
@@ -203,8 +203,9 @@ def makes_earlier_pointless(compiled: "CompiledDomain", done: list[GoldAction], 
     and then cancelled (the earlier write left the record in a status other than its table's usual
     one). `rows_of(table)`: the table's rows by key, for a status no call has shown."""
     c = compiled
-    made = {(c.tables[t].pk, str(e.result[c.tables[t].pk])) for e in done if e.ok and isinstance(e.result, dict)
-            for t in _inserts(c.tools[e.tool].spec.effect or []) if e.result.get(c.tables[t].pk) not in (None, "")}
+    made = {(c.tables[st.insert].pk, str(e.result[c.tables[st.insert].pk])) for e in done
+            if e.ok and isinstance(e.result, dict) for st in every_step(c.tools[e.tool].spec.effect or [])
+            if isinstance(st, InsertStep) and e.result.get(c.tables[st.insert].pk) not in (None, "")}
     for a in now:
         if not (c.tools[a.tool].writes and a.ok):
             continue
@@ -218,36 +219,25 @@ def makes_earlier_pointless(compiled: "CompiledDomain", done: list[GoldAction], 
                       and str(e.arguments.get(t.pk)) == str(key)]
             if not writes:
                 continue
-
-            def status(upto: int) -> str | None:  # as the calls before `upto` last showed it, else as seeded
-                for e in reversed(done[:upto]):
-                    for rec in records([e.result]):
-                        if str(rec.get(t.pk)) == str(key) and "status" in rec:
-                            return str(rec["status"])
-                row = rows_of(table).get(str(key)) or rows_of(table).get(key)
-                return str(row["status"]) if row and "status" in row else None
-
-            before = status(len(done))
+            rows = rows_of(table)
+            before = _status(t.pk, key, done, rows)
             if before is None or str(a.result["status"]) == before:
                 continue  # (a write that leaves the status as it was changes a detail)
-            usual = Counter(str(r["status"]) for r in rows_of(table).values() if "status" in r).most_common(1)
-            after = status(writes[-1] + 1)
-            if after == status(writes[-1]) or usual and after == usual[0][0]:
+            usual = Counter(str(r["status"]) for r in rows.values() if "status" in r).most_common(1)
+            after = _status(t.pk, key, done[:writes[-1] + 1], rows)
+            if after == _status(t.pk, key, done[:writes[-1]], rows) or usual and after == usual[0][0]:
                 return True
     return False
 
 
-def _inserts(steps: list[Any]) -> set[str]:
-    """The tables a tool's effect adds rows to."""
-    out: set[str] = set()
-    for st in steps:
-        if isinstance(st, InsertStep):
-            out.add(st.insert)
-        elif isinstance(st, ForEachStep):
-            out |= _inserts(st.do)
-        elif isinstance(st, IfStep):
-            out |= _inserts(st.then) | _inserts(st.else_)
-    return out
+def _status(pk: str, key: Any, calls: list[GoldAction], rows: dict[Any, dict[str, Any]]) -> str | None:
+    """The record's status as the replies of `calls` last showed it, else as seeded (`rows`)."""
+    for e in reversed(calls):
+        for rec in records([e.result]):
+            if str(rec.get(pk)) == str(key) and "status" in rec:
+                return str(rec["status"])
+    row = rows.get(str(key)) or rows.get(key)
+    return str(row["status"]) if row and "status" in row else None
 
 
 def _knows(r: Request) -> list[tuple[str, str]]:
