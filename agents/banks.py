@@ -205,6 +205,9 @@ FEE_NONE = ["No {name} applies to this one.", "There's no {name} on this one.", 
 CHARGE_DUE = ["There's {v} to pay for the change.", "The change comes to {v}.", "That change costs {v}."]
 CHARGE_BACK = ["You'll get {v} back for the change.", "That takes {v} off what you pay.",
                "The change brings your total down by {v}."]
+# an amount a change moves besides what it sets, as its new value ("That takes the monthly fee up to $25.72.")
+MOVED_UP = ["That takes the {x} up to {v}.", "With it, the {x} goes up to {v}.", "The {x} would rise to {v}."]
+MOVED_DOWN = ["That brings the {x} down to {v}.", "With it, the {x} goes down to {v}.", "The {x} would drop to {v}."]
 CHARGE_NONE = ["There's nothing to pay for the change.", "The change costs nothing.", "No charge applies to the change."]
 TOTAL_DUE = ["That comes to {v} in total.", "In all, that's {v}.", "The total comes to {v}."]
 # what the call will change, as the record shows it before ("Right now, the cabin is business.")

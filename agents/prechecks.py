@@ -8,13 +8,13 @@ import re
 import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.expr import Node, build, compile_template
 from gem_env.tools.patterns import compiled
-from gem_env.tools.render import CHARGED, TOTAL, singular
+from gem_env.tools.render import CHARGED, TOTAL, is_money, singular
 from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep, ReturnStep,
                                  ToolSpec, UpdateStep)
 
@@ -298,6 +298,32 @@ def _total_worked_out(name: str, expr: Any) -> bool:
     return bool(TOTAL.search(name)) and isinstance(expr, str) and not _BARE.fullmatch(expr)
 
 
+def _told_steps(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
+                keys: dict[str, str]) -> Iterator[tuple[Any, dict[str, Any], NoDatabase]]:
+    """The write's `let`s and its first insert or update, each with the names bound before it
+    (`let`s: after it), as the records read so far give them; it stops at a find they do not tell,
+    at any other step, and at the first write (what follows reads what it wrote)."""
+    env: dict[str, Any] = {**clock, **args}
+    rt = NoDatabase()
+    seen = records(results)
+    for step in spec.effect or []:
+        try:
+            if isinstance(step, FindStep):
+                if (row := _seen_row(step, env, rt, seen, keys)) is None:
+                    return  # what it reads next is not told (what came before stands)
+                env[step.as_] = row
+            elif isinstance(step, LetStep):
+                _let(step, env, rt)
+            elif not isinstance(step, (RequireStep, InsertStep, UpdateStep)):
+                return
+        except (ExprError, KeyError, TypeError):
+            return
+        if isinstance(step, (LetStep, InsertStep, UpdateStep)):
+            yield step, env, rt
+        if isinstance(step, (InsertStep, UpdateStep)):
+            return
+
+
 def sums_due(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
              keys: dict[str, str]) -> list[tuple[str, float]]:
     """(name, amount) of each sum the write works out for itself, as the records read so far give
@@ -306,28 +332,14 @@ def sums_due(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: di
     the old; below 0 a refund) and the total of a record it makes (a booking's `total_paid` from the
     flight's price, the cabin and the passengers). What this very call will cost, said before it,
     as far as the records read tell it."""
-    steps = spec.effect or []
-    if not any(isinstance(st, LetStep) and any(_FEE.search(k) or CHARGED.match(k) for k in st.let)
-               or isinstance(st, InsertStep) and any(TOTAL.search(k) for k in st.values)
-               or isinstance(st, UpdateStep) and any(_total_worked_out(k, e) for k, e in st.set.items())
-               for st in steps):
-        return []
-    env: dict[str, Any] = {**clock, **args}
-    rt = NoDatabase()
-    seen = records(results)
     out: list[tuple[str, float]] = []
 
     def add(name: str, value: Any) -> None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             out.append((name, value))
-    for step in steps:
-        try:
-            if isinstance(step, FindStep):
-                if (row := _seen_row(step, env, rt, seen, keys)) is None:
-                    break  # what it reads next is not told (the sums before it stand)
-                env[step.as_] = row
-            elif isinstance(step, LetStep):
-                _let(step, env, rt)
+    try:
+        for step, env, rt in _told_steps(spec, args, results, clock, keys):
+            if isinstance(step, LetStep):
                 for k in step.let:
                     if _FEE.search(k) or CHARGED.match(k):
                         add(k, env.get(k))
@@ -335,19 +347,42 @@ def sums_due(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: di
                 for k, source in step.values.items():
                     if _total_worked_out(k, source):
                         add(k, expression(source)(env, rt))
-                break
-            elif isinstance(step, UpdateStep):
+            else:
                 row = env.get(step.row)
                 for k, source in step.set.items():
                     if _total_worked_out(k, source) and isinstance(row, Mapping) \
                             and isinstance(old := row.get(k), (int, float)) \
                             and not any(CHARGED.match(name) for name, _ in out):  # (told by a `let` already)
                         add("charged", round(expression(source)(env, rt) - old, 2))
-                break
-            elif not isinstance(step, RequireStep):
-                break
-        except (ExprError, KeyError, TypeError):
-            break
+    except (ExprError, KeyError, TypeError):
+        pass
+    return out
+
+
+def prices_moved(spec: ToolSpec, args: dict[str, Any], results: list[Any], clock: dict[str, Any],
+                 keys: dict[str, str]) -> list[tuple[str, float, float]]:
+    """(field, new, old) of each amount a change copies onto the record from another record it
+    finds, besides what it is asked to set, as the records read so far show that one: a membership
+    moved to Premium takes Premium's monthly fee from the plans listed. What a careful agent says
+    before the yes ("That takes the monthly fee up to $25.72."), each figure one a read showed (an
+    amount the write works out, a balance after a transfer, is no read's: not said)."""
+    out: list[tuple[str, float, float]] = []
+    try:
+        for step, env, rt in _told_steps(spec, args, results, clock, keys):
+            row = env.get(step.row) if isinstance(step, UpdateStep) else None
+            if not isinstance(row, Mapping):
+                continue
+            for k, source in step.set.items():
+                old = row.get(k)
+                copied = isinstance(source, str) and _BARE.fullmatch(source) and "." in source \
+                    and source.split(".")[0] != step.row  # another record's field ("new_plan.price")
+                if k in args or not copied or not is_money(k, old) or TOTAL.search(k):
+                    continue
+                new = expression(source)(env, rt)
+                if isinstance(new, (int, float)) and not isinstance(new, bool) and round(new, 2) != round(old, 2):
+                    out.append((k, round(new, 2), old))
+    except (ExprError, KeyError, TypeError):
+        pass
     return out
 
 

@@ -335,12 +335,13 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
             told: str = "", again: bool = False, owner: str = "", who: Any = None, how_to: int = 0,
             yours: frozenset[str] = frozenset(), due: Sequence[tuple[str, float]] = (),
-            waits: Sequence[tuple[str, Any, Any]] = (), before: Sequence[str] = (), given: bool = True) -> str:
+            moved: Sequence[tuple[str, float, float]] = (), waits: Sequence[tuple[str, Any, Any]] = (), before: Sequence[str] = (), given: bool = True) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
     the fees it works out for this record (`due`: (name, amount); "There's an early closure fee of $15
-    on this one", "No early closure fee applies to this one"), the changes it leaves waiting
+    on this one", "No early closure fee applies to this one"), the amounts it moves besides (`moved`:
+    (name, new, old); "That takes the monthly fee up to $25.72."), the changes it leaves waiting
     (`waits`: (field, value, from when); "The switch to basic 5gb would start on February 11, 2025."),
     what the service's text says about a fee or a refund for it (`guidance`; when the chat so far,
     `told`, has it already: that it still holds), what it says happens besides in this request's
@@ -390,6 +391,7 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     terms = guide(rng, fresh) or (rng.choice(B.SAME_FEES if any(_FEES.search(g) for g in costs) else B.SAME_TERMS)
                                   if costs else "")
     fees = [fee_due(rng, name, amount) for name, amount in due]
+    fees += [pick(rng, B.MOVED_UP if new > old else B.MOVED_DOWN, x=words(name), v=money(new)) for name, new, old in moved]
     later = [waiting(rng, name, value, start) for name, value, start in waits]
     return " ".join(p for p in (lead, body, extra, described, priced, *cases, *fees, *later, terms,
                                 question(rng, what, body)) if p)
@@ -557,7 +559,12 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
         if not (name == "id" or name.endswith("_id")):
             continue
         record = next((r for r in seen if r.get(name) == value and len(r) > 2 and own_key(r) == name), None)
-        if record is None or name == owner or not owner and any(k in record for k in _OWN_NAME):
+        # what the call changes as the latest read that holds all of it shows it ("Right now, the address is ...")
+        holding = next((r for r in seen if r.get(name) == value and own_key(r) == name
+                        and all(k in r for k in args)), record)
+        if record is not None and name == owner:  # their profile is not described to them, only what it holds
+            return _now(rng, args, holding, secret)
+        if record is None or not owner and any(k in record for k in _OWN_NAME):
             continue  # a person is not described to themselves by their own name
         entry = not any(k != name and (k == "id" or k.endswith("_id")) for k in record)  # a catalog's, no one's
         if entry and _entry_name(record) is not None:
@@ -585,7 +592,7 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
             phrase = f"The {said_as.replace(', with ', ' has ', 1)}."
         else:
             phrase = pick(rng, frames, phrase=said_as) if said_as else ""
-        return " ".join(p for p in (phrase, _now(rng, args, record, secret)) if p)
+        return " ".join(p for p in (phrase, _now(rng, args, holding, secret)) if p)
     return ""
 
 
@@ -659,6 +666,9 @@ def _now(rng: random.Random, args: dict[str, Any], record: dict[str, Any], secre
                if not (k == "id" or k.endswith("_id") or secret.search(k)) and k in record
                and not isinstance(record[k], (bool, dict, list)) and record[k] not in (None, "")
                and _SHORT.match(str(record[k])) and render(record[k]) != render(v)]
+    if len(changed) > 1 and _STREET.match(changed[0][0]) and all(isinstance(v, str) for _, v in changed):
+        # a street with its parts, said whole as the change will be ("12 Oak St, Springfield 12345")
+        changed = [(changed[0][0], f"{changed[0][1]}, " + " ".join(str(v) for _, v in changed[1:]))]
     if len(changed) != 1:
         return ""
     name, value = changed[0]
@@ -673,6 +683,7 @@ def _now(rng: random.Random, args: dict[str, Any], record: dict[str, Any], secre
 
 
 _LAST_DIGITS = re.compile(r"last_?(?:4|four|digits)")
+_STREET = re.compile(r"^(?:\w+_)?(?:address|street)$")
 _DURATION = re.compile(r"^[\d.,]+ (?:minute|hour|night|day|week|month|year)s?$")  # "4 nights", not "2 freezes this year"
 _EVENT_NOUNS = {"birth": "born on", "expiry": "expiring on", "expiration": "expiring on", "renewal": "renewing on",
                 "delivery": "delivered on", "payment": "paid on", "purchase": "bought on", "send": "to be sent on",

@@ -45,7 +45,7 @@ from .lookup import (Lookup, auth_finder, described, fallback_finder, finder_too
 from .listings import listings, shown_whole
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
                         Recollection, Stale, opened as was_opened, records, rule_cited, rule_fields, rule_records,
-                        since_write, sums_due, waiting_changes)
+                        prices_moved, since_write, sums_due, waiting_changes)
 from .understanding import (GOING_ON, NO, THANKS, YES, asks_confirmation, canonical, coerce, full_name,
                             goal_values, named_keys, parse_facts, read_facts, reason_given)
 
@@ -799,6 +799,7 @@ class WorkflowAgent:
         # a fee the call works out from the record read is said as this record's ("The early closure
         # fee for this one comes to $15"), not as the text's table of every tier's
         due = sums_due(spec, args, seen, self._clock, self.records.keys)
+        moved = prices_moved(spec, args, seen, self._clock, self.records.keys)  # "That takes the fee up to $25.72."
         guidance = [g for g in self._guide(plan, main, {**known, **args})
                     if ((case := case_of(g)) is None
                         or case_holds(spec, args, seen, self._clock, self.records.keys, case) is not False)
@@ -817,7 +818,7 @@ class WorkflowAgent:
                               owner=f"{self.compiled.noun(self._auth.table)}_id" if self._auth else "",
                               who=self._customer(turn),
                               how_to=_how_to(plan, len(self._writes_after(plan, tool, known))),
-                              yours=self.yours(turn), due=due, waits=waits,
+                              yours=self.yours(turn), due=due, moved=moved, waits=waits,
                               before=[m["content"] for m in turn.prior if m.get("role") == "assistant"
                                       and isinstance(m.get("content"), str)] + turn.said,
                               given=bool(turn.own or turn.answered or turn.prior)))

@@ -249,8 +249,10 @@ def singular(noun: str) -> str:
 
 
 #: a value kept secret (a PIN, a passphrase): never said back, asked about or shown in a task's brief;
-#: an id is none, whatever it is the id of (`password_id`)
-SECRET = re.compile(r"^(?!.*_id$).*(?:pin|password|passphrase|passcode|cvv|cvc|ssn|secret|token|security)",
+#: an id is none, whatever it is the id of (`password_id`); short codes are whole words of the name
+#: ("card_pin", never "shipping_address"), as is a security question's answer (not a security deposit)
+SECRET = re.compile(r"^(?!.*_id$)(?:.*(?:password|passphrase|passcode|secret|token)"
+                    r"|(?:.*_)?(?:pin|ssn|cvv|cvc|security)(?:_(?:answer|code|number|word|key|question))?$)",
                     re.IGNORECASE)
 
 

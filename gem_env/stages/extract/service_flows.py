@@ -93,6 +93,7 @@ class Flows:
                 "anchor": {"table": self.owners, "filter": f"{moved['address']} != null"},
                 "knows": {"email": "row.email", **moved},
                 "steps": [{"use": "identify"},
+                          {"tool": f"get_{o}_details", "args": {pk: {"result": f"owner.{pk}"}}, "as": "profile"},
                           {"tool": f"update_{o}_address", "as": "moved",
                            "args": {pk: {"result": f"owner.{pk}"}, "address": {"user": "address"},
                                     "city": {"user": "city"}, "zip": {"user": "zip"}}}],
@@ -236,12 +237,16 @@ class Flows:
             count, keyed, most_of = caps
             conds.append(f"{new} <= {most_of(f'row.{keyed}')}" if name == count else f"row.{count} <= {most_of(new)}")
         said = ", ".join([f"{{new_{name}}}", " ".join(f"{{new_{x}}}" for x in parts)]) if parts else f"{{new_{name}}}"
+        # a value that moves the record to another catalog entry (a plan) is looked up first, as a careful
+        # agent does, so the new entry's terms are said before the yes ("That takes the monthly fee up to $25.72.")
+        looked = [{"tool": f"list_{self.catalogs}", "args": {}, "as": "offered"}] \
+            if self.followers(name, "row")[0] and f"list_{self.catalogs}" in self.used and not self.directory() else []
         return {"name": f"change_{m}_{name}", "category": "update",
                 "goal": f"change the {plain_words(name)} of my {m} {{{pk}}} to {said}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},
                 "knows": {"email": self._email_of_main(), pk: f"row.{pk}", f"new_{name}": new,
                           **{f"new_{x}": e for x, e in moved.items()}},
-                "steps": [{"use": "identify"},
+                "steps": [{"use": "identify"}, *looked,
                           {"tool": f"update_{m}_{name}", "args": {pk: {"user": pk}, name: {"user": f"new_{name}"},
                                                                  **{x: {"user": f"new_{x}"} for x in parts}},
                            "as": "changed"}],

@@ -25,6 +25,8 @@ _OWN_NAMES = frozenset({"first_name", "last_name", "full_name"})
 _KNOWN_BY_HEART = ("phone", "address", "city", "zip", "postcode", "postal", "street", "birth", "since", "joined")
 """What a person knows of themselves: they ask about their points or level, not their own phone number
 or when they joined."""
+_ADDRESS_PART = re.compile(r"(?:^|_)(?:city|zip|postcode)$")
+"""Part of an address ("shipping_zip"): asked about as the address, never alone."""
 
 
 def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: Sandbox,
@@ -46,7 +48,7 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
     facts = [k for k, v in result.value.items()
              if k != param and k not in kept and not (catalog and names_entry(k, catalog.noun)) and k not in unasked
              and not k.endswith("_id")
-             and not SECRET.search(k) and "email" not in k and k not in _OWN_NAMES
+             and not SECRET.search(k) and "email" not in k and k not in _OWN_NAMES and not _ADDRESS_PART.search(k)
              and not (person and any(w in k for w in _KNOWN_BY_HEART))
              and not (k == "reason" and catalog is None)  # what they filed it for, they said themselves
              and isinstance(v, (str, int, float, bool)) and render(v) and len(render(v)) <= 40]

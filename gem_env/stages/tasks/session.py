@@ -363,11 +363,14 @@ def _held_write_made(ctx: "_Context", built: list[K.Built]) -> bool:
 
 def _tools(ctx: "_Context", name: str, kind: str = "complete") -> set[str]:
     """The tools a candidate request of workflow (or looked-up table) `name` may call (a refused or
-    declined one never calls its writes)."""
+    declined one never calls its writes), but a read of the customer's own profile: it is who they
+    are, not what the request is about (a move reads the address on file first)."""
     wf = next((w for w in ctx.workflows if w.name == name), None)
     if wf is not None:
         held = kind in ("refuse", "decline")
-        return {s.tool for s in wf.steps if not (held and ctx.compiled.tools[s.tool].writes)}
+        lookups = K.lookup_tools(ctx.compiled)
+        profile = {lookups[f.table][0] for f in finder_tools(ctx.compiled) if f.table in lookups}
+        return {s.tool for s in wf.steps if not (held and ctx.compiled.tools[s.tool].writes) and s.tool not in profile}
     found = K.lookup_tools(ctx.compiled).get(name)
     return {found[0]} if found else set()
 

@@ -1,0 +1,137 @@
+"""What a careful agent reads before a change, and says before the yes: the address on file before a
+move ("Right now, the address is ..."), a shipping address before it is changed, and the new plan's
+fee before a plan change, read from the plans listed ("That takes the monthly fee up to $25.72.").
+An amount the write works out for itself (a balance after a transfer) is no read's, and is not said.
+Also: a shipping address is no secret (SECRET once matched the "pin" in "shipping"), and a lookup
+never asks for a zip or a city alone."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from gem_env.agents.prechecks import prices_moved
+from gem_env.cli import main
+from gem_env.tools import compile_domain, load_domain
+from gem_env.tools.render import SECRET
+
+ROOT = Path(__file__).resolve().parents[1]
+_MONEY = re.compile(r"\$([\d,]+\.\d\d)")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("careful") / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def _confirmations(run: Path, write: re.Pattern) -> list[tuple[dict, list[dict], str]]:
+    """(the write's arguments, the tool replies before it, the assistant's last words before it)."""
+    out = []
+    for line in (run / "trajectories.jsonl").open():
+        messages = json.loads(line)["messages"]
+        for i, m in enumerate(messages):
+            for call in m.get("tool_calls") or []:
+                if not write.fullmatch(call["function"]["name"]):
+                    continue
+                said = next(x["content"] for x in reversed(messages[:i]) if x["role"] == "assistant" and x.get("content"))
+                replies = [json.loads(x["content"]) for x in messages[:i] if x["role"] == "tool"
+                           and x["content"].startswith(("{", "["))]
+                out.append((json.loads(call["function"]["arguments"]), replies, said))
+    return out
+
+
+@pytest.mark.parametrize("name", ["shipping_address", "shipping_city", "shipping_zip", "shopping_list", "sleeping_bag",
+                                  "security_deposit", "pin_id"])
+def test_a_name_with_pin_inside_a_word_is_no_secret(name: str) -> None:
+    assert not SECRET.search(name)
+
+
+@pytest.mark.parametrize("name", ["pin", "card_pin", "pin_code", "password", "new_password", "security_answer",
+                                  "ssn", "cvv", "access_token", "client_secret", "passcode"])
+def test_a_secret_is_still_one(name: str) -> None:
+    assert SECRET.search(name)
+
+
+def test_a_move_says_the_address_on_file_first(run: Path) -> None:
+    seen = 0
+    for args, replies, said in _confirmations(run, re.compile(r"update_(customer|member|patient|guest)_address")):
+        key = next(k for k in args if k.endswith("_id"))
+        profile = [r for r in replies if isinstance(r, dict) and r.get(key) == args[key] and "address" in r][-1]
+        on_file = f"{profile['address']}, {profile['city']} {profile['zip']}"
+        assert on_file in said and f"{args['address']}, {args['city']} {args['zip']}" in said, said
+        assert said.index(on_file) > said.index(args["address"])  # the change first, then what it replaces
+        seen += 1
+    assert seen >= 10
+
+
+def test_a_shipping_address_change_says_where_it_ships_now(run: Path) -> None:
+    seen = 0
+    for args, replies, said in _confirmations(run, re.compile(r"update_order_shipping_address")):
+        order = [r for r in replies if isinstance(r, dict) and r.get("order_id") == args["order_id"]
+                 and "shipping_address" in r][-1]
+        assert f"{order['shipping_address']}, {order['shipping_city']} {order['shipping_zip']}" in said, said
+        seen += 1
+    assert seen >= 2
+
+
+def test_a_plan_change_says_the_new_plans_fee_as_listed(run: Path) -> None:
+    seen = 0
+    for args, replies, said in _confirmations(run, re.compile(r"update_membership_plan")):
+        plans = [p for r in replies if isinstance(r, list) for p in r if isinstance(p, dict) and "plan_name" in p]
+        price = next(p["price"] for p in plans if p["plan_name"] == args["plan"])
+        assert re.search(rf"monthly fee (?:goes |would )?(?:up|down|rise|drop)s? to \${price:,.2f}", said), said
+        seen += 1
+    assert seen >= 1
+
+
+def test_no_amount_is_said_before_a_write_that_no_read_showed(run: Path) -> None:
+    """Every dollar figure in a confirmation is one a tool reply before it holds, or one the user said
+    (a new limit), or a sum of the text's own: never a balance the write would work out."""
+    for line in (run / "trajectories.jsonl").open():
+        messages = json.loads(line)["messages"]
+        shown: set[float] = set()
+        for m in messages:
+            if m["role"] == "tool":
+                shown |= {float(v) for v in re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])", m["content"])}
+            elif m["role"] == "assistant" and m.get("content") and re.search(r"\b(?:goes|would) (?:up|down|rise|drop)",
+                                                                            m["content"]):
+                for v in _MONEY.findall(m["content"]):
+                    assert float(v.replace(",", "")) in shown, m["content"]
+
+
+def test_prices_moved_says_a_copied_fee_and_never_a_worked_out_balance(run: Path) -> None:
+    gym = compile_domain(load_domain(run / "domains" / "gym-freeze-membership.json"))
+    keys = {t: gym.tables[t].pk for t in gym.tables}
+    membership = {"membership_id": "M-1", "member_id": "MB-1", "status": "active", "plan": "Basic",
+                  "plan_id": "P-1", "monthly_fee": 9.15}
+    plans = [{"plan_id": "P-1", "plan_name": "Basic", "price": 9.15},
+             {"plan_id": "P-2", "plan_name": "Premium", "price": 59.34}]
+    args = {"membership_id": "M-1", "plan": "Premium"}
+    spec = gym.tools["update_membership_plan"].spec
+    assert prices_moved(spec, args, [membership, plans], {}, keys) == [("monthly_fee", 59.34, 9.15)]
+    assert prices_moved(spec, args, [membership], {}, keys) == []  # the plans not read: nothing to say
+    bank = compile_domain(load_domain(run / "domains" / "bank_transfer-money_md.json"))
+    accounts = [{"account_id": a, "customer_id": "C-1", "status": "open", "kind": "checking", "balance": 500.0}
+                for a in ("A-1", "A-2")]
+    transfer = {"source_account_id": "A-1", "destination_account_id": "A-2", "amount": 100}
+    assert prices_moved(bank.tools["transfer_funds"].spec, transfer, accounts, {},
+                        {t: bank.tables[t].pk for t in bank.tables}) == []  # the balance after it: worked out
+
+
+def test_a_lookup_never_asks_for_a_zip_or_a_city_alone(run: Path) -> None:
+    asked = [a for line in (run / "tasks.jsonl").open() for r in json.loads(line)["scenario"].get("requests") or []
+             if r.get("kind") == "lookup" for a in r.get("asks") or []]
+    assert asked and not [a for a in asked if re.search(r"(?:^|_)(?:city|zip|postcode)$", a)]
+
+
+def test_a_profile_read_does_not_put_a_move_in_every_session(run: Path) -> None:
+    """Sessions take first a request bringing tools they have not used; a move reads the address on
+    file, which is who the customer is, not what the request brings (counted, moves went into 63 of
+    81 sessions)."""
+    sessions = [json.loads(line)["workflow"].split("+") for line in (run / "tasks.jsonl").open()]
+    moves = [s for s in sessions if any(re.fullmatch(r"change_(customer|member|patient|guest)_address", w) for w in s)]
+    assert len(moves) < len(sessions) / 3, (len(moves), len(sessions))
