@@ -2,6 +2,7 @@
 all opening with the shared identification group (find the customer by email)."""
 from __future__ import annotations
 
+import re
 import zlib
 from typing import Any
 
@@ -57,9 +58,9 @@ class Flows:
 
     def workflows(self) -> list[dict[str, Any]]:
         out = [self.lookup_flow()]
-        for a, allowed in self.actions()[:3]:
+        for a, allowed in self.actions():  # every tool a workflow: a tool no request reaches is never taught
             out.append(self.action_flow(a, allowed))
-        editable = [f for f in self.a.editable if f"update_{self.sp.main}_{f['name']}" in self.used][:2]
+        editable = [f for f in self.a.editable if f"update_{self.sp.main}_{f['name']}" in self.used]
         out += [self.update_flow(f) for f in editable]
         out += [self.address_flow(), self.handoff_flow()]
         if self.requests:
@@ -237,12 +238,15 @@ class Flows:
             count, keyed, most_of = caps
             conds.append(f"{new} <= {most_of(f'row.{keyed}')}" if name == count else f"row.{count} <= {most_of(new)}")
         said = ", ".join([f"{{new_{name}}}", " ".join(f"{{new_{x}}}" for x in parts)]) if parts else f"{{new_{name}}}"
+        # a count is changed as a number of things ("the number of nights", never "the nights")
+        counted = f"number of {plain_words(name)}" if t == "integer" and re.fullmatch(r"[a-z]+[^s]s", name) \
+            else plain_words(name)
         # a value that moves the record to another catalog entry (a plan) is looked up first, as a careful
         # agent does, so the new entry's terms are said before the yes ("That takes the monthly fee up to $25.72.")
         looked = [{"tool": f"list_{self.catalogs}", "args": {}, "as": "offered"}] \
             if self.followers(name, "row")[0] and f"list_{self.catalogs}" in self.used and not self.directory() else []
         return {"name": f"change_{m}_{name}", "category": "update",
-                "goal": f"change the {plain_words(name)} of my {m} {{{pk}}} to {said}",
+                "goal": f"change the {counted} of my {m} {{{pk}}} to {said}",
                 "anchor": {"table": self.mains, "filter": " and ".join(conds)},
                 "knows": {"email": self._email_of_main(), pk: f"row.{pk}", f"new_{name}": new,
                           **{f"new_{x}": e for x, e in moved.items()}},
