@@ -433,6 +433,10 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
         return None
     key, text = notes[0]
     text = text.strip()
+    if (told := _OF_THE_CUSTOMER.match(text)) and not re.search(r"[.!?]\s+\S|\"", text):
+        # the assistant's own note on the customer, said to them as theirs ("that you were about to ...")
+        rest = re.sub(r"\bwants to\b", "want to", re.sub(r"\btheir\b", "your", told.group(2).rstrip(".!")))
+        return key, f"that you {_TO_YOU.get(told.group(1), told.group(1))} {rest}"
     if not _FIRST_PERSON_START.match(text) or re.search(r"[.!?]\s+\S|\"", text):
         return key, f'saying "{text.rstrip(".")}"'
     said = _FIRST_PERSON.sub(lambda m: _TO_SECOND[m.group(0).lower()], text.rstrip(".!"))
@@ -447,6 +451,8 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
 
 
 _FIRST_PERSON_START = re.compile(r"^I(?:'m|'d|'ve|'ll)?\s")
+_OF_THE_CUSTOMER = re.compile(r"^The customer (was|wanted|wants|is|has|had)\s+(.+)$")
+_TO_YOU = {"was": "were", "wants": "want", "is": "are", "has": "have"}
 _TO_SECOND = {"i": "you", "i'm": "you're", "i'd": "you'd", "i've": "you've", "i'll": "you'll", "i am": "you are",
               "i was": "you were", "i wasn't": "you weren't",
               "me": "you", "my": "your", "mine": "yours", "myself": "yourself"}

@@ -22,6 +22,9 @@ GREET = {
     "direct": ["", "Hi. ", "Hello. ", "Hey. "],
     "frustrated": ["Hi. ", "Hello. ", "", "Hi, "],
 }
+#: what says the chat will be short, which a session of several requests is not
+IN_A_HURRY = re.compile(r"quick (?:one|question)|only have a minute|sorted fast|keeping it short|between meetings",
+                        re.IGNORECASE)
 # a sentence of the persona's own, before the request: generic words only, so it never reads as
 # (or changes) what the user wants
 CONTEXT = {
@@ -259,9 +262,11 @@ GOODBYES = [f"{a} {b}" for a in _BYE_START for b in _BYE_TAIL]
 UNDERSTOOD = ["Oh, I see. Thanks for explaining.", "Okay, I understand. Thanks anyway.", "That's a shame, but thanks.",
               "Alright, thanks for letting me know.", "Fair enough. Thanks for checking.",
               "Hmm, okay. I'll look into it myself then. Thanks.", "I see, that makes sense. Thank you."]
-# the goodbye of a user whose earlier try went wrong, once everything went through
+# the goodbye of a user whose earlier try went wrong, once everything went through; once the last
+# request went through after one that did not, only the relief (nothing was "much easier")
 RELIEVED = ["Finally, thank you for sorting that out.", "That's a relief, thanks.", "Great, that was much easier. Thank you.",
             "Thanks, I'm glad that's done."]
+RELIEVED_AT_LAST = ["That's a relief, thanks.", "Thanks, I'm glad that's done.", "Okay, at least that part is sorted. Thanks."]
 AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks. I'll think it over.",
                  "Thanks, I'll come back if I change my mind.", "Perfect, thanks for not rushing me.",
                  "Okay, thanks. That's everything."]

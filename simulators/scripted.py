@@ -210,7 +210,7 @@ class ScriptedUser:
                                  heard=heard)
         vague = self._vague
         if not spoken and vague:
-            greet, body = rng.choice(P.GREET[self._style]), rng.choice(P.VAGUE).format(noun=vague)
+            greet, body = rng.choice(self._fitting(P.GREET)), rng.choice(P.VAGUE).format(noun=vague)
             if self._style == "frustrated":  # what went wrong before is said whatever the opening
                 body = f"{rng.choice(P.CONTEXT['frustrated'])} {body}"
             if greet.rstrip().endswith((",", ":")) and not re.match(r"I\b|I'", body):
@@ -220,7 +220,7 @@ class ScriptedUser:
             return self._opening(self._session[0], rng)  # asked what they want: said in full
         if not spoken:
             later = smooth(rng.choice(P.NAMED_LATER).format(x=self._named_later)) if self._named_later else ""
-            greet, body = rng.choice(P.GREET[self._style]), self._opening(self._session[0], rng, first=True, then=later)
+            greet, body = rng.choice(self._fitting(P.GREET)), self._opening(self._session[0], rng, first=True, then=later)
             if len(self._session) > 1 and rng.random() < ANNOUNCED:  # before the request, whose facts end it
                 several = [s for s in P.SEVERAL if "minute" not in s] if "minute" in body else P.SEVERAL
                 body = f"{rng.choice(several)} {body}"
@@ -256,8 +256,9 @@ class ScriptedUser:
             if made and self._asks_again and not any(P.asks_repeat(text) for role, text in turns if role == "user"):
                 return rng.choice(P.ASK_REPEAT).format(x=made)  # once, before the goodbye
             goodbyes = self._goodbyes(said, current)
-            if self._style == "frustrated" and goodbyes is P.GOODBYES:  # all went through at last
-                goodbyes = P.RELIEVED
+            if self._style == "frustrated" and goodbyes is P.GOODBYES:  # the last went through
+                smooth_all = all(r.kind != "refuse" and r.confirm for r in self._session)
+                goodbyes = P.RELIEVED if smooth_all else P.RELIEVED_AT_LAST
             return f"{rng.choice(goodbyes)} {STOP}"
         same = PROPOSED_RECORD.search(said)
         if same:
@@ -384,6 +385,12 @@ class ScriptedUser:
         before = next((r for r in reversed(self._session[:index]) if r.kind != "lookup" and "summary" not in r.knows), None)
         return before is not None and own_records(in_words(before.intent), before.knows) == words
 
+    def _fitting(self, bank: dict[str, list[str]]) -> list[str]:
+        """The persona's greetings or words before the request, but "quick one" and the like for a
+        session of more than two requests, which is no quick one."""
+        options = bank[self._style]
+        return [o for o in options if not P.IN_A_HURRY.search(o)] or options if len(self._session) > 2 else options
+
     def _opening(self, request: Request, rng: random.Random, *, first: bool = False, again: bool = False,
                  told: str = "", then: str = "", heard: str = "") -> str:
         """A request in the user's words, the facts they volunteer after it and, on the first turn,
@@ -409,7 +416,7 @@ class ScriptedUser:
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
         facts = self._opening_facts(request, body, rng, told, heard=heard)
-        context, sign_off = (rng.choice(P.CONTEXT[self._style]), rng.choice(P.SIGN_OFF)) if first else ("", "")
+        context, sign_off = (rng.choice(self._fitting(P.CONTEXT)), rng.choice(P.SIGN_OFF)) if first else ("", "")
         if re.search(r"\bthank", context, re.IGNORECASE):  # thanked already: "Thanks in advance! ... Thanks so much." once
             sign_off = ""
         return " ".join(p for p in (context, body, *facts, then, sign_off) if p)

@@ -301,7 +301,8 @@ def test_a_refusal_that_offers_the_person_named_at_the_start_leaves_the_note_to_
     assert "also mentioned" in refusal and "frozen" in refusal, refusal
     messages.append({"role": "user", "content": "Yes, please."})
     said = until_spoken(agent, sandbox, messages)
-    assert "summary" not in said and f"The customer wanted to transfer the funds (account {frozen['account_id']})" in said, said
+    # the assistant's own note, said to the customer as theirs
+    assert "summary" not in said and f"that you wanted to transfer the funds (account {frozen['account_id']})" in said, said
 
 
 def test_the_note_after_a_no_names_the_record_the_questions_before_it_named(env: ToolUseEnv) -> None:
@@ -328,8 +329,9 @@ def test_the_note_after_a_no_names_the_record_the_questions_before_it_named(env:
         messages.append({"role": "user", "content": answer})
     assert card["card_id"] in said[0] and card["card_id"] not in said[1], said  # the last question names no card
     note = until_spoken(agent, sandbox, messages)
-    assert f"The customer was about to freeze their card ({card['card_id']})" in note \
-        or f"freeze their card {card['card_id']}" in note, note
+    assert f"you were about to freeze your card ({card['card_id']})" in note \
+        or f"freeze your card {card['card_id']}" in note, note
+    assert "The customer" not in note and "their card" not in note, note  # said to them, not of them
 
 
 def test_a_which_question_is_asked_twice_then_the_agent_says_it_cannot_go_on(env: ToolUseEnv) -> None:
