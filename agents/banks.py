@@ -205,6 +205,11 @@ FEE_NONE = ["No {name} applies to this one.", "There's no {name} on this one.", 
 CHARGE_DUE = ["There's {v} to pay for the change.", "The change comes to {v}.", "That change costs {v}."]
 CHARGE_BACK = ["You'll get {v} back for the change.", "That takes {v} off what you pay.",
                "The change brings your total down by {v}."]
+# the latest record kept under one of the customer's, as a lookup answers about it
+LATEST_UNDER = ["The latest {noun} on {under} is {v}.", "The most recent {noun} on {under} is {v}.",
+                "I've checked {under}: the newest {noun} there is {v}.", "Looking at {under}, the last {noun} is {v}."]
+LATEST_UNDER_UNNAMED = ["Here is the latest {noun} on {under}.", "I've checked the most recent {noun} on {under}."]
+NONE_UNDER = ["I don't see any {noun} on {under}.", "There are no {noun} on {under} yet."]
 # an amount a change moves besides what it sets, as its new value ("That takes the monthly fee up to $25.72.")
 MOVED_UP = ["That takes the {x} up to {v}.", "With it, the {x} goes up to {v}.", "The {x} would rise to {v}."]
 MOVED_DOWN = ["That brings the {x} down to {v}.", "With it, the {x} goes down to {v}.", "The {x} would drop to {v}."]

@@ -33,6 +33,9 @@ class LookupPlan:
     fields: list[str]
     catalog: CatalogList | None = None
     """How a catalog's record (a product, a title: nobody's own) is found by its name, if it can be."""
+    under: str | None = None
+    """For a read listing the records kept under one record, newest first (a card's transactions,
+    `param` the card's key): that record's noun; the question is about the latest of them."""
 
 
 @dataclass
@@ -99,6 +102,37 @@ def lookup_plans(compiled: CompiledDomain) -> list[LookupPlan]:
         if plan.table in lists and (finder is None or not reaches(compiled, plan.table, finder.table)):
             plan.catalog = lists[plan.table]
     return list(out.values())
+
+
+def latest_lists(compiled: CompiledDomain) -> list[LookupPlan]:
+    """A question about the latest record kept under one of the customer's ("what was the amount
+    of the last transaction on my card?"): one plan per read that lists a record's children by its
+    key, newest first, for a table no read opens by its own key."""
+    opened = {p.table for p in key_reads(compiled)}
+    out: list[LookupPlan] = []
+    for name, tool in compiled.tools.items():
+        steps, required = tool.spec.effect or [], [p for p in tool.spec.parameters if p.required]
+        if tool.writes or len(required) != 1:
+            continue
+        param = required[0].name
+        finds = [s for s in steps if isinstance(s, FindStep)]
+        many = next((s for s in finds if s.many), None)
+        parent = next((s.find for s in finds if not s.many and s.find in compiled.tables
+                       and s.where == {compiled.tables[s.find].pk: param}), None)
+        returned = next((s.return_ for s in steps if isinstance(s, ReturnStep)), None)
+        if many is None or parent is None or many.where != {param: param} or many.find in opened \
+                or not many.order_by or not many.order_by[0].startswith("-") or many.find not in compiled.tables \
+                or not (isinstance(returned, str) and re.search(rf"\b{many.as_}\b", returned)):  # the list itself
+            continue
+        entity = compiled.domain.entity(many.find)
+        noun = record_noun(many.find, compiled.tables[many.find].pk).replace("_", " ")
+        out.append(LookupPlan(many.find, noun, name, param, [f.name for f in entity.fields] if entity else [],
+                              under=record_noun(parent, param).replace("_", " ")))
+    return out
+
+
+LATEST = re.compile(r"\b(?:latest|last|most recent|newest)\b", re.IGNORECASE)
+"""What asks about the newest of a record's children ("my last transaction on my card")."""
 
 
 def record_reader(compiled: CompiledDomain, table: str) -> LookupPlan | None:
@@ -321,6 +355,8 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
             return found
         turn.known[plan.param], opened = found
     key = turn.known[plan.param]
+    if plan.under is not None:
+        return _latest_reply(lk, turn, key)
     mine = [r for t, r in results if t == plan.tool]
     # a record as opened or listed answers when it holds every fact asked (a list may show fewer)
     # or as an earlier request read it by this same tool, unchanged since in what is asked (asked
@@ -370,6 +406,30 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     return _say(" ".join(p for p in [S.looked(turn.rng, plan.noun, record.get(plan.param, key), called, own=own,
                                                name=_called_by(record, plan.param, key, agent, turn), now=now),
                                      *facts, close] if p))
+
+
+def _latest_reply(lk: Lookup, turn: Any, key: Any) -> dict[str, Any]:
+    """The answer about the latest record kept under record `key` (the list read here, newest
+    first): which it is, and the facts asked of it; or that there is none."""
+    plan = lk.plan
+    listed = next((r for t, a, r in reversed(_tool_calls(turn.segment))
+                   if t == plan.tool and str(a.get(plan.param)) == str(key)), None)
+    if listed is None:
+        return _call(plan.tool, {plan.param: key}, turn)
+    close = turn.close()
+    if isinstance(listed, dict) and "error" in listed:
+        return _say(f"{S.pick(turn.rng, S.FAILED, error=S.reason_text(str(listed['error']), []))} {close}".strip())
+    rows = [r for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
+    under = f"your {plan.under} {key}"
+    if not rows:
+        return _say(f"{S.pick(turn.rng, S.NONE_UNDER, noun=S.plural(plan.noun), under=under)} {close}".strip())
+    latest = rows[0]
+    own = next((k for k in latest if k.endswith("_id") and k != plan.param), None)
+    asked = [(f, described(latest[f])) for f in lk.asks if f in latest]
+    facts = S.facts_told(turn.rng, asked, after_write=False, who="it", own=True)
+    lead = S.pick(turn.rng, S.LATEST_UNDER, noun=plan.noun, under=under, v=latest.get(own, "")) if own \
+        else S.pick(turn.rng, S.LATEST_UNDER_UNNAMED, noun=plan.noun, under=under)
+    return _say(" ".join(p for p in [lead, *facts, close] if p))
 
 
 def set_by_writes(compiled: CompiledDomain, messages: list[dict[str, Any]], table: str, key: Any) -> set[str]:

@@ -22,7 +22,8 @@ from .actions import SENTENCE_BREAK, VERBS, action, brief, done, past, thing_cal
 from .guidance import for_one_case
 from .ids import names_entry, own_key
 from .prechecks import addressed
-from .banks import ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, WELCOME  # noqa: F401 (the agent's banks)
+from .banks import (ASK, ASK_FOR, ASK_MORE, CLOSE, FAILED, FOUND, GIVE_UP, LATEST_UNDER, LATEST_UNDER_UNNAMED,  # noqa: F401
+                    NONE_UNDER, WELCOME)  # (the agent's banks)
 
 __all__ = ["ASK", "ASK_FOR", "ASK_MORE", "CLOSE", "FAILED", "FOUND", "GIVE_UP", "SENTENCE_BREAK", "WELCOME", "action", "ask",
            "asked_for", "at_hand", "brief", "close", "confirm", "declined", "describe", "details", "fact", "facts_told", "looked", "past", "pick", "reason_text", "record_note",

@@ -40,8 +40,8 @@ from .compare import comparison_reply, recognise_comparison
 from .explain import ASKS_WHAT_CHANGES, what_steps_change
 from .ids import (id_by_description, id_from_results, named_by_entry, named_outright, own_key, record_lists,
                   singled_out)
-from .lookup import (Lookup, auth_finder, described, fallback_finder, finder_tools, lookup_plans, lookup_reply,
-                     owner_lists, reaches, recognise_lookup)
+from .lookup import (LATEST, Lookup, auth_finder, described, fallback_finder, finder_tools, latest_lists, lookup_plans,
+                     lookup_reply, owner_lists, reaches, recognise_lookup)
 from .listings import listings, shown_whole
 from .prechecks import (NoDatabase, blocking_rule, case_holds, changed_besides, fees_not_due, is_rule_message,
                         Recollection, Stale, opened as was_opened, records, rule_cited, rule_fields, rule_records,
@@ -186,6 +186,7 @@ class WorkflowAgent:
         """(workflow, its doing: "pass your question about your loan to a person") of the service's
         handoff to a person, offered after a refusal; None when it has none."""
         self._lookups = lookup_plans(compiled)
+        self._latest = latest_lists(compiled)  # "the amount of the last transaction on my card"
         self._after_yes = {p.workflow.name: _steps_after_yes(p, self._lookups) for p in self._plans}
         self._finders = finder_tools(compiled) + owner_lists(compiled)  # who the customer is, or their records
         self._auth = auth_finder(compiled)
@@ -992,7 +993,9 @@ class WorkflowAgent:
         if text not in self._lookups_read:
             if len(self._lookups_read) >= _READ_KEPT:
                 self._lookups_read.clear()
-            self._lookups_read[text] = recognise_lookup(text, self._lookups, self._auth.table if self._auth else None)
+            owner = self._auth.table if self._auth else None
+            latest = recognise_lookup(text, self._latest, owner) if self._latest and LATEST.search(text) else None
+            self._lookups_read[text] = latest or recognise_lookup(text, self._lookups, owner)
         return self._lookups_read[text]
 
     def _choices(self, plan: Plan) -> dict[str, list[Any]]:

@@ -95,6 +95,43 @@ def lookup(compiled: CompiledDomain, table: str, row: dict[str, Any], sandbox: S
                  workflow=f"lookup_{noun}", topic="lookup", record=(table, row))
 
 
+def latest(compiled: CompiledDomain, plan: LookupPlan, row: dict[str, Any], sandbox: Sandbox,
+           rng: random.Random) -> Built | str:
+    """The user asks about the latest record kept under one of theirs ("the amount of my latest
+    transaction on my card"), `row` the record it is under: the list read, newest first, answers;
+    the facts of its first record must be told."""
+    key = row.get(plan.param)
+    result = sandbox.call(plan.tool, {plan.param: key})
+    rows = [r for r in result.value if isinstance(r, dict)] if result.ok and isinstance(result.value, list) else []
+    if not rows:
+        return f"{plan.tool} lists nothing under {key}"
+    first = rows[0]
+    dates = [k for k in first if happened(k) or re.search(r"_(?:at|on)$", k)]
+    if len(rows) > 1 and dates and rows[1].get(dates[0]) == first.get(dates[0]):
+        return f"two {plan.noun}s under {key} are the latest"  # which is the latest is not one record
+    facts = [k for k, v in first.items()
+             if not (k == "id" or k.endswith("_id")) and not SECRET.search(k) and not _ADDRESS_PART.search(k)
+             and isinstance(v, (str, int, float)) and not isinstance(v, bool) and render(v) and len(render(v)) <= 40]
+    if not facts:
+        return f"{plan.tool} lists nothing a user would ask about"
+    asks = sorted(rng.sample(facts, min(len(facts), rng.choice([1, 2]))), key=facts.index)
+    facts_of = " and ".join(words(a) for a in asks)
+    about = f"{plan.under}'s latest {plan.noun}"  # "my card's latest transaction" ("my other card's ..." for another)
+    request = Request(kind="lookup", goal=f"find out the {facts_of} of the latest {plan.noun} on {plan.under} "
+                      f"{render(key)}", intent=f"find out the {facts_of} of my {about}", knows={plan.param: key},
+                      opening=[plan.param], asks=asks, about=about,
+                      counts=[a for a in asks if is_count(a, first[a])])
+    actions = [GoldAction(tool=plan.tool, arguments={plan.param: key}, result=result.value)]
+    parent = next((t for t, tb in compiled.tables.items() if tb.pk == plan.param), None)
+    found = _found_by_finder(compiled, parent, row, plan.param, key, sandbox) if parent else None
+    if found is not None:  # their only one: the user names themselves, the assistant finds it
+        request.knows, request.opening = dict(found.arguments), list(found.arguments)
+        actions.insert(0, found)
+    return Built(request, actions, {a: render(first[a]) for a in asks}, unknown=asks,
+                 workflow=f"lookup_latest_{plan.noun.replace(' ', '_')}", topic="lookup",
+                 record=(plan.table, first))
+
+
 def _kept_by_the_procedure(compiled: CompiledDomain, table: str) -> frozenset[str]:
     """Fields a procedure keeps for itself, which no customer asks about: how far its steps have
     got (`progress`), the flags of the conditions its steps check, each described by the text's

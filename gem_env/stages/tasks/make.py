@@ -19,6 +19,7 @@ from ...tools import CompiledDomain, Sandbox, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr
 from ...tools.model import RequireStep
+from ...agents.lookup import latest_lists
 from ..anchors import explain_anchor
 from . import kinds as K
 from . import lookups as L
@@ -307,6 +308,13 @@ class _Context:
                     out.append(("*", table, lambda sb, rng, t=table, r=rows[0]: C.compare(c, t, r, sb, rng)))
                 for row in rows:
                     out.append((str(row[pk]), table, lambda sb, rng, t=table, r=row: L.lookup(c, t, r, sb, rng)))
+            for plan in latest_lists(c):  # the latest record kept under one of theirs: named by its list read
+                parent = next((t for t, tb in c.tables.items() if tb.pk == plan.param), None)
+                if parent is None:
+                    continue
+                for row in self._owned(parent, self._table_rows(parent, owner is not None), owner):
+                    out.append((str(row[plan.param]), plan.tool,
+                                lambda sb, rng, p=plan, r=row: L.latest(c, p, r, sb, rng)))
             return out
         fn = {"refuse": K.refuse, "decline": K.decline, "complete": K.complete,
               "disambiguate": K.disambiguate}.get(kind)

@@ -372,7 +372,7 @@ def _tools(ctx: "_Context", name: str, kind: str = "complete") -> set[str]:
         profile = {lookups[f.table][0] for f in finder_tools(ctx.compiled) if f.table in lookups}
         return {s.tool for s in wf.steps if not (held and ctx.compiled.tools[s.tool].writes) and s.tool not in profile}
     found = K.lookup_tools(ctx.compiled).get(name)
-    return {found[0]} if found else set()
+    return {found[0]} if found else {name} if name in ctx.compiled.tools else set()  # (a list read, `lookups.latest`)
 
 
 def _new_tools(ctx: "_Context", built: list[K.Built]) -> set[str]:
