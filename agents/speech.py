@@ -1063,6 +1063,22 @@ def _yes_no(rng: random.Random, name: str, value: bool, who: str = "it", after_w
     return pick(rng, _ON if value else _OFF, name=words(name))
 
 
+_LONG_ACTION = 12
+"""Words past which an action said back once it is done is said by its head alone."""
+_DETAIL = re.compile(r" (?:from|to|on|in|with|for|of|at|by) (?!(?:your|my|the|their|this) )")  # (not "of your card")
+
+
+def headline(what: str) -> str:
+    """An action as said once it is done: whole when short ("change the spending limit of your card
+    to $2,600"), else up to its first detail ("book a flight", never again "from Seattle to New York
+    on February 28, 2025 in premium with 3 bags for 3 passengers with a classic fare", which the
+    confirmation said; "change the start time of your appointment", the time told as a fact)."""
+    if len(what.split()) <= _LONG_ACTION:
+        return what
+    cut = next((m.start() for m in _DETAIL.finditer(what) if len(what[:m.start()].split()) >= 3), None)
+    return what[:cut] if cut else what
+
+
 def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
            guidance: list[str] | None = None, *, going_on: bool = False, next_up: str = "",
            looked_now: bool = True, made: frozenset[str] | None = None, thing: str = "") -> str:
@@ -1081,7 +1097,7 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     if request_done:
         opener = pick(rng, B.DONE_SAID, past=request_done)
     elif wrote and what.split(" ")[0] in VERBS | {"turn"} and not waits and rng.random() < 0.6:
-        opener = pick(rng, B.DONE_SAID, past=past(with_new_value(what)))
+        opener = pick(rng, B.DONE_SAID, past=past(with_new_value(headline(what))))
     else:
         opener = pick(rng, B.DONE if wrote else B.FOUND if looked_now else B.FOUND_AT_HAND)
     # a value the opener says is not told again, nor a setting it says it turned on or off

@@ -135,3 +135,12 @@ def test_a_profile_read_does_not_put_a_move_in_every_session(run: Path) -> None:
     sessions = [json.loads(line)["workflow"].split("+") for line in (run / "tasks.jsonl").open()]
     moves = [s for s in sessions if any(re.fullmatch(r"change_(customer|member|patient|guest)_address", w) for w in s)]
     assert len(moves) < len(sessions) / 3, (len(moves), len(sessions))
+
+
+def test_a_long_action_is_said_by_its_head_once_done() -> None:
+    from gem_env.agents.speech import headline
+    assert headline("book a flight from Seattle to New York on February 28, 2025 in premium with 3 bags for 3 "
+                    "passengers with a classic fare") == "book a flight"
+    assert headline("change the start time of your appointment to January 30, 2025 at 3:15 pm") \
+        == "change the start time of your appointment"  # the record kept, the new time told as a fact
+    assert headline("change the spending limit of your card to $2,600") == "change the spending limit of your card to $2,600"
