@@ -17,12 +17,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Mapping
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
 from gem_env.tools.kinds import PROCEDURE_RECORDS
-from gem_env.tools.model import InsertStep, every_step
+from gem_env.tools.model import InsertStep, RequireStep, every_step
 from gem_env.tools.referring import (PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, listed_by_detail,
                                      moved, part_words)
 from gem_env.tools.patterns import compiled
@@ -955,6 +955,10 @@ class WorkflowAgent:
                     return True
         return False
 
+    def _said(self, plan: Plan | None, turn: _Turn) -> dict[str, Any]:
+        """What is known of the request so far, with the values its opening words give ("to Plus")."""
+        return {**turn.known, **self._opening_values(plan, turn.known, turn)} if plan is not None else turn.known
+
     def _opening_values(self, plan: Plan, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
         """What the user already said that the request needs, so it is not asked again: a choice
         given in a "because ..." clause, and values the opening words as the goal does ("change the
@@ -1069,14 +1073,14 @@ class WorkflowAgent:
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=which)} {turn.close()}".strip())
         if way is not None:  # the account a transfer is coming from, among the customer's accounts
             own = record_key(key, self.records.by_key)
-            fitting = self._fitting(plan, key, records, turn.made, own) if plan is not None and action else records
+            fitting = self._fitting(plan, key, records, turn.made, own, self._said(plan, turn)) if plan is not None and action else records
             # never the one the other part named (the account it's coming from is not where it goes)
             fitting = [r for r in fitting if str(r.get(own)) not in {str(v) for v in taken}]
             listed_before = any(f"the {way[0]} it's " in s and "?" in s for s in turn.said)
             chosen = taken[0] if listed_before and taken else None  # the other part, just answered
             return _say(S.which_moved(turn.rng, own, [_described(r) for r in records],
                                       [_described(r) for r in fitting], way, chosen))
-        fitting = self._fitting(plan, key, records, turn.made) if plan is not None and action else records
+        fitting = self._fitting(plan, key, records, turn.made, known=self._said(plan, turn)) if plan is not None and action else records
         if len(fitting) == 1 and any(PROPOSED_RECORD.search(s) for s in turn.said):
             fitting = records  # the one that fits was proposed and is not it: all of them
         if 0 < len(fitting) < len(records):
@@ -1085,7 +1089,7 @@ class WorkflowAgent:
                 return _call(*unread, turn)
             # opened, they show the rules a list's summary could not (an early closure fee the balance
             # cannot cover): only those still fitting are named, all of them where none is
-            fitting = self._fitting(plan, key, fitting, turn.made) if plan is not None and action else fitting
+            fitting = self._fitting(plan, key, fitting, turn.made, known=self._said(plan, turn)) if plan is not None and action else fitting
             if fitting and (field := S.dated_apart(key, fitting)) is not None:  # many, told apart by a date
                 return _say(S.which_when(turn.rng, key, _by(field, fitting), field, len(records), action))
             if fitting:
@@ -1110,7 +1114,7 @@ class WorkflowAgent:
         recs = listed(key, read) if answer is not None else None
         if recs is None:
             return None
-        fitting = self._fitting(plan, key, recs, turn.made)
+        fitting = self._fitting(plan, key, recs, turn.made, known=self._said(plan, turn))
         asked = fitting if 0 < len(fitting) < len(recs) else recs  # (as `which` chose them)
         field = S.dated_apart(key, asked)
         hits = [r for r in asked if field is not None and _in_month(str(r[field]), answer)]
@@ -1175,13 +1179,20 @@ class WorkflowAgent:
         return name != tool or str(record[key]) != str(args.get(self.records.by_key[key].param))
 
     def _fitting(self, plan: Plan, key: str, records: list[dict[str, Any]],
-                 made: Sequence[tuple[str, dict[str, Any]]] = (), own: str = "") -> list[dict[str, Any]]:
+                 made: Sequence[tuple[str, dict[str, Any]]] = (), own: str = "",
+                 known: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """The records the request's writes on a record named by `key` can be made on: none of
         their rules that a record shows (its status, a date, a count), or that the rows the
-        conversation's writes added break (a bill that has a payment plan now), refuses it. `own`:
-        the records' own key where `key` names one by its part in a move ("source_account_id")."""
+        conversation's writes added break (a bill that has a payment plan now), refuses it, nor
+        does it already hold the value the user asks for (`known`; "Basic" for a subscription on
+        Basic: "The subscription already has that plan"). `own`: the records' own key where `key`
+        names one by its part in a move ("source_account_id")."""
         calls = [(self.compiled.tools[s.tool].spec, p) for s in plan.steps if s.writes
                  for p, source in s.args.items() if source == ("user", key)]
+        held = [(field, known[source[1]]) for s in plan.steps if s.writes and ("user", key) in s.args.values()
+                for q, source in s.args.items() if source[0] == "user" and source[1] != key and source[1] in (known or {})
+                for field in _kept_apart(self.compiled.tools[s.tool].spec, q)]
+        records = [r for r in records if not any(field in r and _holds(r[field], value) for field, value in held)]
         # a write on a record of theirs under it (an item of the order: "only items from a delivered
         # order can get a return"), judged by the rules on this record, with the one under it unknown
         under = [(self.compiled.tools[s.tool].spec, p) for s in plan.steps if s.writes
@@ -1674,3 +1685,20 @@ def _how_to(plan: Plan, later: int) -> int:
     procedure of several writes confirmed at once whatever its kind ("get a federal explosives
     license": check, pay, mail, receive), or a how-to of one; 0 for another request."""
     return 1 + later if later or plan.workflow.category == "how-to" else 0
+
+
+def _holds(shown: Any, value: Any) -> bool:
+    """Whether a record's field as a read shows it (a value, or the entry it names: {"plan_name":
+    "Plus", ...}) is `value`."""
+    said = [*shown.values()] if isinstance(shown, dict) else [shown]
+    return any(str(v).lower() == str(value).lower() for v in said)
+
+
+_SAME_AS_ROW = re.compile(r"^\s*(\w+)\s*!=\s*(\w+)\.(\w+)\s*$")
+
+
+def _kept_apart(spec: Any, param: str) -> list[str]:
+    """The fields of the record a write refuses to set to what it holds already (`require: plan !=
+    row.plan`, "The subscription already has that plan"), for its parameter `param`."""
+    return [m.group(3) for st in spec.effect or [] if isinstance(st, RequireStep)
+            and (m := _SAME_AS_ROW.match(st.require)) and m.group(1) == param]

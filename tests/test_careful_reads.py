@@ -144,3 +144,25 @@ def test_a_long_action_is_said_by_its_head_once_done() -> None:
     assert headline("change the start time of your appointment to January 30, 2025 at 3:15 pm") \
         == "change the start time of your appointment"  # the record kept, the new time told as a fact
     assert headline("change the spending limit of your card to $2,600") == "change the spending limit of your card to $2,600"
+
+
+def test_a_record_that_already_holds_the_value_asked_for_is_not_offered(tmp_path: Path) -> None:
+    """"Change the plan of my line to Plus": of the customer's lines, one already on Plus is not among
+    those that qualify (the change would be refused: "The line already has that plan")."""
+    from conftest import shared_path
+    corpus = shared_path("corpora", "support_policies.jsonl")
+    run = tmp_path / "run"
+    assert main(["synthesize", str(corpus), "--out", str(run), "--quiet"]) == 0
+    lists = 0
+    for line in (run / "trajectories.jsonl").open():
+        messages = json.loads(line)["messages"]
+        for i, m in enumerate(messages):
+            said = m.get("content") or ""
+            if m["role"] != "assistant" or "qualif" not in said:
+                continue
+            asked = [x["content"] for x in messages[:i] if x["role"] == "user"][-1]
+            wanted = re.search(r"change the plan of my \w+ to (\w+)", asked)
+            if wanted:
+                lists += 1
+                assert f"on the {wanted.group(1)} plan" not in said, said
+    assert lists >= 2
