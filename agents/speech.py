@@ -587,7 +587,10 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
                          or not _SHORT.match(str(v))
                          or re.search(r"\d", k) and not _LAST_DIGITS.search(k)
                          or said and _in_words(k, v, said)  # not what the action says already
-                         or said and _names_field(k, said))][:3]  # nor the field it acts on ("remove the extra fee")
+                         or said and _names_field(k, said))]  # nor the field it acts on ("remove the extra fee")
+        # what tells it apart (its kind, number, dates, amounts); a tally of it ("5 failed logins", "1
+        # freeze this year") only where nothing else does
+        facts = ([f for f in facts if not is_count(*f)] or facts)[:3]
         if str(value) in yours and all(k.endswith(("status", "state")) for k, _ in facts):
             facts = []  # their only one: its status does not tell it apart from anything
         noun = words(name[:-3]) if name.endswith("_id") else "record"
