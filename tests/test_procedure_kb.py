@@ -1,0 +1,58 @@
+"""Procedure domains from a bank's help-centre pages (the τ²-bench banking knowledge base): what a
+reviewer found said wrong in their sessions, each from a small page of the same shape."""
+from __future__ import annotations
+
+import asyncio
+
+from gem_env.agents.refined import RefinedAgent
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.documents import Document, Verdict
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.stages.ground.episode import Limits
+from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+from gem_env.stages.tasks import make_tasks
+from gem_env.stages.verify import verify
+from gem_env.tools import Domain, compile_domain
+
+RELEVANT = Verdict(id="x", relevant=True, score=0.9, reason="steps")
+
+
+def _sessions(doc_id: str, title: str, text: str, per_domain: int = 8) -> tuple[Domain, list[tuple[object, list[dict]]]]:
+    """The domain a page becomes and its sessions (task, messages), every one verified."""
+    domain = OfflineExtractor().extract(Document(id=doc_id, title=title, text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    compiled = compile_domain(domain)
+    tasks, _ = make_tasks(compiled, per_domain=per_domain, seed=0)
+    assert tasks
+    jobs = [RolloutJob(t, compiled, RefinedAgent(WorkflowAgent(compiled)), ScriptedUser(t.scenario), Limits())
+            for t in tasks]
+    runs = asyncio.run(run_rollouts(jobs))
+    assert all(verify(t, r.messages, compiled).passed for t, r in zip(tasks, runs))
+    return domain, [(t, r.messages) for t, r in zip(tasks, runs)]
+
+
+def _said(sessions: list[tuple[object, list[dict]]], role: str = "assistant") -> str:
+    return " ".join(m.get("content") or "" for _, ms in sessions for m in ms if m["role"] == role)
+
+
+SPLIT = ("## Confirm the total and approach\n"
+         "- Verify the total you plan to split is within $5,500. If it exceeds this, reduce the total or separate "
+         "the split.\n"
+         "- Choose a split method appropriate to the bill type:\n"
+         "  - Restaurants: Consider itemized or percentage-based shares.\n"
+         "  - Rent: Consider fixed shares (equal or custom) based on room size or agreements.\n\n"
+         "### Review before sending\n"
+         "- Confirm the sum of all shares equals the total and remains under $5,500.\n"
+         "- Add clear notes so each participant understands their portion and the reason for their share.\n")
+
+
+def test_an_amount_with_a_thousands_comma_is_never_cut() -> None:
+    from gem_env.stages.extract.procedure_tools import said_step
+    assert said_step("Verify the total you plan to split is within $5,500. If it exceeds this, reduce it.") \
+        == "verify the total you plan to split is within $5,500"
+    assert said_step("Insert your key into the ignition slot, and turn it") == "insert your key into the ignition slot"
+    domain, sessions = _sessions("split", "Splitting restaurant or rent bills", SPLIT)
+    import re
+    every = domain.model_dump_json() + _said(sessions)
+    assert "within $5,500" in every and not re.search(r"\$5(?![,\d])", every)
