@@ -56,3 +56,21 @@ def test_an_amount_with_a_thousands_comma_is_never_cut() -> None:
     import re
     every = domain.model_dump_json() + _said(sessions)
     assert "within $5,500" in every and not re.search(r"\$5(?![,\d])", every)
+
+
+INVESTOR = ("## Building Your Investor Packet\n"
+            "- Choose the reporting period in your analytics or reporting section.\n"
+            "- Add narrative context for material variances and one-time items.\n\n"
+            "## Workflow Tips\n"
+            "- Lock your dataset before exporting to prevent late changes.\n"
+            "- Export your packet and store a versioned copy for audit consistency.\n")
+
+
+def test_a_product_name_before_the_colon_stays_a_name() -> None:
+    from gem_env.stages.extract.procedure_values import plain_title
+    assert plain_title("Sky Blue: Preparing Investor Reports").startswith("Sky Blue: ")
+    assert plain_title("Block a Website with an Internet Filter") == "block a website with an internet filter"
+    _, sessions = _sessions("sky", "Sky Blue: Preparing Investor Reports", INVESTOR)
+    said = _said(sessions) + _said(sessions, "user")
+    assert "sky Blue" not in said and "of the Sky Blue" not in said and "care of Sky Blue" not in said
+
