@@ -74,3 +74,23 @@ def test_a_product_name_before_the_colon_stays_a_name() -> None:
     said = _said(sessions) + _said(sessions, "user")
     assert "sky Blue" not in said and "of the Sky Blue" not in said and "care of Sky Blue" not in said
 
+
+CLAIM = ("## AWS Credits\n- Value: $2,750.\n\n"
+         "### How to Claim\n"
+         "- Open your perks portal and locate the AWS benefit.\n"
+         "- Follow the redemption flow to associate your AWS account.\n"
+         "- Confirm credit application status in your perks portal after submission.\n")
+
+
+def test_a_value_the_record_had_before_the_change_is_not_said_as_now_reached() -> None:
+    import re
+    _, sessions = _sessions("claim", "Claiming AWS Credits", CLAIM, per_domain=10)
+    for _, ms in sessions:
+        before: dict[str, str] = {}
+        for m in ms:
+            if m["role"] == "tool" and '"progress": "not started"' in m["content"].replace('":"', '": "'):
+                before = dict(re.findall(r'"(\w*status)":"([^"]+)"', m["content"]))
+            if m["role"] == "assistant" and m.get("content"):
+                for k, v in before.items():
+                    name = k.replace("_", " ")
+                    assert not re.search(rf"(?:now shows as|{name} is now|It's now) {v}\b", m["content"]), m["content"]
