@@ -739,7 +739,12 @@ class WorkflowAgent:
                 continue
             if step.writes and confirmed is not True:
                 later = _asked_later(plan, step, known)
-                if later:  # one confirmation for the whole change: what its later steps take, asked now
+                if later:  # one confirmation for the whole change: what its later steps take, asked now,
+                    # once the record is read and its rules let the change be made (a refusal needs none of it)
+                    checked = self._before_write(plan, step.tool, args, (called, calls, done), False, known, turn,
+                                                 rules_only=True)
+                    if checked is not None:
+                        return checked
                     return self._ask(later, turn, S.action(plan.workflow.goal, _main_write(plan), known), plan=plan)
                 return self._before_write(plan, step.tool, args, (called, calls, done), confirmed is False, known, turn)
             return _call(tool, self.as_now(args, tool, turn) if stand_in else args, turn)
@@ -747,10 +752,12 @@ class WorkflowAgent:
 
     def _before_write(self, plan: Plan, tool: str, args: dict[str, Any],
                       read: tuple[list[tuple[str, dict[str, Any], Any]], list[tuple[str, dict[str, Any], Any]], int],
-                      declined: bool, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
+                      declined: bool, known: dict[str, Any], turn: _Turn, rules_only: bool = False
+                      ) -> dict[str, Any] | None:
         """What comes before a write: open the record its rules read (seen only in a list so far),
         refuse by a rule the records show, honour the user's no, or ask to confirm. `read` is (the
-        reads this request matched to its steps, all its calls, how many of them are matched)."""
+        reads this request matched to its steps, all its calls, how many of them are matched).
+        `rules_only`: the read or the refusal only, None where the rules let the write be made."""
         called, calls, done = read
         results = [(t, r) for t, _, r in calls]
         views = {id(r) for _, r in turn.recalled}  # (what a step took of a record read before is no reading of
@@ -775,6 +782,8 @@ class WorkflowAgent:
                                 self._listed(calls, turn), turn.made)
         if blocked is not None:
             return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2], seen, args)
+        if rules_only:
+            return None
         if declined:
             return _say(f"{S.declined(turn.rng)} {turn.close()}".strip())
         main = _main_write(plan)

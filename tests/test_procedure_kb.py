@@ -94,3 +94,21 @@ def test_a_value_the_record_had_before_the_change_is_not_said_as_now_reached() -
                 for k, v in before.items():
                     name = k.replace("_", " ")
                     assert not re.search(rf"(?:now shows as|{name} is now|It's now) {v}\b", m["content"]), m["content"]
+
+
+REDEEM = ("## Redemption Steps\n"
+          "1. Go to Rewards in your account and select Redeem.\n"
+          "2. Choose your redemption amount (at or above the minimum).\n\n"
+          "## Tips for a Smooth Redemption\n"
+          "- If you recently returned a purchase, wait for any point reversals to settle before redeeming.\n")
+
+
+def test_a_refusal_asks_for_no_value_it_does_not_need() -> None:
+    _, sessions = _sessions("eco", "EcoCard: Redeeming Points for Rewards", REDEEM, per_domain=10)
+    refused = [ms for t, ms in sessions if t.category == "refuse"]
+    assert refused
+    for ms in refused:
+        said = " ".join(m.get("content") or "" for m in ms if m["role"] == "assistant")
+        assert "redemption amount" not in said, said  # the rule it refuses by reads the reward, not the amount
+    asked = [ms for t, ms in sessions if t.category == "complete"]
+    assert asked and all(any("redemption amount" in (m.get("content") or "") for m in ms) for ms in asked)
