@@ -1084,7 +1084,8 @@ def headline(what: str) -> str:
 
 def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
            guidance: list[str] | None = None, *, going_on: bool = False, next_up: str = "",
-           looked_now: bool = True, made: frozenset[str] | None = None, thing: str = "") -> str:
+           looked_now: bool = True, made: frozenset[str] | None = None, thing: str = "",
+           kept: frozenset[str] = frozenset()) -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found (not
     "Thanks for waiting." unless something was looked up for it: `looked_now`), the facts the
     opening has not said yet, the record it touched (unless already named), what the service's
@@ -1107,7 +1108,7 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     told = facts_told(rng, [(k, v) for k, v in facts
                             if not _says(opener, f"turned {'on' if v else 'off'} the {words(k).lower()}"
                                          if isinstance(v, bool) else spoken(k, v))],
-                      after_write=wrote, made=made, thing=thing)
+                      after_write=wrote, made=made, thing=thing, kept=kept)
     said = " ".join([opener, *told])
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
@@ -1139,13 +1140,21 @@ def close(rng: random.Random, going_on: bool, next_up: str = "") -> str:
 
 def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool, who: str = "it",
                own: bool = True, made: frozenset[str] | None = None, ahead: frozenset[str] = frozenset(),
-               thing: str = "", since: bool = False) -> list[str]:
+               thing: str = "", since: bool = False, kept: frozenset[str] = frozenset()) -> list[str]:
     """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
     worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.").
     `made`: the keys of the records a write made (None: any id after a write is one); another
     record's id after it is where the change points now ("The flight is now FLG-1."), not a new
     number to keep. `ahead`: the facts whose date is after today. `since`: facts a change earlier in
-    the chat set (`fact`), said as they now are."""
+    the chat set (`fact`), said as they now are. `kept`: facts the record showed before the write
+    too, said as they are, not as changed ("It now shows as complete." of a status it had)."""
+    if kept and after_write:
+        if all(k in kept for k, _ in facts):
+            return facts_told(rng, facts, after_write=False, who=who, own=own, ahead=ahead, since=since)
+        return [*facts_told(rng, [f for f in facts if f[0] not in kept], after_write=True, who=who, own=own,
+                            made=made, ahead=ahead, thing=thing, since=since),
+                *facts_told(rng, [f for f in facts if f[0] in kept], after_write=False, who=who, own=own,
+                            ahead=ahead, since=since)]
     plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
              and not is_count(k, v) and not re.search(r"_(?:on|at|by|since)$", k) and k != "status"]  # "It's closed."
     # sums a write reports with a charge among them are what the call charged, said as such; a charge

@@ -107,6 +107,9 @@ OUT_OF_SCOPE = B.OUT_OF_SCOPE
 __all__ = ["GREETING", "OUT_OF_SCOPE", "WorkflowAgent", "parse_facts", "id_from_results"]
 
 
+_DIFFERS = object()
+
+
 @dataclass
 class _Turn:
     """What the assistant knows when it replies: the open request's messages and the user's facts."""
@@ -737,7 +740,12 @@ class WorkflowAgent:
                 continue
             if step.writes and confirmed is not True:
                 later = _asked_later(plan, step, known)
-                if later:  # one confirmation for the whole change: what its later steps take, asked now
+                if later:  # one confirmation for the whole change: what its later steps take, asked now,
+                    # once the record is read and its rules let the change be made (a refusal needs none of it)
+                    checked = self._before_write(plan, step.tool, args, (called, calls, done), False, known, turn,
+                                                 rules_only=True)
+                    if checked is not None:
+                        return checked
                     return self._ask(later, turn, S.action(plan.workflow.goal, _main_write(plan), known), plan=plan)
                 return self._before_write(plan, step.tool, args, (called, calls, done), confirmed is False, known, turn)
             return _call(tool, self.as_now(args, tool, turn) if stand_in else args, turn)
@@ -745,10 +753,12 @@ class WorkflowAgent:
 
     def _before_write(self, plan: Plan, tool: str, args: dict[str, Any],
                       read: tuple[list[tuple[str, dict[str, Any], Any]], list[tuple[str, dict[str, Any], Any]], int],
-                      declined: bool, known: dict[str, Any], turn: _Turn) -> dict[str, Any]:
+                      declined: bool, known: dict[str, Any], turn: _Turn, rules_only: bool = False
+                      ) -> dict[str, Any] | None:
         """What comes before a write: open the record its rules read (seen only in a list so far),
         refuse by a rule the records show, honour the user's no, or ask to confirm. `read` is (the
-        reads this request matched to its steps, all its calls, how many of them are matched)."""
+        reads this request matched to its steps, all its calls, how many of them are matched).
+        `rules_only`: the read or the refusal only, None where the rules let the write be made."""
         called, calls, done = read
         results = [(t, r) for t, _, r in calls]
         views = {id(r) for _, r in turn.recalled}  # (what a step took of a record read before is no reading of
@@ -773,6 +783,8 @@ class WorkflowAgent:
                                 self._listed(calls, turn), turn.made)
         if blocked is not None:
             return self._failed(plan, tool, blocked[0], blocked[1], turn, blocked[2], seen, args)
+        if rules_only:
+            return None
         if declined:
             return _say(f"{S.declined(turn.rng)} {turn.close()}".strip())
         main = _main_write(plan)
@@ -1418,11 +1430,16 @@ class WorkflowAgent:
         """The result told; `besides`: records the write's conditions moved ("Your card CRD-1 has been
         frozen too.", after a fraud dispute)."""
         write = next((st.tool for st in plan.steps if st.writes), "")
-        facts = []
+        facts, kept = [], set()
+        # what a record showed before the change and still shows is no change of it: "The status is
+        # complete.", never "It now shows as complete." of a status the claim had before the call
+        seen = self._read_before_write(turn, plan.workflow.anchor.table) if wrote else {}
         for key, expr in plan.tells.items():
             value = expr(env, self._rt)
             if value not in (None, "", [], {}):
                 facts.append((key, described(value)))
+                if key in seen and seen[key] == value and not _CHARGE.search(key):  # (a charge is the call's)
+                    kept.add(key)
         last = next((r for _, r in reversed(_tool_results(turn.segment))
                      if isinstance(r, dict) and "error" not in r), None) if wrote else None
         # what the change cost, where its reply says so and the request does not tell it ("the late fee is $25")
@@ -1449,7 +1466,30 @@ class WorkflowAgent:
         thing = S.thing_called(self.compiled.noun(table), plan.workflow.goal) if wrote and table in self._procedure else ""
         return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on,
                              next_up=turn.next_up, looked_now=turn.looked_now,
-                             made=self._inserts.get(write) if write else None, thing=thing))
+                             made=self._inserts.get(write) if write else None, thing=thing,
+                             kept=frozenset(kept)))
+
+    def _read_before_write(self, turn: _Turn, table: str) -> dict[str, Any]:
+        """The values the reads still true and the request's own before its first write showed of
+        the record it changed (a `table` row by its key; the values differing between reads left out)."""
+        pk = next((e.primary_key for e in self.compiled.domain.entities if e.name == table), None)
+        calls = [(tool, result) for tool, _, result in turn.before]
+        for tool, result in _tool_results(turn.segment):
+            spec = self.compiled.tools.get(tool)
+            if spec is None or spec.spec.kind != "read":
+                ident = next((r.get(pk) for r in records([result]) if pk in r), None)
+                break
+            calls.append((tool, result))
+        else:
+            return {}
+        seen: dict[str, Any] = {}
+        for _, result in calls:
+            for r in records([result]):
+                if pk is None or ident is None or r.get(pk) != ident:
+                    continue
+                for k, v in r.items():
+                    seen[k] = v if k not in seen or seen[k] == v else _DIFFERS
+        return {k: v for k, v in seen.items() if v is not _DIFFERS}
 
     def _guide(self, plan: Plan, write: str, values: dict[str, Any]) -> list[str]:
         """What the service's text says about this request's change (fees, timing, next steps)."""

@@ -36,7 +36,9 @@ def _same_step(text: str) -> frozenset[str]:
     return frozenset(tf.lemma(w) for w in re.findall(r"[A-Za-z0-9]+", text.lower()) if not is_adverb(w))
 
 
-_LABEL_END = re.compile(r"[.!?;:](?:\s|$)|\s[(\u2013\u2014]|\s--?\s|,")
+#: where a step's first clause ends; a comma that groups a number's thousands ("within $5,500") is the
+#: number's own (cut there, the assistant said it would check the total "is within $5")
+_LABEL_END = re.compile(r"[.!?;:](?:\s|$)|\s[(\u2013\u2014]|\s--?\s|(?<!\d),|,(?!\d{3}\b)")
 #: what a label keeps of a step's words, a value's signs and an app's symbols too ("$100", "↵ Enter",
 #: "☰", "UTC=yes"); anything else ends it ("autoremove|less": autoremove)
 _LABEL_CHARS = re.compile(r"[\w\s\u2019,./+=$%&@#°€£\u2190-\u2bff-]+")

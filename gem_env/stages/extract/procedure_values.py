@@ -297,6 +297,9 @@ def _lower_common(phrase: str, text: str) -> str:
                 common = False  # a name: "Max Factor", "in Oregon", "on Clash of Clans"
         out.append(tok.replace(bare, low, 1) if common else tok)
         prev, prev_lowered = low, common and k > 0 and low not in _FUNCTION_WORDS
+    lead = next((k for k, tok in enumerate(tokens) if tok.endswith(":")), 0)
+    if lead >= 1 and all(_capitalised(t) and not t[:1].isdigit() for t in tokens[:lead + 1]) and out[0] != tokens[0]:
+        out[:lead + 1] = tokens[:lead + 1]  # a name before the colon is no task: "Sky Blue: ..." (was "the sky Blue")
     return " ".join(_names_whole(tokens, out))
 
 

@@ -14,7 +14,8 @@ from .lexicon import (VERB_STATUS, _BREAK, _FRONTED, _LABEL_ACTIONS, _LABEL_LEAD
 
 _PRESS = frozenset({"select", "tap", "click", "press", "choose", "hit"})
 """Verbs of pressing a button: what follows, capitalised, may be the button's label."""
-_LABEL_END = re.compile(r"\s+(?:and|then|to|from|for|or|in|on|with|if|under|next|at)\b|[,.;:()]|\s[-–—]\s")
+_LABEL_END = re.compile(r"\s+(?:and|then|to|from|for|or|in|on|with|if|under|next|at)\b|(?<!\d)[,.]|[,.](?!\d)|[;:()]|\s[-–—]\s")
+"""Where a pressed label ends; a comma or point inside a number ("$5,500", "2.5") is the number's own."""
 
 
 @dataclass

@@ -1,0 +1,114 @@
+"""Procedure domains from a bank's help-centre pages (the τ²-bench banking knowledge base): what a
+reviewer found said wrong in their sessions, each from a small page of the same shape."""
+from __future__ import annotations
+
+import asyncio
+
+from gem_env.agents.refined import RefinedAgent
+from gem_env.agents.workflow_agent import WorkflowAgent
+from gem_env.documents import Document, Verdict
+from gem_env.simulators.scripted import ScriptedUser
+from gem_env.stages.extract.offline import OfflineExtractor
+from gem_env.stages.ground.episode import Limits
+from gem_env.stages.ground.rollout import RolloutJob, run_rollouts
+from gem_env.stages.tasks import make_tasks
+from gem_env.stages.verify import verify
+from gem_env.tools import Domain, compile_domain
+
+RELEVANT = Verdict(id="x", relevant=True, score=0.9, reason="steps")
+
+
+def _sessions(doc_id: str, title: str, text: str, per_domain: int = 8) -> tuple[Domain, list[tuple[object, list[dict]]]]:
+    """The domain a page becomes and its sessions (task, messages), every one verified."""
+    domain = OfflineExtractor().extract(Document(id=doc_id, title=title, text=text), RELEVANT)
+    assert isinstance(domain, Domain), domain
+    compiled = compile_domain(domain)
+    tasks, _ = make_tasks(compiled, per_domain=per_domain, seed=0)
+    assert tasks
+    jobs = [RolloutJob(t, compiled, RefinedAgent(WorkflowAgent(compiled)), ScriptedUser(t.scenario), Limits())
+            for t in tasks]
+    runs = asyncio.run(run_rollouts(jobs))
+    assert all(verify(t, r.messages, compiled).passed for t, r in zip(tasks, runs))
+    return domain, [(t, r.messages) for t, r in zip(tasks, runs)]
+
+
+def _said(sessions: list[tuple[object, list[dict]]], role: str = "assistant") -> str:
+    return " ".join(m.get("content") or "" for _, ms in sessions for m in ms if m["role"] == role)
+
+
+SPLIT = ("## Confirm the total and approach\n"
+         "- Verify the total you plan to split is within $5,500. If it exceeds this, reduce the total or separate "
+         "the split.\n"
+         "- Choose a split method appropriate to the bill type:\n"
+         "  - Restaurants: Consider itemized or percentage-based shares.\n"
+         "  - Rent: Consider fixed shares (equal or custom) based on room size or agreements.\n\n"
+         "### Review before sending\n"
+         "- Confirm the sum of all shares equals the total and remains under $5,500.\n"
+         "- Add clear notes so each participant understands their portion and the reason for their share.\n")
+
+
+def test_an_amount_with_a_thousands_comma_is_never_cut() -> None:
+    from gem_env.stages.extract.procedure_tools import said_step
+    assert said_step("Verify the total you plan to split is within $5,500. If it exceeds this, reduce it.") \
+        == "verify the total you plan to split is within $5,500"
+    assert said_step("Insert your key into the ignition slot, and turn it") == "insert your key into the ignition slot"
+    domain, sessions = _sessions("split", "Splitting restaurant or rent bills", SPLIT)
+    import re
+    every = domain.model_dump_json() + _said(sessions)
+    assert "within $5,500" in every and not re.search(r"\$5(?![,\d])", every)
+
+
+INVESTOR = ("## Building Your Investor Packet\n"
+            "- Choose the reporting period in your analytics or reporting section.\n"
+            "- Add narrative context for material variances and one-time items.\n\n"
+            "## Workflow Tips\n"
+            "- Lock your dataset before exporting to prevent late changes.\n"
+            "- Export your packet and store a versioned copy for audit consistency.\n")
+
+
+def test_a_product_name_before_the_colon_stays_a_name() -> None:
+    from gem_env.stages.extract.procedure_values import plain_title
+    assert plain_title("Sky Blue: Preparing Investor Reports").startswith("Sky Blue: ")
+    assert plain_title("Block a Website with an Internet Filter") == "block a website with an internet filter"
+    _, sessions = _sessions("sky", "Sky Blue: Preparing Investor Reports", INVESTOR)
+    said = _said(sessions) + _said(sessions, "user")
+    assert "sky Blue" not in said and "of the Sky Blue" not in said and "care of Sky Blue" not in said
+
+
+CLAIM = ("## AWS Credits\n- Value: $2,750.\n\n"
+         "### How to Claim\n"
+         "- Open your perks portal and locate the AWS benefit.\n"
+         "- Follow the redemption flow to associate your AWS account.\n"
+         "- Confirm credit application status in your perks portal after submission.\n")
+
+
+def test_a_value_the_record_had_before_the_change_is_not_said_as_now_reached() -> None:
+    import re
+    _, sessions = _sessions("claim", "Claiming AWS Credits", CLAIM, per_domain=10)
+    for _, ms in sessions:
+        before: dict[str, str] = {}
+        for m in ms:
+            if m["role"] == "tool" and '"progress": "not started"' in m["content"].replace('":"', '": "'):
+                before = dict(re.findall(r'"(\w*status)":"([^"]+)"', m["content"]))
+            if m["role"] == "assistant" and m.get("content"):
+                for k, v in before.items():
+                    name = k.replace("_", " ")
+                    assert not re.search(rf"(?:now shows as|{name} is now|It's now) {v}\b", m["content"]), m["content"]
+
+
+REDEEM = ("## Redemption Steps\n"
+          "1. Go to Rewards in your account and select Redeem.\n"
+          "2. Choose your redemption amount (at or above the minimum).\n\n"
+          "## Tips for a Smooth Redemption\n"
+          "- If you recently returned a purchase, wait for any point reversals to settle before redeeming.\n")
+
+
+def test_a_refusal_asks_for_no_value_it_does_not_need() -> None:
+    _, sessions = _sessions("eco", "EcoCard: Redeeming Points for Rewards", REDEEM, per_domain=10)
+    refused = [ms for t, ms in sessions if t.category == "refuse"]
+    assert refused
+    for ms in refused:
+        said = " ".join(m.get("content") or "" for m in ms if m["role"] == "assistant")
+        assert "redemption amount" not in said, said  # the rule it refuses by reads the reward, not the amount
+    asked = [ms for t, ms in sessions if t.category == "complete"]
+    assert asked and all(any("redemption amount" in (m.get("content") or "") for m in ms) for ms in asked)
