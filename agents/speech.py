@@ -13,9 +13,9 @@ from typing import Any, Sequence
 from gem_env.tools.kinds import NAMED_BY
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (CHARGED, FREE_TEXT, TOTAL, counted, happened, is_count, is_money, money, none_of,
-                                   part_happened, participle, plain_words, plural, quoted_if_sentence, render, singular,
-                                   smooth, spoken, state_of, undangled, when_words, words)
+from gem_env.tools.render import (CHARGED, FREE_TEXT, TOTAL, counted, happened, is_count, is_money, left_of, money,
+                                   none_of, part_happened, participle, plain_words, plural, quoted_if_sentence, render,
+                                   singular, smooth, spoken, state_of, undangled, when_words, words)
 
 from . import banks as B
 from .actions import SENTENCE_BREAK, VERBS, action, brief, done, past, thing_called, with_new_value
@@ -588,9 +588,9 @@ def describe(rng: random.Random, args: dict[str, Any], seen: list[dict[str, Any]
                          or re.search(r"\d", k) and not _LAST_DIGITS.search(k)
                          or said and _in_words(k, v, said)  # not what the action says already
                          or said and _names_field(k, said))]  # nor the field it acts on ("remove the extra fee")
-        # what tells it apart (its kind, number, dates, amounts); a tally of it ("5 failed logins", "1
-        # freeze this year") only where nothing else does
-        facts = ([f for f in facts if not is_count(*f)] or facts)[:3]
+        # what tells it apart (its kind, number, dates, amounts, what is left of it: "36 seats left"); a
+        # tally of its past ("5 failed logins", "1 freeze this year") only where nothing else does
+        facts = ([f for f in facts if not is_count(*f) or left_of(f[0])] or facts)[:3]
         if str(value) in yours and all(k.endswith(("status", "state")) for k, _ in facts):
             facts = []  # their only one: its status does not tell it apart from anything
         noun = words(name[:-3]) if name.endswith("_id") else "record"

@@ -166,3 +166,16 @@ def test_a_record_that_already_holds_the_value_asked_for_is_not_offered(tmp_path
                 lists += 1
                 assert f"on the {wanted.group(1)} plan" not in said, said
     assert lists >= 2
+
+
+def test_a_record_is_told_apart_by_what_it_is_not_by_a_tally() -> None:
+    import random as _random
+    from gem_env.agents.speech import describe
+    said = describe(_random.Random(0), {"account_id": "ACC-1", "phone": "555-0100"},
+                    [{"account_id": "ACC-1", "customer_id": "C-1", "status": "active", "username": "adaml",
+                      "failed_logins": 2, "created_on": "2025-01-08"}], re.compile("pin"), owner="customer_id")
+    assert "failed logins" not in said and "adaml" in said, said
+    only = describe(_random.Random(0), {"account_id": "ACC-1", "phone": "555-0100"},
+                    [{"account_id": "ACC-1", "customer_id": "C-1", "failed_logins": 2}], re.compile("pin"),
+                    owner="customer_id")
+    assert "2 failed logins" in only, only  # nothing else tells it apart
