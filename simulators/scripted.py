@@ -139,6 +139,10 @@ def _brief_names(texts: tuple[str, ...]) -> dict[str, str]:
     return text_names(texts)
 
 
+
+_PLURAL = re.compile(r"(?<![su])s$")
+"""A field named by a plural noun ("last four digits", "bags"), not "status" or "address"."""
+
 class ScriptedUser:
     """Brings its requests one at a time in its own words (never the task's goal string), answers
     what it is asked from what it knows (and says so when it does not know: it never invents),
@@ -525,7 +529,8 @@ class ScriptedUser:
                                                                happens=parts[0][1][1])
         if not states:
             return rng.choice(P.ASK_FACTS).format(x=" and ".join(humanize(a) for a in plain), noun=noun,
-                                                  be="are" if len(plain) > 1 else "is")
+                                                  be="are" if len(plain) > 1 or _PLURAL.search(humanize(plain[0]))
+                                                  else "is")  # "what the last four digits of my card are"
 
         def one_state(key: str) -> str:
             said = humanize(undangled(key))  # "if my task is executed", not "... executed during"

@@ -1858,9 +1858,10 @@ def test_a_payments_amount_follows_what_it_is_for():
     for knows in asked:
         lo, hi = _MEMO_AMOUNTS[knows["memo"]]
         assert lo <= float(knows["amount"]) <= hi, knows
-    # how often it goes is said as a person says it: "to go out once", never "... on 2025-02-01 sent once"
+    # how often it goes is said as a person says it: "as a one-time payment", never "... on 2025-02-01 sent
+    # once" nor "to go out one-time"
     goals = [wf.goal for wf in compiled.domain.workflows if "{frequency}" in wf.goal]
-    assert goals and all("to go out {frequency}" in g and "sent {" not in g for g in goals), goals
+    assert goals and all("as a {frequency} payment" in g and "sent {" not in g for g in goals), goals
 
 
 def test_an_action_reply_shows_what_its_status_sets_but_no_nulls():

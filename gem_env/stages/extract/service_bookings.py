@@ -183,9 +183,10 @@ class Bookings:
             if value is None:
                 return None
             knows[n], args[n] = value, {"user": n}
-            said.append(_said(n, p, kind=n in self.sp.kinds))
-        steps.append({"tool": tool, "as": "booked", "args": args})
         thing = k if tool.startswith("create_") else m  # "book a flight", not "create a booking"
+        for p in spec["parameters"][2:]:
+            said.append(_said(p["name"], p, kind=p["name"] in self.sp.kinds, thing=thing))
+        steps.append({"tool": tool, "as": "booked", "args": args})
         return {"name": tool, "category": "book", "goal": f"{self.a.book_verb} {indefinite(thing)} " + " ".join(said),
                 "anchor": {"table": self.owners, "filter": f"len({askable}) > 0"},
                 "knows": knows, "steps": steps, "tells": {self.main_pk: f"booked.{self.main_pk}"}}
@@ -241,14 +242,14 @@ def _round_amounts(low: float, high: float) -> list[int]:
     return [nice(low + (high - low) * q) for q in (0.2, 0.5, 0.8)]
 
 
-def _said(name: str, param: dict[str, Any], kind: bool = False) -> str:
+def _said(name: str, param: dict[str, Any], kind: bool = False, thing: str = "") -> str:
     """How a booking request says a value: "on {starts_at}", "for {nights} nights", "for a {visit_type}";
     a `kind` the text lists for the record by its noun ("with a {fare_type} fare")."""
     words = name.replace("_", " ")
     if kind:
         return f"with a {{{name}}} {name.rpartition('_')[0].replace('_', ' ')}"
-    if name == "frequency":
-        return f"to go out {{{name}}}"  # "to go out once", never "sent once"
+    if name == "frequency":  # "as a weekly payment", "as a one-time payment" (never "to go out one-time")
+        return f"as a {{{name}}} {thing or 'one'}"
     if param.get("enum"):
         return f"in {{{name}}}" if name == "cabin" else f"on the {{{name}}} rate" if name == "rate" else f"for a {{{name}}}"
     if param["type"] == "integer":
