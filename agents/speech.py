@@ -993,8 +993,11 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
         said = low.replace("_", " ").replace(" at", " on")  # "It was placed on ...", not "date placed"
         if of and not ahead and not low.endswith("_since"):
             return pick(rng, _WHEN_OF, s=of, n=said, v=v)
-        return pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN_AHEAD if ahead else _WHEN if first
+        when = pick(rng, _WHEN_SINCE if low.endswith("_since") else _WHEN_AHEAD if ahead else _WHEN if first
                     else _WHEN_AFTER, n=said, v=v)
+        # a person is "they" ("They were added on October 16, 2024."), as their other facts are said
+        return re.sub(r"\b(It|it|That) (was|is|has)\b", lambda m: ("they" if m.group(1) == "it" else "They") + " "
+                      + {"was": "were", "is": "are", "has": "have"}[m.group(2)], when) if who == "they" else when
     if low == "status" and after_write and thing:
         head = thing.split()[-1].lower()
         echoes = v.lower().startswith(head[:max(4, len(head) - 1)])  # "Your refund is now refunded."

@@ -179,3 +179,12 @@ def test_a_record_is_told_apart_by_what_it_is_not_by_a_tally() -> None:
                     [{"account_id": "ACC-1", "customer_id": "C-1", "failed_logins": 2}], re.compile("pin"),
                     owner="customer_id")
     assert "2 failed logins" in only, only  # nothing else tells it apart
+
+
+def test_a_person_is_they_in_every_fact() -> None:
+    import random as _random
+    from gem_env.agents.speech import fact
+    said = {fact(_random.Random(s), "added_on", "2024-10-16", after_write=False, who="they") for s in range(8)}
+    assert all("they were added on" in x.lower() and "it was" not in x.lower() for x in said), said
+    assert any("it was added on" in fact(_random.Random(s), "added_on", "2024-10-16", after_write=False).lower()
+               for s in range(8))
