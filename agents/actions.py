@@ -64,7 +64,7 @@ _NOTVERBS = frozenset("system customer user agent internal auto manual".split())
 _ONLY_THEIRS = re.compile(r"^(?:watch|see|wait|look|notice|hear|check|read|visit|log|tap|click)\b")
 
 
-_UNSAID = re.compile(r"\s+(?:(?:to|as|for|from|on|at|by|with|because of|due to)\s+\{(?P<key>\w+)\}"
+_UNSAID = re.compile(r"\s+(?:(?:to|as|for|from|on|at|by|with|because of|due to)\s+\{(?P<key>\w+)\}(?:,?\s+\{\w+\})*"
                      r"|(?:(?P<det>my|your|the|an?|this|that)\s+(?P<mod>(?:other|new|old|second|current|main)\s+)?)?"
                      r"(?P<noun>\w+)\s+\{(?P<id>\w+_id|id)\})")
 

@@ -188,3 +188,13 @@ def test_a_person_is_they_in_every_fact() -> None:
     assert all("they were added on" in x.lower() and "it was" not in x.lower() for x in said), said
     assert any("it was added on" in fact(_random.Random(s), "added_on", "2024-10-16", after_write=False).lower()
                for s in range(8))
+
+
+def test_an_address_not_given_yet_leaves_the_action_in_words() -> None:
+    """A hand-off note after a declined move said "update the order shipping address" (the tool's
+    name in words): the address's parts left out with it, the goal's own words stay."""
+    from gem_env.agents.actions import action
+    goal = "change the shipping address of my order {order_id} to {new_shipping_address}, {new_shipping_city} {new_shipping_zip}"
+    assert action(goal, "update_order_shipping_address", {"order_id": "LG-1"}) == \
+        "change the shipping address of your order LG-1"
+    assert action("change my address to {address}, {city} {zip}", "update_customer_address", {}) == "change your address"
