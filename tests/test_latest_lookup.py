@@ -35,6 +35,8 @@ def test_the_latest_transaction_is_told_from_the_list_and_the_sessions_verify() 
                                         lambda sb, rng, r=card: L.latest(compiled, plan, r, sb, rng),
                                         seed=0, doc_id=None, name=plan.tool), Task)]
     assert len(tasks) >= 3
+    # a customer with several cards names theirs as they know it ("the card ending in 4782"), not by its id
+    assert any("card_id" not in t.scenario.knows for t in tasks), [t.scenario.knows for t in tasks]
     done, passed = _rollouts(compiled, tasks)
     assert all(passed)
     for run in done:

@@ -124,9 +124,16 @@ def latest(compiled: CompiledDomain, plan: LookupPlan, row: dict[str, Any], sand
     actions = [GoldAction(tool=plan.tool, arguments={plan.param: key}, result=result.value)]
     parent = next((t for t, tb in compiled.tables.items() if tb.pk == plan.param), None)
     found = _found_by_finder(compiled, parent, row, plan.param, key, sandbox) if parent else None
+    reader = lookup_tools(compiled).get(parent) if parent else None
+    searched = None if found is not None or reader is None else _found_by_search(
+        compiled, parent, row, (reader[0], plan.param, key), sandbox, request.intent, frozenset())
     if found is not None:  # their only one: the user names themselves, the assistant finds it
         request.knows, request.opening = dict(found.arguments), list(found.arguments)
         actions.insert(0, found)
+    elif searched is not None:  # ... or describes theirs among several ("the card ending in 4782")
+        finder, reads, (name, value) = searched
+        request.knows, request.opening = {**finder.arguments, name: value}, [*finder.arguments, name]
+        actions = [finder, *reads, *actions]
     return Built(request, actions, {a: render(first[a]) for a in asks}, unknown=asks,
                  workflow=f"lookup_latest_{plan.noun.replace(' ', '_')}", topic="lookup",
                  record=(plan.table, first))
