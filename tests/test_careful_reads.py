@@ -198,3 +198,14 @@ def test_an_address_not_given_yet_leaves_the_action_in_words() -> None:
     assert action(goal, "update_order_shipping_address", {"order_id": "LG-1"}) == \
         "change the shipping address of your order LG-1"
     assert action("change my address to {address}, {city} {zip}", "update_customer_address", {}) == "change your address"
+
+
+def test_miss_param_never_leaves_out_one_part_of_an_address() -> None:
+    """`miss_param` once left out the city alone: the user said "to 49747 Morgan Pine, my new shipping
+    city 12179" and the assistant stored "my new shipping city" as the city (1 of 300 support variants
+    failed verification)."""
+    from gem_env.stages.refine.miss_param import _joined
+    goal = "change the shipping address of my order {order_id} to {new_shipping_address}, {new_shipping_city} {new_shipping_zip}"
+    assert [_joined(k, goal) for k in ("order_id", "new_shipping_address", "new_shipping_city", "new_shipping_zip")] \
+        == [False, True, True, True]
+    assert not _joined("new_limit", "change the spending limit of my card {card_id} to {new_limit}")

@@ -62,6 +62,14 @@ def _said_unasked(key: str, part: Part, goal: str) -> bool:
     return key in part.scenario.opening or "{" + key + "}" in re.sub(r"\([^()]*\)", "", goal)
 
 
+def _joined(key: str, goal: str) -> bool:
+    """Whether the value is said as one part of several ("to {street}, {city} {zip}"): left out
+    alone, the rest of it would stand in the words without it, or its name would stand in as a part
+    ("to 49747 Morgan Pine, my new shipping city 12179", which the assistant took for the city)."""
+    k = re.escape("{" + key + "}")
+    return re.search(rf"\}},?\s*{k}|{k},?\s*\{{", goal) is not None
+
+
 def apply(v: Variant, ctx: Context) -> Variant:
     part = v.parts[0]
     used = set().union(*(_values(a.arguments) for a in v.task.gold_actions)) if v.task.gold_actions else set()
@@ -73,7 +81,7 @@ def apply(v: Variant, ctx: Context) -> Variant:
     # them by (`signed_in`: the assistant is told it, never asks)
     keys = [k for k, value in facts.items() if value in used and value not in held and k not in v.task.scenario.signed_in
             and not any(value in other for o, other in facts.items() if o != k)
-            and not _read_alone(value, v.task.gold_actions)]
+            and not _read_alone(value, v.task.gold_actions) and not _joined(k, wf.goal)]
     if not keys:
         raise DoesNotApply("the user knows no value that a call needs")
     ctx.rng.shuffle(keys)
