@@ -426,7 +426,7 @@ def _latest_reply(lk: Lookup, turn: Any, key: Any) -> dict[str, Any]:
     latest = rows[0]
     own = next((k for k in latest if k.endswith("_id") and k != plan.param), None)
     asked = [(f, described(latest[f])) for f in lk.asks if f in latest]
-    facts = S.facts_told(turn.rng, asked, after_write=False, who="it", own=False)  # "The amount is", never "Your amount is"
+    facts = S.facts_told(turn.rng, asked, after_write=False, who="it", own=False)  # "The amount is", not "Your ..."
     lead = S.pick(turn.rng, S.LATEST_UNDER, noun=plan.noun, under=under, v=latest.get(own, "")) if own \
         else S.pick(turn.rng, S.LATEST_UNDER_UNNAMED, noun=plan.noun, under=under)
     return _say(" ".join(p for p in [lead, *facts, close] if p))

@@ -336,7 +336,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
             seen: list[dict[str, Any]] | None = None, guidance: list[str] | None = None, *,
             told: str = "", again: bool = False, owner: str = "", who: Any = None, how_to: int = 0,
             yours: frozenset[str] = frozenset(), due: Sequence[tuple[str, float]] = (),
-            moved: Sequence[tuple[str, float, float]] = (), waits: Sequence[tuple[str, Any, Any]] = (), before: Sequence[str] = (), given: bool = True) -> str:
+            moved: Sequence[tuple[str, float, float]] = (), waits: Sequence[tuple[str, Any, Any]] = (),
+            before: Sequence[str] = (), given: bool = True) -> str:
     """The confirmation before a write: what will happen in words, the values that matter that the
     action has not said yet, what the record read shows (`seen`: records read so far, so the user
     can tell it is the right one), what a quote read for this very call says it costs (`quoted`),
@@ -392,7 +393,8 @@ def confirm(rng: random.Random, what: str, args: dict[str, Any], secret: re.Patt
     terms = guide(rng, fresh) or (rng.choice(B.SAME_FEES if any(_FEES.search(g) for g in costs) else B.SAME_TERMS)
                                   if costs else "")
     fees = [fee_due(rng, name, amount) for name, amount in due]
-    fees += [pick(rng, B.MOVED_UP if new > old else B.MOVED_DOWN, x=words(name), v=money(new)) for name, new, old in moved]
+    fees += [pick(rng, B.MOVED_UP if new > old else B.MOVED_DOWN, x=words(name), v=money(new))
+             for name, new, old in moved]
     later = [waiting(rng, name, value, start) for name, value, start in waits]
     return " ".join(p for p in (lead, body, extra, described, priced, *cases, *fees, *later, terms,
                                 question(rng, what, body)) if p)

@@ -1083,16 +1083,17 @@ class WorkflowAgent:
             which = "knowing which {} it's {}".format(*way) if way else \
                 f"knowing which {S.words(key[:-3] if key.endswith('_id') else key).lower()} you mean"
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=which)} {turn.close()}".strip())
+        said = self._said(plan, turn) if plan is not None and action else {}  # ("to Plus": one on Plus already is none)
         if way is not None:  # the account a transfer is coming from, among the customer's accounts
             own = record_key(key, self.records.by_key)
-            fitting = self._fitting(plan, key, records, turn.made, own, self._said(plan, turn)) if plan is not None and action else records
+            fitting = self._fitting(plan, key, records, turn.made, own, said) if plan is not None and action else records
             # never the one the other part named (the account it's coming from is not where it goes)
             fitting = [r for r in fitting if str(r.get(own)) not in {str(v) for v in taken}]
             listed_before = any(f"the {way[0]} it's " in s and "?" in s for s in turn.said)
             chosen = taken[0] if listed_before and taken else None  # the other part, just answered
             return _say(S.which_moved(turn.rng, own, [_described(r) for r in records],
                                       [_described(r) for r in fitting], way, chosen))
-        fitting = self._fitting(plan, key, records, turn.made, known=self._said(plan, turn)) if plan is not None and action else records
+        fitting = self._fitting(plan, key, records, turn.made, known=said) if plan is not None and action else records
         if len(fitting) == 1 and any(PROPOSED_RECORD.search(s) for s in turn.said):
             fitting = records  # the one that fits was proposed and is not it: all of them
         if 0 < len(fitting) < len(records):
@@ -1101,7 +1102,7 @@ class WorkflowAgent:
                 return _call(*unread, turn)
             # opened, they show the rules a list's summary could not (an early closure fee the balance
             # cannot cover): only those still fitting are named, all of them where none is
-            fitting = self._fitting(plan, key, fitting, turn.made, known=self._said(plan, turn)) if plan is not None and action else fitting
+            fitting = self._fitting(plan, key, fitting, turn.made, known=said) if plan is not None and action else fitting
             if fitting and (field := S.dated_apart(key, fitting)) is not None:  # many, told apart by a date
                 return _say(S.which_when(turn.rng, key, _by(field, fitting), field, len(records), action))
             if fitting:
@@ -1201,8 +1202,9 @@ class WorkflowAgent:
         names one by its part in a move ("source_account_id")."""
         calls = [(self.compiled.tools[s.tool].spec, p) for s in plan.steps if s.writes
                  for p, source in s.args.items() if source == ("user", key)]
+        known = known or {}
         held = [(field, known[source[1]]) for s in plan.steps if s.writes and ("user", key) in s.args.values()
-                for q, source in s.args.items() if source[0] == "user" and source[1] != key and source[1] in (known or {})
+                for q, source in s.args.items() if source[0] == "user" and source[1] != key and source[1] in known
                 for field in _kept_apart(self.compiled.tools[s.tool].spec, q)]
         records = [r for r in records if not any(field in r and _holds(r[field], value) for field, value in held)]
         # a write on a record of theirs under it (an item of the order: "only items from a delivered
@@ -1472,11 +1474,10 @@ class WorkflowAgent:
     def _read_before_write(self, turn: _Turn, table: str) -> dict[str, Any]:
         """The values the reads still true and the request's own before its first write showed of
         the record it changed (a `table` row by its key; the values differing between reads left out)."""
-        pk = next((e.primary_key for e in self.compiled.domain.entities if e.name == table), None)
+        pk = self.compiled.tables[table].pk if table in self.compiled.tables else None
         calls = [(tool, result) for tool, _, result in turn.before]
         for tool, result in _tool_results(turn.segment):
-            spec = self.compiled.tools.get(tool)
-            if spec is None or spec.spec.kind != "read":
+            if tool not in self.compiled.tools or self.compiled.tools[tool].writes:
                 ident = next((r.get(pk) for r in records([result]) if pk in r), None)
                 break
             calls.append((tool, result))
