@@ -109,6 +109,12 @@ ASK_MORE = (ASK_MORE_THANKS, ["", "", "", "", "", "", "Almost there."], ASK_MORE
 ASK_FALLBACK = ["No problem. Could you give me {x} instead?", "That's okay, I can find you another way: what are {x}?",
                 "Not a problem. What are {x}, then?", "No worries. Could I have {x} instead?",
                 "That's fine. Could you tell me {x}? I can look you up that way."]
+NOT_ON_FILE = ["I couldn't find a profile under {v}. Could you give me {x} instead?",
+               "Hmm, nothing comes up for {v}. Could I have {x}? I can look you up that way.",
+               "I'm not finding anyone with the email {v}. What are {x}, then?",
+               "There's no record of {v} on our side. Could you tell me {x} instead?"]
+"""Asked when the email the customer gave finds nobody (`WorkflowAgent._ask`); each says it found
+nothing (`says_not_found`) and asks the fallback finder's keys."""
 GIVE_UP = ["I'm sorry, I can't continue without {x}.", "Unfortunately I can't go further without {x}.",
            "I'm not able to go on without {x}, I'm afraid.", "I'm afraid I can't do this without {x}, so I'll stop here.",
            "I can't finish this without {x}, sorry."]

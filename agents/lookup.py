@@ -342,6 +342,7 @@ def lookup_reply(lk: Lookup, turn: Any, agent: Any) -> dict[str, Any]:
     it and tell the facts asked."""
     plan = lk.plan
     results = _tool_results(turn.segment)
+    results = results[agent._found_nobody(results):]  # (an email on nobody's record, before the read that found them)
     auth = agent.authentication(plan.table, turn)  # who the customer is, first
     if isinstance(auth, list):
         return agent._ask(auth, turn)

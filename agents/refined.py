@@ -158,6 +158,13 @@ class RefinedAgent:
                 out[i] = detail
         return out
 
+    @staticmethod
+    def _called(messages: list[dict[str, Any]], at: int) -> str:
+        """The name of the tool whose reply is `messages[at]`."""
+        ids = {m.get("tool_call_id") for m in messages[at:at + 1]}
+        return next((c["function"].get("name", "") for x in messages[:at] for c in x.get("tool_calls") or []
+                     if c.get("id") in ids), "")
+
     def _unfound(self, messages: list[dict[str, Any]], at: int) -> str | None:
         """The detail the user gave (or details, said together) that the read replied to at `at`
         found nothing for, if it did."""
@@ -193,9 +200,12 @@ class RefinedAgent:
 
     def _view(self, messages: list[dict[str, Any]], unfound: dict[int, str]) -> list[dict[str, Any]]:
         """The conversation without the transient failures that were retried, nor the reads that
-        found nothing for a detail the user gave (`unfound`, `_unfounds`) and what was said of them."""
+        found nothing for a detail the user gave (`unfound`, `_unfounds`) and what was said of them;
+        but a read the inner agent finds another way round (`recovers`: who the customer is, by
+        their name and zip code when their email finds nobody) stays for it to see."""
+        recovers = getattr(self.inner, "recovers", None)
         failed_ids = {m.get("tool_call_id") for i, m in enumerate(messages) if m.get("role") == "tool"
-                      and (transient(m.get("content")) or i in unfound)}
+                      and (transient(m.get("content")) or i in unfound and not (recovers and recovers(self._called(messages, i))))}
         kept = []
         for m in messages:
             if m.get("role") == "tool" and m.get("tool_call_id") in failed_ids:

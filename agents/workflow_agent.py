@@ -565,10 +565,11 @@ class WorkflowAgent:
             write = _main_write(plan)
             return self._ask(auth, turn, S.action(plan.workflow.goal, write, {}) if write else "", lead=False, plan=plan)
         if auth is not None:
-            if not results:
+            done = self._found_nobody(results)  # an email not on file, before the read that found them
+            if done >= len(results):
                 return _call(auth[0], auth[1], turn)
-            authed.append((self.records.effects[auth[0]], auth[1], results[0][1]))
-            done = 1
+            authed.append((self.records.effects[auth[0]], auth[1], results[done][1]))
+            done += 1
         after_yes = self._after_yes[plan.workflow.name]
         first = self._record_first(plan, known, after_yes)
         # (an earlier request's read of it, which no write since may have changed, is not made again)
@@ -930,7 +931,7 @@ class WorkflowAgent:
         """(finder, arguments) by what the user has said of who they are: their email, else every
         key of the fallback finder; None when they have said neither."""
         f, alt = self._auth, self._fallback
-        if f is not None and f.param in turn.known:
+        if f is not None and f.param in turn.known and turn.known[f.param] not in self._not_on_file(turn):
             return f.tool, {f.param: turn.known[f.param]}
         if alt is not None and all(p in turn.known for p in alt.params):
             return alt.tool, {p: turn.known[p] for p in alt.params}
@@ -953,10 +954,30 @@ class WorkflowAgent:
     def _stand_in(self, tool: str, known: dict[str, Any], turn: _Turn) -> tuple[str, dict[str, Any]] | None:
         """(fallback finder, arguments) in place of a step finding the customer by email, when the
         user gave their name and zip code instead."""
-        if self._auth is None or self._fallback is None or tool != self._auth.tool or self._auth.param in known:
+        if self._auth is None or self._fallback is None or tool != self._auth.tool \
+                or self._auth.param in known and known[self._auth.param] not in self._not_on_file(turn):
             return None
         who = self.identity(turn)
         return who if who is not None and who[0] == self._fallback.tool else None
+
+    def recovers(self, tool: str) -> bool:
+        """Whether a read of `tool` that finds nobody has another way round here: the customer's
+        email on no record, and their name and zip code to find them by (`RefinedAgent` leaves such
+        a failure in view)."""
+        return self._auth is not None and self._fallback is not None and tool == self._auth.tool
+
+    def _not_on_file(self, turn: _Turn) -> set[Any]:
+        """The values the customer gave for who they are (an old email) that the finder found
+        nobody by."""
+        f = self._auth
+        return {a.get(f.param) for t, a, r in _tool_calls([*turn.prior, *turn.segment])
+                if t == f.tool and isinstance(r, dict) and "error" in r} if f is not None else set()
+
+    def _found_nobody(self, results: list[tuple[str, Any]]) -> int:
+        """How many of a request's first calls are finder reads that found nobody."""
+        tools = {f.tool for f in (self._auth, self._fallback) if f}
+        return next((i for i, (t, r) in enumerate(results) if t not in tools or not (isinstance(r, dict) and "error" in r)),
+                    len(results))
 
     def _not_given(self, key: str, turn: _Turn) -> bool:
         """Whether the user answered a question for `key` without giving it ("I don't have my
@@ -1230,8 +1251,9 @@ class WorkflowAgent:
         whose record the reason names ("It's how I find your computer.")."""
         if len(missing) == 1 and (same := self._same_record(missing[0], turn)) is not None:
             return same
+        nobody = self._not_on_file(turn) if self._auth is not None and missing == [self._auth.param] else set()
         if self._auth is not None and self._fallback is not None and missing == [self._auth.param] \
-                and self._not_given(self._auth.param, turn):
+                and (nobody or self._not_given(self._auth.param, turn)):
             missing = list(self._fallback.params)  # "I don't have my email to hand": their name and zip code
         fallback = self._fallback is not None and missing == list(self._fallback.params)
         what = "your " + S.joined([SPOKEN.get(k, S.words(k).lower()) for k in missing]) if fallback \
@@ -1239,6 +1261,8 @@ class WorkflowAgent:
         asked = [what] + [self._counts[k] for k in missing[:1] if len(missing) == 1 and k in self._counts]
         if any(a.lower() in s.lower() and "?" in s for s in turn.said for a in asked) and turn.last.get("role") == "user":
             return _say(f"{S.pick(turn.rng, S.GIVE_UP, x=what)} {turn.close()}".strip())
+        if fallback and nobody:  # the email they gave is on nobody's record
+            return _say(S.pick(turn.rng, B.NOT_ON_FILE, x=what, v=sorted(map(str, nobody))[0]))
         if fallback:
             return _say(S.pick(turn.rng, B.ASK_FALLBACK, x=what))
         more = any(not _WHAT_TO_DO.search(s) for s in turn.said)  # asked what they want: this is the first question

@@ -202,6 +202,9 @@ NAME_UP_FRONT = ["My name is {name}{rest}.", "I'm {name}{rest}.", "This is {name
 # the email (or another way in) they signed up with, which they do not have to hand
 NOT_TO_HAND = ["Sorry, I don't have my {name} to hand.", "I can't remember which {name} I used, I'm afraid.",
                "Hmm, I'm not sure which {name} I signed up with.", "I'd rather not guess my {name}, I have a few."]
+OTHER_EMAIL = ["Oh, I may have signed up with a different email.", "Hmm, that must be my old email then.",
+               "Ah, I probably used another address back then.", "Odd, that's the one I usually use."]
+"""Said before the name and zip code they are asked for once the email they gave found nobody."""
 DONT_KNOW_FACT = ["I don't know my {name}, sorry.", "Sorry, I don't know my {name}.", "I'm afraid I don't know my {name}.",
                   "Hmm, I don't know my {name} offhand."]
 # a value changed when asked to confirm (`RefinedUser`): never a word read as yes or no ("changed my

@@ -264,6 +264,11 @@ class ScriptedUser:
                 smooth_all = all(r.kind != "refuse" and r.confirm for r in self._session)
                 goodbyes = P.RELIEVED if smooth_all else P.RELIEVED_AT_LAST
             return f"{rng.choice(goodbyes)} {STOP}"
+        email = self._value("email", current)
+        if says_not_found(said) and isinstance(email, str) and email in said:  # their email is on nobody's record
+            who = {k: v for k in WHO_ELSE if (v := self._value(k, current)) is not None}
+            if "first_name" in who and "last_name" in who:  # it must be an old one: who they are, the other way
+                return f"{rng.choice(P.OTHER_EMAIL)} {self._who(who, list(who), rng, P.NAME_UP_FRONT)}"
         same = PROPOSED_RECORD.search(said)
         if same:
             return self._same_record(same["noun"], same["id"], current, rng, again=bool(same["same"]))
@@ -743,6 +748,9 @@ class ScriptedUser:
         return " ".join(parts)
 
 
+WHO_ELSE = ("first_name", "last_name", "zip")
+"""What a customer says of who they are when the email they gave finds nobody (the service's
+fallback finder takes them)."""
 _WHICH_NOUN = re.compile(r"\bwhich ([a-z]+(?: [a-z]+)?)\b")
 _WHICH_ONE = re.compile(r"\bwhich (?:one|of (?:your|my|the|these|those) [a-z]+)\b", re.IGNORECASE)
 _NOUN_NUMBER = re.compile(r"\b([a-z]+(?: [a-z]+)?) (?:number|reference)\b")

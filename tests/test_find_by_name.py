@@ -49,6 +49,8 @@ def test_some_customers_are_found_by_name_and_zip_code_and_the_rest_by_email(run
             by_email += finder.tool in gold
             assert alt.tool not in {c["name"] for c in calls}, task["id"]
             continue
+        if any(a["tool"] == finder.tool and not a["ok"] for a in task["gold_actions"]):
+            continue  # an old email first (`test_old_email.py`)
         by_name += 1
         knows = task["scenario"]["knows"]
         assert finder.param not in knows and finder.param in task["scenario"]["unknown"], task["id"]

@@ -99,6 +99,7 @@ def found_ids(wf: Workflow | None, knows: dict[str, Any], actions: list[GoldActi
     assistant finds by a lookup first), as the verified gold actions passed them (or, for a step
     the gold's first read stood in for, as that read returned them)."""
     out: dict[str, Any] = {}
+    actions = [a for a in actions if a.ok]  # (not a read that found nobody by an old email)
     for step in wf.steps if wf else []:
         for name, b in step.args.items():
             if b.user is None or b.user in knows or b.user in out:
@@ -127,7 +128,15 @@ def task_part(task: Task, compiled: CompiledDomain) -> Part:
     # the ids the assistant finds are known to the user too: when an operator hides them, the user says them
     knows = {**scenario.found, **scenario.knows}
     scenario = scenario.model_copy(update={"knows": knows})
+    # what only failed reads took (an old email on nobody's record) is said, but replays nothing
+    knows = {k: v for k, v in knows.items() if not _only_failed(compiled, k, v, task.gold_actions)}
     return Part(name, knows, scenario, found=found_ids(wf, knows, task.gold_actions))
+
+
+def _only_failed(compiled: CompiledDomain, key: str, value: Any, actions: list[GoldAction]) -> bool:
+    """Whether the gold's reads took `value` for `key` and each of them failed."""
+    took = [a for a in actions if a.arguments.get(key) == value and not compiled.tools[a.tool].writes]
+    return bool(took) and not any(a.ok for a in took)
 
 
 def start(task: Task, compiled: CompiledDomain) -> Variant:

@@ -113,7 +113,7 @@ def apply(v: Variant, ctx: Context) -> Variant:
         if (asked := _question_about(v.parts[-1], v)) and _question_about(other, v) == asked:
             continue  # a second question right after one about the same record: a person asks both at once
         v.parts.append(replace(other, knows=dict(other.knows),
-                               scenario=other.scenario.model_copy(update={"persona": persona})))
+                               scenario=_as_said(other.scenario.model_copy(update={"persona": persona}), v)))
         try:
             compose(v)
         except NotApplicable as err:
@@ -126,6 +126,19 @@ def apply(v: Variant, ctx: Context) -> Variant:
         raise NotApplicable("no other task of the domain composes with this one"
                             + (f": {reasons[0]}" if reasons else " (no siblings)"))
     return say_changes(v)
+
+
+def _as_said(scenario: Scenario, v: Variant) -> Scenario:
+    """A later request's brief with what the session's user said of themselves that replays
+    nothing (an old email on nobody's record, `base.task_part`): they know no other."""
+    first = v.parts[0]
+    said = {k: val for k, val in first.scenario.knows.items() if k not in first.knows}
+    if not said:
+        return scenario
+    requests = [r.model_copy(update={"knows": {k: said.get(k, val) for k, val in r.knows.items()}})
+                for r in scenario.requests]
+    return scenario.model_copy(update={"knows": {k: said.get(k, val) for k, val in scenario.knows.items()},
+                                       "requests": requests})
 
 
 def _rank(candidate: Part, v: Variant) -> tuple[int, int, int, int]:

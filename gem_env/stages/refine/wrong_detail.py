@@ -25,6 +25,8 @@ def apply(v: Variant, ctx: Context) -> Variant:
     part = v.parts[0]
     if part.lookup is not None:
         raise DoesNotApply("the first request is a lookup without a workflow")
+    if set(part.scenario.knows) - set(part.knows):  # said but replaying nothing (`base.task_part`)
+        raise DoesNotApply("a detail the user gives already finds nothing (an old email)")
     actions = replay_alone(v.compiled, part)
     # not an id a lookup finds, nor one the user knows but the assistant finds from their words ("the
     # card ending in 4659"): a slip there would never be met; nor what the app knows them by (`signed_in`)

@@ -457,7 +457,8 @@ def _given_before(wf: Workflow, action: GoldAction, built: Built) -> set[str]:
 
 def authenticate(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> str | None:
     """The session starts, as a support chat does, by finding who the customer is: before the
-    first request whose record belongs to a customer the domain's finder finds (by their email),
+    first request whose record belongs to a customer the domain's finder finds (by their email, as
+    the session's first state holds it),
     that read goes into the gold and what it is found by into what the user knows (unless the
     request itself starts there). Some customers then turn out not to have their email to hand
     (`by_name`). The assistant makes the same read at the same point (`WorkflowAgent`). The
@@ -465,29 +466,37 @@ def authenticate(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox)
     finder = auth_finder(compiled)
     if finder is None:
         return None
-    for b in built:
-        if b.record is None or not reaches(compiled, b.record[0], finder.table):
-            continue
-        if any(a.tool == finder.tool for a in b.actions[:1]) and finder.param in b.request.knows:
-            break  # the request itself starts there
-        person = linked_row(compiled, sandbox, *b.record, finder.table)
-        value = person.get(finder.field) if person else None
-        if value in (None, "") or b.request.knows.get(finder.param, value) != value:
-            return f"the customer cannot be found by {finder.param}"
-        b.request.knows[finder.param] = value
-        result = sandbox.call(finder.tool, {finder.param: value})
-        b.actions.insert(0, GoldAction(tool=finder.tool, arguments={finder.param: value}, ok=result.ok,
-                                       result=result.as_data()))
-        if not result.ok:
-            return f"{finder.tool} does not find the customer"
-        break
-    by_name(compiled, built, sandbox)
+    before = compiled.new_sandbox()  # who they are when the session starts (a later request may change their email)
+    try:
+        for b in built:
+            if b.record is None or not reaches(compiled, b.record[0], finder.table):
+                continue
+            if any(a.tool == finder.tool for a in b.actions[:1]) and finder.param in b.request.knows:
+                break  # the request itself starts there
+            person = linked_row(compiled, before, *b.record, finder.table)
+            value = person.get(finder.field) if person else None
+            if value in (None, "") or b.request.knows.get(finder.param, value) != value:
+                return f"the customer cannot be found by {finder.param}"
+            b.request.knows[finder.param] = value
+            result = before.call(finder.tool, {finder.param: value})
+            b.actions.insert(0, GoldAction(tool=finder.tool, arguments={finder.param: value}, ok=result.ok,
+                                           result=result.as_data()))
+            if not result.ok:
+                return f"{finder.tool} does not find the customer"
+            break
+        by_name(compiled, built, before)
+    finally:
+        before.close()
     return None
 
 
 BY_NAME = 4
 """One customer in this many cannot give their email and is found by the fallback finder (their
 name and zip code) where the domain has one, chosen by who they are."""
+STALE = 5
+"""One in this many of the others gives an email that is not on file (one they used to have): the
+finder finds nobody, and they are found by the fallback finder after all (`stale_email`)."""
+_MAIL_HOSTS = ("example.com", "example.org", "example.net")
 
 
 def by_name(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> None:
@@ -495,7 +504,7 @@ def by_name(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> N
     name and zip code instead of their email (half of them say it in their first message, as
     τ-bench's users do), and every read of the gold that found them by email finds them by those
     (the same reply, with their email: what later steps take from it is the same). Not when a
-    request's own words hold the email."""
+    request's own words hold the email. One in `STALE` of the others gives an old email first."""
     finder, alt = auth_finder(compiled), fallback_finder(compiled)
     if finder is None or alt is None:
         return
@@ -503,13 +512,16 @@ def by_name(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> N
     if len(emails) != 1:
         return
     email = emails.pop()
-    if zlib.crc32(f"{compiled.domain.name}\x00{email}".encode()) % BY_NAME \
-            or any(email in f"{b.request.goal} {b.request.intent}" for b in built):
+    if any(email in f"{b.request.goal} {b.request.intent}" for b in built):
         return
     person = sandbox.rows(finder.table, {finder.field: email})[:1]
     named = {p: person[0].get(f) for p, f in alt.fields.items()} if person else {}
     if not named or not all(isinstance(v, str) and v for v in named.values()) \
             or any(set(named) & set(b.request.knows) for b in built) or not sandbox.call(alt.tool, named).ok:
+        return
+    if zlib.crc32(f"{compiled.domain.name}\x00{email}".encode()) % BY_NAME:
+        if zlib.crc32(f"{email}\x00stale".encode()) % STALE == 0:
+            stale_email(compiled, built, sandbox, email, named)
         return
     up_front = zlib.crc32(f"{email}\x00name".encode()) % 2 == 0  # half say who they are in their first message
     first = True
@@ -521,6 +533,38 @@ def by_name(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> N
             b.unknown.append(finder.param)
             first = False
         b.actions = found_by_name(compiled, b.actions, named, sandbox)
+
+
+def stale_email(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox, email: str,
+                named: dict[str, Any]) -> None:
+    """The customer gives an email they used to have (the same name at another mail host, on
+    nobody's record): the gold's first finder read fails on it ("No customer with email ..."),
+    and the assistant, asking their name and zip code instead, finds them by the fallback finder,
+    as `by_name`'s customers are found. Nothing changes when the domain's finder takes no email or
+    every other host is on file."""
+    finder = auth_finder(compiled)
+    local, _, host = email.partition("@")
+    if finder is None or not host:
+        return
+    old = next((f"{local}@{h}" for h in _MAIL_HOSTS if h != host
+                and not sandbox.rows(finder.table, {finder.field: f"{local}@{h}"})), None)
+    failed = sandbox.call(finder.tool, {finder.param: old}) if old else None
+    if failed is None or failed.ok:
+        return
+    miss = GoldAction(tool=finder.tool, arguments={finder.param: old}, ok=False, result=failed.as_data())
+    first = True
+    for b in built:
+        if finder.param in b.request.knows:
+            if first:
+                b.request.knows.update({finder.param: old, **named})
+                first = False
+            else:
+                del b.request.knows[finder.param]
+        b.actions = found_by_name(compiled, b.actions, named, sandbox)
+        if miss is not None and (at := next((i for i, a in enumerate(b.actions) if a.tool != finder.tool
+                                              and a.arguments == named), None)) is not None:
+            b.actions.insert(at, miss)
+            miss = None
 
 
 def found_by_name(compiled: CompiledDomain, actions: list[GoldAction], knows: dict[str, Any],
