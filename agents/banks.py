@@ -140,7 +140,7 @@ CONFIRM_BODY = Voiced(
             "With your approval, I will {action}.", "On your confirmation, I will {action}.", "I shall now {action}.",
             "I intend to {action}.", "I am ready to {action}.", "I will now {action}.", "I shall {action}.",
             "I will proceed to {action}."],
-    brisk=["I'll {action}.", "Going to {action}.", "About to {action}.", "Ready to {action}.", "Next I'll {action}.",
+    brisk=["I'll {action}.", "I'm going to {action}.", "I'm about to {action}.", "I'm ready to {action}.", "Next I'll {action}.",
            "I can now {action}.", "Now I'll {action}."],
 )
 # the same for a how-to guide's title, which is what the customer asked for, not a step of it ("The
@@ -296,7 +296,7 @@ FOUND = Voiced(
     formal=["Thank you for waiting.", "I have retrieved the details.", "I have checked our records.",
             "Here is the information.", "I have looked into this for you.", "Thank you for your patience.",
             "The details are as follows.", "I have the record here."],
-    brisk=["Here it is.", "Found it.", "Checked.", "Got it.", "", "Record found."],
+    brisk=["Here it is.", "I've found it.", "I've checked.", "Got it.", "", "I've found the record."],
 )
 # the same, when nothing was looked up for this request (an earlier one read the record): no "Thanks for waiting."
 FOUND_AT_HAND = Voiced(
@@ -498,7 +498,7 @@ LOOKED = Voiced(
           "I've had a look at {what}.", "", ""],
     formal=["I have located {what}.", "I have retrieved {what}.", "I have reviewed {what}.", "I have checked {what}.",
             "", ""],
-    brisk=["Found {what}.", "Checked {what}.", "Got {what}.", "", "", ""],
+    brisk=["I've found {what}.", "I've checked {what}.", "I've got {what}.", "", "", ""],
 )
 # the same for a thing the customer named (a catalog's "water bottle"): never "I've opened the water bottle"
 LOOKED_UP = ["I've checked {what}.", "Here's what I see for {what}.", "I found {what}.", "I've looked up {what}.",

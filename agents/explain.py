@@ -11,7 +11,7 @@ from typing import Any
 from gem_env.tools.referring import PEOPLE, moved
 from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep,
                                  UpdateStep, every_step)
-from gem_env.tools.render import counted, is_count, singular, smooth, spoken, words
+from gem_env.tools.render import counted, is_count, said_as, singular, smooth, spoken, words
 
 from .speech import joined
 
@@ -205,7 +205,7 @@ def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str 
     out as open.": the values the insert sets from the arguments or as fixed words (not its new id,
     the date, or the customer's own profile), each said as what it is to the customer: the records
     it is for, its reason, its first status, then its other details."""
-    noun = words(singular(table)).lower()
+    noun = said_as(words(singular(table)).lower())
     owner_key = f"{singular(owner)}_id" if owner else ""
     fors, why, start, counts, details = [], "", "", [], []
     for name, expr in values.items():

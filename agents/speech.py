@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from gem_env.tools.kinds import NAMED_BY
 from gem_env.tools.patterns import compiled
 from gem_env.tools.referring import PEOPLE, moved, reference, role
-from gem_env.tools.render import (CHARGED, FREE_TEXT, TOTAL, counted, happened, is_count, is_money, left_of, money,
+from gem_env.tools.render import (CHARGED, FREE_TEXT, TOTAL, counted, happened, is_count, is_money, left_of, money, said_as,
                                    none_of, part_happened, participle, plain_words, plural, quoted_if_sentence, render,
                                    singular, smooth, spoken, state_of, undangled, when_words, words)
 
@@ -848,6 +848,11 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "", names: dic
     return " ".join(p for p in (smooth(f"{head}{tail}."), why) if p)
 
 
+def id_words(key: str) -> str:
+    """A record's key in words, its record as the customer is told of it ("handoff_id": "case ID")."""
+    return f"{said_as(words(key[:-3]))} ID" if key.endswith("_id") else words(key)
+
+
 def joined(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -909,7 +914,7 @@ _FACT_SINCE = ["The {name} is now {v}.", "The {name} is {v} now.", "As of now, t
 # role is viewer." of another user)
 _FACT_AFTER = B.Voiced(
     plain=["The {name} is now {v}.", "It's updated: the {name} is {v}.", "The {name} now reads {v}.",
-           "You'll see the {name} as {v}.", "The {name} comes out as {v}.", "It shows the {name} as {v}."],
+           "You'll see the {name} as {v}.", "The {name} reads {v} now.", "It shows the {name} as {v}."],
     warm=["The {name} is now {v}.", "All updated: the {name} is {v}.", "You'll now see the {name} as {v}.",
           "The {name} is {v} now."],
     formal=["The {name} is now {v}.", "The record now lists the {name} as {v}.", "As of now, the {name} is {v}."],
@@ -923,11 +928,11 @@ _NO_FEE = ["There's no {name}: it's {v}.", "The {name} is {v}, so there's none t
 _PAID_OUT = ["The remaining {v} is paid out to you.", "The {v} left in it is paid out to you.",
              "Its remaining balance of {v} is paid out to you."]
 _MONEY_FACT = B.Voiced(
-    plain=["The {name} comes to {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
+    plain=["The {name} shown is {v}.", "Looking at it, the {name} is {v}.", "The {name} stands at {v}.",
            "The {name} is {v}."],
-    warm=["The {name} comes to {v}.", "The {name} is {v}.", "The {name} works out at {v}."],
+    warm=["I can see the {name} is {v}.", "The {name} is {v}.", "The {name} is listed at {v}."],
     formal=["The {name} stands at {v}.", "The {name} is {v}.", "The record shows the {name} as {v}."],
-    brisk=["The {name} is {v}.", "The {name} comes to {v}."])
+    brisk=["The {name} is {v}.", "The {name} sits at {v}."])
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
         "I can confirm {subject} {be} {rest}."]
 #: a yes said plainly: the value that breaks a rule ("It is booked by another customer."), no cheer, no "yes"
@@ -966,7 +971,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     if isinstance(value, bool):
         return _yes_no(rng, name, value, who, after_write)
     if low == "id" or low.endswith("_id"):
-        noun = words(name[:-3]) if low.endswith("_id") else "reference"
+        noun = said_as(words(name[:-3])) if low.endswith("_id") else "reference"
         bank = _NEW_THING if after_write and noun.endswith(("card", "code")) else _ID_AFTER if after_write else _ID
         if noun.startswith("new "):  # "new item": never "your new new item"
             bank = [t for t in bank if "new {noun}" not in t]

@@ -323,8 +323,8 @@ class WorkflowAgent:
         if not made:
             return ""
         noun = next((g for g in m.groups() if g), "").lower()
-        key, value = next((p for p in reversed(made) if noun and noun in S.words(p[0]).lower()), made[-1])
-        return f"{S.pick(turn.rng, B.NUMBER_AGAIN, x=S.words(key), v=value)} {turn.close()}".strip()
+        key, value = next((p for p in reversed(made) if noun and noun in S.id_words(p[0]).lower()), made[-1])
+        return f"{S.pick(turn.rng, B.NUMBER_AGAIN, x=S.id_words(key), v=value)} {turn.close()}".strip()
 
     def _what_to_do(self, turn: _Turn) -> str:
         """For a request that names a record of this service but no action ("I need some help with
@@ -1360,7 +1360,7 @@ class WorkflowAgent:
             or [i for i in self._written_ids(earlier, write, before) if i not in action and i != self._customer(turn)]
         action = re.sub(r"\byour\b", "their", action) + (f" ({self._kinds(ids, action, turn)})" if 0 < len(ids) <= 2 else "")
         if not refused:
-            return f"The customer was about to {action} but wants to talk it over with someone first."
+            return f"The customer was about to {action} but decided not to go ahead for now and asked to speak with someone."
         rule = rule_cited(self.compiled.tools[write].spec, turn.prior[-1].get("content") or "")
         # a name keeps its capital ("EcoCard ...", "PIN ..."), a sentence's first word does not ("A user that ...")
         rule = rule if rule is None or re.match(r"[A-Z][A-Za-z]*[A-Z]", rule) else rule[:1].lower() + rule[1:]

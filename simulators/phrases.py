@@ -272,7 +272,11 @@ RELIEVED = ["Finally, thank you for sorting that out.", "That's a relief, thanks
 RELIEVED_AT_LAST = ["That's a relief, thanks.", "Thanks, I'm glad that's done.", "Okay, at least that part is sorted. Thanks."]
 AFTER_DECLINE = ["Thanks for understanding. That's all for now.", "Great, thanks. I'll think it over.",
                  "Thanks, I'll come back if I change my mind.", "Perfect, thanks for not rushing me.",
-                 "Okay, thanks. That's everything."]
+                 "Okay, thanks. That's everything.", "Good to know, thanks. I'll decide later.",
+                 "Thanks for explaining it. I'll leave it for now.", "Okay. I'd rather sleep on it. Bye for now.",
+                 "Fine, let's leave it there. Thank you.", "Thanks, that helps. I'll get back to you on it.",
+                 "All right, I'll hold off for now. Thanks for your help.",
+                 "Thanks. I want to check a couple of things first, so that's all."]
 _NEGATIVE = re.compile(r"\b(?:sorry|can't|cannot|unable|not able|unfortunately|didn't go through|isn't possible"
                        r"|doesn't allow|not possible|went wrong|didn't work|I'm afraid"
                        r"|not in stock|out of stock|(?:not|isn't|aren't) available|unavailable"

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _handoffs() -> list[tuple[Any, Any, Any]]:
     """(compiled, task, trajectory) of accepted conversations that hand the customer to a person."""
-    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "freeze-a-card.md"]))
+    doc = next(iter_documents([ROOT / "examples" / "corpus" / "bank" / "dispute-a-charge.md"]))
     compiled = check_domain(OfflineExtractor().extract(doc, Verdict(id=doc.id, relevant=True, score=1.0, reason="t")))
     tasks, _ = make_tasks(compiled, per_domain=12, seed=0)
     jobs = [RolloutJob(t, compiled, WorkflowAgent(compiled), ScriptedUser(t.scenario)) for t in tasks]

@@ -26,7 +26,7 @@ from gem_env.stages.tasks import Task
 from gem_env.tools import CompiledDomain
 
 ROOT = Path(__file__).resolve().parents[1]
-LIMITS = Limits(max_turns=12)
+LIMITS = Limits(max_turns=14)
 
 
 @pytest.fixture(scope="module")

@@ -61,6 +61,11 @@ OWN_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+URGENT = re.compile(r"\b(?:stolen|theft|fraud|lost|missing|suspicious|unauthori[sz]ed|compromised|hacked|harassment)\b",
+                    re.IGNORECASE)
+"""Reasons that make a change urgent: a customer who gives one does not then turn the change down."""
+
+
 def _key(choice: str) -> str:
     return " ".join(choice.replace("_", " ").lower().split())
 

@@ -256,6 +256,16 @@ SECRET = re.compile(r"^(?!.*_id$)(?:.*(?:password|passphrase|passcode|secret|tok
                     re.IGNORECASE)
 
 
+SAID_AS = {"handoff": "case"}
+"""Records the service keeps for its own staff, as a customer is told of them: a hand-off to a
+colleague is their case ("Your case number is HND-1234.")."""
+
+
+def said_as(noun: str) -> str:
+    """`noun` as the customer is told of a record of it (`SAID_AS`)."""
+    return SAID_AS.get(noun, noun)
+
+
 def record_noun(table: str, key: str) -> str:
     """The noun a table's records go by: its key's ("zapdoses", `zapdos_id` -> "zapdos", which
     `singular` cannot tell from "cases" -> "case") when the table is that noun's plural, else the

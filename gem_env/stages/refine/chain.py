@@ -102,6 +102,8 @@ def apply(v: Variant, ctx: Context) -> Variant:
     whose = customers_of(v, ctx)
     session = set().union(*(whose(p) for p in v.parts))
     others = [p for p in others if joins(session, whose(p))]  # one customer per session, as a real chat
+    # a hand-off to a person ends the chat: it comes last (below)
+    handoffs, others = [p for p in others if _hands_off(p, v)], [p for p in others if not _hands_off(p, v)]
     reasons: list[str] = []
     while others and len(reasons) < MAX_FAILED:
         other = min(others, key=lambda p: _rank(p, v))
@@ -112,20 +114,31 @@ def apply(v: Variant, ctx: Context) -> Variant:
             continue  # a question the session has asked already ("the status of my account ACC-1", twice)
         if (asked := _question_about(v.parts[-1], v)) and _question_about(other, v) == asked:
             continue  # a second question right after one about the same record: a person asks both at once
-        v.parts.append(replace(other, knows=dict(other.knows),
-                               scenario=_as_said(other.scenario.model_copy(update={"persona": persona}), v)))
-        try:
-            compose(v)
-        except NotApplicable as err:
-            v.parts.pop()
-            reasons.append(str(err))
+        if (failed := _joined(v, other, persona)) is not None:
+            reasons.append(failed)
             continue
         if not session and (session := whose(other)):
             others = [p for p in others if joins(session, whose(p))]
+    seen = set().union(*(_tools(p, v) for p in v.parts))
+    for other in [p for p in handoffs if joins(session, whose(p)) and _tools(p, v) - seen][:3]:
+        if len(v.parts) >= MAX_PARTS or _joined(v, other, persona) is None:
+            break  # (one that brings a tool the chat has not called, in the chat's last place)
     if len(v.parts) < 2:
         raise NotApplicable("no other task of the domain composes with this one"
                             + (f": {reasons[0]}" if reasons else " (no siblings)"))
     return say_changes(v)
+
+
+def _joined(v: Variant, other: Part, persona: str) -> str | None:
+    """`other` added as the chat's next request, or why it does not compose (the chat as it was)."""
+    v.parts.append(replace(other, knows=dict(other.knows),
+                           scenario=_as_said(other.scenario.model_copy(update={"persona": persona}), v)))
+    try:
+        compose(v)
+    except NotApplicable as err:
+        v.parts.pop()
+        return str(err)
+    return None
 
 
 def _as_said(scenario: Scenario, v: Variant) -> Scenario:
@@ -151,6 +164,11 @@ def _rank(candidate: Part, v: Variant) -> tuple[int, int, int, int]:
     repeat = any(p.knows == candidate.knows and p.workflow == candidate.workflow for p in v.parts)
     seen = set().union(*(_tools(p, v) for p in v.parts))
     return (int(repeat), int(not _tools(candidate, v) - seen), used.count(candidate.workflow), int(same == 0))
+
+
+def _hands_off(part: Part, v: Variant) -> bool:
+    """Whether `part` hands the customer to a person (the service's hand-off workflow)."""
+    return any(w.name == part.workflow and w.category == "handoff" for w in v.compiled.domain.workflows)
 
 
 def _tools(part: Part, v: Variant) -> set[str]:

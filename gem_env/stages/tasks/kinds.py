@@ -22,7 +22,7 @@ from ...tools import CompiledDomain, Sandbox, Workflow
 from ...tools.errors import ExprError
 from ...tools.expr import compile_expr, compile_template
 from ...tools.model import FindStep, RequireStep, ReturnStep
-from ...tools.reasons import of_person, own_words
+from ...tools.reasons import URGENT, of_person, own_words
 from ...tools.render import FREE_TEXT, SECRET, render
 from .model import Ambiguity, Decline, GoldAction, Refusal
 from .opened import add_reads, description, opened_ids, picked as picked_by_details
@@ -378,6 +378,8 @@ def decline(compiled: CompiledDomain, wf: Workflow, row: dict[str, Any], sandbox
     knows = derive_knows(wf, row, sandbox)
     if isinstance(knows, str):
         return knows
+    if any(k.endswith("reason") and URGENT.search(str(v)) for k, v in knows.items()):
+        return "a customer does not turn down a change they want for an urgent reason (a stolen card, fraud)"
     nxt = first_write(wf, knows, sandbox)
     sandbox.restore(snap)
     if nxt is None:

@@ -19,7 +19,7 @@ from ...agents.lookup import finder_tools
 from ...agents.prechecks import records
 from ...simulators.scripted import in_words
 from ...simulators.scenario import Request
-from ...tools.model import InsertStep, every_step
+from ...tools.model import InsertStep, UpdateStep, every_step
 from ...tools.render import FREE_TEXT, render, smooth, spoken
 from . import kinds as K
 from . import lookups as L
@@ -116,7 +116,7 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
         rows: set[str] = set()  # "workflow:record" of the requests so far
         if first is not None:
             got = first[2](sandbox, rng)
-            if isinstance(got, str):
+            if isinstance(got, str) or _hands_off(ctx, got.workflow):
                 return None
             built.append(got)
             rows.add(f"{first[1]}:{first[0]}")
@@ -136,6 +136,8 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
                 rows.intersection_update(asked)
                 continue
             built.append(got)
+            if _hands_off(ctx, got.workflow):
+                break  # a person takes it from there: the chat ends with the hand-off
         if len(built) < 2 or K.authenticate(c, built, sandbox) is not None:
             return None
         _say_new_keys(c, built)
@@ -201,7 +203,11 @@ def makes_earlier_pointless(compiled: "CompiledDomain", done: list[GoldAction], 
     change a record the session made (a booking made and then moved to another flight). An
     escalation is a person's next step and stays: a card frozen and then closed, a line suspended
     and then cancelled (the earlier write left the record in a status other than its table's usual
-    one). `rows_of(table)`: the table's rows by key, for a status no call has shown."""
+    one), but only for the reason that moved it first: a card frozen because it was stolen is not
+    then unfrozen, nor its limit changed, nor closed because of fees (the customer's story would
+    change); nor is one record changed twice for two reasons. A record is named by its key or a role
+    of it (`destination_account_id`: money moved into an account that is then closed). `rows_of(table)`:
+    the table's rows by key, for a status no call has shown."""
     c = compiled
     made = {(c.tables[st.insert].pk, str(e.result[c.tables[st.insert].pk])) for e in done
             if e.ok and isinstance(e.result, dict) for st in every_step(c.tools[e.tool].spec.effect or [])
@@ -211,15 +217,27 @@ def makes_earlier_pointless(compiled: "CompiledDomain", done: list[GoldAction], 
             continue
         if any((k, str(v)) in made for k, v in a.arguments.items()):
             return True  # a record made in the session, changed at once: it would have been made so
-        if not (isinstance(a.result, dict) and "status" in a.result):
-            continue
         for table, t in c.tables.items():
-            key = a.arguments.get(t.pk)
-            writes = [i for i, e in enumerate(done) if key is not None and c.tools[e.tool].writes and e.ok
-                      and str(e.arguments.get(t.pk)) == str(key)]
+            keys = {str(v) for k, v in a.arguments.items() if _names_key(k, t.pk)}
+            writes = [i for i, e in enumerate(done) if keys and c.tools[e.tool].writes and e.ok
+                      and any(_names_key(k, t.pk) and str(v) in keys for k, v in e.arguments.items())]
             if not writes:
                 continue
             rows = rows_of(table)
+            changed = [i for i in writes if _updates(c, done[i].tool, table)] if _updates(c, a.tool, table) else []
+            why = a.arguments.get("reason")
+            if why is not None and any(done[i].arguments.get("reason") not in (None, why) for i in changed):
+                return True  # the same record changed for another reason than before
+            for key in keys if changed else ():  # moved out of its usual status: only that reason goes on
+                was = _status(t.pk, key, done[:changed[0]], rows)
+                moved = _status(t.pk, key, done[:changed[-1] + 1], rows)
+                usual = Counter(str(r["status"]) for r in rows.values() if "status" in r).most_common(1)
+                if usual and was == usual[0][0] and moved not in (None, was) \
+                        and (why is None or done[changed[-1]].arguments.get("reason") != why):
+                    return True
+            key = a.arguments.get(t.pk)
+            if key is None or not (isinstance(a.result, dict) and "status" in a.result):
+                continue
             before = _status(t.pk, key, done, rows)
             if before is None or str(a.result["status"]) == before:
                 continue  # (a write that leaves the status as it was changes a detail)
@@ -228,6 +246,18 @@ def makes_earlier_pointless(compiled: "CompiledDomain", done: list[GoldAction], 
             if after == _status(t.pk, key, done[:writes[-1]], rows) or usual and after == usual[0][0]:
                 return True
     return False
+
+
+def _updates(compiled: "CompiledDomain", tool: str, table: str) -> bool:
+    """Whether `tool`'s effect updates rows of `table`."""
+    return any(isinstance(st, UpdateStep) and st.update == table
+               for st in every_step(compiled.tools[tool].spec.effect or []))
+
+
+def _names_key(arg: str, pk: str) -> bool:
+    """Whether an argument named `arg` takes a key of the table keyed by `pk` (itself, or a role of
+    it: `source_account_id`)."""
+    return arg == pk or arg.endswith(f"_{pk}")
 
 
 def _status(pk: str, key: Any, calls: list[GoldAction], rows: dict[Any, dict[str, Any]]) -> str | None:
@@ -255,16 +285,21 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     # write done after all); another workflow may take it up (a held write made is checked below)
     candidates = [c for c in ctx.candidates(kind, owner) if f"{c[1]}:{c[0]}" not in rows]
     own = {f.table for f in finder_tools(ctx.compiled)} if kind == "lookup" else set()
-    said: dict[str, Any] = {"note": note, "about": built[-1].record[1] if built[-1].record else None,
+    setback = next((b for b in reversed(built) if b.request.kind in ("refuse", "decline")), None)
+    said: dict[str, Any] = {"note": note, "about": setback.record[1] if setback and setback.record else None,
                             "offered": built[-1].request.kind == "refuse"} \
         if kind == "complete" and (note := _what_happened(built)) else {}
+    last = len(built) == SIZE - 1
     # tools the session has not used yet first (stable); a request where the customer writes a
     # note (a handoff's summary) counts only after a request that did not go their way, where they
-    # have something to say, and then as if it brought one more;
+    # have something to say, and then as if it brought one more; a hand-off ends the session, so
+    # it comes in the session's last place, or right after a refusal that offered it;
     # questions about the service's records before the user's own profile (people seldom ask
     # a service their own name)
     def rank(c: Candidate) -> tuple[int, bool]:
         note = _takes_note(ctx, c[1])
+        if not last and _hands_off(ctx, c[1]) and not said.get("offered"):
+            return 1, c[1] in own
         new = len(_tools(ctx, c[1], kind) - used) if said or not note else 0
         return -new - bool(said and note), c[1] in own
     candidates.sort(key=rank)
@@ -273,7 +308,8 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     for key, name, builder in candidates[:TRIES_PER_REQUEST]:
         snap = sandbox.snapshot()
         got = builder(sandbox, rng, **said)
-        if isinstance(got, K.Built) and (_held_write_made(ctx, [*built, got]) or undoes_earlier(ctx, built, got)):
+        if isinstance(got, K.Built) and (_held_write_made(ctx, [*built, got]) or undoes_earlier(ctx, built, got)
+                                         or _leaving_and_staying(ctx, built, got)):
             sandbox.restore(snap)  # a complete request's write is undone with it
             continue
         if isinstance(got, K.Built):
@@ -294,9 +330,10 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
 
 def _what_happened(built: list[K.Built]) -> str | None:
     """What the customer would write in a note for whoever reads their next request (a handoff's
-    summary), when the request before did not go their way: what they wanted, in their words, and
-    what stopped it ("I wanted to freeze my card because it was stolen but was told no because it's
-    closed"); None after a request that went through."""
+    summary), when a request of the session did not go their way (the latest such): what they
+    wanted, in their words, and what stopped it ("I wanted to freeze my card because it was stolen
+    but was told no because it's closed"); None when every request went through."""
+    built = built[:max((i + 1 for i, b in enumerate(built) if b.request.kind in ("refuse", "decline")), default=0)]
     prev = built[-1].request if built else None
     if prev is None or prev.kind not in ("refuse", "decline") or not prev.intent:
         return None
@@ -343,6 +380,28 @@ def _lookup_after(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Ra
     return got if isinstance(got, K.Built) else None
 
 
+LEAVING = re.compile(r"\b(?:moving|switching|leaving|relocating)\b", re.IGNORECASE)
+"""A reason that says the customer is leaving the service ("moving bank", "switching supplier")."""
+
+
+def _leaving_and_staying(ctx: "_Context", built: list[K.Built], now: K.Built) -> bool:
+    """Whether a request of the session says the customer is leaving (`LEAVING`) while another
+    carries on with the service: a change after it, or one before it that starts or adds something
+    (money moved into the account then closed "because I'm moving banks"). A question may follow."""
+    def leaves(b: K.Built) -> bool:
+        return bool(LEAVING.search(str(b.request.knows.get("reason", ""))))
+
+    def writes(b: K.Built) -> bool:
+        return any(ctx.compiled.tools[a.tool].writes and a.ok for a in b.actions)
+
+    def adds(b: K.Built) -> bool:
+        return any(ctx.compiled.tools[a.tool].writes and a.ok and isinstance(st, InsertStep)
+                   for a in b.actions for st in every_step(ctx.compiled.tools[a.tool].spec.effect or []))
+    if any(leaves(b) for b in built):
+        return writes(now)
+    return leaves(now) and any(adds(b) for b in built)
+
+
 def _held_write_made(ctx: "_Context", built: list[K.Built]) -> bool:
     """Whether some request's write names the record a refusal or decline holds back (all of its
     target's arguments), which verification would count as the held write made; or a request before
@@ -378,6 +437,11 @@ def _tools(ctx: "_Context", name: str, kind: str = "complete") -> set[str]:
 def _new_tools(ctx: "_Context", built: list[K.Built]) -> set[str]:
     """The tools the requests' gold calls."""
     return {a.tool for b in built for a in b.actions}
+
+
+def _hands_off(ctx: "_Context", name: str) -> bool:
+    """Whether workflow `name` hands the customer to a person (the service's hand-off)."""
+    return any(w.name == name and w.category == "handoff" for w in ctx.workflows)
 
 
 def _takes_note(ctx: "_Context", name: str) -> bool:

@@ -1,0 +1,112 @@
+"""A session tells one customer's story: a hand-off to a person ends the chat; a record an earlier
+request froze (or moved for one reason) is not changed again for another; a customer leaving the
+service does not carry on with it; nobody turns down a change they asked for because their card
+was stolen. And the words a reviewer read as machine-made are gone: "handoff" said to the
+customer, sentences with no subject, "comes to" of a single value."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from gem_env.cli import main
+from gem_env.stages.tasks import GoldAction
+from gem_env.stages.tasks.session import LEAVING, makes_earlier_pointless
+from gem_env.tools import compile_domain, load_domain
+from gem_env.tools.reasons import URGENT
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("story") / "run"
+    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def _trajectories(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "trajectories.jsonl").open()]
+
+
+def _calls(traj: dict) -> list[str]:
+    return [c["function"]["name"] for m in traj["messages"] for c in m.get("tool_calls") or []]
+
+
+def test_a_hand_off_to_a_person_ends_the_chat(run: Path) -> None:
+    handed = 0
+    for traj in _trajectories(run):
+        calls = _calls(traj)
+        if "transfer_to_human_agent" not in calls:
+            continue
+        handed += 1
+        assert set(calls[calls.index("transfer_to_human_agent"):]) == {"transfer_to_human_agent"}, traj["id"]
+        assert traj["task"]["workflow"].split("+")[-1] == "talk_to_a_person", traj["id"]
+    assert handed >= 8
+
+
+def test_sessions_tell_one_story(run: Path) -> None:
+    """No request after one whose reason says the customer is leaving changes anything, and no
+    record is changed twice for two reasons."""
+    for traj in _trajectories(run):
+        requests = traj["task"]["scenario"]["requests"]
+        leaving = [i for i, r in enumerate(requests) if LEAVING.search(str(r["knows"].get("reason", "")))]
+        writes = [i for i, r in enumerate(requests) if r["kind"] in ("complete", "disambiguate")]
+        assert not [i for i in writes if leaving and i > leaving[0]], traj["id"]
+        reasons: dict[str, set[str]] = {}
+        for a in traj["task"]["gold_actions"]:
+            why = a["arguments"].get("reason")
+            for k, v in a["arguments"].items():
+                if why is not None and a["ok"] and k.endswith("_id") and k != "customer_id":
+                    reasons.setdefault(str(v), set()).add(why)
+        assert all(len(w) == 1 for w in reasons.values()), (traj["id"], reasons)
+
+
+def test_no_customer_declines_a_change_they_want_for_an_urgent_reason(run: Path) -> None:
+    declined = 0
+    for traj in _trajectories(run):
+        for r in traj["task"]["scenario"]["requests"]:
+            if r["kind"] == "decline":
+                declined += 1
+                assert not URGENT.search(str(r["knows"].get("reason", ""))), traj["id"]
+    assert declined >= 5
+
+
+def test_a_record_frozen_for_one_reason_takes_no_other_change(run: Path) -> None:
+    compiled = compile_domain(load_domain(run / "domains" / "bank_freeze-a-card_md.json"))
+    sandbox = compiled.new_sandbox()
+    try:
+        card = next(r for r in sandbox.dump(["cards"])["cards"].values() if r["status"] == "active")
+        key = card["card_id"]
+        rows = {t: sandbox.dump([t])[t] for t in compiled.tables}  # as seeded
+        froze = sandbox.call("freeze_card", {"card_id": key, "reason": "stolen"})
+        done = [GoldAction(tool="freeze_card", arguments={"card_id": key, "reason": "stolen"}, ok=froze.ok,
+                           result=froze.as_data())]
+
+        def then(tool: str, args: dict) -> bool:
+            snap = sandbox.snapshot()
+            got = sandbox.call(tool, args)
+            sandbox.restore(snap)
+            assert got.ok, got.as_data()
+            return makes_earlier_pointless(compiled, done, [GoldAction(tool=tool, arguments=args, ok=True,
+                                                                       result=got.as_data())], rows.get)
+        assert then("unfreeze_card", {"card_id": key})  # the customer just said it was stolen
+        assert then("close_card", {"card_id": key, "reason": "no longer needed"})  # the story changes
+        assert not then("close_card", {"card_id": key, "reason": "stolen"})  # the next step for the same reason
+    finally:
+        sandbox.close()
+
+
+_SUBJECTLESS = re.compile(r"(?:^|[.!?] )(?:Going to|About to|Ready to|Checked|Found|Retrieved) [a-z]")
+
+
+def test_the_assistant_speaks_as_a_person_to_a_customer(run: Path) -> None:
+    said = [m.get("content") or "" for t in _trajectories(run) for m in t["messages"] if m["role"] == "assistant"]
+    assert said
+    assert not [s for s in said if re.search(r"\bhand-?offs?\b", s, re.IGNORECASE)]
+    assert not [s for s in said if _SUBJECTLESS.search(s)]
+    assert not [s for s in said if re.search(r"\b(?:comes to|comes out as)\b", s) and "total" not in s
+                and "change" not in s]
+    assert any(re.search(r"\bcase (?:number |ID )?(?:is )?HND-\d+", s) for s in said)
