@@ -1095,7 +1095,7 @@ def headline(what: str) -> str:
 def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
            guidance: list[str] | None = None, *, going_on: bool = False, next_up: str = "",
            looked_now: bool = True, made: frozenset[str] | None = None, thing: str = "",
-           kept: frozenset[str] = frozenset()) -> str:
+           kept: frozenset[str] = frozenset(), recorded: bool = False) -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found (not
     "Thanks for waiting." unless something was looked up for it: `looked_now`), the facts the
     opening has not said yet, the record it touched (unless already named), what the service's
@@ -1107,7 +1107,8 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     waits = any(k.startswith("pending_") and not k.endswith("_starts_on") and v not in (None, "") for k, v in facts)
     # a how-to's close whose record is left in no state it names says the request done, whatever its
     # verb ("I've texted a heart using symbols."), never only "There we go."
-    request_done = done(what) if wrote and thing and not waits and all(k != "status" for k, _ in facts) else ""
+    request_done = done(what) if wrote and (recorded or thing and not waits and all(k != "status" for k, _ in facts)) \
+        else ""  # (`recorded`: a guided request's steps marked done, said so whatever the record shows besides)
     if request_done:
         opener = pick(rng, B.DONE_SAID, past=request_done)
     elif wrote and what.split(" ")[0] in VERBS | {"turn"} and not waits and rng.random() < 0.6:

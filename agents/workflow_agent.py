@@ -31,6 +31,7 @@ from gem_env.tools.render import FREE_TEXT, SECRET, cased, code_for, domain_name
 from gem_env.tools.signed_in import signed_in_facts
 
 from . import banks as B
+from . import guided as G
 from . import speech as S
 from .plans import Plan, Step, compile_plan, content_words
 from .guidance import Guidance, case_of, for_one_case, once_done
@@ -497,7 +498,8 @@ class WorkflowAgent:
         if got is None:
             # an offer asks for nothing, nor does "What would you like to do: change the cabin, ...?"
             asked = named_keys(_questions(asking_for_id(previous)), self._names) \
-                if previous and not _OFFERED.search(previous) and not _WHAT_TO_DO.search(previous) else []
+                if previous and not _OFFERED.search(previous) and not _WHAT_TO_DO.search(previous) \
+                and not G.GUIDANCE.search(previous) else []  # (guidance asks only to mark its steps done)
             got = read_facts(said, self._names, asked, self._booleans)
             for k, v in got.items():  # a choice read short at its own ';' or ','; the whole choice was said
                 if (choices := self._enums.get(k)) and code_for(v, choices) not in choices \
@@ -794,6 +796,8 @@ class WorkflowAgent:
         # February 11, 2025."), before the yes, not only after it
         waits = waiting_changes(spec, args, seen, self._clock, self.records.keys)
         last = turn.last.get("content") if turn.last.get("role") == "user" else None
+        if self._guided(plan):  # steps only the customer can take: guided, and recorded once they say done
+            return _say(self._guided_confirm(plan, main, tool, args, known, turn, last, seen))
         if last and ASKS_WHAT_CHANGES.search(last):  # "What exactly will that change?": the writes' own effects
             owner = self._auth.table if self._auth else ""
             doing = S.action(plan.workflow.goal, main, known)
@@ -836,6 +840,24 @@ class WorkflowAgent:
                               before=[m["content"] for m in turn.prior if m.get("role") == "assistant"
                                       and isinstance(m.get("content"), str)] + turn.said,
                               given=bool(turn.own or turn.answered or turn.prior)))
+
+    def _guided(self, plan: Plan) -> bool:
+        """Whether the request's writes record steps only the customer can take (`guided`)."""
+        return G.guided([self.compiled.tools[s.tool].spec.description for s in plan.steps
+                         if s.writes and s.tool in self.compiled.tools])
+
+    def _guided_confirm(self, plan: Plan, main: str, tool: str, args: dict[str, Any], known: dict[str, Any],
+                        turn: _Turn, last: str | None, seen: list[Any]) -> str:
+        """The guidance a guided request gets before its writes (`guided.confirm`), or, asked what it
+        will change, that only the checklist does (`guided.effect`)."""
+        thing = S.thing_called(self.compiled.noun(plan.workflow.anchor.table), plan.workflow.goal)
+        if last and ASKS_WHAT_CHANGES.search(last):
+            return G.effect(turn.rng, thing)
+        doing = S.action(plan.workflow.goal, main, known)
+        written = {n for s in plan.steps if s.writes for n, (kind, _) in s.args.items() if kind == "const"}
+        given = {**{n: v for n, v in args.items() if n not in written}, **_later_values(plan, tool, known, SECRET)}
+        extra = S.details(given, SECRET, said=doing, names=S.own_names(records(seen)), yours=self.yours(turn))
+        return G.confirm(turn.rng, doing, G.instructions(self.compiled.domain.guide), thing, extra)
 
     def _recalled_step(self, plan: Plan, at: int, args: dict[str, Any], turn: _Turn) -> dict[str, Any] | None:
         """What an earlier read by the same tool still shows of the one record the read step `at`
@@ -1481,6 +1503,9 @@ class WorkflowAgent:
         note = f"{also} {note}".strip()
         said = {**turn.known, **{k: v for k, v in env.items() if k in plan.workflow.knows}}
         what = S.action(plan.workflow.goal, _main_write(plan), said) if write else ""  # as the confirmation said
+        if wrote and self._guided(plan):  # what the record now shows, never "I've connected a Wii to HD TV"
+            marked = sum(1 for t, _ in _tool_results(turn.segment) if t in self.compiled.tools and self.compiled.tools[t].writes)
+            what = G.recorded(S.thing_called(self.compiled.noun(plan.workflow.anchor.table), plan.workflow.goal), marked)
         # a case's consequence is told before the change, and what it did as `besides`: not again
         # here, nor of a record the case did not hold for
         noun = self.compiled.noun(plan.workflow.anchor.table)
@@ -1493,7 +1518,7 @@ class WorkflowAgent:
         return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on,
                              next_up=turn.next_up, looked_now=turn.looked_now,
                              made=self._inserts.get(write) if write else None, thing=thing,
-                             kept=frozenset(kept)))
+                             kept=frozenset(kept), recorded=bool(wrote and self._guided(plan))))
 
     def _read_before_write(self, turn: _Turn, table: str) -> dict[str, Any]:
         """The values the reads still true and the request's own before its first write showed of

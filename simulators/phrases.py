@@ -241,6 +241,30 @@ _YES_START = ["Yes,", "Yeah,", "Yep,", "Sure,", "Okay,", "Absolutely,", "Correct
 _YES_TAIL = ["go ahead.", "please go ahead.", "do it.", "that's right.", "please proceed.", "go for it.",
              "that's what I want.", "let's do that.", "please do."]
 YES = [f"{a} {b}" for a in _YES_START for b in _YES_TAIL]
+# a yes to guidance the assistant gave ("Here's how ...: 1. ... Once you've done them, would you like me
+# to mark them done on the checklist?"): the customer has done the steps themselves and says so; each
+# starts with a word the assistant reads as yes
+DONE_YES = ["Yes, I've done them all now.", "Okay, all done on my side.", "Yep, I've followed every step.",
+            "Yes, all done: please mark them.", "Okay, I've been through them all.", "Sure, they're all done now.",
+            "Yes, that's all done.", "Okay, done. That worked."]
+_GUIDED = re.compile(r"\bmark (?:them|it) done on the checklist\b", re.IGNORECASE)
+
+
+def asked_part(said: str) -> str:
+    """What the assistant asks in `said`: guidance's numbered steps left out (a step's "Click the email
+    you want to copy" asks nobody for their email)."""
+    return re.sub(r"(?m)^\d+\. .*\n?", "", said) if _GUIDED.search(said) else said
+
+
+def guided(said: str) -> bool:
+    """Whether `said` is guidance the customer carries out themselves, asked to mark done (`DONE_YES`)."""
+    return _GUIDED.search(said) is not None
+
+
+def yes_to(said: str) -> list[str]:
+    """The yeses that answer the assistant's `said`: that the steps are done, to guidance the
+    customer carries out themselves (`DONE_YES`), else `YES`."""
+    return DONE_YES if _GUIDED.search(said) else YES
 # a no to a confirmation: each starts with a word the assistant (and the verifier) reads as no
 _NO_START = ["No,", "No thanks,", "Actually, no,", "Nope,", "No, sorry,"]
 _NO_TAIL = ["please don't.", "leave it as it is.", "not right now.", "I've changed my mind.", "I'd rather hold off.",

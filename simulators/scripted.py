@@ -232,7 +232,7 @@ class ScriptedUser:
             if greet.rstrip().endswith((",", ":")) and not re.match(r"I\b|I'", body):
                 body = body[:1].lower() + body[1:]
             return greet + body
-        said = spoken[-1]
+        said = P.asked_part(spoken[-1])
         if not said.strip():
             return rng.choice(P.NUDGES)
         settled = sum(self.settles(t) for t in spoken[:-1])
@@ -279,7 +279,7 @@ class ScriptedUser:
                 return rng.choice(P.THAT_ONE).format(noun=part["noun"])
             return f"{rng.choice(P.ANOTHER_ONE).format(noun=part['noun'])} {self._facts([key], current, rng)}"
         which = re.search(r"\bwhich\b", said, re.IGNORECASE) is not None
-        asked = self.asked_keys(said) or (self._which_one(said, current) if which else [])
+        asked = [] if P.guided(said) else self.asked_keys(said) or (self._which_one(said, current) if which else [])
         if asked:
             pointed = self._by_detail(said, asked, current, rng) if which else None
             return pointed or self._facts(asked, current, rng, which=which,
@@ -295,7 +295,7 @@ class ScriptedUser:
                        f"{P.fact_said('My {name} is {v}.', key, known, humanize(key))}"
             if self._asks_effect and not any(text in P.ASK_EFFECT for role, text in turns if role == "user"):
                 return rng.choice(P.ASK_EFFECT)  # once, at the first change asked about
-            return rng.choice(P.YES if current.confirm else P.NO)
+            return rng.choice(P.yes_to(said) if current.confirm else P.NO)
         return rng.choice(P.DONT_KNOW)
 
     def _vague_noun(self) -> str | None:

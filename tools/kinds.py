@@ -130,6 +130,15 @@ LOCALES = _v(*(f"{code}.UTF-8" for code in (
     "he_IL", "ar_EG", "hi_IN")))
 #: how an extracted how-to's record table describes itself ("pages the procedure acts on")
 PROCEDURE_RECORDS = "the procedure acts on"
+#: how a how-to's tool for a step only the customer can take describes itself (a press on their
+#: screen, plugging in their Wii, catching a Vulpix in their game): it records what the customer
+#: reports done, it does not do it, and the assistant guides the step and says what the record shows
+CUSTOMER_STEP = "Record that the customer has done"
+
+
+def customer_step(description: str | None) -> bool:
+    """Whether a tool described so records a step the customer takes themselves (`CUSTOMER_STEP`)."""
+    return (description or "").startswith(CUSTOMER_STEP)
 #: things a person knows by their name, not by a record number: the kind of that name (values enough
 #: for a table's rows to be told apart; the record's field is `<noun>_name`): a how-to's customer
 #: names the one they mean ("the photo IMG_2041.jpg", "my contact Jessica Miller"). Anything else a

@@ -224,6 +224,9 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra:
     for text in extra:  # rows the writes left or would have made: of no one turn
         _status_records(_json(text), -1, records)
     pattern = _status_said(vocabulary | {s for *_, s in records})
+    # the system prompt's own words: a how-to's step given to the customer as the guide says it ("Let
+    # go of the button when the desk is lowered.") states no record's status
+    prompt = " ".join(" ".join(message_text(m).split()) for m in messages if m.get("role") == "system").lower()
     missing = []
     for i, m in enumerate(messages):
         if m.get("role") != "assistant" or not isinstance(m.get("content"), str):
@@ -232,6 +235,8 @@ def untied_statuses(messages: list[dict[str, Any]], vocabulary: set[str], extra:
             clause = _clause(m["content"], found.start())
             if _RULE_CLAUSE.search(clause):
                 continue  # "the address can only be changed while the order is pending"
+            if len(clause.split()) > 3 and " ".join(clause.split()).lower().strip(" .") in prompt:
+                continue
             status = (found.group(1) or found.group(2)).lower()
             named = _ID.findall(m["content"], 0, found.start(1) if found.group(1) else found.start(2))
             if named and _OTHER_RECORD.search(clause):

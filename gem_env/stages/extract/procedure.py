@@ -155,6 +155,14 @@ _STATEMENT = re.compile(r"^\W*(?:(?:the|a|an|this|that|these|those|it|they|there
                         r"(?-i:[A-Z][\w'’-]*\s+(?:or\s+[A-Z][\w'’-]*\s+)?)will|you\s+will)\b", re.I)
 
 
+#: a step that is no act of anyone's however it opens: a configuration or command dump (a directive
+#: "#set_var", a shell variable "$EASYRSA", an environment name "EASYRSA_REQ_CN": the text's listing,
+#: whose words a call's label mangled to "#set var EASYRSA SSL CONF ..."), or a supposition that sets
+#: up an example ("Suppose your hostname is foo, the login prompt looks as follows.")
+_NO_ACT = re.compile(r"(?:^|\s)#[a-z]+_[a-z_]+\b|\$[A-Za-z_{(]|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|"
+                     r"^\W*(?:[Ss]uppose|[Aa]ssume|[Ii]magine)\b")
+
+
 class ProcedureBuilder(FieldRules, ProcedureTools):
     """Builds one domain; a fresh one per document."""
 
@@ -237,6 +245,8 @@ class ProcedureBuilder(FieldRules, ProcedureTools):
         """A step the text lists that asks nothing of anyone: no verb opens it and no words of it say
         an act ("Congratulations!", "Done!", "It should say it has taken a picture", a program's output
         line): it was a tool of its own taking only the record's id (`do_samus`, `say_picture`)."""
+        if _NO_ACT.search(info.step.text):  # a command or configuration dump, a supposition: said by no call
+            return True
         if info.step.verb is not None or info.tool_id or said_step(info.step.text) is not None:
             return False
         return bool(_STATEMENT.match(without_lead_in(info.step.text)) or re.fullmatch(r"\W*(?:[A-Za-z]+ed|done|congratulations)\W*",

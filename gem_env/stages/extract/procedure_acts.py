@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...tools.kinds import CUSTOMER_STEP
 from .lexicon import _UI_NOUNS
 from .steps import StepInfo
 from ...text import features as tf
@@ -28,14 +29,14 @@ class Act:
     described: str  # the parameter's description
 
 
-CLICK = Act("click", "target", "click", "Click or tap a button, link, icon or menu item the guide's next step names.",
-            "what to click, as the guide names it")
-OPEN_APP = Act("open_app", "target", "open", "Open an app, program or screen the guide's next step names.",
-               "what to open, as the guide names it")
-GO_TO = Act("go_to", "target", "go to", "Go to a place, page or menu the guide's next step names.",
-            "where to go, as the guide names it")
-DO_STEP = Act("do_step", "step", "do", "Carry out the guide's next step, one the other tools do not do "
-              "(a physical act, a check, a wait).", "the step, in the guide's words")
+CLICK = Act("click", "target", "click", f"{CUSTOMER_STEP} the guide's next step: clicked or tapped a button, "
+            "link, icon or menu item it names.", "what the customer clicked, as the guide names it")
+OPEN_APP = Act("open_app", "target", "open", f"{CUSTOMER_STEP} the guide's next step: opened an app, program or "
+               "screen it names.", "what the customer opened, as the guide names it")
+GO_TO = Act("go_to", "target", "go to", f"{CUSTOMER_STEP} the guide's next step: gone to a place, page or menu "
+            "it names.", "where the customer went, as the guide names it")
+DO_STEP = Act("do_step", "step", "do", f"{CUSTOMER_STEP} the guide's next step, one the other tools do not "
+              "record (a physical act, a check, a wait).", "the step, in the guide's words")
 ACTS = (CLICK, OPEN_APP, GO_TO, DO_STEP)
 
 _CLICKS = frozenset({"click", "tap", "double-click", "doubleclick"})
@@ -146,7 +147,8 @@ class ActTool:
         refused = f"There is no '{{{act.param}}}' to {act.verb} at this point." if act is not DO_STEP \
             else f"'{{{act.param}}}' is not the next step at this point."
         return {
-            "name": self.name, "kind": "write", "description": f"{act.doc} Records the step as done for the {self.noun}.",
+            "name": self.name, "kind": "write",
+            "description": f"{act.doc} Marks the step done on the {self.noun}'s checklist; it does not do the step.",
             "parameters": [self.id_param, {"name": act.param, "type": "string", "description": act.described}],
             "effect": [
                 self.find,

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...tools.kinds import CUSTOMER_STEP
 from .lexicon import (without_pointer, VERB_STATUS, _BREAK, _EXPR_WORDS, _STOP, _SUBJECTS, _clean, _ident, _regular_participle, _span, _unique,
                       bare_title, is_adverb, name_word)
 from .procedure_acts import ActTool
@@ -425,6 +426,8 @@ class ProcedureTools:
         else:
             call.effect.append(read_result(self.row, self.pk, call.read_field,
                                             [a for a in call.args if a != self.pk], bool(guards)))
+        if (info.kind == "write" or progress) and self._customers_own():
+            description = f"{CUSTOMER_STEP} this step of the guide: {description[:1].lower()}{description[1:]}"
         flow.tools.append({
             "name": name, "kind": "write" if progress else info.kind, "description": description,
             "parameters": call.params, "effect": call.effect, "span": _span(self.text, s.start, s.end),
@@ -438,6 +441,12 @@ class ProcedureTools:
             flow.last_write_as = as_name
         else:
             flow.read_tell = (as_name, call.read_field or "status")
+
+    def _customers_own(self) -> bool:
+        """Whether the steps with tools of their own are the customer's to take (`CUSTOMER_STEP`): a
+        how-to on their own thing (their game, their Wii, their balcony), not a company's service
+        procedure nor a software guide, whose commands the service runs on the system it manages."""
+        return not getattr(self, "service", False) and not (self.verdict and self.verdict.labels.get("domain") == "software")
 
     def _act_step(self, flow: _Flow, j: int, info: StepInfo, guards: list[_Require]) -> None:
         """A step that takes nothing but the record, done by its act (`procedure_acts`): a row of the

@@ -1,0 +1,112 @@
+"""A how-to's steps that only the customer can take, said as what they are: guidance, and a record.
+
+A support assistant cannot plug in the customer's Wii, catch their Vulpix or tap a button on their
+phone. A how-to's tools for such steps (`tools.kinds.CUSTOMER_STEP`: `do_step`, `click`, ... and a
+step tool of its own on the customer's own thing) record the progress the customer reports; they do
+not do the step. So the assistant:
+
+- gives the steps as instructions and asks whether to mark them done on the record's checklist once
+  the customer has done them (`confirm`): "Here's how to connect a Wii to HD TV: 1. Plug in your HDMI
+  cord ... Once you've done them, would you like me to mark them done on the checklist for your Wii?";
+- answers "what will that change?" with what the tools change: the checklist, nothing else (`effect`);
+- after the customer says they are done and the calls are made, says what the record now shows
+  (`recorded`: "mark all 4 steps done on your Wii's checklist", said by the report as "I've marked
+  all 4 steps done ..."), never "I've connected a Wii to HD TV".
+
+Every sentence here is true of the tools: the confirmation is a question the customer answers before
+any write, the writes are the ones the gold makes, and what is said after them is what they recorded.
+"""
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+
+from gem_env.tools.kinds import customer_step
+
+#: a guide's line that is no instruction to say to a customer: a command or configuration dump
+#: ("#set_var EASYRSA_SSL_CONF ...", "$EASYRSA/...", "key=value"), a program's output or prompt
+#: ("Write out database with 1 new entries", "Request subject, to be signed as ...:"), or a line
+#: cut off mid-word by the guide's length limit (no full stop, question or closing bracket)
+_NOT_SAID = re.compile(r"#\w|\$[A-Za-z_{(]|\b[A-Z][A-Z0-9_]{2,}=|\b\d+ new entries\b|:\s*$|^\W*$")
+
+#: a guide's line that says how things are, not what to do: a supposition ("Suppose your hostname is
+#: foo, ..."), or a sentence that opens with its subject, a thing, and whose verb is a modal or "is"
+#: ("The clients can also be configured ...", "Once connected, the administrator can see ...")
+_STATEMENT = re.compile(r"^\W*(?:suppose|assume|imagine|note that)\b|"
+                        r"^\W*(?:(?:[\w'-]+\s+){0,2}[\w'-]+,\s+)?(?:the|a|an|this|that|these|those|it|they|there)\s+"
+                        r"(?:[\w'-]+\s+){0,3}?(?:can|could|may|might|will|would|is|are|was|were)\b", re.IGNORECASE)
+_INTRO_TOPIC = ["Here are the steps for {topic}; they're yours to do on your side:",
+                "These steps for {topic} are done on your side, so I'll walk you through them:",
+                "I can't do these steps for you, but here's what to do for {topic}:"]
+_INTRO = ["Here's how to {action}; these steps are yours to do on your side:",
+          "These steps are done on your side, so I'll walk you through them. To {action}:",
+          "I can't do these steps for you, but here's how to {action}:",
+          "Here are the steps to {action}, which you do yourself:",
+          "You'll do these steps yourself; here's how to {action}:"]
+_ASK = ["Once you've done them, would you like me to mark them done on the checklist for {thing}?",
+        "When you've been through them, shall I go ahead and mark them done on the checklist for {thing}?",
+        "Let me know once they're done. Then, would you like me to mark them done on the checklist for {thing}?",
+        "After you've finished them, do you want me to mark them done on the checklist for {thing}?"]
+_ASK_ONE = ["Once you've done it, would you like me to mark it done on the checklist for {thing}?",
+            "When that's done, shall I go ahead and mark it done on the checklist for {thing}?",
+            "Let me know once it's done. Then, would you like me to mark it done on the checklist for {thing}?"]
+_EFFECT = ["Only the checklist for {thing} changes: once you've done the steps, I'll mark them done there. "
+           "I can't do the steps themselves for you.",
+           "Nothing on my side but the checklist for {thing}: I'll mark the steps done there once you've done them.",
+           "It only updates the checklist for {thing}, marking the steps done that you've done yourself."]
+_ASK_AGAIN = ["Would you like me to mark them done on the checklist once you've done them?",
+              "Shall I go ahead and mark them done on the checklist when you've finished them?"]
+
+
+#: how the assistant's guidance asks its question (every `_ASK`, `_ASK_ONE`, `_ASK_AGAIN`): the
+#: guidance asks for nothing else, whatever its steps name ("Click the email you want to copy")
+GUIDANCE = re.compile(r"\bmark (?:them|it) done on the checklist\b")
+
+
+def guided(descriptions: Sequence[str | None]) -> bool:
+    """Whether a request whose writes are described so is guided: any of them records a step only
+    the customer can take (`tools.kinds.customer_step`)."""
+    return any(customer_step(d) for d in descriptions)
+
+
+def instructions(guide: Sequence[str]) -> list[str]:
+    """The guide's steps as said to the customer: whole sentences, without the lines that are no
+    instruction (`_NOT_SAID`) nor one said twice."""
+    out: list[str] = []
+    for line in guide:
+        said = " ".join(line.split()).strip()
+        if not said or _NOT_SAID.search(said) or _STATEMENT.search(said):
+            continue
+        if said[-1] not in ".!?)\"'":
+            said += "."
+        said = said[:1].upper() + said[1:]
+        if said not in out:
+            out.append(said)
+    return out
+
+
+def confirm(rng: random.Random, action: str, steps: Sequence[str], thing: str, extra: str = "") -> str:
+    """The guidance before a guided request's writes: how to do it, and whether to mark the steps done
+    on the record's checklist once the customer has done them (a yes/no question the customer answers
+    before any write). `extra`: what else the confirmation says (the values given: "This is for your
+    session, with the host key ...")."""
+    listed = "\n".join(f"{k}. {s}" for k, s in enumerate(steps, 1))
+    topic = action.removeprefix("take care of ") if action.startswith("take care of ") else ""
+    intro = rng.choice(_INTRO_TOPIC).format(topic=topic) if topic else rng.choice(_INTRO).format(action=action)
+    ask = rng.choice(_ASK_ONE if len(steps) == 1 else _ASK).format(thing=thing)
+    body = f"{intro}\n{listed}" if steps else intro.rstrip(":") + "."
+    return "\n".join(p for p in (body, extra, ask) if p)
+
+
+def effect(rng: random.Random, thing: str) -> str:
+    """"What will that change?" of a guided request: the checklist, and that the steps are the customer's."""
+    return f"{rng.choice(_EFFECT).format(thing=thing)} {rng.choice(_ASK_AGAIN)}"
+
+
+def recorded(thing: str, steps: int) -> str:
+    """What a guided request's writes did, as an action the report says done ("I've marked all 4 steps
+    done on your Wii's checklist.")."""
+    many = "the step" if steps <= 1 else "both steps" if steps == 2 else f"all {steps} steps"
+    whose = f"{thing}'" if thing.endswith("s") else f"{thing}'s"
+    return f"mark {many} done on {whose} checklist"
