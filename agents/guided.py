@@ -10,8 +10,8 @@ not do the step. So the assistant:
   cord ... Once you've done them, would you like me to mark them done on the checklist for your Wii?";
 - answers "what will that change?" with what the tools change: the checklist, nothing else (`effect`);
 - after the customer says they are done and the calls are made, says what the record now shows
-  (`recorded`: "mark all 4 steps done on your Wii's checklist", said by the report as "I've marked
-  all 4 steps done ..."), never "I've connected a Wii to HD TV".
+  (`recorded`: "mark the steps done on your Wii's checklist", said by the report as "I've marked
+  the steps done ..."), never "I've connected a Wii to HD TV".
 
 Every sentence here is true of the tools: the confirmation is a question the customer answers before
 any write, the writes are the ones the gold makes, and what is said after them is what they recorded.
@@ -105,8 +105,9 @@ def effect(rng: random.Random, thing: str) -> str:
 
 
 def recorded(thing: str, steps: int) -> str:
-    """What a guided request's writes did, as an action the report says done ("I've marked all 4 steps
-    done on your Wii's checklist.")."""
-    many = "the step" if steps <= 1 else "both steps" if steps == 2 else f"all {steps} steps"
+    """What a guided request's writes did, as an action the report says done ("I've marked the steps
+    done on your Wii's checklist."); no count, since the guidance leaves out lines that are no
+    instruction (a command's output) which the checklist still holds."""
+    many = "the step" if steps <= 1 else "the steps"
     whose = f"{thing}'" if thing.endswith("s") else f"{thing}'s"
     return f"mark {many} done on {whose} checklist"

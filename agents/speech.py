@@ -932,7 +932,7 @@ _MONEY_FACT = B.Voiced(
            "The {name} is {v}."],
     warm=["I can see the {name} is {v}.", "The {name} is {v}.", "The {name} is listed at {v}."],
     formal=["The {name} stands at {v}.", "The {name} is {v}.", "The record shows the {name} as {v}."],
-    brisk=["The {name} is {v}.", "The {name} sits at {v}."])
+    brisk=["The {name} is {v}.", "That's {v} for the {name}."])
 _YES = ["Yes, {subject} {be} {rest}.", "{Subject} {be} {rest}, yes.", "Good news: {subject} {be} {rest}.",
         "I can confirm {subject} {be} {rest}."]
 #: a yes said plainly: the value that breaks a rule ("It is booked by another customer."), no cheer, no "yes"

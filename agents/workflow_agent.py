@@ -1354,20 +1354,33 @@ class WorkflowAgent:
         return {k: v | written.get(k, set()) for k, v in named.items()}
 
     def _note(self, plan: Plan, turn: _Turn) -> str | None:
-        """The note the assistant writes itself for the colleague it hands a request to, when the
-        request before did not go the customer's way: what they wanted and how it ended ("The
-        customer wanted to cancel their order O-2320, which our policy does not allow."). None
-        otherwise: a customer who comes to talk to a person says what it is about."""
-        if self._handoff is None or plan.workflow.name != self._handoff[0] or not turn.prior:
+        """The note the assistant writes itself for the colleague it hands a request to, when a
+        request of the chat did not go the customer's way (the latest such): what they wanted and
+        how it ended ("The customer wanted to cancel their order O-2320, which our policy does not
+        allow."). None otherwise: a customer who comes to talk to a person says what it is about."""
+        if self._handoff is None or plan.workflow.name != self._handoff[0]:
             return None
-        before = self._turn(turn.prior[:-1])  # the request before, up to the reply that settled it
-        earlier = self.recognise(self._said_when_asked(before) or before.request) if before is not None else None
+        prior, named = turn.prior, set(RECORD_ID.findall(turn.user_text))
+        while prior:  # the latest request of the chat that did not go their way: the one just before,
+            # or an earlier one whose record the customer names ("It's card CRD-1, the same one as before.")
+            before = self._turn(prior[:-1])  # a request before, up to the reply that settled it
+            if before is None:
+                return None
+            note = self._setback_note(before, prior[-1].get("content") or "", turn)
+            if note is not None and (prior is turn.prior or named & set(RECORD_ID.findall(note))):
+                return note
+            prior = before.prior
+        return None
+
+    def _setback_note(self, before: _Turn, ended: str, turn: _Turn) -> str | None:
+        """`_note` of the request `before`, which the reply `ended` settled, when it did not go the
+        customer's way; None when it went through."""
+        earlier = self.recognise(self._said_when_asked(before) or before.request)
         write = _main_write(earlier) if earlier is not None else None
-        if before is None or earlier is None or not write or earlier.workflow.name == self._handoff[0]:
+        if earlier is None or not write or earlier.workflow.name == self._handoff[0]:
             return None
         # a refusal that offered the hand-off, or the one the customer named at the start ("You also
         # mentioned passing your question ... Want to do that now?")
-        ended = turn.prior[-1].get("content") or ""
         refused = HANDOFF_OFFERED.search(ended) is not None \
             or rule_cited(self.compiled.tools[write].spec, ended) is not None
         if not refused and _confirmation(before.segment) is not False:
@@ -1375,15 +1388,15 @@ class WorkflowAgent:
         action = S.action(earlier.workflow.goal, write, self.typed(earlier.key_types, before.known))
         # the records it was about, as the refusal or the questions the customer said no to named them
         # (the last one may not: "Your account will be closed ... Do you want me to close it now?")
-        asked = [turn.prior[-1]] if refused else [m for m in reversed(before.segment) if m.get("role") == "assistant"
-                                                  and asks_confirmation(m.get("content") or "")]
+        asked = [{"content": ended}] if refused else [m for m in reversed(before.segment) if m.get("role") == "assistant"
+                                                      and asks_confirmation(m.get("content") or "")]
         named = ([i for i in dict.fromkeys(RECORD_ID.findall(m.get("content") or "")) if i not in action] for m in asked)
         ids = next((n for n in named if n), []) \
             or [i for i in self._written_ids(earlier, write, before) if i not in action and i != self._customer(turn)]
         action = re.sub(r"\byour\b", "their", action) + (f" ({self._kinds(ids, action, turn)})" if 0 < len(ids) <= 2 else "")
         if not refused:
             return f"The customer was about to {action} but decided not to go ahead for now and asked to speak with someone."
-        rule = rule_cited(self.compiled.tools[write].spec, turn.prior[-1].get("content") or "")
+        rule = rule_cited(self.compiled.tools[write].spec, ended)
         # a name keeps its capital ("EcoCard ...", "PIN ..."), a sentence's first word does not ("A user that ...")
         rule = rule if rule is None or re.match(r"[A-Z][A-Za-z]*[A-Z]", rule) else rule[:1].lower() + rule[1:]
         return f"The customer wanted to {action}, which our policy does not allow" + (f": {rule}." if rule else ".")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .make import _Context
 
 TRIES_PER_REQUEST = 6
-OWNERS_TRIED = 4
+OWNERS_TRIED = 8
 SIZE = 4
 FOLLOW_ON = {  # what a customer asks next, after a request of the task's defining kind
     "complete": ["lookup_after", "complete", "lookup", "complete", "lookup"],
@@ -67,7 +67,7 @@ def make_session(ctx: "_Context", taken: set[str]) -> Task | None:
         score = (len(task.scenario.requests), len({a.tool for a in task.gold_actions}))
         if best is None or score > best[0]:
             best = (score, task, owner)
-        if score[0] >= SIZE or made >= OWNERS_TRIED:
+        if made >= OWNERS_TRIED:
             break
     if best is None:
         return None
