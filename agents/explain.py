@@ -11,7 +11,7 @@ from typing import Any
 from gem_env.tools.referring import PEOPLE, moved
 from gem_env.tools.model import (DeleteStep, FindStep, ForEachStep, IfStep, InsertStep, LetStep, RequireStep,
                                  UpdateStep, every_step)
-from gem_env.tools.render import counted, is_count, said_as, singular, smooth, spoken, words
+from gem_env.tools.render import counted, is_count, is_money, said_as, singular, smooth, spoken, words
 
 from .speech import joined
 
@@ -27,17 +27,20 @@ _CLOCK = frozenset({"now", "today"})
 
 def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = "",
                  shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None,
-                 request: str = "", reasons: bool = True) -> str:
+                 request: str = "", reasons: bool = True, seen: list[dict[str, Any]] | None = None) -> str:
     """The write's changes in sentences ("Your card will be frozen because it was lost. On your
     card, the spending limit will be $500."); "" when the effect shows none. `owner`: the table of the
     customer's own profile ("your profile", not "your customer"); `shared`: the "table.field" links
     to records nobody owns (an item's variant); `names`: what such records are called, by their key
     ("the Navy Blue product", not "product PRD-1"); `request`: the request as the confirmation says it
     (a reason it gives as a purpose, "for home delivery", is said so again); `reasons`: say why a
-    status moves (not of a write under a condition, which decides when it happens)."""
+    status moves (not of a write under a condition, which decides when it happens); `seen`: the records
+    read so far, whose values say what changes for the customer ("the spending limit will go from
+    $2,000 to $4,700", "a new refund of $102.83"): only values a tool reply showed, never worked out."""
     said: list[str] = []
     maybe: list[str] = []  # what conditions and loops may write
     found_by: dict[str, str] = {}  # a row's name -> the argument it was found by ("source_account_id")
+    rows: dict[str, dict[str, Any]] = {}  # a row's name -> the record read that it is (`seen`)
     only: dict[str, str] = {}  # a row's name -> the one status it must have ("loan_row.status in ['active']")
     paid_out: set[str] = set()  # "row.balance" a `let` pays out to the customer before it is emptied
     done = _act_done(effect, args)
@@ -46,6 +49,7 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
             paid_out |= {e.strip() for k, e in step.let.items() if k.endswith("paid_out") and isinstance(e, str)}
         elif isinstance(step, FindStep):
             found_by[step.as_] = next((v for v in step.where.values() if isinstance(v, str) and v in args), "")
+            rows[step.as_] = _read(step.where, args, seen or [])
         elif isinstance(step, RequireStep) and (one := _ONE_STATUS.match(step.require.strip())):
             only[one.group(1)] = one.group(2)
         elif isinstance(step, UpdateStep):
@@ -62,21 +66,22 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
                 because = f" because of {spoken('reason', reason)}" if reason and reasons else ""
                 said.append(smooth(f"{_capital(record)} will be {moved_to.group(1)}{because}."))
             # what it held goes to the customer ("the balance will be paid out to you"), not "will be $0"
-            parts = [f"the {words(f).lower()} will be paid out to you" if f"{step.row}.{f}" in paid_out
-                     else _field(f, expr, args) for f, expr in sets.items()]
+            now = rows.get(step.row, {})
+            parts = [(f"the {words(f).lower()}{_of(f, now.get(f))} will be paid out to you" if f"{step.row}.{f}" in paid_out
+                      else _field(f, expr, args, now.get(f))) for f, expr in sets.items()]
             if len(parts) == 1 and parts[0].startswith("it will have "):  # "Your booking will have 3 bags."
                 said.append(f"{_capital(record)} {parts[0][3:]}.")
             elif parts:
                 said.append(f"{'Also, on' if moved_to else 'On'} {record}, {joined(parts)}.")
         elif isinstance(step, InsertStep):
-            said.append(_added(step.insert, step.values, args, owner, shared, names or {}, request))
+            said.append(_added(step.insert, step.values, args, owner, shared, names or {}, request, rows, seen or []))
         elif isinstance(step, DeleteStep):
             said.append(f"{_capital(_record(step.delete, owner, found_by.get(step.row, '')))} will be removed.")
         elif isinstance(step, (IfStep, ForEachStep)) and _writes(step):
             # what a condition or a loop may write, said as what may happen ("Your card may also be
             # frozen."), never "other details may change too"
             inner = [*step.then, *step.else_] if isinstance(step, IfStep) else step.do
-            maybe.append(what_changes(inner, args, owner, shared, names, request, reasons=False))  # when is the condition's
+            maybe.append(what_changes(inner, args, owner, shared, names, request, reasons=False, seen=seen))  # when is the condition's
     if not said:
         return ""
     return " ".join([*said, *(_may(m) for m in maybe if m and m not in said)])
@@ -84,7 +89,8 @@ def what_changes(effect: list[Any] | None, args: dict[str, Any], owner: str = ""
 
 def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owner: str = "",
                       shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None,
-                      request: str = "", called: dict[str, str] | None = None) -> str:
+                      request: str = "", called: dict[str, str] | None = None,
+                      seen: list[dict[str, Any]] | None = None) -> str:
     """What a chain of writes changes together, said once for the whole of it, as `what_changes`
     says one write: a how-to's steps, asked about before the first ("For your jambox, I'll click
     System Preferences and click the Bluetooth icon. Your jambox will then be connected."), never
@@ -93,7 +99,7 @@ def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owne
     each write, in order. `called`: a record as the user calls it, by how it is named otherwise
     ("your zapdos" -> "Zapdos", `actions.thing_called`)."""
     if len(calls) == 1:
-        return what_changes(calls[0][0], calls[0][1], owner, shared, names, request)
+        return what_changes(calls[0][0], calls[0][1], owner, shared, names, request, seen=seen)
     updated: dict[str, tuple[list[str], dict[str, tuple[Any, dict[str, Any]]]]] = {}  # record -> (steps, sets)
     besides: list[str] = []  # what the writes add, remove, or may change
     acted: dict[tuple[str, str], int] = {}  # (act, target) -> calls so far: the same target twice is two rows
@@ -113,7 +119,7 @@ def what_steps_change(calls: list[tuple[list[Any] | None, dict[str, Any]]], owne
                         sets.pop(name, None)  # said where it is last set
                         sets[name] = (expr, args)
         rest = [st for st in effect or [] if not isinstance(st, UpdateStep)]
-        if told := what_changes(rest, args, owner, shared, names, request):
+        if told := what_changes(rest, args, owner, shared, names, request, seen=seen):
             besides.append(told)
     said: list[str] = []
     for record, (steps, sets) in updated.items():
@@ -200,19 +206,26 @@ def _may(text: str) -> str:
 
 
 def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str = "",
-           shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None, request: str = "") -> str:
+           shared: frozenset[str] = frozenset(), names: dict[str, str] | None = None, request: str = "",
+           rows: dict[str, dict[str, Any]] | None = None, seen: list[dict[str, Any]] | None = None) -> str:
     """"A new dispute will be created for your transaction TRN-1 because of fraud. It will start
     out as open.": the values the insert sets from the arguments or as fixed words (not its new id,
     the date, or the customer's own profile), each said as what it is to the customer: the records
-    it is for, its reason, its first status, then its other details."""
+    it is for (with what the records read show it was for: "your transaction TRN-1 of $54.20"), its
+    reason, its first status, then its other details; a sum it takes from a record read (`rows`: the
+    effect's found rows as read) is said as its own ("A new refund of $102.83 will be created")."""
     noun = said_as(words(singular(table)).lower())
     owner_key = f"{singular(owner)}_id" if owner else ""
-    fors, why, start, counts, details = [], "", "", [], []
+    fors, why, start, counts, details, worth, sums = [], "", "", [], [], "", []
     for name, expr in values.items():
         text = expr.strip() if isinstance(expr, str) else ""
         literal = _LITERAL.match(text)
-        value = args[text] if text in args else literal.group(1) if literal else None
+        value = args[text] if text in args else literal.group(1) if literal else _row_value(text, rows or {})
         if value in (None, "") or name == owner_key:
+            continue
+        if text not in args and not literal:  # a sum the record read holds: "a new refund of $102.83"
+            if is_money(name, value) and not worth:
+                worth = f" of {spoken(name, value)}"
             continue
         field = words(name).lower()
         if moved(name):  # "from your account ACC-1 to your account ACC-2"
@@ -224,7 +237,8 @@ def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str 
             fors.append(("with", entry) if PEOPLE.match(kind) else ("for", f"the {entry} {kind}"))
         elif name.endswith("_id"):
             whose = "" if f"{table}.{name}" in shared else "your "
-            fors.append(("for", f"{whose}{words(name[:-3]).lower()} {spoken(name, value)}"))
+            fors.append(("for", f"{whose}{words(name[:-3]).lower()} {spoken(name, value)}\x00{_sum_of(name, value, seen or [])}"))
+            sums.append(f"\x00{_sum_of(name, value, seen or [])}")
         elif name == "reason":
             purpose = re.search(rf"\bfor (?:an? |the )?{re.escape(str(value))}\b", request, re.IGNORECASE)
             why = f" {purpose.group(0)}" if purpose else f" because of {spoken(name, value)}"
@@ -237,7 +251,10 @@ def _added(table: str, values: dict[str, Any], args: dict[str, Any], owner: str 
         else:
             details.append(f"the {field} will be {spoken(name, value)}")
     records = "".join(f" {prep} {joined([r for p, r in fors if p == prep])}" for prep in dict(fors))
-    said = f"A new {noun} will be created{records}{why}.{start}"
+    own_sum = worth or any(is_money(n, args.get(e)) for n, e in values.items() if isinstance(e, str) and e.strip() in args)
+    for sum_of in sums:  # what the record it is for was for, unless the new one has a sum of its own
+        records = records.replace(sum_of, "" if own_sum else sum_of[1:], 1)
+    said = f"A new {noun}{worth} will be created{records}{why}.{start}"
     if counts:
         said += f" It will be for {joined(counts)}."
     if details:
@@ -255,7 +272,37 @@ def _record(table: str, owner: str, param: str) -> str:
     return f"your {words(noun).lower()}"
 
 
-def _field(name: str, expr: Any, args: dict[str, Any]) -> str:
+def _read(where: dict[str, Any], args: dict[str, Any], seen: list[dict[str, Any]]) -> dict[str, Any]:
+    """The record read (`seen`) that a find step's keys name by the call's arguments, else {}."""
+    keys = {f: args[v] for f, v in where.items() if isinstance(v, str) and v in args}
+    if not keys:
+        return {}
+    return next((r for r in seen if isinstance(r, dict) and all(f in r and str(r[f]) == str(v) for f, v in keys.items())), {})
+
+
+def _row_value(expr: str, rows: dict[str, dict[str, Any]]) -> Any:
+    """The value of "row.field" on the record read as that row, else None."""
+    m = re.fullmatch(r"(\w+)\.(\w+)", expr)
+    return rows.get(m.group(1), {}).get(m.group(2)) if m else None
+
+
+_SUM = ("amount", "total", "price")
+
+
+def _sum_of(key: str, value: Any, seen: list[dict[str, Any]]) -> str:
+    """" of $54.20": what the record a new one is for was for, where the records read show it."""
+    row = next((r for r in seen if isinstance(r, dict) and str(r.get(key)) == str(value)
+                and any(f in r for f in _SUM)), None)
+    field = next((f for f in _SUM if row is not None and is_money(f, row.get(f))), None)
+    return f" of {spoken(field, row[field])}" if field else ""
+
+
+def _of(name: str, value: Any) -> str:
+    """" of $1,234.56": a sum the record read holds, else ""."""
+    return f" of {spoken(name, value)}" if is_money(name, value) else ""
+
+
+def _field(name: str, expr: Any, args: dict[str, Any], now: Any = None) -> str:
     """"the status will be frozen", "the spending limit will be $4,800", "the balance will go down by
     $100", "the due date will move 21 days later", or "the balance will be updated" for a value worked
     out from others in another way."""
@@ -289,6 +336,9 @@ def _field(name: str, expr: Any, args: dict[str, Any]) -> str:
         return _steps_done([value])  # (was "the progress will be navigate bnpl platinum")
     if is_count(name, value):
         return f"it will have {counted(name, value)}"
+    if now is not None and not isinstance(now, bool) and spoken(name, now) != spoken(name, value) \
+            and (is_money(name, now) or isinstance(now, str) and len(now) < 40):
+        return f"the {words(name).lower()} will go from {spoken(name, now)} to {spoken(name, value)}"  # as read
     return f"the {words(name).lower()} will be {spoken(name, value)}"
 
 

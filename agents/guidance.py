@@ -21,7 +21,7 @@ from gem_env.tools.model import IfStep, RequireStep, every_step
 from gem_env.tools.render import smooth
 
 _OUTCOME = re.compile(
-    r"\bwithin \d+|\b\d+\s*(?:business |working |calendar )?(?:days?|hours?|weeks?|months?)\b|\bfees?\b|\brefund"
+    r"\bwithin (?:\d+|a few|several)\b|\b\d+\s*(?:business |working |calendar )?(?:days?|hours?|weeks?|months?)\b|\bfees?\b|\brefund"
     r"|\bcredit(?:ed)?\b|\bwe(?:'ll| will)\b|\byou(?:'ll| will)\b|\byou (?:receive|get|see)\b|\bwe (?:also |then )?"
     r"(?:give|send|email|reply|respond|notify|review|contact|freeze|issue|process|credit|refund|mail|replace|keep"
     r"|investigate|charge|ship|waive|deliver|call|text|hold|release|post|apply)\b"
@@ -77,6 +77,35 @@ _MAX = 180
 # a sentence, or a list item without its full stop ("Early closure fee: $15 if closed within 30 days")
 _STATEMENT = re.compile(r"^[A-Z].*[^:;,\s]$")
 _TITLE = re.compile(r"^(?:[A-Z0-9][\w'’-]*\s+(?:(?:a|an|the|of|by|for|and|or|to|in|on|with)\s+)*)+[A-Z0-9][\w'’-]*$")
+
+
+# the past participles a root's regular prefix does not reach ("frozen" of "freeze", "paid" of
+# "pay"): a sentence saying "a frozen card" is about freezing it
+_IRREGULAR = {"freez": ("frozen", "froze"), "unfreez": ("unfrozen",), "pay": ("paid",), "send": ("sent",),
+              "hold": ("held",), "buy": ("bought",), "lend": ("lent",), "spend": ("spent",), "mak": ("made",),
+              "choos": ("chosen", "chose"), "withdraw": ("withdrawn", "withdrew"), "giv": ("given", "gave"),
+              "tak": ("taken", "took"), "ris": ("risen", "rose"), "writ": ("written", "wrote"),
+              "undo": ("undone",), "renew": ("renewal",), "issu": ("issuance",)}
+
+
+def names(words: set[str] | list[str], root: str) -> bool:
+    """Whether one of `words` is a form of `root` ("closed", "closure" of "clos"; "frozen" of "freez")."""
+    forms = _IRREGULAR.get(root, ())
+    return any(w.startswith(root) or w in forms for w in words)
+
+
+_SMALL = frozenset("a an the and or of to for in on at by with from your our you we how what when why can do does "
+                   "internal procedure procedures guide".split())
+
+
+def _content(text: str) -> set[str]:
+    """The words that say what a text is about ("Open a savings account" -> {"open", "savings",
+    "account"}, also as "saving"): no small words."""
+    out = set()
+    for w in re.findall(r"[a-z]+", text.lower()):
+        if len(w) >= 4 and w not in _SMALL:
+            out |= {w, w[:-1] if w.endswith("s") else w}
+    return out
 
 
 def _roots(name: str, entity: str) -> list[str]:
@@ -233,6 +262,15 @@ class Guidance:
                        and not _HANDOFF.search(name)}  # "transfer" to a person says nothing of a transfer
         known = {said for said, _ in self._sentences}
         self._sentences += [(said, words) for said, words in _outcomes(own, rules) if said not in known]
+        # the action the text is about, by its title ("Open a savings account"): what it says happens
+        # ("Your new account number appears at once ...") is that action's outcome, in its words or not
+        self._title = _content(re.sub(r"\s*\(.*$", "", domain.description))
+        nouns = {s.tool: compiled.noun(w.anchor.table) for w in domain.workflows for s in w.steps}
+        named = {name: r for name, t in compiled.tools.items() if t.writes and not _HANDOFF.search(name)
+                 and (r := _roots(name, nouns.get(name, ""))) and not any(x in nouns.get(name, "") for x in r)
+                 and all(names(self._title, x) for x in r)}
+        # the most specific of them ("Change the shipping address of an order": the order's, not the profile's)
+        self._topic = {name for name, r in named.items() if not any(set(r) < set(o) for o in named.values())}
 
     def about(self, workflow: Workflow, write: str, entity: str, values: dict[str, Any]) -> list[str]:
         """The sentences about this workflow's write (none for a hand-off to a person): each carries
@@ -248,11 +286,11 @@ class Guidance:
         out = []
         for sentence, words in self._sentences:
             case = case_of(sentence)
-            if sentence not in own and case not in cases and (
-                    not roots or not all(any(w.startswith(r) for w in words) for r in roots)):
+            if sentence not in own and case not in cases and (not roots or not all(names(words, r) for r in roots)) \
+                    and not (write in self._topic and _content(sentence) & self._title):
                 continue
-            if sentence not in own and case not in cases and any(w.startswith(o) for o in others for w in words) \
-                    and not (mine and any(w.startswith(mine) for w in words)):
+            if sentence not in own and case not in cases and any(names(words, o) for o in others) \
+                    and not (mine and names(words, mine)):
                 continue  # another write's outcome (not a case this write's own conditions test: "For
                 # fraud, we'll also freeze the card" is the dispute's, whatever other write freezes)
             if case is not None and case not in said:

@@ -1124,7 +1124,8 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
     given = {k[:-3].replace("_", " ") for k, _ in facts if k.endswith("_id")}
-    after = guide(rng, [g for g in guidance or [] if not _COSTS.search(g) and not _gives(g) & given]) if wrote else ""
+    after = guide(rng, [r for g in guidance or [] if not _COSTS.search(g) for r in [past_given(g, given)] if r]) \
+        if wrote else ""
     return " ".join(p for p in (opener, *told, note, after, close(rng, going_on, next_up)) if p)
 
 
@@ -1132,10 +1133,16 @@ _GIVES = re.compile(r"\b(?:give|send|email|issue|get)s? you (?:a|an|your) ((?:\w
                     re.IGNORECASE)
 
 
-def _gives(sentence: str) -> set[str]:
-    """What a sentence of the service's says the customer is given a number for ("We'll give you
-    a dispute number ...": {"dispute"}): said after the number itself, it tells nothing."""
-    return {w for m in _GIVES.finditer(sentence) for w in (m.group(1).lower(), m.group(1).lower().split()[-1])}
+def past_given(sentence: str, given: set[str]) -> str:
+    """The service's `sentence` as said after the reply gave the number it promises (`given`: what
+    numbers were told, "dispute"): what it says besides ("We'll give you a dispute number and reply
+    within 10 business days." -> "We'll reply within 10 business days."), "" when that is all it says."""
+    m = next((m for m in _GIVES.finditer(sentence) if {m.group(1).lower(), m.group(1).lower().split()[-1]} & given),
+             None)
+    if m is None:
+        return sentence
+    rest = re.match(r",? and (?!an? |the |your )(\w.+)$", sentence[m.end():])
+    return f"{sentence[:m.start()]}{rest.group(1)}" if rest and m.start() else ""
 
 
 def close(rng: random.Random, going_on: bool, next_up: str = "") -> str:

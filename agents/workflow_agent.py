@@ -806,10 +806,14 @@ class WorkflowAgent:
             called = {f"your {noun.replace('_', ' ')}": S.thing_called(noun, plan.workflow.goal)} \
                 if table in self._procedure else None  # "On Zapdos, the steps ...", never "On your zapdos"
             told = what_steps_change([(spec.effect, args), *self._writes_after(plan, tool, known)],
-                                     owner, self._shared, S.entry_names(records(seen)), doing, called) \
+                                     owner, self._shared, S.entry_names(records(seen)), doing, called,
+                                     seen=records(seen)) \
                 or " ".join(S.waiting(turn.rng, *w) for w in waits)  # (a change all in a condition)
+            # and what the service's text says then happens (no sum: the confirmation's terms say those)
+            then = S.guide(turn.rng, [g for g in self._guide(plan, main, {**known, **args})
+                                      if case_of(g) is None and not re.search(r"\$\d|\bfees?\b", g)])
             if told:
-                return _say(f"{told} {S.question(turn.rng, doing)}")
+                return _say(" ".join(p for p in (told, then, S.question(turn.rng, doing)) if p))
         # a case the records show this call is not ("For fraud, we'll also freeze the card" of a card
         # already frozen) is not said
         # nor a fee it charges only in a case the records show this is not (a late fee, well ahead)

@@ -258,3 +258,41 @@ def test_a_clause_waiting_for_the_change_is_not_said_once_it_is_made() -> None:
     for seed in range(10):
         asked = S.confirm(random.Random(seed), "close your card", {"card_id": "CRD-1"}, re.compile("pin"), [], [text])
         assert "after the account is closed" in asked or "several business days" not in asked
+
+
+def test_what_the_text_is_about_is_the_outcome_of_its_titles_action() -> None:
+    """Review s56 #6: "Open a savings account" says "Your new account number appears at once, and
+    the first deposit arrives within 1 business day." without the word "open": it was never said
+    after an account was opened. The action the title names gets the text's outcome sentences that
+    share its title's words and name no other write; other writes do not."""
+    tools = [*DOMAIN["tools"], tool("open_order", [{"insert": "orders", "values": {"order_id": "next_id('ORD')", "status": "'open'"}}], [P("reason")])]
+    workflows = [*DOMAIN["workflows"], {"name": "open_order", "goal": "open an order because of {reason}",
+                                        "anchor": {"table": "orders"}, "knows": {"reason": "'fraud'"},
+                                        "steps": [{"tool": "open_order", "args": {"reason": {"user": "reason"}}}]}]
+    policy = [{"id": "P1", "text": "Your new order number appears at once, and the first parcel ships within 1 business day."},
+              {"id": "P2", "text": "Deliveries usually arrive within 4 business days."}]
+    compiled = compile_domain(parse_domain({**DOMAIN, "description": "Open an order (orders service)", "tools": tools,
+                                            "workflows": workflows, "policy": policy}))
+    guide = Guidance(compiled)
+    opened = guide.about(compiled.domain.workflows[1], "open_order", "order", {"reason": "lost"})
+    assert opened == ["Your new order number appears at once, and the first parcel ships within 1 business day."]
+    assert guide.about(compiled.domain.workflows[0], "cancel_order", "order", {"reason": "lost"}) == []
+    untitled = Guidance(compile_domain(parse_domain({**DOMAIN, "tools": tools, "workflows": workflows, "policy": policy})))
+    assert untitled.about(compiled.domain.workflows[1], "open_order", "order", {"reason": "lost"}) == []
+
+
+def test_a_participle_of_the_writes_verb_is_about_it() -> None:
+    from gem_env.agents.guidance import names
+    assert names({"a", "frozen", "card"}, "freez") and names({"closure"}, "clos") and not names({"card"}, "freez")
+
+
+def test_a_promise_of_a_number_already_given_still_says_what_follows() -> None:
+    """After "Your dispute number is DSP-1", "We'll give you a dispute number and reply within 10
+    business days." was dropped whole, and with it the timing; now its rest is said."""
+    sentence = "We'll give you a dispute number and reply within 10 business days."
+    assert S.past_given(sentence, {"dispute"}) == "We'll reply within 10 business days."
+    assert S.past_given("We'll give you a dispute number.", {"dispute"}) == ""
+    assert S.past_given(sentence, {"order"}) == sentence
+    for seed in range(10):
+        done = S.report(random.Random(seed), True, "open a dispute", [("dispute_id", "DSP-1")], "", [sentence])
+        assert "within 10 business days" in done and "give you a dispute number" not in done

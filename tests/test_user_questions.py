@@ -6,6 +6,7 @@ that made it. The sessions verify."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,47 @@ def test_a_thing_named_in_the_plural_is_asked_about_as_such() -> None:
             both = alone.model_copy(update={"asks": ["price", "in_stock"]})
             asked = ScriptedUser._question(both, about, random.Random(seed))
             assert ("they are in stock" if be == "are" else "it is in stock") in asked, asked
+
+
+def test_what_a_change_will_do_carries_the_values_the_records_read_show(run: Path) -> None:
+    """Review s56 #6: "A new refund will be created for your order ORD-18018." left out the $102.83
+    the refund will be; "On your card, the spending limit will be $4,700" left out what it is now.
+    The answer says what changes for the customer with the values a tool reply showed (never a sum
+    worked out), and nothing it has not read."""
+    from gem_env.tools.model import FindStep, InsertStep
+    refund = [FindStep.model_validate({"find": "orders", "as": "o", "where": {"order_id": "order_id"}}),
+              InsertStep.model_validate({"insert": "refunds", "values": {"order_id": "order_id", "amount": "o.total"}})]
+    order = {"order_id": "ORD-18018", "total": 102.83, "status": "delivered"}
+    assert what_changes(refund, {"order_id": "ORD-18018"}) == "A new refund will be created for your order ORD-18018."
+    said = what_changes(refund, {"order_id": "ORD-18018"}, seen=[order])
+    assert said == "A new refund of $102.83 will be created for your order ORD-18018.", said
+    dispute = _tool(run, "bank_dispute", "create_dispute")
+    key = next(p.name for p in dispute.parameters if p.name.endswith("_id"))
+    charge = {key: "CHR-1", "amount": 54.2, "status": "posted"}
+    said = what_changes(dispute.effect, {key: "CHR-1", "reason": "item not received"}, seen=[charge])
+    assert "CHR-1 of $54.20" in said, said
+    # a new record with a sum of its own (a payment of $50 to a recipient) is not said to be the other's
+    payment = [InsertStep.model_validate({"insert": "payments", "values": {"recipient_id": "recipient_id", "amount": "amount"}})]
+    said = what_changes(payment, {"recipient_id": "RCP-1", "amount": 50}, seen=[{"recipient_id": "RCP-1", "amount": 20.14}])
+    assert "$20.14" not in said and "$50" in said, said
+    limit = _tool(run, "bank_raise", "update_card_spending_limit")
+    args = {p.name: ("CRD-1" if p.name.endswith("_id") else 4700) for p in limit.parameters}
+    said = what_changes(limit.effect, args, seen=[{"card_id": "CRD-1", "spending_limit": 2000, "status": "active"}])
+    assert "the spending limit will go from $2,000 to $4,700" in said, said
+    close = _tool(run, "bank_open", "close_account")
+    said = what_changes(close.effect, {"account_id": "ACC-1", "reason": "no longer needed"},
+                        seen=[{"account_id": "ACC-1", "balance": 18668.12, "status": "open"}])
+    assert "the balance of $18,668.12 will be paid out to you" in said, said
+
+
+def test_what_a_change_will_do_says_what_the_text_says_happens_then(run: Path) -> None:
+    """Asked "What will that do, exactly?" before opening a savings account, the answer says what
+    the text says happens ("Your new account number appears at once, and the first deposit arrives
+    within 1 business day."), not only the new record."""
+    answers = [m["content"] for line in (run / "trajectories.jsonl").read_text().splitlines()
+               for t in [json.loads(line)] if t["domain"].startswith(("bank_open", "clinic_book", "bank_dispute"))
+               for i, m in enumerate(t["messages"][1:], 1)
+               if m["role"] == "assistant" and m.get("content") and t["messages"][i - 1]["role"] == "user"
+               and ASKS_WHAT_CHANGES.search(t["messages"][i - 1]["content"] or "")]
+    for said in answers:
+        assert re.search(r"\bwithin \d+|\bat once\b|\bconfirmation email\b|\breply\b", said), said
