@@ -91,6 +91,8 @@ def _lookups(v: Variant, rng: random.Random) -> list[Part]:
 
 
 def apply(v: Variant, ctx: Context) -> Variant:
+    if _hands_off(v.parts[-1], v):
+        raise NotApplicable("a hand-off to a person ends the chat: no request follows it")
     want = ctx.rng.choice([9, 10])
     others = [task_part(t, v.compiled) for t in ctx.siblings if t.id != v.task.id and refinable(t) is None]
     ctx.rng.shuffle(others)
