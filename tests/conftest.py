@@ -19,6 +19,16 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def examples_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`gem synthesize examples/corpus` at the default seed, once per test process: the run many
+    modules read (never write into it)."""
+    from gem_env.cli import main
+    out = tmp_path_factory.mktemp("examples") / "run"
+    assert main(["synthesize", str(EXAMPLES / "corpus"), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
 @contextmanager
 def write_memo_on(on: bool) -> Iterator[None]:
     """The write memo (`tools.write_memo`) on or off for the duration."""

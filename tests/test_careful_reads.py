@@ -22,10 +22,8 @@ _MONEY = re.compile(r"\$([\d,]+\.\d\d)")
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("careful") / "run"
-    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(out), "--quiet"]) == 0
-    return out
+def run(examples_run: Path) -> Path:
+    return examples_run
 
 
 def _confirmations(run: Path, write: re.Pattern) -> list[tuple[dict, list[dict], str]]:

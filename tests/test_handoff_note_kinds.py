@@ -9,9 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gem_env.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 _NOTE_IDS = re.compile(r"(\w+) \(([^)]*\b[A-Z]{2,5}-\d+[^)]*)\)")
 _ID = re.compile(r"\b[A-Z]{2,5}-\d+\b")
 
@@ -29,11 +27,9 @@ def _kinds(value: Any, out: dict[str, str]) -> None:
             _kinds(v, out)
 
 
-def test_a_notes_ids_of_another_kind_are_named_by_it(tmp_path: Path) -> None:
-    checked = labelled = 0
-    run = tmp_path / "run"  # the whole example corpus: a hand-off ends its session, so notes are few
-    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(run), "--quiet"]) == 0
-    for line in (run / "trajectories.jsonl").open():
+def test_a_notes_ids_of_another_kind_are_named_by_it(examples_run: Path) -> None:
+    checked = labelled = 0  # over the whole example corpus: a hand-off ends its session, so notes are few
+    for line in (examples_run / "trajectories.jsonl").open():
         kinds: dict[str, str] = {}
         for m in json.loads(line)["messages"]:
             if m["role"] == "tool":

@@ -8,13 +8,11 @@ import json
 import re
 from pathlib import Path
 
-from gem_env.cli import main
 from gem_env.simulators import phrases as P
 from gem_env.simulators.scenario import Scenario
 from gem_env.simulators.scripted import ScriptedUser
 from test_session_openings import _answers_to
 
-ROOT = Path(__file__).resolve().parents[1]
 _ID = re.compile(r"\b[A-Z]{2,5}-\d+\b")
 _AS_BEFORE = re.compile(r"\bagain\b|\bthe same one as before\b|\byou mentioned\b")
 
@@ -60,11 +58,10 @@ def test_a_record_not_named_before_is_not_said_as_named_before() -> None:
         assert not _AS_BEFORE.search(said), said
 
 
-def test_in_sessions_an_id_named_before_is_never_said_as_new_and_is_taken(tmp_path: Path) -> None:
+def test_in_sessions_an_id_named_before_is_never_said_as_new_and_is_taken(examples_run: Path) -> None:
     """Every later request of the examples that names a record the chat named before says so, and
     the assistant does not ask which record it is (a few sessions of the corpus have one)."""
-    run = tmp_path / "run"
-    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(run), "--quiet"]) == 0
+    run = examples_run
     checked = 0
     for line in (run / "trajectories.jsonl").open():
         said = [m for m in json.loads(line)["messages"] if m["role"] in ("user", "assistant") and m.get("content")]

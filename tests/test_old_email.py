@@ -16,14 +16,11 @@ from gem_env.stages.refine.base import task_part
 from gem_env.stages.tasks import Task
 from gem_env.tools import compile_domain, load_domain
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("old_email") / "run"
-    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(out), "--quiet"]) == 0
-    return out
+def run(examples_run: Path) -> Path:
+    return examples_run
 
 
 def _old_email_sessions(run: Path):

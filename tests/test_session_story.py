@@ -11,20 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from gem_env.cli import main
 from gem_env.stages.tasks import GoldAction
 from gem_env.stages.tasks.session import LEAVING, makes_earlier_pointless
 from gem_env.tools import compile_domain, load_domain
 from gem_env.tools.reasons import URGENT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("story") / "run"
-    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(out), "--quiet"]) == 0
-    return out
+def run(examples_run: Path) -> Path:
+    return examples_run
 
 
 def _trajectories(run: Path) -> list[dict]:

@@ -23,10 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("examples") / "run"
-    assert main(["synthesize", str(ROOT / "examples" / "corpus"), "--out", str(out), "--quiet"]) == 0
-    return out
+def run(examples_run: Path) -> Path:
+    return examples_run
 
 
 def _tool(run: Path, domain_prefix: str, name: str):
