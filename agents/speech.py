@@ -848,9 +848,10 @@ def details(args: dict[str, Any], secret: re.Pattern, said: str = "", names: dic
     return " ".join(p for p in (smooth(f"{head}{tail}."), why) if p)
 
 
-def id_words(key: str) -> str:
-    """A record's key in words, its record as the customer is told of it ("handoff_id": "case ID")."""
-    return f"{said_as(words(key[:-3]))} ID" if key.endswith("_id") else words(key)
+def id_words(key: str, taken: frozenset[str] = frozenset()) -> str:
+    """A record's key in words, its record as the customer is told of it ("handoff_id": "case ID";
+    `taken`: the nouns of the domain's own records, `said_as`)."""
+    return f"{said_as(words(key[:-3]), taken)} ID" if key.endswith("_id") else words(key)
 
 
 def joined(items: list[str]) -> str:
@@ -957,7 +958,7 @@ _DATE_SAID = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}\b")
 
 
 def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: str = "it", own: bool = True,
-         ahead: bool = False, thing: str = "", since: bool = False, first: bool = True, of: str = "") -> str:
+         ahead: bool = False, thing: str = "", since: bool = False, first: bool = True, of: str = "", taken: frozenset[str] = frozenset()) -> str:
     """One fact in a sentence that fits what the field means: a new record's number, a status, an
     amount, a count ("4 passengers"), a yes/no ("it is not eligible"), or a plain value. `ahead`:
     the value is a date after today ("It's set to be picked up on ...", not "It was ..."). `thing`:
@@ -971,7 +972,7 @@ def fact(rng: random.Random, name: str, value: Any, *, after_write: bool, who: s
     if isinstance(value, bool):
         return _yes_no(rng, name, value, who, after_write)
     if low == "id" or low.endswith("_id"):
-        noun = said_as(words(name[:-3])) if low.endswith("_id") else "reference"
+        noun = said_as(words(name[:-3]), taken) if low.endswith("_id") else "reference"
         bank = _NEW_THING if after_write and noun.endswith(("card", "code")) else _ID_AFTER if after_write else _ID
         if noun.startswith("new "):  # "new item": never "your new new item"
             bank = [t for t in bank if "new {noun}" not in t]
@@ -1095,7 +1096,7 @@ def headline(what: str) -> str:
 def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, Any]], note: str = "",
            guidance: list[str] | None = None, *, going_on: bool = False, next_up: str = "",
            looked_now: bool = True, made: frozenset[str] | None = None, thing: str = "",
-           kept: frozenset[str] = frozenset(), recorded: bool = False) -> str:
+           kept: frozenset[str] = frozenset(), recorded: bool = False, taken: frozenset[str] = frozenset()) -> str:
     """A result told in sentences: what was done (in words, with its values) or what was found (not
     "Thanks for waiting." unless something was looked up for it: `looked_now`), the facts the
     opening has not said yet, the record it touched (unless already named), what the service's
@@ -1119,7 +1120,7 @@ def report(rng: random.Random, wrote: bool, what: str, facts: list[tuple[str, An
     told = facts_told(rng, [(k, v) for k, v in facts
                             if not _says(opener, f"turned {'on' if v else 'off'} the {words(k).lower()}"
                                          if isinstance(v, bool) else spoken(k, v))],
-                      after_write=wrote, made=made, thing=thing, kept=kept)
+                      after_write=wrote, made=made, thing=thing, kept=kept, taken=taken)
     said = " ".join([opener, *told])
     if note and any(ref in said for ref in re.findall(r"\b[A-Z]{2,}-\d+\b", note)):
         note = ""
@@ -1158,7 +1159,7 @@ def close(rng: random.Random, going_on: bool, next_up: str = "") -> str:
 
 def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write: bool, who: str = "it",
                own: bool = True, made: frozenset[str] | None = None, ahead: frozenset[str] = frozenset(),
-               thing: str = "", since: bool = False, kept: frozenset[str] = frozenset()) -> list[str]:
+               thing: str = "", since: bool = False, kept: frozenset[str] = frozenset(), taken: frozenset[str] = frozenset()) -> list[str]:
     """Facts as sentences: one each ("The zip is 08585."), or two plain ones in one sentence,
     worded by the seed ("It lists 5547 Brown Squares as the address and 08585 as the zip.").
     `made`: the keys of the records a write made (None: any id after a write is one); another
@@ -1168,11 +1169,11 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
     too, said as they are, not as changed ("It now shows as complete." of a status it had)."""
     if kept and after_write:
         if all(k in kept for k, _ in facts):
-            return facts_told(rng, facts, after_write=False, who=who, own=own, ahead=ahead, since=since)
+            return facts_told(rng, facts, after_write=False, who=who, own=own, ahead=ahead, since=since, taken=taken)
         return [*facts_told(rng, [f for f in facts if f[0] not in kept], after_write=True, who=who, own=own,
-                            made=made, ahead=ahead, thing=thing, since=since),
+                            made=made, ahead=ahead, thing=thing, since=since, taken=taken),
                 *facts_told(rng, [f for f in facts if f[0] in kept], after_write=False, who=who, own=own,
-                            ahead=ahead, since=since)]
+                            ahead=ahead, since=since, taken=taken)]
     plain = [(k, v) for k, v in facts if not isinstance(v, bool) and not (k == "id" or k.endswith("_id"))
              and not is_count(k, v) and not re.search(r"_(?:on|at|by|since)$", k) and k != "status"]  # "It's closed."
     # sums a write reports with a charge among them are what the call charged, said as such; a charge
@@ -1199,7 +1200,7 @@ def facts_told(rng: random.Random, facts: list[tuple[str, Any]], *, after_write:
             out.append(pick(rng, _ID_NOW, noun=words(k[:-3]), v=render(v)))
         else:
             out.append(fact(rng, k, v, after_write=after_write and (not new or k in new), who=who, own=own, ahead=k in ahead,
-                            thing=thing, since=since, first=not out))
+                            thing=thing, since=since, first=not out, taken=taken))
     return out
 
 

@@ -190,6 +190,7 @@ class WorkflowAgent:
         """(workflow, its doing: "pass your question about your loan to a person") of the service's
         handoff to a person, offered after a refusal; None when it has none."""
         self._lookups = lookup_plans(compiled)
+        self._nouns = frozenset(compiled.noun(t) for t in compiled.tables)  # what the records go by (`said_as`)
         self._latest = latest_lists(compiled)  # "the amount of the last transaction on my card"
         self._after_yes = {p.workflow.name: _steps_after_yes(p, self._lookups) for p in self._plans}
         self._finders = finder_tools(compiled) + owner_lists(compiled)  # who the customer is, or their records
@@ -324,8 +325,9 @@ class WorkflowAgent:
         if not made:
             return ""
         noun = next((g for g in m.groups() if g), "").lower()
-        key, value = next((p for p in reversed(made) if noun and noun in S.id_words(p[0]).lower()), made[-1])
-        return f"{S.pick(turn.rng, B.NUMBER_AGAIN, x=S.id_words(key), v=value)} {turn.close()}".strip()
+        key, value = next((p for p in reversed(made) if noun and noun in S.id_words(p[0], self._nouns).lower()),
+                          made[-1])
+        return f"{S.pick(turn.rng, B.NUMBER_AGAIN, x=S.id_words(key, self._nouns), v=value)} {turn.close()}".strip()
 
     def _what_to_do(self, turn: _Turn) -> str:
         """For a request that names a record of this service but no action ("I need some help with
@@ -1535,7 +1537,8 @@ class WorkflowAgent:
         return _say(S.report(turn.rng, wrote, what, facts, note, guidance, going_on=turn.going_on,
                              next_up=turn.next_up, looked_now=turn.looked_now,
                              made=self._inserts.get(write) if write else None, thing=thing,
-                             kept=frozenset(kept), recorded=bool(wrote and self._guided(plan))))
+                             kept=frozenset(kept), recorded=bool(wrote and self._guided(plan)),
+                             taken=self._nouns))
 
     def _read_before_write(self, turn: _Turn, table: str) -> dict[str, Any]:
         """The values the reads still true and the request's own before its first write showed of

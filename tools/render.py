@@ -256,14 +256,16 @@ SECRET = re.compile(r"^(?!.*_id$)(?:.*(?:password|passphrase|passcode|secret|tok
                     re.IGNORECASE)
 
 
-SAID_AS = {"handoff": "case"}
+SAID_AS = {"handoff": ("case", "referral")}
 """Records the service keeps for its own staff, as a customer is told of them: a hand-off to a
-colleague is their case ("Your case number is HND-1234.")."""
+colleague is their case ("Your case number is HND-1234."), or their referral where the service keeps
+cases of its own."""
 
 
-def said_as(noun: str) -> str:
-    """`noun` as the customer is told of a record of it (`SAID_AS`)."""
-    return SAID_AS.get(noun, noun)
+def said_as(noun: str, taken: frozenset[str] = frozenset()) -> str:
+    """`noun` as the customer is told of a record of it (`SAID_AS`): the first word the domain's own
+    records (`taken`) do not go by."""
+    return next((w for w in SAID_AS.get(noun, ()) if w not in taken), noun)
 
 
 def record_noun(table: str, key: str) -> str:
