@@ -439,6 +439,7 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
     if (told := _OF_THE_CUSTOMER.match(text)) and not re.search(r"[.!?]\s+\S|\"", text):
         # the assistant's own note on the customer, said to them as theirs ("that you were about to ...")
         rest = re.sub(r"\bwants to\b", "want to", re.sub(r"\btheir\b", "your", told.group(2).rstrip(".!")))
+        rest = re.sub(r"\b(but|and) was\b", r"\1 were", rest)
         return key, f"that you {_TO_YOU.get(told.group(1), told.group(1))} {rest}"
     if not _FIRST_PERSON_START.match(text) or re.search(r"[.!?]\s+\S|\"", text):
         return key, f'saying "{text.rstrip(".")}"'
@@ -454,8 +455,42 @@ def _noted(args: dict[str, Any], what: str) -> tuple[str, str] | None:
 
 
 _FIRST_PERSON_START = re.compile(r"^I(?:'m|'d|'ve|'ll)?\s")
-_OF_THE_CUSTOMER = re.compile(r"^The customer (was|wanted|wants|is|has|had)\s+(.+)$")
-_TO_YOU = {"was": "were", "wants": "want", "is": "are", "has": "have"}
+_OF_THE_CUSTOMER = re.compile(r"^The customer (was|wanted|wants|is|has|had|needs|does|would|did)\s+(.+)$")
+_TO_YOU = {"was": "were", "wants": "want", "is": "are", "has": "have", "needs": "need", "does": "do"}
+_THIRD = {"i'm": "is", "i'd": "would", "i've": "has", "i'll": "will", "am": "is", "have": "has", "do": "does",
+          "don't": "doesn't"}
+_UNCHANGED = re.compile(r"^(?:\w*[^e]ed|was|wasn't|would|could|can|can't|cannot|will|won't|should|must|might|may|did"
+                        r"|didn't)$")
+
+
+def of_customer(note: str) -> str:
+    """A note the customer wrote in the first person, as the colleague reading it is told of them
+    ("I need help with my booking BKN-1" -> "The customer needs help with their booking BKN-1");
+    `note` unchanged when it does not start with "I"."""
+    m = re.match(r"^(I'm|I'd|I've|I'll|I)\s+(\S+)", note)
+    if m is None:
+        return note
+
+    def agreeing(verb: str) -> str:  # the verb of "the customer", or of "I" left implicit ("but want to")
+        low = verb.lower()
+        if low in _THIRD:
+            return _THIRD[low]
+        if _UNCHANGED.match(low) or not low.isalpha():
+            return verb
+        return low[:-1] + "ies" if re.search(r"[^aeiou]y$", low) else low + "es" if re.search(r"(?:s|sh|ch|x|o)$", low) \
+            else low + "s"
+    if m.group(1) == "I":
+        head = f"The customer {agreeing(m.group(2))}"
+    else:
+        head = f"The customer {_THIRD[m.group(1).lower()]} {m.group(2)}"
+    rest = note[m.end():]
+    rest = re.sub(r"\b(but|and) (want|need|have|do|am)\b", lambda x: f"{x.group(1)} {agreeing(x.group(2))}", rest)
+    rest = re.sub(r"\bI(?:'m)\b", "they're", rest)
+    rest = re.sub(r"\bI was\b", "they were", rest)
+    rest = re.sub(r"\bI\b", "they", rest)
+    rest = re.sub(r"\b(?:my|mine|me|myself)\b",
+                  lambda x: {"my": "their", "mine": "theirs", "me": "them", "myself": "themselves"}[x.group(0)], rest)
+    return head + rest
 _TO_SECOND = {"i": "you", "i'm": "you're", "i'd": "you'd", "i've": "you've", "i'll": "you'll", "i am": "you are",
               "i was": "you were", "i wasn't": "you weren't",
               "me": "you", "my": "your", "mine": "yours", "myself": "yourself"}

@@ -659,6 +659,9 @@ class WorkflowAgent:
                 if (note := self._note(plan, turn)) is not None:  # the assistant writes it, not the customer
                     known[k] = env[k] = note
                     missing.remove(k)
+            if self._handoff is not None and plan.workflow.name == self._handoff[0]:
+                for k in [k for k in step.needs if FREE_TEXT.search(k) and isinstance(known.get(k), str)]:
+                    known[k] = env[k] = S.of_customer(known[k])  # filed for a colleague: "The customer needs ..."
             if missing:
                 asked = next((k for k in missing if k in opened), None)
                 write = _main_write(plan)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gem_env.agents.speech import of_customer
 from gem_env.stages.tasks import GoldAction
 from gem_env.stages.tasks.session import LEAVING, makes_earlier_pointless
 from gem_env.tools import compile_domain, load_domain
@@ -106,3 +107,22 @@ def test_the_assistant_speaks_as_a_person_to_a_customer(run: Path) -> None:
     assert not [s for s in said if re.search(r"\b(?:comes to|comes out as)\b", s) and "total" not in s
                 and "change" not in s]
     assert any(re.search(r"\bcase (?:number |ID )?(?:is )?HND-\d+", s) for s in said)
+
+
+@pytest.mark.parametrize(("note", "filed"), [
+    ("I need help with a special request for my booking BKN-1.", "The customer needs help with a special request for their booking BKN-1."),
+    ("I do not recognise a charge on my card CRD-1", "The customer does not recognise a charge on their card CRD-1"),
+    ("I was going to close my account but want to talk it over with someone first.",
+     "The customer was going to close their account but wants to talk it over with someone first."),
+    ("I wanted to freeze my card but was told no because it's closed",
+     "The customer wanted to freeze their card but was told no because it's closed"),
+    ("Charge at Acme not mine", "Charge at Acme not mine"),
+])
+def test_a_note_the_customer_wrote_is_filed_of_them(note: str, filed: str) -> None:
+    assert of_customer(note) == filed
+
+
+def test_no_hand_off_is_filed_in_the_first_person(run: Path) -> None:
+    filed = [json.loads(c["function"]["arguments"])["summary"] for t in _trajectories(run) for m in t["messages"]
+             for c in m.get("tool_calls") or [] if c["function"]["name"] == "transfer_to_human_agent"]
+    assert filed and not [s for s in filed if re.match(r"I\b", s)]
