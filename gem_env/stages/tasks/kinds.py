@@ -15,7 +15,7 @@ from typing import Any
 from ...agents.listings import listings
 from ...agents.prechecks import blocking_rule, is_rule_message, opened as opened_record, rule_records
 from ...agents.ids import distinguishing, id_by_description, id_from_results, record_lists
-from ...agents.lookup import auth_finder, fallback_finder, reaches, record_reader
+from ...agents.lookup import Finder, auth_finder, fallback_finder, reaches, record_reader
 from ...simulators.phrases import said_value
 from ...simulators.scenario import Request, user_words
 from ...tools import CompiledDomain, Sandbox, Workflow
@@ -514,16 +514,17 @@ def by_name(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> N
     if len(emails) != 1:
         return
     email = emails.pop()
-    if any(email in f"{b.request.goal} {b.request.intent}" for b in built):
+    by_name_only = zlib.crc32(f"{compiled.domain.name}\x00{email}".encode()) % BY_NAME == 0
+    if not by_name_only and zlib.crc32(f"{email}\x00stale".encode()) % STALE \
+            or any(email in f"{b.request.goal} {b.request.intent}" for b in built):
         return
     person = sandbox.rows(finder.table, {finder.field: email})[:1]
     named = {p: person[0].get(f) for p, f in alt.fields.items()} if person else {}
     if not named or not all(isinstance(v, str) and v for v in named.values()) \
             or any(set(named) & set(b.request.knows) for b in built) or not sandbox.call(alt.tool, named).ok:
         return
-    if zlib.crc32(f"{compiled.domain.name}\x00{email}".encode()) % BY_NAME:
-        if zlib.crc32(f"{email}\x00stale".encode()) % STALE == 0:
-            stale_email(compiled, built, sandbox, email, named)
+    if not by_name_only:
+        stale_email(compiled, finder, built, sandbox, email, named)
         return
     up_front = zlib.crc32(f"{email}\x00name".encode()) % 2 == 0  # half say who they are in their first message
     first = True
@@ -537,16 +538,15 @@ def by_name(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox) -> N
         b.actions = found_by_name(compiled, b.actions, named, sandbox)
 
 
-def stale_email(compiled: CompiledDomain, built: list[Built], sandbox: Sandbox, email: str,
+def stale_email(compiled: CompiledDomain, finder: Finder, built: list[Built], sandbox: Sandbox, email: str,
                 named: dict[str, Any]) -> None:
     """The customer gives an email they used to have (the same name at another mail host, on
     nobody's record): the gold's first finder read fails on it ("No customer with email ..."),
     and the assistant, asking their name and zip code instead, finds them by the fallback finder,
     as `by_name`'s customers are found. Nothing changes when the domain's finder takes no email or
     every other host is on file."""
-    finder = auth_finder(compiled)
     local, _, host = email.partition("@")
-    if finder is None or not host:
+    if not host:
         return
     old = next((f"{local}@{h}" for h in _MAIL_HOSTS if h != host
                 and not sandbox.rows(finder.table, {finder.field: f"{local}@{h}"})), None)

@@ -224,6 +224,7 @@ def makes_earlier_pointless(compiled: "CompiledDomain", done: list[GoldAction], 
             if not writes:
                 continue
             rows = rows_of(table)
+            usual = Counter(str(r["status"]) for r in rows.values() if "status" in r).most_common(1)
             changed = [i for i in writes if _updates(c, done[i].tool, table)] if _updates(c, a.tool, table) else []
             why = a.arguments.get("reason")
             if why is not None and any(done[i].arguments.get("reason") not in (None, why) for i in changed):
@@ -231,7 +232,6 @@ def makes_earlier_pointless(compiled: "CompiledDomain", done: list[GoldAction], 
             for key in keys if changed else ():  # moved out of its usual status: only that reason goes on
                 was = _status(t.pk, key, done[:changed[0]], rows)
                 moved = _status(t.pk, key, done[:changed[-1] + 1], rows)
-                usual = Counter(str(r["status"]) for r in rows.values() if "status" in r).most_common(1)
                 if usual and was == usual[0][0] and moved not in (None, was) \
                         and (why is None or done[changed[-1]].arguments.get("reason") != why):
                     return True
@@ -241,7 +241,6 @@ def makes_earlier_pointless(compiled: "CompiledDomain", done: list[GoldAction], 
             before = _status(t.pk, key, done, rows)
             if before is None or str(a.result["status"]) == before:
                 continue  # (a write that leaves the status as it was changes a detail)
-            usual = Counter(str(r["status"]) for r in rows.values() if "status" in r).most_common(1)
             after = _status(t.pk, key, done[:writes[-1] + 1], rows)
             if after == _status(t.pk, key, done[:writes[-1]], rows) or usual and after == usual[0][0]:
                 return True
