@@ -55,6 +55,13 @@ ABOUT = ["I have a question about {x}.", "I need some help with {x}.", "I'm call
 # the same want as a request before, for another record ("my other booking")
 AGAIN = ["in that case, could you {x} instead?", "then could you {x} instead?", "how about this: can you {x}?",
          "then I'd like to {x} instead.", "in that case, please {x}.", "so can you {x} instead?"]
+# what a customer asks so that the request just refused can go through, when the want is a verb
+# phrase ("unfreeze my card"), and that request asked again once it is cleared (nothing after the
+# want: its values end it, as the assistant reads them)
+CLEAR = ["then could you first {x}?", "in that case, can you {x}?", "then please {x}.", "then I'd like to {x}.",
+         "so could you {x}?"]
+RETRY = ["now can you {x}?", "so now could you {x}?", "can we try again? I'd like to {x}.", "now please {x}.",
+         "now that that's done, could you {x}?"]
 SAY = ["{x}.", "{x}, and I need some help.", "{x}. Can you help?", "{x}. What can you do?"]
 # each has a cue the assistant reads as a question about a record ("could you tell me", "what's the", ...);
 # {be}: "is" of one field, "are" of two ("what the status and balance of my account are")
@@ -124,6 +131,10 @@ BRIDGE_AGAIN = ["Okay. ", "I see. ", "Fair enough. ", "Alright. ", "Understood. 
 # after the user's own "no" to a confirmation: nothing was done, so no "That's great."
 BRIDGE_AFTER_DECLINE = [f"{a} {b}" for a in ["Okay.", "Alright.", "Thanks.", "Right, thanks.", "Okay, thanks for checking."]
                         for b in _BRIDGE_NEXT]
+# after a refusal, what clears it asked for at once: the customer takes in the reason
+BRIDGE_CLEAR = ["Oh, I see. ", "Ah, okay. ", "Oh, I didn't realise. ", "Right, I forgot about that. ", "I see. "]
+# the refused request asked again, once what stopped it is cleared
+BRIDGE_RETRY = ["Great, thanks. ", "Perfect. ", "Thanks. ", "Good. ", "Great. "]
 # no to the assistant's offer to hand a refused request to a person, then the next request
 OFFER_NO = ["No need, thanks.", "No, that's okay.", "That's alright, no need.", "No thanks, that's fine."]
 BRIDGE_AFTER_OFFER = [f"{a} {b}" for a in OFFER_NO for b in _BRIDGE_NEXT]
@@ -401,18 +412,20 @@ def lead_in(bridge: str) -> str:
 
 def next_request(rng: Any, body: str, told: str, *, last: bool, question: bool, again: bool = False,
                  refused: bool = False, declined: bool = False, mentioned: bool = False,
-                 offered: bool = False) -> str:
+                 offered: bool = False, clears: bool = False, retry: bool = False) -> str:
     """The next request of a session after the previous one is settled: a bridge that fits what
     happened (a setback: "In that case ..."; a no of the user's own: no "That's great."), one the user
     has not said yet (`told`), then the request's `body`; one `mentioned` at the start, as such; after
-    a refusal the assistant `offered` to hand to a person, a no to that first."""
-    if not (again or body.split(" ")[0] in ("I", "I'm", "I'd", "I've")):
+    a refusal the assistant `offered` to hand to a person, a no to that first. A request that
+    `clears` what stopped the one refused, and that one asked again (`retry`), follow on from it
+    ("Oh, I see. Could you unfreeze my card first, then?", "Great, thanks. Now can you ...?")."""
+    if not (again or clears or retry or body.split(" ")[0] in ("I", "I'm", "I'd", "I've")):
         body = body[:1].lower() + body[1:]
     if mentioned:
         return rng.choice(BRIDGE_MENTIONED) + body
-    if offered and again:  # the no to the offer first, then what they ask again ("In that case, ...")
+    if offered and (again or clears):  # the no to the offer first, then what they ask ("In that case, ...")
         return f"{rng.choice(OFFER_NO)} {body}"
-    bridge = BRIDGE_AGAIN if again else BRIDGE_AFTER_OFFER if offered else BRIDGE_AFTER_NO if refused \
+    bridge = BRIDGE_CLEAR if clears else BRIDGE_RETRY if retry else BRIDGE_AGAIN if again else BRIDGE_AFTER_OFFER if offered else BRIDGE_AFTER_NO if refused \
         else BRIDGE_AFTER_DECLINE if declined else BRIDGE
     return rng.choice(unused_bridges(bridge, told, last=last, question=question)) + body
 

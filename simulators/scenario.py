@@ -44,6 +44,10 @@ class Request(BaseModel):
         "the request's workflow, never said by the user"))
     anchor: str = Field(default="", description=(
         "the key of the row the request was made on (its workflow's anchor, or the table looked up)"))
+    clears: bool = Field(default=False, exclude_if=lambda v: not v, description=(
+        "asked so that the request refused just before can go through (\"Could you unfreeze it first, then?\")"))
+    retry: bool = Field(default=False, exclude_if=lambda v: not v, description=(
+        "the request refused before, asked again now that what stopped it is cleared"))
 
 
 class Scenario(BaseModel):

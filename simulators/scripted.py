@@ -255,7 +255,8 @@ class ScriptedUser:
                 body = self._opening(nxt, rng, again=again, told=told, heard=heard)
                 return P.next_request(rng, body, told, last=settled + 2 == len(self._session),
                                       question=nxt.kind == "lookup", again=again, refused=P.is_negative(said),
-                                      declined=not current.confirm, offered=offered)
+                                      declined=not current.confirm, offered=offered, clears=nxt.clears,
+                                      retry=nxt.retry)
             made = self._made(spoken)
             if made and self._asks_again and not any(P.asks_repeat(text) for role, text in turns if role == "user"):
                 return rng.choice(P.ASK_REPEAT).format(x=made)  # once, before the goodbye
@@ -422,6 +423,8 @@ class ScriptedUser:
             bank, intent = P.want_phrase(own_records(in_words(request.intent or "get some help"), request.knows))
             if again and bank is P.WANT and re.search(r"\bmy\b", intent):
                 bank, intent = P.AGAIN, re.sub(r"\bmy\b", "my other", intent, count=1)
+            elif bank is P.WANT and (request.clears or request.retry):
+                bank = P.CLEAR if request.clears else P.RETRY
             body = rng.choice(bank).format(x=intent)
         body = smooth(body[:1].upper() + body[1:])
         facts = self._opening_facts(request, body, rng, told, heard=heard)

@@ -183,8 +183,8 @@ def test_after_a_refusal_the_agent_offers_a_person_and_the_user_takes_it_up_or_g
                     assert tool in later_calls, (task.id, seed)
                     # a person was not among what they named at the start: no "that's the other thing"
                     assert "other thing" not in answer, answer
-                elif any(answer.startswith(b) for b in P.BRIDGE_AFTER_OFFER):
-                    declined += 1  # no, and the next request
+                elif any(answer.startswith(b) for b in [*P.BRIDGE_AFTER_OFFER, *P.OFFER_NO]):
+                    declined += 1  # no, and the next request (what clears the refusal: "No need, thanks. Then ...")
                 else:  # the last request: a goodbye (or first the number of something made)
                     assert answer.endswith("###STOP###") or any(
                         answer.startswith(q.split("{")[0]) for q in P.ASK_REPEAT), answer

@@ -2,7 +2,8 @@
 ambiguous references and questions across the user's records.
 
 A refusal passes when no write was made on the refused record and the assistant gave the rule's
-reason (the record values that break it, or most of the rule's words) after reading the record.
+reason (the record values that break it, or most of the rule's words) after reading the record;
+one the customer then clears (the card unfrozen) holds until that change.
 A decline passes when the assistant asked to confirm, the user said no, no write was made on that
 record, and the assistant answered the no. A disambiguation passes when, before any write, the
 assistant asked which of the fitting records the user meant: a question naming two of them, or
@@ -116,12 +117,38 @@ def gives_reason(reason: str, values: list[str], text: str) -> bool:
     return bool(rule) and len(rule & content_words(text)) * 2 >= len(rule)
 
 
+def _cleared_at(messages: list[dict[str, Any]], compiled: CompiledDomain, lifted_by: dict[str, Any] | None) -> int:
+    """Where the customer's own change that clears a refusal is made (the assistant's message
+    calling it, answered without an error), else the end: the refusal holds until then."""
+    if not lifted_by:
+        return len(messages)
+    replies = {m.get("tool_call_id"): m.get("content") or "" for m in messages if m.get("role") == "tool"}
+    for i, m in enumerate(messages):
+        made = writes_on([m], compiled, lifted_by["target"])
+        calls = {c.get("id"): (c.get("function") or {}).get("name") for c in m.get("tool_calls") or []}
+        if any(w["tool"] == lifted_by["tool"] for w in made) and any(
+                name == lifted_by["tool"] and cid in replies and not _failed(replies[cid]) for cid, name in calls.items()):
+            return i
+    return len(messages)
+
+
+def _failed(reply: str) -> bool:
+    try:
+        got = json.loads(reply)
+    except (TypeError, json.JSONDecodeError):
+        return False
+    return isinstance(got, dict) and "error" in got
+
+
 def _refusals(task: Task, messages: list[dict[str, Any]], compiled: CompiledDomain) -> Check:
+    """Each refusal holds until the customer's change that clears it, if the task has one
+    (`Refusal.lifted_by`): no write on its record before, and the reason told before."""
     first_call = next((i for i, m in enumerate(messages) if m.get("role") == "tool"), len(messages))
     problems = []
     for r in task.refusals:
-        made = writes_on(messages, compiled, r.target)
-        told = any(gives_reason(r.reason, r.values, m.get("content") or "") for m in messages[first_call:]
+        held = messages[:_cleared_at(messages, compiled, r.lifted_by)]
+        made = writes_on(held, compiled, r.target)
+        told = any(gives_reason(r.reason, r.values, m.get("content") or "") for m in held[first_call:]
                    if m.get("role") == "assistant" and not m.get("tool_calls"))
         if made or not told:
             problems.append({"tool": r.tool, "target": r.target, "writes_made": made, "reason_told": told})

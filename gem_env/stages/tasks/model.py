@@ -27,6 +27,9 @@ class Refusal(BaseModel):
     arguments: dict[str, Any] = Field(default_factory=dict, description="the write's arguments, as far as known")
     reason: str = Field(description="the rule's text")
     values: list[str] = Field(default_factory=list, description="the record values that break the rule")
+    lifted_by: dict[str, Any] | None = Field(default=None, exclude_if=lambda v: v is None, description=(
+        "the write (tool and target) of a later request of the user's that clears what stopped this one "
+        "(the card unfrozen): the held write is made after it, when the user asks again, not before"))
 
 
 class Decline(BaseModel):

@@ -120,6 +120,7 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
                 return None
             built.append(got)
             rows.add(f"{first[1]}:{first[0]}")
+            built += _cleared(ctx, built, sandbox, rng, owner)
         for kind, left in _in_turn(kinds, STILL_SHORT):
             if len(built) >= SIZE:
                 break
@@ -138,6 +139,7 @@ def _session(ctx: "_Context", owner: Owner, kinds: list[str], rng: random.Random
             built.append(got)
             if _hands_off(ctx, got.workflow):
                 break  # a person takes it from there: the chat ends with the hand-off
+            built += _cleared(ctx, built, sandbox, rng, owner)
         if len(built) < 2 or K.authenticate(c, built, sandbox) is not None:
             return None
         _say_new_keys(c, built)
@@ -327,6 +329,42 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     return first[1]
 
 
+def _cleared(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Random, owner: Owner) -> list[K.Built]:
+    """After a refusal with room for two more requests: the customer's own change that clears what
+    stopped it, on the same record (the card unfrozen so its limit can be raised), then the refused
+    request again, now done; none when no request of theirs would let the held write through. Each
+    way out is tried on the sandbox: the held write must succeed after it, and the refused workflow
+    must then run whole."""
+    refused = built[-1]
+    held = refused.refusal
+    if held is None or refused.record is None or len(built) > SIZE - 2:
+        return []
+    table, row = refused.record
+    pk = ctx.compiled.tables[table].pk
+    wf = next(w for w in ctx.workflows if w.name == refused.workflow)
+    for _, name, builder in ctx.candidates("complete", owner):
+        if name == wf.name or _hands_off(ctx, name):
+            continue
+        snap = sandbox.snapshot()
+        way = builder(sandbox, rng)
+        lift = next((a for a in way.actions if ctx.compiled.tools[a.tool].writes and a.ok
+                     and K.target_of(a.arguments) == held.target), None) if isinstance(way, K.Built) else None
+        again = None
+        if lift is not None and not undoes_earlier(ctx, built, way):
+            probe = sandbox.snapshot()
+            through = sandbox.call(held.tool, held.arguments).ok
+            sandbox.restore(probe)
+            now = sandbox.dump([table])[table].get(str(row[pk])) if through else None
+            again = K.complete(ctx.compiled, wf, now, sandbox, rng) if now is not None else None
+        if isinstance(again, K.Built) and any(a.tool == held.tool and K.target_of(a.arguments) == held.target
+                                              for a in again.actions):
+            way.request.clears, again.request.retry = True, True
+            held.lifted_by = {"tool": lift.tool, "target": held.target}
+            return [way, again]
+        sandbox.restore(snap)
+    return []
+
+
 def _what_happened(built: list[K.Built]) -> str | None:
     """What the customer would write in a note for whoever reads their next request (a handoff's
     summary), when a request of the session did not go their way (the latest such): what they
@@ -402,8 +440,9 @@ def _leaving_and_staying(ctx: "_Context", built: list[K.Built], now: K.Built) ->
 
 
 def _held_write_made(ctx: "_Context", built: list[K.Built]) -> bool:
-    """Whether some request's write names the record a refusal or decline holds back (all of its
-    target's arguments), which verification would count as the held write made; or a request before
+    """Whether some request's write names the record a refusal (one not cleared, `_cleared`) or a
+    decline holds back (all of its target's arguments), which verification would count as the held
+    write made; or a request before
     a "which one?" request wrote on the record the user means, which would count as writing before
     asking."""
     def writes(requests: list[K.Built]) -> list[dict]:
@@ -412,7 +451,8 @@ def _held_write_made(ctx: "_Context", built: list[K.Built]) -> bool:
     def names(args: dict, target: dict) -> bool:
         return all(str(args.get(k)) == str(v) for k, v in target.items())
 
-    held = [x.target for b in built for x in (b.refusal, b.decline) if x is not None]
+    held = [x.target for b in built for x in (b.refusal, b.decline) if x is not None
+            and not (b.refusal is x and x.lifted_by)]  # a refusal the customer cleared is done after all
     if any(names(args, target) for target in held for args in writes(built)):
         return True
     return any(names(args, {b.ambiguity.key: b.ambiguity.chosen}) for i, b in enumerate(built) if b.ambiguity
