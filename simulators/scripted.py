@@ -317,8 +317,9 @@ class ScriptedUser:
         """The second request as this user names it in their first message ("change my address"),
         for one in `NAMED_LATER` with several requests, by who they are: only a change they ask for
         as a verb phrase (not "find out ..."), not the same change again on another record ("in that
-        case ..."); "" for the others."""
-        if self._continuing or self._vague or len(self._session) < 2 or self._session[1].kind == "lookup":
+        case ..."), nor one that clears a refusal they cannot see coming; "" for the others."""
+        if self._continuing or self._vague or len(self._session) < 2 or self._session[1].kind == "lookup" \
+                or self._session[1].clears:
             return ""
         if zlib.crc32(f"later\x00{self._seed}".encode()) % NAMED_LATER or self._asked_before(1):
             return ""

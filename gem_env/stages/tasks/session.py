@@ -286,7 +286,7 @@ def _next(ctx: "_Context", kind: str, built: list[K.Built], sandbox, rng: random
     # write done after all); another workflow may take it up (a held write made is checked below)
     candidates = [c for c in ctx.candidates(kind, owner) if f"{c[1]}:{c[0]}" not in rows]
     own = {f.table for f in finder_tools(ctx.compiled)} if kind == "lookup" else set()
-    setback = next((b for b in reversed(built) if b.request.kind in ("refuse", "decline")), None)
+    setback = next((b for b in reversed(built) if _setback(b)), None)
     said: dict[str, Any] = {"note": note, "about": setback.record[1] if setback and setback.record else None,
                             "offered": built[-1].request.kind == "refuse"} \
         if kind == "complete" and (note := _what_happened(built)) else {}
@@ -369,8 +369,9 @@ def _what_happened(built: list[K.Built]) -> str | None:
     """What the customer would write in a note for whoever reads their next request (a handoff's
     summary), when a request of the session did not go their way (the latest such): what they
     wanted, in their words, and what stopped it ("I wanted to freeze my card because it was stolen
-    but was told no because it's closed"); None when every request went through."""
-    built = built[:max((i + 1 for i, b in enumerate(built) if b.request.kind in ("refuse", "decline")), default=0)]
+    but was told no because it's closed"); None when every request went through (a refusal they
+    cleared went through in the end)."""
+    built = built[:max((i + 1 for i, b in enumerate(built) if _setback(b)), default=0)]
     prev = built[-1].request if built else None
     if prev is None or prev.kind not in ("refuse", "decline") or not prev.intent:
         return None
@@ -396,6 +397,11 @@ def _what_happened(built: list[K.Built]) -> str | None:
         return f"I wanted to {want} but was told no because {turned.group(1)} {turned.group(2)} {turned.group(3)}"
     return f"I wanted to {want} but was told I don't qualify" if values else \
         f"I wanted to {want} but was told it can't be done"
+
+
+def _setback(b: K.Built) -> bool:
+    """Whether a request did not go the customer's way: declined, or refused and not cleared later."""
+    return b.request.kind == "decline" or b.request.kind == "refuse" and not (b.refusal and b.refusal.lifted_by)
 
 
 def _lookup_after(ctx: "_Context", built: list[K.Built], sandbox, rng: random.Random) -> K.Built | None:

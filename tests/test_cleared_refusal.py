@@ -1,0 +1,78 @@
+"""A refusal the customer clears: "a card that is frozen cannot be changed", so the customer asks
+to unfreeze it, then asks for the change again and it is made. The session's gold holds the
+refusal's reads, the unfreeze and the change; verification holds the refusal until the unfreeze."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from gem_env.simulators import phrases as P
+from gem_env.stages.tasks import Task
+from gem_env.stages.verify_kinds import gives_reason, kind_checks, writes_on
+from gem_env.tools import compile_domain, load_domain
+
+
+def _cleared_sessions(run: Path):
+    for line in (run / "trajectories.jsonl").open():
+        traj = json.loads(line)
+        task = Task.model_validate(traj["task"])
+        if any(r.lifted_by for r in task.refusals):
+            yield traj, task, compile_domain(load_domain(run / "domains" / f"{task.domain}.json"))
+
+
+def _call_index(messages: list[dict], compiled, tool: str, target: dict) -> int:
+    return next(i for i, m in enumerate(messages) if any(w["tool"] == tool for w in writes_on([m], compiled, target)))
+
+
+def test_a_cleared_refusal_is_asked_for_again_and_made_after_the_change_that_clears_it(examples_run: Path) -> None:
+    sessions = list(_cleared_sessions(examples_run))
+    assert sessions, "the example corpus's freeze-a-card text makes one"
+    for traj, task, compiled in sessions:
+        refusal = next(r for r in task.refusals if r.lifted_by)
+        kinds = [(r.kind, r.clears, r.retry) for r in task.scenario.requests]
+        at = kinds.index(("refuse", False, False))
+        assert kinds[at + 1] == ("complete", True, False) and kinds[at + 2] == ("complete", False, True), kinds
+        assert task.scenario.requests[at + 2].intent == task.scenario.requests[at].intent  # the same change again
+        messages = traj["messages"]
+        cleared = _call_index(messages, compiled, refusal.lifted_by["tool"], refusal.target)
+        made = _call_index(messages, compiled, refusal.tool, refusal.target)
+        assert cleared < made  # the held write comes after what clears it, never before
+        # the customer answers the refusal by asking for what clears it, in so many words
+        refused_at = next(i for i, m in enumerate(messages[:cleared]) if m["role"] == "assistant"
+                          and gives_reason(refusal.reason, refusal.values, m.get("content") or ""))
+        answer = messages[refused_at + 1]["content"]
+        assert any(answer.startswith(b.strip()) for b in [*P.BRIDGE_CLEAR, *P.OFFER_NO]), answer
+        assert traj["verification"]["passed"] and all(c["passed"] for c in traj["verification"]["checks"])
+
+
+def test_the_refusal_holds_until_the_change_that_clears_it_is_made(examples_run: Path) -> None:
+    traj, task, compiled = next(_cleared_sessions(examples_run))
+    refusal = next(r for r in task.refusals if r.lifted_by)
+
+    def refused_ok(messages: list[dict]) -> bool:
+        return next(c for c in kind_checks(task, messages, compiled) if c.name == "refused_with_reason").passed
+
+    messages = traj["messages"]
+    assert refused_ok(messages)
+    # the change that clears it failed: the write made later is a refused write made
+    failed = copy.deepcopy(messages)
+    at = _call_index(failed, compiled, refusal.lifted_by["tool"], refusal.target)
+    call_id = failed[at]["tool_calls"][0]["id"]
+    reply = next(m for m in failed if m.get("role") == "tool" and m.get("tool_call_id") == call_id)
+    reply["content"] = json.dumps({"error": "not now"})
+    assert not refused_ok(failed)
+    # the held write made before what clears it: refused
+    early = copy.deepcopy(messages)
+    write = early.pop(_call_index(early, compiled, refusal.tool, refusal.target))
+    early.insert(_call_index(early, compiled, refusal.lifted_by["tool"], refusal.target), write)
+    assert not refused_ok(early)
+
+
+@pytest.mark.parametrize("field", ["clears", "retry"])
+def test_requests_that_clear_nothing_serialise_as_before(field: str) -> None:
+    from gem_env.simulators.scenario import Request
+    assert field not in json.loads(Request(goal="g").model_dump_json())
+    assert json.loads(Request(goal="g", **{field: True}).model_dump_json())[field] is True
