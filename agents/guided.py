@@ -86,6 +86,36 @@ def instructions(guide: Sequence[str]) -> list[str]:
     return out
 
 
+def marked(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
+    """The steps a guided request's checklist marks, as the guide words them: for each of its writes,
+    in order, the text it was made from (`spans`, the workflow step's span) as the guide line that
+    holds it (the guide's lines are its steps cleaned to one line), else the span itself. The
+    guidance tells exactly these, so the checklist the close says was marked holds the steps the
+    customer was told and no others (a command such as "export EDITOR=mcedit" is told where the
+    checklist marks it; a note it does not mark is left to the guide). Empty where a write has no
+    span (a hand-written or model-written domain): the guide's instructions are said then."""
+    if not spans or any(not s for s in spans):
+        return []
+    lines = {_key(g): g for g in guide}
+    out: list[str] = []
+    for span in spans:
+        said = " ".join((span or "").split())
+        line = lines.get(_key(said)) or next((g for g in guide if g.endswith("…") and _key(said).startswith(_key(g[:-1]))),
+                                             said)
+        line = line[:1].upper() + line[1:]
+        line = line.rstrip(" :")
+        if line[-1] not in ".!?)\"'…":
+            line += "."
+        if line not in out:
+            out.append(line)
+    return out
+
+
+def _key(text: str) -> str:
+    """A guide line and the span it was cleaned from, alike (one space; braces as brackets)."""
+    return " ".join(text.split()).translate(str.maketrans("{}", "()")).strip()
+
+
 def confirm(rng: random.Random, action: str, steps: Sequence[str], thing: str, extra: str = "") -> str:
     """The guidance before a guided request's writes: how to do it, and whether to mark the steps done
     on the record's checklist once the customer has done them (a yes/no question the customer answers
