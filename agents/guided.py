@@ -88,27 +88,45 @@ def instructions(guide: Sequence[str]) -> list[str]:
 
 def marked(guide: Sequence[str], spans: Sequence[str | None]) -> list[str]:
     """The steps a guided request's checklist marks, as the guide words them: for each of its writes,
-    in order, the text it was made from (`spans`, the workflow step's span) as the guide line that
-    holds it (the guide's lines are its steps cleaned to one line), else the span itself. The
-    guidance tells exactly these, so the checklist the close says was marked holds the steps the
-    customer was told and no others (a command such as "export EDITOR=mcedit" is told where the
-    checklist marks it; a note it does not mark is left to the guide). Empty where a write has no
-    span (a hand-written or model-written domain): the guide's instructions are said then."""
+    in order, the text it was made from (`spans`, the workflow step's span) as the guide line made
+    of it (`_line_of`), else the span itself. The guidance tells exactly these, so the checklist the
+    close says was marked holds the steps the customer was told and no others (a command such as
+    "export EDITOR=mcedit" is told where the checklist marks it; a note it does not mark is left to
+    the guide). Empty where a write has no span (a hand-written or model-written domain): the
+    guide's instructions are said then."""
     if not spans or any(not s for s in spans):
         return []
-    lines = {_key(g): g for g in guide}
     out: list[str] = []
     for span in spans:
         said = " ".join((span or "").split())
-        line = lines.get(_key(said)) or next((g for g in guide if g.endswith("…") and _key(said).startswith(_key(g[:-1]))),
-                                             said)
+        line = _line_of(said, guide) or said
         line = line[:1].upper() + line[1:]
         line = line.rstrip(" :")
-        if line[-1] not in ".!?)\"'…":
+        if line[-1] not in ".!?)\"'…`":
             line += "."
-        if line not in out:
-            out.append(line)
+        out.append(line)  # (a step the guide gives twice, "Click Open.", is marked twice: told twice)
     return out
+
+
+def _line_of(span: str, guide: Sequence[str]) -> str | None:
+    """The guide line made of a step's text: the same line; one cut short ("…"); one the guide said
+    with what the text shows after it ('Check results of the following command: "aptitude search
+    ..."') or without its pointer ("Start exim4." of "Start exim4 by the following."): the line all
+    of whose words the step has, or that opens with the step's own words."""
+    key = _key(span)
+    for g in guide:
+        if _key(g) == key:
+            return g
+    for g in guide:
+        k = _key(g)
+        if g.endswith("…") and key.startswith(_key(g[:-1])) or k.startswith(key.rstrip(".:") + ":"):
+            return g
+    words = set(_WORD.findall(key.lower()))
+    fits = [g for g in guide if (w := set(_WORD.findall(g.lower()))) and w <= words]
+    return max(fits, key=len) if fits else None
+
+
+_WORD = re.compile(r"[\w'’-]+")
 
 
 def _key(text: str) -> str:

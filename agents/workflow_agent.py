@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 from gem_env.tools import CompiledDomain
 from gem_env.tools.errors import ExprError
-from gem_env.tools.kinds import PROCEDURE_RECORDS, customer_step
+from gem_env.tools.kinds import PROCEDURE_RECORDS
 from gem_env.tools.model import InsertStep, RequireStep, every_step
 from gem_env.tools.referring import (PROPOSED_PART, PROPOSED_RECORD, RECORD_ID, SPOKEN, asking_for_id, listed_by_detail,
                                      moved, part_words)
@@ -869,10 +869,11 @@ class WorkflowAgent:
         return G.confirm(turn.rng, doing, self._marked(plan) or G.instructions(self.compiled.domain.guide), thing, extra)
 
     def _marked(self, plan: Plan) -> list[str]:
-        """The guide's steps the request's writes mark done (`guided.marked`): what its guidance tells."""
+        """The guide's steps the request's writes mark done (`guided.marked`): what its guidance tells.
+        Every write of a guided request marks its step on the checklist, a step the customer takes
+        (`customer_step`) or one of a software guide's own commands ("press level heading")."""
         spans = [w.span.text if w.span else None for s, w in zip(plan.steps, plan.workflow.steps)
-                 if s.writes and s.tool in self.compiled.tools
-                 and customer_step(self.compiled.tools[s.tool].spec.description)]
+                 if s.writes and s.tool in self.compiled.tools]
         return G.marked(self.compiled.domain.guide, spans)
 
     def _recalled_step(self, plan: Plan, at: int, args: dict[str, Any], turn: _Turn) -> dict[str, Any] | None:

@@ -66,6 +66,9 @@ def test_a_marked_step_is_told_as_the_guide_words_it_and_a_note_is_not() -> None
     assert G.marked(guide, spans) == ["Then you can move your cursor.", "Export EDITOR=mcedit export VISUAL=mcedit.",
                                       "Start the editor.\u2026"]
     assert G.marked(guide, [*spans, None]) == []  # a write without its text: the guide's instructions then
+    # a guide line said with what its text shows, or without its pointer, is the line of its step
+    shown = ["Check results of the following command: \"aptitude search '~c'\".", "Start exim4."]
+    assert G.marked(shown, ["Check results of the following\n command.", "Start exim4 by the following."]) == shown
 
 
 def test_a_guided_reply_after_trouble_promises_nothing_the_assistant_does() -> None:
